@@ -1,0 +1,496 @@
+/*
+ * Schema validation for the appliance configuration. Every check names the file and
+ * line of the setting at fault, and a refused file leaves the caller's config untouched
+ * (results are built in a scratch copy and only copied out once all of it is valid).
+ */
+#include "mr_config.h"
+#include "mr_log.h"
+
+#include <arpa/inet.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cfg_ctx {
+	const char *source;
+	char *err;
+	size_t errlen;
+};
+
+static int cfg_fail(struct cfg_ctx *ctx, const config_setting_t *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int cfg_fail(struct cfg_ctx *ctx, const config_setting_t *at, const char *fmt, ...)
+{
+	char reason[MR_ERR_MAX];
+	va_list ap;
+	const char *file = at ? config_setting_source_file(at) : NULL;
+	unsigned int line = at ? config_setting_source_line(at) : 0;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	snprintf(ctx->err, ctx->errlen, "%s:%u: %s", file ? file : ctx->source, line, reason);
+	return -1;
+}
+
+/* Typos must not pass silently: a misspelt optional key would otherwise be ignored. */
+static int cfg_check_keys(struct cfg_ctx *ctx, const config_setting_t *group,
+			  const char *const allowed[])
+{
+	int n = config_setting_length(group);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned int)i);
+		const char *name = config_setting_name(s);
+		bool known = false;
+
+		for (const char *const *a = allowed; *a && !known; a++)
+			known = strcmp(*a, name) == 0;
+		if (!known)
+			return cfg_fail(ctx, s, "unknown setting '%s'", name);
+	}
+	return 0;
+}
+
+static int cfg_group(struct cfg_ctx *ctx, const config_setting_t *parent, const char *key,
+		     const char *const allowed[], const config_setting_t **out)
+{
+	const config_setting_t *s = config_setting_get_member(parent, key);
+
+	*out = s;
+	if (!s)
+		return 0;
+	if (!config_setting_is_group(s))
+		return cfg_fail(ctx, s, "'%s' must be a group { ... }", key);
+	return cfg_check_keys(ctx, s, allowed);
+}
+
+static int cfg_string(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+		      bool required, char *out, size_t outlen)
+{
+	const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
+	const char *v;
+
+	if (!s) {
+		if (required)
+			return cfg_fail(ctx, group, "missing required setting '%s'", key);
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return cfg_fail(ctx, s, "'%s' must be a string", key);
+	v = config_setting_get_string(s);
+	if (v[0] == '\0')
+		return cfg_fail(ctx, s, "'%s' must not be empty", key);
+	if (strlen(v) >= outlen)
+		return cfg_fail(ctx, s, "'%s' is longer than %zu bytes", key, outlen - 1);
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+static int cfg_uint(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+		    long long min, long long max, uint32_t *out)
+{
+	const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
+	long long v;
+
+	if (!s)
+		return 0; /* *out keeps its default */
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return cfg_fail(ctx, s, "'%s' must be an integer", key);
+	v = config_setting_get_int64(s);
+	if (v < min || v > max)
+		return cfg_fail(ctx, s, "'%s' = %lld is out of range [%lld, %lld]", key, v, min, max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int cfg_u16(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+		   long long min, long long max, uint16_t *out)
+{
+	uint32_t v = *out;
+
+	if (cfg_uint(ctx, group, key, min, max, &v) < 0)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static int cfg_bool(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+		    bool *out)
+{
+	const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
+
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return cfg_fail(ctx, s, "'%s' must be true or false", key);
+	*out = config_setting_get_bool(s) != 0;
+	return 0;
+}
+
+static bool name_is_valid(const char *name)
+{
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return false;
+	return name[0] != '\0';
+}
+
+static int cfg_name(struct cfg_ctx *ctx, const config_setting_t *group, char *out)
+{
+	if (cfg_string(ctx, group, "name", true, out, MR_NAME_MAX) < 0)
+		return -1;
+	if (!name_is_valid(out))
+		return cfg_fail(ctx, config_setting_get_member(group, "name"),
+				"name '%s' may hold only a-z, 0-9, '-' and '_'", out);
+	return 0;
+}
+
+/* Strict dotted quad (inet_pton refuses leading zeros and short forms). */
+static int cfg_ipv4(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+		    bool with_prefix, uint32_t *addr, uint8_t *prefix_len)
+{
+	const config_setting_t *s = config_setting_get_member(group, key);
+	char text[64];
+	char *slash;
+	struct in_addr in;
+
+	if (cfg_string(ctx, group, key, with_prefix, text, sizeof(text)) < 0)
+		return -1;
+	if (!s)
+		return 0;
+	slash = strchr(text, '/');
+	if (with_prefix) {
+		char *end;
+		long len;
+
+		if (!slash)
+			return cfg_fail(ctx, s, "'%s' must be ADDRESS/PREFIX, e.g. 192.0.2.10/24", key);
+		*slash = '\0';
+		len = strtol(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || len < 1 || len > 32)
+			return cfg_fail(ctx, s, "'%s': prefix length must be 1 to 32", key);
+		*prefix_len = (uint8_t)len;
+	} else if (slash) {
+		return cfg_fail(ctx, s, "'%s' takes an address without a prefix", key);
+	}
+	if (inet_pton(AF_INET, text, &in) != 1)
+		return cfg_fail(ctx, s, "'%s': '%s' is not an IPv4 address", key, text);
+	*addr = ntohl(in.s_addr);
+	return 0;
+}
+
+static uint32_t prefix_mask(uint8_t len)
+{
+	return len == 0 ? 0 : ~0u << (32 - len);
+}
+
+static int cfg_port_addresses(struct cfg_ctx *ctx, const config_setting_t *g,
+			      struct mr_port_conf *p)
+{
+	uint32_t mask;
+
+	if (cfg_ipv4(ctx, g, "ipv4", true, &p->ipv4, &p->prefix_len) < 0 ||
+	    cfg_ipv4(ctx, g, "gateway", false, &p->gateway, NULL) < 0)
+		return -1;
+	mask = prefix_mask(p->prefix_len);
+	if (p->prefix_len < 31 && ((p->ipv4 & ~mask) == 0 || (p->ipv4 & ~mask) == ~mask))
+		return cfg_fail(ctx, config_setting_get_member(g, "ipv4"),
+				"'ipv4' is the network or broadcast address of its prefix");
+	if (p->gateway && ((p->gateway ^ p->ipv4) & mask) != 0)
+		return cfg_fail(ctx, config_setting_get_member(g, "gateway"),
+				"'gateway' is outside the port's prefix");
+	if (p->gateway == p->ipv4)
+		return cfg_fail(ctx, config_setting_get_member(g, "gateway"),
+				"'gateway' is the port's own address");
+	return 0;
+}
+
+static int cfg_exception(struct cfg_ctx *ctx, const config_setting_t *port,
+			 struct mr_port_conf *p)
+{
+	static const char *const keys[] = { "enabled", "device", "iface", NULL };
+	struct mr_exception_conf *e = &p->exception;
+	const config_setting_t *g;
+
+	e->enabled = true;
+	snprintf(e->iface, sizeof(e->iface), "%.*s", (int)sizeof(e->iface) - 1, p->name);
+	if (cfg_group(ctx, port, "exception", keys, &g) < 0 || cfg_bool(ctx, g, "enabled", &e->enabled) < 0 ||
+	    cfg_string(ctx, g, "iface", false, e->iface, sizeof(e->iface)) < 0 ||
+	    cfg_string(ctx, g, "device", false, e->device, sizeof(e->device)) < 0)
+		return -1;
+	if (e->device[0] == '\0')
+		snprintf(e->device, sizeof(e->device), "net_tap_%s,iface=%s", p->name, e->iface);
+	return 0;
+}
+
+static int cfg_port(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_port_conf *p)
+{
+	static const char *const keys[] = { "name", "device", "ipv4", "gateway", "mtu", "queues",
+					    "rx_desc", "tx_desc", "exception", NULL };
+
+	if (!config_setting_is_group(g))
+		return cfg_fail(ctx, g, "each port must be a group { ... }");
+	p->mtu = 1500;
+	p->queues = 1;
+	p->rx_desc = 1024;
+	p->tx_desc = 1024;
+	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_name(ctx, g, p->name) < 0 ||
+	    cfg_string(ctx, g, "device", true, p->device, sizeof(p->device)) < 0 ||
+	    cfg_port_addresses(ctx, g, p) < 0 ||
+	    cfg_u16(ctx, g, "mtu", 576, 9198, &p->mtu) < 0 ||
+	    cfg_u16(ctx, g, "queues", 1, 64, &p->queues) < 0 ||
+	    cfg_u16(ctx, g, "rx_desc", 64, 16384, &p->rx_desc) < 0 ||
+	    cfg_u16(ctx, g, "tx_desc", 64, 16384, &p->tx_desc) < 0)
+		return -1;
+	return cfg_exception(ctx, g, p);
+}
+
+static int cfg_ports(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
+{
+	const config_setting_t *list = config_setting_get_member(root, "ports");
+	int n;
+
+	if (!list)
+		return cfg_fail(ctx, root, "missing required setting 'ports'");
+	if (!config_setting_is_list(list))
+		return cfg_fail(ctx, list, "'ports' must be a list ( {...}, ... )");
+	n = config_setting_length(list);
+	if (n < 1 || n > MR_MAX_PORTS)
+		return cfg_fail(ctx, list, "'ports' must hold 1 to %d ports", MR_MAX_PORTS);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned int)i);
+		struct mr_port_conf *p = &c->ports[i];
+
+		if (cfg_port(ctx, g, p) < 0)
+			return -1;
+		for (int j = 0; j < i; j++) {
+			if (strcmp(c->ports[j].name, p->name) == 0)
+				return cfg_fail(ctx, g, "port name '%s' is used twice", p->name);
+			if (strcmp(c->ports[j].device, p->device) == 0)
+				return cfg_fail(ctx, g, "device '%s' is used by two ports", p->device);
+			if (c->ports[j].ipv4 == p->ipv4)
+				return cfg_fail(ctx, g, "two ports have the same ipv4 address");
+			if (p->exception.enabled && c->ports[j].exception.enabled &&
+			    strcmp(c->ports[j].exception.iface, p->exception.iface) == 0)
+				return cfg_fail(ctx, g, "exception iface '%s' is used twice",
+						p->exception.iface);
+		}
+		c->n_ports = (unsigned int)i + 1;
+	}
+	return 0;
+}
+
+static int cfg_listener(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_config *c,
+			struct mr_listener_conf *l)
+{
+	static const char *const keys[] = { "name", "port", "tcp_port", NULL };
+	char port_name[MR_NAME_MAX];
+	uint32_t tcp_port = 0;
+	int idx;
+
+	if (!config_setting_is_group(g))
+		return cfg_fail(ctx, g, "each listener must be a group { ... }");
+	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_name(ctx, g, l->name) < 0 ||
+	    cfg_string(ctx, g, "port", true, port_name, sizeof(port_name)) < 0)
+		return -1;
+	if (!config_setting_get_member(g, "tcp_port"))
+		return cfg_fail(ctx, g, "missing required setting 'tcp_port'");
+	if (cfg_uint(ctx, g, "tcp_port", 1, 65535, &tcp_port) < 0)
+		return -1;
+	idx = mr_config_port_index(c, port_name);
+	if (idx < 0)
+		return cfg_fail(ctx, config_setting_get_member(g, "port"),
+				"listener '%s' names unknown port '%s'", l->name, port_name);
+	l->port_index = (uint16_t)idx;
+	l->tcp_port = (uint16_t)tcp_port;
+	return 0;
+}
+
+static int cfg_listeners(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
+{
+	const config_setting_t *list = config_setting_get_member(root, "listeners");
+	int n;
+
+	if (!list)
+		return 0;
+	if (!config_setting_is_list(list))
+		return cfg_fail(ctx, list, "'listeners' must be a list ( {...}, ... )");
+	n = config_setting_length(list);
+	if (n > MR_MAX_LISTENERS)
+		return cfg_fail(ctx, list, "at most %d listeners", MR_MAX_LISTENERS);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned int)i);
+		struct mr_listener_conf *l = &c->listeners[i];
+
+		if (cfg_listener(ctx, g, c, l) < 0)
+			return -1;
+		for (int j = 0; j < i; j++) {
+			if (strcmp(c->listeners[j].name, l->name) == 0)
+				return cfg_fail(ctx, g, "listener name '%s' is used twice", l->name);
+			if (c->listeners[j].port_index == l->port_index &&
+			    c->listeners[j].tcp_port == l->tcp_port)
+				return cfg_fail(ctx, g, "two listeners on the same port and tcp_port");
+		}
+		c->n_listeners = (unsigned int)i + 1;
+	}
+	return 0;
+}
+
+static int cfg_eal(struct cfg_ctx *ctx, const config_setting_t *dp, struct mr_dataplane_conf *d)
+{
+	const config_setting_t *list = config_setting_get_member(dp, "eal");
+	int n;
+
+	if (!list)
+		return 0;
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return cfg_fail(ctx, list, "'eal' must be an array of strings [ \"-l\", \"0-1\", ... ]");
+	n = config_setting_length(list);
+	if (n > MR_MAX_EAL_ARGS)
+		return cfg_fail(ctx, list, "'eal' holds more than %d arguments", MR_MAX_EAL_ARGS);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned int)i);
+		const char *v;
+
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			return cfg_fail(ctx, s, "'eal' element %d must be a string", i);
+		v = config_setting_get_string(s);
+		if (strlen(v) >= MR_EAL_ARG_MAX)
+			return cfg_fail(ctx, s, "'eal' element %d is too long", i);
+		memcpy(d->eal_args[i], v, strlen(v) + 1);
+	}
+	d->n_eal_args = (unsigned int)n;
+	return 0;
+}
+
+static int cfg_neigh(struct cfg_ctx *ctx, const config_setting_t *dp, struct mr_neigh_conf *nc)
+{
+	static const char *const keys[] = { "entries", "reachable_ms", "retry_ms", "retries",
+					    "pending", NULL };
+	const config_setting_t *g;
+
+	nc->entries = 4096;
+	nc->reachable_ms = 30000;
+	nc->retry_ms = 1000;
+	nc->retries = 3;
+	nc->pending = 16;
+	return cfg_group(ctx, dp, "neighbour", keys, &g) < 0 ||
+	       cfg_uint(ctx, g, "entries", 16, 1 << 20, &nc->entries) < 0 ||
+	       cfg_uint(ctx, g, "reachable_ms", 1000, 3600000, &nc->reachable_ms) < 0 ||
+	       cfg_uint(ctx, g, "retry_ms", 10, 60000, &nc->retry_ms) < 0 ||
+	       cfg_uint(ctx, g, "retries", 1, 100, &nc->retries) < 0 ||
+	       cfg_uint(ctx, g, "pending", 0, 256, &nc->pending) < 0 ? -1 : 0;
+}
+
+static int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root,
+			 struct mr_dataplane_conf *d)
+{
+	static const char *const keys[] = { "eal", "mbufs", "burst", "control_socket",
+					    "neighbour", NULL };
+	const config_setting_t *g;
+
+	d->burst = 32;
+	snprintf(d->control_socket, sizeof(d->control_socket), "/run/meshrelay/dataplane.sock");
+	if (cfg_group(ctx, root, "dataplane", keys, &g) < 0 || cfg_eal(ctx, g, d) < 0 ||
+	    cfg_uint(ctx, g, "mbufs", 0, 1u << 26, &d->mbufs) < 0 ||
+	    cfg_u16(ctx, g, "burst", 1, 512, &d->burst) < 0 ||
+	    cfg_string(ctx, g, "control_socket", false, d->control_socket,
+		       sizeof(d->control_socket)) < 0)
+		return -1;
+	if (g && d->control_socket[0] != '/')
+		return cfg_fail(ctx, config_setting_get_member(g, "control_socket"),
+				"'control_socket' must be an absolute path");
+	return cfg_neigh(ctx, g, &d->neigh);
+}
+
+static int cfg_log(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_log_conf *l)
+{
+	static const char *const keys[] = { "level", "syslog", NULL };
+	const config_setting_t *g;
+	char level[16] = "info";
+
+	if (cfg_group(ctx, root, "log", keys, &g) < 0 ||
+	    cfg_string(ctx, g, "level", false, level, sizeof(level)) < 0 ||
+	    cfg_bool(ctx, g, "syslog", &l->use_syslog) < 0)
+		return -1;
+	l->level = mr_log_level_parse(level);
+	if (l->level < 0)
+		return cfg_fail(ctx, config_setting_get_member(g, "level"),
+				"'level' must be err, warn, notice, info or debug");
+	return 0;
+}
+
+static int cfg_validate(struct cfg_ctx *ctx, config_t *cfg, struct mr_config *c)
+{
+	static const char *const keys[] = { "dataplane", "ports", "listeners", "log", NULL };
+	const config_setting_t *root = config_root_setting(cfg);
+
+	if (cfg_check_keys(ctx, root, keys) < 0 || cfg_dataplane(ctx, root, &c->dataplane) < 0 ||
+	    cfg_ports(ctx, root, c) < 0 || cfg_listeners(ctx, root, c) < 0 ||
+	    cfg_log(ctx, root, &c->log) < 0)
+		return -1;
+	return 0;
+}
+
+static int cfg_finish(config_t *cfg, int parsed, const char *source, struct mr_config *out,
+		      char *err, size_t errlen)
+{
+	struct cfg_ctx ctx = { .source = source, .err = err, .errlen = errlen };
+	struct mr_config *scratch;
+	int rc = -1;
+
+	if (!parsed) {
+		const char *file = config_error_file(cfg);
+
+		snprintf(err, errlen, "%s:%d: %s", file ? file : source, config_error_line(cfg),
+			 config_error_text(cfg));
+		return -1;
+	}
+	scratch = calloc(1, sizeof(*scratch));
+	if (!scratch) {
+		snprintf(err, errlen, "%s: out of memory", source);
+		return -1;
+	}
+	snprintf(scratch->source, sizeof(scratch->source), "%s", source);
+	if (cfg_validate(&ctx, cfg, scratch) == 0) {
+		*out = *scratch;
+		rc = 0;
+	}
+	free(scratch);
+	return rc;
+}
+
+int mr_config_load_file(const char *path, struct mr_config *out, char *err, size_t errlen)
+{
+	config_t cfg;
+	int rc;
+
+	config_init(&cfg);
+	rc = cfg_finish(&cfg, config_read_file(&cfg, path), path, out, err, errlen);
+	config_destroy(&cfg);
+	return rc;
+}
+
+int mr_config_load_string(const char *text, const char *name, struct mr_config *out,
+			  char *err, size_t errlen)
+{
+	config_t cfg;
+	int rc;
+
+	config_init(&cfg);
+	rc = cfg_finish(&cfg, config_read_string(&cfg, text), name, out, err, errlen);
+	config_destroy(&cfg);
+	return rc;
+}
+
+int mr_config_port_index(const struct mr_config *conf, const char *name)
+{
+	for (unsigned int i = 0; i < conf->n_ports; i++)
+		if (strcmp(conf->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}

@@ -1,0 +1,95 @@
+#include "arp.h"
+
+#include <rte_arp.h>
+
+static bool arp_is_valid(const struct rte_arp_hdr *a)
+{
+	return a->arp_hardware == rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) &&
+	       a->arp_protocol == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+	       a->arp_hlen == RTE_ETHER_ADDR_LEN && a->arp_plen == sizeof(uint32_t) &&
+	       (a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) ||
+		a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY));
+}
+
+/* Turn the request in m into our reply, in place: no allocation, no copy. */
+static void arp_reply_in_place(struct dp_worker *w, const struct dp_port *p,
+			       struct rte_mbuf *m, struct rte_ether_hdr *eth,
+			       struct rte_arp_hdr *a)
+{
+	struct rte_arp_ipv4 *d = &a->arp_data;
+
+	eth->dst_addr = d->arp_sha;
+	eth->src_addr = p->mac;
+	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	d->arp_tha = d->arp_sha;
+	d->arp_tip = d->arp_sip;
+	d->arp_sha = p->mac;
+	d->arp_sip = rte_cpu_to_be_32(p->ipv4);
+	dp_event(w, DP_EV_arp_reply_out);
+	dp_tx_port(w, p, m);
+}
+
+void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a;
+	uint32_t sip, tip;
+	bool is_request;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*a))
+		return dp_drop(w, m, DP_DROP_runt);
+	a = (struct rte_arp_hdr *)(eth + 1);
+	if (!arp_is_valid(a) || rte_is_multicast_ether_addr(&a->arp_data.arp_sha))
+		return dp_drop(w, m, DP_DROP_arp_malformed);
+	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
+	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
+	is_request = a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+
+	if (tip != p->ipv4) {
+		/* Gratuitous ARP refreshes what we know but never creates entries. */
+		if (sip == tip && sip != 0 && neigh_learn(w->neigh, sip, &a->arp_data.arp_sha,
+							  w->now_ms, false))
+			dp_event(w, DP_EV_neigh_learned);
+		return dp_drop(w, m, DP_DROP_arp_not_for_us);
+	}
+	if (sip != 0 && sip != p->ipv4 &&
+	    neigh_learn(w->neigh, sip, &a->arp_data.arp_sha, w->now_ms, true))
+		dp_event(w, DP_EV_neigh_learned);
+	if (is_request) {
+		dp_event(w, DP_EV_arp_request_in);
+		return arp_reply_in_place(w, p, m, eth, a);
+	}
+	/* Replies to us may answer the kernel's own requests on the exception path. */
+	dp_event(w, DP_EV_arp_reply_in);
+	dp_to_kernel(w, p, m);
+}
+
+void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->app->pool);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *a;
+
+	if (!m)
+		return;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*a));
+	if (!eth) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+	eth->src_addr = p->mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	a = (struct rte_arp_hdr *)(eth + 1);
+	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = RTE_ETHER_ADDR_LEN;
+	a->arp_plen = sizeof(uint32_t);
+	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	a->arp_data.arp_sha = p->mac;
+	a->arp_data.arp_sip = rte_cpu_to_be_32(p->ipv4);
+	memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
+	a->arp_data.arp_tip = rte_cpu_to_be_32(target_ip);
+	dp_event(w, DP_EV_arp_request_out);
+	dp_tx_port(w, p, m);
+}

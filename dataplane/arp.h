@@ -1,0 +1,13 @@
+/* ARP responder and resolver for the appliance's IPv4 addresses. Runs on worker lcores. */
+#ifndef ARP_H
+#define ARP_H
+
+#include "dp.h"
+
+/* Handle an ARP frame (Ethernet header at offset 0): answer, learn, pass on or drop. */
+void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
+/* Broadcast a who-has for target_ip out of port p. */
+void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * The appliance as the data plane sees it: ports and workers. The main lcore builds a
+ * dp_appliance before launching workers and never changes it afterwards, so workers read
+ * it without locks. Each dp_worker is written only by its own lcore (counters, neighbour
+ * cache, tx buffers); other threads read its counters or ask it through its mailbox.
+ */
+#ifndef DP_H
+#define DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "dp_counters.h"
+#include "mr_config.h"
+#include "neigh.h"
+#include "port.h"
+
+#define DP_MAX_WORKERS 64
+#define DP_MAX_RXQ_PER_WORKER (MR_MAX_PORTS * 8)
+
+struct dp_port {
+	uint16_t index;              /* in dp_appliance.ports */
+	uint16_t port_id;            /* ethdev of the data port */
+	uint16_t kernel_port_id;     /* ethdev of the exception path (tap/virtio-user) */
+	bool has_kernel;
+	uint32_t ipv4;               /* host byte order */
+	uint32_t netmask;
+	uint32_t gateway;            /* 0: none */
+	struct rte_ether_addr mac;
+	struct drv_port_caps caps;
+	const struct mr_port_conf *conf;
+};
+
+struct dp_rxq {
+	uint16_t port_id;
+	uint16_t queue;
+	uint16_t dp_port;            /* index of the dp_port the queue belongs to */
+	bool from_kernel;            /* exception-path queue: frames go out of the data port */
+};
+
+struct dp_worker;
+
+/* A request the worker runs on its own lcore at the top of its next poll loop. */
+struct dp_mailbox {
+	void (*fn)(struct dp_worker *w, void *arg);
+	void *arg;
+	uint32_t posted;             /* written by the requester */
+	uint32_t done;               /* written by the worker */
+};
+
+struct dp_worker {
+	unsigned int lcore_id;
+	uint16_t index;              /* also its tx queue on every port */
+	const struct dp_appliance *app;
+	struct dp_rxq rxqs[DP_MAX_RXQ_PER_WORKER];
+	unsigned int n_rxqs;
+	struct rte_eth_dev_tx_buffer *tx_port[MR_MAX_PORTS];
+	struct rte_eth_dev_tx_buffer *tx_kernel[MR_MAX_PORTS];
+	struct neigh_table *neigh;
+	uint64_t now_ms;
+	uint64_t next_age_ms;
+	struct dp_mailbox mailbox;
+	struct dp_counters counters;
+} __rte_cache_aligned;
+
+struct dp_appliance {
+	const struct mr_config *conf;
+	struct dp_port ports[MR_MAX_PORTS];
+	unsigned int n_ports;
+	struct dp_worker *workers[DP_MAX_WORKERS];
+	unsigned int n_workers;
+	struct rte_mempool *pool;
+	uint64_t tsc_per_ms;
+	volatile bool quit;          /* set by the main lcore to stop the workers */
+};
+
+static inline void dp_event(struct dp_worker *w, enum dp_event ev)
+{
+	dp_count(&w->counters.events[ev], 1);
+}
+
+static inline void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop reason)
+{
+	dp_count(&w->counters.drops[reason], 1);
+	rte_pktmbuf_free(m);
+}
+
+/* Queue a frame for a data port on this worker's tx queue (flushed every poll loop). */
+void dp_tx_port(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
+/* Give a frame to the kernel through the port's exception path, or drop it when none. */
+void dp_to_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
+/* Classify and handle one frame received on a data port. Consumes m. */
+void dp_input_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
+/* Port through which ip is reached and the next hop to resolve; -1 when unreachable. */
+int dp_route_nexthop(const struct dp_appliance *app, uint32_t ip, uint32_t *nexthop);
+
+#endif

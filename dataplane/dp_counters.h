@@ -1,0 +1,71 @@
+/*
+ * Data-plane event and drop counters. Each worker lcore owns one dp_counters block and is
+ * its only writer; the main lcore and the telemetry thread only read (relaxed loads), so
+ * no counter is ever shared for writing across lcores.
+ */
+#ifndef DP_COUNTERS_H
+#define DP_COUNTERS_H
+
+#include <stdint.h>
+
+#define DP_EVENT_LIST(X)                                                                  \
+	X(rx_frames)          /* frames read from data ports */                              \
+	X(tx_frames)          /* frames handed to data ports */                              \
+	X(arp_request_in)     /* ARP requests for one of our addresses */                    \
+	X(arp_reply_out)      /* ARP replies the data plane sent */                          \
+	X(arp_reply_in)       /* ARP replies addressed to us */                              \
+	X(arp_request_out)    /* ARP requests the data plane sent while resolving */         \
+	X(icmp_echo_in)       /* echo requests to our addresses */                           \
+	X(icmp_echo_out)      /* echo replies sent */                                        \
+	X(to_kernel)          /* frames given to the exception path */                       \
+	X(from_kernel)        /* frames the kernel sent out through the exception path */    \
+	X(neigh_learned)      /* neighbour entries created or refreshed */                   \
+	X(neigh_failed)       /* neighbours that never answered */
+
+#define DP_DROP_LIST(X)                                                                   \
+	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \
+	X(runt)               /* frame shorter than its headers */                           \
+	X(l2_not_for_us)      /* unicast to another MAC */                                   \
+	X(ipv4_version)       /* version field is not 4 */                                   \
+	X(ipv4_ihl)           /* header length below 20 bytes or beyond the frame */          \
+	X(ipv4_total_length)  /* total length below the header or beyond the frame */        \
+	X(ipv4_checksum)      /* header checksum wrong */                                    \
+	X(ipv4_fragment)      /* fragments: nothing on the appliance address needs them */   \
+	X(ipv4_martian_src)   /* source is zero, multicast, loopback, broadcast or ours */  \
+	X(ipv4_not_for_us)    /* unicast to an address that is not ours (not a router) */    \
+	X(arp_malformed)      /* not Ethernet/IPv4 ARP, or truncated */                      \
+	X(arp_not_for_us)     /* ARP about addresses that are not ours */                    \
+	X(icmp_malformed)     /* truncated ICMP or bad ICMP checksum */                      \
+	X(no_exception_path)  /* kernel-bound traffic on a port without exception path */    \
+	X(neigh_unresolved)   /* packets dropped while a neighbour stayed unresolved */      \
+	X(tx_full)            /* a transmit queue had no room */
+
+#define DP_ENUM_EVENT(name) DP_EV_##name,
+#define DP_ENUM_DROP(name) DP_DROP_##name,
+enum dp_event { DP_EVENT_LIST(DP_ENUM_EVENT) DP_EV_COUNT };
+enum dp_drop { DP_DROP_LIST(DP_ENUM_DROP) DP_DROP_COUNT };
+#undef DP_ENUM_EVENT
+#undef DP_ENUM_DROP
+
+struct dp_counters {
+	uint64_t events[DP_EV_COUNT];
+	uint64_t drops[DP_DROP_COUNT];
+};
+
+/* Names as shown by telemetry and the exit report, indexed by the enums above. */
+extern const char *const dp_event_names[DP_EV_COUNT];
+extern const char *const dp_drop_names[DP_DROP_COUNT];
+
+/* Owner-only increment; a relaxed store keeps concurrent readers free of torn values. */
+static inline void dp_count(uint64_t *counter, uint64_t n)
+{
+	__atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
+}
+
+/* Reader side: sum of one counter over several owners' blocks. */
+static inline uint64_t dp_counter_read(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+#endif

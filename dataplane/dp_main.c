@@ -1,0 +1,244 @@
+/*
+ * meshrelay-dp: the data plane process. The main lcore brings the appliance up from the
+ * configuration, launches one poll loop per worker lcore, then stays off the fast path
+ * (signals now; the control socket and telemetry run on their own threads).
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+
+#include "dp.h"
+#include "dp_telemetry.h"
+#include "dp_worker.h"
+#include "exception.h"
+#include "mr_log.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct dp_args {
+	const char *config_path;
+	bool check_only;
+	int n_extra_eal;        /* arguments after "--", appended to the config's EAL list */
+	char **extra_eal;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: meshrelay-dp -c FILE [--check] [-- EXTRA-EAL-ARGS...]\n"
+		     "  -c, --config FILE  appliance configuration (libconfig)\n"
+		     "      --check        validate the configuration and exit\n"
+		     "  EXTRA-EAL-ARGS     appended to dataplane.eal, e.g. --file-prefix NAME\n");
+}
+
+static int parse_args(int argc, char **argv, struct dp_args *a)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a->config_path = optarg; break;
+		case 'k': a->check_only = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (!a->config_path) {
+		usage(stderr);
+		return -1;
+	}
+	a->n_extra_eal = argc - optind;
+	a->extra_eal = argv + optind;
+	return 0;
+}
+
+static int eal_start(const struct mr_config *conf, const struct dp_args *a, const char *prog)
+{
+	char *argv[MR_MAX_EAL_ARGS + 64];
+	int argc = 0;
+
+	argv[argc++] = (char *)(uintptr_t)prog;
+	for (unsigned int i = 0; i < conf->dataplane.n_eal_args; i++)
+		argv[argc++] = (char *)(uintptr_t)conf->dataplane.eal_args[i];
+	for (int i = 0; i < a->n_extra_eal && argc < (int)RTE_DIM(argv) - 1; i++)
+		argv[argc++] = a->extra_eal[i];
+	argv[argc] = NULL;
+	return rte_eal_init(argc, argv);
+}
+
+static uint32_t pool_size_for(const struct mr_config *conf, unsigned int n_workers)
+{
+	uint32_t rings = 0;
+
+	if (conf->dataplane.mbufs)
+		return conf->dataplane.mbufs;
+	for (unsigned int i = 0; i < conf->n_ports; i++) {
+		const struct mr_port_conf *p = &conf->ports[i];
+
+		rings += (uint32_t)p->queues * p->rx_desc + n_workers * (uint32_t)p->tx_desc;
+		if (p->exception.enabled)
+			rings += n_workers * 1024u; /* exception rx + tx rings of 512 */
+	}
+	rings += n_workers * conf->dataplane.neigh.entries / 16 * conf->dataplane.neigh.pending;
+	return drv_pool_size(rings, n_workers, conf->dataplane.burst);
+}
+
+static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t errlen)
+{
+	const struct mr_port_conf *pc = &app->conf->ports[i];
+	struct dp_port *p = &app->ports[i];
+	struct drv_port_params params = {
+		.rx_queues = pc->queues,
+		.tx_queues = (uint16_t)app->n_workers,
+		.rx_desc = pc->rx_desc,
+		.tx_desc = pc->tx_desc,
+		.mtu = pc->mtu,
+	};
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	p->index = (uint16_t)i;
+	p->conf = pc;
+	p->ipv4 = pc->ipv4;
+	p->netmask = pc->prefix_len ? ~0u << (32 - pc->prefix_len) : 0;
+	p->gateway = pc->gateway;
+	if (drv_port_probe(pc->device, &p->port_id, err, errlen) < 0 ||
+	    drv_port_start(p->port_id, &params, app->pool, &p->caps, err, errlen) < 0)
+		return -1;
+	p->mac = p->caps.mac;
+	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	mr_log(MR_LOG_INFO,
+	       "port %s: ethdev %u (%s) mac %s, %u rx queue(s)%s, %u tx queue(s), mtu %u, "
+	       "offloads rx-ip %d tx-ip %d tx-tcp %d, link %s",
+	       pc->name, p->port_id, p->caps.driver, mac, pc->queues, p->caps.rss ? " (RSS)" : "",
+	       params.tx_queues, p->caps.mtu, p->caps.rx_ipv4_cksum, p->caps.tx_ipv4_cksum,
+	       p->caps.tx_tcp_cksum, drv_port_wait_link(p->port_id, 3000) ? "up" : "down");
+	if (pc->exception.enabled)
+		return exception_start(p, app->n_workers, app->pool, err, errlen);
+	return 0;
+}
+
+static int appliance_up(struct dp_appliance *app, char *err, size_t errlen)
+{
+	unsigned int lcore, idx = 0;
+	uint32_t n_mbufs = pool_size_for(app->conf, app->n_workers);
+
+	app->tsc_per_ms = rte_get_tsc_hz() / 1000;
+	app->pool = drv_pool_create("mbuf_pool", n_mbufs, 9198, (int)rte_socket_id());
+	if (!app->pool) {
+		snprintf(err, errlen, "mbuf pool of %u: %s", n_mbufs, rte_strerror(rte_errno));
+		return -1;
+	}
+	mr_log(MR_LOG_INFO, "mbuf pool: %u mbufs", n_mbufs);
+	app->n_ports = app->conf->n_ports;
+	for (unsigned int i = 0; i < app->n_ports; i++)
+		if (port_up(app, i, err, errlen) < 0)
+			return -1;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		app->workers[idx] = dp_worker_create(app, (uint16_t)idx, lcore);
+		if (!app->workers[idx]) {
+			snprintf(err, errlen, "worker on lcore %u: out of memory", lcore);
+			return -1;
+		}
+		idx++;
+	}
+	dp_workers_assign_queues(app);
+	return 0;
+}
+
+static void appliance_down(struct dp_appliance *app)
+{
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		drv_port_print_stats(app->ports[i].port_id, app->ports[i].conf->name, stderr);
+		if (app->ports[i].has_kernel)
+			drv_port_close(app->ports[i].kernel_port_id);
+		drv_port_close(app->ports[i].port_id);
+	}
+	dp_counters_print(app, stderr);
+	for (unsigned int w = 0; w < app->n_workers; w++)
+		dp_worker_free(app->workers[w]);
+}
+
+static int run(struct dp_appliance *app)
+{
+	unsigned int lcore;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		for (unsigned int w = 0; w < app->n_workers; w++)
+			if (app->workers[w]->lcore_id == lcore)
+				rte_eal_remote_launch(dp_worker_main, app->workers[w], lcore);
+	}
+	mr_log(MR_LOG_NOTICE, "meshrelay-dp ready: %u port(s), %u worker(s)", app->n_ports,
+	       app->n_workers);
+	while (!stop_requested)
+		usleep(50 * 1000);
+	mr_log(MR_LOG_NOTICE, "stopping");
+	app->quit = true;
+	rte_eal_mp_wait_lcore();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct mr_config conf;
+	static struct dp_appliance app;
+	char err[MR_ERR_MAX];
+	struct dp_args args;
+	int rc;
+
+	mr_log_init("meshrelay-dp", MR_LOG_INFO, false);
+	if (parse_args(argc, argv, &args) < 0)
+		return 2;
+	if (mr_config_load_file(args.config_path, &conf, err, sizeof(err)) < 0) {
+		mr_log(MR_LOG_ERR, "configuration refused: %s", err);
+		return 1;
+	}
+	if (args.check_only) {
+		printf("%s: configuration is valid\n", args.config_path);
+		return 0;
+	}
+	mr_log_init("meshrelay-dp", conf.log.level, conf.log.use_syslog);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (eal_start(&conf, &args, argv[0]) < 0) {
+		mr_log(MR_LOG_ERR, "EAL initialisation failed: %s", rte_strerror(rte_errno));
+		return 1;
+	}
+	app.conf = &conf;
+	app.n_workers = rte_lcore_count() - 1;
+	if (app.n_workers == 0 || app.n_workers > DP_MAX_WORKERS) {
+		mr_log(MR_LOG_ERR, "need 1 to %d worker lcores besides the main one (EAL -l 0-1)",
+		       DP_MAX_WORKERS);
+		rte_eal_cleanup();
+		return 1;
+	}
+	rc = appliance_up(&app, err, sizeof(err));
+	if (rc == 0 && dp_telemetry_init(&app) < 0)
+		mr_log(MR_LOG_WARN, "telemetry commands not registered");
+	if (rc == 0)
+		rc = run(&app);
+	else
+		mr_log(MR_LOG_ERR, "start-up failed: %s", err);
+	appliance_down(&app);
+	rte_eal_cleanup();
+	return rc == 0 ? 0 : 1;
+}

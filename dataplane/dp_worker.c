@@ -1,0 +1,232 @@
+#include "dp_worker.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "arp.h"
+
+/* The neighbour table calls back with the worker as context. */
+static void neigh_cb_send_request(void *ctx, uint32_t ip)
+{
+	struct dp_worker *w = ctx;
+	uint32_t nexthop;
+	int port = dp_route_nexthop(w->app, ip, &nexthop);
+
+	if (port >= 0)
+		arp_send_request(w, &w->app->ports[port], ip);
+}
+
+/* Queued packets carry their output port index in mbuf->port (set when queued). */
+static void neigh_cb_flush(void *ctx, void *pkt, const struct rte_ether_addr *mac)
+{
+	struct dp_worker *w = ctx;
+	struct rte_mbuf *m = pkt;
+	const struct dp_port *p = &w->app->ports[m->port];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	eth->dst_addr = *mac;
+	eth->src_addr = p->mac;
+	dp_tx_port(w, p, m);
+}
+
+static void neigh_cb_drop(void *ctx, void *pkt)
+{
+	dp_drop(ctx, pkt, DP_DROP_neigh_unresolved);
+}
+
+static void tx_buffer_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
+{
+	struct dp_worker *w = userdata;
+
+	dp_count(&w->counters.drops[DP_DROP_tx_full], unsent);
+	rte_pktmbuf_free_bulk(pkts, unsent);
+}
+
+static struct rte_eth_dev_tx_buffer *tx_buffer_create(struct dp_worker *w, int socket)
+{
+	uint16_t burst = w->app->conf->dataplane.burst;
+	struct rte_eth_dev_tx_buffer *b =
+		rte_zmalloc_socket("tx_buffer", RTE_ETH_TX_BUFFER_SIZE(burst), 0, socket);
+
+	if (b) {
+		rte_eth_tx_buffer_init(b, burst);
+		rte_eth_tx_buffer_set_err_callback(b, tx_buffer_drop, w);
+	}
+	return b;
+}
+
+struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t index,
+				   unsigned int lcore_id)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore_id);
+	struct dp_worker *w = rte_zmalloc_socket("dp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+						 socket);
+	struct neigh_ops ops = { neigh_cb_send_request, neigh_cb_flush, neigh_cb_drop, NULL };
+	char name[32];
+
+	if (!w)
+		return NULL;
+	w->app = app;
+	w->index = index;
+	w->lcore_id = lcore_id;
+	ops.ctx = w;
+	snprintf(name, sizeof(name), "neigh_w%u", index);
+	w->neigh = neigh_table_create(name, &app->conf->dataplane.neigh, socket, &ops);
+	for (unsigned int i = 0; w->neigh && i < app->n_ports; i++) {
+		w->tx_port[i] = tx_buffer_create(w, socket);
+		w->tx_kernel[i] = tx_buffer_create(w, socket);
+		if (!w->tx_port[i] || !w->tx_kernel[i])
+			break;
+	}
+	if (!w->neigh || (app->n_ports && !w->tx_kernel[app->n_ports - 1])) {
+		dp_worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void dp_worker_free(struct dp_worker *w)
+{
+	if (!w)
+		return;
+	neigh_table_free(w->neigh);
+	for (unsigned int i = 0; i < MR_MAX_PORTS; i++) {
+		rte_free(w->tx_port[i]);
+		rte_free(w->tx_kernel[i]);
+	}
+	rte_free(w);
+}
+
+static void worker_add_rxq(struct dp_worker *w, const struct dp_port *p, uint16_t port_id,
+			   uint16_t queue, bool from_kernel)
+{
+	if (w->n_rxqs >= DP_MAX_RXQ_PER_WORKER)
+		return;
+	w->rxqs[w->n_rxqs++] = (struct dp_rxq){
+		.port_id = port_id, .queue = queue, .dp_port = p->index, .from_kernel = from_kernel,
+	};
+}
+
+void dp_workers_assign_queues(struct dp_appliance *app)
+{
+	unsigned int next = 0;
+
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		const struct dp_port *p = &app->ports[i];
+
+		for (uint16_t q = 0; q < p->conf->queues; q++)
+			worker_add_rxq(app->workers[next++ % app->n_workers], p, p->port_id, q, false);
+		for (unsigned int wi = 0; p->has_kernel && wi < app->n_workers; wi++)
+			worker_add_rxq(app->workers[wi], p, p->kernel_port_id, (uint16_t)wi, true);
+	}
+}
+
+static void worker_poll_rxq(struct dp_worker *w, const struct dp_rxq *q, uint16_t burst)
+{
+	struct rte_mbuf *pkts[512];
+	const struct dp_port *p = &w->app->ports[q->dp_port];
+	uint16_t n = rte_eth_rx_burst(q->port_id, q->queue, pkts, burst);
+
+	if (q->from_kernel) {
+		dp_count(&w->counters.events[DP_EV_from_kernel], n);
+		for (uint16_t i = 0; i < n; i++)
+			dp_tx_port(w, p, pkts[i]);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		dp_input_frame(w, p, pkts[i]);
+	}
+}
+
+static void worker_flush(struct dp_worker *w)
+{
+	for (unsigned int i = 0; i < w->app->n_ports; i++) {
+		const struct dp_port *p = &w->app->ports[i];
+
+		rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i]);
+		if (p->has_kernel)
+			rte_eth_tx_buffer_flush(p->kernel_port_id, w->index, w->tx_kernel[i]);
+	}
+}
+
+static void worker_mailbox(struct dp_worker *w)
+{
+	uint32_t posted = __atomic_load_n(&w->mailbox.posted, __ATOMIC_ACQUIRE);
+
+	if (posted == w->mailbox.done)
+		return;
+	w->mailbox.fn(w, w->mailbox.arg);
+	__atomic_store_n(&w->mailbox.done, posted, __ATOMIC_RELEASE);
+}
+
+/* The first worker starts resolving each gateway so the first relayed packet need not wait. */
+static void worker_resolve_gateways(struct dp_worker *w)
+{
+	struct rte_ether_addr mac;
+
+	for (unsigned int i = 0; w->index == 0 && i < w->app->n_ports; i++) {
+		const struct dp_port *p = &w->app->ports[i];
+
+		if (p->gateway && neigh_resolve(w->neigh, p->gateway, w->now_ms, NULL, &mac) ==
+					  NEIGH_QUEUED_REQUEST)
+			arp_send_request(w, p, p->gateway);
+	}
+}
+
+int dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	const struct dp_appliance *app = w->app;
+	const uint16_t burst = app->conf->dataplane.burst;
+	const uint64_t age_every_ms = RTE_MAX(app->conf->dataplane.neigh.retry_ms / 4, 10u);
+
+	w->now_ms = rte_get_tsc_cycles() / app->tsc_per_ms;
+	w->next_age_ms = w->now_ms + age_every_ms;
+	worker_resolve_gateways(w);
+	while (!app->quit) {
+		for (unsigned int i = 0; i < w->n_rxqs; i++)
+			worker_poll_rxq(w, &w->rxqs[i], burst);
+		worker_flush(w);
+		w->now_ms = rte_get_tsc_cycles() / app->tsc_per_ms;
+		if (w->now_ms >= w->next_age_ms) {
+			neigh_age(w->neigh, w->now_ms);
+			w->next_age_ms = w->now_ms + age_every_ms;
+		}
+		worker_mailbox(w);
+	}
+	worker_flush(w);
+	return 0;
+}
+
+int dp_worker_call(struct dp_worker *w, void (*fn)(struct dp_worker *, void *), void *arg,
+		   unsigned int timeout_ms)
+{
+	/* One request at a time per process: telemetry and control threads may both ask. */
+	static pthread_mutex_t callers = PTHREAD_MUTEX_INITIALIZER;
+	uint32_t ticket;
+	int rc = -1;
+
+	pthread_mutex_lock(&callers);
+	if (w->mailbox.posted != __atomic_load_n(&w->mailbox.done, __ATOMIC_ACQUIRE))
+		goto out; /* an earlier request timed out and is still pending */
+	w->mailbox.fn = fn;
+	w->mailbox.arg = arg;
+	ticket = w->mailbox.posted + 1;
+	__atomic_store_n(&w->mailbox.posted, ticket, __ATOMIC_RELEASE);
+	for (unsigned int waited = 0; waited <= timeout_ms * 10; waited++) {
+		if (__atomic_load_n(&w->mailbox.done, __ATOMIC_ACQUIRE) == ticket) {
+			rc = 0;
+			break;
+		}
+		usleep(100);
+	}
+out:
+	pthread_mutex_unlock(&callers);
+	return rc;
+}

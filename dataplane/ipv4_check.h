@@ -1,0 +1,29 @@
+/*
+ * IPv4 header validation for frames addressed to the appliance. Pure function of the
+ * bytes, so it is unit-tested without ports and cannot be crashed by what it reads.
+ */
+#ifndef IPV4_CHECK_H
+#define IPV4_CHECK_H
+
+#include <stdint.h>
+
+#include "dp_counters.h"
+
+/* How the NIC already judged the header checksum (from mbuf ol_flags). */
+enum ipv4_csum_hint {
+	IPV4_CSUM_UNKNOWN = 0, /* verify in software */
+	IPV4_CSUM_GOOD,
+	IPV4_CSUM_BAD,
+};
+
+/*
+ * Validate the header at l3, of which l3_len bytes are present in the frame.
+ * Returns DP_DROP_none when the packet may be processed, else the drop reason.
+ * Source and destination policy (martians, not-for-us) is left to the caller.
+ */
+enum dp_drop ipv4_check_header(const uint8_t *l3, uint32_t l3_len, enum ipv4_csum_hint hint);
+
+/* Source addresses no packet may carry (host byte order): 0/8, loopback, multicast, class E. */
+int ipv4_is_martian_source(uint32_t src);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * IPv4 neighbour (ARP) cache with a pending-packet queue per unresolved address.
+ * One table per worker lcore; that lcore is its only user, so there are no locks.
+ * Time is passed in by the caller (milliseconds) so the state machine is testable.
+ */
+#ifndef NEIGH_H
+#define NEIGH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "mr_config.h"
+
+enum neigh_state {
+	NEIGH_INCOMPLETE = 0, /* request sent, no answer yet; packets wait */
+	NEIGH_REACHABLE,      /* answered within reachable_ms */
+	NEIGH_STALE,          /* not confirmed lately; still used, re-probed on next use */
+	NEIGH_PROBE,          /* stale and being re-confirmed */
+	NEIGH_FAILED,         /* never answered; packets to it are dropped until gc */
+};
+
+enum neigh_result {
+	NEIGH_HIT,            /* mac filled in: send now */
+	NEIGH_HIT_PROBE,      /* mac filled in; also send a request to re-confirm it */
+	NEIGH_QUEUED,         /* packet kept until the address resolves */
+	NEIGH_QUEUED_REQUEST, /* packet kept; send an ARP request now */
+	NEIGH_DROPPED,        /* not kept (queue full, failed, table full): caller frees it */
+};
+
+struct neigh_table;
+
+/* What the table calls back with; ctx is the caller's own. */
+struct neigh_ops {
+	void (*send_request)(void *ctx, uint32_t ip);
+	void (*flush)(void *ctx, void *pkt, const struct rte_ether_addr *mac);
+	void (*drop)(void *ctx, void *pkt);
+	void *ctx;
+};
+
+struct neigh_info {
+	uint32_t ip;
+	enum neigh_state state;
+	struct rte_ether_addr mac;
+	uint32_t n_pending;
+	uint64_t age_ms;      /* since last confirmation or creation */
+};
+
+/* Allocate a table sized by conf on a NUMA socket; NULL on failure (rte_errno set). */
+struct neigh_table *neigh_table_create(const char *name, const struct mr_neigh_conf *conf,
+				       int socket_id, const struct neigh_ops *ops);
+
+/* Drop every pending packet through ops->drop and release the table. NULL is ignored. */
+void neigh_table_free(struct neigh_table *nt);
+
+/* Find the MAC for ip (host order); on a miss, pkt may be queued (see enum neigh_result). */
+enum neigh_result neigh_resolve(struct neigh_table *nt, uint32_t ip, uint64_t now_ms,
+				void *pkt, struct rte_ether_addr *mac);
+
+/*
+ * Record that ip is at mac (an ARP packet said so). create: make an entry when none exists
+ * (we were the ARP target); otherwise only refresh known ones. Flushes queued packets.
+ * Returns true when an entry was created or updated.
+ */
+bool neigh_learn(struct neigh_table *nt, uint32_t ip, const struct rte_ether_addr *mac,
+		 uint64_t now_ms, bool create);
+
+/* Advance timers: retransmit requests, fail silent neighbours, expire and collect entries. */
+void neigh_age(struct neigh_table *nt, uint64_t now_ms);
+
+/* Copy out up to max entries for display; returns how many were written. */
+unsigned int neigh_snapshot(const struct neigh_table *nt, uint64_t now_ms,
+			    struct neigh_info *out, unsigned int max);
+
+/* Entries in use. */
+unsigned int neigh_count(const struct neigh_table *nt);
+
+/* Name of a state, for display. */
+const char *neigh_state_name(enum neigh_state state);
+
+#endif

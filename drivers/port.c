@@ -1,0 +1,292 @@
+#include "port.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "mr_log.h"
+
+/* A key of repeated 0x6d5a makes Toeplitz RSS symmetric: both directions of a TCP flow
+ * hash to the same queue, which keeps a spliced flow on one worker lcore. */
+static uint8_t symmetric_rss_key[40] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+static int port_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int port_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int write_proc(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -1;
+	rc = fputs(value, f) < 0 ? -1 : 0;
+	return fclose(f) == 0 ? rc : -1;
+}
+
+/*
+ * An af_packet port shares its interface with the kernel, which (weak host model) would
+ * answer ARP and IP for the addresses of the exception interface too, doubling every
+ * reply. Strict reverse-path filtering and arp_ignore=8 make the kernel ignore frames
+ * arriving there; IPv6 is switched off so it sends nothing of its own.
+ */
+static int quiet_kernel_iface(const char *device, char *err, size_t errlen)
+{
+	static const struct { const char *fmt, *value; } knobs[] = {
+		{ "/proc/sys/net/ipv4/conf/%s/rp_filter", "1" },
+		{ "/proc/sys/net/ipv4/conf/%s/arp_ignore", "8" },
+		{ "/proc/sys/net/ipv6/conf/%s/disable_ipv6", "1" },
+	};
+	const char *arg = strstr(device, ",iface=");
+	char iface[64], path[160];
+	size_t n;
+
+	if (strncmp(device, "net_af_packet", 13) != 0 || !arg)
+		return 0;
+	arg += strlen(",iface=");
+	n = strcspn(arg, ",");
+	if (n == 0 || n >= sizeof(iface) || memchr(arg, '/', n))
+		return port_fail(err, errlen, "device '%s': bad iface name", device);
+	memcpy(iface, arg, n);
+	iface[n] = '\0';
+	for (size_t i = 0; i < RTE_DIM(knobs); i++) {
+		snprintf(path, sizeof(path), knobs[i].fmt, iface);
+		if (write_proc(path, knobs[i].value) < 0)
+			return port_fail(err, errlen, "device '%s': cannot write %s: %s", device,
+					 path, strerror(errno));
+	}
+	return 0;
+}
+
+int drv_port_probe(const char *device, uint16_t *port_id, char *err, size_t errlen)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	size_t n = strcspn(device, ",");
+	int rc;
+
+	if (n == 0 || n >= sizeof(name))
+		return port_fail(err, errlen, "device '%s': bad device name", device);
+	memcpy(name, device, n);
+	name[n] = '\0';
+	/* PCI devices allowed on the EAL command line are probed already. */
+	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
+		return 0;
+	if (quiet_kernel_iface(device, err, errlen) < 0)
+		return -1;
+	rc = rte_dev_probe(device);
+	if (rc < 0)
+		return port_fail(err, errlen, "device '%s': probe failed: %s", device,
+				 rte_strerror(-rc));
+	if (rte_eth_dev_get_port_by_name(name, port_id) != 0)
+		return port_fail(err, errlen, "device '%s': probed but no ethdev named '%s'",
+				 device, name);
+	return 0;
+}
+
+static void port_fill_caps(const struct rte_eth_dev_info *info, struct drv_port_caps *caps)
+{
+	uint64_t rx = info->rx_offload_capa, tx = info->tx_offload_capa;
+
+	caps->rx_ipv4_cksum = (rx & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
+	caps->rx_l4_cksum = (rx & RTE_ETH_RX_OFFLOAD_TCP_CKSUM) != 0;
+	caps->tx_ipv4_cksum = (tx & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
+	caps->tx_tcp_cksum = (tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) != 0;
+	caps->tx_multi_seg = (tx & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+	caps->max_rx_queues = info->max_rx_queues;
+	caps->max_tx_queues = info->max_tx_queues;
+	snprintf(caps->driver, sizeof(caps->driver), "%s", info->driver_name);
+}
+
+static void port_build_conf(const struct rte_eth_dev_info *info,
+			    const struct drv_port_params *p, const struct drv_port_caps *caps,
+			    struct rte_eth_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	if (caps->rx_ipv4_cksum)
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	if (caps->rx_l4_cksum)
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	if (caps->tx_ipv4_cksum)
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	if (caps->tx_tcp_cksum)
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	if (caps->tx_multi_seg)
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (p->rx_queues > 1 && info->flow_type_rss_offloads) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf->rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) & info->flow_type_rss_offloads;
+		if (info->hash_key_size == sizeof(symmetric_rss_key)) {
+			conf->rx_adv_conf.rss_conf.rss_key = symmetric_rss_key;
+			conf->rx_adv_conf.rss_conf.rss_key_len = sizeof(symmetric_rss_key);
+		}
+	}
+}
+
+static int port_setup_queues(uint16_t port_id, const struct drv_port_params *p,
+			     struct rte_mempool *pool, char *err, size_t errlen)
+{
+	uint16_t nb_rxd = p->rx_desc, nb_txd = p->tx_desc;
+	int socket = rte_eth_dev_socket_id(port_id);
+	int rc;
+
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
+	if (rc < 0)
+		return port_fail(err, errlen, "port %u: descriptor counts: %s", port_id,
+				 rte_strerror(-rc));
+	for (uint16_t q = 0; q < p->rx_queues; q++) {
+		rc = rte_eth_rx_queue_setup(port_id, q, nb_rxd, (unsigned int)socket, NULL, pool);
+		if (rc < 0)
+			return port_fail(err, errlen, "port %u: rx queue %u: %s", port_id, q,
+					 rte_strerror(-rc));
+	}
+	for (uint16_t q = 0; q < p->tx_queues; q++) {
+		rc = rte_eth_tx_queue_setup(port_id, q, nb_txd, (unsigned int)socket, NULL);
+		if (rc < 0)
+			return port_fail(err, errlen, "port %u: tx queue %u: %s", port_id, q,
+					 rte_strerror(-rc));
+	}
+	return 0;
+}
+
+int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
+		   struct rte_mempool *pool, struct drv_port_caps *caps, char *err, size_t errlen)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	int rc;
+
+	memset(caps, 0, sizeof(*caps));
+	rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc < 0)
+		return port_fail(err, errlen, "port %u: no device info: %s", port_id,
+				 rte_strerror(-rc));
+	port_fill_caps(&info, caps);
+	if (p->rx_queues > info.max_rx_queues || p->tx_queues > info.max_tx_queues)
+		return port_fail(err, errlen,
+				 "port %u (%s): needs %u rx / %u tx queues (one tx queue per worker), "
+				 "device offers %u / %u",
+				 port_id, info.driver_name, p->rx_queues, p->tx_queues,
+				 info.max_rx_queues, info.max_tx_queues);
+	port_build_conf(&info, p, caps, &conf);
+	caps->rss = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
+	rc = rte_eth_dev_configure(port_id, p->rx_queues, p->tx_queues, &conf);
+	if (rc < 0)
+		return port_fail(err, errlen, "port %u: configure: %s", port_id, rte_strerror(-rc));
+	if (p->mtu) {
+		rc = rte_eth_dev_set_mtu(port_id, p->mtu);
+		if (rc < 0 && rc != -ENOTSUP)
+			return port_fail(err, errlen, "port %u: MTU %u: %s", port_id, p->mtu,
+					 rte_strerror(-rc));
+	}
+	if (port_setup_queues(port_id, p, pool, err, errlen) < 0)
+		return -1;
+	rc = rte_eth_dev_start(port_id);
+	if (rc < 0)
+		return port_fail(err, errlen, "port %u: start: %s", port_id, rte_strerror(-rc));
+	rte_eth_macaddr_get(port_id, &caps->mac);
+	if (rte_eth_dev_get_mtu(port_id, &caps->mtu) < 0)
+		caps->mtu = 1500;
+	return 0;
+}
+
+int drv_port_wait_link(uint16_t port_id, unsigned int timeout_ms)
+{
+	struct rte_eth_link link;
+
+	for (unsigned int waited = 0;; waited += 100) {
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(port_id, &link) == 0 && link.link_status)
+			return 1;
+		if (waited >= timeout_ms)
+			return 0;
+		usleep(100 * 1000);
+	}
+}
+
+void drv_port_close(uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+	struct rte_device *dev = NULL;
+
+	if (rte_eth_dev_info_get(port_id, &info) == 0)
+		dev = info.device;
+	rte_eth_dev_stop(port_id);
+	rte_eth_dev_close(port_id);
+	/* Hot-plugged vdevs (tap above all) must go, or their kernel interface stays. */
+	if (dev && strcmp(rte_bus_name(rte_dev_bus(dev)), "vdev") == 0)
+		rte_dev_remove(dev);
+}
+
+uint32_t drv_pool_size(uint32_t ring_descriptors, unsigned int workers, uint16_t burst)
+{
+	uint32_t n = ring_descriptors + workers * (RTE_MEMPOOL_CACHE_MAX_SIZE + 4u * burst) + 4096;
+
+	/* Mempools are most efficient at 2^n - 1 elements. */
+	return rte_align32pow2(n + 1) - 1;
+}
+
+struct rte_mempool *drv_pool_create(const char *name, uint32_t n_mbufs, uint16_t mtu,
+				    int socket_id)
+{
+	uint32_t frame = (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 8;
+	uint16_t data_room = RTE_MBUF_DEFAULT_BUF_SIZE;
+
+	if (frame + RTE_PKTMBUF_HEADROOM > data_room)
+		data_room = (uint16_t)(frame + RTE_PKTMBUF_HEADROOM);
+	return rte_pktmbuf_pool_create(name, n_mbufs, 256, 0, data_room, socket_id);
+}
+
+void drv_port_print_stats(uint16_t port_id, const char *name, FILE *out)
+{
+	struct rte_eth_stats st;
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *vals = NULL;
+	int n;
+
+	if (rte_eth_stats_get(port_id, &st) == 0)
+		fprintf(out, "port %s: rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64
+			" pkts %" PRIu64 " bytes, missed %" PRIu64 ", rx errors %" PRIu64
+			", tx errors %" PRIu64 ", no mbuf %" PRIu64 "\n",
+			name, st.ipackets, st.ibytes, st.opackets, st.obytes, st.imissed,
+			st.ierrors, st.oerrors, st.rx_nombuf);
+	n = rte_eth_xstats_get(port_id, NULL, 0);
+	if (n <= 0)
+		return;
+	names = calloc((size_t)n, sizeof(*names));
+	vals = calloc((size_t)n, sizeof(*vals));
+	if (names && vals && rte_eth_xstats_get_names(port_id, names, (unsigned int)n) == n &&
+	    rte_eth_xstats_get(port_id, vals, (unsigned int)n) == n) {
+		for (int i = 0; i < n; i++)
+			if (vals[i].value)
+				fprintf(out, "port %s:   %s = %" PRIu64 "\n", name,
+					names[vals[i].id].name, vals[i].value);
+	}
+	free(names);
+	free(vals);
+}

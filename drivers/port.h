@@ -1,0 +1,63 @@
+/*
+ * Port bring-up for every supported device: PCI NICs and SR-IOV VFs (bound to vfio-pci
+ * or a bifurcated driver), and the vdevs af_packet, tap, memif, ring, null, pcap and
+ * virtio-user. Runs on the main lcore during start-up and shutdown only.
+ */
+#ifndef DRV_PORT_H
+#define DRV_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+/* What a started port can do for us, probed from rte_eth_dev_info. */
+struct drv_port_caps {
+	bool rx_ipv4_cksum;     /* NIC flags bad IPv4 header checksums */
+	bool rx_l4_cksum;       /* NIC flags bad TCP/UDP checksums */
+	bool tx_ipv4_cksum;     /* NIC can fill the IPv4 header checksum */
+	bool tx_tcp_cksum;      /* NIC can finish the TCP checksum from the pseudo-header */
+	bool tx_multi_seg;      /* NIC sends chained mbufs */
+	bool rss;               /* more than one rx queue, spread by symmetric RSS */
+	uint16_t max_rx_queues;
+	uint16_t max_tx_queues;
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	char driver[32];
+};
+
+struct drv_port_params {
+	uint16_t rx_queues;
+	uint16_t tx_queues;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	uint16_t mtu;           /* 0: leave the device's own */
+};
+
+/* Probe (or find, when EAL already probed it) the device; its ethdev port id in *port_id. */
+int drv_port_probe(const char *device, uint16_t *port_id, char *err, size_t errlen);
+
+/* Configure queues, offloads, RSS and MTU, and start. Fills caps. 0 or -1 with err. */
+int drv_port_start(uint16_t port_id, const struct drv_port_params *params,
+		   struct rte_mempool *pool, struct drv_port_caps *caps, char *err, size_t errlen);
+
+/* Wait up to timeout_ms for link up; returns 1 up, 0 down. */
+int drv_port_wait_link(uint16_t port_id, unsigned int timeout_ms);
+
+/* Stop, close and (for hot-plugged vdevs) remove the device. */
+void drv_port_close(uint16_t port_id);
+
+/* Mbufs needed to fill every descriptor ring and per-worker cache, with slack. */
+uint32_t drv_pool_size(uint32_t ring_descriptors, unsigned int workers, uint16_t burst);
+
+/* Packet mbuf pool on a socket, with room for jumbo frames up to mtu. */
+struct rte_mempool *drv_pool_create(const char *name, uint32_t n_mbufs, uint16_t mtu,
+				    int socket_id);
+
+/* Print rte_eth_stats and the non-zero xstats of a port. */
+void drv_port_print_stats(uint16_t port_id, const char *name, FILE *out);
+
+#endif

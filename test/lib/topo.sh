@@ -1,0 +1,73 @@
+# Network-namespace topologies for integration tests and the demo (sourced, bash).
+#
+# Every test gets a unique tag; namespaces, interfaces, EAL file prefixes and temp dirs
+# carry it, and topo_cleanup (run from an EXIT trap) removes exactly what this run made
+# and stops exactly the processes it started, by PID.
+
+TOPO_TAG=${TOPO_TAG:-mr$$}
+TOPO_DIR=${TOPO_DIR:-$(mktemp -d "/tmp/meshrelay-${TOPO_TAG}.XXXXXX")}
+TOPO_NETNS=()
+TOPO_PIDS=()
+TOPO_PREFIXES=()
+
+topo_log() { printf '[%s] %s\n' "$TOPO_TAG" "$*" >&2; }
+
+# topo_ns NAME: create a namespace with loopback up.
+topo_ns() {
+	ip netns add "$1" && TOPO_NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# topo_veth NS_A IF_A NS_B IF_B: a veth pair between two namespaces.
+topo_veth() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+# topo_dp_side NS IF: a veth end handed to the data plane (af_packet): no kernel
+# addresses, no IPv6 autoconfiguration, so the kernel never answers in its place.
+topo_dp_side() {
+	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+	ip -n "$1" addr flush dev "$2"
+}
+
+# topo_kernel_side NS IF: the kernel peer of an af_packet port finishes its own checksums.
+topo_kernel_side() {
+	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
+}
+
+# topo_track PID: stop this process on cleanup.
+topo_track() { TOPO_PIDS+=("$1"); }
+
+# topo_eal_prefix NAME: remember an EAL file prefix whose runtime dir must go.
+topo_eal_prefix() { TOPO_PREFIXES+=("$1"); }
+
+topo_cleanup() {
+	local pid ns p i
+	for pid in "${TOPO_PIDS[@]}"; do
+		kill -INT "$pid" 2>/dev/null
+	done
+	for pid in "${TOPO_PIDS[@]}"; do
+		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${TOPO_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	for p in "${TOPO_PREFIXES[@]}"; do
+		rm -rf "/var/run/dpdk/$p"
+	done
+	[ -n "${TOPO_KEEP_DIR:-}" ] || rm -rf "$TOPO_DIR"
+}
+
+# topo_wait_for SECONDS CMD...: poll until CMD succeeds; 1 on time-out.
+topo_wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
