@@ -1,0 +1,58 @@
+/* String hashing and the open-addressing index behind the route table. Bytes are hashed
+ * from the end of the name backwards, so one pass yields the hash of every suffix. */
+#ifndef MR_ROUTE_HASH_H
+#define MR_ROUTE_HASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ROUTE_HASH_NONE UINT32_MAX
+#define ROUTE_HASH_MAX_SUFFIXES 128
+
+/* Hash of name[0..len). */
+uint64_t route_hash_name(const char *name, size_t len);
+
+/* The suffixes of a name that start after a '.', longest first. */
+struct route_suffixes {
+	unsigned count;
+	uint8_t start[ROUTE_HASH_MAX_SUFFIXES]; /* offset of the suffix in the name */
+	uint64_t hash[ROUTE_HASH_MAX_SUFFIXES]; /* equals route_hash_name of that suffix */
+	uint64_t full_hash;                     /* route_hash_name of the whole name */
+};
+
+/* Fills out for name[0..len) (len at most 255). */
+void route_hash_suffixes(const char *name, size_t len, struct route_suffixes *out);
+
+/* 64-bit mixer with full avalanche, for keys that are already numbers. */
+uint64_t route_hash_mix(uint64_t x);
+
+struct route_index_slot {
+	uint64_t hash;
+	uint32_t key_off; /* into the shared name store */
+	uint16_t key_len;
+	uint32_t value; /* ROUTE_HASH_NONE marks an empty slot */
+};
+
+/* Immutable after building; keys live in a name store owned by the caller. */
+struct route_index {
+	struct route_index_slot *slots;
+	uint32_t mask;
+};
+
+/* Allocates room for keys entries at load factor at most 1/2; false on allocation failure. */
+bool route_index_init(struct route_index *ix, uint32_t keys);
+
+/* Frees the slots. */
+void route_index_free(struct route_index *ix);
+
+/* Inserts key (names[key_off..+key_len)) -> value; returns the value already stored
+ * under an equal key, or ROUTE_HASH_NONE when the key was new. */
+uint32_t route_index_insert(struct route_index *ix, const char *names, uint32_t key_off,
+			    uint16_t key_len, uint64_t hash, uint32_t value);
+
+/* Value stored for key[0..len) with the given hash, or ROUTE_HASH_NONE. */
+uint32_t route_index_find(const struct route_index *ix, const char *names, const char *key,
+			  size_t len, uint64_t hash);
+
+#endif

@@ -1,0 +1,232 @@
+/* Route lookup: exact name, then suffixes from the longest (each may hold a wildcard
+ * route and a mangled-name rule), then the default route. */
+#include <math.h>
+#include <string.h>
+
+#include "route_table_layout.h"
+
+static enum route_kind refuse(struct route_decision *out, enum route_refusal refusal)
+{
+	out->kind = ROUTE_REFUSED;
+	out->refusal = refusal;
+	return ROUTE_REFUSED;
+}
+
+/* Weighted rendezvous hashing: each member draws u in (0,1) from (client, member) and
+ * scores -ln(u)/weight; the lowest score wins. Removing a member moves only its clients. */
+static const struct route_member *pick_member(const struct route_table *t,
+					      const struct route_pool *pool, uint64_t client_key)
+{
+	const struct route_member *best = NULL;
+	double best_score = 0;
+
+	for (uint32_t i = 0; i < pool->members.count; i++) {
+		const struct route_member *m = &t->members[pool->members.first + i];
+		if (m->weight == 0)
+			continue;
+		uint64_t draw = route_hash_mix(client_key ^ m->seed);
+		double u = ((double)(draw >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+		double score = -log(u) / (double)m->weight;
+		if (best == NULL || score < best_score) {
+			best = m;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+static enum route_kind apply_target(const struct route_table *t, uint32_t target_index,
+				    enum route_match match, uint64_t client_key,
+				    struct route_decision *out)
+{
+	const struct route_target *target = &t->targets[target_index];
+
+	out->match = match;
+	out->proxy_protocol_v2 = target->proxy_protocol_v2;
+	if (target->kind == ROUTE_TARGET_NETWORK) {
+		out->kind = ROUTE_REMOTE;
+		out->network_id = target->id;
+		return ROUTE_REMOTE;
+	}
+	const struct route_member *m = pick_member(t, &t->pools[target->id], client_key);
+	if (m == NULL)
+		return refuse(out, ROUTE_REFUSAL_EMPTY_POOL);
+	out->kind = ROUTE_LOCAL;
+	out->pool_id = target->id;
+	out->addr = m->addr;
+	out->port = m->port;
+	return ROUTE_LOCAL;
+}
+
+static bool allowed(const struct route_table *t, const struct route_network *net,
+		    const struct ip_addr *addr, uint16_t port)
+{
+	bool addr_ok = false, port_ok = false;
+
+	for (uint32_t i = 0; i < net->prefixes.count && !addr_ok; i++) {
+		const struct route_prefix *p = &t->prefixes[net->prefixes.first + i];
+		addr_ok = ip_addr_in_prefix(addr, &p->addr, p->len);
+	}
+	for (uint32_t i = 0; i < net->ranges.count && !port_ok; i++) {
+		const struct route_port_range *r = &t->ranges[net->ranges.first + i];
+		port_ok = port >= r->first && port <= r->last;
+	}
+	return addr_ok && port_ok;
+}
+
+/* A decoded address: the named (or default) network's allow-list decides. */
+static enum route_kind apply_mangled(const struct route_table *t,
+				     const struct route_mangle_rule *rule,
+				     const struct mangle_target *dest, struct route_decision *out)
+{
+	uint32_t net_id = rule->default_network;
+
+	out->match = ROUTE_MATCH_MANGLED;
+	out->proxy_protocol_v2 = rule->proxy_protocol_v2;
+	if (dest->network_len > 0)
+		net_id = route_index_find(&t->networks, t->names, dest->network, dest->network_len,
+					  route_hash_name(dest->network, dest->network_len));
+	if (net_id == ROUTE_ID_NONE)
+		return refuse(out, ROUTE_REFUSAL_UNKNOWN_NETWORK);
+	const struct route_network *net = &t->nets[net_id];
+	out->network_id = net_id;
+	out->addr = dest->addr;
+	out->port = dest->port;
+	if (!allowed(t, net, &dest->addr, dest->port))
+		return refuse(out, ROUTE_REFUSAL_NOT_ALLOWED);
+	out->kind = net->local ? ROUTE_LOCAL : ROUTE_REMOTE;
+	return out->kind;
+}
+
+static enum route_kind route_name(const struct route_table *t, const char *name, size_t len,
+				  bool allow_mangled, uint64_t client_key,
+				  struct route_decision *out);
+
+/* Tries the mangled-name rule of one suffix; false when the name is a plain one. */
+static bool try_mangled(const struct route_table *t, const struct route_mangle_rule *rule,
+			const char *name, size_t len, uint64_t client_key,
+			struct route_decision *out)
+{
+	struct mangle_target dest;
+	enum mangle_status status = mangle_decode(name, len, t->names + rule->suffix_off,
+						  rule->suffix_len, rule->forms, &dest);
+
+	if (status == MANGLE_NOT_MANGLED)
+		return false;
+	if (status != MANGLE_OK) {
+		out->match = ROUTE_MATCH_MANGLED;
+		out->mangle_status = status;
+		refuse(out, ROUTE_REFUSAL_BAD_MANGLED_NAME);
+		return true;
+	}
+	if (dest.form != MANGLE_FORM_ISTIO) {
+		apply_mangled(t, rule, &dest, out);
+		return true;
+	}
+	/* The Istio name carries a service host: route that host as a plain name. */
+	if (route_name(t, dest.host, dest.host_len, false, client_key, out) != ROUTE_REFUSED)
+		out->match = ROUTE_MATCH_ISTIO;
+	out->proxy_protocol_v2 = out->proxy_protocol_v2 || rule->proxy_protocol_v2;
+	return true;
+}
+
+static const struct route_suffix_entry *suffix_at(const struct route_table *t,
+						  const char *name, size_t len,
+						  const struct route_suffixes *sfx, unsigned i)
+{
+	uint32_t hit = route_index_find(&t->suffixes, t->names, name + sfx->start[i],
+					len - sfx->start[i], sfx->hash[i]);
+
+	return hit == ROUTE_HASH_NONE ? NULL : &t->suffix_entries[hit];
+}
+
+/* Istio names are routed by the service host they carry, so they must reach an Istio rule
+ * before a wildcard above that rule's suffix could swallow them. */
+static bool route_istio(const struct route_table *t, const char *name, size_t len,
+			const struct route_suffixes *sfx, uint64_t client_key,
+			struct route_decision *out)
+{
+	if (!mangle_is_istio(name, len))
+		return false;
+	for (unsigned i = 0; i < sfx->count; i++) {
+		const struct route_suffix_entry *e = suffix_at(t, name, len, sfx, i);
+		if (e == NULL || e->mangle_rule == ROUTE_ID_NONE)
+			continue;
+		const struct route_mangle_rule *rule = &t->mangle_rules[e->mangle_rule];
+		if ((rule->forms & MANGLE_FORM_ISTIO) &&
+		    try_mangled(t, rule, name, len, client_key, out))
+			return true;
+	}
+	return false;
+}
+
+static enum route_kind route_name(const struct route_table *t, const char *name, size_t len,
+				  bool allow_mangled, uint64_t client_key,
+				  struct route_decision *out)
+{
+	struct route_suffixes sfx;
+	uint32_t hit;
+
+	route_hash_suffixes(name, len, &sfx);
+	hit = route_index_find(&t->exact, t->names, name, len, sfx.full_hash);
+	if (hit != ROUTE_HASH_NONE)
+		return apply_target(t, hit, ROUTE_MATCH_EXACT, client_key, out);
+	if (allow_mangled && route_istio(t, name, len, &sfx, client_key, out))
+		return out->kind;
+	for (unsigned i = 0; i < sfx.count; i++) {
+		const struct route_suffix_entry *e = suffix_at(t, name, len, &sfx, i);
+		if (e == NULL)
+			continue;
+		if (allow_mangled && e->mangle_rule != ROUTE_ID_NONE &&
+		    try_mangled(t, &t->mangle_rules[e->mangle_rule], name, len, client_key, out))
+			return out->kind;
+		if (e->wildcard_target != ROUTE_ID_NONE)
+			return apply_target(t, e->wildcard_target, ROUTE_MATCH_WILDCARD,
+					    client_key, out);
+	}
+	if (t->default_target != ROUTE_ID_NONE)
+		return apply_target(t, t->default_target, ROUTE_MATCH_DEFAULT, client_key, out);
+	return refuse(out, ROUTE_REFUSAL_NO_ROUTE);
+}
+
+static void decision_reset(struct route_decision *out)
+{
+	out->kind = ROUTE_REFUSED;
+	out->refusal = ROUTE_REFUSAL_NONE;
+	out->match = ROUTE_MATCH_NONE;
+	out->mangle_status = MANGLE_OK;
+	out->proxy_protocol_v2 = false;
+	out->pool_id = ROUTE_ID_NONE;
+	out->network_id = ROUTE_ID_NONE;
+	memset(&out->addr, 0, sizeof(out->addr));
+	out->port = 0;
+}
+
+enum route_kind route_lookup(const struct route_table *t, const struct sni_result *hello,
+			     uint64_t client_key, struct route_decision *out)
+{
+	decision_reset(out);
+	if (hello->verdict != SNI_COMPLETE)
+		return refuse(out, ROUTE_REFUSAL_NOT_CLASSIFIED);
+	if (!hello->has_sni || hello->host_len == 0 || hello->host_len > SNI_NAME_MAX) {
+		if (t->default_target != ROUTE_ID_NONE)
+			return apply_target(t, t->default_target, ROUTE_MATCH_DEFAULT,
+					    client_key, out);
+		return refuse(out, ROUTE_REFUSAL_NO_ROUTE);
+	}
+	return route_name(t, hello->host, hello->host_len, true, client_key, out);
+}
+
+const char *route_refusal_str(enum route_refusal refusal)
+{
+	switch (refusal) {
+	case ROUTE_REFUSAL_NONE: return "none";
+	case ROUTE_REFUSAL_NOT_CLASSIFIED: return "not_classified";
+	case ROUTE_REFUSAL_NO_ROUTE: return "no_route";
+	case ROUTE_REFUSAL_BAD_MANGLED_NAME: return "bad_mangled_name";
+	case ROUTE_REFUSAL_UNKNOWN_NETWORK: return "unknown_network";
+	case ROUTE_REFUSAL_NOT_ALLOWED: return "not_allowed";
+	case ROUTE_REFUSAL_EMPTY_POOL: return "empty_pool";
+	}
+	return "unknown";
+}

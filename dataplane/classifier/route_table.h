@@ -1,0 +1,139 @@
+/* SNI route table: built once through a builder, then immutable and shared read-only by
+ * the workers (a new table replaces the old one as a whole). Lookups never allocate and
+ * cost the same with 1 or 1,000,000 routes. Counting decisions is the caller's job. */
+#ifndef MR_ROUTE_TABLE_H
+#define MR_ROUTE_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ip_addr.h"
+#include "sni_mangle.h"
+#include "sni_parse.h"
+
+#define ROUTE_ID_NONE UINT32_MAX
+
+enum route_status {
+	ROUTE_OK = 0,
+	ROUTE_ERR_NOMEM,
+	ROUTE_ERR_BAD_NAME,   /* not a valid host name or "*.suffix" pattern */
+	ROUTE_ERR_DUPLICATE,  /* same name, suffix, network or default given twice */
+	ROUTE_ERR_BAD_ID,     /* pool or network id not created by this builder */
+	ROUTE_ERR_BAD_PREFIX, /* prefix length too long or bits set past it */
+	ROUTE_ERR_BAD_RANGE,  /* first port above last */
+	ROUTE_ERR_BAD_TARGET, /* unknown kind, or a network route to the local network */
+	ROUTE_ERR_BAD_FORMS,  /* no or unknown MANGLE_FORM_* bits */
+	ROUTE_ERR_LIMIT,      /* more than 2^31 items or 4 GiB of names */
+};
+
+enum route_target_kind {
+	ROUTE_TARGET_POOL = 1, /* a local backend pool */
+	ROUTE_TARGET_NETWORK,  /* a remote network, reached through its relay */
+};
+
+struct route_target {
+	enum route_target_kind kind;
+	uint32_t id;            /* pool or network id from the builder */
+	bool proxy_protocol_v2; /* prepend a PROXY v2 header towards the backend */
+};
+
+struct route_builder;
+struct route_table;
+
+/* New empty builder, or NULL when out of memory. */
+struct route_builder *route_builder_new(void);
+
+/* Frees a builder; tables it produced stay valid. NULL is fine. */
+void route_builder_free(struct route_builder *b);
+
+/* Declares a network (name as in mangled names); exactly the local one is served here. */
+enum route_status route_builder_add_network(struct route_builder *b, const char *name,
+					    bool local, uint32_t *id);
+
+/* Allows addr/prefix_len (IPv4 or IPv6) as a mangled destination inside network. */
+enum route_status route_builder_allow_prefix(struct route_builder *b, uint32_t network,
+					     const struct ip_addr *prefix, unsigned prefix_len);
+
+/* Allows destination ports first..last inside network. Nothing is allowed by default. */
+enum route_status route_builder_allow_ports(struct route_builder *b, uint32_t network,
+					    uint16_t first, uint16_t last);
+
+/* Creates an empty local backend pool. */
+enum route_status route_builder_add_pool(struct route_builder *b, uint32_t *id);
+
+/* Adds a member; weight 0 keeps it configured but never chosen. */
+enum route_status route_builder_add_member(struct route_builder *b, uint32_t pool,
+					   const struct ip_addr *addr, uint16_t port,
+					   uint32_t weight);
+
+/* Routes an exact host name, or every name under a suffix with "*.suffix". */
+enum route_status route_builder_add_route(struct route_builder *b, const char *pattern,
+					  const struct route_target *target);
+
+/* Route for hellos without SNI and names nothing else matches. */
+enum route_status route_builder_set_default(struct route_builder *b,
+					    const struct route_target *target);
+
+/* Names under suffix may carry their destination in the given MANGLE_FORM_* encodings;
+ * default_network (or ROUTE_ID_NONE) applies when the name does not pick one. */
+enum route_status route_builder_add_mangled_suffix(struct route_builder *b, const char *suffix,
+						   unsigned forms, uint32_t default_network,
+						   bool proxy_protocol_v2);
+
+/* Freezes everything added so far into a new table; NULL with *status set on the first
+ * error met by the builder (add calls also return it). The builder stays usable. */
+struct route_table *route_builder_finish(struct route_builder *b, enum route_status *status);
+
+/* Frees a table (after the data plane's grace period). NULL is fine. */
+void route_table_free(struct route_table *t);
+
+/* Number of exact and wildcard routes in the table. */
+uint32_t route_table_route_count(const struct route_table *t);
+
+enum route_kind {
+	ROUTE_LOCAL = 1, /* connect to addr:port here */
+	ROUTE_REMOTE,    /* hand the connection to network_id's relay */
+	ROUTE_REFUSED,
+};
+
+enum route_refusal {
+	ROUTE_REFUSAL_NONE = 0,
+	ROUTE_REFUSAL_NOT_CLASSIFIED,  /* the hello's verdict is not COMPLETE */
+	ROUTE_REFUSAL_NO_ROUTE,
+	ROUTE_REFUSAL_BAD_MANGLED_NAME,
+	ROUTE_REFUSAL_UNKNOWN_NETWORK, /* mangled name picks no configured network */
+	ROUTE_REFUSAL_NOT_ALLOWED,     /* mangled destination outside its network's allow-list */
+	ROUTE_REFUSAL_EMPTY_POOL,      /* no member with a weight above zero */
+};
+
+enum route_match {
+	ROUTE_MATCH_NONE = 0,
+	ROUTE_MATCH_EXACT,
+	ROUTE_MATCH_WILDCARD,
+	ROUTE_MATCH_MANGLED,
+	ROUTE_MATCH_ISTIO,
+	ROUTE_MATCH_DEFAULT,
+};
+
+struct route_decision {
+	enum route_kind kind;
+	enum route_refusal refusal;
+	enum route_match match;
+	enum mangle_status mangle_status; /* set when refusal is BAD_MANGLED_NAME */
+	bool proxy_protocol_v2;
+	uint32_t pool_id;    /* LOCAL from a pool; ROUTE_ID_NONE for a mangled address */
+	uint32_t network_id; /* REMOTE, or the local network a mangled name picked */
+	struct ip_addr addr; /* LOCAL: backend; REMOTE from a mangled name: final destination */
+	uint16_t port;
+};
+
+/* Routes a parsed hello; client_key (e.g. a hash of the client's address and port) makes
+ * the pool member choice stable per client. Returns out->kind. */
+enum route_kind route_lookup(const struct route_table *t, const struct sni_result *hello,
+			     uint64_t client_key, struct route_decision *out);
+
+/* Short fixed texts for logs and counters. */
+const char *route_status_str(enum route_status status);
+const char *route_refusal_str(enum route_refusal refusal);
+
+#endif

@@ -1,0 +1,72 @@
+/* Internal layout of a frozen route table, shared by the builder and the lookup. */
+#ifndef MR_ROUTE_TABLE_LAYOUT_H
+#define MR_ROUTE_TABLE_LAYOUT_H
+
+#include "route_hash.h"
+#include "route_table.h"
+
+/* One suffix may carry both a wildcard route and a mangled-name rule. */
+struct route_suffix_entry {
+	uint32_t wildcard_target; /* index into targets, or ROUTE_ID_NONE */
+	uint32_t mangle_rule;     /* index into mangle_rules, or ROUTE_ID_NONE */
+};
+
+struct route_mangle_rule {
+	uint32_t suffix_off; /* into names */
+	uint16_t suffix_len;
+	unsigned forms;
+	uint32_t default_network;
+	bool proxy_protocol_v2;
+};
+
+struct route_prefix {
+	struct ip_addr addr;
+	unsigned len;
+};
+
+struct route_port_range {
+	uint16_t first, last;
+};
+
+/* A contiguous run of items in one of the flat arrays. */
+struct route_run {
+	uint32_t first, count;
+};
+
+struct route_network {
+	uint32_t name_off;
+	uint16_t name_len;
+	bool local;
+	struct route_run prefixes;
+	struct route_run ranges;
+};
+
+struct route_member {
+	struct ip_addr addr;
+	uint16_t port;
+	uint32_t weight;
+	uint64_t seed; /* hash of address and port: the member's identity for rendezvous */
+};
+
+struct route_pool {
+	struct route_run members;
+};
+
+struct route_table {
+	char *names;
+	struct route_index exact;    /* full name -> target index */
+	struct route_index suffixes; /* suffix -> suffix entry index */
+	struct route_index networks; /* network name -> network id */
+	struct route_suffix_entry *suffix_entries;
+	struct route_target *targets;
+	struct route_mangle_rule *mangle_rules;
+	struct route_network *nets;
+	struct route_prefix *prefixes;
+	struct route_port_range *ranges;
+	struct route_pool *pools;
+	struct route_member *members;
+	uint32_t default_target; /* index into targets, or ROUTE_ID_NONE */
+	uint32_t route_count;
+};
+
+#endif
