@@ -55,10 +55,16 @@ static int cfg_check_keys(struct cfg_ctx *ctx, const config_setting_t *group,
 	return 0;
 }
 
+/* Optional groups may be absent: every lookup below tolerates a NULL parent. */
+static const config_setting_t *member(const config_setting_t *group, const char *key)
+{
+	return group ? config_setting_get_member(group, key) : NULL;
+}
+
 static int cfg_group(struct cfg_ctx *ctx, const config_setting_t *parent, const char *key,
 		     const char *const allowed[], const config_setting_t **out)
 {
-	const config_setting_t *s = config_setting_get_member(parent, key);
+	const config_setting_t *s = member(parent, key);
 
 	*out = s;
 	if (!s)
@@ -71,7 +77,7 @@ static int cfg_group(struct cfg_ctx *ctx, const config_setting_t *parent, const 
 static int cfg_string(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
 		      bool required, char *out, size_t outlen)
 {
-	const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
+	const config_setting_t *s = member(group, key);
 	const char *v;
 
 	if (!s) {
@@ -93,7 +99,7 @@ static int cfg_string(struct cfg_ctx *ctx, const config_setting_t *group, const 
 static int cfg_uint(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
 		    long long min, long long max, uint32_t *out)
 {
-	const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
+	const config_setting_t *s = member(group, key);
 	long long v;
 
 	if (!s)
@@ -121,7 +127,7 @@ static int cfg_u16(struct cfg_ctx *ctx, const config_setting_t *group, const cha
 static int cfg_bool(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
 		    bool *out)
 {
-	const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
+	const config_setting_t *s = member(group, key);
 
 	if (!s)
 		return 0;
@@ -144,7 +150,7 @@ static int cfg_name(struct cfg_ctx *ctx, const config_setting_t *group, char *ou
 	if (cfg_string(ctx, group, "name", true, out, MR_NAME_MAX) < 0)
 		return -1;
 	if (!name_is_valid(out))
-		return cfg_fail(ctx, config_setting_get_member(group, "name"),
+		return cfg_fail(ctx, member(group, "name"),
 				"name '%s' may hold only a-z, 0-9, '-' and '_'", out);
 	return 0;
 }
@@ -153,7 +159,7 @@ static int cfg_name(struct cfg_ctx *ctx, const config_setting_t *group, char *ou
 static int cfg_ipv4(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
 		    bool with_prefix, uint32_t *addr, uint8_t *prefix_len)
 {
-	const config_setting_t *s = config_setting_get_member(group, key);
+	const config_setting_t *s = member(group, key);
 	char text[64];
 	char *slash;
 	struct in_addr in;
@@ -198,13 +204,13 @@ static int cfg_port_addresses(struct cfg_ctx *ctx, const config_setting_t *g,
 		return -1;
 	mask = prefix_mask(p->prefix_len);
 	if (p->prefix_len < 31 && ((p->ipv4 & ~mask) == 0 || (p->ipv4 & ~mask) == ~mask))
-		return cfg_fail(ctx, config_setting_get_member(g, "ipv4"),
+		return cfg_fail(ctx, member(g, "ipv4"),
 				"'ipv4' is the network or broadcast address of its prefix");
 	if (p->gateway && ((p->gateway ^ p->ipv4) & mask) != 0)
-		return cfg_fail(ctx, config_setting_get_member(g, "gateway"),
+		return cfg_fail(ctx, member(g, "gateway"),
 				"'gateway' is outside the port's prefix");
 	if (p->gateway == p->ipv4)
-		return cfg_fail(ctx, config_setting_get_member(g, "gateway"),
+		return cfg_fail(ctx, member(g, "gateway"),
 				"'gateway' is the port's own address");
 	return 0;
 }
@@ -251,7 +257,7 @@ static int cfg_port(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_po
 
 static int cfg_ports(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
 {
-	const config_setting_t *list = config_setting_get_member(root, "ports");
+	const config_setting_t *list = member(root, "ports");
 	int n;
 
 	if (!list)
@@ -297,13 +303,13 @@ static int cfg_listener(struct cfg_ctx *ctx, const config_setting_t *g, struct m
 	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_name(ctx, g, l->name) < 0 ||
 	    cfg_string(ctx, g, "port", true, port_name, sizeof(port_name)) < 0)
 		return -1;
-	if (!config_setting_get_member(g, "tcp_port"))
+	if (!member(g, "tcp_port"))
 		return cfg_fail(ctx, g, "missing required setting 'tcp_port'");
 	if (cfg_uint(ctx, g, "tcp_port", 1, 65535, &tcp_port) < 0)
 		return -1;
 	idx = mr_config_port_index(c, port_name);
 	if (idx < 0)
-		return cfg_fail(ctx, config_setting_get_member(g, "port"),
+		return cfg_fail(ctx, member(g, "port"),
 				"listener '%s' names unknown port '%s'", l->name, port_name);
 	l->port_index = (uint16_t)idx;
 	l->tcp_port = (uint16_t)tcp_port;
@@ -312,7 +318,7 @@ static int cfg_listener(struct cfg_ctx *ctx, const config_setting_t *g, struct m
 
 static int cfg_listeners(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
 {
-	const config_setting_t *list = config_setting_get_member(root, "listeners");
+	const config_setting_t *list = member(root, "listeners");
 	int n;
 
 	if (!list)
@@ -342,7 +348,7 @@ static int cfg_listeners(struct cfg_ctx *ctx, const config_setting_t *root, stru
 
 static int cfg_eal(struct cfg_ctx *ctx, const config_setting_t *dp, struct mr_dataplane_conf *d)
 {
-	const config_setting_t *list = config_setting_get_member(dp, "eal");
+	const config_setting_t *list = member(dp, "eal");
 	int n;
 
 	if (!list)
@@ -402,7 +408,7 @@ static int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root,
 		       sizeof(d->control_socket)) < 0)
 		return -1;
 	if (g && d->control_socket[0] != '/')
-		return cfg_fail(ctx, config_setting_get_member(g, "control_socket"),
+		return cfg_fail(ctx, member(g, "control_socket"),
 				"'control_socket' must be an absolute path");
 	return cfg_neigh(ctx, g, &d->neigh);
 }
@@ -419,7 +425,7 @@ static int cfg_log(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_
 		return -1;
 	l->level = mr_log_level_parse(level);
 	if (l->level < 0)
-		return cfg_fail(ctx, config_setting_get_member(g, "level"),
+		return cfg_fail(ctx, member(g, "level"),
 				"'level' must be err, warn, notice, info or debug");
 	return 0;
 }

@@ -1,0 +1,180 @@
+/* Suite "config": the schema accepts the shipped examples and refuses bad files whole,
+ * naming the line at fault. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mr_config.h"
+#include "unit.h"
+
+static const char good_base[] =
+	"dataplane = { eal = [\"-l\", \"0-1\"]; };\n"                      /* line 1 */
+	"ports = ( {\n"                                                    /* line 2 */
+	"  name = \"edge\";\n"                                             /* line 3 */
+	"  device = \"net_null0\";\n"                                      /* line 4 */
+	"  ipv4 = \"10.0.0.1/24\";\n"                                      /* line 5 */
+	"  gateway = \"10.0.0.254\";\n"                                    /* line 6 */
+	"} );\n"                                                           /* line 7 */
+	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n";
+
+static struct mr_config conf;
+
+static int load(const char *text, char *err)
+{
+	memset(&conf, 0, sizeof(conf));
+	return mr_config_load_string(text, "test.conf", &conf, err, MR_ERR_MAX);
+}
+
+/* Replace the first occurrence of `from` in the good config with `to` and load it. */
+static int load_variant(const char *from, const char *to, char *err)
+{
+	char text[4096];
+	const char *at = strstr(good_base, from);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - good_base), good_base, to,
+		 at + strlen(from));
+	return load(text, err);
+}
+
+static void test_good_minimal(void)
+{
+	char err[MR_ERR_MAX] = "";
+
+	CU_ASSERT_EQUAL(load(good_base, err), 0);
+	CU_ASSERT_EQUAL(conf.n_ports, 1);
+	CU_ASSERT_EQUAL(conf.ports[0].ipv4, 0x0a000001u);
+	CU_ASSERT_EQUAL(conf.ports[0].prefix_len, 24);
+	CU_ASSERT_EQUAL(conf.ports[0].gateway, 0x0a0000feu);
+	CU_ASSERT_EQUAL(conf.ports[0].mtu, 1500);
+	CU_ASSERT_TRUE(conf.ports[0].exception.enabled);
+	CU_ASSERT_STRING_EQUAL(conf.ports[0].exception.device, "net_tap_edge,iface=edge");
+	CU_ASSERT_EQUAL(conf.n_listeners, 1);
+	CU_ASSERT_EQUAL(conf.listeners[0].tcp_port, 443);
+	CU_ASSERT_EQUAL(conf.dataplane.n_eal_args, 2);
+	CU_ASSERT_STRING_EQUAL(conf.dataplane.eal_args[1], "0-1");
+	CU_ASSERT_EQUAL(conf.dataplane.neigh.entries, 4096);
+}
+
+static void test_shipped_examples(void)
+{
+	static const char *const files[] = { "edge-appliance.conf", "sriov-vm.conf",
+					     "local-test.conf" };
+	char path[512], err[MR_ERR_MAX];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/conf/%s", MR_SOURCE_DIR, files[i]);
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(mr_config_load_file(path, &conf, err, sizeof(err)), 0);
+		if (err[0])
+			fprintf(stderr, "%s\n", err);
+	}
+}
+
+struct bad_case {
+	const char *from, *to;
+	const char *expect; /* substring of the message, with file:line */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "10.0.0.1/24", "10.0.0.1", "test.conf:5: 'ipv4' must be ADDRESS/PREFIX" },
+	{ "10.0.0.1/24", "10.0.0.1/33", "test.conf:5: 'ipv4': prefix length must be 1 to 32" },
+	{ "10.0.0.1/24", "10.0.0.1/", "test.conf:5: 'ipv4': prefix length" },
+	{ "10.0.0.1/24", "10.0.0.01/24", "test.conf:5: 'ipv4': '10.0.0.01' is not an IPv4" },
+	{ "10.0.0.1/24", "10.0.0.0/24", "test.conf:5: 'ipv4' is the network or broadcast" },
+	{ "10.0.0.1/24", "10.0.0.255/24", "test.conf:5: 'ipv4' is the network or broadcast" },
+	{ "10.0.0.254\"", "10.0.1.254\"", "test.conf:6: 'gateway' is outside the port's prefix" },
+	{ "10.0.0.254\"", "10.0.0.1\"", "test.conf:6: 'gateway' is the port's own address" },
+	{ "  name = \"edge\";", "  name = \"Edge\";", "test.conf:3: name 'Edge' may hold only" },
+	{ "  name = \"edge\";", "  nmae = \"edge\";", "test.conf:3: unknown setting 'nmae'" },
+	{ "  device = \"net_null0\";\n", "", "missing required setting 'device'" },
+	{ "  device = \"net_null0\";", "  device = \"\";", "test.conf:4: 'device' must not be empty" },
+	{ "  device = \"net_null0\";", "  device = 7;", "test.conf:4: 'device' must be a string" },
+	{ "} );", "  mtu = 70000;\n} );", "test.conf:7: 'mtu' = 70000 is out of range" },
+	{ "} );", "  queues = 0;\n} );", "test.conf:7: 'queues' = 0 is out of range" },
+	{ "} );", "  exception = { enabled = 1; };\n} );",
+	  "test.conf:7: 'enabled' must be true or false" },
+	{ "} );", "  exception = { iface = \"much-too-long-name\"; };\n} );",
+	  "test.conf:7: 'iface' is longer than 15 bytes" },
+	{ "port = \"edge\"", "port = \"nope\"", "test.conf:8: listener 'tls' names unknown port" },
+	{ "tcp_port = 443;", "tcp_port = 0;", "test.conf:8: 'tcp_port' = 0 is out of range" },
+	{ "tcp_port = 443;", "", "test.conf:8: missing required setting 'tcp_port'" },
+	{ "eal = [\"-l\", \"0-1\"];", "eal = \"-l 0-1\";", "test.conf:1: 'eal' must be an array" },
+	{ "eal = [\"-l\", \"0-1\"];", "eal = [\"-l\"]; burst = 0;", "test.conf:1: 'burst' = 0" },
+	{ "dataplane = {", "dataplane = { control_socket = \"rel\";",
+	  "test.conf:1: 'control_socket' must be an absolute path" },
+	{ "dataplane = {", "routes = 1; dataplane = {", "test.conf:1: unknown setting 'routes'" },
+	{ "ports = ( {", "ports = [ {", "test.conf:2: " },  /* libconfig's own syntax error */
+	{ "ports = ( {", "log = { level = \"loud\"; };\nports = ( {",
+	  "test.conf:2: 'level' must be err, warn, notice, info or debug" },
+};
+
+static void test_bad_files_refused_with_line(void)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		char err[MR_ERR_MAX] = "";
+
+		CU_ASSERT_EQUAL(load_variant(bad_cases[i].from, bad_cases[i].to, err), -1);
+		if (!strstr(err, bad_cases[i].expect)) {
+			fprintf(stderr, "case %zu: expected '%s', got '%s'\n", i, bad_cases[i].expect,
+				err);
+			CU_FAIL("error message does not name the line and reason");
+		}
+	}
+}
+
+static void test_duplicates_refused(void)
+{
+	char err[MR_ERR_MAX];
+	const char *two_ports =
+		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; },\n"
+		"          { name = \"a\"; device = \"net_null1\"; ipv4 = \"10.0.1.1/24\"; } );\n";
+	const char *same_dev =
+		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; },\n"
+		"          { name = \"b\"; device = \"net_null0\"; ipv4 = \"10.0.1.1/24\"; } );\n";
+	const char *two_listeners =
+		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		"listeners = ( { name = \"x\"; port = \"a\"; tcp_port = 443; },\n"
+		"              { name = \"y\"; port = \"a\"; tcp_port = 443; } );\n";
+
+	CU_ASSERT_EQUAL(load(two_ports, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:2: port name 'a' is used twice"));
+	CU_ASSERT_EQUAL(load(same_dev, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:2: device 'net_null0' is used by two"));
+	CU_ASSERT_EQUAL(load(two_listeners, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:3: two listeners on the same port"));
+}
+
+static void test_refused_file_leaves_config_untouched(void)
+{
+	char err[MR_ERR_MAX];
+
+	CU_ASSERT_EQUAL_FATAL(load(good_base, err), 0);
+	CU_ASSERT_EQUAL(mr_config_load_string("ports = ( { name = \"z\"; } );", "t", &conf, err,
+					      sizeof(err)), -1);
+	CU_ASSERT_EQUAL(conf.n_ports, 1);
+	CU_ASSERT_STRING_EQUAL(conf.ports[0].name, "edge");
+}
+
+static void test_missing_file(void)
+{
+	char err[MR_ERR_MAX];
+
+	CU_ASSERT_EQUAL(mr_config_load_file("/nonexistent/meshrelay.conf", &conf, err,
+					    sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/meshrelay.conf"));
+}
+
+int test_config_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "good minimal file", test_good_minimal },
+		{ "shipped examples validate", test_shipped_examples },
+		{ "bad files refused with file:line", test_bad_files_refused_with_line },
+		{ "duplicates refused", test_duplicates_refused },
+		{ "refused file leaves config untouched", test_refused_file_leaves_config_untouched },
+		{ "missing file", test_missing_file },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite("config", tests);
+}

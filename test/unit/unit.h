@@ -1,0 +1,15 @@
+/* Suites of the foundation unit-test runner; each registers its CUnit suite. */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <CUnit/CUnit.h>
+
+/* Each returns 0 when its suite and tests were added to the CUnit registry. */
+int test_config_register(void);
+int test_ipv4_check_register(void);
+int test_neigh_register(void);
+
+/* Add a suite and its NULL-terminated tests; 0 or -1. */
+int unit_add_suite(const char *name, const CU_TestInfo *tests);
+
+#endif

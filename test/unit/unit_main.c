@@ -1,0 +1,50 @@
+/*
+ * unit-foundation: CUnit runner for the data-plane foundation modules. EAL is started
+ * once without hugepages or PCI because the neighbour cache allocates from DPDK memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <rte_eal.h>
+
+#include "unit.h"
+
+int unit_add_suite(const char *name, const CU_TestInfo *tests)
+{
+	CU_pSuite suite = CU_add_suite(name, NULL, NULL);
+
+	if (!suite)
+		return -1;
+	for (const CU_TestInfo *t = tests; t->pName; t++)
+		if (!CU_add_test(suite, t->pName, t->pTestFunc))
+			return -1;
+	return 0;
+}
+
+int main(void)
+{
+	char prefix[64];
+	char *eal_argv[] = { "unit-foundation", "-l", "0", "--no-pci", "--no-huge", "-m", "64",
+			     "--no-telemetry", "--log-level", "lib.eal:error", "--file-prefix",
+			     prefix, NULL };
+	unsigned int failed;
+
+	snprintf(prefix, sizeof(prefix), "unit-foundation-%d", (int)getpid());
+	if (rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv) < 0) {
+		fprintf(stderr, "EAL did not start\n");
+		return 1;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS || test_config_register() < 0 ||
+	    test_ipv4_check_register() < 0 || test_neigh_register() < 0) {
+		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
+		return 1;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
+	CU_cleanup_registry();
+	rte_eal_cleanup(); /* the runner script removes /var/run/dpdk/unit-foundation-* */
+	return failed ? 1 : 0;
+}
