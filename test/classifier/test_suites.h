@@ -1,0 +1,9 @@
+/* Suite registration, one per classifier module; each returns 0 on success. */
+#ifndef MR_TEST_SUITES_H
+#define MR_TEST_SUITES_H
+
+int suite_sni_parse(void);
+int suite_sni_mangle(void);
+int suite_route_table(void);
+
+#endif

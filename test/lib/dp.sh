@@ -1,0 +1,28 @@
+# Start, query and stop meshrelay-dp in tests and the demo (sourced after topo.sh).
+
+MR_BUILD_DIR=${MR_BUILD_DIR:-build}
+MR_DP=${MR_DP:-$MR_BUILD_DIR/dataplane/meshrelay-dp}
+MR_CTL=${MR_CTL:-$MR_BUILD_DIR/controlplane/meshrelayctl}
+
+# dp_start NS CONF PREFIX LOG [SECONDS]: run the data plane in NS, wait until it is ready.
+# Sets DP_PID. Fails (and shows the log) when it exits or is not ready in 20 s.
+dp_start() {
+	local ns=$1 conf=$2 prefix=$3 log=$4 lifetime=${5:-600}
+	topo_eal_prefix "$prefix"
+	ip netns exec "$ns" timeout -s INT -k 5 "$lifetime" \
+		"$MR_DP" -c "$conf" -- --file-prefix "$prefix" >"$log" 2>&1 &
+	DP_PID=$!
+	topo_track "$DP_PID"
+	if ! topo_wait_for 20 grep -q 'meshrelay-dp ready' "$log"; then
+		topo_log "data plane did not start:"
+		cat "$log" >&2
+		return 1
+	fi
+}
+
+# dp_stat PREFIX counters|drops NAME: one counter's value (0 when unreadable).
+dp_stat() {
+	"$MR_CTL" -p "$1" --json show "$2" |
+		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(list(d.values())[0][sys.argv[1]])' "$3" 2>/dev/null ||
+		echo 0
+}
