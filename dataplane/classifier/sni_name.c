@@ -40,11 +40,8 @@ static uint8_t name_check_byte(struct name_check *check, uint8_t byte)
 
 	if (check->len < UINT16_MAX)
 		check->len++;
-	if (check->trailing_dot) {
-		/* A dot followed by more bytes was an empty label, not the root dot. */
-		name_fail(check, SNI_NAME_EMPTY_LABEL);
-		check->trailing_dot = 0;
-	}
+	/* Only a dot that ends the name is the optional root dot. */
+	check->trailing_dot = 0;
 	if (byte == '.') {
 		if (check->label_len == 0)
 			name_fail(check, SNI_NAME_EMPTY_LABEL);
@@ -84,9 +81,10 @@ enum sni_name_status sni_name_normalize(const char *src, size_t len, char *dst, 
 	size_t kept;
 
 	*out_len = 0;
-	dst[0] = '\0';
-	if (len > SNI_NAME_MAX + 1)
+	if (len > SNI_NAME_MAX + 1) {
+		dst[0] = '\0';
 		return SNI_NAME_TOO_LONG;
+	}
 	name_check_init(&check);
 	for (size_t i = 0; i < len; i++)
 		dst[i] = (char)name_check_byte(&check, (uint8_t)src[i]);

@@ -422,7 +422,10 @@ enum sni_verdict sni_parse(const struct sni_span *spans, unsigned nspans,
 	s.cfg = cfg;
 	s.out = out;
 	result_reset(out);
-	if (parse_hello_header(&s) && parse_hello_body(&s)) {
+	/* Nothing may follow a ClientHello in its record: the client has to wait for the
+	 * server before it can send another handshake message. */
+	if (parse_hello_header(&s) && parse_hello_body(&s) &&
+	    (s.record_left == 0 || fail(&s, SNI_MALFORMED, SNI_REASON_TRAILING_HANDSHAKE))) {
 		out->verdict = SNI_COMPLETE;
 		out->wire_len = s.wire.taken;
 	}
@@ -467,6 +470,7 @@ const char *sni_reason_str(enum sni_reason reason)
 		[SNI_REASON_SUPPORTED_VERSIONS] = "supported_versions",
 		[SNI_REASON_HELLO_SIZE] = "hello_size",
 		[SNI_REASON_RECORD_COUNT] = "record_count",
+		[SNI_REASON_TRAILING_HANDSHAKE] = "trailing_handshake",
 	};
 
 	if ((unsigned)reason < sizeof(text) / sizeof(text[0]) && text[reason] != NULL)

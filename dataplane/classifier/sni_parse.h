@@ -54,6 +54,7 @@ enum sni_reason {
 	SNI_REASON_SUPPORTED_VERSIONS,
 	SNI_REASON_HELLO_SIZE,
 	SNI_REASON_RECORD_COUNT,
+	SNI_REASON_TRAILING_HANDSHAKE, /* the hello's last record goes on past the hello */
 };
 
 struct sni_parse_config {

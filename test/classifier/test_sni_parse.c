@@ -196,9 +196,9 @@ static void test_length_fields_off_by_one(void)
 			uint8_t *p = hb.wire + fl->off + fl->width - 1;
 			*p = (uint8_t)(*p + delta); /* all fields here are below 256 or carry-free */
 			parse_one(hb.wire, hb.wire_len, NULL, &r);
-			if (fl->record_level)
+			if (fl->record_level) {
 				CU_ASSERT(r.verdict != SNI_COMPLETE);
-			else if (r.verdict != SNI_MALFORMED) {
+			} else if (r.verdict != SNI_MALFORMED) {
 				CU_FAIL("corrupted length field not caught");
 				fprintf(stderr, "\n  %s %+d: %s\n", fl->what, delta,
 					sni_verdict_str(r.verdict));
