@@ -44,6 +44,7 @@ topo_track() { TOPO_PIDS+=("$1"); }
 topo_eal_prefix() { TOPO_PREFIXES+=("$1"); }
 
 topo_cleanup() {
+	set +e # runs from an EXIT trap: every step must run even when one fails
 	local pid ns p i
 	for pid in "${TOPO_PIDS[@]}"; do
 		kill -INT "$pid" 2>/dev/null

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install the Debian packages meshrelay needs to build, test and run its demo.
+# Idempotent: asks apt only when something is missing, and runs 'apt-get update' once.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	gcc clang meson ninja-build pkg-config
+	libdpdk-dev dpdk libconfig-dev libssl-dev libcunit1-dev
+	# tests and demo: topologies, real peers, packet crafting
+	iproute2 iputils-ping iputils-arping ethtool procps
+	python3 python3-scapy openssl curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PACKAGES[@]} packages present"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

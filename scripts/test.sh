@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Install dependencies, build, and run every meshrelay test: the CUnit suites (built
+# with AddressSanitizer/UBSan) and the integration scripts under test/integration
+# (network namespaces, real kernel peers). Ends with "N passed, N failed".
+#
+#   scripts/test.sh              everything
+#   scripts/test.sh PATTERN      only integration scripts whose name contains PATTERN
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "test.sh: the integration tests create network namespaces: run as root" >&2
+	exit 2
+fi
+scripts/install-deps.sh || exit 2
+scripts/build.sh || exit 2
+scripts/build.sh --debug || exit 2
+
+LOG_DIR=$(mktemp -d /tmp/meshrelay-test.XXXXXX)
+passed=0
+failed=0
+failures=()
+started=$SECONDS
+
+# CUnit binaries: every test case counts, read from CUnit's own run summary.
+run_unit() {
+	local bin=$1 name
+	name=$(basename "$bin")
+	[ -x "$bin" ] || { echo "missing unit binary $bin"; failed=$((failed + 1)); failures+=("$name"); return; }
+	local log="$LOG_DIR/$name.log"
+	timeout 600 "$bin" >"$log" 2>&1
+	local rc=$?
+	rm -rf /var/run/dpdk/"$name"-*
+	local line p f
+	line=$(grep -E '^ +tests +[0-9]+' "$log" | tail -1)
+	if [ -z "$line" ]; then
+		echo "FAIL $name: no CUnit summary (exit $rc), see $log"
+		tail -20 "$log"
+		failed=$((failed + 1))
+		failures+=("$name")
+		return
+	fi
+	p=$(awk '{print $4}' <<<"$line")
+	f=$(awk '{print $5}' <<<"$line")
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1 # a sanitizer report fails the binary
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -ne 0 ]; then
+		failures+=("$name")
+		grep -E 'FAILED|ERROR|runtime error' "$log" | head -20
+	fi
+	echo "unit $name: $p passed, $f failed"
+}
+
+# Integration scripts: each is one test; its output is kept in the log directory.
+run_script() {
+	local script=$1 build=$2 label
+	label="$(basename "$script")${3:-}"
+	local log="$LOG_DIR/$label.log" t0=$SECONDS
+	MR_BUILD_DIR=$build timeout -k 10 900 bash "$script" >"$log" 2>&1
+	local rc=$?
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "pass $label ($((SECONDS - t0)) s)"
+	else
+		failed=$((failed + 1))
+		failures+=("$label")
+		echo "FAIL $label (exit $rc, $((SECONDS - t0)) s):"
+		grep -E 'FAIL|rror' "$log" | head -30
+	fi
+}
+
+pattern=${1:-}
+if [ -z "$pattern" ]; then
+	for bin in build-asan/test/unit/unit-foundation build-asan/test/classifier/unit-classifier; do
+		run_unit "$bin"
+	done
+fi
+for script in test/integration/*.sh; do
+	case $script in *"$pattern"*) ;; *) continue ;; esac
+	run_script "$script" build
+done
+# The packet path once more under the sanitizers.
+[ -z "$pattern" ] && run_script test/integration/11-pcap-replay.sh build-asan " [asan]"
+
+echo "logs: $LOG_DIR ($((SECONDS - started)) s)"
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
