@@ -27,6 +27,7 @@ struct dp_port {
 	uint16_t port_id;            /* ethdev of the data port */
 	uint16_t kernel_port_id;     /* ethdev of the exception path (tap/virtio-user) */
 	bool has_kernel;
+	bool started;                /* the data port was started (and must be closed) */
 	uint32_t ipv4;               /* host byte order */
 	uint32_t netmask;
 	uint32_t gateway;            /* 0: none */

@@ -124,6 +124,7 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 	if (drv_port_probe(pc->device, &p->port_id, err, errlen) < 0 ||
 	    drv_port_start(p->port_id, &params, app->pool, &p->caps, err, errlen) < 0)
 		return -1;
+	p->started = true;
 	p->mac = p->caps.mac;
 	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 	mr_log(MR_LOG_INFO,
@@ -149,10 +150,11 @@ static int appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 		return -1;
 	}
 	mr_log(MR_LOG_INFO, "mbuf pool: %u mbufs", n_mbufs);
-	app->n_ports = app->conf->n_ports;
-	for (unsigned int i = 0; i < app->n_ports; i++)
+	for (unsigned int i = 0; i < app->conf->n_ports; i++) {
+		app->n_ports = i + 1; /* so that a failure part-way still closes what is open */
 		if (port_up(app, i, err, errlen) < 0)
 			return -1;
+	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		app->workers[idx] = dp_worker_create(app, (uint16_t)idx, lcore);
 		if (!app->workers[idx]) {
@@ -168,10 +170,14 @@ static int appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 static void appliance_down(struct dp_appliance *app)
 {
 	for (unsigned int i = 0; i < app->n_ports; i++) {
-		drv_port_print_stats(app->ports[i].port_id, app->ports[i].conf->name, stderr);
-		if (app->ports[i].has_kernel)
-			drv_port_close(app->ports[i].kernel_port_id);
-		drv_port_close(app->ports[i].port_id);
+		const struct dp_port *p = &app->ports[i];
+
+		if (p->has_kernel)
+			drv_port_close(p->kernel_port_id);
+		if (!p->started)
+			continue;
+		drv_port_print_stats(p->port_id, p->conf->name, stderr);
+		drv_port_close(p->port_id);
 	}
 	dp_counters_print(app, stderr);
 	for (unsigned int w = 0; w < app->n_workers; w++)

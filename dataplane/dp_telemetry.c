@@ -16,7 +16,7 @@ static const struct dp_appliance *tel_app;
 void dp_counters_sum(const struct dp_appliance *app, struct dp_counters *sum)
 {
 	memset(sum, 0, sizeof(*sum));
-	for (unsigned int w = 0; w < app->n_workers; w++) {
+	for (unsigned int w = 0; w < app->n_workers && app->workers[w]; w++) {
 		const struct dp_counters *c = &app->workers[w]->counters;
 
 		for (int i = 0; i < DP_EV_COUNT; i++)

@@ -119,13 +119,16 @@ int exception_start(struct dp_port *p, unsigned int n_workers, struct rte_mempoo
 	if (drv_port_probe(ec->device, &p->kernel_port_id, err, errlen) < 0)
 		return -1;
 	if (drv_port_start(p->kernel_port_id, &params, pool, &caps, err, errlen) < 0)
-		return -1;
+		goto fail;
 	/* Ask the PMD first (it keeps its own copy); the ioctl below checks the kernel side. */
 	rte_eth_dev_default_mac_addr_set(p->kernel_port_id, &p->mac);
 	if (kernel_iface_setup(p, err, errlen) < 0)
-		return -1;
+		goto fail;
 	p->has_kernel = true;
 	mr_log(MR_LOG_INFO, "port %s: exception path via %s (kernel iface %s)", p->conf->name,
 	       caps.driver, ec->iface);
 	return 0;
+fail:
+	drv_port_close(p->kernel_port_id); /* removes the tap interface it created */
+	return -1;
 }

@@ -27,6 +27,15 @@ static const char *find_char(struct piece s, char c)
 	return s.len == 0 ? NULL : memchr(s.p, c, s.len);
 }
 
+/* First position of the two-byte sequence "ab" in s, or NULL. */
+static const char *find_pair(struct piece s, char a, char b)
+{
+	for (size_t i = 0; i + 1 < s.len; i++)
+		if (s.p[i] == a && s.p[i + 1] == b)
+			return s.p + i;
+	return NULL;
+}
+
 /* Splits s at the first c: head before it, rest after it; false when c is absent. */
 static bool split_at(struct piece s, char c, struct piece *head, struct piece *rest)
 {
@@ -83,7 +92,7 @@ static bool looks_like_dashed_v4(struct piece s)
 		else if (!is_digit(s.p[i]))
 			return false;
 	}
-	return dashes == 3 && memmem(s.p, s.len, "--", 2) == NULL;
+	return dashes == 3 && find_pair(s, '-', '-') == NULL;
 }
 
 static enum mangle_status parse_dashed_addr(struct piece s, bool want_v4, struct ip_addr *out)
@@ -104,7 +113,7 @@ static enum mangle_status decode_underscore(struct piece prefix, struct mangle_t
 	if (!parse_port((struct piece){ port.p + 1, port.len - 1 }, &out->port))
 		return MANGLE_ERR_PORT;
 	ip = (struct piece){ rest.p + 1, rest.len - 1 };
-	const char *net_at = memmem(ip.p, ip.len, "._", 2);
+	const char *net_at = find_pair(ip, '.', '_');
 	if (net_at != NULL) {
 		net = (struct piece){ net_at + 2, ip.len - (size_t)(net_at - ip.p) - 2 };
 		ip.len = (size_t)(net_at - ip.p);

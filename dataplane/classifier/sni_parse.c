@@ -15,22 +15,24 @@
 #define TLS_SESSION_ID_MAX 32
 #define EXT_SEEN_SLOTS 128
 
-struct wire_cursor {
+/* The handshake bytes are read through a window: the longest run that is contiguous in
+ * memory and inside the current record. Most reads fall inside it and cost a compare and
+ * two adds; only crossing a span or record boundary takes the slow path. */
+struct hs_stream {
+	const uint8_t *cur;      /* next unread byte */
+	const uint8_t *win_end;  /* end of the readable window */
+	const uint8_t *span_start; /* the current span's bytes */
+	const uint8_t *span_end;
+	uint32_t pos;            /* handshake bytes read so far */
+	uint32_t record_end;     /* value of pos where the current record's payload ends */
 	const struct sni_span *spans;
 	unsigned nspans;
-	unsigned idx;
-	uint32_t off;
-	uint32_t taken;
-};
-
-struct hs_stream {
-	struct wire_cursor wire;
+	unsigned idx;            /* current span */
+	uint32_t span_base;      /* wire bytes in the spans before the current one */
+	uint32_t records;
+	uint32_t header_have;    /* bytes of a record header that arrived before the data ran out */
 	const struct sni_parse_config *cfg;
 	struct sni_result *out;
-	uint32_t record_left; /* payload bytes of the current record still to read */
-	uint32_t records;
-	uint32_t pos;         /* handshake bytes read so far */
-	uint32_t header_have; /* bytes of a record header that arrived before the data ran out */
 };
 
 /* Extension types seen so far, for the duplicate check; small open-addressing set. */
@@ -51,27 +53,40 @@ bool sni_is_grease(uint16_t value)
 	return (value & 0x0f0f) == 0x0a0a && (value >> 8) == (value & 0xff);
 }
 
-/* Copies (dst non-NULL) or skips up to n bytes; returns how many were there. */
-static uint32_t wire_take(struct wire_cursor *w, uint8_t *dst, uint32_t n)
+/* Stands in for a span pointer while no span is loaded (no arithmetic on NULL). */
+static const uint8_t no_bytes[1];
+
+/* Moves to the next non-empty span; false when there is none. */
+static bool span_next(struct hs_stream *s)
+{
+	while (s->idx + 1 < s->nspans) {
+		const struct sni_span *sp = &s->spans[++s->idx];
+		if (sp->ptr == NULL || sp->len == 0)
+			continue;
+		s->span_base += (uint32_t)(s->span_end - s->span_start);
+		s->cur = s->span_start = sp->ptr;
+		s->span_end = sp->ptr + sp->len;
+		return true;
+	}
+	return false;
+}
+
+/* Wire bytes consumed so far, record headers included. */
+static uint32_t wire_taken(const struct hs_stream *s)
+{
+	return s->span_base + (uint32_t)(s->cur - s->span_start);
+}
+
+/* Copies up to n raw wire bytes (record headers); returns how many were there. */
+static uint32_t wire_take(struct hs_stream *s, uint8_t *dst, uint32_t n)
 {
 	uint32_t done = 0;
 
-	while (done < n && w->idx < w->nspans) {
-		const struct sni_span *sp = &w->spans[w->idx];
-		if (sp->ptr == NULL || w->off >= sp->len) {
-			w->idx++;
-			w->off = 0;
-			continue;
-		}
-		uint32_t chunk = sp->len - w->off;
-		if (chunk > n - done)
-			chunk = n - done;
-		if (dst != NULL)
-			memcpy(dst + done, sp->ptr + w->off, chunk);
-		w->off += chunk;
-		done += chunk;
+	while (done < n) {
+		if (s->cur == s->span_end && !span_next(s))
+			break;
+		dst[done++] = *s->cur++;
 	}
-	w->taken += done;
 	return done;
 }
 
@@ -96,13 +111,14 @@ static bool need_more(struct hs_stream *s)
 		rem = s->out->hello_len - s->pos;
 	else
 		rem = TLS_HANDSHAKE_HEADER - s->pos;
-	if (s->record_left == 0)
+	uint32_t record_left = s->record_end - s->pos;
+
+	if (record_left == 0)
 		s->out->need_bytes = sat_add(TLS_RECORD_HEADER - s->header_have, rem);
-	else if (rem <= s->record_left)
+	else if (rem <= record_left)
 		s->out->need_bytes = rem;
 	else
-		s->out->need_bytes = sat_add(s->record_left + TLS_RECORD_HEADER,
-					     rem - s->record_left);
+		s->out->need_bytes = sat_add(record_left + TLS_RECORD_HEADER, rem - record_left);
 	return fail(s, SNI_NEED_MORE, SNI_REASON_NONE);
 }
 
@@ -110,7 +126,7 @@ static bool need_more(struct hs_stream *s)
 static bool next_record(struct hs_stream *s)
 {
 	uint8_t hdr[TLS_RECORD_HEADER];
-	uint32_t got = wire_take(&s->wire, hdr, TLS_RECORD_HEADER);
+	uint32_t got = wire_take(s, hdr, TLS_RECORD_HEADER);
 	bool first = s->records == 0;
 
 	if (got >= 1 && hdr[0] != TLS_CONTENT_HANDSHAKE)
@@ -126,25 +142,56 @@ static bool next_record(struct hs_stream *s)
 		return fail(s, SNI_MALFORMED, SNI_REASON_RECORD_LENGTH);
 	if (++s->records > s->cfg->max_records)
 		return fail(s, SNI_TOO_LARGE, SNI_REASON_RECORD_COUNT);
-	s->record_left = len;
+	s->record_end = s->pos + len;
 	return true;
+}
+
+/* Recomputes the window after the slow path moved the cursor. */
+static void window_update(struct hs_stream *s)
+{
+	uint32_t in_span = (uint32_t)(s->span_end - s->cur);
+	uint32_t in_record = s->record_end - s->pos;
+
+	s->win_end = s->cur + (in_span < in_record ? in_span : in_record);
+}
+
+/* The next n bytes if the window holds them (and moves past them), else NULL. */
+static inline const uint8_t *hs_contiguous(struct hs_stream *s, uint32_t n)
+{
+	const uint8_t *at = s->cur;
+
+	if ((uint32_t)(s->win_end - at) < n)
+		return NULL;
+	s->cur += n;
+	s->pos += n;
+	return at;
 }
 
 /* Reads (dst non-NULL) or skips n handshake bytes, crossing records and spans. */
 static bool hs_read(struct hs_stream *s, uint8_t *dst, uint32_t n)
 {
-	while (n > 0) {
-		if (s->record_left == 0 && !next_record(s))
-			return false;
-		uint32_t want = n < s->record_left ? n : s->record_left;
-		uint32_t got = wire_take(&s->wire, dst, want);
-		s->pos += got;
-		s->record_left -= got;
-		if (got < want)
-			return need_more(s);
+	const uint8_t *at = hs_contiguous(s, n);
+
+	if (at != NULL) {
 		if (dst != NULL)
-			dst += got;
-		n -= got;
+			memcpy(dst, at, n);
+		return true;
+	}
+	while (n > 0) {
+		if (s->pos == s->record_end && !next_record(s))
+			return false;
+		if (s->cur == s->span_end && !span_next(s))
+			return need_more(s);
+		window_update(s);
+		uint32_t take = (uint32_t)(s->win_end - s->cur); /* at least 1 here */
+		take = take < n ? take : n;
+		if (dst != NULL) {
+			memcpy(dst, s->cur, take);
+			dst += take;
+		}
+		s->cur += take;
+		s->pos += take;
+		n -= take;
 	}
 	return true;
 }
@@ -152,12 +199,16 @@ static bool hs_read(struct hs_stream *s, uint8_t *dst, uint32_t n)
 static bool hs_uint(struct hs_stream *s, unsigned width, uint32_t *value)
 {
 	uint8_t buf[3];
+	const uint8_t *at = hs_contiguous(s, width);
 
-	if (!hs_read(s, buf, width))
-		return false;
+	if (at == NULL) {
+		if (!hs_read(s, buf, width))
+			return false;
+		at = buf;
+	}
 	*value = 0;
 	for (unsigned i = 0; i < width; i++)
-		*value = *value << 8 | buf[i];
+		*value = *value << 8 | at[i];
 	return true;
 }
 
@@ -406,6 +457,20 @@ static void result_reset(struct sni_result *out)
 	out->host[0] = '\0';
 }
 
+/* Loads the first non-empty span, if any. */
+static void stream_start(struct hs_stream *s)
+{
+	for (s->idx = 0; s->idx < s->nspans; s->idx++) {
+		const struct sni_span *sp = &s->spans[s->idx];
+		if (sp->ptr != NULL && sp->len != 0) {
+			s->cur = s->win_end = s->span_start = sp->ptr;
+			s->span_end = sp->ptr + sp->len;
+			return;
+		}
+	}
+	s->idx = 0;
+}
+
 enum sni_verdict sni_parse(const struct sni_span *spans, unsigned nspans,
 			   const struct sni_parse_config *cfg, struct sni_result *out)
 {
@@ -417,17 +482,19 @@ enum sni_verdict sni_parse(const struct sni_span *spans, unsigned nspans,
 		cfg = &defaults;
 	}
 	memset(&s, 0, sizeof(s));
-	s.wire.spans = spans;
-	s.wire.nspans = spans == NULL ? 0 : nspans;
+	s.spans = spans;
+	s.nspans = spans == NULL ? 0 : nspans;
+	s.cur = s.win_end = s.span_start = s.span_end = no_bytes;
+	stream_start(&s);
 	s.cfg = cfg;
 	s.out = out;
 	result_reset(out);
 	/* Nothing may follow a ClientHello in its record: the client has to wait for the
 	 * server before it can send another handshake message. */
 	if (parse_hello_header(&s) && parse_hello_body(&s) &&
-	    (s.record_left == 0 || fail(&s, SNI_MALFORMED, SNI_REASON_TRAILING_HANDSHAKE))) {
+	    (s.pos == s.record_end || fail(&s, SNI_MALFORMED, SNI_REASON_TRAILING_HANDSHAKE))) {
 		out->verdict = SNI_COMPLETE;
-		out->wire_len = s.wire.taken;
+		out->wire_len = wire_taken(&s);
 	}
 	if (out->verdict != SNI_COMPLETE)
 		out->has_sni = false;

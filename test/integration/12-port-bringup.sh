@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Port bring-up from configuration alone for the vdevs a test rig or VM uses besides
+# af_packet and pcap: null, ring and memif (server side, no peer yet), several queues
+# with RSS where the device offers it, each without an exception path; and a bad device
+# string refused at start with a clear message and nothing left behind.
+set -u
+cd "$(dirname "$0")/../.."
+. test/lib/topo.sh
+. test/lib/dp.sh
+trap topo_cleanup EXIT
+
+T=$TOPO_TAG
+fails=0
+check() {
+	local what=$1
+	shift
+	if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi
+}
+topo_ns "${T}-dp"
+
+cat >"$TOPO_DIR/dp.conf" <<CONF
+dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "256" ]; };
+ports = (
+  { name = "null"; device = "net_null_${T}"; ipv4 = "10.97.1.1/24"; queues = 2;
+    exception = { enabled = false; }; },
+  { name = "ring"; device = "net_ring_${T}"; ipv4 = "10.97.2.1/24";
+    exception = { enabled = false; }; },
+  { name = "memif"; device = "net_memif_${T},role=server,socket=$TOPO_DIR/memif.sock,socket-abstract=no";
+    ipv4 = "10.97.3.1/24"; exception = { enabled = false; }; }
+);
+CONF
+dp_start "${T}-dp" "$TOPO_DIR/dp.conf" "${T}-ports" "$TOPO_DIR/dp.log" || exit 1
+for p in null:net_null ring:net_ring memif:net_memif; do
+	name=${p%%:*}
+	drv=${p#*:}
+	out=$("$MR_CTL" -p "${T}-ports" show port "$name")
+	check "port $name is up on $drv" grep -q "driver $drv" <<<"$out"
+done
+check "the null port has 2 rx queues" grep -q "port null: .*2 rx queue(s)" "$TOPO_DIR/dp.log"
+check "memif socket created" test -S "$TOPO_DIR/memif.sock"
+kill -INT "$DP_PID"
+wait "$DP_PID"
+check "clean exit on SIGINT" test $? -eq 0
+check "exit report printed port statistics" grep -q "^port memif: rx" "$TOPO_DIR/dp.log"
+
+sed -i "s|net_ring_${T}\"|net_nosuchdriver_${T}\"|" "$TOPO_DIR/dp.conf"
+topo_eal_prefix "${T}-bad"
+ip netns exec "${T}-dp" timeout 30 "$MR_DP" -c "$TOPO_DIR/dp.conf" -- --file-prefix "${T}-bad" \
+	>"$TOPO_DIR/bad.log" 2>&1
+rc=$?
+check "unknown device refused (exit $rc)" test "$rc" -eq 1
+check "the refusal names the device" grep -q "start-up failed: device 'net_nosuchdriver_${T}'" "$TOPO_DIR/bad.log"
+
+echo "port bring-up: $fails failure(s)"
+[ "$fails" -eq 0 ]
