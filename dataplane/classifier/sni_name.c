@@ -1,96 +1,58 @@
 /* Host-name validation: LDH plus '_' (mangled names carry it), labels 1..63, name 1..253. */
 #include "sni_name.h"
 
-/* Byte-at-a-time state, so the first defect wins and nothing is read twice. */
-struct name_check {
-	uint16_t len;
-	uint8_t label_len;
-	uint8_t trailing_dot;
-	enum sni_name_status status;
+enum char_class { CHAR_BAD = 0, CHAR_OK, CHAR_UPPER, CHAR_DOT };
+
+static const uint8_t char_class[256] = {
+	['a' ... 'z'] = CHAR_OK, ['0' ... '9'] = CHAR_OK, ['-'] = CHAR_OK, ['_'] = CHAR_OK,
+	['A' ... 'Z'] = CHAR_UPPER, ['.'] = CHAR_DOT,
 };
 
-static void name_check_init(struct name_check *check)
+/* Lower-cases src into dst up to the first defect; returns it, or OK. */
+static enum sni_name_status copy_labels(const char *src, size_t len, char *dst)
 {
-	check->len = 0;
-	check->label_len = 0;
-	check->trailing_dot = 0;
-	check->status = SNI_NAME_OK;
-}
+	size_t label = 0;
 
-static void name_fail(struct name_check *check, enum sni_name_status status)
-{
-	if (check->status == SNI_NAME_OK)
-		check->status = status;
-}
-
-static uint8_t lower_ldh(uint8_t c, int *ok)
-{
-	*ok = 1;
-	if (c >= 'A' && c <= 'Z')
-		return (uint8_t)(c + ('a' - 'A'));
-	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')
-		return c;
-	*ok = 0;
-	return c;
-}
-
-static uint8_t name_check_byte(struct name_check *check, uint8_t byte)
-{
-	int ok;
-
-	if (check->len < UINT16_MAX)
-		check->len++;
-	/* Only a dot that ends the name is the optional root dot. */
-	check->trailing_dot = 0;
-	if (byte == '.') {
-		if (check->label_len == 0)
-			name_fail(check, SNI_NAME_EMPTY_LABEL);
-		check->label_len = 0;
-		check->trailing_dot = 1;
-		return byte;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = (uint8_t)src[i];
+		switch ((enum char_class)char_class[c]) {
+		case CHAR_DOT:
+			if (label == 0)
+				return SNI_NAME_EMPTY_LABEL;
+			label = 0;
+			break;
+		case CHAR_BAD:
+			return SNI_NAME_BAD_CHAR;
+		case CHAR_UPPER:
+			c |= 0x20;
+			/* fall through */
+		case CHAR_OK:
+			if (++label > SNI_LABEL_MAX)
+				return SNI_NAME_LABEL_TOO_LONG;
+			break;
+		}
+		dst[i] = (char)c;
 	}
-	uint8_t lower = lower_ldh(byte, &ok);
-	if (!ok)
-		name_fail(check, SNI_NAME_BAD_CHAR);
-	if (check->label_len < UINT8_MAX)
-		check->label_len++;
-	if (check->label_len > SNI_LABEL_MAX)
-		name_fail(check, SNI_NAME_LABEL_TOO_LONG);
-	return lower;
-}
-
-static enum sni_name_status name_check_finish(struct name_check *check, size_t *name_len)
-{
-	size_t len = check->len;
-
-	if (check->trailing_dot && len > 0)
-		len--;
-	if (check->status == SNI_NAME_OK) {
-		if (len == 0)
-			check->status = SNI_NAME_EMPTY;
-		else if (len > SNI_NAME_MAX)
-			check->status = SNI_NAME_TOO_LONG;
-	}
-	*name_len = check->status == SNI_NAME_OK ? len : 0;
-	return check->status;
+	return label == 0 ? SNI_NAME_EMPTY_LABEL : SNI_NAME_OK;
 }
 
 enum sni_name_status sni_name_normalize(const char *src, size_t len, char *dst, size_t *out_len)
 {
-	struct name_check check;
-	size_t kept;
+	enum sni_name_status status;
 
 	*out_len = 0;
-	if (len > SNI_NAME_MAX + 1) {
-		dst[0] = '\0';
-		return SNI_NAME_TOO_LONG;
-	}
-	name_check_init(&check);
-	for (size_t i = 0; i < len; i++)
-		dst[i] = (char)name_check_byte(&check, (uint8_t)src[i]);
-	enum sni_name_status status = name_check_finish(&check, &kept);
-	dst[status == SNI_NAME_OK ? kept : 0] = '\0';
-	*out_len = kept;
+	/* One trailing dot is the DNS root, not part of the name. */
+	if (len > 0 && len <= SNI_NAME_MAX + 1 && src[len - 1] == '.')
+		len--;
+	if (len == 0)
+		status = SNI_NAME_EMPTY;
+	else if (len > SNI_NAME_MAX)
+		status = SNI_NAME_TOO_LONG;
+	else
+		status = copy_labels(src, len, dst);
+	dst[status == SNI_NAME_OK ? len : 0] = '\0';
+	if (status == SNI_NAME_OK)
+		*out_len = len;
 	return status;
 }
 
