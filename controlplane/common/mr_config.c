@@ -4,6 +4,8 @@
  * (results are built in a scratch copy and only copied out once all of it is valid).
  */
 #include "mr_config.h"
+#include "mr_config_internal.h"
+#include "mr_routes.h"
 #include "mr_log.h"
 
 #include <arpa/inet.h>
@@ -12,148 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct cfg_ctx {
-	const char *source;
-	char *err;
-	size_t errlen;
-};
-
-static int cfg_fail(struct cfg_ctx *ctx, const config_setting_t *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int cfg_fail(struct cfg_ctx *ctx, const config_setting_t *at, const char *fmt, ...)
-{
-	char reason[MR_ERR_MAX];
-	va_list ap;
-	const char *file = at ? config_setting_source_file(at) : NULL;
-	unsigned int line = at ? config_setting_source_line(at) : 0;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	snprintf(ctx->err, ctx->errlen, "%s:%u: %s", file ? file : ctx->source, line, reason);
-	return -1;
-}
-
-/* Typos must not pass silently: a misspelt optional key would otherwise be ignored. */
-static int cfg_check_keys(struct cfg_ctx *ctx, const config_setting_t *group,
-			  const char *const allowed[])
-{
-	int n = config_setting_length(group);
-
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(group, (unsigned int)i);
-		const char *name = config_setting_name(s);
-		bool known = false;
-
-		for (const char *const *a = allowed; *a && !known; a++)
-			known = strcmp(*a, name) == 0;
-		if (!known)
-			return cfg_fail(ctx, s, "unknown setting '%s'", name);
-	}
-	return 0;
-}
-
-/* Optional groups may be absent: every lookup below tolerates a NULL parent. */
-static const config_setting_t *member(const config_setting_t *group, const char *key)
-{
-	return group ? config_setting_get_member(group, key) : NULL;
-}
-
-static int cfg_group(struct cfg_ctx *ctx, const config_setting_t *parent, const char *key,
-		     const char *const allowed[], const config_setting_t **out)
-{
-	const config_setting_t *s = member(parent, key);
-
-	*out = s;
-	if (!s)
-		return 0;
-	if (!config_setting_is_group(s))
-		return cfg_fail(ctx, s, "'%s' must be a group { ... }", key);
-	return cfg_check_keys(ctx, s, allowed);
-}
-
-static int cfg_string(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
-		      bool required, char *out, size_t outlen)
-{
-	const config_setting_t *s = member(group, key);
-	const char *v;
-
-	if (!s) {
-		if (required)
-			return cfg_fail(ctx, group, "missing required setting '%s'", key);
-		return 0;
-	}
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return cfg_fail(ctx, s, "'%s' must be a string", key);
-	v = config_setting_get_string(s);
-	if (v[0] == '\0')
-		return cfg_fail(ctx, s, "'%s' must not be empty", key);
-	if (strlen(v) >= outlen)
-		return cfg_fail(ctx, s, "'%s' is longer than %zu bytes", key, outlen - 1);
-	memcpy(out, v, strlen(v) + 1);
-	return 0;
-}
-
-static int cfg_uint(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
-		    long long min, long long max, uint32_t *out)
-{
-	const config_setting_t *s = member(group, key);
-	long long v;
-
-	if (!s)
-		return 0; /* *out keeps its default */
-	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
-		return cfg_fail(ctx, s, "'%s' must be an integer", key);
-	v = config_setting_get_int64(s);
-	if (v < min || v > max)
-		return cfg_fail(ctx, s, "'%s' = %lld is out of range [%lld, %lld]", key, v, min, max);
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int cfg_u16(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
-		   long long min, long long max, uint16_t *out)
-{
-	uint32_t v = *out;
-
-	if (cfg_uint(ctx, group, key, min, max, &v) < 0)
-		return -1;
-	*out = (uint16_t)v;
-	return 0;
-}
-
-static int cfg_bool(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
-		    bool *out)
-{
-	const config_setting_t *s = member(group, key);
-
-	if (!s)
-		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		return cfg_fail(ctx, s, "'%s' must be true or false", key);
-	*out = config_setting_get_bool(s) != 0;
-	return 0;
-}
-
-static bool name_is_valid(const char *name)
-{
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-			return false;
-	return name[0] != '\0';
-}
-
-static int cfg_name(struct cfg_ctx *ctx, const config_setting_t *group, char *out)
-{
-	if (cfg_string(ctx, group, "name", true, out, MR_NAME_MAX) < 0)
-		return -1;
-	if (!name_is_valid(out))
-		return cfg_fail(ctx, member(group, "name"),
-				"name '%s' may hold only a-z, 0-9, '-' and '_'", out);
-	return 0;
-}
 
 /* Strict dotted quad (inet_pton refuses leading zeros and short forms). */
 static int cfg_ipv4(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
@@ -430,14 +290,53 @@ static int cfg_log(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_
 	return 0;
 }
 
+static int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay_conf *r)
+{
+	static const char *const keys[] = { "max_flows", "max_hello", "hello_timeout_ms",
+					    "connect_timeout_ms", "syn_retries", "idle_timeout_ms",
+					    "closing_timeout_ms", "mss", NULL };
+	const config_setting_t *g;
+
+	r->max_flows = 65536;
+	r->max_hello = 16384;
+	r->hello_timeout_ms = 10000;
+	r->connect_timeout_ms = 1000;
+	r->syn_retries = 3;
+	r->idle_timeout_ms = 300000;
+	r->closing_timeout_ms = 10000;
+	r->mss = 1460;
+	return cfg_group(ctx, root, "relay", keys, &g) < 0 ||
+	       cfg_uint(ctx, g, "max_flows", 64, 1u << 24, &r->max_flows) < 0 ||
+	       cfg_uint(ctx, g, "max_hello", 512, 65536, &r->max_hello) < 0 ||
+	       cfg_uint(ctx, g, "hello_timeout_ms", 100, 600000, &r->hello_timeout_ms) < 0 ||
+	       cfg_uint(ctx, g, "connect_timeout_ms", 10, 60000, &r->connect_timeout_ms) < 0 ||
+	       cfg_uint(ctx, g, "syn_retries", 0, 10, &r->syn_retries) < 0 ||
+	       cfg_uint(ctx, g, "idle_timeout_ms", 1000, 86400000, &r->idle_timeout_ms) < 0 ||
+	       cfg_uint(ctx, g, "closing_timeout_ms", 100, 600000, &r->closing_timeout_ms) < 0 ||
+	       cfg_u16(ctx, g, "mss", 536, 9000, &r->mss) < 0 ? -1 : 0;
+}
+
+/* Every route must build: the classifier's own checks (names, prefixes) run here too. */
+static int cfg_routes_build(struct cfg_ctx *ctx, const struct mr_config *c)
+{
+	struct route_table *t;
+
+	if (mr_routes_build(c, &t, ctx->err, ctx->errlen) < 0)
+		return -1;
+	route_table_free(t);
+	return 0;
+}
+
 static int cfg_validate(struct cfg_ctx *ctx, config_t *cfg, struct mr_config *c)
 {
-	static const char *const keys[] = { "dataplane", "ports", "listeners", "log", NULL };
+	static const char *const keys[] = { "dataplane", "ports", "listeners", "log", "relay",
+					    "networks", "pools", "routes", "mangled", NULL };
 	const config_setting_t *root = config_root_setting(cfg);
 
 	if (cfg_check_keys(ctx, root, keys) < 0 || cfg_dataplane(ctx, root, &c->dataplane) < 0 ||
 	    cfg_ports(ctx, root, c) < 0 || cfg_listeners(ctx, root, c) < 0 ||
-	    cfg_log(ctx, root, &c->log) < 0)
+	    cfg_log(ctx, root, &c->log) < 0 || cfg_relay(ctx, root, &c->relay) < 0 ||
+	    cfg_routing(ctx, root, c) < 0 || cfg_routes_build(ctx, c) < 0)
 		return -1;
 	return 0;
 }
@@ -463,8 +362,11 @@ static int cfg_finish(config_t *cfg, int parsed, const char *source, struct mr_c
 	}
 	snprintf(scratch->source, sizeof(scratch->source), "%s", source);
 	if (cfg_validate(&ctx, cfg, scratch) == 0) {
+		mr_config_free(out);
 		*out = *scratch;
 		rc = 0;
+	} else {
+		mr_config_free(scratch);
 	}
 	free(scratch);
 	return rc;

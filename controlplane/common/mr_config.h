@@ -61,6 +61,62 @@ struct mr_dataplane_conf {
 	struct mr_neigh_conf neigh;
 };
 
+/* The relay: flow table size, timeouts and ClientHello limits (used from the splice on). */
+struct mr_relay_conf {
+	uint32_t max_flows;            /* per worker; full table refuses new connections */
+	uint32_t max_hello;            /* largest ClientHello waited for, bytes */
+	uint32_t hello_timeout_ms;     /* client connected but hello incomplete */
+	uint32_t connect_timeout_ms;   /* first backend SYN retransmission; doubles each time */
+	uint32_t syn_retries;          /* SYNs to the backend before the client gets a RST */
+	uint32_t idle_timeout_ms;      /* established flow with no packet either way */
+	uint32_t closing_timeout_ms;   /* after FIN or RST, until the flow is forgotten */
+	uint16_t mss;                  /* largest MSS advertised to clients (<= MTU - 40) */
+};
+
+/* A backend address: IPv4 or IPv6 text as written, validated. */
+struct mr_member_conf {
+	char address[48];
+	uint16_t port;
+	uint32_t weight;
+};
+
+struct mr_pool_conf {
+	char name[MR_NAME_MAX];
+	struct mr_member_conf *members;
+	unsigned int n_members;
+	unsigned int line;
+};
+
+struct mr_port_range {
+	uint16_t first, last;
+};
+
+struct mr_network_conf {
+	char name[MR_NAME_MAX];
+	bool local;                    /* this gateway's own network */
+	char (*allow)[52];             /* "ADDRESS/PREFIX" texts */
+	unsigned int n_allow;
+	struct mr_port_range *ports;
+	unsigned int n_ports;
+	unsigned int line;
+};
+
+struct mr_route_conf {
+	char *sni;                     /* exact name or "*.suffix"; NULL for the default route */
+	int pool;                      /* index into pools, or -1 */
+	int network;                   /* index into networks (remote), or -1 */
+	bool proxy_protocol_v2;
+	unsigned int line;
+};
+
+struct mr_mangled_conf {
+	char suffix[254];
+	unsigned int forms;            /* MANGLE_FORM_* bits of the classifier */
+	int network;                   /* default network when the name names none, or -1 */
+	bool proxy_protocol_v2;
+	unsigned int line;
+};
+
 struct mr_log_conf {
 	int level;                     /* enum mr_log_level */
 	bool use_syslog;
@@ -74,14 +130,29 @@ struct mr_config {
 	struct mr_listener_conf listeners[MR_MAX_LISTENERS];
 	unsigned int n_listeners;
 	struct mr_log_conf log;
+	struct mr_relay_conf relay;
+	/* Routing: heap arrays owned by the config, released by mr_config_free. */
+	struct mr_network_conf *networks;
+	unsigned int n_networks;
+	struct mr_pool_conf *pools;
+	unsigned int n_pools;
+	struct mr_route_conf *routes;
+	unsigned int n_routes;
+	struct mr_mangled_conf *mangled;
+	unsigned int n_mangled;
 };
 
-/* Read and validate a file. 0 and *out filled, or -1 with "file:line: reason" in err. */
+/* Read and validate a file. 0 and *out filled, or -1 with "file:line: reason" in err.
+ * *out must be zeroed or hold an earlier result: on success its old routing arrays are
+ * released; on failure it is left as it was. */
 int mr_config_load_file(const char *path, struct mr_config *out, char *err, size_t errlen);
 
 /* Same, from text in memory; name is used in messages in place of a file name. */
 int mr_config_load_string(const char *text, const char *name, struct mr_config *out,
 			  char *err, size_t errlen);
+
+/* Release the routing arrays (the rest is plain data); conf is left zeroed. */
+void mr_config_free(struct mr_config *conf);
 
 /* Index of the port called name, or -1. */
 int mr_config_port_index(const struct mr_config *conf, const char *name);

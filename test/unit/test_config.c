@@ -102,7 +102,8 @@ static const struct bad_case bad_cases[] = {
 	{ "eal = [\"-l\", \"0-1\"];", "eal = [\"-l\"]; burst = 0;", "test.conf:1: 'burst' = 0" },
 	{ "dataplane = {", "dataplane = { control_socket = \"rel\";",
 	  "test.conf:1: 'control_socket' must be an absolute path" },
-	{ "dataplane = {", "routes = 1; dataplane = {", "test.conf:1: unknown setting 'routes'" },
+	{ "dataplane = {", "rutes = 1; dataplane = {", "test.conf:1: unknown setting 'rutes'" },
+	{ "dataplane = {", "routes = 1; dataplane = {", "test.conf:1: 'routes' must be a list" },
 	{ "ports = ( {", "ports = [ {", "test.conf:2: " },  /* libconfig's own syntax error */
 	{ "ports = ( {", "log = { level = \"loud\"; };\nports = ( {",
 	  "test.conf:2: 'level' must be err, warn, notice, info or debug" },
@@ -164,6 +165,84 @@ static void test_missing_file(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/meshrelay.conf"));
 }
 
+static const char routing_base[] =
+	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n" /* 1 */
+	"networks = (\n"                                                                   /* 2 */
+	"  { name = \"blue\"; local = true; allow = [ \"10.1.0.0/16\", \"fd00::/8\" ];\n"  /* 3 */
+	"    ports = ( 443, \"8000-8999\" ); },\n"                                          /* 4 */
+	"  { name = \"green\"; }\n"                                                         /* 5 */
+	");\n"                                                                             /* 6 */
+	"pools = ( { name = \"api\"; members = ( { address = \"10.1.0.5\"; port = 8443; },\n" /* 7 */
+	"                                        { address = \"fd00::5\"; port = 8443; weight = 3; } ); } );\n"
+	"routes = (\n"                                                                     /* 9 */
+	"  { sni = \"api.svc.example\"; pool = \"api\"; proxy_protocol = true; },\n"        /* 10 */
+	"  { sni = \"*.green.example\"; network = \"green\"; },\n"                          /* 11 */
+	"  { default = true; pool = \"api\"; }\n"                                           /* 12 */
+	");\n"                                                                             /* 13 */
+	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\", \"istio\" ]; network = \"blue\"; } );\n";
+
+static int load_routing_variant(const char *from, const char *to, char *err)
+{
+	char text[4096];
+	const char *at = strstr(routing_base, from);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - routing_base), routing_base, to,
+		 at + strlen(from));
+	return load(text, err);
+}
+
+static void test_routing_good(void)
+{
+	char err[MR_ERR_MAX] = "";
+
+	CU_ASSERT_EQUAL_FATAL(load(routing_base, err), 0);
+	CU_ASSERT_EQUAL(conf.n_networks, 2);
+	CU_ASSERT_TRUE(conf.networks[0].local);
+	CU_ASSERT_EQUAL(conf.networks[0].n_allow, 2);
+	CU_ASSERT_EQUAL(conf.networks[0].ports[1].first, 8000);
+	CU_ASSERT_EQUAL(conf.networks[0].ports[1].last, 8999);
+	CU_ASSERT_EQUAL(conf.pools[0].n_members, 2);
+	CU_ASSERT_EQUAL(conf.pools[0].members[1].weight, 3);
+	CU_ASSERT_EQUAL(conf.n_routes, 3);
+	CU_ASSERT_STRING_EQUAL(conf.routes[0].sni, "api.svc.example");
+	CU_ASSERT_TRUE(conf.routes[0].proxy_protocol_v2);
+	CU_ASSERT_EQUAL(conf.routes[1].network, 1);
+	CU_ASSERT_PTR_NULL(conf.routes[2].sni);
+	CU_ASSERT_EQUAL(conf.mangled[0].network, 0);
+	mr_config_free(&conf);
+	CU_ASSERT_EQUAL(conf.n_routes, 0);
+}
+
+static const struct bad_case routing_bad[] = {
+	{ "pool = \"api\"; proxy", "pool = \"nope\"; proxy", "test.conf:10: unknown pool 'nope'" },
+	{ "network = \"green\"; }", "network = \"blue\"; }", "test.conf:11: network 'blue' is the local" },
+	{ "network = \"green\"; }", "network = \"green\"; pool = \"api\"; }",
+	  "test.conf:11: a route names exactly one" },
+	{ "sni = \"api.svc.example\"", "sni = \"api..example\"", "test.conf:10: api..example: " },
+	{ "\"10.1.0.0/16\"", "\"10.1.0.0/33\"", "test.conf:3: '10.1.0.0/33' is not an address/prefix" },
+	{ "\"8000-8999\"", "\"8999-8000\"", "test.conf:4: '8999-8000' is not a port range" },
+	{ "address = \"10.1.0.5\"", "address = \"10.1.0.500\"", "test.conf:7: '10.1.0.500' is not an IPv4" },
+	{ "{ name = \"green\"; }", "{ name = \"blue\"; }", "test.conf:5: network 'blue' is declared twice" },
+	{ "\"underscore\", \"istio\"", "\"dotted\"", "test.conf:14: unknown form 'dotted'" },
+	{ "{ default = true; pool", "{ default = true; sni = \"x\"; pool", "test.conf:12: the default route has no 'sni'" },
+	{ "  { name = \"green\"; }", "  { name = \"green\"; local = true; }", "test.conf:2: only one network can be local" },
+};
+
+static void test_routing_bad(void)
+{
+	for (size_t i = 0; i < sizeof(routing_bad) / sizeof(routing_bad[0]); i++) {
+		char err[MR_ERR_MAX] = "";
+
+		CU_ASSERT_EQUAL(load_routing_variant(routing_bad[i].from, routing_bad[i].to, err), -1);
+		if (!strstr(err, routing_bad[i].expect)) {
+			fprintf(stderr, "routing case %zu: expected '%s', got '%s'\n", i,
+				routing_bad[i].expect, err);
+			CU_FAIL("routing error message does not name the line and reason");
+		}
+	}
+}
+
 int test_config_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -173,6 +252,8 @@ int test_config_register(void)
 		{ "duplicates refused", test_duplicates_refused },
 		{ "refused file leaves config untouched", test_refused_file_leaves_config_untouched },
 		{ "missing file", test_missing_file },
+		{ "routing sections", test_routing_good },
+		{ "routing errors with file:line", test_routing_bad },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -1,0 +1,11 @@
+/* Sections of the configuration parsed outside mr_config.c. Internal. */
+#ifndef MR_CONFIG_INTERNAL_H
+#define MR_CONFIG_INTERNAL_H
+
+#include "mr_config.h"
+#include "mr_config_util.h"
+
+/* networks, pools, routes and mangled: parsed into c, names resolved to indices. */
+int cfg_routing(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c);
+
+#endif

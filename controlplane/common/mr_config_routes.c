@@ -1,0 +1,375 @@
+/*
+ * Routing sections of the configuration: networks (with their allow-lists), backend
+ * pools, SNI routes and mangled-name suffixes. Names are resolved to indices here;
+ * building the classifier's route table from them is mr_routes.c's job.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mr_config.h"
+#include "mr_config_internal.h"
+#include "mr_config_util.h"
+#include "sni_mangle.h"
+
+/* A list setting's elements, each checked to be a group; n elements allocated in *out. */
+static const config_setting_t *cfg_list(struct cfg_ctx *ctx, const config_setting_t *root,
+					const char *key, size_t elem_size, unsigned int max,
+					void **out, unsigned int *n, int *rc)
+{
+	const config_setting_t *list = member(root, key);
+	int len;
+
+	*rc = 0;
+	*n = 0;
+	if (!list)
+		return NULL;
+	if (!config_setting_is_list(list)) {
+		*rc = cfg_fail(ctx, list, "'%s' must be a list ( {...}, ... )", key);
+		return NULL;
+	}
+	len = config_setting_length(list);
+	if ((unsigned int)len > max) {
+		*rc = cfg_fail(ctx, list, "'%s' holds more than %u entries", key, max);
+		return NULL;
+	}
+	*out = calloc((size_t)len + 1, elem_size);
+	if (!*out) {
+		*rc = cfg_fail(ctx, list, "'%s': out of memory", key);
+		return NULL;
+	}
+	for (int i = 0; i < len; i++) {
+		if (!config_setting_is_group(config_setting_get_elem(list, (unsigned int)i))) {
+			*rc = cfg_fail(ctx, config_setting_get_elem(list, (unsigned int)i),
+				       "each entry of '%s' must be a group { ... }", key);
+			return NULL;
+		}
+	}
+	*n = (unsigned int)len;
+	return list;
+}
+
+static int index_by_name(const char *name, const void *base, size_t elem_size, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (strcmp((const char *)base + i * elem_size, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool address_is_valid(const char *text)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, text, buf) == 1 || inet_pton(AF_INET6, text, buf) == 1;
+}
+
+static int cfg_prefix_text(struct cfg_ctx *ctx, const config_setting_t *s, char *out,
+			   size_t outlen)
+{
+	const char *v = config_setting_get_string(s);
+	const char *slash = v ? strchr(v, '/') : NULL;
+	char addr[64];
+	char *end;
+	long len;
+
+	if (!v || !slash || (size_t)(slash - v) >= sizeof(addr) || strlen(v) >= outlen)
+		return cfg_fail(ctx, s, "allow-list entries are \"ADDRESS/PREFIX\" strings");
+	memcpy(addr, v, (size_t)(slash - v));
+	addr[slash - v] = '\0';
+	len = strtol(slash + 1, &end, 10);
+	if (!address_is_valid(addr) || slash[1] < '0' || slash[1] > '9' || *end || len < 0 ||
+	    len > (strchr(addr, ':') ? 128 : 32))
+		return cfg_fail(ctx, s, "'%s' is not an address/prefix", v);
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+static int cfg_port_range(struct cfg_ctx *ctx, const config_setting_t *s,
+			  struct mr_port_range *r)
+{
+	const char *v = config_setting_get_string(s);
+	unsigned long first, last;
+	char *end;
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT) {
+		long long p = config_setting_get_int64(s);
+
+		if (p < 1 || p > 65535)
+			return cfg_fail(ctx, s, "port %lld is out of range [1, 65535]", p);
+		r->first = r->last = (uint16_t)p;
+		return 0;
+	}
+	if (!v || *v < '0' || *v > '9')
+		return cfg_fail(ctx, s, "ports are numbers or \"FIRST-LAST\" strings");
+	first = strtoul(v, &end, 10);
+	last = first;
+	if (*end == '-')
+		last = strtoul(end + 1, &end, 10);
+	if (*end || first < 1 || last > 65535 || first > last)
+		return cfg_fail(ctx, s, "'%s' is not a port range within 1-65535", v);
+	r->first = (uint16_t)first;
+	r->last = (uint16_t)last;
+	return 0;
+}
+
+static int cfg_network(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_network_conf *n)
+{
+	static const char *const keys[] = { "name", "local", "allow", "ports", NULL };
+	const config_setting_t *allow, *ports;
+
+	n->line = config_setting_source_line(g);
+	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_name(ctx, g, n->name) < 0 ||
+	    cfg_bool(ctx, g, "local", &n->local) < 0)
+		return -1;
+	allow = member(g, "allow");
+	ports = member(g, "ports");
+	if ((allow && !config_setting_is_array(allow) && !config_setting_is_list(allow)) ||
+	    (ports && !config_setting_is_array(ports) && !config_setting_is_list(ports)))
+		return cfg_fail(ctx, g, "'allow' and 'ports' are arrays [ ... ]");
+	n->n_allow = allow ? (unsigned int)config_setting_length(allow) : 0;
+	n->n_ports = ports ? (unsigned int)config_setting_length(ports) : 0;
+	n->allow = calloc(n->n_allow + 1, sizeof(*n->allow));
+	n->ports = calloc(n->n_ports + 1, sizeof(*n->ports));
+	if (!n->allow || !n->ports)
+		return cfg_fail(ctx, g, "out of memory");
+	for (unsigned int i = 0; i < n->n_allow; i++)
+		if (cfg_prefix_text(ctx, config_setting_get_elem(allow, i), n->allow[i],
+				    sizeof(n->allow[i])) < 0)
+			return -1;
+	for (unsigned int i = 0; i < n->n_ports; i++)
+		if (cfg_port_range(ctx, config_setting_get_elem(ports, i), &n->ports[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int cfg_networks(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
+{
+	int rc;
+	const config_setting_t *list = cfg_list(ctx, root, "networks", sizeof(*c->networks), 1024,
+						(void **)&c->networks, &c->n_networks, &rc);
+	unsigned int locals = 0;
+
+	for (unsigned int i = 0; list && i < c->n_networks; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, i);
+
+		if (cfg_network(ctx, g, &c->networks[i]) < 0)
+			return -1;
+		if (index_by_name(c->networks[i].name, c->networks, sizeof(*c->networks), i) >= 0)
+			return cfg_fail(ctx, g, "network '%s' is declared twice", c->networks[i].name);
+		locals += c->networks[i].local;
+	}
+	if (locals > 1)
+		return cfg_fail(ctx, list, "only one network can be local");
+	return rc;
+}
+
+static int cfg_member(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_member_conf *m)
+{
+	static const char *const keys[] = { "address", "port", "weight", NULL };
+	uint32_t port = 0;
+
+	m->weight = 1;
+	if (cfg_check_keys(ctx, g, keys) < 0 ||
+	    cfg_string(ctx, g, "address", true, m->address, sizeof(m->address)) < 0)
+		return -1;
+	if (!address_is_valid(m->address))
+		return cfg_fail(ctx, member(g, "address"), "'%s' is not an IPv4 or IPv6 address",
+				m->address);
+	if (!member(g, "port"))
+		return cfg_fail(ctx, g, "missing required setting 'port'");
+	if (cfg_uint(ctx, g, "port", 1, 65535, &port) < 0 ||
+	    cfg_uint(ctx, g, "weight", 0, 65535, &m->weight) < 0)
+		return -1;
+	m->port = (uint16_t)port;
+	return 0;
+}
+
+static int cfg_pool(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_pool_conf *p)
+{
+	static const char *const keys[] = { "name", "members", NULL };
+	int rc;
+	const config_setting_t *list;
+
+	p->line = config_setting_source_line(g);
+	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_name(ctx, g, p->name) < 0)
+		return -1;
+	list = cfg_list(ctx, g, "members", sizeof(*p->members), 4096, (void **)&p->members,
+			&p->n_members, &rc);
+	if (rc < 0)
+		return -1;
+	if (!list || p->n_members == 0)
+		return cfg_fail(ctx, g, "pool '%s' needs 'members' ( { address; port; }, ... )",
+				p->name);
+	for (unsigned int i = 0; i < p->n_members; i++)
+		if (cfg_member(ctx, config_setting_get_elem(list, i), &p->members[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int cfg_pools(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
+{
+	int rc;
+	const config_setting_t *list = cfg_list(ctx, root, "pools", sizeof(*c->pools), 1u << 20,
+						(void **)&c->pools, &c->n_pools, &rc);
+
+	for (unsigned int i = 0; list && i < c->n_pools; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, i);
+
+		if (cfg_pool(ctx, g, &c->pools[i]) < 0)
+			return -1;
+		if (index_by_name(c->pools[i].name, c->pools, sizeof(*c->pools), i) >= 0)
+			return cfg_fail(ctx, g, "pool '%s' is declared twice", c->pools[i].name);
+	}
+	return rc;
+}
+
+/* "pool = NAME" or "network = NAME": exactly one; the network must not be the local one. */
+static int cfg_target(struct cfg_ctx *ctx, const config_setting_t *g, const struct mr_config *c,
+		      int *pool, int *network)
+{
+	char name[MR_NAME_MAX] = "";
+
+	*pool = *network = -1;
+	if (!member(g, "pool") == !member(g, "network"))
+		return cfg_fail(ctx, g, "a route names exactly one of 'pool' or 'network'");
+	if (member(g, "pool")) {
+		if (cfg_string(ctx, g, "pool", true, name, sizeof(name)) < 0)
+			return -1;
+		*pool = index_by_name(name, c->pools, sizeof(*c->pools), c->n_pools);
+		if (*pool < 0)
+			return cfg_fail(ctx, member(g, "pool"), "unknown pool '%s'", name);
+		return 0;
+	}
+	if (cfg_string(ctx, g, "network", true, name, sizeof(name)) < 0)
+		return -1;
+	*network = index_by_name(name, c->networks, sizeof(*c->networks), c->n_networks);
+	if (*network < 0)
+		return cfg_fail(ctx, member(g, "network"), "unknown network '%s'", name);
+	if (c->networks[*network].local)
+		return cfg_fail(ctx, member(g, "network"),
+				"network '%s' is the local one: route to a pool instead", name);
+	return 0;
+}
+
+static int cfg_route(struct cfg_ctx *ctx, const config_setting_t *g, const struct mr_config *c,
+		     struct mr_route_conf *r)
+{
+	static const char *const keys[] = { "sni", "default", "pool", "network", "proxy_protocol",
+					    NULL };
+	char sni[256] = "";
+	bool is_default = false;
+
+	r->line = config_setting_source_line(g);
+	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_bool(ctx, g, "default", &is_default) < 0 ||
+	    cfg_string(ctx, g, "sni", !is_default, sni, sizeof(sni)) < 0 ||
+	    cfg_bool(ctx, g, "proxy_protocol", &r->proxy_protocol_v2) < 0 ||
+	    cfg_target(ctx, g, c, &r->pool, &r->network) < 0)
+		return -1;
+	if (is_default && member(g, "sni"))
+		return cfg_fail(ctx, g, "the default route has no 'sni'");
+	if (!is_default && !(r->sni = strdup(sni)))
+		return cfg_fail(ctx, g, "out of memory");
+	return 0;
+}
+
+static int cfg_routes(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
+{
+	int rc;
+	const config_setting_t *list = cfg_list(ctx, root, "routes", sizeof(*c->routes), 1u << 24,
+						(void **)&c->routes, &c->n_routes, &rc);
+
+	for (unsigned int i = 0; list && i < c->n_routes; i++)
+		if (cfg_route(ctx, config_setting_get_elem(list, i), c, &c->routes[i]) < 0)
+			return -1;
+	return rc;
+}
+
+static int cfg_forms(struct cfg_ctx *ctx, const config_setting_t *g, unsigned int *forms)
+{
+	static const struct { const char *name; unsigned int bit; } known[] = {
+		{ "underscore", MANGLE_FORM_UNDERSCORE },
+		{ "label", MANGLE_FORM_LABEL },
+		{ "istio", MANGLE_FORM_ISTIO },
+	};
+	const config_setting_t *list = member(g, "forms");
+
+	*forms = MANGLE_FORM_UNDERSCORE | MANGLE_FORM_LABEL;
+	if (!list)
+		return 0;
+	if (!config_setting_is_array(list) || config_setting_length(list) < 1)
+		return cfg_fail(ctx, list, "'forms' is a non-empty array of \"underscore\", "
+				"\"label\", \"istio\"");
+	*forms = 0;
+	for (int i = 0; i < config_setting_length(list); i++) {
+		const char *v = config_setting_get_string_elem(list, i);
+		unsigned int bit = 0;
+
+		for (size_t k = 0; v && k < sizeof(known) / sizeof(known[0]); k++)
+			if (strcmp(v, known[k].name) == 0)
+				bit = known[k].bit;
+		if (!bit)
+			return cfg_fail(ctx, list, "unknown form '%s' (underscore, label, istio)",
+					v ? v : "?");
+		*forms |= bit;
+	}
+	return 0;
+}
+
+static int cfg_mangled_entry(struct cfg_ctx *ctx, const config_setting_t *g,
+			     const struct mr_config *c, struct mr_mangled_conf *m)
+{
+	static const char *const keys[] = { "suffix", "forms", "network", "proxy_protocol", NULL };
+	char name[MR_NAME_MAX] = "";
+
+	m->line = config_setting_source_line(g);
+	m->network = -1;
+	if (cfg_check_keys(ctx, g, keys) < 0 ||
+	    cfg_string(ctx, g, "suffix", true, m->suffix, sizeof(m->suffix)) < 0 ||
+	    cfg_forms(ctx, g, &m->forms) < 0 ||
+	    cfg_bool(ctx, g, "proxy_protocol", &m->proxy_protocol_v2) < 0 ||
+	    cfg_string(ctx, g, "network", false, name, sizeof(name)) < 0)
+		return -1;
+	if (name[0]) {
+		m->network = index_by_name(name, c->networks, sizeof(*c->networks), c->n_networks);
+		if (m->network < 0)
+			return cfg_fail(ctx, member(g, "network"), "unknown network '%s'", name);
+	}
+	return 0;
+}
+
+static int cfg_mangled(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
+{
+	int rc;
+	const config_setting_t *list = cfg_list(ctx, root, "mangled", sizeof(*c->mangled), 256,
+						(void **)&c->mangled, &c->n_mangled, &rc);
+
+	for (unsigned int i = 0; list && i < c->n_mangled; i++)
+		if (cfg_mangled_entry(ctx, config_setting_get_elem(list, i), c, &c->mangled[i]) < 0)
+			return -1;
+	return rc;
+}
+
+int cfg_routing(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
+{
+	return cfg_networks(ctx, root, c) < 0 || cfg_pools(ctx, root, c) < 0 ||
+	       cfg_routes(ctx, root, c) < 0 || cfg_mangled(ctx, root, c) < 0 ? -1 : 0;
+}
+
+void mr_config_free(struct mr_config *conf)
+{
+	for (unsigned int i = 0; conf->networks && i < conf->n_networks; i++) {
+		free(conf->networks[i].allow);
+		free(conf->networks[i].ports);
+	}
+	for (unsigned int i = 0; conf->pools && i < conf->n_pools; i++)
+		free(conf->pools[i].members);
+	for (unsigned int i = 0; conf->routes && i < conf->n_routes; i++)
+		free(conf->routes[i].sni);
+	free(conf->networks);
+	free(conf->pools);
+	free(conf->routes);
+	free(conf->mangled);
+	memset(conf, 0, sizeof(*conf));
+}

@@ -1,0 +1,141 @@
+/* Schema-check helpers shared by the configuration modules. */
+#include "mr_config_util.h"
+#include "mr_config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cfg_fail(struct cfg_ctx *ctx, const config_setting_t *at, const char *fmt, ...)
+{
+	char reason[MR_ERR_MAX];
+	va_list ap;
+	const char *file = at ? config_setting_source_file(at) : NULL;
+	unsigned int line = at ? config_setting_source_line(at) : 0;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	snprintf(ctx->err, ctx->errlen, "%s:%u: %s", file ? file : ctx->source, line, reason);
+	return -1;
+}
+
+/* Typos must not pass silently: a misspelt optional key would otherwise be ignored. */
+int cfg_check_keys(struct cfg_ctx *ctx, const config_setting_t *group,
+			  const char *const allowed[])
+{
+	int n = config_setting_length(group);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned int)i);
+		const char *name = config_setting_name(s);
+		bool known = false;
+
+		for (const char *const *a = allowed; *a && !known; a++)
+			known = strcmp(*a, name) == 0;
+		if (!known)
+			return cfg_fail(ctx, s, "unknown setting '%s'", name);
+	}
+	return 0;
+}
+
+/* Optional groups may be absent: every lookup below tolerates a NULL parent. */
+const config_setting_t *member(const config_setting_t *group, const char *key)
+{
+	return group ? config_setting_get_member(group, key) : NULL;
+}
+
+int cfg_group(struct cfg_ctx *ctx, const config_setting_t *parent, const char *key,
+		     const char *const allowed[], const config_setting_t **out)
+{
+	const config_setting_t *s = member(parent, key);
+
+	*out = s;
+	if (!s)
+		return 0;
+	if (!config_setting_is_group(s))
+		return cfg_fail(ctx, s, "'%s' must be a group { ... }", key);
+	return cfg_check_keys(ctx, s, allowed);
+}
+
+int cfg_string(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+		      bool required, char *out, size_t outlen)
+{
+	const config_setting_t *s = member(group, key);
+	const char *v;
+
+	if (!s) {
+		if (required)
+			return cfg_fail(ctx, group, "missing required setting '%s'", key);
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return cfg_fail(ctx, s, "'%s' must be a string", key);
+	v = config_setting_get_string(s);
+	if (v[0] == '\0')
+		return cfg_fail(ctx, s, "'%s' must not be empty", key);
+	if (strlen(v) >= outlen)
+		return cfg_fail(ctx, s, "'%s' is longer than %zu bytes", key, outlen - 1);
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+int cfg_uint(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+		    long long min, long long max, uint32_t *out)
+{
+	const config_setting_t *s = member(group, key);
+	long long v;
+
+	if (!s)
+		return 0; /* *out keeps its default */
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return cfg_fail(ctx, s, "'%s' must be an integer", key);
+	v = config_setting_get_int64(s);
+	if (v < min || v > max)
+		return cfg_fail(ctx, s, "'%s' = %lld is out of range [%lld, %lld]", key, v, min, max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int cfg_u16(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+		   long long min, long long max, uint16_t *out)
+{
+	uint32_t v = *out;
+
+	if (cfg_uint(ctx, group, key, min, max, &v) < 0)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+int cfg_bool(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+		    bool *out)
+{
+	const config_setting_t *s = member(group, key);
+
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return cfg_fail(ctx, s, "'%s' must be true or false", key);
+	*out = config_setting_get_bool(s) != 0;
+	return 0;
+}
+
+static bool name_is_valid(const char *name)
+{
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return false;
+	return name[0] != '\0';
+}
+
+int cfg_name(struct cfg_ctx *ctx, const config_setting_t *group, char *out)
+{
+	if (cfg_string(ctx, group, "name", true, out, MR_NAME_MAX) < 0)
+		return -1;
+	if (!name_is_valid(out))
+		return cfg_fail(ctx, member(group, "name"),
+				"name '%s' may hold only a-z, 0-9, '-' and '_'", out);
+	return 0;
+}
+

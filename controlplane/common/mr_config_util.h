@@ -1,0 +1,52 @@
+/*
+ * Helpers for checking a libconfig tree against the schema: each check either fills its
+ * output or writes "file:line: reason" into the context and returns -1. Absent optional
+ * settings leave the output at its default. Internal to the configuration modules.
+ */
+#ifndef MR_CONFIG_UTIL_H
+#define MR_CONFIG_UTIL_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg_ctx {
+	const char *source; /* name used when a setting has no file of its own */
+	char *err;
+	size_t errlen;
+};
+
+/* Record "file:line: reason" for setting at (or the source when NULL); returns -1. */
+int cfg_fail(struct cfg_ctx *ctx, const config_setting_t *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Refuse any member of group whose name is not in the NULL-terminated allowed list. */
+int cfg_check_keys(struct cfg_ctx *ctx, const config_setting_t *group,
+		   const char *const allowed[]);
+
+/* Member key of group, or NULL when group is NULL or has no such member. */
+const config_setting_t *member(const config_setting_t *group, const char *key);
+
+/* Optional sub-group: *out is NULL when absent; refused when not a group or with
+ * unknown keys. */
+int cfg_group(struct cfg_ctx *ctx, const config_setting_t *parent, const char *key,
+	      const char *const allowed[], const config_setting_t **out);
+
+/* Non-empty string shorter than outlen. */
+int cfg_string(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+	       bool required, char *out, size_t outlen);
+
+/* Integer within [min, max]. */
+int cfg_uint(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+	     long long min, long long max, uint32_t *out);
+int cfg_u16(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+	    long long min, long long max, uint16_t *out);
+
+/* true or false. */
+int cfg_bool(struct cfg_ctx *ctx, const config_setting_t *group, const char *key, bool *out);
+
+/* Required "name": a-z, 0-9, '-', '_', shorter than 32 bytes. */
+int cfg_name(struct cfg_ctx *ctx, const config_setting_t *group, char *out);
+
+#endif

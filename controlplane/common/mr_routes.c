@@ -1,0 +1,126 @@
+#include "mr_routes.h"
+
+#include <stdio.h>
+
+/* The builder hands out ids in creation order, so creating networks and pools in config
+ * order makes their ids the config indices; checked as we go. */
+struct build_ctx {
+	const struct mr_config *conf;
+	struct route_builder *b;
+	char *err;
+	size_t errlen;
+};
+
+static int build_fail(struct build_ctx *bc, unsigned int line, const char *what,
+		      enum route_status st)
+{
+	snprintf(bc->err, bc->errlen, "%s:%u: %s: %s", bc->conf->source, line, what,
+		 route_status_str(st));
+	return -1;
+}
+
+static int build_networks(struct build_ctx *bc)
+{
+	for (unsigned int i = 0; i < bc->conf->n_networks; i++) {
+		const struct mr_network_conf *n = &bc->conf->networks[i];
+		enum route_status st;
+		uint32_t id;
+
+		st = route_builder_add_network(bc->b, n->name, n->local, &id);
+		if (st != ROUTE_OK || id != i)
+			return build_fail(bc, n->line, n->name, st);
+		for (unsigned int a = 0; a < n->n_allow; a++) {
+			char addr[52];
+			unsigned int len = 0;
+			struct ip_addr prefix;
+
+			if (sscanf(n->allow[a], "%51[^/]/%u", addr, &len) != 2 ||
+			    !ip_addr_parse(addr, &prefix))
+				return build_fail(bc, n->line, n->allow[a], ROUTE_ERR_BAD_PREFIX);
+			st = route_builder_allow_prefix(bc->b, id, &prefix, len);
+			if (st != ROUTE_OK)
+				return build_fail(bc, n->line, n->allow[a], st);
+		}
+		for (unsigned int p = 0; p < n->n_ports; p++) {
+			st = route_builder_allow_ports(bc->b, id, n->ports[p].first, n->ports[p].last);
+			if (st != ROUTE_OK)
+				return build_fail(bc, n->line, "ports", st);
+		}
+	}
+	return 0;
+}
+
+static int build_pools(struct build_ctx *bc)
+{
+	for (unsigned int i = 0; i < bc->conf->n_pools; i++) {
+		const struct mr_pool_conf *p = &bc->conf->pools[i];
+		enum route_status st;
+		uint32_t id;
+
+		st = route_builder_add_pool(bc->b, &id);
+		if (st != ROUTE_OK || id != i)
+			return build_fail(bc, p->line, p->name, st);
+		for (unsigned int m = 0; m < p->n_members; m++) {
+			struct ip_addr addr;
+
+			if (!ip_addr_parse(p->members[m].address, &addr))
+				return build_fail(bc, p->line, p->members[m].address,
+						  ROUTE_ERR_BAD_TARGET);
+			st = route_builder_add_member(bc->b, id, &addr, p->members[m].port,
+						      p->members[m].weight);
+			if (st != ROUTE_OK)
+				return build_fail(bc, p->line, p->members[m].address, st);
+		}
+	}
+	return 0;
+}
+
+static int build_routes(struct build_ctx *bc)
+{
+	for (unsigned int i = 0; i < bc->conf->n_routes; i++) {
+		const struct mr_route_conf *r = &bc->conf->routes[i];
+		struct route_target t = {
+			.kind = r->pool >= 0 ? ROUTE_TARGET_POOL : ROUTE_TARGET_NETWORK,
+			.id = (uint32_t)(r->pool >= 0 ? r->pool : r->network),
+			.proxy_protocol_v2 = r->proxy_protocol_v2,
+		};
+		enum route_status st = r->sni ? route_builder_add_route(bc->b, r->sni, &t)
+					      : route_builder_set_default(bc->b, &t);
+
+		if (st != ROUTE_OK)
+			return build_fail(bc, r->line, r->sni ? r->sni : "default route", st);
+	}
+	for (unsigned int i = 0; i < bc->conf->n_mangled; i++) {
+		const struct mr_mangled_conf *m = &bc->conf->mangled[i];
+		uint32_t net = m->network >= 0 ? (uint32_t)m->network : ROUTE_ID_NONE;
+		enum route_status st = route_builder_add_mangled_suffix(bc->b, m->suffix, m->forms,
+									net, m->proxy_protocol_v2);
+
+		if (st != ROUTE_OK)
+			return build_fail(bc, m->line, m->suffix, st);
+	}
+	return 0;
+}
+
+int mr_routes_build(const struct mr_config *conf, struct route_table **out, char *err,
+		    size_t errlen)
+{
+	struct build_ctx bc = { conf, route_builder_new(), err, errlen };
+	enum route_status st = ROUTE_OK;
+	int rc = -1;
+
+	*out = NULL;
+	if (!bc.b) {
+		snprintf(err, errlen, "%s: out of memory for the route table", conf->source);
+		return -1;
+	}
+	if (build_networks(&bc) == 0 && build_pools(&bc) == 0 && build_routes(&bc) == 0) {
+		*out = route_builder_finish(bc.b, &st);
+		if (*out)
+			rc = 0;
+		else
+			snprintf(err, errlen, "%s: route table: %s", conf->source, route_status_str(st));
+	}
+	route_builder_free(bc.b);
+	return rc;
+}
