@@ -1,0 +1,93 @@
+#!/bin/bash
+# Builds the classifier's libFuzzer targets with clang (ASan + UBSan) into build-fuzz/
+# and runs each for a bounded time. Exit status: 0 when no target found anything.
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|all] [--keep-corpus]
+#                   [--out DIR]      (default build-fuzz/)
+set -euo pipefail
+
+seconds=60
+target=all
+keep_corpus=0
+out=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--seconds) seconds=$2; shift 2 ;;
+	--target) target=$2; shift 2 ;;
+	--keep-corpus) keep_corpus=1; shift ;;
+	--out) out=$2; shift 2 ;;
+	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|all] [--keep-corpus]" \
+		"[--out DIR]" >&2
+	   exit 2 ;;
+	esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${out:-$root/build-fuzz}
+lib=$root/dataplane/classifier
+tests=$root/test/classifier
+cc=${FUZZ_CC:-}
+if [ -z "$cc" ]; then
+	for c in clang clang-14; do
+		command -v "$c" >/dev/null && { cc=$c; break; }
+	done
+fi
+[ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
+
+case "$target" in
+all) targets=(sni_parse sni_mangle) ;;
+sni_parse|sni_mangle) targets=("$target") ;;
+*) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
+esac
+
+mkdir -p "$out/artifacts"
+flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+       -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$lib")
+
+build() {
+	local name=$1
+	echo "fuzz.sh: building fuzz_$name with $cc"
+	"$cc" "${flags[@]}" -o "$out/fuzz_$name" "$tests/fuzz_$name.c" "$lib"/*.c -lm
+}
+
+# The parse corpus starts from the captured hellos; the mangle corpus from names of
+# every form (first byte: the allowed forms).
+seed() {
+	local name=$1 dir=$out/corpus/$1
+	[ $keep_corpus -eq 1 ] && [ -d "$dir" ] || rm -rf "$dir"
+	mkdir -p "$dir"
+	if [ "$name" = sni_parse ]; then
+		cp "$tests"/fixtures/*.hello "$dir"/
+		return
+	fi
+	local i=0 n
+	for n in _8443._10-1-2-3._blue.mesh.internal _443._10.1.2.3.mesh.internal \
+		_8443._fd00--1.mesh.internal i8443-10-1-2-3.mesh.internal \
+		nblue-p443-fd00--1.mesh.internal p443---ffff-a01-203.mesh.internal \
+		outbound_.9080_.v1_.reviews.default.mesh.internal api.svc.example \
+		outbound_.80_._.x.svc.example www.mesh.internal; do
+		printf '\007%s' "$n" >"$dir/seed-$i"
+		i=$((i + 1))
+	done
+}
+
+status=0
+for name in "${targets[@]}"; do
+	build "$name"
+	seed "$name"
+	log=$out/fuzz_$name.log
+	echo "fuzz.sh: running fuzz_$name for ${seconds}s"
+	set +e
+	timeout -k 10 $((seconds + 60)) "$out/fuzz_$name" -max_total_time="$seconds" \
+		-print_final_stats=1 -max_len=20000 -timeout=10 -rss_limit_mb=1024 \
+		-artifact_prefix="$out/artifacts/$name-" "$out/corpus/$name" >"$log" 2>&1
+	rc=$?
+	set -e
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	echo "fuzz.sh: fuzz_$name: ${execs:-?} executions, exit $rc"
+	if [ $rc -ne 0 ]; then
+		echo "fuzz.sh: fuzz_$name found a problem; log tail:" >&2
+		tail -30 "$log" >&2
+		status=1
+	fi
+done
+exit $status
