@@ -19,6 +19,8 @@ static void put(struct hb_state *s, const void *bytes, uint32_t n)
 {
 	if (s->len + n > HB_MAX)
 		n = HB_MAX - s->len;
+	if (n == 0)
+		return;
 	memcpy(s->msg + s->len, bytes, n);
 	s->len += n;
 }
