@@ -15,23 +15,18 @@ static enum sni_name_status copy_labels(const char *src, size_t len, char *dst)
 
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = (uint8_t)src[i];
-		switch ((enum char_class)char_class[c]) {
-		case CHAR_DOT:
+		uint8_t cls = char_class[c];
+		if (cls == CHAR_BAD)
+			return SNI_NAME_BAD_CHAR;
+		/* Sets the 0x20 bit for upper case (and for '.', which already has it). */
+		dst[i] = (char)(c | (cls & 2) << 4);
+		if (cls == CHAR_DOT) {
 			if (label == 0)
 				return SNI_NAME_EMPTY_LABEL;
 			label = 0;
-			break;
-		case CHAR_BAD:
-			return SNI_NAME_BAD_CHAR;
-		case CHAR_UPPER:
-			c |= 0x20;
-			/* fall through */
-		case CHAR_OK:
-			if (++label > SNI_LABEL_MAX)
-				return SNI_NAME_LABEL_TOO_LONG;
-			break;
+		} else if (++label > SNI_LABEL_MAX) {
+			return SNI_NAME_LABEL_TOO_LONG;
 		}
-		dst[i] = (char)c;
 	}
 	return label == 0 ? SNI_NAME_EMPTY_LABEL : SNI_NAME_OK;
 }
