@@ -87,6 +87,7 @@ static struct route_table *build_main(const char *without_member)
 	add_route(b, "*.svc.example", ROUTE_TARGET_POOL, pool_b, false);
 	add_route(b, "*.deep.svc.example", ROUTE_TARGET_NETWORK, net_green, false);
 	add_route(b, "*.mesh.internal", ROUTE_TARGET_POOL, pool_c, false);
+	add_route(b, "*.z", ROUTE_TARGET_NETWORK, net_green, false);
 	add_route(b, "reviews.default.mesh.internal", ROUTE_TARGET_POOL, pool_b, false);
 	add_route(b, "*.default.mesh.internal", ROUTE_TARGET_NETWORK, net_green, false);
 	def.id = pool_a;
@@ -159,6 +160,8 @@ static void test_precedence(void)
 		{ "x.deep.svc.example", ROUTE_REMOTE, ROUTE_MATCH_WILDCARD, 0, NULL, 0, false },
 		{ "deep.svc.example", ROUTE_LOCAL, ROUTE_MATCH_WILDCARD, 0, "fd00::5", 8443, false },
 		{ "svc.example", ROUTE_LOCAL, ROUTE_MATCH_DEFAULT, 0, NULL, 0, false },
+		{ "a.z", ROUTE_REMOTE, ROUTE_MATCH_WILDCARD, 0, NULL, 0, false },
+		{ "z", ROUTE_LOCAL, ROUTE_MATCH_DEFAULT, 0, NULL, 0, false },
 		{ "unknown.example", ROUTE_LOCAL, ROUTE_MATCH_DEFAULT, 0, NULL, 0, false },
 		{ NULL, ROUTE_LOCAL, ROUTE_MATCH_DEFAULT, 0, NULL, 0, false },
 		{ "www.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_WILDCARD,
