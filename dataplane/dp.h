@@ -15,9 +15,12 @@
 #include <rte_mbuf.h>
 
 #include "dp_counters.h"
+#include "flow.h"
 #include "mr_config.h"
 #include "neigh.h"
 #include "port.h"
+#include "route_table.h"
+#include "syncookie.h"
 
 #define DP_MAX_WORKERS 64
 #define DP_MAX_RXQ_PER_WORKER (MR_MAX_PORTS * 8)
@@ -34,6 +37,7 @@ struct dp_port {
 	struct rte_ether_addr mac;
 	struct drv_port_caps caps;
 	const struct mr_port_conf *conf;
+	uint64_t listen[65536 / 64];  /* TCP ports with a relay listener, one bit each */
 };
 
 struct dp_rxq {
@@ -62,6 +66,9 @@ struct dp_worker {
 	struct rte_eth_dev_tx_buffer *tx_port[MR_MAX_PORTS];
 	struct rte_eth_dev_tx_buffer *tx_kernel[MR_MAX_PORTS];
 	struct neigh_table *neigh;
+	struct flow_table *flows;
+	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
+	uint64_t next_sweep_ms;
 	uint64_t now_ms;
 	uint64_t next_age_ms;
 	struct dp_mailbox mailbox;
@@ -75,6 +82,10 @@ struct dp_appliance {
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	unsigned int n_workers;
 	struct rte_mempool *pool;
+	const struct route_table *routes;   /* immutable; swapped under RCU by the control path */
+	struct syncookie_key cookie_key;    /* one key: a handshake's ACK may reach any worker */
+	uint16_t src_port_first;            /* relay's source ports towards backends */
+	uint16_t src_port_last;
 	uint64_t tsc_per_ms;
 	volatile bool quit;          /* set by the main lcore to stop the workers */
 };
@@ -98,6 +109,11 @@ void dp_to_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf 
 
 /* Classify and handle one frame received on a data port. Consumes m. */
 void dp_input_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
+static inline bool dp_port_is_listener(const struct dp_port *p, uint16_t port_host)
+{
+	return (p->listen[port_host >> 6] >> (port_host & 63)) & 1;
+}
 
 /* Port through which ip is reached and the next hop to resolve; -1 when unreachable. */
 int dp_route_nexthop(const struct dp_appliance *app, uint32_t ip, uint32_t *nexthop);

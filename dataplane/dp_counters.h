@@ -20,7 +20,23 @@
 	X(to_kernel)          /* frames given to the exception path */                       \
 	X(from_kernel)        /* frames the kernel sent out through the exception path */    \
 	X(neigh_learned)      /* neighbour entries created or refreshed */                   \
-	X(neigh_failed)       /* neighbours that never answered */
+	X(neigh_failed)       /* neighbours that never answered */                          \
+	X(syn_in)             /* SYNs to a relay listener */                                 \
+	X(syncookie_out)      /* SYN-ACKs sent with a cookie (no state kept) */              \
+	X(handshake_ack)      /* valid cookie ACKs without data (still no state) */          \
+	X(flow_created)       /* first client data with a valid cookie: flow allocated */    \
+	X(hello_complete)     /* ClientHello complete and parsed */                          \
+	X(route_local)        /* routed to a local backend */                                \
+	X(backend_syn)        /* SYNs sent to backends */                                    \
+	X(syn_retransmit)     /* backend SYNs sent again */                                  \
+	X(backend_established)/* backend SYN-ACK: flow spliced */                            \
+	X(stream_retransmit)  /* kept client bytes sent to the backend again */              \
+	X(splice_c2b)         /* packets forwarded client -> backend */                      \
+	X(splice_b2c)         /* packets forwarded backend -> client */                      \
+	X(flow_closed)        /* flows ended by FIN both ways or RST */                      \
+	X(flow_idle_expired)  /* established flows reset after the idle timeout */           \
+	X(tcp_rst_out)        /* resets the relay sent */                                    \
+	X(tx_linearized)      /* segments copied because the port cannot send chains */
 
 #define DP_DROP_LIST(X)                                                                   \
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \
@@ -38,7 +54,25 @@
 	X(icmp_malformed)     /* truncated ICMP or bad ICMP checksum */                      \
 	X(no_exception_path)  /* kernel-bound traffic on a port without exception path */    \
 	X(neigh_unresolved)   /* packets dropped while a neighbour stayed unresolved */      \
-	X(tx_full)            /* a transmit queue had no room */
+	X(tx_full)            /* a transmit queue had no room */                             \
+	X(tcp_bad_header)     /* TCP header shorter than 20 bytes or beyond the packet */    \
+	X(tcp_checksum)       /* TCP checksum wrong on a segment the relay consumes */       \
+	X(syncookie_invalid)  /* ACK to a listener with no valid cookie (answered by RST) */ \
+	X(flow_table_full)    /* new connection refused: no free flow */                     \
+	X(hello_not_tls)      /* first bytes are not a TLS handshake */                      \
+	X(hello_malformed)    /* ClientHello refused by the parser */                        \
+	X(hello_too_large)    /* ClientHello beyond relay.max_hello */                       \
+	X(hello_timeout)      /* ClientHello incomplete for relay.hello_timeout_ms */        \
+	X(hello_out_of_order) /* segment ahead of the hello stream (client resends it) */    \
+	X(client_abort)       /* client sent FIN or RST before the splice */                 \
+	X(route_no_route)     /* no route for the SNI */                                     \
+	X(route_not_allowed)  /* mangled destination outside its network's allow-list */     \
+	X(route_refused)      /* bad mangled name, unknown network, empty pool */            \
+	X(route_remote)       /* route to a remote network: not served by this build yet */  \
+	X(backend_unreachable)/* no port, source port or neighbour towards the backend */    \
+	X(backend_refused)    /* backend answered the SYN with a RST */                      \
+	X(backend_timeout)    /* backend never answered, or never acked the kept bytes */    \
+	X(tcp_no_flow)        /* segment to a relay source port with no flow */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

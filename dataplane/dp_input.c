@@ -6,6 +6,7 @@
 #include "dp.h"
 #include "icmp.h"
 #include "ipv4_check.h"
+#include "relay.h"
 
 void dp_tx_port(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
@@ -89,7 +90,9 @@ static void ipv4_input(struct dp_worker *w, const struct dp_port *p, struct rte_
 	}
 	if (ip->next_proto_id == IPPROTO_ICMP)
 		return icmp_input(w, p, m, l3_off);
-	/* TCP to relay listeners joins here with the relay; all else is the host's. */
+	if (ip->next_proto_id == IPPROTO_TCP && relay_input(w, p, m, l3_off))
+		return;
+	/* Everything else on the appliance address is the host's. */
 	dp_to_kernel(w, p, m);
 }
 

@@ -20,6 +20,7 @@
 #include "dp_worker.h"
 #include "exception.h"
 #include "mr_log.h"
+#include "mr_routes.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -138,12 +139,54 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 	return 0;
 }
 
+/* The kernel behind the exception path must not pick the relay's source ports for its
+ * own connections, or their replies would be taken for relay traffic. */
+static void reserve_source_ports(const struct dp_appliance *app)
+{
+	const struct mr_relay_conf *rc = &app->conf->relay;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+	unsigned int lo = rc->src_port_last < 65535 - 1024 ? rc->src_port_last + 1u : 1024u;
+	unsigned int hi = rc->src_port_last < 65535 - 1024 ? 65535u : rc->src_port_first - 1u;
+
+	if (!f || fprintf(f, "%u %u\n", lo, hi) < 0 || fclose(f) != 0) {
+		mr_log(MR_LOG_WARN, "could not move the kernel's ephemeral ports out of %u-%u",
+		       rc->src_port_first, rc->src_port_last);
+		return;
+	}
+	mr_log(MR_LOG_INFO, "relay source ports %u-%u; kernel ephemeral ports %u-%u",
+	       rc->src_port_first, rc->src_port_last, lo, hi);
+}
+
+static int relay_up(struct dp_appliance *app, char *err, size_t errlen)
+{
+	struct route_table *routes;
+
+	if (mr_routes_build(app->conf, &routes, err, errlen) < 0)
+		return -1;
+	app->routes = routes;
+	syncookie_key_init(&app->cookie_key);
+	app->src_port_first = app->conf->relay.src_port_first;
+	app->src_port_last = app->conf->relay.src_port_last;
+	for (unsigned int i = 0; i < app->conf->n_listeners; i++) {
+		const struct mr_listener_conf *l = &app->conf->listeners[i];
+
+		app->ports[l->port_index].listen[l->tcp_port >> 6] |= 1ull << (l->tcp_port & 63);
+	}
+	reserve_source_ports(app);
+	mr_log(MR_LOG_INFO, "relay: %u listener(s), %u route(s), %u flows per worker "
+	       "(%zu bytes per flow entry)", app->conf->n_listeners,
+	       route_table_route_count(routes), app->conf->relay.max_flows, sizeof(struct flow));
+	return 0;
+}
+
 static int appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 {
 	unsigned int lcore, idx = 0;
 	uint32_t n_mbufs = pool_size_for(app->conf, app->n_workers);
 
 	app->tsc_per_ms = rte_get_tsc_hz() / 1000;
+	if (relay_up(app, err, errlen) < 0)
+		return -1;
 	app->pool = drv_pool_create("mbuf_pool", n_mbufs, 9198, (int)rte_socket_id());
 	if (!app->pool) {
 		snprintf(err, errlen, "mbuf pool of %u: %s", n_mbufs, rte_strerror(rte_errno));
@@ -182,6 +225,7 @@ static void appliance_down(struct dp_appliance *app)
 	dp_counters_print(app, stderr);
 	for (unsigned int w = 0; w < app->n_workers; w++)
 		dp_worker_free(app->workers[w]);
+	route_table_free((struct route_table *)(uintptr_t)app->routes);
 }
 
 static int run(struct dp_appliance *app)

@@ -8,6 +8,7 @@
 #include <rte_malloc.h>
 
 #include "arp.h"
+#include "relay.h"
 
 /* The neighbour table calls back with the worker as context. */
 static void neigh_cb_send_request(void *ctx, uint32_t ip)
@@ -76,13 +77,15 @@ struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t inde
 	ops.ctx = w;
 	snprintf(name, sizeof(name), "neigh_w%u", index);
 	w->neigh = neigh_table_create(name, &app->conf->dataplane.neigh, socket, &ops);
+	snprintf(name, sizeof(name), "flows_w%u", index);
+	w->flows = flow_table_create(name, app->conf->relay.max_flows, socket);
 	for (unsigned int i = 0; w->neigh && i < app->n_ports; i++) {
 		w->tx_port[i] = tx_buffer_create(w, socket);
 		w->tx_kernel[i] = tx_buffer_create(w, socket);
 		if (!w->tx_port[i] || !w->tx_kernel[i])
 			break;
 	}
-	if (!w->neigh || (app->n_ports && !w->tx_kernel[app->n_ports - 1])) {
+	if (!w->neigh || !w->flows || (app->n_ports && !w->tx_kernel[app->n_ports - 1])) {
 		dp_worker_free(w);
 		return NULL;
 	}
@@ -93,6 +96,7 @@ void dp_worker_free(struct dp_worker *w)
 {
 	if (!w)
 		return;
+	flow_table_free(w->flows);
 	neigh_table_free(w->neigh);
 	for (unsigned int i = 0; i < MR_MAX_PORTS; i++) {
 		rte_free(w->tx_port[i]);
@@ -194,6 +198,7 @@ int dp_worker_main(void *arg)
 			worker_poll_rxq(w, &w->rxqs[i], burst);
 		worker_flush(w);
 		w->now_ms = rte_get_tsc_cycles() / app->tsc_per_ms;
+		relay_timers(w);
 		if (w->now_ms >= w->next_age_ms) {
 			neigh_age(w->neigh, w->now_ms);
 			w->next_age_ms = w->now_ms + age_every_ms;

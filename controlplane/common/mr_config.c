@@ -294,8 +294,11 @@ static int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct m
 {
 	static const char *const keys[] = { "max_flows", "max_hello", "hello_timeout_ms",
 					    "connect_timeout_ms", "syn_retries", "idle_timeout_ms",
-					    "closing_timeout_ms", "mss", NULL };
+					    "closing_timeout_ms", "mss", "source_ports", NULL };
 	const config_setting_t *g;
+	char ports[32] = "10000-59999";
+	unsigned int first, last;
+	char tail;
 
 	r->max_flows = 65536;
 	r->max_hello = 16384;
@@ -305,8 +308,16 @@ static int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct m
 	r->idle_timeout_ms = 300000;
 	r->closing_timeout_ms = 10000;
 	r->mss = 1460;
-	return cfg_group(ctx, root, "relay", keys, &g) < 0 ||
-	       cfg_uint(ctx, g, "max_flows", 64, 1u << 24, &r->max_flows) < 0 ||
+	if (cfg_group(ctx, root, "relay", keys, &g) < 0 ||
+	    cfg_string(ctx, g, "source_ports", false, ports, sizeof(ports)) < 0)
+		return -1;
+	if (sscanf(ports, "%u-%u%c", &first, &last, &tail) != 2 || first < 1024 || last > 65535 ||
+	    first + 1023 > last)
+		return cfg_fail(ctx, member(g, "source_ports"),
+				"'source_ports' is FIRST-LAST within 1024-65535, at least 1024 ports");
+	r->src_port_first = (uint16_t)first;
+	r->src_port_last = (uint16_t)last;
+	return cfg_uint(ctx, g, "max_flows", 64, 1u << 24, &r->max_flows) < 0 ||
 	       cfg_uint(ctx, g, "max_hello", 512, 65536, &r->max_hello) < 0 ||
 	       cfg_uint(ctx, g, "hello_timeout_ms", 100, 600000, &r->hello_timeout_ms) < 0 ||
 	       cfg_uint(ctx, g, "connect_timeout_ms", 10, 60000, &r->connect_timeout_ms) < 0 ||

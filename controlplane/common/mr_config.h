@@ -71,6 +71,8 @@ struct mr_relay_conf {
 	uint32_t idle_timeout_ms;      /* established flow with no packet either way */
 	uint32_t closing_timeout_ms;   /* after FIN or RST, until the flow is forgotten */
 	uint16_t mss;                  /* largest MSS advertised to clients (<= MTU - 40) */
+	uint16_t src_port_first;       /* source ports of backend connections; the kernel */
+	uint16_t src_port_last;        /* behind the exception path keeps out of them */
 };
 
 /* A backend address: IPv4 or IPv6 text as written, validated. */

@@ -1,0 +1,208 @@
+#include "flow.h"
+
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#define RTX_NONE UINT32_MAX
+
+struct flow_table {
+	struct rte_hash *index;  /* flow_key -> (flow index << 1 | dir) */
+	struct flow *flows;
+	uint32_t *free_stack;
+	uint32_t n_free;
+	uint32_t capacity;
+	uint32_t sweep_cursor;
+	uint32_t rtx_head;       /* doubly linked through flow.rtx_prev/next */
+	size_t hash_bytes;       /* memory of the rte_hash, for bytes-per-flow */
+};
+
+static uint32_t key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	return rte_hash_crc(key, len, init);
+}
+
+struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int socket_id)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = max_flows * 2,
+		.key_len = sizeof(struct flow_key),
+		.hash_func = key_hash,
+		.socket_id = socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct flow_table *ft = rte_zmalloc_socket(name, sizeof(*ft), 0, socket_id);
+
+	if (!ft)
+		return NULL;
+	ft->capacity = max_flows;
+	ft->rtx_head = RTX_NONE;
+	ft->index = rte_hash_create(&hp);
+	ft->flows = rte_zmalloc_socket(name, sizeof(struct flow) * max_flows, RTE_CACHE_LINE_SIZE,
+				       socket_id);
+	ft->free_stack = rte_malloc_socket(name, sizeof(uint32_t) * max_flows, 0, socket_id);
+	if (!ft->index || !ft->flows || !ft->free_stack) {
+		flow_table_free(ft);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < max_flows; i++)
+		ft->free_stack[i] = max_flows - 1 - i;
+	ft->n_free = max_flows;
+	/* rte_hash: a signature+index slot per bucket entry and a key slot per key. */
+	ft->hash_bytes = (size_t)hp.entries * (sizeof(struct flow_key) + 8 + 8);
+	return ft;
+}
+
+void flow_table_free(struct flow_table *ft)
+{
+	if (!ft)
+		return;
+	for (uint32_t i = 0; ft->flows && i < ft->capacity; i++)
+		rte_pktmbuf_free(ft->flows[i].stream);
+	rte_hash_free(ft->index);
+	rte_free(ft->flows);
+	rte_free(ft->free_stack);
+	rte_free(ft);
+}
+
+struct flow *flow_alloc(struct flow_table *ft, uint32_t now_ms)
+{
+	struct flow *f;
+	uint32_t idx;
+
+	if (ft->n_free == 0)
+		return NULL;
+	idx = ft->free_stack[--ft->n_free];
+	f = &ft->flows[idx];
+	memset(f, 0, sizeof(*f));
+	f->index = idx;
+	f->state = FLOW_HELLO;
+	f->expire_ms = now_ms;
+	f->rtx_prev = f->rtx_next = RTX_NONE;
+	return f;
+}
+
+static bool key_is_set(const struct flow_key *k)
+{
+	return k->peer_ip != 0 || k->peer_port != 0;
+}
+
+void flow_release(struct flow_table *ft, struct flow *f)
+{
+	enum flow_dir dir;
+
+	if (f->state == FLOW_FREE)
+		return;
+	flow_rtx_disarm(ft, f);
+	/* Remove only keys that still point at this flow. */
+	if (key_is_set(&f->c.key) && flow_lookup(ft, &f->c.key, &dir) == f)
+		rte_hash_del_key(ft->index, &f->c.key);
+	if (key_is_set(&f->b.key) && flow_lookup(ft, &f->b.key, &dir) == f)
+		rte_hash_del_key(ft->index, &f->b.key);
+	rte_pktmbuf_free(f->stream);
+	f->stream = NULL;
+	f->state = FLOW_FREE;
+	ft->free_stack[ft->n_free++] = f->index;
+}
+
+int flow_key_add(struct flow_table *ft, struct flow *f, enum flow_dir dir)
+{
+	const struct flow_key *key = dir == FLOW_DIR_CLIENT ? &f->c.key : &f->b.key;
+	uintptr_t value = (uintptr_t)f->index << 1 | dir;
+
+	if (rte_hash_lookup(ft->index, key) >= 0)
+		return -1;
+	return rte_hash_add_key_data(ft->index, key, (void *)value) == 0 ? 0 : -1;
+}
+
+bool flow_key_exists(const struct flow_table *ft, const struct flow_key *key)
+{
+	return rte_hash_lookup(ft->index, key) >= 0;
+}
+
+struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
+			 enum flow_dir *dir)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(ft->index, key, &data) < 0)
+		return NULL;
+	*dir = (enum flow_dir)((uintptr_t)data & 1);
+	return &ft->flows[(uintptr_t)data >> 1];
+}
+
+void flow_rtx_disarm(struct flow_table *ft, struct flow *f)
+{
+	bool listed = f->rtx_prev != RTX_NONE || ft->rtx_head == f->index;
+
+	if (!listed)
+		return;
+	if (f->rtx_prev != RTX_NONE)
+		ft->flows[f->rtx_prev].rtx_next = f->rtx_next;
+	else
+		ft->rtx_head = f->rtx_next;
+	if (f->rtx_next != RTX_NONE)
+		ft->flows[f->rtx_next].rtx_prev = f->rtx_prev;
+	f->rtx_prev = f->rtx_next = RTX_NONE;
+}
+
+void flow_rtx_arm(struct flow_table *ft, struct flow *f, uint32_t at_ms)
+{
+	flow_rtx_disarm(ft, f);
+	f->rtx_ms = at_ms;
+	f->rtx_next = ft->rtx_head;
+	if (ft->rtx_head != RTX_NONE)
+		ft->flows[ft->rtx_head].rtx_prev = f->index;
+	ft->rtx_head = f->index;
+}
+
+void flow_rtx_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void *ctx)
+{
+	uint32_t i = ft->rtx_head;
+
+	while (i != RTX_NONE) {
+		struct flow *f = &ft->flows[i];
+
+		i = f->rtx_next; /* fn may unlink or re-arm f (re-arming puts it at the head) */
+		if (!flow_time_before(now_ms, f->rtx_ms))
+			fn(ctx, f);
+	}
+}
+
+void flow_sweep(struct flow_table *ft, uint32_t now_ms, uint32_t budget, flow_visit_fn fn,
+		void *ctx)
+{
+	for (uint32_t n = 0; n < budget && n < ft->capacity; n++) {
+		struct flow *f = &ft->flows[ft->sweep_cursor];
+
+		if (++ft->sweep_cursor == ft->capacity)
+			ft->sweep_cursor = 0;
+		if (f->state != FLOW_FREE && !flow_time_before(now_ms, f->expire_ms))
+			fn(ctx, f);
+	}
+}
+
+uint32_t flow_count(const struct flow_table *ft)
+{
+	return ft->capacity - ft->n_free;
+}
+
+uint32_t flow_capacity(const struct flow_table *ft)
+{
+	return ft->capacity;
+}
+
+struct flow *flow_at(struct flow_table *ft, uint32_t index)
+{
+	if (index >= ft->capacity || ft->flows[index].state == FLOW_FREE)
+		return NULL;
+	return &ft->flows[index];
+}
+
+uint32_t flow_bytes_per_flow(const struct flow_table *ft)
+{
+	return (uint32_t)(sizeof(struct flow) + sizeof(uint32_t) + ft->hash_bytes / ft->capacity);
+}

@@ -1,0 +1,131 @@
+/*
+ * The relay's flow table: one per worker lcore, used by that lcore only (no locks).
+ * A flow is a client connection and, once a backend is chosen, its backend connection;
+ * both are keyed in one rte_hash so a packet from either side finds the flow in one
+ * lookup. Entries are preallocated; a full table refuses new flows and leaves the
+ * established ones alone. Timers are coarse: an expiry time per flow, swept in slices,
+ * plus a short list of flows with relay-owned bytes waiting for retransmission.
+ */
+#ifndef FLOW_H
+#define FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+enum flow_state {
+	FLOW_FREE = 0,
+	FLOW_HELLO,       /* client connected (cookie checked), ClientHello being collected */
+	FLOW_CONNECTING,  /* backend SYN sent */
+	FLOW_SPLICED,     /* both connections joined; packets forwarded with translation */
+	FLOW_CLOSING,     /* FIN both ways or RST: kept briefly for late segments */
+};
+
+enum flow_dir {
+	FLOW_DIR_CLIENT = 0, /* packet came from the client */
+	FLOW_DIR_BACKEND = 1,
+};
+
+/* Key of one TCP connection as the relay sees it; network byte order. */
+struct flow_key {
+	uint32_t peer_ip;
+	uint32_t local_ip;
+	uint16_t peer_port;
+	uint16_t local_port;
+} __attribute__((packed));
+
+/* One of the two TCP connections of a flow. */
+struct flow_side {
+	struct flow_key key;
+	uint32_t peer_isn;           /* host order, as are all sequence values below */
+	uint32_t local_isn;
+	uint32_t fin_seq;            /* just past the peer's FIN, in the peer's space */
+	uint32_t ts_last;            /* highest TSval the relay sent on this side */
+	uint16_t peer_mss;
+	uint8_t peer_wscale;         /* shift of the windows the peer sends (0: none) */
+	uint8_t local_wscale;        /* shift of the windows we send the peer */
+	uint8_t port;                /* dp_port index this side is reached through */
+	uint8_t sack : 1, ts : 1, fin_seen : 1, fin_acked : 1, rst : 1;
+	struct rte_ether_addr peer_mac;
+};
+
+struct flow {
+	uint8_t state;               /* enum flow_state */
+	uint8_t retries;             /* retransmissions of the current relay-owned bytes */
+	uint16_t proxy_len;          /* PROXY v2 header bytes sent before the stream */
+	uint32_t index;
+	uint32_t expire_ms;          /* worker clock, modular */
+	uint32_t rtx_ms;             /* next retransmission while on the rtx list */
+	uint32_t rtx_prev, rtx_next; /* rtx list links (flow indices) */
+	uint32_t c_rcv_nxt;          /* next client byte the relay expects / acked to it */
+	uint32_t stream_len;         /* client bytes kept in stream */
+	uint32_t seq_c2b;            /* client seq + seq_c2b = backend-side seq */
+	uint32_t seq_b2c;            /* backend seq + seq_b2c = client-side seq */
+	uint32_t ts_c2b, ts_b2c;     /* TSval offsets each way */
+	uint32_t c_ts_recent;        /* client's latest TSval (echoed while not spliced) */
+	uint32_t c_win;              /* client's receive window in bytes, last seen */
+	uint32_t b_una;              /* backend-side bytes of the stream the backend acked */
+	uint32_t c_snd_nxt;          /* just past the highest seq sent to the client */
+	uint32_t b_snd_nxt;          /* just past the highest seq sent to the backend */
+	struct flow_side c, b;
+	struct rte_mbuf *stream;     /* kept client bytes, payload only, PROXY header first */
+};
+
+struct flow_table;
+
+typedef void (*flow_visit_fn)(void *ctx, struct flow *f);
+
+/* Table for max_flows flows on a NUMA socket; NULL on failure. */
+struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int socket_id);
+
+/* Free the table; flows still in it are released (their kept mbufs freed). */
+void flow_table_free(struct flow_table *ft);
+
+/* A zeroed flow in state FLOW_HELLO, or NULL when the table is full. */
+struct flow *flow_alloc(struct flow_table *ft, uint32_t now_ms);
+
+/* Remove the flow's keys, leave the rtx list, free its kept mbufs, return it. */
+void flow_release(struct flow_table *ft, struct flow *f);
+
+/* Index side dir of f under its key (side.key must be set). 0, or -1 when taken/full. */
+int flow_key_add(struct flow_table *ft, struct flow *f, enum flow_dir dir);
+
+/* True when key names a connection of some flow already. */
+bool flow_key_exists(const struct flow_table *ft, const struct flow_key *key);
+
+/* The flow one of whose connections is key, and from which side; NULL when none. */
+struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
+			 enum flow_dir *dir);
+
+/* Put f on (or move it within) the retransmission list, due at at_ms. */
+void flow_rtx_arm(struct flow_table *ft, struct flow *f, uint32_t at_ms);
+
+/* Take f off the retransmission list (no-op when not on it). */
+void flow_rtx_disarm(struct flow_table *ft, struct flow *f);
+
+/* Call fn for every listed flow due by now_ms (fn may re-arm, disarm or release). */
+void flow_rtx_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void *ctx);
+
+/* Look at the next `budget` slots; call fn for every flow whose expire_ms has passed
+ * (fn must re-arm expire_ms or release the flow). */
+void flow_sweep(struct flow_table *ft, uint32_t now_ms, uint32_t budget, flow_visit_fn fn,
+		void *ctx);
+
+/* Flows in use, and capacity. */
+uint32_t flow_count(const struct flow_table *ft);
+uint32_t flow_capacity(const struct flow_table *ft);
+
+/* Flow at index (for display); NULL when free or out of range. */
+struct flow *flow_at(struct flow_table *ft, uint32_t index);
+
+/* Bytes of memory the table holds per flow: entry plus its two hash keys. */
+uint32_t flow_bytes_per_flow(const struct flow_table *ft);
+
+static inline bool flow_time_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+#endif

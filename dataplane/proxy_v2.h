@@ -1,0 +1,17 @@
+/* PROXY protocol version 2 header (as HAProxy specifies it) that tells a backend the
+ * client's address, with the TLS SNI as an authority TLV. Pure function. */
+#ifndef PROXY_V2_H
+#define PROXY_V2_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROXY_V2_MAX_LEN (16 + 12 + 3 + 255)
+
+/* Write a PROXY v2 header for a TCP/IPv4 connection from src to dst (network byte order
+ * addresses and ports) with authority (may be NULL or empty) into buf. Returns its
+ * length, or 0 when buf is too small. */
+size_t proxy_v2_build(uint8_t *buf, size_t buflen, uint32_t src_ip, uint16_t src_port,
+		      uint32_t dst_ip, uint16_t dst_port, const char *authority);
+
+#endif

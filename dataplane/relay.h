@@ -1,0 +1,78 @@
+/*
+ * The relay: TCP to listeners is accepted statelessly (SYN cookies), the ClientHello is
+ * kept (mbufs chained, not copied) until the classifier routes it, the backend connection
+ * is opened by the relay, and from the backend's SYN-ACK on the two connections are
+ * spliced. Worker lcores only; every flow belongs to the worker that created it.
+ */
+#ifndef RELAY_H
+#define RELAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_tcp.h>
+
+#include "dp.h"
+#include "flow.h"
+#include "tcp_opts.h"
+
+/* Window scale the relay offers on both sides (where the peer scales too). */
+#define RELAY_WSCALE 7
+
+/* A received TCP segment, headers located and validated. */
+struct relay_seg {
+	struct rte_mbuf *m;
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
+	uint16_t l4_off;        /* TCP header offset in the frame */
+	uint16_t tcp_len;       /* TCP header length, options included */
+	uint32_t payload_len;
+	uint32_t seq, ack;      /* host order */
+	uint8_t flags;
+	struct tcp_opts opts;
+};
+
+/* TCP addressed to port p's address: relay it (true, m consumed) or leave it to the
+ * kernel (false). */
+bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+		 uint16_t l3_off);
+
+/* Retransmissions and expiries due; called from the worker loop. */
+void relay_timers(struct dp_worker *w);
+
+/* --- between the relay modules --- */
+
+/* Segment from the client of a flow not yet spliced (HELLO or CONNECTING). */
+void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
+
+/* A complete hello was routed to addr:port (network order): open the backend side. */
+void relay_connect(struct dp_worker *w, struct flow *f, uint32_t addr, uint16_t port,
+		   bool proxy_v2, const char *sni);
+
+/* Segment from the backend of a flow in CONNECTING. */
+void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
+
+/* Send the kept client bytes from offset `from` (PROXY header included) to the backend. */
+void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from);
+
+/* Forward a segment of a spliced (or closing) flow to the other side. Consumes s->m. */
+void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
+		    struct relay_seg *s);
+
+/* Reset the chosen sides of f, count `reason` (a dp_drop, or 0), and release it. */
+void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
+		 enum dp_drop reason);
+
+/* Pure ACK from the relay to the client (pre-splice), acknowledging c_rcv_nxt. */
+void relay_ack_client(struct dp_worker *w, struct flow *f);
+
+/* The receive window (field value) the relay advertises on side `to`. */
+uint16_t relay_window(const struct flow *f, enum flow_dir to);
+
+static inline uint32_t relay_now(const struct dp_worker *w)
+{
+	return (uint32_t)w->now_ms;
+}
+
+#endif

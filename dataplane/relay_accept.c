@@ -1,0 +1,385 @@
+/* Passive side of the relay: stateless SYN cookies, flow creation on the first client
+ * data, ClientHello collection (mbufs chained, not copied) and classification. */
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+
+#include "relay.h"
+#include "sni_parse.h"
+#include "tcp_out.h"
+
+#define HELLO_MAX_SPANS 64
+
+static bool seg_parse(struct relay_seg *s, struct rte_mbuf *m, uint16_t l3_off)
+{
+	uint32_t ihl, total, doff;
+
+	s->m = m;
+	s->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	s->ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3_off);
+	ihl = rte_ipv4_hdr_len(s->ip);
+	total = rte_be_to_cpu_16(s->ip->total_length);
+	s->l4_off = (uint16_t)(l3_off + ihl);
+	if (total < ihl + sizeof(struct rte_tcp_hdr) ||
+	    rte_pktmbuf_data_len(m) < s->l4_off + sizeof(struct rte_tcp_hdr))
+		return false;
+	s->tcp = (struct rte_tcp_hdr *)((uint8_t *)s->ip + ihl);
+	doff = (uint32_t)(s->tcp->data_off >> 4) * 4;
+	if (doff < sizeof(struct rte_tcp_hdr) || ihl + doff > total ||
+	    rte_pktmbuf_data_len(m) < s->l4_off + doff)
+		return false;
+	s->tcp_len = (uint16_t)doff;
+	s->payload_len = total - ihl - doff;
+	s->seq = rte_be_to_cpu_32(s->tcp->sent_seq);
+	s->ack = rte_be_to_cpu_32(s->tcp->recv_ack);
+	s->flags = s->tcp->tcp_flags;
+	/* Trailing Ethernet padding is not payload. */
+	if (rte_pktmbuf_pkt_len(m) > l3_off + total)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - l3_off - total));
+	return true;
+}
+
+/* Options are read only for segments the relay handles; the kernel's are its own. */
+static bool seg_parse_opts(struct relay_seg *s)
+{
+	return tcp_opts_parse((const uint8_t *)s->tcp, s->tcp_len, &s->opts);
+}
+
+static struct flow_key seg_key(const struct relay_seg *s)
+{
+	return (struct flow_key){
+		.peer_ip = s->ip->src_addr, .local_ip = s->ip->dst_addr,
+		.peer_port = s->tcp->src_port, .local_port = s->tcp->dst_port,
+	};
+}
+
+static struct syncookie_conn seg_conn(const struct relay_seg *s, uint32_t client_isn)
+{
+	return (struct syncookie_conn){
+		.client_ip = s->ip->src_addr, .local_ip = s->ip->dst_addr,
+		.client_port = s->tcp->src_port, .local_port = s->tcp->dst_port,
+		.client_isn = client_isn,
+	};
+}
+
+static bool seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
+{
+	uint64_t f = s->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	return rte_ipv4_udptcp_cksum_mbuf_verify(s->m, s->ip, s->l4_off) == 0;
+}
+
+/* MSS the relay can take from clients on port p. */
+static uint16_t listen_mss(const struct dp_worker *w, const struct dp_port *p)
+{
+	return (uint16_t)RTE_MIN(w->app->conf->relay.mss, p->caps.mtu - 40u);
+}
+
+/* Turn the SYN in s->m into our SYN-ACK in place: the cookie is all we remember. */
+static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
+{
+	const struct tcp_opts *o = &s->opts;
+	struct syncookie_conn conn = seg_conn(s, s->seq);
+	uint16_t mss_enc;
+	uint32_t cookie = syncookie_make(&w->app->cookie_key, &conn, w->now_ms,
+					 o->mss ? o->mss : 536, &mss_enc);
+	bool ts = o->has_ts;
+	uint8_t opts[40];
+	unsigned int opt_len = tcp_opts_write_syn(
+		opts, listen_mss(w, p),
+		ts && o->wscale != TCP_WSCALE_NONE ? RELAY_WSCALE : TCP_WSCALE_NONE,
+		ts && o->sack_perm, ts, syncookie_ts_encode(relay_now(w), o->wscale, o->sack_perm),
+		o->tsval);
+	struct flow_key k = seg_key(s);
+	struct rte_ether_addr client_mac = s->eth->src_addr;
+	struct rte_mbuf *m;
+
+	dp_event(w, DP_EV_syn_in);
+	m = tcp_out_header(w->app->pool, p, &k, &client_mac, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+			   cookie, s->seq + 1, 65535, opts, opt_len);
+	rte_pktmbuf_free(s->m);
+	if (!m || tcp_out_finish(m, p) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp_event(w, DP_EV_syncookie_out);
+	dp_tx_port(w, p, m);
+}
+
+static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struct flow *f,
+			     const struct relay_seg *s, uint16_t mss)
+{
+	f->c.key = seg_key(s);
+	f->c.peer_isn = s->seq - 1;
+	f->c.local_isn = s->ack - 1;
+	f->c.peer_mss = mss;
+	f->c.port = (uint8_t)p->index;
+	f->c.peer_mac = s->eth->src_addr;
+	f->c_rcv_nxt = s->seq;
+	f->c_snd_nxt = s->ack;
+	if (s->opts.has_ts) {
+		uint8_t ws;
+		bool sack;
+
+		syncookie_ts_decode(s->opts.tsecr, &ws, &sack);
+		f->c.ts = 1;
+		f->c.sack = sack;
+		f->c.peer_wscale = ws == TCP_WSCALE_NONE ? 0 : ws;
+		f->c.local_wscale = ws == TCP_WSCALE_NONE ? 0 : RELAY_WSCALE;
+		f->c_ts_recent = s->opts.tsval;
+		f->c.ts_last = relay_now(w) + 32;
+	}
+	f->c_win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << f->c.peer_wscale;
+	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms;
+}
+
+/* First data with a valid cookie: only now does the connection cost a flow entry. */
+static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
+{
+	struct syncookie_conn conn = seg_conn(s, s->seq - 1);
+	struct flow_key k = seg_key(s);
+	uint16_t mss;
+	struct flow *f;
+
+	if (!syncookie_check(&w->app->cookie_key, &conn, w->now_ms, s->ack - 1, &mss)) {
+		tcp_out_rst_reply(w, p, &k, &s->eth->src_addr, s->ack, 0, false);
+		return dp_drop(w, s->m, DP_DROP_syncookie_invalid);
+	}
+	if (s->payload_len == 0) {
+		dp_event(w, DP_EV_handshake_ack);
+		rte_pktmbuf_free(s->m);
+		return;
+	}
+	f = flow_alloc(w->flows, relay_now(w));
+	if (!f) {
+		tcp_out_rst_reply(w, p, &k, &s->eth->src_addr, s->ack, s->seq + s->payload_len, true);
+		return dp_drop(w, s->m, DP_DROP_flow_table_full);
+	}
+	flow_init_client(w, p, f, s, mss);
+	if (flow_key_add(w->flows, f, FLOW_DIR_CLIENT) < 0) {
+		flow_release(w->flows, f);
+		return dp_drop(w, s->m, DP_DROP_flow_table_full);
+	}
+	dp_event(w, DP_EV_flow_created);
+	relay_hello_input(w, f, s);
+}
+
+static void listen_input(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
+{
+	uint8_t fl = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
+
+	if (fl == RTE_TCP_SYN_FLAG)
+		return listen_syn(w, p, s);
+	if (fl == RTE_TCP_ACK_FLAG)
+		return listen_ack(w, p, s);
+	/* A RST for a connection we never kept, or flag soup: nothing to answer. */
+	dp_drop(w, s->m, DP_DROP_tcp_no_flow);
+}
+
+uint16_t relay_window(const struct flow *f, enum flow_dir to)
+{
+	/* Before the splice the relay holds at most one hello: offer a fixed 64 KB. */
+	uint8_t shift = to == FLOW_DIR_CLIENT ? f->c.local_wscale : f->b.local_wscale;
+	uint32_t bytes = to == FLOW_DIR_CLIENT ? 65535u : f->c_win;
+
+	return (uint16_t)RTE_MIN(bytes >> shift, 65535u);
+}
+
+void relay_ack_client(struct dp_worker *w, struct flow *f)
+{
+	const struct dp_port *p = &w->app->ports[f->c.port];
+	uint8_t opts[12];
+	unsigned int opt_len = 0;
+	struct rte_mbuf *m;
+
+	if (f->c.ts) {
+		f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w) + 32);
+		opt_len = tcp_opts_write_ts(opts, f->c.ts_last, f->c_ts_recent);
+	}
+	m = tcp_out_header(w->app->pool, p, &f->c.key, &f->c.peer_mac, RTE_TCP_ACK_FLAG,
+			   f->c.local_isn + 1, f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
+			   opt_len);
+	if (!m || tcp_out_finish(m, p) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp_tx_port(w, p, m);
+}
+
+void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
+		 enum dp_drop reason)
+{
+	if (rst_client)
+		tcp_out_rst_reply(w, &w->app->ports[f->c.port], &f->c.key, &f->c.peer_mac,
+				  f->c_snd_nxt, f->c_rcv_nxt, true);
+	if (rst_backend && f->b.key.peer_port)
+		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key, &f->b.peer_mac,
+				  f->b_snd_nxt, 0, false);
+	if (reason != DP_DROP_none)
+		dp_count(&w->counters.drops[reason], 1);
+	flow_release(w->flows, f);
+}
+
+static void hello_refuse(struct dp_worker *w, struct flow *f, const struct sni_result *r)
+{
+	enum dp_drop why = r->verdict == SNI_NOT_TLS	  ? DP_DROP_hello_not_tls
+			   : r->verdict == SNI_TOO_LARGE ? DP_DROP_hello_too_large
+							 : DP_DROP_hello_malformed;
+
+	relay_abort(w, f, true, false, why);
+}
+
+static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_result *r)
+{
+	struct route_decision d;
+	uint64_t client_key = rte_hash_crc_8byte((uint64_t)f->c.key.peer_ip << 16 |
+						 f->c.key.peer_port, 0);
+
+	dp_event(w, DP_EV_hello_complete);
+	switch (route_lookup(w->app->routes, r, client_key, &d)) {
+	case ROUTE_LOCAL:
+		if (d.addr.family != IP_ADDR_FAMILY_V4)
+			return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
+		dp_event(w, DP_EV_route_local);
+		{
+			uint32_t addr;
+
+			memcpy(&addr, d.addr.bytes, 4);
+			relay_connect(w, f, addr, rte_cpu_to_be_16(d.port), d.proxy_protocol_v2,
+				      r->has_sni ? r->host : NULL);
+		}
+		return;
+	case ROUTE_REMOTE:
+		return relay_abort(w, f, true, false, DP_DROP_route_remote);
+	default:
+		return relay_abort(w, f, true, false,
+				   d.refusal == ROUTE_REFUSAL_NO_ROUTE	    ? DP_DROP_route_no_route
+				   : d.refusal == ROUTE_REFUSAL_NOT_ALLOWED ? DP_DROP_route_not_allowed
+									    : DP_DROP_route_refused);
+	}
+}
+
+static void hello_classify(struct dp_worker *w, struct flow *f)
+{
+	struct sni_parse_config cfg;
+	struct sni_span spans[HELLO_MAX_SPANS];
+	struct sni_result r;
+	unsigned int n = 0;
+
+	sni_parse_config_default(&cfg);
+	cfg.max_hello = w->app->conf->relay.max_hello;
+	for (const struct rte_mbuf *seg = f->stream; seg && n < HELLO_MAX_SPANS; seg = seg->next)
+		spans[n++] = (struct sni_span){ rte_pktmbuf_mtod(seg, const uint8_t *),
+						seg->data_len };
+	sni_parse(spans, n, &cfg, &r);
+	if (r.verdict == SNI_NEED_MORE && n == HELLO_MAX_SPANS)
+		r.verdict = SNI_TOO_LARGE; /* a hello in that many tiny segments is an attack */
+	if (r.verdict == SNI_NEED_MORE)
+		return;
+	if (r.verdict != SNI_COMPLETE)
+		return hello_refuse(w, f, &r);
+	hello_route(w, f, &r);
+}
+
+/* Keep the new in-order bytes of s (headers and overlap cut away), chained. */
+static bool hello_keep(struct dp_worker *w, struct flow *f, struct relay_seg *s)
+{
+	uint32_t overlap = f->c_rcv_nxt - s->seq;
+	uint32_t fresh = s->payload_len - overlap;
+	struct rte_mbuf *m = s->m;
+
+	if (f->stream_len + fresh > w->app->conf->relay.max_hello + 16384u)
+		return false;
+	rte_pktmbuf_adj(m, (uint16_t)(s->l4_off + s->tcp_len + overlap));
+	if (rte_pktmbuf_pkt_len(m) > fresh)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - fresh));
+	m->ol_flags = 0;
+	if (!f->stream)
+		f->stream = m;
+	else if (rte_pktmbuf_chain(f->stream, m) != 0)
+		return false;
+	f->stream_len += fresh;
+	f->c_rcv_nxt += fresh;
+	return true;
+}
+
+void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
+{
+	const struct dp_port *p = &w->app->ports[f->c.port];
+
+	if (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG)) {
+		rte_pktmbuf_free(s->m);
+		return relay_abort(w, f, !(s->flags & RTE_TCP_RST_FLAG), true, DP_DROP_client_abort);
+	}
+	if (s->opts.has_ts)
+		f->c_ts_recent = s->opts.tsval;
+	f->c_win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << f->c.peer_wscale;
+	if (s->payload_len == 0)
+		return rte_pktmbuf_free(s->m);
+	if (!seg_checksum_ok(p, s))
+		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
+	if (seq_leq(s->seq + s->payload_len, f->c_rcv_nxt)) { /* all old: re-ACK */
+		rte_pktmbuf_free(s->m);
+		return relay_ack_client(w, f);
+	}
+	if (seq_lt(f->c_rcv_nxt, s->seq)) { /* a gap: the client will resend */
+		dp_drop(w, s->m, DP_DROP_hello_out_of_order);
+		return relay_ack_client(w, f);
+	}
+	if (!hello_keep(w, f, s)) {
+		rte_pktmbuf_free(s->m);
+		return relay_abort(w, f, true, true, DP_DROP_hello_too_large);
+	}
+	relay_ack_client(w, f);
+	if (f->state == FLOW_HELLO)
+		hello_classify(w, f);
+}
+
+static bool is_relay_source_port(const struct dp_worker *w, uint16_t port_be)
+{
+	uint16_t port = rte_be_to_cpu_16(port_be);
+
+	return port >= w->app->src_port_first && port <= w->app->src_port_last;
+}
+
+bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+		 uint16_t l3_off)
+{
+	struct relay_seg s;
+	struct flow_key k;
+	enum flow_dir dir;
+	struct flow *f;
+
+	if (!seg_parse(&s, m, l3_off)) {
+		dp_drop(w, m, DP_DROP_tcp_bad_header);
+		return true;
+	}
+	k = seg_key(&s);
+	f = flow_lookup(w->flows, &k, &dir);
+	if ((f || dp_port_is_listener(p, rte_be_to_cpu_16(s.tcp->dst_port))) &&
+	    !seg_parse_opts(&s)) {
+		dp_drop(w, m, DP_DROP_tcp_bad_header);
+		return true;
+	}
+	if (f) {
+		if (f->state == FLOW_SPLICED || f->state == FLOW_CLOSING)
+			splice_forward(w, f, dir, &s);
+		else if (dir == FLOW_DIR_CLIENT)
+			relay_hello_input(w, f, &s);
+		else
+			relay_connect_input(w, f, &s);
+		return true;
+	}
+	if (dp_port_is_listener(p, rte_be_to_cpu_16(s.tcp->dst_port))) {
+		listen_input(w, p, &s);
+		return true;
+	}
+	if (is_relay_source_port(w, s.tcp->dst_port)) {
+		dp_drop(w, m, DP_DROP_tcp_no_flow);
+		return true;
+	}
+	return false;
+}

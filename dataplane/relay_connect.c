@@ -1,0 +1,286 @@
+/* Active side of the relay: the backend connection is opened from the appliance's own
+ * address, the kept ClientHello bytes are replayed to it (zero-copy slices), and the
+ * relay retransmits what it owns until the backend acknowledges it. Timers live here. */
+#include <rte_ip.h>
+#include <rte_random.h>
+
+#include "arp.h"
+#include "mbuf_slice.h"
+#include "proxy_v2.h"
+#include "relay.h"
+#include "tcp_out.h"
+
+/* Relay-owned bytes: retransmitted from this RTO on, doubling, this many times. */
+#define STREAM_RTO_MS 300u
+#define STREAM_RETRIES 8u
+
+/* A source port of this worker's share such that the backend 4-tuple is free. Shares
+ * are interleaved (port % workers == worker index) so return traffic can be steered. */
+static bool pick_source_port(struct dp_worker *w, struct flow_key *k)
+{
+	const struct dp_appliance *app = w->app;
+	uint32_t span = (uint32_t)app->src_port_last - app->src_port_first + 1;
+	uint32_t mine = (span + app->n_workers - 1 - w->index) / app->n_workers;
+
+	for (uint32_t tries = 0; tries < 64 && mine > 0; tries++) {
+		uint32_t slot = w->src_port_next++ % mine;
+		uint32_t port = app->src_port_first + w->index + slot * app->n_workers;
+
+		k->local_port = rte_cpu_to_be_16((uint16_t)port);
+		if (!flow_key_exists(w->flows, k))
+			return true;
+	}
+	return false;
+}
+
+static void send_to_backend(struct dp_worker *w, struct flow *f, struct rte_mbuf *m)
+{
+	const struct dp_port *p = &w->app->ports[f->b.port];
+	uint32_t nexthop;
+	struct rte_ether_addr mac;
+
+	if (!rte_is_zero_ether_addr(&f->b.peer_mac)) {
+		dp_tx_port(w, p, m);
+		return;
+	}
+	dp_route_nexthop(w->app, rte_be_to_cpu_32(f->b.key.peer_ip), &nexthop);
+	m->port = p->index; /* where the neighbour cache sends it once resolved */
+	switch (neigh_resolve(w->neigh, nexthop, w->now_ms, m, &mac)) {
+	case NEIGH_HIT_PROBE:
+		arp_send_request(w, p, nexthop);
+		/* fall through */
+	case NEIGH_HIT:
+		f->b.peer_mac = mac;
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = mac;
+		dp_tx_port(w, p, m);
+		break;
+	case NEIGH_QUEUED_REQUEST:
+		arp_send_request(w, p, nexthop);
+		break;
+	case NEIGH_QUEUED:
+		break;
+	case NEIGH_DROPPED:
+		dp_drop(w, m, DP_DROP_neigh_unresolved); /* the SYN timer tries again */
+		break;
+	}
+}
+
+static void send_syn(struct dp_worker *w, struct flow *f)
+{
+	const struct dp_port *p = &w->app->ports[f->b.port];
+	uint16_t mss = (uint16_t)RTE_MIN(f->c.peer_mss, p->caps.mtu - 40u);
+	uint8_t opts[40];
+	unsigned int opt_len;
+	struct rte_mbuf *m;
+
+	f->b.ts_last = RTE_MAX(f->b.ts_last, relay_now(w));
+	/* Offer the backend what the client has, so options translate one to one. */
+	opt_len = tcp_opts_write_syn(opts, mss, f->c.local_wscale ? RELAY_WSCALE : TCP_WSCALE_NONE,
+				     f->c.sack, f->c.ts, f->b.ts_last, 0);
+	m = tcp_out_header(w->app->pool, p, &f->b.key, &f->b.peer_mac, RTE_TCP_SYN_FLAG,
+			   f->b.local_isn, 0, 65535, opts, opt_len);
+	if (!m || tcp_out_finish(m, p) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp_event(w, DP_EV_backend_syn);
+	send_to_backend(w, f, m);
+}
+
+static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char *sni)
+{
+	struct rte_mbuf *h = rte_pktmbuf_alloc(w->app->pool);
+	uint8_t *buf = h ? (uint8_t *)rte_pktmbuf_append(h, PROXY_V2_MAX_LEN) : NULL;
+	size_t len;
+
+	if (!buf) {
+		rte_pktmbuf_free(h);
+		return false;
+	}
+	len = proxy_v2_build(buf, PROXY_V2_MAX_LEN, f->c.key.peer_ip, f->c.key.peer_port,
+			     f->c.key.local_ip, f->c.key.local_port, sni);
+	rte_pktmbuf_trim(h, (uint16_t)(PROXY_V2_MAX_LEN - len));
+	if (rte_pktmbuf_chain(h, f->stream) != 0) {
+		rte_pktmbuf_free(h);
+		return false;
+	}
+	f->stream = h;
+	f->proxy_len = (uint16_t)len;
+	return true;
+}
+
+void relay_connect(struct dp_worker *w, struct flow *f, uint32_t addr, uint16_t port,
+		   bool proxy_v2, const char *sni)
+{
+	uint32_t nexthop;
+	int out = dp_route_nexthop(w->app, rte_be_to_cpu_32(addr), &nexthop);
+
+	if (out < 0)
+		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
+	f->b.port = (uint8_t)out;
+	f->b.key.peer_ip = addr;
+	f->b.key.peer_port = port;
+	f->b.key.local_ip = rte_cpu_to_be_32(w->app->ports[out].ipv4);
+	if (!pick_source_port(w, &f->b.key) || flow_key_add(w->flows, f, FLOW_DIR_BACKEND) < 0) {
+		f->b.key.peer_port = 0; /* nothing to reset on that side */
+		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
+	}
+	if (proxy_v2 && !prepend_proxy_header(w, f, sni))
+		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
+	f->b.local_isn = (uint32_t)rte_rand();
+	f->b_snd_nxt = f->b.local_isn + 1;
+	f->state = FLOW_CONNECTING;
+	f->retries = 0;
+	send_syn(w, f);
+	flow_rtx_arm(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms);
+	/* A backstop: the SYN timer normally ends a dead connect long before. */
+	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms +
+		       (w->app->conf->relay.connect_timeout_ms << (w->app->conf->relay.syn_retries + 1));
+}
+
+/* Options both sides agreed on and the offsets that make one connection of the two. */
+static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay_seg *s)
+{
+	const struct tcp_opts *o = &s->opts;
+
+	f->b.peer_isn = s->seq;
+	f->b.peer_mss = o->mss ? o->mss : 536;
+	f->b.peer_mac = s->eth->src_addr;
+	if (f->c.local_wscale && o->wscale != TCP_WSCALE_NONE) {
+		f->b.peer_wscale = o->wscale;
+		f->b.local_wscale = RELAY_WSCALE;
+	}
+	f->b.sack = f->c.sack && o->sack_perm;
+	f->b.ts = f->c.ts && o->has_ts;
+	f->seq_c2b = (f->b.local_isn + 1 + f->proxy_len) - (f->c.peer_isn + 1);
+	f->seq_b2c = (f->c.local_isn + 1) - (f->b.peer_isn + 1);
+	if (f->b.ts) {
+		/* Each side must keep seeing timestamps that only grow (PAWS). */
+		f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w) + 32);
+		f->ts_b2c = f->c.ts_last + 1 - o->tsval;
+		f->ts_c2b = f->b.ts_last + 1 - f->c_ts_recent;
+	}
+	f->b_una = 0;
+}
+
+void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
+{
+	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b.local_isn + 1;
+
+	if ((s->flags & RTE_TCP_RST_FLAG) && acks_syn) {
+		rte_pktmbuf_free(s->m);
+		return relay_abort(w, f, true, false, DP_DROP_backend_refused);
+	}
+	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG || !acks_syn)
+		return rte_pktmbuf_free(s->m);
+	splice_setup(w, f, s);
+	rte_pktmbuf_free(s->m);
+	f->state = FLOW_SPLICED;
+	f->retries = 0;
+	f->expire_ms = relay_now(w) + w->app->conf->relay.idle_timeout_ms;
+	dp_event(w, DP_EV_backend_established);
+	relay_send_stream(w, f, 0);
+	flow_rtx_arm(w->flows, f, relay_now(w) + STREAM_RTO_MS);
+}
+
+static struct rte_mbuf *stream_segment(struct dp_worker *w, struct flow *f, uint32_t off,
+				       uint32_t len, bool last)
+{
+	const struct dp_port *p = &w->app->ports[f->b.port];
+	uint8_t opts[12];
+	unsigned int opt_len = 0;
+	struct rte_mbuf *m, *payload;
+
+	if (f->b.ts)
+		opt_len = tcp_opts_write_ts(opts, f->b.ts_last, 0);
+	m = tcp_out_header(w->app->pool, p, &f->b.key, &f->b.peer_mac,
+			   RTE_TCP_ACK_FLAG | (last ? RTE_TCP_PSH_FLAG : 0),
+			   f->b.local_isn + 1 + off, f->b.peer_isn + 1,
+			   relay_window(f, FLOW_DIR_BACKEND), opts, opt_len);
+	payload = m ? mbuf_slice(w->app->pool, f->stream, off, len) : NULL;
+	if (!payload || rte_pktmbuf_chain(m, payload) != 0) {
+		rte_pktmbuf_free(payload);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	if (!p->caps.tx_multi_seg)
+		dp_event(w, DP_EV_tx_linearized);
+	if (tcp_out_finish(m, p) < 0) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from)
+{
+	const struct dp_port *p = &w->app->ports[f->b.port];
+	uint32_t total = f->proxy_len + f->stream_len;
+	uint32_t seg_max = RTE_MIN((uint32_t)f->b.peer_mss, p->caps.mtu - 40u) - (f->b.ts ? 12 : 0);
+
+	for (uint32_t off = from; off < total;) {
+		uint32_t len = RTE_MIN(seg_max, total - off);
+		struct rte_mbuf *m = stream_segment(w, f, off, len, off + len == total);
+
+		if (!m)
+			return; /* out of mbufs: the retransmission timer tries again */
+		dp_tx_port(w, p, m);
+		off += len;
+		if (seq_lt(f->b_snd_nxt, f->b.local_isn + 1 + off))
+			f->b_snd_nxt = f->b.local_isn + 1 + off;
+	}
+}
+
+static void rtx_fire(void *ctx, struct flow *f)
+{
+	struct dp_worker *w = ctx;
+	const struct mr_relay_conf *rc = &w->app->conf->relay;
+
+	if (f->state == FLOW_CONNECTING) {
+		if (f->retries >= rc->syn_retries)
+			return relay_abort(w, f, true, false, DP_DROP_backend_timeout);
+		f->retries++;
+		dp_event(w, DP_EV_syn_retransmit);
+		send_syn(w, f);
+		flow_rtx_arm(w->flows, f, relay_now(w) + (rc->connect_timeout_ms << f->retries));
+		return;
+	}
+	if (f->state != FLOW_SPLICED || !f->stream) {
+		flow_rtx_disarm(w->flows, f);
+		return;
+	}
+	if (f->retries >= STREAM_RETRIES)
+		return relay_abort(w, f, true, true, DP_DROP_backend_timeout);
+	f->retries++;
+	dp_event(w, DP_EV_stream_retransmit);
+	relay_send_stream(w, f, f->b_una);
+	flow_rtx_arm(w->flows, f, relay_now(w) + (STREAM_RTO_MS << f->retries));
+}
+
+static void expire_fire(void *ctx, struct flow *f)
+{
+	struct dp_worker *w = ctx;
+
+	switch ((enum flow_state)f->state) {
+	case FLOW_HELLO:
+		return relay_abort(w, f, true, false, DP_DROP_hello_timeout);
+	case FLOW_CONNECTING:
+		return relay_abort(w, f, true, false, DP_DROP_backend_timeout);
+	case FLOW_SPLICED:
+		dp_event(w, DP_EV_flow_idle_expired);
+		return relay_abort(w, f, true, true, DP_DROP_none);
+	default:
+		dp_event(w, DP_EV_flow_closed);
+		flow_release(w->flows, f);
+	}
+}
+
+void relay_timers(struct dp_worker *w)
+{
+	flow_rtx_run(w->flows, relay_now(w), rtx_fire, w);
+	if (w->now_ms >= w->next_sweep_ms) {
+		/* A slice per 10 ms visits the whole table once a second. */
+		flow_sweep(w->flows, relay_now(w), flow_capacity(w->flows) / 100 + 1, expire_fire, w);
+		w->next_sweep_ms = w->now_ms + 10;
+	}
+}

@@ -1,0 +1,242 @@
+/*
+ * The splice: every segment of a joined flow is forwarded in place, in the mbuf it came
+ * in, to the other connection. Sequence and acknowledgement numbers, SACK blocks,
+ * timestamps and window values are translated; addresses and ports rewritten; the TCP
+ * checksum updated incrementally (RFC 1624) or left to the NIC. Payload is never touched.
+ */
+#include <rte_ip.h>
+
+#include "relay.h"
+#include "tcp_opts.h"
+
+/* Accumulates one's-complement changes so the checksum is patched once per packet. */
+struct csum_delta {
+	uint32_t sum;
+};
+
+static inline void delta16(struct csum_delta *d, uint16_t old_be, uint16_t new_be)
+{
+	d->sum += (uint16_t)~rte_be_to_cpu_16(old_be);
+	d->sum += rte_be_to_cpu_16(new_be);
+}
+
+static inline void delta32(struct csum_delta *d, uint32_t old_be, uint32_t new_be)
+{
+	delta16(d, (uint16_t)(old_be >> 16), (uint16_t)(new_be >> 16));
+	delta16(d, (uint16_t)old_be, (uint16_t)new_be);
+}
+
+static inline uint16_t delta_apply(const struct csum_delta *d, uint16_t cksum_be)
+{
+	uint32_t sum = (uint16_t)~rte_be_to_cpu_16(cksum_be) + d->sum;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return rte_cpu_to_be_16((uint16_t)~sum);
+}
+
+/* Rewrite a 32-bit field of the TCP header (host-order value) and note the change.
+ * Option fields at odd offsets make *aligned false: the caller then recomputes. */
+static inline void rewrite32(struct csum_delta *d, uint8_t *tcp, unsigned int off,
+			     uint32_t value, bool *aligned)
+{
+	uint32_t old_be, new_be = rte_cpu_to_be_32(value);
+
+	memcpy(&old_be, tcp + off, 4);
+	memcpy(tcp + off, &new_be, 4);
+	if (off & 1)
+		*aligned = false;
+	else
+		delta32(d, old_be, new_be);
+}
+
+static inline uint32_t read32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return rte_be_to_cpu_32(v);
+}
+
+/* Window in the sender's scale to the receiver's scale, saturating. */
+static inline uint16_t rescale(uint16_t win, uint8_t from_shift, uint8_t to_shift)
+{
+	uint32_t bytes = (uint32_t)win << from_shift;
+
+	return (uint16_t)RTE_MIN(bytes >> to_shift, 65535u);
+}
+
+struct splice_dir {
+	struct flow_side *in, *out;
+	uint32_t seq_off;     /* added to this direction's sequence numbers */
+	uint32_t ack_off;     /* subtracted from its acknowledgements */
+	uint32_t ts_off;      /* added to TSval */
+	uint32_t tsecr_off;   /* subtracted from TSecr */
+};
+
+static void splice_dir_of(struct flow *f, enum flow_dir dir, struct splice_dir *sd)
+{
+	bool from_client = dir == FLOW_DIR_CLIENT;
+
+	sd->in = from_client ? &f->c : &f->b;
+	sd->out = from_client ? &f->b : &f->c;
+	sd->seq_off = from_client ? f->seq_c2b : f->seq_b2c;
+	sd->ack_off = from_client ? f->seq_b2c : f->seq_c2b;
+	sd->ts_off = from_client ? f->ts_c2b : f->ts_b2c;
+	sd->tsecr_off = from_client ? f->ts_b2c : f->ts_c2b;
+}
+
+/* SACK edges name the other side's bytes: they move like acknowledgements. */
+static void translate_options(const struct relay_seg *s, const struct splice_dir *sd,
+			      struct csum_delta *d, bool *aligned, uint32_t *tsval_out)
+{
+	uint8_t *tcp = (uint8_t *)s->tcp;
+	const struct tcp_opts *o = &s->opts;
+
+	*tsval_out = 0;
+	if (o->has_ts && sd->out->ts) {
+		uint32_t tsecr = o->tsecr;
+
+		*tsval_out = o->tsval + sd->ts_off;
+		rewrite32(d, tcp, o->ts_off, *tsval_out, aligned);
+		rewrite32(d, tcp, o->ts_off + 4u, tsecr ? tsecr - sd->tsecr_off : 0, aligned);
+	}
+	for (unsigned int i = 0; i < o->sack_blocks; i++) {
+		unsigned int off = o->sack_off + i * 8u;
+
+		rewrite32(d, tcp, off, read32(tcp + off) - sd->ack_off, aligned);
+		rewrite32(d, tcp, off + 4, read32(tcp + off + 4) - sd->ack_off, aligned);
+	}
+}
+
+/* FIN bookkeeping: a side is done once its FIN is acknowledged by the other. */
+static void track_close(struct flow *f, const struct relay_seg *s, const struct splice_dir *sd,
+			uint32_t ack_translated)
+{
+	if (s->flags & RTE_TCP_FIN_FLAG) {
+		sd->in->fin_seen = 1;
+		sd->in->fin_seq = s->seq + s->payload_len + 1;
+	}
+	if ((s->flags & RTE_TCP_ACK_FLAG) && sd->out->fin_seen &&
+	    seq_leq(sd->out->fin_seq, ack_translated))
+		sd->out->fin_acked = 1;
+	if (s->flags & RTE_TCP_RST_FLAG)
+		sd->in->rst = 1;
+	(void)f;
+}
+
+/* The backend acknowledged relay-owned bytes: stop keeping what it has. */
+static void note_backend_ack(struct dp_worker *w, struct flow *f, uint32_t ack)
+{
+	uint32_t acked = ack - (f->b.local_isn + 1);
+
+	if (!f->stream || !(seq_lt(f->b_una, acked)))
+		return;
+	f->b_una = RTE_MIN(acked, (uint32_t)f->proxy_len + f->stream_len);
+	f->retries = 0;
+	if (f->b_una == (uint32_t)f->proxy_len + f->stream_len) {
+		rte_pktmbuf_free(f->stream);
+		f->stream = NULL;
+		flow_rtx_disarm(w->flows, f);
+	}
+}
+
+static void rewrite_headers(struct relay_seg *s, const struct splice_dir *sd,
+			    const struct dp_port *out_port, struct csum_delta *d)
+{
+	const struct flow_key *k = &sd->out->key;
+
+	s->eth->dst_addr = sd->out->peer_mac;
+	s->eth->src_addr = out_port->mac;
+	delta32(d, s->ip->src_addr, k->local_ip);
+	delta32(d, s->ip->dst_addr, k->peer_ip);
+	delta16(d, s->tcp->src_port, k->local_port);
+	delta16(d, s->tcp->dst_port, k->peer_port);
+	s->ip->src_addr = k->local_ip;
+	s->ip->dst_addr = k->peer_ip;
+	s->ip->time_to_live = 64;
+	s->tcp->src_port = k->local_port;
+	s->tcp->dst_port = k->peer_port;
+}
+
+static void finish_checksums(struct rte_mbuf *m, struct relay_seg *s,
+			     const struct dp_port *out_port, const struct csum_delta *d,
+			     bool aligned)
+{
+	s->ip->hdr_checksum = 0;
+	if (out_port->caps.tx_ipv4_cksum && out_port->caps.tx_tcp_cksum) {
+		m->l2_len = (uint64_t)((uint8_t *)s->ip - (uint8_t *)s->eth);
+		m->l3_len = rte_ipv4_hdr_len(s->ip);
+		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+		s->tcp->cksum = rte_ipv4_phdr_cksum(s->ip, m->ol_flags);
+		return;
+	}
+	m->ol_flags = 0;
+	s->ip->hdr_checksum = rte_ipv4_cksum(s->ip);
+	if (aligned) {
+		s->tcp->cksum = delta_apply(d, s->tcp->cksum);
+	} else {
+		s->tcp->cksum = 0;
+		s->tcp->cksum = rte_ipv4_udptcp_cksum_mbuf(m, s->ip, s->l4_off);
+	}
+}
+
+void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
+		    struct relay_seg *s)
+{
+	struct splice_dir sd;
+	struct csum_delta d = { 0 };
+	bool aligned = true;
+	const struct dp_port *out_port;
+	uint32_t seq, ack, tsval;
+
+	splice_dir_of(f, dir, &sd);
+	out_port = &w->app->ports[sd.out->port];
+	seq = s->seq + sd.seq_off;
+	ack = s->ack - sd.ack_off;
+	/* The relay already acknowledged the client's kept bytes itself. */
+	if (dir == FLOW_DIR_BACKEND && seq_lt(ack, f->c_rcv_nxt))
+		ack = f->c_rcv_nxt;
+	if (dir == FLOW_DIR_BACKEND && (s->flags & RTE_TCP_ACK_FLAG))
+		note_backend_ack(w, f, s->ack);
+	track_close(f, s, &sd, ack);
+
+	rewrite32(&d, (uint8_t *)s->tcp, 4, seq, &aligned);
+	if (s->flags & RTE_TCP_ACK_FLAG)
+		rewrite32(&d, (uint8_t *)s->tcp, 8, ack, &aligned);
+	{
+		uint16_t win = rescale(rte_be_to_cpu_16(s->tcp->rx_win), sd.in->peer_wscale,
+				       sd.out->local_wscale);
+
+		delta16(&d, s->tcp->rx_win, rte_cpu_to_be_16(win));
+		s->tcp->rx_win = rte_cpu_to_be_16(win);
+	}
+	translate_options(s, &sd, &d, &aligned, &tsval);
+	if (tsval && seq_lt(sd.out->ts_last, tsval))
+		sd.out->ts_last = tsval;
+	rewrite_headers(s, &sd, out_port, &d);
+	finish_checksums(s->m, s, out_port, &d, aligned);
+
+	if (dir == FLOW_DIR_CLIENT) {
+		if (seq_lt(f->b_snd_nxt, seq + s->payload_len))
+			f->b_snd_nxt = seq + s->payload_len;
+		dp_event(w, DP_EV_splice_c2b);
+	} else {
+		if (seq_lt(f->c_snd_nxt, seq + s->payload_len))
+			f->c_snd_nxt = seq + s->payload_len;
+		dp_event(w, DP_EV_splice_b2c);
+	}
+	if (f->state == FLOW_SPLICED) {
+		const struct mr_relay_conf *rc = &w->app->conf->relay;
+
+		if ((f->c.fin_acked && f->b.fin_acked) || f->c.rst || f->b.rst) {
+			f->state = FLOW_CLOSING;
+			f->expire_ms = relay_now(w) + (f->c.rst || f->b.rst ? rc->closing_timeout_ms / 10
+									  : rc->closing_timeout_ms);
+		} else {
+			f->expire_ms = relay_now(w) + rc->idle_timeout_ms;
+		}
+	}
+	dp_tx_port(w, out_port, s->m);
+}

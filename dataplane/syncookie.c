@@ -1,0 +1,102 @@
+#include "syncookie.h"
+
+#include <rte_random.h>
+
+/* Common MSS values: minimum, tunnel-reduced, PPPoE-ish, Ethernet. */
+const uint16_t syncookie_mss_table[4] = { 536, 1220, 1440, 1460 };
+
+/* Cookie layout: [31..27] time slot mod 32, [26..25] MSS index, [24..0] MAC. */
+#define SLOT_SHIFT 27
+#define MSS_SHIFT 25
+#define MAC_MASK 0x01ffffffu
+
+void syncookie_key_init(struct syncookie_key *key)
+{
+	key->k0 = rte_rand();
+	key->k1 = rte_rand();
+}
+
+static inline uint64_t rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+#define SIPROUND(v0, v1, v2, v3)                                                            \
+	do {                                                                                  \
+		v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);                     \
+		v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;                                        \
+		v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;                                        \
+		v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);                     \
+	} while (0)
+
+uint64_t syncookie_siphash(const struct syncookie_key *key, uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t v0 = key->k0 ^ 0x736f6d6570736575ull, v1 = key->k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = key->k0 ^ 0x6c7967656e657261ull, v3 = key->k1 ^ 0x7465646279746573ull;
+	const uint64_t words[4] = { a, b, c, (uint64_t)24 << 56 };
+
+	for (int i = 0; i < 4; i++) {
+		v3 ^= words[i];
+		SIPROUND(v0, v1, v2, v3);
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= words[i];
+	}
+	v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static uint32_t cookie_mac(const struct syncookie_key *key, const struct syncookie_conn *c,
+			   uint64_t slot, unsigned int mss_idx)
+{
+	uint64_t a = (uint64_t)c->client_ip << 32 | c->local_ip;
+	uint64_t b = (uint64_t)c->client_port << 48 | (uint64_t)c->local_port << 32 | c->client_isn;
+
+	return (uint32_t)syncookie_siphash(key, a, b, slot << 2 | mss_idx) & MAC_MASK;
+}
+
+uint32_t syncookie_make(const struct syncookie_key *key, const struct syncookie_conn *c,
+			uint64_t now_ms, uint16_t client_mss, uint16_t *mss_out)
+{
+	uint64_t slot = now_ms / SYNCOOKIE_PERIOD_MS;
+	unsigned int idx = 0;
+
+	for (unsigned int i = 0; i < 4; i++)
+		if (client_mss >= syncookie_mss_table[i])
+			idx = i;
+	*mss_out = syncookie_mss_table[idx];
+	return (uint32_t)(slot & 31) << SLOT_SHIFT | idx << MSS_SHIFT | cookie_mac(key, c, slot, idx);
+}
+
+bool syncookie_check(const struct syncookie_key *key, const struct syncookie_conn *c,
+		     uint64_t now_ms, uint32_t cookie, uint16_t *mss_out)
+{
+	uint64_t now_slot = now_ms / SYNCOOKIE_PERIOD_MS;
+	unsigned int idx = (cookie >> MSS_SHIFT) & 3;
+
+	/* The slot's low 5 bits name one of the last two slots, or nothing. */
+	for (uint64_t age = 0; age < 2 && age <= now_slot; age++) {
+		uint64_t slot = now_slot - age;
+
+		if ((slot & 31) == cookie >> SLOT_SHIFT &&
+		    cookie_mac(key, c, slot, idx) == (cookie & MAC_MASK)) {
+			*mss_out = syncookie_mss_table[idx];
+			return true;
+		}
+	}
+	return false;
+}
+
+uint32_t syncookie_ts_encode(uint32_t now_ms, uint8_t wscale, bool sack_perm)
+{
+	uint32_t opts = (wscale > 14 ? 15u : wscale) | (sack_perm ? 16u : 0u);
+
+	return (now_ms & ~((1u << SYNCOOKIE_TS_BITS) - 1)) | opts;
+}
+
+void syncookie_ts_decode(uint32_t tsecr, uint8_t *wscale, bool *sack_perm)
+{
+	*wscale = (tsecr & 15) == 15 ? 0xff : (uint8_t)(tsecr & 15);
+	*sack_perm = (tsecr & 16) != 0;
+}

@@ -1,0 +1,110 @@
+#include "tcp_out.h"
+
+#include <rte_ip.h>
+
+#include "mbuf_slice.h"
+
+struct rte_mbuf *tcp_out_header(struct rte_mempool *pool, const struct dp_port *p,
+				const struct flow_key *k, const struct rte_ether_addr *dst_mac,
+				uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+				const uint8_t *opts, unsigned int opt_len)
+{
+	const uint16_t hlen = (uint16_t)(sizeof(struct rte_ether_hdr) +
+					 sizeof(struct rte_ipv4_hdr) +
+					 sizeof(struct rte_tcp_hdr) + opt_len);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
+
+	if (!m)
+		return NULL;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, hlen);
+	if (!eth) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	eth->dst_addr = *dst_mac;
+	eth->src_addr = p->mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = 0x45;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = k->local_ip;
+	ip->dst_addr = k->peer_ip;
+	tcp = (struct rte_tcp_hdr *)(ip + 1);
+	tcp->src_port = k->local_port;
+	tcp->dst_port = k->peer_port;
+	tcp->sent_seq = rte_cpu_to_be_32(seq);
+	tcp->recv_ack = rte_cpu_to_be_32(ack);
+	tcp->data_off = (uint8_t)(((sizeof(*tcp) + opt_len) / 4) << 4);
+	tcp->tcp_flags = flags;
+	tcp->rx_win = rte_cpu_to_be_16(win);
+	tcp->cksum = 0;
+	tcp->tcp_urp = 0;
+	if (opt_len)
+		memcpy(tcp + 1, opts, opt_len);
+	return m;
+}
+
+static int linearize(struct rte_mbuf *m)
+{
+	struct rte_mbuf *tail = m->next;
+
+	m->next = NULL;
+	m->nb_segs = 1;
+	m->pkt_len = m->data_len;
+	if (mbuf_append_copy(m, tail, 0, tail->pkt_len) < 0) {
+		rte_pktmbuf_free(tail);
+		return -1;
+	}
+	rte_pktmbuf_free(tail);
+	return 0;
+}
+
+int tcp_out_finish(struct rte_mbuf *m, const struct dp_port *p)
+{
+	const uint16_t l3_off = sizeof(struct rte_ether_hdr);
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
+
+	if (m->next && !p->caps.tx_multi_seg && linearize(m) < 0)
+		return -1;
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3_off);
+	tcp = (struct rte_tcp_hdr *)(ip + 1);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(m->pkt_len - l3_off));
+	ip->hdr_checksum = 0;
+	tcp->cksum = 0;
+	if (p->caps.tx_ipv4_cksum && p->caps.tx_tcp_cksum) {
+		m->l2_len = l3_off;
+		m->l3_len = sizeof(*ip);
+		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+		tcp->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		return 0;
+	}
+	m->ol_flags = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, (uint16_t)(l3_off + sizeof(*ip)));
+	return 0;
+}
+
+void tcp_out_rst_reply(struct dp_worker *w, const struct dp_port *p, const struct flow_key *k,
+		       const struct rte_ether_addr *dst_mac, uint32_t seq, uint32_t ack,
+		       bool with_ack)
+{
+	uint8_t flags = RTE_TCP_RST_FLAG | (with_ack ? RTE_TCP_ACK_FLAG : 0);
+	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, k, dst_mac, flags, seq,
+					    with_ack ? ack : 0, 0, NULL, 0);
+
+	if (!m)
+		return;
+	if (tcp_out_finish(m, p) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp_event(w, DP_EV_tcp_rst_out);
+	dp_tx_port(w, p, m);
+}

@@ -1,0 +1,27 @@
+/* Building the TCP segments the relay originates: handshakes, ACKs, RSTs and replays
+ * of the kept client bytes. Worker lcores only. */
+#ifndef TCP_OUT_H
+#define TCP_OUT_H
+
+#include <rte_tcp.h>
+
+#include "dp.h"
+#include "flow.h"
+
+/* Ethernet + IPv4 + TCP headers (with opt_len bytes of options) from k's local end to
+ * its peer through port p; payload may be chained after. NULL when out of mbufs. */
+struct rte_mbuf *tcp_out_header(struct rte_mempool *pool, const struct dp_port *p,
+				const struct flow_key *k, const struct rte_ether_addr *dst_mac,
+				uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+				const uint8_t *opts, unsigned int opt_len);
+
+/* Fill lengths and checksums (in software, or as offload requests where p can), copying a
+ * chained payload into the first segment when p cannot send chains. -1: no room. */
+int tcp_out_finish(struct rte_mbuf *m, const struct dp_port *p);
+
+/* Reset answering a segment we will not take: seq/ack per RFC 793 from its fields. */
+void tcp_out_rst_reply(struct dp_worker *w, const struct dp_port *p, const struct flow_key *k,
+		       const struct rte_ether_addr *dst_mac, uint32_t seq, uint32_t ack,
+		       bool with_ack);
+
+#endif
