@@ -6,6 +6,7 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "arp.h"
 #include "relay.h"
@@ -73,6 +74,9 @@ struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t inde
 		return NULL;
 	w->app = app;
 	w->index = index;
+	/* Start anywhere in the source-port share: after a restart, backends may still hold
+	 * connections from the ports used last time. */
+	w->src_port_next = (uint32_t)rte_rand();
 	w->lcore_id = lcore_id;
 	ops.ctx = w;
 	snprintf(name, sizeof(name), "neigh_w%u", index);

@@ -69,7 +69,9 @@ static bool seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
 		return true;
 	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
-	return rte_ipv4_udptcp_cksum_mbuf_verify(s->m, s->ip, s->l4_off) == 0;
+	/* Summing a correct segment, its checksum field included, gives 0xffff: the
+	 * complement is 0. */
+	return tcp_checksum_mbuf(s->m, s->ip, s->l4_off) == 0;
 }
 
 /* MSS the relay can take from clients on port p. */

@@ -171,6 +171,15 @@ void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 		rte_pktmbuf_free(s->m);
 		return relay_abort(w, f, true, false, DP_DROP_backend_refused);
 	}
+	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) ==
+	    RTE_TCP_ACK_FLAG && !acks_syn) {
+		/* The backend still holds an older connection on this 4-tuple (a relay restart)
+		 * and answers with its ACK: reset that one (RFC 793) and ask again. */
+		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key, &s->eth->src_addr,
+				  s->ack, 0, false);
+		rte_pktmbuf_free(s->m);
+		return send_syn(w, f);
+	}
 	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG || !acks_syn)
 		return rte_pktmbuf_free(s->m);
 	splice_setup(w, f, s);
@@ -212,12 +221,31 @@ static struct rte_mbuf *stream_segment(struct dp_worker *w, struct flow *f, uint
 	return m;
 }
 
+/* A bare ACK of the backend's SYN, for when no kept bytes are left to carry it. */
+static void ack_backend(struct dp_worker *w, struct flow *f)
+{
+	const struct dp_port *p = &w->app->ports[f->b.port];
+	uint8_t opts[12];
+	unsigned int opt_len = f->b.ts ? tcp_opts_write_ts(opts, f->b.ts_last, 0) : 0;
+	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, &f->b.key, &f->b.peer_mac,
+					    RTE_TCP_ACK_FLAG, f->b_snd_nxt, f->b.peer_isn + 1,
+					    relay_window(f, FLOW_DIR_BACKEND), opts, opt_len);
+
+	if (!m || tcp_out_finish(m, p) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp_tx_port(w, p, m);
+}
+
 void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from)
 {
 	const struct dp_port *p = &w->app->ports[f->b.port];
 	uint32_t total = f->proxy_len + f->stream_len;
 	uint32_t seg_max = RTE_MIN((uint32_t)f->b.peer_mss, p->caps.mtu - 40u) - (f->b.ts ? 12 : 0);
 
+	if (!f->stream || from >= total)
+		return ack_backend(w, f);
 	for (uint32_t off = from; off < total;) {
 		uint32_t len = RTE_MIN(seg_max, total - off);
 		struct rte_mbuf *m = stream_segment(w, f, off, len, off + len == total);

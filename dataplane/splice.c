@@ -8,6 +8,7 @@
 
 #include "relay.h"
 #include "tcp_opts.h"
+#include "tcp_out.h"
 
 /* Accumulates one's-complement changes so the checksum is patched once per packet. */
 struct csum_delta {
@@ -178,7 +179,7 @@ static void finish_checksums(struct rte_mbuf *m, struct relay_seg *s,
 		s->tcp->cksum = delta_apply(d, s->tcp->cksum);
 	} else {
 		s->tcp->cksum = 0;
-		s->tcp->cksum = rte_ipv4_udptcp_cksum_mbuf(m, s->ip, s->l4_off);
+		s->tcp->cksum = tcp_checksum_mbuf(m, s->ip, s->l4_off);
 	}
 }
 
@@ -191,6 +192,12 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	const struct dp_port *out_port;
 	uint32_t seq, ack, tsval;
 
+	if (dir == FLOW_DIR_BACKEND && (s->flags & RTE_TCP_SYN_FLAG)) {
+		/* The backend did not see our handshake ACK: it rides on the kept bytes. */
+		rte_pktmbuf_free(s->m);
+		relay_send_stream(w, f, f->stream ? f->b_una : f->proxy_len + f->stream_len);
+		return;
+	}
 	splice_dir_of(f, dir, &sd);
 	out_port = &w->app->ports[sd.out->port];
 	seq = s->seq + sd.seq_off;

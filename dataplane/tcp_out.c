@@ -50,6 +50,33 @@ struct rte_mbuf *tcp_out_header(struct rte_mempool *pool, const struct dp_port *
 	return m;
 }
 
+uint16_t tcp_checksum_mbuf(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+			   uint32_t l4_off)
+{
+	uint32_t len = rte_be_to_cpu_16(ip->total_length) - rte_ipv4_hdr_len(ip);
+	uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
+	uint32_t done = 0, off = l4_off;
+
+	for (const struct rte_mbuf *seg = m; seg && done < len; seg = seg->next) {
+		uint32_t take;
+		uint16_t part;
+
+		if (off >= seg->data_len) {
+			off -= seg->data_len;
+			continue;
+		}
+		take = RTE_MIN((uint32_t)seg->data_len - off, len - done);
+		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const void *, off), take);
+		/* A piece that starts at an odd offset of the segment sums byte-swapped. */
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += take;
+		off = 0;
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 static int linearize(struct rte_mbuf *m)
 {
 	struct rte_mbuf *tail = m->next;
@@ -87,7 +114,7 @@ int tcp_out_finish(struct rte_mbuf *m, const struct dp_port *p)
 	}
 	m->ol_flags = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	tcp->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, (uint16_t)(l3_off + sizeof(*ip)));
+	tcp->cksum = tcp_checksum_mbuf(m, ip, l3_off + sizeof(*ip));
 	return 0;
 }
 

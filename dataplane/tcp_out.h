@@ -19,6 +19,12 @@ struct rte_mbuf *tcp_out_header(struct rte_mempool *pool, const struct dp_port *
  * chained payload into the first segment when p cannot send chains. -1: no room. */
 int tcp_out_finish(struct rte_mbuf *m, const struct dp_port *p);
 
+/* TCP checksum (complemented, ready to store) of the segment whose IPv4 header is ip and
+ * TCP header starts at l4_off of m, over every segment of the chain. Unlike 22.11's
+ * rte_raw_cksum_mbuf it stays right when a segment has an odd length. */
+uint16_t tcp_checksum_mbuf(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+			   uint32_t l4_off);
+
 /* Reset answering a segment we will not take: seq/ack per RFC 793 from its fields. */
 void tcp_out_rst_reply(struct dp_worker *w, const struct dp_port *p, const struct flow_key *k,
 		       const struct rte_ether_addr *dst_mac, uint32_t seq, uint32_t ack,

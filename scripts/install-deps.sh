@@ -10,6 +10,8 @@ PACKAGES=(
 	# tests and demo: topologies, real peers, packet crafting
 	iproute2 iputils-ping iputils-arping ethtool procps
 	python3 python3-scapy openssl curl
+	# real backends for the relay tests
+	nginx-light
 )
 
 missing=()
@@ -29,4 +31,12 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+# Servers are started by the tests themselves: keep their packages from starting
+# system-wide instances at install time.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod +x "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -q --no-install-recommends "${missing[@]}"

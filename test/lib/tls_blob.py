@@ -1,0 +1,151 @@
+"""Bulk TLS transfer in both directions with hashes checked at both ends.
+
+server: tls_blob.py server ADDR PORT CERT KEY [CONNECTIONS]
+    For each connection: read an 8-byte length L and an 8-byte length M, read L bytes
+    (hashing them), send back their sha256 (32 bytes), then M bytes of a keyed stream
+    and its sha256.
+many: tls_blob.py many ADDR PORT SNI CAFILE UP_BYTES DOWN_BYTES CONNECTIONS
+    The client's exchange on CONNECTIONS connections at once, all opened before any
+    sends; prints "ok N connections" when every one checked out.
+client: tls_blob.py client ADDR PORT SNI CAFILE UP_BYTES DOWN_BYTES
+    Verifies the certificate for SNI, sends UP_BYTES, checks the server's hash of them,
+    receives DOWN_BYTES and checks them against the server's hash. Prints
+    "ok up=<sha> down=<sha> seconds=<t>" or exits 1.
+"""
+import hashlib
+import os
+import socket
+import ssl
+import sys
+import threading
+import time
+
+CHUNK = 1 << 16
+
+
+def recv_exact(s, n):
+    buf = bytearray()
+    while len(buf) < n:
+        part = s.recv(min(CHUNK, n - len(buf)))
+        if not part:
+            raise EOFError("peer closed after %d of %d bytes" % (len(buf), n))
+        buf += part
+    return bytes(buf)
+
+
+def serve_one(conn):
+    try:
+        head = recv_exact(conn, 16)
+        up, down = int.from_bytes(head[:8], "big"), int.from_bytes(head[8:], "big")
+        h = hashlib.sha256()
+        left = up
+        while left:
+            part = conn.recv(min(CHUNK, left))
+            if not part:
+                return
+            h.update(part)
+            left -= len(part)
+        conn.sendall(h.digest())
+        h = hashlib.sha256()
+        block = os.urandom(CHUNK)
+        left = down
+        while left:
+            piece = block[: min(CHUNK, left)]
+            h.update(piece)
+            conn.sendall(piece)
+            left -= len(piece)
+        conn.sendall(h.digest())
+        conn.unwrap() if hasattr(conn, "unwrap") else None
+    except (OSError, EOFError, ssl.SSLError):
+        pass
+    finally:
+        conn.close()
+
+
+def server(addr, port, cert, key, count=0):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    lsock = socket.socket()
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind((addr, port))
+    lsock.listen(1024)
+    served = 0
+    while not count or served < count:
+        raw, _ = lsock.accept()
+        try:
+            conn = ctx.wrap_socket(raw, server_side=True)
+        except (OSError, ssl.SSLError):
+            raw.close()
+            continue
+        threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+        served += 1
+
+
+def client(addr, port, sni, cafile, up, down, barrier=None):
+    ctx = ssl.create_default_context(cafile=cafile)
+    start = time.monotonic()
+    with socket.create_connection((addr, port), timeout=60) as raw:
+        with ctx.wrap_socket(raw, server_hostname=sni) as s:
+            if barrier:
+                barrier.wait()
+            s.sendall(up.to_bytes(8, "big") + down.to_bytes(8, "big"))
+            h = hashlib.sha256()
+            block = os.urandom(CHUNK)
+            left = up
+            while left:
+                piece = block[: min(CHUNK, left)]
+                h.update(piece)
+                s.sendall(piece)
+                left -= len(piece)
+            up_sha = h.digest()
+            if recv_exact(s, 32) != up_sha:
+                print("upload hash differs")
+                return 1
+            h = hashlib.sha256()
+            left = down
+            while left:
+                part = s.recv(min(CHUNK, left))
+                if not part:
+                    print("download cut short")
+                    return 1
+                h.update(part)
+                left -= len(part)
+            if recv_exact(s, 32) != h.digest():
+                print("download hash differs")
+                return 1
+    print("ok up=%s down=%s seconds=%.3f" % (up_sha.hex()[:16], h.hexdigest()[:16],
+                                             time.monotonic() - start))
+    return 0
+
+
+def many(addr, port, sni, cafile, up, down, n):
+    barrier = threading.Barrier(n, timeout=120)
+    results = []
+
+    def one():
+        try:
+            results.append(client(addr, port, sni, cafile, up, down, barrier))
+        except (OSError, EOFError, ssl.SSLError, threading.BrokenBarrierError) as e:
+            print("connection failed:", e)
+            results.append(1)
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    good = results.count(0)
+    print("%s %d of %d connections" % ("ok" if good == n else "FAILED", good, n))
+    return 0 if good == n else 1
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "many":
+        sys.exit(many(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5],
+                      int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])))
+    if sys.argv[1] == "server":
+        server(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5],
+               int(sys.argv[6]) if len(sys.argv) > 6 else 0)
+    else:
+        sys.exit(client(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5],
+                        int(sys.argv[6]), int(sys.argv[7])))
