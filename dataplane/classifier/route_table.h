@@ -46,7 +46,8 @@ struct route_builder *route_builder_new(void);
 /* Frees a builder; tables it produced stay valid. NULL is fine. */
 void route_builder_free(struct route_builder *b);
 
-/* Declares a network (name as in mangled names); exactly the local one is served here. */
+/* Declares a network by the name mangled names use ([a-z0-9-], 1..63); local marks the
+ * one this relay serves itself (at most one). */
 enum route_status route_builder_add_network(struct route_builder *b, const char *name,
 					    bool local, uint32_t *id);
 
