@@ -22,7 +22,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: meshrelayctl [-p PREFIX] [--json] COMMAND\n"
 		"  check FILE                 validate a configuration file\n"
-		"  show counters|drops|ports|neighbours\n"
+		"  show counters|drops|ports|neighbours|flows|flow_list\n"
 		"  show port NAME\n"
 		"  -p, --prefix PREFIX        EAL file prefix of the data plane (default rte)\n"
 		"  --json                     print the raw JSON answer\n");
@@ -90,7 +90,8 @@ static void print_flat(const char *json)
 
 static int cmd_show(const char *prefix, const char *what, const char *arg, bool json)
 {
-	static const char *const known[] = { "counters", "drops", "ports", "neighbours", "port" };
+	static const char *const known[] = { "counters", "drops", "ports", "neighbours", "port",
+						   "flows", "flow_list" };
 	char cmd[96];
 	char *reply = malloc(REPLY_MAX);
 	int rc = 1;

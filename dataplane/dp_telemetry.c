@@ -111,6 +111,97 @@ static int tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 	return -EINVAL;
 }
 
+/* Flow counts are read without asking the workers: a relaxed snapshot is enough. */
+static int tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const state_names[] = { "free", "hello", "connecting", "spliced",
+						    "closing" };
+	uint64_t in_use = 0, capacity = 0, by_state[RTE_DIM(state_names)] = { 0 };
+
+	(void)cmd;
+	(void)params;
+	for (unsigned int w = 0; w < tel_app->n_workers; w++) {
+		struct flow_table *ft = tel_app->workers[w]->flows;
+
+		in_use += flow_count(ft);
+		capacity += flow_capacity(ft);
+		/* States are read racily while the worker runs: a display, not an account. */
+		for (uint32_t i = 0; i < flow_capacity(ft); i++) {
+			const struct flow *f = flow_at(ft, i);
+
+			if (f && f->state < RTE_DIM(state_names))
+				by_state[f->state]++;
+		}
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "flows", in_use);
+	for (size_t i = 1; i < RTE_DIM(state_names); i++)
+		rte_tel_data_add_dict_u64(d, state_names[i], by_state[i]);
+	rte_tel_data_add_dict_u64(d, "capacity", capacity);
+	rte_tel_data_add_dict_u64(d, "entry_bytes", sizeof(struct flow));
+	if (tel_app->n_workers)
+		rte_tel_data_add_dict_u64(d, "bytes_per_flow",
+					  flow_bytes_per_flow(tel_app->workers[0]->flows));
+	return 0;
+}
+
+struct flow_list_request {
+	char (*lines)[128];
+	unsigned int max;
+	unsigned int n;
+	uint32_t now_ms;
+};
+
+static void flow_describe(const struct flow *f, uint32_t now_ms, char *buf, size_t len)
+{
+	static const char *const states[] = { "free", "hello", "connecting", "spliced", "closing" };
+	char c[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &f->c.key.peer_ip, c, sizeof(c));
+	inet_ntop(AF_INET, &f->b.key.peer_ip, b, sizeof(b));
+	snprintf(buf, len, "%s client=%s:%u backend=%s:%u via=%u fin=%u%u%u%u rst=%u%u kept=%u "
+		 "expires_in_ms=%d", states[f->state < 5 ? f->state : 0], c,
+		 rte_be_to_cpu_16(f->c.key.peer_port), b, rte_be_to_cpu_16(f->b.key.peer_port),
+		 rte_be_to_cpu_16(f->b.key.local_port), f->c.fin_seen, f->c.fin_acked, f->b.fin_seen,
+		 f->b.fin_acked, f->c.rst, f->b.rst, f->stream_len, (int32_t)(f->expire_ms - now_ms));
+}
+
+static void flow_list_on_worker(struct dp_worker *w, void *arg)
+{
+	struct flow_list_request *r = arg;
+
+	r->n = 0;
+	for (uint32_t i = 0; i < flow_capacity(w->flows) && r->n < r->max; i++) {
+		const struct flow *f = flow_at(w->flows, i);
+
+		if (f)
+			flow_describe(f, (uint32_t)w->now_ms, r->lines[r->n++], sizeof(r->lines[0]));
+	}
+}
+
+/* Up to 64 flows per worker, described by their owner on its own lcore. */
+static int tel_flow_list(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	enum { MAX_SHOWN = 64 };
+	struct flow_list_request *r = calloc(1, sizeof(*r) + MAX_SHOWN * 128);
+
+	(void)cmd;
+	(void)params;
+	if (!r)
+		return -ENOMEM;
+	r->lines = (char (*)[128])(r + 1);
+	r->max = MAX_SHOWN;
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	for (unsigned int w = 0; w < tel_app->n_workers; w++) {
+		if (dp_worker_call(tel_app->workers[w], flow_list_on_worker, r, 1000) < 0)
+			return -EBUSY; /* the worker may still write r: leave it allocated */
+		for (unsigned int i = 0; i < r->n; i++)
+			rte_tel_data_add_array_string(d, r->lines[i]);
+	}
+	free(r);
+	return 0;
+}
+
 struct neigh_request {
 	struct neigh_info *out;
 	unsigned int max;
@@ -171,6 +262,10 @@ int dp_telemetry_init(const struct dp_appliance *app)
 				       "Names of the data ports.") < 0 ||
 	    rte_telemetry_register_cmd("/meshrelay/port", tel_port,
 				       "One data port: address, link, counters. Parameter: name.") < 0 ||
+	    rte_telemetry_register_cmd("/meshrelay/flows", tel_flows,
+				       "Relay flows in use and table capacity.") < 0 ||
+	    rte_telemetry_register_cmd("/meshrelay/flow_list", tel_flow_list,
+				       "Up to 64 flows per worker with their state.") < 0 ||
 	    rte_telemetry_register_cmd("/meshrelay/neighbours", tel_neighbours,
 				       "ARP cache of every worker.") < 0)
 		return -1;

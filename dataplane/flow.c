@@ -187,7 +187,8 @@ void flow_sweep(struct flow_table *ft, uint32_t now_ms, uint32_t budget, flow_vi
 
 uint32_t flow_count(const struct flow_table *ft)
 {
-	return ft->capacity - ft->n_free;
+	/* Read from other threads for display: one relaxed load of the owner's counter. */
+	return ft->capacity - __atomic_load_n(&ft->n_free, __ATOMIC_RELAXED);
 }
 
 uint32_t flow_capacity(const struct flow_table *ft)

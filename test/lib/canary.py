@@ -1,0 +1,19 @@
+"""Count connections accepted on ADDR PORT into FILE (one line each), for SECONDS."""
+import socket
+import sys
+import time
+
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((sys.argv[1], int(sys.argv[2])))
+srv.listen(64)
+srv.settimeout(0.2)
+deadline = time.monotonic() + float(sys.argv[4])
+while time.monotonic() < deadline:
+    try:
+        conn, peer = srv.accept()
+    except socket.timeout:
+        continue
+    with open(sys.argv[3], "a") as f:
+        f.write("%s:%d\n" % peer)
+    conn.close()
