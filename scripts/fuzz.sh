@@ -41,25 +41,15 @@ esac
 
 mkdir -p "$out/artifacts"
 
-# libFuzzer's runtime is only a recommended package of clang in Debian: install it when a
-# probe build fails and we may.
+# libFuzzer's runtime (libclang-rt-14-dev) comes from scripts/install-deps.sh.
 probe_fuzzer() {
 	echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' |
 		"$cc" -fsanitize=fuzzer -x c - -o "$out/probe" >/dev/null 2>&1
 }
-if ! probe_fuzzer; then
-	major=$("$cc" -dumpversion | cut -d. -f1)
-	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-		echo "fuzz.sh: installing libclang-rt-$major-dev for libFuzzer"
-		export DEBIAN_FRONTEND=noninteractive
-		if ! apt-get install -y -q --no-install-recommends "libclang-rt-$major-dev" \
-			>/dev/null 2>&1; then
-			apt-get update -q >/dev/null
-			apt-get install -y -q --no-install-recommends "libclang-rt-$major-dev" >/dev/null
-		fi
-	fi
-	probe_fuzzer || { echo "fuzz.sh: $cc cannot build libFuzzer targets" >&2; exit 2; }
-fi
+probe_fuzzer || {
+	echo "fuzz.sh: $cc cannot build libFuzzer targets: run scripts/install-deps.sh" >&2
+	exit 2
+}
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$lib")
 

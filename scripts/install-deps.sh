@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
 	# build
-	gcc clang meson ninja-build pkg-config
+	gcc clang libclang-rt-14-dev meson ninja-build pkg-config
 	libdpdk-dev dpdk libconfig-dev libssl-dev libcunit1-dev
 	# tests and demo: topologies, real peers, packet crafting
 	iproute2 iputils-ping iputils-arping ethtool procps
