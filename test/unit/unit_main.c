@@ -26,7 +26,7 @@ int unit_add_suite(const char *name, const CU_TestInfo *tests)
 int main(void)
 {
 	char prefix[64];
-	char *eal_argv[] = { "unit-foundation", "-l", "0", "--no-pci", "--no-huge", "-m", "64",
+	char *eal_argv[] = { "unit-foundation", "-l", "0", "--no-pci", "--no-huge", "-m", "128",
 			     "--no-telemetry", "--log-level", "lib.eal:error", "--file-prefix",
 			     prefix, NULL };
 	unsigned int failed;
@@ -37,7 +37,8 @@ int main(void)
 		return 1;
 	}
 	if (CU_initialize_registry() != CUE_SUCCESS || test_config_register() < 0 ||
-	    test_ipv4_check_register() < 0 || test_neigh_register() < 0) {
+	    test_ipv4_check_register() < 0 || test_neigh_register() < 0 ||
+	    test_relay_units_register() < 0 || test_flow_register() < 0) {
 		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
 		return 1;
 	}

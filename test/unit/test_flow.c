@@ -1,0 +1,230 @@
+/* Suites "flow" and "mbuf_chain": the flow table, zero-copy slices and chain checksums. */
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+#include <rte_tcp.h>
+
+#include "flow.h"
+#include "mbuf_slice.h"
+#include "tcp_out.h"
+#include "unit.h"
+
+static struct flow_key key(uint32_t n)
+{
+	return (struct flow_key){ .peer_ip = n, .local_ip = 0x0100000a, .peer_port = (uint16_t)n,
+				  .local_port = 0xbb01 };
+}
+
+static void test_entry_size(void)
+{
+	/* The budget: a flow entry of at most 256 bytes. */
+	CU_ASSERT_TRUE(sizeof(struct flow) <= 256);
+}
+
+static void test_alloc_until_full(void)
+{
+	struct flow_table *ft = flow_table_create("ut_flows1", 64, 0);
+	struct flow *f[65];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (int i = 0; i < 64; i++) {
+		f[i] = flow_alloc(ft, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
+		f[i]->c.key = key((uint32_t)i + 1);
+		CU_ASSERT_EQUAL(flow_key_add(ft, f[i], FLOW_DIR_CLIENT), 0);
+	}
+	CU_ASSERT_PTR_NULL(flow_alloc(ft, 0));
+	CU_ASSERT_EQUAL(flow_count(ft), 64);
+	/* Releasing one makes room for exactly one. */
+	flow_release(ft, f[10]);
+	CU_ASSERT_PTR_NOT_NULL(flow_alloc(ft, 0));
+	CU_ASSERT_PTR_NULL(flow_alloc(ft, 0));
+	flow_table_free(ft);
+}
+
+static void test_keys_both_sides(void)
+{
+	struct flow_table *ft = flow_table_create("ut_flows2", 16, 0);
+	struct flow_key kc = key(7), kb = key(8);
+	enum flow_dir dir;
+	struct flow *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	f = flow_alloc(ft, 0);
+	f->c.key = kc;
+	f->b.key = kb;
+	CU_ASSERT_EQUAL(flow_key_add(ft, f, FLOW_DIR_CLIENT), 0);
+	CU_ASSERT_EQUAL(flow_key_add(ft, f, FLOW_DIR_BACKEND), 0);
+	CU_ASSERT_EQUAL(flow_key_add(ft, f, FLOW_DIR_BACKEND), -1); /* taken */
+	CU_ASSERT_PTR_EQUAL(flow_lookup(ft, &kc, &dir), f);
+	CU_ASSERT_EQUAL(dir, FLOW_DIR_CLIENT);
+	CU_ASSERT_PTR_EQUAL(flow_lookup(ft, &kb, &dir), f);
+	CU_ASSERT_EQUAL(dir, FLOW_DIR_BACKEND);
+	flow_release(ft, f);
+	CU_ASSERT_PTR_NULL(flow_lookup(ft, &kc, &dir));
+	CU_ASSERT_PTR_NULL(flow_lookup(ft, &kb, &dir));
+	CU_ASSERT_FALSE(flow_key_exists(ft, &kb));
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
+static unsigned int visits;
+static void count_visit(void *ctx, struct flow *f)
+{
+	struct flow_table *ft = ctx;
+
+	visits++;
+	flow_release(ft, f);
+}
+
+static void rtx_visit(void *ctx, struct flow *f)
+{
+	visits++;
+	flow_rtx_disarm(ctx, f);
+}
+
+static void test_timers(void)
+{
+	struct flow_table *ft = flow_table_create("ut_flows3", 100, 0);
+	struct flow *a, *b, *c;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	a = flow_alloc(ft, 0);
+	b = flow_alloc(ft, 0);
+	c = flow_alloc(ft, 0);
+	/* The 32-bit millisecond clock wraps during this test: times compare modularly. */
+	a->expire_ms = UINT32_MAX - 100;
+	b->expire_ms = UINT32_MAX - 50;
+	c->expire_ms = 20; /* after the wrap */
+	flow_rtx_arm(ft, a, 50);
+	flow_rtx_arm(ft, b, 80);
+	flow_rtx_arm(ft, b, 500); /* re-arming moves it */
+	visits = 0;
+	flow_rtx_run(ft, 60, rtx_visit, ft);
+	CU_ASSERT_EQUAL(visits, 1);
+	flow_rtx_run(ft, 60, rtx_visit, ft);
+	CU_ASSERT_EQUAL(visits, 1); /* a was disarmed */
+	visits = 0;
+	flow_sweep(ft, UINT32_MAX - 90, 100, count_visit, ft);
+	CU_ASSERT_EQUAL(visits, 1); /* a only */
+	flow_sweep(ft, UINT32_MAX - 10, 100, count_visit, ft);
+	CU_ASSERT_EQUAL(visits, 2); /* b; c lies 30 ms ahead, past the wrap */
+	flow_sweep(ft, 25, 100, count_visit, ft);
+	CU_ASSERT_EQUAL(visits, 3);
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
+static struct rte_mempool *pool(void)
+{
+	static struct rte_mempool *mp;
+
+	if (!mp)
+		mp = rte_pktmbuf_pool_create("ut_pool", 1023, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	return mp;
+}
+
+/* A chain of segments of the given lengths holding bytes 0, 1, 2, ... */
+static struct rte_mbuf *chain_of(const uint16_t *lens, unsigned int n, uint8_t *flat)
+{
+	struct rte_mbuf *head = NULL;
+	uint32_t at = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool());
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, lens[i]);
+
+		for (uint16_t j = 0; j < lens[i]; j++)
+			p[j] = flat[at + j] = (uint8_t)(at + j * 7);
+		at += lens[i];
+		if (!head)
+			head = m;
+		else
+			rte_pktmbuf_chain(head, m);
+	}
+	return head;
+}
+
+static void test_slices_share_bytes(void)
+{
+	static const uint16_t lens[] = { 103, 155, 259, 1, 64 };
+	uint8_t flat[600], out[600];
+	struct rte_mbuf *src = chain_of(lens, RTE_DIM(lens), flat);
+	unsigned int free_before;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	free_before = rte_mempool_avail_count(pool());
+	for (uint32_t off = 0; off < src->pkt_len; off += 37) {
+		for (uint32_t len = 1; off + len <= src->pkt_len; len += 53) {
+			struct rte_mbuf *s = mbuf_slice(pool(), src, off, len);
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+			CU_ASSERT_EQUAL(s->pkt_len, len);
+			CU_ASSERT_PTR_NOT_NULL(rte_pktmbuf_read(s, 0, len, out));
+			CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_read(s, 0, len, out), flat + off, len), 0);
+			rte_pktmbuf_free(s);
+		}
+	}
+	CU_ASSERT_PTR_NULL(mbuf_slice(pool(), src, 500, 200)); /* past the end */
+	/* Every indirect mbuf went back: the source is still whole and nothing leaked. */
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(pool()), free_before);
+	rte_pktmbuf_free(src);
+}
+
+/* A TCP segment whose payload is chained in odd-length pieces: the checksum over the
+ * chain must equal the one over the same bytes laid out flat. */
+static void test_chain_checksum(void)
+{
+	static const uint16_t lens[][4] = {
+		{ 103, 155, 259, 0 }, { 1, 1, 1, 1 }, { 2, 3, 5, 7 }, { 1460, 1, 0, 0 },
+	};
+
+	for (size_t t = 0; t < RTE_DIM(lens); t++) {
+		unsigned int n = 0;
+		uint8_t flat[2048];
+		uint8_t linear[2200];
+		struct rte_mbuf *hdr = rte_pktmbuf_alloc(pool()), *payload;
+		struct rte_ipv4_hdr *ip;
+		uint32_t plen;
+
+		while (n < 4 && lens[t][n])
+			n++;
+		payload = chain_of(lens[t], n, flat);
+		plen = payload->pkt_len;
+		memset(linear, 0, 40);
+		ip = (struct rte_ipv4_hdr *)linear;
+		ip->version_ihl = 0x45;
+		ip->next_proto_id = IPPROTO_TCP;
+		ip->src_addr = 0x0200000a;
+		ip->dst_addr = 0x0100000a;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(40 + plen));
+		((struct rte_tcp_hdr *)(ip + 1))->data_off = 0x50;
+		memcpy(rte_pktmbuf_append(hdr, 40), linear, 40);
+		ip = rte_pktmbuf_mtod(hdr, struct rte_ipv4_hdr *);
+		rte_pktmbuf_chain(hdr, payload);
+		memcpy(linear + 40, flat, plen);
+		CU_ASSERT_EQUAL(tcp_checksum_mbuf(hdr, ip, 20),
+				rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)linear, linear + 20));
+		rte_pktmbuf_free(hdr);
+	}
+}
+
+int test_flow_register(void)
+{
+	static const CU_TestInfo flows[] = {
+		{ "entry fits 256 bytes", test_entry_size },
+		{ "alloc until full, release makes room", test_alloc_until_full },
+		{ "both connections keyed", test_keys_both_sides },
+		{ "retransmission list and expiry sweep", test_timers },
+		CU_TEST_INFO_NULL,
+	};
+	static const CU_TestInfo chains[] = {
+		{ "slices share the bytes and leak nothing", test_slices_share_bytes },
+		{ "checksum over odd-length segments", test_chain_checksum },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite("flow", flows) || unit_add_suite("mbuf_chain", chains) ? -1 : 0;
+}
