@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# meshrelay demo: install, build, and run the appliance on a namespace topology.
+# meshrelay demo: install, build, and relay real TLS by SNI through the appliance.
 #
-#   client namespace  mr-demo-client   10.200.0.2  (mr-cli0)
-#        | veth
-#   appliance ns      mr-demo-appl     meshrelay-dp on af_packet (mr-dp0), 10.200.0.1,
-#                                      kernel behind the exception tap (mr-edge)
+#   mr-demo-client 10.200.0.2 --veth-- [edge 10.200.0.1] meshrelay-dp [svc 10.201.0.1] --veth-- mr-demo-servers 10.201.0.2
+#                                              (namespace mr-demo-appl)
 #
-# It shows the data plane answering ARP and ping itself, and a kernel service on the
-# appliance's own address reached through the exception path, then prints the counters.
+# openssl s_server (api.demo.example:8443) and nginx (web.demo.example:8444) hold
+# certificates from a throw-away CA. The client reaches both by name through the relay,
+# which never terminates TLS: the client verifies each server's certificate itself.
 #   scripts/demo.sh          run the demo and tear it down
 #   scripts/demo.sh --keep   leave it running until Ctrl-C
 set -euo pipefail
@@ -24,18 +23,32 @@ export TOPO_TAG=mr-demo
 trap topo_cleanup EXIT
 CLI=mr-demo-client
 APPL=mr-demo-appl
+SRV=mr-demo-servers
 PREFIX=meshrelay-local   # the file prefix in conf/local-test.conf
+CERTS=$TOPO_DIR/certs
 step() { printf '\n== %s\n' "$*"; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-for ns in "$CLI" "$APPL"; do
+for ns in "$CLI" "$APPL" "$SRV"; do
 	ip netns del "$ns" 2>/dev/null || true # left over from an interrupted run
 done
-step "topology: $CLI <-> $APPL"
+step "topology: $CLI <-> $APPL (meshrelay) <-> $SRV"
 topo_ns "$CLI"
 topo_ns "$APPL"
+topo_ns "$SRV"
 topo_veth "$CLI" mr-cli0 "$APPL" mr-dp0
+topo_veth "$SRV" mr-srv0 "$APPL" mr-dp1
 topo_kernel_side "$CLI" mr-cli0
+topo_kernel_side "$SRV" mr-srv0
 ip -n "$CLI" addr add 10.200.0.2/24 dev mr-cli0
+ip -n "$SRV" addr add 10.201.0.2/24 dev mr-srv0
+ip -n "$SRV" route add default via 10.201.0.1
+
+step "certificates from a throw-away CA"
+bash test/lib/mkcerts.sh "$CERTS" api.demo.example web.demo.example
+cp "$CERTS/web.demo.example.crt" "$CERTS/web.svc.example.crt" # nginx template's names
+cp "$CERTS/web.demo.example.key" "$CERTS/web.svc.example.key"
+echo "  $CERTS/ca.crt signs api.demo.example and web.demo.example"
 
 step "data plane: meshrelay-dp -c conf/local-test.conf (in $APPL)"
 topo_eal_prefix "$PREFIX"
@@ -43,28 +56,49 @@ ip netns exec "$APPL" "$MR_DP" -c conf/local-test.conf >"$TOPO_DIR/dp.log" 2>&1 
 DP_PID=$!
 topo_track "$DP_PID"
 topo_wait_for 20 grep -q 'meshrelay-dp ready' "$TOPO_DIR/dp.log" || { cat "$TOPO_DIR/dp.log"; exit 1; }
-grep -E 'port|exception|ready' "$TOPO_DIR/dp.log" | sed 's/^/  /'
+grep -E 'port |relay|ready' "$TOPO_DIR/dp.log" | sed 's/^/  /'
 
-step "ARP from the client, answered by the data plane"
-ip netns exec "$CLI" arping -c 2 -w 3 -I mr-cli0 10.200.0.1 | sed 's/^/  /'
-
-step "ping from the client, answered by the data plane"
-ip netns exec "$CLI" ping -c 5 -i 0.2 10.200.0.1 | sed 's/^/  /'
-
-step "a kernel web server on the appliance address, through the exception path"
-ip netns exec "$APPL" /usr/bin/python3 test/lib/http_hello.py 10.200.0.1 8080 \
-	"served by the appliance's kernel, through meshrelay's exception path" &
+step "servers: openssl s_server on 10.201.0.2:8443, nginx on 10.201.0.2:8444"
+ip netns exec "$SRV" openssl s_server -accept 10.201.0.2:8443 -cert "$CERTS/api.demo.example.crt" \
+	-key "$CERTS/api.demo.example.key" -www -quiet >/dev/null 2>&1 &
 topo_track $!
-topo_wait_for 5 ip netns exec "$CLI" curl -s -o /dev/null http://10.200.0.1:8080/
-echo "  curl http://10.200.0.1:8080/ -> $(ip netns exec "$CLI" curl -s http://10.200.0.1:8080/)"
+mkdir -p "$TOPO_DIR/www" "$TOPO_DIR/nginx-tmp"
+head -c 5000000 /dev/urandom >"$TOPO_DIR/www/file5m"
+sed -e "s|@DIR@|$TOPO_DIR|g" -e 's|10.98.0.2:8444|10.201.0.2:8444|' -e '/8445/d' \
+	test/lib/nginx.conf.in >"$TOPO_DIR/nginx.conf"
+ip netns exec "$SRV" nginx -p "$TOPO_DIR" -c "$TOPO_DIR/nginx.conf" &
+topo_track $!
+for port in 8443 8444; do
+	topo_wait_for 10 bash -c "ip netns exec '$SRV' ss -Hltn 'sport = :$port' | grep -q LISTEN"
+done
 
-step "meshrelayctl -p $PREFIX show neighbours"
-"$MR_CTL" -p "$PREFIX" show neighbours | sed 's/^/  /'
+step "ping the appliance (answered by the data plane itself)"
+in_ns "$CLI" ping -c 3 -i 0.2 10.200.0.1 | tail -2 | sed 's/^/  /'
+
+step "openssl s_client -servername api.demo.example -connect 10.200.0.1:443 (certificate verified)"
+echo | in_ns "$CLI" timeout 10 openssl s_client -connect 10.200.0.1:443 \
+	-servername api.demo.example -CAfile "$CERTS/ca.crt" -verify_return_error \
+	-verify_hostname api.demo.example 2>&1 | grep -E '^(subject|issuer)=|Verification|Verified peername' |
+	sed 's/^/  /'
+
+step "curl https://web.demo.example/file5m via the relay, bytes checked"
+want=$(sha256sum <"$TOPO_DIR/www/file5m" | cut -d' ' -f1)
+got=$(in_ns "$CLI" curl -sS --cacert "$CERTS/ca.crt" --resolve web.demo.example:443:10.200.0.1 \
+	-w '%{stderr}  HTTP %{http_code}, %{size_download} bytes in %{time_total} s\n' \
+	https://web.demo.example/file5m | sha256sum | cut -d' ' -f1)
+[ "$got" = "$want" ] && echo "  sha256 equal: $got" || { echo "  sha256 DIFFERS: $got vs $want"; exit 1; }
+
+step "a name with no route is refused (the connection is reset, no backend is asked)"
+echo | in_ns "$CLI" timeout 10 openssl s_client -connect 10.200.0.1:443 \
+	-servername nope.demo.example 2>&1 | grep -E 'errno|alert|CONNECTED' | sed 's/^/  /' || true
+
 step "meshrelayctl -p $PREFIX show counters"
-"$MR_CTL" -p "$PREFIX" show counters | sed 's/^/  /'
+"$MR_CTL" -p "$PREFIX" show counters | grep -v ' 0$' | sed 's/^/  /'
+step "meshrelayctl -p $PREFIX show drops"
+"$MR_CTL" -p "$PREFIX" show drops | grep -v ' 0$' | sed 's/^/  /'
 
 if $keep; then
-	step "running; try: ip netns exec $CLI ping 10.200.0.1   (Ctrl-C to stop)"
+	step "running; try: ip netns exec $CLI curl --cacert $CERTS/ca.crt --resolve web.demo.example:443:10.200.0.1 https://web.demo.example/file5m -o /dev/null   (Ctrl-C to stop)"
 	wait "$DP_PID" || true
 fi
 step "demo done"

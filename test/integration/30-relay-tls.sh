@@ -69,7 +69,12 @@ CONF
 dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 900 || exit 1
 
 # Backends, each started here and tracked for cleanup.
-srv() { local ns=$1; shift; in_ns "$ns" timeout 900 "$@" >>"$TOPO_DIR/servers.log" 2>&1 & topo_track $!; }
+srv() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" timeout 900 "$@" >>"$TOPO_DIR/servers.log" 2>&1 &
+	topo_track $!
+}
 srv "$RT_SRV" openssl s_server -accept 10.98.0.2:8443 -cert "$CERTS/api.svc.example.crt" \
 	-key "$CERTS/api.svc.example.key" -www -quiet
 srv "$RT_SRV" /usr/bin/python3 test/lib/tls_blob.py server 10.98.0.2 9443 \

@@ -54,7 +54,20 @@ topo_cleanup() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
+	# Whatever still runs inside our namespaces was started by this run (servers behind
+	# wrappers, their children): end it before the namespaces go.
 	for ns in "${TOPO_NETNS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -TERM 2>/dev/null
+	done
+	for i in $(seq 30); do
+		for ns in "${TOPO_NETNS[@]}"; do
+			[ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+		done
+		[ -n "$(ip netns pids "$ns" 2>/dev/null)" ] || break
+		sleep 0.1
+	done
+	for ns in "${TOPO_NETNS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
 	for p in "${TOPO_PREFIXES[@]}"; do
