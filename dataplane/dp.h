@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "dp_counters.h"
+#include "dp_live.h"
 #include "flow.h"
 #include "mr_config.h"
 #include "neigh.h"
@@ -37,7 +38,6 @@ struct dp_port {
 	struct rte_ether_addr mac;
 	struct drv_port_caps caps;
 	const struct mr_port_conf *conf;
-	uint64_t listen[65536 / 64];  /* TCP ports with a relay listener, one bit each */
 };
 
 struct dp_rxq {
@@ -82,7 +82,9 @@ struct dp_appliance {
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	unsigned int n_workers;
 	struct rte_mempool *pool;
-	const struct route_table *routes;   /* immutable; swapped under RCU by the control path */
+	const struct dp_live *live;         /* routes and listeners; swapped under RCU */
+	struct rte_rcu_qsbr *qsbr;          /* workers report quiescent states here */
+	uint64_t started_us;
 	struct syncookie_key cookie_key;    /* one key: a handshake's ACK may reach any worker */
 	uint16_t src_port_first;            /* relay's source ports towards backends */
 	uint16_t src_port_last;
@@ -110,9 +112,10 @@ void dp_to_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf 
 /* Classify and handle one frame received on a data port. Consumes m. */
 void dp_input_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
-static inline bool dp_port_is_listener(const struct dp_port *p, uint16_t port_host)
+/* The routes and listeners in force; read once per packet that needs them. */
+static inline const struct dp_live *dp_live_get(const struct dp_appliance *app)
 {
-	return (p->listen[port_host >> 6] >> (port_host & 63)) & 1;
+	return __atomic_load_n(&app->live, __ATOMIC_ACQUIRE);
 }
 
 /* Port through which ip is reached and the next hop to resolve; -1 when unreachable. */

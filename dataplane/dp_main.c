@@ -14,8 +14,12 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 
+#include "ctl_server.h"
 #include "dp.h"
+#include "dp_report.h"
 #include "dp_telemetry.h"
 #include "dp_worker.h"
 #include "exception.h"
@@ -32,6 +36,7 @@ static void on_signal(int sig)
 
 struct dp_args {
 	const char *config_path;
+	const char *control_socket;  /* overrides dataplane.control_socket */
 	bool check_only;
 	int n_extra_eal;        /* arguments after "--", appended to the config's EAL list */
 	char **extra_eal;
@@ -39,8 +44,9 @@ struct dp_args {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: meshrelay-dp -c FILE [--check] [-- EXTRA-EAL-ARGS...]\n"
+	fprintf(out, "usage: meshrelay-dp -c FILE [-s SOCKET] [--check] [-- EXTRA-EAL-ARGS...]\n"
 		     "  -c, --config FILE  appliance configuration (libconfig)\n"
+		     "  -s, --control-socket PATH  control socket, in place of the configured one\n"
 		     "      --check        validate the configuration and exit\n"
 		     "  EXTRA-EAL-ARGS     appended to dataplane.eal, e.g. --file-prefix NAME\n");
 }
@@ -49,6 +55,7 @@ static int parse_args(int argc, char **argv, struct dp_args *a)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "control-socket", required_argument, NULL, 's' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -56,9 +63,10 @@ static int parse_args(int argc, char **argv, struct dp_args *a)
 	int c;
 
 	memset(a, 0, sizeof(*a));
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': a->config_path = optarg; break;
+		case 's': a->control_socket = optarg; break;
 		case 'k': a->check_only = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -157,25 +165,31 @@ static void reserve_source_ports(const struct dp_appliance *app)
 	       rc->src_port_first, rc->src_port_last, lo, hi);
 }
 
+/* Generation 0 of the live configuration: the file's own routes and listeners, from a
+ * second read of the file (the live copy is owned and freed separately). */
 static int relay_up(struct dp_appliance *app, char *err, size_t errlen)
 {
-	struct route_table *routes;
+	struct mr_config conf = { 0 };
+	struct dp_live *live;
+	size_t qsbr_size = rte_rcu_qsbr_get_memsize(DP_MAX_WORKERS);
 
-	if (mr_routes_build(app->conf, &routes, err, errlen) < 0)
+	app->qsbr = rte_zmalloc("qsbr", qsbr_size, RTE_CACHE_LINE_SIZE);
+	if (!app->qsbr || rte_rcu_qsbr_init(app->qsbr, DP_MAX_WORKERS) != 0) {
+		snprintf(err, errlen, "RCU state: out of memory");
 		return -1;
-	app->routes = routes;
+	}
+	if (mr_config_load_file(app->conf->source, &conf, err, errlen) < 0 ||
+	    dp_live_build(NULL, &conf, 0, &live, err, errlen) < 0)
+		return -1;
+	app->live = live;
 	syncookie_key_init(&app->cookie_key);
 	app->src_port_first = app->conf->relay.src_port_first;
 	app->src_port_last = app->conf->relay.src_port_last;
-	for (unsigned int i = 0; i < app->conf->n_listeners; i++) {
-		const struct mr_listener_conf *l = &app->conf->listeners[i];
-
-		app->ports[l->port_index].listen[l->tcp_port >> 6] |= 1ull << (l->tcp_port & 63);
-	}
 	reserve_source_ports(app);
 	mr_log(MR_LOG_INFO, "relay: %u listener(s), %u route(s), %u flows per worker "
 	       "(%zu bytes per flow entry)", app->conf->n_listeners,
-	       route_table_route_count(routes), app->conf->relay.max_flows, sizeof(struct flow));
+	       route_table_route_count(live->routes), app->conf->relay.max_flows,
+	       sizeof(struct flow));
 	return 0;
 }
 
@@ -225,7 +239,8 @@ static void appliance_down(struct dp_appliance *app)
 	dp_counters_print(app, stderr);
 	for (unsigned int w = 0; w < app->n_workers; w++)
 		dp_worker_free(app->workers[w]);
-	route_table_free((struct route_table *)(uintptr_t)app->routes);
+	dp_live_free((struct dp_live *)(uintptr_t)app->live);
+	rte_free(app->qsbr);
 }
 
 static int run(struct dp_appliance *app)
@@ -274,6 +289,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	app.conf = &conf;
+	app.started_us = (uint64_t)time(NULL) * 1000000;
 	app.n_workers = rte_lcore_count() - 1;
 	if (app.n_workers == 0 || app.n_workers > DP_MAX_WORKERS) {
 		mr_log(MR_LOG_ERR, "need 1 to %d worker lcores besides the main one (EAL -l 0-1)",
@@ -285,9 +301,14 @@ int main(int argc, char **argv)
 	if (rc == 0 && dp_telemetry_init(&app) < 0)
 		mr_log(MR_LOG_WARN, "telemetry commands not registered");
 	if (rc == 0)
+		rc = ctl_server_start(&app, args.control_socket ? args.control_socket
+							       : conf.dataplane.control_socket,
+				      conf.dataplane.control_group, err, sizeof(err));
+	if (rc == 0)
 		rc = run(&app);
 	else
 		mr_log(MR_LOG_ERR, "start-up failed: %s", err);
+	ctl_server_stop();
 	appliance_down(&app);
 	rte_eal_cleanup();
 	return rc == 0 ? 0 : 1;

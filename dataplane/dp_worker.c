@@ -7,6 +7,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
+#include <rte_rcu_qsbr.h>
 
 #include "arp.h"
 #include "relay.h"
@@ -197,7 +198,11 @@ int dp_worker_main(void *arg)
 	w->now_ms = rte_get_tsc_cycles() / app->tsc_per_ms;
 	w->next_age_ms = w->now_ms + age_every_ms;
 	worker_resolve_gateways(w);
+	rte_rcu_qsbr_thread_register(app->qsbr, w->index);
+	rte_rcu_qsbr_thread_online(app->qsbr, w->index);
 	while (!app->quit) {
+		/* Nothing from the previous loop is held: old live configs may now be freed. */
+		rte_rcu_qsbr_quiescent(app->qsbr, w->index);
 		for (unsigned int i = 0; i < w->n_rxqs; i++)
 			worker_poll_rxq(w, &w->rxqs[i], burst);
 		worker_flush(w);
@@ -210,6 +215,8 @@ int dp_worker_main(void *arg)
 		worker_mailbox(w);
 	}
 	worker_flush(w);
+	rte_rcu_qsbr_thread_offline(app->qsbr, w->index);
+	rte_rcu_qsbr_thread_unregister(app->qsbr, w->index);
 	return 0;
 }
 

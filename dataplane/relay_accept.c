@@ -241,7 +241,7 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 						 f->c.key.peer_port, 0);
 
 	dp_event(w, DP_EV_hello_complete);
-	switch (route_lookup(w->app->routes, r, client_key, &d)) {
+	switch (route_lookup(dp_live_get(w->app)->routes, r, client_key, &d)) {
 	case ROUTE_LOCAL:
 		if (d.addr.family != IP_ADDR_FAMILY_V4)
 			return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
@@ -354,6 +354,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	struct flow_key k;
 	enum flow_dir dir;
 	struct flow *f;
+	bool listener;
 
 	if (!seg_parse(&s, m, l3_off)) {
 		dp_drop(w, m, DP_DROP_tcp_bad_header);
@@ -361,8 +362,9 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	}
 	k = seg_key(&s);
 	f = flow_lookup(w->flows, &k, &dir);
-	if ((f || dp_port_is_listener(p, rte_be_to_cpu_16(s.tcp->dst_port))) &&
-	    !seg_parse_opts(&s)) {
+	listener = !f && dp_live_is_listener(dp_live_get(w->app), p->index,
+					     rte_be_to_cpu_16(s.tcp->dst_port));
+	if ((f || listener) && !seg_parse_opts(&s)) {
 		dp_drop(w, m, DP_DROP_tcp_bad_header);
 		return true;
 	}
@@ -375,7 +377,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 			relay_connect_input(w, f, &s);
 		return true;
 	}
-	if (dp_port_is_listener(p, rte_be_to_cpu_16(s.tcp->dst_port))) {
+	if (listener) {
 		listen_input(w, p, &s);
 		return true;
 	}

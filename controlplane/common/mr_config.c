@@ -256,7 +256,7 @@ static int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root,
 			 struct mr_dataplane_conf *d)
 {
 	static const char *const keys[] = { "eal", "mbufs", "burst", "control_socket",
-					    "neighbour", NULL };
+					    "control_group", "neighbour", NULL };
 	const config_setting_t *g;
 
 	d->burst = 32;
@@ -265,7 +265,9 @@ static int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root,
 	    cfg_uint(ctx, g, "mbufs", 0, 1u << 26, &d->mbufs) < 0 ||
 	    cfg_u16(ctx, g, "burst", 1, 512, &d->burst) < 0 ||
 	    cfg_string(ctx, g, "control_socket", false, d->control_socket,
-		       sizeof(d->control_socket)) < 0)
+		       sizeof(d->control_socket)) < 0 ||
+	    cfg_string(ctx, g, "control_group", false, d->control_group,
+		       sizeof(d->control_group)) < 0)
 		return -1;
 	if (g && d->control_socket[0] != '/')
 		return cfg_fail(ctx, member(g, "control_socket"),

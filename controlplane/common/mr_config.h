@@ -58,6 +58,7 @@ struct mr_dataplane_conf {
 	uint32_t mbufs;                /* 0: sized from ports, queues and workers */
 	uint16_t burst;
 	char control_socket[MR_PATH_MAX];
+	char control_group[MR_NAME_MAX]; /* may also use the socket; empty: owner only */
 	struct mr_neigh_conf neigh;
 };
 

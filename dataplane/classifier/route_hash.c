@@ -1,14 +1,18 @@
-/* Multiply-xorshift hashing: per byte one xor and one multiply by an odd constant, then a
- * final avalanche so that the low bits used for slot selection depend on every byte. */
+/* Names are hashed eight bytes at a time from the end backwards: every suffix is then a
+ * run of whole words from the end plus at most one partial word, so one pass over the
+ * name yields the hash of each suffix that starts after a dot. A word costs one xor, one
+ * multiply by an odd constant and an xorshift (a short dependency chain); a final
+ * avalanche makes the low bits used for slot selection depend on every byte. */
 #include "route_hash.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define HASH_SEED 0x6200a8855cd5999dull
-#define HASH_BYTE_MUL 0xcf2e369d75cda837ull
+#define HASH_WORD_MUL 0xcf2e369d75cda837ull
 #define MIX_MUL_A 0xe087f3f359a79389ull
 #define MIX_MUL_B 0xd81c6e3037463c9bull
+#define BYTES_OF(b) (0x0101010101010101ull * (uint8_t)(b))
 
 uint64_t route_hash_mix(uint64_t x)
 {
@@ -20,9 +24,11 @@ uint64_t route_hash_mix(uint64_t x)
 	return x;
 }
 
-static inline uint64_t hash_byte(uint64_t state, uint8_t byte)
+/* Both steps are bijective, so two words that differ never leave the same state. */
+static inline uint64_t hash_word(uint64_t state, uint64_t word)
 {
-	return (state ^ byte) * HASH_BYTE_MUL;
+	state = (state ^ word) * HASH_WORD_MUL;
+	return state ^ state >> 32;
 }
 
 static inline uint64_t hash_finish(uint64_t state, size_t len)
@@ -30,37 +36,83 @@ static inline uint64_t hash_finish(uint64_t state, size_t len)
 	return route_hash_mix(state ^ (uint64_t)len << 56);
 }
 
+/* n bytes at p (a constant 2, 4 or 8) as a little-endian number whatever the host's
+ * order: the dot and partial-word arithmetic below count bytes from the low end. */
+static inline uint64_t load_le(const char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/* The first n (0..7) bytes of a name as a little-endian number, read as two overlapping
+ * loads so that nothing outside p[0..n) is touched. */
+static inline uint64_t load_head(const char *p, size_t n)
+{
+	if (n >= 4)
+		return load_le(p, 4) | load_le(p + n - 4, 4) << 8 * (n - 4);
+	if (n >= 2)
+		return load_le(p, 2) | load_le(p + n - 2, 2) << 8 * (n - 2);
+	return n ? (uint8_t)p[0] : 0;
+}
+
+/* 0x80 in each byte of word that is a '.', 0 elsewhere (exact: no carries between bytes). */
+static inline uint64_t dot_bytes(uint64_t word)
+{
+	uint64_t x = word ^ BYTES_OF('.');
+	uint64_t low7 = BYTES_OF(0x7f);
+
+	return ~(((x & low7) + low7) | x | low7);
+}
+
 uint64_t route_hash_name(const char *name, size_t len)
 {
 	uint64_t state = HASH_SEED;
+	size_t end = len;
 
-	for (size_t i = len; i > 0; i--)
-		state = hash_byte(state, (uint8_t)name[i - 1]);
+	for (; end >= 8; end -= 8)
+		state = hash_word(state, load_le(name + end - 8, 8));
+	if (end > 0)
+		state = hash_word(state, load_head(name, end));
 	return hash_finish(state, len);
+}
+
+/* Records the suffixes that start after a dot inside one word of the name: width bytes
+ * at name[at..) read as word, with state the hash of everything after them. Dots are
+ * taken from the highest byte down, so suffixes come out shortest first. */
+static inline void note_suffixes(struct route_suffixes *out, size_t len, size_t at,
+				 size_t width, uint64_t word, uint64_t state)
+{
+	for (uint64_t dots = dot_bytes(word); dots != 0;) {
+		unsigned bit = 63u - (unsigned)__builtin_clzll(dots);
+		size_t byte = bit / 8, start = at + byte + 1;
+		dots ^= 1ull << bit;
+		if (start == len || out->count == ROUTE_HASH_MAX_SUFFIXES)
+			continue;
+		/* The bytes above the dot are the suffix's partial word, as route_hash_name
+		 * would read them at the suffix's start. */
+		uint64_t s = byte + 1 < width ? hash_word(state, word >> 8 * (byte + 1)) : state;
+		out->start[out->count] = (uint8_t)start;
+		out->hash[out->count++] = hash_finish(s, len - start);
+	}
 }
 
 void route_hash_suffixes(const char *name, size_t len, struct route_suffixes *out)
 {
 	uint64_t state = HASH_SEED;
-	unsigned found = 0;
-	uint8_t start[ROUTE_HASH_MAX_SUFFIXES];
-	uint64_t hash[ROUTE_HASH_MAX_SUFFIXES];
 
-	/* The backward pass meets the shortest suffix first; the caller wants the longest
-	 * first, so collect and then reverse. */
-	for (size_t i = len; i > 0; i--) {
-		if (name[i - 1] == '.' && i < len && found < ROUTE_HASH_MAX_SUFFIXES) {
-			start[found] = (uint8_t)i;
-			hash[found++] = hash_finish(state, len - i);
-		}
-		state = hash_byte(state, (uint8_t)name[i - 1]);
+	out->count = 0;
+	for (size_t end = len, width; end > 0; end -= width) {
+		width = end >= 8 ? 8 : end;
+		uint64_t word = width == 8 ? load_le(name + end - 8, 8) : load_head(name, end);
+		note_suffixes(out, len, end - width, width, word, state);
+		state = hash_word(state, word);
 	}
 	out->full_hash = hash_finish(state, len);
-	out->count = found;
-	for (unsigned k = 0; k < found; k++) {
-		out->start[k] = start[found - 1 - k];
-		out->hash[k] = hash[found - 1 - k];
-	}
 }
 
 bool route_index_init(struct route_index *ix, uint32_t keys)

@@ -1,5 +1,5 @@
-/* String hashing and the open-addressing index behind the route table. Bytes are hashed
- * from the end of the name backwards, so one pass yields the hash of every suffix. */
+/* String hashing and the open-addressing index behind the route table. Names are hashed
+ * from the end backwards, so one pass yields the hash of every suffix. */
 #ifndef MR_ROUTE_HASH_H
 #define MR_ROUTE_HASH_H
 
@@ -13,7 +13,8 @@
 /* Hash of name[0..len). */
 uint64_t route_hash_name(const char *name, size_t len);
 
-/* The suffixes of a name that start after a '.', longest first. */
+/* The suffixes of a name that start after a '.', shortest first (as the backward pass
+ * meets them); at most the ROUTE_HASH_MAX_SUFFIXES shortest ones. */
 struct route_suffixes {
 	unsigned count;
 	uint8_t start[ROUTE_HASH_MAX_SUFFIXES]; /* offset of the suffix in the name */

@@ -148,7 +148,7 @@ static bool route_istio(const struct route_table *t, const char *name, size_t le
 {
 	if (!mangle_is_istio(name, len))
 		return false;
-	for (unsigned i = 0; i < sfx->count; i++) {
+	for (unsigned i = sfx->count; i-- > 0;) {
 		const struct route_suffix_entry *e = suffix_at(t, name, len, sfx, i);
 		if (e == NULL || e->mangle_rule == ROUTE_ID_NONE)
 			continue;
@@ -173,7 +173,7 @@ static enum route_kind route_name(const struct route_table *t, const char *name,
 		return apply_target(t, hit, ROUTE_MATCH_EXACT, client_key, out);
 	if (allow_mangled && route_istio(t, name, len, &sfx, client_key, out))
 		return out->kind;
-	for (unsigned i = 0; i < sfx.count; i++) {
+	for (unsigned i = sfx.count; i-- > 0;) { /* longest suffix first */
 		const struct route_suffix_entry *e = suffix_at(t, name, len, &sfx, i);
 		if (e == NULL)
 			continue;

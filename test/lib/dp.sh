@@ -5,12 +5,14 @@ MR_DP=${MR_DP:-$MR_BUILD_DIR/dataplane/meshrelay-dp}
 MR_CTL=${MR_CTL:-$MR_BUILD_DIR/controlplane/meshrelayctl}
 
 # dp_start NS CONF PREFIX LOG [SECONDS]: run the data plane in NS, wait until it is ready.
-# Sets DP_PID. Fails (and shows the log) when it exits or is not ready in 20 s.
+# Its control socket is $TOPO_DIR/PREFIX.sock. Sets DP_PID and DP_SOCK. Fails (and shows
+# the log) when it exits or is not ready in 20 s.
 dp_start() {
 	local ns=$1 conf=$2 prefix=$3 log=$4 lifetime=${5:-600}
 	topo_eal_prefix "$prefix"
+	DP_SOCK=$TOPO_DIR/$prefix.sock
 	ip netns exec "$ns" timeout -s INT -k 5 "$lifetime" \
-		"$MR_DP" -c "$conf" -- --file-prefix "$prefix" >"$log" 2>&1 &
+		"$MR_DP" -c "$conf" -s "$DP_SOCK" -- --file-prefix "$prefix" >"$log" 2>&1 &
 	DP_PID=$!
 	topo_track "$DP_PID"
 	if ! topo_wait_for 20 grep -q 'meshrelay-dp ready' "$log"; then

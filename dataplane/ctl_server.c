@@ -1,0 +1,390 @@
+#include "ctl_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl_json.h"
+#include "dp_live.h"
+#include "dp_report.h"
+#include "mr_ctl_proto.h"
+#include "mr_log.h"
+
+#define CTL_MAX_CLIENTS 16
+#define CTL_STALL_MS 5000      /* a message must arrive whole within this */
+#define CTL_SEND_TIMEOUT_MS 2000
+
+struct ctl_client {
+	int fd;
+	uint8_t hdr[MR_CTL_HDR_LEN];
+	uint32_t hdr_got;
+	struct mr_ctl_hdr h;
+	char *payload;
+	uint32_t payload_got;
+	uint64_t started_ms;   /* first byte of the message in progress, 0 when idle */
+};
+
+/* Owned by the control thread once started; the main lcore only starts and stops it. */
+static struct {
+	struct dp_appliance *app;
+	int listen_fd;
+	gid_t group;           /* (gid_t)-1: none */
+	char path[MR_PATH_MAX];
+	pthread_t thread;
+	volatile bool stop;
+	bool running;
+	struct ctl_client clients[CTL_MAX_CLIENTS];
+} srv = { .listen_fd = -1 };
+
+static uint64_t now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+static int send_all(int fd, const uint8_t *p, size_t len)
+{
+	uint64_t deadline = now_ms() + CTL_SEND_TIMEOUT_MS;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (now_ms() >= deadline || poll(&pfd, 1, 100) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int reply(struct ctl_client *c, uint16_t type, uint32_t generation, const char *text)
+{
+	struct mr_ctl_hdr h = { MR_CTL_VERSION, type, generation, (uint32_t)strlen(text) };
+	uint8_t hdr[MR_CTL_HDR_LEN];
+
+	mr_ctl_hdr_encode(&h, hdr);
+	return send_all(c->fd, hdr, sizeof(hdr)) == 0 &&
+	       send_all(c->fd, (const uint8_t *)text, h.length) == 0 ? 0 : -1;
+}
+
+static uint32_t generation_in_force(void)
+{
+	return dp_live_get(srv.app)->generation;
+}
+
+static int handle_query(struct ctl_client *c, const char *name, uint16_t reply_type)
+{
+	enum dp_report_kind kind = dp_report_kind(name);
+	struct ctl_json j;
+	const char *text;
+	int rc;
+
+	if (kind == DP_REPORT_UNKNOWN)
+		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: unknown object");
+	ctl_json_begin(&j, kind == DP_REPORT_LIST);
+	if (dp_report_write(srv.app, name, &j.sink) < 0) {
+		ctl_json_free(&j);
+		return reply(c, MR_CTL_RESULT, generation_in_force(),
+			     "refused: unknown object or a worker did not answer");
+	}
+	text = ctl_json_end(&j);
+	rc = reply(c, reply_type, generation_in_force(), text ? text : "{}");
+	ctl_json_free(&j);
+	return rc;
+}
+
+/* Validate the whole pushed file, build the new tables, swap them in: all or nothing. */
+static int handle_push(struct ctl_client *c)
+{
+	struct mr_config *conf = calloc(1, sizeof(*conf));
+	struct timeval a, b;
+	struct dp_live *live;
+	char err[MR_ERR_MAX], msg[MR_ERR_MAX + 64];
+	int rc;
+
+	gettimeofday(&a, NULL);
+	if (!conf)
+		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: out of memory");
+	if (mr_config_load_string(c->payload, "pushed", conf, err, sizeof(err)) < 0 ||
+	    dp_live_build(srv.app, conf, c->h.generation, &live, err, sizeof(err)) < 0) {
+		mr_config_free(conf);
+		free(conf);
+		mr_log(MR_LOG_WARN, "push of generation %u refused: %s", c->h.generation, err);
+		snprintf(msg, sizeof(msg), "refused: %s", err);
+		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
+	}
+	free(conf);
+	dp_live_swap(srv.app, live);
+	gettimeofday(&b, NULL);
+	snprintf(msg, sizeof(msg), "applied generation %u in %ld us", c->h.generation,
+		 (long)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_usec - a.tv_usec)));
+	mr_log(MR_LOG_INFO, "%s (%u routes, %u listeners)", msg,
+	       route_table_route_count(live->routes), live->conf.n_listeners);
+	rc = reply(c, MR_CTL_RESULT, live->generation, msg);
+	return rc;
+}
+
+static int handle_message(struct ctl_client *c)
+{
+	switch (c->h.type) {
+	case MR_CTL_PING:
+		return handle_query(c, "status", MR_CTL_PONG);
+	case MR_CTL_QUERY:
+		return handle_query(c, c->payload, MR_CTL_REPLY);
+	case MR_CTL_PUSH:
+		return handle_push(c);
+	default:
+		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: unknown request");
+	}
+}
+
+static void client_close(struct ctl_client *c)
+{
+	close(c->fd);
+	free(c->payload);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+static void client_reset_message(struct ctl_client *c)
+{
+	free(c->payload);
+	c->payload = NULL;
+	c->hdr_got = c->payload_got = 0;
+	c->started_ms = 0;
+}
+
+/* Read what is there; returns -1 when the client must go. */
+static int client_read(struct ctl_client *c)
+{
+	ssize_t n;
+
+	if (!c->started_ms)
+		c->started_ms = now_ms();
+	if (c->hdr_got < MR_CTL_HDR_LEN) {
+		enum mr_ctl_decode d;
+
+		n = recv(c->fd, c->hdr + c->hdr_got, MR_CTL_HDR_LEN - c->hdr_got, 0);
+		if (n <= 0)
+			return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+		c->hdr_got += (uint32_t)n;
+		if (c->hdr_got < MR_CTL_HDR_LEN)
+			return 0;
+		d = mr_ctl_hdr_decode(c->hdr, MR_CTL_HDR_LEN, MR_CTL_MAX_PAYLOAD, &c->h);
+		if (d != MR_CTL_OK) {
+			char msg[96];
+
+			snprintf(msg, sizeof(msg), "refused: %s", mr_ctl_decode_str(d));
+			reply(c, MR_CTL_RESULT, generation_in_force(), msg);
+			return -1;
+		}
+		c->payload = malloc(c->h.length + 1);
+		if (!c->payload)
+			return -1;
+	}
+	if (c->payload_got < c->h.length) {
+		n = recv(c->fd, c->payload + c->payload_got, c->h.length - c->payload_got, 0);
+		if (n <= 0)
+			return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+		c->payload_got += (uint32_t)n;
+	}
+	if (c->payload_got < c->h.length)
+		return 0;
+	c->payload[c->h.length] = '\0';
+	if (handle_message(c) < 0)
+		return -1;
+	client_reset_message(c);
+	return 0;
+}
+
+static bool peer_allowed(int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof(*cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
+		return false;
+	return cred->uid == 0 || cred->uid == geteuid() ||
+	       (srv.group != (gid_t)-1 && cred->gid == srv.group);
+}
+
+static void accept_client(void)
+{
+	int fd = accept4(srv.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct ucred cred;
+	struct ctl_client *slot = NULL;
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < CTL_MAX_CLIENTS && !slot; i++)
+		if (srv.clients[i].fd < 0)
+			slot = &srv.clients[i];
+	if (!slot) {
+		close(fd);
+		return;
+	}
+	slot->fd = fd;
+	if (!peer_allowed(fd, &cred)) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "refused: uid %u may not use the control socket",
+			 (unsigned int)cred.uid);
+		mr_log(MR_LOG_WARN, "control socket: %s", msg + 9);
+		reply(slot, MR_CTL_RESULT, generation_in_force(), msg);
+		client_close(slot);
+	}
+}
+
+static void *ctl_thread(void *arg)
+{
+	(void)arg;
+	while (!srv.stop) {
+		struct pollfd pfd[CTL_MAX_CLIENTS + 1];
+		int map[CTL_MAX_CLIENTS + 1];
+		int n = 0;
+
+		pfd[n] = (struct pollfd){ .fd = srv.listen_fd, .events = POLLIN };
+		map[n++] = -1;
+		for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+			struct ctl_client *c = &srv.clients[i];
+
+			if (c->fd < 0)
+				continue;
+			if (c->started_ms && now_ms() - c->started_ms > CTL_STALL_MS) {
+				client_close(c); /* stalled mid-message */
+				continue;
+			}
+			pfd[n] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+			map[n++] = i;
+		}
+		if (poll(pfd, (nfds_t)n, 200) <= 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (map[k] < 0)
+				accept_client();
+			else if (client_read(&srv.clients[map[k]]) < 0)
+				client_close(&srv.clients[map[k]]);
+		}
+	}
+	return NULL;
+}
+
+static int make_parent_dir(const char *path)
+{
+	char dir[MR_PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* A socket file nobody answers on is left from a previous run; one that answers is not. */
+static int claim_path(const char *path, char *err, size_t errlen)
+{
+	int probe = mr_ctl_connect(path);
+
+	if (probe >= 0) {
+		close(probe);
+		snprintf(err, errlen, "control socket %s is served by another process", path);
+		return -1;
+	}
+	unlink(path);
+	return make_parent_dir(path);
+}
+
+static int bind_socket(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old_mask;
+	int rc;
+
+	srv.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (srv.listen_fd < 0 || strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	old_mask = umask(0177); /* born owner-only: no window where others could connect */
+	rc = bind(srv.listen_fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old_mask);
+	if (rc < 0 || listen(srv.listen_fd, 16) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (srv.group != (gid_t)-1 &&
+	    (chown(path, (uid_t)-1, srv.group) < 0 || chmod(path, 0660) < 0)) {
+		snprintf(err, errlen, "control socket %s: group access: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int ctl_server_start(struct dp_appliance *app, const char *path, const char *group, char *err,
+		     size_t errlen)
+{
+	srv.app = app;
+	srv.group = (gid_t)-1;
+	snprintf(srv.path, sizeof(srv.path), "%s", path);
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		srv.clients[i].fd = -1;
+	if (group && group[0]) {
+		struct group *g = getgrnam(group);
+
+		if (!g) {
+			snprintf(err, errlen, "control_group '%s': no such group", group);
+			return -1;
+		}
+		srv.group = g->gr_gid;
+	}
+	if (claim_path(path, err, errlen) < 0 || bind_socket(path, err, errlen) < 0)
+		return -1;
+	if (pthread_create(&srv.thread, NULL, ctl_thread, NULL) != 0) {
+		snprintf(err, errlen, "control thread: %s", strerror(errno));
+		return -1;
+	}
+	pthread_setname_np(srv.thread, "mr-control");
+	srv.running = true;
+	mr_log(MR_LOG_INFO, "control socket %s (%s)", path,
+	       srv.group == (gid_t)-1 ? "owner only" : group);
+	return 0;
+}
+
+void ctl_server_stop(void)
+{
+	if (srv.running) {
+		srv.stop = true;
+		pthread_join(srv.thread, NULL);
+		srv.running = false;
+	}
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (srv.clients[i].fd >= 0)
+			client_close(&srv.clients[i]);
+	if (srv.listen_fd >= 0) {
+		close(srv.listen_fd);
+		srv.listen_fd = -1;
+		unlink(srv.path);
+	}
+}

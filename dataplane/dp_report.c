@@ -1,0 +1,270 @@
+#include "dp_report.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "dp_worker.h"
+
+#define LIST_MAX_PER_WORKER 64
+#define LINE_MAX_LEN 160
+
+void dp_counters_sum(const struct dp_appliance *app, struct dp_counters *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int w = 0; w < app->n_workers && app->workers[w]; w++) {
+		const struct dp_counters *c = &app->workers[w]->counters;
+
+		for (int i = 0; i < DP_EV_COUNT; i++)
+			sum->events[i] += dp_counter_read(&c->events[i]);
+		for (int i = 0; i < DP_DROP_COUNT; i++)
+			sum->drops[i] += dp_counter_read(&c->drops[i]);
+	}
+}
+
+void dp_counters_print(const struct dp_appliance *app, FILE *out)
+{
+	struct dp_counters sum;
+
+	dp_counters_sum(app, &sum);
+	for (int i = 0; i < DP_EV_COUNT; i++)
+		if (sum.events[i])
+			fprintf(out, "counter %s %" PRIu64 "\n", dp_event_names[i], sum.events[i]);
+	for (int i = 1; i < DP_DROP_COUNT; i++)
+		if (sum.drops[i])
+			fprintf(out, "drop %s %" PRIu64 "\n", dp_drop_names[i], sum.drops[i]);
+}
+
+static void ipv4_text(uint32_t host_order, char *buf, size_t len)
+{
+	struct in_addr a = { .s_addr = htonl(host_order) };
+
+	inet_ntop(AF_INET, &a, buf, (socklen_t)len);
+}
+
+static void report_counters(const struct dp_appliance *app, struct dp_report_sink *s,
+			    bool drops)
+{
+	struct dp_counters sum;
+
+	dp_counters_sum(app, &sum);
+	if (drops) {
+		for (int i = 1; i < DP_DROP_COUNT; i++)
+			s->num(s, dp_drop_names[i], sum.drops[i]);
+	} else {
+		for (int i = 0; i < DP_EV_COUNT; i++)
+			s->num(s, dp_event_names[i], sum.events[i]);
+	}
+}
+
+static int report_port(const struct dp_appliance *app, const char *name,
+		       struct dp_report_sink *s)
+{
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		const struct dp_port *p = &app->ports[i];
+		struct rte_eth_stats st = { 0 };
+		struct rte_eth_link link = { 0 };
+		char text[RTE_ETHER_ADDR_FMT_SIZE + 16];
+
+		if (strcmp(name, p->conf->name) != 0)
+			continue;
+		s->str(s, "name", p->conf->name);
+		s->num(s, "port_id", p->port_id);
+		s->str(s, "driver", p->caps.driver);
+		rte_ether_format_addr(text, sizeof(text), &p->mac);
+		s->str(s, "mac", text);
+		ipv4_text(p->ipv4, text, sizeof(text));
+		s->str(s, "ipv4", text);
+		rte_eth_link_get_nowait(p->port_id, &link);
+		s->str(s, "link", link.link_status ? "up" : "down");
+		s->str(s, "exception", p->has_kernel ? p->conf->exception.iface : "");
+		rte_eth_stats_get(p->port_id, &st);
+		s->num(s, "rx_packets", st.ipackets);
+		s->num(s, "tx_packets", st.opackets);
+		s->num(s, "rx_missed", st.imissed);
+		s->num(s, "rx_nombuf", st.rx_nombuf);
+		return 0;
+	}
+	return -1;
+}
+
+static void report_flows(const struct dp_appliance *app, struct dp_report_sink *s)
+{
+	static const char *const state_names[] = { "free", "hello", "connecting", "spliced",
+						    "closing" };
+	uint64_t in_use = 0, capacity = 0, by_state[RTE_DIM(state_names)] = { 0 };
+
+	for (unsigned int w = 0; w < app->n_workers; w++) {
+		struct flow_table *ft = app->workers[w]->flows;
+
+		in_use += flow_count(ft);
+		capacity += flow_capacity(ft);
+		/* States are read racily while the worker runs: a display, not an account. */
+		for (uint32_t i = 0; i < flow_capacity(ft); i++) {
+			const struct flow *f = flow_at(ft, i);
+
+			if (f && f->state < RTE_DIM(state_names))
+				by_state[f->state]++;
+		}
+	}
+	s->num(s, "flows", in_use);
+	for (size_t i = 1; i < RTE_DIM(state_names); i++)
+		s->num(s, state_names[i], by_state[i]);
+	s->num(s, "capacity", capacity);
+	s->num(s, "entry_bytes", sizeof(struct flow));
+	if (app->n_workers)
+		s->num(s, "bytes_per_flow", flow_bytes_per_flow(app->workers[0]->flows));
+}
+
+static void report_status(const struct dp_appliance *app, struct dp_report_sink *s)
+{
+	const struct dp_live *live = dp_live_get(app);
+	struct timeval tv;
+	uint64_t flows = 0;
+
+	gettimeofday(&tv, NULL);
+	for (unsigned int w = 0; w < app->n_workers; w++)
+		flows += flow_count(app->workers[w]->flows);
+	s->num(s, "generation", live->generation);
+	s->num(s, "uptime_s", ((uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec -
+			       app->started_us) / 1000000);
+	s->num(s, "workers", app->n_workers);
+	s->num(s, "ports", app->n_ports);
+	s->num(s, "listeners", live->conf.n_listeners);
+	s->num(s, "flows", flows);
+	s->num(s, "routes", route_table_route_count(live->routes));
+	s->str(s, "source", live->conf.source);
+}
+
+static void report_routes(const struct dp_appliance *app, struct dp_report_sink *s)
+{
+	const struct mr_config *c = &dp_live_get(app)->conf;
+	char line[LINE_MAX_LEN + 300];
+
+	for (unsigned int i = 0; i < c->n_routes; i++) {
+		const struct mr_route_conf *r = &c->routes[i];
+		const char *target = r->pool >= 0 ? c->pools[r->pool].name
+						  : c->networks[r->network].name;
+
+		snprintf(line, sizeof(line), "%s -> %s %s%s", r->sni ? r->sni : "(default)",
+			 r->pool >= 0 ? "pool" : "network", target,
+			 r->proxy_protocol_v2 ? " proxy-v2" : "");
+		s->item(s, line);
+	}
+	for (unsigned int i = 0; i < c->n_mangled; i++) {
+		snprintf(line, sizeof(line), "*.%s -> mangled destinations in network %s",
+			 c->mangled[i].suffix,
+			 c->mangled[i].network >= 0 ? c->networks[c->mangled[i].network].name : "named");
+		s->item(s, line);
+	}
+}
+
+/* Lines filled in by a worker on its own lcore. */
+struct worker_lines {
+	char (*line)[LINE_MAX_LEN];
+	unsigned int n;
+};
+
+static void flow_describe(const struct flow *f, uint32_t now_ms, char *buf, size_t len)
+{
+	static const char *const states[] = { "free", "hello", "connecting", "spliced", "closing" };
+	char c[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &f->c.key.peer_ip, c, sizeof(c));
+	inet_ntop(AF_INET, &f->b.key.peer_ip, b, sizeof(b));
+	snprintf(buf, len, "%s client=%s:%u backend=%s:%u via=%u fin=%u%u%u%u rst=%u%u kept=%u "
+		 "expires_in_ms=%d", states[f->state < 5 ? f->state : 0], c,
+		 rte_be_to_cpu_16(f->c.key.peer_port), b, rte_be_to_cpu_16(f->b.key.peer_port),
+		 rte_be_to_cpu_16(f->b.key.local_port), f->c.fin_seen, f->c.fin_acked, f->b.fin_seen,
+		 f->b.fin_acked, f->c.rst, f->b.rst, f->stream_len, (int32_t)(f->expire_ms - now_ms));
+}
+
+static void flow_lines_on_worker(struct dp_worker *w, void *arg)
+{
+	struct worker_lines *out = arg;
+
+	out->n = 0;
+	for (uint32_t i = 0; i < flow_capacity(w->flows) && out->n < LIST_MAX_PER_WORKER; i++) {
+		const struct flow *f = flow_at(w->flows, i);
+
+		if (f)
+			flow_describe(f, (uint32_t)w->now_ms, out->line[out->n++], LINE_MAX_LEN);
+	}
+}
+
+static void neigh_lines_on_worker(struct dp_worker *w, void *arg)
+{
+	struct worker_lines *out = arg;
+	struct neigh_info info[LIST_MAX_PER_WORKER];
+	unsigned int n = neigh_snapshot(w->neigh, w->now_ms, info, LIST_MAX_PER_WORKER);
+
+	for (out->n = 0; out->n < n; out->n++) {
+		char ip[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
+		const struct neigh_info *e = &info[out->n];
+
+		ipv4_text(e->ip, ip, sizeof(ip));
+		rte_ether_format_addr(mac, sizeof(mac), &e->mac);
+		snprintf(out->line[out->n], LINE_MAX_LEN,
+			 "worker=%u ip=%s state=%s mac=%s age_ms=%" PRIu64 " pending=%u", w->index,
+			 ip, neigh_state_name(e->state), mac, e->age_ms, e->n_pending);
+	}
+}
+
+/* Ask every worker for its lines; a worker that does not answer leaves its buffer to it. */
+static int report_worker_lines(const struct dp_appliance *app, struct dp_report_sink *s,
+			       void (*fn)(struct dp_worker *, void *))
+{
+	struct worker_lines *out = calloc(1, sizeof(*out) + LIST_MAX_PER_WORKER * LINE_MAX_LEN);
+
+	if (!out)
+		return -1;
+	out->line = (char (*)[LINE_MAX_LEN])(out + 1);
+	for (unsigned int w = 0; w < app->n_workers; w++) {
+		if (dp_worker_call(app->workers[w], fn, out, 1000) < 0)
+			return -1; /* the worker may still write into out: leave it allocated */
+		for (unsigned int i = 0; i < out->n; i++)
+			s->item(s, out->line[i]);
+	}
+	free(out);
+	return 0;
+}
+
+enum dp_report_kind dp_report_kind(const char *name)
+{
+	static const char *const dicts[] = { "status", "counters", "drops", "flows" };
+	static const char *const lists[] = { "ports", "flow_list", "neighbours", "routes" };
+
+	for (size_t i = 0; i < RTE_DIM(dicts); i++)
+		if (strcmp(name, dicts[i]) == 0)
+			return DP_REPORT_DICT;
+	for (size_t i = 0; i < RTE_DIM(lists); i++)
+		if (strcmp(name, lists[i]) == 0)
+			return DP_REPORT_LIST;
+	return strncmp(name, "port:", 5) == 0 ? DP_REPORT_DICT : DP_REPORT_UNKNOWN;
+}
+
+int dp_report_write(const struct dp_appliance *app, const char *name, struct dp_report_sink *s)
+{
+	if (strcmp(name, "status") == 0)
+		report_status(app, s);
+	else if (strcmp(name, "counters") == 0 || strcmp(name, "drops") == 0)
+		report_counters(app, s, name[0] == 'd');
+	else if (strcmp(name, "flows") == 0)
+		report_flows(app, s);
+	else if (strcmp(name, "routes") == 0)
+		report_routes(app, s);
+	else if (strcmp(name, "ports") == 0)
+		for (unsigned int i = 0; i < app->n_ports; i++)
+			s->item(s, app->ports[i].conf->name);
+	else if (strncmp(name, "port:", 5) == 0)
+		return report_port(app, name + 5, s);
+	else if (strcmp(name, "flow_list") == 0)
+		return report_worker_lines(app, s, flow_lines_on_worker);
+	else if (strcmp(name, "neighbours") == 0)
+		return report_worker_lines(app, s, neigh_lines_on_worker);
+	else
+		return -1;
+	return 0;
+}
