@@ -1,0 +1,243 @@
+#include "mr_ctl_proto.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A peer that takes none of our bytes for this long is treated as gone: a client must
+ * never hang on a data plane that stopped reading. */
+#define MR_CTL_SEND_TIMEOUT_MS 5000
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void mr_ctl_hdr_encode(const struct mr_ctl_hdr *h, uint8_t out[MR_CTL_HDR_LEN])
+{
+	put32(out, MR_CTL_MAGIC);
+	put16(out + 4, h->version);
+	put16(out + 6, h->type);
+	put32(out + 8, h->generation);
+	put32(out + 12, h->length);
+}
+
+enum mr_ctl_decode mr_ctl_hdr_decode(const uint8_t *buf, size_t len, uint32_t max_payload,
+				     struct mr_ctl_hdr *h)
+{
+	if (len < MR_CTL_HDR_LEN)
+		return MR_CTL_SHORT;
+	if (get32(buf) != MR_CTL_MAGIC)
+		return MR_CTL_BAD_MAGIC;
+	h->version = get16(buf + 4);
+	h->type = get16(buf + 6);
+	h->generation = get32(buf + 8);
+	h->length = get32(buf + 12);
+	if (h->version != MR_CTL_VERSION)
+		return MR_CTL_BAD_VERSION;
+	if (h->length > max_payload)
+		return MR_CTL_TOO_LARGE;
+	return MR_CTL_OK;
+}
+
+const char *mr_ctl_decode_str(enum mr_ctl_decode d)
+{
+	switch (d) {
+	case MR_CTL_OK: return "ok";
+	case MR_CTL_SHORT: return "short header";
+	case MR_CTL_BAD_MAGIC: return "bad magic";
+	case MR_CTL_BAD_VERSION: return "unsupported protocol version";
+	case MR_CTL_TOO_LARGE: return "message too large";
+	}
+	return "unknown verdict";
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until fd is ready for events or the deadline (ms, monotonic; < 0: none) passes.
+ * 0 when ready, -1 with errno (ETIMEDOUT). Signals restart the wait on the same deadline. */
+static int wait_ready(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+
+	for (;;) {
+		int left = -1;
+		int n;
+
+		if (deadline >= 0) {
+			int64_t d = deadline - now_ms();
+
+			if (d <= 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			left = d > INT32_MAX ? INT32_MAX : (int)d;
+		}
+		n = poll(&pfd, 1, left);
+		if (n > 0)
+			return 0; /* errors and hang-ups surface in the next send or recv */
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* Advance an iovec array past n bytes already written. */
+static void iov_consume(struct iovec **iov, int *cnt, size_t n)
+{
+	while (*cnt > 0 && n >= (*iov)->iov_len) {
+		n -= (*iov)->iov_len;
+		(*iov)++;
+		(*cnt)--;
+	}
+	if (*cnt > 0) {
+		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + n;
+		(*iov)->iov_len -= n;
+	}
+}
+
+int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload, uint32_t len)
+{
+	struct mr_ctl_hdr h = { MR_CTL_VERSION, type, generation, len };
+	uint8_t hdr[MR_CTL_HDR_LEN];
+	struct iovec vec[2] = { { hdr, sizeof(hdr) }, { (void *)payload, len } };
+	struct iovec *iov = vec;
+	int cnt = len ? 2 : 1;
+	int64_t deadline = now_ms() + MR_CTL_SEND_TIMEOUT_MS;
+
+	mr_ctl_hdr_encode(&h, hdr);
+	while (cnt > 0) {
+		/* Never block inside the kernel: the wait happens in poll, bounded. */
+		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n >= 0) {
+			iov_consume(&iov, &cnt, (size_t)n);
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) || wait_ready(fd, POLLOUT, deadline) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Read exactly len bytes before the deadline. A close by the peer is ECONNRESET. */
+static int recv_exact(int fd, uint8_t *buf, size_t len, int64_t deadline)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
+
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			errno = ECONNRESET;
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) || wait_ready(fd, POLLIN, deadline) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int mr_ctl_recv(int fd, struct mr_ctl_hdr *h, char **payload, uint32_t max_payload,
+		int timeout_ms)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	uint8_t hdr[MR_CTL_HDR_LEN];
+	char *body;
+
+	*payload = NULL;
+	if (recv_exact(fd, hdr, sizeof(hdr), deadline) < 0)
+		return -1;
+	if (mr_ctl_hdr_decode(hdr, sizeof(hdr), max_payload, h) != MR_CTL_OK) {
+		errno = EPROTO;
+		return -1;
+	}
+	body = malloc((size_t)h->length + 1);
+	if (!body)
+		return -1;
+	if (recv_exact(fd, (uint8_t *)body, h->length, deadline) < 0) {
+		int e = errno;
+
+		free(body);
+		errno = e;
+		return -1;
+	}
+	body[h->length] = '\0';
+	*payload = body;
+	return 0;
+}
+
+/* A connect interrupted by a signal goes on in the background: wait for its outcome. */
+static int connect_finish(int fd)
+{
+	int err = 0;
+	socklen_t elen = sizeof(err);
+
+	if (wait_ready(fd, POLLOUT, now_ms() + MR_CTL_SEND_TIMEOUT_MS) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+		return -1;
+	errno = err;
+	return err ? -1 : 0;
+}
+
+int mr_ctl_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t plen = strlen(path);
+	int fd, e;
+
+	if (plen >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun.sun_path, path, plen + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    (errno == EINTR && connect_finish(fd) == 0))
+		return fd;
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}

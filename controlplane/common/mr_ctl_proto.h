@@ -1,0 +1,76 @@
+/*
+ * The control socket protocol between meshrelay-dp (server), meshrelay-cp and
+ * meshrelayctl (clients): framed messages over a UNIX stream socket. Every message is a
+ * 16-byte header in network byte order followed by `length` payload bytes. One module,
+ * linked by all three programs.
+ *
+ *   magic (4) 'M' 'R' 'C' '1' | version (2) | type (2) | generation (4) | length (4)
+ *
+ * Requests and their replies:
+ *   PING                 -> PONG     payload: status JSON (generation applied, uptime, ...)
+ *   PUSH (config text)   -> RESULT   the whole libconfig file; generation is the client's
+ *   QUERY (object name)  -> REPLY    payload: JSON of counters|drops|ports|flows|
+ *                                    flow_list|neighbours|routes|status
+ * RESULT payload: "applied" or "refused: FILE:LINE: reason" (text); its generation is the
+ * one now in force. Unknown types get RESULT "refused: unknown request".
+ */
+#ifndef MR_CTL_PROTO_H
+#define MR_CTL_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MR_CTL_MAGIC 0x4d524331u      /* "MRC1" */
+#define MR_CTL_VERSION 1
+#define MR_CTL_HDR_LEN 16
+#define MR_CTL_MAX_PAYLOAD (16u << 20) /* a config with 100k+ routes fits */
+
+enum mr_ctl_type {
+	MR_CTL_PING = 1,
+	MR_CTL_PONG = 2,
+	MR_CTL_PUSH = 3,
+	MR_CTL_RESULT = 4,
+	MR_CTL_QUERY = 5,
+	MR_CTL_REPLY = 6,
+};
+
+struct mr_ctl_hdr {
+	uint16_t version;
+	uint16_t type;       /* enum mr_ctl_type */
+	uint32_t generation;
+	uint32_t length;     /* payload bytes that follow */
+};
+
+enum mr_ctl_decode {
+	MR_CTL_OK = 0,
+	MR_CTL_SHORT,        /* fewer than MR_CTL_HDR_LEN bytes so far */
+	MR_CTL_BAD_MAGIC,
+	MR_CTL_BAD_VERSION,
+	MR_CTL_TOO_LARGE,    /* length above the receiver's cap */
+};
+
+/* Write the 16-byte header for h into out. */
+void mr_ctl_hdr_encode(const struct mr_ctl_hdr *h, uint8_t out[MR_CTL_HDR_LEN]);
+
+/* Read a header from the first len bytes of buf; payloads above max_payload are refused. */
+enum mr_ctl_decode mr_ctl_hdr_decode(const uint8_t *buf, size_t len, uint32_t max_payload,
+				     struct mr_ctl_hdr *h);
+
+/* Text of a decode verdict, for messages. */
+const char *mr_ctl_decode_str(enum mr_ctl_decode d);
+
+/* Blocking helpers for clients (and tests), on blocking or non-blocking sockets, safe
+ * against signals and partial transfers: send one message (a peer that takes nothing for
+ * 5 s fails it with ETIMEDOUT; never raises SIGPIPE); receive one message into a malloc'd
+ * payload (NUL-terminated, *payload freed by the caller, NULL on failure). timeout_ms
+ * bounds the whole receive (< 0: no bound). 0 on success, -1 with errno (EPROTO for a bad
+ * frame or one above max_payload, ETIMEDOUT, ECONNRESET when the peer closes first). */
+int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload, uint32_t len);
+int mr_ctl_recv(int fd, struct mr_ctl_hdr *h, char **payload, uint32_t max_payload,
+		int timeout_ms);
+
+/* Connect to the UNIX socket at path; fd or -1 with errno. */
+int mr_ctl_connect(const char *path);
+
+#endif
