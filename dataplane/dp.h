@@ -24,6 +24,7 @@
 #include "syncookie.h"
 
 #define DP_MAX_WORKERS 64
+#define DP_POOL_COUNTERS 1024  /* pools past this share the last counter */
 #define DP_MAX_RXQ_PER_WORKER (MR_MAX_PORTS * 8)
 
 struct dp_port {
@@ -73,6 +74,8 @@ struct dp_worker {
 	uint64_t next_age_ms;
 	struct dp_mailbox mailbox;
 	struct dp_counters counters;
+	uint64_t listener_flows[MR_MAX_LISTENERS];  /* connections taken per listener */
+	uint64_t pool_flows[DP_POOL_COUNTERS];      /* connections routed per pool index */
 } __rte_cache_aligned;
 
 struct dp_appliance {

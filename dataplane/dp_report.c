@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -138,6 +139,16 @@ static void report_status(const struct dp_appliance *app, struct dp_report_sink 
 	s->str(s, "source", live->conf.source);
 }
 
+/* A per-worker counter summed (relaxed loads: the workers keep counting). */
+static uint64_t sum_workers(const struct dp_appliance *app, size_t offset)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int w = 0; w < app->n_workers; w++)
+		sum += dp_counter_read((const uint64_t *)((const char *)app->workers[w] + offset));
+	return sum;
+}
+
 static void report_routes(const struct dp_appliance *app, struct dp_report_sink *s)
 {
 	const struct mr_config *c = &dp_live_get(app)->conf;
@@ -147,16 +158,33 @@ static void report_routes(const struct dp_appliance *app, struct dp_report_sink 
 		const struct mr_route_conf *r = &c->routes[i];
 		const char *target = r->pool >= 0 ? c->pools[r->pool].name
 						  : c->networks[r->network].name;
+		uint64_t conns = r->pool >= 0 && r->pool < DP_POOL_COUNTERS - 1
+			? sum_workers(app, offsetof(struct dp_worker, pool_flows[r->pool])) : 0;
 
-		snprintf(line, sizeof(line), "%s -> %s %s%s", r->sni ? r->sni : "(default)",
-			 r->pool >= 0 ? "pool" : "network", target,
-			 r->proxy_protocol_v2 ? " proxy-v2" : "");
+		snprintf(line, sizeof(line), "%s -> %s %s%s pool_connections=%" PRIu64,
+			 r->sni ? r->sni : "(default)", r->pool >= 0 ? "pool" : "network", target,
+			 r->proxy_protocol_v2 ? " proxy-v2" : "", conns);
 		s->item(s, line);
 	}
 	for (unsigned int i = 0; i < c->n_mangled; i++) {
 		snprintf(line, sizeof(line), "*.%s -> mangled destinations in network %s",
 			 c->mangled[i].suffix,
 			 c->mangled[i].network >= 0 ? c->networks[c->mangled[i].network].name : "named");
+		s->item(s, line);
+	}
+}
+
+static void report_listeners(const struct dp_appliance *app, struct dp_report_sink *s)
+{
+	const struct mr_config *c = &dp_live_get(app)->conf;
+	char line[LINE_MAX_LEN];
+
+	for (unsigned int i = 0; i < c->n_listeners; i++) {
+		const struct mr_listener_conf *l = &c->listeners[i];
+
+		snprintf(line, sizeof(line), "%s %s:%u connections=%" PRIu64, l->name,
+			 c->ports[l->port_index].name, l->tcp_port,
+			 sum_workers(app, offsetof(struct dp_worker, listener_flows[i])));
 		s->item(s, line);
 	}
 }
@@ -234,7 +262,8 @@ static int report_worker_lines(const struct dp_appliance *app, struct dp_report_
 enum dp_report_kind dp_report_kind(const char *name)
 {
 	static const char *const dicts[] = { "status", "counters", "drops", "flows" };
-	static const char *const lists[] = { "ports", "flow_list", "neighbours", "routes" };
+	static const char *const lists[] = { "ports", "flow_list", "neighbours", "routes",
+					     "listeners" };
 
 	for (size_t i = 0; i < RTE_DIM(dicts); i++)
 		if (strcmp(name, dicts[i]) == 0)
@@ -255,6 +284,8 @@ int dp_report_write(const struct dp_appliance *app, const char *name, struct dp_
 		report_flows(app, s);
 	else if (strcmp(name, "routes") == 0)
 		report_routes(app, s);
+	else if (strcmp(name, "listeners") == 0)
+		report_listeners(app, s);
 	else if (strcmp(name, "ports") == 0)
 		for (unsigned int i = 0; i < app->n_ports; i++)
 			s->item(s, app->ports[i].conf->name);

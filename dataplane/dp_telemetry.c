@@ -64,7 +64,8 @@ int dp_telemetry_init(const struct dp_appliance *app)
 		{ "/meshrelay/flows", "Relay flows in use by state, and table capacity." },
 		{ "/meshrelay/flow_list", "Up to 64 flows per worker with their state." },
 		{ "/meshrelay/neighbours", "ARP cache of every worker." },
-		{ "/meshrelay/routes", "Routes in force." },
+		{ "/meshrelay/routes", "Routes in force, with connections per pool." },
+		{ "/meshrelay/listeners", "Listeners with the connections each took." },
 	};
 
 	tel_app = app;

@@ -138,6 +138,21 @@ static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struc
 	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms;
 }
 
+/* Per-listener accounting, once per connection that gets a flow. */
+static void count_listener(struct dp_worker *w, const struct dp_port *p,
+			   const struct relay_seg *s)
+{
+	const struct mr_config *c = &dp_live_get(w->app)->conf;
+	uint16_t port = rte_be_to_cpu_16(s->tcp->dst_port);
+
+	for (unsigned int i = 0; i < c->n_listeners; i++) {
+		if (c->listeners[i].port_index == p->index && c->listeners[i].tcp_port == port) {
+			dp_count(&w->listener_flows[i], 1);
+			return;
+		}
+	}
+}
+
 /* First data with a valid cookie: only now does the connection cost a flow entry. */
 static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
 {
@@ -166,6 +181,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);
 	}
 	dp_event(w, DP_EV_flow_created);
+	count_listener(w, p, s);
 	relay_hello_input(w, f, s);
 }
 
@@ -246,6 +262,8 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 		if (d.addr.family != IP_ADDR_FAMILY_V4)
 			return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 		dp_event(w, DP_EV_route_local);
+		if (d.pool_id != ROUTE_ID_NONE)
+			dp_count(&w->pool_flows[RTE_MIN(d.pool_id, DP_POOL_COUNTERS - 1u)], 1);
 		{
 			uint32_t addr;
 

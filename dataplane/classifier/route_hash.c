@@ -83,14 +83,18 @@ uint64_t route_hash_name(const char *name, size_t len)
 
 /* Records the suffixes that start after a dot inside one word of the name: width bytes
  * at name[at..) read as word, with state the hash of everything after them. Dots are
- * taken from the highest byte down, so suffixes come out shortest first. */
+ * taken from the highest byte down, so suffixes come out shortest first; *label_end is
+ * where the label right of the next dot ends. */
 static inline void note_suffixes(struct route_suffixes *out, size_t len, size_t at,
-				 size_t width, uint64_t word, uint64_t state)
+				 size_t width, uint64_t word, uint64_t state, size_t *label_end)
 {
 	for (uint64_t dots = dot_bytes(word); dots != 0;) {
 		unsigned bit = 63u - (unsigned)__builtin_clzll(dots);
 		size_t byte = bit / 8, start = at + byte + 1;
 		dots ^= 1ull << bit;
+		if (*label_end - start > out->longest_label)
+			out->longest_label = (unsigned)(*label_end - start);
+		*label_end = start - 1;
 		if (start == len || out->count == ROUTE_HASH_MAX_SUFFIXES)
 			continue;
 		/* The bytes above the dot are the suffix's partial word, as route_hash_name
@@ -104,14 +108,18 @@ static inline void note_suffixes(struct route_suffixes *out, size_t len, size_t 
 void route_hash_suffixes(const char *name, size_t len, struct route_suffixes *out)
 {
 	uint64_t state = HASH_SEED;
+	size_t label_end = len;
 
 	out->count = 0;
+	out->longest_label = 0;
 	for (size_t end = len, width; end > 0; end -= width) {
 		width = end >= 8 ? 8 : end;
 		uint64_t word = width == 8 ? load_le(name + end - 8, 8) : load_head(name, end);
-		note_suffixes(out, len, end - width, width, word, state);
+		note_suffixes(out, len, end - width, width, word, state, &label_end);
 		state = hash_word(state, word);
 	}
+	if (label_end > out->longest_label)
+		out->longest_label = (unsigned)label_end;
 	out->full_hash = hash_finish(state, len);
 }
 

@@ -20,6 +20,7 @@ struct route_suffixes {
 	uint8_t start[ROUTE_HASH_MAX_SUFFIXES]; /* offset of the suffix in the name */
 	uint64_t hash[ROUTE_HASH_MAX_SUFFIXES]; /* equals route_hash_name of that suffix */
 	uint64_t full_hash;                     /* route_hash_name of the whole name */
+	unsigned longest_label;                 /* bytes in the name's longest label */
 };
 
 /* Fills out for name[0..len) (len at most 255). */

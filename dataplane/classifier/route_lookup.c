@@ -98,18 +98,37 @@ static enum route_kind apply_mangled(const struct route_table *t,
 	return out->kind;
 }
 
+/* A name being routed, with the hashes of its suffixes from one pass over it. */
+struct lookup_name {
+	const char *p;
+	size_t len;
+	struct route_suffixes sfx;
+};
+
 static enum route_kind route_name(const struct route_table *t, const char *name, size_t len,
 				  bool allow_mangled, uint64_t client_key,
 				  struct route_decision *out);
 
+/* Decodes under a rule; the hashing pass already measured the labels, so the decoder need
+ * not measure them again unless they are out of bounds. */
+static enum mangle_status decode(const struct route_table *t, const struct route_mangle_rule *rule,
+				 const struct lookup_name *n, struct mangle_target *dest)
+{
+	const char *suffix = t->names + rule->suffix_off;
+
+	if (n->len <= SNI_NAME_MAX && n->sfx.longest_label <= SNI_LABEL_MAX)
+		return mangle_decode_valid_lengths(n->p, n->len, suffix, rule->suffix_len,
+						   rule->forms, dest);
+	return mangle_decode(n->p, n->len, suffix, rule->suffix_len, rule->forms, dest);
+}
+
 /* Tries the mangled-name rule of one suffix; false when the name is a plain one. */
 static bool try_mangled(const struct route_table *t, const struct route_mangle_rule *rule,
-			const char *name, size_t len, uint64_t client_key,
+			const struct lookup_name *n, uint64_t client_key,
 			struct route_decision *out)
 {
 	struct mangle_target dest;
-	enum mangle_status status = mangle_decode(name, len, t->names + rule->suffix_off,
-						  rule->suffix_len, rule->forms, &dest);
+	enum mangle_status status = decode(t, rule, n, &dest);
 
 	if (status == MANGLE_NOT_MANGLED)
 		return false;
@@ -130,31 +149,30 @@ static bool try_mangled(const struct route_table *t, const struct route_mangle_r
 	return true;
 }
 
+/* The entry of the name's i-th suffix (counted from the shortest), or NULL. */
 static const struct route_suffix_entry *suffix_at(const struct route_table *t,
-						  const char *name, size_t len,
-						  const struct route_suffixes *sfx, unsigned i)
+						  const struct lookup_name *n, unsigned i)
 {
-	uint32_t hit = route_index_find(&t->suffixes, t->names, name + sfx->start[i],
-					len - sfx->start[i], sfx->hash[i]);
+	size_t start = n->sfx.start[i];
+	uint32_t hit = route_index_find(&t->suffixes, t->names, n->p + start, n->len - start,
+					n->sfx.hash[i]);
 
 	return hit == ROUTE_HASH_NONE ? NULL : &t->suffix_entries[hit];
 }
 
 /* Istio names are routed by the service host they carry, so they must reach an Istio rule
  * before a wildcard above that rule's suffix could swallow them. */
-static bool route_istio(const struct route_table *t, const char *name, size_t len,
-			const struct route_suffixes *sfx, uint64_t client_key,
-			struct route_decision *out)
+static bool route_istio(const struct route_table *t, const struct lookup_name *n,
+			uint64_t client_key, struct route_decision *out)
 {
-	if (!mangle_is_istio(name, len))
+	if (!mangle_is_istio(n->p, n->len))
 		return false;
-	for (unsigned i = sfx->count; i-- > 0;) {
-		const struct route_suffix_entry *e = suffix_at(t, name, len, sfx, i);
+	for (unsigned i = n->sfx.count; i-- > 0;) {
+		const struct route_suffix_entry *e = suffix_at(t, n, i);
 		if (e == NULL || e->mangle_rule == ROUTE_ID_NONE)
 			continue;
 		const struct route_mangle_rule *rule = &t->mangle_rules[e->mangle_rule];
-		if ((rule->forms & MANGLE_FORM_ISTIO) &&
-		    try_mangled(t, rule, name, len, client_key, out))
+		if ((rule->forms & MANGLE_FORM_ISTIO) && try_mangled(t, rule, n, client_key, out))
 			return true;
 	}
 	return false;
@@ -164,21 +182,23 @@ static enum route_kind route_name(const struct route_table *t, const char *name,
 				  bool allow_mangled, uint64_t client_key,
 				  struct route_decision *out)
 {
-	struct route_suffixes sfx;
+	struct lookup_name n; /* no initializer: it would clear the suffix arrays too */
 	uint32_t hit;
 
-	route_hash_suffixes(name, len, &sfx);
-	hit = route_index_find(&t->exact, t->names, name, len, sfx.full_hash);
+	n.p = name;
+	n.len = len;
+	route_hash_suffixes(name, len, &n.sfx);
+	hit = route_index_find(&t->exact, t->names, name, len, n.sfx.full_hash);
 	if (hit != ROUTE_HASH_NONE)
 		return apply_target(t, hit, ROUTE_MATCH_EXACT, client_key, out);
-	if (allow_mangled && route_istio(t, name, len, &sfx, client_key, out))
+	if (allow_mangled && route_istio(t, &n, client_key, out))
 		return out->kind;
-	for (unsigned i = sfx.count; i-- > 0;) { /* longest suffix first */
-		const struct route_suffix_entry *e = suffix_at(t, name, len, &sfx, i);
+	for (unsigned i = n.sfx.count; i-- > 0;) { /* longest suffix first */
+		const struct route_suffix_entry *e = suffix_at(t, &n, i);
 		if (e == NULL)
 			continue;
 		if (allow_mangled && e->mangle_rule != ROUTE_ID_NONE &&
-		    try_mangled(t, &t->mangle_rules[e->mangle_rule], name, len, client_key, out))
+		    try_mangled(t, &t->mangle_rules[e->mangle_rule], &n, client_key, out))
 			return out->kind;
 		if (e->wildcard_target != ROUTE_ID_NONE)
 			return apply_target(t, e->wildcard_target, ROUTE_MATCH_WILDCARD,

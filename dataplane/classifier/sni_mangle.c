@@ -231,23 +231,28 @@ bool mangle_is_istio(const char *name, size_t len)
 	       memcmp(name, MANGLE_ISTIO_PREFIX, MANGLE_ISTIO_PREFIX_LEN) == 0;
 }
 
-enum mangle_status mangle_decode(const char *name, size_t name_len, const char *suffix,
-				 size_t suffix_len, unsigned forms, struct mangle_target *out)
+/* The prefix's first label (all of it when it has no dot). */
+static struct piece first_label(struct piece prefix)
 {
-	struct piece prefix = { name, name_len }, first, more;
+	struct piece head, rest;
+
+	return split_at(prefix, '.', &head, &rest) ? head : prefix;
+}
+
+enum mangle_status mangle_decode_valid_lengths(const char *name, size_t name_len,
+					       const char *suffix, size_t suffix_len,
+					       unsigned forms, struct mangle_target *out)
+{
+	struct piece prefix = { name, name_len };
 	enum mangle_status status = MANGLE_NOT_MANGLED;
 
 	target_reset(out);
-	if (!lengths_ok(name, name_len))
-		return MANGLE_ERR_LENGTH;
 	if (suffix_len > 0) {
 		if (name_len < suffix_len + 2 || name[name_len - suffix_len - 1] != '.' ||
 		    memcmp(name + name_len - suffix_len, suffix, suffix_len) != 0)
 			return MANGLE_ERR_SUFFIX;
 		prefix.len = name_len - suffix_len - 1;
 	}
-	if (!split_at(prefix, '.', &first, &more))
-		first = prefix;
 	if ((forms & MANGLE_FORM_ISTIO) && mangle_is_istio(name, name_len)) {
 		out->form = MANGLE_FORM_ISTIO;
 		status = decode_istio((struct piece){ name + MANGLE_ISTIO_PREFIX_LEN,
@@ -255,7 +260,7 @@ enum mangle_status mangle_decode(const char *name, size_t name_len, const char *
 	} else if ((forms & MANGLE_FORM_UNDERSCORE) && prefix.len > 0 && prefix.p[0] == '_') {
 		out->form = MANGLE_FORM_UNDERSCORE;
 		status = decode_underscore(prefix, out);
-	} else if ((forms & MANGLE_FORM_LABEL) && looks_like_label_form(first)) {
+	} else if ((forms & MANGLE_FORM_LABEL) && looks_like_label_form(first_label(prefix))) {
 		out->form = MANGLE_FORM_LABEL;
 		status = decode_label(prefix, out);
 	}
@@ -265,6 +270,16 @@ enum mangle_status mangle_decode(const char *name, size_t name_len, const char *
 		return kept;
 	}
 	return MANGLE_OK;
+}
+
+enum mangle_status mangle_decode(const char *name, size_t name_len, const char *suffix,
+				 size_t suffix_len, unsigned forms, struct mangle_target *out)
+{
+	if (!lengths_ok(name, name_len)) {
+		target_reset(out);
+		return MANGLE_ERR_LENGTH;
+	}
+	return mangle_decode_valid_lengths(name, name_len, suffix, suffix_len, forms, out);
 }
 
 const char *mangle_status_str(enum mangle_status status)

@@ -50,6 +50,12 @@ struct mangle_target {
 enum mangle_status mangle_decode(const char *name, size_t name_len, const char *suffix,
 				 size_t suffix_len, unsigned forms, struct mangle_target *out);
 
+/* mangle_decode for a name already known to be at most SNI_NAME_MAX bytes with no label
+ * over SNI_LABEL_MAX (the route table learns both while hashing the name). */
+enum mangle_status mangle_decode_valid_lengths(const char *name, size_t name_len,
+					       const char *suffix, size_t suffix_len,
+					       unsigned forms, struct mangle_target *out);
+
 /* True when name[0..len) starts like an Istio east-west name ("outbound_." and more). */
 bool mangle_is_istio(const char *name, size_t len);
 
