@@ -19,9 +19,17 @@ struct flow_table {
 	size_t hash_bytes;       /* memory of the rte_hash, for bytes-per-flow */
 };
 
+/* rte_hash hands keys at any alignment: copy to an aligned key, then hash by words. */
 static uint32_t key_hash(const void *key, uint32_t len, uint32_t init)
 {
-	return rte_hash_crc(key, len, init);
+	struct flow_key k;
+	uint32_t h;
+
+	(void)len;
+	memcpy(&k, key, sizeof(k));
+	h = rte_hash_crc_4byte(k.peer_ip, init);
+	h = rte_hash_crc_4byte(k.local_ip, h);
+	return rte_hash_crc_4byte((uint32_t)k.peer_port << 16 | k.local_port, h);
 }
 
 struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int socket_id)

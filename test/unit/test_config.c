@@ -20,7 +20,7 @@ static struct mr_config conf;
 
 static int load(const char *text, char *err)
 {
-	memset(&conf, 0, sizeof(conf));
+	mr_config_free(&conf); /* a refused load would otherwise keep the previous arrays */
 	return mr_config_load_string(text, "test.conf", &conf, err, MR_ERR_MAX);
 }
 
