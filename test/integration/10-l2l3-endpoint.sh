@@ -6,18 +6,13 @@ set -u
 cd "$(dirname "$0")/../.."
 . test/lib/topo.sh
 . test/lib/dp.sh
+. test/lib/check.sh
 trap topo_cleanup EXIT
 
 T=$TOPO_TAG
 CLI=${T}-cli
 DPNS=${T}-dp
 PREFIX=${T}-l2l3
-fails=0
-check() { # check DESCRIPTION CMD...: run, report, count failures
-	local what=$1
-	shift
-	if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi
-}
 
 topo_ns "$CLI"
 topo_ns "$DPNS"
@@ -96,5 +91,4 @@ out=$(ip netns exec "$CLI" ping -c 3 -i 0.1 -W 2 10.99.0.1 2>&1)
 check "ping still answered after the malformed frames" grep -q '3 received' <<<"$out"
 check "data plane still running" kill -0 "$DP_PID"
 
-echo "l2l3 endpoint: $fails failure(s)"
-[ "$fails" -eq 0 ]
+check_done "l2l3 endpoint"

@@ -7,17 +7,12 @@ set -u
 cd "$(dirname "$0")/../.."
 . test/lib/topo.sh
 . test/lib/dp.sh
+. test/lib/check.sh
 trap topo_cleanup EXIT
 
 T=$TOPO_TAG
 PREFIX=${T}-pcap
 DP_MAC=02:70:63:61:70:00   # net_pcap's address for its first port
-fails=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi
-}
 
 topo_ns "${T}-dp"
 /usr/bin/python3 test/lib/make_pcap.py "$TOPO_DIR/in.pcap" "$DP_MAC" 10.98.0.1 >"$TOPO_DIR/expect"
@@ -75,5 +70,4 @@ want_arp=$(awk '$1 == "arp" {print $2}' "$TOPO_DIR/expect")
 check "written out: $echo echo replies with valid checksums (want $want_echo)" test "$echo" -eq "$want_echo"
 check "written out: $arp ARP replies (want $want_arp)" test "$arp" -eq "$want_arp"
 check "written out: nothing else ($bad)" test "$bad" -eq 0
-echo "pcap replay: $fails failure(s)"
-[ "$fails" -eq 0 ]
+check_done "pcap replay"

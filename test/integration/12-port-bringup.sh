@@ -7,15 +7,10 @@ set -u
 cd "$(dirname "$0")/../.."
 . test/lib/topo.sh
 . test/lib/dp.sh
+. test/lib/check.sh
 trap topo_cleanup EXIT
 
 T=$TOPO_TAG
-fails=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi
-}
 topo_ns "${T}-dp"
 
 cat >"$TOPO_DIR/dp.conf" <<CONF
@@ -51,5 +46,4 @@ rc=$?
 check "unknown device refused (exit $rc)" test "$rc" -eq 1
 check "the refusal names the device" grep -q "start-up failed: device 'net_nosuchdriver_${T}'" "$TOPO_DIR/bad.log"
 
-echo "port bring-up: $fails failure(s)"
-[ "$fails" -eq 0 ]
+check_done "port bring-up"

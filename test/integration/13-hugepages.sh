@@ -5,6 +5,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . test/lib/topo.sh
 . test/lib/dp.sh
+. test/lib/check.sh
 
 T=$TOPO_TAG
 HP_DIR="$TOPO_DIR/hugepages"
@@ -36,8 +37,7 @@ rx=$(dp_stat "${T}-hp" counters rx_frames)
 kill -INT "$DP_PID"
 wait "$DP_PID"
 rc=$?
-fails=0
-[ "$used" -gt 0 ] && echo "ok   - data plane took $used hugepages" || { echo "FAIL - no hugepage used"; fails=1; }
-[ "$rx" -gt 0 ] && echo "ok   - worker polled the port ($rx frames)" || { echo "FAIL - no frames polled"; fails=1; }
-[ "$rc" -eq 0 ] && echo "ok   - clean exit" || { echo "FAIL - exit $rc"; fails=1; }
-[ "$fails" -eq 0 ]
+check "data plane took $used hugepages" test "$used" -gt 0
+check "worker polled the port ($rx frames)" test "$rx" -gt 0
+check "clean exit (status $rc)" test "$rc" -eq 0
+check_done "hugepages"

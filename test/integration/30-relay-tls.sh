@@ -9,17 +9,12 @@ set -u
 cd "$(dirname "$0")/../.."
 . test/lib/topo.sh
 . test/lib/dp.sh
+. test/lib/check.sh
 . test/lib/relay_topo.sh
 trap topo_cleanup EXIT
 
 PREFIX=${TOPO_TAG}-relay
 CERTS=$TOPO_DIR/certs
-fails=0
-check() {
-	local what=$1
-	shift
-	if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi
-}
 counter() { dp_stat "$PREFIX" counters "$1"; }
 not_verified() { ! grep -q 'Verified peername' <<<"$1"; }
 drop() { dp_stat "$PREFIX" drops "$1"; }
@@ -182,5 +177,4 @@ echo "relay counters:"
 echo "relay drops:"
 "$MR_CTL" -p "$PREFIX" show drops | grep -v ' 0$' | sed 's/^/  /'
 check "data plane still running" kill -0 "$DP_PID"
-echo "relay tls: $fails failure(s)"
-[ "$fails" -eq 0 ]
+check_done "relay tls"
