@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The relay's limits hold: SYNs cost no state (cookies), partial ClientHellos time out
+# and are reset, a full flow table refuses new connections cleanly while an established
+# transfer goes on untouched.
+set -u
+cd "$(dirname "$0")/../.."
+. test/lib/topo.sh
+. test/lib/dp.sh
+. test/lib/check.sh
+. test/lib/relay_topo.sh
+trap topo_cleanup EXIT
+
+PREFIX=${TOPO_TAG}-limits
+CERTS=$TOPO_DIR/certs
+counter() { dp_stat "$PREFIX" counters "$1"; }
+drop() { dp_stat "$PREFIX" drops "$1"; }
+flows() { "$MR_CTL" -p "$PREFIX" --json show flows |
+	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["/meshrelay/flows"]["flows"])'; }
+
+rt_build
+bash test/lib/mkcerts.sh "$CERTS" blob.svc.example
+cat >"$TOPO_DIR/dp.conf" <<CONF
+dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512" ]; };
+ports = (
+$(rt_port edge d0 10.99.0.1/24),
+$(rt_port svc d1 10.98.0.1/24)
+);
+listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
+relay = { max_flows = 64; hello_timeout_ms = 2000; closing_timeout_ms = 500; };
+pools = ( { name = "blob"; members = ( { address = "10.98.0.2"; port = 9443; } ); } );
+routes = ( { sni = "blob.svc.example"; pool = "blob"; } );
+CONF
+dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
+ip netns exec "$RT_SRV" timeout 300 /usr/bin/python3 test/lib/tls_blob.py server 10.98.0.2 9443 \
+	"$CERTS/blob.svc.example.crt" "$CERTS/blob.svc.example.key" >/dev/null 2>&1 &
+topo_track $!
+topo_wait_for 10 bash -c "ip netns exec '$RT_SRV' ss -Hltn 'sport = :9443' | grep -q LISTEN"
+dp_mac=$(ip -n "$RT_DP" -br link show d0 | awk '{print tolower($3)}')
+
+# 1. A SYN flood: every SYN answered by a cookie, not one flow allocated.
+syn0=$(counter syncookie_out)
+ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/syn_flood.py c0 "$dp_mac" \
+	10.99.0.77 10.99.0.1 443 5000
+sleep 1
+answered=$(($(counter syncookie_out) - syn0))
+check "SYN flood: $answered of 5000 SYNs answered with a cookie" test "$answered" -ge 4500
+check "SYN flood: no flow allocated" test "$(flows)" -eq 0
+
+# 2. Partial ClientHellos hold a flow each, then are reset at the hello timeout.
+to0=$(drop hello_timeout)
+out=$(ip netns exec "$RT_CLI" timeout 30 /usr/bin/python3 test/lib/hold_hellos.py 10.99.0.1 443 20 60 6)
+check "partial hellos: all 20 reset by the relay ($out)" grep -q 'reset=20 open=0' <<<"$out"
+check "partial hellos: 20 hello timeouts counted" test $(($(drop hello_timeout) - to0)) -eq 20
+check "partial hellos: their flows are gone" topo_wait_for 5 test "$(flows)" -eq 0
+
+# 3. A full table refuses new connections and leaves the established ones alone.
+ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client 10.99.0.1 443 \
+	blob.svc.example "$CERTS/ca.crt" 150000000 150000000 >"$TOPO_DIR/long.out" 2>&1 &
+long=$!
+topo_track "$long"
+sleep 0.3
+full0=$(drop flow_table_full)
+ip netns exec "$RT_CLI" timeout 30 /usr/bin/python3 test/lib/hold_hellos.py 10.99.0.1 443 70 60 1.5 \
+	>"$TOPO_DIR/hold.out" 2>&1
+check "full table: connections past 64 flows refused ($(cat "$TOPO_DIR/hold.out"))" \
+	test $(($(drop flow_table_full) - full0)) -ge 5
+wait "$long"
+check "full table: the established transfer completed ($(cat "$TOPO_DIR/long.out"))" \
+	grep -q '^ok ' "$TOPO_DIR/long.out"
+check "data plane still running" kill -0 "$DP_PID"
+"$MR_CTL" -p "$PREFIX" show drops | grep -v ' 0$' | sed 's/^/  /'
+check_done "relay limits"
