@@ -74,6 +74,10 @@ struct dp_worker {
 	uint64_t next_age_ms;
 	struct dp_mailbox mailbox;
 	struct dp_counters counters;
+	struct {
+		uint64_t busy_cycles;  /* TSC cycles of polls that found frames */
+		uint64_t busy_polls, idle_polls;
+	} load;
 	uint64_t listener_flows[MR_MAX_LISTENERS];  /* connections taken per listener */
 	uint64_t pool_flows[DP_POOL_COUNTERS];      /* connections routed per pool index */
 } __rte_cache_aligned;

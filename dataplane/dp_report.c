@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include <rte_cycles.h>
+
 #include "dp_worker.h"
 
 #define LIST_MAX_PER_WORKER 64
@@ -189,6 +191,25 @@ static void report_listeners(const struct dp_appliance *app, struct dp_report_si
 	}
 }
 
+/* Busy share of each worker: the time its polls found work (it never sleeps). */
+static void report_lcores(const struct dp_appliance *app, struct dp_report_sink *s)
+{
+	char line[LINE_MAX_LEN];
+
+	for (unsigned int i = 0; i < app->n_workers; i++) {
+		const struct dp_worker *w = app->workers[i];
+		uint64_t busy = dp_counter_read(&w->load.busy_polls);
+		uint64_t idle = dp_counter_read(&w->load.idle_polls);
+
+		snprintf(line, sizeof(line), "worker=%u lcore=%u busy_cycles=%" PRIu64
+			 " busy_polls=%" PRIu64 " idle_polls=%" PRIu64 " busy_pct=%.1f tsc_hz=%" PRIu64,
+			 i, w->lcore_id, dp_counter_read(&w->load.busy_cycles), busy, idle,
+			 busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
+			 rte_get_tsc_hz());
+		s->item(s, line);
+	}
+}
+
 /* Lines filled in by a worker on its own lcore. */
 struct worker_lines {
 	char (*line)[LINE_MAX_LEN];
@@ -263,7 +284,7 @@ enum dp_report_kind dp_report_kind(const char *name)
 {
 	static const char *const dicts[] = { "status", "counters", "drops", "flows" };
 	static const char *const lists[] = { "ports", "flow_list", "neighbours", "routes",
-					     "listeners" };
+					     "listeners", "lcores" };
 
 	for (size_t i = 0; i < RTE_DIM(dicts); i++)
 		if (strcmp(name, dicts[i]) == 0)
@@ -286,6 +307,8 @@ int dp_report_write(const struct dp_appliance *app, const char *name, struct dp_
 		report_routes(app, s);
 	else if (strcmp(name, "listeners") == 0)
 		report_listeners(app, s);
+	else if (strcmp(name, "lcores") == 0)
+		report_lcores(app, s);
 	else if (strcmp(name, "ports") == 0)
 		for (unsigned int i = 0; i < app->n_ports; i++)
 			s->item(s, app->ports[i].conf->name);

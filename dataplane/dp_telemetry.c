@@ -66,6 +66,7 @@ int dp_telemetry_init(const struct dp_appliance *app)
 		{ "/meshrelay/neighbours", "ARP cache of every worker." },
 		{ "/meshrelay/routes", "Routes in force, with connections per pool." },
 		{ "/meshrelay/listeners", "Listeners with the connections each took." },
+		{ "/meshrelay/lcores", "Worker load: busy cycles, busy and idle polls." },
 	};
 
 	tel_app = app;

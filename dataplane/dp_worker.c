@@ -134,7 +134,8 @@ void dp_workers_assign_queues(struct dp_appliance *app)
 	}
 }
 
-static void worker_poll_rxq(struct dp_worker *w, const struct dp_rxq *q, uint16_t burst)
+/* Returns the number of frames read. */
+static uint16_t worker_poll_rxq(struct dp_worker *w, const struct dp_rxq *q, uint16_t burst)
 {
 	struct rte_mbuf *pkts[512];
 	const struct dp_port *p = &w->app->ports[q->dp_port];
@@ -144,13 +145,14 @@ static void worker_poll_rxq(struct dp_worker *w, const struct dp_rxq *q, uint16_
 		dp_count(&w->counters.events[DP_EV_from_kernel], n);
 		for (uint16_t i = 0; i < n; i++)
 			dp_tx_port(w, p, pkts[i]);
-		return;
+		return n;
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		dp_input_frame(w, p, pkts[i]);
 	}
+	return n;
 }
 
 static void worker_flush(struct dp_worker *w)
@@ -201,11 +203,21 @@ int dp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(app->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(app->qsbr, w->index);
 	while (!app->quit) {
+		uint64_t start = rte_rdtsc();
+		unsigned int got = 0;
+
 		/* Nothing from the previous loop is held: old live configs may now be freed. */
 		rte_rcu_qsbr_quiescent(app->qsbr, w->index);
 		for (unsigned int i = 0; i < w->n_rxqs; i++)
-			worker_poll_rxq(w, &w->rxqs[i], burst);
+			got += worker_poll_rxq(w, &w->rxqs[i], burst);
 		worker_flush(w);
+		/* A poll that found work is busy time: the real load of a core that never sleeps. */
+		if (got) {
+			dp_count(&w->load.busy_cycles, rte_rdtsc() - start);
+			dp_count(&w->load.busy_polls, 1);
+		} else {
+			dp_count(&w->load.idle_polls, 1);
+		}
 		w->now_ms = rte_get_tsc_cycles() / app->tsc_per_ms;
 		relay_timers(w);
 		if (w->now_ms >= w->next_age_ms) {

@@ -14,7 +14,7 @@
 #define MIX_MUL_B 0xd81c6e3037463c9bull
 #define BYTES_OF(b) (0x0101010101010101ull * (uint8_t)(b))
 
-uint64_t route_hash_mix(uint64_t x)
+static inline uint64_t mix(uint64_t x)
 {
 	x ^= x >> 32;
 	x *= MIX_MUL_A;
@@ -22,6 +22,11 @@ uint64_t route_hash_mix(uint64_t x)
 	x *= MIX_MUL_B;
 	x ^= x >> 32;
 	return x;
+}
+
+uint64_t route_hash_mix(uint64_t x)
+{
+	return mix(x);
 }
 
 /* Both steps are bijective, so two words that differ never leave the same state. */
@@ -33,7 +38,7 @@ static inline uint64_t hash_word(uint64_t state, uint64_t word)
 
 static inline uint64_t hash_finish(uint64_t state, size_t len)
 {
-	return route_hash_mix(state ^ (uint64_t)len << 56);
+	return mix(state ^ (uint64_t)len << 56);
 }
 
 /* n bytes at p (a constant 2, 4 or 8) as a little-endian number whatever the host's
@@ -81,46 +86,53 @@ uint64_t route_hash_name(const char *name, size_t len)
 	return hash_finish(state, len);
 }
 
+/* The backward pass so far, kept apart from *out so that it can live in registers. */
+struct suffix_scan {
+	uint64_t state;   /* hash of the bytes after the current word */
+	size_t label_end; /* where the label right of the next dot ends */
+	size_t longest;   /* longest label so far */
+	unsigned count;   /* suffixes recorded */
+};
+
 /* Records the suffixes that start after a dot inside one word of the name: width bytes
- * at name[at..) read as word, with state the hash of everything after them. Dots are
- * taken from the highest byte down, so suffixes come out shortest first; *label_end is
- * where the label right of the next dot ends. */
-static inline void note_suffixes(struct route_suffixes *out, size_t len, size_t at,
-				 size_t width, uint64_t word, uint64_t state, size_t *label_end)
+ * at name[at..) read as word. Dots are taken from the highest byte down, so suffixes
+ * come out shortest first. */
+static inline void note_suffixes(struct route_suffixes *out, struct suffix_scan *scan,
+				 size_t len, size_t at, size_t width, uint64_t word)
 {
 	for (uint64_t dots = dot_bytes(word); dots != 0;) {
 		unsigned bit = 63u - (unsigned)__builtin_clzll(dots);
 		size_t byte = bit / 8, start = at + byte + 1;
 		dots ^= 1ull << bit;
-		if (*label_end - start > out->longest_label)
-			out->longest_label = (unsigned)(*label_end - start);
-		*label_end = start - 1;
-		if (start == len || out->count == ROUTE_HASH_MAX_SUFFIXES)
+		if (scan->label_end - start > scan->longest)
+			scan->longest = scan->label_end - start;
+		scan->label_end = start - 1;
+		if (start == len || scan->count == ROUTE_HASH_MAX_SUFFIXES)
 			continue;
 		/* The bytes above the dot are the suffix's partial word, as route_hash_name
 		 * would read them at the suffix's start. */
-		uint64_t s = byte + 1 < width ? hash_word(state, word >> 8 * (byte + 1)) : state;
-		out->start[out->count] = (uint8_t)start;
-		out->hash[out->count++] = hash_finish(s, len - start);
+		uint64_t s = scan->state;
+		if (byte + 1 < width)
+			s = hash_word(s, word >> 8 * (byte + 1));
+		out->start[scan->count] = (uint8_t)start;
+		out->hash[scan->count++] = hash_finish(s, len - start);
 	}
 }
 
 void route_hash_suffixes(const char *name, size_t len, struct route_suffixes *out)
 {
-	uint64_t state = HASH_SEED;
-	size_t label_end = len;
+	struct suffix_scan scan = { .state = HASH_SEED, .label_end = len };
 
-	out->count = 0;
-	out->longest_label = 0;
 	for (size_t end = len, width; end > 0; end -= width) {
 		width = end >= 8 ? 8 : end;
 		uint64_t word = width == 8 ? load_le(name + end - 8, 8) : load_head(name, end);
-		note_suffixes(out, len, end - width, width, word, state, &label_end);
-		state = hash_word(state, word);
+		note_suffixes(out, &scan, len, end - width, width, word);
+		scan.state = hash_word(scan.state, word);
 	}
-	if (label_end > out->longest_label)
-		out->longest_label = (unsigned)label_end;
-	out->full_hash = hash_finish(state, len);
+	out->count = scan.count;
+	out->longest_label = (unsigned)(scan.label_end > scan.longest ? scan.label_end
+								       : scan.longest);
+	out->full_hash = hash_finish(scan.state, len);
 }
 
 bool route_index_init(struct route_index *ix, uint32_t keys)

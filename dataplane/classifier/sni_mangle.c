@@ -30,9 +30,12 @@ static const char *find_char(struct piece s, char c)
 /* First position of the two-byte sequence "ab" in s, or NULL. */
 static const char *find_pair(struct piece s, char a, char b)
 {
-	for (size_t i = 0; i + 1 < s.len; i++)
-		if (s.p[i] == a && s.p[i + 1] == b)
-			return s.p + i;
+	const char *end = s.p + s.len;
+
+	for (const char *at = find_char(s, a); at != NULL && at + 1 < end;
+	     at = memchr(at + 1, a, (size_t)(end - at - 1)))
+		if (at[1] == b)
+			return at;
 	return NULL;
 }
 
@@ -87,12 +90,16 @@ static bool looks_like_dashed_v4(struct piece s)
 	unsigned dashes = 0;
 
 	for (size_t i = 0; i < s.len; i++) {
-		if (s.p[i] == '-')
-			dashes++;
-		else if (!is_digit(s.p[i]))
+		if (s.p[i] != '-') {
+			if (!is_digit(s.p[i]))
+				return false;
+		} else if (i > 0 && s.p[i - 1] == '-') {
 			return false;
+		} else {
+			dashes++;
+		}
 	}
-	return dashes == 3 && find_pair(s, '-', '-') == NULL;
+	return dashes == 3;
 }
 
 static enum mangle_status parse_dashed_addr(struct piece s, bool want_v4, struct ip_addr *out)

@@ -167,16 +167,9 @@ static inline const uint8_t *hs_contiguous(struct hs_stream *s, uint32_t n)
 	return at;
 }
 
-/* Reads (dst non-NULL) or skips n handshake bytes, crossing records and spans. */
-static bool hs_read(struct hs_stream *s, uint8_t *dst, uint32_t n)
+/* hs_read's slow path: the bytes cross a record or span boundary, or are not all there. */
+static bool hs_read_across(struct hs_stream *s, uint8_t *dst, uint32_t n)
 {
-	const uint8_t *at = hs_contiguous(s, n);
-
-	if (at != NULL) {
-		if (dst != NULL)
-			memcpy(dst, at, n);
-		return true;
-	}
 	while (n > 0) {
 		if (s->pos == s->record_end && !next_record(s))
 			return false;
@@ -196,13 +189,26 @@ static bool hs_read(struct hs_stream *s, uint8_t *dst, uint32_t n)
 	return true;
 }
 
-static bool hs_uint(struct hs_stream *s, unsigned width, uint32_t *value)
+/* Reads (dst non-NULL) or skips n handshake bytes, crossing records and spans. Inline so
+ * that the common case, all n bytes in the window, costs no call. */
+static inline bool hs_read(struct hs_stream *s, uint8_t *dst, uint32_t n)
+{
+	const uint8_t *at = hs_contiguous(s, n);
+
+	if (at == NULL)
+		return hs_read_across(s, dst, n);
+	if (dst != NULL)
+		memcpy(dst, at, n);
+	return true;
+}
+
+static inline bool hs_uint(struct hs_stream *s, unsigned width, uint32_t *value)
 {
 	uint8_t buf[3];
 	const uint8_t *at = hs_contiguous(s, width);
 
 	if (at == NULL) {
-		if (!hs_read(s, buf, width))
+		if (!hs_read_across(s, buf, width))
 			return false;
 		at = buf;
 	}
@@ -213,8 +219,8 @@ static bool hs_uint(struct hs_stream *s, unsigned width, uint32_t *value)
 }
 
 /* Reads a width-byte length prefix whose body must end at or before end. */
-static bool hs_vector(struct hs_stream *s, unsigned width, uint32_t end, enum sni_reason reason,
-		      uint32_t *len)
+static inline bool hs_vector(struct hs_stream *s, unsigned width, uint32_t end,
+			     enum sni_reason reason, uint32_t *len)
 {
 	if (s->pos + width > end)
 		return fail(s, SNI_MALFORMED, reason);
