@@ -1,0 +1,22 @@
+/* Command line of meshrelay-cp: -c FILE [-s SOCKET] [--pidfile FILE]. */
+#ifndef CP_ARGS_H
+#define CP_ARGS_H
+
+#include <stddef.h>
+
+#define CP_DEFAULT_PIDFILE "/run/meshrelay/cp.pid"
+
+struct cp_opts {
+	const char *config;   /* the libconfig file pushed to the data plane */
+	const char *socket;   /* overrides the file's dataplane.control_socket; or NULL */
+	const char *pidfile;  /* CP_DEFAULT_PIDFILE unless given; "" writes none */
+};
+
+/* Fill o from argv (pointers into argv). 0 to run, 1 when help was asked for (usage
+ * printed to stdout), -1 with a reason in err on a usage error. */
+int cp_args_parse(int argc, char **argv, struct cp_opts *o, char *err, size_t errlen);
+
+/* The usage text, for messages. */
+const char *cp_args_usage(void);
+
+#endif

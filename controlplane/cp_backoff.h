@@ -1,0 +1,20 @@
+/* Reconnection delays of meshrelay-cp: 100 ms, doubling each failure, at most 5 s. */
+#ifndef CP_BACKOFF_H
+#define CP_BACKOFF_H
+
+#include <stdint.h>
+
+#define CP_BACKOFF_FIRST_MS 100
+#define CP_BACKOFF_MAX_MS 5000
+
+struct cp_backoff {
+	uint32_t next_ms;
+};
+
+/* Start over at the first delay (after a successful connection). */
+void cp_backoff_reset(struct cp_backoff *b);
+
+/* The delay to wait before the next attempt; the one after it is twice as long, capped. */
+uint32_t cp_backoff_next(struct cp_backoff *b);
+
+#endif

@@ -1,0 +1,223 @@
+/* Suite "cp_link": meshrelay-cp against a scripted data plane in a thread: the first push
+ * after connecting, no push while its generation is in force, a re-push when another is,
+ * a refused generation not pushed again, reconnection after a drop, and back-off. */
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cp_link.h"
+#include "mr_ctl_proto.h"
+#include "unit.h"
+
+struct fake_dp {
+	pthread_mutex_t lock;
+	int listen_fd;
+	uint32_t generation;    /* in force */
+	uint32_t pushes;        /* PUSH requests seen */
+	uint32_t refuse;        /* answer pushes with a refusal */
+	uint32_t drop;          /* close the current connection at the next chance */
+	uint32_t stop;
+	pthread_t thread;
+};
+
+static void answer(struct fake_dp *dp, int fd, const struct mr_ctl_hdr *h)
+{
+	char text[128];
+	uint16_t type = MR_CTL_RESULT;
+
+	pthread_mutex_lock(&dp->lock);
+	if (h->type == MR_CTL_PING) {
+		type = MR_CTL_PONG;
+		snprintf(text, sizeof(text), "{\"generation\": %u, \"uptime_s\": 1, \"source\": \"t\"}",
+			 dp->generation);
+	} else if (h->type == MR_CTL_PUSH && dp->refuse) {
+		dp->pushes++;
+		snprintf(text, sizeof(text), "refused: push:1: refused on purpose");
+	} else if (h->type == MR_CTL_PUSH) {
+		dp->pushes++;
+		dp->generation = h->generation;
+		snprintf(text, sizeof(text), "applied generation %u in 1 us", dp->generation);
+	} else {
+		snprintf(text, sizeof(text), "refused: unknown request");
+	}
+	pthread_mutex_unlock(&dp->lock);
+	mr_ctl_send(fd, type, dp->generation, text, (uint32_t)strlen(text));
+}
+
+/* Serve one connection until the client goes, or the test drops or stops it. */
+static void serve(struct fake_dp *dp, int fd)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct mr_ctl_hdr h;
+		char *payload;
+		bool leave;
+
+		poll(&p, 1, 20);
+		pthread_mutex_lock(&dp->lock);
+		leave = dp->stop || dp->drop;
+		dp->drop = 0;
+		pthread_mutex_unlock(&dp->lock);
+		if (leave)
+			break;
+		if (!p.revents)
+			continue;
+		if (mr_ctl_recv(fd, &h, &payload, MR_CTL_MAX_PAYLOAD, 1000) < 0)
+			break;
+		answer(dp, fd, &h);
+		free(payload);
+	}
+	close(fd);
+}
+
+static void *fake_dp_run(void *arg)
+{
+	struct fake_dp *dp = arg;
+
+	for (;;) {
+		struct pollfd p = { .fd = dp->listen_fd, .events = POLLIN };
+		bool stop;
+
+		poll(&p, 1, 20);
+		pthread_mutex_lock(&dp->lock);
+		stop = dp->stop;
+		pthread_mutex_unlock(&dp->lock);
+		if (stop)
+			return NULL;
+		if (p.revents)
+			serve(dp, accept(dp->listen_fd, NULL, NULL));
+	}
+}
+
+static void fake_dp_start(struct fake_dp *dp, const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	memset(dp, 0, sizeof(*dp));
+	pthread_mutex_init(&dp->lock, NULL);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	dp->listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(bind(dp->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	CU_ASSERT_FATAL(listen(dp->listen_fd, 4) == 0);
+	pthread_create(&dp->thread, NULL, fake_dp_run, dp);
+}
+
+static void fake_dp_stop(struct fake_dp *dp, const char *path)
+{
+	pthread_mutex_lock(&dp->lock);
+	dp->stop = 1;
+	pthread_mutex_unlock(&dp->lock);
+	pthread_join(dp->thread, NULL);
+	close(dp->listen_fd);
+	unlink(path);
+}
+
+/* The test thread reads and writes the fake's fields under its lock. */
+static uint32_t fake_get(struct fake_dp *dp, const uint32_t *field)
+{
+	uint32_t v;
+
+	pthread_mutex_lock(&dp->lock);
+	v = *field;
+	pthread_mutex_unlock(&dp->lock);
+	return v;
+}
+
+static void fake_set(struct fake_dp *dp, uint32_t *field, uint32_t v)
+{
+	pthread_mutex_lock(&dp->lock);
+	*field = v;
+	pthread_mutex_unlock(&dp->lock);
+}
+
+/* A tick with every timer due: the link does all it would do at its next wake-up. Each
+ * call is an hour after the last, past anything scheduled by the previous one. */
+static void tick_due(struct cp_link *l, const struct cp_conf *c)
+{
+	static int64_t hours;
+
+	cp_link_tick(l, c, cp_now_ms() + ++hours * 3600 * 1000);
+}
+
+static void test_follows_the_data_plane(void)
+{
+	const char *path = unit_path("link.sock");
+	static char text[] = "x = 1;";
+	struct cp_conf c = { .text = text, .len = 6, .generation = 1 };
+	struct fake_dp dp;
+	struct cp_link l;
+
+	fake_dp_start(&dp, path);
+	cp_link_init(&l, path);
+	cp_link_tick(&l, &c, cp_now_ms());
+	CU_ASSERT(l.fd >= 0);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 1);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 1);
+	tick_due(&l, &c);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 1); /* ours is in force: nothing to do */
+
+	fake_set(&dp, &dp.generation, 7); /* someone else pushed */
+	tick_due(&l, &c);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 2);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 1);
+
+	fake_set(&dp, &dp.refuse, 1);
+	fake_set(&dp, &dp.generation, 5);
+	tick_due(&l, &c);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 3);
+	tick_due(&l, &c);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 3); /* a refused generation is not pushed again */
+
+	fake_set(&dp, &dp.refuse, 0);
+	c.generation = 2; /* a reload */
+	CU_ASSERT_EQUAL(cp_link_push(&l, &c, cp_now_ms()), 0);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 2);
+
+	fake_set(&dp, &dp.drop, 1); /* the data plane restarts: connection gone, config lost */
+	usleep(100 * 1000);
+	fake_set(&dp, &dp.generation, 0);
+	tick_due(&l, &c);
+	CU_ASSERT_EQUAL(l.fd, -1);
+	tick_due(&l, &c);
+	CU_ASSERT(l.fd >= 0);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 5);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 2);
+	cp_link_close(&l);
+	fake_dp_stop(&dp, path);
+}
+
+static void test_backoff_while_absent(void)
+{
+	static const int64_t want[] = { 100, 200, 400, 800, 1600, 3200, 5000, 5000 };
+	static char text[] = "x = 1;";
+	struct cp_conf c = { .text = text, .len = 6, .generation = 1 };
+	struct cp_link l;
+	int64_t at = cp_now_ms();
+
+	cp_link_init(&l, unit_path("absent.sock"));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		cp_link_tick(&l, &c, at);
+		CU_ASSERT_EQUAL(l.fd, -1);
+		CU_ASSERT_EQUAL(l.next_connect_ms - at, want[i]);
+		at = l.next_connect_ms;
+	}
+	/* Not due yet: nothing is tried and the wait is what is left. */
+	CU_ASSERT(cp_link_tick(&l, &c, at - 1) > 0);
+	CU_ASSERT_EQUAL(l.failures, 8);
+}
+
+int test_link_register(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "push, follow, re-push, refusal, reconnect", test_follows_the_data_plane },
+		{ "back-off while the data plane is absent", test_backoff_while_absent },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite("cp_link", tests);
+}

@@ -1,0 +1,19 @@
+/* Suites of the control-plane unit-test runner; each registers its CUnit suite. */
+#ifndef CP_UNIT_H
+#define CP_UNIT_H
+
+#include <CUnit/CUnit.h>
+
+/* Each returns 0 when its suite and tests were added to the CUnit registry. */
+int test_proto_register(void);
+int test_cp_register(void);
+int test_link_register(void);
+int test_ctl_register(void);
+
+/* Add a suite and its NULL-terminated tests; 0 or -1. */
+int unit_add_suite(const char *name, const CU_TestInfo *tests);
+
+/* A fresh path under a per-run temporary directory (for sockets and files). */
+const char *unit_path(const char *name);
+
+#endif

@@ -1,0 +1,78 @@
+/* unit-controlplane: CUnit runner for the control socket protocol, meshrelay-cp and
+ * meshrelayctl logic. No DPDK: these run without a data plane. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "mr_log.h"
+#include "unit.h"
+
+static char tmp_dir[64];
+
+int unit_add_suite(const char *name, const CU_TestInfo *tests)
+{
+	CU_pSuite suite = CU_add_suite(name, NULL, NULL);
+
+	if (!suite)
+		return -1;
+	for (const CU_TestInfo *t = tests; t->pName; t++)
+		if (!CU_add_test(suite, t->pName, t->pTestFunc))
+			return -1;
+	return 0;
+}
+
+const char *unit_path(const char *name)
+{
+	static char path[4][128];
+	static unsigned int next;
+	char *p = path[next++ % 4];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", tmp_dir, name);
+	unlink(p);
+	return p;
+}
+
+/* The temporary directory holds plain files and sockets only. */
+static void remove_tmp_dir(void)
+{
+	DIR *d = opendir(tmp_dir);
+	struct dirent *e;
+	char path[384];
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmp_dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(tmp_dir);
+}
+
+int main(void)
+{
+	unsigned int failed;
+
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/unit-controlplane.XXXXXX");
+	if (!mkdtemp(tmp_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	mr_log_init("unit-controlplane", MR_LOG_ERR, false); /* the suites provoke warnings */
+	if (CU_initialize_registry() != CUE_SUCCESS || test_proto_register() < 0 ||
+	    test_cp_register() < 0 || test_link_register() < 0 || test_ctl_register() < 0) {
+		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
+		return 1;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
+	CU_cleanup_registry();
+	remove_tmp_dir();
+	return failed ? 1 : 0;
+}
