@@ -14,6 +14,11 @@ PACKAGES=(
 	nginx-light
 )
 
+# --bench: what the benchmarks compare against and load with.
+if [ "${1:-}" = "--bench" ]; then
+	PACKAGES=(haproxy wrk util-linux)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
