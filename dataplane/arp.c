@@ -2,6 +2,8 @@
 
 #include <rte_arp.h>
 
+#include "dispatch.h"
+
 static bool arp_is_valid(const struct rte_arp_hdr *a)
 {
 	return a->arp_hardware == rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) &&
@@ -29,6 +31,22 @@ static void arp_reply_in_place(struct dp_worker *w, const struct dp_port *p,
 	dp_tx_port(w, p, m);
 }
 
+void arp_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mbuf *m)
+{
+	const struct rte_arp_hdr *a;
+	uint32_t sip, tip;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*a))
+		return;
+	a = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
+	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
+	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
+	/* Same rules as the worker that got it: create only when we were the target. */
+	if (sip != 0 && sip != p->ipv4 &&
+	    neigh_learn(w->neigh, sip, &a->arp_data.arp_sha, w->now_ms, tip == p->ipv4))
+		dp_event(w, DP_EV_neigh_learned);
+}
+
 void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -44,6 +62,8 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
 	is_request = a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	if (w->app->n_workers > 1)
+		dispatch_arp_copies(w, m); /* before the frame is turned into a reply */
 
 	if (tip != p->ipv4) {
 		/* Gratuitous ARP refreshes what we know but never creates entries. */

@@ -7,6 +7,10 @@
 /* Handle an ARP frame (Ethernet header at offset 0): answer, learn, pass on or drop. */
 void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
+/* Learn from an ARP frame another worker received (no answer, nothing passed on).
+ * m is not consumed. */
+void arp_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mbuf *m);
+
 /* Broadcast a who-has for target_ip out of port p. */
 void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip);
 

@@ -68,6 +68,7 @@ struct dp_worker {
 	struct rte_eth_dev_tx_buffer *tx_kernel[MR_MAX_PORTS];
 	struct neigh_table *neigh;
 	struct flow_table *flows;
+	struct rte_ring *inbox;      /* relayed segments and ARP copies from other workers */
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
 	uint64_t next_sweep_ms;
 	uint64_t now_ms;

@@ -36,7 +36,8 @@
 	X(flow_closed)        /* flows ended by FIN both ways or RST */                      \
 	X(flow_idle_expired)  /* established flows reset after the idle timeout */           \
 	X(tcp_rst_out)        /* resets the relay sent */                                    \
-	X(tx_linearized)      /* segments copied because the port cannot send chains */
+	X(tx_linearized)      /* segments copied because the port cannot send chains */      \
+	X(dispatched)         /* relayed segments handed to the worker owning their flow */
 
 #define DP_DROP_LIST(X)                                                                   \
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \
@@ -72,7 +73,8 @@
 	X(backend_unreachable)/* no port, source port or neighbour towards the backend */    \
 	X(backend_refused)    /* backend answered the SYN with a RST */                      \
 	X(backend_timeout)    /* backend never answered, or never acked the kept bytes */    \
-	X(tcp_no_flow)        /* segment to a relay source port with no flow */
+	X(tcp_no_flow)        /* segment to a relay source port with no flow */               \
+	X(dispatch_full)      /* another worker's inbox had no room */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

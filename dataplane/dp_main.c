@@ -18,6 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "ctl_server.h"
+#include "dispatch.h"
 #include "dp.h"
 #include "dp_report.h"
 #include "dp_telemetry.h"
@@ -221,6 +222,13 @@ static int appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 		idx++;
 	}
 	dp_workers_assign_queues(app);
+	if (dispatch_init(app) < 0) {
+		snprintf(err, errlen, "worker inboxes: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	if (app->n_workers > 1)
+		mr_log(MR_LOG_INFO, "%u workers: relayed segments reach their flow's owner by "
+		       "software dispatch (no rte_flow steering on these ports)", app->n_workers);
 	return 0;
 }
 

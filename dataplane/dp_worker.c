@@ -8,8 +8,10 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "arp.h"
+#include "dispatch.h"
 #include "relay.h"
 
 /* The neighbour table calls back with the worker as context. */
@@ -101,6 +103,13 @@ void dp_worker_free(struct dp_worker *w)
 {
 	if (!w)
 		return;
+	if (w->inbox) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(w->inbox, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->inbox);
+	}
 	flow_table_free(w->flows);
 	neigh_table_free(w->neigh);
 	for (unsigned int i = 0; i < MR_MAX_PORTS; i++) {
@@ -210,6 +219,7 @@ int dp_worker_main(void *arg)
 		rte_rcu_qsbr_quiescent(app->qsbr, w->index);
 		for (unsigned int i = 0; i < w->n_rxqs; i++)
 			got += worker_poll_rxq(w, &w->rxqs[i], burst);
+		got += dispatch_drain(w);
 		worker_flush(w);
 		/* A poll that found work is busy time: the real load of a core that never sleeps. */
 		if (got) {

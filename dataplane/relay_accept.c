@@ -3,6 +3,7 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 
+#include "dispatch.h"
 #include "relay.h"
 #include "sni_parse.h"
 #include "tcp_out.h"
@@ -358,11 +359,16 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		hello_classify(w, f);
 }
 
-static bool is_relay_source_port(const struct dp_worker *w, uint16_t port_be)
+static bool is_relay_source_port(const struct dp_worker *w, uint16_t port)
 {
-	uint16_t port = rte_be_to_cpu_16(port_be);
-
 	return port >= w->app->src_port_first && port <= w->app->src_port_last;
+}
+
+/* TCP ports the relay answers for: listeners and its own source ports. */
+static bool relay_owns_port(const struct dp_worker *w, const struct dp_port *p, uint16_t port)
+{
+	return is_relay_source_port(w, port) ||
+	       dp_live_is_listener(dp_live_get(w->app), p->index, port);
 }
 
 bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
@@ -373,9 +379,18 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	enum flow_dir dir;
 	struct flow *f;
 	bool listener;
+	unsigned int owner;
 
 	if (!seg_parse(&s, m, l3_off)) {
 		dp_drop(w, m, DP_DROP_tcp_bad_header);
+		return true;
+	}
+	if (!relay_owns_port(w, p, rte_be_to_cpu_16(s.tcp->dst_port)))
+		return false; /* the host's */
+	owner = dispatch_owner(w->app, s.ip->src_addr, s.tcp->src_port,
+			       rte_be_to_cpu_16(s.tcp->dst_port));
+	if (owner != w->index) {
+		dispatch_to(w, owner, m);
 		return true;
 	}
 	k = seg_key(&s);
@@ -399,9 +414,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		listen_input(w, p, &s);
 		return true;
 	}
-	if (is_relay_source_port(w, s.tcp->dst_port)) {
-		dp_drop(w, m, DP_DROP_tcp_no_flow);
-		return true;
-	}
-	return false;
+	/* Owned port, no flow, no listener: a source port of ours with nothing behind it. */
+	dp_drop(w, m, DP_DROP_tcp_no_flow);
+	return true;
 }

@@ -60,16 +60,16 @@ bool ip_addr_in_prefix(const struct ip_addr *addr, const struct ip_addr *prefix,
 /* Reads one decimal octet at text[*pos]; rejects "", "01", and values above 255. */
 static bool parse_octet(const char *text, size_t len, size_t *pos, uint8_t *out)
 {
-	size_t start = *pos, i = start, end = len - start > 3 ? start + 3 : len;
+	size_t start = *pos;
 	unsigned value = 0;
 
-	/* A local index: stores through pos could alias text and force reloads. */
-	for (; i < end && text[i] >= '0' && text[i] <= '9'; i++)
-		value = value * 10 + (unsigned)(text[i] - '0');
-	*pos = i;
-	if (i == start || value > 255)
+	while (*pos < len && text[*pos] >= '0' && text[*pos] <= '9' && *pos - start < 3) {
+		value = value * 10 + (unsigned)(text[*pos] - '0');
+		(*pos)++;
+	}
+	if (*pos == start || value > 255)
 		return false;
-	if (i - start > 1 && text[start] == '0')
+	if (*pos - start > 1 && text[start] == '0')
 		return false;
 	*out = (uint8_t)value;
 	return true;

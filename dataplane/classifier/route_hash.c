@@ -8,11 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "name_word.h"
+
 #define HASH_SEED 0x6200a8855cd5999dull
 #define HASH_WORD_MUL 0xcf2e369d75cda837ull
 #define MIX_MUL_A 0xe087f3f359a79389ull
 #define MIX_MUL_B 0xd81c6e3037463c9bull
-#define BYTES_OF(b) (0x0101010101010101ull * (uint8_t)(b))
 
 static inline uint64_t mix(uint64_t x)
 {
@@ -41,19 +42,6 @@ static inline uint64_t hash_finish(uint64_t state, size_t len)
 	return mix(state ^ (uint64_t)len << 56);
 }
 
-/* n bytes at p (a constant 2, 4 or 8) as a little-endian number whatever the host's
- * order: the dot and partial-word arithmetic below count bytes from the low end. */
-static inline uint64_t load_le(const char *p, size_t n)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, p, n);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
-}
-
 /* The first n (0..7) bytes of a name as a little-endian number, read as two overlapping
  * loads so that nothing outside p[0..n) is touched. */
 static inline uint64_t load_head(const char *p, size_t n)
@@ -63,15 +51,6 @@ static inline uint64_t load_head(const char *p, size_t n)
 	if (n >= 2)
 		return load_le(p, 2) | load_le(p + n - 2, 2) << 8 * (n - 2);
 	return n ? (uint8_t)p[0] : 0;
-}
-
-/* 0x80 in each byte of word that is a '.', 0 elsewhere (exact: no carries between bytes). */
-static inline uint64_t dot_bytes(uint64_t word)
-{
-	uint64_t x = word ^ BYTES_OF('.');
-	uint64_t low7 = BYTES_OF(0x7f);
-
-	return ~(((x & low7) + low7) | x | low7);
 }
 
 uint64_t route_hash_name(const char *name, size_t len)
@@ -173,21 +152,6 @@ uint32_t route_index_insert(struct route_index *ix, const char *names, uint32_t 
 		}
 		if (slot->hash == hash && slot->key_len == key_len &&
 		    memcmp(names + slot->key_off, names + key_off, key_len) == 0)
-			return slot->value;
-	}
-}
-
-uint32_t route_index_find(const struct route_index *ix, const char *names, const char *key,
-			  size_t len, uint64_t hash)
-{
-	uint32_t i = (uint32_t)hash & ix->mask;
-
-	for (;; i = (i + 1) & ix->mask) {
-		const struct route_index_slot *slot = &ix->slots[i];
-		if (slot->value == ROUTE_HASH_NONE)
-			return ROUTE_HASH_NONE;
-		if (slot->hash == hash && slot->key_len == len &&
-		    memcmp(names + slot->key_off, key, len) == 0)
 			return slot->value;
 	}
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ROUTE_HASH_NONE UINT32_MAX
 #define ROUTE_HASH_MAX_SUFFIXES 128
@@ -53,8 +54,22 @@ void route_index_free(struct route_index *ix);
 uint32_t route_index_insert(struct route_index *ix, const char *names, uint32_t key_off,
 			    uint16_t key_len, uint64_t hash, uint32_t value);
 
-/* Value stored for key[0..len) with the given hash, or ROUTE_HASH_NONE. */
-uint32_t route_index_find(const struct route_index *ix, const char *names, const char *key,
-			  size_t len, uint64_t hash);
+/* Value stored for key[0..len) with the given hash, or ROUTE_HASH_NONE. Inline: a lookup
+ * probes for the name and several of its suffixes, and a call costs about what a probe
+ * does. */
+static inline uint32_t route_index_find(const struct route_index *ix, const char *names,
+					const char *key, size_t len, uint64_t hash)
+{
+	uint32_t i = (uint32_t)hash & ix->mask;
+
+	for (;; i = (i + 1) & ix->mask) {
+		const struct route_index_slot *slot = &ix->slots[i];
+		if (slot->value == ROUTE_HASH_NONE)
+			return ROUTE_HASH_NONE;
+		if (slot->hash == hash && slot->key_len == len &&
+		    memcmp(names + slot->key_off, key, len) == 0)
+			return slot->value;
+	}
+}
 
 #endif

@@ -1,6 +1,10 @@
 /* Host-name validation: LDH plus '_' (mangled names carry it), labels 1..63, name 1..253. */
 #include "sni_name.h"
 
+#include <stdbool.h>
+
+#include "name_word.h"
+
 /* Per byte: CHAR_CASE is the bit that lower-cases a letter (0x20, which '.' already has),
  * so a copy is one OR; zero marks a byte no host name may hold. */
 enum char_class { CHAR_BAD = 0, CHAR_OK = 1, CHAR_DOT = 2, CHAR_CASE = 0x20 };
@@ -43,6 +47,54 @@ static enum sni_name_status copy_labels(const char *src, size_t len, char *dst)
 	return label_status(len - label_start);
 }
 
+/* 0x80 in each byte of x that lies in [lo, hi], for x without high bits and hi below
+ * 0x80: neither subtraction can borrow across a byte. */
+static inline uint64_t bytes_in(uint64_t x, uint8_t lo, uint8_t hi)
+{
+	return ((x | HIGH_BITS) - BYTES_OF(lo)) & (BYTES_OF(0x80 + hi) - x) & HIGH_BITS;
+}
+
+/* Lower-cases the eight bytes of word into *lowered and marks its dots in *dots; false
+ * when a byte lies outside letters, digits, '-', '.' and '_'. */
+static inline bool lower_word(uint64_t word, uint64_t *lowered, uint64_t *dots)
+{
+	if (word & HIGH_BITS)
+		return false;
+	/* Setting 0x20 maps 'A'..'Z' onto 'a'..'z' and nothing else there. */
+	uint64_t letters = bytes_in(word | BYTES_OF(0x20), 'a', 'z');
+	uint64_t ok = letters | bytes_in(word, '0', '9') | bytes_in(word, '-', '.') |
+		      bytes_in(word, '_', '_');
+
+	*lowered = word | letters >> 2; /* 0x80 >> 2 is the case bit */
+	*dots = dot_bytes(word);
+	return ok == HIGH_BITS;
+}
+
+/* copy_labels a word at a time, for names of at least eight bytes; the last word overlaps
+ * the one before rather than reading past the name. False on any defect, and the byte
+ * loop then finds which defect comes first. */
+static bool copy_words(const char *src, size_t len, char *dst)
+{
+	size_t label_start = 0;
+
+	for (size_t i = 0; i < len; i += 8) {
+		size_t at = i + 8 <= len ? i : len - 8;
+		uint64_t lowered, dots;
+		if (!lower_word(load_le(src + at, 8), &lowered, &dots))
+			return false;
+		store_le64(dst + at, lowered);
+		/* Dots before i belong to the previous word and were counted there. */
+		for (dots &= ~0ull << 8 * (i - at); dots != 0; dots &= dots - 1) {
+			size_t dot = at + (size_t)__builtin_ctzll(dots) / 8;
+			/* Unsigned: an empty label wraps round to a huge length. */
+			if (dot - label_start - 1 >= SNI_LABEL_MAX)
+				return false;
+			label_start = dot + 1;
+		}
+	}
+	return len - label_start - 1 < SNI_LABEL_MAX;
+}
+
 enum sni_name_status sni_name_normalize(const char *src, size_t len, char *dst, size_t *out_len)
 {
 	enum sni_name_status status;
@@ -55,6 +107,8 @@ enum sni_name_status sni_name_normalize(const char *src, size_t len, char *dst, 
 		status = SNI_NAME_EMPTY;
 	else if (len > SNI_NAME_MAX)
 		status = SNI_NAME_TOO_LONG;
+	else if (len >= 8 && copy_words(src, len, dst))
+		status = SNI_NAME_OK;
 	else
 		status = copy_labels(src, len, dst);
 	dst[status == SNI_NAME_OK ? len : 0] = '\0';

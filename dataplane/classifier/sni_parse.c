@@ -35,8 +35,10 @@ struct hs_stream {
 	struct sni_result *out;
 };
 
-/* Extension types seen so far, for the duplicate check; small open-addressing set. */
+/* Extension types seen so far, for the duplicate check: a bit per type below 64 (nearly
+ * all that clients send), a small open-addressing set for the others. */
 struct ext_seen {
+	uint64_t low;
 	uint64_t used[EXT_SEEN_SLOTS / 64];
 	uint16_t type[EXT_SEEN_SLOTS];
 	unsigned count;
@@ -82,6 +84,11 @@ static uint32_t wire_take(struct hs_stream *s, uint8_t *dst, uint32_t n)
 {
 	uint32_t done = 0;
 
+	if ((size_t)(s->span_end - s->cur) >= n) { /* the usual case: all in this span */
+		memcpy(dst, s->cur, n);
+		s->cur += n;
+		return n;
+	}
 	while (done < n) {
 		if (s->cur == s->span_end && !span_next(s))
 			break;
@@ -338,16 +345,23 @@ static bool parse_supported_versions(struct hs_stream *s, uint32_t end)
 static bool ext_seen_add(struct ext_seen *seen, uint16_t type, enum sni_reason *reason)
 {
 	unsigned slot = ((uint32_t)type * 0x9e37u >> 7) & (EXT_SEEN_SLOTS - 1);
+	uint64_t low_bit = type < 64 ? (uint64_t)1 << type : 0;
 
 	if (seen->count >= SNI_MAX_EXTENSIONS) {
 		*reason = SNI_REASON_TOO_MANY_EXTENSIONS;
 		return false;
 	}
-	while (seen->used[slot / 64] >> (slot % 64) & 1) {
-		if (seen->type[slot] == type) {
-			*reason = SNI_REASON_DUPLICATE_EXTENSION;
+	*reason = SNI_REASON_DUPLICATE_EXTENSION;
+	if (low_bit != 0) {
+		if (seen->low & low_bit)
 			return false;
-		}
+		seen->low |= low_bit;
+		seen->count++;
+		return true;
+	}
+	while (seen->used[slot / 64] >> (slot % 64) & 1) {
+		if (seen->type[slot] == type)
+			return false;
 		slot = (slot + 1) & (EXT_SEEN_SLOTS - 1);
 	}
 	seen->used[slot / 64] |= (uint64_t)1 << (slot % 64);
@@ -378,7 +392,7 @@ static bool parse_extensions(struct hs_stream *s, uint32_t hello_end)
 	struct ext_seen seen;
 	enum sni_reason reason;
 
-	seen.used[0] = seen.used[1] = 0;
+	seen.low = seen.used[0] = seen.used[1] = 0;
 	seen.count = 0;
 	if (!hs_vector_fill(s, 2, hello_end, 0, SNI_REASON_EXTENSIONS_LENGTH))
 		return false;

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Two worker lcores on two-queue ports without rte_flow (no virtual device here takes
+# rules): the kernel spreads frames over the queues by its own hash, so the client and
+# backend halves of a flow arrive on different workers; software dispatch brings every
+# segment to the flow's owner. Real transfers must come through whole, and both workers
+# must own flows.
+set -u
+cd "$(dirname "$0")/../.."
+. test/lib/topo.sh
+. test/lib/dp.sh
+. test/lib/check.sh
+. test/lib/relay_topo.sh
+trap topo_cleanup EXIT
+
+PREFIX=${TOPO_TAG}-two
+CERTS=$TOPO_DIR/certs
+rt_build
+bash test/lib/mkcerts.sh "$CERTS" blob.svc.example
+two_queues() { rt_port "$@" | sed 's/qpairs=1/qpairs=2/; s/; }$/; queues = 2; }/'; }
+cat >"$TOPO_DIR/dp.conf" <<CONF
+dataplane = {
+  # Two workers that share the second core: correctness, not speed, on this machine.
+  eal = [ "--lcores", "0@0,1@1,2@1", "-n", "1", "--no-pci", "--no-huge", "-m", "768" ];
+  mbufs = 32767;
+};
+ports = (
+$(two_queues edge d0 10.99.0.1/24),
+$(two_queues svc d1 10.98.0.1/24)
+);
+listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
+relay = { closing_timeout_ms = 500; };
+pools = ( { name = "blob"; members = ( { address = "10.98.0.2"; port = 9443; } ); } );
+routes = ( { sni = "blob.svc.example"; pool = "blob"; } );
+CONF
+dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
+check "two workers started" grep -q '2 worker(s)' "$TOPO_DIR/dp.log"
+ip netns exec "$RT_SRV" timeout 300 /usr/bin/python3 test/lib/tls_blob.py server 10.98.0.2 9443 \
+	"$CERTS/blob.svc.example.crt" "$CERTS/blob.svc.example.key" >/dev/null 2>&1 &
+topo_track $!
+topo_wait_for 10 bash -c "ip netns exec '$RT_SRV' ss -Hltn 'sport = :9443' | grep -q LISTEN"
+
+out=$(ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client \
+	10.99.0.1 443 blob.svc.example "$CERTS/ca.crt" 50000000 50000000 2>&1)
+check "50 MB each way with two workers, sha256 equal ($out)" grep -q '^ok ' <<<"$out"
+out=$(ip netns exec "$RT_CLI" bash -c "ulimit -n 4096; timeout 200 /usr/bin/python3 \
+	test/lib/tls_blob.py many 10.99.0.1 443 blob.svc.example '$CERTS/ca.crt' 20000 20000 300" 2>&1 | tail -1)
+check "300 concurrent connections with two workers: $out" grep -q '^ok 300 of 300' <<<"$out"
+check "segments crossed between workers ($(dp_stat "$PREFIX" counters dispatched))" \
+	test "$(dp_stat "$PREFIX" counters dispatched)" -gt 0
+check "no inbox overflow" test "$(dp_stat "$PREFIX" drops dispatch_full)" -eq 0
+/usr/bin/python3 test/lib/telemetry.py "$PREFIX" /meshrelay/lcores
+busy_workers=$(/usr/bin/python3 test/lib/telemetry.py "$PREFIX" /meshrelay/lcores |
+	grep -o 'busy_polls=[1-9][0-9]*' | wc -l)
+check "both workers did work ($busy_workers)" test "$busy_workers" -eq 2
+check "data plane still running" kill -0 "$DP_PID"
+check_done "two workers"
