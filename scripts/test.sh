@@ -72,7 +72,8 @@ run_script() {
 
 pattern=${1:-}
 if [ -z "$pattern" ]; then
-	for bin in build-asan/test/unit/unit-foundation build-asan/test/classifier/unit-classifier; do
+	for bin in build-asan/test/unit/unit-foundation build-asan/test/classifier/unit-classifier \
+		build-asan/test/controlplane/unit-controlplane; do
 		run_unit "$bin"
 	done
 fi
