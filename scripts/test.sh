@@ -57,7 +57,9 @@ run_script() {
 	local script=$1 build=$2 label
 	label="$(basename "$script")${3:-}"
 	local log="$LOG_DIR/$label.log" t0=$SECONDS
-	MR_BUILD_DIR=$build timeout -k 10 900 bash "$script" >"$log" 2>&1
+	# Under the sanitizers any finding stops the process, so the script sees it fail.
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=0 \
+		MR_BUILD_DIR=$build timeout -k 10 900 bash "$script" >"$log" 2>&1
 	local rc=$?
 	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
@@ -81,8 +83,11 @@ for script in test/integration/*.sh; do
 	case $script in *"$pattern"*) ;; *) continue ;; esac
 	run_script "$script" build
 done
-# The packet path once more under the sanitizers.
-[ -z "$pattern" ] && run_script test/integration/11-pcap-replay.sh build-asan " [asan]"
+# The packet path and the relay once more under the sanitizers.
+if [ -z "$pattern" ]; then
+	run_script test/integration/11-pcap-replay.sh build-asan " [asan]"
+	run_script test/integration/30-relay-tls.sh build-asan " [asan]"
+fi
 
 echo "logs: $LOG_DIR ($((SECONDS - started)) s)"
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
