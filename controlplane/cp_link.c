@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exchange.h"
 #include "flatjson.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
@@ -47,10 +48,12 @@ void cp_link_set_path(struct cp_link *l, const char *path)
 
 void cp_link_lost(struct cp_link *l, int64_t now_ms, const char *why)
 {
-	mr_log(MR_LOG_WARN, "lost the data plane at %s: %s; reconnecting", l->path, why);
+	uint32_t delay = cp_backoff_next(&l->backoff);
+
+	mr_log(MR_LOG_WARN, "lost the data plane at %s: %s; reconnecting in %u ms", l->path, why,
+	       delay);
 	cp_link_close(l);
-	cp_backoff_reset(&l->backoff);
-	l->next_connect_ms = now_ms + cp_backoff_next(&l->backoff);
+	l->next_connect_ms = now_ms + delay;
 }
 
 /* One request and its answer. 0 with the reply (caller frees *payload), or -1 after the
@@ -60,8 +63,7 @@ static int request(struct cp_link *l, uint16_t type, uint32_t generation, const 
 {
 	char why[96];
 
-	if (mr_ctl_send(l->fd, type, generation, body, len) == 0 &&
-	    mr_ctl_recv(l->fd, h, payload, MR_CTL_MAX_PAYLOAD, timeout_ms) == 0)
+	if (exchange_one(l->fd, type, generation, body, len, timeout_ms, h, payload) == 0)
 		return 0;
 	snprintf(why, sizeof(why), "%s", errno == ECONNRESET ? "connection closed" :
 		 errno == EPROTO ? "bad frame" : strerror(errno));
@@ -120,6 +122,7 @@ static int ping(struct cp_link *l)
 		return -1;
 	}
 	free(reply);
+	cp_backoff_reset(&l->backoff); /* only an answered ping proves the link good */
 	if ((uint32_t)gen != l->dp_generation)
 		mr_log(MR_LOG_INFO, "the data plane has generation %lld in force", gen);
 	l->dp_generation = (uint32_t)gen;
@@ -140,7 +143,6 @@ static void try_connect(struct cp_link *l, int64_t now_ms)
 		return;
 	}
 	mr_log(MR_LOG_NOTICE, "connected to the data plane at %s", l->path);
-	cp_backoff_reset(&l->backoff);
 	l->failures = 0;
 	l->refused = 0; /* a restarted data plane may take what the last one refused */
 	l->pushed = l->pushed_as = 0;

@@ -43,8 +43,8 @@ int cp_link_tick(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms);
 /* Push conf now if connected (a reload). 0 applied, 1 refused, -1 not connected/failed. */
 int cp_link_push(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms);
 
-/* The socket became readable while no request was out: the peer closed (or broke the
- * protocol). Drop the connection and schedule a reconnect. */
+/* The connection failed (the peer closed, refused us, or broke the protocol): drop it and
+ * schedule a reconnect, sooner after a link that worked than after repeated failures. */
 void cp_link_lost(struct cp_link *l, int64_t now_ms, const char *why);
 
 /* Close the connection, if any. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl_print.h"
+#include "exchange.h"
 #include "flatjson.h"
 #include "mr_config.h"
 #include "mr_ctl_proto.h"
@@ -56,17 +57,20 @@ static int resolve_path(const struct ctl_opts *o, struct session *s)
 
 static int open_session(const struct ctl_opts *o, struct session *s)
 {
+	int e;
+
 	s->json = o->json;
 	if (resolve_path(o, s) < 0)
 		return CTL_EXIT_FAILED;
 	s->fd = mr_ctl_connect(s->path);
 	if (s->fd >= 0)
 		return CTL_EXIT_OK;
+	e = errno;
 	fprintf(stderr, "meshrelayctl: cannot reach the data plane at %s: %s%s\n", s->path,
-		strerror(errno),
-		errno == EACCES || errno == EPERM ?
+		strerror(e),
+		e == EACCES || e == EPERM ?
 			" (the control socket admits root, its owner and dataplane.control_group)" :
-		errno == ENOENT || errno == ECONNREFUSED ? " (is meshrelay-dp running?)" : "");
+		e == ENOENT || e == ECONNREFUSED ? " (is meshrelay-dp running?)" : "");
 	return CTL_EXIT_UNREACHABLE;
 }
 
@@ -75,8 +79,7 @@ static int open_session(const struct ctl_opts *o, struct session *s)
 static int ask(struct session *s, uint16_t type, uint32_t gen, const char *body, uint32_t len,
 	       int timeout_ms, struct mr_ctl_hdr *h, char **reply)
 {
-	if (mr_ctl_send(s->fd, type, gen, body, len) < 0 ||
-	    mr_ctl_recv(s->fd, h, reply, MR_CTL_MAX_PAYLOAD, timeout_ms) < 0) {
+	if (exchange_one(s->fd, type, gen, body, len, timeout_ms, h, reply) < 0) {
 		int e = errno;
 
 		if (e == EPROTO) {
@@ -191,7 +194,8 @@ static void print_push(const struct session *s, const char *result, uint32_t gen
 	}
 }
 
-/* The pushed text takes the number after the one in force: the generation only grows. */
+/* The pushed text takes the number after the one in force, so its arrival shows in status
+ * (meshrelay-cp, if it runs, puts its own file and number back at its next ping). */
 static int cmd_push(struct session *s, const char *text, uint32_t len)
 {
 	struct mr_ctl_hdr h;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cp_link.h"
+#include "exchange.h"
 #include "mr_ctl_proto.h"
 #include "unit.h"
 
@@ -21,9 +22,37 @@ struct fake_dp {
 	uint32_t pushes;        /* PUSH requests seen */
 	uint32_t refuse;        /* answer pushes with a refusal */
 	uint32_t drop;          /* close the current connection at the next chance */
+	uint32_t reject;        /* refuse every peer at accept, as for a stranger's uid */
 	uint32_t stop;
 	pthread_t thread;
 };
+
+/* Both threads read and write the fake's fields under its lock. */
+static uint32_t fake_get(struct fake_dp *dp, const uint32_t *field)
+{
+	uint32_t v;
+
+	pthread_mutex_lock(&dp->lock);
+	v = *field;
+	pthread_mutex_unlock(&dp->lock);
+	return v;
+}
+
+static void fake_set(struct fake_dp *dp, uint32_t *field, uint32_t v)
+{
+	pthread_mutex_lock(&dp->lock);
+	*field = v;
+	pthread_mutex_unlock(&dp->lock);
+}
+
+/* Say why and hang up at once, before the peer's first request is read. */
+static void reject(int fd)
+{
+	static const char text[] = "refused: uid 65534 may not use the control socket";
+
+	mr_ctl_send(fd, MR_CTL_RESULT, 0, text, sizeof(text) - 1);
+	close(fd);
+}
 
 static void answer(struct fake_dp *dp, int fd, const struct mr_ctl_hdr *h)
 {
@@ -89,7 +118,9 @@ static void *fake_dp_run(void *arg)
 		pthread_mutex_unlock(&dp->lock);
 		if (stop)
 			return NULL;
-		if (p.revents)
+		if (p.revents && fake_get(dp, &dp->reject))
+			reject(accept(dp->listen_fd, NULL, NULL));
+		else if (p.revents)
 			serve(dp, accept(dp->listen_fd, NULL, NULL));
 	}
 }
@@ -115,24 +146,6 @@ static void fake_dp_stop(struct fake_dp *dp, const char *path)
 	pthread_join(dp->thread, NULL);
 	close(dp->listen_fd);
 	unlink(path);
-}
-
-/* The test thread reads and writes the fake's fields under its lock. */
-static uint32_t fake_get(struct fake_dp *dp, const uint32_t *field)
-{
-	uint32_t v;
-
-	pthread_mutex_lock(&dp->lock);
-	v = *field;
-	pthread_mutex_unlock(&dp->lock);
-	return v;
-}
-
-static void fake_set(struct fake_dp *dp, uint32_t *field, uint32_t v)
-{
-	pthread_mutex_lock(&dp->lock);
-	*field = v;
-	pthread_mutex_unlock(&dp->lock);
 }
 
 /* A tick with every timer due: the link does all it would do at its next wake-up. Each
@@ -211,11 +224,51 @@ static void test_backoff_while_absent(void)
 	CU_ASSERT_EQUAL(l.failures, 8);
 }
 
+/* A refused client learns why (not just "connection closed") and backs off further at
+ * each refusal instead of hammering the data plane. */
+static void test_refused_backs_off(void)
+{
+	static const int64_t want[] = { 100, 200, 400, 800 };
+	static char text[] = "x = 1;";
+	const char *path = unit_path("reject.sock");
+	struct cp_conf c = { .text = text, .len = 6, .generation = 1 };
+	struct mr_ctl_hdr h;
+	struct fake_dp dp;
+	struct cp_link l;
+	char *reply;
+	int fd;
+
+	fake_dp_start(&dp, path);
+	fake_set(&dp, &dp.reject, 1);
+	fd = mr_ctl_connect(path);
+	usleep(100 * 1000); /* the refusal is written and the socket closed */
+	CU_ASSERT_EQUAL(exchange_one(fd, MR_CTL_PING, 0, NULL, 0, 1000, &h, &reply), 0);
+	CU_ASSERT_EQUAL(h.type, MR_CTL_RESULT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply ? reply : "", "may not use"));
+	free(reply);
+	close(fd);
+
+	cp_link_init(&l, path);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int64_t at = i ? l.next_connect_ms : cp_now_ms();
+
+		int64_t left;
+
+		cp_link_tick(&l, &c, at);
+		left = l.next_connect_ms - cp_now_ms(); /* scheduled from when the refusal came */
+		CU_ASSERT_EQUAL(l.fd, -1);
+		CU_ASSERT(left > want[i] - 50 && left <= want[i]);
+	}
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 0);
+	fake_dp_stop(&dp, path);
+}
+
 int test_link_register(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "push, follow, re-push, refusal, reconnect", test_follows_the_data_plane },
 		{ "back-off while the data plane is absent", test_backoff_while_absent },
+		{ "a refused client reads why and backs off", test_refused_backs_off },
 		CU_TEST_INFO_NULL,
 	};
 
