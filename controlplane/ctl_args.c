@@ -11,7 +11,7 @@ const char *ctl_args_usage(void)
 	return "usage: meshrelayctl [-s SOCKET | -c CONFIG | -p PREFIX] [--json] COMMAND\n"
 	       "  check FILE                 validate a configuration file\n"
 	       "  status                     the data plane's generation, uptime, sizes\n"
-	       "  show counters|drops|ports|neighbours|flows|flow_list|routes\n"
+	       "  show counters|drops|ports|neighbours|flows|flow_list|routes|listeners|lcores\n"
 	       "  show port NAME\n"
 	       "  push FILE                  validate FILE, then apply it live\n"
 	       "  reload                     SIGHUP meshrelay-cp, wait for its new generation\n"
@@ -24,10 +24,11 @@ const char *ctl_args_usage(void)
 	       "exit codes: 0 ok, 1 refused or failed, 2 usage, 3 data plane unreachable\n";
 }
 
-static bool socket_object(const char *what)
+bool ctl_args_known_object(const char *what)
 {
 	static const char *const known[] = { "counters", "drops", "ports", "neighbours", "port",
-					     "flows", "flow_list", "routes", "status" };
+					     "flows", "flow_list", "routes", "listeners",
+					     "lcores", "status" };
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(what, known[i]) == 0)
@@ -63,15 +64,15 @@ static int parse_command(int argc, char **argv, struct ctl_opts *o, char *err, s
 	return -1;
 }
 
-/* What only makes sense in one mode, and show's objects on the control socket. */
+/* What only makes sense in one mode, and show's objects. */
 static int check_mode(const struct ctl_opts *o, char *err, size_t errlen)
 {
 	if (o->mode == CTL_MODE_TELEMETRY && o->cmd != CTL_CMD_SHOW && o->cmd != CTL_CMD_CHECK) {
 		snprintf(err, errlen, "telemetry (-p) is read-only: only 'show' and 'check'");
 		return -1;
 	}
-	if (o->mode == CTL_MODE_SOCKET && o->cmd == CTL_CMD_SHOW) {
-		if (!socket_object(o->what)) {
+	if (o->cmd == CTL_CMD_SHOW) {
+		if (!ctl_args_known_object(o->what)) {
 			snprintf(err, errlen, "unknown object '%s'", o->what);
 			return -1;
 		}

@@ -49,6 +49,9 @@ struct ctl_opts {
  * printed to stdout), -1 with a reason in err on a usage error (exit code 2). */
 int ctl_args_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errlen);
 
+/* Whether what is an object `show` knows (both ways of reaching the data plane). */
+bool ctl_args_known_object(const char *what);
+
 /* The usage text. */
 const char *ctl_args_usage(void);
 

@@ -4,9 +4,8 @@
 
 #include <stdbool.h>
 
-/* show counters|drops|ports|neighbours|flows|flow_list, or port NAME (arg), from the data
- * plane with EAL file prefix. Prints "key value" lines or the raw JSON; returns the exit
- * code: 0 ok, 1 no answer, 2 unknown object. */
+/* show what (checked by ctl_args), with arg for port NAME, from the data plane with EAL
+ * file prefix. Prints "key value" lines or the raw JSON; returns 0, or 1 with no answer. */
 int ctl_telemetry_show(const char *prefix, const char *what, const char *arg, bool json);
 
 #endif
