@@ -98,6 +98,7 @@ struct dp_appliance {
 	uint16_t src_port_last;
 	uint64_t tsc_per_ms;
 	volatile bool quit;          /* set by the main lcore to stop the workers */
+	volatile bool draining;      /* set by the main lcore: take no new connections */
 };
 
 static inline void dp_event(struct dp_worker *w, enum dp_event ev)

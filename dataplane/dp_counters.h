@@ -74,7 +74,8 @@
 	X(backend_refused)    /* backend answered the SYN with a RST */                      \
 	X(backend_timeout)    /* backend never answered, or never acked the kept bytes */    \
 	X(tcp_no_flow)        /* segment to a relay source port with no flow */               \
-	X(dispatch_full)      /* another worker's inbox had no room */
+	X(dispatch_full)      /* another worker's inbox had no room */                        \
+	X(draining)           /* new connection refused while shutting down */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 #include <rte_rcu_qsbr.h>
 
 #include "ctl_server.h"
@@ -251,6 +253,35 @@ static void appliance_down(struct dp_appliance *app)
 	rte_free(app->qsbr);
 }
 
+static uint64_t flows_in_use(const struct dp_appliance *app)
+{
+	uint64_t n = 0;
+
+	for (unsigned int w = 0; w < app->n_workers; w++)
+		n += flow_count(app->workers[w]->flows);
+	return n;
+}
+
+/* Graceful stop: refuse new connections, let established ones finish for up to
+ * relay.drain_ms. A second signal stops at once. */
+static void drain(struct dp_appliance *app)
+{
+	uint32_t waited = 0, limit = app->conf->relay.drain_ms;
+
+	if (limit == 0 || flows_in_use(app) == 0)
+		return;
+	app->draining = true;
+	stop_requested = 0;
+	mr_log(MR_LOG_NOTICE, "draining %" PRIu64 " flow(s) for up to %u ms",
+	       flows_in_use(app), limit);
+	while (waited < limit && flows_in_use(app) > 0 && !stop_requested) {
+		usleep(50 * 1000);
+		waited += 50;
+	}
+	mr_log(MR_LOG_NOTICE, "drain over: %" PRIu64 " flow(s) left after %u ms",
+	       flows_in_use(app), waited);
+}
+
 static int run(struct dp_appliance *app)
 {
 	unsigned int lcore;
@@ -264,6 +295,7 @@ static int run(struct dp_appliance *app)
 	       app->n_workers);
 	while (!stop_requested)
 		usleep(50 * 1000);
+	drain(app);
 	mr_log(MR_LOG_NOTICE, "stopping");
 	app->quit = true;
 	rte_eal_mp_wait_lcore();
@@ -296,6 +328,9 @@ int main(int argc, char **argv)
 		mr_log(MR_LOG_ERR, "EAL initialisation failed: %s", rte_strerror(rte_errno));
 		return 1;
 	}
+	/* dpdk-pdump and dpdk-dumpcap attach as secondary processes (hugepage memory only). */
+	if (rte_pdump_init() < 0)
+		mr_log(MR_LOG_WARN, "packet capture (pdump) not available: %s", rte_strerror(rte_errno));
 	app.conf = &conf;
 	app.started_us = (uint64_t)time(NULL) * 1000000;
 	app.n_workers = rte_lcore_count() - 1;
@@ -318,6 +353,7 @@ int main(int argc, char **argv)
 		mr_log(MR_LOG_ERR, "start-up failed: %s", err);
 	ctl_server_stop();
 	appliance_down(&app);
+	rte_pdump_uninit();
 	rte_eal_cleanup();
 	return rc == 0 ? 0 : 1;
 }

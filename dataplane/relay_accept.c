@@ -190,6 +190,13 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 {
 	uint8_t fl = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
 
+	if (fl == RTE_TCP_SYN_FLAG && w->app->draining) {
+		/* Shutting down: a RST sends the client to another gateway at once. */
+		struct flow_key k = seg_key(s);
+
+		tcp_out_rst_reply(w, p, &k, &s->eth->src_addr, 0, s->seq + 1, true);
+		return dp_drop(w, s->m, DP_DROP_draining);
+	}
 	if (fl == RTE_TCP_SYN_FLAG)
 		return listen_syn(w, p, s);
 	if (fl == RTE_TCP_ACK_FLAG)

@@ -296,7 +296,8 @@ static int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct m
 {
 	static const char *const keys[] = { "max_flows", "max_hello", "hello_timeout_ms",
 					    "connect_timeout_ms", "syn_retries", "idle_timeout_ms",
-					    "closing_timeout_ms", "mss", "source_ports", NULL };
+					    "closing_timeout_ms", "mss", "source_ports", "drain_ms",
+					    NULL };
 	const config_setting_t *g;
 	char ports[32] = "10000-59999";
 	unsigned int first, last;
@@ -326,6 +327,7 @@ static int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct m
 	       cfg_uint(ctx, g, "syn_retries", 0, 10, &r->syn_retries) < 0 ||
 	       cfg_uint(ctx, g, "idle_timeout_ms", 1000, 86400000, &r->idle_timeout_ms) < 0 ||
 	       cfg_uint(ctx, g, "closing_timeout_ms", 100, 600000, &r->closing_timeout_ms) < 0 ||
+	       cfg_uint(ctx, g, "drain_ms", 0, 3600000, &r->drain_ms) < 0 ||
 	       cfg_u16(ctx, g, "mss", 536, 9000, &r->mss) < 0 ? -1 : 0;
 }
 

@@ -71,6 +71,7 @@ struct mr_relay_conf {
 	uint32_t syn_retries;          /* SYNs to the backend before the client gets a RST */
 	uint32_t idle_timeout_ms;      /* established flow with no packet either way */
 	uint32_t closing_timeout_ms;   /* after FIN or RST, until the flow is forgotten */
+	uint32_t drain_ms;             /* on SIGTERM/SIGINT: time established flows get */
 	uint16_t mss;                  /* largest MSS advertised to clients (<= MTU - 40) */
 	uint16_t src_port_first;       /* source ports of backend connections; the kernel */
 	uint16_t src_port_last;        /* behind the exception path keeps out of them */

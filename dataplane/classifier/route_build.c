@@ -234,7 +234,7 @@ enum route_status route_builder_add_member(struct route_builder *b, uint32_t poo
 	m.item.addr = *addr;
 	m.item.port = port;
 	m.item.weight = weight;
-	m.item.seed = route_hash_name((const char *)addr->bytes, sizeof(addr->bytes)) ^
+	m.item.seed = route_hash_stable(addr->bytes, sizeof(addr->bytes)) ^
 		      route_hash_mix((uint64_t)addr->family << 16 | port);
 	return vec_append(&b->members, &m, 1) ? ROUTE_OK : note(b, ROUTE_ERR_NOMEM);
 }

@@ -42,6 +42,16 @@ static inline uint64_t hash_finish(uint64_t state, size_t len)
 	return mix(state ^ (uint64_t)len << 56);
 }
 
+uint64_t route_hash_stable(const void *bytes, size_t len)
+{
+	const uint8_t *b = bytes;
+	uint64_t state = HASH_SEED;
+
+	for (size_t i = len; i > 0; i--)
+		state = (state ^ b[i - 1]) * HASH_WORD_MUL;
+	return hash_finish(state, len);
+}
+
 /* The first n (0..7) bytes of a name as a little-endian number, read as two overlapping
  * loads so that nothing outside p[0..n) is touched. */
 static inline uint64_t load_head(const char *p, size_t n)

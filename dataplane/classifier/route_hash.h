@@ -14,6 +14,11 @@
 /* Hash of name[0..len). */
 uint64_t route_hash_name(const char *name, size_t len);
 
+/* Hash of bytes[0..len) that stays the same from release to release, unlike
+ * route_hash_name which only has to agree with itself: member seeds use it, so clients
+ * keep their backends across upgrades. */
+uint64_t route_hash_stable(const void *bytes, size_t len);
+
 /* The suffixes of a name that start after a '.', shortest first (as the backward pass
  * meets them); at most the ROUTE_HASH_MAX_SUFFIXES shortest ones. */
 struct route_suffixes {

@@ -5,46 +5,34 @@
 
 #include "name_word.h"
 
-/* Per byte: CHAR_CASE is the bit that lower-cases a letter (0x20, which '.' already has),
- * so a copy is one OR; zero marks a byte no host name may hold. */
-enum char_class { CHAR_BAD = 0, CHAR_OK = 1, CHAR_DOT = 2, CHAR_CASE = 0x20 };
+enum char_class { CHAR_BAD = 0, CHAR_OK, CHAR_UPPER, CHAR_DOT };
 
 static const uint8_t char_class[256] = {
 	['a' ... 'z'] = CHAR_OK, ['0' ... '9'] = CHAR_OK, ['-'] = CHAR_OK, ['_'] = CHAR_OK,
-	['A' ... 'Z'] = CHAR_OK | CHAR_CASE, ['.'] = CHAR_DOT,
+	['A' ... 'Z'] = CHAR_UPPER, ['.'] = CHAR_DOT,
 };
 
-/* The defect of a label that ends (at a dot, a bad byte or the end) after len bytes. */
-static enum sni_name_status label_status(size_t len)
-{
-	if (len == 0)
-		return SNI_NAME_EMPTY_LABEL;
-	return len > SNI_LABEL_MAX ? SNI_NAME_LABEL_TOO_LONG : SNI_NAME_OK;
-}
-
-/* Lower-cases src into dst up to the first defect; returns it, or OK. A label's length is
- * checked where the label ends, so most bytes cost a lookup, an OR and a store. The
- * first defect in name order wins: a bad byte past a label's 63rd byte reports the
- * over-long label. */
+/* Lower-cases src into dst up to the first defect; returns it, or OK. */
 static enum sni_name_status copy_labels(const char *src, size_t len, char *dst)
 {
-	size_t label_start = 0;
-	enum sni_name_status status;
+	size_t label = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = (uint8_t)src[i];
 		uint8_t cls = char_class[c];
-		dst[i] = (char)(c | (cls & CHAR_CASE));
-		if (cls & CHAR_OK)
-			continue;
-		status = label_status(i - label_start);
 		if (cls == CHAR_BAD)
-			return status == SNI_NAME_LABEL_TOO_LONG ? status : SNI_NAME_BAD_CHAR;
-		if (status != SNI_NAME_OK)
-			return status;
-		label_start = i + 1;
+			return SNI_NAME_BAD_CHAR;
+		/* Sets the 0x20 bit for upper case (and for '.', which already has it). */
+		dst[i] = (char)(c | (cls & 2) << 4);
+		if (cls == CHAR_DOT) {
+			if (label == 0)
+				return SNI_NAME_EMPTY_LABEL;
+			label = 0;
+		} else if (++label > SNI_LABEL_MAX) {
+			return SNI_NAME_LABEL_TOO_LONG;
+		}
 	}
-	return label_status(len - label_start);
+	return label == 0 ? SNI_NAME_EMPTY_LABEL : SNI_NAME_OK;
 }
 
 /* 0x80 in each byte of x that lies in [lo, hi], for x without high bits and hi below

@@ -341,24 +341,22 @@ static bool parse_supported_versions(struct hs_stream *s, uint32_t end)
 	return true;
 }
 
-/* Records the type; false when it was already there (RFC 8446 4.2) or the set is full. */
-static bool ext_seen_add(struct ext_seen *seen, uint16_t type, enum sni_reason *reason)
+/* Adds a type below 64; false when it was there already. */
+static bool ext_seen_low(struct ext_seen *seen, uint16_t type)
+{
+	uint64_t bit = (uint64_t)1 << type;
+
+	if (seen->low & bit)
+		return false;
+	seen->low |= bit;
+	return true;
+}
+
+/* Adds any other type to the open-addressing set; false when it was there already. */
+static bool ext_seen_high(struct ext_seen *seen, uint16_t type)
 {
 	unsigned slot = ((uint32_t)type * 0x9e37u >> 7) & (EXT_SEEN_SLOTS - 1);
-	uint64_t low_bit = type < 64 ? (uint64_t)1 << type : 0;
 
-	if (seen->count >= SNI_MAX_EXTENSIONS) {
-		*reason = SNI_REASON_TOO_MANY_EXTENSIONS;
-		return false;
-	}
-	*reason = SNI_REASON_DUPLICATE_EXTENSION;
-	if (low_bit != 0) {
-		if (seen->low & low_bit)
-			return false;
-		seen->low |= low_bit;
-		seen->count++;
-		return true;
-	}
 	while (seen->used[slot / 64] >> (slot % 64) & 1) {
 		if (seen->type[slot] == type)
 			return false;
@@ -366,6 +364,20 @@ static bool ext_seen_add(struct ext_seen *seen, uint16_t type, enum sni_reason *
 	}
 	seen->used[slot / 64] |= (uint64_t)1 << (slot % 64);
 	seen->type[slot] = type;
+	return true;
+}
+
+/* Records the type; false when it was already there (RFC 8446 4.2) or the set is full. */
+static bool ext_seen_add(struct ext_seen *seen, uint16_t type, enum sni_reason *reason)
+{
+	if (seen->count >= SNI_MAX_EXTENSIONS) {
+		*reason = SNI_REASON_TOO_MANY_EXTENSIONS;
+		return false;
+	}
+	if (!(type < 64 ? ext_seen_low(seen, type) : ext_seen_high(seen, type))) {
+		*reason = SNI_REASON_DUPLICATE_EXTENSION;
+		return false;
+	}
 	seen->count++;
 	return true;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The data plane on reserved 2 MB hugepages instead of --no-huge: configuration alone
-# selects the memory. The reservation is put back as it was, whatever happens.
+# The data plane on 2 MB hugepages reserved by scripts/setup-hugepages.sh instead of
+# --no-huge (configuration alone selects the memory), and dpdk-pdump capturing one of its
+# ports from a secondary process. The reservation is put back as it was.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/topo.sh
@@ -11,15 +12,16 @@ T=$TOPO_TAG
 HP_DIR="$TOPO_DIR/hugepages"
 hp_before=$(cat /proc/sys/vm/nr_hugepages)
 restore() {
+	# The data plane must be gone before its pages can go, and the mount before the dir.
+	TOPO_KEEP_DIR=1 topo_cleanup
 	umount "$HP_DIR" 2>/dev/null
 	echo "$hp_before" >/proc/sys/vm/nr_hugepages
-	topo_cleanup
+	rm -rf "$TOPO_DIR"
 }
 trap restore EXIT
 
-mkdir -p "$HP_DIR"
-echo $((hp_before + 160)) >/proc/sys/vm/nr_hugepages
-mount -t hugetlbfs -o pagesize=2M nodev "$HP_DIR" || { echo "FAIL - hugetlbfs mount"; exit 1; }
+scripts/setup-hugepages.sh --size 2M --total $(((hp_before + 192) * 2))M --mount "$HP_DIR" >/dev/null ||
+	{ echo "FAIL - setup-hugepages.sh"; exit 1; }
 free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 if [ "$free" -lt 150 ]; then
 	echo "FAIL - only $free hugepages could be reserved"
@@ -33,6 +35,10 @@ ports = ( { name = "null"; device = "net_null_${T}"; ipv4 = "10.97.1.1/24";
 CONF
 dp_start "${T}-dp" "$TOPO_DIR/dp.conf" "${T}-hp" "$TOPO_DIR/dp.log" || exit 1
 used=$(( $(awk '/HugePages_Total/ {print $2}' /proc/meminfo) - $(awk '/HugePages_Free/ {print $2}' /proc/meminfo) ))
+# The null port is a flood: capture to /dev/null and read the count pdump reports.
+ip netns exec "${T}-dp" timeout -k 3 -s INT 2 dpdk-pdump -l 0 --file-prefix "${T}-hp" \
+	--huge-dir "$HP_DIR" -- --pdump "port=0,queue=*,rx-dev=/dev/null" >"$TOPO_DIR/pdump.log" 2>&1
+captured=$(awk '/packets transmitted to vdev/ {print $NF}' "$TOPO_DIR/pdump.log" | head -1)
 rx=$(dp_stat "${T}-hp" counters rx_frames)
 kill -INT "$DP_PID"
 wait "$DP_PID"
@@ -40,4 +46,5 @@ rc=$?
 check "data plane took $used hugepages" test "$used" -gt 0
 check "worker polled the port ($rx frames)" test "$rx" -gt 0
 check "clean exit (status $rc)" test "$rc" -eq 0
+check "dpdk-pdump captured ${captured:-no} frames from the running data plane" test "${captured:-0}" -gt 0
 check_done "hugepages"

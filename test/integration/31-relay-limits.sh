@@ -26,7 +26,7 @@ $(rt_port edge d0 10.99.0.1/24),
 $(rt_port svc d1 10.98.0.1/24)
 );
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
-relay = { max_flows = 64; hello_timeout_ms = 2000; closing_timeout_ms = 500; };
+relay = { max_flows = 64; hello_timeout_ms = 2000; closing_timeout_ms = 500; drain_ms = 15000; };
 pools = ( { name = "blob"; members = ( { address = "10.98.0.2"; port = 9443; } ); } );
 routes = ( { sni = "blob.svc.example"; pool = "blob"; } );
 CONF
@@ -69,4 +69,24 @@ check "full table: the established transfer completed ($(cat "$TOPO_DIR/long.out
 	grep -q '^ok ' "$TOPO_DIR/long.out"
 check "data plane still running" kill -0 "$DP_PID"
 "$MR_CTL" -p "$PREFIX" show drops | grep -v ' 0$' | sed 's/^/  /'
+
+# 4. Graceful stop: established flows finish, new connections are refused, then it exits.
+ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client 10.99.0.1 443 \
+	blob.svc.example "$CERTS/ca.crt" 150000000 150000000 >"$TOPO_DIR/drain.out" 2>&1 &
+long=$!
+topo_track "$long"
+sleep 0.3
+kill -TERM "$DP_PID"
+sleep 0.2
+out=$(echo | ip netns exec "$RT_CLI" timeout 10 openssl s_client -connect 10.99.0.1:443 \
+	-servername blob.svc.example 2>&1)
+check "draining: a new connection is refused" bash -c "! grep -q 'Verified peername' <<<\"\$1\"" _ "$out"
+wait "$long"
+check "draining: the established transfer completed ($(cat "$TOPO_DIR/drain.out"))" \
+	grep -q '^ok ' "$TOPO_DIR/drain.out"
+for _ in $(seq 100); do kill -0 "$DP_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$DP_PID"
+rc=$?
+check "draining: the data plane exited by itself once its flows were done (status $rc)" test "$rc" -eq 0
+check "draining: it said so" grep -q 'drain over: 0 flow' "$TOPO_DIR/dp.log"
 check_done "relay limits"

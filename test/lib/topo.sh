@@ -43,6 +43,15 @@ topo_track() { TOPO_PIDS+=("$1"); }
 # topo_eal_prefix NAME: remember an EAL file prefix whose runtime dir must go.
 topo_eal_prefix() { TOPO_PREFIXES+=("$1"); }
 
+# topo_ns_busy: true while a process still runs in one of our namespaces.
+topo_ns_busy() {
+	local ns
+	for ns in "${TOPO_NETNS[@]}"; do
+		[ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && return 0
+	done
+	return 1
+}
+
 topo_cleanup() {
 	set +e # runs from an EXIT trap: every step must run even when one fails
 	local pid ns p i
@@ -60,10 +69,7 @@ topo_cleanup() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -TERM 2>/dev/null
 	done
 	for i in $(seq 30); do
-		for ns in "${TOPO_NETNS[@]}"; do
-			[ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && break
-		done
-		[ -n "$(ip netns pids "$ns" 2>/dev/null)" ] || break
+		topo_ns_busy || break
 		sleep 0.1
 	done
 	for ns in "${TOPO_NETNS[@]}"; do
