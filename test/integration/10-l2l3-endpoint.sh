@@ -4,10 +4,7 @@
 # and ARP frames dropped and counted by reason while ping keeps working.
 set -u
 cd "$(dirname "$0")/../.."
-. test/lib/topo.sh
-. test/lib/dp.sh
-. test/lib/check.sh
-trap topo_cleanup EXIT
+. test/lib/harness.sh
 
 T=$TOPO_TAG
 CLI=${T}-cli

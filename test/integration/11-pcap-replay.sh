@@ -5,10 +5,7 @@
 # ARP replies, checksums valid.
 set -u
 cd "$(dirname "$0")/../.."
-. test/lib/topo.sh
-. test/lib/dp.sh
-. test/lib/check.sh
-trap topo_cleanup EXIT
+. test/lib/harness.sh
 
 T=$TOPO_TAG
 PREFIX=${T}-pcap

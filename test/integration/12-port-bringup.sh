@@ -5,10 +5,7 @@
 # string refused at start with a clear message and nothing left behind.
 set -u
 cd "$(dirname "$0")/../.."
-. test/lib/topo.sh
-. test/lib/dp.sh
-. test/lib/check.sh
-trap topo_cleanup EXIT
+. test/lib/harness.sh
 
 T=$TOPO_TAG
 topo_ns "${T}-dp"

@@ -7,11 +7,7 @@
 # duplicating links.
 set -u
 cd "$(dirname "$0")/../.."
-. test/lib/topo.sh
-. test/lib/dp.sh
-. test/lib/check.sh
-. test/lib/relay_topo.sh
-trap topo_cleanup EXIT
+. test/lib/harness.sh
 
 PREFIX=${TOPO_TAG}-relay
 CERTS=$TOPO_DIR/certs

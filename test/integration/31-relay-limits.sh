@@ -4,11 +4,7 @@
 # transfer goes on untouched.
 set -u
 cd "$(dirname "$0")/../.."
-. test/lib/topo.sh
-. test/lib/dp.sh
-. test/lib/check.sh
-. test/lib/relay_topo.sh
-trap topo_cleanup EXIT
+. test/lib/harness.sh
 
 PREFIX=${TOPO_TAG}-limits
 CERTS=$TOPO_DIR/certs

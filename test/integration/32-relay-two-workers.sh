@@ -6,11 +6,7 @@
 # must own flows.
 set -u
 cd "$(dirname "$0")/../.."
-. test/lib/topo.sh
-. test/lib/dp.sh
-. test/lib/check.sh
-. test/lib/relay_topo.sh
-trap topo_cleanup EXIT
+. test/lib/harness.sh
 
 PREFIX=${TOPO_TAG}-two
 CERTS=$TOPO_DIR/certs

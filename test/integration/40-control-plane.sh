@@ -7,11 +7,7 @@
 # user other than root and the socket's owner is refused, even through a 0666 socket.
 set -u
 cd "$(dirname "$0")/../.."
-. test/lib/topo.sh
-. test/lib/dp.sh
-. test/lib/check.sh
-. test/lib/relay_topo.sh
-trap topo_cleanup EXIT
+. test/lib/harness.sh
 
 PREFIX=${TOPO_TAG}-ctl
 CERTS=$TOPO_DIR/certs
