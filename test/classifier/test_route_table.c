@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "route_hash.h"
 #include "route_table.h"
 #include "test_suites.h"
 
@@ -405,6 +406,62 @@ static void test_100k_routes(void)
 	route_table_free(t);
 }
 
+/* One backward pass must give each suffix after a dot the hash route_hash_name gives
+ * it alone, whatever the dots' places in the eight-byte words. */
+static void check_suffixes(const char *name)
+{
+	size_t len = strlen(name), label = 0, longest = 0;
+	struct route_suffixes sfx;
+	unsigned k = 0;
+
+	route_hash_suffixes(name, len, &sfx);
+	CU_ASSERT_EQUAL(sfx.full_hash, route_hash_name(name, len));
+	for (size_t i = len; i-- > 0;) {
+		label = name[i] == '.' ? 0 : label + 1;
+		longest = label > longest ? label : longest;
+		if (name[i] != '.' || i + 1 == len)
+			continue;
+		CU_ASSERT_FATAL(k < sfx.count);
+		CU_ASSERT_EQUAL(sfx.start[k], i + 1);
+		CU_ASSERT_EQUAL(sfx.hash[k], route_hash_name(name + i + 1, len - i - 1));
+		k++;
+	}
+	CU_ASSERT_EQUAL(sfx.count, k);
+	CU_ASSERT_EQUAL(sfx.longest_label, longest);
+}
+
+static void test_suffix_hashes(void)
+{
+	static const char *const names[] = {
+		"a", "ab.c", "abcdefg.h", "abcdefgh.ijklmnop", "abcdefghi.jklmnopq.rs",
+		"_8443._10-1-2-3._blue.mesh.internal", "i8443-10-1-2-3.mesh.internal",
+		".lead", "trail.", "x..y", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q",
+		"abcdefg........hijklmnop.q",
+	};
+	char name[SNI_NAME_MAX + 1];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		check_suffixes(names[i]);
+	/* Labels of every length from 1 to 63, repeated up to the 253-byte limit. */
+	for (size_t at = 0, n = 1; at < SNI_NAME_MAX; n = n % 63 + 1) {
+		size_t take = n < SNI_NAME_MAX - at ? n : SNI_NAME_MAX - at;
+		memset(name + at, 'a' + (int)(n % 26), take);
+		at += take;
+		if (at < SNI_NAME_MAX)
+			name[at++] = '.';
+		name[at] = '\0';
+	}
+	check_suffixes(name);
+	/* A label over 63 bytes under a mangled suffix is still refused by length. */
+	memset(name, 'a', 64);
+	strcpy(name + 64, ".mesh.internal");
+	struct sni_result h = hello_for(name);
+	struct route_decision d;
+	CU_ASSERT_EQUAL(route_lookup(table, &h, 1, &d), ROUTE_REFUSED);
+	CU_ASSERT_EQUAL(d.refusal, ROUTE_REFUSAL_BAD_MANGLED_NAME);
+	CU_ASSERT_EQUAL(d.mangle_status, MANGLE_ERR_LENGTH);
+}
+
 int suite_route_table(void)
 {
 	CU_pSuite s = CU_add_suite("route_table", suite_init, suite_clean);
@@ -418,5 +475,6 @@ int suite_route_table(void)
 	CU_add_test(s, "no default route", test_no_default_route);
 	CU_add_test(s, "builder errors", test_builder_errors);
 	CU_add_test(s, "100k routes", test_100k_routes);
+	CU_add_test(s, "suffix hashes in one pass", test_suffix_hashes);
 	return 0;
 }

@@ -231,6 +231,12 @@ static void test_duplicates_and_empty_sni(void)
 	expect_built(&opt, SNI_MALFORMED, SNI_REASON_DUPLICATE_EXTENSION);
 	opt.duplicate_ext = 0x000a;
 	expect_built(&opt, SNI_MALFORMED, SNI_REASON_DUPLICATE_EXTENSION);
+	opt.ech = true; /* types from 64 up are tracked apart from the low ones */
+	opt.duplicate_ext = 0xfe0d;
+	expect_built(&opt, SNI_MALFORMED, SNI_REASON_DUPLICATE_EXTENSION);
+	opt.duplicate_ext = 0xfe0c;
+	expect_built(&opt, SNI_COMPLETE, SNI_REASON_NONE);
+	opt.ech = false;
 	hb_options_default(&opt);
 	opt.sni = "";
 	expect_built(&opt, SNI_MALFORMED, SNI_REASON_SNI_NAME);
@@ -257,6 +263,21 @@ static void test_host_name_rules(void)
 		{ "a b.example", "", SNI_NAME_BAD_CHAR },
 		{ "a\xc3\xa9.example", "", SNI_NAME_BAD_CHAR },
 		{ "a*.example", "", SNI_NAME_BAD_CHAR },
+		/* Names of eight bytes and more are checked a word at a time. */
+		{ "ABCDEFGH", "abcdefgh", SNI_NAME_OK },
+		{ "Mixed.CASE-Name_9.Example.", "mixed.case-name_9.example", SNI_NAME_OK },
+		{ "abcdefgh..ijk", "", SNI_NAME_EMPTY_LABEL },
+		{ "abcdefg.hijklmn.", "abcdefg.hijklmn", SNI_NAME_OK },
+		{ "abcdefg/hijk", "", SNI_NAME_BAD_CHAR },
+		{ "abcdefgh@x", "", SNI_NAME_BAD_CHAR },
+		{ "abcdefgh[x", "", SNI_NAME_BAD_CHAR },
+		{ "abcdefgh`x", "", SNI_NAME_BAD_CHAR },
+		{ "abcdefgh{x", "", SNI_NAME_BAD_CHAR },
+		{ "abcdefgh\x7fx", "", SNI_NAME_BAD_CHAR },
+		{ "abcdefgh\rx", "", SNI_NAME_BAD_CHAR },
+		{ "abcdefgh\x0ex", "", SNI_NAME_BAD_CHAR },
+		{ "abcdefgh\x10x", "", SNI_NAME_BAD_CHAR },
+		{ "abcdefgh\xc1x", "", SNI_NAME_BAD_CHAR },
 	};
 	struct hb_options opt;
 	struct sni_result r;
@@ -288,6 +309,17 @@ static void test_host_name_limits(void)
 	memset(name, 'a', 64);
 	strcpy(name + 64, ".example");
 	expect_built(&opt, SNI_MALFORMED, SNI_REASON_SNI_NAME);
+	parse_one(hb.wire, hb.wire_len, NULL, &r);
+	CU_ASSERT_EQUAL(r.name_status, SNI_NAME_LABEL_TOO_LONG);
+	/* The first defect wins: the label is over 63 bytes before the bad byte comes. */
+	strcpy(name + 64, "*.example");
+	expect_built(&opt, SNI_MALFORMED, SNI_REASON_SNI_NAME);
+	parse_one(hb.wire, hb.wire_len, NULL, &r);
+	CU_ASSERT_EQUAL(r.name_status, SNI_NAME_LABEL_TOO_LONG);
+	strcpy(name + 63, "*.example");
+	expect_built(&opt, SNI_MALFORMED, SNI_REASON_SNI_NAME);
+	parse_one(hb.wire, hb.wire_len, NULL, &r);
+	CU_ASSERT_EQUAL(r.name_status, SNI_NAME_BAD_CHAR);
 	/* Four labels of 61 bytes and their dots make 248 bytes; "examp" brings 253. */
 	for (int i = 0; i < 4; i++) {
 		memset(name + 62 * i, 'a' + i, 61);
