@@ -39,6 +39,8 @@ struct dp_port {
 	struct rte_ether_addr mac;
 	struct drv_port_caps caps;
 	const struct mr_port_conf *conf;
+	int steer_rules;             /* rte_flow rules in force; <= 0: software dispatch */
+	char steer_note[256];        /* which steering path was taken, and why */
 };
 
 struct dp_rxq {

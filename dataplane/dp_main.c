@@ -28,6 +28,7 @@
 #include "exception.h"
 #include "mr_log.h"
 #include "mr_routes.h"
+#include "steer.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -196,6 +197,36 @@ static int relay_up(struct dp_appliance *app, char *err, size_t errlen)
 	return 0;
 }
 
+/* Try rte_flow steering on every data port; say in the log which path each one takes. */
+static void steering_up(struct dp_appliance *app)
+{
+	static struct steer_plan plan;
+	struct rte_flow *flows[STEER_MAX_RULES];
+	char err[128];
+
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		struct dp_port *p = &app->ports[i];
+
+		if (steer_plan_build(&plan, rte_cpu_to_be_32(p->ipv4), app->src_port_first,
+				     app->src_port_last, app->n_workers) < 0) {
+			snprintf(p->steer_note, sizeof(p->steer_note),
+				 "software dispatch: %u workers do not split source ports %u-%u by mask",
+				 app->n_workers, app->src_port_first, app->src_port_last);
+		} else {
+			p->steer_rules = steer_program(p->port_id, &plan, flows, err, sizeof(err));
+			if (p->steer_rules > 0)
+				snprintf(p->steer_note, sizeof(p->steer_note),
+					 "rte_flow: %d rules (source ports by mask %u, ARP to queue 0)",
+					 p->steer_rules, app->n_workers - 1);
+			else
+				snprintf(p->steer_note, sizeof(p->steer_note),
+					 "software dispatch: no rte_flow on %.32s (%.128s)", p->caps.driver,
+					 err);
+		}
+		mr_log(MR_LOG_INFO, "port %s: steering by %s", p->conf->name, p->steer_note);
+	}
+}
+
 static int appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 {
 	unsigned int lcore, idx = 0;
@@ -224,6 +255,7 @@ static int appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 		idx++;
 	}
 	dp_workers_assign_queues(app);
+	steering_up(app);
 	if (dispatch_init(app) < 0) {
 		snprintf(err, errlen, "worker inboxes: %s", rte_strerror(rte_errno));
 		return -1;
@@ -238,7 +270,10 @@ static void appliance_down(struct dp_appliance *app)
 {
 	for (unsigned int i = 0; i < app->n_ports; i++) {
 		const struct dp_port *p = &app->ports[i];
+		struct rte_flow_error fe;
 
+		if (p->steer_rules > 0)
+			rte_flow_flush(p->port_id, &fe);
 		if (p->has_kernel)
 			drv_port_close(p->kernel_port_id);
 		if (!p->started)

@@ -191,6 +191,17 @@ static void report_listeners(const struct dp_appliance *app, struct dp_report_si
 	}
 }
 
+static void report_steering(const struct dp_appliance *app, struct dp_report_sink *s)
+{
+	char line[LINE_MAX_LEN + 300];
+
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		snprintf(line, sizeof(line), "%s: %s", app->ports[i].conf->name,
+			 app->ports[i].steer_note);
+		s->item(s, line);
+	}
+}
+
 /* Busy share of each worker: the time its polls found work (it never sleeps). */
 static void report_lcores(const struct dp_appliance *app, struct dp_report_sink *s)
 {
@@ -284,7 +295,7 @@ enum dp_report_kind dp_report_kind(const char *name)
 {
 	static const char *const dicts[] = { "status", "counters", "drops", "flows" };
 	static const char *const lists[] = { "ports", "flow_list", "neighbours", "routes",
-					     "listeners", "lcores" };
+					     "listeners", "lcores", "steering" };
 
 	for (size_t i = 0; i < RTE_DIM(dicts); i++)
 		if (strcmp(name, dicts[i]) == 0)
@@ -309,6 +320,8 @@ int dp_report_write(const struct dp_appliance *app, const char *name, struct dp_
 		report_listeners(app, s);
 	else if (strcmp(name, "lcores") == 0)
 		report_lcores(app, s);
+	else if (strcmp(name, "steering") == 0)
+		report_steering(app, s);
 	else if (strcmp(name, "ports") == 0)
 		for (unsigned int i = 0; i < app->n_ports; i++)
 			s->item(s, app->ports[i].conf->name);

@@ -25,7 +25,7 @@ struct dp_report_sink {
 };
 
 /* Kind of the report called name: status, counters, drops, ports, port:NAME, flows,
- * flow_list, neighbours, routes, listeners, lcores. DP_REPORT_UNKNOWN for any other name. */
+ * flow_list, neighbours, routes, listeners, lcores, steering. DP_REPORT_UNKNOWN for any other name. */
 enum dp_report_kind dp_report_kind(const char *name);
 
 /* Write report name into sink. 0, or -1 when unknown or a worker did not answer. */

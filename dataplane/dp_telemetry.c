@@ -67,6 +67,7 @@ int dp_telemetry_init(const struct dp_appliance *app)
 		{ "/meshrelay/routes", "Routes in force, with connections per pool." },
 		{ "/meshrelay/listeners", "Listeners with the connections each took." },
 		{ "/meshrelay/lcores", "Worker load: busy cycles, busy and idle polls." },
+		{ "/meshrelay/steering", "Per port: rte_flow rules in force, or software dispatch." },
 	};
 
 	tel_app = app;

@@ -30,6 +30,11 @@ routes = ( { sni = "blob.svc.example"; pool = "blob"; } );
 CONF
 dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
 check "two workers started" grep -q '2 worker(s)' "$TOPO_DIR/dp.log"
+# af_packet takes no rte_flow rule: the data plane must say it fell back, per port.
+steering=$(/usr/bin/python3 test/lib/telemetry.py "$PREFIX" /meshrelay/steering)
+echo "steering: $steering"
+check "the log names the steering path of each port" \
+	test "$(grep -c 'steering by software dispatch: no rte_flow on net_af_packet' "$TOPO_DIR/dp.log")" -eq 2
 ip netns exec "$RT_SRV" timeout 300 /usr/bin/python3 test/lib/tls_blob.py server 10.98.0.2 9443 \
 	"$CERTS/blob.svc.example.crt" "$CERTS/blob.svc.example.key" >/dev/null 2>&1 &
 topo_track $!

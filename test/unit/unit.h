@@ -10,6 +10,7 @@ int test_ipv4_check_register(void);
 int test_neigh_register(void);
 int test_relay_units_register(void);
 int test_flow_register(void);
+int test_steer_register(void);
 
 /* Add a suite and its NULL-terminated tests; 0 or -1. */
 int unit_add_suite(const char *name, const CU_TestInfo *tests);

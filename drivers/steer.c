@@ -1,0 +1,99 @@
+#include "steer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+
+bool steer_partition_ok(uint16_t first, uint16_t last, unsigned int n_workers)
+{
+	return n_workers > 0 && (n_workers & (n_workers - 1)) == 0 && first % n_workers == 0 &&
+	       first <= last;
+}
+
+static void rule_end(struct steer_rule *r, unsigned int n_items, uint16_t queue)
+{
+	r->pattern[n_items].type = RTE_FLOW_ITEM_TYPE_END;
+	r->queue.index = queue;
+	r->actions[0] = (struct rte_flow_action){ .type = RTE_FLOW_ACTION_TYPE_QUEUE,
+						  .conf = &r->queue };
+	r->actions[1] = (struct rte_flow_action){ .type = RTE_FLOW_ACTION_TYPE_END };
+	r->attr.ingress = 1;
+}
+
+static void backend_rule(struct steer_rule *r, uint32_t ip, unsigned int worker,
+			 unsigned int n_workers)
+{
+	memset(r, 0, sizeof(*r));
+	r->ip_spec.hdr.dst_addr = ip;
+	r->ip_mask.hdr.dst_addr = RTE_BE32(0xffffffff);
+	r->ip_spec.hdr.next_proto_id = IPPROTO_TCP;
+	r->ip_mask.hdr.next_proto_id = 0xff;
+	r->tcp_spec.hdr.dst_port = rte_cpu_to_be_16((uint16_t)worker);
+	r->tcp_mask.hdr.dst_port = rte_cpu_to_be_16((uint16_t)(n_workers - 1));
+	r->pattern[0] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_ETH };
+	r->pattern[1] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_IPV4,
+						.spec = &r->ip_spec, .mask = &r->ip_mask };
+	r->pattern[2] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_TCP,
+						.spec = &r->tcp_spec, .mask = &r->tcp_mask };
+	rule_end(r, 3, (uint16_t)worker);
+	r->attr.priority = 1;
+	snprintf(r->what, sizeof(r->what), "tcp dst-port & 0x%x == %u -> queue %u",
+		 n_workers - 1, worker, worker);
+}
+
+static void arp_rule(struct steer_rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->eth_spec.hdr.ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	r->eth_mask.hdr.ether_type = RTE_BE16(0xffff);
+	r->pattern[0] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_ETH,
+						.spec = &r->eth_spec, .mask = &r->eth_mask };
+	rule_end(r, 1, 0);
+	snprintf(r->what, sizeof(r->what), "arp -> queue 0");
+}
+
+int steer_plan_build(struct steer_plan *plan, uint32_t ip, uint16_t src_first,
+		     uint16_t src_last, unsigned int n_workers)
+{
+	plan->n_rules = 0;
+	if (!steer_partition_ok(src_first, src_last, n_workers) || n_workers > 64)
+		return -1;
+	for (unsigned int w = 0; w < n_workers && n_workers > 1; w++)
+		backend_rule(&plan->rules[plan->n_rules++], ip, w, n_workers);
+	arp_rule(&plan->rules[plan->n_rules++]);
+	return 0;
+}
+
+int steer_program(uint16_t port_id, struct steer_plan *plan, struct rte_flow **flows,
+		  char *err, size_t errlen)
+{
+	struct rte_flow_error fe;
+
+	for (unsigned int i = 0; i < plan->n_rules; i++) {
+		struct steer_rule *r = &plan->rules[i];
+		int rc;
+
+		memset(&fe, 0, sizeof(fe));
+		rc = rte_flow_validate(port_id, &r->attr, r->pattern, r->actions, &fe);
+		if (rc < 0) {
+			snprintf(err, errlen, "rule '%s' refused: %s", r->what,
+				 fe.message ? fe.message : strerror(-rc));
+			return rc;
+		}
+	}
+	for (unsigned int i = 0; i < plan->n_rules; i++) {
+		struct steer_rule *r = &plan->rules[i];
+
+		flows[i] = rte_flow_create(port_id, &r->attr, r->pattern, r->actions, &fe);
+		if (!flows[i]) {
+			snprintf(err, errlen, "rule '%s' not created: %s", r->what,
+				 fe.message ? fe.message : "unknown");
+			rte_flow_flush(port_id, &fe);
+			return -EIO;
+		}
+	}
+	return (int)plan->n_rules;
+}

@@ -1,0 +1,55 @@
+/*
+ * Hardware steering with rte_flow, so that both halves of a relayed flow reach the worker
+ * that owns it without crossing between cores:
+ *   - backend side: the relay's source ports are shared among workers by their low bits
+ *     (worker w opens connections only from ports p with p mod N == w), so one rule per
+ *     worker, "TCP to our address, destination port & (N-1) == w -> queue w", covers all;
+ *   - ARP to the port goes to queue 0 (the exception path and the neighbour cache start
+ *     there); client-side segments follow (symmetric) RSS.
+ * Rules are built as plain rte_flow arrays (unit-tested as such) and programmed only when
+ * rte_flow_validate accepts them; otherwise the caller falls back to software dispatch.
+ */
+#ifndef DRV_STEER_H
+#define DRV_STEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_flow.h>
+
+#define STEER_MAX_RULES 65   /* 64 workers + ARP */
+
+/* One rule with the storage its items and actions point into. */
+struct steer_rule {
+	struct rte_flow_attr attr;
+	struct rte_flow_item pattern[5];
+	struct rte_flow_action actions[2];
+	struct rte_flow_item_eth eth_spec, eth_mask;
+	struct rte_flow_item_ipv4 ip_spec, ip_mask;
+	struct rte_flow_item_tcp tcp_spec, tcp_mask;
+	struct rte_flow_action_queue queue;
+	char what[96];        /* for logs and meshrelayctl */
+};
+
+struct steer_plan {
+	struct steer_rule rules[STEER_MAX_RULES];
+	unsigned int n_rules;
+};
+
+/* Whether ports first..last can be split by mask among n_workers: n a power of two
+ * dividing first. */
+bool steer_partition_ok(uint16_t first, uint16_t last, unsigned int n_workers);
+
+/* Rules for a port with address ip (network order) and n_workers queues/workers.
+ * 0, or -1 when the partition is not possible (see steer_partition_ok). */
+int steer_plan_build(struct steer_plan *plan, uint32_t ip, uint16_t src_first,
+		     uint16_t src_last, unsigned int n_workers);
+
+/* Validate every rule on port_id and create them all, or none. Returns the number
+ * created, or a negative errno with a reason in err (-ENOTSUP: the device takes no
+ * rules, which is the case for every virtual device of the test machines). */
+int steer_program(uint16_t port_id, struct steer_plan *plan, struct rte_flow **flows,
+		  char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,114 @@
+/* Suite "steer": the rte_flow rules the data plane would program on a multi-queue NIC,
+ * checked as the arrays handed to rte_flow, and the refusal of a device without rte_flow. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+
+#include "steer.h"
+#include "unit.h"
+
+static struct steer_plan plan;
+
+static void test_partition(void)
+{
+	CU_ASSERT_TRUE(steer_partition_ok(10000, 59999, 1));
+	CU_ASSERT_TRUE(steer_partition_ok(10000, 59999, 4));
+	CU_ASSERT_TRUE(steer_partition_ok(10000, 59999, 16));
+	CU_ASSERT_FALSE(steer_partition_ok(10000, 59999, 3));  /* not a power of two */
+	CU_ASSERT_FALSE(steer_partition_ok(10001, 59999, 2));  /* shares would not match */
+	CU_ASSERT_FALSE(steer_partition_ok(10000, 59999, 0));
+}
+
+static void test_rules_for_four_workers(void)
+{
+	const uint32_t ip = rte_cpu_to_be_32(0xc000020a); /* 192.0.2.10 */
+
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, ip, 10000, 59999, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 5);
+	for (unsigned int w = 0; w < 4; w++) {
+		const struct steer_rule *r = &plan.rules[w];
+		const struct rte_flow_item_ipv4 *ips = r->pattern[1].spec, *ipm = r->pattern[1].mask;
+		const struct rte_flow_item_tcp *ts = r->pattern[2].spec, *tm = r->pattern[2].mask;
+		const struct rte_flow_action_queue *q = r->actions[0].conf;
+
+		CU_ASSERT_TRUE(r->attr.ingress);
+		CU_ASSERT_EQUAL(r->pattern[0].type, RTE_FLOW_ITEM_TYPE_ETH);
+		CU_ASSERT_EQUAL(r->pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV4);
+		CU_ASSERT_EQUAL(r->pattern[2].type, RTE_FLOW_ITEM_TYPE_TCP);
+		CU_ASSERT_EQUAL(r->pattern[3].type, RTE_FLOW_ITEM_TYPE_END);
+		CU_ASSERT_EQUAL(ips->hdr.dst_addr, ip);
+		CU_ASSERT_EQUAL(ipm->hdr.dst_addr, 0xffffffff);
+		CU_ASSERT_EQUAL(ips->hdr.next_proto_id, IPPROTO_TCP);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_16(ts->hdr.dst_port), w);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_16(tm->hdr.dst_port), 3);
+		CU_ASSERT_EQUAL(tm->hdr.src_port, 0);
+		CU_ASSERT_EQUAL(r->actions[0].type, RTE_FLOW_ACTION_TYPE_QUEUE);
+		CU_ASSERT_EQUAL(q->index, w);
+		CU_ASSERT_EQUAL(r->actions[1].type, RTE_FLOW_ACTION_TYPE_END);
+		/* Every port of worker w's share matches its rule and no other. */
+		for (uint32_t port = 10000 + w; port < 10064; port += 4)
+			CU_ASSERT_EQUAL(port & rte_be_to_cpu_16(tm->hdr.dst_port), w);
+	}
+	{
+		const struct steer_rule *arp = &plan.rules[4];
+		const struct rte_flow_item_eth *es = arp->pattern[0].spec, *em = arp->pattern[0].mask;
+		const struct rte_flow_action_queue *q = arp->actions[0].conf;
+
+		CU_ASSERT_EQUAL(arp->pattern[0].type, RTE_FLOW_ITEM_TYPE_ETH);
+		CU_ASSERT_EQUAL(es->hdr.ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP));
+		CU_ASSERT_EQUAL(em->hdr.ether_type, 0xffff);
+		CU_ASSERT_EQUAL(arp->pattern[1].type, RTE_FLOW_ITEM_TYPE_END);
+		CU_ASSERT_EQUAL(q->index, 0);
+	}
+}
+
+static void test_single_worker_and_refusal(void)
+{
+	CU_ASSERT_EQUAL(steer_plan_build(&plan, 1, 10000, 59999, 1), 0);
+	CU_ASSERT_EQUAL(plan.n_rules, 1); /* ARP only: nothing to split */
+	CU_ASSERT_EQUAL(steer_plan_build(&plan, 1, 10000, 59999, 3), -1);
+	CU_ASSERT_EQUAL(plan.n_rules, 0);
+}
+
+/* A device without rte_flow (net_null, like every vdev here) refuses the first rule;
+ * nothing is created. */
+static void test_program_on_device_without_rte_flow(void)
+{
+	struct rte_flow *flows[STEER_MAX_RULES];
+	struct rte_eth_conf conf = { 0 };
+	char err[160] = "";
+	uint16_t port;
+	int rc;
+
+	CU_ASSERT_EQUAL_FATAL(rte_dev_probe("net_null_steer_ut"), 0);
+	CU_ASSERT_EQUAL_FATAL(rte_eth_dev_get_port_by_name("net_null_steer_ut", &port), 0);
+	CU_ASSERT_EQUAL(rte_eth_dev_configure(port, 1, 1, &conf), 0);
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, 1, 10000, 59999, 2), 0);
+	rc = steer_program(port, &plan, flows, err, sizeof(err));
+	CU_ASSERT_TRUE(rc < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "refused"));
+	{
+		struct rte_eth_dev_info info;
+
+		rte_eth_dev_info_get(port, &info);
+		rte_eth_dev_close(port);
+		rte_dev_remove(info.device);
+	}
+}
+
+int test_steer_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "source-port partition", test_partition },
+		{ "rules for four workers", test_rules_for_four_workers },
+		{ "one worker, and a count that cannot split", test_single_worker_and_refusal },
+		{ "device without rte_flow refuses", test_program_on_device_without_rte_flow },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite("steer", tests);
+}
