@@ -197,6 +197,16 @@ static int relay_up(struct dp_appliance *app, char *err, size_t errlen)
 	return 0;
 }
 
+static void note_no_flow(struct dp_port *p, const char *why)
+{
+	char driver[sizeof(p->caps.driver)];
+
+	/* A copy: the driver name lives in the same object the note is written to. */
+	memcpy(driver, p->caps.driver, sizeof(driver));
+	snprintf(p->steer_note, sizeof(p->steer_note), "software dispatch: no rte_flow on %.32s "
+		 "(%.128s)", driver, why);
+}
+
 /* Try rte_flow steering on every data port; say in the log which path each one takes. */
 static void steering_up(struct dp_appliance *app)
 {
@@ -219,9 +229,7 @@ static void steering_up(struct dp_appliance *app)
 					 "rte_flow: %d rules (source ports by mask %u, ARP to queue 0)",
 					 p->steer_rules, app->n_workers - 1);
 			else
-				snprintf(p->steer_note, sizeof(p->steer_note),
-					 "software dispatch: no rte_flow on %.32s (%.128s)", p->caps.driver,
-					 err);
+				note_no_flow(p, err);
 		}
 		mr_log(MR_LOG_INFO, "port %s: steering by %s", p->conf->name, p->steer_note);
 	}
