@@ -199,15 +199,26 @@ static void worker_resolve_gateways(struct dp_worker *w)
 	}
 }
 
+void dp_worker_housekeeping(struct dp_worker *w)
+{
+	const uint64_t age_every_ms = RTE_MAX(w->app->conf->dataplane.neigh.retry_ms / 4, 10u);
+
+	worker_flush(w);
+	relay_timers(w);
+	if (w->now_ms >= w->next_age_ms) {
+		neigh_age(w->neigh, w->now_ms);
+		w->next_age_ms = w->now_ms + age_every_ms;
+	}
+	worker_mailbox(w);
+}
+
 int dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
 	const struct dp_appliance *app = w->app;
 	const uint16_t burst = app->conf->dataplane.burst;
-	const uint64_t age_every_ms = RTE_MAX(app->conf->dataplane.neigh.retry_ms / 4, 10u);
 
 	w->now_ms = rte_get_tsc_cycles() / app->tsc_per_ms;
-	w->next_age_ms = w->now_ms + age_every_ms;
 	worker_resolve_gateways(w);
 	rte_rcu_qsbr_thread_register(app->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(app->qsbr, w->index);
@@ -229,12 +240,7 @@ int dp_worker_main(void *arg)
 			dp_count(&w->load.idle_polls, 1);
 		}
 		w->now_ms = rte_get_tsc_cycles() / app->tsc_per_ms;
-		relay_timers(w);
-		if (w->now_ms >= w->next_age_ms) {
-			neigh_age(w->neigh, w->now_ms);
-			w->next_age_ms = w->now_ms + age_every_ms;
-		}
-		worker_mailbox(w);
+		dp_worker_housekeeping(w);
 	}
 	worker_flush(w);
 	rte_rcu_qsbr_thread_offline(app->qsbr, w->index);

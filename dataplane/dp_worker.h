@@ -15,6 +15,10 @@ void dp_worker_free(struct dp_worker *w);
  * queue with the worker's own index on every port that has an exception path. */
 void dp_workers_assign_queues(struct dp_appliance *app);
 
+/* Everything but reading the queues: flush transmit buffers, fire relay timers, age the
+ * neighbour cache, answer the mailbox; at w->now_ms, which the caller sets. */
+void dp_worker_housekeeping(struct dp_worker *w);
+
 /* lcore entry point (rte_eal_remote_launch); returns when app->quit is set. */
 int dp_worker_main(void *arg);
 

@@ -54,7 +54,7 @@ ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client
 	blob.svc.example "$CERTS/ca.crt" 150000000 150000000 >"$TOPO_DIR/long.out" 2>&1 &
 long=$!
 topo_track "$long"
-sleep 0.3
+topo_wait_for 20 test "$(flows)" -ge 1
 full0=$(drop flow_table_full)
 ip netns exec "$RT_CLI" timeout 30 /usr/bin/python3 test/lib/hold_hellos.py 10.99.0.1 443 70 60 1.5 \
 	>"$TOPO_DIR/hold.out" 2>&1
@@ -71,7 +71,7 @@ ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client
 	blob.svc.example "$CERTS/ca.crt" 150000000 150000000 >"$TOPO_DIR/drain.out" 2>&1 &
 long=$!
 topo_track "$long"
-sleep 0.3
+topo_wait_for 20 test "$(flows)" -ge 1 # the transfer's flow exists before the signal
 kill -TERM "$DP_PID"
 sleep 0.2
 out=$(echo | ip netns exec "$RT_CLI" timeout 10 openssl s_client -connect 10.99.0.1:443 \

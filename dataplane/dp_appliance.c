@@ -1,0 +1,219 @@
+#include "dp_appliance.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dispatch.h"
+#include "dp_report.h"
+#include "dp_worker.h"
+#include "exception.h"
+#include "mr_log.h"
+#include "steer.h"
+
+static uint32_t pool_size_for(const struct mr_config *conf, unsigned int n_workers)
+{
+	uint32_t rings = 0;
+
+	if (conf->dataplane.mbufs)
+		return conf->dataplane.mbufs;
+	for (unsigned int i = 0; i < conf->n_ports; i++) {
+		const struct mr_port_conf *p = &conf->ports[i];
+
+		rings += (uint32_t)p->queues * p->rx_desc + n_workers * (uint32_t)p->tx_desc;
+		if (p->exception.enabled)
+			rings += n_workers * 1024u; /* exception rx + tx rings of 512 */
+	}
+	rings += n_workers * conf->dataplane.neigh.entries / 16 * conf->dataplane.neigh.pending;
+	return drv_pool_size(rings, n_workers, conf->dataplane.burst);
+}
+
+static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t errlen)
+{
+	const struct mr_port_conf *pc = &app->conf->ports[i];
+	struct dp_port *p = &app->ports[i];
+	struct drv_port_params params = {
+		.rx_queues = pc->queues,
+		.tx_queues = (uint16_t)app->n_workers,
+		.rx_desc = pc->rx_desc,
+		.tx_desc = pc->tx_desc,
+		.mtu = pc->mtu,
+	};
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	p->index = (uint16_t)i;
+	p->conf = pc;
+	p->ipv4 = pc->ipv4;
+	p->netmask = pc->prefix_len ? ~0u << (32 - pc->prefix_len) : 0;
+	p->gateway = pc->gateway;
+	if (drv_port_probe(pc->device, &p->port_id, err, errlen) < 0 ||
+	    drv_port_start(p->port_id, &params, app->pool, &p->caps, err, errlen) < 0)
+		return -1;
+	p->started = true;
+	p->mac = p->caps.mac;
+	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	mr_log(MR_LOG_INFO,
+	       "port %s: ethdev %u (%s) mac %s, %u rx queue(s)%s, %u tx queue(s), mtu %u, "
+	       "offloads rx-ip %d tx-ip %d tx-tcp %d, link %s",
+	       pc->name, p->port_id, p->caps.driver, mac, pc->queues, p->caps.rss ? " (RSS)" : "",
+	       params.tx_queues, p->caps.mtu, p->caps.rx_ipv4_cksum, p->caps.tx_ipv4_cksum,
+	       p->caps.tx_tcp_cksum, drv_port_wait_link(p->port_id, 3000) ? "up" : "down");
+	if (pc->exception.enabled)
+		return exception_start(p, app->n_workers, app->pool, err, errlen);
+	return 0;
+}
+
+/* The kernel behind the exception path must not pick the relay's source ports for its
+ * own connections, or their replies would be taken for relay traffic. */
+static void reserve_source_ports(const struct dp_appliance *app)
+{
+	const struct mr_relay_conf *rc = &app->conf->relay;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+	unsigned int lo = rc->src_port_last < 65535 - 1024 ? rc->src_port_last + 1u : 1024u;
+	unsigned int hi = rc->src_port_last < 65535 - 1024 ? 65535u : rc->src_port_first - 1u;
+
+	if (!f || fprintf(f, "%u %u\n", lo, hi) < 0 || fclose(f) != 0) {
+		mr_log(MR_LOG_WARN, "could not move the kernel's ephemeral ports out of %u-%u",
+		       rc->src_port_first, rc->src_port_last);
+		return;
+	}
+	mr_log(MR_LOG_INFO, "relay source ports %u-%u; kernel ephemeral ports %u-%u",
+	       rc->src_port_first, rc->src_port_last, lo, hi);
+}
+
+/* Generation 0 of the live configuration: the file's own routes and listeners, from a
+ * second read of the file (the live copy is owned and freed separately). */
+static int relay_up(struct dp_appliance *app, char *err, size_t errlen)
+{
+	struct mr_config conf = { 0 };
+	struct dp_live *live;
+	size_t qsbr_size = rte_rcu_qsbr_get_memsize(DP_MAX_WORKERS);
+
+	app->qsbr = rte_zmalloc("qsbr", qsbr_size, RTE_CACHE_LINE_SIZE);
+	if (!app->qsbr || rte_rcu_qsbr_init(app->qsbr, DP_MAX_WORKERS) != 0) {
+		snprintf(err, errlen, "RCU state: out of memory");
+		return -1;
+	}
+	if (mr_config_load_file(app->conf->source, &conf, err, errlen) < 0 ||
+	    dp_live_build(NULL, &conf, 0, &live, err, errlen) < 0)
+		return -1;
+	app->live = live;
+	syncookie_key_init(&app->cookie_key);
+	app->src_port_first = app->conf->relay.src_port_first;
+	app->src_port_last = app->conf->relay.src_port_last;
+	for (unsigned int i = 0; i < app->conf->n_ports; i++)
+		if (app->conf->ports[i].exception.enabled) {
+			reserve_source_ports(app);
+			break;
+		}
+	mr_log(MR_LOG_INFO, "relay: %u listener(s), %u route(s), %u flows per worker "
+	       "(%zu bytes per flow entry)", app->conf->n_listeners,
+	       route_table_route_count(live->routes), app->conf->relay.max_flows,
+	       sizeof(struct flow));
+	return 0;
+}
+
+static void note_no_flow(struct dp_port *p, const char *why)
+{
+	char driver[sizeof(p->caps.driver)];
+
+	/* A copy: the driver name lives in the same object the note is written to. */
+	memcpy(driver, p->caps.driver, sizeof(driver));
+	snprintf(p->steer_note, sizeof(p->steer_note), "software dispatch: no rte_flow on %.32s "
+		 "(%.128s)", driver, why);
+}
+
+/* Try rte_flow steering on every data port; say in the log which path each one takes. */
+static void steering_up(struct dp_appliance *app)
+{
+	static struct steer_plan plan;
+	struct rte_flow *flows[STEER_MAX_RULES];
+	char err[128];
+
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		struct dp_port *p = &app->ports[i];
+
+		if (steer_plan_build(&plan, rte_cpu_to_be_32(p->ipv4), app->src_port_first,
+				     app->src_port_last, app->n_workers) < 0) {
+			snprintf(p->steer_note, sizeof(p->steer_note),
+				 "software dispatch: %u workers do not split source ports %u-%u by mask",
+				 app->n_workers, app->src_port_first, app->src_port_last);
+		} else {
+			p->steer_rules = steer_program(p->port_id, &plan, flows, err, sizeof(err));
+			if (p->steer_rules > 0)
+				snprintf(p->steer_note, sizeof(p->steer_note),
+					 "rte_flow: %d rules (source ports by mask %u, ARP to queue 0)",
+					 p->steer_rules, app->n_workers - 1);
+			else
+				note_no_flow(p, err);
+		}
+		mr_log(MR_LOG_INFO, "port %s: steering by %s", p->conf->name, p->steer_note);
+	}
+}
+
+int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen)
+{
+	unsigned int lcore, idx = 0;
+	uint32_t n_mbufs = pool_size_for(app->conf, app->n_workers);
+
+	app->tsc_per_ms = rte_get_tsc_hz() / 1000;
+	if (relay_up(app, err, errlen) < 0)
+		return -1;
+	app->pool = drv_pool_create("mbuf_pool", n_mbufs, 9198, (int)rte_socket_id());
+	if (!app->pool) {
+		snprintf(err, errlen, "mbuf pool of %u: %s", n_mbufs, rte_strerror(rte_errno));
+		return -1;
+	}
+	mr_log(MR_LOG_INFO, "mbuf pool: %u mbufs", n_mbufs);
+	for (unsigned int i = 0; i < app->conf->n_ports; i++) {
+		app->n_ports = i + 1; /* so that a failure part-way still closes what is open */
+		if (port_up(app, i, err, errlen) < 0)
+			return -1;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		app->workers[idx] = dp_worker_create(app, (uint16_t)idx, lcore);
+		if (!app->workers[idx]) {
+			snprintf(err, errlen, "worker on lcore %u: out of memory", lcore);
+			return -1;
+		}
+		idx++;
+	}
+	dp_workers_assign_queues(app);
+	steering_up(app);
+	if (dispatch_init(app) < 0) {
+		snprintf(err, errlen, "worker inboxes: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	if (app->n_workers > 1)
+		mr_log(MR_LOG_INFO, "%u workers: relayed segments reach their flow's owner by "
+		       "software dispatch (no rte_flow steering on these ports)", app->n_workers);
+	return 0;
+}
+
+void dp_appliance_down(struct dp_appliance *app)
+{
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		const struct dp_port *p = &app->ports[i];
+		struct rte_flow_error fe;
+
+		if (p->steer_rules > 0)
+			rte_flow_flush(p->port_id, &fe);
+		if (p->has_kernel)
+			drv_port_close(p->kernel_port_id);
+		if (!p->started)
+			continue;
+		drv_port_print_stats(p->port_id, p->conf->name, stderr);
+		drv_port_close(p->port_id);
+	}
+	dp_counters_print(app, stderr);
+	for (unsigned int w = 0; w < app->n_workers; w++)
+		dp_worker_free(app->workers[w]);
+	dp_live_free((struct dp_live *)(uintptr_t)app->live);
+	rte_free(app->qsbr);
+}
+

@@ -1,0 +1,20 @@
+/*
+ * Bringing the appliance up from its configuration (after EAL) and down again: mbuf pool,
+ * data ports with their exception paths, the live routes, workers, steering, dispatch.
+ * Main lcore only; workers are not running during either.
+ */
+#ifndef DP_APPLIANCE_H
+#define DP_APPLIANCE_H
+
+#include <stddef.h>
+
+#include "dp.h"
+
+/* Build app from app->conf (set by the caller, as is app->n_workers). 0 or -1 with err;
+ * on failure what was opened stays recorded for dp_appliance_down. */
+int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen);
+
+/* Close ports (printing their statistics), free workers and tables. */
+void dp_appliance_down(struct dp_appliance *app);
+
+#endif
