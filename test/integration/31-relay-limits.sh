@@ -12,6 +12,8 @@ counter() { dp_stat "$PREFIX" counters "$1"; }
 drop() { dp_stat "$PREFIX" drops "$1"; }
 flows() { "$MR_CTL" -p "$PREFIX" --json show flows |
 	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["/meshrelay/flows"]["flows"])'; }
+no_flows() { [ "$(flows)" -eq 0 ]; }
+some_flow() { [ "$(flows)" -ge 1 ]; }
 
 rt_build
 bash test/lib/mkcerts.sh "$CERTS" blob.svc.example
@@ -47,14 +49,14 @@ to0=$(drop hello_timeout)
 out=$(ip netns exec "$RT_CLI" timeout 30 /usr/bin/python3 test/lib/hold_hellos.py 10.99.0.1 443 20 60 6)
 check "partial hellos: all 20 reset by the relay ($out)" grep -q 'reset=20 open=0' <<<"$out"
 check "partial hellos: 20 hello timeouts counted" test $(($(drop hello_timeout) - to0)) -eq 20
-check "partial hellos: their flows are gone" topo_wait_for 5 test "$(flows)" -eq 0
+check "partial hellos: their flows are gone" topo_wait_for 5 no_flows
 
 # 3. A full table refuses new connections and leaves the established ones alone.
 ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client 10.99.0.1 443 \
 	blob.svc.example "$CERTS/ca.crt" 150000000 150000000 >"$TOPO_DIR/long.out" 2>&1 &
 long=$!
 topo_track "$long"
-topo_wait_for 20 test "$(flows)" -ge 1
+topo_wait_for 20 some_flow
 full0=$(drop flow_table_full)
 ip netns exec "$RT_CLI" timeout 30 /usr/bin/python3 test/lib/hold_hellos.py 10.99.0.1 443 70 60 1.5 \
 	>"$TOPO_DIR/hold.out" 2>&1
@@ -71,7 +73,7 @@ ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client
 	blob.svc.example "$CERTS/ca.crt" 150000000 150000000 >"$TOPO_DIR/drain.out" 2>&1 &
 long=$!
 topo_track "$long"
-topo_wait_for 20 test "$(flows)" -ge 1 # the transfer's flow exists before the signal
+topo_wait_for 20 some_flow # the transfer's flow exists before the signal
 kill -TERM "$DP_PID"
 sleep 0.2
 out=$(echo | ip netns exec "$RT_CLI" timeout 10 openssl s_client -connect 10.99.0.1:443 \
