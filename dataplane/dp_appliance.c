@@ -87,7 +87,7 @@ static void reserve_source_ports(const struct dp_appliance *app)
 }
 
 /* Generation 0 of the live configuration: the file's own routes and listeners, from a
- * second read of the file (the live copy is owned and freed separately). */
+ * deep copy of the configuration (the live copy is owned and freed separately). */
 static int relay_up(struct dp_appliance *app, char *err, size_t errlen)
 {
 	struct mr_config conf = { 0 };
@@ -99,9 +99,14 @@ static int relay_up(struct dp_appliance *app, char *err, size_t errlen)
 		snprintf(err, errlen, "RCU state: out of memory");
 		return -1;
 	}
-	if (mr_config_load_file(app->conf->source, &conf, err, errlen) < 0 ||
-	    dp_live_build(NULL, &conf, 0, &live, err, errlen) < 0)
+	if (mr_config_clone(&conf, app->conf) < 0) {
+		snprintf(err, errlen, "%s: out of memory", app->conf->source);
 		return -1;
+	}
+	if (dp_live_build(NULL, &conf, 0, &live, err, errlen) < 0) {
+		mr_config_free(&conf);
+		return -1;
+	}
 	app->live = live;
 	syncookie_key_init(&app->cookie_key);
 	app->src_port_first = app->conf->relay.src_port_first;

@@ -307,8 +307,13 @@ void relay_timers(struct dp_worker *w)
 {
 	flow_rtx_run(w->flows, relay_now(w), rtx_fire, w);
 	if (w->now_ms >= w->next_sweep_ms) {
-		/* A slice per 10 ms visits the whole table once a second. */
-		flow_sweep(w->flows, relay_now(w), flow_capacity(w->flows) / 100 + 1, expire_fire, w);
+		/* The whole table once a second, in slices sized by the time since the last one,
+		 * so a worker held up for a while still reaches every expired flow. */
+		uint64_t elapsed = w->now_ms - (w->next_sweep_ms - 10);
+		uint64_t budget = (uint64_t)flow_capacity(w->flows) * elapsed / 1000 + 1;
+
+		flow_sweep(w->flows, relay_now(w), (uint32_t)RTE_MIN(budget, flow_capacity(w->flows)),
+			   expire_fire, w);
 		w->next_sweep_ms = w->now_ms + 10;
 	}
 }

@@ -155,6 +155,10 @@ int mr_config_load_file(const char *path, struct mr_config *out, char *err, size
 int mr_config_load_string(const char *text, const char *name, struct mr_config *out,
 			  char *err, size_t errlen);
 
+/* Deep copy of src into dst (dst's previous content is not released). 0, or -1 when out
+ * of memory (dst is then zeroed). */
+int mr_config_clone(struct mr_config *dst, const struct mr_config *src);
+
 /* Release the routing arrays (the rest is plain data); conf is left zeroed. */
 void mr_config_free(struct mr_config *conf);
 

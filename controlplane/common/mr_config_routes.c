@@ -357,6 +357,54 @@ int cfg_routing(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_con
 	       cfg_routes(ctx, root, c) < 0 || cfg_mangled(ctx, root, c) < 0 ? -1 : 0;
 }
 
+static void *dup_array(const void *src, size_t n, size_t elem)
+{
+	void *dst = calloc(n + 1, elem); /* +1: the parsers allocate that way too */
+
+	if (dst && n)
+		memcpy(dst, src, n * elem);
+	return dst;
+}
+
+int mr_config_clone(struct mr_config *dst, const struct mr_config *src)
+{
+	bool ok;
+
+	*dst = *src;
+	dst->networks = dup_array(src->networks, src->n_networks, sizeof(*src->networks));
+	dst->pools = dup_array(src->pools, src->n_pools, sizeof(*src->pools));
+	dst->routes = dup_array(src->routes, src->n_routes, sizeof(*src->routes));
+	dst->mangled = dup_array(src->mangled, src->n_mangled, sizeof(*src->mangled));
+	ok = dst->networks && dst->pools && dst->routes && dst->mangled;
+	/* The copied elements still point at src's arrays: detach them before anything
+	 * can fail, so a failure frees only what is ours. */
+	for (unsigned int i = 0; dst->networks && i < src->n_networks; i++)
+		dst->networks[i].allow = NULL, dst->networks[i].ports = NULL;
+	for (unsigned int i = 0; dst->pools && i < src->n_pools; i++)
+		dst->pools[i].members = NULL;
+	for (unsigned int i = 0; dst->routes && i < src->n_routes; i++)
+		dst->routes[i].sni = NULL;
+	for (unsigned int i = 0; ok && i < src->n_networks; i++) {
+		struct mr_network_conf *n = &dst->networks[i];
+
+		n->allow = dup_array(src->networks[i].allow, n->n_allow, sizeof(*n->allow));
+		n->ports = dup_array(src->networks[i].ports, n->n_ports, sizeof(*n->ports));
+		ok = n->allow && n->ports;
+	}
+	for (unsigned int i = 0; ok && i < src->n_pools; i++) {
+		struct mr_pool_conf *p = &dst->pools[i];
+
+		p->members = dup_array(src->pools[i].members, p->n_members, sizeof(*p->members));
+		ok = p->members != NULL;
+	}
+	for (unsigned int i = 0; ok && i < src->n_routes; i++)
+		if (src->routes[i].sni)
+			ok = (dst->routes[i].sni = strdup(src->routes[i].sni)) != NULL;
+	if (!ok)
+		mr_config_free(dst); /* frees whatever was copied; NULL entries are skipped */
+	return ok ? 0 : -1;
+}
+
 void mr_config_free(struct mr_config *conf)
 {
 	for (unsigned int i = 0; conf->networks && i < conf->n_networks; i++) {

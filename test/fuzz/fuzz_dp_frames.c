@@ -1,0 +1,286 @@
+/*
+ * libFuzzer target for the data plane's packet path: one appliance (two net_null ports,
+ * a listener, routes, mangled names) and one worker, driven from the fuzzer's thread.
+ * An input is a sequence of operations:
+ *   raw frame on either port; a client TCP segment to the listener (with, when asked, the
+ *   valid SYN cookie so flows get created); a backend segment to one of the open flows
+ *   (with, when asked, the SYN-ACK that splices it); time passing.
+ * After every input the clock runs on until every timer has fired; then no flow may be
+ * left and every mbuf must be back in the pool: a leak or a stuck flow is a finding.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "dp_appliance.h"
+#include "dp_report.h"
+#include "dp_worker.h"
+#include "syncookie.h"
+#include "tcp_opts.h"
+
+static const char config_text[] =
+	"dataplane = { mbufs = 8191; neighbour = { entries = 64; }; };\n"
+	"ports = ( { name = \"edge\"; device = \"net_null_fz0\"; ipv4 = \"10.0.0.1/24\";\n"
+	"            gateway = \"10.0.0.254\"; exception = { enabled = false; }; },\n"
+	"          { name = \"svc\"; device = \"net_null_fz1\"; ipv4 = \"10.1.0.1/24\";\n"
+	"            exception = { enabled = false; }; } );\n"
+	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
+	"relay = { max_flows = 128; };\n"
+	"networks = ( { name = \"n\"; local = true; allow = [ \"10.1.0.0/24\" ]; ports = ( 443 ); } );\n"
+	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); } );\n"
+	"routes = ( { sni = \"a.example\"; pool = \"p\"; },\n"
+	"           { default = true; pool = \"p\"; proxy_protocol = true; } );\n"
+	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\", \"label\", \"istio\" ];\n"
+	"              network = \"n\"; } );\n";
+
+static struct mr_config conf;
+static struct dp_appliance app;
+static unsigned int pool_baseline;
+static uint64_t clock_ms = 1000000;
+static char prefix[64];
+
+static void remove_runtime_dir(void)
+{
+	char cmd[128];
+
+	/* What the inputs reached, for whoever runs the fuzzer by hand. */
+	if (getenv("MR_FUZZ_STATS"))
+		dp_counters_print(&app, stderr);
+	rte_eal_cleanup();
+	snprintf(cmd, sizeof(cmd), "rm -rf /var/run/dpdk/%s", prefix);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove /var/run/dpdk/%s\n", prefix);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char *eal[] = { "fuzz", "-l", "0-1", "--no-pci", "--no-huge", "-m", "256",
+			"--no-telemetry", "--log-level", "*:error", "--file-prefix", prefix, NULL };
+	char err[512];
+
+	(void)argc;
+	(void)argv;
+	snprintf(prefix, sizeof(prefix), "fuzz-dp-%d", (int)getpid());
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)
+		abort();
+	atexit(remove_runtime_dir);
+	if (mr_config_load_string(config_text, "fuzz", &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		abort();
+	}
+	app.conf = &conf;
+	app.n_workers = 1;
+	if (dp_appliance_up(&app, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		abort();
+	}
+	app.workers[0]->now_ms = clock_ms;
+	pool_baseline = rte_mempool_avail_count(app.pool);
+	return 0;
+}
+
+struct cursor {
+	const uint8_t *p;
+	size_t left;
+};
+
+static uint32_t take(struct cursor *c, unsigned int bytes)
+{
+	uint32_t v = 0;
+
+	for (unsigned int i = 0; i < bytes; i++) {
+		v = v << 8 | (c->left ? *c->p : 0);
+		if (c->left) {
+			c->p++;
+			c->left--;
+		}
+	}
+	return v;
+}
+
+static struct rte_mbuf *frame_from(const uint8_t *bytes, size_t len, uint16_t port_id)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(app.pool);
+	char *to = m ? rte_pktmbuf_append(m, (uint16_t)len) : NULL;
+
+	if (!to) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memcpy(to, bytes, len);
+	m->port = port_id;
+	return m;
+}
+
+static void deliver(const struct dp_port *p, struct rte_mbuf *m)
+{
+	if (m)
+		dp_input_frame(app.workers[0], p, m);
+}
+
+/* Ethernet + IPv4 + TCP with correct checksums around fuzzed fields and payload. */
+static struct rte_mbuf *tcp_frame(const struct dp_port *p, uint32_t src, uint32_t dst,
+				  uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+				  uint32_t ack, const uint8_t *opts, unsigned int opt_len,
+				  const uint8_t *payload, size_t plen)
+{
+	uint8_t buf[1514];
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	size_t l4 = sizeof(*tcp) + opt_len + plen;
+
+	if (sizeof(*eth) + sizeof(*ip) + l4 > sizeof(buf))
+		return NULL;
+	memset(buf, 0, sizeof(*eth) + sizeof(*ip) + sizeof(*tcp));
+	eth->dst_addr = p->mac;
+	eth->src_addr = (struct rte_ether_addr){ { 0x02, 0, 0, 0, 0, (uint8_t)src } };
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp->src_port = rte_cpu_to_be_16(sport);
+	tcp->dst_port = rte_cpu_to_be_16(dport);
+	tcp->sent_seq = rte_cpu_to_be_32(seq);
+	tcp->recv_ack = rte_cpu_to_be_32(ack);
+	tcp->data_off = (uint8_t)(((sizeof(*tcp) + opt_len) / 4) << 4);
+	tcp->tcp_flags = flags;
+	tcp->rx_win = rte_cpu_to_be_16(65535);
+	if (opt_len)
+		memcpy(tcp + 1, opts, opt_len);
+	if (plen)
+		memcpy((uint8_t *)(tcp + 1) + opt_len, payload, plen);
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+	return frame_from(buf, sizeof(*eth) + sizeof(*ip) + l4, p->port_id);
+}
+
+/* A client segment to the listener; with `valid` its ACK carries the right cookie. */
+static void op_client(struct cursor *c)
+{
+	const struct dp_port *edge = &app.ports[0];
+	uint32_t src = 0x0a000002 + take(c, 1) % 4;
+	uint16_t sport = (uint16_t)(40000 + take(c, 1) % 8);
+	uint8_t flags = (uint8_t)take(c, 1);
+	uint32_t isn = take(c, 1) * 1000u;
+	bool valid = flags & 0x80;
+	uint32_t seq = isn + 1 + take(c, 2) % 3000;
+	size_t plen = take(c, 2) % 1400;
+	uint8_t opts[12];
+	unsigned int opt_len = 0;
+	uint32_t ack = take(c, 4);
+
+	if (valid) {
+		struct syncookie_conn conn = { rte_cpu_to_be_32(src), rte_cpu_to_be_32(0x0a000001),
+					       rte_cpu_to_be_16(sport), rte_cpu_to_be_16(443), isn };
+		uint16_t mss;
+
+		ack = syncookie_make(&app.cookie_key, &conn, app.workers[0]->now_ms, 1460, &mss) + 1;
+		flags = (flags & (RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG)) | RTE_TCP_ACK_FLAG;
+		if (take(c, 1) & 1)
+			opt_len = tcp_opts_write_ts(opts, take(c, 4),
+						    syncookie_ts_encode((uint32_t)clock_ms, 7, true));
+	}
+	plen = RTE_MIN(plen, c->left);
+	deliver(edge, tcp_frame(edge, src, 0x0a000001, sport, 443, flags & 0x3f, seq, ack, opts,
+				opt_len, c->p, plen));
+	c->p += plen;
+	c->left -= plen;
+}
+
+/* A backend segment to an open flow's backend side; with `synack` the answer that
+ * splices a connecting flow. */
+static void op_backend(struct cursor *c)
+{
+	struct dp_worker *w = app.workers[0];
+	const struct dp_port *svc = &app.ports[1];
+	uint32_t pick = take(c, 1), seen = 0;
+	uint8_t flags = (uint8_t)take(c, 1);
+	uint32_t seq = take(c, 4);
+	uint32_t ack_field = take(c, 4);
+	size_t plen = take(c, 2) % 1400;
+
+	plen = RTE_MIN(plen, c->left);
+	for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
+		struct flow *f = flow_at(w->flows, i);
+		uint32_t ack;
+
+		if (!f || !f->b.key.peer_port || seen++ != pick % 8)
+			continue;
+		/* The high flag bit asks for an ACK of the relay's own bytes, offset by a bit. */
+		ack = flags & 0x80 ? f->b.local_isn + 1 + ack_field % 600 : ack_field;
+		if ((flags & 0xc0) == 0xc0)
+			flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
+		deliver(svc, tcp_frame(svc, 0x0a010002, 0x0a010001, 443,
+				       rte_be_to_cpu_16(f->b.key.local_port), flags & 0x3f, seq, ack,
+				       NULL, 0, c->p, plen));
+		break;
+	}
+	c->p += plen;
+	c->left -= plen;
+}
+
+static void op_raw(struct cursor *c, unsigned int port)
+{
+	size_t len = RTE_MIN((size_t)take(c, 2) % 1515, c->left);
+
+	deliver(&app.ports[port], frame_from(c->p, len, app.ports[port].port_id));
+	c->p += len;
+	c->left -= len;
+}
+
+static void pass_time(uint64_t ms)
+{
+	struct dp_worker *w = app.workers[0];
+
+	clock_ms += ms;
+	w->now_ms = clock_ms;
+	dp_worker_housekeeping(w);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cursor c = { data, size };
+	struct dp_worker *w = app.workers[0];
+
+	while (c.left > 0) {
+		switch (take(&c, 1) % 5) {
+		case 0: op_raw(&c, 0); break;
+		case 1: op_raw(&c, 1); break;
+		case 2: op_client(&c); break;
+		case 3: op_backend(&c); break;
+		default: pass_time(take(&c, 2) % 5000); break;
+		}
+		dp_worker_housekeeping(w);
+	}
+	/* Let every timer fire: retransmissions give up, flows expire, neighbours fail. */
+	for (int i = 0; i < 40; i++)
+		pass_time(30000);
+	if (flow_count(w->flows) != 0) {
+		fprintf(stderr, "%u flow(s) left after every timeout\n", flow_count(w->flows));
+		for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
+			const struct flow *f = flow_at(w->flows, i);
+
+			if (f)
+				fprintf(stderr, "  flow %u state %u expires in %d ms, rtx in %d ms\n", i,
+					f->state, (int32_t)(f->expire_ms - (uint32_t)w->now_ms),
+					(int32_t)(f->rtx_ms - (uint32_t)w->now_ms));
+		}
+		abort();
+	}
+	if (rte_mempool_avail_count(app.pool) != pool_baseline) {
+		fprintf(stderr, "mbuf leak: %u in the pool, %u before\n",
+			rte_mempool_avail_count(app.pool), pool_baseline);
+		abort();
+	}
+	return 0;
+}

@@ -1,0 +1,50 @@
+"""Seed inputs for fuzz-dp-frames: whole relayed connections written in the target's
+operation format, with real ClientHellos from the classifier's captured fixtures.
+
+usage: make_seeds.py FIXTURE_DIR OUT_DIR
+"""
+import os
+import struct
+import sys
+
+CLIENT, BACKEND, TIME = 2, 3, 4
+VALID, PSH, FIN, ACK = 0x80, 0x08, 0x01, 0x10
+
+
+def client(payload, seq_off, flags=VALID | PSH, src=0, sport=0, isn=7):
+    head = struct.pack(">BBBBBHHI", CLIENT, src, sport, flags, isn, seq_off, len(payload), 0)
+    return head + bytes([1]) + struct.pack(">I", 100) + payload
+
+
+def backend(payload, flags, seq=5000, ack_off=0):
+    return struct.pack(">BBBIIH", BACKEND, 0, flags, seq, ack_off, len(payload)) + payload
+
+
+def wait(ms):
+    return struct.pack(">BH", TIME, ms)
+
+
+def connection(hello):
+    out = client(hello, 0) + wait(5)
+    out += backend(b"", 0xC0)                                  # SYN-ACK: splice
+    out += backend(b"\x16\x03\x03" + b"s" * 200, 0x80 | ACK | PSH, 5001, len(hello))
+    out += client(b"\x17\x03\x03" + b"c" * 64, len(hello), VALID | PSH)
+    out += client(b"", len(hello) + 67, VALID | FIN)
+    out += backend(b"", 0x80 | ACK | FIN, 5204, len(hello) + 68)
+    return out
+
+
+def main():
+    fixtures, out_dir = sys.argv[1], sys.argv[2]
+    os.makedirs(out_dir, exist_ok=True)
+    for name in sorted(os.listdir(fixtures)):
+        if not name.endswith(".hello"):
+            continue
+        with open(os.path.join(fixtures, name), "rb") as f:
+            hello = f.read()[:1400]
+        with open(os.path.join(out_dir, name + ".seed"), "wb") as f:
+            f.write(connection(hello))
+
+
+if __name__ == "__main__":
+    main()
