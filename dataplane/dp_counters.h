@@ -37,7 +37,8 @@
 	X(flow_idle_expired)  /* established flows reset after the idle timeout */           \
 	X(tcp_rst_out)        /* resets the relay sent */                                    \
 	X(tx_linearized)      /* segments copied because the port cannot send chains */      \
-	X(dispatched)         /* relayed segments handed to the worker owning their flow */
+	X(dispatched)         /* relayed segments handed to the worker owning their flow */ \
+	X(segment_split)      /* pieces sent for segments above the out side's MSS */
 
 #define DP_DROP_LIST(X)                                                                   \
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \

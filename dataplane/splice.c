@@ -8,6 +8,7 @@
 
 #include "relay.h"
 #include "tcp_opts.h"
+#include "mbuf_slice.h"
 #include "tcp_out.h"
 
 /* Accumulates one's-complement changes so the checksum is patched once per packet. */
@@ -183,6 +184,51 @@ static void finish_checksums(struct rte_mbuf *m, struct relay_seg *s,
 	}
 }
 
+/* Largest payload the out side takes: its peer's MSS, our port's MTU, room for options. */
+static uint32_t out_mss(const struct flow_side *out, const struct dp_port *port,
+			const struct relay_seg *s)
+{
+	uint32_t opt_room = s->tcp_len - (uint32_t)sizeof(struct rte_tcp_hdr);
+
+	return RTE_MIN((uint32_t)out->peer_mss, port->caps.mtu - 40u) - opt_room;
+}
+
+/* A segment bigger than the out side takes (its MSS or our port's MTU is smaller than
+ * what the sender was told) leaves as several: the headers copied, the payload sliced
+ * without copying. Headers are already translated; seq is the translated one. */
+static void splice_split(struct dp_worker *w, const struct dp_port *port, struct relay_seg *s,
+			 uint32_t seq, uint32_t mss)
+{
+	const uint16_t hlen = (uint16_t)(s->l4_off + s->tcp_len);
+	const uint8_t fin_psh = s->flags & (RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
+
+	for (uint32_t off = 0; off < s->payload_len; off += mss) {
+		uint32_t n = RTE_MIN(mss, s->payload_len - off);
+		struct rte_mbuf *m = rte_pktmbuf_alloc(w->app->pool);
+		uint8_t *h = m ? (uint8_t *)rte_pktmbuf_append(m, hlen) : NULL;
+		struct rte_mbuf *body = h ? mbuf_slice(w->app->pool, s->m, hlen + off, n) : NULL;
+		struct rte_tcp_hdr *tcp;
+
+		if (!body || rte_pktmbuf_chain(m, body) != 0) {
+			rte_pktmbuf_free(body);
+			rte_pktmbuf_free(m);
+			break; /* the sender retransmits what did not leave */
+		}
+		memcpy(h, rte_pktmbuf_mtod(s->m, const uint8_t *), hlen);
+		tcp = (struct rte_tcp_hdr *)(h + s->l4_off);
+		tcp->sent_seq = rte_cpu_to_be_32(seq + off);
+		/* FIN and PSH belong to the last piece only. */
+		tcp->tcp_flags = (uint8_t)((s->flags & ~fin_psh) | (off + n == s->payload_len ? fin_psh : 0));
+		if (tcp_out_finish(m, port) < 0) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		dp_event(w, DP_EV_segment_split);
+		dp_tx_port(w, port, m);
+	}
+	rte_pktmbuf_free(s->m);
+}
+
 void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		    struct relay_seg *s)
 {
@@ -245,5 +291,8 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 			f->expire_ms = relay_now(w) + rc->idle_timeout_ms;
 		}
 	}
+	/* IP options would not survive the header copy; such segments go as they are. */
+	if (s->payload_len > out_mss(sd.out, out_port, s) && s->l4_off == 34)
+		return splice_split(w, out_port, s, seq, out_mss(sd.out, out_port, s));
 	dp_tx_port(w, out_port, s->m);
 }

@@ -3,7 +3,8 @@
 # rules): the kernel spreads frames over the queues by its own hash, so the client and
 # backend halves of a flow arrive on different workers; software dispatch brings every
 # segment to the flow's owner. Real transfers must come through whole, and both workers
-# must own flows.
+# must own flows. The backend side also has a smaller MTU (1400) than the client side:
+# full-sized client segments must be split on their way to the backend.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -11,6 +12,7 @@ cd "$(dirname "$0")/../.."
 PREFIX=${TOPO_TAG}-two
 CERTS=$TOPO_DIR/certs
 rt_build
+ip -n "$RT_SRV" link set s0 mtu 1400
 bash test/lib/mkcerts.sh "$CERTS" blob.svc.example
 two_queues() { rt_port "$@" | sed 's/qpairs=1/qpairs=2/; s/; }$/; queues = 2; }/'; }
 cat >"$TOPO_DIR/dp.conf" <<CONF
@@ -21,7 +23,7 @@ dataplane = {
 };
 ports = (
 $(two_queues edge d0 10.99.0.1/24),
-$(two_queues svc d1 10.98.0.1/24)
+$(two_queues svc d1 10.98.0.1/24 | sed 's/; queues = 2; }$/; queues = 2; mtu = 1400; }/')
 );
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
 relay = { closing_timeout_ms = 500; };
@@ -49,6 +51,8 @@ check "300 concurrent connections with two workers: $out" grep -q '^ok 300 of 30
 check "segments crossed between workers ($(dp_stat "$PREFIX" counters dispatched))" \
 	test "$(dp_stat "$PREFIX" counters dispatched)" -gt 0
 check "no inbox overflow" test "$(dp_stat "$PREFIX" drops dispatch_full)" -eq 0
+check "client segments above the backend side's MSS were split ($(dp_stat "$PREFIX" counters segment_split) pieces)" \
+	test "$(dp_stat "$PREFIX" counters segment_split)" -gt 0
 /usr/bin/python3 test/lib/telemetry.py "$PREFIX" /meshrelay/lcores
 busy_workers=$(/usr/bin/python3 test/lib/telemetry.py "$PREFIX" /meshrelay/lcores |
 	grep -o 'busy_polls=[1-9][0-9]*' | wc -l)
