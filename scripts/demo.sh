@@ -7,6 +7,8 @@
 # openssl s_server (api.demo.example:8443) and nginx (web.demo.example:8444) hold
 # certificates from a throw-away CA. The client reaches both by name through the relay,
 # which never terminates TLS: the client verifies each server's certificate itself.
+# Then meshrelay-cp takes over the configuration and a route is withdrawn and restored
+# live with meshrelayctl reload.
 #   scripts/demo.sh          run the demo and tear it down
 #   scripts/demo.sh --keep   leave it running until Ctrl-C
 set -euo pipefail
@@ -92,10 +94,34 @@ step "a name with no route is refused (the connection is reset, no backend is as
 echo | in_ns "$CLI" timeout 10 openssl s_client -connect 10.200.0.1:443 \
 	-servername nope.demo.example 2>&1 | grep -E 'errno|alert|CONNECTED' | sed 's/^/  /' || true
 
-step "meshrelayctl -p $PREFIX show counters"
-"$MR_CTL" -p "$PREFIX" show counters | grep -v ' 0$' | sed 's/^/  /'
-step "meshrelayctl -p $PREFIX show drops"
-"$MR_CTL" -p "$PREFIX" show drops | grep -v ' 0$' | sed 's/^/  /'
+step "control plane: meshrelay-cp keeps a copy of the file in force; routes change live"
+LIVE=$TOPO_DIR/live.conf
+cp conf/local-test.conf "$LIVE"
+"$MR_BUILD_DIR/controlplane/meshrelay-cp" -c "$LIVE" --pidfile "$TOPO_DIR/cp.pid" \
+	>"$TOPO_DIR/cp.log" 2>&1 &
+topo_track $!
+ctl() { "$MR_CTL" -c "$LIVE" --pidfile "$TOPO_DIR/cp.pid" "$@"; }
+web() {
+	in_ns "$CLI" curl -sS -o /dev/null -w 'HTTP %{http_code}' --max-time 5 --cacert "$CERTS/ca.crt" \
+		--resolve web.demo.example:443:10.200.0.1 https://web.demo.example/file5m 2>&1 |
+		sed 's/curl: ([0-9]*) //' | tr '\n' ' '
+}
+topo_wait_for 10 test -s "$TOPO_DIR/cp.pid"
+topo_wait_for 10 bash -c "'$MR_CTL' -c '$LIVE' status | grep -q '^generation 1'"
+ctl status | sed 's/^/  /'
+echo "  web.demo.example: $(web)"
+sed -i 's/sni = "web.demo.example"/sni = "web-retired.demo.example"/' "$LIVE"
+echo "  renamed the web.demo.example route in the file; meshrelayctl reload:"
+ctl reload | sed 's/^/    /'
+echo "  web.demo.example: $(web)   (established flows would have kept going)"
+cp conf/local-test.conf "$LIVE"
+ctl reload | sed 's/^/    /'
+echo "  route back: web.demo.example: $(web)"
+
+step "meshrelayctl show counters"
+ctl show counters | grep -v ' 0$' | sed 's/^/  /'
+step "meshrelayctl show drops"
+ctl show drops | grep -v ' 0$' | sed 's/^/  /'
 
 if $keep; then
 	step "running; try: ip netns exec $CLI curl --cacert $CERTS/ca.crt --resolve web.demo.example:443:10.200.0.1 https://web.demo.example/file5m -o /dev/null   (Ctrl-C to stop)"
