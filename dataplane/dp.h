@@ -40,6 +40,9 @@ struct dp_port {
 	struct drv_port_caps caps;
 	const struct mr_port_conf *conf;
 	int steer_rules;             /* rte_flow rules in force; <= 0: software dispatch */
+	uint16_t reta_size;          /* RSS redirection entries; 0: no RSS to follow */
+	uint16_t reta[512];          /* entry -> rx queue, as the NIC has it */
+	uint16_t queue_owner[64];    /* rx queue -> worker polling it */
 	char steer_note[256];        /* which steering path was taken, and why */
 };
 

@@ -56,6 +56,8 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 		return -1;
 	p->started = true;
 	p->mac = p->caps.mac;
+	if (p->caps.rss)
+		p->reta_size = drv_port_reta(p->port_id, p->reta, RTE_DIM(p->reta));
 	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 	mr_log(MR_LOG_INFO,
 	       "port %s: ethdev %u (%s) mac %s, %u rx queue(s)%s, %u tx queue(s), mtu %u, "

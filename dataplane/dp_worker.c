@@ -136,8 +136,13 @@ void dp_workers_assign_queues(struct dp_appliance *app)
 	for (unsigned int i = 0; i < app->n_ports; i++) {
 		const struct dp_port *p = &app->ports[i];
 
-		for (uint16_t q = 0; q < p->conf->queues; q++)
-			worker_add_rxq(app->workers[next++ % app->n_workers], p, p->port_id, q, false);
+		for (uint16_t q = 0; q < p->conf->queues; q++) {
+			unsigned int owner = next++ % app->n_workers;
+
+			if (q < RTE_DIM(app->ports[i].queue_owner))
+				app->ports[i].queue_owner[q] = (uint16_t)owner;
+			worker_add_rxq(app->workers[owner], p, p->port_id, q, false);
+		}
 		for (unsigned int wi = 0; p->has_kernel && wi < app->n_workers; wi++)
 			worker_add_rxq(app->workers[wi], p, p->kernel_port_id, (uint16_t)wi, true);
 	}

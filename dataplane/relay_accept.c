@@ -394,7 +394,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	}
 	if (!relay_owns_port(w, p, rte_be_to_cpu_16(s.tcp->dst_port)))
 		return false; /* the host's */
-	owner = dispatch_owner(w->app, s.ip->src_addr, s.tcp->src_port,
+	owner = dispatch_owner(w->app, p, s.ip->src_addr, s.tcp->src_port,
 			       rte_be_to_cpu_16(s.tcp->dst_port));
 	if (owner != w->index) {
 		dispatch_to(w, owner, m);

@@ -23,6 +23,32 @@ static uint8_t symmetric_rss_key[40] = {
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 };
 
+const uint8_t *drv_rss_key(uint8_t *len)
+{
+	*len = sizeof(symmetric_rss_key);
+	return symmetric_rss_key;
+}
+
+uint16_t drv_port_reta(uint16_t port_id, uint16_t *reta, uint16_t max)
+{
+	struct rte_eth_rss_reta_entry64 conf[512 / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_dev_info info;
+	uint16_t size;
+
+	if (rte_eth_dev_info_get(port_id, &info) < 0 || info.reta_size == 0 ||
+	    info.reta_size > max || info.reta_size > 512)
+		return 0;
+	size = info.reta_size;
+	memset(conf, 0, sizeof(conf));
+	for (unsigned int g = 0; g < (size + RTE_ETH_RETA_GROUP_SIZE - 1u) / RTE_ETH_RETA_GROUP_SIZE; g++)
+		conf[g].mask = UINT64_MAX;
+	if (rte_eth_dev_rss_reta_query(port_id, conf, size) != 0)
+		return 0;
+	for (uint16_t i = 0; i < size; i++)
+		reta[i] = conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+	return size;
+}
+
 static int port_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -37,6 +37,14 @@ struct drv_port_params {
 	uint16_t mtu;           /* 0: leave the device's own */
 };
 
+/* The RSS key ports are given (symmetric: both directions of a flow hash alike), for
+ * computing in software the queue a NIC picks; its length in *len. */
+const uint8_t *drv_rss_key(uint8_t *len);
+
+/* The port's RSS redirection table (entry -> rx queue) into reta; its size, or 0 when the
+ * port has none or will not say. max: room in reta (a power of two). */
+uint16_t drv_port_reta(uint16_t port_id, uint16_t *reta, uint16_t max);
+
 /* Probe (or find, when EAL already probed it) the device; its ethdev port id in *port_id. */
 int drv_port_probe(const char *device, uint16_t *port_id, char *err, size_t errlen);
 

@@ -7,7 +7,10 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_thash.h>
 
+#include "dispatch.h"
+#include "port.h"
 #include "steer.h"
 #include "unit.h"
 
@@ -100,6 +103,51 @@ static void test_program_on_device_without_rte_flow(void)
 	}
 }
 
+/* The key makes RSS symmetric, and the client-side owner is the worker polling the queue
+ * the NIC's redirection table picks for that hash. */
+static void test_rss_owner(void)
+{
+	static struct dp_appliance app;
+	static struct dp_port port;
+	uint8_t key_len;
+	const uint8_t *key = drv_rss_key(&key_len);
+	unsigned int seen[2] = { 0, 0 };
+
+	CU_ASSERT_EQUAL(key_len, 40);
+	for (uint32_t i = 0; i < 1000; i++) {
+		uint32_t a = 0x0a000002 + i, b = 0x0a000001;
+		uint16_t pa = (uint16_t)(30000 + i * 7), pb = 443;
+		uint32_t fwd[3] = { a, b, (uint32_t)pa << 16 | pb };
+		uint32_t rev[3] = { b, a, (uint32_t)pb << 16 | pa };
+
+		CU_ASSERT_EQUAL(rte_softrss(fwd, 3, key), rte_softrss(rev, 3, key));
+	}
+	app.n_workers = 2;
+	app.src_port_first = 10000;
+	app.src_port_last = 59999;
+	port.ipv4 = 0x0a000001;
+	port.reta_size = 128;
+	for (unsigned int i = 0; i < 128; i++)
+		port.reta[i] = (uint16_t)(i % 2);
+	port.queue_owner[0] = 1; /* queues need not map to workers one to one */
+	port.queue_owner[1] = 0;
+	for (uint32_t i = 0; i < 200; i++) {
+		uint32_t client = 0x0a000002 + i;
+		uint16_t cport = (uint16_t)(40000 + i);
+		uint32_t tuple[3] = { client, port.ipv4, (uint32_t)cport << 16 | 443 };
+		unsigned int want = port.queue_owner[port.reta[rte_softrss(tuple, 3, key) & 127]];
+		unsigned int got = dispatch_owner(&app, &port, rte_cpu_to_be_32(client),
+						  rte_cpu_to_be_16(cport), 443);
+
+		CU_ASSERT_EQUAL(got, want);
+		seen[got]++;
+	}
+	CU_ASSERT_TRUE(seen[0] > 50 && seen[1] > 50); /* both workers get clients */
+	/* The backend side still goes by the relay's source port. */
+	CU_ASSERT_EQUAL(dispatch_owner(&app, &port, 1, 2, 10001), 1);
+	CU_ASSERT_EQUAL(dispatch_owner(&app, &port, 1, 2, 10002), 0);
+}
+
 int test_steer_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -107,6 +155,7 @@ int test_steer_register(void)
 		{ "rules for four workers", test_rules_for_four_workers },
 		{ "one worker, and a count that cannot split", test_single_worker_and_refusal },
 		{ "device without rte_flow refuses", test_program_on_device_without_rte_flow },
+		{ "client owner follows RSS", test_rss_owner },
 		CU_TEST_INFO_NULL,
 	};
 
