@@ -4,14 +4,13 @@
 
 #include <CUnit/CUnit.h>
 
+#include "cunit_suite.h"
+
 /* Each returns 0 when its suite and tests were added to the CUnit registry. */
 int test_proto_register(void);
 int test_cp_register(void);
 int test_link_register(void);
 int test_ctl_register(void);
-
-/* Add a suite and its NULL-terminated tests; 0 or -1. */
-int unit_add_suite(const char *name, const CU_TestInfo *tests);
 
 /* A fresh path under a per-run temporary directory (for sockets and files). */
 const char *unit_path(const char *name);

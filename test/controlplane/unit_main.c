@@ -13,18 +13,6 @@
 
 static char tmp_dir[64];
 
-int unit_add_suite(const char *name, const CU_TestInfo *tests)
-{
-	CU_pSuite suite = CU_add_suite(name, NULL, NULL);
-
-	if (!suite)
-		return -1;
-	for (const CU_TestInfo *t = tests; t->pName; t++)
-		if (!CU_add_test(suite, t->pName, t->pTestFunc))
-			return -1;
-	return 0;
-}
-
 const char *unit_path(const char *name)
 {
 	static char path[4][128];

@@ -33,28 +33,39 @@ def recv_exact(s, n):
     return bytes(buf)
 
 
+def send_random(sock, n):
+    """Send n bytes of a random block repeated; return their sha256."""
+    h = hashlib.sha256()
+    block = os.urandom(CHUNK)
+    while n:
+        piece = block[: min(CHUNK, n)]
+        h.update(piece)
+        sock.sendall(piece)
+        n -= len(piece)
+    return h.digest()
+
+
+def recv_hashed(sock, n):
+    """Receive exactly n bytes; return their sha256 (None when the peer closed early)."""
+    h = hashlib.sha256()
+    while n:
+        part = sock.recv(min(CHUNK, n))
+        if not part:
+            return None
+        h.update(part)
+        n -= len(part)
+    return h.digest()
+
+
 def serve_one(conn):
     try:
         head = recv_exact(conn, 16)
         up, down = int.from_bytes(head[:8], "big"), int.from_bytes(head[8:], "big")
-        h = hashlib.sha256()
-        left = up
-        while left:
-            part = conn.recv(min(CHUNK, left))
-            if not part:
-                return
-            h.update(part)
-            left -= len(part)
-        conn.sendall(h.digest())
-        h = hashlib.sha256()
-        block = os.urandom(CHUNK)
-        left = down
-        while left:
-            piece = block[: min(CHUNK, left)]
-            h.update(piece)
-            conn.sendall(piece)
-            left -= len(piece)
-        conn.sendall(h.digest())
+        digest = recv_hashed(conn, up)
+        if digest is None:
+            return
+        conn.sendall(digest)
+        conn.sendall(send_random(conn, down))
         conn.unwrap() if hasattr(conn, "unwrap") else None
     except (OSError, EOFError, ssl.SSLError):
         pass
@@ -89,31 +100,18 @@ def client(addr, port, sni, cafile, up, down, barrier=None):
             if barrier:
                 barrier.wait()
             s.sendall(up.to_bytes(8, "big") + down.to_bytes(8, "big"))
-            h = hashlib.sha256()
-            block = os.urandom(CHUNK)
-            left = up
-            while left:
-                piece = block[: min(CHUNK, left)]
-                h.update(piece)
-                s.sendall(piece)
-                left -= len(piece)
-            up_sha = h.digest()
+            up_sha = send_random(s, up)
             if recv_exact(s, 32) != up_sha:
                 print("upload hash differs")
                 return 1
-            h = hashlib.sha256()
-            left = down
-            while left:
-                part = s.recv(min(CHUNK, left))
-                if not part:
-                    print("download cut short")
-                    return 1
-                h.update(part)
-                left -= len(part)
-            if recv_exact(s, 32) != h.digest():
+            down_sha = recv_hashed(s, down)
+            if down_sha is None:
+                print("download cut short")
+                return 1
+            if recv_exact(s, 32) != down_sha:
                 print("download hash differs")
                 return 1
-    print("ok up=%s down=%s seconds=%.3f" % (up_sha.hex()[:16], h.hexdigest()[:16],
+    print("ok up=%s down=%s seconds=%.3f" % (up_sha.hex()[:16], down_sha.hex()[:16],
                                              time.monotonic() - start))
     return 0
 

@@ -24,15 +24,14 @@ static int load(const char *text, char *err)
 	return mr_config_load_string(text, "test.conf", &conf, err, MR_ERR_MAX);
 }
 
-/* Replace the first occurrence of `from` in the good config with `to` and load it. */
-static int load_variant(const char *from, const char *to, char *err)
+/* Replace the first occurrence of `from` in base with `to` and load the result. */
+static int load_patched(const char *base, const char *from, const char *to, char *err)
 {
 	char text[4096];
-	const char *at = strstr(good_base, from);
+	const char *at = strstr(base, from);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
-	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - good_base), good_base, to,
-		 at + strlen(from));
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
 	return load(text, err);
 }
 
@@ -109,18 +108,23 @@ static const struct bad_case bad_cases[] = {
 	  "test.conf:2: 'level' must be err, warn, notice, info or debug" },
 };
 
-static void test_bad_files_refused_with_line(void)
+/* Every case is refused, and the message names the expected file:line and reason. */
+static void expect_refusals(const char *base, const struct bad_case *cases, size_t n)
 {
-	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		char err[MR_ERR_MAX] = "";
 
-		CU_ASSERT_EQUAL(load_variant(bad_cases[i].from, bad_cases[i].to, err), -1);
-		if (!strstr(err, bad_cases[i].expect)) {
-			fprintf(stderr, "case %zu: expected '%s', got '%s'\n", i, bad_cases[i].expect,
-				err);
+		CU_ASSERT_EQUAL(load_patched(base, cases[i].from, cases[i].to, err), -1);
+		if (!strstr(err, cases[i].expect)) {
+			fprintf(stderr, "case %zu: expected '%s', got '%s'\n", i, cases[i].expect, err);
 			CU_FAIL("error message does not name the line and reason");
 		}
 	}
+}
+
+static void test_bad_files_refused_with_line(void)
+{
+	expect_refusals(good_base, bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]));
 }
 
 static void test_duplicates_refused(void)
@@ -181,17 +185,6 @@ static const char routing_base[] =
 	");\n"                                                                             /* 13 */
 	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\", \"istio\" ]; network = \"blue\"; } );\n";
 
-static int load_routing_variant(const char *from, const char *to, char *err)
-{
-	char text[4096];
-	const char *at = strstr(routing_base, from);
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
-	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - routing_base), routing_base, to,
-		 at + strlen(from));
-	return load(text, err);
-}
-
 static void test_routing_good(void)
 {
 	char err[MR_ERR_MAX] = "";
@@ -231,16 +224,7 @@ static const struct bad_case routing_bad[] = {
 
 static void test_routing_bad(void)
 {
-	for (size_t i = 0; i < sizeof(routing_bad) / sizeof(routing_bad[0]); i++) {
-		char err[MR_ERR_MAX] = "";
-
-		CU_ASSERT_EQUAL(load_routing_variant(routing_bad[i].from, routing_bad[i].to, err), -1);
-		if (!strstr(err, routing_bad[i].expect)) {
-			fprintf(stderr, "routing case %zu: expected '%s', got '%s'\n", i,
-				routing_bad[i].expect, err);
-			CU_FAIL("routing error message does not name the line and reason");
-		}
-	}
+	expect_refusals(routing_base, routing_bad, sizeof(routing_bad) / sizeof(routing_bad[0]));
 }
 
 int test_config_register(void)

@@ -4,6 +4,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "cunit_suite.h"
+
 /* Each returns 0 when its suite and tests were added to the CUnit registry. */
 int test_config_register(void);
 int test_ipv4_check_register(void);
@@ -11,8 +13,5 @@ int test_neigh_register(void);
 int test_relay_units_register(void);
 int test_flow_register(void);
 int test_steer_register(void);
-
-/* Add a suite and its NULL-terminated tests; 0 or -1. */
-int unit_add_suite(const char *name, const CU_TestInfo *tests);
 
 #endif

@@ -1,0 +1,10 @@
+/* Registering a CUnit suite from a NULL-terminated table: shared by the unit runners. */
+#ifndef CUNIT_SUITE_H
+#define CUNIT_SUITE_H
+
+#include <CUnit/CUnit.h>
+
+/* Add a suite and its NULL-terminated tests; 0 or -1. */
+int unit_add_suite(const char *name, const CU_TestInfo *tests);
+
+#endif
