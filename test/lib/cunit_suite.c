@@ -1,5 +1,7 @@
 #include "cunit_suite.h"
 
+#include <CUnit/Basic.h>
+
 int unit_add_suite(const char *name, const CU_TestInfo *tests)
 {
 	CU_pSuite suite = CU_add_suite(name, NULL, NULL);
@@ -10,4 +12,15 @@ int unit_add_suite(const char *name, const CU_TestInfo *tests)
 		if (!CU_add_test(suite, t->pName, t->pTestFunc))
 			return -1;
 	return 0;
+}
+
+unsigned int unit_run_all(void)
+{
+	unsigned int failed;
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed;
 }

@@ -7,4 +7,8 @@
 /* Add a suite and its NULL-terminated tests; 0 or -1. */
 int unit_add_suite(const char *name, const CU_TestInfo *tests);
 
+/* Run every registered suite verbosely, release the registry; returns the number of
+ * failed tests and assertions (0: all passed). */
+unsigned int unit_run_all(void);
+
 #endif

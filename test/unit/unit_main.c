@@ -31,10 +31,7 @@ int main(void)
 		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
 		return 1;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
-	CU_cleanup_registry();
+	failed = unit_run_all();
 	rte_eal_cleanup(); /* the runner script removes /var/run/dpdk/unit-foundation-* */
 	return failed ? 1 : 0;
 }
