@@ -8,10 +8,11 @@
 
 const char *cp_args_usage(void)
 {
-	return "usage: meshrelay-cp -c FILE [-s SOCKET] [--pidfile FILE]\n"
+	return "usage: meshrelay-cp -c FILE [-s SOCKET] [--pidfile FILE] [--status FILE]\n"
 	       "  -c, --config FILE   configuration pushed to the data plane (SIGHUP re-reads it)\n"
 	       "  -s, --socket PATH   control socket (default: the file's dataplane.control_socket)\n"
-	       "  --pidfile FILE      pid file (default " CP_DEFAULT_PIDFILE "; \"\" for none)\n";
+	       "  --pidfile FILE      pid file (default " CP_DEFAULT_PIDFILE "; \"\" for none)\n"
+	       "  --status FILE       keep TURN and discovery state there as JSON\n";
 }
 
 int cp_args_parse(int argc, char **argv, struct cp_opts *o, char *err, size_t errlen)
@@ -20,6 +21,7 @@ int cp_args_parse(int argc, char **argv, struct cp_opts *o, char *err, size_t er
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "pidfile", required_argument, NULL, 'P' },
+		{ "status", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -34,6 +36,7 @@ int cp_args_parse(int argc, char **argv, struct cp_opts *o, char *err, size_t er
 		case 'c': o->config = optarg; break;
 		case 's': o->socket = optarg; break;
 		case 'P': o->pidfile = optarg; break;
+		case 'S': o->status = optarg; break;
 		case 'h': fputs(cp_args_usage(), stdout); return 1;
 		case ':':
 			snprintf(err, errlen, "option %s needs a value", argv[optind - 1]);

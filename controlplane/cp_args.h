@@ -1,4 +1,4 @@
-/* Command line of meshrelay-cp: -c FILE [-s SOCKET] [--pidfile FILE]. */
+/* Command line of meshrelay-cp: -c FILE [-s SOCKET] [--pidfile FILE] [--status FILE]. */
 #ifndef CP_ARGS_H
 #define CP_ARGS_H
 
@@ -10,6 +10,7 @@ struct cp_opts {
 	const char *config;   /* the libconfig file pushed to the data plane */
 	const char *socket;   /* overrides the file's dataplane.control_socket; or NULL */
 	const char *pidfile;  /* CP_DEFAULT_PIDFILE unless given; "" writes none */
+	const char *status;   /* JSON state of TURN and discovery, or NULL */
 };
 
 /* Fill o from argv (pointers into argv). 0 to run, 1 when help was asked for (usage

@@ -1,4 +1,5 @@
-/* Reconnection delays of meshrelay-cp: 100 ms, doubling each failure, at most 5 s. */
+/* Reconnection delays of meshrelay-cp: 100 ms, doubling each failure, at most 5 s (or the
+ * cap the owner sets). */
 #ifndef CP_BACKOFF_H
 #define CP_BACKOFF_H
 
@@ -9,9 +10,10 @@
 
 struct cp_backoff {
 	uint32_t next_ms;
+	uint32_t max_ms;    /* cap of the delays; 0: CP_BACKOFF_MAX_MS */
 };
 
-/* Start over at the first delay (after a successful connection). */
+/* Start over at the first delay and the default cap (after a successful connection). */
 void cp_backoff_reset(struct cp_backoff *b);
 
 /* The delay to wait before the next attempt; the one after it is twice as long, capped. */

@@ -17,14 +17,20 @@
 #include "cp_args.h"
 #include "cp_conf.h"
 #include "cp_link.h"
+#include "cp_mesh.h"
 #include "mr_log.h"
 #include "pidfile.h"
+
+#define CP_STATUS_INTERVAL_MS 1000
+#define CP_MAX_LEARNED 65536
 
 struct cp {
 	struct cp_opts opts;
 	struct cp_conf conf;
 	struct cp_link link;
+	struct cp_mesh mesh;
 	int sigfd;
+	int64_t status_ms;           /* status file last written */
 };
 
 static const char *socket_path(const struct cp *cp)
@@ -37,21 +43,90 @@ static void apply_log_settings(const struct mr_config *conf)
 	mr_log_init("meshrelay-cp", (enum mr_log_level)conf->log.level, conf->log.use_syslog);
 }
 
-/* SIGHUP: re-read the file; only a good one replaces what runs. */
-static void reload(struct cp *cp)
+/* Discovery saw the other gateways change: what they offer becomes pushed routes. */
+static void learned(void *arg)
+{
+	struct cp *cp = arg;
+	struct mr_remote_gateway_conf *gws = calloc(CP_MAX_LEARNED, sizeof(*gws));
+	char err[MR_ERR_MAX];
+	unsigned int n;
+	int rc;
+
+	if (!gws) {
+		mr_log(MR_LOG_ERR, "out of memory for learned gateways");
+		return;
+	}
+	n = cp_discovery_routes(&cp->mesh.disc, &cp->conf.conf, gws, CP_MAX_LEARNED);
+	rc = cp_conf_set_learned(&cp->conf, gws, n, err, sizeof(err));
+	free(gws);
+	if (rc < 0) {
+		mr_log(MR_LOG_ERR, "learned gateways refused: %s", err);
+	} else if (rc > 0) {
+		mr_log(MR_LOG_NOTICE, "%u remote gateway route(s) learned: generation %u", n,
+		       cp->conf.generation);
+		cp_link_push(&cp->link, &cp->conf, cp_now_ms());
+	}
+}
+
+static int start_mesh(struct cp *cp)
 {
 	char err[MR_ERR_MAX];
 
+	if (cp_mesh_start(&cp->mesh, &cp->conf.conf, learned, cp, err, sizeof(err)) < 0) {
+		mr_log(MR_LOG_ERR, "TURN/discovery: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* SIGHUP: re-read the file; only a good one replaces what runs. TURN and discovery start
+ * over only when their own settings changed. */
+static void reload(struct cp *cp)
+{
+	char err[MR_ERR_MAX];
+	struct mr_config old;
+
+	if (mr_config_clone(&old, &cp->conf.conf) < 0) {
+		mr_log(MR_LOG_ERR, "reload: out of memory");
+		return;
+	}
 	if (cp_conf_load(&cp->conf, cp->opts.config, err, sizeof(err)) < 0) {
 		mr_log(MR_LOG_ERR, "reload refused, generation %u stays in force: %s",
 		       cp->conf.generation, err);
+		mr_config_free(&old);
 		return;
 	}
 	apply_log_settings(&cp->conf.conf);
 	mr_log(MR_LOG_NOTICE, "reloaded %s as generation %u", cp->opts.config,
 	       cp->conf.generation);
+	if (!cp_mesh_same(&old, &cp->conf.conf)) {
+		mr_log(MR_LOG_NOTICE, "TURN or discovery settings changed: starting them over");
+		cp_mesh_stop(&cp->mesh);
+		start_mesh(cp); /* on failure the rest keeps running; the log says why */
+	}
+	mr_config_free(&old);
 	cp_link_set_path(&cp->link, socket_path(cp));
 	cp_link_push(&cp->link, &cp->conf, cp_now_ms());
+}
+
+/* The status file, replaced whole so a reader never sees half of it. */
+static void write_status(struct cp *cp, int64_t now_ms)
+{
+	char tmp[MR_PATH_MAX * 2 + 8];
+	FILE *f;
+
+	if (!cp->opts.status || (!cp->mesh.status_dirty && now_ms < cp->status_ms +
+				 CP_STATUS_INTERVAL_MS))
+		return;
+	cp->mesh.status_dirty = false;
+	cp->status_ms = now_ms;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", cp->opts.status);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	cp_mesh_status(&cp->mesh, f);
+	if (fclose(f) == 0)
+		rename(tmp, cp->opts.status);
 }
 
 /* Drain pending signals; false once asked to stop. */
@@ -78,18 +153,29 @@ static int run(struct cp *cp)
 	cp_link_init(&cp->link, socket_path(cp));
 	while (running) {
 		int wait_ms = cp_link_tick(&cp->link, &cp->conf, cp_now_ms());
-		struct pollfd pfd[2] = { { .fd = cp->sigfd, .events = POLLIN },
-					 { .fd = cp->link.fd, .events = POLLIN } };
-		int n = poll(pfd, cp->link.fd >= 0 ? 2 : 1, wait_ms);
+		int mesh_ms = cp_mesh_tick(&cp->mesh, cp_now_ms());
+		struct pollfd pfd[2 + CP_MESH_MAX_FDS] = { { .fd = cp->sigfd, .events = POLLIN },
+							   { .fd = cp->link.fd, .events = POLLIN } };
+		unsigned int n_mesh = cp_mesh_pollfds(&cp->mesh, pfd + 2, CP_MESH_MAX_FDS);
+		int n;
 
+		write_status(cp, cp_now_ms());
+		wait_ms = mesh_ms < wait_ms ? mesh_ms : wait_ms;
+		if (wait_ms > CP_STATUS_INTERVAL_MS && cp->opts.status)
+			wait_ms = CP_STATUS_INTERVAL_MS;
+		pfd[1].fd = cp->link.fd; /* -1 while disconnected: poll skips it */
+		n = poll(pfd, 2 + n_mesh, wait_ms);
 		if (n < 0 && errno != EINTR) {
 			mr_log(MR_LOG_ERR, "poll: %s", strerror(errno));
 			return 1;
 		}
+		if (n <= 0)
+			continue;
 		/* Nothing is ever sent unasked: readable between requests means closed. */
-		if (n > 0 && cp->link.fd >= 0 && pfd[1].revents)
+		if (cp->link.fd >= 0 && pfd[1].revents)
 			cp_link_lost(&cp->link, cp_now_ms(), "the data plane closed the connection");
-		if (n > 0 && pfd[0].revents)
+		cp_mesh_handle(&cp->mesh, pfd + 2, n_mesh, cp_now_ms());
+		if (pfd[0].revents)
 			running = handle_signals(cp);
 	}
 	return 0;
@@ -138,9 +224,15 @@ int main(int argc, char **argv)
 		mr_log(MR_LOG_ERR, "pid file: %s", err);
 		return 1;
 	}
+	if (start_mesh(&cp) < 0) {
+		if (cp.opts.pidfile[0])
+			pidfile_remove(cp.opts.pidfile);
+		return 1;
+	}
 	mr_log(MR_LOG_NOTICE, "started with %s as generation %u, data plane at %s",
 	       cp.opts.config, cp.conf.generation, socket_path(&cp));
 	rc = run(&cp);
+	cp_mesh_stop(&cp.mesh);
 	cp_link_close(&cp.link);
 	if (cp.opts.pidfile[0])
 		pidfile_remove(cp.opts.pidfile);

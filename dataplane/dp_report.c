@@ -174,6 +174,14 @@ static void report_routes(const struct dp_appliance *app, struct dp_report_sink 
 			 c->mangled[i].network >= 0 ? c->networks[c->mangled[i].network].name : "named");
 		s->item(s, line);
 	}
+	for (unsigned int i = 0; i < c->n_remote_gateways; i++) {
+		const struct mr_remote_gateway_conf *g = &c->remote_gateways[i];
+
+		snprintf(line, sizeof(line), "network %s -> gateway %s via %s%s%s:%u",
+			 c->networks[g->network].name, g->id, strchr(g->address, ':') ? "[" : "",
+			 g->address, strchr(g->address, ':') ? "]" : "", g->port);
+		s->item(s, line);
+	}
 }
 
 static void report_listeners(const struct dp_appliance *app, struct dp_report_sink *s)

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
-# a bounded time: the classifier's (sni_parse, sni_mangle) and the data plane's packet path
-# (dp_frames). Exit status: 0 when no target found anything.
-#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dp_frames|all]
+# a bounded time: the classifier's (sni_parse, sni_mangle), the data plane's packet path
+# (dp_frames) and the control plane's STUN/TURN codec (stun), JSON reader (json) and HTTP
+# response parser (http). Exit status: 0 when no target found anything.
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dp_frames|stun|json|http|all]
 #                   [--keep-corpus] [--out DIR]      (default build-fuzz/)
 set -euo pipefail
 
@@ -16,8 +17,8 @@ while [ $# -gt 0 ]; do
 	--target) target=$2; shift 2 ;;
 	--keep-corpus) keep_corpus=1; shift ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dp_frames|all] [--keep-corpus]" \
-		"[--out DIR]" >&2
+	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dp_frames|stun|json|http|all]" \
+		"[--keep-corpus] [--out DIR]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -26,6 +27,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${out:-$root/build-fuzz}
 lib=$root/dataplane/classifier
 tests=$root/test/classifier
+cp_common=$root/controlplane/common
+cp_tests=$root/test/controlplane
+cp_dir=$root/controlplane
 cc=${FUZZ_CC:-}
 if [ -z "$cc" ]; then
 	for c in clang clang-14; do
@@ -35,8 +39,8 @@ fi
 [ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
 
 case "$target" in
-all) targets=(sni_parse sni_mangle dp_frames) ;;
-sni_parse|sni_mangle|dp_frames) targets=("$target") ;;
+all) targets=(sni_parse sni_mangle dp_frames stun json http) ;;
+sni_parse|sni_mangle|dp_frames|stun|json|http) targets=("$target") ;;
 *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
 esac
 
@@ -66,7 +70,39 @@ build() {
 		cp "$out/dp/test/fuzz/fuzz-dp-frames" "$out/fuzz_$name"
 		return
 	fi
+	if [ "$name" = stun ]; then # the codec alone: no DPDK, only libcrypto
+		"$cc" "${flags[@]}" -I"$cp_common" -o "$out/fuzz_stun" "$cp_tests/fuzz_stun.c" \
+			"$cp_common/stun_msg.c" -lcrypto
+		return
+	fi
+	if [ "$name" = json ] || [ "$name" = http ]; then # one pure module each, no DPDK
+		local src=$cp_dir/json.c
+		[ "$name" = json ] || src=$cp_dir/http_resp.c
+		"$cc" "${flags[@]}" -I"$cp_dir" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "$src" \
+			-lcrypto
+		return
+	fi
 	"$cc" "${flags[@]}" -o "$out/fuzz_$name" "$tests/fuzz_$name.c" "$lib"/*.c -lm
+}
+
+# The etcd answers captured for the unit tests, out of their C string literals: etcd_* of
+# test_json.c for json; the responses of test_http.c for http, after the five bytes that
+# choose how fuzz_http feeds them (whole; a byte at a time then a close; mixed pieces).
+seed_captures() {
+	/usr/bin/python3 - "$1" "$2" "$cp_tests" <<'EOF'
+import codecs, re, sys
+name, out, tests = sys.argv[1:4]
+src, names = ("test_json.c", r"etcd_\w+") if name == "json" else \
+	("test_http.c", r"raw_\w+|interim|close_delimited|chunked_forms")
+heads = [b""] if name == "json" else [b"\0\0\0\0\0", b"\1\1\1\1\1", b"\x0e\x07\x0d\x40\x03"]
+text = open(f"{tests}/{src}").read()
+for var, body in re.findall(r'static const char (%s)\[\] =\n((?:\t".*"\n)*\t".*");' % names, text):
+	data = b"".join(codecs.escape_decode(part.encode())[0]
+			for part in re.findall(r'^\t"(.*)"', body, re.M))
+	for i, head in enumerate(heads):
+		with open(f"{out}/{var}-{i}", "wb") as f:
+			f.write(head + data)
+EOF
 }
 
 # The parse corpus starts from the captured hellos; the mangle corpus from names of
@@ -81,6 +117,16 @@ seed() {
 	fi
 	if [ "$name" = dp_frames ]; then # whole relayed connections around the captured hellos
 		/usr/bin/python3 "$root/test/fuzz/make_seeds.py" "$tests/fixtures" "$dir"
+		return
+	fi
+	if [ "$name" = stun ]; then # the TURN client's messages, made by the codec's builder
+		"$cc" -std=gnu11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -I"$cp_common" \
+			-o "$out/stun_seeds" "$cp_tests/stun_seeds.c" "$cp_common/stun_msg.c" -lcrypto
+		"$out/stun_seeds" "$dir"
+		return
+	fi
+	if [ "$name" = json ] || [ "$name" = http ]; then
+		seed_captures "$name" "$dir"
 		return
 	fi
 	local i=0 n
@@ -102,8 +148,11 @@ for name in "${targets[@]}"; do
 	echo "fuzz.sh: running fuzz_$name for ${seconds}s"
 	set +e
 	# The data plane's own leak check is exact (its mbuf pool); LeakSanitizer would only
-	# see DPDK's process-lifetime allocations.
-	ASAN_OPTIONS=detect_leaks=0 timeout -k 10 $((seconds + 60)) "$out/fuzz_$name" -max_total_time="$seconds" \
+	# see DPDK's process-lifetime allocations. The JSON and HTTP parsers own every byte they
+	# allocate: there a leak is a finding.
+	leaks=0
+	case "$name" in json|http) leaks=1 ;; esac
+	ASAN_OPTIONS=detect_leaks=$leaks timeout -k 10 $((seconds + 60)) "$out/fuzz_$name" -max_total_time="$seconds" \
 		-print_final_stats=1 -max_len=20000 -timeout=10 -rss_limit_mb=1024 \
 		-artifact_prefix="$out/artifacts/$name-" "$out/corpus/$name" >"$log" 2>&1
 	rc=$?

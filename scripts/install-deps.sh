@@ -12,6 +12,8 @@ PACKAGES=(
 	python3 python3-scapy openssl curl
 	# real backends for the relay tests
 	nginx-light
+	# the mesh's signalling peers: TURN server and discovery store
+	coturn etcd-server etcd-client
 )
 
 # --bench: what the benchmarks compare against and load with.

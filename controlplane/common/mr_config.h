@@ -121,6 +121,60 @@ struct mr_mangled_conf {
 	unsigned int line;
 };
 
+/* This gateway in the mesh: its id, unique across all networks, and its own network. */
+struct mr_gateway_conf {
+	char id[64];
+	int network;                   /* index of the local network, or -1 without one */
+};
+
+#define MR_TURN_MAX_PEERS 16
+
+enum mr_turn_transport { MR_TURN_TCP, MR_TURN_TLS };
+
+/* A TURN server of another network, where this gateway keeps an allocation. */
+struct mr_turn_server_conf {
+	char name[MR_NAME_MAX];        /* also the key of its credentials */
+	int network;                   /* index of the (remote) network it serves */
+	char address[48];              /* IPv4 or IPv6 literal */
+	uint16_t port;
+	enum mr_turn_transport transport; /* to the server */
+	uint8_t relay_protocol;        /* REQUESTED-TRANSPORT: 6 TCP (RFC 6062) or 17 UDP */
+	char server_name[256];         /* TLS: name verified in the certificate, and SNI */
+	char ca_file[MR_PATH_MAX * 2]; /* TLS: trust anchors; empty: the system's */
+	char peers[MR_TURN_MAX_PEERS][48]; /* addresses given permission on the relay */
+	unsigned int n_peers;
+	unsigned int line;
+};
+
+struct mr_turn_conf {
+	char credentials[MR_PATH_MAX * 2]; /* "SERVER USER PASSWORD" lines, owner-only */
+	uint32_t lifetime_s;           /* requested allocation lifetime */
+	uint32_t refresh_s;            /* refresh at least this often; 0: half the lifetime */
+	struct mr_turn_server_conf *servers;
+	unsigned int n_servers;
+};
+
+#define MR_DISCOVERY_MAX_ENDPOINTS 8
+
+/* etcd v3 through its HTTP/JSON gateway. Empty when n_endpoints is 0. */
+struct mr_discovery_conf {
+	char endpoints[MR_DISCOVERY_MAX_ENDPOINTS][128]; /* "http://ADDRESS:PORT" */
+	unsigned int n_endpoints;
+	char prefix[128];              /* keys live under PREFIX/networks/NET/gateways/ID */
+	uint32_t lease_ttl_s;
+	uint32_t timeout_ms;           /* per request, and to connect */
+};
+
+/* Another network's gateway as reached from here: its relayed address on a TURN server
+ * of this network. Learned from discovery (meshrelay-cp adds them) or written by hand. */
+struct mr_remote_gateway_conf {
+	char id[64];
+	int network;                   /* index of the gateway's (remote) network */
+	char address[48];
+	uint16_t port;
+	unsigned int line;
+};
+
 struct mr_log_conf {
 	int level;                     /* enum mr_log_level */
 	bool use_syslog;
@@ -144,6 +198,12 @@ struct mr_config {
 	unsigned int n_routes;
 	struct mr_mangled_conf *mangled;
 	unsigned int n_mangled;
+	/* The mesh: heap arrays too. */
+	struct mr_gateway_conf gateway;
+	struct mr_turn_conf turn;
+	struct mr_discovery_conf discovery;
+	struct mr_remote_gateway_conf *remote_gateways;
+	unsigned int n_remote_gateways;
 };
 
 /* Read and validate a file. 0 and *out filled, or -1 with "file:line: reason" in err.

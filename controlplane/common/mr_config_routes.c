@@ -13,58 +13,6 @@
 #include "mr_config_util.h"
 #include "sni_mangle.h"
 
-/* A list setting's elements, each checked to be a group; n elements allocated in *out. */
-static const config_setting_t *cfg_list(struct cfg_ctx *ctx, const config_setting_t *root,
-					const char *key, size_t elem_size, unsigned int max,
-					void **out, unsigned int *n, int *rc)
-{
-	const config_setting_t *list = member(root, key);
-	int len;
-
-	*rc = 0;
-	*n = 0;
-	if (!list)
-		return NULL;
-	if (!config_setting_is_list(list)) {
-		*rc = cfg_fail(ctx, list, "'%s' must be a list ( {...}, ... )", key);
-		return NULL;
-	}
-	len = config_setting_length(list);
-	if ((unsigned int)len > max) {
-		*rc = cfg_fail(ctx, list, "'%s' holds more than %u entries", key, max);
-		return NULL;
-	}
-	*out = calloc((size_t)len + 1, elem_size);
-	if (!*out) {
-		*rc = cfg_fail(ctx, list, "'%s': out of memory", key);
-		return NULL;
-	}
-	for (int i = 0; i < len; i++) {
-		if (!config_setting_is_group(config_setting_get_elem(list, (unsigned int)i))) {
-			*rc = cfg_fail(ctx, config_setting_get_elem(list, (unsigned int)i),
-				       "each entry of '%s' must be a group { ... }", key);
-			return NULL;
-		}
-	}
-	*n = (unsigned int)len;
-	return list;
-}
-
-static int index_by_name(const char *name, const void *base, size_t elem_size, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (strcmp((const char *)base + i * elem_size, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static bool address_is_valid(const char *text)
-{
-	unsigned char buf[16];
-
-	return inet_pton(AF_INET, text, buf) == 1 || inet_pton(AF_INET6, text, buf) == 1;
-}
-
 static int cfg_prefix_text(struct cfg_ctx *ctx, const config_setting_t *s, char *out,
 			   size_t outlen)
 {
@@ -79,7 +27,7 @@ static int cfg_prefix_text(struct cfg_ctx *ctx, const config_setting_t *s, char 
 	memcpy(addr, v, (size_t)(slash - v));
 	addr[slash - v] = '\0';
 	len = strtol(slash + 1, &end, 10);
-	if (!address_is_valid(addr) || slash[1] < '0' || slash[1] > '9' || *end || len < 0 ||
+	if (!cfg_address_is_valid(addr) || slash[1] < '0' || slash[1] > '9' || *end || len < 0 ||
 	    len > (strchr(addr, ':') ? 128 : 32))
 		return cfg_fail(ctx, s, "'%s' is not an address/prefix", v);
 	memcpy(out, v, strlen(v) + 1);
@@ -156,7 +104,7 @@ static int cfg_networks(struct cfg_ctx *ctx, const config_setting_t *root, struc
 
 		if (cfg_network(ctx, g, &c->networks[i]) < 0)
 			return -1;
-		if (index_by_name(c->networks[i].name, c->networks, sizeof(*c->networks), i) >= 0)
+		if (cfg_index_by_name(c->networks[i].name, c->networks, sizeof(*c->networks), i) >= 0)
 			return cfg_fail(ctx, g, "network '%s' is declared twice", c->networks[i].name);
 		locals += c->networks[i].local;
 	}
@@ -174,7 +122,7 @@ static int cfg_member(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_
 	if (cfg_check_keys(ctx, g, keys) < 0 ||
 	    cfg_string(ctx, g, "address", true, m->address, sizeof(m->address)) < 0)
 		return -1;
-	if (!address_is_valid(m->address))
+	if (!cfg_address_is_valid(m->address))
 		return cfg_fail(ctx, member(g, "address"), "'%s' is not an IPv4 or IPv6 address",
 				m->address);
 	if (!member(g, "port"))
@@ -219,7 +167,7 @@ static int cfg_pools(struct cfg_ctx *ctx, const config_setting_t *root, struct m
 
 		if (cfg_pool(ctx, g, &c->pools[i]) < 0)
 			return -1;
-		if (index_by_name(c->pools[i].name, c->pools, sizeof(*c->pools), i) >= 0)
+		if (cfg_index_by_name(c->pools[i].name, c->pools, sizeof(*c->pools), i) >= 0)
 			return cfg_fail(ctx, g, "pool '%s' is declared twice", c->pools[i].name);
 	}
 	return rc;
@@ -237,14 +185,14 @@ static int cfg_target(struct cfg_ctx *ctx, const config_setting_t *g, const stru
 	if (member(g, "pool")) {
 		if (cfg_string(ctx, g, "pool", true, name, sizeof(name)) < 0)
 			return -1;
-		*pool = index_by_name(name, c->pools, sizeof(*c->pools), c->n_pools);
+		*pool = cfg_index_by_name(name, c->pools, sizeof(*c->pools), c->n_pools);
 		if (*pool < 0)
 			return cfg_fail(ctx, member(g, "pool"), "unknown pool '%s'", name);
 		return 0;
 	}
 	if (cfg_string(ctx, g, "network", true, name, sizeof(name)) < 0)
 		return -1;
-	*network = index_by_name(name, c->networks, sizeof(*c->networks), c->n_networks);
+	*network = cfg_index_by_name(name, c->networks, sizeof(*c->networks), c->n_networks);
 	if (*network < 0)
 		return cfg_fail(ctx, member(g, "network"), "unknown network '%s'", name);
 	if (c->networks[*network].local)
@@ -332,7 +280,7 @@ static int cfg_mangled_entry(struct cfg_ctx *ctx, const config_setting_t *g,
 	    cfg_string(ctx, g, "network", false, name, sizeof(name)) < 0)
 		return -1;
 	if (name[0]) {
-		m->network = index_by_name(name, c->networks, sizeof(*c->networks), c->n_networks);
+		m->network = cfg_index_by_name(name, c->networks, sizeof(*c->networks), c->n_networks);
 		if (m->network < 0)
 			return cfg_fail(ctx, member(g, "network"), "unknown network '%s'", name);
 	}
@@ -375,7 +323,12 @@ int mr_config_clone(struct mr_config *dst, const struct mr_config *src)
 	dst->pools = dup_array(src->pools, src->n_pools, sizeof(*src->pools));
 	dst->routes = dup_array(src->routes, src->n_routes, sizeof(*src->routes));
 	dst->mangled = dup_array(src->mangled, src->n_mangled, sizeof(*src->mangled));
-	ok = dst->networks && dst->pools && dst->routes && dst->mangled;
+	dst->turn.servers = dup_array(src->turn.servers, src->turn.n_servers,
+				      sizeof(*src->turn.servers));
+	dst->remote_gateways = dup_array(src->remote_gateways, src->n_remote_gateways,
+					 sizeof(*src->remote_gateways));
+	ok = dst->networks && dst->pools && dst->routes && dst->mangled && dst->turn.servers &&
+	     dst->remote_gateways;
 	/* The copied elements still point at src's arrays: detach them before anything
 	 * can fail, so a failure frees only what is ours. */
 	for (unsigned int i = 0; dst->networks && i < src->n_networks; i++)
@@ -419,5 +372,7 @@ void mr_config_free(struct mr_config *conf)
 	free(conf->pools);
 	free(conf->routes);
 	free(conf->mangled);
+	free(conf->turn.servers);
+	free(conf->remote_gateways);
 	memset(conf, 0, sizeof(*conf));
 }

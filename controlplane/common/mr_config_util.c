@@ -2,7 +2,9 @@
 #include "mr_config_util.h"
 #include "mr_config.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -139,3 +141,55 @@ int cfg_name(struct cfg_ctx *ctx, const config_setting_t *group, char *out)
 	return 0;
 }
 
+
+/* A list setting's elements, each checked to be a group; n elements allocated in *out. */
+const config_setting_t *cfg_list(struct cfg_ctx *ctx, const config_setting_t *root,
+					const char *key, size_t elem_size, unsigned int max,
+					void **out, unsigned int *n, int *rc)
+{
+	const config_setting_t *list = member(root, key);
+	int len;
+
+	*rc = 0;
+	*n = 0;
+	if (!list)
+		return NULL;
+	if (!config_setting_is_list(list)) {
+		*rc = cfg_fail(ctx, list, "'%s' must be a list ( {...}, ... )", key);
+		return NULL;
+	}
+	len = config_setting_length(list);
+	if ((unsigned int)len > max) {
+		*rc = cfg_fail(ctx, list, "'%s' holds more than %u entries", key, max);
+		return NULL;
+	}
+	*out = calloc((size_t)len + 1, elem_size);
+	if (!*out) {
+		*rc = cfg_fail(ctx, list, "'%s': out of memory", key);
+		return NULL;
+	}
+	for (int i = 0; i < len; i++) {
+		if (!config_setting_is_group(config_setting_get_elem(list, (unsigned int)i))) {
+			*rc = cfg_fail(ctx, config_setting_get_elem(list, (unsigned int)i),
+				       "each entry of '%s' must be a group { ... }", key);
+			return NULL;
+		}
+	}
+	*n = (unsigned int)len;
+	return list;
+}
+
+int cfg_index_by_name(const char *name, const void *base, size_t elem_size, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (strcmp((const char *)base + i * elem_size, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool cfg_address_is_valid(const char *text)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, text, buf) == 1 || inet_pton(AF_INET6, text, buf) == 1;
+}

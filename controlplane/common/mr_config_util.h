@@ -49,4 +49,17 @@ int cfg_bool(struct cfg_ctx *ctx, const config_setting_t *group, const char *key
 /* Required "name": a-z, 0-9, '-', '_', shorter than 32 bytes. */
 int cfg_name(struct cfg_ctx *ctx, const config_setting_t *group, char *out);
 
+/* A list setting key of root whose elements are all groups: n zeroed elements of elem_size
+ * allocated in *out (one spare). Returns the list, or NULL when absent (*rc 0) or refused
+ * (*rc -1, reason recorded). */
+const config_setting_t *cfg_list(struct cfg_ctx *ctx, const config_setting_t *root,
+				 const char *key, size_t elem_size, unsigned int max,
+				 void **out, unsigned int *n, int *rc);
+
+/* Index of the element whose leading name field equals name, or -1. */
+int cfg_index_by_name(const char *name, const void *base, size_t elem_size, unsigned int n);
+
+/* An IPv4 or IPv6 address literal. */
+bool cfg_address_is_valid(const char *text);
+
 #endif

@@ -11,6 +11,10 @@ int test_proto_register(void);
 int test_cp_register(void);
 int test_link_register(void);
 int test_ctl_register(void);
+int test_json_register(void);
+int test_http_register(void);
+int test_stun_register(void);
+int test_mesh_register(void);
 
 /* A fresh path under a per-run temporary directory (for sockets and files). */
 const char *unit_path(const char *name);

@@ -1,0 +1,394 @@
+/* Suite "mesh": the mesh side of meshrelay-cp without servers: the gateway, turn,
+ * discovery and gateways sections of the schema (and each refusal), the credentials file
+ * (permissions, format, no password in any message), learned gateways turned into pushed
+ * text (generations, reloads), registrations read from the store (hostile ones ignored),
+ * and which of them become routes. Against real coturn and etcd: integration test 41. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cp_backoff.h"
+#include "cp_conf.h"
+#include "cp_discovery.h"
+#include "cp_secrets.h"
+#include "mr_config.h"
+#include "unit.h"
+
+static const char base_conf[] =
+	"dataplane = { control_socket = \"/tmp/x.sock\"; };\n"
+	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+	"networks = ( { name = \"blue\"; local = true; allow = [ \"10.0.0.0/24\" ]; },\n"
+	"             { name = \"red\"; }, { name = \"green\"; } );\n";
+
+static const char mesh_conf[] =
+	"gateway = { id = \"gw-blue.1\"; };\n"
+	"turn = { credentials = \"/etc/meshrelay/turn.secrets\"; lifetime = 300; refresh = 5;\n"
+	"  servers = ( { name = \"red-turn\"; network = \"red\"; address = \"192.0.2.7\";\n"
+	"                peers = [ \"10.9.0.1\", \"fd00::1\" ]; },\n"
+	"              { name = \"green-turn\"; network = \"green\"; address = \"fd00::7\";\n"
+	"                port = 5349; transport = \"tls\"; relay = \"udp\";\n"
+	"                server_name = \"turn.green.example\"; } ); };\n"
+	"discovery = { endpoints = [ \"http://127.0.0.1:2379\", \"http://[::1]:2379\" ];\n"
+	"              prefix = \"/mesh\"; lease_ttl = 7; };\n";
+
+/* load base + extra; 0 or -1 with err */
+static int load(const char *extra, struct mr_config *c, char *err, size_t errlen)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "%s%s", base_conf, extra);
+	mr_config_free(c);
+	return mr_config_load_string(text, "t.conf", c, err, errlen);
+}
+
+static void test_mesh_schema(void)
+{
+	struct mr_config c = { 0 };
+	char err[512];
+	const struct mr_turn_server_conf *s;
+
+	CU_ASSERT_EQUAL_FATAL(load(mesh_conf, &c, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.gateway.id, "gw-blue.1");
+	CU_ASSERT_EQUAL(c.gateway.network, 0);
+	CU_ASSERT_EQUAL(c.turn.lifetime_s, 300);
+	CU_ASSERT_EQUAL(c.turn.refresh_s, 5);
+	CU_ASSERT_EQUAL_FATAL(c.turn.n_servers, 2);
+	s = &c.turn.servers[0];
+	CU_ASSERT_EQUAL(s->network, 1);
+	CU_ASSERT_EQUAL(s->port, 3478);
+	CU_ASSERT_EQUAL(s->transport, MR_TURN_TCP);
+	CU_ASSERT_EQUAL(s->relay_protocol, 6);
+	CU_ASSERT_EQUAL(s->n_peers, 2);
+	s = &c.turn.servers[1];
+	CU_ASSERT_EQUAL(s->transport, MR_TURN_TLS);
+	CU_ASSERT_EQUAL(s->relay_protocol, 17);
+	CU_ASSERT_EQUAL(s->port, 5349);
+	CU_ASSERT_EQUAL(c.discovery.n_endpoints, 2);
+	CU_ASSERT_STRING_EQUAL(c.discovery.prefix, "/mesh");
+	CU_ASSERT_EQUAL(c.discovery.lease_ttl_s, 7);
+	CU_ASSERT_EQUAL(c.discovery.timeout_ms, 2000);
+	CU_ASSERT_EQUAL(load("", &c, err, sizeof(err)), 0); /* all of it optional */
+	CU_ASSERT_EQUAL(c.turn.n_servers, 0);
+	CU_ASSERT_EQUAL(c.discovery.n_endpoints, 0);
+	mr_config_free(&c);
+}
+
+static void test_mesh_refusals(void)
+{
+	static const struct { const char *text, *want; } bad[] = {
+		{ "gateway = { id = \"Big\"; };", "may hold only" },
+		{ "gateway = { network = \"blue\"; };", "missing required setting 'id'" },
+		{ "gateway = { id = \"g\"; network = \"red\"; };", "marked local" },
+		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"blue\"; "
+		  "address = \"192.0.2.1\"; } ); }; gateway = { id = \"g\"; };", "this gateway's own" },
+		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"pink\"; "
+		  "address = \"192.0.2.1\"; } ); }; gateway = { id = \"g\"; };", "unknown network" },
+		{ "turn = { servers = ( { name = \"t\"; network = \"red\"; address = \"192.0.2.1\"; "
+		  "} ); }; gateway = { id = \"g\"; };", "need 'credentials'" },
+		{ "turn = { credentials = \"s\"; servers = ( { name = \"t\"; network = \"red\"; "
+		  "address = \"192.0.2.1\"; } ); }; gateway = { id = \"g\"; };", "absolute path" },
+		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"red\"; "
+		  "address = \"turn.example\"; } ); }; gateway = { id = \"g\"; };", "not an IPv4" },
+		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"red\"; "
+		  "address = \"192.0.2.1\"; transport = \"tls\"; } ); }; gateway = { id = \"g\"; };",
+		  "server_name" },
+		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"red\"; "
+		  "address = \"192.0.2.1\"; relay = \"sctp\"; } ); }; gateway = { id = \"g\"; };",
+		  "'relay' must be tcp or udp" },
+		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"red\"; "
+		  "address = \"192.0.2.1\"; peers = [ \"x\" ]; } ); }; gateway = { id = \"g\"; };",
+		  "peer 0" },
+		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"red\"; "
+		  "address = \"192.0.2.1\"; }, { name = \"t\"; network = \"red\"; address = "
+		  "\"192.0.2.1\"; } ); }; gateway = { id = \"g\"; };", "declared twice" },
+		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"red\"; "
+		  "address = \"192.0.2.1\"; } ); };", "need a 'gateway'" },
+		{ "turn = { lifetime = 5; };", "out of range" },
+		{ "discovery = { endpoints = [ \"https://127.0.0.1:2379\" ]; }; gateway = { id = \"g\"; };",
+		  "only plain http" },
+		{ "discovery = { endpoints = [ \"http://etcd:2379\" ]; }; gateway = { id = \"g\"; };",
+		  "an address, not a name" },
+		{ "discovery = { endpoints = [ \"http://127.0.0.1:2379/v3\" ]; }; gateway = { id = \"g\"; };",
+		  "not http://ADDRESS:PORT" },
+		{ "discovery = { endpoints = [ ]; }; gateway = { id = \"g\"; };", "1 to 8" },
+		{ "discovery = { endpoints = [ \"http://127.0.0.1:1\" ]; prefix = \"/a/\"; }; "
+		  "gateway = { id = \"g\"; };", "does not end" },
+		{ "discovery = { endpoints = [ \"http://127.0.0.1:1\" ]; lease_ttl = 1; }; "
+		  "gateway = { id = \"g\"; };", "out of range" },
+		{ "gateways = ( { id = \"g\"; network = \"blue\"; address = \"10.0.0.5\"; port = 1; } );",
+		  "this gateway's own" },
+		{ "gateways = ( { id = \"g\"; network = \"red\"; address = \"10.0.0.5\"; } );",
+		  "missing required setting 'port'" },
+		{ "gateways = ( { id = \"g\"; network = \"red\"; address = \"10.0.0.5\"; port = 1; "
+		  "via = 2; } );", "unknown setting 'via'" },
+	};
+	struct mr_config c = { 0 };
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(load(bad[i].text, &c, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].want));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:"));
+	}
+	mr_config_free(&c);
+}
+
+static void write_mode(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+static void test_secrets(void)
+{
+	const char *path = unit_path("turn.secrets");
+	struct cp_secrets s = { 0 };
+	const struct cp_secret *e;
+	char err[512];
+
+	write_mode(path, "# server user password\n\nred-turn blue p@ss:w0rd\n"
+		   "green-turn\tblue2  other\r\n", 0600);
+	CU_ASSERT_EQUAL_FATAL(cp_secrets_load(path, &s, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(s.n, 2);
+	e = cp_secrets_find(&s, "red-turn");
+	CU_ASSERT_FATAL(e != NULL);
+	CU_ASSERT_STRING_EQUAL(e->user, "blue");
+	CU_ASSERT_STRING_EQUAL(e->password, "p@ss:w0rd");
+	e = cp_secrets_find(&s, "green-turn");
+	CU_ASSERT_FATAL(e != NULL);
+	CU_ASSERT_STRING_EQUAL(e->password, "other");
+	CU_ASSERT_PTR_NULL(cp_secrets_find(&s, "blue-turn"));
+	cp_secrets_free(&s);
+	CU_ASSERT_EQUAL(s.n, 0);
+
+	chmod(path, 0640);
+	CU_ASSERT_EQUAL(cp_secrets_load(path, &s, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "mode 640"));
+	write_mode(path, "red-turn blue TopSecret extra\n", 0600);
+	CU_ASSERT_EQUAL(cp_secrets_load(path, &s, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":1: expected SERVER USER PASSWORD"));
+	CU_ASSERT_PTR_NULL(strstr(err, "TopSecret"));
+	write_mode(path, "a u TopSecret\na u TopSecret2\n", 0600);
+	CU_ASSERT_EQUAL(cp_secrets_load(path, &s, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: server 'a' appears twice"));
+	CU_ASSERT_PTR_NULL(strstr(err, "TopSecret"));
+	CU_ASSERT_EQUAL(s.n, 0);
+	unlink(path);
+	CU_ASSERT_EQUAL(cp_secrets_load(path, &s, err, sizeof(err)), -1);
+	mkdir(path, 0700);
+	CU_ASSERT_EQUAL(cp_secrets_load(path, &s, err, sizeof(err)), -1);
+	rmdir(path);
+}
+
+static struct mr_remote_gateway_conf gw(const char *id, int network, const char *addr,
+					 uint16_t port)
+{
+	struct mr_remote_gateway_conf g;
+
+	memset(&g, 0, sizeof(g));
+	snprintf(g.id, sizeof(g.id), "%s", id);
+	g.network = network;
+	snprintf(g.address, sizeof(g.address), "%s", addr);
+	g.port = port;
+	return g;
+}
+
+static void test_learned_gateways(void)
+{
+	const char *path = unit_path("mesh.conf");
+	struct cp_conf c = { 0 };
+	struct mr_remote_gateway_conf two[2] = { gw("gw-red-1", 1, "10.0.0.9", 49152),
+						 gw("gw-green.2", 2, "fd00::9", 49153) };
+	char text[4096], err[512];
+
+	snprintf(text, sizeof(text), "%s%s", base_conf,
+		 "gateway = { id = \"g\"; };\n"
+		 "discovery = { endpoints = [ \"http://127.0.0.1:2379\" ]; };\n");
+	write_mode(path, text, 0644);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.generation, 1);
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 2, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(c.generation, 2);
+	CU_ASSERT_EQUAL_FATAL(c.conf.n_remote_gateways, 2);
+	CU_ASSERT_STRING_EQUAL(c.conf.remote_gateways[1].address, "fd00::9");
+	CU_ASSERT_EQUAL(c.conf.remote_gateways[1].network, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.text, "gateways = ("));
+	CU_ASSERT_EQUAL(strncmp(c.text, text, strlen(text)), 0); /* the file's text comes first */
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 2, err, sizeof(err)), 0); /* same set */
+	CU_ASSERT_EQUAL(c.generation, 2);
+
+	/* A reload that drops network green keeps red's gateway, mapped to the new index. */
+	snprintf(text, sizeof(text), "%s",
+		 "dataplane = { control_socket = \"/tmp/x.sock\"; };\n"
+		 "ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		 "networks = ( { name = \"red\"; }, { name = \"blue\"; local = true; } );\n"
+		 "gateway = { id = \"g\"; };\n"
+		 "discovery = { endpoints = [ \"http://127.0.0.1:2379\" ]; };\n");
+	write_mode(path, text, 0644);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.generation, 3);
+	CU_ASSERT_EQUAL_FATAL(c.conf.n_remote_gateways, 1);
+	CU_ASSERT_STRING_EQUAL(c.conf.remote_gateways[0].id, "gw-red-1");
+	CU_ASSERT_EQUAL(c.conf.remote_gateways[0].network, 0);
+
+	/* Learned gateways would silently replace a hand-written list: refused. */
+	strcat(text, "gateways = ( { id = \"x\"; network = \"red\"; address = \"10.0.0.8\"; "
+	       "port = 9; } );\n");
+	write_mode(path, text, 0644);
+	CU_ASSERT_EQUAL(cp_conf_load(&c, path, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "remove the list"));
+	CU_ASSERT_EQUAL(c.generation, 3);
+	/* An address the schema refuses changes nothing. */
+	two[0] = gw("gw-red-1", 0, "10.0.0.300", 1);
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 1, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(c.generation, 3);
+	CU_ASSERT_EQUAL(c.conf.n_remote_gateways, 1);
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, NULL, 0, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(c.conf.n_remote_gateways, 0);
+	cp_conf_free(&c);
+}
+
+static const char red_key[] = "/meshrelay/networks/red/gateways/gw-red-1";
+
+static int parse(const char *key, const char *value, struct disc_gateway *g)
+{
+	const char *why = NULL;
+	int rc = disc_parse_gateway("/meshrelay", key, strlen(key), value, strlen(value), g, &why);
+
+	CU_ASSERT(rc == 0 || why != NULL);
+	return rc;
+}
+
+static void test_registration_parse(void)
+{
+	static const char good[] =
+		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":["
+		"{\"network\":\"blue\",\"server\":\"blue-turn\",\"transport\":\"tcp\","
+		"\"address\":\"10.0.0.9\",\"port\":49152},"
+		"{\"network\":\"green\",\"server\":\"g\",\"transport\":\"udp\","
+		"\"address\":\"fd00::9\",\"port\":\"3\"}]}";
+	static const char *const bad[] = {
+		"{\"id\":\"gw-red-2\",\"network\":\"red\",\"relays\":[]}",     /* id is not the key's */
+		"{\"id\":\"gw-red-1\",\"network\":\"blue\",\"relays\":[]}",    /* nor the network */
+		"{\"id\":\"gw-red-1\",\"network\":\"red\"}",                   /* no relays */
+		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":{}}",
+		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[{\"network\":\"blue\","
+		"\"server\":\"s\",\"transport\":\"tcp\",\"address\":\"10.0.0.256\",\"port\":1}]}",
+		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[{\"network\":\"blue\","
+		"\"server\":\"s\",\"transport\":\"tcp\",\"address\":\"10.0.0.1\",\"port\":65536}]}",
+		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[{\"network\":\"Blue\\\"\","
+		"\"server\":\"s\",\"transport\":\"tcp\",\"address\":\"10.0.0.1\",\"port\":1}]}",
+		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[{\"network\":\"blue\","
+		"\"server\":\"s\",\"transport\":\"sctp\",\"address\":\"10.0.0.1\",\"port\":1}]}",
+		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[] ",
+		"not json",
+	};
+	struct disc_gateway g;
+
+	CU_ASSERT_EQUAL_FATAL(parse(red_key, good, &g), 0);
+	CU_ASSERT_STRING_EQUAL(g.id, "gw-red-1");
+	CU_ASSERT_STRING_EQUAL(g.network, "red");
+	CU_ASSERT_EQUAL_FATAL(g.n_relays, 2);
+	CU_ASSERT_STRING_EQUAL(g.relays[0].network, "blue");
+	CU_ASSERT_EQUAL(g.relays[0].port, 49152);
+	CU_ASSERT(g.relays[0].tcp);
+	CU_ASSERT(!g.relays[1].tcp);
+	CU_ASSERT_EQUAL(g.relays[1].port, 3);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_EQUAL(parse(red_key, bad[i], &g), -1);
+	CU_ASSERT_EQUAL(parse("/meshrelay/networks/red/gateways/gw-red-1/x", good, &g), -1);
+	CU_ASSERT_EQUAL(parse("/other/networks/red/gateways/gw-red-1", good, &g), -1);
+	CU_ASSERT_EQUAL(parse("/meshrelay/networks/red/gateways/", good, &g), -1);
+	CU_ASSERT_EQUAL(parse("/meshrelay/networks/RED/gateways/gw-red-1", good, &g), -1);
+}
+
+static void test_routes_from_registrations(void)
+{
+	struct cp_discovery d;
+	struct mr_discovery_conf dc = { .n_endpoints = 1, .prefix = "/meshrelay",
+					.lease_ttl_s = 5, .timeout_ms = 100 };
+	struct mr_remote_gateway_conf out[8];
+	struct mr_config c = { 0 };
+	char err[512];
+	struct disc_gateway *g;
+
+	CU_ASSERT_EQUAL_FATAL(load("", &c, err, sizeof(err)), 0);
+	snprintf(dc.endpoints[0], sizeof(dc.endpoints[0]), "http://127.0.0.1:9");
+	CU_ASSERT_EQUAL_FATAL(cp_discovery_init(&d, &dc, "gw-blue-1", "blue", NULL, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.value, "\"relays\":[]"));
+	g = &d.gateways[d.n_gateways++]; /* green's: one TCP relay in blue, one UDP, one in red */
+	CU_ASSERT_EQUAL(parse("/meshrelay/networks/green/gateways/gw-g",
+			      "{\"id\":\"gw-g\",\"network\":\"green\",\"relays\":["
+			      "{\"network\":\"blue\",\"server\":\"b\",\"transport\":\"tcp\","
+			      "\"address\":\"10.0.0.7\",\"port\":7},"
+			      "{\"network\":\"blue\",\"server\":\"b\",\"transport\":\"udp\","
+			      "\"address\":\"10.0.0.7\",\"port\":8},"
+			      "{\"network\":\"red\",\"server\":\"r\",\"transport\":\"tcp\","
+			      "\"address\":\"10.5.0.7\",\"port\":9}]}", g), 0);
+	g = &d.gateways[d.n_gateways++];
+	CU_ASSERT_EQUAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":["
+			      "{\"network\":\"blue\",\"server\":\"b\",\"transport\":\"tcp\","
+			      "\"address\":\"10.0.0.6\",\"port\":6}]}", g), 0);
+	g = &d.gateways[d.n_gateways++]; /* a network this gateway does not know */
+	CU_ASSERT_EQUAL(parse("/meshrelay/networks/pink/gateways/p",
+			      "{\"id\":\"p\",\"network\":\"pink\",\"relays\":["
+			      "{\"network\":\"blue\",\"server\":\"b\",\"transport\":\"tcp\","
+			      "\"address\":\"10.0.0.5\",\"port\":5}]}", g), 0);
+	CU_ASSERT_EQUAL_FATAL(cp_discovery_routes(&d, &c, out, 8), 2);
+	CU_ASSERT_STRING_EQUAL(out[0].id, "gw-red-1"); /* sorted by network: red (1) first */
+	CU_ASSERT_EQUAL(out[0].network, 1);
+	CU_ASSERT_EQUAL(out[0].port, 6);
+	CU_ASSERT_STRING_EQUAL(out[1].id, "gw-g");
+	CU_ASSERT_EQUAL(out[1].network, 2);
+	CU_ASSERT_EQUAL(out[1].port, 7);
+	CU_ASSERT_EQUAL(cp_discovery_routes(&d, &c, out, 1), 1);
+
+	struct disc_relay r = { .network = "red", .server = "red-turn", .address = "10.5.0.1",
+				.port = 49000, .tcp = true };
+	d.put_needed = false;
+	cp_discovery_set_relays(&d, &r, 1);
+	CU_ASSERT(d.put_needed);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.value, "\"address\":\"10.5.0.1\",\"port\":49000"));
+	d.put_needed = false;
+	cp_discovery_set_relays(&d, &r, 1); /* the same value: nothing to put */
+	CU_ASSERT(!d.put_needed);
+	cp_discovery_stop(&d);
+	mr_config_free(&c);
+}
+
+static void test_backoff_cap(void)
+{
+	struct cp_backoff b = { 0 };
+
+	b.max_ms = 60000;
+	b.next_ms = 1000;
+	CU_ASSERT_EQUAL(cp_backoff_next(&b), 1000);
+	for (int i = 0; i < 10; i++)
+		cp_backoff_next(&b);
+	CU_ASSERT_EQUAL(cp_backoff_next(&b), 60000);
+	b.max_ms = 0; /* back to the default cap */
+	CU_ASSERT_EQUAL(cp_backoff_next(&b), CP_BACKOFF_MAX_MS);
+}
+
+int test_mesh_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "schema of gateway, turn, discovery", test_mesh_schema },
+		{ "schema refusals name file and line", test_mesh_refusals },
+		{ "credentials file", test_secrets },
+		{ "learned gateways become pushed text", test_learned_gateways },
+		{ "registrations from the store", test_registration_parse },
+		{ "registrations become routes", test_routes_from_registrations },
+		{ "back-off with its own cap", test_backoff_cap },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite("mesh", tests);
+}

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# TURN allocations and discovery of meshrelay-cp against a real coturn and a real etcd on
+# loopback. Gateway "blue" allocates on the TURN servers of networks red and green: TCP
+# (RFC 6062) and UDP relays, over TCP and over TLS, with long-term credentials (nonces go
+# stale every few seconds, so 438 answers come up), refreshes every 2 s and a permission
+# for its peer; a peer connecting to the TCP relay is announced to it as a
+# ConnectionAttempt, and turn-probe (the same client code) binds RFC 6062 data connections
+# both ways. coturn runs one relay thread: with several, a ConnectionBind can reach a
+# thread that does not know the id ("400 Wrong connection id"). A wrong password gives a clear error and a slow retry, never a crash
+# loop, and no password reaches the log. The registration is visible to etcdctl; a second
+# gateway (red) that registers a relay in blue's network becomes a route pushed to blue's
+# data plane. Then faults: coturn restarted (re-allocated, the route follows red's new
+# relay), etcd stopped and restarted (routes kept, registration back), red's control
+# plane killed (its lease expires and the route goes), blue stopped (lease revoked at once).
+set -u
+cd "$(dirname "$0")/../.."
+. test/lib/harness.sh
+
+PREFIX=${TOPO_TAG}-turn
+NS=${TOPO_TAG}t
+MR_CP=${MR_CP:-$MR_BUILD_DIR/controlplane/meshrelay-cp}
+TURN_PORT=${MR_TURN_PORT:-34781}
+TURN_TLS_PORT=$((TURN_PORT + 1))
+ETCD_PORT=${MR_ETCD_PORT:-23792}
+ETCD=http://127.0.0.1:$ETCD_PORT
+KEY_BLUE=/meshrelay/networks/blue/gateways/gw-blue-1
+KEY_RED=/meshrelay/networks/red/gateways/gw-red-1
+D=$TOPO_DIR
+
+etcdctl_() { ETCDCTL_API=3 etcdctl --endpoints "$ETCD" --dial-timeout 2s "$@"; }
+# field STATUSFILE PYEXPR: a value from a control plane's status file (d: the JSON)
+field() {
+	/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+		"$1" "$2" 2>/dev/null
+}
+turn_field() { field "$D/blue.status" "[t for t in d['turn'] if t['name']=='$1'][0]['$2']"; }
+turn_is() { [ "$(turn_field "$1" state)" = "$2" ]; }
+turn_at_least() { [ "$(turn_field "$1" "$2")" -ge "$3" ] 2>/dev/null; }
+routes() { "$MR_CTL" -s "$DP_SOCK" show routes 2>/dev/null; }
+has_route() { routes | grep -q "network red -> gateway gw-red-1 via $1"; }
+no_route() { ! routes | grep -q "gateway gw-red-1"; }
+ms() { date +%s%3N; }
+
+turn_start() {
+	turnserver -n --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 --listening-port "$TURN_PORT" \
+		--tls-listening-port "$TURN_TLS_PORT" --cert "$D/certs/turn.test.crt" \
+		--pkey "$D/certs/turn.test.key" --no-dtls --min-port 49400 --max-port 49600 \
+		--lt-cred-mech --realm mesh.test --user blue:pw-Blue-4417 --user red:pw-Red-7731 \
+		--stale-nonce=5 --no-cli --allow-loopback-peers \
+		--pidfile "$D/turn.pid" --userdb "$D/turndb" --log-file stdout --simple-log \
+		>>"$D/turn.log" 2>&1 &
+	TURN_PID=$!
+	topo_track "$TURN_PID"
+	topo_wait_for 10 bash -c "ss -Hltn 'sport = :$TURN_PORT' | grep -q LISTEN"
+}
+etcd_start() {
+	etcd --name t --data-dir "$D/etcd" --listen-client-urls "$ETCD" \
+		--advertise-client-urls "$ETCD" --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 10))" \
+		--initial-cluster "t=http://127.0.0.1:$((ETCD_PORT + 10))" --initial-cluster-state new \
+		>>"$D/etcd.log" 2>&1 &
+	ETCD_PID=$!
+	topo_track "$ETCD_PID"
+	topo_wait_for 15 etcdctl_ endpoint health
+}
+stop_pid() { # stop_pid PID SIGNAL: signal one of our processes and wait for it
+	kill "-$2" "$1" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# Gateway blue: the data plane (null ports: nothing is forwarded here) and its files.
+cat >"$D/dp.conf" <<CONF
+dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "256" ]; };
+ports = ( { name = "edge"; device = "net_null0"; ipv4 = "10.97.0.1/24";
+            exception = { enabled = false; }; } );
+listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
+networks = ( { name = "blue"; local = true; allow = [ "10.97.0.0/24" ]; },
+             { name = "red"; }, { name = "green"; } );
+CONF
+mesh_conf() { # mesh_conf ID NETWORK CREDENTIALS SERVERS: the mesh sections of a gateway
+	cat <<CONF
+gateway = { id = "$1"; network = "$2"; };
+turn = { credentials = "$3"; lifetime = 60; refresh = 2; servers = ( $4 ); };
+discovery = { endpoints = [ "$ETCD" ]; lease_ttl = 3; timeout_ms = 1000; };
+log = { level = "info"; };
+CONF
+}
+{
+	cat "$D/dp.conf"
+	mesh_conf gw-blue-1 blue "$D/blue.secrets" "
+  { name = \"red-tcp\"; network = \"red\"; address = \"127.0.0.1\"; port = $TURN_PORT;
+    peers = [ \"127.0.0.1\" ]; },
+  { name = \"red-udp\"; network = \"red\"; address = \"127.0.0.1\"; port = $TURN_PORT;
+    relay = \"udp\"; },
+  { name = \"green-tls\"; network = \"green\"; address = \"127.0.0.1\"; port = $TURN_TLS_PORT;
+    transport = \"tls\"; server_name = \"turn.test\"; ca_file = \"$D/certs/ca.crt\"; },
+  { name = \"green-bad\"; network = \"green\"; address = \"127.0.0.1\"; port = $TURN_PORT; }"
+} >"$D/blue.conf"
+sed -e 's/"blue"; local = true/"blue"/' -e 's/{ name = "red"; }/{ name = "red"; local = true; allow = [ "10.96.0.0\/24" ]; }/' \
+	"$D/dp.conf" | sed 's#dataplane = {#dataplane = { control_socket = "'"$D"'/none.sock";#' >"$D/red.conf"
+mesh_conf gw-red-1 red "$D/red.secrets" "
+  { name = \"blue-tcp\"; network = \"blue\"; address = \"127.0.0.1\"; port = $TURN_PORT; }" \
+	>>"$D/red.conf"
+printf '# server user password\nred-tcp blue pw-Blue-4417\nred-udp blue pw-Blue-4417\n' >"$D/blue.secrets"
+printf 'green-tls blue pw-Blue-4417\ngreen-bad blue pw-Wrong-0000\n' >>"$D/blue.secrets"
+printf 'blue-tcp red pw-Red-7731\n' >"$D/red.secrets"
+chmod 600 "$D/blue.secrets" "$D/red.secrets"
+
+bash test/lib/mkcerts.sh "$D/certs" turn.test
+turn_start || { topo_log "coturn did not start"; cat "$D/turn.log" >&2; exit 1; }
+etcd_start || { topo_log "etcd did not start"; tail "$D/etcd.log" >&2; exit 1; }
+topo_ns "$NS"
+dp_start "$NS" "$D/dp.conf" "$PREFIX" "$D/dp.log" 300 || exit 1
+
+# 0. Refusals before anything runs.
+chmod 644 "$D/blue.secrets"
+timeout 10 "$MR_CP" -c "$D/blue.conf" -s "$DP_SOCK" --pidfile "" >"$D/refused.log" 2>&1
+check "credentials readable by others: refused at start (exit $?)" \
+	grep -q 'lets others read or write it' "$D/refused.log"
+chmod 600 "$D/blue.secrets"
+
+# 1. Allocations.
+t0=$(ms)
+timeout -s TERM 300 "$MR_CP" -c "$D/blue.conf" -s "$DP_SOCK" --pidfile "" \
+	--status "$D/blue.status" >>"$D/blue.log" 2>&1 &
+BLUE=$!
+topo_track "$BLUE"
+check "TCP allocation (RFC 6062) on red's server" topo_wait_for 10 turn_is red-tcp allocated
+check "UDP allocation on red's server" topo_wait_for 10 turn_is red-udp allocated
+check "allocation over TLS, server certificate verified" topo_wait_for 10 turn_is green-tls allocated
+echo "# allocation latency (connect to allocated): tcp $(turn_field red-tcp last_allocate_ms) ms," \
+	"udp $(turn_field red-udp last_allocate_ms) ms, tls $(turn_field green-tls last_allocate_ms) ms;" \
+	"start to all allocated $(($(ms) - t0)) ms"
+check "permission for the configured peer" topo_wait_for 10 turn_at_least red-tcp permissions 1
+relay=$(turn_field red-tcp relayed)
+/usr/bin/python3 - "${relay%:*}" "${relay##*:}" <<'PY' >>"$D/blue.log" 2>&1
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.settimeout(2)
+try:
+    s.recv(1)  # nobody binds the attempt here: the server gives up on it in time
+except OSError:
+    pass
+PY
+check "a peer connecting to the TCP relay arrives as a ConnectionAttempt" \
+	topo_wait_for 10 turn_at_least red-tcp connection_attempts 1
+
+# RFC 6062 data connections with the same client code: Connect to a peer and bind, and
+# bind an incoming attempt; 64 KiB each way must come through unchanged.
+PROBE=$MR_BUILD_DIR/test/controlplane/turn-probe
+/usr/bin/python3 - 34950 <<'PY' >>"$D/peers.log" 2>&1 &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); c.settimeout(20)
+while (d := c.recv(65536)):
+    c.sendall(d)
+PY
+topo_track $!
+topo_wait_for 5 bash -c "ss -Hltn 'sport = :34950' | grep -q LISTEN"
+check "RFC 6062 Connect + ConnectionBind: 64 KiB echoed through the relay" \
+	timeout 30 "$PROBE" connect 127.0.0.1 "$TURN_PORT" red pw-Red-7731 127.0.0.1 34950
+timeout 30 "$PROBE" accept 127.0.0.1 "$TURN_PORT" red pw-Red-7731 127.0.0.1 "$D/probe.relay" \
+	>>"$D/peers.log" 2>&1 &
+PROBE_PID=$!
+topo_track "$PROBE_PID"
+topo_wait_for 10 test -s "$D/probe.relay"
+check "RFC 6062 ConnectionAttempt + ConnectionBind: 256 KiB echoed to the peer" \
+	/usr/bin/python3 - "$(cat "$D/probe.relay")" <<'PY'
+import hashlib, os, socket, sys, threading
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=20)
+data = os.urandom(256 * 1024)
+threading.Thread(target=s.sendall, args=(data,)).start()
+got = b""  # a TURN relay does not carry half-closes: read it all back before closing
+while len(got) < len(data) and (d := s.recv(65536)):
+    got += d
+s.close()
+sys.exit(0 if hashlib.sha256(got).digest() == hashlib.sha256(data).digest() else 1)
+PY
+check "the accepting side echoed until the peer left" wait "$PROBE_PID"
+
+# 2. Wrong password: a clear error and a slow retry; the others are untouched.
+check "wrong password: refused with a clear error" topo_wait_for 10 \
+	grep -q 'TURN green-bad.*credentials refused' "$D/blue.log"
+check "wrong password: never allocated" bash -c "! grep -q 'TURN green-bad: allocated' '$D/blue.log'"
+
+# 3. Refresh under coturn's 8 s lifetime cap, through stale nonces.
+check "allocations refreshed every 2 s (configured), nonces going stale" topo_wait_for 15 turn_at_least red-tcp refreshes 2
+check "refreshed over TLS too" topo_wait_for 10 turn_at_least green-tls refreshes 2
+check "stale nonces (438) answered with the fresh nonce" topo_wait_for 10 turn_at_least red-tcp stale_nonces 1
+check "no allocation lost meanwhile" test "$(turn_field red-tcp allocations)" -eq 1
+bad=$(turn_field green-bad auth_failures)
+check "wrong password retried slowly: $bad attempts in $((($(ms) - t0) / 1000)) s" \
+	test "${bad:-0}" -ge 1 -a "${bad:-99}" -le 7
+check "meshrelay-cp still runs" kill -0 "$BLUE"
+
+# 4. Discovery: our registration, then a second gateway becomes a pushed route.
+check "registration visible to etcdctl" topo_wait_for 10 bash -c \
+	"ETCDCTL_API=3 etcdctl --endpoints $ETCD get $KEY_BLUE --print-value-only | grep -q '\"address\":\"127.0.0.1\",\"port\":${relay##*:}'"
+t0=$(ms)
+timeout -s TERM 300 "$MR_CP" -c "$D/red.conf" --pidfile "$D/red.pid" --status "$D/red.status" \
+	>>"$D/red.log" 2>&1 &
+topo_track $!
+topo_wait_for 10 test -s "$D/red.pid"
+RED=$(cat "$D/red.pid") # the control plane itself: a KILL must not stop at its wrapper
+topo_wait_for 10 bash -c "[ \"\$(/usr/bin/python3 -c 'import json; print(json.load(open(\"$D/red.status\"))[\"turn\"][0][\"state\"])' 2>/dev/null)\" = allocated ]"
+red_relay=$(field "$D/red.status" "d['turn'][0]['relayed']")
+check "second gateway registered ($red_relay)" topo_wait_for 10 etcdctl_ get "$KEY_RED"
+check "its relay in our network is a route in our data plane" topo_wait_for 10 has_route "$red_relay"
+echo "# new gateway started to route in force at our data plane: $(($(ms) - t0)) ms"
+
+# 5. coturn restarted: both gateways allocate again; the route follows red's new relay.
+stop_pid "$TURN_PID" TERM
+t0=$(ms)
+turn_start
+check "re-allocated after the TURN server restarted" topo_wait_for 20 turn_at_least red-tcp allocations 2
+check "and allocated again" topo_wait_for 10 turn_is red-tcp allocated
+echo "# TURN server restart: blue allocated again after $(turn_field red-tcp last_recovery_ms) ms" \
+	"from losing it ($(($(ms) - t0)) ms after the restart began)"
+topo_wait_for 15 bash -c "[ \"\$(/usr/bin/python3 -c 'import json; print(json.load(open(\"$D/red.status\"))[\"turn\"][0][\"relayed\"])' 2>/dev/null)\" != '$red_relay' ] && [ \"\$(/usr/bin/python3 -c 'import json; print(json.load(open(\"$D/red.status\"))[\"turn\"][0][\"state\"])' 2>/dev/null)\" = allocated ]"
+new_relay=$(field "$D/red.status" "d['turn'][0]['relayed']")
+check "the route follows red's new relay ($new_relay)" topo_wait_for 15 has_route "$new_relay"
+
+# 6. etcd outage: routes stay; registration comes back with etcd.
+stop_pid "$ETCD_PID" TERM
+check "etcd down: discovery reports it" topo_wait_for 15 bash -c \
+	"[ \"\$(/usr/bin/python3 -c 'import json; print(json.load(open(\"$D/blue.status\"))[\"discovery\"][\"down\"])')\" = True ]"
+sleep 2
+check "etcd down: the learned route stays in force" has_route "$new_relay"
+etcd_start
+check "etcd back: registration in the store again" topo_wait_for 20 etcdctl_ get "$KEY_BLUE" --print-value-only
+check "etcd back: the route is still there" has_route "$new_relay"
+
+# 7. Red's control plane killed: its lease expires (3 s) and the route goes.
+t0=$(ms)
+stop_pid "$RED" KILL
+check "killed gateway's key expires with its lease" topo_wait_for 15 bash -c \
+	"[ -z \"\$(ETCDCTL_API=3 etcdctl --endpoints $ETCD get $KEY_RED --print-value-only)\" ]"
+check "and its route leaves our data plane" topo_wait_for 10 no_route
+echo "# lease expiry to route withdrawn: $(($(ms) - t0)) ms after SIGKILL (TTL 3 s)"
+
+# 8. Blue stops: allocations released, lease revoked at once.
+stop_pid "$BLUE" TERM
+check "SIGTERM: registration withdrawn at once" bash -c \
+	"[ -z \"\$(ETCDCTL_API=3 etcdctl --endpoints $ETCD get $KEY_BLUE --print-value-only)\" ]"
+check "SIGTERM: allocations released" grep -q 'allocation released' "$D/blue.log"
+check "no password in any log" bash -c "! grep -h -e pw-Blue-4417 -e pw-Red-7731 -e pw-Wrong-0000 '$D/blue.log' '$D/red.log' '$D/refused.log'"
+if [ "$CHECK_FAILS" -gt 0 ]; then
+	tail -40 "$D/blue.log" >&2
+	tail -15 "$D/red.log" >&2
+fi
+check_done 41-turn-discovery
