@@ -122,19 +122,19 @@ static int unicode_escape(struct parser *p, char *o, size_t *n)
 	return 0;
 }
 
-static int simple_escape(struct parser *p, char *o, size_t *n)
+static int parse_escape(struct parser *p, char *o, size_t *n)
 {
 	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	const char *at;
+	const char *hit;
 
 	if (p->pos + 1 >= p->len)
 		return fail(p, "unterminated string");
 	if (p->s[p->pos + 1] == 'u')
 		return unicode_escape(p, o, n);
-	at = p->s[p->pos + 1] ? strchr(from, p->s[p->pos + 1]) : NULL;
-	if (!at)
+	hit = p->s[p->pos + 1] ? strchr(from, p->s[p->pos + 1]) : NULL;
+	if (!hit)
 		return fail(p, "bad escape");
-	o[(*n)++] = to[at - from];
+	o[(*n)++] = to[hit - from];
 	p->pos += 2;
 	return 0;
 }
@@ -162,7 +162,7 @@ static int parse_string(struct parser *p, char **out, size_t *out_len)
 		size_t u = c >= 0x80 ? json_utf8_len(p->s + p->pos, end - p->pos) : 1;
 
 		if (c == '\\') {
-			if (simple_escape(p, o, &n) < 0)
+			if (parse_escape(p, o, &n) < 0)
 				return -1;
 			continue;
 		}

@@ -7,7 +7,7 @@
  * lie inside the bytes just used; body bytes never exceed the bytes fed nor max_body;
  * events come in order (head, body, one DONE per message); a Content-Length body is
  * exactly that long; errors stick; items out of the splitter are whole and bounded; and
- * the same events, body bytes and error come out when the input is fed whole. */
+ * the same events, body bytes, items and errors come out when the input is fed whole. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +34,27 @@ struct run {
 	uint64_t length;
 	uint64_t fed, body_total, message_body;
 	uint64_t trace;               /* events (body runs as one) and body bytes, hashed */
+	uint64_t items;               /* the splitter's items, hashed */
 	char last;
 };
 
 /* FNV-1a over what a run reported, to compare two ways of feeding the same bytes. */
-static void trace(struct run *u, char ev, const uint8_t *d, size_t n)
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+	const uint8_t *d = data;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ d[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Body runs count as one event whatever the pieces, their bytes as one stream. */
+static void trace(struct run *u, char ev, const void *d, size_t n)
 {
 	if (!(ev == 'B' && u->last == 'B'))
-		u->trace = (u->trace ^ (uint8_t)ev) * 0x100000001b3ULL;
+		u->trace = fnv(u->trace, &ev, 1);
 	u->last = ev;
-	for (size_t i = 0; i < n; i++)
-		u->trace = (u->trace ^ d[i]) * 0x100000001b3ULL;
+	u->trace = fnv(u->trace, d, n);
 }
 
 static void check_items(struct run *u)
@@ -58,6 +68,7 @@ static void check_items(struct run *u)
 			check(item[0] == '{' && item[len - 1] == '}', "object not whole");
 		else
 			check(memchr(item, '\n', len) == NULL, "line holds a newline");
+		u->items = fnv(fnv(u->items, &len, sizeof(len)), item, len);
 	}
 }
 
@@ -88,7 +99,7 @@ static void check_event(struct run *u, int ev, const struct http_body_piece *p,
 		check(u->r.status >= 200 && u->r.status <= 599, "status out of range");
 		u->in_message = true;
 		u->message_body = 0;
-		trace(u, 'H', (const uint8_t *)&u->r.status, sizeof(u->r.status));
+		trace(u, 'H', &u->r.status, sizeof(u->r.status));
 		u->framing = u->r.framing;
 		u->length = u->r.content_length;
 	} else if (ev == HTTP_BODY) {
@@ -108,7 +119,7 @@ static void check_event(struct run *u, int ev, const struct http_body_piece *p,
 	} else {
 		check(ev == HTTP_ERROR && u->r.error != NULL, "unknown event or no reason");
 		u->failed = true;
-		trace(u, 'E', (const uint8_t *)u->r.error, strlen(u->r.error));
+		trace(u, 'E', u->r.error, strlen(u->r.error));
 	}
 }
 
@@ -149,7 +160,7 @@ static void run(struct run *u, const uint8_t *data, size_t size, bool pieces)
 	struct http_body_piece p;
 
 	memset(u, 0, sizeof(*u));
-	u->trace = 0xcbf29ce484222325ULL;
+	u->trace = u->items = 0xcbf29ce484222325ULL;
 	http_resp_init(&u->r, max_body[(data[0] >> 2) & 3]);
 	http_lines_init(&u->lines, data[0] & 2 ? HTTP_LINES_LINES : HTTP_LINES_OBJECTS,
 			u->line_buf, sizeof(u->line_buf));
@@ -178,7 +189,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	run(&cut, data, size, true);
 	run(&whole, data, size, false);
-	check(cut.trace == whole.trace && cut.failed == whole.failed &&
-	      cut.body_total == whole.body_total, "cutting the input changed the outcome");
+	check(cut.trace == whole.trace && cut.items == whole.items && cut.failed == whole.failed &&
+	      cut.body_total == whole.body_total && cut.lines.error == whole.lines.error,
+	      "cutting the input changed the outcome");
 	return 0;
 }

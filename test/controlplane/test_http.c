@@ -504,6 +504,13 @@ static void test_limits(void)
 	run(OK_HEAD "Content-Length: 10\r\n\r\n0123456789", strlen(OK_HEAD) + 32, 0, 3, 10, false,
 	    &t);
 	CU_ASSERT_STRING_EQUAL(t.events, "HBD");
+	/* Until close: max_body bytes come out, then the refusal, however the input is cut. */
+	for (size_t step = 1; step <= 32; step += 31) {
+		run(OK_HEAD "\r\n0123456789AB", strlen(OK_HEAD) + 14, 0, step, 10, true, &t);
+		CU_ASSERT_STRING_EQUAL(t.events, "HBE");
+		CU_ASSERT_EQUAL(t.body_len, 10);
+		CU_ASSERT_STRING_EQUAL(t.error, "body too large");
+	}
 	free(fits);
 	free(over);
 }
