@@ -99,6 +99,24 @@ int cp_link_push(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms)
 	return 0;
 }
 
+int cp_link_bind(struct cp_link *l, const char *text)
+{
+	struct mr_ctl_hdr h;
+	char *reply;
+	int rc;
+
+	if (l->fd < 0)
+		return -1;
+	if (request(l, MR_CTL_BIND, 0, text, (uint32_t)strlen(text), CP_PING_TIMEOUT_MS,
+		     &h, &reply) < 0)
+		return -1;
+	rc = h.type == MR_CTL_RESULT && strcmp(reply, "started") == 0 ? 0 : 1;
+	if (rc)
+		mr_log(MR_LOG_WARN, "the data plane refused a TURN data connection: %s", reply);
+	free(reply);
+	return rc;
+}
+
 /* PING; the data plane's generation from the PONG's status object. 0 or -1 (dropped). */
 static int ping(struct cp_link *l)
 {

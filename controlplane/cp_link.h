@@ -43,6 +43,10 @@ int cp_link_tick(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms);
 /* Push conf now if connected (a reload). 0 applied, 1 refused, -1 not connected/failed. */
 int cp_link_push(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms);
 
+/* Ask the data plane to open an RFC 6062 data connection ("server=IP:PORT source=IP
+ * tid=HEX bind=HEX"). 0 started, 1 refused (logged), -1 not connected or failed. */
+int cp_link_bind(struct cp_link *l, const char *text);
+
 /* The connection failed (the peer closed, refused us, or broke the protocol): drop it and
  * schedule a reconnect, sooner after a link that worked than after repeated failures. */
 void cp_link_lost(struct cp_link *l, int64_t now_ms, const char *why);

@@ -68,11 +68,20 @@ static void learned(void *arg)
 	}
 }
 
+/* A peer reached our relayed address: the data plane takes the data connection. */
+static void bind(void *arg, const char *request)
+{
+	struct cp *cp = arg;
+
+	if (cp_link_bind(&cp->link, request) < 0)
+		mr_log(MR_LOG_WARN, "a TURN connection attempt is lost: no data plane");
+}
+
 static int start_mesh(struct cp *cp)
 {
 	char err[MR_ERR_MAX];
 
-	if (cp_mesh_start(&cp->mesh, &cp->conf.conf, learned, cp, err, sizeof(err)) < 0) {
+	if (cp_mesh_start(&cp->mesh, &cp->conf.conf, learned, bind, cp, err, sizeof(err)) < 0) {
 		mr_log(MR_LOG_ERR, "TURN/discovery: %s", err);
 		return -1;
 	}

@@ -36,6 +36,31 @@ static void turn_changed(void *arg, struct turn_client *t)
 	cp_discovery_set_relays(&m->disc, relays, n);
 }
 
+/* RFC 6062: the data plane opens the data connection from the address our control
+ * connection uses, and sends the ConnectionBind made here with our credentials. */
+static void turn_attempt(void *arg, struct turn_client *t, uint32_t id,
+			 const struct stun_addr *peer)
+{
+	struct cp_mesh *m = arg;
+	uint8_t msg[512], tid[STUN_TID_LEN];
+	char source[64], req[1400];
+	uint16_t port;
+	int len = turn_client_connection_bind(t, id, msg, sizeof(msg), tid);
+	size_t at;
+
+	(void)peer;
+	if (len < 0 || cp_conn_local(&t->conn, source, sizeof(source), &port) < 0 || !m->bind)
+		return;
+	at = (size_t)snprintf(req, sizeof(req), "server=%s:%u source=%s tid=", t->conf.address,
+			      t->conf.port, source);
+	for (int i = 0; i < STUN_TID_LEN; i++)
+		at += (size_t)snprintf(req + at, sizeof(req) - at, "%02x", tid[i]);
+	at += (size_t)snprintf(req + at, sizeof(req) - at, " bind=");
+	for (int i = 0; i < len && at + 3 < sizeof(req); i++)
+		at += (size_t)snprintf(req + at, sizeof(req) - at, "%02x", msg[i]);
+	m->bind(m->arg, req);
+}
+
 static void disc_changed(void *arg)
 {
 	struct cp_mesh *m = arg;
@@ -48,7 +73,8 @@ static void disc_changed(void *arg)
 static int start_turn(struct cp_mesh *m, const struct mr_config *conf, char *err, size_t errlen)
 {
 	struct cp_secrets secrets = { 0 };
-	const struct turn_events ev = { .arg = m, .changed = turn_changed };
+	const struct turn_events ev = { .arg = m, .changed = turn_changed,
+					.connection_attempt = turn_attempt };
 	int rc = 0;
 
 	if (!conf->turn.n_servers)
@@ -81,10 +107,11 @@ static int start_turn(struct cp_mesh *m, const struct mr_config *conf, char *err
 }
 
 int cp_mesh_start(struct cp_mesh *m, const struct mr_config *conf, void (*learned)(void *),
-		  void *arg, char *err, size_t errlen)
+		  void (*bind)(void *, const char *), void *arg, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
 	m->learned = learned;
+	m->bind = bind;
 	m->arg = arg;
 	if (conf->discovery.n_endpoints) {
 		if (cp_discovery_init(&m->disc, &conf->discovery, conf->gateway.id,

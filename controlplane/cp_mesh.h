@@ -25,16 +25,19 @@ struct cp_mesh {
 	struct cp_discovery disc;
 	bool has_disc;
 	void (*learned)(void *arg);   /* discovery saw the other gateways change */
+	/* A ConnectionAttempt to bind: the BIND request text for the data plane. */
+	void (*bind)(void *arg, const char *request);
 	void *arg;
 	bool status_dirty;            /* something a status reader would see changed */
 	/* Which poll slots belong to whom, from the last cp_mesh_pollfds. */
 	int slot_owner[CP_MESH_MAX_FDS]; /* turn index, or -1 (discovery requests), -2 (watch) */
 };
 
-/* Start TURN clients and discovery for conf. 0, or -1 with err (credentials missing or
+/* Start TURN clients and discovery for conf; learned and bind go to the owner (arg).
+ * 0, or -1 with err (credentials missing or
  * unreadable, TLS set-up): nothing is left running then. */
 int cp_mesh_start(struct cp_mesh *m, const struct mr_config *conf, void (*learned)(void *),
-		  void *arg, char *err, size_t errlen);
+		  void (*bind)(void *, const char *), void *arg, char *err, size_t errlen);
 
 /* Whether a and b configure the same TURN servers and discovery (a reload that changes
  * neither keeps allocations and registration as they are). */

@@ -17,8 +17,10 @@
 #include "ctl_json.h"
 #include "dp_live.h"
 #include "dp_report.h"
+#include "dp_worker.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
+#include "turn_bind.h"
 
 #define CTL_MAX_CLIENTS 16
 #define CTL_STALL_MS 5000      /* a message must arrive whole within this */
@@ -142,6 +144,32 @@ static int handle_push(struct ctl_client *c)
 	return rc;
 }
 
+/* RFC 6062: open a data connection to a TURN server on a worker, bind it, relay it. The
+ * request waits for the worker to take it, not for the bind: its outcome is counted. */
+static int handle_bind(struct ctl_client *c)
+{
+	static unsigned int next_worker;
+	struct turn_bind_req *req = calloc(1, sizeof(*req));
+	char err[128], msg[160];
+	struct dp_worker *w;
+
+	if (!req)
+		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: out of memory");
+	if (turn_bind_parse(c->payload, req, err, sizeof(err)) < 0) {
+		free(req);
+		snprintf(msg, sizeof(msg), "refused: %s", err);
+		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
+	}
+	w = srv.app->workers[next_worker++ % srv.app->n_workers];
+	if (dp_worker_call(w, turn_bind_start, req, 1000) < 0)
+		return reply(c, MR_CTL_RESULT, generation_in_force(), /* req stays: late use */
+			     "refused: the worker did not answer");
+	snprintf(msg, sizeof(msg), "%s", req->result == 0 ? "started" :
+		 "refused: no flow, source port or bind slot for it");
+	free(req);
+	return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
+}
+
 static int handle_message(struct ctl_client *c)
 {
 	switch (c->h.type) {
@@ -151,6 +179,8 @@ static int handle_message(struct ctl_client *c)
 		return handle_query(c, c->payload, MR_CTL_REPLY);
 	case MR_CTL_PUSH:
 		return handle_push(c);
+	case MR_CTL_BIND:
+		return handle_bind(c);
 	default:
 		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: unknown request");
 	}

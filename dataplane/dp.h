@@ -63,6 +63,8 @@ struct dp_mailbox {
 	uint32_t done;               /* written by the worker */
 };
 
+struct turn_bind_slot;
+
 struct dp_worker {
 	unsigned int lcore_id;
 	uint16_t index;              /* also its tx queue on every port */
@@ -86,6 +88,7 @@ struct dp_worker {
 	} load;
 	uint64_t listener_flows[MR_MAX_LISTENERS];  /* connections taken per listener */
 	uint64_t pool_flows[DP_POOL_COUNTERS];      /* connections routed per pool index */
+	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
 } __rte_cache_aligned;
 
 struct dp_appliance {

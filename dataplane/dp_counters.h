@@ -27,6 +27,9 @@
 	X(flow_created)       /* first client data with a valid cookie: flow allocated */    \
 	X(hello_complete)     /* ClientHello complete and parsed */                          \
 	X(route_local)        /* routed to a local backend */                                \
+	X(route_remote)       /* routed to another network's gateway */                      \
+	X(turn_bind_start)    /* RFC 6062 data connections opened to a TURN server */        \
+	X(turn_bind_done)     /* ... bound: their stream is now a client's */                \
 	X(backend_syn)        /* SYNs sent to backends */                                    \
 	X(syn_retransmit)     /* backend SYNs sent again */                                  \
 	X(backend_established)/* backend SYN-ACK: flow spliced */                            \
@@ -70,7 +73,9 @@
 	X(route_no_route)     /* no route for the SNI */                                     \
 	X(route_not_allowed)  /* mangled destination outside its network's allow-list */     \
 	X(route_refused)      /* bad mangled name, unknown network, empty pool */            \
-	X(route_remote)       /* route to a remote network: not served by this build yet */  \
+	X(route_no_gateway)   /* route to a remote network no gateway is known for */        \
+	X(turn_bind_refused)  /* the TURN server answered the ConnectionBind with an error */ \
+	X(turn_bind_timeout)  /* no connection or no answer from the TURN server in time */  \
 	X(backend_unreachable)/* no port, source port or neighbour towards the backend */    \
 	X(backend_refused)    /* backend answered the SYN with a RST */                      \
 	X(backend_timeout)    /* backend never answered, or never acked the kept bytes */    \

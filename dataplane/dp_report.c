@@ -95,9 +95,7 @@ static int report_port(const struct dp_appliance *app, const char *name,
 
 static void report_flows(const struct dp_appliance *app, struct dp_report_sink *s)
 {
-	static const char *const state_names[] = { "free", "hello", "connecting", "spliced",
-						    "closing" };
-	uint64_t in_use = 0, capacity = 0, by_state[RTE_DIM(state_names)] = { 0 };
+	uint64_t in_use = 0, capacity = 0, by_state[FLOW_STATE_COUNT] = { 0 };
 
 	for (unsigned int w = 0; w < app->n_workers; w++) {
 		struct flow_table *ft = app->workers[w]->flows;
@@ -108,13 +106,13 @@ static void report_flows(const struct dp_appliance *app, struct dp_report_sink *
 		for (uint32_t i = 0; i < flow_capacity(ft); i++) {
 			const struct flow *f = flow_at(ft, i);
 
-			if (f && f->state < RTE_DIM(state_names))
+			if (f && f->state < FLOW_STATE_COUNT)
 				by_state[f->state]++;
 		}
 	}
 	s->num(s, "flows", in_use);
-	for (size_t i = 1; i < RTE_DIM(state_names); i++)
-		s->num(s, state_names[i], by_state[i]);
+	for (unsigned int i = 1; i < FLOW_STATE_COUNT; i++)
+		s->num(s, flow_state_name(i), by_state[i]);
 	s->num(s, "capacity", capacity);
 	s->num(s, "entry_bytes", sizeof(struct flow));
 	if (app->n_workers)
@@ -237,13 +235,12 @@ struct worker_lines {
 
 static void flow_describe(const struct flow *f, uint32_t now_ms, char *buf, size_t len)
 {
-	static const char *const states[] = { "free", "hello", "connecting", "spliced", "closing" };
 	char c[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &f->c.key.peer_ip, c, sizeof(c));
 	inet_ntop(AF_INET, &f->b.key.peer_ip, b, sizeof(b));
 	snprintf(buf, len, "%s client=%s:%u backend=%s:%u via=%u fin=%u%u%u%u rst=%u%u kept=%u "
-		 "expires_in_ms=%d", states[f->state < 5 ? f->state : 0], c,
+		 "expires_in_ms=%d", flow_state_name(f->state), c,
 		 rte_be_to_cpu_16(f->c.key.peer_port), b, rte_be_to_cpu_16(f->b.key.peer_port),
 		 rte_be_to_cpu_16(f->b.key.local_port), f->c.fin_seen, f->c.fin_acked, f->b.fin_seen,
 		 f->b.fin_acked, f->c.rst, f->b.rst, f->stream_len, (int32_t)(f->expire_ms - now_ms));

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include "dp_worker.h"
 
 #include <pthread.h>
@@ -112,6 +113,7 @@ void dp_worker_free(struct dp_worker *w)
 	}
 	flow_table_free(w->flows);
 	neigh_table_free(w->neigh);
+	free(w->binds);
 	for (unsigned int i = 0; i < MR_MAX_PORTS; i++) {
 		rte_free(w->tx_port[i]);
 		rte_free(w->tx_kernel[i]);

@@ -215,3 +215,12 @@ uint32_t flow_bytes_per_flow(const struct flow_table *ft)
 {
 	return (uint32_t)(sizeof(struct flow) + sizeof(uint32_t) + ft->hash_bytes / ft->capacity);
 }
+
+const char *flow_state_name(unsigned int state)
+{
+	static const char *const names[FLOW_STATE_COUNT] = {
+		"free", "hello", "connecting", "spliced", "closing", "bind_syn", "bind_wait",
+	};
+
+	return state < FLOW_STATE_COUNT ? names[state] : "?";
+}

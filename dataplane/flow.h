@@ -21,7 +21,13 @@ enum flow_state {
 	FLOW_CONNECTING,  /* backend SYN sent */
 	FLOW_SPLICED,     /* both connections joined; packets forwarded with translation */
 	FLOW_CLOSING,     /* FIN both ways or RST: kept briefly for late segments */
+	FLOW_BIND_SYN,    /* RFC 6062 data connection: SYN sent to the TURN server */
+	FLOW_BIND_WAIT,   /* ... ConnectionBind sent, its answer awaited */
+	FLOW_STATE_COUNT
 };
+
+/* The state's name for reports ("spliced"); "?" for anything else. */
+const char *flow_state_name(unsigned int state);
 
 enum flow_dir {
 	FLOW_DIR_CLIENT = 0, /* packet came from the client */

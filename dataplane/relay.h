@@ -46,6 +46,15 @@ void relay_timers(struct dp_worker *w);
 /* Segment from the client of a flow not yet spliced (HELLO or CONNECTING). */
 void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
 
+/* Classify the kept client bytes once more arrived: route, refuse, or wait for more. */
+void relay_hello_classify(struct dp_worker *w, struct flow *f);
+
+/* A free source port of this worker's share for key k (written into it); false if none. */
+bool relay_pick_source_port(struct dp_worker *w, struct flow_key *k);
+
+/* Send m to side's peer, resolving its MAC first when it is not known yet. */
+void relay_send_side(struct dp_worker *w, struct flow_side *side, struct rte_mbuf *m);
+
 /* A complete hello was routed to addr:port (network order): open the backend side. */
 void relay_connect(struct dp_worker *w, struct flow *f, uint32_t addr, uint16_t port,
 		   bool proxy_v2, const char *sni);

@@ -1,5 +1,8 @@
 /* Passive side of the relay: stateless SYN cookies, flow creation on the first client
  * data, ClientHello collection (mbufs chained, not copied) and classification. */
+#include <arpa/inet.h>
+#include <string.h>
+
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 
@@ -7,6 +10,7 @@
 #include "relay.h"
 #include "sni_parse.h"
 #include "tcp_out.h"
+#include "turn_bind.h"
 
 #define HELLO_MAX_SPANS 64
 
@@ -226,7 +230,7 @@ void relay_ack_client(struct dp_worker *w, struct flow *f)
 		opt_len = tcp_opts_write_ts(opts, f->c.ts_last, f->c_ts_recent);
 	}
 	m = tcp_out_header(w->app->pool, p, &f->c.key, &f->c.peer_mac, RTE_TCP_ACK_FLAG,
-			   f->c.local_isn + 1, f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
+			   f->c_snd_nxt, f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
 			   opt_len);
 	if (!m || tcp_out_finish(m, p) < 0) {
 		rte_pktmbuf_free(m);
@@ -258,6 +262,45 @@ static void hello_refuse(struct dp_worker *w, struct flow *f, const struct sni_r
 	relay_abort(w, f, true, false, why);
 }
 
+/* A gateway of network (IPv4: what the relay connects over today), the same one for the
+ * same client while the set stays; NULL when none is known. */
+static const struct mr_remote_gateway_conf *
+remote_gateway_pick(const struct mr_config *conf, uint32_t network, uint64_t client_key,
+		    uint32_t *addr)
+{
+	unsigned int n = 0, pick;
+
+	for (unsigned int i = 0; i < conf->n_remote_gateways; i++)
+		n += conf->remote_gateways[i].network == (int)network &&
+		     !strchr(conf->remote_gateways[i].address, ':');
+	if (n == 0)
+		return NULL;
+	pick = (unsigned int)(client_key % n);
+	for (unsigned int i = 0; i < conf->n_remote_gateways; i++) {
+		const struct mr_remote_gateway_conf *g = &conf->remote_gateways[i];
+
+		if (g->network != (int)network || strchr(g->address, ':') || pick--)
+			continue;
+		return inet_pton(AF_INET, g->address, addr) == 1 ? g : NULL;
+	}
+	return NULL;
+}
+
+/* The other network's gateway classifies the same hello again, so the bytes go there
+ * exactly as the client sent them: never with a PROXY header in front. */
+static void hello_route_remote(struct dp_worker *w, struct flow *f, const struct sni_result *r,
+			       const struct route_decision *d, uint64_t client_key)
+{
+	const struct mr_remote_gateway_conf *g;
+	uint32_t addr;
+
+	g = remote_gateway_pick(&dp_live_get(w->app)->conf, d->network_id, client_key, &addr);
+	if (!g)
+		return relay_abort(w, f, true, false, DP_DROP_route_no_gateway);
+	dp_event(w, DP_EV_route_remote);
+	relay_connect(w, f, addr, rte_cpu_to_be_16(g->port), false, r->has_sni ? r->host : NULL);
+}
+
 static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_result *r)
 {
 	struct route_decision d;
@@ -281,7 +324,7 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 		}
 		return;
 	case ROUTE_REMOTE:
-		return relay_abort(w, f, true, false, DP_DROP_route_remote);
+		return hello_route_remote(w, f, r, &d, client_key);
 	default:
 		return relay_abort(w, f, true, false,
 				   d.refusal == ROUTE_REFUSAL_NO_ROUTE	    ? DP_DROP_route_no_route
@@ -290,7 +333,7 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 	}
 }
 
-static void hello_classify(struct dp_worker *w, struct flow *f)
+void relay_hello_classify(struct dp_worker *w, struct flow *f)
 {
 	struct sni_parse_config cfg;
 	struct sni_span spans[HELLO_MAX_SPANS];
@@ -363,7 +406,7 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 	}
 	relay_ack_client(w, f);
 	if (f->state == FLOW_HELLO)
-		hello_classify(w, f);
+		relay_hello_classify(w, f);
 }
 
 static bool is_relay_source_port(const struct dp_worker *w, uint16_t port)
@@ -411,6 +454,8 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	if (f) {
 		if (f->state == FLOW_SPLICED || f->state == FLOW_CLOSING)
 			splice_forward(w, f, dir, &s);
+		else if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT)
+			turn_bind_input(w, f, &s);
 		else if (dir == FLOW_DIR_CLIENT)
 			relay_hello_input(w, f, &s);
 		else

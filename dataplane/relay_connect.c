@@ -9,6 +9,7 @@
 #include "proxy_v2.h"
 #include "relay.h"
 #include "tcp_out.h"
+#include "turn_bind.h"
 
 /* Relay-owned bytes: retransmitted from this RTO on, doubling, this many times. */
 #define STREAM_RTO_MS 300u
@@ -16,7 +17,7 @@
 
 /* A source port of this worker's share such that the backend 4-tuple is free. Shares
  * are interleaved (port % workers == worker index) so return traffic can be steered. */
-static bool pick_source_port(struct dp_worker *w, struct flow_key *k)
+bool relay_pick_source_port(struct dp_worker *w, struct flow_key *k)
 {
 	const struct dp_appliance *app = w->app;
 	uint32_t span = (uint32_t)app->src_port_last - app->src_port_first + 1;
@@ -33,24 +34,24 @@ static bool pick_source_port(struct dp_worker *w, struct flow_key *k)
 	return false;
 }
 
-static void send_to_backend(struct dp_worker *w, struct flow *f, struct rte_mbuf *m)
+void relay_send_side(struct dp_worker *w, struct flow_side *side, struct rte_mbuf *m)
 {
-	const struct dp_port *p = &w->app->ports[f->b.port];
+	const struct dp_port *p = &w->app->ports[side->port];
 	uint32_t nexthop;
 	struct rte_ether_addr mac;
 
-	if (!rte_is_zero_ether_addr(&f->b.peer_mac)) {
+	if (!rte_is_zero_ether_addr(&side->peer_mac)) {
 		dp_tx_port(w, p, m);
 		return;
 	}
-	dp_route_nexthop(w->app, rte_be_to_cpu_32(f->b.key.peer_ip), &nexthop);
+	dp_route_nexthop(w->app, rte_be_to_cpu_32(side->key.peer_ip), &nexthop);
 	m->port = p->index; /* where the neighbour cache sends it once resolved */
 	switch (neigh_resolve(w->neigh, nexthop, w->now_ms, m, &mac)) {
 	case NEIGH_HIT_PROBE:
 		arp_send_request(w, p, nexthop);
 		/* fall through */
 	case NEIGH_HIT:
-		f->b.peer_mac = mac;
+		side->peer_mac = mac;
 		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = mac;
 		dp_tx_port(w, p, m);
 		break;
@@ -84,7 +85,7 @@ static void send_syn(struct dp_worker *w, struct flow *f)
 		return;
 	}
 	dp_event(w, DP_EV_backend_syn);
-	send_to_backend(w, f, m);
+	relay_send_side(w, &f->b, m);
 }
 
 static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char *sni)
@@ -121,7 +122,7 @@ void relay_connect(struct dp_worker *w, struct flow *f, uint32_t addr, uint16_t 
 	f->b.key.peer_ip = addr;
 	f->b.key.peer_port = port;
 	f->b.key.local_ip = rte_cpu_to_be_32(w->app->ports[out].ipv4);
-	if (!pick_source_port(w, &f->b.key) || flow_key_add(w->flows, f, FLOW_DIR_BACKEND) < 0) {
+	if (!relay_pick_source_port(w, &f->b.key) || flow_key_add(w->flows, f, FLOW_DIR_BACKEND) < 0) {
 		f->b.key.peer_port = 0; /* nothing to reset on that side */
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 	}
@@ -264,6 +265,8 @@ static void rtx_fire(void *ctx, struct flow *f)
 	struct dp_worker *w = ctx;
 	const struct mr_relay_conf *rc = &w->app->conf->relay;
 
+	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT)
+		return turn_bind_rtx(w, f);
 	if (f->state == FLOW_CONNECTING) {
 		if (f->retries >= rc->syn_retries)
 			return relay_abort(w, f, true, false, DP_DROP_backend_timeout);
@@ -294,6 +297,10 @@ static void expire_fire(void *ctx, struct flow *f)
 		return relay_abort(w, f, true, false, DP_DROP_hello_timeout);
 	case FLOW_CONNECTING:
 		return relay_abort(w, f, true, false, DP_DROP_backend_timeout);
+	case FLOW_BIND_SYN:
+	case FLOW_BIND_WAIT:
+		turn_bind_forget(w, f);
+		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);
 	case FLOW_SPLICED:
 		dp_event(w, DP_EV_flow_idle_expired);
 		return relay_abort(w, f, true, true, DP_DROP_none);

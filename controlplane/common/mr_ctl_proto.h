@@ -11,6 +11,9 @@
  *   PUSH (config text)   -> RESULT   the whole libconfig file; generation is the client's
  *   QUERY (object name)  -> REPLY    payload: JSON of counters|drops|ports|flows|
  *                                    flow_list|neighbours|routes|status
+ *   BIND (text)          -> RESULT   "server=IP:PORT source=IP tid=HEX bind=HEX": open an
+ *                                    RFC 6062 data connection, send the ConnectionBind
+ *                                    (hex), relay what follows; "started" or "refused: ..."
  * RESULT payload: "applied" or "refused: FILE:LINE: reason" (text); its generation is the
  * one now in force. Unknown types get RESULT "refused: unknown request".
  */
@@ -33,6 +36,7 @@ enum mr_ctl_type {
 	MR_CTL_RESULT = 4,
 	MR_CTL_QUERY = 5,
 	MR_CTL_REPLY = 6,
+	MR_CTL_BIND = 7,
 };
 
 struct mr_ctl_hdr {

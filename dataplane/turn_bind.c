@@ -1,0 +1,318 @@
+#include "turn_bind.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_random.h>
+
+#include "mbuf_slice.h"
+#include "stun_msg.h"
+#include "tcp_out.h"
+
+#define BIND_RTO_MS 300u
+#define BIND_RETRIES 6u
+
+static int hex_decode(const char *hex, size_t len, uint8_t *out, size_t cap)
+{
+	if (len % 2 || len / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < len / 2; i++) {
+		unsigned int v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return (int)(len / 2);
+}
+
+/* The value of "key=" in text, up to the next space; NULL when absent. */
+static const char *field(const char *text, const char *key, size_t *len)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = text; (p = strstr(p, key)) != NULL; p += klen) {
+		if ((p == text || p[-1] == ' ') && p[klen] == '=') {
+			*len = strcspn(p + klen + 1, " \n");
+			return p + klen + 1;
+		}
+	}
+	return NULL;
+}
+
+int turn_bind_parse(const char *text, struct turn_bind_req *req, char *err, size_t errlen)
+{
+	size_t n_srv = 0, n_src = 0, n_tid = 0, n_msg = 0;
+	const char *srv = field(text, "server", &n_srv), *src = field(text, "source", &n_src);
+	const char *tid = field(text, "tid", &n_tid), *msg = field(text, "bind", &n_msg);
+	char ip[INET_ADDRSTRLEN + 8], sip[INET_ADDRSTRLEN];
+	unsigned int port;
+	int len;
+
+	memset(req, 0, sizeof(*req));
+	if (!srv || !src || !tid || !msg || n_srv >= sizeof(ip) || n_src >= sizeof(sip)) {
+		snprintf(err, errlen, "bind needs server=IP:PORT source=IP tid=HEX bind=HEX");
+		return -1;
+	}
+	memcpy(ip, srv, n_srv);
+	ip[n_srv] = '\0';
+	memcpy(sip, src, n_src);
+	sip[n_src] = '\0';
+	if (!strchr(ip, ':') || sscanf(strchr(ip, ':') + 1, "%u", &port) != 1 || port < 1 ||
+	    port > 65535 || (*strchr(ip, ':') = '\0', inet_pton(AF_INET, ip, &req->server)) != 1 ||
+	    inet_pton(AF_INET, sip, &req->source) != 1) {
+		snprintf(err, errlen, "bind: server is IPv4:PORT, source an IPv4 address");
+		return -1;
+	}
+	req->server_port = rte_cpu_to_be_16((uint16_t)port);
+	len = hex_decode(msg, n_msg, req->msg, sizeof(req->msg));
+	if (hex_decode(tid, n_tid, req->tid, sizeof(req->tid)) != (int)sizeof(req->tid) ||
+	    len < STUN_HDR_LEN) {
+		snprintf(err, errlen, "bind: tid is 24 hex digits, bind a STUN message in hex");
+		return -1;
+	}
+	req->len = (uint16_t)len;
+	return 0;
+}
+
+static struct turn_bind_slot *slot_of(struct dp_worker *w, const struct flow *f)
+{
+	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS; i++)
+		if (w->binds[i].used && w->binds[i].flow_index == f->index)
+			return &w->binds[i];
+	return NULL;
+}
+
+void turn_bind_forget(struct dp_worker *w, const struct flow *f)
+{
+	struct turn_bind_slot *b = slot_of(w, f);
+
+	if (b)
+		b->used = false;
+}
+
+static void bind_fail(struct dp_worker *w, struct flow *f, bool rst, enum dp_drop why)
+{
+	turn_bind_forget(w, f);
+	relay_abort(w, f, rst, false, why);
+}
+
+static void send_syn(struct dp_worker *w, struct flow *f)
+{
+	const struct dp_port *p = &w->app->ports[f->c.port];
+	uint8_t opts[40];
+	unsigned int opt_len;
+	struct rte_mbuf *m;
+
+	f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w));
+	opt_len = tcp_opts_write_syn(opts, (uint16_t)RTE_MIN(w->app->conf->relay.mss,
+							     p->caps.mtu - 40u),
+				     RELAY_WSCALE, true, true, f->c.ts_last, 0);
+	m = tcp_out_header(w->app->pool, p, &f->c.key, &f->c.peer_mac, RTE_TCP_SYN_FLAG,
+			   f->c.local_isn, 0, 65535, opts, opt_len);
+	if (!m || tcp_out_finish(m, p) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	relay_send_side(w, &f->c, m);
+}
+
+/* The ConnectionBind, as data on the connection (ours, so a copy is fine: it is tiny). */
+static void send_bind(struct dp_worker *w, struct flow *f, const struct turn_bind_slot *b)
+{
+	const struct dp_port *p = &w->app->ports[f->c.port];
+	uint8_t opts[12];
+	unsigned int opt_len = f->c.ts ? tcp_opts_write_ts(opts, f->c.ts_last, f->c_ts_recent) : 0;
+	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, &f->c.key, &f->c.peer_mac,
+					    RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, f->c.local_isn + 1,
+					    f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
+					    opt_len);
+	char *data = m ? rte_pktmbuf_append(m, b->len) : NULL;
+
+	if (data)
+		memcpy(data, b->msg, b->len);
+	if (!data || tcp_out_finish(m, p) < 0) { /* the timer sends it again */
+		rte_pktmbuf_free(m);
+		return;
+	}
+	relay_send_side(w, &f->c, m);
+}
+
+/* Open the connection: a flow whose client side is ours to start. */
+static int bind_open(struct dp_worker *w, const struct turn_bind_req *req, struct flow **out)
+{
+	int port = -1;
+	struct flow *f;
+
+	for (unsigned int i = 0; i < w->app->n_ports; i++)
+		if (rte_cpu_to_be_32(w->app->ports[i].ipv4) == req->source)
+			port = (int)i;
+	f = port >= 0 ? flow_alloc(w->flows, relay_now(w)) : NULL;
+	if (!f)
+		return -1;
+	f->c.port = (uint8_t)port;
+	f->c.key.peer_ip = req->server;
+	f->c.key.peer_port = req->server_port;
+	f->c.key.local_ip = req->source;
+	if (!relay_pick_source_port(w, &f->c.key) ||
+	    flow_key_add(w->flows, f, FLOW_DIR_CLIENT) < 0) {
+		flow_release(w->flows, f);
+		return -1;
+	}
+	f->c.local_isn = (uint32_t)rte_rand();
+	f->c_snd_nxt = f->c.local_isn + 1;
+	f->state = FLOW_BIND_SYN;
+	f->retries = 0;
+	f->expire_ms = relay_now(w) + w->app->conf->relay.connect_timeout_ms * 8 +
+		       w->app->conf->relay.hello_timeout_ms;
+	*out = f;
+	return 0;
+}
+
+void turn_bind_start(struct dp_worker *w, void *arg)
+{
+	struct turn_bind_req *req = arg;
+	struct turn_bind_slot *b = NULL;
+	struct flow *f;
+
+	req->result = -1;
+	if (!w->binds)
+		w->binds = calloc(TURN_BIND_SLOTS, sizeof(*w->binds));
+	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS && !b; i++)
+		if (!w->binds[i].used)
+			b = &w->binds[i];
+	if (!b || bind_open(w, req, &f) < 0)
+		return;
+	b->used = true;
+	b->acked = false;
+	b->flow_index = f->index;
+	memcpy(b->tid, req->tid, sizeof(b->tid));
+	memcpy(b->msg, req->msg, req->len);
+	b->len = req->len;
+	dp_event(w, DP_EV_turn_bind_start);
+	send_syn(w, f);
+	flow_rtx_arm(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms);
+	req->result = 0;
+}
+
+/* The server's SYN-ACK: what it agreed to, then the ConnectionBind. */
+static void bind_established(struct dp_worker *w, struct flow *f, struct relay_seg *s,
+			     const struct turn_bind_slot *b)
+{
+	const struct tcp_opts *o = &s->opts;
+
+	f->c.peer_isn = s->seq;
+	f->c.peer_mss = o->mss ? o->mss : 536;
+	f->c.peer_mac = s->eth->src_addr;
+	if (o->wscale != TCP_WSCALE_NONE) {
+		f->c.peer_wscale = o->wscale;
+		f->c.local_wscale = RELAY_WSCALE;
+	}
+	f->c.sack = o->sack_perm;
+	f->c.ts = o->has_ts;
+	f->c_ts_recent = o->tsval;
+	f->c_rcv_nxt = s->seq + 1;
+	f->c_win = rte_be_to_cpu_16(s->tcp->rx_win); /* a SYN's window is never scaled */
+	f->c_snd_nxt = f->c.local_isn + 1 + b->len;
+	f->state = FLOW_BIND_WAIT;
+	f->retries = 0;
+	send_bind(w, f, b);
+	flow_rtx_arm(w->flows, f, relay_now(w) + BIND_RTO_MS);
+}
+
+/* The answer is in: on success the stream after it is a client's, from its first byte. */
+static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_slot *b)
+{
+	uint8_t buf[TURN_BIND_ANSWER_MAX];
+	const uint8_t *hdr = rte_pktmbuf_read(f->stream, 0, STUN_HDR_LEN, buf);
+	long len = hdr ? stun_frame_length(hdr, STUN_HDR_LEN) : -1;
+	const uint8_t *all;
+	struct stun_msg m;
+	struct rte_mbuf *rest = NULL;
+
+	if (len < 0 || len > TURN_BIND_ANSWER_MAX)
+		return bind_fail(w, f, true, DP_DROP_turn_bind_refused);
+	if (f->stream_len < (uint32_t)len)
+		return; /* more to come */
+	all = rte_pktmbuf_read(f->stream, 0, (uint32_t)len, buf);
+	if (!all || stun_decode(all, (size_t)len, &m, NULL) < 0 ||
+	    m.method != TURN_CONNECTION_BIND || m.cls != STUN_SUCCESS ||
+	    memcmp(m.tid, b->tid, sizeof(b->tid)) != 0)
+		return bind_fail(w, f, true, DP_DROP_turn_bind_refused);
+	if (f->stream_len > (uint32_t)len) {
+		rest = mbuf_slice(w->app->pool, f->stream, (uint32_t)len,
+				  f->stream_len - (uint32_t)len);
+		if (!rest)
+			return bind_fail(w, f, true, DP_DROP_turn_bind_refused);
+	}
+	rte_pktmbuf_free(f->stream);
+	f->stream = rest;
+	f->stream_len -= (uint32_t)len;
+	/* Both directions now start after the bind's bytes: shift them out of sight. */
+	f->c.peer_isn += (uint32_t)len;
+	f->c.local_isn += b->len;
+	f->state = FLOW_HELLO;
+	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms;
+	flow_rtx_disarm(w->flows, f);
+	turn_bind_forget(w, f);
+	dp_event(w, DP_EV_turn_bind_done);
+	if (f->stream_len)
+		relay_hello_classify(w, f);
+}
+
+void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
+{
+	struct turn_bind_slot *b = slot_of(w, f);
+	bool syn_ack = (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		       (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+
+	if (!b) {
+		rte_pktmbuf_free(s->m);
+		return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
+	}
+	if (f->state == FLOW_BIND_SYN) {
+		if (syn_ack && s->ack == f->c.local_isn + 1)
+			bind_established(w, f, s, b);
+		else if ((s->flags & RTE_TCP_RST_FLAG) && s->ack == f->c.local_isn + 1)
+			bind_fail(w, f, false, DP_DROP_turn_bind_refused);
+		rte_pktmbuf_free(s->m);
+		return;
+	}
+	if ((s->flags & RTE_TCP_ACK_FLAG) && seq_leq(f->c_snd_nxt, s->ack))
+		b->acked = true;
+	if (!b->acked && s->payload_len) {
+		rte_pktmbuf_free(s->m); /* an answer before our bind is acked: it comes again */
+		return;
+	}
+	relay_hello_input(w, f, s); /* keeps in-order bytes, acknowledges, or aborts */
+	if (f->state == FLOW_BIND_WAIT && f->stream_len >= STUN_HDR_LEN)
+		bind_answered(w, f, b);
+}
+
+void turn_bind_rtx(struct dp_worker *w, struct flow *f)
+{
+	struct turn_bind_slot *b = slot_of(w, f);
+	const struct mr_relay_conf *rc = &w->app->conf->relay;
+
+	if (!b)
+		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);
+	if (f->state == FLOW_BIND_SYN) {
+		if (f->retries >= rc->syn_retries)
+			return bind_fail(w, f, false, DP_DROP_turn_bind_timeout);
+		f->retries++;
+		send_syn(w, f);
+		flow_rtx_arm(w->flows, f, relay_now(w) + (rc->connect_timeout_ms << f->retries));
+		return;
+	}
+	if (b->acked) { /* nothing of ours in flight: the answer is up to the server */
+		flow_rtx_disarm(w->flows, f);
+		return;
+	}
+	if (f->retries >= BIND_RETRIES)
+		return bind_fail(w, f, true, DP_DROP_turn_bind_timeout);
+	f->retries++;
+	send_bind(w, f, b);
+	flow_rtx_arm(w->flows, f, relay_now(w) + (BIND_RTO_MS << f->retries));
+}
