@@ -141,21 +141,21 @@ static void send_bind(struct dp_worker *w, struct flow *f, const struct turn_bin
 }
 
 /* Open the connection: a flow whose client side is ours to start. */
-static int bind_open(struct dp_worker *w, const struct turn_bind_req *req, struct flow **out)
+static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct flow **out)
 {
 	int port = -1;
 	struct flow *f;
 
 	for (unsigned int i = 0; i < w->app->n_ports; i++)
-		if (rte_cpu_to_be_32(w->app->ports[i].ipv4) == req->source)
+		if (rte_cpu_to_be_32(w->app->ports[i].ipv4) == b->source)
 			port = (int)i;
 	f = port >= 0 ? flow_alloc(w->flows, relay_now(w)) : NULL;
 	if (!f)
 		return -1;
 	f->c.port = (uint8_t)port;
-	f->c.key.peer_ip = req->server;
-	f->c.key.peer_port = req->server_port;
-	f->c.key.local_ip = req->source;
+	f->c.key.peer_ip = b->server;
+	f->c.key.peer_port = b->server_port;
+	f->c.key.local_ip = b->source;
 	if (!relay_pick_source_port(w, &f->c.key) ||
 	    flow_key_add(w->flows, f, FLOW_DIR_CLIENT) < 0) {
 		flow_release(w->flows, f);
@@ -183,10 +183,16 @@ void turn_bind_start(struct dp_worker *w, void *arg)
 	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS && !b; i++)
 		if (!w->binds[i].used)
 			b = &w->binds[i];
-	if (!b || bind_open(w, req, &f) < 0)
+	if (!b)
+		return;
+	b->server = req->server;
+	b->server_port = req->server_port;
+	b->source = req->source;
+	if (bind_open(w, b, &f) < 0)
 		return;
 	b->used = true;
 	b->acked = false;
+	b->attempts = 1;
 	b->flow_index = f->index;
 	memcpy(b->tid, req->tid, sizeof(b->tid));
 	memcpy(b->msg, req->msg, req->len);
@@ -195,6 +201,28 @@ void turn_bind_start(struct dp_worker *w, void *arg)
 	send_syn(w, f);
 	flow_rtx_arm(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms);
 	req->result = 0;
+}
+
+/* A TURN server may refuse a bind that comes right after the attempt (its id not yet
+ * known where the bind lands): drop this connection, open another a little later. The
+ * SYN goes out when the flow's timer fires. */
+static void bind_refused(struct dp_worker *w, struct flow *f, struct turn_bind_slot *b, bool rst)
+{
+	struct flow *again;
+
+	if (b->attempts >= TURN_BIND_ATTEMPTS)
+		return bind_fail(w, f, rst, DP_DROP_turn_bind_refused);
+	b->used = false; /* keep the slot's content: it is taken again at once below */
+	relay_abort(w, f, rst, false, DP_DROP_none);
+	if (bind_open(w, b, &again) < 0)
+		return dp_count(&w->counters.drops[DP_DROP_turn_bind_refused], 1);
+	b->used = true;
+	b->acked = false;
+	b->flow_index = again->index;
+	again->retries = 0;
+	flow_rtx_arm(w->flows, again, relay_now(w) + (TURN_BIND_RETRY_MS << b->attempts++));
+	again->state = FLOW_BIND_SYN;
+	again->c.fin_seen = 1; /* marks "SYN not sent yet" until the timer fires */
 }
 
 /* The server's SYN-ACK: what it agreed to, then the ConnectionBind. */
@@ -233,14 +261,14 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	struct rte_mbuf *rest = NULL;
 
 	if (len < 0 || len > TURN_BIND_ANSWER_MAX)
-		return bind_fail(w, f, true, DP_DROP_turn_bind_refused);
+		return bind_refused(w, f, b, true);
 	if (f->stream_len < (uint32_t)len)
 		return; /* more to come */
 	all = rte_pktmbuf_read(f->stream, 0, (uint32_t)len, buf);
 	if (!all || stun_decode(all, (size_t)len, &m, NULL) < 0 ||
 	    m.method != TURN_CONNECTION_BIND || m.cls != STUN_SUCCESS ||
 	    memcmp(m.tid, b->tid, sizeof(b->tid)) != 0)
-		return bind_fail(w, f, true, DP_DROP_turn_bind_refused);
+		return bind_refused(w, f, b, true);
 	if (f->stream_len > (uint32_t)len) {
 		rest = mbuf_slice(w->app->pool, f->stream, (uint32_t)len,
 				  f->stream_len - (uint32_t)len);
@@ -280,6 +308,10 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		rte_pktmbuf_free(s->m);
 		return;
 	}
+	if (s->flags & RTE_TCP_RST_FLAG) { /* refused after the bind: try another connection */
+		rte_pktmbuf_free(s->m);
+		return bind_refused(w, f, b, false);
+	}
 	if ((s->flags & RTE_TCP_ACK_FLAG) && seq_leq(f->c_snd_nxt, s->ack))
 		b->acked = true;
 	if (!b->acked && s->payload_len) {
@@ -298,6 +330,12 @@ void turn_bind_rtx(struct dp_worker *w, struct flow *f)
 
 	if (!b)
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);
+	if (f->state == FLOW_BIND_SYN && f->c.fin_seen) { /* a retry's first SYN is due */
+		f->c.fin_seen = 0;
+		send_syn(w, f);
+		flow_rtx_arm(w->flows, f, relay_now(w) + rc->connect_timeout_ms);
+		return;
+	}
 	if (f->state == FLOW_BIND_SYN) {
 		if (f->retries >= rc->syn_retries)
 			return bind_fail(w, f, false, DP_DROP_turn_bind_timeout);

@@ -20,6 +20,8 @@
 #define TURN_BIND_MSG_MAX 512
 #define TURN_BIND_SLOTS 64         /* binds in progress per worker */
 #define TURN_BIND_ANSWER_MAX 1024  /* larger ConnectionBind answers are refused */
+#define TURN_BIND_ATTEMPTS 4       /* a refused bind is tried again on a new connection */
+#define TURN_BIND_RETRY_MS 25      /* ... after this, doubling */
 
 /* What the control thread hands a worker. Addresses and ports in network order. */
 struct turn_bind_req {
@@ -37,6 +39,9 @@ struct turn_bind_slot {
 	uint32_t flow_index;
 	bool used;
 	bool acked;                 /* the server has all of msg */
+	uint8_t attempts;           /* data connections opened for it so far */
+	uint32_t server, source;    /* to open another one (network order) */
+	uint16_t server_port;
 	uint8_t tid[12];
 	uint16_t len;
 	uint8_t msg[TURN_BIND_MSG_MAX];

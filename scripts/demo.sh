@@ -9,8 +9,9 @@
 # which never terminates TLS: the client verifies each server's certificate itself.
 # Then meshrelay-cp takes over the configuration and a route is withdrawn and restored
 # live with meshrelayctl reload.
-#   scripts/demo.sh          run the demo and tear it down
-#   scripts/demo.sh --keep   leave it running until Ctrl-C
+#   scripts/demo.sh                   run the demo and tear it down
+#   scripts/demo.sh --keep            leave it running until Ctrl-C
+#   scripts/demo.sh --multi-network   two networks joined through TURN (scripts/demo-mesh.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=false
@@ -18,6 +19,7 @@ keep=false
 
 scripts/install-deps.sh
 scripts/build.sh
+[ "${1:-}" = "--multi-network" ] && exec scripts/demo-mesh.sh "${@:2}"
 
 export TOPO_TAG=mr-demo
 . test/lib/topo.sh

@@ -17,76 +17,9 @@ cd "$(dirname "$0")/../.."
 MR_CP=${MR_CP:-$MR_BUILD_DIR/controlplane/meshrelay-cp}
 CERTS=$TOPO_DIR/certs
 D=$TOPO_DIR
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 ms() { date +%s%3N; }
 
-conf_a() {
-	cat <<CONF
-dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "384",
-                      "--log-level", "pmd.net.tap:error" ]; };
-ports = (
-$(mt_port a ga 10.10.0.1/24),
-$(mt_port t gt 10.50.0.1/24)
-);
-listeners = ( { name = "tls"; port = "a"; tcp_port = 443; } );
-relay = { closing_timeout_ms = 500; idle_timeout_ms = 60000; };
-networks = ( { name = "a"; local = true; allow = [ "10.10.0.0/24" ]; },
-             { name = "b"; allow = [ "10.20.0.0/16" ]; ports = ( "1-65535" ); } );
-routes = ( { sni = "*.b.mesh.test"; network = "b"; } );
-mangled = ( { suffix = "mesh.internal"; forms = [ "underscore", "label" ]; } );
-gateway = { id = "gw-a"; };
-turn = { credentials = "$D/gw-a.secrets"; servers = (
-  { name = "turn-b"; network = "b"; address = "10.50.0.4"; peers = [ "10.50.0.2" ]; } ); };
-discovery = { endpoints = [ "$MT_ETCD" ]; lease_ttl = 3; timeout_ms = 1000; };
-log = { level = "info"; };
-CONF
-}
-conf_b() {
-	cat <<CONF
-dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "384",
-                      "--log-level", "pmd.net.tap:error" ]; };
-ports = (
-$(mt_port t gt 10.50.0.2/24),
-$(mt_port b gb 10.20.0.1/24)
-);
-relay = { closing_timeout_ms = 500; idle_timeout_ms = 60000; };
-networks = ( { name = "b"; local = true; allow = [ "10.20.0.0/24" ]; ports = ( "8443-8444" ); },
-             { name = "a"; } );
-pools = ( { name = "api"; members = ( { address = "10.20.0.2"; port = 8443; } ); },
-          { name = "web"; members = ( { address = "10.20.0.2"; port = 8444; } ); },
-          { name = "blob"; members = ( { address = "10.20.0.2"; port = 9443; } ); } );
-routes = ( { sni = "api.b.mesh.test"; pool = "api"; },
-           { sni = "web.b.mesh.test"; pool = "web"; },
-           { sni = "blob.b.mesh.test"; pool = "blob"; } );
-mangled = ( { suffix = "mesh.internal"; forms = [ "underscore", "label" ]; } );
-gateway = { id = "gw-b"; };
-turn = { credentials = "$D/gw-b.secrets"; servers = (
-  { name = "turn-a"; network = "a"; address = "10.50.0.3"; peers = [ "10.10.0.1" ]; } ); };
-discovery = { endpoints = [ "$MT_ETCD" ]; lease_ttl = 3; timeout_ms = 1000; };
-log = { level = "info"; };
-CONF
-}
-
-# gw_start ID NS: data plane and control plane of a gateway, in its namespace.
-gw_start() {
-	dp_start "$2" "$D/$1.conf" "${TOPO_TAG}-$1" "$D/$1.dp.log" 600 || return 1
-	eval "DP_SOCK_${1//-/_}=$DP_SOCK DP_PID_${1//-/_}=$DP_PID"
-	in_ns "$2" timeout -s TERM 600 "$MR_CP" -c "$D/$1.conf" -s "$DP_SOCK" \
-		--pidfile "$D/$1.cp.pid" --status "$D/$1.status" >>"$D/$1.cp.log" 2>&1 &
-	topo_track $!
-	topo_wait_for 10 test -s "$D/$1.cp.pid"
-}
-gw_stop() { # gw_stop ID: both processes, by their own pids
-	local pid
-	for pid in "$(cat "$D/$1.cp.pid" 2>/dev/null)" "$(eval echo "\${DP_PID_${1//-/_}:-}")"; do
-		[ -n "$pid" ] || continue
-		kill -TERM "$pid" 2>/dev/null
-		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	done
-	rm -f "$D/$1.cp.pid"
-}
-ctl() { "$MR_CTL" -s "$(eval echo "\$DP_SOCK_${1//-/_}")" "${@:2}"; }
-learned_b() { ctl gw-a show routes 2>/dev/null | grep -q "network b -> gateway gw-b via 10.10.0.3:"; }
+learned_b() { mt_ctl gw-a show routes 2>/dev/null | grep -q "network b -> gateway gw-b via 10.10.0.3:"; }
 verifies() { # verifies NAME [EXPECT]: s_client in network a checks the certificate of NAME
 	echo | in_ns "$MT_CLI" timeout 15 openssl s_client -connect 10.10.0.1:443 -servername "$1" \
 		-CAfile "$CERTS/ca.crt" -verify_return_error -verify_hostname "${2:-$1}" 2>&1 |
@@ -99,36 +32,19 @@ curl_web() {
 
 mt_build
 bash test/lib/mkcerts.sh "$CERTS" api.b.mesh.test web.b.mesh.test blob.b.mesh.test
-printf 'turn-b gw-a pw-gwa-1\n' >"$D/gw-a.secrets"
-printf 'turn-a gw-b pw-gwb-2\n' >"$D/gw-b.secrets"
-chmod 600 "$D"/gw-*.secrets
-conf_a >"$D/gw-a.conf"
-conf_b >"$D/gw-b.conf"
+mt_gateway_files "$D"
 mt_turn "$MT_TURNA" 10.50.0.3 10.10.0.3 "$D/turnA.log"
 mt_turn "$MT_TR" 10.50.0.4 10.50.0.4 "$D/turnB.log"
 mt_etcd "$D/etcd.log"
-srv() { in_ns "$MT_SRV" timeout 600 "$@" >>"$D/servers.log" 2>&1 & topo_track $!; }
-srv openssl s_server -accept 10.20.0.2:8443 -cert "$CERTS/api.b.mesh.test.crt" \
-	-key "$CERTS/api.b.mesh.test.key" -www -quiet
-mkdir -p "$D/www" "$D/nginx-tmp"
-echo "web.b.mesh.test says hello" >"$D/www/index.html"
-sed -e "s|@DIR@|$D|g" -e 's|10.98.0.2:|10.20.0.2:|g' -e 's|web.svc.example|web.b.mesh.test|g' \
-	test/lib/nginx.conf.in >"$D/nginx.conf"
-srv nginx -p "$D" -c "$D/nginx.conf"
-srv /usr/bin/python3 test/lib/tls_blob.py server 10.20.0.2 9443 \
-	"$CERTS/blob.b.mesh.test.crt" "$CERTS/blob.b.mesh.test.key"
-for port in 8443 8444 9443; do
-	topo_wait_for 10 bash -c "ip netns exec '$MT_SRV' ss -Hltn 'sport = :$port' | grep -q LISTEN" ||
-		echo "# service on $port did not start"
-done
+mt_services "$D" "$CERTS"
 topo_wait_for 15 in_ns "$MT_TR" etcdctl --endpoints "$MT_ETCD" endpoint health ||
 	{ topo_log "etcd did not start"; tail "$D/etcd.log" >&2; exit 1; }
 
 check "network b is unreachable from network a" bash -c \
 	"! ip netns exec '$MT_CLI' timeout 3 bash -c 'exec 3<>/dev/tcp/10.20.0.2/8443' 2>/dev/null"
-gw_start gw-a "$MT_GWA" || exit 1
+mt_gw_start gw-a "$MT_GWA" || exit 1
 t0=$(ms)
-gw_start gw-b "$MT_GWB" || exit 1
+mt_gw_start gw-b "$MT_GWB" || exit 1
 check "gateway A learns gateway B's relay in network a" topo_wait_for 30 learned_b
 echo "# gateway B started (data plane ready, control plane up) to its route in force at" \
 	"gateway A: $(($(ms) - t0)) ms"
@@ -168,11 +84,11 @@ check "mangled destination outside b's allow-list (port 22) gets no connection" 
 check "refused by gateway B's allow-list" topo_wait_for 5 refused_by_b "${before:-0}"
 
 # 4. Gateway B restarted: it allocates and registers again; the path comes back.
-gw_stop gw-b
+mt_gw_stop gw-b
 check "gateway B down: its route leaves gateway A" topo_wait_for 15 bash -c \
 	"! '$MR_CTL' -s '$DP_SOCK_gw_a' show routes | grep -q 'gateway gw-b'"
 t0=$(ms)
-gw_start gw-b "$MT_GWB" || exit 1
+mt_gw_start gw-b "$MT_GWB" || exit 1
 check "gateway B back: gateway A learns its new relay" topo_wait_for 30 learned_b
 check "and the path works again" topo_wait_for 20 verifies api.b.mesh.test
 echo "# gateway B restart to a verified connection across: $(($(ms) - t0)) ms"

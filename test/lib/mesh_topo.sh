@@ -66,7 +66,8 @@ mt_build() {
 mt_turn() {
 	ip netns exec "$1" turnserver -n --listening-ip "$2" --relay-ip "$3" --listening-port 3478 \
 		--min-port 49152 --max-port 49999 --lt-cred-mech --realm mesh.test \
-		--user gw-a:pw-gwa-1 --user gw-b:pw-gwb-2 --relay-threads 1 --no-cli --no-tls \
+		--user gw-a:pw-gwa-1 --user gw-b:pw-gwb-2 --relay-threads "${MT_TURN_THREADS:-1}" \
+		--no-cli --no-tls \
 		--no-dtls --no-multicast-peers --allow-loopback-peers --pidfile "$TOPO_DIR/$1.turn.pid" \
 		--userdb "$TOPO_DIR/$1.turndb" --log-file stdout --simple-log >"$4" 2>&1 &
 	topo_track $!
@@ -82,8 +83,111 @@ mt_etcd() {
 	topo_track $!
 }
 
+MT_DIR=${MT_DIR:-$TOPO_DIR}
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+mt_ctl() { "$MR_CTL" -s "$(eval echo "\$DP_SOCK_${1//-/_}")" "${@:2}"; }
+
+# mt_gateway_files DIR: both gateways' files and owner-only credentials in DIR.
+mt_gateway_files() {
+	printf 'turn-b gw-a pw-gwa-1\n' >"$1/gw-a.secrets"
+	printf 'turn-a gw-b pw-gwb-2\n' >"$1/gw-b.secrets"
+	chmod 600 "$1"/gw-*.secrets
+	mt_conf_a "$1" >"$1/gw-a.conf"
+	mt_conf_b "$1" >"$1/gw-b.conf"
+}
+
 # mt_port NAME IFACE ADDR/PREFIX [GATEWAY]: a data port of a gateway's configuration.
 mt_port() {
 	printf '  { name = "%s"; device = "net_af_packet_%s_%s,iface=%s,blocksz=4096,framesz=2048,framecnt=4096,qpairs=1";\n    ipv4 = "%s"; %s exception = { iface = "mr-%s"; }; }' \
 		"$1" "$TOPO_TAG" "${2}${1}" "$2" "$3" "${4:+gateway = \"$4\";}" "$1"
+}
+
+mt_conf_a() { # mt_conf_a DIR
+	cat <<CONF
+dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "384",
+                      "--log-level", "pmd.net.tap:error" ]; };
+ports = (
+$(mt_port a ga 10.10.0.1/24),
+$(mt_port t gt 10.50.0.1/24)
+);
+listeners = ( { name = "tls"; port = "a"; tcp_port = 443; } );
+relay = { closing_timeout_ms = 500; idle_timeout_ms = 60000; };
+networks = ( { name = "a"; local = true; allow = [ "10.10.0.0/24" ]; },
+             { name = "b"; allow = [ "10.20.0.0/16" ]; ports = ( "1-65535" ); } );
+routes = ( { sni = "*.b.mesh.test"; network = "b"; } );
+mangled = ( { suffix = "mesh.internal"; forms = [ "underscore", "label" ]; } );
+gateway = { id = "gw-a"; };
+turn = { credentials = "$1/gw-a.secrets"; servers = (
+  { name = "turn-b"; network = "b"; address = "10.50.0.4"; peers = [ "10.50.0.2" ]; } ); };
+discovery = { endpoints = [ "$MT_ETCD" ]; lease_ttl = 3; timeout_ms = 1000; };
+log = { level = "info"; };
+CONF
+}
+mt_conf_b() { # mt_conf_b DIR
+	cat <<CONF
+dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "384",
+                      "--log-level", "pmd.net.tap:error" ]; };
+ports = (
+$(mt_port t gt 10.50.0.2/24),
+$(mt_port b gb 10.20.0.1/24)
+);
+relay = { closing_timeout_ms = 500; idle_timeout_ms = 60000; };
+networks = ( { name = "b"; local = true; allow = [ "10.20.0.0/24" ]; ports = ( "8443-8444" ); },
+             { name = "a"; } );
+pools = ( { name = "api"; members = ( { address = "10.20.0.2"; port = 8443; } ); },
+          { name = "web"; members = ( { address = "10.20.0.2"; port = 8444; } ); },
+          { name = "blob"; members = ( { address = "10.20.0.2"; port = 9443; } ); } );
+routes = ( { sni = "api.b.mesh.test"; pool = "api"; },
+           { sni = "web.b.mesh.test"; pool = "web"; },
+           { sni = "blob.b.mesh.test"; pool = "blob"; } );
+mangled = ( { suffix = "mesh.internal"; forms = [ "underscore", "label" ]; } );
+gateway = { id = "gw-b"; };
+turn = { credentials = "$1/gw-b.secrets"; servers = (
+  { name = "turn-a"; network = "a"; address = "10.50.0.3"; peers = [ "10.10.0.1" ]; } ); };
+discovery = { endpoints = [ "$MT_ETCD" ]; lease_ttl = 3; timeout_ms = 1000; };
+log = { level = "info"; };
+CONF
+}
+
+# mt_gw_start ID NS: data plane and control plane of a gateway, in its namespace
+# ($MT_DIR holds their files; sets DP_SOCK_<id> and DP_PID_<id>).
+mt_gw_start() {
+	local f=$MT_DIR/$1
+	dp_start "$2" "$f.conf" "${TOPO_TAG}-$1" "$f.dp.log" 3600 || return 1
+	eval "DP_SOCK_${1//-/_}=$DP_SOCK DP_PID_${1//-/_}=$DP_PID"
+	in_ns "$2" timeout -s TERM 3600 "$MR_CP" -c "$f.conf" -s "$DP_SOCK" --pidfile "$f.cp.pid" \
+		--status "$f.status" >>"$f.cp.log" 2>&1 &
+	topo_track $!
+	topo_wait_for 10 test -s "$f.cp.pid"
+}
+
+# mt_gw_stop ID: both processes of a gateway, by their own pids.
+mt_gw_stop() {
+	local pid
+	for pid in "$(cat "$MT_DIR/$1.cp.pid" 2>/dev/null)" "$(eval echo "\${DP_PID_${1//-/_}:-}")"; do
+		[ -n "$pid" ] || continue
+		kill -TERM "$pid" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	done
+	rm -f "$MT_DIR/$1.cp.pid"
+}
+
+# mt_services DIR CERTS: s_server (api, 8443), nginx (web, 8444) and a tls_blob server
+# (blob, 9443) in network b, with certificates from CERTS.
+mt_services() {
+	local D=$1 CERTS=$2 port
+	srv() { ip netns exec "$MT_SRV" timeout 3600 "$@" >>"$D/servers.log" 2>&1 & topo_track $!; }
+	srv openssl s_server -accept 10.20.0.2:8443 -cert "$CERTS/api.b.mesh.test.crt" \
+		-key "$CERTS/api.b.mesh.test.key" -www -quiet
+	mkdir -p "$D/www" "$D/nginx-tmp"
+	echo "web.b.mesh.test says hello" >"$D/www/index.html"
+	sed -e "s|@DIR@|$D|g" -e 's|10.98.0.2:|10.20.0.2:|g' -e 's|web.svc.example|web.b.mesh.test|g' \
+		test/lib/nginx.conf.in >"$D/nginx.conf"
+	srv nginx -p "$D" -c "$D/nginx.conf"
+	srv /usr/bin/python3 test/lib/tls_blob.py server 10.20.0.2 9443 \
+		"$CERTS/blob.b.mesh.test.crt" "$CERTS/blob.b.mesh.test.key"
+	for port in 8443 8444 9443; do
+		topo_wait_for 10 bash -c "ip netns exec '$MT_SRV' ss -Hltn 'sport = :$port' | grep -q LISTEN" ||
+			echo "# service on $port did not start"
+	done
 }

@@ -1,0 +1,208 @@
+/* Suite "turn_client": meshrelay-cp's TURN client against a scripted server on loopback,
+ * for what coturn does not offer: MESSAGE-INTEGRITY-SHA256 (RFC 8489 9.2, with the nonce
+ * cookie and PASSWORD-ALGORITHMS echoed), a stale nonce on the authenticated request, an
+ * answer whose integrity is wrong, and credentials refused. Real coturn: test 41. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cp_link.h"
+#include "turn_client.h"
+#include "unit.h"
+
+enum script { SCRIPT_SHA256, SCRIPT_BAD_INTEGRITY, SCRIPT_REFUSE };
+
+struct server {
+	int listen_fd;
+	uint16_t port;
+	enum script script;
+	bool saw_sha256;          /* a request carried a valid MESSAGE-INTEGRITY-SHA256 */
+	bool saw_algorithm_echo;  /* ... with PASSWORD-ALGORITHMS echoed */
+	int requests;
+};
+
+static const char nonce1[] = "obMatJos2AAAAAAAfirst-nonce";
+static const char nonce2[] = "obMatJos2AAAAAAAsecond-nonce";
+
+static int read_msg(int fd, uint8_t *buf, size_t cap)
+{
+	size_t have = 0;
+	long need;
+
+	while ((need = stun_frame_length(buf, have)) == 0 || (need > 0 && (size_t)need > have)) {
+		size_t want = need > 0 ? (size_t)need - have : STUN_HDR_LEN - have;
+		ssize_t n = have + want <= cap ? recv(fd, buf + have, want, 0) : -1;
+
+		if (n <= 0)
+			return -1;
+		have += (size_t)n;
+	}
+	return need > 0 ? (int)need : -1;
+}
+
+/* An answer to m: class, optional error, then the attributes the script wants. */
+static void answer(int fd, const struct stun_msg *m, enum stun_class cls, int error,
+		   const char *nonce, const uint8_t *key, bool corrupt)
+{
+	static const uint8_t algs[] = { 0, 2, 0, 0, 0, 1, 0, 0 }; /* SHA-256, then MD5 */
+	uint8_t buf[512];
+	struct stun_builder b;
+	struct stun_addr relay = { .family = AF_INET, .ip = { 192, 0, 2, 9 }, .port = 50000 };
+	int len;
+
+	stun_build_start(&b, buf, sizeof(buf), m->method, cls, m->tid);
+	if (error) {
+		stun_put_error_code(&b, error, error == 401 ? "Unauthorized" : "Stale Nonce");
+		stun_put_string(&b, STUN_ATTR_REALM, "mesh.test");
+		stun_put_string(&b, STUN_ATTR_NONCE, nonce);
+		stun_put_attr(&b, STUN_ATTR_PASSWORD_ALGORITHMS, algs, sizeof(algs));
+	} else if (m->method == TURN_ALLOCATE) {
+		stun_put_xor_addr(&b, STUN_ATTR_XOR_RELAYED_ADDRESS, &relay);
+		stun_put_u32(&b, STUN_ATTR_LIFETIME, 600);
+	}
+	if (key)
+		stun_put_integrity_sha256(&b, key, 32);
+	len = stun_build_finish(&b);
+	if (corrupt)
+		buf[len - 1] ^= 1;
+	if (len > 0)
+		send(fd, buf, (size_t)len, MSG_NOSIGNAL);
+}
+
+/* The script: 401 with SHA-256 offered, 438 on the first authenticated try, then success
+ * (integrity broken on purpose in SCRIPT_BAD_INTEGRITY; 401 again in SCRIPT_REFUSE). */
+static void *serve(void *arg)
+{
+	struct server *s = arg;
+	int fd = accept(s->listen_fd, NULL, NULL);
+	uint8_t buf[1024], key[32];
+	struct stun_msg m;
+	int len;
+
+	stun_long_term_key(STUN_PW_SHA256, "gw", "mesh.test", "pw", key);
+	while (fd >= 0 && (len = read_msg(fd, buf, sizeof(buf))) > 0 &&
+	       stun_decode(buf, (size_t)len, &m, NULL) == 0) {
+		bool authed = m.has_integrity_sha256 && stun_check_integrity_sha256(&m, key, 32);
+
+		s->requests++;
+		s->saw_sha256 |= authed;
+		s->saw_algorithm_echo |= authed && m.n_pw_algs == 2;
+		if (!m.has_integrity_sha256 && !m.has_integrity)
+			answer(fd, &m, STUN_ERROR, 401, nonce1, NULL, false);
+		else if (s->script == SCRIPT_REFUSE || !authed)
+			answer(fd, &m, STUN_ERROR, 401, nonce1, NULL, false);
+		else if (strcmp(m.nonce, nonce1) == 0)
+			answer(fd, &m, STUN_ERROR, 438, nonce2, NULL, false);
+		else
+			answer(fd, &m, STUN_SUCCESS, 0, NULL, key, s->script == SCRIPT_BAD_INTEGRITY);
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void server_start(struct server *s, enum script script, pthread_t *th)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+
+	memset(s, 0, sizeof(*s));
+	s->script = script;
+	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CU_ASSERT_FATAL(s->listen_fd >= 0);
+	CU_ASSERT_FATAL(bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CU_ASSERT_FATAL(listen(s->listen_fd, 4) == 0);
+	getsockname(s->listen_fd, (struct sockaddr *)&sa, &len);
+	s->port = ntohs(sa.sin_port);
+	CU_ASSERT_FATAL(pthread_create(th, NULL, serve, s) == 0);
+}
+
+/* Drive the client until it leaves the states of a first attempt, or 3 s pass. */
+static void drive(struct turn_client *t)
+{
+	int64_t deadline = cp_now_ms() + 3000;
+
+	while (cp_now_ms() < deadline && t->state != TURN_ALLOCATED &&
+	       !(t->state == TURN_WAITING && t->stats.failures > 0)) {
+		int wait = turn_client_tick(t, cp_now_ms());
+		struct pollfd p = { .fd = t->conn.fd, .events = turn_client_events(t) };
+
+		if (poll(&p, p.fd >= 0 ? 1 : 0, wait < 20 ? wait : 20) > 0)
+			turn_client_handle(t, p.revents, cp_now_ms());
+	}
+}
+
+static void run(enum script script, struct turn_client *t, struct server *s)
+{
+	struct mr_turn_server_conf sc = { .name = "fake", .relay_protocol = 6,
+					  .address = "127.0.0.1" };
+	struct mr_turn_conf tc = { .lifetime_s = 600 };
+	pthread_t th;
+	char err[128];
+
+	server_start(s, script, &th);
+	sc.port = s->port;
+	CU_ASSERT_EQUAL_FATAL(turn_client_init(t, &sc, "gw", "pw", &tc, NULL, err, sizeof(err)), 0);
+	drive(t);
+	turn_client_free(t); /* closes the connection: the server thread ends */
+	pthread_join(th, NULL);
+	close(s->listen_fd);
+}
+
+static void test_sha256_and_stale_nonce(void)
+{
+	struct turn_client t;
+	struct server s;
+	char text[64];
+
+	run(SCRIPT_SHA256, &t, &s);
+	CU_ASSERT_EQUAL(t.state, TURN_ALLOCATED);
+	CU_ASSERT(t.sha256);
+	CU_ASSERT(s.saw_sha256);
+	CU_ASSERT(s.saw_algorithm_echo);
+	CU_ASSERT_EQUAL(t.stats.stale_nonces, 1);
+	CU_ASSERT_EQUAL(s.requests, 3); /* unauthenticated, stale, good */
+	turn_addr_str(&t.relayed, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "192.0.2.9:50000");
+	CU_ASSERT_EQUAL(t.lifetime, 600);
+}
+
+static void test_bad_integrity_is_refused(void)
+{
+	struct turn_client t;
+	struct server s;
+
+	run(SCRIPT_BAD_INTEGRITY, &t, &s);
+	CU_ASSERT_EQUAL(t.state, TURN_WAITING);
+	CU_ASSERT_EQUAL(t.stats.allocations, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "integrity"));
+}
+
+static void test_credentials_refused(void)
+{
+	struct turn_client t;
+	struct server s;
+
+	run(SCRIPT_REFUSE, &t, &s);
+	CU_ASSERT_EQUAL(t.state, TURN_WAITING);
+	CU_ASSERT_EQUAL(t.stats.auth_failures, 1);
+	CU_ASSERT(t.retry_ms - cp_now_ms() > 500); /* a slow retry, not a loop */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "credentials refused"));
+}
+
+int test_turn_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "SHA-256 integrity offered and used, stale nonce renewed",
+		  test_sha256_and_stale_nonce },
+		{ "an answer with wrong integrity drops the connection", test_bad_integrity_is_refused },
+		{ "credentials refused: slow retry", test_credentials_refused },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite("turn_client", tests);
+}
