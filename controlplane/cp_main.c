@@ -19,6 +19,7 @@
 #include "cp_link.h"
 #include "cp_mesh.h"
 #include "mr_log.h"
+#include "mr_privs.h"
 #include "pidfile.h"
 
 #define CP_STATUS_INTERVAL_MS 1000
@@ -238,6 +239,10 @@ int main(int argc, char **argv)
 			pidfile_remove(cp.opts.pidfile);
 		return 1;
 	}
+	/* Everything privileged is done (pid file, sockets are plain files of ours): what is
+	 * left talks to TURN servers and etcd, so it runs without any capability. */
+	if (mr_privs_limit(0, err, sizeof(err)) < 0)
+		mr_log(MR_LOG_WARN, "could not drop capabilities: %s", err);
 	mr_log(MR_LOG_NOTICE, "started with %s as generation %u, data plane at %s",
 	       cp.opts.config, cp.conf.generation, socket_path(&cp));
 	rc = run(&cp);

@@ -20,6 +20,7 @@
 #include "dp_worker.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
+#include "mr_privs.h"
 #include "turn_bind.h"
 
 #define CTL_MAX_CLIENTS 16
@@ -284,7 +285,12 @@ static void accept_client(void)
 
 static void *ctl_thread(void *arg)
 {
+	char err[128];
+
 	(void)arg;
+	/* Clients are checked by their credentials, not by what this thread may do. */
+	if (mr_privs_limit(0, err, sizeof(err)) < 0)
+		mr_log(MR_LOG_WARN, "control thread keeps its capabilities: %s", err);
 	while (!srv.stop) {
 		struct pollfd pfd[CTL_MAX_CLIENTS + 1];
 		int map[CTL_MAX_CLIENTS + 1];

@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <time.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "dp_telemetry.h"
 #include "dp_worker.h"
 #include "mr_log.h"
+#include "mr_privs.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -123,6 +125,17 @@ static void drain(struct dp_appliance *app)
 	       flows_in_use(app), waited);
 }
 
+/* The main thread only waits now, then stops the ports: taking the tap interfaces down and
+ * restoring the kernel side's settings needs CAP_NET_ADMIN (and raw sockets close with
+ * CAP_NET_RAW); nothing else stays. Workers and the control thread drop all themselves. */
+static void drop_privileges(void)
+{
+	char err[128];
+
+	if (mr_privs_limit(MR_CAP(CAP_NET_ADMIN) | MR_CAP(CAP_NET_RAW), err, sizeof(err)) < 0)
+		mr_log(MR_LOG_WARN, "could not drop capabilities: %s", err);
+}
+
 static int run(struct dp_appliance *app)
 {
 	unsigned int lcore;
@@ -132,6 +145,7 @@ static int run(struct dp_appliance *app)
 			if (app->workers[w]->lcore_id == lcore)
 				rte_eal_remote_launch(dp_worker_main, app->workers[w], lcore);
 	}
+	drop_privileges();
 	mr_log(MR_LOG_NOTICE, "meshrelay-dp ready: %u port(s), %u worker(s)", app->n_ports,
 	       app->n_workers);
 	while (!stop_requested)

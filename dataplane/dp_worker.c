@@ -1,7 +1,7 @@
-#include <stdlib.h>
 #include "dp_worker.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -13,6 +13,8 @@
 
 #include "arp.h"
 #include "dispatch.h"
+#include "mr_log.h"
+#include "mr_privs.h"
 #include "relay.h"
 
 /* The neighbour table calls back with the worker as context. */
@@ -225,6 +227,12 @@ int dp_worker_main(void *arg)
 	const struct dp_appliance *app = w->app;
 	const uint16_t burst = app->conf->dataplane.burst;
 
+	char err[128];
+
+	/* Ports are open: polling and sending on them needs no capability, and a worker is
+	 * what parses every frame from the network. */
+	if (mr_privs_limit(0, err, sizeof(err)) < 0)
+		mr_log(MR_LOG_WARN, "worker %u keeps its capabilities: %s", w->index, err);
 	w->now_ms = rte_get_tsc_cycles() / app->tsc_per_ms;
 	worker_resolve_gateways(w);
 	rte_rcu_qsbr_thread_register(app->qsbr, w->index);

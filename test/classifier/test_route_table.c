@@ -229,6 +229,53 @@ static void test_mangled_destinations(void)
 	CU_ASSERT(d.pool_id == ROUTE_ID_NONE && d.network_id == net_blue);
 }
 
+/* No open proxy: however a destination is spelled (case, trailing or doubled dots,
+ * punycode-looking labels, leading zeros, octal- or hex-looking parts, dotted decimal,
+ * IPv4 in IPv6), a name either is refused, goes to a configured pool member, or names an
+ * address and port blue's allow-list holds (10/8 or fd00::/16, 443 or 8000-8999). */
+static void test_allow_list_tricks(void)
+{
+	static const char *const names[] = {
+		"_443._11-1-2-3.MESH.INTERNAL", "_443._11-1-2-3._BLUE.mesh.internal",
+		"_443._11-1-2-3.mesh.internal.", "_22._10-1-2-3.mesh.internal.",
+		"_22._10-1-2-3.mesh.internal..", "_443._11-1-2-3.._blue.mesh.internal",
+		"_443._011-1-2-3.mesh.internal", "_443._0x0b-1-2-3.mesh.internal",
+		"_443._11.1.2.3.mesh.internal", "_443._185-1-2-3.mesh.internal",
+		"_443._2130706433.mesh.internal", "_443._10-1-2-3-0.mesh.internal",
+		"p443---ffff-b01-203.mesh.internal", "P443---FFFF-B01-203.MESH.INTERNAL",
+		"p443---ffff-0b01-0203.mesh.internal", "p443--ffff-b01-203.mesh.internal",
+		"p443-0--ffff-b01-203.mesh.internal", "p443-fd00--1-0.mesh.internal",
+		"i443-11-1-2-3.mesh.internal", "I443-11-1-2-3.Mesh.Internal",
+		"xn--i443-11-1-2-3.mesh.internal", "i443-11-1-2-3.xn--mesh.internal",
+		"nBLUE-i443-11-1-2-3.mesh.internal", "nblue-i22-10-1-2-3.mesh.internal",
+		"_0443._10-1-2-3.mesh.internal", "_443 ._10-1-2-3.mesh.internal",
+		"_443._10-1-2-3._blue.mesh.internal.evil.example", "_22._10-1-2-3._green.mesh.internal",
+		"outbound_.22_._.10-1-2-3.mesh.internal", "i22-10-1-2-3.green.mesh",
+	};
+	const struct ip_addr v4 = addr_of("10.0.0.0"), v6 = addr_of("fd00::");
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct sni_result h = hello_for(names[i]);
+		struct route_decision d;
+		bool in_list, port_ok;
+
+		if (route_lookup(table, &h, 3, &d) == ROUTE_REFUSED || d.pool_id != ROUTE_ID_NONE)
+			continue; /* refused, or a configured pool member */
+		if (d.kind == ROUTE_REMOTE && d.network_id == net_green) {
+			/* green allows 192.168/16 on every port: the far gateway checks again */
+			CU_ASSERT(d.addr.family == IP_ADDR_FAMILY_V4 && d.addr.bytes[0] == 192 &&
+				  d.addr.bytes[1] == 168);
+			continue;
+		}
+		in_list = d.addr.family == IP_ADDR_FAMILY_V4 ? d.addr.bytes[0] == v4.bytes[0]
+							      : memcmp(d.addr.bytes, v6.bytes, 2) == 0;
+		port_ok = d.port == 443 || (d.port >= 8000 && d.port <= 8999);
+		CU_ASSERT(in_list && port_ok);
+		if (!in_list || !port_ok)
+			fprintf(stderr, "\n  open proxy through %s\n", names[i]);
+	}
+}
+
 static void test_istio_names(void)
 {
 	static const struct expect cases[] = {
@@ -471,6 +518,7 @@ int suite_route_table(void)
 	CU_add_test(s, "precedence: exact, longest wildcard, default", test_precedence);
 	CU_add_test(s, "mangled destinations and allow-lists", test_mangled_destinations);
 	CU_add_test(s, "Istio names", test_istio_names);
+	CU_add_test(s, "allow-list tricks: no open proxy", test_allow_list_tricks);
 	CU_add_test(s, "stable weighted backend choice", test_stable_backend_choice);
 	CU_add_test(s, "no default route", test_no_default_route);
 	CU_add_test(s, "builder errors", test_builder_errors);

@@ -118,6 +118,26 @@ done
 check "the data plane starts with its own file: generation 0" generation_is 0
 cp_start
 check "meshrelay-cp running with a pid file" kill -0 "${CP_PID:-0}"
+# Privileges after start-up: meshrelay-cp keeps no capability; the data plane's workers
+# and control thread none, its main thread CAP_NET_ADMIN and CAP_NET_RAW (port shutdown);
+# none of them can gain any through exec. (DPDK's own service threads, created inside EAL
+# start-up, keep theirs: a thread can only drop its own.)
+cap_of() { awk -v k="$2:" '$1 == k { print $2 }' "$1/status"; }
+dp_real=$(pgrep -P "$DP_PID" -x meshrelay-dp | head -1)
+thread_caps() { # thread_caps NAME_PATTERN: "CapEff/NoNewPrivs" of each matching thread
+	local t
+	for t in /proc/"$dp_real"/task/*; do
+		grep -Eq "$1" "$t/comm" && echo "$(cap_of "$t" CapEff)/$(cap_of "$t" NoNewPrivs)"
+	done | sort -u
+}
+check "meshrelay-cp runs without capabilities ($(cap_of /proc/$CP_PID CapEff))" \
+	test "$(cap_of /proc/"$CP_PID" CapEff)/$(cap_of /proc/"$CP_PID" NoNewPrivs)" = 0000000000000000/1
+check "data-plane workers run without capabilities ($(thread_caps '^rte-worker'))" \
+	test "$(thread_caps '^rte-worker')" = 0000000000000000/1
+check "data-plane control thread runs without capabilities ($(thread_caps '^mr-control'))" \
+	test "$(thread_caps '^mr-control')" = 0000000000000000/1
+check "data-plane main thread keeps net_admin and net_raw only ($(cap_of /proc/$dp_real CapEff))" \
+	test "$(cap_of /proc/"$dp_real" CapEff)/$(cap_of /proc/"$dp_real" NoNewPrivs)" = 0000000000003000/1
 check "meshrelay-cp's first push is in force: generation 1" topo_wait_for 10 generation_is 1
 out=$(ctl status)
 check "status: a human table ($(tr '\n' ' ' <<<"$out"))" grep -Eq '^generation +1$' <<<"$out"
