@@ -86,6 +86,7 @@ done
 # The packet path and the relay once more under the sanitizers.
 if [ -z "$pattern" ]; then
 	run_script test/integration/11-pcap-replay.sh build-asan " [asan]"
+	run_script test/integration/24-mutated-pcap.sh build-asan " [asan]"
 	run_script test/integration/30-relay-tls.sh build-asan " [asan]"
 fi
 
