@@ -16,12 +16,11 @@
 #include "mr_log.h"
 #include "steer.h"
 
-static uint32_t pool_size_for(const struct mr_config *conf, unsigned int n_workers)
+/* Mbufs the rings, exception queues and neighbour queues may hold with no flow at all. */
+static uint32_t pool_at_rest(const struct mr_config *conf, unsigned int n_workers)
 {
 	uint32_t rings = 0;
 
-	if (conf->dataplane.mbufs)
-		return conf->dataplane.mbufs;
 	for (unsigned int i = 0; i < conf->n_ports; i++) {
 		const struct mr_port_conf *p = &conf->ports[i];
 
@@ -30,7 +29,25 @@ static uint32_t pool_size_for(const struct mr_config *conf, unsigned int n_worke
 			rings += n_workers * 1024u; /* exception rx + tx rings of 512 */
 	}
 	rings += n_workers * conf->dataplane.neigh.entries / 16 * conf->dataplane.neigh.pending;
-	return drv_pool_size(rings, n_workers, conf->dataplane.burst);
+	return rings;
+}
+
+/* The configured pool, or one sized for the rings with room for flows. A configured pool
+ * that the rings alone could drain is refused: such a data plane would start and then
+ * receive nothing. 0 with err set when refused. */
+static uint32_t pool_size_for(const struct mr_config *conf, unsigned int n_workers, char *err,
+			      size_t errlen)
+{
+	uint32_t rest = pool_at_rest(conf, n_workers);
+	uint32_t least = rest + n_workers * (RTE_MEMPOOL_CACHE_MAX_SIZE + 4u * conf->dataplane.burst) +
+			 256;
+
+	if (!conf->dataplane.mbufs)
+		return drv_pool_size(rest, n_workers, conf->dataplane.burst);
+	if (conf->dataplane.mbufs < least)
+		snprintf(err, errlen, "dataplane.mbufs = %u: the rings and caches alone may hold %u; "
+			 "use at least %u (or 0 to size it)", conf->dataplane.mbufs, least - 256, least);
+	return conf->dataplane.mbufs < least ? 0 : conf->dataplane.mbufs;
 }
 
 static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t errlen)
@@ -166,8 +183,10 @@ static void steering_up(struct dp_appliance *app)
 int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 {
 	unsigned int lcore, idx = 0;
-	uint32_t n_mbufs = pool_size_for(app->conf, app->n_workers);
+	uint32_t n_mbufs = pool_size_for(app->conf, app->n_workers, err, errlen);
 
+	if (!n_mbufs)
+		return -1;
 	app->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	if (relay_up(app, err, errlen) < 0)
 		return -1;

@@ -140,10 +140,8 @@ static void report_status(const struct dp_appliance *app, struct dp_report_sink 
 	/* Buffers out of the pool (held by flows, queues and rings; per-lcore caches count
 	 * as free): after traffic stops it must come back to its idle level. */
 	s->num(s, "mbufs_in_use", rte_mempool_in_use_count(app->pool));
-	s->num(s, "routes", route_table_route_count(live->routes));
-	/* Rx rings hold a fixed share of the pool: a leak shows as growth over that. */
 	s->num(s, "mbufs", app->pool->size);
-	s->num(s, "mbufs_in_use", rte_mempool_in_use_count(app->pool));
+	s->num(s, "routes", route_table_route_count(live->routes));
 	s->str(s, "source", live->conf.source);
 }
 
