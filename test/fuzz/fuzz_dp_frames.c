@@ -4,7 +4,10 @@
  * An input is a sequence of operations:
  *   raw frame on either port; a client TCP segment to the listener (with, when asked, the
  *   valid SYN cookie so flows get created); a backend segment to one of the open flows
- *   (with, when asked, the SYN-ACK that splices it); time passing.
+ *   (with, when asked, the SYN-ACK that splices it); an RFC 6062 data connection started
+ *   as the control plane would; a TURN server's segment to one (its SYN-ACK, or a
+ *   ConnectionBind answer with the right transaction id before fuzzed bytes, when
+ *   asked); time passing.
  * After every input the clock runs on until every timer has fired; then no flow may be
  * left and every mbuf must be back in the pool: a leak or a stuck flow is a finding.
  */
@@ -23,6 +26,7 @@
 #include "dp_worker.h"
 #include "syncookie.h"
 #include "tcp_opts.h"
+#include "turn_bind.h"
 
 static const char config_text[] =
 	"dataplane = { mbufs = 8191; neighbour = { entries = 64; }; };\n"
@@ -229,6 +233,66 @@ static void op_backend(struct cursor *c)
 	c->left -= plen;
 }
 
+/* Start a data connection to the TURN server 10.1.0.9:3478 from the svc port. */
+static void op_bind_start(struct cursor *c)
+{
+	struct turn_bind_req req = { .server = rte_cpu_to_be_32(0x0a010009),
+				     .server_port = rte_cpu_to_be_16(3478),
+				     .source = rte_cpu_to_be_32(0x0a010001), .len = 28 };
+	static const uint8_t bind[28] = { 0x00, 0x0b, 0x00, 0x08, 0x21, 0x12, 0xa4, 0x42,
+					  [20] = 0x00, 0x2a, 0x00, 0x04 };
+
+	memcpy(req.msg, bind, sizeof(bind));
+	for (int i = 0; i < 12; i++)
+		req.tid[i] = req.msg[8 + i] = (uint8_t)take(c, 1);
+	turn_bind_start(app.workers[0], &req);
+}
+
+/* The TURN server's side of a bind in progress: fuzzed, or (high flag bits) the SYN-ACK,
+ * or the success answer with the bind's transaction id in front of fuzzed bytes. */
+static void op_bind_server(struct cursor *c)
+{
+	struct dp_worker *w = app.workers[0];
+	const struct dp_port *svc = &app.ports[1];
+	uint32_t pick = take(c, 1), seen = 0;
+	uint8_t flags = (uint8_t)take(c, 1);
+	uint32_t seq = take(c, 4);
+	size_t plen = RTE_MIN((size_t)(take(c, 2) % 1400), c->left);
+	uint8_t payload[1500];
+	size_t at = 0;
+
+	for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
+		struct flow *f = flow_at(w->flows, i);
+		uint32_t ack;
+
+		if (!f || (f->state != FLOW_BIND_SYN && f->state != FLOW_BIND_WAIT) ||
+		    seen++ != pick % 4)
+			continue;
+		ack = f->c_snd_nxt;
+		if ((flags & 0xc0) == 0xc0) {
+			flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
+			ack = f->c.local_isn + 1;
+		} else if (flags & 0x80 && w->binds) {
+			static const uint8_t ok[8] = { 0x01, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
+
+			memcpy(payload, ok, sizeof(ok));
+			for (unsigned int b = 0; b < TURN_BIND_SLOTS; b++)
+				if (w->binds[b].used && w->binds[b].flow_index == f->index)
+					memcpy(payload + 8, w->binds[b].tid, 12);
+			at = 20;
+			seq = f->c_rcv_nxt;
+			flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+		}
+		memcpy(payload + at, c->p, plen);
+		deliver(svc, tcp_frame(svc, 0x0a010009, 0x0a010001, 3478,
+				       rte_be_to_cpu_16(f->c.key.local_port), flags & 0x3f, seq, ack,
+				       NULL, 0, payload, at + plen));
+		break;
+	}
+	c->p += plen;
+	c->left -= plen;
+}
+
 static void op_raw(struct cursor *c, unsigned int port)
 {
 	size_t len = RTE_MIN((size_t)take(c, 2) % 1515, c->left);
@@ -253,11 +317,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dp_worker *w = app.workers[0];
 
 	while (c.left > 0) {
-		switch (take(&c, 1) % 5) {
+		switch (take(&c, 1) % 7) {
 		case 0: op_raw(&c, 0); break;
 		case 1: op_raw(&c, 1); break;
 		case 2: op_client(&c); break;
 		case 3: op_backend(&c); break;
+		case 4: op_bind_start(&c); break;
+		case 5: op_bind_server(&c); break;
 		default: pass_time(take(&c, 2) % 5000); break;
 		}
 		dp_worker_housekeeping(w);

@@ -7,7 +7,7 @@ import os
 import struct
 import sys
 
-CLIENT, BACKEND, TIME = 2, 3, 4
+CLIENT, BACKEND, BIND_START, BIND_SERVER, TIME = 2, 3, 4, 5, 6
 VALID, PSH, FIN, ACK = 0x80, 0x08, 0x01, 0x10
 
 
@@ -18,6 +18,14 @@ def client(payload, seq_off, flags=VALID | PSH, src=0, sport=0, isn=7):
 
 def backend(payload, flags, seq=5000, ack_off=0):
     return struct.pack(">BBBIIH", BACKEND, 0, flags, seq, ack_off, len(payload)) + payload
+
+
+def bind_start(tid=b"meshrelay-01"):
+    return bytes([BIND_START]) + tid
+
+
+def bind_server(payload, flags, seq=9000):
+    return struct.pack(">BBBIH", BIND_SERVER, 0, flags, seq, len(payload)) + payload
 
 
 def wait(ms):
@@ -34,6 +42,15 @@ def connection(hello):
     return out
 
 
+def bound_connection(hello):
+    """The same connection arriving as an RFC 6062 data connection through TURN."""
+    out = bind_start() + bind_server(b"", 0xC0) + wait(5)     # SYN-ACK of the server
+    out += bind_server(hello, 0x80)                            # bind answer, then the hello
+    out += backend(b"", 0xC0)
+    out += backend(b"\x16\x03\x03" + b"s" * 200, 0x80 | ACK | PSH, 5001, len(hello))
+    return out
+
+
 def main():
     fixtures, out_dir = sys.argv[1], sys.argv[2]
     os.makedirs(out_dir, exist_ok=True)
@@ -44,6 +61,8 @@ def main():
             hello = f.read()[:1400]
         with open(os.path.join(out_dir, name + ".seed"), "wb") as f:
             f.write(connection(hello))
+        with open(os.path.join(out_dir, name + ".bound.seed"), "wb") as f:
+            f.write(bound_connection(hello))
 
 
 if __name__ == "__main__":
