@@ -64,6 +64,25 @@ static void report_counters(const struct dp_appliance *app, struct dp_report_sin
 	}
 }
 
+/* Per-queue counters, as far as the device keeps them (RTE_ETHDEV_QUEUE_STAT_CNTRS). */
+static void report_queues(const struct dp_port *p, const struct rte_eth_stats *st,
+			  struct dp_report_sink *s)
+{
+	struct rte_eth_dev_info info;
+	char key[32];
+
+	if (rte_eth_dev_info_get(p->port_id, &info) != 0)
+		return;
+	for (unsigned int q = 0; q < info.nb_rx_queues && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++) {
+		snprintf(key, sizeof(key), "rx_q%u_packets", q);
+		s->num(s, key, st->q_ipackets[q]);
+	}
+	for (unsigned int q = 0; q < info.nb_tx_queues && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++) {
+		snprintf(key, sizeof(key), "tx_q%u_packets", q);
+		s->num(s, key, st->q_opackets[q]);
+	}
+}
+
 static int report_port(const struct dp_appliance *app, const char *name,
 		       struct dp_report_sink *s)
 {
@@ -90,6 +109,7 @@ static int report_port(const struct dp_appliance *app, const char *name,
 		s->num(s, "tx_packets", st.opackets);
 		s->num(s, "rx_missed", st.imissed);
 		s->num(s, "rx_nombuf", st.rx_nombuf);
+		report_queues(p, &st, s);
 		return 0;
 	}
 	return -1;

@@ -57,5 +57,8 @@ check "client segments above the backend side's MSS were split ($(dp_stat "$PREF
 busy_workers=$(/usr/bin/python3 test/lib/telemetry.py "$PREFIX" /meshrelay/lcores |
 	grep -o 'busy_polls=[1-9][0-9]*' | wc -l)
 check "both workers did work ($busy_workers)" test "$busy_workers" -eq 2
+queues=$("$MR_CTL" -p "$PREFIX" show port edge | grep -E '^rx_q[01]_packets' | tr -s ' ' | tr '\n' ' ')
+check "per-queue counters of the two rx queues, both used ($queues)" \
+	test "$(grep -oE 'rx_q[01]_packets [1-9][0-9]*' <<<"$queues" | wc -l)" -eq 2
 check "data plane still running" kill -0 "$DP_PID"
 check_done "two workers"
