@@ -31,6 +31,46 @@ static void arp_reply_in_place(struct dp_worker *w, const struct dp_port *p,
 	dp_tx_port(w, p, m);
 }
 
+/*
+ * The neighbour cache is keyed by address alone: a claim of a backend's address arriving
+ * on the client port would otherwise send the backend's traffic to whoever made it, and
+ * senders beyond the link are never our next hop anyway.
+ */
+bool arp_sender_on_link(const struct dp_port *p, uint32_t sip)
+{
+	uint32_t host = sip & ~p->netmask;
+
+	if (sip == p->gateway)
+		return true;
+	if (((sip ^ p->ipv4) & p->netmask) != 0)
+		return false;
+	/* The subnet's network and broadcast addresses are nobody's (a /31 has neither). */
+	return ~p->netmask <= 1 || (host != 0 && host != ~p->netmask);
+}
+
+/* Give the sender of an ARP frame received on p to the neighbour cache; count the outcome
+ * when count is set (only the worker that received the frame counts it). */
+static void arp_claim(struct dp_worker *w, const struct dp_port *p, const struct rte_arp_hdr *a,
+		      bool for_us, bool count)
+{
+	uint32_t sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
+	enum neigh_learn_result r;
+
+	/* Address probes (sender 0), claims of our own address and made-up MACs teach nothing. */
+	if (sip == 0 || sip == p->ipv4 || !rte_is_valid_assigned_ether_addr(&a->arp_data.arp_sha))
+		return;
+	if (!arp_sender_on_link(p, sip)) {
+		if (count)
+			dp_event(w, DP_EV_arp_off_link);
+		return;
+	}
+	r = neigh_learn(w->neigh, sip, &a->arp_data.arp_sha, w->now_ms, for_us);
+	if (count && r == NEIGH_LEARN_UPDATED)
+		dp_event(w, DP_EV_neigh_learned);
+	else if (count && r == NEIGH_LEARN_CONFLICT)
+		dp_event(w, DP_EV_neigh_conflict);
+}
+
 void arp_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mbuf *m)
 {
 	const struct rte_arp_hdr *a;
@@ -41,10 +81,9 @@ void arp_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mb
 	a = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
-	/* Same rules as the worker that got it: create only when we were the target. */
-	if (sip != 0 && sip != p->ipv4 &&
-	    neigh_learn(w->neigh, sip, &a->arp_data.arp_sha, w->now_ms, tip == p->ipv4))
-		dp_event(w, DP_EV_neigh_learned);
+	/* Same rules as the worker that got it (arp_input), which counted it. */
+	if (tip == p->ipv4 || sip == tip)
+		arp_claim(w, p, a, tip == p->ipv4, false);
 }
 
 void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
@@ -66,15 +105,12 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 		dispatch_arp_copies(w, m); /* before the frame is turned into a reply */
 
 	if (tip != p->ipv4) {
-		/* Gratuitous ARP refreshes what we know but never creates entries. */
-		if (sip == tip && sip != 0 && neigh_learn(w->neigh, sip, &a->arp_data.arp_sha,
-							  w->now_ms, false))
-			dp_event(w, DP_EV_neigh_learned);
+		/* Gratuitous ARP may confirm what we know; it never creates or changes entries. */
+		if (sip == tip)
+			arp_claim(w, p, a, false, true);
 		return dp_drop(w, m, DP_DROP_arp_not_for_us);
 	}
-	if (sip != 0 && sip != p->ipv4 &&
-	    neigh_learn(w->neigh, sip, &a->arp_data.arp_sha, w->now_ms, true))
-		dp_event(w, DP_EV_neigh_learned);
+	arp_claim(w, p, a, true, true);
 	if (is_request) {
 		dp_event(w, DP_EV_arp_request_in);
 		return arp_reply_in_place(w, p, m, eth, a);

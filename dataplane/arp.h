@@ -11,6 +11,10 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
  * m is not consumed. */
 void arp_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mbuf *m);
 
+/* Whether the sender of an ARP frame received on p may be learned there: it is in p's
+ * subnet (and not the subnet's network or broadcast address), or it is p's gateway. */
+bool arp_sender_on_link(const struct dp_port *p, uint32_t sip);
+
 /* Broadcast a who-has for target_ip out of port p. */
 void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip);
 

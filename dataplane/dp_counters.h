@@ -21,6 +21,8 @@
 	X(from_kernel)        /* frames the kernel sent out through the exception path */    \
 	X(neigh_learned)      /* neighbour entries created or refreshed */                   \
 	X(neigh_failed)       /* neighbours that never answered */                          \
+	X(neigh_conflict)     /* claims of another MAC for an address in use: ignored */     \
+	X(arp_off_link)       /* ARP senders off the receiving port's subnet: not learned */ \
 	X(syn_in)             /* SYNs to a relay listener */                                 \
 	X(syncookie_out)      /* SYN-ACKs sent with a cookie (no state kept) */              \
 	X(handshake_ack)      /* valid cookie ACKs without data (still no state) */          \

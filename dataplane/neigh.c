@@ -12,8 +12,10 @@ struct neigh_entry {
 	uint8_t in_use;
 	uint8_t state;           /* enum neigh_state */
 	uint8_t probes;          /* requests sent in the current INCOMPLETE/PROBE round */
+	uint8_t has_candidate;   /* PROBE: another MAC answered; taken if the old one does not */
 	uint16_t n_pending;
 	struct rte_ether_addr mac;
+	struct rte_ether_addr candidate;
 	uint64_t confirmed_ms;   /* last confirmation, or creation */
 	uint64_t deadline_ms;    /* next timer for the current state */
 };
@@ -181,6 +183,7 @@ enum neigh_result neigh_resolve(struct neigh_table *nt, uint32_t ip, uint64_t no
 		*mac = e->mac;
 		e->state = NEIGH_PROBE;
 		e->probes = 1;
+		e->has_candidate = 0;
 		e->deadline_ms = now_ms + nt->conf.retry_ms;
 		return NEIGH_HIT_PROBE;
 	case NEIGH_INCOMPLETE:
@@ -191,28 +194,65 @@ enum neigh_result neigh_resolve(struct neigh_table *nt, uint32_t ip, uint64_t no
 	}
 }
 
-bool neigh_learn(struct neigh_table *nt, uint32_t ip, const struct rte_ether_addr *mac,
-		 uint64_t now_ms, bool create)
+/* The entry at pos is at mac, as of now: reachable, and its waiting packets go out. */
+static void entry_confirm(struct neigh_table *nt, uint32_t pos, const struct rte_ether_addr *mac,
+			  uint64_t now_ms)
 {
-	int pos = entry_find(nt, ip);
-	struct neigh_entry *e;
-	void **slots;
+	struct neigh_entry *e = &nt->entries[pos];
+	void **slots = entry_pending(nt, pos);
 
-	if (pos < 0) {
-		if (!create || (pos = entry_create(nt, ip, now_ms)) < 0)
-			return false;
-	}
-	e = &nt->entries[pos];
 	e->mac = *mac;
 	e->state = NEIGH_REACHABLE;
 	e->probes = 0;
+	e->has_candidate = 0;
 	e->confirmed_ms = now_ms;
 	e->deadline_ms = now_ms + nt->conf.reachable_ms;
-	slots = entry_pending(nt, (uint32_t)pos);
 	for (uint16_t i = 0; i < e->n_pending; i++)
 		nt->ops.flush(nt->ops.ctx, slots[i], mac);
 	e->n_pending = 0;
-	return true;
+}
+
+enum neigh_learn_result neigh_learn(struct neigh_table *nt, uint32_t ip,
+				    const struct rte_ether_addr *mac, uint64_t now_ms, bool for_us)
+{
+	int pos = entry_find(nt, ip);
+	struct neigh_entry *e;
+	bool has_mac;
+
+	if (pos < 0) {
+		/*
+		 * Entries nobody here asked for (a peer's request, a reply we did not wait
+		 * for) may fill half the table at most: the other half stays for the addresses
+		 * the data plane resolves itself, so a flood of ARP from made-up senders can
+		 * never keep it from resolving a backend or a gateway.
+		 */
+		if (!for_us || nt->used >= nt->capacity / 2 ||
+		    (pos = entry_create(nt, ip, now_ms)) < 0)
+			return NEIGH_LEARN_NONE;
+		entry_confirm(nt, (uint32_t)pos, mac, now_ms);
+		return NEIGH_LEARN_UPDATED;
+	}
+	e = &nt->entries[pos];
+	has_mac = e->state == NEIGH_REACHABLE || e->state == NEIGH_STALE || e->state == NEIGH_PROBE;
+	if (has_mac && !rte_is_same_ether_addr(&e->mac, mac)) {
+		/*
+		 * A MAC in use is never moved by a claim of another one: anybody on the link
+		 * can send ARP, and the host behind the address keeps answering at its MAC.
+		 * While a stale entry is probed, an answer from another MAC is kept aside and
+		 * taken only if the known MAC stays silent for the whole round (the host did
+		 * move: a failover is picked up within reachable_ms + retries * retry_ms).
+		 */
+		if (e->state == NEIGH_PROBE && for_us) {
+			e->candidate = *mac;
+			e->has_candidate = 1;
+		}
+		return NEIGH_LEARN_CONFLICT;
+	}
+	/* No MAC known yet (or the last one failed): only ARP addressed to us fills it in. */
+	if (!has_mac && !for_us)
+		return NEIGH_LEARN_NONE;
+	entry_confirm(nt, (uint32_t)pos, mac, now_ms);
+	return NEIGH_LEARN_UPDATED;
 }
 
 /* One entry's timer fired. Returns true when the entry should be deleted. */
@@ -226,6 +266,11 @@ static bool entry_expire(struct neigh_table *nt, struct neigh_entry *e, uint32_t
 			e->probes++;
 			e->deadline_ms = now_ms + nt->conf.retry_ms;
 			nt->ops.send_request(nt->ops.ctx, e->ip);
+			return false;
+		}
+		if (e->has_candidate) {
+			/* The known MAC never answered, another one did: the host moved. */
+			entry_confirm(nt, pos, &e->candidate, now_ms);
 			return false;
 		}
 		entry_drop_pending(nt, pos);

@@ -58,15 +58,24 @@ void neigh_table_free(struct neigh_table *nt);
 enum neigh_result neigh_resolve(struct neigh_table *nt, uint32_t ip, uint64_t now_ms,
 				void *pkt, struct rte_ether_addr *mac);
 
-/*
- * Record that ip is at mac (an ARP packet said so). create: make an entry when none exists
- * (we were the ARP target); otherwise only refresh known ones. Flushes queued packets.
- * Returns true when an entry was created or updated.
- */
-bool neigh_learn(struct neigh_table *nt, uint32_t ip, const struct rte_ether_addr *mac,
-		 uint64_t now_ms, bool create);
+enum neigh_learn_result {
+	NEIGH_LEARN_NONE = 0, /* nothing known changed */
+	NEIGH_LEARN_UPDATED,  /* entry created, filled in or confirmed; queued packets sent */
+	NEIGH_LEARN_CONFLICT, /* another MAC claimed for an address in use: not taken */
+};
 
-/* Advance timers: retransmit requests, fail silent neighbours, expire and collect entries. */
+/*
+ * An ARP packet said ip is at mac. for_us: it was addressed to our address (a request for
+ * it or a reply to it); otherwise (gratuitous, or about others) it only confirms a known
+ * entry at the same MAC. An entry is created only for_us and while the table is less
+ * than half full; an unresolved entry is filled in only for_us; a known MAC is never
+ * replaced by another: see neigh.c. Flushes queued packets when the address resolves.
+ */
+enum neigh_learn_result neigh_learn(struct neigh_table *nt, uint32_t ip,
+				    const struct rte_ether_addr *mac, uint64_t now_ms, bool for_us);
+
+/* Advance timers: retransmit requests, fail silent neighbours (or take the MAC that
+ * answered instead of a silent known one), expire and collect entries. */
 void neigh_age(struct neigh_table *nt, uint64_t now_ms);
 
 /* Copy out up to max entries for display; returns how many were written. */

@@ -1,8 +1,10 @@
-/* Suite "neigh": resolution, pending queue, retries, failure, ageing, bounds. */
+/* Suite "neigh": resolution, pending queue, retries, failure, ageing, bounds, and what
+ * ARP from others may change (hostile input: floods, spoofed claims, wrong ports). */
 #include <string.h>
 
 #include <rte_errno.h>
 
+#include "arp.h"
 #include "neigh.h"
 #include "unit.h"
 
@@ -63,7 +65,7 @@ static void test_resolve_queue_then_flush(void)
 	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000002, 1, &pkts[1], &mac), NEIGH_QUEUED);
 	/* pending = 2: the third packet is refused and stays the caller's. */
 	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000002, 2, &pkts[2], &mac), NEIGH_DROPPED);
-	CU_ASSERT_TRUE(neigh_learn(nt, 0x0a000002, &mac_a, 5, false));
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000002, &mac_a, 5, true), NEIGH_LEARN_UPDATED);
 	CU_ASSERT_EQUAL(seen.n_flushed, 2);
 	CU_ASSERT_PTR_EQUAL(seen.flushed[0], &pkts[0]);
 	CU_ASSERT_PTR_EQUAL(seen.flushed[1], &pkts[1]);
@@ -103,14 +105,14 @@ static void test_stale_reprobe_and_gc(void)
 	struct rte_ether_addr mac;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
-	CU_ASSERT_TRUE(neigh_learn(nt, 0x0a000004, &mac_a, 0, true));
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000004, &mac_a, 0, true), NEIGH_LEARN_UPDATED);
 	neigh_age(nt, 1000); /* reachable_ms over: stale */
 	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000004, 1001, NULL, &mac), NEIGH_HIT_PROBE);
 	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000004, 1002, NULL, &mac), NEIGH_HIT);
-	/* The host moved: the reply carries a new MAC, which is taken. */
-	CU_ASSERT_TRUE(neigh_learn(nt, 0x0a000004, &mac_b, 1050, false));
+	/* The host answers the probe at its MAC: reachable again. */
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000004, &mac_a, 1050, true), NEIGH_LEARN_UPDATED);
 	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000004, 1051, NULL, &mac), NEIGH_HIT);
-	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_b));
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_a));
 	neigh_age(nt, 2050);            /* stale again */
 	neigh_age(nt, 2050 + 4 * 1000); /* unused stale entries are collected */
 	CU_ASSERT_EQUAL(neigh_count(nt), 0);
@@ -120,10 +122,19 @@ static void test_stale_reprobe_and_gc(void)
 static void test_learn_without_create(void)
 {
 	struct neigh_table *nt = fresh("n4");
+	struct rte_ether_addr mac;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
-	CU_ASSERT_FALSE(neigh_learn(nt, 0x0a000005, &mac_a, 0, false));
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000005, &mac_a, 0, false), NEIGH_LEARN_NONE);
 	CU_ASSERT_EQUAL(neigh_count(nt), 0);
+	/* Gratuitous ARP does not fill in an address being resolved either: our own
+	 * request's answer (addressed to us) does. */
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000005, 1, &pkts[0], &mac), NEIGH_QUEUED_REQUEST);
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000005, &mac_b, 2, false), NEIGH_LEARN_NONE);
+	CU_ASSERT_EQUAL(seen.n_flushed, 0);
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000005, &mac_a, 3, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(seen.n_flushed, 1);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&seen.flushed_mac, &mac_a));
 	neigh_table_free(nt);
 }
 
@@ -131,16 +142,123 @@ static void test_table_bounded(void)
 {
 	struct neigh_table *nt = fresh("n5");
 	struct rte_ether_addr mac;
-	unsigned int created = 0;
+	unsigned int queued = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
 	for (uint32_t ip = 1; ip <= 100; ip++)
-		if (neigh_learn(nt, 0x0a010000 + ip, &mac_a, 0, true))
-			created++;
-	CU_ASSERT_EQUAL(created, small.entries);
+		if (neigh_resolve(nt, 0x0a010000 + ip, 0, NULL, &mac) == NEIGH_QUEUED_REQUEST)
+			queued++;
+	CU_ASSERT_EQUAL(queued, small.entries);
 	CU_ASSERT_EQUAL(neigh_count(nt), small.entries);
 	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0b000001, 0, &pkts[0], &mac), NEIGH_DROPPED);
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0b000002, &mac_a, 0, true), NEIGH_LEARN_NONE);
+	CU_ASSERT_EQUAL(neigh_count(nt), small.entries);
 	neigh_table_free(nt);
+}
+
+/* A flood of requests from made-up senders takes half the table at most: the data plane
+ * still resolves the addresses it needs (a backend it never talked to before). */
+static void test_flood_leaves_room(void)
+{
+	struct neigh_table *nt = fresh("n7");
+	struct rte_ether_addr mac;
+	unsigned int created = 0, queued = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
+	for (uint32_t ip = 1; ip <= 1000; ip++)
+		if (neigh_learn(nt, 0x0a020000 + ip, &mac_a, ip, true) == NEIGH_LEARN_UPDATED)
+			created++;
+	CU_ASSERT_EQUAL(created, small.entries / 2);
+	for (uint32_t ip = 1; ip <= small.entries; ip++)
+		if (neigh_resolve(nt, 0x0a030000 + ip, 1000, NULL, &mac) == NEIGH_QUEUED_REQUEST)
+			queued++;
+	CU_ASSERT_EQUAL(queued, small.entries - small.entries / 2);
+	CU_ASSERT_EQUAL(neigh_count(nt), small.entries);
+	/* The flood goes on: the resolved entries are not taken over. */
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a020fff, &mac_a, 1001, true), NEIGH_LEARN_NONE);
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a030001, &mac_b, 1002, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a030001, 1003, NULL, &mac), NEIGH_HIT);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_b));
+	neigh_table_free(nt);
+}
+
+/* Claims of another MAC for an address in use, in every state that has a MAC, while the
+ * host keeps answering at its own: the entry never moves. */
+static void test_spoofed_claims_ignored(void)
+{
+	struct neigh_table *nt = fresh("n8");
+	struct rte_ether_addr mac;
+	const uint32_t ip = 0x0a000008;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 0, &pkts[0], &mac), NEIGH_QUEUED_REQUEST);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_a, 1, true), NEIGH_LEARN_UPDATED);
+	/* Reachable: a gratuitous claim, a request to us, a reply to us. */
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 2, false), NEIGH_LEARN_CONFLICT);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 3, true), NEIGH_LEARN_CONFLICT);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 4, NULL, &mac), NEIGH_HIT);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_a));
+	/* Stale. */
+	neigh_age(nt, 1001);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 1002, true), NEIGH_LEARN_CONFLICT);
+	/* Probed: the attacker answers first, the host right after. */
+	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 1003, NULL, &mac), NEIGH_HIT_PROBE);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_a));
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 1004, true), NEIGH_LEARN_CONFLICT);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_a, 1005, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 1006, true), NEIGH_LEARN_CONFLICT);
+	/* Past the probe round: still the host's MAC, no request sent for it. */
+	for (uint64_t t = 1100; t <= 1500; t += 100)
+		neigh_age(nt, t);
+	CU_ASSERT_EQUAL(seen.n_requests, 0);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 1501, NULL, &mac), NEIGH_HIT);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_a));
+	neigh_table_free(nt);
+}
+
+/* The host did move: its old MAC stays silent through a probe round while the new one
+ * answers; the new one is taken at the end of the round. */
+static void test_moved_host_taken_after_silent_round(void)
+{
+	struct neigh_table *nt = fresh("n9");
+	struct rte_ether_addr mac;
+	const uint32_t ip = 0x0a000009;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_a, 0, true), NEIGH_LEARN_UPDATED);
+	neigh_age(nt, 1000); /* stale */
+	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 1001, NULL, &mac), NEIGH_HIT_PROBE);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 1010, true), NEIGH_LEARN_CONFLICT);
+	neigh_age(nt, 1101); /* probe 2 */
+	neigh_age(nt, 1201); /* probe 3 */
+	CU_ASSERT_EQUAL(seen.n_requests, 2);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 1250, NULL, &mac), NEIGH_HIT);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_a));
+	neigh_age(nt, 1301); /* round over, mac_a silent: mac_b taken, not failed */
+	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 1302, NULL, &mac), NEIGH_HIT);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_b));
+	/* Now mac_b is the one in use. */
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_a, 1303, true), NEIGH_LEARN_CONFLICT);
+	neigh_table_free(nt);
+}
+
+/* Which ARP senders a port believes: its subnet's hosts and its gateway only. */
+static void test_arp_sender_on_link(void)
+{
+	struct dp_port p = { .ipv4 = 0x0a630001, .netmask = 0xffffff00, .gateway = 0x0a630002 };
+	struct dp_port p31 = { .ipv4 = 0xc0000200, .netmask = 0xfffffffe };
+	struct dp_port p32 = { .ipv4 = 0xc0000300, .netmask = 0xffffffff, .gateway = 0xc0000301 };
+
+	CU_ASSERT_TRUE(arp_sender_on_link(&p, 0x0a630002));  /* 10.99.0.2 */
+	CU_ASSERT_TRUE(arp_sender_on_link(&p, 0x0a6300fe));  /* 10.99.0.254 */
+	CU_ASSERT_FALSE(arp_sender_on_link(&p, 0x0a620002)); /* 10.98.0.2: another port's */
+	CU_ASSERT_FALSE(arp_sender_on_link(&p, 0x08080808)); /* beyond the link */
+	CU_ASSERT_FALSE(arp_sender_on_link(&p, 0x0a630000)); /* the subnet's network address */
+	CU_ASSERT_FALSE(arp_sender_on_link(&p, 0x0a6300ff)); /* its broadcast address */
+	CU_ASSERT_TRUE(arp_sender_on_link(&p31, 0xc0000201));
+	CU_ASSERT_FALSE(arp_sender_on_link(&p31, 0xc0000202));
+	CU_ASSERT_TRUE(arp_sender_on_link(&p32, 0xc0000301)); /* a /32's gateway */
+	CU_ASSERT_FALSE(arp_sender_on_link(&p32, 0xc0000302));
 }
 
 static void test_free_drops_pending(void)
@@ -169,6 +287,11 @@ int test_neigh_register(void)
 		{ "learn without create", test_learn_without_create },
 		{ "table bounded", test_table_bounded },
 		{ "free drops pending", test_free_drops_pending },
+		{ "an ARP flood leaves room for resolutions", test_flood_leaves_room },
+		{ "spoofed claims never move a MAC in use", test_spoofed_claims_ignored },
+		{ "a moved host is taken after a silent probe round",
+		  test_moved_host_taken_after_silent_round },
+		{ "ARP senders believed on their own link only", test_arp_sender_on_link },
 		CU_TEST_INFO_NULL,
 	};
 
