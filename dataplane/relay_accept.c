@@ -167,7 +167,11 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	struct flow *f;
 
 	if (!syncookie_check(&w->app->cookie_key, &conn, w->now_ms, s->ack - 1, &mss)) {
-		tcp_out_rst_reply(w, p, &k, &s->eth->src_addr, s->ack, 0, false);
+		/* The cookie hashes the client's ISN, taken as seq - 1: a later data segment that
+		 * overtook the first one fails here though the handshake was good. Dropping it
+		 * lets the client resend the first; a reset would kill a healthy connection. */
+		if (s->payload_len == 0)
+			tcp_out_rst_reply(w, p, &k, &s->eth->src_addr, s->ack, 0, false);
 		return dp_drop(w, s->m, DP_DROP_syncookie_invalid);
 	}
 	if (s->payload_len == 0) {
