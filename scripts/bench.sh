@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): meshrelay side by side with HAProxy on this machine, same
-# clients, same backend, in one run. Prints a table of figures and ratios.
+# Benchmarks (not tests): meshrelay side by side with HAProxy (tcp mode, req.ssl_sni, one
+# thread) and nginx stream (ssl_preread, one worker) on this machine, same clients, same
+# backends, in one run. Prints a table of figures and meshrelay's factor over each (above
+# 1: meshrelay does better).
 #
 #   new TLS connections: wrk with "Connection: close" against nginx through each proxy;
-#     connections/s, and proxy CPU per connection: HAProxy's user+sys time from /proc,
-#     meshrelay's busy worker cycles (its core polls and never sleeps, so only the polls
-#     that found work count)
+#     connections/s, and proxy CPU per connection: the kernel proxies' user+sys time from
+#     /proc, meshrelay's busy worker cycles (its core polls and never sleeps, so only the
+#     polls that found work count)
 #   one flow: 200 MB each way through each proxy, MB/s
 #
 #   scripts/bench.sh [SECONDS]     default 10 s per load run
@@ -72,16 +74,22 @@ HAP_PID=$!
 topo_track $HAP_PID
 ip netns exec "$HAP_NS" haproxy -db -f "$TOPO_DIR/haproxy-blob.cfg" >/dev/null 2>&1 &
 topo_track $!
+sed -e "s|@DIR@|$TOPO_DIR|g" -e "s|@LISTEN@|10.95.0.1:445|" -e "s|@WEB@|10.94.0.2:8444|" \
+	-e "s|@BLOB@|10.94.0.2:9443|" test/lib/nginx-stream.conf.in >"$TOPO_DIR/nginx-stream.conf"
+ip netns exec "$HAP_NS" nginx -p "$TOPO_DIR" -c "$TOPO_DIR/nginx-stream.conf" >/dev/null 2>&1 &
+topo_track $!
 topo_wait_for 10 bash -c "ip netns exec '$RT_SRV' ss -Hltn 'sport = :8444' | grep -q LISTEN"
 topo_wait_for 10 bash -c "ip netns exec '$HAP_NS' ss -Hltn 'sport = :443' | grep -q LISTEN"
+topo_wait_for 10 bash -c "ip netns exec '$HAP_NS' ss -Hltn 'sport = :445' | grep -q LISTEN"
+NGX_PID=$(pgrep -P "$(cat "$TOPO_DIR/nginx-stream.pid")" | head -1) # its one worker
 
 # wrk takes the SNI from the URL: a private hosts file names the proxy under test.
-wrk_run() { # wrk_run ADDR -> connections/s
+wrk_run() { # wrk_run ADDR [PORT] -> connections/s
 	echo "$1 web.svc.example" >"$TOPO_DIR/hosts"
 	in_ns "$RT_CLI" unshare -m sh -c "mount --bind '$TOPO_DIR/hosts' /etc/hosts &&
 		taskset -c 0 timeout $((SECS + 20)) wrk -t1 -c32 -d${SECS}s -H 'Connection: close' \
-		https://web.svc.example/small" >"$TOPO_DIR/wrk-$1.txt" 2>&1
-	awk '/Requests\/sec/ {print int($2)}' "$TOPO_DIR/wrk-$1.txt"
+		https://web.svc.example:${2:-443}/small" >"$TOPO_DIR/wrk-$1-${2:-443}.txt" 2>&1
+	awk '/Requests\/sec/ {print int($2)}' "$TOPO_DIR/wrk-$1-${2:-443}.txt"
 }
 proc_cpu_s() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
 lcore_busy_s() { # busy seconds summed over the workers
@@ -104,21 +112,36 @@ h0=$(proc_cpu_s "$HAP_PID")
 hap_rate=$(wrk_run 10.95.0.1)
 hap_cpu=$(awk -v a="$h0" -v b="$(proc_cpu_s "$HAP_PID")" 'BEGIN {printf "%.6f", b - a}')
 hap_conns=$((hap_rate * SECS))
+n0=$(proc_cpu_s "$NGX_PID")
+ngx_rate=$(wrk_run 10.95.0.1 445)
+ngx_cpu=$(awk -v a="$n0" -v b="$(proc_cpu_s "$NGX_PID")" 'BEGIN {printf "%.6f", b - a}')
+ngx_conns=$((ngx_rate * SECS))
 
 echo "== one flow, 200 MB each way"
 mr_bulk=$(in_ns "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client 10.99.0.1 443 \
 	blob.svc.example "$CERTS/ca.crt" 200000000 200000000 | grep -o 'seconds=[0-9.]*' | cut -d= -f2)
 hap_bulk=$(in_ns "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client 10.95.0.1 444 \
 	blob.svc.example "$CERTS/ca.crt" 200000000 200000000 | grep -o 'seconds=[0-9.]*' | cut -d= -f2)
+ngx_bulk=$(in_ns "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client 10.95.0.1 445 \
+	blob.svc.example "$CERTS/ca.crt" 200000000 200000000 | grep -o 'seconds=[0-9.]*' | cut -d= -f2)
 
-awk -v mr="$mr_rate" -v hap="$hap_rate" -v mrc="$mr_conns" -v hapc="$hap_conns" \
-	-v mrcpu="$mr_cpu" -v hapcpu="$hap_cpu" -v mrb="$mr_bulk" -v hapb="$hap_bulk" 'BEGIN {
-	mr_us = mrc ? mrcpu * 1e6 / mrc : 0; hap_us = hapc ? hapcpu * 1e6 / hapc : 0
-	printf "\n%-44s %14s %14s %8s\n", "figure", "meshrelay", "haproxy", "ratio"
-	printf "%-44s %14d %14d %8.2f\n", "TLS connections/s (wrk, client-bound)", mr, hap, hap ? mr / hap : 0
-	printf "%-44s %14.1f %14.1f %8.2f\n", "proxy CPU us per connection", mr_us, hap_us, mr_us ? hap_us / mr_us : 0
-	printf "%-44s %14.0f %14.0f %8.2f\n", "connections per proxy core-second", mr_us ? 1e6 / mr_us : 0, hap_us ? 1e6 / hap_us : 0, mr_us && hap_us ? hap_us / mr_us : 0
-	printf "%-44s %14.1f %14.1f %8.2f\n", "one flow, MB/s (400 MB moved)", mrb ? 400 / mrb : 0, hapb ? 400 / hapb : 0, mrb && hapb ? hapb / mrb : 0
+awk -v mr="$mr_rate" -v hap="$hap_rate" -v ngx="$ngx_rate" -v mrc="$mr_conns" \
+	-v hapc="$hap_conns" -v ngxc="$ngx_conns" -v mrcpu="$mr_cpu" -v hapcpu="$hap_cpu" \
+	-v ngxcpu="$ngx_cpu" -v mrb="$mr_bulk" -v hapb="$hap_bulk" -v ngxb="$ngx_bulk" '
+function per(cpu, n) { return n ? cpu * 1e6 / n : 0 }
+function ratio(a, b) { return b ? a / b : 0 }
+function row(name, fmt, m, h, n, rh, rn) {
+	printf "%-40s " fmt " " fmt " " fmt " %8.2f %8.2f\n", name, m, h, n, rh, rn
+}
+BEGIN {
+	mu = per(mrcpu, mrc); hu = per(hapcpu, hapc); nu = per(ngxcpu, ngxc)
+	printf "\n%-40s %12s %12s %12s %8s %8s\n", "figure", "meshrelay", "haproxy", "nginx", "vs hap", "vs ngx"
+	row("TLS connections/s (wrk, client-bound)", "%12d", mr, hap, ngx, ratio(mr, hap), ratio(mr, ngx))
+	row("proxy CPU us per connection", "%12.1f", mu, hu, nu, ratio(hu, mu), ratio(nu, mu))
+	row("connections per proxy core-second", "%12.0f", mu ? 1e6 / mu : 0, hu ? 1e6 / hu : 0,
+	    nu ? 1e6 / nu : 0, ratio(hu, mu), ratio(nu, mu))
+	row("one flow, MB/s (400 MB moved)", "%12.1f", ratio(400, mrb), ratio(400, hapb),
+	    ratio(400, ngxb), ratio(hapb, mrb), ratio(ngxb, mrb))
 }'
 echo
 echo "meshrelay flows: $("$MR_CTL" -p "$PREFIX" show flows | tr '\n' ' ')"
