@@ -278,6 +278,7 @@ static void apply_kv(struct cp_discovery *d, const struct json_value *kv, bool d
 	uint8_t *value = malloc(DISC_VALUE_MAX);
 	struct disc_gateway g;
 	const char *why;
+	int known;
 	int klen = k64 ? b64_decode(k64, strlen(k64), (uint8_t *)key, sizeof(key) - 1) : -1;
 	int vlen = v64 && value ? b64_decode(v64, strlen(v64), value, DISC_VALUE_MAX) : 0;
 
@@ -294,12 +295,13 @@ static void apply_kv(struct cp_discovery *d, const struct json_value *kv, bool d
 		forget(d, net, id);
 		goto out;
 	}
-	if (find_gateway(d, net, id) < 0 && d->n_gateways < DISC_MAX_GATEWAYS) {
+	known = find_gateway(d, net, id);
+	if (known >= 0) {
+		d->gateways[known] = g;
+	} else if (d->n_gateways < DISC_MAX_GATEWAYS) {
 		mr_log(MR_LOG_NOTICE, "discovery: gateway %s of network %s with %u relay(s)", id,
 		       net, g.n_relays);
 		d->gateways[d->n_gateways++] = g;
-	} else if (find_gateway(d, net, id) >= 0) {
-		d->gateways[find_gateway(d, net, id)] = g;
 	}
 out:
 	free(value);

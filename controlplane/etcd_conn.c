@@ -92,7 +92,6 @@ int etcd_conn_request(struct etcd_conn *e, const char *endpoint, const char *pat
 	if (stream)
 		http_lines_init(&e->items, HTTP_LINES_OBJECTS, e->items_buf, ETCD_ITEM_MAX);
 	e->body_len = 0;
-	e->status = 0;
 	e->busy = true;
 	e->streaming = stream;
 	e->deadline_ms = now_ms + timeout_ms;
@@ -150,14 +149,14 @@ static int take_body(struct etcd_conn *e, const uint8_t *d, size_t n, etcd_doc_f
 static int finish(struct etcd_conn *e, etcd_doc_fn fn, void *arg)
 {
 	e->busy = false;
-	if (e->status != 200)
-		return etcd_fail(e, "%s: HTTP %d: %.*s", e->endpoint, e->status,
+	if (e->resp.status != 200)
+		return etcd_fail(e, "%s: HTTP %d: %.*s", e->endpoint, e->resp.status,
 				 (int)(e->body_len < 200 ? e->body_len : 200), e->body);
 	if (e->streaming)
 		return etcd_fail(e, "%s: the watch ended", e->endpoint);
 	if (deliver(e, e->body, e->body_len, fn, arg) < 0)
 		return -1;
-	if (e->close_after)
+	if (e->resp.close)
 		etcd_conn_close(e);
 	return 0;
 }
@@ -177,13 +176,8 @@ static int parse_input(struct etcd_conn *e, etcd_doc_fn fn, void *arg)
 			break;
 		if (ev == HTTP_ERROR)
 			return etcd_fail(e, "%s: bad HTTP answer: %s", e->endpoint, e->resp.error);
-		if (ev == HTTP_HEADERS_DONE) {
-			/* The parser forgets the head once the answer is done: keep what we need. */
-			e->status = e->resp.status;
-			e->close_after = e->resp.close;
-			if (e->status != 200)
-				e->streaming = false; /* an error answer is a plain body */
-		}
+		if (ev == HTTP_HEADERS_DONE && e->resp.status != 200)
+			e->streaming = false; /* an error answer is a plain body */
 		if (ev == HTTP_BODY && take_body(e, piece.data, piece.len, fn, arg) < 0)
 			return -1;
 		if (ev == HTTP_DONE)
@@ -218,7 +212,7 @@ int etcd_conn_handle(struct etcd_conn *e, short revents, int64_t now_ms, etcd_do
 int etcd_conn_check_deadline(struct etcd_conn *e, int64_t now_ms)
 {
 	/* A watch has no deadline once its answer started: it is meant to last. */
-	bool waiting = e->busy && (!e->streaming || e->status == 0);
+	bool waiting = e->busy && (!e->streaming || e->resp.status == 0);
 
 	if (waiting && now_ms >= e->deadline_ms)
 		return etcd_fail(e, "%s: no answer in time", e->endpoint);

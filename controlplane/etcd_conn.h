@@ -25,8 +25,6 @@ struct etcd_conn {
 	bool busy;                 /* a request is out and unanswered (or a watch runs) */
 	bool streaming;            /* the request was a watch */
 	int64_t deadline_ms;       /* connect and answer, for plain requests */
-	int status;                /* HTTP status of the answer; 0 before its head */
-	bool close_after;          /* the server closes after this answer */
 	char endpoint[128];
 	char *body;                /* the answer being collected */
 	size_t body_len;

@@ -420,6 +420,16 @@ static int trailer(struct http_resp *r, const uint8_t *d, size_t len, size_t *po
 	return r->trailer_len > HTTP_MAX_HEAD ? fail(r, "trailers too large") : EV_CONTINUE;
 }
 
+/* A response is over: the framing state starts afresh, while the head fields (status,
+ * close, ...) stay readable until the next response's head replaces them. */
+static void ready_for_next(struct http_resp *r)
+{
+	r->state = ST_HEAD;
+	r->remaining = 0;
+	r->line_cr = false;
+	r->line_len = r->trailer_len = r->head_len = 0;
+}
+
 static int step(struct http_resp *r, const uint8_t *d, size_t len, size_t *pos,
 		struct http_body_piece *piece)
 {
@@ -439,7 +449,7 @@ static int step(struct http_resp *r, const uint8_t *d, size_t len, size_t *pos,
 	case ST_TRAILER:
 		return trailer(r, d, len, pos);
 	case ST_COMPLETE:
-		http_resp_init(r, r->max_body);
+		ready_for_next(r);
 		return HTTP_DONE;
 	default:
 		return HTTP_ERROR;
