@@ -16,10 +16,7 @@ PREFIX=${TOPO_TAG}-soak
 CERTS=$TOPO_DIR/certs
 MR_CP=${MR_CP:-$MR_BUILD_DIR/controlplane/meshrelay-cp}
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-status_of() {
-	"$MR_CTL" -p "$PREFIX" --json show status 2>/dev/null |
-		/usr/bin/python3 -c 'import json,sys; print(list(json.load(sys.stdin).values())[0][sys.argv[1]])' "$1"
-}
+status_of() { dp_status "$PREFIX" "$1"; }
 conf() { # conf EXTRA_ROUTE
 	cat <<CONF
 dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512",

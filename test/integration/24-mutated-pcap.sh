@@ -16,10 +16,6 @@ T=$TOPO_TAG
 DP_MAC=02:70:63:61:70:00   # net_pcap's address for its first port
 FRAMES=${MR_PCAP_FRAMES:-40000}
 SEED=${MR_PCAP_SEED:-$(date +%s)}
-status_of() { # status_of PREFIX FIELD
-	"$MR_CTL" -p "$1" --json show status 2>/dev/null |
-		/usr/bin/python3 -c 'import json,sys; print(list(json.load(sys.stdin).values())[0][sys.argv[1]])' "$2"
-}
 
 # run_dp NAME PCAP: a data plane replaying PCAP; PREFIX_<NAME> is its telemetry prefix.
 run_dp() {
@@ -45,7 +41,7 @@ echo "# seed $SEED, $FRAMES frames"
 
 run_dp idle "$TOPO_DIR/idle.pcap" || exit 1
 sleep 1.5 # its one frame and every timer it could start are over
-idle_mbufs=$(status_of "${T}-idle" mbufs_in_use)
+idle_mbufs=$(dp_status "${T}-idle" mbufs_in_use)
 kill -INT "$DP_PID"
 wait "$DP_PID" 2>/dev/null
 
@@ -56,10 +52,10 @@ for _ in $(seq 300); do # bounded: 30 s for the replay to be read
 	sleep 0.1
 done
 check "all $FRAMES mutated frames read" test "$(dp_stat "$P" counters rx_frames)" -ge "$FRAMES"
-flows_zero() { [ "$(status_of "$P" flows)" = 0 ]; }
+flows_zero() { [ "$(dp_status "$P" flows)" = 0 ]; }
 check "no flow left once the timers ran" topo_wait_for 10 flows_zero
-mbufs_back() { [ "$(status_of "$P" mbufs_in_use)" -le "$idle_mbufs" ]; }
-check "every mbuf given back ($(status_of "$P" mbufs_in_use) in use, idle $idle_mbufs)" \
+mbufs_back() { [ "$(dp_status "$P" mbufs_in_use)" -le "$idle_mbufs" ]; }
+check "every mbuf given back ($(dp_status "$P" mbufs_in_use) in use, idle $idle_mbufs)" \
 	topo_wait_for 5 mbufs_back
 check "the data plane still runs and answers" bash -c "kill -0 $DP_PID && '$MR_CTL' -p '$P' show status >/dev/null"
 drops=$("$MR_CTL" -p "$P" show drops | awk '$2 > 0 {n++} END {print n + 0}')

@@ -23,11 +23,10 @@ CERTS=$TOPO_DIR/certs
 ATK_C=02:00:00:ba:d0:01 # attacker on the client link
 ATK_S=02:00:00:ba:d0:02 # attacker on the backend link
 counter() { dp_stat "$PREFIX" counters "$1"; }
-flows() { "$MR_CTL" -p "$PREFIX" --json show flows |
-	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["/meshrelay/flows"]["flows"])'; }
+flows() { dp_field "$PREFIX" flows flows; }
 no_flows() { [ "$(flows)" -eq 0 ]; }
 some_flow() { [ "$(flows)" -ge 1 ]; }
-mbufs() { dp_stat "$PREFIX" status mbufs_in_use; }
+mbufs() { dp_status "$PREFIX" mbufs_in_use; }
 mbufs_back() { [ "$(mbufs)" -le "$base" ]; }
 neighbours() { "$MR_CTL" -p "$PREFIX" show neighbours | tr A-F a-f | grep -o 'ip=[0-9.]* state=[a-z]* mac=[0-9a-f:]*'; }
 neigh_mac() { neighbours | awk -v ip="ip=$1" '$1 == ip {sub("mac=", "", $3); print $3}'; }

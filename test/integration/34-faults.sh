@@ -16,8 +16,7 @@ cd "$(dirname "$0")/../.."
 
 PREFIX=${TOPO_TAG}-faults
 CERTS=$TOPO_DIR/certs
-flows() { "$MR_CTL" -p "$PREFIX" --json show flows |
-	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["/meshrelay/flows"]["flows"])'; }
+flows() { dp_field "$PREFIX" flows flows; }
 no_flows() { [ "$(flows)" -eq 0 ]; }
 some_flow() { [ "$(flows)" -ge 1 ]; }
 now() { date +%s.%N; }

@@ -12,10 +12,7 @@ cd "$(dirname "$0")/../.."
 PREFIX=${TOPO_TAG}-mbuf
 CERTS=$TOPO_DIR/certs
 HELD=${MR_HELD_HELLOS:-1500}
-status_of() {
-	"$MR_CTL" -p "$PREFIX" --json show status 2>/dev/null |
-		/usr/bin/python3 -c 'import json,sys; print(list(json.load(sys.stdin).values())[0][sys.argv[1]])' "$1"
-}
+status_of() { dp_status "$PREFIX" "$1"; }
 
 rt_build
 bash test/lib/mkcerts.sh "$CERTS" blob.svc.example

@@ -22,9 +22,15 @@ dp_start() {
 	fi
 }
 
-# dp_stat PREFIX counters|drops NAME: one counter's value (0 when unreadable).
-dp_stat() {
-	"$MR_CTL" -p "$1" --json show "$2" |
-		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(list(d.values())[0][sys.argv[1]])' "$3" 2>/dev/null ||
-		echo 0
+# dp_field PREFIX OBJECT NAME: one field of a telemetry object; fails when unreadable.
+dp_field() {
+	"$MR_CTL" -p "$1" --json show "$2" 2>/dev/null |
+		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(list(d.values())[0][sys.argv[1]])' "$3" 2>/dev/null
 }
+
+# dp_stat PREFIX counters|drops NAME: one counter's value (0 when unreadable).
+dp_stat() { dp_field "$@" || echo 0; }
+
+# dp_status PREFIX FIELD: a field of the status object (flows, mbufs_in_use, ...); nothing
+# when unreadable, so a check on it fails rather than reads a stopped data plane as idle.
+dp_status() { dp_field "$1" status "$2"; }
