@@ -108,6 +108,37 @@ static uint32_t take(struct cursor *c, unsigned int bytes)
 	return v;
 }
 
+/* The input's next len bytes were used as a payload. */
+static void skip(struct cursor *c, size_t len)
+{
+	c->p += len;
+	c->left -= len;
+}
+
+/* The n-th flow in table order that want() picks, or NULL. */
+static struct flow *nth_flow(uint32_t n, bool (*want)(const struct flow *))
+{
+	struct flow_table *ft = app.workers[0]->flows;
+
+	for (uint32_t i = 0; i < flow_capacity(ft); i++) {
+		struct flow *f = flow_at(ft, i);
+
+		if (f && want(f) && n-- == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static bool has_backend(const struct flow *f)
+{
+	return f->b.key.peer_port != 0;
+}
+
+static bool is_binding(const struct flow *f)
+{
+	return f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT;
+}
+
 static struct rte_mbuf *frame_from(const uint8_t *bytes, size_t len, uint16_t port_id)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(app.pool);
@@ -197,29 +228,26 @@ static void op_client(struct cursor *c)
 	plen = RTE_MIN(plen, c->left);
 	deliver(edge, tcp_frame(edge, src, 0x0a000001, sport, 443, flags & 0x3f, seq, ack, opts,
 				opt_len, c->p, plen));
-	c->p += plen;
-	c->left -= plen;
+	skip(c, plen);
 }
 
 /* A backend segment to an open flow's backend side; with `synack` the answer that
  * splices a connecting flow. */
 static void op_backend(struct cursor *c)
 {
-	struct dp_worker *w = app.workers[0];
 	const struct dp_port *svc = &app.ports[1];
-	uint32_t pick = take(c, 1), seen = 0;
+	uint32_t pick = take(c, 1);
 	uint8_t flags = (uint8_t)take(c, 1);
 	uint32_t seq = take(c, 4);
 	uint32_t ack_field = take(c, 4);
 	size_t plen = take(c, 2) % 1400;
 
-	plen = RTE_MIN(plen, c->left);
-	for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
-		struct flow *f = flow_at(w->flows, i);
-		uint32_t ack;
+	struct flow *f;
+	uint32_t ack;
 
-		if (!f || !f->b.key.peer_port || seen++ != pick % 8)
-			continue;
+	plen = RTE_MIN(plen, c->left);
+	f = nth_flow(pick % 8, has_backend);
+	if (f) {
 		/* The high flag bit asks for an ACK of the relay's own bytes, offset by a bit. */
 		ack = flags & 0x80 ? f->b.local_isn + 1 + ack_field % 600 : ack_field;
 		if ((flags & 0xc0) == 0xc0)
@@ -227,10 +255,8 @@ static void op_backend(struct cursor *c)
 		deliver(svc, tcp_frame(svc, 0x0a010002, 0x0a010001, 443,
 				       rte_be_to_cpu_16(f->b.key.local_port), flags & 0x3f, seq, ack,
 				       NULL, 0, c->p, plen));
-		break;
 	}
-	c->p += plen;
-	c->left -= plen;
+	skip(c, plen);
 }
 
 /* Start a data connection to the TURN server 10.1.0.9:3478 from the svc port. */
@@ -254,20 +280,16 @@ static void op_bind_server(struct cursor *c)
 {
 	struct dp_worker *w = app.workers[0];
 	const struct dp_port *svc = &app.ports[1];
-	uint32_t pick = take(c, 1), seen = 0;
+	uint32_t pick = take(c, 1);
 	uint8_t flags = (uint8_t)take(c, 1);
 	uint32_t seq = take(c, 4);
 	size_t plen = RTE_MIN((size_t)(take(c, 2) % 1400), c->left);
 	uint8_t payload[1500];
 	size_t at = 0;
+	struct flow *f = nth_flow(pick % 4, is_binding);
+	uint32_t ack;
 
-	for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
-		struct flow *f = flow_at(w->flows, i);
-		uint32_t ack;
-
-		if (!f || (f->state != FLOW_BIND_SYN && f->state != FLOW_BIND_WAIT) ||
-		    seen++ != pick % 4)
-			continue;
+	if (f) {
 		ack = f->c_snd_nxt;
 		if ((flags & 0xc0) == 0xc0) {
 			flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
@@ -287,10 +309,8 @@ static void op_bind_server(struct cursor *c)
 		deliver(svc, tcp_frame(svc, 0x0a010009, 0x0a010001, 3478,
 				       rte_be_to_cpu_16(f->c.key.local_port), flags & 0x3f, seq, ack,
 				       NULL, 0, payload, at + plen));
-		break;
 	}
-	c->p += plen;
-	c->left -= plen;
+	skip(c, plen);
 }
 
 static void op_raw(struct cursor *c, unsigned int port)
@@ -298,8 +318,7 @@ static void op_raw(struct cursor *c, unsigned int port)
 	size_t len = RTE_MIN((size_t)take(c, 2) % 1515, c->left);
 
 	deliver(&app.ports[port], frame_from(c->p, len, app.ports[port].port_id));
-	c->p += len;
-	c->left -= len;
+	skip(c, len);
 }
 
 static void pass_time(uint64_t ms)
