@@ -10,8 +10,7 @@ PREFIX=${TOPO_TAG}-limits
 CERTS=$TOPO_DIR/certs
 counter() { dp_stat "$PREFIX" counters "$1"; }
 drop() { dp_stat "$PREFIX" drops "$1"; }
-flows() { "$MR_CTL" -p "$PREFIX" --json show flows |
-	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["/meshrelay/flows"]["flows"])'; }
+flows() { dp_field "$PREFIX" flows flows; }
 no_flows() { [ "$(flows)" -eq 0 ]; }
 some_flow() { [ "$(flows)" -ge 1 ]; }
 
@@ -75,7 +74,10 @@ ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client
 long=$!
 topo_track "$long"
 topo_wait_for 20 some_flow # the transfer's flow exists before the signal
-kill -TERM "$DP_PID"
+# The data plane itself, not its timeout(1) wrapper: the wrapper passes a signal on to
+# the child and to its process group, so the data plane would get two, and a second
+# signal is the operator's "stop now" that cuts the drain short.
+kill -TERM "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
 sleep 0.2
 out=$(echo | ip netns exec "$RT_CLI" timeout 10 openssl s_client -connect 10.99.0.1:443 \
 	-servername blob.svc.example 2>&1)
