@@ -109,7 +109,7 @@ web() {
 		sed 's/curl: ([0-9]*) //' | tr '\n' ' '
 }
 topo_wait_for 10 test -s "$TOPO_DIR/cp.pid"
-topo_wait_for 10 bash -c "'$MR_CTL' -c '$LIVE' status | grep -q '^generation 1'"
+topo_wait_for 10 bash -c "'$MR_CTL' -c '$LIVE' status | grep -Eq '^generation +1$'"
 ctl status | sed 's/^/  /'
 echo "  web.demo.example: $(web)"
 sed -i 's/sni = "web.demo.example"/sni = "web-retired.demo.example"/' "$LIVE"
