@@ -1,0 +1,198 @@
+/*
+ * meshrelay-gen: a DPDK traffic generator that plays both ends of the relay at once.
+ * Port 0 faces the relay's client side and holds many TCP clients (sources off-subnet,
+ * reached through our address as their gateway); port 1 faces the backend side and
+ * answers every connection the relay opens, as any number of backend addresses. Every
+ * payload byte is a function of (connection, direction, stream offset), so each side
+ * checks each byte it receives, in sequence, and a benchmark is a correctness test too.
+ *
+ * One lcore runs everything: rx, the TCP halves, tx. Nothing here is shared.
+ */
+#ifndef MR_GEN_H
+#define MR_GEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+
+#define GEN_BURST 32
+#define GEN_HELLO_MAX 2048
+#define GEN_RANDOM_OFF 11     /* ClientHello.random: record 5 + handshake 4 + version 2 */
+#define GEN_ID_END (GEN_RANDOM_OFF + 8) /* the random's first 8 bytes carry the conn id */
+#define GEN_RANDOM_END (GEN_RANDOM_OFF + 32)
+#define GEN_WINDOW 65535u     /* we advertise no window scaling */
+#define GEN_MSS 1460u
+
+enum gen_mode { GEN_CONNECT, GEN_STREAM, GEN_BLAST };
+
+struct gen_opts {
+	enum gen_mode mode;
+	uint64_t count;        /* connect: connections to start (0: until seconds run out) */
+	double seconds;        /* run time limit of every mode */
+	uint32_t rate;         /* connect: new connections per second, 0: as fast as possible */
+	uint32_t concurrency;  /* connect: connections open at once; stream: flows */
+	uint32_t request;      /* connect: client bytes after the hello */
+	uint32_t response;     /* connect: backend bytes in answer */
+	uint32_t payload;      /* stream and blast: payload bytes per segment */
+	uint32_t inflight;     /* stream: segments in flight per direction, all flows together */
+	uint32_t routes;       /* SNIs s0..s{routes-1}.SUFFIX, route k -> backend port base+k */
+	uint32_t backends;     /* backend addresses: svc_ip, svc_ip+1, ... */
+	bool synflood;         /* stream: also SYNs from random sources, as fast as the rest allows */
+	const char *hello_file;
+	const char *sni_suffix;
+	uint16_t listen_port;
+	uint16_t backend_port; /* route k's backend listens on backend_port + k */
+	uint32_t edge_ip, edge_peer;  /* host order: our address, the relay's, on port 0 */
+	uint32_t svc_ip, svc_peer;    /* the first backend address, the relay's, on port 1 */
+	uint32_t client_net;          /* clients come from client_net/16 */
+	bool quiet;
+};
+
+enum gen_state { GS_FREE = 0, GS_SYN_SENT, GS_SYN_RCVD, GS_EST, GS_DONE };
+
+/* One end of one TCP connection, as the generator plays it. Offsets count payload bytes
+ * from 0; sequence numbers are derived from them, so a retransmission is a rewind. */
+struct gen_half {
+	uint32_t lip, rip;       /* host order */
+	uint16_t lport, rport;
+	uint8_t port;            /* 0 client side, 1 backend side */
+	uint8_t state;
+	bool fin_sent, fin_ever, fin_acked, fin_rcvd, fin_want, ack_due, queued;
+	uint8_t dupacks, timeouts;
+	uint32_t isn, peer_isn;
+	uint32_t peer_win;
+	uint16_t mss;            /* the peer's, from its SYN */
+	uint64_t una, nxt;       /* oldest unacknowledged, next to send */
+	uint64_t max_sent;       /* highest nxt so far: a rewind does not unsend bytes */
+	uint64_t total;          /* bytes to send (UINT64_MAX: without end) */
+	uint64_t rcvd;           /* in-order bytes received and checked */
+	uint64_t expect;         /* bytes the peer will send (UINT64_MAX: without end) */
+	uint64_t deadline;       /* tsc: retransmit when passed (0: nothing outstanding) */
+	uint32_t conn;           /* owning connection slot; backend halves learn it from the hello */
+	uint32_t route;
+};
+
+struct gen_conn {
+	struct gen_half c;       /* the client */
+	uint32_t back;           /* backend half index, UINT32_MAX until the relay connects */
+	uint32_t gen;            /* changes each time the slot is reused */
+	uint64_t t_start, t_resp;
+	uint32_t next_free;
+	bool stream;             /* kept busy until the run ends */
+};
+
+struct gen_stats {
+	uint64_t started, completed, failed;
+	uint64_t fail_rst, fail_timeout, fail_bytes, fail_route, fail_table;
+	uint64_t tx_frames[2], rx_frames[2], tx_drop[2];
+	uint64_t data_segs_rx[2], data_bytes_rx[2]; /* index: receiving side (0 client) */
+	uint64_t rtx_timeouts, rtx_fast, ooo;
+	uint64_t syn_flood_sent, syn_flood_answers;
+	uint64_t stray;
+	uint64_t lat_hist[64 * 16];
+	uint64_t lat_max_us;
+};
+
+struct gen_port {
+	uint16_t id;
+	struct rte_ether_addr mac, peer_mac;
+	bool peer_known;
+	uint32_t ip, peer_ip;    /* host order */
+	uint32_t own_first, own_last; /* the addresses we answer ARP for */
+	struct rte_mbuf *tx[GEN_BURST];
+	struct gen_half *tx_half[GEN_BURST]; /* for a rewind when the ring is full */
+	uint64_t tx_off[GEN_BURST];
+	uint16_t n_tx;
+	bool congested;          /* the last flush found the ring full */
+};
+
+struct gen_hello {
+	uint8_t bytes[GEN_HELLO_MAX];
+	uint32_t len;
+};
+
+struct gen {
+	struct gen_opts o;
+	struct rte_mempool *pool;
+	struct gen_port ports[2];
+	struct gen_conn *conns;
+	struct gen_half *backs;
+	uint32_t n_conns, conn_free, n_backs, back_free, open;
+	struct rte_hash *client_hash, *back_hash;
+	struct gen_hello *hellos; /* one per route */
+	uint64_t hz, now, rto;
+	uint32_t scan_at, pump_at;
+	uint64_t next_id;
+	struct gen_stats st;
+};
+
+/* gen_pattern.c: payload bytes and the hellos. */
+
+/* Fills the pattern table once; every stream reads it at (offset + seed) mod its size. */
+void gen_pattern_init(void);
+/* Seed of the stream of connection (slot, gen) in direction dir (0 client to backend). */
+uint32_t gen_pattern_seed(uint32_t slot, uint32_t gen_no, int dir);
+/* Pattern bytes [off, off+len) of the stream with seed; len <= 2048. */
+const uint8_t *gen_pattern_at(uint32_t seed, uint64_t off);
+/* Builds route k's hello from a captured one (file) with its SNI replaced by
+ * "s<k>.<suffix>"; -1 with a message on stderr when the capture cannot be used. */
+int gen_hello_build(const char *file, const char *suffix, uint32_t k, struct gen_hello *out);
+/* Bytes [off, off+len) of the client's stream for connection (slot, gen) on route's hello
+ * followed by the request pattern. */
+void gen_client_bytes(const struct gen *g, const struct gen_half *h, uint32_t gen_no,
+		      uint64_t off, uint32_t len, uint8_t *dst);
+
+/* gen_pkt.c: frames. */
+
+/* Sends a segment of h: flags, payload [off, off+len) of its stream (len 0: none). */
+void gen_send_seg(struct gen *g, struct gen_half *h, uint8_t flags, uint64_t off, uint32_t len);
+/* A segment from nowhere (SYN flood, RST): no half behind it. */
+void gen_send_raw(struct gen *g, int port, uint32_t sip, uint32_t dip, uint16_t sport,
+		  uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack);
+/* Pushes port's pending frames; frames the ring refuses rewind their half. */
+void gen_flush(struct gen *g, int port);
+/* Answers or learns from an ARP frame on port; consumes m. */
+void gen_arp_input(struct gen *g, int port, struct rte_mbuf *m);
+/* Asks for the relay's MAC on port. */
+void gen_arp_ask(struct gen *g, int port);
+/* Blast mode frame: payload bytes of a fixed TCP segment from port. */
+struct rte_mbuf *gen_blast_frame(struct gen *g, int port, uint32_t payload);
+
+/* gen_tcp.c: the connection halves. */
+
+/* Allocates the tables for n connections; -1 when memory runs out. */
+int gen_tcp_init(struct gen *g, uint32_t n);
+/* Opens one client connection (stream: kept busy). false when no slot is free. */
+bool gen_tcp_open(struct gen *g, bool stream);
+/* A burst of received IPv4 frames on port; the caller frees them. */
+void gen_tcp_input(struct gen *g, int port, struct rte_mbuf **m, uint16_t n);
+/* Sends what windows allow on up to budget halves kept busy (stream mode). */
+void gen_tcp_pump_streams(struct gen *g, uint32_t budget);
+/* Retransmission and failure checks over a slice of the connections. */
+void gen_tcp_timers(struct gen *g);
+/* Resets every open connection (end of run). */
+void gen_tcp_reset_all(struct gen *g);
+/* Records a latency sample in microseconds. */
+void gen_lat_add(struct gen_stats *st, uint64_t us);
+/* The p-th percentile (0..100) of the latency samples, in microseconds. */
+uint64_t gen_lat_pct(const struct gen_stats *st, double p);
+
+
+/* gen_main.c: the loop's pieces, for the modes. */
+
+/* True once SIGINT or SIGTERM arrived. */
+bool gen_stop_requested(void);
+/* Takes the time, receives a burst on both ports and runs a slice of the timers. */
+void gen_poll(struct gen *g);
+/* Sends what both ports have pending. */
+void gen_flush_all(struct gen *g);
+
+/* gen_modes.c: each mode's run; 0 when every byte checked and nothing failed. */
+int gen_run_connect(struct gen *g);
+int gen_run_stream(struct gen *g);
+int gen_run_blast(struct gen *g);
+
+#endif

@@ -1,0 +1,191 @@
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_random.h>
+#include <rte_tcp.h>
+
+#include "gen.h"
+
+static double secs(const struct gen *g, uint64_t tsc)
+{
+	return (double)tsc / (double)g->hz;
+}
+
+int gen_run_connect(struct gen *g)
+{
+	uint64_t t0 = rte_rdtsc(), end = t0 + (uint64_t)(g->o.seconds * (double)g->hz);
+	uint64_t grace_end = 0, unfinished;
+	double elapsed;
+
+	while (!gen_stop_requested()) {
+		gen_poll(g);
+		if (g->now < end && (!g->o.count || g->st.started < g->o.count)) {
+			uint64_t allowed = g->o.rate ? (g->now - t0) * g->o.rate / g->hz + 1 : UINT64_MAX;
+
+			for (int i = 0; i < GEN_BURST && g->open < g->o.concurrency &&
+			     g->st.started < allowed && (!g->o.count || g->st.started < g->o.count); i++)
+				gen_tcp_open(g, false);
+		} else {
+			if (!g->open)
+				break;
+			if (!grace_end)
+				grace_end = g->now + 2 * g->hz; /* the last ones may finish */
+			if (g->now > grace_end)
+				break;
+		}
+		gen_flush_all(g);
+	}
+	elapsed = secs(g, rte_rdtsc() - t0);
+	unfinished = g->open;
+	gen_tcp_reset_all(g);
+	gen_flush_all(g);
+	g->st.failed += unfinished;
+	g->st.fail_timeout += unfinished;
+	printf("connect started=%" PRIu64 " completed=%" PRIu64 " failed=%" PRIu64
+	       " rst=%" PRIu64 " timeout=%" PRIu64 " bad_bytes=%" PRIu64 " wrong_backend=%" PRIu64
+	       " table_full=%" PRIu64 " seconds=%.3f conn_per_s=%.0f p50_us=%" PRIu64
+	       " p90_us=%" PRIu64 " p99_us=%" PRIu64 " max_us=%" PRIu64 " retransmits=%" PRIu64
+	       " routes=%u\n",
+	       g->st.started, g->st.completed, g->st.failed, g->st.fail_rst, g->st.fail_timeout,
+	       g->st.fail_bytes, g->st.fail_route, g->st.fail_table, elapsed,
+	       (double)g->st.completed / elapsed, gen_lat_pct(&g->st, 50), gen_lat_pct(&g->st, 90),
+	       gen_lat_pct(&g->st, 99), g->st.lat_max_us, g->st.rtx_timeouts + g->st.rtx_fast,
+	       g->o.routes);
+	return g->st.failed || g->st.completed != g->st.started ? 1 : 0;
+}
+
+/* Flows whose both halves are established and carry data both ways. */
+static uint32_t streams_flowing(const struct gen *g)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < g->n_conns; i++) {
+		const struct gen_conn *c = &g->conns[i];
+
+		if (c->stream && c->c.state == GS_EST && c->c.rcvd && c->back != UINT32_MAX)
+			n++;
+	}
+	return n;
+}
+
+static void syn_flood_burst(struct gen *g)
+{
+	for (int i = 0; i < GEN_BURST; i++) {
+		uint64_t r = rte_rand();
+
+		gen_send_raw(g, 0, 0x0a960000u | (uint32_t)(r & 0xffff), g->o.edge_peer,
+			     (uint16_t)(1024 + (r >> 16) % 60000), g->o.listen_port,
+			     RTE_TCP_SYN_FLAG, (uint32_t)(r >> 32), 0);
+	}
+	g->st.syn_flood_sent += GEN_BURST;
+}
+
+int gen_run_stream(struct gen *g)
+{
+	uint64_t deadline = rte_rdtsc() + 10 * g->hz, next_check = 0, t0, t1;
+	struct gen_stats s0;
+	uint32_t flowing = 0;
+	double d;
+
+	for (uint32_t i = 0; i < g->o.concurrency && !gen_stop_requested(); i++) {
+		gen_tcp_open(g, true);
+		gen_poll(g);
+		gen_flush_all(g);
+	}
+	while (flowing < g->o.concurrency && !gen_stop_requested()) {
+		gen_poll(g);
+		gen_tcp_pump_streams(g, 64);
+		gen_flush_all(g);
+		if (g->now > next_check) {
+			flowing = streams_flowing(g);
+			next_check = g->now + g->hz / 100;
+		}
+		if (g->now > deadline) {
+			fprintf(stderr, "meshrelay-gen: only %u of %u flows carry data after 10 s\n",
+				flowing, g->o.concurrency);
+			break;
+		}
+	}
+	s0 = g->st;
+	t0 = rte_rdtsc();
+	t1 = t0 + (uint64_t)(g->o.seconds * (double)g->hz);
+	while (!gen_stop_requested() && g->now < t1) {
+		gen_poll(g);
+		gen_tcp_pump_streams(g, 64);
+		if (g->o.synflood)
+			syn_flood_burst(g);
+		gen_flush_all(g);
+	}
+	d = secs(g, rte_rdtsc() - t0);
+	flowing = streams_flowing(g);
+	printf("stream flows=%u flowing=%u seconds=%.3f c2b_pps=%.0f b2c_pps=%.0f c2b_gbps=%.3f "
+	       "b2c_gbps=%.3f rx_pps=%.0f tx_pps=%.0f tx_ring_full=%" PRIu64 " retransmits=%" PRIu64
+	       " out_of_order=%" PRIu64 " failed=%" PRIu64 " rst=%" PRIu64 " timeout=%" PRIu64
+	       " bad_bytes=%" PRIu64 " wrong_backend=%" PRIu64 " payload=%u\n",
+	       g->o.concurrency, flowing, d,
+	       (double)(g->st.data_segs_rx[1] - s0.data_segs_rx[1]) / d,
+	       (double)(g->st.data_segs_rx[0] - s0.data_segs_rx[0]) / d,
+	       (double)(g->st.data_bytes_rx[1] - s0.data_bytes_rx[1]) * 8 / d / 1e9,
+	       (double)(g->st.data_bytes_rx[0] - s0.data_bytes_rx[0]) * 8 / d / 1e9,
+	       (double)(g->st.rx_frames[0] + g->st.rx_frames[1] - s0.rx_frames[0] -
+			s0.rx_frames[1]) / d,
+	       (double)(g->st.tx_frames[0] + g->st.tx_frames[1] - s0.tx_frames[0] -
+			s0.tx_frames[1]) / d,
+	       g->st.tx_drop[0] + g->st.tx_drop[1] - s0.tx_drop[0] - s0.tx_drop[1],
+	       g->st.rtx_timeouts + g->st.rtx_fast - s0.rtx_timeouts - s0.rtx_fast,
+	       g->st.ooo - s0.ooo, g->st.failed, g->st.fail_rst, g->st.fail_timeout,
+	       g->st.fail_bytes, g->st.fail_route, g->o.payload);
+	if (g->o.synflood)
+		printf("synflood sent=%" PRIu64 " answered=%" PRIu64 " sent_pps=%.0f\n",
+		       g->st.syn_flood_sent, g->st.syn_flood_answers,
+		       (double)g->st.syn_flood_sent / d);
+	gen_tcp_reset_all(g);
+	gen_flush_all(g);
+	for (uint64_t until = rte_rdtsc() + g->hz / 5; rte_rdtsc() < until;) {
+		gen_poll(g); /* let the resets out and the relay's last segments in */
+		gen_flush_all(g);
+	}
+	return g->st.failed || flowing < g->o.concurrency ? 1 : 0;
+}
+
+int gen_run_blast(struct gen *g)
+{
+	uint64_t warm = rte_rdtsc() + g->hz / 2, t0 = 0, end = 0, rx0 = 0, tx0 = 0;
+	uint64_t rx_port0 = 0, rx_port1 = 0;
+
+	while (!gen_stop_requested()) {
+		gen_poll(g);
+		if (!t0 && g->now > warm) {
+			t0 = g->now;
+			end = t0 + (uint64_t)(g->o.seconds * (double)g->hz);
+			rx0 = g->st.rx_frames[0] + g->st.rx_frames[1];
+			tx0 = g->st.tx_frames[0] + g->st.tx_frames[1];
+			rx_port0 = g->st.rx_frames[0];
+			rx_port1 = g->st.rx_frames[1];
+		}
+		if (t0 && g->now > end)
+			break;
+		for (int p = 0; p < 2; p++) {
+			struct rte_mbuf *m[GEN_BURST];
+			uint16_t n = 0, sent;
+
+			while (n < GEN_BURST && (m[n] = gen_blast_frame(g, p, g->o.payload)))
+				n++;
+			sent = rte_eth_tx_burst(g->ports[p].id, 0, m, n);
+			g->st.tx_frames[p] += sent;
+			if (sent < n)
+				rte_pktmbuf_free_bulk(m + sent, n - sent);
+		}
+	}
+	if (!t0)
+		return 1;
+	double d = secs(g, rte_rdtsc() - t0);
+
+	printf("blast seconds=%.3f rx_pps=%.0f rx0_pps=%.0f rx1_pps=%.0f tx_pps=%.0f payload=%u\n",
+	       d, (double)(g->st.rx_frames[0] + g->st.rx_frames[1] - rx0) / d,
+	       (double)(g->st.rx_frames[0] - rx_port0) / d, (double)(g->st.rx_frames[1] - rx_port1) / d,
+	       (double)(g->st.tx_frames[0] + g->st.tx_frames[1] - tx0) / d, g->o.payload);
+	return 0;
+}

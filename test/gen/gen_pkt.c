@@ -1,0 +1,213 @@
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "gen.h"
+
+#define HDR_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
+		 sizeof(struct rte_tcp_hdr))
+
+/* Ethernet, IPv4 and TCP headers (plus opt_len option bytes) of a new frame on port;
+ * the caller writes options and payload behind the TCP header, then calls seal(). */
+static struct rte_mbuf *frame_start(struct gen *g, int port, uint32_t sip, uint32_t dip,
+				    uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+				    uint32_t ack, uint32_t opt_len, uint32_t len)
+{
+	struct gen_port *p = &g->ports[port];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
+
+	if (!m)
+		return NULL;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)(HDR_LEN + opt_len + len));
+	if (!eth) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	eth->dst_addr = p->peer_mac;
+	eth->src_addr = p->mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = 0x45;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*tcp) + opt_len + len));
+	ip->packet_id = 0;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->hdr_checksum = 0;
+	ip->src_addr = rte_cpu_to_be_32(sip);
+	ip->dst_addr = rte_cpu_to_be_32(dip);
+	tcp = (struct rte_tcp_hdr *)(ip + 1);
+	tcp->src_port = rte_cpu_to_be_16(sport);
+	tcp->dst_port = rte_cpu_to_be_16(dport);
+	tcp->sent_seq = rte_cpu_to_be_32(seq);
+	tcp->recv_ack = rte_cpu_to_be_32(ack);
+	tcp->data_off = (uint8_t)(((sizeof(*tcp) + opt_len) / 4) << 4);
+	tcp->tcp_flags = flags;
+	tcp->rx_win = rte_cpu_to_be_16(GEN_WINDOW);
+	tcp->cksum = 0;
+	tcp->tcp_urp = 0;
+	return m;
+}
+
+static void seal(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+}
+
+static void enqueue(struct gen *g, int port, struct rte_mbuf *m, struct gen_half *h,
+		    uint64_t off)
+{
+	struct gen_port *p = &g->ports[port];
+
+	p->tx[p->n_tx] = m;
+	p->tx_half[p->n_tx] = h;
+	p->tx_off[p->n_tx] = off;
+	if (++p->n_tx == GEN_BURST)
+		gen_flush(g, port);
+}
+
+void gen_flush(struct gen *g, int port)
+{
+	struct gen_port *p = &g->ports[port];
+	uint16_t sent = p->n_tx ? rte_eth_tx_burst(p->id, 0, p->tx, p->n_tx) : 0;
+
+	g->st.tx_frames[port] += sent;
+	p->congested = sent < p->n_tx;
+	for (uint16_t i = sent; i < p->n_tx; i++) {
+		struct gen_half *h = p->tx_half[i];
+
+		/* The ring is full: the stream rewinds to the first byte not sent, as if the
+		 * segment had been lost at once rather than after a timeout. */
+		if (h && p->tx_off[i] < h->nxt) {
+			h->nxt = p->tx_off[i];
+			h->fin_sent = false;
+		}
+		rte_pktmbuf_free(p->tx[i]);
+		g->st.tx_drop[port]++;
+	}
+	p->n_tx = 0;
+}
+
+void gen_send_seg(struct gen *g, struct gen_half *h, uint8_t flags, uint64_t off, uint32_t len)
+{
+	bool syn = flags & RTE_TCP_SYN_FLAG;
+	uint32_t seq = syn ? h->isn : h->isn + 1 + (uint32_t)off;
+	uint32_t ack = (flags & RTE_TCP_ACK_FLAG) ? h->peer_isn + 1 + (uint32_t)h->rcvd + h->fin_rcvd
+						  : 0;
+	struct rte_mbuf *m = frame_start(g, h->port, h->lip, h->rip, h->lport, h->rport, flags,
+					 seq, ack, syn ? 4 : 0, len);
+	uint8_t *data;
+
+	if (!m) {
+		g->st.tx_drop[h->port]++;
+		return;
+	}
+	data = rte_pktmbuf_mtod_offset(m, uint8_t *, HDR_LEN);
+	if (syn) {
+		data[0] = 2; /* MSS */
+		data[1] = 4;
+		data[2] = GEN_MSS >> 8;
+		data[3] = GEN_MSS & 0xff;
+	} else if (len && h->port == 0) {
+		gen_client_bytes(g, h, g->conns[h->conn].gen, off, len, data);
+	} else if (len) {
+		memcpy(data, gen_pattern_at(gen_pattern_seed(h->conn, g->conns[h->conn].gen, 1), off),
+		       len);
+	}
+	seal(m);
+	enqueue(g, h->port, m, len ? h : NULL, off);
+}
+
+void gen_send_raw(struct gen *g, int port, uint32_t sip, uint32_t dip, uint16_t sport,
+		  uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct rte_mbuf *m = frame_start(g, port, sip, dip, sport, dport, flags, seq, ack, 0, 0);
+
+	if (!m) {
+		g->st.tx_drop[port]++;
+		return;
+	}
+	seal(m);
+	enqueue(g, port, m, NULL, 0);
+}
+
+struct rte_mbuf *gen_blast_frame(struct gen *g, int port, uint32_t payload)
+{
+	struct gen_port *p = &g->ports[port];
+	struct rte_mbuf *m = frame_start(g, port, p->ip, p->peer_ip, 10000, 20000,
+					 RTE_TCP_ACK_FLAG, 1, 1, 0, payload);
+
+	/* A forwarder in io mode looks at nothing: the checksums are left out. */
+	return m;
+}
+
+void gen_arp_ask(struct gen *g, int port)
+{
+	struct gen_port *p = &g->ports[port];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *arp;
+
+	if (!m)
+		return;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
+	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+	eth->src_addr = p->mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	arp->arp_data.arp_sha = p->mac;
+	arp->arp_data.arp_sip = rte_cpu_to_be_32(p->ip);
+	memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
+	arp->arp_data.arp_tip = rte_cpu_to_be_32(p->peer_ip);
+	enqueue(g, port, m, NULL, 0);
+}
+
+void gen_arp_input(struct gen *g, int port, struct rte_mbuf *m)
+{
+	struct gen_port *p = &g->ports[port];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	uint32_t sip, tip;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*arp)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	sip = rte_be_to_cpu_32(arp->arp_data.arp_sip);
+	tip = rte_be_to_cpu_32(arp->arp_data.arp_tip);
+	if (sip == p->peer_ip) {
+		p->peer_mac = arp->arp_data.arp_sha;
+		p->peer_known = true;
+	}
+	if (arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) || tip < p->own_first ||
+	    tip > p->own_last) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Answer in place: the request becomes the reply. */
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_tha = arp->arp_data.arp_sha;
+	arp->arp_data.arp_tip = arp->arp_data.arp_sip;
+	arp->arp_data.arp_sha = p->mac;
+	arp->arp_data.arp_sip = rte_cpu_to_be_32(tip);
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = p->mac;
+	enqueue(g, port, m, NULL, 0);
+}

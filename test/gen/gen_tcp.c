@@ -1,0 +1,643 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_tcp.h>
+
+#include "gen.h"
+
+#define GEN_MAX_TIMEOUTS 10    /* retransmissions without progress before a failure */
+#define GEN_SEGS_PER_PUMP 16   /* stream mode: fairness between busy flows */
+#define GEN_NONE UINT32_MAX
+
+struct client_key {
+	uint32_t ip;
+	uint16_t port, zero;
+};
+
+struct back_key {
+	uint32_t rip, lip;
+	uint16_t rport, lport;
+};
+
+static struct rte_hash *hash_make(const char *name, uint32_t n, uint32_t key_len)
+{
+	struct rte_hash_parameters hp = {
+		.name = name, .entries = RTE_MAX(2 * n, 64u), .key_len = key_len,
+		.hash_func = rte_jhash, .socket_id = (int)rte_socket_id(),
+		/* Extendable buckets: an add fails only when the table is really full. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	return rte_hash_create(&hp);
+}
+
+int gen_tcp_init(struct gen *g, uint32_t n)
+{
+	g->n_conns = n;
+	g->n_backs = 2 * n;
+	g->conns = rte_zmalloc("gen_conns", sizeof(*g->conns) * n, 64);
+	g->backs = rte_zmalloc("gen_backs", sizeof(*g->backs) * g->n_backs, 64);
+	g->client_hash = hash_make("gen_clients", n, sizeof(struct client_key));
+	g->back_hash = hash_make("gen_backs", g->n_backs, sizeof(struct back_key));
+	if (!g->conns || !g->backs || !g->client_hash || !g->back_hash)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		g->conns[i].next_free = i + 1 < n ? i + 1 : GEN_NONE;
+	for (uint32_t i = 0; i < g->n_backs; i++)
+		g->backs[i].conn = i + 1 < g->n_backs ? i + 1 : GEN_NONE; /* free chain */
+	g->conn_free = 0;
+	g->back_free = 0;
+	return 0;
+}
+
+static struct client_key client_key_of(const struct gen_half *h)
+{
+	return (struct client_key){ .ip = h->lip, .port = h->lport };
+}
+
+static struct back_key back_key_of(const struct gen_half *h)
+{
+	return (struct back_key){ .rip = h->rip, .lip = h->lip, .rport = h->rport,
+				  .lport = h->lport };
+}
+
+static void back_free(struct gen *g, uint32_t b)
+{
+	struct gen_half *h = &g->backs[b];
+	struct back_key k = back_key_of(h);
+
+	rte_hash_del_key(g->back_hash, &k);
+	memset(h, 0, sizeof(*h));
+	h->conn = g->back_free;
+	g->back_free = b;
+}
+
+static void conn_free(struct gen *g, uint32_t slot)
+{
+	struct gen_conn *c = &g->conns[slot];
+	struct client_key k = client_key_of(&c->c);
+
+	rte_hash_del_key(g->client_hash, &k);
+	if (c->back != GEN_NONE)
+		back_free(g, c->back);
+	c->back = GEN_NONE;
+	c->c.state = GS_FREE;
+	c->next_free = g->conn_free;
+	g->conn_free = slot;
+	g->open--;
+}
+
+static void half_reset(struct gen *g, struct gen_half *h)
+{
+	gen_send_raw(g, h->port, h->lip, h->rip, h->lport, h->rport,
+		     RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, h->isn + 1 + (uint32_t)h->nxt,
+		     h->peer_isn + 1 + (uint32_t)h->rcvd);
+}
+
+/* Ends connection slot as a failure counted in *why; both relay sides get a reset. */
+static void conn_fail(struct gen *g, uint32_t slot, uint64_t *why)
+{
+	struct gen_conn *c = &g->conns[slot];
+
+	if (c->c.state != GS_SYN_SENT)
+		half_reset(g, &c->c);
+	if (c->back != GEN_NONE && g->backs[c->back].state == GS_EST)
+		half_reset(g, &g->backs[c->back]);
+	g->st.failed++;
+	(*why)++;
+	conn_free(g, slot);
+}
+
+bool gen_tcp_open(struct gen *g, bool stream)
+{
+	uint32_t slot = g->conn_free;
+	struct gen_conn *c;
+	struct gen_half *h;
+	struct client_key k;
+	uint64_t id = g->next_id++;
+
+	if (slot == GEN_NONE)
+		return false;
+	c = &g->conns[slot];
+	g->conn_free = c->next_free;
+	c->gen++;
+	c->back = GEN_NONE;
+	c->stream = stream;
+	c->t_start = g->now;
+	c->t_resp = 0;
+	h = &c->c;
+	memset(h, 0, sizeof(*h));
+	/* 50,000 ports on each of 65,534 sources before a 4-tuple comes round again. */
+	h->lip = g->o.client_net | (uint32_t)((id / 50000) % 65534 + 1);
+	h->lport = (uint16_t)(10000 + id % 50000);
+	h->rip = g->o.edge_peer;
+	h->rport = g->o.listen_port;
+	h->port = 0;
+	h->state = GS_SYN_SENT;
+	h->isn = (uint32_t)rte_rand();
+	h->conn = slot;
+	h->route = (uint32_t)(id % g->o.routes);
+	h->total = g->hellos[h->route].len; /* like TLS: more only after the server speaks */
+	h->expect = stream ? UINT64_MAX : g->o.response;
+	h->deadline = g->now + g->rto;
+	k = client_key_of(h);
+	g->open++;
+	g->st.started++;
+	if (rte_hash_add_key_data(g->client_hash, &k, (void *)(uintptr_t)slot) < 0) {
+		g->st.failed++;
+		g->st.fail_table++;
+		h->state = GS_FREE;
+		c->next_free = g->conn_free;
+		g->conn_free = slot;
+		g->open--;
+		return true;
+	}
+	gen_send_seg(g, h, RTE_TCP_SYN_FLAG, 0, 0);
+	return true;
+}
+
+/* Sends what the peer's window allows (at most max_segs segments), the FIN when due,
+ * and a bare ACK when one is owed and nothing else carried it. */
+static void half_pump(struct gen *g, struct gen_half *h, uint32_t max_segs)
+{
+	uint32_t seg = h->mss ? h->mss : 536;
+	uint64_t window = RTE_MIN(h->peer_win, GEN_WINDOW), limit;
+
+	if (h->state != GS_EST)
+		return;
+	if (g->o.mode == GEN_STREAM) {
+		/* The flows share the in-flight budget: more would only overflow the rings
+		 * (we do no congestion control) and turn into go-back-N storms. */
+		seg = RTE_MIN(seg, g->o.payload);
+		window = RTE_MIN(window, (uint64_t)seg * RTE_MAX(g->o.inflight / g->o.concurrency, 2u));
+	}
+	limit = h->una + window;
+	while (h->nxt < h->total && h->nxt < limit && max_segs--) {
+		uint32_t len = (uint32_t)RTE_MIN((uint64_t)seg, RTE_MIN(h->total, limit) - h->nxt);
+		uint8_t flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+
+		if (h->fin_want && h->nxt + len == h->total) {
+			flags |= RTE_TCP_FIN_FLAG;
+			h->fin_sent = h->fin_ever = true;
+		}
+		gen_send_seg(g, h, flags, h->nxt, len);
+		h->nxt += len;
+		h->max_sent = RTE_MAX(h->max_sent, h->nxt);
+		h->ack_due = false;
+	}
+	if (h->fin_want && !h->fin_sent && h->nxt == h->total) {
+		gen_send_seg(g, h, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, h->nxt, 0);
+		h->fin_sent = h->fin_ever = true;
+		h->ack_due = false;
+	}
+	if (h->ack_due) {
+		gen_send_seg(g, h, RTE_TCP_ACK_FLAG, h->nxt, 0);
+		h->ack_due = false;
+	}
+	if (!h->deadline && (h->una < h->nxt || (h->fin_sent && !h->fin_acked)))
+		h->deadline = g->now + g->rto;
+}
+
+static bool bytes_match(struct gen *g, const struct gen_half *h, uint64_t off,
+			const uint8_t *data, uint32_t len)
+{
+	const struct gen_conn *c = &g->conns[h->conn];
+	uint8_t want[2048];
+
+	uint32_t hello_len = g->hellos[c->c.route].len;
+
+	if (h->port == 0)
+		return memcmp(data, gen_pattern_at(gen_pattern_seed(h->conn, c->gen, 1), off),
+			      len) == 0;
+	if (off >= hello_len) /* past the hello: straight from the pattern */
+		return memcmp(data, gen_pattern_at(gen_pattern_seed(h->conn, c->gen, 0),
+						   off - hello_len), len) == 0;
+	if (len > sizeof(want))
+		return false;
+	gen_client_bytes(g, &c->c, c->gen, off, len, want);
+	return memcmp(data, want, len) == 0;
+}
+
+/* The hello's random names the client connection: the backend half joins it, after
+ * checking that the relay chose the backend the route names. */
+static bool back_link(struct gen *g, struct gen_half *h, uint32_t hidx, const uint8_t *data,
+		      uint32_t len)
+{
+	uint32_t slot, gen_no;
+	struct gen_conn *c;
+
+	if (h->rcvd != 0 || len < GEN_ID_END) {
+		g->st.fail_bytes++;
+		return false;
+	}
+	memcpy(&slot, data + GEN_RANDOM_OFF, 4);
+	memcpy(&gen_no, data + GEN_RANDOM_OFF + 4, 4);
+	slot = rte_le_to_cpu_32(slot);
+	gen_no = rte_le_to_cpu_32(gen_no);
+	if (slot >= g->n_conns || g->conns[slot].gen != gen_no ||
+	    g->conns[slot].c.state == GS_FREE || g->conns[slot].back != GEN_NONE) {
+		g->st.fail_bytes++;
+		return false;
+	}
+	c = &g->conns[slot];
+	h->conn = slot;
+	c->back = hidx;
+	if (c->c.route != h->route || h->lip != g->o.svc_ip + h->route % g->o.backends) {
+		conn_fail(g, slot, &g->st.fail_route);
+		return false;
+	}
+	h->expect = c->stream ? UINT64_MAX : g->hellos[h->route].len + (uint64_t)g->o.request;
+	h->total = c->stream ? UINT64_MAX : g->o.response;
+	return true;
+}
+
+struct seg_in {
+	uint8_t flags;
+	uint32_t seq, ack, win;
+	uint16_t mss;
+	const uint8_t *data;
+	uint32_t len;
+};
+
+static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
+{
+	int32_t delta = (int32_t)(s->ack - (h->isn + 1 + (uint32_t)h->una));
+	uint64_t top = h->max_sent + (h->fin_ever ? 1 : 0);
+
+	h->peer_win = s->win;
+	if (delta > 0 && h->una + (uint64_t)delta <= top) {
+		h->una += (uint64_t)delta;
+		if (h->una > h->nxt) /* bytes sent before a rewind were received after all */
+			h->nxt = RTE_MIN(h->una, h->total);
+		if (h->una > h->total) { /* only a FIN sent once lets the ACK get here */
+			h->una = h->total;
+			h->fin_acked = true;
+		}
+		h->dupacks = 0;
+		h->timeouts = 0;
+		h->deadline = (h->una < h->nxt || (h->fin_sent && !h->fin_acked)) ? g->now + g->rto : 0;
+	} else if (delta == 0 && !s->len && h->nxt > h->una && !(s->flags & RTE_TCP_FIN_FLAG) &&
+		   ++h->dupacks == 3) {
+		h->nxt = h->una; /* go back: the receiver drops what comes out of order */
+		h->fin_sent = false;
+		g->st.rtx_fast++;
+	}
+}
+
+/* In-order payload is checked and taken; anything else only asks for an ACK. false when
+ * the connection failed here. */
+static bool half_data(struct gen *g, struct gen_half *h, uint32_t hidx, struct seg_in *s)
+{
+	int32_t pos = (int32_t)(s->seq - (h->peer_isn + 1 + (uint32_t)h->rcvd));
+
+	if (pos < 0 && (int64_t)s->len + pos > 0) { /* a retransmission overlapping new bytes */
+		s->data += -pos;
+		s->len -= (uint32_t)-pos;
+		s->seq += (uint32_t)-pos;
+		pos = 0;
+	}
+	if (s->len && pos == 0) {
+		if (h->port == 1 && h->conn == GEN_NONE && !back_link(g, h, hidx, s->data, s->len)) {
+			if (h->state != GS_FREE && h->conn == GEN_NONE) { /* no client to fail */
+				half_reset(g, h);
+				back_free(g, hidx);
+			}
+			return false;
+		}
+		if (h->rcvd + s->len > h->expect || !bytes_match(g, h, h->rcvd, s->data, s->len)) {
+			conn_fail(g, h->conn, &g->st.fail_bytes);
+			return false;
+		}
+		h->rcvd += s->len;
+		g->st.data_segs_rx[h->port]++;
+		g->st.data_bytes_rx[h->port] += s->len;
+	} else if (s->len) {
+		g->st.ooo++;
+	}
+	if (s->len)
+		h->ack_due = true;
+	if ((s->flags & RTE_TCP_FIN_FLAG) && pos == 0 && !h->fin_rcvd) {
+		h->fin_rcvd = true;
+		h->ack_due = true;
+	} else if (s->flags & RTE_TCP_FIN_FLAG) {
+		h->ack_due = true; /* a repeated FIN: our ACK of it was lost */
+	}
+	return true;
+}
+
+/* What the exchange does next once bytes arrived. The backend answers the hello at once
+ * (its whole answer in connect mode) and closes once the request is in too; the client
+ * sends its request (or its endless stream) once the backend has spoken, as a TLS client
+ * waits for the server's first flight, and closes after the whole answer. */
+static void half_advance(struct gen *g, struct gen_half *h)
+{
+	struct gen_conn *c;
+
+	if (h->conn == GEN_NONE)
+		return;
+	c = &g->conns[h->conn];
+	if (h->port == 0 && h->rcvd && h->total == g->hellos[h->route].len)
+		h->total = c->stream ? UINT64_MAX : h->total + g->o.request;
+	if (h->expect == UINT64_MAX || h->rcvd != h->expect || h->fin_want)
+		return;
+	h->fin_want = true;
+	if (h->port == 0)
+		c->t_resp = g->now;
+}
+
+static void queue_pump(struct gen_half **touched, uint32_t *n, struct gen_half *h)
+{
+	if (!h->queued && *n < GEN_BURST) {
+		h->queued = true;
+		touched[(*n)++] = h;
+	}
+}
+
+static void parse_seg(struct rte_tcp_hdr *tcp, uint32_t tcp_len, struct seg_in *s)
+{
+	uint32_t hl = (uint32_t)(tcp->data_off >> 4) * 4;
+	const uint8_t *opt = (const uint8_t *)(tcp + 1);
+
+	s->flags = tcp->tcp_flags;
+	s->seq = rte_be_to_cpu_32(tcp->sent_seq);
+	s->ack = rte_be_to_cpu_32(tcp->recv_ack);
+	s->win = rte_be_to_cpu_16(tcp->rx_win);
+	s->mss = 0;
+	s->data = (const uint8_t *)tcp + hl;
+	s->len = tcp_len > hl ? tcp_len - hl : 0;
+	for (uint32_t i = 0; i + sizeof(*tcp) < hl && i + sizeof(*tcp) + 1 < tcp_len;) {
+		if (opt[i] == 0)
+			break;
+		if (opt[i] == 1) {
+			i++;
+			continue;
+		}
+		if (opt[i] == 2 && opt[i + 1] == 4)
+			s->mss = (uint16_t)(opt[i + 2] << 8 | opt[i + 3]);
+		if (opt[i + 1] < 2)
+			break;
+		i += opt[i + 1];
+	}
+}
+
+/* A SYN to one of our backends opens a backend half; the hello will name its client. */
+static struct gen_half *back_open(struct gen *g, const struct rte_ipv4_hdr *ip,
+				  const struct rte_tcp_hdr *tcp, const struct seg_in *s,
+				  int32_t *idx)
+{
+	uint32_t lip = rte_be_to_cpu_32(ip->dst_addr);
+	uint16_t lport = rte_be_to_cpu_16(tcp->dst_port);
+	uint32_t b = g->back_free;
+	struct gen_half *h;
+	struct back_key k;
+
+	if (s->flags != RTE_TCP_SYN_FLAG || lip < g->o.svc_ip ||
+	    lip >= g->o.svc_ip + g->o.backends || lport < g->o.backend_port ||
+	    lport >= g->o.backend_port + g->o.routes || b == GEN_NONE)
+		return NULL;
+	h = &g->backs[b];
+	g->back_free = h->conn;
+	memset(h, 0, sizeof(*h));
+	h->lip = lip;
+	h->lport = lport;
+	h->rip = rte_be_to_cpu_32(ip->src_addr);
+	h->rport = rte_be_to_cpu_16(tcp->src_port);
+	h->port = 1;
+	h->state = GS_SYN_RCVD;
+	h->isn = (uint32_t)rte_rand();
+	h->peer_isn = s->seq;
+	h->peer_win = s->win;
+	h->mss = s->mss;
+	h->conn = GEN_NONE;
+	h->route = lport - g->o.backend_port;
+	h->expect = UINT64_MAX;
+	k = back_key_of(h);
+	if (rte_hash_add_key_data(g->back_hash, &k, (void *)(uintptr_t)b) < 0) {
+		h->conn = g->back_free;
+		g->back_free = b;
+		return NULL;
+	}
+	*idx = (int32_t)b;
+	return h;
+}
+
+static struct gen_half *half_lookup(struct gen *g, int port, const struct rte_ipv4_hdr *ip,
+				    const struct rte_tcp_hdr *tcp, const struct seg_in *s,
+				    int32_t *idx)
+{
+	void *data;
+
+	if (port == 0) {
+		struct client_key k = { .ip = rte_be_to_cpu_32(ip->dst_addr),
+					.port = rte_be_to_cpu_16(tcp->dst_port) };
+
+		if (rte_hash_lookup_data(g->client_hash, &k, &data) < 0)
+			return NULL;
+		return &g->conns[(uintptr_t)data].c;
+	}
+	struct back_key k = { .rip = rte_be_to_cpu_32(ip->src_addr),
+			      .lip = rte_be_to_cpu_32(ip->dst_addr),
+			      .rport = rte_be_to_cpu_16(tcp->src_port),
+			      .lport = rte_be_to_cpu_16(tcp->dst_port) };
+
+	if (rte_hash_lookup_data(g->back_hash, &k, &data) >= 0) {
+		*idx = (int32_t)(uintptr_t)data;
+		return &g->backs[*idx];
+	}
+	return back_open(g, ip, tcp, s, idx);
+}
+
+/* The handshake steps; true when the segment may go on to the established path. */
+static bool half_handshake(struct gen *g, struct gen_half *h, struct seg_in *s)
+{
+	if (h->state == GS_SYN_SENT) {
+		if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) !=
+			    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) || s->ack != h->isn + 1)
+			return false;
+		h->peer_isn = s->seq;
+		h->peer_win = s->win;
+		h->mss = s->mss;
+		h->state = GS_EST;
+		h->ack_due = true;
+		h->deadline = 0;
+		h->timeouts = 0;
+		return false;
+	}
+	if (h->state == GS_SYN_RCVD) {
+		if (s->flags & RTE_TCP_SYN_FLAG) {
+			gen_send_seg(g, h, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0, 0);
+			return false;
+		}
+		if (!(s->flags & RTE_TCP_ACK_FLAG) || s->ack != h->isn + 1)
+			return false;
+		h->state = GS_EST;
+		h->deadline = 0;
+		h->timeouts = 0;
+	}
+	return h->state == GS_EST;
+}
+
+static void tcp_segment(struct gen *g, int port, struct rte_mbuf *m, struct gen_half **touched,
+			uint32_t *n_touched)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  sizeof(struct rte_ether_hdr));
+	uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)((uint8_t *)ip + ihl);
+	struct gen_half *h;
+	struct seg_in s;
+	int32_t idx = -1;
+
+	if (ip->next_proto_id != IPPROTO_TCP || tot < ihl + sizeof(*tcp) ||
+	    tot + sizeof(struct rte_ether_hdr) > rte_pktmbuf_data_len(m)) {
+		g->st.stray++;
+		return;
+	}
+	parse_seg(tcp, tot - ihl, &s);
+	h = half_lookup(g, port, ip, tcp, &s, &idx);
+	if (!h) {
+		if (port == 0 && (rte_be_to_cpu_32(ip->dst_addr) >> 16) == 0x0a96)
+			g->st.syn_flood_answers++; /* 10.150/16: the flood's sources */
+		else
+			g->st.stray++;
+		return;
+	}
+	if (h->state == GS_SYN_RCVD && h->peer_isn == s.seq && s.flags == RTE_TCP_SYN_FLAG &&
+	    !h->deadline) { /* just opened */
+		gen_send_seg(g, h, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0, 0);
+		h->deadline = g->now + g->rto;
+		return;
+	}
+	if (s.flags & RTE_TCP_RST_FLAG) {
+		if (h->conn != GEN_NONE)
+			conn_fail(g, h->conn, &g->st.fail_rst);
+		else if (idx >= 0)
+			back_free(g, (uint32_t)idx);
+		return;
+	}
+	if (!half_handshake(g, h, &s)) {
+		queue_pump(touched, n_touched, h);
+		return;
+	}
+	if (s.flags & RTE_TCP_ACK_FLAG)
+		half_ack(g, h, &s);
+	if (!half_data(g, h, (uint32_t)idx, &s))
+		return;
+	half_advance(g, h);
+	queue_pump(touched, n_touched, h);
+}
+
+static void conn_check_done(struct gen *g, struct gen_half *h)
+{
+	struct gen_conn *c;
+
+	if (h->port != 0 || !h->fin_acked || !h->fin_rcvd)
+		return;
+	c = &g->conns[h->conn];
+	gen_lat_add(&g->st, (c->t_resp - c->t_start) * 1000000 / g->hz);
+	g->st.completed++;
+	conn_free(g, h->conn);
+}
+
+void gen_tcp_input(struct gen *g, int port, struct rte_mbuf **m, uint16_t n)
+{
+	/* Halves are pumped once per burst, so a burst of segments costs one ACK. */
+	struct gen_half *touched[GEN_BURST];
+	uint32_t n_touched = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		tcp_segment(g, port, m[i], touched, &n_touched);
+	for (uint32_t i = 0; i < n_touched; i++) {
+		touched[i]->queued = false;
+		if (touched[i]->state != GS_FREE) {
+			half_pump(g, touched[i], GEN_SEGS_PER_PUMP);
+			conn_check_done(g, touched[i]);
+		}
+	}
+}
+
+static void half_retransmit(struct gen *g, struct gen_half *h)
+{
+	g->st.rtx_timeouts++;
+	h->deadline = g->now + g->rto;
+	if (h->state == GS_SYN_SENT) {
+		gen_send_seg(g, h, RTE_TCP_SYN_FLAG, 0, 0);
+	} else if (h->state == GS_SYN_RCVD) {
+		gen_send_seg(g, h, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0, 0);
+	} else {
+		h->nxt = h->una;
+		h->fin_sent = false;
+		h->deadline = 0;
+		half_pump(g, h, GEN_SEGS_PER_PUMP);
+	}
+}
+
+/* A half whose deadline passed: retransmit, or give up after GEN_MAX_TIMEOUTS. */
+static void half_timer(struct gen *g, struct gen_half *h, uint32_t back_idx)
+{
+	if (!h->deadline || g->now < h->deadline)
+		return;
+	if (++h->timeouts <= GEN_MAX_TIMEOUTS) {
+		half_retransmit(g, h);
+		return;
+	}
+	if (h->conn != GEN_NONE)
+		conn_fail(g, h->conn, &g->st.fail_timeout);
+	else
+		back_free(g, back_idx);
+}
+
+void gen_tcp_timers(struct gen *g)
+{
+	uint32_t all = g->n_conns + g->n_backs;
+	uint32_t slice = RTE_MAX(all / 128, 1u);
+
+	for (uint32_t i = 0; i < slice; i++) {
+		uint32_t at = g->scan_at++ % all;
+
+		if (at < g->n_conns) {
+			if (g->conns[at].c.state != GS_FREE)
+				half_timer(g, &g->conns[at].c, GEN_NONE);
+		} else if (g->backs[at - g->n_conns].state != GS_FREE) {
+			half_timer(g, &g->backs[at - g->n_conns], at - g->n_conns);
+		}
+	}
+}
+
+void gen_tcp_pump_streams(struct gen *g, uint32_t budget)
+{
+	/* A full ring would only turn new segments into rewinds: let it drain first. */
+	if (g->ports[0].congested || g->ports[1].congested)
+		return;
+	while (budget--) {
+		struct gen_conn *c = &g->conns[g->pump_at++ % g->n_conns];
+
+		if (!c->stream || c->c.state != GS_EST)
+			continue;
+		half_pump(g, &c->c, GEN_SEGS_PER_PUMP);
+		if (c->back != GEN_NONE)
+			half_pump(g, &g->backs[c->back], GEN_SEGS_PER_PUMP);
+	}
+}
+
+void gen_tcp_reset_all(struct gen *g)
+{
+	for (uint32_t slot = 0; slot < g->n_conns; slot++) {
+		struct gen_conn *c = &g->conns[slot];
+
+		if (c->c.state == GS_FREE)
+			continue;
+		if (c->c.state != GS_SYN_SENT)
+			half_reset(g, &c->c);
+		if (c->back != GEN_NONE && g->backs[c->back].state == GS_EST)
+			half_reset(g, &g->backs[c->back]);
+		conn_free(g, slot);
+	}
+}
