@@ -126,6 +126,7 @@ struct gen {
 	uint64_t hz, now, rto;
 	uint32_t scan_at, pump_at;
 	uint64_t next_id;
+	bool reliable;           /* flushes wait for ring room instead of dropping */
 	struct gen_stats st;
 };
 

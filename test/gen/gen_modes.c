@@ -82,6 +82,15 @@ static void syn_flood_burst(struct gen *g)
 	g->st.syn_flood_sent += GEN_BURST;
 }
 
+/* Receives and answers (no new data) for ticks. */
+static void drain(struct gen *g, uint64_t ticks)
+{
+	for (uint64_t until = rte_rdtsc() + ticks; rte_rdtsc() < until;) {
+		gen_poll(g);
+		gen_flush_all(g);
+	}
+}
+
 int gen_run_stream(struct gen *g)
 {
 	uint64_t deadline = rte_rdtsc() + 10 * g->hz, next_check = 0, t0, t1;
@@ -141,12 +150,10 @@ int gen_run_stream(struct gen *g)
 		printf("synflood sent=%" PRIu64 " answered=%" PRIu64 " sent_pps=%.0f\n",
 		       g->st.syn_flood_sent, g->st.syn_flood_answers,
 		       (double)g->st.syn_flood_sent / d);
+	/* Let the rings drain before the resets, and the relay's last segments in after. */
+	drain(g, g->hz / 10);
 	gen_tcp_reset_all(g);
-	gen_flush_all(g);
-	for (uint64_t until = rte_rdtsc() + g->hz / 5; rte_rdtsc() < until;) {
-		gen_poll(g); /* let the resets out and the relay's last segments in */
-		gen_flush_all(g);
-	}
+	drain(g, g->hz / 5);
 	return g->st.failed || flowing < g->o.concurrency ? 1 : 0;
 }
 

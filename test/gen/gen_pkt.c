@@ -83,6 +83,11 @@ void gen_flush(struct gen *g, int port)
 	struct gen_port *p = &g->ports[port];
 	uint16_t sent = p->n_tx ? rte_eth_tx_burst(p->id, 0, p->tx, p->n_tx) : 0;
 
+	/* Resets at the end of a run must reach the relay, or its flows wait for the idle
+	 * timeout: the ring drains as the relay polls, so wait for room. */
+	for (uint32_t tries = 0; g->reliable && sent < p->n_tx && tries < 100000; tries++)
+		sent += rte_eth_tx_burst(p->id, 0, p->tx + sent, p->n_tx - sent);
+
 	g->st.tx_frames[port] += sent;
 	p->congested = sent < p->n_tx;
 	for (uint16_t i = sent; i < p->n_tx; i++) {

@@ -629,6 +629,7 @@ void gen_tcp_pump_streams(struct gen *g, uint32_t budget)
 
 void gen_tcp_reset_all(struct gen *g)
 {
+	g->reliable = true;
 	for (uint32_t slot = 0; slot < g->n_conns; slot++) {
 		struct gen_conn *c = &g->conns[slot];
 
@@ -640,4 +641,7 @@ void gen_tcp_reset_all(struct gen *g)
 			half_reset(g, &g->backs[c->back]);
 		conn_free(g, slot);
 	}
+	gen_flush(g, 0);
+	gen_flush(g, 1);
+	g->reliable = false;
 }

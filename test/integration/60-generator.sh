@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The traffic generator's smoke run: meshrelay-gen on both memif ends of the data plane.
+#   connect: thousands of connections over 16 routes and 4 backends, each a captured
+#     ClientHello with its own SNI, a request and an answer, every byte checked, the
+#     backend checked against the route;
+#   a live push that swaps two routes: the generator must see connections land on the
+#     wrong backend (so its check can fail), and none once the right table is back;
+#   stream: 256 flows busy both ways, then the same under a SYN flood from random
+#     sources, which must create no flow;
+# and at the end no flow left and every mbuf back.
+set -u
+cd "$(dirname "$0")/../.."
+. test/lib/harness.sh
+. test/lib/gen_topo.sh
+
+NS=${TOPO_TAG}-gen
+PREFIX=${TOPO_TAG}-gdp
+topo_ns "$NS"
+gen_topo_conf "$TOPO_DIR/dp.conf" 16 4 65536 768 500
+dp_start "$NS" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
+mbufs0=$(dp_status "$PREFIX" mbufs_in_use)
+
+out=$(gen_run "$NS" "${TOPO_TAG}-g1" 0 --mode connect --count 5000 --concurrency 128 \
+	--routes 16 --backends 4 --request 300 --response 2000 --seconds 60)
+echo "$out"
+check "5000 connections completed, every byte checked" \
+	test "$(gen_field "$out" completed)" = 5000 -a "$(gen_field "$out" failed)" = 0
+check "the data plane created exactly those flows" \
+	test "$(dp_stat "$PREFIX" counters flow_created)" = 5000
+
+# Routes s0 and s1 swapped: the relay does what it is told, the generator must notice.
+sed -e 's/pool = "p0"; }/pool = "P1"; }/' -e 's/pool = "p1"; }/pool = "p0"; }/' \
+	-e 's/pool = "P1"; }/pool = "p1"; }/' "$TOPO_DIR/dp.conf" >"$TOPO_DIR/swapped.conf"
+"$MR_CTL" -s "$DP_SOCK" push "$TOPO_DIR/swapped.conf" >/dev/null
+out=$(gen_run "$NS" "${TOPO_TAG}-g2" 0 --mode connect --count 320 --concurrency 32 \
+	--routes 16 --backends 4 --seconds 30)
+echo "$out"
+check "connections sent to the wrong backend are caught" \
+	test "$(gen_field "$out" wrong_backend)" -ge 20
+"$MR_CTL" -s "$DP_SOCK" push "$TOPO_DIR/dp.conf" >/dev/null
+out=$(gen_run "$NS" "${TOPO_TAG}-g3" 0 --mode connect --count 320 --concurrency 32 \
+	--routes 16 --backends 4 --seconds 30)
+check "and none once the table is right again" test "$(gen_field "$out" failed)" = 0
+
+out=$(gen_run "$NS" "${TOPO_TAG}-g4" 0 --mode stream --concurrency 256 --routes 16 \
+	--backends 4 --seconds 3)
+echo "$out"
+check "256 streams flowed both ways, every byte checked" \
+	test "$(gen_field "$out" flowing)" = 256 -a "$(gen_field "$out" failed)" = 0 \
+	-a "$(gen_field "$out" c2b_pps | cut -d. -f1)" -gt 0 \
+	-a "$(gen_field "$out" b2c_pps | cut -d. -f1)" -gt 0
+
+created0=$(dp_stat "$PREFIX" counters flow_created)
+out=$(gen_run "$NS" "${TOPO_TAG}-g5" 0 --mode stream --concurrency 64 --routes 16 \
+	--backends 4 --seconds 3 --synflood)
+echo "$out"
+sent=$(gen_field "$(grep ^synflood <<<"$out")" sent)
+check "streams carried on under the SYN flood" \
+	test "$(gen_field "$(grep ^stream <<<"$out")" failed)" = 0
+check "the flood was answered by cookies: $sent SYNs" \
+	test "$(gen_field "$(grep ^synflood <<<"$out")" answered)" -gt $((sent / 10))
+check "and created no flow (64 streams, 64 flows)" \
+	test $(($(dp_stat "$PREFIX" counters flow_created) - created0)) -eq 64
+
+no_flows() { test "$(dp_status "$PREFIX" flows)" = 0; }
+check "no flow left once closed" topo_wait_for 10 no_flows
+"$MR_CTL" -p "$PREFIX" show flows | head -5
+check "every mbuf back" test "$(dp_status "$PREFIX" mbufs_in_use)" = "$mbufs0"
+check_done 60-generator

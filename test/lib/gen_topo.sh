@@ -1,0 +1,52 @@
+# The data plane between two memif ports, meshrelay-gen on their other ends (sourced after
+# topo.sh and dp.sh). The generator's port 0 plays the clients (10.100/16 behind
+# 10.200.0.2), its port 1 the backends. Route k: SNI sK.bench.example to backend
+# 10.201.0.(2 + k mod B) port 20000 + k, one pool per route.
+
+MR_GEN=${MR_GEN:-$MR_BUILD_DIR/test/gen/meshrelay-gen}
+
+# gen_topo_conf FILE ROUTES BACKENDS [MAX_FLOWS] [MEM_MB] [CLOSING_MS] [WORKERS]: a data
+# plane configuration with memif ports (server side) in $TOPO_DIR.
+gen_topo_conf() {
+	local file=$1 routes=$2 backends=$3 flows=${4:-65536} mem=${5:-768} closing=${6:-1000}
+	local workers=${7:-1} k
+	{
+		echo "dataplane = { eal = [ \"-l\", \"0-$workers\", \"-n\", \"1\", \"--no-pci\", \"--no-huge\","
+		echo "                      \"-m\", \"$mem\", \"--log-level\", \"pmd.net.memif:error\" ]; };"
+		echo "ports = ("
+		echo "  { name = \"edge\"; device = \"net_memif0,role=server,socket=$TOPO_DIR/edge.sock,socket-abstract=no\";"
+		echo "    ipv4 = \"10.200.0.1/24\"; gateway = \"10.200.0.2\"; queues = $workers; exception = { enabled = false; }; },"
+		echo "  { name = \"svc\"; device = \"net_memif1,role=server,socket=$TOPO_DIR/svc.sock,socket-abstract=no\";"
+		echo "    ipv4 = \"10.201.0.1/24\"; queues = $workers; exception = { enabled = false; }; }"
+		echo ");"
+		echo "listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );"
+		echo "relay = { max_flows = $flows; closing_timeout_ms = $closing; idle_timeout_ms = 600000; };"
+		echo "pools = ("
+		for ((k = 0; k < routes; k++)); do
+			printf '  { name = "p%d"; members = ( { address = "10.201.0.%d"; port = %d; } ); }%s\n' \
+				"$k" $((2 + k % backends)) $((20000 + k)) "$([ $k -lt $((routes - 1)) ] && echo ,)"
+		done
+		echo ");"
+		echo "routes = ("
+		for ((k = 0; k < routes; k++)); do
+			printf '  { sni = "s%d.bench.example"; pool = "p%d"; }%s\n' "$k" "$k" \
+				"$([ $k -lt $((routes - 1)) ] && echo ,)"
+		done
+		echo ");"
+	} >"$file"
+}
+
+# gen_run NS PREFIX LCORE ARGS...: runs the generator on LCORE in NS against the memif
+# sockets in $TOPO_DIR with its own EAL file prefix; its report goes to stdout.
+gen_run() {
+	local ns=$1 prefix=$2 lcore=$3
+	shift 3
+	topo_eal_prefix "$prefix"
+	ip netns exec "$ns" timeout -k 5 600 "$MR_GEN" -l "$lcore" -n 1 --no-pci --no-huge -m 512 \
+		--file-prefix "$prefix" --log-level=error \
+		--vdev "net_memif0,role=client,socket=$TOPO_DIR/edge.sock,socket-abstract=no" \
+		--vdev "net_memif1,role=client,socket=$TOPO_DIR/svc.sock,socket-abstract=no" -- "$@"
+}
+
+# gen_field LINE NAME: one key=value field of a report line.
+gen_field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
