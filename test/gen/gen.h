@@ -26,7 +26,7 @@
 #define GEN_WINDOW 65535u     /* we advertise no window scaling */
 #define GEN_MSS 1460u
 
-enum gen_mode { GEN_CONNECT, GEN_STREAM, GEN_BLAST };
+enum gen_mode { GEN_CONNECT, GEN_STREAM, GEN_BLAST, GEN_HOLD };
 
 struct gen_opts {
 	enum gen_mode mode;
@@ -85,7 +85,7 @@ struct gen_conn {
 };
 
 struct gen_stats {
-	uint64_t started, completed, failed;
+	uint64_t started, completed, failed, held;
 	uint64_t fail_rst, fail_timeout, fail_bytes, fail_route, fail_table;
 	uint64_t tx_frames[2], rx_frames[2], tx_drop[2];
 	uint64_t data_segs_rx[2], data_bytes_rx[2]; /* index: receiving side (0 client) */
@@ -124,7 +124,11 @@ struct gen {
 	struct rte_hash *client_hash, *back_hash;
 	struct gen_hello *hellos; /* one per route */
 	uint64_t hz, now, rto;
-	uint32_t scan_at, pump_at;
+	uint32_t pump_at;
+	uint32_t wheel[256];      /* gen_tcp.c's timer wheel: first half index per slot */
+	uint32_t *wheel_next;
+	uint8_t *in_wheel;
+	uint64_t wheel_tick, wheel_last;
 	uint64_t next_id;
 	bool reliable;           /* flushes wait for ring room instead of dropping */
 	struct gen_stats st;
@@ -172,7 +176,7 @@ bool gen_tcp_open(struct gen *g, bool stream);
 void gen_tcp_input(struct gen *g, int port, struct rte_mbuf **m, uint16_t n);
 /* Sends what windows allow on up to budget halves kept busy (stream mode). */
 void gen_tcp_pump_streams(struct gen *g, uint32_t budget);
-/* Retransmission and failure checks over a slice of the connections. */
+/* Retransmissions and failures of the halves whose deadline passed. */
 void gen_tcp_timers(struct gen *g);
 /* Resets every open connection (end of run). */
 void gen_tcp_reset_all(struct gen *g);
@@ -195,5 +199,6 @@ void gen_flush_all(struct gen *g);
 int gen_run_connect(struct gen *g);
 int gen_run_stream(struct gen *g);
 int gen_run_blast(struct gen *g);
+int gen_run_hold(struct gen *g);
 
 #endif

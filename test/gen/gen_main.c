@@ -34,7 +34,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: meshrelay-gen [EAL options] -- [options]\n"
-		"  --mode connect|stream|blast   (connect)\n"
+		"  --mode connect|stream|blast|hold   (connect)\n"
+		"                       hold: open --concurrency connections, exchange, keep them\n"
+		"                       open for --seconds, report when all are held\n"
 		"  --seconds S          run time (10); connect also stops after --count\n"
 		"  --count N            connect: connections to open (0: until time is up)\n"
 		"  --rate R             connect: new connections per second (0: at most)\n"
@@ -102,6 +104,8 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 				o->mode = GEN_STREAM;
 			else if (!strcmp(optarg, "blast"))
 				o->mode = GEN_BLAST;
+			else if (!strcmp(optarg, "hold"))
+				o->mode = GEN_HOLD;
 			else
 				return -1;
 			break;
@@ -275,7 +279,8 @@ int main(int argc, char **argv)
 	    (gen_tcp_init(&g, g.o.concurrency) < 0 || resolve_peers(&g) < 0))
 		return 2;
 	rc = g.o.mode == GEN_CONNECT ? gen_run_connect(&g)
-	     : g.o.mode == GEN_STREAM ? gen_run_stream(&g) : gen_run_blast(&g);
+	     : g.o.mode == GEN_STREAM ? gen_run_stream(&g)
+	     : g.o.mode == GEN_HOLD ? gen_run_hold(&g) : gen_run_blast(&g);
 	for (int p = 0; p < 2; p++)
 		rte_eth_dev_stop(g.ports[p].id);
 	rte_eal_cleanup();

@@ -196,3 +196,34 @@ int gen_run_blast(struct gen *g)
 	       (double)(g->st.tx_frames[0] + g->st.tx_frames[1] - tx0) / d, g->o.payload);
 	return 0;
 }
+
+int gen_run_hold(struct gen *g)
+{
+	uint64_t t0 = rte_rdtsc(), give_up = t0 + 120 * g->hz, end;
+	double opened_in;
+
+	while (!gen_stop_requested() && g->st.held + g->st.failed < g->o.concurrency &&
+	       g->now < give_up) {
+		gen_poll(g);
+		/* At most 1024 being set up: the relay answers a flood with cookies, not us. */
+		for (int i = 0; i < GEN_BURST && g->st.started < g->o.concurrency &&
+		     g->st.started - g->st.held - g->st.failed < 1024; i++)
+			gen_tcp_open(g, false);
+		gen_flush_all(g);
+	}
+	opened_in = secs(g, rte_rdtsc() - t0);
+	printf("hold wanted=%u held=%" PRIu64 " failed=%" PRIu64 " rst=%" PRIu64 " timeout=%"
+	       PRIu64 " bad_bytes=%" PRIu64 " wrong_backend=%" PRIu64 " seconds_to_hold=%.3f "
+	       "conn_per_s=%.0f\n", g->o.concurrency, g->st.held, g->st.failed, g->st.fail_rst,
+	       g->st.fail_timeout, g->st.fail_bytes, g->st.fail_route, opened_in,
+	       (double)g->st.held / opened_in);
+	fflush(stdout);
+	end = rte_rdtsc() + (uint64_t)(g->o.seconds * (double)g->hz);
+	while (!gen_stop_requested() && rte_rdtsc() < end) {
+		gen_poll(g);
+		gen_flush_all(g);
+	}
+	gen_tcp_reset_all(g);
+	drain(g, g->hz / 5);
+	return g->st.failed || g->st.held != g->o.concurrency ? 1 : 0;
+}

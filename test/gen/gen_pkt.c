@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include <rte_arp.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -85,8 +86,12 @@ void gen_flush(struct gen *g, int port)
 
 	/* Resets at the end of a run must reach the relay, or its flows wait for the idle
 	 * timeout: the ring drains as the relay polls, so wait for room. */
-	for (uint32_t tries = 0; g->reliable && sent < p->n_tx && tries < 100000; tries++)
-		sent += rte_eth_tx_burst(p->id, 0, p->tx + sent, p->n_tx - sent);
+	if (g->reliable && sent < p->n_tx) {
+		uint64_t give_up = rte_rdtsc() + g->hz / 10;
+
+		while (sent < p->n_tx && rte_rdtsc() < give_up)
+			sent += rte_eth_tx_burst(p->id, 0, p->tx + sent, p->n_tx - sent);
+	}
 
 	g->st.tx_frames[port] += sent;
 	p->congested = sent < p->n_tx;

@@ -14,6 +14,7 @@
 #define GEN_MAX_TIMEOUTS 10    /* retransmissions without progress before a failure */
 #define GEN_SEGS_PER_PUMP 16   /* stream mode: fairness between busy flows */
 #define GEN_NONE UINT32_MAX
+#define WHEEL_SLOTS 256u       /* gen.h sizes struct gen's wheel to match */
 
 struct client_key {
 	uint32_t ip;
@@ -40,13 +41,19 @@ static struct rte_hash *hash_make(const char *name, uint32_t n, uint32_t key_len
 int gen_tcp_init(struct gen *g, uint32_t n)
 {
 	g->n_conns = n;
-	g->n_backs = 2 * n;
+	g->n_backs = n + n / 4 + 64; /* room for halves the relay opens before a failure ends one */
 	g->conns = rte_zmalloc("gen_conns", sizeof(*g->conns) * n, 64);
 	g->backs = rte_zmalloc("gen_backs", sizeof(*g->backs) * g->n_backs, 64);
 	g->client_hash = hash_make("gen_clients", n, sizeof(struct client_key));
 	g->back_hash = hash_make("gen_backs", g->n_backs, sizeof(struct back_key));
-	if (!g->conns || !g->backs || !g->client_hash || !g->back_hash)
+	g->wheel_next = rte_malloc("gen_wheel", sizeof(uint32_t) * (n + g->n_backs), 0);
+	g->in_wheel = rte_zmalloc("gen_in_wheel", n + g->n_backs, 0);
+	if (!g->conns || !g->backs || !g->client_hash || !g->back_hash || !g->wheel_next ||
+	    !g->in_wheel)
 		return -1;
+	for (uint32_t i = 0; i < WHEEL_SLOTS; i++)
+		g->wheel[i] = GEN_NONE;
+	g->wheel_tick = RTE_MAX(g->hz / 1000, 1ull);
 	for (uint32_t i = 0; i < n; i++)
 		g->conns[i].next_free = i + 1 < n ? i + 1 : GEN_NONE;
 	for (uint32_t i = 0; i < g->n_backs; i++)
@@ -65,6 +72,41 @@ static struct back_key back_key_of(const struct gen_half *h)
 {
 	return (struct back_key){ .rip = h->rip, .lip = h->lip, .rport = h->rport,
 				  .lport = h->lport };
+}
+
+/* Timer wheel: one slot per millisecond over 256 ms, longer than the retransmission
+ * timeout. A half joins the slot of its deadline when armed; a later deadline or a
+ * disarm is noticed when the slot comes round (lazy removal), so the hot path never
+ * unlinks. Links live outside the halves, which are wiped on reuse. Index i < n_conns
+ * is connection i's client half, the rest are backend halves. */
+static struct gen_half *half_at(struct gen *g, uint32_t idx)
+{
+	return idx < g->n_conns ? &g->conns[idx].c : &g->backs[idx - g->n_conns];
+}
+
+static uint32_t half_index(const struct gen *g, const struct gen_half *h)
+{
+	if (h >= g->backs && h < g->backs + g->n_backs)
+		return g->n_conns + (uint32_t)(h - g->backs);
+	return (uint32_t)((const struct gen_conn *)h - g->conns); /* c is the first member */
+}
+
+static void wheel_insert(struct gen *g, uint32_t idx, uint64_t deadline)
+{
+	uint32_t slot = (uint32_t)(deadline / g->wheel_tick) % WHEEL_SLOTS;
+
+	if (g->in_wheel[idx])
+		return;
+	g->in_wheel[idx] = 1;
+	g->wheel_next[idx] = g->wheel[slot];
+	g->wheel[slot] = idx;
+}
+
+/* Retransmit h at now + rto unless acknowledged before. */
+static void arm(struct gen *g, struct gen_half *h)
+{
+	h->deadline = g->now + g->rto;
+	wheel_insert(g, half_index(g, h), h->deadline);
 }
 
 static void back_free(struct gen *g, uint32_t b)
@@ -145,7 +187,7 @@ bool gen_tcp_open(struct gen *g, bool stream)
 	h->route = (uint32_t)(id % g->o.routes);
 	h->total = g->hellos[h->route].len; /* like TLS: more only after the server speaks */
 	h->expect = stream ? UINT64_MAX : g->o.response;
-	h->deadline = g->now + g->rto;
+	arm(g, h);
 	k = client_key_of(h);
 	g->open++;
 	g->st.started++;
@@ -201,7 +243,7 @@ static void half_pump(struct gen *g, struct gen_half *h, uint32_t max_segs)
 		h->ack_due = false;
 	}
 	if (!h->deadline && (h->una < h->nxt || (h->fin_sent && !h->fin_acked)))
-		h->deadline = g->now + g->rto;
+		arm(g, h);
 }
 
 static bool bytes_match(struct gen *g, const struct gen_half *h, uint64_t off,
@@ -281,7 +323,9 @@ static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
 		}
 		h->dupacks = 0;
 		h->timeouts = 0;
-		h->deadline = (h->una < h->nxt || (h->fin_sent && !h->fin_acked)) ? g->now + g->rto : 0;
+		h->deadline = 0;
+		if (h->una < h->nxt || (h->fin_sent && !h->fin_acked))
+			arm(g, h);
 	} else if (delta == 0 && !s->len && h->nxt > h->una && !(s->flags & RTE_TCP_FIN_FLAG) &&
 		   ++h->dupacks == 3) {
 		h->nxt = h->una; /* go back: the receiver drops what comes out of order */
@@ -344,11 +388,13 @@ static void half_advance(struct gen *g, struct gen_half *h)
 	c = &g->conns[h->conn];
 	if (h->port == 0 && h->rcvd && h->total == g->hellos[h->route].len)
 		h->total = c->stream ? UINT64_MAX : h->total + g->o.request;
-	if (h->expect == UINT64_MAX || h->rcvd != h->expect || h->fin_want)
+	if (h->expect == UINT64_MAX || h->rcvd != h->expect || h->fin_want || c->t_resp)
 		return;
-	h->fin_want = true;
-	if (h->port == 0)
+	if (h->port == 0) {
 		c->t_resp = g->now;
+		g->st.held += g->o.mode == GEN_HOLD;
+	}
+	h->fin_want = g->o.mode != GEN_HOLD; /* hold: the exchange done, the connection kept */
 }
 
 static void queue_pump(struct gen_half **touched, uint32_t *n, struct gen_half *h)
@@ -512,7 +558,7 @@ static void tcp_segment(struct gen *g, int port, struct rte_mbuf *m, struct gen_
 	if (h->state == GS_SYN_RCVD && h->peer_isn == s.seq && s.flags == RTE_TCP_SYN_FLAG &&
 	    !h->deadline) { /* just opened */
 		gen_send_seg(g, h, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0, 0);
-		h->deadline = g->now + g->rto;
+		arm(g, h);
 		return;
 	}
 	if (s.flags & RTE_TCP_RST_FLAG) {
@@ -566,7 +612,7 @@ void gen_tcp_input(struct gen *g, int port, struct rte_mbuf **m, uint16_t n)
 static void half_retransmit(struct gen *g, struct gen_half *h)
 {
 	g->st.rtx_timeouts++;
-	h->deadline = g->now + g->rto;
+	arm(g, h);
 	if (h->state == GS_SYN_SENT) {
 		gen_send_seg(g, h, RTE_TCP_SYN_FLAG, 0, 0);
 	} else if (h->state == GS_SYN_RCVD) {
@@ -582,8 +628,6 @@ static void half_retransmit(struct gen *g, struct gen_half *h)
 /* A half whose deadline passed: retransmit, or give up after GEN_MAX_TIMEOUTS. */
 static void half_timer(struct gen *g, struct gen_half *h, uint32_t back_idx)
 {
-	if (!h->deadline || g->now < h->deadline)
-		return;
 	if (++h->timeouts <= GEN_MAX_TIMEOUTS) {
 		half_retransmit(g, h);
 		return;
@@ -596,19 +640,30 @@ static void half_timer(struct gen *g, struct gen_half *h, uint32_t back_idx)
 
 void gen_tcp_timers(struct gen *g)
 {
-	uint32_t all = g->n_conns + g->n_backs;
-	uint32_t slice = RTE_MAX(all / 128, 1u);
+	uint64_t tick = g->now / g->wheel_tick;
 
-	for (uint32_t i = 0; i < slice; i++) {
-		uint32_t at = g->scan_at++ % all;
+	if (!g->wheel_last)
+		g->wheel_last = tick;
+	for (uint32_t n = 0; g->wheel_last < tick && n < WHEEL_SLOTS; n++) {
+		uint32_t slot = (uint32_t)(++g->wheel_last % WHEEL_SLOTS);
+		uint32_t idx = g->wheel[slot];
 
-		if (at < g->n_conns) {
-			if (g->conns[at].c.state != GS_FREE)
-				half_timer(g, &g->conns[at].c, GEN_NONE);
-		} else if (g->backs[at - g->n_conns].state != GS_FREE) {
-			half_timer(g, &g->backs[at - g->n_conns], at - g->n_conns);
+		g->wheel[slot] = GEN_NONE;
+		while (idx != GEN_NONE) {
+			uint32_t next = g->wheel_next[idx];
+			struct gen_half *h = half_at(g, idx);
+
+			g->in_wheel[idx] = 0;
+			if (h->state != GS_FREE && h->deadline) {
+				if (h->deadline > g->now)
+					wheel_insert(g, idx, h->deadline);
+				else
+					half_timer(g, h, idx < g->n_conns ? GEN_NONE : idx - g->n_conns);
+			}
+			idx = next;
 		}
 	}
+	g->wheel_last = tick;
 }
 
 void gen_tcp_pump_streams(struct gen *g, uint32_t budget)

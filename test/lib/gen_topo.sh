@@ -37,12 +37,13 @@ gen_topo_conf() {
 }
 
 # gen_run NS PREFIX LCORE ARGS...: runs the generator on LCORE in NS against the memif
-# sockets in $TOPO_DIR with its own EAL file prefix; its report goes to stdout.
+# sockets in $TOPO_DIR with its own EAL file prefix ($GEN_MEM_MB MB, default 512); its
+# report goes to stdout.
 gen_run() {
 	local ns=$1 prefix=$2 lcore=$3
 	shift 3
 	topo_eal_prefix "$prefix"
-	ip netns exec "$ns" timeout -k 5 600 "$MR_GEN" -l "$lcore" -n 1 --no-pci --no-huge -m 512 \
+	ip netns exec "$ns" timeout -k 5 600 "$MR_GEN" -l "$lcore" -n 1 --no-pci --no-huge -m "${GEN_MEM_MB:-512}" \
 		--file-prefix "$prefix" --log-level=error \
 		--vdev "net_memif0,role=client,socket=$TOPO_DIR/edge.sock,socket-abstract=no" \
 		--vdev "net_memif1,role=client,socket=$TOPO_DIR/svc.sock,socket-abstract=no" -- "$@"
