@@ -388,7 +388,8 @@ static void half_advance(struct gen *g, struct gen_half *h)
 	c = &g->conns[h->conn];
 	if (h->port == 0 && h->rcvd && h->total == g->hellos[h->route].len)
 		h->total = c->stream ? UINT64_MAX : h->total + g->o.request;
-	if (h->expect == UINT64_MAX || h->rcvd != h->expect || h->fin_want || c->t_resp)
+	if (h->expect == UINT64_MAX || h->rcvd != h->expect || h->fin_want ||
+	    (h->port == 0 && c->t_resp))
 		return;
 	if (h->port == 0) {
 		c->t_resp = g->now;
