@@ -79,6 +79,7 @@ struct dp_worker {
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
 	uint64_t next_sweep_ms;
 	uint64_t now_ms;
+	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;
 	struct dp_mailbox mailbox;
 	struct dp_counters counters;

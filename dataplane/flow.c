@@ -32,6 +32,21 @@ static uint32_t key_hash(const void *key, uint32_t len, uint32_t init)
 	return rte_hash_crc_4byte((uint32_t)k.peer_port << 16 | k.local_port, h);
 }
 
+/* rte_hash compares keys of other sizes than 16, 32, ... bytes with memcmp: two loads
+ * do for our 12 bytes. 0 when equal, as rte_hash wants. */
+static int key_cmp(const void *a, const void *b, size_t len)
+{
+	uint64_t a8, b8;
+	uint32_t a4, b4;
+
+	(void)len;
+	memcpy(&a8, a, 8);
+	memcpy(&b8, b, 8);
+	memcpy(&a4, (const uint8_t *)a + 8, 4);
+	memcpy(&b4, (const uint8_t *)b + 8, 4);
+	return (a8 != b8) | (a4 != b4);
+}
+
 struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int socket_id)
 {
 	struct rte_hash_parameters hp = {
@@ -56,6 +71,8 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 		flow_table_free(ft);
 		return NULL;
 	}
+	RTE_BUILD_BUG_ON(sizeof(struct flow_key) != 12);
+	rte_hash_set_cmp_func(ft->index, key_cmp);
 	for (uint32_t i = 0; i < max_flows; i++)
 		ft->free_stack[i] = max_flows - 1 - i;
 	ft->n_free = max_flows;

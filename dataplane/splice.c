@@ -144,30 +144,45 @@ static void note_backend_ack(struct dp_worker *w, struct flow *f, uint32_t ack)
 	}
 }
 
+/* Addresses, ports and TTL. The IPv4 header checksum is patched by its own delta (the
+ * addresses and the TTL word): recomputing it would reload the header just written. */
 static void rewrite_headers(struct relay_seg *s, const struct splice_dir *sd,
-			    const struct dp_port *out_port, struct csum_delta *d)
+			    const struct dp_port *out_port, struct csum_delta *d,
+			    struct csum_delta *d_ip)
 {
 	const struct flow_key *k = &sd->out->key;
+	uint16_t ttl_proto_old, ttl_proto_new;
 
 	s->eth->dst_addr = sd->out->peer_mac;
 	s->eth->src_addr = out_port->mac;
-	delta32(d, s->ip->src_addr, k->local_ip);
-	delta32(d, s->ip->dst_addr, k->peer_ip);
+	d_ip->sum = 0;
+	delta32(d_ip, s->ip->src_addr, k->local_ip);
+	delta32(d_ip, s->ip->dst_addr, k->peer_ip);
+	d->sum += d_ip->sum; /* the pseudo-header holds the addresses too */
 	delta16(d, s->tcp->src_port, k->local_port);
 	delta16(d, s->tcp->dst_port, k->peer_port);
 	s->ip->src_addr = k->local_ip;
 	s->ip->dst_addr = k->peer_ip;
+	/* The new TTL word is built in a register: reading it back from the header right
+	 * after the byte store would stall on store forwarding. */
+	{
+		const uint8_t ttl_proto[2] = { 64, s->ip->next_proto_id };
+
+		memcpy(&ttl_proto_old, &s->ip->time_to_live, 2);
+		memcpy(&ttl_proto_new, ttl_proto, 2);
+	}
 	s->ip->time_to_live = 64;
+	delta16(d_ip, ttl_proto_old, ttl_proto_new);
 	s->tcp->src_port = k->local_port;
 	s->tcp->dst_port = k->peer_port;
 }
 
 static void finish_checksums(struct rte_mbuf *m, struct relay_seg *s,
 			     const struct dp_port *out_port, const struct csum_delta *d,
-			     bool aligned)
+			     const struct csum_delta *d_ip, bool aligned)
 {
-	s->ip->hdr_checksum = 0;
 	if (out_port->caps.tx_ipv4_cksum && out_port->caps.tx_tcp_cksum) {
+		s->ip->hdr_checksum = 0;
 		m->l2_len = (uint64_t)((uint8_t *)s->ip - (uint8_t *)s->eth);
 		m->l3_len = rte_ipv4_hdr_len(s->ip);
 		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
@@ -175,7 +190,8 @@ static void finish_checksums(struct rte_mbuf *m, struct relay_seg *s,
 		return;
 	}
 	m->ol_flags = 0;
-	s->ip->hdr_checksum = rte_ipv4_cksum(s->ip);
+	/* The header was checked on the way in, so its checksum is right to patch. */
+	s->ip->hdr_checksum = delta_apply(d_ip, s->ip->hdr_checksum);
 	if (aligned) {
 		s->tcp->cksum = delta_apply(d, s->tcp->cksum);
 	} else {
@@ -233,7 +249,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		    struct relay_seg *s)
 {
 	struct splice_dir sd;
-	struct csum_delta d = { 0 };
+	struct csum_delta d = { 0 }, d_ip;
 	bool aligned = true;
 	const struct dp_port *out_port;
 	uint32_t seq, ack, tsval;
@@ -268,8 +284,8 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	translate_options(s, &sd, &d, &aligned, &tsval);
 	if (tsval && seq_lt(sd.out->ts_last, tsval))
 		sd.out->ts_last = tsval;
-	rewrite_headers(s, &sd, out_port, &d);
-	finish_checksums(s->m, s, out_port, &d, aligned);
+	rewrite_headers(s, &sd, out_port, &d, &d_ip);
+	finish_checksums(s->m, s, out_port, &d, &d_ip, aligned);
 
 	if (dir == FLOW_DIR_CLIENT) {
 		if (seq_lt(f->b_snd_nxt, seq + s->payload_len))

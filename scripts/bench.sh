@@ -92,15 +92,7 @@ wrk_run() { # wrk_run ADDR [PORT] -> connections/s
 	awk '/Requests\/sec/ {print int($2)}' "$TOPO_DIR/wrk-$1-${2:-443}.txt"
 }
 proc_cpu_s() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
-lcore_busy_s() { # busy seconds summed over the workers
-	/usr/bin/python3 test/lib/telemetry.py "$PREFIX" /meshrelay/lcores | /usr/bin/python3 -c '
-import json, sys
-busy = 0.0
-for line in json.load(sys.stdin)["/meshrelay/lcores"]:
-    kv = dict(f.split("=") for f in line.split())
-    busy += int(kv["busy_cycles"]) / int(kv["tsc_hz"])
-print("%.6f" % busy)'
-}
+lcore_busy_s() { dp_busy_cycles "$PREFIX" | awk '{printf "%.6f", $1 / $2}'; }
 
 echo "== new TLS connections, wrk -c32 Connection: close, ${SECS}s each"
 b0=$(lcore_busy_s)

@@ -32,6 +32,7 @@ struct gen_opts {
 	enum gen_mode mode;
 	uint64_t count;        /* connect: connections to start (0: until seconds run out) */
 	double seconds;        /* run time limit of every mode */
+	double linger;         /* seconds between the report and closing the ports */
 	uint32_t rate;         /* connect: new connections per second, 0: as fast as possible */
 	uint32_t concurrency;  /* connect: connections open at once; stream: flows */
 	uint32_t request;      /* connect: client bytes after the hello */
@@ -41,6 +42,7 @@ struct gen_opts {
 	uint32_t routes;       /* SNIs s0..s{routes-1}.SUFFIX, route k -> backend port base+k */
 	uint32_t backends;     /* backend addresses: svc_ip, svc_ip+1, ... */
 	bool synflood;         /* stream: also SYNs from random sources, as fast as the rest allows */
+	bool direct;           /* the peer is an L2 forwarder: port 1 answers the clients' own SYNs */
 	const char *hello_file;
 	const char *sni_suffix;
 	uint16_t listen_port;
@@ -91,7 +93,7 @@ struct gen_stats {
 	uint64_t data_segs_rx[2], data_bytes_rx[2]; /* index: receiving side (0 client) */
 	uint64_t rtx_timeouts, rtx_fast, ooo;
 	uint64_t syn_flood_sent, syn_flood_answers;
-	uint64_t stray;
+	uint64_t stray, bad_cksum;
 	uint64_t lat_hist[64 * 16];
 	uint64_t lat_max_us;
 };

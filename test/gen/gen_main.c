@@ -45,6 +45,10 @@ static void usage(void)
 		"                       the client sends its request once the backend's answer begins\n"
 		"  --payload B          stream/blast: payload bytes per segment (64)\n"
 		"  --inflight N         stream: segments in flight each way, all flows (1536)\n"
+		"  --direct             the peer forwards frames unchanged (testpmd io): port 1\n"
+		"                       answers the clients' own connections, same traffic\n"
+		"  --linger S           after the report, leave the ports alone S seconds before\n"
+		"                       closing them, so a memif peer can stop first (0)\n"
 		"  --routes R           SNIs s0..s{R-1}.SUFFIX, route k to backend port PORT+k (1)\n"
 		"  --backends N         backend addresses from the svc address up (1)\n"
 		"  --synflood           stream: SYNs from random 10.150/16 sources besides\n"
@@ -82,6 +86,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "suffix", 1, 0, 'S' }, { "listen-port", 1, 0, 'L' },
 		{ "backend-port", 1, 0, 'P' }, { "edge", 1, 0, 'e' }, { "svc", 1, 0, 'v' },
 		{ "clients", 1, 0, 'C' }, { "quiet", 0, 0, 'Q' }, { "inflight", 1, 0, 'I' },
+		{ "linger", 1, 0, 'W' }, { "direct", 0, 0, 'D' },
 		{ 0, 0, 0, 0 },
 	};
 	bool conc_given = false;
@@ -132,6 +137,8 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 			break;
 		case 'Q': o->quiet = true; break;
 		case 'I': o->inflight = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'W': o->linger = atof(optarg); break;
+		case 'D': o->direct = true; break;
 		default: return -1;
 		}
 	}
@@ -157,16 +164,29 @@ static int port_setup(struct gen *g, int idx, uint32_t ip, uint32_t peer, uint32
 	if (rte_eth_dev_configure(p->id, 1, 1, &conf) < 0 ||
 	    rte_eth_rx_queue_setup(p->id, 0, 1024, rte_eth_dev_socket_id(p->id), NULL, g->pool) < 0 ||
 	    rte_eth_tx_queue_setup(p->id, 0, 1024, rte_eth_dev_socket_id(p->id), NULL) < 0 ||
-	    rte_eth_dev_start(p->id) < 0 || rte_eth_macaddr_get(p->id, &p->mac) < 0) {
-		fprintf(stderr, "meshrelay-gen: port %d cannot start\n", idx);
+	    rte_eth_macaddr_get(p->id, &p->mac) < 0) {
+		fprintf(stderr, "meshrelay-gen: port %d cannot be set up\n", idx);
 		return -1;
+	}
+	/* A memif client's start fails while the server's socket is not there yet. */
+	for (int i = 0; rte_eth_dev_start(p->id) < 0; i++) {
+		if (i == 100 || stop_requested) {
+			fprintf(stderr, "meshrelay-gen: port %d cannot start\n", idx);
+			return -1;
+		}
+		rte_delay_ms(100);
 	}
 	rte_eth_promiscuous_enable(p->id);
 	memset(&p->peer_mac, 0xff, sizeof(p->peer_mac));
-	for (int i = 0; i < 100; i++) { /* memif: up once the peer has connected */
+	for (int i = 1; i <= 100; i++) { /* memif: up once the peer has connected */
 		if (rte_eth_link_get_nowait(p->id, &link) == 0 && link.link_status)
 			return 0;
 		rte_delay_ms(100);
+		if (i % 10 == 0) { /* a memif client tries once per start: try again */
+			rte_eth_dev_stop(p->id);
+			if (rte_eth_dev_start(p->id) < 0)
+				break;
+		}
 	}
 	fprintf(stderr, "meshrelay-gen: port %d: no link after 10 s (is the peer running?)\n", idx);
 	return -1;
@@ -276,11 +296,16 @@ int main(int argc, char **argv)
 	    port_setup(&g, 1, g.o.svc_ip, g.o.svc_peer, g.o.svc_ip + g.o.backends - 1) < 0)
 		return 2;
 	if (g.o.mode != GEN_BLAST &&
-	    (gen_tcp_init(&g, g.o.concurrency) < 0 || resolve_peers(&g) < 0))
+	    (gen_tcp_init(&g, g.o.concurrency) < 0 || (!g.o.direct && resolve_peers(&g) < 0)))
 		return 2;
 	rc = g.o.mode == GEN_CONNECT ? gen_run_connect(&g)
 	     : g.o.mode == GEN_STREAM ? gen_run_stream(&g)
 	     : g.o.mode == GEN_HOLD ? gen_run_hold(&g) : gen_run_blast(&g);
+	fflush(stdout);
+	/* memif unmaps a ring when its peer goes, even under a running poll loop (DPDK 22.11):
+	 * a forwarder still sending to us must be stopped before we disconnect. */
+	for (double left = g.o.linger; left > 0 && !stop_requested; left -= 0.1)
+		rte_delay_us_sleep(100000);
 	for (int p = 0; p < 2; p++)
 		rte_eth_dev_stop(g.ports[p].id);
 	rte_eal_cleanup();

@@ -47,13 +47,13 @@ int gen_run_connect(struct gen *g)
 	       " rst=%" PRIu64 " timeout=%" PRIu64 " bad_bytes=%" PRIu64 " wrong_backend=%" PRIu64
 	       " table_full=%" PRIu64 " seconds=%.3f conn_per_s=%.0f p50_us=%" PRIu64
 	       " p90_us=%" PRIu64 " p99_us=%" PRIu64 " max_us=%" PRIu64 " retransmits=%" PRIu64
-	       " routes=%u\n",
+	       " routes=%u bad_checksum=%" PRIu64 "\n",
 	       g->st.started, g->st.completed, g->st.failed, g->st.fail_rst, g->st.fail_timeout,
 	       g->st.fail_bytes, g->st.fail_route, g->st.fail_table, elapsed,
 	       (double)g->st.completed / elapsed, gen_lat_pct(&g->st, 50), gen_lat_pct(&g->st, 90),
 	       gen_lat_pct(&g->st, 99), g->st.lat_max_us, g->st.rtx_timeouts + g->st.rtx_fast,
-	       g->o.routes);
-	return g->st.failed || g->st.completed != g->st.started ? 1 : 0;
+	       g->o.routes, g->st.bad_cksum);
+	return g->st.failed || g->st.bad_cksum || g->st.completed != g->st.started ? 1 : 0;
 }
 
 /* Flows whose both halves are established and carry data both ways. */
@@ -132,7 +132,8 @@ int gen_run_stream(struct gen *g)
 	printf("stream flows=%u flowing=%u seconds=%.3f c2b_pps=%.0f b2c_pps=%.0f c2b_gbps=%.3f "
 	       "b2c_gbps=%.3f rx_pps=%.0f tx_pps=%.0f tx_ring_full=%" PRIu64 " retransmits=%" PRIu64
 	       " out_of_order=%" PRIu64 " failed=%" PRIu64 " rst=%" PRIu64 " timeout=%" PRIu64
-	       " bad_bytes=%" PRIu64 " wrong_backend=%" PRIu64 " payload=%u\n",
+	       " bad_bytes=%" PRIu64 " wrong_backend=%" PRIu64 " payload=%u bad_checksum=%"
+	       PRIu64 "\n",
 	       g->o.concurrency, flowing, d,
 	       (double)(g->st.data_segs_rx[1] - s0.data_segs_rx[1]) / d,
 	       (double)(g->st.data_segs_rx[0] - s0.data_segs_rx[0]) / d,
@@ -145,7 +146,7 @@ int gen_run_stream(struct gen *g)
 	       g->st.tx_drop[0] + g->st.tx_drop[1] - s0.tx_drop[0] - s0.tx_drop[1],
 	       g->st.rtx_timeouts + g->st.rtx_fast - s0.rtx_timeouts - s0.rtx_fast,
 	       g->st.ooo - s0.ooo, g->st.failed, g->st.fail_rst, g->st.fail_timeout,
-	       g->st.fail_bytes, g->st.fail_route, g->o.payload);
+	       g->st.fail_bytes, g->st.fail_route, g->o.payload, g->st.bad_cksum);
 	if (g->o.synflood)
 		printf("synflood sent=%" PRIu64 " answered=%" PRIu64 " sent_pps=%.0f\n",
 		       g->st.syn_flood_sent, g->st.syn_flood_answers,
@@ -154,7 +155,7 @@ int gen_run_stream(struct gen *g)
 	drain(g, g->hz / 10);
 	gen_tcp_reset_all(g);
 	drain(g, g->hz / 5);
-	return g->st.failed || flowing < g->o.concurrency ? 1 : 0;
+	return g->st.failed || g->st.bad_cksum || flowing < g->o.concurrency ? 1 : 0;
 }
 
 int gen_run_blast(struct gen *g)
@@ -225,5 +226,5 @@ int gen_run_hold(struct gen *g)
 	}
 	gen_tcp_reset_all(g);
 	drain(g, g->hz / 5);
-	return g->st.failed || g->st.held != g->o.concurrency ? 1 : 0;
+	return g->st.failed || g->st.bad_cksum || g->st.held != g->o.concurrency ? 1 : 0;
 }

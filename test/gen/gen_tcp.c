@@ -290,7 +290,9 @@ static bool back_link(struct gen *g, struct gen_half *h, uint32_t hidx, const ui
 	c = &g->conns[slot];
 	h->conn = slot;
 	c->back = hidx;
-	if (c->c.route != h->route || h->lip != g->o.svc_ip + h->route % g->o.backends) {
+	if (g->o.direct)
+		h->route = c->c.route;
+	else if (c->c.route != h->route || h->lip != g->o.svc_ip + h->route % g->o.backends) {
 		conn_fail(g, slot, &g->st.fail_route);
 		return false;
 	}
@@ -444,9 +446,11 @@ static struct gen_half *back_open(struct gen *g, const struct rte_ipv4_hdr *ip,
 	struct gen_half *h;
 	struct back_key k;
 
-	if (s->flags != RTE_TCP_SYN_FLAG || lip < g->o.svc_ip ||
-	    lip >= g->o.svc_ip + g->o.backends || lport < g->o.backend_port ||
-	    lport >= g->o.backend_port + g->o.routes || b == GEN_NONE)
+	if (s->flags != RTE_TCP_SYN_FLAG || b == GEN_NONE)
+		return NULL;
+	/* Direct: the client's own SYN, through a forwarder that changes nothing. */
+	if (!g->o.direct && (lip < g->o.svc_ip || lip >= g->o.svc_ip + g->o.backends ||
+			     lport < g->o.backend_port || lport >= g->o.backend_port + g->o.routes))
 		return NULL;
 	h = &g->backs[b];
 	g->back_free = h->conn;
@@ -462,7 +466,7 @@ static struct gen_half *back_open(struct gen *g, const struct rte_ipv4_hdr *ip,
 	h->peer_win = s->win;
 	h->mss = s->mss;
 	h->conn = GEN_NONE;
-	h->route = lport - g->o.backend_port;
+	h->route = g->o.direct ? 0 : lport - g->o.backend_port; /* direct: from the hello */
 	h->expect = UINT64_MAX;
 	k = back_key_of(h);
 	if (rte_hash_add_key_data(g->back_hash, &k, (void *)(uintptr_t)b) < 0) {
@@ -545,6 +549,11 @@ static void tcp_segment(struct gen *g, int port, struct rte_mbuf *m, struct gen_
 	if (ip->next_proto_id != IPPROTO_TCP || tot < ihl + sizeof(*tcp) ||
 	    tot + sizeof(struct rte_ether_hdr) > rte_pktmbuf_data_len(m)) {
 		g->st.stray++;
+		return;
+	}
+	/* Checked like a host stack would: a relay that patches a checksum wrong is caught. */
+	if (rte_raw_cksum(ip, ihl) != 0xffff || rte_ipv4_udptcp_cksum_verify(ip, tcp) != 0) {
+		g->st.bad_cksum++;
 		return;
 	}
 	parse_seg(tcp, tot - ihl, &s);

@@ -23,8 +23,9 @@ mbufs0=$(dp_status "$PREFIX" mbufs_in_use)
 out=$(gen_run "$NS" "${TOPO_TAG}-g1" 0 --mode connect --count 5000 --concurrency 128 \
 	--routes 16 --backends 4 --request 300 --response 2000 --seconds 60)
 echo "$out"
-check "5000 connections completed, every byte checked" \
-	test "$(gen_field "$out" completed)" = 5000 -a "$(gen_field "$out" failed)" = 0
+check "5000 connections completed, every byte and checksum checked" \
+	test "$(gen_field "$out" completed)" = 5000 -a "$(gen_field "$out" failed)" = 0 \
+	-a "$(gen_field "$out" bad_checksum)" = 0
 check "the data plane created exactly those flows" \
 	test "$(dp_stat "$PREFIX" counters flow_created)" = 5000
 
@@ -45,8 +46,9 @@ check "and none once the table is right again" test "$(gen_field "$out" failed)"
 out=$(gen_run "$NS" "${TOPO_TAG}-g4" 0 --mode stream --concurrency 256 --routes 16 \
 	--backends 4 --seconds 3)
 echo "$out"
-check "256 streams flowed both ways, every byte checked" \
+check "256 streams flowed both ways, every byte and checksum checked" \
 	test "$(gen_field "$out" flowing)" = 256 -a "$(gen_field "$out" failed)" = 0 \
+	-a "$(gen_field "$out" bad_checksum)" = 0 \
 	-a "$(gen_field "$out" c2b_pps | cut -d. -f1)" -gt 0 \
 	-a "$(gen_field "$out" b2c_pps | cut -d. -f1)" -gt 0
 

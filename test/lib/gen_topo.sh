@@ -5,18 +5,23 @@
 
 MR_GEN=${MR_GEN:-$MR_BUILD_DIR/test/gen/meshrelay-gen}
 
+# The memif sockets' directory: $GEN_SOCK_DIR, else $TOPO_DIR. A fresh one per forwarder
+# keeps a process still leaving from unlinking the next one's sockets.
+gen_sock_dir() { echo "${GEN_SOCK_DIR:-$TOPO_DIR}"; }
+
 # gen_topo_conf FILE ROUTES BACKENDS [MAX_FLOWS] [MEM_MB] [CLOSING_MS] [WORKERS]: a data
-# plane configuration with memif ports (server side) in $TOPO_DIR.
+# plane configuration with memif ports (server side) in gen_sock_dir.
 gen_topo_conf() {
 	local file=$1 routes=$2 backends=$3 flows=${4:-65536} mem=${5:-768} closing=${6:-1000}
-	local workers=${7:-1} k
+	local workers=${7:-1} k dir
+	dir=$(gen_sock_dir)
 	{
 		echo "dataplane = { eal = [ \"-l\", \"0-$workers\", \"-n\", \"1\", \"--no-pci\", \"--no-huge\","
 		echo "                      \"-m\", \"$mem\", \"--log-level\", \"pmd.net.memif:error\" ]; };"
 		echo "ports = ("
-		echo "  { name = \"edge\"; device = \"net_memif0,role=server,socket=$TOPO_DIR/edge.sock,socket-abstract=no\";"
+		echo "  { name = \"edge\"; device = \"net_memif0,role=server,socket=$dir/edge.sock,socket-abstract=no\";"
 		echo "    ipv4 = \"10.200.0.1/24\"; gateway = \"10.200.0.2\"; queues = $workers; exception = { enabled = false; }; },"
-		echo "  { name = \"svc\"; device = \"net_memif1,role=server,socket=$TOPO_DIR/svc.sock,socket-abstract=no\";"
+		echo "  { name = \"svc\"; device = \"net_memif1,role=server,socket=$dir/svc.sock,socket-abstract=no\";"
 		echo "    ipv4 = \"10.201.0.1/24\"; queues = $workers; exception = { enabled = false; }; }"
 		echo ");"
 		echo "listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );"
@@ -37,7 +42,7 @@ gen_topo_conf() {
 }
 
 # gen_run NS PREFIX LCORE ARGS...: runs the generator on LCORE in NS against the memif
-# sockets in $TOPO_DIR with its own EAL file prefix ($GEN_MEM_MB MB, default 512); its
+# sockets in gen_sock_dir with its own EAL file prefix ($GEN_MEM_MB MB, default 512); its
 # report goes to stdout.
 gen_run() {
 	local ns=$1 prefix=$2 lcore=$3
@@ -45,8 +50,8 @@ gen_run() {
 	topo_eal_prefix "$prefix"
 	ip netns exec "$ns" timeout -k 5 600 "$MR_GEN" -l "$lcore" -n 1 --no-pci --no-huge -m "${GEN_MEM_MB:-512}" \
 		--file-prefix "$prefix" --log-level=error \
-		--vdev "net_memif0,role=client,socket=$TOPO_DIR/edge.sock,socket-abstract=no" \
-		--vdev "net_memif1,role=client,socket=$TOPO_DIR/svc.sock,socket-abstract=no" -- "$@"
+		--vdev "net_memif0,role=client,socket=$(gen_sock_dir)/edge.sock,socket-abstract=no" \
+		--vdev "net_memif1,role=client,socket=$(gen_sock_dir)/svc.sock,socket-abstract=no" -- "$@"
 }
 
 # gen_field LINE NAME: one key=value field of a report line.

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# Benchmarks with the DPDK traffic generator (not tests): meshrelay-gen on both memif ends
+# of the data plane, and of dpdk-testpmd on the same ports for the ceiling. Each figure
+# is measured here, in this run, on this machine: the generator on core 0, the forwarder's
+# one worker (or testpmd's one forwarding core) on core 1.
+#
+#   forwarding: spliced flows (64-byte payloads both ways) vs testpmd io and macswap:
+#     packets/s the generator got back, and each forwarder's cycles per packet counted
+#     only over polls that found packets (testpmd --record-core-cycles, our busy cycles);
+#     the per-core ratio is testpmd's cycles per packet over ours
+#   packets/s and cycles per packet vs concurrent flows (plot)
+#   new connections: the generator at its maximum, hello + 256 B request + 1 KB answer +
+#     close each, every byte checked: connections/s, latency, worker cycles per
+#     connection; vs the number of routes (plot)
+#   memory: RSS growth of the data plane per held flow at 1 M flows, twice (stable?)
+#   SYN flood: random-source SYNs at the generator's maximum beside 64 streams: flows
+#     created by it (must be 0), stream packets/s with and without
+#
+#   scripts/bench-gen.sh [SECONDS] [OUT_DIR]    default 5 s per run, build/bench
+# Writes OUT_DIR/results.txt (key=value), the .dat files and OUT_DIR/bench-gen.png.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-5}
+OUT=${2:-build/bench}
+scripts/install-deps.sh >/dev/null || exit 2
+scripts/install-deps.sh --bench >/dev/null || exit 2
+scripts/build.sh >/dev/null || exit 2
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 2
+
+export TOPO_TAG=${TOPO_TAG:-mrgbench}
+. test/lib/topo.sh
+. test/lib/dp.sh
+. test/lib/gen_topo.sh
+trap topo_cleanup EXIT
+NS=${TOPO_TAG}-ns
+topo_ns "$NS"
+RES=$OUT/results.txt
+: >"$RES"
+put() { echo "$1=$2" >>"$RES"; }
+get() { sed -n "s/^$1=//p" "$RES" | tail -1; }
+# Every process gets its own EAL file prefix; runs inside $( ) cannot count in a variable.
+next_run() { RUN=$(($(cat "$TOPO_DIR/runs" 2>/dev/null || echo 0) + 1)); echo "$RUN" >"$TOPO_DIR/runs"; }
+
+# dp_up ROUTES BACKENDS [MAX_FLOWS] [MEM_MB] [CLOSING_MS]: a fresh data plane; sets PREFIX
+# and DP_REAL (the process itself, for RSS and the stop signal).
+dp_up() {
+	next_run
+	PREFIX=${TOPO_TAG}-dp$RUN
+	export GEN_SOCK_DIR=$TOPO_DIR/run$RUN
+	mkdir -p "$GEN_SOCK_DIR"
+	gen_topo_conf "$TOPO_DIR/dp.conf" "$1" "$2" "${3:-262144}" "${4:-1024}" "${5:-100}"
+	dp_start "$NS" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp$RUN.log" 3600 || exit 1
+	DP_REAL=$(pgrep -P "$DP_PID" -x meshrelay-dp)
+}
+dp_down() {
+	kill -INT "$DP_REAL" 2>/dev/null
+	wait "$DP_PID" 2>/dev/null
+}
+gen() { # gen ARGS...: one generator run with a fresh file prefix
+	next_run
+	gen_run "$NS" "${TOPO_TAG}-g$RUN" 0 "$@"
+}
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$DP_REAL/status"; }
+busy() { dp_busy_cycles "$PREFIX" | cut -d' ' -f1; }
+hz() { dp_busy_cycles "$PREFIX" | cut -d' ' -f2; }
+frames() { dp_stat "$PREFIX" counters rx_frames; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
+
+# --- forwarding ceiling: testpmd on the same memif ports
+# testpmd_run MODE GEN_ARGS...: testpmd forwarding on the memif ports while the generator
+# runs with GEN_ARGS; prints the generator's report line with tp_cpp=CYCLES_PER_PACKET.
+testpmd_run() {
+	local mode=$1 fifo=$TOPO_DIR/testpmd.in log=$TOPO_DIR/testpmd-$1.log pid
+	shift
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	next_run
+	export GEN_SOCK_DIR=$TOPO_DIR/run$RUN
+	mkdir -p "$GEN_SOCK_DIR"
+	topo_eal_prefix "${TOPO_TAG}-tp$RUN"
+	ip netns exec "$NS" timeout -k 5 $((SECS + 60)) dpdk-testpmd -l 0-1 -n 1 --no-pci \
+		--no-huge -m 1024 --file-prefix "${TOPO_TAG}-tp$RUN" --log-level=pmd.net.memif:error \
+		--vdev "net_memif0,role=server,socket=$GEN_SOCK_DIR/edge.sock,socket-abstract=no" \
+		--vdev "net_memif1,role=server,socket=$GEN_SOCK_DIR/svc.sock,socket-abstract=no" -- \
+		--forward-mode="$mode" --nb-cores=1 --auto-start --record-core-cycles --disable-link-check \
+		--rxd=1024 --txd=1024 --total-num-mbufs=16384 <"$fifo" >"$log" 2>&1 &
+	pid=$!
+	topo_track "$pid"
+	exec 7>"$fifo"
+	topo_wait_for 20 grep -q 'Press enter to exit' "$log" # forwarding, sockets in place
+	# The generator keeps its ports open (idle) after its report until testpmd has
+	# stopped forwarding: a memif peer leaving under a busy forwarder can crash it.
+	gen "$@" --linger 5 >"$TOPO_DIR/tp-gen.out" &
+	topo_wait_for $((SECS + 30)) grep -q '^[a-z]* .*seconds=' "$TOPO_DIR/tp-gen.out"
+	echo >&7
+	exec 7>&-
+	wait "$pid"
+	wait
+	echo "$(head -1 "$TOPO_DIR/tp-gen.out") tp_cpp=$(sed -n 's|.*CPU cycles/packet=\([0-9.]*\).*|\1|p' "$log" | tail -1)"
+}
+echo "== forwarding ceiling: testpmd on the memif ports, ${SECS}s each"
+# The same 64 TCP flows as through meshrelay below (the generator answers its own
+# clients through the forwarder), and a blast of raw frames for the generator's ceiling.
+for mode in io macswap; do
+	line=$(testpmd_run "$mode" --mode stream --direct --concurrency 64 --seconds "$SECS")
+	echo "testpmd $mode, 64 TCP flows: $(gen_field "$line" rx_pps) packets/s, $(gen_field "$line" tp_cpp) cycles/packet, failed $(gen_field "$line" failed)"
+	put "testpmd_${mode}_pps" "$(gen_field "$line" rx_pps)"
+	put "testpmd_${mode}_cpp" "$(gen_field "$line" tp_cpp)"
+done
+line=$(testpmd_run io --mode blast --seconds "$SECS" --payload 64)
+echo "testpmd io, raw frames: $(gen_field "$line" rx_pps) packets/s, $(gen_field "$line" tp_cpp) cycles/packet"
+put testpmd_blast_pps "$(gen_field "$line" rx_pps)"
+put testpmd_blast_cpp "$(gen_field "$line" tp_cpp)"
+
+# --- spliced flows through meshrelay, by number of concurrent flows
+stream_run() { # stream_run FLOWS [ARGS] -> report line with cpp= appended
+	local b0 f0 out
+	b0=$(busy)
+	f0=$(frames)
+	out=$(gen --mode stream --concurrency "$1" --routes 16 --backends 4 --seconds "$SECS" "${@:2}")
+	echo "$out" | head -1 | tr -d '\n'
+	echo " cpp=$(ratio $(($(busy) - b0)) $(($(frames) - f0)))"
+	echo "$out" | sed -n 2p
+}
+echo "== forwarding: meshrelay spliced flows, 64-byte payloads, by flows"
+dp_up 16 4
+: >"$OUT/flows.dat"
+for k in 1 4 16 64 256 1024 4096; do
+	line=$(stream_run "$k" | head -1)
+	echo "$line" | cut -c1-160
+	echo "$k $(gen_field "$line" rx_pps) $(gen_field "$line" cpp) $(gen_field "$line" failed)" >>"$OUT/flows.dat"
+	[ "$k" = 64 ] && { put mr_stream_pps "$(gen_field "$line" rx_pps)"; put mr_stream_cpp "$(gen_field "$line" cpp)"; put mr_stream_failed "$(gen_field "$line" failed)"; }
+done
+
+echo "== SYN flood beside 64 streams"
+c0=$(dp_stat "$PREFIX" counters flow_created)
+gen --mode stream --concurrency 64 --routes 16 --backends 4 --seconds "$SECS" --synflood >"$TOPO_DIR/flood.out" &
+gpid=$!
+peak=0
+while kill -0 "$gpid" 2>/dev/null; do
+	f=$(dp_status "$PREFIX" flows)
+	[ -n "$f" ] && [ "$f" -gt "$peak" ] && peak=$f
+	sleep 0.2
+done
+wait "$gpid"
+cat "$TOPO_DIR/flood.out"
+sline=$(grep '^stream' "$TOPO_DIR/flood.out")
+fline=$(grep '^synflood' "$TOPO_DIR/flood.out")
+put flood_syn_pps "$(gen_field "$fline" sent_pps)"
+put flood_answered "$(gen_field "$fline" answered)"
+put flood_stream_pps "$(gen_field "$sline" rx_pps)"
+put flood_flows_created $(($(dp_stat "$PREFIX" counters flow_created) - c0 - 64))
+put flood_flows_peak "$peak"
+dp_down
+
+# --- new connections by number of routes
+echo "== new connections, by routes (hello, 256 B request, 1 KB answer, close)"
+: >"$OUT/routes.dat"
+for r in 16 256 4096 32768 65536; do
+	dp_up "$r" $((r < 16 ? r : 16))
+	b0=$(busy)
+	out=$(gen --mode connect --concurrency 512 --routes "$r" --backends $((r < 16 ? r : 16)) --seconds "$SECS")
+	cyc=$(($(busy) - b0))
+	echo "$out" | cut -c1-200
+	done_n=$(gen_field "$out" completed)
+	echo "$r $(gen_field "$out" conn_per_s) $(ratio "$cyc" "$done_n") $(gen_field "$out" failed) $(gen_field "$out" p50_us) $(gen_field "$out" p99_us)" >>"$OUT/routes.dat"
+	if [ "$r" = 256 ]; then
+		put mr_conn_per_s "$(gen_field "$out" conn_per_s)"
+		put mr_conn_cycles "$(ratio "$cyc" "$done_n")"
+		put mr_conn_per_core_s "$(awk -v c="$cyc" -v n="$done_n" -v h="$(hz)" 'BEGIN { printf "%.0f", c ? n * h / c : 0 }')"
+		put mr_conn_failed "$(gen_field "$out" failed)"
+		put mr_conn_p50_us "$(gen_field "$out" p50_us)"
+		put mr_conn_p99_us "$(gen_field "$out" p99_us)"
+	fi
+	dp_down
+done
+
+# --- memory at 1 M held flows, twice
+echo "== memory: 1 M concurrent flows held, twice"
+dp_up 64 8 1125000 1536 1000
+# A short stream of 16 flows cycles every mbuf of the pool once, and touches almost no
+# flow table or hash page: the growth below is then the flows' own memory.
+gen --mode stream --concurrency 16 --routes 64 --backends 8 --seconds 1 >/dev/null
+sleep 1
+rss0=$(rss_kb)
+for pass in 1 2; do
+	GEN_MEM_MB=1024 gen --mode hold --concurrency 1000000 --routes 64 --backends 8 \
+		--request 100 --response 100 --seconds 4 >"$TOPO_DIR/hold.out" &
+	gpid=$!
+	topo_wait_for 150 grep -q '^hold' "$TOPO_DIR/hold.out"
+	sleep 1
+	eval "rss_held$pass=$(rss_kb) flows$pass=$(dp_status "$PREFIX" flows)"
+	cat "$TOPO_DIR/hold.out"
+	wait "$gpid"
+	sleep 1.5
+done
+put mem_rss0_kb "$rss0"
+put mem_rss_held_kb "$rss_held1"
+put mem_rss_held2_kb "$rss_held2"
+put mem_flows_held "$flows1"
+put mem_bytes_per_flow $(((rss_held1 - rss0) * 1024 / flows1))
+put mem_hold_conn_per_s "$(gen_field "$(cat "$TOPO_DIR/hold.out")" conn_per_s)"
+put mem_flows_after "$(dp_status "$PREFIX" flows)"
+dp_down
+
+# --- the table and the plot
+awk -F= '{ v[$1] = $2 } END {
+	cpp_io = v["testpmd_io_cpp"]; cpp = v["mr_stream_cpp"]
+	printf "\n%-58s %14s\n", "figure (memif, generator on core 0, forwarder on core 1)", "value"
+	printf "%-58s %14.0f\n", "testpmd io, raw frames: packets/s", v["testpmd_blast_pps"]
+	printf "%-58s %14.1f\n", "testpmd io, raw frames: cycles per packet", v["testpmd_blast_cpp"]
+	printf "%-58s %14.0f\n", "testpmd io, 64 TCP flows: packets/s", v["testpmd_io_pps"]
+	printf "%-58s %14.1f\n", "testpmd io, 64 TCP flows: cycles per packet", cpp_io
+	printf "%-58s %14.0f\n", "testpmd macswap, 64 TCP flows: packets/s", v["testpmd_macswap_pps"]
+	printf "%-58s %14.1f\n", "testpmd macswap, 64 TCP flows: cycles per packet", v["testpmd_macswap_cpp"]
+	printf "%-58s %14.0f\n", "meshrelay, 64 spliced flows: packets/s (data + ACKs)", v["mr_stream_pps"]
+	printf "%-58s %14.1f\n", "meshrelay, 64 spliced flows: cycles per packet", cpp
+	printf "%-58s %14.2f\n", "  per core vs testpmd io (its cycles/packet over ours)", cpp ? cpp_io / cpp : 0
+	printf "%-58s %14.2f\n", "  per core vs testpmd macswap", cpp ? v["testpmd_macswap_cpp"] / cpp : 0
+	printf "%-58s %14.2f\n", "  packets/s vs testpmd io, same flows (generator-bound)", v["testpmd_io_pps"] ? v["mr_stream_pps"] / v["testpmd_io_pps"] : 0
+	printf "%-58s %14.0f\n", "new connections/s, 256 routes (generator-bound)", v["mr_conn_per_s"]
+	printf "%-58s %14.0f\n", "  worker cycles per connection", v["mr_conn_cycles"]
+	printf "%-58s %14.0f\n", "  connections per worker core-second", v["mr_conn_per_core_s"]
+	printf "%-58s %14s\n", "  latency p50 / p99 (us, SYN to whole answer)", v["mr_conn_p50_us"] " / " v["mr_conn_p99_us"]
+	printf "%-58s %14d\n", "flows held (1 M wanted)", v["mem_flows_held"]
+	printf "%-58s %14d\n", "  data plane RSS growth per flow (bytes)", v["mem_bytes_per_flow"]
+	printf "%-58s %14s\n", "  RSS idle / held / held again (MB)", sprintf("%d/%d/%d", v["mem_rss0_kb"] / 1024, v["mem_rss_held_kb"] / 1024, v["mem_rss_held2_kb"] / 1024)
+	printf "%-58s %14.0f\n", "SYN flood offered (SYN/s)", v["flood_syn_pps"]
+	printf "%-58s %14d\n", "  flows created by it (must be 0)", v["flood_flows_created"]
+	printf "%-58s %14.0f\n", "  64 streams meanwhile: packets/s", v["flood_stream_pps"]
+}' "$RES"
+if command -v gnuplot >/dev/null; then
+	gnuplot <<PLOT
+set terminal pngcairo size 1100,450 font ",10"
+set output "$OUT/bench-gen.png"
+set multiplot layout 1,2
+set logscale x 2
+set title "spliced flows, 64-byte payloads (memif)"
+set xlabel "concurrent flows"
+set ylabel "packets/s forwarded"
+set y2label "worker cycles per packet"
+set y2tics
+set ytics nomirror
+set yrange [0:*]
+set y2range [0:*]
+plot "$OUT/flows.dat" using 1:2 with linespoints title "packets/s", \
+     "" using 1:3 axes x1y2 with linespoints title "cycles/packet"
+set logscale x 10
+set title "new connections (hello, request, answer, close)"
+set xlabel "routes"
+set ylabel "connections/s"
+set y2label "worker cycles per connection"
+plot "$OUT/routes.dat" using 1:2 with linespoints title "connections/s", \
+     "" using 1:3 axes x1y2 with linespoints title "cycles/connection"
+unset multiplot
+PLOT
+	echo "plot: $OUT/bench-gen.png"
+fi
+echo "results: $RES"
