@@ -78,6 +78,7 @@ struct dp_worker {
 	struct rte_ring *inbox;      /* relayed segments and ARP copies from other workers */
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
 	uint64_t next_sweep_ms;
+	uint64_t reclaim_ms;         /* last sweep forced by a full flow table */
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;

@@ -41,6 +41,11 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 /* Retransmissions and expiries due; called from the worker loop. */
 void relay_timers(struct dp_worker *w);
 
+/* A free flow entry; when the table is full, expired entries the once-a-second sweep has
+ * not reached yet are reclaimed first (a bounded slice, at most once per ms). NULL when
+ * the table is still full. */
+struct flow *relay_flow_alloc(struct dp_worker *w);
+
 /* --- between the relay modules --- */
 
 /* Segment from the client of a flow not yet spliced (HELLO or CONNECTING). */

@@ -179,7 +179,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		rte_pktmbuf_free(s->m);
 		return;
 	}
-	f = flow_alloc(w->flows, relay_now(w));
+	f = relay_flow_alloc(w);
 	if (!f) {
 		tcp_out_rst_reply(w, p, &k, &s->eth->src_addr, s->ack, s->seq + s->payload_len, true);
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);

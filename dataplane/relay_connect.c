@@ -14,6 +14,7 @@
 /* Relay-owned bytes: retransmitted from this RTO on, doubling, this many times. */
 #define STREAM_RTO_MS 300u
 #define STREAM_RETRIES 8u
+#define RELAY_RECLAIM_SLICE 4096u /* entries visited when an allocation finds the table full */
 
 /* A source port of this worker's share such that the backend 4-tuple is free. Shares
  * are interleaved (port % workers == worker index) so return traffic can be steered. */
@@ -323,4 +324,18 @@ void relay_timers(struct dp_worker *w)
 			   expire_fire, w);
 		w->next_sweep_ms = w->now_ms + 10;
 	}
+}
+
+struct flow *relay_flow_alloc(struct dp_worker *w)
+{
+	struct flow *f = flow_alloc(w->flows, relay_now(w));
+
+	/* Closed flows wait in the table until the sweep passes (up to a second): under a
+	 * high connection rate they, not live ones, fill it. */
+	if (!f && w->now_ms != w->reclaim_ms) {
+		w->reclaim_ms = w->now_ms;
+		flow_sweep(w->flows, relay_now(w), RELAY_RECLAIM_SLICE, expire_fire, w);
+		f = flow_alloc(w->flows, relay_now(w));
+	}
+	return f;
 }

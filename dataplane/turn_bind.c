@@ -149,7 +149,7 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 	for (unsigned int i = 0; i < w->app->n_ports; i++)
 		if (rte_cpu_to_be_32(w->app->ports[i].ipv4) == b->source)
 			port = (int)i;
-	f = port >= 0 ? flow_alloc(w->flows, relay_now(w)) : NULL;
+	f = port >= 0 ? relay_flow_alloc(w) : NULL;
 	if (!f)
 		return -1;
 	f->c.port = (uint8_t)port;

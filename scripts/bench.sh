@@ -9,11 +9,15 @@
 #     /proc, meshrelay's busy worker cycles (its core polls and never sleeps, so only the
 #     polls that found work count)
 #   one flow: 200 MB each way through each proxy, MB/s
+# then, with the kernel proxies stopped, scripts/bench-gen.sh (the DPDK generator on
+# memif: testpmd ceiling, spliced flows, connections/s on one worker, 1 M flows, SYN
+# flood) and the connections per core-second of each side by side.
 #
-#   scripts/bench.sh [SECONDS]     default 10 s per load run
+#   scripts/bench.sh [SECONDS] [OUT_DIR]   default 10 s per load run, build/bench
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
+OUT=${2:-build/bench}
 scripts/install-deps.sh >/dev/null
 scripts/install-deps.sh --bench >/dev/null || exit 2
 scripts/build.sh >/dev/null || exit 2
@@ -137,3 +141,26 @@ BEGIN {
 }'
 echo
 echo "meshrelay flows: $("$MR_CTL" -p "$PREFIX" show flows | tr '\n' ' ')"
+# The kernel proxies' CPU per connection, for the comparison with the generator's figures.
+hap_cps=$(awk -v c="$hap_cpu" -v n="$hap_conns" 'BEGIN { printf "%.0f", c ? n / c : 0 }')
+ngx_cps=$(awk -v c="$ngx_cpu" -v n="$ngx_conns" 'BEGIN { printf "%.0f", c ? n / c : 0 }')
+mr_wrk_cps=$(awk -v c="$mr_cpu" -v n="$mr_conns" 'BEGIN { printf "%.0f", c ? n / c : 0 }')
+trap - EXIT
+topo_cleanup # nothing of this run may poll or serve while the generator measures
+
+echo
+echo "== with the DPDK traffic generator on memif"
+scripts/bench-gen.sh "$(((SECS + 1) / 2))" "$OUT" || exit 1
+gen_cps=$(sed -n 's/^mr_conn_per_core_s=//p' "$OUT/results.txt")
+{
+	echo "kernel_hap_conn_per_core_s=$hap_cps"
+	echo "kernel_ngx_conn_per_core_s=$ngx_cps"
+	echo "kernel_mr_conn_per_core_s=$mr_wrk_cps"
+} >>"$OUT/results.txt"
+awk -v g="$gen_cps" -v w="$mr_wrk_cps" -v h="$hap_cps" -v n="$ngx_cps" 'BEGIN {
+	printf "\n%-58s %14s %8s %8s\n", "new connections per core-second", "value", "vs hap", "vs ngx"
+	printf "%-58s %14.0f %8.1f %8.1f\n", "meshrelay, generator on memif (one worker)", g, h ? g / h : 0, n ? g / n : 0
+	printf "%-58s %14.0f %8.1f %8.1f\n", "meshrelay, wrk through af_packet (one worker)", w, h ? w / h : 0, n ? w / n : 0
+	printf "%-58s %14.0f\n", "HAProxy, wrk (one thread)", h
+	printf "%-58s %14.0f\n", "nginx stream, wrk (one worker)", n
+}'
