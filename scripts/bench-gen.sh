@@ -4,17 +4,18 @@
 # is measured here, in this run, on this machine: the generator on core 0, the forwarder's
 # one worker (or testpmd's one forwarding core) on core 1.
 #
-#   forwarding: spliced flows (64-byte payloads both ways) vs testpmd io and macswap:
+#   forwarding: 64 TCP flows with 64-byte payloads both ways, spliced by meshrelay or
+#     passed through testpmd io (and macswap), the generator answering its own clients:
 #     packets/s the generator got back, and each forwarder's cycles per packet counted
 #     only over polls that found packets (testpmd --record-core-cycles, our busy cycles);
-#     the per-core ratio is testpmd's cycles per packet over ours
+#     the per-core ratio is testpmd's cycles per packet over ours (medians of 3 turns)
 #   packets/s and cycles per packet vs concurrent flows (plot)
 #   new connections: the generator at its maximum, hello + 256 B request + 1 KB answer +
 #     close each, every byte checked: connections/s, latency, worker cycles per
 #     connection; vs the number of routes (plot)
-#   memory: RSS growth of the data plane per held flow at 1 M flows, twice (stable?)
+#   memory: bytes per flow at 1 M held flows (RSS less that of a 64-entry table), twice
 #   SYN flood: random-source SYNs at the generator's maximum beside 64 streams: flows
-#     created by it (must be 0), stream packets/s with and without
+#     created by it (must be 0), stream packets/s meanwhile
 #
 #   scripts/bench-gen.sh [SECONDS] [OUT_DIR]    default 5 s per run, build/bench
 # Writes OUT_DIR/results.txt (key=value), the .dat files and OUT_DIR/bench-gen.png.
@@ -98,38 +99,57 @@ testpmd_run() {
 	wait
 	echo "$(head -1 "$TOPO_DIR/tp-gen.out") tp_cpp=$(sed -n 's|.*CPU cycles/packet=\([0-9.]*\).*|\1|p' "$log" | tail -1)"
 }
-echo "== forwarding ceiling: testpmd on the memif ports, ${SECS}s each"
-# The same 64 TCP flows as through meshrelay below (the generator answers its own
-# clients through the forwarder), and a blast of raw frames for the generator's ceiling.
-for mode in io macswap; do
-	line=$(testpmd_run "$mode" --mode stream --direct --concurrency 64 --seconds "$SECS")
-	echo "testpmd $mode, 64 TCP flows: $(gen_field "$line" rx_pps) packets/s, $(gen_field "$line" tp_cpp) cycles/packet, failed $(gen_field "$line" failed)"
-	put "testpmd_${mode}_pps" "$(gen_field "$line" rx_pps)"
-	put "testpmd_${mode}_cpp" "$(gen_field "$line" tp_cpp)"
+stream_run() { # stream_run FLOWS [ARGS] -> the report's first line with cpp= appended
+	local b0 f0 out
+	b0=$(busy)
+	f0=$(frames)
+	out=$(gen --mode stream --concurrency "$1" --routes 16 --backends 4 --seconds "$SECS" "${@:2}")
+	echo "$(echo "$out" | head -1) cpp=$(ratio $(($(busy) - b0)) $(($(frames) - f0)))"
+}
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# This VM's figures move by up to 2x from one run to the next (its cores are shared with
+# whatever else the host runs): testpmd and meshrelay take turns, three rounds each, on
+# the same 64 TCP flows (the generator answers its own clients through testpmd), and
+# the medians are compared.
+echo "== forwarding: testpmd io and meshrelay in turns on the same 64 TCP flows, ${SECS}s each"
+tp_pps="" tp_cpp="" mr_pps="" mr_cpp="" mr_failed=0
+for round in 1 2 3; do
+	line=$(testpmd_run io --mode stream --direct --concurrency 64 --seconds "$SECS")
+	echo "round $round testpmd io: $(gen_field "$line" rx_pps) packets/s, $(gen_field "$line" tp_cpp) cycles/packet, failed $(gen_field "$line" failed)"
+	tp_pps="$tp_pps $(gen_field "$line" rx_pps)"
+	tp_cpp="$tp_cpp $(gen_field "$line" tp_cpp)"
+	dp_up 16 4
+	line=$(stream_run 64)
+	dp_down
+	echo "round $round meshrelay:  $(gen_field "$line" rx_pps) packets/s, $(gen_field "$line" cpp) cycles/packet, failed $(gen_field "$line" failed)"
+	mr_pps="$mr_pps $(gen_field "$line" rx_pps)"
+	mr_cpp="$mr_cpp $(gen_field "$line" cpp)"
+	mr_failed=$((mr_failed + $(gen_field "$line" failed)))
 done
+put testpmd_io_pps "$(median <<<"$tp_pps")"
+put testpmd_io_cpp "$(median <<<"$tp_cpp")"
+put testpmd_io_cpp_all "$(echo $tp_cpp | tr ' ' /)"
+put mr_stream_pps "$(median <<<"$mr_pps")"
+put mr_stream_cpp "$(median <<<"$mr_cpp")"
+put mr_stream_cpp_all "$(echo $mr_cpp | tr ' ' /)"
+put mr_stream_failed "$mr_failed"
+line=$(testpmd_run macswap --mode stream --direct --concurrency 64 --seconds "$SECS")
+echo "testpmd macswap: $(gen_field "$line" rx_pps) packets/s, $(gen_field "$line" tp_cpp) cycles/packet"
+put testpmd_macswap_pps "$(gen_field "$line" rx_pps)"
+put testpmd_macswap_cpp "$(gen_field "$line" tp_cpp)"
 line=$(testpmd_run io --mode blast --seconds "$SECS" --payload 64)
 echo "testpmd io, raw frames: $(gen_field "$line" rx_pps) packets/s, $(gen_field "$line" tp_cpp) cycles/packet"
 put testpmd_blast_pps "$(gen_field "$line" rx_pps)"
 put testpmd_blast_cpp "$(gen_field "$line" tp_cpp)"
 
-# --- spliced flows through meshrelay, by number of concurrent flows
-stream_run() { # stream_run FLOWS [ARGS] -> report line with cpp= appended
-	local b0 f0 out
-	b0=$(busy)
-	f0=$(frames)
-	out=$(gen --mode stream --concurrency "$1" --routes 16 --backends 4 --seconds "$SECS" "${@:2}")
-	echo "$out" | head -1 | tr -d '\n'
-	echo " cpp=$(ratio $(($(busy) - b0)) $(($(frames) - f0)))"
-	echo "$out" | sed -n 2p
-}
 echo "== forwarding: meshrelay spliced flows, 64-byte payloads, by flows"
 dp_up 16 4
 : >"$OUT/flows.dat"
 for k in 1 4 16 64 256 1024 4096; do
-	line=$(stream_run "$k" | head -1)
+	line=$(stream_run "$k")
 	echo "$line" | cut -c1-160
 	echo "$k $(gen_field "$line" rx_pps) $(gen_field "$line" cpp) $(gen_field "$line" failed)" >>"$OUT/flows.dat"
-	[ "$k" = 64 ] && { put mr_stream_pps "$(gen_field "$line" rx_pps)"; put mr_stream_cpp "$(gen_field "$line" cpp)"; put mr_stream_failed "$(gen_field "$line" failed)"; }
 done
 
 echo "== SYN flood beside 64 streams"
@@ -177,12 +197,22 @@ done
 
 # --- memory at 1 M held flows, twice
 echo "== memory: 1 M concurrent flows held, twice"
+# The sweep reads the whole flow table every second, so it is resident soon after start
+# whether used or not: the memory per flow is the RSS with 1 M flows held less the RSS of
+# the same data plane with a 64-entry table, both after a short stream has cycled every
+# mbuf of the pool once.
+mem_rss_after_warmup() { # the data plane is up; sets RSS_KB
+	gen --mode stream --concurrency 16 --routes 64 --backends 8 --seconds 1 >/dev/null
+	sleep 1.5
+	RSS_KB=$(rss_kb)
+}
+dp_up 64 8 64 1536 1000
+mem_rss_after_warmup
+rss_base=$RSS_KB
+dp_down
 dp_up 64 8 1125000 1536 1000
-# A short stream of 16 flows cycles every mbuf of the pool once, and touches almost no
-# flow table or hash page: the growth below is then the flows' own memory.
-gen --mode stream --concurrency 16 --routes 64 --backends 8 --seconds 1 >/dev/null
-sleep 1
-rss0=$(rss_kb)
+mem_rss_after_warmup
+rss0=$RSS_KB
 for pass in 1 2; do
 	GEN_MEM_MB=1024 gen --mode hold --concurrency 1000000 --routes 64 --backends 8 \
 		--request 100 --response 100 --seconds 4 >"$TOPO_DIR/hold.out" &
@@ -194,11 +224,13 @@ for pass in 1 2; do
 	wait "$gpid"
 	sleep 1.5
 done
+put mem_rss_base_kb "$rss_base"
 put mem_rss0_kb "$rss0"
 put mem_rss_held_kb "$rss_held1"
 put mem_rss_held2_kb "$rss_held2"
 put mem_flows_held "$flows1"
-put mem_bytes_per_flow $(((rss_held1 - rss0) * 1024 / flows1))
+put mem_bytes_per_flow $(((rss_held1 - rss_base) * 1024 / flows1))
+put mem_dp_bytes_per_flow "$(dp_field "$PREFIX" flows bytes_per_flow)"
 put mem_hold_conn_per_s "$(gen_field "$(cat "$TOPO_DIR/hold.out")" conn_per_s)"
 put mem_flows_after "$(dp_status "$PREFIX" flows)"
 dp_down
@@ -209,12 +241,14 @@ awk -F= '{ v[$1] = $2 } END {
 	printf "\n%-58s %14s\n", "figure (memif, generator on core 0, forwarder on core 1)", "value"
 	printf "%-58s %14.0f\n", "testpmd io, raw frames: packets/s", v["testpmd_blast_pps"]
 	printf "%-58s %14.1f\n", "testpmd io, raw frames: cycles per packet", v["testpmd_blast_cpp"]
-	printf "%-58s %14.0f\n", "testpmd io, 64 TCP flows: packets/s", v["testpmd_io_pps"]
-	printf "%-58s %14.1f\n", "testpmd io, 64 TCP flows: cycles per packet", cpp_io
+	printf "%-58s %14.0f\n", "testpmd io, 64 TCP flows: packets/s (median of 3)", v["testpmd_io_pps"]
+	printf "%-58s %14.1f\n", "testpmd io, 64 TCP flows: cycles per packet (median)", cpp_io
 	printf "%-58s %14.0f\n", "testpmd macswap, 64 TCP flows: packets/s", v["testpmd_macswap_pps"]
 	printf "%-58s %14.1f\n", "testpmd macswap, 64 TCP flows: cycles per packet", v["testpmd_macswap_cpp"]
-	printf "%-58s %14.0f\n", "meshrelay, 64 spliced flows: packets/s (data + ACKs)", v["mr_stream_pps"]
+	printf "%-58s %14.0f\n", "meshrelay, 64 spliced flows: packets/s (median of 3)", v["mr_stream_pps"]
 	printf "%-58s %14.1f\n", "meshrelay, 64 spliced flows: cycles per packet", cpp
+	printf "%-58s %14s\n", "  cycles per packet, each round: testpmd io", v["testpmd_io_cpp_all"]
+	printf "%-58s %14s\n", "  cycles per packet, each round: meshrelay", v["mr_stream_cpp_all"]
 	printf "%-58s %14.2f\n", "  per core vs testpmd io (its cycles/packet over ours)", cpp ? cpp_io / cpp : 0
 	printf "%-58s %14.2f\n", "  per core vs testpmd macswap", cpp ? v["testpmd_macswap_cpp"] / cpp : 0
 	printf "%-58s %14.2f\n", "  packets/s vs testpmd io, same flows (generator-bound)", v["testpmd_io_pps"] ? v["mr_stream_pps"] / v["testpmd_io_pps"] : 0
@@ -223,8 +257,9 @@ awk -F= '{ v[$1] = $2 } END {
 	printf "%-58s %14.0f\n", "  connections per worker core-second", v["mr_conn_per_core_s"]
 	printf "%-58s %14s\n", "  latency p50 / p99 (us, SYN to whole answer)", v["mr_conn_p50_us"] " / " v["mr_conn_p99_us"]
 	printf "%-58s %14d\n", "flows held (1 M wanted)", v["mem_flows_held"]
-	printf "%-58s %14d\n", "  data plane RSS growth per flow (bytes)", v["mem_bytes_per_flow"]
-	printf "%-58s %14s\n", "  RSS idle / held / held again (MB)", sprintf("%d/%d/%d", v["mem_rss0_kb"] / 1024, v["mem_rss_held_kb"] / 1024, v["mem_rss_held2_kb"] / 1024)
+	printf "%-58s %14d\n", "  bytes per flow: RSS held less RSS with a 64-entry table", v["mem_bytes_per_flow"]
+	printf "%-58s %14d\n", "  bytes per flow: table + hash, as the data plane counts", v["mem_dp_bytes_per_flow"]
+	printf "%-58s %14s\n", "  RSS 64-entry / idle / held / held again (MB)", sprintf("%d/%d/%d/%d", v["mem_rss_base_kb"] / 1024, v["mem_rss0_kb"] / 1024, v["mem_rss_held_kb"] / 1024, v["mem_rss_held2_kb"] / 1024)
 	printf "%-58s %14.0f\n", "SYN flood offered (SYN/s)", v["flood_syn_pps"]
 	printf "%-58s %14d\n", "  flows created by it (must be 0)", v["flood_flows_created"]
 	printf "%-58s %14.0f\n", "  64 streams meanwhile: packets/s", v["flood_stream_pps"]
