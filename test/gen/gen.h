@@ -50,7 +50,6 @@ struct gen_opts {
 	uint32_t edge_ip, edge_peer;  /* host order: our address, the relay's, on port 0 */
 	uint32_t svc_ip, svc_peer;    /* the first backend address, the relay's, on port 1 */
 	uint32_t client_net;          /* clients come from client_net/16 */
-	bool quiet;
 };
 
 enum gen_state { GS_FREE = 0, GS_SYN_SENT, GS_SYN_RCVD, GS_EST, GS_DONE };

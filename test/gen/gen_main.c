@@ -40,7 +40,8 @@ static void usage(void)
 		"  --seconds S          run time (10); connect also stops after --count\n"
 		"  --count N            connect: connections to open (0: until time is up)\n"
 		"  --rate R             connect: new connections per second (0: at most)\n"
-		"  --concurrency C      connect: open at once (256); stream: flows (64)\n"
+		"  --concurrency C      connect: open at once (256); stream: flows (64);\n"
+		"                       hold: connections to hold\n"
 		"  --request B --response B   connect: bytes each way after the hello (256, 1024);\n"
 		"                       the client sends its request once the backend's answer begins\n"
 		"  --payload B          stream/blast: payload bytes per segment (64)\n"
@@ -85,7 +86,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "backends", 1, 0, 'B' }, { "synflood", 0, 0, 'F' }, { "hello", 1, 0, 'H' },
 		{ "suffix", 1, 0, 'S' }, { "listen-port", 1, 0, 'L' },
 		{ "backend-port", 1, 0, 'P' }, { "edge", 1, 0, 'e' }, { "svc", 1, 0, 'v' },
-		{ "clients", 1, 0, 'C' }, { "quiet", 0, 0, 'Q' }, { "inflight", 1, 0, 'I' },
+		{ "clients", 1, 0, 'C' }, { "inflight", 1, 0, 'I' },
 		{ "linger", 1, 0, 'W' }, { "direct", 0, 0, 'D' },
 		{ 0, 0, 0, 0 },
 	};
@@ -135,7 +136,6 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 				return -1;
 			o->client_net = ntohl(a.s_addr) & 0xffff0000u;
 			break;
-		case 'Q': o->quiet = true; break;
 		case 'I': o->inflight = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'W': o->linger = atof(optarg); break;
 		case 'D': o->direct = true; break;
