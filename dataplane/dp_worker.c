@@ -237,32 +237,31 @@ int dp_worker_main(void *arg)
 	worker_resolve_gateways(w);
 	rte_rcu_qsbr_thread_register(app->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(app->qsbr, w->index);
-	uint64_t start = rte_rdtsc();
-
-	/* One TSC read per poll: it ends this poll's busy time and starts the next one's. */
 	while (!app->quit) {
+		uint64_t start = rte_rdtsc(), end;
 		unsigned int got = 0;
-		uint64_t end;
 
 		/* Nothing from the previous loop is held: old live configs may now be freed. */
 		rte_rcu_qsbr_quiescent(app->qsbr, w->index);
 		for (unsigned int i = 0; i < w->n_rxqs; i++)
 			got += worker_poll_rxq(w, &w->rxqs[i], burst);
 		got += dispatch_drain(w);
-		dp_worker_housekeeping(w); /* flushes what the poll queued first */
+		worker_flush(w);
+		/* A poll that found work is busy time: the real load of a core that never sleeps.
+		 * Only the poll and its sends count: a wider window would also catch the times
+		 * the thread is preempted on a shared core. The same read serves the clock. */
 		end = rte_rdtsc();
-		/* A poll that found work is busy time: the real load of a core that never sleeps. */
 		if (got) {
 			dp_count(&w->load.busy_cycles, end - start);
 			dp_count(&w->load.busy_polls, 1);
 		} else {
 			dp_count(&w->load.idle_polls, 1);
 		}
-		if (end - w->now_ms_tsc >= app->tsc_per_ms) {
+		if (end - w->now_ms_tsc >= app->tsc_per_ms) { /* divide once per ms */
 			w->now_ms = end / app->tsc_per_ms;
 			w->now_ms_tsc = end;
 		}
-		start = end;
+		dp_worker_housekeeping(w);
 	}
 	worker_flush(w);
 	rte_rcu_qsbr_thread_offline(app->qsbr, w->index);
