@@ -55,14 +55,18 @@ check "256 streams flowed both ways, every byte and checksum checked" \
 	-a "$(gen_field "$out" b2c_pps | cut -d. -f1)" -gt 0
 
 created0=$(dp_stat "$PREFIX" counters flow_created)
+cookies0=$(dp_stat "$PREFIX" counters syncookie_out)
 out=$(gen_run "$NS" "${TOPO_TAG}-g5" 0 --mode stream --concurrency 64 --routes 16 \
 	--backends 4 --seconds 3 --synflood)
 echo "$out"
 sent=$(gen_field "$(grep ^synflood <<<"$out")" sent)
 check "streams carried on under the SYN flood" \
 	test "$(gen_field "$(grep ^stream <<<"$out")" failed)" = 0
-check "the flood was answered by cookies: $sent SYNs" \
-	test "$(gen_field "$(grep ^synflood <<<"$out")" answered)" -gt $((sent / 10))
+# How many of the flood's SYNs the worker gets to depends on the machine: a count, not a
+# share of what was offered.
+cookies=$(($(dp_stat "$PREFIX" counters syncookie_out) - cookies0))
+check "the flood was answered by cookies: $cookies of $sent SYNs" \
+	test "$cookies" -gt 100000 -a "$(gen_field "$(grep ^synflood <<<"$out")" answered)" -gt 0
 check "and created no flow (64 streams, 64 flows)" \
 	test $(($(dp_stat "$PREFIX" counters flow_created) - created0)) -eq 64
 
