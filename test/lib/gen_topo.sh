@@ -13,7 +13,7 @@ gen_sock_dir() { echo "${GEN_SOCK_DIR:-$TOPO_DIR}"; }
 # plane configuration with memif ports (server side) in gen_sock_dir.
 gen_topo_conf() {
 	local file=$1 routes=$2 backends=$3 flows=${4:-65536} mem=${5:-768} closing=${6:-1000}
-	local workers=${7:-1} k dir
+	local workers=${7:-1} k dir sep
 	dir=$(gen_sock_dir)
 	{
 		echo "dataplane = { eal = [ \"-l\", \"0-$workers\", \"-n\", \"1\", \"--no-pci\", \"--no-huge\","
@@ -27,16 +27,23 @@ gen_topo_conf() {
 		echo "listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );"
 		echo "relay = { max_flows = $flows; closing_timeout_ms = $closing; idle_timeout_ms = 600000; };"
 		echo "pools = ("
+		# Commas between entries, written before each one but the first: no subshell
+		# per entry, which tens of thousands of routes would feel.
+		sep=""
 		for ((k = 0; k < routes; k++)); do
-			printf '  { name = "p%d"; members = ( { address = "10.201.0.%d"; port = %d; } ); }%s\n' \
-				"$k" $((2 + k % backends)) $((20000 + k)) "$([ $k -lt $((routes - 1)) ] && echo ,)"
+			printf '%s  { name = "p%d"; members = ( { address = "10.201.0.%d"; port = %d; } ); }' \
+				"$sep" "$k" $((2 + k % backends)) $((20000 + k))
+			sep=$',\n'
 		done
+		echo
 		echo ");"
 		echo "routes = ("
+		sep=""
 		for ((k = 0; k < routes; k++)); do
-			printf '  { sni = "s%d.bench.example"; pool = "p%d"; }%s\n' "$k" "$k" \
-				"$([ $k -lt $((routes - 1)) ] && echo ,)"
+			printf '%s  { sni = "s%d.bench.example"; pool = "p%d"; }' "$sep" "$k" "$k"
+			sep=$',\n'
 		done
+		echo
 		echo ");"
 	} >"$file"
 }
