@@ -25,6 +25,7 @@
 #define GEN_RANDOM_END (GEN_RANDOM_OFF + 32)
 #define GEN_WINDOW 65535u     /* we advertise no window scaling */
 #define GEN_MSS 1460u
+#define GEN_WHEEL_SLOTS 256u  /* gen_tcp.c's timer wheel: 1 ms each, longer than the RTO */
 
 enum gen_mode { GEN_CONNECT, GEN_STREAM, GEN_BLAST, GEN_HOLD };
 
@@ -126,7 +127,7 @@ struct gen {
 	struct gen_hello *hellos; /* one per route */
 	uint64_t hz, now, rto;
 	uint32_t pump_at;
-	uint32_t wheel[256];      /* gen_tcp.c's timer wheel: first half index per slot */
+	uint32_t wheel[GEN_WHEEL_SLOTS]; /* first half index per slot of the timer wheel */
 	uint32_t *wheel_next;
 	uint8_t *in_wheel;
 	uint64_t wheel_tick, wheel_last;

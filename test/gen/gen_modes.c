@@ -39,8 +39,7 @@ int gen_run_connect(struct gen *g)
 	}
 	elapsed = secs(g, rte_rdtsc() - t0);
 	unfinished = g->open;
-	gen_tcp_reset_all(g);
-	gen_flush_all(g);
+	gen_tcp_reset_all(g); /* flushes both ports itself */
 	g->st.failed += unfinished;
 	g->st.fail_timeout += unfinished;
 	printf("connect started=%" PRIu64 " completed=%" PRIu64 " failed=%" PRIu64

@@ -14,7 +14,6 @@
 #define GEN_MAX_TIMEOUTS 10    /* retransmissions without progress before a failure */
 #define GEN_SEGS_PER_PUMP 16   /* stream mode: fairness between busy flows */
 #define GEN_NONE UINT32_MAX
-#define WHEEL_SLOTS 256u       /* gen.h sizes struct gen's wheel to match */
 
 struct client_key {
 	uint32_t ip;
@@ -51,7 +50,7 @@ int gen_tcp_init(struct gen *g, uint32_t n)
 	if (!g->conns || !g->backs || !g->client_hash || !g->back_hash || !g->wheel_next ||
 	    !g->in_wheel)
 		return -1;
-	for (uint32_t i = 0; i < WHEEL_SLOTS; i++)
+	for (uint32_t i = 0; i < GEN_WHEEL_SLOTS; i++)
 		g->wheel[i] = GEN_NONE;
 	g->wheel_tick = RTE_MAX(g->hz / 1000, 1ull);
 	for (uint32_t i = 0; i < n; i++)
@@ -93,7 +92,7 @@ static uint32_t half_index(const struct gen *g, const struct gen_half *h)
 
 static void wheel_insert(struct gen *g, uint32_t idx, uint64_t deadline)
 {
-	uint32_t slot = (uint32_t)(deadline / g->wheel_tick) % WHEEL_SLOTS;
+	uint32_t slot = (uint32_t)(deadline / g->wheel_tick) % GEN_WHEEL_SLOTS;
 
 	if (g->in_wheel[idx])
 		return;
@@ -654,8 +653,8 @@ void gen_tcp_timers(struct gen *g)
 
 	if (!g->wheel_last)
 		g->wheel_last = tick;
-	for (uint32_t n = 0; g->wheel_last < tick && n < WHEEL_SLOTS; n++) {
-		uint32_t slot = (uint32_t)(++g->wheel_last % WHEEL_SLOTS);
+	for (uint32_t n = 0; g->wheel_last < tick && n < GEN_WHEEL_SLOTS; n++) {
+		uint32_t slot = (uint32_t)(++g->wheel_last % GEN_WHEEL_SLOTS);
 		uint32_t idx = g->wheel[slot];
 
 		g->wheel[slot] = GEN_NONE;
