@@ -50,7 +50,9 @@ gen_topo_conf() {
 
 # gen_run NS PREFIX LCORE ARGS...: runs the generator on LCORE in NS against the memif
 # sockets in gen_sock_dir with its own EAL file prefix ($GEN_MEM_MB MB, default 512); its
-# report goes to stdout.
+# report goes to stdout. It keeps its ports open 1 s after the report (unless ARGS say
+# otherwise): the data plane's last frames to it (answers to a SYN flood's backlog) must
+# not meet a memif peer that is leaving, which DPDK 22.11's driver does not survive.
 gen_run() {
 	local ns=$1 prefix=$2 lcore=$3
 	shift 3
@@ -58,7 +60,8 @@ gen_run() {
 	ip netns exec "$ns" timeout -k 5 600 "$MR_GEN" -l "$lcore" -n 1 --no-pci --no-huge -m "${GEN_MEM_MB:-512}" \
 		--file-prefix "$prefix" --log-level=error \
 		--vdev "net_memif0,role=client,socket=$(gen_sock_dir)/edge.sock,socket-abstract=no" \
-		--vdev "net_memif1,role=client,socket=$(gen_sock_dir)/svc.sock,socket-abstract=no" -- "$@"
+		--vdev "net_memif1,role=client,socket=$(gen_sock_dir)/svc.sock,socket-abstract=no" -- \
+		--linger 1 "$@"
 }
 
 # gen_field LINE NAME: one key=value field of a report line.
