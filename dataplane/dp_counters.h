@@ -43,7 +43,8 @@
 	X(tcp_rst_out)        /* resets the relay sent */                                    \
 	X(tx_linearized)      /* segments copied because the port cannot send chains */      \
 	X(dispatched)         /* relayed segments handed to the worker owning their flow */ \
-	X(segment_split)      /* pieces sent for segments above the out side's MSS */
+	X(segment_split)      /* pieces sent for segments above the out side's MSS */ \
+	X(syn_repeated)       /* a flow's own SYN again (resent or duplicated): answered by ACK */
 
 #define DP_DROP_LIST(X)                                                                   \
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \

@@ -84,6 +84,15 @@ void relay_ack_client(struct dp_worker *w, struct flow *f);
 /* The receive window (field value) the relay advertises on side `to`. */
 uint16_t relay_window(const struct flow *f, enum flow_dir to);
 
+/* The client's SYN of this very connection once more (its ISN): a retransmission that
+ * crossed our SYN-ACK, or a duplicate a link made. Harmless: it must not end the flow. */
+static inline bool relay_syn_repeated(const struct flow *f, const struct relay_seg *s)
+{
+	return (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
+			    RTE_TCP_FIN_FLAG)) == RTE_TCP_SYN_FLAG &&
+	       s->seq == f->c.peer_isn;
+}
+
 static inline uint32_t relay_now(const struct dp_worker *w)
 {
 	return (uint32_t)w->now_ms;

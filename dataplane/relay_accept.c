@@ -385,6 +385,11 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
 	const struct dp_port *p = &w->app->ports[f->c.port];
 
+	if (relay_syn_repeated(f, s)) {
+		rte_pktmbuf_free(s->m);
+		dp_event(w, DP_EV_syn_repeated);
+		return relay_ack_client(w, f);
+	}
 	if (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG)) {
 		rte_pktmbuf_free(s->m);
 		return relay_abort(w, f, !(s->flags & RTE_TCP_RST_FLAG), true, DP_DROP_client_abort);

@@ -260,6 +260,12 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		relay_send_stream(w, f, f->stream ? f->b_una : f->proxy_len + f->stream_len);
 		return;
 	}
+	if (dir == FLOW_DIR_CLIENT && relay_syn_repeated(f, s)) {
+		/* The backend never saw this SYN's connection start: it must not see it now. */
+		rte_pktmbuf_free(s->m);
+		dp_event(w, DP_EV_syn_repeated);
+		return;
+	}
 	splice_dir_of(f, dir, &sd);
 	out_port = &w->app->ports[sd.out->port];
 	seq = s->seq + sd.seq_off;

@@ -47,7 +47,7 @@ run_unit() {
 	failed=$((failed + f))
 	if [ "$f" -ne 0 ]; then
 		failures+=("$name")
-		grep -E 'FAILED|ERROR|runtime error' "$log" | head -20
+		grep -E 'FAILED|ERROR|runtime error|initialization failed' "$log" | head -20
 	fi
 	echo "unit $name: $p passed, $f failed"
 }

@@ -25,6 +25,7 @@
 #include "dp_report.h"
 #include "dp_worker.h"
 #include "syncookie.h"
+#include "tcp_frame.h"
 #include "tcp_opts.h"
 #include "turn_bind.h"
 
@@ -139,64 +140,22 @@ static bool is_binding(const struct flow *f)
 	return f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT;
 }
 
-static struct rte_mbuf *frame_from(const uint8_t *bytes, size_t len, uint16_t port_id)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(app.pool);
-	char *to = m ? rte_pktmbuf_append(m, (uint16_t)len) : NULL;
-
-	if (!to) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	memcpy(to, bytes, len);
-	m->port = port_id;
-	return m;
-}
-
 static void deliver(const struct dp_port *p, struct rte_mbuf *m)
 {
 	if (m)
 		dp_input_frame(app.workers[0], p, m);
 }
 
-/* Ethernet + IPv4 + TCP with correct checksums around fuzzed fields and payload. */
+/* A TCP segment from the peer at src, with correct checksums around fuzzed fields. */
 static struct rte_mbuf *tcp_frame(const struct dp_port *p, uint32_t src, uint32_t dst,
 				  uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
 				  uint32_t ack, const uint8_t *opts, unsigned int opt_len,
 				  const uint8_t *payload, size_t plen)
 {
-	uint8_t buf[1514];
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
-	size_t l4 = sizeof(*tcp) + opt_len + plen;
+	struct tcp_frame_spec t = { p->mac, src, dst, sport, dport, flags, seq, ack,
+				    opts, opt_len, payload, plen };
 
-	if (sizeof(*eth) + sizeof(*ip) + l4 > sizeof(buf))
-		return NULL;
-	memset(buf, 0, sizeof(*eth) + sizeof(*ip) + sizeof(*tcp));
-	eth->dst_addr = p->mac;
-	eth->src_addr = (struct rte_ether_addr){ { 0x02, 0, 0, 0, 0, (uint8_t)src } };
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = rte_cpu_to_be_32(src);
-	ip->dst_addr = rte_cpu_to_be_32(dst);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	tcp->src_port = rte_cpu_to_be_16(sport);
-	tcp->dst_port = rte_cpu_to_be_16(dport);
-	tcp->sent_seq = rte_cpu_to_be_32(seq);
-	tcp->recv_ack = rte_cpu_to_be_32(ack);
-	tcp->data_off = (uint8_t)(((sizeof(*tcp) + opt_len) / 4) << 4);
-	tcp->tcp_flags = flags;
-	tcp->rx_win = rte_cpu_to_be_16(65535);
-	if (opt_len)
-		memcpy(tcp + 1, opts, opt_len);
-	if (plen)
-		memcpy((uint8_t *)(tcp + 1) + opt_len, payload, plen);
-	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
-	return frame_from(buf, sizeof(*eth) + sizeof(*ip) + l4, p->port_id);
+	return tcp_frame_build(app.pool, p->port_id, &t);
 }
 
 /* A client segment to the listener; with `valid` its ACK carries the right cookie. */
@@ -317,7 +276,7 @@ static void op_raw(struct cursor *c, unsigned int port)
 {
 	size_t len = RTE_MIN((size_t)take(c, 2) % 1515, c->left);
 
-	deliver(&app.ports[port], frame_from(c->p, len, app.ports[port].port_id));
+	deliver(&app.ports[port], tcp_frame_copy(app.pool, c->p, len, app.ports[port].port_id));
 	skip(c, len);
 }
 

@@ -4,7 +4,13 @@
 
 int unit_add_suite(const char *name, const CU_TestInfo *tests)
 {
-	CU_pSuite suite = CU_add_suite(name, NULL, NULL);
+	return unit_add_suite_with(name, NULL, NULL, tests);
+}
+
+int unit_add_suite_with(const char *name, CU_InitializeFunc init, CU_CleanupFunc cleanup,
+			const CU_TestInfo *tests)
+{
+	CU_pSuite suite = CU_add_suite(name, init, cleanup);
 
 	if (!suite)
 		return -1;
@@ -20,7 +26,9 @@ unsigned int unit_run_all(void)
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
+	/* A suite whose set-up failed ran none of its tests: that is a failure too. */
+	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures() +
+		 CU_get_number_of_suites_failed();
 	CU_cleanup_registry();
 	return failed;
 }

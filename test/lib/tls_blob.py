@@ -116,16 +116,36 @@ def client(addr, port, sni, cafile, up, down, barrier=None):
     return 0
 
 
+class Arrival:
+    """One connection's place at the shared barrier, taken at most once."""
+
+    def __init__(self, barrier):
+        self.barrier = barrier
+        self.taken = False
+
+    def wait(self):
+        if not self.taken:
+            self.taken = True
+            self.barrier.wait()
+
+
 def many(addr, port, sni, cafile, up, down, n):
     barrier = threading.Barrier(n, timeout=120)
     results = []
 
     def one():
+        arrival = Arrival(barrier)
         try:
-            results.append(client(addr, port, sni, cafile, up, down, barrier))
+            results.append(client(addr, port, sni, cafile, up, down, arrival))
         except (OSError, EOFError, ssl.SSLError, threading.BrokenBarrierError) as e:
-            print("connection failed:", e)
+            print("connection failed: %s: %s" % (type(e).__name__, e), flush=True)
             results.append(1)
+            # A connection that failed before the barrier still takes its place there,
+            # so one failure counts as one and does not hold the others back.
+            try:
+                arrival.wait()
+            except threading.BrokenBarrierError:
+                pass
 
     threads = [threading.Thread(target=one) for _ in range(n)]
     for t in threads:

@@ -13,5 +13,6 @@ int test_neigh_register(void);
 int test_relay_units_register(void);
 int test_flow_register(void);
 int test_steer_register(void);
+int test_relay_path_register(void);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * unit-foundation: CUnit runner for the data-plane foundation modules. EAL is started
- * once without hugepages or PCI because the neighbour cache allocates from DPDK memory.
+ * once without hugepages or PCI because the neighbour cache allocates from DPDK memory;
+ * lcore 1 gives the relay-path suite its worker (driven from this thread, never launched).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 int main(void)
 {
 	char prefix[64];
-	char *eal_argv[] = { "unit-foundation", "-l", "0", "--no-pci", "--no-huge", "-m", "128",
+	char *eal_argv[] = { "unit-foundation", "-l", "0-1", "--no-pci", "--no-huge", "-m", "384",
 			     "--no-telemetry", "--log-level", "lib.eal:error", "--file-prefix",
 			     prefix, NULL };
 	unsigned int failed;
@@ -27,7 +28,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS || test_config_register() < 0 ||
 	    test_ipv4_check_register() < 0 || test_neigh_register() < 0 ||
 	    test_relay_units_register() < 0 || test_flow_register() < 0 ||
-	    test_steer_register() < 0) {
+	    test_steer_register() < 0 || test_relay_path_register() < 0) {
 		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
 		return 1;
 	}
