@@ -6,6 +6,7 @@
 #include <rte_ring.h>
 
 #include "arp.h"
+#include "ip6.h"
 #include "relay.h"
 
 #define INBOX_SIZE 8192
@@ -55,6 +56,16 @@ static const struct dp_port *port_of(const struct dp_appliance *app, uint16_t et
 	return NULL;
 }
 
+/* Other workers send IPv6 TCP to relay and neighbour discovery to learn from. */
+static bool is_icmp6(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
+
+	return eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
+	       ip6->proto == IPPROTO_ICMPV6;
+}
+
 unsigned int dispatch_drain(struct dp_worker *w)
 {
 	struct rte_mbuf *pkts[64];
@@ -72,6 +83,9 @@ unsigned int dispatch_drain(struct dp_worker *w)
 			rte_pktmbuf_free(m);
 		} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 			arp_learn(w, p, m);
+			rte_pktmbuf_free(m);
+		} else if (is_icmp6(m)) {
+			ip6_learn(w, p, m); /* a neighbour discovery copy */
 			rte_pktmbuf_free(m);
 		} else if (!relay_input(w, p, m, sizeof(struct rte_ether_hdr))) {
 			dp_to_kernel(w, p, m); /* not the relay's after all: the host's */

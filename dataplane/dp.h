@@ -36,6 +36,11 @@ struct dp_port {
 	uint32_t ipv4;               /* host byte order */
 	uint32_t netmask;
 	uint32_t gateway;            /* 0: none */
+	bool has_ipv6;
+	uint8_t ipv6[16];            /* network byte order */
+	uint8_t prefix6_len;
+	bool has_gateway6;
+	uint8_t gateway6[16];
 	struct rte_ether_addr mac;
 	struct drv_port_caps caps;
 	const struct mr_port_conf *conf;
@@ -139,5 +144,12 @@ static inline const struct dp_live *dp_live_get(const struct dp_appliance *app)
 
 /* Port through which ip is reached and the next hop to resolve; -1 when unreachable. */
 int dp_route_nexthop(const struct dp_appliance *app, uint32_t ip, uint32_t *nexthop);
+
+/* The same for an IPv6 destination, over the ports that have an IPv6 address. */
+int dp_route_nexthop6(const struct dp_appliance *app, const struct neigh_addr *ip,
+		      struct neigh_addr *nexthop);
+
+/* True when addr (16 bytes) lies in the first len bits of prefix. */
+bool dp_ipv6_in_prefix(const uint8_t *addr, const uint8_t *prefix, unsigned int len);
 
 #endif

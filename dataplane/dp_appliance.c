@@ -68,6 +68,11 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 	p->ipv4 = pc->ipv4;
 	p->netmask = pc->prefix_len ? ~0u << (32 - pc->prefix_len) : 0;
 	p->gateway = pc->gateway;
+	p->has_ipv6 = pc->has_ipv6;
+	memcpy(p->ipv6, pc->ipv6, sizeof(p->ipv6));
+	p->prefix6_len = pc->prefix6_len;
+	p->has_gateway6 = pc->has_gateway6;
+	memcpy(p->gateway6, pc->gateway6, sizeof(p->gateway6));
 	if (drv_port_probe(pc->device, &p->port_id, err, errlen) < 0 ||
 	    drv_port_start(p->port_id, &params, app->pool, &p->caps, err, errlen) < 0)
 		return -1;

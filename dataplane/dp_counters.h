@@ -44,7 +44,11 @@
 	X(tx_linearized)      /* segments copied because the port cannot send chains */      \
 	X(dispatched)         /* relayed segments handed to the worker owning their flow */ \
 	X(segment_split)      /* pieces sent for segments above the out side's MSS */ \
-	X(syn_repeated)       /* a flow's own SYN again (resent or duplicated): answered by ACK */
+	X(syn_repeated)       /* a flow's own SYN again (resent or duplicated): answered by ACK */ \
+	X(nd_solicit_in)      /* IPv6 neighbour solicitations for our address */             \
+	X(nd_advert_out)      /* neighbour advertisements the data plane sent */             \
+	X(nd_advert_in)       /* neighbour advertisements to us (or to all nodes) */         \
+	X(nd_solicit_out)     /* neighbour solicitations sent while resolving */
 
 #define DP_DROP_LIST(X)                                                                   \
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \
@@ -84,7 +88,11 @@
 	X(backend_timeout)    /* backend never answered, or never acked the kept bytes */    \
 	X(tcp_no_flow)        /* segment to a relay source port with no flow */               \
 	X(dispatch_full)      /* another worker's inbox had no room */                        \
-	X(draining)           /* new connection refused while shutting down */
+	X(draining)           /* new connection refused while shutting down */                \
+	X(ipv6_header)        /* not version 6, or payload length beyond the frame */         \
+	X(ipv6_martian_src)   /* IPv6 source is multicast or our own address */               \
+	X(icmp6_malformed)    /* ND or echo that RFC 4861/4443 checks refuse */               \
+	X(nd_claims_ours)     /* a neighbour advertisement claiming our own address */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

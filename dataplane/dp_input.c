@@ -1,10 +1,13 @@
 /* First classification of every received frame: what the fast path owns, what the
  * kernel gets through the exception path, and what is dropped (counted by reason). */
+#include <string.h>
+
 #include <rte_ip.h>
 
 #include "arp.h"
 #include "dp.h"
 #include "icmp.h"
+#include "ip6.h"
 #include "ipv4_check.h"
 #include "relay.h"
 
@@ -40,6 +43,40 @@ int dp_route_nexthop(const struct dp_appliance *app, uint32_t ip, uint32_t *next
 	}
 	if (via_gateway >= 0)
 		*nexthop = app->ports[via_gateway].gateway;
+	return via_gateway;
+}
+
+bool dp_ipv6_in_prefix(const uint8_t *addr, const uint8_t *prefix, unsigned int len)
+{
+	unsigned int whole = len / 8, rest = len % 8;
+
+	if (memcmp(addr, prefix, whole) != 0)
+		return false;
+	return rest == 0 || ((addr[whole] ^ prefix[whole]) & (uint8_t)(0xff00 >> rest)) == 0;
+}
+
+int dp_route_nexthop6(const struct dp_appliance *app, const struct neigh_addr *ip,
+		      struct neigh_addr *nexthop)
+{
+	int via_gateway = -1;
+
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		const struct dp_port *p = &app->ports[i];
+
+		if (!p->has_ipv6)
+			continue;
+		/* A gateway is often link-local (routers advertise themselves that way): it
+		 * is on the link of the port it is the gateway of. */
+		if (dp_ipv6_in_prefix(ip->b, p->ipv6, p->prefix6_len) ||
+		    (p->has_gateway6 && memcmp(ip->b, p->gateway6, 16) == 0)) {
+			*nexthop = *ip;
+			return (int)i;
+		}
+		if (p->has_gateway6 && via_gateway < 0)
+			via_gateway = (int)i;
+	}
+	if (via_gateway >= 0)
+		memcpy(nexthop->b, app->ports[via_gateway].gateway6, 16);
 	return via_gateway;
 }
 
@@ -111,8 +148,10 @@ void dp_input_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbu
 		return arp_input(w, p, m);
 	case RTE_ETHER_TYPE_IPV4:
 		return ipv4_input(w, p, m);
+	case RTE_ETHER_TYPE_IPV6:
+		return ip6_input(w, p, m);
 	default:
-		/* IPv6 (with its neighbour discovery), LLDP and the rest are the host's. */
+		/* LLDP and the rest are the host's. */
 		return dp_to_kernel(w, p, m);
 	}
 }

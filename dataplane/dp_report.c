@@ -14,7 +14,7 @@
 #include "dp_worker.h"
 
 #define LIST_MAX_PER_WORKER 64
-#define LINE_MAX_LEN 160
+#define LINE_MAX_LEN 224
 
 void dp_counters_sum(const struct dp_appliance *app, struct dp_counters *sum)
 {
@@ -259,15 +259,32 @@ struct worker_lines {
 	unsigned int n;
 };
 
-static void flow_describe(const struct flow *f, uint32_t now_ms, char *buf, size_t len)
+/* "a.b.c.d:port" or "[v6]:port" of the peer of side dir of f. */
+static void side_peer_text(const struct flow_table *ft, const struct flow *f, enum flow_dir dir,
+			   char *buf, size_t len)
 {
-	char c[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct flow_addr6 *a6 = flow_side_addr6(ft, f, dir);
+	char ip[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &f->c.key.peer_ip, c, sizeof(c));
-	inet_ntop(AF_INET, &f->b.key.peer_ip, b, sizeof(b));
-	snprintf(buf, len, "%s client=%s:%u backend=%s:%u via=%u fin=%u%u%u%u rst=%u%u kept=%u "
-		 "expires_in_ms=%d", flow_state_name(f->state), c,
-		 rte_be_to_cpu_16(f->c.key.peer_port), b, rte_be_to_cpu_16(f->b.key.peer_port),
+	if (a6) {
+		inet_ntop(AF_INET6, a6->peer, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, rte_be_to_cpu_16(side->key.peer_port));
+	} else {
+		inet_ntop(AF_INET, &side->key.peer_ip, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, rte_be_to_cpu_16(side->key.peer_port));
+	}
+}
+
+static void flow_describe(const struct flow_table *ft, const struct flow *f, uint32_t now_ms,
+			  char *buf, size_t len)
+{
+	char c[INET6_ADDRSTRLEN + 8], b[INET6_ADDRSTRLEN + 8];
+
+	side_peer_text(ft, f, FLOW_DIR_CLIENT, c, sizeof(c));
+	side_peer_text(ft, f, FLOW_DIR_BACKEND, b, sizeof(b));
+	snprintf(buf, len, "%s client=%s backend=%s via=%u fin=%u%u%u%u rst=%u%u kept=%u "
+		 "expires_in_ms=%d", flow_state_name(f->state), c, b,
 		 rte_be_to_cpu_16(f->b.key.local_port), f->c.fin_seen, f->c.fin_acked, f->b.fin_seen,
 		 f->b.fin_acked, f->c.rst, f->b.rst, f->stream_len, (int32_t)(f->expire_ms - now_ms));
 }
@@ -281,7 +298,8 @@ static void flow_lines_on_worker(struct dp_worker *w, void *arg)
 		const struct flow *f = flow_at(w->flows, i);
 
 		if (f)
-			flow_describe(f, (uint32_t)w->now_ms, out->line[out->n++], LINE_MAX_LEN);
+			flow_describe(w->flows, f, (uint32_t)w->now_ms, out->line[out->n++],
+				      LINE_MAX_LEN);
 	}
 }
 
@@ -292,10 +310,13 @@ static void neigh_lines_on_worker(struct dp_worker *w, void *arg)
 	unsigned int n = neigh_snapshot(w->neigh, w->now_ms, info, LIST_MAX_PER_WORKER);
 
 	for (out->n = 0; out->n < n; out->n++) {
-		char ip[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
+		char ip[INET6_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
 		const struct neigh_info *e = &info[out->n];
 
-		ipv4_text(e->ip, ip, sizeof(ip));
+		if (neigh_addr_is_v4(&e->addr))
+			ipv4_text(neigh_addr_v4_of(&e->addr), ip, sizeof(ip));
+		else
+			inet_ntop(AF_INET6, e->addr.b, ip, sizeof(ip));
 		rte_ether_format_addr(mac, sizeof(mac), &e->mac);
 		snprintf(out->line[out->n], LINE_MAX_LEN,
 			 "worker=%u ip=%s state=%s mac=%s age_ms=%" PRIu64 " pending=%u", w->index,

@@ -13,17 +13,27 @@
 
 #include "arp.h"
 #include "dispatch.h"
+#include "ip6.h"
 #include "mr_log.h"
 #include "mr_privs.h"
 #include "relay.h"
 
 /* The neighbour table calls back with the worker as context. */
-static void neigh_cb_send_request(void *ctx, uint32_t ip)
+static void neigh_cb_send_request(void *ctx, const struct neigh_addr *addr)
 {
 	struct dp_worker *w = ctx;
-	uint32_t nexthop;
-	int port = dp_route_nexthop(w->app, ip, &nexthop);
+	uint32_t ip, nexthop;
+	struct neigh_addr nexthop6;
+	int port;
 
+	if (!neigh_addr_is_v4(addr)) {
+		port = dp_route_nexthop6(w->app, addr, &nexthop6);
+		if (port >= 0)
+			ip6_send_solicit(w, &w->app->ports[port], addr);
+		return;
+	}
+	ip = neigh_addr_v4_of(addr);
+	port = dp_route_nexthop(w->app, ip, &nexthop);
 	if (port >= 0)
 		arp_send_request(w, &w->app->ports[port], ip);
 }
@@ -89,6 +99,13 @@ struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t inde
 	w->neigh = neigh_table_create(name, &app->conf->dataplane.neigh, socket, &ops);
 	snprintf(name, sizeof(name), "flows_w%u", index);
 	w->flows = flow_table_create(name, app->conf->relay.max_flows, socket);
+	/* IPv6 flows need their index only where a port has an IPv6 address. */
+	for (unsigned int i = 0; w->flows && i < app->n_ports; i++) {
+		if (app->ports[i].has_ipv6 && flow_table_enable_ipv6(w->flows, socket) < 0) {
+			flow_table_free(w->flows);
+			w->flows = NULL;
+		}
+	}
 	for (unsigned int i = 0; w->neigh && i < app->n_ports; i++) {
 		w->tx_port[i] = tx_buffer_create(w, socket);
 		w->tx_kernel[i] = tx_buffer_create(w, socket);

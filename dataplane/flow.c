@@ -1,5 +1,6 @@
 #include "flow.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_hash.h>
@@ -10,6 +11,8 @@
 
 struct flow_table {
 	struct rte_hash *index;  /* flow_key -> (flow index << 1 | dir) */
+	struct rte_hash *index6; /* flow_key6 -> the same; NULL without IPv6 */
+	struct flow_addr6 *addr6; /* two per flow (index << 1 | dir) with IPv6 */
 	struct flow *flows;
 	uint32_t *free_stack;
 	uint32_t n_free;
@@ -81,12 +84,83 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 	return ft;
 }
 
+int flow_table_enable_ipv6(struct flow_table *ft, int socket_id)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = ft->capacity * 2,
+		.key_len = sizeof(struct flow_key6),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	if (ft->index6)
+		return 0;
+	snprintf(name, sizeof(name), "%p6", (void *)ft);
+	ft->index6 = rte_hash_create(&hp);
+	ft->addr6 = rte_zmalloc_socket(name, sizeof(struct flow_addr6) * 2 * ft->capacity, 0,
+				       socket_id);
+	if (!ft->index6 || !ft->addr6)
+		return -1;
+	ft->hash_bytes += (size_t)hp.entries * (sizeof(struct flow_key6) + 8 + 8) +
+			  sizeof(struct flow_addr6) * 2 * ft->capacity;
+	return 0;
+}
+
+uint32_t flow_addr6_digest(const uint8_t addr[16])
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, addr, 8);
+	memcpy(&lo, addr + 8, 8);
+	return rte_hash_crc_8byte(lo, rte_hash_crc_8byte(hi, 0x6a09e667u));
+}
+
+void flow_side_set_v6(struct flow_table *ft, struct flow *f, enum flow_dir dir,
+		      const uint8_t peer[16], const uint8_t local[16])
+{
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	struct flow_addr6 *a = &ft->addr6[f->index << 1 | dir];
+
+	memcpy(a->peer, peer, 16);
+	memcpy(a->local, local, 16);
+	side->v6 = 1;
+	side->key.peer_ip = flow_addr6_digest(peer);
+	side->key.local_ip = 0;
+}
+
+const struct flow_addr6 *flow_side_addr6(const struct flow_table *ft, const struct flow *f,
+					 enum flow_dir dir)
+{
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+
+	return side->v6 ? &ft->addr6[f->index << 1 | dir] : NULL;
+}
+
+struct flow_key6 flow_side_key6(const struct flow_table *ft, const struct flow *f,
+				enum flow_dir dir)
+{
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct flow_addr6 *a = &ft->addr6[f->index << 1 | dir];
+	struct flow_key6 k;
+
+	memcpy(k.peer_ip, a->peer, 16);
+	memcpy(k.local_ip, a->local, 16);
+	k.peer_port = side->key.peer_port;
+	k.local_port = side->key.local_port;
+	return k;
+}
+
 void flow_table_free(struct flow_table *ft)
 {
 	if (!ft)
 		return;
 	for (uint32_t i = 0; ft->flows && i < ft->capacity; i++)
 		rte_pktmbuf_free(ft->flows[i].stream);
+	rte_hash_free(ft->index6);
+	rte_free(ft->addr6);
 	rte_hash_free(ft->index);
 	rte_free(ft->flows);
 	rte_free(ft->free_stack);
@@ -123,10 +197,20 @@ void flow_release(struct flow_table *ft, struct flow *f)
 		return;
 	flow_rtx_disarm(ft, f);
 	/* Remove only keys that still point at this flow. */
-	if (key_is_set(&f->c.key) && flow_lookup(ft, &f->c.key, &dir) == f)
-		rte_hash_del_key(ft->index, &f->c.key);
-	if (key_is_set(&f->b.key) && flow_lookup(ft, &f->b.key, &dir) == f)
-		rte_hash_del_key(ft->index, &f->b.key);
+	for (int d = FLOW_DIR_CLIENT; d <= FLOW_DIR_BACKEND; d++) {
+		const struct flow_side *side = d == FLOW_DIR_CLIENT ? &f->c : &f->b;
+
+		if (!key_is_set(&side->key))
+			continue;
+		if (side->v6) {
+			struct flow_key6 k6 = flow_side_key6(ft, f, (enum flow_dir)d);
+
+			if (flow_lookup6(ft, &k6, &dir) == f)
+				rte_hash_del_key(ft->index6, &k6);
+		} else if (flow_lookup(ft, &side->key, &dir) == f) {
+			rte_hash_del_key(ft->index, &side->key);
+		}
+	}
 	rte_pktmbuf_free(f->stream);
 	f->stream = NULL;
 	f->state = FLOW_FREE;
@@ -135,9 +219,17 @@ void flow_release(struct flow_table *ft, struct flow *f)
 
 int flow_key_add(struct flow_table *ft, struct flow *f, enum flow_dir dir)
 {
-	const struct flow_key *key = dir == FLOW_DIR_CLIENT ? &f->c.key : &f->b.key;
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct flow_key *key = &side->key;
 	uintptr_t value = (uintptr_t)f->index << 1 | dir;
 
+	if (side->v6) {
+		struct flow_key6 k6 = flow_side_key6(ft, f, dir);
+
+		if (rte_hash_lookup(ft->index6, &k6) >= 0)
+			return -1;
+		return rte_hash_add_key_data(ft->index6, &k6, (void *)value) == 0 ? 0 : -1;
+	}
 	if (rte_hash_lookup(ft->index, key) >= 0)
 		return -1;
 	return rte_hash_add_key_data(ft->index, key, (void *)value) == 0 ? 0 : -1;
@@ -148,15 +240,32 @@ bool flow_key_exists(const struct flow_table *ft, const struct flow_key *key)
 	return rte_hash_lookup(ft->index, key) >= 0;
 }
 
-struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
-			 enum flow_dir *dir)
+static struct flow *lookup_in(struct flow_table *ft, struct rte_hash *index, const void *key,
+			      enum flow_dir *dir)
 {
 	void *data;
 
-	if (rte_hash_lookup_data(ft->index, key, &data) < 0)
+	if (!index || rte_hash_lookup_data(index, key, &data) < 0)
 		return NULL;
 	*dir = (enum flow_dir)((uintptr_t)data & 1);
 	return &ft->flows[(uintptr_t)data >> 1];
+}
+
+struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
+			 enum flow_dir *dir)
+{
+	return lookup_in(ft, ft->index, key, dir);
+}
+
+struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,
+			  enum flow_dir *dir)
+{
+	return lookup_in(ft, ft->index6, key, dir);
+}
+
+bool flow_key6_exists(const struct flow_table *ft, const struct flow_key6 *key)
+{
+	return ft->index6 && rte_hash_lookup(ft->index6, key) >= 0;
 }
 
 void flow_rtx_disarm(struct flow_table *ft, struct flow *f)

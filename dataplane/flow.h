@@ -42,9 +42,24 @@ struct flow_key {
 	uint16_t local_port;
 } __attribute__((packed));
 
+/* Key of one IPv6 connection; network byte order. */
+struct flow_key6 {
+	uint8_t peer_ip[16];
+	uint8_t local_ip[16];
+	uint16_t peer_port;
+	uint16_t local_port;
+} __attribute__((packed));
+
+/* The addresses of an IPv6 side of a flow; the side's flow_key keeps its ports. IPv6
+ * flows are the exception, so their addresses live beside the table, not in every entry. */
+struct flow_addr6 {
+	uint8_t peer[16];
+	uint8_t local[16];
+};
+
 /* One of the two TCP connections of a flow. */
 struct flow_side {
-	struct flow_key key;
+	struct flow_key key;         /* IPv6 side: ports, peer_ip a hash of the address, local_ip 0 */
 	uint32_t peer_isn;           /* host order, as are all sequence values below */
 	uint32_t local_isn;
 	uint32_t fin_seq;            /* just past the peer's FIN, in the peer's space */
@@ -53,7 +68,7 @@ struct flow_side {
 	uint8_t peer_wscale;         /* shift of the windows the peer sends (0: none) */
 	uint8_t local_wscale;        /* shift of the windows we send the peer */
 	uint8_t port;                /* dp_port index this side is reached through */
-	uint8_t sack : 1, ts : 1, fin_seen : 1, fin_acked : 1, rst : 1;
+	uint8_t sack : 1, ts : 1, fin_seen : 1, fin_acked : 1, rst : 1, v6 : 1;
 	struct rte_ether_addr peer_mac;
 };
 
@@ -86,6 +101,22 @@ typedef void (*flow_visit_fn)(void *ctx, struct flow *f);
 /* Table for max_flows flows on a NUMA socket; NULL on failure. */
 struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int socket_id);
 
+/* Let the table hold IPv6 connections too (an index and address slots). 0 or -1. */
+int flow_table_enable_ipv6(struct flow_table *ft, int socket_id);
+
+/* Make side dir of f an IPv6 connection between local and peer (the table must have
+ * IPv6 enabled); the caller sets the ports in the side's key. */
+void flow_side_set_v6(struct flow_table *ft, struct flow *f, enum flow_dir dir,
+		      const uint8_t peer[16], const uint8_t local[16]);
+
+/* The addresses of side dir of f when it is IPv6; NULL for an IPv4 side. */
+const struct flow_addr6 *flow_side_addr6(const struct flow_table *ft, const struct flow *f,
+					 enum flow_dir dir);
+
+/* A 32-bit digest of an IPv6 address, the same everywhere: what IPv6 sides keep in their
+ * key's peer_ip, so per-client choices stay stable. */
+uint32_t flow_addr6_digest(const uint8_t addr[16]);
+
 /* Free the table; flows still in it are released (their kept mbufs freed). */
 void flow_table_free(struct flow_table *ft);
 
@@ -101,9 +132,20 @@ int flow_key_add(struct flow_table *ft, struct flow *f, enum flow_dir dir);
 /* True when key names a connection of some flow already. */
 bool flow_key_exists(const struct flow_table *ft, const struct flow_key *key);
 
+/* The same for IPv6 connections (false when the table has no IPv6). */
+bool flow_key6_exists(const struct flow_table *ft, const struct flow_key6 *key);
+
+/* The IPv6 key of side dir of f (an IPv6 side). */
+struct flow_key6 flow_side_key6(const struct flow_table *ft, const struct flow *f,
+				enum flow_dir dir);
+
 /* The flow one of whose connections is key, and from which side; NULL when none. */
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 			 enum flow_dir *dir);
+
+/* flow_lookup for IPv6 connections. */
+struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,
+			  enum flow_dir *dir);
 
 /* Put f on (or move it within) the retransmission list, due at at_ms. */
 void flow_rtx_arm(struct flow_table *ft, struct flow *f, uint32_t at_ms);

@@ -8,7 +8,7 @@
 #include <rte_malloc.h>
 
 struct neigh_entry {
-	uint32_t ip;
+	struct neigh_addr addr;
 	uint8_t in_use;
 	uint8_t state;           /* enum neigh_state */
 	uint8_t probes;          /* requests sent in the current INCOMPLETE/PROBE round */
@@ -21,7 +21,7 @@ struct neigh_entry {
 };
 
 struct neigh_table {
-	struct rte_hash *index;  /* ip -> position in entries[] */
+	struct rte_hash *index;  /* address -> position in entries[] */
 	struct neigh_entry *entries;
 	void **pending;          /* conf.pending slots per entry, FIFO from slot 0 */
 	uint32_t capacity;
@@ -47,7 +47,7 @@ struct neigh_table *neigh_table_create(const char *name, const struct mr_neigh_c
 	struct rte_hash_parameters hp = {
 		.name = name,
 		.entries = conf->entries,
-		.key_len = sizeof(uint32_t),
+		.key_len = sizeof(struct neigh_addr),
 		.hash_func = rte_jhash,
 		.socket_id = socket_id,
 		/* Guarantees every one of .entries fits, whatever the bucket collisions. */
@@ -92,7 +92,7 @@ static void entry_delete(struct neigh_table *nt, uint32_t pos)
 	struct neigh_entry *e = &nt->entries[pos];
 
 	entry_drop_pending(nt, pos);
-	rte_hash_del_key(nt->index, &e->ip);
+	rte_hash_del_key(nt->index, &e->addr);
 	e->in_use = 0;
 	nt->used--;
 }
@@ -111,27 +111,27 @@ void neigh_table_free(struct neigh_table *nt)
 	rte_free(nt);
 }
 
-static int entry_find(const struct neigh_table *nt, uint32_t ip)
+static int entry_find(const struct neigh_table *nt, const struct neigh_addr *addr)
 {
-	int32_t pos = rte_hash_lookup(nt->index, &ip);
+	int32_t pos = rte_hash_lookup(nt->index, addr);
 
 	return pos >= 0 && (uint32_t)pos < nt->capacity ? pos : -1;
 }
 
-static int entry_create(struct neigh_table *nt, uint32_t ip, uint64_t now_ms)
+static int entry_create(struct neigh_table *nt, const struct neigh_addr *addr, uint64_t now_ms)
 {
-	int32_t pos = rte_hash_add_key(nt->index, &ip);
+	int32_t pos = rte_hash_add_key(nt->index, addr);
 	struct neigh_entry *e;
 
 	if (pos < 0)
 		return -1;
 	if ((uint32_t)pos >= nt->capacity) {
-		rte_hash_del_key(nt->index, &ip);
+		rte_hash_del_key(nt->index, addr);
 		return -1;
 	}
 	e = &nt->entries[pos];
 	memset(e, 0, sizeof(*e));
-	e->ip = ip;
+	e->addr = *addr;
 	e->in_use = 1;
 	e->state = NEIGH_INCOMPLETE;
 	e->confirmed_ms = now_ms;
@@ -151,10 +151,10 @@ static bool entry_enqueue(struct neigh_table *nt, uint32_t pos, void *pkt)
 	return true;
 }
 
-static enum neigh_result resolve_new(struct neigh_table *nt, uint32_t ip, uint64_t now_ms,
-				     void *pkt)
+static enum neigh_result resolve_new(struct neigh_table *nt, const struct neigh_addr *addr,
+				     uint64_t now_ms, void *pkt)
 {
-	int pos = entry_create(nt, ip, now_ms);
+	int pos = entry_create(nt, addr, now_ms);
 
 	if (pos < 0)
 		return NEIGH_DROPPED;
@@ -165,14 +165,14 @@ static enum neigh_result resolve_new(struct neigh_table *nt, uint32_t ip, uint64
 	return NEIGH_QUEUED_REQUEST;
 }
 
-enum neigh_result neigh_resolve(struct neigh_table *nt, uint32_t ip, uint64_t now_ms,
-				void *pkt, struct rte_ether_addr *mac)
+enum neigh_result neigh_resolve_addr(struct neigh_table *nt, const struct neigh_addr *addr,
+				     uint64_t now_ms, void *pkt, struct rte_ether_addr *mac)
 {
-	int pos = entry_find(nt, ip);
+	int pos = entry_find(nt, addr);
 	struct neigh_entry *e;
 
 	if (pos < 0)
-		return resolve_new(nt, ip, now_ms, pkt);
+		return resolve_new(nt, addr, now_ms, pkt);
 	e = &nt->entries[pos];
 	switch ((enum neigh_state)e->state) {
 	case NEIGH_REACHABLE:
@@ -212,10 +212,11 @@ static void entry_confirm(struct neigh_table *nt, uint32_t pos, const struct rte
 	e->n_pending = 0;
 }
 
-enum neigh_learn_result neigh_learn(struct neigh_table *nt, uint32_t ip,
-				    const struct rte_ether_addr *mac, uint64_t now_ms, bool for_us)
+enum neigh_learn_result neigh_learn_addr(struct neigh_table *nt, const struct neigh_addr *addr,
+					 const struct rte_ether_addr *mac, uint64_t now_ms,
+					 bool for_us)
 {
-	int pos = entry_find(nt, ip);
+	int pos = entry_find(nt, addr);
 	struct neigh_entry *e;
 	bool has_mac;
 
@@ -227,7 +228,7 @@ enum neigh_learn_result neigh_learn(struct neigh_table *nt, uint32_t ip,
 		 * never keep it from resolving a backend or a gateway.
 		 */
 		if (!for_us || nt->used >= nt->capacity / 2 ||
-		    (pos = entry_create(nt, ip, now_ms)) < 0)
+		    (pos = entry_create(nt, addr, now_ms)) < 0)
 			return NEIGH_LEARN_NONE;
 		entry_confirm(nt, (uint32_t)pos, mac, now_ms);
 		return NEIGH_LEARN_UPDATED;
@@ -265,7 +266,7 @@ static bool entry_expire(struct neigh_table *nt, struct neigh_entry *e, uint32_t
 		if (e->probes < nt->conf.retries) {
 			e->probes++;
 			e->deadline_ms = now_ms + nt->conf.retry_ms;
-			nt->ops.send_request(nt->ops.ctx, e->ip);
+			nt->ops.send_request(nt->ops.ctx, &e->addr);
 			return false;
 		}
 		if (e->has_candidate) {
@@ -310,7 +311,7 @@ unsigned int neigh_snapshot(const struct neigh_table *nt, uint64_t now_ms,
 
 		if (!e->in_use)
 			continue;
-		out[n].ip = e->ip;
+		out[n].addr = e->addr;
 		out[n].state = (enum neigh_state)e->state;
 		out[n].mac = e->mac;
 		out[n].n_pending = e->n_pending;

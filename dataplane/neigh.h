@@ -1,5 +1,6 @@
 /*
- * IPv4 neighbour (ARP) cache with a pending-packet queue per unresolved address.
+ * Neighbour cache (ARP for IPv4, ND for IPv6) with a pending-packet queue per unresolved
+ * address.
  * One table per worker lcore; that lcore is its only user, so there are no locks.
  * Time is passed in by the caller (milliseconds) so the state machine is testable.
  */
@@ -8,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 
@@ -31,16 +33,46 @@ enum neigh_result {
 
 struct neigh_table;
 
+/* A neighbour's address: IPv6 bytes, or IPv4 as the mapped ::ffff:a.b.c.d, so one table
+ * serves both families. */
+struct neigh_addr {
+	uint8_t b[16];
+};
+
+/* The mapped form of an IPv4 address given in host order. */
+static inline struct neigh_addr neigh_addr_v4(uint32_t ip)
+{
+	struct neigh_addr a = { { [10] = 0xff, [11] = 0xff, [12] = (uint8_t)(ip >> 24),
+				  [13] = (uint8_t)(ip >> 16), [14] = (uint8_t)(ip >> 8),
+				  [15] = (uint8_t)ip } };
+	return a;
+}
+
+/* True for the mapped form of an IPv4 address. */
+static inline bool neigh_addr_is_v4(const struct neigh_addr *a)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a->b, mapped, sizeof(mapped)) == 0;
+}
+
+/* The IPv4 address (host order) of a mapped address. */
+static inline uint32_t neigh_addr_v4_of(const struct neigh_addr *a)
+{
+	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 | (uint32_t)a->b[14] << 8 |
+	       a->b[15];
+}
+
 /* What the table calls back with; ctx is the caller's own. */
 struct neigh_ops {
-	void (*send_request)(void *ctx, uint32_t ip);
+	void (*send_request)(void *ctx, const struct neigh_addr *addr);
 	void (*flush)(void *ctx, void *pkt, const struct rte_ether_addr *mac);
 	void (*drop)(void *ctx, void *pkt);
 	void *ctx;
 };
 
 struct neigh_info {
-	uint32_t ip;
+	struct neigh_addr addr;
 	enum neigh_state state;
 	struct rte_ether_addr mac;
 	uint32_t n_pending;
@@ -54,9 +86,19 @@ struct neigh_table *neigh_table_create(const char *name, const struct mr_neigh_c
 /* Drop every pending packet through ops->drop and release the table. NULL is ignored. */
 void neigh_table_free(struct neigh_table *nt);
 
-/* Find the MAC for ip (host order); on a miss, pkt may be queued (see enum neigh_result). */
-enum neigh_result neigh_resolve(struct neigh_table *nt, uint32_t ip, uint64_t now_ms,
-				void *pkt, struct rte_ether_addr *mac);
+/* Find the MAC for addr; on a miss, pkt may be queued (see enum neigh_result). */
+enum neigh_result neigh_resolve_addr(struct neigh_table *nt, const struct neigh_addr *addr,
+				     uint64_t now_ms, void *pkt, struct rte_ether_addr *mac);
+
+/* neigh_resolve_addr for an IPv4 address in host order. */
+static inline enum neigh_result neigh_resolve(struct neigh_table *nt, uint32_t ip,
+					      uint64_t now_ms, void *pkt,
+					      struct rte_ether_addr *mac)
+{
+	struct neigh_addr a = neigh_addr_v4(ip);
+
+	return neigh_resolve_addr(nt, &a, now_ms, pkt, mac);
+}
 
 enum neigh_learn_result {
 	NEIGH_LEARN_NONE = 0, /* nothing known changed */
@@ -65,14 +107,25 @@ enum neigh_learn_result {
 };
 
 /*
- * An ARP packet said ip is at mac. for_us: it was addressed to our address (a request for
+ * An ARP packet (or a neighbour advertisement or solicitation) said addr is at mac. for_us: it was addressed to our address (a request for
  * it or a reply to it); otherwise (gratuitous, or about others) it only confirms a known
  * entry at the same MAC. An entry is created only for_us and while the table is less
  * than half full; an unresolved entry is filled in only for_us; a known MAC is never
  * replaced by another: see neigh.c. Flushes queued packets when the address resolves.
  */
-enum neigh_learn_result neigh_learn(struct neigh_table *nt, uint32_t ip,
-				    const struct rte_ether_addr *mac, uint64_t now_ms, bool for_us);
+enum neigh_learn_result neigh_learn_addr(struct neigh_table *nt, const struct neigh_addr *addr,
+					 const struct rte_ether_addr *mac, uint64_t now_ms,
+					 bool for_us);
+
+/* neigh_learn_addr for an IPv4 address in host order. */
+static inline enum neigh_learn_result neigh_learn(struct neigh_table *nt, uint32_t ip,
+						  const struct rte_ether_addr *mac,
+						  uint64_t now_ms, bool for_us)
+{
+	struct neigh_addr a = neigh_addr_v4(ip);
+
+	return neigh_learn_addr(nt, &a, mac, now_ms, for_us);
+}
 
 /* Advance timers: retransmit requests, fail silent neighbours (or take the MAC that
  * answered instead of a silent known one), expire and collect entries. */

@@ -14,6 +14,7 @@
 
 #include "dp.h"
 #include "flow.h"
+#include "ip_addr.h"
 #include "tcp_opts.h"
 
 /* Window scale the relay offers on both sides (where the peer scales too). */
@@ -23,7 +24,8 @@
 struct relay_seg {
 	struct rte_mbuf *m;
 	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
+	struct rte_ipv4_hdr *ip;        /* IPv4 segments; NULL for IPv6 */
+	struct rte_ipv6_hdr *ip6;       /* IPv6 segments (no extension headers); NULL for IPv4 */
 	struct rte_tcp_hdr *tcp;
 	uint16_t l4_off;        /* TCP header offset in the frame */
 	uint16_t tcp_len;       /* TCP header length, options included */
@@ -33,8 +35,8 @@ struct relay_seg {
 	struct tcp_opts opts;
 };
 
-/* TCP addressed to port p's address: relay it (true, m consumed) or leave it to the
- * kernel (false). */
+/* TCP addressed to one of port p's addresses (IPv4, or IPv6 after its header was
+ * checked): relay it (true, m consumed) or leave it to the kernel (false). */
 bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		 uint16_t l3_off);
 
@@ -54,15 +56,17 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 /* Classify the kept client bytes once more arrived: route, refuse, or wait for more. */
 void relay_hello_classify(struct dp_worker *w, struct flow *f);
 
-/* A free source port of this worker's share for key k (written into it); false if none. */
-bool relay_pick_source_port(struct dp_worker *w, struct flow_key *k);
+/* A free source port of this worker's share for side dir of f (written into its key,
+ * whose addresses are set); false if none. */
+bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir);
 
-/* Send m to side's peer, resolving its MAC first when it is not known yet. */
-void relay_send_side(struct dp_worker *w, struct flow_side *side, struct rte_mbuf *m);
+/* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
+void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
 
-/* A complete hello was routed to addr:port (network order): open the backend side. */
-void relay_connect(struct dp_worker *w, struct flow *f, uint32_t addr, uint16_t port,
-		   bool proxy_v2, const char *sni);
+/* A complete hello was routed to addr (IPv4 or IPv6), port (network order): open the
+ * backend side. */
+void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *addr,
+		   uint16_t port, bool proxy_v2, const char *sni);
 
 /* Segment from the backend of a flow in CONNECTING. */
 void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
@@ -91,6 +95,19 @@ static inline bool relay_syn_repeated(const struct flow *f, const struct relay_s
 	return (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
 			    RTE_TCP_FIN_FLAG)) == RTE_TCP_SYN_FLAG &&
 	       s->seq == f->c.peer_isn;
+}
+
+/* The IPv6 addresses of side dir of f, or NULL for an IPv4 side: what tcp_out takes. */
+static inline const struct flow_addr6 *relay_addr6(const struct dp_worker *w,
+						   const struct flow *f, enum flow_dir dir)
+{
+	return flow_side_addr6(w->flows, f, dir);
+}
+
+/* Bytes of IP and TCP header on a side: what its MTU leaves for segments. */
+static inline uint32_t relay_l3l4_len(bool v6)
+{
+	return v6 ? 60u : 40u;
 }
 
 static inline uint32_t relay_now(const struct dp_worker *w)

@@ -14,33 +14,52 @@
 
 #define HELLO_MAX_SPANS 64
 
-static bool seg_parse(struct relay_seg *s, struct rte_mbuf *m, uint16_t l3_off)
+/* The TCP header at s->l4_off, in a segment of l4_total bytes (header and payload). */
+static bool seg_parse_tcp(struct relay_seg *s, uint32_t l4_total)
 {
-	uint32_t ihl, total, doff;
+	struct rte_mbuf *m = s->m;
+	uint32_t doff;
 
-	s->m = m;
-	s->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	s->ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3_off);
-	ihl = rte_ipv4_hdr_len(s->ip);
-	total = rte_be_to_cpu_16(s->ip->total_length);
-	s->l4_off = (uint16_t)(l3_off + ihl);
-	if (total < ihl + sizeof(struct rte_tcp_hdr) ||
+	if (l4_total < sizeof(struct rte_tcp_hdr) ||
 	    rte_pktmbuf_data_len(m) < s->l4_off + sizeof(struct rte_tcp_hdr))
 		return false;
-	s->tcp = (struct rte_tcp_hdr *)((uint8_t *)s->ip + ihl);
+	s->tcp = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, s->l4_off);
 	doff = (uint32_t)(s->tcp->data_off >> 4) * 4;
-	if (doff < sizeof(struct rte_tcp_hdr) || ihl + doff > total ||
+	if (doff < sizeof(struct rte_tcp_hdr) || doff > l4_total ||
 	    rte_pktmbuf_data_len(m) < s->l4_off + doff)
 		return false;
 	s->tcp_len = (uint16_t)doff;
-	s->payload_len = total - ihl - doff;
+	s->payload_len = l4_total - doff;
 	s->seq = rte_be_to_cpu_32(s->tcp->sent_seq);
 	s->ack = rte_be_to_cpu_32(s->tcp->recv_ack);
 	s->flags = s->tcp->tcp_flags;
 	/* Trailing Ethernet padding is not payload. */
-	if (rte_pktmbuf_pkt_len(m) > l3_off + total)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - l3_off - total));
+	if (rte_pktmbuf_pkt_len(m) > s->l4_off + l4_total)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - s->l4_off - l4_total));
 	return true;
+}
+
+static bool seg_parse(struct relay_seg *s, struct rte_mbuf *m, uint16_t l3_off)
+{
+	uint32_t ihl, total;
+
+	s->m = m;
+	s->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	if (s->eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		/* The IPv6 header and its length were checked before (ip6_input). */
+		s->ip = NULL;
+		s->ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l3_off);
+		s->l4_off = (uint16_t)(l3_off + sizeof(struct rte_ipv6_hdr));
+		return seg_parse_tcp(s, rte_be_to_cpu_16(s->ip6->payload_len));
+	}
+	s->ip6 = NULL;
+	s->ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3_off);
+	ihl = rte_ipv4_hdr_len(s->ip);
+	total = rte_be_to_cpu_16(s->ip->total_length);
+	if (total < ihl)
+		return false;
+	s->l4_off = (uint16_t)(l3_off + ihl);
+	return seg_parse_tcp(s, total - ihl);
 }
 
 /* Options are read only for segments the relay handles; the kernel's are its own. */
@@ -49,21 +68,69 @@ static bool seg_parse_opts(struct relay_seg *s)
 	return tcp_opts_parse((const uint8_t *)s->tcp, s->tcp_len, &s->opts);
 }
 
+/* The segment's connection as the relay keys it (an IPv6 one by its address digest). */
 static struct flow_key seg_key(const struct relay_seg *s)
 {
+	if (s->ip6)
+		return (struct flow_key){
+			.peer_ip = flow_addr6_digest(s->ip6->src_addr), .local_ip = 0,
+			.peer_port = s->tcp->src_port, .local_port = s->tcp->dst_port,
+		};
 	return (struct flow_key){
 		.peer_ip = s->ip->src_addr, .local_ip = s->ip->dst_addr,
 		.peer_port = s->tcp->src_port, .local_port = s->tcp->dst_port,
 	};
 }
 
-static struct syncookie_conn seg_conn(const struct relay_seg *s, uint32_t client_isn)
+/* The addresses of an IPv6 segment's connection in buf; NULL for IPv4. */
+static const struct flow_addr6 *seg_addr6(const struct relay_seg *s, struct flow_addr6 *buf)
 {
+	if (!s->ip6)
+		return NULL;
+	memcpy(buf->peer, s->ip6->src_addr, 16);
+	memcpy(buf->local, s->ip6->dst_addr, 16);
+	return buf;
+}
+
+static struct flow *seg_lookup(struct dp_worker *w, const struct relay_seg *s,
+			       enum flow_dir *dir)
+{
+	struct flow_key k;
+
+	if (s->ip6) {
+		struct flow_key6 k6;
+
+		memcpy(k6.peer_ip, s->ip6->src_addr, 16);
+		memcpy(k6.local_ip, s->ip6->dst_addr, 16);
+		k6.peer_port = s->tcp->src_port;
+		k6.local_port = s->tcp->dst_port;
+		return flow_lookup6(w->flows, &k6, dir);
+	}
+	k = seg_key(s);
+	return flow_lookup(w->flows, &k, dir);
+}
+
+static struct syncookie_conn seg_conn(const struct dp_worker *w, const struct relay_seg *s,
+				      uint32_t client_isn)
+{
+	if (s->ip6)
+		return syncookie_conn6(&w->app->cookie_key, s->ip6->src_addr, s->ip6->dst_addr,
+				       s->tcp->src_port, s->tcp->dst_port, client_isn);
 	return (struct syncookie_conn){
 		.client_ip = s->ip->src_addr, .local_ip = s->ip->dst_addr,
 		.client_port = s->tcp->src_port, .local_port = s->tcp->dst_port,
 		.client_isn = client_isn,
 	};
+}
+
+/* RST answering segment s, whose connection the relay does not keep. */
+static void seg_rst_reply(struct dp_worker *w, const struct dp_port *p, const struct relay_seg *s,
+			  uint32_t seq, uint32_t ack, bool with_ack)
+{
+	struct flow_key k = seg_key(s);
+	struct flow_addr6 a6;
+
+	tcp_out_rst_reply(w, p, &k, seg_addr6(s, &a6), &s->eth->src_addr, seq, ack, with_ack);
 }
 
 static bool seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
@@ -76,37 +143,41 @@ static bool seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
 		return false;
 	/* Summing a correct segment, its checksum field included, gives 0xffff: the
 	 * complement is 0. */
+	if (s->ip6)
+		return tcp_checksum_mbuf6(s->m, s->ip6, s->l4_off) == 0;
 	return tcp_checksum_mbuf(s->m, s->ip, s->l4_off) == 0;
 }
 
 /* MSS the relay can take from clients on port p. */
-static uint16_t listen_mss(const struct dp_worker *w, const struct dp_port *p)
+static uint16_t listen_mss(const struct dp_worker *w, const struct dp_port *p, bool v6)
 {
-	return (uint16_t)RTE_MIN(w->app->conf->relay.mss, p->caps.mtu - 40u);
+	return (uint16_t)RTE_MIN(w->app->conf->relay.mss, p->caps.mtu - relay_l3l4_len(v6));
 }
 
 /* Turn the SYN in s->m into our SYN-ACK in place: the cookie is all we remember. */
 static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
 {
 	const struct tcp_opts *o = &s->opts;
-	struct syncookie_conn conn = seg_conn(s, s->seq);
+	struct syncookie_conn conn = seg_conn(w, s, s->seq);
 	uint16_t mss_enc;
 	uint32_t cookie = syncookie_make(&w->app->cookie_key, &conn, w->now_ms,
 					 o->mss ? o->mss : 536, &mss_enc);
 	bool ts = o->has_ts;
 	uint8_t opts[40];
 	unsigned int opt_len = tcp_opts_write_syn(
-		opts, listen_mss(w, p),
+		opts, listen_mss(w, p, s->ip6 != NULL),
 		ts && o->wscale != TCP_WSCALE_NONE ? RELAY_WSCALE : TCP_WSCALE_NONE,
 		ts && o->sack_perm, ts, syncookie_ts_encode(relay_now(w), o->wscale, o->sack_perm),
 		o->tsval);
 	struct flow_key k = seg_key(s);
+	struct flow_addr6 a6;
 	struct rte_ether_addr client_mac = s->eth->src_addr;
 	struct rte_mbuf *m;
 
 	dp_event(w, DP_EV_syn_in);
-	m = tcp_out_header(w->app->pool, p, &k, &client_mac, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
-			   cookie, s->seq + 1, 65535, opts, opt_len);
+	m = tcp_out_header(w->app->pool, p, &k, seg_addr6(s, &a6), &client_mac,
+			   RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, cookie, s->seq + 1, 65535, opts,
+			   opt_len);
 	rte_pktmbuf_free(s->m);
 	if (!m || tcp_out_finish(m, p) < 0) {
 		rte_pktmbuf_free(m);
@@ -120,6 +191,8 @@ static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struc
 			     const struct relay_seg *s, uint16_t mss)
 {
 	f->c.key = seg_key(s);
+	if (s->ip6)
+		flow_side_set_v6(w->flows, f, FLOW_DIR_CLIENT, s->ip6->src_addr, s->ip6->dst_addr);
 	f->c.peer_isn = s->seq - 1;
 	f->c.local_isn = s->ack - 1;
 	f->c.peer_mss = mss;
@@ -161,8 +234,7 @@ static void count_listener(struct dp_worker *w, const struct dp_port *p,
 /* First data with a valid cookie: only now does the connection cost a flow entry. */
 static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
 {
-	struct syncookie_conn conn = seg_conn(s, s->seq - 1);
-	struct flow_key k = seg_key(s);
+	struct syncookie_conn conn = seg_conn(w, s, s->seq - 1);
 	uint16_t mss;
 	struct flow *f;
 
@@ -171,7 +243,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		 * overtook the first one fails here though the handshake was good. Dropping it
 		 * lets the client resend the first; a reset would kill a healthy connection. */
 		if (s->payload_len == 0)
-			tcp_out_rst_reply(w, p, &k, &s->eth->src_addr, s->ack, 0, false);
+			seg_rst_reply(w, p, s, s->ack, 0, false);
 		return dp_drop(w, s->m, DP_DROP_syncookie_invalid);
 	}
 	if (s->payload_len == 0) {
@@ -181,7 +253,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	}
 	f = relay_flow_alloc(w);
 	if (!f) {
-		tcp_out_rst_reply(w, p, &k, &s->eth->src_addr, s->ack, s->seq + s->payload_len, true);
+		seg_rst_reply(w, p, s, s->ack, s->seq + s->payload_len, true);
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);
 	}
 	flow_init_client(w, p, f, s, mss);
@@ -200,9 +272,7 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 
 	if (fl == RTE_TCP_SYN_FLAG && w->app->draining) {
 		/* Shutting down: a RST sends the client to another gateway at once. */
-		struct flow_key k = seg_key(s);
-
-		tcp_out_rst_reply(w, p, &k, &s->eth->src_addr, 0, s->seq + 1, true);
+		seg_rst_reply(w, p, s, 0, s->seq + 1, true);
 		return dp_drop(w, s->m, DP_DROP_draining);
 	}
 	if (fl == RTE_TCP_SYN_FLAG)
@@ -233,9 +303,9 @@ void relay_ack_client(struct dp_worker *w, struct flow *f)
 		f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w) + 32);
 		opt_len = tcp_opts_write_ts(opts, f->c.ts_last, f->c_ts_recent);
 	}
-	m = tcp_out_header(w->app->pool, p, &f->c.key, &f->c.peer_mac, RTE_TCP_ACK_FLAG,
-			   f->c_snd_nxt, f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
-			   opt_len);
+	m = tcp_out_header(w->app->pool, p, &f->c.key, relay_addr6(w, f, FLOW_DIR_CLIENT),
+			   &f->c.peer_mac, RTE_TCP_ACK_FLAG, f->c_snd_nxt, f->c_rcv_nxt,
+			   relay_window(f, FLOW_DIR_CLIENT), opts, opt_len);
 	if (!m || tcp_out_finish(m, p) < 0) {
 		rte_pktmbuf_free(m);
 		return;
@@ -247,11 +317,13 @@ void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_
 		 enum dp_drop reason)
 {
 	if (rst_client)
-		tcp_out_rst_reply(w, &w->app->ports[f->c.port], &f->c.key, &f->c.peer_mac,
-				  f->c_snd_nxt, f->c_rcv_nxt, true);
+		tcp_out_rst_reply(w, &w->app->ports[f->c.port], &f->c.key,
+				  relay_addr6(w, f, FLOW_DIR_CLIENT), &f->c.peer_mac, f->c_snd_nxt,
+				  f->c_rcv_nxt, true);
 	if (rst_backend && f->b.key.peer_port)
-		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key, &f->b.peer_mac,
-				  f->b_snd_nxt, 0, false);
+		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
+				  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac, f->b_snd_nxt,
+				  0, false);
 	if (reason != DP_DROP_none)
 		dp_count(&w->counters.drops[reason], 1);
 	flow_release(w->flows, f);
@@ -296,13 +368,15 @@ static void hello_route_remote(struct dp_worker *w, struct flow *f, const struct
 			       const struct route_decision *d, uint64_t client_key)
 {
 	const struct mr_remote_gateway_conf *g;
+	struct ip_addr gw;
 	uint32_t addr;
 
 	g = remote_gateway_pick(&dp_live_get(w->app)->conf, d->network_id, client_key, &addr);
 	if (!g)
 		return relay_abort(w, f, true, false, DP_DROP_route_no_gateway);
 	dp_event(w, DP_EV_route_remote);
-	relay_connect(w, f, addr, rte_cpu_to_be_16(g->port), false, r->has_sni ? r->host : NULL);
+	gw = ip_addr_v4(rte_be_to_cpu_32(addr));
+	relay_connect(w, f, &gw, rte_cpu_to_be_16(g->port), false, r->has_sni ? r->host : NULL);
 }
 
 static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_result *r)
@@ -314,19 +388,11 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 	dp_event(w, DP_EV_hello_complete);
 	switch (route_lookup(dp_live_get(w->app)->routes, r, client_key, &d)) {
 	case ROUTE_LOCAL:
-		if (d.addr.family != IP_ADDR_FAMILY_V4)
-			return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 		dp_event(w, DP_EV_route_local);
 		if (d.pool_id != ROUTE_ID_NONE)
 			dp_count(&w->pool_flows[RTE_MIN(d.pool_id, DP_POOL_COUNTERS - 1u)], 1);
-		{
-			uint32_t addr;
-
-			memcpy(&addr, d.addr.bytes, 4);
-			relay_connect(w, f, addr, rte_cpu_to_be_16(d.port), d.proxy_protocol_v2,
-				      r->has_sni ? r->host : NULL);
-		}
-		return;
+		return relay_connect(w, f, &d.addr, rte_cpu_to_be_16(d.port), d.proxy_protocol_v2,
+				     r->has_sni ? r->host : NULL);
 	case ROUTE_REMOTE:
 		return hello_route_remote(w, f, r, &d, client_key);
 	default:
@@ -434,7 +500,6 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		 uint16_t l3_off)
 {
 	struct relay_seg s;
-	struct flow_key k;
 	enum flow_dir dir;
 	struct flow *f;
 	bool listener;
@@ -446,14 +511,15 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	}
 	if (!relay_owns_port(w, p, rte_be_to_cpu_16(s.tcp->dst_port)))
 		return false; /* the host's */
-	owner = dispatch_owner(w->app, p, s.ip->src_addr, s.tcp->src_port,
-			       rte_be_to_cpu_16(s.tcp->dst_port));
+	owner = s.ip6 ? dispatch_owner6(w->app, p, s.ip6->src_addr, s.ip6->dst_addr,
+					s.tcp->src_port, rte_be_to_cpu_16(s.tcp->dst_port))
+		      : dispatch_owner(w->app, p, s.ip->src_addr, s.tcp->src_port,
+				       rte_be_to_cpu_16(s.tcp->dst_port));
 	if (owner != w->index) {
 		dispatch_to(w, owner, m);
 		return true;
 	}
-	k = seg_key(&s);
-	f = flow_lookup(w->flows, &k, &dir);
+	f = seg_lookup(w, &s, &dir);
 	listener = !f && dp_live_is_listener(dp_live_get(w->app), p->index,
 					     rte_be_to_cpu_16(s.tcp->dst_port));
 	if ((f || listener) && !seg_parse_opts(&s)) {

@@ -5,6 +5,7 @@
 #include <rte_random.h>
 
 #include "arp.h"
+#include "ip6.h"
 #include "mbuf_slice.h"
 #include "proxy_v2.h"
 #include "relay.h"
@@ -18,38 +19,73 @@
 
 /* A source port of this worker's share such that the backend 4-tuple is free. Shares
  * are interleaved (port % workers == worker index) so return traffic can be steered. */
-bool relay_pick_source_port(struct dp_worker *w, struct flow_key *k)
+/* Whether side dir of f, with the local port in its key, names a connection in use. */
+static bool side_in_use(const struct dp_worker *w, const struct flow *f, enum flow_dir dir)
+{
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+
+	if (side->v6) {
+		struct flow_key6 k6 = flow_side_key6(w->flows, f, dir);
+
+		return flow_key6_exists(w->flows, &k6);
+	}
+	return flow_key_exists(w->flows, &side->key);
+}
+
+bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir)
 {
 	const struct dp_appliance *app = w->app;
 	uint32_t span = (uint32_t)app->src_port_last - app->src_port_first + 1;
 	uint32_t mine = (span + app->n_workers - 1 - w->index) / app->n_workers;
+	struct flow_key *k = dir == FLOW_DIR_CLIENT ? &f->c.key : &f->b.key;
 
 	for (uint32_t tries = 0; tries < 64 && mine > 0; tries++) {
 		uint32_t slot = w->src_port_next++ % mine;
 		uint32_t port = app->src_port_first + w->index + slot * app->n_workers;
 
 		k->local_port = rte_cpu_to_be_16((uint16_t)port);
-		if (!flow_key_exists(w->flows, k))
+		if (!side_in_use(w, f, dir))
 			return true;
 	}
 	return false;
 }
 
-void relay_send_side(struct dp_worker *w, struct flow_side *side, struct rte_mbuf *m)
+/* Ask who has the next hop: ARP for IPv4, a neighbour solicitation for IPv6. */
+static void solicit(struct dp_worker *w, const struct dp_port *p, const struct neigh_addr *hop)
 {
+	if (neigh_addr_is_v4(hop))
+		arp_send_request(w, p, neigh_addr_v4_of(hop));
+	else
+		ip6_send_solicit(w, p, hop);
+}
+
+void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m)
+{
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
 	const struct dp_port *p = &w->app->ports[side->port];
-	uint32_t nexthop;
+	const struct flow_addr6 *a6 = relay_addr6(w, f, dir);
+	struct neigh_addr hop;
 	struct rte_ether_addr mac;
 
 	if (!rte_is_zero_ether_addr(&side->peer_mac)) {
 		dp_tx_port(w, p, m);
 		return;
 	}
-	dp_route_nexthop(w->app, rte_be_to_cpu_32(side->key.peer_ip), &nexthop);
+	if (a6) {
+		struct neigh_addr peer;
+
+		memcpy(peer.b, a6->peer, 16);
+		dp_route_nexthop6(w->app, &peer, &hop);
+	} else {
+		uint32_t nexthop;
+
+		dp_route_nexthop(w->app, rte_be_to_cpu_32(side->key.peer_ip), &nexthop);
+		hop = neigh_addr_v4(nexthop);
+	}
 	m->port = p->index; /* where the neighbour cache sends it once resolved */
-	switch (neigh_resolve(w->neigh, nexthop, w->now_ms, m, &mac)) {
+	switch (neigh_resolve_addr(w->neigh, &hop, w->now_ms, m, &mac)) {
 	case NEIGH_HIT_PROBE:
-		arp_send_request(w, p, nexthop);
+		solicit(w, p, &hop);
 		/* fall through */
 	case NEIGH_HIT:
 		side->peer_mac = mac;
@@ -57,7 +93,7 @@ void relay_send_side(struct dp_worker *w, struct flow_side *side, struct rte_mbu
 		dp_tx_port(w, p, m);
 		break;
 	case NEIGH_QUEUED_REQUEST:
-		arp_send_request(w, p, nexthop);
+		solicit(w, p, &hop);
 		break;
 	case NEIGH_QUEUED:
 		break;
@@ -70,7 +106,7 @@ void relay_send_side(struct dp_worker *w, struct flow_side *side, struct rte_mbu
 static void send_syn(struct dp_worker *w, struct flow *f)
 {
 	const struct dp_port *p = &w->app->ports[f->b.port];
-	uint16_t mss = (uint16_t)RTE_MIN(f->c.peer_mss, p->caps.mtu - 40u);
+	uint16_t mss = (uint16_t)RTE_MIN(f->c.peer_mss, p->caps.mtu - relay_l3l4_len(f->b.v6));
 	uint8_t opts[40];
 	unsigned int opt_len;
 	struct rte_mbuf *m;
@@ -79,14 +115,14 @@ static void send_syn(struct dp_worker *w, struct flow *f)
 	/* Offer the backend what the client has, so options translate one to one. */
 	opt_len = tcp_opts_write_syn(opts, mss, f->c.local_wscale ? RELAY_WSCALE : TCP_WSCALE_NONE,
 				     f->c.sack, f->c.ts, f->b.ts_last, 0);
-	m = tcp_out_header(w->app->pool, p, &f->b.key, &f->b.peer_mac, RTE_TCP_SYN_FLAG,
-			   f->b.local_isn, 0, 65535, opts, opt_len);
+	m = tcp_out_header(w->app->pool, p, &f->b.key, relay_addr6(w, f, FLOW_DIR_BACKEND),
+			   &f->b.peer_mac, RTE_TCP_SYN_FLAG, f->b.local_isn, 0, 65535, opts, opt_len);
 	if (!m || tcp_out_finish(m, p) < 0) {
 		rte_pktmbuf_free(m);
 		return;
 	}
 	dp_event(w, DP_EV_backend_syn);
-	relay_send_side(w, &f->b, m);
+	relay_send_side(w, f, FLOW_DIR_BACKEND, m);
 }
 
 static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char *sni)
@@ -99,8 +135,12 @@ static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char
 		rte_pktmbuf_free(h);
 		return false;
 	}
-	len = proxy_v2_build(buf, PROXY_V2_MAX_LEN, f->c.key.peer_ip, f->c.key.peer_port,
-			     f->c.key.local_ip, f->c.key.local_port, sni);
+	const struct flow_addr6 *a6 = relay_addr6(w, f, FLOW_DIR_CLIENT);
+
+	len = a6 ? proxy_v2_build6(buf, PROXY_V2_MAX_LEN, a6->peer, f->c.key.peer_port, a6->local,
+				   f->c.key.local_port, sni)
+		 : proxy_v2_build(buf, PROXY_V2_MAX_LEN, f->c.key.peer_ip, f->c.key.peer_port,
+				  f->c.key.local_ip, f->c.key.local_port, sni);
 	rte_pktmbuf_trim(h, (uint16_t)(PROXY_V2_MAX_LEN - len));
 	if (rte_pktmbuf_chain(h, f->stream) != 0) {
 		rte_pktmbuf_free(h);
@@ -111,19 +151,41 @@ static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char
 	return true;
 }
 
-void relay_connect(struct dp_worker *w, struct flow *f, uint32_t addr, uint16_t port,
-		   bool proxy_v2, const char *sni)
+/* The backend side's port and addresses for addr; false when no port reaches it. */
+static bool backend_side_set(struct dp_worker *w, struct flow *f, const struct ip_addr *addr)
 {
-	uint32_t nexthop;
-	int out = dp_route_nexthop(w->app, rte_be_to_cpu_32(addr), &nexthop);
+	int out;
 
-	if (out < 0)
-		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
+	if (addr->family == IP_ADDR_FAMILY_V6) {
+		struct neigh_addr dst, hop;
+
+		memcpy(dst.b, addr->bytes, 16);
+		out = dp_route_nexthop6(w->app, &dst, &hop);
+		if (out < 0)
+			return false;
+		flow_side_set_v6(w->flows, f, FLOW_DIR_BACKEND, addr->bytes, w->app->ports[out].ipv6);
+	} else {
+		uint32_t ip, nexthop;
+
+		memcpy(&ip, addr->bytes, 4);
+		out = dp_route_nexthop(w->app, rte_be_to_cpu_32(ip), &nexthop);
+		if (out < 0)
+			return false;
+		f->b.key.peer_ip = ip;
+		f->b.key.local_ip = rte_cpu_to_be_32(w->app->ports[out].ipv4);
+	}
 	f->b.port = (uint8_t)out;
-	f->b.key.peer_ip = addr;
+	return true;
+}
+
+void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *addr,
+		   uint16_t port, bool proxy_v2, const char *sni)
+{
+	if (!backend_side_set(w, f, addr))
+		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 	f->b.key.peer_port = port;
-	f->b.key.local_ip = rte_cpu_to_be_32(w->app->ports[out].ipv4);
-	if (!relay_pick_source_port(w, &f->b.key) || flow_key_add(w->flows, f, FLOW_DIR_BACKEND) < 0) {
+	if (!relay_pick_source_port(w, f, FLOW_DIR_BACKEND) ||
+	    flow_key_add(w->flows, f, FLOW_DIR_BACKEND) < 0) {
 		f->b.key.peer_port = 0; /* nothing to reset on that side */
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 	}
@@ -177,8 +239,9 @@ void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	    RTE_TCP_ACK_FLAG && !acks_syn) {
 		/* The backend still holds an older connection on this 4-tuple (a relay restart)
 		 * and answers with its ACK: reset that one (RFC 793) and ask again. */
-		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key, &s->eth->src_addr,
-				  s->ack, 0, false);
+		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
+				  relay_addr6(w, f, FLOW_DIR_BACKEND), &s->eth->src_addr, s->ack, 0,
+				  false);
 		rte_pktmbuf_free(s->m);
 		return send_syn(w, f);
 	}
@@ -204,8 +267,8 @@ static struct rte_mbuf *stream_segment(struct dp_worker *w, struct flow *f, uint
 
 	if (f->b.ts)
 		opt_len = tcp_opts_write_ts(opts, f->b.ts_last, 0);
-	m = tcp_out_header(w->app->pool, p, &f->b.key, &f->b.peer_mac,
-			   RTE_TCP_ACK_FLAG | (last ? RTE_TCP_PSH_FLAG : 0),
+	m = tcp_out_header(w->app->pool, p, &f->b.key, relay_addr6(w, f, FLOW_DIR_BACKEND),
+			   &f->b.peer_mac, RTE_TCP_ACK_FLAG | (last ? RTE_TCP_PSH_FLAG : 0),
 			   f->b.local_isn + 1 + off, f->b.peer_isn + 1,
 			   relay_window(f, FLOW_DIR_BACKEND), opts, opt_len);
 	payload = m ? mbuf_slice(w->app->pool, f->stream, off, len) : NULL;
@@ -229,7 +292,8 @@ static void ack_backend(struct dp_worker *w, struct flow *f)
 	const struct dp_port *p = &w->app->ports[f->b.port];
 	uint8_t opts[12];
 	unsigned int opt_len = f->b.ts ? tcp_opts_write_ts(opts, f->b.ts_last, 0) : 0;
-	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, &f->b.key, &f->b.peer_mac,
+	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, &f->b.key,
+					    relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac,
 					    RTE_TCP_ACK_FLAG, f->b_snd_nxt, f->b.peer_isn + 1,
 					    relay_window(f, FLOW_DIR_BACKEND), opts, opt_len);
 
@@ -244,7 +308,8 @@ void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from)
 {
 	const struct dp_port *p = &w->app->ports[f->b.port];
 	uint32_t total = f->proxy_len + f->stream_len;
-	uint32_t seg_max = RTE_MIN((uint32_t)f->b.peer_mss, p->caps.mtu - 40u) - (f->b.ts ? 12 : 0);
+	uint32_t seg_max = RTE_MIN((uint32_t)f->b.peer_mss, p->caps.mtu - relay_l3l4_len(f->b.v6)) -
+			   (f->b.ts ? 12 : 0);
 
 	if (!f->stream || from >= total)
 		return ack_backend(w, f);

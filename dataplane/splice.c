@@ -177,6 +177,84 @@ static void rewrite_headers(struct relay_seg *s, const struct splice_dir *sd,
 	s->tcp->dst_port = k->peer_port;
 }
 
+/* The same for an IPv6 segment going out on an IPv6 side. IPv6 has no header checksum:
+ * the addresses' change goes into the TCP delta only (its pseudo-header). */
+static void rewrite_headers6(struct relay_seg *s, const struct splice_dir *sd,
+			     const struct flow_addr6 *out6, const struct dp_port *out_port,
+			     struct csum_delta *d)
+{
+	const struct flow_key *k = &sd->out->key;
+
+	s->eth->dst_addr = sd->out->peer_mac;
+	s->eth->src_addr = out_port->mac;
+	for (unsigned int i = 0; i < 16; i += 2) {
+		uint16_t os, od, ns, nd;
+
+		memcpy(&os, s->ip6->src_addr + i, 2);
+		memcpy(&od, s->ip6->dst_addr + i, 2);
+		memcpy(&ns, out6->local + i, 2);
+		memcpy(&nd, out6->peer + i, 2);
+		delta16(d, os, ns);
+		delta16(d, od, nd);
+	}
+	memcpy(s->ip6->src_addr, out6->local, 16);
+	memcpy(s->ip6->dst_addr, out6->peer, 16);
+	s->ip6->hop_limits = 64;
+	delta16(d, s->tcp->src_port, k->local_port);
+	delta16(d, s->tcp->dst_port, k->peer_port);
+	s->tcp->src_port = k->local_port;
+	s->tcp->dst_port = k->peer_port;
+}
+
+static void finish_checksums6(struct rte_mbuf *m, struct relay_seg *s,
+			      const struct dp_port *out_port, const struct csum_delta *d,
+			      bool aligned)
+{
+	if (out_port->caps.tx_tcp_cksum) {
+		m->l2_len = sizeof(struct rte_ether_hdr);
+		m->l3_len = sizeof(struct rte_ipv6_hdr);
+		m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+		s->tcp->cksum = rte_ipv6_phdr_cksum(s->ip6, m->ol_flags);
+		return;
+	}
+	m->ol_flags = 0;
+	if (aligned) {
+		s->tcp->cksum = delta_apply(d, s->tcp->cksum);
+	} else {
+		s->tcp->cksum = 0;
+		s->tcp->cksum = tcp_checksum_mbuf6(m, s->ip6, s->l4_off);
+	}
+}
+
+/* A segment between an IPv4 and an IPv6 side: its IP header is replaced by one of the
+ * out side's family (the payload stays where it is) and the TCP checksum computed anew.
+ * False when the mbuf has no room for the longer header. */
+static bool reshape_headers(struct dp_worker *w, struct flow *f, const struct splice_dir *sd,
+			    enum flow_dir out_dir, struct relay_seg *s,
+			    const struct dp_port *out_port)
+{
+	const struct flow_addr6 *out6 = relay_addr6(w, f, out_dir);
+	uint16_t l3_len = out6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	struct rte_ether_hdr *eth;
+
+	if (!rte_pktmbuf_adj(s->m, s->l4_off))
+		return false;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(s->m, sizeof(*eth) + l3_len);
+	if (!eth)
+		return false;
+	eth->dst_addr = sd->out->peer_mac;
+	eth->src_addr = out_port->mac;
+	eth->ether_type = rte_cpu_to_be_16(out6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	tcp_out_ip_header(eth + 1, &sd->out->key, out6);
+	s->eth = eth;
+	s->ip = out6 ? NULL : (struct rte_ipv4_hdr *)(eth + 1);
+	s->ip6 = out6 ? (struct rte_ipv6_hdr *)(eth + 1) : NULL;
+	s->l4_off = (uint16_t)(sizeof(*eth) + l3_len);
+	s->tcp->src_port = sd->out->key.local_port;
+	s->tcp->dst_port = sd->out->key.peer_port;
+	return tcp_out_finish(s->m, out_port) == 0;
+}
+
 static void finish_checksums(struct rte_mbuf *m, struct relay_seg *s,
 			     const struct dp_port *out_port, const struct csum_delta *d,
 			     const struct csum_delta *d_ip, bool aligned)
@@ -206,7 +284,7 @@ static uint32_t out_mss(const struct flow_side *out, const struct dp_port *port,
 {
 	uint32_t opt_room = s->tcp_len - (uint32_t)sizeof(struct rte_tcp_hdr);
 
-	return RTE_MIN((uint32_t)out->peer_mss, port->caps.mtu - 40u) - opt_room;
+	return RTE_MIN((uint32_t)out->peer_mss, port->caps.mtu - relay_l3l4_len(out->v6)) - opt_room;
 }
 
 /* A segment bigger than the out side takes (its MSS or our port's MTU is smaller than
@@ -290,8 +368,20 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	translate_options(s, &sd, &d, &aligned, &tsval);
 	if (tsval && seq_lt(sd.out->ts_last, tsval))
 		sd.out->ts_last = tsval;
-	rewrite_headers(s, &sd, out_port, &d, &d_ip);
-	finish_checksums(s->m, s, out_port, &d, &d_ip, aligned);
+	if (sd.out->v6 != (s->ip6 != NULL)) {
+		enum flow_dir out_dir = dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
+
+		if (!reshape_headers(w, f, &sd, out_dir, s, out_port))
+			return dp_drop(w, s->m, DP_DROP_tx_full); /* the sender resends it */
+	} else if (s->ip6) {
+		rewrite_headers6(s, &sd, relay_addr6(w, f, dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND
+										    : FLOW_DIR_CLIENT),
+				 out_port, &d);
+		finish_checksums6(s->m, s, out_port, &d, aligned);
+	} else {
+		rewrite_headers(s, &sd, out_port, &d, &d_ip);
+		finish_checksums(s->m, s, out_port, &d, &d_ip, aligned);
+	}
 
 	if (dir == FLOW_DIR_CLIENT) {
 		if (seq_lt(f->b_snd_nxt, seq + s->payload_len))
@@ -314,7 +404,9 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		}
 	}
 	/* IP options would not survive the header copy; such segments go as they are. */
-	if (s->payload_len > out_mss(sd.out, out_port, s) && s->l4_off == 34)
+	if (s->payload_len > out_mss(sd.out, out_port, s) &&
+	    s->l4_off == sizeof(struct rte_ether_hdr) + (s->ip6 ? sizeof(struct rte_ipv6_hdr)
+								 : sizeof(struct rte_ipv4_hdr)))
 		return splice_split(w, out_port, s, seq, out_mss(sd.out, out_port, s));
 	dp_tx_port(w, out_port, s->m);
 }

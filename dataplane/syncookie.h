@@ -24,6 +24,12 @@ struct syncookie_conn {
 	uint32_t client_isn;
 };
 
+/* The identity of an IPv6 connection: both addresses folded into the two address words
+ * under the secret key, so no one can choose addresses that fold alike. Ports network order. */
+struct syncookie_conn syncookie_conn6(const struct syncookie_key *key, const uint8_t client[16],
+				      const uint8_t local[16], uint16_t client_port,
+				      uint16_t local_port, uint32_t client_isn);
+
 /* The four MSS values a cookie can carry; a client's MSS is rounded down to one. */
 extern const uint16_t syncookie_mss_table[4];
 

@@ -4,17 +4,42 @@
 
 #include "mbuf_slice.h"
 
-struct rte_mbuf *tcp_out_header(struct rte_mempool *pool, const struct dp_port *p,
-				const struct flow_key *k, const struct rte_ether_addr *dst_mac,
-				uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
-				const uint8_t *opts, unsigned int opt_len)
+void tcp_out_ip_header(void *l3, const struct flow_key *k, const struct flow_addr6 *a6)
 {
-	const uint16_t hlen = (uint16_t)(sizeof(struct rte_ether_hdr) +
-					 sizeof(struct rte_ipv4_hdr) +
+	if (a6) {
+		struct rte_ipv6_hdr *ip6 = l3;
+
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = 0; /* tcp_out_finish fills it */
+		ip6->proto = IPPROTO_TCP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, a6->local, 16);
+		memcpy(ip6->dst_addr, a6->peer, 16);
+		return;
+	}
+	{
+		struct rte_ipv4_hdr *ip = l3;
+
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = 0x45;
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_TCP;
+		ip->src_addr = k->local_ip;
+		ip->dst_addr = k->peer_ip;
+	}
+}
+
+struct rte_mbuf *tcp_out_header(struct rte_mempool *pool, const struct dp_port *p,
+				const struct flow_key *k, const struct flow_addr6 *a6,
+				const struct rte_ether_addr *dst_mac, uint8_t flags, uint32_t seq,
+				uint32_t ack, uint16_t win, const uint8_t *opts, unsigned int opt_len)
+{
+	const uint16_t l3_len = a6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	const uint16_t hlen = (uint16_t)(sizeof(struct rte_ether_hdr) + l3_len +
 					 sizeof(struct rte_tcp_hdr) + opt_len);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *tcp;
 
 	if (!m)
@@ -26,16 +51,9 @@ struct rte_mbuf *tcp_out_header(struct rte_mempool *pool, const struct dp_port *
 	}
 	eth->dst_addr = *dst_mac;
 	eth->src_addr = p->mac;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = 0x45;
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = k->local_ip;
-	ip->dst_addr = k->peer_ip;
-	tcp = (struct rte_tcp_hdr *)(ip + 1);
+	eth->ether_type = rte_cpu_to_be_16(a6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	tcp_out_ip_header(eth + 1, k, a6);
+	tcp = (struct rte_tcp_hdr *)((uint8_t *)(eth + 1) + l3_len);
 	tcp->src_port = k->local_port;
 	tcp->dst_port = k->peer_port;
 	tcp->sent_seq = rte_cpu_to_be_32(seq);
@@ -50,11 +68,11 @@ struct rte_mbuf *tcp_out_header(struct rte_mempool *pool, const struct dp_port *
 	return m;
 }
 
-uint16_t tcp_checksum_mbuf(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-			   uint32_t l4_off)
+/* One's-complement sum of len bytes from l4_off on, over every segment of m's chain,
+ * folded onto sum (a pseudo-header's); complemented, ready to store. */
+static uint16_t checksum_chain(const struct rte_mbuf *m, uint32_t sum, uint32_t l4_off,
+			       uint32_t len)
 {
-	uint32_t len = rte_be_to_cpu_16(ip->total_length) - rte_ipv4_hdr_len(ip);
-	uint32_t sum = rte_ipv4_phdr_cksum(ip, 0);
 	uint32_t done = 0, off = l4_off;
 
 	for (const struct rte_mbuf *seg = m; seg && done < len; seg = seg->next) {
@@ -77,6 +95,20 @@ uint16_t tcp_checksum_mbuf(const struct rte_mbuf *m, const struct rte_ipv4_hdr *
 	return (uint16_t)~sum;
 }
 
+uint16_t tcp_checksum_mbuf(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+			   uint32_t l4_off)
+{
+	return checksum_chain(m, rte_ipv4_phdr_cksum(ip, 0), l4_off,
+			      rte_be_to_cpu_16(ip->total_length) - rte_ipv4_hdr_len(ip));
+}
+
+uint16_t tcp_checksum_mbuf6(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6,
+			    uint32_t l4_off)
+{
+	return checksum_chain(m, rte_ipv6_phdr_cksum(ip6, 0), l4_off,
+			      rte_be_to_cpu_16(ip6->payload_len));
+}
+
 static int linearize(struct rte_mbuf *m)
 {
 	struct rte_mbuf *tail = m->next;
@@ -92,6 +124,25 @@ static int linearize(struct rte_mbuf *m)
 	return 0;
 }
 
+static int finish_ipv6(struct rte_mbuf *m, const struct dp_port *p, uint16_t l3_off)
+{
+	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l3_off);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip6 + 1);
+
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(m->pkt_len - l3_off - sizeof(*ip6)));
+	tcp->cksum = 0;
+	if (p->caps.tx_tcp_cksum) {
+		m->l2_len = l3_off;
+		m->l3_len = sizeof(*ip6);
+		m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+		tcp->cksum = rte_ipv6_phdr_cksum(ip6, m->ol_flags);
+		return 0;
+	}
+	m->ol_flags = 0;
+	tcp->cksum = tcp_checksum_mbuf6(m, ip6, l3_off + sizeof(*ip6));
+	return 0;
+}
+
 int tcp_out_finish(struct rte_mbuf *m, const struct dp_port *p)
 {
 	const uint16_t l3_off = sizeof(struct rte_ether_hdr);
@@ -100,6 +151,9 @@ int tcp_out_finish(struct rte_mbuf *m, const struct dp_port *p)
 
 	if (m->next && !p->caps.tx_multi_seg && linearize(m) < 0)
 		return -1;
+	if (rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type ==
+	    rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
+		return finish_ipv6(m, p, l3_off);
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3_off);
 	tcp = (struct rte_tcp_hdr *)(ip + 1);
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(m->pkt_len - l3_off));
@@ -119,11 +173,11 @@ int tcp_out_finish(struct rte_mbuf *m, const struct dp_port *p)
 }
 
 void tcp_out_rst_reply(struct dp_worker *w, const struct dp_port *p, const struct flow_key *k,
-		       const struct rte_ether_addr *dst_mac, uint32_t seq, uint32_t ack,
-		       bool with_ack)
+		       const struct flow_addr6 *a6, const struct rte_ether_addr *dst_mac,
+		       uint32_t seq, uint32_t ack, bool with_ack)
 {
 	uint8_t flags = RTE_TCP_RST_FLAG | (with_ack ? RTE_TCP_ACK_FLAG : 0);
-	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, k, dst_mac, flags, seq,
+	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, k, a6, dst_mac, flags, seq,
 					    with_ack ? ack : 0, 0, NULL, 0);
 
 	if (!m)

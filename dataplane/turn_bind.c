@@ -110,13 +110,13 @@ static void send_syn(struct dp_worker *w, struct flow *f)
 	opt_len = tcp_opts_write_syn(opts, (uint16_t)RTE_MIN(w->app->conf->relay.mss,
 							     p->caps.mtu - 40u),
 				     RELAY_WSCALE, true, true, f->c.ts_last, 0);
-	m = tcp_out_header(w->app->pool, p, &f->c.key, &f->c.peer_mac, RTE_TCP_SYN_FLAG,
+	m = tcp_out_header(w->app->pool, p, &f->c.key, NULL, &f->c.peer_mac, RTE_TCP_SYN_FLAG,
 			   f->c.local_isn, 0, 65535, opts, opt_len);
 	if (!m || tcp_out_finish(m, p) < 0) {
 		rte_pktmbuf_free(m);
 		return;
 	}
-	relay_send_side(w, &f->c, m);
+	relay_send_side(w, f, FLOW_DIR_CLIENT, m);
 }
 
 /* The ConnectionBind, as data on the connection (ours, so a copy is fine: it is tiny). */
@@ -125,7 +125,7 @@ static void send_bind(struct dp_worker *w, struct flow *f, const struct turn_bin
 	const struct dp_port *p = &w->app->ports[f->c.port];
 	uint8_t opts[12];
 	unsigned int opt_len = f->c.ts ? tcp_opts_write_ts(opts, f->c.ts_last, f->c_ts_recent) : 0;
-	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, &f->c.key, &f->c.peer_mac,
+	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, &f->c.key, NULL, &f->c.peer_mac,
 					    RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, f->c.local_isn + 1,
 					    f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
 					    opt_len);
@@ -137,7 +137,7 @@ static void send_bind(struct dp_worker *w, struct flow *f, const struct turn_bin
 		rte_pktmbuf_free(m);
 		return;
 	}
-	relay_send_side(w, &f->c, m);
+	relay_send_side(w, f, FLOW_DIR_CLIENT, m);
 }
 
 /* Open the connection: a flow whose client side is ours to start. */
@@ -156,7 +156,7 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 	f->c.key.peer_ip = b->server;
 	f->c.key.peer_port = b->server_port;
 	f->c.key.local_ip = b->source;
-	if (!relay_pick_source_port(w, &f->c.key) ||
+	if (!relay_pick_source_port(w, f, FLOW_DIR_CLIENT) ||
 	    flow_key_add(w->flows, f, FLOW_DIR_CLIENT) < 0) {
 		flow_release(w->flows, f);
 		return -1;

@@ -15,37 +15,133 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Split "ADDRESS/PREFIX" in place, or refuse a prefix where none belongs. The length
+ * must be plain digits: strtol alone would take "+24" or " 24". */
+static int cfg_split_prefix(struct cfg_ctx *ctx, const config_setting_t *s, const char *key,
+			    char *text, bool with_prefix, long max_len, const char *example,
+			    uint8_t *prefix_len)
+{
+	char *slash = strchr(text, '/');
+	char *end;
+	long len;
+
+	if (!with_prefix) {
+		if (slash)
+			return cfg_fail(ctx, s, "'%s' takes an address without a prefix", key);
+		return 0;
+	}
+	if (!slash)
+		return cfg_fail(ctx, s, "'%s' must be ADDRESS/PREFIX, e.g. %s", key, example);
+	*slash = '\0';
+	len = strtol(slash + 1, &end, 10);
+	if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || len < 1 || len > max_len)
+		return cfg_fail(ctx, s, "'%s': prefix length must be 1 to %ld", key, max_len);
+	*prefix_len = (uint8_t)len;
+	return 0;
+}
+
 /* Strict dotted quad (inet_pton refuses leading zeros and short forms). */
 static int cfg_ipv4(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
 		    bool with_prefix, uint32_t *addr, uint8_t *prefix_len)
 {
 	const config_setting_t *s = member(group, key);
 	char text[64];
-	char *slash;
 	struct in_addr in;
 
 	if (cfg_string(ctx, group, key, with_prefix, text, sizeof(text)) < 0)
 		return -1;
 	if (!s)
 		return 0;
-	slash = strchr(text, '/');
-	if (with_prefix) {
-		char *end;
-		long len;
-
-		if (!slash)
-			return cfg_fail(ctx, s, "'%s' must be ADDRESS/PREFIX, e.g. 192.0.2.10/24", key);
-		*slash = '\0';
-		len = strtol(slash + 1, &end, 10);
-		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || len < 1 || len > 32)
-			return cfg_fail(ctx, s, "'%s': prefix length must be 1 to 32", key);
-		*prefix_len = (uint8_t)len;
-	} else if (slash) {
-		return cfg_fail(ctx, s, "'%s' takes an address without a prefix", key);
-	}
+	if (cfg_split_prefix(ctx, s, key, text, with_prefix, 32, "192.0.2.10/24", prefix_len) < 0)
+		return -1;
 	if (inet_pton(AF_INET, text, &in) != 1)
 		return cfg_fail(ctx, s, "'%s': '%s' is not an IPv4 address", key, text);
 	*addr = ntohl(in.s_addr);
+	return 0;
+}
+
+/* Optional: an absent key leaves *addr untouched. Parsed into a struct in6_addr so the
+ * IN6_IS_ADDR_* tests read an aligned object. */
+static int cfg_ipv6(struct cfg_ctx *ctx, const config_setting_t *group, const char *key,
+		    bool with_prefix, struct in6_addr *addr, uint8_t *prefix_len)
+{
+	const config_setting_t *s = member(group, key);
+	char text[64];
+
+	if (cfg_string(ctx, group, key, false, text, sizeof(text)) < 0)
+		return -1;
+	if (!s)
+		return 0;
+	if (cfg_split_prefix(ctx, s, key, text, with_prefix, 128, "2001:db8::10/64",
+			     prefix_len) < 0)
+		return -1;
+	if (inet_pton(AF_INET6, text, addr) != 1)
+		return cfg_fail(ctx, s, "'%s': '%s' is not an IPv6 address", key, text);
+	return 0;
+}
+
+static bool in6_same_prefix(const struct in6_addr *a, const struct in6_addr *b,
+			    unsigned int len)
+{
+	unsigned int bytes = len / 8, bits = len % 8;
+
+	if (memcmp(a->s6_addr, b->s6_addr, bytes) != 0)
+		return false;
+	return bits == 0 ||
+	       ((a->s6_addr[bytes] ^ b->s6_addr[bytes]) & (0xff00 >> bits) & 0xff) == 0;
+}
+
+/* Addresses that never name an interface on the wire, whatever the prefix; a short
+ * prefix alone would not keep them out of a gateway6. */
+static const char *ipv6_not_on_link(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		return "an IPv4-mapped address";
+	if (IN6_IS_ADDR_UNSPECIFIED(a))
+		return "the unspecified address";
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return "the loopback address";
+	if (IN6_IS_ADDR_MULTICAST(a))
+		return "a multicast address";
+	return NULL;
+}
+
+static int cfg_port_ipv6(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_port_conf *p)
+{
+	const config_setting_t *s6 = member(g, "ipv6"), *gw = member(g, "gateway6");
+	struct in6_addr addr = IN6ADDR_ANY_INIT, next_hop = IN6ADDR_ANY_INIT;
+	const char *why;
+
+	if (cfg_ipv6(ctx, g, "ipv6", true, &addr, &p->prefix6_len) < 0 ||
+	    cfg_ipv6(ctx, g, "gateway6", false, &next_hop, NULL) < 0)
+		return -1;
+	if (s6) {
+		why = ipv6_not_on_link(&addr);
+		/* Link-local is left to the kernel side behind the exception path, which
+		 * derives it from the MAC; the port's own address must route off the link. */
+		if (!why && IN6_IS_ADDR_LINKLOCAL(&addr))
+			why = "a link-local address";
+		if (why)
+			return cfg_fail(ctx, s6, "'ipv6' is %s; a port needs a routable one", why);
+		p->has_ipv6 = true;
+		memcpy(p->ipv6, addr.s6_addr, sizeof(p->ipv6));
+	}
+	if (!gw)
+		return 0;
+	if (!s6)
+		return cfg_fail(ctx, gw, "'gateway6' needs 'ipv6' on the same port");
+	why = ipv6_not_on_link(&next_hop);
+	if (why)
+		return cfg_fail(ctx, gw, "'gateway6' is %s; a next hop is a unicast address", why);
+	/* Routers advertise themselves from their link-local address, so that is a next hop
+	 * on any port. */
+	if (!IN6_IS_ADDR_LINKLOCAL(&next_hop) &&
+	    !in6_same_prefix(&next_hop, &addr, p->prefix6_len))
+		return cfg_fail(ctx, gw, "'gateway6' is outside the port's prefix and not link-local");
+	if (IN6_ARE_ADDR_EQUAL(&next_hop, &addr))
+		return cfg_fail(ctx, gw, "'gateway6' is the port's own address");
+	p->has_gateway6 = true;
+	memcpy(p->gateway6, next_hop.s6_addr, sizeof(p->gateway6));
 	return 0;
 }
 
@@ -72,7 +168,7 @@ static int cfg_port_addresses(struct cfg_ctx *ctx, const config_setting_t *g,
 	if (p->gateway == p->ipv4)
 		return cfg_fail(ctx, member(g, "gateway"),
 				"'gateway' is the port's own address");
-	return 0;
+	return cfg_port_ipv6(ctx, g, p);
 }
 
 static int cfg_exception(struct cfg_ctx *ctx, const config_setting_t *port,
@@ -95,8 +191,9 @@ static int cfg_exception(struct cfg_ctx *ctx, const config_setting_t *port,
 
 static int cfg_port(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_port_conf *p)
 {
-	static const char *const keys[] = { "name", "device", "ipv4", "gateway", "mtu", "queues",
-					    "rx_desc", "tx_desc", "exception", NULL };
+	static const char *const keys[] = { "name", "device", "ipv4", "gateway", "ipv6",
+					    "gateway6", "mtu", "queues", "rx_desc", "tx_desc",
+					    "exception", NULL };
 
 	if (!config_setting_is_group(g))
 		return cfg_fail(ctx, g, "each port must be a group { ... }");
@@ -140,6 +237,9 @@ static int cfg_ports(struct cfg_ctx *ctx, const config_setting_t *root, struct m
 				return cfg_fail(ctx, g, "device '%s' is used by two ports", p->device);
 			if (c->ports[j].ipv4 == p->ipv4)
 				return cfg_fail(ctx, g, "two ports have the same ipv4 address");
+			if (p->has_ipv6 && c->ports[j].has_ipv6 &&
+			    memcmp(c->ports[j].ipv6, p->ipv6, sizeof(p->ipv6)) == 0)
+				return cfg_fail(ctx, g, "two ports have the same ipv6 address");
 			if (p->exception.enabled && c->ports[j].exception.enabled &&
 			    strcmp(c->ports[j].exception.iface, p->exception.iface) == 0)
 				return cfg_fail(ctx, g, "exception iface '%s' is used twice",

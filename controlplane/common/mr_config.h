@@ -31,6 +31,11 @@ struct mr_port_conf {
 	uint32_t ipv4;                 /* host byte order */
 	uint8_t prefix_len;
 	uint32_t gateway;              /* host byte order; 0 when the port has none */
+	bool has_ipv6;                 /* the port has an IPv6 address too */
+	uint8_t ipv6[16];              /* network byte order */
+	uint8_t prefix6_len;
+	bool has_gateway6;
+	uint8_t gateway6[16];          /* IPv6 next hop for destinations off the port's prefix */
 	uint16_t mtu;
 	uint16_t queues;               /* rx queues; RSS spreads over them when > 1 */
 	uint16_t rx_desc;

@@ -1,4 +1,4 @@
-/* Ethernet + IPv4 + TCP frames with correct checksums, as a peer of the data plane would
+/* Ethernet + IPv4 (or IPv6) + TCP frames with correct checksums, as a peer of the data plane would
  * send them: shared by the packet-path fuzzer and the relay-path unit suite. */
 #ifndef TCP_FRAME_H
 #define TCP_FRAME_H
@@ -9,10 +9,10 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-/* One TCP segment's fields; addresses and ports in host order. */
+/* One TCP segment's fields; IPv4 addresses and ports in host order. */
 struct tcp_frame_spec {
 	struct rte_ether_addr dst_mac;
-	uint32_t src, dst;
+	uint32_t src, dst;          /* IPv4; with src6 set, src only names the source MAC */
 	uint16_t sport, dport;
 	uint8_t flags;
 	uint32_t seq, ack;
@@ -20,6 +20,7 @@ struct tcp_frame_spec {
 	unsigned int opt_len;
 	const uint8_t *payload;
 	size_t plen;
+	const uint8_t *src6, *dst6; /* both set: an IPv6 segment between these addresses */
 };
 
 /* A frame of `len` bytes copied into an mbuf from pool, m->port set; NULL when none. */

@@ -17,6 +17,7 @@ static const char good_base[] =
 	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n";
 
 static struct mr_config conf;
+static const uint8_t zero16[16];
 
 static int load(const char *text, char *err)
 {
@@ -44,6 +45,11 @@ static void test_good_minimal(void)
 	CU_ASSERT_EQUAL(conf.ports[0].ipv4, 0x0a000001u);
 	CU_ASSERT_EQUAL(conf.ports[0].prefix_len, 24);
 	CU_ASSERT_EQUAL(conf.ports[0].gateway, 0x0a0000feu);
+	CU_ASSERT_FALSE(conf.ports[0].has_ipv6);
+	CU_ASSERT_FALSE(conf.ports[0].has_gateway6);
+	CU_ASSERT_EQUAL(conf.ports[0].prefix6_len, 0);
+	CU_ASSERT_EQUAL(memcmp(conf.ports[0].ipv6, zero16, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(conf.ports[0].gateway6, zero16, 16), 0);
 	CU_ASSERT_EQUAL(conf.ports[0].mtu, 1500);
 	CU_ASSERT_TRUE(conf.ports[0].exception.enabled);
 	CU_ASSERT_STRING_EQUAL(conf.ports[0].exception.device, "net_tap_edge,iface=edge");
@@ -127,6 +133,82 @@ static void test_bad_files_refused_with_line(void)
 	expect_refusals(good_base, bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]));
 }
 
+/* good_base with an IPv6 address and next hop on the port. */
+static const char good6_base[] =
+	"dataplane = { eal = [\"-l\", \"0-1\"]; };\n"                      /* line 1 */
+	"ports = ( {\n"                                                    /* line 2 */
+	"  name = \"edge\";\n"                                             /* line 3 */
+	"  device = \"net_null0\";\n"                                      /* line 4 */
+	"  ipv4 = \"10.0.0.1/24\";\n"                                      /* line 5 */
+	"  ipv6 = \"fd00:99::1/64\";\n"                                    /* line 6 */
+	"  gateway6 = \"fd00:99::fe\";\n"                                  /* line 7 */
+	"} );\n"                                                           /* line 8 */
+	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n";
+
+static void test_ipv6_good(void)
+{
+	static const uint8_t addr[16] = { 0xfd, 0x00, 0x00, 0x99, [15] = 0x01 };
+	static const uint8_t next_hop[16] = { 0xfd, 0x00, 0x00, 0x99, [15] = 0xfe };
+	static const uint8_t link_local[16] = { 0xfe, 0x80, [15] = 0x01 };
+	char err[MR_ERR_MAX] = "";
+
+	CU_ASSERT_EQUAL_FATAL(load(good6_base, err), 0);
+	CU_ASSERT_TRUE(conf.ports[0].has_ipv6);
+	CU_ASSERT_EQUAL(memcmp(conf.ports[0].ipv6, addr, 16), 0);
+	CU_ASSERT_EQUAL(conf.ports[0].prefix6_len, 64);
+	CU_ASSERT_TRUE(conf.ports[0].has_gateway6);
+	CU_ASSERT_EQUAL(memcmp(conf.ports[0].gateway6, next_hop, 16), 0);
+	CU_ASSERT_EQUAL(conf.ports[0].ipv4, 0x0a000001u);
+
+	CU_ASSERT_EQUAL_FATAL(load_patched(good6_base, "fd00:99::fe", "fe80::1", err), 0);
+	CU_ASSERT_TRUE(conf.ports[0].has_gateway6);
+	CU_ASSERT_EQUAL(memcmp(conf.ports[0].gateway6, link_local, 16), 0);
+
+	/* Prefix lengths off a byte boundary: ::fe is still inside ::1/120. */
+	CU_ASSERT_EQUAL(load_patched(good6_base, "::1/64", "::1/120", err), 0);
+	CU_ASSERT_EQUAL(conf.ports[0].prefix6_len, 120);
+
+	/* An address alone: no next hop. */
+	CU_ASSERT_EQUAL_FATAL(load_patched(good6_base, "  gateway6 = \"fd00:99::fe\";\n", "",
+					   err), 0);
+	CU_ASSERT_TRUE(conf.ports[0].has_ipv6);
+	CU_ASSERT_FALSE(conf.ports[0].has_gateway6);
+	CU_ASSERT_EQUAL(memcmp(conf.ports[0].gateway6, zero16, 16), 0);
+}
+
+static const struct bad_case bad6_cases[] = {
+	{ "::1/64", "::1", "test.conf:6: 'ipv6' must be ADDRESS/PREFIX" },
+	{ "::1/64", "::1/129", "test.conf:6: 'ipv6': prefix length must be 1 to 128" },
+	{ "::1/64", "::1/0", "test.conf:6: 'ipv6': prefix length must be 1 to 128" },
+	{ "::1/64", "::1/+64", "test.conf:6: 'ipv6': prefix length must be 1 to 128" },
+	{ "fd00:99::1/64", "fd00:99::g/64", "test.conf:6: 'ipv6': 'fd00:99::g' is not an IPv6" },
+	{ "fd00:99::1/64", "10.0.0.9/24", "test.conf:6: 'ipv6': '10.0.0.9' is not an IPv6" },
+	{ "ipv6 = \"fd00:99::1/64\"", "ipv6 = 6", "test.conf:6: 'ipv6' must be a string" },
+	{ "fd00:99::1/64", "::ffff:10.0.0.9/96", "test.conf:6: 'ipv6' is an IPv4-mapped address" },
+	{ "fd00:99::1/64", "::/64", "test.conf:6: 'ipv6' is the unspecified address" },
+	{ "fd00:99::1/64", "::1/128", "test.conf:6: 'ipv6' is the loopback address" },
+	{ "fd00:99::1/64", "ff02::1/64", "test.conf:6: 'ipv6' is a multicast address" },
+	{ "fd00:99::1/64", "fe80::1/64", "test.conf:6: 'ipv6' is a link-local address" },
+	{ "fd00:99::1/64", "febf::1/64", "test.conf:6: 'ipv6' is a link-local address" },
+	{ "  ipv6 = \"fd00:99::1/64\";\n", "", "test.conf:6: 'gateway6' needs 'ipv6'" },
+	{ "fd00:99::fe\"", "fd00:99::fe/64\"",
+	  "test.conf:7: 'gateway6' takes an address without a prefix" },
+	{ "fd00:99::fe\"", "fd00:99::xe\"", "test.conf:7: 'gateway6': 'fd00:99::xe' is not an" },
+	{ "fd00:99::fe\"", "ff02::2\"", "test.conf:7: 'gateway6' is a multicast address" },
+	{ "fd00:99::fe\"", "::\"", "test.conf:7: 'gateway6' is the unspecified address" },
+	{ "fd00:99::fe\"", "::1\"", "test.conf:7: 'gateway6' is the loopback address" },
+	{ "fd00:99::fe\"", "fd00:98::fe\"",
+	  "test.conf:7: 'gateway6' is outside the port's prefix and not link-local" },
+	{ "::1/64", "::1/121", "test.conf:7: 'gateway6' is outside the port's prefix" },
+	{ "fd00:99::fe\"", "fec0::1\"", "test.conf:7: 'gateway6' is outside the port's prefix" },
+	{ "fd00:99::fe\"", "fd00:99:0::1\"", "test.conf:7: 'gateway6' is the port's own address" },
+};
+
+static void test_ipv6_bad(void)
+{
+	expect_refusals(good6_base, bad6_cases, sizeof(bad6_cases) / sizeof(bad6_cases[0]));
+}
+
 static void test_duplicates_refused(void)
 {
 	char err[MR_ERR_MAX];
@@ -136,6 +218,11 @@ static void test_duplicates_refused(void)
 	const char *same_dev =
 		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; },\n"
 		"          { name = \"b\"; device = \"net_null0\"; ipv4 = \"10.0.1.1/24\"; } );\n";
+	const char *same_ipv6 =
+		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\";\n"
+		"            ipv6 = \"fd00:99::1/64\"; },\n"
+		"          { name = \"b\"; device = \"net_null1\"; ipv4 = \"10.0.1.1/24\";\n"
+		"            ipv6 = \"fd00:99:0:0::1/48\"; } );\n";
 	const char *two_listeners =
 		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
 		"listeners = ( { name = \"x\"; port = \"a\"; tcp_port = 443; },\n"
@@ -145,6 +232,8 @@ static void test_duplicates_refused(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:2: port name 'a' is used twice"));
 	CU_ASSERT_EQUAL(load(same_dev, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:2: device 'net_null0' is used by two"));
+	CU_ASSERT_EQUAL(load(same_ipv6, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:3: two ports have the same ipv6 address"));
 	CU_ASSERT_EQUAL(load(two_listeners, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:3: two listeners on the same port"));
 }
@@ -233,6 +322,8 @@ int test_config_register(void)
 		{ "good minimal file", test_good_minimal },
 		{ "shipped examples validate", test_shipped_examples },
 		{ "bad files refused with file:line", test_bad_files_refused_with_line },
+		{ "port ipv6 and gateway6", test_ipv6_good },
+		{ "port ipv6 errors with file:line", test_ipv6_bad },
 		{ "duplicates refused", test_duplicates_refused },
 		{ "refused file leaves config untouched", test_refused_file_leaves_config_untouched },
 		{ "missing file", test_missing_file },

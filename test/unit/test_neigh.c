@@ -19,11 +19,11 @@ static struct {
 	unsigned int n_dropped;
 } seen;
 
-static void op_request(void *ctx, uint32_t ip)
+static void op_request(void *ctx, const struct neigh_addr *addr)
 {
 	(void)ctx;
 	if (seen.n_requests < 64)
-		seen.requests[seen.n_requests++] = ip;
+		seen.requests[seen.n_requests++] = neigh_addr_v4_of(addr);
 }
 
 static void op_flush(void *ctx, void *pkt, const struct rte_ether_addr *mac)

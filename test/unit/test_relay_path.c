@@ -1,15 +1,19 @@
-/* Suite "relay_path": whole segments through one appliance (two net_null ports, one
- * worker driven from this thread), for the relay's behaviour on links that lose,
- * duplicate and reorder: what must not end a healthy connection. */
+/* Suite "relay_path": whole segments through one appliance (two net_ring ports, one
+ * worker driven from this thread). A ring port hands back what was sent on it, so every
+ * frame the relay sends is read and checked: the relay on links that duplicate and
+ * reorder (what must not end a healthy connection), and IPv6 clients and backends, in
+ * either family on either side. */
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_tcp.h>
 
 #include "dp_appliance.h"
 #include "dp_worker.h"
+#include "nd.h"
 #include "relay.h"
-#include "syncookie.h"
 #include "tcp_frame.h"
 #include "unit.h"
 
@@ -18,40 +22,76 @@
 #define BACKEND_IP 0x0a010002u /* 10.1.0.2, on the svc port */
 #define SVC_IP 0x0a010001u
 
+static const uint8_t client6[16] = { 0xfd, 0, 0, 0x0a, [15] = 2 };  /* fd00:a::2 */
+static const uint8_t edge6[16] = { 0xfd, 0, 0, 0x0a, [15] = 1 };
+static const uint8_t backend6[16] = { 0xfd, 0, 0, 0x0b, [15] = 2 }; /* fd00:b::2 */
+static const uint8_t svc6[16] = { 0xfd, 0, 0, 0x0b, [15] = 1 };
+static const struct rte_ether_addr backend_mac = { { 0x02, 0, 0, 0, 0, 0xb2 } };
+
+/* api.svc.example goes to an IPv4 backend, web.svc.example to an IPv6 one. */
 static const char config_text[] =
 	"dataplane = { mbufs = 0; neighbour = { entries = 64; }; };\n"
-	"ports = ( { name = \"edge\"; device = \"net_null_rp0\"; ipv4 = \"10.0.0.1/24\";\n"
-	"            exception = { enabled = false; }; },\n"
-	"          { name = \"svc\"; device = \"net_null_rp1\"; ipv4 = \"10.1.0.1/24\";\n"
-	"            exception = { enabled = false; }; } );\n"
+	"ports = ( { name = \"edge\"; device = \"net_ring_rp0\"; ipv4 = \"10.0.0.1/24\";\n"
+	"            ipv6 = \"fd00:a::1/64\"; exception = { enabled = false; }; },\n"
+	"          { name = \"svc\"; device = \"net_ring_rp1\"; ipv4 = \"10.1.0.1/24\";\n"
+	"            ipv6 = \"fd00:b::1/64\"; exception = { enabled = false; }; } );\n"
 	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
 	"relay = { max_flows = 64; };\n"
 	"networks = ( { name = \"n\"; local = true; allow = [ \"10.1.0.0/24\" ]; ports = ( 443 ); } );\n"
-	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); } );\n"
-	"routes = ( { sni = \"api.svc.example\"; pool = \"p\"; } );\n";
+	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); },\n"
+	"          { name = \"p6\"; members = ( { address = \"fd00:b::2\"; port = 443; } ); } );\n"
+	"routes = ( { sni = \"api.svc.example\"; pool = \"p\"; },\n"
+	"           { sni = \"web.svc.example\"; pool = \"p6\"; } );\n";
 
 static struct mr_config conf;
 static struct dp_appliance app;
 static struct dp_worker *w;
-static uint8_t hello[2048];
-static size_t hello_len;
+static uint8_t hello_api[2048], hello_web[2048];
+static size_t hello_api_len, hello_web_len;
 static uint16_t next_sport = 41000;
+
+static size_t read_fixture(const char *name, uint8_t *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/test/classifier/fixtures/%s", MR_SOURCE_DIR, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, len, f);
+	fclose(f);
+	return n;
+}
+
+/* What the relay sent on port p since the last call (the ring gives it back), freed. */
+static unsigned int drain(const struct dp_port *p)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned int total = 0;
+	uint16_t n;
+
+	while ((n = rte_eth_rx_burst(p->port_id, 0, pkts, RTE_DIM(pkts))) > 0) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		total += n;
+	}
+	return total;
+}
 
 static int suite_init(void)
 {
-	char err[512], path[512];
-	FILE *f;
+	char err[512];
 
-	snprintf(path, sizeof(path), "%s/test/classifier/fixtures/openssl-tls13__api.svc.example.hello",
-		 MR_SOURCE_DIR);
-	f = fopen(path, "rb");
-	if (!f)
+	hello_api_len = read_fixture("openssl-tls13__api.svc.example.hello", hello_api,
+				     sizeof(hello_api));
+	hello_web_len = read_fixture("openssl-tls13-mixedcase__web.svc.example.hello", hello_web,
+				     sizeof(hello_web));
+	if (hello_api_len < 200 || hello_web_len < 200 ||
+	    mr_config_load_string(config_text, "relay_path", &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relay_path: fixtures or configuration: %s\n", err);
 		return -1;
-	hello_len = fread(hello, 1, sizeof(hello), f);
-	fclose(f);
-	if (hello_len < 200 || mr_config_load_string(config_text, "relay_path", &conf, err,
-						       sizeof(err)) < 0)
-		return -1;
+	}
 	app.conf = &conf;
 	app.n_workers = 1;
 	if (dp_appliance_up(&app, err, sizeof(err)) < 0 || !app.workers[0]) {
@@ -60,11 +100,15 @@ static int suite_init(void)
 	}
 	w = app.workers[0];
 	w->now_ms = 1000000;
+	/* The IPv4 backend is known; the IPv6 one is resolved by the tests. */
+	neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
 	return 0;
 }
 
 static int suite_cleanup(void)
 {
+	drain(&app.ports[0]);
+	drain(&app.ports[1]);
 	dp_appliance_down(&app);
 	mr_config_free(&conf);
 	return 0;
@@ -80,123 +124,417 @@ static uint64_t drops(enum dp_drop d)
 	return w->counters.drops[d];
 }
 
-/* A client connection the test plays: its port and ISN, and the cookie it was given. */
-struct client {
-	uint16_t sport;
-	uint32_t isn;
-	uint32_t cookie;
+/* A frame the relay sent: its TCP segment located, checksums verified. */
+struct sent {
+	struct rte_mbuf *m;
+	bool v6;
+	const uint8_t *src, *dst;    /* 4 or 16 bytes */
+	struct rte_tcp_hdr *tcp;
+	const uint8_t *payload;
+	uint32_t plen;
+	bool checksums_ok;
 };
 
-static void client_send(const struct client *c, uint8_t flags, uint32_t seq,
-			const uint8_t *payload, size_t plen)
+/* The next TCP frame sent on p (other frames skipped and freed); m NULL when none. */
+static struct sent next_tcp(const struct dp_port *p)
 {
-	const struct dp_port *edge = &app.ports[0];
-	struct tcp_frame_spec t = { edge->mac, CLIENT_IP, EDGE_IP, c->sport, 443, flags, seq,
-				    (flags & RTE_TCP_ACK_FLAG) ? c->cookie + 1 : 0, NULL, 0,
-				    payload, plen };
-	struct rte_mbuf *m = tcp_frame_build(app.pool, edge->port_id, &t);
+	struct sent s = { 0 };
+	struct rte_mbuf *m;
+
+	while (rte_eth_rx_burst(p->port_id, 0, &m, 1) == 1) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		/* Kept bytes leave as slices chained behind their headers: read them whole. */
+		if (rte_pktmbuf_linearize(m) != 0)
+			goto skip;
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		if ( eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+			struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+
+			if (ip6->proto != IPPROTO_TCP)
+				goto skip;
+			s.tcp = (struct rte_tcp_hdr *)(ip6 + 1);
+			s.v6 = true;
+			s.src = ip6->src_addr;
+			s.dst = ip6->dst_addr;
+			s.plen = rte_be_to_cpu_16(ip6->payload_len) - (s.tcp->data_off >> 4) * 4u;
+			s.checksums_ok = rte_ipv6_udptcp_cksum_verify(ip6, s.tcp) == 0;
+		} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+			if (ip->next_proto_id != IPPROTO_TCP)
+				goto skip;
+			s.tcp = (struct rte_tcp_hdr *)(ip + 1);
+			s.src = (const uint8_t *)&ip->src_addr;
+			s.dst = (const uint8_t *)&ip->dst_addr;
+			s.plen = rte_be_to_cpu_16(ip->total_length) - 20u - (s.tcp->data_off >> 4) * 4u;
+			s.checksums_ok = rte_ipv4_udptcp_cksum_verify(ip, s.tcp) == 0 &&
+					 rte_raw_cksum(ip, sizeof(*ip)) == 0xffff;
+		} else {
+			goto skip;
+		}
+		s.m = m;
+		s.payload = (const uint8_t *)s.tcp + (s.tcp->data_off >> 4) * 4u;
+		return s;
+skip:
+		rte_pktmbuf_free(m);
+	}
+	return s;
+}
+
+/* One end of a test connection: the client, or the backend the relay opened. */
+struct peer {
+	bool v6;
+	uint32_t ip, our_ip;          /* IPv4, host order */
+	const uint8_t *ip6, *our_ip6;
+	const struct dp_port *port;
+	uint16_t port_num, our_port;  /* host order */
+	uint32_t isn;                 /* the peer's */
+	uint32_t our_isn;             /* the relay's on this connection */
+};
+
+static void peer_send(const struct peer *c, uint8_t flags, uint32_t seq, uint32_t ack,
+		      const uint8_t *payload, size_t plen)
+{
+	struct tcp_frame_spec t = {
+		.dst_mac = c->port->mac, .src = c->v6 ? 0xb2 : c->ip, .dst = c->our_ip,
+		.sport = c->port_num, .dport = c->our_port, .flags = flags, .seq = seq, .ack = ack,
+		.payload = payload, .plen = plen, .src6 = c->v6 ? c->ip6 : NULL,
+		.dst6 = c->v6 ? c->our_ip6 : NULL,
+	};
+	struct rte_mbuf *m = tcp_frame_build(app.pool, c->port->port_id, &t);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	dp_input_frame(w, edge, m);
+	dp_input_frame(w, c->port, m);
 	dp_worker_housekeeping(w);
 }
 
-/* The flow of client c, or NULL when the relay keeps none. */
-static struct flow *client_flow(const struct client *c)
+static struct peer client_of(bool v6)
 {
-	struct flow_key k = { rte_cpu_to_be_32(CLIENT_IP), rte_cpu_to_be_32(EDGE_IP),
-			      rte_cpu_to_be_16(c->sport), rte_cpu_to_be_16(443) };
+	struct peer c = { .v6 = v6, .ip = CLIENT_IP, .our_ip = EDGE_IP, .ip6 = client6,
+			  .our_ip6 = edge6, .port = &app.ports[0], .port_num = next_sport++,
+			  .our_port = 443 };
+
+	c.isn = 1000u * c.port_num;
+	return c;
+}
+
+/* The sent segment is from `from`'s relay end to it, with valid checksums. */
+static void check_to(const struct sent *s, const struct peer *to)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s->m);
+	CU_ASSERT_TRUE(s->checksums_ok);
+	CU_ASSERT_EQUAL(s->v6, to->v6);
+	if (to->v6) {
+		CU_ASSERT_EQUAL(memcmp(s->dst, to->ip6, 16), 0);
+		CU_ASSERT_EQUAL(memcmp(s->src, to->our_ip6, 16), 0);
+	} else {
+		uint32_t dst = rte_cpu_to_be_32(to->ip), src = rte_cpu_to_be_32(to->our_ip);
+
+		CU_ASSERT_EQUAL(memcmp(s->dst, &dst, 4), 0);
+		CU_ASSERT_EQUAL(memcmp(s->src, &src, 4), 0);
+	}
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(s->tcp->dst_port), to->port_num);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(s->tcp->src_port), to->our_port);
+}
+
+/* SYN, the relay's cookie SYN-ACK read back, then the first `sent` hello bytes. */
+static struct flow *client_start(struct peer *c, const uint8_t *hello, size_t sent)
+{
+	struct sent synack;
+	struct flow_key k = { rte_cpu_to_be_32(c->ip), rte_cpu_to_be_32(c->our_ip),
+			      rte_cpu_to_be_16(c->port_num), rte_cpu_to_be_16(443) };
+	enum flow_dir dir;
+
+	drain(&app.ports[0]);
+	peer_send(c, RTE_TCP_SYN_FLAG, c->isn, 0, NULL, 0);
+	synack = next_tcp(c->port);
+	check_to(&synack, c);
+	if (!synack.m)
+		return NULL;
+	CU_ASSERT_EQUAL(synack.tcp->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(synack.tcp->recv_ack), c->isn + 1);
+	c->our_isn = rte_be_to_cpu_32(synack.tcp->sent_seq);
+	rte_pktmbuf_free(synack.m);
+	peer_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c->isn + 1, c->our_isn + 1, hello, sent);
+	if (c->v6) {
+		struct flow_key6 k6;
+
+		memcpy(k6.peer_ip, c->ip6, 16);
+		memcpy(k6.local_ip, c->our_ip6, 16);
+		k6.peer_port = rte_cpu_to_be_16(c->port_num);
+		k6.local_port = rte_cpu_to_be_16(443);
+		return flow_lookup6(w->flows, &k6, &dir);
+	}
+	return flow_lookup(w->flows, &k, &dir);
+}
+
+static struct flow *client_flow(const struct peer *c)
+{
+	struct flow_key k = { rte_cpu_to_be_32(c->ip), rte_cpu_to_be_32(c->our_ip),
+			      rte_cpu_to_be_16(c->port_num), rte_cpu_to_be_16(443) };
 	enum flow_dir dir;
 
 	return flow_lookup(w->flows, &k, &dir);
 }
 
-/* A new connection whose first `sent` hello bytes reached the relay. */
-static struct flow *client_start(struct client *c, size_t sent)
+/* The backend end of f as the relay opened it. */
+static struct peer backend_of(const struct flow *f)
 {
-	struct syncookie_conn conn;
-	uint16_t mss;
-
-	c->sport = next_sport++;
-	c->isn = 1000u * c->sport;
-	conn = (struct syncookie_conn){ rte_cpu_to_be_32(CLIENT_IP), rte_cpu_to_be_32(EDGE_IP),
-					rte_cpu_to_be_16(c->sport), rte_cpu_to_be_16(443), c->isn };
-	c->cookie = syncookie_make(&app.cookie_key, &conn, w->now_ms, 1460, &mss);
-	client_send(c, RTE_TCP_SYN_FLAG, c->isn, NULL, 0);
-	client_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c->isn + 1, hello, sent);
-	return client_flow(c);
-}
-
-/* The backend answers the relay's SYN of f: the flow is spliced. */
-static void backend_synack(struct flow *f)
-{
-	const struct dp_port *svc = &app.ports[1];
-	struct tcp_frame_spec t = { svc->mac, BACKEND_IP, SVC_IP, 443,
-				    rte_be_to_cpu_16(f->b.key.local_port),
-				    RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 777000, f->b.local_isn + 1,
-				    NULL, 0, NULL, 0 };
-	struct rte_mbuf *m = tcp_frame_build(app.pool, svc->port_id, &t);
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	dp_input_frame(w, svc, m);
-	dp_worker_housekeeping(w);
+	struct peer b = { .v6 = f->b.v6, .ip = BACKEND_IP, .our_ip = SVC_IP, .ip6 = backend6,
+			  .our_ip6 = svc6, .port = &app.ports[1], .port_num = 443,
+			  .our_port = rte_be_to_cpu_16(f->b.key.local_port), .isn = 777000,
+			  .our_isn = f->b.local_isn };
+	return b;
 }
 
 /* The client's SYN again, as a retransmission that crossed our SYN-ACK would come. */
 static void test_repeated_syn_while_collecting(void)
 {
-	struct client c;
-	struct flow *f = client_start(&c, 100);
+	struct peer c = client_of(false);
+	struct flow *f = client_start(&c, hello_api, 100);
 	uint64_t aborts = drops(DP_DROP_client_abort), repeated = event(DP_EV_syn_repeated);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(f->state, FLOW_HELLO);
-	client_send(&c, RTE_TCP_SYN_FLAG, c.isn, NULL, 0);
+	peer_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
 	CU_ASSERT_PTR_EQUAL(client_flow(&c), f);
 	CU_ASSERT_EQUAL(f->state, FLOW_HELLO);
 	CU_ASSERT_EQUAL(drops(DP_DROP_client_abort), aborts);
 	CU_ASSERT_EQUAL(event(DP_EV_syn_repeated), repeated + 1);
 	/* The rest of the hello still completes the connection. */
-	client_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 101, hello + 100,
-		    hello_len - 100);
+	peer_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 101, c.our_isn + 1,
+		  hello_api + 100, hello_api_len - 100);
 	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
 	relay_abort(w, f, false, false, DP_DROP_none);
 }
 
 static void test_repeated_syn_while_connecting_and_spliced(void)
 {
-	struct client c;
-	struct flow *f = client_start(&c, hello_len);
+	struct peer c = client_of(false), b;
+	struct flow *f = client_start(&c, hello_api, hello_api_len);
 	uint64_t c2b;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
-	client_send(&c, RTE_TCP_SYN_FLAG, c.isn, NULL, 0);
+	peer_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
 	CU_ASSERT_PTR_EQUAL(client_flow(&c), f);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
-	backend_synack(f);
+	b = backend_of(f);
+	peer_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
 	/* Spliced: the backend never saw the client's SYN, so it must not get this one. */
 	c2b = event(DP_EV_splice_c2b);
-	client_send(&c, RTE_TCP_SYN_FLAG, c.isn, NULL, 0);
+	peer_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
 	CU_ASSERT_EQUAL(event(DP_EV_splice_c2b), c2b);
 	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
-	client_send(&c, RTE_TCP_ACK_FLAG, c.isn + 1 + (uint32_t)hello_len, NULL, 0);
+	peer_send(&c, RTE_TCP_ACK_FLAG, c.isn + 1 + (uint32_t)hello_api_len, c.our_isn + 1,
+		  NULL, 0);
 	CU_ASSERT_EQUAL(event(DP_EV_splice_c2b), c2b + 1);
 	relay_abort(w, f, false, false, DP_DROP_none);
+	drain(&app.ports[0]);
+	drain(&app.ports[1]);
 }
 
 /* A SYN with another ISN is another connection on the same ports: this one is over. */
 static void test_new_syn_ends_collecting_flow(void)
 {
-	struct client c;
-	struct flow *f = client_start(&c, 100);
+	struct peer c = client_of(false);
+	struct flow *f = client_start(&c, hello_api, 100);
 	uint64_t aborts = drops(DP_DROP_client_abort);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	client_send(&c, RTE_TCP_SYN_FLAG, c.isn + 5000, NULL, 0);
+	peer_send(&c, RTE_TCP_SYN_FLAG, c.isn + 5000, 0, NULL, 0);
 	CU_ASSERT_PTR_NULL(client_flow(&c));
 	CU_ASSERT_EQUAL(drops(DP_DROP_client_abort), aborts + 1);
+	drain(&app.ports[0]);
+}
+
+/* The backend answers the relay's SYN; the kept hello must reach it, then a byte each way
+ * crosses the splice with sequence numbers translated and checksums right. */
+static void splice_both_ways(struct flow *f, struct peer *c, const uint8_t *hello,
+			     size_t hello_len)
+{
+	struct peer b = backend_of(f);
+	static const uint8_t down[5] = "down", up[3] = "up";
+	struct sent s;
+
+	drain(c->port);
+	drain(b.port); /* the SYN, checked by the callers that care */
+	peer_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	s = next_tcp(b.port);
+	check_to(&s, &b);
+	CU_ASSERT_EQUAL(s.plen, hello_len);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1);
+	if (s.m && s.plen == hello_len)
+		CU_ASSERT_EQUAL(memcmp(s.payload, hello, hello_len), 0);
+	rte_pktmbuf_free(s.m);
+	drain(b.port);
+
+	peer_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, b.isn + 1,
+		  b.our_isn + 1 + (uint32_t)hello_len, down, sizeof(down));
+	s = next_tcp(c->port);
+	check_to(&s, c);
+	CU_ASSERT_EQUAL(s.plen, sizeof(down));
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), c->our_isn + 1);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), c->isn + 1 + hello_len);
+	if (s.m && s.plen == sizeof(down))
+		CU_ASSERT_EQUAL(memcmp(s.payload, down, sizeof(down)), 0);
+	rte_pktmbuf_free(s.m);
+
+	peer_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c->isn + 1 + (uint32_t)hello_len,
+		  c->our_isn + 1 + sizeof(down), up, sizeof(up));
+	s = next_tcp(b.port);
+	check_to(&s, &b);
+	CU_ASSERT_EQUAL(s.plen, sizeof(up));
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1 + hello_len);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), b.isn + 1 + sizeof(down));
+	if (s.m && s.plen == sizeof(up))
+		CU_ASSERT_EQUAL(memcmp(s.payload, up, sizeof(up)), 0);
+	rte_pktmbuf_free(s.m);
+	relay_abort(w, f, false, false, DP_DROP_none);
+	drain(&app.ports[0]);
+	drain(&app.ports[1]);
+}
+
+/* The next frame sent on p as an ND message, or kind ND_OTHER when there is none. */
+static struct nd_msg next_nd(const struct dp_port *p)
+{
+	struct nd_msg msg = { .kind = ND_OTHER };
+	struct rte_mbuf *m;
+
+	while (rte_eth_rx_burst(p->port_id, 0, &m, 1) == 1) {
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		bool found = false;
+
+		if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
+			found = nd_parse((const uint8_t *)(eth + 1),
+					 rte_pktmbuf_data_len(m) - sizeof(*eth), &msg) != ND_OTHER;
+		rte_pktmbuf_free(m);
+		if (found)
+			return msg;
+	}
+	return msg;
+}
+
+/* An IPv6 client reaches an IPv6 backend: the relay solicits the backend, the answer
+ * releases the SYN, and the splice carries bytes both ways. */
+static void test_ipv6_client_ipv6_backend(void)
+{
+	struct peer c = client_of(true);
+	struct flow *f = client_start(&c, hello_web, hello_web_len);
+	uint8_t frame[ND_FRAME_MAX];
+	struct nd_msg ns;
+	struct rte_mbuf *m;
+	struct sent syn;
+	size_t len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_TRUE(f->c.v6 && f->b.v6);
+	ns = next_nd(&app.ports[1]);
+	CU_ASSERT_EQUAL_FATAL(ns.kind, ND_NS);
+	CU_ASSERT_EQUAL(memcmp(ns.target, backend6, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(ns.src, svc6, 16), 0);
+	len = nd_build_na(frame, &backend_mac, backend6, &app.ports[1].mac, svc6, backend6, true);
+	m = tcp_frame_copy(app.pool, frame, len, app.ports[1].port_id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	dp_input_frame(w, &app.ports[1], m);
+	dp_worker_housekeeping(w);
+	syn = next_tcp(&app.ports[1]);
+	{
+		struct peer b = backend_of(f);
+
+		check_to(&syn, &b);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	CU_ASSERT_EQUAL(syn.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+	rte_pktmbuf_free(syn.m);
+	splice_both_ways(f, &c, hello_web, hello_web_len);
+}
+
+/* Across families the relay rebuilds the IP header of every segment. */
+static void test_ipv6_client_ipv4_backend(void)
+{
+	struct peer c = client_of(true);
+	struct flow *f = client_start(&c, hello_api, hello_api_len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_TRUE(f->c.v6 && !f->b.v6);
+	splice_both_ways(f, &c, hello_api, hello_api_len);
+}
+
+static void test_ipv4_client_ipv6_backend(void)
+{
+	struct peer c = client_of(false);
+	struct flow *f = client_start(&c, hello_web, hello_web_len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_TRUE(!f->c.v6 && f->b.v6);
+	splice_both_ways(f, &c, hello_web, hello_web_len);
+}
+
+/* Neighbour solicitations for our address are answered; echo requests too. */
+static void test_ipv6_nd_and_echo(void)
+{
+	uint8_t frame[ND_FRAME_MAX + 64] = { 0 };
+	struct rte_ether_addr client_mac = { { 0x02, 0, 0, 0, 0, 0xc6 } };
+	const struct dp_port *edge = &app.ports[0];
+	size_t len = nd_build_ns(frame, &client_mac, client6, edge6);
+	struct rte_mbuf *m = tcp_frame_copy(app.pool, frame, len, edge->port_id);
+	struct rte_ipv6_hdr *ip6;
+	uint8_t *icmp;
+	struct nd_msg na;
+
+	drain(edge);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	dp_input_frame(w, edge, m);
+	dp_worker_housekeeping(w);
+	na = next_nd(edge);
+	CU_ASSERT_EQUAL_FATAL(na.kind, ND_NA);
+	CU_ASSERT_EQUAL(memcmp(na.target, edge6, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(na.dst, client6, 16), 0);
+	CU_ASSERT_TRUE(na.solicited && na.has_lladdr);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&na.lladdr, &edge->mac));
+
+	/* Echo request: Ethernet, IPv6, ICMPv6 type 128 with 8 bytes of data. */
+	memset(frame, 0, sizeof(frame));
+	memcpy(frame, &edge->mac, 6);
+	memcpy(frame + 6, &client_mac, 6);
+	frame[12] = 0x86;
+	frame[13] = 0xdd;
+	ip6 = (struct rte_ipv6_hdr *)(frame + 14);
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16(16);
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 64;
+	memcpy(ip6->src_addr, client6, 16);
+	memcpy(ip6->dst_addr, edge6, 16);
+	icmp = (uint8_t *)(ip6 + 1);
+	icmp[0] = 128;
+	icmp[5] = 7; /* identifier 7 */
+	memcpy(icmp + 8, "echo-me!", 8);
+	{
+		uint16_t ck = rte_ipv6_udptcp_cksum(ip6, icmp);
+
+		memcpy(icmp + 2, &ck, 2);
+	}
+	m = tcp_frame_copy(app.pool, frame, 14 + 40 + 16, edge->port_id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	dp_input_frame(w, edge, m);
+	dp_worker_housekeeping(w);
+	CU_ASSERT_EQUAL_FATAL(rte_eth_rx_burst(edge->port_id, 0, &m, 1), 1);
+	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+	icmp = (uint8_t *)(ip6 + 1);
+	CU_ASSERT_EQUAL(icmp[0], 129);
+	CU_ASSERT_EQUAL(memcmp(ip6->dst_addr, client6, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(ip6->src_addr, edge6, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(icmp + 8, "echo-me!", 8), 0);
+	CU_ASSERT_EQUAL(rte_ipv6_udptcp_cksum_verify(ip6, icmp), 0);
+	rte_pktmbuf_free(m);
 }
 
 int test_relay_path_register(void)
@@ -206,6 +544,10 @@ int test_relay_path_register(void)
 		{ "repeated SYN while connecting and spliced",
 		  test_repeated_syn_while_connecting_and_spliced },
 		{ "SYN of a new connection ends the old", test_new_syn_ends_collecting_flow },
+		{ "IPv6 client, IPv6 backend resolved by ND", test_ipv6_client_ipv6_backend },
+		{ "IPv6 client, IPv4 backend", test_ipv6_client_ipv4_backend },
+		{ "IPv4 client, IPv6 backend", test_ipv4_client_ipv6_backend },
+		{ "IPv6 neighbour solicitation and echo answered", test_ipv6_nd_and_echo },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -9,6 +9,7 @@
 /* Each returns 0 when its suite and tests were added to the CUnit registry. */
 int test_config_register(void);
 int test_ipv4_check_register(void);
+int test_nd_register(void);
 int test_neigh_register(void);
 int test_relay_units_register(void);
 int test_flow_register(void);

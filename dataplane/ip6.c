@@ -1,0 +1,169 @@
+#include "ip6.h"
+
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "dispatch.h"
+#include "nd.h"
+#include "relay.h"
+
+#define L3_OFF sizeof(struct rte_ether_hdr)
+
+static bool is_ours(const struct dp_port *p, const uint8_t addr[16])
+{
+	return memcmp(addr, p->ipv6, 16) == 0;
+}
+
+static void tx_frame(struct dp_worker *w, const struct dp_port *p, const uint8_t *frame,
+		     size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->app->pool);
+	char *to = m ? rte_pktmbuf_append(m, (uint16_t)len) : NULL;
+
+	if (!to) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(to, frame, len);
+	dp_tx_port(w, p, m);
+}
+
+void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
+		      const struct neigh_addr *target)
+{
+	uint8_t frame[ND_FRAME_MAX];
+
+	dp_event(w, DP_EV_nd_solicit_out);
+	tx_frame(w, p, frame, nd_build_ns(frame, &p->mac, p->ipv6, target->b));
+}
+
+/* What a solicitation or advertisement tells of its sender (or target). Only messages
+ * about our own address or answering us create entries, as with ARP. */
+static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_msg *msg)
+{
+	struct neigh_addr who;
+	enum neigh_learn_result r;
+	bool for_us;
+
+	if (!msg->has_lladdr)
+		return;
+	if (msg->kind == ND_NS) {
+		if (nd_is_unspecified(msg->src) || !is_ours(p, msg->target))
+			return;
+		memcpy(who.b, msg->src, 16);
+		for_us = true;
+	} else {
+		memcpy(who.b, msg->target, 16);
+		for_us = is_ours(p, msg->dst);
+	}
+	r = neigh_learn_addr(w->neigh, &who, &msg->lladdr, w->now_ms, for_us);
+	if (r == NEIGH_LEARN_UPDATED)
+		dp_event(w, DP_EV_neigh_learned);
+	else if (r == NEIGH_LEARN_CONFLICT)
+		dp_event(w, DP_EV_neigh_conflict);
+}
+
+/* The message is contiguous in m's first segment and passed nd_parse. */
+static void nd_answer(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+		      const struct nd_msg *msg)
+{
+	uint8_t frame[ND_FRAME_MAX];
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	bool dad = nd_is_unspecified(msg->src);
+
+	learn(w, p, msg);
+	if (w->app->n_workers > 1)
+		dispatch_arp_copies(w, m);
+	if (msg->kind == ND_NS && is_ours(p, msg->target)) {
+		dp_event(w, DP_EV_nd_solicit_in);
+		dp_event(w, DP_EV_nd_advert_out);
+		tx_frame(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6,
+						  dad ? NULL : &eth->src_addr, msg->src, p->ipv6,
+						  !dad));
+	} else if (msg->kind == ND_NA) {
+		dp_event(w, DP_EV_nd_advert_in);
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void icmp6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+			uint32_t l3_len)
+{
+	struct nd_msg msg;
+	bool to_us;
+
+	if (rte_pktmbuf_data_len(m) < L3_OFF + l3_len)
+		return dp_to_kernel(w, p, m); /* not in one piece: nothing of ours is that big */
+	switch (nd_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, L3_OFF), l3_len, &msg)) {
+	case ND_MALFORMED:
+		return dp_drop(w, m, DP_DROP_icmp6_malformed);
+	case ND_NS:
+		/* Solicitations for other addresses (the host's link-local) are the host's. */
+		if (!is_ours(p, msg.target))
+			return dp_to_kernel(w, p, m);
+		return nd_answer(w, p, m, &msg);
+	case ND_NA:
+		to_us = is_ours(p, msg.dst);
+		if (is_ours(p, msg.target))
+			return dp_drop(w, m, DP_DROP_nd_claims_ours); /* someone claims our address */
+		if (!to_us && !(msg.dst[0] == 0xff)) /* answers to the host's solicitations */
+			return dp_to_kernel(w, p, m);
+		return nd_answer(w, p, m, &msg);
+	case ND_ECHO_REQUEST:
+		if (!is_ours(p, msg.dst))
+			return dp_to_kernel(w, p, m);
+		dp_event(w, DP_EV_icmp_echo_in);
+		nd_echo_reply_in_place(rte_pktmbuf_mtod(m, uint8_t *), L3_OFF + l3_len, &p->mac);
+		m->ol_flags = 0;
+		dp_event(w, DP_EV_icmp_echo_out);
+		return dp_tx_port(w, p, m);
+	default:
+		return dp_to_kernel(w, p, m);
+	}
+}
+
+void ip6_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mbuf *m)
+{
+	const struct rte_ipv6_hdr *ip6;
+	struct nd_msg msg;
+	uint32_t l3_len;
+	enum nd_kind kind;
+
+	if (!p->has_ipv6 || rte_pktmbuf_data_len(m) < L3_OFF + sizeof(*ip6))
+		return;
+	ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, L3_OFF);
+	l3_len = sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len);
+	if (rte_pktmbuf_data_len(m) < L3_OFF + l3_len)
+		return;
+	kind = nd_parse((const uint8_t *)ip6, l3_len, &msg);
+	if (kind == ND_NS || kind == ND_NA)
+		learn(w, p, &msg);
+}
+
+void ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
+{
+	const struct rte_ipv6_hdr *ip6;
+	uint32_t l3_len;
+
+	/* A port without an IPv6 address leaves all of IPv6 to the host, as before. */
+	if (!p->has_ipv6)
+		return dp_to_kernel(w, p, m);
+	if (rte_pktmbuf_data_len(m) < L3_OFF + sizeof(*ip6))
+		return dp_drop(w, m, DP_DROP_runt);
+	ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, L3_OFF);
+	l3_len = sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len);
+	if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6 ||
+	    l3_len > rte_pktmbuf_pkt_len(m) - L3_OFF)
+		return dp_drop(w, m, DP_DROP_ipv6_header);
+	if (ip6->src_addr[0] == 0xff || is_ours(p, ip6->src_addr))
+		return dp_drop(w, m, DP_DROP_ipv6_martian_src);
+	if (ip6->proto == IPPROTO_ICMPV6 && (is_ours(p, ip6->dst_addr) || ip6->dst_addr[0] == 0xff))
+		return icmp6_input(w, p, m, l3_len);
+	if (ip6->proto == IPPROTO_TCP && is_ours(p, ip6->dst_addr) &&
+	    relay_input(w, p, m, L3_OFF))
+		return;
+	/* Everything else (the host's own addresses, extension headers, multicast) is the
+	 * host's, as all of IPv6 is on a port without an IPv6 address. */
+	dp_to_kernel(w, p, m);
+}

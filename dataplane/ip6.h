@@ -1,0 +1,19 @@
+/* IPv6 on the data ports: header checks, neighbour discovery and echo for the port's own
+ * IPv6 address, TCP to it for the relay; the rest is the host's. Worker lcores only. */
+#ifndef IP6_H
+#define IP6_H
+
+#include "dp.h"
+
+/* Handle an IPv6 frame (Ethernet header at offset 0) received on p. Consumes m. */
+void ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
+/* Learn from a neighbour discovery frame another worker received (nothing answered).
+ * m is not consumed. */
+void ip6_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mbuf *m);
+
+/* Send a neighbour solicitation for target out of p (which must have IPv6). */
+void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
+		      const struct neigh_addr *target);
+
+#endif
