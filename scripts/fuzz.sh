@@ -1,9 +1,9 @@
 #!/bin/bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
 # a bounded time: the classifier's (sni_parse, sni_mangle), the data plane's packet path
-# (dp_frames) and the control plane's STUN/TURN codec (stun), JSON reader (json) and HTTP
+# (dp_frames) and IPv6 neighbour discovery codec (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json) and HTTP
 # response parser (http). Exit status: 0 when no target found anything.
-#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dp_frames|stun|json|http|all]
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dp_frames|nd|stun|json|http|all]
 #                   [--keep-corpus] [--out DIR]      (default build-fuzz/)
 set -euo pipefail
 
@@ -17,7 +17,7 @@ while [ $# -gt 0 ]; do
 	--target) target=$2; shift 2 ;;
 	--keep-corpus) keep_corpus=1; shift ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dp_frames|stun|json|http|all]" \
+	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dp_frames|nd|stun|json|http|all]" \
 		"[--keep-corpus] [--out DIR]" >&2
 	   exit 2 ;;
 	esac
@@ -39,8 +39,8 @@ fi
 [ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
 
 case "$target" in
-all) targets=(sni_parse sni_mangle dp_frames stun json http) ;;
-sni_parse|sni_mangle|dp_frames|stun|json|http) targets=("$target") ;;
+all) targets=(sni_parse sni_mangle dp_frames nd stun json http) ;;
+sni_parse|sni_mangle|dp_frames|nd|stun|json|http) targets=("$target") ;;
 *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
 esac
 
@@ -68,6 +68,13 @@ build() {
 				-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 		ninja -C "$out/dp" test/fuzz/fuzz-dp-frames >/dev/null
 		cp "$out/dp/test/fuzz/fuzz-dp-frames" "$out/fuzz_$name"
+		return
+	fi
+	if [ "$name" = nd ]; then # the codec alone, with DPDK's inline header helpers
+		# shellcheck disable=SC2046
+		"$cc" "${flags[@]}" $(pkg-config --cflags libdpdk) -include rte_config.h -DALLOW_EXPERIMENTAL_API \
+			-I"$root/dataplane" -o "$out/fuzz_nd" "$root/test/fuzz/fuzz_nd.c" \
+			"$root/dataplane/nd.c"
 		return
 	fi
 	if [ "$name" = stun ]; then # the codec alone: no DPDK, only libcrypto
@@ -105,6 +112,19 @@ for var, body in re.findall(r'static const char (%s)\[\] =\n((?:\t".*"\n)*\t".*"
 EOF
 }
 
+# The cap_* byte arrays of test_nd.c, one frame a file.
+seed_frames() {
+	/usr/bin/python3 - "$1" "$root/test/unit/test_nd.c" <<'EOF'
+import re, sys
+out, src = sys.argv[1:3]
+text = open(src).read()
+for name, body in re.findall(r"static const uint8_t (cap_\w+)\[\] = \{(.*?)\};", text, re.S):
+	data = bytes(int(x, 16) for x in re.findall(r"0x([0-9a-fA-F]{2})", body))
+	with open(f"{out}/{name}", "wb") as f:
+		f.write(data)
+EOF
+}
+
 # The parse corpus starts from the captured hellos; the mangle corpus from names of
 # every form (first byte: the allowed forms).
 seed() {
@@ -117,6 +137,10 @@ seed() {
 	fi
 	if [ "$name" = dp_frames ]; then # whole relayed connections around the captured hellos
 		/usr/bin/python3 "$root/test/fuzz/make_seeds.py" "$tests/fixtures" "$dir"
+		return
+	fi
+	if [ "$name" = nd ]; then # the frames Linux sent, as captured for the unit suite
+		seed_frames "$dir"
 		return
 	fi
 	if [ "$name" = stun ]; then # the TURN client's messages, made by the codec's builder

@@ -88,6 +88,7 @@ if [ -z "$pattern" ]; then
 	run_script test/integration/11-pcap-replay.sh build-asan " [asan]"
 	run_script test/integration/24-mutated-pcap.sh build-asan " [asan]"
 	run_script test/integration/30-relay-tls.sh build-asan " [asan]"
+	run_script test/integration/37-relay-ipv6.sh build-asan " [asan]"
 fi
 
 echo "logs: $LOG_DIR ($((SECONDS - started)) s)"

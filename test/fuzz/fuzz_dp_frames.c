@@ -1,9 +1,10 @@
 /*
  * libFuzzer target for the data plane's packet path: one appliance (two net_null ports,
  * a listener, routes, mangled names) and one worker, driven from the fuzzer's thread.
- * An input is a sequence of operations:
- *   raw frame on either port; a client TCP segment to the listener (with, when asked, the
- *   valid SYN cookie so flows get created); a backend segment to one of the open flows
+ * Both ports have IPv6 too, and the pool's two members are of either family, so flows of
+ * every pairing of families are made. An input is a sequence of operations:
+ *   raw frame on either port; a client TCP segment to the listener, over IPv4 or IPv6
+ *   (with, when asked, the valid SYN cookie so flows get created); a backend segment to one of the open flows
  *   (with, when asked, the SYN-ACK that splices it); an RFC 6062 data connection started
  *   as the control plane would; a TURN server's segment to one (its SYN-ACK, or a
  *   ConnectionBind answer with the right transaction id before fuzzed bytes, when
@@ -32,13 +33,15 @@
 static const char config_text[] =
 	"dataplane = { mbufs = 8191; neighbour = { entries = 64; }; };\n"
 	"ports = ( { name = \"edge\"; device = \"net_null_fz0\"; ipv4 = \"10.0.0.1/24\";\n"
-	"            gateway = \"10.0.0.254\"; exception = { enabled = false; }; },\n"
+	"            gateway = \"10.0.0.254\"; ipv6 = \"fd00::1/64\"; gateway6 = \"fe80::1\";\n"
+	"            exception = { enabled = false; }; },\n"
 	"          { name = \"svc\"; device = \"net_null_fz1\"; ipv4 = \"10.1.0.1/24\";\n"
-	"            exception = { enabled = false; }; } );\n"
+	"            ipv6 = \"fd01::1/64\"; exception = { enabled = false; }; } );\n"
 	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
 	"relay = { max_flows = 128; };\n"
 	"networks = ( { name = \"n\"; local = true; allow = [ \"10.1.0.0/24\" ]; ports = ( 443 ); } );\n"
-	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); } );\n"
+	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; },\n"
+	"                                        { address = \"fd01::2\"; port = 443; } ); } );\n"
 	"routes = ( { sni = \"a.example\"; pool = \"p\"; },\n"
 	"           { default = true; pool = \"p\"; proxy_protocol = true; } );\n"
 	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\", \"label\", \"istio\" ];\n"
@@ -146,14 +149,27 @@ static void deliver(const struct dp_port *p, struct rte_mbuf *m)
 		dp_input_frame(app.workers[0], p, m);
 }
 
-/* A TCP segment from the peer at src, with correct checksums around fuzzed fields. */
-static struct rte_mbuf *tcp_frame(const struct dp_port *p, uint32_t src, uint32_t dst,
-				  uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
-				  uint32_t ack, const uint8_t *opts, unsigned int opt_len,
-				  const uint8_t *payload, size_t plen)
+/* The IPv6 address PREFIX::low (PREFIX fd00 or fd01), for the IPv6 peers. */
+static void addr6(uint8_t out[16], uint8_t prefix_low, uint8_t low)
 {
-	struct tcp_frame_spec t = { p->mac, src, dst, sport, dport, flags, seq, ack,
-				    opts, opt_len, payload, plen };
+	memset(out, 0, 16);
+	out[0] = 0xfd;
+	out[1] = prefix_low;
+	out[15] = low;
+}
+
+/* A TCP segment from the peer at src (over IPv6 when src6 is given), with correct
+ * checksums around fuzzed fields. */
+static struct rte_mbuf *tcp_frame(const struct dp_port *p, uint32_t src, uint32_t dst,
+				  const uint8_t *src6, const uint8_t *dst6, uint16_t sport,
+				  uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack,
+				  const uint8_t *opts, unsigned int opt_len, const uint8_t *payload,
+				  size_t plen)
+{
+	struct tcp_frame_spec t = { .dst_mac = p->mac, .src = src, .dst = dst, .sport = sport,
+				    .dport = dport, .flags = flags, .seq = seq, .ack = ack,
+				    .opts = opts, .opt_len = opt_len, .payload = payload,
+				    .plen = plen, .src6 = src6, .dst6 = dst6 };
 
 	return tcp_frame_build(app.pool, p->port_id, &t);
 }
@@ -166,16 +182,23 @@ static void op_client(struct cursor *c)
 	uint16_t sport = (uint16_t)(40000 + take(c, 1) % 8);
 	uint8_t flags = (uint8_t)take(c, 1);
 	uint32_t isn = take(c, 1) * 1000u;
-	bool valid = flags & 0x80;
+	bool valid = flags & 0x80, v6 = flags & 0x40;
+	uint8_t src6[16], dst6[16];
 	uint32_t seq = isn + 1 + take(c, 2) % 3000;
 	size_t plen = take(c, 2) % 1400;
 	uint8_t opts[12];
 	unsigned int opt_len = 0;
 	uint32_t ack = take(c, 4);
 
+	addr6(src6, 0, (uint8_t)(2 + src % 4));
+	addr6(dst6, 0, 1);
 	if (valid) {
-		struct syncookie_conn conn = { rte_cpu_to_be_32(src), rte_cpu_to_be_32(0x0a000001),
-					       rte_cpu_to_be_16(sport), rte_cpu_to_be_16(443), isn };
+		struct syncookie_conn conn = v6 ? syncookie_conn6(&app.cookie_key, src6, dst6,
+								  rte_cpu_to_be_16(sport),
+								  rte_cpu_to_be_16(443), isn)
+					      : (struct syncookie_conn){
+							rte_cpu_to_be_32(src), rte_cpu_to_be_32(0x0a000001),
+							rte_cpu_to_be_16(sport), rte_cpu_to_be_16(443), isn };
 		uint16_t mss;
 
 		ack = syncookie_make(&app.cookie_key, &conn, app.workers[0]->now_ms, 1460, &mss) + 1;
@@ -185,8 +208,8 @@ static void op_client(struct cursor *c)
 						    syncookie_ts_encode((uint32_t)clock_ms, 7, true));
 	}
 	plen = RTE_MIN(plen, c->left);
-	deliver(edge, tcp_frame(edge, src, 0x0a000001, sport, 443, flags & 0x3f, seq, ack, opts,
-				opt_len, c->p, plen));
+	deliver(edge, tcp_frame(edge, src, 0x0a000001, v6 ? src6 : NULL, v6 ? dst6 : NULL, sport,
+				443, flags & 0x3f, seq, ack, opts, opt_len, c->p, plen));
 	skip(c, plen);
 }
 
@@ -211,7 +234,12 @@ static void op_backend(struct cursor *c)
 		ack = flags & 0x80 ? f->b.local_isn + 1 + ack_field % 600 : ack_field;
 		if ((flags & 0xc0) == 0xc0)
 			flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
-		deliver(svc, tcp_frame(svc, 0x0a010002, 0x0a010001, 443,
+		uint8_t src6[16], dst6[16];
+
+		addr6(src6, 1, 2);
+		addr6(dst6, 1, 1);
+		deliver(svc, tcp_frame(svc, 0x0a010002, 0x0a010001, f->b.v6 ? src6 : NULL,
+				       f->b.v6 ? dst6 : NULL, 443,
 				       rte_be_to_cpu_16(f->b.key.local_port), flags & 0x3f, seq, ack,
 				       NULL, 0, c->p, plen));
 	}
@@ -265,7 +293,7 @@ static void op_bind_server(struct cursor *c)
 			flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
 		}
 		memcpy(payload + at, c->p, plen);
-		deliver(svc, tcp_frame(svc, 0x0a010009, 0x0a010001, 3478,
+		deliver(svc, tcp_frame(svc, 0x0a010009, 0x0a010001, NULL, NULL, 3478,
 				       rte_be_to_cpu_16(f->c.key.local_port), flags & 0x3f, seq, ack,
 				       NULL, 0, payload, at + plen));
 	}

@@ -59,8 +59,20 @@ rt_wire_start() {
 	topo_track $!
 }
 
-# rt_port NAME DEVICE_IFACE ADDR/PREFIX: a data port entry of the relay configuration.
+# rt_port NAME DEVICE_IFACE ADDR/PREFIX [IPV6/PREFIX]: a data port entry of the relay
+# configuration.
 rt_port() {
-	printf '  { name = "%s"; device = "net_af_packet_%s_%s,iface=%s,blocksz=4096,framesz=2048,framecnt=4096,qpairs=1";\n    ipv4 = "%s"; exception = { iface = "mr-%s"; }; }' \
-		"$1" "$TOPO_TAG" "$1" "$2" "$3" "$1"
+	printf '  { name = "%s"; device = "net_af_packet_%s_%s,iface=%s,blocksz=4096,framesz=2048,framecnt=4096,qpairs=1";\n    ipv4 = "%s";%s exception = { iface = "mr-%s"; }; }' \
+		"$1" "$TOPO_TAG" "$1" "$2" "$3" "${4:+ ipv6 = \"$4\";}" "$1"
+}
+
+# rt_add_ipv6: the client and server namespaces get IPv6 too (fd00:99::2 behind the edge
+# port fd00:99::1, fd00:98::2 and ::3 behind the svc port fd00:98::1), without duplicate
+# address detection so they are usable at once.
+rt_add_ipv6() {
+	ip -n "$RT_CLI" addr add fd00:99::2/64 dev c0 nodad
+	ip -n "$RT_CLI" -6 route add default via fd00:99::1
+	ip -n "$RT_SRV" addr add fd00:98::2/64 dev s0 nodad
+	ip -n "$RT_SRV" addr add fd00:98::3/64 dev s0 nodad
+	ip -n "$RT_SRV" -6 route add default via fd00:98::1
 }

@@ -1,6 +1,6 @@
 """Bulk TLS transfer in both directions with hashes checked at both ends.
 
-server: tls_blob.py server ADDR PORT CERT KEY [CONNECTIONS]
+server: tls_blob.py server ADDR PORT CERT KEY [CONNECTIONS]   (ADDR IPv4 or IPv6)
     For each connection: read an 8-byte length L and an 8-byte length M, read L bytes
     (hashing them), send back their sha256 (32 bytes), then M bytes of a keyed stream
     and its sha256.
@@ -76,7 +76,7 @@ def serve_one(conn):
 def server(addr, port, cert, key, count=0):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    lsock = socket.socket()
+    lsock = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind((addr, port))
     lsock.listen(1024)

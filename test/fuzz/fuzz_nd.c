@@ -1,0 +1,74 @@
+/*
+ * libFuzzer target for the IPv6 neighbour discovery and echo codec: an input is a whole
+ * Ethernet frame. Whatever nd_parse accepts must be answerable: an NS (from a unicast or
+ * the unspecified source: the packet path drops the rest) for its target
+ * gives an NA that parses back as one for the same target; an echo request turned into
+ * its reply in place carries a checksum that verifies. nd_parse must never read past
+ * the frame (ASan), whatever the lengths inside say.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "nd.h"
+
+static const struct rte_ether_addr our_mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
+
+static void check_na_answer(const struct nd_msg *ns)
+{
+	uint8_t frame[ND_FRAME_MAX];
+	struct nd_msg back;
+	bool dad = nd_is_unspecified(ns->src);
+	size_t len = nd_build_na(frame, &our_mac, ns->target, dad ? NULL : &ns->lladdr, ns->src,
+				 ns->target, !dad);
+
+	if (len < sizeof(struct rte_ether_hdr) || len > sizeof(frame) ||
+	    nd_parse(frame + sizeof(struct rte_ether_hdr), (uint32_t)(len - sizeof(struct rte_ether_hdr)),
+		     &back) != ND_NA ||
+	    memcmp(back.target, ns->target, 16) != 0 || !back.has_lladdr)
+		abort();
+}
+
+static void check_echo_reply(const uint8_t *data, size_t size)
+{
+	uint8_t *frame = malloc(size);
+	const struct rte_ipv6_hdr *ip6;
+
+	if (!frame)
+		return;
+	memcpy(frame, data, size);
+	nd_echo_reply_in_place(frame, (uint32_t)size, &our_mac);
+	ip6 = (const struct rte_ipv6_hdr *)(frame + sizeof(struct rte_ether_hdr));
+	if (frame[sizeof(struct rte_ether_hdr) + sizeof(*ip6)] != 129 ||
+	    rte_ipv6_udptcp_cksum_verify(ip6, ip6 + 1) != 0)
+		abort();
+	free(frame);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const size_t l2 = sizeof(struct rte_ether_hdr);
+	uint8_t *copy;
+	struct nd_msg msg;
+	enum nd_kind kind;
+
+	if (size < l2)
+		return 0;
+	/* An exact-size heap copy, so a read past the frame is an ASan finding. */
+	copy = malloc(size);
+	if (!copy)
+		return 0;
+	memcpy(copy, data, size);
+	kind = nd_parse(copy + l2, (uint32_t)(size - l2), &msg);
+	if (kind != msg.kind)
+		abort();
+	/* The packet path drops multicast sources before it asks the codec anything. */
+	if (kind == ND_NS && msg.src[0] != 0xff)
+		check_na_answer(&msg);
+	if (kind == ND_ECHO_REQUEST)
+		check_echo_reply(copy, l2 + sizeof(struct rte_ipv6_hdr) +
+					       rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)(copy + l2))->payload_len));
+	free(copy);
+	return 0;
+}
