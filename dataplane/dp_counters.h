@@ -22,7 +22,7 @@
 	X(neigh_learned)      /* neighbour entries created or refreshed */                   \
 	X(neigh_failed)       /* neighbours that never answered */                          \
 	X(neigh_conflict)     /* claims of another MAC for an address in use: ignored */     \
-	X(arp_off_link)       /* ARP senders off the receiving port's subnet: not learned */ \
+	X(arp_off_link)       /* ARP/ND senders off the receiving port's subnet: not learned */ \
 	X(syn_in)             /* SYNs to a relay listener */                                 \
 	X(syncookie_out)      /* SYN-ACKs sent with a cookie (no state kept) */              \
 	X(handshake_ack)      /* valid cookie ACKs without data (still no state) */          \
@@ -90,7 +90,7 @@
 	X(dispatch_full)      /* another worker's inbox had no room */                        \
 	X(draining)           /* new connection refused while shutting down */                \
 	X(ipv6_header)        /* not version 6, or payload length beyond the frame */         \
-	X(ipv6_martian_src)   /* IPv6 source is multicast or our own address */               \
+	X(ipv6_martian_src)   /* IPv6 source multicast, loopback, ours, or :: outside DAD */   \
 	X(icmp6_malformed)    /* ND or echo that RFC 4861/4443 checks refuse */               \
 	X(nd_claims_ours)     /* a neighbour advertisement claiming our own address */
 

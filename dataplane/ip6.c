@@ -15,6 +15,13 @@ static bool is_ours(const struct dp_port *p, const uint8_t addr[16])
 	return memcmp(addr, p->ipv6, 16) == 0;
 }
 
+static bool is_loopback(const uint8_t addr[16])
+{
+	static const uint8_t loopback[16] = { [15] = 1 };
+
+	return memcmp(addr, loopback, 16) == 0;
+}
+
 static void tx_frame(struct dp_worker *w, const struct dp_port *p, const uint8_t *frame,
 		     size_t len)
 {
@@ -38,15 +45,25 @@ void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
 	tx_frame(w, p, frame, nd_build_ns(frame, &p->mac, p->ipv6, target->b));
 }
 
+/* As arp_sender_on_link: the neighbour cache is keyed by address alone, so only what
+ * belongs on p's link (its prefix, or its gateway, often link-local) is learned there. */
+static bool on_link(const struct dp_port *p, const uint8_t addr[16])
+{
+	return dp_ipv6_in_prefix(addr, p->ipv6, p->prefix6_len) ||
+	       (p->has_gateway6 && memcmp(addr, p->gateway6, 16) == 0);
+}
+
 /* What a solicitation or advertisement tells of its sender (or target). Only messages
- * about our own address or answering us create entries, as with ARP. */
-static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_msg *msg)
+ * about our own address or answering us create entries, as with ARP; the counts are the
+ * receiving worker's (count false for copies). */
+static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_msg *msg,
+		  bool count)
 {
 	struct neigh_addr who;
 	enum neigh_learn_result r;
 	bool for_us;
 
-	if (!msg->has_lladdr)
+	if (!msg->has_lladdr || !rte_is_valid_assigned_ether_addr(&msg->lladdr))
 		return;
 	if (msg->kind == ND_NS) {
 		if (nd_is_unspecified(msg->src) || !is_ours(p, msg->target))
@@ -57,10 +74,15 @@ static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_
 		memcpy(who.b, msg->target, 16);
 		for_us = is_ours(p, msg->dst);
 	}
+	if (!on_link(p, who.b)) {
+		if (count)
+			dp_event(w, DP_EV_arp_off_link);
+		return;
+	}
 	r = neigh_learn_addr(w->neigh, &who, &msg->lladdr, w->now_ms, for_us);
-	if (r == NEIGH_LEARN_UPDATED)
+	if (count && r == NEIGH_LEARN_UPDATED)
 		dp_event(w, DP_EV_neigh_learned);
-	else if (r == NEIGH_LEARN_CONFLICT)
+	else if (count && r == NEIGH_LEARN_CONFLICT)
 		dp_event(w, DP_EV_neigh_conflict);
 }
 
@@ -72,7 +94,7 @@ static void nd_answer(struct dp_worker *w, const struct dp_port *p, struct rte_m
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	bool dad = nd_is_unspecified(msg->src);
 
-	learn(w, p, msg);
+	learn(w, p, msg, true);
 	if (w->app->n_workers > 1)
 		dispatch_arp_copies(w, m);
 	if (msg->kind == ND_NS && is_ours(p, msg->target)) {
@@ -138,7 +160,7 @@ void ip6_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mb
 		return;
 	kind = nd_parse((const uint8_t *)ip6, l3_len, &msg);
 	if (kind == ND_NS || kind == ND_NA)
-		learn(w, p, &msg);
+		learn(w, p, &msg, false);
 }
 
 void ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
@@ -156,7 +178,9 @@ void ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6 ||
 	    l3_len > rte_pktmbuf_pkt_len(m) - L3_OFF)
 		return dp_drop(w, m, DP_DROP_ipv6_header);
-	if (ip6->src_addr[0] == 0xff || is_ours(p, ip6->src_addr))
+	/* The unspecified source is only for duplicate address detection (ICMPv6). */
+	if (ip6->src_addr[0] == 0xff || is_ours(p, ip6->src_addr) || is_loopback(ip6->src_addr) ||
+	    (nd_is_unspecified(ip6->src_addr) && ip6->proto != IPPROTO_ICMPV6))
 		return dp_drop(w, m, DP_DROP_ipv6_martian_src);
 	if (ip6->proto == IPPROTO_ICMPV6 && (is_ours(p, ip6->dst_addr) || ip6->dst_addr[0] == 0xff))
 		return icmp6_input(w, p, m, l3_len);

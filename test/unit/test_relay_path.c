@@ -455,26 +455,60 @@ static void test_ipv6_client_ipv6_backend(void)
 }
 
 /* Across families the relay rebuilds the IP header of every segment. */
-static void test_ipv6_client_ipv4_backend(void)
+static void cross_family(bool client_v6, const uint8_t *hello, size_t hello_len)
 {
-	struct peer c = client_of(true);
-	struct flow *f = client_start(&c, hello_api, hello_api_len);
+	struct peer c = client_of(client_v6);
+	struct flow *f = client_start(&c, hello, hello_len);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
-	CU_ASSERT_TRUE(f->c.v6 && !f->b.v6);
-	splice_both_ways(f, &c, hello_api, hello_api_len);
+	CU_ASSERT_TRUE(f->c.v6 == client_v6 && f->b.v6 == !client_v6);
+	splice_both_ways(f, &c, hello, hello_len);
+}
+
+static void test_ipv6_client_ipv4_backend(void)
+{
+	cross_family(true, hello_api, hello_api_len);
 }
 
 static void test_ipv4_client_ipv6_backend(void)
 {
-	struct peer c = client_of(false);
-	struct flow *f = client_start(&c, hello_web, hello_web_len);
+	cross_family(false, hello_web, hello_web_len);
+}
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
-	CU_ASSERT_TRUE(!f->c.v6 && f->b.v6);
-	splice_both_ways(f, &c, hello_web, hello_web_len);
+/* A solicitation from the backend's address arriving on the client port (anyone can send
+ * one there) must not move the backend's entry: the cache is keyed by address alone. */
+static void test_ipv6_off_link_claim_ignored(void)
+{
+	static const struct rte_ether_addr attacker = { { 0x02, 0, 0, 0, 0, 0xee } };
+	const struct dp_port *edge = &app.ports[0];
+	uint8_t frame[ND_FRAME_MAX];
+	size_t len = nd_build_ns(frame, &attacker, backend6, edge6);
+	struct rte_mbuf *m = tcp_frame_copy(app.pool, frame, len, edge->port_id);
+	uint64_t off_link = event(DP_EV_arp_off_link);
+	struct neigh_addr b6;
+	struct rte_ether_addr mac;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	dp_input_frame(w, edge, m);
+	dp_worker_housekeeping(w);
+	drain(edge);
+	CU_ASSERT_EQUAL(event(DP_EV_arp_off_link), off_link + 1);
+	memcpy(b6.b, backend6, 16);
+	CU_ASSERT_EQUAL(neigh_resolve_addr(w->neigh, &b6, w->now_ms, NULL, &mac), NEIGH_HIT);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &backend_mac));
+
+	/* Nor does it plant an entry for a backend address not resolved yet (fd00:b::9). */
+	b6.b[15] = 9;
+	len = nd_build_ns(frame, &attacker, b6.b, edge6);
+	m = tcp_frame_copy(app.pool, frame, len, edge->port_id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	dp_input_frame(w, edge, m);
+	dp_worker_housekeeping(w);
+	drain(edge);
+	CU_ASSERT_EQUAL(event(DP_EV_arp_off_link), off_link + 2);
+	CU_ASSERT_EQUAL(neigh_resolve_addr(w->neigh, &b6, w->now_ms, NULL, &mac),
+			NEIGH_QUEUED_REQUEST);
 }
 
 /* Neighbour solicitations for our address are answered; echo requests too. */
@@ -548,6 +582,8 @@ int test_relay_path_register(void)
 		{ "IPv6 client, IPv4 backend", test_ipv6_client_ipv4_backend },
 		{ "IPv4 client, IPv6 backend", test_ipv4_client_ipv6_backend },
 		{ "IPv6 neighbour solicitation and echo answered", test_ipv6_nd_and_echo },
+		{ "IPv6 claim of a backend on the client link ignored",
+		  test_ipv6_off_link_claim_ignored },
 		CU_TEST_INFO_NULL,
 	};
 
