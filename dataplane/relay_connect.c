@@ -75,11 +75,12 @@ void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, str
 		struct neigh_addr peer;
 
 		memcpy(peer.b, a6->peer, 16);
+		hop = peer; /* routed when the side was set up: this only finds the next hop */
 		dp_route_nexthop6(w->app, &peer, &hop);
 	} else {
-		uint32_t nexthop;
+		uint32_t nexthop = rte_be_to_cpu_32(side->key.peer_ip);
 
-		dp_route_nexthop(w->app, rte_be_to_cpu_32(side->key.peer_ip), &nexthop);
+		dp_route_nexthop(w->app, nexthop, &nexthop);
 		hop = neigh_addr_v4(nexthop);
 	}
 	m->port = p->index; /* where the neighbour cache sends it once resolved */

@@ -326,6 +326,7 @@ static void splice_split(struct dp_worker *w, const struct dp_port *port, struct
 void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		    struct relay_seg *s)
 {
+	enum flow_dir out_dir = dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
 	struct splice_dir sd;
 	struct csum_delta d = { 0 }, d_ip;
 	bool aligned = true;
@@ -369,14 +370,10 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	if (tsval && seq_lt(sd.out->ts_last, tsval))
 		sd.out->ts_last = tsval;
 	if (sd.out->v6 != (s->ip6 != NULL)) {
-		enum flow_dir out_dir = dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
-
 		if (!reshape_headers(w, f, &sd, out_dir, s, out_port))
-			return dp_drop(w, s->m, DP_DROP_tx_full); /* the sender resends it */
+			return dp_drop(w, s->m, DP_DROP_header_no_room); /* the sender resends it */
 	} else if (s->ip6) {
-		rewrite_headers6(s, &sd, relay_addr6(w, f, dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND
-										    : FLOW_DIR_CLIENT),
-				 out_port, &d);
+		rewrite_headers6(s, &sd, relay_addr6(w, f, out_dir), out_port, &d);
 		finish_checksums6(s->m, s, out_port, &d, aligned);
 	} else {
 		rewrite_headers(s, &sd, out_port, &d, &d_ip);

@@ -7,9 +7,11 @@ PACKAGES=(
 	# build
 	gcc clang libclang-rt-14-dev meson ninja-build pkg-config
 	libdpdk-dev dpdk libconfig-dev libssl-dev libcunit1-dev
+	# DPDK's tools: dpdk-pdump (capture test), dpdk-testpmd (benchmark), dpdk-telemetry.py
+	dpdk-dev
 	# tests and demo: topologies, real peers, packet crafting
 	iproute2 iputils-ping iputils-arping ethtool procps
-	python3 python3-scapy openssl curl
+	python3 python3-scapy openssl curl tcpdump
 	# real backends for the relay tests
 	nginx-light
 	# the mesh's signalling peers: TURN server and discovery store

@@ -35,10 +35,12 @@ ports = ( { name = "null"; device = "net_null_${T}"; ipv4 = "10.97.1.1/24";
 CONF
 dp_start "${T}-dp" "$TOPO_DIR/dp.conf" "${T}-hp" "$TOPO_DIR/dp.log" || exit 1
 used=$(( $(awk '/HugePages_Total/ {print $2}' /proc/meminfo) - $(awk '/HugePages_Free/ {print $2}' /proc/meminfo) ))
-# The null port is a flood: capture to /dev/null and read the count pdump reports.
-ip netns exec "${T}-dp" timeout -k 3 -s INT 2 dpdk-pdump -l 0 --file-prefix "${T}-hp" \
+# The null port is a flood: capture to /dev/null and read the count pdump reports. The
+# secondary process needs a while to attach on a busy machine; 5 s leaves room for it.
+ip netns exec "${T}-dp" timeout -k 3 -s INT 5 dpdk-pdump -l 0 --file-prefix "${T}-hp" \
 	--huge-dir "$HP_DIR" -- --pdump "port=0,queue=*,rx-dev=/dev/null" >"$TOPO_DIR/pdump.log" 2>&1
 captured=$(awk '/packets transmitted to vdev/ {print $NF}' "$TOPO_DIR/pdump.log" | head -1)
+[ "${captured:-0}" -gt 0 ] || { echo "dpdk-pdump said:"; tail -20 "$TOPO_DIR/pdump.log"; }
 rx=$(dp_stat "${T}-hp" counters rx_frames)
 kill -INT "$DP_PID"
 wait "$DP_PID"

@@ -12,6 +12,7 @@
 static struct {
 	uint32_t requests[64];
 	unsigned int n_requests;
+	struct neigh_addr last_request;
 	void *flushed[64];
 	struct rte_ether_addr flushed_mac;
 	unsigned int n_flushed;
@@ -22,6 +23,7 @@ static struct {
 static void op_request(void *ctx, const struct neigh_addr *addr)
 {
 	(void)ctx;
+	seen.last_request = *addr;
 	if (seen.n_requests < 64)
 		seen.requests[seen.n_requests++] = neigh_addr_v4_of(addr);
 }
@@ -278,6 +280,34 @@ static void test_free_drops_pending(void)
 	CU_ASSERT_EQUAL(seen.n_dropped, 2);
 }
 
+/* IPv6 entries live in the same table as IPv4 ones, apart from them: fd00::a00:2 is not
+ * 10.0.0.2, and a retry asks for the IPv6 address itself. */
+static void test_ipv6_beside_ipv4(void)
+{
+	struct neigh_table *nt = fresh("n6");
+	struct neigh_addr v6 = { { 0xfd, 0, [13] = 0x0a, [15] = 2 } };
+	struct neigh_addr mapped = neigh_addr_v4(0x0a000002);
+	struct rte_ether_addr mac;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
+	CU_ASSERT_TRUE(neigh_addr_is_v4(&mapped));
+	CU_ASSERT_FALSE(neigh_addr_is_v4(&v6));
+	CU_ASSERT_EQUAL(neigh_addr_v4_of(&mapped), 0x0a000002);
+	CU_ASSERT_EQUAL(neigh_resolve_addr(nt, &v6, 0, &pkts[0], &mac), NEIGH_QUEUED_REQUEST);
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000002, &mac_a, 1, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(seen.n_flushed, 0); /* the IPv4 answer releases nothing of IPv6 */
+	neigh_age(nt, 100);
+	CU_ASSERT_EQUAL(seen.n_requests, 1);
+	CU_ASSERT_EQUAL(memcmp(&seen.last_request, &v6, sizeof(v6)), 0);
+	CU_ASSERT_EQUAL(neigh_learn_addr(nt, &v6, &mac_b, 150, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(seen.n_flushed, 1);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&seen.flushed_mac, &mac_b));
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000002, 151, NULL, &mac), NEIGH_HIT);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_a));
+	CU_ASSERT_EQUAL(neigh_count(nt), 2);
+	neigh_table_free(nt);
+}
+
 int test_neigh_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -292,6 +322,7 @@ int test_neigh_register(void)
 		{ "a moved host is taken after a silent probe round",
 		  test_moved_host_taken_after_silent_round },
 		{ "ARP senders believed on their own link only", test_arp_sender_on_link },
+		{ "IPv6 entries beside IPv4 ones", test_ipv6_beside_ipv4 },
 		CU_TEST_INFO_NULL,
 	};
 

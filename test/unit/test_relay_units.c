@@ -224,6 +224,64 @@ static void test_proxy_v2_bytes(void)
 	CU_ASSERT_EQUAL(proxy_v2_build(buf, 20, src, 1, dst, 2, "a.b"), 0);
 }
 
+/* A TCP6 block of 36 address bytes; what nginx read from it is checked by test 37. */
+static void test_proxy_v2_ipv6_bytes(void)
+{
+	uint8_t buf[PROXY_V2_MAX_LEN];
+	static const uint8_t src[16] = { 0xfd, 0, 0, 0x99, [15] = 2 };
+	static const uint8_t dst[16] = { 0xfd, 0, 0, 0x99, [15] = 1 };
+	static const uint8_t head[16] = {
+		0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a,
+		0x21, 0x21, 0x00, 0x2a, /* v2 PROXY, TCP/IPv6, 36 + 6 bytes follow */
+	};
+	size_t n = proxy_v2_build6(buf, sizeof(buf), src, rte_cpu_to_be_16(40000), dst,
+				   rte_cpu_to_be_16(443), "a.b");
+
+	CU_ASSERT_EQUAL_FATAL(n, 16 + 36 + 6);
+	CU_ASSERT_EQUAL(memcmp(buf, head, sizeof(head)), 0);
+	CU_ASSERT_EQUAL(memcmp(buf + 16, src, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(buf + 32, dst, 16), 0);
+	CU_ASSERT_EQUAL(buf[48], 0x9c);
+	CU_ASSERT_EQUAL(buf[49], 0x40);
+	CU_ASSERT_EQUAL(buf[50], 0x01);
+	CU_ASSERT_EQUAL(buf[51], 0xbb);
+	CU_ASSERT_EQUAL(memcmp(buf + 52, "\x02\x00\x03" "a.b", 6), 0);
+	CU_ASSERT_EQUAL(proxy_v2_build6(buf, 51, src, 1, dst, 2, NULL), 0);
+}
+
+/* IPv6 connections: every bit of either address is in the cookie, under the key. */
+static void test_cookie_ipv6(void)
+{
+	struct syncookie_key key, other;
+	uint8_t client[16] = { 0xfd, 0, [15] = 2 }, local[16] = { 0xfd, 0, [15] = 1 };
+	struct syncookie_conn c6, c2;
+	uint16_t mss_enc, mss;
+	uint32_t c;
+
+	syncookie_key_init(&key);
+	syncookie_key_init(&other);
+	c6 = syncookie_conn6(&key, client, local, rte_cpu_to_be_16(40000), rte_cpu_to_be_16(443),
+			     1234);
+	c = syncookie_make(&key, &c6, 777777, 1440, &mss_enc);
+	CU_ASSERT_EQUAL(mss_enc, 1440);
+	CU_ASSERT_TRUE(syncookie_check(&key, &c6, 777777, c, &mss));
+	c2 = syncookie_conn6(&other, client, local, rte_cpu_to_be_16(40000),
+			     rte_cpu_to_be_16(443), 1234);
+	CU_ASSERT_FALSE(syncookie_check(&key, &c2, 777777, c, &mss));
+	for (int byte = 0; byte < 16; byte++) {
+		client[byte] ^= 0x10;
+		c2 = syncookie_conn6(&key, client, local, rte_cpu_to_be_16(40000),
+				     rte_cpu_to_be_16(443), 1234);
+		CU_ASSERT_FALSE(syncookie_check(&key, &c2, 777777, c, &mss));
+		client[byte] ^= 0x10;
+		local[byte] ^= 0x01;
+		c2 = syncookie_conn6(&key, client, local, rte_cpu_to_be_16(40000),
+				     rte_cpu_to_be_16(443), 1234);
+		CU_ASSERT_FALSE(syncookie_check(&key, &c2, 777777, c, &mss));
+		local[byte] ^= 0x01;
+	}
+}
+
 /* The control plane's BIND text: what the worker gets, and every malformed field. */
 static void test_bind_request(void)
 {
@@ -275,10 +333,12 @@ int test_relay_units_register(void)
 		{ "round trip and expiry", test_cookie_roundtrip },
 		{ "forgeries refused", test_cookie_forgeries },
 		{ "options in the timestamp", test_cookie_timestamp_options },
+		{ "IPv6 connections", test_cookie_ipv6 },
 		CU_TEST_INFO_NULL,
 	};
 	static const CU_TestInfo proxy[] = {
 		{ "header bytes", test_proxy_v2_bytes },
+		{ "IPv6 header bytes", test_proxy_v2_ipv6_bytes },
 		CU_TEST_INFO_NULL,
 	};
 
