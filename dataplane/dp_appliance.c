@@ -167,8 +167,8 @@ static void steering_up(struct dp_appliance *app)
 	for (unsigned int i = 0; i < app->n_ports; i++) {
 		struct dp_port *p = &app->ports[i];
 
-		if (steer_plan_build(&plan, rte_cpu_to_be_32(p->ipv4), app->src_port_first,
-				     app->src_port_last, app->n_workers) < 0) {
+		if (steer_plan_build(&plan, rte_cpu_to_be_32(p->ipv4), p->has_ipv6 ? p->ipv6 : NULL,
+				     app->src_port_first, app->src_port_last, app->n_workers) < 0) {
 			snprintf(p->steer_note, sizeof(p->steer_note),
 				 "software dispatch: %u workers do not split source ports %u-%u by mask",
 				 app->n_workers, app->src_port_first, app->src_port_last);
@@ -176,8 +176,9 @@ static void steering_up(struct dp_appliance *app)
 			p->steer_rules = steer_program(p->port_id, &plan, flows, err, sizeof(err));
 			if (p->steer_rules > 0)
 				snprintf(p->steer_note, sizeof(p->steer_note),
-					 "rte_flow: %d rules (source ports by mask %u, ARP to queue 0)",
-					 p->steer_rules, app->n_workers - 1);
+					 "rte_flow: %d rules (source ports by mask %u, ARP%s to queue 0)",
+					 p->steer_rules, app->n_workers - 1,
+					 p->has_ipv6 ? " and ICMPv6" : "");
 			else
 				note_no_flow(p, err);
 		}

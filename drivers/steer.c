@@ -23,25 +23,52 @@ static void rule_end(struct steer_rule *r, unsigned int n_items, uint16_t queue)
 	r->attr.ingress = 1;
 }
 
-static void backend_rule(struct steer_rule *r, uint32_t ip, unsigned int worker,
-			 unsigned int n_workers)
+/* The IP item of a rule: to our IPv4 address ip, or to our IPv6 address ip6 when given,
+ * with next header proto. */
+static void ip_item(struct steer_rule *r, uint32_t ip, const uint8_t *ip6, uint8_t proto)
 {
-	memset(r, 0, sizeof(*r));
+	if (ip6) {
+		memcpy(r->ip6_spec.hdr.dst_addr, ip6, 16);
+		memset(r->ip6_mask.hdr.dst_addr, 0xff, 16);
+		r->ip6_spec.hdr.proto = proto;
+		r->ip6_mask.hdr.proto = 0xff;
+		r->pattern[1] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_IPV6,
+							.spec = &r->ip6_spec, .mask = &r->ip6_mask };
+		return;
+	}
 	r->ip_spec.hdr.dst_addr = ip;
 	r->ip_mask.hdr.dst_addr = RTE_BE32(0xffffffff);
-	r->ip_spec.hdr.next_proto_id = IPPROTO_TCP;
+	r->ip_spec.hdr.next_proto_id = proto;
 	r->ip_mask.hdr.next_proto_id = 0xff;
-	r->tcp_spec.hdr.dst_port = rte_cpu_to_be_16((uint16_t)worker);
-	r->tcp_mask.hdr.dst_port = rte_cpu_to_be_16((uint16_t)(n_workers - 1));
-	r->pattern[0] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_ETH };
 	r->pattern[1] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_IPV4,
 						.spec = &r->ip_spec, .mask = &r->ip_mask };
+}
+
+static void backend_rule(struct steer_rule *r, uint32_t ip, const uint8_t *ip6,
+			 unsigned int worker, unsigned int n_workers)
+{
+	memset(r, 0, sizeof(*r));
+	r->pattern[0] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_ETH };
+	ip_item(r, ip, ip6, IPPROTO_TCP);
+	r->tcp_spec.hdr.dst_port = rte_cpu_to_be_16((uint16_t)worker);
+	r->tcp_mask.hdr.dst_port = rte_cpu_to_be_16((uint16_t)(n_workers - 1));
 	r->pattern[2] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_TCP,
 						.spec = &r->tcp_spec, .mask = &r->tcp_mask };
 	rule_end(r, 3, (uint16_t)worker);
 	r->attr.priority = 1;
-	snprintf(r->what, sizeof(r->what), "tcp dst-port & 0x%x == %u -> queue %u",
-		 n_workers - 1, worker, worker);
+	snprintf(r->what, sizeof(r->what), "%s tcp dst-port & 0x%x == %u -> queue %u",
+		 ip6 ? "ipv6" : "ipv4", n_workers - 1, worker, worker);
+}
+
+/* Neighbour discovery is ICMPv6 to our address (or to our solicited-node group, which
+ * no address rule matches: such frames follow RSS, and any worker answers them). */
+static void icmp6_rule(struct steer_rule *r, const uint8_t *ip6)
+{
+	memset(r, 0, sizeof(*r));
+	r->pattern[0] = (struct rte_flow_item){ .type = RTE_FLOW_ITEM_TYPE_ETH };
+	ip_item(r, 0, ip6, IPPROTO_ICMPV6);
+	rule_end(r, 2, 0);
+	snprintf(r->what, sizeof(r->what), "icmpv6 -> queue 0");
 }
 
 static void arp_rule(struct steer_rule *r)
@@ -55,15 +82,20 @@ static void arp_rule(struct steer_rule *r)
 	snprintf(r->what, sizeof(r->what), "arp -> queue 0");
 }
 
-int steer_plan_build(struct steer_plan *plan, uint32_t ip, uint16_t src_first,
-		     uint16_t src_last, unsigned int n_workers)
+int steer_plan_build(struct steer_plan *plan, uint32_t ip, const uint8_t *ip6,
+		     uint16_t src_first, uint16_t src_last, unsigned int n_workers)
 {
 	plan->n_rules = 0;
 	if (!steer_partition_ok(src_first, src_last, n_workers) || n_workers > 64)
 		return -1;
-	for (unsigned int w = 0; w < n_workers && n_workers > 1; w++)
-		backend_rule(&plan->rules[plan->n_rules++], ip, w, n_workers);
+	for (unsigned int w = 0; w < n_workers && n_workers > 1; w++) {
+		backend_rule(&plan->rules[plan->n_rules++], ip, NULL, w, n_workers);
+		if (ip6)
+			backend_rule(&plan->rules[plan->n_rules++], 0, ip6, w, n_workers);
+	}
 	arp_rule(&plan->rules[plan->n_rules++]);
+	if (ip6)
+		icmp6_rule(&plan->rules[plan->n_rules++], ip6);
 	return 0;
 }
 

@@ -4,8 +4,10 @@
  *   - backend side: the relay's source ports are shared among workers by their low bits
  *     (worker w opens connections only from ports p with p mod N == w), so one rule per
  *     worker, "TCP to our address, destination port & (N-1) == w -> queue w", covers all;
- *   - ARP to the port goes to queue 0 (the exception path and the neighbour cache start
- *     there); client-side segments follow (symmetric) RSS.
+ *     and the same over IPv6 for a port with an IPv6 address;
+ *   - ARP (and ICMPv6, which carries neighbour discovery) to the port goes to queue 0 (the
+ *     exception path and the neighbour cache start there); client-side segments follow
+ *     (symmetric) RSS.
  * Rules are built as plain rte_flow arrays (unit-tested as such) and programmed only when
  * rte_flow_validate accepts them; otherwise the caller falls back to software dispatch.
  */
@@ -18,7 +20,7 @@
 
 #include <rte_flow.h>
 
-#define STEER_MAX_RULES 65   /* 64 workers + ARP */
+#define STEER_MAX_RULES 130  /* 64 workers, over IPv4 and IPv6, + ARP + ICMPv6 */
 
 /* One rule with the storage its items and actions point into. */
 struct steer_rule {
@@ -27,6 +29,7 @@ struct steer_rule {
 	struct rte_flow_action actions[2];
 	struct rte_flow_item_eth eth_spec, eth_mask;
 	struct rte_flow_item_ipv4 ip_spec, ip_mask;
+	struct rte_flow_item_ipv6 ip6_spec, ip6_mask;
 	struct rte_flow_item_tcp tcp_spec, tcp_mask;
 	struct rte_flow_action_queue queue;
 	char what[96];        /* for logs and meshrelayctl */
@@ -41,10 +44,11 @@ struct steer_plan {
  * dividing first. */
 bool steer_partition_ok(uint16_t first, uint16_t last, unsigned int n_workers);
 
-/* Rules for a port with address ip (network order) and n_workers queues/workers.
- * 0, or -1 when the partition is not possible (see steer_partition_ok). */
-int steer_plan_build(struct steer_plan *plan, uint32_t ip, uint16_t src_first,
-		     uint16_t src_last, unsigned int n_workers);
+/* Rules for a port with address ip (network order), and ip6 when the port has an IPv6
+ * address (NULL otherwise), and n_workers queues/workers. 0, or -1 when the partition is
+ * not possible (see steer_partition_ok). */
+int steer_plan_build(struct steer_plan *plan, uint32_t ip, const uint8_t *ip6,
+		     uint16_t src_first, uint16_t src_last, unsigned int n_workers);
 
 /* Validate every rule on port_id and create them all, or none. Returns the number
  * created, or a negative errno with a reason in err (-ENOTSUP: the device takes no

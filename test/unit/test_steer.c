@@ -30,7 +30,7 @@ static void test_rules_for_four_workers(void)
 {
 	const uint32_t ip = rte_cpu_to_be_32(0xc000020a); /* 192.0.2.10 */
 
-	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, ip, 10000, 59999, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, ip, NULL, 10000, 59999, 4), 0);
 	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 5);
 	for (unsigned int w = 0; w < 4; w++) {
 		const struct steer_rule *r = &plan.rules[w];
@@ -69,11 +69,46 @@ static void test_rules_for_four_workers(void)
 	}
 }
 
+/* A port with an IPv6 address gets each worker's rule over IPv6 too, and ICMPv6 (its
+ * neighbour discovery) to queue 0 beside ARP. */
+static void test_rules_with_ipv6(void)
+{
+	static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a };
+	unsigned int v6_rules = 0;
+
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, 1, ip6, 10000, 59999, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 6);
+	for (unsigned int i = 0; i < plan.n_rules; i++) {
+		const struct steer_rule *r = &plan.rules[i];
+		const struct rte_flow_item_ipv6 *s6 = r->pattern[1].spec, *m6 = r->pattern[1].mask;
+		const struct rte_flow_action_queue *q = r->actions[0].conf;
+
+		if (r->pattern[1].type != RTE_FLOW_ITEM_TYPE_IPV6)
+			continue;
+		v6_rules++;
+		CU_ASSERT_EQUAL(memcmp(s6->hdr.dst_addr, ip6, 16), 0);
+		CU_ASSERT_EQUAL(m6->hdr.dst_addr[0] & m6->hdr.dst_addr[15], 0xff);
+		CU_ASSERT_EQUAL(m6->hdr.proto, 0xff);
+		if (s6->hdr.proto == IPPROTO_TCP) {
+			const struct rte_flow_item_tcp *ts = r->pattern[2].spec, *tm = r->pattern[2].mask;
+
+			CU_ASSERT_EQUAL(r->pattern[2].type, RTE_FLOW_ITEM_TYPE_TCP);
+			CU_ASSERT_EQUAL(rte_be_to_cpu_16(tm->hdr.dst_port), 1);
+			CU_ASSERT_EQUAL(rte_be_to_cpu_16(ts->hdr.dst_port), q->index);
+		} else {
+			CU_ASSERT_EQUAL(s6->hdr.proto, IPPROTO_ICMPV6);
+			CU_ASSERT_EQUAL(r->pattern[2].type, RTE_FLOW_ITEM_TYPE_END);
+			CU_ASSERT_EQUAL(q->index, 0);
+		}
+	}
+	CU_ASSERT_EQUAL(v6_rules, 3);
+}
+
 static void test_single_worker_and_refusal(void)
 {
-	CU_ASSERT_EQUAL(steer_plan_build(&plan, 1, 10000, 59999, 1), 0);
+	CU_ASSERT_EQUAL(steer_plan_build(&plan, 1, NULL, 10000, 59999, 1), 0);
 	CU_ASSERT_EQUAL(plan.n_rules, 1); /* ARP only: nothing to split */
-	CU_ASSERT_EQUAL(steer_plan_build(&plan, 1, 10000, 59999, 3), -1);
+	CU_ASSERT_EQUAL(steer_plan_build(&plan, 1, NULL, 10000, 59999, 3), -1);
 	CU_ASSERT_EQUAL(plan.n_rules, 0);
 }
 
@@ -90,7 +125,7 @@ static void test_program_on_device_without_rte_flow(void)
 	CU_ASSERT_EQUAL_FATAL(rte_dev_probe("net_null_steer_ut"), 0);
 	CU_ASSERT_EQUAL_FATAL(rte_eth_dev_get_port_by_name("net_null_steer_ut", &port), 0);
 	CU_ASSERT_EQUAL(rte_eth_dev_configure(port, 1, 1, &conf), 0);
-	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, 1, 10000, 59999, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, 1, NULL, 10000, 59999, 2), 0);
 	rc = steer_program(port, &plan, flows, err, sizeof(err));
 	CU_ASSERT_TRUE(rc < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "refused"));
@@ -153,6 +188,7 @@ int test_steer_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "source-port partition", test_partition },
 		{ "rules for four workers", test_rules_for_four_workers },
+		{ "rules for a port with IPv6", test_rules_with_ipv6 },
 		{ "one worker, and a count that cannot split", test_single_worker_and_refusal },
 		{ "device without rte_flow refuses", test_program_on_device_without_rte_flow },
 		{ "client owner follows RSS", test_rss_owner },
