@@ -4,7 +4,8 @@
 # backend halves of a flow arrive on different workers; software dispatch brings every
 # segment to the flow's owner. Real transfers must come through whole, and both workers
 # must own flows. The backend side also has a smaller MTU (1400) than the client side:
-# full-sized client segments must be split on their way to the backend.
+# full-sized client segments must be split on their way to the backend. The same over
+# IPv6, whose neighbour discovery must reach the neighbour cache of both workers.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/../.."
 PREFIX=${TOPO_TAG}-two
 CERTS=$TOPO_DIR/certs
 rt_build
+rt_add_ipv6
 ip -n "$RT_SRV" link set s0 mtu 1400
 bash test/lib/mkcerts.sh "$CERTS" blob.svc.example
 two_queues() { rt_port "$@" | sed 's/qpairs=1/qpairs=2/; s/; }$/; queues = 2; }/'; }
@@ -22,13 +24,15 @@ dataplane = {
   mbufs = 32767;
 };
 ports = (
-$(two_queues edge d0 10.99.0.1/24),
-$(two_queues svc d1 10.98.0.1/24 | sed 's/; queues = 2; }$/; queues = 2; mtu = 1400; }/')
+$(two_queues edge d0 10.99.0.1/24 fd00:99::1/64),
+$(two_queues svc d1 10.98.0.1/24 fd00:98::1/64 | sed 's/; queues = 2; }$/; queues = 2; mtu = 1400; }/')
 );
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
 relay = { closing_timeout_ms = 500; };
-pools = ( { name = "blob"; members = ( { address = "10.98.0.2"; port = 9443; } ); } );
-routes = ( { sni = "blob.svc.example"; pool = "blob"; } );
+pools = ( { name = "blob"; members = ( { address = "10.98.0.2"; port = 9443; } ); },
+          { name = "blob6"; members = ( { address = "fd00:98::2"; port = 9443; } ); } );
+routes = ( { sni = "blob.svc.example"; pool = "blob"; },
+           { sni = "v6.blob.svc.example"; pool = "blob6"; } );
 CONF
 dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
 check "two workers started" grep -q '2 worker(s)' "$TOPO_DIR/dp.log"
@@ -37,10 +41,12 @@ steering=$(/usr/bin/python3 test/lib/telemetry.py "$PREFIX" /meshrelay/steering)
 echo "steering: $steering"
 check "the log names the steering path of each port" \
 	test "$(grep -c 'steering by software dispatch: no rte_flow on net_af_packet' "$TOPO_DIR/dp.log")" -eq 2
-ip netns exec "$RT_SRV" timeout 300 /usr/bin/python3 test/lib/tls_blob.py server 10.98.0.2 9443 \
-	"$CERTS/blob.svc.example.crt" "$CERTS/blob.svc.example.key" >/dev/null 2>&1 &
-topo_track $!
-topo_wait_for 10 bash -c "ip netns exec '$RT_SRV' ss -Hltn 'sport = :9443' | grep -q LISTEN"
+for addr in 10.98.0.2 fd00:98::2; do
+	ip netns exec "$RT_SRV" timeout 300 /usr/bin/python3 test/lib/tls_blob.py server "$addr" 9443 \
+		"$CERTS/blob.svc.example.crt" "$CERTS/blob.svc.example.key" >/dev/null 2>&1 &
+	topo_track $!
+done
+topo_wait_for 10 bash -c "test \$(ip netns exec '$RT_SRV' ss -Hltn 'sport = :9443' | wc -l) -eq 2"
 
 out=$(ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client \
 	10.99.0.1 443 blob.svc.example "$CERTS/ca.crt" 50000000 50000000 2>&1)
@@ -48,6 +54,12 @@ check "50 MB each way with two workers, sha256 equal ($out)" grep -q '^ok ' <<<"
 out=$(ip netns exec "$RT_CLI" bash -c "ulimit -n 4096; timeout 200 /usr/bin/python3 \
 	test/lib/tls_blob.py many 10.99.0.1 443 blob.svc.example '$CERTS/ca.crt' 20000 20000 300" 2>&1 | tail -1)
 check "300 concurrent connections with two workers: $out" grep -q '^ok 300 of 300' <<<"$out"
+out=$(ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client \
+	fd00:99::1 443 v6.blob.svc.example "$CERTS/ca.crt" 20000000 20000000 2>&1)
+check "IPv6: 20 MB each way with two workers, sha256 equal ($out)" grep -q '^ok ' <<<"$out"
+out=$(ip netns exec "$RT_CLI" bash -c "ulimit -n 4096; timeout 200 /usr/bin/python3 \
+	test/lib/tls_blob.py many fd00:99::1 443 v6.blob.svc.example '$CERTS/ca.crt' 20000 20000 200" 2>&1 | tail -1)
+check "IPv6: 200 concurrent connections with two workers: $out" grep -q '^ok 200 of 200' <<<"$out"
 check "segments crossed between workers ($(dp_stat "$PREFIX" counters dispatched))" \
 	test "$(dp_stat "$PREFIX" counters dispatched)" -gt 0
 check "no inbox overflow" test "$(dp_stat "$PREFIX" drops dispatch_full)" -eq 0
