@@ -90,7 +90,7 @@
 	X(dispatch_full)      /* another worker's inbox had no room */                        \
 	X(draining)           /* new connection refused while shutting down */                \
 	X(ipv6_header)        /* not version 6, or payload length beyond the frame */         \
-	X(ipv6_martian_src)   /* IPv6 source multicast, loopback, ours, or :: outside DAD */   \
+	X(ipv6_martian_src)   /* IPv6 source multicast, loopback, ours, or :: to our address */\
 	X(icmp6_malformed)    /* ND or echo that RFC 4861/4443 checks refuse */               \
 	X(nd_claims_ours)     /* a neighbour advertisement claiming our own address */        \
 	X(header_no_room)     /* no headroom to give a segment the other family's IP header */

@@ -178,9 +178,10 @@ void ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6 ||
 	    l3_len > rte_pktmbuf_pkt_len(m) - L3_OFF)
 		return dp_drop(w, m, DP_DROP_ipv6_header);
-	/* The unspecified source is only for duplicate address detection (ICMPv6). */
+	/* The unspecified source is for duplicate address detection and listener reports
+	 * (multicast, the host's): nothing sent to our address may come from it. */
 	if (ip6->src_addr[0] == 0xff || is_ours(p, ip6->src_addr) || is_loopback(ip6->src_addr) ||
-	    (nd_is_unspecified(ip6->src_addr) && ip6->proto != IPPROTO_ICMPV6))
+	    (nd_is_unspecified(ip6->src_addr) && is_ours(p, ip6->dst_addr)))
 		return dp_drop(w, m, DP_DROP_ipv6_martian_src);
 	if (ip6->proto == IPPROTO_ICMPV6 && (is_ours(p, ip6->dst_addr) || ip6->dst_addr[0] == 0xff))
 		return icmp6_input(w, p, m, l3_len);

@@ -2,6 +2,7 @@
 # meshrelay demo: install, build, and relay real TLS by SNI through the appliance.
 #
 #   mr-demo-client 10.200.0.2 --veth-- [edge 10.200.0.1] meshrelay-dp [svc 10.201.0.1] --veth-- mr-demo-servers 10.201.0.2
+#                  fd00:200::2             [     fd00:200::1]             [     fd00:201::1]                   fd00:201::2
 #                                              (namespace mr-demo-appl)
 #
 # openssl s_server (api.demo.example:8443) and nginx (web.demo.example:8444) hold
@@ -47,6 +48,9 @@ topo_kernel_side "$SRV" mr-srv0
 ip -n "$CLI" addr add 10.200.0.2/24 dev mr-cli0
 ip -n "$SRV" addr add 10.201.0.2/24 dev mr-srv0
 ip -n "$SRV" route add default via 10.201.0.1
+ip -n "$CLI" addr add fd00:200::2/64 dev mr-cli0 nodad
+ip -n "$SRV" addr add fd00:201::2/64 dev mr-srv0 nodad
+ip -n "$SRV" -6 route add default via fd00:201::1
 
 step "certificates from a throw-away CA"
 bash test/lib/mkcerts.sh "$CERTS" api.demo.example web.demo.example
@@ -62,10 +66,12 @@ topo_track "$DP_PID"
 topo_wait_for 20 grep -q 'meshrelay-dp ready' "$TOPO_DIR/dp.log" || { cat "$TOPO_DIR/dp.log"; exit 1; }
 grep -E 'port |relay|ready' "$TOPO_DIR/dp.log" | sed 's/^/  /'
 
-step "servers: openssl s_server on 10.201.0.2:8443, nginx on 10.201.0.2:8444"
-ip netns exec "$SRV" openssl s_server -accept 10.201.0.2:8443 -cert "$CERTS/api.demo.example.crt" \
-	-key "$CERTS/api.demo.example.key" -www -quiet >/dev/null 2>&1 &
-topo_track $!
+step "servers: openssl s_server on 10.201.0.2:8443 and [fd00:201::2]:8443, nginx on 10.201.0.2:8444"
+for addr in 10.201.0.2:8443 '[fd00:201::2]:8443'; do
+	ip netns exec "$SRV" openssl s_server -accept "$addr" -cert "$CERTS/api.demo.example.crt" \
+		-key "$CERTS/api.demo.example.key" -www -quiet >/dev/null 2>&1 &
+	topo_track $!
+done
 mkdir -p "$TOPO_DIR/www" "$TOPO_DIR/nginx-tmp"
 head -c 5000000 /dev/urandom >"$TOPO_DIR/www/file5m"
 sed -e "s|@DIR@|$TOPO_DIR|g" -e 's|10.98.0.2:8444|10.201.0.2:8444|' -e '/8445/d' \
@@ -83,6 +89,12 @@ step "openssl s_client -servername api.demo.example -connect 10.200.0.1:443 (cer
 echo | in_ns "$CLI" timeout 10 openssl s_client -connect 10.200.0.1:443 \
 	-servername api.demo.example -CAfile "$CERTS/ca.crt" -verify_return_error \
 	-verify_hostname api.demo.example 2>&1 | grep -E '^(subject|issuer)=|Verification|Verified peername' |
+	sed 's/^/  /'
+
+step "the same over IPv6: s_client -connect [fd00:200::1]:443 -servername v6.api.demo.example"
+echo | in_ns "$CLI" timeout 10 openssl s_client -connect '[fd00:200::1]:443' \
+	-servername v6.api.demo.example -CAfile "$CERTS/ca.crt" -verify_return_error \
+	-verify_hostname v6.api.demo.example 2>&1 | grep -E 'Verification|Verified peername' |
 	sed 's/^/  /'
 
 step "curl https://web.demo.example/file5m via the relay, bytes checked"
