@@ -12,7 +12,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <rte_thash.h>
 
@@ -44,35 +43,9 @@ static inline unsigned int dispatch_owner(const struct dp_appliance *app,
 
 /* dispatch_owner for an IPv6 segment from peer_ip:peer_port to local_ip:local_port (the
  * addresses' bytes, peer_port network order, local_port host order). */
-static inline unsigned int dispatch_owner6(const struct dp_appliance *app,
-					   const struct dp_port *p, const uint8_t *peer_ip,
-					   const uint8_t *local_ip, uint16_t peer_port,
-					   uint16_t local_port)
-{
-	if (app->n_workers == 1)
-		return 0;
-	if (local_port >= app->src_port_first && local_port <= app->src_port_last)
-		return (unsigned int)(local_port - app->src_port_first) % app->n_workers;
-	if (p->reta_size) {
-		uint32_t tuple[9];
-		uint8_t key_len;
-		uint32_t h;
-
-		/* The IPv6 input of the NIC's Toeplitz hash: addresses, then both ports. */
-		for (int i = 0; i < 4; i++) {
-			uint32_t a, b;
-
-			memcpy(&a, peer_ip + 4 * i, 4); /* headers sit at any alignment */
-			memcpy(&b, local_ip + 4 * i, 4);
-			tuple[i] = rte_be_to_cpu_32(a);
-			tuple[4 + i] = rte_be_to_cpu_32(b);
-		}
-		tuple[8] = (uint32_t)rte_be_to_cpu_16(peer_port) << 16 | local_port;
-		h = rte_softrss(tuple, 9, drv_rss_key(&key_len));
-		return p->queue_owner[p->reta[h & (p->reta_size - 1u)] & 63u];
-	}
-	return dispatch_owner(app, p, flow_addr6_digest(peer_ip), peer_port, local_port);
-}
+unsigned int dispatch_owner6(const struct dp_appliance *app, const struct dp_port *p,
+			     const uint8_t *peer_ip, const uint8_t *local_ip, uint16_t peer_port,
+			     uint16_t local_port);
 
 /* Create the inbox ring of every worker (after the workers exist). 0 or -1. */
 int dispatch_init(struct dp_appliance *app);

@@ -189,14 +189,11 @@ static bool key_is_set(const struct flow_key *k)
 	return k->peer_ip != 0 || k->peer_port != 0;
 }
 
-void flow_release(struct flow_table *ft, struct flow *f)
+/* flow_release's key removal for a flow with an IPv6 side (either side may be IPv4). */
+static __rte_noinline void release_keys6(struct flow_table *ft, struct flow *f)
 {
 	enum flow_dir dir;
 
-	if (f->state == FLOW_FREE)
-		return;
-	flow_rtx_disarm(ft, f);
-	/* Remove only keys that still point at this flow. */
 	for (int d = FLOW_DIR_CLIENT; d <= FLOW_DIR_BACKEND; d++) {
 		const struct flow_side *side = d == FLOW_DIR_CLIENT ? &f->c : &f->b;
 
@@ -210,6 +207,24 @@ void flow_release(struct flow_table *ft, struct flow *f)
 		} else if (flow_lookup(ft, &side->key, &dir) == f) {
 			rte_hash_del_key(ft->index, &side->key);
 		}
+	}
+}
+
+void flow_release(struct flow_table *ft, struct flow *f)
+{
+	enum flow_dir dir;
+
+	if (f->state == FLOW_FREE)
+		return;
+	flow_rtx_disarm(ft, f);
+	/* Remove only keys that still point at this flow. */
+	if (unlikely(f->c.v6 | f->b.v6)) {
+		release_keys6(ft, f);
+	} else {
+		if (key_is_set(&f->c.key) && flow_lookup(ft, &f->c.key, &dir) == f)
+			rte_hash_del_key(ft->index, &f->c.key);
+		if (key_is_set(&f->b.key) && flow_lookup(ft, &f->b.key, &dir) == f)
+			rte_hash_del_key(ft->index, &f->b.key);
 	}
 	rte_pktmbuf_free(f->stream);
 	f->stream = NULL;

@@ -14,8 +14,9 @@
 
 #define HELLO_MAX_SPANS 64
 
-/* The TCP header at s->l4_off, in a segment of l4_total bytes (header and payload). */
-static bool seg_parse_tcp(struct relay_seg *s, uint32_t l4_total)
+/* The TCP header at s->l4_off, in a segment of l4_total bytes (header and payload).
+ * Inlined into both families' paths: it runs for every relayed segment. */
+static __rte_always_inline bool seg_parse_tcp(struct relay_seg *s, uint32_t l4_total)
 {
 	struct rte_mbuf *m = s->m;
 	uint32_t doff;
@@ -45,7 +46,7 @@ static bool seg_parse(struct relay_seg *s, struct rte_mbuf *m, uint16_t l3_off)
 
 	s->m = m;
 	s->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	if (s->eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+	if (unlikely(s->eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))) {
 		/* The IPv6 header and its length were checked before (ip6_input). */
 		s->ip = NULL;
 		s->ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l3_off);

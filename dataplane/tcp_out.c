@@ -70,8 +70,8 @@ struct rte_mbuf *tcp_out_header(struct rte_mempool *pool, const struct dp_port *
 
 /* One's-complement sum of len bytes from l4_off on, over every segment of m's chain,
  * folded onto sum (a pseudo-header's); complemented, ready to store. */
-static uint16_t checksum_chain(const struct rte_mbuf *m, uint32_t sum, uint32_t l4_off,
-			       uint32_t len)
+static __rte_always_inline uint16_t checksum_chain(const struct rte_mbuf *m, uint32_t sum,
+						   uint32_t l4_off, uint32_t len)
 {
 	uint32_t done = 0, off = l4_off;
 
