@@ -11,10 +11,7 @@ cd "$(dirname "$0")/../.."
 
 PREFIX=${TOPO_TAG}-relay
 CERTS=$TOPO_DIR/certs
-counter() { dp_stat "$PREFIX" counters "$1"; }
 not_verified() { ! grep -q 'Verified peername' <<<"$1"; }
-drop() { dp_stat "$PREFIX" drops "$1"; }
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 blob() { # blob NS SNI UP DOWN: one verified TLS exchange through the relay's edge
 	local addr=10.99.0.1
 	[ "$1" = "$RT_CLI2" ] && addr=10.97.0.1

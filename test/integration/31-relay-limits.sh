@@ -8,8 +8,6 @@ cd "$(dirname "$0")/../.."
 
 PREFIX=${TOPO_TAG}-limits
 CERTS=$TOPO_DIR/certs
-counter() { dp_stat "$PREFIX" counters "$1"; }
-drop() { dp_stat "$PREFIX" drops "$1"; }
 flows() { dp_field "$PREFIX" flows flows; }
 no_flows() { [ "$(flows)" -eq 0 ]; }
 some_flow() { [ "$(flows)" -ge 1 ]; }

@@ -22,7 +22,6 @@ PREFIX=${TOPO_TAG}-l2
 CERTS=$TOPO_DIR/certs
 ATK_C=02:00:00:ba:d0:01 # attacker on the client link
 ATK_S=02:00:00:ba:d0:02 # attacker on the backend link
-counter() { dp_stat "$PREFIX" counters "$1"; }
 flows() { dp_field "$PREFIX" flows flows; }
 no_flows() { [ "$(flows)" -eq 0 ]; }
 some_flow() { [ "$(flows)" -ge 1 ]; }

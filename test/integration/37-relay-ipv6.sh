@@ -10,9 +10,6 @@ cd "$(dirname "$0")/../.."
 
 PREFIX=${TOPO_TAG}-relay6
 CERTS=$TOPO_DIR/certs
-counter() { dp_stat "$PREFIX" counters "$1"; }
-drop() { dp_stat "$PREFIX" drops "$1"; }
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 blob() { # blob ADDR SNI UP DOWN: one verified TLS exchange from the client namespace
 	in_ns "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client "$1" 443 "$2" \
 		"$CERTS/ca.crt" "$3" "$4"

@@ -17,7 +17,6 @@ CP_PID_FILE=$TOPO_DIR/cp.pid
 MR_CP=${MR_CP:-$MR_BUILD_DIR/controlplane/meshrelay-cp}
 PUSHES=${MR_CTL_PUSHES:-1000}
 ctl() { "$MR_CTL" -s "$SOCK" "$@"; }
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 status_of() { ctl --json status | /usr/bin/python3 -c \
 	'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" 2>/dev/null; }
 generation_is() { [ "$(status_of generation)" = "$1" ]; }
