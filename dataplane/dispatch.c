@@ -33,11 +33,10 @@ unsigned int dispatch_owner6(const struct dp_appliance *app, const struct dp_por
 			     const uint8_t *peer_ip, const uint8_t *local_ip, uint16_t peer_port,
 			     uint16_t local_port)
 {
-	if (app->n_workers == 1)
-		return 0;
-	if (local_port >= app->src_port_first && local_port <= app->src_port_last)
-		return (unsigned int)(local_port - app->src_port_first) % app->n_workers;
-	if (p->reta_size) {
+	bool relay_port = local_port >= app->src_port_first && local_port <= app->src_port_last;
+
+	/* Only the client side under RSS needs the whole IPv6 tuple; the rest goes as IPv4. */
+	if (app->n_workers > 1 && p->reta_size && !relay_port) {
 		uint32_t tuple[9];
 		uint8_t key_len;
 		uint32_t h;

@@ -145,7 +145,8 @@ static inline const struct dp_live *dp_live_get(const struct dp_appliance *app)
 /* Port through which ip is reached and the next hop to resolve; -1 when unreachable. */
 int dp_route_nexthop(const struct dp_appliance *app, uint32_t ip, uint32_t *nexthop);
 
-/* The same for an IPv6 destination, over the ports that have an IPv6 address. */
+/* The same for an IPv6 destination, over the ports that have an IPv6 address (nexthop may
+ * be ip itself). */
 int dp_route_nexthop6(const struct dp_appliance *app, const struct neigh_addr *ip,
 		      struct neigh_addr *nexthop);
 

@@ -17,8 +17,6 @@
 #define STREAM_RETRIES 8u
 #define RELAY_RECLAIM_SLICE 4096u /* entries visited when an allocation finds the table full */
 
-/* A source port of this worker's share such that the backend 4-tuple is free. Shares
- * are interleaved (port % workers == worker index) so return traffic can be steered. */
 /* Whether side dir of f, with the local port in its key, names a connection in use. */
 static bool side_in_use(const struct dp_worker *w, const struct flow *f, enum flow_dir dir)
 {
@@ -32,6 +30,8 @@ static bool side_in_use(const struct dp_worker *w, const struct flow *f, enum fl
 	return flow_key_exists(w->flows, &side->key);
 }
 
+/* A source port of this worker's share such that the side's 4-tuple is free. Shares
+ * are interleaved (port % workers == worker index) so return traffic can be steered. */
 bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir)
 {
 	const struct dp_appliance *app = w->app;
@@ -72,11 +72,9 @@ void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, str
 		return;
 	}
 	if (a6) {
-		struct neigh_addr peer;
-
-		memcpy(peer.b, a6->peer, 16);
-		hop = peer; /* routed when the side was set up: this only finds the next hop */
-		dp_route_nexthop6(w->app, &peer, &hop);
+		memcpy(hop.b, a6->peer, 16);
+		/* Routed when the side was set up: this only finds the next hop, in place. */
+		dp_route_nexthop6(w->app, &hop, &hop);
 	} else {
 		uint32_t nexthop = rte_be_to_cpu_32(side->key.peer_ip);
 

@@ -183,6 +183,51 @@ static void test_rss_owner(void)
 	CU_ASSERT_EQUAL(dispatch_owner(&app, &port, 1, 2, 10002), 0);
 }
 
+/* The same over IPv6: the key is symmetric for the 36-byte tuple too, clients spread over
+ * both workers through the redirection table, and one client always lands on one worker;
+ * the backend side goes by the relay's source port as for IPv4. */
+static void test_rss_owner_ipv6(void)
+{
+	static struct dp_appliance app;
+	static struct dp_port port;
+	uint8_t key_len, client[16] = { 0xfd, 0, [15] = 2 }, ours[16] = { 0xfd, 0, [15] = 1 };
+	const uint8_t *key = drv_rss_key(&key_len);
+	unsigned int seen[2] = { 0, 0 };
+
+	app.n_workers = 2;
+	app.src_port_first = 10000;
+	app.src_port_last = 59999;
+	port.reta_size = 128;
+	for (unsigned int i = 0; i < 128; i++)
+		port.reta[i] = (uint16_t)(i % 2);
+	port.queue_owner[0] = 0;
+	port.queue_owner[1] = 1;
+	for (uint32_t i = 0; i < 200; i++) {
+		uint16_t cport = (uint16_t)(40000 + i * 13);
+		uint32_t fwd[9], rev[9];
+		unsigned int got;
+
+		client[14] = (uint8_t)i;
+		for (int w = 0; w < 4; w++) {
+			fwd[w] = rev[4 + w] = (uint32_t)client[4 * w] << 24 | (uint32_t)client[4 * w + 1] << 16 |
+					       (uint32_t)client[4 * w + 2] << 8 | client[4 * w + 3];
+			fwd[4 + w] = rev[w] = (uint32_t)ours[4 * w] << 24 | (uint32_t)ours[4 * w + 1] << 16 |
+					       (uint32_t)ours[4 * w + 2] << 8 | ours[4 * w + 3];
+		}
+		fwd[8] = (uint32_t)cport << 16 | 443;
+		rev[8] = (uint32_t)443 << 16 | cport;
+		CU_ASSERT_EQUAL(rte_softrss(fwd, 9, key), rte_softrss(rev, 9, key));
+		got = dispatch_owner6(&app, &port, client, ours, rte_cpu_to_be_16(cport), 443);
+		CU_ASSERT_EQUAL(got, port.queue_owner[port.reta[rte_softrss(fwd, 9, key) & 127]]);
+		CU_ASSERT_EQUAL(got, dispatch_owner6(&app, &port, client, ours,
+						     rte_cpu_to_be_16(cport), 443));
+		seen[got]++;
+	}
+	CU_ASSERT_TRUE(seen[0] > 50 && seen[1] > 50);
+	CU_ASSERT_EQUAL(dispatch_owner6(&app, &port, client, ours, 2, 10001), 1);
+	CU_ASSERT_EQUAL(dispatch_owner6(&app, &port, client, ours, 2, 10002), 0);
+}
+
 int test_steer_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -192,6 +237,7 @@ int test_steer_register(void)
 		{ "one worker, and a count that cannot split", test_single_worker_and_refusal },
 		{ "device without rte_flow refuses", test_program_on_device_without_rte_flow },
 		{ "client owner follows RSS", test_rss_owner },
+		{ "client owner follows RSS over IPv6", test_rss_owner_ipv6 },
 		CU_TEST_INFO_NULL,
 	};
 
