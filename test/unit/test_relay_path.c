@@ -238,13 +238,29 @@ static void check_to(const struct sent *s, const struct peer *to)
 	CU_ASSERT_EQUAL(rte_be_to_cpu_16(s->tcp->src_port), to->our_port);
 }
 
+/* The flow of client c (either family), or NULL when the relay keeps none. */
+static struct flow *client_flow(const struct peer *c)
+{
+	struct flow_key k = { rte_cpu_to_be_32(c->ip), rte_cpu_to_be_32(c->our_ip),
+			      rte_cpu_to_be_16(c->port_num), rte_cpu_to_be_16(443) };
+	enum flow_dir dir;
+
+	if (c->v6) {
+		struct flow_key6 k6;
+
+		memcpy(k6.peer_ip, c->ip6, 16);
+		memcpy(k6.local_ip, c->our_ip6, 16);
+		k6.peer_port = k.peer_port;
+		k6.local_port = k.local_port;
+		return flow_lookup6(w->flows, &k6, &dir);
+	}
+	return flow_lookup(w->flows, &k, &dir);
+}
+
 /* SYN, the relay's cookie SYN-ACK read back, then the first `sent` hello bytes. */
 static struct flow *client_start(struct peer *c, const uint8_t *hello, size_t sent)
 {
 	struct sent synack;
-	struct flow_key k = { rte_cpu_to_be_32(c->ip), rte_cpu_to_be_32(c->our_ip),
-			      rte_cpu_to_be_16(c->port_num), rte_cpu_to_be_16(443) };
-	enum flow_dir dir;
 
 	drain(&app.ports[0]);
 	peer_send(c, RTE_TCP_SYN_FLAG, c->isn, 0, NULL, 0);
@@ -257,25 +273,7 @@ static struct flow *client_start(struct peer *c, const uint8_t *hello, size_t se
 	c->our_isn = rte_be_to_cpu_32(synack.tcp->sent_seq);
 	rte_pktmbuf_free(synack.m);
 	peer_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c->isn + 1, c->our_isn + 1, hello, sent);
-	if (c->v6) {
-		struct flow_key6 k6;
-
-		memcpy(k6.peer_ip, c->ip6, 16);
-		memcpy(k6.local_ip, c->our_ip6, 16);
-		k6.peer_port = rte_cpu_to_be_16(c->port_num);
-		k6.local_port = rte_cpu_to_be_16(443);
-		return flow_lookup6(w->flows, &k6, &dir);
-	}
-	return flow_lookup(w->flows, &k, &dir);
-}
-
-static struct flow *client_flow(const struct peer *c)
-{
-	struct flow_key k = { rte_cpu_to_be_32(c->ip), rte_cpu_to_be_32(c->our_ip),
-			      rte_cpu_to_be_16(c->port_num), rte_cpu_to_be_16(443) };
-	enum flow_dir dir;
-
-	return flow_lookup(w->flows, &k, &dir);
+	return client_flow(c);
 }
 
 /* The backend end of f as the relay opened it. */

@@ -138,6 +138,28 @@ static void test_program_on_device_without_rte_flow(void)
 	}
 }
 
+/* Two workers, the relay's source ports, and a port whose 128-entry redirection table
+ * alternates its two queues, queue q polled by worker owner_of_q0 ^ q. */
+static void rss_fixture(struct dp_appliance *app, struct dp_port *port, uint16_t owner_of_q0)
+{
+	app->n_workers = 2;
+	app->src_port_first = 10000;
+	app->src_port_last = 59999;
+	port->reta_size = 128;
+	for (unsigned int i = 0; i < 128; i++)
+		port->reta[i] = (uint16_t)(i % 2);
+	port->queue_owner[0] = owner_of_q0;
+	port->queue_owner[1] = owner_of_q0 ^ 1;
+}
+
+/* An IPv6 address as the four host-order words of an RSS tuple. */
+static void words_of(const uint8_t addr[16], uint32_t out[4])
+{
+	for (int i = 0; i < 4; i++)
+		out[i] = (uint32_t)addr[4 * i] << 24 | (uint32_t)addr[4 * i + 1] << 16 |
+			 (uint32_t)addr[4 * i + 2] << 8 | addr[4 * i + 3];
+}
+
 /* The key makes RSS symmetric, and the client-side owner is the worker polling the queue
  * the NIC's redirection table picks for that hash. */
 static void test_rss_owner(void)
@@ -157,15 +179,8 @@ static void test_rss_owner(void)
 
 		CU_ASSERT_EQUAL(rte_softrss(fwd, 3, key), rte_softrss(rev, 3, key));
 	}
-	app.n_workers = 2;
-	app.src_port_first = 10000;
-	app.src_port_last = 59999;
+	rss_fixture(&app, &port, 1); /* queues need not map to workers one to one */
 	port.ipv4 = 0x0a000001;
-	port.reta_size = 128;
-	for (unsigned int i = 0; i < 128; i++)
-		port.reta[i] = (uint16_t)(i % 2);
-	port.queue_owner[0] = 1; /* queues need not map to workers one to one */
-	port.queue_owner[1] = 0;
 	for (uint32_t i = 0; i < 200; i++) {
 		uint32_t client = 0x0a000002 + i;
 		uint16_t cport = (uint16_t)(40000 + i);
@@ -194,26 +209,17 @@ static void test_rss_owner_ipv6(void)
 	const uint8_t *key = drv_rss_key(&key_len);
 	unsigned int seen[2] = { 0, 0 };
 
-	app.n_workers = 2;
-	app.src_port_first = 10000;
-	app.src_port_last = 59999;
-	port.reta_size = 128;
-	for (unsigned int i = 0; i < 128; i++)
-		port.reta[i] = (uint16_t)(i % 2);
-	port.queue_owner[0] = 0;
-	port.queue_owner[1] = 1;
+	rss_fixture(&app, &port, 0);
 	for (uint32_t i = 0; i < 200; i++) {
 		uint16_t cport = (uint16_t)(40000 + i * 13);
 		uint32_t fwd[9], rev[9];
 		unsigned int got;
 
 		client[14] = (uint8_t)i;
-		for (int w = 0; w < 4; w++) {
-			fwd[w] = rev[4 + w] = (uint32_t)client[4 * w] << 24 | (uint32_t)client[4 * w + 1] << 16 |
-					       (uint32_t)client[4 * w + 2] << 8 | client[4 * w + 3];
-			fwd[4 + w] = rev[w] = (uint32_t)ours[4 * w] << 24 | (uint32_t)ours[4 * w + 1] << 16 |
-					       (uint32_t)ours[4 * w + 2] << 8 | ours[4 * w + 3];
-		}
+		words_of(client, fwd);
+		words_of(ours, fwd + 4);
+		words_of(ours, rev);
+		words_of(client, rev + 4);
 		fwd[8] = (uint32_t)cport << 16 | 443;
 		rev[8] = (uint32_t)443 << 16 | cport;
 		CU_ASSERT_EQUAL(rte_softrss(fwd, 9, key), rte_softrss(rev, 9, key));
