@@ -70,13 +70,25 @@ struct dp_mailbox {
 
 struct turn_bind_slot;
 
+/* One worker's transmit state towards one data port. Cookie SYN-ACKs have a buffer of their
+ * own, flushed after the spliced flows' frames: under a SYN flood they take only the room
+ * those leave, and once the queue has refused frames the worker stops answering SYNs on the
+ * port for a millisecond or two (clients resend them) so established flows keep theirs. */
+struct dp_port_tx {
+	struct dp_worker *w;
+	uint16_t port;               /* dp_port index */
+	struct rte_eth_dev_tx_buffer *frames;
+	struct rte_eth_dev_tx_buffer *cookies;
+	uint64_t shed_syn_until_ms;  /* SYNs are not answered while now_ms <= this */
+};
+
 struct dp_worker {
 	unsigned int lcore_id;
 	uint16_t index;              /* also its tx queue on every port */
 	const struct dp_appliance *app;
 	struct dp_rxq rxqs[DP_MAX_RXQ_PER_WORKER];
 	unsigned int n_rxqs;
-	struct rte_eth_dev_tx_buffer *tx_port[MR_MAX_PORTS];
+	struct dp_port_tx tx_port[MR_MAX_PORTS];
 	struct rte_eth_dev_tx_buffer *tx_kernel[MR_MAX_PORTS];
 	struct neigh_table *neigh;
 	struct flow_table *flows;
@@ -129,6 +141,15 @@ static inline void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop
 
 /* Queue a frame for a data port on this worker's tx queue (flushed every poll loop). */
 void dp_tx_port(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
+/* Queue a listener's SYN-ACK on p behind every other frame (see struct dp_port_tx). */
+void dp_tx_cookie(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
+/* Whether p's transmit queue refused frames so recently that SYNs should go unanswered. */
+static inline bool dp_tx_shedding_syns(const struct dp_worker *w, const struct dp_port *p)
+{
+	return w->now_ms <= w->tx_port[p->index].shed_syn_until_ms;
+}
 
 /* Give a frame to the kernel through the port's exception path, or drop it when none. */
 void dp_to_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);

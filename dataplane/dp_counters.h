@@ -93,7 +93,8 @@
 	X(ipv6_martian_src)   /* IPv6 source multicast, loopback, ours, or :: to our address */\
 	X(icmp6_malformed)    /* ND or echo that RFC 4861/4443 checks refuse */               \
 	X(nd_claims_ours)     /* a neighbour advertisement claiming our own address */        \
-	X(header_no_room)     /* no headroom to give a segment the other family's IP header */
+	X(header_no_room)     /* no headroom to give a segment the other family's IP header */\
+	X(syn_shed)           /* SYN unanswered: the port's transmit queue was just full */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

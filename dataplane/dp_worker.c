@@ -64,7 +64,18 @@ static void tx_buffer_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userda
 	rte_pktmbuf_free_bulk(pkts, unsent);
 }
 
-static struct rte_eth_dev_tx_buffer *tx_buffer_create(struct dp_worker *w, int socket)
+/* A data port's queue was full: until the next millisecond is over, SYNs arriving on the
+ * port go unanswered rather than compete with flows for the queue. */
+static void port_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
+{
+	struct dp_port_tx *t = userdata;
+
+	t->shed_syn_until_ms = t->w->now_ms + 1;
+	tx_buffer_drop(pkts, unsent, t->w);
+}
+
+static struct rte_eth_dev_tx_buffer *tx_buffer_create(struct dp_worker *w, int socket,
+						      buffer_tx_error_fn on_full, void *arg)
 {
 	uint16_t burst = w->app->conf->dataplane.burst;
 	struct rte_eth_dev_tx_buffer *b =
@@ -72,9 +83,21 @@ static struct rte_eth_dev_tx_buffer *tx_buffer_create(struct dp_worker *w, int s
 
 	if (b) {
 		rte_eth_tx_buffer_init(b, burst);
-		rte_eth_tx_buffer_set_err_callback(b, tx_buffer_drop, w);
+		rte_eth_tx_buffer_set_err_callback(b, on_full, arg);
 	}
 	return b;
+}
+
+static bool port_tx_init(struct dp_worker *w, uint16_t port, int socket)
+{
+	struct dp_port_tx *t = &w->tx_port[port];
+
+	t->w = w;
+	t->port = port;
+	t->frames = tx_buffer_create(w, socket, port_tx_drop, t);
+	t->cookies = tx_buffer_create(w, socket, port_tx_drop, t);
+	w->tx_kernel[port] = tx_buffer_create(w, socket, tx_buffer_drop, w);
+	return t->frames && t->cookies && w->tx_kernel[port];
 }
 
 struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t index,
@@ -107,9 +130,7 @@ struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t inde
 		}
 	}
 	for (unsigned int i = 0; w->neigh && i < app->n_ports; i++) {
-		w->tx_port[i] = tx_buffer_create(w, socket);
-		w->tx_kernel[i] = tx_buffer_create(w, socket);
-		if (!w->tx_port[i] || !w->tx_kernel[i])
+		if (!port_tx_init(w, (uint16_t)i, socket))
 			break;
 	}
 	if (!w->neigh || !w->flows || (app->n_ports && !w->tx_kernel[app->n_ports - 1])) {
@@ -134,7 +155,8 @@ void dp_worker_free(struct dp_worker *w)
 	neigh_table_free(w->neigh);
 	free(w->binds);
 	for (unsigned int i = 0; i < MR_MAX_PORTS; i++) {
-		rte_free(w->tx_port[i]);
+		rte_free(w->tx_port[i].frames);
+		rte_free(w->tx_port[i].cookies);
 		rte_free(w->tx_kernel[i]);
 	}
 	rte_free(w);
@@ -195,7 +217,8 @@ static void worker_flush(struct dp_worker *w)
 	for (unsigned int i = 0; i < w->app->n_ports; i++) {
 		const struct dp_port *p = &w->app->ports[i];
 
-		rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i]);
+		rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i].frames);
+		rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i].cookies);
 		if (p->has_kernel)
 			rte_eth_tx_buffer_flush(p->kernel_port_id, w->index, w->tx_kernel[i]);
 	}

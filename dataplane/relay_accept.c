@@ -175,7 +175,6 @@ static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct rela
 	struct rte_ether_addr client_mac = s->eth->src_addr;
 	struct rte_mbuf *m;
 
-	dp_event(w, DP_EV_syn_in);
 	m = tcp_out_header(w->app->pool, p, &k, seg_addr6(s, &a6), &client_mac,
 			   RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, cookie, s->seq + 1, 65535, opts,
 			   opt_len);
@@ -185,7 +184,7 @@ static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct rela
 		return;
 	}
 	dp_event(w, DP_EV_syncookie_out);
-	dp_tx_port(w, p, m);
+	dp_tx_cookie(w, p, m);
 }
 
 static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struct flow *f,
@@ -276,8 +275,13 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 		seg_rst_reply(w, p, s, 0, s->seq + 1, true);
 		return dp_drop(w, s->m, DP_DROP_draining);
 	}
-	if (fl == RTE_TCP_SYN_FLAG)
+	if (fl == RTE_TCP_SYN_FLAG) {
+		dp_event(w, DP_EV_syn_in);
+		/* Checked before the cookie is worked out: shedding keeps a flood cheap. */
+		if (dp_tx_shedding_syns(w, p))
+			return dp_drop(w, s->m, DP_DROP_syn_shed);
 		return listen_syn(w, p, s);
+	}
 	if (fl == RTE_TCP_ACK_FLAG)
 		return listen_ack(w, p, s);
 	/* A RST for a connection we never kept, or flag soup: nothing to answer. */

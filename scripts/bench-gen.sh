@@ -15,7 +15,7 @@
 #     connection; vs the number of routes (plot)
 #   memory: bytes per flow at 1 M held flows (RSS less that of a 64-entry table), twice
 #   SYN flood: random-source SYNs at the generator's maximum beside 64 streams: flows
-#     created by it (must be 0), stream packets/s meanwhile
+#     created by it (must be 0), the streams' data segments/s with and without it
 #
 #   scripts/bench-gen.sh [SECONDS] [OUT_DIR]    default 5 s per run, build/bench
 # Writes OUT_DIR/results.txt (key=value), the .dat files and OUT_DIR/bench-gen.png.
@@ -154,7 +154,14 @@ done
 
 echo "== SYN flood beside 64 streams"
 no_flows() { test "$(dp_status "$PREFIX" flows)" = 0; }
+# The streams' own data segments, each direction: what the generator receives during a
+# flood is mostly SYN-ACKs, so its rx rate says nothing about the streams.
+data_pps() { echo "$(gen_field "$1" c2b_pps) $(gen_field "$1" b2c_pps)" | awk '{ print $1 + $2 }'; }
+line=$(gen --mode stream --concurrency 64 --routes 16 --backends 4 --seconds "$SECS" | grep '^stream')
+put calm_stream_data_pps "$(data_pps "$line")"
+put calm_stream_b2c_pps "$(gen_field "$line" b2c_pps)"
 topo_wait_for 20 no_flows # the last sweep's flows gone: the peak below is the flood's
+shed0=$(dp_stat "$PREFIX" drops syn_shed)
 c0=$(dp_stat "$PREFIX" counters flow_created)
 gen --mode stream --concurrency 64 --routes 16 --backends 4 --seconds "$SECS" --synflood >"$TOPO_DIR/flood.out" &
 gpid=$!
@@ -170,7 +177,10 @@ sline=$(grep '^stream' "$TOPO_DIR/flood.out")
 fline=$(grep '^synflood' "$TOPO_DIR/flood.out")
 put flood_syn_pps "$(gen_field "$fline" sent_pps)"
 put flood_answered "$(gen_field "$fline" answered)"
-put flood_stream_pps "$(gen_field "$sline" rx_pps)"
+put flood_stream_data_pps "$(data_pps "$sline")"
+put flood_stream_b2c_pps "$(gen_field "$sline" b2c_pps)"
+put flood_stream_failed "$(gen_field "$sline" failed)"
+put flood_syn_shed $(($(dp_stat "$PREFIX" drops syn_shed) - shed0))
 put flood_flows_created $(($(dp_stat "$PREFIX" counters flow_created) - c0 - 64))
 put flood_flows_peak "$peak"
 dp_down
@@ -265,7 +275,12 @@ awk -F= '{ v[$1] = $2 } END {
 	printf "%-58s %14.0f\n", "SYN flood offered (SYN/s)", v["flood_syn_pps"]
 	printf "%-58s %14d\n", "  flows created by it (must be 0)", v["flood_flows_created"]
 	printf "%-58s %14d\n", "  most flows in the table meanwhile (64 streams)", v["flood_flows_peak"]
-	printf "%-58s %14.0f\n", "  64 streams meanwhile: packets/s", v["flood_stream_pps"]
+	printf "%-58s %14.0f\n", "  SYNs answered by cookies", v["flood_answered"]
+	printf "%-58s %14.0f\n", "  SYNs left unanswered (transmit queue full)", v["flood_syn_shed"]
+	printf "%-58s %14s\n", "  64 streams: data segments/s without / with the flood", sprintf("%.0f / %.0f", v["calm_stream_data_pps"], v["flood_stream_data_pps"])
+	printf "%-58s %14s\n", "    of which backend to client", sprintf("%.0f / %.0f", v["calm_stream_b2c_pps"], v["flood_stream_b2c_pps"])
+	printf "%-58s %14.2f\n", "    share kept under the flood", v["calm_stream_data_pps"] ? v["flood_stream_data_pps"] / v["calm_stream_data_pps"] : 0
+	printf "%-58s %14d\n", "    streams failed under the flood", v["flood_stream_failed"]
 }' "$RES"
 if command -v gnuplot >/dev/null; then
 	gnuplot <<PLOT

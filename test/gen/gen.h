@@ -92,7 +92,7 @@ struct gen_stats {
 	uint64_t tx_frames[2], rx_frames[2], tx_drop[2];
 	uint64_t data_segs_rx[2], data_bytes_rx[2]; /* index: receiving side (0 client) */
 	uint64_t rtx_timeouts, rtx_fast, ooo;
-	uint64_t syn_flood_sent, syn_flood_answers;
+	uint64_t syn_flood_sent, syn_flood_answers, syn_flood_unsent;
 	uint64_t stray, bad_cksum;
 	uint64_t lat_hist[64 * 16];
 	uint64_t lat_max_us;
@@ -156,7 +156,11 @@ void gen_client_bytes(const struct gen *g, const struct gen_half *h, uint32_t ge
 
 /* Sends a segment of h: flags, payload [off, off+len) of its stream (len 0: none). */
 void gen_send_seg(struct gen *g, struct gen_half *h, uint8_t flags, uint64_t off, uint32_t len);
-/* A segment from nowhere (SYN flood, RST): no half behind it. */
+/* A sealed segment from nowhere, not queued; NULL when the pool is empty. */
+struct rte_mbuf *gen_raw_frame(struct gen *g, int port, uint32_t sip, uint32_t dip,
+			       uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+			       uint32_t ack);
+/* A segment from nowhere (RST): no half behind it, queued behind port's frames. */
 void gen_send_raw(struct gen *g, int port, uint32_t sip, uint32_t dip, uint16_t sport,
 		  uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack);
 /* Pushes port's pending frames; frames the ring refuses rewind their half. */

@@ -140,16 +140,26 @@ void gen_send_seg(struct gen *g, struct gen_half *h, uint8_t flags, uint64_t off
 	enqueue(g, h->port, m, len ? h : NULL, off);
 }
 
+struct rte_mbuf *gen_raw_frame(struct gen *g, int port, uint32_t sip, uint32_t dip,
+			       uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+			       uint32_t ack)
+{
+	struct rte_mbuf *m = frame_start(g, port, sip, dip, sport, dport, flags, seq, ack, 0, 0);
+
+	if (m)
+		seal(m);
+	return m;
+}
+
 void gen_send_raw(struct gen *g, int port, uint32_t sip, uint32_t dip, uint16_t sport,
 		  uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack)
 {
-	struct rte_mbuf *m = frame_start(g, port, sip, dip, sport, dport, flags, seq, ack, 0, 0);
+	struct rte_mbuf *m = gen_raw_frame(g, port, sip, dip, sport, dport, flags, seq, ack);
 
 	if (!m) {
 		g->st.tx_drop[port]++;
 		return;
 	}
-	seal(m);
 	enqueue(g, port, m, NULL, 0);
 }
 
