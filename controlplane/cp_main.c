@@ -89,8 +89,28 @@ static int start_mesh(struct cp *cp)
 	return 0;
 }
 
+/* Whether TURN and discovery must start over after a reload from old: their settings
+ * changed, or the credentials file now says another user or password (rotated secrets
+ * must not wait for a restart). An unreadable credentials file keeps what runs. */
+static bool mesh_needs_restart(struct cp *cp, const struct mr_config *old)
+{
+	char err[MR_ERR_MAX];
+	int creds;
+
+	if (!cp_mesh_same(old, &cp->conf.conf)) {
+		mr_log(MR_LOG_NOTICE, "TURN or discovery settings changed: starting them over");
+		return true;
+	}
+	creds = cp_mesh_credentials_changed(&cp->mesh, &cp->conf.conf, err, sizeof(err));
+	if (creds < 0)
+		mr_log(MR_LOG_ERR, "TURN credentials not re-read, the clients keep theirs: %s", err);
+	if (creds > 0)
+		mr_log(MR_LOG_NOTICE, "TURN credentials changed: starting TURN and discovery over");
+	return creds > 0;
+}
+
 /* SIGHUP: re-read the file; only a good one replaces what runs. TURN and discovery start
- * over only when their own settings changed. */
+ * over only when their own settings or credentials changed. */
 static void reload(struct cp *cp)
 {
 	char err[MR_ERR_MAX];
@@ -109,8 +129,7 @@ static void reload(struct cp *cp)
 	apply_log_settings(&cp->conf.conf);
 	mr_log(MR_LOG_NOTICE, "reloaded %s as generation %u", cp->opts.config,
 	       cp->conf.generation);
-	if (!cp_mesh_same(&old, &cp->conf.conf)) {
-		mr_log(MR_LOG_NOTICE, "TURN or discovery settings changed: starting them over");
+	if (mesh_needs_restart(cp, &old)) {
 		cp_mesh_stop(&cp->mesh);
 		start_mesh(cp); /* on failure the rest keeps running; the log says why */
 	}

@@ -149,6 +149,33 @@ bool cp_mesh_same(const struct mr_config *a, const struct mr_config *b)
 	return true;
 }
 
+int cp_mesh_credentials_changed(const struct cp_mesh *m, const struct mr_config *conf,
+				char *err, size_t errlen)
+{
+	struct cp_secrets secrets = { 0 };
+	int changed = 0;
+
+	if (!m->n_turn)
+		return 0;
+	if (cp_secrets_load(conf->turn.credentials, &secrets, err, errlen) < 0)
+		return -1;
+	for (unsigned int i = 0; i < m->n_turn && changed >= 0; i++) {
+		const struct turn_client *t = &m->turn[i];
+		const struct cp_secret *cred = cp_secrets_find(&secrets, t->conf.name);
+
+		if (!cred) {
+			snprintf(err, errlen, "%s: no credentials for TURN server '%s'",
+				 conf->turn.credentials, t->conf.name);
+			changed = -1;
+		} else if (strcmp(cred->user, t->user) != 0 ||
+			   strcmp(cred->password, t->password) != 0) {
+			changed = 1;
+		}
+	}
+	cp_secrets_free(&secrets);
+	return changed;
+}
+
 int cp_mesh_tick(struct cp_mesh *m, int64_t now_ms)
 {
 	int due = 60000;

@@ -43,6 +43,11 @@ int cp_mesh_start(struct cp_mesh *m, const struct mr_config *conf, void (*learne
  * neither keeps allocations and registration as they are). */
 bool cp_mesh_same(const struct mr_config *a, const struct mr_config *b);
 
+/* Whether the credentials file of conf now holds another user or password for a TURN
+ * client m runs: 1 changed, 0 the same, -1 unreadable or an entry gone (err says which). */
+int cp_mesh_credentials_changed(const struct cp_mesh *m, const struct mr_config *conf,
+				char *err, size_t errlen);
+
 /* Do what is due; milliseconds until something is due again. */
 int cp_mesh_tick(struct cp_mesh *m, int64_t now_ms);
 

@@ -12,6 +12,7 @@
 #include "cp_backoff.h"
 #include "cp_conf.h"
 #include "cp_discovery.h"
+#include "cp_mesh.h"
 #include "cp_secrets.h"
 #include "mr_config.h"
 #include "unit.h"
@@ -185,6 +186,43 @@ static void test_secrets(void)
 	mkdir(path, 0700);
 	CU_ASSERT_EQUAL(cp_secrets_load(path, &s, err, sizeof(err)), -1);
 	rmdir(path);
+}
+
+/* A reload compares the credentials file with what each running TURN client uses. */
+static void test_credentials_changed(void)
+{
+	const char *path = unit_path("turn.secrets");
+	struct turn_client clients[2];
+	struct cp_mesh m = { .turn = clients, .n_turn = 2 };
+	struct mr_config c = { 0 };
+	char err[512] = "";
+
+	memset(clients, 0, sizeof(clients));
+	snprintf(clients[0].conf.name, sizeof(clients[0].conf.name), "red-turn");
+	snprintf(clients[0].user, sizeof(clients[0].user), "blue");
+	snprintf(clients[0].password, sizeof(clients[0].password), "Old-Secret");
+	snprintf(clients[1].conf.name, sizeof(clients[1].conf.name), "green-turn");
+	snprintf(clients[1].user, sizeof(clients[1].user), "blue");
+	snprintf(clients[1].password, sizeof(clients[1].password), "Green-Secret");
+	CU_ASSERT_EQUAL_FATAL(load(mesh_conf, &c, err, sizeof(err)), 0);
+	snprintf(c.turn.credentials, sizeof(c.turn.credentials), "%s", path);
+
+	write_mode(path, "green-turn blue Green-Secret\nred-turn blue Old-Secret\n", 0600);
+	CU_ASSERT_EQUAL(cp_mesh_credentials_changed(&m, &c, err, sizeof(err)), 0);
+	write_mode(path, "green-turn blue Green-Secret\nred-turn blue New-Secret\n", 0600);
+	CU_ASSERT_EQUAL(cp_mesh_credentials_changed(&m, &c, err, sizeof(err)), 1);
+	write_mode(path, "green-turn blue2 Green-Secret\nred-turn blue Old-Secret\n", 0600);
+	CU_ASSERT_EQUAL(cp_mesh_credentials_changed(&m, &c, err, sizeof(err)), 1);
+	write_mode(path, "green-turn blue Green-Secret\n", 0600);
+	CU_ASSERT_EQUAL(cp_mesh_credentials_changed(&m, &c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no credentials for TURN server 'red-turn'"));
+	chmod(path, 0644);
+	CU_ASSERT_EQUAL(cp_mesh_credentials_changed(&m, &c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NULL(strstr(err, "Secret"));
+	m.n_turn = 0; /* no TURN running: nothing to compare, the file is not even read */
+	CU_ASSERT_EQUAL(cp_mesh_credentials_changed(&m, &c, err, sizeof(err)), 0);
+	unlink(path);
+	mr_config_free(&c);
 }
 
 static struct mr_remote_gateway_conf gw(const char *id, int network, const char *addr,
@@ -383,6 +421,7 @@ int test_mesh_register(void)
 		{ "schema of gateway, turn, discovery", test_mesh_schema },
 		{ "schema refusals name file and line", test_mesh_refusals },
 		{ "credentials file", test_secrets },
+		{ "credentials changed under running TURN clients", test_credentials_changed },
 		{ "learned gateways become pushed text", test_learned_gateways },
 		{ "registrations from the store", test_registration_parse },
 		{ "registrations become routes", test_routes_from_registrations },

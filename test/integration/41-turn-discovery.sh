@@ -7,7 +7,8 @@
 # ConnectionAttempt, and turn-probe (the same client code) binds RFC 6062 data connections
 # both ways. coturn runs one relay thread: with several, a ConnectionBind can reach a
 # thread that does not know the id ("400 Wrong connection id"). A wrong password gives a clear error and a slow retry, never a crash
-# loop, and no password reaches the log. The registration is visible to etcdctl; a second
+# loop, and no password reaches the log; SIGHUP keeps the allocations when nothing changed
+# and starts TURN over when the credentials file was put right. The registration is visible to etcdctl; a second
 # gateway (red) that registers a relay in blue's network becomes a route pushed to blue's
 # data plane. Then faults: coturn restarted (re-allocated, the route follows red's new
 # relay), etcd stopped and restarted (routes kept, registration back), red's control
@@ -196,7 +197,24 @@ check "wrong password retried slowly: $bad attempts in $((($(ms) - t0) / 1000)) 
 	test "${bad:-0}" -ge 1 -a "${bad:-99}" -le 7
 check "meshrelay-cp still runs" kill -0 "$BLUE"
 
+# 3b. SIGHUP: the same file keeps the allocations; a rotated password is taken at once.
+relay_before=$(turn_field red-tcp relayed)
+# The control plane itself: its timeout wrapper would pass the signal on once, then die
+# of the next one.
+BLUE_CP=$(pgrep -P "$BLUE" -x meshrelay-cp)
+kill -HUP "$BLUE_CP"
+check "SIGHUP with nothing changed: reloaded" topo_wait_for 10 grep -q 'reloaded .* as generation' "$D/blue.log"
+check "and the allocations kept (relay $relay_before)" \
+	test "$(turn_field red-tcp relayed)" = "$relay_before" -a "$(turn_field red-tcp allocations)" -eq 1
+sed -i 's/^green-bad blue pw-Wrong-0000$/green-bad blue pw-Blue-4417/' "$D/blue.secrets"
+kill -HUP "$BLUE_CP"
+check "SIGHUP after the password was put right: TURN starts over with it" topo_wait_for 10 \
+	grep -q 'TURN credentials changed' "$D/blue.log"
+check "the server that refused it now allocates" topo_wait_for 15 turn_is green-bad allocated
+check "and the others allocated again" topo_wait_for 15 turn_is red-tcp allocated
+
 # 4. Discovery: our registration, then a second gateway becomes a pushed route.
+relay=$(turn_field red-tcp relayed) # a new allocation since 3b
 check "registration visible to etcdctl" topo_wait_for 10 bash -c \
 	"ETCDCTL_API=3 etcdctl --endpoints $ETCD get $KEY_BLUE --print-value-only | grep -q '\"address\":\"127.0.0.1\",\"port\":${relay##*:}'"
 t0=$(ms)
