@@ -2,41 +2,15 @@
  * The splice: every segment of a joined flow is forwarded in place, in the mbuf it came
  * in, to the other connection. Sequence and acknowledgement numbers, SACK blocks,
  * timestamps and window values are translated; addresses and ports rewritten; the TCP
- * checksum updated incrementally (RFC 1624) or left to the NIC. Payload is never touched.
+ * checksum updated incrementally (csum_delta.h) or left to the NIC. Payload is never touched.
  */
 #include <rte_ip.h>
 
+#include "csum_delta.h"
 #include "relay.h"
 #include "tcp_opts.h"
 #include "mbuf_slice.h"
 #include "tcp_out.h"
-
-/* Accumulates one's-complement changes so the checksum is patched once per packet. */
-struct csum_delta {
-	uint32_t sum;
-};
-
-static inline void delta16(struct csum_delta *d, uint16_t old_be, uint16_t new_be)
-{
-	d->sum += (uint16_t)~rte_be_to_cpu_16(old_be);
-	d->sum += rte_be_to_cpu_16(new_be);
-}
-
-static inline void delta32(struct csum_delta *d, uint32_t old_be, uint32_t new_be)
-{
-	delta16(d, (uint16_t)(old_be >> 16), (uint16_t)(new_be >> 16));
-	delta16(d, (uint16_t)old_be, (uint16_t)new_be);
-}
-
-static inline uint16_t delta_apply(const struct csum_delta *d, uint16_t cksum_be)
-{
-	uint32_t sum = (uint16_t)~rte_be_to_cpu_16(cksum_be) + d->sum;
-
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return rte_cpu_to_be_16((uint16_t)~sum);
-}
 
 /* Rewrite a 32-bit field of the TCP header (host-order value) and note the change.
  * Option fields at odd offsets make *aligned false: the caller then recomputes. */
@@ -50,7 +24,7 @@ static inline void rewrite32(struct csum_delta *d, uint8_t *tcp, unsigned int of
 	if (off & 1)
 		*aligned = false;
 	else
-		delta32(d, old_be, new_be);
+		csum_delta32(d, old_be, new_be);
 }
 
 static inline uint32_t read32(const uint8_t *p)
@@ -156,11 +130,11 @@ static void rewrite_headers(struct relay_seg *s, const struct splice_dir *sd,
 	s->eth->dst_addr = sd->out->peer_mac;
 	s->eth->src_addr = out_port->mac;
 	d_ip->sum = 0;
-	delta32(d_ip, s->ip->src_addr, k->local_ip);
-	delta32(d_ip, s->ip->dst_addr, k->peer_ip);
+	csum_delta32(d_ip, s->ip->src_addr, k->local_ip);
+	csum_delta32(d_ip, s->ip->dst_addr, k->peer_ip);
 	d->sum += d_ip->sum; /* the pseudo-header holds the addresses too */
-	delta16(d, s->tcp->src_port, k->local_port);
-	delta16(d, s->tcp->dst_port, k->peer_port);
+	csum_delta16(d, s->tcp->src_port, k->local_port);
+	csum_delta16(d, s->tcp->dst_port, k->peer_port);
 	s->ip->src_addr = k->local_ip;
 	s->ip->dst_addr = k->peer_ip;
 	/* The new TTL word is built in a register: reading it back from the header right
@@ -172,7 +146,7 @@ static void rewrite_headers(struct relay_seg *s, const struct splice_dir *sd,
 		memcpy(&ttl_proto_new, ttl_proto, 2);
 	}
 	s->ip->time_to_live = 64;
-	delta16(d_ip, ttl_proto_old, ttl_proto_new);
+	csum_delta16(d_ip, ttl_proto_old, ttl_proto_new);
 	s->tcp->src_port = k->local_port;
 	s->tcp->dst_port = k->peer_port;
 }
@@ -194,14 +168,14 @@ static void rewrite_headers6(struct relay_seg *s, const struct splice_dir *sd,
 		memcpy(&od, s->ip6->dst_addr + i, 2);
 		memcpy(&ns, out6->local + i, 2);
 		memcpy(&nd, out6->peer + i, 2);
-		delta16(d, os, ns);
-		delta16(d, od, nd);
+		csum_delta16(d, os, ns);
+		csum_delta16(d, od, nd);
 	}
 	memcpy(s->ip6->src_addr, out6->local, 16);
 	memcpy(s->ip6->dst_addr, out6->peer, 16);
 	s->ip6->hop_limits = 64;
-	delta16(d, s->tcp->src_port, k->local_port);
-	delta16(d, s->tcp->dst_port, k->peer_port);
+	csum_delta16(d, s->tcp->src_port, k->local_port);
+	csum_delta16(d, s->tcp->dst_port, k->peer_port);
 	s->tcp->src_port = k->local_port;
 	s->tcp->dst_port = k->peer_port;
 }
@@ -219,7 +193,7 @@ static void finish_checksums6(struct rte_mbuf *m, struct relay_seg *s,
 	}
 	m->ol_flags = 0;
 	if (aligned) {
-		s->tcp->cksum = delta_apply(d, s->tcp->cksum);
+		s->tcp->cksum = csum_delta_apply(d, s->tcp->cksum);
 	} else {
 		s->tcp->cksum = 0;
 		s->tcp->cksum = tcp_checksum_mbuf6(m, s->ip6, s->l4_off);
@@ -269,9 +243,9 @@ static void finish_checksums(struct rte_mbuf *m, struct relay_seg *s,
 	}
 	m->ol_flags = 0;
 	/* The header was checked on the way in, so its checksum is right to patch. */
-	s->ip->hdr_checksum = delta_apply(d_ip, s->ip->hdr_checksum);
+	s->ip->hdr_checksum = csum_delta_apply(d_ip, s->ip->hdr_checksum);
 	if (aligned) {
-		s->tcp->cksum = delta_apply(d, s->tcp->cksum);
+		s->tcp->cksum = csum_delta_apply(d, s->tcp->cksum);
 	} else {
 		s->tcp->cksum = 0;
 		s->tcp->cksum = tcp_checksum_mbuf(m, s->ip, s->l4_off);
@@ -363,7 +337,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		uint16_t win = rescale(rte_be_to_cpu_16(s->tcp->rx_win), sd.in->peer_wscale,
 				       sd.out->local_wscale);
 
-		delta16(&d, s->tcp->rx_win, rte_cpu_to_be_16(win));
+		csum_delta16(&d, s->tcp->rx_win, rte_cpu_to_be_16(win));
 		s->tcp->rx_win = rte_cpu_to_be_16(win);
 	}
 	translate_options(s, &sd, &d, &aligned, &tsval);

@@ -44,25 +44,6 @@ unsigned int tcp_opts_write_syn(uint8_t *buf, uint16_t mss, uint8_t wscale, bool
 /* Write NOP,NOP,TS (12 bytes) into buf; returns 12. */
 unsigned int tcp_opts_write_ts(uint8_t *buf, uint32_t tsval, uint32_t tsecr);
 
-/* One's-complement checksum update, RFC 1624 eqn. 3: field changed from old to new
- * (both in network byte order); cksum in network byte order, updated in place. */
-static inline void csum_replace16(uint16_t *cksum, uint16_t old_be, uint16_t new_be)
-{
-	uint32_t sum = (uint16_t)~__builtin_bswap16(*cksum);
-
-	sum += (uint16_t)~__builtin_bswap16(old_be);
-	sum += __builtin_bswap16(new_be);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	*cksum = __builtin_bswap16((uint16_t)~sum);
-}
-
-static inline void csum_replace32(uint16_t *cksum, uint32_t old_be, uint32_t new_be)
-{
-	csum_replace16(cksum, (uint16_t)(old_be >> 16), (uint16_t)(new_be >> 16));
-	csum_replace16(cksum, (uint16_t)old_be, (uint16_t)new_be);
-}
-
 /* Sequence-space comparisons (RFC 793 modular arithmetic). */
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }

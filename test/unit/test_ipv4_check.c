@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include <rte_ip.h>
+#include <rte_random.h>
 
 #include "ipv4_check.h"
 #include "unit.h"
@@ -129,6 +130,28 @@ static void test_martian_sources(void)
 	CU_ASSERT_FALSE(ipv4_is_martian_source(0xc0000201));
 }
 
+/* Random addresses, ids and TTLs (the sums' carries go everywhere): each header with its
+ * checksum filled passes, and each with the checksum off by one is refused. */
+static void test_random_valid_headers(void)
+{
+	uint8_t buf[64];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+
+	for (int round = 0; round < 20000; round++) {
+		make_packet(buf, sizeof(buf));
+		ip->packet_id = (uint16_t)rte_rand();
+		ip->time_to_live = (uint8_t)(1 + rte_rand() % 255);
+		ip->type_of_service = (uint8_t)rte_rand();
+		ip->src_addr = rte_cpu_to_be_32(0x0a000000u | (uint32_t)(rte_rand() & 0xffffff));
+		ip->dst_addr = (uint32_t)rte_rand();
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		CU_ASSERT_EQUAL(ipv4_check_header(buf, 28, IPV4_CSUM_UNKNOWN), DP_DROP_none);
+		ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip->hdr_checksum) + 1));
+		CU_ASSERT_EQUAL(ipv4_check_header(buf, 28, IPV4_CSUM_UNKNOWN), DP_DROP_ipv4_checksum);
+	}
+}
+
 int test_ipv4_check_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -137,6 +160,7 @@ int test_ipv4_check_register(void)
 		{ "header with options", test_options_header },
 		{ "every truncation and bit flip", test_every_truncation_and_byte },
 		{ "martian sources", test_martian_sources },
+		{ "random valid headers pass, off by one refused", test_random_valid_headers },
 		CU_TEST_INFO_NULL,
 	};
 

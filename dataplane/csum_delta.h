@@ -1,0 +1,44 @@
+/*
+ * Incremental one's-complement checksum updates (RFC 1624, eqn. 3) for headers rewritten
+ * in place: every changed field is noted, and the checksum patched once per packet. The
+ * sum does not depend on byte order (RFC 1071, 2.B): fields are added as they sit in
+ * memory (network order) and the result is stored the same way, so nothing is swapped.
+ */
+#ifndef CSUM_DELTA_H
+#define CSUM_DELTA_H
+
+#include <stdint.h>
+
+struct csum_delta {
+	uint64_t sum;
+};
+
+/* Note that a 16-bit field changed from old_be to new_be (both as they sit in memory). */
+static inline void csum_delta16(struct csum_delta *d, uint16_t old_be, uint16_t new_be)
+{
+	d->sum += (uint16_t)~old_be;
+	d->sum += new_be;
+}
+
+/* The same for a 32-bit field at an even offset: it adds like its two halves, 2^16 being
+ * 1 in one's-complement arithmetic. */
+static inline void csum_delta32(struct csum_delta *d, uint32_t old_be, uint32_t new_be)
+{
+	d->sum += (uint32_t)~old_be;
+	d->sum += new_be;
+}
+
+/* The checksum field's new value (as stored) once the noted changes are applied. */
+static inline uint16_t csum_delta_apply(const struct csum_delta *d, uint16_t cksum_be)
+{
+	uint64_t sum = (uint16_t)~cksum_be + d->sum;
+
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+#endif
