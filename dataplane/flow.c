@@ -20,6 +20,10 @@ struct flow_table {
 	uint32_t sweep_cursor;
 	uint32_t rtx_head;       /* doubly linked through flow.rtx_prev/next */
 	size_t hash_bytes;       /* memory of the rte_hash, for bytes-per-flow */
+	/* The IPv4 key found last and its value plus one (0: none). A burst often holds
+	 * several segments of one flow; only flow_release removes keys, and it clears this. */
+	struct flow_key last_key;
+	uintptr_t last_value;
 };
 
 /* rte_hash hands keys at any alignment: copy to an aligned key, then hash by words. */
@@ -226,6 +230,7 @@ void flow_release(struct flow_table *ft, struct flow *f)
 		if (key_is_set(&f->b.key) && flow_lookup(ft, &f->b.key, &dir) == f)
 			rte_hash_del_key(ft->index, &f->b.key);
 	}
+	ft->last_value = 0; /* after the lookups above, which may have filled it */
 	rte_pktmbuf_free(f->stream);
 	f->stream = NULL;
 	f->state = FLOW_FREE;
@@ -269,7 +274,18 @@ static struct flow *lookup_in(struct flow_table *ft, struct rte_hash *index, con
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 			 enum flow_dir *dir)
 {
-	return lookup_in(ft, ft->index, key, dir);
+	struct flow *f;
+
+	if (ft->last_value && key_cmp(key, &ft->last_key, sizeof(*key)) == 0) {
+		*dir = (enum flow_dir)((ft->last_value - 1) & 1);
+		return &ft->flows[(ft->last_value - 1) >> 1];
+	}
+	f = lookup_in(ft, ft->index, key, dir);
+	if (f) {
+		ft->last_key = *key;
+		ft->last_value = ((uintptr_t)f->index << 1 | *dir) + 1;
+	}
+	return f;
 }
 
 struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,

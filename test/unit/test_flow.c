@@ -85,6 +85,43 @@ static void rtx_visit(void *ctx, struct flow *f)
 	flow_rtx_disarm(ctx, f);
 }
 
+/* The table remembers the key it found last: lookups that alternate, and a slot taken by
+ * another connection after a release, must still get what the index holds. */
+static void test_last_lookup_remembered(void)
+{
+	struct flow_table *ft = flow_table_create("ut_flows4", 4, 0);
+	struct flow_key k1 = key(21), k2 = key(22), k3 = key(23);
+	enum flow_dir dir;
+	struct flow *f, *g;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	f = flow_alloc(ft, 0);
+	f->c.key = k1;
+	f->b.key = k2;
+	CU_ASSERT_EQUAL(flow_key_add(ft, f, FLOW_DIR_CLIENT), 0);
+	CU_ASSERT_EQUAL(flow_key_add(ft, f, FLOW_DIR_BACKEND), 0);
+	for (int i = 0; i < 6; i++) {
+		const struct flow_key *k = i % 3 == 2 ? &k2 : &k1;
+
+		CU_ASSERT_PTR_EQUAL(flow_lookup(ft, k, &dir), f);
+		CU_ASSERT_EQUAL(dir, k == &k1 ? FLOW_DIR_CLIENT : FLOW_DIR_BACKEND);
+	}
+	CU_ASSERT_PTR_NULL(flow_lookup(ft, &k3, &dir));
+	CU_ASSERT_PTR_EQUAL(flow_lookup(ft, &k2, &dir), f);
+	flow_release(ft, f);
+	g = flow_alloc(ft, 0); /* the same slot, another connection */
+	CU_ASSERT_PTR_EQUAL(g, f);
+	g->c.key = k3;
+	CU_ASSERT_EQUAL(flow_key_add(ft, g, FLOW_DIR_CLIENT), 0);
+	CU_ASSERT_PTR_NULL(flow_lookup(ft, &k2, &dir));
+	CU_ASSERT_PTR_NULL(flow_lookup(ft, &k1, &dir));
+	CU_ASSERT_PTR_EQUAL(flow_lookup(ft, &k3, &dir), g);
+	CU_ASSERT_EQUAL(dir, FLOW_DIR_CLIENT);
+	flow_release(ft, g);
+	CU_ASSERT_PTR_NULL(flow_lookup(ft, &k3, &dir));
+	flow_table_free(ft);
+}
+
 static void test_timers(void)
 {
 	struct flow_table *ft = flow_table_create("ut_flows3", 100, 0);
@@ -217,6 +254,7 @@ int test_flow_register(void)
 		{ "entry fits 256 bytes", test_entry_size },
 		{ "alloc until full, release makes room", test_alloc_until_full },
 		{ "both connections keyed", test_keys_both_sides },
+		{ "the last lookup remembered, forgotten on release", test_last_lookup_remembered },
 		{ "retransmission list and expiry sweep", test_timers },
 		CU_TEST_INFO_NULL,
 	};
