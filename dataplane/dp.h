@@ -75,8 +75,7 @@ struct turn_bind_slot;
  * those leave, and once the queue has refused frames the worker stops answering SYNs on the
  * port for a millisecond or two (clients resend them) so established flows keep theirs. */
 struct dp_port_tx {
-	struct dp_worker *w;
-	uint16_t port;               /* dp_port index */
+	struct dp_worker *w;         /* the owner: only its lcore touches this */
 	struct rte_eth_dev_tx_buffer *frames;
 	struct rte_eth_dev_tx_buffer *cookies;
 	uint64_t shed_syn_until_ms;  /* SYNs are not answered while now_ms <= this */

@@ -93,7 +93,6 @@ static bool port_tx_init(struct dp_worker *w, uint16_t port, int socket)
 	struct dp_port_tx *t = &w->tx_port[port];
 
 	t->w = w;
-	t->port = port;
 	t->frames = tx_buffer_create(w, socket, port_tx_drop, t);
 	t->cookies = tx_buffer_create(w, socket, port_tx_drop, t);
 	w->tx_kernel[port] = tx_buffer_create(w, socket, tx_buffer_drop, w);
@@ -108,6 +107,7 @@ struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t inde
 						 socket);
 	struct neigh_ops ops = { neigh_cb_send_request, neigh_cb_flush, neigh_cb_drop, NULL };
 	char name[32];
+	bool tx_ready;
 
 	if (!w)
 		return NULL;
@@ -129,11 +129,10 @@ struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t inde
 			w->flows = NULL;
 		}
 	}
-	for (unsigned int i = 0; w->neigh && i < app->n_ports; i++) {
-		if (!port_tx_init(w, (uint16_t)i, socket))
-			break;
-	}
-	if (!w->neigh || !w->flows || (app->n_ports && !w->tx_kernel[app->n_ports - 1])) {
+	tx_ready = w->neigh != NULL;
+	for (unsigned int i = 0; tx_ready && i < app->n_ports; i++)
+		tx_ready = port_tx_init(w, (uint16_t)i, socket);
+	if (!tx_ready || !w->flows) {
 		dp_worker_free(w);
 		return NULL;
 	}

@@ -24,6 +24,11 @@ struct flow_table {
 	 * several segments of one flow; only flow_release removes keys, and it clears this. */
 	struct flow_key last_key;
 	uintptr_t last_value;
+	/* Flows in the order they went FLOW_CLOSING (a ring of indices): each leaves when its
+	 * time comes instead of when the sweep passes, which at high connection rates left
+	 * the table full of closed flows. Entries of flows gone meanwhile are skipped. */
+	uint32_t *closing;
+	uint32_t closing_head, closing_n;
 };
 
 /* rte_hash hands keys at any alignment: copy to an aligned key, then hash by words. */
@@ -74,7 +79,8 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 	ft->flows = rte_zmalloc_socket(name, sizeof(struct flow) * max_flows, RTE_CACHE_LINE_SIZE,
 				       socket_id);
 	ft->free_stack = rte_malloc_socket(name, sizeof(uint32_t) * max_flows, 0, socket_id);
-	if (!ft->index || !ft->flows || !ft->free_stack) {
+	ft->closing = rte_malloc_socket(name, sizeof(uint32_t) * max_flows, 0, socket_id);
+	if (!ft->index || !ft->flows || !ft->free_stack || !ft->closing) {
 		flow_table_free(ft);
 		return NULL;
 	}
@@ -168,6 +174,7 @@ void flow_table_free(struct flow_table *ft)
 	rte_hash_free(ft->index);
 	rte_free(ft->flows);
 	rte_free(ft->free_stack);
+	rte_free(ft->closing);
 	rte_free(ft);
 }
 
@@ -350,6 +357,32 @@ void flow_sweep(struct flow_table *ft, uint32_t now_ms, uint32_t budget, flow_vi
 	}
 }
 
+void flow_closing_add(struct flow_table *ft, struct flow *f)
+{
+	/* Full only when slots closed, were freed and closed again faster than the oldest
+	 * entry's time: the sweep still reaches the flow. */
+	if (ft->closing_n == ft->capacity)
+		return;
+	ft->closing[(ft->closing_head + ft->closing_n++) % ft->capacity] = f->index;
+}
+
+void flow_closing_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void *ctx)
+{
+	while (ft->closing_n) {
+		struct flow *f = &ft->flows[ft->closing[ft->closing_head]];
+
+		/* The slot may hold another flow by now: only one still closing counts, and
+		 * one whose time has not come stops the run (later entries closed later). */
+		if (f->state == FLOW_CLOSING && flow_time_before(now_ms, f->expire_ms))
+			return;
+		if (++ft->closing_head == ft->capacity)
+			ft->closing_head = 0;
+		ft->closing_n--;
+		if (f->state == FLOW_CLOSING)
+			fn(ctx, f);
+	}
+}
+
 uint32_t flow_count(const struct flow_table *ft)
 {
 	/* Read from other threads for display: one relaxed load of the owner's counter. */
@@ -370,7 +403,7 @@ struct flow *flow_at(struct flow_table *ft, uint32_t index)
 
 uint32_t flow_bytes_per_flow(const struct flow_table *ft)
 {
-	return (uint32_t)(sizeof(struct flow) + sizeof(uint32_t) + ft->hash_bytes / ft->capacity);
+	return (uint32_t)(sizeof(struct flow) + 2 * sizeof(uint32_t) + ft->hash_bytes / ft->capacity);
 }
 
 const char *flow_state_name(unsigned int state)

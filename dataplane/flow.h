@@ -161,6 +161,14 @@ void flow_rtx_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void
 void flow_sweep(struct flow_table *ft, uint32_t now_ms, uint32_t budget, flow_visit_fn fn,
 		void *ctx);
 
+/* Queue f, just gone FLOW_CLOSING with its expire_ms set, to be ended at that time by
+ * flow_closing_run rather than when the sweep passes. */
+void flow_closing_add(struct flow_table *ft, struct flow *f);
+
+/* fn(ctx, f) for each queued flow still closing whose expire_ms has passed, oldest first
+ * (fn must release it); stops at the first whose time has not come. */
+void flow_closing_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void *ctx);
+
 /* Flows in use, and capacity. */
 uint32_t flow_count(const struct flow_table *ft);
 uint32_t flow_capacity(const struct flow_table *ft);
@@ -168,7 +176,7 @@ uint32_t flow_capacity(const struct flow_table *ft);
 /* Flow at index (for display); NULL when free or out of range. */
 struct flow *flow_at(struct flow_table *ft, uint32_t index);
 
-/* Bytes of memory the table holds per flow: entry plus its two hash keys. */
+/* Bytes of memory the table holds per flow: entry, free and closing slots, its hash keys. */
 uint32_t flow_bytes_per_flow(const struct flow_table *ft);
 
 static inline bool flow_time_before(uint32_t a, uint32_t b)

@@ -378,6 +378,7 @@ static void expire_fire(void *ctx, struct flow *f)
 void relay_timers(struct dp_worker *w)
 {
 	flow_rtx_run(w->flows, relay_now(w), rtx_fire, w);
+	flow_closing_run(w->flows, relay_now(w), expire_fire, w);
 	if (w->now_ms >= w->next_sweep_ms) {
 		/* The whole table once a second, in slices sized by the time since the last one,
 		 * so a worker held up for a while still reaches every expired flow. */
@@ -394,8 +395,8 @@ struct flow *relay_flow_alloc(struct dp_worker *w)
 {
 	struct flow *f = flow_alloc(w->flows, relay_now(w));
 
-	/* Closed flows wait in the table until the sweep passes (up to a second): under a
-	 * high connection rate they, not live ones, fill it. */
+	/* Closed flows leave at their time (flow_closing_run), but those the queue could not
+	 * take wait for the sweep: a full table first reclaims expired ones. */
 	if (!f && w->now_ms != w->reclaim_ms) {
 		w->reclaim_ms = w->now_ms;
 		flow_sweep(w->flows, relay_now(w), RELAY_RECLAIM_SLICE, expire_fire, w);

@@ -370,6 +370,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 			f->state = FLOW_CLOSING;
 			f->expire_ms = relay_now(w) + (f->c.rst || f->b.rst ? rc->closing_timeout_ms / 10
 									  : rc->closing_timeout_ms);
+			flow_closing_add(w->flows, f);
 		} else {
 			f->expire_ms = relay_now(w) + rc->idle_timeout_ms;
 		}

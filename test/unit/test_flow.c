@@ -122,6 +122,51 @@ static void test_last_lookup_remembered(void)
 	flow_table_free(ft);
 }
 
+static void release_visit(void *ctx, struct flow *f)
+{
+	flow_release(ctx, f);
+}
+
+/* Closed flows leave at their time, oldest first; a slot freed and taken again meanwhile
+ * is not ended for its old entry. */
+static void test_closing_queue(void)
+{
+	struct flow_table *ft = flow_table_create("ut_flows5", 8, 0);
+	struct flow *f[4];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (int i = 0; i < 4; i++) {
+		f[i] = flow_alloc(ft, 0);
+		f[i]->state = FLOW_CLOSING;
+		f[i]->expire_ms = 1000 + 100 * (uint32_t)i;
+		flow_closing_add(ft, f[i]);
+	}
+	flow_closing_run(ft, 999, release_visit, ft);
+	CU_ASSERT_EQUAL(flow_count(ft), 4);
+	flow_closing_run(ft, 1100, release_visit, ft);
+	CU_ASSERT_EQUAL(f[0]->state, FLOW_FREE);
+	CU_ASSERT_EQUAL(f[1]->state, FLOW_FREE);
+	CU_ASSERT_EQUAL(flow_count(ft), 2);
+	/* f[2] ends early (a RST path) and its slot is a live flow again before its turn. */
+	flow_release(ft, f[2]);
+	CU_ASSERT_PTR_EQUAL(flow_alloc(ft, 0), f[2]);
+	f[2]->state = FLOW_SPLICED;
+	f[2]->expire_ms = 0;
+	flow_closing_run(ft, 1300, release_visit, ft);
+	CU_ASSERT_EQUAL(f[2]->state, FLOW_SPLICED);
+	CU_ASSERT_EQUAL(f[3]->state, FLOW_FREE);
+	CU_ASSERT_EQUAL(flow_count(ft), 1);
+	/* Across the clock's wrap. */
+	f[2]->state = FLOW_CLOSING;
+	f[2]->expire_ms = 5;
+	flow_closing_add(ft, f[2]);
+	flow_closing_run(ft, UINT32_MAX - 5, release_visit, ft);
+	CU_ASSERT_EQUAL(f[2]->state, FLOW_CLOSING);
+	flow_closing_run(ft, 6, release_visit, ft);
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
 static void test_timers(void)
 {
 	struct flow_table *ft = flow_table_create("ut_flows3", 100, 0);
@@ -256,6 +301,7 @@ int test_flow_register(void)
 		{ "both connections keyed", test_keys_both_sides },
 		{ "the last lookup remembered, forgotten on release", test_last_lookup_remembered },
 		{ "retransmission list and expiry sweep", test_timers },
+		{ "closed flows leave at their time", test_closing_queue },
 		CU_TEST_INFO_NULL,
 	};
 	static const CU_TestInfo chains[] = {
