@@ -70,15 +70,25 @@ struct dp_mailbox {
 
 struct turn_bind_slot;
 
-/* One worker's transmit state towards one data port. Cookie SYN-ACKs have a buffer of their
- * own, flushed after the spliced flows' frames: under a SYN flood they take only the room
- * those leave, and once the queue has refused frames the worker stops answering SYNs on the
- * port for a millisecond or two (clients resend them) so established flows keep theirs. */
+/* SYNs a worker answers on a port whose queue is congested: a bucket of this many,
+ * refilled by DP_CONGESTED_COOKIES_PER_MS each millisecond. A crowd of clients arriving
+ * beside busy flows all get in; a flood's millions soon get only the trickle. */
+#define DP_CONGESTED_COOKIE_BURST 8192u
+#define DP_CONGESTED_COOKIES_PER_MS 32u
+/* A port stays congested this long after its queue last refused frames: a flood keeps
+ * refilling the queue, and answering it at full rate in every lull would undo the rest. */
+#define DP_CONGESTED_HOLD_MS 10u
+
+/* One worker's transmit state towards one data port. Under a SYN flood the cookies would
+ * take the queue from established flows: for DP_CONGESTED_HOLD_MS after the queue refused
+ * frames, SYNs on the port are answered only while the bucket above has some (the others'
+ * clients resend them), so the flows keep their share. */
 struct dp_port_tx {
 	struct dp_worker *w;         /* the owner: only its lcore touches this */
 	struct rte_eth_dev_tx_buffer *frames;
-	struct rte_eth_dev_tx_buffer *cookies;
-	uint64_t shed_syn_until_ms;  /* SYNs are not answered while now_ms <= this */
+	uint64_t congested_until_ms; /* the queue refused frames; congested while now_ms <= */
+	uint64_t bucket_ms;          /* when cookie_bucket was last refilled */
+	uint32_t cookie_bucket;      /* SYNs that may still be answered while congested */
 };
 
 struct dp_worker {
@@ -141,13 +151,23 @@ static inline void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop
 /* Queue a frame for a data port on this worker's tx queue (flushed every poll loop). */
 void dp_tx_port(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
-/* Queue a listener's SYN-ACK on p behind every other frame (see struct dp_port_tx). */
-void dp_tx_cookie(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
-
-/* Whether p's transmit queue refused frames so recently that SYNs should go unanswered. */
-static inline bool dp_tx_shedding_syns(const struct dp_worker *w, const struct dp_port *p)
+/* Whether a SYN on p may be answered now (while p is congested it takes one from the
+ * bucket), or should go unanswered (see struct dp_port_tx). */
+static inline bool dp_tx_cookie_allowed(struct dp_worker *w, const struct dp_port *p)
 {
-	return w->now_ms <= w->tx_port[p->index].shed_syn_until_ms;
+	struct dp_port_tx *t = &w->tx_port[p->index];
+	uint64_t refill;
+
+	if (w->now_ms > t->congested_until_ms)
+		return true;
+	refill = (w->now_ms - t->bucket_ms) * DP_CONGESTED_COOKIES_PER_MS;
+	t->bucket_ms = w->now_ms;
+	t->cookie_bucket = (uint32_t)RTE_MIN(t->cookie_bucket + refill,
+					     (uint64_t)DP_CONGESTED_COOKIE_BURST);
+	if (!t->cookie_bucket)
+		return false;
+	t->cookie_bucket--;
+	return true;
 }
 
 /* Give a frame to the kernel through the port's exception path, or drop it when none. */

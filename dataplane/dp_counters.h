@@ -94,7 +94,7 @@
 	X(icmp6_malformed)    /* ND or echo that RFC 4861/4443 checks refuse */               \
 	X(nd_claims_ours)     /* a neighbour advertisement claiming our own address */        \
 	X(header_no_room)     /* no headroom to give a segment the other family's IP header */\
-	X(syn_shed)           /* SYN unanswered: the port's transmit queue was just full */
+	X(syn_shed)           /* SYN unanswered: the port's queue just full, its budget spent */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

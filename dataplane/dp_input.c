@@ -17,12 +17,6 @@ void dp_tx_port(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m
 	rte_eth_tx_buffer(p->port_id, w->index, w->tx_port[p->index].frames, m);
 }
 
-void dp_tx_cookie(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
-{
-	dp_event(w, DP_EV_tx_frames);
-	rte_eth_tx_buffer(p->port_id, w->index, w->tx_port[p->index].cookies, m);
-}
-
 void dp_to_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	if (!p->has_kernel)

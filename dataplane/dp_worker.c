@@ -64,13 +64,13 @@ static void tx_buffer_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userda
 	rte_pktmbuf_free_bulk(pkts, unsent);
 }
 
-/* A data port's queue was full: until the next millisecond is over, SYNs arriving on the
- * port go unanswered rather than compete with flows for the queue. */
+/* A data port's queue was full: for a while SYNs arriving on the port are answered only
+ * within a budget rather than compete with flows (struct dp_port_tx). */
 static void port_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
 {
 	struct dp_port_tx *t = userdata;
 
-	t->shed_syn_until_ms = t->w->now_ms + 1;
+	t->congested_until_ms = t->w->now_ms + DP_CONGESTED_HOLD_MS;
 	tx_buffer_drop(pkts, unsent, t->w);
 }
 
@@ -93,10 +93,10 @@ static bool port_tx_init(struct dp_worker *w, uint16_t port, int socket)
 	struct dp_port_tx *t = &w->tx_port[port];
 
 	t->w = w;
+	t->cookie_bucket = DP_CONGESTED_COOKIE_BURST;
 	t->frames = tx_buffer_create(w, socket, port_tx_drop, t);
-	t->cookies = tx_buffer_create(w, socket, port_tx_drop, t);
 	w->tx_kernel[port] = tx_buffer_create(w, socket, tx_buffer_drop, w);
-	return t->frames && t->cookies && w->tx_kernel[port];
+	return t->frames && w->tx_kernel[port];
 }
 
 struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t index,
@@ -155,7 +155,6 @@ void dp_worker_free(struct dp_worker *w)
 	free(w->binds);
 	for (unsigned int i = 0; i < MR_MAX_PORTS; i++) {
 		rte_free(w->tx_port[i].frames);
-		rte_free(w->tx_port[i].cookies);
 		rte_free(w->tx_kernel[i]);
 	}
 	rte_free(w);
@@ -217,7 +216,6 @@ static void worker_flush(struct dp_worker *w)
 		const struct dp_port *p = &w->app->ports[i];
 
 		rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i].frames);
-		rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i].cookies);
 		if (p->has_kernel)
 			rte_eth_tx_buffer_flush(p->kernel_port_id, w->index, w->tx_kernel[i]);
 	}

@@ -184,7 +184,7 @@ static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct rela
 		return;
 	}
 	dp_event(w, DP_EV_syncookie_out);
-	dp_tx_cookie(w, p, m);
+	dp_tx_port(w, p, m);
 }
 
 static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struct flow *f,
@@ -278,7 +278,7 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 	if (fl == RTE_TCP_SYN_FLAG) {
 		dp_event(w, DP_EV_syn_in);
 		/* Checked before the cookie is worked out: shedding keeps a flood cheap. */
-		if (dp_tx_shedding_syns(w, p))
+		if (!dp_tx_cookie_allowed(w, p))
 			return dp_drop(w, s->m, DP_DROP_syn_shed);
 		return listen_syn(w, p, s);
 	}

@@ -101,10 +101,15 @@ static void wheel_insert(struct gen *g, uint32_t idx, uint64_t deadline)
 	g->wheel[slot] = idx;
 }
 
-/* Retransmit h at now + rto unless acknowledged before. */
+/* Retransmit h at now + rto unless acknowledged before, backing off as TCP does (RFC 6298
+ * 5.5: doubling per timeout without progress, here up to 8 rto) with a little jitter: halves
+ * whose segments were lost together in a full ring must not all come back together, every
+ * rto, and be lost together again until they give up. */
 static void arm(struct gen *g, struct gen_half *h)
 {
-	h->deadline = g->now + g->rto;
+	uint64_t rto = g->rto << RTE_MIN(h->timeouts, 3u);
+
+	h->deadline = g->now + rto + (h->timeouts ? rte_rand() % (rto / 4 + 1) : 0);
 	wheel_insert(g, half_index(g, h), h->deadline);
 }
 

@@ -5,7 +5,8 @@
 #     backend checked against the route;
 #   a live push that swaps two routes: the generator must see connections land on the
 #     wrong backend (so its check can fail), and none once the right table is back;
-#   stream: 256 flows busy both ways, then 64 under a SYN flood from random sources,
+#   stream: 256 flows busy both ways, 4096 opened at once (a crowd beside busy flows must
+#     all get in), then 64 under a SYN flood from random sources,
 #     which must create no flow nor stall them (the flood takes only the room the streams
 #     leave in the generator's ring, and the relay's cookies only what its flows leave);
 # and at the end no flow left and every mbuf back. Then a second data plane with a small
@@ -56,6 +57,17 @@ check "256 streams flowed both ways, every byte and checksum checked" \
 	-a "$(gen_field "$out" c2b_pps | cut -d. -f1)" -gt 0 \
 	-a "$(gen_field "$out" b2c_pps | cut -d. -f1)" -gt 0
 
+# A crowd: 4096 clients at once beside their own busy flows, the queue towards them full.
+# Rationing SYNs on a congested port must still let every one of them in.
+out=$(gen_run "$NS" "${TOPO_TAG}-g4b" 0 --mode stream --concurrency 4096 --routes 16 \
+	--backends 4 --seconds 2)
+echo "$out"
+check "4096 streams opened at once all carry data" \
+	test "$(gen_field "$(grep ^stream <<<"$out")" flowing)" = 4096 -a \
+	"$(gen_field "$(grep ^stream <<<"$out")" failed)" = 0
+no_flows() { test "$(dp_status "$PREFIX" flows)" = 0; }
+topo_wait_for 10 no_flows
+
 created0=$(dp_stat "$PREFIX" counters flow_created)
 cookies0=$(dp_stat "$PREFIX" counters syncookie_out)
 out=$(gen_run "$NS" "${TOPO_TAG}-g5" 0 --mode stream --concurrency 64 --routes 16 \
@@ -75,7 +87,6 @@ check "the flood was answered by cookies: $cookies of $sent SYNs" \
 check "and created no flow (64 streams, 64 flows)" \
 	test $(($(dp_stat "$PREFIX" counters flow_created) - created0)) -eq 64
 
-no_flows() { test "$(dp_status "$PREFIX" flows)" = 0; }
 check "no flow left once closed" topo_wait_for 10 no_flows
 "$MR_CTL" -p "$PREFIX" show flows | head -5
 check "every mbuf back" test "$(dp_status "$PREFIX" mbufs_in_use)" = "$mbufs0"

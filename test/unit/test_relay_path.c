@@ -569,8 +569,18 @@ static void test_ipv6_nd_and_echo(void)
 	rte_pktmbuf_free(m);
 }
 
-/* Nobody reads the edge ring: once it refuses a SYN-ACK, SYNs go unanswered (counted) until
- * the millisecond after next, and are answered again once the ring has room. */
+static void syns_from_new_clients(unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct peer c = client_of(false);
+
+		peer_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
+	}
+}
+
+/* Nobody reads the edge ring: once it refuses a SYN-ACK, SYNs are answered from a bucket of
+ * DP_CONGESTED_COOKIE_BURST refilled by DP_CONGESTED_COOKIES_PER_MS a millisecond, the rest
+ * counted, for DP_CONGESTED_HOLD_MS after the queue last refused frames; then all again. */
 static void test_syn_shed_while_queue_full(void)
 {
 	uint64_t full = drops(DP_DROP_tx_full), shed = drops(DP_DROP_syn_shed), answered;
@@ -579,29 +589,34 @@ static void test_syn_shed_while_queue_full(void)
 	unsigned int sent = 0;
 
 	drain(&app.ports[0]);
-	while (drops(DP_DROP_tx_full) == full && sent++ < 8192) {
-		c = client_of(false);
-		peer_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
-	}
+	while (drops(DP_DROP_tx_full) == full && sent++ < 8192)
+		syns_from_new_clients(1);
 	CU_ASSERT_FATAL(drops(DP_DROP_tx_full) > full);
 	CU_ASSERT_EQUAL(drops(DP_DROP_syn_shed), shed);
 	answered = event(DP_EV_syncookie_out);
-	c = client_of(false);
-	peer_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
-	CU_ASSERT_EQUAL(drops(DP_DROP_syn_shed), shed + 1);
-	CU_ASSERT_EQUAL(event(DP_EV_syncookie_out), answered);
+	syns_from_new_clients(DP_CONGESTED_COOKIE_BURST + 10);
+	CU_ASSERT_EQUAL(event(DP_EV_syncookie_out), answered + DP_CONGESTED_COOKIE_BURST);
+	CU_ASSERT_EQUAL(drops(DP_DROP_syn_shed), shed + 10);
+	w->now_ms++; /* the refill, still congested: the ring is full */
+	answered = event(DP_EV_syncookie_out);
+	syns_from_new_clients(DP_CONGESTED_COOKIES_PER_MS + 1);
+	CU_ASSERT_EQUAL(event(DP_EV_syncookie_out), answered + DP_CONGESTED_COOKIES_PER_MS);
+	CU_ASSERT_EQUAL(drops(DP_DROP_syn_shed), shed + 11);
 	CU_ASSERT_TRUE(drain(&app.ports[0]) > 0);
-	w->now_ms++;
-	peer_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
-	CU_ASSERT_EQUAL(drops(DP_DROP_syn_shed), shed + 2);
-	w->now_ms++;
+	w->now_ms += DP_CONGESTED_HOLD_MS + 1;
+	answered = event(DP_EV_syncookie_out);
+	syns_from_new_clients(2 * DP_CONGESTED_COOKIES_PER_MS);
+	CU_ASSERT_EQUAL(event(DP_EV_syncookie_out), answered + 2 * DP_CONGESTED_COOKIES_PER_MS);
+	c = client_of(false);
+	drain(&app.ports[0]);
 	peer_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
 	synack = next_tcp(c.port);
 	check_to(&synack, &c);
 	if (synack.m)
 		CU_ASSERT_EQUAL(synack.tcp->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 	rte_pktmbuf_free(synack.m);
-	CU_ASSERT_EQUAL(drops(DP_DROP_syn_shed), shed + 2);
+	CU_ASSERT_EQUAL(drops(DP_DROP_syn_shed), shed + 11);
+	drain(&app.ports[0]);
 }
 
 int test_relay_path_register(void)
@@ -617,7 +632,7 @@ int test_relay_path_register(void)
 		{ "IPv6 neighbour solicitation and echo answered", test_ipv6_nd_and_echo },
 		{ "IPv6 claim of a backend on the client link ignored",
 		  test_ipv6_off_link_claim_ignored },
-		{ "SYNs unanswered while the transmit queue is full", test_syn_shed_while_queue_full },
+		{ "SYNs rationed while the transmit queue is full", test_syn_shed_while_queue_full },
 		CU_TEST_INFO_NULL,
 	};
 
