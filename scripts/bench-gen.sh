@@ -276,7 +276,7 @@ awk -F= '{ v[$1] = $2 } END {
 	printf "%-58s %14d\n", "  flows created by it (must be 0)", v["flood_flows_created"]
 	printf "%-58s %14d\n", "  most flows in the table meanwhile (64 streams)", v["flood_flows_peak"]
 	printf "%-58s %14.0f\n", "  SYNs answered by cookies", v["flood_answered"]
-	printf "%-58s %14.0f\n", "  SYNs left unanswered (transmit queue full)", v["flood_syn_shed"]
+	printf "%-58s %14.0f\n", "  SYNs left unanswered (queue congested, bucket spent)", v["flood_syn_shed"]
 	printf "%-58s %14s\n", "  64 streams: data segments/s without / with the flood", sprintf("%.0f / %.0f", v["calm_stream_data_pps"], v["flood_stream_data_pps"])
 	printf "%-58s %14s\n", "    of which backend to client", sprintf("%.0f / %.0f", v["calm_stream_b2c_pps"], v["flood_stream_b2c_pps"])
 	printf "%-58s %14.2f\n", "    share kept under the flood", v["calm_stream_data_pps"] ? v["flood_stream_data_pps"] / v["calm_stream_data_pps"] : 0
