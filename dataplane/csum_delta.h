@@ -3,6 +3,7 @@
  * in place: every changed field is noted, and the checksum patched once per packet. The
  * sum does not depend on byte order (RFC 1071, 2.B): fields are added as they sit in
  * memory (network order) and the result is stored the same way, so nothing is swapped.
+ * csum_fold64 serves any such sum, a header verified as 32-bit words too.
  */
 #ifndef CSUM_DELTA_H
 #define CSUM_DELTA_H
@@ -28,17 +29,22 @@ static inline void csum_delta32(struct csum_delta *d, uint32_t old_be, uint32_t 
 	d->sum += new_be;
 }
 
+/* A 64-bit sum of 16- or 32-bit words folded to 16 bits, end-around carries included
+ * (not complemented). */
+static inline uint16_t csum_fold64(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /* The checksum field's new value (as stored) once the noted changes are applied. */
 static inline uint16_t csum_delta_apply(const struct csum_delta *d, uint16_t cksum_be)
 {
-	uint64_t sum = (uint16_t)~cksum_be + d->sum;
-
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return (uint16_t)~csum_fold64((uint16_t)~cksum_be + d->sum);
 }
 
 #endif

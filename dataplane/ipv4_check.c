@@ -5,23 +5,19 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 
+#include "csum_delta.h"
+
 /* Whether the header sums to 0xffff. The usual 20-byte header is added as five 32-bit
  * words in memory order (RFC 1071: order does not matter, and 2^16 is 1), a fraction of
  * the work of the generic 16-bit loop; headers with options take that loop. */
 static bool header_sum_ok(const uint8_t *l3, uint32_t ihl_bytes)
 {
-	uint64_t sum = 0;
 	uint32_t w[5];
 
 	if (ihl_bytes != sizeof(w))
 		return rte_raw_cksum(l3, ihl_bytes) == 0xffff;
 	memcpy(w, l3, sizeof(w));
-	sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	return csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]) == 0xffff;
 }
 
 enum dp_drop ipv4_check_header(const uint8_t *l3, uint32_t l3_len, enum ipv4_csum_hint hint)

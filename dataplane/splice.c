@@ -161,15 +161,15 @@ static void rewrite_headers6(struct relay_seg *s, const struct splice_dir *sd,
 
 	s->eth->dst_addr = sd->out->peer_mac;
 	s->eth->src_addr = out_port->mac;
-	for (unsigned int i = 0; i < 16; i += 2) {
-		uint16_t os, od, ns, nd;
+	for (unsigned int i = 0; i < 16; i += 4) {
+		uint32_t os, od, ns, nd;
 
-		memcpy(&os, s->ip6->src_addr + i, 2);
-		memcpy(&od, s->ip6->dst_addr + i, 2);
-		memcpy(&ns, out6->local + i, 2);
-		memcpy(&nd, out6->peer + i, 2);
-		csum_delta16(d, os, ns);
-		csum_delta16(d, od, nd);
+		memcpy(&os, s->ip6->src_addr + i, 4);
+		memcpy(&od, s->ip6->dst_addr + i, 4);
+		memcpy(&ns, out6->local + i, 4);
+		memcpy(&nd, out6->peer + i, 4);
+		csum_delta32(d, os, ns);
+		csum_delta32(d, od, nd);
 	}
 	memcpy(s->ip6->src_addr, out6->local, 16);
 	memcpy(s->ip6->dst_addr, out6->peer, 16);
