@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Instructions the data plane spends per spliced segment, counted by callgrind (exact and
+# repeatable, whatever else the machine does): test/bench/path_cost.c drives bursts of
+# Linux-like segments (1,400 bytes, timestamps) both ways through one worker on ring
+# ports. Several build directories are measured in turns on the same frames, so an old
+# and a new build compare side by side:
+#   scripts/bench-path.sh [--bursts N] [BUILD_DIR...]      (default: build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bursts=200
+dirs=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--bursts) bursts=$2; shift 2 ;;
+	-*) echo "usage: $0 [--bursts N] [BUILD_DIR...]" >&2; exit 2 ;;
+	*) dirs+=("$1"); shift ;;
+	esac
+done
+[ ${#dirs[@]} -gt 0 ] || dirs=(build)
+command -v valgrind >/dev/null || { echo "bench-path: valgrind missing (scripts/install-deps.sh --bench)" >&2; exit 2; }
+
+out=$(mktemp -d /tmp/mr-bench-path.XXXXXX)
+trap 'rm -rf "$out"; rm -rf /var/run/dpdk/bench-path-*' EXIT
+for dir in "${dirs[@]}"; do
+	bin=$dir/test/bench/bench-path
+	[ -x "$bin" ] || { echo "bench-path: $bin not built" >&2; exit 2; }
+	segments=$(valgrind --tool=callgrind --toggle-collect=path_cost_burst \
+		--callgrind-out-file="$out/cg.out" "$bin" "$bursts" 2>"$out/valgrind.log" |
+		sed -n 's/^segments //p')
+	[ -n "$segments" ] || { tail -20 "$out/valgrind.log" >&2; exit 1; }
+	total=$(sed -n 's/^totals: *//p' "$out/cg.out" | awk '{print $1}')
+	awk -v d="$dir" -v t="$total" -v s="$segments" \
+		'BEGIN { printf "%s: %.1f instructions per spliced segment (%d segments, %d in all)\n", d, t / s, s, t }'
+done

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench-path: what the data plane spends per spliced segment, for callgrind. One appliance
+ * on two ring ports (as in the relay_path unit suite), its one worker driven from this
+ * thread. One IPv4 connection is opened as Linux opens it (MSS, SACK, timestamps, window
+ * scale) and spliced; then bursts of 32 segments, client to backend and backend to client
+ * in turn (1,400 bytes each, timestamps on), are handed to the worker, each burst followed
+ * by the worker's housekeeping (its transmit flush included). Building the frames and
+ * reading them back happen outside path_cost_burst: run under
+ *   valgrind --tool=callgrind --toggle-collect=path_cost_burst bench-path [BURSTS]
+ * and the instructions counted, divided by the segments printed, are the cost of one.
+ * Exits 1 when the relay did not forward every segment (the figure would mean nothing).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "dp_appliance.h"
+#include "dp_worker.h"
+#include "tcp_frame.h"
+
+#define BURST 32
+#define PAYLOAD 1400
+#define CLIENT_IP 0x0a000002u
+#define EDGE_IP 0x0a000001u
+#define BACKEND_IP 0x0a010002u
+#define SVC_IP 0x0a010001u
+
+static const char config_text[] =
+	"dataplane = { mbufs = 0; neighbour = { entries = 64; }; };\n"
+	"ports = ( { name = \"edge\"; device = \"net_ring_bp0\"; ipv4 = \"10.0.0.1/24\";\n"
+	"            exception = { enabled = false; }; },\n"
+	"          { name = \"svc\"; device = \"net_ring_bp1\"; ipv4 = \"10.1.0.1/24\";\n"
+	"            exception = { enabled = false; }; } );\n"
+	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
+	"relay = { max_flows = 64; };\n"
+	"networks = ( { name = \"n\"; local = true; allow = [ \"10.1.0.0/24\" ]; ports = ( 443 ); } );\n"
+	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); } );\n"
+	"routes = ( { sni = \"api.svc.example\"; pool = \"p\"; } );\n";
+
+/* One end of the connection as it is sent: addresses, ports, next sequence, timestamps. */
+struct end {
+	const struct dp_port *port;
+	uint32_t ip, our_ip;
+	uint16_t port_num, our_port;
+	uint32_t seq, ack;
+	uint32_t tsval, tsecr;
+};
+
+static struct dp_appliance app;
+static struct dp_worker *w;
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "bench-path: %s\n", what);
+	exit(1);
+}
+
+static struct rte_mbuf *frame(const struct end *e, uint8_t flags, const uint8_t *opts,
+			      unsigned int opt_len, const uint8_t *payload, size_t plen)
+{
+	struct tcp_frame_spec t = {
+		.dst_mac = e->port->mac, .src = e->ip, .dst = e->our_ip, .sport = e->port_num,
+		.dport = e->our_port, .flags = flags, .seq = e->seq, .ack = e->ack, .opts = opts,
+		.opt_len = opt_len, .payload = payload, .plen = plen,
+	};
+	struct rte_mbuf *m = tcp_frame_build(app.pool, e->port->port_id, &t);
+
+	if (!m)
+		fail("out of mbufs");
+	return m;
+}
+
+/* SYN options as Linux sends them: MSS 1460, SACK permitted, timestamps, window scale 7. */
+static unsigned int syn_opts(uint8_t o[20], uint32_t tsval, uint32_t tsecr)
+{
+	static const uint8_t head[4] = { 2, 4, 0x05, 0xb4 };
+	uint32_t v = rte_cpu_to_be_32(tsval), e = rte_cpu_to_be_32(tsecr);
+
+	memcpy(o, head, 4);
+	o[4] = 4, o[5] = 2, o[6] = 8, o[7] = 10;
+	memcpy(o + 8, &v, 4);
+	memcpy(o + 12, &e, 4);
+	o[16] = 1, o[17] = 3, o[18] = 3, o[19] = 7;
+	return 20;
+}
+
+static unsigned int ts_opts(uint8_t o[12], const struct end *e)
+{
+	uint32_t v = rte_cpu_to_be_32(e->tsval), t = rte_cpu_to_be_32(e->tsecr);
+
+	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
+	memcpy(o + 4, &v, 4);
+	memcpy(o + 8, &t, 4);
+	return 12;
+}
+
+/* The next TCP segment the relay sent on p (other frames freed); NULL when none. */
+static struct rte_tcp_hdr *next_tcp(const struct dp_port *p, struct rte_mbuf **out)
+{
+	struct rte_mbuf *m;
+
+	while (rte_eth_rx_burst(p->port_id, 0, &m, 1) == 1) {
+		struct rte_ether_hdr *eth;
+		struct rte_ipv4_hdr *ip;
+
+		if (rte_pktmbuf_linearize(m) != 0) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		ip = (struct rte_ipv4_hdr *)(eth + 1);
+		if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+		    ip->next_proto_id == IPPROTO_TCP) {
+			*out = m;
+			return (struct rte_tcp_hdr *)((uint8_t *)ip + rte_ipv4_hdr_len(ip));
+		}
+		rte_pktmbuf_free(m);
+	}
+	return NULL;
+}
+
+/* The TSval of a segment the relay sent (its options: a SYN's or NOP NOP TS). */
+static uint32_t tsval_of(const struct rte_tcp_hdr *tcp)
+{
+	const uint8_t *o = (const uint8_t *)(tcp + 1), *end = (const uint8_t *)tcp +
+							     (tcp->data_off >> 4) * 4u;
+	uint32_t v;
+
+	while (o + 10 <= end && o[0] != 8)
+		o += o[0] <= 1 ? 1 : o[1];
+	if (o + 10 > end)
+		fail("the relay sent no timestamps");
+	memcpy(&v, o + 2, 4);
+	return rte_be_to_cpu_32(v);
+}
+
+static void input(const struct end *e, struct rte_mbuf *m)
+{
+	dp_input_frame(w, e->port, m);
+	dp_worker_housekeeping(w);
+}
+
+static void drain(const struct dp_port *p)
+{
+	struct rte_mbuf *pkts[BURST];
+	uint16_t n;
+
+	while ((n = rte_eth_rx_burst(p->port_id, 0, pkts, BURST)) > 0)
+		rte_pktmbuf_free_bulk(pkts, n);
+}
+
+static size_t read_hello(uint8_t *buf, size_t cap)
+{
+	FILE *f = fopen(MR_SOURCE_DIR "/test/classifier/fixtures/openssl-tls13__api.svc.example.hello",
+			"rb");
+	size_t n = f ? fread(buf, 1, cap, f) : 0;
+
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Client handshake, hello, the relay's backend SYN answered: both ends ready to splice. */
+static void open_connection(struct end *c, struct end *b)
+{
+	uint8_t opts[20], hello[2048];
+	size_t hello_len = read_hello(hello, sizeof(hello));
+	struct rte_tcp_hdr *tcp;
+	struct rte_mbuf *m;
+
+	if (hello_len < 200)
+		fail("hello fixture missing");
+	input(c, frame(c, RTE_TCP_SYN_FLAG, opts, syn_opts(opts, c->tsval, 0), NULL, 0));
+	tcp = next_tcp(c->port, &m);
+	if (!tcp || tcp->tcp_flags != (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))
+		fail("no SYN-ACK from the listener");
+	c->seq++;
+	c->ack = rte_be_to_cpu_32(tcp->sent_seq) + 1;
+	c->tsecr = tsval_of(tcp);
+	rte_pktmbuf_free(m);
+	input(c, frame(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, opts, ts_opts(opts, c), hello,
+		       hello_len));
+	c->seq += (uint32_t)hello_len;
+	drain(c->port);
+	tcp = next_tcp(b->port, &m);
+	if (!tcp || tcp->tcp_flags != RTE_TCP_SYN_FLAG)
+		fail("no SYN to the backend");
+	b->our_port = rte_be_to_cpu_16(tcp->src_port);
+	b->ack = rte_be_to_cpu_32(tcp->sent_seq) + 1;
+	b->tsecr = tsval_of(tcp);
+	rte_pktmbuf_free(m);
+	input(b, frame(b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, opts,
+		       syn_opts(opts, b->tsval, b->tsecr), NULL, 0));
+	b->seq++;
+	b->ack += (uint32_t)hello_len;
+	drain(b->port);
+	drain(c->port);
+}
+
+/* What callgrind counts: a burst through the worker, then its housekeeping. */
+__attribute__((noinline, noclone)) void path_cost_burst(struct rte_mbuf **pkts, const struct end *const *from,
+					       unsigned int n);
+__attribute__((noinline, noclone)) void path_cost_burst(struct rte_mbuf **pkts, const struct end *const *from,
+					       unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		dp_input_frame(w, from[i]->port, pkts[i]);
+	dp_worker_housekeeping(w);
+}
+
+static void run_bursts(struct end *c, struct end *b, unsigned int bursts)
+{
+	static uint8_t payload[PAYLOAD];
+	uint8_t opts[12];
+
+	for (unsigned int k = 0; k < bursts; k++) {
+		struct rte_mbuf *pkts[BURST];
+		const struct end *from[BURST];
+
+		for (unsigned int i = 0; i < BURST; i++) {
+			struct end *e = i % 2 ? b : c;
+
+			e->tsval++;
+			pkts[i] = frame(e, RTE_TCP_ACK_FLAG, opts, ts_opts(opts, e), payload, PAYLOAD);
+			from[i] = e;
+			e->seq += PAYLOAD;
+		}
+		path_cost_burst(pkts, from, BURST);
+		drain(c->port);
+		drain(b->port);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char prefix[64], err[512];
+	char *eal_argv[] = { "bench-path", "-l", "0-1", "--no-pci", "--no-huge", "-m", "256",
+			     "--no-telemetry", "--log-level", "*:error", "--file-prefix",
+			     prefix, NULL };
+	unsigned int bursts = argc > 1 ? (unsigned int)atoi(argv[1]) : 200;
+	static struct mr_config conf;
+	struct end c = { .ip = CLIENT_IP, .our_ip = EDGE_IP, .port_num = 40001, .our_port = 443,
+			 .seq = 1000000, .tsval = 5000 };
+	struct end b = { .ip = BACKEND_IP, .our_ip = SVC_IP, .port_num = 443, .seq = 7000000,
+			 .tsval = 90000 };
+	const struct rte_ether_addr backend_mac = { { 0x02, 0, 0, 0, 0, 0x02 } };
+	uint64_t before;
+
+	snprintf(prefix, sizeof(prefix), "bench-path-%d", (int)getpid());
+	if (bursts == 0 || rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
+		fail("usage: bench-path [BURSTS], or EAL did not start");
+	if (mr_config_load_string(config_text, "bench-path", &conf, err, sizeof(err)) < 0)
+		fail(err);
+	app.conf = &conf;
+	app.n_workers = 1;
+	if (dp_appliance_up(&app, err, sizeof(err)) < 0 || !app.workers[0])
+		fail(err);
+	w = app.workers[0];
+	w->now_ms = 1000000;
+	neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
+	c.port = &app.ports[0];
+	b.port = &app.ports[1];
+	open_connection(&c, &b);
+	before = w->counters.events[DP_EV_splice_c2b] + w->counters.events[DP_EV_splice_b2c];
+	run_bursts(&c, &b, bursts);
+	if (w->counters.events[DP_EV_splice_c2b] + w->counters.events[DP_EV_splice_b2c] - before !=
+	    (uint64_t)bursts * BURST)
+		fail("the relay did not splice every segment");
+	printf("segments %u\n", bursts * BURST);
+	dp_appliance_down(&app);
+	mr_config_free(&conf);
+	rte_eal_cleanup();
+	return 0;
+}
