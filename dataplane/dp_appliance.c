@@ -10,7 +10,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dispatch.h"
-#include "dp_report.h"
+#include "mgmt_report.h"
 #include "dp_worker.h"
 #include "exception.h"
 #include "mr_log.h"
@@ -115,7 +115,7 @@ static void reserve_source_ports(const struct dp_appliance *app)
 static int relay_up(struct dp_appliance *app, char *err, size_t errlen)
 {
 	struct mr_config conf = { 0 };
-	struct dp_live *live;
+	struct relay_live *live;
 	size_t qsbr_size = rte_rcu_qsbr_get_memsize(DP_MAX_WORKERS);
 
 	app->qsbr = rte_zmalloc("qsbr", qsbr_size, RTE_CACHE_LINE_SIZE);
@@ -127,7 +127,7 @@ static int relay_up(struct dp_appliance *app, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", app->conf->source);
 		return -1;
 	}
-	if (dp_live_build(NULL, &conf, 0, &live, err, errlen) < 0) {
+	if (relay_live_build(NULL, &conf, 0, &live, err, errlen) < 0) {
 		mr_config_free(&conf);
 		return -1;
 	}
@@ -245,7 +245,7 @@ void dp_appliance_down(struct dp_appliance *app)
 	dp_counters_print(app, stderr);
 	for (unsigned int w = 0; w < app->n_workers; w++)
 		dp_worker_free(app->workers[w]);
-	dp_live_free((struct dp_live *)(uintptr_t)app->live);
+	relay_live_free((struct relay_live *)(uintptr_t)app->live);
 	rte_free(app->qsbr);
 }
 

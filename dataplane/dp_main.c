@@ -19,10 +19,10 @@
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 
-#include "ctl_server.h"
+#include "mgmt_server.h"
 #include "dp.h"
 #include "dp_appliance.h"
-#include "dp_telemetry.h"
+#include "mgmt_telemetry.h"
 #include "dp_worker.h"
 #include "mr_log.h"
 #include "mr_privs.h"
@@ -196,17 +196,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = dp_appliance_up(&app, err, sizeof(err));
-	if (rc == 0 && dp_telemetry_init(&app) < 0)
+	if (rc == 0 && mgmt_telemetry_init(&app) < 0)
 		mr_log(MR_LOG_WARN, "telemetry commands not registered");
 	if (rc == 0)
-		rc = ctl_server_start(&app, args.control_socket ? args.control_socket
+		rc = mgmt_server_start(&app, args.control_socket ? args.control_socket
 							       : conf.dataplane.control_socket,
 				      conf.dataplane.control_group, err, sizeof(err));
 	if (rc == 0)
 		rc = run(&app);
 	else
 		mr_log(MR_LOG_ERR, "start-up failed: %s", err);
-	ctl_server_stop();
+	mgmt_server_stop();
 	dp_appliance_down(&app);
 	rte_pdump_uninit();
 	rte_eal_cleanup();

@@ -23,7 +23,7 @@
 #include <rte_tcp.h>
 
 #include "dp_appliance.h"
-#include "dp_report.h"
+#include "mgmt_report.h"
 #include "dp_worker.h"
 #include "syncookie.h"
 #include "tcp_frame.h"

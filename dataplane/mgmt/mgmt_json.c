@@ -1,11 +1,11 @@
-#include "ctl_json.h"
+#include "mgmt_json.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void put(struct ctl_json *j, const char *s, size_t n)
+static void put(struct mgmt_json *j, const char *s, size_t n)
 {
 	if (j->failed)
 		return;
@@ -29,7 +29,7 @@ static void put(struct ctl_json *j, const char *s, size_t n)
 }
 
 /* JSON string: quotes, backslashes and control characters escaped. */
-static void put_string(struct ctl_json *j, const char *s)
+static void put_string(struct mgmt_json *j, const char *s)
 {
 	put(j, "\"", 1);
 	for (; *s; s++) {
@@ -50,16 +50,16 @@ static void put_string(struct ctl_json *j, const char *s)
 	put(j, "\"", 1);
 }
 
-static void separator(struct ctl_json *j)
+static void separator(struct mgmt_json *j)
 {
 	if (!j->first)
 		put(j, ", ", 2);
 	j->first = false;
 }
 
-static void json_num(struct dp_report_sink *s, const char *name, uint64_t v)
+static void json_num(struct mgmt_report_sink *s, const char *name, uint64_t v)
 {
-	struct ctl_json *j = (struct ctl_json *)s;
+	struct mgmt_json *j = (struct mgmt_json *)s;
 	char text[32];
 
 	separator(j);
@@ -68,9 +68,9 @@ static void json_num(struct dp_report_sink *s, const char *name, uint64_t v)
 	put(j, text, strlen(text));
 }
 
-static void json_str(struct dp_report_sink *s, const char *name, const char *v)
+static void json_str(struct mgmt_report_sink *s, const char *name, const char *v)
 {
-	struct ctl_json *j = (struct ctl_json *)s;
+	struct mgmt_json *j = (struct mgmt_json *)s;
 
 	separator(j);
 	put_string(j, name);
@@ -78,30 +78,30 @@ static void json_str(struct dp_report_sink *s, const char *name, const char *v)
 	put_string(j, v);
 }
 
-static void json_item(struct dp_report_sink *s, const char *text)
+static void json_item(struct mgmt_report_sink *s, const char *text)
 {
-	struct ctl_json *j = (struct ctl_json *)s;
+	struct mgmt_json *j = (struct mgmt_json *)s;
 
 	separator(j);
 	put_string(j, text);
 }
 
-void ctl_json_begin(struct ctl_json *j, bool list)
+void mgmt_json_begin(struct mgmt_json *j, bool list)
 {
 	memset(j, 0, sizeof(*j));
-	j->sink = (struct dp_report_sink){ json_num, json_str, json_item };
+	j->sink = (struct mgmt_report_sink){ json_num, json_str, json_item };
 	j->first = true;
 	j->list = list;
 	put(j, list ? "{\"items\": [" : "{", list ? 11 : 1);
 }
 
-const char *ctl_json_end(struct ctl_json *j)
+const char *mgmt_json_end(struct mgmt_json *j)
 {
 	put(j, j->list ? "]}" : "}", j->list ? 2 : 1);
 	return j->failed ? NULL : j->buf;
 }
 
-void ctl_json_free(struct ctl_json *j)
+void mgmt_json_free(struct mgmt_json *j)
 {
 	free(j->buf);
 	j->buf = NULL;

@@ -15,7 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "dp_counters.h"
-#include "dp_live.h"
+#include "relay_live.h"
 #include "flow.h"
 #include "mr_config.h"
 #include "neigh.h"
@@ -126,7 +126,7 @@ struct dp_appliance {
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	unsigned int n_workers;
 	struct rte_mempool *pool;
-	const struct dp_live *live;         /* routes and listeners; swapped under RCU */
+	const struct relay_live *live;         /* routes and listeners; swapped under RCU */
 	struct rte_rcu_qsbr *qsbr;          /* workers report quiescent states here */
 	uint64_t started_us;
 	struct syncookie_key cookie_key;    /* one key: a handshake's ACK may reach any worker */
@@ -177,7 +177,7 @@ void dp_to_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf 
 void dp_input_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
 /* The routes and listeners in force; read once per packet that needs them. */
-static inline const struct dp_live *dp_live_get(const struct dp_appliance *app)
+static inline const struct relay_live *relay_live_get(const struct dp_appliance *app)
 {
 	return __atomic_load_n(&app->live, __ATOMIC_ACQUIRE);
 }

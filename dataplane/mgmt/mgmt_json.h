@@ -1,14 +1,14 @@
 /* A growing JSON text buffer and a report sink that writes into it (control socket). */
-#ifndef CTL_JSON_H
-#define CTL_JSON_H
+#ifndef MGMT_JSON_H
+#define MGMT_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "dp_report.h"
+#include "mgmt_report.h"
 
-struct ctl_json {
-	struct dp_report_sink sink;
+struct mgmt_json {
+	struct mgmt_report_sink sink;
 	char *buf;
 	size_t len, cap;
 	bool first;
@@ -17,12 +17,12 @@ struct ctl_json {
 };
 
 /* Start an object ('{') or a {"items": [ list; the sink then adds to it. */
-void ctl_json_begin(struct ctl_json *j, bool list);
+void mgmt_json_begin(struct mgmt_json *j, bool list);
 
 /* Close what begin opened; returns the NUL-terminated text (owned by j) or NULL. */
-const char *ctl_json_end(struct ctl_json *j);
+const char *mgmt_json_end(struct mgmt_json *j);
 
 /* Release the buffer. */
-void ctl_json_free(struct ctl_json *j);
+void mgmt_json_free(struct mgmt_json *j);
 
 #endif

@@ -1,11 +1,11 @@
 /*
  * What can change while the data plane runs: routes (with pools, networks, mangled
- * suffixes) and listeners. A dp_live is immutable once published; the control thread
+ * suffixes) and listeners. A relay_live is immutable once published; the control thread
  * builds a new one, swaps the pointer, waits for every worker to pass a quiescent state
  * (rte_rcu_qsbr) and only then frees the old one. Workers read it without locks.
  */
-#ifndef DP_LIVE_H
-#define DP_LIVE_H
+#ifndef RELAY_LIVE_H
+#define RELAY_LIVE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,7 +16,7 @@
 
 struct dp_appliance;
 
-struct dp_live {
+struct relay_live {
 	uint32_t generation;             /* 0: the configuration the process started with */
 	uint64_t applied_us;             /* wall clock of the swap */
 	struct mr_config conf;           /* the full configuration it came from (owned) */
@@ -24,19 +24,19 @@ struct dp_live {
 	uint64_t listen[MR_MAX_PORTS][65536 / 64]; /* relay listeners per port, one bit each */
 };
 
-/* Build a dp_live from conf (moved in: conf is zeroed on success). The ports of conf must
+/* Build a relay_live from conf (moved in: conf is zeroed on success). The ports of conf must
  * be those the data plane runs (same names, same order). 0 or -1 with err. */
-int dp_live_build(const struct dp_appliance *app, struct mr_config *conf, uint32_t generation,
-		  struct dp_live **out, char *err, size_t errlen);
+int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uint32_t generation,
+		  struct relay_live **out, char *err, size_t errlen);
 
-/* Free a dp_live no worker can still see. NULL is fine. */
-void dp_live_free(struct dp_live *live);
+/* Free a relay_live no worker can still see. NULL is fine. */
+void relay_live_free(struct relay_live *live);
 
 /* Publish live and retire the previous one after the grace period (control thread only). */
-void dp_live_swap(struct dp_appliance *app, struct dp_live *live);
+void relay_live_swap(struct dp_appliance *app, struct relay_live *live);
 
 /* Whether TCP port (host order) of data port index is a relay listener in live. */
-static inline bool dp_live_is_listener(const struct dp_live *live, unsigned int port_index,
+static inline bool relay_live_is_listener(const struct relay_live *live, unsigned int port_index,
 				       uint16_t tcp_port)
 {
 	return (live->listen[port_index][tcp_port >> 6] >> (tcp_port & 63)) & 1;

@@ -5,8 +5,8 @@
  * owner and the configured group may talk to it; messages are capped in size and a
  * client that stalls mid-message is dropped, so no client can hold the data plane up.
  */
-#ifndef CTL_SERVER_H
-#define CTL_SERVER_H
+#ifndef MGMT_SERVER_H
+#define MGMT_SERVER_H
 
 #include <stddef.h>
 
@@ -14,10 +14,10 @@
 
 /* Create the socket at path (owner-only, or group-readable when group is set) and start
  * serving it. 0, or -1 with err. */
-int ctl_server_start(struct dp_appliance *app, const char *path, const char *group, char *err,
+int mgmt_server_start(struct dp_appliance *app, const char *path, const char *group, char *err,
 		     size_t errlen);
 
 /* Stop the thread, close every client and remove the socket. Safe when never started. */
-void ctl_server_stop(void);
+void mgmt_server_stop(void);
 
 #endif

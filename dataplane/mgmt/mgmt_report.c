@@ -1,4 +1,4 @@
-#include "dp_report.h"
+#include "mgmt_report.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -49,7 +49,7 @@ static void ipv4_text(uint32_t host_order, char *buf, size_t len)
 	inet_ntop(AF_INET, &a, buf, (socklen_t)len);
 }
 
-static void report_counters(const struct dp_appliance *app, struct dp_report_sink *s,
+static void report_counters(const struct dp_appliance *app, struct mgmt_report_sink *s,
 			    bool drops)
 {
 	struct dp_counters sum;
@@ -66,7 +66,7 @@ static void report_counters(const struct dp_appliance *app, struct dp_report_sin
 
 /* Per-queue counters, as far as the device keeps them (RTE_ETHDEV_QUEUE_STAT_CNTRS). */
 static void report_queues(const struct dp_port *p, const struct rte_eth_stats *st,
-			  struct dp_report_sink *s)
+			  struct mgmt_report_sink *s)
 {
 	struct rte_eth_dev_info info;
 	char key[32];
@@ -84,7 +84,7 @@ static void report_queues(const struct dp_port *p, const struct rte_eth_stats *s
 }
 
 static int report_port(const struct dp_appliance *app, const char *name,
-		       struct dp_report_sink *s)
+		       struct mgmt_report_sink *s)
 {
 	for (unsigned int i = 0; i < app->n_ports; i++) {
 		const struct dp_port *p = &app->ports[i];
@@ -115,7 +115,7 @@ static int report_port(const struct dp_appliance *app, const char *name,
 	return -1;
 }
 
-static void report_flows(const struct dp_appliance *app, struct dp_report_sink *s)
+static void report_flows(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
 	uint64_t in_use = 0, capacity = 0, by_state[FLOW_STATE_COUNT] = { 0 };
 
@@ -141,9 +141,9 @@ static void report_flows(const struct dp_appliance *app, struct dp_report_sink *
 		s->num(s, "bytes_per_flow", flow_bytes_per_flow(app->workers[0]->flows));
 }
 
-static void report_status(const struct dp_appliance *app, struct dp_report_sink *s)
+static void report_status(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
-	const struct dp_live *live = dp_live_get(app);
+	const struct relay_live *live = relay_live_get(app);
 	struct timeval tv;
 	uint64_t flows = 0;
 
@@ -175,9 +175,9 @@ static uint64_t sum_workers(const struct dp_appliance *app, size_t offset)
 	return sum;
 }
 
-static void report_routes(const struct dp_appliance *app, struct dp_report_sink *s)
+static void report_routes(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
-	const struct mr_config *c = &dp_live_get(app)->conf;
+	const struct mr_config *c = &relay_live_get(app)->conf;
 	char line[LINE_MAX_LEN + 300];
 
 	for (unsigned int i = 0; i < c->n_routes; i++) {
@@ -208,9 +208,9 @@ static void report_routes(const struct dp_appliance *app, struct dp_report_sink 
 	}
 }
 
-static void report_listeners(const struct dp_appliance *app, struct dp_report_sink *s)
+static void report_listeners(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
-	const struct mr_config *c = &dp_live_get(app)->conf;
+	const struct mr_config *c = &relay_live_get(app)->conf;
 	char line[LINE_MAX_LEN];
 
 	for (unsigned int i = 0; i < c->n_listeners; i++) {
@@ -223,7 +223,7 @@ static void report_listeners(const struct dp_appliance *app, struct dp_report_si
 	}
 }
 
-static void report_steering(const struct dp_appliance *app, struct dp_report_sink *s)
+static void report_steering(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
 	char line[LINE_MAX_LEN + 300];
 
@@ -235,7 +235,7 @@ static void report_steering(const struct dp_appliance *app, struct dp_report_sin
 }
 
 /* Busy share of each worker: the time its polls found work (it never sleeps). */
-static void report_lcores(const struct dp_appliance *app, struct dp_report_sink *s)
+static void report_lcores(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
 	char line[LINE_MAX_LEN];
 
@@ -325,7 +325,7 @@ static void neigh_lines_on_worker(struct dp_worker *w, void *arg)
 }
 
 /* Ask every worker for its lines; a worker that does not answer leaves its buffer to it. */
-static int report_worker_lines(const struct dp_appliance *app, struct dp_report_sink *s,
+static int report_worker_lines(const struct dp_appliance *app, struct mgmt_report_sink *s,
 			       void (*fn)(struct dp_worker *, void *))
 {
 	struct worker_lines *out = calloc(1, sizeof(*out) + LIST_MAX_PER_WORKER * LINE_MAX_LEN);
@@ -343,7 +343,7 @@ static int report_worker_lines(const struct dp_appliance *app, struct dp_report_
 	return 0;
 }
 
-enum dp_report_kind dp_report_kind(const char *name)
+enum mgmt_report_kind mgmt_report_kind_of(const char *name)
 {
 	static const char *const dicts[] = { "status", "counters", "drops", "flows" };
 	static const char *const lists[] = { "ports", "flow_list", "neighbours", "routes",
@@ -351,14 +351,14 @@ enum dp_report_kind dp_report_kind(const char *name)
 
 	for (size_t i = 0; i < RTE_DIM(dicts); i++)
 		if (strcmp(name, dicts[i]) == 0)
-			return DP_REPORT_DICT;
+			return MGMT_REPORT_DICT;
 	for (size_t i = 0; i < RTE_DIM(lists); i++)
 		if (strcmp(name, lists[i]) == 0)
-			return DP_REPORT_LIST;
-	return strncmp(name, "port:", 5) == 0 ? DP_REPORT_DICT : DP_REPORT_UNKNOWN;
+			return MGMT_REPORT_LIST;
+	return strncmp(name, "port:", 5) == 0 ? MGMT_REPORT_DICT : MGMT_REPORT_UNKNOWN;
 }
 
-int dp_report_write(const struct dp_appliance *app, const char *name, struct dp_report_sink *s)
+int mgmt_report_write(const struct dp_appliance *app, const char *name, struct mgmt_report_sink *s)
 {
 	if (strcmp(name, "status") == 0)
 		report_status(app, s);

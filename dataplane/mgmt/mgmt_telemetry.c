@@ -1,4 +1,4 @@
-#include "dp_telemetry.h"
+#include "mgmt_telemetry.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -6,28 +6,28 @@
 
 #include <rte_telemetry.h>
 
-#include "dp_report.h"
+#include "mgmt_report.h"
 
 /* Written once by the main lcore before telemetry can call in; read-only afterwards.
  * Telemetry callbacks take no user argument in DPDK 22.11, hence this one global. */
 static const struct dp_appliance *tel_app;
 
 struct tel_sink {
-	struct dp_report_sink base;
+	struct mgmt_report_sink base;
 	struct rte_tel_data *d;
 };
 
-static void tel_num(struct dp_report_sink *s, const char *name, uint64_t v)
+static void tel_num(struct mgmt_report_sink *s, const char *name, uint64_t v)
 {
 	rte_tel_data_add_dict_u64(((struct tel_sink *)s)->d, name, v);
 }
 
-static void tel_str(struct dp_report_sink *s, const char *name, const char *v)
+static void tel_str(struct mgmt_report_sink *s, const char *name, const char *v)
 {
 	rte_tel_data_add_dict_string(((struct tel_sink *)s)->d, name, v);
 }
 
-static void tel_item(struct dp_report_sink *s, const char *text)
+static void tel_item(struct mgmt_report_sink *s, const char *text)
 {
 	rte_tel_data_add_array_string(((struct tel_sink *)s)->d, text);
 }
@@ -37,21 +37,21 @@ static int tel_report(const char *cmd, const char *params, struct rte_tel_data *
 {
 	struct tel_sink sink = { { tel_num, tel_str, tel_item }, d };
 	char name[64];
-	enum dp_report_kind kind;
+	enum mgmt_report_kind kind;
 
 	snprintf(name, sizeof(name), "%s%s%s", cmd + strlen("/meshrelay/"),
 		 params && *params ? ":" : "", params && *params ? params : "");
-	kind = dp_report_kind(name);
-	if (kind == DP_REPORT_UNKNOWN)
+	kind = mgmt_report_kind_of(name);
+	if (kind == MGMT_REPORT_UNKNOWN)
 		return -EINVAL;
-	if (kind == DP_REPORT_DICT)
+	if (kind == MGMT_REPORT_DICT)
 		rte_tel_data_start_dict(d);
 	else
 		rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-	return dp_report_write(tel_app, name, &sink.base) == 0 ? 0 : -EINVAL;
+	return mgmt_report_write(tel_app, name, &sink.base) == 0 ? 0 : -EINVAL;
 }
 
-int dp_telemetry_init(const struct dp_appliance *app)
+int mgmt_telemetry_init(const struct dp_appliance *app)
 {
 	static const struct {
 		const char *cmd, *help;

@@ -1,4 +1,4 @@
-#include "ctl_server.h"
+#include "mgmt_server.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,20 +14,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl_json.h"
-#include "dp_live.h"
-#include "dp_report.h"
+#include "mgmt_json.h"
+#include "relay_live.h"
+#include "mgmt_report.h"
 #include "dp_worker.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
 #include "mr_privs.h"
 #include "turn_bind.h"
 
-#define CTL_MAX_CLIENTS 16
-#define CTL_STALL_MS 5000      /* a message must arrive whole within this */
-#define CTL_SEND_TIMEOUT_MS 2000
+#define MGMT_MAX_CLIENTS 16
+#define MGMT_STALL_MS 5000      /* a message must arrive whole within this */
+#define MGMT_SEND_TIMEOUT_MS 2000
 
-struct ctl_client {
+struct mgmt_client {
 	int fd;
 	uint8_t hdr[MR_CTL_HDR_LEN];
 	uint32_t hdr_got;
@@ -46,7 +46,7 @@ static struct {
 	pthread_t thread;
 	volatile bool stop;
 	bool running;
-	struct ctl_client clients[CTL_MAX_CLIENTS];
+	struct mgmt_client clients[MGMT_MAX_CLIENTS];
 } srv = { .listen_fd = -1 };
 
 static uint64_t now_ms(void)
@@ -59,7 +59,7 @@ static uint64_t now_ms(void)
 
 static int send_all(int fd, const uint8_t *p, size_t len)
 {
-	uint64_t deadline = now_ms() + CTL_SEND_TIMEOUT_MS;
+	uint64_t deadline = now_ms() + MGMT_SEND_TIMEOUT_MS;
 
 	while (len > 0) {
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
@@ -78,7 +78,7 @@ static int send_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
-static int reply(struct ctl_client *c, uint16_t type, uint32_t generation, const char *text)
+static int reply(struct mgmt_client *c, uint16_t type, uint32_t generation, const char *text)
 {
 	struct mr_ctl_hdr h = { MR_CTL_VERSION, type, generation, (uint32_t)strlen(text) };
 	uint8_t hdr[MR_CTL_HDR_LEN];
@@ -90,36 +90,36 @@ static int reply(struct ctl_client *c, uint16_t type, uint32_t generation, const
 
 static uint32_t generation_in_force(void)
 {
-	return dp_live_get(srv.app)->generation;
+	return relay_live_get(srv.app)->generation;
 }
 
-static int handle_query(struct ctl_client *c, const char *name, uint16_t reply_type)
+static int handle_query(struct mgmt_client *c, const char *name, uint16_t reply_type)
 {
-	enum dp_report_kind kind = dp_report_kind(name);
-	struct ctl_json j;
+	enum mgmt_report_kind kind = mgmt_report_kind_of(name);
+	struct mgmt_json j;
 	const char *text;
 	int rc;
 
-	if (kind == DP_REPORT_UNKNOWN)
+	if (kind == MGMT_REPORT_UNKNOWN)
 		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: unknown object");
-	ctl_json_begin(&j, kind == DP_REPORT_LIST);
-	if (dp_report_write(srv.app, name, &j.sink) < 0) {
-		ctl_json_free(&j);
+	mgmt_json_begin(&j, kind == MGMT_REPORT_LIST);
+	if (mgmt_report_write(srv.app, name, &j.sink) < 0) {
+		mgmt_json_free(&j);
 		return reply(c, MR_CTL_RESULT, generation_in_force(),
 			     "refused: unknown object or a worker did not answer");
 	}
-	text = ctl_json_end(&j);
+	text = mgmt_json_end(&j);
 	rc = reply(c, reply_type, generation_in_force(), text ? text : "{}");
-	ctl_json_free(&j);
+	mgmt_json_free(&j);
 	return rc;
 }
 
 /* Validate the whole pushed file, build the new tables, swap them in: all or nothing. */
-static int handle_push(struct ctl_client *c)
+static int handle_push(struct mgmt_client *c)
 {
 	struct mr_config *conf = calloc(1, sizeof(*conf));
 	struct timeval a, b;
-	struct dp_live *live;
+	struct relay_live *live;
 	char err[MR_ERR_MAX], msg[MR_ERR_MAX + 64];
 	int rc;
 
@@ -127,7 +127,7 @@ static int handle_push(struct ctl_client *c)
 	if (!conf)
 		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: out of memory");
 	if (mr_config_load_string(c->payload, "pushed", conf, err, sizeof(err)) < 0 ||
-	    dp_live_build(srv.app, conf, c->h.generation, &live, err, sizeof(err)) < 0) {
+	    relay_live_build(srv.app, conf, c->h.generation, &live, err, sizeof(err)) < 0) {
 		mr_config_free(conf);
 		free(conf);
 		mr_log(MR_LOG_WARN, "push of generation %u refused: %s", c->h.generation, err);
@@ -135,7 +135,7 @@ static int handle_push(struct ctl_client *c)
 		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
 	}
 	free(conf);
-	dp_live_swap(srv.app, live);
+	relay_live_swap(srv.app, live);
 	gettimeofday(&b, NULL);
 	snprintf(msg, sizeof(msg), "applied generation %u in %ld us", c->h.generation,
 		 (long)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_usec - a.tv_usec)));
@@ -147,7 +147,7 @@ static int handle_push(struct ctl_client *c)
 
 /* RFC 6062: open a data connection to a TURN server on a worker, bind it, relay it. The
  * request waits for the worker to take it, not for the bind: its outcome is counted. */
-static int handle_bind(struct ctl_client *c)
+static int handle_bind(struct mgmt_client *c)
 {
 	static unsigned int next_worker;
 	struct turn_bind_req *req = calloc(1, sizeof(*req));
@@ -171,7 +171,7 @@ static int handle_bind(struct ctl_client *c)
 	return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
 }
 
-static int handle_message(struct ctl_client *c)
+static int handle_message(struct mgmt_client *c)
 {
 	switch (c->h.type) {
 	case MR_CTL_PING:
@@ -187,7 +187,7 @@ static int handle_message(struct ctl_client *c)
 	}
 }
 
-static void client_close(struct ctl_client *c)
+static void client_close(struct mgmt_client *c)
 {
 	close(c->fd);
 	free(c->payload);
@@ -195,7 +195,7 @@ static void client_close(struct ctl_client *c)
 	c->fd = -1;
 }
 
-static void client_reset_message(struct ctl_client *c)
+static void client_reset_message(struct mgmt_client *c)
 {
 	free(c->payload);
 	c->payload = NULL;
@@ -204,7 +204,7 @@ static void client_reset_message(struct ctl_client *c)
 }
 
 /* Read what is there; returns -1 when the client must go. */
-static int client_read(struct ctl_client *c)
+static int client_read(struct mgmt_client *c)
 {
 	ssize_t n;
 
@@ -260,11 +260,11 @@ static void accept_client(void)
 {
 	int fd = accept4(srv.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct ucred cred;
-	struct ctl_client *slot = NULL;
+	struct mgmt_client *slot = NULL;
 
 	if (fd < 0)
 		return;
-	for (int i = 0; i < CTL_MAX_CLIENTS && !slot; i++)
+	for (int i = 0; i < MGMT_MAX_CLIENTS && !slot; i++)
 		if (srv.clients[i].fd < 0)
 			slot = &srv.clients[i];
 	if (!slot) {
@@ -283,7 +283,7 @@ static void accept_client(void)
 	}
 }
 
-static void *ctl_thread(void *arg)
+static void *mgmt_thread(void *arg)
 {
 	char err[128];
 
@@ -292,18 +292,18 @@ static void *ctl_thread(void *arg)
 	if (mr_privs_limit(0, err, sizeof(err)) < 0)
 		mr_log(MR_LOG_WARN, "control thread keeps its capabilities: %s", err);
 	while (!srv.stop) {
-		struct pollfd pfd[CTL_MAX_CLIENTS + 1];
-		int map[CTL_MAX_CLIENTS + 1];
+		struct pollfd pfd[MGMT_MAX_CLIENTS + 1];
+		int map[MGMT_MAX_CLIENTS + 1];
 		int n = 0;
 
 		pfd[n] = (struct pollfd){ .fd = srv.listen_fd, .events = POLLIN };
 		map[n++] = -1;
-		for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
-			struct ctl_client *c = &srv.clients[i];
+		for (int i = 0; i < MGMT_MAX_CLIENTS; i++) {
+			struct mgmt_client *c = &srv.clients[i];
 
 			if (c->fd < 0)
 				continue;
-			if (c->started_ms && now_ms() - c->started_ms > CTL_STALL_MS) {
+			if (c->started_ms && now_ms() - c->started_ms > MGMT_STALL_MS) {
 				client_close(c); /* stalled mid-message */
 				continue;
 			}
@@ -378,13 +378,13 @@ static int bind_socket(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-int ctl_server_start(struct dp_appliance *app, const char *path, const char *group, char *err,
+int mgmt_server_start(struct dp_appliance *app, const char *path, const char *group, char *err,
 		     size_t errlen)
 {
 	srv.app = app;
 	srv.group = (gid_t)-1;
 	snprintf(srv.path, sizeof(srv.path), "%s", path);
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (int i = 0; i < MGMT_MAX_CLIENTS; i++)
 		srv.clients[i].fd = -1;
 	if (group && group[0]) {
 		struct group *g = getgrnam(group);
@@ -397,7 +397,7 @@ int ctl_server_start(struct dp_appliance *app, const char *path, const char *gro
 	}
 	if (claim_path(path, err, errlen) < 0 || bind_socket(path, err, errlen) < 0)
 		return -1;
-	if (pthread_create(&srv.thread, NULL, ctl_thread, NULL) != 0) {
+	if (pthread_create(&srv.thread, NULL, mgmt_thread, NULL) != 0) {
 		snprintf(err, errlen, "control thread: %s", strerror(errno));
 		return -1;
 	}
@@ -408,14 +408,14 @@ int ctl_server_start(struct dp_appliance *app, const char *path, const char *gro
 	return 0;
 }
 
-void ctl_server_stop(void)
+void mgmt_server_stop(void)
 {
 	if (srv.running) {
 		srv.stop = true;
 		pthread_join(srv.thread, NULL);
 		srv.running = false;
 	}
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (int i = 0; i < MGMT_MAX_CLIENTS; i++)
 		if (srv.clients[i].fd >= 0)
 			client_close(&srv.clients[i]);
 	if (srv.listen_fd >= 0) {

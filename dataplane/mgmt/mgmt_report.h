@@ -4,32 +4,32 @@
  * socket's JSON show the same figures. Called from control threads, never from workers;
  * per-worker state is read through the worker's mailbox or with relaxed loads.
  */
-#ifndef DP_REPORT_H
-#define DP_REPORT_H
+#ifndef MGMT_REPORT_H
+#define MGMT_REPORT_H
 
 #include <stdint.h>
 #include <stdio.h>
 
 #include "dp.h"
 
-enum dp_report_kind {
-	DP_REPORT_UNKNOWN = 0,
-	DP_REPORT_DICT,   /* name -> number or text */
-	DP_REPORT_LIST,   /* text items */
+enum mgmt_report_kind {
+	MGMT_REPORT_UNKNOWN = 0,
+	MGMT_REPORT_DICT,   /* name -> number or text */
+	MGMT_REPORT_LIST,   /* text items */
 };
 
-struct dp_report_sink {
-	void (*num)(struct dp_report_sink *s, const char *name, uint64_t value);
-	void (*str)(struct dp_report_sink *s, const char *name, const char *value);
-	void (*item)(struct dp_report_sink *s, const char *text);
+struct mgmt_report_sink {
+	void (*num)(struct mgmt_report_sink *s, const char *name, uint64_t value);
+	void (*str)(struct mgmt_report_sink *s, const char *name, const char *value);
+	void (*item)(struct mgmt_report_sink *s, const char *text);
 };
 
 /* Kind of the report called name: status, counters, drops, ports, port:NAME, flows,
- * flow_list, neighbours, routes, listeners, lcores, steering. DP_REPORT_UNKNOWN for any other name. */
-enum dp_report_kind dp_report_kind(const char *name);
+ * flow_list, neighbours, routes, listeners, lcores, steering. MGMT_REPORT_UNKNOWN for any other name. */
+enum mgmt_report_kind mgmt_report_kind_of(const char *name);
 
 /* Write report name into sink. 0, or -1 when unknown or a worker did not answer. */
-int dp_report_write(const struct dp_appliance *app, const char *name, struct dp_report_sink *s);
+int mgmt_report_write(const struct dp_appliance *app, const char *name, struct mgmt_report_sink *s);
 
 /* Sum a counter block over all workers. */
 void dp_counters_sum(const struct dp_appliance *app, struct dp_counters *sum);

@@ -1,4 +1,4 @@
-#include "dp_live.h"
+#include "relay_live.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +30,10 @@ static int ports_match(const struct dp_appliance *app, const struct mr_config *c
 	return 0;
 }
 
-int dp_live_build(const struct dp_appliance *app, struct mr_config *conf, uint32_t generation,
-		  struct dp_live **out, char *err, size_t errlen)
+int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uint32_t generation,
+		  struct relay_live **out, char *err, size_t errlen)
 {
-	struct dp_live *live;
+	struct relay_live *live;
 	struct timeval tv;
 
 	if (app && ports_match(app, conf, err, errlen) < 0)
@@ -61,7 +61,7 @@ int dp_live_build(const struct dp_appliance *app, struct mr_config *conf, uint32
 	return 0;
 }
 
-void dp_live_free(struct dp_live *live)
+void relay_live_free(struct relay_live *live)
 {
 	if (!live)
 		return;
@@ -70,14 +70,14 @@ void dp_live_free(struct dp_live *live)
 	free(live);
 }
 
-void dp_live_swap(struct dp_appliance *app, struct dp_live *live)
+void relay_live_swap(struct dp_appliance *app, struct relay_live *live)
 {
-	struct dp_live *old = (struct dp_live *)(uintptr_t)app->live;
+	struct relay_live *old = (struct relay_live *)(uintptr_t)app->live;
 
 	__atomic_store_n(&app->live, live, __ATOMIC_RELEASE);
 	/* Every worker passes a quiescent state once per poll loop: after this returns none
 	 * can still hold a pointer into the old tables. */
 	if (app->qsbr)
 		rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
-	dp_live_free(old);
+	relay_live_free(old);
 }

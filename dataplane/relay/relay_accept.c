@@ -220,7 +220,7 @@ static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struc
 static void count_listener(struct dp_worker *w, const struct dp_port *p,
 			   const struct relay_seg *s)
 {
-	const struct mr_config *c = &dp_live_get(w->app)->conf;
+	const struct mr_config *c = &relay_live_get(w->app)->conf;
 	uint16_t port = rte_be_to_cpu_16(s->tcp->dst_port);
 
 	for (unsigned int i = 0; i < c->n_listeners; i++) {
@@ -376,7 +376,7 @@ static void hello_route_remote(struct dp_worker *w, struct flow *f, const struct
 	struct ip_addr gw;
 	uint32_t addr;
 
-	g = remote_gateway_pick(&dp_live_get(w->app)->conf, d->network_id, client_key, &addr);
+	g = remote_gateway_pick(&relay_live_get(w->app)->conf, d->network_id, client_key, &addr);
 	if (!g)
 		return relay_abort(w, f, true, false, DP_DROP_route_no_gateway);
 	dp_event(w, DP_EV_route_remote);
@@ -391,7 +391,7 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 						 f->c.key.peer_port, 0);
 
 	dp_event(w, DP_EV_hello_complete);
-	switch (route_lookup(dp_live_get(w->app)->routes, r, client_key, &d)) {
+	switch (route_lookup(relay_live_get(w->app)->routes, r, client_key, &d)) {
 	case ROUTE_LOCAL:
 		dp_event(w, DP_EV_route_local);
 		if (d.pool_id != ROUTE_ID_NONE)
@@ -498,7 +498,7 @@ static bool is_relay_source_port(const struct dp_worker *w, uint16_t port)
 static bool relay_owns_port(const struct dp_worker *w, const struct dp_port *p, uint16_t port)
 {
 	return is_relay_source_port(w, port) ||
-	       dp_live_is_listener(dp_live_get(w->app), p->index, port);
+	       relay_live_is_listener(relay_live_get(w->app), p->index, port);
 }
 
 bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
@@ -525,7 +525,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	f = seg_lookup(w, &s, &dir);
-	listener = !f && dp_live_is_listener(dp_live_get(w->app), p->index,
+	listener = !f && relay_live_is_listener(relay_live_get(w->app), p->index,
 					     rte_be_to_cpu_16(s.tcp->dst_port));
 	if ((f || listener) && !seg_parse_opts(&s)) {
 		dp_drop(w, m, DP_DROP_tcp_bad_header);
