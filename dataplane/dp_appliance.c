@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "dp_appliance.h"
 
 #include <stdio.h>
@@ -7,13 +8,12 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_rcu_qsbr.h>
 
-#include "dispatch.h"
-#include "mgmt_report.h"
 #include "dp_worker.h"
 #include "exception.h"
+#include "inbox.h"
 #include "mr_log.h"
+#include "relay_setup.h"
 #include "steer.h"
 
 /* Mbufs the rings, exception queues and neighbour queues may hold with no flow at all. */
@@ -92,61 +92,6 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 	return 0;
 }
 
-/* The kernel behind the exception path must not pick the relay's source ports for its
- * own connections, or their replies would be taken for relay traffic. */
-static void reserve_source_ports(const struct dp_appliance *app)
-{
-	const struct mr_relay_conf *rc = &app->conf->relay;
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
-	unsigned int lo = rc->src_port_last < 65535 - 1024 ? rc->src_port_last + 1u : 1024u;
-	unsigned int hi = rc->src_port_last < 65535 - 1024 ? 65535u : rc->src_port_first - 1u;
-
-	if (!f || fprintf(f, "%u %u\n", lo, hi) < 0 || fclose(f) != 0) {
-		mr_log(MR_LOG_WARN, "could not move the kernel's ephemeral ports out of %u-%u",
-		       rc->src_port_first, rc->src_port_last);
-		return;
-	}
-	mr_log(MR_LOG_INFO, "relay source ports %u-%u; kernel ephemeral ports %u-%u",
-	       rc->src_port_first, rc->src_port_last, lo, hi);
-}
-
-/* Generation 0 of the live configuration: the file's own routes and listeners, from a
- * deep copy of the configuration (the live copy is owned and freed separately). */
-static int relay_up(struct dp_appliance *app, char *err, size_t errlen)
-{
-	struct mr_config conf = { 0 };
-	struct relay_live *live;
-	size_t qsbr_size = rte_rcu_qsbr_get_memsize(DP_MAX_WORKERS);
-
-	app->qsbr = rte_zmalloc("qsbr", qsbr_size, RTE_CACHE_LINE_SIZE);
-	if (!app->qsbr || rte_rcu_qsbr_init(app->qsbr, DP_MAX_WORKERS) != 0) {
-		snprintf(err, errlen, "RCU state: out of memory");
-		return -1;
-	}
-	if (mr_config_clone(&conf, app->conf) < 0) {
-		snprintf(err, errlen, "%s: out of memory", app->conf->source);
-		return -1;
-	}
-	if (relay_live_build(NULL, &conf, 0, &live, err, errlen) < 0) {
-		mr_config_free(&conf);
-		return -1;
-	}
-	app->live = live;
-	syncookie_key_init(&app->cookie_key);
-	app->src_port_first = app->conf->relay.src_port_first;
-	app->src_port_last = app->conf->relay.src_port_last;
-	for (unsigned int i = 0; i < app->conf->n_ports; i++)
-		if (app->conf->ports[i].exception.enabled) {
-			reserve_source_ports(app);
-			break;
-		}
-	mr_log(MR_LOG_INFO, "relay: %u listener(s), %u route(s), %u flows per worker "
-	       "(%zu bytes per flow entry)", app->conf->n_listeners,
-	       route_table_route_count(live->routes), app->conf->relay.max_flows,
-	       sizeof(struct flow));
-	return 0;
-}
-
 static void note_no_flow(struct dp_port *p, const char *why)
 {
 	char driver[sizeof(p->caps.driver)];
@@ -217,7 +162,7 @@ int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 	}
 	dp_workers_assign_queues(app);
 	steering_up(app);
-	if (dispatch_init(app) < 0) {
+	if (inbox_init(app) < 0) {
 		snprintf(err, errlen, "worker inboxes: %s", rte_strerror(rte_errno));
 		return -1;
 	}
@@ -245,7 +190,6 @@ void dp_appliance_down(struct dp_appliance *app)
 	dp_counters_print(app, stderr);
 	for (unsigned int w = 0; w < app->n_workers; w++)
 		dp_worker_free(app->workers[w]);
-	relay_live_free((struct relay_live *)(uintptr_t)app->live);
-	rte_free(app->qsbr);
+	relay_down(app);
 }
 

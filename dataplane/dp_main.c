@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * meshrelay-dp: the data plane process. The main lcore brings the appliance up from the
  * configuration, launches one poll loop per worker lcore, then stays off the fast path:
@@ -19,11 +20,12 @@
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 
-#include "mgmt_server.h"
 #include "dp.h"
 #include "dp_appliance.h"
-#include "mgmt_telemetry.h"
 #include "dp_worker.h"
+#include "flow.h"
+#include "mgmt_server.h"
+#include "mgmt_telemetry.h"
 #include "mr_log.h"
 #include "mr_privs.h"
 

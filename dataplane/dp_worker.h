@@ -1,10 +1,12 @@
-/* Worker lcores: creation, the poll loop, and the mailbox other threads use to ask them. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Worker lcores: creation, the poll loop that hands each frame to the layers (net, then
+ * the relay for TCP to its ports), their inboxes and housekeeping. */
 #ifndef DP_WORKER_H
 #define DP_WORKER_H
 
 #include "dp.h"
 
-/* Allocate worker `index` for lcore_id with its tx buffers and neighbour table. */
+/* Allocate worker `index` for lcore_id with its tx buffers, neighbour and flow tables. */
 struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t index,
 				   unsigned int lcore_id);
 
@@ -19,12 +21,11 @@ void dp_workers_assign_queues(struct dp_appliance *app);
  * neighbour cache, answer the mailbox; at w->now_ms, which the caller sets. */
 void dp_worker_housekeeping(struct dp_worker *w);
 
+/* One frame received on data port p, as the poll loop handles it: L2/L3 first, TCP to
+ * the appliance's addresses to the relay, what neither takes to the host. Consumes m. */
+void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
 /* lcore entry point (rte_eal_remote_launch); returns when app->quit is set. */
 int dp_worker_main(void *arg);
-
-/* Run fn(w, arg) on w's lcore and wait up to timeout_ms. 0 when it ran, -1 on time-out
- * (arg must then stay valid: the worker may still run it). Not for worker lcores. */
-int dp_worker_call(struct dp_worker *w, void (*fn)(struct dp_worker *, void *), void *arg,
-		   unsigned int timeout_ms);
 
 #endif

@@ -13,7 +13,6 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include "mr_log.h"
 
 /* A key of repeated 0x6d5a makes Toeplitz RSS symmetric: both directions of a TCP flow
  * hash to the same queue, which keeps a spliced flow on one worker lcore. */

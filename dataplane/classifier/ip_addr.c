@@ -41,20 +41,23 @@ bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b)
 	return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
+bool ip_bytes_in_prefix(const uint8_t *addr, const uint8_t *prefix, unsigned prefix_len)
+{
+	unsigned full = prefix_len / 8, rest = prefix_len % 8;
+
+	if (memcmp(addr, prefix, full) != 0)
+		return false;
+	return rest == 0 || ((addr[full] ^ prefix[full]) & (uint8_t)(0xff00u >> rest)) == 0;
+}
+
 bool ip_addr_in_prefix(const struct ip_addr *addr, const struct ip_addr *prefix,
 		       unsigned prefix_len)
 {
 	unsigned width = addr->family == IP_ADDR_FAMILY_V4 ? 32 : 128;
-	unsigned full = prefix_len / 8, rest = prefix_len % 8;
 
 	if (addr->family != prefix->family || prefix_len > width)
 		return false;
-	if (memcmp(addr->bytes, prefix->bytes, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff00u >> rest);
-	return ((addr->bytes[full] ^ prefix->bytes[full]) & mask) == 0;
+	return ip_bytes_in_prefix(addr->bytes, prefix->bytes, prefix_len);
 }
 
 /* Reads one decimal octet at text[*pos]; rejects "", "01", and values above 255. */

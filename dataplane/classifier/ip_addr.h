@@ -24,6 +24,10 @@ struct ip_addr ip_addr_v6(const uint8_t bytes[16]);
 /* True when both have the same family and bytes. */
 bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b);
 
+/* True when the first prefix_len bits of addr and prefix (network order bytes, at least
+ * prefix_len bits long) are the same: the one prefix test of the whole tree. */
+bool ip_bytes_in_prefix(const uint8_t *addr, const uint8_t *prefix, unsigned prefix_len);
+
 /* True when addr lies in prefix/prefix_len of the same family (prefix_len above the
  * family's width never matches). */
 bool ip_addr_in_prefix(const struct ip_addr *addr, const struct ip_addr *prefix,

@@ -1,8 +1,12 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The appliance as the data plane sees it: ports and workers. The main lcore builds a
- * dp_appliance before launching workers and never changes it afterwards, so workers read
- * it without locks. Each dp_worker is written only by its own lcore (counters, neighbour
- * cache, tx buffers); other threads read its counters or ask it through its mailbox.
+ * The appliance as every layer of the data plane sees it: ports and workers. The main
+ * lcore builds a dp_appliance before launching workers and never changes it afterwards,
+ * so workers read it without locks. Each dp_worker is written only by its own lcore
+ * (counters, neighbour cache, tx buffers, flows); other threads read its counters or ask
+ * it through its mailbox. The layers above keep their state here behind pointers to types
+ * of their own (neighbour cache, flow table, live configuration), so this header needs
+ * none of their headers.
  */
 #ifndef DP_H
 #define DP_H
@@ -15,13 +19,8 @@
 #include <rte_mbuf.h>
 
 #include "dp_counters.h"
-#include "relay_live.h"
-#include "flow.h"
 #include "mr_config.h"
-#include "neigh.h"
 #include "port.h"
-#include "route_table.h"
-#include "syncookie.h"
 
 #define DP_MAX_WORKERS 64
 #define DP_POOL_COUNTERS 1024  /* pools past this share the last counter */
@@ -68,20 +67,15 @@ struct dp_mailbox {
 	uint32_t done;               /* written by the worker */
 };
 
+struct flow_table;
+struct neigh_table;
+struct relay_live;
+struct syncookie_key;
 struct turn_bind_slot;
 
-/* SYNs a worker answers on a port whose queue is congested: a bucket of this many,
- * refilled by DP_CONGESTED_COOKIES_PER_MS each millisecond. A crowd of clients arriving
- * beside busy flows all get in; a flood's millions soon get only the trickle. */
-#define DP_CONGESTED_COOKIE_BURST 8192u
-#define DP_CONGESTED_COOKIES_PER_MS 32u
-/* A port stays congested this long after its queue last refused frames: a flood keeps
- * refilling the queue, and answering it at full rate in every lull would undo the rest. */
-#define DP_CONGESTED_HOLD_MS 10u
-
-/* One worker's transmit state towards one data port. Under a SYN flood the cookies would
- * take the queue from established flows: for DP_CONGESTED_HOLD_MS after the queue refused
- * frames, SYNs on the port are answered only while the bucket above has some (the others'
+/* One worker's transmit state towards one data port (dp_tx.h). Under a SYN flood the
+ * cookies would take the queue from established flows: for a while after the queue
+ * refused frames, SYNs on the port are answered only while a bucket has some (the others'
  * clients resend them), so the flows keep their share. */
 struct dp_port_tx {
 	struct dp_worker *w;         /* the owner: only its lcore touches this */
@@ -99,8 +93,8 @@ struct dp_worker {
 	unsigned int n_rxqs;
 	struct dp_port_tx tx_port[MR_MAX_PORTS];
 	struct rte_eth_dev_tx_buffer *tx_kernel[MR_MAX_PORTS];
-	struct neigh_table *neigh;
-	struct flow_table *flows;
+	struct neigh_table *neigh;   /* net: IPv4 and IPv6 neighbours */
+	struct flow_table *flows;    /* relay: this worker's connections */
 	struct rte_ring *inbox;      /* relayed segments and ARP copies from other workers */
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
 	uint64_t next_sweep_ms;
@@ -126,10 +120,10 @@ struct dp_appliance {
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	unsigned int n_workers;
 	struct rte_mempool *pool;
-	const struct relay_live *live;         /* routes and listeners; swapped under RCU */
+	const struct relay_live *live;      /* routes and listeners; swapped under RCU */
 	struct rte_rcu_qsbr *qsbr;          /* workers report quiescent states here */
 	uint64_t started_us;
-	struct syncookie_key cookie_key;    /* one key: a handshake's ACK may reach any worker */
+	const struct syncookie_key *cookie_key; /* one for all: a handshake's ACK may reach any worker */
 	uint16_t src_port_first;            /* relay's source ports towards backends */
 	uint16_t src_port_last;
 	uint64_t tsc_per_ms;
@@ -147,50 +141,5 @@ static inline void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop
 	dp_count(&w->counters.drops[reason], 1);
 	rte_pktmbuf_free(m);
 }
-
-/* Queue a frame for a data port on this worker's tx queue (flushed every poll loop). */
-void dp_tx_port(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
-
-/* Whether a SYN on p may be answered now (while p is congested it takes one from the
- * bucket), or should go unanswered (see struct dp_port_tx). */
-static inline bool dp_tx_cookie_allowed(struct dp_worker *w, const struct dp_port *p)
-{
-	struct dp_port_tx *t = &w->tx_port[p->index];
-	uint64_t refill;
-
-	if (w->now_ms > t->congested_until_ms)
-		return true;
-	refill = (w->now_ms - t->bucket_ms) * DP_CONGESTED_COOKIES_PER_MS;
-	t->bucket_ms = w->now_ms;
-	t->cookie_bucket = (uint32_t)RTE_MIN(t->cookie_bucket + refill,
-					     (uint64_t)DP_CONGESTED_COOKIE_BURST);
-	if (!t->cookie_bucket)
-		return false;
-	t->cookie_bucket--;
-	return true;
-}
-
-/* Give a frame to the kernel through the port's exception path, or drop it when none. */
-void dp_to_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
-
-/* Classify and handle one frame received on a data port. Consumes m. */
-void dp_input_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
-
-/* The routes and listeners in force; read once per packet that needs them. */
-static inline const struct relay_live *relay_live_get(const struct dp_appliance *app)
-{
-	return __atomic_load_n(&app->live, __ATOMIC_ACQUIRE);
-}
-
-/* Port through which ip is reached and the next hop to resolve; -1 when unreachable. */
-int dp_route_nexthop(const struct dp_appliance *app, uint32_t ip, uint32_t *nexthop);
-
-/* The same for an IPv6 destination, over the ports that have an IPv6 address (nexthop may
- * be ip itself). */
-int dp_route_nexthop6(const struct dp_appliance *app, const struct neigh_addr *ip,
-		      struct neigh_addr *nexthop);
-
-/* True when addr (16 bytes) lies in the first len bits of prefix. */
-bool dp_ipv6_in_prefix(const uint8_t *addr, const uint8_t *prefix, unsigned int len);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Data-plane event and drop counters. Each worker lcore owns one dp_counters block and is
  * its only writer; the main lcore and the telemetry thread only read (relaxed loads), so
@@ -7,6 +8,7 @@
 #define DP_COUNTERS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #define DP_EVENT_LIST(X)                                                                  \
 	X(rx_frames)          /* frames read from data ports */                              \
@@ -118,10 +120,18 @@ static inline void dp_count(uint64_t *counter, uint64_t n)
 	__atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
 }
 
-/* Reader side: sum of one counter over several owners' blocks. */
+/* Reader side: one owner's counter, read while it may be written. */
 static inline uint64_t dp_counter_read(const uint64_t *counter)
 {
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
+
+struct dp_appliance;
+
+/* Sum every worker's block into sum (any thread). */
+void dp_counters_sum(const struct dp_appliance *app, struct dp_counters *sum);
+
+/* Print the non-zero summed counters, one "counter|drop name value" per line. */
+void dp_counters_print(const struct dp_appliance *app, FILE *out);
 
 #endif

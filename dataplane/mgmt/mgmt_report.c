@@ -9,38 +9,14 @@
 
 #include <rte_cycles.h>
 #include <rte_mempool.h>
-#include <rte_mempool.h>
 
-#include "dp_worker.h"
+#include "dp_mailbox.h"
+#include "flow.h"
+#include "neigh.h"
+#include "relay_live.h"
 
 #define LIST_MAX_PER_WORKER 64
 #define LINE_MAX_LEN 224
-
-void dp_counters_sum(const struct dp_appliance *app, struct dp_counters *sum)
-{
-	memset(sum, 0, sizeof(*sum));
-	for (unsigned int w = 0; w < app->n_workers && app->workers[w]; w++) {
-		const struct dp_counters *c = &app->workers[w]->counters;
-
-		for (int i = 0; i < DP_EV_COUNT; i++)
-			sum->events[i] += dp_counter_read(&c->events[i]);
-		for (int i = 0; i < DP_DROP_COUNT; i++)
-			sum->drops[i] += dp_counter_read(&c->drops[i]);
-	}
-}
-
-void dp_counters_print(const struct dp_appliance *app, FILE *out)
-{
-	struct dp_counters sum;
-
-	dp_counters_sum(app, &sum);
-	for (int i = 0; i < DP_EV_COUNT; i++)
-		if (sum.events[i])
-			fprintf(out, "counter %s %" PRIu64 "\n", dp_event_names[i], sum.events[i]);
-	for (int i = 1; i < DP_DROP_COUNT; i++)
-		if (sum.drops[i])
-			fprintf(out, "drop %s %" PRIu64 "\n", dp_drop_names[i], sum.drops[i]);
-}
 
 static void ipv4_text(uint32_t host_order, char *buf, size_t len)
 {
@@ -334,7 +310,7 @@ static int report_worker_lines(const struct dp_appliance *app, struct mgmt_repor
 		return -1;
 	out->line = (char (*)[LINE_MAX_LEN])(out + 1);
 	for (unsigned int w = 0; w < app->n_workers; w++) {
-		if (dp_worker_call(app->workers[w], fn, out, 1000) < 0)
+		if (dp_mailbox_call(app->workers[w], fn, out, 1000) < 0)
 			return -1; /* the worker may still write into out: leave it allocated */
 		for (unsigned int i = 0; i < out->n; i++)
 			s->item(s, out->line[i]);

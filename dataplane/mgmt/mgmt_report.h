@@ -31,10 +31,4 @@ enum mgmt_report_kind mgmt_report_kind_of(const char *name);
 /* Write report name into sink. 0, or -1 when unknown or a worker did not answer. */
 int mgmt_report_write(const struct dp_appliance *app, const char *name, struct mgmt_report_sink *s);
 
-/* Sum a counter block over all workers. */
-void dp_counters_sum(const struct dp_appliance *app, struct dp_counters *sum);
-
-/* Print the non-zero summed counters, one "name value" per line. */
-void dp_counters_print(const struct dp_appliance *app, FILE *out);
-
 #endif

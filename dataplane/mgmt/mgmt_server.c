@@ -14,13 +14,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "dp_mailbox.h"
 #include "mgmt_json.h"
-#include "relay_live.h"
 #include "mgmt_report.h"
-#include "dp_worker.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
 #include "mr_privs.h"
+#include "relay_live.h"
 #include "turn_bind.h"
 
 #define MGMT_MAX_CLIENTS 16
@@ -162,7 +162,7 @@ static int handle_bind(struct mgmt_client *c)
 		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
 	}
 	w = srv.app->workers[next_worker++ % srv.app->n_workers];
-	if (dp_worker_call(w, turn_bind_start, req, 1000) < 0)
+	if (dp_mailbox_call(w, turn_bind_start, req, 1000) < 0)
 		return reply(c, MR_CTL_RESULT, generation_in_force(), /* req stays: late use */
 			     "refused: the worker did not answer");
 	snprintf(msg, sizeof(msg), "%s", req->result == 0 ? "started" :

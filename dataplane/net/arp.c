@@ -2,7 +2,9 @@
 
 #include <rte_arp.h>
 
-#include "dispatch.h"
+#include "dp_tx.h"
+#include "inbox.h"
+#include "neigh.h"
 
 static bool arp_is_valid(const struct rte_arp_hdr *a)
 {
@@ -102,7 +104,7 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
 	is_request = a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
 	if (w->app->n_workers > 1)
-		dispatch_arp_copies(w, m); /* before the frame is turned into a reply */
+		inbox_copy_to_others(w, m); /* before the frame is turned into a reply */
 
 	if (tip != p->ipv4) {
 		/* Gratuitous ARP may confirm what we know; it never creates or changes entries. */
@@ -117,7 +119,7 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	}
 	/* Replies to us may answer the kernel's own requests on the exception path. */
 	dp_event(w, DP_EV_arp_reply_in);
-	dp_to_kernel(w, p, m);
+	dp_tx_kernel(w, p, m);
 }
 
 void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip)

@@ -3,6 +3,8 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
+#include "dp_tx.h"
+
 static void icmp_echo_reply(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 			    struct rte_ipv4_hdr *ip, struct rte_icmp_hdr *icmp)
 {
@@ -42,7 +44,7 @@ void icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m
 		return dp_drop(w, m, DP_DROP_icmp_malformed);
 	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
-		return dp_to_kernel(w, p, m);
+		return dp_tx_kernel(w, p, m);
 	if (rte_raw_cksum_mbuf(m, (uint32_t)(l3_off + ihl), icmp_len, &sum) != 0 || sum != 0xffff)
 		return dp_drop(w, m, DP_DROP_icmp_malformed);
 	dp_event(w, DP_EV_icmp_echo_in);

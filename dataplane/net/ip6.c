@@ -1,12 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "ip6.h"
 
 #include <string.h>
 
 #include <rte_ip.h>
 
-#include "dispatch.h"
+#include "dp_tx.h"
+#include "inbox.h"
+#include "ip_addr.h"
 #include "nd.h"
-#include "relay.h"
 
 #define L3_OFF sizeof(struct rte_ether_hdr)
 
@@ -49,7 +51,7 @@ void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
  * belongs on p's link (its prefix, or its gateway, often link-local) is learned there. */
 static bool on_link(const struct dp_port *p, const uint8_t addr[16])
 {
-	return dp_ipv6_in_prefix(addr, p->ipv6, p->prefix6_len) ||
+	return ip_bytes_in_prefix(addr, p->ipv6, p->prefix6_len) ||
 	       (p->has_gateway6 && memcmp(addr, p->gateway6, 16) == 0);
 }
 
@@ -96,7 +98,7 @@ static void nd_answer(struct dp_worker *w, const struct dp_port *p, struct rte_m
 
 	learn(w, p, msg, true);
 	if (w->app->n_workers > 1)
-		dispatch_arp_copies(w, m);
+		inbox_copy_to_others(w, m);
 	if (msg->kind == ND_NS && is_ours(p, msg->target)) {
 		dp_event(w, DP_EV_nd_solicit_in);
 		dp_event(w, DP_EV_nd_advert_out);
@@ -116,32 +118,32 @@ static void icmp6_input(struct dp_worker *w, const struct dp_port *p, struct rte
 	bool to_us;
 
 	if (rte_pktmbuf_data_len(m) < L3_OFF + l3_len)
-		return dp_to_kernel(w, p, m); /* not in one piece: nothing of ours is that big */
+		return dp_tx_kernel(w, p, m); /* not in one piece: nothing of ours is that big */
 	switch (nd_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, L3_OFF), l3_len, &msg)) {
 	case ND_MALFORMED:
 		return dp_drop(w, m, DP_DROP_icmp6_malformed);
 	case ND_NS:
 		/* Solicitations for other addresses (the host's link-local) are the host's. */
 		if (!is_ours(p, msg.target))
-			return dp_to_kernel(w, p, m);
+			return dp_tx_kernel(w, p, m);
 		return nd_answer(w, p, m, &msg);
 	case ND_NA:
 		to_us = is_ours(p, msg.dst);
 		if (is_ours(p, msg.target))
 			return dp_drop(w, m, DP_DROP_nd_claims_ours); /* someone claims our address */
 		if (!to_us && !(msg.dst[0] == 0xff)) /* answers to the host's solicitations */
-			return dp_to_kernel(w, p, m);
+			return dp_tx_kernel(w, p, m);
 		return nd_answer(w, p, m, &msg);
 	case ND_ECHO_REQUEST:
 		if (!is_ours(p, msg.dst))
-			return dp_to_kernel(w, p, m);
+			return dp_tx_kernel(w, p, m);
 		dp_event(w, DP_EV_icmp_echo_in);
 		nd_echo_reply_in_place(rte_pktmbuf_mtod(m, uint8_t *), L3_OFF + l3_len, &p->mac);
 		m->ol_flags = 0;
 		dp_event(w, DP_EV_icmp_echo_out);
 		return dp_tx_port(w, p, m);
 	default:
-		return dp_to_kernel(w, p, m);
+		return dp_tx_kernel(w, p, m);
 	}
 }
 
@@ -163,32 +165,41 @@ void ip6_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mb
 		learn(w, p, &msg, false);
 }
 
-void ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
+bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	const struct rte_ipv6_hdr *ip6;
 	uint32_t l3_len;
 
 	/* A port without an IPv6 address leaves all of IPv6 to the host, as before. */
-	if (!p->has_ipv6)
-		return dp_to_kernel(w, p, m);
-	if (rte_pktmbuf_data_len(m) < L3_OFF + sizeof(*ip6))
-		return dp_drop(w, m, DP_DROP_runt);
+	if (!p->has_ipv6) {
+		dp_tx_kernel(w, p, m);
+		return false;
+	}
+	if (rte_pktmbuf_data_len(m) < L3_OFF + sizeof(*ip6)) {
+		dp_drop(w, m, DP_DROP_runt);
+		return false;
+	}
 	ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, L3_OFF);
 	l3_len = sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len);
 	if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6 ||
-	    l3_len > rte_pktmbuf_pkt_len(m) - L3_OFF)
-		return dp_drop(w, m, DP_DROP_ipv6_header);
+	    l3_len > rte_pktmbuf_pkt_len(m) - L3_OFF) {
+		dp_drop(w, m, DP_DROP_ipv6_header);
+		return false;
+	}
 	/* The unspecified source is for duplicate address detection and listener reports
 	 * (multicast, the host's): nothing sent to our address may come from it. */
 	if (ip6->src_addr[0] == 0xff || is_ours(p, ip6->src_addr) || is_loopback(ip6->src_addr) ||
-	    (nd_is_unspecified(ip6->src_addr) && is_ours(p, ip6->dst_addr)))
-		return dp_drop(w, m, DP_DROP_ipv6_martian_src);
+	    (nd_is_unspecified(ip6->src_addr) && is_ours(p, ip6->dst_addr))) {
+		dp_drop(w, m, DP_DROP_ipv6_martian_src);
+		return false;
+	}
+	if (ip6->proto == IPPROTO_TCP && is_ours(p, ip6->dst_addr))
+		return true;
 	if (ip6->proto == IPPROTO_ICMPV6 && (is_ours(p, ip6->dst_addr) || ip6->dst_addr[0] == 0xff))
-		return icmp6_input(w, p, m, l3_len);
-	if (ip6->proto == IPPROTO_TCP && is_ours(p, ip6->dst_addr) &&
-	    relay_input(w, p, m, L3_OFF))
-		return;
-	/* Everything else (the host's own addresses, extension headers, multicast) is the
-	 * host's, as all of IPv6 is on a port without an IPv6 address. */
-	dp_to_kernel(w, p, m);
+		icmp6_input(w, p, m, l3_len);
+	else
+		/* Everything else (the host's own addresses, extension headers, multicast) is
+		 * the host's, as all of IPv6 is on a port without an IPv6 address. */
+		dp_tx_kernel(w, p, m);
+	return false;
 }

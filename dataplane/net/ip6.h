@@ -1,12 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IPv6 on the data ports: header checks, neighbour discovery and echo for the port's own
- * IPv6 address, TCP to it for the relay; the rest is the host's. Worker lcores only. */
+ * IPv6 address, TCP to it handed back for the relay; the rest is the host's. Worker lcores
+ * only. */
 #ifndef IP6_H
 #define IP6_H
 
-#include "dp.h"
+#include <stdbool.h>
 
-/* Handle an IPv6 frame (Ethernet header at offset 0) received on p. Consumes m. */
-void ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+#include "dp.h"
+#include "neigh.h"
+
+/* Handle an IPv6 frame (Ethernet header at offset 0) received on p. true: m is TCP to p's
+ * IPv6 address, its header checked, and stays the caller's; false: m was consumed. */
+bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
 /* Learn from a neighbour discovery frame another worker received (nothing answered).
  * m is not consumed. */

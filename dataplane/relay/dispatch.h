@@ -1,11 +1,11 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Software steering between workers, for ports without rte_flow rules: every relayed
  * TCP segment is handled by the one worker that owns its flow, whichever queue it came
  * in on. The owner is a pure function of the segment: the backend side by the relay's
  * source port (each worker opens backend connections only from its own share of ports),
  * the client side by a hash of the client's address and port. Segments that arrive
- * elsewhere cross over an rte_ring; ARP is copied to every worker so each one's
- * neighbour cache learns what any one of them heard.
+ * elsewhere cross over to their owner's inbox (net/inbox.h).
  */
 #ifndef DISPATCH_H
 #define DISPATCH_H
@@ -46,18 +46,5 @@ static inline unsigned int dispatch_owner(const struct dp_appliance *app,
 unsigned int dispatch_owner6(const struct dp_appliance *app, const struct dp_port *p,
 			     const uint8_t *peer_ip, const uint8_t *local_ip, uint16_t peer_port,
 			     uint16_t local_port);
-
-/* Create the inbox ring of every worker (after the workers exist). 0 or -1. */
-int dispatch_init(struct dp_appliance *app);
-
-/* Hand m (a relayed TCP frame, Ethernet header first) to worker `owner`. Consumes m. */
-void dispatch_to(struct dp_worker *w, unsigned int owner, struct rte_mbuf *m);
-
-/* Give a copy of an ARP or neighbour discovery frame to every other worker, to learn
- * from. m is not consumed. */
-void dispatch_arp_copies(struct dp_worker *w, const struct rte_mbuf *m);
-
-/* Process what other workers handed to w; called from w's poll loop. Returns frames. */
-unsigned int dispatch_drain(struct dp_worker *w);
 
 #endif

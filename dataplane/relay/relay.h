@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The relay: TCP to listeners is accepted statelessly (SYN cookies), the ClientHello is
  * kept (mbufs chained, not copied) until the classifier routes it, the backend connection
@@ -13,6 +14,7 @@
 #include <rte_tcp.h>
 
 #include "dp.h"
+#include "dp_tx.h"
 #include "flow.h"
 #include "ip_addr.h"
 #include "tcp_opts.h"

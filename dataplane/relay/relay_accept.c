@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Passive side of the relay: stateless SYN cookies, flow creation on the first client
  * data, ClientHello collection (mbufs chained, not copied) and classification. */
 #include <arpa/inet.h>
@@ -7,8 +8,11 @@
 #include <rte_ip.h>
 
 #include "dispatch.h"
+#include "inbox.h"
 #include "relay.h"
+#include "relay_live.h"
 #include "sni_parse.h"
+#include "syncookie.h"
 #include "tcp_out.h"
 #include "turn_bind.h"
 
@@ -115,7 +119,7 @@ static struct syncookie_conn seg_conn(const struct dp_worker *w, const struct re
 				      uint32_t client_isn)
 {
 	if (s->ip6)
-		return syncookie_conn6(&w->app->cookie_key, s->ip6->src_addr, s->ip6->dst_addr,
+		return syncookie_conn6(w->app->cookie_key, s->ip6->src_addr, s->ip6->dst_addr,
 				       s->tcp->src_port, s->tcp->dst_port, client_isn);
 	return (struct syncookie_conn){
 		.client_ip = s->ip->src_addr, .local_ip = s->ip->dst_addr,
@@ -161,7 +165,7 @@ static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct rela
 	const struct tcp_opts *o = &s->opts;
 	struct syncookie_conn conn = seg_conn(w, s, s->seq);
 	uint16_t mss_enc;
-	uint32_t cookie = syncookie_make(&w->app->cookie_key, &conn, w->now_ms,
+	uint32_t cookie = syncookie_make(w->app->cookie_key, &conn, w->now_ms,
 					 o->mss ? o->mss : 536, &mss_enc);
 	bool ts = o->has_ts;
 	uint8_t opts[40];
@@ -238,7 +242,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	uint16_t mss;
 	struct flow *f;
 
-	if (!syncookie_check(&w->app->cookie_key, &conn, w->now_ms, s->ack - 1, &mss)) {
+	if (!syncookie_check(w->app->cookie_key, &conn, w->now_ms, s->ack - 1, &mss)) {
 		/* The cookie hashes the client's ISN, taken as seq - 1: a later data segment that
 		 * overtook the first one fails here though the handshake was good. Dropping it
 		 * lets the client resend the first; a reset would kill a healthy connection. */
@@ -521,7 +525,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		      : dispatch_owner(w->app, p, s.ip->src_addr, s.tcp->src_port,
 				       rte_be_to_cpu_16(s.tcp->dst_port));
 	if (owner != w->index) {
-		dispatch_to(w, owner, m);
+		inbox_put(w, owner, m);
 		return true;
 	}
 	f = seg_lookup(w, &s, &dir);

@@ -1,14 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Active side of the relay: the backend connection is opened from the appliance's own
  * address, the kept ClientHello bytes are replayed to it (zero-copy slices), and the
  * relay retransmits what it owns until the backend acknowledges it. Timers live here. */
 #include <rte_ip.h>
 #include <rte_random.h>
 
-#include "arp.h"
-#include "ip6.h"
 #include "mbuf_slice.h"
+#include "nexthop.h"
 #include "proxy_v2.h"
 #include "relay.h"
+#include "resolve.h"
 #include "tcp_out.h"
 #include "turn_bind.h"
 
@@ -50,15 +51,6 @@ bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir d
 	return false;
 }
 
-/* Ask who has the next hop: ARP for IPv4, a neighbour solicitation for IPv6. */
-static void solicit(struct dp_worker *w, const struct dp_port *p, const struct neigh_addr *hop)
-{
-	if (neigh_addr_is_v4(hop))
-		arp_send_request(w, p, neigh_addr_v4_of(hop));
-	else
-		ip6_send_solicit(w, p, hop);
-}
-
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m)
 {
 	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
@@ -74,32 +66,15 @@ void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, str
 	if (a6) {
 		memcpy(hop.b, a6->peer, 16);
 		/* Routed when the side was set up: this only finds the next hop, in place. */
-		dp_route_nexthop6(w->app, &hop, &hop);
+		nexthop_v6(w->app, &hop, &hop);
 	} else {
 		uint32_t nexthop = rte_be_to_cpu_32(side->key.peer_ip);
 
-		dp_route_nexthop(w->app, nexthop, &nexthop);
+		nexthop_v4(w->app, nexthop, &nexthop);
 		hop = neigh_addr_v4(nexthop);
 	}
-	m->port = p->index; /* where the neighbour cache sends it once resolved */
-	switch (neigh_resolve_addr(w->neigh, &hop, w->now_ms, m, &mac)) {
-	case NEIGH_HIT_PROBE:
-		solicit(w, p, &hop);
-		/* fall through */
-	case NEIGH_HIT:
+	if (resolve_send(w, p, &hop, m, &mac))
 		side->peer_mac = mac;
-		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = mac;
-		dp_tx_port(w, p, m);
-		break;
-	case NEIGH_QUEUED_REQUEST:
-		solicit(w, p, &hop);
-		break;
-	case NEIGH_QUEUED:
-		break;
-	case NEIGH_DROPPED:
-		dp_drop(w, m, DP_DROP_neigh_unresolved); /* the SYN timer tries again */
-		break;
-	}
 }
 
 static void send_syn(struct dp_worker *w, struct flow *f)
@@ -159,7 +134,7 @@ static bool backend_side_set(struct dp_worker *w, struct flow *f, const struct i
 		struct neigh_addr dst, hop;
 
 		memcpy(dst.b, addr->bytes, 16);
-		out = dp_route_nexthop6(w->app, &dst, &hop);
+		out = nexthop_v6(w->app, &dst, &hop);
 		if (out < 0)
 			return false;
 		flow_side_set_v6(w->flows, f, FLOW_DIR_BACKEND, addr->bytes, w->app->ports[out].ipv6);
@@ -167,7 +142,7 @@ static bool backend_side_set(struct dp_worker *w, struct flow *f, const struct i
 		uint32_t ip, nexthop;
 
 		memcpy(&ip, addr->bytes, 4);
-		out = dp_route_nexthop(w->app, rte_be_to_cpu_32(ip), &nexthop);
+		out = nexthop_v4(w->app, rte_be_to_cpu_32(ip), &nexthop);
 		if (out < 0)
 			return false;
 		f->b.key.peer_ip = ip;

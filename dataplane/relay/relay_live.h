@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What can change while the data plane runs: routes (with pools, networks, mangled
  * suffixes) and listeners. A relay_live is immutable once published; the control thread
@@ -11,10 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dp.h"
 #include "mr_config.h"
 #include "route_table.h"
-
-struct dp_appliance;
 
 struct relay_live {
 	uint32_t generation;             /* 0: the configuration the process started with */
@@ -34,6 +34,13 @@ void relay_live_free(struct relay_live *live);
 
 /* Publish live and retire the previous one after the grace period (control thread only). */
 void relay_live_swap(struct dp_appliance *app, struct relay_live *live);
+
+/* The configuration in force. Read it once per connection and keep the pointer: it stays
+ * valid until the worker's next quiescent state (the end of its poll loop). */
+static inline const struct relay_live *relay_live_get(const struct dp_appliance *app)
+{
+	return __atomic_load_n(&app->live, __ATOMIC_ACQUIRE);
+}
 
 /* Whether TCP port (host order) of data port index is a relay listener in live. */
 static inline bool relay_live_is_listener(const struct relay_live *live, unsigned int port_index,

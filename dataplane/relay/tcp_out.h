@@ -7,6 +7,7 @@
 #include <rte_tcp.h>
 
 #include "dp.h"
+#include "dp_tx.h"
 #include "flow.h"
 
 /* Ethernet + IP + TCP headers (with opt_len bytes of options) from k's local end to its

@@ -23,6 +23,7 @@
 
 #include "dp_appliance.h"
 #include "dp_worker.h"
+#include "neigh.h"
 #include "tcp_frame.h"
 
 #define BURST 32
@@ -143,7 +144,7 @@ static uint32_t tsval_of(const struct rte_tcp_hdr *tcp)
 
 static void input(const struct end *e, struct rte_mbuf *m)
 {
-	dp_input_frame(w, e->port, m);
+	dp_worker_rx_frame(w, e->port, m);
 	dp_worker_housekeeping(w);
 }
 
@@ -211,7 +212,7 @@ __attribute__((noinline, noclone)) void path_cost_burst(struct rte_mbuf **pkts, 
 					       unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
-		dp_input_frame(w, from[i]->port, pkts[i]);
+		dp_worker_rx_frame(w, from[i]->port, pkts[i]);
 	dp_worker_housekeeping(w);
 }
 

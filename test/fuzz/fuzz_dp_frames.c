@@ -146,7 +146,7 @@ static bool is_binding(const struct flow *f)
 static void deliver(const struct dp_port *p, struct rte_mbuf *m)
 {
 	if (m)
-		dp_input_frame(app.workers[0], p, m);
+		dp_worker_rx_frame(app.workers[0], p, m);
 }
 
 /* The IPv6 address PREFIX::low (PREFIX fd00 or fd01), for the IPv6 peers. */
@@ -193,7 +193,7 @@ static void op_client(struct cursor *c)
 	addr6(src6, 0, (uint8_t)(2 + src % 4));
 	addr6(dst6, 0, 1);
 	if (valid) {
-		struct syncookie_conn conn = v6 ? syncookie_conn6(&app.cookie_key, src6, dst6,
+		struct syncookie_conn conn = v6 ? syncookie_conn6(app.cookie_key, src6, dst6,
 								  rte_cpu_to_be_16(sport),
 								  rte_cpu_to_be_16(443), isn)
 					      : (struct syncookie_conn){
@@ -201,7 +201,7 @@ static void op_client(struct cursor *c)
 							rte_cpu_to_be_16(sport), rte_cpu_to_be_16(443), isn };
 		uint16_t mss;
 
-		ack = syncookie_make(&app.cookie_key, &conn, app.workers[0]->now_ms, 1460, &mss) + 1;
+		ack = syncookie_make(app.cookie_key, &conn, app.workers[0]->now_ms, 1460, &mss) + 1;
 		flags = (flags & (RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG)) | RTE_TCP_ACK_FLAG;
 		if (take(c, 1) & 1)
 			opt_len = tcp_opts_write_ts(opts, take(c, 4),

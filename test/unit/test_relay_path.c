@@ -13,6 +13,7 @@
 #include "dp_appliance.h"
 #include "dp_worker.h"
 #include "nd.h"
+#include "neigh.h"
 #include "relay.h"
 #include "tcp_frame.h"
 #include "unit.h"
@@ -205,7 +206,7 @@ static void peer_send(const struct peer *c, uint8_t flags, uint32_t seq, uint32_
 	struct rte_mbuf *m = tcp_frame_build(app.pool, c->port->port_id, &t);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	dp_input_frame(w, c->port, m);
+	dp_worker_rx_frame(w, c->port, m);
 	dp_worker_housekeeping(w);
 }
 
@@ -438,7 +439,7 @@ static void test_ipv6_client_ipv6_backend(void)
 	len = nd_build_na(frame, &backend_mac, backend6, &app.ports[1].mac, svc6, backend6, true);
 	m = tcp_frame_copy(app.pool, frame, len, app.ports[1].port_id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	dp_input_frame(w, &app.ports[1], m);
+	dp_worker_rx_frame(w, &app.ports[1], m);
 	dp_worker_housekeeping(w);
 	syn = next_tcp(&app.ports[1]);
 	{
@@ -488,7 +489,7 @@ static void test_ipv6_off_link_claim_ignored(void)
 	struct rte_ether_addr mac;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	dp_input_frame(w, edge, m);
+	dp_worker_rx_frame(w, edge, m);
 	dp_worker_housekeeping(w);
 	drain(edge);
 	CU_ASSERT_EQUAL(event(DP_EV_arp_off_link), off_link + 1);
@@ -501,7 +502,7 @@ static void test_ipv6_off_link_claim_ignored(void)
 	len = nd_build_ns(frame, &attacker, b6.b, edge6);
 	m = tcp_frame_copy(app.pool, frame, len, edge->port_id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	dp_input_frame(w, edge, m);
+	dp_worker_rx_frame(w, edge, m);
 	dp_worker_housekeeping(w);
 	drain(edge);
 	CU_ASSERT_EQUAL(event(DP_EV_arp_off_link), off_link + 2);
@@ -523,7 +524,7 @@ static void test_ipv6_nd_and_echo(void)
 
 	drain(edge);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	dp_input_frame(w, edge, m);
+	dp_worker_rx_frame(w, edge, m);
 	dp_worker_housekeeping(w);
 	na = next_nd(edge);
 	CU_ASSERT_EQUAL_FATAL(na.kind, ND_NA);
@@ -556,7 +557,7 @@ static void test_ipv6_nd_and_echo(void)
 	}
 	m = tcp_frame_copy(app.pool, frame, 14 + 40 + 16, edge->port_id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	dp_input_frame(w, edge, m);
+	dp_worker_rx_frame(w, edge, m);
 	dp_worker_housekeeping(w);
 	CU_ASSERT_EQUAL_FATAL(rte_eth_rx_burst(edge->port_id, 0, &m, 1), 1);
 	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "dp_tx.h"
+
+#include <rte_malloc.h>
+
+static void tx_buffer_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
+{
+	struct dp_worker *w = userdata;
+
+	dp_count(&w->counters.drops[DP_DROP_tx_full], unsent);
+	rte_pktmbuf_free_bulk(pkts, unsent);
+}
+
+/* A data port's queue was full: for a while SYNs arriving on the port are answered only
+ * within a budget rather than compete with flows (dp_tx_cookie_allowed). */
+static void port_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
+{
+	struct dp_port_tx *t = userdata;
+
+	t->congested_until_ms = t->w->now_ms + DP_CONGESTED_HOLD_MS;
+	tx_buffer_drop(pkts, unsent, t->w);
+}
+
+static struct rte_eth_dev_tx_buffer *tx_buffer_create(struct dp_worker *w, int socket,
+						      buffer_tx_error_fn on_full, void *arg)
+{
+	uint16_t burst = w->app->conf->dataplane.burst;
+	struct rte_eth_dev_tx_buffer *b =
+		rte_zmalloc_socket("tx_buffer", RTE_ETH_TX_BUFFER_SIZE(burst), 0, socket);
+
+	if (b) {
+		rte_eth_tx_buffer_init(b, burst);
+		rte_eth_tx_buffer_set_err_callback(b, on_full, arg);
+	}
+	return b;
+}
+
+bool dp_tx_init(struct dp_worker *w, uint16_t port, int socket)
+{
+	struct dp_port_tx *t = &w->tx_port[port];
+
+	t->w = w;
+	t->cookie_bucket = DP_CONGESTED_COOKIE_BURST;
+	t->frames = tx_buffer_create(w, socket, port_tx_drop, t);
+	w->tx_kernel[port] = tx_buffer_create(w, socket, tx_buffer_drop, w);
+	return t->frames && w->tx_kernel[port];
+}
+
+void dp_tx_free(struct dp_worker *w)
+{
+	for (unsigned int i = 0; i < MR_MAX_PORTS; i++) {
+		rte_free(w->tx_port[i].frames);
+		rte_free(w->tx_kernel[i]);
+		w->tx_port[i].frames = NULL;
+		w->tx_kernel[i] = NULL;
+	}
+}
+
+void dp_tx_flush(struct dp_worker *w)
+{
+	for (unsigned int i = 0; i < w->app->n_ports; i++) {
+		const struct dp_port *p = &w->app->ports[i];
+
+		rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i].frames);
+		if (p->has_kernel)
+			rte_eth_tx_buffer_flush(p->kernel_port_id, w->index, w->tx_kernel[i]);
+	}
+}
+
+void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
+{
+	if (!p->has_kernel)
+		return dp_drop(w, m, DP_DROP_no_exception_path);
+	dp_event(w, DP_EV_to_kernel);
+	/* The kernel recomputes nothing for frames it receives: leave checksums as they came. */
+	m->ol_flags = 0;
+	rte_eth_tx_buffer(p->kernel_port_id, w->index, w->tx_kernel[p->index], m);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A worker's transmit side: one buffer per data port and one per exception path, on the
+ * worker's own tx queue, flushed once per poll loop. A data port whose queue refused
+ * frames counts as congested for a while, and SYNs on it are then answered only from a
+ * small bucket (dp_tx_cookie_allowed). Worker lcores only, each on its own buffers.
+ */
+#ifndef DP_TX_H
+#define DP_TX_H
+
+#include <stdbool.h>
+
+#include "dp.h"
+
+/* SYNs a worker answers on a port whose queue is congested: a bucket of this many,
+ * refilled by DP_CONGESTED_COOKIES_PER_MS each millisecond. A crowd of clients arriving
+ * beside busy flows all get in; a flood's millions soon get only the trickle. */
+#define DP_CONGESTED_COOKIE_BURST 8192u
+#define DP_CONGESTED_COOKIES_PER_MS 32u
+/* A port stays congested this long after its queue last refused frames: a flood keeps
+ * refilling the queue, and answering it at full rate in every lull would undo the rest. */
+#define DP_CONGESTED_HOLD_MS 10u
+
+/* Allocate w's buffers towards port index `port` (and its exception path) on a NUMA
+ * socket; false when out of memory (dp_tx_free releases what was made). */
+bool dp_tx_init(struct dp_worker *w, uint16_t port, int socket);
+
+/* Release every transmit buffer of w (unsent frames are dropped). */
+void dp_tx_free(struct dp_worker *w);
+
+/* Send what w's buffers hold, on every port and exception path. */
+void dp_tx_flush(struct dp_worker *w);
+
+/* Queue a frame for data port p on w's tx queue (sent at the next flush). Consumes m. */
+static inline void dp_tx_port(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
+{
+	dp_event(w, DP_EV_tx_frames);
+	rte_eth_tx_buffer(p->port_id, w->index, w->tx_port[p->index].frames, m);
+}
+
+/* Give a frame to the kernel through p's exception path, or drop it when p has none. */
+void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
+/* Whether a SYN on p may be answered now (while p is congested it takes one from the
+ * bucket), or should go unanswered. */
+static inline bool dp_tx_cookie_allowed(struct dp_worker *w, const struct dp_port *p)
+{
+	struct dp_port_tx *t = &w->tx_port[p->index];
+	uint64_t refill;
+
+	if (w->now_ms > t->congested_until_ms)
+		return true;
+	refill = (w->now_ms - t->bucket_ms) * DP_CONGESTED_COOKIES_PER_MS;
+	t->bucket_ms = w->now_ms;
+	t->cookie_bucket = (uint32_t)RTE_MIN(t->cookie_bucket + refill,
+					     (uint64_t)DP_CONGESTED_COOKIE_BURST);
+	if (!t->cookie_bucket)
+		return false;
+	t->cookie_bucket--;
+	return true;
+}
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "relay_setup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+
+#include "flow.h"
+#include "mr_log.h"
+#include "relay_live.h"
+#include "route_table.h"
+#include "syncookie.h"
+
+/* The kernel behind the exception path must not pick the relay's source ports for its
+ * own connections, or their replies would be taken for relay traffic. */
+static void reserve_source_ports(const struct dp_appliance *app)
+{
+	const struct mr_relay_conf *rc = &app->conf->relay;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+	unsigned int lo = rc->src_port_last < 65535 - 1024 ? rc->src_port_last + 1u : 1024u;
+	unsigned int hi = rc->src_port_last < 65535 - 1024 ? 65535u : rc->src_port_first - 1u;
+
+	if (!f || fprintf(f, "%u %u\n", lo, hi) < 0 || fclose(f) != 0) {
+		mr_log(MR_LOG_WARN, "could not move the kernel's ephemeral ports out of %u-%u",
+		       rc->src_port_first, rc->src_port_last);
+		return;
+	}
+	mr_log(MR_LOG_INFO, "relay source ports %u-%u; kernel ephemeral ports %u-%u",
+	       rc->src_port_first, rc->src_port_last, lo, hi);
+}
+
+/* Generation 0 of the live configuration: the file's own routes and listeners, from a
+ * deep copy of the configuration (the live copy is owned and freed separately). */
+static int live_up(struct dp_appliance *app, char *err, size_t errlen)
+{
+	struct mr_config conf = { 0 };
+	struct relay_live *live;
+	size_t qsbr_size = rte_rcu_qsbr_get_memsize(DP_MAX_WORKERS);
+
+	app->qsbr = rte_zmalloc("qsbr", qsbr_size, RTE_CACHE_LINE_SIZE);
+	if (!app->qsbr || rte_rcu_qsbr_init(app->qsbr, DP_MAX_WORKERS) != 0) {
+		snprintf(err, errlen, "RCU state: out of memory");
+		return -1;
+	}
+	if (mr_config_clone(&conf, app->conf) < 0) {
+		snprintf(err, errlen, "%s: out of memory", app->conf->source);
+		return -1;
+	}
+	if (relay_live_build(NULL, &conf, 0, &live, err, errlen) < 0) {
+		mr_config_free(&conf);
+		return -1;
+	}
+	app->live = live;
+	return 0;
+}
+
+int relay_up(struct dp_appliance *app, char *err, size_t errlen)
+{
+	struct syncookie_key *key = rte_zmalloc("cookie_key", sizeof(*key), RTE_CACHE_LINE_SIZE);
+
+	if (!key) {
+		snprintf(err, errlen, "SYN cookie key: out of memory");
+		return -1;
+	}
+	syncookie_key_init(key);
+	app->cookie_key = key;
+	if (live_up(app, err, errlen) < 0)
+		return -1;
+	app->src_port_first = app->conf->relay.src_port_first;
+	app->src_port_last = app->conf->relay.src_port_last;
+	for (unsigned int i = 0; i < app->conf->n_ports; i++)
+		if (app->conf->ports[i].exception.enabled) {
+			reserve_source_ports(app);
+			break;
+		}
+	mr_log(MR_LOG_INFO, "relay: %u listener(s), %u route(s), %u flows per worker "
+	       "(%zu bytes per flow entry)", app->conf->n_listeners,
+	       route_table_route_count(app->live->routes), app->conf->relay.max_flows,
+	       sizeof(struct flow));
+	return 0;
+}
+
+void relay_down(struct dp_appliance *app)
+{
+	relay_live_free((struct relay_live *)(uintptr_t)app->live);
+	app->live = NULL;
+	rte_free(app->qsbr);
+	app->qsbr = NULL;
+	rte_free((void *)(uintptr_t)app->cookie_key);
+	app->cookie_key = NULL;
+}
+
+bool relay_worker_up(struct dp_worker *w, int socket)
+{
+	const struct dp_appliance *app = w->app;
+	char name[32];
+
+	/* Start anywhere in the source-port share: after a restart, backends may still hold
+	 * connections from the ports used last time. */
+	w->src_port_next = (uint32_t)rte_rand();
+	snprintf(name, sizeof(name), "flows_w%u", w->index);
+	w->flows = flow_table_create(name, app->conf->relay.max_flows, socket);
+	/* IPv6 flows need their index only where a port has an IPv6 address. */
+	for (unsigned int i = 0; w->flows && i < app->n_ports; i++) {
+		if (app->ports[i].has_ipv6 && flow_table_enable_ipv6(w->flows, socket) < 0) {
+			flow_table_free(w->flows);
+			w->flows = NULL;
+		}
+	}
+	return w->flows != NULL;
+}
+
+void relay_worker_down(struct dp_worker *w)
+{
+	flow_table_free(w->flows);
+	w->flows = NULL;
+	free(w->binds);
+	w->binds = NULL;
+}
