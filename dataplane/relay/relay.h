@@ -65,6 +65,11 @@ bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir d
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
 
+/* Open side dir of f: a SYN from its local ISN with these options (timestamps from the
+ * side's clock), sent once the peer's MAC is known. false when out of mbufs. */
+bool relay_send_syn(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint16_t mss,
+		    uint8_t wscale, bool sack, bool ts);
+
 /* A complete hello was routed to addr (IPv4 or IPv6), port (network order): open the
  * backend side. */
 void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *addr,

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Passive side of the relay: stateless SYN cookies, flow creation on the first client
  * data, ClientHello collection (mbufs chained, not copied) and classification. */
-#include <arpa/inet.h>
 #include <string.h>
 
 #include <rte_hash_crc.h>
@@ -222,9 +221,9 @@ static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struc
 
 /* Per-listener accounting, once per connection that gets a flow. */
 static void count_listener(struct dp_worker *w, const struct dp_port *p,
-			   const struct relay_seg *s)
+			   const struct relay_seg *s, const struct relay_live *live)
 {
-	const struct mr_config *c = &relay_live_get(w->app)->conf;
+	const struct mr_config *c = &live->conf;
 	uint16_t port = rte_be_to_cpu_16(s->tcp->dst_port);
 
 	for (unsigned int i = 0; i < c->n_listeners; i++) {
@@ -236,7 +235,8 @@ static void count_listener(struct dp_worker *w, const struct dp_port *p,
 }
 
 /* First data with a valid cookie: only now does the connection cost a flow entry. */
-static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
+static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
+		       const struct relay_live *live)
 {
 	struct syncookie_conn conn = seg_conn(w, s, s->seq - 1);
 	uint16_t mss;
@@ -266,11 +266,12 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);
 	}
 	dp_event(w, DP_EV_flow_created);
-	count_listener(w, p, s);
+	count_listener(w, p, s, live);
 	relay_hello_input(w, f, s);
 }
 
-static void listen_input(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
+static void listen_input(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
+			 const struct relay_live *live)
 {
 	uint8_t fl = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
 
@@ -287,7 +288,7 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 		return listen_syn(w, p, s);
 	}
 	if (fl == RTE_TCP_ACK_FLAG)
-		return listen_ack(w, p, s);
+		return listen_ack(w, p, s, live);
 	/* A RST for a connection we never kept, or flag soup: nothing to answer. */
 	dp_drop(w, s->m, DP_DROP_tcp_no_flow);
 }
@@ -347,55 +348,31 @@ static void hello_refuse(struct dp_worker *w, struct flow *f, const struct sni_r
 	relay_abort(w, f, true, false, why);
 }
 
-/* A gateway of network (IPv4: what the relay connects over today), the same one for the
- * same client while the set stays; NULL when none is known. */
-static const struct mr_remote_gateway_conf *
-remote_gateway_pick(const struct mr_config *conf, uint32_t network, uint64_t client_key,
-		    uint32_t *addr)
-{
-	unsigned int n = 0, pick;
-
-	for (unsigned int i = 0; i < conf->n_remote_gateways; i++)
-		n += conf->remote_gateways[i].network == (int)network &&
-		     !strchr(conf->remote_gateways[i].address, ':');
-	if (n == 0)
-		return NULL;
-	pick = (unsigned int)(client_key % n);
-	for (unsigned int i = 0; i < conf->n_remote_gateways; i++) {
-		const struct mr_remote_gateway_conf *g = &conf->remote_gateways[i];
-
-		if (g->network != (int)network || strchr(g->address, ':') || pick--)
-			continue;
-		return inet_pton(AF_INET, g->address, addr) == 1 ? g : NULL;
-	}
-	return NULL;
-}
-
 /* The other network's gateway classifies the same hello again, so the bytes go there
  * exactly as the client sent them: never with a PROXY header in front. */
 static void hello_route_remote(struct dp_worker *w, struct flow *f, const struct sni_result *r,
-			       const struct route_decision *d, uint64_t client_key)
+			       const struct relay_live *live, const struct route_decision *d,
+			       uint64_t client_key)
 {
-	const struct mr_remote_gateway_conf *g;
+	const struct relay_gateway *g = relay_live_gateway(live, d->network_id, client_key);
 	struct ip_addr gw;
-	uint32_t addr;
 
-	g = remote_gateway_pick(&relay_live_get(w->app)->conf, d->network_id, client_key, &addr);
-	if (!g)
+	if (!g || !g->addr)
 		return relay_abort(w, f, true, false, DP_DROP_route_no_gateway);
 	dp_event(w, DP_EV_route_remote);
-	gw = ip_addr_v4(rte_be_to_cpu_32(addr));
-	relay_connect(w, f, &gw, rte_cpu_to_be_16(g->port), false, r->has_sni ? r->host : NULL);
+	gw = ip_addr_v4(rte_be_to_cpu_32(g->addr));
+	relay_connect(w, f, &gw, g->port, false, r->has_sni ? r->host : NULL);
 }
 
 static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_result *r)
 {
+	const struct relay_live *live = relay_live_get(w->app);
 	struct route_decision d;
 	uint64_t client_key = rte_hash_crc_8byte((uint64_t)f->c.key.peer_ip << 16 |
 						 f->c.key.peer_port, 0);
 
 	dp_event(w, DP_EV_hello_complete);
-	switch (route_lookup(relay_live_get(w->app)->routes, r, client_key, &d)) {
+	switch (route_lookup(live->routes, r, client_key, &d)) {
 	case ROUTE_LOCAL:
 		dp_event(w, DP_EV_route_local);
 		if (d.pool_id != ROUTE_ID_NONE)
@@ -403,7 +380,7 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 		return relay_connect(w, f, &d.addr, rte_cpu_to_be_16(d.port), d.proxy_protocol_v2,
 				     r->has_sni ? r->host : NULL);
 	case ROUTE_REMOTE:
-		return hello_route_remote(w, f, r, &d, client_key);
+		return hello_route_remote(w, f, r, live, &d, client_key);
 	default:
 		return relay_abort(w, f, true, false,
 				   d.refusal == ROUTE_REFUSAL_NO_ROUTE	    ? DP_DROP_route_no_route
@@ -499,15 +476,16 @@ static bool is_relay_source_port(const struct dp_worker *w, uint16_t port)
 }
 
 /* TCP ports the relay answers for: listeners and its own source ports. */
-static bool relay_owns_port(const struct dp_worker *w, const struct dp_port *p, uint16_t port)
+static bool relay_owns_port(const struct dp_worker *w, const struct relay_live *live,
+			    const struct dp_port *p, uint16_t port)
 {
-	return is_relay_source_port(w, port) ||
-	       relay_live_is_listener(relay_live_get(w->app), p->index, port);
+	return is_relay_source_port(w, port) || relay_live_is_listener(live, p->index, port);
 }
 
 bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		 uint16_t l3_off)
 {
+	const struct relay_live *live = relay_live_get(w->app); /* once per segment */
 	struct relay_seg s;
 	enum flow_dir dir;
 	struct flow *f;
@@ -518,7 +496,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		dp_drop(w, m, DP_DROP_tcp_bad_header);
 		return true;
 	}
-	if (!relay_owns_port(w, p, rte_be_to_cpu_16(s.tcp->dst_port)))
+	if (!relay_owns_port(w, live, p, rte_be_to_cpu_16(s.tcp->dst_port)))
 		return false; /* the host's */
 	owner = s.ip6 ? dispatch_owner6(w->app, p, s.ip6->src_addr, s.ip6->dst_addr,
 					s.tcp->src_port, rte_be_to_cpu_16(s.tcp->dst_port))
@@ -529,8 +507,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	f = seg_lookup(w, &s, &dir);
-	listener = !f && relay_live_is_listener(relay_live_get(w->app), p->index,
-					     rte_be_to_cpu_16(s.tcp->dst_port));
+	listener = !f && relay_live_is_listener(live, p->index, rte_be_to_cpu_16(s.tcp->dst_port));
 	if ((f || listener) && !seg_parse_opts(&s)) {
 		dp_drop(w, m, DP_DROP_tcp_bad_header);
 		return true;
@@ -547,7 +524,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	if (listener) {
-		listen_input(w, p, &s);
+		listen_input(w, p, &s, live);
 		return true;
 	}
 	/* Owned port, no flow, no listener: a source port of ours with nothing behind it. */

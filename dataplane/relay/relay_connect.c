@@ -77,26 +77,36 @@ void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, str
 		side->peer_mac = mac;
 }
 
-static void send_syn(struct dp_worker *w, struct flow *f)
+bool relay_send_syn(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint16_t mss,
+		    uint8_t wscale, bool sack, bool ts)
 {
-	const struct dp_port *p = &w->app->ports[f->b.port];
-	uint16_t mss = (uint16_t)RTE_MIN(f->c.peer_mss, p->caps.mtu - relay_l3l4_len(f->b.v6));
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct dp_port *p = &w->app->ports[side->port];
 	uint8_t opts[40];
 	unsigned int opt_len;
 	struct rte_mbuf *m;
 
-	f->b.ts_last = RTE_MAX(f->b.ts_last, relay_now(w));
-	/* Offer the backend what the client has, so options translate one to one. */
-	opt_len = tcp_opts_write_syn(opts, mss, f->c.local_wscale ? RELAY_WSCALE : TCP_WSCALE_NONE,
-				     f->c.sack, f->c.ts, f->b.ts_last, 0);
-	m = tcp_out_header(w->app->pool, p, &f->b.key, relay_addr6(w, f, FLOW_DIR_BACKEND),
-			   &f->b.peer_mac, RTE_TCP_SYN_FLAG, f->b.local_isn, 0, 65535, opts, opt_len);
+	side->ts_last = RTE_MAX(side->ts_last, relay_now(w));
+	opt_len = tcp_opts_write_syn(opts, mss, wscale, sack, ts, side->ts_last, 0);
+	m = tcp_out_header(w->app->pool, p, &side->key, relay_addr6(w, f, dir), &side->peer_mac,
+			   RTE_TCP_SYN_FLAG, side->local_isn, 0, 65535, opts, opt_len);
 	if (!m || tcp_out_finish(m, p) < 0) {
 		rte_pktmbuf_free(m);
-		return;
+		return false;
 	}
-	dp_event(w, DP_EV_backend_syn);
-	relay_send_side(w, f, FLOW_DIR_BACKEND, m);
+	relay_send_side(w, f, dir, m);
+	return true;
+}
+
+/* The backend SYN offers what the client has, so options translate one to one. */
+static void send_syn(struct dp_worker *w, struct flow *f)
+{
+	const struct dp_port *p = &w->app->ports[f->b.port];
+	uint16_t mss = (uint16_t)RTE_MIN(f->c.peer_mss, p->caps.mtu - relay_l3l4_len(f->b.v6));
+
+	if (relay_send_syn(w, f, FLOW_DIR_BACKEND, mss,
+			   f->c.local_wscale ? RELAY_WSCALE : TCP_WSCALE_NONE, f->c.sack, f->c.ts))
+		dp_event(w, DP_EV_backend_syn);
 }
 
 static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char *sni)

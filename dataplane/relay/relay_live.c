@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "relay_live.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,46 @@ static int ports_match(const struct dp_appliance *app, const struct mr_config *c
 	return 0;
 }
 
+/* The IPv4 gateways of each network as addresses, grouped by network. 0 or -1. */
+static int gateways_compile(struct relay_live *live, const struct mr_config *conf)
+{
+	const unsigned int n_net = conf->n_networks;
+	uint32_t *next;
+
+	live->gateways_of = calloc(n_net + 1, sizeof(*live->gateways_of));
+	live->gateways = calloc(conf->n_remote_gateways + 1, sizeof(*live->gateways));
+	next = calloc(n_net + 1, sizeof(*next));
+	if (!live->gateways_of || !live->gateways || !next) {
+		free(next);
+		return -1;
+	}
+	for (unsigned int i = 0; i < conf->n_remote_gateways; i++) {
+		const struct mr_remote_gateway_conf *g = &conf->remote_gateways[i];
+
+		if (g->network >= 0 && (unsigned int)g->network < n_net && !strchr(g->address, ':'))
+			live->gateways_of[g->network + 1]++;
+	}
+	for (unsigned int n = 0; n < n_net; n++) {
+		live->gateways_of[n + 1] += live->gateways_of[n];
+		next[n] = live->gateways_of[n];
+	}
+	for (unsigned int i = 0; i < conf->n_remote_gateways; i++) {
+		const struct mr_remote_gateway_conf *g = &conf->remote_gateways[i];
+		struct relay_gateway *to;
+
+		if (g->network < 0 || (unsigned int)g->network >= n_net || strchr(g->address, ':'))
+			continue;
+		to = &live->gateways[next[g->network]++];
+		to->port = htons(g->port);
+		/* The schema checked the address; a gateway that still does not parse is
+		 * never picked (0.0.0.0 is refused below), as before. */
+		if (inet_pton(AF_INET, g->address, &to->addr) != 1)
+			to->addr = 0;
+	}
+	free(next);
+	return 0;
+}
+
 int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uint32_t generation,
 		  struct relay_live **out, char *err, size_t errlen)
 {
@@ -44,6 +86,14 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 		return -1;
 	}
 	if (mr_routes_build(conf, &live->routes, err, errlen) < 0) {
+		free(live);
+		return -1;
+	}
+	if (gateways_compile(live, conf) < 0) {
+		snprintf(err, errlen, "%s: out of memory", conf->source);
+		route_table_free(live->routes);
+		free(live->gateways_of);
+		free(live->gateways);
 		free(live);
 		return -1;
 	}
@@ -67,6 +117,8 @@ void relay_live_free(struct relay_live *live)
 		return;
 	route_table_free(live->routes);
 	mr_config_free(&live->conf);
+	free(live->gateways);
+	free(live->gateways_of);
 	free(live);
 }
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What can change while the data plane runs: routes (with pools, networks, mangled
- * suffixes) and listeners. A relay_live is immutable once published; the control thread
+ * suffixes), listeners and the other networks' gateways, compiled for the fast path when
+ * the configuration is built (nothing is parsed per connection). The relay section
+ * (timeouts, flow table, source ports) is the start-up configuration's. A relay_live is immutable once published; the control thread
  * builds a new one, swaps the pointer, waits for every worker to pass a quiescent state
  * (rte_rcu_qsbr) and only then frees the old one. Workers read it without locks.
  */
@@ -16,12 +18,23 @@
 #include "mr_config.h"
 #include "route_table.h"
 
+/* Another network's gateway as a connection reaches it (IPv4: what the relay connects
+ * over today). Network byte order. */
+struct relay_gateway {
+	uint32_t addr;
+	uint16_t port;
+};
+
 struct relay_live {
 	uint32_t generation;             /* 0: the configuration the process started with */
 	uint64_t applied_us;             /* wall clock of the swap */
 	struct mr_config conf;           /* the full configuration it came from (owned) */
 	struct route_table *routes;
 	uint64_t listen[MR_MAX_PORTS][65536 / 64]; /* relay listeners per port, one bit each */
+	/* Remote gateways compiled from conf.remote_gateways: those of network n are
+	 * gateways[gateways_of[n] .. gateways_of[n + 1]), in the file's order. */
+	struct relay_gateway *gateways;
+	uint32_t *gateways_of;           /* conf.n_networks + 1 entries */
 };
 
 /* Build a relay_live from conf (moved in: conf is zeroed on success). The ports of conf must
@@ -40,6 +53,20 @@ void relay_live_swap(struct dp_appliance *app, struct relay_live *live);
 static inline const struct relay_live *relay_live_get(const struct dp_appliance *app)
 {
 	return __atomic_load_n(&app->live, __ATOMIC_ACQUIRE);
+}
+
+/* A gateway of network for a client (client_key), the same one for the same client while
+ * the set stays; NULL when none is known. */
+static inline const struct relay_gateway *relay_live_gateway(const struct relay_live *live,
+							     uint32_t network, uint64_t client_key)
+{
+	uint32_t first, n;
+
+	if (network >= live->conf.n_networks)
+		return NULL;
+	first = live->gateways_of[network];
+	n = live->gateways_of[network + 1] - first;
+	return n ? &live->gateways[first + client_key % n] : NULL;
 }
 
 /* Whether TCP port (host order) of data port index is a relay listener in live. */

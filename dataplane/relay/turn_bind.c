@@ -99,24 +99,14 @@ static void bind_fail(struct dp_worker *w, struct flow *f, bool rst, enum dp_dro
 	relay_abort(w, f, rst, false, why);
 }
 
+/* The data connection to the TURN server is ours to open, with every option. */
 static void send_syn(struct dp_worker *w, struct flow *f)
 {
 	const struct dp_port *p = &w->app->ports[f->c.port];
-	uint8_t opts[40];
-	unsigned int opt_len;
-	struct rte_mbuf *m;
 
-	f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w));
-	opt_len = tcp_opts_write_syn(opts, (uint16_t)RTE_MIN(w->app->conf->relay.mss,
-							     p->caps.mtu - 40u),
-				     RELAY_WSCALE, true, true, f->c.ts_last, 0);
-	m = tcp_out_header(w->app->pool, p, &f->c.key, NULL, &f->c.peer_mac, RTE_TCP_SYN_FLAG,
-			   f->c.local_isn, 0, 65535, opts, opt_len);
-	if (!m || tcp_out_finish(m, p) < 0) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	relay_send_side(w, f, FLOW_DIR_CLIENT, m);
+	relay_send_syn(w, f, FLOW_DIR_CLIENT,
+		       (uint16_t)RTE_MIN(w->app->conf->relay.mss, p->caps.mtu - relay_l3l4_len(false)),
+		       RELAY_WSCALE, true, true);
 }
 
 /* The ConnectionBind, as data on the connection (ours, so a copy is fine: it is tiny). */

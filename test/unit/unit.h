@@ -15,5 +15,6 @@ int test_relay_units_register(void);
 int test_flow_register(void);
 int test_steer_register(void);
 int test_relay_path_register(void);
+int test_relay_live_register(void);
 
 #endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "relay_live": the configuration in force as the relay reads it, compiled when it
+ * is built (listener bits, the other networks' gateways as addresses per network). */
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "relay_live.h"
+#include "unit.h"
+
+static const char live_conf[] =
+	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; },\n"
+	"          { name = \"mesh\"; device = \"net_null1\"; ipv4 = \"10.9.0.1/24\"; } );\n"
+	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; },\n"
+	"              { name = \"alt\"; port = \"mesh\"; tcp_port = 15443; } );\n"
+	"networks = ( { name = \"blue\"; local = true; allow = [ \"10.1.0.0/16\" ]; },\n"
+	"             { name = \"green\"; }, { name = \"red\"; } );\n"
+	"routes = ( { sni = \"*.green.example\"; network = \"green\"; },\n"
+	"           { sni = \"*.red.example\"; network = \"red\"; } );\n"
+	"gateways = (\n"
+	"  { id = \"g1\"; network = \"green\"; address = \"192.0.2.1\"; port = 4443; },\n"
+	"  { id = \"r1\"; network = \"red\"; address = \"198.51.100.7\"; port = 443; },\n"
+	"  { id = \"g6\"; network = \"green\"; address = \"fd00::1\"; port = 4443; },\n"
+	"  { id = \"g2\"; network = \"green\"; address = \"192.0.2.2\"; port = 4444; } );\n";
+
+static struct relay_live *build(const char *text, uint32_t generation)
+{
+	struct mr_config conf = { 0 };
+	struct relay_live *live = NULL;
+	char err[MR_ERR_MAX] = "";
+
+	if (mr_config_load_string(text, "live.conf", &conf, err, sizeof(err)) < 0 ||
+	    relay_live_build(NULL, &conf, generation, &live, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relay_live: %s\n", err);
+		mr_config_free(&conf);
+		return NULL;
+	}
+	return live;
+}
+
+static uint32_t ipv4(uint32_t host_order)
+{
+	return rte_cpu_to_be_32(host_order);
+}
+
+/* IPv4 gateways by network in the file's order; IPv6 ones are not reached (yet). */
+static void test_gateways_compiled(void)
+{
+	struct relay_live *live = build(live_conf, 7);
+	const struct relay_gateway *g;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(live);
+	CU_ASSERT_EQUAL(live->generation, 7);
+	CU_ASSERT_EQUAL(live->gateways_of[1] - live->gateways_of[0], 0); /* blue */
+	CU_ASSERT_EQUAL(live->gateways_of[2] - live->gateways_of[1], 2); /* green */
+	CU_ASSERT_EQUAL(live->gateways_of[3] - live->gateways_of[2], 1); /* red */
+	CU_ASSERT_PTR_NULL(relay_live_gateway(live, 0, 12345));
+	CU_ASSERT_PTR_NULL(relay_live_gateway(live, 3, 0));
+	CU_ASSERT_PTR_NULL(relay_live_gateway(live, UINT32_MAX, 0));
+	g = relay_live_gateway(live, 1, 10);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(g->addr, ipv4(0xc0000201));
+	CU_ASSERT_EQUAL(g->port, rte_cpu_to_be_16(4443));
+	g = relay_live_gateway(live, 1, 11);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(g->addr, ipv4(0xc0000202));
+	CU_ASSERT_EQUAL(g->port, rte_cpu_to_be_16(4444));
+	/* The same client keeps its gateway; every red client gets the only one. */
+	CU_ASSERT_PTR_EQUAL(relay_live_gateway(live, 1, 11), relay_live_gateway(live, 1, 13));
+	for (uint64_t key = 0; key < 64; key++) {
+		g = relay_live_gateway(live, 2, key * 2654435761u);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+		CU_ASSERT_EQUAL(g->addr, ipv4(0xc6336407));
+		CU_ASSERT_EQUAL(g->port, rte_cpu_to_be_16(443));
+	}
+	relay_live_free(live);
+}
+
+static void test_listeners_compiled(void)
+{
+	struct relay_live *live = build(live_conf, 0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(live);
+	CU_ASSERT_TRUE(relay_live_is_listener(live, 0, 443));
+	CU_ASSERT_FALSE(relay_live_is_listener(live, 1, 443));
+	CU_ASSERT_TRUE(relay_live_is_listener(live, 1, 15443));
+	CU_ASSERT_FALSE(relay_live_is_listener(live, 0, 15443));
+	CU_ASSERT_FALSE(relay_live_is_listener(live, 0, 444));
+	relay_live_free(live);
+}
+
+/* A configuration without gateways or networks still compiles: nothing to pick. */
+static void test_no_gateways(void)
+{
+	static const char bare[] =
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n";
+	struct relay_live *live = build(bare, 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(live);
+	CU_ASSERT_PTR_NULL(relay_live_gateway(live, 0, 0));
+	relay_live_free(live);
+}
+
+/* A push with other ports than the running ones is refused with the file's name. */
+static void test_ports_must_match(void)
+{
+	static struct dp_appliance app;
+	static struct mr_port_conf running;
+	struct mr_config conf = { 0 };
+	struct relay_live *live = NULL;
+	char err[MR_ERR_MAX] = "";
+
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(live_conf, "pushed", &conf, err,
+						    sizeof(err)), 0);
+	snprintf(running.name, sizeof(running.name), "edge");
+	app.n_ports = 1;
+	app.ports[0].conf = &running;
+	CU_ASSERT_EQUAL(relay_live_build(&app, &conf, 2, &live, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NULL(live);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pushed: 2 port(s) where the data plane runs 1"));
+	mr_config_free(&conf);
+}
+
+int test_relay_live_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "remote gateways compiled per network", test_gateways_compiled },
+		{ "listeners compiled per port", test_listeners_compiled },
+		{ "no gateways, no networks", test_no_gateways },
+		{ "pushed ports must be the running ones", test_ports_must_match },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite("relay_live", tests);
+}
