@@ -1,21 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Passive side of the relay: stateless SYN cookies, flow creation on the first client
- * data, ClientHello collection (mbufs chained, not copied) and classification. */
+/* The relay's entry: every TCP segment to one of the appliance's addresses is parsed
+ * here, handed to the worker that owns its flow, and given to its flow's state (hello,
+ * connect, splice, bind); a listener answers SYNs statelessly (SYN cookies) and creates
+ * the flow on the first client data. */
 #include <string.h>
 
-#include <rte_hash_crc.h>
 #include <rte_ip.h>
 
 #include "dispatch.h"
 #include "inbox.h"
 #include "relay.h"
 #include "relay_live.h"
-#include "sni_parse.h"
 #include "syncookie.h"
 #include "tcp_out.h"
 #include "turn_bind.h"
-
-#define HELLO_MAX_SPANS 64
 
 /* The TCP header at s->l4_off, in a segment of l4_total bytes (header and payload).
  * Inlined into both families' paths: it runs for every relayed segment. */
@@ -135,21 +133,6 @@ static void seg_rst_reply(struct dp_worker *w, const struct dp_port *p, const st
 	struct flow_addr6 a6;
 
 	tcp_out_rst_reply(w, p, &k, seg_addr6(s, &a6), &s->eth->src_addr, seq, ack, with_ack);
-}
-
-static bool seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
-{
-	uint64_t f = s->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-
-	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
-		return true;
-	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		return false;
-	/* Summing a correct segment, its checksum field included, gives 0xffff: the
-	 * complement is 0. */
-	if (s->ip6)
-		return tcp_checksum_mbuf6(s->m, s->ip6, s->l4_off) == 0;
-	return tcp_checksum_mbuf(s->m, s->ip, s->l4_off) == 0;
 }
 
 /* MSS the relay can take from clients on port p. */
@@ -291,183 +274,6 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 		return listen_ack(w, p, s, live);
 	/* A RST for a connection we never kept, or flag soup: nothing to answer. */
 	dp_drop(w, s->m, DP_DROP_tcp_no_flow);
-}
-
-uint16_t relay_window(const struct flow *f, enum flow_dir to)
-{
-	/* Before the splice the relay holds at most one hello: offer a fixed 64 KB. */
-	uint8_t shift = to == FLOW_DIR_CLIENT ? f->c.local_wscale : f->b.local_wscale;
-	uint32_t bytes = to == FLOW_DIR_CLIENT ? 65535u : f->c_win;
-
-	return (uint16_t)RTE_MIN(bytes >> shift, 65535u);
-}
-
-void relay_ack_client(struct dp_worker *w, struct flow *f)
-{
-	const struct dp_port *p = &w->app->ports[f->c.port];
-	uint8_t opts[12];
-	unsigned int opt_len = 0;
-	struct rte_mbuf *m;
-
-	if (f->c.ts) {
-		f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w) + 32);
-		opt_len = tcp_opts_write_ts(opts, f->c.ts_last, f->c_ts_recent);
-	}
-	m = tcp_out_header(w->app->pool, p, &f->c.key, relay_addr6(w, f, FLOW_DIR_CLIENT),
-			   &f->c.peer_mac, RTE_TCP_ACK_FLAG, f->c_snd_nxt, f->c_rcv_nxt,
-			   relay_window(f, FLOW_DIR_CLIENT), opts, opt_len);
-	if (!m || tcp_out_finish(m, p) < 0) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	dp_tx_port(w, p, m);
-}
-
-void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
-		 enum dp_drop reason)
-{
-	if (rst_client)
-		tcp_out_rst_reply(w, &w->app->ports[f->c.port], &f->c.key,
-				  relay_addr6(w, f, FLOW_DIR_CLIENT), &f->c.peer_mac, f->c_snd_nxt,
-				  f->c_rcv_nxt, true);
-	if (rst_backend && f->b.key.peer_port)
-		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
-				  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac, f->b_snd_nxt,
-				  0, false);
-	if (reason != DP_DROP_none)
-		dp_count(&w->counters.drops[reason], 1);
-	flow_release(w->flows, f);
-}
-
-static void hello_refuse(struct dp_worker *w, struct flow *f, const struct sni_result *r)
-{
-	enum dp_drop why = r->verdict == SNI_NOT_TLS	  ? DP_DROP_hello_not_tls
-			   : r->verdict == SNI_TOO_LARGE ? DP_DROP_hello_too_large
-							 : DP_DROP_hello_malformed;
-
-	relay_abort(w, f, true, false, why);
-}
-
-/* The other network's gateway classifies the same hello again, so the bytes go there
- * exactly as the client sent them: never with a PROXY header in front. */
-static void hello_route_remote(struct dp_worker *w, struct flow *f, const struct sni_result *r,
-			       const struct relay_live *live, const struct route_decision *d,
-			       uint64_t client_key)
-{
-	const struct relay_gateway *g = relay_live_gateway(live, d->network_id, client_key);
-	struct ip_addr gw;
-
-	if (!g || !g->addr)
-		return relay_abort(w, f, true, false, DP_DROP_route_no_gateway);
-	dp_event(w, DP_EV_route_remote);
-	gw = ip_addr_v4(rte_be_to_cpu_32(g->addr));
-	relay_connect(w, f, &gw, g->port, false, r->has_sni ? r->host : NULL);
-}
-
-static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_result *r)
-{
-	const struct relay_live *live = relay_live_get(w->app);
-	struct route_decision d;
-	uint64_t client_key = rte_hash_crc_8byte((uint64_t)f->c.key.peer_ip << 16 |
-						 f->c.key.peer_port, 0);
-
-	dp_event(w, DP_EV_hello_complete);
-	switch (route_lookup(live->routes, r, client_key, &d)) {
-	case ROUTE_LOCAL:
-		dp_event(w, DP_EV_route_local);
-		if (d.pool_id != ROUTE_ID_NONE)
-			dp_count(&w->pool_flows[RTE_MIN(d.pool_id, DP_POOL_COUNTERS - 1u)], 1);
-		return relay_connect(w, f, &d.addr, rte_cpu_to_be_16(d.port), d.proxy_protocol_v2,
-				     r->has_sni ? r->host : NULL);
-	case ROUTE_REMOTE:
-		return hello_route_remote(w, f, r, live, &d, client_key);
-	default:
-		return relay_abort(w, f, true, false,
-				   d.refusal == ROUTE_REFUSAL_NO_ROUTE	    ? DP_DROP_route_no_route
-				   : d.refusal == ROUTE_REFUSAL_NOT_ALLOWED ? DP_DROP_route_not_allowed
-									    : DP_DROP_route_refused);
-	}
-}
-
-void relay_hello_classify(struct dp_worker *w, struct flow *f)
-{
-	struct sni_parse_config cfg;
-	struct sni_span spans[HELLO_MAX_SPANS];
-	struct sni_result r;
-	unsigned int n = 0;
-
-	sni_parse_config_default(&cfg);
-	cfg.max_hello = w->app->conf->relay.max_hello;
-	for (const struct rte_mbuf *seg = f->stream; seg && n < HELLO_MAX_SPANS; seg = seg->next)
-		spans[n++] = (struct sni_span){ rte_pktmbuf_mtod(seg, const uint8_t *),
-						seg->data_len };
-	sni_parse(spans, n, &cfg, &r);
-	if (r.verdict == SNI_NEED_MORE && n == HELLO_MAX_SPANS)
-		r.verdict = SNI_TOO_LARGE; /* a hello in that many tiny segments is an attack */
-	if (r.verdict == SNI_NEED_MORE)
-		return;
-	if (r.verdict != SNI_COMPLETE)
-		return hello_refuse(w, f, &r);
-	hello_route(w, f, &r);
-}
-
-/* Keep the new in-order bytes of s (headers and overlap cut away), chained. */
-static bool hello_keep(struct dp_worker *w, struct flow *f, struct relay_seg *s)
-{
-	uint32_t overlap = f->c_rcv_nxt - s->seq;
-	uint32_t fresh = s->payload_len - overlap;
-	struct rte_mbuf *m = s->m;
-
-	if (f->stream_len + fresh > w->app->conf->relay.max_hello + 16384u)
-		return false;
-	rte_pktmbuf_adj(m, (uint16_t)(s->l4_off + s->tcp_len + overlap));
-	if (rte_pktmbuf_pkt_len(m) > fresh)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - fresh));
-	m->ol_flags = 0;
-	if (!f->stream)
-		f->stream = m;
-	else if (rte_pktmbuf_chain(f->stream, m) != 0)
-		return false;
-	f->stream_len += fresh;
-	f->c_rcv_nxt += fresh;
-	return true;
-}
-
-void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
-{
-	const struct dp_port *p = &w->app->ports[f->c.port];
-
-	if (relay_syn_repeated(f, s)) {
-		rte_pktmbuf_free(s->m);
-		dp_event(w, DP_EV_syn_repeated);
-		return relay_ack_client(w, f);
-	}
-	if (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG)) {
-		rte_pktmbuf_free(s->m);
-		return relay_abort(w, f, !(s->flags & RTE_TCP_RST_FLAG), true, DP_DROP_client_abort);
-	}
-	if (s->opts.has_ts)
-		f->c_ts_recent = s->opts.tsval;
-	f->c_win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << f->c.peer_wscale;
-	if (s->payload_len == 0)
-		return rte_pktmbuf_free(s->m);
-	if (!seg_checksum_ok(p, s))
-		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
-	if (seq_leq(s->seq + s->payload_len, f->c_rcv_nxt)) { /* all old: re-ACK */
-		rte_pktmbuf_free(s->m);
-		return relay_ack_client(w, f);
-	}
-	if (seq_lt(f->c_rcv_nxt, s->seq)) { /* a gap: the client will resend */
-		dp_drop(w, s->m, DP_DROP_hello_out_of_order);
-		return relay_ack_client(w, f);
-	}
-	if (!hello_keep(w, f, s)) {
-		rte_pktmbuf_free(s->m);
-		return relay_abort(w, f, true, true, DP_DROP_hello_too_large);
-	}
-	relay_ack_client(w, f);
-	if (f->state == FLOW_HELLO)
-		relay_hello_classify(w, f);
 }
 
 static bool is_relay_source_port(const struct dp_worker *w, uint16_t port)
