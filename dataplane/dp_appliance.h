@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Bringing the appliance up from its configuration (after EAL) and down again: mbuf pool,
  * data ports with their exception paths, the live routes, workers, steering, dispatch.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Port bring-up for every supported device: PCI NICs and SR-IOV VFs (bound to vfio-pci
  * or a bifurcated driver), and the vdevs af_packet, tap, memif, ring, null, pcap and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Hardware steering with rte_flow, so that both halves of a relayed flow reach the worker
  * that owns it without crossing between cores:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Benchmarks with the DPDK traffic generator (not tests): meshrelay-gen on both memif ends
 # of the data plane, and of dpdk-testpmd on the same ports for the ceiling. Each figure
 # is measured here, in this run, on this machine: the generator on core 0, the forwarder's

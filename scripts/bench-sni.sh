@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Builds (if needed) and runs bench-sni: ns per ClientHello parse + route lookup for the
 # captured hellos against tables of 1, 1k and 100k routes.
 #   scripts/bench-sni.sh [iterations]     build directory: $MR_BUILD_DIR (default build)

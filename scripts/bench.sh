@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Benchmarks (not tests): meshrelay side by side with HAProxy (tcp mode, req.ssl_sni, one
 # thread) and nginx stream (ssl_preread, one worker) on this machine, same clients, same
 # backends, in one run. Prints a table of figures and meshrelay's factor over each (above

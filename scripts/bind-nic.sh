@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Hand a NIC port or SR-IOV virtual function to the data plane (vfio-pci), or give it back
 # to its kernel driver. A thin wrapper of DPDK's dpdk-devbind.py.
 #

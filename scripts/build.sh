@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Build meshrelay: release (-O3) into build/, or with --debug a debug build with
 # AddressSanitizer and UndefinedBehaviorSanitizer into build-asan/.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # meshrelay across two networks, step by step (run through scripts/demo.sh --multi-network):
 # a client in network a reaches services of network b, which it cannot address, through
 # gateway A, network a's TURN server and gateway B. Layout: test/lib/mesh_topo.sh.

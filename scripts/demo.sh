@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # meshrelay demo: install, build, and relay real TLS by SNI through the appliance.
 #
 #   mr-demo-client 10.200.0.2 --veth-- [edge 10.200.0.1] meshrelay-dp [svc 10.201.0.1] --veth-- mr-demo-servers 10.201.0.2

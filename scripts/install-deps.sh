@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Install the Debian packages meshrelay needs to build, test and run its demo.
 # Idempotent: asks apt only when something is missing, and runs 'apt-get update' once.
 set -euo pipefail

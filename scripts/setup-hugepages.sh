@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Reserve hugepages and mount hugetlbfs for the data plane (bare metal, SR-IOV VMs).
 # A thin wrapper of DPDK's dpdk-hugepages.py with the appliance's defaults.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Soak (bounded; not part of the test suite): the relay topology of the tests with the data
 # plane and meshrelay-cp, mixed traffic for a fixed time (bulk TLS both ways with hashes
 # checked, curl downloads checked against their sha256, short s_client handshakes, bursts

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Install dependencies, build, and run every meshrelay test: the CUnit suites (built
 # with AddressSanitizer/UBSan) and the integration scripts under test/integration
 # (network namespaces, real kernel peers). Ends with "N passed, N failed".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IPv4/IPv6 address helpers: strict text parsing and prefix matching. */
 #include "ip_addr.h"
 

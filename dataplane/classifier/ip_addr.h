@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IPv4/IPv6 addresses and prefixes as the classifier stores them. */
 #ifndef MR_IP_ADDR_H
 #define MR_IP_ADDR_H

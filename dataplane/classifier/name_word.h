@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Host names read eight bytes at a time, for the scans in sni_name.c and route_hash.c.
  * Words are little-endian whatever the host's order, so byte i of a name is bits
  * 8i..8i+7 of its word: the bit arithmetic on dots and partial words relies on it. */

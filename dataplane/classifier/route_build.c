@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Route table builder: collects configuration in growable arrays, then freezes it into
  * flat arrays and hash indexes that lookups only read. */
 #include <stddef.h>

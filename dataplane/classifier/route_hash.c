@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Names are hashed eight bytes at a time from the end backwards: every suffix is then a
  * run of whole words from the end plus at most one partial word, so one pass over the
  * name yields the hash of each suffix that starts after a dot. A word costs one xor, one

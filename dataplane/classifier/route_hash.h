@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* String hashing and the open-addressing index behind the route table. Names are hashed
  * from the end backwards, so one pass yields the hash of every suffix. */
 #ifndef MR_ROUTE_HASH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Route lookup: exact name, then suffixes from the longest (each may hold a wildcard
  * route and a mangled-name rule), then the default route. */
 #include <math.h>

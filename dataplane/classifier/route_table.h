@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SNI route table: built once through a builder, then immutable and shared read-only by
  * the workers (a new table replaces the old one as a whole). Lookups never allocate and
  * cost the same with 1 or 1,000,000 routes. Counting decisions is the caller's job. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internal layout of a frozen route table, shared by the builder and the lookup. */
 #ifndef MR_ROUTE_TABLE_LAYOUT_H
 #define MR_ROUTE_TABLE_LAYOUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Mangled-name decoder. Strict on purpose: every accepted spelling maps to exactly one
  * destination, so an allow-list check on the decoded address cannot be sidestepped by an
  * alternative spelling (leading zeros, other bases, IPv4-mapped IPv6). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Decoder for host names that carry their destination ("mangled" names). */
 #ifndef MR_SNI_MANGLE_H
 #define MR_SNI_MANGLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Host-name validation: LDH plus '_' (mangled names carry it), labels 1..63, name 1..253. */
 #include "sni_name.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Host-name rules shared by the ClientHello parser and the route table. */
 #ifndef MR_SNI_NAME_H
 #define MR_SNI_NAME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ClientHello parser. Two cursors: one walks the caller's spans, the other walks the
  * handshake bytes inside TLS records, skipping record headers as they come. Each length
  * field is checked against its container's declared end, never against how many bytes

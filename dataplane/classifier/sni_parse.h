@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TLS ClientHello parser over scattered bytes (chained buffers), without reassembly. */
 #ifndef MR_SNI_PARSE_H
 #define MR_SNI_PARSE_H

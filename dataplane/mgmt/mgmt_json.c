@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "mgmt_json.h"
 
 #include <inttypes.h>

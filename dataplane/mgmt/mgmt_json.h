@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A growing JSON text buffer and a report sink that writes into it (control socket). */
 #ifndef MGMT_JSON_H
 #define MGMT_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Named reports on the running data plane (counters, drops, ports, flows, routes...),
  * written once against a small sink interface so that DPDK telemetry and the control

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The data plane's control socket: a UNIX stream socket served by its own thread, never by
  * a worker. It answers PING, QUERY (reports as JSON) and PUSH (a whole configuration,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The data plane's reports as DPDK telemetry commands under /meshrelay/, for
  * dpdk-telemetry.py and meshrelayctl -p. */
 #ifndef MGMT_TELEMETRY_H

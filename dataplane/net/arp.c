@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "arp.h"
 
 #include <rte_arp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ARP responder and resolver for the appliance's IPv4 addresses. Runs on worker lcores. */
 #ifndef ARP_H
 #define ARP_H

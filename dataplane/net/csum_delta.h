@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Incremental one's-complement checksum updates (RFC 1624, eqn. 3) for headers rewritten
  * in place: every changed field is noted, and the checksum patched once per packet. The

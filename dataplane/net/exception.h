@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The exception path: a tap (or virtio-user) port whose kernel interface carries the data
  * port's own MAC and IPv4 address, so SSH, the control plane's sockets and anything else

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ICMP echo responder for the appliance's IPv4 addresses. Runs on worker lcores. */
 #ifndef ICMP_H
 #define ICMP_H

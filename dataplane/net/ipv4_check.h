@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * IPv4 header validation for frames addressed to the appliance. Pure function of the
  * bytes, so it is unit-tested without ports and cannot be crashed by what it reads.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * IPv6 Neighbour Discovery (RFC 4861) and ICMPv6 echo codec. Pure functions of the bytes,
  * so they are unit-tested on frames captured from Linux and cannot be crashed by what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Neighbour cache (ARP for IPv4, ND for IPv6) with a pending-packet queue per unresolved
  * address.

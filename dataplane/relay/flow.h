@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The relay's flow table: one per worker lcore, used by that lcore only (no locks).
  * A flow is a client connection and, once a backend is chosen, its backend connection;

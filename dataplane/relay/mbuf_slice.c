@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "mbuf_slice.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Zero-copy views of byte ranges of an mbuf chain, built from indirect mbufs. */
 #ifndef MBUF_SLICE_H
 #define MBUF_SLICE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* PROXY protocol version 2 header (as HAProxy specifies it) that tells a backend the
  * client's address, with the TLS SNI as an authority TLV. Pure function. */
 #ifndef PROXY_V2_H

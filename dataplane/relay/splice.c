@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The splice: every segment of a joined flow is forwarded in place, in the mbuf it came
  * in, to the other connection. Sequence and acknowledgement numbers, SACK blocks,

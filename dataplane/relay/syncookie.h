@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SYN cookies: the listener answers a SYN without keeping any state, and recognises the
  * handshake's ACK (or first data segment) from the cookie alone. The sequence number

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TCP header options and checksum arithmetic shared by the relay modules. Pure functions
  * on bytes: unit-tested without ports.

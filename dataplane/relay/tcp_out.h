@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Building the TCP segments the relay originates: handshakes, ACKs, RSTs and replays
  * of the kept client bytes. Worker lcores only. */
 #ifndef TCP_OUT_H

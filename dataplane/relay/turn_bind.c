@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "turn_bind.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * RFC 6062 data connections: when a peer connects to this gateway's relayed address on
  * another network's TURN server, the control plane gets a ConnectionAttempt and asks a

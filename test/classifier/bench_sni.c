@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* bench-sni: ns per ClientHello parse + route lookup for the captured hellos, with route
  * tables of 1, 1k and 100k routes. Usage: bench-sni [iterations] (fixtures as in tests). */
 #include <stdio.h>

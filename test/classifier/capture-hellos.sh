@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Records real ClientHellos from openssl s_client and curl into OUTDIR, one file per
 # client, named CLIENT__EXPECTED-SNI.hello (empty SNI part: the client sent none).
 set -u

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Accepts one TCP connection on 127.0.0.1 and records the client's first bytes until its
 TLS ClientHello is complete (or 16 KiB / the time limit), then closes without answering."""
 import os

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target for mangle_decode and route_lookup. Input: one byte choosing the
  * allowed forms, then a host name. Decoded destinations must be canonical (encoding them
  * again decodes to the same thing), and no lookup may ever send a mangled name to an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target for sni_parse. Besides surviving any input, the parse must not depend
  * on how the bytes are cut into spans (differential check against a single span), a
  * complete hello's every prefix must ask for more bytes, and results must be consistent. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Synthetic ClientHello construction; length fields are written as placeholders and
  * patched when their container closes. */
 #include "hello_builder.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Builds synthetic ClientHellos for tests, remembering where each length field is so
  * tests can corrupt them one at a time. */
 #ifndef MR_TEST_HELLO_BUILDER_H

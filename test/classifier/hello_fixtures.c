@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fixture loading for the tests and the benchmark. */
 #include "hello_fixtures.h"
 

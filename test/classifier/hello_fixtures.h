@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Captured ClientHellos stored as files named CLIENT__EXPECTED-SNI.hello. */
 #ifndef MR_TEST_HELLO_FIXTURES_H
 #define MR_TEST_HELLO_FIXTURES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* unit-classifier: CUnit runner for the classifier suites. Exit status 0 only when every
  * test passed. */
 #include <CUnit/Basic.h>

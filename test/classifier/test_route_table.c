@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* route_table suite: precedence, mangled destinations against allow-lists, stable
  * backend choice, builder errors, and a table of 100k routes. */
 #include <CUnit/CUnit.h>

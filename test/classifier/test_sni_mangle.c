@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* sni_mangle suite: every form, and the spellings that must be refused. */
 #include <CUnit/CUnit.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* sni_parse suite: real captures, every truncation and split, hand-made corruptions. */
 #include <CUnit/CUnit.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite registration, one per classifier module; each returns 0 on success. */
 #ifndef MR_TEST_SUITES_H
 #define MR_TEST_SUITES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for the data plane's packet path: one appliance (two net_null ports,
  * a listener, routes, mangled names) and one worker, driven from the fuzzer's thread.

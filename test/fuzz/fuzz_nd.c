@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for the IPv6 neighbour discovery and echo codec: an input is a whole
  * Ethernet frame. Whatever nd_parse accepts must be answerable: an NS (from a unicast or

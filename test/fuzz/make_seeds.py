@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Seed inputs for fuzz-dp-frames: whole relayed connections written in the target's
 operation format, with real ClientHellos from the classifier's captured fixtures.
 

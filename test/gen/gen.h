@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * meshrelay-gen: a DPDK traffic generator that plays both ends of the relay at once.
  * Port 0 faces the relay's client side and holds many TCP clients (sources off-subnet,

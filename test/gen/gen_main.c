@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * meshrelay-gen [EAL options] -- [options]: see usage(). Port 0 faces the relay's client
  * side, port 1 its backend side (or, in blast mode, any forwarder's two ports).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The data plane as an L2/L3 endpoint on an af_packet port: ARP and ping answered by the
 # fast path, a kernel TCP service reached through the exception path, malformed IPv4
 # and ARP frames dropped and counted by reason while ping keeps working.

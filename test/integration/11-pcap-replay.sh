@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The packet path on a net_pcap port: a capture of good and malformed frames (fragments
 # included, which no kernel reassembles here) is replayed; every frame must end under
 # exactly the expected verdict, and the answers written out must be exactly the echo and

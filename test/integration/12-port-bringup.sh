@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Port bring-up from configuration alone for the vdevs a test rig or VM uses besides
 # af_packet and pcap: null, ring and memif (server side, no peer yet), several queues
 # with RSS where the device offers it, each without an exception path; and a bad device

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The data plane on 2 MB hugepages reserved by scripts/setup-hugepages.sh instead of
 # --no-huge (configuration alone selects the memory), and dpdk-pdump capturing one of its
 # ports from a secondary process. The reservation is put back as it was.

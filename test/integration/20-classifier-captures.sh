@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Captures fresh ClientHellos from this machine's openssl and curl, then runs the
 # classifier unit tests against them (exact SNI, every truncation and split).
 # Build directory: $MR_BUILD_DIR (default build). Exit 0 only when both steps pass.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs each classifier fuzz target for a bounded time (default 45 s each, $MR_FUZZ_SECONDS
 # to change) in a scratch directory. Any crash, sanitizer report or broken invariant
 # fails the test.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The data plane's packet path under libFuzzer for a bounded time (default 60 s,
 # $MR_FUZZ_SECONDS to change): arbitrary frames and TCP segments (IPv4 and IPv6) around
 # real relayed connections, with ASan/UBSan, and after every input no flow left and no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Mutated captures through the whole packet path on a net_pcap port: TCP conversations
 # with a relay listener (captured ClientHellos), ARP, ICMP and IPv4 edge cases, each frame
 # mutated (bits, header bytes, truncation, garbage, checksums fixed again for half). The

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The relay end to end with real peers: TLS clients (openssl s_client, curl, Python ssl)
 # in one namespace reach TLS servers (openssl s_server, nginx, Python ssl) in another by
 # SNI through meshrelay-dp, certificates verified at the client, bytes hashed at both

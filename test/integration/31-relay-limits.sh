@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The relay's limits hold: SYNs cost no state (cookies), partial ClientHellos time out
 # and are reset, a full flow table refuses new connections cleanly while an established
 # transfer goes on untouched.

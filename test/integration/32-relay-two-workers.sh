@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Two worker lcores on two-queue ports without rte_flow (no virtual device here takes
 # rules): the kernel spreads frames over the queues by its own hash, so the client and
 # backend halves of a flow arrive on different workers; software dispatch brings every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Hostile ARP against a running data plane. What the appliance must do:
 #  - An ARP flood (100,000 frames from random MACs and addresses, in the client port's
 #    subnet and outside it) neither stops an established 200 MB transfer nor fills the

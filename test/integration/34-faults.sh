@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Faults in the middle of relayed transfers. What the appliance must do:
 #  - The backend dies (SIGKILL) mid-transfer: its kernel's RST or FIN is relayed, so the
 #    client's connection ends within seconds (not at the 30 s idle timeout), and the flow

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The mbuf pool near exhaustion: a data plane with a deliberately small pool (2048 mbufs,
 # small rings) carries a 30 MB each-way transfer while 1500 half-open connections each
 # hold part of a ClientHello (every one pins an mbuf until the hello timeout resets it).

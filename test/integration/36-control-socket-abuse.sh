@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The data plane's control socket against a hostile local client (root can reach it, so
 # this is about robustness, not access): garbage instead of a header, a header announcing
 # more than the cap, a header with no payload behind it (stalled), more clients than

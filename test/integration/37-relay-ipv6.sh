@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The relay over IPv6 with real kernel peers: neighbour discovery and ping to the data
 # ports' IPv6 addresses, openssl s_client, curl and bulk TLS to IPv6 backends with
 # certificates verified end to end, IPv6 clients to IPv4 backends and IPv4 clients to

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The control plane with a running data plane: meshrelay-cp pushes its file and keeps it
 # in force; meshrelayctl reads status and reports, pushes and reloads. A broken file is
 # refused with its line and the old routes stay served; 1,000 route pushes go by while a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # TURN allocations and discovery of meshrelay-cp against a real coturn and a real etcd on
 # loopback. Gateway "blue" allocates on the TURN servers of networks red and green: TCP
 # (RFC 6062) and UDP relays, over TCP and over TLS, with long-term credentials (nonces go

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Cross-network relay: a client in network a opens TLS to services of network b, which it
 # cannot address, by name and by mangled name, and verifies their certificates end to end.
 # Gateway B holds a TCP allocation on network a's TURN server (coturn A) and registers its

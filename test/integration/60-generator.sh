@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The traffic generator's smoke run: meshrelay-gen on both memif ends of the data plane.
 #   connect: thousands of connections over 16 routes and 4 backends, each a captured
 #     ClientHello with its own SNI, a request and an answer, every byte checked, the

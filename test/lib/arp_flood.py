@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Hostile ARP on an interface, bounded by a frame count and a time limit.
 
 flood: arp_flood.py flood IFACE DP_MAC DP_IP COUNT SECONDS [--pps N] [--seed N]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Send malformed frames at the data plane, COUNT of each kind, from an interface.
 
 usage: bad_frames.py IFACE DP_MAC DP_IP COUNT

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Count connections accepted on ADDR PORT (IPv4 or IPv6) into FILE (one line each), for
 SECONDS."""
 import socket

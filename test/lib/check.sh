@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Checks for integration scripts (sourced): each prints "ok   - ..." or "FAIL - ...";
 # check_done prints the count and gives the script's exit status.
 CHECK_FAILS=0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "cunit_suite.h"
 
 #include <CUnit/Basic.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Registering a CUnit suite from a NULL-terminated table: shared by the unit runners. */
 #ifndef CUNIT_SUITE_H
 #define CUNIT_SUITE_H

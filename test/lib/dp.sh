@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Start, query and stop meshrelay-dp in tests and the demo (sourced after topo.sh).
 
 MR_BUILD_DIR=${MR_BUILD_DIR:-build}

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # fuzz_targets SECONDS TARGET...: run each scripts/fuzz.sh target for SECONDS in a scratch
 # directory (sourced from the project root by the fuzz tests); prints ok/FAIL per target
 # and returns how many found something.

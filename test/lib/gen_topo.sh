@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The data plane between two memif ports, meshrelay-gen on their other ends (sourced after
 # topo.sh and dp.sh). The generator's port 0 plays the clients (10.100/16 behind
 # 10.200.0.2), its port 1 the backends. Route k: SNI sK.bench.example to backend

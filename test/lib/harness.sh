@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Everything an integration script needs (sourced from the project root): topologies,
 # the data plane helpers, checks, and the cleanup trap that ends what the script started.
 . test/lib/topo.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Open N TCP connections and send only the first BYTES of a TLS record on each, then
 hold them for SECONDS; print how many were reset by the peer and how many stayed open.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A tiny HTTP server answering every GET with a fixed text: http_hello.py ADDR PORT TEXT.
 
 http.server's own bind does a reverse DNS lookup of the address, which hangs in a

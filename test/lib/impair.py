@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A lossy, reordering, duplicating wire between two interfaces, for relay tests where the
 kernel offers no netem.
 

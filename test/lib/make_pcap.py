@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Write a pcap of frames for the data plane's packet path, and the expected verdicts.
 
 usage: make_pcap.py OUT.pcap DP_MAC DP_IP

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Two networks that cannot address each other, joined only through TURN (sourced after
 # topo.sh and dp.sh; used by test 50 and scripts/demo.sh --multi-network):
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # mkcerts.sh DIR NAME...: a test CA (DIR/ca.crt) and, for each NAME, DIR/NAME.crt and
 # DIR/NAME.key signed by it with NAME (and *.NAME) as subject alternative names.
 set -euo pipefail

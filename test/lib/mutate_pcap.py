@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Write a pcap of mutated frames for the data plane: whole TCP conversations with a relay
 listener (SYN, the ACK carrying a captured ClientHello, data, FIN, RST), ARP, ICMP and
 IPv4 edge cases, each frame then mutated: bits flipped, bytes overwritten in the headers,

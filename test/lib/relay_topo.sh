@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The relay test topology (sourced after topo.sh and dp.sh):
 #
 #   cli  c0 10.99.0.2 ---------------------- d0  edge  10.99.0.1 \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """TLS client whose ClientHello leaves in three TCP segments, certificate verified.
 
 usage: split_hello.py ADDR PORT SNI CAFILE

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Send COUNT SYNs from random ports of SRC_IP to DST_IP:PORT through IFACE, as fast as
 scapy can (bounded by COUNT). usage: syn_flood.py IFACE DST_MAC SRC_IP DST_IP PORT COUNT"""
 import random

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Ethernet + IPv4 (or IPv6) + TCP frames with correct checksums, as a peer of the data plane would
  * send them: shared by the packet-path fuzzer and the relay-path unit suite. */
 #ifndef TCP_FRAME_H

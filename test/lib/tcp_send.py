@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Send a file over TCP, half-close, print what the peer answers (its sha256)."""
 import socket
 import sys

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Accept one TCP connection, read to EOF, answer with the sha256 of what was read."""
 import hashlib
 import socket

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Ask a DPDK process's telemetry socket one command; print the JSON answer.
 usage: telemetry.py FILE_PREFIX COMMAND"""
 import socket

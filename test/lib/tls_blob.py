@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Bulk TLS transfer in both directions with hashes checked at both ends.
 
 server: tls_blob.py server ADDR PORT CERT KEY [CONNECTIONS]   (ADDR IPv4 or IPv6)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Network-namespace topologies for integration tests and the demo (sourced, bash).
 #
 # Every test gets a unique tag; namespaces, interfaces, EAL file prefixes and temp dirs

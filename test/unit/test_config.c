@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "config": the schema accepts the shipped examples and refuses bad files whole,
  * naming the line at fault. */
 #include <stdio.h>

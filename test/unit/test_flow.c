@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suites "flow" and "mbuf_chain": the flow table, zero-copy slices and chain checksums. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "ipv4_check": every header defect gets its own drop reason; good packets pass. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "nd": Neighbour Discovery and ICMPv6 echo codec, on frames the Linux kernel sent. */
 #include <stdio.h>
 #include <stdlib.h>

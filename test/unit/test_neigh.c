@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "neigh": resolution, pending queue, retries, failure, ageing, bounds, and what
  * ARP from others may change (hostile input: floods, spoofed claims, wrong ports). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "relay_path": whole segments through one appliance (two net_ring ports, one
  * worker driven from this thread). A ring port hands back what was sent on it, so every
  * frame the relay sends is read and checked: the relay on links that duplicate and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suites "tcp_opts", "syncookie", "proxy_v2", "turn_bind_request": the relay's pure
  * helpers. */
 #include <string.h>

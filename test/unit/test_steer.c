@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "steer": the rte_flow rules the data plane would program on a multi-queue NIC,
  * checked as the arrays handed to rte_flow, and the refusal of a device without rte_flow. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suites of the foundation unit-test runner; each registers its CUnit suite. */
 #ifndef UNIT_H
 #define UNIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit-foundation: CUnit runner for the data-plane foundation modules. EAL is started
  * once without hugepages or PCI because the neighbour cache allocates from DPDK memory;
