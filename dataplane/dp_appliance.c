@@ -7,7 +7,6 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
-#include <rte_malloc.h>
 
 #include "dp_worker.h"
 #include "exception.h"

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "dp_worker.h"
 
-#include <stdlib.h>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
-#include <rte_ring.h>
 
 #include "dp_mailbox.h"
 #include "dp_tx.h"
