@@ -7,8 +7,8 @@
 
 #include "dp_tx.h"
 #include "inbox.h"
-#include "ip_addr.h"
 #include "nd.h"
+#include "nexthop.h"
 
 #define L3_OFF sizeof(struct rte_ether_hdr)
 
@@ -47,14 +47,6 @@ void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
 	tx_frame(w, p, frame, nd_build_ns(frame, &p->mac, p->ipv6, target->b));
 }
 
-/* As arp_sender_on_link: the neighbour cache is keyed by address alone, so only what
- * belongs on p's link (its prefix, or its gateway, often link-local) is learned there. */
-static bool on_link(const struct dp_port *p, const uint8_t addr[16])
-{
-	return ip_bytes_in_prefix(addr, p->ipv6, p->prefix6_len) ||
-	       (p->has_gateway6 && memcmp(addr, p->gateway6, 16) == 0);
-}
-
 /* What a solicitation or advertisement tells of its sender (or target). Only messages
  * about our own address or answering us create entries, as with ARP; the counts are the
  * receiving worker's (count false for copies). */
@@ -76,7 +68,9 @@ static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_
 		memcpy(who.b, msg->target, 16);
 		for_us = is_ours(p, msg->dst);
 	}
-	if (!on_link(p, who.b)) {
+	/* As arp_sender_on_link: the neighbour cache is keyed by address alone, so only
+	 * what belongs on p's link is learned there. */
+	if (!nexthop_on_link6(p, who.b)) {
 		if (count)
 			dp_event(w, DP_EV_arp_off_link);
 		return;

@@ -24,6 +24,12 @@ int nexthop_v4(const struct dp_appliance *app, uint32_t ip, uint32_t *nexthop)
 	return via_gateway;
 }
 
+bool nexthop_on_link6(const struct dp_port *p, const uint8_t *addr)
+{
+	return ip_bytes_in_prefix(addr, p->ipv6, p->prefix6_len) ||
+	       (p->has_gateway6 && memcmp(addr, p->gateway6, 16) == 0);
+}
+
 int nexthop_v6(const struct dp_appliance *app, const struct neigh_addr *ip,
 	       struct neigh_addr *nexthop)
 {
@@ -34,10 +40,7 @@ int nexthop_v6(const struct dp_appliance *app, const struct neigh_addr *ip,
 
 		if (!p->has_ipv6)
 			continue;
-		/* A gateway is often link-local (routers advertise themselves that way): it
-		 * is on the link of the port it is the gateway of. */
-		if (ip_bytes_in_prefix(ip->b, p->ipv6, p->prefix6_len) ||
-		    (p->has_gateway6 && memcmp(ip->b, p->gateway6, 16) == 0)) {
+		if (nexthop_on_link6(p, ip->b)) {
 			*nexthop = *ip;
 			return (int)i;
 		}

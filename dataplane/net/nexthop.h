@@ -7,10 +7,15 @@
 #ifndef NEXTHOP_H
 #define NEXTHOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dp.h"
 #include "neigh.h"
+
+/* Whether IPv6 address addr (16 bytes) is on p's link: in its prefix, or its gateway
+ * (often link-local: routers advertise themselves that way). */
+bool nexthop_on_link6(const struct dp_port *p, const uint8_t *addr);
 
 /* Port index through which ip (host order) is reached, *nexthop the address to resolve
  * there; -1 when no port reaches it. */
