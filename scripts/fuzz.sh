@@ -29,7 +29,7 @@ lib=$root/dataplane/classifier
 tests=$root/test/classifier
 cp_common=$root/controlplane/common
 cp_tests=$root/test/controlplane
-cp_dir=$root/controlplane
+cp_wire=$root/controlplane/wire
 cc=${FUZZ_CC:-}
 if [ -z "$cc" ]; then
 	for c in clang clang-14; do
@@ -83,9 +83,9 @@ build() {
 		return
 	fi
 	if [ "$name" = json ] || [ "$name" = http ]; then # one pure module each, no DPDK
-		local src=$cp_dir/json.c
-		[ "$name" = json ] || src=$cp_dir/http_resp.c
-		"$cc" "${flags[@]}" -I"$cp_dir" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "$src" \
+		local src=$cp_wire/json.c
+		[ "$name" = json ] || src=$cp_wire/http_resp.c
+		"$cc" "${flags[@]}" -I"$cp_wire" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "$src" \
 			-lcrypto
 		return
 	fi
