@@ -7,8 +7,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "mr_clock.h"
 
 /* A peer that takes none of our bytes for this long is treated as gone: a client must
  * never hang on a data plane that stopped reading. */
@@ -77,12 +78,10 @@ const char *mr_ctl_decode_str(enum mr_ctl_decode d)
 	return "unknown verdict";
 }
 
-static int64_t now_ms(void)
+/* A deadline timeout_ms from now, in mr_clock_ms time; -1 (none) for a negative timeout. */
+static int64_t deadline_in(int timeout_ms)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return timeout_ms < 0 ? -1 : (int64_t)mr_clock_ms() + timeout_ms;
 }
 
 /* Wait until fd is ready for events or the deadline (ms, monotonic; < 0: none) passes.
@@ -96,7 +95,7 @@ static int wait_ready(int fd, short events, int64_t deadline)
 		int n;
 
 		if (deadline >= 0) {
-			int64_t d = deadline - now_ms();
+			int64_t d = deadline - (int64_t)mr_clock_ms();
 
 			if (d <= 0) {
 				errno = ETIMEDOUT;
@@ -133,7 +132,7 @@ int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload,
 	struct iovec vec[2] = { { hdr, sizeof(hdr) }, { (void *)payload, len } };
 	struct iovec *iov = vec;
 	int cnt = len ? 2 : 1;
-	int64_t deadline = now_ms() + MR_CTL_SEND_TIMEOUT_MS;
+	int64_t deadline = deadline_in(MR_CTL_SEND_TIMEOUT_MS);
 
 	mr_ctl_hdr_encode(&h, hdr);
 	while (cnt > 0) {
@@ -180,7 +179,7 @@ static int recv_exact(int fd, uint8_t *buf, size_t len, int64_t deadline)
 int mr_ctl_recv(int fd, struct mr_ctl_hdr *h, char **payload, uint32_t max_payload,
 		int timeout_ms)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int64_t deadline = deadline_in(timeout_ms);
 	uint8_t hdr[MR_CTL_HDR_LEN];
 	char *body;
 
@@ -212,7 +211,7 @@ static int connect_finish(int fd)
 	int err = 0;
 	socklen_t elen = sizeof(err);
 
-	if (wait_ready(fd, POLLOUT, now_ms() + MR_CTL_SEND_TIMEOUT_MS) < 0 ||
+	if (wait_ready(fd, POLLOUT, deadline_in(MR_CTL_SEND_TIMEOUT_MS)) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		return -1;
 	errno = err;

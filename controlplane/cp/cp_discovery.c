@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "b64.h"
-#include "cp_link.h"
+#include "mr_clock.h"
 #include "mr_log.h"
 
 #define DISC_KEY_MAX 512
@@ -511,22 +511,22 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
 static void revoke(struct cp_discovery *d)
 {
 	char body[64];
-	int64_t deadline;
+	uint64_t deadline;
 
 	if (!d->lease || d->down)
 		return;
 	etcd_conn_close(&d->req);
 	snprintf(body, sizeof(body), "{\"ID\":\"%lld\"}", (long long)d->lease);
 	d->step = DISC_NONE;
-	deadline = cp_now_ms() + d->conf.timeout_ms;
-	if (etcd_conn_request(&d->req, endpoint(d), "/v3/lease/revoke", body, false, cp_now_ms(),
+	deadline = mr_clock_ms() + d->conf.timeout_ms;
+	if (etcd_conn_request(&d->req, endpoint(d), "/v3/lease/revoke", body, false, mr_clock_ms(),
 			      d->conf.timeout_ms) < 0)
 		return;
-	while (d->req.busy && cp_now_ms() < deadline) {
+	while (d->req.busy && mr_clock_ms() < deadline) {
 		struct pollfd p = { .fd = d->req.conn.fd, .events = etcd_conn_events(&d->req) };
 
 		if (poll(&p, 1, 100) < 0 ||
-		    etcd_conn_handle(&d->req, p.revents, cp_now_ms(), on_answer, d) < 0)
+		    etcd_conn_handle(&d->req, p.revents, mr_clock_ms(), on_answer, d) < 0)
 			return;
 	}
 	if (!d->req.busy)

@@ -4,21 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "exchange.h"
 #include "flatjson.h"
+#include "mr_clock.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
-
-int64_t cp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void cp_link_init(struct cp_link *l, const char *path)
 {
@@ -67,7 +59,7 @@ static int request(struct cp_link *l, uint16_t type, uint32_t generation, const 
 		return 0;
 	snprintf(why, sizeof(why), "%s", errno == ECONNRESET ? "connection closed" :
 		 errno == EPROTO ? "bad frame" : strerror(errno));
-	cp_link_lost(l, cp_now_ms(), why);
+	cp_link_lost(l, mr_clock_ms(), why);
 	return -1;
 }
 
@@ -91,7 +83,7 @@ int cp_link_push(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms)
 		return 1;
 	}
 	mr_log(MR_LOG_NOTICE, "pushed generation %u of %s: %s (round trip %lld ms)",
-	       conf->generation, conf->conf.source, reply, (long long)(cp_now_ms() - t0));
+	       conf->generation, conf->conf.source, reply, (long long)mr_clock_ms() - t0);
 	l->pushed = conf->generation;
 	l->pushed_as = h.generation;
 	l->refused = 0;
@@ -136,7 +128,7 @@ static int ping(struct cp_link *l)
 	} else if (h.type != MR_CTL_PONG) {
 		mr_log(MR_LOG_ERR, "the data plane answered a ping with: %s", reply);
 		free(reply);
-		cp_link_lost(l, cp_now_ms(), "ping refused");
+		cp_link_lost(l, mr_clock_ms(), "ping refused");
 		return -1;
 	}
 	free(reply);
@@ -178,9 +170,9 @@ int cp_link_tick(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms)
 		/* Ours is in force when the data plane still runs the number it gave our push. */
 		if (ping(l) == 0 && conf->generation != l->refused &&
 		    !(l->pushed == conf->generation && l->pushed_as == l->dp_generation))
-			cp_link_push(l, conf, cp_now_ms());
+			cp_link_push(l, conf, mr_clock_ms());
 	}
 	due = l->fd >= 0 ? l->next_ping_ms : l->next_connect_ms;
-	now_ms = cp_now_ms();
+	now_ms = mr_clock_ms();
 	return due <= now_ms ? 0 : (int)(due - now_ms);
 }

@@ -54,7 +54,4 @@ void cp_link_lost(struct cp_link *l, int64_t now_ms, const char *why);
 /* Close the connection, if any. */
 void cp_link_close(struct cp_link *l);
 
-/* Monotonic clock in milliseconds. */
-int64_t cp_now_ms(void);
-
 #endif

@@ -18,6 +18,7 @@
 #include "cp_conf.h"
 #include "cp_link.h"
 #include "cp_mesh.h"
+#include "mr_clock.h"
 #include "mr_log.h"
 #include "mr_privs.h"
 #include "pidfile.h"
@@ -65,7 +66,7 @@ static void learned(void *arg)
 	} else if (rc > 0) {
 		mr_log(MR_LOG_NOTICE, "%u remote gateway route(s) learned: generation %u", n,
 		       cp->conf.generation);
-		cp_link_push(&cp->link, &cp->conf, cp_now_ms());
+		cp_link_push(&cp->link, &cp->conf, mr_clock_ms());
 	}
 }
 
@@ -135,7 +136,7 @@ static void reload(struct cp *cp)
 	}
 	mr_config_free(&old);
 	cp_link_set_path(&cp->link, socket_path(cp));
-	cp_link_push(&cp->link, &cp->conf, cp_now_ms());
+	cp_link_push(&cp->link, &cp->conf, mr_clock_ms());
 }
 
 /* The status file, replaced whole so a reader never sees half of it. */
@@ -181,14 +182,14 @@ static int run(struct cp *cp)
 
 	cp_link_init(&cp->link, socket_path(cp));
 	while (running) {
-		int wait_ms = cp_link_tick(&cp->link, &cp->conf, cp_now_ms());
-		int mesh_ms = cp_mesh_tick(&cp->mesh, cp_now_ms());
+		int wait_ms = cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
+		int mesh_ms = cp_mesh_tick(&cp->mesh, mr_clock_ms());
 		struct pollfd pfd[2 + CP_MESH_MAX_FDS] = { { .fd = cp->sigfd, .events = POLLIN },
 							   { .fd = cp->link.fd, .events = POLLIN } };
 		unsigned int n_mesh = cp_mesh_pollfds(&cp->mesh, pfd + 2, CP_MESH_MAX_FDS);
 		int n;
 
-		write_status(cp, cp_now_ms());
+		write_status(cp, mr_clock_ms());
 		wait_ms = mesh_ms < wait_ms ? mesh_ms : wait_ms;
 		if (wait_ms > CP_STATUS_INTERVAL_MS && cp->opts.status)
 			wait_ms = CP_STATUS_INTERVAL_MS;
@@ -202,8 +203,8 @@ static int run(struct cp *cp)
 			continue;
 		/* Nothing is ever sent unasked: readable between requests means closed. */
 		if (cp->link.fd >= 0 && pfd[1].revents)
-			cp_link_lost(&cp->link, cp_now_ms(), "the data plane closed the connection");
-		cp_mesh_handle(&cp->mesh, pfd + 2, n_mesh, cp_now_ms());
+			cp_link_lost(&cp->link, mr_clock_ms(), "the data plane closed the connection");
+		cp_mesh_handle(&cp->mesh, pfd + 2, n_mesh, mr_clock_ms());
 		if (pfd[0].revents)
 			running = handle_signals(cp);
 	}

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cp_link.h"
+#include "mr_clock.h"
 #include "mr_log.h"
 
 #define CP_MESH_STOP_MS 1500
@@ -237,11 +237,11 @@ void cp_mesh_handle(struct cp_mesh *m, const struct pollfd *p, unsigned int n, i
 /* Release every allocation: Refresh(0) to each, answers awaited for a bounded time. */
 static void stop_turn(struct cp_mesh *m)
 {
-	int64_t deadline = cp_now_ms() + CP_MESH_STOP_MS;
+	uint64_t deadline = mr_clock_ms() + CP_MESH_STOP_MS;
 	bool all;
 
 	for (unsigned int i = 0; i < m->n_turn; i++)
-		turn_client_stop(&m->turn[i], cp_now_ms());
+		turn_client_stop(&m->turn[i], mr_clock_ms());
 	do {
 		struct pollfd p[CP_MESH_MAX_FDS];
 		unsigned int n = 0;
@@ -249,7 +249,7 @@ static void stop_turn(struct cp_mesh *m)
 		all = true;
 		for (unsigned int i = 0; i < m->n_turn; i++) {
 			all &= turn_client_stopped(&m->turn[i]);
-			turn_client_tick(&m->turn[i], cp_now_ms());
+			turn_client_tick(&m->turn[i], mr_clock_ms());
 		}
 		for (unsigned int i = 0; i < m->n_turn; i++)
 			add_slot(m, p, &n, CP_MESH_MAX_FDS, m->turn[i].conn.fd,
@@ -259,8 +259,8 @@ static void stop_turn(struct cp_mesh *m)
 		for (unsigned int i = 0; i < n; i++)
 			if (p[i].revents)
 				turn_client_handle(&m->turn[m->slot_owner[i]], p[i].revents,
-						   cp_now_ms());
-	} while (cp_now_ms() < deadline);
+						   mr_clock_ms());
+	} while (mr_clock_ms() < deadline);
 	for (unsigned int i = 0; i < m->n_turn; i++)
 		turn_client_free(&m->turn[i]);
 	free(m->turn);

@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ctl_print.h"
 #include "exchange.h"
 #include "flatjson.h"
+#include "mr_clock.h"
 #include "mr_config.h"
 #include "mr_ctl_proto.h"
 #include "pidfile.h"
@@ -27,14 +27,6 @@ struct session {
 	char path[MR_PATH_MAX];
 	bool json;
 };
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The socket path: -s as given, or the control_socket of the -c file. */
 static int resolve_path(const struct ctl_opts *o, struct session *s)
@@ -201,18 +193,18 @@ static int cmd_push(struct session *s, const char *text, uint32_t len)
 	struct mr_ctl_hdr h;
 	uint32_t gen;
 	char *reply;
-	int64_t t0;
+	uint64_t t0;
 	bool applied;
 	int rc = ping(s, &gen, NULL);
 
 	if (rc != CTL_EXIT_OK)
 		return rc;
-	t0 = now_us();
+	t0 = mr_clock_us();
 	rc = ask(s, MR_CTL_PUSH, gen + 1, text, len, PUSH_TIMEOUT_MS, &h, &reply);
 	if (rc != CTL_EXIT_OK)
 		return rc;
 	applied = h.type == MR_CTL_RESULT && strncmp(reply, "applied", 7) == 0;
-	print_push(s, reply, h.generation, applied, (long long)(now_us() - t0));
+	print_push(s, reply, h.generation, applied, (long long)(mr_clock_us() - t0));
 	free(reply);
 	return applied ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 }
@@ -221,7 +213,7 @@ static int cmd_push(struct session *s, const char *text, uint32_t len)
 static int cmd_reload(struct session *s, pid_t pid)
 {
 	uint32_t before, now;
-	int64_t deadline;
+	uint64_t deadline;
 	int rc = ping(s, &before, NULL);
 
 	if (rc != CTL_EXIT_OK)
@@ -231,8 +223,8 @@ static int cmd_reload(struct session *s, pid_t pid)
 			strerror(errno));
 		return CTL_EXIT_FAILED;
 	}
-	deadline = now_us() + RELOAD_WAIT_MS * 1000LL;
-	while (now_us() < deadline) {
+	deadline = mr_clock_ms() + RELOAD_WAIT_MS;
+	while (mr_clock_ms() < deadline) {
 		usleep(RELOAD_POLL_MS * 1000);
 		rc = ping(s, &now, NULL);
 		if (rc != CTL_EXIT_OK)
