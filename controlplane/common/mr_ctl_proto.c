@@ -9,43 +9,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "mr_bytes.h"
 #include "mr_clock.h"
 
 /* A peer that takes none of our bytes for this long is treated as gone: a client must
  * never hang on a data plane that stopped reading. */
 #define MR_CTL_SEND_TIMEOUT_MS 5000
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 void mr_ctl_hdr_encode(const struct mr_ctl_hdr *h, uint8_t out[MR_CTL_HDR_LEN])
 {
-	put32(out, MR_CTL_MAGIC);
-	put16(out + 4, h->version);
-	put16(out + 6, h->type);
-	put32(out + 8, h->generation);
-	put32(out + 12, h->length);
+	mr_store_be32(out, MR_CTL_MAGIC);
+	mr_store_be16(out + 4, h->version);
+	mr_store_be16(out + 6, h->type);
+	mr_store_be32(out + 8, h->generation);
+	mr_store_be32(out + 12, h->length);
 }
 
 enum mr_ctl_decode mr_ctl_hdr_decode(const uint8_t *buf, size_t len, uint32_t max_payload,
@@ -53,12 +30,12 @@ enum mr_ctl_decode mr_ctl_hdr_decode(const uint8_t *buf, size_t len, uint32_t ma
 {
 	if (len < MR_CTL_HDR_LEN)
 		return MR_CTL_SHORT;
-	if (get32(buf) != MR_CTL_MAGIC)
+	if (mr_load_be32(buf) != MR_CTL_MAGIC)
 		return MR_CTL_BAD_MAGIC;
-	h->version = get16(buf + 4);
-	h->type = get16(buf + 6);
-	h->generation = get32(buf + 8);
-	h->length = get32(buf + 12);
+	h->version = mr_load_be16(buf + 4);
+	h->type = mr_load_be16(buf + 6);
+	h->generation = mr_load_be32(buf + 8);
+	h->length = mr_load_be32(buf + 12);
 	if (h->version != MR_CTL_VERSION)
 		return MR_CTL_BAD_VERSION;
 	if (h->length > max_payload)

@@ -10,6 +10,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "mr_bytes.h"
+
 #define ATTR_HDR_LEN 4
 #define FAMILY_IPV4 1
 #define FAMILY_IPV6 2
@@ -22,28 +24,6 @@
 static size_t pad4(size_t n)
 {
 	return (n + 3) & ~(size_t)3;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void set16(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void set32(uint8_t *p, uint32_t v)
-{
-	set16(p, v >> 16);
-	set16(p + 2, v & 0xffff);
 }
 
 /* The class bits sit between the method bits: M11..M7 C1 M6..M4 C0 M3..M0. */
@@ -96,7 +76,7 @@ static bool mac_upto(char *digest, const uint8_t *key, size_t keylen, const uint
 	bool ok;
 
 	memcpy(hdr, msg, STUN_HDR_LEN);
-	set16(hdr + 2, hdr_len);
+	mr_store_be16(hdr + 2, (uint16_t)hdr_len);
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
 	/* OpenSSL refuses a NULL key even when it is empty. */
@@ -120,9 +100,9 @@ void stun_build_start(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t
 	b->overflow = cap < STUN_HDR_LEN;
 	if (b->overflow)
 		return;
-	set16(buf, type_of(method, cls));
-	set16(buf + 2, 0);
-	set32(buf + 4, STUN_MAGIC_COOKIE);
+	mr_store_be16(buf, type_of(method, cls));
+	mr_store_be16(buf + 2, 0);
+	mr_store_be32(buf + 4, STUN_MAGIC_COOKIE);
 	memcpy(buf + 8, tid, STUN_TID_LEN);
 	b->len = STUN_HDR_LEN;
 }
@@ -140,11 +120,11 @@ static uint8_t *reserve(struct stun_builder *b, uint16_t type, size_t vlen)
 		return NULL;
 	}
 	p = b->buf + b->len;
-	set16(p, type);
-	set16(p + 2, vlen);
+	mr_store_be16(p, type);
+	mr_store_be16(p + 2, (uint16_t)vlen);
 	memset(p + ATTR_HDR_LEN + vlen, 0, pad4(vlen) - vlen);
 	b->len += need;
-	set16(b->buf + 2, b->len - STUN_HDR_LEN);
+	mr_store_be16(b->buf + 2, (uint16_t)(b->len - STUN_HDR_LEN));
 	return p + ATTR_HDR_LEN;
 }
 
@@ -161,7 +141,7 @@ void stun_put_u32(struct stun_builder *b, uint16_t type, uint32_t v)
 	uint8_t *p = reserve(b, type, 4);
 
 	if (p)
-		set32(p, v);
+		mr_store_be32(p, v);
 }
 
 void stun_put_string(struct stun_builder *b, uint16_t type, const char *s)
@@ -194,7 +174,7 @@ static void put_address(struct stun_builder *b, uint16_t type, const struct stun
 		return;
 	p[0] = 0;
 	p[1] = a->family == AF_INET ? FAMILY_IPV4 : FAMILY_IPV6;
-	set16(p + 2, a->port);
+	mr_store_be16(p + 2, a->port);
 	memcpy(p + 4, a->ip, alen);
 	if (xor)
 		xor_address(p, b->buf + 4, alen);
@@ -229,7 +209,7 @@ void stun_put_error_code(struct stun_builder *b, int code, const char *reason)
 	p = reserve(b, STUN_ATTR_ERROR_CODE, 4 + rlen);
 	if (!p)
 		return;
-	set16(p, 0);
+	mr_store_be16(p, 0);
 	p[2] = (uint8_t)(code / 100);
 	p[3] = (uint8_t)(code % 100);
 	if (rlen)
@@ -245,15 +225,15 @@ void stun_put_unknown_attributes(struct stun_builder *b, const uint16_t *types, 
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		set16(p + 2 * i, types[i]);
+		mr_store_be16(p + 2 * i, types[i]);
 }
 
 void stun_put_password_algorithm(struct stun_builder *b, enum stun_pw_alg alg)
 {
 	uint8_t v[4];
 
-	set16(v, (uint16_t)alg);
-	set16(v + 2, 0); /* MD5 and SHA-256 take no parameters */
+	mr_store_be16(v, (uint16_t)alg);
+	mr_store_be16(v + 2, 0); /* MD5 and SHA-256 take no parameters */
 	stun_put_attr(b, STUN_ATTR_PASSWORD_ALGORITHM, v, sizeof(v));
 }
 
@@ -290,7 +270,7 @@ void stun_put_fingerprint(struct stun_builder *b)
 	uint8_t *p = reserve(b, STUN_ATTR_FINGERPRINT, 4);
 
 	if (p)
-		set32(p, crc32_of(b->buf, off) ^ FINGERPRINT_XOR);
+		mr_store_be32(p, crc32_of(b->buf, off) ^ FINGERPRINT_XOR);
 }
 
 int stun_build_finish(struct stun_builder *b)
@@ -332,9 +312,9 @@ static const char *header_shape(const uint8_t *buf)
 {
 	if (buf[0] & 0xc0)
 		return "not STUN: top two bits set";
-	if (get16(buf + 2) % 4)
+	if (mr_load_be16(buf + 2) % 4)
 		return "message length not a multiple of 4";
-	if (get32(buf + 4) != STUN_MAGIC_COOKIE)
+	if (mr_load_be32(buf + 4) != STUN_MAGIC_COOKIE)
 		return "bad magic cookie";
 	return NULL;
 }
@@ -345,7 +325,7 @@ long stun_frame_length(const uint8_t *buf, size_t avail)
 		return 0;
 	if (header_shape(buf))
 		return -1;
-	return STUN_HDR_LEN + (long)get16(buf + 2);
+	return STUN_HDR_LEN + (long)mr_load_be16(buf + 2);
 }
 
 struct attr {
@@ -373,7 +353,7 @@ static const char *parse_address(const struct stun_msg *m, const struct attr *a,
 		xor_address(v, m->raw + 4, alen);
 	memset(out, 0, sizeof(*out));
 	out->family = alen == 4 ? AF_INET : AF_INET6;
-	out->port = get16(v + 2);
+	out->port = mr_load_be16(v + 2);
 	memcpy(out->ip, v + 4, alen);
 	return NULL;
 }
@@ -454,7 +434,7 @@ static const char *parse_u32(const struct attr *a, bool *has, uint32_t *v)
 	if (a->n != 4)
 		return "LIFETIME or CONNECTION-ID not 4 bytes";
 	*has = true;
-	*v = get32(a->v);
+	*v = mr_load_be32(a->v);
 	return NULL;
 }
 
@@ -486,11 +466,11 @@ static const char *parse_pw_algs(struct stun_msg *m, const struct attr *a)
 
 		if (a->n - i < 4)
 			return "PASSWORD-ALGORITHMS entry truncated";
-		plen = pad4(get16(a->v + i + 2));
+		plen = pad4(mr_load_be16(a->v + i + 2));
 		if (plen > a->n - i - 4)
 			return "PASSWORD-ALGORITHMS parameters run past the end";
 		if (m->n_pw_algs < STUN_MAX_LIST)
-			m->pw_algs[m->n_pw_algs++] = get16(a->v + i);
+			m->pw_algs[m->n_pw_algs++] = mr_load_be16(a->v + i);
 		i += 4 + plen;
 	}
 	m->pw_algs_raw = a->v;
@@ -503,7 +483,7 @@ static const char *parse_unknown_listed(struct stun_msg *m, const struct attr *a
 	if (a->n % 2)
 		return "UNKNOWN-ATTRIBUTES of odd length";
 	for (size_t i = 0; i < a->n && m->n_unknown_listed < STUN_MAX_LIST; i += 2)
-		m->unknown_listed[m->n_unknown_listed++] = get16(a->v + i);
+		m->unknown_listed[m->n_unknown_listed++] = mr_load_be16(a->v + i);
 	return NULL;
 }
 
@@ -533,7 +513,7 @@ static const char *parse_fingerprint(struct stun_msg *m, const struct attr *a)
 		return "FINGERPRINT not 4 bytes";
 	if (a->off + ATTR_HDR_LEN + 4 != m->len)
 		return "attribute after FINGERPRINT";
-	if (get32(a->v) != (crc32_of(m->raw, a->off) ^ FINGERPRINT_XOR))
+	if (mr_load_be32(a->v) != (crc32_of(m->raw, a->off) ^ FINGERPRINT_XOR))
 		return "FINGERPRINT mismatch";
 	m->has_fingerprint = true;
 	m->fingerprint_off = a->off;
@@ -618,8 +598,8 @@ static const char *decode_attrs(struct stun_msg *m)
 		struct attr a;
 		const char *err;
 
-		a.type = get16(m->raw + off);
-		a.n = get16(m->raw + off + 2);
+		a.type = mr_load_be16(m->raw + off);
+		a.n = mr_load_be16(m->raw + off + 2);
 		a.v = m->raw + off + ATTR_HDR_LEN;
 		a.off = off;
 		/* The rest is a multiple of 4 (header_shape), so a value that fits fits padded. */
@@ -645,9 +625,9 @@ static const char *decode(const uint8_t *buf, size_t len, struct stun_msg *m)
 	err = header_shape(buf);
 	if (err)
 		return err;
-	if (STUN_HDR_LEN + (size_t)get16(buf + 2) != len)
+	if (STUN_HDR_LEN + (size_t)mr_load_be16(buf + 2) != len)
 		return "length field disagrees with the message size";
-	split_type(get16(buf), &m->method, &m->cls);
+	split_type(mr_load_be16(buf), &m->method, &m->cls);
 	memcpy(m->tid, buf + 8, STUN_TID_LEN);
 	m->raw = buf;
 	m->len = len;

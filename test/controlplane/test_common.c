@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Suite "common": the small helpers every process links: the monotonic clock. */
+/* Suite "common": the small helpers every process links: the monotonic clock and the
+ * big-endian loads and stores. */
+#include <string.h>
 #include <unistd.h>
 
+#include "mr_bytes.h"
 #include "mr_clock.h"
 #include "unit.h"
 
@@ -18,10 +21,34 @@ static void test_clock(void)
 	CU_ASSERT(mr_clock_us() - us >= 20 * 1000);
 }
 
+/* Network order at every offset of a buffer, odd ones included, and nothing around the
+ * value touched. */
+static void test_bytes(void)
+{
+	static const uint8_t want16[2] = { 0xa1, 0x02 }, want32[4] = { 0xf1, 0x02, 0x83, 0x04 };
+	uint8_t buf[12];
+
+	for (size_t off = 0; off + 4 <= sizeof(buf); off++) {
+		memset(buf, 0x55, sizeof(buf));
+		mr_store_be16(buf + off, 0xa102);
+		CU_ASSERT_EQUAL(memcmp(buf + off, want16, 2), 0);
+		CU_ASSERT_EQUAL(mr_load_be16(buf + off), 0xa102);
+		CU_ASSERT_EQUAL(buf[off + 2], 0x55);
+		CU_ASSERT(off == 0 || buf[off - 1] == 0x55);
+		mr_store_be32(buf + off, 0xf1028304u);
+		CU_ASSERT_EQUAL(memcmp(buf + off, want32, 4), 0);
+		CU_ASSERT_EQUAL(mr_load_be32(buf + off), 0xf1028304u);
+		CU_ASSERT_EQUAL(mr_load_be16(buf + off + 2), 0x8304);
+		CU_ASSERT(off + 4 == sizeof(buf) || buf[off + 4] == 0x55);
+		CU_ASSERT(off == 0 || buf[off - 1] == 0x55);
+	}
+}
+
 int test_common_register(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "monotonic clock: milliseconds and microseconds", test_clock },
+		{ "big-endian loads and stores at any offset", test_bytes },
 		CU_TEST_INFO_NULL,
 	};
 
