@@ -461,22 +461,33 @@ const char *json_str(const struct json_value *v)
 	return v && v->type == JSON_STRING ? v->text : NULL;
 }
 
-/* Decimal digits with an optional minus sign, nothing else, within int64_t. */
-static bool dec_int64(const char *s, size_t n, int64_t *out)
+/* One or more decimal digits and nothing else, at most limit: true with *out set. */
+static bool dec_digits(const char *s, size_t n, uint64_t limit, uint64_t *out)
 {
-	bool neg = n > 0 && s[0] == '-';
-	uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
-	size_t i = neg ? 1 : 0;
+	uint64_t v = 0;
 
-	if (i == n)
+	if (n == 0)
 		return false;
-	for (; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		unsigned int d = (unsigned char)s[i] - '0';
 
 		if (d > 9 || v > (limit - d) / 10)
 			return false;
 		v = v * 10 + d;
 	}
+	*out = v;
+	return true;
+}
+
+/* Decimal digits with an optional minus sign, nothing else, within int64_t. */
+static bool dec_int64(const char *s, size_t n, int64_t *out)
+{
+	bool neg = n > 0 && s[0] == '-';
+	size_t sign = neg ? 1 : 0;
+	uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v;
+
+	if (!dec_digits(s + sign, n - sign, limit, &v))
+		return false;
 	*out = !neg ? (int64_t)v : v == limit ? INT64_MIN : -(int64_t)v;
 	return true;
 }
@@ -488,12 +499,32 @@ bool json_int64(const struct json_value *v, int64_t *out)
 	return dec_int64(v->text, v->len, out);
 }
 
+bool json_uint64(const struct json_value *v, uint64_t *out)
+{
+	if (!v || v->type != JSON_NUMBER)
+		return false;
+	return dec_digits(v->text, v->len, UINT64_MAX, out);
+}
+
 bool json_bool(const struct json_value *v, bool *out)
 {
 	if (!v || v->type != JSON_BOOL)
 		return false;
 	*out = v->boolean;
 	return true;
+}
+
+const char *json_scalar_text(const struct json_value *v)
+{
+	if (!v)
+		return NULL;
+	switch (v->type) {
+	case JSON_NULL: return "null";
+	case JSON_BOOL: return v->boolean ? "true" : "false";
+	case JSON_NUMBER:
+	case JSON_STRING: return v->text;
+	default: return NULL;
+	}
 }
 
 /* The escaped form of byte c when it needs one; NULL when it goes as it is. */

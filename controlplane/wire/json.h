@@ -1,8 +1,10 @@
 /*
- * A JSON (RFC 8259) reader building a tree, for the answers of etcd's HTTP/JSON gateway:
- * nested objects and arrays, 64-bit integers written as strings, base64 keys and values.
- * Input is untrusted (it comes off the network), so the parser is strict and bounded:
- * depth, number of values, UTF-8 validity. No I/O.
+ * JSON (RFC 8259) for every process: the one reader, building a tree, and the one string
+ * escaper. It reads the answers of etcd's HTTP/JSON gateway (nested objects and arrays,
+ * 64-bit integers written as strings, base64 keys and values) and of the data plane's
+ * control socket and telemetry. Input is untrusted (it comes off the network or another
+ * process), so the parser is strict and bounded: depth, number of values, UTF-8 validity,
+ * surrogate pairs joined and lone halves refused. No I/O.
  */
 #ifndef JSON_H
 #define JSON_H
@@ -65,8 +67,16 @@ const char *json_str(const struct json_value *v);
  * ("-12", as etcd writes int64): true with *out set; false otherwise or on overflow. */
 bool json_int64(const struct json_value *v, int64_t *out);
 
+/* A number (not a string) written as a non-negative integer within uint64_t, as the data
+ * plane writes counters: true with *out set; false otherwise. */
+bool json_uint64(const struct json_value *v, uint64_t *out);
+
 /* A true or false literal: true with *out set; false for anything else. */
 bool json_bool(const struct json_value *v, bool *out);
+
+/* A scalar as a person reads it: a string unescaped, a number as written, true, false or
+ * null; NULL for an array, an object or NULL. */
+const char *json_scalar_text(const struct json_value *v);
 
 /* Write s as a JSON string literal, quotes included, NUL-terminated. Its length, or -1
  * when it does not fit in cap bytes or s is not valid UTF-8. */

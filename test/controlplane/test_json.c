@@ -241,6 +241,45 @@ static void test_int64_strings(void)
 	CU_ASSERT_FALSE(json_int64(NULL, &v));
 }
 
+/* Counters as the data plane writes them: numbers, never strings; nothing signed, split
+ * or beyond 64 bits. */
+static void test_uint64(void)
+{
+	struct json_value *v = parse_ok("[0, 12, 7, 18446744073709551615, 18446744073709551616, "
+					"-1, -0, 1.0, 1e3, \"12\", true, null, [1], {\"a\": 1}]");
+	static const uint64_t want[] = { 0, 12, 7, UINT64_MAX };
+	uint64_t u = 99;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CU_ASSERT_TRUE(json_uint64(json_at(v, i), &u) && u == want[i]);
+	for (size_t i = sizeof(want) / sizeof(want[0]); i < json_len(v); i++) {
+		u = 99;
+		CU_ASSERT_FALSE(json_uint64(json_at(v, i), &u));
+		CU_ASSERT_EQUAL(u, 99); /* untouched on refusal */
+	}
+	CU_ASSERT_FALSE(json_uint64(NULL, &u));
+	json_free(v);
+}
+
+/* What a table cell shows for each kind of value. */
+static void test_scalar_text(void)
+{
+	struct json_value *v = parse_ok("{\"s\": \"a \\\"b\\\"\\n\", \"n\": -1.50e3, \"t\": true, "
+					"\"f\": false, \"z\": null, \"e\": \"\", \"a\": [1], \"o\": {}}");
+
+	CU_ASSERT_STRING_EQUAL(json_scalar_text(json_get(v, "s")), "a \"b\"\n");
+	CU_ASSERT_STRING_EQUAL(json_scalar_text(json_get(v, "n")), "-1.50e3"); /* as written */
+	CU_ASSERT_STRING_EQUAL(json_scalar_text(json_get(v, "t")), "true");
+	CU_ASSERT_STRING_EQUAL(json_scalar_text(json_get(v, "f")), "false");
+	CU_ASSERT_STRING_EQUAL(json_scalar_text(json_get(v, "z")), "null");
+	CU_ASSERT_STRING_EQUAL(json_scalar_text(json_get(v, "e")), "");
+	CU_ASSERT_PTR_NULL(json_scalar_text(json_get(v, "a")));
+	CU_ASSERT_PTR_NULL(json_scalar_text(json_get(v, "o")));
+	CU_ASSERT_PTR_NULL(json_scalar_text(v));
+	CU_ASSERT_PTR_NULL(json_scalar_text(NULL));
+	json_free(v);
+}
+
 static void test_strings(void)
 {
 	struct json_value *v = parse_ok("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\", \"\\u00e9\\u20AC\", "
@@ -560,6 +599,8 @@ int test_json_register(void)
 		{ "etcd: watch events and an error", test_etcd_watch_and_error },
 		{ "numbers and literals", test_scalars },
 		{ "int64 in strings", test_int64_strings },
+		{ "unsigned counters", test_uint64 },
+		{ "scalars as text", test_scalar_text },
 		{ "strings: escapes, surrogates, UTF-8, NUL", test_strings },
 		{ "objects and arrays, duplicates, paths", test_structure },
 		{ "refusals: syntax", test_refusals_syntax },
