@@ -11,6 +11,7 @@
 
 #include "mr_bytes.h"
 #include "mr_clock.h"
+#include "json.h"
 
 /* A peer that takes none of our bytes for this long is treated as gone: a client must
  * never hang on a data plane that stopped reading. */
@@ -53,6 +54,16 @@ const char *mr_ctl_decode_str(enum mr_ctl_decode d)
 	case MR_CTL_TOO_LARGE: return "message too large";
 	}
 	return "unknown verdict";
+}
+
+uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload)
+{
+	struct json_value *status = json_parse(payload, strlen(payload), NULL, 0);
+	uint64_t g;
+	uint32_t gen = json_uint64(json_get(status, "generation"), &g) ? (uint32_t)g : h->generation;
+
+	json_free(status);
+	return gen;
 }
 
 /* A deadline timeout_ms from now, in mr_clock_ms time; -1 (none) for a negative timeout. */

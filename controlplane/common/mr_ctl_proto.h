@@ -64,6 +64,10 @@ enum mr_ctl_decode mr_ctl_hdr_decode(const uint8_t *buf, size_t len, uint32_t ma
 /* Text of a decode verdict, for messages. */
 const char *mr_ctl_decode_str(enum mr_ctl_decode d);
 
+/* The generation in force that a PONG (header h, NUL-terminated payload) reports: the
+ * "generation" number of its status object, else the header's. */
+uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload);
+
 /* Blocking helpers for clients (and tests), on blocking or non-blocking sockets, safe
  * against signals and partial transfers: send one message (a peer that takes nothing for
  * 5 s fails it with ETIMEDOUT; never raises SIGPIPE); receive one message into a malloc'd

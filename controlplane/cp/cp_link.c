@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "exchange.h"
-#include "flatjson.h"
 #include "mr_clock.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
@@ -113,29 +112,23 @@ int cp_link_bind(struct cp_link *l, const char *text)
 static int ping(struct cp_link *l)
 {
 	struct mr_ctl_hdr h;
-	struct flatjson status;
 	char *reply;
-	long long gen;
+	uint32_t gen;
 
 	if (request(l, MR_CTL_PING, 0, NULL, 0, CP_PING_TIMEOUT_MS, &h, &reply) < 0)
 		return -1;
-	gen = h.generation;
-	if (h.type == MR_CTL_PONG && flatjson_parse(reply, &status) == 0) {
-		long long g = flatjson_uint(&status, "generation");
-
-		gen = g >= 0 ? g : gen;
-		flatjson_free(&status);
-	} else if (h.type != MR_CTL_PONG) {
+	if (h.type != MR_CTL_PONG) {
 		mr_log(MR_LOG_ERR, "the data plane answered a ping with: %s", reply);
 		free(reply);
 		cp_link_lost(l, mr_clock_ms(), "ping refused");
 		return -1;
 	}
+	gen = mr_ctl_pong_generation(&h, reply);
 	free(reply);
 	cp_backoff_reset(&l->backoff); /* only an answered ping proves the link good */
-	if ((uint32_t)gen != l->dp_generation)
-		mr_log(MR_LOG_INFO, "the data plane has generation %lld in force", gen);
-	l->dp_generation = (uint32_t)gen;
+	if (gen != l->dp_generation)
+		mr_log(MR_LOG_INFO, "the data plane has generation %u in force", gen);
+	l->dp_generation = gen;
 	return 0;
 }
 

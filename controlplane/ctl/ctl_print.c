@@ -1,41 +1,89 @@
 #include "ctl_print.h"
 
+#include <stdbool.h>
 #include <string.h>
 
-#include "flatjson.h"
+#include "json.h"
 
-static void print_items(FILE *out, const struct flatjson_pair *p, const char *indent)
+/* Whether every item of an array, or every member of an object, is a scalar. */
+static bool all_scalars(const struct json_value *v)
 {
-	for (size_t i = 0; i < p->n_items; i++)
-		fprintf(out, "%s%s\n", indent, p->items[i]);
+	for (size_t i = 0; i < json_len(v); i++)
+		if (!json_scalar_text(json_at(v, i)))
+			return false;
+	return true;
+}
+
+/* The data plane answers one level deep: an object whose members are scalars or arrays
+ * of scalars. Anything else is no table and is printed as it came. */
+static bool is_table(const struct json_value *doc)
+{
+	if (!doc || doc->type != JSON_OBJECT)
+		return false;
+	for (size_t i = 0; i < json_len(doc); i++) {
+		const struct json_value *v = json_at(doc, i);
+
+		if (!json_scalar_text(v) && !(v->type == JSON_ARRAY && all_scalars(v)))
+			return false;
+	}
+	return true;
+}
+
+static struct json_value *parse(const char *json)
+{
+	return json_parse(json, strlen(json), NULL, 0);
+}
+
+static void print_items(FILE *out, const struct json_value *list, const char *indent)
+{
+	for (size_t i = 0; i < json_len(list); i++)
+		fprintf(out, "%s%s\n", indent, json_scalar_text(json_at(list, i)));
 }
 
 void ctl_print_human(FILE *out, const char *json)
 {
-	struct flatjson j;
+	struct json_value *doc = parse(json);
 	int width = 0;
 
-	if (flatjson_parse(json, &j) < 0) {
+	if (!is_table(doc)) {
 		fprintf(out, "%s\n", json);
-		return;
-	}
-	if (j.n_pairs == 1 && !j.pairs[0].value) {
-		print_items(out, &j.pairs[0], "");
-		flatjson_free(&j);
-		return;
-	}
-	for (size_t i = 0; i < j.n_pairs; i++)
-		if (j.pairs[i].value && (int)strlen(j.pairs[i].key) > width)
-			width = (int)strlen(j.pairs[i].key);
-	for (size_t i = 0; i < j.n_pairs; i++) {
-		const struct flatjson_pair *p = &j.pairs[i];
+	} else if (json_len(doc) == 1 && json_at(doc, 0)->type == JSON_ARRAY) {
+		print_items(out, json_at(doc, 0), "");
+	} else {
+		for (size_t i = 0; i < json_len(doc); i++)
+			if (json_scalar_text(json_at(doc, i)) && (int)strlen(json_key_at(doc, i)) > width)
+				width = (int)strlen(json_key_at(doc, i));
+		for (size_t i = 0; i < json_len(doc); i++) {
+			const char *key = json_key_at(doc, i), *text = json_scalar_text(json_at(doc, i));
 
-		if (p->value) {
-			fprintf(out, "%-*s %s\n", width, p->key, p->value);
-		} else {
-			fprintf(out, "%s:\n", p->key);
-			print_items(out, p, "  ");
+			if (text) {
+				fprintf(out, "%-*s %s\n", width, key, text);
+			} else {
+				fprintf(out, "%s:\n", key);
+				print_items(out, json_at(doc, i), "  ");
+			}
 		}
 	}
-	flatjson_free(&j);
+	json_free(doc);
+}
+
+void ctl_print_telemetry(FILE *out, const char *json)
+{
+	struct json_value *doc = parse(json);
+	const struct json_value *v = json_len(doc) == 1 ? json_at(doc, 0) : NULL;
+
+	if (!v || (v->type != JSON_OBJECT && v->type != JSON_ARRAY) || !all_scalars(v)) {
+		fprintf(out, "%s\n", json);
+		json_free(doc);
+		return;
+	}
+	for (size_t i = 0; i < json_len(v); i++) {
+		if (v->type == JSON_OBJECT)
+			fprintf(out, "%s%s ", i ? "\n" : "", json_key_at(v, i));
+		else if (i)
+			fputc('\n', out);
+		fputs(json_scalar_text(json_at(v, i)), out);
+	}
+	fputc('\n', out);
+	json_free(doc);
 }

@@ -10,7 +10,7 @@
 
 #include "ctl_print.h"
 #include "exchange.h"
-#include "flatjson.h"
+#include "json.h"
 #include "mr_clock.h"
 #include "mr_config.h"
 #include "mr_ctl_proto.h"
@@ -96,19 +96,12 @@ static int ask(struct session *s, uint16_t type, uint32_t gen, const char *body,
 static int ping(struct session *s, uint32_t *gen, char **status)
 {
 	struct mr_ctl_hdr h;
-	struct flatjson j;
 	char *reply;
 	int rc = ask(s, MR_CTL_PING, 0, NULL, 0, ASK_TIMEOUT_MS, &h, &reply);
 
 	if (rc != CTL_EXIT_OK)
 		return rc;
-	*gen = h.generation;
-	if (flatjson_parse(reply, &j) == 0) {
-		long long g = flatjson_uint(&j, "generation");
-
-		*gen = g >= 0 ? (uint32_t)g : *gen;
-		flatjson_free(&j);
-	}
+	*gen = mr_ctl_pong_generation(&h, reply);
 	if (status)
 		*status = reply;
 	else
@@ -175,10 +168,14 @@ static void print_push(const struct session *s, const char *result, uint32_t gen
 		       long long rtt_us)
 {
 	if (s->json) {
-		printf("{\"result\": ");
-		flatjson_put_string(stdout, result);
-		printf(", \"applied\": %s, \"generation\": %u, \"round_trip_us\": %lld}\n",
+		size_t cap = 6 * strlen(result) + 3; /* every byte as \u00XX, and the quotes */
+		char *lit = malloc(cap);
+
+		/* A result that is not UTF-8 cannot be a JSON string: null says so. */
+		printf("{\"result\": %s, \"applied\": %s, \"generation\": %u, \"round_trip_us\": "
+		       "%lld}\n", lit && json_escape(lit, cap, result) >= 0 ? lit : "null",
 		       applied ? "true" : "false", gen, rtt_us);
+		free(lit);
 	} else if (applied) {
 		printf("%s (round trip %lld us)\n", result, rtt_us);
 	} else {

@@ -8,6 +8,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl_print.h"
+#include "json.h"
 
 #define REPLY_MAX (64 * 1024)
 
@@ -41,34 +43,15 @@ static int telemetry_query(const char *prefix, const char *cmd, char *reply, siz
 	return 0;
 }
 
-/* Our answers are one level deep: {"cmd": {"k": v, ...}} or {"cmd": [v, ...]}.
- * Print them as "key value" lines or one item per line; quotes dropped. */
-static void print_flat(const char *json)
+/* {"/meshrelay/OBJECT": null}: the data plane has no such object (a port NAME it lacks). */
+static bool answer_is_null(const char *reply)
 {
-	const char *p = strchr(json, ':');
-	bool in_string = false;
+	struct json_value *doc = json_parse(reply, strlen(reply), NULL, 0);
+	const struct json_value *v = json_len(doc) == 1 ? json_at(doc, 0) : NULL;
+	bool null = v && v->type == JSON_NULL;
 
-	if (!p)
-		return;
-	for (p++; *p; p++) {
-		char c = *p;
-
-		if (c == '"') {
-			in_string = !in_string;
-			continue;
-		}
-		if (in_string) {
-			putchar(c);
-			continue;
-		}
-		if (c == ':')
-			putchar(' ');
-		else if (c == ',')
-			putchar('\n');
-		else if (!strchr("{}[] ", c))
-			putchar(c);
-	}
-	putchar('\n');
+	json_free(doc);
+	return null;
 }
 
 int ctl_telemetry_show(const char *prefix, const char *what, const char *arg, bool json)
@@ -81,13 +64,13 @@ int ctl_telemetry_show(const char *prefix, const char *what, const char *arg, bo
 		return 1;
 	snprintf(cmd, sizeof(cmd), "/meshrelay/%s%s%s", what, arg ? "," : "", arg ? arg : "");
 	rc = telemetry_query(prefix, cmd, reply, REPLY_MAX) == 0 ? 0 : 1;
-	if (rc == 0 && strstr(reply, ": null}"))
+	if (rc == 0 && answer_is_null(reply))
 		rc = 1;
 	if (rc == 0) {
 		if (json)
 			printf("%s\n", reply);
 		else
-			print_flat(reply);
+			ctl_print_telemetry(stdout, reply);
 	}
 	free(reply);
 	return rc;

@@ -73,6 +73,28 @@ static void test_hdr_refusals(void)
 					   mr_ctl_decode_str((enum mr_ctl_decode)(d - 1)));
 }
 
+/* The generation a PONG reports: its status object's number, else the header's. */
+static void test_pong_generation(void)
+{
+	static const struct { const char *payload; uint32_t want; } cases[] = {
+		{ " {\"generation\": 12, \"uptime_s\": 3, \"source\": \"a \\\"b\\\"\"}\n", 12 },
+		{ "{\"ports\": {\"edge\": 1}, \"generation\": 0}", 0 },
+		{ "{\"generation\": 4294967295}", 4294967295u },
+		{ "{\"generation\": \"12\"}", 7 },     /* a string is not a number */
+		{ "{\"generation\": -3}", 7 },
+		{ "{\"generation\": 1.5}", 7 },
+		{ "{\"generation\": 18446744073709551616}", 7 },
+		{ "{\"uptime_s\": 3}", 7 },
+		{ "[12]", 7 },
+		{ "{\"generation\": 12", 7 },
+		{ "", 7 },
+	};
+	struct mr_ctl_hdr h = { MR_CTL_VERSION, MR_CTL_PONG, 7, 0 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CU_ASSERT_EQUAL(mr_ctl_pong_generation(&h, cases[i].payload), cases[i].want);
+}
+
 static void pair(int sv[2])
 {
 	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
@@ -371,6 +393,7 @@ int test_proto_register(void)
 		{ "header bytes in network order", test_hdr_bytes },
 		{ "header round trips", test_hdr_round_trip },
 		{ "header refusals: short, magic, version, too large", test_hdr_refusals },
+		{ "PONG: the generation in force", test_pong_generation },
 		{ "send and receive over a socket pair", test_send_recv },
 		{ "a message in 3-byte writes", test_split_writes },
 		{ "4 MB payload through partial writes", test_large_payload },
