@@ -2,7 +2,8 @@
  * The control socket protocol between meshrelay-dp (server), meshrelay-cp and
  * meshrelayctl (clients): framed messages over a UNIX stream socket. Every message is a
  * 16-byte header in network byte order followed by `length` payload bytes. One module,
- * linked by all three programs.
+ * linked by all three programs: the wire format in mr_ctl_proto.c (no I/O), the blocking
+ * helpers of the clients in mr_ctl_io.c.
  *
  *   magic (4) 'M' 'R' 'C' '1' | version (2) | type (2) | generation (4) | length (4)
  *
@@ -77,6 +78,12 @@ uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload)
 int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload, uint32_t len);
 int mr_ctl_recv(int fd, struct mr_ctl_hdr *h, char **payload, uint32_t max_payload,
 		int timeout_ms);
+
+/* One request and its answer: send, then receive the answer (payload malloc'd, freed by
+ * the caller). When the peer closed before taking the request, an answer it left behind
+ * (a refusal) is still read. 0, or -1 with errno as mr_ctl_send/mr_ctl_recv set it. */
+int mr_ctl_exchange(int fd, uint16_t type, uint32_t generation, const void *body, uint32_t len,
+		    int timeout_ms, struct mr_ctl_hdr *h, char **payload);
 
 /* Connect to the UNIX socket at path; fd or -1 with errno. */
 int mr_ctl_connect(const char *path);

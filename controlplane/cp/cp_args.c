@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "mr_config.h"
+#include "mr_pidfile.h"
 
 const char *cp_args_usage(void)
 {
 	return "usage: meshrelay-cp -c FILE [-s SOCKET] [--pidfile FILE] [--status FILE]\n"
 	       "  -c, --config FILE   configuration pushed to the data plane (SIGHUP re-reads it)\n"
 	       "  -s, --socket PATH   control socket (default: the file's dataplane.control_socket)\n"
-	       "  --pidfile FILE      pid file (default " CP_DEFAULT_PIDFILE "; \"\" for none)\n"
+	       "  --pidfile FILE      pid file (default " MR_CP_PIDFILE "; \"\" for none)\n"
 	       "  --status FILE       keep TURN and discovery state there as JSON\n";
 }
 
@@ -28,7 +29,7 @@ int cp_args_parse(int argc, char **argv, struct cp_opts *o, char *err, size_t er
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->pidfile = CP_DEFAULT_PIDFILE;
+	o->pidfile = MR_CP_PIDFILE;
 	optind = 0; /* full getopt reset: parsing may run more than once (tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:s:h", opts, NULL)) != -1) {

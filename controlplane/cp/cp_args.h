@@ -4,12 +4,10 @@
 
 #include <stddef.h>
 
-#define CP_DEFAULT_PIDFILE "/run/meshrelay/cp.pid"
-
 struct cp_opts {
 	const char *config;   /* the libconfig file pushed to the data plane */
 	const char *socket;   /* overrides the file's dataplane.control_socket; or NULL */
-	const char *pidfile;  /* CP_DEFAULT_PIDFILE unless given; "" writes none */
+	const char *pidfile;  /* MR_CP_PIDFILE unless given; "" writes none */
 	const char *status;   /* JSON state of TURN and discovery, or NULL */
 };
 

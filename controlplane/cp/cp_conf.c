@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "mr_ctl_proto.h"
-#include "textfile.h"
+#include "mr_textfile.h"
 
 /* One learned gateway as a libconfig group. Every field was validated on the way in
  * (ids and names by charset, addresses by inet_pton), so nothing needs quoting. */
@@ -112,7 +112,7 @@ int cp_conf_load(struct cp_conf *c, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	if (textfile_read(path, MR_CTL_MAX_PAYLOAD, &text, &len, err, errlen) < 0) {
+	if (mr_textfile_read(path, MR_CTL_MAX_PAYLOAD, &text, &len, err, errlen) < 0) {
 		free(plain);
 		return -1;
 	}

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exchange.h"
 #include "mr_clock.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
@@ -54,7 +53,7 @@ static int request(struct cp_link *l, uint16_t type, uint32_t generation, const 
 {
 	char why[96];
 
-	if (exchange_one(l->fd, type, generation, body, len, timeout_ms, h, payload) == 0)
+	if (mr_ctl_exchange(l->fd, type, generation, body, len, timeout_ms, h, payload) == 0)
 		return 0;
 	snprintf(why, sizeof(why), "%s", errno == ECONNRESET ? "connection closed" :
 		 errno == EPROTO ? "bad frame" : strerror(errno));

@@ -21,7 +21,7 @@
 #include "mr_clock.h"
 #include "mr_log.h"
 #include "mr_privs.h"
-#include "pidfile.h"
+#include "mr_pidfile.h"
 
 #define CP_STATUS_INTERVAL_MS 1000
 #define CP_MAX_LEARNED 65536
@@ -248,15 +248,15 @@ int main(int argc, char **argv)
 		mr_log(MR_LOG_ERR, "signals: %s", strerror(errno));
 		return 1;
 	}
-	if (strcmp(cp.opts.pidfile, CP_DEFAULT_PIDFILE) == 0)
+	if (strcmp(cp.opts.pidfile, MR_CP_PIDFILE) == 0)
 		mkdir("/run/meshrelay", 0755); /* the default's directory; failures show below */
-	if (cp.opts.pidfile[0] && pidfile_write(cp.opts.pidfile, err, sizeof(err)) < 0) {
+	if (cp.opts.pidfile[0] && mr_pidfile_write(cp.opts.pidfile, err, sizeof(err)) < 0) {
 		mr_log(MR_LOG_ERR, "pid file: %s", err);
 		return 1;
 	}
 	if (start_mesh(&cp) < 0) {
 		if (cp.opts.pidfile[0])
-			pidfile_remove(cp.opts.pidfile);
+			mr_pidfile_remove(cp.opts.pidfile);
 		return 1;
 	}
 	/* Everything privileged is done (pid file, sockets are plain files of ours): what is
@@ -269,7 +269,7 @@ int main(int argc, char **argv)
 	cp_mesh_stop(&cp.mesh);
 	cp_link_close(&cp.link);
 	if (cp.opts.pidfile[0])
-		pidfile_remove(cp.opts.pidfile);
+		mr_pidfile_remove(cp.opts.pidfile);
 	cp_conf_free(&cp.conf);
 	close(cp.sigfd);
 	mr_log(MR_LOG_NOTICE, "stopped");

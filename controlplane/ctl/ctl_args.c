@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mr_config.h"
+#include "mr_pidfile.h"
 
 const char *ctl_args_usage(void)
 {
@@ -20,7 +21,7 @@ const char *ctl_args_usage(void)
 	       "  -c, --config FILE          use the file's dataplane.control_socket\n"
 	       "  -p, --prefix PREFIX        read DPDK telemetry of the EAL file prefix instead\n"
 	       "                             (show only, read-only)\n"
-	       "  --pidfile FILE             meshrelay-cp's pid file (default " CTL_DEFAULT_PIDFILE ")\n"
+	       "  --pidfile FILE             meshrelay-cp's pid file (default " MR_CP_PIDFILE ")\n"
 	       "  --json                     print the raw JSON answer\n"
 	       "exit codes: 0 ok, 1 refused or failed, 2 usage, 3 data plane unreachable\n";
 }
@@ -100,7 +101,7 @@ int ctl_args_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t 
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->pidfile = CTL_DEFAULT_PIDFILE;
+	o->pidfile = MR_CP_PIDFILE;
 	optind = 0; /* full getopt reset: parsing may run more than once (tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:s:c:h", opts, NULL)) != -1) {

@@ -10,7 +10,6 @@
 #include <stddef.h>
 
 #define CTL_DEFAULT_SOCKET "/run/meshrelay/dataplane.sock"
-#define CTL_DEFAULT_PIDFILE "/run/meshrelay/cp.pid"
 
 /* Exit codes scripts can rely on. */
 enum ctl_exit {

@@ -9,13 +9,12 @@
 #include <unistd.h>
 
 #include "ctl_print.h"
-#include "exchange.h"
 #include "json.h"
 #include "mr_clock.h"
 #include "mr_config.h"
 #include "mr_ctl_proto.h"
-#include "pidfile.h"
-#include "textfile.h"
+#include "mr_pidfile.h"
+#include "mr_textfile.h"
 
 #define ASK_TIMEOUT_MS 10000
 #define PUSH_TIMEOUT_MS 60000      /* a large route table and the RCU grace period */
@@ -71,7 +70,7 @@ static int open_session(const struct ctl_opts *o, struct session *s)
 static int ask(struct session *s, uint16_t type, uint32_t gen, const char *body, uint32_t len,
 	       int timeout_ms, struct mr_ctl_hdr *h, char **reply)
 {
-	if (exchange_one(s->fd, type, gen, body, len, timeout_ms, h, reply) < 0) {
+	if (mr_ctl_exchange(s->fd, type, gen, body, len, timeout_ms, h, reply) < 0) {
 		int e = errno;
 
 		if (e == EPROTO) {
@@ -153,7 +152,7 @@ static int load_push_file(const char *path, char **text, uint32_t *len)
 	static struct mr_config conf;
 	char err[MR_ERR_MAX];
 
-	if (textfile_read(path, MR_CTL_MAX_PAYLOAD, text, len, err, sizeof(err)) < 0 ||
+	if (mr_textfile_read(path, MR_CTL_MAX_PAYLOAD, text, len, err, sizeof(err)) < 0 ||
 	    mr_config_load_string(*text, path, &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "meshrelayctl: refused: %s\n", err);
 		free(*text);
@@ -252,7 +251,7 @@ int ctl_sock_run(const struct ctl_opts *o)
 
 	if (o->cmd == CTL_CMD_PUSH && load_push_file(o->what, &text, &len) != CTL_EXIT_OK)
 		return CTL_EXIT_FAILED;
-	if (o->cmd == CTL_CMD_RELOAD && (pid = pidfile_read(o->pidfile)) < 0) {
+	if (o->cmd == CTL_CMD_RELOAD && (pid = mr_pidfile_read(o->pidfile)) < 0) {
 		fprintf(stderr, "meshrelayctl: no meshrelay-cp pid in %s (is it running?)\n",
 			o->pidfile);
 		return CTL_EXIT_FAILED;

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Suite "common": the small helpers every process links: the monotonic clock and the
- * big-endian loads and stores. */
+/* Suite "common": the small helpers every process links: the monotonic clock, the
+ * big-endian loads and stores, bounded file reads, the pid file. */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "mr_bytes.h"
 #include "mr_clock.h"
+#include "mr_pidfile.h"
+#include "mr_textfile.h"
 #include "unit.h"
 
 /* Never backwards; the two resolutions are the same clock; a sleep is seen whole. */
@@ -44,11 +47,60 @@ static void test_bytes(void)
 	}
 }
 
+static void test_textfile_bounds(void)
+{
+	const char *path = unit_path("sized.txt");
+	char *text = NULL;
+	uint32_t len = 0;
+	char err[256];
+
+	unit_write_file(path, "");
+	CU_ASSERT_EQUAL(mr_textfile_read(path, 10, &text, &len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(len, 0);
+	CU_ASSERT_STRING_EQUAL(text, "");
+	free(text);
+	unit_write_file(path, "0123456789");
+	CU_ASSERT_EQUAL(mr_textfile_read(path, 10, &text, &len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(len, 10);
+	CU_ASSERT_STRING_EQUAL(text, "0123456789");
+	free(text);
+	unit_write_file(path, "0123456789A");
+	CU_ASSERT_EQUAL(mr_textfile_read(path, 10, &text, &len, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "larger than 10 bytes"));
+	unlink(path);
+}
+
+static void test_pidfile(void)
+{
+	const char *path = unit_path("cp.pid");
+	char err[256];
+
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), -1);
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), getpid());
+	/* Process 1 always runs: its pid file is not taken over. */
+	unit_write_file(path, "1\n");
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "process 1 is running"));
+	mr_pidfile_remove(path); /* not ours: stays */
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), 1);
+	/* A stale file (no such process) is replaced; then removed on the way out. */
+	unit_write_file(path, "1073741823\n");
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
+	mr_pidfile_remove(path);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	unit_write_file(path, "12abc\n");
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), -1);
+	unlink(path);
+}
+
 int test_common_register(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "monotonic clock: milliseconds and microseconds", test_clock },
 		{ "big-endian loads and stores at any offset", test_bytes },
+		{ "file reads are bounded", test_textfile_bounds },
+		{ "pid file: write, refuse a live owner, replace a stale one", test_pidfile },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "cp_link.h"
-#include "exchange.h"
 #include "mr_clock.h"
 #include "mr_ctl_proto.h"
 #include "unit.h"
@@ -243,7 +242,7 @@ static void test_refused_backs_off(void)
 	fake_set(&dp, &dp.reject, 1);
 	fd = mr_ctl_connect(path);
 	usleep(100 * 1000); /* the refusal is written and the socket closed */
-	CU_ASSERT_EQUAL(exchange_one(fd, MR_CTL_PING, 0, NULL, 0, 1000, &h, &reply), 0);
+	CU_ASSERT_EQUAL(mr_ctl_exchange(fd, MR_CTL_PING, 0, NULL, 0, 1000, &h, &reply), 0);
 	CU_ASSERT_EQUAL(h.type, MR_CTL_RESULT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(reply ? reply : "", "may not use"));
 	free(reply);

@@ -139,11 +139,7 @@ static void test_mesh_refusals(void)
 
 static void write_mode(const char *path, const char *text, mode_t mode)
 {
-	FILE *f = fopen(path, "w");
-
-	CU_ASSERT_FATAL(f != NULL);
-	fputs(text, f);
-	fclose(f);
+	unit_write_file(path, text);
 	chmod(path, mode);
 }
 

@@ -21,4 +21,7 @@ int test_common_register(void);
 /* A fresh path under a per-run temporary directory (for sockets and files). */
 const char *unit_path(const char *name);
 
+/* Create or replace the file at path holding text (the test stops when it cannot). */
+void unit_write_file(const char *path, const char *text);
+
 #endif

@@ -24,6 +24,15 @@ const char *unit_path(const char *name)
 	return p;
 }
 
+void unit_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
 /* The temporary directory holds plain files and sockets only. */
 static void remove_tmp_dir(void)
 {

@@ -1,4 +1,4 @@
-#include "pidfile.h"
+#include "mr_pidfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-pid_t pidfile_read(const char *path)
+pid_t mr_pidfile_read(const char *path)
 {
 	char text[32];
 	char *end;
@@ -30,9 +30,9 @@ pid_t pidfile_read(const char *path)
 	return (pid_t)v;
 }
 
-int pidfile_write(const char *path, char *err, size_t errlen)
+int mr_pidfile_write(const char *path, char *err, size_t errlen)
 {
-	pid_t old = pidfile_read(path);
+	pid_t old = mr_pidfile_read(path);
 	char text[32];
 	int fd, len;
 
@@ -57,8 +57,8 @@ int pidfile_write(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-void pidfile_remove(const char *path)
+void mr_pidfile_remove(const char *path)
 {
-	if (pidfile_read(path) == getpid())
+	if (mr_pidfile_read(path) == getpid())
 		unlink(path);
 }

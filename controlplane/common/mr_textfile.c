@@ -1,4 +1,4 @@
-#include "textfile.h"
+#include "mr_textfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,8 +22,8 @@ static int grow(char **buf, size_t *cap, size_t got, size_t limit)
 	return 0;
 }
 
-int textfile_read(const char *path, uint32_t max, char **text, uint32_t *len, char *err,
-		  size_t errlen)
+int mr_textfile_read(const char *path, uint32_t max, char **text, uint32_t *len, char *err,
+		     size_t errlen)
 {
 	FILE *f = fopen(path, "re");
 	char *buf = NULL;
