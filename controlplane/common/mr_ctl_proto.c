@@ -1,10 +1,23 @@
 /* The control protocol's wire format, without I/O (mr_ctl_io.c sends and receives). */
 #include "mr_ctl_proto.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
 #include "mr_bytes.h"
+#include "stun_msg.h"
+
+_Static_assert(sizeof(((struct mr_ctl_bind *)0)->tid) == STUN_TID_LEN, "a STUN transaction id");
+
+/* BIND's refusals, as the data plane has always worded them (it sends them back). */
+#define BIND_ERR_FIELDS "bind needs server=IP:PORT source=IP tid=HEX bind=HEX"
+#define BIND_ERR_ADDRESS "bind: server is IPv4:PORT, source an IPv4 address"
+#define BIND_ERR_HEX "bind: tid is 24 hex digits, bind a STUN message in hex"
+/* Longest values read: anything longer cannot be "IPV4:PORT" or "IPV4". */
+#define BIND_SERVER_MAX (INET_ADDRSTRLEN + 7)
+#define BIND_SOURCE_MAX (INET_ADDRSTRLEN - 1)
 
 void mr_ctl_hdr_encode(const struct mr_ctl_hdr *h, uint8_t out[MR_CTL_HDR_LEN])
 {
@@ -53,4 +66,144 @@ uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload)
 
 	json_free(status);
 	return gen;
+}
+
+/* Lower-case hex of n bytes at out (2n characters, no NUL). */
+static void bytes_to_hex(const uint8_t *bytes, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 0xf];
+	}
+}
+
+int mr_ctl_bind_encode(const struct mr_ctl_bind *b, char *out, size_t cap)
+{
+	char server[INET_ADDRSTRLEN], source[INET_ADDRSTRLEN];
+	size_t at, need;
+	int n;
+
+	if (b->server_port == 0 || b->len < STUN_HDR_LEN || b->len > MR_CTL_BIND_MSG_MAX ||
+	    !inet_ntop(AF_INET, &b->server, server, sizeof(server)) ||
+	    !inet_ntop(AF_INET, &b->source, source, sizeof(source)))
+		return -1;
+	n = snprintf(out, cap, "server=%s:%u source=%s tid=", server, ntohs(b->server_port),
+		     source);
+	if (n < 0)
+		return -1;
+	at = (size_t)n;
+	need = at + 2 * sizeof(b->tid) + strlen(" bind=") + 2 * (size_t)b->len + 1;
+	if (need > cap)
+		return -1;
+	bytes_to_hex(b->tid, sizeof(b->tid), out + at);
+	at += 2 * sizeof(b->tid);
+	memcpy(out + at, " bind=", strlen(" bind="));
+	at += strlen(" bind=");
+	bytes_to_hex(b->msg, b->len, out + at);
+	at += 2 * (size_t)b->len;
+	out[at] = '\0';
+	return (int)at;
+}
+
+/* The value of field key in a BIND text (see mr_ctl_proto.h): its first character and
+ * length, or NULL when no word names it. */
+static const char *bind_field(const char *text, const char *key, size_t *len)
+{
+	size_t klen = strlen(key);
+
+	for (const char *w = text; w; w = strchr(w, ' ')) {
+		w += *w == ' '; /* past the space that starts every word but the first */
+		if (strncmp(w, key, klen) == 0 && w[klen] == '=') {
+			*len = strcspn(w + klen + 1, " \n");
+			return w + klen + 1;
+		}
+	}
+	return NULL;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* n hex digits at hex into out (cap bytes): the bytes written, or -1 when n is odd, a
+ * character is no hex digit, or the bytes do not fit. */
+static int hex_to_bytes(const char *hex, size_t n, uint8_t *out, size_t cap)
+{
+	if (n % 2 || n / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(n / 2);
+}
+
+/* n characters at s as an IPv4 literal, into a network-order address. 0 or -1. */
+static int ipv4_of(const char *s, size_t n, uint32_t *addr)
+{
+	char text[INET_ADDRSTRLEN];
+
+	if (n >= sizeof(text))
+		return -1;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	return inet_pton(AF_INET, text, addr) == 1 ? 0 : -1;
+}
+
+/* "IPV4:PORT" (n characters at s; PORT in decimal, 1 to 65535) into network order. */
+static int server_of(const char *s, size_t n, uint32_t *addr, uint16_t *port)
+{
+	const char *colon = memchr(s, ':', n);
+	const char *end = s + n;
+	uint32_t v = 0;
+
+	if (!colon || colon + 1 == end)
+		return -1;
+	for (const char *d = colon + 1; d < end; d++) {
+		if (*d < '0' || *d > '9')
+			return -1;
+		v = v * 10 + (uint32_t)(*d - '0');
+		if (v > 65535)
+			return -1;
+	}
+	if (v == 0 || ipv4_of(s, (size_t)(colon - s), addr) < 0)
+		return -1;
+	*port = htons((uint16_t)v);
+	return 0;
+}
+
+int mr_ctl_bind_decode(const char *text, struct mr_ctl_bind *b, char *err, size_t errlen)
+{
+	size_t n_server = 0, n_source = 0, n_tid = 0, n_msg = 0;
+	const char *server = bind_field(text, "server", &n_server);
+	const char *source = bind_field(text, "source", &n_source);
+	const char *tid = bind_field(text, "tid", &n_tid), *msg = bind_field(text, "bind", &n_msg);
+	int len;
+
+	memset(b, 0, sizeof(*b));
+	if (!server || !source || !tid || !msg || n_server > BIND_SERVER_MAX ||
+	    n_source > BIND_SOURCE_MAX) {
+		snprintf(err, errlen, "%s", BIND_ERR_FIELDS);
+		return -1;
+	}
+	if (server_of(server, n_server, &b->server, &b->server_port) < 0 ||
+	    ipv4_of(source, n_source, &b->source) < 0) {
+		snprintf(err, errlen, "%s", BIND_ERR_ADDRESS);
+		return -1;
+	}
+	len = hex_to_bytes(msg, n_msg, b->msg, sizeof(b->msg));
+	if (hex_to_bytes(tid, n_tid, b->tid, sizeof(b->tid)) != (int)sizeof(b->tid) ||
+	    len < STUN_HDR_LEN) {
+		snprintf(err, errlen, "%s", BIND_ERR_HEX);
+		return -1;
+	}
+	b->len = (uint16_t)len;
+	return 0;
 }

@@ -15,6 +15,7 @@
  *   BIND (text)          -> RESULT   "server=IP:PORT source=IP tid=HEX bind=HEX": open an
  *                                    RFC 6062 data connection, send the ConnectionBind
  *                                    (hex), relay what follows; "started" or "refused: ..."
+ *                                    (struct mr_ctl_bind below)
  * RESULT payload: "applied" or "refused: FILE:LINE: reason" (text); its generation is the
  * one now in force. Unknown types get RESULT "refused: unknown request".
  */
@@ -68,6 +69,39 @@ const char *mr_ctl_decode_str(enum mr_ctl_decode d);
 /* The generation in force that a PONG (header h, NUL-terminated payload) reports: the
  * "generation" number of its status object, else the header's. */
 uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload);
+
+/*
+ * BIND's payload: the TURN server to open a data connection to, the address to open it
+ * from (the one meshrelay-cp's TURN control connection uses), and the ConnectionBind to
+ * send on it, as one line of text:
+ *
+ *   server=IPV4:PORT source=IPV4 tid=HEX bind=HEX
+ *
+ * tid: 24 hex digits, the ConnectionBind's transaction id (the answer must carry it);
+ * bind: the ConnectionBind, a STUN message of 20 to MR_CTL_BIND_MSG_MAX bytes, in hex.
+ * IPv4 only. A reader takes the fields in any order, each from the first word that
+ * starts with its name and '=' (a word starts the text or follows a space, and ends at
+ * a space or a newline), and ignores other words.
+ */
+#define MR_CTL_BIND_MSG_MAX 512
+#define MR_CTL_BIND_TEXT_MAX (96 + 2 * MR_CTL_BIND_MSG_MAX) /* the longest text, NUL included */
+
+struct mr_ctl_bind {                 /* addresses and ports in network byte order */
+	uint32_t server;                 /* the TURN server ... */
+	uint16_t server_port;
+	uint32_t source;                 /* ... and the address to connect from */
+	uint8_t tid[12];                 /* of the ConnectionBind in msg */
+	uint16_t len;                    /* bytes in msg */
+	uint8_t msg[MR_CTL_BIND_MSG_MAX];
+};
+
+/* The BIND payload text for b, NUL-terminated in out (cap bytes): its length, or -1 when
+ * cap is too small or b holds what a reader refuses (port 0, len outside 20..512). */
+int mr_ctl_bind_encode(const struct mr_ctl_bind *b, char *out, size_t cap);
+
+/* Read a BIND payload (NUL-terminated text) into b: 0, or -1 with the reason in err
+ * ("bind needs ..." for a missing or overlong field, "bind: ..." for a bad one). */
+int mr_ctl_bind_decode(const char *text, struct mr_ctl_bind *b, char *err, size_t errlen);
 
 /* Blocking helpers for clients (and tests), on blocking or non-blocking sockets, safe
  * against signals and partial transfers: send one message (a peer that takes nothing for

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mr_clock.h"
+#include "mr_ctl_proto.h"
 #include "mr_log.h"
 
 #define CP_MESH_STOP_MS 1500
@@ -42,23 +43,23 @@ static void turn_attempt(void *arg, struct turn_client *t, uint32_t id,
 			 const struct stun_addr *peer)
 {
 	struct cp_mesh *m = arg;
-	uint8_t msg[512], tid[STUN_TID_LEN];
-	char source[64], req[1400];
+	struct mr_ctl_bind b = { .server_port = htons(t->conf.port) };
+	char source[64], req[MR_CTL_BIND_TEXT_MAX];
 	uint16_t port;
-	int len = turn_client_connection_bind(t, id, msg, sizeof(msg), tid);
-	size_t at;
+	int len = turn_client_connection_bind(t, id, b.msg, sizeof(b.msg), b.tid);
 
 	(void)peer;
 	if (len < 0 || cp_conn_local(&t->conn, source, sizeof(source), &port) < 0 || !m->bind)
 		return;
-	at = (size_t)snprintf(req, sizeof(req), "server=%s:%u source=%s tid=", t->conf.address,
-			      t->conf.port, source);
-	for (int i = 0; i < STUN_TID_LEN; i++)
-		at += (size_t)snprintf(req + at, sizeof(req) - at, "%02x", tid[i]);
-	at += (size_t)snprintf(req + at, sizeof(req) - at, " bind=");
-	for (int i = 0; i < len && at + 3 < sizeof(req); i++)
-		at += (size_t)snprintf(req + at, sizeof(req) - at, "%02x", msg[i]);
-	m->bind(m->arg, req);
+	b.len = (uint16_t)len;
+	if (inet_pton(AF_INET, t->conf.address, &b.server) != 1 ||
+	    inet_pton(AF_INET, source, &b.source) != 1) {
+		mr_log(MR_LOG_WARN, "TURN %s: a connection attempt is lost: the data plane opens "
+		       "RFC 6062 data connections over IPv4 only", t->conf.name);
+		return;
+	}
+	if (mr_ctl_bind_encode(&b, req, sizeof(req)) > 0)
+		m->bind(m->arg, req);
 }
 
 static void disc_changed(void *arg)

@@ -1,6 +1,7 @@
 /* Suite "ctl_proto": the control socket framing. Header encoding and every refusal, then
  * whole messages over socket pairs: split writes, large payloads, timeouts, signals,
  * peers that close mid-message. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,7 +14,12 @@
 
 #include "mr_clock.h"
 #include "mr_ctl_proto.h"
+#include "stun_msg.h"
 #include "unit.h"
+
+/* A STUN header (a ConnectionBind request, tid 00..0b) as the shortest bind=, in hex. */
+#define BIND_STUN20 "000b00002112a442000102030405060708090a0b"
+#define BIND_TID "000102030405060708090a0b"
 
 static void encode(uint16_t type, uint32_t gen, uint32_t len, uint8_t out[MR_CTL_HDR_LEN])
 {
@@ -93,6 +99,237 @@ static void test_pong_generation(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		CU_ASSERT_EQUAL(mr_ctl_pong_generation(&h, cases[i].payload), cases[i].want);
+}
+
+/* A BIND as meshrelay-cp fills it: the TURN server 10.0.0.3:3478, our address 10.0.0.2,
+ * and a ConnectionBind of len bytes (the first 20 a STUN header, the rest a pattern). */
+static void bind_example(struct mr_ctl_bind *b, uint16_t len)
+{
+	static const uint8_t hdr[STUN_HDR_LEN] = { 0x00, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42,
+						   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
+
+	memset(b, 0, sizeof(*b));
+	b->server = htonl(0x0a000003);
+	b->server_port = htons(3478);
+	b->source = htonl(0x0a000002);
+	memcpy(b->tid, hdr + 8, sizeof(b->tid));
+	b->len = len;
+	memcpy(b->msg, hdr, sizeof(hdr));
+	for (size_t i = sizeof(hdr); i < len; i++)
+		b->msg[i] = (uint8_t)(i * 7);
+}
+
+static bool bind_equal(const struct mr_ctl_bind *a, const struct mr_ctl_bind *b)
+{
+	return a->server == b->server && a->server_port == b->server_port &&
+	       a->source == b->source && memcmp(a->tid, b->tid, sizeof(a->tid)) == 0 &&
+	       a->len == b->len && memcmp(a->msg, b->msg, a->len) == 0;
+}
+
+/* The text, byte for byte, and what a reader makes of it. */
+static void test_bind_text(void)
+{
+	static const char want[] = "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID
+				   " bind=" BIND_STUN20;
+	struct mr_ctl_bind b, back;
+	char text[MR_CTL_BIND_TEXT_MAX], err[128] = "";
+
+	bind_example(&b, STUN_HDR_LEN);
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, sizeof(text)), (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(text, want);
+	CU_ASSERT_EQUAL_FATAL(mr_ctl_bind_decode(want, &back, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(back.server, htonl(0x0a000003));
+	CU_ASSERT_EQUAL(back.server_port, htons(3478));
+	CU_ASSERT_EQUAL(back.source, htonl(0x0a000002));
+	CU_ASSERT_EQUAL(back.tid[11], 0x0b);
+	CU_ASSERT_EQUAL(back.len, 20);
+	CU_ASSERT_EQUAL(back.msg[0], 0x00);
+	CU_ASSERT_EQUAL(back.msg[1], 0x0b);
+	CU_ASSERT_STRING_EQUAL(err, ""); /* no reason without a refusal */
+}
+
+/* Every length a ConnectionBind may have, and the extremes of addresses and ports. */
+static void test_bind_round_trip(void)
+{
+	static const uint32_t addrs[][2] = { { 0, 0 }, { 0xffffffffu, 0x7f000001 },
+					     { 0xc0a80101, 0x0a000002 } };
+	static const uint16_t ports[] = { 1, 3478, 65535 };
+	char text[MR_CTL_BIND_TEXT_MAX], err[128];
+	struct mr_ctl_bind b, back;
+
+	for (uint16_t len = STUN_HDR_LEN; len <= MR_CTL_BIND_MSG_MAX; len++) {
+		size_t k = len % 3;
+		int n;
+
+		bind_example(&b, len);
+		b.server = htonl(addrs[k][0]);
+		b.source = htonl(addrs[k][1]);
+		b.server_port = htons(ports[k]);
+		n = mr_ctl_bind_encode(&b, text, sizeof(text));
+		CU_ASSERT(n > 0 && (size_t)n == strlen(text) && (size_t)n < sizeof(text));
+		CU_ASSERT_EQUAL(mr_ctl_bind_decode(text, &back, err, sizeof(err)), 0);
+		CU_ASSERT_TRUE(bind_equal(&b, &back));
+	}
+}
+
+/* A reader takes the fields from anywhere in the text, the first of each name, and skips
+ * the rest; hex digits in either case. */
+static void test_bind_fields(void)
+{
+	static const char *const good[] = {
+		"bind=" BIND_STUN20 " tid=" BIND_TID " source=10.0.0.2 server=10.0.0.3:3478",
+		"server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20 "\n",
+		"v=2 server=10.0.0.3:3478 source=10.0.0.2 xtid=ff tid=" BIND_TID " bind=" BIND_STUN20,
+		"server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20
+		" server=10.9.9.9:1 tid=ffffffffffffffffffffffff",
+		"server=10.0.0.3:03478 source=10.0.0.2 tid=000102030405060708090A0B bind="
+		"000B00002112A442000102030405060708090A0B",
+		"server=10.0.0.3:3478  source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20 " ",
+		"server=10.0.0.3:00000000003478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20,
+	};
+	struct mr_ctl_bind want, b;
+	char err[128];
+
+	bind_example(&want, STUN_HDR_LEN);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CU_ASSERT_EQUAL(mr_ctl_bind_decode(good[i], &b, err, sizeof(err)), 0);
+		CU_ASSERT_TRUE(bind_equal(&want, &b));
+	}
+}
+
+/* Every refusal, with its reason: the data plane sends it back as "refused: REASON". */
+static void test_bind_refusals(void)
+{
+	static const char fields[] = "bind needs server=IP:PORT source=IP tid=HEX bind=HEX";
+	static const char address[] = "bind: server is IPv4:PORT, source an IPv4 address";
+	static const char hex[] = "bind: tid is 24 hex digits, bind a STUN message in hex";
+	static const struct { const char *text, *why; } bad[] = {
+		{ "", fields },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID, fields },
+		{ "server=10.0.0.3:3478 tid=" BIND_TID " bind=" BIND_STUN20, fields },
+		{ "source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, fields },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 bind=" BIND_STUN20, fields },
+		{ "xserver=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, fields },
+		{ "server=10.0.0.3:3478\nsource=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, fields },
+		{ "server = 10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, fields },
+		{ "server=10.0.0.3:000000000003478 source=10.0.0.2 tid=" BIND_TID " bind="
+		  BIND_STUN20, fields }, /* 24 characters: longer than any IPV4:PORT */
+		{ "server=10.0.0.3:3478 source=0010.000.000.002 tid=" BIND_TID " bind=" BIND_STUN20,
+		  fields }, /* 16 characters: longer than any IPV4 */
+		{ "server=10.0.0.3 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3: source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:0 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:65536 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:70000 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:+3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:3478x source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=fd00::3:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.256:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:3478 source=host tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:3478 source=fd00::2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:3478 source= tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:3478 source=010.000.000.002 tid=" BIND_TID " bind=" BIND_STUN20,
+		  address }, /* 15 characters: read, and no IPv4 literal */
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=0001 bind=" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID "0c bind=" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=00010203040506070809 0a0b bind="
+		  BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=0001020304050607080g0a0b bind="
+		  BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=0011", hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=", hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=zz" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=0" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=-1" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=0g" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind="
+		  "000b00002112a442000102030405060708090a", hex }, /* 19 bytes */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mr_ctl_bind b;
+		char err[128] = "";
+
+		CU_ASSERT_EQUAL(mr_ctl_bind_decode(bad[i].text, &b, err, sizeof(err)), -1);
+		CU_ASSERT_STRING_EQUAL(err, bad[i].why);
+	}
+}
+
+/* A ConnectionBind one byte longer than the data plane sends: refused as hex. */
+static void test_bind_too_long(void)
+{
+	char text[MR_CTL_BIND_TEXT_MAX + 2], err[128];
+	struct mr_ctl_bind b;
+	int n;
+
+	bind_example(&b, MR_CTL_BIND_MSG_MAX);
+	n = mr_ctl_bind_encode(&b, text, sizeof(text));
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_EQUAL(mr_ctl_bind_decode(text, &b, err, sizeof(err)), 0);
+	memcpy(text + n, "00", 3);
+	CU_ASSERT_EQUAL(mr_ctl_bind_decode(text, &b, err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "bind: tid is 24 hex digits, bind a STUN message in hex");
+}
+
+/* The writer: a short buffer at every length, and values no reader takes. */
+static void test_bind_encode_refusals(void)
+{
+	char text[MR_CTL_BIND_TEXT_MAX];
+	struct mr_ctl_bind b;
+	int n;
+
+	bind_example(&b, 100);
+	n = mr_ctl_bind_encode(&b, text, sizeof(text));
+	CU_ASSERT_FATAL(n > 0);
+	for (int cap = 0; cap <= n; cap++)
+		CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, (size_t)cap), -1);
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, (size_t)n + 1), n);
+	b.server_port = 0;
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, sizeof(text)), -1);
+	bind_example(&b, STUN_HDR_LEN - 1);
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, sizeof(text)), -1);
+	bind_example(&b, MR_CTL_BIND_MSG_MAX);
+	b.len = MR_CTL_BIND_MSG_MAX + 1;
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, sizeof(text)), -1);
+}
+
+/* A ConnectionBind made as the TURN client makes it (CONNECTION-ID, long-term credentials,
+ * both MACs, FINGERPRINT) survives the trip: the data plane sends what was signed. */
+static void test_bind_connection_bind(void)
+{
+	struct mr_ctl_bind b = { .server = htonl(0xc6336401), .server_port = htons(5349),
+				 .source = htonl(0xc0000205) };
+	char text[MR_CTL_BIND_TEXT_MAX], err[128];
+	struct mr_ctl_bind back;
+	struct stun_builder sb;
+	struct stun_msg m;
+	uint8_t key[32];
+	size_t keylen = stun_long_term_key(STUN_PW_SHA256, "gw-blue", "red.example", "pw", key);
+	int len;
+
+	stun_new_tid(b.tid);
+	stun_build_start(&sb, b.msg, sizeof(b.msg), TURN_CONNECTION_BIND, STUN_REQUEST, b.tid);
+	stun_put_u32(&sb, STUN_ATTR_CONNECTION_ID, 0x6e7a0001);
+	stun_put_string(&sb, STUN_ATTR_USERNAME, "gw-blue");
+	stun_put_string(&sb, STUN_ATTR_REALM, "red.example");
+	stun_put_string(&sb, STUN_ATTR_NONCE, "obMatJos2AAACf//499k954d6OL34oL9FSTvy64sA");
+	stun_put_password_algorithm(&sb, STUN_PW_SHA256);
+	stun_put_integrity(&sb, key, keylen);
+	stun_put_integrity_sha256(&sb, key, keylen);
+	stun_put_fingerprint(&sb);
+	len = stun_build_finish(&sb);
+	CU_ASSERT_FATAL(len > 0);
+	b.len = (uint16_t)len;
+	CU_ASSERT_FATAL(mr_ctl_bind_encode(&b, text, sizeof(text)) > 0);
+	CU_ASSERT_EQUAL_FATAL(mr_ctl_bind_decode(text, &back, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(bind_equal(&b, &back));
+	CU_ASSERT_EQUAL_FATAL(stun_decode(back.msg, back.len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.method, TURN_CONNECTION_BIND);
+	CU_ASSERT_EQUAL(m.cls, STUN_REQUEST);
+	CU_ASSERT_EQUAL(memcmp(m.tid, back.tid, STUN_TID_LEN), 0);
+	CU_ASSERT_TRUE(m.has_connection_id && m.connection_id == 0x6e7a0001);
+	CU_ASSERT_TRUE(m.fingerprint_ok);
+	CU_ASSERT_TRUE(stun_check_integrity_sha256(&m, key, keylen));
 }
 
 static void pair(int sv[2])
@@ -394,6 +631,13 @@ int test_proto_register(void)
 		{ "header round trips", test_hdr_round_trip },
 		{ "header refusals: short, magic, version, too large", test_hdr_refusals },
 		{ "PONG: the generation in force", test_pong_generation },
+		{ "BIND text: byte for byte, and read back", test_bind_text },
+		{ "BIND text: round trips, every message length", test_bind_round_trip },
+		{ "BIND text: fields in any order, first one counts", test_bind_fields },
+		{ "BIND text: every refusal and its reason", test_bind_refusals },
+		{ "BIND text: a ConnectionBind above 512 bytes", test_bind_too_long },
+		{ "BIND text: the writer's refusals", test_bind_encode_refusals },
+		{ "BIND text: a signed ConnectionBind survives", test_bind_connection_bind },
 		{ "send and receive over a socket pair", test_send_recv },
 		{ "a message in 3-byte writes", test_split_writes },
 		{ "4 MB payload through partial writes", test_large_payload },
