@@ -332,6 +332,42 @@ static void test_bind_connection_bind(void)
 	CU_ASSERT_TRUE(stun_check_integrity_sha256(&m, key, keylen));
 }
 
+/* A BIND that meshrelay-cp sent to its data plane in a run of the cross-network test
+ * (integration test 50: a peer's ConnectionAttempt on gateway B's relay at 10.50.0.3),
+ * written by the encoder before the control protocol took it over. */
+static const char bind_captured[] =
+	"server=10.50.0.3:3478 source=10.50.0.2 tid=3d5ade1b5b765385fd2d5b85 bind="
+	"000b00542112a4423d5ade1b5b765385fd2d5b85002a00045213bc000006000467772d6200140009"
+	"6d6573682e74657374000000001500103931656238653536633662353238333300080014dbe7272b"
+	"e3a4163cc6ee3d82d03cf37de0b20e6280280004c99b36a3";
+
+/* The captured text reads as that run's ConnectionBind, and is written back to the same
+ * bytes. */
+static void test_bind_captured(void)
+{
+	static const uint8_t tid[STUN_TID_LEN] = { 0x3d, 0x5a, 0xde, 0x1b, 0x5b, 0x76, 0x53, 0x85,
+						   0xfd, 0x2d, 0x5b, 0x85 };
+	char text[MR_CTL_BIND_TEXT_MAX], err[128];
+	struct mr_ctl_bind b;
+	struct stun_msg m;
+
+	CU_ASSERT_EQUAL_FATAL(mr_ctl_bind_decode(bind_captured, &b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(b.server, htonl(0x0a320003));
+	CU_ASSERT_EQUAL(b.server_port, htons(3478));
+	CU_ASSERT_EQUAL(b.source, htonl(0x0a320002));
+	CU_ASSERT_EQUAL(memcmp(b.tid, tid, sizeof(tid)), 0);
+	CU_ASSERT_EQUAL(b.len, 104);
+	CU_ASSERT_EQUAL_FATAL(stun_decode(b.msg, b.len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.method, TURN_CONNECTION_BIND);
+	CU_ASSERT_EQUAL(m.cls, STUN_REQUEST);
+	CU_ASSERT_EQUAL(memcmp(m.tid, tid, sizeof(tid)), 0);
+	CU_ASSERT_TRUE(m.has_connection_id && m.connection_id == 0x5213bc00);
+	CU_ASSERT_STRING_EQUAL(m.realm, "mesh.test");
+	CU_ASSERT_TRUE(m.has_integrity && m.fingerprint_ok);
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, sizeof(text)), (int)strlen(bind_captured));
+	CU_ASSERT_STRING_EQUAL(text, bind_captured);
+}
+
 static void pair(int sv[2])
 {
 	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
@@ -638,6 +674,7 @@ int test_proto_register(void)
 		{ "BIND text: a ConnectionBind above 512 bytes", test_bind_too_long },
 		{ "BIND text: the writer's refusals", test_bind_encode_refusals },
 		{ "BIND text: a signed ConnectionBind survives", test_bind_connection_bind },
+		{ "BIND text: a payload captured from a run", test_bind_captured },
 		{ "send and receive over a socket pair", test_send_recv },
 		{ "a message in 3-byte writes", test_split_writes },
 		{ "4 MB payload through partial writes", test_large_payload },
