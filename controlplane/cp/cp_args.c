@@ -1,9 +1,9 @@
 #include "cp_args.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "mr_args.h"
 #include "mr_config.h"
 #include "mr_pidfile.h"
 
@@ -18,37 +18,22 @@ const char *cp_args_usage(void)
 
 int cp_args_parse(int argc, char **argv, struct cp_opts *o, char *err, size_t errlen)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "pidfile", required_argument, NULL, 'P' },
-		{ "status", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct mr_arg_opt opts[] = {
+		{ "config", 'c', &o->config, NULL },
+		{ "socket", 's', &o->socket, NULL },
+		{ "pidfile", 0, &o->pidfile, NULL },
+		{ "status", 0, &o->status, NULL },
+		{ NULL, 0, NULL, NULL },
 	};
-	int c;
+	int first, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->pidfile = MR_CP_PIDFILE;
-	optind = 0; /* full getopt reset: parsing may run more than once (tests) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:s:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': o->config = optarg; break;
-		case 's': o->socket = optarg; break;
-		case 'P': o->pidfile = optarg; break;
-		case 'S': o->status = optarg; break;
-		case 'h': fputs(cp_args_usage(), stdout); return 1;
-		case ':':
-			snprintf(err, errlen, "option %s needs a value", argv[optind - 1]);
-			return -1;
-		default:
-			snprintf(err, errlen, "unknown option %s", argv[optind - 1]);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+	rc = mr_args_parse(argc, argv, opts, cp_args_usage(), &first, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (first < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[first]);
 		return -1;
 	}
 	if (!o->config) {

@@ -1,9 +1,9 @@
 #include "ctl_args.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "mr_args.h"
 #include "mr_config.h"
 #include "mr_pidfile.h"
 
@@ -17,7 +17,7 @@ const char *ctl_args_usage(void)
 	       "  show port NAME\n"
 	       "  push FILE                  validate FILE, then apply it live\n"
 	       "  reload                     SIGHUP meshrelay-cp, wait for its new generation\n"
-	       "  -s, --socket PATH          control socket (default " CTL_DEFAULT_SOCKET ")\n"
+	       "  -s, --socket PATH          control socket (default " MR_CONTROL_SOCKET ")\n"
 	       "  -c, --config FILE          use the file's dataplane.control_socket\n"
 	       "  -p, --prefix PREFIX        read DPDK telemetry of the EAL file prefix instead\n"
 	       "                             (show only, read-only)\n"
@@ -89,37 +89,21 @@ static int check_mode(const struct ctl_opts *o, char *err, size_t errlen)
 
 int ctl_args_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t errlen)
 {
-	static const struct option opts[] = {
-		{ "prefix", required_argument, NULL, 'p' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "pidfile", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct mr_arg_opt opts[] = {
+		{ "prefix", 'p', &o->prefix, NULL },
+		{ "socket", 's', &o->socket, NULL },
+		{ "config", 'c', &o->config, NULL },
+		{ "pidfile", 0, &o->pidfile, NULL },
+		{ "json", 0, NULL, &o->json },
+		{ NULL, 0, NULL, NULL },
 	};
-	int c;
+	int first, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->pidfile = MR_CP_PIDFILE;
-	optind = 0; /* full getopt reset: parsing may run more than once (tests) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:s:c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': o->prefix = optarg; break;
-		case 's': o->socket = optarg; break;
-		case 'c': o->config = optarg; break;
-		case 'P': o->pidfile = optarg; break;
-		case 'j': o->json = true; break;
-		case 'h': fputs(ctl_args_usage(), stdout); return 1;
-		case ':':
-			snprintf(err, errlen, "option %s needs a value", argv[optind - 1]);
-			return -1;
-		default:
-			snprintf(err, errlen, "unknown option %s", argv[optind - 1]);
-			return -1;
-		}
-	}
+	rc = mr_args_parse(argc, argv, opts, ctl_args_usage(), &first, err, errlen);
+	if (rc != 0)
+		return rc;
 	if (!!o->prefix + !!o->socket + !!o->config > 1) {
 		snprintf(err, errlen, "give at most one of -s, -c and -p");
 		return -1;
@@ -130,8 +114,8 @@ int ctl_args_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t 
 	}
 	o->mode = o->prefix ? CTL_MODE_TELEMETRY : CTL_MODE_SOCKET;
 	if (o->mode == CTL_MODE_SOCKET && !o->socket && !o->config)
-		o->socket = CTL_DEFAULT_SOCKET;
-	if (parse_command(argc - optind, argv + optind, o, err, errlen) < 0)
+		o->socket = MR_CONTROL_SOCKET;
+	if (parse_command(argc - first, argv + first, o, err, errlen) < 0)
 		return -1;
 	return check_mode(o, err, errlen);
 }

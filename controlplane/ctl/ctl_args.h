@@ -9,8 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CTL_DEFAULT_SOCKET "/run/meshrelay/dataplane.sock"
-
 /* Exit codes scripts can rely on. */
 enum ctl_exit {
 	CTL_EXIT_OK = 0,

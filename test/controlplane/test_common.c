@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "common": the small helpers every process links: the monotonic clock, the
- * big-endian loads and stores, bounded file reads, the pid file. */
+ * big-endian loads and stores, bounded file reads, the pid file, command lines. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "mr_args.h"
 #include "mr_bytes.h"
 #include "mr_clock.h"
 #include "mr_pidfile.h"
@@ -94,6 +96,76 @@ static void test_pidfile(void)
 	unlink(path);
 }
 
+struct args {
+	const char *name, *path;
+	bool verbose;
+	int operands;
+};
+
+/* Parse argv (NULL-terminated, copied: getopt reorders it) with a table of a value
+ * option with a letter, a long-only one and a flag. */
+static int parse_args(const char *const *argv, struct args *a, char *err)
+{
+	const struct mr_arg_opt opts[] = {
+		{ "name", 'n', &a->name, NULL },
+		{ "path", 0, &a->path, NULL },
+		{ "verbose", 0, NULL, &a->verbose },
+		{ NULL, 0, NULL, NULL },
+	};
+	static char *copy[8];
+	int argc = 0;
+
+	while (argv[argc]) {
+		copy[argc] = (char *)argv[argc];
+		argc++;
+	}
+	copy[argc] = NULL;
+	memset(a, 0, sizeof(*a));
+	err[0] = '\0';
+	return mr_args_parse(argc, copy, opts, "usage: t\n", &a->operands, err, 128);
+}
+
+static void test_args(void)
+{
+	static const char *const all[] = { "t", "op1", "-n", "x", "--path=/p", "--verbose", "op2",
+					   NULL };
+	static const char *const none[] = { "t", NULL };
+	static const char *const joined[] = { "t", "-ny", "--name", "z", "--", "-n", NULL };
+	static const char *const missing[] = { "t", "--path", NULL };
+	static const char *const unknown[] = { "t", "-x", NULL };
+	static const char *const no_long_letter[] = { "t", "-p", "/p", NULL };
+	static const char *const flag_value[] = { "t", "--verbose=1", NULL };
+	static const char *const help[] = { "t", "-n", "x", "--help", NULL };
+	struct args a;
+	char err[128];
+	FILE *saved = stdout;
+
+	CU_ASSERT_EQUAL(parse_args(all, &a, err), 0);
+	CU_ASSERT_STRING_EQUAL(a.name, "x");
+	CU_ASSERT_STRING_EQUAL(a.path, "/p");
+	CU_ASSERT_TRUE(a.verbose);
+	CU_ASSERT_EQUAL(a.operands, 5); /* the operands, moved behind the options */
+	CU_ASSERT_EQUAL(parse_args(none, &a, err), 0);
+	CU_ASSERT_PTR_NULL(a.name);
+	CU_ASSERT_FALSE(a.verbose);
+	CU_ASSERT_EQUAL(a.operands, 1);
+	CU_ASSERT_EQUAL(parse_args(joined, &a, err), 0); /* the last of a name counts */
+	CU_ASSERT_STRING_EQUAL(a.name, "z");
+	CU_ASSERT_EQUAL(a.operands, 5);
+	CU_ASSERT_EQUAL(parse_args(missing, &a, err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "option --path needs a value");
+	CU_ASSERT_EQUAL(parse_args(unknown, &a, err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "unknown option -x");
+	CU_ASSERT_EQUAL(parse_args(no_long_letter, &a, err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "unknown option -p");
+	CU_ASSERT_EQUAL(parse_args(flag_value, &a, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--verbose"));
+	stdout = fopen("/dev/null", "w"); /* the usage goes there */
+	CU_ASSERT_EQUAL(parse_args(help, &a, err), 1);
+	fclose(stdout);
+	stdout = saved;
+}
+
 int test_common_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -101,6 +173,7 @@ int test_common_register(void)
 		{ "big-endian loads and stores at any offset", test_bytes },
 		{ "file reads are bounded", test_textfile_bounds },
 		{ "pid file: write, refuse a live owner, replace a stale one", test_pidfile },
+		{ "command lines from a table of options", test_args },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -7,6 +7,7 @@
 #include "ctl_args.h"
 #include "ctl_print.h"
 #include "json.h"
+#include "mr_config.h"
 #include "unit.h"
 
 static int parse(char **argv, struct ctl_opts *o, char *err)
@@ -31,7 +32,7 @@ static void test_args_modes(void)
 
 	CU_ASSERT_EQUAL(parse(dflt, &o, err), 0);
 	CU_ASSERT_EQUAL(o.mode, CTL_MODE_SOCKET);
-	CU_ASSERT_STRING_EQUAL(o.socket, CTL_DEFAULT_SOCKET);
+	CU_ASSERT_STRING_EQUAL(o.socket, MR_CONTROL_SOCKET);
 	CU_ASSERT_EQUAL(o.cmd, CTL_CMD_STATUS);
 	CU_ASSERT_FALSE(o.json);
 	CU_ASSERT_EQUAL(parse(sock, &o, err), 0);
