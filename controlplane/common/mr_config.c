@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Schema validation for the appliance configuration. Every check names the file and
  * line of the setting at fault, and a refused file leaves the caller's config untouched

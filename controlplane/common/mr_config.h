@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The appliance configuration: one libconfig file, validated whole against the schema
  * below before anything uses it. Shared by meshrelay-dp, meshrelay-cp and meshrelayctl.

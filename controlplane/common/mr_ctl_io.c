@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The control protocol's blocking socket helpers for clients (and tests): see mr_ctl_proto.h. */
 #include "mr_ctl_proto.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The control protocol's wire format, without I/O (mr_ctl_io.c sends and receives). */
 #include "mr_ctl_proto.h"
 

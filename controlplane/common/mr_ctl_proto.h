@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control socket protocol between meshrelay-dp (server), meshrelay-cp and
  * meshrelayctl (clients): framed messages over a UNIX stream socket. Every message is a

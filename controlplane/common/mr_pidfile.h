@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The pid file of meshrelay-cp: written at start, read by `meshrelayctl reload`. */
 #ifndef MR_PIDFILE_H
 #define MR_PIDFILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Whole small text files (configurations) read into memory, bounded. */
 #ifndef MR_TEXTFILE_H
 #define MR_TEXTFILE_H

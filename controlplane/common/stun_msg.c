@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* STUN message codec (RFC 8489, RFC 8656, RFC 6062): see stun_msg.h. */
 #include "stun_msg.h"
 

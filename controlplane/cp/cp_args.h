@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Command line of meshrelay-cp: -c FILE [-s SOCKET] [--pidfile FILE] [--status FILE]. */
 #ifndef CP_ARGS_H
 #define CP_ARGS_H

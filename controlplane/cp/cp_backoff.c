@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "cp_backoff.h"
 
 void cp_backoff_reset(struct cp_backoff *b)

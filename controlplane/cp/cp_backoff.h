@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Reconnection delays of meshrelay-cp: 100 ms, doubling each failure, at most 5 s (or the
  * cap the owner sets). */
 #ifndef CP_BACKOFF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The last good configuration of meshrelay-cp: the file's text exactly as validated, the
  * remote gateways learned from discovery, and what is pushed: the file's text with those

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * One non-blocking TCP (optionally TLS) client connection of meshrelay-cp, driven from its
  * poll loop: connect, TLS handshake with the server's name verified, buffered writes, and

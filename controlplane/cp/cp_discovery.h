@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Discovery for meshrelay-cp, in etcd v3: this gateway's relayed addresses are published
  * under PREFIX/networks/NETWORK/gateways/ID with a lease kept alive, and the whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * meshrelay-cp's connection to the data plane: connect with back-off, push the last good
  * configuration, ping every second, and push again whenever the data plane has another

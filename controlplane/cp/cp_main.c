@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * meshrelay-cp: the control-plane daemon. Holds the last good configuration, keeps it in
  * force at the data plane over the control socket, and re-reads the file on SIGHUP (a bad

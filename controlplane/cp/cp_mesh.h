@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The mesh side of meshrelay-cp: one TURN client per configured server (with credentials
  * from the secrets file) and the discovery registration/watch. Relayed addresses flow

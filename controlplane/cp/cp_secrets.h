@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TURN credentials of meshrelay-cp: a file of "SERVER USER PASSWORD" lines (SERVER being a
  * turn.servers name; '#' starts a comment). The file must be a regular file that only its

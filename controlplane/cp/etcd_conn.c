@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "etcd_conn.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * One HTTP/1.1 connection of meshrelay-cp to an etcd v3 JSON gateway: POST a JSON request
  * and get the answer parsed, or (a watch) get each JSON object of the never-ending chunked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * meshrelay-cp's client of one TURN server (RFC 8656, RFC 6062 TCP allocations): keeps an
  * allocation alive over a TCP or TLS control connection. Long-term credentials (401 ->

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Command line of meshrelayctl. Two ways to reach the data plane: its DPDK telemetry
  * socket (-p PREFIX; read-only counters) or its control socket (-s SOCKET, or -c CONFIG

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "ctl_print.h"
 
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* meshrelayctl's output for people: the data plane's one-level JSON as lines of text. */
 #ifndef CTL_PRINT_H
 #define CTL_PRINT_H

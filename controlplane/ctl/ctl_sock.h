@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* meshrelayctl's requests over the data plane's control socket. */
 #ifndef CTL_SOCK_H
 #define CTL_SOCK_H

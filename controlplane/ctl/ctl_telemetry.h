@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* meshrelayctl's read-only view through DPDK telemetry (/meshrelay/... commands). */
 #ifndef CTL_TELEMETRY_H
 #define CTL_TELEMETRY_H

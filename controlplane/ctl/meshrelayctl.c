@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * meshrelayctl: operator CLI. Validates configuration files; talks to the data plane over
  * its control socket (status, show, push, reload) or reads its counters through DPDK

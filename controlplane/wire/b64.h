@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Standard base64 (RFC 4648, with padding) as etcd's JSON gateway writes keys and values.
  * Buffers are the caller's; input is untrusted and checked before OpenSSL sees it.

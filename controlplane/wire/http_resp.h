@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * HTTP/1.1 client side for etcd's JSON gateway, without I/O: an incremental response
  * parser fed with whatever the socket returned, a splitter that cuts a streamed body

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * JSON (RFC 8259) for every process: the one reader, building a tree, and the one string
  * escaper. It reads the answers of etcd's HTTP/JSON gateway (nested objects and arrays,

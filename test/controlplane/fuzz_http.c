@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target for the HTTP response parser and the body splitter. The first five
  * bytes choose how the rest is fed:
  *   [0] bit 0: the peer closes at the end; bit 1: lines (else objects) splitter;

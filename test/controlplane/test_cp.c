@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "cp": meshrelay-cp's pure pieces: the back-off schedule, its command line, the
  * last good configuration (a bad file changes nothing). */
 #include <errno.h>

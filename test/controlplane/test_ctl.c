@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "ctl": meshrelayctl's command line (modes, defaults, refusals) and the lines it
  * prints for people from the data plane's JSON (control socket and telemetry). */
 #include <stdio.h>

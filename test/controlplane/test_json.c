@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suites "json" and "b64": the JSON reader and base64 as meshrelay-cp uses them on etcd's
  * JSON gateway. Fixtures are answers captured from etcd 3.4.23 (lease grant and
  * keepalive, put, range, watch events, an error), then every refusal and the limits. */

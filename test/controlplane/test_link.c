@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "cp_link": meshrelay-cp against a scripted data plane in a thread: the first push
  * after connecting, no push while its generation is in force, a re-push when another is,
  * a refused generation not pushed again, reconnection after a drop, and back-off. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "mesh": the mesh side of meshrelay-cp without servers: the gateway, turn,
  * discovery and gateways sections of the schema (and each refusal), the credentials file
  * (permissions, format, no password in any message), learned gateways turned into pushed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "ctl_proto": the control socket framing. Header encoding and every refusal, then
  * whole messages over socket pairs: split writes, large payloads, timeouts, signals,
  * peers that close mid-message. */

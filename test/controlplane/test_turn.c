@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "turn_client": meshrelay-cp's TURN client against a scripted server on loopback,
  * for what coturn does not offer: MESSAGE-INTEGRITY-SHA256 (RFC 8489 9.2, with the nonce
  * cookie and PASSWORD-ALGORITHMS echoed), a stale nonce on the authenticated request, an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * turn-probe: drives meshrelay-cp's TURN client against a real TURN server to check the
  * RFC 6062 data paths end to end (integration test 41):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suites of the control-plane unit-test runner; each registers its CUnit suite. */
 #ifndef CP_UNIT_H
 #define CP_UNIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* unit-controlplane: CUnit runner for the control socket protocol, meshrelay-cp and
  * meshrelayctl logic. No DPDK: these run without a data plane. */
 #include <dirent.h>
