@@ -83,16 +83,16 @@ build() {
 			"$cp_common/stun_msg.c" -lcrypto
 		return
 	fi
-	if [ "$name" = json ] || [ "$name" = http ]; then # one pure module each, no DPDK
+	if [ "$name" = json ] || [ "$name" = http ]; then # one pure module each (and hex), no DPDK
 		local src=$cp_wire/json.c
 		[ "$name" = json ] || src=$cp_wire/http_resp.c
 		"$cc" "${flags[@]}" -I"$cp_wire" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "$src" \
-			-lcrypto
+			"$cp_wire/hex.c" -lcrypto
 		return
 	fi
 	if [ "$name" = ctl ]; then # the wire format alone: no sockets, no DPDK (JSON for PONGs)
 		"$cc" "${flags[@]}" -I"$cp_common" -I"$cp_wire" -o "$out/fuzz_ctl" "$cp_tests/fuzz_ctl.c" \
-			"$cp_common/mr_ctl_proto.c" "$cp_wire/json.c"
+			"$cp_common/mr_ctl_proto.c" "$cp_wire/json.c" "$cp_wire/hex.c"
 		return
 	fi
 	"$cc" "${flags[@]}" -o "$out/fuzz_$name" "$tests/fuzz_$name.c" "$lib"/*.c -lm

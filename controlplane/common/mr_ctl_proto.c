@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
 #include "json.h"
 #include "mr_bytes.h"
 #include "stun_msg.h"
@@ -69,17 +70,6 @@ uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload)
 	return gen;
 }
 
-/* Lower-case hex of n bytes at out (2n characters, no NUL). */
-static void bytes_to_hex(const uint8_t *bytes, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[bytes[i] >> 4];
-		out[2 * i + 1] = digits[bytes[i] & 0xf];
-	}
-}
-
 int mr_ctl_bind_encode(const struct mr_ctl_bind *b, char *out, size_t cap)
 {
 	char server[INET_ADDRSTRLEN], source[INET_ADDRSTRLEN];
@@ -98,11 +88,11 @@ int mr_ctl_bind_encode(const struct mr_ctl_bind *b, char *out, size_t cap)
 	need = at + 2 * sizeof(b->tid) + strlen(" bind=") + 2 * (size_t)b->len + 1;
 	if (need > cap)
 		return -1;
-	bytes_to_hex(b->tid, sizeof(b->tid), out + at);
+	hex_encode(b->tid, sizeof(b->tid), out + at);
 	at += 2 * sizeof(b->tid);
 	memcpy(out + at, " bind=", strlen(" bind="));
 	at += strlen(" bind=");
-	bytes_to_hex(b->msg, b->len, out + at);
+	hex_encode(b->msg, b->len, out + at);
 	at += 2 * (size_t)b->len;
 	out[at] = '\0';
 	return (int)at;
@@ -122,28 +112,6 @@ static const char *bind_field(const char *text, const char *key, size_t *len)
 		}
 	}
 	return NULL;
-}
-
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* n hex digits at hex into out (cap bytes): the bytes written, or -1 when n is odd, a
- * character is no hex digit, or the bytes do not fit. */
-static int hex_to_bytes(const char *hex, size_t n, uint8_t *out, size_t cap)
-{
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
 }
 
 /* n characters at s as an IPv4 literal, into a network-order address. 0 or -1. */
@@ -199,8 +167,8 @@ int mr_ctl_bind_decode(const char *text, struct mr_ctl_bind *b, char *err, size_
 		snprintf(err, errlen, "%s", BIND_ERR_ADDRESS);
 		return -1;
 	}
-	len = hex_to_bytes(msg, n_msg, b->msg, sizeof(b->msg));
-	if (hex_to_bytes(tid, n_tid, b->tid, sizeof(b->tid)) != (int)sizeof(b->tid) ||
+	len = hex_decode(msg, n_msg, b->msg, sizeof(b->msg));
+	if (hex_decode(tid, n_tid, b->tid, sizeof(b->tid)) != (int)sizeof(b->tid) ||
 	    len < STUN_HDR_LEN) {
 		snprintf(err, errlen, "%s", BIND_ERR_HEX);
 		return -1;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
+
 enum {
 	ST_HEAD,
 	ST_LENGTH,
@@ -361,12 +363,6 @@ static int framing_line(struct http_resp *r, const uint8_t *d, size_t len, size_
 		r->line_len++;
 	}
 	return 0;
-}
-
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 /* "1a2[ ][;ext...]": extensions are ignored, whatever they hold. */

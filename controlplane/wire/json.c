@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 struct parser {
 	const unsigned char *s;
 	size_t len, pos;
@@ -92,9 +94,7 @@ static long hex4(struct parser *p)
 	if (p->len - p->pos < 6 || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u')
 		return -1;
 	for (size_t i = p->pos + 2; i < p->pos + 6; i++) {
-		unsigned char c = p->s[i];
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int d = hex_digit((char)p->s[i]);
 
 		if (d < 0)
 			return -1;
