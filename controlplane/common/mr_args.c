@@ -25,9 +25,11 @@ int mr_args_parse(int argc, char **argv, const struct mr_arg_opt *opts, const ch
 	int n = 0, c;
 
 	for (; opts[n].name && n < MR_ARGS_MAX; n++) {
+		int code = opts[n].letter ? opts[n].letter : MR_ARGS_LONG_ONLY + n;
+
 		longs[n] = (struct option){ opts[n].name,
 					    opts[n].value ? required_argument : no_argument, NULL,
-					    opts[n].letter ? opts[n].letter : MR_ARGS_LONG_ONLY + n };
+					    code };
 		if (opts[n].letter) {
 			shorts[at++] = opts[n].letter;
 			if (opts[n].value)

@@ -64,10 +64,10 @@ uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload)
 {
 	struct json_value *status = json_parse(payload, strlen(payload), NULL, 0);
 	uint64_t g;
-	uint32_t gen = json_uint64(json_get(status, "generation"), &g) ? (uint32_t)g : h->generation;
+	bool found = json_uint64(json_get(status, "generation"), &g);
 
 	json_free(status);
-	return gen;
+	return found ? (uint32_t)g : h->generation;
 }
 
 int mr_ctl_bind_encode(const struct mr_ctl_bind *b, char *out, size_t cap)

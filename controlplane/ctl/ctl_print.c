@@ -51,11 +51,15 @@ void ctl_print_human(FILE *out, const char *json)
 	} else if (json_len(doc) == 1 && json_at(doc, 0)->type == JSON_ARRAY) {
 		print_items(out, json_at(doc, 0), "");
 	} else {
-		for (size_t i = 0; i < json_len(doc); i++)
-			if (json_scalar_text(json_at(doc, i)) && (int)strlen(json_key_at(doc, i)) > width)
-				width = (int)strlen(json_key_at(doc, i));
 		for (size_t i = 0; i < json_len(doc); i++) {
-			const char *key = json_key_at(doc, i), *text = json_scalar_text(json_at(doc, i));
+			int len = (int)strlen(json_key_at(doc, i));
+
+			if (json_scalar_text(json_at(doc, i)) && len > width)
+				width = len;
+		}
+		for (size_t i = 0; i < json_len(doc); i++) {
+			const char *key = json_key_at(doc, i);
+			const char *text = json_scalar_text(json_at(doc, i));
 
 			if (text) {
 				fprintf(out, "%-*s %s\n", width, key, text);

@@ -116,7 +116,8 @@ static const char *telemetry(const char *json)
 static void test_table_values(void)
 {
 	CU_ASSERT_STRING_EQUAL(human(" {\"generation\": 12, \"source\": \"a \\\"b\\\"\\n\","
-				     " \"up\":true , \"neg\": -3, \"big\": 4294967296, \"x\": null}\n"),
+				     " \"up\":true , \"neg\": -3, \"big\": 4294967296,"
+				     " \"x\": null}\n"),
 			       "generation 12\n"
 			       "source     a \"b\"\n\n"
 			       "up         true\n"
@@ -128,8 +129,8 @@ static void test_table_values(void)
 
 static void test_table_lists(void)
 {
-	CU_ASSERT_STRING_EQUAL(human("{\"items\": [\"a.example -> pool api\", \"\\u00e9\\t\", 7, \"\","
-				     " \"\\ud83d\\ude00\", false]}"),
+	CU_ASSERT_STRING_EQUAL(human("{\"items\": [\"a.example -> pool api\", \"\\u00e9\\t\","
+				     " 7, \"\", \"\\ud83d\\ude00\", false]}"),
 			       "a.example -> pool api\n\xc3\xa9\t\n7\n\n\xf0\x9f\x98\x80\nfalse\n");
 	CU_ASSERT_STRING_EQUAL(human("{\"items\": []}"), "");
 	CU_ASSERT_STRING_EQUAL(human("{\"n\": 10, \"empty\": [], \"list\": [\"x\"]}"),
@@ -166,7 +167,8 @@ static void test_telemetry_lines(void)
 			       "ip=10.0.0.1 state=ok\nip=10.0.0.2 state=failed\n");
 	CU_ASSERT_STRING_EQUAL(telemetry("{\"/meshrelay/drops\": {}}"), "\n");
 	CU_ASSERT_STRING_EQUAL(telemetry("{\"/meshrelay/flow_list\": []}"), "\n");
-	CU_ASSERT_STRING_EQUAL(telemetry("{\"/x\": {\"a\": {\"b\": 1}}}"), "{\"/x\": {\"a\": {\"b\": 1}}}\n");
+	CU_ASSERT_STRING_EQUAL(telemetry("{\"/x\": {\"a\": {\"b\": 1}}}"),
+			       "{\"/x\": {\"a\": {\"b\": 1}}}\n");
 	CU_ASSERT_STRING_EQUAL(telemetry("{\"/x\": 1, \"/y\": 2}"), "{\"/x\": 1, \"/y\": 2}\n");
 	CU_ASSERT_STRING_EQUAL(telemetry("not json"), "not json\n");
 }

@@ -9,6 +9,7 @@
 
 /* Each returns 0 when its suite and tests were added to the CUnit registry. */
 int test_proto_register(void);
+int test_ctl_io_register(void);
 int test_cp_register(void);
 int test_link_register(void);
 int test_ctl_register(void);

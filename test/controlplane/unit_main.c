@@ -62,7 +62,7 @@ int main(void)
 		return 1;
 	}
 	mr_log_init("unit-controlplane", MR_LOG_ERR, false); /* the suites provoke warnings */
-	if (CU_initialize_registry() != CUE_SUCCESS || test_proto_register() < 0 ||
+	if (CU_initialize_registry() != CUE_SUCCESS || test_proto_register() < 0 || test_ctl_io_register() < 0 ||
 	    test_cp_register() < 0 || test_link_register() < 0 || test_ctl_register() < 0 ||
 	    test_json_register() < 0 || test_http_register() < 0 ||
 	    test_stun_register() < 0 || test_mesh_register() < 0 ||
