@@ -83,10 +83,10 @@ build() {
 			"$cp_common/stun_msg.c" -lcrypto
 		return
 	fi
-	if [ "$name" = json ] || [ "$name" = http ]; then # one pure module each (and hex), no DPDK
-		local src=$cp_wire/json.c
-		[ "$name" = json ] || src=$cp_wire/http_resp.c
-		"$cc" "${flags[@]}" -I"$cp_wire" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "$src" \
+	if [ "$name" = json ] || [ "$name" = http ]; then # pure modules of wire/, no DPDK
+		local src=("$cp_wire/json.c")
+		[ "$name" = json ] || src=("$cp_wire/http_resp.c" "$cp_wire/http_lines.c")
+		"$cc" "${flags[@]}" -I"$cp_wire" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "${src[@]}" \
 			"$cp_wire/hex.c" -lcrypto
 		return
 	fi

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cp_conn.h"
+#include "http_lines.h"
 #include "http_resp.h"
 #include "json.h"
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * HTTP/1.1 client side for etcd's JSON gateway, without I/O: an incremental response
- * parser fed with whatever the socket returned, a splitter that cuts a streamed body
- * (the endless chunked answer of /v3/watch) into JSON objects or lines, and the POST
- * request etcd's gateway takes.
+ * parser fed with whatever the socket returned, and the POST request etcd's gateway
+ * takes. http_lines.h cuts a streamed body into items.
  *
  * Line endings: the status line and header lines may end in bare LF as well as CRLF
  * (tolerated as RFC 9112 2.2 allows); chunk framing (size lines, the CRLF after chunk
@@ -81,40 +80,5 @@ void http_resp_end_of_stream(struct http_resp *r);
  * or -1 when it does not fit or host or path hold spaces or control characters. */
 int http_format_post(char *out, size_t cap, const char *host, const char *path,
 		     const char *body, size_t body_len, bool keep_alive);
-
-enum http_lines_mode {
-	HTTP_LINES_LINES,    /* items end at LF (CR before it dropped); blank lines skipped */
-	HTTP_LINES_OBJECTS,  /* items are top-level {...} objects, whatever separates them */
-};
-
-/* Cuts body bytes into items in a caller's buffer of cap bytes; an item longer than cap
- * (line ending included) is refused. */
-struct http_lines {
-	enum http_lines_mode mode;
-	char *buf;
-	size_t cap, len;
-	size_t start;       /* first byte not yet returned */
-	size_t scan;        /* bytes of the current item scanned for its end */
-	size_t ready;       /* end of a complete item not yet returned, 0 when none */
-	size_t depth;       /* objects mode: braces open outside strings */
-	bool in_string, escaped;
-	const char *error;
-};
-
-/* Set l up to use buf (cap bytes). */
-void http_lines_init(struct http_lines *l, enum http_lines_mode mode, char *buf, size_t cap);
-
-/* Take as many of the n bytes at d as fit; how many, or -1 when the item in progress is
- * longer than cap, or in objects mode something else than whitespace lies between
- * objects (l->error says which). Take items out with http_lines_next between calls:
- *   while (n > 0 && (k = http_lines_push(l, d, n)) >= 0) {
- *           d += k; n -= k;
- *           while ((item = http_lines_next(l, &len))) use(item, len);
- *   }                                                                                 */
-int http_lines_push(struct http_lines *l, const uint8_t *d, size_t n);
-
-/* The next complete item (len bytes, not NUL-terminated, valid until the next push), or
- * NULL when there is none yet or l->error is set. */
-const char *http_lines_next(struct http_lines *l, size_t *len);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_lines.h"
 #include "http_resp.h"
 
 #define ITEM_CAP 256

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_lines.h"
 #include "http_resp.h"
 #include "json.h"
 #include "unit.h"
