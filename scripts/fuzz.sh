@@ -31,6 +31,7 @@ tests=$root/test/classifier
 cp_common=$root/controlplane/common
 cp_tests=$root/test/controlplane
 cp_wire=$root/controlplane/wire
+stun_src=("$cp_common/stun_msg.c" "$cp_common/stun_build.c" "$cp_common/stun_decode.c")
 cc=${FUZZ_CC:-}
 if [ -z "$cc" ]; then
 	for c in clang clang-14; do
@@ -80,7 +81,7 @@ build() {
 	fi
 	if [ "$name" = stun ]; then # the codec alone: no DPDK, only libcrypto
 		"$cc" "${flags[@]}" -I"$cp_common" -o "$out/fuzz_stun" "$cp_tests/fuzz_stun.c" \
-			"$cp_common/stun_msg.c" -lcrypto
+			"${stun_src[@]}" -lcrypto
 		return
 	fi
 	if [ "$name" = json ] || [ "$name" = http ]; then # pure modules of wire/, no DPDK
@@ -157,7 +158,7 @@ seed() {
 	fi
 	if [ "$name" = stun ]; then # the TURN client's messages, made by the codec's builder
 		"$cc" -std=gnu11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -I"$cp_common" \
-			-o "$out/stun_seeds" "$cp_tests/stun_seeds.c" "$cp_common/stun_msg.c" -lcrypto
+			-o "$out/stun_seeds" "$cp_tests/stun_seeds.c" "${stun_src[@]}" -lcrypto
 		"$out/stun_seeds" "$dir"
 		return
 	fi
