@@ -30,11 +30,6 @@ static bool is_table(const struct json_value *doc)
 	return true;
 }
 
-static struct json_value *parse(const char *json)
-{
-	return json_parse(json, strlen(json), NULL, 0);
-}
-
 static void print_items(FILE *out, const struct json_value *list, const char *indent)
 {
 	for (size_t i = 0; i < json_len(list); i++)
@@ -43,7 +38,7 @@ static void print_items(FILE *out, const struct json_value *list, const char *in
 
 void ctl_print_human(FILE *out, const char *json)
 {
-	struct json_value *doc = parse(json);
+	struct json_value *doc = json_parse(json, strlen(json), NULL, 0);
 	int width = 0;
 
 	if (!is_table(doc)) {
@@ -72,16 +67,10 @@ void ctl_print_human(FILE *out, const char *json)
 	json_free(doc);
 }
 
-void ctl_print_telemetry(FILE *out, const char *json)
+int ctl_print_telemetry(FILE *out, const struct json_value *v)
 {
-	struct json_value *doc = parse(json);
-	const struct json_value *v = json_len(doc) == 1 ? json_at(doc, 0) : NULL;
-
-	if (!v || (v->type != JSON_OBJECT && v->type != JSON_ARRAY) || !all_scalars(v)) {
-		fprintf(out, "%s\n", json);
-		json_free(doc);
-		return;
-	}
+	if (!v || (v->type != JSON_OBJECT && v->type != JSON_ARRAY) || !all_scalars(v))
+		return -1;
 	for (size_t i = 0; i < json_len(v); i++) {
 		if (v->type == JSON_OBJECT)
 			fprintf(out, "%s%s ", i ? "\n" : "", json_key_at(v, i));
@@ -90,5 +79,5 @@ void ctl_print_telemetry(FILE *out, const char *json)
 		fputs(json_scalar_text(json_at(v, i)), out);
 	}
 	fputc('\n', out);
-	json_free(doc);
+	return 0;
 }

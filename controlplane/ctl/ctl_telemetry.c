@@ -44,35 +44,32 @@ static int telemetry_query(const char *prefix, const char *cmd, char *reply, siz
 	return 0;
 }
 
-/* {"/meshrelay/OBJECT": null}: the data plane has no such object (a port NAME it lacks). */
-static bool answer_is_null(const char *reply)
+/* VALUE of the answer {"/meshrelay/OBJECT": VALUE}, or NULL when it is not one. */
+static const struct json_value *answer_value(const struct json_value *doc)
 {
-	struct json_value *doc = json_parse(reply, strlen(reply), NULL, 0);
-	const struct json_value *v = json_len(doc) == 1 ? json_at(doc, 0) : NULL;
-	bool null = v && v->type == JSON_NULL;
-
-	json_free(doc);
-	return null;
+	return doc && doc->type == JSON_OBJECT && json_len(doc) == 1 ? json_at(doc, 0) : NULL;
 }
 
 int ctl_telemetry_show(const char *prefix, const char *what, const char *arg, bool json)
 {
 	char cmd[96];
 	char *reply = malloc(REPLY_MAX);
+	struct json_value *doc = NULL;
+	const struct json_value *value;
 	int rc;
 
 	if (!reply)
 		return 1;
 	snprintf(cmd, sizeof(cmd), "/meshrelay/%s%s%s", what, arg ? "," : "", arg ? arg : "");
 	rc = telemetry_query(prefix, cmd, reply, REPLY_MAX) == 0 ? 0 : 1;
-	if (rc == 0 && answer_is_null(reply))
+	if (rc == 0)
+		doc = json_parse(reply, strlen(reply), NULL, 0);
+	value = answer_value(doc);
+	if (value && value->type == JSON_NULL) /* no such object: a port NAME it lacks */
 		rc = 1;
-	if (rc == 0) {
-		if (json)
-			printf("%s\n", reply);
-		else
-			ctl_print_telemetry(stdout, reply);
-	}
+	else if (rc == 0 && (json || ctl_print_telemetry(stdout, value) < 0))
+		printf("%s\n", reply);
+	json_free(doc);
 	free(reply);
 	return rc;
 }

@@ -107,9 +107,20 @@ static const char *human(const char *json)
 	return printed(ctl_print_human, json);
 }
 
+/* A telemetry answer's value as ctl_telemetry prints it: lines, or the text as it came. */
+static void print_telemetry(FILE *out, const char *json)
+{
+	struct json_value *doc = json_parse(json, strlen(json), NULL, 0);
+
+	if (!doc || doc->type != JSON_OBJECT || json_len(doc) != 1 ||
+	    ctl_print_telemetry(out, json_at(doc, 0)) < 0)
+		fprintf(out, "%s\n", json);
+	json_free(doc);
+}
+
 static const char *telemetry(const char *json)
 {
-	return printed(ctl_print_telemetry, json);
+	return printed(print_telemetry, json);
 }
 
 /* Values as a person reads them: strings unescaped, numbers as written, literals. */
@@ -171,6 +182,7 @@ static void test_telemetry_lines(void)
 			       "{\"/x\": {\"a\": {\"b\": 1}}}\n");
 	CU_ASSERT_STRING_EQUAL(telemetry("{\"/x\": 1, \"/y\": 2}"), "{\"/x\": 1, \"/y\": 2}\n");
 	CU_ASSERT_STRING_EQUAL(telemetry("not json"), "not json\n");
+	CU_ASSERT_EQUAL(ctl_print_telemetry(stdout, NULL), -1);
 }
 
 static void test_print(void)
