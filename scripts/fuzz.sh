@@ -1,9 +1,10 @@
 #!/bin/bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
 # a bounded time: the classifier's (sni_parse, sni_mangle), the data plane's packet path
-# (dp_frames) and IPv6 neighbour discovery codec (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json) and HTTP
-# response parser (http). Exit status: 0 when no target found anything.
-#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dp_frames|nd|stun|json|http|all]
+# (dp_frames) and IPv6 neighbour discovery codec (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json), HTTP
+# response parser (http) and control protocol wire format (ctl: headers, BIND, PONG).
+# Exit status: 0 when no target found anything.
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dp_frames|nd|stun|json|http|ctl|all]
 #                   [--keep-corpus] [--out DIR]      (default build-fuzz/)
 set -euo pipefail
 
@@ -17,7 +18,7 @@ while [ $# -gt 0 ]; do
 	--target) target=$2; shift 2 ;;
 	--keep-corpus) keep_corpus=1; shift ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dp_frames|nd|stun|json|http|all]" \
+	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dp_frames|nd|stun|json|http|ctl|all]" \
 		"[--keep-corpus] [--out DIR]" >&2
 	   exit 2 ;;
 	esac
@@ -29,7 +30,8 @@ lib=$root/dataplane/classifier
 tests=$root/test/classifier
 cp_common=$root/controlplane/common
 cp_tests=$root/test/controlplane
-cp_dir=$root/controlplane
+cp_wire=$root/controlplane/wire
+stun_src=("$cp_common/stun_msg.c" "$cp_common/stun_build.c" "$cp_common/stun_decode.c")
 cc=${FUZZ_CC:-}
 if [ -z "$cc" ]; then
 	for c in clang clang-14; do
@@ -39,8 +41,8 @@ fi
 [ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
 
 case "$target" in
-all) targets=(sni_parse sni_mangle dp_frames nd stun json http) ;;
-sni_parse|sni_mangle|dp_frames|nd|stun|json|http) targets=("$target") ;;
+all) targets=(sni_parse sni_mangle dp_frames nd stun json http ctl) ;;
+sni_parse|sni_mangle|dp_frames|nd|stun|json|http|ctl) targets=("$target") ;;
 *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
 esac
 
@@ -79,29 +81,40 @@ build() {
 	fi
 	if [ "$name" = stun ]; then # the codec alone: no DPDK, only libcrypto
 		"$cc" "${flags[@]}" -I"$cp_common" -o "$out/fuzz_stun" "$cp_tests/fuzz_stun.c" \
-			"$cp_common/stun_msg.c" -lcrypto
+			"${stun_src[@]}" -lcrypto
 		return
 	fi
-	if [ "$name" = json ] || [ "$name" = http ]; then # one pure module each, no DPDK
-		local src=$cp_dir/json.c
-		[ "$name" = json ] || src=$cp_dir/http_resp.c
-		"$cc" "${flags[@]}" -I"$cp_dir" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "$src" \
-			-lcrypto
+	if [ "$name" = json ] || [ "$name" = http ]; then # pure modules of wire/, no DPDK
+		local src=("$cp_wire/json.c")
+		[ "$name" = json ] || src=("$cp_wire/http_resp.c" "$cp_wire/http_lines.c")
+		"$cc" "${flags[@]}" -I"$cp_wire" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "${src[@]}" \
+			"$cp_wire/hex.c" -lcrypto
+		return
+	fi
+	if [ "$name" = ctl ]; then # the wire format alone: no sockets, no DPDK (JSON for PONGs)
+		"$cc" "${flags[@]}" -I"$cp_common" -I"$cp_wire" -o "$out/fuzz_ctl" "$cp_tests/fuzz_ctl.c" \
+			"$cp_common/mr_ctl_proto.c" "$cp_wire/json.c" "$cp_wire/hex.c"
 		return
 	fi
 	"$cc" "${flags[@]}" -o "$out/fuzz_$name" "$tests/fuzz_$name.c" "$lib"/*.c -lm
 }
 
-# The etcd answers captured for the unit tests, out of their C string literals: etcd_* of
-# test_json.c for json; the responses of test_http.c for http, after the five bytes that
-# choose how fuzz_http feeds them (whole; a byte at a time then a close; mixed pieces).
+# The answers and requests captured for the unit tests, out of their C string literals:
+# etcd_* of test_json.c for json; the responses of test_http.c for http, after the five
+# bytes that choose how fuzz_http feeds them (whole; a byte at a time then a close; mixed
+# pieces); the BIND texts of test_proto.c for ctl, and a header of every message type.
 seed_captures() {
 	/usr/bin/python3 - "$1" "$2" "$cp_tests" <<'EOF'
-import codecs, re, sys
+import codecs, re, struct, sys
 name, out, tests = sys.argv[1:4]
-src, names = ("test_json.c", r"etcd_\w+") if name == "json" else \
-	("test_http.c", r"raw_\w+|interim|close_delimited|chunked_forms")
-heads = [b""] if name == "json" else [b"\0\0\0\0\0", b"\1\1\1\1\1", b"\x0e\x07\x0d\x40\x03"]
+src, names = {"json": ("test_json.c", r"etcd_\w+"),
+	      "http": ("test_http.c", r"raw_\w+|interim|close_delimited|chunked_forms"),
+	      "ctl": ("test_proto.c", r"bind_captured\w*")}[name]
+heads = [b"\0\0\0\0\0", b"\1\1\1\1\1", b"\x0e\x07\x0d\x40\x03"] if name == "http" else [b""]
+if name == "ctl":
+	for t in range(1, 9):
+		with open(f"{out}/header-{t}", "wb") as f:
+			f.write(struct.pack(">4sHHII", b"MRC1", 1, t, 9, 4) + b"\0\0\x10\0")
 text = open(f"{tests}/{src}").read()
 for var, body in re.findall(r'static const char (%s)\[\] =\n((?:\t".*"\n)*\t".*");' % names, text):
 	data = b"".join(codecs.escape_decode(part.encode())[0]
@@ -145,11 +158,11 @@ seed() {
 	fi
 	if [ "$name" = stun ]; then # the TURN client's messages, made by the codec's builder
 		"$cc" -std=gnu11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -I"$cp_common" \
-			-o "$out/stun_seeds" "$cp_tests/stun_seeds.c" "$cp_common/stun_msg.c" -lcrypto
+			-o "$out/stun_seeds" "$cp_tests/stun_seeds.c" "${stun_src[@]}" -lcrypto
 		"$out/stun_seeds" "$dir"
 		return
 	fi
-	if [ "$name" = json ] || [ "$name" = http ]; then
+	if [ "$name" = json ] || [ "$name" = http ] || [ "$name" = ctl ]; then
 		seed_captures "$name" "$dir"
 		return
 	fi
@@ -172,10 +185,10 @@ for name in "${targets[@]}"; do
 	echo "fuzz.sh: running fuzz_$name for ${seconds}s"
 	set +e
 	# The data plane's own leak check is exact (its mbuf pool); LeakSanitizer would only
-	# see DPDK's process-lifetime allocations. The JSON and HTTP parsers own every byte they
-	# allocate: there a leak is a finding.
+	# see DPDK's process-lifetime allocations. The JSON, HTTP and control protocol parsers
+	# own every byte they allocate: there a leak is a finding.
 	leaks=0
-	case "$name" in json|http) leaks=1 ;; esac
+	case "$name" in json|http|ctl) leaks=1 ;; esac
 	ASAN_OPTIONS=detect_leaks=$leaks timeout -k 10 $((seconds + 60)) "$out/fuzz_$name" -max_total_time="$seconds" \
 		-print_final_stats=1 -max_len=20000 -timeout=10 -rss_limit_mb=1024 \
 		-artifact_prefix="$out/artifacts/$name-" "$out/corpus/$name" >"$log" 2>&1

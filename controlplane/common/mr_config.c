@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Schema validation for the appliance configuration. Every check names the file and
  * line of the setting at fault, and a refused file leaves the caller's config untouched
@@ -360,7 +361,7 @@ static int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root,
 	const config_setting_t *g;
 
 	d->burst = 32;
-	snprintf(d->control_socket, sizeof(d->control_socket), "/run/meshrelay/dataplane.sock");
+	snprintf(d->control_socket, sizeof(d->control_socket), "%s", MR_CONTROL_SOCKET);
 	if (cfg_group(ctx, root, "dataplane", keys, &g) < 0 || cfg_eal(ctx, g, d) < 0 ||
 	    cfg_uint(ctx, g, "mbufs", 0, 1u << 26, &d->mbufs) < 0 ||
 	    cfg_u16(ctx, g, "burst", 1, 512, &d->burst) < 0 ||

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The appliance configuration: one libconfig file, validated whole against the schema
  * below before anything uses it. Shared by meshrelay-dp, meshrelay-cp and meshrelayctl.
@@ -18,6 +19,7 @@
 #define MR_MAX_EAL_ARGS 48
 #define MR_EAL_ARG_MAX 256
 #define MR_ERR_MAX 512       /* room for "file:line: reason" */
+#define MR_CONTROL_SOCKET "/run/meshrelay/dataplane.sock" /* dataplane.control_socket default */
 
 struct mr_exception_conf {
 	bool enabled;                  /* give traffic the fast path does not own to the kernel */

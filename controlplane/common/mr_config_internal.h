@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Sections of the configuration parsed outside mr_config.c. Internal. */
 #ifndef MR_CONFIG_INTERNAL_H
 #define MR_CONFIG_INTERNAL_H

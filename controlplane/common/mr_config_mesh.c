@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Mesh sections of the configuration: this gateway's identity, the TURN servers of the
  * other networks where it keeps allocations, the discovery store, and the remote gateways

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Routing sections of the configuration: networks (with their allow-lists), backend
  * pools, SNI routes and mangled-name suffixes. Names are resolved to indices here;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Schema-check helpers shared by the configuration modules. */
 #include "mr_config_util.h"
 #include "mr_config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Helpers for checking a libconfig tree against the schema: each check either fills its
  * output or writes "file:line: reason" into the context and returns -1. Absent optional

@@ -1,50 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The control protocol's wire format, without I/O (mr_ctl_io.c sends and receives). */
 #include "mr_ctl_proto.h"
 
-#include <errno.h>
-#include <poll.h>
-#include <stdlib.h>
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <time.h>
-#include <unistd.h>
 
-/* A peer that takes none of our bytes for this long is treated as gone: a client must
- * never hang on a data plane that stopped reading. */
-#define MR_CTL_SEND_TIMEOUT_MS 5000
+#include "hex.h"
+#include "json.h"
+#include "mr_bytes.h"
+#include "stun_msg.h"
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
+_Static_assert(sizeof(((struct mr_ctl_bind *)0)->tid) == STUN_TID_LEN, "a STUN transaction id");
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+/* BIND's refusals, as the data plane has always worded them (it sends them back). */
+#define BIND_ERR_FIELDS "bind needs server=IP:PORT source=IP tid=HEX bind=HEX"
+#define BIND_ERR_ADDRESS "bind: server is IPv4:PORT, source an IPv4 address"
+#define BIND_ERR_HEX "bind: tid is 24 hex digits, bind a STUN message in hex"
+/* Longest values read: anything longer cannot be "IPV4:PORT" or "IPV4". */
+#define BIND_SERVER_MAX (INET_ADDRSTRLEN + 7)
+#define BIND_SOURCE_MAX (INET_ADDRSTRLEN - 1)
 
 void mr_ctl_hdr_encode(const struct mr_ctl_hdr *h, uint8_t out[MR_CTL_HDR_LEN])
 {
-	put32(out, MR_CTL_MAGIC);
-	put16(out + 4, h->version);
-	put16(out + 6, h->type);
-	put32(out + 8, h->generation);
-	put32(out + 12, h->length);
+	mr_store_be32(out, MR_CTL_MAGIC);
+	mr_store_be16(out + 4, h->version);
+	mr_store_be16(out + 6, h->type);
+	mr_store_be32(out + 8, h->generation);
+	mr_store_be32(out + 12, h->length);
 }
 
 enum mr_ctl_decode mr_ctl_hdr_decode(const uint8_t *buf, size_t len, uint32_t max_payload,
@@ -52,12 +35,12 @@ enum mr_ctl_decode mr_ctl_hdr_decode(const uint8_t *buf, size_t len, uint32_t ma
 {
 	if (len < MR_CTL_HDR_LEN)
 		return MR_CTL_SHORT;
-	if (get32(buf) != MR_CTL_MAGIC)
+	if (mr_load_be32(buf) != MR_CTL_MAGIC)
 		return MR_CTL_BAD_MAGIC;
-	h->version = get16(buf + 4);
-	h->type = get16(buf + 6);
-	h->generation = get32(buf + 8);
-	h->length = get32(buf + 12);
+	h->version = mr_load_be16(buf + 4);
+	h->type = mr_load_be16(buf + 6);
+	h->generation = mr_load_be32(buf + 8);
+	h->length = mr_load_be32(buf + 12);
 	if (h->version != MR_CTL_VERSION)
 		return MR_CTL_BAD_VERSION;
 	if (h->length > max_payload)
@@ -77,167 +60,119 @@ const char *mr_ctl_decode_str(enum mr_ctl_decode d)
 	return "unknown verdict";
 }
 
-static int64_t now_ms(void)
+uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload)
 {
-	struct timespec ts;
+	struct json_value *status = json_parse(payload, strlen(payload), NULL, 0);
+	uint64_t g;
+	bool found = json_uint64(json_get(status, "generation"), &g);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	json_free(status);
+	return found ? (uint32_t)g : h->generation;
 }
 
-/* Wait until fd is ready for events or the deadline (ms, monotonic; < 0: none) passes.
- * 0 when ready, -1 with errno (ETIMEDOUT). Signals restart the wait on the same deadline. */
-static int wait_ready(int fd, short events, int64_t deadline)
+int mr_ctl_bind_encode(const struct mr_ctl_bind *b, char *out, size_t cap)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
+	char server[INET_ADDRSTRLEN], source[INET_ADDRSTRLEN];
+	size_t at, need;
+	int n;
 
-	for (;;) {
-		int left = -1;
-		int n;
+	if (b->server_port == 0 || b->len < STUN_HDR_LEN || b->len > MR_CTL_BIND_MSG_MAX ||
+	    !inet_ntop(AF_INET, &b->server, server, sizeof(server)) ||
+	    !inet_ntop(AF_INET, &b->source, source, sizeof(source)))
+		return -1;
+	n = snprintf(out, cap, "server=%s:%u source=%s tid=", server, ntohs(b->server_port),
+		     source);
+	if (n < 0)
+		return -1;
+	at = (size_t)n;
+	need = at + 2 * sizeof(b->tid) + strlen(" bind=") + 2 * (size_t)b->len + 1;
+	if (need > cap)
+		return -1;
+	hex_encode(b->tid, sizeof(b->tid), out + at);
+	at += 2 * sizeof(b->tid);
+	memcpy(out + at, " bind=", strlen(" bind="));
+	at += strlen(" bind=");
+	hex_encode(b->msg, b->len, out + at);
+	at += 2 * (size_t)b->len;
+	out[at] = '\0';
+	return (int)at;
+}
 
-		if (deadline >= 0) {
-			int64_t d = deadline - now_ms();
+/* The value of field key in a BIND text (see mr_ctl_proto.h): its first character and
+ * length, or NULL when no word names it. */
+static const char *bind_field(const char *text, const char *key, size_t *len)
+{
+	size_t klen = strlen(key);
 
-			if (d <= 0) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
-			left = d > INT32_MAX ? INT32_MAX : (int)d;
+	for (const char *w = text; w; w = strchr(w, ' ')) {
+		w += *w == ' '; /* past the space that starts every word but the first */
+		if (strncmp(w, key, klen) == 0 && w[klen] == '=') {
+			*len = strcspn(w + klen + 1, " \n");
+			return w + klen + 1;
 		}
-		n = poll(&pfd, 1, left);
-		if (n > 0)
-			return 0; /* errors and hang-ups surface in the next send or recv */
-		if (n < 0 && errno != EINTR)
+	}
+	return NULL;
+}
+
+/* n characters at s as an IPv4 literal, into a network-order address. 0 or -1. */
+static int ipv4_of(const char *s, size_t n, uint32_t *addr)
+{
+	char text[INET_ADDRSTRLEN];
+
+	if (n >= sizeof(text))
+		return -1;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	return inet_pton(AF_INET, text, addr) == 1 ? 0 : -1;
+}
+
+/* "IPV4:PORT" (n characters at s; PORT in decimal, 1 to 65535) into network order. */
+static int server_of(const char *s, size_t n, uint32_t *addr, uint16_t *port)
+{
+	const char *colon = memchr(s, ':', n);
+	const char *end = s + n;
+	uint32_t v = 0;
+
+	if (!colon || colon + 1 == end)
+		return -1;
+	for (const char *d = colon + 1; d < end; d++) {
+		if (*d < '0' || *d > '9')
+			return -1;
+		v = v * 10 + (uint32_t)(*d - '0');
+		if (v > 65535)
 			return -1;
 	}
-}
-
-/* Advance an iovec array past n bytes already written. */
-static void iov_consume(struct iovec **iov, int *cnt, size_t n)
-{
-	while (*cnt > 0 && n >= (*iov)->iov_len) {
-		n -= (*iov)->iov_len;
-		(*iov)++;
-		(*cnt)--;
-	}
-	if (*cnt > 0) {
-		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + n;
-		(*iov)->iov_len -= n;
-	}
-}
-
-int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload, uint32_t len)
-{
-	struct mr_ctl_hdr h = { MR_CTL_VERSION, type, generation, len };
-	uint8_t hdr[MR_CTL_HDR_LEN];
-	struct iovec vec[2] = { { hdr, sizeof(hdr) }, { (void *)payload, len } };
-	struct iovec *iov = vec;
-	int cnt = len ? 2 : 1;
-	int64_t deadline = now_ms() + MR_CTL_SEND_TIMEOUT_MS;
-
-	mr_ctl_hdr_encode(&h, hdr);
-	while (cnt > 0) {
-		/* Never block inside the kernel: the wait happens in poll, bounded. */
-		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
-		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n >= 0) {
-			iov_consume(&iov, &cnt, (size_t)n);
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) || wait_ready(fd, POLLOUT, deadline) < 0)
-			return -1;
-	}
+	if (v == 0 || ipv4_of(s, (size_t)(colon - s), addr) < 0)
+		return -1;
+	*port = htons((uint16_t)v);
 	return 0;
 }
 
-/* Read exactly len bytes before the deadline. A close by the peer is ECONNRESET. */
-static int recv_exact(int fd, uint8_t *buf, size_t len, int64_t deadline)
+int mr_ctl_bind_decode(const char *text, struct mr_ctl_bind *b, char *err, size_t errlen)
 {
-	size_t got = 0;
+	size_t n_server = 0, n_source = 0, n_tid = 0, n_msg = 0;
+	const char *server = bind_field(text, "server", &n_server);
+	const char *source = bind_field(text, "source", &n_source);
+	const char *tid = bind_field(text, "tid", &n_tid), *msg = bind_field(text, "bind", &n_msg);
+	int len;
 
-	while (got < len) {
-		ssize_t n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
-
-		if (n > 0) {
-			got += (size_t)n;
-			continue;
-		}
-		if (n == 0) {
-			errno = ECONNRESET;
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) || wait_ready(fd, POLLIN, deadline) < 0)
-			return -1;
+	memset(b, 0, sizeof(*b));
+	if (!server || !source || !tid || !msg || n_server > BIND_SERVER_MAX ||
+	    n_source > BIND_SOURCE_MAX) {
+		snprintf(err, errlen, "%s", BIND_ERR_FIELDS);
+		return -1;
 	}
+	if (server_of(server, n_server, &b->server, &b->server_port) < 0 ||
+	    ipv4_of(source, n_source, &b->source) < 0) {
+		snprintf(err, errlen, "%s", BIND_ERR_ADDRESS);
+		return -1;
+	}
+	len = hex_decode(msg, n_msg, b->msg, sizeof(b->msg));
+	if (hex_decode(tid, n_tid, b->tid, sizeof(b->tid)) != (int)sizeof(b->tid) ||
+	    len < STUN_HDR_LEN) {
+		snprintf(err, errlen, "%s", BIND_ERR_HEX);
+		return -1;
+	}
+	b->len = (uint16_t)len;
 	return 0;
-}
-
-int mr_ctl_recv(int fd, struct mr_ctl_hdr *h, char **payload, uint32_t max_payload,
-		int timeout_ms)
-{
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-	uint8_t hdr[MR_CTL_HDR_LEN];
-	char *body;
-
-	*payload = NULL;
-	if (recv_exact(fd, hdr, sizeof(hdr), deadline) < 0)
-		return -1;
-	if (mr_ctl_hdr_decode(hdr, sizeof(hdr), max_payload, h) != MR_CTL_OK) {
-		errno = EPROTO;
-		return -1;
-	}
-	body = malloc((size_t)h->length + 1);
-	if (!body)
-		return -1;
-	if (recv_exact(fd, (uint8_t *)body, h->length, deadline) < 0) {
-		int e = errno;
-
-		free(body);
-		errno = e;
-		return -1;
-	}
-	body[h->length] = '\0';
-	*payload = body;
-	return 0;
-}
-
-/* A connect interrupted by a signal goes on in the background: wait for its outcome. */
-static int connect_finish(int fd)
-{
-	int err = 0;
-	socklen_t elen = sizeof(err);
-
-	if (wait_ready(fd, POLLOUT, now_ms() + MR_CTL_SEND_TIMEOUT_MS) < 0 ||
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
-		return -1;
-	errno = err;
-	return err ? -1 : 0;
-}
-
-int mr_ctl_connect(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t plen = strlen(path);
-	int fd, e;
-
-	if (plen >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sun.sun_path, path, plen + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-	    (errno == EINTR && connect_finish(fd) == 0))
-		return fd;
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
 }

@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control socket protocol between meshrelay-dp (server), meshrelay-cp and
  * meshrelayctl (clients): framed messages over a UNIX stream socket. Every message is a
  * 16-byte header in network byte order followed by `length` payload bytes. One module,
- * linked by all three programs.
+ * linked by all three programs: the wire format in mr_ctl_proto.c (no I/O), the blocking
+ * helpers of the clients in mr_ctl_io.c.
  *
  *   magic (4) 'M' 'R' 'C' '1' | version (2) | type (2) | generation (4) | length (4)
  *
@@ -14,6 +16,7 @@
  *   BIND (text)          -> RESULT   "server=IP:PORT source=IP tid=HEX bind=HEX": open an
  *                                    RFC 6062 data connection, send the ConnectionBind
  *                                    (hex), relay what follows; "started" or "refused: ..."
+ *                                    (struct mr_ctl_bind below)
  * RESULT payload: "applied" or "refused: FILE:LINE: reason" (text); its generation is the
  * one now in force. Unknown types get RESULT "refused: unknown request".
  */
@@ -64,6 +67,43 @@ enum mr_ctl_decode mr_ctl_hdr_decode(const uint8_t *buf, size_t len, uint32_t ma
 /* Text of a decode verdict, for messages. */
 const char *mr_ctl_decode_str(enum mr_ctl_decode d);
 
+/* The generation in force that a PONG (header h, NUL-terminated payload) reports: the
+ * "generation" number of its status object, else the header's. */
+uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload);
+
+/*
+ * BIND's payload: the TURN server to open a data connection to, the address to open it
+ * from (the one meshrelay-cp's TURN control connection uses), and the ConnectionBind to
+ * send on it, as one line of text:
+ *
+ *   server=IPV4:PORT source=IPV4 tid=HEX bind=HEX
+ *
+ * tid: 24 hex digits, the ConnectionBind's transaction id (the answer must carry it);
+ * bind: the ConnectionBind, a STUN message of 20 to MR_CTL_BIND_MSG_MAX bytes, in hex.
+ * IPv4 only. A reader takes the fields in any order, each from the first word that
+ * starts with its name and '=' (a word starts the text or follows a space, and ends at
+ * a space or a newline), and ignores other words.
+ */
+#define MR_CTL_BIND_MSG_MAX 512
+#define MR_CTL_BIND_TEXT_MAX (96 + 2 * MR_CTL_BIND_MSG_MAX) /* the longest text, NUL included */
+
+struct mr_ctl_bind {                 /* addresses and ports in network byte order */
+	uint32_t server;                 /* the TURN server ... */
+	uint16_t server_port;
+	uint32_t source;                 /* ... and the address to connect from */
+	uint8_t tid[12];                 /* of the ConnectionBind in msg */
+	uint16_t len;                    /* bytes in msg */
+	uint8_t msg[MR_CTL_BIND_MSG_MAX];
+};
+
+/* The BIND payload text for b, NUL-terminated in out (cap bytes): its length, or -1 when
+ * cap is too small or b holds what a reader refuses (port 0, len outside 20..512). */
+int mr_ctl_bind_encode(const struct mr_ctl_bind *b, char *out, size_t cap);
+
+/* Read a BIND payload (NUL-terminated text) into b: 0, or -1 with the reason in err
+ * ("bind needs ..." for a missing or overlong field, "bind: ..." for a bad one). */
+int mr_ctl_bind_decode(const char *text, struct mr_ctl_bind *b, char *err, size_t errlen);
+
 /* Blocking helpers for clients (and tests), on blocking or non-blocking sockets, safe
  * against signals and partial transfers: send one message (a peer that takes nothing for
  * 5 s fails it with ETIMEDOUT; never raises SIGPIPE); receive one message into a malloc'd
@@ -73,6 +113,12 @@ const char *mr_ctl_decode_str(enum mr_ctl_decode d);
 int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload, uint32_t len);
 int mr_ctl_recv(int fd, struct mr_ctl_hdr *h, char **payload, uint32_t max_payload,
 		int timeout_ms);
+
+/* One request and its answer: send, then receive the answer (payload malloc'd, freed by
+ * the caller). When the peer closed before taking the request, an answer it left behind
+ * (a refusal) is still read. 0, or -1 with errno as mr_ctl_send/mr_ctl_recv set it. */
+int mr_ctl_exchange(int fd, uint16_t type, uint32_t generation, const void *body, uint32_t len,
+		    int timeout_ms, struct mr_ctl_hdr *h, char **payload);
 
 /* Connect to the UNIX socket at path; fd or -1 with errno. */
 int mr_ctl_connect(const char *path);

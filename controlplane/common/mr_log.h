@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Logging shared by every meshrelay process: levels, stderr or syslog. */
 #ifndef MR_LOG_H
 #define MR_LOG_H

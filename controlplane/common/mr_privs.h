@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Dropping what a thread no longer needs once start-up is done: every capability but
  * those kept (from the effective, permitted, inheritable and bounding sets), and no new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Turns the routing sections of a configuration into the classifier's route table. */
 #ifndef MR_ROUTES_H
 #define MR_ROUTES_H

@@ -1,65 +1,18 @@
-/* STUN message codec (RFC 8489, RFC 8656, RFC 6062): see stun_msg.h. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* STUN message codec (RFC 8489, RFC 8656, RFC 6062): see stun_msg.h. Here what the
+ * builder (stun_build.c) and the decoder (stun_decode.c) share, and keys, transaction ids
+ * and method names. */
 #include "stun_msg.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <openssl/core_names.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#define ATTR_HDR_LEN 4
-#define FAMILY_IPV4 1
-#define FAMILY_IPV6 2
-#define MAX_BODY_LEN 0xfffcu          /* the largest 16-bit multiple of 4 */
-#define SHA1_MAC_LEN 20
-#define SHA256_MAC_LEN 32
-#define SHA256_MAC_MIN 16
-#define FINGERPRINT_XOR 0x5354554eu
-
-static size_t pad4(size_t n)
-{
-	return (n + 3) & ~(size_t)3;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void set16(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void set32(uint8_t *p, uint32_t v)
-{
-	set16(p, v >> 16);
-	set16(p + 2, v & 0xffff);
-}
-
-/* The class bits sit between the method bits: M11..M7 C1 M6..M4 C0 M3..M0. */
-static uint16_t type_of(uint16_t method, enum stun_class cls)
-{
-	unsigned int c = (unsigned int)cls;
-
-	return (uint16_t)((method & 0x000f) | (method & 0x0070) << 1 | (method & 0x0f80) << 2 |
-			  (c & 1) << 4 | (c & 2) << 7);
-}
-
-static void split_type(uint16_t type, uint16_t *method, enum stun_class *cls)
-{
-	*method = (uint16_t)((type & 0x000f) | (type & 0x00e0) >> 1 | (type & 0x3e00) >> 2);
-	*cls = (enum stun_class)((type >> 4 & 1) | (type >> 7 & 2));
-}
+#include "mr_bytes.h"
+#include "stun_internal.h"
 
 /* CRC-32 as Ethernet and zlib compute it, a nibble at a time: a 16-entry table is small
  * enough to write down, needs no initialisation (so no thread-safety question), and STUN
@@ -70,7 +23,7 @@ static const uint32_t crc_nibble[16] = {
 	0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
 };
 
-static uint32_t crc32_of(const uint8_t *p, size_t n)
+uint32_t stun_crc32(const uint8_t *p, size_t n)
 {
 	uint32_t c = 0xffffffffu;
 
@@ -84,8 +37,8 @@ static uint32_t crc32_of(const uint8_t *p, size_t n)
 
 /* HMAC (digest "SHA1" or "SHA256") of msg[0..end) with the header's length field read as
  * hdr_len: integrity covers a message that ends at its own attribute, whatever follows. */
-static bool mac_upto(char *digest, const uint8_t *key, size_t keylen, const uint8_t *msg,
-		     size_t end, size_t hdr_len, uint8_t out[SHA256_MAC_LEN])
+bool stun_mac_upto(char *digest, const uint8_t *key, size_t keylen, const uint8_t *msg,
+		   size_t end, size_t hdr_len, uint8_t out[SHA256_MAC_LEN])
 {
 	static const uint8_t no_key[1];
 	uint8_t hdr[STUN_HDR_LEN];
@@ -96,7 +49,7 @@ static bool mac_upto(char *digest, const uint8_t *key, size_t keylen, const uint
 	bool ok;
 
 	memcpy(hdr, msg, STUN_HDR_LEN);
-	set16(hdr + 2, hdr_len);
+	mr_store_be16(hdr + 2, (uint16_t)hdr_len);
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
 	/* OpenSSL refuses a NULL key even when it is empty. */
@@ -109,196 +62,15 @@ static bool mac_upto(char *digest, const uint8_t *key, size_t keylen, const uint
 	return ok;
 }
 
-/* ---- building ---- */
-
-void stun_build_start(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t method,
-		      enum stun_class cls, const uint8_t tid[STUN_TID_LEN])
-{
-	b->buf = buf;
-	b->cap = cap;
-	b->len = 0;
-	b->overflow = cap < STUN_HDR_LEN;
-	if (b->overflow)
-		return;
-	set16(buf, type_of(method, cls));
-	set16(buf + 2, 0);
-	set32(buf + 4, STUN_MAGIC_COOKIE);
-	memcpy(buf + 8, tid, STUN_TID_LEN);
-	b->len = STUN_HDR_LEN;
-}
-
-/* Room for an attribute of vlen value bytes, header and zero padding written and the
- * message length updated: the value's place, or NULL (and overflow) when it cannot be. */
-static uint8_t *reserve(struct stun_builder *b, uint16_t type, size_t vlen)
-{
-	size_t need = ATTR_HDR_LEN + pad4(vlen);
-	uint8_t *p;
-
-	if (b->overflow || vlen > 0xffff || need > b->cap - b->len ||
-	    need > MAX_BODY_LEN - (b->len - STUN_HDR_LEN)) {
-		b->overflow = true;
-		return NULL;
-	}
-	p = b->buf + b->len;
-	set16(p, type);
-	set16(p + 2, vlen);
-	memset(p + ATTR_HDR_LEN + vlen, 0, pad4(vlen) - vlen);
-	b->len += need;
-	set16(b->buf + 2, b->len - STUN_HDR_LEN);
-	return p + ATTR_HDR_LEN;
-}
-
-void stun_put_attr(struct stun_builder *b, uint16_t type, const void *value, size_t len)
-{
-	uint8_t *p = reserve(b, type, len);
-
-	if (p && len)
-		memcpy(p, value, len);
-}
-
-void stun_put_u32(struct stun_builder *b, uint16_t type, uint32_t v)
-{
-	uint8_t *p = reserve(b, type, 4);
-
-	if (p)
-		set32(p, v);
-}
-
-void stun_put_string(struct stun_builder *b, uint16_t type, const char *s)
-{
-	stun_put_attr(b, type, s, strlen(s));
-}
-
 /* XOR-*-ADDRESS obfuscation, its own inverse: the port with the cookie's top half, the
  * address with the cookie followed by the transaction id (key: header bytes 4..19). */
-static void xor_address(uint8_t *v, const uint8_t key[16], size_t alen)
+void stun_xor_address(uint8_t *v, const uint8_t key[16], size_t alen)
 {
 	v[2] ^= key[0];
 	v[3] ^= key[1];
 	for (size_t i = 0; i < alen; i++)
 		v[4 + i] ^= key[i];
 }
-
-static void put_address(struct stun_builder *b, uint16_t type, const struct stun_addr *a,
-			bool xor)
-{
-	size_t alen = a->family == AF_INET ? 4 : 16;
-	uint8_t *p;
-
-	if (a->family != AF_INET && a->family != AF_INET6) {
-		b->overflow = true;
-		return;
-	}
-	p = reserve(b, type, 4 + alen);
-	if (!p)
-		return;
-	p[0] = 0;
-	p[1] = a->family == AF_INET ? FAMILY_IPV4 : FAMILY_IPV6;
-	set16(p + 2, a->port);
-	memcpy(p + 4, a->ip, alen);
-	if (xor)
-		xor_address(p, b->buf + 4, alen);
-}
-
-void stun_put_xor_addr(struct stun_builder *b, uint16_t type, const struct stun_addr *a)
-{
-	put_address(b, type, a, true);
-}
-
-void stun_put_addr(struct stun_builder *b, uint16_t type, const struct stun_addr *a)
-{
-	put_address(b, type, a, false);
-}
-
-void stun_put_requested_transport(struct stun_builder *b, uint8_t protocol)
-{
-	const uint8_t v[4] = { protocol, 0, 0, 0 }; /* then 24 RFFU bits */
-
-	stun_put_attr(b, STUN_ATTR_REQUESTED_TRANSPORT, v, sizeof(v));
-}
-
-void stun_put_error_code(struct stun_builder *b, int code, const char *reason)
-{
-	size_t rlen = reason ? strlen(reason) : 0;
-	uint8_t *p;
-
-	if (code < 300 || code > 699 || rlen > STUN_MAX_TEXT) {
-		b->overflow = true;
-		return;
-	}
-	p = reserve(b, STUN_ATTR_ERROR_CODE, 4 + rlen);
-	if (!p)
-		return;
-	set16(p, 0);
-	p[2] = (uint8_t)(code / 100);
-	p[3] = (uint8_t)(code % 100);
-	if (rlen)
-		memcpy(p + 4, reason, rlen);
-}
-
-void stun_put_unknown_attributes(struct stun_builder *b, const uint16_t *types, size_t n)
-{
-	uint8_t *p = n <= 0xffff / 2 ? reserve(b, STUN_ATTR_UNKNOWN_ATTRIBUTES, 2 * n) : NULL;
-
-	if (!p) {
-		b->overflow = true;
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		set16(p + 2 * i, types[i]);
-}
-
-void stun_put_password_algorithm(struct stun_builder *b, enum stun_pw_alg alg)
-{
-	uint8_t v[4];
-
-	set16(v, (uint16_t)alg);
-	set16(v + 2, 0); /* MD5 and SHA-256 take no parameters */
-	stun_put_attr(b, STUN_ATTR_PASSWORD_ALGORITHM, v, sizeof(v));
-}
-
-/* The MAC attribute is reserved first, so the header length already ends at it. */
-static void put_mac(struct stun_builder *b, uint16_t type, char *digest, size_t maclen,
-		    const uint8_t *key, size_t keylen)
-{
-	size_t off = b->len;
-	uint8_t mac[SHA256_MAC_LEN];
-	uint8_t *p = reserve(b, type, maclen);
-
-	if (!p)
-		return;
-	if (!mac_upto(digest, key, keylen, b->buf, off, b->len - STUN_HDR_LEN, mac)) {
-		b->overflow = true;
-		return;
-	}
-	memcpy(p, mac, maclen);
-}
-
-void stun_put_integrity(struct stun_builder *b, const uint8_t *key, size_t keylen)
-{
-	put_mac(b, STUN_ATTR_MESSAGE_INTEGRITY, "SHA1", SHA1_MAC_LEN, key, keylen);
-}
-
-void stun_put_integrity_sha256(struct stun_builder *b, const uint8_t *key, size_t keylen)
-{
-	put_mac(b, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, "SHA256", SHA256_MAC_LEN, key, keylen);
-}
-
-void stun_put_fingerprint(struct stun_builder *b)
-{
-	size_t off = b->len;
-	uint8_t *p = reserve(b, STUN_ATTR_FINGERPRINT, 4);
-
-	if (p)
-		set32(p, crc32_of(b->buf, off) ^ FINGERPRINT_XOR);
-}
-
-int stun_build_finish(struct stun_builder *b)
-{
-	return b->overflow ? -1 : (int)b->len;
-}
-
-/* ---- keys and ids ---- */
 
 void stun_new_tid(uint8_t tid[STUN_TID_LEN])
 {
@@ -323,369 +95,6 @@ size_t stun_long_term_key(enum stun_pw_alg alg, const char *user, const char *re
 	ok = ok && EVP_DigestFinal_ex(ctx, key, &n);
 	EVP_MD_CTX_free(ctx);
 	return ok ? n : 0;
-}
-
-/* ---- decoding ---- */
-
-/* What every STUN header has, whether or not the rest has arrived. */
-static const char *header_shape(const uint8_t *buf)
-{
-	if (buf[0] & 0xc0)
-		return "not STUN: top two bits set";
-	if (get16(buf + 2) % 4)
-		return "message length not a multiple of 4";
-	if (get32(buf + 4) != STUN_MAGIC_COOKIE)
-		return "bad magic cookie";
-	return NULL;
-}
-
-long stun_frame_length(const uint8_t *buf, size_t avail)
-{
-	if (avail < STUN_HDR_LEN)
-		return 0;
-	if (header_shape(buf))
-		return -1;
-	return STUN_HDR_LEN + (long)get16(buf + 2);
-}
-
-struct attr {
-	uint16_t type;
-	const uint8_t *v; /* value */
-	size_t n;         /* value length, without padding */
-	size_t off;       /* of the attribute header in the message */
-};
-
-static const char *parse_address(const struct stun_msg *m, const struct attr *a, bool xor,
-				 struct stun_addr *out)
-{
-	uint8_t v[20];
-	size_t alen;
-
-	if (a->n < 4)
-		return "address attribute too short";
-	if (a->v[1] != FAMILY_IPV4 && a->v[1] != FAMILY_IPV6)
-		return "address family neither IPv4 nor IPv6";
-	alen = a->v[1] == FAMILY_IPV4 ? 4 : 16;
-	if (a->n != 4 + alen)
-		return "address attribute length wrong for its family";
-	memcpy(v, a->v, a->n);
-	if (xor)
-		xor_address(v, m->raw + 4, alen);
-	memset(out, 0, sizeof(*out));
-	out->family = alen == 4 ? AF_INET : AF_INET6;
-	out->port = get16(v + 2);
-	memcpy(out->ip, v + 4, alen);
-	return NULL;
-}
-
-/* XOR-MAPPED-ADDRESS, XOR-PEER-ADDRESS, ALTERNATE-SERVER: one of each is kept. */
-static const char *parse_one_address(struct stun_msg *m, const struct attr *a)
-{
-	bool *has = &m->has_alternate;
-	struct stun_addr *out = &m->alternate;
-	const char *err;
-
-	if (a->type == STUN_ATTR_XOR_MAPPED_ADDRESS) {
-		has = &m->has_mapped;
-		out = &m->mapped;
-	} else if (a->type == STUN_ATTR_XOR_PEER_ADDRESS) {
-		has = &m->has_peer;
-		out = &m->peer;
-	}
-	err = parse_address(m, a, a->type != STUN_ATTR_ALTERNATE_SERVER, out);
-	*has = !err;
-	return err;
-}
-
-static const char *parse_relayed(struct stun_msg *m, const struct attr *a)
-{
-	if (m->n_relayed == 2)
-		return NULL;
-	return parse_address(m, a, true, &m->relayed[m->n_relayed++]);
-}
-
-/* Realm and nonce go back on the wire and into the key: a NUL would silently shorten
- * them, so it is refused. Reason and software are only logged. */
-static const char *copy_text(char dst[STUN_MAX_TEXT + 1], const uint8_t *v, size_t n,
-			     bool refuse_nul)
-{
-	if (n > STUN_MAX_TEXT)
-		return "text attribute longer than 763 bytes";
-	if (refuse_nul && memchr(v, 0, n))
-		return "NUL byte in REALM or NONCE";
-	memcpy(dst, v, n);
-	dst[n] = '\0';
-	return NULL;
-}
-
-static const char *parse_realm(struct stun_msg *m, const struct attr *a)
-{
-	m->has_realm = true;
-	return copy_text(m->realm, a->v, a->n, true);
-}
-
-static const char *parse_nonce(struct stun_msg *m, const struct attr *a)
-{
-	m->has_nonce = true;
-	return copy_text(m->nonce, a->v, a->n, true);
-}
-
-static const char *parse_software(struct stun_msg *m, const struct attr *a)
-{
-	return copy_text(m->software, a->v, a->n, false);
-}
-
-static const char *parse_error_code(struct stun_msg *m, const struct attr *a)
-{
-	int cls, number;
-
-	if (a->n < 4)
-		return "ERROR-CODE too short";
-	cls = a->v[2] & 7; /* the 21 bits before it are reserved */
-	number = a->v[3];
-	if (cls < 3 || cls > 6 || number > 99)
-		return "bad ERROR-CODE class or number";
-	m->error_code = cls * 100 + number;
-	return copy_text(m->reason, a->v + 4, a->n - 4, false);
-}
-
-static const char *parse_u32(const struct attr *a, bool *has, uint32_t *v)
-{
-	if (a->n != 4)
-		return "LIFETIME or CONNECTION-ID not 4 bytes";
-	*has = true;
-	*v = get32(a->v);
-	return NULL;
-}
-
-static const char *parse_lifetime(struct stun_msg *m, const struct attr *a)
-{
-	return parse_u32(a, &m->has_lifetime, &m->lifetime);
-}
-
-static const char *parse_connection_id(struct stun_msg *m, const struct attr *a)
-{
-	return parse_u32(a, &m->has_connection_id, &m->connection_id);
-}
-
-static const char *parse_data(struct stun_msg *m, const struct attr *a)
-{
-	m->has_data = true;
-	m->data = a->v;
-	m->data_len = a->n;
-	return NULL;
-}
-
-/* Entries of algorithm (2), parameters length (2), parameters padded to 4. */
-static const char *parse_pw_algs(struct stun_msg *m, const struct attr *a)
-{
-	size_t i = 0;
-
-	while (i < a->n) {
-		size_t plen;
-
-		if (a->n - i < 4)
-			return "PASSWORD-ALGORITHMS entry truncated";
-		plen = pad4(get16(a->v + i + 2));
-		if (plen > a->n - i - 4)
-			return "PASSWORD-ALGORITHMS parameters run past the end";
-		if (m->n_pw_algs < STUN_MAX_LIST)
-			m->pw_algs[m->n_pw_algs++] = get16(a->v + i);
-		i += 4 + plen;
-	}
-	m->pw_algs_raw = a->v;
-	m->pw_algs_raw_len = a->n;
-	return NULL;
-}
-
-static const char *parse_unknown_listed(struct stun_msg *m, const struct attr *a)
-{
-	if (a->n % 2)
-		return "UNKNOWN-ATTRIBUTES of odd length";
-	for (size_t i = 0; i < a->n && m->n_unknown_listed < STUN_MAX_LIST; i += 2)
-		m->unknown_listed[m->n_unknown_listed++] = get16(a->v + i);
-	return NULL;
-}
-
-static const char *parse_integrity(struct stun_msg *m, const struct attr *a)
-{
-	if (a->n != SHA1_MAC_LEN)
-		return "MESSAGE-INTEGRITY not 20 bytes";
-	m->has_integrity = true;
-	m->integrity_off = a->off;
-	return NULL;
-}
-
-static const char *parse_integrity_sha256(struct stun_msg *m, const struct attr *a)
-{
-	if (a->n < SHA256_MAC_MIN || a->n > SHA256_MAC_LEN || a->n % 4)
-		return "MESSAGE-INTEGRITY-SHA256 length not 16..32 in steps of 4";
-	m->has_integrity_sha256 = true;
-	m->integrity_sha256_off = a->off;
-	m->integrity_sha256_len = a->n;
-	return NULL;
-}
-
-/* Being last, FINGERPRINT's CRC covers the header as received, length field included. */
-static const char *parse_fingerprint(struct stun_msg *m, const struct attr *a)
-{
-	if (a->n != 4)
-		return "FINGERPRINT not 4 bytes";
-	if (a->off + ATTR_HDR_LEN + 4 != m->len)
-		return "attribute after FINGERPRINT";
-	if (get32(a->v) != (crc32_of(m->raw, a->off) ^ FINGERPRINT_XOR))
-		return "FINGERPRINT mismatch";
-	m->has_fingerprint = true;
-	m->fingerprint_off = a->off;
-	m->fingerprint_ok = true;
-	return NULL;
-}
-
-typedef const char *(*attr_parser)(struct stun_msg *m, const struct attr *a);
-
-/* Every attribute this codec knows; parse NULL: understood, but nothing a TURN client
- * reads from a message it receives. */
-static const struct {
-	uint16_t type;
-	attr_parser parse;
-	bool repeatable; /* otherwise later occurrences are skipped */
-} rules[] = {
-	{ STUN_ATTR_MAPPED_ADDRESS, NULL, false },
-	{ STUN_ATTR_USERNAME, NULL, false },
-	{ STUN_ATTR_MESSAGE_INTEGRITY, parse_integrity, false },
-	{ STUN_ATTR_ERROR_CODE, parse_error_code, false },
-	{ STUN_ATTR_UNKNOWN_ATTRIBUTES, parse_unknown_listed, false },
-	{ STUN_ATTR_CHANNEL_NUMBER, NULL, false },
-	{ STUN_ATTR_LIFETIME, parse_lifetime, false },
-	{ STUN_ATTR_XOR_PEER_ADDRESS, parse_one_address, false },
-	{ STUN_ATTR_DATA, parse_data, false },
-	{ STUN_ATTR_REALM, parse_realm, false },
-	{ STUN_ATTR_NONCE, parse_nonce, false },
-	{ STUN_ATTR_XOR_RELAYED_ADDRESS, parse_relayed, true },
-	{ STUN_ATTR_REQUESTED_ADDRESS_FAMILY, NULL, false },
-	{ STUN_ATTR_EVEN_PORT, NULL, false },
-	{ STUN_ATTR_REQUESTED_TRANSPORT, NULL, false },
-	{ STUN_ATTR_DONT_FRAGMENT, NULL, false },
-	{ STUN_ATTR_MESSAGE_INTEGRITY_SHA256, parse_integrity_sha256, false },
-	{ STUN_ATTR_PASSWORD_ALGORITHM, NULL, false },
-	{ STUN_ATTR_USERHASH, NULL, false },
-	{ STUN_ATTR_XOR_MAPPED_ADDRESS, parse_one_address, false },
-	{ STUN_ATTR_RESERVATION_TOKEN, NULL, false },
-	{ STUN_ATTR_CONNECTION_ID, parse_connection_id, false },
-	{ STUN_ATTR_PASSWORD_ALGORITHMS, parse_pw_algs, false },
-	{ STUN_ATTR_SOFTWARE, parse_software, false },
-	{ STUN_ATTR_ALTERNATE_SERVER, parse_one_address, false },
-	{ STUN_ATTR_FINGERPRINT, parse_fingerprint, false },
-};
-
-#define N_RULES (sizeof(rules) / sizeof(rules[0]))
-_Static_assert(N_RULES <= 32, "the seen mask has a bit per rule");
-
-/* Anything after MESSAGE-INTEGRITY would be unauthenticated: only the other MAC and
- * FINGERPRINT may follow it (nothing may follow FINGERPRINT: parse_fingerprint). */
-static const char *order_error(const struct stun_msg *m, uint16_t type)
-{
-	if (m->has_integrity_sha256 && type != STUN_ATTR_FINGERPRINT)
-		return "attribute after MESSAGE-INTEGRITY-SHA256";
-	if (m->has_integrity && type != STUN_ATTR_FINGERPRINT &&
-	    type != STUN_ATTR_MESSAGE_INTEGRITY_SHA256)
-		return "attribute after MESSAGE-INTEGRITY";
-	return NULL;
-}
-
-static const char *dispatch(struct stun_msg *m, const struct attr *a, uint32_t *seen)
-{
-	for (size_t i = 0; i < N_RULES; i++) {
-		if (rules[i].type != a->type)
-			continue;
-		if ((*seen >> i & 1) && !rules[i].repeatable)
-			return NULL;
-		*seen |= 1u << i;
-		return rules[i].parse ? rules[i].parse(m, a) : NULL;
-	}
-	/* Unknown optional attributes are ignored; required ones feed a 420 answer. */
-	if (a->type < 0x8000 && m->n_unknown_required < STUN_MAX_LIST)
-		m->unknown_required[m->n_unknown_required++] = a->type;
-	return NULL;
-}
-
-static const char *decode_attrs(struct stun_msg *m)
-{
-	uint32_t seen = 0;
-	size_t off = STUN_HDR_LEN;
-
-	while (off < m->len) {
-		struct attr a;
-		const char *err;
-
-		a.type = get16(m->raw + off);
-		a.n = get16(m->raw + off + 2);
-		a.v = m->raw + off + ATTR_HDR_LEN;
-		a.off = off;
-		/* The rest is a multiple of 4 (header_shape), so a value that fits fits padded. */
-		if (a.n > m->len - off - ATTR_HDR_LEN)
-			return "attribute runs past the end";
-		err = order_error(m, a.type);
-		if (!err)
-			err = dispatch(m, &a, &seen);
-		if (err)
-			return err;
-		off += ATTR_HDR_LEN + pad4(a.n);
-	}
-	return NULL;
-}
-
-static const char *decode(const uint8_t *buf, size_t len, struct stun_msg *m)
-{
-	const char *err;
-
-	memset(m, 0, sizeof(*m));
-	if (len < STUN_HDR_LEN)
-		return "shorter than a STUN header";
-	err = header_shape(buf);
-	if (err)
-		return err;
-	if (STUN_HDR_LEN + (size_t)get16(buf + 2) != len)
-		return "length field disagrees with the message size";
-	split_type(get16(buf), &m->method, &m->cls);
-	memcpy(m->tid, buf + 8, STUN_TID_LEN);
-	m->raw = buf;
-	m->len = len;
-	return decode_attrs(m);
-}
-
-int stun_decode(const uint8_t *buf, size_t len, struct stun_msg *m, const char **why)
-{
-	const char *err = decode(buf, len, m);
-
-	if (err && why)
-		*why = err;
-	return err ? -1 : 0;
-}
-
-/* The MAC attribute at off with vlen value bytes, checked against key in constant time. */
-static bool check_mac(const struct stun_msg *m, size_t off, size_t vlen, char *digest,
-		      const uint8_t *key, size_t keylen)
-{
-	uint8_t mac[SHA256_MAC_LEN];
-	size_t end = off + ATTR_HDR_LEN + vlen;
-
-	if (!mac_upto(digest, key, keylen, m->raw, off, end - STUN_HDR_LEN, mac))
-		return false;
-	return CRYPTO_memcmp(mac, m->raw + off + ATTR_HDR_LEN, vlen) == 0;
-}
-
-bool stun_check_integrity(const struct stun_msg *m, const uint8_t *key, size_t keylen)
-{
-	return m->has_integrity &&
-	       check_mac(m, m->integrity_off, SHA1_MAC_LEN, "SHA1", key, keylen);
-}
-
-bool stun_check_integrity_sha256(const struct stun_msg *m, const uint8_t *key, size_t keylen)
-{
-	return m->has_integrity_sha256 &&
-	       check_mac(m, m->integrity_sha256_off, m->integrity_sha256_len, "SHA256", key,
-			 keylen);
 }
 
 const char *stun_method_name(uint16_t method)

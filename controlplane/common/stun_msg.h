@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * STUN message codec for meshrelay's TURN client: RFC 8489 (STUN), RFC 8656 (TURN) and
  * RFC 6062 (TURN TCP allocations). No DPDK; HMACs and digests come from OpenSSL 3.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target for the HTTP response parser and the body splitter. The first five
  * bytes choose how the rest is fed:
  *   [0] bit 0: the peer closes at the end; bit 1: lines (else objects) splitter;
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_lines.h"
 #include "http_resp.h"
 
 #define ITEM_CAP 256

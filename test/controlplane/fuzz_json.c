@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target for json_parse. Besides surviving any input: a refusal says where, and
  * an accepted tree keeps its promises (lengths match what iteration finds, lookups return
  * the first of duplicate keys, strings are NUL-terminated valid UTF-8 that json_escape

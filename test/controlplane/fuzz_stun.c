@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer target for the STUN codec. Input: one message as it would arrive on a TURN
  * connection; one ending in a FINGERPRINT is also tried with its CRC made right. Beyond
  * memory safety: a message that decodes is exactly one stream frame, and what the decoder

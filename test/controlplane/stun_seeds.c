@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Seed corpus for fuzz_stun: the messages a TURN client exchanges, made with the codec's
  * own builder so that every seed decodes and reaches the round-trip checks.
  *   stun_seeds DIR      writes DIR/seed-0, DIR/seed-1, ... */

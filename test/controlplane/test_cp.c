@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "cp": meshrelay-cp's pure pieces: the back-off schedule, its command line, the
- * last good configuration (a bad file changes nothing), the pid file, bounded file reads. */
+ * last good configuration (a bad file changes nothing). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,7 @@
 #include "cp_args.h"
 #include "cp_backoff.h"
 #include "cp_conf.h"
-#include "pidfile.h"
-#include "textfile.h"
+#include "mr_pidfile.h"
 #include "unit.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof(a[0])) - 1)
@@ -19,15 +19,6 @@ static const char good_conf[] =
 	"dataplane = { eal = [\"-l\", \"0-1\"]; control_socket = \"/tmp/x.sock\"; };\n"
 	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
 	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n";
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	CU_ASSERT_FATAL(f != NULL);
-	fputs(text, f);
-	fclose(f);
-}
 
 static void test_backoff(void)
 {
@@ -62,7 +53,7 @@ static void test_args(void)
 	CU_ASSERT_STRING_EQUAL(o.pidfile, "p");
 	CU_ASSERT_EQUAL(cp_args_parse(ARGC(least), least, &o, err, sizeof(err)), 0);
 	CU_ASSERT_PTR_NULL(o.socket);
-	CU_ASSERT_STRING_EQUAL(o.pidfile, CP_DEFAULT_PIDFILE);
+	CU_ASSERT_STRING_EQUAL(o.pidfile, MR_CP_PIDFILE);
 	CU_ASSERT_EQUAL(cp_args_parse(ARGC(no_conf), no_conf, &o, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "-c FILE"));
 	CU_ASSERT_EQUAL(cp_args_parse(ARGC(unknown), unknown, &o, err, sizeof(err)), -1);
@@ -81,7 +72,7 @@ static void test_conf_keeps_last_good(void)
 	char err[512] = "";
 	char *first;
 
-	write_file(path, good_conf);
+	unit_write_file(path, good_conf);
 	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&c, path, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(c.generation, 1);
 	CU_ASSERT_STRING_EQUAL(c.text, good_conf);
@@ -89,7 +80,7 @@ static void test_conf_keeps_last_good(void)
 	CU_ASSERT_STRING_EQUAL(c.conf.dataplane.control_socket, "/tmp/x.sock");
 	first = strdup(c.text);
 
-	write_file(path, "ports = ( { name = \"edge\";\n  device = 7; } );\n");
+	unit_write_file(path, "ports = ( { name = \"edge\";\n  device = 7; } );\n");
 	CU_ASSERT_EQUAL(cp_conf_load(&c, path, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2:"));
@@ -102,7 +93,7 @@ static void test_conf_keeps_last_good(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
 	CU_ASSERT_EQUAL(c.generation, 1);
 
-	write_file(path, good_conf);
+	unit_write_file(path, good_conf);
 	CU_ASSERT_EQUAL(cp_conf_load(&c, path, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(c.generation, 2);
 	cp_conf_free(&c);
@@ -111,61 +102,12 @@ static void test_conf_keeps_last_good(void)
 	free(first);
 }
 
-static void test_textfile_bounds(void)
-{
-	const char *path = unit_path("sized.txt");
-	char *text = NULL;
-	uint32_t len = 0;
-	char err[256];
-
-	write_file(path, "");
-	CU_ASSERT_EQUAL(textfile_read(path, 10, &text, &len, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(len, 0);
-	CU_ASSERT_STRING_EQUAL(text, "");
-	free(text);
-	write_file(path, "0123456789");
-	CU_ASSERT_EQUAL(textfile_read(path, 10, &text, &len, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(len, 10);
-	CU_ASSERT_STRING_EQUAL(text, "0123456789");
-	free(text);
-	write_file(path, "0123456789A");
-	CU_ASSERT_EQUAL(textfile_read(path, 10, &text, &len, err, sizeof(err)), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "larger than 10 bytes"));
-	unlink(path);
-}
-
-static void test_pidfile(void)
-{
-	const char *path = unit_path("cp.pid");
-	char err[256];
-
-	CU_ASSERT_EQUAL(pidfile_read(path), -1);
-	CU_ASSERT_EQUAL(pidfile_write(path, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(pidfile_read(path), getpid());
-	/* Process 1 always runs: its pid file is not taken over. */
-	write_file(path, "1\n");
-	CU_ASSERT_EQUAL(pidfile_write(path, err, sizeof(err)), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "process 1 is running"));
-	pidfile_remove(path); /* not ours: stays */
-	CU_ASSERT_EQUAL(pidfile_read(path), 1);
-	/* A stale file (no such process) is replaced; then removed on the way out. */
-	write_file(path, "1073741823\n");
-	CU_ASSERT_EQUAL(pidfile_write(path, err, sizeof(err)), 0);
-	pidfile_remove(path);
-	CU_ASSERT_EQUAL(access(path, F_OK), -1);
-	write_file(path, "12abc\n");
-	CU_ASSERT_EQUAL(pidfile_read(path), -1);
-	unlink(path);
-}
-
 int test_cp_register(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "back-off: 100 ms doubling to 5 s, reset", test_backoff },
 		{ "command line", test_args },
 		{ "a bad file keeps the last good config", test_conf_keeps_last_good },
-		{ "file reads are bounded", test_textfile_bounds },
-		{ "pid file: write, refuse a live owner, replace a stale one", test_pidfile },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -1,12 +1,14 @@
-/* Suite "ctl": meshrelayctl's command line (modes, defaults, refusals), the flat JSON
- * reader, and the human tables printed from it. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "ctl": meshrelayctl's command line (modes, defaults, refusals) and the lines it
+ * prints for people from the data plane's JSON (control socket and telemetry). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl_args.h"
 #include "ctl_print.h"
-#include "flatjson.h"
+#include "json.h"
+#include "mr_config.h"
 #include "unit.h"
 
 static int parse(char **argv, struct ctl_opts *o, char *err)
@@ -31,7 +33,7 @@ static void test_args_modes(void)
 
 	CU_ASSERT_EQUAL(parse(dflt, &o, err), 0);
 	CU_ASSERT_EQUAL(o.mode, CTL_MODE_SOCKET);
-	CU_ASSERT_STRING_EQUAL(o.socket, CTL_DEFAULT_SOCKET);
+	CU_ASSERT_STRING_EQUAL(o.socket, MR_CONTROL_SOCKET);
 	CU_ASSERT_EQUAL(o.cmd, CTL_CMD_STATUS);
 	CU_ASSERT_FALSE(o.json);
 	CU_ASSERT_EQUAL(parse(sock, &o, err), 0);
@@ -87,89 +89,114 @@ static void test_args_refusals(void)
 	}
 }
 
-static void test_json_object(void)
-{
-	struct flatjson j;
-
-	CU_ASSERT_EQUAL_FATAL(flatjson_parse(" {\"generation\": 12, \"source\": \"a \\\"b\\\"\\n\","
-					     " \"up\":true , \"neg\": -3, \"big\": 4294967296}\n",
-					     &j), 0);
-	CU_ASSERT_EQUAL(j.n_pairs, 5);
-	CU_ASSERT_EQUAL(flatjson_uint(&j, "generation"), 12);
-	CU_ASSERT_EQUAL(flatjson_uint(&j, "big"), 4294967296LL);
-	CU_ASSERT_EQUAL(flatjson_uint(&j, "neg"), -1);
-	CU_ASSERT_EQUAL(flatjson_uint(&j, "source"), -1); /* a string is not a number */
-	CU_ASSERT_EQUAL(flatjson_uint(&j, "missing"), -1);
-	CU_ASSERT_STRING_EQUAL(flatjson_find(&j, "source")->value, "a \"b\"\n");
-	CU_ASSERT_TRUE(flatjson_find(&j, "source")->is_string);
-	CU_ASSERT_STRING_EQUAL(flatjson_find(&j, "up")->value, "true");
-	flatjson_free(&j);
-	CU_ASSERT_EQUAL(j.n_pairs, 0);
-	CU_ASSERT_EQUAL(flatjson_parse("{}", &j), 0);
-	CU_ASSERT_EQUAL(j.n_pairs, 0);
-}
-
-static void test_json_arrays_and_escapes(void)
-{
-	struct flatjson j;
-	const struct flatjson_pair *p;
-
-	CU_ASSERT_EQUAL_FATAL(flatjson_parse("{\"items\": [\"a.example -> pool api\", \"\\u00e9\\t\","
-					     " 7, \"\"]}", &j), 0);
-	p = flatjson_find(&j, "items");
-	CU_ASSERT_PTR_NULL(p->value);
-	CU_ASSERT_EQUAL_FATAL(p->n_items, 4);
-	CU_ASSERT_STRING_EQUAL(p->items[0], "a.example -> pool api");
-	CU_ASSERT_STRING_EQUAL(p->items[1], "\xc3\xa9\t");
-	CU_ASSERT_STRING_EQUAL(p->items[2], "7");
-	CU_ASSERT_STRING_EQUAL(p->items[3], "");
-	flatjson_free(&j);
-	CU_ASSERT_EQUAL(flatjson_parse("{\"items\": []}", &j), 0);
-	CU_ASSERT_EQUAL(flatjson_find(&j, "items")->n_items, 0);
-	flatjson_free(&j);
-}
-
-static void test_json_refusals(void)
-{
-	static const char *const bad[] = {
-		"", "[]", "{", "{\"a\": 1", "{\"a\" 1}", "{\"a\": {\"b\": 1}}", "{\"a\": [[1]]}",
-		"{\"a\": 1} x", "{\"a\": \"\\q\"}", "{\"a\": \"\\u12\"}", "{a: 1}", "{\"a\": 1,}",
-		"{\"a\": \"unterminated}", "{\"a\": }", "{\"a\": [1, 2}",
-	};
-
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct flatjson j;
-
-		CU_ASSERT_EQUAL(flatjson_parse(bad[i], &j), -1);
-		CU_ASSERT_EQUAL(j.n_pairs, 0);
-	}
-}
-
-/* What ctl_print_human writes for json, in a static buffer. */
-static const char *human(const char *json)
+/* What a printer writes for json, in a static buffer. */
+static const char *printed(void (*print)(FILE *, const char *), const char *json)
 {
 	static char out[1024];
-	FILE *f = fmemopen(out, sizeof(out), "w");
+	FILE *f;
 
-	ctl_print_human(f, json);
+	out[0] = '\0'; /* fmemopen writes no NUL when nothing is printed */
+	f = fmemopen(out, sizeof(out), "w");
+	print(f, json);
 	fclose(f);
 	return out;
 }
 
+static const char *human(const char *json)
+{
+	return printed(ctl_print_human, json);
+}
+
+/* A telemetry answer's value as ctl_telemetry prints it: lines, or the text as it came. */
+static void print_telemetry(FILE *out, const char *json)
+{
+	struct json_value *doc = json_parse(json, strlen(json), NULL, 0);
+
+	if (!doc || doc->type != JSON_OBJECT || json_len(doc) != 1 ||
+	    ctl_print_telemetry(out, json_at(doc, 0)) < 0)
+		fprintf(out, "%s\n", json);
+	json_free(doc);
+}
+
+static const char *telemetry(const char *json)
+{
+	return printed(print_telemetry, json);
+}
+
+/* Values as a person reads them: strings unescaped, numbers as written, literals. */
+static void test_table_values(void)
+{
+	CU_ASSERT_STRING_EQUAL(human(" {\"generation\": 12, \"source\": \"a \\\"b\\\"\\n\","
+				     " \"up\":true , \"neg\": -3, \"big\": 4294967296,"
+				     " \"x\": null}\n"),
+			       "generation 12\n"
+			       "source     a \"b\"\n\n"
+			       "up         true\n"
+			       "neg        -3\n"
+			       "big        4294967296\n"
+			       "x          null\n");
+	CU_ASSERT_STRING_EQUAL(human("{}"), "");
+}
+
+static void test_table_lists(void)
+{
+	CU_ASSERT_STRING_EQUAL(human("{\"items\": [\"a.example -> pool api\", \"\\u00e9\\t\","
+				     " 7, \"\", \"\\ud83d\\ude00\", false]}"),
+			       "a.example -> pool api\n\xc3\xa9\t\n7\n\n\xf0\x9f\x98\x80\nfalse\n");
+	CU_ASSERT_STRING_EQUAL(human("{\"items\": []}"), "");
+	CU_ASSERT_STRING_EQUAL(human("{\"n\": 10, \"empty\": [], \"list\": [\"x\"]}"),
+			       "n 10\nempty:\nlist:\n  x\n");
+}
+
+/* Not JSON, or not one level deep: printed as it came. */
+static void test_table_refusals(void)
+{
+	static const char *const bad[] = {
+		"", "[]", "{", "{\"a\": 1", "{\"a\" 1}", "{\"a\": {\"b\": 1}}", "{\"a\": [[1]]}",
+		"{\"a\": 1} x", "{\"a\": \"\\q\"}", "{\"a\": \"\\u12\"}", "{a: 1}", "{\"a\": 1,}",
+		"{\"a\": \"unterminated}", "{\"a\": }", "{\"a\": [1, 2}", "{\"a\": [{\"b\": 1}]}",
+		"7", "\"text\"",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "%s\n", bad[i]);
+		CU_ASSERT_STRING_EQUAL(human(bad[i]), want);
+	}
+}
+
+/* DPDK telemetry's answers: one object or list under the command's name, as lines that
+ * scripts split on one space. */
+static void test_telemetry_lines(void)
+{
+	CU_ASSERT_STRING_EQUAL(telemetry("{\"/meshrelay/port\": {\"driver\": \"net_memif\", "
+					 "\"rx_q0_packets\": 12, \"link\": \"up 10 Gbps\"}}"),
+			       "driver net_memif\nrx_q0_packets 12\nlink up 10 Gbps\n");
+	CU_ASSERT_STRING_EQUAL(telemetry("{\"/meshrelay/neighbours\": [\"ip=10.0.0.1 state=ok\", "
+					 "\"ip=10.0.0.2 state=failed\"]}"),
+			       "ip=10.0.0.1 state=ok\nip=10.0.0.2 state=failed\n");
+	CU_ASSERT_STRING_EQUAL(telemetry("{\"/meshrelay/drops\": {}}"), "\n");
+	CU_ASSERT_STRING_EQUAL(telemetry("{\"/meshrelay/flow_list\": []}"), "\n");
+	CU_ASSERT_STRING_EQUAL(telemetry("{\"/x\": {\"a\": {\"b\": 1}}}"),
+			       "{\"/x\": {\"a\": {\"b\": 1}}}\n");
+	CU_ASSERT_STRING_EQUAL(telemetry("{\"/x\": 1, \"/y\": 2}"), "{\"/x\": 1, \"/y\": 2}\n");
+	CU_ASSERT_STRING_EQUAL(telemetry("not json"), "not json\n");
+	CU_ASSERT_EQUAL(ctl_print_telemetry(stdout, NULL), -1);
+}
+
 static void test_print(void)
 {
-	FILE *f;
-	char out[256];
+	char out[64];
 
 	CU_ASSERT_STRING_EQUAL(human("{\"flows\": 3, \"backend_syn\": 120, \"source\": \"a b\"}"),
 			       "flows       3\nbackend_syn 120\nsource      a b\n");
 	CU_ASSERT_STRING_EQUAL(human("{\"items\": [\"one\", \"two\"]}"), "one\ntwo\n");
 	CU_ASSERT_STRING_EQUAL(human("{\"n\": 2, \"list\": [\"x\"]}"), "n 2\nlist:\n  x\n");
 	CU_ASSERT_STRING_EQUAL(human("not json"), "not json\n");
-	f = fmemopen(out, sizeof(out), "w");
-	flatjson_put_string(f, "a\"b\\c\n");
-	fclose(f);
-	CU_ASSERT_STRING_EQUAL(out, "\"a\\\"b\\\\c\\u000a\"");
+	/* push --json writes the data plane's result text with the one JSON escaper. */
+	CU_ASSERT_EQUAL(json_escape(out, sizeof(out), "a\"b\\c\n"), 11);
+	CU_ASSERT_STRING_EQUAL(out, "\"a\\\"b\\\\c\\n\"");
 }
 
 int test_ctl_register(void)
@@ -177,10 +204,11 @@ int test_ctl_register(void)
 	static CU_TestInfo tests[] = {
 		{ "command line: modes and defaults", test_args_modes },
 		{ "command line: refusals", test_args_refusals },
-		{ "flat JSON: objects and numbers", test_json_object },
-		{ "flat JSON: arrays and escapes", test_json_arrays_and_escapes },
-		{ "flat JSON: refusals", test_json_refusals },
+		{ "tables: values as people read them", test_table_values },
+		{ "tables: lists, escapes, surrogate pairs", test_table_lists },
+		{ "tables: what is not one is printed as it came", test_table_refusals },
 		{ "human tables", test_print },
+		{ "telemetry answers as lines", test_telemetry_lines },
 		CU_TEST_INFO_NULL,
 	};
 

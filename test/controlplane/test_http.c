@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "http_resp": the incremental HTTP/1.1 response parser on responses captured from
  * etcd 3.4.23's JSON gateway (a lease grant, an error answer with trailers, a watch that
  * never ends) fed whole, a byte at a time and split at every position; every framing and
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_lines.h"
 #include "http_resp.h"
 #include "json.h"
 #include "unit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "cp_link": meshrelay-cp against a scripted data plane in a thread: the first push
  * after connecting, no push while its generation is in force, a re-push when another is,
  * a refused generation not pushed again, reconnection after a drop, and back-off. */
@@ -11,7 +12,7 @@
 #include <unistd.h>
 
 #include "cp_link.h"
-#include "exchange.h"
+#include "mr_clock.h"
 #include "mr_ctl_proto.h"
 #include "unit.h"
 
@@ -154,7 +155,7 @@ static void tick_due(struct cp_link *l, const struct cp_conf *c)
 {
 	static int64_t hours;
 
-	cp_link_tick(l, c, cp_now_ms() + ++hours * 3600 * 1000);
+	cp_link_tick(l, c, mr_clock_ms() + ++hours * 3600 * 1000);
 }
 
 static void test_follows_the_data_plane(void)
@@ -167,7 +168,7 @@ static void test_follows_the_data_plane(void)
 
 	fake_dp_start(&dp, path);
 	cp_link_init(&l, path);
-	cp_link_tick(&l, &c, cp_now_ms());
+	cp_link_tick(&l, &c, mr_clock_ms());
 	CU_ASSERT(l.fd >= 0);
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 1);
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 1);
@@ -188,7 +189,7 @@ static void test_follows_the_data_plane(void)
 
 	fake_set(&dp, &dp.refuse, 0);
 	c.generation = 2; /* a reload */
-	CU_ASSERT_EQUAL(cp_link_push(&l, &c, cp_now_ms()), 0);
+	CU_ASSERT_EQUAL(cp_link_push(&l, &c, mr_clock_ms()), 0);
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 2);
 
 	fake_set(&dp, &dp.drop, 1); /* the data plane restarts: connection gone, config lost */
@@ -210,7 +211,7 @@ static void test_backoff_while_absent(void)
 	static char text[] = "x = 1;";
 	struct cp_conf c = { .text = text, .len = 6, .generation = 1 };
 	struct cp_link l;
-	int64_t at = cp_now_ms();
+	int64_t at = mr_clock_ms();
 
 	cp_link_init(&l, unit_path("absent.sock"));
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -242,7 +243,7 @@ static void test_refused_backs_off(void)
 	fake_set(&dp, &dp.reject, 1);
 	fd = mr_ctl_connect(path);
 	usleep(100 * 1000); /* the refusal is written and the socket closed */
-	CU_ASSERT_EQUAL(exchange_one(fd, MR_CTL_PING, 0, NULL, 0, 1000, &h, &reply), 0);
+	CU_ASSERT_EQUAL(mr_ctl_exchange(fd, MR_CTL_PING, 0, NULL, 0, 1000, &h, &reply), 0);
 	CU_ASSERT_EQUAL(h.type, MR_CTL_RESULT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(reply ? reply : "", "may not use"));
 	free(reply);
@@ -250,12 +251,12 @@ static void test_refused_backs_off(void)
 
 	cp_link_init(&l, path);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		int64_t at = i ? l.next_connect_ms : cp_now_ms();
+		int64_t at = i ? l.next_connect_ms : (int64_t)mr_clock_ms();
 
 		int64_t left;
 
 		cp_link_tick(&l, &c, at);
-		left = l.next_connect_ms - cp_now_ms(); /* scheduled from when the refusal came */
+		left = l.next_connect_ms - (int64_t)mr_clock_ms(); /* scheduled from when the refusal came */
 		CU_ASSERT_EQUAL(l.fd, -1);
 		CU_ASSERT(left > want[i] - 50 && left <= want[i]);
 	}

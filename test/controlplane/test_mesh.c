@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "mesh": the mesh side of meshrelay-cp without servers: the gateway, turn,
  * discovery and gateways sections of the schema (and each refusal), the credentials file
  * (permissions, format, no password in any message), learned gateways turned into pushed
@@ -139,11 +140,7 @@ static void test_mesh_refusals(void)
 
 static void write_mode(const char *path, const char *text, mode_t mode)
 {
-	FILE *f = fopen(path, "w");
-
-	CU_ASSERT_FATAL(f != NULL);
-	fputs(text, f);
-	fclose(f);
+	unit_write_file(path, text);
 	chmod(path, mode);
 }
 

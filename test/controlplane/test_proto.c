@@ -1,27 +1,18 @@
-/* Suite "ctl_proto": the control socket framing. Header encoding and every refusal, then
- * whole messages over socket pairs: split writes, large payloads, timeouts, signals,
- * peers that close mid-message. */
-#include <errno.h>
-#include <pthread.h>
-#include <signal.h>
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "ctl_proto": the control protocol's wire format. Header encoding and every
+ * refusal, the generation a PONG reports, the BIND request's text both ways (every
+ * refusal, a signed ConnectionBind, a payload captured from a run). */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "mr_ctl_proto.h"
+#include "stun_msg.h"
 #include "unit.h"
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* A STUN header (a ConnectionBind request, tid 00..0b) as the shortest bind=, in hex. */
+#define BIND_STUN20 "000b00002112a442000102030405060708090a0b"
+#define BIND_TID "000102030405060708090a0b"
 
 static void encode(uint16_t type, uint32_t gen, uint32_t len, uint8_t out[MR_CTL_HDR_LEN])
 {
@@ -81,296 +72,293 @@ static void test_hdr_refusals(void)
 					   mr_ctl_decode_str((enum mr_ctl_decode)(d - 1)));
 }
 
-static void pair(int sv[2])
+/* The generation a PONG reports: its status object's number, else the header's. */
+static void test_pong_generation(void)
 {
-	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	static const struct { const char *payload; uint32_t want; } cases[] = {
+		{ " {\"generation\": 12, \"uptime_s\": 3, \"source\": \"a \\\"b\\\"\"}\n", 12 },
+		{ "{\"ports\": {\"edge\": 1}, \"generation\": 0}", 0 },
+		{ "{\"generation\": 4294967295}", 4294967295u },
+		{ "{\"generation\": \"12\"}", 7 },     /* a string is not a number */
+		{ "{\"generation\": -3}", 7 },
+		{ "{\"generation\": 1.5}", 7 },
+		{ "{\"generation\": 18446744073709551616}", 7 },
+		{ "{\"uptime_s\": 3}", 7 },
+		{ "[12]", 7 },
+		{ "{\"generation\": 12", 7 },
+		{ "", 7 },
+	};
+	struct mr_ctl_hdr h = { MR_CTL_VERSION, MR_CTL_PONG, 7, 0 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CU_ASSERT_EQUAL(mr_ctl_pong_generation(&h, cases[i].payload), cases[i].want);
 }
 
-static void test_send_recv(void)
+/* A BIND as meshrelay-cp fills it: the TURN server 10.0.0.3:3478, our address 10.0.0.2,
+ * and a ConnectionBind of len bytes (the first 20 a STUN header, the rest a pattern). */
+static void bind_example(struct mr_ctl_bind *b, uint16_t len)
 {
-	struct mr_ctl_hdr h;
-	char *payload;
-	int sv[2];
+	static const uint8_t hdr[STUN_HDR_LEN] = { 0x00, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42,
+						   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
 
-	pair(sv);
-	CU_ASSERT_EQUAL(mr_ctl_send(sv[0], MR_CTL_QUERY, 42, "routes", 6), 0);
-	CU_ASSERT_EQUAL(mr_ctl_send(sv[0], MR_CTL_PING, 0, NULL, 0), 0);
-	CU_ASSERT_EQUAL_FATAL(mr_ctl_recv(sv[1], &h, &payload, 100, 1000), 0);
-	CU_ASSERT_EQUAL(h.type, MR_CTL_QUERY);
-	CU_ASSERT_EQUAL(h.generation, 42);
-	CU_ASSERT_EQUAL(h.length, 6);
-	CU_ASSERT_STRING_EQUAL(payload, "routes");
-	free(payload);
-	CU_ASSERT_EQUAL_FATAL(mr_ctl_recv(sv[1], &h, &payload, 100, 1000), 0);
-	CU_ASSERT_EQUAL(h.type, MR_CTL_PING);
-	CU_ASSERT_EQUAL(h.length, 0);
-	CU_ASSERT_STRING_EQUAL(payload, ""); /* an empty payload is still a string */
-	free(payload);
-	close(sv[0]);
-	close(sv[1]);
+	memset(b, 0, sizeof(*b));
+	b->server = htonl(0x0a000003);
+	b->server_port = htons(3478);
+	b->source = htonl(0x0a000002);
+	memcpy(b->tid, hdr + 8, sizeof(b->tid));
+	b->len = len;
+	memcpy(b->msg, hdr, sizeof(hdr));
+	for (size_t i = sizeof(hdr); i < len; i++)
+		b->msg[i] = (uint8_t)(i * 7);
 }
 
-/* A writer thread that trickles bytes: every chunk is its own write, with a pause. */
-struct trickle {
-	int fd;
-	const uint8_t *bytes;
-	size_t len, chunk;
-	unsigned int pause_us;
-	bool close_after;
-};
-
-static void *trickle_run(void *arg)
+static bool bind_equal(const struct mr_ctl_bind *a, const struct mr_ctl_bind *b)
 {
-	struct trickle *t = arg;
-	sigset_t alarm;
-
-	sigemptyset(&alarm);
-	sigaddset(&alarm, SIGALRM); /* signals are for the receiving thread */
-	pthread_sigmask(SIG_BLOCK, &alarm, NULL);
-	for (size_t off = 0; off < t->len; off += t->chunk) {
-		size_t n = t->len - off < t->chunk ? t->len - off : t->chunk;
-
-		if (write(t->fd, t->bytes + off, n) != (ssize_t)n)
-			break;
-		if (t->pause_us)
-			usleep(t->pause_us);
-	}
-	if (t->close_after)
-		close(t->fd);
-	return NULL;
+	return a->server == b->server && a->server_port == b->server_port &&
+	       a->source == b->source && memcmp(a->tid, b->tid, sizeof(a->tid)) == 0 &&
+	       a->len == b->len && memcmp(a->msg, b->msg, a->len) == 0;
 }
 
-/* The whole frame for a payload, as a sender would put it on the wire. */
-static uint8_t *frame(uint16_t type, const char *payload, size_t len)
+/* The text, byte for byte, and what a reader makes of it. */
+static void test_bind_text(void)
 {
-	uint8_t *f = malloc(MR_CTL_HDR_LEN + len);
+	static const char want[] = "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID
+				   " bind=" BIND_STUN20;
+	struct mr_ctl_bind b, back;
+	char text[MR_CTL_BIND_TEXT_MAX], err[128] = "";
 
-	encode(type, 9, (uint32_t)len, f);
-	memcpy(f + MR_CTL_HDR_LEN, payload, len);
-	return f;
+	bind_example(&b, STUN_HDR_LEN);
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, sizeof(text)), (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(text, want);
+	CU_ASSERT_EQUAL_FATAL(mr_ctl_bind_decode(want, &back, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(back.server, htonl(0x0a000003));
+	CU_ASSERT_EQUAL(back.server_port, htons(3478));
+	CU_ASSERT_EQUAL(back.source, htonl(0x0a000002));
+	CU_ASSERT_EQUAL(back.tid[11], 0x0b);
+	CU_ASSERT_EQUAL(back.len, 20);
+	CU_ASSERT_EQUAL(back.msg[0], 0x00);
+	CU_ASSERT_EQUAL(back.msg[1], 0x0b);
+	CU_ASSERT_STRING_EQUAL(err, ""); /* no reason without a refusal */
 }
 
-static void test_split_writes(void)
+/* Every length a ConnectionBind may have, and the extremes of addresses and ports. */
+static void test_bind_round_trip(void)
 {
-	static const char text[] = "routes = ( { sni = \"a.example\"; pool = \"a\"; } );";
-	uint8_t *f = frame(MR_CTL_PUSH, text, strlen(text));
-	struct trickle t = { .bytes = f, .len = MR_CTL_HDR_LEN + strlen(text), .chunk = 3,
-			     .pause_us = 500 };
-	struct mr_ctl_hdr h;
-	pthread_t th;
-	char *payload;
-	int sv[2];
+	static const uint32_t addrs[][2] = { { 0, 0 }, { 0xffffffffu, 0x7f000001 },
+					     { 0xc0a80101, 0x0a000002 } };
+	static const uint16_t ports[] = { 1, 3478, 65535 };
+	char text[MR_CTL_BIND_TEXT_MAX], err[128];
+	struct mr_ctl_bind b, back;
 
-	pair(sv);
-	t.fd = sv[0];
-	pthread_create(&th, NULL, trickle_run, &t);
-	CU_ASSERT_EQUAL(mr_ctl_recv(sv[1], &h, &payload, 1000, 5000), 0);
-	pthread_join(th, NULL);
-	CU_ASSERT_EQUAL(h.type, MR_CTL_PUSH);
-	CU_ASSERT_EQUAL(h.generation, 9);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(payload);
-	CU_ASSERT_STRING_EQUAL(payload, text);
-	free(payload);
-	free(f);
-	close(sv[0]);
-	close(sv[1]);
-}
+	for (uint16_t len = STUN_HDR_LEN; len <= MR_CTL_BIND_MSG_MAX; len++) {
+		size_t k = len % 3;
+		int n;
 
-struct sender {
-	int fd;
-	const char *payload;
-	uint32_t len;
-	int rc;
-};
-
-static void *sender_run(void *arg)
-{
-	struct sender *s = arg;
-
-	s->rc = mr_ctl_send(s->fd, MR_CTL_REPLY, 1, s->payload, s->len);
-	return NULL;
-}
-
-/* Far more than a socket buffer holds: the send must go on after partial writes. */
-static void test_large_payload(void)
-{
-	uint32_t len = 4u << 20;
-	char *big = malloc(len);
-	struct sender s = { .payload = big, .len = len, .rc = -1 };
-	struct mr_ctl_hdr h;
-	pthread_t th;
-	char *payload;
-	int sv[2];
-
-	for (uint32_t i = 0; i < len; i++)
-		big[i] = (char)('a' + i % 26);
-	pair(sv);
-	s.fd = sv[0];
-	pthread_create(&th, NULL, sender_run, &s);
-	CU_ASSERT_EQUAL(mr_ctl_recv(sv[1], &h, &payload, MR_CTL_MAX_PAYLOAD, 10000), 0);
-	pthread_join(th, NULL);
-	CU_ASSERT_EQUAL(s.rc, 0);
-	CU_ASSERT_EQUAL(h.length, len);
-	CU_ASSERT_FATAL(payload != NULL);
-	CU_ASSERT_EQUAL(memcmp(payload, big, len), 0);
-	CU_ASSERT_EQUAL(payload[len], '\0');
-	free(payload);
-	free(big);
-	close(sv[0]);
-	close(sv[1]);
-}
-
-static void test_timeout(void)
-{
-	uint8_t hdr[MR_CTL_HDR_LEN];
-	struct mr_ctl_hdr h;
-	char *payload = (char *)1;
-	int64_t t0;
-	int sv[2];
-
-	pair(sv);
-	t0 = mono_ms();
-	errno = 0;
-	CU_ASSERT_EQUAL(mr_ctl_recv(sv[1], &h, &payload, 100, 80), -1);
-	CU_ASSERT_EQUAL(errno, ETIMEDOUT);
-	CU_ASSERT_PTR_NULL(payload);
-	CU_ASSERT(mono_ms() - t0 >= 80 && mono_ms() - t0 < 1000);
-	/* The header came, the payload never does: the bound covers the whole message. */
-	encode(MR_CTL_REPLY, 1, 10, hdr);
-	CU_ASSERT_EQUAL(write(sv[0], hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
-	CU_ASSERT_EQUAL(write(sv[0], "abc", 3), 3);
-	errno = 0;
-	CU_ASSERT_EQUAL(mr_ctl_recv(sv[1], &h, &payload, 100, 80), -1);
-	CU_ASSERT_EQUAL(errno, ETIMEDOUT);
-	CU_ASSERT_PTR_NULL(payload);
-	close(sv[0]);
-	close(sv[1]);
-}
-
-static void test_peer_closed(void)
-{
-	static const char text[] = "half of it";
-	uint8_t *f = frame(MR_CTL_REPLY, text, sizeof(text) - 1);
-	struct mr_ctl_hdr h;
-	char *payload;
-	int sv[2];
-
-	pair(sv);
-	close(sv[0]);
-	errno = 0;
-	CU_ASSERT_EQUAL(mr_ctl_recv(sv[1], &h, &payload, 100, 1000), -1);
-	CU_ASSERT_EQUAL(errno, ECONNRESET);
-	close(sv[1]);
-
-	pair(sv);
-	CU_ASSERT_EQUAL(write(sv[0], f, MR_CTL_HDR_LEN + 4), MR_CTL_HDR_LEN + 4);
-	close(sv[0]);
-	errno = 0;
-	CU_ASSERT_EQUAL(mr_ctl_recv(sv[1], &h, &payload, 100, 1000), -1);
-	CU_ASSERT_EQUAL(errno, ECONNRESET);
-	CU_ASSERT_PTR_NULL(payload);
-	/* Sending to a closed peer fails with EPIPE, and SIGPIPE never kills the sender. */
-	errno = 0;
-	CU_ASSERT_EQUAL(mr_ctl_send(sv[1], MR_CTL_PING, 0, NULL, 0), -1);
-	CU_ASSERT_EQUAL(errno, EPIPE);
-	close(sv[1]);
-	free(f);
-}
-
-/* Frames that a receiver must refuse as a whole: EPROTO, nothing allocated. */
-static void test_recv_refusals(void)
-{
-	uint8_t hdr[MR_CTL_HDR_LEN];
-	struct mr_ctl_hdr h;
-	char *payload;
-	int sv[2];
-
-	for (int k = 0; k < 3; k++) {
-		pair(sv);
-		encode(MR_CTL_PUSH, 1, k == 2 ? 101 : 5, hdr);
-		if (k == 0)
-			hdr[0] = 'X';
-		if (k == 1)
-			hdr[5] = 9;
-		CU_ASSERT_EQUAL(write(sv[0], hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
-		errno = 0;
-		CU_ASSERT_EQUAL(mr_ctl_recv(sv[1], &h, &payload, 100, 1000), -1);
-		CU_ASSERT_EQUAL(errno, EPROTO);
-		CU_ASSERT_PTR_NULL(payload);
-		close(sv[0]);
-		close(sv[1]);
+		bind_example(&b, len);
+		b.server = htonl(addrs[k][0]);
+		b.source = htonl(addrs[k][1]);
+		b.server_port = htons(ports[k]);
+		n = mr_ctl_bind_encode(&b, text, sizeof(text));
+		CU_ASSERT(n > 0 && (size_t)n == strlen(text) && (size_t)n < sizeof(text));
+		CU_ASSERT_EQUAL(mr_ctl_bind_decode(text, &back, err, sizeof(err)), 0);
+		CU_ASSERT_TRUE(bind_equal(&b, &back));
 	}
 }
 
-static void on_alarm(int sig)
+/* A reader takes the fields from anywhere in the text, the first of each name, and skips
+ * the rest; hex digits in either case. */
+static void test_bind_fields(void)
 {
-	(void)sig;
+	static const char *const good[] = {
+		"bind=" BIND_STUN20 " tid=" BIND_TID " source=10.0.0.2 server=10.0.0.3:3478",
+		"server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20 "\n",
+		"v=2 server=10.0.0.3:3478 source=10.0.0.2 xtid=ff tid=" BIND_TID " bind=" BIND_STUN20,
+		"server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20
+		" server=10.9.9.9:1 tid=ffffffffffffffffffffffff",
+		"server=10.0.0.3:03478 source=10.0.0.2 tid=000102030405060708090A0B bind="
+		"000B00002112A442000102030405060708090A0B",
+		"server=10.0.0.3:3478  source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20 " ",
+		"server=10.0.0.3:00000000003478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20,
+	};
+	struct mr_ctl_bind want, b;
+	char err[128];
+
+	bind_example(&want, STUN_HDR_LEN);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CU_ASSERT_EQUAL(mr_ctl_bind_decode(good[i], &b, err, sizeof(err)), 0);
+		CU_ASSERT_TRUE(bind_equal(&want, &b));
+	}
 }
 
-/* Signals every 2 ms while a trickled message arrives: no EINTR reaches the caller. */
-static void test_signals(void)
+/* Every refusal, with its reason: the data plane sends it back as "refused: REASON". */
+static void test_bind_refusals(void)
 {
-	static const char text[] = "{\"generation\": 3}";
-	uint8_t *f = frame(MR_CTL_PONG, text, strlen(text));
-	struct trickle t = { .bytes = f, .len = MR_CTL_HDR_LEN + strlen(text), .chunk = 2,
-			     .pause_us = 3000 };
-	struct itimerval every = { { 0, 2000 }, { 0, 2000 } }, off = { { 0, 0 }, { 0, 0 } };
-	struct sigaction sa = { .sa_handler = on_alarm }, old;
-	struct mr_ctl_hdr h;
-	pthread_t th;
-	char *payload;
-	int sv[2];
+	static const char fields[] = "bind needs server=IP:PORT source=IP tid=HEX bind=HEX";
+	static const char address[] = "bind: server is IPv4:PORT, source an IPv4 address";
+	static const char hex[] = "bind: tid is 24 hex digits, bind a STUN message in hex";
+	static const struct { const char *text, *why; } bad[] = {
+		{ "", fields },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID, fields },
+		{ "server=10.0.0.3:3478 tid=" BIND_TID " bind=" BIND_STUN20, fields },
+		{ "source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, fields },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 bind=" BIND_STUN20, fields },
+		{ "xserver=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, fields },
+		{ "server=10.0.0.3:3478\nsource=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, fields },
+		{ "server = 10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, fields },
+		{ "server=10.0.0.3:000000000003478 source=10.0.0.2 tid=" BIND_TID " bind="
+		  BIND_STUN20, fields }, /* 24 characters: longer than any IPV4:PORT */
+		{ "server=10.0.0.3:3478 source=0010.000.000.002 tid=" BIND_TID " bind=" BIND_STUN20,
+		  fields }, /* 16 characters: longer than any IPV4 */
+		{ "server=10.0.0.3 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3: source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:0 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:65536 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:70000 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:+3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:3478x source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=fd00::3:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.256:3478 source=10.0.0.2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:3478 source=host tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:3478 source=fd00::2 tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:3478 source= tid=" BIND_TID " bind=" BIND_STUN20, address },
+		{ "server=10.0.0.3:3478 source=010.000.000.002 tid=" BIND_TID " bind=" BIND_STUN20,
+		  address }, /* 15 characters: read, and no IPv4 literal */
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=0001 bind=" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID "0c bind=" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=00010203040506070809 0a0b bind="
+		  BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=0001020304050607080g0a0b bind="
+		  BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=0011", hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=", hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=zz" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=0" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=-1" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind=0g" BIND_STUN20, hex },
+		{ "server=10.0.0.3:3478 source=10.0.0.2 tid=" BIND_TID " bind="
+		  "000b00002112a442000102030405060708090a", hex }, /* 19 bytes */
+	};
 
-	pair(sv);
-	t.fd = sv[0];
-	sigaction(SIGALRM, &sa, &old); /* no SA_RESTART: poll and recv do see EINTR */
-	setitimer(ITIMER_REAL, &every, NULL);
-	pthread_create(&th, NULL, trickle_run, &t);
-	CU_ASSERT_EQUAL(mr_ctl_recv(sv[1], &h, &payload, 100, 5000), 0);
-	pthread_join(th, NULL);
-	setitimer(ITIMER_REAL, &off, NULL);
-	sigaction(SIGALRM, &old, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(payload);
-	CU_ASSERT_STRING_EQUAL(payload, text);
-	free(payload);
-	free(f);
-	close(sv[0]);
-	close(sv[1]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mr_ctl_bind b;
+		char err[128] = "";
+
+		CU_ASSERT_EQUAL(mr_ctl_bind_decode(bad[i].text, &b, err, sizeof(err)), -1);
+		CU_ASSERT_STRING_EQUAL(err, bad[i].why);
+	}
 }
 
-static void test_connect(void)
+/* A ConnectionBind one byte longer than the data plane sends: refused as hex. */
+static void test_bind_too_long(void)
 {
-	char long_path[200];
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *path = unit_path("proto.sock");
-	int lfd, cfd, afd;
-	struct mr_ctl_hdr h;
-	char *payload;
+	char text[MR_CTL_BIND_TEXT_MAX + 2], err[128];
+	struct mr_ctl_bind b;
+	int n;
 
-	memset(long_path, 'x', sizeof(long_path) - 1);
-	long_path[0] = '/';
-	long_path[sizeof(long_path) - 1] = '\0';
-	errno = 0;
-	CU_ASSERT_EQUAL(mr_ctl_connect(long_path), -1);
-	CU_ASSERT_EQUAL(errno, ENAMETOOLONG);
-	errno = 0;
-	CU_ASSERT_EQUAL(mr_ctl_connect(path), -1);
-	CU_ASSERT_EQUAL(errno, ENOENT);
+	bind_example(&b, MR_CTL_BIND_MSG_MAX);
+	n = mr_ctl_bind_encode(&b, text, sizeof(text));
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_EQUAL(mr_ctl_bind_decode(text, &b, err, sizeof(err)), 0);
+	memcpy(text + n, "00", 3);
+	CU_ASSERT_EQUAL(mr_ctl_bind_decode(text, &b, err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "bind: tid is 24 hex digits, bind a STUN message in hex");
+}
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	CU_ASSERT_FATAL(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0 && listen(lfd, 1) == 0);
-	cfd = mr_ctl_connect(path);
-	CU_ASSERT_FATAL(cfd >= 0);
-	afd = accept(lfd, NULL, NULL);
-	CU_ASSERT_EQUAL(mr_ctl_send(cfd, MR_CTL_PING, 0, NULL, 0), 0);
-	CU_ASSERT_EQUAL(mr_ctl_recv(afd, &h, &payload, 0, 1000), 0);
-	CU_ASSERT_EQUAL(h.type, MR_CTL_PING);
-	free(payload);
-	close(afd);
-	close(cfd);
-	close(lfd);
-	unlink(path);
+/* The writer: a short buffer at every length, and values no reader takes. */
+static void test_bind_encode_refusals(void)
+{
+	char text[MR_CTL_BIND_TEXT_MAX];
+	struct mr_ctl_bind b;
+	int n;
+
+	bind_example(&b, 100);
+	n = mr_ctl_bind_encode(&b, text, sizeof(text));
+	CU_ASSERT_FATAL(n > 0);
+	for (int cap = 0; cap <= n; cap++)
+		CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, (size_t)cap), -1);
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, (size_t)n + 1), n);
+	b.server_port = 0;
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, sizeof(text)), -1);
+	bind_example(&b, STUN_HDR_LEN - 1);
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, sizeof(text)), -1);
+	bind_example(&b, MR_CTL_BIND_MSG_MAX);
+	b.len = MR_CTL_BIND_MSG_MAX + 1;
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, sizeof(text)), -1);
+}
+
+/* A ConnectionBind made as the TURN client makes it (CONNECTION-ID, long-term credentials,
+ * both MACs, FINGERPRINT) survives the trip: the data plane sends what was signed. */
+static void test_bind_connection_bind(void)
+{
+	struct mr_ctl_bind b = { .server = htonl(0xc6336401), .server_port = htons(5349),
+				 .source = htonl(0xc0000205) };
+	char text[MR_CTL_BIND_TEXT_MAX], err[128];
+	struct mr_ctl_bind back;
+	struct stun_builder sb;
+	struct stun_msg m;
+	uint8_t key[32];
+	size_t keylen = stun_long_term_key(STUN_PW_SHA256, "gw-blue", "red.example", "pw", key);
+	int len;
+
+	stun_new_tid(b.tid);
+	stun_build_start(&sb, b.msg, sizeof(b.msg), TURN_CONNECTION_BIND, STUN_REQUEST, b.tid);
+	stun_put_u32(&sb, STUN_ATTR_CONNECTION_ID, 0x6e7a0001);
+	stun_put_string(&sb, STUN_ATTR_USERNAME, "gw-blue");
+	stun_put_string(&sb, STUN_ATTR_REALM, "red.example");
+	stun_put_string(&sb, STUN_ATTR_NONCE, "obMatJos2AAACf//499k954d6OL34oL9FSTvy64sA");
+	stun_put_password_algorithm(&sb, STUN_PW_SHA256);
+	stun_put_integrity(&sb, key, keylen);
+	stun_put_integrity_sha256(&sb, key, keylen);
+	stun_put_fingerprint(&sb);
+	len = stun_build_finish(&sb);
+	CU_ASSERT_FATAL(len > 0);
+	b.len = (uint16_t)len;
+	CU_ASSERT_FATAL(mr_ctl_bind_encode(&b, text, sizeof(text)) > 0);
+	CU_ASSERT_EQUAL_FATAL(mr_ctl_bind_decode(text, &back, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(bind_equal(&b, &back));
+	CU_ASSERT_EQUAL_FATAL(stun_decode(back.msg, back.len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.method, TURN_CONNECTION_BIND);
+	CU_ASSERT_EQUAL(m.cls, STUN_REQUEST);
+	CU_ASSERT_EQUAL(memcmp(m.tid, back.tid, STUN_TID_LEN), 0);
+	CU_ASSERT_TRUE(m.has_connection_id && m.connection_id == 0x6e7a0001);
+	CU_ASSERT_TRUE(m.fingerprint_ok);
+	CU_ASSERT_TRUE(stun_check_integrity_sha256(&m, key, keylen));
+}
+
+/* A BIND that meshrelay-cp sent to its data plane in a run of the cross-network test
+ * (integration test 50: a peer's ConnectionAttempt on gateway B's relay at 10.50.0.3),
+ * written by the encoder before the control protocol took it over. */
+static const char bind_captured[] =
+	"server=10.50.0.3:3478 source=10.50.0.2 tid=3d5ade1b5b765385fd2d5b85 bind="
+	"000b00542112a4423d5ade1b5b765385fd2d5b85002a00045213bc000006000467772d6200140009"
+	"6d6573682e74657374000000001500103931656238653536633662353238333300080014dbe7272b"
+	"e3a4163cc6ee3d82d03cf37de0b20e6280280004c99b36a3";
+
+/* The captured text reads as that run's ConnectionBind, and is written back to the same
+ * bytes. */
+static void test_bind_captured(void)
+{
+	static const uint8_t tid[STUN_TID_LEN] = { 0x3d, 0x5a, 0xde, 0x1b, 0x5b, 0x76, 0x53, 0x85,
+						   0xfd, 0x2d, 0x5b, 0x85 };
+	char text[MR_CTL_BIND_TEXT_MAX], err[128];
+	struct mr_ctl_bind b;
+	struct stun_msg m;
+
+	CU_ASSERT_EQUAL_FATAL(mr_ctl_bind_decode(bind_captured, &b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(b.server, htonl(0x0a320003));
+	CU_ASSERT_EQUAL(b.server_port, htons(3478));
+	CU_ASSERT_EQUAL(b.source, htonl(0x0a320002));
+	CU_ASSERT_EQUAL(memcmp(b.tid, tid, sizeof(tid)), 0);
+	CU_ASSERT_EQUAL(b.len, 104);
+	CU_ASSERT_EQUAL_FATAL(stun_decode(b.msg, b.len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.method, TURN_CONNECTION_BIND);
+	CU_ASSERT_EQUAL(m.cls, STUN_REQUEST);
+	CU_ASSERT_EQUAL(memcmp(m.tid, tid, sizeof(tid)), 0);
+	CU_ASSERT_TRUE(m.has_connection_id && m.connection_id == 0x5213bc00);
+	CU_ASSERT_STRING_EQUAL(m.realm, "mesh.test");
+	CU_ASSERT_TRUE(m.has_integrity && m.fingerprint_ok);
+	CU_ASSERT_EQUAL(mr_ctl_bind_encode(&b, text, sizeof(text)), (int)strlen(bind_captured));
+	CU_ASSERT_STRING_EQUAL(text, bind_captured);
 }
 
 int test_proto_register(void)
@@ -379,14 +367,15 @@ int test_proto_register(void)
 		{ "header bytes in network order", test_hdr_bytes },
 		{ "header round trips", test_hdr_round_trip },
 		{ "header refusals: short, magic, version, too large", test_hdr_refusals },
-		{ "send and receive over a socket pair", test_send_recv },
-		{ "a message in 3-byte writes", test_split_writes },
-		{ "4 MB payload through partial writes", test_large_payload },
-		{ "receive time-out, before and inside a message", test_timeout },
-		{ "peer closes before and inside a message", test_peer_closed },
-		{ "receiver refuses bad frames with EPROTO", test_recv_refusals },
-		{ "signals during a receive", test_signals },
-		{ "connect: long path, missing socket, round trip", test_connect },
+		{ "PONG: the generation in force", test_pong_generation },
+		{ "BIND text: byte for byte, and read back", test_bind_text },
+		{ "BIND text: round trips, every message length", test_bind_round_trip },
+		{ "BIND text: fields in any order, first one counts", test_bind_fields },
+		{ "BIND text: every refusal and its reason", test_bind_refusals },
+		{ "BIND text: a ConnectionBind above 512 bytes", test_bind_too_long },
+		{ "BIND text: the writer's refusals", test_bind_encode_refusals },
+		{ "BIND text: a signed ConnectionBind survives", test_bind_connection_bind },
+		{ "BIND text: a payload captured from a run", test_bind_captured },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "stun": the STUN/TURN message codec. The RFC 5769 test vectors, builder round
  * trips with both integrity attributes and the fingerprint, the builder's bounds, stream
  * framing, every decoder refusal, and the TURN answers a client acts on. */

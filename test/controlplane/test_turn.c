@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "turn_client": meshrelay-cp's TURN client against a scripted server on loopback,
  * for what coturn does not offer: MESSAGE-INTEGRITY-SHA256 (RFC 8489 9.2, with the nonce
  * cookie and PASSWORD-ALGORITHMS echoed), a stale nonce on the authenticated request, an
@@ -10,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cp_link.h"
+#include "mr_clock.h"
 #include "turn_client.h"
 #include "unit.h"
 
@@ -124,15 +125,15 @@ static void server_start(struct server *s, enum script script, pthread_t *th)
 /* Drive the client until it leaves the states of a first attempt, or 3 s pass. */
 static void drive(struct turn_client *t)
 {
-	int64_t deadline = cp_now_ms() + 3000;
+	uint64_t deadline = mr_clock_ms() + 3000;
 
-	while (cp_now_ms() < deadline && t->state != TURN_ALLOCATED &&
+	while (mr_clock_ms() < deadline && t->state != TURN_ALLOCATED &&
 	       !(t->state == TURN_WAITING && t->stats.failures > 0)) {
-		int wait = turn_client_tick(t, cp_now_ms());
+		int wait = turn_client_tick(t, mr_clock_ms());
 		struct pollfd p = { .fd = t->conn.fd, .events = turn_client_events(t) };
 
 		if (poll(&p, p.fd >= 0 ? 1 : 0, wait < 20 ? wait : 20) > 0)
-			turn_client_handle(t, p.revents, cp_now_ms());
+			turn_client_handle(t, p.revents, mr_clock_ms());
 	}
 }
 
@@ -190,7 +191,7 @@ static void test_credentials_refused(void)
 	run(SCRIPT_REFUSE, &t, &s);
 	CU_ASSERT_EQUAL(t.state, TURN_WAITING);
 	CU_ASSERT_EQUAL(t.stats.auth_failures, 1);
-	CU_ASSERT(t.retry_ms - cp_now_ms() > 500); /* a slow retry, not a loop */
+	CU_ASSERT(t.retry_ms - (int64_t)mr_clock_ms() > 500); /* a slow retry, not a loop */
 	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "credentials refused"));
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * turn-probe: drives meshrelay-cp's TURN client against a real TURN server to check the
  * RFC 6062 data paths end to end (integration test 41):
@@ -20,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cp_link.h"
+#include "mr_clock.h"
 #include "mr_log.h"
 #include "turn_client.h"
 
@@ -62,7 +63,7 @@ static void on_attempt(void *arg, struct turn_client *t, uint32_t id, const stru
 static int pump(struct probe *p, bool (*done)(const struct probe *), int64_t deadline)
 {
 	while (!done(p)) {
-		int64_t now = cp_now_ms();
+		int64_t now = (int64_t)mr_clock_ms();
 		int wait = turn_client_tick(&p->turn, now);
 		struct pollfd pfd = { .fd = p->turn.conn.fd, .events = turn_client_events(&p->turn) };
 
@@ -74,14 +75,14 @@ static int pump(struct probe *p, bool (*done)(const struct probe *), int64_t dea
 			p->want_connect = false;
 		}
 		if (poll(&pfd, pfd.fd >= 0 ? 1 : 0, wait > 50 ? 50 : wait) > 0)
-			turn_client_handle(&p->turn, pfd.revents, cp_now_ms());
+			turn_client_handle(&p->turn, pfd.revents, mr_clock_ms());
 	}
 	return 0;
 }
 
 static bool is_allocated(const struct probe *p)
 {
-	return p->turn.state == TURN_ALLOCATED && p->turn.permission_due_ms > cp_now_ms();
+	return p->turn.state == TURN_ALLOCATED && p->turn.permission_due_ms > (int64_t)mr_clock_ms();
 }
 static bool has_connected(const struct probe *p) { return p->connected; }
 static bool has_attempt(const struct probe *p) { return p->attempted; }
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
 	struct mr_turn_conf tc = { .lifetime_s = 600 };
 	struct turn_events ev = { .arg = &p, .connected = on_connected,
 				  .connection_attempt = on_attempt };
-	int64_t deadline = cp_now_ms() + PROBE_DEADLINE_MS;
+	int64_t deadline = (int64_t)mr_clock_ms() + PROBE_DEADLINE_MS;
 	bool active = argc == 8 && strcmp(argv[1], "connect") == 0;
 	char err[256];
 	int fd, rc;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* unit-controlplane: CUnit runner for the control socket protocol, meshrelay-cp and
  * meshrelayctl logic. No DPDK: these run without a data plane. */
 #include <dirent.h>
@@ -22,6 +23,15 @@ const char *unit_path(const char *name)
 	snprintf(p, sizeof(path[0]), "%s/%s", tmp_dir, name);
 	unlink(p);
 	return p;
+}
+
+void unit_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
 }
 
 /* The temporary directory holds plain files and sockets only. */
@@ -52,11 +62,12 @@ int main(void)
 		return 1;
 	}
 	mr_log_init("unit-controlplane", MR_LOG_ERR, false); /* the suites provoke warnings */
-	if (CU_initialize_registry() != CUE_SUCCESS || test_proto_register() < 0 ||
+	if (CU_initialize_registry() != CUE_SUCCESS || test_proto_register() < 0 || test_ctl_io_register() < 0 ||
 	    test_cp_register() < 0 || test_link_register() < 0 || test_ctl_register() < 0 ||
 	    test_json_register() < 0 || test_http_register() < 0 ||
 	    test_stun_register() < 0 || test_mesh_register() < 0 ||
-	    test_turn_register() < 0) {
+	    test_turn_register() < 0 || test_common_register() < 0 ||
+	    test_codecs_register() < 0) {
 		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
 		return 1;
 	}

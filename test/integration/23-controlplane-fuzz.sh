@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs each control-plane fuzz target (the STUN/TURN codec, the JSON reader, the HTTP
-# response parser) for a bounded time (default 30 s each, $MR_FUZZ_SECONDS to change) in a
-# scratch directory. Any crash, sanitizer report or broken invariant fails the test.
+# response parser, the control protocol's wire format) for a bounded time (default 22 s
+# each, $MR_FUZZ_SECONDS to change) in a scratch directory. Any crash, sanitizer report or
+# broken invariant fails the test.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/fuzz_targets.sh
-fuzz_targets "${MR_FUZZ_SECONDS:-30}" stun json http
+fuzz_targets "${MR_FUZZ_SECONDS:-22}" stun json http ctl

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Reconnection delays of meshrelay-cp: 100 ms, doubling each failure, at most 5 s (or the
+ * cap the owner sets). */
+#ifndef CP_BACKOFF_H
+#define CP_BACKOFF_H
+
+#include <stdint.h>
+
+#define CP_BACKOFF_FIRST_MS 100
+#define CP_BACKOFF_MAX_MS 5000
+
+struct cp_backoff {
+	uint32_t next_ms;
+	uint32_t max_ms;    /* cap of the delays; 0: CP_BACKOFF_MAX_MS */
+};
+
+/* Start over at the first delay and the default cap (after a successful connection). */
+void cp_backoff_reset(struct cp_backoff *b);
+
+/* The delay to wait before the next attempt; the one after it is twice as long, capped. */
+uint32_t cp_backoff_next(struct cp_backoff *b);
+
+#endif

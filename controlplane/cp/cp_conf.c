@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "cp_conf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mr_ctl_proto.h"
+#include "mr_textfile.h"
+
+/* One learned gateway as a libconfig group. Every field was validated on the way in
+ * (ids and names by charset, addresses by inet_pton), so nothing needs quoting. */
+static int put_gateway(char *out, size_t cap, const struct mr_config *conf,
+		       const struct mr_remote_gateway_conf *g, bool last)
+{
+	return snprintf(out, cap, "  { id = \"%s\"; network = \"%s\"; address = \"%s\"; "
+			"port = %u; }%s\n", g->id, conf->networks[g->network].name, g->address,
+			g->port, last ? "" : ",");
+}
+
+/* file_text, then the learned gateways; NULL when out of memory. */
+static char *compose(const char *file_text, const struct mr_config *conf,
+		     const struct mr_remote_gateway_conf *gws, unsigned int n, uint32_t *len)
+{
+	size_t flen = strlen(file_text);
+	size_t cap = flen + 64 + (size_t)n * 256;
+	char *text = malloc(cap);
+	size_t at;
+
+	if (!text)
+		return NULL;
+	memcpy(text, file_text, flen);
+	at = flen;
+	if (n) {
+		at += (size_t)snprintf(text + at, cap - at, "\n# learned from discovery\n"
+				       "gateways = (\n");
+		for (unsigned int i = 0; i < n; i++)
+			at += (size_t)put_gateway(text + at, cap - at, conf, &gws[i], i + 1 == n);
+		at += (size_t)snprintf(text + at, cap - at, ");\n");
+	}
+	text[at] = '\0';
+	*len = (uint32_t)at;
+	return text;
+}
+
+/* Validate the composition and take it (with file_text and gws) into c. */
+static int adopt(struct cp_conf *c, char *file_text, const struct mr_config *names,
+		 const struct mr_remote_gateway_conf *gws, unsigned int n, const char *source,
+		 char *err, size_t errlen)
+{
+	struct mr_config *fresh = calloc(1, sizeof(*fresh));
+	struct mr_remote_gateway_conf *learned = calloc(n + 1, sizeof(*learned));
+	uint32_t len = 0;
+	char *text = fresh && learned ? compose(file_text, names, gws, n, &len) : NULL;
+
+	if (!text || len > MR_CTL_MAX_PAYLOAD) {
+		snprintf(err, errlen, "%s: %s", source, text ? "too large to push" : "out of memory");
+		goto fail;
+	}
+	if (mr_config_load_string(text, source, fresh, err, errlen) < 0)
+		goto fail;
+	if (n)
+		memcpy(learned, gws, n * sizeof(*learned));
+	mr_config_free(&c->conf);
+	c->conf = *fresh;
+	free(c->text);
+	c->text = text;
+	c->len = len;
+	if (c->file_text != file_text)
+		free(c->file_text);
+	c->file_text = file_text;
+	free(c->learned);
+	c->learned = learned;
+	c->n_learned = n;
+	c->generation++;
+	free(fresh);
+	return 0;
+fail:
+	free(text);
+	free(learned);
+	free(fresh);
+	return -1;
+}
+
+/* Learned gateways carry network indices of the held config: map them by name onto a
+ * new file's networks, dropping those whose network is gone or became local. */
+static unsigned int remap_learned(const struct cp_conf *c, const struct mr_config *fresh,
+				  struct mr_remote_gateway_conf *out)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < c->n_learned; i++) {
+		const char *name = c->conf.networks[c->learned[i].network].name;
+
+		for (unsigned int k = 0; k < fresh->n_networks; k++) {
+			if (strcmp(fresh->networks[k].name, name) == 0 && !fresh->networks[k].local) {
+				out[n] = c->learned[i];
+				out[n++].network = (int)k;
+			}
+		}
+	}
+	return n;
+}
+
+int cp_conf_load(struct cp_conf *c, const char *path, char *err, size_t errlen)
+{
+	struct mr_config *plain = calloc(1, sizeof(*plain));
+	char *text;
+	uint32_t len;
+	int rc = -1;
+
+	if (!plain) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if (mr_textfile_read(path, MR_CTL_MAX_PAYLOAD, &text, &len, err, errlen) < 0) {
+		free(plain);
+		return -1;
+	}
+	struct mr_remote_gateway_conf *kept = calloc(c->n_learned + 1, sizeof(*kept));
+
+	if (kept && mr_config_load_string(text, path, plain, err, errlen) == 0) {
+		if (plain->discovery.n_endpoints && plain->n_remote_gateways)
+			snprintf(err, errlen, "%s: a 'gateways' list and a 'discovery' section: "
+				 "gateways are learned from discovery, remove the list", path);
+		else
+			rc = adopt(c, text, plain, kept, plain->discovery.n_endpoints ?
+				   remap_learned(c, plain, kept) : 0, path, err, errlen);
+	} else if (!kept) {
+		snprintf(err, errlen, "%s: out of memory", path);
+	}
+	if (rc < 0)
+		free(text);
+	free(kept);
+	mr_config_free(plain);
+	free(plain);
+	return rc;
+}
+
+int cp_conf_set_learned(struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
+			unsigned int n, char *err, size_t errlen)
+{
+	if (!c->file_text) {
+		snprintf(err, errlen, "no configuration loaded");
+		return -1;
+	}
+	if (n == c->n_learned && (n == 0 || memcmp(gws, c->learned, n * sizeof(*gws)) == 0))
+		return 0;
+	return adopt(c, c->file_text, &c->conf, gws, n, c->conf.source, err, errlen) < 0 ? -1 : 1;
+}
+
+void cp_conf_free(struct cp_conf *c)
+{
+	mr_config_free(&c->conf);
+	free(c->text);
+	free(c->file_text);
+	free(c->learned);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The last good configuration of meshrelay-cp: the file's text exactly as validated, the
+ * remote gateways learned from discovery, and what is pushed: the file's text with those
+ * gateways appended as a `gateways` list, validated whole again (what is pushed is what
+ * was checked). Each change of either part is a new generation.
+ */
+#ifndef CP_CONF_H
+#define CP_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mr_config.h"
+
+struct cp_conf {
+	char *text;                /* pushed: file text + learned gateways, NUL-terminated */
+	uint32_t len;
+	uint32_t generation;       /* 0 before the first good file; +1 with each change */
+	struct mr_config conf;     /* parsed from text */
+	char *file_text;           /* the file as read */
+	struct mr_remote_gateway_conf *learned;
+	unsigned int n_learned;
+};
+
+/* Read and validate path (with the learned gateways appended). On success the held
+ * config is replaced and its generation increases; on failure ("file:line: reason" in
+ * err) nothing changes. A file with its own `gateways` list and a discovery section is
+ * refused: learned gateways would silently replace them. 0 or -1. */
+int cp_conf_load(struct cp_conf *c, const char *path, char *err, size_t errlen);
+
+/* Replace the learned gateways (network indices refer to the held config's networks).
+ * 1 when that changed what is pushed (new generation), 0 when it is the same set, -1
+ * with err when the result does not validate (nothing changes). */
+int cp_conf_set_learned(struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
+			unsigned int n, char *err, size_t errlen);
+
+/* Release the held config; c is left zeroed. */
+void cp_conf_free(struct cp_conf *c);
+
+#endif

@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "cp_discovery.h"
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "mr_clock.h"
+#include "mr_log.h"
+
+#define DISC_KEY_MAX 512
+#define DISC_VALUE_MAX (16u * 1024)
+
+int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *conf,
+		      const char *id, const char *network, void (*changed)(void *arg),
+		      void *arg)
+{
+	memset(d, 0, sizeof(*d));
+	d->conf = *conf;
+	snprintf(d->id, sizeof(d->id), "%s", id);
+	snprintf(d->network, sizeof(d->network), "%s", network);
+	d->changed = changed;
+	d->arg = arg;
+	etcd_conn_init(&d->req);
+	etcd_conn_init(&d->watch);
+	cp_backoff_reset(&d->backoff);
+	d->gateways = calloc(DISC_MAX_GATEWAYS, sizeof(*d->gateways));
+	if (!d->gateways)
+		return -1;
+	cp_discovery_set_relays(d, NULL, 0);
+	return d->value ? 0 : -1;
+}
+
+static const char *endpoint(const struct cp_discovery *d)
+{
+	return d->conf.endpoints[d->endpoint % d->conf.n_endpoints];
+}
+
+static void own_key(const struct cp_discovery *d, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s/networks/%s/gateways/%s", d->conf.prefix, d->network, d->id);
+}
+
+/* The registration as JSON. Every text in it passed the configuration's or the TURN
+ * answer's checks: names, ids and address literals need no escaping. */
+void cp_discovery_set_relays(struct cp_discovery *d, const struct disc_relay *relays,
+			     unsigned int n)
+{
+	char *v = malloc(DISC_VALUE_MAX);
+	size_t at;
+
+	if (!v)
+		return;
+	at = (size_t)snprintf(v, DISC_VALUE_MAX, "{\"id\":\"%s\",\"network\":\"%s\",\"relays\":[",
+			      d->id, d->network);
+	for (unsigned int i = 0; i < n && i < DISC_MAX_RELAYS && at < DISC_VALUE_MAX; i++)
+		at += (size_t)snprintf(v + at, DISC_VALUE_MAX - at, "%s{\"network\":\"%s\","
+				       "\"server\":\"%s\",\"transport\":\"%s\",\"address\":\"%s\","
+				       "\"port\":%u}", i ? "," : "", relays[i].network,
+				       relays[i].server, relays[i].tcp ? "tcp" : "udp",
+				       relays[i].address, relays[i].port);
+	if (at < DISC_VALUE_MAX)
+		snprintf(v + at, DISC_VALUE_MAX - at, "]}");
+	if (d->value && strcmp(d->value, v) == 0) {
+		free(v);
+		return;
+	}
+	free(d->value);
+	d->value = v;
+	d->value_seq++;
+	d->put_needed = true;
+}
+
+/* The store is unreachable or misbehaved: keep what is known, try the next endpoint. */
+static void go_down(struct cp_discovery *d, int64_t now_ms, const char *why)
+{
+	uint32_t delay = cp_backoff_next(&d->backoff);
+
+	mr_log(d->failures++ ? MR_LOG_DEBUG : MR_LOG_WARN, "discovery: %s; keeping %u known "
+	       "gateway(s), retrying in %u ms", why, d->n_gateways, delay);
+	etcd_conn_close(&d->req);
+	etcd_conn_close(&d->watch);
+	d->step = DISC_NONE;
+	d->synced = false;
+	d->endpoint++;
+	d->down = true;
+	d->retry_ms = now_ms + delay;
+}
+
+static int b64_field(char *out, size_t cap, const char *text)
+{
+	return b64_encode(text, strlen(text), out, cap);
+}
+
+/* {"key":K,"range_end":E} over the gateways tree, as range and watch take it. */
+static void tree_range(const struct cp_discovery *d, char *out, size_t cap)
+{
+	char key[DISC_KEY_MAX], end[DISC_KEY_MAX], k64[DISC_KEY_MAX * 2], e64[DISC_KEY_MAX * 2];
+	size_t len;
+
+	snprintf(key, sizeof(key), "%s/networks/", d->conf.prefix);
+	snprintf(end, sizeof(end), "%s", key);
+	len = strlen(end);
+	end[len - 1]++; /* '/' + 1: every key with the prefix sorts below it */
+	b64_field(k64, sizeof(k64), key);
+	b64_field(e64, sizeof(e64), end);
+	snprintf(out, cap, "\"key\":\"%s\",\"range_end\":\"%s\"", k64, e64);
+}
+
+static int send_step(struct cp_discovery *d, enum disc_step step, int64_t now_ms)
+{
+	static const char *const paths[] = { "", "/v3/lease/grant", "/v3/kv/put", "/v3/kv/range",
+					     "/v3/lease/keepalive" };
+	char *body = malloc(DISC_VALUE_MAX * 2 + 2048);
+	char key[DISC_KEY_MAX], k64[DISC_KEY_MAX * 2];
+	size_t cap = DISC_VALUE_MAX * 2 + 2048;
+	int rc = -1;
+
+	if (!body)
+		return -1;
+	if (step == DISC_GRANT) {
+		snprintf(body, cap, "{\"TTL\":%u}", d->conf.lease_ttl_s);
+	} else if (step == DISC_PUT) {
+		int at;
+
+		own_key(d, key, sizeof(key));
+		b64_field(k64, sizeof(k64), key);
+		d->put_seq = d->value_seq;
+		at = snprintf(body, cap, "{\"key\":\"%s\",\"lease\":\"%lld\",\"value\":\"", k64,
+			      (long long)d->lease);
+		if (b64_field(body + at, cap - (size_t)at - 3, d->value) < 0)
+			goto out;
+		strcat(body, "\"}");
+	} else if (step == DISC_RANGE) {
+		body[0] = '{';
+		tree_range(d, body + 1, cap - 2);
+		strcat(body, "}");
+	} else {
+		snprintf(body, cap, "{\"ID\":\"%lld\"}", (long long)d->lease);
+	}
+	d->step = step;
+	rc = etcd_conn_request(&d->req, endpoint(d), paths[step], body, false, now_ms,
+			       d->conf.timeout_ms);
+out:
+	free(body);
+	return rc;
+}
+
+static int start_watch(struct cp_discovery *d, int64_t now_ms)
+{
+	char body[DISC_KEY_MAX * 5];
+	size_t at;
+
+	at = (size_t)snprintf(body, sizeof(body), "{\"create_request\":{");
+	tree_range(d, body + at, sizeof(body) - at);
+	at = strlen(body);
+	snprintf(body + at, sizeof(body) - at, ",\"start_revision\":\"%lld\"}}",
+		 (long long)d->revision + 1);
+	return etcd_conn_request(&d->watch, endpoint(d), "/v3/watch", body, true, now_ms,
+				 d->conf.timeout_ms);
+}
+
+static bool text_is_name(const char *s, size_t max, bool dots)
+{
+	size_t n = 0;
+
+	for (const char *p = s; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_' || (dots && *p == '.')))
+			return false;
+	return n > 0 && n < max;
+}
+
+static const char *json_name(const struct json_value *obj, const char *key, size_t max,
+			     bool dots)
+{
+	const char *s = json_str(json_get(obj, key));
+
+	return s && strlen(s) == json_get(obj, key)->len && text_is_name(s, max, dots) ? s : NULL;
+}
+
+static int parse_relay(const struct json_value *r, struct disc_relay *out)
+{
+	const char *net = json_name(r, "network", sizeof(out->network), false);
+	const char *server = json_name(r, "server", sizeof(out->server), false);
+	const char *transport = json_str(json_get(r, "transport"));
+	const char *address = json_str(json_get(r, "address"));
+	int64_t port;
+	uint8_t ip[16];
+
+	if (!net || !server || !transport || !address || strlen(address) >= sizeof(out->address) ||
+	    (inet_pton(AF_INET, address, ip) != 1 && inet_pton(AF_INET6, address, ip) != 1) ||
+	    !json_int64(json_get(r, "port"), &port) || port < 1 || port > 65535 ||
+	    (strcmp(transport, "tcp") != 0 && strcmp(transport, "udp") != 0))
+		return -1;
+	snprintf(out->network, sizeof(out->network), "%s", net);
+	snprintf(out->server, sizeof(out->server), "%s", server);
+	snprintf(out->address, sizeof(out->address), "%s", address);
+	out->port = (uint16_t)port;
+	out->tcp = transport[0] == 't';
+	return 0;
+}
+
+/* Network and id from PREFIX/networks/NET/gateways/ID. 0 or -1. */
+static int parse_key(const char *prefix, const char *key, size_t key_len, char *net,
+		     size_t netlen, char *id, size_t idlen)
+{
+	char fmt[64], tail;
+	size_t plen = strlen(prefix);
+
+	if (key_len != strlen(key) || key_len <= plen || strncmp(key, prefix, plen) != 0)
+		return -1;
+	snprintf(fmt, sizeof(fmt), "/networks/%%%zu[^/]/gateways/%%%zu[^/]%%c", netlen - 1,
+		 idlen - 1);
+	if (sscanf(key + plen, fmt, net, id, &tail) != 2)
+		return -1;
+	return text_is_name(net, netlen, false) && text_is_name(id, idlen, true) ? 0 : -1;
+}
+
+int disc_parse_gateway(const char *prefix, const char *key, size_t key_len, const char *value,
+		       size_t value_len, struct disc_gateway *g, const char **why)
+{
+	char err[96];
+	struct json_value *doc;
+	const struct json_value *relays;
+	const char *id, *net;
+	int rc = -1;
+
+	memset(g, 0, sizeof(*g));
+	if (parse_key(prefix, key, key_len, g->network, sizeof(g->network), g->id,
+		      sizeof(g->id)) < 0) {
+		*why = "key is not PREFIX/networks/NET/gateways/ID";
+		return -1;
+	}
+	doc = json_parse(value, value_len, err, sizeof(err));
+	id = json_name(doc, "id", sizeof(g->id), true);
+	net = json_name(doc, "network", sizeof(g->network), false);
+	relays = json_get(doc, "relays");
+	*why = "value is not a gateway registration";
+	if (!doc || !id || !net || strcmp(id, g->id) != 0 || strcmp(net, g->network) != 0 ||
+	    !relays || relays->type != JSON_ARRAY || json_len(relays) > DISC_MAX_RELAYS)
+		goto out;
+	for (size_t i = 0; i < json_len(relays); i++)
+		if (parse_relay(json_at(relays, i), &g->relays[g->n_relays++]) < 0)
+			goto out;
+	rc = 0;
+out:
+	json_free(doc);
+	return rc;
+}
+
+static int find_gateway(const struct cp_discovery *d, const char *net, const char *id)
+{
+	for (unsigned int i = 0; i < d->n_gateways; i++)
+		if (strcmp(d->gateways[i].network, net) == 0 && strcmp(d->gateways[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void forget(struct cp_discovery *d, const char *net, const char *id)
+{
+	int i = find_gateway(d, net, id);
+
+	if (i < 0)
+		return;
+	mr_log(MR_LOG_NOTICE, "discovery: gateway %s of network %s is gone", id, net);
+	d->gateways[i] = d->gateways[--d->n_gateways];
+}
+
+/* A key/value pair from the store (base64 as etcd sends them); deleted: value absent. */
+static void apply_kv(struct cp_discovery *d, const struct json_value *kv, bool deleted)
+{
+	char key[DISC_KEY_MAX], net[MR_NAME_MAX], id[64];
+	const char *k64 = json_str(json_get(kv, "key"));
+	const char *v64 = json_str(json_get(kv, "value"));
+	uint8_t *value = malloc(DISC_VALUE_MAX);
+	struct disc_gateway g;
+	const char *why;
+	int known;
+	int klen = k64 ? b64_decode(k64, strlen(k64), (uint8_t *)key, sizeof(key) - 1) : -1;
+	int vlen = v64 && value ? b64_decode(v64, strlen(v64), value, DISC_VALUE_MAX) : 0;
+
+	if (klen < 0 || vlen < 0 || !value)
+		goto out;
+	key[klen] = '\0';
+	if (parse_key(d->conf.prefix, key, (size_t)klen, net, sizeof(net), id, sizeof(id)) < 0 ||
+	    (strcmp(net, d->network) == 0 && strcmp(id, d->id) == 0))
+		goto out; /* not a gateway, or ourselves */
+	if (deleted || disc_parse_gateway(d->conf.prefix, key, (size_t)klen, (char *)value,
+					  (size_t)vlen, &g, &why) < 0) {
+		if (!deleted)
+			mr_log(MR_LOG_WARN, "discovery: ignoring %s: %s", key, why);
+		forget(d, net, id);
+		goto out;
+	}
+	known = find_gateway(d, net, id);
+	if (known >= 0) {
+		d->gateways[known] = g;
+	} else if (d->n_gateways < DISC_MAX_GATEWAYS) {
+		mr_log(MR_LOG_NOTICE, "discovery: gateway %s of network %s with %u relay(s)", id,
+		       net, g.n_relays);
+		d->gateways[d->n_gateways++] = g;
+	}
+out:
+	free(value);
+}
+
+static void on_range(struct cp_discovery *d, struct json_value *doc)
+{
+	const struct json_value *kvs = json_get(doc, "kvs");
+
+	d->n_gateways = 0;
+	for (size_t i = 0; i < json_len(kvs); i++)
+		apply_kv(d, json_at(kvs, i), false);
+	json_int64(json_path(doc, "header.revision"), &d->revision);
+	mr_log(MR_LOG_INFO, "discovery: %u other gateway(s) at revision %lld", d->n_gateways,
+	       (long long)d->revision);
+	if (d->changed)
+		d->changed(d->arg);
+}
+
+static void on_answer(void *arg, struct json_value *doc)
+{
+	struct cp_discovery *d = arg;
+	int64_t v = 0;
+
+	switch (d->step) {
+	case DISC_GRANT:
+		if (!json_int64(json_get(doc, "ID"), &d->lease) || d->lease == 0)
+			break;
+		d->ttl_s = json_int64(json_get(doc, "TTL"), &v) && v > 0 ? (uint32_t)v
+									: d->conf.lease_ttl_s;
+		d->put_needed = true;
+		mr_log(MR_LOG_INFO, "discovery: lease %llx, %u s", (unsigned long long)d->lease,
+		       d->ttl_s);
+		break;
+	case DISC_PUT:
+		if (!d->registered)
+			mr_log(MR_LOG_NOTICE, "discovery: registered %s/networks/%s/gateways/%s at %s",
+			       d->conf.prefix, d->network, d->id, endpoint(d));
+		d->registered = true;
+		d->put_needed = d->put_seq != d->value_seq; /* changed while the put was out */
+		break;
+	case DISC_RANGE:
+		on_range(d, doc);
+		break;
+	case DISC_KEEPALIVE:
+		if (!json_int64(json_path(doc, "result.TTL"), &v) || v <= 0) {
+			mr_log(MR_LOG_WARN, "discovery: lease %llx expired; registering again",
+			       (unsigned long long)d->lease);
+			d->lease = 0;
+			d->registered = false;
+		}
+		break;
+	default:
+		break;
+	}
+	d->step = DISC_NONE;
+}
+
+static void on_watch(void *arg, struct json_value *doc)
+{
+	struct cp_discovery *d = arg;
+	const struct json_value *events = json_path(doc, "result.events");
+	int64_t compact = 0;
+	bool canceled = false;
+
+	json_bool(json_path(doc, "result.canceled"), &canceled);
+	json_int64(json_path(doc, "result.compact_revision"), &compact);
+	if (canceled || compact > 0) {
+		/* History we needed is gone: read the whole tree again (the watch connection
+		 * is closed once its input is no longer being parsed). */
+		d->watch_reset = true;
+		d->synced = false;
+		return;
+	}
+	for (size_t i = 0; i < json_len(events); i++) {
+		const struct json_value *ev = json_at(events, i);
+		const char *type = json_str(json_get(ev, "type"));
+
+		apply_kv(d, json_get(ev, "kv"), type && strcmp(type, "DELETE") == 0);
+	}
+	json_int64(json_path(doc, "result.header.revision"), &d->revision);
+	if (json_len(events) && d->changed)
+		d->changed(d->arg);
+}
+
+/* The next request on the request connection, if one is due. */
+static void next_step(struct cp_discovery *d, int64_t now_ms)
+{
+	enum disc_step step = DISC_NONE;
+
+	if (d->down || d->req.busy)
+		return;
+	if (d->lease == 0)
+		step = DISC_GRANT;
+	else if (d->put_needed || !d->registered)
+		step = DISC_PUT;
+	else if (!d->synced)
+		step = DISC_RANGE;
+	else if (now_ms >= d->keepalive_ms)
+		step = DISC_KEEPALIVE;
+	if (step == DISC_NONE)
+		return;
+	if (step == DISC_KEEPALIVE || step == DISC_GRANT)
+		d->keepalive_ms = now_ms + (int64_t)(d->ttl_s ? d->ttl_s : d->conf.lease_ttl_s) * 1000 / 3;
+	if (send_step(d, step, now_ms) < 0)
+		go_down(d, now_ms, d->req.error);
+}
+
+int cp_discovery_tick(struct cp_discovery *d, int64_t now_ms)
+{
+	int64_t due;
+
+	if (d->down && now_ms >= d->retry_ms)
+		d->down = false;
+	if (!d->down && (etcd_conn_check_deadline(&d->req, now_ms) < 0 ||
+			 etcd_conn_check_deadline(&d->watch, now_ms) < 0))
+		go_down(d, now_ms, d->req.error[0] ? d->req.error : d->watch.error);
+	next_step(d, now_ms);
+	due = d->down ? d->retry_ms : d->keepalive_ms;
+	if (!d->down && (d->req.busy || d->watch.busy))
+		due = due < now_ms + 250 ? due : now_ms + 250; /* deadlines */
+	return due <= now_ms ? 0 : (int)(due - now_ms);
+}
+
+int cp_discovery_fd(const struct cp_discovery *d, int which)
+{
+	return which ? d->watch.conn.fd : d->req.conn.fd;
+}
+
+short cp_discovery_events(const struct cp_discovery *d, int which)
+{
+	return etcd_conn_events(which ? &d->watch : &d->req);
+}
+
+void cp_discovery_handle(struct cp_discovery *d, int which, short revents, int64_t now_ms)
+{
+	struct etcd_conn *e = which ? &d->watch : &d->req;
+	enum disc_step was = d->step;
+
+	if (etcd_conn_handle(e, revents, now_ms, which ? on_watch : on_answer, d) < 0) {
+		go_down(d, now_ms, e->error);
+		return;
+	}
+	if (d->watch_reset) {
+		etcd_conn_close(&d->watch);
+		d->watch_reset = false;
+	}
+	if (!which && was == DISC_RANGE && d->step == DISC_NONE) {
+		if (start_watch(d, now_ms) < 0) {
+			go_down(d, now_ms, d->watch.error);
+			return;
+		}
+		d->synced = true;
+	}
+	if (d->failures && !which && d->step == DISC_NONE) {
+		mr_log(MR_LOG_NOTICE, "discovery: %s answers again", endpoint(d));
+		d->failures = 0;
+		cp_backoff_reset(&d->backoff);
+	}
+	next_step(d, now_ms);
+}
+
+static int route_cmp(const void *a, const void *b)
+{
+	const struct mr_remote_gateway_conf *x = a, *y = b;
+	int c = x->network - y->network;
+
+	if (!c)
+		c = strcmp(x->id, y->id);
+	if (!c)
+		c = strcmp(x->address, y->address);
+	return c ? c : (int)x->port - (int)y->port;
+}
+
+unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_config *conf,
+				 struct mr_remote_gateway_conf *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	memset(out, 0, max * sizeof(*out)); /* compared whole by the caller: no stray bytes */
+	for (unsigned int i = 0; i < d->n_gateways; i++) {
+		const struct disc_gateway *g = &d->gateways[i];
+		int net = -1;
+
+		for (unsigned int k = 0; k < conf->n_networks; k++)
+			if (strcmp(conf->networks[k].name, g->network) == 0 && !conf->networks[k].local)
+				net = (int)k;
+		if (net < 0)
+			continue; /* a network this gateway has no business with */
+		for (unsigned int r = 0; r < g->n_relays && n < max; r++) {
+			const struct disc_relay *rl = &g->relays[r];
+
+			if (!rl->tcp || strcmp(rl->network, d->network) != 0)
+				continue;
+			snprintf(out[n].id, sizeof(out[n].id), "%s", g->id);
+			out[n].network = net;
+			snprintf(out[n].address, sizeof(out[n].address), "%s", rl->address);
+			out[n].port = rl->port;
+			n++;
+		}
+	}
+	qsort(out, n, sizeof(*out), route_cmp);
+	return n;
+}
+
+/* Revoke the lease so the others forget us now, not a TTL later. Bounded wait. */
+static void revoke(struct cp_discovery *d)
+{
+	char body[64];
+	uint64_t deadline;
+
+	if (!d->lease || d->down)
+		return;
+	etcd_conn_close(&d->req);
+	snprintf(body, sizeof(body), "{\"ID\":\"%lld\"}", (long long)d->lease);
+	d->step = DISC_NONE;
+	deadline = mr_clock_ms() + d->conf.timeout_ms;
+	if (etcd_conn_request(&d->req, endpoint(d), "/v3/lease/revoke", body, false, mr_clock_ms(),
+			      d->conf.timeout_ms) < 0)
+		return;
+	while (d->req.busy && mr_clock_ms() < deadline) {
+		struct pollfd p = { .fd = d->req.conn.fd, .events = etcd_conn_events(&d->req) };
+
+		if (poll(&p, 1, 100) < 0 ||
+		    etcd_conn_handle(&d->req, p.revents, mr_clock_ms(), on_answer, d) < 0)
+			return;
+	}
+	if (!d->req.busy)
+		mr_log(MR_LOG_NOTICE, "discovery: registration withdrawn");
+}
+
+void cp_discovery_stop(struct cp_discovery *d)
+{
+	revoke(d);
+	etcd_conn_free(&d->req);
+	etcd_conn_free(&d->watch);
+	free(d->gateways);
+	free(d->value);
+	d->gateways = NULL;
+	d->value = NULL;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Discovery for meshrelay-cp, in etcd v3: this gateway's relayed addresses are published
+ * under PREFIX/networks/NETWORK/gateways/ID with a lease kept alive, and the whole
+ * PREFIX/networks/ tree is watched for the other gateways. An outage of the store keeps
+ * what was last known and retries the next endpoint after a back-off; a lease found
+ * expired on return is granted anew and the registration put again.
+ */
+#ifndef CP_DISCOVERY_H
+#define CP_DISCOVERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cp_backoff.h"
+#include "etcd_conn.h"
+#include "mr_config.h"
+
+#define DISC_MAX_RELAYS 64          /* relayed addresses one gateway publishes */
+#define DISC_MAX_GATEWAYS 4096      /* gateways of the whole mesh kept */
+
+/* One relayed address of a gateway: on the TURN server of network, at address:port. */
+struct disc_relay {
+	char network[MR_NAME_MAX];
+	char server[MR_NAME_MAX];
+	char address[48];
+	uint16_t port;
+	bool tcp;
+};
+
+struct disc_gateway {
+	char id[64];
+	char network[MR_NAME_MAX];
+	struct disc_relay relays[DISC_MAX_RELAYS];
+	unsigned int n_relays;
+};
+
+enum disc_step { DISC_NONE, DISC_GRANT, DISC_PUT, DISC_RANGE, DISC_KEEPALIVE };
+
+struct cp_discovery {
+	struct mr_discovery_conf conf;
+	char id[64];
+	char network[MR_NAME_MAX];
+	void (*changed)(void *arg);      /* the set of other gateways changed */
+	void *arg;
+
+	struct etcd_conn req;            /* grant, put, range, keep-alive */
+	struct etcd_conn watch;
+	enum disc_step step;             /* the request out on req */
+	unsigned int endpoint;           /* index into conf.endpoints in use */
+	struct cp_backoff backoff;
+	int64_t retry_ms;                /* while down */
+	bool down;
+	unsigned int failures;
+
+	int64_t lease;                   /* 0: none */
+	uint32_t ttl_s;
+	int64_t keepalive_ms;
+	char *value;                     /* this gateway's registration, JSON */
+	bool put_needed;
+	uint64_t value_seq;              /* +1 with each new value ... */
+	uint64_t put_seq;                /* ... and the one the last put carried */
+	bool registered;                 /* the value is in the store under our lease */
+	bool synced;                     /* range done and the watch runs */
+	bool watch_reset;                /* the watch lost history: start over */
+	int64_t revision;
+
+	struct disc_gateway *gateways;   /* the others, as last known */
+	unsigned int n_gateways;
+};
+
+/* Set d up (nothing is sent before the first tick). 0, or -1 when out of memory. */
+int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *conf,
+		      const char *id, const char *network, void (*changed)(void *arg),
+		      void *arg);
+
+/* This gateway's relayed addresses (replacing the last ones); put again when different. */
+void cp_discovery_set_relays(struct cp_discovery *d, const struct disc_relay *relays,
+			     unsigned int n);
+
+/* Do what is due; returns milliseconds until something is due again. */
+int cp_discovery_tick(struct cp_discovery *d, int64_t now_ms);
+
+/* Poll plumbing for the two connections (which: 0 requests, 1 watch). */
+int cp_discovery_fd(const struct cp_discovery *d, int which);
+short cp_discovery_events(const struct cp_discovery *d, int which);
+void cp_discovery_handle(struct cp_discovery *d, int which, short revents, int64_t now_ms);
+
+/* The remote gateways reachable from network local_net: a relay on a TURN server of our
+ * network, from a gateway of a network conf declares as remote. Up to max into out
+ * (zeroed first), sorted by network and id; returns how many. */
+unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_config *conf,
+				 struct mr_remote_gateway_conf *out, unsigned int max);
+
+/* Parse a registration (key and JSON value as stored) into g. 0, or -1 with a reason in
+ * why when it is not one: foreign keys and bad values are ignored, never trusted. */
+int disc_parse_gateway(const char *prefix, const char *key, size_t key_len, const char *value,
+		       size_t value_len, struct disc_gateway *g, const char **why);
+
+/* Delete the registration (best effort, bounded by the timeout) and release d. */
+void cp_discovery_stop(struct cp_discovery *d);
+
+#endif

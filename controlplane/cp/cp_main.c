@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * meshrelay-cp: the control-plane daemon. Holds the last good configuration, keeps it in
+ * force at the data plane over the control socket, and re-reads the file on SIGHUP (a bad
+ * file is refused and the running configuration stays). Runs in the foreground.
+ * Exit codes: 0 after SIGTERM/SIGINT, 1 on a bad file or start-up failure, 2 usage.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cp_args.h"
+#include "cp_conf.h"
+#include "cp_link.h"
+#include "cp_mesh.h"
+#include "mr_clock.h"
+#include "mr_log.h"
+#include "mr_privs.h"
+#include "mr_pidfile.h"
+
+#define CP_STATUS_INTERVAL_MS 1000
+#define CP_MAX_LEARNED 65536
+
+struct cp {
+	struct cp_opts opts;
+	struct cp_conf conf;
+	struct cp_link link;
+	struct cp_mesh mesh;
+	int sigfd;
+	int64_t status_ms;           /* status file last written */
+};
+
+static const char *socket_path(const struct cp *cp)
+{
+	return cp->opts.socket ? cp->opts.socket : cp->conf.conf.dataplane.control_socket;
+}
+
+static void apply_log_settings(const struct mr_config *conf)
+{
+	mr_log_init("meshrelay-cp", (enum mr_log_level)conf->log.level, conf->log.use_syslog);
+}
+
+/* Discovery saw the other gateways change: what they offer becomes pushed routes. */
+static void learned(void *arg)
+{
+	struct cp *cp = arg;
+	struct mr_remote_gateway_conf *gws = calloc(CP_MAX_LEARNED, sizeof(*gws));
+	char err[MR_ERR_MAX];
+	unsigned int n;
+	int rc;
+
+	if (!gws) {
+		mr_log(MR_LOG_ERR, "out of memory for learned gateways");
+		return;
+	}
+	n = cp_discovery_routes(&cp->mesh.disc, &cp->conf.conf, gws, CP_MAX_LEARNED);
+	rc = cp_conf_set_learned(&cp->conf, gws, n, err, sizeof(err));
+	free(gws);
+	if (rc < 0) {
+		mr_log(MR_LOG_ERR, "learned gateways refused: %s", err);
+	} else if (rc > 0) {
+		mr_log(MR_LOG_NOTICE, "%u remote gateway route(s) learned: generation %u", n,
+		       cp->conf.generation);
+		cp_link_push(&cp->link, &cp->conf, mr_clock_ms());
+	}
+}
+
+/* A peer reached our relayed address: the data plane takes the data connection. */
+static void bind(void *arg, const char *request)
+{
+	struct cp *cp = arg;
+
+	if (cp_link_bind(&cp->link, request) < 0)
+		mr_log(MR_LOG_WARN, "a TURN connection attempt is lost: no data plane");
+}
+
+static int start_mesh(struct cp *cp)
+{
+	char err[MR_ERR_MAX];
+
+	if (cp_mesh_start(&cp->mesh, &cp->conf.conf, learned, bind, cp, err, sizeof(err)) < 0) {
+		mr_log(MR_LOG_ERR, "TURN/discovery: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether TURN and discovery must start over after a reload from old: their settings
+ * changed, or the credentials file now says another user or password (rotated secrets
+ * must not wait for a restart). An unreadable credentials file keeps what runs. */
+static bool mesh_needs_restart(struct cp *cp, const struct mr_config *old)
+{
+	char err[MR_ERR_MAX];
+	int creds;
+
+	if (!cp_mesh_same(old, &cp->conf.conf)) {
+		mr_log(MR_LOG_NOTICE, "TURN or discovery settings changed: starting them over");
+		return true;
+	}
+	creds = cp_mesh_credentials_changed(&cp->mesh, &cp->conf.conf, err, sizeof(err));
+	if (creds < 0)
+		mr_log(MR_LOG_ERR, "TURN credentials not re-read, the clients keep theirs: %s", err);
+	if (creds > 0)
+		mr_log(MR_LOG_NOTICE, "TURN credentials changed: starting TURN and discovery over");
+	return creds > 0;
+}
+
+/* SIGHUP: re-read the file; only a good one replaces what runs. TURN and discovery start
+ * over only when their own settings or credentials changed. */
+static void reload(struct cp *cp)
+{
+	char err[MR_ERR_MAX];
+	struct mr_config old;
+
+	if (mr_config_clone(&old, &cp->conf.conf) < 0) {
+		mr_log(MR_LOG_ERR, "reload: out of memory");
+		return;
+	}
+	if (cp_conf_load(&cp->conf, cp->opts.config, err, sizeof(err)) < 0) {
+		mr_log(MR_LOG_ERR, "reload refused, generation %u stays in force: %s",
+		       cp->conf.generation, err);
+		mr_config_free(&old);
+		return;
+	}
+	apply_log_settings(&cp->conf.conf);
+	mr_log(MR_LOG_NOTICE, "reloaded %s as generation %u", cp->opts.config,
+	       cp->conf.generation);
+	if (mesh_needs_restart(cp, &old)) {
+		cp_mesh_stop(&cp->mesh);
+		start_mesh(cp); /* on failure the rest keeps running; the log says why */
+	}
+	mr_config_free(&old);
+	cp_link_set_path(&cp->link, socket_path(cp));
+	cp_link_push(&cp->link, &cp->conf, mr_clock_ms());
+}
+
+/* The status file, replaced whole so a reader never sees half of it. */
+static void write_status(struct cp *cp, int64_t now_ms)
+{
+	char tmp[MR_PATH_MAX * 2 + 8];
+	FILE *f;
+
+	if (!cp->opts.status || (!cp->mesh.status_dirty && now_ms < cp->status_ms +
+				 CP_STATUS_INTERVAL_MS))
+		return;
+	cp->mesh.status_dirty = false;
+	cp->status_ms = now_ms;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", cp->opts.status);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	cp_mesh_status(&cp->mesh, f);
+	if (fclose(f) == 0)
+		rename(tmp, cp->opts.status);
+}
+
+/* Drain pending signals; false once asked to stop. */
+static bool handle_signals(struct cp *cp)
+{
+	struct signalfd_siginfo si;
+	bool run = true;
+
+	while (read(cp->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload(cp);
+		} else {
+			mr_log(MR_LOG_NOTICE, "signal %u: stopping", si.ssi_signo);
+			run = false;
+		}
+	}
+	return run;
+}
+
+static int run(struct cp *cp)
+{
+	bool running = true;
+
+	cp_link_init(&cp->link, socket_path(cp));
+	while (running) {
+		int wait_ms = cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
+		int mesh_ms = cp_mesh_tick(&cp->mesh, mr_clock_ms());
+		struct pollfd pfd[2 + CP_MESH_MAX_FDS] = { { .fd = cp->sigfd, .events = POLLIN },
+							   { .fd = cp->link.fd, .events = POLLIN } };
+		unsigned int n_mesh = cp_mesh_pollfds(&cp->mesh, pfd + 2, CP_MESH_MAX_FDS);
+		int n;
+
+		write_status(cp, mr_clock_ms());
+		wait_ms = mesh_ms < wait_ms ? mesh_ms : wait_ms;
+		if (wait_ms > CP_STATUS_INTERVAL_MS && cp->opts.status)
+			wait_ms = CP_STATUS_INTERVAL_MS;
+		pfd[1].fd = cp->link.fd; /* -1 while disconnected: poll skips it */
+		n = poll(pfd, 2 + n_mesh, wait_ms);
+		if (n < 0 && errno != EINTR) {
+			mr_log(MR_LOG_ERR, "poll: %s", strerror(errno));
+			return 1;
+		}
+		if (n <= 0)
+			continue;
+		/* Nothing is ever sent unasked: readable between requests means closed. */
+		if (cp->link.fd >= 0 && pfd[1].revents)
+			cp_link_lost(&cp->link, mr_clock_ms(), "the data plane closed the connection");
+		cp_mesh_handle(&cp->mesh, pfd + 2, n_mesh, mr_clock_ms());
+		if (pfd[0].revents)
+			running = handle_signals(cp);
+	}
+	return 0;
+}
+
+static int setup_signals(struct cp *cp)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	cp->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return cp->sigfd < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct cp cp;
+	char err[MR_ERR_MAX];
+	int rc;
+
+	mr_log_init("meshrelay-cp", MR_LOG_INFO, false);
+	rc = cp_args_parse(argc, argv, &cp.opts, err, sizeof(err));
+	if (rc != 0) {
+		if (rc < 0)
+			fprintf(stderr, "meshrelay-cp: %s\n%s", err, cp_args_usage());
+		return rc < 0 ? 2 : 0;
+	}
+	if (cp_conf_load(&cp.conf, cp.opts.config, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	apply_log_settings(&cp.conf.conf);
+	if (setup_signals(&cp) < 0) {
+		mr_log(MR_LOG_ERR, "signals: %s", strerror(errno));
+		return 1;
+	}
+	if (strcmp(cp.opts.pidfile, MR_CP_PIDFILE) == 0)
+		mkdir("/run/meshrelay", 0755); /* the default's directory; failures show below */
+	if (cp.opts.pidfile[0] && mr_pidfile_write(cp.opts.pidfile, err, sizeof(err)) < 0) {
+		mr_log(MR_LOG_ERR, "pid file: %s", err);
+		return 1;
+	}
+	if (start_mesh(&cp) < 0) {
+		if (cp.opts.pidfile[0])
+			mr_pidfile_remove(cp.opts.pidfile);
+		return 1;
+	}
+	/* Everything privileged is done (pid file, sockets are plain files of ours): what is
+	 * left talks to TURN servers and etcd, so it runs without any capability. */
+	if (mr_privs_limit(0, err, sizeof(err)) < 0)
+		mr_log(MR_LOG_WARN, "could not drop capabilities: %s", err);
+	mr_log(MR_LOG_NOTICE, "started with %s as generation %u, data plane at %s",
+	       cp.opts.config, cp.conf.generation, socket_path(&cp));
+	rc = run(&cp);
+	cp_mesh_stop(&cp.mesh);
+	cp_link_close(&cp.link);
+	if (cp.opts.pidfile[0])
+		mr_pidfile_remove(cp.opts.pidfile);
+	cp_conf_free(&cp.conf);
+	close(cp.sigfd);
+	mr_log(MR_LOG_NOTICE, "stopped");
+	return rc;
+}

@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "turn_client.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+
+#include "mr_log.h"
+
+#define TURN_MSG_MAX 1500
+#define TURN_STALE_MAX 3          /* 438 answers in a row before giving up the connection */
+
+const char *turn_state_name(enum turn_state s)
+{
+	static const char *const names[] = { "waiting", "connecting", "allocating", "allocated",
+					     "releasing", "stopped" };
+
+	return (unsigned int)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+void turn_addr_str(const struct stun_addr *a, char *out, size_t outlen)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(a->family, a->ip, ip, sizeof(ip));
+	snprintf(out, outlen, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, a->port);
+}
+
+int turn_addr_parse(const char *address, uint16_t port, struct stun_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->port = port;
+	if (inet_pton(AF_INET, address, a->ip) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, address, a->ip) == 1)
+		a->family = AF_INET6;
+	else
+		return -1;
+	return 0;
+}
+
+int turn_client_init(struct turn_client *t, const struct mr_turn_server_conf *conf,
+		     const char *user, const char *password, const struct mr_turn_conf *tc,
+		     const struct turn_events *ev, char *err, size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	t->conf = *conf;
+	snprintf(t->user, sizeof(t->user), "%s", user);
+	snprintf(t->password, sizeof(t->password), "%s", password);
+	t->lifetime_s = tc->lifetime_s;
+	t->refresh_s = tc->refresh_s;
+	if (ev)
+		t->ev = *ev;
+	cp_conn_init(&t->conn);
+	cp_backoff_reset(&t->backoff);
+	t->state = TURN_WAITING;
+	if (conf->transport == MR_TURN_TLS) {
+		t->tls = cp_conn_tls_context(conf->ca_file, err, errlen);
+		if (!t->tls)
+			return -1;
+	}
+	return 0;
+}
+
+static void notify_changed(struct turn_client *t)
+{
+	if (t->ev.changed)
+		t->ev.changed(t->ev.arg, t);
+}
+
+/* Drop the connection (and with it the allocation) and schedule the next attempt. */
+static void turn_fail(struct turn_client *t, int64_t now_ms, bool auth, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void turn_fail(struct turn_client *t, int64_t now_ms, bool auth, const char *fmt, ...)
+{
+	bool was_allocated = t->state == TURN_ALLOCATED;
+	uint32_t delay;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->last_error, sizeof(t->last_error), fmt, ap);
+	va_end(ap);
+	cp_conn_close(&t->conn);
+	t->tx.active = false;
+	t->n_connect = 0;
+	if (t->stopping) {
+		t->state = TURN_STOPPED;
+		return;
+	}
+	/* Wrong credentials will not fix themselves within milliseconds: start at a second. */
+	t->backoff.max_ms = auth ? TURN_AUTH_BACKOFF_MAX_MS : 0;
+	if (auth && t->backoff.next_ms < TURN_AUTH_BACKOFF_FIRST_MS)
+		t->backoff.next_ms = TURN_AUTH_BACKOFF_FIRST_MS;
+	delay = cp_backoff_next(&t->backoff);
+	t->stats.failures++;
+	t->stats.auth_failures += auth;
+	mr_log(auth ? MR_LOG_ERR : MR_LOG_WARN, "TURN %s (%s): %s; retrying in %u ms",
+	       t->conf.name, t->conn.peer, t->last_error, delay);
+	t->state = TURN_WAITING;
+	t->retry_ms = now_ms + delay;
+	if (was_allocated) {
+		t->lost_ms = now_ms;
+		notify_changed(t);
+	}
+}
+
+/* Attributes of the request in flight, before the credentials. */
+static void put_request_body(const struct turn_client *t, struct stun_builder *b)
+{
+	switch (t->tx.method) {
+	case TURN_ALLOCATE:
+		stun_put_requested_transport(b, t->conf.relay_protocol);
+		stun_put_u32(b, STUN_ATTR_LIFETIME, t->lifetime_s);
+		break;
+	case TURN_REFRESH:
+		stun_put_u32(b, STUN_ATTR_LIFETIME, t->tx.lifetime);
+		break;
+	case TURN_CREATE_PERMISSION:
+		for (unsigned int i = 0; i < t->conf.n_peers; i++) {
+			struct stun_addr peer;
+
+			if (turn_addr_parse(t->conf.peers[i], 0, &peer) == 0)
+				stun_put_xor_addr(b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
+		}
+		break;
+	case TURN_CONNECT:
+		stun_put_xor_addr(b, STUN_ATTR_XOR_PEER_ADDRESS, &t->tx.peer);
+		break;
+	default:
+		break;
+	}
+}
+
+/* USERNAME, REALM, NONCE and the integrity the server asked for (RFC 8489 9.2.4). */
+static void put_credentials(const struct turn_client *t, struct stun_builder *b)
+{
+	if (!t->authed)
+		return;
+	if (t->sha256) {
+		stun_put_attr(b, STUN_ATTR_PASSWORD_ALGORITHMS, t->pw_algs, t->pw_algs_len);
+		stun_put_password_algorithm(b, STUN_PW_SHA256);
+	}
+	stun_put_string(b, STUN_ATTR_USERNAME, t->user);
+	stun_put_string(b, STUN_ATTR_REALM, t->realm);
+	stun_put_string(b, STUN_ATTR_NONCE, t->nonce);
+	if (t->sha256)
+		stun_put_integrity_sha256(b, t->key, t->keylen);
+	else
+		stun_put_integrity(b, t->key, t->keylen);
+	stun_put_fingerprint(b);
+}
+
+/* (Re)send the request in t->tx with the credentials as they are now. */
+static void send_tx(struct turn_client *t, int64_t now_ms)
+{
+	uint8_t buf[TURN_MSG_MAX];
+	struct stun_builder b;
+	int len;
+
+	stun_new_tid(t->tx.tid);
+	stun_build_start(&b, buf, sizeof(buf), t->tx.method, STUN_REQUEST, t->tx.tid);
+	put_request_body(t, &b);
+	put_credentials(t, &b);
+	len = stun_build_finish(&b);
+	t->tx.active = true;
+	t->tx.sent_with_auth = t->authed;
+	t->tx.deadline_ms = now_ms + TURN_TX_TIMEOUT_MS;
+	if (len < 0 || cp_conn_send(&t->conn, buf, (size_t)len) < 0)
+		turn_fail(t, now_ms, false, "%s: %s", stun_method_name(t->tx.method),
+			  len < 0 ? "request does not fit" : t->conn.error);
+}
+
+static void start_tx(struct turn_client *t, uint16_t method, int64_t now_ms)
+{
+	memset(&t->tx, 0, sizeof(t->tx));
+	t->tx.method = method;
+	send_tx(t, now_ms);
+}
+
+int turn_client_connect(struct turn_client *t, const struct stun_addr *peer)
+{
+	if (t->state != TURN_ALLOCATED || t->n_connect == TURN_MAX_CONNECTS ||
+	    t->conf.relay_protocol != 6)
+		return -1;
+	t->connect_queue[t->n_connect++] = *peer;
+	return 0;
+}
+
+/* The next request due on an allocation, if any. */
+static void next_request(struct turn_client *t, int64_t now_ms)
+{
+	if (t->tx.active || t->state != TURN_ALLOCATED)
+		return;
+	if (now_ms >= t->refresh_due_ms) {
+		memset(&t->tx, 0, sizeof(t->tx));
+		t->tx.method = TURN_REFRESH;
+		t->tx.lifetime = t->lifetime_s;
+		send_tx(t, now_ms);
+	} else if (t->conf.n_peers && now_ms >= t->permission_due_ms) {
+		start_tx(t, TURN_CREATE_PERMISSION, now_ms);
+	} else if (t->n_connect) {
+		memset(&t->tx, 0, sizeof(t->tx));
+		t->tx.method = TURN_CONNECT;
+		t->tx.peer = t->connect_queue[0];
+		memmove(t->connect_queue, t->connect_queue + 1,
+			--t->n_connect * sizeof(t->connect_queue[0]));
+		send_tx(t, now_ms);
+	}
+}
+
+static void begin_connect(struct turn_client *t, int64_t now_ms)
+{
+	t->attempt_ms = now_ms;
+	t->authed = false;
+	if (cp_conn_open(&t->conn, t->conf.address, t->conf.port, t->tls,
+			 t->conf.server_name) < 0) {
+		turn_fail(t, now_ms, false, "%s", t->conn.error);
+		return;
+	}
+	t->state = TURN_CONNECTING;
+}
+
+static int64_t earliest(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+int turn_client_tick(struct turn_client *t, int64_t now_ms)
+{
+	int64_t due = now_ms + 60000;
+
+	if (t->state == TURN_WAITING && now_ms >= t->retry_ms && !t->stopping)
+		begin_connect(t, now_ms);
+	if (t->tx.active && now_ms >= t->tx.deadline_ms)
+		turn_fail(t, now_ms, false, "%s unanswered for %d ms",
+			  stun_method_name(t->tx.method), TURN_TX_TIMEOUT_MS);
+	next_request(t, now_ms);
+	if (t->state == TURN_WAITING)
+		due = t->retry_ms;
+	if (t->tx.active)
+		due = earliest(due, t->tx.deadline_ms);
+	if (t->state == TURN_ALLOCATED && !t->tx.active) {
+		due = earliest(due, t->refresh_due_ms);
+		if (t->conf.n_peers)
+			due = earliest(due, t->permission_due_ms);
+		if (t->n_connect)
+			due = now_ms;
+	}
+	return due <= now_ms ? 0 : (int)(due - now_ms);
+}
+
+short turn_client_events(const struct turn_client *t)
+{
+	return t->conn.state == CP_CONN_CLOSED ? 0 : cp_conn_events(&t->conn);
+}
+
+/* 401/438: take realm, nonce and the offered algorithms; false when they are unusable. */
+static bool take_challenge(struct turn_client *t, const struct stun_msg *m)
+{
+	bool offers_sha256 = false;
+
+	if (!m->has_nonce || (!m->has_realm && !t->authed))
+		return false;
+	if (m->has_realm)
+		snprintf(t->realm, sizeof(t->realm), "%s", m->realm);
+	snprintf(t->nonce, sizeof(t->nonce), "%s", m->nonce);
+	/* SHA-256 only with the RFC 8489 nonce cookie: it proves the list was not stripped. */
+	for (unsigned int i = 0; i < m->n_pw_algs; i++)
+		offers_sha256 |= m->pw_algs[i] == STUN_PW_SHA256;
+	offers_sha256 &= strncmp(m->nonce, "obMatJos2", 9) == 0 &&
+			 m->pw_algs_raw_len <= sizeof(t->pw_algs);
+	t->sha256 = offers_sha256;
+	if (offers_sha256) {
+		memcpy(t->pw_algs, m->pw_algs_raw, m->pw_algs_raw_len);
+		t->pw_algs_len = m->pw_algs_raw_len;
+	}
+	t->keylen = stun_long_term_key(offers_sha256 ? STUN_PW_SHA256 : STUN_PW_MD5, t->user,
+				       t->realm, t->password, t->key);
+	t->authed = true;
+	return true;
+}
+
+static bool integrity_ok(const struct turn_client *t, const struct stun_msg *m)
+{
+	if (!t->authed)
+		return true; /* nothing to check against before the first challenge */
+	if (m->has_integrity_sha256)
+		return stun_check_integrity_sha256(m, t->key, t->keylen);
+	return m->has_integrity && stun_check_integrity(m, t->key, t->keylen);
+}
+
+/* Half the granted lifetime, or sooner when configured so. */
+static int64_t refresh_delay_ms(const struct turn_client *t, uint32_t lifetime)
+{
+	int64_t half = (int64_t)lifetime * 500;
+	int64_t every = (int64_t)t->refresh_s * 1000;
+
+	return every && every < half ? every : half;
+}
+
+static void allocated(struct turn_client *t, const struct stun_msg *m, int64_t now_ms)
+{
+	char relayed[64], mapped[64] = "?";
+
+	if (m->n_relayed == 0 || !m->has_lifetime) {
+		turn_fail(t, now_ms, false, "Allocate answer without relayed address or lifetime");
+		return;
+	}
+	t->relayed = m->relayed[0];
+	t->mapped = m->mapped;
+	t->lifetime = m->lifetime;
+	t->refresh_due_ms = now_ms + refresh_delay_ms(t, m->lifetime);
+	t->permission_due_ms = now_ms;
+	t->state = TURN_ALLOCATED;
+	t->stats.allocations++;
+	t->stats.last_allocate_ms = now_ms - t->attempt_ms;
+	if (t->lost_ms)
+		t->stats.last_recovery_ms = now_ms - t->lost_ms;
+	t->lost_ms = 0;
+	cp_backoff_reset(&t->backoff);
+	turn_addr_str(&t->relayed, relayed, sizeof(relayed));
+	if (m->has_mapped)
+		turn_addr_str(&t->mapped, mapped, sizeof(mapped));
+	mr_log(MR_LOG_NOTICE, "TURN %s: allocated %s relay %s (seen as %s), lifetime %u s, "
+	       "in %lld ms", t->conf.name, t->conf.relay_protocol == 6 ? "TCP" : "UDP", relayed,
+	       mapped, m->lifetime, (long long)t->stats.last_allocate_ms);
+	notify_changed(t);
+}
+
+static void succeeded(struct turn_client *t, const struct stun_msg *m, int64_t now_ms)
+{
+	switch (t->tx.method) {
+	case TURN_ALLOCATE:
+		allocated(t, m, now_ms);
+		break;
+	case TURN_REFRESH:
+		if (t->state == TURN_RELEASING) {
+			mr_log(MR_LOG_NOTICE, "TURN %s: allocation released", t->conf.name);
+			cp_conn_close(&t->conn);
+			t->state = TURN_STOPPED;
+			break;
+		}
+		t->lifetime = m->has_lifetime ? m->lifetime : t->lifetime;
+		t->refresh_due_ms = now_ms + refresh_delay_ms(t, t->lifetime);
+		t->stats.refreshes++;
+		mr_log(MR_LOG_DEBUG, "TURN %s: refreshed, lifetime %u s", t->conf.name, t->lifetime);
+		break;
+	case TURN_CREATE_PERMISSION:
+		t->permission_due_ms = now_ms + TURN_PERMISSION_REFRESH_MS;
+		if (t->stats.permissions++ == 0)
+			mr_log(MR_LOG_INFO, "TURN %s: permission for %u peer(s)", t->conf.name,
+			       t->conf.n_peers);
+		break;
+	case TURN_CONNECT:
+		t->stats.connects++;
+		if (t->ev.connected)
+			t->ev.connected(t->ev.arg, t, &t->tx.peer, m->connection_id,
+					m->has_connection_id ? 0 : 500);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A refused request: decide between retrying, giving up the request, or starting over. */
+static void refused(struct turn_client *t, const struct stun_msg *m, int64_t now_ms)
+{
+	uint16_t method = t->tx.method;
+
+	if (m->error_code == 401 && !t->tx.sent_with_auth && take_challenge(t, m)) {
+		send_tx(t, now_ms);
+	} else if (m->error_code == 438 && t->tx.stale < TURN_STALE_MAX && take_challenge(t, m)) {
+		unsigned int stale = t->tx.stale + 1;
+
+		t->stats.stale_nonces++;
+		send_tx(t, now_ms);
+		t->tx.stale = stale;
+	} else if (m->error_code == 401) {
+		turn_fail(t, now_ms, true, "credentials refused (401 %s): check the user and "
+			  "password for this server", m->reason);
+	} else if (method == TURN_CREATE_PERMISSION) {
+		mr_log(MR_LOG_ERR, "TURN %s: permission refused: %d %s", t->conf.name,
+		       m->error_code, m->reason);
+		t->permission_due_ms = now_ms + TURN_PERMISSION_REFRESH_MS;
+	} else if (method == TURN_CONNECT) {
+		if (t->ev.connected)
+			t->ev.connected(t->ev.arg, t, &t->tx.peer, 0, m->error_code);
+	} else {
+		turn_fail(t, now_ms, false, "%s refused: %d %s", stun_method_name(method),
+			  m->error_code, m->reason);
+	}
+}
+
+static void on_indication(struct turn_client *t, const struct stun_msg *m)
+{
+	char peer[64];
+
+	if (m->method != TURN_CONNECTION_ATTEMPT || !m->has_connection_id || !m->has_peer)
+		return; /* Data indications and the like: nothing we relay over this path */
+	t->stats.connection_attempts++;
+	turn_addr_str(&m->peer, peer, sizeof(peer));
+	mr_log(MR_LOG_INFO, "TURN %s: connection attempt %u from %s", t->conf.name,
+	       m->connection_id, peer);
+	if (t->ev.connection_attempt)
+		t->ev.connection_attempt(t->ev.arg, t, m->connection_id, &m->peer);
+}
+
+static void on_message(struct turn_client *t, const struct stun_msg *m, int64_t now_ms)
+{
+	if (m->cls == STUN_INDICATION) {
+		on_indication(t, m);
+		return;
+	}
+	if (m->cls == STUN_REQUEST || !t->tx.active || m->method != t->tx.method ||
+	    memcmp(m->tid, t->tx.tid, STUN_TID_LEN) != 0)
+		return; /* not an answer to ours: a late one, or noise */
+	t->tx.active = false;
+	if (m->cls == STUN_ERROR) {
+		refused(t, m, now_ms);
+		return;
+	}
+	if (!integrity_ok(t, m)) {
+		turn_fail(t, now_ms, false, "%s answer failed its integrity check",
+			  stun_method_name(m->method));
+		return;
+	}
+	succeeded(t, m, now_ms);
+}
+
+/* Every whole message in the input; a stream that is not STUN is dropped. */
+static void read_messages(struct turn_client *t, int64_t now_ms)
+{
+	while (t->conn.state == CP_CONN_OPEN) {
+		long len = stun_frame_length(t->conn.in, t->conn.in_len);
+		struct stun_msg m;
+		const char *why = NULL;
+
+		if (len == 0 || (len > 0 && (size_t)len > t->conn.in_len))
+			return;
+		if (len < 0 || stun_decode(t->conn.in, (size_t)len, &m, &why) < 0) {
+			turn_fail(t, now_ms, false, "bad message from the server: %s",
+				  why ? why : "not STUN");
+			return;
+		}
+		on_message(t, &m, now_ms);
+		if (t->conn.state == CP_CONN_OPEN)
+			cp_conn_consume(&t->conn, (size_t)len);
+	}
+}
+
+void turn_client_handle(struct turn_client *t, short revents, int64_t now_ms)
+{
+	bool was_connecting = t->conn.state != CP_CONN_OPEN;
+
+	if (cp_conn_handle(&t->conn, revents) < 0) {
+		turn_fail(t, now_ms, false, "%s", t->conn.error);
+		return;
+	}
+	if (was_connecting && t->conn.state == CP_CONN_OPEN && t->state == TURN_CONNECTING) {
+		t->state = TURN_ALLOCATING;
+		start_tx(t, TURN_ALLOCATE, now_ms);
+	}
+	read_messages(t, now_ms);
+	if (t->conn.state == CP_CONN_OPEN && t->conn.peer_closed)
+		turn_fail(t, now_ms, false, "the server closed the connection");
+	else
+		next_request(t, now_ms);
+}
+
+int turn_client_connection_bind(const struct turn_client *t, uint32_t id, uint8_t *buf,
+				size_t cap, uint8_t tid[STUN_TID_LEN])
+{
+	struct stun_builder b;
+
+	if (!t->authed)
+		return -1;
+	stun_new_tid(tid);
+	stun_build_start(&b, buf, cap, TURN_CONNECTION_BIND, STUN_REQUEST, tid);
+	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, id);
+	put_credentials(t, &b);
+	return stun_build_finish(&b);
+}
+
+bool turn_client_bind_ok(const struct turn_client *t, const struct stun_msg *msg,
+			 const uint8_t tid[STUN_TID_LEN])
+{
+	return msg->method == TURN_CONNECTION_BIND && msg->cls == STUN_SUCCESS &&
+	       memcmp(msg->tid, tid, STUN_TID_LEN) == 0 && integrity_ok(t, msg);
+}
+
+void turn_client_stop(struct turn_client *t, int64_t now_ms)
+{
+	t->stopping = true;
+	if (t->state != TURN_ALLOCATED || t->tx.active) {
+		/* Nothing to release, or a request in flight: the server's lifetime ends it. */
+		cp_conn_close(&t->conn);
+		t->state = TURN_STOPPED;
+		return;
+	}
+	t->state = TURN_RELEASING;
+	memset(&t->tx, 0, sizeof(t->tx));
+	t->tx.method = TURN_REFRESH;
+	t->tx.lifetime = 0;
+	send_tx(t, now_ms);
+	t->tx.deadline_ms = now_ms + 1000; /* shutdown does not wait long */
+}
+
+bool turn_client_stopped(const struct turn_client *t)
+{
+	return t->state == TURN_STOPPED;
+}
+
+void turn_client_free(struct turn_client *t)
+{
+	cp_conn_close(&t->conn);
+	free(t->conn.in);
+	free(t->conn.out);
+	t->conn.in = t->conn.out = NULL;
+	if (t->tls)
+		SSL_CTX_free(t->tls);
+	t->tls = NULL;
+	OPENSSL_cleanse(t->password, sizeof(t->password));
+	OPENSSL_cleanse(t->key, sizeof(t->key));
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "ctl_sock.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_print.h"
+#include "json.h"
+#include "mr_clock.h"
+#include "mr_config.h"
+#include "mr_ctl_proto.h"
+#include "mr_pidfile.h"
+#include "mr_textfile.h"
+
+#define ASK_TIMEOUT_MS 10000
+#define PUSH_TIMEOUT_MS 60000      /* a large route table and the RCU grace period */
+#define RELOAD_WAIT_MS 5000
+#define RELOAD_POLL_MS 50
+
+struct session {
+	int fd;
+	char path[MR_PATH_MAX];
+	bool json;
+};
+
+/* The socket path: -s as given, or the control_socket of the -c file. */
+static int resolve_path(const struct ctl_opts *o, struct session *s)
+{
+	static struct mr_config conf;
+	char err[MR_ERR_MAX];
+
+	if (o->socket) {
+		snprintf(s->path, sizeof(s->path), "%s", o->socket);
+		return 0;
+	}
+	if (mr_config_load_file(o->config, &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "meshrelayctl: %s\n", err);
+		return -1;
+	}
+	snprintf(s->path, sizeof(s->path), "%s", conf.dataplane.control_socket);
+	mr_config_free(&conf);
+	return 0;
+}
+
+static int open_session(const struct ctl_opts *o, struct session *s)
+{
+	int e;
+
+	s->json = o->json;
+	if (resolve_path(o, s) < 0)
+		return CTL_EXIT_FAILED;
+	s->fd = mr_ctl_connect(s->path);
+	if (s->fd >= 0)
+		return CTL_EXIT_OK;
+	e = errno;
+	fprintf(stderr, "meshrelayctl: cannot reach the data plane at %s: %s%s\n", s->path,
+		strerror(e),
+		e == EACCES || e == EPERM ?
+			" (the control socket admits root, its owner and dataplane.control_group)" :
+		e == ENOENT || e == ECONNREFUSED ? " (is meshrelay-dp running?)" : "");
+	return CTL_EXIT_UNREACHABLE;
+}
+
+/* One request; the answer in *h and *reply (freed by the caller). An enum ctl_exit code;
+ * a RESULT that refuses anything but a push is reported here. */
+static int ask(struct session *s, uint16_t type, uint32_t gen, const char *body, uint32_t len,
+	       int timeout_ms, struct mr_ctl_hdr *h, char **reply)
+{
+	if (mr_ctl_exchange(s->fd, type, gen, body, len, timeout_ms, h, reply) < 0) {
+		int e = errno;
+
+		if (e == EPROTO) {
+			fprintf(stderr, "meshrelayctl: malformed answer from %s\n", s->path);
+			return CTL_EXIT_FAILED;
+		}
+		fprintf(stderr, "meshrelayctl: no answer from the data plane at %s: %s\n", s->path,
+			e == ECONNRESET || e == EPIPE ?
+				"it closed the connection (is this user allowed?)" : strerror(e));
+		return CTL_EXIT_UNREACHABLE;
+	}
+	if (type != MR_CTL_PUSH && h->type == MR_CTL_RESULT) {
+		fprintf(stderr, "meshrelayctl: the data plane answered: %s\n", *reply);
+		free(*reply);
+		*reply = NULL;
+		return CTL_EXIT_FAILED;
+	}
+	return CTL_EXIT_OK;
+}
+
+/* PING: the generation in force, from the status object (the header's as a fallback). */
+static int ping(struct session *s, uint32_t *gen, char **status)
+{
+	struct mr_ctl_hdr h;
+	char *reply;
+	int rc = ask(s, MR_CTL_PING, 0, NULL, 0, ASK_TIMEOUT_MS, &h, &reply);
+
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	*gen = mr_ctl_pong_generation(&h, reply);
+	if (status)
+		*status = reply;
+	else
+		free(reply);
+	return CTL_EXIT_OK;
+}
+
+static void print_answer(const struct session *s, const char *json)
+{
+	if (s->json)
+		printf("%s\n", json);
+	else
+		ctl_print_human(stdout, json);
+}
+
+static int cmd_status(struct session *s)
+{
+	uint32_t gen;
+	char *status;
+	int rc = ping(s, &gen, &status);
+
+	if (rc == CTL_EXIT_OK) {
+		print_answer(s, status);
+		free(status);
+	}
+	return rc;
+}
+
+static int cmd_show(struct session *s, const char *what, const char *arg)
+{
+	char object[MR_NAME_MAX + 8];
+	struct mr_ctl_hdr h;
+	char *reply;
+	int rc;
+
+	snprintf(object, sizeof(object), "%s%s%s", what, arg ? ":" : "", arg ? arg : "");
+	rc = ask(s, MR_CTL_QUERY, 0, object, (uint32_t)strlen(object), ASK_TIMEOUT_MS, &h, &reply);
+	if (rc == CTL_EXIT_OK) {
+		print_answer(s, reply);
+		free(reply);
+	}
+	return rc;
+}
+
+/* Read FILE and validate it here, so that a broken file is named with its line before the
+ * data plane is even asked. */
+static int load_push_file(const char *path, char **text, uint32_t *len)
+{
+	static struct mr_config conf;
+	char err[MR_ERR_MAX];
+
+	if (mr_textfile_read(path, MR_CTL_MAX_PAYLOAD, text, len, err, sizeof(err)) < 0 ||
+	    mr_config_load_string(*text, path, &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "meshrelayctl: refused: %s\n", err);
+		free(*text);
+		*text = NULL;
+		return CTL_EXIT_FAILED;
+	}
+	mr_config_free(&conf);
+	return CTL_EXIT_OK;
+}
+
+static void print_push(const struct session *s, const char *result, uint32_t gen, bool applied,
+		       long long rtt_us)
+{
+	if (s->json) {
+		size_t cap = 6 * strlen(result) + 3; /* every byte as \u00XX, and the quotes */
+		char *lit = malloc(cap);
+
+		/* A result that is not UTF-8 cannot be a JSON string: null says so. */
+		printf("{\"result\": %s, \"applied\": %s, \"generation\": %u, \"round_trip_us\": "
+		       "%lld}\n", lit && json_escape(lit, cap, result) >= 0 ? lit : "null",
+		       applied ? "true" : "false", gen, rtt_us);
+		free(lit);
+	} else if (applied) {
+		printf("%s (round trip %lld us)\n", result, rtt_us);
+	} else {
+		fprintf(stderr, "meshrelayctl: %s\n", result);
+	}
+}
+
+/* The pushed text takes the number after the one in force, so its arrival shows in status
+ * (meshrelay-cp, if it runs, puts its own file and number back at its next ping). */
+static int cmd_push(struct session *s, const char *text, uint32_t len)
+{
+	struct mr_ctl_hdr h;
+	uint32_t gen;
+	char *reply;
+	uint64_t t0;
+	bool applied;
+	int rc = ping(s, &gen, NULL);
+
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	t0 = mr_clock_us();
+	rc = ask(s, MR_CTL_PUSH, gen + 1, text, len, PUSH_TIMEOUT_MS, &h, &reply);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	applied = h.type == MR_CTL_RESULT && strncmp(reply, "applied", 7) == 0;
+	print_push(s, reply, h.generation, applied, (long long)(mr_clock_us() - t0));
+	free(reply);
+	return applied ? CTL_EXIT_OK : CTL_EXIT_FAILED;
+}
+
+/* SIGHUP meshrelay-cp, then watch the data plane's generation move (or not). */
+static int cmd_reload(struct session *s, pid_t pid)
+{
+	uint32_t before, now;
+	uint64_t deadline;
+	int rc = ping(s, &before, NULL);
+
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	if (kill(pid, SIGHUP) < 0) {
+		fprintf(stderr, "meshrelayctl: cannot signal meshrelay-cp (pid %d): %s\n", (int)pid,
+			strerror(errno));
+		return CTL_EXIT_FAILED;
+	}
+	deadline = mr_clock_ms() + RELOAD_WAIT_MS;
+	while (mr_clock_ms() < deadline) {
+		usleep(RELOAD_POLL_MS * 1000);
+		rc = ping(s, &now, NULL);
+		if (rc != CTL_EXIT_OK)
+			return rc;
+		if (now == before)
+			continue;
+		if (s->json)
+			printf("{\"reloaded\": true, \"generation\": %u, \"previous\": %u}\n", now, before);
+		else
+			printf("reloaded: the data plane now has generation %u (was %u)\n", now, before);
+		return CTL_EXIT_OK;
+	}
+	if (s->json)
+		printf("{\"reloaded\": false, \"generation\": %u, \"previous\": %u}\n", before, before);
+	fprintf(stderr, "meshrelayctl: the data plane still has generation %u after %d s: "
+		"meshrelay-cp (pid %d) refused the file or cannot reach the data plane (see its "
+		"log)\n", before, RELOAD_WAIT_MS / 1000, (int)pid);
+	return CTL_EXIT_FAILED;
+}
+
+int ctl_sock_run(const struct ctl_opts *o)
+{
+	struct session s = { .fd = -1 };
+	char *text = NULL;
+	uint32_t len = 0;
+	pid_t pid = -1;
+	int rc;
+
+	if (o->cmd == CTL_CMD_PUSH && load_push_file(o->what, &text, &len) != CTL_EXIT_OK)
+		return CTL_EXIT_FAILED;
+	if (o->cmd == CTL_CMD_RELOAD && (pid = mr_pidfile_read(o->pidfile)) < 0) {
+		fprintf(stderr, "meshrelayctl: no meshrelay-cp pid in %s (is it running?)\n",
+			o->pidfile);
+		return CTL_EXIT_FAILED;
+	}
+	rc = open_session(o, &s);
+	if (rc == CTL_EXIT_OK) {
+		switch (o->cmd) {
+		case CTL_CMD_STATUS: rc = cmd_status(&s); break;
+		case CTL_CMD_SHOW: rc = cmd_show(&s, o->what, o->arg); break;
+		case CTL_CMD_PUSH: rc = cmd_push(&s, text, len); break;
+		case CTL_CMD_RELOAD: rc = cmd_reload(&s, pid); break;
+		default: rc = CTL_EXIT_USAGE; break;
+		}
+		close(s.fd);
+	}
+	free(text);
+	return rc;
+}

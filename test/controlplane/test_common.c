@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "common": the small helpers every process links: the monotonic clock, the
+ * big-endian loads and stores, bounded file reads, the pid file, command lines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mr_args.h"
+#include "mr_bytes.h"
+#include "mr_clock.h"
+#include "mr_pidfile.h"
+#include "mr_textfile.h"
+#include "unit.h"
+
+/* Never backwards; the two resolutions are the same clock; a sleep is seen whole. */
+static void test_clock(void)
+{
+	uint64_t ms = mr_clock_ms(), us = mr_clock_us(), later;
+
+	CU_ASSERT(ms > 0);
+	CU_ASSERT(us / 1000 >= ms && us / 1000 - ms < 1000);
+	usleep(20 * 1000);
+	later = mr_clock_ms();
+	CU_ASSERT(later - ms >= 20 && later - ms < 5000);
+	CU_ASSERT(mr_clock_us() - us >= 20 * 1000);
+}
+
+/* Network order at every offset of a buffer, odd ones included, and nothing around the
+ * value touched. */
+static void test_bytes(void)
+{
+	static const uint8_t want16[2] = { 0xa1, 0x02 }, want32[4] = { 0xf1, 0x02, 0x83, 0x04 };
+	uint8_t buf[12];
+
+	for (size_t off = 0; off + 4 <= sizeof(buf); off++) {
+		memset(buf, 0x55, sizeof(buf));
+		mr_store_be16(buf + off, 0xa102);
+		CU_ASSERT_EQUAL(memcmp(buf + off, want16, 2), 0);
+		CU_ASSERT_EQUAL(mr_load_be16(buf + off), 0xa102);
+		CU_ASSERT_EQUAL(buf[off + 2], 0x55);
+		CU_ASSERT(off == 0 || buf[off - 1] == 0x55);
+		mr_store_be32(buf + off, 0xf1028304u);
+		CU_ASSERT_EQUAL(memcmp(buf + off, want32, 4), 0);
+		CU_ASSERT_EQUAL(mr_load_be32(buf + off), 0xf1028304u);
+		CU_ASSERT_EQUAL(mr_load_be16(buf + off + 2), 0x8304);
+		CU_ASSERT(off + 4 == sizeof(buf) || buf[off + 4] == 0x55);
+		CU_ASSERT(off == 0 || buf[off - 1] == 0x55);
+	}
+}
+
+static void test_textfile_bounds(void)
+{
+	const char *path = unit_path("sized.txt");
+	char *text = NULL;
+	uint32_t len = 0;
+	char err[256];
+
+	unit_write_file(path, "");
+	CU_ASSERT_EQUAL(mr_textfile_read(path, 10, &text, &len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(len, 0);
+	CU_ASSERT_STRING_EQUAL(text, "");
+	free(text);
+	unit_write_file(path, "0123456789");
+	CU_ASSERT_EQUAL(mr_textfile_read(path, 10, &text, &len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(len, 10);
+	CU_ASSERT_STRING_EQUAL(text, "0123456789");
+	free(text);
+	unit_write_file(path, "0123456789A");
+	CU_ASSERT_EQUAL(mr_textfile_read(path, 10, &text, &len, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "larger than 10 bytes"));
+	unlink(path);
+}
+
+static void test_pidfile(void)
+{
+	const char *path = unit_path("cp.pid");
+	char err[256];
+
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), -1);
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), getpid());
+	/* Process 1 always runs: its pid file is not taken over. */
+	unit_write_file(path, "1\n");
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "process 1 is running"));
+	mr_pidfile_remove(path); /* not ours: stays */
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), 1);
+	/* A stale file (no such process) is replaced; then removed on the way out. */
+	unit_write_file(path, "1073741823\n");
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
+	mr_pidfile_remove(path);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	unit_write_file(path, "12abc\n");
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), -1);
+	unlink(path);
+}
+
+struct args {
+	const char *name, *path;
+	bool verbose;
+	int operands;
+};
+
+/* Parse argv (NULL-terminated, copied: getopt reorders it) with a table of a value
+ * option with a letter, a long-only one and a flag. */
+static int parse_args(const char *const *argv, struct args *a, char *err)
+{
+	const struct mr_arg_opt opts[] = {
+		{ "name", 'n', &a->name, NULL },
+		{ "path", 0, &a->path, NULL },
+		{ "verbose", 0, NULL, &a->verbose },
+		{ NULL, 0, NULL, NULL },
+	};
+	static char *copy[8];
+	int argc = 0;
+
+	while (argv[argc]) {
+		copy[argc] = (char *)argv[argc];
+		argc++;
+	}
+	copy[argc] = NULL;
+	memset(a, 0, sizeof(*a));
+	err[0] = '\0';
+	return mr_args_parse(argc, copy, opts, "usage: t\n", &a->operands, err, 128);
+}
+
+static void test_args(void)
+{
+	static const char *const all[] = { "t", "op1", "-n", "x", "--path=/p", "--verbose", "op2",
+					   NULL };
+	static const char *const none[] = { "t", NULL };
+	static const char *const joined[] = { "t", "-ny", "--name", "z", "--", "-n", NULL };
+	static const char *const missing[] = { "t", "--path", NULL };
+	static const char *const unknown[] = { "t", "-x", NULL };
+	static const char *const no_long_letter[] = { "t", "-p", "/p", NULL };
+	static const char *const flag_value[] = { "t", "--verbose=1", NULL };
+	static const char *const help[] = { "t", "-n", "x", "--help", NULL };
+	struct args a;
+	char err[128];
+	FILE *saved = stdout;
+
+	CU_ASSERT_EQUAL(parse_args(all, &a, err), 0);
+	CU_ASSERT_STRING_EQUAL(a.name, "x");
+	CU_ASSERT_STRING_EQUAL(a.path, "/p");
+	CU_ASSERT_TRUE(a.verbose);
+	CU_ASSERT_EQUAL(a.operands, 5); /* the operands, moved behind the options */
+	CU_ASSERT_EQUAL(parse_args(none, &a, err), 0);
+	CU_ASSERT_PTR_NULL(a.name);
+	CU_ASSERT_FALSE(a.verbose);
+	CU_ASSERT_EQUAL(a.operands, 1);
+	CU_ASSERT_EQUAL(parse_args(joined, &a, err), 0); /* the last of a name counts */
+	CU_ASSERT_STRING_EQUAL(a.name, "z");
+	CU_ASSERT_EQUAL(a.operands, 5);
+	CU_ASSERT_EQUAL(parse_args(missing, &a, err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "option --path needs a value");
+	CU_ASSERT_EQUAL(parse_args(unknown, &a, err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "unknown option -x");
+	CU_ASSERT_EQUAL(parse_args(no_long_letter, &a, err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "unknown option -p");
+	CU_ASSERT_EQUAL(parse_args(flag_value, &a, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--verbose"));
+	stdout = fopen("/dev/null", "w"); /* the usage goes there */
+	CU_ASSERT_EQUAL(parse_args(help, &a, err), 1);
+	fclose(stdout);
+	stdout = saved;
+}
+
+int test_common_register(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "monotonic clock: milliseconds and microseconds", test_clock },
+		{ "big-endian loads and stores at any offset", test_bytes },
+		{ "file reads are bounded", test_textfile_bounds },
+		{ "pid file: write, refuse a live owner, replace a stale one", test_pidfile },
+		{ "command lines from a table of options", test_args },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite("common", tests);
+}
