@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <signal.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "flow.h"
 #include "mgmt_server.h"
 #include "mgmt_telemetry.h"
+#include "mr_clock.h"
 #include "mr_log.h"
 #include "mr_privs.h"
 
@@ -189,7 +189,7 @@ int main(int argc, char **argv)
 	if (rte_pdump_init() < 0)
 		mr_log(MR_LOG_WARN, "packet capture (pdump) not available: %s", rte_strerror(rte_errno));
 	app.conf = &conf;
-	app.started_us = (uint64_t)time(NULL) * 1000000;
+	app.started_ms = mr_clock_ms();
 	app.n_workers = rte_lcore_count() - 1;
 	if (app.n_workers == 0 || app.n_workers > DP_MAX_WORKERS) {
 		mr_log(MR_LOG_ERR, "need 1 to %d worker lcores besides the main one (EAL -l 0-1)",

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
 # a bounded time: the classifier's (sni_parse, sni_mangle), the data plane's packet path
 # (dp_frames) and IPv6 neighbour discovery codec (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json), HTTP

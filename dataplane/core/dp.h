@@ -122,7 +122,7 @@ struct dp_appliance {
 	struct rte_mempool *pool;
 	const struct relay_live *live;      /* routes and listeners; swapped under RCU */
 	struct rte_rcu_qsbr *qsbr;          /* workers report quiescent states here */
-	uint64_t started_us;
+	uint64_t started_ms;                /* mr_clock_ms() at start: for the uptime */
 	const struct syncookie_key *cookie_key; /* one for all: a handshake's ACK may reach any worker */
 	uint16_t src_port_first;            /* relay's source ports towards backends */
 	uint16_t src_port_last;

@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put(struct mgmt_json *j, const char *s, size_t n)
+#include "json.h"
+
+/* Room for n more bytes and a NUL; false, and the text marked failed, when out of memory. */
+static bool reserve(struct mgmt_json *j, size_t n)
 {
 	if (j->failed)
-		return;
+		return false;
 	if (j->len + n + 1 > j->cap) {
 		size_t cap = j->cap ? j->cap * 2 : 1024;
 		char *nb;
@@ -19,36 +22,36 @@ static void put(struct mgmt_json *j, const char *s, size_t n)
 		nb = realloc(j->buf, cap);
 		if (!nb) {
 			j->failed = true;
-			return;
+			return false;
 		}
 		j->buf = nb;
 		j->cap = cap;
 	}
+	return true;
+}
+
+static void put(struct mgmt_json *j, const char *s, size_t n)
+{
+	if (!reserve(j, n))
+		return;
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;
 	j->buf[j->len] = '\0';
 }
 
-/* JSON string: quotes, backslashes and control characters escaped. */
+/* A string literal, by the tree's one JSON escaper. The data plane's strings (names,
+ * addresses, flow lines) are ASCII; one that is not UTF-8 would be written null. */
 static void put_string(struct mgmt_json *j, const char *s)
 {
-	put(j, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[8];
+	size_t worst = strlen(s) * 6 + 3; /* every byte as \u00XX, the quotes, the NUL */
+	int n;
 
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			put(j, esc, 2);
-		} else if (c < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			put(j, esc, 6);
-		} else {
-			put(j, s, 1);
-		}
-	}
-	put(j, "\"", 1);
+	if (!reserve(j, worst))
+		return;
+	n = json_escape(j->buf + j->len, worst, s);
+	if (n < 0)
+		return put(j, "null", 4);
+	j->len += (size_t)n;
 }
 
 static void separator(struct mgmt_json *j)
@@ -58,7 +61,7 @@ static void separator(struct mgmt_json *j)
 	j->first = false;
 }
 
-static void json_num(struct mgmt_report_sink *s, const char *name, uint64_t v)
+static void sink_num(struct mgmt_report_sink *s, const char *name, uint64_t v)
 {
 	struct mgmt_json *j = (struct mgmt_json *)s;
 	char text[32];
@@ -69,7 +72,7 @@ static void json_num(struct mgmt_report_sink *s, const char *name, uint64_t v)
 	put(j, text, strlen(text));
 }
 
-static void json_str(struct mgmt_report_sink *s, const char *name, const char *v)
+static void sink_str(struct mgmt_report_sink *s, const char *name, const char *v)
 {
 	struct mgmt_json *j = (struct mgmt_json *)s;
 
@@ -79,7 +82,7 @@ static void json_str(struct mgmt_report_sink *s, const char *name, const char *v
 	put_string(j, v);
 }
 
-static void json_item(struct mgmt_report_sink *s, const char *text)
+static void sink_item(struct mgmt_report_sink *s, const char *text)
 {
 	struct mgmt_json *j = (struct mgmt_json *)s;
 
@@ -90,7 +93,7 @@ static void json_item(struct mgmt_report_sink *s, const char *text)
 void mgmt_json_begin(struct mgmt_json *j, bool list)
 {
 	memset(j, 0, sizeof(*j));
-	j->sink = (struct mgmt_report_sink){ json_num, json_str, json_item };
+	j->sink = (struct mgmt_report_sink){ sink_num, sink_str, sink_item };
 	j->first = true;
 	j->list = list;
 	put(j, list ? "{\"items\": [" : "{", list ? 11 : 1);

@@ -6,13 +6,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <rte_cycles.h>
 #include <rte_mempool.h>
 
 #include "dp_mailbox.h"
 #include "flow.h"
+#include "mr_clock.h"
 #include "neigh.h"
 #include "relay_live.h"
 
@@ -121,15 +121,12 @@ static void report_flows(const struct dp_appliance *app, struct mgmt_report_sink
 static void report_status(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
 	const struct relay_live *live = relay_live_get(app);
-	struct timeval tv;
 	uint64_t flows = 0;
 
-	gettimeofday(&tv, NULL);
 	for (unsigned int w = 0; w < app->n_workers; w++)
 		flows += flow_count(app->workers[w]->flows);
 	s->num(s, "generation", live->generation);
-	s->num(s, "uptime_s", ((uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec -
-			       app->started_us) / 1000000);
+	s->num(s, "uptime_s", (mr_clock_ms() - app->started_ms) / 1000);
 	s->num(s, "workers", app->n_workers);
 	s->num(s, "ports", app->n_ports);
 	s->num(s, "listeners", live->conf.n_listeners);

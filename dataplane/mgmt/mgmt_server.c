@@ -11,13 +11,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "dp_mailbox.h"
 #include "mgmt_json.h"
 #include "mgmt_report.h"
+#include "mr_clock.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
 #include "mr_privs.h"
@@ -50,17 +50,9 @@ static struct {
 	struct mgmt_client clients[MGMT_MAX_CLIENTS];
 } srv = { .listen_fd = -1 };
 
-static uint64_t now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
-
 static int send_all(int fd, const uint8_t *p, size_t len)
 {
-	uint64_t deadline = now_ms() + MGMT_SEND_TIMEOUT_MS;
+	uint64_t deadline = mr_clock_ms() + MGMT_SEND_TIMEOUT_MS;
 
 	while (len > 0) {
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
@@ -73,7 +65,7 @@ static int send_all(int fd, const uint8_t *p, size_t len)
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		if (now_ms() >= deadline || poll(&pfd, 1, 100) < 0)
+		if (mr_clock_ms() >= deadline || poll(&pfd, 1, 100) < 0)
 			return -1;
 	}
 	return 0;
@@ -119,12 +111,11 @@ static int handle_query(struct mgmt_client *c, const char *name, uint16_t reply_
 static int handle_push(struct mgmt_client *c)
 {
 	struct mr_config *conf = calloc(1, sizeof(*conf));
-	struct timeval a, b;
+	uint64_t started_us = mr_clock_us();
 	struct relay_live *live;
 	char err[MR_ERR_MAX], msg[MR_ERR_MAX + 64];
 	int rc;
 
-	gettimeofday(&a, NULL);
 	if (!conf)
 		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: out of memory");
 	if (mr_config_load_string(c->payload, "pushed", conf, err, sizeof(err)) < 0 ||
@@ -137,9 +128,8 @@ static int handle_push(struct mgmt_client *c)
 	}
 	free(conf);
 	relay_live_swap(srv.app, live);
-	gettimeofday(&b, NULL);
 	snprintf(msg, sizeof(msg), "applied generation %u in %ld us", c->h.generation,
-		 (long)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_usec - a.tv_usec)));
+		 (long)(mr_clock_us() - started_us));
 	mr_log(MR_LOG_INFO, "%s (%u routes, %u listeners)", msg,
 	       route_table_route_count(live->routes), live->conf.n_listeners);
 	rc = reply(c, MR_CTL_RESULT, live->generation, msg);
@@ -157,7 +147,7 @@ static int handle_bind(struct mgmt_client *c)
 
 	if (!req)
 		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: out of memory");
-	if (turn_bind_parse(c->payload, req, err, sizeof(err)) < 0) {
+	if (mr_ctl_bind_decode(c->payload, &req->bind, err, sizeof(err)) < 0) {
 		free(req);
 		snprintf(msg, sizeof(msg), "refused: %s", err);
 		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
@@ -210,7 +200,7 @@ static int client_read(struct mgmt_client *c)
 	ssize_t n;
 
 	if (!c->started_ms)
-		c->started_ms = now_ms();
+		c->started_ms = mr_clock_ms();
 	if (c->hdr_got < MR_CTL_HDR_LEN) {
 		enum mr_ctl_decode d;
 
@@ -304,7 +294,7 @@ static void *mgmt_thread(void *arg)
 
 			if (c->fd < 0)
 				continue;
-			if (c->started_ms && now_ms() - c->started_ms > MGMT_STALL_MS) {
+			if (c->started_ms && mr_clock_ms() - c->started_ms > MGMT_STALL_MS) {
 				client_close(c); /* stalled mid-message */
 				continue;
 			}

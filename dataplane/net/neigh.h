@@ -14,6 +14,7 @@
 
 #include <rte_ether.h>
 
+#include "mr_bytes.h"
 #include "mr_config.h"
 
 enum neigh_state {
@@ -43,9 +44,9 @@ struct neigh_addr {
 /* The mapped form of an IPv4 address given in host order. */
 static inline struct neigh_addr neigh_addr_v4(uint32_t ip)
 {
-	struct neigh_addr a = { { [10] = 0xff, [11] = 0xff, [12] = (uint8_t)(ip >> 24),
-				  [13] = (uint8_t)(ip >> 16), [14] = (uint8_t)(ip >> 8),
-				  [15] = (uint8_t)ip } };
+	struct neigh_addr a = { { [10] = 0xff, [11] = 0xff } };
+
+	mr_store_be32(a.b + 12, ip);
 	return a;
 }
 
@@ -60,8 +61,7 @@ static inline bool neigh_addr_is_v4(const struct neigh_addr *a)
 /* The IPv4 address (host order) of a mapped address. */
 static inline uint32_t neigh_addr_v4_of(const struct neigh_addr *a)
 {
-	return (uint32_t)a->b[12] << 24 | (uint32_t)a->b[13] << 16 | (uint32_t)a->b[14] << 8 |
-	       a->b[15];
+	return mr_load_be32(a->b + 12);
 }
 
 /* What the table calls back with; ctx is the caller's own. */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <rte_rcu_qsbr.h>
 
@@ -76,7 +75,6 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 		  struct relay_live **out, char *err, size_t errlen)
 {
 	struct relay_live *live;
-	struct timeval tv;
 
 	if (app && ports_match(app, conf, err, errlen) < 0)
 		return -1;
@@ -103,8 +101,6 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 		live->listen[l->port_index][l->tcp_port >> 6] |= 1ull << (l->tcp_port & 63);
 	}
 	live->generation = generation;
-	gettimeofday(&tv, NULL);
-	live->applied_us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 	live->conf = *conf;
 	memset(conf, 0, sizeof(*conf)); /* the arrays now belong to live->conf */
 	*out = live;

@@ -27,7 +27,6 @@ struct relay_gateway {
 
 struct relay_live {
 	uint32_t generation;             /* 0: the configuration the process started with */
-	uint64_t applied_us;             /* wall clock of the swap */
 	struct mr_config conf;           /* the full configuration it came from (owned) */
 	struct route_table *routes;
 	uint64_t listen[MR_MAX_PORTS][65536 / 64]; /* relay listeners per port, one bit each */

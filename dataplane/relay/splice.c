@@ -11,6 +11,7 @@
 #include "relay.h"
 #include "tcp_opts.h"
 #include "mbuf_slice.h"
+#include "mr_bytes.h"
 #include "tcp_out.h"
 
 /* Rewrite a 32-bit field of the TCP header (host-order value) and note the change.
@@ -26,14 +27,6 @@ static inline void rewrite32(struct csum_delta *d, uint8_t *tcp, unsigned int of
 		*aligned = false;
 	else
 		csum_delta32(d, old_be, new_be);
-}
-
-static inline uint32_t read32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return rte_be_to_cpu_32(v);
 }
 
 /* Window in the sender's scale to the receiver's scale, saturating. */
@@ -82,8 +75,8 @@ static void translate_options(const struct relay_seg *s, const struct splice_dir
 	for (unsigned int i = 0; i < o->sack_blocks; i++) {
 		unsigned int off = o->sack_off + i * 8u;
 
-		rewrite32(d, tcp, off, read32(tcp + off) - sd->ack_off, aligned);
-		rewrite32(d, tcp, off + 4, read32(tcp + off + 4) - sd->ack_off, aligned);
+		rewrite32(d, tcp, off, mr_load_be32(tcp + off) - sd->ack_off, aligned);
+		rewrite32(d, tcp, off + 4, mr_load_be32(tcp + off + 4) - sd->ack_off, aligned);
 	}
 }
 

@@ -3,18 +3,7 @@
 
 #include <string.h>
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+#include "mr_bytes.h"
 
 static bool opt_record(const uint8_t *o, unsigned int off, unsigned int len,
 		       struct tcp_opts *out)
@@ -23,7 +12,7 @@ static bool opt_record(const uint8_t *o, unsigned int off, unsigned int len,
 	case TCP_OPT_MSS:
 		if (len != 4)
 			return false;
-		out->mss = (uint16_t)(o[2] << 8 | o[3]);
+		out->mss = mr_load_be16(o + 2);
 		return true;
 	case TCP_OPT_WSCALE:
 		if (len != 3)
@@ -37,8 +26,8 @@ static bool opt_record(const uint8_t *o, unsigned int off, unsigned int len,
 		if (len != 10)
 			return false;
 		out->has_ts = true;
-		out->tsval = get32(o + 2);
-		out->tsecr = get32(o + 6);
+		out->tsval = mr_load_be32(o + 2);
+		out->tsecr = mr_load_be32(o + 6);
 		out->ts_off = (uint8_t)(off + 2);
 		return true;
 	case TCP_OPT_SACK:
@@ -95,8 +84,8 @@ unsigned int tcp_opts_write_syn(uint8_t *buf, uint16_t mss, uint8_t wscale, bool
 	if (ts) {
 		buf[n++] = TCP_OPT_TS;
 		buf[n++] = 10;
-		put32(buf + n, tsval);
-		put32(buf + n + 4, tsecr);
+		mr_store_be32(buf + n, tsval);
+		mr_store_be32(buf + n + 4, tsecr);
 		n += 8;
 	} else if (sack_perm) {
 		buf[n++] = TCP_OPT_NOP;
@@ -117,7 +106,7 @@ unsigned int tcp_opts_write_ts(uint8_t *buf, uint32_t tsval, uint32_t tsecr)
 	buf[1] = TCP_OPT_NOP;
 	buf[2] = TCP_OPT_TS;
 	buf[3] = 10;
-	put32(buf + 4, tsval);
-	put32(buf + 8, tsecr);
+	mr_store_be32(buf + 4, tsval);
+	mr_store_be32(buf + 8, tsecr);
 	return 12;
 }

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "turn_bind.h"
 
-#include <arpa/inet.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,69 +12,6 @@
 
 #define BIND_RTO_MS 300u
 #define BIND_RETRIES 6u
-
-static int hex_decode(const char *hex, size_t len, uint8_t *out, size_t cap)
-{
-	if (len % 2 || len / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < len / 2; i++) {
-		unsigned int v;
-
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return (int)(len / 2);
-}
-
-/* The value of "key=" in text, up to the next space; NULL when absent. */
-static const char *field(const char *text, const char *key, size_t *len)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = text; (p = strstr(p, key)) != NULL; p += klen) {
-		if ((p == text || p[-1] == ' ') && p[klen] == '=') {
-			*len = strcspn(p + klen + 1, " \n");
-			return p + klen + 1;
-		}
-	}
-	return NULL;
-}
-
-int turn_bind_parse(const char *text, struct turn_bind_req *req, char *err, size_t errlen)
-{
-	size_t n_srv = 0, n_src = 0, n_tid = 0, n_msg = 0;
-	const char *srv = field(text, "server", &n_srv), *src = field(text, "source", &n_src);
-	const char *tid = field(text, "tid", &n_tid), *msg = field(text, "bind", &n_msg);
-	char ip[INET_ADDRSTRLEN + 8], sip[INET_ADDRSTRLEN];
-	unsigned int port;
-	int len;
-
-	memset(req, 0, sizeof(*req));
-	if (!srv || !src || !tid || !msg || n_srv >= sizeof(ip) || n_src >= sizeof(sip)) {
-		snprintf(err, errlen, "bind needs server=IP:PORT source=IP tid=HEX bind=HEX");
-		return -1;
-	}
-	memcpy(ip, srv, n_srv);
-	ip[n_srv] = '\0';
-	memcpy(sip, src, n_src);
-	sip[n_src] = '\0';
-	if (!strchr(ip, ':') || sscanf(strchr(ip, ':') + 1, "%u", &port) != 1 || port < 1 ||
-	    port > 65535 || (*strchr(ip, ':') = '\0', inet_pton(AF_INET, ip, &req->server)) != 1 ||
-	    inet_pton(AF_INET, sip, &req->source) != 1) {
-		snprintf(err, errlen, "bind: server is IPv4:PORT, source an IPv4 address");
-		return -1;
-	}
-	req->server_port = rte_cpu_to_be_16((uint16_t)port);
-	len = hex_decode(msg, n_msg, req->msg, sizeof(req->msg));
-	if (hex_decode(tid, n_tid, req->tid, sizeof(req->tid)) != (int)sizeof(req->tid) ||
-	    len < STUN_HDR_LEN) {
-		snprintf(err, errlen, "bind: tid is 24 hex digits, bind a STUN message in hex");
-		return -1;
-	}
-	req->len = (uint16_t)len;
-	return 0;
-}
 
 static struct turn_bind_slot *slot_of(struct dp_worker *w, const struct flow *f)
 {
@@ -120,10 +55,10 @@ static void send_bind(struct dp_worker *w, struct flow *f, const struct turn_bin
 					    RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, f->c.local_isn + 1,
 					    f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
 					    opt_len);
-	char *data = m ? rte_pktmbuf_append(m, b->len) : NULL;
+	char *data = m ? rte_pktmbuf_append(m, b->req.len) : NULL;
 
 	if (data)
-		memcpy(data, b->msg, b->len);
+		memcpy(data, b->req.msg, b->req.len);
 	if (!data || tcp_out_finish(m, p) < 0) { /* the timer sends it again */
 		rte_pktmbuf_free(m);
 		return;
@@ -138,15 +73,15 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 	struct flow *f;
 
 	for (unsigned int i = 0; i < w->app->n_ports; i++)
-		if (rte_cpu_to_be_32(w->app->ports[i].ipv4) == b->source)
+		if (rte_cpu_to_be_32(w->app->ports[i].ipv4) == b->req.source)
 			port = (int)i;
 	f = port >= 0 ? relay_flow_alloc(w) : NULL;
 	if (!f)
 		return -1;
 	f->c.port = (uint8_t)port;
-	f->c.key.peer_ip = b->server;
-	f->c.key.peer_port = b->server_port;
-	f->c.key.local_ip = b->source;
+	f->c.key.peer_ip = b->req.server;
+	f->c.key.peer_port = b->req.server_port;
+	f->c.key.local_ip = b->req.source;
 	if (!relay_pick_source_port(w, f, FLOW_DIR_CLIENT) ||
 	    flow_key_add(w->flows, f, FLOW_DIR_CLIENT) < 0) {
 		flow_release(w->flows, f);
@@ -176,18 +111,13 @@ void turn_bind_start(struct dp_worker *w, void *arg)
 			b = &w->binds[i];
 	if (!b)
 		return;
-	b->server = req->server;
-	b->server_port = req->server_port;
-	b->source = req->source;
+	b->req = req->bind;
 	if (bind_open(w, b, &f) < 0)
 		return;
 	b->used = true;
 	b->acked = false;
 	b->attempts = 1;
 	b->flow_index = f->index;
-	memcpy(b->tid, req->tid, sizeof(b->tid));
-	memcpy(b->msg, req->msg, req->len);
-	b->len = req->len;
 	dp_event(w, DP_EV_turn_bind_start);
 	send_syn(w, f);
 	flow_rtx_arm(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms);
@@ -234,7 +164,7 @@ static void bind_established(struct dp_worker *w, struct flow *f, struct relay_s
 	f->c_ts_recent = o->tsval;
 	f->c_rcv_nxt = s->seq + 1;
 	f->c_win = rte_be_to_cpu_16(s->tcp->rx_win); /* a SYN's window is never scaled */
-	f->c_snd_nxt = f->c.local_isn + 1 + b->len;
+	f->c_snd_nxt = f->c.local_isn + 1 + b->req.len;
 	f->state = FLOW_BIND_WAIT;
 	f->retries = 0;
 	send_bind(w, f, b);
@@ -258,7 +188,7 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	all = rte_pktmbuf_read(f->stream, 0, (uint32_t)len, buf);
 	if (!all || stun_decode(all, (size_t)len, &m, NULL) < 0 ||
 	    m.method != TURN_CONNECTION_BIND || m.cls != STUN_SUCCESS ||
-	    memcmp(m.tid, b->tid, sizeof(b->tid)) != 0)
+	    memcmp(m.tid, b->req.tid, sizeof(b->req.tid)) != 0)
 		return bind_refused(w, f, b, true);
 	if (f->stream_len > (uint32_t)len) {
 		rest = mbuf_slice(w->app->pool, f->stream, (uint32_t)len,
@@ -271,7 +201,7 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	f->stream_len -= (uint32_t)len;
 	/* Both directions now start after the bind's bytes: shift them out of sight. */
 	f->c.peer_isn += (uint32_t)len;
-	f->c.local_isn += b->len;
+	f->c.local_isn += b->req.len;
 	f->state = FLOW_HELLO;
 	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms;
 	flow_rtx_disarm(w->flows, f);

@@ -16,22 +16,18 @@
 
 #include "dp.h"
 #include "flow.h"
+#include "mr_ctl_proto.h"
 #include "relay.h"
 
-#define TURN_BIND_MSG_MAX 512
 #define TURN_BIND_SLOTS 64         /* binds in progress per worker */
 #define TURN_BIND_ANSWER_MAX 1024  /* larger ConnectionBind answers are refused */
 #define TURN_BIND_ATTEMPTS 4       /* a refused bind is tried again on a new connection */
 #define TURN_BIND_RETRY_MS 25      /* ... after this, doubling */
 
-/* What the control thread hands a worker. Addresses and ports in network order. */
+/* What the control thread hands a worker: the BIND request as the control protocol
+ * decoded it, and the worker's answer. */
 struct turn_bind_req {
-	uint32_t server;
-	uint16_t server_port;
-	uint32_t source;            /* the address the TURN control connection comes from */
-	uint8_t tid[12];            /* of the ConnectionBind in msg */
-	uint16_t len;
-	uint8_t msg[TURN_BIND_MSG_MAX];
+	struct mr_ctl_bind bind;
 	int result;                 /* set by the worker: 0 started, -1 refused */
 };
 
@@ -39,18 +35,10 @@ struct turn_bind_req {
 struct turn_bind_slot {
 	uint32_t flow_index;
 	bool used;
-	bool acked;                 /* the server has all of msg */
+	bool acked;                 /* the server has all of req.msg */
 	uint8_t attempts;           /* data connections opened for it so far */
-	uint32_t server, source;    /* to open another one (network order) */
-	uint16_t server_port;
-	uint8_t tid[12];
-	uint16_t len;
-	uint8_t msg[TURN_BIND_MSG_MAX];
+	struct mr_ctl_bind req;     /* to open another one, and the ConnectionBind to send */
 };
-
-/* Parse "server=IP:PORT source=IP tid=HEX bind=HEX" (a control request) into req.
- * 0, or -1 with a reason in err. */
-int turn_bind_parse(const char *text, struct turn_bind_req *req, char *err, size_t errlen);
 
 /* Mailbox function: start the bind in arg (a struct turn_bind_req) on worker w. */
 void turn_bind_start(struct dp_worker *w, void *arg);

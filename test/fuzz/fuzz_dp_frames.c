@@ -250,15 +250,15 @@ static void op_backend(struct cursor *c)
 /* Start a data connection to the TURN server 10.1.0.9:3478 from the svc port. */
 static void op_bind_start(struct cursor *c)
 {
-	struct turn_bind_req req = { .server = rte_cpu_to_be_32(0x0a010009),
-				     .server_port = rte_cpu_to_be_16(3478),
-				     .source = rte_cpu_to_be_32(0x0a010001), .len = 28 };
+	struct turn_bind_req req = { .bind = { .server = rte_cpu_to_be_32(0x0a010009),
+					       .server_port = rte_cpu_to_be_16(3478),
+					       .source = rte_cpu_to_be_32(0x0a010001), .len = 28 } };
 	static const uint8_t bind[28] = { 0x00, 0x0b, 0x00, 0x08, 0x21, 0x12, 0xa4, 0x42,
 					  [20] = 0x00, 0x2a, 0x00, 0x04 };
 
-	memcpy(req.msg, bind, sizeof(bind));
+	memcpy(req.bind.msg, bind, sizeof(bind));
 	for (int i = 0; i < 12; i++)
-		req.tid[i] = req.msg[8 + i] = (uint8_t)take(c, 1);
+		req.bind.tid[i] = req.bind.msg[8 + i] = (uint8_t)take(c, 1);
 	turn_bind_start(app.workers[0], &req);
 }
 
@@ -288,7 +288,7 @@ static void op_bind_server(struct cursor *c)
 			memcpy(payload, ok, sizeof(ok));
 			for (unsigned int b = 0; b < TURN_BIND_SLOTS; b++)
 				if (w->binds[b].used && w->binds[b].flow_index == f->index)
-					memcpy(payload + 8, w->binds[b].tid, 12);
+					memcpy(payload + 8, w->binds[b].req.tid, 12);
 			at = 20;
 			seq = f->c_rcv_nxt;
 			flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs each control-plane fuzz target (the STUN/TURN codec, the JSON reader, the HTTP
 # response parser, the control protocol's wire format) for a bounded time (default 22 s
 # each, $MR_FUZZ_SECONDS to change) in a scratch directory. Any crash, sanitizer report or

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Suites "tcp_opts", "syncookie", "proxy_v2", "turn_bind_request": the relay's pure
- * helpers. */
+/* Suites "tcp_opts", "syncookie", "proxy_v2": the relay's pure helpers. (The BIND
+ * request's text is the control protocol's: test/controlplane/test_proto.c.) */
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -11,7 +11,6 @@
 #include "syncookie.h"
 #include "csum_delta.h"
 #include "tcp_opts.h"
-#include "turn_bind.h"
 #include "unit.h"
 
 /* Options of a Linux SYN as captured: mss 1460, sackOK, TS val 0x01020304 ecr 0,
@@ -19,9 +18,6 @@
 static const uint8_t linux_syn[40] = {
 	[20] = 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0, 1, 3, 3, 7,
 };
-
-/* A ConnectionBind header without attributes, in hex. */
-#define STUN20 "000b00002112a442000102030405060708090a0b"
 
 static void test_parse_linux_syn(void)
 {
@@ -296,45 +292,8 @@ static void test_cookie_ipv6(void)
 	}
 }
 
-/* The control plane's BIND text: what the worker gets, and every malformed field. */
-static void test_bind_request(void)
-{
-	static const char *const bad[] = {
-		"server=10.0.0.3:3478 source=10.0.0.2 tid=000102030405060708090a0b",
-		"server=10.0.0.3 source=10.0.0.2 tid=000102030405060708090a0b bind=" STUN20,
-		"server=10.0.0.3:0 source=10.0.0.2 tid=000102030405060708090a0b bind=" STUN20,
-		"server=10.0.0.3:70000 source=10.0.0.2 tid=000102030405060708090a0b bind=" STUN20,
-		"server=fd00::3:3478 source=10.0.0.2 tid=000102030405060708090a0b bind=" STUN20,
-		"server=10.0.0.3:3478 source=host tid=000102030405060708090a0b bind=" STUN20,
-		"server=10.0.0.3:3478 source=10.0.0.2 tid=0001 bind=" STUN20,
-		"server=10.0.0.3:3478 source=10.0.0.2 tid=000102030405060708090a0b bind=0011",
-		"server=10.0.0.3:3478 source=10.0.0.2 tid=000102030405060708090a0b bind=zz" STUN20,
-		"server=10.0.0.3:3478 source=10.0.0.2 tid=000102030405060708090a0b bind=0" STUN20,
-		"xserver=10.0.0.3:3478 source=10.0.0.2 tid=000102030405060708090a0b bind=" STUN20,
-	};
-	struct turn_bind_req req;
-	char err[128];
-
-	CU_ASSERT_EQUAL_FATAL(turn_bind_parse("server=10.0.0.3:3478 source=10.0.0.2 "
-					      "tid=000102030405060708090a0b bind=" STUN20,
-					      &req, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(req.server, rte_cpu_to_be_32(0x0a000003));
-	CU_ASSERT_EQUAL(req.server_port, rte_cpu_to_be_16(3478));
-	CU_ASSERT_EQUAL(req.source, rte_cpu_to_be_32(0x0a000002));
-	CU_ASSERT_EQUAL(req.tid[11], 0x0b);
-	CU_ASSERT_EQUAL(req.len, 20);
-	CU_ASSERT_EQUAL(req.msg[0], 0x00);
-	CU_ASSERT_EQUAL(req.msg[1], 0x0b);
-	for (size_t i = 0; i < RTE_DIM(bad); i++)
-		CU_ASSERT_EQUAL(turn_bind_parse(bad[i], &req, err, sizeof(err)), -1);
-}
-
 int test_relay_units_register(void)
 {
-	static const CU_TestInfo bind[] = {
-		{ "BIND request: fields and refusals", test_bind_request },
-		CU_TEST_INFO_NULL,
-	};
 	static const CU_TestInfo opts[] = {
 		{ "Linux SYN options", test_parse_linux_syn },
 		{ "write then parse, every combination", test_write_then_parse },
@@ -357,5 +316,5 @@ int test_relay_units_register(void)
 	};
 
 	return unit_add_suite("tcp_opts", opts) || unit_add_suite("syncookie", cookies) ||
-	       unit_add_suite("proxy_v2", proxy) || unit_add_suite("turn_bind_request", bind) ? -1 : 0;
+	       unit_add_suite("proxy_v2", proxy) ? -1 : 0;
 }
