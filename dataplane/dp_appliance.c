@@ -190,5 +190,9 @@ void dp_appliance_down(struct dp_appliance *app)
 	for (unsigned int w = 0; w < app->n_workers; w++)
 		dp_worker_free(app->workers[w]);
 	relay_down(app);
+	/* Every mbuf is back now (ports closed, flows and queues freed): the pool can go, and
+	 * another appliance in the same process can make its own (the unit suites do). */
+	rte_mempool_free(app->pool);
+	app->pool = NULL;
 }
 

@@ -15,7 +15,7 @@
  * on failure what was opened stays recorded for dp_appliance_down. */
 int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen);
 
-/* Close ports (printing their statistics), free workers and tables. */
+/* Close ports (printing their statistics), free workers, tables and the mbuf pool. */
 void dp_appliance_down(struct dp_appliance *app);
 
 #endif

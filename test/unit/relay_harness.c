@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "relay_harness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+
+#include "dp_appliance.h"
+#include "dp_worker.h"
+#include "neigh.h"
+#include "tcp_frame.h"
+#include "unit.h"
+
+const uint8_t rh_client6[16] = { 0xfd, 0, 0, 0x0a, [15] = 2 };  /* fd00:a::2 */
+const uint8_t rh_edge6[16] = { 0xfd, 0, 0, 0x0a, [15] = 1 };
+const uint8_t rh_backend6[16] = { 0xfd, 0, 0, 0x0b, [15] = 2 }; /* fd00:b::2 */
+const uint8_t rh_svc6[16] = { 0xfd, 0, 0, 0x0b, [15] = 1 };
+const struct rte_ether_addr rh_backend_mac = { { 0x02, 0, 0, 0, 0, 0xb2 } };
+
+struct dp_appliance rh_app;
+struct dp_worker *rh_w;
+uint8_t rh_hello_api[2048], rh_hello_web[2048];
+size_t rh_hello_api_len, rh_hello_web_len;
+
+static struct mr_config conf;
+static uint16_t next_sport = 41000;
+
+/* Everything but the dataplane and relay sections' insides. */
+static const char config_format[] =
+	"dataplane = { %s neighbour = { entries = 64; }; };\n"
+	"ports = ( { name = \"edge\"; device = \"net_ring_rp0\"; ipv4 = \"10.0.0.1/24\";\n"
+	"            ipv6 = \"fd00:a::1/64\"; exception = { enabled = false; }; },\n"
+	"          { name = \"svc\"; device = \"net_ring_rp1\"; ipv4 = \"10.1.0.1/24\";\n"
+	"            ipv6 = \"fd00:b::1/64\"; exception = { enabled = false; }; } );\n"
+	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
+	"relay = { %s };\n"
+	"networks = ( { name = \"n\"; local = true; allow = [ \"10.1.0.0/24\", \"fd00:b::/64\" ];\n"
+	"               ports = ( 443 ); } );\n"
+	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); },\n"
+	"          { name = \"p6\"; members = ( { address = \"fd00:b::2\"; port = 443; } ); } );\n"
+	"routes = ( { sni = \"api.svc.example\"; pool = \"p\"; },\n"
+	"           { sni = \"web.svc.example\"; pool = \"p6\"; } );\n"
+	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\" ]; network = \"n\"; } );\n";
+
+static size_t read_fixture(const char *name, uint8_t *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/test/classifier/fixtures/%s", MR_SOURCE_DIR, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, len, f);
+	fclose(f);
+	return n;
+}
+
+/* What the relay sent on port p since the last call (the ring gives it back), freed. */
+unsigned int rh_drain(const struct dp_port *p)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned int total = 0;
+	uint16_t n;
+
+	while ((n = rte_eth_rx_burst(p->port_id, 0, pkts, RTE_DIM(pkts))) > 0) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		total += n;
+	}
+	return total;
+}
+
+int rh_up(const char *dataplane, const char *relay)
+{
+	char text[sizeof(config_format) + 512], err[512] = "";
+
+	rh_hello_api_len = read_fixture("openssl-tls13__api.svc.example.hello", rh_hello_api,
+					sizeof(rh_hello_api));
+	rh_hello_web_len = read_fixture("openssl-tls13-mixedcase__web.svc.example.hello",
+					rh_hello_web, sizeof(rh_hello_web));
+	snprintf(text, sizeof(text), config_format, dataplane, relay);
+	if (rh_hello_api_len < 200 || rh_hello_web_len < 200 ||
+	    mr_config_load_string(text, "relay_harness", &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "relay harness: fixtures or configuration: %s\n", err);
+		return -1;
+	}
+	memset(&rh_app, 0, sizeof(rh_app));
+	rh_app.conf = &conf;
+	rh_app.n_workers = 1;
+	if (dp_appliance_up(&rh_app, err, sizeof(err)) < 0 || !rh_app.workers[0]) {
+		fprintf(stderr, "relay harness: %s\n", err);
+		return -1;
+	}
+	rh_w = rh_app.workers[0];
+	rh_w->now_ms = 1000000;
+	/* The IPv4 backend is known; the IPv6 one is resolved by the tests. */
+	neigh_learn(rh_w->neigh, RH_BACKEND_IP, &rh_backend_mac, rh_w->now_ms, true);
+	return 0;
+}
+
+int rh_down(void)
+{
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+	dp_appliance_down(&rh_app);
+	mr_config_free(&conf);
+	rh_w = NULL;
+	return 0;
+}
+
+uint64_t rh_event(enum dp_event e)
+{
+	return rh_w->counters.events[e];
+}
+
+uint64_t rh_drops(enum dp_drop d)
+{
+	return rh_w->counters.drops[d];
+}
+
+/* The next TCP frame sent on p (other frames skipped and freed); m NULL when none. */
+struct rh_sent rh_next_tcp(const struct dp_port *p)
+{
+	struct rh_sent s = { 0 };
+	struct rte_mbuf *m;
+
+	while (rte_eth_rx_burst(p->port_id, 0, &m, 1) == 1) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		/* Kept bytes leave as slices chained behind their headers: read them whole. */
+		if (rte_pktmbuf_linearize(m) != 0)
+			goto skip;
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		if ( eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+			struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+
+			if (ip6->proto != IPPROTO_TCP)
+				goto skip;
+			s.tcp = (struct rte_tcp_hdr *)(ip6 + 1);
+			s.v6 = true;
+			s.src = ip6->src_addr;
+			s.dst = ip6->dst_addr;
+			s.plen = rte_be_to_cpu_16(ip6->payload_len) - (s.tcp->data_off >> 4) * 4u;
+			s.checksums_ok = rte_ipv6_udptcp_cksum_verify(ip6, s.tcp) == 0;
+		} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+			if (ip->next_proto_id != IPPROTO_TCP)
+				goto skip;
+			s.tcp = (struct rte_tcp_hdr *)(ip + 1);
+			s.src = (const uint8_t *)&ip->src_addr;
+			s.dst = (const uint8_t *)&ip->dst_addr;
+			s.plen = rte_be_to_cpu_16(ip->total_length) - 20u - (s.tcp->data_off >> 4) * 4u;
+			s.checksums_ok = rte_ipv4_udptcp_cksum_verify(ip, s.tcp) == 0 &&
+					 rte_raw_cksum(ip, sizeof(*ip)) == 0xffff;
+		} else {
+			goto skip;
+		}
+		s.m = m;
+		s.payload = (const uint8_t *)s.tcp + (s.tcp->data_off >> 4) * 4u;
+		return s;
+skip:
+		rte_pktmbuf_free(m);
+	}
+	return s;
+}
+
+void rh_send_opts(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,
+		  const uint8_t *opts, unsigned int opt_len, const uint8_t *payload, size_t plen)
+{
+	struct tcp_frame_spec t = {
+		.dst_mac = c->port->mac, .src = c->v6 ? 0xb2 : c->ip, .dst = c->our_ip,
+		.sport = c->port_num, .dport = c->our_port, .flags = flags, .seq = seq, .ack = ack,
+		.opts = opts, .opt_len = opt_len, .payload = payload, .plen = plen,
+		.src6 = c->v6 ? c->ip6 : NULL, .dst6 = c->v6 ? c->our_ip6 : NULL,
+	};
+	struct rte_mbuf *m = tcp_frame_build(rh_app.pool, c->port->port_id, &t);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	dp_worker_rx_frame(rh_w, c->port, m);
+	dp_worker_housekeeping(rh_w);
+}
+
+void rh_send(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,
+	     const uint8_t *payload, size_t plen)
+{
+	rh_send_opts(c, flags, seq, ack, NULL, 0, payload, plen);
+}
+
+struct rh_peer rh_client(bool v6)
+{
+	struct rh_peer c = { .v6 = v6, .ip = RH_CLIENT_IP, .our_ip = RH_EDGE_IP,
+			     .ip6 = rh_client6, .our_ip6 = rh_edge6, .port = &rh_app.ports[0],
+			     .port_num = next_sport++, .our_port = 443 };
+
+	c.isn = 1000u * c.port_num;
+	return c;
+}
+
+/* The sent segment is from `from`'s relay end to it, with valid checksums. */
+void rh_check_to(const struct rh_sent *s, const struct rh_peer *to)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s->m);
+	CU_ASSERT_TRUE(s->checksums_ok);
+	CU_ASSERT_EQUAL(s->v6, to->v6);
+	if (to->v6) {
+		CU_ASSERT_EQUAL(memcmp(s->dst, to->ip6, 16), 0);
+		CU_ASSERT_EQUAL(memcmp(s->src, to->our_ip6, 16), 0);
+	} else {
+		uint32_t dst = rte_cpu_to_be_32(to->ip), src = rte_cpu_to_be_32(to->our_ip);
+
+		CU_ASSERT_EQUAL(memcmp(s->dst, &dst, 4), 0);
+		CU_ASSERT_EQUAL(memcmp(s->src, &src, 4), 0);
+	}
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(s->tcp->dst_port), to->port_num);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(s->tcp->src_port), to->our_port);
+}
+
+/* The flow of client c (either family), or NULL when the relay keeps none. */
+struct flow *rh_client_flow(const struct rh_peer *c)
+{
+	struct flow_key k = { rte_cpu_to_be_32(c->ip), rte_cpu_to_be_32(c->our_ip),
+			      rte_cpu_to_be_16(c->port_num), rte_cpu_to_be_16(443) };
+	enum flow_dir dir;
+
+	if (c->v6) {
+		struct flow_key6 k6;
+
+		memcpy(k6.peer_ip, c->ip6, 16);
+		memcpy(k6.local_ip, c->our_ip6, 16);
+		k6.peer_port = k.peer_port;
+		k6.local_port = k.local_port;
+		return flow_lookup6(rh_w->flows, &k6, &dir);
+	}
+	return flow_lookup(rh_w->flows, &k, &dir);
+}
+
+/* SYN, the relay's cookie SYN-ACK read back, then the first `sent` hello bytes. */
+struct flow *rh_client_start(struct rh_peer *c, const uint8_t *hello, size_t sent)
+{
+	struct rh_sent synack;
+
+	rh_drain(&rh_app.ports[0]);
+	rh_send(c, RTE_TCP_SYN_FLAG, c->isn, 0, NULL, 0);
+	synack = rh_next_tcp(c->port);
+	rh_check_to(&synack, c);
+	if (!synack.m)
+		return NULL;
+	CU_ASSERT_EQUAL(synack.tcp->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(synack.tcp->recv_ack), c->isn + 1);
+	c->our_isn = rte_be_to_cpu_32(synack.tcp->sent_seq);
+	rte_pktmbuf_free(synack.m);
+	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c->isn + 1, c->our_isn + 1, hello, sent);
+	return rh_client_flow(c);
+}
+
+/* The backend end of f as the relay opened it. */
+struct rh_peer rh_backend(const struct flow *f)
+{
+	struct rh_peer b = { .v6 = f->b.v6, .ip = RH_BACKEND_IP, .our_ip = RH_SVC_IP,
+			     .ip6 = rh_backend6, .our_ip6 = rh_svc6, .port = &rh_app.ports[1],
+			     .port_num = 443, .our_port = rte_be_to_cpu_16(f->b.key.local_port),
+			     .isn = 777000, .our_isn = f->b.local_isn };
+	return b;
+}
+
+void rh_backend_accepts(struct flow *f, struct rh_peer *b)
+{
+	*b = rh_backend(f);
+	rh_drain(b->port); /* the SYN */
+	rh_send(b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b->isn, b->our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
+	rh_drain(b->port); /* the kept hello */
+}

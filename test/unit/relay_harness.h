@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The relay_path harness: one appliance on two net_ring ports ("edge" for clients, "svc"
+ * for backends), its one worker driven from the test's thread. A ring port hands back
+ * what was sent on it, so every frame the relay sends can be read and checked. Peers are
+ * made up on both sides; the IPv4 backend's MAC is known, the IPv6 one is resolved.
+ * Routes: api.svc.example to the IPv4 backend, web.svc.example to the IPv6 one, and the
+ * mangled suffix mesh.internal (underscore form) into the local network.
+ */
+#ifndef RELAY_HARNESS_H
+#define RELAY_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_tcp.h>
+
+#include "dp.h"
+#include "flow.h"
+
+#define RH_CLIENT_IP 0x0a000002u  /* 10.0.0.2, on the edge port */
+#define RH_EDGE_IP 0x0a000001u
+#define RH_BACKEND_IP 0x0a010002u /* 10.1.0.2, on the svc port */
+#define RH_SVC_IP 0x0a010001u
+
+extern const uint8_t rh_client6[16], rh_edge6[16], rh_backend6[16], rh_svc6[16];
+extern const struct rte_ether_addr rh_backend_mac;
+
+extern struct dp_appliance rh_app;
+extern struct dp_worker *rh_w;
+extern uint8_t rh_hello_api[2048], rh_hello_web[2048]; /* captured TLS 1.3 hellos */
+extern size_t rh_hello_api_len, rh_hello_web_len;
+
+/* Bring the appliance up: `dataplane` and `relay` are the insides of those sections
+ * (e.g. "mbufs = 0;" and "max_flows = 64;"). 0, or -1 with the reason on stderr. */
+int rh_up(const char *dataplane, const char *relay);
+
+/* Drain both rings and take the appliance down. Always 0 (a suite clean-up). */
+int rh_down(void);
+
+/* The worker's counters. */
+uint64_t rh_event(enum dp_event e);
+uint64_t rh_drops(enum dp_drop d);
+
+/* What the relay sent on port p since the last call, freed; returns how many frames. */
+unsigned int rh_drain(const struct dp_port *p);
+
+/* A frame the relay sent: its TCP segment located, checksums verified. */
+struct rh_sent {
+	struct rte_mbuf *m;
+	bool v6;
+	const uint8_t *src, *dst;    /* 4 or 16 bytes */
+	struct rte_tcp_hdr *tcp;
+	const uint8_t *payload;
+	uint32_t plen;
+	bool checksums_ok;
+};
+
+/* The next TCP frame sent on p (other frames skipped and freed); m NULL when none. */
+struct rh_sent rh_next_tcp(const struct dp_port *p);
+
+/* One end of a test connection: the client, or the backend the relay opened. */
+struct rh_peer {
+	bool v6;
+	uint32_t ip, our_ip;          /* IPv4, host order */
+	const uint8_t *ip6, *our_ip6;
+	const struct dp_port *port;
+	uint16_t port_num, our_port;  /* host order */
+	uint32_t isn;                 /* the peer's */
+	uint32_t our_isn;             /* the relay's on this connection */
+};
+
+/* A segment from peer c to the relay, with TCP options (opt_len a multiple of 4), run
+ * through the worker and its housekeeping. */
+void rh_send_opts(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,
+		  const uint8_t *opts, unsigned int opt_len, const uint8_t *payload, size_t plen);
+
+/* The same without options. */
+void rh_send(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,
+	     const uint8_t *payload, size_t plen);
+
+/* A new client of the edge port (a source port not used before), IPv4 or IPv6. */
+struct rh_peer rh_client(bool v6);
+
+/* The sent segment is from to's relay end to it, with valid checksums. */
+void rh_check_to(const struct rh_sent *s, const struct rh_peer *to);
+
+/* The flow of client c (either family), or NULL when the relay keeps none. */
+struct flow *rh_client_flow(const struct rh_peer *c);
+
+/* SYN, the relay's cookie SYN-ACK read back, then the first `sent` hello bytes. */
+struct flow *rh_client_start(struct rh_peer *c, const uint8_t *hello, size_t sent);
+
+/* The backend end of f as the relay opened it. */
+struct rh_peer rh_backend(const struct flow *f);
+
+/* The backend of f answers the relay's SYN: f is spliced and the kept hello has been sent
+ * to it (and drained). */
+void rh_backend_accepts(struct flow *f, struct rh_peer *b);
+
+#endif
