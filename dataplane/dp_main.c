@@ -28,6 +28,7 @@
 #include "mr_clock.h"
 #include "mr_log.h"
 #include "mr_privs.h"
+#include "relay_setup.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -150,8 +151,10 @@ static int run(struct dp_appliance *app)
 	drop_privileges();
 	mr_log(MR_LOG_NOTICE, "meshrelay-dp ready: %u port(s), %u worker(s)", app->n_ports,
 	       app->n_workers);
-	while (!stop_requested)
+	while (!stop_requested) {
 		usleep(50 * 1000);
+		relay_secrets_tick(app, mr_clock_ms());
+	}
 	drain(app);
 	mr_log(MR_LOG_NOTICE, "stopping");
 	app->quit = true;

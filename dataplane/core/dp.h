@@ -70,7 +70,7 @@ struct dp_mailbox {
 struct flow_table;
 struct neigh_table;
 struct relay_live;
-struct syncookie_key;
+struct relay_secrets;
 struct turn_bind_slot;
 
 /* One worker's transmit state towards one data port (dp_tx.h). Under a SYN flood the
@@ -123,7 +123,7 @@ struct dp_appliance {
 	const struct relay_live *live;      /* routes and listeners; swapped under RCU */
 	struct rte_rcu_qsbr *qsbr;          /* workers report quiescent states here */
 	uint64_t started_ms;                /* mr_clock_ms() at start: for the uptime */
-	const struct syncookie_key *cookie_key; /* one for all: a handshake's ACK may reach any worker */
+	struct relay_secrets *secrets;      /* one for all: a handshake's ACK may reach any worker */
 	uint16_t src_port_first;            /* relay's source ports towards backends */
 	uint16_t src_port_last;
 	uint64_t tsc_per_ms;

@@ -17,10 +17,19 @@
 #include "dp_tx.h"
 #include "flow.h"
 #include "ip_addr.h"
+#include "syncookie.h"
 #include "tcp_opts.h"
 
 /* Window scale the relay offers on both sides (where the peer scales too). */
 #define RELAY_WSCALE 7
+
+/* What the relay keeps secret, made from the kernel's random source at start: the SYN
+ * cookie keys (rotated by the main lcore) and the key of its initial sequence numbers. */
+struct relay_secrets {
+	struct syncookie_keys cookies;
+	struct syncookie_key isn;
+	uint64_t rotated_ms;        /* main lcore's: when the cookie keys last changed */
+};
 
 /* A received TCP segment, headers located and validated. */
 struct relay_seg {
@@ -64,6 +73,10 @@ bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir d
 
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
+
+/* The initial sequence number of side dir of f (its addresses and ports set), RFC 6528:
+ * a keyed hash of the connection plus a clock, unguessable off the path. */
+uint32_t relay_isn(const struct dp_worker *w, const struct flow *f, enum flow_dir dir);
 
 /* Open side dir of f: a SYN from its local ISN with these options (timestamps from the
  * side's clock), sent once the peer's MAC is known. false when out of mbufs. */

@@ -112,12 +112,12 @@ static struct flow *seg_lookup(struct dp_worker *w, const struct relay_seg *s,
 	return flow_lookup(w->flows, &k, dir);
 }
 
-static struct syncookie_conn seg_conn(const struct dp_worker *w, const struct relay_seg *s,
+static struct syncookie_conn seg_conn(const struct syncookie_key *key, const struct relay_seg *s,
 				      uint32_t client_isn)
 {
 	if (s->ip6)
-		return syncookie_conn6(w->app->cookie_key, s->ip6->src_addr, s->ip6->dst_addr,
-				       s->tcp->src_port, s->tcp->dst_port, client_isn);
+		return syncookie_conn6(key, s->ip6->src_addr, s->ip6->dst_addr, s->tcp->src_port,
+				       s->tcp->dst_port, client_isn);
 	return (struct syncookie_conn){
 		.client_ip = s->ip->src_addr, .local_ip = s->ip->dst_addr,
 		.client_port = s->tcp->src_port, .local_port = s->tcp->dst_port,
@@ -145,9 +145,10 @@ static uint16_t listen_mss(const struct dp_worker *w, const struct dp_port *p, b
 static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
 {
 	const struct tcp_opts *o = &s->opts;
-	struct syncookie_conn conn = seg_conn(w, s, s->seq);
+	const struct syncookie_key *key = syncookie_keys_get(&w->app->secrets->cookies, false);
+	struct syncookie_conn conn = seg_conn(key, s, s->seq);
 	uint16_t mss_enc;
-	uint32_t cookie = syncookie_make(w->app->cookie_key, &conn, w->now_ms,
+	uint32_t cookie = syncookie_make(key, &conn, w->now_ms,
 					 o->mss ? o->mss : 536, &mss_enc);
 	bool ts = o->has_ts;
 	uint8_t opts[40];
@@ -217,15 +218,29 @@ static void count_listener(struct dp_worker *w, const struct dp_port *p,
 	}
 }
 
+/* The handshake's cookie (our ISN: the ACK number less one) checked under the current key,
+ * then the previous one; *mss the MSS it carries. */
+static bool cookie_valid(const struct dp_worker *w, const struct relay_seg *s, uint16_t *mss)
+{
+	for (int previous = 0; previous < 2; previous++) {
+		const struct syncookie_key *key =
+			syncookie_keys_get(&w->app->secrets->cookies, previous);
+		struct syncookie_conn conn = seg_conn(key, s, s->seq - 1);
+
+		if (syncookie_check(key, &conn, w->now_ms, s->ack - 1, mss))
+			return true;
+	}
+	return false;
+}
+
 /* First data with a valid cookie: only now does the connection cost a flow entry. */
 static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
 		       const struct relay_live *live)
 {
-	struct syncookie_conn conn = seg_conn(w, s, s->seq - 1);
 	uint16_t mss;
 	struct flow *f;
 
-	if (!syncookie_check(w->app->cookie_key, &conn, w->now_ms, s->ack - 1, &mss)) {
+	if (!cookie_valid(w, s, &mss)) {
 		/* The cookie hashes the client's ISN, taken as seq - 1: a later data segment that
 		 * overtook the first one fails here though the handshake was good. Dropping it
 		 * lets the client resend the first; a reset would kill a healthy connection. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "relay_setup.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include <rte_malloc.h>
@@ -9,10 +11,10 @@
 #include <rte_rcu_qsbr.h>
 
 #include "flow.h"
+#include "relay.h"
 #include "mr_log.h"
 #include "relay_live.h"
 #include "route_table.h"
-#include "syncookie.h"
 
 /* The kernel behind the exception path must not pick the relay's source ports for its
  * own connections, or their replies would be taken for relay traffic. */
@@ -57,17 +59,46 @@ static int live_up(struct dp_appliance *app, char *err, size_t errlen)
 	return 0;
 }
 
-int relay_up(struct dp_appliance *app, char *err, size_t errlen)
+/* Keys from the kernel's random source, never from a seed that a few outputs would give
+ * away (rte_rand's is 32 bits in DPDK 22.11). */
+static int secrets_up(struct dp_appliance *app, char *err, size_t errlen)
 {
-	struct syncookie_key *key = rte_zmalloc("cookie_key", sizeof(*key), RTE_CACHE_LINE_SIZE);
+	struct relay_secrets *s = rte_zmalloc("relay_secrets", sizeof(*s), RTE_CACHE_LINE_SIZE);
 
-	if (!key) {
-		snprintf(err, errlen, "SYN cookie key: out of memory");
+	app->secrets = s;
+	if (!s) {
+		snprintf(err, errlen, "relay secrets: out of memory");
 		return -1;
 	}
-	syncookie_key_init(key);
-	app->cookie_key = key;
-	if (live_up(app, err, errlen) < 0)
+	if (syncookie_keys_init(&s->cookies) < 0 || syncookie_key_init(&s->isn) < 0) {
+		snprintf(err, errlen, "relay secrets: no random bytes from the kernel: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void relay_secrets_tick(struct dp_appliance *app, uint64_t now_ms)
+{
+	struct relay_secrets *s = app->secrets;
+
+	if (!s->rotated_ms) {
+		s->rotated_ms = now_ms;
+		return;
+	}
+	if (now_ms - s->rotated_ms < SYNCOOKIE_ROTATE_MS)
+		return;
+	if (syncookie_keys_rotate(&s->cookies) < 0) {
+		mr_log(MR_LOG_WARN, "SYN cookie keys not rotated: no random bytes: %s",
+		       strerror(errno));
+		return; /* the keys in force stay; tried again at the next tick */
+	}
+	s->rotated_ms = now_ms;
+}
+
+int relay_up(struct dp_appliance *app, char *err, size_t errlen)
+{
+	if (secrets_up(app, err, errlen) < 0 || live_up(app, err, errlen) < 0)
 		return -1;
 	app->src_port_first = app->conf->relay.src_port_first;
 	app->src_port_last = app->conf->relay.src_port_last;
@@ -89,8 +120,10 @@ void relay_down(struct dp_appliance *app)
 	app->live = NULL;
 	rte_free(app->qsbr);
 	app->qsbr = NULL;
-	rte_free((void *)(uintptr_t)app->cookie_key);
-	app->cookie_key = NULL;
+	if (app->secrets)
+		explicit_bzero(app->secrets, sizeof(*app->secrets)); /* rte_free leaves memory as is */
+	rte_free(app->secrets);
+	app->secrets = NULL;
 }
 
 bool relay_worker_up(struct dp_worker *w, int socket)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "syncookie.h"
 
+#include <errno.h>
 #include <string.h>
-
-#include <rte_random.h>
+#include <sys/random.h>
 
 /* Common MSS values: minimum, tunnel-reduced, PPPoE-ish, Ethernet. */
 const uint16_t syncookie_mss_table[4] = { 536, 1220, 1440, 1460 };
@@ -13,10 +13,38 @@ const uint16_t syncookie_mss_table[4] = { 536, 1220, 1440, 1460 };
 #define MSS_SHIFT 25
 #define MAC_MASK 0x01ffffffu
 
-void syncookie_key_init(struct syncookie_key *key)
+int syncookie_key_init(struct syncookie_key *key)
 {
-	key->k0 = rte_rand();
-	key->k1 = rte_rand();
+	uint64_t words[2];
+	ssize_t n;
+
+	do
+		n = getrandom(words, sizeof(words), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(words)) {
+		if (n >= 0)
+			errno = EIO;
+		return -1;
+	}
+	key->k0 = words[0];
+	key->k1 = words[1];
+	return 0;
+}
+
+int syncookie_keys_init(struct syncookie_keys *ks)
+{
+	memset(ks, 0, sizeof(*ks));
+	return syncookie_key_init(&ks->key[0]) < 0 || syncookie_key_init(&ks->key[2]) < 0 ? -1 : 0;
+}
+
+int syncookie_keys_rotate(struct syncookie_keys *ks)
+{
+	uint32_t gen = ks->gen; /* this thread is the only writer */
+
+	if (syncookie_key_init(&ks->key[(gen + 1) % 3]) < 0)
+		return -1;
+	__atomic_store_n(&ks->gen, gen + 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 static inline uint64_t rotl(uint64_t x, int b)

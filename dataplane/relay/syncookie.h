@@ -13,9 +13,21 @@
 
 #define SYNCOOKIE_PERIOD_MS 64000u  /* one time slot; cookies stay valid for two */
 #define SYNCOOKIE_TS_BITS 5         /* low TSval bits holding window scale and SACK */
+/* Keys are replaced this often. Longer than a cookie lives (two periods), and the previous
+ * key still checks cookies, so a rotation never refuses a handshake in progress. */
+#define SYNCOOKIE_ROTATE_MS 300000u
 
 struct syncookie_key {
 	uint64_t k0, k1;
+};
+
+/* The keys in force: the current one makes cookies, it and the previous one check them.
+ * One thread rotates them; workers read them without locks: a rotation writes the slot
+ * that is neither current nor previous, then publishes it, so no reader ever sees a key
+ * being written (a reader would have to hold one generation through two rotations). */
+struct syncookie_keys {
+	struct syncookie_key key[3];
+	uint32_t gen;               /* key[gen % 3] is current, key[(gen + 2) % 3] previous */
 };
 
 /* Connection identity as seen by the listener, all in network byte order. */
@@ -34,8 +46,25 @@ struct syncookie_conn syncookie_conn6(const struct syncookie_key *key, const uin
 /* The four MSS values a cookie can carry; a client's MSS is rounded down to one. */
 extern const uint16_t syncookie_mss_table[4];
 
-/* Fill key from a random source (rte_rand). */
-void syncookie_key_init(struct syncookie_key *key);
+/* Fill key with 128 bits from the kernel's random source (getrandom(2)): 0, or -1 (errno
+ * set) when it could not be read. No key is ever made from a guessable seed. */
+int syncookie_key_init(struct syncookie_key *key);
+
+/* Fresh current and previous keys. 0, or -1 as syncookie_key_init. */
+int syncookie_keys_init(struct syncookie_keys *ks);
+
+/* Make a new current key; the current one becomes the previous. Rotating thread only.
+ * 0, or -1 (nothing changed) when no random bytes could be read. */
+int syncookie_keys_rotate(struct syncookie_keys *ks);
+
+/* The key in force for new cookies (previous false) or the one before it. Any thread. */
+static inline const struct syncookie_key *syncookie_keys_get(const struct syncookie_keys *ks,
+							     bool previous)
+{
+	uint32_t gen = __atomic_load_n(&ks->gen, __ATOMIC_ACQUIRE);
+
+	return &ks->key[(gen + (previous ? 2u : 0u)) % 3u];
+}
 
 /* Our initial sequence number for c at time now_ms with client MSS client_mss.
  * *mss_out receives the MSS the cookie encodes (what we may send the client). */

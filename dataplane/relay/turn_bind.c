@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_random.h>
-
 #include "mbuf_slice.h"
 #include "stun_msg.h"
 #include "tcp_out.h"
@@ -87,7 +85,7 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 		flow_release(w->flows, f);
 		return -1;
 	}
-	f->c.local_isn = (uint32_t)rte_rand();
+	f->c.local_isn = relay_isn(w, f, FLOW_DIR_CLIENT);
 	f->c_snd_nxt = f->c.local_isn + 1;
 	f->state = FLOW_BIND_SYN;
 	f->retries = 0;

@@ -26,7 +26,7 @@
 #include "dp_appliance.h"
 #include "mgmt_report.h"
 #include "dp_worker.h"
-#include "syncookie.h"
+#include "relay.h"
 #include "tcp_frame.h"
 #include "tcp_opts.h"
 #include "turn_bind.h"
@@ -194,7 +194,8 @@ static void op_client(struct cursor *c)
 	addr6(src6, 0, (uint8_t)(2 + src % 4));
 	addr6(dst6, 0, 1);
 	if (valid) {
-		struct syncookie_conn conn = v6 ? syncookie_conn6(app.cookie_key, src6, dst6,
+		const struct syncookie_key *key = syncookie_keys_get(&app.secrets->cookies, false);
+		struct syncookie_conn conn = v6 ? syncookie_conn6(key, src6, dst6,
 								  rte_cpu_to_be_16(sport),
 								  rte_cpu_to_be_16(443), isn)
 					      : (struct syncookie_conn){
@@ -202,7 +203,7 @@ static void op_client(struct cursor *c)
 							rte_cpu_to_be_16(sport), rte_cpu_to_be_16(443), isn };
 		uint16_t mss;
 
-		ack = syncookie_make(app.cookie_key, &conn, app.workers[0]->now_ms, 1460, &mss) + 1;
+		ack = syncookie_make(key, &conn, app.workers[0]->now_ms, 1460, &mss) + 1;
 		flags = (flags & (RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG)) | RTE_TCP_ACK_FLAG;
 		if (take(c, 1) & 1)
 			opt_len = tcp_opts_write_ts(opts, take(c, 4),

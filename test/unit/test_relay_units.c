@@ -156,7 +156,7 @@ static void test_cookie_roundtrip(void)
 	uint16_t mss_enc, mss;
 	uint32_t c;
 
-	syncookie_key_init(&key);
+	CU_ASSERT_EQUAL_FATAL(syncookie_key_init(&key), 0);
 	c = syncookie_make(&key, &conn, 1000000, 1460, &mss_enc);
 	CU_ASSERT_EQUAL(mss_enc, 1460);
 	CU_ASSERT_TRUE(syncookie_check(&key, &conn, 1000000, c, &mss));
@@ -172,6 +172,43 @@ static void test_cookie_roundtrip(void)
 	CU_ASSERT_EQUAL(mss_enc, 536);
 }
 
+/* Keys come from the kernel: the same rte_rand seed twice must not give the same key (in
+ * DPDK 22.11 that seed is 32 bits: a few cookies would let anyone search it offline). */
+static void test_cookie_key_unseeded(void)
+{
+	struct syncookie_key a, b;
+
+	rte_srand(42);
+	CU_ASSERT_EQUAL_FATAL(syncookie_key_init(&a), 0);
+	rte_srand(42);
+	CU_ASSERT_EQUAL_FATAL(syncookie_key_init(&b), 0);
+	CU_ASSERT_FALSE(a.k0 == b.k0 && a.k1 == b.k1);
+	CU_ASSERT_FALSE(a.k0 == 0 && a.k1 == 0);
+}
+
+/* A cookie made under the current key still checks after one rotation (as the previous
+ * key), not after two; the current key changes at each rotation. */
+static void test_cookie_key_rotation(void)
+{
+	struct syncookie_keys ks;
+	const struct syncookie_key *made_with;
+	uint16_t mss;
+	uint32_t c;
+
+	CU_ASSERT_EQUAL_FATAL(syncookie_keys_init(&ks), 0);
+	made_with = syncookie_keys_get(&ks, false);
+	c = syncookie_make(made_with, &conn, 1000000, 1460, &mss);
+	CU_ASSERT_EQUAL_FATAL(syncookie_keys_rotate(&ks), 0);
+	CU_ASSERT_PTR_NOT_EQUAL(syncookie_keys_get(&ks, false), made_with);
+	CU_ASSERT_PTR_EQUAL(syncookie_keys_get(&ks, true), made_with);
+	CU_ASSERT_FALSE(syncookie_check(syncookie_keys_get(&ks, false), &conn, 1000000, c, &mss));
+	CU_ASSERT_TRUE(syncookie_check(syncookie_keys_get(&ks, true), &conn, 1000000, c, &mss));
+	CU_ASSERT_EQUAL_FATAL(syncookie_keys_rotate(&ks), 0);
+	for (int previous = 0; previous < 2; previous++)
+		CU_ASSERT_FALSE(syncookie_check(syncookie_keys_get(&ks, previous), &conn, 1000000, c,
+						&mss));
+}
+
 static void test_cookie_forgeries(void)
 {
 	struct syncookie_key key, other;
@@ -180,8 +217,8 @@ static void test_cookie_forgeries(void)
 	uint32_t c;
 	unsigned int accepted = 0;
 
-	syncookie_key_init(&key);
-	syncookie_key_init(&other);
+	CU_ASSERT_EQUAL_FATAL(syncookie_key_init(&key), 0);
+	CU_ASSERT_EQUAL_FATAL(syncookie_key_init(&other), 0);
 	c = syncookie_make(&key, &conn, 777777, 1460, &mss_enc);
 	CU_ASSERT_FALSE(syncookie_check(&other, &conn, 777777, c, &mss));
 	c2.client_port ^= 1;
@@ -268,8 +305,8 @@ static void test_cookie_ipv6(void)
 	uint16_t mss_enc, mss;
 	uint32_t c;
 
-	syncookie_key_init(&key);
-	syncookie_key_init(&other);
+	CU_ASSERT_EQUAL_FATAL(syncookie_key_init(&key), 0);
+	CU_ASSERT_EQUAL_FATAL(syncookie_key_init(&other), 0);
 	c6 = syncookie_conn6(&key, client, local, rte_cpu_to_be_16(40000), rte_cpu_to_be_16(443),
 			     1234);
 	c = syncookie_make(&key, &c6, 777777, 1440, &mss_enc);
@@ -305,6 +342,8 @@ int test_relay_units_register(void)
 	static const CU_TestInfo cookies[] = {
 		{ "round trip and expiry", test_cookie_roundtrip },
 		{ "forgeries refused", test_cookie_forgeries },
+		{ "keys not from the rte_rand seed", test_cookie_key_unseeded },
+		{ "key rotation keeps the previous key", test_cookie_key_rotation },
 		{ "options in the timestamp", test_cookie_timestamp_options },
 		{ "IPv6 connections", test_cookie_ipv6 },
 		CU_TEST_INFO_NULL,

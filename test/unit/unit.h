@@ -17,5 +17,6 @@ int test_flow_register(void);
 int test_steer_register(void);
 int test_relay_path_register(void);
 int test_relay_live_register(void);
+int test_relay_hardening_register(void);
 
 #endif
