@@ -373,7 +373,6 @@ static void expire_fire(void *ctx, struct flow *f)
 		return relay_abort(w, f, true, false, DP_DROP_backend_timeout);
 	case FLOW_BIND_SYN:
 	case FLOW_BIND_WAIT:
-		turn_bind_forget(w, f);
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);
 	case FLOW_SPLICED:
 		dp_event(w, DP_EV_flow_idle_expired);

@@ -12,6 +12,7 @@
 #include "relay_live.h"
 #include "sni_parse.h"
 #include "tcp_out.h"
+#include "turn_bind.h"
 
 #define HELLO_MAX_SPANS 64
 
@@ -73,6 +74,9 @@ void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_
 				  0, false);
 	if (reason != DP_DROP_none)
 		dp_count(&w->counters.drops[reason], 1);
+	/* Every way out of a bind in progress passes here: its slot goes with the flow. */
+	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT)
+		turn_bind_forget(w, f);
 	flow_release(w->flows, f);
 }
 

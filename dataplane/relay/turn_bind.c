@@ -14,7 +14,8 @@
 static struct turn_bind_slot *slot_of(struct dp_worker *w, const struct flow *f)
 {
 	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS; i++)
-		if (w->binds[i].used && w->binds[i].flow_index == f->index)
+		if (w->binds[i].used && w->binds[i].flow_index == f->index &&
+		    w->binds[i].flow_isn == f->c.local_isn)
 			return &w->binds[i];
 	return NULL;
 }
@@ -25,12 +26,6 @@ void turn_bind_forget(struct dp_worker *w, const struct flow *f)
 
 	if (b)
 		b->used = false;
-}
-
-static void bind_fail(struct dp_worker *w, struct flow *f, bool rst, enum dp_drop why)
-{
-	turn_bind_forget(w, f);
-	relay_abort(w, f, rst, false, why);
 }
 
 /* The data connection to the TURN server is ours to open, with every option. */
@@ -116,6 +111,7 @@ void turn_bind_start(struct dp_worker *w, void *arg)
 	b->acked = false;
 	b->attempts = 1;
 	b->flow_index = f->index;
+	b->flow_isn = f->c.local_isn;
 	dp_event(w, DP_EV_turn_bind_start);
 	send_syn(w, f);
 	flow_rtx_arm(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms);
@@ -130,7 +126,7 @@ static void bind_refused(struct dp_worker *w, struct flow *f, struct turn_bind_s
 	struct flow *again;
 
 	if (b->attempts >= TURN_BIND_ATTEMPTS)
-		return bind_fail(w, f, rst, DP_DROP_turn_bind_refused);
+		return relay_abort(w, f, rst, false, DP_DROP_turn_bind_refused);
 	b->used = false; /* keep the slot's content: it is taken again at once below */
 	relay_abort(w, f, rst, false, DP_DROP_none);
 	if (bind_open(w, b, &again) < 0)
@@ -138,6 +134,7 @@ static void bind_refused(struct dp_worker *w, struct flow *f, struct turn_bind_s
 	b->used = true;
 	b->acked = false;
 	b->flow_index = again->index;
+	b->flow_isn = again->c.local_isn;
 	again->retries = 0;
 	flow_rtx_arm(w->flows, again, relay_now(w) + (TURN_BIND_RETRY_MS << b->attempts++));
 	again->state = FLOW_BIND_SYN;
@@ -192,7 +189,7 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 		rest = mbuf_slice(w->app->pool, f->stream, (uint32_t)len,
 				  f->stream_len - (uint32_t)len);
 		if (!rest)
-			return bind_fail(w, f, true, DP_DROP_turn_bind_refused);
+			return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
 	}
 	rte_pktmbuf_free(f->stream);
 	f->stream = rest;
@@ -223,7 +220,7 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		if (syn_ack && s->ack == f->c.local_isn + 1)
 			bind_established(w, f, s, b);
 		else if ((s->flags & RTE_TCP_RST_FLAG) && s->ack == f->c.local_isn + 1)
-			bind_fail(w, f, false, DP_DROP_turn_bind_refused);
+			relay_abort(w, f, false, false, DP_DROP_turn_bind_refused);
 		rte_pktmbuf_free(s->m);
 		return;
 	}
@@ -257,7 +254,7 @@ void turn_bind_rtx(struct dp_worker *w, struct flow *f)
 	}
 	if (f->state == FLOW_BIND_SYN) {
 		if (f->retries >= rc->syn_retries)
-			return bind_fail(w, f, false, DP_DROP_turn_bind_timeout);
+			return relay_abort(w, f, false, false, DP_DROP_turn_bind_timeout);
 		f->retries++;
 		send_syn(w, f);
 		flow_rtx_arm(w->flows, f, relay_now(w) + (rc->connect_timeout_ms << f->retries));
@@ -268,7 +265,7 @@ void turn_bind_rtx(struct dp_worker *w, struct flow *f)
 		return;
 	}
 	if (f->retries >= BIND_RETRIES)
-		return bind_fail(w, f, true, DP_DROP_turn_bind_timeout);
+		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);
 	f->retries++;
 	send_bind(w, f, b);
 	flow_rtx_arm(w->flows, f, relay_now(w) + (BIND_RTO_MS << f->retries));

@@ -34,6 +34,8 @@ struct turn_bind_req {
 /* One bind in progress (per worker, used by that worker only). */
 struct turn_bind_slot {
 	uint32_t flow_index;
+	uint32_t flow_isn;          /* with the index, names the flow: a later one reusing the
+				     * index (another ISN) never matches this slot */
 	bool used;
 	bool acked;                 /* the server has all of req.msg */
 	uint8_t attempts;           /* data connections opened for it so far */

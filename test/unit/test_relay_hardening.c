@@ -5,8 +5,12 @@
 
 #include <rte_random.h>
 
+#include "dp_worker.h"
+
+#include "neigh.h"
 #include "relay.h"
 #include "relay_harness.h"
+#include "turn_bind.h"
 #include "unit.h"
 
 static int suite_init(void)
@@ -83,11 +87,70 @@ static void test_handshake_across_key_rotation(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A TURN server on the svc link (10.1.0.9:3478), its MAC known. */
+#define TURN_IP 0x0a010009u
+
+static struct turn_bind_req bind_request(void)
+{
+	struct turn_bind_req req = { .bind = { .server = rte_cpu_to_be_32(TURN_IP),
+					       .server_port = rte_cpu_to_be_16(3478),
+					       .source = rte_cpu_to_be_32(RH_SVC_IP), .len = 20 } };
+	static const uint8_t head[8] = { 0x00, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
+
+	memcpy(req.bind.msg, head, sizeof(head));
+	for (int i = 0; i < 12; i++)
+		req.bind.tid[i] = req.bind.msg[8 + i] = (uint8_t)(i * 7);
+	return req;
+}
+
+static unsigned int binds_in_use(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; rh_w->binds && i < TURN_BIND_SLOTS; i++)
+		n += rh_w->binds[i].used;
+	return n;
+}
+
+/* A TURN server that accepts the data connection and closes it as soon as the bind is
+ * sent, again and again: every time the slot comes back (before, 64 of them used every
+ * slot of the worker and every later data connection was refused). */
+static void test_bind_slots_released(void)
+{
+	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
+	struct rh_peer srv = { .ip = TURN_IP, .our_ip = RH_SVC_IP, .port = &rh_app.ports[1],
+			       .port_num = 3478, .isn = 5000 };
+
+	neigh_learn(rh_w->neigh, TURN_IP, &turn_mac, rh_w->now_ms, true);
+	for (unsigned int i = 0; i < TURN_BIND_SLOTS + 8; i++) {
+		struct turn_bind_req req = bind_request();
+		struct rh_sent syn;
+
+		rh_drain(srv.port);
+		turn_bind_start(rh_w, &req);
+		CU_ASSERT_EQUAL_FATAL(req.result, 0);
+		dp_worker_housekeeping(rh_w);
+		syn = rh_next_tcp(srv.port);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+		CU_ASSERT_EQUAL(syn.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+		srv.our_port = rte_be_to_cpu_16(syn.tcp->src_port);
+		srv.our_isn = rte_be_to_cpu_32(syn.tcp->sent_seq);
+		rte_pktmbuf_free(syn.m);
+		rh_send(&srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv.isn, srv.our_isn + 1, NULL, 0);
+		CU_ASSERT_EQUAL(binds_in_use(), 1);
+		rh_send(&srv, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, srv.isn + 1, srv.our_isn + 21,
+			NULL, 0);
+		CU_ASSERT_EQUAL(binds_in_use(), 0);
+	}
+	rh_drain(srv.port);
+}
+
 int test_relay_hardening_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "backend ISNs not from rte_rand", test_backend_isn_not_from_rte_rand },
 		{ "handshake across a key rotation", test_handshake_across_key_rotation },
+		{ "bind slots released by every abort", test_bind_slots_released },
 		CU_TEST_INFO_NULL,
 	};
 
