@@ -17,6 +17,7 @@ _Static_assert(sizeof(((struct mr_ctl_bind *)0)->tid) == STUN_TID_LEN, "a STUN t
 #define BIND_ERR_FIELDS "bind needs server=IP:PORT source=IP tid=HEX bind=HEX"
 #define BIND_ERR_ADDRESS "bind: server is IPv4:PORT, source an IPv4 address"
 #define BIND_ERR_HEX "bind: tid is 24 hex digits, bind a STUN message in hex"
+#define BIND_ERR_PEER "bind: peer is IPv4:PORT or [IPv6]:PORT"
 /* Longest values read: anything longer cannot be "IPV4:PORT" or "IPV4". */
 #define BIND_SERVER_MAX (INET_ADDRSTRLEN + 7)
 #define BIND_SOURCE_MAX (INET_ADDRSTRLEN - 1)
@@ -70,6 +71,20 @@ uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload)
 	return found ? (uint32_t)g : h->generation;
 }
 
+/* " peer=IPV4:PORT" or " peer=[IPV6]:PORT" at out (cap bytes); its length, or -1. */
+static int put_peer(const struct mr_ctl_bind *b, char *out, size_t cap)
+{
+	bool v6 = b->peer_family == MR_CTL_PEER_V6;
+	char addr[INET6_ADDRSTRLEN];
+	int n;
+
+	if ((!v6 && b->peer_family != MR_CTL_PEER_V4) || b->peer_port == 0 ||
+	    !inet_ntop(v6 ? AF_INET6 : AF_INET, b->peer, addr, sizeof(addr)))
+		return -1;
+	n = snprintf(out, cap, v6 ? " peer=[%s]:%u" : " peer=%s:%u", addr, ntohs(b->peer_port));
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
 int mr_ctl_bind_encode(const struct mr_ctl_bind *b, char *out, size_t cap)
 {
 	char server[INET_ADDRSTRLEN], source[INET_ADDRSTRLEN];
@@ -95,6 +110,12 @@ int mr_ctl_bind_encode(const struct mr_ctl_bind *b, char *out, size_t cap)
 	hex_encode(b->msg, b->len, out + at);
 	at += 2 * (size_t)b->len;
 	out[at] = '\0';
+	if (b->peer_family) {
+		n = put_peer(b, out + at, cap - at);
+		if (n < 0)
+			return -1;
+		at += (size_t)n;
+	}
 	return (int)at;
 }
 
@@ -114,46 +135,74 @@ static const char *bind_field(const char *text, const char *key, size_t *len)
 	return NULL;
 }
 
-/* n characters at s as an IPv4 literal, into a network-order address. 0 or -1. */
-static int ipv4_of(const char *s, size_t n, uint32_t *addr)
+/* n characters at s as an address literal of family af, into network order. 0 or -1. */
+static int addr_of(int af, const char *s, size_t n, void *addr)
 {
-	char text[INET_ADDRSTRLEN];
+	char text[INET6_ADDRSTRLEN];
 
 	if (n >= sizeof(text))
 		return -1;
 	memcpy(text, s, n);
 	text[n] = '\0';
-	return inet_pton(AF_INET, text, addr) == 1 ? 0 : -1;
+	return inet_pton(af, text, addr) == 1 ? 0 : -1;
 }
 
-/* "IPV4:PORT" (n characters at s; PORT in decimal, 1 to 65535) into network order. */
-static int server_of(const char *s, size_t n, uint32_t *addr, uint16_t *port)
+/* The decimal digits from s to end as a port, 1 to 65535, into network order. 0 or -1. */
+static int port_of(const char *s, const char *end, uint16_t *port)
 {
-	const char *colon = memchr(s, ':', n);
-	const char *end = s + n;
 	uint32_t v = 0;
 
-	if (!colon || colon + 1 == end)
+	if (s == end)
 		return -1;
-	for (const char *d = colon + 1; d < end; d++) {
+	for (const char *d = s; d < end; d++) {
 		if (*d < '0' || *d > '9')
 			return -1;
 		v = v * 10 + (uint32_t)(*d - '0');
 		if (v > 65535)
 			return -1;
 	}
-	if (v == 0 || ipv4_of(s, (size_t)(colon - s), addr) < 0)
+	if (v == 0)
 		return -1;
 	*port = htons((uint16_t)v);
 	return 0;
 }
 
+/* "IPV4:PORT", or "[IPV6]:PORT" when af is AF_INET6 (n characters at s), into network
+ * order. 0 or -1. */
+static int endpoint_of(int af, const char *s, size_t n, void *addr, uint16_t *port)
+{
+	const char *end = s + n, *first = s, *last, *digits = NULL;
+
+	if (af == AF_INET6) {
+		last = n && *s == '[' ? memchr(s, ']', n) : NULL;
+		first = s + 1;
+		if (last && last + 1 < end && last[1] == ':')
+			digits = last + 2;
+	} else {
+		last = memchr(s, ':', n);
+		digits = last ? last + 1 : NULL;
+	}
+	if (!digits || port_of(digits, end, port) < 0)
+		return -1;
+	return addr_of(af, first, (size_t)(last - first), addr);
+}
+
+/* The optional peer= field (n characters at s) into b. 0 or -1. */
+static int peer_of(const char *s, size_t n, struct mr_ctl_bind *b)
+{
+	bool v6 = n && *s == '[';
+
+	b->peer_family = v6 ? MR_CTL_PEER_V6 : MR_CTL_PEER_V4;
+	return endpoint_of(v6 ? AF_INET6 : AF_INET, s, n, b->peer, &b->peer_port);
+}
+
 int mr_ctl_bind_decode(const char *text, struct mr_ctl_bind *b, char *err, size_t errlen)
 {
-	size_t n_server = 0, n_source = 0, n_tid = 0, n_msg = 0;
+	size_t n_server = 0, n_source = 0, n_tid = 0, n_msg = 0, n_peer = 0;
 	const char *server = bind_field(text, "server", &n_server);
 	const char *source = bind_field(text, "source", &n_source);
 	const char *tid = bind_field(text, "tid", &n_tid), *msg = bind_field(text, "bind", &n_msg);
+	const char *peer = bind_field(text, "peer", &n_peer);
 	int len;
 
 	memset(b, 0, sizeof(*b));
@@ -162,8 +211,8 @@ int mr_ctl_bind_decode(const char *text, struct mr_ctl_bind *b, char *err, size_
 		snprintf(err, errlen, "%s", BIND_ERR_FIELDS);
 		return -1;
 	}
-	if (server_of(server, n_server, &b->server, &b->server_port) < 0 ||
-	    ipv4_of(source, n_source, &b->source) < 0) {
+	if (endpoint_of(AF_INET, server, n_server, &b->server, &b->server_port) < 0 ||
+	    addr_of(AF_INET, source, n_source, &b->source) < 0) {
 		snprintf(err, errlen, "%s", BIND_ERR_ADDRESS);
 		return -1;
 	}
@@ -174,5 +223,9 @@ int mr_ctl_bind_decode(const char *text, struct mr_ctl_bind *b, char *err, size_
 		return -1;
 	}
 	b->len = (uint16_t)len;
+	if (peer && peer_of(peer, n_peer, b) < 0) {
+		snprintf(err, errlen, "%s", BIND_ERR_PEER);
+		return -1;
+	}
 	return 0;
 }

@@ -13,10 +13,10 @@
  *   PUSH (config text)   -> RESULT   the whole libconfig file; generation is the client's
  *   QUERY (object name)  -> REPLY    payload: JSON of counters|drops|ports|flows|
  *                                    flow_list|neighbours|routes|status
- *   BIND (text)          -> RESULT   "server=IP:PORT source=IP tid=HEX bind=HEX": open an
- *                                    RFC 6062 data connection, send the ConnectionBind
- *                                    (hex), relay what follows; "started" or "refused: ..."
- *                                    (struct mr_ctl_bind below)
+ *   BIND (text)          -> RESULT   "server=IP:PORT source=IP tid=HEX bind=HEX [peer=..]":
+ *                                    open an RFC 6062 data connection, send the
+ *                                    ConnectionBind (hex), relay what follows; "started" or
+ *                                    "refused: ..." (struct mr_ctl_bind below)
  * RESULT payload: "applied" or "refused: FILE:LINE: reason" (text); its generation is the
  * one now in force. Unknown types get RESULT "refused: unknown request".
  */
@@ -76,32 +76,43 @@ uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload)
  * from (the one meshrelay-cp's TURN control connection uses), and the ConnectionBind to
  * send on it, as one line of text:
  *
- *   server=IPV4:PORT source=IPV4 tid=HEX bind=HEX
+ *   server=IPV4:PORT source=IPV4 tid=HEX bind=HEX peer=IPV4:PORT
+ *   server=IPV4:PORT source=IPV4 tid=HEX bind=HEX peer=[IPV6]:PORT
  *
  * tid: 24 hex digits, the ConnectionBind's transaction id (the answer must carry it);
- * bind: the ConnectionBind, a STUN message of 20 to MR_CTL_BIND_MSG_MAX bytes, in hex.
- * IPv4 only. A reader takes the fields in any order, each from the first word that
- * starts with its name and '=' (a word starts the text or follows a space, and ends at
- * a space or a newline), and ignores other words.
+ * bind: the ConnectionBind, a STUN message of 20 to MR_CTL_BIND_MSG_MAX bytes, in hex;
+ * peer (optional): the peer the ConnectionAttempt named (XOR-PEER-ADDRESS), the real
+ * client behind the relayed address, as the address literal it was (an IPv4-mapped IPv6
+ * stays IPv6). The TURN server and source are IPv4 only. A reader takes the fields in
+ * any order, each from the first word that starts with its name and '=' (a word starts
+ * the text or follows a space, and ends at a space or a newline), and ignores other
+ * words.
  */
 #define MR_CTL_BIND_MSG_MAX 512
-#define MR_CTL_BIND_TEXT_MAX (96 + 2 * MR_CTL_BIND_MSG_MAX) /* the longest text, NUL included */
+#define MR_CTL_BIND_TEXT_MAX (160 + 2 * MR_CTL_BIND_MSG_MAX) /* the longest text, NUL included */
+#define MR_CTL_PEER_V4 4                 /* peer_family: the classifier's IP_ADDR_FAMILY_V4 */
+#define MR_CTL_PEER_V6 6                 /* ... and IP_ADDR_FAMILY_V6 */
 
 struct mr_ctl_bind {                 /* addresses and ports in network byte order */
 	uint32_t server;                 /* the TURN server ... */
 	uint16_t server_port;
 	uint32_t source;                 /* ... and the address to connect from */
+	uint8_t peer_family;             /* MR_CTL_PEER_V4 or _V6; 0 when the request names none */
+	uint8_t peer[16];                /* the peer; IPv4 in the first 4 bytes, the rest 0 */
+	uint16_t peer_port;
 	uint8_t tid[12];                 /* of the ConnectionBind in msg */
 	uint16_t len;                    /* bytes in msg */
 	uint8_t msg[MR_CTL_BIND_MSG_MAX];
 };
 
-/* The BIND payload text for b, NUL-terminated in out (cap bytes): its length, or -1 when
- * cap is too small or b holds what a reader refuses (port 0, len outside 20..512). */
+/* The BIND payload text for b, NUL-terminated in out (cap bytes), with peer= when
+ * peer_family is not 0: its length, or -1 when cap is too small or b holds what a reader
+ * refuses (a port 0, len outside 20..512, a peer_family other than 0, 4 or 6). */
 int mr_ctl_bind_encode(const struct mr_ctl_bind *b, char *out, size_t cap);
 
-/* Read a BIND payload (NUL-terminated text) into b: 0, or -1 with the reason in err
- * ("bind needs ..." for a missing or overlong field, "bind: ..." for a bad one). */
+/* Read a BIND payload (NUL-terminated text) into b (zeroed first, so no peer= leaves
+ * peer_family 0): 0, or -1 with the reason in err ("bind needs ..." for a missing or
+ * overlong field, "bind: ..." for a bad one). */
 int mr_ctl_bind_decode(const char *text, struct mr_ctl_bind *b, char *err, size_t errlen);
 
 /* Blocking helpers for clients (and tests), on blocking or non-blocking sockets, safe

@@ -38,8 +38,19 @@ static void turn_changed(void *arg, struct turn_client *t)
 	cp_discovery_set_relays(&m->disc, relays, n);
 }
 
+/* The peer a ConnectionAttempt named, as the BIND request carries it. */
+static void bind_peer(struct mr_ctl_bind *b, const struct stun_addr *peer)
+{
+	bool v6 = peer->family == AF_INET6;
+
+	b->peer_family = v6 ? MR_CTL_PEER_V6 : MR_CTL_PEER_V4;
+	memcpy(b->peer, peer->ip, v6 ? 16 : 4);
+	b->peer_port = htons(peer->port);
+}
+
 /* RFC 6062: the data plane opens the data connection from the address our control
- * connection uses, and sends the ConnectionBind made here with our credentials. */
+ * connection uses, and sends the ConnectionBind made here with our credentials. It is
+ * told the peer too: the real client, for a PROXY header and the choice of backend. */
 static void turn_attempt(void *arg, struct turn_client *t, uint32_t id,
 			 const struct stun_addr *peer)
 {
@@ -49,10 +60,10 @@ static void turn_attempt(void *arg, struct turn_client *t, uint32_t id,
 	uint16_t port;
 	int len = turn_client_connection_bind(t, id, b.msg, sizeof(b.msg), b.tid);
 
-	(void)peer;
 	if (len < 0 || cp_conn_local(&t->conn, source, sizeof(source), &port) < 0 || !m->bind)
 		return;
 	b.len = (uint16_t)len;
+	bind_peer(&b, peer);
 	if (inet_pton(AF_INET, t->conf.address, &b.server) != 1 ||
 	    inet_pton(AF_INET, source, &b.source) != 1) {
 		mr_log(MR_LOG_WARN, "TURN %s: a connection attempt is lost: the data plane opens "

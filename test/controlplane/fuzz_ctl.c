@@ -2,8 +2,8 @@
 /* libFuzzer target for the control protocol's wire format (mr_ctl_proto.c, no sockets):
  * every input goes to the header decoder, the BIND reader and the PONG's generation.
  * Beyond surviving any input: a header that decodes encodes back to the same 16 bytes and
- * a refusal is the one its bytes call for; a BIND that reads is written back to a text
- * that reads the same, and a refused one gives one of the three reasons. */
+ * a refusal is the one its bytes call for; a BIND that reads (with or without its peer)
+ * is written back to a text that reads the same, and a refused one gives its reason. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +50,10 @@ static void fuzz_header(const uint8_t *data, size_t size)
 static int same_bind(const struct mr_ctl_bind *a, const struct mr_ctl_bind *b)
 {
 	return a->server == b->server && a->server_port == b->server_port &&
-	       a->source == b->source && memcmp(a->tid, b->tid, sizeof(a->tid)) == 0 &&
-	       a->len == b->len && memcmp(a->msg, b->msg, a->len) == 0;
+	       a->source == b->source && a->peer_family == b->peer_family &&
+	       memcmp(a->peer, b->peer, sizeof(a->peer)) == 0 && a->peer_port == b->peer_port &&
+	       memcmp(a->tid, b->tid, sizeof(a->tid)) == 0 && a->len == b->len &&
+	       memcmp(a->msg, b->msg, a->len) == 0;
 }
 
 static void fuzz_bind(const char *text)
@@ -65,8 +67,10 @@ static void fuzz_bind(const char *text)
 		      "a refusal without its reason");
 		return;
 	}
-	check(b.len >= 20 && b.len <= MR_CTL_BIND_MSG_MAX && b.server_port != 0,
-	      "a BIND read with a value the writer refuses");
+	check(b.len >= 20 && b.len <= MR_CTL_BIND_MSG_MAX && b.server_port != 0 &&
+	      (b.peer_family == 0 ? b.peer_port == 0 : b.peer_port != 0) &&
+	      (b.peer_family == 0 || b.peer_family == MR_CTL_PEER_V4 ||
+	       b.peer_family == MR_CTL_PEER_V6), "a BIND read with a value the writer refuses");
 	n = mr_ctl_bind_encode(&b, out, sizeof(out));
 	check(n > 0 && (size_t)n == strlen(out), "a BIND read cannot be written");
 	check(mr_ctl_bind_decode(out, &back, err, sizeof(err)) == 0 && same_bind(&b, &back),

@@ -2,25 +2,39 @@
 /* Suite "turn_client": meshrelay-cp's TURN client against a scripted server on loopback,
  * for what coturn does not offer: MESSAGE-INTEGRITY-SHA256 (RFC 8489 9.2, with the nonce
  * cookie and PASSWORD-ALGORITHMS echoed), a stale nonce on the authenticated request, an
- * answer whose integrity is wrong, and credentials refused. Real coturn: test 41. */
+ * answer whose integrity is wrong, credentials refused, and ConnectionAttempts of peers
+ * of both families turned into BIND requests for the data plane. Real coturn: test 41. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cp_mesh.h"
 #include "mr_clock.h"
+#include "mr_ctl_proto.h"
 #include "turn_client.h"
 #include "unit.h"
 
 enum script { SCRIPT_SHA256, SCRIPT_BAD_INTEGRITY, SCRIPT_REFUSE };
 
+/* A ConnectionAttempt indication the server sends after its Allocate success. */
+struct attempt {
+	uint32_t id;
+	const char *peer;
+	uint16_t port;
+};
+
 struct server {
 	int listen_fd;
 	uint16_t port;
 	enum script script;
+	const struct attempt *attempts;
+	size_t n_attempts;
 	bool saw_sha256;          /* a request carried a valid MESSAGE-INTEGRITY-SHA256 */
 	bool saw_algorithm_echo;  /* ... with PASSWORD-ALGORITHMS echoed */
 	int requests;
@@ -74,6 +88,25 @@ static void answer(int fd, const struct stun_msg *m, enum stun_class cls, int er
 		send(fd, buf, (size_t)len, MSG_NOSIGNAL);
 }
 
+static void send_attempts(int fd, const struct server *s)
+{
+	for (size_t i = 0; i < s->n_attempts; i++) {
+		uint8_t buf[128], tid[STUN_TID_LEN];
+		struct stun_builder b;
+		struct stun_addr peer;
+		int len;
+
+		turn_addr_parse(s->attempts[i].peer, s->attempts[i].port, &peer);
+		stun_new_tid(tid);
+		stun_build_start(&b, buf, sizeof(buf), TURN_CONNECTION_ATTEMPT, STUN_INDICATION, tid);
+		stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, s->attempts[i].id);
+		stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
+		len = stun_build_finish(&b);
+		if (len > 0)
+			send(fd, buf, (size_t)len, MSG_NOSIGNAL);
+	}
+}
+
 /* The script: 401 with SHA-256 offered, 438 on the first authenticated try, then success
  * (integrity broken on purpose in SCRIPT_BAD_INTEGRITY; 401 again in SCRIPT_REFUSE). */
 static void *serve(void *arg)
@@ -100,18 +133,26 @@ static void *serve(void *arg)
 			answer(fd, &m, STUN_ERROR, 438, nonce2, NULL, false);
 		else
 			answer(fd, &m, STUN_SUCCESS, 0, NULL, key, s->script == SCRIPT_BAD_INTEGRITY);
+		if (m.method == TURN_ALLOCATE && m.cls == STUN_REQUEST && authed &&
+		    strcmp(m.nonce, nonce2) == 0)
+			send_attempts(fd, s);
 	}
 	if (fd >= 0)
 		close(fd);
 	return NULL;
 }
 
+/* s->attempts and n_attempts are kept; the rest starts zeroed. */
 static void server_start(struct server *s, enum script script, pthread_t *th)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sa);
+	const struct attempt *attempts = s->attempts;
+	size_t n_attempts = s->n_attempts;
 
 	memset(s, 0, sizeof(*s));
+	s->attempts = attempts;
+	s->n_attempts = n_attempts;
 	s->script = script;
 	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	CU_ASSERT_FATAL(s->listen_fd >= 0);
@@ -137,6 +178,7 @@ static void drive(struct turn_client *t)
 	}
 }
 
+/* s->attempts, if any, are set by the caller. */
 static void run(enum script script, struct turn_client *t, struct server *s)
 {
 	struct mr_turn_server_conf sc = { .name = "fake", .relay_protocol = 6,
@@ -157,7 +199,7 @@ static void run(enum script script, struct turn_client *t, struct server *s)
 static void test_sha256_and_stale_nonce(void)
 {
 	struct turn_client t;
-	struct server s;
+	struct server s = { 0 };
 	char text[64];
 
 	run(SCRIPT_SHA256, &t, &s);
@@ -175,7 +217,7 @@ static void test_sha256_and_stale_nonce(void)
 static void test_bad_integrity_is_refused(void)
 {
 	struct turn_client t;
-	struct server s;
+	struct server s = { 0 };
 
 	run(SCRIPT_BAD_INTEGRITY, &t, &s);
 	CU_ASSERT_EQUAL(t.state, TURN_WAITING);
@@ -186,13 +228,110 @@ static void test_bad_integrity_is_refused(void)
 static void test_credentials_refused(void)
 {
 	struct turn_client t;
-	struct server s;
+	struct server s = { 0 };
 
 	run(SCRIPT_REFUSE, &t, &s);
 	CU_ASSERT_EQUAL(t.state, TURN_WAITING);
 	CU_ASSERT_EQUAL(t.stats.auth_failures, 1);
 	CU_ASSERT(t.retry_ms - (int64_t)mr_clock_ms() > 500); /* a slow retry, not a loop */
 	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "credentials refused"));
+}
+
+/* What meshrelay-cp would send its data plane. */
+struct binds {
+	unsigned int n;
+	char text[4][MR_CTL_BIND_TEXT_MAX];
+};
+
+static void on_bind(void *arg, const char *request)
+{
+	struct binds *b = arg;
+
+	if (b->n < 4)
+		snprintf(b->text[b->n], sizeof(b->text[0]), "%s", request);
+	b->n++;
+}
+
+/* meshrelay-cp's mesh with one TCP allocation on the server at port, peers 127.0.0.1
+ * and fd00::1 permitted. */
+static int mesh_start(struct cp_mesh *m, struct mr_config *conf, uint16_t port,
+		      struct binds *b)
+{
+	const char *secrets = unit_path("turn-attempts.secrets");
+	char text[1024], err[MR_ERR_MAX];
+
+	unit_write_file(secrets, "fake gw pw\n");
+	chmod(secrets, 0600);
+	snprintf(text, sizeof(text),
+		 "dataplane = { control_socket = \"/tmp/x.sock\"; };\n"
+		 "ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		 "networks = ( { name = \"blue\"; local = true; allow = [ \"10.0.0.0/24\" ]; },\n"
+		 "             { name = \"red\"; } );\n"
+		 "gateway = { id = \"gw-blue\"; };\n"
+		 "turn = { credentials = \"%s\"; servers = ( { name = \"fake\"; network = \"red\";\n"
+		 "  address = \"127.0.0.1\"; port = %u; peers = [ \"127.0.0.1\", \"fd00::1\" ]; } ); };\n",
+		 secrets, port);
+	if (mr_config_load_string(text, "mesh.conf", conf, err, sizeof(err)) < 0 ||
+	    cp_mesh_start(m, conf, NULL, on_bind, b, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run the mesh until its TURN client has seen n connection attempts, or 3 s pass. */
+static void drive_mesh(struct cp_mesh *m, uint64_t n)
+{
+	uint64_t deadline = mr_clock_ms() + 3000;
+
+	while (mr_clock_ms() < deadline && m->turn[0].stats.connection_attempts < n) {
+		struct pollfd p[CP_MESH_MAX_FDS];
+		int wait = cp_mesh_tick(m, mr_clock_ms());
+		unsigned int k = cp_mesh_pollfds(m, p, CP_MESH_MAX_FDS);
+
+		if (poll(p, k, wait < 20 ? wait : 20) > 0)
+			cp_mesh_handle(m, p, k, mr_clock_ms());
+	}
+}
+
+/* Each ConnectionAttempt becomes a BIND request naming its peer, IPv4 or IPv6: the data
+ * plane hands the real client to the backend (PROXY v2) and keys the pool choice on it. */
+static void test_attempt_names_peer(void)
+{
+	static const struct attempt attempts[] = {
+		{ 2, "127.0.0.1", 40001 },
+		{ 3, "fd00::1", 40003 },
+	};
+	struct server s = { .attempts = attempts, .n_attempts = 2 };
+	struct mr_config conf = { 0 };
+	struct binds b = { 0 };
+	struct mr_ctl_bind bind;
+	struct cp_mesh m;
+	char err[128];
+	pthread_t th;
+
+	server_start(&s, SCRIPT_SHA256, &th);
+	CU_ASSERT_EQUAL_FATAL(mesh_start(&m, &conf, s.port, &b), 0);
+	drive_mesh(&m, 2);
+	cp_mesh_stop(&m); /* closes the connection: the server thread ends */
+	pthread_join(th, NULL);
+	close(s.listen_fd);
+	mr_config_free(&conf);
+	CU_ASSERT_EQUAL_FATAL(b.n, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.text[0], " peer=127.0.0.1:40001"));
+	CU_ASSERT_EQUAL_FATAL(mr_ctl_bind_decode(b.text[0], &bind, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(bind.peer_family, MR_CTL_PEER_V4);
+	CU_ASSERT_EQUAL(bind.peer_port, htons(40001));
+	CU_ASSERT_EQUAL(bind.peer[0], 127);
+	CU_ASSERT_EQUAL(bind.peer[3], 1);
+	CU_ASSERT_EQUAL(bind.server_port, htons(s.port));
+	CU_ASSERT_EQUAL(bind.source, htonl(INADDR_LOOPBACK));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.text[1], " peer=[fd00::1]:40003"));
+	CU_ASSERT_EQUAL_FATAL(mr_ctl_bind_decode(b.text[1], &bind, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(bind.peer_family, MR_CTL_PEER_V6);
+	CU_ASSERT_EQUAL(bind.peer[0], 0xfd);
+	CU_ASSERT_EQUAL(bind.peer[15], 1);
+	CU_ASSERT_EQUAL(bind.peer_port, htons(40003));
 }
 
 int test_turn_register(void)
@@ -202,6 +341,7 @@ int test_turn_register(void)
 		  test_sha256_and_stale_nonce },
 		{ "an answer with wrong integrity drops the connection", test_bad_integrity_is_refused },
 		{ "credentials refused: slow retry", test_credentials_refused },
+		{ "a ConnectionAttempt's BIND names its peer, IPv4 or IPv6", test_attempt_names_peer },
 		CU_TEST_INFO_NULL,
 	};
 
