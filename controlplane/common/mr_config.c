@@ -307,75 +307,6 @@ static int cfg_listeners(struct cfg_ctx *ctx, const config_setting_t *root, stru
 	return 0;
 }
 
-static int cfg_eal(struct cfg_ctx *ctx, const config_setting_t *dp, struct mr_dataplane_conf *d)
-{
-	const config_setting_t *list = member(dp, "eal");
-	int n;
-
-	if (!list)
-		return 0;
-	if (!config_setting_is_array(list) && !config_setting_is_list(list))
-		return cfg_fail(ctx, list, "'eal' must be an array of strings [ \"-l\", \"0-1\", ... ]");
-	n = config_setting_length(list);
-	if (n > MR_MAX_EAL_ARGS)
-		return cfg_fail(ctx, list, "'eal' holds more than %d arguments", MR_MAX_EAL_ARGS);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(list, (unsigned int)i);
-		const char *v;
-
-		if (config_setting_type(s) != CONFIG_TYPE_STRING)
-			return cfg_fail(ctx, s, "'eal' element %d must be a string", i);
-		v = config_setting_get_string(s);
-		if (strlen(v) >= MR_EAL_ARG_MAX)
-			return cfg_fail(ctx, s, "'eal' element %d is too long", i);
-		memcpy(d->eal_args[i], v, strlen(v) + 1);
-	}
-	d->n_eal_args = (unsigned int)n;
-	return 0;
-}
-
-static int cfg_neigh(struct cfg_ctx *ctx, const config_setting_t *dp, struct mr_neigh_conf *nc)
-{
-	static const char *const keys[] = { "entries", "reachable_ms", "retry_ms", "retries",
-					    "pending", NULL };
-	const config_setting_t *g;
-
-	nc->entries = 4096;
-	nc->reachable_ms = 30000;
-	nc->retry_ms = 1000;
-	nc->retries = 3;
-	nc->pending = 16;
-	return cfg_group(ctx, dp, "neighbour", keys, &g) < 0 ||
-	       cfg_uint(ctx, g, "entries", 16, 1 << 20, &nc->entries) < 0 ||
-	       cfg_uint(ctx, g, "reachable_ms", 1000, 3600000, &nc->reachable_ms) < 0 ||
-	       cfg_uint(ctx, g, "retry_ms", 10, 60000, &nc->retry_ms) < 0 ||
-	       cfg_uint(ctx, g, "retries", 1, 100, &nc->retries) < 0 ||
-	       cfg_uint(ctx, g, "pending", 0, 256, &nc->pending) < 0 ? -1 : 0;
-}
-
-static int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root,
-			 struct mr_dataplane_conf *d)
-{
-	static const char *const keys[] = { "eal", "mbufs", "burst", "control_socket",
-					    "control_group", "neighbour", NULL };
-	const config_setting_t *g;
-
-	d->burst = 32;
-	snprintf(d->control_socket, sizeof(d->control_socket), "%s", MR_CONTROL_SOCKET);
-	if (cfg_group(ctx, root, "dataplane", keys, &g) < 0 || cfg_eal(ctx, g, d) < 0 ||
-	    cfg_uint(ctx, g, "mbufs", 0, 1u << 26, &d->mbufs) < 0 ||
-	    cfg_u16(ctx, g, "burst", 1, 512, &d->burst) < 0 ||
-	    cfg_string(ctx, g, "control_socket", false, d->control_socket,
-		       sizeof(d->control_socket)) < 0 ||
-	    cfg_string(ctx, g, "control_group", false, d->control_group,
-		       sizeof(d->control_group)) < 0)
-		return -1;
-	if (g && d->control_socket[0] != '/')
-		return cfg_fail(ctx, member(g, "control_socket"),
-				"'control_socket' must be an absolute path");
-	return cfg_neigh(ctx, g, &d->neigh);
-}
-
 static int cfg_log(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_log_conf *l)
 {
 	static const char *const keys[] = { "level", "syslog", NULL };
@@ -391,45 +322,6 @@ static int cfg_log(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_
 		return cfg_fail(ctx, member(g, "level"),
 				"'level' must be err, warn, notice, info or debug");
 	return 0;
-}
-
-static int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay_conf *r)
-{
-	static const char *const keys[] = { "max_flows", "max_hello", "hello_timeout_ms",
-					    "connect_timeout_ms", "syn_retries", "idle_timeout_ms",
-					    "closing_timeout_ms", "mss", "source_ports", "drain_ms",
-					    NULL };
-	const config_setting_t *g;
-	char ports[32] = "10000-59999";
-	unsigned int first, last;
-	char tail;
-
-	r->max_flows = 65536;
-	r->max_hello = 16384;
-	r->hello_timeout_ms = 10000;
-	r->connect_timeout_ms = 1000;
-	r->syn_retries = 3;
-	r->idle_timeout_ms = 300000;
-	r->closing_timeout_ms = 10000;
-	r->mss = 1460;
-	if (cfg_group(ctx, root, "relay", keys, &g) < 0 ||
-	    cfg_string(ctx, g, "source_ports", false, ports, sizeof(ports)) < 0)
-		return -1;
-	if (sscanf(ports, "%u-%u%c", &first, &last, &tail) != 2 || first < 1024 || last > 65535 ||
-	    first + 1023 > last)
-		return cfg_fail(ctx, member(g, "source_ports"),
-				"'source_ports' is FIRST-LAST within 1024-65535, at least 1024 ports");
-	r->src_port_first = (uint16_t)first;
-	r->src_port_last = (uint16_t)last;
-	return cfg_uint(ctx, g, "max_flows", 64, 1u << 24, &r->max_flows) < 0 ||
-	       cfg_uint(ctx, g, "max_hello", 512, 65536, &r->max_hello) < 0 ||
-	       cfg_uint(ctx, g, "hello_timeout_ms", 100, 600000, &r->hello_timeout_ms) < 0 ||
-	       cfg_uint(ctx, g, "connect_timeout_ms", 10, 60000, &r->connect_timeout_ms) < 0 ||
-	       cfg_uint(ctx, g, "syn_retries", 0, 10, &r->syn_retries) < 0 ||
-	       cfg_uint(ctx, g, "idle_timeout_ms", 1000, 86400000, &r->idle_timeout_ms) < 0 ||
-	       cfg_uint(ctx, g, "closing_timeout_ms", 100, 600000, &r->closing_timeout_ms) < 0 ||
-	       cfg_uint(ctx, g, "drain_ms", 0, 3600000, &r->drain_ms) < 0 ||
-	       cfg_u16(ctx, g, "mss", 536, 9000, &r->mss) < 0 ? -1 : 0;
 }
 
 /* Every route must build: the classifier's own checks (names, prefixes) run here too. */

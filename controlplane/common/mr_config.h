@@ -57,6 +57,7 @@ struct mr_neigh_conf {
 	uint32_t retry_ms;             /* interval between ARP requests while resolving */
 	uint32_t retries;              /* requests before an entry is marked failed */
 	uint32_t pending;              /* packets held per unresolved neighbour */
+	uint32_t unresolved;           /* entries waiting for an answer at once (0: entries/4) */
 };
 
 struct mr_dataplane_conf {
@@ -82,6 +83,12 @@ struct mr_relay_conf {
 	uint16_t mss;                  /* largest MSS advertised to clients (<= MTU - 40) */
 	uint16_t src_port_first;       /* source ports of backend connections; the kernel */
 	uint16_t src_port_last;        /* behind the exception path keeps out of them */
+	uint16_t peer_mss_floor;       /* a peer's smaller MSS is raised to this (IPv4) ... */
+	uint16_t peer_mss_floor6;      /* ... and to this over IPv6 */
+	uint32_t kept_mbufs;           /* per worker: mbufs all kept hellos may hold together */
+	uint32_t challenge_acks;       /* RFC 5961 challenge ACKs per second per worker */
+	uint32_t client_max_flows;     /* per client address (/32, /64) per worker */
+	uint32_t client_max_hellos;    /* ... of them not spliced yet */
 };
 
 /* A backend address: IPv4 or IPv6 text as written, validated. */

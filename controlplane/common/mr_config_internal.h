@@ -6,6 +6,12 @@
 #include "mr_config.h"
 #include "mr_config_util.h"
 
+/* dataplane: EAL, buffers, burst, control socket, neighbour cache. */
+int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_dataplane_conf *d);
+
+/* relay: flow table, timeouts, source ports, and what one peer may make it hold. */
+int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay_conf *r);
+
 /* networks, pools, routes and mangled: parsed into c, names resolved to indices. */
 int cfg_routing(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c);
 

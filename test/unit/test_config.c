@@ -20,6 +20,11 @@ static const char good_base[] =
 static struct mr_config conf;
 static const uint8_t zero16[16];
 
+struct bad_case {
+	const char *from, *to;
+	const char *expect; /* substring of the message, with file:line */
+};
+
 static int load(const char *text, char *err)
 {
 	mr_config_free(&conf); /* a refused load would otherwise keep the previous arrays */
@@ -36,6 +41,8 @@ static int load_patched(const char *base, const char *from, const char *to, char
 	snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
 	return load(text, err);
 }
+
+static void expect_refusals(const char *base, const struct bad_case *cases, size_t n);
 
 static void test_good_minimal(void)
 {
@@ -59,6 +66,46 @@ static void test_good_minimal(void)
 	CU_ASSERT_EQUAL(conf.dataplane.n_eal_args, 2);
 	CU_ASSERT_STRING_EQUAL(conf.dataplane.eal_args[1], "0-1");
 	CU_ASSERT_EQUAL(conf.dataplane.neigh.entries, 4096);
+	CU_ASSERT_EQUAL(conf.dataplane.neigh.unresolved, 1024);
+	CU_ASSERT_EQUAL(conf.relay.peer_mss_floor, 536);
+	CU_ASSERT_EQUAL(conf.relay.peer_mss_floor6, 1220);
+	CU_ASSERT_EQUAL(conf.relay.kept_mbufs, 8192);
+	CU_ASSERT_EQUAL(conf.relay.challenge_acks, 1000);
+	CU_ASSERT_EQUAL(conf.relay.client_max_flows, conf.relay.max_flows / 4);
+	CU_ASSERT_EQUAL(conf.relay.client_max_hellos, 64);
+}
+
+/* What one peer may make the relay hold, set and checked. */
+static void test_relay_guards(void)
+{
+	static const struct bad_case bad[] = {
+		{ "listeners", "relay = { peer_mss_floor = 40; };\nlisteners",
+		  "test.conf:8: 'peer_mss_floor' = 40 is out of range" },
+		{ "listeners", "relay = { kept_mbufs = 1; };\nlisteners",
+		  "test.conf:8: 'kept_mbufs' = 1 is out of range" },
+		{ "listeners", "relay = { max_flows = 1000; client = { max_flows = 2000; }; };\nlisteners",
+		  "test.conf:8: 'client.max_flows' exceeds 'max_flows'" },
+		{ "listeners", "relay = { client = { max_hellos = 0; }; };\nlisteners",
+		  "test.conf:8: 'max_hellos' = 0 is out of range" },
+		{ "listeners", "relay = { client = { flows = 9; }; };\nlisteners",
+		  "test.conf:8: unknown setting 'flows'" },
+		{ "eal = [\"-l\", \"0-1\"];", "neighbour = { entries = 64; unresolved = 65; };",
+		  "test.conf:1: 'unresolved' exceeds 'entries'" },
+	};
+	char err[MR_ERR_MAX] = "";
+
+	CU_ASSERT_EQUAL_FATAL(load_patched(good_base, "listeners",
+					   "relay = { peer_mss_floor = 1000; peer_mss_floor6 = 1280;\n"
+					   "  kept_mbufs = 500; challenge_acks = 10;\n"
+					   "  client = { max_flows = 100; max_hellos = 5; }; };\nlisteners",
+					   err), 0);
+	CU_ASSERT_EQUAL(conf.relay.peer_mss_floor, 1000);
+	CU_ASSERT_EQUAL(conf.relay.peer_mss_floor6, 1280);
+	CU_ASSERT_EQUAL(conf.relay.kept_mbufs, 500);
+	CU_ASSERT_EQUAL(conf.relay.challenge_acks, 10);
+	CU_ASSERT_EQUAL(conf.relay.client_max_flows, 100);
+	CU_ASSERT_EQUAL(conf.relay.client_max_hellos, 5);
+	expect_refusals(good_base, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void test_shipped_examples(void)
@@ -75,11 +122,6 @@ static void test_shipped_examples(void)
 			fprintf(stderr, "%s\n", err);
 	}
 }
-
-struct bad_case {
-	const char *from, *to;
-	const char *expect; /* substring of the message, with file:line */
-};
 
 static const struct bad_case bad_cases[] = {
 	{ "10.0.0.1/24", "10.0.0.1", "test.conf:5: 'ipv4' must be ADDRESS/PREFIX" },
@@ -323,6 +365,7 @@ int test_config_register(void)
 		{ "good minimal file", test_good_minimal },
 		{ "shipped examples validate", test_shipped_examples },
 		{ "bad files refused with file:line", test_bad_files_refused_with_line },
+		{ "relay guards against one peer", test_relay_guards },
 		{ "port ipv6 and gateway6", test_ipv6_good },
 		{ "port ipv6 errors with file:line", test_ipv6_bad },
 		{ "duplicates refused", test_duplicates_refused },
