@@ -297,13 +297,15 @@ static void status_turn(const struct turn_client *t, FILE *out, bool first)
 		turn_addr_str(&t->relayed, relayed, sizeof(relayed));
 	fprintf(out, "%s\n  {\"name\":\"%s\",\"network\":\"%s\",\"state\":\"%s\",\"relayed\":\"%s\","
 		"\"allocations\":%llu,\"refreshes\":%llu,\"permissions\":%llu,"
-		"\"connection_attempts\":%llu,\"failures\":%llu,\"auth_failures\":%llu,"
+		"\"connection_attempts\":%llu,\"attempts_refused\":%llu,"
+		"\"failures\":%llu,\"auth_failures\":%llu,"
 		"\"stale_nonces\":%llu,"
 		"\"last_allocate_ms\":%lld,\"last_recovery_ms\":%lld}",
 		first ? "" : ",", t->conf.name, t->network_name, turn_state_name(t->state), relayed,
 		(unsigned long long)t->stats.allocations, (unsigned long long)t->stats.refreshes,
 		(unsigned long long)t->stats.permissions,
 		(unsigned long long)t->stats.connection_attempts,
+		(unsigned long long)t->stats.attempts_refused,
 		(unsigned long long)t->stats.failures, (unsigned long long)t->stats.auth_failures,
 		(unsigned long long)t->stats.stale_nonces,
 		(long long)t->stats.last_allocate_ms, (long long)t->stats.last_recovery_ms);

@@ -4,8 +4,10 @@
  * allocation alive over a TCP or TLS control connection. Long-term credentials (401 ->
  * realm/nonce -> MESSAGE-INTEGRITY, SHA-256 where the server offers it, 438 stale nonce),
  * Refresh at half the lifetime, CreatePermission for the configured peers, Connect, and
- * ConnectionAttempt indications passed up. Any failure closes the connection and starts
- * over after a back-off: a restarted server gets a new allocation by itself.
+ * ConnectionAttempt indications passed up (only those the server can have sent: on the
+ * control connection of a TCP allocation it holds, from a permitted peer; the others are
+ * counted and ignored). Any failure closes the connection and starts over after a
+ * back-off: a restarted server gets a new allocation by itself.
  * One transaction at a time: over a stream nothing is retransmitted (RFC 8489 6.2.2).
  */
 #ifndef TURN_CLIENT_H
@@ -53,6 +55,7 @@ struct turn_events {
 
 struct turn_stats {
 	uint64_t allocations, refreshes, permissions, connects, connection_attempts;
+	uint64_t attempts_refused;  /* ConnectionAttempts not sent for our allocation */
 	uint64_t auth_failures, failures, stale_nonces;
 	int64_t last_allocate_ms;   /* connect to allocation, the last time */
 	int64_t last_recovery_ms;   /* allocation lost to allocated again, the last time */

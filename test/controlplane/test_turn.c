@@ -22,11 +22,13 @@
 
 enum script { SCRIPT_SHA256, SCRIPT_BAD_INTEGRITY, SCRIPT_REFUSE };
 
-/* A ConnectionAttempt indication the server sends after its Allocate success. */
+/* A ConnectionAttempt indication the server sends after its Allocate success, or just
+ * before it (early). */
 struct attempt {
 	uint32_t id;
 	const char *peer;
 	uint16_t port;
+	bool early;
 };
 
 struct server {
@@ -88,7 +90,7 @@ static void answer(int fd, const struct stun_msg *m, enum stun_class cls, int er
 		send(fd, buf, (size_t)len, MSG_NOSIGNAL);
 }
 
-static void send_attempts(int fd, const struct server *s)
+static void send_attempts(int fd, const struct server *s, bool early)
 {
 	for (size_t i = 0; i < s->n_attempts; i++) {
 		uint8_t buf[128], tid[STUN_TID_LEN];
@@ -96,6 +98,8 @@ static void send_attempts(int fd, const struct server *s)
 		struct stun_addr peer;
 		int len;
 
+		if (s->attempts[i].early != early)
+			continue;
 		turn_addr_parse(s->attempts[i].peer, s->attempts[i].port, &peer);
 		stun_new_tid(tid);
 		stun_build_start(&b, buf, sizeof(buf), TURN_CONNECTION_ATTEMPT, STUN_INDICATION, tid);
@@ -105,6 +109,19 @@ static void send_attempts(int fd, const struct server *s)
 		if (len > 0)
 			send(fd, buf, (size_t)len, MSG_NOSIGNAL);
 	}
+}
+
+/* The success answer to m; an Allocate's comes with the script's ConnectionAttempts. */
+static void succeed(int fd, const struct server *s, const struct stun_msg *m,
+		    const uint8_t *key)
+{
+	bool allocate = m->method == TURN_ALLOCATE;
+
+	if (allocate)
+		send_attempts(fd, s, true);
+	answer(fd, m, STUN_SUCCESS, 0, NULL, key, s->script == SCRIPT_BAD_INTEGRITY);
+	if (allocate)
+		send_attempts(fd, s, false);
 }
 
 /* The script: 401 with SHA-256 offered, 438 on the first authenticated try, then success
@@ -132,10 +149,7 @@ static void *serve(void *arg)
 		else if (strcmp(m.nonce, nonce1) == 0)
 			answer(fd, &m, STUN_ERROR, 438, nonce2, NULL, false);
 		else
-			answer(fd, &m, STUN_SUCCESS, 0, NULL, key, s->script == SCRIPT_BAD_INTEGRITY);
-		if (m.method == TURN_ALLOCATE && m.cls == STUN_REQUEST && authed &&
-		    strcmp(m.nonce, nonce2) == 0)
-			send_attempts(fd, s);
+			succeed(fd, s, &m, key);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -252,10 +266,10 @@ static void on_bind(void *arg, const char *request)
 	b->n++;
 }
 
-/* meshrelay-cp's mesh with one TCP allocation on the server at port, peers 127.0.0.1
- * and fd00::1 permitted. */
+/* meshrelay-cp's mesh with one allocation (relay "tcp" or "udp") on the server at port,
+ * peers 127.0.0.1 and fd00::1 permitted. */
 static int mesh_start(struct cp_mesh *m, struct mr_config *conf, uint16_t port,
-		      struct binds *b)
+		      const char *relay, struct binds *b)
 {
 	const char *secrets = unit_path("turn-attempts.secrets");
 	char text[1024], err[MR_ERR_MAX];
@@ -269,8 +283,8 @@ static int mesh_start(struct cp_mesh *m, struct mr_config *conf, uint16_t port,
 		 "             { name = \"red\"; } );\n"
 		 "gateway = { id = \"gw-blue\"; };\n"
 		 "turn = { credentials = \"%s\"; servers = ( { name = \"fake\"; network = \"red\";\n"
-		 "  address = \"127.0.0.1\"; port = %u; peers = [ \"127.0.0.1\", \"fd00::1\" ]; } ); };\n",
-		 secrets, port);
+		 "  address = \"127.0.0.1\"; port = %u; relay = \"%s\";\n"
+		 "  peers = [ \"127.0.0.1\", \"fd00::1\" ]; } ); };\n", secrets, port, relay);
 	if (mr_config_load_string(text, "mesh.conf", conf, err, sizeof(err)) < 0 ||
 	    cp_mesh_start(m, conf, NULL, on_bind, b, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
@@ -279,12 +293,14 @@ static int mesh_start(struct cp_mesh *m, struct mr_config *conf, uint16_t port,
 	return 0;
 }
 
-/* Run the mesh until its TURN client has seen n connection attempts, or 3 s pass. */
+/* Run the mesh until its TURN client has taken or refused n connection attempts, or 3 s
+ * pass. */
 static void drive_mesh(struct cp_mesh *m, uint64_t n)
 {
+	const struct turn_stats *st = &m->turn[0].stats;
 	uint64_t deadline = mr_clock_ms() + 3000;
 
-	while (mr_clock_ms() < deadline && m->turn[0].stats.connection_attempts < n) {
+	while (mr_clock_ms() < deadline && st->connection_attempts + st->attempts_refused < n) {
 		struct pollfd p[CP_MESH_MAX_FDS];
 		int wait = cp_mesh_tick(m, mr_clock_ms());
 		unsigned int k = cp_mesh_pollfds(m, p, CP_MESH_MAX_FDS);
@@ -294,29 +310,48 @@ static void drive_mesh(struct cp_mesh *m, uint64_t n)
 	}
 }
 
+/* meshrelay-cp's mesh against the scripted server, which sends the n attempts around its
+ * Allocate success (relay "tcp" or "udp"): what the mesh asked the data plane to bind,
+ * its TURN client's counters; the server's port. */
+static uint16_t mesh_run(const struct attempt *attempts, size_t n, const char *relay,
+			 struct binds *b, struct turn_stats *st)
+{
+	struct server s = { .attempts = attempts, .n_attempts = n };
+	struct mr_config conf = { 0 };
+	struct cp_mesh m;
+	pthread_t th;
+
+	memset(b, 0, sizeof(*b));
+	memset(st, 0, sizeof(*st));
+	server_start(&s, SCRIPT_SHA256, &th);
+	if (mesh_start(&m, &conf, s.port, relay, b) == 0) {
+		drive_mesh(&m, n);
+		*st = m.turn[0].stats;
+		cp_mesh_stop(&m); /* closes the connection: the server thread ends */
+	} else {
+		CU_FAIL("the mesh did not start");
+		shutdown(s.listen_fd, SHUT_RDWR); /* the server thread's accept returns */
+	}
+	pthread_join(th, NULL);
+	close(s.listen_fd);
+	mr_config_free(&conf);
+	return s.port;
+}
+
 /* Each ConnectionAttempt becomes a BIND request naming its peer, IPv4 or IPv6: the data
  * plane hands the real client to the backend (PROXY v2) and keys the pool choice on it. */
 static void test_attempt_names_peer(void)
 {
 	static const struct attempt attempts[] = {
-		{ 2, "127.0.0.1", 40001 },
-		{ 3, "fd00::1", 40003 },
+		{ 2, "127.0.0.1", 40001, false },
+		{ 3, "fd00::1", 40003, false },
 	};
-	struct server s = { .attempts = attempts, .n_attempts = 2 };
-	struct mr_config conf = { 0 };
-	struct binds b = { 0 };
 	struct mr_ctl_bind bind;
-	struct cp_mesh m;
+	struct turn_stats st;
+	struct binds b;
 	char err[128];
-	pthread_t th;
+	uint16_t port = mesh_run(attempts, 2, "tcp", &b, &st);
 
-	server_start(&s, SCRIPT_SHA256, &th);
-	CU_ASSERT_EQUAL_FATAL(mesh_start(&m, &conf, s.port, &b), 0);
-	drive_mesh(&m, 2);
-	cp_mesh_stop(&m); /* closes the connection: the server thread ends */
-	pthread_join(th, NULL);
-	close(s.listen_fd);
-	mr_config_free(&conf);
 	CU_ASSERT_EQUAL_FATAL(b.n, 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.text[0], " peer=127.0.0.1:40001"));
 	CU_ASSERT_EQUAL_FATAL(mr_ctl_bind_decode(b.text[0], &bind, err, sizeof(err)), 0);
@@ -324,7 +359,7 @@ static void test_attempt_names_peer(void)
 	CU_ASSERT_EQUAL(bind.peer_port, htons(40001));
 	CU_ASSERT_EQUAL(bind.peer[0], 127);
 	CU_ASSERT_EQUAL(bind.peer[3], 1);
-	CU_ASSERT_EQUAL(bind.server_port, htons(s.port));
+	CU_ASSERT_EQUAL(bind.server_port, htons(port));
 	CU_ASSERT_EQUAL(bind.source, htonl(INADDR_LOOPBACK));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.text[1], " peer=[fd00::1]:40003"));
 	CU_ASSERT_EQUAL_FATAL(mr_ctl_bind_decode(b.text[1], &bind, err, sizeof(err)), 0);
@@ -332,6 +367,41 @@ static void test_attempt_names_peer(void)
 	CU_ASSERT_EQUAL(bind.peer[0], 0xfd);
 	CU_ASSERT_EQUAL(bind.peer[15], 1);
 	CU_ASSERT_EQUAL(bind.peer_port, htons(40003));
+}
+
+/* Only what the server can have sent becomes a BIND: an attempt before the allocation
+ * exists, from a peer without a permission, or with port 0 is counted and ignored; the
+ * one from a permitted peer on the allocation still binds. */
+static void test_attempt_refusals(void)
+{
+	static const struct attempt attempts[] = {
+		{ 1, "127.0.0.1", 40000, true },  /* before the Allocate success */
+		{ 2, "192.0.2.99", 40002, false }, /* no permission */
+		{ 3, "127.0.0.1", 0, false },
+		{ 4, "::ffff:127.0.0.1", 40004, false }, /* permissions are per family */
+		{ 5, "127.0.0.1", 40005, false },
+	};
+	struct turn_stats st;
+	struct binds b;
+
+	mesh_run(attempts, 5, "tcp", &b, &st);
+	CU_ASSERT_EQUAL(b.n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.text[0], " peer=127.0.0.1:40005"));
+	CU_ASSERT_EQUAL(st.connection_attempts, 1);
+	CU_ASSERT_EQUAL(st.attempts_refused, 4);
+}
+
+/* A UDP allocation has no ConnectionAttempts (RFC 6062 is TCP only): none binds. */
+static void test_attempt_on_udp_allocation(void)
+{
+	static const struct attempt attempts[] = { { 7, "127.0.0.1", 40007, false } };
+	struct turn_stats st;
+	struct binds b;
+
+	mesh_run(attempts, 1, "udp", &b, &st);
+	CU_ASSERT_EQUAL(b.n, 0);
+	CU_ASSERT_EQUAL(st.connection_attempts, 0);
+	CU_ASSERT_EQUAL(st.attempts_refused, 1);
 }
 
 int test_turn_register(void)
@@ -342,6 +412,8 @@ int test_turn_register(void)
 		{ "an answer with wrong integrity drops the connection", test_bad_integrity_is_refused },
 		{ "credentials refused: slow retry", test_credentials_refused },
 		{ "a ConnectionAttempt's BIND names its peer, IPv4 or IPv6", test_attempt_names_peer },
+		{ "ConnectionAttempts the server cannot have sent are ignored", test_attempt_refusals },
+		{ "no ConnectionAttempt on a UDP allocation", test_attempt_on_udp_allocation },
 		CU_TEST_INFO_NULL,
 	};
 

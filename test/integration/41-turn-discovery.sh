@@ -147,6 +147,8 @@ except OSError:
 PY
 check "a peer connecting to the TCP relay arrives as a ConnectionAttempt" \
 	topo_wait_for 10 turn_at_least red-tcp connection_attempts 1
+check "on the allocation's own control connection, from a permitted peer: none ignored" \
+	test "$(turn_field red-tcp attempts_refused)" = 0
 
 # RFC 6062 data connections with the same client code: Connect to a peer and bind, and
 # bind an incoming attempt; 64 KiB each way must come through unchanged.
