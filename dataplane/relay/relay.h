@@ -130,6 +130,26 @@ static inline uint32_t relay_l3l4_len(bool v6)
 	return v6 ? 60u : 40u;
 }
 
+/* The MSS a peer announced (0: none), raised to the configured floor of its family: no
+ * peer may make the relay cut what it sends into tiny segments (MSS 1 turned a 249-byte
+ * hello into 249 frames). */
+static inline uint16_t relay_peer_mss(const struct dp_worker *w, uint16_t announced, bool v6)
+{
+	const struct mr_relay_conf *rc = &w->app->conf->relay;
+
+	return RTE_MAX(announced, v6 ? rc->peer_mss_floor6 : rc->peer_mss_floor);
+}
+
+/* Payload bytes one segment to side (reached through p) may carry with opt_len bytes of
+ * TCP options: its MSS and the port's MTU less the options, never 0. */
+static inline uint32_t relay_seg_room(const struct flow_side *side, const struct dp_port *p,
+				      uint32_t opt_len)
+{
+	uint32_t room = RTE_MIN((uint32_t)side->peer_mss, p->caps.mtu - relay_l3l4_len(side->v6));
+
+	return room > opt_len ? room - opt_len : 1;
+}
+
 static inline uint32_t relay_now(const struct dp_worker *w)
 {
 	return (uint32_t)w->now_ms;

@@ -216,7 +216,7 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 	const struct tcp_opts *o = &s->opts;
 
 	f->b.peer_isn = s->seq;
-	f->b.peer_mss = o->mss ? o->mss : 536;
+	f->b.peer_mss = relay_peer_mss(w, o->mss, f->b.v6);
 	f->b.peer_mac = s->eth->src_addr;
 	if (f->c.local_wscale && o->wscale != TCP_WSCALE_NONE) {
 		f->b.peer_wscale = o->wscale;
@@ -316,8 +316,7 @@ void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from)
 {
 	const struct dp_port *p = &w->app->ports[f->b.port];
 	uint32_t total = f->proxy_len + f->stream_len;
-	uint32_t seg_max = RTE_MIN((uint32_t)f->b.peer_mss, p->caps.mtu - relay_l3l4_len(f->b.v6)) -
-			   (f->b.ts ? 12 : 0);
+	uint32_t seg_max = relay_seg_room(&f->b, p, f->b.ts ? 12 : 0);
 
 	if (!f->stream || from >= total)
 		return ack_backend(w, f);

@@ -250,9 +250,7 @@ static void finish_checksums(struct rte_mbuf *m, struct relay_seg *s,
 static uint32_t out_mss(const struct flow_side *out, const struct dp_port *port,
 			const struct relay_seg *s)
 {
-	uint32_t opt_room = s->tcp_len - (uint32_t)sizeof(struct rte_tcp_hdr);
-
-	return RTE_MIN((uint32_t)out->peer_mss, port->caps.mtu - relay_l3l4_len(out->v6)) - opt_room;
+	return relay_seg_room(out, port, s->tcp_len - (uint32_t)sizeof(struct rte_tcp_hdr));
 }
 
 /* A segment bigger than the out side takes (its MSS or our port's MTU is smaller than

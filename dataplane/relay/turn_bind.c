@@ -148,7 +148,7 @@ static void bind_established(struct dp_worker *w, struct flow *f, struct relay_s
 	const struct tcp_opts *o = &s->opts;
 
 	f->c.peer_isn = s->seq;
-	f->c.peer_mss = o->mss ? o->mss : 536;
+	f->c.peer_mss = relay_peer_mss(w, o->mss, false);
 	f->c.peer_mac = s->eth->src_addr;
 	if (o->wscale != TCP_WSCALE_NONE) {
 		f->c.peer_wscale = o->wscale;

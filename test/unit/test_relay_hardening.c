@@ -145,12 +145,40 @@ static void test_bind_slots_released(void)
 	rh_drain(srv.port);
 }
 
+/* A backend that announces MSS 1 gets the kept hello and a client's 1,000 bytes in
+ * segments of the floor (536), not in one frame per byte. */
+static void test_peer_mss_floor(void)
+{
+	static const uint8_t mss1[4] = { 2, 4, 0, 1 };
+	static uint8_t data[1000];
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	unsigned int frames;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	b = rh_backend(f);
+	rh_drain(b.port);
+	rh_send_opts(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, mss1,
+		     sizeof(mss1), NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	CU_ASSERT_EQUAL(f->b.peer_mss, 536);
+	frames = rh_drain(b.port);
+	CU_ASSERT_EQUAL(frames, (rh_hello_api_len + 535) / 536);
+	rh_send(&c, RTE_TCP_ACK_FLAG, c.isn + 1 + (uint32_t)rh_hello_api_len, c.our_isn + 1, data,
+		sizeof(data));
+	CU_ASSERT_EQUAL(rh_drain(b.port), 2);
+	relay_abort(rh_w, f, false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+}
+
 int test_relay_hardening_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "backend ISNs not from rte_rand", test_backend_isn_not_from_rte_rand },
 		{ "handshake across a key rotation", test_handshake_across_key_rotation },
 		{ "bind slots released by every abort", test_bind_slots_released },
+		{ "a peer's MSS raised to the floor", test_peer_mss_floor },
 		CU_TEST_INFO_NULL,
 	};
 
