@@ -9,13 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mr_textfile.h"
+
 pid_t mr_pidfile_read(const char *path)
 {
 	char text[32];
 	char *end;
 	ssize_t n;
 	long v;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC); /* a link is no pid file */
 
 	if (fd < 0)
 		return -1;
@@ -43,11 +45,9 @@ int mr_pidfile_write(const char *path, char *err, size_t errlen)
 			 (int)old);
 		return -1;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	fd = mr_textfile_create(path, err, errlen);
+	if (fd < 0)
 		return -1;
-	}
 	len = snprintf(text, sizeof(text), "%d\n", (int)getpid());
 	if (write(fd, text, (size_t)len) != len) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));

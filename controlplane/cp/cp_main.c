@@ -23,6 +23,7 @@
 #include "mr_log.h"
 #include "mr_privs.h"
 #include "mr_pidfile.h"
+#include "mr_textfile.h"
 
 #define CP_STATUS_INTERVAL_MS 1000
 #define CP_MAX_LEARNED 65536
@@ -34,6 +35,7 @@ struct cp {
 	struct cp_mesh mesh;
 	int sigfd;
 	int64_t status_ms;           /* status file last written */
+	bool status_failing;         /* the last write failed (and said so) */
 };
 
 static const char *socket_path(const struct cp *cp)
@@ -140,10 +142,13 @@ static void reload(struct cp *cp)
 	cp_link_push(&cp->link, &cp->conf, mr_clock_ms());
 }
 
-/* The status file, replaced whole so a reader never sees half of it. */
+/* The status file, replaced whole so a reader never sees half of it: written to a file
+ * made anew beside it (never through a link planted there), renamed over it (a rename
+ * replaces a link at the path, never its target). */
 static void write_status(struct cp *cp, int64_t now_ms)
 {
-	char tmp[MR_PATH_MAX * 2 + 8];
+	char tmp[MR_PATH_MAX * 2 + 8], err[MR_PATH_MAX * 2 + 64];
+	int fd;
 	FILE *f;
 
 	if (!cp->opts.status || (!cp->mesh.status_dirty && now_ms < cp->status_ms +
@@ -152,9 +157,18 @@ static void write_status(struct cp *cp, int64_t now_ms)
 	cp->mesh.status_dirty = false;
 	cp->status_ms = now_ms;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", cp->opts.status);
-	f = fopen(tmp, "w");
-	if (!f)
+	fd = mr_textfile_create(tmp, err, sizeof(err));
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (!cp->status_failing) /* once, not every second */
+			mr_log(MR_LOG_WARN, "status file not written: %s",
+			       fd < 0 ? err : strerror(errno));
+		cp->status_failing = true;
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
+	cp->status_failing = false;
 	cp_mesh_status(&cp->mesh, f);
 	if (fclose(f) == 0)
 		rename(tmp, cp->opts.status);

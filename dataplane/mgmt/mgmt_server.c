@@ -354,15 +354,18 @@ static int bind_socket(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	old_mask = umask(0177); /* born owner-only: no window where others could connect */
+	/* Born with its final mode (owner-only, or 0660 with a group), so that there is no
+	 * window where others could connect and nothing to chmod later; the group is set
+	 * with lchown: chown and chmod follow a link, and one swapped in for the socket
+	 * after the bind would hand the control group whatever file it names. */
+	old_mask = umask(srv.group != (gid_t)-1 ? 0117 : 0177);
 	rc = bind(srv.listen_fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old_mask);
 	if (rc < 0 || listen(srv.listen_fd, 16) < 0) {
 		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (srv.group != (gid_t)-1 &&
-	    (chown(path, (uid_t)-1, srv.group) < 0 || chmod(path, 0660) < 0)) {
+	if (srv.group != (gid_t)-1 && lchown(path, (uid_t)-1, srv.group) < 0) {
 		snprintf(err, errlen, "control socket %s: group access: %s", path, strerror(errno));
 		return -1;
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mr_args.h"
@@ -96,6 +97,55 @@ static void test_pidfile(void)
 	unlink(path);
 }
 
+/* What a link planted at the path names, and its content afterwards. */
+static bool file_holds(const char *path, const char *want)
+{
+	char *text = NULL, err[256];
+	uint32_t len;
+	bool same = mr_textfile_read(path, 4096, &text, &len, err, sizeof(err)) == 0 &&
+		    strcmp(text, want) == 0;
+
+	free(text);
+	return same;
+}
+
+/* A symbolic or hard link planted where the pid file goes is replaced, never written
+ * through: the file it names keeps its content. mr_textfile_create makes a new file
+ * where a link or a stale file was. */
+static void test_pidfile_links(void)
+{
+	char victim[128], path[128], want[32], err[256];
+	struct stat st;
+	int fd;
+
+	snprintf(victim, sizeof(victim), "%s", unit_path("victim"));
+	snprintf(path, sizeof(path), "%s", unit_path("linked.pid"));
+	snprintf(want, sizeof(want), "%d\n", (int)getpid());
+	unit_write_file(victim, "precious\n");
+	CU_ASSERT_EQUAL_FATAL(symlink(victim, path), 0);
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), -1); /* a link is no pid file */
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(file_holds(victim, "precious\n"));
+	CU_ASSERT_TRUE(lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1);
+	CU_ASSERT_TRUE(file_holds(path, want));
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL_FATAL(link(victim, path), 0);
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(file_holds(victim, "precious\n"));
+	CU_ASSERT_TRUE(file_holds(path, want));
+	mr_pidfile_remove(path);
+	CU_ASSERT_EQUAL(symlink(victim, path), 0);
+	fd = mr_textfile_create(path, err, sizeof(err));
+	CU_ASSERT_TRUE(fd >= 0 && write(fd, "new\n", 4) == 4);
+	close(fd);
+	CU_ASSERT_TRUE(file_holds(victim, "precious\n"));
+	CU_ASSERT_TRUE(file_holds(path, "new\n"));
+	CU_ASSERT_EQUAL(mr_textfile_create(unit_path("no-such-dir/x"), err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+	unlink(path);
+	unlink(victim);
+}
+
 struct args {
 	const char *name, *path;
 	bool verbose;
@@ -173,6 +223,8 @@ int test_common_register(void)
 		{ "big-endian loads and stores at any offset", test_bytes },
 		{ "file reads are bounded", test_textfile_bounds },
 		{ "pid file: write, refuse a live owner, replace a stale one", test_pidfile },
+		{ "pid and status files: a link planted there is replaced, not written through",
+		  test_pidfile_links },
 		{ "command lines from a table of options", test_args },
 		CU_TEST_INFO_NULL,
 	};

@@ -6,6 +6,7 @@
 # 100 MB each-way transfer runs (it completes byte-identical); killing meshrelay-cp stops
 # no forwarding; a restarted data plane gets the configuration again within seconds; a
 # user other than root and the socket's owner is refused, even through a 0666 socket.
+# meshrelay-cp's pid and status files replace links planted at their paths.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -54,14 +55,25 @@ log = { level = "info"; };
 CONF
 }
 
-# cp_start: meshrelay-cp in the background (bounded); its own pid from the pid file.
+# cp_start: meshrelay-cp in the background (bounded); its own pid from the pid file. Links
+# to $VICTIM are planted where its pid and status files go: root must replace them, never
+# write through them.
+VICTIM=$TOPO_DIR/victim
 cp_start() {
-	rm -f "$CP_PID_FILE"
+	rm -f "$CP_PID_FILE" "$TOPO_DIR/cp.status" "$TOPO_DIR/cp.status.tmp"
+	for f in "$CP_PID_FILE" "$TOPO_DIR/cp.status" "$TOPO_DIR/cp.status.tmp"; do
+		ln -s "$VICTIM" "$f"
+	done
 	timeout -s TERM 900 "$MR_CP" -c "$TOPO_DIR/cp.conf" --pidfile "$CP_PID_FILE" \
-		>>"$TOPO_DIR/cp.log" 2>&1 &
+		--status "$TOPO_DIR/cp.status" >>"$TOPO_DIR/cp.log" 2>&1 &
 	CP_WRAPPER=$!
 	topo_track "$CP_WRAPPER"
-	topo_wait_for 10 test -s "$CP_PID_FILE" && CP_PID=$(cat "$CP_PID_FILE")
+	topo_wait_for 10 bash -c "[ -s '$CP_PID_FILE' ] && [ ! -L '$CP_PID_FILE' ]" &&
+		CP_PID=$(cat "$CP_PID_FILE")
+}
+not_written_through() { # the files replaced the links, the victim is as it was
+	[ ! -L "$CP_PID_FILE" ] && [ -f "$TOPO_DIR/cp.status" ] && [ ! -L "$TOPO_DIR/cp.status" ] &&
+		[ ! -e "$TOPO_DIR/cp.status.tmp" ] && [ "$(cat "$VICTIM")" = precious ]
 }
 
 # blob_paced OUT UP DOWN: a tls_blob client whose upload crawls while $TOPO_DIR/pace
@@ -93,6 +105,7 @@ chmod 0711 "$TOPO_DIR"
 mkdir -m 0755 "$RUN"
 conf "" >"$TOPO_DIR/dp.conf"
 cp "$TOPO_DIR/dp.conf" "$TOPO_DIR/cp.conf"
+echo precious >"$VICTIM"
 conf "" >"$TOPO_DIR/off.conf"
 conf ",
   { sni = \"extra.svc.example\"; pool = \"api\"; }" >"$TOPO_DIR/on.conf"
@@ -118,6 +131,8 @@ done
 check "the data plane starts with its own file: generation 0" generation_is 0
 cp_start
 check "meshrelay-cp running with a pid file" kill -0 "${CP_PID:-0}"
+check "its pid and status files replaced the links planted there, not written through" \
+	topo_wait_for 5 not_written_through
 # Privileges after start-up: meshrelay-cp keeps no capability; the data plane's workers
 # and control thread none, its main thread CAP_NET_ADMIN and CAP_NET_RAW (port shutdown);
 # none of them can gain any through exec. (DPDK's own service threads, created inside EAL
