@@ -393,12 +393,37 @@ int mr_config_load_file(const char *path, struct mr_config *out, char *err, size
 	return rc;
 }
 
+/* Text in memory is a pushed file (or one meshrelay-cp or meshrelayctl is about to push):
+ * whoever may push must not have the data plane read files as its user, so an @include
+ * in it is refused. libconfig takes "@include" where a line starts with it after blanks,
+ * wherever the text came from, and 1.5 (Debian 12's) has no hook to refuse it
+ * (config_set_include_func came with 1.7): any line that starts so is refused here,
+ * also inside a comment or a string, where libconfig would not act on it. */
+static int cfg_refuse_include(const char *text, const char *name, char *err, size_t errlen)
+{
+	const char *p = text;
+
+	for (unsigned int line = 1; p; line++) {
+		p += strspn(p, " \t");
+		if (strncmp(p, "@include", strlen("@include")) == 0) {
+			snprintf(err, errlen, "%s:%u: @include is not allowed in a pushed "
+				 "configuration: write what it includes into the file", name, line);
+			return -1;
+		}
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	return 0;
+}
+
 int mr_config_load_string(const char *text, const char *name, struct mr_config *out,
 			  char *err, size_t errlen)
 {
 	config_t cfg;
 	int rc;
 
+	if (cfg_refuse_include(text, name, err, errlen) < 0)
+		return -1;
 	config_init(&cfg);
 	rc = cfg_finish(&cfg, config_read_string(&cfg, text), name, out, err, errlen);
 	config_destroy(&cfg);

@@ -220,12 +220,14 @@ struct mr_config {
 	unsigned int n_remote_gateways;
 };
 
-/* Read and validate a file. 0 and *out filled, or -1 with "file:line: reason" in err.
+/* Read and validate a file (its @include lines are read too: the data plane's own file
+ * at start, or one checked). 0 and *out filled, or -1 with "file:line: reason" in err.
  * *out must be zeroed or hold an earlier result: on success its old routing arrays are
  * released; on failure it is left as it was. */
 int mr_config_load_file(const char *path, struct mr_config *out, char *err, size_t errlen);
 
-/* Same, from text in memory; name is used in messages in place of a file name. */
+/* Same, from text in memory (a pushed file); name is used in messages in place of a file
+ * name. A line that starts with @include is refused ("name:line: @include ..."). */
 int mr_config_load_string(const char *text, const char *name, struct mr_config *out,
 			  char *err, size_t errlen);
 

@@ -102,12 +102,50 @@ static void test_conf_keeps_last_good(void)
 	free(first);
 }
 
+/* A pushed text (and meshrelay-cp's file, which it pushes as it is) may not @include: the
+ * data plane would read the file named, as its own user, for whoever may push. The line is
+ * named; a file read from disk keeps its includes. */
+static void test_conf_refuses_include(void)
+{
+	const char *inc = unit_path("listeners.inc"), *path = unit_path("inc.conf");
+	char text[1024], err[512] = "";
+	struct mr_config conf = { 0 };
+	struct cp_conf c = { 0 };
+
+	unit_write_file(inc, strstr(good_conf, "listeners"));
+	snprintf(text, sizeof(text), "%.*s@include \"%s\"\n", (int)(strstr(good_conf, "listeners") -
+		 good_conf), good_conf, inc);
+	CU_ASSERT_EQUAL(mr_config_load_string(text, "pushed", &conf, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pushed:3: @include is not allowed"));
+	CU_ASSERT_EQUAL(conf.n_listeners, 0);
+	unit_write_file(path, text);
+	CU_ASSERT_EQUAL(cp_conf_load(&c, path, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":3: @include"));
+	CU_ASSERT_EQUAL(c.generation, 0);
+	CU_ASSERT_EQUAL(mr_config_load_file(path, &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(conf.n_listeners, 1); /* from the file included */
+	mr_config_free(&conf);
+	snprintf(text, sizeof(text), "%s \t @include \"%s\"\n", good_conf, inc);
+	CU_ASSERT_EQUAL(mr_config_load_string(text, "pushed", &conf, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pushed:4: @include"));
+	snprintf(text, sizeof(text), "%s# no @include here\n/* nor\n@include \"%s\" */\n",
+		 good_conf, inc); /* libconfig would not read it: refused all the same */
+	CU_ASSERT_EQUAL(mr_config_load_string(text, "pushed", &conf, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pushed:6: @include"));
+	snprintf(text, sizeof(text), "%s# no @include here\n", good_conf);
+	CU_ASSERT_EQUAL(mr_config_load_string(text, "pushed", &conf, err, sizeof(err)), 0);
+	mr_config_free(&conf);
+	unlink(inc);
+	unlink(path);
+}
+
 int test_cp_register(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "back-off: 100 ms doubling to 5 s, reset", test_backoff },
 		{ "command line", test_args },
 		{ "a bad file keeps the last good config", test_conf_keeps_last_good },
+		{ "a pushed file may not @include", test_conf_refuses_include },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -3,9 +3,10 @@
 # The data plane's control socket against a hostile local client (root can reach it, so
 # this is about robustness, not access): garbage instead of a header, a header announcing
 # more than the cap, a header with no payload behind it (stalled), more clients than
-# slots, a 16 MB push of noise, malformed BIND requests, unknown request types, a client
-# that closes mid-message. Each gets a refusal or is dropped; the data plane keeps its
-# configuration, keeps answering, and holds no more memory afterwards.
+# slots, a 16 MB push of noise, a push that would @include a file, malformed BIND
+# requests, unknown request types, a client that closes mid-message. Each gets a refusal
+# or is dropped; the data plane keeps its configuration, keeps answering, and holds no
+# more memory afterwards.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -89,6 +90,11 @@ elif case == "bind":
         print(talk(hdr(7, len(text)) + text))
 elif case == "unknown":
     print(talk(hdr(99, 3) + b"abc"))
+elif case == "include":  # the file without its routes, which an @include would bring in
+    conf, inc = sys.argv[3], sys.argv[4]
+    lines = [l for l in open(conf).read().splitlines(True) if not l.startswith("routes")]
+    body = ("".join(lines) + '@include "%s"\n' % inc).encode()
+    print(talk(hdr(3, len(body)) + body))
 elif case == "halfway":
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
@@ -96,7 +102,7 @@ elif case == "halfway":
     s.close()
     print("sent")
 PY
-abuse() { timeout 60 /usr/bin/python3 "$TOPO_DIR/abuse.py" "$DP_SOCK" "$1" 2>&1; }
+abuse() { timeout 60 /usr/bin/python3 "$TOPO_DIR/abuse.py" "$DP_SOCK" "$@" 2>&1; }
 alive() { "$MR_CTL" -s "$DP_SOCK" status >/dev/null 2>&1; }
 
 out=$(abuse garbage)
@@ -112,6 +118,17 @@ out=$(abuse noise_push)
 check "16 MB of noise pushed: refused with a reason ($(head -c 80 <<<"$out"))" grep -q '^refused' <<<"$out"
 out=$(abuse bind | tr '\n' ' ')
 check "malformed BIND requests: all refused ($out)" test "$(grep -o refused <<<"$out" | wc -l)" -eq 4
+# A push may not @include: the data plane would read the file named, as its user, for
+# whoever may push. The included file here holds nothing but a valid routes list.
+grep '^routes' "$TOPO_DIR/dp.conf" >"$TOPO_DIR/routes.inc"
+out=$(abuse include "$TOPO_DIR/dp.conf" "$TOPO_DIR/routes.inc")
+inc_line=$(($(grep -vc '^routes' "$TOPO_DIR/dp.conf") + 1))
+check "a push with @include: refused with its line ($out)" \
+	grep -q "^refused: pushed:$inc_line: @include is not allowed" <<<"$out"
+{ grep -v '^routes' "$TOPO_DIR/dp.conf"; echo "@include \"$TOPO_DIR/routes.inc\""; } >"$TOPO_DIR/inc.conf"
+out=$("$MR_CTL" -s "$DP_SOCK" push "$TOPO_DIR/inc.conf" 2>&1)
+check "meshrelayctl push of a file with @include: refused before sending ($out)" \
+	grep -q "inc.conf:$inc_line: @include" <<<"$out"
 out=$(abuse unknown)
 check "an unknown request type: refused ($out)" grep -q 'unknown request' <<<"$out"
 abuse halfway >/dev/null
