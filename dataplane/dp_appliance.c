@@ -49,6 +49,20 @@ static uint32_t pool_size_for(const struct mr_config *conf, unsigned int n_worke
 	return conf->dataplane.mbufs < least ? 0 : conf->dataplane.mbufs;
 }
 
+/* The pool beyond the rings and caches is the flows'. Kept hellos of one worker may take
+ * relay.kept_mbufs of it and half of the worker's share at most: a crowd of half-open
+ * hellos never takes what established flows and new connections need (the mbufs = 0
+ * sizing leaves 4096 at least). */
+static uint32_t kept_per_worker(const struct mr_config *conf, unsigned int n_workers,
+				uint32_t pool)
+{
+	uint32_t used = pool_at_rest(conf, n_workers) +
+			n_workers * (RTE_MEMPOOL_CACHE_MAX_SIZE + 4u * conf->dataplane.burst);
+	uint32_t spare = pool > used ? pool - used : 0;
+
+	return RTE_MIN(conf->relay.kept_mbufs, spare / 2 / n_workers);
+}
+
 static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t errlen)
 {
 	const struct mr_port_conf *pc = &app->conf->ports[i];
@@ -145,7 +159,9 @@ int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 		snprintf(err, errlen, "mbuf pool of %u: %s", n_mbufs, rte_strerror(rte_errno));
 		return -1;
 	}
-	mr_log(MR_LOG_INFO, "mbuf pool: %u mbufs", n_mbufs);
+	app->kept_per_worker = kept_per_worker(app->conf, app->n_workers, n_mbufs);
+	mr_log(MR_LOG_INFO, "mbuf pool: %u mbufs, kept hellos up to %u per worker", n_mbufs,
+	       app->kept_per_worker);
 	for (unsigned int i = 0; i < app->conf->n_ports; i++) {
 		app->n_ports = i + 1; /* so that a failure part-way still closes what is open */
 		if (port_up(app, i, err, errlen) < 0)

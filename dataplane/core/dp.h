@@ -127,6 +127,7 @@ struct dp_appliance {
 	uint16_t src_port_first;            /* relay's source ports towards backends */
 	uint16_t src_port_last;
 	uint64_t tsc_per_ms;
+	uint32_t kept_per_worker;    /* buffers one worker's kept hellos may hold (dp_appliance) */
 	volatile bool quit;          /* set by the main lcore to stop the workers */
 	volatile bool draining;      /* set by the main lcore: take no new connections */
 };

@@ -96,7 +96,10 @@
 	X(icmp6_malformed)    /* ND or echo that RFC 4861/4443 checks refuse */               \
 	X(nd_claims_ours)     /* a neighbour advertisement claiming our own address */        \
 	X(header_no_room)     /* no headroom to give a segment the other family's IP header */\
-	X(syn_shed)           /* SYN unanswered: the port's queue just full, its budget spent */
+	X(syn_shed)           /* SYN unanswered: the port's queue just full, its budget spent */\
+	X(hello_no_room)      /* hello bytes not kept: the worker's kept buffers at their cap */\
+	X(client_flow_limit)  /* new connection refused: its address holds client.max_flows */\
+	X(client_hello_limit) /* ... or client.max_hellos connections not spliced yet */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

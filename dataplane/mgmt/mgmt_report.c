@@ -12,6 +12,7 @@
 
 #include "dp_mailbox.h"
 #include "flow.h"
+#include "flow_limits.h"
 #include "mr_clock.h"
 #include "neigh.h"
 #include "relay_live.h"
@@ -121,10 +122,12 @@ static void report_flows(const struct dp_appliance *app, struct mgmt_report_sink
 static void report_status(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
 	const struct relay_live *live = relay_live_get(app);
-	uint64_t flows = 0;
+	uint64_t flows = 0, kept = 0;
 
-	for (unsigned int w = 0; w < app->n_workers; w++)
+	for (unsigned int w = 0; w < app->n_workers; w++) {
 		flows += flow_count(app->workers[w]->flows);
+		kept += flow_kept_mbufs(app->workers[w]->flows);
+	}
 	s->num(s, "generation", live->generation);
 	s->num(s, "uptime_s", (mr_clock_ms() - app->started_ms) / 1000);
 	s->num(s, "workers", app->n_workers);
@@ -135,6 +138,8 @@ static void report_status(const struct dp_appliance *app, struct mgmt_report_sin
 	 * as free): after traffic stops it must come back to its idle level. */
 	s->num(s, "mbufs_in_use", rte_mempool_in_use_count(app->pool));
 	s->num(s, "mbufs", app->pool->size);
+	s->num(s, "kept_mbufs", kept);
+	s->num(s, "kept_per_worker", app->kept_per_worker);
 	s->num(s, "routes", route_table_route_count(live->routes));
 	s->str(s, "source", live->conf.source);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "flow.h"
+#include "flow_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -7,30 +8,6 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
-
-#define RTX_NONE UINT32_MAX
-
-struct flow_table {
-	struct rte_hash *index;  /* flow_key -> (flow index << 1 | dir) */
-	struct rte_hash *index6; /* flow_key6 -> the same; NULL without IPv6 */
-	struct flow_addr6 *addr6; /* two per flow (index << 1 | dir) with IPv6 */
-	struct flow *flows;
-	uint32_t *free_stack;
-	uint32_t n_free;
-	uint32_t capacity;
-	uint32_t sweep_cursor;
-	uint32_t rtx_head;       /* doubly linked through flow.rtx_prev/next */
-	size_t hash_bytes;       /* memory of the rte_hash, for bytes-per-flow */
-	/* The IPv4 key found last and its value plus one (0: none). A burst often holds
-	 * several segments of one flow; only flow_release removes keys, and it clears this. */
-	struct flow_key last_key;
-	uintptr_t last_value;
-	/* Flows in the order they went FLOW_CLOSING (a ring of indices): each leaves when its
-	 * time comes instead of when the sweep passes, which at high connection rates left
-	 * the table full of closed flows. Entries of flows gone meanwhile are skipped. */
-	uint32_t *closing;
-	uint32_t closing_head, closing_n;
-};
 
 /* rte_hash hands keys at any alignment: copy to an aligned key, then hash by words. */
 static uint32_t key_hash(const void *key, uint32_t len, uint32_t init)
@@ -81,7 +58,8 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 				       socket_id);
 	ft->free_stack = rte_malloc_socket(name, sizeof(uint32_t) * max_flows, 0, socket_id);
 	ft->closing = rte_malloc_socket(name, sizeof(uint32_t) * max_flows, 0, socket_id);
-	if (!ft->index || !ft->flows || !ft->free_stack || !ft->closing) {
+	ft->limits = flow_limits_create(name, max_flows, socket_id);
+	if (!ft->index || !ft->flows || !ft->free_stack || !ft->closing || !ft->limits) {
 		flow_table_free(ft);
 		return NULL;
 	}
@@ -91,7 +69,8 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 		ft->free_stack[i] = max_flows - 1 - i;
 	ft->n_free = max_flows;
 	/* rte_hash: a signature+index slot per bucket entry and a key slot per key. */
-	ft->hash_bytes = (size_t)hp.entries * (sizeof(struct flow_key) + 8 + 8);
+	ft->hash_bytes = (size_t)hp.entries * (sizeof(struct flow_key) + 8 + 8) +
+			 (size_t)max_flows * flow_limits_bytes_per_flow();
 	return ft;
 }
 
@@ -176,6 +155,7 @@ void flow_table_free(struct flow_table *ft)
 	rte_free(ft->flows);
 	rte_free(ft->free_stack);
 	rte_free(ft->closing);
+	flow_limits_free(ft->limits);
 	rte_free(ft);
 }
 
@@ -239,8 +219,7 @@ void flow_release(struct flow_table *ft, struct flow *f)
 			rte_hash_del_key(ft->index, &f->b.key);
 	}
 	ft->last_value = 0; /* after the lookups above, which may have filled it */
-	rte_pktmbuf_free(f->stream);
-	f->stream = NULL;
+	flow_limits_release(ft, f);
 	f->state = FLOW_FREE;
 	ft->free_stack[ft->n_free++] = f->index;
 }

@@ -92,7 +92,9 @@ struct flow {
 	uint32_t c_snd_nxt;          /* just past the highest seq sent to the client */
 	uint32_t b_snd_nxt;          /* just past the highest seq sent to the backend */
 	struct flow_side c, b;
-	struct rte_mbuf *stream;     /* kept client bytes, payload only, PROXY header first */
+	uint8_t counted;             /* what flow_limits counts for it (its own bits) */
+	struct rte_mbuf *stream;     /* kept client bytes, payload only, PROXY header first:
+				      * changed through flow_limits.h, which counts them */
 };
 
 struct flow_table;

@@ -4,6 +4,7 @@
  * relay retransmits what it owns until the backend acknowledges it. Timers live here. */
 #include <rte_ip.h>
 
+#include "flow_limits.h"
 #include "mbuf_slice.h"
 #include "nexthop.h"
 #include "proxy_v2.h"
@@ -150,11 +151,10 @@ static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char
 		 : proxy_v2_build(buf, PROXY_V2_MAX_LEN, f->c.key.peer_ip, f->c.key.peer_port,
 				  f->c.key.local_ip, f->c.key.local_port, sni);
 	rte_pktmbuf_trim(h, (uint16_t)(PROXY_V2_MAX_LEN - len));
-	if (rte_pktmbuf_chain(h, f->stream) != 0) {
+	if (!flow_stream_prepend(w->flows, f, h)) {
 		rte_pktmbuf_free(h);
 		return false;
 	}
-	f->stream = h;
 	f->proxy_len = (uint16_t)len;
 	return true;
 }
@@ -258,6 +258,7 @@ void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	splice_setup(w, f, s);
 	rte_pktmbuf_free(s->m);
 	f->state = FLOW_SPLICED;
+	flow_client_hello_done(w->flows, f);
 	f->retries = 0;
 	f->expire_ms = relay_now(w) + w->app->conf->relay.idle_timeout_ms;
 	dp_event(w, DP_EV_backend_established);

@@ -8,6 +8,8 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 
+#include "flow_limits.h"
+#include "mbuf_slice.h"
 #include "relay.h"
 #include "relay_live.h"
 #include "sni_parse.h"
@@ -152,26 +154,84 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 	hello_route(w, f, &r);
 }
 
-/* Keep the new in-order bytes of s (headers and overlap cut away), chained. */
-static bool hello_keep(struct dp_worker *w, struct flow *f, struct relay_seg *s)
+/* A segment this small is copied behind what the flow keeps: copying a few bytes costs
+ * less than pinning a buffer, so one byte per segment cannot drain the pool. */
+#define HELLO_COPY_MAX 512u
+/* Buffers one flow keeps at most before every segment is copied (its hello still fits:
+ * a buffer holds a whole frame of the largest MTU). */
+#define HELLO_KEPT_SEGS 16u
+
+enum keep_result {
+	KEEP_OK,
+	KEEP_TOO_LARGE,  /* beyond what a hello may be: the flow goes */
+	KEEP_NO_ROOM,    /* the worker's kept buffers are at their cap: the client resends */
+};
+
+/* Whether n more buffers may be kept by this worker's flows (relay.kept_mbufs). */
+static bool kept_room(const struct dp_worker *w, uint32_t n)
+{
+	return flow_kept_mbufs(w->flows) + n <= w->app->kept_per_worker;
+}
+
+/* A buffer only this flow uses, its own memory: bytes may be written behind its data. */
+static bool tail_writable(const struct rte_mbuf *m)
+{
+	return RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1;
+}
+
+/* Copy the n bytes of m behind f's kept bytes: into the room of the last buffer, the rest
+ * into one fresh buffer (it holds any frame). m is freed when all went in. */
+static enum keep_result keep_copy(struct dp_worker *w, struct flow *f, struct rte_mbuf *m,
+				  uint32_t n)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(f->stream);
+	uint32_t in_tail = tail_writable(last) ? RTE_MIN(rte_pktmbuf_tailroom(last), n) : 0;
+	struct rte_mbuf *more = NULL;
+
+	if (in_tail < n) {
+		more = kept_room(w, 1) ? rte_pktmbuf_alloc(w->app->pool) : NULL;
+		if (!more || mbuf_append_copy(more, m, in_tail, n - in_tail) < 0) {
+			rte_pktmbuf_free(more);
+			return KEEP_NO_ROOM;
+		}
+	}
+	if (in_tail && mbuf_append_copy(f->stream, m, 0, in_tail) < 0) {
+		rte_pktmbuf_free(more);
+		return KEEP_NO_ROOM;
+	}
+	if (more && !flow_stream_append(w->flows, f, more)) {
+		rte_pktmbuf_free(more); /* cannot happen below HELLO_KEPT_SEGS; nothing kept */
+		rte_pktmbuf_trim(f->stream, (uint16_t)in_tail);
+		return KEEP_NO_ROOM;
+	}
+	rte_pktmbuf_free(m);
+	return KEEP_OK;
+}
+
+/* Keep the new in-order bytes of s (headers and overlap cut away): small segments and
+ * those past the flow's buffer cap are copied, others kept as they came (zero-copy). */
+static enum keep_result hello_keep(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
 	uint32_t overlap = f->c_rcv_nxt - s->seq;
 	uint32_t fresh = s->payload_len - overlap;
 	struct rte_mbuf *m = s->m;
+	enum keep_result r = KEEP_OK;
 
 	if (f->stream_len + fresh > w->app->conf->relay.max_hello + 16384u)
-		return false;
+		return KEEP_TOO_LARGE;
 	rte_pktmbuf_adj(m, (uint16_t)(s->l4_off + s->tcp_len + overlap));
 	if (rte_pktmbuf_pkt_len(m) > fresh)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - fresh));
 	m->ol_flags = 0;
-	if (!f->stream)
-		f->stream = m;
-	else if (rte_pktmbuf_chain(f->stream, m) != 0)
-		return false;
-	f->stream_len += fresh;
-	f->c_rcv_nxt += fresh;
-	return true;
+	if (f->stream && (fresh <= HELLO_COPY_MAX || f->stream->nb_segs >= HELLO_KEPT_SEGS))
+		r = keep_copy(w, f, m, fresh);
+	else if (!kept_room(w, m->nb_segs) || !flow_stream_append(w->flows, f, m))
+		r = KEEP_NO_ROOM;
+	if (r == KEEP_OK) {
+		f->stream_len += fresh;
+		f->c_rcv_nxt += fresh;
+	}
+	return r;
 }
 
 void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
@@ -202,9 +262,14 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		dp_drop(w, s->m, DP_DROP_hello_out_of_order);
 		return relay_ack_client(w, f);
 	}
-	if (!hello_keep(w, f, s)) {
+	switch (hello_keep(w, f, s)) {
+	case KEEP_TOO_LARGE:
 		rte_pktmbuf_free(s->m);
 		return relay_abort(w, f, true, true, DP_DROP_hello_too_large);
+	case KEEP_NO_ROOM:
+		return dp_drop(w, s->m, DP_DROP_hello_no_room); /* not acknowledged: resent */
+	case KEEP_OK:
+		break;
 	}
 	relay_ack_client(w, f);
 	if (f->state == FLOW_HELLO)

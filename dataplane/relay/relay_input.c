@@ -8,6 +8,7 @@
 #include <rte_ip.h>
 
 #include "dispatch.h"
+#include "flow_limits.h"
 #include "inbox.h"
 #include "relay.h"
 #include "relay_live.h"
@@ -237,6 +238,7 @@ static bool cookie_valid(const struct dp_worker *w, const struct relay_seg *s, u
 static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
 		       const struct relay_live *live)
 {
+	enum flow_client_verdict limit;
 	uint16_t mss;
 	struct flow *f;
 
@@ -259,6 +261,16 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);
 	}
 	flow_init_client(w, p, f, s, mss);
+	limit = flow_client_attach(w->flows, f, w->app->conf->relay.client_max_flows,
+				   w->app->conf->relay.client_max_hellos);
+	if (limit != FLOW_CLIENT_OK) {
+		/* One address may not hold the table or the buffers: told at once, as a full
+		 * table tells everyone. */
+		flow_release(w->flows, f);
+		seg_rst_reply(w, p, s, s->ack, s->seq + s->payload_len, true);
+		return dp_drop(w, s->m, limit == FLOW_CLIENT_FLOWS ? DP_DROP_client_flow_limit
+								   : DP_DROP_client_hello_limit);
+	}
 	if (flow_key_add(w->flows, f, FLOW_DIR_CLIENT) < 0) {
 		flow_release(w->flows, f);
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);

@@ -8,6 +8,7 @@
 #include <rte_ip.h>
 
 #include "csum_delta.h"
+#include "flow_limits.h"
 #include "relay.h"
 #include "tcp_opts.h"
 #include "mbuf_slice.h"
@@ -106,8 +107,7 @@ static void note_backend_ack(struct dp_worker *w, struct flow *f, uint32_t ack)
 	f->b_una = RTE_MIN(acked, (uint32_t)f->proxy_len + f->stream_len);
 	f->retries = 0;
 	if (f->b_una == (uint32_t)f->proxy_len + f->stream_len) {
-		rte_pktmbuf_free(f->stream);
-		f->stream = NULL;
+		flow_stream_set(w->flows, f, NULL);
 		flow_rtx_disarm(w->flows, f);
 	}
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow_limits.h"
 #include "mbuf_slice.h"
 #include "stun_msg.h"
 #include "tcp_out.h"
@@ -191,8 +192,7 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 		if (!rest)
 			return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
 	}
-	rte_pktmbuf_free(f->stream);
-	f->stream = rest;
+	flow_stream_set(w->flows, f, rest);
 	f->stream_len -= (uint32_t)len;
 	/* Both directions now start after the bind's bytes: shift them out of sight. */
 	f->c.peer_isn += (uint32_t)len;

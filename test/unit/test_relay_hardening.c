@@ -6,6 +6,7 @@
 #include <rte_random.h>
 
 #include "dp_worker.h"
+#include "flow_limits.h"
 
 #include "neigh.h"
 #include "relay.h"
@@ -15,7 +16,7 @@
 
 static int suite_init(void)
 {
-	return rh_up("mbufs = 0;", "max_flows = 64;");
+	return rh_up("mbufs = 0;", "max_flows = 1024;");
 }
 
 /* The client's SYN answered: our cookie ISN in c->our_isn. */
@@ -172,6 +173,189 @@ static void test_peer_mss_floor(void)
 	rh_drain(&rh_app.ports[0]);
 }
 
+static unsigned int pool_in_use(void)
+{
+	return rte_mempool_in_use_count(rh_app.pool);
+}
+
+/* The client's SYN answered and acknowledged, no data yet: c->our_isn set. */
+static void handshake(struct rh_peer *c)
+{
+	syn_answered(c);
+	rh_send(c, RTE_TCP_ACK_FLAG, c->isn + 1, c->our_isn + 1, NULL, 0);
+}
+
+/* len bytes from `from` onwards, one byte per segment, starting at client seq `seq`. */
+static void one_byte_segments(const struct rh_peer *c, uint32_t seq, const uint8_t *from,
+			      size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, seq + (uint32_t)i, c->our_isn + 1,
+			from + i, 1);
+		if (i % 256 == 255)
+			rh_drain(c->port); /* the relay's ACKs */
+	}
+	rh_drain(c->port);
+}
+
+/* A whole ClientHello one byte per segment is routed (it was refused as too large past 64
+ * segments, where HAProxy and nginx take it). */
+static void test_hello_one_byte_per_segment(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t too_large = rh_drops(DP_DROP_hello_too_large);
+	struct flow *f;
+
+	handshake(&c);
+	one_byte_segments(&c, c.isn + 1, rh_hello_api, rh_hello_api_len);
+	f = rh_client_flow(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_hello_too_large), too_large);
+	CU_ASSERT_TRUE(f->stream->nb_segs <= 2);
+	relay_abort(rh_w, f, false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[1]);
+}
+
+/* After the hello, 3,000 more client bytes one per segment while the backend is still
+ * being opened: they pin no buffer each (one flow emptied a 16,383-mbuf pool that way),
+ * and the backend gets every byte in order once it answers. */
+static void test_tiny_segments_pin_no_buffers(void)
+{
+	static uint8_t more[3000];
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	unsigned int before;
+	uint32_t got = 0;
+	struct rh_sent s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	for (size_t i = 0; i < sizeof(more); i++)
+		more[i] = (uint8_t)(i * 13);
+	rh_drain(c.port);
+	before = pool_in_use();
+	one_byte_segments(&c, c.isn + 1 + (uint32_t)rh_hello_api_len, more, sizeof(more));
+	CU_ASSERT_TRUE(pool_in_use() <= before + 2);
+	CU_ASSERT_EQUAL(f->stream_len, rh_hello_api_len + sizeof(more));
+	b = rh_backend(f);
+	rh_drain(b.port);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	while ((s = rh_next_tcp(b.port)).m) {
+		uint32_t at = rte_be_to_cpu_32(s.tcp->sent_seq) - (b.our_isn + 1);
+
+		CU_ASSERT_TRUE(s.checksums_ok);
+		if (at + s.plen > rh_hello_api_len && at == got) {
+			uint32_t skip = at < rh_hello_api_len ? (uint32_t)rh_hello_api_len - at : 0;
+
+			CU_ASSERT_EQUAL(memcmp(s.payload + skip, more + at + skip - rh_hello_api_len,
+					       s.plen - skip), 0);
+		}
+		if (at == got)
+			got += s.plen;
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(got, rh_hello_api_len + sizeof(more));
+	relay_abort(rh_w, f, false, false, DP_DROP_none);
+	rh_drain(c.port);
+}
+
+/* 259 connections from one address, each holding 63 one-byte segments of a hello: only
+ * client.max_hellos (64) get a flow, the others are reset at once, and what they all hold
+ * is a buffer each (before: 16,317 buffers, the pool down to 33). */
+static void test_one_client_many_tiny_hellos(void)
+{
+	struct rh_peer c[259];
+	uint64_t refused = rh_drops(DP_DROP_client_hello_limit);
+	unsigned int before = pool_in_use(), with_flow = 0;
+
+	for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+		c[i] = rh_client(false);
+		handshake(&c[i]);
+		one_byte_segments(&c[i], c[i].isn + 1, rh_hello_api, 63);
+		with_flow += rh_client_flow(&c[i]) != NULL;
+	}
+	CU_ASSERT_EQUAL(with_flow, rh_app.conf->relay.client_max_hellos);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_client_hello_limit) - refused,
+			RTE_DIM(c) - rh_app.conf->relay.client_max_hellos);
+	CU_ASSERT_TRUE(pool_in_use() <= before + with_flow + 4);
+	for (unsigned int i = 0; i < RTE_DIM(c); i++)
+		if (rh_client_flow(&c[i]))
+			relay_abort(rh_w, rh_client_flow(&c[i]), false, false, DP_DROP_none);
+	CU_ASSERT_TRUE(pool_in_use() <= before + 4);
+}
+
+/* Per address: at most client.max_hellos not spliced and client.max_flows in all; a
+ * spliced flow frees its hello place; another address is not affected. */
+static void test_client_limits(void)
+{
+	struct mr_relay_conf *rc = (struct mr_relay_conf *)&rh_app.conf->relay;
+	const struct mr_relay_conf saved = *rc;
+	struct rh_peer c[7], other = rh_client(true), b;
+	struct flow *f[7];
+	uint32_t flows, hellos;
+
+	rc->client_max_hellos = 3;
+	rc->client_max_flows = 5;
+	for (unsigned int i = 0; i < 4; i++) {
+		c[i] = rh_client(false);
+		f[i] = rh_client_start(&c[i], rh_hello_api, rh_hello_api_len);
+	}
+	CU_ASSERT_PTR_NOT_NULL(f[2]);
+	CU_ASSERT_PTR_NULL(f[3]); /* a fourth hello */
+	flow_client_counts(rh_w->flows, f[0], &flows, &hellos);
+	CU_ASSERT_EQUAL(flows, 3);
+	CU_ASSERT_EQUAL(hellos, 3);
+	rh_backend_accepts(f[0], &b);
+	rh_backend_accepts(f[1], &b);
+	flow_client_counts(rh_w->flows, f[0], &flows, &hellos);
+	CU_ASSERT_EQUAL(hellos, 1);
+	for (unsigned int i = 3; i < 6; i++) {
+		c[i] = rh_client(false);
+		f[i] = rh_client_start(&c[i], rh_hello_api, rh_hello_api_len);
+	}
+	CU_ASSERT_PTR_NOT_NULL(f[4]);
+	CU_ASSERT_PTR_NULL(f[5]); /* a sixth flow */
+	CU_ASSERT_PTR_NOT_NULL(rh_client_start(&other, rh_hello_web, rh_hello_web_len));
+	for (unsigned int i = 0; i < 5; i++)
+		relay_abort(rh_w, f[i], false, false, DP_DROP_none);
+	relay_abort(rh_w, rh_client_flow(&other), false, false, DP_DROP_none);
+	c[6] = rh_client(false);
+	f[6] = rh_client_start(&c[6], rh_hello_api, rh_hello_api_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f[6]);
+	flow_client_counts(rh_w->flows, f[6], &flows, &hellos);
+	CU_ASSERT_EQUAL(flows, 1);
+	relay_abort(rh_w, f[6], false, false, DP_DROP_none);
+	*rc = saved;
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
+/* The worker's flows together keep at most their budget: past it a hello segment is
+ * dropped unacknowledged (the client resends it) and nothing else changes. */
+static void test_kept_budget(void)
+{
+	const uint32_t saved = rh_app.kept_per_worker;
+	struct rh_peer c1 = rh_client(false), c2 = rh_client(false);
+	uint64_t no_room = rh_drops(DP_DROP_hello_no_room);
+	struct flow *f2;
+
+	rh_app.kept_per_worker = flow_kept_mbufs(rh_w->flows) + 1;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_client_start(&c1, rh_hello_api, 100));
+	f2 = rh_client_start(&c2, rh_hello_api, 100);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f2);
+	CU_ASSERT_EQUAL(f2->stream_len, 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_hello_no_room), no_room + 1);
+	rh_app.kept_per_worker = saved;
+	rh_send(&c2, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c2.isn + 1, c2.our_isn + 1, rh_hello_api,
+		100);
+	CU_ASSERT_EQUAL(f2->stream_len, 100);
+	relay_abort(rh_w, rh_client_flow(&c1), false, false, DP_DROP_none);
+	relay_abort(rh_w, f2, false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+}
+
 int test_relay_hardening_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -179,6 +363,11 @@ int test_relay_hardening_register(void)
 		{ "handshake across a key rotation", test_handshake_across_key_rotation },
 		{ "bind slots released by every abort", test_bind_slots_released },
 		{ "a peer's MSS raised to the floor", test_peer_mss_floor },
+		{ "a hello one byte per segment", test_hello_one_byte_per_segment },
+		{ "tiny segments pin no buffers", test_tiny_segments_pin_no_buffers },
+		{ "one client, many tiny hellos", test_one_client_many_tiny_hellos },
+		{ "per-client flows and hellos", test_client_limits },
+		{ "kept buffers within the worker's budget", test_kept_budget },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The flow table's insides, shared by the flow modules only (flow.c, flow_limits.c). */
+#ifndef FLOW_INTERNAL_H
+#define FLOW_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+
+#define RTX_NONE UINT32_MAX
+
+struct flow_table {
+	struct rte_hash *index;  /* flow_key -> (flow index << 1 | dir) */
+	struct rte_hash *index6; /* flow_key6 -> the same; NULL without IPv6 */
+	struct flow_addr6 *addr6; /* two per flow (index << 1 | dir) with IPv6 */
+	struct flow *flows;
+	uint32_t *free_stack;
+	uint32_t n_free;
+	uint32_t capacity;
+	uint32_t sweep_cursor;
+	uint32_t rtx_head;       /* doubly linked through flow.rtx_prev/next */
+	size_t hash_bytes;       /* memory of the rte_hash, for bytes-per-flow */
+	/* The IPv4 key found last and its value plus one (0: none). A burst often holds
+	 * several segments of one flow; only flow_release removes keys, and it clears this. */
+	struct flow_key last_key;
+	uintptr_t last_value;
+	/* Flows in the order they went FLOW_CLOSING (a ring of indices): each leaves when its
+	 * time comes instead of when the sweep passes, which at high connection rates left
+	 * the table full of closed flows. Entries of flows gone meanwhile are skipped. */
+	uint32_t *closing;
+	uint32_t closing_head, closing_n;
+	struct flow_limits *limits;  /* what flows keep and clients hold (flow_limits.c) */
+};
+
+/* Create the table's limits for its capacity on a socket; NULL when out of memory. */
+struct flow_limits *flow_limits_create(const char *name, uint32_t capacity, int socket_id);
+
+/* Bytes they take per flow of a table (for flow_bytes_per_flow). */
+size_t flow_limits_bytes_per_flow(void);
+
+/* Free them. NULL is fine. */
+void flow_limits_free(struct flow_limits *l);
+
+/* A flow leaves: its kept buffers and its client's counts go with it. */
+void flow_limits_release(struct flow_table *ft, struct flow *f);
+
+
+#endif

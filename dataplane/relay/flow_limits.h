@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the flows of one table may hold, counted where the flows live so that no way out
+ * of a flow can forget it: the buffers they keep (ClientHellos, relay-owned bytes not yet
+ * acknowledged), and per client address (an IPv4 /32, an IPv6 /64) how many flows it has
+ * and how many of them are not spliced yet. The table's owner (one worker) only.
+ */
+#ifndef FLOW_LIMITS_H
+#define FLOW_LIMITS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "flow.h"
+
+enum flow_client_verdict {
+	FLOW_CLIENT_OK = 0,
+	FLOW_CLIENT_FLOWS,          /* the address holds max_flows already */
+	FLOW_CLIENT_HELLOS,         /* ... or max_hellos flows not spliced yet */
+};
+
+/* Count f (its client side set) for its client address, as a flow and as a hello, if
+ * that stays within max_flows and max_hellos; when refused f is not counted. */
+enum flow_client_verdict flow_client_attach(struct flow_table *ft, struct flow *f,
+					    uint32_t max_flows, uint32_t max_hellos);
+
+/* f is spliced: it no longer counts as one of its client's hellos. */
+void flow_client_hello_done(struct flow_table *ft, struct flow *f);
+
+/* The flows and hellos counted for f's client address (0, 0 when it has none). */
+void flow_client_counts(const struct flow_table *ft, const struct flow *f, uint32_t *flows,
+			uint32_t *hellos);
+
+/* Chain m behind f's kept bytes (m becomes them when there are none); its buffers are
+ * counted. false when the chain would be too long: m is then still the caller's. */
+bool flow_stream_append(struct flow_table *ft, struct flow *f, struct rte_mbuf *m);
+
+/* Put h (a header) in front of f's kept bytes; false as flow_stream_append. */
+bool flow_stream_prepend(struct flow_table *ft, struct flow *f, struct rte_mbuf *h);
+
+/* Free f's kept bytes and keep m instead (NULL: nothing). */
+void flow_stream_set(struct flow_table *ft, struct flow *f, struct rte_mbuf *m);
+
+/* Buffers the flows of the table keep, all together. */
+uint32_t flow_kept_mbufs(const struct flow_table *ft);
+
+#endif
