@@ -27,15 +27,27 @@
 #define MGMT_MAX_CLIENTS 16
 #define MGMT_STALL_MS 5000      /* a message must arrive whole within this */
 #define MGMT_SEND_TIMEOUT_MS 2000
+/* A client with no message in progress for this long is closed: meshrelay-cp pings every
+ * second and meshrelayctl asks as soon as it connects, so only a forgotten or hostile
+ * client idles this long, and 16 of them would lock meshrelay-cp out. */
+#define MGMT_IDLE_MS 30000
+/* With every slot taken, a new authorised client gets the slot of the client idle longest,
+ * if that one has been idle this long: above meshrelay-cp's ping interval (1 s) and a
+ * request's round trip, so a client at work is never the one closed, and a crowd of new
+ * connections (none idle yet) cannot push each other or meshrelay-cp out. */
+#define MGMT_EVICT_IDLE_MS 2000
+#define MGMT_BUSY_LOG_MS 10000  /* clients turned away are logged at most this often */
 
 struct mgmt_client {
 	int fd;
+	uid_t uid;             /* of the peer, for the log */
 	uint8_t hdr[MR_CTL_HDR_LEN];
 	uint32_t hdr_got;
 	struct mr_ctl_hdr h;
 	char *payload;
 	uint32_t payload_got;
 	uint64_t started_ms;   /* first byte of the message in progress, 0 when idle */
+	uint64_t idle_ms;      /* since when idle: accepted, or the last message answered */
 };
 
 /* Owned by the control thread once started; the main lcore only starts and stops it. */
@@ -48,6 +60,10 @@ static struct {
 	volatile bool stop;
 	bool running;
 	struct mgmt_client clients[MGMT_MAX_CLIENTS];
+	uint64_t reaped;       /* idle clients closed after MGMT_IDLE_MS */
+	uint64_t evicted;      /* idle clients closed to make room for a new one */
+	uint64_t turned_away;  /* new clients closed: every slot busy */
+	uint64_t busy_logged_ms;
 } srv = { .listen_fd = -1 };
 
 static int send_all(int fd, const uint8_t *p, size_t len)
@@ -192,6 +208,7 @@ static void client_reset_message(struct mgmt_client *c)
 	c->payload = NULL;
 	c->hdr_got = c->payload_got = 0;
 	c->started_ms = 0;
+	c->idle_ms = mr_clock_ms();
 }
 
 /* Read what is there; returns -1 when the client must go. */
@@ -237,6 +254,29 @@ static int client_read(struct mgmt_client *c)
 	return 0;
 }
 
+/* Whether gid is one of the peer's supplementary groups, as the kernel recorded them
+ * when it connected (SO_PEERGROUPS): the same snapshot as SO_PEERCRED, so nothing can
+ * change between what was checked and what connected. Not /proc/PID/status: by the time it
+ * is read the pid may be gone and reused by another process, and it shows the groups of
+ * that moment. Not getgrouplist: the group database says who should be a member, not what
+ * the process holds (someone added after logging in does not have the group yet), and it
+ * may ask NSS (LDAP) from this thread. */
+static bool peer_in_group(int fd, gid_t gid)
+{
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
+	bool found = false;
+	int rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+
+	if (rc < 0 && errno == ERANGE && (groups = malloc(len)) != NULL) /* len: what it needs */
+		rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	for (size_t i = 0; rc == 0 && i < len / sizeof(gid_t); i++)
+		found |= groups[i] == gid;
+	if (groups != small)
+		free(groups);
+	return found;
+}
+
 static bool peer_allowed(int fd, struct ucred *cred)
 {
 	socklen_t len = sizeof(*cred);
@@ -244,34 +284,102 @@ static bool peer_allowed(int fd, struct ucred *cred)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
 		return false;
 	return cred->uid == 0 || cred->uid == geteuid() ||
-	       (srv.group != (gid_t)-1 && cred->gid == srv.group);
+	       (srv.group != (gid_t)-1 && (cred->gid == srv.group || peer_in_group(fd, srv.group)));
 }
 
+/* Answer a new client with text, then close it. */
+static void refuse(int fd, const char *text)
+{
+	struct mgmt_client c = { .fd = fd };
+
+	reply(&c, MR_CTL_RESULT, generation_in_force(), text);
+	close(fd);
+}
+
+static struct mgmt_client *free_slot(void)
+{
+	for (int i = 0; i < MGMT_MAX_CLIENTS; i++)
+		if (srv.clients[i].fd < 0)
+			return &srv.clients[i];
+	return NULL;
+}
+
+/* The slot of the client idle longest, closed, when it has been idle MGMT_EVICT_IDLE_MS;
+ * NULL when none has. */
+static struct mgmt_client *evict_idle(uint64_t now)
+{
+	struct mgmt_client *idlest = NULL;
+
+	for (int i = 0; i < MGMT_MAX_CLIENTS; i++) {
+		struct mgmt_client *c = &srv.clients[i];
+
+		if (c->fd >= 0 && !c->started_ms && (!idlest || c->idle_ms < idlest->idle_ms))
+			idlest = c;
+	}
+	if (!idlest || now - idlest->idle_ms < MGMT_EVICT_IDLE_MS)
+		return NULL;
+	srv.evicted++;
+	mr_log(MR_LOG_NOTICE, "control socket: client of uid %u idle for %llu ms closed to make "
+	       "room for a new one (%llu so far)", (unsigned int)idlest->uid,
+	       (unsigned long long)(now - idlest->idle_ms), (unsigned long long)srv.evicted);
+	client_close(idlest);
+	return idlest;
+}
+
+/* Every slot busy, none idle long enough: the new client is told so and closed. */
+static void turn_away(int fd, uint64_t now)
+{
+	srv.turned_away++;
+	if (srv.turned_away == 1 || now - srv.busy_logged_ms >= MGMT_BUSY_LOG_MS) {
+		srv.busy_logged_ms = now;
+		mr_log(MR_LOG_WARN, "control socket: all %d client slots busy: a new client turned "
+		       "away (%llu so far)", MGMT_MAX_CLIENTS, (unsigned long long)srv.turned_away);
+	}
+	refuse(fd, "refused: every control socket slot is busy");
+}
+
+/* Authorised clients only; a full house makes room by closing the client idle longest. */
 static void accept_client(void)
 {
 	int fd = accept4(srv.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	uint64_t now = mr_clock_ms();
+	struct mgmt_client *slot;
 	struct ucred cred;
-	struct mgmt_client *slot = NULL;
 
 	if (fd < 0)
 		return;
-	for (int i = 0; i < MGMT_MAX_CLIENTS && !slot; i++)
-		if (srv.clients[i].fd < 0)
-			slot = &srv.clients[i];
-	if (!slot) {
-		close(fd);
-		return;
-	}
-	slot->fd = fd;
 	if (!peer_allowed(fd, &cred)) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "refused: uid %u may not use the control socket",
 			 (unsigned int)cred.uid);
 		mr_log(MR_LOG_WARN, "control socket: %s", msg + 9);
-		reply(slot, MR_CTL_RESULT, generation_in_force(), msg);
-		client_close(slot);
+		refuse(fd, msg);
+		return;
 	}
+	slot = free_slot();
+	if (!slot)
+		slot = evict_idle(now);
+	if (!slot) {
+		turn_away(fd, now);
+		return;
+	}
+	slot->fd = fd;
+	slot->uid = cred.uid;
+	slot->idle_ms = now;
+}
+
+/* Whether c must go: stalled mid-message, or idle for MGMT_IDLE_MS (counted, logged). */
+static bool client_expired(const struct mgmt_client *c, uint64_t now)
+{
+	if (c->started_ms)
+		return now - c->started_ms > MGMT_STALL_MS;
+	if (now - c->idle_ms <= MGMT_IDLE_MS)
+		return false;
+	srv.reaped++;
+	mr_log(MR_LOG_NOTICE, "control socket: client of uid %u idle for %d s closed (%llu so far)",
+	       (unsigned int)c->uid, MGMT_IDLE_MS / 1000, (unsigned long long)srv.reaped);
+	return true;
 }
 
 static void *mgmt_thread(void *arg)
@@ -294,8 +402,8 @@ static void *mgmt_thread(void *arg)
 
 			if (c->fd < 0)
 				continue;
-			if (c->started_ms && mr_clock_ms() - c->started_ms > MGMT_STALL_MS) {
-				client_close(c); /* stalled mid-message */
+			if (client_expired(c, mr_clock_ms())) {
+				client_close(c);
 				continue;
 			}
 			pfd[n] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
@@ -303,14 +411,13 @@ static void *mgmt_thread(void *arg)
 		}
 		if (poll(pfd, (nfds_t)n, 200) <= 0)
 			continue;
-		for (int k = 0; k < n; k++) {
-			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (map[k] < 0)
-				accept_client();
-			else if (client_read(&srv.clients[map[k]]) < 0)
+		/* Clients first: a new one may take the slot of one polled here. */
+		for (int k = 1; k < n; k++)
+			if ((pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    client_read(&srv.clients[map[k]]) < 0)
 				client_close(&srv.clients[map[k]]);
-		}
+		if (pfd[0].revents & POLLIN)
+			accept_client();
 	}
 	return NULL;
 }

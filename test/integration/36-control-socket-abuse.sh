@@ -6,15 +6,22 @@
 # slots, a 16 MB push of noise, a push that would @include a file, malformed BIND
 # requests, unknown request types, a client that closes mid-message. Each gets a refusal
 # or is dropped; the data plane keeps its configuration, keeps answering, and holds no
-# more memory afterwards.
+# more memory afterwards. Silent clients cannot keep others out: with every slot held by
+# one, a new client gets in, and a silent client is closed after 30 s. A member of the
+# control group by a supplementary group is let in.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
 
 PREFIX=${TOPO_TAG}-ctlabuse
 topo_ns "${TOPO_TAG}c"
+# A throw-away control group, removed on the way out.
+CTL_GROUP=mrctl$$
+groupadd "$CTL_GROUP" || exit 1
+trap 'groupdel "$CTL_GROUP" 2>/dev/null; topo_cleanup' EXIT
 cat >"$TOPO_DIR/dp.conf" <<CONF
-dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "256" ]; };
+dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "256" ];
+              control_group = "$CTL_GROUP"; };
 ports = ( { name = "edge"; device = "net_null0"; ipv4 = "10.97.0.1/24";
             exception = { enabled = false; }; } );
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
@@ -32,9 +39,12 @@ import os, socket, struct, sys, time
 path, case = sys.argv[1], sys.argv[2]
 def hdr(typ, length, magic=b"MRC1", version=1):
     return magic + struct.pack(">HHII", version, typ, 0, length)
-def talk(payload, wait=10.0):
+def connect():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
+    return s
+def talk(payload, wait=10.0):
+    s = connect()
     s.settimeout(wait)
     try:
         try:
@@ -50,37 +60,50 @@ def talk(payload, wait=10.0):
     except (socket.timeout, ConnectionResetError):
         return "closed"
     return data[16:].decode(errors="replace") if len(data) > 16 else "closed"
+def silent(n):  # n clients that connect and send nothing
+    return [connect() for _ in range(n)]
+def closed_count(held):  # how many of them the server answered or closed by now
+    n = 0
+    for s in held:
+        s.settimeout(0.2)
+        try:
+            n += s.recv(100) is not None
+        except socket.timeout:
+            pass
+    return n
+def closed_after(s, wait):  # seconds until the server answers or closes s; None: kept
+    s.settimeout(wait)
+    t = time.monotonic()
+    try:
+        s.recv(100)
+    except socket.timeout:
+        return None
+    return time.monotonic() - t
 if case == "garbage":
     print(talk(os.urandom(4096)))
 elif case == "huge":
     print(talk(hdr(3, 1 << 30)))
 elif case == "stall":
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
+    s = connect()
     s.sendall(hdr(3, 1000)[:10])
-    s.settimeout(12)
-    t = time.monotonic()
-    try:
-        got = s.recv(100)
-    except socket.timeout:
-        got = None
-    print("dropped after %.1f s" % (time.monotonic() - t) if got is not None else "kept")
+    t = closed_after(s, 12)
+    print("dropped after %.1f s" % t if t is not None else "kept")
 elif case == "crowd":
-    held = []
-    for _ in range(40):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(path)
-        held.append(s)
+    held = silent(40)
     time.sleep(0.5)
     # with every slot taken by silent clients, the later ones are refused and closed
-    closed = 0
-    for s in held:
-        s.settimeout(0.2)
-        try:
-            closed += s.recv(100) is not None
-        except socket.timeout:
-            pass
-    print("refused %d of 40" % closed)
+    print("refused %d of 40" % closed_count(held))
+elif case == "idle_full":
+    # every slot held by a silent client for a while: a new one still gets an answer,
+    # and one silent client (the one idle longest) makes room for it
+    held = silent(16)
+    time.sleep(2.5)
+    answer = talk(hdr(1, 0))
+    print("%s; %d of 16 silent clients closed" %
+          ("answered" if "generation" in answer else answer, closed_count(held)))
+elif case == "idle":
+    t = closed_after(connect(), 45)
+    print("closed after %.1f s" % t if t is not None else "kept")
 elif case == "noise_push":
     body = os.urandom(16 << 20)
     print(talk(hdr(3, len(body)) + body, 30))
@@ -96,8 +119,7 @@ elif case == "include":  # the file without its routes, which an @include would 
     body = ("".join(lines) + '@include "%s"\n' % inc).encode()
     print(talk(hdr(3, len(body)) + body))
 elif case == "halfway":
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
+    s = connect()
     s.sendall(hdr(5, 100) + b"stat")
     s.close()
     print("sent")
@@ -114,6 +136,13 @@ check "a stalled message: the client is dropped ($out)" grep -q 'dropped after [
 out=$(abuse crowd)
 check "more clients than slots: the extra ones refused ($out)" grep -Eq 'refused ([1-9][0-9]*) of 40' <<<"$out"
 check "and the socket serves again once they left" topo_wait_for 5 alive
+out=$(abuse idle_full)
+check "every slot held by a silent client: a new one still gets in ($out)" \
+	grep -q '^answered; 1 of 16 silent clients closed' <<<"$out"
+# A silent client is closed after 30 s: it runs while the rest goes on.
+abuse idle >"$TOPO_DIR/idle.out" &
+IDLE_PID=$!
+topo_track "$IDLE_PID"
 out=$(abuse noise_push)
 check "16 MB of noise pushed: refused with a reason ($(head -c 80 <<<"$out"))" grep -q '^refused' <<<"$out"
 out=$(abuse bind | tr '\n' ' ')
@@ -133,6 +162,23 @@ out=$(abuse unknown)
 check "an unknown request type: refused ($out)" grep -q 'unknown request' <<<"$out"
 abuse halfway >/dev/null
 check "a client gone mid-message: the data plane still answers" alive
+
+# The control group counts as a supplementary group too: nobody, with the group only as
+# a supplementary one, is let in; without it, the socket's mode keeps it out.
+chmod 0711 "$TOPO_DIR"
+install -m 0755 "$MR_CTL" "$TOPO_DIR/meshrelayctl"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup "$@" "$TOPO_DIR/meshrelayctl" -s "$DP_SOCK" status; }
+check "the socket is born 0660 in the control group ($(stat -c '%a %G' "$DP_SOCK"))" \
+	test "$(stat -c '%a %G' "$DP_SOCK")" = "660 $CTL_GROUP"
+out=$(as_nobody --groups="$(getent group "$CTL_GROUP" | cut -d: -f3)" 2>&1)
+check "a member of the control group by a supplementary group only: allowed ($(head -1 <<<"$out"))" \
+	grep -Eq '^generation +0$' <<<"$out"
+out=$(as_nobody --clear-groups 2>&1)
+check "outside the group: kept out ($out)" grep -q 'Permission denied' <<<"$out"
+
+wait "$IDLE_PID"
+out=$(cat "$TOPO_DIR/idle.out")
+check "a silent client is closed after 30 s ($out)" grep -Eq 'closed after 3[0-3]\.' <<<"$out"
 gen=$("$MR_CTL" -s "$DP_SOCK" --json status | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
 check "the configuration in force is still the start-up one (generation $gen)" test "$gen" = 0
 check "memory back near where it was ($(rss) kB, $rss0 kB before)" test "$(rss)" -le $((rss0 + 20480))
