@@ -99,7 +99,8 @@
 	X(syn_shed)           /* SYN unanswered: the port's queue just full, its budget spent */\
 	X(hello_no_room)      /* hello bytes not kept: the worker's kept buffers at their cap */\
 	X(client_flow_limit)  /* new connection refused: its address holds client.max_flows */\
-	X(client_hello_limit) /* ... or client.max_hellos connections not spliced yet */
+	X(client_hello_limit) /* ... or client.max_hellos connections not spliced yet */\
+	X(neigh_unresolved_limit) /* no new neighbour: neighbour.unresolved never answered yet */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

@@ -27,6 +27,7 @@ struct neigh_table {
 	void **pending;          /* conf.pending slots per entry, FIFO from slot 0 */
 	uint32_t capacity;
 	uint32_t used;
+	uint32_t unresolved;     /* entries INCOMPLETE or FAILED: asked for, never answered */
 	struct mr_neigh_conf conf;
 	struct neigh_ops ops;
 };
@@ -59,6 +60,8 @@ struct neigh_table *neigh_table_create(const char *name, const struct mr_neigh_c
 	if (!nt)
 		return NULL;
 	nt->conf = *conf;
+	if (!nt->conf.unresolved) /* no share set: the table is the only bound */
+		nt->conf.unresolved = UINT32_MAX;
 	nt->ops = *ops;
 	nt->capacity = conf->entries;
 	nt->index = rte_hash_create(&hp);
@@ -88,10 +91,24 @@ static void entry_drop_pending(struct neigh_table *nt, uint32_t pos)
 	e->n_pending = 0;
 }
 
+static bool state_unresolved(uint8_t state)
+{
+	return state == NEIGH_INCOMPLETE || state == NEIGH_FAILED;
+}
+
+/* Every state change goes through here, so that the unresolved entries stay counted. */
+static void entry_state(struct neigh_table *nt, struct neigh_entry *e, enum neigh_state state)
+{
+	nt->unresolved += (uint32_t)state_unresolved((uint8_t)state) -
+			  (uint32_t)state_unresolved(e->state);
+	e->state = (uint8_t)state;
+}
+
 static void entry_delete(struct neigh_table *nt, uint32_t pos)
 {
 	struct neigh_entry *e = &nt->entries[pos];
 
+	nt->unresolved -= state_unresolved(e->state);
 	entry_drop_pending(nt, pos);
 	rte_hash_del_key(nt->index, &e->addr);
 	e->in_use = 0;
@@ -135,6 +152,7 @@ static int entry_create(struct neigh_table *nt, const struct neigh_addr *addr, u
 	e->addr = *addr;
 	e->in_use = 1;
 	e->state = NEIGH_INCOMPLETE;
+	nt->unresolved++; /* a new entry: the count did not hold it yet */
 	e->confirmed_ms = now_ms;
 	nt->used++;
 	return pos;
@@ -155,7 +173,13 @@ static bool entry_enqueue(struct neigh_table *nt, uint32_t pos, void *pkt)
 static enum neigh_result resolve_new(struct neigh_table *nt, const struct neigh_addr *addr,
 				     uint64_t now_ms, void *pkt)
 {
-	int pos = entry_create(nt, addr, now_ms);
+	int pos;
+
+	/* Addresses that never answer (a scan of an allow-listed prefix through mangled
+	 * names, say) may take only a share of the table. */
+	if (nt->unresolved >= nt->conf.unresolved)
+		return NEIGH_LIMITED;
+	pos = entry_create(nt, addr, now_ms);
 
 	if (pos < 0)
 		return NEIGH_DROPPED;
@@ -182,7 +206,7 @@ enum neigh_result neigh_resolve_addr(struct neigh_table *nt, const struct neigh_
 		return NEIGH_HIT;
 	case NEIGH_STALE:
 		*mac = e->mac;
-		e->state = NEIGH_PROBE;
+		entry_state(nt, e, NEIGH_PROBE);
 		e->probes = 1;
 		e->has_candidate = 0;
 		e->deadline_ms = now_ms + nt->conf.retry_ms;
@@ -203,7 +227,7 @@ static void entry_confirm(struct neigh_table *nt, uint32_t pos, const struct rte
 	void **slots = entry_pending(nt, pos);
 
 	e->mac = *mac;
-	e->state = NEIGH_REACHABLE;
+	entry_state(nt, e, NEIGH_REACHABLE);
 	e->probes = 0;
 	e->has_candidate = 0;
 	e->confirmed_ms = now_ms;
@@ -276,12 +300,12 @@ static bool entry_expire(struct neigh_table *nt, struct neigh_entry *e, uint32_t
 			return false;
 		}
 		entry_drop_pending(nt, pos);
-		e->state = NEIGH_FAILED;
+		entry_state(nt, e, NEIGH_FAILED);
 		/* Hold the failure for one resolution round so a dead host is not hammered. */
 		e->deadline_ms = now_ms + (uint64_t)nt->conf.retry_ms * nt->conf.retries;
 		return false;
 	case NEIGH_REACHABLE:
-		e->state = NEIGH_STALE;
+		entry_state(nt, e, NEIGH_STALE);
 		/* Forget unused stale entries after a while: the table stays bounded. */
 		e->deadline_ms = now_ms + 4 * (uint64_t)nt->conf.reachable_ms;
 		return false;
@@ -325,4 +349,9 @@ unsigned int neigh_snapshot(const struct neigh_table *nt, uint64_t now_ms,
 unsigned int neigh_count(const struct neigh_table *nt)
 {
 	return nt->used;
+}
+
+unsigned int neigh_unresolved(const struct neigh_table *nt)
+{
+	return nt->unresolved;
 }

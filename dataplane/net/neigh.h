@@ -31,6 +31,7 @@ enum neigh_result {
 	NEIGH_QUEUED,         /* packet kept until the address resolves */
 	NEIGH_QUEUED_REQUEST, /* packet kept; send an ARP request now */
 	NEIGH_DROPPED,        /* not kept (queue full, failed, table full): caller frees it */
+	NEIGH_LIMITED,        /* not kept: unresolved entries at their limit; caller frees it */
 };
 
 struct neigh_table;
@@ -138,6 +139,9 @@ unsigned int neigh_snapshot(const struct neigh_table *nt, uint64_t now_ms,
 
 /* Entries in use. */
 unsigned int neigh_count(const struct neigh_table *nt);
+
+/* Entries asked for that never answered (incomplete or failed). */
+unsigned int neigh_unresolved(const struct neigh_table *nt);
 
 /* Name of a state, for display. */
 const char *neigh_state_name(enum neigh_state state);

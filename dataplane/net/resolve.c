@@ -80,6 +80,9 @@ bool resolve_send(struct dp_worker *w, const struct dp_port *p, const struct nei
 		return false;
 	case NEIGH_QUEUED:
 		return false;
+	case NEIGH_LIMITED:
+		dp_drop(w, m, DP_DROP_neigh_unresolved_limit);
+		return false;
 	case NEIGH_DROPPED:
 	default:
 		dp_drop(w, m, DP_DROP_neigh_unresolved); /* the sender's timer tries again */

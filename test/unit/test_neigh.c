@@ -264,6 +264,40 @@ static void test_arp_sender_on_link(void)
 	CU_ASSERT_FALSE(arp_sender_on_link(&p32, 0xc0000302));
 }
 
+/* Addresses asked for that never answer take neighbour.unresolved entries at most (a scan
+ * of an allow-listed prefix through mangled names filled the table); an answer or the
+ * collection of failed entries makes room again. */
+static void test_unresolved_bounded(void)
+{
+	static const struct mr_neigh_conf four = {
+		.entries = 16, .reachable_ms = 1000, .retry_ms = 100, .retries = 1, .pending = 2,
+		.unresolved = 4,
+	};
+	struct neigh_table *nt;
+	struct rte_ether_addr mac;
+
+	memset(&seen, 0, sizeof(seen));
+	nt = neigh_table_create("ut_neigh_unres", &four, 0, &ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
+	for (uint32_t i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000010 + i, 0, &pkts[i], &mac),
+				NEIGH_QUEUED_REQUEST);
+	CU_ASSERT_EQUAL(neigh_unresolved(nt), 4);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000020, 0, &pkts[4], &mac), NEIGH_LIMITED);
+	/* Known neighbours still resolve, and an answer makes room. */
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000010, &mac_a, 1, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(neigh_unresolved(nt), 3);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000020, 2, &pkts[5], &mac), NEIGH_QUEUED_REQUEST);
+	/* The silent ones fail, stay counted while failed, and go when collected. */
+	neigh_age(nt, 150); /* one request each (retries = 1): all four fail */
+	CU_ASSERT_EQUAL(neigh_unresolved(nt), 4);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000030, 150, NULL, &mac), NEIGH_LIMITED);
+	neigh_age(nt, 400); /* their hold-down over: collected */
+	CU_ASSERT_EQUAL(neigh_unresolved(nt), 0);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000030, 400, NULL, &mac), NEIGH_QUEUED_REQUEST);
+	neigh_table_free(nt);
+}
+
 static void test_free_drops_pending(void)
 {
 	struct neigh_table *nt = fresh("n6");
@@ -312,6 +346,7 @@ static void test_ipv6_beside_ipv4(void)
 int test_neigh_register(void)
 {
 	static const CU_TestInfo tests[] = {
+		{ "unresolved entries bounded", test_unresolved_bounded },
 		{ "resolve, queue, flush", test_resolve_queue_then_flush },
 		{ "retries then failed then retried", test_retries_then_failed },
 		{ "stale re-probe and collection", test_stale_reprobe_and_gc },
