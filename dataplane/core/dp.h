@@ -97,6 +97,8 @@ struct dp_worker {
 	struct flow_table *flows;    /* relay: this worker's connections */
 	struct rte_ring *inbox;      /* relayed segments and ARP copies from other workers */
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
+	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second */
+	uint64_t challenge_second;
 	uint64_t next_sweep_ms;
 	uint64_t reclaim_ms;         /* last sweep forced by a full flow table */
 	uint64_t now_ms;

@@ -50,7 +50,9 @@
 	X(nd_solicit_in)      /* IPv6 neighbour solicitations for our address */             \
 	X(nd_advert_out)      /* neighbour advertisements the data plane sent */             \
 	X(nd_advert_in)       /* neighbour advertisements to us (or to all nodes) */         \
-	X(nd_solicit_out)     /* neighbour solicitations sent while resolving */
+	X(nd_solicit_out)     /* neighbour solicitations sent while resolving */             \
+	X(challenge_ack_out)  /* RFC 5961 challenge ACKs sent */                            \
+	X(challenge_ack_limited) /* ... not sent: the worker's rate spent */
 
 #define DP_DROP_LIST(X)                                                                   \
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \
@@ -100,7 +102,10 @@
 	X(hello_no_room)      /* hello bytes not kept: the worker's kept buffers at their cap */\
 	X(client_flow_limit)  /* new connection refused: its address holds client.max_flows */\
 	X(client_hello_limit) /* ... or client.max_hellos connections not spliced yet */\
-	X(neigh_unresolved_limit) /* no new neighbour: neighbour.unresolved never answered yet */
+	X(neigh_unresolved_limit) /* no new neighbour: neighbour.unresolved never answered yet */\
+	X(rst_not_exact)      /* RST not at the expected sequence (challenged inside the window) */\
+	X(syn_in_window)      /* SYN on a synchronized connection: challenged, not taken */   \
+	X(tcp_out_of_window)  /* segment or acknowledgement outside the windows: dropped */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

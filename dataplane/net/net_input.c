@@ -22,9 +22,12 @@ static enum ipv4_csum_hint csum_hint(const struct dp_port *p, const struct rte_m
 	return IPV4_CSUM_UNKNOWN;
 }
 
+/* The limited broadcast, or the directed broadcast of p's own subnet: 10.1.2.255 is an
+ * ordinary host of 10.1.0.0/16 when p's subnet is another one. */
 static bool ipv4_is_broadcast_for(const struct dp_port *p, uint32_t dst)
 {
-	return dst == 0xffffffffu || (dst & ~p->netmask) == ~p->netmask;
+	return dst == 0xffffffffu ||
+	       (((dst ^ p->ipv4) & p->netmask) == 0 && (dst & ~p->netmask) == ~p->netmask);
 }
 
 /* Frame consumed: dropped for a reason, or given to the host. */

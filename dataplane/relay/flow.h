@@ -65,6 +65,10 @@ struct flow_side {
 	uint32_t local_isn;
 	uint32_t fin_seq;            /* just past the peer's FIN, in the peer's space */
 	uint32_t ts_last;            /* highest TSval the relay sent on this side */
+	uint32_t ts_recent;          /* the peer's latest TSval, echoed to it */
+	uint32_t acked;              /* spliced: the peer's bytes the other end acknowledged
+				      * (RFC 5961's RCV.NXT for what the peer sends) */
+	uint32_t max_win;            /* spliced: the largest window the peer advertised, bytes */
 	uint16_t peer_mss;
 	uint8_t peer_wscale;         /* shift of the windows the peer sends (0: none) */
 	uint8_t local_wscale;        /* shift of the windows we send the peer */
@@ -86,7 +90,6 @@ struct flow {
 	uint32_t seq_c2b;            /* client seq + seq_c2b = backend-side seq */
 	uint32_t seq_b2c;            /* backend seq + seq_b2c = client-side seq */
 	uint32_t ts_c2b, ts_b2c;     /* TSval offsets each way */
-	uint32_t c_ts_recent;        /* client's latest TSval (echoed while not spliced) */
 	uint32_t c_win;              /* client's receive window in bytes, last seen */
 	uint32_t b_una;              /* backend-side bytes of the stream the backend acked */
 	uint32_t c_snd_nxt;          /* just past the highest seq sent to the client */

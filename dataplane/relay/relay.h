@@ -105,6 +105,13 @@ void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_
 /* Pure ACK from the relay to the client (pre-splice), acknowledging c_rcv_nxt. */
 void relay_ack_client(struct dp_worker *w, struct flow *f);
 
+/* Pure ACK to the peer of side dir: seq and ack in its space, our window and timestamps. */
+void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t seq,
+		    uint32_t ack);
+
+/* Whether s's TCP checksum is right (the NIC's verdict where it gives one), on port p. */
+bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s);
+
 /* The receive window (field value) the relay advertises on side `to`. */
 uint16_t relay_window(const struct flow *f, enum flow_dir to);
 

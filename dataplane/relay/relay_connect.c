@@ -9,6 +9,7 @@
 #include "nexthop.h"
 #include "proxy_v2.h"
 #include "relay.h"
+#include "relay_guard.h"
 #include "resolve.h"
 #include "tcp_out.h"
 #include "turn_bind.h"
@@ -230,9 +231,10 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 		/* Each side must keep seeing timestamps that only grow (PAWS). */
 		f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w) + 32);
 		f->ts_b2c = f->c.ts_last + 1 - o->tsval;
-		f->ts_c2b = f->b.ts_last + 1 - f->c_ts_recent;
+		f->ts_c2b = f->b.ts_last + 1 - f->c.ts_recent;
 	}
 	f->b_una = 0;
+	relay_guard_start(f, rte_be_to_cpu_16(s->tcp->rx_win)); /* a SYN's window: unscaled */
 }
 
 void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)

@@ -11,6 +11,7 @@
 #include "flow_limits.h"
 #include "mbuf_slice.h"
 #include "relay.h"
+#include "relay_guard.h"
 #include "relay_live.h"
 #include "sni_parse.h"
 #include "tcp_out.h"
@@ -18,7 +19,7 @@
 
 #define HELLO_MAX_SPANS 64
 
-static bool seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
+bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
 {
 	uint64_t f = s->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 
@@ -42,25 +43,34 @@ uint16_t relay_window(const struct flow *f, enum flow_dir to)
 	return (uint16_t)RTE_MIN(bytes >> shift, 65535u);
 }
 
-void relay_ack_client(struct dp_worker *w, struct flow *f)
+void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t seq,
+		    uint32_t ack)
 {
-	const struct dp_port *p = &w->app->ports[f->c.port];
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct dp_port *p = &w->app->ports[side->port];
 	uint8_t opts[12];
 	unsigned int opt_len = 0;
 	struct rte_mbuf *m;
 
-	if (f->c.ts) {
-		f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w) + 32);
-		opt_len = tcp_opts_write_ts(opts, f->c.ts_last, f->c_ts_recent);
+	if (side->ts) {
+		/* Spliced, the side's timestamps are the other end's, translated: a clock of our
+		 * own would get ahead of them and the peer would drop what follows (PAWS). */
+		if (f->state != FLOW_SPLICED && f->state != FLOW_CLOSING)
+			side->ts_last = RTE_MAX(side->ts_last, relay_now(w) + 32);
+		opt_len = tcp_opts_write_ts(opts, side->ts_last, side->ts_recent);
 	}
-	m = tcp_out_header(w->app->pool, p, &f->c.key, relay_addr6(w, f, FLOW_DIR_CLIENT),
-			   &f->c.peer_mac, RTE_TCP_ACK_FLAG, f->c_snd_nxt, f->c_rcv_nxt,
-			   relay_window(f, FLOW_DIR_CLIENT), opts, opt_len);
+	m = tcp_out_header(w->app->pool, p, &side->key, relay_addr6(w, f, dir), &side->peer_mac,
+			   RTE_TCP_ACK_FLAG, seq, ack, relay_window(f, dir), opts, opt_len);
 	if (!m || tcp_out_finish(m, p) < 0) {
 		rte_pktmbuf_free(m);
 		return;
 	}
 	dp_tx_port(w, p, m);
+}
+
+void relay_ack_client(struct dp_worker *w, struct flow *f)
+{
+	relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c_rcv_nxt);
 }
 
 void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
@@ -234,6 +244,46 @@ static enum keep_result hello_keep(struct dp_worker *w, struct flow *f, struct r
 	return r;
 }
 
+/* Before the splice the relay is the client's receiver; it offers a fixed window. */
+#define HELLO_WINDOW 65535u
+
+/* A SYN, RST or FIN from the client before the splice, checksum first (RFC 5961: a RST
+ * ends the flow only at exactly the next expected byte, a SYN never; a FIN only in order).
+ * Consumes s. */
+static void hello_control(struct dp_worker *w, struct flow *f, struct relay_seg *s)
+{
+	if (!relay_seg_checksum_ok(&w->app->ports[f->c.port], s))
+		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
+	if (s->flags & RTE_TCP_SYN_FLAG) {
+		relay_challenge(w, f, FLOW_DIR_CLIENT, f->c_rcv_nxt);
+		return dp_drop(w, s->m, DP_DROP_syn_in_window);
+	}
+	if (s->flags & RTE_TCP_RST_FLAG) {
+		if (s->seq == f->c_rcv_nxt) {
+			rte_pktmbuf_free(s->m);
+			return relay_abort(w, f, false, true, DP_DROP_client_abort);
+		}
+		if (relay_guard_seq_ok(s->seq, 0, f->c_rcv_nxt, HELLO_WINDOW))
+			relay_challenge(w, f, FLOW_DIR_CLIENT, f->c_rcv_nxt);
+		return dp_drop(w, s->m, DP_DROP_rst_not_exact);
+	}
+	if (seq_leq(s->seq, f->c_rcv_nxt) && seq_leq(f->c_rcv_nxt, s->seq + s->payload_len)) {
+		rte_pktmbuf_free(s->m); /* the client gave up before its hello was whole */
+		return relay_abort(w, f, true, true, DP_DROP_client_abort);
+	}
+	dp_drop(w, s->m, DP_DROP_tcp_out_of_window);
+	relay_ack_client(w, f);
+}
+
+/* Inside the window the relay offers, acknowledging only what the relay sent. */
+static bool hello_in_window(const struct flow *f, const struct relay_seg *s)
+{
+	uint32_t oldest = f->c_snd_nxt - HELLO_WINDOW;
+
+	return relay_guard_seq_ok(s->seq, s->payload_len, f->c_rcv_nxt, HELLO_WINDOW) &&
+	       (!(s->flags & RTE_TCP_ACK_FLAG) || s->ack - oldest <= f->c_snd_nxt - oldest);
+}
+
 void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
 	const struct dp_port *p = &w->app->ports[f->c.port];
@@ -243,16 +293,16 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		dp_event(w, DP_EV_syn_repeated);
 		return relay_ack_client(w, f);
 	}
-	if (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG)) {
-		rte_pktmbuf_free(s->m);
-		return relay_abort(w, f, !(s->flags & RTE_TCP_RST_FLAG), true, DP_DROP_client_abort);
-	}
+	if (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG))
+		return hello_control(w, f, s);
+	if (!hello_in_window(f, s))
+		return dp_drop(w, s->m, DP_DROP_tcp_out_of_window);
 	if (s->opts.has_ts)
-		f->c_ts_recent = s->opts.tsval;
+		f->c.ts_recent = s->opts.tsval;
 	f->c_win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << f->c.peer_wscale;
 	if (s->payload_len == 0)
 		return rte_pktmbuf_free(s->m);
-	if (!seg_checksum_ok(p, s))
+	if (!relay_seg_checksum_ok(p, s))
 		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
 	if (seq_leq(s->seq + s->payload_len, f->c_rcv_nxt)) { /* all old: re-ACK */
 		rte_pktmbuf_free(s->m);

@@ -197,7 +197,7 @@ static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struc
 		f->c.sack = sack;
 		f->c.peer_wscale = ws == TCP_WSCALE_NONE ? 0 : ws;
 		f->c.local_wscale = ws == TCP_WSCALE_NONE ? 0 : RELAY_WSCALE;
-		f->c_ts_recent = s->opts.tsval;
+		f->c.ts_recent = s->opts.tsval;
 		f->c.ts_last = relay_now(w) + 32;
 	}
 	f->c_win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << f->c.peer_wscale;

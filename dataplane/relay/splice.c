@@ -10,6 +10,7 @@
 #include "csum_delta.h"
 #include "flow_limits.h"
 #include "relay.h"
+#include "relay_guard.h"
 #include "tcp_opts.h"
 #include "mbuf_slice.h"
 #include "mr_bytes.h"
@@ -289,6 +290,17 @@ static void splice_split(struct dp_worker *w, const struct dp_port *port, struct
 	rte_pktmbuf_free(s->m);
 }
 
+/* The backend's SYN-ACK once more, exactly as it came first (its checksum right): our
+ * handshake ACK was lost. Any other SYN is for the guard. */
+static bool backend_synack_again(const struct dp_worker *w, const struct flow *f,
+				 const struct relay_seg *s)
+{
+	return (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		       (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
+	       s->seq == f->b.peer_isn && s->ack == f->b.local_isn + 1 &&
+	       relay_seg_checksum_ok(&w->app->ports[f->b.port], s);
+}
+
 void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		    struct relay_seg *s)
 {
@@ -298,8 +310,9 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	bool aligned = true;
 	const struct dp_port *out_port;
 	uint32_t seq, ack, tsval;
+	enum dp_drop why;
 
-	if (dir == FLOW_DIR_BACKEND && (s->flags & RTE_TCP_SYN_FLAG)) {
+	if (dir == FLOW_DIR_BACKEND && backend_synack_again(w, f, s)) {
 		/* The backend did not see our handshake ACK: it rides on the kept bytes. */
 		rte_pktmbuf_free(s->m);
 		relay_send_stream(w, f, f->stream ? f->b_una : f->proxy_len + f->stream_len);
@@ -311,6 +324,16 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		dp_event(w, DP_EV_syn_repeated);
 		return;
 	}
+	switch (relay_guard_spliced(w, f, dir, s, &why)) {
+	case GUARD_CHALLENGE:
+		relay_challenge(w, f, dir, dir == FLOW_DIR_CLIENT ? f->c.acked : f->b.acked);
+		/* fall through */
+	case GUARD_DROP:
+		return dp_drop(w, s->m, why);
+	case GUARD_PASS:
+		break;
+	}
+	relay_guard_learn(f, dir, s);
 	splice_dir_of(f, dir, &sd);
 	out_port = &w->app->ports[sd.out->port];
 	seq = s->seq + sd.seq_off;
@@ -346,14 +369,14 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		finish_checksums(s->m, s, out_port, &d, &d_ip, aligned);
 	}
 
-	if (dir == FLOW_DIR_CLIENT) {
-		if (seq_lt(f->b_snd_nxt, seq + s->payload_len))
-			f->b_snd_nxt = seq + s->payload_len;
-		dp_event(w, DP_EV_splice_c2b);
-	} else {
-		if (seq_lt(f->c_snd_nxt, seq + s->payload_len))
-			f->c_snd_nxt = seq + s->payload_len;
-		dp_event(w, DP_EV_splice_b2c);
+	{
+		/* A FIN takes a sequence number: the ACK of it is within what was sent. */
+		uint32_t end = seq + s->payload_len + ((s->flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+		uint32_t *snd_nxt = dir == FLOW_DIR_CLIENT ? &f->b_snd_nxt : &f->c_snd_nxt;
+
+		if (seq_lt(*snd_nxt, end))
+			*snd_nxt = end;
+		dp_event(w, dir == FLOW_DIR_CLIENT ? DP_EV_splice_c2b : DP_EV_splice_b2c);
 	}
 	if (f->state == FLOW_SPLICED) {
 		const struct mr_relay_conf *rc = &w->app->conf->relay;

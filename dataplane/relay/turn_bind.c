@@ -44,7 +44,7 @@ static void send_bind(struct dp_worker *w, struct flow *f, const struct turn_bin
 {
 	const struct dp_port *p = &w->app->ports[f->c.port];
 	uint8_t opts[12];
-	unsigned int opt_len = f->c.ts ? tcp_opts_write_ts(opts, f->c.ts_last, f->c_ts_recent) : 0;
+	unsigned int opt_len = f->c.ts ? tcp_opts_write_ts(opts, f->c.ts_last, f->c.ts_recent) : 0;
 	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, &f->c.key, NULL, &f->c.peer_mac,
 					    RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, f->c.local_isn + 1,
 					    f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
@@ -157,7 +157,7 @@ static void bind_established(struct dp_worker *w, struct flow *f, struct relay_s
 	}
 	f->c.sack = o->sack_perm;
 	f->c.ts = o->has_ts;
-	f->c_ts_recent = o->tsval;
+	f->c.ts_recent = o->tsval;
 	f->c_rcv_nxt = s->seq + 1;
 	f->c_win = rte_be_to_cpu_16(s->tcp->rx_win); /* a SYN's window is never scaled */
 	f->c_snd_nxt = f->c.local_isn + 1 + b->req.len;
@@ -224,7 +224,10 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		rte_pktmbuf_free(s->m);
 		return;
 	}
-	if (s->flags & RTE_TCP_RST_FLAG) { /* refused after the bind: try another connection */
+	if ((s->flags & RTE_TCP_RST_FLAG) && s->seq == f->c_rcv_nxt &&
+	    relay_seg_checksum_ok(&w->app->ports[f->c.port], s)) {
+		/* Refused after the bind: try another connection. Any other RST is the hello
+		 * input's to challenge or drop (RFC 5961). */
 		rte_pktmbuf_free(s->m);
 		return bind_refused(w, f, b, false);
 	}

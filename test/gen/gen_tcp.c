@@ -180,9 +180,11 @@ bool gen_tcp_open(struct gen *g, bool stream)
 	c->t_resp = 0;
 	h = &c->c;
 	memset(h, 0, sizeof(*h));
-	/* 50,000 ports on each of 65,534 sources before a 4-tuple comes round again. */
-	h->lip = g->o.client_net | (uint32_t)((id / 50000) % 65534 + 1);
-	h->lport = (uint16_t)(10000 + id % 50000);
+	/* Consecutive connections from different sources, as a crowd of clients comes (one
+	 * address is held to the relay's per-client limits), 50,000 ports on each of 65,534
+	 * sources before a 4-tuple comes round again. */
+	h->lip = g->o.client_net | (uint32_t)(id % 65534 + 1);
+	h->lport = (uint16_t)(10000 + (id / 65534) % 50000);
 	h->rip = g->o.edge_peer;
 	h->rport = g->o.listen_port;
 	h->port = 0;

@@ -168,8 +168,9 @@ skip:
 	return s;
 }
 
-void rh_send_opts(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,
-		  const uint8_t *opts, unsigned int opt_len, const uint8_t *payload, size_t plen)
+struct rte_mbuf *rh_frame(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,
+			 const uint8_t *opts, unsigned int opt_len, const uint8_t *payload,
+			 size_t plen)
 {
 	struct tcp_frame_spec t = {
 		.dst_mac = c->port->mac, .src = c->v6 ? 0xb2 : c->ip, .dst = c->our_ip,
@@ -180,8 +181,19 @@ void rh_send_opts(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t
 	struct rte_mbuf *m = tcp_frame_build(rh_app.pool, c->port->port_id, &t);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	return m;
+}
+
+void rh_input(const struct rh_peer *c, struct rte_mbuf *m)
+{
 	dp_worker_rx_frame(rh_w, c->port, m);
 	dp_worker_housekeeping(rh_w);
+}
+
+void rh_send_opts(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,
+		  const uint8_t *opts, unsigned int opt_len, const uint8_t *payload, size_t plen)
+{
+	rh_input(c, rh_frame(c, flags, seq, ack, opts, opt_len, payload, plen));
 }
 
 void rh_send(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,

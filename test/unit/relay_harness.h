@@ -71,6 +71,14 @@ struct rh_peer {
 	uint32_t our_isn;             /* the relay's on this connection */
 };
 
+/* A segment from peer c to the relay as a frame (checksums right), not sent yet. */
+struct rte_mbuf *rh_frame(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,
+			 const uint8_t *opts, unsigned int opt_len, const uint8_t *payload,
+			 size_t plen);
+
+/* Frame m from peer c through the worker and its housekeeping. */
+void rh_input(const struct rh_peer *c, struct rte_mbuf *m);
+
 /* A segment from peer c to the relay, with TCP options (opt_len a multiple of 4), run
  * through the worker and its housekeeping. */
 void rh_send_opts(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,

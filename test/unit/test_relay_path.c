@@ -75,15 +75,28 @@ static void test_repeated_syn_while_connecting_and_spliced(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
-/* A SYN with another ISN is another connection on the same ports: this one is over. */
-static void test_new_syn_ends_collecting_flow(void)
+/* A SYN with another ISN on the same ports (the client restarted, or a blind guess) does
+ * not end the connection (RFC 5961): it gets a challenge ACK naming the next expected
+ * byte; a client that really restarted answers it with a RST at exactly that byte, which
+ * ends the old connection, and its SYN is then answered. */
+static void test_new_syn_challenged_then_reset(void)
 {
 	struct rh_peer c = rh_client(false);
 	struct flow *f = rh_client_start(&c, rh_hello_api, 100);
 	uint64_t aborts = rh_drops(DP_DROP_client_abort);
+	struct rh_sent challenge;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rh_drain(c.port);
 	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn + 5000, 0, NULL, 0);
+	CU_ASSERT_PTR_EQUAL(rh_client_flow(&c), f);
+	challenge = rh_next_tcp(c.port);
+	rh_check_to(&challenge, &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(challenge.m);
+	CU_ASSERT_EQUAL(challenge.tcp->tcp_flags, RTE_TCP_ACK_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(challenge.tcp->recv_ack), c.isn + 101);
+	rh_send(&c, RTE_TCP_RST_FLAG, rte_be_to_cpu_32(challenge.tcp->recv_ack), 0, NULL, 0);
+	rte_pktmbuf_free(challenge.m);
 	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_client_abort), aborts + 1);
 	rh_drain(&rh_app.ports[0]);
@@ -360,13 +373,37 @@ static void test_syn_shed_while_queue_full(void)
 	rh_drain(&rh_app.ports[0]);
 }
 
+/* A client whose address ends in .255 in a subnet other than the port's is a host like
+ * any other (it was dropped as a martian source: taken for a broadcast). */
+static void test_dot255_client_off_subnet(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t martian = rh_drops(DP_DROP_ipv4_martian_src);
+	struct rh_sent synack;
+
+	c.ip = 0x0a6403ffu; /* 10.100.3.255, behind a router */
+	rh_drain(c.port);
+	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
+	synack = rh_next_tcp(c.port);
+	rh_check_to(&synack, &c);
+	CU_ASSERT_PTR_NOT_NULL(synack.m);
+	rte_pktmbuf_free(synack.m);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv4_martian_src), martian);
+	/* The edge port's own broadcast (10.0.0.255) still is one. */
+	c.ip = 0x0a0000ffu;
+	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv4_martian_src), martian + 1);
+	rh_drain(c.port);
+}
+
 int test_relay_path_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "repeated SYN while the hello is collected", test_repeated_syn_while_collecting },
 		{ "repeated SYN while connecting and spliced",
 		  test_repeated_syn_while_connecting_and_spliced },
-		{ "SYN of a new connection ends the old", test_new_syn_ends_collecting_flow },
+		{ "SYN of a new connection challenged, its RST ends the old",
+		  test_new_syn_challenged_then_reset },
 		{ "IPv6 client, IPv6 backend resolved by ND", test_ipv6_client_ipv6_backend },
 		{ "IPv6 client, IPv4 backend", test_ipv6_client_ipv4_backend },
 		{ "IPv4 client, IPv6 backend", test_ipv4_client_ipv6_backend },
@@ -374,6 +411,7 @@ int test_relay_path_register(void)
 		{ "IPv6 claim of a backend on the client link ignored",
 		  test_ipv6_off_link_claim_ignored },
 		{ "SYNs rationed while the transmit queue is full", test_syn_shed_while_queue_full },
+		{ "a .255 client off the port's subnet", test_dot255_client_off_subnet },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "relay_guard.h"
+
+void relay_guard_start(struct flow *f, uint32_t backend_win)
+{
+	/* The relay acknowledged the client's kept bytes itself; the backend's first byte
+	 * follows its SYN. */
+	f->c.acked = f->c_rcv_nxt;
+	f->b.acked = f->b.peer_isn + 1;
+	f->c.max_win = RTE_MAX(f->c_win, 1u);
+	f->b.max_win = RTE_MAX(backend_win, 1u);
+}
+
+enum relay_guard relay_guard_state(struct dp_worker *w, const struct flow *f,
+				   enum flow_dir dir, const struct relay_seg *s,
+				   enum dp_drop *why)
+{
+	const struct flow_side *in = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct flow_side *out = dir == FLOW_DIR_CLIENT ? &f->b : &f->c;
+
+	if (!relay_seg_checksum_ok(&w->app->ports[in->port], s)) {
+		*why = DP_DROP_tcp_checksum;
+		return GUARD_DROP;
+	}
+	if (s->flags & RTE_TCP_SYN_FLAG) {
+		*why = DP_DROP_syn_in_window;
+		return GUARD_CHALLENGE;
+	}
+	if (s->flags & RTE_TCP_RST_FLAG) {
+		/* The receiver's RCV.NXT lies between what it acknowledged and what the sender
+		 * sent (a delayed ACK): a RST at either end is exact. A sender resets at its
+		 * SND.NXT; after a challenge, at what the challenge acknowledged. */
+		uint32_t sent = dir == FLOW_DIR_CLIENT ? f->b_snd_nxt - f->seq_c2b
+						       : f->c_snd_nxt - f->seq_b2c;
+
+		if (s->seq == in->acked || s->seq == sent)
+			return GUARD_PASS;
+		*why = DP_DROP_rst_not_exact;
+		return relay_guard_seq_ok(s->seq, 0, in->acked, out->max_win) ? GUARD_CHALLENGE
+									      : GUARD_DROP;
+	}
+	if (relay_guard_window_ok(f, dir, s))
+		return GUARD_PASS;
+	*why = DP_DROP_tcp_out_of_window;
+	return GUARD_DROP;
+}
+
+void relay_challenge(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t ack)
+{
+	uint64_t second = w->now_ms / 1000;
+
+	if (second != w->challenge_second) {
+		w->challenge_second = second;
+		w->challenge_sent = 0;
+	}
+	if (w->challenge_sent >= w->app->conf->relay.challenge_acks)
+		return dp_event(w, DP_EV_challenge_ack_limited);
+	w->challenge_sent++;
+	dp_event(w, DP_EV_challenge_ack_out);
+	relay_ack_side(w, f, dir, dir == FLOW_DIR_CLIENT ? f->c_snd_nxt : f->b_snd_nxt, ack);
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What a segment must be before it may change a flow (RFC 5961, as the relay in the middle
+ * sees both ends): a RST only at exactly the sequence number the other end expects (what
+ * it acknowledged, or all its sender sent: a delayed ACK lies between the two), a SYN
+ * never once the connection is synchronized, data and acknowledgements only inside the
+ * windows the ends advertised. Segments that would end, open or free something have their
+ * checksum verified first. A refused RST or SYN inside the window gets a challenge ACK,
+ * rate-limited per worker (relay.challenge_acks a second): a peer in sync answers it with
+ * an exact RST, a blind one learns nothing. Worker lcores only.
+ */
+#ifndef RELAY_GUARD_H
+#define RELAY_GUARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "relay.h"
+
+enum relay_guard {
+	GUARD_PASS = 0,     /* forward it */
+	GUARD_DROP,         /* drop it, counted by *why */
+	GUARD_CHALLENGE,    /* drop it, counted by *why, and challenge its sender */
+};
+
+/* The two ends' windows as the splice starts: what each has acknowledged of the other
+ * and the windows they offered so far (backend_win: its SYN-ACK's, unscaled). */
+void relay_guard_start(struct flow *f, uint32_t backend_win);
+
+/* RFC 793's acceptability, as wide as the receiver ever allowed: the segment overlaps
+ * [acked - max_win, acked + max_win). Old retransmissions (an ACK lost after the relay)
+ * and keep-alives fall inside; a blind guess mostly does not. */
+static inline bool relay_guard_seq_ok(uint32_t seq, uint32_t len, uint32_t acked,
+				      uint32_t max_win)
+{
+	/* One unsigned comparison: windows stay below 2^30 (65535 << 14). */
+	return seq + len - (acked - max_win) < 2 * max_win + len;
+}
+
+/* The windows alone (RFC 5961 section 5 for the acknowledgement: SND.UNA - MAX.SND.WND <=
+ * SEG.ACK <= SND.NXT, in the sender's space: nobody acknowledges what it was never sent). */
+static inline bool relay_guard_window_ok(const struct flow *f, enum flow_dir dir,
+					 const struct relay_seg *s)
+{
+	bool from_client = dir == FLOW_DIR_CLIENT;
+	const struct flow_side *in = from_client ? &f->c : &f->b;
+	const struct flow_side *out = from_client ? &f->b : &f->c;
+	uint32_t una = out->acked + (from_client ? f->seq_b2c : f->seq_c2b);
+	uint32_t snd_nxt = from_client ? f->c_snd_nxt : f->b_snd_nxt;
+
+	uint32_t oldest = una - in->max_win;
+
+	return relay_guard_seq_ok(s->seq, s->payload_len, in->acked, out->max_win) &&
+	       (!(s->flags & RTE_TCP_ACK_FLAG) || s->ack - oldest <= snd_nxt - oldest);
+}
+
+/* The verdict on segments that would end, open or free something (out of line). */
+enum relay_guard relay_guard_state(struct dp_worker *w, const struct flow *f,
+				   enum flow_dir dir, const struct relay_seg *s,
+				   enum dp_drop *why);
+
+/* The verdict on s from side dir of a spliced (or closing) flow; *why is set for a drop.
+ * Plain data and ACKs are checked here, inline: they are every spliced segment. */
+static inline enum relay_guard relay_guard_spliced(struct dp_worker *w, const struct flow *f,
+						   enum flow_dir dir, const struct relay_seg *s,
+						   enum dp_drop *why)
+{
+	if (unlikely(s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) ||
+	    unlikely(dir == FLOW_DIR_BACKEND && f->stream && (s->flags & RTE_TCP_ACK_FLAG)))
+		return relay_guard_state(w, f, dir, s, why);
+	if (likely(relay_guard_window_ok(f, dir, s)))
+		return GUARD_PASS;
+	*why = DP_DROP_tcp_out_of_window;
+	return GUARD_DROP;
+}
+
+/* What an accepted segment from side dir tells: what its sender acknowledged of the other
+ * end's bytes, its window, its timestamp. */
+static inline void relay_guard_learn(struct flow *f, enum flow_dir dir,
+				     const struct relay_seg *s)
+{
+	bool from_client = dir == FLOW_DIR_CLIENT;
+	struct flow_side *in = from_client ? &f->c : &f->b;
+	struct flow_side *out = from_client ? &f->b : &f->c;
+	uint32_t win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << in->peer_wscale;
+	uint32_t acked = s->ack - (from_client ? f->seq_b2c : f->seq_c2b);
+
+	if ((s->flags & RTE_TCP_ACK_FLAG) && seq_lt(out->acked, acked))
+		out->acked = acked;
+	if (win > in->max_win)
+		in->max_win = win;
+	in->ts_recent = s->opts.tsval; /* 0 without timestamps: then never echoed */
+}
+
+/* A challenge ACK to the peer of side dir: our next sequence number towards it and `ack`,
+ * the point up to which its bytes are taken. Within the worker's rate; counted. */
+void relay_challenge(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t ack);
+
+#endif
