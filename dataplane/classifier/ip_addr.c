@@ -61,6 +61,35 @@ bool ip_addr_in_prefix(const struct ip_addr *addr, const struct ip_addr *prefix,
 	return ip_bytes_in_prefix(addr->bytes, prefix->bytes, prefix_len);
 }
 
+bool ip_addr_is_special(const struct ip_addr *addr)
+{
+	static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
+	static const uint8_t nat64_local[6] = { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 };
+	static const uint8_t zero[16];
+	const uint8_t *b = addr->bytes;
+
+	if (addr->family == IP_ADDR_FAMILY_V4)
+		return b[0] == 0 || b[0] == 127 || b[0] >= 224; /* 0/8, 127/8, 224/4, 240/4 */
+	return memcmp(b, zero, 12) == 0 ||      /* ::, ::1 and IPv4-compatible ::a.b.c.d */
+	       b[0] == 0xff ||                  /* multicast */
+	       memcmp(b, nat64, 12) == 0 || memcmp(b, nat64_local, 6) == 0 ||
+	       (b[0] == 0x20 && b[1] == 0x02); /* 6to4 */
+}
+
+bool ip_addr_is_prefix_edge(const struct ip_addr *addr, const struct ip_addr *prefix,
+			    unsigned prefix_len)
+{
+	uint32_t a, host_mask;
+
+	if (addr->family != IP_ADDR_FAMILY_V4 || prefix->family != IP_ADDR_FAMILY_V4 ||
+	    prefix_len > 30)
+		return false;
+	a = (uint32_t)addr->bytes[0] << 24 | (uint32_t)addr->bytes[1] << 16 |
+	    (uint32_t)addr->bytes[2] << 8 | addr->bytes[3];
+	host_mask = prefix_len ? ~0u >> prefix_len : ~0u;
+	return (a & host_mask) == 0 || (a & host_mask) == host_mask;
+}
+
 /* Reads one decimal octet at text[*pos]; rejects "", "01", and values above 255. */
 static bool parse_octet(const char *text, size_t len, size_t *pos, uint8_t *out)
 {

@@ -34,6 +34,17 @@ bool ip_bytes_in_prefix(const uint8_t *addr, const uint8_t *prefix, unsigned pre
 bool ip_addr_in_prefix(const struct ip_addr *addr, const struct ip_addr *prefix,
 		       unsigned prefix_len);
 
+/* An address no relayed connection may go to, whatever an allow-list says: unspecified,
+ * loopback, multicast, the limited broadcast, class E (IPv4), and the IPv6 forms that
+ * carry an IPv4 address inside (compatible ::a.b.c.d, NAT64 64:ff9b::/96 and
+ * 64:ff9b:1::/48, 6to4 2002::/16), which would reach it around the IPv4 allow-list. */
+bool ip_addr_is_special(const struct ip_addr *addr);
+
+/* Whether addr is the network or the broadcast address of prefix/len (IPv4 prefixes of
+ * /30 and shorter; /31, /32 and IPv6 have neither). */
+bool ip_addr_is_prefix_edge(const struct ip_addr *addr, const struct ip_addr *prefix,
+			    unsigned prefix_len);
+
 /* Parses exactly len bytes "a<sep>b<sep>c<sep>d": decimal octets 0..255 with no leading
  * zeros, signs or other bases. Returns false on any defect. */
 bool ip_addr_parse_v4(const char *text, size_t len, char sep, struct ip_addr *out);

@@ -59,20 +59,28 @@ static enum route_kind apply_target(const struct route_table *t, uint32_t target
 	return ROUTE_LOCAL;
 }
 
-static bool allowed(const struct route_table *t, const struct route_network *net,
-		    const struct ip_addr *addr, uint16_t port)
+/* ROUTE_REFUSAL_NONE when addr:port is in net's allow-list, else the refusal: not allowed,
+ * or the network or broadcast address of the prefix that holds it. */
+static enum route_refusal allowed(const struct route_table *t, const struct route_network *net,
+				  const struct ip_addr *addr, uint16_t port)
 {
-	bool addr_ok = false, port_ok = false;
+	const struct route_prefix *in = NULL;
+	bool port_ok = false;
 
-	for (uint32_t i = 0; i < net->prefixes.count && !addr_ok; i++) {
+	for (uint32_t i = 0; i < net->prefixes.count && !in; i++) {
 		const struct route_prefix *p = &t->prefixes[net->prefixes.first + i];
-		addr_ok = ip_addr_in_prefix(addr, &p->addr, p->len);
+
+		if (ip_addr_in_prefix(addr, &p->addr, p->len))
+			in = p;
 	}
 	for (uint32_t i = 0; i < net->ranges.count && !port_ok; i++) {
 		const struct route_port_range *r = &t->ranges[net->ranges.first + i];
 		port_ok = port >= r->first && port <= r->last;
 	}
-	return addr_ok && port_ok;
+	if (!in || !port_ok)
+		return ROUTE_REFUSAL_NOT_ALLOWED;
+	return ip_addr_is_prefix_edge(addr, &in->addr, in->len) ? ROUTE_REFUSAL_BAD_DESTINATION
+								 : ROUTE_REFUSAL_NONE;
 }
 
 /* A decoded address: the named (or default) network's allow-list decides. */
@@ -81,6 +89,7 @@ static enum route_kind apply_mangled(const struct route_table *t,
 				     const struct mangle_target *dest, struct route_decision *out)
 {
 	uint32_t net_id = rule->default_network;
+	enum route_refusal refusal;
 
 	out->match = ROUTE_MATCH_MANGLED;
 	out->proxy_protocol_v2 = rule->proxy_protocol_v2;
@@ -93,8 +102,11 @@ static enum route_kind apply_mangled(const struct route_table *t,
 	out->network_id = net_id;
 	out->addr = dest->addr;
 	out->port = dest->port;
-	if (!allowed(t, net, &dest->addr, dest->port))
-		return refuse(out, ROUTE_REFUSAL_NOT_ALLOWED);
+	if (ip_addr_is_special(&dest->addr))
+		return refuse(out, ROUTE_REFUSAL_BAD_DESTINATION);
+	refusal = allowed(t, net, &dest->addr, dest->port);
+	if (refusal != ROUTE_REFUSAL_NONE)
+		return refuse(out, refusal);
 	out->kind = net->local ? ROUTE_LOCAL : ROUTE_REMOTE;
 	return out->kind;
 }
@@ -248,6 +260,7 @@ const char *route_refusal_str(enum route_refusal refusal)
 	case ROUTE_REFUSAL_UNKNOWN_NETWORK: return "unknown_network";
 	case ROUTE_REFUSAL_NOT_ALLOWED: return "not_allowed";
 	case ROUTE_REFUSAL_EMPTY_POOL: return "empty_pool";
+	case ROUTE_REFUSAL_BAD_DESTINATION: return "bad_destination";
 	}
 	return "unknown";
 }

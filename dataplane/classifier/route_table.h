@@ -106,6 +106,9 @@ enum route_refusal {
 	ROUTE_REFUSAL_UNKNOWN_NETWORK, /* mangled name picks no configured network */
 	ROUTE_REFUSAL_NOT_ALLOWED,     /* mangled destination outside its network's allow-list */
 	ROUTE_REFUSAL_EMPTY_POOL,      /* no member with a weight above zero */
+	ROUTE_REFUSAL_BAD_DESTINATION, /* mangled destination no connection may go to (loopback,
+					* multicast, IPv4 inside IPv6, an allowed prefix's
+					* network or broadcast address) */
 };
 
 enum route_match {

@@ -84,6 +84,7 @@
 	X(route_no_route)     /* no route for the SNI */                                     \
 	X(route_not_allowed)  /* mangled destination outside its network's allow-list */     \
 	X(route_refused)      /* bad mangled name, unknown network, empty pool */            \
+	X(route_bad_destination) /* mangled destination nobody may be reached at (ours, loopback...) */ \
 	X(route_no_gateway)   /* route to a remote network no gateway is known for */        \
 	X(turn_bind_refused)  /* the TURN server answered the ConnectionBind with an error */ \
 	X(turn_bind_timeout)  /* no connection or no answer from the TURN server in time */  \

@@ -117,6 +117,34 @@ static void hello_route_remote(struct dp_worker *w, struct flow *f, const struct
 	relay_connect(w, f, &gw, g->port, false, r->has_sni ? r->host : NULL);
 }
 
+/* One of the appliance's own addresses: a connection there would only come back to it. */
+static bool own_address(const struct dp_appliance *app, const struct ip_addr *a)
+{
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		const struct dp_port *p = &app->ports[i];
+		uint32_t v4 = rte_cpu_to_be_32(p->ipv4);
+
+		if ((a->family == IP_ADDR_FAMILY_V4 && memcmp(a->bytes, &v4, 4) == 0) ||
+		    (a->family == IP_ADDR_FAMILY_V6 && p->has_ipv6 && memcmp(a->bytes, p->ipv6, 16) == 0))
+			return true;
+	}
+	return false;
+}
+
+static enum dp_drop refusal_drop(enum route_refusal refusal)
+{
+	switch (refusal) {
+	case ROUTE_REFUSAL_NO_ROUTE:
+		return DP_DROP_route_no_route;
+	case ROUTE_REFUSAL_NOT_ALLOWED:
+		return DP_DROP_route_not_allowed;
+	case ROUTE_REFUSAL_BAD_DESTINATION:
+		return DP_DROP_route_bad_destination;
+	default:
+		return DP_DROP_route_refused;
+	}
+}
+
 static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_result *r)
 {
 	const struct relay_live *live = relay_live_get(w->app);
@@ -127,6 +155,8 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 	dp_event(w, DP_EV_hello_complete);
 	switch (route_lookup(live->routes, r, client_key, &d)) {
 	case ROUTE_LOCAL:
+		if (d.match == ROUTE_MATCH_MANGLED && own_address(w->app, &d.addr))
+			return relay_abort(w, f, true, false, DP_DROP_route_bad_destination);
 		dp_event(w, DP_EV_route_local);
 		if (d.pool_id != ROUTE_ID_NONE)
 			dp_count(&w->pool_flows[RTE_MIN(d.pool_id, DP_POOL_COUNTERS - 1u)], 1);
@@ -135,10 +165,7 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 	case ROUTE_REMOTE:
 		return hello_route_remote(w, f, r, live, &d, client_key);
 	default:
-		return relay_abort(w, f, true, false,
-				   d.refusal == ROUTE_REFUSAL_NO_ROUTE	    ? DP_DROP_route_no_route
-				   : d.refusal == ROUTE_REFUSAL_NOT_ALLOWED ? DP_DROP_route_not_allowed
-									    : DP_DROP_route_refused);
+		return relay_abort(w, f, true, false, refusal_drop(d.refusal));
 	}
 }
 

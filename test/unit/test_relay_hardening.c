@@ -6,6 +6,7 @@
 #include <rte_random.h>
 
 #include "dp_worker.h"
+#include "hello_builder.h"
 #include "flow_limits.h"
 
 #include "neigh.h"
@@ -502,6 +503,34 @@ static void test_challenge_rate(void)
 	finish(f);
 }
 
+/* A mangled name for one of the appliance's own addresses (inside the allow-list) is
+ * refused at once: before, the relay sent SYNs to itself until the client gave up. */
+static void test_mangled_own_address(void)
+{
+	static struct hello_build hb;
+	struct hb_options opt;
+	struct rh_peer c = rh_client(false);
+	uint64_t bad = rh_drops(DP_DROP_route_bad_destination), syns = rh_event(DP_EV_backend_syn);
+
+	hb_options_default(&opt);
+	opt.sni = "_443._10-1-0-1._n.mesh.internal"; /* the svc port's own address */
+	hb_build(&opt, &hb);
+	rh_drain(&rh_app.ports[1]);
+	CU_ASSERT_PTR_NULL(rh_client_start(&c, hb.wire, hb.wire_len));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_route_bad_destination), bad + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_backend_syn), syns);
+	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[1]), 0);
+	/* Its neighbour on the same link is a backend like any other. */
+	opt.sni = "_443._10-1-0-2._n.mesh.internal";
+	hb_build(&opt, &hb);
+	c = rh_client(false);
+	CU_ASSERT_PTR_NOT_NULL(rh_client_start(&c, hb.wire, hb.wire_len));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_backend_syn), syns + 1);
+	relay_abort(rh_w, rh_client_flow(&c), false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
 int test_relay_hardening_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -518,6 +547,7 @@ int test_relay_hardening_register(void)
 		{ "spoofed backend ACK frees nothing", test_spoofed_backend_ack_keeps_bytes },
 		{ "spliced: SYN challenged, outside the window dropped", test_spliced_syn_and_window },
 		{ "challenge ACKs rationed", test_challenge_rate },
+		{ "a mangled name for our own address", test_mangled_own_address },
 		CU_TEST_INFO_NULL,
 	};
 
