@@ -88,6 +88,7 @@
 	X(route_no_gateway)   /* route to a remote network no gateway is known for */        \
 	X(turn_bind_refused)  /* the TURN server answered the ConnectionBind with an error */ \
 	X(turn_bind_timeout)  /* no connection or no answer from the TURN server in time */  \
+	X(turn_transit)       /* came over TURN, routed to another remote network: refused */ \
 	X(backend_unreachable)/* no port, source port or neighbour towards the backend */    \
 	X(backend_refused)    /* backend answered the SYN with a RST */                      \
 	X(backend_timeout)    /* backend never answered, or never acked the kept bytes */    \

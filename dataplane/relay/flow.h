@@ -96,6 +96,7 @@ struct flow {
 	uint32_t b_snd_nxt;          /* just past the highest seq sent to the backend */
 	struct flow_side c, b;
 	uint8_t counted;             /* what flow_limits counts for it (its own bits) */
+	uint8_t via_turn;            /* arrived over a TURN server (RFC 6062): local only */
 	struct rte_mbuf *stream;     /* kept client bytes, payload only, PROXY header first:
 				      * changed through flow_limits.h, which counts them */
 };

@@ -135,6 +135,37 @@ static void send_syn(struct dp_worker *w, struct flow *f)
 		dp_event(w, DP_EV_backend_syn);
 }
 
+/* The PROXY v2 header of f for authority sni into buf: the client and the address it
+ * reached; for a connection that came over TURN, the peer its ConnectionAttempt named and
+ * our end of the data connection (in the peer's family: an IPv4 end is mapped into IPv6
+ * for an IPv6 peer). Its length. */
+static size_t proxy_header(struct dp_worker *w, const struct flow *f, const char *sni,
+			   uint8_t *buf)
+{
+	const struct flow_addr6 *a6 = relay_addr6(w, f, FLOW_DIR_CLIENT);
+	struct ip_addr peer;
+	uint16_t port;
+
+	if (turn_bind_peer(w, f, &peer, &port)) {
+		uint8_t ours[16] = { [10] = 0xff, [11] = 0xff };
+		uint32_t v4;
+
+		if (peer.family == IP_ADDR_FAMILY_V4) {
+			memcpy(&v4, peer.bytes, 4);
+			return proxy_v2_build(buf, PROXY_V2_MAX_LEN, v4, port, f->c.key.local_ip,
+					      f->c.key.local_port, sni);
+		}
+		memcpy(ours + 12, &f->c.key.local_ip, 4);
+		return proxy_v2_build6(buf, PROXY_V2_MAX_LEN, peer.bytes, port, ours,
+				       f->c.key.local_port, sni);
+	}
+	if (a6)
+		return proxy_v2_build6(buf, PROXY_V2_MAX_LEN, a6->peer, f->c.key.peer_port,
+				       a6->local, f->c.key.local_port, sni);
+	return proxy_v2_build(buf, PROXY_V2_MAX_LEN, f->c.key.peer_ip, f->c.key.peer_port,
+			      f->c.key.local_ip, f->c.key.local_port, sni);
+}
+
 static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char *sni)
 {
 	struct rte_mbuf *h = rte_pktmbuf_alloc(w->app->pool);
@@ -145,12 +176,7 @@ static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char
 		rte_pktmbuf_free(h);
 		return false;
 	}
-	const struct flow_addr6 *a6 = relay_addr6(w, f, FLOW_DIR_CLIENT);
-
-	len = a6 ? proxy_v2_build6(buf, PROXY_V2_MAX_LEN, a6->peer, f->c.key.peer_port, a6->local,
-				   f->c.key.local_port, sni)
-		 : proxy_v2_build(buf, PROXY_V2_MAX_LEN, f->c.key.peer_ip, f->c.key.peer_port,
-				  f->c.key.local_ip, f->c.key.local_port, sni);
+	len = proxy_header(w, f, sni, buf);
 	rte_pktmbuf_trim(h, (uint16_t)(PROXY_V2_MAX_LEN - len));
 	if (!flow_stream_prepend(w->flows, f, h)) {
 		rte_pktmbuf_free(h);
@@ -200,6 +226,8 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 	}
 	if (proxy_v2 && !prepend_proxy_header(w, f, sni))
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
+	if (f->via_turn)
+		turn_bind_forget(w, f); /* routed: its peer has served */
 	f->b.local_isn = relay_isn(w, f, FLOW_DIR_BACKEND);
 	f->b_snd_nxt = f->b.local_isn + 1;
 	f->state = FLOW_CONNECTING;

@@ -86,8 +86,9 @@ void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_
 				  0, false);
 	if (reason != DP_DROP_none)
 		dp_count(&w->counters.drops[reason], 1);
-	/* Every way out of a bind in progress passes here: its slot goes with the flow. */
-	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT)
+	/* Every way out of a bind in progress, or of a hello that came over TURN, passes
+	 * here: its slot goes with the flow. */
+	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT || f->via_turn)
 		turn_bind_forget(w, f);
 	flow_release(w->flows, f);
 }
@@ -145,12 +146,24 @@ static enum dp_drop refusal_drop(enum route_refusal refusal)
 	}
 }
 
+/* What a pool's choice of member is stable for: the client, or for a connection that came
+ * over TURN the peer its ConnectionAttempt named (not the TURN server all of them come
+ * from). */
+static uint64_t hello_client_key(struct dp_worker *w, const struct flow *f)
+{
+	struct ip_addr peer;
+	uint16_t port;
+
+	if (f->via_turn && turn_bind_peer(w, f, &peer, &port))
+		return rte_hash_crc_8byte((uint64_t)flow_addr6_digest(peer.bytes) << 16 | port, 0);
+	return rte_hash_crc_8byte((uint64_t)f->c.key.peer_ip << 16 | f->c.key.peer_port, 0);
+}
+
 static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_result *r)
 {
 	const struct relay_live *live = relay_live_get(w->app);
 	struct route_decision d;
-	uint64_t client_key = rte_hash_crc_8byte((uint64_t)f->c.key.peer_ip << 16 |
-						 f->c.key.peer_port, 0);
+	uint64_t client_key = hello_client_key(w, f);
 
 	dp_event(w, DP_EV_hello_complete);
 	switch (route_lookup(live->routes, r, client_key, &d)) {
@@ -163,6 +176,10 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 		return relay_connect(w, f, &d.addr, rte_cpu_to_be_16(d.port), d.proxy_protocol_v2,
 				     r->has_sni ? r->host : NULL);
 	case ROUTE_REMOTE:
+		/* What came over another network's TURN server is for this network's services:
+		 * this gateway is nobody's transit to a third network. */
+		if (f->via_turn)
+			return relay_abort(w, f, true, false, DP_DROP_turn_transit);
 		return hello_route_remote(w, f, r, live, &d, client_key);
 	default:
 		return relay_abort(w, f, true, false, refusal_drop(d.refusal));

@@ -82,6 +82,7 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 		return -1;
 	}
 	f->c.local_isn = relay_isn(w, f, FLOW_DIR_CLIENT);
+	f->via_turn = 1;
 	f->c_snd_nxt = f->c.local_isn + 1;
 	f->state = FLOW_BIND_SYN;
 	f->retries = 0;
@@ -197,13 +198,30 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	/* Both directions now start after the bind's bytes: shift them out of sight. */
 	f->c.peer_isn += (uint32_t)len;
 	f->c.local_isn += b->req.len;
+	b->flow_isn = f->c.local_isn; /* the slot keeps the peer until the flow is routed */
 	f->state = FLOW_HELLO;
 	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms;
 	flow_rtx_disarm(w->flows, f);
-	turn_bind_forget(w, f);
 	dp_event(w, DP_EV_turn_bind_done);
 	if (f->stream_len)
 		relay_hello_classify(w, f);
+}
+
+bool turn_bind_peer(struct dp_worker *w, const struct flow *f, struct ip_addr *peer,
+		    uint16_t *port)
+{
+	const struct turn_bind_slot *b = f->via_turn ? slot_of(w, f) : NULL;
+
+	if (!b || !b->req.peer_family)
+		return false;
+	if (b->req.peer_family == MR_CTL_PEER_V6) {
+		*peer = ip_addr_v6(b->req.peer); /* a mapped IPv4 peer becomes IPv4 */
+	} else {
+		*peer = (struct ip_addr){ .family = IP_ADDR_FAMILY_V4 };
+		memcpy(peer->bytes, b->req.peer, 4);
+	}
+	*port = b->req.peer_port;
+	return true;
 }
 
 void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)

@@ -4,7 +4,9 @@
  * another network's TURN server, the control plane gets a ConnectionAttempt and asks a
  * worker (through its mailbox) to open a TCP connection to that TURN server, send the
  * ConnectionBind it prepared and check the success answer. From then on the connection is
- * a client connection like one accepted on a listener: ClientHello, route, splice. The
+ * a client connection like one accepted on a listener: ClientHello, route (to this
+ * network's own services only: no transit), splice. The slot keeps the peer the attempt
+ * named until the flow is routed: the backend's PROXY v2 client, the pool choice's key. The
  * answer's bytes and the bind's are shifted out of the sequence spaces, so the rest of the
  * relay sees a stream that starts after them. Worker lcores only, but for the request.
  */
@@ -51,7 +53,14 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
 /* The flow's retransmission timer fired while binding. */
 void turn_bind_rtx(struct dp_worker *w, struct flow *f);
 
-/* The flow ends while binding (expiry, abort): forget its slot. */
+/* The peer that a flow arrived over TURN for (the ConnectionAttempt's XOR-PEER-ADDRESS;
+ * port network order): the client its backend is told of and its pool choice is keyed on.
+ * false when the flow did not arrive over TURN, is routed already, or the control plane
+ * named no peer. */
+bool turn_bind_peer(struct dp_worker *w, const struct flow *f, struct ip_addr *peer,
+		    uint16_t *port);
+
+/* The flow ends while binding, or leaves its hello (routed, aborted): forget its slot. */
 void turn_bind_forget(struct dp_worker *w, const struct flow *f);
 
 #endif

@@ -37,11 +37,15 @@ static const char config_format[] =
 	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
 	"relay = { %s };\n"
 	"networks = ( { name = \"n\"; local = true; allow = [ \"10.1.0.0/24\", \"fd00:b::/64\" ];\n"
-	"               ports = ( 443 ); } );\n"
+	"               ports = ( 443 ); },\n"
+	"             { name = \"far\"; } );\n"
 	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); },\n"
 	"          { name = \"p6\"; members = ( { address = \"fd00:b::2\"; port = 443; } ); } );\n"
 	"routes = ( { sni = \"api.svc.example\"; pool = \"p\"; },\n"
-	"           { sni = \"web.svc.example\"; pool = \"p6\"; } );\n"
+	"           { sni = \"proxied.svc.example\"; pool = \"p\"; proxy_protocol = true; },\n"
+	"           { sni = \"web.svc.example\"; pool = \"p6\"; },\n"
+	"           { sni = \"*.far.example\"; network = \"far\"; } );\n"
+	"gateways = ( { id = \"g\"; network = \"far\"; address = \"10.1.0.77\"; port = 443; } );\n"
 	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\" ]; network = \"n\"; } );\n";
 
 static size_t read_fixture(const char *name, uint8_t *buf, size_t len)

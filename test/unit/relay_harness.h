@@ -4,8 +4,10 @@
  * for backends), its one worker driven from the test's thread. A ring port hands back
  * what was sent on it, so every frame the relay sends can be read and checked. Peers are
  * made up on both sides; the IPv4 backend's MAC is known, the IPv6 one is resolved.
- * Routes: api.svc.example to the IPv4 backend, web.svc.example to the IPv6 one, and the
- * mangled suffix mesh.internal (underscore form) into the local network.
+ * Routes: api.svc.example to the IPv4 backend (proxied.svc.example too, behind a PROXY v2
+ * header), web.svc.example to the IPv6 one, *.far.example to the remote network "far"
+ * (its gateway 10.1.0.77:443), and the mangled suffix mesh.internal (underscore form) into
+ * the local network.
  */
 #ifndef RELAY_HARNESS_H
 #define RELAY_HARNESS_H

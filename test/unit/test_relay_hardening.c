@@ -503,6 +503,91 @@ static void test_challenge_rate(void)
 	finish(f);
 }
 
+/* A data connection to the TURN server bound, then the given hello from the peer behind it:
+ * the flow it became (NULL when the relay refused it). */
+static struct flow *turn_connection(const char *sni, struct rh_peer *srv)
+{
+	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
+	static struct hello_build hb;
+	static uint8_t data[20 + sizeof(hb.wire)];
+	struct turn_bind_req req = bind_request();
+	struct hb_options opt;
+	struct rh_sent syn;
+	struct flow *f;
+	enum flow_dir dir;
+
+	req.bind.peer_family = MR_CTL_PEER_V4;
+	memcpy(req.bind.peer, (const uint8_t[]){ 192, 0, 2, 50 }, 4);
+	req.bind.peer_port = rte_cpu_to_be_16(40123);
+	*srv = (struct rh_peer){ .ip = TURN_IP, .our_ip = RH_SVC_IP, .port = &rh_app.ports[1],
+				 .port_num = 3478, .isn = 9000 };
+	neigh_learn(rh_w->neigh, TURN_IP, &turn_mac, rh_w->now_ms, true);
+	rh_drain(srv->port);
+	turn_bind_start(rh_w, &req);
+	CU_ASSERT_EQUAL_FATAL(req.result, 0);
+	dp_worker_housekeeping(rh_w);
+	syn = rh_next_tcp(srv->port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	srv->our_port = rte_be_to_cpu_16(syn.tcp->src_port);
+	srv->our_isn = rte_be_to_cpu_32(syn.tcp->sent_seq);
+	rte_pktmbuf_free(syn.m);
+	rh_send(srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv->isn, srv->our_isn + 1, NULL, 0);
+	rh_drain(srv->port); /* the ConnectionBind */
+	/* The success answer (its transaction id), then the peer's hello. */
+	memcpy(data, (const uint8_t[]){ 0x01, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, 8);
+	memcpy(data + 8, req.bind.tid, 12);
+	hb_options_default(&opt);
+	opt.sni = sni;
+	hb_build(&opt, &hb);
+	memcpy(data + 20, hb.wire, hb.wire_len);
+	rh_send(srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, srv->isn + 1, srv->our_isn + 21, data,
+		20 + hb.wire_len);
+	f = flow_lookup(rh_w->flows, &(struct flow_key){ rte_cpu_to_be_32(TURN_IP),
+				rte_cpu_to_be_32(RH_SVC_IP), rte_cpu_to_be_16(3478),
+				rte_cpu_to_be_16(srv->our_port) }, &dir);
+	return f;
+}
+
+/* What comes over another network's TURN server is for this network's services only (a
+ * route to a third network is refused, not relayed on), and a PROXY v2 header names the
+ * peer the ConnectionAttempt named, not the TURN server every such connection comes from. */
+static void test_turn_local_only_real_client(void)
+{
+	uint64_t transit = rh_drops(DP_DROP_turn_transit);
+	struct rh_peer srv, b;
+	struct flow *f = turn_connection("x.far.example", &srv);
+	struct rh_sent s;
+	bool seen = false;
+
+	CU_ASSERT_PTR_NULL(f);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_turn_transit), transit + 1);
+	CU_ASSERT_EQUAL(binds_in_use(), 0);
+	f = turn_connection("proxied.svc.example", &srv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(binds_in_use(), 0); /* routed: its slot is free again */
+	b = rh_backend(f);
+	rh_drain(b.port);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	while ((s = rh_next_tcp(b.port)).m) {
+		uint32_t dst;
+
+		memcpy(&dst, s.dst, 4);
+		if (dst == rte_cpu_to_be_32(RH_BACKEND_IP) && s.plen >= 28 && !seen) {
+			static const uint8_t peer[6] = { 192, 0, 2, 50, 40123 >> 8, 40123 & 0xff };
+
+			seen = true;
+			CU_ASSERT_EQUAL(s.payload[13], 0x11); /* TCP over IPv4 */
+			CU_ASSERT_EQUAL(memcmp(s.payload + 16, peer, 4), 0);
+			CU_ASSERT_EQUAL(memcmp(s.payload + 24, peer + 4, 2), 0);
+		}
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_TRUE(seen);
+	finish(f);
+}
+
 /* A mangled name for one of the appliance's own addresses (inside the allow-list) is
  * refused at once: before, the relay sent SYNs to itself until the client gave up. */
 static void test_mangled_own_address(void)
@@ -548,6 +633,7 @@ int test_relay_hardening_register(void)
 		{ "spliced: SYN challenged, outside the window dropped", test_spliced_syn_and_window },
 		{ "challenge ACKs rationed", test_challenge_rate },
 		{ "a mangled name for our own address", test_mangled_own_address },
+		{ "over TURN: local services, the real client", test_turn_local_only_real_client },
 		CU_TEST_INFO_NULL,
 	};
 
