@@ -9,7 +9,11 @@
  *   (with, when asked, the SYN-ACK that splices it); an RFC 6062 data connection started
  *   as the control plane would; a TURN server's segment to one (its SYN-ACK, or a
  *   ConnectionBind answer with the right transaction id before fuzzed bytes, when
- *   asked); time passing.
+ *   asked); time passing; a segment from either peer of an open flow at its very
+ *   sequence numbers give or take a little, flags fuzzed, sometimes with a wrong checksum
+ *   (RST, SYN and ACK spoofing: RFC 5961); a run of in-order segments of one byte each
+ *   into a hello.
+ * After every operation the worker's flows may keep no more buffers than their budget.
  * After every input the clock runs on until every timer has fired; then no flow may be
  * left and every mbuf must be back in the pool: a leak or a stuck flow is a finding.
  */
@@ -26,6 +30,7 @@
 #include "dp_appliance.h"
 #include "mgmt_report.h"
 #include "dp_worker.h"
+#include "flow_limits.h"
 #include "relay.h"
 #include "tcp_frame.h"
 #include "tcp_opts.h"
@@ -302,6 +307,76 @@ static void op_bind_server(struct cursor *c)
 	skip(c, plen);
 }
 
+static bool any_flow(const struct flow *f)
+{
+	(void)f;
+	return true;
+}
+
+static bool collecting(const struct flow *f)
+{
+	return f->state == FLOW_HELLO || f->state == FLOW_CONNECTING;
+}
+
+/* A segment from the peer of side dir of f (its addresses and ports). */
+static struct rte_mbuf *side_frame(const struct flow *f, enum flow_dir dir, uint8_t flags,
+				   uint32_t seq, uint32_t ack, const uint8_t *payload, size_t plen)
+{
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct flow_addr6 *a6 = flow_side_addr6(app.workers[0]->flows, f, dir);
+
+	return tcp_frame(&app.ports[side->port], rte_be_to_cpu_32(side->key.peer_ip),
+			 rte_be_to_cpu_32(side->key.local_ip), a6 ? a6->peer : NULL,
+			 a6 ? a6->local : NULL, rte_be_to_cpu_16(side->key.peer_port),
+			 rte_be_to_cpu_16(side->key.local_port), flags, seq, ack, NULL, 0, payload,
+			 plen);
+}
+
+/* A spoofer near a flow's sequence numbers: either peer, at what the other end last
+ * acknowledged (or all its peer sent) plus or minus a little, flags fuzzed, the checksum
+ * wrong when asked. */
+static void op_near(struct cursor *c)
+{
+	struct flow *f = nth_flow(take(c, 1) % 8, any_flow);
+	uint8_t how = (uint8_t)take(c, 1), flags = (uint8_t)take(c, 1);
+	int32_t dseq = (int16_t)take(c, 2), dack = (int16_t)take(c, 2);
+	size_t plen = RTE_MIN((size_t)(take(c, 1) % 64), c->left);
+	enum flow_dir dir = (how & 1) && f && has_backend(f) ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
+	uint32_t seq, ack;
+	struct rte_mbuf *m;
+
+	if (!f) {
+		skip(c, plen);
+		return;
+	}
+	if (dir == FLOW_DIR_CLIENT) {
+		seq = (how & 2 ? f->c.acked : f->c_rcv_nxt) + (uint32_t)dseq;
+		ack = f->c_snd_nxt + (uint32_t)dack;
+	} else {
+		seq = (how & 2 ? f->b.acked : f->b.peer_isn + 1) + (uint32_t)dseq;
+		ack = f->b_snd_nxt + (uint32_t)dack;
+	}
+	m = side_frame(f, dir, flags & 0x3f, seq, ack, c->p, plen);
+	skip(c, plen);
+	if (m && (how & 4)) /* a wrong TCP checksum: its last byte flipped */
+		*rte_pktmbuf_mtod_offset(m, uint8_t *, rte_pktmbuf_data_len(m) - 1) ^= 0x01;
+	deliver(&app.ports[(dir == FLOW_DIR_CLIENT ? f->c : f->b).port], m);
+}
+
+/* A patient client: up to 64 in-order segments of one byte each into a hello. */
+static void op_tiny(struct cursor *c)
+{
+	struct flow *f = nth_flow(take(c, 1) % 8, collecting);
+	unsigned int n = take(c, 1) % 64 + 1;
+
+	for (unsigned int i = 0; i < n && f && collecting(f) && c->left; i++) {
+		deliver(&app.ports[f->c.port],
+			side_frame(f, FLOW_DIR_CLIENT, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, f->c_rcv_nxt,
+				   f->c_snd_nxt, c->p, 1));
+		skip(c, 1);
+	}
+}
+
 static void op_raw(struct cursor *c, unsigned int port)
 {
 	size_t len = RTE_MIN((size_t)take(c, 2) % 1515, c->left);
@@ -325,16 +400,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dp_worker *w = app.workers[0];
 
 	while (c.left > 0) {
-		switch (take(&c, 1) % 7) {
+		switch (take(&c, 1) % 9) {
 		case 0: op_raw(&c, 0); break;
 		case 1: op_raw(&c, 1); break;
 		case 2: op_client(&c); break;
 		case 3: op_backend(&c); break;
 		case 4: op_bind_start(&c); break;
 		case 5: op_bind_server(&c); break;
+		case 6: op_near(&c); break;
+		case 7: op_tiny(&c); break;
 		default: pass_time(take(&c, 2) % 5000); break;
 		}
 		dp_worker_housekeeping(w);
+		if (flow_kept_mbufs(w->flows) > app.kept_per_worker) {
+			fprintf(stderr, "flows keep %u buffers, their budget is %u\n",
+				flow_kept_mbufs(w->flows), app.kept_per_worker);
+			abort();
+		}
 	}
 	/* Let every timer fire: retransmissions give up, flows expire, neighbours fail. */
 	for (int i = 0; i < 40; i++)

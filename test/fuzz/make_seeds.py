@@ -8,7 +8,8 @@ import os
 import struct
 import sys
 
-CLIENT, BACKEND, BIND_START, BIND_SERVER, TIME = 2, 3, 4, 5, 6
+CLIENT, BACKEND, BIND_START, BIND_SERVER, NEAR, TINY, TIME = 2, 3, 4, 5, 6, 7, 8
+RST, SYN = 0x04, 0x02
 VALID, PSH, FIN, ACK = 0x80, 0x08, 0x01, 0x10
 
 
@@ -33,6 +34,16 @@ def wait(ms):
     return struct.pack(">BH", TIME, ms)
 
 
+def near(flags, how=0, dseq=0, dack=0, payload=b""):
+    """A spoofer's segment at the first flow's sequence numbers, give or take a little."""
+    return struct.pack(">BBBBhhB", NEAR, 0, how, flags, dseq, dack, len(payload)) + payload
+
+
+def tiny(data):
+    """The first collecting flow's client, one byte per segment."""
+    return struct.pack(">BBB", TINY, 0, len(data) - 1) + data
+
+
 def connection(hello):
     out = client(hello, 0) + wait(5)
     out += backend(b"", 0xC0)                                  # SYN-ACK: splice
@@ -52,6 +63,20 @@ def bound_connection(hello):
     return out
 
 
+def spoofed(hello):
+    """A spliced connection under blind RSTs, SYNs and ACKs, some with wrong checksums."""
+    out = client(hello, 0) + wait(5) + backend(b"", 0xC0)
+    out += near(RST, 0, 1000) + near(RST, 3, 700) + near(SYN, 0, 5) + near(ACK, 1, 0, 30000)
+    out += near(RST, 4) + near(RST, 2) + near(ACK | PSH, 0, 0, 0, b"spoof")
+    return out
+
+
+def one_byte_hello(hello):
+    """A hello whose first bytes come one per segment."""
+    out = client(hello[:5], 0) + tiny(hello[5:69]) + tiny(hello[69:133])
+    return out + wait(5)
+
+
 def main():
     fixtures, out_dir = sys.argv[1], sys.argv[2]
     os.makedirs(out_dir, exist_ok=True)
@@ -64,6 +89,10 @@ def main():
             f.write(connection(hello))
         with open(os.path.join(out_dir, name + ".bound.seed"), "wb") as f:
             f.write(bound_connection(hello))
+        with open(os.path.join(out_dir, name + ".spoofed.seed"), "wb") as f:
+            f.write(spoofed(hello))
+        with open(os.path.join(out_dir, name + ".tiny.seed"), "wb") as f:
+            f.write(one_byte_hello(hello))
 
 
 if __name__ == "__main__":
