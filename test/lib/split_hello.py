@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""TLS client whose ClientHello leaves in three TCP segments, certificate verified.
+"""TLS client whose ClientHello leaves in three TCP segments (or in segments of SEGMENT
+bytes each), certificate verified.
 
-usage: split_hello.py ADDR PORT SNI CAFILE
-The handshake runs over memory BIOs so the hello's bytes can be cut at two points and
-sent as separate segments (TCP_NODELAY, a pause between them). After the handshake it
+usage: split_hello.py ADDR PORT SNI CAFILE [SEGMENT]
+The handshake runs over memory BIOs so the hello's bytes can be cut and sent as separate
+segments (TCP_NODELAY, a pause between them long enough for each to be acknowledged).
+After the handshake it
 sends one line and expects the server's answer to start with "HTTP/". Prints the number
 of hello segments and the verified peer name, or exits 1.
 """
@@ -13,6 +15,7 @@ import sys
 import time
 
 addr, port, sni, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+segment = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 ctx = ssl.create_default_context(cafile=cafile)
 incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
 tls = ctx.wrap_bio(incoming, outgoing, server_hostname=sni)
@@ -39,11 +42,14 @@ try:
 except ssl.SSLWantReadError:
     pass
 hello = outgoing.read()
-cuts = [len(hello) // 5, len(hello) // 2]
-pieces = [hello[: cuts[0]], hello[cuts[0]: cuts[1]], hello[cuts[1]:]]
+if segment:
+    pieces = [hello[i: i + segment] for i in range(0, len(hello), segment)]
+else:
+    cuts = [len(hello) // 5, len(hello) // 2]
+    pieces = [hello[: cuts[0]], hello[cuts[0]: cuts[1]], hello[cuts[1]:]]
 for piece in pieces:
     sock.sendall(piece)
-    time.sleep(0.05)
+    time.sleep(0.002 if segment else 0.05)
 pump_until_done(tls.do_handshake)
 tls.write(b"GET / HTTP/1.0\r\n\r\n")
 sock.sendall(outgoing.read())

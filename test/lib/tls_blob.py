@@ -8,10 +8,10 @@ server: tls_blob.py server ADDR PORT CERT KEY [CONNECTIONS]   (ADDR IPv4 or IPv6
 many: tls_blob.py many ADDR PORT SNI CAFILE UP_BYTES DOWN_BYTES CONNECTIONS
     The client's exchange on CONNECTIONS connections at once, all opened before any
     sends; prints "ok N connections" when every one checked out.
-client: tls_blob.py client ADDR PORT SNI CAFILE UP_BYTES DOWN_BYTES
-    Verifies the certificate for SNI, sends UP_BYTES, checks the server's hash of them,
-    receives DOWN_BYTES and checks them against the server's hash. Prints
-    "ok up=<sha> down=<sha> seconds=<t>" or exits 1.
+client: tls_blob.py client ADDR PORT SNI CAFILE UP_BYTES DOWN_BYTES [PAUSE]
+    Verifies the certificate for SNI, waits PAUSE seconds (0) on the open connection,
+    sends UP_BYTES, checks the server's hash of them, receives DOWN_BYTES and checks them
+    against the server's hash. Prints "ok up=<sha> down=<sha> seconds=<t>" or exits 1.
 """
 import hashlib
 import os
@@ -117,6 +117,16 @@ def client(addr, port, sni, cafile, up, down, barrier=None):
     return 0
 
 
+class Pause:
+    """A wait on the open connection before the exchange (what others do meanwhile)."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def wait(self):
+        time.sleep(self.seconds)
+
+
 class Arrival:
     """One connection's place at the shared barrier, taken at most once."""
 
@@ -167,4 +177,5 @@ if __name__ == "__main__":
                int(sys.argv[6]) if len(sys.argv) > 6 else 0)
     else:
         sys.exit(client(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5],
-                        int(sys.argv[6]), int(sys.argv[7])))
+                        int(sys.argv[6]), int(sys.argv[7]),
+                        Pause(float(sys.argv[8])) if len(sys.argv) > 8 else None))
