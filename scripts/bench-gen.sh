@@ -30,43 +30,11 @@ scripts/build.sh >/dev/null || exit 2
 mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 2
 
 export TOPO_TAG=${TOPO_TAG:-mrgbench}
-. test/lib/topo.sh
-. test/lib/dp.sh
-. test/lib/gen_topo.sh
-trap topo_cleanup EXIT
-NS=${TOPO_TAG}-ns
-topo_ns "$NS"
+. test/lib/gen_bench.sh
 RES=$OUT/results.txt
 : >"$RES"
 put() { echo "$1=$2" >>"$RES"; }
 get() { sed -n "s/^$1=//p" "$RES" | tail -1; }
-# Every process gets its own EAL file prefix; runs inside $( ) cannot count in a variable.
-next_run() { RUN=$(($(cat "$TOPO_DIR/runs" 2>/dev/null || echo 0) + 1)); echo "$RUN" >"$TOPO_DIR/runs"; }
-
-# dp_up ROUTES BACKENDS [MAX_FLOWS] [MEM_MB] [CLOSING_MS]: a fresh data plane; sets PREFIX
-# and DP_REAL (the process itself, for RSS and the stop signal).
-dp_up() {
-	next_run
-	PREFIX=${TOPO_TAG}-dp$RUN
-	export GEN_SOCK_DIR=$TOPO_DIR/run$RUN
-	mkdir -p "$GEN_SOCK_DIR"
-	gen_topo_conf "$TOPO_DIR/dp.conf" "$1" "$2" "${3:-262144}" "${4:-1024}" "${5:-100}"
-	dp_start "$NS" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp$RUN.log" 3600 || exit 1
-	DP_REAL=$(pgrep -P "$DP_PID" -x meshrelay-dp)
-}
-dp_down() {
-	kill -INT "$DP_REAL" 2>/dev/null
-	wait "$DP_PID" 2>/dev/null
-}
-gen() { # gen ARGS...: one generator run with a fresh file prefix
-	next_run
-	gen_run "$NS" "${TOPO_TAG}-g$RUN" 0 "$@"
-}
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$DP_REAL/status"; }
-busy() { dp_busy_cycles "$PREFIX" | cut -d' ' -f1; }
-hz() { dp_busy_cycles "$PREFIX" | cut -d' ' -f2; }
-frames() { dp_stat "$PREFIX" counters rx_frames; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 
 # --- forwarding ceiling: testpmd on the same memif ports
 # testpmd_run MODE GEN_ARGS...: testpmd forwarding on the memif ports while the generator
@@ -100,15 +68,6 @@ testpmd_run() {
 	wait
 	echo "$(head -1 "$TOPO_DIR/tp-gen.out") tp_cpp=$(sed -n 's|.*CPU cycles/packet=\([0-9.]*\).*|\1|p' "$log" | tail -1)"
 }
-stream_run() { # stream_run FLOWS [ARGS] -> the report's first line with cpp= appended
-	local b0 f0 out
-	b0=$(busy)
-	f0=$(frames)
-	out=$(gen --mode stream --concurrency "$1" --routes 16 --backends 4 --seconds "$SECS" "${@:2}")
-	echo "$(echo "$out" | head -1) cpp=$(ratio $(($(busy) - b0)) $(($(frames) - f0)))"
-}
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
 # This VM's figures move by up to 2x from one run to the next (its cores are shared with
 # whatever else the host runs): testpmd and meshrelay take turns, three rounds each, on
 # the same 64 TCP flows (the generator answers its own clients through testpmd), and
@@ -191,16 +150,13 @@ echo "== new connections, by routes (hello, 256 B request, 1 KB answer, close)"
 : >"$OUT/routes.dat"
 for r in 16 256 4096 16384 32768; do
 	dp_up "$r" $((r < 16 ? r : 16))
-	b0=$(busy)
-	out=$(gen --mode connect --concurrency 512 --routes "$r" --backends $((r < 16 ? r : 16)) --seconds "$SECS")
-	cyc=$(($(busy) - b0))
+	out=$(connect_run "$r")
 	echo "$out" | cut -c1-200
-	done_n=$(gen_field "$out" completed)
-	echo "$r $(gen_field "$out" conn_per_s) $(ratio "$cyc" "$done_n") $(gen_field "$out" failed) $(gen_field "$out" p50_us) $(gen_field "$out" p99_us)" >>"$OUT/routes.dat"
+	echo "$r $(gen_field "$out" conn_per_s) $(gen_field "$out" cpc) $(gen_field "$out" failed) $(gen_field "$out" p50_us) $(gen_field "$out" p99_us)" >>"$OUT/routes.dat"
 	if [ "$r" = 256 ]; then
 		put mr_conn_per_s "$(gen_field "$out" conn_per_s)"
-		put mr_conn_cycles "$(ratio "$cyc" "$done_n")"
-		put mr_conn_per_core_s "$(awk -v c="$cyc" -v n="$done_n" -v h="$(hz)" 'BEGIN { printf "%.0f", c ? n * h / c : 0 }')"
+		put mr_conn_cycles "$(gen_field "$out" cpc)"
+		put mr_conn_per_core_s "$(gen_field "$out" per_core_s)"
 		put mr_conn_failed "$(gen_field "$out" failed)"
 		put mr_conn_p50_us "$(gen_field "$out" p50_us)"
 		put mr_conn_p99_us "$(gen_field "$out" p99_us)"

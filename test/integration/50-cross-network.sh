@@ -9,10 +9,12 @@
 # data connection, binds it, classifies the same ClientHello and splices it to the service.
 # Checked: openssl s_server and nginx by name, a mangled name, 50 MB each way hash-equal,
 # a mangled destination outside b's allow-list refused by gateway B, and gateway B
-# restarted (data plane and control plane) with the path coming back by itself.
+# restarted (data plane and control plane) with the path coming back by itself. coturn
+# runs four relay threads, so that binds may land on another thread than the attempt.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
+export MT_TURN_THREADS=${MT_TURN_THREADS:-4}
 . test/lib/mesh_topo.sh
 
 MR_CP=${MR_CP:-$MR_BUILD_DIR/controlplane/meshrelay-cp}
