@@ -26,8 +26,10 @@ for round in $(seq "$ROUNDS"); do
 		dir=$OLD
 		[ "$side" = new ] && dir=$NEW
 		MR_DP=$dir/dataplane/meshrelay-dp
-		dp_up 256 16
+		dp_up 16 4     # the routes and backends stream_run's flows use
 		s=$(stream_run 64)
+		dp_down
+		dp_up 256 16
 		c=$(connect_run 256)
 		dp_down
 		cpp[$side]="${cpp[$side]:-} $(gen_field "$s" cpp)"

@@ -4,17 +4,24 @@
 # repeatable, whatever else the machine does): test/bench/path_cost.c drives bursts of
 # Linux-like segments (1,400 bytes, timestamps) both ways through one worker on ring
 # ports. Several build directories are measured in turns on the same frames, so an old
-# and a new build compare side by side:
-#   scripts/bench-path.sh [--bursts N] [BUILD_DIR...]      (default: build)
+# and a new build compare side by side. With --connections N it counts instead what one
+# whole connection costs (handshake, hello, answer, FINs, the flow's end), N in a row:
+#   scripts/bench-path.sh [--bursts N | --connections N] [BUILD_DIR...]   (default: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bursts=200
+mode=()
+toggle=path_cost_burst
+unit=segments
+what="spliced segment"
 dirs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--bursts) bursts=$2; shift 2 ;;
-	-*) echo "usage: $0 [--bursts N] [BUILD_DIR...]" >&2; exit 2 ;;
+	--connections) bursts=$2; mode=(connections); toggle=path_cost_step; unit=connections
+		what="connection"; shift 2 ;;
+	-*) echo "usage: $0 [--bursts N | --connections N] [BUILD_DIR...]" >&2; exit 2 ;;
 	*) dirs+=("$1"); shift ;;
 	esac
 done
@@ -26,11 +33,11 @@ trap 'rm -rf "$out"; rm -rf /var/run/dpdk/bench-path-*' EXIT
 for dir in "${dirs[@]}"; do
 	bin=$dir/test/bench/bench-path
 	[ -x "$bin" ] || { echo "bench-path: $bin not built" >&2; exit 2; }
-	segments=$(valgrind --tool=callgrind --toggle-collect=path_cost_burst \
-		--callgrind-out-file="$out/cg.out" "$bin" "$bursts" 2>"$out/valgrind.log" |
-		sed -n 's/^segments //p')
+	segments=$(valgrind --tool=callgrind --toggle-collect=$toggle \
+		--callgrind-out-file="$out/cg.out" "$bin" "${mode[@]}" "$bursts" 2>"$out/valgrind.log" |
+		sed -n "s/^$unit //p")
 	[ -n "$segments" ] || { tail -20 "$out/valgrind.log" >&2; exit 1; }
 	total=$(sed -n 's/^totals: *//p' "$out/cg.out" | awk '{print $1}')
-	awk -v d="$dir" -v t="$total" -v s="$segments" \
-		'BEGIN { printf "%s: %.1f instructions per spliced segment (%d segments, %d in all)\n", d, t / s, s, t }'
+	awk -v d="$dir" -v t="$total" -v s="$segments" -v w="$what" -v u="$unit" \
+		'BEGIN { printf "%s: %.1f instructions per %s (%d %s, %d in all)\n", d, t / s, w, s, u, t }'
 done

@@ -85,45 +85,46 @@ static struct client_count *client_find(const struct flow_limits *l, uint64_t ke
 	return pos >= 0 && (uint32_t)pos < l->capacity ? &l->counts[pos] : NULL;
 }
 
+/* A client's count leaves the table zeroed: the next client in its slot starts at 0. */
+static void client_forget(struct flow_limits *l, struct client_count *c, uint64_t key)
+{
+	memset(c, 0, sizeof(*c));
+	rte_hash_del_key(l->clients, &key);
+}
+
 enum flow_client_verdict flow_client_attach(struct flow_table *ft, struct flow *f,
 					    uint32_t max_flows, uint32_t max_hellos)
 {
 	struct flow_limits *l = ft->limits;
 	uint64_t key = client_key(ft, f);
-	struct client_count *c = client_find(l, key);
+	/* One call finds the client or adds it (rte_hash answers an existing key's slot). */
+	int32_t pos = rte_hash_add_key(l->clients, &key);
+	struct client_count *c;
 
-	if (!c) {
-		int32_t pos = rte_hash_add_key(l->clients, &key);
-
-		/* The table holds one client per flow at most: it cannot be full here. */
-		if (pos < 0 || (uint32_t)pos >= l->capacity)
-			return FLOW_CLIENT_FLOWS;
-		c = &l->counts[pos];
-		memset(c, 0, sizeof(*c));
-	}
+	/* The table holds one client per flow at most: it cannot be full here. */
+	if (pos < 0 || (uint32_t)pos >= l->capacity)
+		return FLOW_CLIENT_FLOWS;
+	c = &l->counts[pos];
 	if (c->flows >= max_flows || c->hellos >= max_hellos) {
 		enum flow_client_verdict v = c->flows >= max_flows ? FLOW_CLIENT_FLOWS
 								   : FLOW_CLIENT_HELLOS;
 
 		if (!c->flows)
-			rte_hash_del_key(l->clients, &key);
+			client_forget(l, c, key);
 		return v;
 	}
 	c->flows++;
 	c->hellos++;
+	f->client_slot = (uint32_t)pos;
 	f->counted = COUNTED_CLIENT | COUNTED_HELLO;
 	return FLOW_CLIENT_OK;
 }
 
 void flow_client_hello_done(struct flow_table *ft, struct flow *f)
 {
-	struct client_count *c;
-
 	if (!(f->counted & COUNTED_HELLO))
 		return;
-	c = client_find(ft->limits, client_key(ft, f));
-	if (c)
-		c->hellos--;
+	ft->limits->counts[f->client_slot].hellos--;
 	f->counted &= (uint8_t)~COUNTED_HELLO;
 }
 
@@ -138,19 +139,15 @@ void flow_client_counts(const struct flow_table *ft, const struct flow *f, uint3
 
 static void client_release(struct flow_table *ft, struct flow *f)
 {
-	uint64_t key;
 	struct client_count *c;
 
 	if (!(f->counted & COUNTED_CLIENT))
 		return;
-	key = client_key(ft, f);
-	c = client_find(ft->limits, key);
-	if (c) {
-		c->flows--;
-		c->hellos -= (f->counted & COUNTED_HELLO) ? 1 : 0;
-		if (!c->flows)
-			rte_hash_del_key(ft->limits->clients, &key);
-	}
+	c = &ft->limits->counts[f->client_slot];
+	c->flows--;
+	c->hellos -= (f->counted & COUNTED_HELLO) ? 1 : 0;
+	if (!c->flows)
+		client_forget(ft->limits, c, client_key(ft, f));
 	f->counted = 0;
 }
 

@@ -9,6 +9,9 @@
  * reading them back happen outside path_cost_burst: run under
  *   valgrind --tool=callgrind --toggle-collect=path_cost_burst bench-path [BURSTS]
  * and the instructions counted, divided by the segments printed, are the cost of one.
+ * With "connections" it opens and closes COUNT connections one after another instead
+ * (handshake, hello, the backend's SYN-ACK, a 1,000-byte answer, FINs, the flow's end):
+ * --toggle-collect=path_cost_step, divided by the connections printed.
  * Exits 1 when the relay did not forward every segment (the figure would mean nothing).
  */
 #include <stdio.h>
@@ -23,6 +26,7 @@
 
 #include "dp_appliance.h"
 #include "dp_worker.h"
+#include "flow.h"
 #include "neigh.h"
 #include "tcp_frame.h"
 
@@ -40,7 +44,7 @@ static const char config_text[] =
 	"          { name = \"svc\"; device = \"net_ring_bp1\"; ipv4 = \"10.1.0.1/24\";\n"
 	"            exception = { enabled = false; }; } );\n"
 	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
-	"relay = { max_flows = 64; };\n"
+	"relay = { max_flows = 64; closing_timeout_ms = 100; };\n"
 	"networks = ( { name = \"n\"; local = true; allow = [ \"10.1.0.0/24\" ]; ports = ( 443 ); } );\n"
 	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); } );\n"
 	"routes = ( { sni = \"api.svc.example\"; pool = \"p\"; } );\n";
@@ -142,10 +146,19 @@ static uint32_t tsval_of(const struct rte_tcp_hdr *tcp)
 	return rte_be_to_cpu_32(v);
 }
 
+/* What callgrind counts of a whole connection: one frame through the worker (none: only
+ * its housekeeping), then its housekeeping. */
+__attribute__((noinline, noclone)) void path_cost_step(const struct end *e, struct rte_mbuf *m);
+__attribute__((noinline, noclone)) void path_cost_step(const struct end *e, struct rte_mbuf *m)
+{
+	if (m)
+		dp_worker_rx_frame(w, e->port, m);
+	dp_worker_housekeeping(w);
+}
+
 static void input(const struct end *e, struct rte_mbuf *m)
 {
-	dp_worker_rx_frame(w, e->port, m);
-	dp_worker_housekeeping(w);
+	path_cost_step(e, m);
 }
 
 static void drain(const struct dp_port *p)
@@ -205,6 +218,48 @@ static void open_connection(struct end *c, struct end *b)
 	drain(c->port);
 }
 
+/* After open_connection: a 1,000-byte answer, FINs both ways and the last ACK, then the
+ * flow's end at its closing time (relay.closing_timeout_ms = 100 here). */
+static void close_connection(struct end *c, struct end *b)
+{
+	static uint8_t answer[1000];
+	uint8_t opts[12];
+
+	b->tsval++;
+	input(b, frame(b, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, opts, ts_opts(opts, b), answer,
+		       sizeof(answer)));
+	b->seq += sizeof(answer);
+	c->ack += sizeof(answer);
+	c->tsval++;
+	input(c, frame(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, opts, ts_opts(opts, c), NULL, 0));
+	c->seq++;
+	b->ack++;
+	b->tsval++;
+	input(b, frame(b, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, opts, ts_opts(opts, b), NULL, 0));
+	b->seq++;
+	c->ack++;
+	c->tsval++;
+	input(c, frame(c, RTE_TCP_ACK_FLAG, opts, ts_opts(opts, c), NULL, 0));
+	drain(c->port);
+	drain(b->port);
+	w->now_ms += 101;
+	input(c, NULL);
+}
+
+/* Connections one after another, each a new client port, until every one has ended. */
+static void run_connections(struct end *c0, struct end *b0, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct end c = *c0, b = *b0;
+
+		c.port_num = (uint16_t)(c0->port_num + i);
+		c.seq += i * 100000u;
+		b.seq += i * 100000u;
+		open_connection(&c, &b);
+		close_connection(&c, &b);
+	}
+}
+
 /* What callgrind counts: a burst through the worker, then its housekeeping. */
 __attribute__((noinline, noclone)) void path_cost_burst(struct rte_mbuf **pkts, const struct end *const *from,
 					       unsigned int n);
@@ -239,13 +294,23 @@ static void run_bursts(struct end *c, struct end *b, unsigned int bursts)
 	}
 }
 
+static int finish(struct mr_config *conf)
+{
+	dp_appliance_down(&app);
+	mr_config_free(conf);
+	rte_eal_cleanup();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char prefix[64], err[512];
 	char *eal_argv[] = { "bench-path", "-l", "0-1", "--no-pci", "--no-huge", "-m", "256",
 			     "--no-telemetry", "--log-level", "*:error", "--file-prefix",
 			     prefix, NULL };
-	unsigned int bursts = argc > 1 ? (unsigned int)atoi(argv[1]) : 200;
+	bool connections = argc > 1 && strcmp(argv[1], "connections") == 0;
+	unsigned int bursts = argc > 1 + connections ? (unsigned int)atoi(argv[1 + connections])
+						     : connections ? 500 : 200;
 	static struct mr_config conf;
 	struct end c = { .ip = CLIENT_IP, .our_ip = EDGE_IP, .port_num = 40001, .our_port = 443,
 			 .seq = 1000000, .tsval = 5000 };
@@ -256,7 +321,7 @@ int main(int argc, char **argv)
 
 	snprintf(prefix, sizeof(prefix), "bench-path-%d", (int)getpid());
 	if (bursts == 0 || rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
-		fail("usage: bench-path [BURSTS], or EAL did not start");
+		fail("usage: bench-path [connections] [COUNT], or EAL did not start");
 	if (mr_config_load_string(config_text, "bench-path", &conf, err, sizeof(err)) < 0)
 		fail(err);
 	app.conf = &conf;
@@ -268,6 +333,13 @@ int main(int argc, char **argv)
 	neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
 	c.port = &app.ports[0];
 	b.port = &app.ports[1];
+	if (connections) {
+		run_connections(&c, &b, bursts);
+		if (w->counters.events[DP_EV_flow_created] != bursts || flow_count(w->flows) != 0)
+			fail("not every connection was relayed and ended");
+		printf("connections %u\n", bursts);
+		return finish(&conf);
+	}
 	open_connection(&c, &b);
 	before = w->counters.events[DP_EV_splice_c2b] + w->counters.events[DP_EV_splice_b2c];
 	run_bursts(&c, &b, bursts);
@@ -275,8 +347,5 @@ int main(int argc, char **argv)
 	    (uint64_t)bursts * BURST)
 		fail("the relay did not splice every segment");
 	printf("segments %u\n", bursts * BURST);
-	dp_appliance_down(&app);
-	mr_config_free(&conf);
-	rte_eal_cleanup();
-	return 0;
+	return finish(&conf);
 }
