@@ -6,12 +6,14 @@
 # ports. Several build directories are measured in turns on the same frames, so an old
 # and a new build compare side by side. With --connections N it counts instead what one
 # whole connection costs (handshake, hello, answer, FINs, the flow's end), N in a row:
-#   scripts/bench-path.sh [--bursts N | --connections N] [BUILD_DIR...]   (default: build)
+# --rx-cksum: the ports check receive checksums, as a NIC with that offload does.
+#   scripts/bench-path.sh [--rx-cksum] [--bursts N | --connections N] [BUILD_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bursts=200
 mode=()
+nic=()
 toggle=path_cost_burst
 unit=segments
 what="spliced segment"
@@ -19,9 +21,10 @@ dirs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--bursts) bursts=$2; shift 2 ;;
+	--rx-cksum) nic=(rx-cksum); shift ;;
 	--connections) bursts=$2; mode=(connections); toggle=path_cost_step; unit=connections
 		what="connection"; shift 2 ;;
-	-*) echo "usage: $0 [--bursts N | --connections N] [BUILD_DIR...]" >&2; exit 2 ;;
+	-*) echo "usage: $0 [--rx-cksum] [--bursts N | --connections N] [BUILD_DIR...]" >&2; exit 2 ;;
 	*) dirs+=("$1"); shift ;;
 	esac
 done
@@ -34,7 +37,7 @@ for dir in "${dirs[@]}"; do
 	bin=$dir/test/bench/bench-path
 	[ -x "$bin" ] || { echo "bench-path: $bin not built" >&2; exit 2; }
 	segments=$(valgrind --tool=callgrind --toggle-collect=$toggle \
-		--callgrind-out-file="$out/cg.out" "$bin" "${mode[@]}" "$bursts" 2>"$out/valgrind.log" |
+		--callgrind-out-file="$out/cg.out" "$bin" "${nic[@]}" "${mode[@]}" "$bursts" 2>"$out/valgrind.log" |
 		sed -n "s/^$unit //p")
 	[ -n "$segments" ] || { tail -20 "$out/valgrind.log" >&2; exit 1; }
 	total=$(sed -n 's/^totals: *//p' "$out/cg.out" | awk '{print $1}')

@@ -70,7 +70,7 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 	ft->n_free = max_flows;
 	/* rte_hash: a signature+index slot per bucket entry and a key slot per key. */
 	ft->hash_bytes = (size_t)hp.entries * (sizeof(struct flow_key) + 8 + 8) +
-			 (size_t)max_flows * flow_limits_bytes_per_flow();
+			 flow_limits_bytes(max_flows);
 	return ft;
 }
 

@@ -97,7 +97,6 @@ struct flow {
 	struct flow_side c, b;
 	uint8_t counted;             /* what flow_limits counts for it (its own bits) */
 	uint8_t via_turn;            /* arrived over a TURN server (RFC 6062): local only */
-	uint32_t client_slot;        /* flow_limits' count of its client, while counted */
 	struct rte_mbuf *stream;     /* kept client bytes, payload only, PROXY header first:
 				      * changed through flow_limits.h, which counts them */
 };

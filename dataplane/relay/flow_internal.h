@@ -36,8 +36,8 @@ struct flow_table {
 /* Create the table's limits for its capacity on a socket; NULL when out of memory. */
 struct flow_limits *flow_limits_create(const char *name, uint32_t capacity, int socket_id);
 
-/* Bytes they take per flow of a table (for flow_bytes_per_flow). */
-size_t flow_limits_bytes_per_flow(void);
+/* Bytes the limits of a table of capacity flows take (for flow_bytes_per_flow). */
+size_t flow_limits_bytes(uint32_t capacity);
 
 /* Free them. NULL is fine. */
 void flow_limits_free(struct flow_limits *l);

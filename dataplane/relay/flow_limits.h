@@ -3,7 +3,8 @@
  * What the flows of one table may hold, counted where the flows live so that no way out
  * of a flow can forget it: the buffers they keep (ClientHellos, relay-owned bytes not yet
  * acknowledged), and per client address (an IPv4 /32, an IPv6 /64) how many flows it has
- * and how many of them are not spliced yet. The table's owner (one worker) only.
+ * and how many of them are not spliced yet (never fewer than it holds: see
+ * flow_limits.c). The table's owner (one worker) only.
  */
 #ifndef FLOW_LIMITS_H
 #define FLOW_LIMITS_H
@@ -29,7 +30,8 @@ enum flow_client_verdict flow_client_attach(struct flow_table *ft, struct flow *
 /* f is spliced: it no longer counts as one of its client's hellos. */
 void flow_client_hello_done(struct flow_table *ft, struct flow *f);
 
-/* The flows and hellos counted for f's client address (0, 0 when it has none). */
+/* The flows and hellos counted for f's client address (0, 0 when it has none); never
+ * fewer than it holds, more only when another client shares both its counters. */
 void flow_client_counts(const struct flow_table *ft, const struct flow *f, uint32_t *flows,
 			uint32_t *hellos);
 

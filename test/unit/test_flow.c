@@ -289,10 +289,35 @@ static void test_chain_checksum(void)
 	}
 }
 
+/* Every payload length around the short-piece sum's limits, one contiguous segment,
+ * addresses and bytes near 0xff so that every carry is taken: as DPDK's checksum. */
+static void test_short_checksum(void)
+{
+	for (uint32_t plen = 0; plen <= 140; plen++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool());
+		uint8_t *frame = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(40 + plen));
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)frame;
+
+		for (uint32_t i = 0; i < 40 + plen; i++)
+			frame[i] = (uint8_t)(0xff - (i * 7 + plen) % 13);
+		ip->version_ihl = 0x45;
+		ip->next_proto_id = IPPROTO_TCP;
+		ip->src_addr = 0xfffffffe;
+		ip->dst_addr = 0xfeffffff;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(40 + plen));
+		((struct rte_tcp_hdr *)(ip + 1))->data_off = 0x50;
+		((struct rte_tcp_hdr *)(ip + 1))->cksum = 0;
+		CU_ASSERT_EQUAL(tcp_checksum_mbuf(m, ip, 20),
+				rte_ipv4_udptcp_cksum(ip, frame + 20));
+		rte_pktmbuf_free(m);
+	}
+}
+
 int test_flow_register(void)
 {
 	static const CU_TestInfo flows[] = {
 		{ "entry fits 256 bytes", test_entry_size },
+		{ "short segments' checksums", test_short_checksum },
 		{ "alloc until full, release makes room", test_alloc_until_full },
 		{ "both connections keyed", test_keys_both_sides },
 		{ "the last lookup remembered, forgotten on release", test_last_lookup_remembered },
