@@ -8,6 +8,7 @@
 #include <rte_tcp.h>
 
 #include "flow.h"
+#include "flow_limits.h"
 #include "mbuf_slice.h"
 #include "tcp_out.h"
 #include "unit.h"
@@ -289,6 +290,43 @@ static void test_chain_checksum(void)
 	}
 }
 
+/* A table as full as its counters: 1,000 addresses with one flow each, then one address
+ * takes flows until it is refused. Counters are shared between clients here: the greedy
+ * one gets no more than the limit and at most a few less; every other address then gets
+ * a second flow. */
+static void test_client_counters_shared(void)
+{
+	enum { CAP = 2048, OTHERS = 1000, LIMIT = 32 };
+	struct flow_table *ft = flow_table_create("ut_flows6", CAP, 0);
+	struct flow *f;
+	unsigned int greedy = 0, refused = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (uint32_t i = 0; i < OTHERS; i++) {
+		f = flow_alloc(ft, 0);
+		f->c.key.peer_ip = rte_cpu_to_be_32(0x0a000000u + i * 7919u);
+		CU_ASSERT_EQUAL(flow_client_attach(ft, f, LIMIT, LIMIT), FLOW_CLIENT_OK);
+	}
+	for (;;) {
+		f = flow_alloc(ft, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		f->c.key.peer_ip = rte_cpu_to_be_32(0xc6336401u);
+		if (flow_client_attach(ft, f, LIMIT, LIMIT) != FLOW_CLIENT_OK)
+			break;
+		greedy++;
+	}
+	flow_release(ft, f);
+	CU_ASSERT_TRUE(greedy <= LIMIT && greedy >= LIMIT - 2);
+	for (uint32_t i = 0; i < OTHERS; i++) {
+		f = flow_alloc(ft, 0);
+		f->c.key.peer_ip = rte_cpu_to_be_32(0x0a000000u + i * 7919u);
+		if (flow_client_attach(ft, f, LIMIT, LIMIT) != FLOW_CLIENT_OK)
+			refused++;
+	}
+	CU_ASSERT_EQUAL(refused, 0);
+	flow_table_free(ft);
+}
+
 /* Every payload length around the short-piece sum's limits, one contiguous segment,
  * addresses and bytes near 0xff so that every carry is taken: as DPDK's checksum. */
 static void test_short_checksum(void)
@@ -318,6 +356,7 @@ int test_flow_register(void)
 	static const CU_TestInfo flows[] = {
 		{ "entry fits 256 bytes", test_entry_size },
 		{ "short segments' checksums", test_short_checksum },
+		{ "client counters shared in a full table", test_client_counters_shared },
 		{ "alloc until full, release makes room", test_alloc_until_full },
 		{ "both connections keyed", test_keys_both_sides },
 		{ "the last lookup remembered, forgotten on release", test_last_lookup_remembered },
