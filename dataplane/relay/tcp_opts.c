@@ -43,8 +43,19 @@ static bool opt_record(const uint8_t *o, unsigned int off, unsigned int len,
 
 bool tcp_opts_parse(const uint8_t *tcp_hdr, unsigned int hdr_len, struct tcp_opts *out)
 {
+	static const uint8_t nop_nop_ts[4] = { TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_TS, 10 };
+
 	memset(out, 0, sizeof(*out));
 	out->wscale = TCP_WSCALE_NONE;
+	/* What Linux and most stacks send on every segment of a connection with timestamps
+	 * (RFC 7323 appendix A's layout), read at once: a third of the walk's cost. */
+	if (hdr_len == 32 && memcmp(tcp_hdr + 20, nop_nop_ts, 4) == 0) {
+		out->has_ts = true;
+		out->tsval = mr_load_be32(tcp_hdr + 24);
+		out->tsecr = mr_load_be32(tcp_hdr + 28);
+		out->ts_off = 24;
+		return true;
+	}
 	for (unsigned int off = 20; off < hdr_len;) {
 		const uint8_t *o = tcp_hdr + off;
 		unsigned int len;

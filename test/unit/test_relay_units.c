@@ -73,6 +73,32 @@ static void test_sack_blocks_and_ts_writer(void)
 	CU_ASSERT_EQUAL(o.tsecr, 6);
 }
 
+/* An established segment's NOP,NOP,TS (read at once) gives what the walk gives for the
+ * same timestamp elsewhere; a bad length after NOP,NOP is still refused. */
+static void test_established_timestamps(void)
+{
+	uint8_t hdr[32] = { 0 }, moved[32] = { 0 };
+	struct tcp_opts o, m;
+
+	CU_ASSERT_EQUAL(tcp_opts_write_ts(hdr + 20, 0xfedcba98u, 0x01234567u), 12);
+	CU_ASSERT_TRUE_FATAL(tcp_opts_parse(hdr, sizeof(hdr), &o));
+	memcpy(moved + 20, hdr + 22, 10); /* TS first, then NOP,NOP: the walk reads it */
+	moved[30] = TCP_OPT_NOP;
+	moved[31] = TCP_OPT_NOP;
+	CU_ASSERT_TRUE_FATAL(tcp_opts_parse(moved, sizeof(moved), &m));
+	CU_ASSERT_TRUE(o.has_ts && m.has_ts);
+	CU_ASSERT_EQUAL(o.tsval, 0xfedcba98u);
+	CU_ASSERT_EQUAL(o.tsecr, m.tsecr);
+	CU_ASSERT_EQUAL(o.tsval, m.tsval);
+	CU_ASSERT_EQUAL(o.ts_off, 24);
+	CU_ASSERT_EQUAL(m.ts_off, 22);
+	CU_ASSERT_EQUAL(o.wscale, TCP_WSCALE_NONE);
+	CU_ASSERT_EQUAL(o.mss, 0);
+	CU_ASSERT_EQUAL(o.sack_blocks, 0);
+	hdr[23] = 9;
+	CU_ASSERT_FALSE(tcp_opts_parse(hdr, sizeof(hdr), &o));
+}
+
 static void test_malformed_options(void)
 {
 	static const uint8_t bad[][4] = {
@@ -336,6 +362,7 @@ int test_relay_units_register(void)
 		{ "write then parse, every combination", test_write_then_parse },
 		{ "SACK blocks and timestamps", test_sack_blocks_and_ts_writer },
 		{ "malformed options refused", test_malformed_options },
+		{ "established timestamps read at once", test_established_timestamps },
 		{ "incremental checksum matches full", test_incremental_checksum },
 		CU_TEST_INFO_NULL,
 	};
