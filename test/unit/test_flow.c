@@ -327,11 +327,11 @@ static void test_client_counters_shared(void)
 	flow_table_free(ft);
 }
 
-/* Every payload length around the short-piece sum's limits, one contiguous segment,
+/* Every payload length to 300 bytes (blocks, words, a last byte), one contiguous segment,
  * addresses and bytes near 0xff so that every carry is taken: as DPDK's checksum. */
 static void test_short_checksum(void)
 {
-	for (uint32_t plen = 0; plen <= 140; plen++) {
+	for (uint32_t plen = 0; plen <= 300; plen++) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool());
 		uint8_t *frame = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(40 + plen));
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)frame;
@@ -355,7 +355,7 @@ int test_flow_register(void)
 {
 	static const CU_TestInfo flows[] = {
 		{ "entry fits 256 bytes", test_entry_size },
-		{ "short segments' checksums", test_short_checksum },
+		{ "checksums of every length to 300 bytes", test_short_checksum },
 		{ "client counters shared in a full table", test_client_counters_shared },
 		{ "alloc until full, release makes room", test_alloc_until_full },
 		{ "both connections keyed", test_keys_both_sides },
