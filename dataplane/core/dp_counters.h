@@ -102,6 +102,7 @@
 	X(header_no_room)     /* no headroom to give a segment the other family's IP header */\
 	X(syn_shed)           /* SYN unanswered: the port's queue just full, its budget spent */\
 	X(hello_no_room)      /* hello bytes not kept: the worker's kept buffers at their cap */\
+	X(hello_evicted)      /* the oldest kept hello reset to make room for a newer one */  \
 	X(client_flow_limit)  /* new connection refused: its address holds client.max_flows */\
 	X(client_hello_limit) /* ... or client.max_hellos connections not spliced yet */\
 	X(neigh_unresolved_limit) /* no new neighbour: neighbour.unresolved never answered yet */\

@@ -53,6 +53,7 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 		return NULL;
 	ft->capacity = max_flows;
 	ft->rtx_head = RTX_NONE;
+	ft->hello_head = ft->hello_tail = RTX_NONE;
 	ft->index = rte_hash_create(&hp);
 	ft->flows = rte_zmalloc_socket(name, sizeof(struct flow) * max_flows, RTE_CACHE_LINE_SIZE,
 				       socket_id);
@@ -286,10 +287,52 @@ bool flow_key6_exists(const struct flow_table *ft, const struct flow_key6 *key)
 	return ft->index6 && rte_hash_lookup(ft->index6, key) >= 0;
 }
 
+static void hello_unqueue(struct flow_table *ft, struct flow *f)
+{
+	if (f->rtx_prev != RTX_NONE)
+		ft->flows[f->rtx_prev].rtx_next = f->rtx_next;
+	else
+		ft->hello_head = f->rtx_next;
+	if (f->rtx_next != RTX_NONE)
+		ft->flows[f->rtx_next].rtx_prev = f->rtx_prev;
+	else
+		ft->hello_tail = f->rtx_prev;
+	f->rtx_prev = f->rtx_next = RTX_NONE;
+	f->hello_queued = 0;
+}
+
+void flow_hello_queue(struct flow_table *ft, struct flow *f)
+{
+	if (f->hello_queued)
+		return;
+	flow_rtx_disarm(ft, f);
+	f->hello_queued = 1;
+	f->rtx_prev = ft->hello_tail;
+	if (ft->hello_tail != RTX_NONE)
+		ft->flows[ft->hello_tail].rtx_next = f->index;
+	else
+		ft->hello_head = f->index;
+	ft->hello_tail = f->index;
+}
+
+struct flow *flow_hello_oldest(struct flow_table *ft)
+{
+	while (ft->hello_head != RTX_NONE) {
+		struct flow *f = &ft->flows[ft->hello_head];
+
+		if (f->state == FLOW_HELLO && f->stream)
+			return f;
+		hello_unqueue(ft, f);
+	}
+	return NULL;
+}
+
 void flow_rtx_disarm(struct flow_table *ft, struct flow *f)
 {
 	bool listed = f->rtx_prev != RTX_NONE || ft->rtx_head == f->index;
 
+	if (f->hello_queued)
+		return hello_unqueue(ft, f);
 	if (!listed)
 		return;
 	if (f->rtx_prev != RTX_NONE)

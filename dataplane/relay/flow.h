@@ -97,6 +97,7 @@ struct flow {
 	struct flow_side c, b;
 	uint8_t counted;             /* what flow_limits counts for it (its own bits) */
 	uint8_t via_turn;            /* arrived over a TURN server (RFC 6062): local only */
+	uint8_t hello_queued;        /* rtx_prev/next link it into the hello queue instead */
 	struct rte_mbuf *stream;     /* kept client bytes, payload only, PROXY header first:
 				      * changed through flow_limits.h, which counts them */
 };
@@ -162,6 +163,14 @@ void flow_rtx_disarm(struct flow_table *ft, struct flow *f);
 
 /* Call fn for every listed flow due by now_ms (fn may re-arm, disarm or release). */
 void flow_rtx_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void *ctx);
+
+/* Put f (FLOW_HELLO, just began to keep bytes) behind every other such flow, unless it is
+ * queued already. The queue borrows the rtx links: arming or disarming f takes it off. */
+void flow_hello_queue(struct flow_table *ft, struct flow *f);
+
+/* The queued flow that began to keep hello bytes first; flows found no longer in
+ * FLOW_HELLO or keeping nothing leave the queue on the way. NULL when it is empty. */
+struct flow *flow_hello_oldest(struct flow_table *ft);
 
 /* Look at the next `budget` slots; call fn for every flow whose expire_ms has passed
  * (fn must re-arm expire_ms or release the flow). */

@@ -20,6 +20,10 @@ struct flow_table {
 	uint32_t capacity;
 	uint32_t sweep_cursor;
 	uint32_t rtx_head;       /* doubly linked through flow.rtx_prev/next */
+	/* Flows keeping hello bytes, oldest at the head: when the worker's kept buffers are
+	 * at their cap, a new hello may end the oldest (relay_hello.c). Linked through the
+	 * same fields as the rtx list, which a flow joins only after its hello. */
+	uint32_t hello_head, hello_tail;
 	size_t hash_bytes;       /* memory of the rte_hash, for bytes-per-flow */
 	/* The IPv4 key found last and its value plus one (0: none). A burst often holds
 	 * several segments of one flow; only flow_release removes keys, and it clears this. */

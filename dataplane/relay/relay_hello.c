@@ -221,9 +221,35 @@ enum keep_result {
 	KEEP_NO_ROOM,    /* the worker's kept buffers are at their cap: the client resends */
 };
 
-/* Whether n more buffers may be kept by this worker's flows (relay.kept_mbufs). */
-static bool kept_room(const struct dp_worker *w, uint32_t n)
+/* Hellos ended at most per segment to make room for it. */
+#define HELLO_EVICT_MAX 4u
+
+/* Whether f's hello has been kept long enough to be ended for a newer one: a quarter of
+ * the hello timeout, many round trips, so that a burst of honest clients does not end
+ * itself, while the clients that hold hellos open longest (the slow-hello attack) go first
+ * and cannot starve the others until the timeout. */
+static bool hello_evictable(const struct dp_worker *w, const struct flow *f)
 {
+	uint32_t timeout = w->app->conf->relay.hello_timeout_ms;
+	uint32_t started = f->expire_ms - timeout;
+
+	return relay_now(w) - started >= timeout / 4;
+}
+
+/* Whether n more buffers may be kept by this worker's flows (relay.kept_mbufs), ending
+ * the oldest kept hellos other than f (RST to their clients) when that makes room. */
+static bool kept_room(struct dp_worker *w, const struct flow *f, uint32_t n)
+{
+	for (unsigned int i = 0; i < HELLO_EVICT_MAX; i++) {
+		struct flow *oldest;
+
+		if (flow_kept_mbufs(w->flows) + n <= w->app->kept_per_worker)
+			return true;
+		oldest = flow_hello_oldest(w->flows);
+		if (!oldest || oldest == f || !hello_evictable(w, oldest))
+			return false;
+		relay_abort(w, oldest, true, false, DP_DROP_hello_evicted);
+	}
 	return flow_kept_mbufs(w->flows) + n <= w->app->kept_per_worker;
 }
 
@@ -243,7 +269,7 @@ static enum keep_result keep_copy(struct dp_worker *w, struct flow *f, struct rt
 	struct rte_mbuf *more = NULL;
 
 	if (in_tail < n) {
-		more = kept_room(w, 1) ? rte_pktmbuf_alloc(w->app->pool) : NULL;
+		more = kept_room(w, f, 1) ? rte_pktmbuf_alloc(w->app->pool) : NULL;
 		if (!more || mbuf_append_copy(more, m, in_tail, n - in_tail) < 0) {
 			rte_pktmbuf_free(more);
 			return KEEP_NO_ROOM;
@@ -279,11 +305,13 @@ static enum keep_result hello_keep(struct dp_worker *w, struct flow *f, struct r
 	m->ol_flags = 0;
 	if (f->stream && (fresh <= HELLO_COPY_MAX || f->stream->nb_segs >= HELLO_KEPT_SEGS))
 		r = keep_copy(w, f, m, fresh);
-	else if (!kept_room(w, m->nb_segs) || !flow_stream_append(w->flows, f, m))
+	else if (!kept_room(w, f, m->nb_segs) || !flow_stream_append(w->flows, f, m))
 		r = KEEP_NO_ROOM;
 	if (r == KEEP_OK) {
 		f->stream_len += fresh;
 		f->c_rcv_nxt += fresh;
+		if (f->state == FLOW_HELLO) /* later the rtx list holds it, for its SYN */
+			flow_hello_queue(w->flows, f);
 	}
 	return r;
 }

@@ -5,7 +5,9 @@
 # hold part of a ClientHello until the hello timeout resets them. The client limits are
 # lifted here, so that only the worker's budget for kept hellos (relay.kept_mbufs, at most
 # half of the pool beyond rings and caches) bounds what they pin: past it their bytes are
-# not taken.
+# not taken, and once the oldest have been kept for a quarter of the hello timeout they
+# are reset to make room for newer hellos, the transfer's among them (without that, the
+# transfer's hello waited for the held ones to time out and raced its own timeout).
 # A pool smaller than what the rings alone can hold is refused at start with the minimum.
 # The transfer must complete byte-identical, the held hellos must be reset and their flows
 # go, and every mbuf must come back: the pool's use returns to what it was before.
@@ -64,13 +66,16 @@ topo_wait_for 15 no_room
 peak=$(status_of mbufs_in_use)
 check "held hellos pin at most the kept budget: $((peak - base)) over the $base at rest, budget $BUDGET of $(status_of mbufs)" \
 	test $((peak - base)) -le $((BUDGET + 64)) -a "$BUDGET" -gt 0 -a $((peak - base)) -ge $((BUDGET / 2))
-# The hellos time out 3 s after they came: the transfer runs while the pool is pinned.
+# The hellos time out 3 s after they came: the transfer starts while the pool is pinned.
 ip netns exec "$RT_CLI" timeout 120 /usr/bin/python3 test/lib/tls_blob.py client 10.99.0.1 443 \
 	blob.svc.example "$CERTS/ca.crt" 30000000 30000000 >"$TOPO_DIR/blob.out" 2>&1
 during=$(status_of mbufs_in_use)
 wait "$hold"
-check "the held hellos were reset at the hello timeout ($(cat "$TOPO_DIR/hold.out"))" \
+check "the held hellos were reset, the oldest to make room, the rest at the hello timeout ($(cat "$TOPO_DIR/hold.out"))" \
 	grep -q 'open=0' "$TOPO_DIR/hold.out"
+evicted=$("$MR_CTL" -p "$PREFIX" show drops | awk '$1 == "hello_evicted" {print $2}')
+check "the transfer's hello made room by resetting the oldest held ones ($evicted reset)" \
+	test "${evicted:-0}" -gt 0
 check "the transfer completed byte-identical under pressure, $during still pinned after it ($(cat "$TOPO_DIR/blob.out"))" \
 	grep -q '^ok ' "$TOPO_DIR/blob.out"
 no_flows() { [ "$(status_of flows)" = 0 ]; }

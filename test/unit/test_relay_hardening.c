@@ -333,8 +333,9 @@ static void test_client_limits(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
-/* The worker's flows together keep at most their budget: past it a hello segment is
- * dropped unacknowledged (the client resends it) and nothing else changes. */
+/* The worker's flows together keep at most their budget: past it, while every kept hello
+ * is young, a hello segment is dropped unacknowledged (the client resends it) and nothing
+ * else changes. */
 static void test_kept_budget(void)
 {
 	const uint32_t saved = rh_app.kept_per_worker;
@@ -354,6 +355,54 @@ static void test_kept_budget(void)
 	CU_ASSERT_EQUAL(f2->stream_len, 100);
 	relay_abort(rh_w, rh_client_flow(&c1), false, false, DP_DROP_none);
 	relay_abort(rh_w, f2, false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+}
+
+/* Past the budget, a hello kept for a quarter of the hello timeout is ended (RST to its
+ * client, oldest first) so that the new one is kept: clients that hold hellos open cannot
+ * starve the others until the timeout. The new one's own hello is never ended for it. */
+static void test_kept_budget_evicts_oldest(void)
+{
+	const uint32_t saved = rh_app.kept_per_worker;
+	const uint32_t quarter = rh_app.conf->relay.hello_timeout_ms / 4;
+	struct rh_peer c1 = rh_client(false), c2 = rh_client(false), c3 = rh_client(false);
+	struct rh_peer c4 = rh_client(false);
+	uint64_t evicted = rh_drops(DP_DROP_hello_evicted);
+	struct flow *f1, *f2, *f3, *f4;
+	bool c1_reset = false;
+
+	rh_app.kept_per_worker = flow_kept_mbufs(rh_w->flows) + 2;
+	f1 = rh_client_start(&c1, rh_hello_api, 100);
+	rh_w->now_ms += quarter / 2;
+	f2 = rh_client_start(&c2, rh_hello_api, 100);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f2);
+	rh_drain(&rh_app.ports[0]);
+	rh_w->now_ms += quarter / 2 + 1; /* f1 is old enough now, f2 not yet */
+	f3 = rh_client_start(&c3, rh_hello_api, 100);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f3);
+	CU_ASSERT_EQUAL(f3->stream_len, 100);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_hello_evicted), evicted + 1);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c1));
+	CU_ASSERT_EQUAL(f2->stream_len, 100);
+	for (struct rh_sent out = rh_next_tcp(&rh_app.ports[0]); out.m;
+	     out = rh_next_tcp(&rh_app.ports[0])) {
+		if (rte_be_to_cpu_16(out.tcp->dst_port) == c1.port_num &&
+		    (out.tcp->tcp_flags & RTE_TCP_RST_FLAG))
+			c1_reset = true;
+		rte_pktmbuf_free(out.m);
+	}
+	CU_ASSERT(c1_reset);
+	/* f2 is the oldest now but young: a fourth hello waits, f2 stays. */
+	f4 = rh_client_start(&c4, rh_hello_api, 100);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f4);
+	CU_ASSERT_EQUAL(f4->stream_len, 0);
+	CU_ASSERT_EQUAL(f2->stream_len, 100);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_hello_evicted), evicted + 1);
+	rh_app.kept_per_worker = saved;
+	relay_abort(rh_w, f2, false, false, DP_DROP_none);
+	relay_abort(rh_w, f3, false, false, DP_DROP_none);
+	relay_abort(rh_w, f4, false, false, DP_DROP_none);
 	rh_drain(&rh_app.ports[0]);
 }
 
@@ -628,6 +677,7 @@ int test_relay_hardening_register(void)
 		{ "one client, many tiny hellos", test_one_client_many_tiny_hellos },
 		{ "per-client flows and hellos", test_client_limits },
 		{ "kept buffers within the worker's budget", test_kept_budget },
+		{ "past the budget the oldest hello goes", test_kept_budget_evicts_oldest },
 		{ "spliced: a RST only at the exact sequence", test_spliced_rst_exact_only },
 		{ "spoofed backend ACK frees nothing", test_spoofed_backend_ack_keeps_bytes },
 		{ "spliced: SYN challenged, outside the window dropped", test_spliced_syn_and_window },
