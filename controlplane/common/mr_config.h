@@ -89,6 +89,7 @@ struct mr_relay_conf {
 	uint32_t challenge_acks;       /* RFC 5961 challenge ACKs per second per worker */
 	uint32_t client_max_flows;     /* per client address (/32, /64) per worker */
 	uint32_t client_max_hellos;    /* ... of them not spliced yet */
+	uint32_t redispatch;           /* members a connection tries before its client's RST */
 };
 
 /* A backend address: IPv4 or IPv6 text as written, validated. */
@@ -98,10 +99,28 @@ struct mr_member_conf {
 	uint32_t weight;
 };
 
+enum mr_check_kind { MR_CHECK_NONE = 0, MR_CHECK_TCP, MR_CHECK_TLS };
+
+/* How a pool's members are watched: actively (checks the data plane sends, HAProxy's
+ * interval/timeout/rise/fall) and passively (consecutive failed connections eject a
+ * member, Envoy's outlier detection). */
+struct mr_health_conf {
+	enum mr_check_kind check;      /* none (default), tcp (SYN answered), tls (ServerHello) */
+	char sni[254];                 /* tls: the name the check's ClientHello carries */
+	uint32_t interval_ms;          /* between two checks of one member */
+	uint32_t timeout_ms;           /* a check unanswered this long failed */
+	uint32_t rise, fall;           /* consecutive results that bring a member up / down */
+	uint32_t failures;             /* consecutive failed connections that eject (0: never) */
+	uint32_t ejection_ms;          /* first ejection; doubles while it keeps failing */
+	uint32_t max_ejection_ms;
+	uint32_t max_ejected_percent;  /* of the pool at once; never all of it */
+};
+
 struct mr_pool_conf {
 	char name[MR_NAME_MAX];
 	struct mr_member_conf *members;
 	unsigned int n_members;
+	struct mr_health_conf health;
 	unsigned int line;
 };
 

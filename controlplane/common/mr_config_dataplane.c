@@ -119,7 +119,7 @@ int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay
 					    "connect_timeout_ms", "syn_retries", "idle_timeout_ms",
 					    "closing_timeout_ms", "mss", "source_ports", "drain_ms",
 					    "peer_mss_floor", "peer_mss_floor6", "kept_mbufs",
-					    "challenge_acks", "client", NULL };
+					    "challenge_acks", "client", "redispatch", NULL };
 	const config_setting_t *g;
 	char ports[32] = "10000-59999";
 	unsigned int first, last;
@@ -137,6 +137,7 @@ int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay
 	r->peer_mss_floor6 = 1220;
 	r->kept_mbufs = 8192;
 	r->challenge_acks = 1000;
+	r->redispatch = 2;
 	if (cfg_group(ctx, root, "relay", keys, &g) < 0 ||
 	    cfg_string(ctx, g, "source_ports", false, ports, sizeof(ports)) < 0)
 		return -1;
@@ -155,5 +156,6 @@ int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay
 	       cfg_uint(ctx, g, "closing_timeout_ms", 100, 600000, &r->closing_timeout_ms) < 0 ||
 	       cfg_uint(ctx, g, "drain_ms", 0, 3600000, &r->drain_ms) < 0 ||
 	       cfg_u16(ctx, g, "mss", 536, 9000, &r->mss) < 0 ||
+	       cfg_uint(ctx, g, "redispatch", 1, 8, &r->redispatch) < 0 ||
 	       cfg_relay_guards(ctx, g, r) < 0 ? -1 : 0;
 }

@@ -135,9 +135,56 @@ static int cfg_member(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_
 	return 0;
 }
 
+/* A pool's optional "health" group; defaults: no active check, passive ejection after
+ * 5 failed connections for 10 s (doubling to 5 min), at most half the pool at once. */
+static int cfg_health(struct cfg_ctx *ctx, const config_setting_t *pool, struct mr_health_conf *h)
+{
+	static const char *const keys[] = { "check", "sni", "interval_ms", "timeout_ms", "rise",
+					    "fall", "failures", "ejection_ms", "max_ejection_ms",
+					    "max_ejected_percent", NULL };
+	const config_setting_t *g;
+	char check[8] = "none";
+
+	*h = (struct mr_health_conf){ .check = MR_CHECK_NONE, .interval_ms = 2000,
+				      .timeout_ms = 1000, .rise = 2, .fall = 3, .failures = 5,
+				      .ejection_ms = 10000, .max_ejection_ms = 300000,
+				      .max_ejected_percent = 50 };
+	if (cfg_group(ctx, pool, "health", keys, &g) < 0)
+		return -1;
+	if (!g)
+		return 0;
+	if (cfg_string(ctx, g, "check", false, check, sizeof(check)) < 0 ||
+	    cfg_string(ctx, g, "sni", false, h->sni, sizeof(h->sni)) < 0 ||
+	    cfg_uint(ctx, g, "interval_ms", 100, 3600000, &h->interval_ms) < 0 ||
+	    cfg_uint(ctx, g, "timeout_ms", 10, 60000, &h->timeout_ms) < 0 ||
+	    cfg_uint(ctx, g, "rise", 1, 100, &h->rise) < 0 ||
+	    cfg_uint(ctx, g, "fall", 1, 100, &h->fall) < 0 ||
+	    cfg_uint(ctx, g, "failures", 0, 1000, &h->failures) < 0 ||
+	    cfg_uint(ctx, g, "ejection_ms", 100, 3600000, &h->ejection_ms) < 0 ||
+	    cfg_uint(ctx, g, "max_ejection_ms", 100, 86400000, &h->max_ejection_ms) < 0 ||
+	    cfg_uint(ctx, g, "max_ejected_percent", 0, 100, &h->max_ejected_percent) < 0)
+		return -1;
+	if (strcmp(check, "none") == 0)
+		h->check = MR_CHECK_NONE;
+	else if (strcmp(check, "tcp") == 0)
+		h->check = MR_CHECK_TCP;
+	else if (strcmp(check, "tls") == 0)
+		h->check = MR_CHECK_TLS;
+	else
+		return cfg_fail(ctx, member(g, "check"), "'check' is \"none\", \"tcp\" or \"tls\"");
+	if (h->check == MR_CHECK_TLS && !h->sni[0])
+		return cfg_fail(ctx, g, "a tls check needs 'sni', the name its ClientHello carries");
+	if (h->timeout_ms >= h->interval_ms)
+		return cfg_fail(ctx, member(g, "timeout_ms"), "'timeout_ms' must be below 'interval_ms'");
+	if (h->max_ejection_ms < h->ejection_ms)
+		return cfg_fail(ctx, member(g, "max_ejection_ms"),
+				"'max_ejection_ms' must not be below 'ejection_ms'");
+	return 0;
+}
+
 static int cfg_pool(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_pool_conf *p)
 {
-	static const char *const keys[] = { "name", "members", NULL };
+	static const char *const keys[] = { "name", "members", "health", NULL };
 	int rc;
 	const config_setting_t *list;
 
@@ -154,7 +201,7 @@ static int cfg_pool(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_po
 	for (unsigned int i = 0; i < p->n_members; i++)
 		if (cfg_member(ctx, config_setting_get_elem(list, i), &p->members[i]) < 0)
 			return -1;
-	return 0;
+	return cfg_health(ctx, g, &p->health);
 }
 
 static int cfg_pools(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)

@@ -235,6 +235,7 @@ enum route_status route_builder_add_member(struct route_builder *b, uint32_t poo
 	m.item.addr = *addr;
 	m.item.port = port;
 	m.item.weight = weight;
+	m.item.pool = pool;
 	m.item.seed = route_hash_stable(addr->bytes, sizeof(addr->bytes)) ^
 		      route_hash_mix((uint64_t)addr->family << 16 | port);
 	return vec_append(&b->members, &m, 1) ? ROUTE_OK : note(b, ROUTE_ERR_NOMEM);
@@ -420,6 +421,7 @@ static enum route_status copy_arrays(struct route_table *t, const struct route_b
 	group_by_owner(&b->ranges, offsetof(struct owned_range, item),
 		       sizeof(struct route_port_range), (char *)t->ranges, &t->nets[0].ranges,
 		       sizeof(struct route_network), b->nets.count);
+	t->member_count = b->members.count;
 	group_by_owner(&b->members, offsetof(struct owned_member, item),
 		       sizeof(struct route_member), (char *)t->members, &t->pools[0].members,
 		       sizeof(struct route_pool), b->pools.count);
@@ -472,6 +474,23 @@ void route_table_free(struct route_table *t)
 uint32_t route_table_route_count(const struct route_table *t)
 {
 	return t->route_count;
+}
+
+uint32_t route_table_member_count(const struct route_table *t)
+{
+	return t->member_count;
+}
+
+void route_table_member(const struct route_table *t, uint32_t i, struct ip_addr *addr,
+			uint16_t *port)
+{
+	*addr = t->members[i].addr;
+	*port = t->members[i].port;
+}
+
+uint32_t route_table_member_pool(const struct route_table *t, uint32_t i)
+{
+	return t->members[i].pool;
 }
 
 const char *route_status_str(enum route_status status)

@@ -15,29 +15,57 @@ static enum route_kind refuse(struct route_decision *out, enum route_refusal ref
 
 /* Weighted rendezvous hashing: each member draws u in (0,1) from (client, member) and
  * scores -ln(u)/weight; the lowest score wins. Removing a member moves only its clients. */
-static const struct route_member *pick_member(const struct route_table *t,
-					      const struct route_pool *pool, uint64_t client_key)
+static double member_score(const struct route_member *m, uint64_t client_key)
 {
-	const struct route_member *best = NULL;
-	double best_score = 0;
+	uint64_t draw = route_hash_mix(client_key ^ m->seed);
+	double u = ((double)(draw >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 
+	return -log(u) / (double)m->weight;
+}
+
+/* The member of pool first in the client's order after those pick->tried names, among
+ * those pick->usable allows; when it allows none, the first after them regardless (a
+ * pool whose members all look down still gets its traffic). Its index, or ROUTE_ID_NONE. */
+static uint32_t pick_member(const struct route_table *t, const struct route_pool *pool,
+			    const struct route_pick *pick, struct route_decision *out)
+{
+	uint32_t best = ROUTE_ID_NONE, any = ROUTE_ID_NONE;
+	double best_score = 0, any_score = 0, after = -1.0;
+
+	for (uint32_t i = 0; pick->tried && i < pool->members.count; i++) {
+		uint32_t idx = pool->members.first + i;
+		const struct route_member *m = &t->members[idx];
+
+		if (m->weight && pick->tried(pick->ctx, idx))
+			after = fmax(after, member_score(m, pick->client_key));
+	}
 	for (uint32_t i = 0; i < pool->members.count; i++) {
-		const struct route_member *m = &t->members[pool->members.first + i];
+		uint32_t idx = pool->members.first + i;
+		const struct route_member *m = &t->members[idx];
+		double score;
+
 		if (m->weight == 0)
 			continue;
-		uint64_t draw = route_hash_mix(client_key ^ m->seed);
-		double u = ((double)(draw >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-		double score = -log(u) / (double)m->weight;
-		if (best == NULL || score < best_score) {
-			best = m;
+		score = member_score(m, pick->client_key);
+		if (score <= after)
+			continue;
+		if (any == ROUTE_ID_NONE || score < any_score) {
+			any = idx;
+			any_score = score;
+		}
+		if ((!pick->usable || pick->usable(pick->ctx, idx)) &&
+		    (best == ROUTE_ID_NONE || score < best_score)) {
+			best = idx;
 			best_score = score;
 		}
 	}
-	return best;
+	out->pick_note = best == any ? ROUTE_PICK_FIRST
+			 : best != ROUTE_ID_NONE ? ROUTE_PICK_AVOIDED : ROUTE_PICK_NONE_USABLE;
+	return best != ROUTE_ID_NONE ? best : any;
 }
 
 static enum route_kind apply_target(const struct route_table *t, uint32_t target_index,
-				    enum route_match match, uint64_t client_key,
+				    enum route_match match, const struct route_pick *pick,
 				    struct route_decision *out)
 {
 	const struct route_target *target = &t->targets[target_index];
@@ -49,11 +77,13 @@ static enum route_kind apply_target(const struct route_table *t, uint32_t target
 		out->network_id = target->id;
 		return ROUTE_REMOTE;
 	}
-	const struct route_member *m = pick_member(t, &t->pools[target->id], client_key);
-	if (m == NULL)
-		return refuse(out, ROUTE_REFUSAL_EMPTY_POOL);
+	uint32_t idx = pick_member(t, &t->pools[target->id], pick, out);
+	if (idx == ROUTE_ID_NONE)
+		return refuse(out, pick->tried ? ROUTE_REFUSAL_POOL_TRIED : ROUTE_REFUSAL_EMPTY_POOL);
+	const struct route_member *m = &t->members[idx];
 	out->kind = ROUTE_LOCAL;
 	out->pool_id = target->id;
+	out->member = idx;
 	out->addr = m->addr;
 	out->port = m->port;
 	return ROUTE_LOCAL;
@@ -119,7 +149,7 @@ struct lookup_name {
 };
 
 static enum route_kind route_name(const struct route_table *t, const char *name, size_t len,
-				  bool allow_mangled, uint64_t client_key,
+				  bool allow_mangled, const struct route_pick *pick,
 				  struct route_decision *out);
 
 /* Decodes under a rule; the hashing pass already measured the labels, so the decoder need
@@ -137,7 +167,7 @@ static enum mangle_status decode(const struct route_table *t, const struct route
 
 /* Tries the mangled-name rule of one suffix; false when the name is a plain one. */
 static bool try_mangled(const struct route_table *t, const struct route_mangle_rule *rule,
-			const struct lookup_name *n, uint64_t client_key,
+			const struct lookup_name *n, const struct route_pick *pick,
 			struct route_decision *out)
 {
 	struct mangle_target dest;
@@ -156,7 +186,7 @@ static bool try_mangled(const struct route_table *t, const struct route_mangle_r
 		return true;
 	}
 	/* The Istio name carries a service host: route that host as a plain name. */
-	if (route_name(t, dest.host, dest.host_len, false, client_key, out) != ROUTE_REFUSED)
+	if (route_name(t, dest.host, dest.host_len, false, pick, out) != ROUTE_REFUSED)
 		out->match = ROUTE_MATCH_ISTIO;
 	out->proxy_protocol_v2 = out->proxy_protocol_v2 || rule->proxy_protocol_v2;
 	return true;
@@ -176,7 +206,7 @@ static const struct route_suffix_entry *suffix_at(const struct route_table *t,
 /* Istio names are routed by the service host they carry, so they must reach an Istio rule
  * before a wildcard above that rule's suffix could swallow them. */
 static bool route_istio(const struct route_table *t, const struct lookup_name *n,
-			uint64_t client_key, struct route_decision *out)
+			const struct route_pick *pick, struct route_decision *out)
 {
 	if (!mangle_is_istio(n->p, n->len))
 		return false;
@@ -185,14 +215,14 @@ static bool route_istio(const struct route_table *t, const struct lookup_name *n
 		if (e == NULL || e->mangle_rule == ROUTE_ID_NONE)
 			continue;
 		const struct route_mangle_rule *rule = &t->mangle_rules[e->mangle_rule];
-		if ((rule->forms & MANGLE_FORM_ISTIO) && try_mangled(t, rule, n, client_key, out))
+		if ((rule->forms & MANGLE_FORM_ISTIO) && try_mangled(t, rule, n, pick, out))
 			return true;
 	}
 	return false;
 }
 
 static enum route_kind route_name(const struct route_table *t, const char *name, size_t len,
-				  bool allow_mangled, uint64_t client_key,
+				  bool allow_mangled, const struct route_pick *pick,
 				  struct route_decision *out)
 {
 	struct lookup_name n; /* no initializer: it would clear the suffix arrays too */
@@ -203,22 +233,22 @@ static enum route_kind route_name(const struct route_table *t, const char *name,
 	route_hash_suffixes(name, len, &n.sfx);
 	hit = route_index_find(&t->exact, t->names, name, len, n.sfx.full_hash);
 	if (hit != ROUTE_HASH_NONE)
-		return apply_target(t, hit, ROUTE_MATCH_EXACT, client_key, out);
-	if (allow_mangled && route_istio(t, &n, client_key, out))
+		return apply_target(t, hit, ROUTE_MATCH_EXACT, pick, out);
+	if (allow_mangled && route_istio(t, &n, pick, out))
 		return out->kind;
 	for (unsigned i = n.sfx.count; i-- > 0;) { /* longest suffix first */
 		const struct route_suffix_entry *e = suffix_at(t, &n, i);
 		if (e == NULL)
 			continue;
 		if (allow_mangled && e->mangle_rule != ROUTE_ID_NONE &&
-		    try_mangled(t, &t->mangle_rules[e->mangle_rule], &n, client_key, out))
+		    try_mangled(t, &t->mangle_rules[e->mangle_rule], &n, pick, out))
 			return out->kind;
 		if (e->wildcard_target != ROUTE_ID_NONE)
 			return apply_target(t, e->wildcard_target, ROUTE_MATCH_WILDCARD,
-					    client_key, out);
+					    pick, out);
 	}
 	if (t->default_target != ROUTE_ID_NONE)
-		return apply_target(t, t->default_target, ROUTE_MATCH_DEFAULT, client_key, out);
+		return apply_target(t, t->default_target, ROUTE_MATCH_DEFAULT, pick, out);
 	return refuse(out, ROUTE_REFUSAL_NO_ROUTE);
 }
 
@@ -231,6 +261,8 @@ static void decision_reset(struct route_decision *out)
 	out->proxy_protocol_v2 = false;
 	out->pool_id = ROUTE_ID_NONE;
 	out->network_id = ROUTE_ID_NONE;
+	out->member = ROUTE_ID_NONE;
+	out->pick_note = ROUTE_PICK_FIRST;
 	memset(&out->addr, 0, sizeof(out->addr));
 	out->port = 0;
 }
@@ -238,16 +270,24 @@ static void decision_reset(struct route_decision *out)
 enum route_kind route_lookup(const struct route_table *t, const struct sni_result *hello,
 			     uint64_t client_key, struct route_decision *out)
 {
+	const struct route_pick pick = { .client_key = client_key };
+
+	return route_lookup_pick(t, hello, &pick, out);
+}
+
+enum route_kind route_lookup_pick(const struct route_table *t, const struct sni_result *hello,
+				  const struct route_pick *pick, struct route_decision *out)
+{
 	decision_reset(out);
 	if (hello->verdict != SNI_COMPLETE)
 		return refuse(out, ROUTE_REFUSAL_NOT_CLASSIFIED);
 	if (!hello->has_sni || hello->host_len == 0 || hello->host_len > SNI_NAME_MAX) {
 		if (t->default_target != ROUTE_ID_NONE)
 			return apply_target(t, t->default_target, ROUTE_MATCH_DEFAULT,
-					    client_key, out);
+					    pick, out);
 		return refuse(out, ROUTE_REFUSAL_NO_ROUTE);
 	}
-	return route_name(t, hello->host, hello->host_len, true, client_key, out);
+	return route_name(t, hello->host, hello->host_len, true, pick, out);
 }
 
 const char *route_refusal_str(enum route_refusal refusal)
@@ -260,6 +300,7 @@ const char *route_refusal_str(enum route_refusal refusal)
 	case ROUTE_REFUSAL_UNKNOWN_NETWORK: return "unknown_network";
 	case ROUTE_REFUSAL_NOT_ALLOWED: return "not_allowed";
 	case ROUTE_REFUSAL_EMPTY_POOL: return "empty_pool";
+	case ROUTE_REFUSAL_POOL_TRIED: return "pool_tried";
 	case ROUTE_REFUSAL_BAD_DESTINATION: return "bad_destination";
 	}
 	return "unknown";

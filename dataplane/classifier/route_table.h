@@ -106,6 +106,7 @@ enum route_refusal {
 	ROUTE_REFUSAL_UNKNOWN_NETWORK, /* mangled name picks no configured network */
 	ROUTE_REFUSAL_NOT_ALLOWED,     /* mangled destination outside its network's allow-list */
 	ROUTE_REFUSAL_EMPTY_POOL,      /* no member with a weight above zero */
+	ROUTE_REFUSAL_POOL_TRIED,      /* every member was tried already (route_lookup_pick) */
 	ROUTE_REFUSAL_BAD_DESTINATION, /* mangled destination no connection may go to (loopback,
 					* multicast, IPv4 inside IPv6, an allowed prefix's
 					* network or broadcast address) */
@@ -127,6 +128,12 @@ struct route_decision {
 	enum mangle_status mangle_status; /* set when refusal is BAD_MANGLED_NAME */
 	bool proxy_protocol_v2;
 	uint32_t pool_id;    /* LOCAL from a pool; ROUTE_ID_NONE for a mangled address */
+	uint32_t member;     /* ... and the member chosen: an index below route_table_member_count */
+	enum route_pick_note {
+		ROUTE_PICK_FIRST = 0,   /* the first usable member in the client's order */
+		ROUTE_PICK_AVOIDED,     /* ... after passing over some route_pick made unusable */
+		ROUTE_PICK_NONE_USABLE, /* none usable: the first regardless */
+	} pick_note;
 	uint32_t network_id; /* REMOTE, or the local network a mangled name picked */
 	struct ip_addr addr; /* LOCAL: backend; REMOTE from a mangled name: final destination */
 	uint16_t port;
@@ -136,6 +143,30 @@ struct route_decision {
  * the pool member choice stable per client. Returns out->kind. */
 enum route_kind route_lookup(const struct route_table *t, const struct sni_result *hello,
 			     uint64_t client_key, struct route_decision *out);
+
+/* What a pool's member choice may take beside the client: usable(ctx, member) false skips
+ * a member (down, ejected) unless the pool has no other; tried(ctx, member) true marks one
+ * the connection tried already, and the choice continues after it in the client's order.
+ * Either may be NULL. Members are indices below route_table_member_count. */
+struct route_pick {
+	uint64_t client_key;
+	bool (*usable)(const void *ctx, uint32_t member);
+	bool (*tried)(const void *ctx, uint32_t member);
+	const void *ctx;
+};
+
+/* route_lookup with a member choice that avoids members and continues after those
+ * tried (ROUTE_REFUSAL_POOL_TRIED when none is left). */
+enum route_kind route_lookup_pick(const struct route_table *t, const struct sni_result *hello,
+				  const struct route_pick *pick, struct route_decision *out);
+
+/* Members of every pool together, and member i's address and port. */
+uint32_t route_table_member_count(const struct route_table *t);
+void route_table_member(const struct route_table *t, uint32_t i, struct ip_addr *addr,
+			uint16_t *port);
+
+/* The pool member i belongs to. */
+uint32_t route_table_member_pool(const struct route_table *t, uint32_t i);
 
 /* Short fixed texts for logs and counters. */
 const char *route_status_str(enum route_status status);

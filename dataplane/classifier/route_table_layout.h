@@ -46,6 +46,7 @@ struct route_member {
 	struct ip_addr addr;
 	uint16_t port;
 	uint32_t weight;
+	uint32_t pool;
 	uint64_t seed; /* hash of address and port: the member's identity for rendezvous */
 };
 
@@ -68,6 +69,7 @@ struct route_table {
 	struct route_member *members;
 	uint32_t default_target; /* index into targets, or ROUTE_ID_NONE */
 	uint32_t route_count;
+	uint32_t member_count;
 };
 
 #endif

@@ -115,6 +115,8 @@ struct dp_worker {
 	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
 } __rte_cache_aligned;
 
+struct relay_health;
+
 struct dp_appliance {
 	const struct mr_config *conf;
 	struct dp_port ports[MR_MAX_PORTS];
@@ -126,6 +128,7 @@ struct dp_appliance {
 	struct rte_rcu_qsbr *qsbr;          /* workers report quiescent states here */
 	uint64_t started_ms;                /* mr_clock_ms() at start: for the uptime */
 	struct relay_secrets *secrets;      /* one for all: a handshake's ACK may reach any worker */
+	struct relay_health *health;        /* pool members' health (relay/health.h) */
 	uint16_t src_port_first;            /* relay's source ports towards backends */
 	uint16_t src_port_last;
 	uint64_t tsc_per_ms;

@@ -52,7 +52,14 @@
 	X(nd_advert_in)       /* neighbour advertisements to us (or to all nodes) */         \
 	X(nd_solicit_out)     /* neighbour solicitations sent while resolving */             \
 	X(challenge_ack_out)  /* RFC 5961 challenge ACKs sent */                            \
-	X(challenge_ack_limited) /* ... not sent: the worker's rate spent */
+	X(challenge_ack_limited) /* ... not sent: the worker's rate spent */               \
+	X(redispatch_refused) /* hello sent to the next member: the chosen one refused it */  \
+	X(redispatch_timeout) /* ... the chosen one did not answer its SYN in time */         \
+	X(member_avoided)     /* a member down or ejected passed over for a connection */     \
+	X(pool_all_down)      /* every member down: chosen regardless (HAProxy's last resort) */\
+	X(check_sent)         /* active health checks opened */                              \
+	X(check_passed)       /* ... answered as the check asks */                           \
+	X(check_failed)       /* ... refused, reset, wrong answer or unanswered */
 
 #define DP_DROP_LIST(X)                                                                   \
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \
@@ -103,6 +110,7 @@
 	X(syn_shed)           /* SYN unanswered: the port's queue just full, its budget spent */\
 	X(hello_no_room)      /* hello bytes not kept: the worker's kept buffers at their cap */\
 	X(hello_evicted)      /* the oldest kept hello reset to make room for a newer one */  \
+	X(pool_tried)         /* a redispatch found every member of the pool tried */        \
 	X(client_flow_limit)  /* new connection refused: its address holds client.max_flows */\
 	X(client_hello_limit) /* ... or client.max_hellos connections not spliced yet */\
 	X(neigh_unresolved_limit) /* no new neighbour: neighbour.unresolved never answered yet */\

@@ -143,6 +143,10 @@ static int handle_push(struct mgmt_client *c)
 		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
 	}
 	free(conf);
+	if (srv.app->health && relay_live_bind_health(live, srv.app->health) < 0) {
+		relay_live_free(live);
+		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: out of memory");
+	}
 	relay_live_swap(srv.app, live);
 	snprintf(msg, sizeof(msg), "applied generation %u in %ld us", c->h.generation,
 		 (long)(mr_clock_us() - started_us));

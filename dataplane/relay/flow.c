@@ -174,6 +174,7 @@ struct flow *flow_alloc(struct flow_table *ft, uint32_t now_ms)
 	f->state = FLOW_HELLO;
 	f->expire_ms = now_ms;
 	f->rtx_prev = f->rtx_next = RTX_NONE;
+	f->member = FLOW_NO_MEMBER;
 	return f;
 }
 
@@ -182,25 +183,36 @@ static bool key_is_set(const struct flow_key *k)
 	return k->peer_ip != 0 || k->peer_port != 0;
 }
 
+/* Remove side d's key when it still names f. */
+static void release_key(struct flow_table *ft, struct flow *f, enum flow_dir d)
+{
+	const struct flow_side *side = d == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	enum flow_dir dir;
+
+	if (!key_is_set(&side->key))
+		return;
+	if (side->v6) {
+		struct flow_key6 k6 = flow_side_key6(ft, f, d);
+
+		if (flow_lookup6(ft, &k6, &dir) == f)
+			rte_hash_del_key(ft->index6, &k6);
+	} else if (flow_lookup(ft, &side->key, &dir) == f) {
+		rte_hash_del_key(ft->index, &side->key);
+	}
+}
+
 /* flow_release's key removal for a flow with an IPv6 side (either side may be IPv4). */
 static __rte_noinline void release_keys6(struct flow_table *ft, struct flow *f)
 {
-	enum flow_dir dir;
+	release_key(ft, f, FLOW_DIR_CLIENT);
+	release_key(ft, f, FLOW_DIR_BACKEND);
+}
 
-	for (int d = FLOW_DIR_CLIENT; d <= FLOW_DIR_BACKEND; d++) {
-		const struct flow_side *side = d == FLOW_DIR_CLIENT ? &f->c : &f->b;
-
-		if (!key_is_set(&side->key))
-			continue;
-		if (side->v6) {
-			struct flow_key6 k6 = flow_side_key6(ft, f, (enum flow_dir)d);
-
-			if (flow_lookup6(ft, &k6, &dir) == f)
-				rte_hash_del_key(ft->index6, &k6);
-		} else if (flow_lookup(ft, &side->key, &dir) == f) {
-			rte_hash_del_key(ft->index, &side->key);
-		}
-	}
+void flow_side_forget(struct flow_table *ft, struct flow *f, enum flow_dir dir)
+{
+	release_key(ft, f, dir);
+	ft->last_value = 0;
+	memset(dir == FLOW_DIR_CLIENT ? &f->c : &f->b, 0, sizeof(f->c));
 }
 
 void flow_release(struct flow_table *ft, struct flow *f)
@@ -433,6 +445,7 @@ const char *flow_state_name(unsigned int state)
 {
 	static const char *const names[FLOW_STATE_COUNT] = {
 		"free", "hello", "connecting", "spliced", "closing", "bind_syn", "bind_wait",
+		"check", "check_tls",
 	};
 
 	return state < FLOW_STATE_COUNT ? names[state] : "?";

@@ -24,6 +24,8 @@ enum flow_state {
 	FLOW_CLOSING,     /* FIN both ways or RST: kept briefly for late segments */
 	FLOW_BIND_SYN,    /* RFC 6062 data connection: SYN sent to the TURN server */
 	FLOW_BIND_WAIT,   /* ... ConnectionBind sent, its answer awaited */
+	FLOW_CHECK,       /* a health check of a pool member: SYN sent (backend side only) */
+	FLOW_CHECK_TLS,   /* ... its ClientHello sent, a ServerHello awaited */
 	FLOW_STATE_COUNT
 };
 
@@ -98,9 +100,14 @@ struct flow {
 	uint8_t counted;             /* what flow_limits counts for it (its own bits) */
 	uint8_t via_turn;            /* arrived over a TURN server (RFC 6062): local only */
 	uint8_t hello_queued;        /* rtx_prev/next link it into the hello queue instead */
+	uint8_t dispatches;          /* members tried before the current one (redispatch) */
+	uint32_t member;             /* health slot of the pool member connected to (health.h),
+				      * or FLOW_NO_MEMBER */
 	struct rte_mbuf *stream;     /* kept client bytes, payload only, PROXY header first:
 				      * changed through flow_limits.h, which counts them */
 };
+
+#define FLOW_NO_MEMBER UINT32_MAX
 
 struct flow_table;
 
@@ -133,6 +140,10 @@ struct flow *flow_alloc(struct flow_table *ft, uint32_t now_ms);
 
 /* Remove the flow's keys, leave the rtx list, free its kept mbufs, return it. */
 void flow_release(struct flow_table *ft, struct flow *f);
+
+/* Remove side dir of f from the index and clear it (a connection given up while the
+ * flow lives on, as when a backend is replaced). */
+void flow_side_forget(struct flow_table *ft, struct flow *f, enum flow_dir dir);
 
 /* Index side dir of f under its key (side.key must be set). 0, or -1 when taken/full. */
 int flow_key_add(struct flow_table *ft, struct flow *f, enum flow_dir dir);

@@ -180,6 +180,25 @@ void flow_stream_set(struct flow_table *ft, struct flow *f, struct rte_mbuf *m)
 		flow_stream_append(ft, f, m);
 }
 
+void flow_stream_drop_head(struct flow_table *ft, struct flow *f)
+{
+	struct rte_mbuf *h = f->stream, *rest;
+
+	if (!h)
+		return;
+	rest = h->next;
+	if (rest) {
+		rest->nb_segs = (uint16_t)(h->nb_segs - 1);
+		rest->pkt_len = h->pkt_len - h->data_len;
+	}
+	h->next = NULL;
+	h->nb_segs = 1;
+	h->pkt_len = h->data_len;
+	rte_pktmbuf_free(h);
+	ft->limits->kept--;
+	f->stream = rest;
+}
+
 uint32_t flow_kept_mbufs(const struct flow_table *ft)
 {
 	return ft->limits->kept;

@@ -42,6 +42,9 @@ bool flow_stream_append(struct flow_table *ft, struct flow *f, struct rte_mbuf *
 /* Put h (a header) in front of f's kept bytes; false as flow_stream_append. */
 bool flow_stream_prepend(struct flow_table *ft, struct flow *f, struct rte_mbuf *h);
 
+/* Free the first buffer of f's kept bytes (the PROXY header put in front of them). */
+void flow_stream_drop_head(struct flow_table *ft, struct flow *f);
+
 /* Free f's kept bytes and keep m instead (NULL: nothing). */
 void flow_stream_set(struct flow_table *ft, struct flow *f, struct rte_mbuf *m);
 

@@ -98,6 +98,10 @@ void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from);
 void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		    struct relay_seg *s);
 
+/* The backend side's port and addresses for addr (routed: IPv4 or IPv6); false when no
+ * port reaches it. */
+bool relay_backend_side_set(struct dp_worker *w, struct flow *f, const struct ip_addr *addr);
+
 /* Reset the chosen sides of f, count `reason` (a dp_drop, or 0), and release it. */
 void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
 		 enum dp_drop reason);

@@ -5,6 +5,8 @@
 #include <rte_ip.h>
 
 #include "flow_limits.h"
+#include "health.h"
+#include "health_check.h"
 #include "mbuf_slice.h"
 #include "nexthop.h"
 #include "proxy_v2.h"
@@ -186,8 +188,7 @@ static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char
 	return true;
 }
 
-/* The backend side's port and addresses for addr; false when no port reaches it. */
-static bool backend_side_set(struct dp_worker *w, struct flow *f, const struct ip_addr *addr)
+bool relay_backend_side_set(struct dp_worker *w, struct flow *f, const struct ip_addr *addr)
 {
 	int out;
 
@@ -216,7 +217,7 @@ static bool backend_side_set(struct dp_worker *w, struct flow *f, const struct i
 void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *addr,
 		   uint16_t port, bool proxy_v2, const char *sni)
 {
-	if (!backend_side_set(w, f, addr))
+	if (!relay_backend_side_set(w, f, addr))
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 	f->b.key.peer_port = port;
 	if (!relay_pick_source_port(w, f, FLOW_DIR_BACKEND) ||
@@ -265,12 +266,42 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 	relay_guard_start(f, rte_be_to_cpu_16(s->tcp->rx_win)); /* a SYN's window: unscaled */
 }
 
+/* The member f connected to refused it or did not answer: tell its health, and send the
+ * kept hello to the next member in the client's order when the connection may still try
+ * one (relay.redispatch), the old backend side forgotten (reset when it may have answered)
+ * and the PROXY header built afresh. false when it may not: the caller ends the flow. */
+static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_event ev)
+{
+	if (f->member == FLOW_NO_MEMBER)
+		return false;
+	health_report(w, f->member, ev);
+	if (f->dispatches + 1u >= w->app->conf->relay.redispatch || !f->stream)
+		return false;
+	if (ev == HEALTH_EV_TIMEOUT)
+		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
+				  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac,
+				  f->b_snd_nxt, 0, false);
+	flow_rtx_disarm(w->flows, f);
+	flow_side_forget(w->flows, f, FLOW_DIR_BACKEND);
+	if (f->proxy_len)
+		flow_stream_drop_head(w->flows, f);
+	f->proxy_len = 0;
+	health_count_redispatch(w, f->member);
+	dp_event(w, ev == HEALTH_EV_REFUSED ? DP_EV_redispatch_refused : DP_EV_redispatch_timeout);
+	f->dispatches++;
+	f->state = FLOW_HELLO;
+	relay_hello_classify(w, f); /* routes again, after the member that failed */
+	return true;
+}
+
 void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
 	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b.local_isn + 1;
 
 	if ((s->flags & RTE_TCP_RST_FLAG) && acks_syn) {
 		rte_pktmbuf_free(s->m);
+		if (backend_failed(w, f, HEALTH_EV_REFUSED))
+			return;
 		return relay_abort(w, f, true, false, DP_DROP_backend_refused);
 	}
 	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) ==
@@ -287,6 +318,8 @@ void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 		return rte_pktmbuf_free(s->m);
 	splice_setup(w, f, s);
 	rte_pktmbuf_free(s->m);
+	if (f->member != FLOW_NO_MEMBER)
+		health_report(w, f->member, HEALTH_EV_CONNECTED);
 	f->state = FLOW_SPLICED;
 	flow_client_hello_done(w->flows, f);
 	f->retries = 0;
@@ -371,7 +404,14 @@ static void rtx_fire(void *ctx, struct flow *f)
 
 	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT)
 		return turn_bind_rtx(w, f);
+	if (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS)
+		return health_check_timeout(w, f);
 	if (f->state == FLOW_CONNECTING) {
+		/* A member that leaves one SYN unanswered while others may take the hello gets
+		 * no second chance: its client would wait twice the time for it. Its health
+		 * hears of it once. */
+		if (f->retries == 0 && backend_failed(w, f, HEALTH_EV_TIMEOUT))
+			return;
 		if (f->retries >= rc->syn_retries)
 			return relay_abort(w, f, true, false, DP_DROP_backend_timeout);
 		f->retries++;
@@ -404,6 +444,9 @@ static void expire_fire(void *ctx, struct flow *f)
 	case FLOW_BIND_SYN:
 	case FLOW_BIND_WAIT:
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);
+	case FLOW_CHECK:
+	case FLOW_CHECK_TLS:
+		return health_check_timeout(w, f);
 	case FLOW_SPLICED:
 		dp_event(w, DP_EV_flow_idle_expired);
 		return relay_abort(w, f, true, true, DP_DROP_none);
@@ -415,6 +458,7 @@ static void expire_fire(void *ctx, struct flow *f)
 
 void relay_timers(struct dp_worker *w)
 {
+	health_run(w);
 	flow_rtx_run(w->flows, relay_now(w), rtx_fire, w);
 	flow_closing_run(w->flows, relay_now(w), expire_fire, w);
 	if (w->now_ms >= w->next_sweep_ms) {

@@ -9,6 +9,7 @@
 #include <rte_ip.h>
 
 #include "flow_limits.h"
+#include "health.h"
 #include "mbuf_slice.h"
 #include "relay.h"
 #include "relay_guard.h"
@@ -139,6 +140,8 @@ static enum dp_drop refusal_drop(enum route_refusal refusal)
 		return DP_DROP_route_no_route;
 	case ROUTE_REFUSAL_NOT_ALLOWED:
 		return DP_DROP_route_not_allowed;
+	case ROUTE_REFUSAL_POOL_TRIED:
+		return DP_DROP_pool_tried;
 	case ROUTE_REFUSAL_BAD_DESTINATION:
 		return DP_DROP_route_bad_destination;
 	default:
@@ -159,17 +162,58 @@ static uint64_t hello_client_key(struct dp_worker *w, const struct flow *f)
 	return rte_hash_crc_8byte((uint64_t)f->c.key.peer_ip << 16 | f->c.key.peer_port, 0);
 }
 
+/* What a member choice consults: the members' health, and on a redispatch the member that
+ * failed last (the choice continues after it in the client's order). */
+struct pick_ctx {
+	const struct relay_live *live;
+	const struct relay_health *health;
+	uint32_t failed_slot;
+};
+
+static bool member_usable(const void *ctx, uint32_t member)
+{
+	const struct pick_ctx *c = ctx;
+
+	return health_usable(c->health, relay_live_member_slot(c->live, member));
+}
+
+static bool member_tried(const void *ctx, uint32_t member)
+{
+	const struct pick_ctx *c = ctx;
+
+	return relay_live_member_slot(c->live, member) == c->failed_slot;
+}
+
+static void count_pick(struct dp_worker *w, const struct route_decision *d)
+{
+	if (d->pick_note == ROUTE_PICK_AVOIDED)
+		dp_event(w, DP_EV_member_avoided);
+	else if (d->pick_note == ROUTE_PICK_NONE_USABLE)
+		dp_event(w, DP_EV_pool_all_down);
+}
+
 static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_result *r)
 {
 	const struct relay_live *live = relay_live_get(w->app);
 	struct route_decision d;
 	uint64_t client_key = hello_client_key(w, f);
+	struct pick_ctx ctx = { live, w->app->health, f->member };
+	struct route_pick pick = { client_key, member_usable,
+				   f->dispatches && f->member != FLOW_NO_MEMBER ? member_tried : NULL,
+				   &ctx };
 
-	dp_event(w, DP_EV_hello_complete);
-	switch (route_lookup(live->routes, r, client_key, &d)) {
+	if (!f->dispatches)
+		dp_event(w, DP_EV_hello_complete);
+	f->member = FLOW_NO_MEMBER;
+	switch (route_lookup_pick(live->routes, r, &pick, &d)) {
 	case ROUTE_LOCAL:
 		if (d.match == ROUTE_MATCH_MANGLED && own_address(w->app, &d.addr))
 			return relay_abort(w, f, true, false, DP_DROP_route_bad_destination);
+		count_pick(w, &d);
+		f->member = relay_live_member_slot(live, d.member);
+		if (f->dispatches)
+			return relay_connect(w, f, &d.addr, rte_cpu_to_be_16(d.port),
+					     d.proxy_protocol_v2, r->has_sni ? r->host : NULL);
 		dp_event(w, DP_EV_route_local);
 		if (d.pool_id != ROUTE_ID_NONE)
 			dp_count(&w->pool_flows[RTE_MIN(d.pool_id, DP_POOL_COUNTERS - 1u)], 1);

@@ -10,6 +10,7 @@
 #include "dispatch.h"
 #include "flow_limits.h"
 #include "inbox.h"
+#include "health_check.h"
 #include "relay.h"
 #include "relay_live.h"
 #include "syncookie.h"
@@ -350,6 +351,8 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 			splice_forward(w, f, dir, &s);
 		else if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT)
 			turn_bind_input(w, f, &s);
+		else if (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS)
+			health_check_input(w, f, &s);
 		else if (dir == FLOW_DIR_CLIENT)
 			relay_hello_input(w, f, &s);
 		else

@@ -9,6 +9,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
+#include "health.h"
 #include "mr_log.h"
 #include "mr_routes.h"
 
@@ -107,10 +108,31 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 	return 0;
 }
 
+int relay_live_bind_health(struct relay_live *live, struct relay_health *h)
+{
+	uint32_t n = route_table_member_count(live->routes);
+
+	live->member_slot = calloc(n + 1, sizeof(*live->member_slot));
+	if (!live->member_slot)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ip_addr addr;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &addr, &port);
+		live->member_slot[i] = health_bind(h, &addr, port);
+		if (live->member_slot[i] == HEALTH_NONE)
+			mr_log(MR_LOG_WARN, "member health: more than %u members, the rest are not "
+			       "followed", h->capacity);
+	}
+	return 0;
+}
+
 void relay_live_free(struct relay_live *live)
 {
 	if (!live)
 		return;
+	free(live->member_slot);
 	route_table_free(live->routes);
 	mr_config_free(&live->conf);
 	free(live->gateways);
@@ -128,4 +150,6 @@ void relay_live_swap(struct dp_appliance *app, struct relay_live *live)
 	if (app->qsbr)
 		rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
 	relay_live_free(old);
+	if (app->health)
+		health_sweep_unused(app->health); /* members only the old configuration had */
 }

@@ -34,12 +34,27 @@ struct relay_live {
 	 * gateways[gateways_of[n] .. gateways_of[n + 1]), in the file's order. */
 	struct relay_gateway *gateways;
 	uint32_t *gateways_of;           /* conf.n_networks + 1 entries */
+	/* The health slot (health.h) of each member of routes, by member index; NULL before
+	 * relay_live_bind_health. */
+	uint32_t *member_slot;
 };
 
 /* Build a relay_live from conf (moved in: conf is zeroed on success). The ports of conf must
  * be those the data plane runs (same names, same order). 0 or -1 with err. */
 int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uint32_t generation,
 		  struct relay_live **out, char *err, size_t errlen);
+
+struct relay_health;
+
+/* Give each member of live's pools its health slot (control thread, before the swap; a
+ * member known already keeps its slot and state). 0, or -1 when out of memory. */
+int relay_live_bind_health(struct relay_live *live, struct relay_health *h);
+
+/* The health slot of member (an index of live->routes), or UINT32_MAX when none. */
+static inline uint32_t relay_live_member_slot(const struct relay_live *live, uint32_t member)
+{
+	return live->member_slot && member != UINT32_MAX ? live->member_slot[member] : UINT32_MAX;
+}
 
 /* Free a relay_live no worker can still see. NULL is fine. */
 void relay_live_free(struct relay_live *live);

@@ -13,6 +13,7 @@
 #include "flow.h"
 #include "relay.h"
 #include "mr_log.h"
+#include "health.h"
 #include "relay_live.h"
 #include "route_table.h"
 
@@ -51,11 +52,18 @@ static int live_up(struct dp_appliance *app, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", app->conf->source);
 		return -1;
 	}
-	if (relay_live_build(NULL, &conf, 0, &live, err, errlen) < 0) {
+	app->health = health_create(HEALTH_SLOTS, app->n_workers, err, errlen);
+	if (!app->health || relay_live_build(NULL, &conf, 0, &live, err, errlen) < 0) {
 		mr_config_free(&conf);
 		return -1;
 	}
+	if (relay_live_bind_health(live, app->health) < 0) {
+		snprintf(err, errlen, "member health: out of memory");
+		relay_live_free(live);
+		return -1;
+	}
 	app->live = live;
+	health_sweep_unused(app->health);
 	return 0;
 }
 
@@ -120,6 +128,8 @@ void relay_down(struct dp_appliance *app)
 	app->live = NULL;
 	rte_free(app->qsbr);
 	app->qsbr = NULL;
+	health_free(app->health);
+	app->health = NULL;
 	if (app->secrets)
 		explicit_bzero(app->secrets, sizeof(*app->secrets)); /* rte_free leaves memory as is */
 	rte_free(app->secrets);

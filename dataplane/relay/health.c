@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Member health: the slots, the events workers post, and the state machine the health
+ * worker runs over them (outlier ejection with a doubling time and a per-pool cap, the
+ * rise and fall of active checks). See health.h for who writes what. */
+#include "health.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "health_check.h"
+#include "mr_log.h"
+#include "relay_live.h"
+
+/* A member's identity in the index: the address (IPv4 in the first 4 bytes), its family
+ * and the port. */
+struct health_key {
+	uint8_t addr[16];
+	uint16_t port;
+	uint8_t family;
+	uint8_t pad;
+};
+
+struct relay_health *health_create(uint32_t capacity, unsigned int n_workers, char *err,
+				   size_t errlen)
+{
+	static unsigned int created;
+	char name[RTE_HASH_NAMESIZE];
+	struct relay_health *h = rte_zmalloc("relay_health", sizeof(*h), RTE_CACHE_LINE_SIZE);
+	struct rte_hash_parameters hp = {
+		.entries = capacity, .key_len = sizeof(struct health_key), .name = name,
+		.socket_id = SOCKET_ID_ANY,
+	};
+
+	if (!h)
+		goto fail;
+	snprintf(name, sizeof(name), "health_%u", created++);
+	h->capacity = capacity;
+	h->index = rte_hash_create(&hp);
+	h->slots = rte_zmalloc("health_slots", sizeof(*h->slots) * capacity, RTE_CACHE_LINE_SIZE);
+	h->stats = rte_zmalloc("health_stats", sizeof(*h->stats) * capacity * n_workers,
+			       RTE_CACHE_LINE_SIZE);
+	h->events = rte_ring_create_elem(name, sizeof(uint64_t), 4096, SOCKET_ID_ANY,
+					 RING_F_SC_DEQ);
+	if (h->index && h->slots && h->stats && h->events)
+		return h;
+fail:
+	snprintf(err, errlen, "member health: out of memory for %u members", capacity);
+	health_free(h);
+	return NULL;
+}
+
+void health_free(struct relay_health *h)
+{
+	if (!h)
+		return;
+	rte_hash_free(h->index);
+	rte_ring_free(h->events);
+	rte_free(h->slots);
+	rte_free(h->stats);
+	rte_free(h);
+}
+
+uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_t port)
+{
+	struct health_key k = { .port = port, .family = (uint8_t)addr->family };
+	struct health_slot *s;
+	int32_t pos;
+
+	memcpy(k.addr, addr->bytes, sizeof(k.addr));
+	pos = rte_hash_add_key(h->index, &k);
+	if (pos < 0 || (uint32_t)pos >= h->capacity)
+		return HEALTH_NONE;
+	s = &h->slots[pos];
+	if (!s->in_use) {
+		s->addr = *addr;
+		s->port = port;
+		s->in_use = 1;
+	}
+	s->used_by_live = 1;
+	return (uint32_t)pos;
+}
+
+void health_sweep_unused(struct relay_health *h)
+{
+	for (uint32_t i = 0; i < h->capacity; i++) {
+		struct health_slot *s = &h->slots[i];
+		struct health_key k = { .port = s->port, .family = (uint8_t)s->addr.family };
+
+		if (s->in_use && !s->used_by_live) {
+			memcpy(k.addr, s->addr.bytes, sizeof(k.addr));
+			rte_hash_del_key(h->index, &k);
+			s->in_use = 0;
+			__atomic_store_n(&s->gen, (uint16_t)(s->gen + 1), __ATOMIC_RELEASE);
+		}
+		s->used_by_live = 0;
+	}
+}
+
+/* An event as the ring carries it: slot, the slot's gen, the kind. */
+static uint64_t event_pack(uint32_t slot, uint16_t gen, enum health_event ev)
+{
+	return (uint64_t)slot << 32 | (uint64_t)gen << 16 | ev;
+}
+
+void health_report(struct dp_worker *w, uint32_t slot, enum health_event ev)
+{
+	struct relay_health *h = w->app->health;
+	struct health_stats *st;
+	uint64_t e;
+
+	if (!h || slot >= h->capacity)
+		return;
+	st = &h->stats[(size_t)w->index * h->capacity + slot];
+	if (ev == HEALTH_EV_CONNECTED) {
+		st->connections++;
+		/* Only a member with failures counted needs to hear of a success. */
+		if (__atomic_load_n(&h->slots[slot].fails, __ATOMIC_RELAXED) == 0 &&
+		    __atomic_load_n(&h->slots[slot].state, __ATOMIC_RELAXED) == HEALTH_UP)
+			return;
+	} else {
+		st->failures++;
+	}
+	e = event_pack(slot, __atomic_load_n(&h->slots[slot].gen, __ATOMIC_ACQUIRE), ev);
+	if (rte_ring_mp_enqueue_elem(h->events, &e, sizeof(e)) != 0)
+		__atomic_fetch_add(&h->events_lost, 1, __ATOMIC_RELAXED);
+}
+
+void health_count_redispatch(struct dp_worker *w, uint32_t slot)
+{
+	struct relay_health *h = w->app->health;
+
+	if (h && slot < h->capacity)
+		h->stats[(size_t)w->index * h->capacity + slot].redispatches++;
+}
+
+/* The state of s, reset first when the slot changed hands since it was last written. */
+static struct health_slot *owned(struct relay_health *h, uint32_t slot, uint64_t now_ms,
+				 uint32_t interval_ms)
+{
+	struct health_slot *s = &h->slots[slot];
+	uint16_t gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
+
+	if (s->state_gen != gen) {
+		s->state_gen = gen;
+		__atomic_store_n(&s->state, HEALTH_UP, __ATOMIC_RELAXED);
+		s->fails = s->ejections = s->checks_ok = s->checks_failed = 0;
+		s->last_check = s->check_run = s->checking = 0;
+		s->until_ms = s->changed_ms = 0;
+		s->cause[0] = '\0';
+		/* Spread the members' first checks over one interval. */
+		s->next_check_ms = now_ms + rte_hash_crc_4byte(slot, gen) % (interval_ms ? interval_ms : 1);
+	}
+	return s;
+}
+
+static void set_state(struct health_slot *s, enum health_state st, uint64_t now_ms,
+		      const char *cause)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (s->state == st)
+		return;
+	__atomic_store_n(&s->state, (uint8_t)st, __ATOMIC_RELAXED);
+	s->changed_ms = now_ms;
+	snprintf(s->cause, sizeof(s->cause), "%s", cause);
+	inet_ntop(s->addr.family == IP_ADDR_FAMILY_V6 ? AF_INET6 : AF_INET, s->addr.bytes, addr,
+		  sizeof(addr));
+	mr_log(MR_LOG_NOTICE, "member %s port %u: %s (%s)", addr, s->port,
+	       st == HEALTH_UP ? "up" : st == HEALTH_DOWN ? "down" : "ejected", cause);
+}
+
+/* Members of pool (in live) that may be ejected at once, and how many are now. */
+static bool ejection_allowed(const struct relay_health *h, const struct relay_live *live,
+			     uint32_t pool)
+{
+	const struct mr_health_conf *hc = &live->conf.pools[pool].health;
+	uint32_t n = 0, out = 0, allowed;
+
+	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
+		uint32_t slot = live->member_slot[i];
+
+		if (route_table_member_pool(live->routes, i) != pool)
+			continue;
+		n++;
+		if (slot != HEALTH_NONE && h->slots[slot].state == HEALTH_EJECTED)
+			out++;
+	}
+	allowed = hc->max_ejected_percent ? RTE_MAX(1u, n * hc->max_ejected_percent / 100) : 0;
+	allowed = RTE_MIN(allowed, n ? n - 1 : 0); /* never the whole pool */
+	return out < allowed;
+}
+
+void health_apply(struct relay_health *h, const struct relay_live *live, uint32_t slot,
+		  uint32_t pool, enum health_event ev, uint64_t now_ms)
+{
+	const struct mr_health_conf *hc;
+	struct health_slot *s;
+
+	if (slot >= h->capacity || pool >= live->conf.n_pools)
+		return;
+	hc = &live->conf.pools[pool].health;
+	s = owned(h, slot, now_ms, hc->interval_ms);
+	if (ev == HEALTH_EV_CONNECTED) {
+		s->fails = 0;
+		if (s->state != HEALTH_EJECTED)
+			s->ejections = 0;
+		return;
+	}
+	s->fails++;
+	if (!hc->failures || s->fails < hc->failures || s->state != HEALTH_UP ||
+	    !ejection_allowed(h, live, pool))
+		return;
+	uint64_t ms = (uint64_t)hc->ejection_ms << RTE_MIN(s->ejections, 20u);
+
+	s->until_ms = now_ms + RTE_MIN(ms, (uint64_t)hc->max_ejection_ms);
+	s->ejections++;
+	s->fails = 0;
+	set_state(s, HEALTH_EJECTED, now_ms,
+		  ev == HEALTH_EV_REFUSED ? "connections refused" : "connections unanswered");
+}
+
+void health_check_result(struct relay_health *h, const struct relay_live *live, uint32_t slot,
+			 uint32_t pool, bool passed, const char *why, uint64_t now_ms)
+{
+	const struct mr_health_conf *hc;
+	struct health_slot *s;
+	uint8_t result = passed ? 1 : 2;
+
+	if (slot >= h->capacity || pool >= live->conf.n_pools)
+		return;
+	hc = &live->conf.pools[pool].health;
+	s = owned(h, slot, now_ms, hc->interval_ms);
+	s->checking = 0;
+	if (passed)
+		s->checks_ok++;
+	else
+		s->checks_failed++;
+	s->check_run = s->last_check == result ? (uint8_t)RTE_MIN(s->check_run + 1, 255) : 1;
+	s->last_check = result;
+	if (passed && s->state == HEALTH_DOWN && s->check_run >= hc->rise)
+		set_state(s, HEALTH_UP, now_ms, why);
+	else if (!passed && s->state == HEALTH_UP && s->check_run >= hc->fall)
+		set_state(s, HEALTH_DOWN, now_ms, why);
+}
+
+/* Ejections that are over; checks that are due (at most a few per pass). */
+static void scan_members(struct dp_worker *w, struct relay_health *h,
+			 const struct relay_live *live)
+{
+	uint32_t n = route_table_member_count(live->routes);
+	uint32_t visit = RTE_MIN(n, 64u + n / 16);
+
+	for (uint32_t v = 0; v < visit; v++) {
+		uint32_t i = h->scan_cursor++ % n;
+		uint32_t slot = live->member_slot[i];
+		uint32_t pool = route_table_member_pool(live->routes, i);
+		const struct mr_health_conf *hc = &live->conf.pools[pool].health;
+		struct health_slot *s;
+
+		if (slot == HEALTH_NONE)
+			continue;
+		s = owned(h, slot, w->now_ms, hc->interval_ms);
+		s->pool = pool;
+		if (s->state == HEALTH_EJECTED && w->now_ms >= s->until_ms)
+			set_state(s, HEALTH_UP, w->now_ms, "ejection over");
+		if (hc->check == MR_CHECK_NONE || s->checking || w->now_ms < s->next_check_ms)
+			continue;
+		s->next_check_ms = w->now_ms + hc->interval_ms;
+		if (health_check_start(w, live, i, slot, pool))
+			s->checking = 1;
+	}
+}
+
+void health_run(struct dp_worker *w)
+{
+	struct relay_health *h = w->app->health;
+	const struct relay_live *live = relay_live_get(w->app);
+	uint64_t e[64];
+	unsigned int n;
+
+	if (!h || w->index != 0)
+		return;
+	while ((n = rte_ring_sc_dequeue_burst_elem(h->events, e, sizeof(e[0]), RTE_DIM(e),
+						   NULL)) > 0) {
+		for (unsigned int i = 0; i < n; i++) {
+			uint32_t slot = (uint32_t)(e[i] >> 32);
+			uint16_t gen = (uint16_t)(e[i] >> 16);
+
+			if (slot < h->capacity && gen == h->slots[slot].gen)
+				health_apply(h, live, slot, h->slots[slot].pool,
+					     (enum health_event)(e[i] & 0xff), w->now_ms);
+		}
+	}
+	if (w->now_ms < h->next_scan_ms || !route_table_member_count(live->routes))
+		return;
+	h->next_scan_ms = w->now_ms + 10;
+	scan_members(w, h, live);
+}

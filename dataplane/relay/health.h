@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The health of pool members, one slot per backend address and port, kept across live
+ * reloads so that an unchanged member keeps its state.
+ *
+ * Ownership. The control thread binds members to slots when it builds a relay_live and
+ * frees those no live configuration uses after the swap (a slot's gen changes then). The
+ * health worker (worker 0) alone writes a slot's state: it applies the events other
+ * workers post (failed and good connections, on one multi-producer ring), sends the
+ * active checks, ejects and brings back. Every worker reads `state` with relaxed loads to
+ * choose members; a stale read costs at most one connection a redispatch.
+ */
+#ifndef RELAY_HEALTH_H
+#define RELAY_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp.h"
+#include "ip_addr.h"
+
+#define HEALTH_NONE UINT32_MAX /* no slot: a member beyond the capacity, never avoided */
+#define HEALTH_SLOTS 16384u /* members the appliance follows */
+
+enum health_state {
+	HEALTH_UP = 0,
+	HEALTH_DOWN,      /* active checks failed `fall` times in a row */
+	HEALTH_EJECTED,   /* consecutive failed connections: out until until_ms */
+};
+
+enum health_event {
+	HEALTH_EV_CONNECTED = 1, /* the member answered a connection's SYN */
+	HEALTH_EV_REFUSED,       /* ... refused it (RST) */
+	HEALTH_EV_TIMEOUT,       /* ... did not answer in time */
+};
+
+/* Per worker and slot, written by that worker only. */
+struct health_stats {
+	uint64_t connections;    /* backend SYN-ACKs */
+	uint64_t failures;       /* refused or unanswered connections */
+	uint64_t redispatches;   /* connections moved from this member to another */
+};
+
+struct health_slot {
+	/* Identity: written by the control thread while no live configuration names it. */
+	struct ip_addr addr;
+	uint16_t port;
+	uint16_t gen;            /* changes when the slot is freed (events carry it) */
+	uint8_t in_use;
+	uint8_t used_by_live;    /* scratch of the control thread while binding */
+	/* State: written by the health worker only. */
+	uint16_t state_gen;      /* gen the state below belongs to (else: reset it first) */
+	uint8_t state;           /* enum health_state, read by every worker */
+	uint8_t last_check;      /* 0 none yet, 1 passed, 2 failed */
+	uint8_t check_run;       /* consecutive checks with that result */
+	uint8_t checking;        /* a check is in flight */
+	uint32_t pool;           /* a pool (live index) it is in: whose settings apply */
+	uint32_t fails;          /* consecutive failed connections */
+	uint32_t ejections;      /* ejections in a row: the ejection time doubles */
+	uint32_t checks_ok, checks_failed;
+	uint64_t until_ms;       /* EJECTED: back at this time */
+	uint64_t next_check_ms;
+	uint64_t changed_ms;     /* last state change */
+	char cause[32];          /* of the last state change */
+};
+
+struct relay_health {
+	uint32_t capacity;
+	struct rte_hash *index;          /* member identity -> slot (control thread only) */
+	struct health_slot *slots;
+	struct health_stats *stats;      /* [worker * capacity + slot] */
+	struct rte_ring *events;         /* MP/SC: workers -> the health worker */
+	uint64_t events_lost;            /* the ring was full (relaxed counter of all workers) */
+	uint32_t scan_cursor;            /* the health worker's place among live members */
+	uint64_t next_scan_ms;
+};
+
+/* Slots for capacity members, for n_workers workers. NULL with err on failure. */
+struct relay_health *health_create(uint32_t capacity, unsigned int n_workers, char *err,
+				   size_t errlen);
+
+/* Free it. NULL is fine. */
+void health_free(struct relay_health *h);
+
+/* The slot of addr:port, taken when new (control thread, while building a live
+ * configuration); HEALTH_NONE when full. Marks it used by the configuration being built. */
+uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_t port);
+
+/* Control thread, after a swap: free the slots the last health_bind round did not mark. */
+void health_sweep_unused(struct relay_health *h);
+
+/* Whether new connections may go to slot (relaxed read; HEALTH_NONE is always usable). */
+static inline bool health_usable(const struct relay_health *h, uint32_t slot)
+{
+	return slot == HEALTH_NONE || !h ||
+	       __atomic_load_n(&h->slots[slot].state, __ATOMIC_RELAXED) == HEALTH_UP;
+}
+
+/* Any worker: report what a connection saw of slot's member. A full ring loses the event
+ * (counted). */
+void health_report(struct dp_worker *w, uint32_t slot, enum health_event ev);
+
+/* Any worker: count a redispatch away from slot. */
+void health_count_redispatch(struct dp_worker *w, uint32_t slot);
+
+struct relay_live;
+
+/* Health worker: what one connection event (health_report) means for slot, of pool in
+ * live: failures in a row eject it (time doubling, capped; never the whole pool). */
+void health_apply(struct relay_health *h, const struct relay_live *live, uint32_t slot,
+		  uint32_t pool, enum health_event ev, uint64_t now_ms);
+
+/* Health worker: a check of slot (of pool in live) passed or failed; why is logged when
+ * the member changes state (rise and fall). */
+void health_check_result(struct relay_health *h, const struct relay_live *live, uint32_t slot,
+			 uint32_t pool, bool passed, const char *why, uint64_t now_ms);
+
+/* Once per poll loop on every worker (only worker 0 does anything): apply the events,
+ * end ejections that are over, start the checks that are due. */
+void health_run(struct dp_worker *w);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Active health checks: connections the health worker opens to pool members itself, from
+ * its own address and source ports (the kernel behind the exception path is not needed),
+ * as flows of its table in FLOW_CHECK states. A TCP check passes when the member answers
+ * the SYN (then reset); a TLS check when it answers a ClientHello for the pool's check
+ * name with a ServerHello. Results go to health_check_result. */
+#ifndef RELAY_HEALTH_CHECK_H
+#define RELAY_HEALTH_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "relay.h"
+
+struct relay_live;
+
+/* Open a check of member (an index of live->routes; slot its health slot, pool its pool)
+ * from worker w. false when it could not be sent (no flow, port or route: counted as a
+ * failed check). */
+bool health_check_start(struct dp_worker *w, const struct relay_live *live, uint32_t member,
+			uint32_t slot, uint32_t pool);
+
+/* A segment from the member to check flow f. Consumes s. */
+void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
+
+/* f's answer did not come in time: the check failed. */
+void health_check_timeout(struct dp_worker *w, struct flow *f);
+
+#endif
