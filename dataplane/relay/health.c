@@ -81,6 +81,8 @@ uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_
 		s->addr = *addr;
 		s->port = port;
 		s->in_use = 1;
+		/* A new gen: the health worker starts the slot's state afresh. */
+		__atomic_store_n(&s->gen, (uint16_t)(s->gen + 1), __ATOMIC_RELEASE);
 	}
 	s->used_by_live = 1;
 	return (uint32_t)pos;
@@ -119,9 +121,10 @@ void health_report(struct dp_worker *w, uint32_t slot, enum health_event ev)
 	st = &h->stats[(size_t)w->index * h->capacity + slot];
 	if (ev == HEALTH_EV_CONNECTED) {
 		st->connections++;
-		/* Only a member with failures counted needs to hear of a success. */
+		/* Only a member with failures or ejections counted needs to hear of a
+		 * success (relaxed reads: a stale one sends an event too many or too few). */
 		if (__atomic_load_n(&h->slots[slot].fails, __ATOMIC_RELAXED) == 0 &&
-		    __atomic_load_n(&h->slots[slot].state, __ATOMIC_RELAXED) == HEALTH_UP)
+		    __atomic_load_n(&h->slots[slot].ejections, __ATOMIC_RELAXED) == 0)
 			return;
 	} else {
 		st->failures++;

@@ -361,6 +361,125 @@ static void test_stable_backend_choice(void)
 	route_table_free(fewer);
 }
 
+/* The member a pick lands on, as its address text (empty when refused). */
+static void picked(const struct route_table *t, uint64_t key, const struct route_pick *tmpl,
+		   char *out, size_t len)
+{
+	struct sni_result h = hello_for("api.svc.example");
+	struct route_pick p = *tmpl;
+	struct route_decision d;
+
+	p.client_key = key;
+	out[0] = '\0';
+	if (route_lookup_pick(t, &h, &p, &d) == ROUTE_LOCAL)
+		ip_addr_format(&d.addr, out, len);
+}
+
+/* route_pick context of these cases: one member index marked, and the usable ones. */
+struct pick_marks {
+	uint32_t tried;
+	uint32_t unusable_mask; /* bit per member index */
+};
+
+static bool mark_tried(const void *ctx, uint32_t member)
+{
+	return ((const struct pick_marks *)ctx)->tried == member;
+}
+
+static bool mark_usable(const void *ctx, uint32_t member)
+{
+	return !(((const struct pick_marks *)ctx)->unusable_mask >> member & 1);
+}
+
+/* A redispatch continues the client's rendezvous order: after the first member fails, the
+ * next is the one a table without it would have chosen, and so on through the pool, each
+ * member once, then POOL_TRIED. */
+static void test_redispatch_order(void)
+{
+	const char *members[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3" };
+	struct route_table *without[3];
+	struct sni_result h = hello_for("api.svc.example");
+	unsigned int moved = 0;
+
+	for (int i = 0; i < 3; i++)
+		without[i] = build_main(members[i]);
+	CU_ASSERT_FATAL(without[0] && without[1] && without[2]);
+	for (uint64_t key = 1; key <= 600; key++) {
+		struct pick_marks marks = { ROUTE_ID_NONE, 0 };
+		struct route_pick pick = { key, NULL, mark_tried, &marks };
+		struct route_decision d;
+		char first[48], next[48], expect[48];
+		unsigned int seen = 0;
+		int gone;
+
+		CU_ASSERT_EQUAL_FATAL(route_lookup_pick(table, &h, &pick, &d), ROUTE_LOCAL);
+		ip_addr_format(&d.addr, first, sizeof(first));
+		for (gone = 0; strcmp(members[gone], first) != 0; gone++)
+			;
+		marks.tried = d.member;
+		picked(table, key, &pick, next, sizeof(next));
+		picked(without[gone], key, &(struct route_pick){ 0 }, expect, sizeof(expect));
+		CU_ASSERT_STRING_EQUAL(next, expect);
+		moved += strcmp(next, first) != 0;
+		for (seen = 1; route_lookup_pick(table, &h, &pick, &d) == ROUTE_LOCAL; seen++)
+			marks.tried = d.member;
+		CU_ASSERT_EQUAL(seen, 3);
+		CU_ASSERT_EQUAL(d.refusal, ROUTE_REFUSAL_POOL_TRIED);
+	}
+	CU_ASSERT_EQUAL(moved, 600);
+	for (int i = 0; i < 3; i++)
+		route_table_free(without[i]);
+}
+
+/* A member route_pick makes unusable is passed over exactly as if it were not in the pool
+ * (its clients spread over the others, nobody else moves); with none usable, the first in
+ * order is taken regardless and the decision says so. */
+static void test_unusable_member(void)
+{
+	const char *members[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3" };
+	struct sni_result h = hello_for("api.svc.example");
+	struct route_decision d;
+
+	for (int gone = 0; gone < 3; gone++) {
+		struct route_table *without = build_main(members[gone]);
+		struct pick_marks marks = { ROUTE_ID_NONE, 0 };
+		struct route_pick pick = { 0, mark_usable, NULL, &marks };
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(without);
+		pick.client_key = 1;
+		CU_ASSERT_EQUAL(route_lookup_pick(table, &h, &pick, &d), ROUTE_LOCAL);
+		for (uint32_t i = 0; i < route_table_member_count(table); i++) {
+			struct ip_addr a;
+			uint16_t port;
+			char text[48];
+
+			route_table_member(table, i, &a, &port);
+			ip_addr_format(&a, text, sizeof(text));
+			if (strcmp(text, members[gone]) == 0)
+				marks.unusable_mask |= 1u << i;
+		}
+		for (uint64_t key = 1; key <= 600; key++) {
+			char with[48], expect[48];
+
+			picked(table, key, &pick, with, sizeof(with));
+			picked(without, key, &(struct route_pick){ 0 }, expect, sizeof(expect));
+			CU_ASSERT_STRING_EQUAL(with, expect);
+		}
+		route_table_free(without);
+	}
+	{
+		struct pick_marks none = { ROUTE_ID_NONE, 0xffffffffu };
+		struct route_pick pick = { 5, mark_usable, NULL, &none };
+		struct route_decision plain;
+
+		CU_ASSERT_EQUAL(route_lookup_pick(table, &h, &pick, &d), ROUTE_LOCAL);
+		CU_ASSERT_EQUAL(d.pick_note, ROUTE_PICK_NONE_USABLE);
+		CU_ASSERT_EQUAL(route_lookup(table, &h, 5, &plain), ROUTE_LOCAL);
+		CU_ASSERT_EQUAL(plain.member, d.member);
+		CU_ASSERT_EQUAL(plain.pick_note, ROUTE_PICK_FIRST);
+	}
+}
+
 static void test_no_default_route(void)
 {
 	struct route_builder *b = route_builder_new();
@@ -549,6 +668,8 @@ int suite_route_table(void)
 	CU_add_test(s, "Istio names", test_istio_names);
 	CU_add_test(s, "allow-list tricks: no open proxy", test_allow_list_tricks);
 	CU_add_test(s, "stable weighted backend choice", test_stable_backend_choice);
+	CU_add_test(s, "redispatch continues the client's order", test_redispatch_order);
+	CU_add_test(s, "an unusable member is passed over", test_unusable_member);
 	CU_add_test(s, "no default route", test_no_default_route);
 	CU_add_test(s, "builder errors", test_builder_errors);
 	CU_add_test(s, "100k routes", test_100k_routes);

@@ -6,5 +6,6 @@
 int suite_sni_parse(void);
 int suite_sni_mangle(void);
 int suite_route_table(void);
+int suite_tls_hello(void);
 
 #endif

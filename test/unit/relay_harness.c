@@ -40,11 +40,11 @@ static const char config_format[] =
 	"               ports = ( 443 ); },\n"
 	"             { name = \"far\"; } );\n"
 	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); },\n"
-	"          { name = \"p6\"; members = ( { address = \"fd00:b::2\"; port = 443; } ); } );\n"
+	"          { name = \"p6\"; members = ( { address = \"fd00:b::2\"; port = 443; } ); } %s);\n"
 	"routes = ( { sni = \"api.svc.example\"; pool = \"p\"; },\n"
 	"           { sni = \"proxied.svc.example\"; pool = \"p\"; proxy_protocol = true; },\n"
 	"           { sni = \"web.svc.example\"; pool = \"p6\"; },\n"
-	"           { sni = \"*.far.example\"; network = \"far\"; } );\n"
+	"           { sni = \"*.far.example\"; network = \"far\"; } %s);\n"
 	"gateways = ( { id = \"g\"; network = \"far\"; address = \"10.1.0.77\"; port = 443; } );\n"
 	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\" ]; network = \"n\"; } );\n";
 
@@ -79,13 +79,19 @@ unsigned int rh_drain(const struct dp_port *p)
 
 int rh_up(const char *dataplane, const char *relay)
 {
-	char text[sizeof(config_format) + 512], err[512] = "";
+	return rh_up_pools(dataplane, relay, "", "");
+}
+
+int rh_up_pools(const char *dataplane, const char *relay, const char *pools,
+		const char *routes)
+{
+	char text[sizeof(config_format) + 2048], err[512] = "";
 
 	rh_hello_api_len = read_fixture("openssl-tls13__api.svc.example.hello", rh_hello_api,
 					sizeof(rh_hello_api));
 	rh_hello_web_len = read_fixture("openssl-tls13-mixedcase__web.svc.example.hello",
 					rh_hello_web, sizeof(rh_hello_web));
-	snprintf(text, sizeof(text), config_format, dataplane, relay);
+	snprintf(text, sizeof(text), config_format, dataplane, relay, pools, routes);
 	if (rh_hello_api_len < 200 || rh_hello_web_len < 200 ||
 	    mr_config_load_string(text, "relay_harness", &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "relay harness: fixtures or configuration: %s\n", err);

@@ -38,6 +38,10 @@ extern size_t rh_hello_api_len, rh_hello_web_len;
  * (e.g. "mbufs = 0;" and "max_flows = 64;"). 0, or -1 with the reason on stderr. */
 int rh_up(const char *dataplane, const char *relay);
 
+/* The same with more pools and routes (", { ... }" items appended to each list). */
+int rh_up_pools(const char *dataplane, const char *relay, const char *pools,
+		const char *routes);
+
 /* Drain both rings and take the appliance down. Always 0 (a suite clean-up). */
 int rh_down(void);
 

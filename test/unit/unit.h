@@ -18,5 +18,6 @@ int test_steer_register(void);
 int test_relay_path_register(void);
 int test_relay_live_register(void);
 int test_relay_hardening_register(void);
+int test_relay_health_register(void);
 
 #endif

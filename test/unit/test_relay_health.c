@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "relay_health": pools that route around failure, driven through the appliance of
+ * relay_harness.h: a refused or unanswered member's hello goes to the next member without
+ * the client noticing; failed connections eject a member (only its clients move, and back);
+ * the ejection cap; active TCP and TLS checks, spread over their interval. */
+#include <string.h>
+
+#include "dp_worker.h"
+#include "health.h"
+#include "hello_builder.h"
+#include "neigh.h"
+#include "relay.h"
+#include "relay_harness.h"
+#include "relay_live.h"
+#include "sni_parse.h"
+#include "unit.h"
+
+#define THREE_PORT 8443   /* pool "three": 10.1.0.2-4, passive health only */
+#define CHECKED_PORT 9443 /* pool "checked": 10.1.0.5-6, TCP checks */
+#define TLS_PORT 9444     /* pool "tlschk": 10.1.0.7, TLS checks */
+
+static const char pools[] =
+	", { name = \"three\"; members = ( { address = \"10.1.0.2\"; port = 8443; },\n"
+	"      { address = \"10.1.0.3\"; port = 8443; }, { address = \"10.1.0.4\"; port = 8443; } );\n"
+	"    health = { failures = 3; ejection_ms = 1000; max_ejection_ms = 4000;\n"
+	"               max_ejected_percent = 50; }; },\n"
+	"  { name = \"checked\"; members = ( { address = \"10.1.0.5\"; port = 9443; },\n"
+	"      { address = \"10.1.0.6\"; port = 9443; } );\n"
+	"    health = { check = \"tcp\"; interval_ms = 1000; timeout_ms = 300; rise = 2; fall = 2;\n"
+	"               failures = 0; }; },\n"
+	"  { name = \"tlschk\"; members = ( { address = \"10.1.0.7\"; port = 9444; } );\n"
+	"    health = { check = \"tls\"; sni = \"check.svc.example\"; interval_ms = 1000;\n"
+	"               timeout_ms = 300; rise = 1; fall = 1; }; } ";
+static const char routes[] =
+	", { sni = \"three.svc.example\"; pool = \"three\"; },\n"
+	"  { sni = \"three-proxied.svc.example\"; pool = \"three\"; proxy_protocol = true; } ";
+
+static struct hello_build hello3, hello3p;
+
+static int suite_init(void)
+{
+	struct hb_options o;
+
+	if (rh_up_pools("mbufs = 0;", "max_flows = 1024;", pools, routes) < 0)
+		return -1;
+	for (uint32_t ip = 0x0a010003u; ip <= 0x0a010007u; ip++)
+		neigh_learn(rh_w->neigh, ip, &rh_backend_mac, rh_w->now_ms, true);
+	hb_options_default(&o);
+	o.sni = "three.svc.example";
+	hb_build(&o, &hello3);
+	o.sni = "three-proxied.svc.example";
+	hb_build(&o, &hello3p);
+	return 0;
+}
+
+/* The next frame the relay sent towards TCP port dport on the service port (others freed). */
+static struct rh_sent next_to(uint16_t dport)
+{
+	for (;;) {
+		struct rh_sent s = rh_next_tcp(&rh_app.ports[1]);
+
+		if (!s.m || rte_be_to_cpu_16(s.tcp->dst_port) == dport)
+			return s;
+		rte_pktmbuf_free(s.m);
+	}
+}
+
+/* The member a sent frame goes to, as a peer that can answer it. */
+static struct rh_peer member_of(const struct rh_sent *s)
+{
+	uint32_t dst;
+	struct rh_peer m;
+
+	memcpy(&dst, s->dst, 4);
+	m = (struct rh_peer){ .ip = rte_be_to_cpu_32(dst), .our_ip = RH_SVC_IP,
+			     .port = &rh_app.ports[1],
+			     .port_num = rte_be_to_cpu_16(s->tcp->dst_port),
+			     .our_port = rte_be_to_cpu_16(s->tcp->src_port), .isn = 555000,
+			     .our_isn = rte_be_to_cpu_32(s->tcp->sent_seq) };
+	return m;
+}
+
+/* Whether the relay sent client c a RST since the last look (frames to c freed). */
+static bool client_reset(const struct rh_peer *c)
+{
+	bool reset = false;
+
+	for (struct rh_sent s = rh_next_tcp(c->port); s.m; s = rh_next_tcp(c->port)) {
+		if (rte_be_to_cpu_16(s.tcp->dst_port) == c->port_num &&
+		    (s.tcp->tcp_flags & RTE_TCP_RST_FLAG))
+			reset = true;
+		rte_pktmbuf_free(s.m);
+	}
+	return reset;
+}
+
+static void housekeeping_for(uint32_t ms)
+{
+	for (uint32_t t = 0; t < ms; t += 10) {
+		rh_w->now_ms += 10;
+		dp_worker_housekeeping(rh_w);
+	}
+}
+
+/* A member that refuses the SYN: the kept hello goes to another member, with a PROXY v2
+ * header built for it, and the client sees one connection that worked. */
+static void test_redispatch_refused(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t redispatched = rh_event(DP_EV_redispatch_refused);
+	struct flow *f = rh_client_start(&c, hello3p.wire, hello3p.wire_len);
+	struct rh_sent syn1, syn2, data;
+	struct rh_peer m1, m2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	syn1 = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn1.m);
+	m1 = member_of(&syn1);
+	rte_pktmbuf_free(syn1.m);
+	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m1.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_refused), redispatched + 1);
+	syn2 = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn2.m);
+	m2 = member_of(&syn2);
+	rte_pktmbuf_free(syn2.m);
+	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
+	CU_ASSERT_FALSE(client_reset(&c));
+	rh_send(&m2, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m2.isn, m2.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
+	data = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data.m);
+	/* One PROXY v2 header (signature, then the addresses block), then the hello whole. */
+	CU_ASSERT_FATAL(data.plen > 16 + hello3p.wire_len);
+	CU_ASSERT_EQUAL(memcmp(data.payload, "\r\n\r\n\0\r\nQUIT\n", 12), 0);
+	CU_ASSERT_EQUAL(data.plen, 16u + rte_be_to_cpu_16(*(const uint16_t *)(data.payload + 14)) +
+				   hello3p.wire_len);
+	CU_ASSERT_EQUAL(memcmp(data.payload + data.plen - hello3p.wire_len, hello3p.wire,
+			       hello3p.wire_len), 0);
+	rte_pktmbuf_free(data.m);
+	relay_abort(rh_w, f, false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
+/* A member that leaves the SYN unanswered: at the connect timeout it is reset and the next
+ * member gets the hello; one more failure than relay.redispatch allows resets the client. */
+static void test_redispatch_timeout_then_limit(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t timeouts = rh_event(DP_EV_redispatch_timeout);
+	uint64_t refused = rh_drops(DP_DROP_backend_refused);
+	struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
+	struct rh_sent syn1, rst, syn2;
+	struct rh_peer m1, m2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	syn1 = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn1.m);
+	m1 = member_of(&syn1);
+	rte_pktmbuf_free(syn1.m);
+	housekeeping_for(rh_app.conf->relay.connect_timeout_ms + 10);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_timeout), timeouts + 1);
+	rst = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rst.m);
+	CU_ASSERT(rst.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+	CU_ASSERT_EQUAL(member_of(&rst).ip, m1.ip);
+	rte_pktmbuf_free(rst.m);
+	syn2 = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn2.m);
+	CU_ASSERT(syn2.tcp->tcp_flags & RTE_TCP_SYN_FLAG);
+	m2 = member_of(&syn2);
+	rte_pktmbuf_free(syn2.m);
+	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
+	CU_ASSERT_FALSE(client_reset(&c));
+	rh_send(&m2, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m2.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_backend_refused), refused + 1);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_TRUE(client_reset(&c));
+	rh_drain(&rh_app.ports[1]);
+}
+
+/* The member of pool "three" each of n clients is sent to, by its slot. */
+static void choices(uint32_t *slot, unsigned int n)
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	struct sni_result r;
+	struct sni_span span = { hello3.wire, hello3.wire_len };
+
+	sni_parse(&span, 1, NULL, &r);
+	for (unsigned int i = 0; i < n; i++) {
+		struct route_decision d;
+
+		CU_ASSERT_EQUAL(route_lookup_pick(live->routes, &r,
+			&(struct route_pick){ .client_key = 1000 + i * 7919ull,
+					      .usable = NULL }, &d), ROUTE_LOCAL);
+		slot[i] = relay_live_member_slot(live, d.member);
+	}
+}
+
+/* As choices, with the members' health. */
+static bool usable_now(const void *ctx, uint32_t member)
+{
+	return health_usable(rh_app.health, relay_live_member_slot(ctx, member));
+}
+
+static void healthy_choices(uint32_t *slot, unsigned int n)
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	struct sni_result r;
+	struct sni_span span = { hello3.wire, hello3.wire_len };
+
+	sni_parse(&span, 1, NULL, &r);
+	for (unsigned int i = 0; i < n; i++) {
+		struct route_pick p = { 1000 + i * 7919ull, usable_now, NULL, live };
+		struct route_decision d;
+
+		CU_ASSERT_EQUAL(route_lookup_pick(live->routes, &r, &p, &d), ROUTE_LOCAL);
+		slot[i] = relay_live_member_slot(live, d.member);
+	}
+}
+
+static uint8_t state_of(uint32_t slot)
+{
+	return rh_app.health->slots[slot].state;
+}
+
+static void fail_member(uint32_t slot, unsigned int times)
+{
+	for (unsigned int i = 0; i < times; i++)
+		health_report(rh_w, slot, HEALTH_EV_REFUSED);
+	housekeeping_for(10);
+}
+
+/* Consecutive failures eject a member: exactly its clients move, to the others; when the
+ * ejection is over exactly they come back. Ejected again at once, the time doubles, up to
+ * max_ejection_ms; a good connection resets the doubling. */
+static void test_ejection_moves_only_its_clients(void)
+{
+	enum { N = 400 };
+	uint32_t before[N], during[N], after[N], x;
+	unsigned int moved = 0;
+	struct health_slot *s;
+
+	housekeeping_for(20); /* the scan has seen every member */
+	choices(before, N);
+	x = before[0];
+	health_report(rh_w, x, HEALTH_EV_CONNECTED); /* failures of the cases before, forgotten */
+	s = &rh_app.health->slots[x];
+	fail_member(x, 2);
+	CU_ASSERT_EQUAL(state_of(x), HEALTH_UP);
+	fail_member(x, 1);
+	CU_ASSERT_EQUAL_FATAL(state_of(x), HEALTH_EJECTED);
+	CU_ASSERT_EQUAL(s->until_ms - rh_w->now_ms, 1000);
+	healthy_choices(during, N);
+	for (unsigned int i = 0; i < N; i++) {
+		CU_ASSERT(before[i] == x ? during[i] != x : during[i] == before[i]);
+		moved += before[i] == x;
+	}
+	CU_ASSERT(moved > N / 8);
+	housekeeping_for(1000);
+	CU_ASSERT_EQUAL(state_of(x), HEALTH_UP);
+	healthy_choices(after, N);
+	CU_ASSERT_EQUAL(memcmp(after, before, sizeof(before)), 0);
+	fail_member(x, 3);
+	CU_ASSERT_EQUAL(s->until_ms - rh_w->now_ms, 2000);
+	housekeeping_for(2000);
+	fail_member(x, 3);
+	CU_ASSERT_EQUAL(s->until_ms - rh_w->now_ms, 4000);
+	housekeeping_for(4000);
+	fail_member(x, 3);
+	CU_ASSERT_EQUAL(s->until_ms - rh_w->now_ms, 4000); /* max_ejection_ms */
+	housekeeping_for(4000);
+	health_report(rh_w, x, HEALTH_EV_CONNECTED);
+	fail_member(x, 3);
+	CU_ASSERT_EQUAL(s->until_ms - rh_w->now_ms, 1000);
+	housekeeping_for(1000);
+	CU_ASSERT_EQUAL(state_of(x), HEALTH_UP);
+}
+
+/* At most max_ejected_percent of a pool is ejected at once, and never all of it: with
+ * three members and 50 %, one. */
+static void test_ejection_cap(void)
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	uint32_t slots[3], n = 0;
+
+	for (uint32_t i = 0; i < route_table_member_count(live->routes) && n < 3; i++) {
+		struct ip_addr a;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &a, &port);
+		if (port == THREE_PORT)
+			slots[n++] = relay_live_member_slot(live, i);
+	}
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	fail_member(slots[0], 3);
+	fail_member(slots[1], 3);
+	fail_member(slots[2], 3);
+	CU_ASSERT_EQUAL(state_of(slots[0]), HEALTH_EJECTED);
+	CU_ASSERT_EQUAL(state_of(slots[1]), HEALTH_UP);
+	CU_ASSERT_EQUAL(state_of(slots[2]), HEALTH_UP);
+	housekeeping_for(1000);
+	CU_ASSERT_EQUAL(state_of(slots[0]), HEALTH_UP);
+	for (int i = 0; i < 3; i++)
+		health_report(rh_w, slots[i], HEALTH_EV_CONNECTED);
+	housekeeping_for(10);
+}
+
+/* Over 3 s of pool "checked" (two members, interval 1 s, timeout 300 ms, fall 2): every
+ * member is checked about once a second, not both at the same moment, and two unanswered
+ * checks take it down; two answered ones (each then reset) bring it back. */
+static void test_tcp_checks(void)
+{
+	uint64_t first[2] = { 0, 0 };
+	unsigned int checks[2] = { 0, 0 };
+	uint32_t slot[2] = { 0, 0 };
+	const struct relay_live *live = relay_live_get(&rh_app);
+
+	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
+		struct ip_addr a;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &a, &port);
+		if (port == CHECKED_PORT)
+			slot[a.bytes[3] - 5] = relay_live_member_slot(live, i);
+	}
+	rh_drain(&rh_app.ports[1]);
+	for (unsigned int t = 0; t < 300; t++) {
+		housekeeping_for(10);
+		for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
+			unsigned int k = s.dst[3] - 5;
+
+			CU_ASSERT(s.tcp->tcp_flags == RTE_TCP_SYN_FLAG);
+			if (k < 2 && checks[k]++ == 0)
+				first[k] = rh_w->now_ms;
+			rte_pktmbuf_free(s.m);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		CU_ASSERT(checks[k] >= 2 && checks[k] <= 4);
+		CU_ASSERT_EQUAL(state_of(slot[k]), HEALTH_DOWN);
+	}
+	CU_ASSERT_NOT_EQUAL(first[0], first[1]);
+	/* Answer the next checks of member .5. */
+	for (unsigned int answered = 0, t = 0; answered < 2 && t < 300; t++) {
+		housekeeping_for(10);
+		for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
+			struct rh_peer m = member_of(&s);
+
+			rte_pktmbuf_free(s.m);
+			if ((m.ip & 0xff) != 5)
+				continue;
+			rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+			s = next_to(CHECKED_PORT);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+			CU_ASSERT(s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+			CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), m.our_isn + 1);
+			rte_pktmbuf_free(s.m);
+			answered++;
+		}
+	}
+	CU_ASSERT_EQUAL(state_of(slot[0]), HEALTH_UP);
+	CU_ASSERT_EQUAL(state_of(slot[1]), HEALTH_DOWN);
+}
+
+/* Pool "tlschk": the check sends a ClientHello for its configured name once the member
+ * answers the SYN; a ServerHello passes, an alert (a server that does not serve the name)
+ * fails and, with fall 1, takes the member down. */
+static void test_tls_check(void)
+{
+	static const uint8_t server_hello[] = { 0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00 };
+	static const uint8_t alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70 };
+	const uint8_t *answers[2] = { server_hello, alert };
+	const size_t lens[2] = { sizeof(server_hello), sizeof(alert) };
+	uint64_t passed = rh_event(DP_EV_check_passed), failed = rh_event(DP_EV_check_failed);
+	uint32_t slot = HEALTH_NONE;
+	const struct relay_live *live = relay_live_get(&rh_app);
+
+	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
+		struct ip_addr a;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &a, &port);
+		if (port == TLS_PORT)
+			slot = relay_live_member_slot(live, i);
+	}
+	rh_drain(&rh_app.ports[1]);
+	for (int round = 0; round < 2; round++) {
+		struct rh_sent s = { 0 };
+		struct rh_peer m;
+		struct sni_result r;
+
+		for (unsigned int t = 0; t < 200 && !s.m; t++) {
+			housekeeping_for(10);
+			s = next_to(TLS_PORT);
+		}
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+		m = member_of(&s);
+		rte_pktmbuf_free(s.m);
+		rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+		s = next_to(TLS_PORT);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+		CU_ASSERT_FATAL(s.plen > 0);
+		sni_parse(&(struct sni_span){ s.payload, s.plen }, 1, NULL, &r);
+		CU_ASSERT_EQUAL(r.verdict, SNI_COMPLETE);
+		CU_ASSERT_STRING_EQUAL(r.host, "check.svc.example");
+		rte_pktmbuf_free(s.m);
+		rh_send(&m, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, m.isn + 1, m.our_isn + 1 + s.plen,
+			answers[round], lens[round]);
+		s = next_to(TLS_PORT);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+		CU_ASSERT(s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+		rte_pktmbuf_free(s.m);
+		CU_ASSERT_EQUAL(state_of(slot), round == 0 ? HEALTH_UP : HEALTH_DOWN);
+	}
+	CU_ASSERT_EQUAL(rh_event(DP_EV_check_passed), passed + 1);
+	CU_ASSERT(rh_event(DP_EV_check_failed) > failed);
+}
+
+int test_relay_health_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "a refused member: the next one gets the hello", test_redispatch_refused },
+		{ "an unanswered member, then the redispatch limit",
+		  test_redispatch_timeout_then_limit },
+		{ "ejection moves only the member's clients", test_ejection_moves_only_its_clients },
+		{ "at most a share of a pool ejected", test_ejection_cap },
+		{ "TCP checks: spread, fall and rise", test_tcp_checks },
+		{ "TLS check: ServerHello or not", test_tls_check },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("relay_health", suite_init, rh_down, tests);
+}
