@@ -493,6 +493,11 @@ uint32_t route_table_member_pool(const struct route_table *t, uint32_t i)
 	return t->members[i].pool;
 }
 
+uint32_t route_table_pool_size(const struct route_table *t, uint32_t pool)
+{
+	return t->pools[pool].members.count;
+}
+
 const char *route_status_str(enum route_status status)
 {
 	switch (status) {

@@ -168,6 +168,9 @@ void route_table_member(const struct route_table *t, uint32_t i, struct ip_addr 
 /* The pool member i belongs to. */
 uint32_t route_table_member_pool(const struct route_table *t, uint32_t i);
 
+/* Members of pool (weight 0 ones included). */
+uint32_t route_table_pool_size(const struct route_table *t, uint32_t pool);
+
 /* Short fixed texts for logs and counters. */
 const char *route_status_str(enum route_status status);
 const char *route_refusal_str(enum route_refusal refusal);

@@ -98,8 +98,9 @@ struct flow {
 	uint32_t b_snd_nxt;          /* just past the highest seq sent to the backend */
 	struct flow_side c, b;
 	uint8_t counted;             /* what flow_limits counts for it (its own bits) */
-	uint8_t via_turn;            /* arrived over a TURN server (RFC 6062): local only */
-	uint8_t hello_queued;        /* rtx_prev/next link it into the hello queue instead */
+	uint8_t via_turn : 1;        /* arrived over a TURN server (RFC 6062): local only */
+	uint8_t hello_queued : 1;    /* rtx_prev/next link it into the hello queue instead */
+	uint8_t sole_member : 1;     /* its pool has no other member to redispatch to */
 	uint8_t dispatches;          /* members tried before the current one (redispatch) */
 	uint32_t member;             /* health slot of the pool member connected to (health.h),
 				      * or FLOW_NO_MEMBER */

@@ -32,6 +32,7 @@ enum health_event {
 	HEALTH_EV_CONNECTED = 1, /* the member answered a connection's SYN */
 	HEALTH_EV_REFUSED,       /* ... refused it (RST) */
 	HEALTH_EV_TIMEOUT,       /* ... did not answer in time */
+	HEALTH_EV_RESET,         /* ... reset it before sending a byte */
 };
 
 /* Per worker and slot, written by that worker only. */

@@ -102,6 +102,15 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
  * port reaches it. */
 bool relay_backend_side_set(struct dp_worker *w, struct flow *f, const struct ip_addr *addr);
 
+/* Whether f may still go to another member of its pool: it came from a pool, it holds its
+ * kept hello, tries are left (relay.redispatch), no backend byte reached the client and the
+ * client sent nothing past the kept bytes. */
+bool relay_may_redispatch(const struct dp_worker *w, const struct flow *f);
+
+/* The spliced backend of f reset the connection (an exact RST): when f may redispatch, its
+ * hello goes to the next member and true; false when the caller forwards the RST. */
+bool relay_backend_reset(struct dp_worker *w, struct flow *f);
+
 /* Reset the chosen sides of f, count `reason` (a dp_drop, or 0), and release it. */
 void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
 		 enum dp_drop reason);

@@ -275,7 +275,7 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 	if (f->member == FLOW_NO_MEMBER)
 		return false;
 	health_report(w, f->member, ev);
-	if (f->dispatches + 1u >= w->app->conf->relay.redispatch || !f->stream)
+	if (!relay_may_redispatch(w, f))
 		return false;
 	if (ev == HEALTH_EV_TIMEOUT)
 		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
@@ -287,11 +287,27 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 		flow_stream_drop_head(w->flows, f);
 	f->proxy_len = 0;
 	health_count_redispatch(w, f->member);
-	dp_event(w, ev == HEALTH_EV_REFUSED ? DP_EV_redispatch_refused : DP_EV_redispatch_timeout);
+	dp_event(w, ev == HEALTH_EV_REFUSED ? DP_EV_redispatch_refused
+		    : ev == HEALTH_EV_TIMEOUT ? DP_EV_redispatch_timeout : DP_EV_redispatch_reset);
 	f->dispatches++;
 	f->state = FLOW_HELLO;
 	relay_hello_classify(w, f); /* routes again, after the member that failed */
 	return true;
+}
+
+bool relay_may_redispatch(const struct dp_worker *w, const struct flow *f)
+{
+	uint32_t kept = (uint32_t)f->proxy_len + f->stream_len;
+
+	return f->member != FLOW_NO_MEMBER && f->stream && !f->sole_member &&
+	       f->dispatches + 1u < w->app->conf->relay.redispatch &&
+	       f->c_snd_nxt == f->c.local_isn + 1 &&              /* nothing from it reached the client */
+	       (f->state != FLOW_SPLICED || f->b_snd_nxt - (f->b.local_isn + 1) <= kept);
+}
+
+bool relay_backend_reset(struct dp_worker *w, struct flow *f)
+{
+	return backend_failed(w, f, HEALTH_EV_RESET);
 }
 
 void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)

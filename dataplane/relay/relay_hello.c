@@ -211,6 +211,8 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 			return relay_abort(w, f, true, false, DP_DROP_route_bad_destination);
 		count_pick(w, &d);
 		f->member = relay_live_member_slot(live, d.member);
+		f->sole_member = d.pool_id == ROUTE_ID_NONE ||
+				 route_table_pool_size(live->routes, d.pool_id) < 2;
 		if (f->dispatches)
 			return relay_connect(w, f, &d.addr, rte_cpu_to_be_16(d.port),
 					     d.proxy_protocol_v2, r->has_sni ? r->host : NULL);

@@ -108,7 +108,10 @@ static void note_backend_ack(struct dp_worker *w, struct flow *f, uint32_t ack)
 	f->b_una = RTE_MIN(acked, (uint32_t)f->proxy_len + f->stream_len);
 	f->retries = 0;
 	if (f->b_una == (uint32_t)f->proxy_len + f->stream_len) {
-		flow_stream_set(w->flows, f, NULL);
+		/* Kept until the backend's first byte reaches the client, while another member
+		 * could still take the hello should this one reset now. */
+		if (!relay_may_redispatch(w, f))
+			flow_stream_set(w->flows, f, NULL);
 		flow_rtx_disarm(w->flows, f);
 	}
 }
@@ -301,6 +304,20 @@ static bool backend_synack_again(const struct dp_worker *w, const struct flow *f
 	       relay_seg_checksum_ok(&w->app->ports[f->b.port], s);
 }
 
+/* A segment from the backend while the relay still keeps the hello: a RST before any of
+ * its bytes reached the client sends the hello to the next member (true: consumed); its
+ * first byte for the client ends the keeping. */
+static bool backend_early(struct dp_worker *w, struct flow *f, const struct relay_seg *s)
+{
+	if ((s->flags & RTE_TCP_RST_FLAG) && relay_backend_reset(w, f)) {
+		rte_pktmbuf_free(s->m);
+		return true;
+	}
+	if (s->payload_len && f->b_una == (uint32_t)f->proxy_len + f->stream_len)
+		flow_stream_set(w->flows, f, NULL);
+	return false;
+}
+
 void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		    struct relay_seg *s)
 {
@@ -333,6 +350,9 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	case GUARD_PASS:
 		break;
 	}
+	if (dir == FLOW_DIR_BACKEND && unlikely(f->stream != NULL) &&
+	    backend_early(w, f, s))
+		return;
 	relay_guard_learn(f, dir, s);
 	splice_dir_of(f, dir, &sd);
 	out_port = &w->app->ports[sd.out->port];

@@ -179,6 +179,52 @@ static void test_redispatch_timeout_then_limit(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A member that accepts the connection and acknowledges the hello, then resets it before
+ * sending a byte: the relay kept the hello, and the next member gets it; once that one's
+ * first byte is on its way to the client the hello is let go. */
+static void test_redispatch_reset_before_bytes(void)
+{
+	static const uint8_t server_first[] = { 0x16, 0x03, 0x03, 0x00, 0x01, 0x02 };
+	struct rh_peer c = rh_client(false);
+	uint64_t resets = rh_event(DP_EV_redispatch_reset);
+	struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
+	struct rh_sent syn, data;
+	struct rh_peer m1, m2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	syn = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	m1 = member_of(&syn);
+	rte_pktmbuf_free(syn.m);
+	rh_send(&m1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m1.isn, m1.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	rh_drain(&rh_app.ports[1]);
+	rh_send(&m1, RTE_TCP_ACK_FLAG, m1.isn + 1, m1.our_isn + 1 + hello3.wire_len, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL(f->stream); /* all acknowledged, still kept */
+	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, m1.isn + 1,
+		m1.our_isn + 1 + hello3.wire_len, NULL, 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_reset), resets + 1);
+	CU_ASSERT_FALSE(client_reset(&c));
+	syn = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	m2 = member_of(&syn);
+	rte_pktmbuf_free(syn.m);
+	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
+	rh_send(&m2, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m2.isn, m2.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	data = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data.m);
+	CU_ASSERT_EQUAL(data.plen, hello3.wire_len);
+	rte_pktmbuf_free(data.m);
+	rh_send(&m2, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, m2.isn + 1,
+		m2.our_isn + 1 + hello3.wire_len, server_first, sizeof(server_first));
+	CU_ASSERT_PTR_NULL(f->stream);
+	CU_ASSERT_FALSE(relay_may_redispatch(rh_w, f));
+	relay_abort(rh_w, f, false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* The member of pool "three" each of n clients is sent to, by its slot. */
 static void choices(uint32_t *slot, unsigned int n)
 {
@@ -423,6 +469,7 @@ int test_relay_health_register(void)
 		{ "a refused member: the next one gets the hello", test_redispatch_refused },
 		{ "an unanswered member, then the redispatch limit",
 		  test_redispatch_timeout_then_limit },
+		{ "a reset before any byte: the next member", test_redispatch_reset_before_bytes },
 		{ "ejection moves only the member's clients", test_ejection_moves_only_its_clients },
 		{ "at most a share of a pool ejected", test_ejection_cap },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
