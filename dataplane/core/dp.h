@@ -111,7 +111,8 @@ struct dp_worker {
 		uint64_t busy_polls, idle_polls;
 	} load;
 	uint64_t listener_flows[MR_MAX_LISTENERS];  /* connections taken per listener */
-	uint64_t pool_flows[DP_POOL_COUNTERS];      /* connections routed per pool index */
+	uint64_t pool_flows[DP_POOL_COUNTERS];      /* connections routed per pool, by the
+						     * pool's name (relay_live_pool_counter) */
 	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
 } __rte_cache_aligned;
 

@@ -13,6 +13,7 @@
 #include "dp_mailbox.h"
 #include "flow.h"
 #include "flow_limits.h"
+#include "health.h"
 #include "mr_clock.h"
 #include "neigh.h"
 #include "relay_live.h"
@@ -156,15 +157,17 @@ static uint64_t sum_workers(const struct dp_appliance *app, size_t offset)
 
 static void report_routes(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
-	const struct mr_config *c = &relay_live_get(app)->conf;
+	const struct relay_live *live = relay_live_get(app);
+	const struct mr_config *c = &live->conf;
 	char line[LINE_MAX_LEN + 300];
 
 	for (unsigned int i = 0; i < c->n_routes; i++) {
 		const struct mr_route_conf *r = &c->routes[i];
 		const char *target = r->pool >= 0 ? c->pools[r->pool].name
 						  : c->networks[r->network].name;
-		uint64_t conns = r->pool >= 0 && r->pool < DP_POOL_COUNTERS - 1
-			? sum_workers(app, offsetof(struct dp_worker, pool_flows[r->pool])) : 0;
+		uint32_t counter = r->pool >= 0 ? relay_live_pool_counter(live, (uint32_t)r->pool) : 0;
+		uint64_t conns = r->pool >= 0 && counter < DP_POOL_COUNTERS - 1
+			? sum_workers(app, offsetof(struct dp_worker, pool_flows[counter])) : 0;
 
 		snprintf(line, sizeof(line), "%s -> %s %s%s pool_connections=%" PRIu64,
 			 r->sni ? r->sni : "(default)", r->pool >= 0 ? "pool" : "network", target,
@@ -183,6 +186,58 @@ static void report_routes(const struct dp_appliance *app, struct mgmt_report_sin
 		snprintf(line, sizeof(line), "network %s -> gateway %s via %s%s%s:%u",
 			 c->networks[g->network].name, g->id, strchr(g->address, ':') ? "[" : "",
 			 g->address, strchr(g->address, ':') ? "]" : "", g->port);
+		s->item(s, line);
+	}
+}
+
+/* One member's health and counts (read while the health worker and the others write
+ * them: a line may mix two moments). */
+static void pool_member_line(const struct dp_appliance *app, const struct relay_live *live,
+			     uint32_t member, char *line, size_t len)
+{
+	const struct relay_health *h = app->health;
+	const char *pool = live->conf.pools[route_table_member_pool(live->routes, member)].name;
+	uint32_t slot = relay_live_member_slot(live, member);
+	const struct health_slot *hs;
+	uint64_t conns = 0, fails = 0, moved = 0, now = app->workers[0]->now_ms;
+	char addr[INET6_ADDRSTRLEN + 2], until[48] = "";
+	struct ip_addr a;
+	uint16_t port;
+
+	route_table_member(live->routes, member, &a, &port);
+	ip_addr_format(&a, addr, sizeof(addr));
+	if (!h || slot == HEALTH_NONE) {
+		snprintf(line, len, "%s %s:%u state=unfollowed", pool, addr, port);
+		return;
+	}
+	hs = &h->slots[slot];
+	for (unsigned int w = 0; w < app->n_workers; w++) {
+		const struct health_stats *st = &h->stats[(size_t)w * h->capacity + slot];
+
+		conns += dp_counter_read(&st->connections);
+		fails += dp_counter_read(&st->failures);
+		moved += dp_counter_read(&st->redispatches);
+	}
+	if (hs->state == HEALTH_EJECTED && hs->until_ms > now)
+		snprintf(until, sizeof(until), " for=%" PRIu64 "ms", hs->until_ms - now);
+	/* Short names: a telemetry string holds 127 bytes. */
+	snprintf(line, len, "%s %s%s%s:%u state=%s%s check=%s %u/%u fails=%u conns=%" PRIu64
+		 " failures=%" PRIu64 " redispatches=%" PRIu64 " since=%" PRIu64 "s (%s)", pool,
+		 a.family == IP_ADDR_FAMILY_V6 ? "[" : "", addr,
+		 a.family == IP_ADDR_FAMILY_V6 ? "]" : "", port,
+		 hs->state == HEALTH_UP ? "up" : hs->state == HEALTH_DOWN ? "down" : "ejected", until,
+		 hs->last_check == 1 ? "passed" : hs->last_check == 2 ? "failed" : "none",
+		 hs->checks_ok, hs->checks_failed, hs->fails, conns, fails, moved,
+		 hs->changed_ms ? (now - hs->changed_ms) / 1000 : 0, hs->cause[0] ? hs->cause : "-");
+}
+
+static void report_pools(const struct dp_appliance *app, struct mgmt_report_sink *s)
+{
+	const struct relay_live *live = relay_live_get(app);
+	char line[LINE_MAX_LEN + 200];
+
+	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
+		pool_member_line(app, live, i, line, sizeof(line));
 		s->item(s, line);
 	}
 }
@@ -326,7 +381,7 @@ enum mgmt_report_kind mgmt_report_kind_of(const char *name)
 {
 	static const char *const dicts[] = { "status", "counters", "drops", "flows" };
 	static const char *const lists[] = { "ports", "flow_list", "neighbours", "routes",
-					     "listeners", "lcores", "steering" };
+					     "pools", "listeners", "lcores", "steering" };
 
 	for (size_t i = 0; i < RTE_DIM(dicts); i++)
 		if (strcmp(name, dicts[i]) == 0)
@@ -347,6 +402,8 @@ int mgmt_report_write(const struct dp_appliance *app, const char *name, struct m
 		report_flows(app, s);
 	else if (strcmp(name, "routes") == 0)
 		report_routes(app, s);
+	else if (strcmp(name, "pools") == 0)
+		report_pools(app, s);
 	else if (strcmp(name, "listeners") == 0)
 		report_listeners(app, s);
 	else if (strcmp(name, "lcores") == 0)

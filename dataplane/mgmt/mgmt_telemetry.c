@@ -66,6 +66,7 @@ int mgmt_telemetry_init(const struct dp_appliance *app)
 		{ "/meshrelay/flow_list", "Up to 64 flows per worker with their state." },
 		{ "/meshrelay/neighbours", "ARP cache of every worker." },
 		{ "/meshrelay/routes", "Routes in force, with connections per pool." },
+		{ "/meshrelay/pools", "Pool members: health state, checks, connections, redispatches." },
 		{ "/meshrelay/listeners", "Listeners with the connections each took." },
 		{ "/meshrelay/lcores", "Worker load: busy cycles, busy and idle polls." },
 		{ "/meshrelay/steering", "Per port: rte_flow rules in force, or software dispatch." },

@@ -47,7 +47,8 @@ struct relay_health *health_create(uint32_t capacity, unsigned int n_workers, ch
 			       RTE_CACHE_LINE_SIZE);
 	h->events = rte_ring_create_elem(name, sizeof(uint64_t), 4096, SOCKET_ID_ANY,
 					 RING_F_SC_DEQ);
-	if (h->index && h->slots && h->stats && h->events)
+	h->pool_names = rte_zmalloc("pool_names", sizeof(*h->pool_names) * DP_POOL_COUNTERS, 0);
+	if (h->index && h->slots && h->stats && h->events && h->pool_names)
 		return h;
 fail:
 	snprintf(err, errlen, "member health: out of memory for %u members", capacity);
@@ -63,6 +64,7 @@ void health_free(struct relay_health *h)
 	rte_ring_free(h->events);
 	rte_free(h->slots);
 	rte_free(h->stats);
+	rte_free(h->pool_names);
 	rte_free(h);
 }
 
@@ -86,6 +88,17 @@ uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_
 	}
 	s->used_by_live = 1;
 	return (uint32_t)pos;
+}
+
+uint32_t health_pool_counter(struct relay_health *h, const char *name)
+{
+	for (uint32_t i = 0; i < h->n_pool_names; i++)
+		if (strcmp(h->pool_names[i], name) == 0)
+			return i;
+	if (h->n_pool_names == DP_POOL_COUNTERS - 1)
+		return DP_POOL_COUNTERS - 1;
+	snprintf(h->pool_names[h->n_pool_names], MR_NAME_MAX, "%s", name);
+	return h->n_pool_names++;
 }
 
 void health_sweep_unused(struct relay_health *h)

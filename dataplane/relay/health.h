@@ -18,6 +18,7 @@
 
 #include "dp.h"
 #include "ip_addr.h"
+#include "mr_config.h"
 
 #define HEALTH_NONE UINT32_MAX /* no slot: a member beyond the capacity, never avoided */
 #define HEALTH_SLOTS 16384u /* members the appliance follows */
@@ -72,6 +73,10 @@ struct relay_health {
 	struct health_stats *stats;      /* [worker * capacity + slot] */
 	struct rte_ring *events;         /* MP/SC: workers -> the health worker */
 	uint64_t events_lost;            /* the ring was full (relaxed counter of all workers) */
+	/* Pool names by counter index (dp_worker.pool_flows): a pool keeps its counter across
+	 * reloads that add, remove or reorder pools. Control thread only. */
+	char (*pool_names)[MR_NAME_MAX];
+	uint32_t n_pool_names;
 	uint32_t scan_cursor;            /* the health worker's place among live members */
 	uint64_t next_scan_ms;
 };
@@ -86,6 +91,10 @@ void health_free(struct relay_health *h);
 /* The slot of addr:port, taken when new (control thread, while building a live
  * configuration); HEALTH_NONE when full. Marks it used by the configuration being built. */
 uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_t port);
+
+/* The counter index of pool name (control thread), taken when new; the last index when
+ * every one is taken (those pools share it). */
+uint32_t health_pool_counter(struct relay_health *h, const char *name);
 
 /* Control thread, after a swap: free the slots the last health_bind round did not mark. */
 void health_sweep_unused(struct relay_health *h);

@@ -218,7 +218,7 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 					     d.proxy_protocol_v2, r->has_sni ? r->host : NULL);
 		dp_event(w, DP_EV_route_local);
 		if (d.pool_id != ROUTE_ID_NONE)
-			dp_count(&w->pool_flows[RTE_MIN(d.pool_id, DP_POOL_COUNTERS - 1u)], 1);
+			dp_count(&w->pool_flows[relay_live_pool_counter(live, d.pool_id)], 1);
 		return relay_connect(w, f, &d.addr, rte_cpu_to_be_16(d.port), d.proxy_protocol_v2,
 				     r->has_sni ? r->host : NULL);
 	case ROUTE_REMOTE:

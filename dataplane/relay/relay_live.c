@@ -113,8 +113,11 @@ int relay_live_bind_health(struct relay_live *live, struct relay_health *h)
 	uint32_t n = route_table_member_count(live->routes);
 
 	live->member_slot = calloc(n + 1, sizeof(*live->member_slot));
-	if (!live->member_slot)
+	live->pool_counter = calloc(live->conf.n_pools + 1, sizeof(*live->pool_counter));
+	if (!live->member_slot || !live->pool_counter)
 		return -1;
+	for (uint32_t i = 0; i < live->conf.n_pools; i++)
+		live->pool_counter[i] = health_pool_counter(h, live->conf.pools[i].name);
 	for (uint32_t i = 0; i < n; i++) {
 		struct ip_addr addr;
 		uint16_t port;
@@ -133,6 +136,7 @@ void relay_live_free(struct relay_live *live)
 	if (!live)
 		return;
 	free(live->member_slot);
+	free(live->pool_counter);
 	route_table_free(live->routes);
 	mr_config_free(&live->conf);
 	free(live->gateways);

@@ -37,6 +37,8 @@ struct relay_live {
 	/* The health slot (health.h) of each member of routes, by member index; NULL before
 	 * relay_live_bind_health. */
 	uint32_t *member_slot;
+	/* The pool_flows counter of each pool of conf, by the pool's name. */
+	uint32_t *pool_counter;
 };
 
 /* Build a relay_live from conf (moved in: conf is zeroed on success). The ports of conf must
@@ -46,14 +48,21 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 
 struct relay_health;
 
-/* Give each member of live's pools its health slot (control thread, before the swap; a
- * member known already keeps its slot and state). 0, or -1 when out of memory. */
+/* Give each member of live's pools its health slot and each pool its counter (control
+ * thread, before the swap; a member or pool known already keeps its slot, state and
+ * counts). 0, or -1 when out of memory. */
 int relay_live_bind_health(struct relay_live *live, struct relay_health *h);
 
 /* The health slot of member (an index of live->routes), or UINT32_MAX when none. */
 static inline uint32_t relay_live_member_slot(const struct relay_live *live, uint32_t member)
 {
 	return live->member_slot && member != UINT32_MAX ? live->member_slot[member] : UINT32_MAX;
+}
+
+/* The pool_flows counter of pool (an index of live->conf.pools). */
+static inline uint32_t relay_live_pool_counter(const struct relay_live *live, uint32_t pool)
+{
+	return live->pool_counter ? live->pool_counter[pool] : RTE_MIN(pool, DP_POOL_COUNTERS - 1u);
 }
 
 /* Free a relay_live no worker can still see. NULL is fine. */
