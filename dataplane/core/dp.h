@@ -101,6 +101,7 @@ struct dp_worker {
 	uint64_t challenge_second;
 	uint64_t next_sweep_ms;
 	uint64_t reclaim_ms;         /* last sweep forced by a full flow table */
+	uint64_t rtx_ms;             /* the retransmission list was last walked at this time */
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;

@@ -286,6 +286,10 @@ static void scan_members(struct dp_worker *w, struct relay_health *h,
 		s->pool = pool;
 		if (s->state == HEALTH_EJECTED && w->now_ms >= s->until_ms)
 			set_state(s, HEALTH_UP, w->now_ms, "ejection over");
+		/* Checks time out here, not on the retransmission list, which every poll loop
+		 * walks: thousands of checks in flight would cost each loop as much. */
+		if (s->checking && w->now_ms >= s->check_deadline)
+			health_check_expire(w, s->check_flow, slot);
 		if (hc->check == MR_CHECK_NONE || s->checking || w->now_ms < s->next_check_ms)
 			continue;
 		s->next_check_ms = w->now_ms + hc->interval_ms;

@@ -57,6 +57,8 @@ struct health_slot {
 	uint8_t check_run;       /* consecutive checks with that result */
 	uint8_t checking;        /* a check is in flight */
 	uint32_t pool;           /* a pool (live index) it is in: whose settings apply */
+	uint32_t check_flow;     /* the check in flight: its flow (the health worker's table) */
+	uint64_t check_deadline; /* ... failed when unanswered by then (seen by the scan) */
 	uint32_t fails;          /* consecutive failed connections */
 	uint32_t ejections;      /* ejections in a row: the ejection time doubles */
 	uint32_t checks_ok, checks_failed;

@@ -56,8 +56,9 @@ bool health_check_start(struct dp_worker *w, const struct relay_live *live, uint
 	mss = (uint16_t)(w->app->ports[f->b.port].caps.mtu - relay_l3l4_len(f->b.v6));
 	relay_send_syn(w, f, FLOW_DIR_BACKEND, mss, TCP_WSCALE_NONE, false, false);
 	dp_event(w, DP_EV_check_sent);
-	flow_rtx_arm(w->flows, f, relay_now(w) + hc->timeout_ms);
-	f->expire_ms = relay_now(w) + 2 * hc->timeout_ms; /* the timer ends it first */
+	h->slots[slot].check_flow = f->index;
+	h->slots[slot].check_deadline = w->now_ms + hc->timeout_ms;
+	f->expire_ms = relay_now(w) + 2 * hc->timeout_ms + 1000; /* the scan ends it first */
 	return true;
 }
 
@@ -144,6 +145,17 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 		return finish(w, f, true, "ServerHello");
 	if (answer < 0)
 		return finish(w, f, false, "no ServerHello (alert)");
+}
+
+void health_check_expire(struct dp_worker *w, uint32_t index, uint32_t slot)
+{
+	struct flow *f = flow_at(w->flows, index);
+
+	if (f && (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS) && f->member == slot)
+		return health_check_timeout(w, f);
+	/* The flow went some other way without a result: the check failed all the same. */
+	health_check_result(w->app->health, relay_live_get(w->app), slot,
+			    w->app->health->slots[slot].pool, false, "check lost", w->now_ms);
 }
 
 void health_check_timeout(struct dp_worker *w, struct flow *f)

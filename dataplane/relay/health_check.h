@@ -26,4 +26,7 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 /* f's answer did not come in time: the check failed. */
 void health_check_timeout(struct dp_worker *w, struct flow *f);
 
+/* The check of slot in flow index passed its deadline: it failed (the flow ended). */
+void health_check_expire(struct dp_worker *w, uint32_t index, uint32_t slot);
+
 #endif

@@ -475,7 +475,11 @@ static void expire_fire(void *ctx, struct flow *f)
 void relay_timers(struct dp_worker *w)
 {
 	health_run(w);
-	flow_rtx_run(w->flows, relay_now(w), rtx_fire, w);
+	/* Timers count whole milliseconds: the list is walked once per tick, not per loop. */
+	if (w->now_ms != w->rtx_ms) {
+		w->rtx_ms = w->now_ms;
+		flow_rtx_run(w->flows, relay_now(w), rtx_fire, w);
+	}
 	flow_closing_run(w->flows, relay_now(w), expire_fire, w);
 	if (w->now_ms >= w->next_sweep_ms) {
 		/* The whole table once a second, in slices sized by the time since the last one,

@@ -11,7 +11,8 @@ MR_GEN=${MR_GEN:-$MR_BUILD_DIR/test/gen/meshrelay-gen}
 gen_sock_dir() { echo "${GEN_SOCK_DIR:-$TOPO_DIR}"; }
 
 # gen_topo_conf FILE ROUTES BACKENDS [MAX_FLOWS] [MEM_MB] [CLOSING_MS] [WORKERS]: a data
-# plane configuration with memif ports (server side) in gen_sock_dir.
+# plane configuration with memif ports (server side) in gen_sock_dir (and a checked pool
+# of $GEN_CHECKED_MEMBERS members, see below).
 gen_topo_conf() {
 	local file=$1 routes=$2 backends=$3 flows=${4:-65536} mem=${5:-768} closing=${6:-1000}
 	local workers=${7:-1} k dir sep
@@ -36,6 +37,20 @@ gen_topo_conf() {
 				"$sep" "$k" $((2 + k % backends)) $((20000 + k))
 			sep=$',\n'
 		done
+		# $GEN_CHECKED_MEMBERS: a pool (no route to it) of that many members, each
+		# checked by TCP every 2 s, for what checks cost the worker. They are on
+		# addresses nobody answers (10.201.0.100-199): checks of the generator's own
+		# backends would go out before it runs, and the neighbour cache would then keep
+		# them unresolved for a while.
+		if [ "${GEN_CHECKED_MEMBERS:-0}" -gt 0 ]; then
+			printf ',\n  { name = "checked"; health = { check = "tcp"; interval_ms = 2000; timeout_ms = 1000; };\n    members = ('
+			sep=""
+			for ((k = 0; k < GEN_CHECKED_MEMBERS; k++)); do
+				printf '%s { address = "10.201.0.%d"; port = %d; }' "$sep" $((100 + k % 100)) $((30000 + k / 100))
+				sep=","
+			done
+			printf ' ); }'
+		fi
 		echo
 		echo ");"
 		echo "routes = ("
