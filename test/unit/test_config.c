@@ -108,6 +108,52 @@ static void test_relay_guards(void)
 	expect_refusals(good_base, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
+/* A pool's health: checks and outlier ejection set, defaults, and refusals by line. */
+static void test_pool_health(void)
+{
+	static const char pooled[] =
+		"dataplane = { eal = [\"-l\", \"0-1\"]; };\n"                   /* line 1 */
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
+		"relay = { redispatch = 3; };\n"                                   /* line 4 */
+		"pools = ( { name = \"a\"; members = ( { address = \"10.0.0.9\"; port = 443; } );\n"
+		"            health = { check = \"tls\"; sni = \"api.example\"; interval_ms = 500;\n"
+		"                       timeout_ms = 200; rise = 1; fall = 4; failures = 2;\n"
+		"                       ejection_ms = 700; max_ejection_ms = 9000;\n"
+		"                       max_ejected_percent = 20; }; },\n"      /* line 9 */
+		"          { name = \"b\"; members = ( { address = \"10.0.0.8\"; port = 443; } ); } );\n";
+	static const struct bad_case bad[] = {
+		{ "check = \"tls\"", "check = \"http\"",
+		  "test.conf:6: 'check' is \"none\", \"tcp\" or \"tls\"" },
+		{ "sni = \"api.example\"; ", "", "test.conf:6: a tls check needs 'sni'" },
+		{ "timeout_ms = 200", "timeout_ms = 500", "test.conf:7: 'timeout_ms' must be below" },
+		{ "max_ejection_ms = 9000", "max_ejection_ms = 600",
+		  "test.conf:8: 'max_ejection_ms' must not be below 'ejection_ms'" },
+		{ "max_ejected_percent = 20", "max_ejected_percent = 101",
+		  "test.conf:9: 'max_ejected_percent' = 101 is out of range" },
+		{ "rise = 1", "rise = 0", "test.conf:7: 'rise' = 0 is out of range" },
+		{ "rise = 1", "raise = 1", "test.conf:7: unknown setting 'raise'" },
+		{ "redispatch = 3", "redispatch = 0", "test.conf:4: 'redispatch' = 0 is out of range" },
+	};
+	char err[MR_ERR_MAX] = "";
+	const struct mr_health_conf *h;
+
+	CU_ASSERT_EQUAL_FATAL(load(pooled, err), 0);
+	CU_ASSERT_EQUAL(conf.relay.redispatch, 3);
+	h = &conf.pools[0].health;
+	CU_ASSERT_EQUAL(h->check, MR_CHECK_TLS);
+	CU_ASSERT_STRING_EQUAL(h->sni, "api.example");
+	CU_ASSERT(h->interval_ms == 500 && h->timeout_ms == 200 && h->rise == 1 && h->fall == 4);
+	CU_ASSERT(h->failures == 2 && h->ejection_ms == 700 && h->max_ejection_ms == 9000);
+	CU_ASSERT_EQUAL(h->max_ejected_percent, 20);
+	h = &conf.pools[1].health; /* defaults: passive only */
+	CU_ASSERT_EQUAL(h->check, MR_CHECK_NONE);
+	CU_ASSERT(h->failures == 5 && h->ejection_ms == 10000 && h->max_ejected_percent == 50);
+	CU_ASSERT_EQUAL(load(good_base, err), 0);
+	CU_ASSERT_EQUAL(conf.relay.redispatch, 2);
+	expect_refusals(pooled, bad, sizeof(bad) / sizeof(bad[0]));
+}
+
 static void test_shipped_examples(void)
 {
 	static const char *const files[] = { "edge-appliance.conf", "sriov-vm.conf",
@@ -366,6 +412,7 @@ int test_config_register(void)
 		{ "shipped examples validate", test_shipped_examples },
 		{ "bad files refused with file:line", test_bad_files_refused_with_line },
 		{ "relay guards against one peer", test_relay_guards },
+		{ "pool health and redispatch", test_pool_health },
 		{ "port ipv6 and gateway6", test_ipv6_good },
 		{ "port ipv6 errors with file:line", test_ipv6_bad },
 		{ "duplicates refused", test_duplicates_refused },

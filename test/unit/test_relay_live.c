@@ -5,6 +5,7 @@
 
 #include <rte_byteorder.h>
 
+#include "health.h"
 #include "relay_live.h"
 #include "unit.h"
 
@@ -121,6 +122,75 @@ static void test_ports_must_match(void)
 	mr_config_free(&conf);
 }
 
+/* Members and pools as a reload sees them: "before" has pools x (m1, m2) and y (m3);
+ * "after" inserts pool w (m4) first, changes x to (m1, m5) and keeps y. */
+static const char pools_before[] =
+	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
+	"pools = ( { name = \"x\"; members = ( { address = \"10.0.0.11\"; port = 443; },\n"
+	"                                     { address = \"10.0.0.12\"; port = 443; } ); },\n"
+	"          { name = \"y\"; members = ( { address = \"10.0.0.13\"; port = 443; } ); } );\n";
+static const char pools_after[] =
+	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
+	"pools = ( { name = \"w\"; members = ( { address = \"10.0.0.14\"; port = 443; } ); },\n"
+	"          { name = \"x\"; members = ( { address = \"10.0.0.11\"; port = 443; },\n"
+	"                                     { address = \"10.0.0.15\"; port = 443; } ); },\n"
+	"          { name = \"y\"; members = ( { address = \"10.0.0.13\"; port = 443; } ); } );\n";
+
+/* The slot of address 10.0.0.last:443 in live. */
+static uint32_t slot_of(const struct relay_live *live, uint8_t last)
+{
+	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
+		struct ip_addr a;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &a, &port);
+		if (a.bytes[3] == last)
+			return relay_live_member_slot(live, i);
+	}
+	return UINT32_MAX;
+}
+
+/* A reload keeps what an unchanged member has (its slot, so its state and counts) and a
+ * pool's counter follows its name, whatever pools come before it; a member gone frees its
+ * slot once the old configuration is retired, and a new one starts afresh. */
+static void test_reload_keeps_members_and_pools(void)
+{
+	char err[128];
+	struct relay_health *h = health_create(16, 1, err, sizeof(err));
+	struct relay_live *before = build(pools_before, 1), *after = build(pools_after, 2);
+	uint32_t s11, s12, s13;
+	uint16_t gen12;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_FATAL(before && after);
+	CU_ASSERT_EQUAL_FATAL(relay_live_bind_health(before, h), 0);
+	health_sweep_unused(h);
+	s11 = slot_of(before, 11);
+	s12 = slot_of(before, 12);
+	s13 = slot_of(before, 13);
+	CU_ASSERT(s11 != s12 && s12 != s13 && s11 != s13 && s13 < 16);
+	CU_ASSERT_EQUAL(relay_live_pool_counter(before, 0), 0); /* x */
+	CU_ASSERT_EQUAL(relay_live_pool_counter(before, 1), 1); /* y */
+	h->slots[s11].state = HEALTH_EJECTED;
+	gen12 = h->slots[s12].gen;
+	CU_ASSERT_EQUAL_FATAL(relay_live_bind_health(after, h), 0);
+	health_sweep_unused(h); /* as relay_live_swap does once "before" is retired */
+	CU_ASSERT_EQUAL(slot_of(after, 11), s11);
+	CU_ASSERT_EQUAL(slot_of(after, 13), s13);
+	CU_ASSERT_EQUAL(h->slots[s11].state, HEALTH_EJECTED);
+	CU_ASSERT_FALSE(h->slots[s12].in_use);
+	CU_ASSERT_NOT_EQUAL(h->slots[s12].gen, gen12);
+	CU_ASSERT(slot_of(after, 14) < 16 && slot_of(after, 15) < 16);
+	CU_ASSERT_EQUAL(relay_live_pool_counter(after, 0), 2); /* w, new */
+	CU_ASSERT_EQUAL(relay_live_pool_counter(after, 1), 0); /* x, as before */
+	CU_ASSERT_EQUAL(relay_live_pool_counter(after, 2), 1); /* y, as before */
+	relay_live_free(before);
+	relay_live_free(after);
+	health_free(h);
+}
+
 int test_relay_live_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -128,6 +198,8 @@ int test_relay_live_register(void)
 		{ "listeners compiled per port", test_listeners_compiled },
 		{ "no gateways, no networks", test_no_gateways },
 		{ "pushed ports must be the running ones", test_ports_must_match },
+		{ "a reload keeps members' health and pools' counters",
+		  test_reload_keeps_members_and_pools },
 		CU_TEST_INFO_NULL,
 	};
 
