@@ -8,7 +8,8 @@
 #
 # openssl s_server (api.demo.example:8443) and nginx (web.demo.example:8444) hold
 # certificates from a throw-away CA. The client reaches both by name through the relay,
-# which never terminates TLS: the client verifies each server's certificate itself.
+# which never terminates TLS: the client verifies each server's certificate itself. The
+# api pool has a second member; it is killed while clients connect, and none notices.
 # Then meshrelay-cp takes over the configuration and a route is withdrawn and restored
 # live with meshrelayctl reload.
 #   scripts/demo.sh                   run the demo and tear it down
@@ -48,6 +49,7 @@ topo_kernel_side "$CLI" mr-cli0
 topo_kernel_side "$SRV" mr-srv0
 ip -n "$CLI" addr add 10.200.0.2/24 dev mr-cli0
 ip -n "$SRV" addr add 10.201.0.2/24 dev mr-srv0
+ip -n "$SRV" addr add 10.201.0.3/24 dev mr-srv0
 ip -n "$SRV" route add default via 10.201.0.1
 ip -n "$CLI" addr add fd00:200::2/64 dev mr-cli0 nodad
 ip -n "$SRV" addr add fd00:201::2/64 dev mr-srv0 nodad
@@ -67,11 +69,12 @@ topo_track "$DP_PID"
 topo_wait_for 20 grep -q 'meshrelay-dp ready' "$TOPO_DIR/dp.log" || { cat "$TOPO_DIR/dp.log"; exit 1; }
 grep -E 'port |relay|ready' "$TOPO_DIR/dp.log" | sed 's/^/  /'
 
-step "servers: openssl s_server on 10.201.0.2:8443 and [fd00:201::2]:8443, nginx on 10.201.0.2:8444"
-for addr in 10.201.0.2:8443 '[fd00:201::2]:8443'; do
+step "servers: openssl s_server on 10.201.0.2:8443, 10.201.0.3:8443 and [fd00:201::2]:8443, nginx on 10.201.0.2:8444"
+for addr in 10.201.0.2:8443 10.201.0.3:8443 '[fd00:201::2]:8443'; do
 	ip netns exec "$SRV" openssl s_server -accept "$addr" -cert "$CERTS/api.demo.example.crt" \
 		-key "$CERTS/api.demo.example.key" -www -quiet >/dev/null 2>&1 &
 	topo_track $!
+	[ "$addr" = 10.201.0.3:8443 ] && MEMBER3=$!
 done
 mkdir -p "$TOPO_DIR/www" "$TOPO_DIR/nginx-tmp"
 head -c 5000000 /dev/urandom >"$TOPO_DIR/www/file5m"
@@ -104,6 +107,26 @@ got=$(in_ns "$CLI" curl -sS --cacert "$CERTS/ca.crt" --resolve web.demo.example:
 	-w '%{stderr}  HTTP %{http_code}, %{size_download} bytes in %{time_total} s\n' \
 	https://web.demo.example/file5m | sha256sum | cut -d' ' -f1)
 [ "$got" = "$want" ] && echo "  sha256 equal: $got" || { echo "  sha256 DIFFERS: $got vs $want"; exit 1; }
+
+step "a pool member goes down; its clients do not notice"
+api() {
+	printf 'GET / HTTP/1.0\r\n\r\n' | in_ns "$CLI" timeout 10 openssl s_client -connect 10.200.0.1:443 \
+		-servername api.demo.example -CAfile "$CERTS/ca.crt" -verify_return_error \
+		-verify_hostname api.demo.example -ign_eof 2>&1 | grep -q 'HTTP/1.0 200'
+}
+api_failures() { local n=0; for _ in $(seq "$1"); do api || n=$((n + 1)); done; echo "$n"; }
+echo "  pool api, 2 members checked by TLS every second:"
+"$MR_CTL" -p "$PREFIX" show pools | sed -n 's/^\(api .*\)/    \1/p'
+echo "  10 verified connections: $(api_failures 10) failed"
+{
+	kill -KILL "$MEMBER3"
+	wait "$MEMBER3"
+} 2>/dev/null
+echo "  killed the s_server of 10.201.0.3; 10 verified connections at once: $(api_failures 10) failed"
+echo "  (refused connections went to 10.201.0.2 with the hello the relay kept:" \
+	"$("$MR_CTL" -p "$PREFIX" show counters | awk '$1 == "redispatch_refused" {print $2}') redispatched)"
+sleep 2.5
+"$MR_CTL" -p "$PREFIX" show pools | sed -n 's/^\(api .*\)/    \1/p'
 
 step "a name with no route is refused (the connection is reset, no backend is asked)"
 echo | in_ns "$CLI" timeout 10 openssl s_client -connect 10.200.0.1:443 \

@@ -222,7 +222,7 @@ static void pool_member_line(const struct dp_appliance *app, const struct relay_
 		snprintf(until, sizeof(until), " for=%" PRIu64 "ms", hs->until_ms - now);
 	/* Short names: a telemetry string holds 127 bytes. */
 	snprintf(line, len, "%s %s%s%s:%u state=%s%s check=%s %u/%u fails=%u conns=%" PRIu64
-		 " failures=%" PRIu64 " redispatches=%" PRIu64 " since=%" PRIu64 "s (%s)", pool,
+		 " failed=%" PRIu64 " redisp=%" PRIu64 " since=%" PRIu64 "s (%s)", pool,
 		 a.family == IP_ADDR_FAMILY_V6 ? "[" : "", addr,
 		 a.family == IP_ADDR_FAMILY_V6 ? "]" : "", port,
 		 hs->state == HEALTH_UP ? "up" : hs->state == HEALTH_DOWN ? "down" : "ejected", until,

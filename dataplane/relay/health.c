@@ -238,8 +238,8 @@ void health_apply(struct relay_health *h, const struct relay_live *live, uint32_
 	s->ejections++;
 	s->fails = 0;
 	set_state(s, HEALTH_EJECTED, now_ms,
-		  ev == HEALTH_EV_REFUSED ? "connections refused"
-		  : ev == HEALTH_EV_RESET ? "connections reset" : "connections unanswered");
+		  ev == HEALTH_EV_REFUSED ? "conns refused"
+		  : ev == HEALTH_EV_RESET ? "conns reset" : "conns unanswered");
 }
 
 void health_check_result(struct relay_health *h, const struct relay_live *live, uint32_t slot,
