@@ -225,31 +225,15 @@ static void test_redispatch_reset_before_bytes(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
-/* The member of pool "three" each of n clients is sent to, by its slot. */
-static void choices(uint32_t *slot, unsigned int n)
-{
-	const struct relay_live *live = relay_live_get(&rh_app);
-	struct sni_result r;
-	struct sni_span span = { hello3.wire, hello3.wire_len };
-
-	sni_parse(&span, 1, NULL, &r);
-	for (unsigned int i = 0; i < n; i++) {
-		struct route_decision d;
-
-		CU_ASSERT_EQUAL(route_lookup_pick(live->routes, &r,
-			&(struct route_pick){ .client_key = 1000 + i * 7919ull,
-					      .usable = NULL }, &d), ROUTE_LOCAL);
-		slot[i] = relay_live_member_slot(live, d.member);
-	}
-}
-
-/* As choices, with the members' health. */
+/* As the relay chooses: with the members' health. */
 static bool usable_now(const void *ctx, uint32_t member)
 {
 	return health_usable(rh_app.health, relay_live_member_slot(ctx, member));
 }
 
-static void healthy_choices(uint32_t *slot, unsigned int n)
+/* The member of pool "three" each of n clients is sent to, by its slot; with the members'
+ * health, or as if all were up. */
+static void choices(uint32_t *slot, unsigned int n, bool healthy)
 {
 	const struct relay_live *live = relay_live_get(&rh_app);
 	struct sni_result r;
@@ -257,7 +241,7 @@ static void healthy_choices(uint32_t *slot, unsigned int n)
 
 	sni_parse(&span, 1, NULL, &r);
 	for (unsigned int i = 0; i < n; i++) {
-		struct route_pick p = { 1000 + i * 7919ull, usable_now, NULL, live };
+		struct route_pick p = { 1000 + i * 7919ull, healthy ? usable_now : NULL, NULL, live };
 		struct route_decision d;
 
 		CU_ASSERT_EQUAL(route_lookup_pick(live->routes, &r, &p, &d), ROUTE_LOCAL);
@@ -288,7 +272,7 @@ static void test_ejection_moves_only_its_clients(void)
 	struct health_slot *s;
 
 	housekeeping_for(20); /* the scan has seen every member */
-	choices(before, N);
+	choices(before, N, false);
 	x = before[0];
 	health_report(rh_w, x, HEALTH_EV_CONNECTED); /* failures of the cases before, forgotten */
 	s = &rh_app.health->slots[x];
@@ -297,7 +281,7 @@ static void test_ejection_moves_only_its_clients(void)
 	fail_member(x, 1);
 	CU_ASSERT_EQUAL_FATAL(state_of(x), HEALTH_EJECTED);
 	CU_ASSERT_EQUAL(s->until_ms - rh_w->now_ms, 1000);
-	healthy_choices(during, N);
+	choices(during, N, true);
 	for (unsigned int i = 0; i < N; i++) {
 		CU_ASSERT(before[i] == x ? during[i] != x : during[i] == before[i]);
 		moved += before[i] == x;
@@ -305,7 +289,7 @@ static void test_ejection_moves_only_its_clients(void)
 	CU_ASSERT(moved > N / 8);
 	housekeeping_for(1000);
 	CU_ASSERT_EQUAL(state_of(x), HEALTH_UP);
-	healthy_choices(after, N);
+	choices(after, N, true);
 	CU_ASSERT_EQUAL(memcmp(after, before, sizeof(before)), 0);
 	fail_member(x, 3);
 	CU_ASSERT_EQUAL(s->until_ms - rh_w->now_ms, 2000);
