@@ -135,6 +135,7 @@ struct mr_network_conf {
 	unsigned int n_allow;
 	struct mr_port_range *ports;
 	unsigned int n_ports;
+	struct mr_health_conf health;  /* of its gateways, as reached from here */
 	unsigned int line;
 };
 

@@ -63,9 +63,12 @@ static int cfg_port_range(struct cfg_ctx *ctx, const config_setting_t *s,
 	return 0;
 }
 
+static int cfg_health(struct cfg_ctx *ctx, const config_setting_t *owner,
+		      struct mr_health_conf *h);
+
 static int cfg_network(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_network_conf *n)
 {
-	static const char *const keys[] = { "name", "local", "allow", "ports", NULL };
+	static const char *const keys[] = { "name", "local", "allow", "ports", "health", NULL };
 	const config_setting_t *allow, *ports;
 
 	n->line = config_setting_source_line(g);
@@ -90,7 +93,7 @@ static int cfg_network(struct cfg_ctx *ctx, const config_setting_t *g, struct mr
 	for (unsigned int i = 0; i < n->n_ports; i++)
 		if (cfg_port_range(ctx, config_setting_get_elem(ports, i), &n->ports[i]) < 0)
 			return -1;
-	return 0;
+	return cfg_health(ctx, g, &n->health);
 }
 
 static int cfg_networks(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
@@ -135,9 +138,11 @@ static int cfg_member(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_
 	return 0;
 }
 
-/* A pool's optional "health" group; defaults: no active check, passive ejection after
- * 5 failed connections for 10 s (doubling to 5 min), at most half the pool at once. */
-static int cfg_health(struct cfg_ctx *ctx, const config_setting_t *pool, struct mr_health_conf *h)
+/* A pool's or a network's (its gateways') optional "health" group; defaults: no active
+ * check, passive ejection after 5 failed connections for 10 s (doubling to 5 min), at
+ * most half of them at once. */
+static int cfg_health(struct cfg_ctx *ctx, const config_setting_t *owner,
+		      struct mr_health_conf *h)
 {
 	static const char *const keys[] = { "check", "sni", "interval_ms", "timeout_ms", "rise",
 					    "fall", "failures", "ejection_ms", "max_ejection_ms",
@@ -149,7 +154,7 @@ static int cfg_health(struct cfg_ctx *ctx, const config_setting_t *pool, struct 
 				      .timeout_ms = 1000, .rise = 2, .fall = 3, .failures = 5,
 				      .ejection_ms = 10000, .max_ejection_ms = 300000,
 				      .max_ejected_percent = 50 };
-	if (cfg_group(ctx, pool, "health", keys, &g) < 0)
+	if (cfg_group(ctx, owner, "health", keys, &g) < 0)
 		return -1;
 	if (!g)
 		return 0;

@@ -190,24 +190,20 @@ static void report_routes(const struct dp_appliance *app, struct mgmt_report_sin
 	}
 }
 
-/* One member's health and counts (read while the health worker and the others write
- * them: a line may mix two moments). */
-static void pool_member_line(const struct dp_appliance *app, const struct relay_live *live,
-			     uint32_t member, char *line, size_t len)
+/* One member's or gateway's health and counts (read while the health worker and the
+ * others write them: a line may mix two moments). label: its pool, or "net:" and its
+ * network. */
+static void health_line(const struct dp_appliance *app, const char *label,
+			const struct ip_addr *a, uint16_t port, uint32_t slot, char *line, size_t len)
 {
 	const struct relay_health *h = app->health;
-	const char *pool = live->conf.pools[route_table_member_pool(live->routes, member)].name;
-	uint32_t slot = relay_live_member_slot(live, member);
 	const struct health_slot *hs;
 	uint64_t conns = 0, fails = 0, moved = 0, now = app->workers[0]->now_ms;
 	char addr[INET6_ADDRSTRLEN + 2], until[48] = "";
-	struct ip_addr a;
-	uint16_t port;
 
-	route_table_member(live->routes, member, &a, &port);
-	ip_addr_format(&a, addr, sizeof(addr));
+	ip_addr_format(a, addr, sizeof(addr));
 	if (!h || slot == HEALTH_NONE) {
-		snprintf(line, len, "%s %s:%u state=unfollowed", pool, addr, port);
+		snprintf(line, len, "%s %s:%u state=unfollowed", label, addr, port);
 		return;
 	}
 	hs = &h->slots[slot];
@@ -222,22 +218,37 @@ static void pool_member_line(const struct dp_appliance *app, const struct relay_
 		snprintf(until, sizeof(until), " for=%" PRIu64 "ms", hs->until_ms - now);
 	/* Short names: a telemetry string holds 127 bytes. */
 	snprintf(line, len, "%s %s%s%s:%u state=%s%s check=%s %u/%u fails=%u conns=%" PRIu64
-		 " failed=%" PRIu64 " redisp=%" PRIu64 " since=%" PRIu64 "s (%s)", pool,
-		 a.family == IP_ADDR_FAMILY_V6 ? "[" : "", addr,
-		 a.family == IP_ADDR_FAMILY_V6 ? "]" : "", port,
+		 " failed=%" PRIu64 " redisp=%" PRIu64 " since=%" PRIu64 "s (%s)", label,
+		 a->family == IP_ADDR_FAMILY_V6 ? "[" : "", addr,
+		 a->family == IP_ADDR_FAMILY_V6 ? "]" : "", port,
 		 hs->state == HEALTH_UP ? "up" : hs->state == HEALTH_DOWN ? "down" : "ejected", until,
 		 hs->last_check == 1 ? "passed" : hs->last_check == 2 ? "failed" : "none",
 		 hs->checks_ok, hs->checks_failed, hs->fails, conns, fails, moved,
 		 hs->changed_ms ? (now - hs->changed_ms) / 1000 : 0, hs->cause[0] ? hs->cause : "-");
 }
 
+/* Every pool member, then every other network's gateway. */
 static void report_pools(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
 	const struct relay_live *live = relay_live_get(app);
-	char line[LINE_MAX_LEN + 200];
+	char line[LINE_MAX_LEN + 200], label[MR_NAME_MAX + 8];
 
 	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
-		pool_member_line(app, live, i, line, sizeof(line));
+		struct ip_addr a;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &a, &port);
+		health_line(app, live->conf.pools[route_table_member_pool(live->routes, i)].name,
+			    &a, port, relay_live_member_slot(live, i), line, sizeof(line));
+		s->item(s, line);
+	}
+	for (uint32_t i = 0; i < live->n_gateways; i++) {
+		const struct relay_gateway *g = &live->gateways[i];
+		struct ip_addr a = ip_addr_v4(rte_be_to_cpu_32(g->addr));
+
+		snprintf(label, sizeof(label), "net:%s", live->conf.networks[g->network].name);
+		health_line(app, label, &a, rte_be_to_cpu_16(g->port), relay_live_gateway_slot(live, i),
+			    line, sizeof(line));
 		s->item(s, line);
 	}
 }

@@ -191,17 +191,43 @@ static void set_state(struct health_slot *s, enum health_state st, uint64_t now_
 	       st == HEALTH_UP ? "up" : st == HEALTH_DOWN ? "down" : "ejected", cause);
 }
 
-/* Members of pool (in live) that may be ejected at once, and how many are now. */
-static bool ejection_allowed(const struct relay_health *h, const struct relay_live *live,
-			     uint32_t pool)
+const struct mr_health_conf *health_conf_of(const struct relay_live *live, uint32_t group)
 {
-	const struct mr_health_conf *hc = &live->conf.pools[pool].health;
+	if (group < live->conf.n_pools)
+		return &live->conf.pools[group].health;
+	if (group - live->conf.n_pools < live->conf.n_networks)
+		return &live->conf.networks[group - live->conf.n_pools].health;
+	return NULL;
+}
+
+/* The slot of target i of live (members first, then gateways) and its group. */
+static uint32_t target_slot(const struct relay_live *live, uint32_t i, uint32_t *group)
+{
+	uint32_t members = route_table_member_count(live->routes);
+
+	if (i < members) {
+		*group = route_table_member_pool(live->routes, i);
+		return live->member_slot[i];
+	}
+	*group = live->conf.n_pools + live->gateways[i - members].network;
+	return relay_live_gateway_slot(live, i - members);
+}
+
+static uint32_t target_count(const struct relay_live *live)
+{
+	return route_table_member_count(live->routes) + live->n_gateways;
+}
+
+/* Whether one more of group (in live) may be ejected: at most its share, never all. */
+static bool ejection_allowed(const struct relay_health *h, const struct relay_live *live,
+			     uint32_t group, const struct mr_health_conf *hc)
+{
 	uint32_t n = 0, out = 0, allowed;
 
-	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
-		uint32_t slot = live->member_slot[i];
+	for (uint32_t i = 0; i < target_count(live); i++) {
+		uint32_t g, slot = target_slot(live, i, &g);
 
-		if (route_table_member_pool(live->routes, i) != pool)
+		if (g != group)
 			continue;
 		n++;
 		if (slot != HEALTH_NONE && h->slots[slot].state == HEALTH_EJECTED)
@@ -213,14 +239,13 @@ static bool ejection_allowed(const struct relay_health *h, const struct relay_li
 }
 
 void health_apply(struct relay_health *h, const struct relay_live *live, uint32_t slot,
-		  uint32_t pool, enum health_event ev, uint64_t now_ms)
+		  uint32_t group, enum health_event ev, uint64_t now_ms)
 {
-	const struct mr_health_conf *hc;
+	const struct mr_health_conf *hc = health_conf_of(live, group);
 	struct health_slot *s;
 
-	if (slot >= h->capacity || pool >= live->conf.n_pools)
+	if (slot >= h->capacity || !hc)
 		return;
-	hc = &live->conf.pools[pool].health;
 	s = owned(h, slot, now_ms, hc->interval_ms);
 	if (ev == HEALTH_EV_CONNECTED) {
 		s->fails = 0;
@@ -230,7 +255,7 @@ void health_apply(struct relay_health *h, const struct relay_live *live, uint32_
 	}
 	s->fails++;
 	if (!hc->failures || s->fails < hc->failures || s->state != HEALTH_UP ||
-	    !ejection_allowed(h, live, pool))
+	    !ejection_allowed(h, live, group, hc))
 		return;
 	uint64_t ms = (uint64_t)hc->ejection_ms << RTE_MIN(s->ejections, 20u);
 
@@ -243,15 +268,14 @@ void health_apply(struct relay_health *h, const struct relay_live *live, uint32_
 }
 
 void health_check_result(struct relay_health *h, const struct relay_live *live, uint32_t slot,
-			 uint32_t pool, bool passed, const char *why, uint64_t now_ms)
+			 uint32_t group, bool passed, const char *why, uint64_t now_ms)
 {
-	const struct mr_health_conf *hc;
+	const struct mr_health_conf *hc = health_conf_of(live, group);
 	struct health_slot *s;
 	uint8_t result = passed ? 1 : 2;
 
-	if (slot >= h->capacity || pool >= live->conf.n_pools)
+	if (slot >= h->capacity || !hc)
 		return;
-	hc = &live->conf.pools[pool].health;
 	s = owned(h, slot, now_ms, hc->interval_ms);
 	s->checking = 0;
 	if (passed)
@@ -267,23 +291,22 @@ void health_check_result(struct relay_health *h, const struct relay_live *live, 
 }
 
 /* Ejections that are over; checks that are due (at most a few per pass). */
-static void scan_members(struct dp_worker *w, struct relay_health *h,
+static void scan_targets(struct dp_worker *w, struct relay_health *h,
 			 const struct relay_live *live)
 {
-	uint32_t n = route_table_member_count(live->routes);
+	uint32_t n = target_count(live);
 	uint32_t visit = RTE_MIN(n, 64u + n / 16);
 
 	for (uint32_t v = 0; v < visit; v++) {
-		uint32_t i = h->scan_cursor++ % n;
-		uint32_t slot = live->member_slot[i];
-		uint32_t pool = route_table_member_pool(live->routes, i);
-		const struct mr_health_conf *hc = &live->conf.pools[pool].health;
+		uint32_t i = h->scan_cursor++ % n, group;
+		uint32_t slot = target_slot(live, i, &group);
+		const struct mr_health_conf *hc = health_conf_of(live, group);
 		struct health_slot *s;
 
-		if (slot == HEALTH_NONE)
+		if (slot == HEALTH_NONE || !hc)
 			continue;
 		s = owned(h, slot, w->now_ms, hc->interval_ms);
-		s->pool = pool;
+		s->pool = group;
 		if (s->state == HEALTH_EJECTED && w->now_ms >= s->until_ms)
 			set_state(s, HEALTH_UP, w->now_ms, "ejection over");
 		/* Checks time out here, not on the retransmission list, which every poll loop
@@ -293,7 +316,7 @@ static void scan_members(struct dp_worker *w, struct relay_health *h,
 		if (hc->check == MR_CHECK_NONE || s->checking || w->now_ms < s->next_check_ms)
 			continue;
 		s->next_check_ms = w->now_ms + hc->interval_ms;
-		if (health_check_start(w, live, i, slot, pool))
+		if (health_check_start(w, &s->addr, s->port, slot, hc))
 			s->checking = 1;
 	}
 }
@@ -318,8 +341,8 @@ void health_run(struct dp_worker *w)
 					     (enum health_event)(e[i] & 0xff), w->now_ms);
 		}
 	}
-	if (w->now_ms < h->next_scan_ms || !route_table_member_count(live->routes))
+	if (w->now_ms < h->next_scan_ms || !target_count(live))
 		return;
 	h->next_scan_ms = w->now_ms + 10;
-	scan_members(w, h, live);
+	scan_targets(w, h, live);
 }

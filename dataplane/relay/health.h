@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The health of pool members, one slot per backend address and port, kept across live
- * reloads so that an unchanged member keeps its state.
+ * The health of pool members and of the other networks' gateways, one slot per address
+ * and port, kept across live reloads so that an unchanged member keeps its state.
  *
  * Ownership. The control thread binds members to slots when it builds a relay_live and
  * frees those no live configuration uses after the swap (a slot's gen changes then). The
@@ -56,7 +56,8 @@ struct health_slot {
 	uint8_t last_check;      /* 0 none yet, 1 passed, 2 failed */
 	uint8_t check_run;       /* consecutive checks with that result */
 	uint8_t checking;        /* a check is in flight */
-	uint32_t pool;           /* a pool (live index) it is in: whose settings apply */
+	uint32_t pool;           /* its group whose settings apply: a pool of the live
+				  * configuration, or n_pools + a network (its gateways) */
 	uint32_t check_flow;     /* the check in flight: its flow (the health worker's table) */
 	uint64_t check_deadline; /* ... failed when unanswered by then (seen by the scan) */
 	uint32_t fails;          /* consecutive failed connections */
@@ -117,15 +118,19 @@ void health_count_redispatch(struct dp_worker *w, uint32_t slot);
 
 struct relay_live;
 
-/* Health worker: what one connection event (health_report) means for slot, of pool in
- * live: failures in a row eject it (time doubling, capped; never the whole pool). */
-void health_apply(struct relay_health *h, const struct relay_live *live, uint32_t slot,
-		  uint32_t pool, enum health_event ev, uint64_t now_ms);
+/* The health settings of group in live: pool group, or network group - n_pools (whose
+ * gateways it watches); NULL when there is no such group. */
+const struct mr_health_conf *health_conf_of(const struct relay_live *live, uint32_t group);
 
-/* Health worker: a check of slot (of pool in live) passed or failed; why is logged when
+/* Health worker: what one connection event (health_report) means for slot, of group in
+ * live: failures in a row eject it (time doubling, capped; never the whole group). */
+void health_apply(struct relay_health *h, const struct relay_live *live, uint32_t slot,
+		  uint32_t group, enum health_event ev, uint64_t now_ms);
+
+/* Health worker: a check of slot (of group in live) passed or failed; why is logged when
  * the member changes state (rise and fall). */
 void health_check_result(struct relay_health *h, const struct relay_live *live, uint32_t slot,
-			 uint32_t pool, bool passed, const char *why, uint64_t now_ms);
+			 uint32_t group, bool passed, const char *why, uint64_t now_ms);
 
 /* Once per poll loop on every worker (only worker 0 does anything): apply the events,
  * end ejections that are over, start the checks that are due. */

@@ -24,23 +24,20 @@ static void finish(struct dp_worker *w, struct flow *f, bool passed, const char 
 				    passed, why, w->now_ms);
 }
 
-bool health_check_start(struct dp_worker *w, const struct relay_live *live, uint32_t member,
-			uint32_t slot, uint32_t pool)
+bool health_check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_t port,
+			uint32_t slot, const struct mr_health_conf *hc)
 {
-	const struct mr_health_conf *hc = &live->conf.pools[pool].health;
 	struct relay_health *h = w->app->health;
 	struct flow *f = relay_flow_alloc(w);
-	struct ip_addr addr;
-	uint16_t port, mss;
+	uint16_t mss;
 
-	h->slots[slot].pool = pool;
 	if (!f)
 		return false;
-	route_table_member(live->routes, member, &addr, &port);
 	f->member = slot;
-	if (!relay_backend_side_set(w, f, &addr)) {
+	if (!relay_backend_side_set(w, f, addr)) {
 		flow_release(w->flows, f);
-		health_check_result(h, live, slot, pool, false, "no route to it", w->now_ms);
+		health_check_result(h, relay_live_get(w->app), slot, h->slots[slot].pool, false,
+				    "no route to it", w->now_ms);
 		return false;
 	}
 	f->b.key.peer_port = rte_cpu_to_be_16(port);
@@ -99,7 +96,7 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 {
 	const struct relay_live *live = relay_live_get(w->app);
 	struct relay_health *h = w->app->health;
-	uint32_t pool = h->slots[f->member].pool;
+	const struct mr_health_conf *hc = health_conf_of(live, h->slots[f->member].pool);
 	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b.local_isn + 1;
 	const uint8_t *payload;
 	int answer;
@@ -116,9 +113,9 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 			return;
 		f->b.peer_isn = s->seq;
 		f->b.peer_mac = s->eth->src_addr;
-		if (pool >= live->conf.n_pools || live->conf.pools[pool].health.check != MR_CHECK_TLS)
+		if (!hc || hc->check != MR_CHECK_TLS)
 			return finish(w, f, true, "check answered");
-		if (!send_hello(w, f, live->conf.pools[pool].health.sni))
+		if (!send_hello(w, f, hc->sni))
 			return finish(w, f, false, "check hello not sent");
 		f->state = FLOW_CHECK_TLS;
 		return;

@@ -14,11 +14,10 @@
 
 struct relay_live;
 
-/* Open a check of member (an index of live->routes; slot its health slot, pool its pool)
- * from worker w. false when it could not be sent (no flow, port or route: counted as a
- * failed check). */
-bool health_check_start(struct dp_worker *w, const struct relay_live *live, uint32_t member,
-			uint32_t slot, uint32_t pool);
+/* Open a check of addr:port (health slot slot, checked as hc says) from worker w. false
+ * when it could not be sent (no flow, port or route: counted as a failed check). */
+bool health_check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_t port,
+			uint32_t slot, const struct mr_health_conf *hc);
 
 /* A segment from the member to check flow f. Consumes s. */
 void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);

@@ -440,6 +440,9 @@ static void rtx_fire(void *ctx, struct flow *f)
 		flow_rtx_disarm(w->flows, f);
 		return;
 	}
+	/* The hello unacknowledged after its first timeout: another member may take it. */
+	if (f->retries == 0 && f->b_una == 0 && backend_failed(w, f, HEALTH_EV_TIMEOUT))
+		return;
 	if (f->retries >= STREAM_RETRIES)
 		return relay_abort(w, f, true, true, DP_DROP_backend_timeout);
 	f->retries++;

@@ -103,18 +103,31 @@ static void hello_refuse(struct dp_worker *w, struct flow *f, const struct sni_r
 	relay_abort(w, f, true, false, why);
 }
 
+static bool slot_usable(const void *ctx, uint32_t slot)
+{
+	return health_usable(ctx, slot);
+}
+
 /* The other network's gateway classifies the same hello again, so the bytes go there
- * exactly as the client sent them: never with a PROXY header in front. */
+ * exactly as the client sent them: never with a PROXY header in front. A gateway down or
+ * ejected is passed over like a pool member; a redispatch continues after the one that
+ * failed (f->member). */
 static void hello_route_remote(struct dp_worker *w, struct flow *f, const struct sni_result *r,
 			       const struct relay_live *live, const struct route_decision *d,
-			       uint64_t client_key)
+			       uint64_t client_key, uint32_t failed_slot)
 {
-	const struct relay_gateway *g = relay_live_gateway(live, d->network_id, client_key);
+	struct relay_gateway_pick pick = { slot_usable, w->app->health, failed_slot };
+	uint32_t i = relay_live_gateway_pick(live, d->network_id, client_key, &pick);
+	const struct relay_gateway *g = i == UINT32_MAX ? NULL : &live->gateways[i];
 	struct ip_addr gw;
 
 	if (!g || !g->addr)
-		return relay_abort(w, f, true, false, DP_DROP_route_no_gateway);
-	dp_event(w, DP_EV_route_remote);
+		return relay_abort(w, f, true, false, failed_slot == UINT32_MAX
+						      ? DP_DROP_route_no_gateway : DP_DROP_pool_tried);
+	f->member = relay_live_gateway_slot(live, i);
+	f->sole_member = live->gateways_of[d->network_id + 1] - live->gateways_of[d->network_id] < 2;
+	if (!f->dispatches)
+		dp_event(w, DP_EV_route_remote);
 	gw = ip_addr_v4(rte_be_to_cpu_32(g->addr));
 	relay_connect(w, f, &gw, g->port, false, r->has_sni ? r->host : NULL);
 }
@@ -201,6 +214,7 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 	struct route_pick pick = { client_key, member_usable,
 				   f->dispatches && f->member != FLOW_NO_MEMBER ? member_tried : NULL,
 				   &ctx };
+	uint32_t failed = f->dispatches ? f->member : FLOW_NO_MEMBER;
 
 	if (!f->dispatches)
 		dp_event(w, DP_EV_hello_complete);
@@ -226,7 +240,7 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 		 * this gateway is nobody's transit to a third network. */
 		if (f->via_turn)
 			return relay_abort(w, f, true, false, DP_DROP_turn_transit);
-		return hello_route_remote(w, f, r, live, &d, client_key);
+		return hello_route_remote(w, f, r, live, &d, client_key, failed);
 	default:
 		return relay_abort(w, f, true, false, refusal_drop(d.refusal));
 	}

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
+#include <rte_hash_crc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
@@ -62,6 +64,8 @@ static int gateways_compile(struct relay_live *live, const struct mr_config *con
 		if (g->network < 0 || (unsigned int)g->network >= n_net || strchr(g->address, ':'))
 			continue;
 		to = &live->gateways[next[g->network]++];
+		to->network = (uint16_t)g->network;
+		live->n_gateways++;
 		to->port = htons(g->port);
 		/* The schema checked the address; a gateway that still does not parse is
 		 * never picked (0.0.0.0 is refused below), as before. */
@@ -108,6 +112,46 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 	return 0;
 }
 
+/* A gateway's draw for a client: its order in the client's rendezvous ranking. */
+static uint64_t gateway_score(const struct relay_gateway *g, uint64_t client_key)
+{
+	uint64_t id = (uint64_t)g->addr << 16 | g->port;
+
+	return (uint64_t)rte_hash_crc_8byte(client_key ^ id, 0x9e3779b9u) << 32 |
+	       rte_hash_crc_8byte(id, (uint32_t)client_key);
+}
+
+uint32_t relay_live_gateway_pick(const struct relay_live *live, uint32_t network,
+				 uint64_t client_key, const struct relay_gateway_pick *pick)
+{
+	uint32_t first, n, best = UINT32_MAX, any = UINT32_MAX;
+	uint64_t best_score = 0, any_score = 0, below = UINT64_MAX;
+
+	if (network >= live->conf.n_networks)
+		return UINT32_MAX;
+	first = live->gateways_of[network];
+	n = live->gateways_of[network + 1] - first;
+	for (uint32_t i = first; pick->tried_slot != UINT32_MAX && i < first + n; i++)
+		if (relay_live_gateway_slot(live, i) == pick->tried_slot)
+			below = gateway_score(&live->gateways[i], client_key);
+	for (uint32_t i = first; i < first + n; i++) {
+		uint64_t score = gateway_score(&live->gateways[i], client_key);
+
+		if (score >= below)
+			continue;
+		if (any == UINT32_MAX || score > any_score) {
+			any = i;
+			any_score = score;
+		}
+		if ((!pick->usable || pick->usable(pick->ctx, relay_live_gateway_slot(live, i))) &&
+		    (best == UINT32_MAX || score > best_score)) {
+			best = i;
+			best_score = score;
+		}
+	}
+	return best != UINT32_MAX ? best : any;
+}
+
 int relay_live_bind_health(struct relay_live *live, struct relay_health *h)
 {
 	uint32_t n = route_table_member_count(live->routes);
@@ -118,6 +162,14 @@ int relay_live_bind_health(struct relay_live *live, struct relay_health *h)
 		return -1;
 	for (uint32_t i = 0; i < live->conf.n_pools; i++)
 		live->pool_counter[i] = health_pool_counter(h, live->conf.pools[i].name);
+	live->gateway_slot = calloc(live->n_gateways + 1, sizeof(*live->gateway_slot));
+	if (!live->gateway_slot)
+		return -1;
+	for (uint32_t i = 0; i < live->n_gateways; i++) {
+		struct ip_addr a = ip_addr_v4(rte_be_to_cpu_32(live->gateways[i].addr));
+
+		live->gateway_slot[i] = health_bind(h, &a, rte_be_to_cpu_16(live->gateways[i].port));
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct ip_addr addr;
 		uint16_t port;
@@ -137,6 +189,7 @@ void relay_live_free(struct relay_live *live)
 		return;
 	free(live->member_slot);
 	free(live->pool_counter);
+	free(live->gateway_slot);
 	route_table_free(live->routes);
 	mr_config_free(&live->conf);
 	free(live->gateways);

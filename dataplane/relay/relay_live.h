@@ -23,6 +23,7 @@
 struct relay_gateway {
 	uint32_t addr;
 	uint16_t port;
+	uint16_t network;                /* index in conf.networks */
 };
 
 struct relay_live {
@@ -39,6 +40,9 @@ struct relay_live {
 	uint32_t *member_slot;
 	/* The pool_flows counter of each pool of conf, by the pool's name. */
 	uint32_t *pool_counter;
+	/* The health slot of each gateway (gateways[] order); NULL before binding. */
+	uint32_t *gateway_slot;
+	uint32_t n_gateways;
 };
 
 /* Build a relay_live from conf (moved in: conf is zeroed on success). The ports of conf must
@@ -78,18 +82,35 @@ static inline const struct relay_live *relay_live_get(const struct dp_appliance 
 	return __atomic_load_n(&app->live, __ATOMIC_ACQUIRE);
 }
 
-/* A gateway of network for a client (client_key), the same one for the same client while
- * the set stays; NULL when none is known. */
+/* Which gateways a choice may take: usable(ctx, slot) false passes over a gateway (unless
+ * none is usable); tried_slot (UINT32_MAX: none) is the gateway a connection tried last,
+ * the choice continuing after it in the client's order. */
+struct relay_gateway_pick {
+	bool (*usable)(const void *ctx, uint32_t slot);
+	const void *ctx;
+	uint32_t tried_slot;
+};
+
+/* A gateway of network for a client (client_key) by rendezvous hashing: the same one for
+ * the same client while the set stays, and only its clients move when one goes. Its index
+ * in live->gateways, or UINT32_MAX when none is known (or none left after tried_slot). */
+uint32_t relay_live_gateway_pick(const struct relay_live *live, uint32_t network,
+				 uint64_t client_key, const struct relay_gateway_pick *pick);
+
+/* relay_live_gateway_pick with every gateway usable; NULL when none is known. */
 static inline const struct relay_gateway *relay_live_gateway(const struct relay_live *live,
 							     uint32_t network, uint64_t client_key)
 {
-	uint32_t first, n;
+	struct relay_gateway_pick any = { NULL, NULL, UINT32_MAX };
+	uint32_t i = relay_live_gateway_pick(live, network, client_key, &any);
 
-	if (network >= live->conf.n_networks)
-		return NULL;
-	first = live->gateways_of[network];
-	n = live->gateways_of[network + 1] - first;
-	return n ? &live->gateways[first + client_key % n] : NULL;
+	return i == UINT32_MAX ? NULL : &live->gateways[i];
+}
+
+/* The health slot of gateway i, or UINT32_MAX when none. */
+static inline uint32_t relay_live_gateway_slot(const struct relay_live *live, uint32_t i)
+{
+	return live->gateway_slot ? live->gateway_slot[i] : UINT32_MAX;
 }
 
 /* Whether TCP port (host order) of data port index is a relay listener in live. */

@@ -45,6 +45,9 @@ struct gen_opts {
 	uint32_t backends;     /* backend addresses: svc_ip, svc_ip+1, ... */
 	bool synflood;         /* stream: also SYNs from random sources, as fast as the rest allows */
 	bool direct;           /* the peer is an L2 forwarder: port 1 answers the clients' own SYNs */
+	bool pooled;           /* every backend may serve every route (pools of all backends) */
+	int32_t silent;        /* connect: backend index that stops answering (-1: none) ... */
+	double silent_from, silent_to; /* ... from and to these seconds of the run */
 	const char *hello_file;
 	const char *sni_suffix;
 	uint16_t listen_port;
@@ -95,6 +98,9 @@ struct gen_stats {
 	uint64_t rtx_timeouts, rtx_fast, ooo;
 	uint64_t syn_flood_sent, syn_flood_answers, syn_flood_unsent;
 	uint64_t stray, bad_cksum;
+	uint64_t silenced;                          /* frames the silent backend did not take */
+	uint64_t fail_after_bytes;                  /* failed after the client had backend bytes */
+	uint64_t phase_done[3];                     /* completed before, during, after the silence */
 	uint64_t lat_hist[64 * 16];
 	uint64_t lat_max_us;
 };
@@ -127,6 +133,7 @@ struct gen {
 	struct rte_hash *client_hash, *back_hash;
 	struct gen_hello *hellos; /* one per route */
 	uint64_t hz, now, rto;
+	uint64_t t0;             /* tsc when the run began (connect mode) */
 	uint32_t pump_at;
 	uint32_t wheel[GEN_WHEEL_SLOTS]; /* first half index per slot of the timer wheel */
 	uint32_t *wheel_next;

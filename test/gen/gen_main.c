@@ -53,6 +53,9 @@ static void usage(void)
 		"                       closing them, so a memif peer can stop first (0)\n"
 		"  --routes R           SNIs s0..s{R-1}.SUFFIX, route k to backend port PORT+k (1)\n"
 		"  --backends N         backend addresses from the svc address up (1)\n"
+		"  --pooled             any backend address may serve any route (pools of them all)\n"
+		"  --silence I,FROM,TO  connect: backend address I (0-based) takes no frame from\n"
+		"                       second FROM to TO; the report splits completions by phase\n"
 		"  --synflood           stream: SYNs from random 10.150/16 sources besides\n"
 		"  --hello FILE         captured one-record ClientHello to send (SNI replaced)\n"
 		"  --suffix NAME        SNI suffix (bench.example)\n"
@@ -88,7 +91,8 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "suffix", 1, 0, 'S' }, { "listen-port", 1, 0, 'L' },
 		{ "backend-port", 1, 0, 'P' }, { "edge", 1, 0, 'e' }, { "svc", 1, 0, 'v' },
 		{ "clients", 1, 0, 'C' }, { "inflight", 1, 0, 'I' },
-		{ "linger", 1, 0, 'W' }, { "direct", 0, 0, 'D' },
+		{ "linger", 1, 0, 'W' }, { "direct", 0, 0, 'D' }, { "pooled", 0, 0, 'O' },
+		{ "silence", 1, 0, 'Q' },
 		{ 0, 0, 0, 0 },
 	};
 	bool conc_given = false;
@@ -101,7 +105,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 				.sni_suffix = "bench.example", .listen_port = 443,
 				.backend_port = 20000, .edge_ip = 0x0ac80002, .edge_peer = 0x0ac80001,
 				.svc_ip = 0x0ac90002, .svc_peer = 0x0ac90001,
-				.client_net = 0x0a640000 };
+				.client_net = 0x0a640000, .silent = -1 };
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -138,6 +142,12 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 			o->client_net = ntohl(a.s_addr) & 0xffff0000u;
 			break;
 		case 'I': o->inflight = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'O': o->pooled = true; break;
+		case 'Q':
+			if (sscanf(optarg, "%d,%lf,%lf", &o->silent, &o->silent_from, &o->silent_to) != 3 ||
+			    o->silent < 0 || o->silent_to <= o->silent_from)
+				return -1;
+			break;
 		case 'W': o->linger = atof(optarg); break;
 		case 'D': o->direct = true; break;
 		default: return -1;
@@ -193,6 +203,17 @@ static int port_setup(struct gen *g, int idx, uint32_t ip, uint32_t peer, uint32
 	return -1;
 }
 
+/* Whether ip goes to the backend that --silence quiets, at this moment of the run. */
+static bool gen_silenced(const struct gen *g, const struct rte_ipv4_hdr *ip)
+{
+	double at;
+
+	if (g->o.silent < 0 || rte_be_to_cpu_32(ip->dst_addr) != g->o.svc_ip + (uint32_t)g->o.silent)
+		return false;
+	at = (double)(g->now - g->t0) / (double)g->hz;
+	return at >= g->o.silent_from && at < g->o.silent_to;
+}
+
 /* Receives one burst on port: ARP answered, TCP to the halves, the rest counted. */
 static void rx_port(struct gen *g, int port)
 {
@@ -208,6 +229,11 @@ static void rx_port(struct gen *g, int port)
 		} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 			gen_arp_input(g, port, m[i]);
 		} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+			if (port == 1 && gen_silenced(g, (const struct rte_ipv4_hdr *)(eth + 1))) {
+				g->st.silenced++;
+				rte_pktmbuf_free(m[i]);
+				continue;
+			}
 			tcp[n_tcp++] = m[i];
 		} else {
 			g->st.stray++;

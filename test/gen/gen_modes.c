@@ -14,9 +14,24 @@ static double secs(const struct gen *g, uint64_t tsc)
 	return (double)tsc / (double)g->hz;
 }
 
+/* --silence: completions per second before, during and after, and the failures of
+ * connections whose client had backend bytes already. */
+static void report_phases(const struct gen *g, double elapsed)
+{
+	double during = g->o.silent_to - g->o.silent_from;
+	double after = elapsed - g->o.silent_to;
+
+	printf("silence backend=%d from=%.1f to=%.1f conn_per_s_before=%.0f conn_per_s_during=%.0f"
+	       " conn_per_s_after=%.0f silenced_frames=%" PRIu64 " failed_after_bytes=%" PRIu64 "\n",
+	       g->o.silent, g->o.silent_from, g->o.silent_to,
+	       (double)g->st.phase_done[0] / g->o.silent_from, (double)g->st.phase_done[1] / during,
+	       after > 0 ? (double)g->st.phase_done[2] / after : 0.0, g->st.silenced,
+	       g->st.fail_after_bytes);
+}
+
 int gen_run_connect(struct gen *g)
 {
-	uint64_t t0 = rte_rdtsc(), end = t0 + (uint64_t)(g->o.seconds * (double)g->hz);
+	uint64_t t0 = g->t0 = rte_rdtsc(), end = t0 + (uint64_t)(g->o.seconds * (double)g->hz);
 	uint64_t grace_end = 0, unfinished;
 	double elapsed;
 
@@ -53,6 +68,8 @@ int gen_run_connect(struct gen *g)
 	       (double)g->st.completed / elapsed, gen_lat_pct(&g->st, 50), gen_lat_pct(&g->st, 90),
 	       gen_lat_pct(&g->st, 99), g->st.lat_max_us, g->st.rtx_timeouts + g->st.rtx_fast,
 	       g->o.routes, g->st.bad_cksum);
+	if (g->o.silent >= 0)
+		report_phases(g, elapsed);
 	return g->st.failed || g->st.bad_cksum || g->st.completed != g->st.started ? 1 : 0;
 }
 

@@ -157,6 +157,8 @@ static void conn_fail(struct gen *g, uint32_t slot, uint64_t *why)
 	if (c->back != GEN_NONE && g->backs[c->back].state == GS_EST)
 		half_reset(g, &g->backs[c->back]);
 	g->st.failed++;
+	if (c->c.rcvd)
+		g->st.fail_after_bytes++;
 	(*why)++;
 	conn_free(g, slot);
 }
@@ -299,7 +301,8 @@ static bool back_link(struct gen *g, struct gen_half *h, uint32_t hidx, const ui
 	c->back = hidx;
 	if (g->o.direct)
 		h->route = c->c.route;
-	else if (c->c.route != h->route || h->lip != g->o.svc_ip + h->route % g->o.backends) {
+	else if (c->c.route != h->route ||
+		 (!g->o.pooled && h->lip != g->o.svc_ip + h->route % g->o.backends)) {
 		conn_fail(g, slot, &g->st.fail_route);
 		return false;
 	}
@@ -606,6 +609,11 @@ static void conn_check_done(struct gen *g, struct gen_half *h)
 	c = &g->conns[h->conn];
 	gen_lat_add(&g->st, (c->t_resp - c->t_start) * 1000000 / g->hz);
 	g->st.completed++;
+	if (g->o.silent >= 0) {
+		double at = (double)(g->now - g->t0) / (double)g->hz;
+
+		g->st.phase_done[at < g->o.silent_from ? 0 : at < g->o.silent_to ? 1 : 2]++;
+	}
 	conn_free(g, h->conn);
 }
 

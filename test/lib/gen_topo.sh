@@ -12,7 +12,9 @@ gen_sock_dir() { echo "${GEN_SOCK_DIR:-$TOPO_DIR}"; }
 
 # gen_topo_conf FILE ROUTES BACKENDS [MAX_FLOWS] [MEM_MB] [CLOSING_MS] [WORKERS]: a data
 # plane configuration with memif ports (server side) in gen_sock_dir (and a checked pool
-# of $GEN_CHECKED_MEMBERS members, see below).
+# of $GEN_CHECKED_MEMBERS members, see below). GEN_POOLED=1: every route's pool holds all
+# the backends, ejecting one after 3 failed connections; GEN_CONNECT_MS: the relay's
+# connect timeout (1000).
 gen_topo_conf() {
 	local file=$1 routes=$2 backends=$3 flows=${4:-65536} mem=${5:-768} closing=${6:-1000}
 	local workers=${7:-1} k dir sep
@@ -27,14 +29,24 @@ gen_topo_conf() {
 		echo "    ipv4 = \"10.201.0.1/24\"; queues = $workers; exception = { enabled = false; }; }"
 		echo ");"
 		echo "listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );"
-		echo "relay = { max_flows = $flows; closing_timeout_ms = $closing; idle_timeout_ms = 600000; };"
+		echo "relay = { max_flows = $flows; closing_timeout_ms = $closing; idle_timeout_ms = 600000;"
+		echo "          connect_timeout_ms = ${GEN_CONNECT_MS:-1000}; };"
 		echo "pools = ("
 		# Commas between entries, written before each one but the first: no subshell
 		# per entry, which tens of thousands of routes would feel.
 		sep=""
 		for ((k = 0; k < routes; k++)); do
-			printf '%s  { name = "p%d"; members = ( { address = "10.201.0.%d"; port = %d; } ); }' \
-				"$sep" "$k" $((2 + k % backends)) $((20000 + k))
+			if [ -n "${GEN_POOLED:-}" ]; then
+				# Every backend address serves every route (meshrelay-gen --pooled).
+				printf '%s  { name = "p%d"; health = { failures = 3; ejection_ms = 3000; };\n    members = (' "$sep" "$k"
+				for ((b = 0; b < backends; b++)); do
+					printf '%s { address = "10.201.0.%d"; port = %d; }' "$([ $b -gt 0 ] && echo ,)" $((2 + b)) $((20000 + k))
+				done
+				printf ' ); }'
+			else
+				printf '%s  { name = "p%d"; members = ( { address = "10.201.0.%d"; port = %d; } ); }' \
+					"$sep" "$k" $((2 + k % backends)) $((20000 + k))
+			fi
 			sep=$',\n'
 		done
 		# $GEN_CHECKED_MEMBERS: a pool (no route to it) of that many members, each

@@ -58,16 +58,22 @@ static void test_gateways_compiled(void)
 	CU_ASSERT_PTR_NULL(relay_live_gateway(live, 0, 12345));
 	CU_ASSERT_PTR_NULL(relay_live_gateway(live, 3, 0));
 	CU_ASSERT_PTR_NULL(relay_live_gateway(live, UINT32_MAX, 0));
-	g = relay_live_gateway(live, 1, 10);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-	CU_ASSERT_EQUAL(g->addr, ipv4(0xc0000201));
-	CU_ASSERT_EQUAL(g->port, rte_cpu_to_be_16(4443));
-	g = relay_live_gateway(live, 1, 11);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-	CU_ASSERT_EQUAL(g->addr, ipv4(0xc0000202));
-	CU_ASSERT_EQUAL(g->port, rte_cpu_to_be_16(4444));
-	/* The same client keeps its gateway; every red client gets the only one. */
-	CU_ASSERT_PTR_EQUAL(relay_live_gateway(live, 1, 11), relay_live_gateway(live, 1, 13));
+	/* Green clients spread over both green gateways, each keeping its own; every red
+	 * client gets the only red one. */
+	{
+		unsigned int to_first = 0;
+
+		for (uint64_t key = 0; key < 400; key++) {
+			g = relay_live_gateway(live, 1, key * 2654435761u);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+			CU_ASSERT_PTR_EQUAL(g, relay_live_gateway(live, 1, key * 2654435761u));
+			CU_ASSERT(g->addr == ipv4(0xc0000201) || g->addr == ipv4(0xc0000202));
+			CU_ASSERT_EQUAL(g->port, g->addr == ipv4(0xc0000201) ? rte_cpu_to_be_16(4443)
+									     : rte_cpu_to_be_16(4444));
+			to_first += g->addr == ipv4(0xc0000201);
+		}
+		CU_ASSERT(to_first > 120 && to_first < 280);
+	}
 	for (uint64_t key = 0; key < 64; key++) {
 		g = relay_live_gateway(live, 2, key * 2654435761u);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
@@ -191,6 +197,42 @@ static void test_reload_keeps_members_and_pools(void)
 	health_free(h);
 }
 
+static bool gateway_usable(const void *ctx, uint32_t slot)
+{
+	return *(const uint32_t *)ctx != slot;
+}
+
+/* A gateway down is passed over: only its clients move, to their next gateway, and a
+ * redispatch after one continues the client's order. */
+static void test_gateway_health(void)
+{
+	char err[128];
+	struct relay_health *h = health_create(16, 1, err, sizeof(err));
+	struct relay_live *live = build(live_conf, 3);
+	uint32_t down;
+
+	CU_ASSERT_FATAL(h && live);
+	CU_ASSERT_EQUAL_FATAL(relay_live_bind_health(live, h), 0);
+	down = relay_live_gateway_slot(live, live->gateways_of[1]); /* green g1 */
+	CU_ASSERT_NOT_EQUAL_FATAL(down, UINT32_MAX);
+	for (uint64_t key = 0; key < 300; key++) {
+		struct relay_gateway_pick all = { NULL, NULL, UINT32_MAX };
+		struct relay_gateway_pick avoid = { gateway_usable, &down, UINT32_MAX };
+		uint32_t first = relay_live_gateway_pick(live, 1, key * 7919, &all);
+		uint32_t healthy = relay_live_gateway_pick(live, 1, key * 7919, &avoid);
+		struct relay_gateway_pick after = { NULL, NULL, relay_live_gateway_slot(live, first) };
+		uint32_t next = relay_live_gateway_pick(live, 1, key * 7919, &after);
+
+		CU_ASSERT_EQUAL(healthy, relay_live_gateway_slot(live, first) == down
+						 ? live->gateways_of[1] + 1 : first);
+		CU_ASSERT(next != first && next != UINT32_MAX);
+		after.tried_slot = relay_live_gateway_slot(live, next);
+		CU_ASSERT_EQUAL(relay_live_gateway_pick(live, 1, key * 7919, &after), UINT32_MAX);
+	}
+	relay_live_free(live);
+	health_free(h);
+}
+
 int test_relay_live_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -198,6 +240,7 @@ int test_relay_live_register(void)
 		{ "listeners compiled per port", test_listeners_compiled },
 		{ "no gateways, no networks", test_no_gateways },
 		{ "pushed ports must be the running ones", test_ports_must_match },
+		{ "a gateway down is passed over", test_gateway_health },
 		{ "a reload keeps members' health and pools' counters",
 		  test_reload_keeps_members_and_pools },
 		CU_TEST_INFO_NULL,
