@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
-# a bounded time: the classifier's (sni_parse, sni_mangle), the data plane's packet path
+# a bounded time: the classifier's (sni_parse, sni_mangle, dns_msg), the data plane's packet path
 # (dp_frames) and IPv6 neighbour discovery codec (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json), HTTP
 # response parser (http) and control protocol wire format (ctl: headers, BIND, PONG).
 # Exit status: 0 when no target found anything.
-#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dp_frames|nd|stun|json|http|ctl|all]
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|dp_frames|nd|stun|json|http|ctl|all]
 #                   [--keep-corpus] [--out DIR]      (default build-fuzz/)
 set -euo pipefail
 
@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
 	--target) target=$2; shift 2 ;;
 	--keep-corpus) keep_corpus=1; shift ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dp_frames|nd|stun|json|http|ctl|all]" \
+	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|dp_frames|nd|stun|json|http|ctl|all]" \
 		"[--keep-corpus] [--out DIR]" >&2
 	   exit 2 ;;
 	esac
@@ -42,8 +42,8 @@ fi
 [ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
 
 case "$target" in
-all) targets=(sni_parse sni_mangle dp_frames nd stun json http ctl) ;;
-sni_parse|sni_mangle|dp_frames|nd|stun|json|http|ctl) targets=("$target") ;;
+all) targets=(sni_parse sni_mangle dns_msg dp_frames nd stun json http ctl) ;;
+sni_parse|sni_mangle|dns_msg|dp_frames|nd|stun|json|http|ctl) targets=("$target") ;;
 *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
 esac
 
@@ -126,6 +126,21 @@ for var, body in re.findall(r'static const char (%s)\[\] =\n((?:\t".*"\n)*\t".*"
 EOF
 }
 
+# The queries of test_dns_msg.c, each behind the two bytes fuzz_dns_msg reads first (a
+# 1,228-byte room, one record).
+seed_dns() {
+	/usr/bin/python3 - "$1" "$tests/test_dns_msg.c" <<'EOF'
+import re, sys
+out, src = sys.argv[1:3]
+text = open(src).read()
+for name, body in re.findall(r"static const uint8_t ((?:cap|musl)_\w+)\[\] = \{(.*?)\};", text, re.S):
+	data = bytes(int(x, 16) if x.startswith("0x") else ord(x[1]) for x in
+		     re.findall(r"0x[0-9a-fA-F]{2}|'.'", body))
+	with open(f"{out}/{name}", "wb") as f:
+		f.write(bytes([152, 1]) + data)
+EOF
+}
+
 # The cap_* byte arrays of test_nd.c, one frame a file.
 seed_frames() {
 	/usr/bin/python3 - "$1" "$root/test/unit/test_nd.c" <<'EOF'
@@ -165,6 +180,10 @@ seed() {
 	fi
 	if [ "$name" = json ] || [ "$name" = http ] || [ "$name" = ctl ]; then
 		seed_captures "$name" "$dir"
+		return
+	fi
+	if [ "$name" = dns_msg ]; then # the queries captured for the unit suite
+		seed_dns "$dir"
 		return
 	fi
 	local i=0 n

@@ -10,7 +10,8 @@ int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
-	if (suite_sni_parse() || suite_sni_mangle() || suite_route_table() || suite_tls_hello()) {
+	if (suite_sni_parse() || suite_sni_mangle() || suite_route_table() || suite_tls_hello() ||
+	    suite_dns_msg()) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -7,5 +7,6 @@ int suite_sni_parse(void);
 int suite_sni_mangle(void);
 int suite_route_table(void);
 int suite_tls_hello(void);
+int suite_dns_msg(void);
 
 #endif
