@@ -13,6 +13,7 @@
 #include "mr_log.h"
 #include "mr_privs.h"
 #include "net_input.h"
+#include "dns_input.h"
 #include "relay.h"
 #include "relay_setup.h"
 #include "resolve.h"
@@ -84,8 +85,17 @@ void dp_workers_assign_queues(struct dp_appliance *app)
 void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	uint16_t l3_off = net_input_frame(w, p, m);
+	const struct rte_ipv4_hdr *ip;
 
-	if (l3_off && !relay_input(w, p, m, l3_off))
+	if (!l3_off)
+		return;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3_off);
+	if ((ip->version_ihl >> 4) == 4 && ip->next_proto_id == IPPROTO_UDP) {
+		if (!dns_input(w, p, m, l3_off))
+			dp_tx_kernel(w, p, m); /* UDP not for the data plane's DNS: the host's */
+		return;
+	}
+	if (!relay_input(w, p, m, l3_off))
 		dp_tx_kernel(w, p, m); /* TCP to a port the relay does not own: the host's */
 }
 

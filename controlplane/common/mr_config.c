@@ -339,13 +339,14 @@ static int cfg_validate(struct cfg_ctx *ctx, config_t *cfg, struct mr_config *c)
 {
 	static const char *const keys[] = { "dataplane", "ports", "listeners", "log", "relay",
 					    "networks", "pools", "routes", "mangled", "gateway",
-					    "turn", "discovery", "gateways", NULL };
+					    "turn", "discovery", "gateways", "dns", NULL };
 	const config_setting_t *root = config_root_setting(cfg);
 
 	if (cfg_check_keys(ctx, root, keys) < 0 || cfg_dataplane(ctx, root, &c->dataplane) < 0 ||
 	    cfg_ports(ctx, root, c) < 0 || cfg_listeners(ctx, root, c) < 0 ||
 	    cfg_log(ctx, root, &c->log) < 0 || cfg_relay(ctx, root, &c->relay) < 0 ||
 	    cfg_routing(ctx, root, c) < 0 || cfg_mesh(ctx, root, c) < 0 ||
+	    cfg_dns(ctx, root, c) < 0 ||
 	    cfg_routes_build(ctx, c) < 0)
 		return -1;
 	return 0;

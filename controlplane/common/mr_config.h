@@ -209,6 +209,20 @@ struct mr_remote_gateway_conf {
 	unsigned int line;
 };
 
+#define MR_DNS_MAX_ZONES 16
+
+/* DNS answered by the data plane on one client-facing port's address (UDP port 53):
+ * A/AAAA with that address for the names the gateway routes, NXDOMAIN for other names
+ * in its zones, and names outside them to the host or refused. */
+struct mr_dns_conf {
+	int port_index;                /* -1: no DNS */
+	char zones[MR_DNS_MAX_ZONES][254];
+	unsigned int n_zones;
+	uint32_t ttl;                  /* of answers, and the zones' negative TTL */
+	bool outside_refused;          /* names outside the zones: REFUSED, not the host's */
+	uint32_t rate;                 /* answers a second per client address and worker */
+};
+
 struct mr_log_conf {
 	int level;                     /* enum mr_log_level */
 	bool use_syslog;
@@ -223,6 +237,7 @@ struct mr_config {
 	unsigned int n_listeners;
 	struct mr_log_conf log;
 	struct mr_relay_conf relay;
+	struct mr_dns_conf dns;
 	/* Routing: heap arrays owned by the config, released by mr_config_free. */
 	struct mr_network_conf *networks;
 	unsigned int n_networks;

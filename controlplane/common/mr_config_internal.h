@@ -15,6 +15,9 @@ int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay
 /* networks, pools, routes and mangled: parsed into c, names resolved to indices. */
 int cfg_routing(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c);
 
+/* dns: where and for which zones the data plane answers; after the ports. */
+int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c);
+
 /* gateway, turn, discovery and gateways (the remote ones); after cfg_routing. */
 int cfg_mesh(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c);
 

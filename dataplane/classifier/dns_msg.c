@@ -262,7 +262,7 @@ size_t dns_build_answer(uint8_t *out, size_t room, const uint8_t *query, size_t 
 		(truncated ? DNS_FLAG_TC : 0) | (rcode & 0xf);
 	wr16(out, q->id);
 	wr16(out + 2, flags);
-	wr16(out + 4, 1);
+	wr16(out + 4, q->question_len ? 1 : 0);
 	wr16(out + 6, answers);
 	wr16(out + 8, authority);
 	wr16(out + 10, q->edns ? 1 : 0);

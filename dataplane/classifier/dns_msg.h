@@ -84,7 +84,7 @@ struct dns_zone {
 };
 
 /* Write the answer to q (whose wire message is query, query_len bytes, for the question as
- * the client spelt it) into out: rcode, then n address records with ttl (NOERROR), or the
+ * the client spelt it; with q->question_len 0 the header alone, as FORMERR needs) into out: rcode, then n address records with ttl (NOERROR), or the
  * zone's SOA (NXDOMAIN, or NOERROR with n == 0; zone may be NULL), and an OPT record when
  * q had one. At most room bytes: what does not fit is left out and TC set (the client
  * asks again over TCP). Returns the length; 0 when not even the header and question fit. */

@@ -115,6 +115,7 @@ struct dp_worker {
 	uint64_t pool_flows[DP_POOL_COUNTERS];      /* connections routed per pool, by the
 						     * pool's name (relay_live_pool_counter) */
 	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
+	struct dns_rrl *dns_rrl;                    /* DNS answers per client (dns_input.c) */
 } __rte_cache_aligned;
 
 struct relay_health;

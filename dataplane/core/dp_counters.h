@@ -60,7 +60,15 @@
 	X(pool_all_down)      /* every member down: chosen regardless (HAProxy's last resort) */\
 	X(check_sent)         /* active health checks opened */                              \
 	X(check_passed)       /* ... answered as the check asks */                           \
-	X(check_failed)       /* ... refused, reset, wrong answer or unanswered */
+	X(check_failed)       /* ... refused, reset, wrong answer or unanswered */          \
+	X(dns_answered)       /* DNS: a name the gateway routes, answered with its address */\
+	X(dns_nodata)         /* ... routed, but no record of the type asked */              \
+	X(dns_nxdomain)       /* ... a name in the zones the gateway does not route */       \
+	X(dns_refused)        /* ... outside the zones, refused (dns.outside = "refuse") */   \
+	X(dns_to_host)        /* ... outside the zones, given to the host's resolver */       \
+	X(dns_formerr)        /* ... FORMERR or NOTIMP: a query we cannot read */            \
+	X(dns_truncated)      /* ... answered with TC: by size, or held to the client's rate */\
+	X(dns_rate_limited)   /* ... not answered: the client's rate spent (every other one) */
 
 #define DP_DROP_LIST(X)                                                                   \
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \
@@ -112,6 +120,7 @@
 	X(hello_no_room)      /* hello bytes not kept: the worker's kept buffers at their cap */\
 	X(hello_evicted)      /* the oldest kept hello reset to make room for a newer one */  \
 	X(pool_tried)         /* a redispatch found every member of the pool tried */        \
+	X(dns_malformed)      /* DNS query not answered: bad UDP, too short, or a response */\
 	X(client_flow_limit)  /* new connection refused: its address holds client.max_flows */\
 	X(client_hello_limit) /* ... or client.max_hellos connections not spliced yet */\
 	X(neigh_unresolved_limit) /* no new neighbour: neighbour.unresolved never answered yet */\

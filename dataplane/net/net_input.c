@@ -43,8 +43,8 @@ static uint16_t to_host(struct dp_worker *w, const struct dp_port *p, struct rte
 	return 0;
 }
 
-/* IPv4 from p: its header checked, then echo answered, TCP to p's address handed back
- * (the IP header's offset), the rest given to the host or dropped; 0 when consumed. */
+/* IPv4 from p: its header checked, then echo answered, TCP and UDP to p's address handed
+ * back (the IP header's offset), the rest given to the host or dropped; 0 when consumed. */
 static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	const uint16_t l3_off = sizeof(struct rte_ether_hdr);
@@ -72,8 +72,8 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 			return to_host(w, p, m);
 		return drop(w, m, DP_DROP_ipv4_not_for_us);
 	}
-	if (ip->next_proto_id == IPPROTO_TCP)
-		return l3_off;
+	if (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP)
+		return l3_off; /* the relay's, or its DNS; what they leave goes to the host */
 	if (ip->next_proto_id == IPPROTO_ICMP)
 		icmp_input(w, p, m, l3_off);
 	else

@@ -2,9 +2,9 @@
 /*
  * First look at every frame a worker receives: what L2/L3 owns (ARP, neighbour discovery,
  * echo) is answered or learned here, what belongs to the host goes to the kernel through
- * the exception path, what is bad is dropped and counted by reason. TCP to one of the
- * port's own addresses is handed back to the caller, which gives it to the relay: this
- * layer never calls up. Worker lcores only.
+ * the exception path, what is bad is dropped and counted by reason. TCP (and IPv4 UDP) to
+ * one of the port's own addresses is handed back to the caller, which gives it to the
+ * relay (or its DNS): this layer never calls up. Worker lcores only.
  */
 #ifndef NET_INPUT_H
 #define NET_INPUT_H
@@ -15,8 +15,8 @@
 #include "dp.h"
 
 /* Handle frame m received on data port p. Returns the offset of its IP header when m is
- * TCP to one of p's addresses (headers checked; m is then the caller's), or 0 when m was
- * consumed. */
+ * TCP, or IPv4 UDP, to one of p's addresses (headers checked; m is then the caller's), or
+ * 0 when m was consumed. */
 uint16_t net_input_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
 /* A frame another worker handed to w (see inbox.h): an ARP or neighbour discovery copy is

@@ -13,6 +13,7 @@
 #include "flow.h"
 #include "relay.h"
 #include "mr_log.h"
+#include "dns_input.h"
 #include "health.h"
 #include "relay_live.h"
 #include "route_table.h"
@@ -162,4 +163,5 @@ void relay_worker_down(struct dp_worker *w)
 	w->flows = NULL;
 	free(w->binds);
 	w->binds = NULL;
+	dns_worker_down(w);
 }

@@ -46,7 +46,8 @@ static const char config_format[] =
 	"           { sni = \"web.svc.example\"; pool = \"p6\"; },\n"
 	"           { sni = \"*.far.example\"; network = \"far\"; } %s);\n"
 	"gateways = ( { id = \"g\"; network = \"far\"; address = \"10.1.0.77\"; port = 443; } );\n"
-	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\" ]; network = \"n\"; } );\n";
+	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\" ]; network = \"n\"; } );\n"
+	"%s\n";
 
 static size_t read_fixture(const char *name, uint8_t *buf, size_t len)
 {
@@ -85,13 +86,19 @@ int rh_up(const char *dataplane, const char *relay)
 int rh_up_pools(const char *dataplane, const char *relay, const char *pools,
 		const char *routes)
 {
-	char text[sizeof(config_format) + 2048], err[512] = "";
+	return rh_up_extra(dataplane, relay, pools, routes, "");
+}
+
+int rh_up_extra(const char *dataplane, const char *relay, const char *pools,
+		const char *routes, const char *extra)
+{
+	char text[sizeof(config_format) + 4096], err[512] = "";
 
 	rh_hello_api_len = read_fixture("openssl-tls13__api.svc.example.hello", rh_hello_api,
 					sizeof(rh_hello_api));
 	rh_hello_web_len = read_fixture("openssl-tls13-mixedcase__web.svc.example.hello",
 					rh_hello_web, sizeof(rh_hello_web));
-	snprintf(text, sizeof(text), config_format, dataplane, relay, pools, routes);
+	snprintf(text, sizeof(text), config_format, dataplane, relay, pools, routes, extra);
 	if (rh_hello_api_len < 200 || rh_hello_web_len < 200 ||
 	    mr_config_load_string(text, "relay_harness", &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "relay harness: fixtures or configuration: %s\n", err);

@@ -42,6 +42,10 @@ int rh_up(const char *dataplane, const char *relay);
 int rh_up_pools(const char *dataplane, const char *relay, const char *pools,
 		const char *routes);
 
+/* ... and top-level settings besides (a dns section, say). */
+int rh_up_extra(const char *dataplane, const char *relay, const char *pools,
+		const char *routes, const char *extra);
+
 /* Drain both rings and take the appliance down. Always 0 (a suite clean-up). */
 int rh_down(void);
 

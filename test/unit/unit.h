@@ -19,5 +19,6 @@ int test_relay_path_register(void);
 int test_relay_live_register(void);
 int test_relay_hardening_register(void);
 int test_relay_health_register(void);
+int test_relay_dns_register(void);
 
 #endif

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The dns section: where the data plane answers DNS, for which zones, and what it does
+ * with the other names. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mr_config_internal.h"
+
+/* A zone name: lower case letters, digits, '-' and dots, no leading, trailing or double
+ * dot, 253 bytes at most. */
+static bool zone_name_ok(const char *z)
+{
+	size_t len = strlen(z);
+
+	if (len == 0 || len > 253 || z[0] == '.' || z[len - 1] == '.' || strstr(z, ".."))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((z[i] >= 'a' && z[i] <= 'z') || (z[i] >= '0' && z[i] <= '9') || z[i] == '-' ||
+		      z[i] == '.'))
+			return false;
+	return true;
+}
+
+static int cfg_zones(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_dns_conf *d)
+{
+	const config_setting_t *zones = member(g, "zones");
+
+	if (!zones)
+		return 0;
+	if (!config_setting_is_array(zones) && !config_setting_is_list(zones))
+		return cfg_fail(ctx, zones, "'zones' is an array of names [ \"mesh.test\", ... ]");
+	if (config_setting_length(zones) > MR_DNS_MAX_ZONES)
+		return cfg_fail(ctx, zones, "'zones' holds at most %d names", MR_DNS_MAX_ZONES);
+	for (int i = 0; i < config_setting_length(zones); i++) {
+		const char *z = config_setting_get_string_elem(zones, i);
+
+		if (!z || !zone_name_ok(z))
+			return cfg_fail(ctx, zones, "zone %d is not a lower-case domain name", i + 1);
+		snprintf(d->zones[d->n_zones++], sizeof(d->zones[0]), "%s", z);
+	}
+	return 0;
+}
+
+int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
+{
+	static const char *const keys[] = { "port", "zones", "ttl", "outside", "rate", NULL };
+	struct mr_dns_conf *d = &c->dns;
+	const config_setting_t *g;
+	char port[MR_NAME_MAX] = "", outside[8] = "host";
+	int idx;
+
+	*d = (struct mr_dns_conf){ .port_index = -1, .ttl = 30, .rate = 100 };
+	if (cfg_group(ctx, root, "dns", keys, &g) < 0)
+		return -1;
+	if (!g)
+		return 0;
+	if (cfg_string(ctx, g, "port", true, port, sizeof(port)) < 0 ||
+	    cfg_string(ctx, g, "outside", false, outside, sizeof(outside)) < 0 ||
+	    cfg_uint(ctx, g, "ttl", 0, 86400, &d->ttl) < 0 ||
+	    cfg_uint(ctx, g, "rate", 1, 1000000, &d->rate) < 0 || cfg_zones(ctx, g, d) < 0)
+		return -1;
+	idx = mr_config_port_index(c, port);
+	if (idx < 0)
+		return cfg_fail(ctx, member(g, "port"), "dns names unknown port '%s'", port);
+	if (strcmp(outside, "host") != 0 && strcmp(outside, "refuse") != 0)
+		return cfg_fail(ctx, member(g, "outside"), "'outside' is \"host\" or \"refuse\"");
+	d->port_index = idx;
+	d->outside_refused = outside[0] == 'r';
+	return 0;
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "dns_input.h"
+
+#include <string.h>
+
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_udp.h>
+
+#include "dns_msg.h"
+#include "dp_tx.h"
+#include "relay_live.h"
+#include "sni_parse.h"
+
+#define DNS_PORT 53
+#define RRL_SLOTS 4096u /* per worker; clients sharing a slot share its count */
+
+/* Answers sent to one client address in one second (RRL). */
+struct dns_rrl_slot {
+	uint32_t ip;
+	uint32_t second;
+	uint32_t count;
+};
+
+struct dns_rrl {
+	struct dns_rrl_slot slot[RRL_SLOTS];
+};
+
+enum rrl_verdict { RRL_PASS, RRL_SLIP, RRL_DROP };
+
+/* Past rate answers a second to ip, every other one is dropped and the rest truncated. */
+static enum rrl_verdict rrl_check(struct dp_worker *w, uint32_t ip, uint32_t rate)
+{
+	uint32_t second = (uint32_t)(w->now_ms / 1000);
+	struct dns_rrl_slot *s;
+
+	if (!w->dns_rrl)
+		w->dns_rrl = rte_zmalloc("dns_rrl", sizeof(struct dns_rrl), RTE_CACHE_LINE_SIZE);
+	if (!w->dns_rrl)
+		return RRL_SLIP; /* no memory for the count: answer small, never amplify */
+	s = &w->dns_rrl->slot[rte_hash_crc_4byte(ip, 0) & (RRL_SLOTS - 1)];
+	if (s->ip != ip || s->second != second)
+		*s = (struct dns_rrl_slot){ ip, second, 0 };
+	if (++s->count <= rate)
+		return RRL_PASS;
+	return (s->count - rate) & 1 ? RRL_DROP : RRL_SLIP;
+}
+
+void dns_worker_down(struct dp_worker *w)
+{
+	rte_free(w->dns_rrl);
+	w->dns_rrl = NULL;
+}
+
+/* The zone of dc that holds name (equal to it or a parent of it), or NULL. */
+static const char *zone_of(const struct mr_dns_conf *dc, const char *name, size_t len)
+{
+	for (unsigned int i = 0; i < dc->n_zones; i++) {
+		size_t zl = strlen(dc->zones[i]);
+
+		if (len == zl ? memcmp(name, dc->zones[i], zl) == 0
+			      : len > zl && name[len - zl - 1] == '.' &&
+					memcmp(name + len - zl, dc->zones[i], zl) == 0)
+			return dc->zones[i];
+	}
+	return NULL;
+}
+
+/* Whether the gateway routes name by a route of its own (not the default route). */
+static bool routed(const struct relay_live *live, const struct dns_query *q)
+{
+	struct sni_result r;
+	struct route_decision d;
+
+	if (q->name_len == 0 || q->name_len > SNI_NAME_MAX)
+		return false;
+	memset(&r, 0, offsetof(struct sni_result, host));
+	r.verdict = SNI_COMPLETE;
+	r.has_sni = true;
+	r.host_len = q->name_len;
+	memcpy(r.host, q->name, q->name_len + 1u);
+	return route_lookup(live->routes, &r, 0, &d) != ROUTE_REFUSED &&
+	       d.match != ROUTE_MATCH_DEFAULT;
+}
+
+/* What to answer to q, by the names the gateway routes: its rcode and records (n set). */
+static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
+			     const struct relay_live *live, const struct dns_query *q,
+			     struct dns_addr_rr *rrs, unsigned int *n, const char **zone)
+{
+	const struct mr_dns_conf *dc = &live->conf.dns;
+	bool in = q->qclass == 1 || q->qclass == 255;
+
+	*n = 0;
+	*zone = zone_of(dc, q->name, q->name_len);
+	if (!in || !routed(live, q)) {
+		if (*zone) {
+			dp_event(w, DP_EV_dns_nxdomain);
+			return DNS_RCODE_NXDOMAIN;
+		}
+		dp_event(w, DP_EV_dns_refused);
+		return DNS_RCODE_REFUSED;
+	}
+	if (q->qtype == DNS_TYPE_A || q->qtype == DNS_TYPE_ANY) {
+		uint32_t a = rte_cpu_to_be_32(p->ipv4);
+
+		rrs[*n].type = DNS_TYPE_A;
+		memcpy(rrs[(*n)++].addr, &a, 4);
+	}
+	if ((q->qtype == DNS_TYPE_AAAA || q->qtype == DNS_TYPE_ANY) && p->has_ipv6) {
+		rrs[*n].type = DNS_TYPE_AAAA;
+		memcpy(rrs[(*n)++].addr, p->ipv6, 16);
+	}
+	dp_event(w, *n ? DP_EV_dns_answered : DP_EV_dns_nodata);
+	return DNS_RCODE_NOERROR;
+}
+
+/* The answer as the reply to frame m, in place: addresses and ports swapped. */
+static void send_reply(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+		       uint16_t l3_off, const uint8_t *answer, size_t len)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3_off);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t port = udp->src_port;
+
+	memcpy(udp + 1, answer, len);
+	udp->src_port = udp->dst_port;
+	udp->dst_port = port;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = p->mac;
+	ip->dst_addr = ip->src_addr;
+	ip->src_addr = rte_cpu_to_be_32(p->ipv4);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len));
+	ip->time_to_live = 64;
+	ip->packet_id = 0;
+	ip->fragment_offset = 0;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	m->data_len = m->pkt_len = (uint32_t)(l3_off + sizeof(*ip) + sizeof(*udp) + len);
+	m->ol_flags = 0;
+	udp->dgram_cksum = 0;
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	dp_tx_port(w, p, m);
+}
+
+bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+	       uint16_t l3_off)
+{
+	const struct relay_live *live = relay_live_get(w->app);
+	const struct mr_dns_conf *dc = &live->conf.dns;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3_off);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t answer[DNS_UDP_OURS];
+	struct dns_addr_rr rrs[2];
+	struct dns_query q;
+	const char *zone = NULL;
+	enum dns_parse_status st;
+	enum dns_rcode rcode;
+	unsigned int n = 0;
+	size_t room, len, ulen;
+
+	if (dc->port_index != (int)p->index || ip->next_proto_id != IPPROTO_UDP ||
+	    rte_ipv4_hdr_len(ip) != sizeof(*ip) ||
+	    rte_pktmbuf_data_len(m) < l3_off + sizeof(*ip) + sizeof(*udp) ||
+	    udp->dst_port != rte_cpu_to_be_16(DNS_PORT))
+		return false; /* not ours (IP options too: the host may take those) */
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (m->nb_segs > 1 || ulen < sizeof(*udp) ||
+	    l3_off + sizeof(*ip) + ulen > rte_pktmbuf_data_len(m) ||
+	    (udp->dgram_cksum && rte_ipv4_udptcp_cksum_verify(ip, udp) != 0)) {
+		dp_drop(w, m, DP_DROP_dns_malformed);
+		return true;
+	}
+	st = dns_parse_query((const uint8_t *)(udp + 1), ulen - sizeof(*udp), &q);
+	if (st == DNS_PARSE_SHORT || st == DNS_PARSE_RESPONSE) {
+		dp_drop(w, m, DP_DROP_dns_malformed); /* never answer an answer */
+		return true;
+	}
+	if (st == DNS_PARSE_OK) {
+		rcode = decide(w, p, live, &q, rrs, &n, &zone);
+		if (rcode == DNS_RCODE_REFUSED && !dc->outside_refused) {
+			dp_event(w, DP_EV_dns_to_host);
+			return false;
+		}
+	} else {
+		q.question_len = 0; /* the header alone: FORMERR, or NOTIMP for other opcodes */
+		rcode = st == DNS_PARSE_OPCODE ? DNS_RCODE_NOTIMP : DNS_RCODE_FORMERR;
+		dp_event(w, DP_EV_dns_formerr);
+	}
+	room = RTE_MIN(dns_udp_room(&q), (size_t)p->caps.mtu - sizeof(*ip) - sizeof(*udp));
+	switch (rrl_check(w, rte_be_to_cpu_32(ip->src_addr), dc->rate)) {
+	case RRL_DROP:
+		dp_event(w, DP_EV_dns_rate_limited);
+		rte_pktmbuf_free(m);
+		return true;
+	case RRL_SLIP:
+		room = DNS_HEADER_LEN + q.question_len + (q.edns ? 11u : 0u); /* TC: ask by TCP */
+		break;
+	case RRL_PASS:
+		break;
+	}
+	len = dns_build_answer(answer, room, (const uint8_t *)(udp + 1), ulen - sizeof(*udp), &q,
+			       rcode, rrs, n, dc->ttl,
+			       zone ? &(struct dns_zone){ zone, live->generation, dc->ttl } : NULL);
+	if (!len || l3_off + sizeof(*ip) + sizeof(*udp) + len > (size_t)(m->buf_len - m->data_off)) {
+		dp_drop(w, m, DP_DROP_dns_malformed);
+		return true;
+	}
+	if (answer[2] & 0x02)
+		dp_event(w, DP_EV_dns_truncated);
+	send_reply(w, p, m, l3_off, answer, len);
+	return true;
+}

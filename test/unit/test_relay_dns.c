@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "relay_dns": DNS queries as frames to the edge port's address, port 53, through
+ * the appliance of relay_harness.h (dns = { port = "edge"; zones = [ "svc.example" ];
+ * outside = "refuse"; rate = 5; }): routed names get the port's addresses, other names
+ * of the zone NXDOMAIN with its SOA, names outside it REFUSED, bad queries nothing, and a
+ * client past its rate every other answer dropped and the rest truncated. */
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "dns_msg.h"
+#include "dp_worker.h"
+#include "relay_harness.h"
+#include "unit.h"
+
+static int suite_init(void)
+{
+	return rh_up_extra("mbufs = 0;", "max_flows = 256;", "", "",
+			   "dns = { port = \"edge\"; zones = [ \"svc.example\" ]; ttl = 45;\n"
+			   "        outside = \"refuse\"; rate = 5; };");
+}
+
+/* A query for name (type qtype) from the client's address and port sport, as a frame to
+ * the edge port's address, port 53; flags_hi is the header's third byte (0x01: RD). */
+static struct rte_mbuf *query_frame(const char *name, uint16_t qtype, uint16_t sport,
+				    uint8_t flags_hi, uint16_t qdcount)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(rh_app.pool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint8_t *d;
+	size_t n = 12;
+
+	if (!m)
+		return NULL;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip) +
+								  sizeof(*udp) + 300);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	d = (uint8_t *)(udp + 1);
+	memset(eth, 0, sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + 300);
+	eth->dst_addr = rh_app.ports[0].mac;
+	eth->src_addr = (struct rte_ether_addr){ { 0x02, 0, 0, 0, 0, 0xc1 } };
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	d[0] = 0xab;
+	d[1] = 0xcd;
+	d[2] = flags_hi;
+	d[5] = (uint8_t)qdcount;
+	for (const char *label = name; *label;) {
+		const char *dot = strchr(label, '.');
+		size_t l = dot ? (size_t)(dot - label) : strlen(label);
+
+		d[n++] = (uint8_t)l;
+		memcpy(d + n, label, l);
+		n += l;
+		label += l + (dot ? 1 : 0);
+	}
+	d[n++] = 0;
+	d[n++] = (uint8_t)(qtype >> 8);
+	d[n++] = (uint8_t)qtype;
+	d[n++] = 0;
+	d[n++] = 1;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(RH_CLIENT_IP);
+	ip->dst_addr = rte_cpu_to_be_32(RH_EDGE_IP);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + n));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(53);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + n));
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	rte_pktmbuf_trim(m, (uint16_t)(300 - n));
+	return m;
+}
+
+/* The answer the edge port sent back, checked as a reply to sport (checksums, addresses),
+ * copied into out; its length, 0 when none came. */
+static size_t answer_to(uint16_t sport, uint8_t *out, size_t room)
+{
+	struct rte_mbuf *m;
+	size_t len = 0;
+
+	while (rte_eth_rx_burst(rh_app.ports[0].port_id, 0, &m, 1) == 1) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+		if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+		    ip->next_proto_id == IPPROTO_UDP && udp->dst_port == rte_cpu_to_be_16(sport)) {
+			CU_ASSERT_EQUAL(rte_ipv4_cksum(ip), 0);
+			CU_ASSERT_EQUAL(rte_ipv4_udptcp_cksum_verify(ip, udp), 0);
+			CU_ASSERT_EQUAL(ip->src_addr, rte_cpu_to_be_32(RH_EDGE_IP));
+			CU_ASSERT_EQUAL(ip->dst_addr, rte_cpu_to_be_32(RH_CLIENT_IP));
+			CU_ASSERT_EQUAL(udp->src_port, rte_cpu_to_be_16(53));
+			len = RTE_MIN((size_t)rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp), room);
+			memcpy(out, udp + 1, len);
+		}
+		rte_pktmbuf_free(m);
+	}
+	return len;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The client's answers are counted per second: each case starts a second of its own. */
+static void fresh_second(void)
+{
+	rh_w->now_ms = (rh_w->now_ms / 1000 + 1) * 1000;
+}
+
+static size_t ask(const char *name, uint16_t qtype, uint16_t sport, uint8_t *a)
+{
+	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] },
+		 query_frame(name, qtype, sport, 0x01, 1));
+	return answer_to(sport, a, 1500);
+}
+
+/* Routed names: the edge port's IPv4 and IPv6 addresses, its TTL; a type without a
+ * record is NODATA with the zone's SOA; the name as the client spelt it comes back. */
+static void test_routed_names(void)
+{
+	uint64_t answered = rh_event(DP_EV_dns_answered);
+	uint8_t a[1500];
+	size_t len;
+
+	fresh_second();
+	len = ask("Api.Svc.Example", DNS_TYPE_A, 40001, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(rd16(a), 0xabcd);
+	CU_ASSERT_EQUAL(a[2] & 0x84, 0x84); /* QR, AA */
+	CU_ASSERT_EQUAL(a[3] & 0x0f, 0);
+	CU_ASSERT_EQUAL(rd16(a + 6), 1);
+	CU_ASSERT_EQUAL(memcmp(a + 13, "Api", 3), 0);
+	CU_ASSERT_EQUAL(rd16(a + len - 16 + 6 + 2), 45);  /* TTL low half */
+	CU_ASSERT_EQUAL(a[len - 4], 10);                  /* 10.0.0.1 */
+	CU_ASSERT_EQUAL(a[len - 1], 1);
+	len = ask("web.svc.example", DNS_TYPE_AAAA, 40002, a);
+	CU_ASSERT_FATAL(len > 28);
+	CU_ASSERT_EQUAL(rd16(a + 6), 1);
+	CU_ASSERT_EQUAL(memcmp(a + len - 16, rh_edge6, 16), 0);
+	len = ask("_443._10-1-0-2.mesh.internal", DNS_TYPE_A, 40005, a); /* a mangled name */
+	CU_ASSERT_EQUAL(rd16(a + 6), 1);
+	fresh_second();
+	len = ask("api.svc.example", DNS_TYPE_MX, 40003, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, 0);
+	CU_ASSERT_EQUAL(rd16(a + 6), 0);
+	CU_ASSERT_EQUAL(rd16(a + 8), 1); /* the SOA */
+	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_answered), answered + 3);
+}
+
+/* A name of the zone that is not routed: NXDOMAIN with the SOA; outside the zone: REFUSED
+ * (this configuration's choice). */
+static void test_unknown_names(void)
+{
+	uint8_t a[1500];
+	size_t len;
+
+	fresh_second();
+	len = ask("nope.svc.example", DNS_TYPE_A, 40010, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NXDOMAIN);
+	CU_ASSERT_EQUAL(rd16(a + 8), 1);
+	len = ask("www.example.org", DNS_TYPE_A, 40011, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_REFUSED);
+	CU_ASSERT_EQUAL(rd16(a + 6) + rd16(a + 8), 0);
+}
+
+/* An answer is never answered; two questions get FORMERR; a bad UDP checksum nothing. */
+static void test_bad_queries(void)
+{
+	uint64_t malformed = rh_drops(DP_DROP_dns_malformed);
+	struct rte_mbuf *m;
+	uint8_t a[1500];
+
+	fresh_second();
+	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] },
+		 query_frame("api.svc.example", DNS_TYPE_A, 40020, 0x81, 1));
+	CU_ASSERT_EQUAL(answer_to(40020, a, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_dns_malformed), malformed + 1);
+	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] },
+		 query_frame("api.svc.example", DNS_TYPE_A, 40021, 0x01, 2));
+	CU_ASSERT_EQUAL(answer_to(40021, a, sizeof(a)), 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_FORMERR);
+	m = query_frame("api.svc.example", DNS_TYPE_A, 40022, 0x01, 1);
+	rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + 20 + 8 + 12)[1] ^= 0x20; /* "aPi": sum off */
+	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] }, m);
+	CU_ASSERT_EQUAL(answer_to(40022, a, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_dns_malformed), malformed + 2);
+}
+
+/* Past 5 answers a second to one address: every other query unanswered, the rest
+ * truncated (no record); the next second it starts afresh. */
+static void test_rate_limit(void)
+{
+	uint64_t limited = rh_event(DP_EV_dns_rate_limited);
+	unsigned int full = 0, truncated = 0, silent = 0;
+	uint8_t a[1500];
+
+	fresh_second();
+	for (uint16_t i = 0; i < 11; i++) {
+		size_t len = ask("api.svc.example", DNS_TYPE_A, (uint16_t)(40100 + i), a);
+
+		if (!len)
+			silent++;
+		else if (a[2] & 0x02)
+			truncated += rd16(a + 6) == 0;
+		else
+			full++;
+	}
+	CU_ASSERT_EQUAL(full, 5);
+	CU_ASSERT_EQUAL(silent, 3);
+	CU_ASSERT_EQUAL(truncated, 3);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_rate_limited), limited + 3);
+	rh_w->now_ms += 1000;
+	CU_ASSERT(ask("api.svc.example", DNS_TYPE_A, 40200, a) > 12);
+	CU_ASSERT_EQUAL(a[2] & 0x02, 0);
+}
+
+int test_relay_dns_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "routed names answered with the port's addresses", test_routed_names },
+		{ "unknown names: NXDOMAIN in the zone, REFUSED outside", test_unknown_names },
+		{ "bad queries: nothing, or FORMERR", test_bad_queries },
+		{ "one client held to its rate", test_rate_limit },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("relay_dns", suite_init, rh_down, tests);
+}
