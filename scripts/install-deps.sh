@@ -17,6 +17,8 @@ PACKAGES=(
 	nginx-light
 	# the mesh's signalling peers: TURN server and discovery store
 	coturn etcd-server etcd-client
+	# DNS: resolvers' tools that ask the data plane, and a resolver behind it for the host
+	bind9-dnsutils knot-dnsutils dnsmasq-base
 )
 
 # --bench: what the benchmarks compare against and load with.
