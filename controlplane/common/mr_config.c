@@ -339,7 +339,7 @@ static int cfg_validate(struct cfg_ctx *ctx, config_t *cfg, struct mr_config *c)
 {
 	static const char *const keys[] = { "dataplane", "ports", "listeners", "log", "relay",
 					    "networks", "pools", "routes", "mangled", "gateway",
-					    "turn", "discovery", "gateways", "dns", NULL };
+					    "turn", "discovery", "gateways", "dns", "imported", NULL };
 	const config_setting_t *root = config_root_setting(cfg);
 
 	if (cfg_check_keys(ctx, root, keys) < 0 || cfg_dataplane(ctx, root, &c->dataplane) < 0 ||

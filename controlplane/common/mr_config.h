@@ -144,6 +144,9 @@ struct mr_route_conf {
 	int pool;                      /* index into pools, or -1 */
 	int network;                   /* index into networks (remote), or -1 */
 	bool proxy_protocol_v2;
+	bool exported;                 /* published through discovery for the other networks */
+	bool imported;                 /* another network's export, learned (the 'imported'
+					* list meshrelay-cp writes), after every route of the file */
 	unsigned int line;
 };
 

@@ -258,7 +258,7 @@ static int cfg_route(struct cfg_ctx *ctx, const config_setting_t *g, const struc
 		     struct mr_route_conf *r)
 {
 	static const char *const keys[] = { "sni", "default", "pool", "network", "proxy_protocol",
-					    NULL };
+					    "export", NULL };
 	char sni[256] = "";
 	bool is_default = false;
 
@@ -266,25 +266,81 @@ static int cfg_route(struct cfg_ctx *ctx, const config_setting_t *g, const struc
 	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_bool(ctx, g, "default", &is_default) < 0 ||
 	    cfg_string(ctx, g, "sni", !is_default, sni, sizeof(sni)) < 0 ||
 	    cfg_bool(ctx, g, "proxy_protocol", &r->proxy_protocol_v2) < 0 ||
+	    cfg_bool(ctx, g, "export", &r->exported) < 0 ||
 	    cfg_target(ctx, g, c, &r->pool, &r->network) < 0)
 		return -1;
 	if (is_default && member(g, "sni"))
 		return cfg_fail(ctx, g, "the default route has no 'sni'");
+	if (r->exported && (is_default || r->pool < 0))
+		return cfg_fail(ctx, member(g, "export"), "only a named route to a local pool is "
+				"exported (a gateway is no transit to a third network)");
 	if (!is_default && !(r->sni = strdup(sni)))
 		return cfg_fail(ctx, g, "out of memory");
 	return 0;
 }
 
+/* One entry of 'imported': another network's exported name, { sni; network; }. */
+static int cfg_import(struct cfg_ctx *ctx, const config_setting_t *g, const struct mr_config *c,
+		      struct mr_route_conf *r)
+{
+	static const char *const keys[] = { "sni", "network", NULL };
+	char sni[256] = "";
+
+	r->line = config_setting_source_line(g);
+	r->imported = true;
+	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_string(ctx, g, "sni", true, sni, sizeof(sni)) < 0)
+		return -1;
+	if (!member(g, "network"))
+		return cfg_fail(ctx, g, "an imported name needs its 'network'");
+	if (cfg_target(ctx, g, c, &r->pool, &r->network) < 0)
+		return -1;
+	if (!(r->sni = strdup(sni)))
+		return cfg_fail(ctx, g, "out of memory");
+	return 0;
+}
+
+/* 'routes', then the 'imported' names behind them. */
 static int cfg_routes(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
 {
-	int rc;
+	int rc, rc_imp;
 	const config_setting_t *list = cfg_list(ctx, root, "routes", sizeof(*c->routes), 1u << 24,
 						(void **)&c->routes, &c->n_routes, &rc);
+	struct mr_route_conf *imports = NULL, *all;
+	unsigned int n_imports = 0;
+	const config_setting_t *imp;
 
 	for (unsigned int i = 0; list && i < c->n_routes; i++)
 		if (cfg_route(ctx, config_setting_get_elem(list, i), c, &c->routes[i]) < 0)
 			return -1;
-	return rc;
+	if (rc < 0)
+		return rc;
+	imp = cfg_list(ctx, root, "imported", sizeof(*imports), 1u << 20, (void **)&imports,
+		       &n_imports, &rc_imp);
+	for (unsigned int i = 0; imp && i < n_imports; i++) {
+		if (cfg_import(ctx, config_setting_get_elem(imp, i), c, &imports[i]) < 0) {
+			for (unsigned int k = 0; k <= i; k++)
+				free(imports[k].sni);
+			free(imports);
+			return -1;
+		}
+	}
+	if (rc_imp < 0 || !n_imports) {
+		free(imports);
+		return rc_imp;
+	}
+	all = realloc(c->routes, sizeof(*all) * (c->n_routes + n_imports + 1));
+	if (!all) {
+		for (unsigned int k = 0; k < n_imports; k++)
+			free(imports[k].sni);
+		free(imports);
+		return cfg_fail(ctx, imp, "out of memory");
+	}
+	memcpy(all + c->n_routes, imports, sizeof(*all) * n_imports);
+	memset(all + c->n_routes + n_imports, 0, sizeof(*all));
+	c->routes = all;
+	c->n_routes += n_imports;
+	free(imports);
+	return 0;
 }
 
 static int cfg_forms(struct cfg_ctx *ctx, const config_setting_t *g, unsigned int *forms)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "cp_conf.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,31 @@ static int put_gateway(char *out, size_t cap, const struct mr_config *conf,
 			g->port, last ? "" : ",");
 }
 
-/* file_text, then the learned gateways; NULL when out of memory. */
+/* Whether imp may be routed by conf: its network declared there as remote, its name not
+ * routed by the file itself. */
+static bool import_fits(const struct mr_config *conf, const struct cp_import *imp)
+{
+	bool remote = false;
+
+	for (unsigned int k = 0; k < conf->n_networks; k++)
+		remote |= strcmp(conf->networks[k].name, imp->network) == 0 && !conf->networks[k].local;
+	for (unsigned int i = 0; remote && i < conf->n_routes; i++)
+		if (!conf->routes[i].imported && conf->routes[i].sni &&
+		    strcmp(conf->routes[i].sni, imp->sni) == 0)
+			return false;
+	return remote;
+}
+
+/* file_text, then the learned gateways and the imported names that fit; NULL when out
+ * of memory. Names were validated on the way in (discovery's charset): no quoting. */
 static char *compose(const char *file_text, const struct mr_config *conf,
-		     const struct mr_remote_gateway_conf *gws, unsigned int n, uint32_t *len)
+		     const struct mr_remote_gateway_conf *gws, unsigned int n,
+		     const struct cp_import *imports, unsigned int n_imports, uint32_t *len)
 {
 	size_t flen = strlen(file_text);
-	size_t cap = flen + 64 + (size_t)n * 256;
+	size_t cap = flen + 128 + (size_t)n * 256 + (size_t)n_imports * 320;
 	char *text = malloc(cap);
+	const char *sep = "";
 	size_t at;
 
 	if (!text)
@@ -38,6 +57,17 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 			at += (size_t)put_gateway(text + at, cap - at, conf, &gws[i], i + 1 == n);
 		at += (size_t)snprintf(text + at, cap - at, ");\n");
 	}
+	for (unsigned int i = 0; i < n_imports; i++) {
+		if (!import_fits(conf, &imports[i]))
+			continue;
+		if (!*sep)
+			at += (size_t)snprintf(text + at, cap - at, "imported = (\n");
+		at += (size_t)snprintf(text + at, cap - at, "%s  { sni = \"%s\"; network = \"%s\"; }",
+				       sep, imports[i].sni, imports[i].network);
+		sep = ",\n";
+	}
+	if (*sep)
+		at += (size_t)snprintf(text + at, cap - at, "\n);\n");
 	text[at] = '\0';
 	*len = (uint32_t)at;
 	return text;
@@ -45,13 +75,16 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 
 /* Validate the composition and take it (with file_text and gws) into c. */
 static int adopt(struct cp_conf *c, char *file_text, const struct mr_config *names,
-		 const struct mr_remote_gateway_conf *gws, unsigned int n, const char *source,
+		 const struct mr_remote_gateway_conf *gws, unsigned int n,
+		 const struct cp_import *imports, unsigned int n_imports, const char *source,
 		 char *err, size_t errlen)
 {
 	struct mr_config *fresh = calloc(1, sizeof(*fresh));
 	struct mr_remote_gateway_conf *learned = calloc(n + 1, sizeof(*learned));
+	struct cp_import *kept = calloc(n_imports + 1, sizeof(*kept));
 	uint32_t len = 0;
-	char *text = fresh && learned ? compose(file_text, names, gws, n, &len) : NULL;
+	char *text = fresh && learned && kept
+		? compose(file_text, names, gws, n, imports, n_imports, &len) : NULL;
 
 	if (!text || len > MR_CTL_MAX_PAYLOAD) {
 		snprintf(err, errlen, "%s: %s", source, text ? "too large to push" : "out of memory");
@@ -61,6 +94,11 @@ static int adopt(struct cp_conf *c, char *file_text, const struct mr_config *nam
 		goto fail;
 	if (n)
 		memcpy(learned, gws, n * sizeof(*learned));
+	if (n_imports)
+		memcpy(kept, imports, n_imports * sizeof(*kept));
+	free(c->imports);
+	c->imports = kept;
+	c->n_imports = n_imports;
 	mr_config_free(&c->conf);
 	c->conf = *fresh;
 	free(c->text);
@@ -78,6 +116,7 @@ static int adopt(struct cp_conf *c, char *file_text, const struct mr_config *nam
 fail:
 	free(text);
 	free(learned);
+	free(kept);
 	free(fresh);
 	return -1;
 }
@@ -125,7 +164,8 @@ int cp_conf_load(struct cp_conf *c, const char *path, char *err, size_t errlen)
 				 "gateways are learned from discovery, remove the list", path);
 		else
 			rc = adopt(c, text, plain, kept, plain->discovery.n_endpoints ?
-				   remap_learned(c, plain, kept) : 0, path, err, errlen);
+				   remap_learned(c, plain, kept) : 0, c->imports,
+				   plain->discovery.n_endpoints ? c->n_imports : 0, path, err, errlen);
 	} else if (!kept) {
 		snprintf(err, errlen, "%s: out of memory", path);
 	}
@@ -138,15 +178,19 @@ int cp_conf_load(struct cp_conf *c, const char *path, char *err, size_t errlen)
 }
 
 int cp_conf_set_learned(struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
-			unsigned int n, char *err, size_t errlen)
+			unsigned int n, const struct cp_import *imports, unsigned int n_imports,
+			char *err, size_t errlen)
 {
 	if (!c->file_text) {
 		snprintf(err, errlen, "no configuration loaded");
 		return -1;
 	}
-	if (n == c->n_learned && (n == 0 || memcmp(gws, c->learned, n * sizeof(*gws)) == 0))
+	if (n == c->n_learned && (n == 0 || memcmp(gws, c->learned, n * sizeof(*gws)) == 0) &&
+	    n_imports == c->n_imports &&
+	    (n_imports == 0 || memcmp(imports, c->imports, n_imports * sizeof(*imports)) == 0))
 		return 0;
-	return adopt(c, c->file_text, &c->conf, gws, n, c->conf.source, err, errlen) < 0 ? -1 : 1;
+	return adopt(c, c->file_text, &c->conf, gws, n, imports, n_imports, c->conf.source, err,
+		     errlen) < 0 ? -1 : 1;
 }
 
 void cp_conf_free(struct cp_conf *c)
@@ -155,5 +199,6 @@ void cp_conf_free(struct cp_conf *c)
 	free(c->text);
 	free(c->file_text);
 	free(c->learned);
+	free(c->imports);
 	memset(c, 0, sizeof(*c));
 }

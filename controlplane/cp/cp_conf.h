@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The last good configuration of meshrelay-cp: the file's text exactly as validated, the
- * remote gateways learned from discovery, and what is pushed: the file's text with those
- * gateways appended as a `gateways` list, validated whole again (what is pushed is what
+ * remote gateways and the other networks' exported names learned from discovery, and what
+ * is pushed: the file's text with those appended as `gateways` and `imported` lists (an
+ * import whose network the file no longer declares as remote, or that the file routes
+ * itself, is left out), validated whole again (what is pushed is what
  * was checked). Each change of either part is a new generation.
  */
 #ifndef CP_CONF_H
@@ -13,6 +15,13 @@
 
 #include "mr_config.h"
 
+/* Another network's exported name, routed to that network (by name: it survives reloads
+ * that reorder networks). */
+struct cp_import {
+	char sni[256];
+	char network[MR_NAME_MAX];
+};
+
 struct cp_conf {
 	char *text;                /* pushed: file text + learned gateways, NUL-terminated */
 	uint32_t len;
@@ -21,6 +30,8 @@ struct cp_conf {
 	char *file_text;           /* the file as read */
 	struct mr_remote_gateway_conf *learned;
 	unsigned int n_learned;
+	struct cp_import *imports; /* written as an `imported` list behind the gateways */
+	unsigned int n_imports;
 };
 
 /* Read and validate path (with the learned gateways appended). On success the held
@@ -29,11 +40,12 @@ struct cp_conf {
  * refused: learned gateways would silently replace them. 0 or -1. */
 int cp_conf_load(struct cp_conf *c, const char *path, char *err, size_t errlen);
 
-/* Replace the learned gateways (network indices refer to the held config's networks).
- * 1 when that changed what is pushed (new generation), 0 when it is the same set, -1
- * with err when the result does not validate (nothing changes). */
+/* Replace the learned gateways (network indices refer to the held config's networks) and
+ * imported names. 1 when that changed what is pushed (new generation), 0 when it is the
+ * same, -1 with err when the result does not validate (nothing changes). */
 int cp_conf_set_learned(struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
-			unsigned int n, char *err, size_t errlen);
+			unsigned int n, const struct cp_import *imports, unsigned int n_imports,
+			char *err, size_t errlen);
 
 /* Release the held config; c is left zeroed. */
 void cp_conf_free(struct cp_conf *c);

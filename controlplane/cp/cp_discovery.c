@@ -44,24 +44,33 @@ static void own_key(const struct cp_discovery *d, char *out, size_t outlen)
 	snprintf(out, outlen, "%s/networks/%s/gateways/%s", d->conf.prefix, d->network, d->id);
 }
 
-/* The registration as JSON. Every text in it passed the configuration's or the TURN
- * answer's checks: names, ids and address literals need no escaping. */
-void cp_discovery_set_relays(struct cp_discovery *d, const struct disc_relay *relays,
-			     unsigned int n)
+/* The registration as JSON, from own_relays and own_services. Every text in it passed the
+ * configuration's or the TURN answer's checks: names, ids and address literals need no
+ * escaping. */
+static void compose_value(struct cp_discovery *d)
 {
 	char *v = malloc(DISC_VALUE_MAX);
+	const char *name = d->own_services;
 	size_t at;
 
 	if (!v)
 		return;
 	at = (size_t)snprintf(v, DISC_VALUE_MAX, "{\"id\":\"%s\",\"network\":\"%s\",\"relays\":[",
 			      d->id, d->network);
-	for (unsigned int i = 0; i < n && i < DISC_MAX_RELAYS && at < DISC_VALUE_MAX; i++)
+	for (unsigned int i = 0; i < d->n_own_relays && at < DISC_VALUE_MAX; i++) {
+		const struct disc_relay *r = &d->own_relays[i];
+
 		at += (size_t)snprintf(v + at, DISC_VALUE_MAX - at, "%s{\"network\":\"%s\","
 				       "\"server\":\"%s\",\"transport\":\"%s\",\"address\":\"%s\","
-				       "\"port\":%u}", i ? "," : "", relays[i].network,
-				       relays[i].server, relays[i].tcp ? "tcp" : "udp",
-				       relays[i].address, relays[i].port);
+				       "\"port\":%u}", i ? "," : "", r->network, r->server,
+				       r->tcp ? "tcp" : "udp", r->address, r->port);
+	}
+	if (at < DISC_VALUE_MAX)
+		at += (size_t)snprintf(v + at, DISC_VALUE_MAX - at, "],\"services\":[");
+	for (unsigned int i = 0; i < d->n_own_services && at < DISC_VALUE_MAX; i++) {
+		at += (size_t)snprintf(v + at, DISC_VALUE_MAX - at, "%s\"%s\"", i ? "," : "", name);
+		name += strlen(name) + 1;
+	}
 	if (at < DISC_VALUE_MAX)
 		snprintf(v + at, DISC_VALUE_MAX - at, "]}");
 	if (d->value && strcmp(d->value, v) == 0) {
@@ -72,6 +81,38 @@ void cp_discovery_set_relays(struct cp_discovery *d, const struct disc_relay *re
 	d->value = v;
 	d->value_seq++;
 	d->put_needed = true;
+}
+
+void cp_discovery_set_relays(struct cp_discovery *d, const struct disc_relay *relays,
+			     unsigned int n)
+{
+	d->n_own_relays = n < DISC_MAX_RELAYS ? n : DISC_MAX_RELAYS;
+	if (d->n_own_relays)
+		memcpy(d->own_relays, relays, d->n_own_relays * sizeof(*relays));
+	compose_value(d);
+}
+
+void cp_discovery_set_services(struct cp_discovery *d, const struct mr_config *conf)
+{
+	size_t at = 0;
+
+	d->n_own_services = 0;
+	for (unsigned int i = 0; i < conf->n_routes; i++) {
+		const struct mr_route_conf *r = &conf->routes[i];
+		size_t len = r->exported && r->sni ? strlen(r->sni) + 1 : 0;
+
+		if (!len)
+			continue;
+		if (at + len > sizeof(d->own_services)) {
+			mr_log(MR_LOG_WARN, "discovery: exports past %s left out (%u bytes at most)",
+			       r->sni, DISC_SERVICES_BYTES);
+			break;
+		}
+		memcpy(d->own_services + at, r->sni, len);
+		at += len;
+		d->n_own_services++;
+	}
+	compose_value(d);
 }
 
 /* The store is unreachable or misbehaved: keep what is known, try the next endpoint. */
@@ -220,6 +261,40 @@ static int parse_key(const char *prefix, const char *key, size_t key_len, char *
 	return text_is_name(net, netlen, false) && text_is_name(id, idlen, true) ? 0 : -1;
 }
 
+/* An exported name: a host name or "*." and one, lower case. */
+static bool text_is_service(const char *s, size_t len)
+{
+	if (len > 2 && s[0] == '*' && s[1] == '.') {
+		s += 2;
+		len -= 2;
+	}
+	return len > 0 && len <= 253 && s[0] != '.' && s[len - 1] != '.' && !strstr(s, "..") &&
+	       text_is_name(s, len + 1, true);
+}
+
+/* The optional "services" list of a registration into g. 0, or -1 when it is not one. */
+static int parse_services(const struct json_value *list, struct disc_gateway *g)
+{
+	size_t at = 0;
+
+	if (!list)
+		return 0;
+	if (list->type != JSON_ARRAY)
+		return -1;
+	for (size_t i = 0; i < json_len(list); i++) {
+		const struct json_value *v = json_at(list, i);
+		const char *name = json_str(v);
+
+		if (!name || strlen(name) != v->len || !text_is_service(name, v->len) ||
+		    at + v->len + 1 > sizeof(g->services))
+			return -1;
+		memcpy(g->services + at, name, v->len + 1);
+		at += v->len + 1;
+		g->n_services++;
+	}
+	return 0;
+}
+
 int disc_parse_gateway(const char *prefix, const char *key, size_t key_len, const char *value,
 		       size_t value_len, struct disc_gateway *g, const char **why)
 {
@@ -246,6 +321,8 @@ int disc_parse_gateway(const char *prefix, const char *key, size_t key_len, cons
 	for (size_t i = 0; i < json_len(relays); i++)
 		if (parse_relay(json_at(relays, i), &g->relays[g->n_relays++]) < 0)
 			goto out;
+	if (parse_services(json_get(doc, "services"), g) < 0)
+		goto out;
 	rc = 0;
 out:
 	json_free(doc);
@@ -505,6 +582,75 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
 		}
 	}
 	qsort(out, n, sizeof(*out), route_cmp);
+	return n;
+}
+
+/* Whether conf routes name itself (a route of the file, not an import). */
+static bool routed_by_file(const struct mr_config *conf, const char *name)
+{
+	for (unsigned int i = 0; i < conf->n_routes; i++)
+		if (!conf->routes[i].imported && conf->routes[i].sni &&
+		    strcmp(conf->routes[i].sni, name) == 0)
+			return true;
+	return false;
+}
+
+static int gateway_id_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct disc_gateway *const *)a)->id,
+		      (*(const struct disc_gateway *const *)b)->id);
+}
+
+/* name taken already by an earlier network into out[0..n): its index, or -1. */
+static int imported_at(const struct mr_route_conf *out, unsigned int n, const char *name)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (strcmp(out[i].sni, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+unsigned int cp_discovery_imports(const struct cp_discovery *d, const struct mr_config *conf,
+				  struct mr_route_conf *out, unsigned int max)
+{
+	const struct disc_gateway **gws = calloc(d->n_gateways + 1, sizeof(*gws));
+	unsigned int n = 0;
+
+	if (!gws)
+		return 0;
+	memset(out, 0, max * sizeof(*out));
+	for (unsigned int k = 0; k < conf->n_networks; k++) {
+		unsigned int m = 0;
+
+		if (conf->networks[k].local)
+			continue;
+		for (unsigned int i = 0; i < d->n_gateways; i++)
+			if (strcmp(d->gateways[i].network, conf->networks[k].name) == 0)
+				gws[m++] = &d->gateways[i];
+		qsort(gws, m, sizeof(*gws), gateway_id_cmp);
+		for (unsigned int i = 0; i < m; i++) {
+			const char *name = gws[i]->services;
+
+			for (unsigned int s = 0; s < gws[i]->n_services; s++, name += strlen(name) + 1) {
+				int at = imported_at(out, n, name);
+
+				if (routed_by_file(conf, name) || (at >= 0 && out[at].network == (int)k))
+					continue;
+				if (at >= 0) {
+					mr_log(MR_LOG_INFO, "discovery: %s is exported by networks %s and "
+					       "%s: routed to %s", name, conf->networks[out[at].network].name,
+					       conf->networks[k].name, conf->networks[out[at].network].name);
+					continue;
+				}
+				if (n == max || !(out[n].sni = strdup(name)))
+					continue;
+				out[n].pool = -1;
+				out[n].network = (int)k;
+				out[n++].imported = true;
+			}
+		}
+	}
+	free(gws);
 	return n;
 }
 

@@ -18,6 +18,7 @@
 
 #define DISC_MAX_RELAYS 64          /* relayed addresses one gateway publishes */
 #define DISC_MAX_GATEWAYS 4096      /* gateways of the whole mesh kept */
+#define DISC_SERVICES_BYTES 2048    /* one gateway's exported names, NUL after each */
 
 /* One relayed address of a gateway: on the TURN server of network, at address:port. */
 struct disc_relay {
@@ -33,6 +34,8 @@ struct disc_gateway {
 	char network[MR_NAME_MAX];
 	struct disc_relay relays[DISC_MAX_RELAYS];
 	unsigned int n_relays;
+	char services[DISC_SERVICES_BYTES]; /* the names its network exports, NUL after each */
+	unsigned int n_services;
 };
 
 enum disc_step { DISC_NONE, DISC_GRANT, DISC_PUT, DISC_RANGE, DISC_KEEPALIVE };
@@ -57,6 +60,10 @@ struct cp_discovery {
 	uint32_t ttl_s;
 	int64_t keepalive_ms;
 	char *value;                     /* this gateway's registration, JSON */
+	struct disc_relay own_relays[DISC_MAX_RELAYS]; /* ... made of these */
+	unsigned int n_own_relays;
+	char own_services[DISC_SERVICES_BYTES];        /* ... and these names */
+	unsigned int n_own_services;
 	bool put_needed;
 	uint64_t value_seq;              /* +1 with each new value ... */
 	uint64_t put_seq;                /* ... and the one the last put carried */
@@ -77,6 +84,19 @@ int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *co
 /* This gateway's relayed addresses (replacing the last ones); put again when different. */
 void cp_discovery_set_relays(struct cp_discovery *d, const struct disc_relay *relays,
 			     unsigned int n);
+
+/* The names conf exports (routes with export = true), published beside the relayed
+ * addresses; put again when different. Names past DISC_SERVICES_BYTES are left out
+ * (logged). */
+void cp_discovery_set_services(struct cp_discovery *d, const struct mr_config *conf);
+
+/* The other networks' exported names this gateway routes to them: for each network conf
+ * declares as remote, in the file's order, its gateways' names (by gateway id), except
+ * the names the file routes itself and those an earlier network exports (a conflict,
+ * logged). Up to max into out as imported routes (sni allocated, network set); returns
+ * how many. */
+unsigned int cp_discovery_imports(const struct cp_discovery *d, const struct mr_config *conf,
+				  struct mr_route_conf *out, unsigned int max);
 
 /* Do what is due; returns milliseconds until something is due again. */
 int cp_discovery_tick(struct cp_discovery *d, int64_t now_ms);

@@ -48,27 +48,53 @@ static void apply_log_settings(const struct mr_config *conf)
 	mr_log_init("meshrelay-cp", (enum mr_log_level)conf->log.level, conf->log.use_syslog);
 }
 
-/* Discovery saw the other gateways change: what they offer becomes pushed routes. */
+/* The other networks' exported names, as discovery has them, by network name. */
+static unsigned int learned_imports(struct cp *cp, struct cp_import *out, unsigned int max)
+{
+	struct mr_route_conf *routes = calloc(max + 1, sizeof(*routes));
+	unsigned int n;
+
+	if (!routes)
+		return 0;
+	n = cp_discovery_imports(&cp->mesh.disc, &cp->conf.conf, routes, max);
+	memset(out, 0, max * sizeof(*out)); /* compared whole: no stray bytes */
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(out[i].sni, sizeof(out[i].sni), "%s", routes[i].sni);
+		snprintf(out[i].network, sizeof(out[i].network), "%s",
+			 cp->conf.conf.networks[routes[i].network].name);
+		free(routes[i].sni);
+	}
+	free(routes);
+	return n;
+}
+
+/* Discovery saw the other gateways change: what they offer (relayed addresses and the
+ * names their networks export) becomes pushed routes. */
 static void learned(void *arg)
 {
 	struct cp *cp = arg;
 	struct mr_remote_gateway_conf *gws = calloc(CP_MAX_LEARNED, sizeof(*gws));
+	struct cp_import *imports = calloc(CP_MAX_LEARNED, sizeof(*imports));
 	char err[MR_ERR_MAX];
-	unsigned int n;
+	unsigned int n, n_imports;
 	int rc;
 
-	if (!gws) {
+	if (!gws || !imports) {
 		mr_log(MR_LOG_ERR, "out of memory for learned gateways");
+		free(gws);
+		free(imports);
 		return;
 	}
 	n = cp_discovery_routes(&cp->mesh.disc, &cp->conf.conf, gws, CP_MAX_LEARNED);
-	rc = cp_conf_set_learned(&cp->conf, gws, n, err, sizeof(err));
+	n_imports = learned_imports(cp, imports, CP_MAX_LEARNED);
+	rc = cp_conf_set_learned(&cp->conf, gws, n, imports, n_imports, err, sizeof(err));
 	free(gws);
+	free(imports);
 	if (rc < 0) {
 		mr_log(MR_LOG_ERR, "learned gateways refused: %s", err);
 	} else if (rc > 0) {
-		mr_log(MR_LOG_NOTICE, "%u remote gateway route(s) learned: generation %u", n,
-		       cp->conf.generation);
+		mr_log(MR_LOG_NOTICE, "%u remote gateway route(s) and %u imported name(s) learned: "
+		       "generation %u", n, n_imports, cp->conf.generation);
 		cp_link_push(&cp->link, &cp->conf, mr_clock_ms());
 	}
 }
@@ -136,6 +162,9 @@ static void reload(struct cp *cp)
 	if (mesh_needs_restart(cp, &old)) {
 		cp_mesh_stop(&cp->mesh);
 		start_mesh(cp); /* on failure the rest keeps running; the log says why */
+	} else if (cp->mesh.has_disc) {
+		cp_discovery_set_services(&cp->mesh.disc, &cp->conf.conf); /* exports may change */
+		learned(cp); /* and what the file routes itself no longer imported */
 	}
 	mr_config_free(&old);
 	cp_link_set_path(&cp->link, socket_path(cp));

@@ -135,6 +135,7 @@ int cp_mesh_start(struct cp_mesh *m, const struct mr_config *conf, void (*learne
 			return -1;
 		}
 		m->has_disc = true;
+		cp_discovery_set_services(&m->disc, conf);
 	}
 	if (start_turn(m, conf, err, errlen) < 0) {
 		cp_mesh_stop(m);

@@ -249,14 +249,14 @@ static void test_learned_gateways(void)
 	write_mode(path, text, 0644);
 	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&c, path, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(c.generation, 1);
-	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 2, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 2, NULL, 0, err, sizeof(err)), 1);
 	CU_ASSERT_EQUAL(c.generation, 2);
 	CU_ASSERT_EQUAL_FATAL(c.conf.n_remote_gateways, 2);
 	CU_ASSERT_STRING_EQUAL(c.conf.remote_gateways[1].address, "fd00::9");
 	CU_ASSERT_EQUAL(c.conf.remote_gateways[1].network, 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.text, "gateways = ("));
 	CU_ASSERT_EQUAL(strncmp(c.text, text, strlen(text)), 0); /* the file's text comes first */
-	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 2, err, sizeof(err)), 0); /* same set */
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 2, NULL, 0, err, sizeof(err)), 0); /* same set */
 	CU_ASSERT_EQUAL(c.generation, 2);
 
 	/* A reload that drops network green keeps red's gateway, mapped to the new index. */
@@ -282,10 +282,10 @@ static void test_learned_gateways(void)
 	CU_ASSERT_EQUAL(c.generation, 3);
 	/* An address the schema refuses changes nothing. */
 	two[0] = gw("gw-red-1", 0, "10.0.0.300", 1);
-	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 1, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 1, NULL, 0, err, sizeof(err)), -1);
 	CU_ASSERT_EQUAL(c.generation, 3);
 	CU_ASSERT_EQUAL(c.conf.n_remote_gateways, 1);
-	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, NULL, 0, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, NULL, 0, NULL, 0, err, sizeof(err)), 1);
 	CU_ASSERT_EQUAL(c.conf.n_remote_gateways, 0);
 	cp_conf_free(&c);
 }
@@ -398,6 +398,108 @@ static void test_routes_from_registrations(void)
 	mr_config_free(&c);
 }
 
+/* A registration's exported names: read when they are names, the whole registration
+ * refused when one is not. */
+static void test_registration_services(void)
+{
+	struct disc_gateway g;
+	const char *name;
+
+	CU_ASSERT_EQUAL_FATAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\","
+				    "\"relays\":[],\"services\":[\"api.red.mesh.test\","
+				    "\"*.apps.red.mesh.test\"]}", &g), 0);
+	CU_ASSERT_EQUAL_FATAL(g.n_services, 2);
+	name = g.services;
+	CU_ASSERT_STRING_EQUAL(name, "api.red.mesh.test");
+	CU_ASSERT_STRING_EQUAL(name + strlen(name) + 1, "*.apps.red.mesh.test");
+	CU_ASSERT_EQUAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[],"
+			      "\"services\":[\"Api.red\"]}", &g), -1);
+	CU_ASSERT_EQUAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[],"
+			      "\"services\":[\"a..b\"]}", &g), -1);
+	CU_ASSERT_EQUAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[],"
+			      "\"services\":[\"x\\\"; pool = 1\"]}", &g), -1);
+	CU_ASSERT_EQUAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[],"
+			      "\"services\":\"api.red\"}", &g), -1);
+}
+
+/* Which exports become imported routes: the file's own routes first, then the networks in
+ * the file's order (red before green), a name exported twice going to the first; what a
+ * gateway exports is published with its registration. */
+static void test_imports_from_registrations(void)
+{
+	struct cp_discovery d;
+	struct mr_discovery_conf dc = { .n_endpoints = 1, .prefix = "/meshrelay",
+					.lease_ttl_s = 5, .timeout_ms = 100 };
+	struct mr_route_conf out[8];
+	struct mr_config c = { 0 };
+	char err[512];
+
+	CU_ASSERT_EQUAL_FATAL(load("pools = ( { name = \"p\"; members = ( { address = \"10.0.0.5\";"
+				   " port = 443; } ); } );\n"
+				   "routes = ( { sni = \"mine.blue.test\"; pool = \"p\"; export = true; },\n"
+				   "           { sni = \"both.test\"; pool = \"p\"; } );\n",
+				   &c, err, sizeof(err)), 0);
+	snprintf(dc.endpoints[0], sizeof(dc.endpoints[0]), "http://127.0.0.1:9");
+	CU_ASSERT_EQUAL_FATAL(cp_discovery_init(&d, &dc, "gw-blue-1", "blue", NULL, NULL), 0);
+	cp_discovery_set_services(&d, &c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.value, "\"services\":[\"mine.blue.test\"]"));
+	CU_ASSERT_EQUAL(parse("/meshrelay/networks/green/gateways/g1",
+			      "{\"id\":\"g1\",\"network\":\"green\",\"relays\":[],"
+			      "\"services\":[\"shared.test\",\"green.test\",\"both.test\"]}",
+			      &d.gateways[d.n_gateways++]), 0);
+	CU_ASSERT_EQUAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[],"
+			      "\"services\":[\"shared.test\",\"red.test\"]}",
+			      &d.gateways[d.n_gateways++]), 0);
+	CU_ASSERT_EQUAL(parse("/meshrelay/networks/red/gateways/gw-red-2",
+			      "{\"id\":\"gw-red-2\",\"network\":\"red\",\"relays\":[],"
+			      "\"services\":[\"red.test\"]}", &d.gateways[d.n_gateways++]), 0);
+	CU_ASSERT_EQUAL_FATAL(cp_discovery_imports(&d, &c, out, 8), 3);
+	CU_ASSERT_STRING_EQUAL(out[0].sni, "shared.test"); /* red is declared before green */
+	CU_ASSERT_EQUAL(out[0].network, 1);
+	CU_ASSERT_STRING_EQUAL(out[1].sni, "red.test");    /* once, though two red gateways */
+	CU_ASSERT_STRING_EQUAL(out[2].sni, "green.test");  /* both.test: routed by the file */
+	CU_ASSERT_EQUAL(out[2].network, 2);
+	CU_ASSERT(out[0].imported && out[0].pool == -1);
+	for (int i = 0; i < 3; i++)
+		free(out[i].sni);
+	CU_ASSERT_EQUAL(load("routes = ( { sni = \"a.test\"; network = \"red\"; export = true; } );\n",
+			     &c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:5: only a named route to a local pool is exported"));
+	CU_ASSERT_EQUAL(load("imported = ( { sni = \"a.test\"; } );\n", &c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:5: an imported name needs its 'network'"));
+	cp_discovery_stop(&d);
+	mr_config_free(&c);
+}
+
+/* Imported names pushed as an 'imported' list behind the file: routes to their networks,
+ * after the file's; one whose network the file stopped declaring is left out. */
+static void test_imports_pushed(void)
+{
+	const char *path = unit_path("imports.conf");
+	struct cp_conf c = { 0 };
+	struct cp_import imp[2] = { { "api.red.test", "red" }, { "x.pink.test", "pink" } };
+	char text[4096], err[512];
+	const struct mr_route_conf *last;
+
+	snprintf(text, sizeof(text), "%s%s", base_conf,
+		 "gateway = { id = \"g\"; };\n"
+		 "discovery = { endpoints = [ \"http://127.0.0.1:2379\" ]; };\n");
+	write_mode(path, text, 0644);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, NULL, 0, imp, 2, err, sizeof(err)), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.text, "imported = (\n  { sni = \"api.red.test\"; "
+					      "network = \"red\"; }\n);"));
+	CU_ASSERT_PTR_NULL(strstr(c.text, "pink"));
+	CU_ASSERT_EQUAL_FATAL(c.conf.n_routes, 1);
+	last = &c.conf.routes[0];
+	CU_ASSERT(last->imported && last->network == 1 && strcmp(last->sni, "api.red.test") == 0);
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, NULL, 0, imp, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cp_conf_load(&c, path, err, sizeof(err)), 0); /* a reload keeps them */
+	CU_ASSERT_EQUAL(c.conf.n_routes, 1);
+	cp_conf_free(&c);
+	unlink(path);
+}
+
 static void test_backoff_cap(void)
 {
 	struct cp_backoff b = { 0 };
@@ -422,6 +524,9 @@ int test_mesh_register(void)
 		{ "learned gateways become pushed text", test_learned_gateways },
 		{ "registrations from the store", test_registration_parse },
 		{ "registrations become routes", test_routes_from_registrations },
+		{ "registrations' exported names", test_registration_services },
+		{ "exports become imported routes", test_imports_from_registrations },
+		{ "imported names pushed", test_imports_pushed },
 		{ "back-off with its own cap", test_backoff_cap },
 		CU_TEST_INFO_NULL,
 	};
