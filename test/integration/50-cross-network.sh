@@ -7,15 +7,20 @@
 # goes client -> gateway A (SNI route to network b) -> coturn A's relayed address -> RFC
 # 6062 ConnectionAttempt to gateway B's control plane -> gateway B's data plane opens the
 # data connection, binds it, classifies the same ClientHello and splices it to the service.
+# Gateway A has no route to b of its own: gateway B exports its services' names through
+# discovery and A imports them, and A's data plane answers DNS for b.mesh.test.
 # Checked: openssl s_server and nginx by name, a mangled name, 50 MB each way hash-equal,
-# a mangled destination outside b's allow-list refused by gateway B, and gateway B
-# restarted (data plane and control plane) with the path coming back by itself. coturn
+# the names resolved through gateway A's DNS by glibc and reached with no address given,
+# an export withdrawn live by gateway B, a mangled destination outside b's allow-list
+# refused by gateway B, and gateway B restarted (data plane and control plane) with the
+# path coming back by itself. coturn
 # runs four relay threads, so that binds may land on another thread than the attempt.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
 export MT_TURN_THREADS=${MT_TURN_THREADS:-4}
 . test/lib/mesh_topo.sh
+trap 'rm -rf "/etc/netns/$MT_CLI"; topo_cleanup' EXIT
 
 MR_CP=${MR_CP:-$MR_BUILD_DIR/controlplane/meshrelay-cp}
 CERTS=$TOPO_DIR/certs
@@ -23,6 +28,8 @@ D=$TOPO_DIR
 ms() { date +%s%3N; }
 
 learned_b() { mt_ctl gw-a show routes 2>/dev/null | grep -q "network b -> gateway gw-b via 10.10.0.3:"; }
+imported() { mt_ctl gw-a show routes 2>/dev/null | grep -q "^$1 -> network b"; }
+not_imported() { ! imported "$1"; }
 verifies() { # verifies NAME [EXPECT]: s_client in network a checks the certificate of NAME
 	echo | in_ns "$MT_CLI" timeout 15 openssl s_client -connect 10.10.0.1:443 -servername "$1" \
 		-CAfile "$CERTS/ca.crt" -verify_return_error -verify_hostname "${2:-$1}" 2>&1 |
@@ -73,7 +80,33 @@ el=$(($(ms) - t0))
 echo "# one flow through both gateways and coturn: 50 MB each way in $el ms" \
 	"($((52428800 / 1000 / (el > 0 ? el : 1))) MB/s each way)"
 
-# 3. Outside b's allow-list: gateway A lets it through (its list for b is wide), B refuses.
+# 3. By name alone: the client's resolver is gateway A, which answers for b.mesh.test.
+imported_all() { imported api.b.mesh.test && imported web.b.mesh.test && imported blob.b.mesh.test; }
+check "gateway A imported the names b exports (api, web, blob)" imported_all
+mkdir -p "/etc/netns/$MT_CLI"
+echo "nameserver 10.10.0.1" >"/etc/netns/$MT_CLI/resolv.conf"
+check "glibc in network a resolves api.b.mesh.test through gateway A's DNS" \
+	bash -c "ip netns exec '$MT_CLI' getent ahosts api.b.mesh.test | grep -q '^10.10.0.1 '"
+check "curl https://web.b.mesh.test/ with no address given, certificate verified" bash -c \
+	"ip netns exec '$MT_CLI' timeout 15 curl -sS --cacert '$CERTS/ca.crt' https://web.b.mesh.test/ | grep -q web.b.mesh.test"
+check "a name b does not export is NXDOMAIN" bash -c \
+	"ip netns exec '$MT_CLI' dig +short @10.10.0.1 nope.b.mesh.test | grep -c . | grep -q '^0$' &&
+	 ip netns exec '$MT_CLI' dig @10.10.0.1 nope.b.mesh.test | grep -q 'status: NXDOMAIN'"
+# Gateway B stops exporting blob (its file changed, SIGHUP): gateway A forgets the name.
+sed -i 's/{ sni = "blob.b.mesh.test"; pool = "blob"; export = true; }/{ sni = "blob.b.mesh.test"; pool = "blob"; }/' "$MT_DIR/gw-b.conf"
+t0=$(ms)
+kill -HUP "$(cat "$MT_DIR/gw-b.cp.pid")"
+check "an export withdrawn at gateway B leaves gateway A" topo_wait_for 15 not_imported blob.b.mesh.test
+echo "# export withdrawn to the name gone at gateway A: $(($(ms) - t0)) ms"
+check "and its name is NXDOMAIN there" bash -c \
+	"ip netns exec '$MT_CLI' dig @10.10.0.1 blob.b.mesh.test | grep -q 'status: NXDOMAIN'"
+sed -i 's/{ sni = "blob.b.mesh.test"; pool = "blob"; }/{ sni = "blob.b.mesh.test"; pool = "blob"; export = true; }/' "$MT_DIR/gw-b.conf"
+t0=$(ms)
+kill -HUP "$(cat "$MT_DIR/gw-b.cp.pid")"
+check "exported again: back at gateway A" topo_wait_for 15 imported blob.b.mesh.test
+echo "# export added to the name answered at gateway A: $(($(ms) - t0)) ms"
+
+# 4. Outside b's allow-list: gateway A lets it through (its list for b is wide), B refuses.
 b_refusals() { dp_stat "${TOPO_TAG}-gw-b" drops route_not_allowed; }
 refused_by_b() { [ "$(b_refusals)" -gt "$1" ]; }
 gets_certificate() {
@@ -86,7 +119,7 @@ check "mangled destination outside b's allow-list (port 22) gets no connection" 
 	no_certificate _22._10-20-0-2._b.mesh.internal
 check "refused by gateway B's allow-list" topo_wait_for 5 refused_by_b "${before:-0}"
 
-# 4. Gateway B restarted: it allocates and registers again; the path comes back.
+# 5. Gateway B restarted: it allocates and registers again; the path comes back.
 mt_gw_stop gw-b
 check "gateway B down: its route leaves gateway A" topo_wait_for 15 bash -c \
 	"! '$MR_CTL' -s '$DP_SOCK_gw_a' show routes | grep -q 'gateway gw-b'"

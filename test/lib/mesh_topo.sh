@@ -115,8 +115,8 @@ listeners = ( { name = "tls"; port = "a"; tcp_port = 443; } );
 relay = { closing_timeout_ms = 500; idle_timeout_ms = 60000; };
 networks = ( { name = "a"; local = true; allow = [ "10.10.0.0/24" ]; },
              { name = "b"; allow = [ "10.20.0.0/16" ]; ports = ( "1-65535" ); } );
-routes = ( { sni = "*.b.mesh.test"; network = "b"; } );
 mangled = ( { suffix = "mesh.internal"; forms = [ "underscore", "label" ]; } );
+dns = { port = "a"; zones = [ "b.mesh.test" ]; outside = "refuse"; ttl = 5; };
 gateway = { id = "gw-a"; };
 turn = { credentials = "$1/gw-a.secrets"; servers = (
   { name = "turn-b"; network = "b"; address = "10.50.0.4"; peers = [ "10.50.0.2" ]; } ); };
@@ -138,9 +138,9 @@ networks = ( { name = "b"; local = true; allow = [ "10.20.0.0/24" ]; ports = ( "
 pools = ( { name = "api"; members = ( { address = "10.20.0.2"; port = 8443; } ); },
           { name = "web"; members = ( { address = "10.20.0.2"; port = 8444; } ); },
           { name = "blob"; members = ( { address = "10.20.0.2"; port = 9443; } ); } );
-routes = ( { sni = "api.b.mesh.test"; pool = "api"; },
-           { sni = "web.b.mesh.test"; pool = "web"; },
-           { sni = "blob.b.mesh.test"; pool = "blob"; } );
+routes = ( { sni = "api.b.mesh.test"; pool = "api"; export = true; },
+           { sni = "web.b.mesh.test"; pool = "web"; export = true; },
+           { sni = "blob.b.mesh.test"; pool = "blob"; export = true; } );
 mangled = ( { suffix = "mesh.internal"; forms = [ "underscore", "label" ]; } );
 gateway = { id = "gw-b"; };
 turn = { credentials = "$1/gw-b.secrets"; servers = (
