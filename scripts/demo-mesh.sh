@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # meshrelay across two networks, step by step (run through scripts/demo.sh --multi-network):
 # a client in network a reaches services of network b, which it cannot address, through
-# gateway A, network a's TURN server and gateway B. Layout: test/lib/mesh_topo.sh.
+# gateway A, network a's TURN server and gateway B. Layout: test/lib/mesh_topo.sh. Gateway
+# B exports its services' names through etcd; gateway A routes them and answers DNS for
+# b.mesh.test, so the client, whose resolver is gateway A, needs no address.
 #   scripts/demo.sh --multi-network          run it and tear it down
 #   scripts/demo.sh --multi-network --keep   leave it running until Ctrl-C
 set -euo pipefail
@@ -15,12 +17,12 @@ export TOPO_TAG=mr-mesh
 . test/lib/dp.sh
 . test/lib/relay_topo.sh
 . test/lib/mesh_topo.sh
-trap topo_cleanup EXIT
+trap 'rm -rf "/etc/netns/$MT_CLI"; topo_cleanup' EXIT
 MR_CP=$MR_BUILD_DIR/controlplane/meshrelay-cp
 CERTS=$TOPO_DIR/certs
 step() { printf '\n== %s\n' "$*"; }
-verify() { # verify NAME [CERT_NAME]
-	echo | in_ns "$MT_CLI" timeout 15 openssl s_client -connect 10.10.0.1:443 -servername "$1" \
+verify() { # verify NAME [CERT_NAME]: by name alone, the resolver being gateway A
+	echo | in_ns "$MT_CLI" timeout 15 openssl s_client -connect "$1:443" -servername "$1" \
 		-CAfile "$CERTS/ca.crt" -verify_return_error -verify_hostname "${2:-$1}" 2>&1 |
 		grep -E '^subject=|Verification' | sed 's/^/  /'
 }
@@ -49,17 +51,23 @@ mt_gateway_files "$TOPO_DIR"
 mt_gw_start gw-a "$MT_GWA"
 mt_gw_start gw-b "$MT_GWB"
 topo_wait_for 30 bash -c "'$MR_CTL' -s '$DP_SOCK_gw_a' show routes | grep -q 'gateway gw-b'"
-echo "  what gateway B registered in etcd:"
+echo "  what gateway B registered in etcd (its relayed address, and the names b exports):"
 in_ns "$MT_TR" etcdctl --endpoints "$MT_ETCD" get --prefix /meshrelay/networks/b | sed 's/^/    /'
-echo "  gateway A's routes (the last line was learned from etcd):"
+echo "  gateway A's routes (no route to b in its file: all learned from etcd):"
 mt_ctl gw-a show routes | sed 's/^/    /'
 echo "  gateway B's TURN allocation:"
 sed 's/^/    /' "$TOPO_DIR/gw-b.status"
 
-step "the client in a opens TLS to api.b.mesh.test through gateway A (certificate checked)"
+step "the client in a asks gateway A for names: its resolv.conf names only 10.10.0.1"
+mkdir -p "/etc/netns/$MT_CLI"
+echo "nameserver 10.10.0.1" >"/etc/netns/$MT_CLI/resolv.conf"
+in_ns "$MT_CLI" dig +noall +answer api.b.mesh.test | sed 's/^/  /'
+in_ns "$MT_CLI" dig +noall +comments nope.b.mesh.test | grep status | sed 's/^;; */  /'
+
+step "the client in a opens TLS to api.b.mesh.test by name (certificate checked)"
 verify api.b.mesh.test
-step "curl https://web.b.mesh.test/ (nginx in b)"
-in_ns "$MT_CLI" curl -sS --cacert "$CERTS/ca.crt" --resolve web.b.mesh.test:443:10.10.0.1 \
+step "curl https://web.b.mesh.test/ (nginx in b), no address given"
+in_ns "$MT_CLI" curl -sS --cacert "$CERTS/ca.crt" \
 	-w '  HTTP %{http_code} in %{time_total} s\n' https://web.b.mesh.test/ | sed 's/^/  /'
 step "a mangled name picks the destination itself: _8443._10-20-0-2._b.mesh.internal"
 verify _8443._10-20-0-2._b.mesh.internal api.b.mesh.test
@@ -75,7 +83,7 @@ step "gateway B's counters: RFC 6062 data connections bound and spliced"
 mt_ctl gw-b show counters | grep -E 'turn_bind|backend_established|splice' | sed 's/^/  /'
 
 if $keep; then
-	step "running; try: ip netns exec $MT_CLI curl --cacert $CERTS/ca.crt --resolve web.b.mesh.test:443:10.10.0.1 https://web.b.mesh.test/   (Ctrl-C to stop)"
+	step "running; try: ip netns exec $MT_CLI curl --cacert $CERTS/ca.crt https://web.b.mesh.test/   (Ctrl-C to stop)"
 	wait "$DP_PID_gw_a" || true
 fi
 step "demo done"
