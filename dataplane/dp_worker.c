@@ -90,7 +90,8 @@ void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte
 	if (!l3_off)
 		return;
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3_off);
-	if ((ip->version_ihl >> 4) == 4 && ip->next_proto_id == IPPROTO_UDP) {
+	if ((ip->version_ihl >> 4) == 4 ? ip->next_proto_id == IPPROTO_UDP
+					: ((const struct rte_ipv6_hdr *)ip)->proto == IPPROTO_UDP) {
 		if (!dns_input(w, p, m, l3_off))
 			dp_tx_kernel(w, p, m); /* UDP not for the data plane's DNS: the host's */
 		return;

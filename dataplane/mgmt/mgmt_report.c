@@ -253,6 +253,27 @@ static void report_pools(const struct dp_appliance *app, struct mgmt_report_sink
 	}
 }
 
+/* The names this gateway exports and those it imported, with where they go. */
+static void report_services(const struct dp_appliance *app, struct mgmt_report_sink *s)
+{
+	const struct mr_config *c = &relay_live_get(app)->conf;
+	char line[LINE_MAX_LEN + 300];
+
+	for (unsigned int i = 0; i < c->n_routes; i++) {
+		const struct mr_route_conf *r = &c->routes[i];
+
+		if (r->exported)
+			snprintf(line, sizeof(line), "exported %s pool %s", r->sni,
+				 c->pools[r->pool].name);
+		else if (r->imported)
+			snprintf(line, sizeof(line), "imported %s from network %s", r->sni,
+				 c->networks[r->network].name);
+		else
+			continue;
+		s->item(s, line);
+	}
+}
+
 static void report_listeners(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
 	const struct mr_config *c = &relay_live_get(app)->conf;
@@ -392,7 +413,7 @@ enum mgmt_report_kind mgmt_report_kind_of(const char *name)
 {
 	static const char *const dicts[] = { "status", "counters", "drops", "flows" };
 	static const char *const lists[] = { "ports", "flow_list", "neighbours", "routes",
-					     "pools", "listeners", "lcores", "steering" };
+					     "pools", "services", "listeners", "lcores", "steering" };
 
 	for (size_t i = 0; i < RTE_DIM(dicts); i++)
 		if (strcmp(name, dicts[i]) == 0)
@@ -415,6 +436,8 @@ int mgmt_report_write(const struct dp_appliance *app, const char *name, struct m
 		report_routes(app, s);
 	else if (strcmp(name, "pools") == 0)
 		report_pools(app, s);
+	else if (strcmp(name, "services") == 0)
+		report_services(app, s);
 	else if (strcmp(name, "listeners") == 0)
 		report_listeners(app, s);
 	else if (strcmp(name, "lcores") == 0)

@@ -26,7 +26,7 @@ struct mgmt_report_sink {
 };
 
 /* Kind of the report called name: status, counters, drops, ports, port:NAME, flows,
- * flow_list, neighbours, routes, pools, listeners, lcores, steering. MGMT_REPORT_UNKNOWN for any other name. */
+ * flow_list, neighbours, routes, pools, services, listeners, lcores, steering. MGMT_REPORT_UNKNOWN for any other name. */
 enum mgmt_report_kind mgmt_report_kind_of(const char *name);
 
 /* Write report name into sink. 0, or -1 when unknown or a worker did not answer. */

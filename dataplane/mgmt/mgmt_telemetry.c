@@ -67,6 +67,7 @@ int mgmt_telemetry_init(const struct dp_appliance *app)
 		{ "/meshrelay/neighbours", "ARP cache of every worker." },
 		{ "/meshrelay/routes", "Routes in force, with connections per pool." },
 		{ "/meshrelay/pools", "Pool members: health state, checks, connections, redispatches." },
+		{ "/meshrelay/services", "Names this gateway exports, and those it imported." },
 		{ "/meshrelay/listeners", "Listeners with the connections each took." },
 		{ "/meshrelay/lcores", "Worker load: busy cycles, busy and idle polls." },
 		{ "/meshrelay/steering", "Per port: rte_flow rules in force, or software dispatch." },

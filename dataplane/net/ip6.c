@@ -187,8 +187,8 @@ bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 		dp_drop(w, m, DP_DROP_ipv6_martian_src);
 		return false;
 	}
-	if (ip6->proto == IPPROTO_TCP && is_ours(p, ip6->dst_addr))
-		return true;
+	if ((ip6->proto == IPPROTO_TCP || ip6->proto == IPPROTO_UDP) && is_ours(p, ip6->dst_addr))
+		return true; /* the relay's, or its DNS; what they leave goes to the host */
 	if (ip6->proto == IPPROTO_ICMPV6 && (is_ours(p, ip6->dst_addr) || ip6->dst_addr[0] == 0xff))
 		icmp6_input(w, p, m, l3_len);
 	else

@@ -10,8 +10,8 @@
 #include "dp.h"
 #include "neigh.h"
 
-/* Handle an IPv6 frame (Ethernet header at offset 0) received on p. true: m is TCP to p's
- * IPv6 address, its header checked, and stays the caller's; false: m was consumed. */
+/* Handle an IPv6 frame (Ethernet header at offset 0) received on p. true: m is TCP or UDP
+ * to p's IPv6 address, its header checked, and stays the caller's; false: m was consumed. */
 bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
 /* Learn from a neighbour discovery frame another worker received (nothing answered).

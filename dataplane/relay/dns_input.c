@@ -116,13 +116,65 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 	return DNS_RCODE_NOERROR;
 }
 
-/* The answer as the reply to frame m, in place: addresses and ports swapped. */
+/* A UDP datagram to port 53 as dns_input reads it, either family. */
+struct dns_udp {
+	struct rte_ipv4_hdr *ip;   /* IPv4, else NULL */
+	struct rte_ipv6_hdr *ip6;  /* IPv6 (no extension headers), else NULL */
+	struct rte_udp_hdr *udp;
+	size_t len;                /* DNS bytes after the UDP header */
+	uint32_t client;           /* the source address, or a digest of it (RRL) */
+};
+
+/* m's UDP to port 53 of dc's port (l3_off: its IP header): 1 found and checked, 0 not DNS
+ * (the host's), -1 malformed. */
+static int udp_of(const struct mr_dns_conf *dc, const struct dp_port *p, struct rte_mbuf *m,
+		  uint16_t l3_off, struct dns_udp *u)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, l3_off);
+	size_t l4_off, ulen;
+
+	memset(u, 0, sizeof(*u));
+	if (dc->port_index != (int)p->index)
+		return 0;
+	if ((l3[0] >> 4) == 6) {
+		u->ip6 = (struct rte_ipv6_hdr *)l3;
+		if (u->ip6->proto != IPPROTO_UDP)
+			return 0;
+		l4_off = l3_off + sizeof(*u->ip6);
+		uint64_t src[2]; /* the header sits 2 bytes off 8-byte alignment */
+
+		memcpy(src, u->ip6->src_addr, sizeof(src));
+		u->client = rte_hash_crc(src, sizeof(src), 0);
+	} else {
+		u->ip = (struct rte_ipv4_hdr *)l3;
+		if (u->ip->next_proto_id != IPPROTO_UDP || rte_ipv4_hdr_len(u->ip) != sizeof(*u->ip))
+			return 0; /* IP options: the host may take those */
+		l4_off = l3_off + sizeof(*u->ip);
+		u->client = rte_be_to_cpu_32(u->ip->src_addr);
+	}
+	if (rte_pktmbuf_data_len(m) < l4_off + sizeof(*u->udp))
+		return 0;
+	u->udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, l4_off);
+	if (u->udp->dst_port != rte_cpu_to_be_16(DNS_PORT))
+		return 0;
+	ulen = rte_be_to_cpu_16(u->udp->dgram_len);
+	if (m->nb_segs > 1 || ulen < sizeof(*u->udp) || l4_off + ulen > rte_pktmbuf_data_len(m))
+		return -1;
+	/* A zero sum means none over IPv4; over IPv6 the sum is mandatory (RFC 8200). */
+	if (u->ip6 ? rte_ipv6_udptcp_cksum_verify(u->ip6, u->udp) != 0
+		   : u->udp->dgram_cksum && rte_ipv4_udptcp_cksum_verify(u->ip, u->udp) != 0)
+		return -1;
+	u->len = ulen - sizeof(*u->udp);
+	return 1;
+}
+
+/* The answer as the reply to the datagram u of frame m, in place: addresses and ports
+ * swapped, lengths and sums set. */
 static void send_reply(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
-		       uint16_t l3_off, const uint8_t *answer, size_t len)
+		       struct dns_udp *u, const uint8_t *answer, size_t len)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3_off);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	struct rte_udp_hdr *udp = u->udp;
 	uint16_t port = udp->src_port;
 
 	memcpy(udp + 1, answer, len);
@@ -131,18 +183,26 @@ static void send_reply(struct dp_worker *w, const struct dp_port *p, struct rte_
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = p->mac;
-	ip->dst_addr = ip->src_addr;
-	ip->src_addr = rte_cpu_to_be_32(p->ipv4);
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len));
-	ip->time_to_live = 64;
-	ip->packet_id = 0;
-	ip->fragment_offset = 0;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	m->data_len = m->pkt_len = (uint32_t)(l3_off + sizeof(*ip) + sizeof(*udp) + len);
-	m->ol_flags = 0;
 	udp->dgram_cksum = 0;
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	if (u->ip6) {
+		memcpy(u->ip6->dst_addr, u->ip6->src_addr, 16);
+		memcpy(u->ip6->src_addr, p->ipv6, 16);
+		u->ip6->payload_len = udp->dgram_len;
+		u->ip6->hop_limits = 64;
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(u->ip6, udp);
+	} else {
+		u->ip->dst_addr = u->ip->src_addr;
+		u->ip->src_addr = rte_cpu_to_be_32(p->ipv4);
+		u->ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*u->ip) + sizeof(*udp) + len));
+		u->ip->time_to_live = 64;
+		u->ip->packet_id = 0;
+		u->ip->fragment_offset = 0;
+		u->ip->hdr_checksum = 0;
+		u->ip->hdr_checksum = rte_ipv4_cksum(u->ip);
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(u->ip, udp);
+	}
+	m->data_len = m->pkt_len = (uint32_t)((uint8_t *)(udp + 1) + len - rte_pktmbuf_mtod(m, uint8_t *));
+	m->ol_flags = 0;
 	dp_tx_port(w, p, m);
 }
 
@@ -151,30 +211,20 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 {
 	const struct relay_live *live = relay_live_get(w->app);
 	const struct mr_dns_conf *dc = &live->conf.dns;
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3_off);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
 	uint8_t answer[DNS_UDP_OURS];
 	struct dns_addr_rr rrs[2];
 	struct dns_query q;
+	struct dns_udp u;
 	const char *zone = NULL;
 	enum dns_parse_status st;
 	enum dns_rcode rcode;
 	unsigned int n = 0;
-	size_t room, len, ulen;
+	size_t room, len, head;
+	int found = udp_of(dc, p, m, l3_off, &u);
 
-	if (dc->port_index != (int)p->index || ip->next_proto_id != IPPROTO_UDP ||
-	    rte_ipv4_hdr_len(ip) != sizeof(*ip) ||
-	    rte_pktmbuf_data_len(m) < l3_off + sizeof(*ip) + sizeof(*udp) ||
-	    udp->dst_port != rte_cpu_to_be_16(DNS_PORT))
-		return false; /* not ours (IP options too: the host may take those) */
-	ulen = rte_be_to_cpu_16(udp->dgram_len);
-	if (m->nb_segs > 1 || ulen < sizeof(*udp) ||
-	    l3_off + sizeof(*ip) + ulen > rte_pktmbuf_data_len(m) ||
-	    (udp->dgram_cksum && rte_ipv4_udptcp_cksum_verify(ip, udp) != 0)) {
-		dp_drop(w, m, DP_DROP_dns_malformed);
-		return true;
-	}
-	st = dns_parse_query((const uint8_t *)(udp + 1), ulen - sizeof(*udp), &q);
+	if (found == 0)
+		return false;
+	st = found < 0 ? DNS_PARSE_SHORT : dns_parse_query((const uint8_t *)(u.udp + 1), u.len, &q);
 	if (st == DNS_PARSE_SHORT || st == DNS_PARSE_RESPONSE) {
 		dp_drop(w, m, DP_DROP_dns_malformed); /* never answer an answer */
 		return true;
@@ -190,8 +240,9 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		rcode = st == DNS_PARSE_OPCODE ? DNS_RCODE_NOTIMP : DNS_RCODE_FORMERR;
 		dp_event(w, DP_EV_dns_formerr);
 	}
-	room = RTE_MIN(dns_udp_room(&q), (size_t)p->caps.mtu - sizeof(*ip) - sizeof(*udp));
-	switch (rrl_check(w, rte_be_to_cpu_32(ip->src_addr), dc->rate)) {
+	head = (size_t)((uint8_t *)(u.udp + 1) - rte_pktmbuf_mtod(m, uint8_t *));
+	room = RTE_MIN(dns_udp_room(&q), (size_t)p->caps.mtu - (head - sizeof(struct rte_ether_hdr)));
+	switch (rrl_check(w, u.client, dc->rate)) {
 	case RRL_DROP:
 		dp_event(w, DP_EV_dns_rate_limited);
 		rte_pktmbuf_free(m);
@@ -202,15 +253,15 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 	case RRL_PASS:
 		break;
 	}
-	len = dns_build_answer(answer, room, (const uint8_t *)(udp + 1), ulen - sizeof(*udp), &q,
-			       rcode, rrs, n, dc->ttl,
+	len = dns_build_answer(answer, room, (const uint8_t *)(u.udp + 1), u.len, &q, rcode, rrs,
+			       n, dc->ttl,
 			       zone ? &(struct dns_zone){ zone, live->generation, dc->ttl } : NULL);
-	if (!len || l3_off + sizeof(*ip) + sizeof(*udp) + len > (size_t)(m->buf_len - m->data_off)) {
+	if (!len || head + len > (size_t)(m->buf_len - m->data_off)) {
 		dp_drop(w, m, DP_DROP_dns_malformed);
 		return true;
 	}
 	if (answer[2] & 0x02)
 		dp_event(w, DP_EV_dns_truncated);
-	send_reply(w, p, m, l3_off, answer, len);
+	send_reply(w, p, m, &u, answer, len);
 	return true;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * DNS answered by the workers (the live configuration's dns section): a UDP query to the
- * DNS port's address, port 53, is answered in place from the live route table, with no
+ * DNS answered by the workers (the live configuration's dns section): a UDP query to one
+ * of the DNS port's addresses (IPv4 or IPv6), port 53, is answered in place from the live route table, with no
  * state kept per query. A name the gateway routes (an SNI route, a wildcard, a mangled
  * name; not the default route) gets the port's own address: A, AAAA where the port has
  * IPv6, NODATA for other types; another name inside the zones NXDOMAIN with the zone's SOA;
@@ -20,8 +20,8 @@
 
 #include "dp.h"
 
-/* UDP frame m (IPv4 header at l3_off, checked) to one of p's addresses: answered (or
- * dropped) as DNS, true and m consumed; false when it is not for the data plane's DNS
+/* UDP frame m (IPv4 or IPv6 header at l3_off, checked) to one of p's addresses: answered
+ * (or dropped) as DNS, true and m consumed; false when it is not for the data plane's DNS
  * (the caller gives it to the host). */
 bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 	       uint16_t l3_off);

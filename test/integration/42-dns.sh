@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # DNS answered by the data plane (dns = { port = "edge"; zones = [ "svc.example" ]; }),
 # asked by real resolvers' tools and by an unmodified client:
-#  - dig and kdig: a routed name gets the edge address, a wildcard name too, a type it
-#    has no record of NODATA, another name of the zone NXDOMAIN, both with the zone's SOA;
+#  - dig and kdig: a routed name gets the edge address (A over IPv4, AAAA over IPv6), a
+#    wildcard name too, a type it has no record of NODATA, another name of the zone
+#    NXDOMAIN, both with the zone's SOA;
 #  - a name outside the zone goes to the host through the exception path, where dnsmasq
 #    answers it;
 #  - the client namespace's resolver points at the gateway: glibc (getent) resolves the
@@ -20,12 +21,13 @@ trap 'rm -rf "/etc/netns/$RT_CLI"; topo_cleanup' EXIT
 ask() { ip netns exec "$RT_CLI" timeout 10 "$@" 2>&1; }
 
 rt_build
+rt_add_ipv6
 bash test/lib/mkcerts.sh "$CERTS" blob.svc.example
 cat >"$TOPO_DIR/dp.conf" <<CONF
 dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512",
                       "--log-level", "pmd.net.tap:error" ]; };
 ports = (
-$(rt_port edge d0 10.99.0.1/24),
+$(rt_port edge d0 10.99.0.1/24 fd00:99::1/64),
 $(rt_port svc d1 10.98.0.1/24)
 );
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
@@ -52,8 +54,10 @@ check "dig: blob.svc.example A is the edge address, authoritative, TTL 20" \
 out=$(ask kdig @10.99.0.1 Web.Apps.Svc.Example A)
 check "kdig: a name under the wildcard route, asked in mixed case" \
 	bash -c "grep -q 'NOERROR' <<<'$out' && grep -Eiq '^web.apps.svc.example.\s+20\s+IN\s+A\s+10.99.0.1' <<<'$out'"
-out=$(ask dig @10.99.0.1 blob.svc.example AAAA)
-check "dig: AAAA of it (no IPv6 on the port) is NODATA with the zone's SOA" \
+out=$(ask dig @fd00:99::1 blob.svc.example AAAA +short)
+check "dig over IPv6: its AAAA is the edge's IPv6 address ($out)" test "$out" = fd00:99::1
+out=$(ask dig @10.99.0.1 blob.svc.example MX)
+check "dig: MX of it is NODATA with the zone's SOA" \
 	bash -c "grep -q 'status: NOERROR' <<<'$out' && grep -q 'ANSWER: 0' <<<'$out' &&
 		 grep -Eq '^svc.example.\s+20\s+IN\s+SOA\s+ns.svc.example. hostmaster.svc.example.' <<<'$out'"
 out=$(ask kdig @10.99.0.1 nope.svc.example A)

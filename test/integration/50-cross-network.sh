@@ -83,6 +83,9 @@ echo "# one flow through both gateways and coturn: 50 MB each way in $el ms" \
 # 3. By name alone: the client's resolver is gateway A, which answers for b.mesh.test.
 imported_all() { imported api.b.mesh.test && imported web.b.mesh.test && imported blob.b.mesh.test; }
 check "gateway A imported the names b exports (api, web, blob)" imported_all
+check "show services: B exports three names, A imported them from b" bash -c \
+	"[ \"\$('$MR_CTL' -s '$DP_SOCK_gw_b' show services | grep -c '^exported .* pool ')\" = 3 ] &&
+	 [ \"\$('$MR_CTL' -s '$DP_SOCK_gw_a' show services | grep -c '^imported .* from network b')\" = 3 ]"
 mkdir -p "/etc/netns/$MT_CLI"
 echo "nameserver 10.10.0.1" >"/etc/netns/$MT_CLI/resolv.conf"
 check "glibc in network a resolves api.b.mesh.test through gateway A's DNS" \

@@ -77,6 +77,36 @@ static struct rte_mbuf *query_frame(const char *name, uint16_t qtype, uint16_t s
 	return m;
 }
 
+/* The same query over IPv6, from the client's IPv6 address to the edge port's. */
+static struct rte_mbuf *query_frame6(const char *name, uint16_t qtype, uint16_t sport)
+{
+	struct rte_mbuf *v4 = query_frame(name, qtype, sport, 0x01, 1);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(rh_app.pool);
+	const struct rte_udp_hdr *udp4 = rte_pktmbuf_mtod_offset(v4, struct rte_udp_hdr *, 34);
+	uint16_t ulen = rte_be_to_cpu_16(udp4->dgram_len);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip6;
+	struct rte_udp_hdr *udp;
+
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip6) + ulen);
+	*eth = *rte_pktmbuf_mtod(v4, struct rte_ether_hdr *);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->vtc_flow = rte_cpu_to_be_32(0x60000000);
+	ip6->payload_len = rte_cpu_to_be_16(ulen);
+	ip6->proto = IPPROTO_UDP;
+	ip6->hop_limits = 64;
+	memcpy(ip6->src_addr, rh_client6, 16);
+	memcpy(ip6->dst_addr, rh_edge6, 16);
+	udp = (struct rte_udp_hdr *)(ip6 + 1);
+	memcpy(udp, udp4, ulen);
+	udp->dgram_cksum = 0;
+	udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+	rte_pktmbuf_free(v4);
+	return m;
+}
+
 /* The answer the edge port sent back, checked as a reply to sport (checksums, addresses),
  * copied into out; its length, 0 when none came. */
 static size_t answer_to(uint16_t sport, uint8_t *out, size_t room)
@@ -225,6 +255,40 @@ static void test_rate_limit(void)
 	CU_ASSERT_EQUAL(a[2] & 0x02, 0);
 }
 
+/* Over IPv6: the AAAA of a routed name, the reply from the edge port's IPv6 address with
+ * its UDP checksum (mandatory there). */
+static void test_ipv6_query(void)
+{
+	struct rte_mbuf *m;
+	bool answered = false;
+
+	fresh_second();
+	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] },
+		 query_frame6("api.svc.example", DNS_TYPE_AAAA, 40300));
+	while (rte_eth_rx_burst(rh_app.ports[0].port_id, 0, &m, 1) == 1) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip6 + 1);
+		const uint8_t *a = (const uint8_t *)(udp + 1);
+		size_t len;
+
+		if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) ||
+		    ip6->proto != IPPROTO_UDP || udp->dst_port != rte_cpu_to_be_16(40300)) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		answered = true;
+		len = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
+		CU_ASSERT_EQUAL(rte_ipv6_udptcp_cksum_verify(ip6, udp), 0);
+		CU_ASSERT_EQUAL(memcmp(ip6->src_addr, rh_edge6, 16), 0);
+		CU_ASSERT_EQUAL(memcmp(ip6->dst_addr, rh_client6, 16), 0);
+		CU_ASSERT_EQUAL(rd16(a + 6), 1);
+		CU_ASSERT_EQUAL(memcmp(a + len - 16, rh_edge6, 16), 0);
+		rte_pktmbuf_free(m);
+	}
+	CU_ASSERT(answered);
+}
+
 int test_relay_dns_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -232,6 +296,7 @@ int test_relay_dns_register(void)
 		{ "unknown names: NXDOMAIN in the zone, REFUSED outside", test_unknown_names },
 		{ "bad queries: nothing, or FORMERR", test_bad_queries },
 		{ "one client held to its rate", test_rate_limit },
+		{ "over IPv6", test_ipv6_query },
 		CU_TEST_INFO_NULL,
 	};
 
