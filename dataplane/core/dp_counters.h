@@ -68,7 +68,8 @@
 	X(dns_to_host)        /* ... outside the zones, given to the host's resolver */       \
 	X(dns_formerr)        /* ... FORMERR or NOTIMP: a query we cannot read */            \
 	X(dns_truncated)      /* ... answered with TC: by size, or held to the client's rate */\
-	X(dns_rate_limited)   /* ... not answered: the client's rate spent (every other one) */
+	X(dns_rate_limited)   /* ... not answered: the client's rate spent (every other one) */\
+	X(dns_tcp)            /* ... answered over TCP */
 
 #define DP_DROP_LIST(X)                                                                   \
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \

@@ -10,10 +10,14 @@
 
 #include "dns_msg.h"
 #include "dp_tx.h"
+#include "relay.h"
 #include "relay_live.h"
+#include "tcp_opts.h"
+#include "tcp_out.h"
 #include "sni_parse.h"
 
 #define DNS_PORT 53
+#define DNS_TCP_MAX 4096 /* queries and answers over TCP: ours are far smaller */
 #define RRL_SLOTS 4096u /* per worker; clients sharing a slot share its count */
 
 /* Answers sent to one client address in one second (RRL). */
@@ -264,4 +268,96 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		dp_event(w, DP_EV_dns_truncated);
 	send_reply(w, p, m, &u, answer, len);
 	return true;
+}
+
+/* DNS over TCP: a flow of the DNS port's listener on port 53 (the relay took the handshake
+ * with its cookies, its limits and its kept-bytes budget). */
+bool dns_tcp_flow(const struct dp_worker *w, const struct flow *f)
+{
+	const struct relay_live *live = relay_live_get(w->app);
+
+	return f->c.key.local_port == rte_cpu_to_be_16(DNS_PORT) &&
+	       live->conf.dns.port_index == (int)f->c.port;
+}
+
+/* The answer (2-byte length first, answer_len bytes) to f's client with FIN. */
+static void send_tcp_answer(struct dp_worker *w, struct flow *f, const uint8_t *msg,
+			    size_t msg_len)
+{
+	const struct dp_port *p = &w->app->ports[f->c.port];
+	uint8_t opts[12];
+	unsigned int opt_len = 0;
+	struct rte_mbuf *m;
+	uint8_t *at;
+
+	if (f->c.ts) {
+		f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w) + 32);
+		opt_len = tcp_opts_write_ts(opts, f->c.ts_last, f->c.ts_recent);
+	}
+	m = tcp_out_header(w->app->pool, p, &f->c.key, relay_addr6(w, f, FLOW_DIR_CLIENT),
+			   &f->c.peer_mac, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG,
+			   f->c_snd_nxt, f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
+			   opt_len);
+	at = m ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)msg_len) : NULL;
+	if (!at) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(at, msg, msg_len);
+	if (tcp_out_finish(m, p) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp_tx_port(w, p, m);
+}
+
+void dns_tcp_answer(struct dp_worker *w, struct flow *f)
+{
+	const struct relay_live *live = relay_live_get(w->app);
+	const struct mr_dns_conf *dc = &live->conf.dns;
+	uint8_t query[DNS_TCP_MAX], answer[DNS_TCP_MAX + 2];
+	struct dns_addr_rr rrs[2];
+	struct dns_query q;
+	const char *zone = NULL;
+	enum dns_parse_status st;
+	enum dns_rcode rcode;
+	unsigned int n = 0;
+	size_t want, len;
+
+	const uint8_t *at;
+
+	if (f->stream_len < 2)
+		return; /* the length first */
+	at = rte_pktmbuf_read(f->stream, f->proxy_len, 2, query);
+	want = at ? (size_t)at[0] << 8 | at[1] : 0;
+	if (want > sizeof(query) || want < DNS_HEADER_LEN) {
+		dp_count(&w->counters.drops[DP_DROP_dns_malformed], 1);
+		return relay_abort(w, f, true, false, DP_DROP_none);
+	}
+	if (f->stream_len < 2 + want)
+		return; /* the rest of the query is on its way */
+	at = rte_pktmbuf_read(f->stream, f->proxy_len + 2, (uint32_t)want, query);
+	if (!at)
+		return relay_abort(w, f, true, false, DP_DROP_dns_malformed);
+	st = dns_parse_query(at, want, &q);
+	if (st == DNS_PARSE_OK) {
+		rcode = decide(w, &w->app->ports[f->c.port], live, &q, rrs, &n, &zone);
+	} else {
+		q.question_len = 0;
+		rcode = st == DNS_PARSE_OPCODE ? DNS_RCODE_NOTIMP : DNS_RCODE_FORMERR;
+		dp_event(w, DP_EV_dns_formerr);
+	}
+	/* Over TCP the room is the message's: an EDNS0 size does not apply (RFC 7766). */
+	q.edns_udp_size = q.edns ? DNS_TCP_MAX : 0;
+	len = dns_build_answer(answer + 2, DNS_TCP_MAX, at, want, &q, rcode, rrs, n, dc->ttl,
+			       zone ? &(struct dns_zone){ zone, live->generation, dc->ttl } : NULL);
+	if (!len)
+		return relay_abort(w, f, true, false, DP_DROP_dns_malformed);
+	answer[0] = (uint8_t)(len >> 8);
+	answer[1] = (uint8_t)len;
+	dp_event(w, DP_EV_dns_tcp);
+	send_tcp_answer(w, f, answer, len + 2);
+	/* Answered and closed: the client's last ACK and FIN meet no flow and are refused
+	 * by the cookie check; a lost answer is asked again by the client's resolver. */
+	flow_release(w->flows, f);
 }

@@ -8,7 +8,9 @@
  * a name outside them goes to the host through the exception path, or REFUSED. Answers to
  * one client address are held to dns.rate a second per worker (RRL): past it every other
  * answer is dropped and the rest go out truncated, so that a spoofed source gets no
- * amplification and a real client retries over TCP.
+ * amplification and a real client retries over TCP. Over TCP (port 53 of the same port,
+ * taken as the relay takes any connection: cookies, per-client limits) one query is
+ * answered, then the connection closed.
  */
 #ifndef RELAY_DNS_INPUT_H
 #define RELAY_DNS_INPUT_H
@@ -25,6 +27,17 @@
  * (the caller gives it to the host). */
 bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 	       uint16_t l3_off);
+
+struct flow;
+
+/* Whether f is a DNS-over-TCP connection: to port 53 of the DNS port (the listener the
+ * dns section adds). */
+bool dns_tcp_flow(const struct dp_worker *w, const struct flow *f);
+
+/* f's kept bytes so far (a 2-byte length, then a query): once whole, the answer goes to
+ * the client with FIN and f is released; before, nothing. A length out of bounds resets
+ * the client. */
+void dns_tcp_answer(struct dp_worker *w, struct flow *f);
 
 /* Free w's response-rate state (allocated on its first query). */
 void dns_worker_down(struct dp_worker *w);

@@ -8,6 +8,7 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 
+#include "dns_input.h"
 #include "flow_limits.h"
 #include "health.h"
 #include "mbuf_slice.h"
@@ -252,6 +253,9 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 	struct sni_span spans[HELLO_MAX_SPANS];
 	struct sni_result r;
 	unsigned int n = 0;
+
+	if (unlikely(f->c.key.local_port == rte_cpu_to_be_16(53)) && dns_tcp_flow(w, f))
+		return dns_tcp_answer(w, f); /* a DNS query, not a ClientHello */
 
 	sni_parse_config_default(&cfg);
 	cfg.max_hello = w->app->conf->relay.max_hello;

@@ -105,6 +105,8 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 
 		live->listen[l->port_index][l->tcp_port >> 6] |= 1ull << (l->tcp_port & 63);
 	}
+	if (conf->dns.port_index >= 0) /* DNS over TCP: a connection like any other */
+		live->listen[conf->dns.port_index][53 >> 6] |= 1ull << (53 & 63);
 	live->generation = generation;
 	live->conf = *conf;
 	memset(conf, 0, sizeof(*conf)); /* the arrays now belong to live->conf */

@@ -9,6 +9,7 @@
 #    answers it;
 #  - the client namespace's resolver points at the gateway: glibc (getent) resolves the
 #    service, and openssl s_client reaches it by name alone, its certificate verified;
+#  - dig +tcp gets the same answer over TCP;
 #  - one client asking 400 times at once is held to dns.rate (RRL): the rest unanswered
 #    or truncated, counted.
 set -u
@@ -60,6 +61,9 @@ out=$(ask dig @10.99.0.1 blob.svc.example MX)
 check "dig: MX of it is NODATA with the zone's SOA" \
 	bash -c "grep -q 'status: NOERROR' <<<'$out' && grep -q 'ANSWER: 0' <<<'$out' &&
 		 grep -Eq '^svc.example.\s+20\s+IN\s+SOA\s+ns.svc.example. hostmaster.svc.example.' <<<'$out'"
+out=$(ask dig +tcp @10.99.0.1 blob.svc.example A +short)
+check "dig +tcp: the same over TCP ($out, $(counter dns_tcp) answered over TCP)" \
+	test "$out" = 10.99.0.1 -a "$(counter dns_tcp)" -ge 1
 out=$(ask kdig @10.99.0.1 nope.svc.example A)
 check "kdig: a name of the zone it does not route is NXDOMAIN" \
 	bash -c "grep -q 'NXDOMAIN' <<<'$out' && grep -q 'SOA' <<<'$out'"

@@ -252,7 +252,7 @@ void rh_check_to(const struct rh_sent *s, const struct rh_peer *to)
 struct flow *rh_client_flow(const struct rh_peer *c)
 {
 	struct flow_key k = { rte_cpu_to_be_32(c->ip), rte_cpu_to_be_32(c->our_ip),
-			      rte_cpu_to_be_16(c->port_num), rte_cpu_to_be_16(443) };
+			      rte_cpu_to_be_16(c->port_num), rte_cpu_to_be_16(c->our_port) };
 	enum flow_dir dir;
 
 	if (c->v6) {

@@ -289,6 +289,45 @@ static void test_ipv6_query(void)
 	CU_ASSERT(answered);
 }
 
+/* Over TCP: the handshake as for any connection, then a query with its 2-byte length;
+ * the answer comes back with its length and FIN, and no flow is left. */
+static void test_tcp_query(void)
+{
+	struct rte_mbuf *frame = query_frame("api.svc.example", DNS_TYPE_A, 1, 0x01, 1);
+	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(frame, struct rte_udp_hdr *, 34);
+	size_t qlen = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
+	uint64_t tcp = rh_event(DP_EV_dns_tcp);
+	struct rh_peer c = rh_client(false);
+	uint8_t msg[600];
+	struct rh_sent a;
+	bool got = false;
+
+	msg[0] = 0;
+	msg[1] = (uint8_t)qlen;
+	memcpy(msg + 2, udp + 1, qlen);
+	rte_pktmbuf_free(frame);
+	c.our_port = 53;
+	CU_ASSERT_PTR_NOT_NULL(rh_client_start(&c, msg, 1)); /* one byte: kept, waiting */
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 2, c.our_isn + 1, msg + 1,
+		qlen + 1);
+	for (a = rh_next_tcp(&rh_app.ports[0]); a.m; a = rh_next_tcp(&rh_app.ports[0])) {
+		if (a.plen > 2) {
+			got = true;
+			CU_ASSERT(a.checksums_ok);
+			CU_ASSERT(a.tcp->tcp_flags & RTE_TCP_FIN_FLAG);
+			CU_ASSERT_EQUAL(rte_be_to_cpu_32(a.tcp->sent_seq), c.our_isn + 1);
+			CU_ASSERT_EQUAL(rd16(a.payload), a.plen - 2);
+			CU_ASSERT_EQUAL(rd16(a.payload + 2), 0xabcd);
+			CU_ASSERT_EQUAL(rd16(a.payload + 2 + 6), 1);
+			CU_ASSERT_EQUAL(a.payload[a.plen - 4], 10);
+		}
+		rte_pktmbuf_free(a.m);
+	}
+	CU_ASSERT(got);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_tcp), tcp + 1);
+}
+
 int test_relay_dns_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -297,6 +336,7 @@ int test_relay_dns_register(void)
 		{ "bad queries: nothing, or FORMERR", test_bad_queries },
 		{ "one client held to its rate", test_rate_limit },
 		{ "over IPv6", test_ipv6_query },
+		{ "over TCP", test_tcp_query },
 		CU_TEST_INFO_NULL,
 	};
 
