@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for the data plane's packet path: one appliance (two net_null ports,
- * a listener, routes, mangled names) and one worker, driven from the fuzzer's thread.
+ * a listener, routes, mangled names, DNS on the edge port) and one worker, driven from
+ * the fuzzer's thread.
  * Both ports have IPv6 too, and the pool's two members are of either family, so flows of
  * every pairing of families are made. An input is a sequence of operations:
  *   raw frame on either port; a client TCP segment to the listener, over IPv4 or IPv6
@@ -51,7 +52,8 @@ static const char config_text[] =
 	"routes = ( { sni = \"a.example\"; pool = \"p\"; },\n"
 	"           { default = true; pool = \"p\"; proxy_protocol = true; } );\n"
 	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\", \"label\", \"istio\" ];\n"
-	"              network = \"n\"; } );\n";
+	"              network = \"n\"; } );\n"
+	"dns = { port = \"edge\"; zones = [ \"example\" ]; outside = \"refuse\"; rate = 1000; };\n";
 
 static struct mr_config conf;
 static struct dp_appliance app;

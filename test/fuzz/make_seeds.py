@@ -77,9 +77,38 @@ def one_byte_hello(hello):
     return out + wait(5)
 
 
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(">%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def dns_frame(name, qtype, edns):
+    """A raw frame on the edge port (op 0): a UDP DNS query to 10.0.0.1:53, broadcast MAC."""
+    q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 1 if edns else 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\0" + struct.pack(">HH", qtype, 1)
+    if edns:
+        q += b"\0" + struct.pack(">HHIH", 41, 1232, 0, 0)
+    udp = struct.pack(">HHHH", 5353, 53, 8 + len(q), 0) + q
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                     bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1]))
+    ip = ip[:10] + struct.pack(">H", csum(ip)) + ip[12:]
+    frame = b"\xff" * 6 + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip + udp
+    return bytes([0]) + struct.pack(">H", len(frame)) + frame
+
+
 def main():
     fixtures, out_dir = sys.argv[1], sys.argv[2]
     os.makedirs(out_dir, exist_ok=True)
+    for i, (name, qtype, edns) in enumerate([("a.example", 1, True), ("nope.example", 28, False),
+                                             ("x.org", 15, True)]):
+        with open(os.path.join(out_dir, "dns-%d.seed" % i), "wb") as f:
+            f.write(dns_frame(name, qtype, edns))
     for name in sorted(os.listdir(fixtures)):
         if not name.endswith(".hello"):
             continue
