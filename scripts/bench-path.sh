@@ -5,9 +5,10 @@
 # Linux-like segments (1,400 bytes, timestamps) both ways through one worker on ring
 # ports. Several build directories are measured in turns on the same frames, so an old
 # and a new build compare side by side. With --connections N it counts instead what one
-# whole connection costs (handshake, hello, answer, FINs, the flow's end), N in a row:
+# whole connection costs (handshake, hello, answer, FINs, the flow's end), N in a row;
+# with --dns N what one DNS answer costs (N bursts of 32 UDP queries to the edge port):
 # --rx-cksum: the ports check receive checksums, as a NIC with that offload does.
-#   scripts/bench-path.sh [--rx-cksum] [--bursts N | --connections N] [BUILD_DIR...]
+#   scripts/bench-path.sh [--rx-cksum] [--bursts N | --connections N | --dns N] [BUILD_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +25,8 @@ while [ $# -gt 0 ]; do
 	--rx-cksum) nic=(rx-cksum); shift ;;
 	--connections) bursts=$2; mode=(connections); toggle=path_cost_step; unit=connections
 		what="connection"; shift 2 ;;
-	-*) echo "usage: $0 [--rx-cksum] [--bursts N | --connections N] [BUILD_DIR...]" >&2; exit 2 ;;
+	--dns) bursts=$2; mode=(dns); unit=queries; what="DNS answer"; shift 2 ;;
+	-*) echo "usage: $0 [--rx-cksum] [--bursts N | --connections N | --dns N] [BUILD_DIR...]" >&2; exit 2 ;;
 	*) dirs+=("$1"); shift ;;
 	esac
 done

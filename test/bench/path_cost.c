@@ -13,7 +13,10 @@
  * (handshake, hello, the backend's SYN-ACK, a 1,000-byte answer, FINs, the flow's end):
  * --toggle-collect=path_cost_step, divided by the connections printed. With "rx-cksum"
  * first, the ports say they check receive checksums and every frame comes marked good,
- * as from a NIC that does (the relay then sums no segment it receives).
+ * as from a NIC that does (the relay then sums no segment it receives). With "dns" it
+ * sends COUNT bursts of 32 DNS queries (A, names under a wildcard route, EDNS0) to the
+ * edge port's address instead: --toggle-collect=path_cost_burst, divided by the queries
+ * printed, is the cost of one answer.
  * Exits 1 when the relay did not forward every segment (the figure would mean nothing).
  */
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "dp_appliance.h"
 #include "dp_worker.h"
@@ -49,7 +53,9 @@ static const char config_text[] =
 	"relay = { max_flows = 64; closing_timeout_ms = 100; };\n"
 	"networks = ( { name = \"n\"; local = true; allow = [ \"10.1.0.0/24\" ]; ports = ( 443 ); } );\n"
 	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); } );\n"
-	"routes = ( { sni = \"api.svc.example\"; pool = \"p\"; } );\n";
+	"routes = ( { sni = \"api.svc.example\"; pool = \"p\"; },\n"
+	"           { sni = \"*.apps.svc.example\"; pool = \"p\"; } );\n"
+	"dns = { port = \"edge\"; zones = [ \"svc.example\" ]; rate = 1000000; };\n";
 
 /* One end of the connection as it is sent: addresses, ports, next sequence, timestamps. */
 struct end {
@@ -306,6 +312,64 @@ static void run_bursts(struct end *c, struct end *b, unsigned int bursts)
 	}
 }
 
+/* A DNS query for sK.apps.svc.example (A, EDNS0) from a client port, as a frame. */
+static struct rte_mbuf *dns_query(unsigned int k)
+{
+	uint8_t buf[256], *d;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	char label[16];
+	size_t n = 12, l;
+
+	memset(buf, 0, sizeof(buf));
+	d = (uint8_t *)(udp + 1);
+	eth->dst_addr = app.ports[0].mac;
+	eth->src_addr = backend_mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	d[0] = (uint8_t)(k >> 8);
+	d[1] = (uint8_t)k;
+	d[2] = 0x01;
+	d[5] = 1;
+	d[11] = 1;
+	l = (size_t)snprintf(label, sizeof(label), "s%u", k % 1000);
+	d[n++] = (uint8_t)l;
+	memcpy(d + n, label, l);
+	n += l;
+	memcpy(d + n, "\4apps\3svc\7example\0\0\1\0\1", 23);
+	n += 23;
+	memcpy(d + n, "\0\0\51\4\320\0\0\0\0\0\0", 11); /* OPT: 1232 bytes */
+	n += 11;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(CLIENT_IP + k % 200);
+	ip->dst_addr = rte_cpu_to_be_32(EDGE_IP);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + n));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16((uint16_t)(20000 + k % 30000));
+	udp->dst_port = rte_cpu_to_be_16(53);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + n));
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	return tcp_frame_copy(app.pool, buf, sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + n,
+			      app.ports[0].port_id);
+}
+
+static void run_dns(struct end *c, unsigned int bursts)
+{
+	for (unsigned int k = 0; k < bursts; k++) {
+		struct rte_mbuf *pkts[BURST];
+		const struct end *from[BURST];
+
+		for (unsigned int i = 0; i < BURST; i++) {
+			pkts[i] = dns_query(k * BURST + i);
+			from[i] = c;
+		}
+		path_cost_burst(pkts, from, BURST);
+		drain(c->port);
+	}
+}
+
 static int finish(struct mr_config *conf)
 {
 	dp_appliance_down(&app);
@@ -321,7 +385,7 @@ int main(int argc, char **argv)
 			     "--no-telemetry", "--log-level", "*:error", "--file-prefix",
 			     prefix, NULL };
 	int arg = 1;
-	bool connections;
+	bool connections, dns;
 	unsigned int bursts;
 	static struct mr_config conf;
 	struct end c = { .ip = CLIENT_IP, .our_ip = EDGE_IP, .port_num = 40001, .our_port = 443,
@@ -334,10 +398,12 @@ int main(int argc, char **argv)
 	arg += rx_cksum;
 	connections = arg < argc && strcmp(argv[arg], "connections") == 0;
 	arg += connections;
+	dns = arg < argc && strcmp(argv[arg], "dns") == 0;
+	arg += dns;
 	bursts = arg < argc ? (unsigned int)atoi(argv[arg]) : connections ? 500 : 200;
 	snprintf(prefix, sizeof(prefix), "bench-path-%d", (int)getpid());
 	if (bursts == 0 || rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
-		fail("usage: bench-path [rx-cksum] [connections] [COUNT], or EAL did not start");
+		fail("usage: bench-path [rx-cksum] [connections | dns] [COUNT], or EAL did not start");
 	if (mr_config_load_string(config_text, "bench-path", &conf, err, sizeof(err)) < 0)
 		fail(err);
 	app.conf = &conf;
@@ -351,6 +417,13 @@ int main(int argc, char **argv)
 	neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
 	c.port = &app.ports[0];
 	b.port = &app.ports[1];
+	if (dns) {
+		run_dns(&c, bursts);
+		if (w->counters.events[DP_EV_dns_answered] != (uint64_t)bursts * BURST)
+			fail("not every query was answered");
+		printf("queries %u\n", bursts * BURST);
+		return finish(&conf);
+	}
 	if (connections) {
 		run_connections(&c, &b, bursts);
 		if (w->counters.events[DP_EV_flow_created] != bursts || flow_count(w->flows) != 0)
