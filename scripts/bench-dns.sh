@@ -73,16 +73,17 @@ for round in $(seq "$ROUNDS"); do
 	cpq[mr]="${cpq[mr]:-} $(awk -v c=$((b1 - b0)) -v n="$done" 'BEGIN { printf "%.0f", n ? c / n : 0 }')"
 
 	in_ns "$RT_CLI" ip link set lo up
-	in_ns "$RT_CLI" unbound -c "$TOPO_DIR/unbound.conf" >"$TOPO_DIR/unbound.log" 2>&1 &
-	ub=$!
+	ip netns exec "$RT_CLI" unbound -c "$TOPO_DIR/unbound.conf" >"$TOPO_DIR/unbound.log" 2>&1 &
+	ub=$! # ip netns exec becomes unbound: this is its pid
 	topo_track "$ub"
 	topo_wait_for 10 bash -c "ip netns exec '$RT_CLI' ss -Hlun 'sport = :53' | grep -q 127.0.0.1"
-	ubpid=$(pgrep -P "$ub" -x unbound || echo "$ub")
+	ubpid=$ub
 	t0=$(awk '{print $14 + $15}' "/proc/$ubpid/stat")
 	read -r done q <<<"$(dnsperf_run 127.0.0.1)"
 	t1=$(awk '{print $14 + $15}' "/proc/$ubpid/stat")
 	kill "$ub" 2>/dev/null
 	wait "$ub" 2>/dev/null
+	topo_wait_for 5 bash -c "! ip netns exec '$RT_CLI' ss -Hlun 'sport = :53' | grep -q ."
 	qps[ub]="${qps[ub]:-} $q"
 	# CPU time in clock ticks, turned into cycles at the TSC rate the data plane reports.
 	cpq[ub]="${cpq[ub]:-} $(awk -v t=$((t1 - t0)) -v tck="$(getconf CLK_TCK)" -v hz="$hz" -v n="$done" \
