@@ -23,7 +23,7 @@ PACKAGES=(
 
 # --bench: what the benchmarks compare against and load with.
 if [ "${1:-}" = "--bench" ]; then
-	PACKAGES=(haproxy wrk util-linux libnginx-mod-stream gnuplot-nox valgrind)
+	PACKAGES=(haproxy wrk util-linux libnginx-mod-stream gnuplot-nox valgrind dnsperf unbound)
 fi
 
 missing=()
