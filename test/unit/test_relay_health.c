@@ -80,6 +80,19 @@ static struct rh_peer member_of(const struct rh_sent *s)
 	return m;
 }
 
+/* The member the relay's next SYN on the service port goes to (the SYN freed). */
+static struct rh_peer next_syn_member(void)
+{
+	struct rh_sent syn = next_to(THREE_PORT);
+	struct rh_peer m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	CU_ASSERT(syn.tcp->tcp_flags & RTE_TCP_SYN_FLAG);
+	m = member_of(&syn);
+	rte_pktmbuf_free(syn.m);
+	return m;
+}
+
 /* Whether the relay sent client c a RST since the last look (frames to c freed). */
 static bool client_reset(const struct rh_peer *c)
 {
@@ -109,20 +122,14 @@ static void test_redispatch_refused(void)
 	struct rh_peer c = rh_client(false);
 	uint64_t redispatched = rh_event(DP_EV_redispatch_refused);
 	struct flow *f = rh_client_start(&c, hello3p.wire, hello3p.wire_len);
-	struct rh_sent syn1, syn2, data;
+	struct rh_sent data;
 	struct rh_peer m1, m2;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	syn1 = next_to(THREE_PORT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn1.m);
-	m1 = member_of(&syn1);
-	rte_pktmbuf_free(syn1.m);
+	m1 = next_syn_member();
 	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m1.our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_refused), redispatched + 1);
-	syn2 = next_to(THREE_PORT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn2.m);
-	m2 = member_of(&syn2);
-	rte_pktmbuf_free(syn2.m);
+	m2 = next_syn_member();
 	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
 	CU_ASSERT_FALSE(client_reset(&c));
 	rh_send(&m2, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m2.isn, m2.our_isn + 1, NULL, 0);
@@ -150,14 +157,11 @@ static void test_redispatch_timeout_then_limit(void)
 	uint64_t timeouts = rh_event(DP_EV_redispatch_timeout);
 	uint64_t refused = rh_drops(DP_DROP_backend_refused);
 	struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
-	struct rh_sent syn1, rst, syn2;
+	struct rh_sent rst;
 	struct rh_peer m1, m2;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	syn1 = next_to(THREE_PORT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn1.m);
-	m1 = member_of(&syn1);
-	rte_pktmbuf_free(syn1.m);
+	m1 = next_syn_member();
 	housekeeping_for(rh_app.conf->relay.connect_timeout_ms + 10);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_timeout), timeouts + 1);
 	rst = next_to(THREE_PORT);
@@ -165,11 +169,7 @@ static void test_redispatch_timeout_then_limit(void)
 	CU_ASSERT(rst.tcp->tcp_flags & RTE_TCP_RST_FLAG);
 	CU_ASSERT_EQUAL(member_of(&rst).ip, m1.ip);
 	rte_pktmbuf_free(rst.m);
-	syn2 = next_to(THREE_PORT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn2.m);
-	CU_ASSERT(syn2.tcp->tcp_flags & RTE_TCP_SYN_FLAG);
-	m2 = member_of(&syn2);
-	rte_pktmbuf_free(syn2.m);
+	m2 = next_syn_member();
 	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
 	CU_ASSERT_FALSE(client_reset(&c));
 	rh_send(&m2, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m2.our_isn + 1, NULL, 0);
@@ -188,14 +188,11 @@ static void test_redispatch_reset_before_bytes(void)
 	struct rh_peer c = rh_client(false);
 	uint64_t resets = rh_event(DP_EV_redispatch_reset);
 	struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
-	struct rh_sent syn, data;
+	struct rh_sent data;
 	struct rh_peer m1, m2;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	syn = next_to(THREE_PORT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	m1 = member_of(&syn);
-	rte_pktmbuf_free(syn.m);
+	m1 = next_syn_member();
 	rh_send(&m1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m1.isn, m1.our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
 	rh_drain(&rh_app.ports[1]);
@@ -205,10 +202,7 @@ static void test_redispatch_reset_before_bytes(void)
 		m1.our_isn + 1 + hello3.wire_len, NULL, 0);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_reset), resets + 1);
 	CU_ASSERT_FALSE(client_reset(&c));
-	syn = next_to(THREE_PORT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	m2 = member_of(&syn);
-	rte_pktmbuf_free(syn.m);
+	m2 = next_syn_member();
 	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
 	rh_send(&m2, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m2.isn, m2.our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
