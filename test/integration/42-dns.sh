@@ -11,7 +11,8 @@
 #    service, and openssl s_client reaches it by name alone, its certificate verified;
 #  - dig +tcp gets the same answer over TCP;
 #  - one client asking 400 times at once is held to dns.rate (RRL): the rest unanswered
-#    or truncated, counted.
+#    or truncated, counted;
+#  - an established flow carries 30 MB each way beside a flood of queries as it does alone.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -20,10 +21,11 @@ PREFIX=${TOPO_TAG}-dns
 CERTS=$TOPO_DIR/certs
 trap 'rm -rf "/etc/netns/$RT_CLI"; topo_cleanup' EXIT
 ask() { ip netns exec "$RT_CLI" timeout 10 "$@" 2>&1; }
+gen_seconds() { tr ' ' '\n' <<<"$1" | sed -n 's/^seconds=//p'; }
 
 rt_build
 rt_add_ipv6
-bash test/lib/mkcerts.sh "$CERTS" blob.svc.example
+bash test/lib/mkcerts.sh "$CERTS" blob.svc.example bulk.svc.example
 cat >"$TOPO_DIR/dp.conf" <<CONF
 dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512",
                       "--log-level", "pmd.net.tap:error" ]; };
@@ -32,8 +34,10 @@ $(rt_port edge d0 10.99.0.1/24 fd00:99::1/64),
 $(rt_port svc d1 10.98.0.1/24)
 );
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
-pools = ( { name = "blob"; members = ( { address = "10.98.0.2"; port = 9443; } ); } );
+pools = ( { name = "blob"; members = ( { address = "10.98.0.2"; port = 9443; } ); },
+          { name = "bulk"; members = ( { address = "10.98.0.2"; port = 9444; } ); } );
 routes = ( { sni = "blob.svc.example"; pool = "blob"; },
+           { sni = "bulk.svc.example"; pool = "bulk"; },
            { sni = "*.apps.svc.example"; pool = "blob"; } );
 dns = { port = "edge"; zones = [ "svc.example" ]; ttl = 20; rate = 50; };
 CONF
@@ -110,5 +114,44 @@ read -r full tc <<<"$out"
 check "RRL: 400 queries at once, $full full answers, $tc truncated, $(($(counter dns_rate_limited) - limited0)) unanswered" \
 	test "${full:-0}" -gt 0 -a "${full:-999}" -le 100 -a "${tc:-0}" -gt 0 -a \
 	"$(($(counter dns_rate_limited) - limited0))" -gt 0
+# An established flow beside a query flood: 30 MB each way, alone, then while one client
+# sends 150,000 queries as fast as it can (bounded at 15 s): both byte-identical; times
+# printed.
+ip netns exec "$RT_SRV" timeout 120 /usr/bin/python3 test/lib/tls_blob.py server 10.98.0.2 9444 \
+	"$CERTS/bulk.svc.example.crt" "$CERTS/bulk.svc.example.key" >/dev/null 2>&1 &
+topo_track $!
+topo_wait_for 10 bash -c "ip netns exec '$RT_SRV' ss -Hltn 'sport = :9444' | grep -q LISTEN"
+bulk() {
+	ip netns exec "$RT_CLI" timeout 60 /usr/bin/python3 test/lib/tls_blob.py client 10.99.0.1 443 \
+		bulk.svc.example "$CERTS/ca.crt" 31457280 31457280 2>&1
+}
+alone=$(bulk)
+check "30 MB each way alone ($(gen_seconds "$alone") s)" grep -q '^ok ' <<<"$alone"
+limited0=$(counter dns_rate_limited)
+ip netns exec "$RT_CLI" timeout 15 /usr/bin/python3 - >"$TOPO_DIR/flood.out" 2>&1 <<'PY' &
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setblocking(False)
+q = b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04blob\x03svc\x07example\x00\x00\x01\x00\x01"
+sent = 0
+for i in range(150000):
+    try:
+        s.sendto(struct.pack(">H", i & 0xffff) + q, ("10.99.0.1", 53))
+        sent += 1
+    except BlockingIOError:
+        pass
+    try:
+        while True:
+            s.recv(2048)
+    except BlockingIOError:
+        pass
+print("sent", sent)
+PY
+flood=$!
+topo_track "$flood"
+beside=$(bulk)
+wait "$flood"
+check "30 MB each way beside the flood ($(gen_seconds "$beside") s; $(cat "$TOPO_DIR/flood.out"), $(($(counter dns_rate_limited) - limited0)) unanswered by RRL)" \
+	grep -q '^ok ' <<<"$beside"
 check "data plane still running" kill -0 "$DP_PID"
 check_done "dns"
