@@ -140,13 +140,17 @@ struct mr_network_conf {
 };
 
 struct mr_route_conf {
-	char *sni;                     /* exact name or "*.suffix"; NULL for the default route */
+	char *sni;                     /* exact name or "*.suffix"; NULL for the default route;
+					* a plain TCP route's service name */
 	int pool;                      /* index into pools, or -1 */
 	int network;                   /* index into networks (remote), or -1 */
 	bool proxy_protocol_v2;
 	bool exported;                 /* published through discovery for the other networks */
 	bool imported;                 /* another network's export, learned (the 'imported'
 					* list meshrelay-cp writes), after every route of the file */
+	bool plain;                    /* protocol = "tcp": no ClientHello, reached by VIP:port */
+	uint16_t tcp_port;             /* plain: the port clients connect to on the VIP */
+	uint32_t vip;                  /* plain: a pinned VIP (host order), 0: from the name */
 	unsigned int line;
 };
 
@@ -224,6 +228,9 @@ struct mr_dns_conf {
 	uint32_t ttl;                  /* of answers, and the zones' negative TTL */
 	bool outside_refused;          /* names outside the zones: REFUSED, not the host's */
 	uint32_t rate;                 /* answers a second per client address and worker */
+	uint32_t vip_base;             /* plain TCP services' addresses: vip_base/vip_prefix_len */
+	uint8_t vip_prefix_len;        /* (host order), owned on the DNS port; 0: none */
+	unsigned int vip_line;
 };
 
 struct mr_log_conf {

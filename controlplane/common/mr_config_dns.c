@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The dns section: where the data plane answers DNS, for which zones, and what it does
  * with the other names. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mr_config_internal.h"
+#include "vip_alloc.h"
 
 /* A zone name: lower case letters, digits, '-' and dots, no leading, trailing or double
  * dot, 253 bytes at most. */
@@ -41,9 +43,36 @@ static int cfg_zones(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_d
 	return 0;
 }
 
+/* "vip_range": the plain TCP services' addresses, "A.B.C.D/LEN" (8..30). */
+static int cfg_vip_range(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_dns_conf *d)
+{
+	char text[24] = "", addr[20];
+	struct vip_range r;
+	struct in_addr a;
+	unsigned int len;
+	char tail;
+
+	if (cfg_string(ctx, g, "vip_range", false, text, sizeof(text)) < 0)
+		return -1;
+	if (!text[0])
+		return 0;
+	if (sscanf(text, "%19[0-9.]/%u%c", addr, &len, &tail) != 2 ||
+	    inet_pton(AF_INET, addr, &a) != 1 || len > 32)
+		return cfg_fail(ctx, member(g, "vip_range"), "'vip_range' is \"A.B.C.D/LEN\"");
+	r = (struct vip_range){ ntohl(a.s_addr), (uint8_t)len };
+	if (!vip_range_valid(&r))
+		return cfg_fail(ctx, member(g, "vip_range"), "'vip_range' needs a prefix of 8 to 30 "
+				"bits and no address bits past it (as 240.240.0.0/16)");
+	d->vip_base = r.base;
+	d->vip_prefix_len = r.prefix_len;
+	d->vip_line = config_setting_source_line(member(g, "vip_range"));
+	return 0;
+}
+
 int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
 {
-	static const char *const keys[] = { "port", "zones", "ttl", "outside", "rate", NULL };
+	static const char *const keys[] = { "port", "zones", "ttl", "outside", "rate", "vip_range",
+					    NULL };
 	struct mr_dns_conf *d = &c->dns;
 	const config_setting_t *g;
 	char port[MR_NAME_MAX] = "", outside[8] = "host";
@@ -57,7 +86,8 @@ int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config 
 	if (cfg_string(ctx, g, "port", true, port, sizeof(port)) < 0 ||
 	    cfg_string(ctx, g, "outside", false, outside, sizeof(outside)) < 0 ||
 	    cfg_uint(ctx, g, "ttl", 0, 86400, &d->ttl) < 0 ||
-	    cfg_uint(ctx, g, "rate", 1, 1000000, &d->rate) < 0 || cfg_zones(ctx, g, d) < 0)
+	    cfg_uint(ctx, g, "rate", 1, 1000000, &d->rate) < 0 || cfg_zones(ctx, g, d) < 0 ||
+	    cfg_vip_range(ctx, g, d) < 0)
 		return -1;
 	idx = mr_config_port_index(c, port);
 	if (idx < 0)
@@ -66,5 +96,13 @@ int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config 
 		return cfg_fail(ctx, member(g, "outside"), "'outside' is \"host\" or \"refuse\"");
 	d->port_index = idx;
 	d->outside_refused = outside[0] == 'r';
+	for (unsigned int i = 0; d->vip_prefix_len && i < c->n_ports; i++) {
+		struct vip_range r = { d->vip_base, d->vip_prefix_len };
+
+		if (vip_range_holds(&r, c->ports[i].ipv4) ||
+		    vip_range_holds(&r, c->ports[i].ipv4 & (~0u << (32 - c->ports[i].prefix_len))))
+			return cfg_fail(ctx, member(g, "vip_range"), "'vip_range' overlaps port '%s' "
+					"and its link", c->ports[i].name);
+	}
 	return 0;
 }

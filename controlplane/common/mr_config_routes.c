@@ -254,17 +254,54 @@ static int cfg_target(struct cfg_ctx *ctx, const config_setting_t *g, const stru
 	return 0;
 }
 
+/* protocol = "tls" (the default: routed by the ClientHello's name, 'sni') or "tcp" (a plain
+ * TCP service: its 'name', the 'port' clients reach it on at its VIP, an optional pinned
+ * 'vip'). The name goes to name[cap]. */
+static int cfg_protocol(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_route_conf *r,
+			bool is_default, char *name, size_t cap)
+{
+	char proto[8] = "tls", vip[20] = "";
+	struct in_addr a;
+
+	if (cfg_string(ctx, g, "protocol", false, proto, sizeof(proto)) < 0)
+		return -1;
+	if (strcmp(proto, "tls") != 0 && strcmp(proto, "tcp") != 0)
+		return cfg_fail(ctx, member(g, "protocol"), "'protocol' is \"tls\" or \"tcp\"");
+	r->plain = proto[1] == 'c';
+	if (!r->plain) {
+		if (member(g, "name") || member(g, "port") || member(g, "vip"))
+			return cfg_fail(ctx, g, "'name', 'port' and 'vip' belong to plain TCP routes "
+					"(protocol = \"tcp\"); a TLS route names its 'sni'");
+		return cfg_string(ctx, g, "sni", !is_default, name, cap);
+	}
+	if (is_default || member(g, "sni"))
+		return cfg_fail(ctx, g, "a plain TCP route has a 'name' and a 'port', no 'sni' "
+				"and no default");
+	if (cfg_string(ctx, g, "name", true, name, cap) < 0 ||
+	    cfg_u16(ctx, g, "port", 1, 65535, &r->tcp_port) < 0 ||
+	    cfg_string(ctx, g, "vip", false, vip, sizeof(vip)) < 0)
+		return -1;
+	if (!member(g, "port"))
+		return cfg_fail(ctx, g, "a plain TCP route needs the 'port' clients connect to");
+	if (strchr(name, '*'))
+		return cfg_fail(ctx, member(g, "name"), "a plain TCP service has one exact name");
+	if (vip[0] && inet_pton(AF_INET, vip, &a) != 1)
+		return cfg_fail(ctx, member(g, "vip"), "'vip' is an IPv4 address");
+	r->vip = vip[0] ? ntohl(a.s_addr) : 0;
+	return 0;
+}
+
 static int cfg_route(struct cfg_ctx *ctx, const config_setting_t *g, const struct mr_config *c,
 		     struct mr_route_conf *r)
 {
 	static const char *const keys[] = { "sni", "default", "pool", "network", "proxy_protocol",
-					    "export", NULL };
+					    "export", "protocol", "name", "port", "vip", NULL };
 	char sni[256] = "";
 	bool is_default = false;
 
 	r->line = config_setting_source_line(g);
 	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_bool(ctx, g, "default", &is_default) < 0 ||
-	    cfg_string(ctx, g, "sni", !is_default, sni, sizeof(sni)) < 0 ||
+	    cfg_protocol(ctx, g, r, is_default, sni, sizeof(sni)) < 0 ||
 	    cfg_bool(ctx, g, "proxy_protocol", &r->proxy_protocol_v2) < 0 ||
 	    cfg_bool(ctx, g, "export", &r->exported) < 0 ||
 	    cfg_target(ctx, g, c, &r->pool, &r->network) < 0)
@@ -279,16 +316,17 @@ static int cfg_route(struct cfg_ctx *ctx, const config_setting_t *g, const struc
 	return 0;
 }
 
-/* One entry of 'imported': another network's exported name, { sni; network; }. */
+/* One entry of 'imported': another network's exported name, { sni; network; }, or a plain
+ * TCP service { name; protocol = "tcp"; port; network; }. */
 static int cfg_import(struct cfg_ctx *ctx, const config_setting_t *g, const struct mr_config *c,
 		      struct mr_route_conf *r)
 {
-	static const char *const keys[] = { "sni", "network", NULL };
+	static const char *const keys[] = { "sni", "network", "protocol", "name", "port", NULL };
 	char sni[256] = "";
 
 	r->line = config_setting_source_line(g);
 	r->imported = true;
-	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_string(ctx, g, "sni", true, sni, sizeof(sni)) < 0)
+	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_protocol(ctx, g, r, false, sni, sizeof(sni)) < 0)
 		return -1;
 	if (!member(g, "network"))
 		return cfg_fail(ctx, g, "an imported name needs its 'network'");

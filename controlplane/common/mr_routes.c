@@ -2,6 +2,10 @@
 #include "mr_routes.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vip_alloc.h"
 
 /* The builder hands out ids in creation order, so creating networks and pools in config
  * order makes their ids the config indices; checked as we go. */
@@ -76,18 +80,26 @@ static int build_pools(struct build_ctx *bc)
 	return 0;
 }
 
+static struct route_target target_of(const struct mr_route_conf *r)
+{
+	return (struct route_target){
+		.kind = r->pool >= 0 ? ROUTE_TARGET_POOL : ROUTE_TARGET_NETWORK,
+		.id = (uint32_t)(r->pool >= 0 ? r->pool : r->network),
+		.proxy_protocol_v2 = r->proxy_protocol_v2,
+	};
+}
+
 static int build_routes(struct build_ctx *bc)
 {
 	for (unsigned int i = 0; i < bc->conf->n_routes; i++) {
 		const struct mr_route_conf *r = &bc->conf->routes[i];
-		struct route_target t = {
-			.kind = r->pool >= 0 ? ROUTE_TARGET_POOL : ROUTE_TARGET_NETWORK,
-			.id = (uint32_t)(r->pool >= 0 ? r->pool : r->network),
-			.proxy_protocol_v2 = r->proxy_protocol_v2,
-		};
-		enum route_status st = r->sni ? route_builder_add_route(bc->b, r->sni, &t)
-					      : route_builder_set_default(bc->b, &t);
+		struct route_target t = target_of(r);
+		enum route_status st;
 
+		if (r->plain)
+			continue; /* build_services */
+		st = r->sni ? route_builder_add_route(bc->b, r->sni, &t)
+			    : route_builder_set_default(bc->b, &t);
 		if (st != ROUTE_OK)
 			return build_fail(bc, r->line, r->sni ? r->sni : "default route", st);
 	}
@@ -103,6 +115,108 @@ static int build_routes(struct build_ctx *bc)
 	return 0;
 }
 
+/* The distinct plain service names of conf (one entry per name: its first route), with
+ * their pins: names[*n], pins[*n], and at_route[i] the name index of route i. */
+static int plain_names(const struct mr_config *conf, const char **names, uint32_t *pins,
+		       unsigned int *at_route, unsigned int *n, char *err, size_t errlen)
+{
+	*n = 0;
+	for (unsigned int i = 0; i < conf->n_routes; i++) {
+		const struct mr_route_conf *r = &conf->routes[i];
+		unsigned int k = 0;
+
+		if (!r->plain)
+			continue;
+		while (k < *n && strcmp(names[k], r->sni) != 0)
+			k++;
+		if (k == *n) {
+			names[k] = r->sni;
+			pins[k] = 0;
+			(*n)++;
+		}
+		if (r->vip && pins[k] && pins[k] != r->vip) {
+			snprintf(err, errlen, "%s:%u: %s: its other port has another 'vip'",
+				 conf->source, r->line, r->sni);
+			return -1;
+		}
+		if (r->vip)
+			pins[k] = r->vip;
+		at_route[i] = k;
+	}
+	return 0;
+}
+
+int mr_routes_vips(const struct mr_config *conf, uint32_t *vips, char *err, size_t errlen)
+{
+	const struct vip_range range = { conf->dns.vip_base, conf->dns.vip_prefix_len };
+	const char **names = calloc(conf->n_routes + 1, sizeof(*names));
+	uint32_t *pins = calloc(conf->n_routes + 1, sizeof(*pins));
+	uint32_t *out = calloc(conf->n_routes + 1, sizeof(*out));
+	unsigned int *at = calloc(conf->n_routes + 1, sizeof(*at));
+	unsigned int n = 0;
+	size_t bad = 0;
+	int rc = -1;
+
+	memset(vips, 0, sizeof(*vips) * conf->n_routes);
+	if (!names || !pins || !out || !at) {
+		snprintf(err, errlen, "%s: out of memory for the VIPs", conf->source);
+		goto done;
+	}
+	if (plain_names(conf, names, pins, at, &n, err, errlen) < 0)
+		goto done;
+	for (unsigned int i = 0; i < conf->n_routes && n && !range.prefix_len; i++) {
+		if (conf->routes[i].plain) {
+			snprintf(err, errlen, "%s:%u: %s: a plain TCP route needs dns.vip_range, the "
+				 "addresses its clients reach it at", conf->source,
+				 conf->routes[i].line, conf->routes[i].sni);
+			goto done;
+		}
+	}
+	if (n && vip_assign(&range, names, pins, n, out, &bad) < 0) {
+		snprintf(err, errlen, "%s: %s: its 'vip' is outside dns.vip_range or taken, or the "
+			 "range is too small for %u services", conf->source, names[bad], n);
+		goto done;
+	}
+	for (unsigned int i = 0; i < conf->n_routes; i++)
+		if (conf->routes[i].plain)
+			vips[i] = out[at[i]];
+	rc = 0;
+done:
+	free(names);
+	free(pins);
+	free(out);
+	free(at);
+	return rc;
+}
+
+/* The plain TCP routes as services at their VIPs. */
+static int build_services(struct build_ctx *bc)
+{
+	const struct mr_config *conf = bc->conf;
+	uint32_t *vips = calloc(conf->n_routes + 1, sizeof(*vips));
+	int rc = -1;
+
+	if (!vips) {
+		snprintf(bc->err, bc->errlen, "%s: out of memory for the VIPs", conf->source);
+		return -1;
+	}
+	if (mr_routes_vips(conf, vips, bc->err, bc->errlen) == 0)
+		rc = 0;
+	for (unsigned int i = 0; rc == 0 && i < conf->n_routes; i++) {
+		const struct mr_route_conf *r = &conf->routes[i];
+		struct route_target t = target_of(r);
+		enum route_status st;
+
+		if (!r->plain)
+			continue;
+		st = route_builder_add_service(bc->b, r->sni, vips[i], r->tcp_port, &t);
+		if (st != ROUTE_OK)
+			rc = build_fail(bc, r->line, r->sni, st);
+	}
+	free(vips);
+	return rc;
+}
+
 int mr_routes_build(const struct mr_config *conf, struct route_table **out, char *err,
 		    size_t errlen)
 {
@@ -115,7 +229,8 @@ int mr_routes_build(const struct mr_config *conf, struct route_table **out, char
 		snprintf(err, errlen, "%s: out of memory for the route table", conf->source);
 		return -1;
 	}
-	if (build_networks(&bc) == 0 && build_pools(&bc) == 0 && build_routes(&bc) == 0) {
+	if (build_networks(&bc) == 0 && build_pools(&bc) == 0 && build_routes(&bc) == 0 &&
+	    build_services(&bc) == 0) {
 		*out = route_builder_finish(bc.b, &st);
 		if (*out)
 			rc = 0;

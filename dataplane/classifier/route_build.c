@@ -40,7 +40,7 @@ struct name_route {
 };
 
 struct route_builder {
-	struct vec names, targets, routes, rules, nets, prefixes, ranges, pools, members;
+	struct vec names, targets, routes, rules, nets, prefixes, ranges, pools, members, services;
 	uint32_t default_target;
 	enum route_status first_error;
 };
@@ -113,6 +113,7 @@ struct route_builder *route_builder_new(void)
 	vec_init(&b->ranges, sizeof(struct owned_range));
 	vec_init(&b->pools, sizeof(struct route_pool));
 	vec_init(&b->members, sizeof(struct owned_member));
+	vec_init(&b->services, sizeof(struct route_service));
 	b->default_target = ROUTE_ID_NONE;
 	return b;
 }
@@ -122,7 +123,7 @@ void route_builder_free(struct route_builder *b)
 	if (b == NULL)
 		return;
 	struct vec *all[] = { &b->names, &b->targets, &b->routes, &b->rules, &b->nets,
-			      &b->prefixes, &b->ranges, &b->pools, &b->members };
+			      &b->prefixes, &b->ranges, &b->pools, &b->members, &b->services };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		free(all[i]->items);
 	free(b);
@@ -284,6 +285,22 @@ enum route_status route_builder_add_route(struct route_builder *b, const char *p
 	return note(b, status);
 }
 
+enum route_status route_builder_add_service(struct route_builder *b, const char *name,
+					    uint32_t vip, uint16_t port,
+					    const struct route_target *target)
+{
+	struct route_service svc = { .port = port, .vip = vip };
+	enum route_status status = port && vip ? ROUTE_OK : ROUTE_ERR_BAD_TARGET;
+
+	if (status == ROUTE_OK)
+		status = store_host(b, name, &svc.name_off, &svc.name_len);
+	if (status == ROUTE_OK)
+		status = add_target(b, target, &svc.target);
+	if (status == ROUTE_OK && !vec_append(&b->services, &svc, 1))
+		status = ROUTE_ERR_NOMEM;
+	return note(b, status);
+}
+
 enum route_status route_builder_set_default(struct route_builder *b,
 					    const struct route_target *target)
 {
@@ -402,6 +419,45 @@ static enum route_status index_names(struct route_table *t, const struct route_b
 	return ROUTE_OK;
 }
 
+/* Indexes each service by its address and port, by its name and port, and by its name
+ * alone (where every port of a name must share one address). */
+static enum route_status index_services(struct route_table *t, const struct route_builder *b)
+{
+	static const enum route_service_key_kind kinds[] = { ROUTE_SKEY_VIP, ROUTE_SKEY_NAME,
+							     ROUTE_SKEY_HOST };
+	struct vec keys; /* the keys' bytes: the frozen names are read-only */
+
+	t->service_count = b->services.count;
+	t->services = vec_freeze(&b->services);
+	if (!t->services || !route_index_init(&t->service_keys, 3 * t->service_count))
+		return ROUTE_ERR_NOMEM;
+	vec_init(&keys, 1);
+	for (uint32_t i = 0; i < t->service_count; i++) {
+		const struct route_service *s = &t->services[i];
+
+		for (unsigned int k = 0; k < 3; k++) {
+			char key[ROUTE_SKEY_MAX];
+			size_t len = route_service_key(key, kinds[k], s->vip, s->port,
+						       t->names + s->name_off, s->name_len);
+			uint32_t off = keys.count, old;
+
+			if (!vec_append(&keys, key, (uint32_t)len)) {
+				free(keys.items);
+				return ROUTE_ERR_NOMEM;
+			}
+			old = route_index_insert(&t->service_keys, keys.items, off, (uint16_t)len,
+						 route_hash_stable(key, len), i);
+			if (old != ROUTE_HASH_NONE &&
+			    (kinds[k] != ROUTE_SKEY_HOST || t->services[old].vip != s->vip)) {
+				free(keys.items);
+				return ROUTE_ERR_DUPLICATE;
+			}
+		}
+	}
+	t->service_keys_store = keys.items;
+	return ROUTE_OK;
+}
+
 static enum route_status copy_arrays(struct route_table *t, const struct route_builder *b)
 {
 	t->names = vec_freeze(&b->names);
@@ -445,6 +501,8 @@ struct route_table *route_builder_finish(struct route_builder *b, enum route_sta
 	*status = copy_arrays(t, b);
 	if (*status == ROUTE_OK)
 		*status = index_names(t, b);
+	if (*status == ROUTE_OK)
+		*status = index_services(t, b);
 	if (*status != ROUTE_OK) {
 		route_table_free(t);
 		return NULL;
@@ -459,6 +517,9 @@ void route_table_free(struct route_table *t)
 	route_index_free(&t->exact);
 	route_index_free(&t->suffixes);
 	route_index_free(&t->networks);
+	route_index_free(&t->service_keys);
+	free(t->service_keys_store);
+	free(t->services);
 	free(t->suffix_entries);
 	free(t->names);
 	free(t->targets);

@@ -265,6 +265,8 @@ static void decision_reset(struct route_decision *out)
 	out->pick_note = ROUTE_PICK_FIRST;
 	memset(&out->addr, 0, sizeof(out->addr));
 	out->port = 0;
+	out->service = NULL;
+	out->service_len = 0;
 }
 
 enum route_kind route_lookup(const struct route_table *t, const struct sni_result *hello,
@@ -288,6 +290,64 @@ enum route_kind route_lookup_pick(const struct route_table *t, const struct sni_
 		return refuse(out, ROUTE_REFUSAL_NO_ROUTE);
 	}
 	return route_name(t, hello->host, hello->host_len, true, pick, out);
+}
+
+/* The service a key of kind names, or ROUTE_HASH_NONE. */
+static uint32_t service_find(const struct route_table *t, enum route_service_key_kind kind,
+			     uint32_t vip, uint16_t port, const char *name, size_t len)
+{
+	char key[ROUTE_SKEY_MAX];
+	size_t klen;
+
+	if (t->service_count == 0 || len > SNI_NAME_MAX)
+		return ROUTE_HASH_NONE;
+	klen = route_service_key(key, kind, vip, port, name, len);
+	return route_index_find(&t->service_keys, t->service_keys_store, key, klen,
+				route_hash_stable(key, klen));
+}
+
+static enum route_kind apply_service(const struct route_table *t, uint32_t i,
+				     const struct route_pick *pick, struct route_decision *out)
+{
+	const struct route_service *s;
+
+	decision_reset(out);
+	if (i == ROUTE_HASH_NONE)
+		return refuse(out, ROUTE_REFUSAL_NO_ROUTE);
+	s = &t->services[i];
+	out->service = t->names + s->name_off;
+	out->service_len = s->name_len;
+	return apply_target(t, s->target, ROUTE_MATCH_SERVICE, pick, out);
+}
+
+enum route_kind route_lookup_vip(const struct route_table *t, uint32_t vip, uint16_t port,
+				 const struct route_pick *pick, struct route_decision *out)
+{
+	return apply_service(t, service_find(t, ROUTE_SKEY_VIP, vip, port, NULL, 0), pick, out);
+}
+
+enum route_kind route_lookup_service(const struct route_table *t, const char *name,
+				     size_t len, uint16_t port, const struct route_pick *pick,
+				     struct route_decision *out)
+{
+	return apply_service(t, service_find(t, ROUTE_SKEY_NAME, 0, port, name, len), pick, out);
+}
+
+uint32_t route_table_service_vip(const struct route_table *t, const char *name, size_t len)
+{
+	uint32_t i = service_find(t, ROUTE_SKEY_HOST, 0, 0, name, len);
+
+	return i == ROUTE_HASH_NONE ? 0 : t->services[i].vip;
+}
+
+bool route_table_vip_port(const struct route_table *t, uint32_t vip, uint16_t port)
+{
+	return service_find(t, ROUTE_SKEY_VIP, vip, port, NULL, 0) != ROUTE_HASH_NONE;
+}
+
+uint32_t route_table_service_count(const struct route_table *t)
+{
+	return t->service_count;
 }
 
 const char *route_refusal_str(enum route_refusal refusal)

@@ -72,6 +72,13 @@ enum route_status route_builder_add_member(struct route_builder *b, uint32_t poo
 enum route_status route_builder_add_route(struct route_builder *b, const char *pattern,
 					  const struct route_target *target);
 
+/* A plain TCP service (no ClientHello to route by): name on port (host order), which
+ * clients reach at the virtual address vip (IPv4, host order). Every port of one name
+ * must have the same vip; a vip and port, or a name and port, is given once. */
+enum route_status route_builder_add_service(struct route_builder *b, const char *name,
+					    uint32_t vip, uint16_t port,
+					    const struct route_target *target);
+
 /* Route for hellos without SNI and names nothing else matches. */
 enum route_status route_builder_set_default(struct route_builder *b,
 					    const struct route_target *target);
@@ -119,6 +126,7 @@ enum route_match {
 	ROUTE_MATCH_MANGLED,
 	ROUTE_MATCH_ISTIO,
 	ROUTE_MATCH_DEFAULT,
+	ROUTE_MATCH_SERVICE, /* a plain TCP service, by its address or its name and port */
 };
 
 struct route_decision {
@@ -137,6 +145,9 @@ struct route_decision {
 	uint32_t network_id; /* REMOTE, or the local network a mangled name picked */
 	struct ip_addr addr; /* LOCAL: backend; REMOTE from a mangled name: final destination */
 	uint16_t port;
+	const char *service; /* MATCH_SERVICE: the service's name (in the table, not NUL-
+			      * terminated), service_len bytes */
+	uint16_t service_len;
 };
 
 /* Routes a parsed hello; client_key (e.g. a hash of the client's address and port) makes
@@ -159,6 +170,25 @@ struct route_pick {
  * tried (ROUTE_REFUSAL_POOL_TRIED when none is left). */
 enum route_kind route_lookup_pick(const struct route_table *t, const struct sni_result *hello,
 				  const struct route_pick *pick, struct route_decision *out);
+
+/* Routes a connection to a plain TCP service's address vip and port (host order). */
+enum route_kind route_lookup_vip(const struct route_table *t, uint32_t vip, uint16_t port,
+				 const struct route_pick *pick, struct route_decision *out);
+
+/* Routes a connection to the plain TCP service name[0..len) (lower case) on port: what a
+ * gateway that relays one from another network was told. */
+enum route_kind route_lookup_service(const struct route_table *t, const char *name,
+				     size_t len, uint16_t port, const struct route_pick *pick,
+				     struct route_decision *out);
+
+/* The virtual address of the plain TCP service name[0..len) (lower case), or 0. */
+uint32_t route_table_service_vip(const struct route_table *t, const char *name, size_t len);
+
+/* Whether some plain TCP service listens on vip and port (host order). */
+bool route_table_vip_port(const struct route_table *t, uint32_t vip, uint16_t port);
+
+/* Plain TCP services in the table. */
+uint32_t route_table_service_count(const struct route_table *t);
 
 /* Members of every pool together, and member i's address and port. */
 uint32_t route_table_member_count(const struct route_table *t);

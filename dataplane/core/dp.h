@@ -35,6 +35,8 @@ struct dp_port {
 	uint32_t ipv4;               /* host byte order */
 	uint32_t netmask;
 	uint32_t gateway;            /* 0: none */
+	uint32_t vip_base;           /* plain TCP services' addresses owned on this port */
+	uint32_t vip_mask;           /* (host order; dns.vip_range); 0: none */
 	bool has_ipv6;
 	uint8_t ipv6[16];            /* network byte order */
 	uint8_t prefix6_len;
@@ -49,6 +51,12 @@ struct dp_port {
 	uint16_t queue_owner[64];    /* rx queue -> worker polling it */
 	char steer_note[256];        /* which steering path was taken, and why */
 };
+
+/* Whether ip (host order) is one of the virtual addresses port p answers for. */
+static inline bool dp_port_vip(const struct dp_port *p, uint32_t ip)
+{
+	return p->vip_mask && (ip & p->vip_mask) == p->vip_base;
+}
 
 struct dp_rxq {
 	uint16_t port_id;

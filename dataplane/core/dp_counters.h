@@ -30,6 +30,8 @@
 	X(handshake_ack)      /* valid cookie ACKs without data (still no state) */          \
 	X(flow_created)       /* first client data with a valid cookie: flow allocated */    \
 	X(hello_complete)     /* ClientHello complete and parsed */                          \
+	X(plain_routed)       /* plain TCP service connections routed (VIP or gateway's) */  \
+	X(plain_via_gateway)  /* ... of them told by another gateway's PROXY header */       \
 	X(route_local)        /* routed to a local backend */                                \
 	X(route_remote)       /* routed to another network's gateway */                      \
 	X(turn_bind_start)    /* RFC 6062 data connections opened to a TURN server */        \
@@ -99,6 +101,8 @@
 	X(hello_out_of_order) /* segment ahead of the hello stream (client resends it) */    \
 	X(client_abort)       /* client sent FIN or RST before the splice */                 \
 	X(route_no_route)     /* no route for the SNI */                                     \
+	X(vip_no_service)     /* SYN to a VIP port no plain TCP service listens on: RST */   \
+	X(gateway_proxy_bad)  /* a TURN connection's PROXY header unreadable or too large */ \
 	X(route_not_allowed)  /* mangled destination outside its network's allow-list */     \
 	X(route_refused)      /* bad mangled name, unknown network, empty pool */            \
 	X(route_bad_destination) /* mangled destination nobody may be reached at (ours, loopback...) */ \

@@ -22,6 +22,7 @@ static void arp_reply_in_place(struct dp_worker *w, const struct dp_port *p,
 			       struct rte_arp_hdr *a)
 {
 	struct rte_arp_ipv4 *d = &a->arp_data;
+	uint32_t asked = d->arp_tip;
 
 	eth->dst_addr = d->arp_sha;
 	eth->src_addr = p->mac;
@@ -29,7 +30,7 @@ static void arp_reply_in_place(struct dp_worker *w, const struct dp_port *p,
 	d->arp_tha = d->arp_sha;
 	d->arp_tip = d->arp_sip;
 	d->arp_sha = p->mac;
-	d->arp_sip = rte_cpu_to_be_32(p->ipv4);
+	d->arp_sip = asked; /* the port's address, or one of its VIPs */
 	dp_event(w, DP_EV_arp_reply_out);
 	dp_tx_port(w, p, m);
 }
@@ -85,8 +86,8 @@ void arp_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mb
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
 	/* Same rules as the worker that got it (arp_input), which counted it. */
-	if (tip == p->ipv4 || sip == tip)
-		arp_claim(w, p, a, tip == p->ipv4, false);
+	if (tip == p->ipv4 || dp_port_vip(p, tip) || sip == tip)
+		arp_claim(w, p, a, tip == p->ipv4 || dp_port_vip(p, tip), false);
 }
 
 void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
@@ -107,7 +108,7 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	if (w->app->n_workers > 1)
 		inbox_copy_to_others(w, m); /* before the frame is turned into a reply */
 
-	if (tip != p->ipv4) {
+	if (tip != p->ipv4 && !dp_port_vip(p, tip)) {
 		/* Gratuitous ARP may confirm what we know; it never creates or changes entries. */
 		if (sip == tip)
 			arp_claim(w, p, a, false, true);

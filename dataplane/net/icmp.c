@@ -12,10 +12,12 @@ static void icmp_echo_reply(struct dp_worker *w, const struct dp_port *p, struct
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint32_t sum;
 
+	rte_be32_t asked = ip->dst_addr; /* the port's address or one of its VIPs */
+
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = p->mac;
 	ip->dst_addr = ip->src_addr;
-	ip->src_addr = rte_cpu_to_be_32(p->ipv4);
+	ip->src_addr = asked;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);

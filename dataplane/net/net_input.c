@@ -66,6 +66,17 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 	dst = rte_be_to_cpu_32(ip->dst_addr);
 	if (ipv4_is_martian_source(src) || src == p->ipv4 || ipv4_is_broadcast_for(p, src))
 		return drop(w, m, DP_DROP_ipv4_martian_src);
+	if (dst != p->ipv4 && dp_port_vip(p, dst)) {
+		/* A plain TCP service's address: TCP is the relay's, echo is answered from the
+		 * VIP (so that ping and traceroute see it alive), nothing else lives there. */
+		if (ip->next_proto_id == IPPROTO_TCP)
+			return l3_off;
+		if (ip->next_proto_id == IPPROTO_ICMP)
+			icmp_input(w, p, m, l3_off);
+		else
+			drop(w, m, DP_DROP_ipv4_not_for_us);
+		return 0;
+	}
 	if (dst != p->ipv4) {
 		/* Broadcast and multicast (DHCP, routing protocols) belong to the host. */
 		if (ipv4_is_broadcast_for(p, dst) || (dst >> 28) == 0xe)

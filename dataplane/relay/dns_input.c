@@ -96,8 +96,22 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 	const struct mr_dns_conf *dc = &live->conf.dns;
 	bool in = q->qclass == 1 || q->qclass == 255;
 
+	uint32_t vip = in ? route_table_service_vip(live->routes, q->name, q->name_len) : 0;
+
 	*n = 0;
 	*zone = zone_of(dc, q->name, q->name_len);
+	if (vip) {
+		/* A plain TCP service: its own address (IPv4 only), which tells it apart from the
+		 * other services on the same port. */
+		if (q->qtype == DNS_TYPE_A || q->qtype == DNS_TYPE_ANY) {
+			uint32_t a = rte_cpu_to_be_32(vip);
+
+			rrs[*n].type = DNS_TYPE_A;
+			memcpy(rrs[(*n)++].addr, &a, 4);
+		}
+		dp_event(w, *n ? DP_EV_dns_answered : DP_EV_dns_nodata);
+		return DNS_RCODE_NOERROR;
+	}
 	if (!in || !routed(live, q)) {
 		if (*zone) {
 			dp_event(w, DP_EV_dns_nxdomain);

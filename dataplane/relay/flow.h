@@ -101,6 +101,9 @@ struct flow {
 	uint8_t via_turn : 1;        /* arrived over a TURN server (RFC 6062): local only */
 	uint8_t hello_queued : 1;    /* rtx_prev/next link it into the hello queue instead */
 	uint8_t sole_member : 1;     /* its pool has no other member to redispatch to */
+	uint8_t plain : 1;           /* a plain TCP service's: routed by VIP:port, no hello */
+	uint8_t gateway_plain : 1;   /* ... announced by another gateway's PROXY header (by
+				      * name, which went with the header: not redispatched) */
 	uint8_t dispatches;          /* members tried before the current one (redispatch) */
 	uint32_t member;             /* health slot of the pool member connected to (health.h),
 				      * or FLOW_NO_MEMBER */

@@ -17,6 +17,7 @@
 #include "dp_tx.h"
 #include "flow.h"
 #include "ip_addr.h"
+#include "sni_parse.h"
 #include "syncookie.h"
 #include "tcp_opts.h"
 
@@ -66,6 +67,33 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 
 /* Classify the kept client bytes once more arrived: route, refuse, or wait for more. */
 void relay_hello_classify(struct dp_worker *w, struct flow *f);
+
+/* What a connection is routed by: a parsed ClientHello, else a plain TCP service's name
+ * and port (told by another gateway), else its VIP and port (host order). */
+struct relay_route_key {
+	const struct sni_result *hello;
+	const char *name;
+	size_t name_len;
+	uint32_t vip;
+	uint16_t port;
+};
+
+/* Route f (FLOW_HELLO) by k, with the member choice its client and its earlier tries
+ * make, and open its backend side; or end it with the refusal counted. */
+void relay_route(struct dp_worker *w, struct flow *f, const struct relay_route_key *k);
+
+/* Route a plain TCP service's connection f by the VIP and port its client reached. */
+void relay_plain_route(struct dp_worker *w, struct flow *f);
+
+/* A connection that came over TURN (f->via_turn) whose kept bytes start with a PROXY v2
+ * header: another gateway's plain TCP connection to the service its authority and
+ * destination port name. Strips the header and routes f, ends it, or waits for the rest
+ * of the header: true. false when the bytes are no PROXY header (a ClientHello). */
+bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f);
+
+/* Drop the first len kept client bytes of f (received and acknowledged, never to be
+ * sent on): what follows them becomes the client's first byte. false when out of mbufs. */
+bool relay_stream_skip(struct dp_worker *w, struct flow *f, uint32_t len);
 
 /* A free source port of this worker's share for side dir of f (written into its key,
  * whose addresses are set); false if none. */

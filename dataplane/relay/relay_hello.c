@@ -110,10 +110,10 @@ static bool slot_usable(const void *ctx, uint32_t slot)
 }
 
 /* The other network's gateway classifies the same hello again, so the bytes go there
- * exactly as the client sent them: never with a PROXY header in front. A gateway down or
+ * exactly as the client sent them: never with a PROXY header in front of a hello. A gateway down or
  * ejected is passed over like a pool member; a redispatch continues after the one that
  * failed (f->member). */
-static void hello_route_remote(struct dp_worker *w, struct flow *f, const struct sni_result *r,
+static void hello_route_remote(struct dp_worker *w, struct flow *f, const char *name,
 			       const struct relay_live *live, const struct route_decision *d,
 			       uint64_t client_key, uint32_t failed_slot)
 {
@@ -130,7 +130,9 @@ static void hello_route_remote(struct dp_worker *w, struct flow *f, const struct
 	if (!f->dispatches)
 		dp_event(w, DP_EV_route_remote);
 	gw = ip_addr_v4(rte_be_to_cpu_32(g->addr));
-	relay_connect(w, f, &gw, g->port, false, r->has_sni ? r->host : NULL);
+	/* A plain connection has no hello: the other gateway learns its service from the
+	 * PROXY header's authority and destination port. */
+	relay_connect(w, f, &gw, g->port, f->plain, name);
 }
 
 /* One of the appliance's own addresses: a connection there would only come back to it. */
@@ -206,7 +208,18 @@ static void count_pick(struct dp_worker *w, const struct route_decision *d)
 		dp_event(w, DP_EV_pool_all_down);
 }
 
-static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_result *r)
+/* The decision for f by what k holds. */
+static enum route_kind route_by(const struct relay_live *live, const struct relay_route_key *k,
+				const struct route_pick *pick, struct route_decision *d)
+{
+	if (k->hello)
+		return route_lookup_pick(live->routes, k->hello, pick, d);
+	if (k->name)
+		return route_lookup_service(live->routes, k->name, k->name_len, k->port, pick, d);
+	return route_lookup_vip(live->routes, k->vip, k->port, pick, d);
+}
+
+void relay_route(struct dp_worker *w, struct flow *f, const struct relay_route_key *k)
 {
 	const struct relay_live *live = relay_live_get(w->app);
 	struct route_decision d;
@@ -216,11 +229,22 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 				   f->dispatches && f->member != FLOW_NO_MEMBER ? member_tried : NULL,
 				   &ctx };
 	uint32_t failed = f->dispatches ? f->member : FLOW_NO_MEMBER;
+	enum route_kind kind = route_by(live, k, &pick, &d);
+	char name[SNI_NAME_MAX + 1];
 
+	/* The name the backend or the other gateway is told: the hello's or the service's. */
+	if (d.service) {
+		memcpy(name, d.service, d.service_len);
+		name[d.service_len] = '\0';
+	} else if (k->hello && k->hello->has_sni) {
+		memcpy(name, k->hello->host, k->hello->host_len + 1u);
+	} else {
+		name[0] = '\0';
+	}
 	if (!f->dispatches)
-		dp_event(w, DP_EV_hello_complete);
+		dp_event(w, f->plain ? DP_EV_plain_routed : DP_EV_hello_complete);
 	f->member = FLOW_NO_MEMBER;
-	switch (route_lookup_pick(live->routes, r, &pick, &d)) {
+	switch (kind) {
 	case ROUTE_LOCAL:
 		if (d.match == ROUTE_MATCH_MANGLED && own_address(w->app, &d.addr))
 			return relay_abort(w, f, true, false, DP_DROP_route_bad_destination);
@@ -228,20 +252,19 @@ static void hello_route(struct dp_worker *w, struct flow *f, const struct sni_re
 		f->member = relay_live_member_slot(live, d.member);
 		f->sole_member = d.pool_id == ROUTE_ID_NONE ||
 				 route_table_pool_size(live->routes, d.pool_id) < 2;
-		if (f->dispatches)
-			return relay_connect(w, f, &d.addr, rte_cpu_to_be_16(d.port),
-					     d.proxy_protocol_v2, r->has_sni ? r->host : NULL);
-		dp_event(w, DP_EV_route_local);
-		if (d.pool_id != ROUTE_ID_NONE)
-			dp_count(&w->pool_flows[relay_live_pool_counter(live, d.pool_id)], 1);
+		if (!f->dispatches) {
+			dp_event(w, DP_EV_route_local);
+			if (d.pool_id != ROUTE_ID_NONE)
+				dp_count(&w->pool_flows[relay_live_pool_counter(live, d.pool_id)], 1);
+		}
 		return relay_connect(w, f, &d.addr, rte_cpu_to_be_16(d.port), d.proxy_protocol_v2,
-				     r->has_sni ? r->host : NULL);
+				     name[0] ? name : NULL);
 	case ROUTE_REMOTE:
 		/* What came over another network's TURN server is for this network's services:
 		 * this gateway is nobody's transit to a third network. */
 		if (f->via_turn)
 			return relay_abort(w, f, true, false, DP_DROP_turn_transit);
-		return hello_route_remote(w, f, r, live, &d, client_key, failed);
+		return hello_route_remote(w, f, name[0] ? name : NULL, live, &d, client_key, failed);
 	default:
 		return relay_abort(w, f, true, false, refusal_drop(d.refusal));
 	}
@@ -254,8 +277,12 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 	struct sni_result r;
 	unsigned int n = 0;
 
+	if (f->plain)
+		return relay_plain_route(w, f); /* no hello to wait for */
 	if (unlikely(f->c.key.local_port == rte_cpu_to_be_16(53)) && dns_tcp_flow(w, f))
 		return dns_tcp_answer(w, f); /* a DNS query, not a ClientHello */
+	if (unlikely(f->via_turn) && relay_plain_from_gateway(w, f))
+		return; /* another gateway's plain connection, announced by a PROXY header */
 
 	sni_parse_config_default(&cfg);
 	cfg.max_hello = w->app->conf->relay.max_hello;
@@ -269,7 +296,7 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 		return;
 	if (r.verdict != SNI_COMPLETE)
 		return hello_refuse(w, f, &r);
-	hello_route(w, f, &r);
+	relay_route(w, f, &(struct relay_route_key){ .hello = &r });
 }
 
 /* A segment this small is copied behind what the flow keeps: copying a few bytes costs
@@ -362,7 +389,8 @@ static enum keep_result hello_keep(struct dp_worker *w, struct flow *f, struct r
 	enum keep_result r = KEEP_OK;
 
 	if (f->stream_len + fresh > w->app->conf->relay.max_hello + 16384u)
-		return KEEP_TOO_LARGE;
+		/* A plain connection's client may simply talk first: it waits for the splice. */
+		return f->plain ? KEEP_NO_ROOM : KEEP_TOO_LARGE;
 	rte_pktmbuf_adj(m, (uint16_t)(s->l4_off + s->tcp_len + overlap));
 	if (rte_pktmbuf_pkt_len(m) > fresh)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - fresh));

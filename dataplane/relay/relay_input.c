@@ -235,9 +235,11 @@ static bool cookie_valid(const struct dp_worker *w, const struct relay_seg *s, u
 	return false;
 }
 
-/* First data with a valid cookie: only now does the connection cost a flow entry. */
+/* First data with a valid cookie: only now does the connection cost a flow entry. A
+ * plain TCP service's connection (plain: to a VIP) gets it with the handshake's ACK, since
+ * its server may speak first. */
 static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
-		       const struct relay_live *live)
+		       const struct relay_live *live, bool plain)
 {
 	enum flow_client_verdict limit;
 	uint16_t mss;
@@ -251,7 +253,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 			seg_rst_reply(w, p, s, s->ack, 0, false);
 		return dp_drop(w, s->m, DP_DROP_syncookie_invalid);
 	}
-	if (s->payload_len == 0) {
+	if (s->payload_len == 0 && !plain) {
 		dp_event(w, DP_EV_handshake_ack);
 		rte_pktmbuf_free(s->m);
 		return;
@@ -277,12 +279,20 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);
 	}
 	dp_event(w, DP_EV_flow_created);
-	count_listener(w, p, s, live);
+	if (plain) {
+		f->plain = 1;
+		if (s->payload_len == 0) {
+			rte_pktmbuf_free(s->m);
+			return relay_hello_classify(w, f); /* routed at once */
+		}
+	} else {
+		count_listener(w, p, s, live);
+	}
 	relay_hello_input(w, f, s);
 }
 
 static void listen_input(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
-			 const struct relay_live *live)
+			 const struct relay_live *live, bool plain)
 {
 	uint8_t fl = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
 
@@ -299,9 +309,31 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 		return listen_syn(w, p, s);
 	}
 	if (fl == RTE_TCP_ACK_FLAG)
-		return listen_ack(w, p, s, live);
+		return listen_ack(w, p, s, live, plain);
 	/* A RST for a connection we never kept, or flag soup: nothing to answer. */
 	dp_drop(w, s->m, DP_DROP_tcp_no_flow);
+}
+
+/* A segment without a flow to a VIP: the plain TCP service on its port takes it like a
+ * listener; a port with no service answers a SYN with a RST, as a closed port does. */
+static bool vip_listen(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
+		       const struct relay_live *live)
+{
+	uint8_t fl = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
+
+	if (!route_table_vip_port(live->routes, rte_be_to_cpu_32(s->ip->dst_addr),
+				  rte_be_to_cpu_16(s->tcp->dst_port))) {
+		if (fl == RTE_TCP_SYN_FLAG)
+			seg_rst_reply(w, p, s, 0, s->seq + 1, true);
+		dp_drop(w, s->m, DP_DROP_vip_no_service);
+		return true;
+	}
+	if (!seg_parse_opts(s)) {
+		dp_drop(w, s->m, DP_DROP_tcp_bad_header);
+		return true;
+	}
+	listen_input(w, p, s, live, true);
+	return true;
 }
 
 static bool is_relay_source_port(const struct dp_worker *w, uint16_t port)
@@ -323,14 +355,15 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	struct relay_seg s;
 	enum flow_dir dir;
 	struct flow *f;
-	bool listener;
+	bool listener, vip;
 	unsigned int owner;
 
 	if (!seg_parse(&s, m, l3_off)) {
 		dp_drop(w, m, DP_DROP_tcp_bad_header);
 		return true;
 	}
-	if (!relay_owns_port(w, live, p, rte_be_to_cpu_16(s.tcp->dst_port)))
+	vip = !s.ip6 && dp_port_vip(p, rte_be_to_cpu_32(s.ip->dst_addr));
+	if (!vip && !relay_owns_port(w, live, p, rte_be_to_cpu_16(s.tcp->dst_port)))
 		return false; /* the host's */
 	owner = s.ip6 ? dispatch_owner6(w->app, p, s.ip6->src_addr, s.ip6->dst_addr,
 					s.tcp->src_port, rte_be_to_cpu_16(s.tcp->dst_port))
@@ -341,6 +374,8 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	f = seg_lookup(w, &s, &dir);
+	if (unlikely(vip) && !f)
+		return vip_listen(w, p, &s, live);
 	listener = !f && relay_live_is_listener(live, p->index, rte_be_to_cpu_16(s.tcp->dst_port));
 	if ((f || listener) && !seg_parse_opts(&s)) {
 		dp_drop(w, m, DP_DROP_tcp_bad_header);
@@ -360,7 +395,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	if (listener) {
-		listen_input(w, p, &s, live);
+		listen_input(w, p, &s, live, false);
 		return true;
 	}
 	/* Owned port, no flow, no listener: a source port of ours with nothing behind it. */

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "flow_limits.h"
-#include "mbuf_slice.h"
 #include "stun_msg.h"
 #include "tcp_out.h"
 
@@ -176,7 +175,6 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	long len = hdr ? stun_frame_length(hdr, STUN_HDR_LEN) : -1;
 	const uint8_t *all;
 	struct stun_msg m;
-	struct rte_mbuf *rest = NULL;
 
 	if (len < 0 || len > TURN_BIND_ANSWER_MAX)
 		return bind_refused(w, f, b, true);
@@ -187,16 +185,9 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	    m.method != TURN_CONNECTION_BIND || m.cls != STUN_SUCCESS ||
 	    memcmp(m.tid, b->req.tid, sizeof(b->req.tid)) != 0)
 		return bind_refused(w, f, b, true);
-	if (f->stream_len > (uint32_t)len) {
-		rest = mbuf_slice(w->app->pool, f->stream, (uint32_t)len,
-				  f->stream_len - (uint32_t)len);
-		if (!rest)
-			return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
-	}
-	flow_stream_set(w->flows, f, rest);
-	f->stream_len -= (uint32_t)len;
 	/* Both directions now start after the bind's bytes: shift them out of sight. */
-	f->c.peer_isn += (uint32_t)len;
+	if (!relay_stream_skip(w, f, (uint32_t)len))
+		return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
 	f->c.local_isn += b->req.len;
 	b->flow_isn = f->c.local_isn; /* the slot keeps the peer until the flow is routed */
 	f->state = FLOW_HELLO;

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Plain TCP services: connections with no ClientHello to route by. A client reaches a
+ * service at its VIP and port, so the flow is routed by them the moment the handshake is
+ * done; when the service is another network's, this gateway tells that network's gateway
+ * the service's name and port in a PROXY v2 header, which the other gateway reads here
+ * and strips before its own backend sees a byte. */
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "flow_limits.h"
+#include "mbuf_slice.h"
+#include "proxy_v2_read.h"
+#include "relay.h"
+#include "sni_name.h"
+
+bool relay_stream_skip(struct dp_worker *w, struct flow *f, uint32_t len)
+{
+	struct rte_mbuf *rest = NULL;
+
+	if (f->stream_len > len) {
+		rest = mbuf_slice(w->app->pool, f->stream, len, f->stream_len - len);
+		if (!rest)
+			return false;
+	}
+	flow_stream_set(w->flows, f, rest);
+	f->stream_len -= len;
+	/* The client's sequence space now starts after them: the splice's translation, made
+	 * from peer_isn, leaves them out of the backend's stream. */
+	f->c.peer_isn += len;
+	return true;
+}
+
+void relay_plain_route(struct dp_worker *w, struct flow *f)
+{
+	if (f->gateway_plain) /* its name went with the header: never routed again */
+		return relay_abort(w, f, true, false, DP_DROP_pool_tried);
+	relay_route(w, f, &(struct relay_route_key){
+		.vip = rte_be_to_cpu_32(f->c.key.local_ip),
+		.port = rte_be_to_cpu_16(f->c.key.local_port) });
+}
+
+bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f)
+{
+	uint8_t buf[PROXY_V2_READ_MAX];
+	uint32_t n = RTE_MIN(f->stream_len, PROXY_V2_READ_MAX);
+	const uint8_t *bytes = n ? rte_pktmbuf_read(f->stream, 0, n, buf) : NULL;
+	struct proxy_v2_info pi;
+	char name[SNI_NAME_MAX + 1];
+	size_t name_len = 0;
+
+	if (!bytes)
+		return false;
+	switch (proxy_v2_read(bytes, n, &pi)) {
+	case PROXY_V2_NONE:
+		return false;
+	case PROXY_V2_NEED_MORE:
+		return true; /* the hello timeout bounds the wait, as for a hello */
+	case PROXY_V2_BAD:
+		relay_abort(w, f, true, false, DP_DROP_gateway_proxy_bad);
+		return true;
+	case PROXY_V2_OK:
+		break;
+	}
+	if (!pi.authority || pi.local || pi.dst_port == 0 ||
+	    sni_name_normalize((const char *)pi.authority, pi.authority_len, name, &name_len) !=
+		    SNI_NAME_OK) {
+		relay_abort(w, f, true, false, DP_DROP_gateway_proxy_bad);
+		return true;
+	}
+	if (!relay_stream_skip(w, f, pi.header_len)) {
+		relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
+		return true;
+	}
+	f->plain = 1;
+	f->gateway_plain = 1;
+	dp_event(w, DP_EV_plain_via_gateway);
+	relay_route(w, f, &(struct relay_route_key){ .name = name, .name_len = name_len,
+						     .port = pi.dst_port });
+	return true;
+}
