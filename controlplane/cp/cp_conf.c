@@ -23,13 +23,14 @@ static int put_gateway(char *out, size_t cap, const struct mr_config *conf,
  * routed by the file itself. */
 static bool import_fits(const struct mr_config *conf, const struct cp_import *imp)
 {
+	size_t len = strcspn(imp->sni, ":"); /* a plain service's name before ":PORT" */
 	bool remote = false;
 
 	for (unsigned int k = 0; k < conf->n_networks; k++)
 		remote |= strcmp(conf->networks[k].name, imp->network) == 0 && !conf->networks[k].local;
 	for (unsigned int i = 0; remote && i < conf->n_routes; i++)
 		if (!conf->routes[i].imported && conf->routes[i].sni &&
-		    strcmp(conf->routes[i].sni, imp->sni) == 0)
+		    strlen(conf->routes[i].sni) == len && memcmp(conf->routes[i].sni, imp->sni, len) == 0)
 			return false;
 	return remote;
 }
@@ -41,7 +42,7 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 		     const struct cp_import *imports, unsigned int n_imports, uint32_t *len)
 {
 	size_t flen = strlen(file_text);
-	size_t cap = flen + 128 + (size_t)n * 256 + (size_t)n_imports * 320;
+	size_t cap = flen + 128 + (size_t)n * 256 + (size_t)n_imports * 360;
 	char *text = malloc(cap);
 	const char *sep = "";
 	size_t at;
@@ -62,8 +63,16 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 			continue;
 		if (!*sep)
 			at += (size_t)snprintf(text + at, cap - at, "imported = (\n");
-		at += (size_t)snprintf(text + at, cap - at, "%s  { sni = \"%s\"; network = \"%s\"; }",
-				       sep, imports[i].sni, imports[i].network);
+		const char *colon = strchr(imports[i].sni, ':');
+
+		if (colon) /* a plain TCP service: NAME:PORT */
+			at += (size_t)snprintf(text + at, cap - at, "%s  { name = \"%.*s\"; protocol = "
+					       "\"tcp\"; port = %s; network = \"%s\"; }", sep,
+					       (int)(colon - imports[i].sni), imports[i].sni,
+					       colon + 1, imports[i].network);
+		else
+			at += (size_t)snprintf(text + at, cap - at, "%s  { sni = \"%s\"; network = "
+					       "\"%s\"; }", sep, imports[i].sni, imports[i].network);
 		sep = ",\n";
 	}
 	if (*sep)

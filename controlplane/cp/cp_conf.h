@@ -18,7 +18,7 @@
 /* Another network's exported name, routed to that network (by name: it survives reloads
  * that reorder networks). */
 struct cp_import {
-	char sni[256];
+	char sni[262];             /* "NAME" (TLS) or "NAME:PORT" (a plain TCP service) */
 	char network[MR_NAME_MAX];
 };
 

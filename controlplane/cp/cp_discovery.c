@@ -99,17 +99,21 @@ void cp_discovery_set_services(struct cp_discovery *d, const struct mr_config *c
 	d->n_own_services = 0;
 	for (unsigned int i = 0; i < conf->n_routes; i++) {
 		const struct mr_route_conf *r = &conf->routes[i];
-		size_t len = r->exported && r->sni ? strlen(r->sni) + 1 : 0;
+		char key[DISC_SERVICE_MAX];
+		size_t len;
 
-		if (!len)
+		if (!r->exported || !r->sni)
 			continue;
-		if (at + len > sizeof(d->own_services)) {
+		/* A TLS service by its name, a plain TCP one by its name and port. */
+		len = r->plain ? (size_t)snprintf(key, sizeof(key), "%s:%u", r->sni, r->tcp_port)
+			       : (size_t)snprintf(key, sizeof(key), "%s", r->sni);
+		if (at + len + 1 > sizeof(d->own_services)) {
 			mr_log(MR_LOG_WARN, "discovery: exports past %s left out (%u bytes at most)",
 			       r->sni, DISC_SERVICES_BYTES);
 			break;
 		}
-		memcpy(d->own_services + at, r->sni, len);
-		at += len;
+		memcpy(d->own_services + at, key, len + 1);
+		at += len + 1;
 		d->n_own_services++;
 	}
 	compose_value(d);
@@ -261,15 +265,38 @@ static int parse_key(const char *prefix, const char *key, size_t key_len, char *
 	return text_is_name(net, netlen, false) && text_is_name(id, idlen, true) ? 0 : -1;
 }
 
-/* An exported name: a host name or "*." and one, lower case. */
+/* An exported service: a host name or "*." and one, lower case (TLS); or a host name,
+ * ':' and a port 1..65535 (plain TCP). */
 static bool text_is_service(const char *s, size_t len)
 {
+	const char *colon = memchr(s, ':', len);
+	char name[254];
+
+	if (colon) {
+		size_t digits = len - (size_t)(colon - s) - 1;
+		unsigned long port = 0;
+
+		if (digits == 0 || digits > 5 || colon[1] == '0')
+			return false;
+		for (size_t i = 1; i <= digits; i++) {
+			if (colon[i] < '0' || colon[i] > '9')
+				return false;
+			port = port * 10 + (unsigned long)(colon[i] - '0');
+		}
+		if (port > 65535 || s[0] == '*')
+			return false;
+		len = (size_t)(colon - s);
+	}
 	if (len > 2 && s[0] == '*' && s[1] == '.') {
 		s += 2;
 		len -= 2;
 	}
-	return len > 0 && len <= 253 && s[0] != '.' && s[len - 1] != '.' && !strstr(s, "..") &&
-	       text_is_name(s, len + 1, true);
+	if (len == 0 || len > 253)
+		return false;
+	memcpy(name, s, len);
+	name[len] = '\0';
+	return name[0] != '.' && name[len - 1] != '.' && !strstr(name, "..") &&
+	       text_is_name(name, len + 1, true);
 }
 
 /* The optional "services" list of a registration into g. 0, or -1 when it is not one. */
@@ -585,12 +612,16 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
 	return n;
 }
 
-/* Whether conf routes name itself (a route of the file, not an import). */
-static bool routed_by_file(const struct mr_config *conf, const char *name)
+/* Whether conf routes the service's name itself (a route of the file, not an import;
+ * a plain TCP service's ":PORT" aside). */
+static bool routed_by_file(const struct mr_config *conf, const char *service)
 {
+	size_t len = strcspn(service, ":");
+
 	for (unsigned int i = 0; i < conf->n_routes; i++)
 		if (!conf->routes[i].imported && conf->routes[i].sni &&
-		    strcmp(conf->routes[i].sni, name) == 0)
+		    strlen(conf->routes[i].sni) == len &&
+		    memcmp(conf->routes[i].sni, service, len) == 0)
 			return true;
 	return false;
 }

@@ -19,6 +19,7 @@
 #define DISC_MAX_RELAYS 64          /* relayed addresses one gateway publishes */
 #define DISC_MAX_GATEWAYS 4096      /* gateways of the whole mesh kept */
 #define DISC_SERVICES_BYTES 2048    /* one gateway's exported names, NUL after each */
+#define DISC_SERVICE_MAX 262        /* one of them: "NAME" (TLS) or "NAME:PORT" (plain TCP) */
 
 /* One relayed address of a gateway: on the TURN server of network, at address:port. */
 struct disc_relay {

@@ -256,20 +256,29 @@ static void report_pools(const struct dp_appliance *app, struct mgmt_report_sink
 /* The names this gateway exports and those it imported, with where they go. */
 static void report_services(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
-	const struct mr_config *c = &relay_live_get(app)->conf;
+	const struct relay_live *live = relay_live_get(app);
+	const struct mr_config *c = &live->conf;
 	char line[LINE_MAX_LEN + 300];
 
 	for (unsigned int i = 0; i < c->n_routes; i++) {
 		const struct mr_route_conf *r = &c->routes[i];
+		const char *kind = r->exported ? "exported" : r->imported ? "imported" : "local";
+		char plain[64] = "";
 
-		if (r->exported)
-			snprintf(line, sizeof(line), "exported %s pool %s", r->sni,
-				 c->pools[r->pool].name);
-		else if (r->imported)
-			snprintf(line, sizeof(line), "imported %s from network %s", r->sni,
-				 c->networks[r->network].name);
-		else
+		if (!r->exported && !r->imported && !r->plain)
 			continue;
+		if (r->plain) {
+			uint32_t vip = route_table_service_vip(live->routes, r->sni, strlen(r->sni));
+
+			snprintf(plain, sizeof(plain), " tcp/%u vip %u.%u.%u.%u", r->tcp_port,
+				 vip >> 24, (vip >> 16) & 255, (vip >> 8) & 255, vip & 255);
+		}
+		if (r->pool >= 0)
+			snprintf(line, sizeof(line), "%s %s%s pool %s", kind, r->sni, plain,
+				 c->pools[r->pool].name);
+		else
+			snprintf(line, sizeof(line), "%s %s%s from network %s", kind, r->sni, plain,
+				 c->networks[r->network].name);
 		s->item(s, line);
 	}
 }
