@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
-# a bounded time: the classifier's (sni_parse, sni_mangle, dns_msg), the data plane's packet path
+# a bounded time: the classifier's (sni_parse, sni_mangle, dns_msg, proxy_v2), the data plane's packet path
 # (dp_frames) and IPv6 neighbour discovery codec (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json), HTTP
 # response parser (http) and control protocol wire format (ctl: headers, BIND, PONG).
 # Exit status: 0 when no target found anything.
-#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|dp_frames|nd|stun|json|http|ctl|all]
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl|all]
 #                   [--keep-corpus] [--out DIR]      (default build-fuzz/)
 set -euo pipefail
 
@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
 	--target) target=$2; shift 2 ;;
 	--keep-corpus) keep_corpus=1; shift ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|dp_frames|nd|stun|json|http|ctl|all]" \
+	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl|all]" \
 		"[--keep-corpus] [--out DIR]" >&2
 	   exit 2 ;;
 	esac
@@ -42,8 +42,8 @@ fi
 [ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
 
 case "$target" in
-all) targets=(sni_parse sni_mangle dns_msg dp_frames nd stun json http ctl) ;;
-sni_parse|sni_mangle|dns_msg|dp_frames|nd|stun|json|http|ctl) targets=("$target") ;;
+all) targets=(sni_parse sni_mangle dns_msg proxy_v2 dp_frames nd stun json http ctl) ;;
+sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl) targets=("$target") ;;
 *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
 esac
 
@@ -184,6 +184,13 @@ seed() {
 	fi
 	if [ "$name" = dns_msg ]; then # the queries captured for the unit suite
 		seed_dns "$dir"
+		return
+	fi
+	if [ "$name" = proxy_v2 ]; then # headers as HAProxy and the relay write them
+		printf '\r\n\r\n\0\r\nQUIT\n\x21\x11\0\x1c\xc0\0\2\n\xf0\xf0\0\2\x9c\x40\0\x16\2\0\x0dssh.mesh.test' \
+			>"$dir/seed-v4"
+		printf '\r\n\r\n\0\r\nQUIT\n\x20\0\0\0' >"$dir/seed-local"
+		printf '\r\n\r\n\0\r\nQUIT\n\x21\x21\0\x24%036d' 0 >"$dir/seed-v6"
 		return
 	fi
 	local i=0 n

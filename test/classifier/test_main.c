@@ -11,7 +11,8 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	if (suite_sni_parse() || suite_sni_mangle() || suite_route_table() || suite_tls_hello() ||
-	    suite_dns_msg()) {
+	    suite_dns_msg() || suite_vip_alloc() || suite_route_services() ||
+	    suite_proxy_v2_read()) {
 		CU_cleanup_registry();
 		return 2;
 	}

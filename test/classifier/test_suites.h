@@ -8,5 +8,8 @@ int suite_sni_mangle(void);
 int suite_route_table(void);
 int suite_tls_hello(void);
 int suite_dns_msg(void);
+int suite_vip_alloc(void);
+int suite_route_services(void);
+int suite_proxy_v2_read(void);
 
 #endif

@@ -20,6 +20,7 @@ int test_mesh_register(void);
 int test_turn_register(void);
 int test_common_register(void);
 int test_codecs_register(void);
+int test_services_register(void);
 
 /* A fresh path under a per-run temporary directory (for sockets and files). */
 const char *unit_path(const char *name);

@@ -65,7 +65,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS || test_proto_register() < 0 || test_ctl_io_register() < 0 ||
 	    test_cp_register() < 0 || test_link_register() < 0 || test_ctl_register() < 0 ||
 	    test_json_register() < 0 || test_http_register() < 0 ||
-	    test_stun_register() < 0 || test_mesh_register() < 0 ||
+	    test_stun_register() < 0 || test_mesh_register() < 0 || test_services_register() < 0 ||
 	    test_turn_register() < 0 || test_common_register() < 0 ||
 	    test_codecs_register() < 0) {
 		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "services": plain TCP services in the control plane: their schema (and each
+ * refusal), the VIPs they get (stable by name, pins), their export as NAME:PORT in a
+ * registration, and their import as plain routes pushed to the data plane. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cp_conf.h"
+#include "cp_discovery.h"
+#include "mr_config.h"
+#include "mr_routes.h"
+#include "unit.h"
+
+static const char svc_base[] =
+	"dataplane = { control_socket = \"/tmp/x.sock\"; };\n"
+	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+	"networks = ( { name = \"blue\"; local = true; }, { name = \"red\"; } );\n"
+	"pools = ( { name = \"ssh\"; members = ( { address = \"10.0.0.5\"; port = 22; } ); } );\n";
+
+static int load(const char *extra, struct mr_config *c, char *err, size_t errlen)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "%s%s", svc_base, extra);
+	mr_config_free(c);
+	return mr_config_load_string(text, "s.conf", c, err, errlen);
+}
+
+#define DNS_VIPS "dns = { port = \"edge\"; zones = [ \"mesh.test\" ]; vip_range = \"240.240.0.0/16\"; };\n"
+
+static void test_plain_schema(void)
+{
+	struct mr_config c = { 0 };
+	char err[512];
+	uint32_t vips[4];
+
+	CU_ASSERT_EQUAL_FATAL(load(DNS_VIPS
+				   "routes = ( { name = \"ssh.blue.mesh.test\"; protocol = \"tcp\";"
+				   " port = 22; pool = \"ssh\"; export = true; },\n"
+				   "  { name = \"ssh.blue.mesh.test\"; protocol = \"tcp\"; port = 2222;"
+				   " pool = \"ssh\"; },\n"
+				   "  { name = \"db.blue.mesh.test\"; protocol = \"tcp\"; port = 5432;"
+				   " pool = \"ssh\"; vip = \"240.240.7.7\"; },\n"
+				   "  { sni = \"www.blue.mesh.test\"; pool = \"ssh\"; } );\n",
+				   &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(c.n_routes, 4);
+	CU_ASSERT(c.routes[0].plain && c.routes[0].tcp_port == 22 && c.routes[0].exported);
+	CU_ASSERT_STRING_EQUAL(c.routes[0].sni, "ssh.blue.mesh.test");
+	CU_ASSERT(!c.routes[3].plain);
+	CU_ASSERT_EQUAL(c.dns.vip_base, 0xf0f00000u);
+	CU_ASSERT_EQUAL(c.dns.vip_prefix_len, 16);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, vips, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vips[0], vips[1]);          /* one name, one address, every port */
+	CU_ASSERT_EQUAL(vips[2], 0xf0f00707u);      /* pinned */
+	CU_ASSERT_EQUAL(vips[3], 0);                /* a TLS route has none */
+	CU_ASSERT_EQUAL(vips[0] >> 16, 0xf0f0u);
+	mr_config_free(&c);
+}
+
+/* Each refusal names the file, the line and what is wrong. */
+static void test_plain_refusals(void)
+{
+	static const struct { const char *text, *why; } bad[] = {
+		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; pool = \"ssh\"; } );\n",
+		  "s.conf:6: a plain TCP route needs the 'port'" },
+		{ DNS_VIPS "routes = ( { sni = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n",
+		  "no 'sni'" },
+		{ DNS_VIPS "routes = ( { name = \"*.a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n",
+		  "s.conf:6: a plain TCP service has one exact name" },
+		{ DNS_VIPS "routes = ( { sni = \"a.test\"; port = 22; pool = \"ssh\"; } );\n",
+		  "belong to plain TCP routes" },
+		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"udp\"; port = 22; pool = \"ssh\"; } );\n",
+		  "'protocol' is \"tls\" or \"tcp\"" },
+		{ "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n",
+		  "s.conf:5: a.test: a plain TCP route needs dns.vip_range" },
+		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\";"
+		  " vip = \"10.9.9.9\"; } );\n", "a.test: its 'vip' is outside dns.vip_range" },
+		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; },"
+		  " { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n",
+		  "duplicate" },
+		{ "dns = { port = \"edge\"; vip_range = \"240.240.0.1/16\"; };\n", "no address bits past it" },
+		{ "dns = { port = \"edge\"; vip_range = \"10.0.0.0/8\"; };\n", "overlaps port 'edge'" },
+		{ "dns = { port = \"edge\"; vip_range = \"240.240.0.0\"; };\n", "\"A.B.C.D/LEN\"" },
+	};
+	struct mr_config c = { 0 };
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(load(bad[i].text, &c, err, sizeof(err)), -1);
+		if (!strstr(err, bad[i].why))
+			fprintf(stderr, "\n  case %zu: got \"%s\"\n", i, err);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].why));
+	}
+	mr_config_free(&c);
+}
+
+/* A service's VIP stays when other services come and go (no collision in a /16 here). */
+static void test_vip_across_reloads(void)
+{
+	struct mr_config c = { 0 };
+	char err[512];
+	uint32_t before[2], after[3];
+
+	CU_ASSERT_EQUAL_FATAL(load(DNS_VIPS "routes = ( { name = \"ssh.blue.mesh.test\"; protocol ="
+				   " \"tcp\"; port = 22; pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, before, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(load(DNS_VIPS "routes = ( { name = \"db.blue.mesh.test\"; protocol ="
+				   " \"tcp\"; port = 5432; pool = \"ssh\"; },\n"
+				   "  { name = \"mq.blue.mesh.test\"; protocol = \"tcp\"; port = 5672;"
+				   " pool = \"ssh\"; },\n"
+				   "  { name = \"ssh.blue.mesh.test\"; protocol = \"tcp\"; port = 22;"
+				   " pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, after, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(after[2], before[0]);
+	CU_ASSERT_NOT_EQUAL(after[0], after[1]);
+	mr_config_free(&c);
+}
+
+static int parse(const char *value, struct disc_gateway *g)
+{
+	const char *why = NULL;
+	const char *key = "/meshrelay/networks/red/gateways/gw-red-1";
+
+	memset(g, 0, sizeof(*g));
+	return disc_parse_gateway("/meshrelay", key, strlen(key), value, strlen(value), g, &why);
+}
+
+#define REG(services) "{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[],\"services\":[" services "]}"
+
+/* Exported as NAME:PORT beside the TLS names; read back, hostile forms refused; imported
+ * as plain routes; pushed as an 'imported' entry the data plane's schema reads. */
+static void test_plain_through_discovery(void)
+{
+	struct mr_discovery_conf dc = { .n_endpoints = 1, .prefix = "/meshrelay",
+					.lease_ttl_s = 5, .timeout_ms = 100 };
+	struct cp_discovery d;
+	struct disc_gateway g;
+	struct mr_route_conf out[4];
+	struct mr_config c = { 0 };
+	char err[512];
+
+	CU_ASSERT_EQUAL_FATAL(load(DNS_VIPS "routes = ( { name = \"ssh.blue.mesh.test\"; protocol ="
+				   " \"tcp\"; port = 22; pool = \"ssh\"; export = true; },\n"
+				   "  { sni = \"www.blue.mesh.test\"; pool = \"ssh\"; export = true; } );\n",
+				   &c, err, sizeof(err)), 0);
+	snprintf(dc.endpoints[0], sizeof(dc.endpoints[0]), "http://127.0.0.1:9");
+	CU_ASSERT_EQUAL_FATAL(cp_discovery_init(&d, &dc, "gw-blue-1", "blue", NULL, NULL), 0);
+	cp_discovery_set_services(&d, &c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.value, "\"services\":[\"ssh.blue.mesh.test:22\","
+					       "\"www.blue.mesh.test\"]"));
+	CU_ASSERT_EQUAL(parse(REG("\"ssh.red.mesh.test:22\",\"www.red.mesh.test\""), &g), 0);
+	CU_ASSERT_EQUAL(g.n_services, 2);
+	CU_ASSERT_EQUAL(parse(REG("\"a.test:0\""), &g), -1);
+	CU_ASSERT_EQUAL(parse(REG("\"a.test:65536\""), &g), -1);
+	CU_ASSERT_EQUAL(parse(REG("\"a.test:\""), &g), -1);
+	CU_ASSERT_EQUAL(parse(REG("\"*.a.test:22\""), &g), -1);
+	CU_ASSERT_EQUAL(parse(REG("\"a.test:22:23\""), &g), -1);
+	CU_ASSERT_EQUAL(parse(REG("\"a.test:2x\""), &g), -1);
+	CU_ASSERT_EQUAL(parse(REG("\"a.test:65535\""), &g), 0);
+	CU_ASSERT_EQUAL_FATAL(parse(REG("\"ssh.red.mesh.test:22\",\"ssh.blue.mesh.test:22\""),
+				    &d.gateways[d.n_gateways]), 0);
+	d.n_gateways++;
+	/* ssh.blue is the file's own: only the red one is imported. */
+	CU_ASSERT_EQUAL_FATAL(cp_discovery_imports(&d, &c, out, 4), 1);
+	CU_ASSERT_STRING_EQUAL(out[0].sni, "ssh.red.mesh.test:22");
+	CU_ASSERT_EQUAL(out[0].network, 1);
+	free(out[0].sni);
+	cp_discovery_stop(&d);
+	mr_config_free(&c);
+}
+
+static void test_plain_pushed(void)
+{
+	const char *path = unit_path("plain.conf");
+	struct cp_conf c = { 0 };
+	struct cp_import imp[1] = { { "ssh.red.mesh.test:22", "red" } };
+	char text[4096], err[512];
+	const struct mr_route_conf *r;
+
+	snprintf(text, sizeof(text), "%s%s", svc_base, DNS_VIPS
+		 "gateway = { id = \"g\"; };\n"
+		 "discovery = { endpoints = [ \"http://127.0.0.1:2379\" ]; };\n");
+	unit_write_file(path, text);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_set_learned(&c, NULL, 0, imp, 1, err, sizeof(err)), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.text, "{ name = \"ssh.red.mesh.test\"; protocol = \"tcp\"; "
+					      "port = 22; network = \"red\"; }"));
+	CU_ASSERT_EQUAL_FATAL(c.conf.n_routes, 1);
+	r = &c.conf.routes[0];
+	CU_ASSERT(r->imported && r->plain && r->tcp_port == 22 && r->network == 1);
+	cp_conf_free(&c);
+	unlink(path);
+}
+
+int test_services_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "plain TCP routes and their VIPs", test_plain_schema },
+		{ "refusals name file and line", test_plain_refusals },
+		{ "a VIP stays across reloads", test_vip_across_reloads },
+		{ "exported and imported through discovery", test_plain_through_discovery },
+		{ "imported plain services pushed", test_plain_pushed },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite("services", tests);
+}
