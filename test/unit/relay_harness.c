@@ -11,6 +11,7 @@
 #include "dp_worker.h"
 #include "neigh.h"
 #include "tcp_frame.h"
+#include "turn_bind.h"
 #include "unit.h"
 
 const uint8_t rh_client6[16] = { 0xfd, 0, 0, 0x0a, [15] = 2 };  /* fd00:a::2 */
@@ -303,4 +304,55 @@ void rh_backend_accepts(struct flow *f, struct rh_peer *b)
 	rh_send(b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b->isn, b->our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
 	rh_drain(b->port); /* the kept hello */
+}
+
+struct turn_bind_req rh_bind_request(void)
+{
+	struct turn_bind_req req = { .bind = { .server = rte_cpu_to_be_32(RH_TURN_IP),
+					       .server_port = rte_cpu_to_be_16(3478),
+					       .source = rte_cpu_to_be_32(RH_SVC_IP), .len = 20 } };
+	static const uint8_t head[8] = { 0x00, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
+
+	memcpy(req.bind.msg, head, sizeof(head));
+	for (int i = 0; i < 12; i++)
+		req.bind.tid[i] = req.bind.msg[8 + i] = (uint8_t)(i * 7);
+	return req;
+}
+
+struct flow *rh_turn_connection(const uint8_t *payload, size_t len, struct rh_peer *srv)
+{
+	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
+	static uint8_t data[20 + 4096];
+	struct turn_bind_req req = rh_bind_request();
+	struct rh_sent syn;
+	enum flow_dir dir;
+
+	if (len > sizeof(data) - 20)
+		return NULL;
+	req.bind.peer_family = MR_CTL_PEER_V4;
+	memcpy(req.bind.peer, (const uint8_t[]){ 192, 0, 2, 50 }, 4);
+	req.bind.peer_port = rte_cpu_to_be_16(40123);
+	*srv = (struct rh_peer){ .ip = RH_TURN_IP, .our_ip = RH_SVC_IP, .port = &rh_app.ports[1],
+				 .port_num = 3478, .isn = 9000 };
+	neigh_learn(rh_w->neigh, RH_TURN_IP, &turn_mac, rh_w->now_ms, true);
+	rh_drain(srv->port);
+	turn_bind_start(rh_w, &req);
+	CU_ASSERT_EQUAL_FATAL(req.result, 0);
+	dp_worker_housekeeping(rh_w);
+	syn = rh_next_tcp(srv->port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	srv->our_port = rte_be_to_cpu_16(syn.tcp->src_port);
+	srv->our_isn = rte_be_to_cpu_32(syn.tcp->sent_seq);
+	rte_pktmbuf_free(syn.m);
+	rh_send(srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv->isn, srv->our_isn + 1, NULL, 0);
+	rh_drain(srv->port); /* the ConnectionBind */
+	/* The success answer (its transaction id), then the peer's bytes. */
+	memcpy(data, (const uint8_t[]){ 0x01, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, 8);
+	memcpy(data + 8, req.bind.tid, 12);
+	memcpy(data + 20, payload, len);
+	rh_send(srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, srv->isn + 1, srv->our_isn + 21, data,
+		20 + len);
+	return flow_lookup(rh_w->flows, &(struct flow_key){ rte_cpu_to_be_32(RH_TURN_IP),
+				rte_cpu_to_be_32(RH_SVC_IP), rte_cpu_to_be_16(3478),
+				rte_cpu_to_be_16(srv->our_port) }, &dir);
 }

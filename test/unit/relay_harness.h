@@ -117,4 +117,17 @@ struct rh_peer rh_backend(const struct flow *f);
  * to it (and drained). */
 void rh_backend_accepts(struct flow *f, struct rh_peer *b);
 
+/* A TURN server on the svc link (10.1.0.9:3478), its MAC known to the worker. */
+#define RH_TURN_IP 0x0a010009u
+
+struct turn_bind_req;
+
+/* A ConnectionBind request to the TURN server (20-byte message, transaction id 0,7,14..). */
+struct turn_bind_req rh_bind_request(void);
+
+/* A data connection to the TURN server opened by the relay and bound (for the peer
+ * 192.0.2.50:40123), then payload from the peer behind it: the flow it became, NULL when
+ * the relay refused it. srv is the TURN server's end. */
+struct flow *rh_turn_connection(const uint8_t *payload, size_t len, struct rh_peer *srv);
+
 #endif

@@ -16,9 +16,11 @@
 
 static int suite_init(void)
 {
-	return rh_up_extra("mbufs = 0;", "max_flows = 256;", "", "",
+	return rh_up_extra("mbufs = 0;", "max_flows = 256;", "",
+			   ", { name = \"ssh.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
+			   " vip = \"240.240.0.5\"; }",
 			   "dns = { port = \"edge\"; zones = [ \"svc.example\" ]; ttl = 45;\n"
-			   "        outside = \"refuse\"; rate = 5; };");
+			   "        outside = \"refuse\"; rate = 5; vip_range = \"240.240.0.0/16\"; };");
 }
 
 /* A query for name (type qtype) from the client's address and port sport, as a frame to
@@ -328,6 +330,26 @@ static void test_tcp_query(void)
 	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_tcp), tcp + 1);
 }
 
+/* A plain TCP service's name: its VIP (not the port's address), no AAAA (NODATA). */
+static void test_plain_service_vip(void)
+{
+	uint64_t nodata = rh_event(DP_EV_dns_nodata);
+	uint8_t a[1500];
+	size_t len;
+
+	fresh_second();
+	len = ask("SSH.svc.example", DNS_TYPE_A, 40011, a);
+	CU_ASSERT_FATAL(len > 16);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, 0);
+	CU_ASSERT_EQUAL(rd16(a + 6), 1);
+	CU_ASSERT_EQUAL(memcmp(a + len - 4, (const uint8_t[]){ 240, 240, 0, 5 }, 4), 0);
+	len = ask("ssh.svc.example", DNS_TYPE_AAAA, 40012, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, 0);
+	CU_ASSERT_EQUAL(rd16(a + 6), 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_nodata), nodata + 1);
+}
+
 int test_relay_dns_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -337,6 +359,7 @@ int test_relay_dns_register(void)
 		{ "one client held to its rate", test_rate_limit },
 		{ "over IPv6", test_ipv6_query },
 		{ "over TCP", test_tcp_query },
+		{ "a plain TCP service's name: its VIP", test_plain_service_vip },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -89,22 +89,6 @@ static void test_handshake_across_key_rotation(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
-/* A TURN server on the svc link (10.1.0.9:3478), its MAC known. */
-#define TURN_IP 0x0a010009u
-
-static struct turn_bind_req bind_request(void)
-{
-	struct turn_bind_req req = { .bind = { .server = rte_cpu_to_be_32(TURN_IP),
-					       .server_port = rte_cpu_to_be_16(3478),
-					       .source = rte_cpu_to_be_32(RH_SVC_IP), .len = 20 } };
-	static const uint8_t head[8] = { 0x00, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
-
-	memcpy(req.bind.msg, head, sizeof(head));
-	for (int i = 0; i < 12; i++)
-		req.bind.tid[i] = req.bind.msg[8 + i] = (uint8_t)(i * 7);
-	return req;
-}
-
 static unsigned int binds_in_use(void)
 {
 	unsigned int n = 0;
@@ -120,12 +104,12 @@ static unsigned int binds_in_use(void)
 static void test_bind_slots_released(void)
 {
 	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
-	struct rh_peer srv = { .ip = TURN_IP, .our_ip = RH_SVC_IP, .port = &rh_app.ports[1],
+	struct rh_peer srv = { .ip = RH_TURN_IP, .our_ip = RH_SVC_IP, .port = &rh_app.ports[1],
 			       .port_num = 3478, .isn = 5000 };
 
-	neigh_learn(rh_w->neigh, TURN_IP, &turn_mac, rh_w->now_ms, true);
+	neigh_learn(rh_w->neigh, RH_TURN_IP, &turn_mac, rh_w->now_ms, true);
 	for (unsigned int i = 0; i < TURN_BIND_SLOTS + 8; i++) {
-		struct turn_bind_req req = bind_request();
+		struct turn_bind_req req = rh_bind_request();
 		struct rh_sent syn;
 
 		rh_drain(srv.port);
@@ -556,45 +540,13 @@ static void test_challenge_rate(void)
  * the flow it became (NULL when the relay refused it). */
 static struct flow *turn_connection(const char *sni, struct rh_peer *srv)
 {
-	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
 	static struct hello_build hb;
-	static uint8_t data[20 + sizeof(hb.wire)];
-	struct turn_bind_req req = bind_request();
 	struct hb_options opt;
-	struct rh_sent syn;
-	struct flow *f;
-	enum flow_dir dir;
 
-	req.bind.peer_family = MR_CTL_PEER_V4;
-	memcpy(req.bind.peer, (const uint8_t[]){ 192, 0, 2, 50 }, 4);
-	req.bind.peer_port = rte_cpu_to_be_16(40123);
-	*srv = (struct rh_peer){ .ip = TURN_IP, .our_ip = RH_SVC_IP, .port = &rh_app.ports[1],
-				 .port_num = 3478, .isn = 9000 };
-	neigh_learn(rh_w->neigh, TURN_IP, &turn_mac, rh_w->now_ms, true);
-	rh_drain(srv->port);
-	turn_bind_start(rh_w, &req);
-	CU_ASSERT_EQUAL_FATAL(req.result, 0);
-	dp_worker_housekeeping(rh_w);
-	syn = rh_next_tcp(srv->port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	srv->our_port = rte_be_to_cpu_16(syn.tcp->src_port);
-	srv->our_isn = rte_be_to_cpu_32(syn.tcp->sent_seq);
-	rte_pktmbuf_free(syn.m);
-	rh_send(srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv->isn, srv->our_isn + 1, NULL, 0);
-	rh_drain(srv->port); /* the ConnectionBind */
-	/* The success answer (its transaction id), then the peer's hello. */
-	memcpy(data, (const uint8_t[]){ 0x01, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, 8);
-	memcpy(data + 8, req.bind.tid, 12);
 	hb_options_default(&opt);
 	opt.sni = sni;
 	hb_build(&opt, &hb);
-	memcpy(data + 20, hb.wire, hb.wire_len);
-	rh_send(srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, srv->isn + 1, srv->our_isn + 21, data,
-		20 + hb.wire_len);
-	f = flow_lookup(rh_w->flows, &(struct flow_key){ rte_cpu_to_be_32(TURN_IP),
-				rte_cpu_to_be_32(RH_SVC_IP), rte_cpu_to_be_16(3478),
-				rte_cpu_to_be_16(srv->our_port) }, &dir);
-	return f;
+	return rh_turn_connection(hb.wire, hb.wire_len, srv);
 }
 
 /* What comes over another network's TURN server is for this network's services only (a

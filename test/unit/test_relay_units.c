@@ -8,6 +8,7 @@
 #include <rte_random.h>
 
 #include "proxy_v2.h"
+#include "proxy_v2_read.h"
 #include "syncookie.h"
 #include "csum_delta.h"
 #include "tcp_opts.h"
@@ -290,8 +291,17 @@ static void test_proxy_v2_bytes(void)
 	size_t n = proxy_v2_build(buf, sizeof(buf), src, rte_cpu_to_be_16(40000), dst,
 				  rte_cpu_to_be_16(443), "a.b");
 
+	struct proxy_v2_info pi;
+
 	CU_ASSERT_EQUAL_FATAL(n, sizeof(expect));
 	CU_ASSERT_EQUAL(memcmp(buf, expect, n), 0);
+	/* What the builder writes, the reader another gateway runs reads back. */
+	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(buf, n, &pi), PROXY_V2_OK);
+	CU_ASSERT_EQUAL(pi.header_len, n);
+	CU_ASSERT_EQUAL(pi.dst_port, 443);
+	CU_ASSERT_EQUAL(pi.src_port, 40000);
+	CU_ASSERT_EQUAL(pi.authority_len, 3);
+	CU_ASSERT_EQUAL(memcmp(pi.authority, "a.b", 3), 0);
 	CU_ASSERT_EQUAL(proxy_v2_build(buf, sizeof(buf), src, 1, dst, 2, NULL), 28);
 	CU_ASSERT_EQUAL(buf[15], 12);
 	CU_ASSERT_EQUAL(proxy_v2_build(buf, 20, src, 1, dst, 2, "a.b"), 0);

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "relay_plain": plain TCP services reached by VIP, through the appliance of
+ * relay_harness.h with ssh.svc.example on 240.240.0.5:22 (pool p: 10.1.0.2:443) and
+ * mq.far.example on 240.240.0.6:5672 (network far, gateway 10.1.0.77:443). The edge port
+ * owns 240.240.0.0/16: ARP and echo answered from the VIP, a SYN to a port without a
+ * service reset, the backend opened by the handshake's ACK (its server may speak first),
+ * and a remote service announced to the other gateway by a PROXY v2 header that the other
+ * gateway strips before routing by its authority and port. */
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_ip.h>
+
+#include "dp_worker.h"
+#include "neigh.h"
+#include "proxy_v2_read.h"
+#include "relay.h"
+#include "relay_harness.h"
+#include "unit.h"
+
+#define VIP_SSH 0xf0f00005u
+#define VIP_MQ 0xf0f00006u
+
+static int suite_init(void)
+{
+	return rh_up_extra("mbufs = 0;", "max_flows = 256;", "",
+			   ", { name = \"ssh.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
+			   " vip = \"240.240.0.5\"; },\n"
+			   "  { name = \"mq.far.example\"; protocol = \"tcp\"; port = 5672;"
+			   " network = \"far\"; vip = \"240.240.0.6\"; }",
+			   "dns = { port = \"edge\"; zones = [ \"svc.example\" ]; "
+			   "vip_range = \"240.240.0.0/16\"; };");
+}
+
+/* A client of the edge port that reaches vip:port. */
+static struct rh_peer vip_client(uint32_t vip, uint16_t port)
+{
+	struct rh_peer c = rh_client(false);
+
+	c.our_ip = vip;
+	c.our_port = port;
+	return c;
+}
+
+/* SYN, the cookie SYN-ACK from the VIP read back, the handshake's ACK (with payload when
+ * plen): the flow it made. */
+static struct flow *plain_connect(struct rh_peer *c, const uint8_t *payload, size_t plen)
+{
+	struct rh_sent synack;
+
+	rh_drain(c->port);
+	rh_send(c, RTE_TCP_SYN_FLAG, c->isn, 0, NULL, 0);
+	synack = rh_next_tcp(c->port);
+	rh_check_to(&synack, c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(synack.m);
+	CU_ASSERT_EQUAL(synack.tcp->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	CU_ASSERT_EQUAL(memcmp(synack.src, &(uint32_t){ rte_cpu_to_be_32(c->our_ip) }, 4), 0);
+	c->our_isn = rte_be_to_cpu_32(synack.tcp->sent_seq);
+	rte_pktmbuf_free(synack.m);
+	rh_send(c, RTE_TCP_ACK_FLAG | (plen ? RTE_TCP_PSH_FLAG : 0), c->isn + 1, c->our_isn + 1,
+		payload, plen);
+	return rh_client_flow(c);
+}
+
+/* The next data segment sent on p; m NULL when none. */
+static struct rh_sent next_data(const struct dp_port *p)
+{
+	struct rh_sent s;
+
+	while ((s = rh_next_tcp(p)).m && s.plen == 0)
+		rte_pktmbuf_free(s.m);
+	return s;
+}
+
+static void finish(struct flow *f)
+{
+	if (f)
+		relay_abort(rh_w, f, false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
+/* Server speaks first (an SSH banner): the backend is opened by the bare ACK, its banner
+ * reaches the client, and the client's answer the backend, in each one's sequence space. */
+static void test_server_speaks_first(void)
+{
+	static const char banner[] = "SSH-2.0-OpenSSH_9.2\r\n", reply[] = "SSH-2.0-client\r\n";
+	uint64_t routed = rh_event(DP_EV_plain_routed);
+	struct rh_peer c = vip_client(VIP_SSH, 22), b;
+	struct flow *f = plain_connect(&c, NULL, 0);
+	struct rh_sent syn, s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_plain_routed), routed + 1);
+	b = rh_backend(f);
+	syn = rh_next_tcp(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	CU_ASSERT_EQUAL(syn.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(syn.tcp->dst_port), 443);
+	rte_pktmbuf_free(syn.m);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	s = rh_next_tcp(b.port); /* the handshake's ACK, nothing to send yet */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.plen, 0);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1);
+	rte_pktmbuf_free(s.m);
+	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, b.isn + 1, b.our_isn + 1,
+		(const uint8_t *)banner, sizeof(banner) - 1);
+	s = next_data(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	rh_check_to(&s, &c);
+	CU_ASSERT_EQUAL(s.plen, sizeof(banner) - 1);
+	CU_ASSERT_EQUAL(memcmp(s.payload, banner, s.plen), 0);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), c.our_isn + 1);
+	CU_ASSERT_EQUAL(memcmp(s.src, &(uint32_t){ rte_cpu_to_be_32(VIP_SSH) }, 4), 0);
+	rte_pktmbuf_free(s.m);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1,
+		c.our_isn + 1 + (uint32_t)sizeof(banner) - 1, (const uint8_t *)reply,
+		sizeof(reply) - 1);
+	s = next_data(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.plen, sizeof(reply) - 1);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1);
+	rte_pktmbuf_free(s.m);
+	finish(f);
+}
+
+/* A client that speaks first: its bytes, taken with the handshake's ACK, are kept until
+ * the backend answers and then sent to it. */
+static void test_client_speaks_first(void)
+{
+	static const char req[] = "PING\r\n";
+	struct rh_peer c = vip_client(VIP_SSH, 22), b;
+	struct flow *f = plain_connect(&c, (const uint8_t *)req, sizeof(req) - 1);
+	struct rh_sent s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	b = rh_backend(f);
+	rh_drain(b.port);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	s = next_data(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.plen, sizeof(req) - 1);
+	CU_ASSERT_EQUAL(memcmp(s.payload, req, s.plen), 0);
+	rte_pktmbuf_free(s.m);
+	finish(f);
+}
+
+/* A SYN to a VIP port without a service, or to a VIP without any, is reset; nothing is
+ * kept and the host never sees it. */
+static void test_no_service_reset(void)
+{
+	uint64_t refused = rh_drops(DP_DROP_vip_no_service);
+	const uint32_t vips[2] = { VIP_SSH, 0xf0f00009u };
+	const uint16_t ports[2] = { 23, 22 };
+
+	for (int i = 0; i < 2; i++) {
+		struct rh_peer c = vip_client(vips[i], ports[i]);
+		struct rh_sent s;
+
+		rh_drain(c.port);
+		rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
+		s = rh_next_tcp(c.port);
+		rh_check_to(&s, &c);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+		CU_ASSERT_TRUE(s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), c.isn + 1);
+		rte_pktmbuf_free(s.m);
+		CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	}
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_vip_no_service), refused + 2);
+}
+
+/* ARP for a VIP is answered with the port's MAC and the VIP as sender; for an address
+ * outside the range it is not. */
+static void test_arp_for_vip(void)
+{
+	const uint32_t asked[2] = { 0xf0f01234u, 0xf1000001u };
+
+	for (int i = 0; i < 2; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(rh_app.pool), *r = NULL;
+		struct rte_ether_hdr *eth;
+		struct rte_arp_hdr *a;
+		bool replied = false;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*a));
+		a = (struct rte_arp_hdr *)(eth + 1);
+		memset(eth, 0xff, sizeof(eth->dst_addr));
+		eth->src_addr = (struct rte_ether_addr){ { 0x02, 0, 0, 0, 0, 0xc1 } };
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+		a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+		a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		a->arp_hlen = RTE_ETHER_ADDR_LEN;
+		a->arp_plen = 4;
+		a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+		a->arp_data.arp_sha = eth->src_addr;
+		a->arp_data.arp_sip = rte_cpu_to_be_32(RH_CLIENT_IP);
+		memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
+		a->arp_data.arp_tip = rte_cpu_to_be_32(asked[i]);
+		rh_drain(&rh_app.ports[0]);
+		rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] }, m);
+		while (rte_eth_rx_burst(rh_app.ports[0].port_id, 0, &r, 1) == 1) {
+			struct rte_ether_hdr *re = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
+			struct rte_arp_hdr *ra = (struct rte_arp_hdr *)(re + 1);
+
+			if (re->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP) &&
+			    ra->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY)) {
+				replied = true;
+				CU_ASSERT_EQUAL(ra->arp_data.arp_sip, rte_cpu_to_be_32(asked[i]));
+				CU_ASSERT_TRUE(rte_is_same_ether_addr(&ra->arp_data.arp_sha,
+								       &rh_app.ports[0].mac));
+			}
+			rte_pktmbuf_free(r);
+		}
+		CU_ASSERT_EQUAL(replied, i == 0);
+	}
+}
+
+/* Another network's service: the connection goes to that network's gateway behind a
+ * PROXY v2 header naming the service and the port the client reached. */
+static void test_remote_service_announced(void)
+{
+	static const struct rte_ether_addr gw_mac = { { 0x02, 0, 0, 0, 0, 0x77 } };
+	struct rh_peer c = vip_client(VIP_MQ, 5672), g;
+	struct flow *f;
+	struct proxy_v2_info pi;
+	struct rh_sent s;
+
+	neigh_learn(rh_w->neigh, 0x0a01004du, &gw_mac, rh_w->now_ms, true);
+	f = plain_connect(&c, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(f->b.key.peer_ip, rte_cpu_to_be_32(0x0a01004du));
+	g = rh_backend(f);
+	g.ip = 0x0a01004du;
+	rh_drain(g.port);
+	rh_send(&g, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, g.isn, g.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	s = next_data(g.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
+	CU_ASSERT_EQUAL(pi.header_len, s.plen);
+	CU_ASSERT_EQUAL(pi.dst_port, 5672);
+	CU_ASSERT_EQUAL(pi.src_port, c.port_num);
+	CU_ASSERT_EQUAL(pi.authority_len, strlen("mq.far.example"));
+	CU_ASSERT_NSTRING_EQUAL(pi.authority, "mq.far.example", pi.authority_len);
+	rte_pktmbuf_free(s.m);
+	finish(f);
+}
+
+/* The other side: a TURN data connection whose stream starts with such a header is
+ * routed to the local service it names, the header gone; one naming no service, or with
+ * a broken header, is refused. */
+static void test_from_gateway(void)
+{
+	uint8_t hdr[128];
+	size_t n = 0;
+	static const char name[] = "ssh.svc.example";
+	uint64_t bad = rh_drops(DP_DROP_gateway_proxy_bad);
+	struct rh_peer srv, b;
+	struct flow *f;
+	struct rh_sent s;
+
+	memcpy(hdr, "\r\n\r\n\0\r\nQUIT\n\x21\x11", 14);
+	hdr[14] = 0;
+	hdr[15] = (uint8_t)(12 + 3 + sizeof(name) - 1 + 3);
+	memcpy(hdr + 16, (const uint8_t[]){ 10, 0, 0, 2, 240, 240, 0, 5, 0x9c, 0x40, 0, 22 }, 12);
+	n = 28;
+	hdr[n++] = 0x02;
+	hdr[n++] = 0;
+	hdr[n++] = sizeof(name) - 1;
+	memcpy(hdr + n, name, sizeof(name) - 1);
+	n += sizeof(name) - 1;
+	memcpy(hdr + n, "\x04\0\0", 3); /* an empty NOOP TLV, then the client's first bytes */
+	n += 3;
+	memcpy(hdr + n, "hi", 2);
+	f = rh_turn_connection(hdr, n + 2, &srv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_TRUE(f->gateway_plain);
+	CU_ASSERT_EQUAL(f->stream_len, 2);
+	b = rh_backend(f);
+	rh_drain(b.port);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	s = next_data(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.plen, 2); /* the header stays on this side */
+	CU_ASSERT_EQUAL(memcmp(s.payload, "hi", 2), 0);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1);
+	rte_pktmbuf_free(s.m);
+	finish(f);
+	/* The wrong port for that name: no route. A header whose TLV runs past it: refused. */
+	hdr[27] = 23;
+	f = rh_turn_connection(hdr, n + 2, &srv);
+	CU_ASSERT_PTR_NULL(f);
+	hdr[27] = 22;
+	hdr[30] = 0x7f;
+	f = rh_turn_connection(hdr, n + 2, &srv);
+	CU_ASSERT_PTR_NULL(f);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_gateway_proxy_bad), bad + 1);
+	finish(NULL);
+}
+
+int test_relay_plain_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "server speaks first", test_server_speaks_first },
+		{ "client speaks first", test_client_speaks_first },
+		{ "no service on a VIP port: RST", test_no_service_reset },
+		{ "ARP for the VIP range", test_arp_for_vip },
+		{ "another network's service announced by PROXY v2", test_remote_service_announced },
+		{ "routed by another gateway's PROXY v2 header", test_from_gateway },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("relay_plain", suite_init, rh_down, tests);
+}
