@@ -19,6 +19,8 @@ PACKAGES=(
 	coturn etcd-server etcd-client
 	# DNS: resolvers' tools that ask the data plane, and a resolver behind it for the host
 	bind9-dnsutils knot-dnsutils dnsmasq-base
+	# a plain TCP service that speaks first (sshd), and its client
+	openssh-server openssh-client
 )
 
 # --bench: what the benchmarks compare against and load with.
