@@ -164,13 +164,21 @@ int mr_routes_vips(const struct mr_config *conf, uint32_t *vips, char *err, size
 	}
 	if (plain_names(conf, names, pins, at, &n, err, errlen) < 0)
 		goto done;
+	/* Without a range a plain service has no VIP: only another gateway reaches it (an
+	 * export), by its name. One that nobody could reach is a mistake. */
 	for (unsigned int i = 0; i < conf->n_routes && n && !range.prefix_len; i++) {
-		if (conf->routes[i].plain) {
+		const struct mr_route_conf *r = &conf->routes[i];
+
+		if (r->plain && (r->vip || (!r->exported && !r->imported))) {
 			snprintf(err, errlen, "%s:%u: %s: a plain TCP route needs dns.vip_range, the "
-				 "addresses its clients reach it at", conf->source,
-				 conf->routes[i].line, conf->routes[i].sni);
+				 "addresses its clients reach it at (or 'export' alone)", conf->source,
+				 r->line, r->sni);
 			goto done;
 		}
+	}
+	if (!range.prefix_len) {
+		rc = 0;
+		goto done;
 	}
 	if (n && vip_assign(&range, names, pins, n, out, &bad) < 0) {
 		snprintf(err, errlen, "%s: %s: its 'vip' is outside dns.vip_range or taken, or the "

@@ -13,9 +13,11 @@
 int mr_routes_build(const struct mr_config *conf, struct route_table **out, char *err,
 		    size_t errlen);
 
-/* The VIP of each route of conf in vips[n_routes] (host order; 0 for TLS routes): the
- * plain TCP services' names placed in dns.vip_range by vip_assign (pins kept). 0, or -1
- * with "file:line: reason" when a plain route has no range or the range is too small. */
+/* The VIP of each route of conf in vips[n_routes] (host order; 0 for TLS routes, and for
+ * plain ones without dns.vip_range, which only other gateways reach): the plain TCP
+ * services' names placed in dns.vip_range by vip_assign (pins kept). 0, or -1 with
+ * "file:line: reason" when a plain route nobody could reach has no range, or the range
+ * is too small. */
 int mr_routes_vips(const struct mr_config *conf, uint32_t *vips, char *err, size_t errlen);
 
 #endif

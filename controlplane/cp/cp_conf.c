@@ -26,6 +26,8 @@ static bool import_fits(const struct mr_config *conf, const struct cp_import *im
 	size_t len = strcspn(imp->sni, ":"); /* a plain service's name before ":PORT" */
 	bool remote = false;
 
+	if (imp->sni[len] && !conf->dns.vip_prefix_len)
+		return false; /* a plain service needs a VIP here: no range, no import */
 	for (unsigned int k = 0; k < conf->n_networks; k++)
 		remote |= strcmp(conf->networks[k].name, imp->network) == 0 && !conf->networks[k].local;
 	for (unsigned int i = 0; remote && i < conf->n_routes; i++)

@@ -290,7 +290,7 @@ enum route_status route_builder_add_service(struct route_builder *b, const char 
 					    const struct route_target *target)
 {
 	struct route_service svc = { .port = port, .vip = vip };
-	enum route_status status = port && vip ? ROUTE_OK : ROUTE_ERR_BAD_TARGET;
+	enum route_status status = port ? ROUTE_OK : ROUTE_ERR_BAD_TARGET;
 
 	if (status == ROUTE_OK)
 		status = store_host(b, name, &svc.name_off, &svc.name_len);
@@ -435,7 +435,7 @@ static enum route_status index_services(struct route_table *t, const struct rout
 	for (uint32_t i = 0; i < t->service_count; i++) {
 		const struct route_service *s = &t->services[i];
 
-		for (unsigned int k = 0; k < 3; k++) {
+		for (unsigned int k = s->vip ? 0 : 1; k < (s->vip ? 3u : 2u); k++) {
 			char key[ROUTE_SKEY_MAX];
 			size_t len = route_service_key(key, kinds[k], s->vip, s->port,
 						       t->names + s->name_off, s->name_len);

@@ -73,8 +73,9 @@ enum route_status route_builder_add_route(struct route_builder *b, const char *p
 					  const struct route_target *target);
 
 /* A plain TCP service (no ClientHello to route by): name on port (host order), which
- * clients reach at the virtual address vip (IPv4, host order). Every port of one name
- * must have the same vip; a vip and port, or a name and port, is given once. */
+ * clients reach at the virtual address vip (IPv4, host order; 0: none, reached by name
+ * only, from another gateway). Every port of one name must have the same vip; a vip and
+ * port, or a name and port, is given once. */
 enum route_status route_builder_add_service(struct route_builder *b, const char *name,
 					    uint32_t vip, uint16_t port,
 					    const struct route_target *target);

@@ -258,6 +258,24 @@ static void test_services_errors(void)
 	CU_ASSERT_EQUAL(route_builder_add_service(b, "a.test", VIP(240, 0, 0, 1), 0, &t0),
 			ROUTE_ERR_BAD_TARGET);
 	route_builder_free(b);
+	/* Without a VIP: reached by name and port only; DNS has no address for it. */
+	b = route_builder_new();
+	route_builder_add_pool(b, &p0);
+	route_builder_add_member(b, p0, &(struct ip_addr){ .family = IP_ADDR_FAMILY_V4,
+							  .bytes = { 10, 0, 0, 5 } }, 22, 1);
+	CU_ASSERT_EQUAL(route_builder_add_service(b, "a.test", 0, 22, &t0), ROUTE_OK);
+	t = route_builder_finish(b, &st);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	{
+		struct route_pick pick = { .client_key = 1 };
+		struct route_decision d;
+
+		CU_ASSERT_EQUAL(route_lookup_service(t, "a.test", 6, 22, &pick, &d), ROUTE_LOCAL);
+		CU_ASSERT_EQUAL(route_table_service_vip(t, "a.test", 6), 0);
+		CU_ASSERT_FALSE(route_table_vip_port(t, 0, 22));
+	}
+	route_table_free(t);
+	route_builder_free(b);
 	/* One name with two addresses, one address and port twice, one name and port twice. */
 	const struct { const char *n2; uint32_t v2; uint16_t p2; } dup[] = {
 		{ "a.test", VIP(240, 0, 0, 2), 23 },

@@ -96,6 +96,35 @@ static void test_plain_refusals(void)
 	mr_config_free(&c);
 }
 
+/* Without dns.vip_range an exported plain service has no VIP (only other gateways reach
+ * it, by name), and a gateway imports no plain service it could give no address. */
+static void test_plain_without_range(void)
+{
+	const char *path = unit_path("norange.conf");
+	struct cp_import imp[2] = { { "ssh.red.mesh.test:22", "red" }, { "api.red.mesh.test", "red" } };
+	struct mr_config c = { 0 };
+	struct cp_conf cc = { 0 };
+	char text[4096], err[512];
+	uint32_t vips[1];
+
+	CU_ASSERT_EQUAL_FATAL(load("routes = ( { name = \"ssh.blue.mesh.test\"; protocol = \"tcp\";"
+				   " port = 22; pool = \"ssh\"; export = true; } );\n", &c, err,
+				   sizeof(err)), 0);
+	CU_ASSERT_EQUAL(mr_routes_vips(&c, vips, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vips[0], 0);
+	mr_config_free(&c);
+	snprintf(text, sizeof(text), "%s%s", svc_base,
+		 "gateway = { id = \"g\"; };\n"
+		 "discovery = { endpoints = [ \"http://127.0.0.1:2379\" ]; };\n");
+	unit_write_file(path, text);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&cc, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_set_learned(&cc, NULL, 0, imp, 2, err, sizeof(err)), 1);
+	CU_ASSERT_PTR_NULL(strstr(cc.text, "ssh.red.mesh.test"));
+	CU_ASSERT_EQUAL(cc.conf.n_routes, 1); /* the TLS name only */
+	cp_conf_free(&cc);
+	unlink(path);
+}
+
 /* A service's VIP stays when other services come and go (no collision in a /16 here). */
 static void test_vip_across_reloads(void)
 {
@@ -200,6 +229,7 @@ int test_services_register(void)
 		{ "plain TCP routes and their VIPs", test_plain_schema },
 		{ "refusals name file and line", test_plain_refusals },
 		{ "a VIP stays across reloads", test_vip_across_reloads },
+		{ "no VIP range: exported only, imported not", test_plain_without_range },
 		{ "exported and imported through discovery", test_plain_through_discovery },
 		{ "imported plain services pushed", test_plain_pushed },
 		CU_TEST_INFO_NULL,
