@@ -11,6 +11,8 @@
 # discovery and A imports them, and A's data plane answers DNS for b.mesh.test.
 # Checked: openssl s_server and nginx by name, a mangled name, 50 MB each way hash-equal,
 # the names resolved through gateway A's DNS by glibc and reached with no address given,
+# sshd in b (a plain TCP service, exported as ssh.b.mesh.test:22) reached by ssh through a
+# VIP of gateway A, which names the service to gateway B in a PROXY v2 header,
 # an export withdrawn live by gateway B, a mangled destination outside b's allow-list
 # refused by gateway B, and gateway B restarted (data plane and control plane) with the
 # path coming back by itself. coturn
@@ -83,15 +85,31 @@ echo "# one flow through both gateways and coturn: 50 MB each way in $el ms" \
 # 3. By name alone: the client's resolver is gateway A, which answers for b.mesh.test.
 imported_all() { imported api.b.mesh.test && imported web.b.mesh.test && imported blob.b.mesh.test; }
 check "gateway A imported the names b exports (api, web, blob)" imported_all
-check "show services: B exports three names, A imported them from b" bash -c \
-	"[ \"\$('$MR_CTL' -s '$DP_SOCK_gw_b' show services | grep -c '^exported .* pool ')\" = 3 ] &&
-	 [ \"\$('$MR_CTL' -s '$DP_SOCK_gw_a' show services | grep -c '^imported .* from network b')\" = 3 ]"
+check "show services: B exports four names (ssh as plain TCP), A imported them from b" bash -c \
+	"[ \"\$('$MR_CTL' -s '$DP_SOCK_gw_b' show services | grep -c '^exported .* pool ')\" = 4 ] &&
+	 [ \"\$('$MR_CTL' -s '$DP_SOCK_gw_a' show services | grep -c '^imported .* from network b')\" = 4 ] &&
+	 '$MR_CTL' -s '$DP_SOCK_gw_a' show services | grep -q '^imported ssh.b.mesh.test tcp/22 vip 240.240.'"
 mkdir -p "/etc/netns/$MT_CLI"
 echo "nameserver 10.10.0.1" >"/etc/netns/$MT_CLI/resolv.conf"
 check "glibc in network a resolves api.b.mesh.test through gateway A's DNS" \
 	bash -c "ip netns exec '$MT_CLI' getent ahosts api.b.mesh.test | grep -q '^10.10.0.1 '"
 check "curl https://web.b.mesh.test/ with no address given, certificate verified" bash -c \
 	"ip netns exec '$MT_CLI' timeout 15 curl -sS --cacert '$CERTS/ca.crt' https://web.b.mesh.test/ | grep -q web.b.mesh.test"
+# A plain TCP service of b (sshd speaks first): a VIP at gateway A, which tells gateway B the
+# service in a PROXY v2 header (authority and port); B strips it before its sshd.
+ssh_vip=$(ip netns exec "$MT_CLI" dig +short @10.10.0.1 ssh.b.mesh.test A)
+check "dig: ssh.b.mesh.test has a VIP at gateway A ($ssh_vip)" bash -c "[[ '$ssh_vip' == 240.240.* ]]"
+head -c 8388608 /dev/urandom >"$D/ssh.blob"
+t0=$(ms)
+got=$(sshd_client "$MT_CLI" "$D/ssh" ssh.b.mesh.test 22 sha256sum <"$D/ssh.blob" | cut -d' ' -f1)
+check "ssh ssh.b.mesh.test from network a through both gateways, host key checked: 8 MB hashed alike ($(($(ms) - t0)) ms)" \
+	test "$got" = "$(sha256sum <"$D/ssh.blob" | cut -d' ' -f1)"
+via_gw() {
+	"$MR_CTL" -s "$DP_SOCK_gw_b" --json show counters |
+		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("plain_via_gateway", 0))'
+}
+check "gateway B routed it by the PROXY header's authority ($(via_gw) connection(s))" \
+	test "$(via_gw)" -ge 1
 check "a name b does not export is NXDOMAIN" bash -c \
 	"ip netns exec '$MT_CLI' dig +short @10.10.0.1 nope.b.mesh.test | grep -c . | grep -q '^0$' &&
 	 ip netns exec '$MT_CLI' dig @10.10.0.1 nope.b.mesh.test | grep -q 'status: NXDOMAIN'"

@@ -13,6 +13,7 @@
 # Nothing routes between 10.10/24 and 10.20/24: a client in a reaches b's service only
 # through gateway A, coturn A (where gateway B holds a TCP allocation whose relayed address
 # lies in network a) and gateway B.
+. test/lib/sshd.sh
 
 MT_CLI=${TOPO_TAG}-cliA
 MT_TURNA=${TOPO_TAG}-turnA
@@ -60,6 +61,8 @@ mt_build() {
 	ip netns exec "$MT_TURNA" ethtool -K ta tx off >/dev/null
 	ip netns exec "$MT_TURNA" ethtool -K tt tx off >/dev/null
 	rt_kernel_host "$MT_SRV" sb 10.20.0.2/24 10.20.0.1
+	# Network a routes gateway A's VIP range (its plain TCP services) to gateway A.
+	ip -n "$MT_CLI" route add 240.240.0.0/16 via 10.10.0.1
 }
 
 # mt_turn NS LISTEN RELAY LOG: coturn with long-term credentials; one relay thread (with
@@ -116,7 +119,8 @@ relay = { closing_timeout_ms = 500; idle_timeout_ms = 60000; };
 networks = ( { name = "a"; local = true; allow = [ "10.10.0.0/24" ]; },
              { name = "b"; allow = [ "10.20.0.0/16" ]; ports = ( "1-65535" ); } );
 mangled = ( { suffix = "mesh.internal"; forms = [ "underscore", "label" ]; } );
-dns = { port = "a"; zones = [ "b.mesh.test" ]; outside = "refuse"; ttl = 5; };
+dns = { port = "a"; zones = [ "b.mesh.test" ]; outside = "refuse"; ttl = 5;
+        vip_range = "240.240.0.0/16"; };
 gateway = { id = "gw-a"; };
 turn = { credentials = "$1/gw-a.secrets"; servers = (
   { name = "turn-b"; network = "b"; address = "10.50.0.4"; peers = [ "10.50.0.2" ]; } ); };
@@ -137,10 +141,12 @@ networks = ( { name = "b"; local = true; allow = [ "10.20.0.0/24" ]; ports = ( "
              { name = "a"; } );
 pools = ( { name = "api"; members = ( { address = "10.20.0.2"; port = 8443; } ); },
           { name = "web"; members = ( { address = "10.20.0.2"; port = 8444; } ); },
-          { name = "blob"; members = ( { address = "10.20.0.2"; port = 9443; } ); } );
+          { name = "blob"; members = ( { address = "10.20.0.2"; port = 9443; } ); },
+          { name = "ssh"; members = ( { address = "10.20.0.2"; port = 2222; } ); } );
 routes = ( { sni = "api.b.mesh.test"; pool = "api"; export = true; },
            { sni = "web.b.mesh.test"; pool = "web"; export = true; },
-           { sni = "blob.b.mesh.test"; pool = "blob"; export = true; } );
+           { sni = "blob.b.mesh.test"; pool = "blob"; export = true; },
+           { name = "ssh.b.mesh.test"; protocol = "tcp"; port = 22; pool = "ssh"; export = true; } );
 mangled = ( { suffix = "mesh.internal"; forms = [ "underscore", "label" ]; } );
 gateway = { id = "gw-b"; };
 turn = { credentials = "$1/gw-b.secrets"; servers = (
@@ -173,8 +179,9 @@ mt_gw_stop() {
 	rm -f "$MT_DIR/$1.cp.pid"
 }
 
-# mt_services DIR CERTS: s_server (api, 8443), nginx (web, 8444) and a tls_blob server
-# (blob, 9443) in network b, with certificates from CERTS.
+# mt_services DIR CERTS: s_server (api, 8443), nginx (web, 8444), a tls_blob server
+# (blob, 9443) with certificates from CERTS, and sshd (ssh, 2222: plain TCP, keys in
+# DIR/ssh) in network b.
 mt_services() {
 	local D=$1 CERTS=$2 port
 	srv() { ip netns exec "$MT_SRV" timeout 3600 "$@" >>"$D/servers.log" 2>&1 & topo_track $!; }
@@ -187,6 +194,7 @@ mt_services() {
 	srv nginx -p "$D" -c "$D/nginx.conf"
 	srv /usr/bin/python3 test/lib/tls_blob.py server 10.20.0.2 9443 \
 		"$CERTS/blob.b.mesh.test.crt" "$CERTS/blob.b.mesh.test.key"
+	sshd_start "$MT_SRV" 10.20.0.2 2222 "$D/ssh" ssh.b.mesh.test
 	for port in 8443 8444 9443; do
 		topo_wait_for 10 bash -c "ip netns exec '$MT_SRV' ss -Hltn 'sport = :$port' | grep -q LISTEN" ||
 			echo "# service on $port did not start"
