@@ -43,7 +43,7 @@ mt_turn "$MT_TURNA" 10.50.0.3 10.10.0.3 "$TOPO_DIR/turnA.log"
 mt_turn "$MT_TR" 10.50.0.4 10.50.0.4 "$TOPO_DIR/turnB.log"
 mt_etcd "$TOPO_DIR/etcd.log"
 topo_wait_for 15 in_ns "$MT_TR" etcdctl --endpoints "$MT_ETCD" endpoint health
-step "services of b: s_server (api), nginx (web), a byte-counting TLS server (blob)"
+step "services of b: s_server (api), nginx (web), a byte-counting TLS server (blob), sshd (ssh)"
 mt_services "$TOPO_DIR" "$CERTS"
 
 step "gateways: meshrelay-dp + meshrelay-cp each (gateway B allocates on coturn A)"
@@ -69,6 +69,25 @@ verify api.b.mesh.test
 step "curl https://web.b.mesh.test/ (nginx in b), no address given"
 in_ns "$MT_CLI" curl -sS --cacert "$CERTS/ca.crt" \
 	-w '  HTTP %{http_code} in %{time_total} s\n' https://web.b.mesh.test/ | sed 's/^/  /'
+step "ssh to ssh.b.mesh.test: sshd in b is plain TCP (it speaks first), so gateway A gives it a VIP"
+in_ns "$MT_CLI" dig +noall +answer ssh.b.mesh.test | sed 's/^/  /'
+sshd_client "$MT_CLI" "$TOPO_DIR/ssh" ssh.b.mesh.test 22 'echo "  $(hostname -I | cut -d" " -f1): hello from sshd in b"'
+mt_ctl gw-a show services | grep ssh | sed 's/^/  gateway A: /'
+step "gateway B no longer has ssh (its file changed, SIGHUP): gateway A's DNS forgets it"
+cp "$TOPO_DIR/gw-b.conf" "$TOPO_DIR/gw-b.conf.with-ssh"
+sed -i '/name = "ssh.b.mesh.test"/d' "$TOPO_DIR/gw-b.conf"
+kill -HUP "$(cat "$TOPO_DIR/gw-b.cp.pid")"
+t0=$(date +%s%3N)
+topo_wait_for 15 bash -c "! '$MR_CTL' -s '$DP_SOCK_gw_a' show services | grep -q ssh.b.mesh.test"
+echo "  gone at gateway A after $(($(date +%s%3N) - t0)) ms; dig now says:"
+in_ns "$MT_CLI" dig +noall +comments ssh.b.mesh.test | grep status | sed 's/^;; */  /'
+step "gateway B exports it again: gateway A answers it, live"
+cp "$TOPO_DIR/gw-b.conf.with-ssh" "$TOPO_DIR/gw-b.conf"
+kill -HUP "$(cat "$TOPO_DIR/gw-b.cp.pid")"
+t0=$(date +%s%3N)
+topo_wait_for 15 bash -c "'$MR_CTL' -s '$DP_SOCK_gw_a' show services | grep -q ssh.b.mesh.test"
+echo "  back at gateway A after $(($(date +%s%3N) - t0)) ms:"
+in_ns "$MT_CLI" dig +noall +answer ssh.b.mesh.test | sed 's/^/  /'
 step "a mangled name picks the destination itself: _8443._10-20-0-2._b.mesh.internal"
 verify _8443._10-20-0-2._b.mesh.internal api.b.mesh.test
 step "20 MB each way, sha256 compared at both ends"

@@ -144,9 +144,9 @@ pools = ( { name = "api"; members = ( { address = "10.20.0.2"; port = 8443; } );
           { name = "blob"; members = ( { address = "10.20.0.2"; port = 9443; } ); },
           { name = "ssh"; members = ( { address = "10.20.0.2"; port = 2222; } ); } );
 routes = ( { sni = "api.b.mesh.test"; pool = "api"; export = true; },
+           { name = "ssh.b.mesh.test"; protocol = "tcp"; port = 22; pool = "ssh"; export = true; },
            { sni = "web.b.mesh.test"; pool = "web"; export = true; },
-           { sni = "blob.b.mesh.test"; pool = "blob"; export = true; },
-           { name = "ssh.b.mesh.test"; protocol = "tcp"; port = 22; pool = "ssh"; export = true; } );
+           { sni = "blob.b.mesh.test"; pool = "blob"; export = true; } );
 mangled = ( { suffix = "mesh.internal"; forms = [ "underscore", "label" ]; } );
 gateway = { id = "gw-b"; };
 turn = { credentials = "$1/gw-b.secrets"; servers = (
