@@ -7,6 +7,9 @@
 # busy worker cycles (its core polls and never sleeps, so only the polls that found work
 # count), unbound's user+sys time from /proc; and queries per core-second side by side.
 #
+# Then the same on memif with the generator (scripts/bench-dns-gen.sh): no kernel in the
+# path, the ratio to unbound per core, and what answering costs spliced forwarding.
+#
 #   scripts/bench-dns.sh [SECONDS] [ROUNDS]   default 5 s per run, 3 rounds
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -99,3 +102,4 @@ echo "meshrelay: $(median <<<"${qps[mr]}") queries/s (dnsperf-bound), $mq cycles
 echo "unbound:   $(median <<<"${qps[ub]}") queries/s, $uq cycles per query," \
 	"$(awk -v c="$uq" -v hz="$hz" 'BEGIN { printf "%.0f", c ? hz / c : 0 }') queries per core-second"
 awk -v m="$mq" -v u="$uq" 'BEGIN { printf "meshrelay answers %.1fx the queries of unbound per core-second\n", m ? u / m : 0 }'
+scripts/bench-dns-gen.sh "$SECS" "$ROUNDS" "$uq"

@@ -28,7 +28,7 @@
 #define GEN_MSS 1460u
 #define GEN_WHEEL_SLOTS 256u  /* gen_tcp.c's timer wheel: 1 ms each, longer than the RTO */
 
-enum gen_mode { GEN_CONNECT, GEN_STREAM, GEN_BLAST, GEN_HOLD };
+enum gen_mode { GEN_CONNECT, GEN_STREAM, GEN_BLAST, GEN_HOLD, GEN_DNS };
 
 struct gen_opts {
 	enum gen_mode mode;
@@ -48,6 +48,8 @@ struct gen_opts {
 	bool pooled;           /* every backend may serve every route (pools of all backends) */
 	int32_t silent;        /* connect: backend index that stops answering (-1: none) ... */
 	double silent_from, silent_to; /* ... from and to these seconds of the run */
+	uint32_t dns_rate;     /* stream: DNS queries a second besides (0: none); dns: the
+				* query rate (0: as fast as the ring takes them) */
 	const char *hello_file;
 	const char *sni_suffix;
 	uint16_t listen_port;
@@ -101,6 +103,7 @@ struct gen_stats {
 	uint64_t silenced;                          /* frames the silent backend did not take */
 	uint64_t fail_after_bytes;                  /* failed after the client had backend bytes */
 	uint64_t phase_done[3];                     /* completed before, during, after the silence */
+	uint64_t dns_sent, dns_answered, dns_bad;   /* queries, full answers, other answers */
 	uint64_t lat_hist[64 * 16];
 	uint64_t lat_max_us;
 };
@@ -180,6 +183,14 @@ void gen_arp_ask(struct gen *g, int port);
 /* Blast mode frame: payload bytes of a fixed TCP segment from port. */
 struct rte_mbuf *gen_blast_frame(struct gen *g, int port, uint32_t payload);
 
+/* gen_dns.c: DNS queries to the relay's edge address. */
+
+/* Sends the queries due by now at rate a second since tsc `since` (0: a burst), behind
+ * port 0's pending frames and only when its ring took them. */
+void gen_dns_send(struct gen *g, uint64_t since, uint32_t rate);
+/* Counts m when it is a DNS answer (UDP from port 53): true; false for anything else. */
+bool gen_dns_input(struct gen *g, const struct rte_mbuf *m);
+
 /* gen_tcp.c: the connection halves. */
 
 /* Allocates the tables for n connections; -1 when memory runs out. */
@@ -214,5 +225,6 @@ int gen_run_connect(struct gen *g);
 int gen_run_stream(struct gen *g);
 int gen_run_blast(struct gen *g);
 int gen_run_hold(struct gen *g);
+int gen_run_dns(struct gen *g);
 
 #endif

@@ -35,7 +35,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: meshrelay-gen [EAL options] -- [options]\n"
-		"  --mode connect|stream|blast|hold   (connect)\n"
+		"  --mode connect|stream|blast|hold|dns   (connect)\n"
 		"                       hold: open --concurrency connections, exchange, keep them\n"
 		"                       open for --seconds, report when all are held\n"
 		"  --seconds S          run time (10); connect also stops after --count\n"
@@ -57,6 +57,8 @@ static void usage(void)
 		"  --silence I,FROM,TO  connect: backend address I (0-based) takes no frame from\n"
 		"                       second FROM to TO; the report splits completions by phase\n"
 		"  --synflood           stream: SYNs from random 10.150/16 sources besides\n"
+		"  --dns-rate Q         stream: Q DNS queries a second besides (A, sK.SUFFIX, from\n"
+		"                       4,096 client addresses); dns mode: the rate (0: at most)\n"
 		"  --hello FILE         captured one-record ClientHello to send (SNI replaced)\n"
 		"  --suffix NAME        SNI suffix (bench.example)\n"
 		"  --listen-port P (443)  --backend-port P (20000)\n"
@@ -92,7 +94,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "backend-port", 1, 0, 'P' }, { "edge", 1, 0, 'e' }, { "svc", 1, 0, 'v' },
 		{ "clients", 1, 0, 'C' }, { "inflight", 1, 0, 'I' },
 		{ "linger", 1, 0, 'W' }, { "direct", 0, 0, 'D' }, { "pooled", 0, 0, 'O' },
-		{ "silence", 1, 0, 'Q' },
+		{ "silence", 1, 0, 'Q' }, { "dns-rate", 1, 0, 'N' },
 		{ 0, 0, 0, 0 },
 	};
 	bool conc_given = false;
@@ -117,6 +119,8 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 				o->mode = GEN_BLAST;
 			else if (!strcmp(optarg, "hold"))
 				o->mode = GEN_HOLD;
+			else if (!strcmp(optarg, "dns"))
+				o->mode = GEN_DNS;
 			else
 				return -1;
 			break;
@@ -143,6 +147,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 			break;
 		case 'I': o->inflight = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'O': o->pooled = true; break;
+		case 'N': o->dns_rate = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'Q':
 			if (sscanf(optarg, "%d,%lf,%lf", &o->silent, &o->silent_from, &o->silent_to) != 3 ||
 			    o->silent < 0 || o->silent_to <= o->silent_from)
@@ -229,6 +234,10 @@ static void rx_port(struct gen *g, int port)
 		} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 			gen_arp_input(g, port, m[i]);
 		} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+			if (port == 0 && gen_dns_input(g, m[i])) {
+				rte_pktmbuf_free(m[i]);
+				continue;
+			}
 			if (port == 1 && gen_silenced(g, (const struct rte_ipv4_hdr *)(eth + 1))) {
 				g->st.silenced++;
 				rte_pktmbuf_free(m[i]);
@@ -327,6 +336,7 @@ int main(int argc, char **argv)
 		return 2;
 	rc = g.o.mode == GEN_CONNECT ? gen_run_connect(&g)
 	     : g.o.mode == GEN_STREAM ? gen_run_stream(&g)
+	     : g.o.mode == GEN_DNS ? gen_run_dns(&g)
 	     : g.o.mode == GEN_HOLD ? gen_run_hold(&g) : gen_run_blast(&g);
 	fflush(stdout);
 	/* memif unmaps a ring when its peer goes, even under a running poll loop (DPDK 22.11):

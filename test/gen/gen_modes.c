@@ -116,6 +116,16 @@ static void syn_flood_burst(struct gen *g)
 	g->st.syn_flood_unsent += n - sent;
 }
 
+/* The DNS queries since s0 over d seconds: sent, full answers, other answers, rates. */
+static void report_dns(const struct gen *g, const struct gen_stats *s0, double d)
+{
+	printf("dns sent=%" PRIu64 " answered=%" PRIu64 " bad=%" PRIu64 " sent_qps=%.0f "
+	       "answered_qps=%.0f\n", g->st.dns_sent - s0->dns_sent,
+	       g->st.dns_answered - s0->dns_answered, g->st.dns_bad - s0->dns_bad,
+	       (double)(g->st.dns_sent - s0->dns_sent) / d,
+	       (double)(g->st.dns_answered - s0->dns_answered) / d);
+}
+
 /* Receives and answers (no new data) for ticks. */
 static void drain(struct gen *g, uint64_t ticks)
 {
@@ -159,6 +169,8 @@ int gen_run_stream(struct gen *g)
 		gen_tcp_pump_streams(g, 64);
 		if (g->o.synflood)
 			syn_flood_burst(g);
+		if (g->o.dns_rate)
+			gen_dns_send(g, t0, g->o.dns_rate);
 		gen_flush_all(g);
 	}
 	d = secs(g, rte_rdtsc() - t0);
@@ -186,11 +198,30 @@ int gen_run_stream(struct gen *g)
 		       " sent_pps=%.0f\n",
 		       g->st.syn_flood_sent, g->st.syn_flood_answers, g->st.syn_flood_unsent,
 		       (double)g->st.syn_flood_sent / d);
+	if (g->o.dns_rate)
+		report_dns(g, &s0, d);
 	/* Let the rings drain before the resets, and the relay's last segments in after. */
 	drain(g, g->hz / 10);
 	gen_tcp_reset_all(g);
 	drain(g, g->hz / 5);
 	return g->st.failed || g->st.bad_cksum || flowing < g->o.concurrency ? 1 : 0;
+}
+
+/* Queries only, at --dns-rate (0: as fast as the ring takes them), for --seconds. */
+int gen_run_dns(struct gen *g)
+{
+	uint64_t t0 = rte_rdtsc(), end = t0 + (uint64_t)(g->o.seconds * (double)g->hz);
+	struct gen_stats s0 = g->st;
+	double d;
+
+	while (!gen_stop_requested() && g->now < end) {
+		gen_poll(g);
+		gen_dns_send(g, t0, g->o.dns_rate);
+	}
+	d = secs(g, rte_rdtsc() - t0);
+	drain(g, g->hz / 10); /* the last answers */
+	report_dns(g, &s0, d);
+	return g->st.dns_answered ? 0 : 1;
 }
 
 int gen_run_blast(struct gen *g)

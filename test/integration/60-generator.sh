@@ -22,7 +22,7 @@ cd "$(dirname "$0")/../.."
 NS=${TOPO_TAG}-gen
 PREFIX=${TOPO_TAG}-gdp
 topo_ns "$NS"
-gen_topo_conf "$TOPO_DIR/dp.conf" 16 4 65536 768 500
+GEN_DNS=1 gen_topo_conf "$TOPO_DIR/dp.conf" 16 4 65536 768 500
 dp_start "$NS" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
 mbufs0=$(dp_status "$PREFIX" mbufs_in_use)
 
@@ -88,6 +88,13 @@ check "the flood was answered by cookies: $cookies of $sent SYNs" \
 check "and created no flow (64 streams, 64 flows)" \
 	test $(($(dp_stat "$PREFIX" counters flow_created) - created0)) -eq 64
 
+# DNS on the same worker: 200,000 queries/s for a second from 4,096 client addresses,
+# every one answered with its A record; no flow or buffer kept for them.
+out=$(gen_run "$NS" "${TOPO_TAG}-g5d" 0 --mode dns --dns-rate 200000 --routes 16 --seconds 1 |
+	grep '^dns ')
+check "DNS: $(gen_field "$out" answered) of $(gen_field "$out" sent) queries answered, none wrong" \
+	test "$(gen_field "$out" answered)" -gt 150000 -a "$(gen_field "$out" bad)" = 0 -a \
+	"$(gen_field "$out" answered)" -ge $(($(gen_field "$out" sent) - 64))
 check "no flow left once closed" topo_wait_for 10 no_flows
 "$MR_CTL" -p "$PREFIX" show flows | head -5
 check "every mbuf back" test "$(dp_status "$PREFIX" mbufs_in_use)" = "$mbufs0"

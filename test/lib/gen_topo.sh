@@ -14,7 +14,7 @@ gen_sock_dir() { echo "${GEN_SOCK_DIR:-$TOPO_DIR}"; }
 # plane configuration with memif ports (server side) in gen_sock_dir (and a checked pool
 # of $GEN_CHECKED_MEMBERS members, see below). GEN_POOLED=1: every route's pool holds all
 # the backends, ejecting one after 3 failed connections; GEN_CONNECT_MS: the relay's
-# connect timeout (1000).
+# connect timeout (1000); GEN_DNS=1: DNS answered on the edge address.
 gen_topo_conf() {
 	local file=$1 routes=$2 backends=$3 flows=${4:-65536} mem=${5:-768} closing=${6:-1000}
 	local workers=${7:-1} k dir sep
@@ -65,6 +65,10 @@ gen_topo_conf() {
 		fi
 		echo
 		echo ");"
+		# GEN_DNS=1: the workers answer DNS for bench.example on the edge address, with
+		# no per-client limit worth the name (meshrelay-gen --dns-rate, --mode dns).
+		[ -n "${GEN_DNS:-}" ] &&
+			echo "dns = { port = \"edge\"; zones = [ \"bench.example\" ]; rate = 1000000; };"
 		echo "routes = ("
 		sep=""
 		for ((k = 0; k < routes; k++)); do
