@@ -50,10 +50,13 @@ static const char config_text[] =
 	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; },\n"
 	"                                        { address = \"fd01::2\"; port = 443; } ); } );\n"
 	"routes = ( { sni = \"a.example\"; pool = \"p\"; },\n"
+	"           { name = \"ssh.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";\n"
+	"             vip = \"240.240.0.5\"; },\n"
 	"           { default = true; pool = \"p\"; proxy_protocol = true; } );\n"
 	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\", \"label\", \"istio\" ];\n"
 	"              network = \"n\"; } );\n"
-	"dns = { port = \"edge\"; zones = [ \"example\" ]; outside = \"refuse\"; rate = 1000; };\n";
+	"dns = { port = \"edge\"; zones = [ \"example\" ]; outside = \"refuse\"; rate = 1000;\n"
+	"        vip_range = \"240.240.0.0/16\"; };\n";
 
 static struct mr_config conf;
 static struct dp_appliance app;
@@ -186,11 +189,15 @@ static struct rte_mbuf *tcp_frame(const struct dp_port *p, uint32_t src, uint32_
 static void op_client(struct cursor *c)
 {
 	const struct dp_port *edge = &app.ports[0];
-	uint32_t src = 0x0a000002 + take(c, 1) % 4;
+	uint32_t who = take(c, 1), src = 0x0a000002 + who % 4;
 	uint16_t sport = (uint16_t)(40000 + take(c, 1) % 8);
 	uint8_t flags = (uint8_t)take(c, 1);
 	uint32_t isn = take(c, 1) * 1000u;
 	bool valid = flags & 0x80, v6 = flags & 0x40;
+	/* The high bit of the source byte: to the plain TCP service's VIP instead. */
+	bool vip = (who & 0x80) && !v6;
+	uint32_t dst = vip ? 0xf0f00005 : 0x0a000001;
+	uint16_t dport = vip ? 22 : 443;
 	uint8_t src6[16], dst6[16];
 	uint32_t seq = isn + 1 + take(c, 2) % 3000;
 	size_t plen = take(c, 2) % 1400;
@@ -206,8 +213,8 @@ static void op_client(struct cursor *c)
 								  rte_cpu_to_be_16(sport),
 								  rte_cpu_to_be_16(443), isn)
 					      : (struct syncookie_conn){
-							rte_cpu_to_be_32(src), rte_cpu_to_be_32(0x0a000001),
-							rte_cpu_to_be_16(sport), rte_cpu_to_be_16(443), isn };
+							rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst),
+							rte_cpu_to_be_16(sport), rte_cpu_to_be_16(dport), isn };
 		uint16_t mss;
 
 		ack = syncookie_make(key, &conn, app.workers[0]->now_ms, 1460, &mss) + 1;
@@ -217,8 +224,8 @@ static void op_client(struct cursor *c)
 						    syncookie_ts_encode((uint32_t)clock_ms, 7, true));
 	}
 	plen = RTE_MIN(plen, c->left);
-	deliver(edge, tcp_frame(edge, src, 0x0a000001, v6 ? src6 : NULL, v6 ? dst6 : NULL, sport,
-				443, flags & 0x3f, seq, ack, opts, opt_len, c->p, plen));
+	deliver(edge, tcp_frame(edge, src, dst, v6 ? src6 : NULL, v6 ? dst6 : NULL, sport,
+				dport, flags & 0x3f, seq, ack, opts, opt_len, c->p, plen));
 	skip(c, plen);
 }
 

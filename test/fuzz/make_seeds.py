@@ -77,6 +77,23 @@ def one_byte_hello(hello):
     return out + wait(5)
 
 
+def plain_connection():
+    """A plain TCP service's connection to its VIP: the handshake's ACK opens the backend,
+    whose banner comes first."""
+    out = client(b"", 0, VALID, src=0x80) + wait(5)
+    out += backend(b"", 0xC0)
+    out += backend(b"SSH-2.0-x\r\n", 0x80 | ACK | PSH, 5001, 0)
+    out += client(b"SSH-2.0-y\r\n", 0, VALID | PSH, src=0x80)
+    return out
+
+
+def proxy_header(name, port):
+    """What another gateway sends first for a plain service: PROXY v2, authority TLV."""
+    tlv = struct.pack(">BH", 2, len(name)) + name
+    addrs = bytes([10, 10, 0, 2, 240, 240, 0, 5]) + struct.pack(">HH", 40000, port)
+    return b"\r\n\r\n\0\r\nQUIT\n" + bytes([0x21, 0x11]) + struct.pack(">H", len(addrs) + len(tlv)) + addrs + tlv
+
+
 def csum(data):
     if len(data) % 2:
         data += b"\0"
@@ -109,6 +126,10 @@ def main():
                                              ("x.org", 15, True)]):
         with open(os.path.join(out_dir, "dns-%d.seed" % i), "wb") as f:
             f.write(dns_frame(name, qtype, edns))
+    with open(os.path.join(out_dir, "plain.seed"), "wb") as f:
+        f.write(plain_connection())
+    with open(os.path.join(out_dir, "plain.bound.seed"), "wb") as f:
+        f.write(bound_connection(proxy_header(b"ssh.example", 22) + b"hi"))
     for name in sorted(os.listdir(fixtures)):
         if not name.endswith(".hello"):
             continue
