@@ -64,12 +64,17 @@ dnsperf_run() { # dnsperf_run SERVER -> queries completed and queries/s
 	in_ns "$RT_CLI" dnsperf -s "$1" -d "$TOPO_DIR/queries" -l "$SECS" -c 4 -q 256 2>&1 |
 		awk '/Queries completed:/ {done = $3} /Queries per second:/ {qps = $4} END {print done + 0, qps + 0}'
 }
-declare -A qps cpq
+latency_run() { # latency_run SERVER -> average and max latency in microseconds, unloaded
+	in_ns "$RT_CLI" dnsperf -s "$1" -d "$TOPO_DIR/queries" -l 2 -Q 1000 -c 1 -q 1 2>&1 |
+		awk '/Average Latency/ {gsub(/[(),]/, " "); printf "%.0f %.0f", $5 * 1e6, $9 * 1e6}'
+}
+declare -A qps cpq lat
 for round in $(seq "$ROUNDS"); do
 	dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 600 || exit 1
 	read -r b0 hz <<<"$(dp_busy_cycles "$PREFIX")"
 	read -r done q <<<"$(dnsperf_run 10.99.0.1)"
 	read -r b1 _ <<<"$(dp_busy_cycles "$PREFIX")"
+	lat[mr]="${lat[mr]:-} $(latency_run 10.99.0.1 | cut -d' ' -f1)"
 	kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)" 2>/dev/null
 	wait "$DP_PID" 2>/dev/null
 	qps[mr]="${qps[mr]:-} $q"
@@ -84,6 +89,7 @@ for round in $(seq "$ROUNDS"); do
 	t0=$(awk '{print $14 + $15}' "/proc/$ubpid/stat")
 	read -r done q <<<"$(dnsperf_run 127.0.0.1)"
 	t1=$(awk '{print $14 + $15}' "/proc/$ubpid/stat")
+	lat[ub]="${lat[ub]:-} $(latency_run 127.0.0.1 | cut -d' ' -f1)"
 	kill "$ub" 2>/dev/null
 	wait "$ub" 2>/dev/null
 	topo_wait_for 5 bash -c "! ip netns exec '$RT_CLI' ss -Hlun 'sport = :53' | grep -q ."
@@ -102,4 +108,7 @@ echo "meshrelay: $(median <<<"${qps[mr]}") queries/s (dnsperf-bound), $mq cycles
 echo "unbound:   $(median <<<"${qps[ub]}") queries/s, $uq cycles per query," \
 	"$(awk -v c="$uq" -v hz="$hz" 'BEGIN { printf "%.0f", c ? hz / c : 0 }') queries per core-second"
 awk -v m="$mq" -v u="$uq" 'BEGIN { printf "meshrelay answers %.1fx the queries of unbound per core-second\n", m ? u / m : 0 }'
+echo "answer latency at 1,000 queries/s, one outstanding (dnsperf's average, medians):" \
+	"meshrelay $(median <<<"${lat[mr]}") us (through veth and af_packet), unbound" \
+	"$(median <<<"${lat[ub]}") us (loopback)"
 scripts/bench-dns-gen.sh "$SECS" "$ROUNDS" "$uq"

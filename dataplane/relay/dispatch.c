@@ -30,5 +30,5 @@ unsigned int dispatch_owner6(const struct dp_appliance *app, const struct dp_por
 		h = rte_softrss(tuple, 9, drv_rss_key(&key_len));
 		return p->queue_owner[p->reta[h & (p->reta_size - 1u)] & 63u];
 	}
-	return dispatch_owner(app, p, flow_addr6_digest(peer_ip), peer_port, local_port);
+	return dispatch_owner(app, p, flow_addr6_digest(peer_ip), p->ipv4, peer_port, local_port);
 }

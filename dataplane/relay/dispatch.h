@@ -19,19 +19,21 @@
 #include "port.h"
 
 /* Worker index that owns the relayed segment from peer_ip:peer_port (network order) to
- * our local_port (host order) on port p. The client side follows the NIC's RSS where the
- * port has it (the same Toeplitz hash in software, the port's redirection table), so the
- * segments already arrive at their owner; elsewhere a hash of the client. */
+ * our local_ip (host order: the port's address or a VIP of it), local_port (host order)
+ * on port p. The client side follows the NIC's RSS where the port has it (the same
+ * Toeplitz hash in software, the port's redirection table), so the segments already
+ * arrive at their owner; elsewhere a hash of the client. */
 static inline unsigned int dispatch_owner(const struct dp_appliance *app,
 					  const struct dp_port *p, uint32_t peer_ip,
-					  uint16_t peer_port, uint16_t local_port)
+					  uint32_t local_ip, uint16_t peer_port,
+					  uint16_t local_port)
 {
 	if (app->n_workers == 1)
 		return 0;
 	if (local_port >= app->src_port_first && local_port <= app->src_port_last)
 		return (unsigned int)(local_port - app->src_port_first) % app->n_workers;
 	if (p->reta_size) {
-		uint32_t tuple[3] = { rte_be_to_cpu_32(peer_ip), p->ipv4,
+		uint32_t tuple[3] = { rte_be_to_cpu_32(peer_ip), local_ip,
 				      (uint32_t)rte_be_to_cpu_16(peer_port) << 16 | local_port };
 		uint8_t key_len;
 		uint32_t h = rte_softrss(tuple, 3, drv_rss_key(&key_len));

@@ -367,7 +367,8 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return false; /* the host's */
 	owner = s.ip6 ? dispatch_owner6(w->app, p, s.ip6->src_addr, s.ip6->dst_addr,
 					s.tcp->src_port, rte_be_to_cpu_16(s.tcp->dst_port))
-		      : dispatch_owner(w->app, p, s.ip->src_addr, s.tcp->src_port,
+		      : dispatch_owner(w->app, p, s.ip->src_addr, rte_be_to_cpu_32(s.ip->dst_addr),
+				       s.tcp->src_port,
 				       rte_be_to_cpu_16(s.tcp->dst_port));
 	if (owner != w->index) {
 		inbox_put(w, owner, m);

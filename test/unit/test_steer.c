@@ -187,16 +187,21 @@ static void test_rss_owner(void)
 		uint16_t cport = (uint16_t)(40000 + i);
 		uint32_t tuple[3] = { client, port.ipv4, (uint32_t)cport << 16 | 443 };
 		unsigned int want = port.queue_owner[port.reta[rte_softrss(tuple, 3, key) & 127]];
-		unsigned int got = dispatch_owner(&app, &port, rte_cpu_to_be_32(client),
+		unsigned int got = dispatch_owner(&app, &port, rte_cpu_to_be_32(client), port.ipv4,
 						  rte_cpu_to_be_16(cport), 443);
 
 		CU_ASSERT_EQUAL(got, want);
 		seen[got]++;
+		/* To a VIP of the port: RSS hashed the VIP, and so does the owner. */
+		tuple[1] = 0xf0f00005;
+		want = port.queue_owner[port.reta[rte_softrss(tuple, 3, key) & 127]];
+		CU_ASSERT_EQUAL(dispatch_owner(&app, &port, rte_cpu_to_be_32(client), 0xf0f00005,
+					       rte_cpu_to_be_16(cport), 443), want);
 	}
 	CU_ASSERT_TRUE(seen[0] > 50 && seen[1] > 50); /* both workers get clients */
 	/* The backend side still goes by the relay's source port. */
-	CU_ASSERT_EQUAL(dispatch_owner(&app, &port, 1, 2, 10001), 1);
-	CU_ASSERT_EQUAL(dispatch_owner(&app, &port, 1, 2, 10002), 0);
+	CU_ASSERT_EQUAL(dispatch_owner(&app, &port, 1, port.ipv4, 2, 10001), 1);
+	CU_ASSERT_EQUAL(dispatch_owner(&app, &port, 1, port.ipv4, 2, 10002), 0);
 }
 
 /* The same over IPv6: the key is symmetric for the 36-byte tuple too, clients spread over
