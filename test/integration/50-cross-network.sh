@@ -14,8 +14,8 @@
 # sshd in b (a plain TCP service, exported as ssh.b.mesh.test:22) reached by ssh through a
 # VIP of gateway A, which names the service to gateway B in a PROXY v2 header,
 # an export withdrawn live by gateway B, a mangled destination outside b's allow-list
-# refused by gateway B, and gateway B restarted (data plane and control plane) with the
-# path coming back by itself. coturn
+# refused by gateway B, and gateway B killed (its names gone within its lease) and started
+# again (data plane and control plane) with the path coming back by itself. coturn
 # runs four relay threads, so that binds may land on another thread than the attempt.
 set -u
 cd "$(dirname "$0")/../.."
@@ -140,10 +140,22 @@ check "mangled destination outside b's allow-list (port 22) gets no connection" 
 	no_certificate _22._10-20-0-2._b.mesh.internal
 check "refused by gateway B's allow-list" topo_wait_for 5 refused_by_b "${before:-0}"
 
-# 5. Gateway B restarted: it allocates and registers again; the path comes back.
-mt_gw_stop gw-b
-check "gateway B down: its route leaves gateway A" topo_wait_for 15 bash -c \
-	"! '$MR_CTL' -s '$DP_SOCK_gw_a' show routes | grep -q 'gateway gw-b'"
+# 5. Gateway B killed outright (SIGKILL: no lease revoked, no withdrawal): its names and
+# its relay leave gateway A when its lease (3 s) expires. Then it starts again: it
+# allocates and registers anew; the path comes back.
+t0=$(ms)
+kill -KILL "$(cat "$MT_DIR/gw-b.cp.pid")" "$(pgrep -P "$DP_PID_gw_b" -x meshrelay-dp)" 2>/dev/null
+gone_from_a() {
+	! "$MR_CTL" -s "$DP_SOCK_gw_a" show services | grep -q 'from network b' &&
+		! "$MR_CTL" -s "$DP_SOCK_gw_a" show routes | grep -q 'gateway gw-b'
+}
+check "gateway B killed: its names and route leave gateway A within the lease" \
+	topo_wait_for 15 gone_from_a
+echo "# exporter killed (SIGKILL) to its names gone at gateway A: $(($(ms) - t0)) ms (lease 3 s)"
+check "and their names are NXDOMAIN there" bash -c \
+	"ip netns exec '$MT_CLI' dig @10.10.0.1 ssh.b.mesh.test | grep -q 'status: NXDOMAIN'"
+topo_wait_for 10 bash -c "! kill -0 '$DP_PID_gw_b' 2>/dev/null"
+rm -f "$MT_DIR/gw-b.cp.pid"
 t0=$(ms)
 mt_gw_start gw-b "$MT_GWB" || exit 1
 check "gateway B back: gateway A learns its new relay" topo_wait_for 30 learned_b
