@@ -23,6 +23,7 @@
 #include "dp_appliance.h"
 #include "dp_worker.h"
 #include "flow.h"
+#include "mgmt_connlog.h"
 #include "mgmt_server.h"
 #include "mgmt_telemetry.h"
 #include "mr_clock.h"
@@ -36,6 +37,13 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/* SIGHUP: the connection log's file was rotated. */
+static void on_hangup(int sig)
+{
+	(void)sig;
+	mgmt_connlog_reopen();
 }
 
 struct dp_args {
@@ -184,6 +192,7 @@ int main(int argc, char **argv)
 	mr_log_init("meshrelay-dp", conf.log.level, conf.log.use_syslog);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hangup);
 	if (eal_start(&conf, &args, argv[0]) < 0) {
 		mr_log(MR_LOG_ERR, "EAL initialisation failed: %s", rte_strerror(rte_errno));
 		return 1;
@@ -207,10 +216,13 @@ int main(int argc, char **argv)
 		rc = mgmt_server_start(&app, args.control_socket ? args.control_socket
 							       : conf.dataplane.control_socket,
 				      conf.dataplane.control_group, err, sizeof(err));
+	if (rc == 0 && conf.log.connections[0])
+		rc = mgmt_connlog_start(&app, err, sizeof(err));
 	if (rc == 0)
 		rc = run(&app);
 	else
 		mr_log(MR_LOG_ERR, "start-up failed: %s", err);
+	mgmt_connlog_stop(); /* the workers have stopped: their last records */
 	mgmt_server_stop();
 	dp_appliance_down(&app);
 	rte_pdump_uninit();

@@ -309,14 +309,24 @@ static int cfg_listeners(struct cfg_ctx *ctx, const config_setting_t *root, stru
 
 static int cfg_log(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_log_conf *l)
 {
-	static const char *const keys[] = { "level", "syslog", NULL };
+	static const char *const keys[] = { "level", "syslog", "connections", "connections_ring",
+					    "refused_rate", NULL };
 	const config_setting_t *g;
 	char level[16] = "info";
 
+	l->connections_ring = 8192;
+	l->refused_rate = 100;
 	if (cfg_group(ctx, root, "log", keys, &g) < 0 ||
 	    cfg_string(ctx, g, "level", false, level, sizeof(level)) < 0 ||
-	    cfg_bool(ctx, g, "syslog", &l->use_syslog) < 0)
+	    cfg_bool(ctx, g, "syslog", &l->use_syslog) < 0 ||
+	    cfg_string(ctx, g, "connections", false, l->connections, sizeof(l->connections)) < 0 ||
+	    cfg_uint(ctx, g, "connections_ring", 64, 1u << 20, &l->connections_ring) < 0 ||
+	    cfg_uint(ctx, g, "refused_rate", 0, 1000000, &l->refused_rate) < 0)
 		return -1;
+	if (l->connections_ring & (l->connections_ring - 1))
+		return cfg_fail(ctx, member(g, "connections_ring"), "'connections_ring' is a power of 2");
+	if (l->connections[0] && l->connections[0] != '/')
+		return cfg_fail(ctx, member(g, "connections"), "'connections' is an absolute file name");
 	l->level = mr_log_level_parse(level);
 	if (l->level < 0)
 		return cfg_fail(ctx, member(g, "level"),
@@ -335,16 +345,47 @@ static int cfg_routes_build(struct cfg_ctx *ctx, const struct mr_config *c)
 	return 0;
 }
 
+/* metrics = { listen = "ADDRESS:PORT"; } ("[V6]:PORT" for IPv6). */
+static int cfg_metrics(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_metrics_conf *m)
+{
+	static const char *const keys[] = { "listen", NULL };
+	const config_setting_t *g;
+	char listen[64] = "", addr[48];
+	unsigned int port;
+	unsigned char probe[16];
+	char tail;
+
+	if (cfg_group(ctx, root, "metrics", keys, &g) < 0)
+		return -1;
+	if (!g)
+		return 0;
+	if (cfg_string(ctx, g, "listen", true, listen, sizeof(listen)) < 0)
+		return -1;
+	if ((sscanf(listen, "[%47[0-9a-fA-F:.]]:%u%c", addr, &port, &tail) != 2 ||
+	     inet_pton(AF_INET6, addr, probe) != 1) &&
+	    (sscanf(listen, "%47[0-9.]:%u%c", addr, &port, &tail) != 2 ||
+	     inet_pton(AF_INET, addr, probe) != 1))
+		return cfg_fail(ctx, member(g, "listen"), "'listen' is \"ADDRESS:PORT\" or \"[V6]:PORT\"");
+	if (port == 0 || port > 65535)
+		return cfg_fail(ctx, member(g, "listen"), "'listen' needs a port 1..65535");
+	m->enabled = true;
+	snprintf(m->address, sizeof(m->address), "%s", addr);
+	m->port = (uint16_t)port;
+	return 0;
+}
+
 static int cfg_validate(struct cfg_ctx *ctx, config_t *cfg, struct mr_config *c)
 {
 	static const char *const keys[] = { "dataplane", "ports", "listeners", "log", "relay",
 					    "networks", "pools", "routes", "mangled", "gateway",
-					    "turn", "discovery", "gateways", "dns", "imported", NULL };
+					    "turn", "discovery", "gateways", "dns", "imported",
+					    "metrics", NULL };
 	const config_setting_t *root = config_root_setting(cfg);
 
 	if (cfg_check_keys(ctx, root, keys) < 0 || cfg_dataplane(ctx, root, &c->dataplane) < 0 ||
 	    cfg_ports(ctx, root, c) < 0 || cfg_listeners(ctx, root, c) < 0 ||
-	    cfg_log(ctx, root, &c->log) < 0 || cfg_relay(ctx, root, &c->relay) < 0 ||
+	    cfg_log(ctx, root, &c->log) < 0 || cfg_metrics(ctx, root, &c->metrics) < 0 ||
+	    cfg_relay(ctx, root, &c->relay) < 0 ||
 	    cfg_routing(ctx, root, c) < 0 || cfg_mesh(ctx, root, c) < 0 ||
 	    cfg_dns(ctx, root, c) < 0 ||
 	    cfg_routes_build(ctx, c) < 0)

@@ -236,6 +236,17 @@ struct mr_dns_conf {
 struct mr_log_conf {
 	int level;                     /* enum mr_log_level */
 	bool use_syslog;
+	/* The connection log: a JSON line per connection at its end and per refusal. */
+	char connections[MR_PATH_MAX * 2]; /* file it is appended to; empty: no log */
+	uint32_t connections_ring;     /* records one worker may have waiting (power of 2) */
+	uint32_t refused_rate;         /* refusals logged a second per worker; the rest counted */
+};
+
+/* The Prometheus endpoint, served by the data plane's control thread. */
+struct mr_metrics_conf {
+	bool enabled;
+	char address[48];              /* IPv4 or IPv6 literal to listen on */
+	uint16_t port;
 };
 
 struct mr_config {
@@ -246,6 +257,7 @@ struct mr_config {
 	struct mr_listener_conf listeners[MR_MAX_LISTENERS];
 	unsigned int n_listeners;
 	struct mr_log_conf log;
+	struct mr_metrics_conf metrics;
 	struct mr_relay_conf relay;
 	struct mr_dns_conf dns;
 	/* Routing: heap arrays owned by the config, released by mr_config_free. */

@@ -80,6 +80,7 @@ struct neigh_table;
 struct relay_live;
 struct relay_secrets;
 struct turn_bind_slot;
+struct connlog_worker;
 
 /* One worker's transmit state towards one data port (dp_tx.h). Under a SYN flood the
  * cookies would take the queue from established flows: for a while after the queue
@@ -124,6 +125,8 @@ struct dp_worker {
 						     * pool's name (relay_live_pool_counter) */
 	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
 	struct dns_rrl *dns_rrl;                    /* DNS answers per client (dns_input.c) */
+	struct connlog_worker *connlog;             /* the connection log (relay/connlog.h);
+						     * NULL when it is off */
 } __rte_cache_aligned;
 
 struct relay_health;

@@ -31,6 +31,9 @@
 	X(flow_created)       /* first client data with a valid cookie: flow allocated */    \
 	X(hello_complete)     /* ClientHello complete and parsed */                          \
 	X(plain_routed)       /* plain TCP service connections routed (VIP or gateway's) */  \
+	X(connlog_queued)     /* connection records handed to the logging thread */         \
+	X(connlog_dropped)    /* ... not: the worker's ring was full */                      \
+	X(connlog_suppressed) /* refusals past log.refused_rate a second: counted only */    \
 	X(plain_via_gateway)  /* ... of them told by another gateway's PROXY header */       \
 	X(route_local)        /* routed to a local backend */                                \
 	X(route_remote)       /* routed to another network's gateway */                      \

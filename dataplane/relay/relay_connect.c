@@ -4,6 +4,7 @@
  * relay retransmits what it owns until the backend acknowledges it. Timers live here. */
 #include <rte_ip.h>
 
+#include "connlog.h"
 #include "flow_limits.h"
 #include "health.h"
 #include "health_check.h"
@@ -338,6 +339,7 @@ void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	if (f->member != FLOW_NO_MEMBER)
 		health_report(w, f->member, HEALTH_EV_CONNECTED);
 	f->state = FLOW_SPLICED;
+	connlog_spliced(w, f);
 	flow_client_hello_done(w->flows, f);
 	f->retries = 0;
 	f->expire_ms = relay_now(w) + w->app->conf->relay.idle_timeout_ms;
@@ -469,9 +471,12 @@ static void expire_fire(void *ctx, struct flow *f)
 		return health_check_timeout(w, f);
 	case FLOW_SPLICED:
 		dp_event(w, DP_EV_flow_idle_expired);
+		connlog_end(w, f, CONNLOG_END_IDLE, DP_DROP_none);
 		return relay_abort(w, f, true, true, DP_DROP_none);
 	default:
 		dp_event(w, DP_EV_flow_closed);
+		connlog_end(w, f, f->c.rst ? CONNLOG_END_RST_CLIENT
+				  : f->b.rst ? CONNLOG_END_RST_BACKEND : CONNLOG_END_FIN, DP_DROP_none);
 		flow_release(w->flows, f);
 	}
 }

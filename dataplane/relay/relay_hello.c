@@ -8,6 +8,7 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 
+#include "connlog.h"
 #include "dns_input.h"
 #include "flow_limits.h"
 #include "health.h"
@@ -88,6 +89,10 @@ void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_
 				  0, false);
 	if (reason != DP_DROP_none)
 		dp_count(&w->counters.drops[reason], 1);
+	connlog_end(w, f, reason == DP_DROP_client_abort ? CONNLOG_END_RST_CLIENT
+			  : f->state == FLOW_SPLICED || f->state == FLOW_CLOSING ? CONNLOG_END_ABORTED
+									 : CONNLOG_END_REFUSED,
+		    reason);
 	/* Every way out of a bind in progress, or of a hello that came over TURN, passes
 	 * here: its slot goes with the flow. */
 	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT || f->via_turn)
@@ -130,6 +135,8 @@ static void hello_route_remote(struct dp_worker *w, struct flow *f, const char *
 	if (!f->dispatches)
 		dp_event(w, DP_EV_route_remote);
 	gw = ip_addr_v4(rte_be_to_cpu_32(g->addr));
+	connlog_routed(w, f, CONNLOG_ROUTE_REMOTE, live->conf.networks[d->network_id].name, &gw,
+		       rte_be_to_cpu_16(g->port), d->service, d->service_len);
 	/* A plain connection has no hello: the other gateway learns its service from the
 	 * PROXY header's authority and destination port. */
 	relay_connect(w, f, &gw, g->port, f->plain, name);
@@ -243,12 +250,17 @@ void relay_route(struct dp_worker *w, struct flow *f, const struct relay_route_k
 	}
 	if (!f->dispatches)
 		dp_event(w, f->plain ? DP_EV_plain_routed : DP_EV_hello_complete);
+	if (k->hello)
+		connlog_hello(w, f, k->hello);
 	f->member = FLOW_NO_MEMBER;
 	switch (kind) {
 	case ROUTE_LOCAL:
 		if (d.match == ROUTE_MATCH_MANGLED && own_address(w->app, &d.addr))
 			return relay_abort(w, f, true, false, DP_DROP_route_bad_destination);
 		count_pick(w, &d);
+		connlog_routed(w, f, CONNLOG_ROUTE_LOCAL,
+			       d.pool_id != ROUTE_ID_NONE ? live->conf.pools[d.pool_id].name : NULL,
+			       &d.addr, d.port, d.service, d.service_len);
 		f->member = relay_live_member_slot(live, d.member);
 		f->sole_member = d.pool_id == ROUTE_ID_NONE ||
 				 route_table_pool_size(live->routes, d.pool_id) < 2;
@@ -485,6 +497,7 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 	case KEEP_OK:
 		break;
 	}
+	connlog_packet(w, f, FLOW_DIR_CLIENT);
 	relay_ack_client(w, f);
 	if (f->state == FLOW_HELLO)
 		relay_hello_classify(w, f);

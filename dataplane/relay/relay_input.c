@@ -7,6 +7,7 @@
 
 #include <rte_ip.h>
 
+#include "connlog.h"
 #include "dispatch.h"
 #include "flow_limits.h"
 #include "inbox.h"
@@ -137,6 +138,15 @@ static void seg_rst_reply(struct dp_worker *w, const struct dp_port *p, const st
 	tcp_out_rst_reply(w, p, &k, seg_addr6(s, &a6), &s->eth->src_addr, seq, ack, with_ack);
 }
 
+/* A client refused before it had a flow, for the connection log. */
+static void seg_log_refused(struct dp_worker *w, const struct dp_port *p,
+			    const struct relay_seg *s, enum dp_drop why)
+{
+	connlog_refused(w, s->ip6 ? s->ip6->src_addr : (const uint8_t *)&s->ip->src_addr,
+			s->ip6 != NULL, rte_be_to_cpu_16(s->tcp->src_port),
+			rte_be_to_cpu_16(s->tcp->dst_port), (uint8_t)p->index, why);
+}
+
 /* MSS the relay can take from clients on port p. */
 static uint16_t listen_mss(const struct dp_worker *w, const struct dp_port *p, bool v6)
 {
@@ -261,6 +271,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	f = relay_flow_alloc(w);
 	if (!f) {
 		seg_rst_reply(w, p, s, s->ack, s->seq + s->payload_len, true);
+		seg_log_refused(w, p, s, DP_DROP_flow_table_full);
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);
 	}
 	flow_init_client(w, p, f, s, mss);
@@ -269,16 +280,20 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	if (limit != FLOW_CLIENT_OK) {
 		/* One address may not hold the table or the buffers: told at once, as a full
 		 * table tells everyone. */
+		enum dp_drop why = limit == FLOW_CLIENT_FLOWS ? DP_DROP_client_flow_limit
+							      : DP_DROP_client_hello_limit;
+
 		flow_release(w->flows, f);
 		seg_rst_reply(w, p, s, s->ack, s->seq + s->payload_len, true);
-		return dp_drop(w, s->m, limit == FLOW_CLIENT_FLOWS ? DP_DROP_client_flow_limit
-								   : DP_DROP_client_hello_limit);
+		seg_log_refused(w, p, s, why);
+		return dp_drop(w, s->m, why);
 	}
 	if (flow_key_add(w->flows, f, FLOW_DIR_CLIENT) < 0) {
 		flow_release(w->flows, f);
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);
 	}
 	dp_event(w, DP_EV_flow_created);
+	connlog_begin(w, f, rte_be_to_cpu_16(s->tcp->dst_port));
 	if (plain) {
 		f->plain = 1;
 		if (s->payload_len == 0) {

@@ -10,6 +10,7 @@
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
+#include "connlog.h"
 #include "flow.h"
 #include "relay.h"
 #include "mr_log.h"
@@ -154,11 +155,18 @@ bool relay_worker_up(struct dp_worker *w, int socket)
 			w->flows = NULL;
 		}
 	}
+	/* The connection log's slots and ring, only when it is configured. */
+	if (w->flows && app->conf->log.connections[0] &&
+	    connlog_worker_init(w, flow_capacity(w->flows), app->conf->log.connections_ring) < 0) {
+		flow_table_free(w->flows);
+		w->flows = NULL;
+	}
 	return w->flows != NULL;
 }
 
 void relay_worker_down(struct dp_worker *w)
 {
+	connlog_worker_free(w);
 	flow_table_free(w->flows);
 	w->flows = NULL;
 	free(w->binds);

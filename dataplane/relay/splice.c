@@ -7,6 +7,7 @@
  */
 #include <rte_ip.h>
 
+#include "connlog.h"
 #include "csum_delta.h"
 #include "flow_limits.h"
 #include "relay.h"
@@ -397,6 +398,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		if (seq_lt(*snd_nxt, end))
 			*snd_nxt = end;
 		dp_event(w, dir == FLOW_DIR_CLIENT ? DP_EV_splice_c2b : DP_EV_splice_b2c);
+		connlog_packet(w, f, dir);
 	}
 	if (f->state == FLOW_SPLICED) {
 		const struct mr_relay_conf *rc = &w->app->conf->relay;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connlog.h"
 #include "flow_limits.h"
 #include "stun_msg.h"
 #include "tcp_out.h"
@@ -194,6 +195,7 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms;
 	flow_rtx_disarm(w->flows, f);
 	dp_event(w, DP_EV_turn_bind_done);
+	connlog_begin(w, f, 0); /* arrived over TURN: no listener */
 	if (f->stream_len)
 		relay_hello_classify(w, f);
 }

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "mgmt_connlog.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "json.h"
+#include "mr_log.h"
+
+#define CONNLOG_LINE_MAX 1536u
+#define CONNLOG_BATCH 256u
+#define CONNLOG_PERIOD_US 20000 /* 50 drains a second: a ring of 8,192 holds 400k/s */
+
+static const char *const end_names[] = {
+	[CONNLOG_END_OPEN] = "open", [CONNLOG_END_FIN] = "fin",
+	[CONNLOG_END_RST_CLIENT] = "rst_client", [CONNLOG_END_RST_BACKEND] = "rst_backend",
+	[CONNLOG_END_IDLE] = "idle", [CONNLOG_END_REFUSED] = "refused",
+	[CONNLOG_END_ABORTED] = "aborted",
+};
+static const char *const route_names[] = {
+	[CONNLOG_ROUTE_NONE] = "none", [CONNLOG_ROUTE_LOCAL] = "local",
+	[CONNLOG_ROUTE_REMOTE] = "remote",
+};
+
+/* Appends printf-style text at *at; false once buf is full. */
+static bool put(char *buf, size_t cap, size_t *at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static bool put(char *buf, size_t cap, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*at >= cap)
+		return false;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *at, cap - *at, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap - *at) {
+		*at = cap;
+		return false;
+	}
+	*at += (size_t)n;
+	return true;
+}
+
+/* ,"key":"text" with text escaped as JSON. */
+static bool put_str(char *buf, size_t cap, size_t *at, const char *key, const char *text)
+{
+	char esc[2 * (SNI_NAME_MAX + 1) + 8];
+
+	if (json_escape(esc, sizeof(esc), text) < 0)
+		snprintf(esc, sizeof(esc), "\"\"");
+	return put(buf, cap, at, ",\"%s\":%s", key, esc);
+}
+
+static void addr_text(const uint8_t *a, bool v6, char *out, size_t cap)
+{
+	if (!inet_ntop(v6 ? AF_INET6 : AF_INET, a, out, (socklen_t)cap))
+		snprintf(out, cap, "?");
+}
+
+/* "2026-12-03T00:41:02.123Z" for wall-clock milliseconds ms. */
+static void time_text(int64_t ms, char *out, size_t cap)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+static const char *tls_text(uint16_t v)
+{
+	switch (v) {
+	case 0x0304: return "1.3";
+	case 0x0303: return "1.2";
+	case 0x0302: return "1.1";
+	case 0x0301: return "1.0";
+	default: return v ? "other" : "";
+	}
+}
+
+/* The connection's identity: when, who, through which listener. */
+static bool put_head(const struct connlog_rec *r, const struct mgmt_connlog_names *n, char *buf,
+		     size_t cap, size_t *at)
+{
+	char when[64], client[INET6_ADDRSTRLEN];
+	const char *port = r->port_index < n->conf->n_ports ? n->conf->ports[r->port_index].name
+							    : "?";
+
+	time_text((int64_t)r->start_ms + n->wall_minus_worker_ms, when, sizeof(when));
+	addr_text(r->client, r->client_v6, client, sizeof(client));
+	return put(buf, cap, at, "{\"start\":\"%s\",\"duration_ms\":%" PRIu64 ",\"client\":\"%s\","
+		   "\"client_port\":%u,\"listener\":\"%s:%u\",\"via_turn\":%s,\"worker\":%u", when,
+		   r->end_ms - r->start_ms, client, r->client_port, port, r->listener_port,
+		   r->via_turn ? "true" : "false", r->worker);
+}
+
+/* What the client asked for and where it went. */
+static bool put_route(const struct connlog_rec *r, char *buf, size_t cap, size_t *at)
+{
+	char member[INET6_ADDRSTRLEN + 10] = "";
+
+	if (r->member_port) {
+		char a[INET6_ADDRSTRLEN];
+
+		addr_text(r->member, r->member_v6, a, sizeof(a));
+		snprintf(member, sizeof(member), r->member_v6 ? "[%s]:%u" : "%s:%u", a,
+			 r->member_port);
+	}
+	return put_str(buf, cap, at, r->plain ? "service" : "sni", r->sni) &&
+	       put_str(buf, cap, at, "alpn", r->alpn) &&
+	       put(buf, cap, at, ",\"tls\":\"%s\",\"ech\":%s,\"route\":\"%s\"",
+		   tls_text(r->tls_version), r->ech ? "true" : "false",
+		   route_names[r->route < 3 ? r->route : 0]) &&
+	       put_str(buf, cap, at, r->route == CONNLOG_ROUTE_REMOTE ? "network" : "pool",
+		       r->target) &&
+	       put(buf, cap, at, ",\"%s\":\"%s\"",
+		   r->route == CONNLOG_ROUTE_REMOTE ? "gateway" : "member", member);
+}
+
+size_t mgmt_connlog_format(const struct connlog_rec *r, const struct mgmt_connlog_names *n,
+			   char *buf, size_t cap)
+{
+	size_t at = 0;
+	const char *reason = r->drop_reason < DP_DROP_COUNT ? dp_drop_names[r->drop_reason] : "?";
+	char connect[16] = "null";
+	bool ok;
+
+	if (r->connect_ms != UINT32_MAX)
+		snprintf(connect, sizeof(connect), "%u", r->connect_ms);
+	ok = put_head(r, n, buf, cap, &at) && put_route(r, buf, cap, &at) &&
+	     put(buf, cap, &at, ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
+		 ",\"packets_in\":%u,\"packets_out\":%u,\"connect_ms\":%s,\"redispatches\":%u"
+		 ",\"end\":\"%s\",\"fin_client\":%s,\"fin_backend\":%s,\"reason\":\"%s\""
+		 ",\"suppressed\":%u}\n",
+		 r->bytes_c2b, r->bytes_b2c, r->pkts_c2b, r->pkts_b2c, connect, r->redispatches,
+		 end_names[r->end <= CONNLOG_END_ABORTED ? r->end : 0],
+		 r->fin_client ? "true" : "false", r->fin_backend ? "true" : "false",
+		 r->drop_reason ? reason : "", r->suppressed);
+	return ok ? at : 0;
+}
+
+static struct {
+	const struct dp_appliance *app;
+	pthread_t thread;
+	bool running;
+	volatile bool quit;
+	volatile sig_atomic_t reopen;
+	int fd;
+	uint64_t written, lost;
+	char buf[CONNLOG_BATCH * CONNLOG_LINE_MAX];
+} lg = { .fd = -1 };
+
+static int open_file(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+/* realtime ms less the workers' clock (TSC ms), for the records' start times. */
+static int64_t clock_offset(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+	       (int64_t)(rte_get_tsc_cycles() / lg.app->tsc_per_ms);
+}
+
+static void write_all(size_t len, unsigned int records)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(lg.fd, lg.buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			__atomic_fetch_add(&lg.lost, records, __ATOMIC_RELAXED);
+			return;
+		}
+		done += (size_t)n;
+	}
+	__atomic_fetch_add(&lg.written, records, __ATOMIC_RELAXED);
+}
+
+/* One pass over every worker's ring; the records it found. */
+static unsigned int drain_once(void)
+{
+	struct mgmt_connlog_names names = { lg.app->conf, clock_offset() };
+	struct connlog_rec recs[CONNLOG_BATCH];
+	unsigned int total = 0;
+
+	for (unsigned int i = 0; i < lg.app->n_workers; i++) {
+		struct rte_ring *ring = connlog_ring(lg.app->workers[i]);
+		unsigned int n;
+
+		while (ring && (n = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(recs[0]),
+								   CONNLOG_BATCH, NULL)) > 0) {
+			size_t len = 0;
+
+			for (unsigned int k = 0; k < n; k++)
+				len += mgmt_connlog_format(&recs[k], &names, lg.buf + len,
+							   sizeof(lg.buf) - len);
+			write_all(len, n);
+			total += n;
+		}
+	}
+	return total;
+}
+
+static void *connlog_thread(void *arg)
+{
+	(void)arg;
+	while (!lg.quit) {
+		if (lg.reopen) {
+			int fd = open_file(lg.app->conf->log.connections);
+
+			lg.reopen = 0;
+			if (fd >= 0) {
+				close(lg.fd);
+				lg.fd = fd;
+			}
+		}
+		if (drain_once() == 0)
+			usleep(CONNLOG_PERIOD_US);
+	}
+	return NULL;
+}
+
+int mgmt_connlog_start(const struct dp_appliance *app, char *err, size_t errlen)
+{
+	lg.app = app;
+	lg.fd = open_file(app->conf->log.connections);
+	if (lg.fd < 0) {
+		snprintf(err, errlen, "connection log %s: %s", app->conf->log.connections,
+			 strerror(errno));
+		return -1;
+	}
+	if (pthread_create(&lg.thread, NULL, connlog_thread, NULL) != 0) {
+		snprintf(err, errlen, "connection log: no thread");
+		close(lg.fd);
+		lg.fd = -1;
+		return -1;
+	}
+	pthread_setname_np(lg.thread, "mr-connlog");
+	lg.running = true;
+	mr_log(MR_LOG_INFO, "connection log: %s (%u records a worker may have waiting)",
+	       app->conf->log.connections, app->conf->log.connections_ring);
+	return 0;
+}
+
+void mgmt_connlog_reopen(void)
+{
+	lg.reopen = 1;
+}
+
+void mgmt_connlog_stop(void)
+{
+	if (!lg.running)
+		return;
+	lg.quit = true;
+	pthread_join(lg.thread, NULL);
+	lg.running = false;
+	drain_once(); /* what the workers handed over last */
+	close(lg.fd);
+	lg.fd = -1;
+}
+
+uint64_t mgmt_connlog_written(void)
+{
+	return __atomic_load_n(&lg.written, __ATOMIC_RELAXED);
+}
+
+uint64_t mgmt_connlog_lost(void)
+{
+	return __atomic_load_n(&lg.lost, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "connlog": the connection log through the appliance of relay_harness.h with
+ * log.connections set (a ring of 64 records a worker, 100 refusals logged a second): a
+ * spliced connection closed by FINs gives one record with its name, version, ALPN, pool,
+ * member, bytes and packets each way; a refused one its reason; a full ring drops and
+ * counts; refusals past the rate are counted and told in the next record; the record's
+ * JSON line reads back with any name bytes the parser accepts. */
+#include <string.h>
+
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "connlog.h"
+#include "dp_worker.h"
+#include "json.h"
+#include "mgmt_connlog.h"
+#include "relay.h"
+#include "relay_harness.h"
+#include "unit.h"
+
+static int suite_init(void)
+{
+	return rh_up_extra("mbufs = 0;", "max_flows = 64; idle_timeout_ms = 5000; closing_timeout_ms = 1000;", "", "",
+			   "log = { connections = \"/nonexistent/connections.log\";\n"
+			   "        connections_ring = 64; refused_rate = 100; };");
+}
+
+/* The records waiting in the worker's ring, taken out (up to max). */
+static unsigned int take(struct connlog_rec *out, unsigned int max)
+{
+	return rte_ring_sc_dequeue_burst_elem(connlog_ring(rh_w), out, sizeof(*out), max, NULL);
+}
+
+static void empty_ring(void)
+{
+	struct connlog_rec r[64];
+
+	while (take(r, 64))
+		;
+}
+
+/* The record as the log file would have it, parsed back. */
+static struct json_value *as_json(const struct connlog_rec *r)
+{
+	struct mgmt_connlog_names n = { rh_app.conf, 1700000000000 };
+	char line[2048], err[128];
+	size_t len = mgmt_connlog_format(r, &n, line, sizeof(line));
+
+	CU_ASSERT_FATAL(len > 0 && line[len - 1] == '\n');
+	return json_parse(line, len - 1, err, sizeof(err));
+}
+
+static const char *field(const struct json_value *v, const char *key)
+{
+	return json_scalar_text(json_get(v, key));
+}
+
+/* A whole connection: hello, splice, 300 bytes from the backend, 40 from the client,
+ * FINs both ways and their ACKs; then the closing time passes. */
+static void test_spliced_connection(void)
+{
+	static uint8_t data[300];
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f;
+	struct connlog_rec r;
+	struct json_value *j;
+	uint32_t c_next, b_next;
+
+	empty_ring();
+	f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rh_backend_accepts(f, &b);
+	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, b.isn + 1,
+		b.our_isn + 1 + (uint32_t)rh_hello_api_len, data, sizeof(data));
+	c_next = c.isn + 1 + (uint32_t)rh_hello_api_len;
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c_next, c.our_isn + 1 + sizeof(data),
+		data, 40);
+	c_next += 40;
+	b_next = b.isn + 1 + sizeof(data);
+	/* The backend acknowledges the client's 40 bytes and closes; the client acknowledges
+	 * and closes too; the backend acknowledges its FIN. */
+	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, b_next,
+		b.our_isn + 1 + (uint32_t)rh_hello_api_len + 40, NULL, 0);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c_next,
+		c.our_isn + 1 + sizeof(data) + 1, NULL, 0);
+	rh_send(&b, RTE_TCP_ACK_FLAG, b_next + 1, b.our_isn + 1 + (uint32_t)rh_hello_api_len + 41,
+		NULL, 0);
+	CU_ASSERT_EQUAL(f->state, FLOW_CLOSING);
+	rh_w->now_ms += 2000;
+	dp_worker_housekeeping(rh_w);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL_FATAL(take(&r, 1), 1);
+	CU_ASSERT_EQUAL(r.end, CONNLOG_END_FIN);
+	CU_ASSERT(r.fin_client && r.fin_backend);
+	CU_ASSERT_STRING_EQUAL(r.sni, "api.svc.example");
+	CU_ASSERT_EQUAL(r.tls_version, 0x0304);
+	CU_ASSERT_EQUAL(r.route, CONNLOG_ROUTE_LOCAL);
+	CU_ASSERT_STRING_EQUAL(r.target, "p");
+	CU_ASSERT_EQUAL(r.member_port, 443);
+	CU_ASSERT_EQUAL(r.bytes_c2b, rh_hello_api_len + 40);
+	CU_ASSERT_EQUAL(r.bytes_b2c, sizeof(data));
+	CU_ASSERT(r.pkts_c2b >= 3 && r.pkts_b2c >= 3);
+	CU_ASSERT_NOT_EQUAL(r.connect_ms, UINT32_MAX);
+	CU_ASSERT_EQUAL(r.listener_port, 443);
+	j = as_json(&r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(field(j, "sni"), "api.svc.example");
+	CU_ASSERT_STRING_EQUAL(field(j, "end"), "fin");
+	CU_ASSERT_STRING_EQUAL(field(j, "tls"), "1.3");
+	CU_ASSERT_STRING_EQUAL(field(j, "pool"), "p");
+	CU_ASSERT_STRING_EQUAL(field(j, "member"), "10.1.0.2:443");
+	CU_ASSERT_STRING_EQUAL(field(j, "client"), "10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(field(j, "listener"), "edge:443");
+	CU_ASSERT_STRING_EQUAL(field(j, "bytes_out"), "300");
+	CU_ASSERT_STRING_EQUAL(field(j, "route"), "local");
+	json_free(j);
+}
+
+/* A name the table does not route: refused after the hello, its reason logged. */
+static void test_refused_connection(void)
+{
+	struct rh_peer c = rh_client(false);
+	static uint8_t hello[2048];
+	struct connlog_rec r;
+	struct json_value *j;
+	size_t len = rh_hello_api_len;
+	uint8_t *at;
+
+	empty_ring();
+	/* The same hello for "zzz.svc.example": same length, unrouted. */
+	memcpy(hello, rh_hello_api, len);
+	at = memmem(hello, len, "api.svc.example", 15);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	memcpy(at, "zzz", 3);
+	rh_client_start(&c, hello, len);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL_FATAL(take(&r, 1), 1);
+	CU_ASSERT_EQUAL(r.end, CONNLOG_END_REFUSED);
+	CU_ASSERT_EQUAL(r.drop_reason, DP_DROP_route_no_route);
+	CU_ASSERT_STRING_EQUAL(r.sni, "zzz.svc.example");
+	CU_ASSERT_EQUAL(r.bytes_c2b, len);
+	j = as_json(&r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(field(j, "reason"), "route_no_route");
+	CU_ASSERT_STRING_EQUAL(field(j, "connect_ms"), "null");
+	json_free(j);
+}
+
+/* 150 refusals in one second: 100 logged, of which 64 fit the ring (36 dropped and
+ * counted), 50 suppressed and counted; the next second's first record tells the 50. */
+static void test_ring_full_and_rate(void)
+{
+	uint64_t dropped = rh_event(DP_EV_connlog_dropped);
+	uint64_t suppressed = rh_event(DP_EV_connlog_suppressed);
+	const uint8_t src[4] = { 10, 0, 0, 9 };
+	struct connlog_rec r[64];
+
+	empty_ring();
+	rh_w->now_ms = (rh_w->now_ms / 1000 + 1) * 1000;
+	for (int i = 0; i < 150; i++)
+		connlog_refused(rh_w, src, false, (uint16_t)(1000 + i), 443, 0,
+				DP_DROP_flow_table_full);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_connlog_dropped), dropped + 36);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_connlog_suppressed), suppressed + 50);
+	CU_ASSERT_EQUAL(take(r, 64), 64);
+	CU_ASSERT_EQUAL(r[0].client_port, 1000);
+	CU_ASSERT_EQUAL(r[0].drop_reason, DP_DROP_flow_table_full);
+	rh_w->now_ms += 1000;
+	connlog_refused(rh_w, src, false, 2000, 443, 0, DP_DROP_flow_table_full);
+	CU_ASSERT_EQUAL_FATAL(take(r, 64), 1);
+	CU_ASSERT_EQUAL(r[0].suppressed, 50);
+}
+
+/* Every byte a name may hold (letters, digits, '-', '.', '_') comes back from the JSON
+ * line as it went in; so does an IPv6 client. */
+static void test_format_names(void)
+{
+	struct connlog_rec r;
+	struct json_value *j;
+	static const char name[] = "a-b_c.0123456789.abcdefghijklmnopqrstuvwxyz";
+
+	memset(&r, 0, sizeof(r));
+	r.start_ms = 5000;
+	r.end_ms = 5250;
+	r.connect_ms = UINT32_MAX;
+	snprintf(r.sni, sizeof(r.sni), "%s", name);
+	r.sni_len = sizeof(name) - 1;
+	r.client_v6 = 1;
+	r.client[0] = 0xfd;
+	r.client[15] = 2;
+	r.end = CONNLOG_END_IDLE;
+	j = as_json(&r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(field(j, "sni"), name);
+	CU_ASSERT_STRING_EQUAL(field(j, "client"), "fd00::2");
+	CU_ASSERT_STRING_EQUAL(field(j, "duration_ms"), "250");
+	CU_ASSERT_STRING_EQUAL(field(j, "end"), "idle");
+	CU_ASSERT_STRING_EQUAL(field(j, "start"), "2023-11-14T22:13:25.000Z");
+	json_free(j);
+	/* Too small a buffer: nothing, never a cut line. */
+	{
+		struct mgmt_connlog_names n = { rh_app.conf, 0 };
+		char small[64];
+
+		CU_ASSERT_EQUAL(mgmt_connlog_format(&r, &n, small, sizeof(small)), 0);
+	}
+}
+
+int test_connlog_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "a spliced connection closed by FINs", test_spliced_connection },
+		{ "a refused connection and its reason", test_refused_connection },
+		{ "ring full and refusal rate: counted", test_ring_full_and_rate },
+		{ "JSON lines: names, IPv6, sizes", test_format_names },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("connlog", suite_init, rh_down, tests);
+}
