@@ -21,6 +21,8 @@ PACKAGES=(
 	bind9-dnsutils knot-dnsutils dnsmasq-base
 	# a plain TCP service that speaks first (sshd), and its client
 	openssh-server openssh-client
+	# promtool, which checks the metrics endpoint's text
+	prometheus
 )
 
 # --bench: what the benchmarks compare against and load with.

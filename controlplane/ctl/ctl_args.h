@@ -29,6 +29,7 @@ enum ctl_cmd {
 	CTL_CMD_SHOW,    /* show OBJECT [NAME] */
 	CTL_CMD_PUSH,    /* push FILE */
 	CTL_CMD_RELOAD,  /* reload */
+	CTL_CMD_TOP,     /* top [ROUNDS] */
 };
 
 struct ctl_opts {

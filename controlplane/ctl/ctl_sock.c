@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl_print.h"
+#include "ctl_top.h"
 #include "json.h"
 #include "mr_clock.h"
 #include "mr_config.h"
@@ -242,6 +243,15 @@ static int cmd_reload(struct session *s, pid_t pid)
 	return CTL_EXIT_FAILED;
 }
 
+/* top's query: one report, its JSON. */
+static int top_query(void *ctx, const char *object, char **reply)
+{
+	struct mr_ctl_hdr h;
+
+	return ask(ctx, MR_CTL_QUERY, 0, object, (uint32_t)strlen(object), ASK_TIMEOUT_MS, &h,
+		   reply);
+}
+
 int ctl_sock_run(const struct ctl_opts *o)
 {
 	struct session s = { .fd = -1 };
@@ -264,6 +274,10 @@ int ctl_sock_run(const struct ctl_opts *o)
 		case CTL_CMD_SHOW: rc = cmd_show(&s, o->what, o->arg); break;
 		case CTL_CMD_PUSH: rc = cmd_push(&s, text, len); break;
 		case CTL_CMD_RELOAD: rc = cmd_reload(&s, pid); break;
+		case CTL_CMD_TOP:
+			rc = ctl_top_run(top_query, &s, o->what ? (unsigned int)atoi(o->what) : 0,
+					 isatty(STDOUT_FILENO));
+			break;
 		default: rc = CTL_EXIT_USAGE; break;
 		}
 		close(s.fd);

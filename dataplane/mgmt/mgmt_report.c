@@ -86,6 +86,8 @@ static int report_port(const struct dp_appliance *app, const char *name,
 		rte_eth_stats_get(p->port_id, &st);
 		s->num(s, "rx_packets", st.ipackets);
 		s->num(s, "tx_packets", st.opackets);
+		s->num(s, "rx_bytes", st.ibytes);
+		s->num(s, "tx_bytes", st.obytes);
 		s->num(s, "rx_missed", st.imissed);
 		s->num(s, "rx_nombuf", st.rx_nombuf);
 		report_queues(p, &st, s);

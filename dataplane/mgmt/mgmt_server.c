@@ -16,6 +16,7 @@
 
 #include "dp_mailbox.h"
 #include "mgmt_json.h"
+#include "mgmt_metrics.h"
 #include "mgmt_report.h"
 #include "mr_clock.h"
 #include "mr_ctl_proto.h"
@@ -54,6 +55,7 @@ struct mgmt_client {
 static struct {
 	struct dp_appliance *app;
 	int listen_fd;
+	int metrics_fd;               /* the Prometheus endpoint (mgmt_metrics), or -1 */
 	gid_t group;           /* (gid_t)-1: none */
 	char path[MR_PATH_MAX];
 	pthread_t thread;
@@ -64,7 +66,7 @@ static struct {
 	uint64_t evicted;      /* idle clients closed to make room for a new one */
 	uint64_t turned_away;  /* new clients closed: every slot busy */
 	uint64_t busy_logged_ms;
-} srv = { .listen_fd = -1 };
+} srv = { .listen_fd = -1, .metrics_fd = -1 };
 
 static int send_all(int fd, const uint8_t *p, size_t len)
 {
@@ -395,11 +397,15 @@ static void *mgmt_thread(void *arg)
 	if (mr_privs_limit(0, err, sizeof(err)) < 0)
 		mr_log(MR_LOG_WARN, "control thread keeps its capabilities: %s", err);
 	while (!srv.stop) {
-		struct pollfd pfd[MGMT_MAX_CLIENTS + 1];
-		int map[MGMT_MAX_CLIENTS + 1];
+		struct pollfd pfd[MGMT_MAX_CLIENTS + 2];
+		int map[MGMT_MAX_CLIENTS + 2];
 		int n = 0;
 
 		pfd[n] = (struct pollfd){ .fd = srv.listen_fd, .events = POLLIN };
+		map[n++] = -1;
+		/* The Prometheus endpoint, answered here: this thread owns the live
+		 * configuration's lifetime, so what a scrape reads cannot be freed under it. */
+		pfd[n] = (struct pollfd){ .fd = srv.metrics_fd, .events = POLLIN };
 		map[n++] = -1;
 		for (int i = 0; i < MGMT_MAX_CLIENTS; i++) {
 			struct mgmt_client *c = &srv.clients[i];
@@ -416,12 +422,14 @@ static void *mgmt_thread(void *arg)
 		if (poll(pfd, (nfds_t)n, 200) <= 0)
 			continue;
 		/* Clients first: a new one may take the slot of one polled here. */
-		for (int k = 1; k < n; k++)
+		for (int k = 2; k < n; k++)
 			if ((pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
 			    client_read(&srv.clients[map[k]]) < 0)
 				client_close(&srv.clients[map[k]]);
 		if (pfd[0].revents & POLLIN)
 			accept_client();
+		if (pfd[1].revents & POLLIN)
+			mgmt_metrics_serve(srv.app, srv.metrics_fd);
 	}
 	return NULL;
 }
@@ -502,6 +510,14 @@ int mgmt_server_start(struct dp_appliance *app, const char *path, const char *gr
 	}
 	if (claim_path(path, err, errlen) < 0 || bind_socket(path, err, errlen) < 0)
 		return -1;
+	srv.metrics_fd = -1;
+	if (app->conf->metrics.enabled) {
+		srv.metrics_fd = mgmt_metrics_listen(&app->conf->metrics, err, errlen);
+		if (srv.metrics_fd < 0)
+			return -1;
+		mr_log(MR_LOG_INFO, "metrics on %s port %u", app->conf->metrics.address,
+		       app->conf->metrics.port);
+	}
 	if (pthread_create(&srv.thread, NULL, mgmt_thread, NULL) != 0) {
 		snprintf(err, errlen, "control thread: %s", strerror(errno));
 		return -1;
@@ -523,6 +539,10 @@ void mgmt_server_stop(void)
 	for (int i = 0; i < MGMT_MAX_CLIENTS; i++)
 		if (srv.clients[i].fd >= 0)
 			client_close(&srv.clients[i]);
+	if (srv.metrics_fd >= 0) {
+		close(srv.metrics_fd);
+		srv.metrics_fd = -1;
+	}
 	if (srv.listen_fd >= 0) {
 		close(srv.listen_fd);
 		srv.listen_fd = -1;

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "mgmt_metrics.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include "flow.h"
+#include "flow_limits.h"
+#include "health.h"
+#include "mgmt_connlog.h"
+#include "mgmt_report.h"
+#include "mr_clock.h"
+#include "neigh.h"
+#include "relay_live.h"
+
+#define METRICS_BODY_MAX (1u << 20)
+
+struct out {
+	char *buf;
+	size_t cap, at;
+	bool full;
+};
+
+static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->at, o->cap - o->at, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->cap - o->at)
+		o->full = true;
+	else
+		o->at += (size_t)n;
+}
+
+/* The HELP and TYPE lines of a family. */
+static void family(struct out *o, const char *name, const char *type, const char *help)
+{
+	emit(o, "# HELP meshrelay_%s %s\n# TYPE meshrelay_%s %s\n", name, help, name, type);
+}
+
+/* The event counters, one family each (meshrelay_<event>_total). */
+struct event_sink {
+	struct mgmt_report_sink s;
+	struct out *o;
+	bool drops;
+};
+
+static void event_num(struct mgmt_report_sink *s, const char *name, uint64_t value)
+{
+	struct event_sink *e = (struct event_sink *)s;
+
+	if (e->drops) {
+		emit(e->o, "meshrelay_drops_total{reason=\"%s\"} %" PRIu64 "\n", name, value);
+		return;
+	}
+	emit(e->o, "# HELP meshrelay_%s_total Data-plane event %s, all workers.\n"
+		   "# TYPE meshrelay_%s_total counter\nmeshrelay_%s_total %" PRIu64 "\n",
+	     name, name, name, name, value);
+}
+
+static void event_str(struct mgmt_report_sink *s, const char *name, const char *value)
+{
+	(void)s, (void)name, (void)value;
+}
+
+static void render_counters(const struct dp_appliance *app, struct out *o)
+{
+	struct event_sink e = { { event_num, event_str, NULL }, o, false };
+
+	mgmt_report_write(app, "counters", &e.s);
+	family(o, "drops_total", "counter", "Frames and connections dropped, by reason.");
+	e.drops = true;
+	mgmt_report_write(app, "drops", &e.s);
+}
+
+static void render_ports(const struct dp_appliance *app, struct out *o)
+{
+	static const struct { const char *name, *help; size_t off; } stat[] = {
+		{ "port_rx_packets_total", "Frames received on a data port.",
+		  offsetof(struct rte_eth_stats, ipackets) },
+		{ "port_tx_packets_total", "Frames sent on a data port.",
+		  offsetof(struct rte_eth_stats, opackets) },
+		{ "port_rx_bytes_total", "Bytes received on a data port.",
+		  offsetof(struct rte_eth_stats, ibytes) },
+		{ "port_tx_bytes_total", "Bytes sent on a data port.",
+		  offsetof(struct rte_eth_stats, obytes) },
+		{ "port_rx_missed_total", "Frames the port dropped: its rx queues were full.",
+		  offsetof(struct rte_eth_stats, imissed) },
+		{ "port_rx_nombuf_total", "Frames lost for want of an mbuf.",
+		  offsetof(struct rte_eth_stats, rx_nombuf) },
+	};
+	struct rte_eth_stats st[MR_MAX_PORTS];
+
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		memset(&st[i], 0, sizeof(st[i]));
+		rte_eth_stats_get(app->ports[i].port_id, &st[i]);
+	}
+	for (size_t k = 0; k < RTE_DIM(stat); k++) {
+		family(o, stat[k].name, "counter", stat[k].help);
+		for (unsigned int i = 0; i < app->n_ports; i++)
+			emit(o, "meshrelay_%s{port=\"%s\"} %" PRIu64 "\n", stat[k].name,
+			     app->ports[i].conf->name,
+			     *(const uint64_t *)((const char *)&st[i] + stat[k].off));
+	}
+	family(o, "port_rx_queue_packets_total", "counter", "Frames received per rx queue.");
+	for (unsigned int i = 0; i < app->n_ports; i++)
+		for (unsigned int q = 0; q < app->ports[i].conf->queues && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++)
+			emit(o, "meshrelay_port_rx_queue_packets_total{port=\"%s\",queue=\"%u\"} %"
+			     PRIu64 "\n", app->ports[i].conf->name, q, st[i].q_ipackets[q]);
+}
+
+static void gauge(struct out *o, const char *name, const char *help, uint64_t value)
+{
+	family(o, name, "gauge", help);
+	emit(o, "meshrelay_%s %" PRIu64 "\n", name, value);
+}
+
+static void render_state(const struct dp_appliance *app, struct out *o)
+{
+	const struct relay_live *live = relay_live_get(app);
+	uint64_t flows = 0, capacity = 0, kept = 0, neigh = 0;
+
+	for (unsigned int w = 0; w < app->n_workers; w++) {
+		flows += flow_count(app->workers[w]->flows);
+		capacity += flow_capacity(app->workers[w]->flows);
+		kept += flow_kept_mbufs(app->workers[w]->flows);
+		neigh += neigh_count(app->workers[w]->neigh);
+	}
+	gauge(o, "flows", "Connections the workers hold (any state).", flows);
+	gauge(o, "flow_capacity", "Flow entries of all workers together.", capacity);
+	gauge(o, "mbufs_in_use", "Packet buffers out of the pool.",
+	      rte_mempool_in_use_count(app->pool));
+	gauge(o, "mbufs", "Packet buffers in the pool.", app->pool->size);
+	gauge(o, "kept_mbufs", "Buffers kept for hellos not yet routed.", kept);
+	gauge(o, "neighbours", "Neighbour cache entries, all workers.", neigh);
+	gauge(o, "config_generation", "Generation of the configuration in force (0: the file's).",
+	      live->generation);
+	gauge(o, "routes", "Name routes in the table in force.", route_table_route_count(live->routes));
+	gauge(o, "workers", "Worker lcores.", app->n_workers);
+	family(o, "uptime_seconds", "gauge", "Seconds since the data plane started.");
+	emit(o, "meshrelay_uptime_seconds %.3f\n", (double)(mr_clock_ms() - app->started_ms) / 1000.0);
+	family(o, "connlog_written_total", "counter", "Connection records written to the log file.");
+	emit(o, "meshrelay_connlog_written_total %" PRIu64 "\n", mgmt_connlog_written());
+	family(o, "connlog_lost_total", "counter", "Connection records a write to the file lost.");
+	emit(o, "meshrelay_connlog_lost_total %" PRIu64 "\n", mgmt_connlog_lost());
+}
+
+/* A per-worker counter summed (relaxed loads). */
+static uint64_t sum_workers(const struct dp_appliance *app, size_t offset)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int w = 0; w < app->n_workers; w++)
+		sum += dp_counter_read((const uint64_t *)((const char *)app->workers[w] + offset));
+	return sum;
+}
+
+static void render_routing(const struct dp_appliance *app, struct out *o)
+{
+	const struct relay_live *live = relay_live_get(app);
+	const struct mr_config *c = &live->conf;
+
+	family(o, "listener_connections_total", "counter", "Connections taken per listener.");
+	for (unsigned int i = 0; i < c->n_listeners; i++)
+		emit(o, "meshrelay_listener_connections_total{listener=\"%s\"} %" PRIu64 "\n",
+		     c->listeners[i].name,
+		     sum_workers(app, offsetof(struct dp_worker, listener_flows[i])));
+	family(o, "pool_connections_total", "counter",
+	       "Connections routed per pool, kept by the pool's name across reloads.");
+	for (unsigned int i = 0; i < c->n_pools; i++)
+		emit(o, "meshrelay_pool_connections_total{pool=\"%s\"} %" PRIu64 "\n", c->pools[i].name,
+		     sum_workers(app, offsetof(struct dp_worker,
+					       pool_flows[relay_live_pool_counter(live, i)])));
+}
+
+struct member_row {
+	char labels[MR_NAME_MAX + INET6_ADDRSTRLEN + 48];
+	uint32_t slot;
+};
+
+/* Every pool member and every remote gateway with its labels and health slot; n rows. */
+static unsigned int member_rows(const struct relay_live *live, struct member_row *rows,
+				unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < route_table_member_count(live->routes) && n < max; i++) {
+		struct ip_addr a;
+		uint16_t port;
+		char addr[INET6_ADDRSTRLEN];
+
+		route_table_member(live->routes, i, &a, &port);
+		ip_addr_format(&a, addr, sizeof(addr));
+		snprintf(rows[n].labels, sizeof(rows[n].labels), "pool=\"%s\",member=\"%s%s%s:%u\"",
+			 live->conf.pools[route_table_member_pool(live->routes, i)].name,
+			 a.family == IP_ADDR_FAMILY_V6 ? "[" : "", addr,
+			 a.family == IP_ADDR_FAMILY_V6 ? "]" : "", port);
+		rows[n++].slot = relay_live_member_slot(live, i);
+	}
+	for (uint32_t i = 0; i < live->n_gateways && n < max; i++) {
+		const struct relay_gateway *g = &live->gateways[i];
+		char addr[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &g->addr, addr, sizeof(addr));
+		snprintf(rows[n].labels, sizeof(rows[n].labels), "network=\"%s\",member=\"%s:%u\"",
+			 live->conf.networks[g->network].name, addr, rte_be_to_cpu_16(g->port));
+		rows[n++].slot = relay_live_gateway_slot(live, i);
+	}
+	return n;
+}
+
+static void render_members(const struct dp_appliance *app, struct out *o)
+{
+	static const struct { const char *name, *help; size_t off; } stat[] = {
+		{ "member_connections_total", "Connections to a pool member or gateway.",
+		  offsetof(struct health_stats, connections) },
+		{ "member_failures_total", "Connections a member refused, left unanswered or reset.",
+		  offsetof(struct health_stats, failures) },
+		{ "member_redispatches_total", "Connections sent on to the next member after it failed.",
+		  offsetof(struct health_stats, redispatches) },
+	};
+	const struct relay_health *h = app->health;
+	const struct relay_live *live = relay_live_get(app);
+	unsigned int max = route_table_member_count(live->routes) + live->n_gateways + 1;
+	struct member_row *rows = calloc(max, sizeof(*rows));
+	unsigned int n = rows ? member_rows(live, rows, max) : 0;
+
+	family(o, "member_up", "gauge", "1 when a member may be chosen (up), 0 when down or ejected.");
+	for (unsigned int i = 0; i < n; i++)
+		if (h && rows[i].slot != HEALTH_NONE)
+			emit(o, "meshrelay_member_up{%s} %d\n", rows[i].labels,
+			     h->slots[rows[i].slot].state == HEALTH_UP);
+	for (size_t k = 0; k < RTE_DIM(stat); k++) {
+		family(o, stat[k].name, "counter", stat[k].help);
+		for (unsigned int i = 0; i < n; i++) {
+			uint64_t sum = 0;
+
+			if (!h || rows[i].slot == HEALTH_NONE)
+				continue;
+			for (unsigned int w = 0; w < app->n_workers; w++)
+				sum += dp_counter_read((const uint64_t *)((const char *)
+					&h->stats[(size_t)w * h->capacity + rows[i].slot] + stat[k].off));
+			emit(o, "meshrelay_%s{%s} %" PRIu64 "\n", stat[k].name, rows[i].labels, sum);
+		}
+	}
+	free(rows);
+}
+
+size_t mgmt_metrics_render(const struct dp_appliance *app, char *buf, size_t cap)
+{
+	struct out o = { buf, cap, 0, false };
+
+	render_counters(app, &o);
+	render_ports(app, &o);
+	render_state(app, &o);
+	render_routing(app, &o);
+	render_members(app, &o);
+	return o.full ? 0 : o.at;
+}
+
+int mgmt_metrics_listen(const struct mr_metrics_conf *m, char *err, size_t errlen)
+{
+	bool v6 = strchr(m->address, ':') != NULL;
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(m->port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(m->port) };
+	int one = 1, fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || inet_pton(v6 ? AF_INET6 : AF_INET, m->address,
+				v6 ? (void *)&a6.sin6_addr : (void *)&a4.sin_addr) != 1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4,
+		 v6 ? sizeof(a6) : sizeof(a4)) < 0 || listen(fd, 8) < 0) {
+		snprintf(err, errlen, "metrics %s%s%s:%u: %s", v6 ? "[" : "", m->address, v6 ? "]" : "",
+			 m->port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The request's first line, waited for up to 500 ms: is it a GET of /metrics (or /)? */
+static int read_request(int fd)
+{
+	char req[1024];
+	size_t len = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (len < sizeof(req) - 1 && poll(&p, 1, 500) > 0) {
+		ssize_t n = read(fd, req + len, sizeof(req) - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		req[len] = '\0';
+		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
+			break;
+	}
+	req[len] = '\0';
+	if (strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET / ", 6) == 0)
+		return 200;
+	return strncmp(req, "GET ", 4) == 0 ? 404 : 400;
+}
+
+static void write_all(int fd, const char *p, size_t len)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLOUT };
+
+	while (len && poll(&pf, 1, 1000) > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+void mgmt_metrics_serve(const struct dp_appliance *app, int listen_fd)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	char head[160];
+	char *body;
+	size_t len = 0;
+	int status;
+
+	if (fd < 0)
+		return;
+	status = read_request(fd);
+	body = status == 200 ? malloc(METRICS_BODY_MAX) : NULL;
+	if (body)
+		len = mgmt_metrics_render(app, body, METRICS_BODY_MAX);
+	if (status == 200 && len == 0)
+		status = 500;
+	snprintf(head, sizeof(head), "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		 "Connection: close\r\n\r\n", status, status == 200 ? "OK" : status == 404 ?
+		 "Not Found" : status == 400 ? "Bad Request" : "Internal Server Error",
+		 "text/plain; version=0.0.4; charset=utf-8", status == 200 ? len : 0);
+	write_all(fd, head, strlen(head));
+	if (status == 200)
+		write_all(fd, body, len);
+	free(body);
+	close(fd);
+}

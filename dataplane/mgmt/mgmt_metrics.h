@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Prometheus endpoint: GET /metrics on metrics.listen, answered by the control thread
+ * (mgmt_server polls its socket beside the control socket), never by a worker. The text
+ * exposition format 0.0.4: counters end in _total, base units, labels for reasons, ports,
+ * listeners, pools and members; pools and members by name, so they keep counting across
+ * live reloads.
+ */
+#ifndef MGMT_METRICS_H
+#define MGMT_METRICS_H
+
+#include <stddef.h>
+
+#include "dp.h"
+
+/* The listening socket of metrics.listen (non-blocking), or -1 with err. */
+int mgmt_metrics_listen(const struct mr_metrics_conf *m, char *err, size_t errlen);
+
+/* Accept one scraper on listen_fd and answer it (bounded waits: a slow scraper cannot
+ * hold the control thread more than about a second). */
+void mgmt_metrics_serve(const struct dp_appliance *app, int listen_fd);
+
+/* The metrics of app as exposition text in buf (NUL-terminated); its length, or 0 when
+ * cap was too small. */
+size_t mgmt_metrics_render(const struct dp_appliance *app, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The connection log (log.connections) with real clients, every record compared with what
+# the clients did:
+#  - 6 s_client connections by name, certificate verified, with ALPN h2: 6 records
+#    "end":"fin" with the SNI, TLS 1.3, the ALPN, pool and member;
+#  - 4 plain TCP connections to an echo service's VIP, each sending a known number of
+#    bytes: bytes_in and bytes_out equal to what the client sent and got back;
+#  - 3 connections for a name nobody routes: "refused", reason route_no_route;
+#  - 1 connection the backend resets after its first bytes: "rst_backend";
+#  - 1 connection left idle past relay.idle_timeout_ms: "idle";
+#  - the file renamed and SIGHUP sent (logrotate): the next connections go to a new file,
+#    and the two files hold exactly one record per connection, nothing lost;
+#  - the Prometheus endpoint (metrics.listen) scraped with curl before and after the
+#    traffic: promtool check metrics clean, the deltas equal to the traffic;
+#  - meshrelayctl top, not on a terminal: plain text rates that saw the traffic.
+set -u
+cd "$(dirname "$0")/../.."
+. test/lib/harness.sh
+
+PREFIX=${TOPO_TAG}-clog
+CERTS=$TOPO_DIR/certs
+LOG=$TOPO_DIR/connections.log
+rt_build
+bash test/lib/mkcerts.sh "$CERTS" api.svc.example
+cat >"$TOPO_DIR/dp.conf" <<CONF
+dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512",
+                      "--log-level", "pmd.net.tap:error" ]; };
+ports = (
+$(rt_port edge d0 10.99.0.1/24),
+$(rt_port svc d1 10.98.0.1/24)
+);
+listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
+relay = { idle_timeout_ms = 2000; closing_timeout_ms = 200; };
+pools = ( { name = "api"; members = ( { address = "10.98.0.2"; port = 9443; } ); },
+          { name = "echo"; members = ( { address = "10.98.0.2"; port = 7000; } ); },
+          { name = "rst"; members = ( { address = "10.98.0.2"; port = 7001; } ); } );
+routes = ( { sni = "api.svc.example"; pool = "api"; },
+           { name = "echo.svc.example"; protocol = "tcp"; port = 7; pool = "echo";
+             vip = "240.240.0.7"; },
+           { name = "rst.svc.example"; protocol = "tcp"; port = 8; pool = "rst";
+             vip = "240.240.0.8"; } );
+dns = { port = "edge"; zones = [ "svc.example" ]; vip_range = "240.240.0.0/16"; };
+log = { connections = "$LOG"; };
+metrics = { listen = "127.0.0.1:9480"; };
+CONF
+dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
+DP_REAL=$(pgrep -P "$DP_PID" -x meshrelay-dp)
+srv() { ip netns exec "$RT_SRV" timeout 120 "$@" >>"$TOPO_DIR/servers.log" 2>&1 & topo_track $!; }
+srv openssl s_server -quiet -accept 10.98.0.2:9443 -www -alpn h2,http/1.1 \
+	-cert "$CERTS/api.svc.example.crt" -key "$CERTS/api.svc.example.key"
+srv /usr/bin/python3 test/lib/tcp_echo.py 10.98.0.2 7000
+# A backend that resets every connection once its first bytes came.
+srv /usr/bin/python3 -c '
+import socket, struct
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.98.0.2", 7001)); s.listen(8)
+while True:
+    c, _ = s.accept()
+    c.recv(100)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()'
+for port in 9443 7000 7001; do
+	topo_wait_for 10 bash -c "ip netns exec '$RT_SRV' ss -Hltn 'sport = :$port' | grep -q LISTEN"
+done
+
+tls_client() { # tls_client NAME: one verified connection, a GET, the answer read
+	printf 'GET / HTTP/1.0\r\n\r\n' | ip netns exec "$RT_CLI" timeout 10 openssl s_client \
+		-connect 10.99.0.1:443 -servername "$1" -alpn h2 -CAfile "$CERTS/ca.crt" \
+		-verify_return_error -ign_eof 2>&1
+}
+echo_client() { # echo_client BYTES: send BYTES to the echo VIP, read all back; prints the count
+	ip netns exec "$RT_CLI" timeout 20 /usr/bin/python3 -c '
+import socket, sys
+n = int(sys.argv[1])
+s = socket.create_connection(("240.240.0.7", 7), timeout=10)
+s.sendall(b"e" * n)
+s.shutdown(socket.SHUT_WR)
+got = 0
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    got += len(b)
+print(got)' "$1"
+}
+records() { cat "$LOG" "$LOG".1 2>/dev/null | grep -c .; }
+rec() { # rec JQ-FILTER: how many records match (python: no jq needed)
+	cat "$LOG" "$LOG".1 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+f = eval("lambda r: " + sys.argv[1])
+print(sum(1 for line in sys.stdin if line.strip() and f(json.loads(line))))' "$1"
+}
+
+scrape() { ip netns exec "$RT_DP" curl -sS --max-time 5 http://127.0.0.1:9480/metrics; }
+metric() { # metric NAME{LABELS} FILE: its value
+	awk -v m="$1" '$1 == m { print $2 }' "$2"
+}
+scrape >"$TOPO_DIR/m0"
+check "metrics: promtool check metrics is clean" \
+	bash -c "promtool check metrics <'$TOPO_DIR/m0' >'$TOPO_DIR/promtool.out' 2>&1"
+cat "$TOPO_DIR/promtool.out" | head -5
+ok=0
+for i in 1 2 3 4 5 6; do
+	tls_client api.svc.example | grep -q 'Verification: OK' && ok=$((ok + 1))
+done
+check "6 verified s_client connections by name with ALPN h2 ($ok)" test "$ok" = 6
+sizes="1000 65536 300000 7"
+for n in $sizes; do
+	got=$(echo_client "$n")
+	[ "$got" = "$n" ] || echo "# echo of $n bytes gave $got"
+done
+for i in 1 2 3; do tls_client nope.svc.example >/dev/null; done
+ip netns exec "$RT_CLI" timeout 10 /usr/bin/python3 -c '
+import socket
+s = socket.create_connection(("240.240.0.8", 8), timeout=5)
+s.sendall(b"hello")
+try:
+    s.recv(10)
+except OSError:
+    pass'
+# One connection left idle: the relay ends it after idle_timeout_ms (2 s).
+ip netns exec "$RT_CLI" timeout 10 /usr/bin/python3 -c '
+import socket, time
+s = socket.create_connection(("240.240.0.7", 7), timeout=8)
+s.sendall(b"x"); s.recv(1)
+time.sleep(4)'
+topo_wait_for 5 bash -c "[ \$(cat '$LOG' | grep -c .) -ge 15 ]"
+
+check "15 connections, 15 records ($(records))" test "$(records)" = 15
+check "6 TLS records: fin, SNI, TLS 1.3, ALPN h2, pool and member" test "$(rec \
+	'r["end"] == "fin" and r["sni"] == "api.svc.example" and r["tls"] == "1.3" and r["alpn"] == "h2" and r["pool"] == "api" and r["member"] == "10.98.0.2:9443" and r["bytes_in"] > 0 and r["bytes_out"] > 0 and r["connect_ms"] is not None')" = 6
+for n in $sizes; do
+	check "echo of $n bytes: bytes_in and bytes_out $n, the service's name" test "$(rec \
+		"r['service'] == 'echo.svc.example' and r['bytes_in'] == $n and r['bytes_out'] == $n and r['end'] == 'fin'")" = 1
+done
+check "3 refused: route_no_route, the name asked" test "$(rec \
+	'r["end"] == "refused" and r["reason"] == "route_no_route" and r["sni"] == "nope.svc.example"')" = 3
+check "the backend's reset: rst_backend, 5 bytes in" test "$(rec \
+	'r["end"] == "rst_backend" and r["service"] == "rst.svc.example" and r["bytes_in"] == 5')" = 1
+check "the idle one: idle after about 2 s" test "$(rec \
+	'r["end"] == "idle" and r["duration_ms"] >= 2000 and r["bytes_in"] == 1')" = 1
+
+scrape >"$TOPO_DIR/m1"
+delta() { echo $(( $(metric "$1" "$TOPO_DIR/m1") - $(metric "$1" "$TOPO_DIR/m0") )); }
+check "metrics: 15 flows created, 6 to pool api, 3 refused for no route, 5 queued records... ($(delta meshrelay_flow_created_total) $(delta 'meshrelay_pool_connections_total{pool="api"}') $(delta 'meshrelay_drops_total{reason="route_no_route"}'))" \
+	test "$(delta meshrelay_flow_created_total)" = 15 -a \
+	"$(delta 'meshrelay_pool_connections_total{pool="api"}')" = 6 -a \
+	"$(delta 'meshrelay_drops_total{reason="route_no_route"}')" = 3 -a \
+	"$(delta meshrelay_connlog_queued_total)" = 15
+check "metrics: the member's counters and state" bash -c \
+	"grep -q 'meshrelay_member_up{pool=\"api\",member=\"10.98.0.2:9443\"} 1' '$TOPO_DIR/m1' &&
+	 grep -q 'meshrelay_member_connections_total{pool=\"api\",member=\"10.98.0.2:9443\"} 6' '$TOPO_DIR/m1'"
+check "metrics: port counters moved" test "$(delta 'meshrelay_port_rx_packets_total{port="edge"}')" -gt 100
+check "metrics again after traffic: promtool clean" \
+	bash -c "promtool check metrics <'$TOPO_DIR/m1' >/dev/null 2>&1"
+check "metrics: a wrong path is 404" bash -c \
+	"ip netns exec '$RT_DP' curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9480/nope | grep -q 404"
+
+# meshrelayctl top, plain text, two rounds while connections come.
+( for i in 1 2 3 4; do tls_client api.svc.example >/dev/null; sleep 0.3; done ) &
+topo_track $!
+top=$("$MR_CTL" -s "$DP_SOCK" top 2 2>&1)
+echo "$top" | sed -n '1,12p'
+check "top: two views, rates of new connections, ports, the busy pool" bash -c \
+	"[ \$(grep -c '^meshrelay top' <<<'$top') = 2 ] && grep -q '^edge ' <<<'$top' &&
+	 grep -q 'api.svc.example -> pool api' <<<'$top'"
+
+# Rotation: the file renamed, SIGHUP, then 5 more connections.
+mv "$LOG" "$LOG.1"
+kill -HUP "$DP_REAL"
+for i in 1 2 3 4 5; do tls_client api.svc.example >/dev/null; done
+topo_wait_for 5 bash -c "[ -s '$LOG' ] && [ \$(grep -c . '$LOG') -ge 5 ]"
+check "after SIGHUP: 5 records in the new file, 19 in the renamed one" \
+	bash -c "[ \$(grep -c . '$LOG') = 5 ] && [ \$(grep -c . '$LOG.1') = 19 ]"
+check "nothing dropped or lost ($(counter connlog_dropped) dropped, $(counter connlog_queued) queued)" \
+	test "$(counter connlog_dropped)" = 0 -a "$(counter connlog_queued)" = 24
+echo "# a record: $(head -1 "$LOG")"
+check "data plane still running" kill -0 "$DP_PID"
+check_done "connection-log"
