@@ -22,7 +22,7 @@ cd "$(dirname "$0")/../.."
 NS=${TOPO_TAG}-gen
 PREFIX=${TOPO_TAG}-gdp
 topo_ns "$NS"
-GEN_DNS=1 gen_topo_conf "$TOPO_DIR/dp.conf" 16 4 65536 768 500
+GEN_DNS=1 GEN_CONNLOG=$TOPO_DIR/connections.log gen_topo_conf "$TOPO_DIR/dp.conf" 16 4 65536 768 500
 dp_start "$NS" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
 mbufs0=$(dp_status "$PREFIX" mbufs_in_use)
 
@@ -98,6 +98,18 @@ check "DNS: $(gen_field "$out" answered) of $(gen_field "$out" sent) queries ans
 check "no flow left once closed" topo_wait_for 10 no_flows
 "$MR_CTL" -p "$PREFIX" show flows | head -5
 check "every mbuf back" test "$(dp_status "$PREFIX" mbufs_in_use)" = "$mbufs0"
+# The connection log was on throughout, at the generator's full rate: every connection
+# that ended has a line in the file or is counted as dropped (or, for refusals past the
+# rate, suppressed), and nothing else is there.
+ended=$(($(dp_stat "$PREFIX" counters flow_created) + $(dp_stat "$PREFIX" drops flow_table_full) +
+	$(dp_stat "$PREFIX" drops client_flow_limit) + $(dp_stat "$PREFIX" drops client_hello_limit)))
+queued=$(dp_stat "$PREFIX" counters connlog_queued)
+dropped=$(dp_stat "$PREFIX" counters connlog_dropped)
+suppressed=$(dp_stat "$PREFIX" counters connlog_suppressed)
+topo_wait_for 5 bash -c "[ \$(grep -c . '$TOPO_DIR/connections.log') -ge $queued ]"
+check "connection log: $ended connections, $(grep -c . "$TOPO_DIR/connections.log") lines, $dropped dropped, $suppressed suppressed" \
+	test "$(grep -c . "$TOPO_DIR/connections.log")" = "$queued" -a \
+	$((queued + dropped + suppressed)) = "$ended"
 kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
 wait "$DP_PID"
 

@@ -14,7 +14,8 @@ gen_sock_dir() { echo "${GEN_SOCK_DIR:-$TOPO_DIR}"; }
 # plane configuration with memif ports (server side) in gen_sock_dir (and a checked pool
 # of $GEN_CHECKED_MEMBERS members, see below). GEN_POOLED=1: every route's pool holds all
 # the backends, ejecting one after 3 failed connections; GEN_CONNECT_MS: the relay's
-# connect timeout (1000); GEN_DNS=1: DNS answered on the edge address.
+# connect timeout (1000); GEN_DNS=1: DNS answered on the edge address; GEN_CONNLOG=FILE:
+# the connection log into FILE.
 gen_topo_conf() {
 	local file=$1 routes=$2 backends=$3 flows=${4:-65536} mem=${5:-768} closing=${6:-1000}
 	local workers=${7:-1} k dir sep
@@ -69,6 +70,8 @@ gen_topo_conf() {
 		# no per-client limit worth the name (meshrelay-gen --dns-rate, --mode dns).
 		[ -n "${GEN_DNS:-}" ] &&
 			echo "dns = { port = \"edge\"; zones = [ \"bench.example\" ]; rate = 1000000; };"
+		# GEN_CONNLOG=FILE: the connection log, into FILE.
+		[ -n "${GEN_CONNLOG:-}" ] && echo "log = { connections = \"$GEN_CONNLOG\"; };"
 		echo "routes = ("
 		sep=""
 		for ((k = 0; k < routes; k++)); do
