@@ -15,7 +15,7 @@ gen_sock_dir() { echo "${GEN_SOCK_DIR:-$TOPO_DIR}"; }
 # of $GEN_CHECKED_MEMBERS members, see below). GEN_POOLED=1: every route's pool holds all
 # the backends, ejecting one after 3 failed connections; GEN_CONNECT_MS: the relay's
 # connect timeout (1000); GEN_DNS=1: DNS answered on the edge address; GEN_CONNLOG=FILE:
-# the connection log into FILE.
+# the connection log into FILE; GEN_METRICS=PORT: metrics on 127.0.0.1:PORT.
 gen_topo_conf() {
 	local file=$1 routes=$2 backends=$3 flows=${4:-65536} mem=${5:-768} closing=${6:-1000}
 	local workers=${7:-1} k dir sep
@@ -72,6 +72,8 @@ gen_topo_conf() {
 			echo "dns = { port = \"edge\"; zones = [ \"bench.example\" ]; rate = 1000000; };"
 		# GEN_CONNLOG=FILE: the connection log, into FILE.
 		[ -n "${GEN_CONNLOG:-}" ] && echo "log = { connections = \"$GEN_CONNLOG\"; };"
+		# GEN_METRICS=PORT: the Prometheus endpoint on 127.0.0.1:PORT.
+		[ -n "${GEN_METRICS:-}" ] && echo "metrics = { listen = \"127.0.0.1:$GEN_METRICS\"; };"
 		echo "routes = ("
 		sep=""
 		for ((k = 0; k < routes; k++)); do
