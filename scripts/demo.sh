@@ -63,6 +63,7 @@ echo "  $CERTS/ca.crt signs api.demo.example and web.demo.example"
 
 step "data plane: meshrelay-dp -c conf/local-test.conf (in $APPL)"
 topo_eal_prefix "$PREFIX"
+rm -f /run/meshrelay/local-test-connections.log # this run's connections only
 ip netns exec "$APPL" "$MR_DP" -c conf/local-test.conf >"$TOPO_DIR/dp.log" 2>&1 &
 DP_PID=$!
 topo_track "$DP_PID"
@@ -160,6 +161,14 @@ step "meshrelayctl show counters"
 ctl show counters | grep -v ' 0$' | sed 's/^/  /'
 step "meshrelayctl show drops"
 ctl show drops | grep -v ' 0$' | sed 's/^/  /'
+step "the connection log (log.connections): the last 3 of its $(grep -c . /run/meshrelay/local-test-connections.log) records"
+tail -3 /run/meshrelay/local-test-connections.log | sed 's/^/  /'
+step "Prometheus metrics (curl http://127.0.0.1:9480/metrics in $APPL), a few of them"
+in_ns "$APPL" curl -sS --max-time 5 http://127.0.0.1:9480/metrics |
+	grep -E '^meshrelay_(flow_created_total |pool_connections_total\{|member_up\{|member_connections_total\{|drops_total\{reason="route_no_route"|port_rx_packets_total\{|mbufs_in_use )' |
+	sed 's/^/  /'
+step "meshrelayctl top 1: the last second's rates"
+ctl top 1 | sed 's/^/  /'
 
 if $keep; then
 	step "running; try: ip netns exec $CLI curl --cacert $CERTS/ca.crt --resolve web.demo.example:443:10.200.0.1 https://web.demo.example/file5m -o /dev/null   (Ctrl-C to stop)"
