@@ -325,8 +325,10 @@ static int cfg_log(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_
 		return -1;
 	if (l->connections_ring & (l->connections_ring - 1))
 		return cfg_fail(ctx, member(g, "connections_ring"), "'connections_ring' is a power of 2");
-	if (l->connections[0] && l->connections[0] != '/')
-		return cfg_fail(ctx, member(g, "connections"), "'connections' is an absolute file name");
+	if (l->connections[0] && l->connections[0] != '/' && strcmp(l->connections, "syslog") != 0 &&
+	    strncmp(l->connections, "syslog:/", 8) != 0)
+		return cfg_fail(ctx, member(g, "connections"), "'connections' is an absolute file name, "
+				"\"syslog\" (/dev/log) or \"syslog:/PATH\" (a syslog socket)");
 	l->level = mr_log_level_parse(level);
 	if (l->level < 0)
 		return cfg_fail(ctx, member(g, "level"),

@@ -237,7 +237,8 @@ struct mr_log_conf {
 	int level;                     /* enum mr_log_level */
 	bool use_syslog;
 	/* The connection log: a JSON line per connection at its end and per refusal. */
-	char connections[MR_PATH_MAX * 2]; /* file it is appended to; empty: no log */
+	char connections[MR_PATH_MAX * 2]; /* file it is appended to, or "syslog" or
+					    * "syslog:/SOCKET" (RFC 5424); empty: no log */
 	uint32_t connections_ring;     /* records one worker may have waiting (power of 2) */
 	uint32_t refused_rate;         /* refusals logged a second per worker; the rest counted */
 };

@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -162,13 +164,62 @@ static struct {
 	volatile bool quit;
 	volatile sig_atomic_t reopen;
 	int fd;
+	bool syslog;             /* records go to a syslog socket, one message each */
 	uint64_t written, lost;
 	char buf[CONNLOG_BATCH * CONNLOG_LINE_MAX];
 } lg = { .fd = -1 };
 
-static int open_file(const char *path)
+/* The syslog socket of "syslog" or "syslog:/PATH", or NULL for a file. */
+static const char *syslog_path(const char *target)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (strcmp(target, "syslog") == 0)
+		return "/dev/log";
+	return strncmp(target, "syslog:", 7) == 0 ? target + 7 : NULL;
+}
+
+/* The file, opened for appending, or the syslog socket, connected. */
+static int open_file(const char *target)
+{
+	const char *sock = syslog_path(target);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (!sock)
+		return open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Each line of buf[0..len) as one RFC 5424 message (facility local0, severity info,
+ * MSGID "connection", the JSON object as MSG); the records sent. */
+static unsigned int send_syslog(const char *buf, size_t len)
+{
+	char host[64] = "-", msg[CONNLOG_LINE_MAX + 256], when[64];
+	struct timespec ts;
+	struct tm tm;
+	unsigned int sent = 0;
+
+	gethostname(host, sizeof(host) - 1);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	for (const char *line = buf, *end; line < buf + len; line = end + 1) {
+		int n;
+
+		end = memchr(line, '\n', (size_t)(buf + len - line));
+		if (!end)
+			break;
+		n = snprintf(msg, sizeof(msg), "<134>1 %s.%03ldZ %s meshrelay-dp %d connection - %.*s",
+			     when, ts.tv_nsec / 1000000, host, (int)getpid(), (int)(end - line), line);
+		if (n > 0 && send(lg.fd, msg, (size_t)RTE_MIN(n, (int)sizeof(msg) - 1), 0) >= 0)
+			sent++;
+	}
+	return sent;
 }
 
 /* realtime ms less the workers' clock (TSC ms), for the records' start times. */
@@ -184,6 +235,14 @@ static int64_t clock_offset(void)
 static void write_all(size_t len, unsigned int records)
 {
 	size_t done = 0;
+
+	if (lg.syslog) {
+		unsigned int sent = send_syslog(lg.buf, len);
+
+		__atomic_fetch_add(&lg.written, sent, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&lg.lost, records - sent, __ATOMIC_RELAXED);
+		return;
+	}
 
 	while (done < len) {
 		ssize_t n = write(lg.fd, lg.buf + done, len - done);
@@ -246,6 +305,7 @@ static void *connlog_thread(void *arg)
 int mgmt_connlog_start(const struct dp_appliance *app, char *err, size_t errlen)
 {
 	lg.app = app;
+	lg.syslog = syslog_path(app->conf->log.connections) != NULL;
 	lg.fd = open_file(app->conf->log.connections);
 	if (lg.fd < 0) {
 		snprintf(err, errlen, "connection log %s: %s", app->conf->log.connections,

@@ -13,7 +13,8 @@
 #    and the two files hold exactly one record per connection, nothing lost;
 #  - the Prometheus endpoint (metrics.listen) scraped with curl before and after the
 #    traffic: promtool check metrics clean, the deltas equal to the traffic;
-#  - meshrelayctl top, not on a terminal: plain text rates that saw the traffic.
+#  - meshrelayctl top, not on a terminal: plain text rates that saw the traffic;
+#  - to syslog (RFC 5424 datagrams) instead of a file: one message per record.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -178,4 +179,31 @@ check "nothing dropped or lost ($(counter connlog_dropped) dropped, $(counter co
 	test "$(counter connlog_dropped)" = 0 -a "$(counter connlog_queued)" = 24
 echo "# a record: $(head -1 "$LOG")"
 check "data plane still running" kill -0 "$DP_PID"
+
+# To syslog instead (RFC 5424 over a datagram socket, here a receiver of the test's own):
+# the same data plane restarted with log.connections = "syslog:SOCKET"; 3 connections,
+# 3 messages, each a JSON object behind the RFC 5424 header.
+kill -INT "$DP_REAL"
+wait "$DP_PID" 2>/dev/null || true
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+with open(sys.argv[2], "w", buffering=1) as out:
+    while True:
+        try:
+            out.write(s.recv(4096).decode() + "\n")
+        except socket.timeout:
+            break' "$TOPO_DIR/syslog.sock" "$TOPO_DIR/syslog.out" &
+topo_track $!
+topo_wait_for 5 test -S "$TOPO_DIR/syslog.sock"
+sed -i "s|connections = \"$LOG\"|connections = \"syslog:$TOPO_DIR/syslog.sock\"|" "$TOPO_DIR/dp.conf"
+dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX-2" "$TOPO_DIR/dp2.log" 120 || exit 1
+for i in 1 2 3; do tls_client api.svc.example >/dev/null; done
+topo_wait_for 5 bash -c "[ \$(grep -c . '$TOPO_DIR/syslog.out') -ge 3 ]"
+check "syslog: 3 RFC 5424 messages, one JSON record each" bash -c \
+	"[ \$(grep -c '^<134>1 [0-9T:.-]*Z [^ ]* meshrelay-dp [0-9]* connection - {\"start\"' '$TOPO_DIR/syslog.out') = 3 ] &&
+	 sed 's/^.* connection - //' '$TOPO_DIR/syslog.out' | /usr/bin/python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]'"
+head -1 "$TOPO_DIR/syslog.out" | cut -c1-160
 check_done "connection-log"
