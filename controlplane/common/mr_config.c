@@ -347,32 +347,43 @@ static int cfg_routes_build(struct cfg_ctx *ctx, const struct mr_config *c)
 	return 0;
 }
 
-/* metrics = { listen = "ADDRESS:PORT"; } ("[V6]:PORT" for IPv6). */
-static int cfg_metrics(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_metrics_conf *m)
+/* "ADDRESS:PORT" or "[V6]:PORT" of key in g into addr and port; 0, or -1 (reason kept). */
+static int cfg_listen(struct cfg_ctx *ctx, const config_setting_t *g, const char *key,
+		      char *addr, uint16_t *port)
 {
-	static const char *const keys[] = { "listen", NULL };
-	const config_setting_t *g;
-	char listen[64] = "", addr[48];
-	unsigned int port;
+	char listen[64] = "";
+	unsigned int p;
 	unsigned char probe[16];
 	char tail;
+
+	if (cfg_string(ctx, g, key, false, listen, sizeof(listen)) < 0)
+		return -1;
+	if ((sscanf(listen, "[%47[0-9a-fA-F:.]]:%u%c", addr, &p, &tail) != 2 ||
+	     inet_pton(AF_INET6, addr, probe) != 1) &&
+	    (sscanf(listen, "%47[0-9.]:%u%c", addr, &p, &tail) != 2 ||
+	     inet_pton(AF_INET, addr, probe) != 1))
+		return cfg_fail(ctx, member(g, key), "'%s' is \"ADDRESS:PORT\" or \"[V6]:PORT\"", key);
+	if (p == 0 || p > 65535)
+		return cfg_fail(ctx, member(g, key), "'%s' needs a port 1..65535", key);
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* metrics = { listen = "ADDRESS:PORT"; cp_listen = "ADDRESS:PORT"; } */
+static int cfg_metrics(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_metrics_conf *m)
+{
+	static const char *const keys[] = { "listen", "cp_listen", NULL };
+	const config_setting_t *g;
 
 	if (cfg_group(ctx, root, "metrics", keys, &g) < 0)
 		return -1;
 	if (!g)
 		return 0;
-	if (cfg_string(ctx, g, "listen", true, listen, sizeof(listen)) < 0)
+	m->enabled = member(g, "listen") != NULL;
+	m->cp_enabled = member(g, "cp_listen") != NULL;
+	if ((m->enabled && cfg_listen(ctx, g, "listen", m->address, &m->port) < 0) ||
+	    (m->cp_enabled && cfg_listen(ctx, g, "cp_listen", m->cp_address, &m->cp_port) < 0))
 		return -1;
-	if ((sscanf(listen, "[%47[0-9a-fA-F:.]]:%u%c", addr, &port, &tail) != 2 ||
-	     inet_pton(AF_INET6, addr, probe) != 1) &&
-	    (sscanf(listen, "%47[0-9.]:%u%c", addr, &port, &tail) != 2 ||
-	     inet_pton(AF_INET, addr, probe) != 1))
-		return cfg_fail(ctx, member(g, "listen"), "'listen' is \"ADDRESS:PORT\" or \"[V6]:PORT\"");
-	if (port == 0 || port > 65535)
-		return cfg_fail(ctx, member(g, "listen"), "'listen' needs a port 1..65535");
-	m->enabled = true;
-	snprintf(m->address, sizeof(m->address), "%s", addr);
-	m->port = (uint16_t)port;
 	return 0;
 }
 

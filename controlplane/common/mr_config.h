@@ -243,11 +243,15 @@ struct mr_log_conf {
 	uint32_t refused_rate;         /* refusals logged a second per worker; the rest counted */
 };
 
-/* The Prometheus endpoint, served by the data plane's control thread. */
+/* The Prometheus endpoints: the data plane's, served by its control thread, and
+ * meshrelay-cp's own (TURN, discovery, link). */
 struct mr_metrics_conf {
 	bool enabled;
 	char address[48];              /* IPv4 or IPv6 literal to listen on */
 	uint16_t port;
+	bool cp_enabled;               /* cp_listen given */
+	char cp_address[48];
+	uint16_t cp_port;
 };
 
 struct mr_config {

@@ -19,6 +19,8 @@
 #include "cp_conf.h"
 #include "cp_link.h"
 #include "cp_mesh.h"
+#include "cp_metrics.h"
+#include "mr_http_serve.h"
 #include "mr_clock.h"
 #include "mr_log.h"
 #include "mr_privs.h"
@@ -27,6 +29,7 @@
 
 #define CP_STATUS_INTERVAL_MS 1000
 #define CP_MAX_LEARNED 65536
+#define CP_METRICS_MAX (256u << 10)
 
 struct cp {
 	struct cp_opts opts;
@@ -34,6 +37,7 @@ struct cp {
 	struct cp_link link;
 	struct cp_mesh mesh;
 	int sigfd;
+	int metrics_fd;              /* metrics.cp_listen (cp_metrics), or -1 */
 	int64_t status_ms;           /* status file last written */
 	bool status_failing;         /* the last write failed (and said so) */
 };
@@ -220,6 +224,14 @@ static bool handle_signals(struct cp *cp)
 	return run;
 }
 
+static size_t render_metrics(void *ctx, char *buf, size_t cap)
+{
+	struct cp *cp = ctx;
+	struct cp_metrics_view v = { &cp->conf, &cp->link, &cp->mesh };
+
+	return cp_metrics_render(&v, buf, cap);
+}
+
 static int run(struct cp *cp)
 {
 	bool running = true;
@@ -228,9 +240,10 @@ static int run(struct cp *cp)
 	while (running) {
 		int wait_ms = cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
 		int mesh_ms = cp_mesh_tick(&cp->mesh, mr_clock_ms());
-		struct pollfd pfd[2 + CP_MESH_MAX_FDS] = { { .fd = cp->sigfd, .events = POLLIN },
-							   { .fd = cp->link.fd, .events = POLLIN } };
-		unsigned int n_mesh = cp_mesh_pollfds(&cp->mesh, pfd + 2, CP_MESH_MAX_FDS);
+		struct pollfd pfd[3 + CP_MESH_MAX_FDS] = { { .fd = cp->sigfd, .events = POLLIN },
+							   { .fd = cp->link.fd, .events = POLLIN },
+							   { .fd = cp->metrics_fd, .events = POLLIN } };
+		unsigned int n_mesh = cp_mesh_pollfds(&cp->mesh, pfd + 3, CP_MESH_MAX_FDS);
 		int n;
 
 		write_status(cp, mr_clock_ms());
@@ -238,7 +251,7 @@ static int run(struct cp *cp)
 		if (wait_ms > CP_STATUS_INTERVAL_MS && cp->opts.status)
 			wait_ms = CP_STATUS_INTERVAL_MS;
 		pfd[1].fd = cp->link.fd; /* -1 while disconnected: poll skips it */
-		n = poll(pfd, 2 + n_mesh, wait_ms);
+		n = poll(pfd, 3 + n_mesh, wait_ms);
 		if (n < 0 && errno != EINTR) {
 			mr_log(MR_LOG_ERR, "poll: %s", strerror(errno));
 			return 1;
@@ -248,7 +261,10 @@ static int run(struct cp *cp)
 		/* Nothing is ever sent unasked: readable between requests means closed. */
 		if (cp->link.fd >= 0 && pfd[1].revents)
 			cp_link_lost(&cp->link, mr_clock_ms(), "the data plane closed the connection");
-		cp_mesh_handle(&cp->mesh, pfd + 2, n_mesh, mr_clock_ms());
+		cp_mesh_handle(&cp->mesh, pfd + 3, n_mesh, mr_clock_ms());
+		if (pfd[2].revents & POLLIN)
+			mr_http_serve_one(cp->metrics_fd, MR_METRICS_CONTENT_TYPE, render_metrics, cp,
+					  CP_METRICS_MAX);
 		if (pfd[0].revents)
 			running = handle_signals(cp);
 	}
@@ -298,7 +314,15 @@ int main(int argc, char **argv)
 		mr_log(MR_LOG_ERR, "pid file: %s", err);
 		return 1;
 	}
-	if (start_mesh(&cp) < 0) {
+	/* Its own metrics endpoint: opened once (metrics.cp_listen changes with a restart). */
+	cp.metrics_fd = -1;
+	if (cp.conf.conf.metrics.cp_enabled) {
+		cp.metrics_fd = mr_http_listen("metrics.cp_listen", cp.conf.conf.metrics.cp_address,
+					       cp.conf.conf.metrics.cp_port, err, sizeof(err));
+		if (cp.metrics_fd < 0)
+			mr_log(MR_LOG_ERR, "%s", err);
+	}
+	if ((cp.conf.conf.metrics.cp_enabled && cp.metrics_fd < 0) || start_mesh(&cp) < 0) {
 		if (cp.opts.pidfile[0])
 			mr_pidfile_remove(cp.opts.pidfile);
 		return 1;
@@ -316,6 +340,8 @@ int main(int argc, char **argv)
 		mr_pidfile_remove(cp.opts.pidfile);
 	cp_conf_free(&cp.conf);
 	close(cp.sigfd);
+	if (cp.metrics_fd >= 0)
+		close(cp.metrics_fd);
 	mr_log(MR_LOG_NOTICE, "stopped");
 	return rc;
 }

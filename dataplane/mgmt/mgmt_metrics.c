@@ -2,15 +2,11 @@
 #include "mgmt_metrics.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
@@ -21,6 +17,7 @@
 #include "mgmt_connlog.h"
 #include "mgmt_report.h"
 #include "mr_clock.h"
+#include "mr_http_serve.h"
 #include "neigh.h"
 #include "relay_live.h"
 
@@ -277,85 +274,16 @@ size_t mgmt_metrics_render(const struct dp_appliance *app, char *buf, size_t cap
 
 int mgmt_metrics_listen(const struct mr_metrics_conf *m, char *err, size_t errlen)
 {
-	bool v6 = strchr(m->address, ':') != NULL;
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(m->port) };
-	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(m->port) };
-	int one = 1, fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0 || inet_pton(v6 ? AF_INET6 : AF_INET, m->address,
-				v6 ? (void *)&a6.sin6_addr : (void *)&a4.sin_addr) != 1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4,
-		 v6 ? sizeof(a6) : sizeof(a4)) < 0 || listen(fd, 8) < 0) {
-		snprintf(err, errlen, "metrics %s%s%s:%u: %s", v6 ? "[" : "", m->address, v6 ? "]" : "",
-			 m->port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
+	return mr_http_listen("metrics", m->address, m->port, err, errlen);
 }
 
-/* The request's first line, waited for up to 500 ms: is it a GET of /metrics (or /)? */
-static int read_request(int fd)
+static size_t render_cb(void *ctx, char *buf, size_t cap)
 {
-	char req[1024];
-	size_t len = 0;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	while (len < sizeof(req) - 1 && poll(&p, 1, 500) > 0) {
-		ssize_t n = read(fd, req + len, sizeof(req) - 1 - len);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		req[len] = '\0';
-		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
-			break;
-	}
-	req[len] = '\0';
-	if (strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET / ", 6) == 0)
-		return 200;
-	return strncmp(req, "GET ", 4) == 0 ? 404 : 400;
-}
-
-static void write_all(int fd, const char *p, size_t len)
-{
-	struct pollfd pf = { .fd = fd, .events = POLLOUT };
-
-	while (len && poll(&pf, 1, 1000) > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
+	return mgmt_metrics_render(ctx, buf, cap);
 }
 
 void mgmt_metrics_serve(const struct dp_appliance *app, int listen_fd)
 {
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	char head[160];
-	char *body;
-	size_t len = 0;
-	int status;
-
-	if (fd < 0)
-		return;
-	status = read_request(fd);
-	body = status == 200 ? malloc(METRICS_BODY_MAX) : NULL;
-	if (body)
-		len = mgmt_metrics_render(app, body, METRICS_BODY_MAX);
-	if (status == 200 && len == 0)
-		status = 500;
-	snprintf(head, sizeof(head), "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		 "Connection: close\r\n\r\n", status, status == 200 ? "OK" : status == 404 ?
-		 "Not Found" : status == 400 ? "Bad Request" : "Internal Server Error",
-		 "text/plain; version=0.0.4; charset=utf-8", status == 200 ? len : 0);
-	write_all(fd, head, strlen(head));
-	if (status == 200)
-		write_all(fd, body, len);
-	free(body);
-	close(fd);
+	mr_http_serve_one(listen_fd, MR_METRICS_CONTENT_TYPE, render_cb, (void *)app,
+			  METRICS_BODY_MAX);
 }

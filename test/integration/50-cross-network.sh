@@ -73,6 +73,17 @@ check "label form: nb-i8443-10-20-0-2.mesh.internal reaches s_server" \
 check "gateway B bound the data connections (RFC 6062)" bash -c \
 	"[ \"\$('$MR_CTL' -s '$DP_SOCK_gw_b' --json show counters | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get(\"turn_bind_done\", 0))')\" -ge 4 ]"
 
+# meshrelay-cp's own metrics (metrics.cp_listen), beside the data plane's: its TURN
+# allocation, its registration, its link; both pass promtool.
+in_ns "$MT_GWA" curl -sS --max-time 5 http://127.0.0.1:9481/metrics >"$D/cp.metrics"
+in_ns "$MT_GWA" curl -sS --max-time 5 http://127.0.0.1:9480/metrics >"$D/dp.metrics"
+check "gateway A's control plane metrics: allocated on turn-b, registered, linked; promtool clean" bash -c \
+	"grep -q '^meshrelay_cp_turn_allocated{server=\"turn-b\",network=\"b\"} 1' '$D/cp.metrics' &&
+	 grep -q '^meshrelay_cp_discovery_registered 1' '$D/cp.metrics' &&
+	 grep -q '^meshrelay_cp_dataplane_connected 1' '$D/cp.metrics' &&
+	 promtool check metrics <'$D/cp.metrics' && promtool check metrics <'$D/dp.metrics'"
+grep -E '^meshrelay_cp_(turn_allocate_seconds|discovery_gateways|config_generation)' "$D/cp.metrics"
+
 # 2. 50 MB each way, hashes compared by tls_blob.
 t0=$(ms)
 check "50 MB each way through both gateways, sha256 equal" in_ns "$MT_CLI" timeout 300 \

@@ -126,6 +126,7 @@ turn = { credentials = "$1/gw-a.secrets"; servers = (
   { name = "turn-b"; network = "b"; address = "10.50.0.4"; peers = [ "10.50.0.2" ]; } ); };
 discovery = { endpoints = [ "$MT_ETCD" ]; lease_ttl = 3; timeout_ms = 1000; };
 log = { level = "info"; };
+metrics = { listen = "127.0.0.1:9480"; cp_listen = "127.0.0.1:9481"; };
 CONF
 }
 mt_conf_b() { # mt_conf_b DIR

@@ -108,6 +108,44 @@ static void test_relay_guards(void)
 	expect_refusals(good_base, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
+/* The connection log and the metrics endpoints: set, defaults, refusals by line. */
+static void test_observing(void)
+{
+	static const struct bad_case bad[] = {
+		{ "listeners", "log = { connections = \"relative.log\"; };\nlisteners",
+		  "test.conf:8: 'connections' is an absolute file name" },
+		{ "listeners", "log = { connections = \"/x\"; connections_ring = 1000; };\nlisteners",
+		  "test.conf:8: 'connections_ring' is a power of 2" },
+		{ "listeners", "metrics = { listen = \"127.0.0.1\"; };\nlisteners",
+		  "test.conf:8: 'listen' is \"ADDRESS:PORT\"" },
+		{ "listeners", "metrics = { listen = \"127.0.0.1:0\"; };\nlisteners",
+		  "test.conf:8: 'listen' needs a port 1..65535" },
+		{ "listeners", "metrics = { cp_listen = \"localhost:9481\"; };\nlisteners",
+		  "test.conf:8: 'cp_listen' is \"ADDRESS:PORT\"" },
+		{ "listeners", "metrics = { port = 9480; };\nlisteners",
+		  "test.conf:8: unknown setting 'port'" },
+	};
+	char err[MR_ERR_MAX] = "";
+
+	CU_ASSERT_EQUAL_FATAL(load(good_base, err), 0);
+	CU_ASSERT_EQUAL(conf.log.connections[0], '\0');
+	CU_ASSERT_EQUAL(conf.log.connections_ring, 8192);
+	CU_ASSERT_EQUAL(conf.log.refused_rate, 100);
+	CU_ASSERT_FALSE(conf.metrics.enabled);
+	CU_ASSERT_EQUAL_FATAL(load_patched(good_base, "listeners",
+					   "log = { connections = \"syslog\"; refused_rate = 5; };\n"
+					   "metrics = { listen = \"[::1]:9480\"; cp_listen = \"127.0.0.1:9481\"; };\n"
+					   "listeners", err), 0);
+	CU_ASSERT_STRING_EQUAL(conf.log.connections, "syslog");
+	CU_ASSERT_EQUAL(conf.log.refused_rate, 5);
+	CU_ASSERT(conf.metrics.enabled && conf.metrics.cp_enabled);
+	CU_ASSERT_STRING_EQUAL(conf.metrics.address, "::1");
+	CU_ASSERT_EQUAL(conf.metrics.port, 9480);
+	CU_ASSERT_STRING_EQUAL(conf.metrics.cp_address, "127.0.0.1");
+	CU_ASSERT_EQUAL(conf.metrics.cp_port, 9481);
+	expect_refusals(good_base, bad, sizeof(bad) / sizeof(bad[0]));
+}
+
 /* A pool's health: checks and outlier ejection set, defaults, and refusals by line. */
 static void test_pool_health(void)
 {
@@ -412,6 +450,7 @@ int test_config_register(void)
 		{ "shipped examples validate", test_shipped_examples },
 		{ "bad files refused with file:line", test_bad_files_refused_with_line },
 		{ "relay guards against one peer", test_relay_guards },
+		{ "connection log and metrics", test_observing },
 		{ "pool health and redispatch", test_pool_health },
 		{ "port ipv6 and gateway6", test_ipv6_good },
 		{ "port ipv6 errors with file:line", test_ipv6_bad },

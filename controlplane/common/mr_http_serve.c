@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "mr_http_serve.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int mr_http_listen(const char *what, const char *address, uint16_t port, char *err,
+		   size_t errlen)
+{
+	bool v6 = strchr(address, ':') != NULL;
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int one = 1, fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || inet_pton(v6 ? AF_INET6 : AF_INET, address,
+				v6 ? (void *)&a6.sin6_addr : (void *)&a4.sin_addr) != 1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4,
+		 v6 ? sizeof(a6) : sizeof(a4)) < 0 || listen(fd, 8) < 0) {
+		snprintf(err, errlen, "%s %s%s%s:%u: %s", what, v6 ? "[" : "", address, v6 ? "]" : "",
+			 port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The request's head, waited for up to 500 ms: its status (200, 404 or 400). */
+static int read_request(int fd)
+{
+	char req[1024];
+	size_t len = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (len < sizeof(req) - 1 && poll(&p, 1, 500) > 0) {
+		ssize_t n = read(fd, req + len, sizeof(req) - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		req[len] = '\0';
+		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
+			break;
+	}
+	req[len] = '\0';
+	if (strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET / ", 6) == 0)
+		return 200;
+	return strncmp(req, "GET ", 4) == 0 ? 404 : 400;
+}
+
+static void write_all(int fd, const char *p, size_t len)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLOUT };
+
+	while (len && poll(&pf, 1, 1000) > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 404: return "Not Found";
+	case 400: return "Bad Request";
+	default: return "Internal Server Error";
+	}
+}
+
+void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_fn render,
+		       void *ctx, size_t max_body)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	char head[200];
+	char *body = NULL;
+	size_t len = 0;
+	int status;
+
+	if (fd < 0)
+		return;
+	status = read_request(fd);
+	if (status == 200) {
+		body = malloc(max_body);
+		len = body ? render(ctx, body, max_body) : 0;
+		if (len == 0)
+			status = 500;
+	}
+	snprintf(head, sizeof(head), "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		 "Connection: close\r\n\r\n", status, status_text(status), content_type,
+		 status == 200 ? len : 0);
+	write_all(fd, head, strlen(head));
+	if (status == 200)
+		write_all(fd, body, len);
+	free(body);
+	close(fd);
+}

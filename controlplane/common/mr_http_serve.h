@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A minimal HTTP/1.0 responder for a scrape endpoint (Prometheus): one request per
+ * connection, answered and closed from the caller's poll loop, with bounded waits, so a
+ * slow or silent client cannot hold the loop for more than about a second. */
+#ifndef MR_HTTP_SERVE_H
+#define MR_HTTP_SERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The Prometheus text exposition format, version 0.0.4. */
+#define MR_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* A listening TCP socket on address (IPv4 or IPv6 literal):port, non-blocking; or -1
+ * with "what ADDRESS:PORT: reason" in err. */
+int mr_http_listen(const char *what, const char *address, uint16_t port, char *err,
+		   size_t errlen);
+
+/* Writes the body into buf (cap bytes); its length, 0 when it did not fit. */
+typedef size_t (*mr_http_render_fn)(void *ctx, char *buf, size_t cap);
+
+/* Accept one client on listen_fd and answer: GET /metrics or GET / with 200 and what
+ * render writes (up to max_body bytes) as content_type, 404 for another path, 400 for
+ * anything else, 500 when the body did not fit. */
+void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_fn render,
+		       void *ctx, size_t max_body);
+
+#endif
