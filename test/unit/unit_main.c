@@ -32,7 +32,8 @@ int main(void)
 	    test_steer_register() < 0 || test_relay_path_register() < 0 || test_nd_register() < 0 ||
 	    test_relay_live_register() < 0 || test_relay_hardening_register() < 0 ||
 	    test_relay_health_register() < 0 || test_relay_dns_register() < 0 ||
-	    test_relay_plain_register() < 0 || test_connlog_register() < 0) {
+	    test_relay_plain_register() < 0 || test_connlog_register() < 0 ||
+	    test_metrics_register() < 0) {
 		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
 		return 1;
 	}

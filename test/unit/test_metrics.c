@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "metrics": the Prometheus text of the appliance of relay_harness.h: every family
+ * has its HELP and TYPE before its samples, every sample line is NAME{LABELS} VALUE with a
+ * name of the family, counters end in _total, and a connection shows in the counters,
+ * its pool and its member. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgmt_metrics.h"
+#include "relay.h"
+#include "relay_harness.h"
+#include "unit.h"
+
+static char text[1 << 20];
+
+static int suite_init(void)
+{
+	return rh_up("mbufs = 0;", "max_flows = 64;");
+}
+
+/* Checks the exposition rules line by line; the number of samples. */
+static unsigned int check_format(const char *t)
+{
+	char family[128] = "", type[16] = "";
+	unsigned int samples = 0;
+
+	for (const char *line = t; *line;) {
+		const char *end = strchr(line, '\n');
+		char name[128];
+		size_t n;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+		if (strncmp(line, "# HELP ", 7) == 0) {
+			CU_ASSERT_EQUAL(sscanf(line + 7, "%127s", family), 1);
+			type[0] = '\0';
+		} else if (strncmp(line, "# TYPE ", 7) == 0) {
+			CU_ASSERT_EQUAL(sscanf(line + 7, "%127s %15s", name, type), 2);
+			CU_ASSERT_STRING_EQUAL(name, family);
+			CU_ASSERT(strcmp(type, "counter") == 0 || strcmp(type, "gauge") == 0);
+			if (strcmp(type, "counter") == 0)
+				CU_ASSERT_PTR_NOT_NULL(strstr(family, "_total"));
+		} else {
+			n = strcspn(line, "{ ");
+			CU_ASSERT(n > 0 && n < sizeof(name));
+			snprintf(name, sizeof(name), "%.*s", (int)n, line);
+			CU_ASSERT_STRING_EQUAL(name, family); /* a sample of the family announced */
+			CU_ASSERT(type[0] != '\0');
+			CU_ASSERT(isdigit((unsigned char)end[-1]));
+			samples++;
+		}
+		line = end + 1;
+	}
+	return samples;
+}
+
+static uint64_t sample(const char *t, const char *name)
+{
+	char pat[256];
+	const char *at;
+
+	snprintf(pat, sizeof(pat), "\n%s ", name);
+	at = strstr(t, pat);
+	return at ? strtoull(at + strlen(pat), NULL, 10) : UINT64_MAX;
+}
+
+static void test_format_and_counts(void)
+{
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f;
+	size_t len = mgmt_metrics_render(&rh_app, text, sizeof(text));
+	uint64_t created, pool, member;
+
+	CU_ASSERT_FATAL(len > 0 && len == strlen(text));
+	CU_ASSERT(check_format(text) > 100);
+	created = sample(text, "meshrelay_flow_created_total");
+	pool = sample(text, "meshrelay_pool_connections_total{pool=\"p\"}");
+	member = sample(text, "meshrelay_member_connections_total{pool=\"p\",member=\"10.1.0.2:443\"}");
+	CU_ASSERT_NOT_EQUAL_FATAL(created, UINT64_MAX);
+	CU_ASSERT_NOT_EQUAL_FATAL(pool, UINT64_MAX);
+	CU_ASSERT_NOT_EQUAL_FATAL(member, UINT64_MAX);
+	f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rh_backend_accepts(f, &b);
+	mgmt_metrics_render(&rh_app, text, sizeof(text));
+	CU_ASSERT_EQUAL(sample(text, "meshrelay_flow_created_total"), created + 1);
+	CU_ASSERT_EQUAL(sample(text, "meshrelay_pool_connections_total{pool=\"p\"}"), pool + 1);
+	CU_ASSERT_EQUAL(sample(text, "meshrelay_member_connections_total{pool=\"p\",member=\"10.1.0.2:443\"}"),
+			member + 1);
+	CU_ASSERT_EQUAL(sample(text, "meshrelay_member_up{pool=\"p\",member=\"10.1.0.2:443\"}"), 1);
+	CU_ASSERT_EQUAL(sample(text, "meshrelay_flows"), 1);
+	relay_abort(rh_w, f, false, false, DP_DROP_none);
+	/* Too small a buffer: nothing, never a cut text. */
+	CU_ASSERT_EQUAL(mgmt_metrics_render(&rh_app, text, 100), 0);
+}
+
+int test_metrics_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "exposition format, and a connection counted", test_format_and_counts },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("metrics", suite_init, rh_down, tests);
+}
