@@ -36,38 +36,6 @@ RES=$OUT/results.txt
 put() { echo "$1=$2" >>"$RES"; }
 get() { sed -n "s/^$1=//p" "$RES" | tail -1; }
 
-# --- forwarding ceiling: testpmd on the same memif ports
-# testpmd_run MODE GEN_ARGS...: testpmd forwarding on the memif ports while the generator
-# runs with GEN_ARGS; prints the generator's report line with tp_cpp=CYCLES_PER_PACKET.
-testpmd_run() {
-	local mode=$1 fifo=$TOPO_DIR/testpmd.in log=$TOPO_DIR/testpmd-$1.log pid
-	shift
-	rm -f "$fifo"
-	mkfifo "$fifo"
-	next_run
-	export GEN_SOCK_DIR=$TOPO_DIR/run$RUN
-	mkdir -p "$GEN_SOCK_DIR"
-	topo_eal_prefix "${TOPO_TAG}-tp$RUN"
-	ip netns exec "$NS" timeout -k 5 $((SECS + 60)) dpdk-testpmd -l 0-1 -n 1 --no-pci \
-		--no-huge -m 1024 --file-prefix "${TOPO_TAG}-tp$RUN" --log-level=pmd.net.memif:error \
-		--vdev "net_memif0,role=server,socket=$GEN_SOCK_DIR/edge.sock,socket-abstract=no" \
-		--vdev "net_memif1,role=server,socket=$GEN_SOCK_DIR/svc.sock,socket-abstract=no" -- \
-		--forward-mode="$mode" --nb-cores=1 --auto-start --record-core-cycles --disable-link-check \
-		--rxd=1024 --txd=1024 --total-num-mbufs=16384 <"$fifo" >"$log" 2>&1 &
-	pid=$!
-	topo_track "$pid"
-	exec 7>"$fifo"
-	topo_wait_for 20 grep -q 'Press enter to exit' "$log" # forwarding, sockets in place
-	# The generator keeps its ports open (idle) after its report until testpmd has
-	# stopped forwarding: a memif peer leaving under a busy forwarder can crash it.
-	gen "$@" --linger 5 >"$TOPO_DIR/tp-gen.out" &
-	topo_wait_for $((SECS + 30)) grep -q '^[a-z]* .*seconds=' "$TOPO_DIR/tp-gen.out"
-	echo >&7
-	exec 7>&-
-	wait "$pid"
-	wait
-	echo "$(head -1 "$TOPO_DIR/tp-gen.out") tp_cpp=$(sed -n 's|.*CPU cycles/packet=\([0-9.]*\).*|\1|p' "$log" | tail -1)"
-}
 # This VM's figures move by up to 2x from one run to the next (its cores are shared with
 # whatever else the host runs): testpmd and meshrelay take turns, three rounds each, on
 # the same 64 TCP flows (the generator answers its own clients through testpmd), and

@@ -27,6 +27,7 @@
 #define GEN_WINDOW 65535u     /* we advertise no window scaling */
 #define GEN_MSS 1460u
 #define GEN_WHEEL_SLOTS 256u  /* gen_tcp.c's timer wheel: 1 ms each, longer than the RTO */
+#define GEN_WSCALE 7u         /* --linux: the window scale we offer, as Linux does */
 
 enum gen_mode { GEN_CONNECT, GEN_STREAM, GEN_BLAST, GEN_HOLD, GEN_DNS };
 
@@ -46,6 +47,9 @@ struct gen_opts {
 	bool synflood;         /* stream: also SYNs from random sources, as fast as the rest allows */
 	bool direct;           /* the peer is an L2 forwarder: port 1 answers the clients' own SYNs */
 	bool pooled;           /* every backend may serve every route (pools of all backends) */
+	bool linux_segs;       /* segments as Linux sends them: SYNs with MSS, SACK-permitted,
+				* timestamps and window scale; a timestamp on every segment */
+	bool interleave;       /* stream: one segment per flow per turn, not runs of 16 */
 	int32_t silent;        /* connect: backend index that stops answering (-1: none) ... */
 	double silent_from, silent_to; /* ... from and to these seconds of the run */
 	uint32_t dns_rate;     /* stream: DNS queries a second besides (0: none); dns: the
@@ -81,6 +85,11 @@ struct gen_half {
 	uint64_t deadline;       /* tsc: retransmit when passed (0: nothing outstanding) */
 	uint32_t conn;           /* owning connection slot; backend halves learn it from the hello */
 	uint32_t route;
+	bool ts_ok;              /* both ends agreed on timestamps: every segment carries one */
+	bool ws_ok;              /* ... on window scaling: our windows go >> GEN_WSCALE */
+	uint8_t peer_wscale;     /* the peer's shift for the windows it sends */
+	bool sack_ok;            /* both offered SACK (blocks are not sent: no loss on memif) */
+	uint32_t ts_recent;      /* the peer's latest TSval, echoed */
 };
 
 struct gen_conn {

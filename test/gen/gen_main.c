@@ -57,6 +57,9 @@ static void usage(void)
 		"  --silence I,FROM,TO  connect: backend address I (0-based) takes no frame from\n"
 		"                       second FROM to TO; the report splits completions by phase\n"
 		"  --synflood           stream: SYNs from random 10.150/16 sources besides\n"
+		"  --linux              segments as Linux sends them: SYNs with MSS, SACK-permitted,\n"
+		"                       timestamps, window scale; a timestamp on every segment\n"
+		"  --interleave         stream: one segment per flow per turn (not runs of 16)\n"
 		"  --dns-rate Q         stream: Q DNS queries a second besides (A, sK.SUFFIX, from\n"
 		"                       4,096 client addresses); dns mode: the rate (0: at most)\n"
 		"  --hello FILE         captured one-record ClientHello to send (SNI replaced)\n"
@@ -94,7 +97,8 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "backend-port", 1, 0, 'P' }, { "edge", 1, 0, 'e' }, { "svc", 1, 0, 'v' },
 		{ "clients", 1, 0, 'C' }, { "inflight", 1, 0, 'I' },
 		{ "linger", 1, 0, 'W' }, { "direct", 0, 0, 'D' }, { "pooled", 0, 0, 'O' },
-		{ "silence", 1, 0, 'Q' }, { "dns-rate", 1, 0, 'N' },
+		{ "silence", 1, 0, 'Q' }, { "dns-rate", 1, 0, 'N' }, { "linux", 0, 0, 'X' },
+		{ "interleave", 0, 0, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	bool conc_given = false;
@@ -148,6 +152,8 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		case 'I': o->inflight = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'O': o->pooled = true; break;
 		case 'N': o->dns_rate = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'X': o->linux_segs = true; break;
+		case 'V': o->interleave = true; break;
 		case 'Q':
 			if (sscanf(optarg, "%d,%lf,%lf", &o->silent, &o->silent_from, &o->silent_to) != 3 ||
 			    o->silent < 0 || o->silent_to <= o->silent_from)

@@ -111,14 +111,65 @@ void gen_flush(struct gen *g, int port)
 	p->n_tx = 0;
 }
 
+/* The TCP options of a segment of h into opt; their length (a multiple of 4). A SYN
+ * carries MSS only, or with --linux what Linux sends: MSS, SACK-permitted, timestamps,
+ * NOP, window scale (a SYN-ACK only what the SYN offered); later segments NOP, NOP,
+ * timestamps once both agreed. */
+static uint32_t seg_options(const struct gen *g, const struct gen_half *h, bool syn,
+			    uint8_t *opt)
+{
+	uint32_t tsval = (uint32_t)(g->now / (g->hz / 1000 ? g->hz / 1000 : 1));
+	bool offer_ts = syn ? g->o.linux_segs && (h->state == GS_FREE || h->state == GS_SYN_SENT ||
+						   h->ts_ok) : h->ts_ok;
+	uint32_t n = 0;
+
+	if (syn) {
+		memcpy(opt, (const uint8_t[]){ 2, 4, GEN_MSS >> 8, GEN_MSS & 0xff }, 4);
+		n = 4;
+		if (!g->o.linux_segs)
+			return n;
+		if (h->state != GS_SYN_RCVD || h->sack_ok) {
+			memcpy(opt + n, (const uint8_t[]){ 4, 2 }, 2);
+			n += 2;
+		} else {
+			memcpy(opt + n, (const uint8_t[]){ 1, 1 }, 2);
+			n += 2;
+		}
+	} else if (offer_ts) {
+		memcpy(opt, (const uint8_t[]){ 1, 1 }, 2);
+		n = 2;
+	}
+	if (offer_ts) {
+		opt[n++] = 8;
+		opt[n++] = 10;
+		for (int s = 24; s >= 0; s -= 8)
+			opt[n++] = (uint8_t)(tsval >> s);
+		for (int s = 24; s >= 0; s -= 8)
+			opt[n++] = (uint8_t)(h->ts_recent >> s);
+	} else if (syn) {
+		memset(opt + n, 1, 10);
+		n += 10;
+	}
+	if (syn && (h->state != GS_SYN_RCVD || h->ws_ok)) {
+		memcpy(opt + n, (const uint8_t[]){ 1, 3, 3, GEN_WSCALE }, 4);
+		n += 4;
+	} else if (syn) {
+		memset(opt + n, 1, 4);
+		n += 4;
+	}
+	return n;
+}
+
 void gen_send_seg(struct gen *g, struct gen_half *h, uint8_t flags, uint64_t off, uint32_t len)
 {
 	bool syn = flags & RTE_TCP_SYN_FLAG;
 	uint32_t seq = syn ? h->isn : h->isn + 1 + (uint32_t)off;
 	uint32_t ack = (flags & RTE_TCP_ACK_FLAG) ? h->peer_isn + 1 + (uint32_t)h->rcvd + h->fin_rcvd
 						  : 0;
+	uint8_t opt[40];
+	uint32_t opt_len = seg_options(g, h, syn, opt);
 	struct rte_mbuf *m = frame_start(g, h->port, h->lip, h->rip, h->lport, h->rport, flags,
-					 seq, ack, syn ? 4 : 0, len);
+					 seq, ack, opt_len, len);
 	uint8_t *data;
 
 	if (!m) {
@@ -126,11 +177,15 @@ void gen_send_seg(struct gen *g, struct gen_half *h, uint8_t flags, uint64_t off
 		return;
 	}
 	data = rte_pktmbuf_mtod_offset(m, uint8_t *, HDR_LEN);
+	memcpy(data, opt, opt_len);
+	if (!syn && h->ws_ok) { /* the same window, in the units both agreed on */
+		struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(data - sizeof(*tcp));
+
+		tcp->rx_win = rte_cpu_to_be_16(GEN_WINDOW >> GEN_WSCALE);
+	}
+	data += opt_len;
 	if (syn) {
-		data[0] = 2; /* MSS */
-		data[1] = 4;
-		data[2] = GEN_MSS >> 8;
-		data[3] = GEN_MSS & 0xff;
+		/* options only */
 	} else if (len && h->port == 0) {
 		gen_client_bytes(g, h, g->conns[h->conn].gen, off, len, data);
 	} else if (len) {

@@ -315,16 +315,29 @@ struct seg_in {
 	uint8_t flags;
 	uint32_t seq, ack, win;
 	uint16_t mss;
+	bool has_ts, sack_perm;
+	uint8_t wscale;          /* 0xff: none offered */
+	uint32_t tsval;
 	const uint8_t *data;
 	uint32_t len;
 };
+
+/* What the peer's SYN or SYN-ACK offered, agreed with what --linux offers. */
+static void half_agree(const struct gen *g, struct gen_half *h, const struct seg_in *s)
+{
+	h->ts_ok = g->o.linux_segs && s->has_ts;
+	h->ws_ok = g->o.linux_segs && s->wscale != 0xff;
+	h->peer_wscale = h->ws_ok ? RTE_MIN(s->wscale, 14) : 0;
+	h->sack_ok = g->o.linux_segs && s->sack_perm;
+	h->ts_recent = s->tsval;
+}
 
 static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
 {
 	int32_t delta = (int32_t)(s->ack - (h->isn + 1 + (uint32_t)h->una));
 	uint64_t top = h->max_sent + (h->fin_ever ? 1 : 0);
 
-	h->peer_win = s->win;
+	h->peer_win = s->win << h->peer_wscale;
 	if (delta > 0 && h->una + (uint64_t)delta <= top) {
 		h->una += (uint64_t)delta;
 		if (h->una > h->nxt) /* bytes sent before a rewind were received after all */
@@ -428,6 +441,9 @@ static void parse_seg(struct rte_tcp_hdr *tcp, uint32_t tcp_len, struct seg_in *
 	s->ack = rte_be_to_cpu_32(tcp->recv_ack);
 	s->win = rte_be_to_cpu_16(tcp->rx_win);
 	s->mss = 0;
+	s->has_ts = s->sack_perm = false;
+	s->wscale = 0xff;
+	s->tsval = 0;
 	s->data = (const uint8_t *)tcp + hl;
 	s->len = tcp_len > hl ? tcp_len - hl : 0;
 	for (uint32_t i = 0; i + sizeof(*tcp) < hl && i + sizeof(*tcp) + 1 < tcp_len;) {
@@ -439,6 +455,15 @@ static void parse_seg(struct rte_tcp_hdr *tcp, uint32_t tcp_len, struct seg_in *
 		}
 		if (opt[i] == 2 && opt[i + 1] == 4)
 			s->mss = (uint16_t)(opt[i + 2] << 8 | opt[i + 3]);
+		if (opt[i] == 3 && opt[i + 1] == 3)
+			s->wscale = opt[i + 2];
+		if (opt[i] == 4 && opt[i + 1] == 2)
+			s->sack_perm = true;
+		if (opt[i] == 8 && opt[i + 1] == 10 && i + sizeof(*tcp) + 10 <= hl) {
+			s->has_ts = true;
+			s->tsval = (uint32_t)opt[i + 2] << 24 | (uint32_t)opt[i + 3] << 16 |
+				   (uint32_t)opt[i + 4] << 8 | opt[i + 5];
+		}
 		if (opt[i + 1] < 2)
 			break;
 		i += opt[i + 1];
@@ -475,6 +500,7 @@ static struct gen_half *back_open(struct gen *g, const struct rte_ipv4_hdr *ip,
 	h->peer_isn = s->seq;
 	h->peer_win = s->win;
 	h->mss = s->mss;
+	half_agree(g, h, s);
 	h->conn = GEN_NONE;
 	h->route = g->o.direct ? 0 : lport - g->o.backend_port; /* direct: from the hello */
 	h->expect = UINT64_MAX;
@@ -524,6 +550,7 @@ static bool half_handshake(struct gen *g, struct gen_half *h, struct seg_in *s)
 		h->peer_isn = s->seq;
 		h->peer_win = s->win;
 		h->mss = s->mss;
+		half_agree(g, h, s);
 		h->state = GS_EST;
 		h->ack_due = true;
 		h->deadline = 0;
@@ -575,6 +602,8 @@ static void tcp_segment(struct gen *g, int port, struct rte_mbuf *m, struct gen_
 			g->st.stray++;
 		return;
 	}
+	if (s.has_ts && h->ts_ok)
+		h->ts_recent = s.tsval; /* echoed in our next segment (no PAWS check here) */
 	if (h->state == GS_SYN_RCVD && h->peer_isn == s.seq && s.flags == RTE_TCP_SYN_FLAG &&
 	    !h->deadline) { /* just opened */
 		gen_send_seg(g, h, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0, 0);
@@ -701,9 +730,9 @@ void gen_tcp_pump_streams(struct gen *g, uint32_t budget)
 
 		if (!c->stream || c->c.state != GS_EST)
 			continue;
-		half_pump(g, &c->c, GEN_SEGS_PER_PUMP);
+		half_pump(g, &c->c, g->o.interleave ? 1 : GEN_SEGS_PER_PUMP);
 		if (c->back != GEN_NONE)
-			half_pump(g, &g->backs[c->back], GEN_SEGS_PER_PUMP);
+			half_pump(g, &g->backs[c->back], g->o.interleave ? 1 : GEN_SEGS_PER_PUMP);
 	}
 }
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Forwarding on traffic like a real client's (not a test): meshrelay-gen --linux sends
+# segments as Linux does (SYNs with MSS, SACK-permitted, timestamps and window scale; a
+# timestamp on every segment, which the relay must translate both ways), and with
+# --interleave one segment per flow in turn across all active flows, so the flow table's
+# last-entry shortcut rarely hits. For each number of active flows, testpmd io and
+# meshrelay take turns on the same frames (the generator answers its own clients through
+# testpmd); printed: packets/s, cycles per packet of each forwarder (only polls that
+# found work), and testpmd's over ours: the share of testpmd's per-core rate we reach.
+# The runs-of-16 case of scripts/bench-gen.sh follows, labelled, at 64 flows.
+#
+#   scripts/bench-linux.sh [SECONDS] [ROUNDS] [FLOWS...]   (5, 3, 64 4096 65536)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-5}
+ROUNDS=${2:-3}
+shift 2 2>/dev/null || shift $#
+FLOWS=("$@")
+[ ${#FLOWS[@]} -gt 0 ] || FLOWS=(64 4096 65536)
+[ -x build/dataplane/meshrelay-dp ] || { echo "bench-linux: build first (scripts/build.sh)" >&2; exit 2; }
+export TOPO_TAG=${TOPO_TAG:-mrlnx}
+. test/lib/gen_bench.sh
+echo "memory: --no-huge (this machine's runs; hugepages where a deployment has them)"
+
+# turns FLOWS LABEL GEN_ARGS...: ROUNDS turns of testpmd io and meshrelay; one summary line.
+turns() {
+	local flows=$1 label=$2 tp="" mr="" tpp="" mrp="" failed=0 line
+	shift 2
+	for round in $(seq "$ROUNDS"); do
+		line=$(testpmd_run io --mode stream --direct --concurrency "$flows" --seconds "$SECS" "$@")
+		tp="$tp $(gen_field "$line" tp_cpp)"
+		tpp="$tpp $(gen_field "$line" rx_pps)"
+		dp_up 16 4
+		line=$(stream_run "$flows" "$@")
+		dp_down
+		mr="$mr $(gen_field "$line" cpp)"
+		mrp="$mrp $(gen_field "$line" rx_pps)"
+		failed=$((failed + $(gen_field "$line" failed)))
+	done
+	local t m
+	t=$(median <<<"$tp")
+	m=$(median <<<"$mr")
+	printf '%-26s flows=%-6s testpmd %6s cycles/pkt (%s pkt/s)  meshrelay %6s cycles/pkt (%s pkt/s)  per core %s of testpmd  [rounds: testpmd%s; meshrelay%s; failed %s]\n' \
+		"$label" "$flows" "$t" "$(median <<<"$tpp")" "$m" "$(median <<<"$mrp")" \
+		"$(ratio "$t" "$m")" "$tp" "$mr" "$failed"
+}
+
+for flows in "${FLOWS[@]}"; do
+	turns "$flows" "linux, interleaved" --linux --interleave
+done
+turns 64 "no options, runs of 16"
