@@ -2,62 +2,40 @@
 #include "cp_metrics.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "mr_metrics_text.h"
 #include "turn_client.h"
 
-struct out {
-	char *buf;
-	size_t cap, at;
-	bool full;
-};
-
-static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void emit(struct out *o, const char *fmt, ...)
+static void family(struct mr_metrics_text *o, const char *name, const char *type,
+		   const char *help)
 {
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->at, o->cap - o->at, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->at)
-		o->full = true;
-	else
-		o->at += (size_t)n;
+	mr_metrics_family(o, "meshrelay_cp_", name, type, help);
 }
 
-static void family(struct out *o, const char *name, const char *type, const char *help)
-{
-	emit(o, "# HELP meshrelay_cp_%s %s\n# TYPE meshrelay_cp_%s %s\n", name, help, name, type);
-}
-
-static void one(struct out *o, const char *name, const char *type, const char *help,
+static void one(struct mr_metrics_text *o, const char *name, const char *type, const char *help,
 		uint64_t value)
 {
 	family(o, name, type, help);
-	emit(o, "meshrelay_cp_%s %" PRIu64 "\n", name, value);
+	mr_metrics_emit(o, "meshrelay_cp_%s %" PRIu64 "\n", name, value);
 }
 
 /* One family with a row per TURN server. */
-static void turn_family(struct out *o, const struct cp_mesh *m, const char *name,
+static void turn_family(struct mr_metrics_text *o, const struct cp_mesh *m, const char *name,
 			const char *type, const char *help, size_t stat_off)
 {
 	family(o, name, type, help);
 	for (unsigned int i = 0; i < m->n_turn; i++) {
 		const struct turn_client *t = &m->turn[i];
 
-		emit(o, "meshrelay_cp_%s{server=\"%s\",network=\"%s\"} %" PRIu64 "\n", name,
+		mr_metrics_emit(o, "meshrelay_cp_%s{server=\"%s\",network=\"%s\"} %" PRIu64 "\n", name,
 		     t->conf.name, t->network_name,
 		     *(const uint64_t *)((const char *)&t->stats + stat_off));
 	}
 }
 
-static void render_turn(struct out *o, const struct cp_mesh *m)
+static void render_turn(struct mr_metrics_text *o, const struct cp_mesh *m)
 {
 	static const struct { const char *name, *help; size_t off; } counts[] = {
 		{ "turn_allocations_total", "TURN allocations made.",
@@ -75,7 +53,7 @@ static void render_turn(struct out *o, const struct cp_mesh *m)
 
 	family(o, "turn_allocated", "gauge", "1 while the allocation on a TURN server stands.");
 	for (unsigned int i = 0; i < m->n_turn; i++)
-		emit(o, "meshrelay_cp_turn_allocated{server=\"%s\",network=\"%s\"} %d\n",
+		mr_metrics_emit(o, "meshrelay_cp_turn_allocated{server=\"%s\",network=\"%s\"} %d\n",
 		     m->turn[i].conf.name, m->turn[i].network_name,
 		     m->turn[i].state == TURN_ALLOCATED);
 	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
@@ -83,14 +61,14 @@ static void render_turn(struct out *o, const struct cp_mesh *m)
 	family(o, "turn_allocate_seconds", "gauge",
 	       "Connect to allocation, the last time an allocation was made.");
 	for (unsigned int i = 0; i < m->n_turn; i++)
-		emit(o, "meshrelay_cp_turn_allocate_seconds{server=\"%s\",network=\"%s\"} %.3f\n",
+		mr_metrics_emit(o, "meshrelay_cp_turn_allocate_seconds{server=\"%s\",network=\"%s\"} %.3f\n",
 		     m->turn[i].conf.name, m->turn[i].network_name,
 		     (double)m->turn[i].stats.last_allocate_ms / 1000.0);
 }
 
 size_t cp_metrics_render(const struct cp_metrics_view *v, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0, false };
+	struct mr_metrics_text o = { buf, cap, 0, false };
 	const struct cp_mesh *m = v->mesh;
 
 	one(&o, "config_generation", "gauge", "Generation of the configuration meshrelay-cp holds.",
@@ -111,5 +89,5 @@ size_t cp_metrics_render(const struct cp_metrics_view *v, char *buf, size_t cap)
 		one(&o, "discovery_gateways", "gauge", "Other gateways known from the store.",
 		    m->disc.n_gateways);
 	}
-	return o.full ? 0 : o.at;
+	return mr_metrics_done(&o);
 }

@@ -11,6 +11,15 @@ const char *const dp_event_names[DP_EV_COUNT] = { DP_EVENT_LIST(DP_NAME) };
 const char *const dp_drop_names[DP_DROP_COUNT] = { DP_DROP_LIST(DP_NAME) };
 #undef DP_NAME
 
+uint64_t dp_workers_sum(const struct dp_appliance *app, size_t offset)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int w = 0; w < app->n_workers && app->workers[w]; w++)
+		sum += dp_counter_read((const uint64_t *)((const char *)app->workers[w] + offset));
+	return sum;
+}
+
 void dp_counters_sum(const struct dp_appliance *app, struct dp_counters *sum)
 {
 	memset(sum, 0, sizeof(*sum));

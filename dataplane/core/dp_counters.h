@@ -7,6 +7,7 @@
 #ifndef DP_COUNTERS_H
 #define DP_COUNTERS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -168,6 +169,10 @@ struct dp_appliance;
 
 /* Sum every worker's block into sum (any thread). */
 void dp_counters_sum(const struct dp_appliance *app, struct dp_counters *sum);
+
+/* A per-worker uint64_t at byte offset of struct dp_worker, summed over the workers
+ * with relaxed loads (any thread; the workers keep counting). */
+uint64_t dp_workers_sum(const struct dp_appliance *app, size_t offset);
 
 /* Print the non-zero summed counters, one "counter|drop name value" per line. */
 void dp_counters_print(const struct dp_appliance *app, FILE *out);

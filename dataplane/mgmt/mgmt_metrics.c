@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,44 +17,23 @@
 #include "mgmt_report.h"
 #include "mr_clock.h"
 #include "mr_http_serve.h"
+#include "mr_metrics_text.h"
 #include "neigh.h"
 #include "relay_live.h"
 
 #define METRICS_BODY_MAX (1u << 20)
 
-struct out {
-	char *buf;
-	size_t cap, at;
-	bool full;
-};
-
-static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void emit(struct out *o, const char *fmt, ...)
+/* The data plane's families are all meshrelay_<name>. */
+static void family(struct mr_metrics_text *o, const char *name, const char *type,
+		   const char *help)
 {
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->at, o->cap - o->at, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->at)
-		o->full = true;
-	else
-		o->at += (size_t)n;
-}
-
-/* The HELP and TYPE lines of a family. */
-static void family(struct out *o, const char *name, const char *type, const char *help)
-{
-	emit(o, "# HELP meshrelay_%s %s\n# TYPE meshrelay_%s %s\n", name, help, name, type);
+	mr_metrics_family(o, "meshrelay_", name, type, help);
 }
 
 /* The event counters, one family each (meshrelay_<event>_total). */
 struct event_sink {
 	struct mgmt_report_sink s;
-	struct out *o;
+	struct mr_metrics_text *o;
 	bool drops;
 };
 
@@ -64,10 +42,10 @@ static void event_num(struct mgmt_report_sink *s, const char *name, uint64_t val
 	struct event_sink *e = (struct event_sink *)s;
 
 	if (e->drops) {
-		emit(e->o, "meshrelay_drops_total{reason=\"%s\"} %" PRIu64 "\n", name, value);
+		mr_metrics_emit(e->o, "meshrelay_drops_total{reason=\"%s\"} %" PRIu64 "\n", name, value);
 		return;
 	}
-	emit(e->o, "# HELP meshrelay_%s_total Data-plane event %s, all workers.\n"
+	mr_metrics_emit(e->o, "# HELP meshrelay_%s_total Data-plane event %s, all workers.\n"
 		   "# TYPE meshrelay_%s_total counter\nmeshrelay_%s_total %" PRIu64 "\n",
 	     name, name, name, name, value);
 }
@@ -77,7 +55,7 @@ static void event_str(struct mgmt_report_sink *s, const char *name, const char *
 	(void)s, (void)name, (void)value;
 }
 
-static void render_counters(const struct dp_appliance *app, struct out *o)
+static void render_counters(const struct dp_appliance *app, struct mr_metrics_text *o)
 {
 	struct event_sink e = { { event_num, event_str, NULL }, o, false };
 
@@ -87,7 +65,7 @@ static void render_counters(const struct dp_appliance *app, struct out *o)
 	mgmt_report_write(app, "drops", &e.s);
 }
 
-static void render_ports(const struct dp_appliance *app, struct out *o)
+static void render_ports(const struct dp_appliance *app, struct mr_metrics_text *o)
 {
 	static const struct { const char *name, *help; size_t off; } stat[] = {
 		{ "port_rx_packets_total", "Frames received on a data port.",
@@ -112,24 +90,24 @@ static void render_ports(const struct dp_appliance *app, struct out *o)
 	for (size_t k = 0; k < RTE_DIM(stat); k++) {
 		family(o, stat[k].name, "counter", stat[k].help);
 		for (unsigned int i = 0; i < app->n_ports; i++)
-			emit(o, "meshrelay_%s{port=\"%s\"} %" PRIu64 "\n", stat[k].name,
+			mr_metrics_emit(o, "meshrelay_%s{port=\"%s\"} %" PRIu64 "\n", stat[k].name,
 			     app->ports[i].conf->name,
 			     *(const uint64_t *)((const char *)&st[i] + stat[k].off));
 	}
 	family(o, "port_rx_queue_packets_total", "counter", "Frames received per rx queue.");
 	for (unsigned int i = 0; i < app->n_ports; i++)
 		for (unsigned int q = 0; q < app->ports[i].conf->queues && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++)
-			emit(o, "meshrelay_port_rx_queue_packets_total{port=\"%s\",queue=\"%u\"} %"
+			mr_metrics_emit(o, "meshrelay_port_rx_queue_packets_total{port=\"%s\",queue=\"%u\"} %"
 			     PRIu64 "\n", app->ports[i].conf->name, q, st[i].q_ipackets[q]);
 }
 
-static void gauge(struct out *o, const char *name, const char *help, uint64_t value)
+static void gauge(struct mr_metrics_text *o, const char *name, const char *help, uint64_t value)
 {
 	family(o, name, "gauge", help);
-	emit(o, "meshrelay_%s %" PRIu64 "\n", name, value);
+	mr_metrics_emit(o, "meshrelay_%s %" PRIu64 "\n", name, value);
 }
 
-static void render_state(const struct dp_appliance *app, struct out *o)
+static void render_state(const struct dp_appliance *app, struct mr_metrics_text *o)
 {
 	const struct relay_live *live = relay_live_get(app);
 	uint64_t flows = 0, capacity = 0, kept = 0, neigh = 0;
@@ -152,38 +130,28 @@ static void render_state(const struct dp_appliance *app, struct out *o)
 	gauge(o, "routes", "Name routes in the table in force.", route_table_route_count(live->routes));
 	gauge(o, "workers", "Worker lcores.", app->n_workers);
 	family(o, "uptime_seconds", "gauge", "Seconds since the data plane started.");
-	emit(o, "meshrelay_uptime_seconds %.3f\n", (double)(mr_clock_ms() - app->started_ms) / 1000.0);
+	mr_metrics_emit(o, "meshrelay_uptime_seconds %.3f\n", (double)(mr_clock_ms() - app->started_ms) / 1000.0);
 	family(o, "connlog_written_total", "counter", "Connection records written to the log file.");
-	emit(o, "meshrelay_connlog_written_total %" PRIu64 "\n", mgmt_connlog_written());
+	mr_metrics_emit(o, "meshrelay_connlog_written_total %" PRIu64 "\n", mgmt_connlog_written());
 	family(o, "connlog_lost_total", "counter", "Connection records a write to the file lost.");
-	emit(o, "meshrelay_connlog_lost_total %" PRIu64 "\n", mgmt_connlog_lost());
+	mr_metrics_emit(o, "meshrelay_connlog_lost_total %" PRIu64 "\n", mgmt_connlog_lost());
 }
 
-/* A per-worker counter summed (relaxed loads). */
-static uint64_t sum_workers(const struct dp_appliance *app, size_t offset)
-{
-	uint64_t sum = 0;
-
-	for (unsigned int w = 0; w < app->n_workers; w++)
-		sum += dp_counter_read((const uint64_t *)((const char *)app->workers[w] + offset));
-	return sum;
-}
-
-static void render_routing(const struct dp_appliance *app, struct out *o)
+static void render_routing(const struct dp_appliance *app, struct mr_metrics_text *o)
 {
 	const struct relay_live *live = relay_live_get(app);
 	const struct mr_config *c = &live->conf;
 
 	family(o, "listener_connections_total", "counter", "Connections taken per listener.");
 	for (unsigned int i = 0; i < c->n_listeners; i++)
-		emit(o, "meshrelay_listener_connections_total{listener=\"%s\"} %" PRIu64 "\n",
+		mr_metrics_emit(o, "meshrelay_listener_connections_total{listener=\"%s\"} %" PRIu64 "\n",
 		     c->listeners[i].name,
-		     sum_workers(app, offsetof(struct dp_worker, listener_flows[i])));
+		     dp_workers_sum(app, offsetof(struct dp_worker, listener_flows[i])));
 	family(o, "pool_connections_total", "counter",
 	       "Connections routed per pool, kept by the pool's name across reloads.");
 	for (unsigned int i = 0; i < c->n_pools; i++)
-		emit(o, "meshrelay_pool_connections_total{pool=\"%s\"} %" PRIu64 "\n", c->pools[i].name,
-		     sum_workers(app, offsetof(struct dp_worker,
+		mr_metrics_emit(o, "meshrelay_pool_connections_total{pool=\"%s\"} %" PRIu64 "\n", c->pools[i].name,
+		     dp_workers_sum(app, offsetof(struct dp_worker,
 					       pool_flows[relay_live_pool_counter(live, i)])));
 }
 
@@ -223,7 +191,7 @@ static unsigned int member_rows(const struct relay_live *live, struct member_row
 	return n;
 }
 
-static void render_members(const struct dp_appliance *app, struct out *o)
+static void render_members(const struct dp_appliance *app, struct mr_metrics_text *o)
 {
 	static const struct { const char *name, *help; size_t off; } stat[] = {
 		{ "member_connections_total", "Connections to a pool member or gateway.",
@@ -242,7 +210,7 @@ static void render_members(const struct dp_appliance *app, struct out *o)
 	family(o, "member_up", "gauge", "1 when a member may be chosen (up), 0 when down or ejected.");
 	for (unsigned int i = 0; i < n; i++)
 		if (h && rows[i].slot != HEALTH_NONE)
-			emit(o, "meshrelay_member_up{%s} %d\n", rows[i].labels,
+			mr_metrics_emit(o, "meshrelay_member_up{%s} %d\n", rows[i].labels,
 			     h->slots[rows[i].slot].state == HEALTH_UP);
 	for (size_t k = 0; k < RTE_DIM(stat); k++) {
 		family(o, stat[k].name, "counter", stat[k].help);
@@ -254,7 +222,7 @@ static void render_members(const struct dp_appliance *app, struct out *o)
 			for (unsigned int w = 0; w < app->n_workers; w++)
 				sum += dp_counter_read((const uint64_t *)((const char *)
 					&h->stats[(size_t)w * h->capacity + rows[i].slot] + stat[k].off));
-			emit(o, "meshrelay_%s{%s} %" PRIu64 "\n", stat[k].name, rows[i].labels, sum);
+			mr_metrics_emit(o, "meshrelay_%s{%s} %" PRIu64 "\n", stat[k].name, rows[i].labels, sum);
 		}
 	}
 	free(rows);
@@ -262,14 +230,14 @@ static void render_members(const struct dp_appliance *app, struct out *o)
 
 size_t mgmt_metrics_render(const struct dp_appliance *app, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0, false };
+	struct mr_metrics_text o = { buf, cap, 0, false };
 
 	render_counters(app, &o);
 	render_ports(app, &o);
 	render_state(app, &o);
 	render_routing(app, &o);
 	render_members(app, &o);
-	return o.full ? 0 : o.at;
+	return mr_metrics_done(&o);
 }
 
 int mgmt_metrics_listen(const struct mr_metrics_conf *m, char *err, size_t errlen)

@@ -147,16 +147,6 @@ static void report_status(const struct dp_appliance *app, struct mgmt_report_sin
 	s->str(s, "source", live->conf.source);
 }
 
-/* A per-worker counter summed (relaxed loads: the workers keep counting). */
-static uint64_t sum_workers(const struct dp_appliance *app, size_t offset)
-{
-	uint64_t sum = 0;
-
-	for (unsigned int w = 0; w < app->n_workers; w++)
-		sum += dp_counter_read((const uint64_t *)((const char *)app->workers[w] + offset));
-	return sum;
-}
-
 static void report_routes(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
 	const struct relay_live *live = relay_live_get(app);
@@ -169,7 +159,7 @@ static void report_routes(const struct dp_appliance *app, struct mgmt_report_sin
 						  : c->networks[r->network].name;
 		uint32_t counter = r->pool >= 0 ? relay_live_pool_counter(live, (uint32_t)r->pool) : 0;
 		uint64_t conns = r->pool >= 0 && counter < DP_POOL_COUNTERS - 1
-			? sum_workers(app, offsetof(struct dp_worker, pool_flows[counter])) : 0;
+			? dp_workers_sum(app, offsetof(struct dp_worker, pool_flows[counter])) : 0;
 
 		snprintf(line, sizeof(line), "%s -> %s %s%s pool_connections=%" PRIu64,
 			 r->sni ? r->sni : "(default)", r->pool >= 0 ? "pool" : "network", target,
@@ -295,7 +285,7 @@ static void report_listeners(const struct dp_appliance *app, struct mgmt_report_
 
 		snprintf(line, sizeof(line), "%s %s:%u connections=%" PRIu64, l->name,
 			 c->ports[l->port_index].name, l->tcp_port,
-			 sum_workers(app, offsetof(struct dp_worker, listener_flows[i])));
+			 dp_workers_sum(app, offsetof(struct dp_worker, listener_flows[i])));
 		s->item(s, line);
 	}
 }
