@@ -36,6 +36,7 @@
 	X(connlog_dropped)    /* ... not: the worker's ring was full */                      \
 	X(connlog_suppressed) /* refusals past log.refused_rate a second: counted only */    \
 	X(plain_via_gateway)  /* ... of them told by another gateway's PROXY header */       \
+	X(plain_fin_deferred) /* a plain client's FIN before the splice: left to be resent */ \
 	X(route_local)        /* routed to a local backend */                                \
 	X(route_remote)       /* routed to another network's gateway */                      \
 	X(turn_bind_start)    /* RFC 6062 data connections opened to a TURN server */        \

@@ -469,6 +469,14 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		dp_event(w, DP_EV_syn_repeated);
 		return relay_ack_client(w, f);
 	}
+	if (unlikely(f->plain) &&
+	    (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG)) == RTE_TCP_FIN_FLAG) {
+		/* A plain client may close its half once its request is out (half-close) while
+		 * the backend is still being opened: its bytes are kept, its FIN is left
+		 * unacknowledged, and the client's retransmission of it meets the splice. */
+		dp_event(w, DP_EV_plain_fin_deferred);
+		s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG;
+	}
 	if (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG))
 		return hello_control(w, f, s);
 	if (!hello_in_window(f, s))

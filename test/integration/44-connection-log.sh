@@ -136,6 +136,7 @@ for n in $sizes; do
 	check "echo of $n bytes: bytes_in and bytes_out $n, the service's name" test "$(rec \
 		"r.get('service') == 'echo.svc.example' and r['bytes_in'] == $n and r['bytes_out'] == $n and r['end'] == 'fin'")" = 1
 done
+[ "$CHECK_FAILS" -gt 0 ] && grep -h '"service":"echo' "$LOG" | sed 's/^/# /' # what they were
 check "3 refused: route_no_route, the name asked" test "$(rec \
 	'r["end"] == "refused" and r["reason"] == "route_no_route" and r.get("sni") == "nope.svc.example"')" = 3
 check "the backend's reset: rst_backend, 5 bytes in" test "$(rec \

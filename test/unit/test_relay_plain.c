@@ -150,6 +150,48 @@ static void test_client_speaks_first(void)
 	finish(f);
 }
 
+/* A client that sends its request and closes its half before the backend answered (as
+ * nc -N does): the bytes are kept, the FIN is left unacknowledged, and its retransmission
+ * after the splice goes to the backend. */
+static void test_client_half_close_early(void)
+{
+	static const char req[] = "GET\r\n";
+	uint64_t deferred = rh_event(DP_EV_plain_fin_deferred);
+	struct rh_peer c = vip_client(VIP_SSH, 22), b;
+	struct flow *f = plain_connect(&c, NULL, 0);
+	struct rh_sent s;
+	bool fin_seen = false;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG, c.isn + 1,
+		c.our_isn + 1, (const uint8_t *)req, sizeof(req) - 1);
+	CU_ASSERT_PTR_EQUAL_FATAL(rh_client_flow(&c), f); /* not reset */
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(f->stream_len, sizeof(req) - 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_plain_fin_deferred), deferred + 1);
+	b = rh_backend(f);
+	rh_drain(b.port);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	s = next_data(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.plen, sizeof(req) - 1);
+	rte_pktmbuf_free(s.m);
+	/* The client's FIN again: now it reaches the backend, after the request. */
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c.isn + (uint32_t)sizeof(req),
+		c.our_isn + 1, NULL, 0);
+	while ((s = rh_next_tcp(b.port)).m) {
+		if (s.tcp->tcp_flags & RTE_TCP_FIN_FLAG) {
+			fin_seen = true;
+			CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq),
+					b.our_isn + 1 + (uint32_t)sizeof(req) - 1);
+		}
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_TRUE(fin_seen);
+	finish(f);
+}
+
 /* A SYN to a VIP port without a service, or to a VIP without any, is reset; nothing is
  * kept and the host never sees it. */
 static void test_no_service_reset(void)
@@ -312,6 +354,7 @@ int test_relay_plain_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "server speaks first", test_server_speaks_first },
 		{ "client speaks first", test_client_speaks_first },
+		{ "client closes its half before the backend answered", test_client_half_close_early },
 		{ "no service on a VIP port: RST", test_no_service_reset },
 		{ "ARP for the VIP range", test_arp_for_vip },
 		{ "another network's service announced by PROXY v2", test_remote_service_announced },
