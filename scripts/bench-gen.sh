@@ -85,12 +85,19 @@ no_flows() { test "$(dp_status "$PREFIX" flows)" = 0; }
 # The streams' own data segments, each direction: what the generator receives during a
 # flood is mostly SYN-ACKs, so its rx rate says nothing about the streams.
 data_pps() { echo "$(gen_field "$1" c2b_pps) $(gen_field "$1" b2c_pps)" | awk '{ print $1 + $2 }'; }
+calm_b0=$(busy)
+calm_t0=$(date +%s%N)
 line=$(gen --mode stream --concurrency 64 --routes 16 --backends 4 --seconds "$SECS" | grep '^stream')
+calm_busy=$(($(busy) - calm_b0))
+calm_ns=$(($(date +%s%N) - calm_t0))
 put calm_stream_data_pps "$(data_pps "$line")"
 put calm_stream_b2c_pps "$(gen_field "$line" b2c_pps)"
 topo_wait_for 20 no_flows # the last sweep's flows gone: the peak below is the flood's
 shed0=$(dp_stat "$PREFIX" drops syn_shed)
 c0=$(dp_stat "$PREFIX" counters flow_created)
+cookies0=$(dp_stat "$PREFIX" counters syncookie_out)
+busy0=$(busy)
+t0=$(date +%s%N)
 gen --mode stream --concurrency 64 --routes 16 --backends 4 --seconds "$SECS" --synflood >"$TOPO_DIR/flood.out" &
 gpid=$!
 peak=0
@@ -100,9 +107,30 @@ while kill -0 "$gpid" 2>/dev/null; do
 	sleep 0.2
 done
 wait "$gpid"
+busy1=$(busy)
+t1=$(date +%s%N)
 cat "$TOPO_DIR/flood.out"
 sline=$(grep '^stream' "$TOPO_DIR/flood.out")
 fline=$(grep '^synflood' "$TOPO_DIR/flood.out")
+# What the figure measures: the worker's cycles per SYN it answered, how busy the worker
+# was over the run (1.0: saturated, so the relay set the rates; well below: the generator
+# or the rings did), and what the generator itself could not send.
+cookies=$(($(dp_stat "$PREFIX" counters syncookie_out) - cookies0))
+busy_share=$(awk -v b=$((busy1 - busy0)) -v h="$(hz)" -v ns=$((t1 - t0)) \
+	'BEGIN { printf "%.2f", h && ns ? b / (h * ns / 1e9) : 0 }')
+# The flood's own cost: the worker's busy cycles beyond those of the calm run (scaled to
+# the same time), over the SYN-ACKs it sent. An estimate: streams the flood slows down
+# spend fewer cycles, which this leaves out of the flood's share.
+per_cookie=$(awk -v f=$((busy1 - busy0)) -v c="$calm_busy" -v fn=$((t1 - t0)) -v cn="$calm_ns" \
+	-v n="$cookies" 'BEGIN { printf "%.1f", n ? (f - c * fn / cn) / n : 0 }')
+echo "flood: $per_cookie worker cycles per SYN answered ($cookies SYN-ACKs), worker busy" \
+	"$busy_share of the run (1.00: the relay set the rates); the generator could not send" \
+	"$(gen_field "$fline" unsent) of its flood SYNs and its streams met tx_ring_full" \
+	"$(gen_field "$sline" tx_ring_full) times"
+put flood_worker_busy_share "$busy_share"
+put flood_syncookies "$cookies"
+put flood_cycles_per_answered_syn "$per_cookie"
+put flood_gen_unsent "$(gen_field "$fline" unsent)"
 put flood_syn_pps "$(gen_field "$fline" sent_pps)"
 put flood_answered "$(gen_field "$fline" answered)"
 put flood_stream_data_pps "$(data_pps "$sline")"
