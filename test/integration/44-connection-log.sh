@@ -71,20 +71,9 @@ tls_client() { # tls_client NAME: one verified connection, a GET, the answer rea
 		-connect 10.99.0.1:443 -servername "$1" -alpn h2 -CAfile "$CERTS/ca.crt" \
 		-verify_return_error -ign_eof 2>&1
 }
-echo_client() { # echo_client BYTES: send BYTES to the echo VIP, read all back; prints the count
-	ip netns exec "$RT_CLI" timeout 20 /usr/bin/python3 -c '
-import socket, sys
-n = int(sys.argv[1])
-s = socket.create_connection(("240.240.0.7", 7), timeout=10)
-s.sendall(b"e" * n)
-s.shutdown(socket.SHUT_WR)
-got = 0
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    got += len(b)
-print(got)' "$1"
+echo_client() { # echo_client BYTES: BYTES to the echo VIP and back; "ok BYTES" when identical
+	ip netns exec "$RT_CLI" timeout 20 /usr/bin/python3 test/lib/tcp_echo.py client \
+		240.240.0.7 7 "$1"
 }
 records() { cat "$LOG" "$LOG".1 2>/dev/null | grep -c .; }
 rec() { # rec JQ-FILTER: how many records match (python: no jq needed)
@@ -110,7 +99,7 @@ check "6 verified s_client connections by name with ALPN h2 ($ok)" test "$ok" = 
 sizes="1000 65536 300000 7"
 for n in $sizes; do
 	got=$(echo_client "$n")
-	[ "$got" = "$n" ] || echo "# echo of $n bytes gave $got"
+	[ "$got" = "ok $n" ] || echo "# echo of $n bytes gave $got"
 done
 for i in 1 2 3; do tls_client nope.svc.example >/dev/null; done
 ip netns exec "$RT_CLI" timeout 10 /usr/bin/python3 -c '
