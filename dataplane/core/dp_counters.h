@@ -32,11 +32,11 @@
 	X(flow_created)       /* first client data with a valid cookie: flow allocated */    \
 	X(hello_complete)     /* ClientHello complete and parsed */                          \
 	X(plain_routed)       /* plain TCP service connections routed (VIP or gateway's) */  \
+	X(plain_via_gateway)  /* ... of them told by another gateway's PROXY header */       \
+	X(plain_fin_deferred) /* a plain client's FIN before the splice: left to be resent */ \
 	X(connlog_queued)     /* connection records handed to the logging thread */         \
 	X(connlog_dropped)    /* ... not: the worker's ring was full */                      \
 	X(connlog_suppressed) /* refusals past log.refused_rate a second: counted only */    \
-	X(plain_via_gateway)  /* ... of them told by another gateway's PROXY header */       \
-	X(plain_fin_deferred) /* a plain client's FIN before the splice: left to be resent */ \
 	X(route_local)        /* routed to a local backend */                                \
 	X(route_remote)       /* routed to another network's gateway */                      \
 	X(turn_bind_start)    /* RFC 6062 data connections opened to a TURN server */        \

@@ -60,6 +60,20 @@ static void addr_copy(uint8_t *dst, uint8_t *v6, const struct flow_table *ft,
 		memcpy(dst, &f->c.key.peer_ip, 4);
 }
 
+/* A fresh record of a client (its address set by the caller) that reached listener_port
+ * on port port_index now. */
+static void rec_start(const struct dp_worker *w, struct connlog_rec *r, uint16_t client_port,
+		      uint16_t listener_port, uint8_t port_index)
+{
+	memset(r, 0, offsetof(struct connlog_rec, sni) + 1);
+	r->start_ms = w->now_ms;
+	r->connect_ms = UINT32_MAX;
+	r->client_port = client_port;
+	r->listener_port = listener_port;
+	r->port_index = port_index;
+	r->worker = (uint8_t)w->index;
+}
+
 void connlog_begin(struct dp_worker *w, const struct flow *f, uint16_t listener_port)
 {
 	struct connlog_rec *r;
@@ -67,13 +81,7 @@ void connlog_begin(struct dp_worker *w, const struct flow *f, uint16_t listener_
 	if (likely(w->connlog == NULL))
 		return;
 	r = &w->connlog->recs[f->index];
-	memset(r, 0, offsetof(struct connlog_rec, sni) + 1);
-	r->start_ms = w->now_ms;
-	r->connect_ms = UINT32_MAX;
-	r->client_port = rte_be_to_cpu_16(f->c.key.peer_port);
-	r->listener_port = listener_port;
-	r->port_index = f->c.port;
-	r->worker = (uint8_t)w->index;
+	rec_start(w, r, rte_be_to_cpu_16(f->c.key.peer_port), listener_port, f->c.port);
 	r->via_turn = f->via_turn;
 	addr_copy(r->client, &r->client_v6, w->flows, f);
 }
@@ -195,6 +203,12 @@ void connlog_end(struct dp_worker *w, const struct flow *f, enum connlog_end end
 	put(w, cl, r);
 }
 
+void connlog_closed(struct dp_worker *w, const struct flow *f)
+{
+	connlog_end(w, f, f->c.rst ? CONNLOG_END_RST_CLIENT
+			  : f->b.rst ? CONNLOG_END_RST_BACKEND : CONNLOG_END_FIN, DP_DROP_none);
+}
+
 void connlog_refused(struct dp_worker *w, const uint8_t *src, bool v6, uint16_t src_port,
 		     uint16_t listener_port, uint8_t port_index, enum dp_drop reason)
 {
@@ -203,15 +217,10 @@ void connlog_refused(struct dp_worker *w, const uint8_t *src, bool v6, uint16_t 
 
 	if (likely(cl == NULL) || !refusal_allowed(w, cl))
 		return;
-	memset(&r, 0, offsetof(struct connlog_rec, sni) + 1);
-	r.start_ms = r.end_ms = w->now_ms;
-	r.connect_ms = UINT32_MAX;
+	rec_start(w, &r, src_port, listener_port, port_index);
+	r.end_ms = r.start_ms;
 	memcpy(r.client, src, v6 ? 16 : 4);
 	r.client_v6 = v6;
-	r.client_port = src_port;
-	r.listener_port = listener_port;
-	r.port_index = port_index;
-	r.worker = (uint8_t)w->index;
 	r.end = CONNLOG_END_REFUSED;
 	r.drop_reason = (uint16_t)reason;
 	put(w, cl, &r);

@@ -95,6 +95,10 @@ void connlog_spliced(struct dp_worker *w, const struct flow *f);
 void connlog_end(struct dp_worker *w, const struct flow *f, enum connlog_end end,
 		 enum dp_drop reason);
 
+/* Spliced flow f has just closed: by a RST from either side (f->c.rst, f->b.rst), else
+ * by FINs both ways. */
+void connlog_closed(struct dp_worker *w, const struct flow *f);
+
 /* A client refused before it had a flow (table full, its limits): src/port are its
  * address (4 or 16 bytes, network order) and port (host order). */
 void connlog_refused(struct dp_worker *w, const uint8_t *src, bool v6, uint16_t src_port,

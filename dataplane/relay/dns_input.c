@@ -95,24 +95,11 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 {
 	const struct mr_dns_conf *dc = &live->conf.dns;
 	bool in = q->qclass == 1 || q->qclass == 255;
-
 	uint32_t vip = in ? route_table_service_vip(live->routes, q->name, q->name_len) : 0;
 
 	*n = 0;
 	*zone = zone_of(dc, q->name, q->name_len);
-	if (vip) {
-		/* A plain TCP service: its own address (IPv4 only), which tells it apart from the
-		 * other services on the same port. */
-		if (q->qtype == DNS_TYPE_A || q->qtype == DNS_TYPE_ANY) {
-			uint32_t a = rte_cpu_to_be_32(vip);
-
-			rrs[*n].type = DNS_TYPE_A;
-			memcpy(rrs[(*n)++].addr, &a, 4);
-		}
-		dp_event(w, *n ? DP_EV_dns_answered : DP_EV_dns_nodata);
-		return DNS_RCODE_NOERROR;
-	}
-	if (!in || !routed(live, q)) {
+	if (!vip && (!in || !routed(live, q))) {
 		if (*zone) {
 			dp_event(w, DP_EV_dns_nxdomain);
 			return DNS_RCODE_NXDOMAIN;
@@ -120,13 +107,15 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 		dp_event(w, DP_EV_dns_refused);
 		return DNS_RCODE_REFUSED;
 	}
+	/* A plain TCP service has its own address (IPv4 only), which tells it apart from the
+	 * other services on the same port; any other routed name gets the port's. */
 	if (q->qtype == DNS_TYPE_A || q->qtype == DNS_TYPE_ANY) {
-		uint32_t a = rte_cpu_to_be_32(p->ipv4);
+		uint32_t a = rte_cpu_to_be_32(vip ? vip : p->ipv4);
 
 		rrs[*n].type = DNS_TYPE_A;
 		memcpy(rrs[(*n)++].addr, &a, 4);
 	}
-	if ((q->qtype == DNS_TYPE_AAAA || q->qtype == DNS_TYPE_ANY) && p->has_ipv6) {
+	if ((q->qtype == DNS_TYPE_AAAA || q->qtype == DNS_TYPE_ANY) && !vip && p->has_ipv6) {
 		rrs[*n].type = DNS_TYPE_AAAA;
 		memcpy(rrs[(*n)++].addr, p->ipv6, 16);
 	}

@@ -474,9 +474,7 @@ static void expire_fire(void *ctx, struct flow *f)
 		connlog_end(w, f, CONNLOG_END_IDLE, DP_DROP_none);
 		return relay_abort(w, f, true, true, DP_DROP_none);
 	default:
-		dp_event(w, DP_EV_flow_closed);
-		connlog_end(w, f, f->c.rst ? CONNLOG_END_RST_CLIENT
-				  : f->b.rst ? CONNLOG_END_RST_BACKEND : CONNLOG_END_FIN, DP_DROP_none);
+		dp_event(w, DP_EV_flow_closed); /* logged when it began to close (splice.c) */
 		flow_release(w->flows, f);
 	}
 }

@@ -329,26 +329,13 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 	dp_drop(w, s->m, DP_DROP_tcp_no_flow);
 }
 
-/* A segment without a flow to a VIP: the plain TCP service on its port takes it like a
- * listener; a port with no service answers a SYN with a RST, as a closed port does. */
-static bool vip_listen(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
-		       const struct relay_live *live)
+/* A segment without a flow to a VIP port no plain TCP service listens on: a SYN gets a
+ * RST, as a closed port answers. */
+static void vip_refuse(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
 {
-	uint8_t fl = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
-
-	if (!route_table_vip_port(live->routes, rte_be_to_cpu_32(s->ip->dst_addr),
-				  rte_be_to_cpu_16(s->tcp->dst_port))) {
-		if (fl == RTE_TCP_SYN_FLAG)
-			seg_rst_reply(w, p, s, 0, s->seq + 1, true);
-		dp_drop(w, s->m, DP_DROP_vip_no_service);
-		return true;
-	}
-	if (!seg_parse_opts(s)) {
-		dp_drop(w, s->m, DP_DROP_tcp_bad_header);
-		return true;
-	}
-	listen_input(w, p, s, live, true);
-	return true;
+	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG)
+		seg_rst_reply(w, p, s, 0, s->seq + 1, true);
+	dp_drop(w, s->m, DP_DROP_vip_no_service);
 }
 
 static bool is_relay_source_port(const struct dp_worker *w, uint16_t port)
@@ -390,9 +377,16 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	f = seg_lookup(w, &s, &dir);
-	if (unlikely(vip) && !f)
-		return vip_listen(w, p, &s, live);
-	listener = !f && relay_live_is_listener(live, p->index, rte_be_to_cpu_16(s.tcp->dst_port));
+	/* A plain TCP service's VIP and port listen like a listener of the port. */
+	listener = !f && (unlikely(vip) ? route_table_vip_port(live->routes,
+							       rte_be_to_cpu_32(s.ip->dst_addr),
+							       rte_be_to_cpu_16(s.tcp->dst_port))
+					: relay_live_is_listener(live, p->index,
+								 rte_be_to_cpu_16(s.tcp->dst_port)));
+	if (unlikely(vip) && !f && !listener) {
+		vip_refuse(w, p, &s);
+		return true;
+	}
 	if ((f || listener) && !seg_parse_opts(&s)) {
 		dp_drop(w, m, DP_DROP_tcp_bad_header);
 		return true;
@@ -411,7 +405,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	if (listener) {
-		listen_input(w, p, &s, live, false);
+		listen_input(w, p, &s, live, vip);
 		return true;
 	}
 	/* Owned port, no flow, no listener: a source port of ours with nothing behind it. */

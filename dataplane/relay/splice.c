@@ -409,9 +409,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 									  : rc->closing_timeout_ms);
 			flow_closing_add(w->flows, f);
 			/* Logged as it closes, not when its entry goes a closing time later. */
-			connlog_end(w, f, f->c.rst ? CONNLOG_END_RST_CLIENT
-					  : f->b.rst ? CONNLOG_END_RST_BACKEND : CONNLOG_END_FIN,
-				    DP_DROP_none);
+			connlog_closed(w, f);
 		} else {
 			f->expire_ms = relay_now(w) + rc->idle_timeout_ms;
 		}
