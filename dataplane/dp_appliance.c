@@ -81,10 +81,7 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 	p->ipv4 = pc->ipv4;
 	p->netmask = pc->prefix_len ? ~0u << (32 - pc->prefix_len) : 0;
 	p->gateway = pc->gateway;
-	if (app->conf->dns.port_index == (int)i && app->conf->dns.vip_prefix_len) {
-		p->vip_base = app->conf->dns.vip_base;
-		p->vip_mask = ~0u << (32 - app->conf->dns.vip_prefix_len);
-	}
+	mr_config_port_vips(app->conf, i, &p->vip_base, &p->vip_mask);
 	p->has_ipv6 = pc->has_ipv6;
 	memcpy(p->ipv6, pc->ipv6, sizeof(p->ipv6));
 	p->prefix6_len = pc->prefix6_len;

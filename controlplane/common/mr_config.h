@@ -300,6 +300,11 @@ int mr_config_clone(struct mr_config *dst, const struct mr_config *src);
 /* Release the routing arrays (the rest is plain data); conf is left zeroed. */
 void mr_config_free(struct mr_config *conf);
 
+/* The VIPs port i owns (dns.vip_range, on the DNS port), host order: *base and *mask,
+ * both 0 when it owns none. */
+void mr_config_port_vips(const struct mr_config *conf, unsigned int i, uint32_t *base,
+			 uint32_t *mask);
+
 /* Index of the port called name, or -1. */
 int mr_config_port_index(const struct mr_config *conf, const char *name);
 

@@ -106,3 +106,12 @@ int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config 
 	}
 	return 0;
 }
+
+void mr_config_port_vips(const struct mr_config *conf, unsigned int i, uint32_t *base,
+			 uint32_t *mask)
+{
+	bool owns = conf->dns.port_index == (int)i && conf->dns.vip_prefix_len;
+
+	*mask = owns ? ~0u << (32 - conf->dns.vip_prefix_len) : 0;
+	*base = owns ? conf->dns.vip_base : 0;
+}

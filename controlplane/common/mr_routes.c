@@ -80,6 +80,17 @@ static int build_pools(struct build_ctx *bc)
 	return 0;
 }
 
+bool mr_routes_file_names(const struct mr_config *conf, const char *name, size_t len)
+{
+	for (unsigned int i = 0; i < conf->n_routes; i++) {
+		const struct mr_route_conf *r = &conf->routes[i];
+
+		if (!r->imported && r->sni && strlen(r->sni) == len && memcmp(r->sni, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
 static struct route_target target_of(const struct mr_route_conf *r)
 {
 	return (struct route_target){

@@ -3,6 +3,7 @@
 #ifndef MR_ROUTES_H
 #define MR_ROUTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mr_config.h"
@@ -12,6 +13,10 @@
  * Network ids in the table are indices into conf->networks; pool ids into conf->pools. */
 int mr_routes_build(const struct mr_config *conf, struct route_table **out, char *err,
 		    size_t errlen);
+
+/* Whether a route of conf's own (not an imported one) names name[0..len) exactly: such a
+ * name stays local whatever other networks export. */
+bool mr_routes_file_names(const struct mr_config *conf, const char *name, size_t len);
 
 /* The VIP of each route of conf in vips[n_routes] (host order; 0 for TLS routes, and for
  * plain ones without dns.vip_range, which only other gateways reach): the plain TCP

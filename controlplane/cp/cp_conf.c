@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mr_ctl_proto.h"
+#include "mr_routes.h"
 #include "mr_textfile.h"
 
 /* One learned gateway as a libconfig group. Every field was validated on the way in
@@ -30,11 +31,7 @@ static bool import_fits(const struct mr_config *conf, const struct cp_import *im
 		return false; /* a plain service needs a VIP here: no range, no import */
 	for (unsigned int k = 0; k < conf->n_networks; k++)
 		remote |= strcmp(conf->networks[k].name, imp->network) == 0 && !conf->networks[k].local;
-	for (unsigned int i = 0; remote && i < conf->n_routes; i++)
-		if (!conf->routes[i].imported && conf->routes[i].sni &&
-		    strlen(conf->routes[i].sni) == len && memcmp(conf->routes[i].sni, imp->sni, len) == 0)
-			return false;
-	return remote;
+	return remote && !mr_routes_file_names(conf, imp->sni, len);
 }
 
 /* file_text, then the learned gateways and the imported names that fit; NULL when out

@@ -10,6 +10,7 @@
 #include "b64.h"
 #include "mr_clock.h"
 #include "mr_log.h"
+#include "mr_routes.h"
 
 #define DISC_KEY_MAX 512
 #define DISC_VALUE_MAX (16u * 1024)
@@ -616,14 +617,7 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
  * a plain TCP service's ":PORT" aside). */
 static bool routed_by_file(const struct mr_config *conf, const char *service)
 {
-	size_t len = strcspn(service, ":");
-
-	for (unsigned int i = 0; i < conf->n_routes; i++)
-		if (!conf->routes[i].imported && conf->routes[i].sni &&
-		    strlen(conf->routes[i].sni) == len &&
-		    memcmp(conf->routes[i].sni, service, len) == 0)
-			return true;
-	return false;
+	return mr_routes_file_names(conf, service, strcspn(service, ":"));
 }
 
 static int gateway_id_cmp(const void *a, const void *b)

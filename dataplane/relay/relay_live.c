@@ -24,10 +24,10 @@ static int ports_match(const struct dp_appliance *app, const struct mr_config *c
 		return -1;
 	}
 	for (unsigned int i = 0; i < conf->n_ports; i++) {
-		bool vips = conf->dns.port_index == (int)i && conf->dns.vip_prefix_len;
-		uint32_t mask = vips ? ~0u << (32 - conf->dns.vip_prefix_len) : 0;
+		uint32_t base, mask;
 
-		if (mask != app->ports[i].vip_mask || (vips && conf->dns.vip_base != app->ports[i].vip_base)) {
+		mr_config_port_vips(conf, i, &base, &mask);
+		if (mask != app->ports[i].vip_mask || base != app->ports[i].vip_base) {
 			/* The ports answer ARP for the range they started with. */
 			snprintf(err, errlen, "%s:%u: dns.vip_range changes only with a restart",
 				 conf->source, conf->dns.vip_line);
