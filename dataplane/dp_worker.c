@@ -17,6 +17,7 @@
 #include "relay.h"
 #include "relay_setup.h"
 #include "resolve.h"
+#include "splice_fast.h"
 
 struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t index,
 				   unsigned int lcore_id)
@@ -100,6 +101,22 @@ void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte
 		dp_tx_kernel(w, p, m); /* TCP to a port the relay does not own: the host's */
 }
 
+void dp_worker_rx_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
+			unsigned int n)
+{
+	struct splice_fast_stage st;
+
+	for (unsigned int first = 0; first < n; first += SPLICE_FAST_BURST) {
+		unsigned int cnt = RTE_MIN(n - first, (unsigned int)SPLICE_FAST_BURST);
+
+		splice_fast_stage(w, p, pkts + first, cnt, &st);
+		for (unsigned int i = 0; i < cnt; i++)
+			if (!splice_fast_forward(w, p, &st, i))
+				dp_worker_rx_frame(w, p, pkts[first + i]);
+		splice_fast_done(w, &st);
+	}
+}
+
 static const struct dp_port *port_of(const struct dp_appliance *app, uint16_t ethdev)
 {
 	for (unsigned int i = 0; i < app->n_ports; i++)
@@ -141,11 +158,7 @@ static uint16_t worker_poll_rxq(struct dp_worker *w, const struct dp_rxq *q, uin
 			dp_tx_port(w, p, pkts[i]);
 		return n;
 	}
-	for (uint16_t i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		dp_worker_rx_frame(w, p, pkts[i]);
-	}
+	dp_worker_rx_burst(w, p, pkts, n);
 	return n;
 }
 

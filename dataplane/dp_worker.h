@@ -25,6 +25,11 @@ void dp_worker_housekeeping(struct dp_worker *w);
  * the appliance's addresses to the relay, what neither takes to the host. Consumes m. */
 void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
+/* A burst of frames received on data port p, in order: spliced segments of the common
+ * case through the splice's burst path, every other frame as dp_worker_rx_frame. */
+void dp_worker_rx_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
+			unsigned int n);
+
 /* lcore entry point (rte_eal_remote_launch); returns when app->quit is set. */
 int dp_worker_main(void *arg);
 

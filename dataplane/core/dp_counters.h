@@ -47,6 +47,7 @@
 	X(stream_retransmit)  /* kept client bytes sent to the backend again */              \
 	X(splice_c2b)         /* packets forwarded client -> backend */                      \
 	X(splice_b2c)         /* packets forwarded backend -> client */                      \
+	X(splice_burst)       /* ... of both, forwarded by the burst path (splice_fast.h) */ \
 	X(flow_closed)        /* flows ended by FIN both ways or RST */                      \
 	X(flow_idle_expired)  /* established flows reset after the idle timeout */           \
 	X(tcp_rst_out)        /* resets the relay sent */                                    \

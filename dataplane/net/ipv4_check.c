@@ -8,17 +8,12 @@
 
 #include "csum_delta.h"
 
-/* Whether the header sums to 0xffff. The usual 20-byte header is added as five 32-bit
- * words in memory order (RFC 1071: order does not matter, and 2^16 is 1), a fraction of
- * the work of the generic 16-bit loop; headers with options take that loop. */
+/* Whether the header sums to 0xffff; the usual 20-byte one by words (ipv4_check.h). */
 static bool header_sum_ok(const uint8_t *l3, uint32_t ihl_bytes)
 {
-	uint32_t w[5];
-
-	if (ihl_bytes != sizeof(w))
+	if (ihl_bytes != sizeof(struct rte_ipv4_hdr))
 		return rte_raw_cksum(l3, ihl_bytes) == 0xffff;
-	memcpy(w, l3, sizeof(w));
-	return csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]) == 0xffff;
+	return ipv4_sum20_ok(l3);
 }
 
 enum dp_drop ipv4_check_header(const uint8_t *l3, uint32_t l3_len, enum ipv4_csum_hint hint)

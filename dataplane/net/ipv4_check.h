@@ -6,9 +6,23 @@
 #ifndef IPV4_CHECK_H
 #define IPV4_CHECK_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "csum_delta.h"
 #include "dp_counters.h"
+
+/* Whether a 20-byte IPv4 header (no options) at l3 sums to 0xffff. Added as five 32-bit
+ * words in memory order (RFC 1071: order does not matter, and 2^16 is 1), a fraction of
+ * the work of the generic 16-bit loop; inline for the splice's per-burst check. */
+static inline bool ipv4_sum20_ok(const void *l3)
+{
+	uint32_t w[5];
+
+	memcpy(w, l3, sizeof(w));
+	return csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]) == 0xffff;
+}
 
 /* How the NIC already judged the header checksum (from mbuf ol_flags). */
 enum ipv4_csum_hint {

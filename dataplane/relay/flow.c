@@ -8,6 +8,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 /* rte_hash hands keys at any alignment: copy to an aligned key, then hash by words. */
 static uint32_t key_hash(const void *key, uint32_t len, uint32_t init)
@@ -212,6 +213,7 @@ void flow_side_forget(struct flow_table *ft, struct flow *f, enum flow_dir dir)
 {
 	release_key(ft, f, dir);
 	ft->last_value = 0;
+	f->splice_sums = 0;
 	memset(dir == FLOW_DIR_CLIENT ? &f->c : &f->b, 0, sizeof(f->c));
 }
 
@@ -242,6 +244,8 @@ int flow_key_add(struct flow_table *ft, struct flow *f, enum flow_dir dir)
 	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
 	const struct flow_key *key = &side->key;
 	uintptr_t value = (uintptr_t)f->index << 1 | dir;
+
+	f->splice_sums = 0;
 
 	if (side->v6) {
 		struct flow_key6 k6 = flow_side_key6(ft, f, dir);
@@ -286,6 +290,30 @@ struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 		ft->last_value = ((uintptr_t)f->index << 1 | *dir) + 1;
 	}
 	return f;
+}
+
+void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *const *keys,
+		      unsigned int n, struct flow **found, uint8_t *dirs)
+{
+	void *data[FLOW_LOOKUP_BULK];
+	uint64_t hits = 0;
+
+	RTE_BUILD_BUG_ON(FLOW_LOOKUP_BULK > RTE_HASH_LOOKUP_BULK_MAX);
+	if (n == 0 || rte_hash_lookup_bulk_data(ft->index, (const void **)(uintptr_t)keys, n,
+						&hits, data) <= 0)
+		hits = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uintptr_t v = (uintptr_t)data[i];
+
+		if (!(hits >> i & 1)) {
+			found[i] = NULL;
+			continue;
+		}
+		found[i] = &ft->flows[v >> 1];
+		dirs[i] = (uint8_t)(v & 1);
+		rte_prefetch0(found[i]);
+		rte_prefetch0((const uint8_t *)found[i] + RTE_CACHE_LINE_SIZE);
+	}
 }
 
 struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,

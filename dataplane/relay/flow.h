@@ -104,7 +104,13 @@ struct flow {
 	uint8_t plain : 1;           /* a plain TCP service's: routed by VIP:port, no hello */
 	uint8_t gateway_plain : 1;   /* ... announced by another gateway's PROXY header (by
 				      * name, which went with the header: not redispatched) */
+	uint8_t splice_sums : 1;     /* splice_tcp_sum/splice_ip_sum hold (flow_key_add and
+				      * flow_side_forget clear it: they change a side) */
 	uint8_t dispatches;          /* members tried before the current one (redispatch) */
+	/* What the splice's rewrite of addresses and ports adds to the TCP and IPv4 header
+	 * checksums, per direction (the arriving segment's flow_dir): constant for the flow,
+	 * so computed once (splice_fast.c), folded to 16 bits. */
+	uint16_t splice_tcp_sum[2], splice_ip_sum[2];
 	uint32_t member;             /* health slot of the pool member connected to (health.h),
 				      * or FLOW_NO_MEMBER */
 	struct rte_mbuf *stream;     /* kept client bytes, payload only, PROXY header first:
@@ -165,6 +171,14 @@ struct flow_key6 flow_side_key6(const struct flow_table *ft, const struct flow *
 /* The flow one of whose connections is key, and from which side; NULL when none. */
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 			 enum flow_dir *dir);
+
+/* Keys flow_lookup_bulk takes at once (at most rte_hash's bulk limit). */
+#define FLOW_LOOKUP_BULK 32
+
+/* flow_lookup for n <= FLOW_LOOKUP_BULK IPv4 keys in one pass over the index: found[i] is
+ * the flow keyed by *keys[i] or NULL, dirs[i] its side. The flows found are prefetched. */
+void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *const *keys,
+		      unsigned int n, struct flow **found, uint8_t *dirs);
 
 /* flow_lookup for IPv6 connections. */
 struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,

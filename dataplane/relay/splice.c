@@ -14,6 +14,7 @@
 #include "relay_guard.h"
 #include "tcp_opts.h"
 #include "mbuf_slice.h"
+#include "splice_rewrite.h"
 #include "mr_bytes.h"
 #include "tcp_out.h"
 
@@ -30,14 +31,6 @@ static inline void rewrite32(struct csum_delta *d, uint8_t *tcp, unsigned int of
 		*aligned = false;
 	else
 		csum_delta32(d, old_be, new_be);
-}
-
-/* Window in the sender's scale to the receiver's scale, saturating. */
-static inline uint16_t rescale(uint16_t win, uint8_t from_shift, uint8_t to_shift)
-{
-	uint32_t bytes = (uint32_t)win << from_shift;
-
-	return (uint16_t)RTE_MIN(bytes >> to_shift, 65535u);
 }
 
 struct splice_dir {
@@ -228,29 +221,6 @@ static bool reshape_headers(struct dp_worker *w, struct flow *f, const struct sp
 	return tcp_out_finish(s->m, out_port) == 0;
 }
 
-static void finish_checksums(struct rte_mbuf *m, struct relay_seg *s,
-			     const struct dp_port *out_port, const struct csum_delta *d,
-			     const struct csum_delta *d_ip, bool aligned)
-{
-	if (out_port->caps.tx_ipv4_cksum && out_port->caps.tx_tcp_cksum) {
-		s->ip->hdr_checksum = 0;
-		m->l2_len = (uint64_t)((uint8_t *)s->ip - (uint8_t *)s->eth);
-		m->l3_len = rte_ipv4_hdr_len(s->ip);
-		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
-		s->tcp->cksum = rte_ipv4_phdr_cksum(s->ip, m->ol_flags);
-		return;
-	}
-	m->ol_flags = 0;
-	/* The header was checked on the way in, so its checksum is right to patch. */
-	s->ip->hdr_checksum = csum_delta_apply(d_ip, s->ip->hdr_checksum);
-	if (aligned) {
-		s->tcp->cksum = csum_delta_apply(d, s->tcp->cksum);
-	} else {
-		s->tcp->cksum = 0;
-		s->tcp->cksum = tcp_checksum_mbuf(m, s->ip, s->l4_off);
-	}
-}
-
 /* Largest payload the out side takes: its peer's MSS, our port's MTU, room for options. */
 static uint32_t out_mss(const struct flow_side *out, const struct dp_port *port,
 			const struct relay_seg *s)
@@ -370,7 +340,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	if (s->flags & RTE_TCP_ACK_FLAG)
 		rewrite32(&d, (uint8_t *)s->tcp, 8, ack, &aligned);
 	{
-		uint16_t win = rescale(rte_be_to_cpu_16(s->tcp->rx_win), sd.in->peer_wscale,
+		uint16_t win = splice_rescale(rte_be_to_cpu_16(s->tcp->rx_win), sd.in->peer_wscale,
 				       sd.out->local_wscale);
 
 		csum_delta16(&d, s->tcp->rx_win, rte_cpu_to_be_16(win));
@@ -387,7 +357,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		finish_checksums6(s->m, s, out_port, &d, aligned);
 	} else {
 		rewrite_headers(s, &sd, out_port, &d, &d_ip);
-		finish_checksums(s->m, s, out_port, &d, &d_ip, aligned);
+		splice_finish_checksums(s->m, s->ip, s->tcp, s->l4_off, out_port, &d, &d_ip, aligned);
 	}
 
 	{

@@ -5,7 +5,8 @@
  * thread. One IPv4 connection is opened as Linux opens it (MSS, SACK, timestamps, window
  * scale) and spliced; then bursts of 32 segments, client to backend and backend to client
  * in turn (1,400 bytes each, timestamps on), are handed to the worker, each burst followed
- * by the worker's housekeeping (its transmit flush included). Building the frames and
+ * by the worker's housekeeping (its transmit flush included); the 16 of each end come as
+ * one receive burst of its port. Building the frames and
  * reading them back happen outside path_cost_burst: run under
  *   valgrind --tool=callgrind --toggle-collect=path_cost_burst bench-path [BURSTS]
  * and the instructions counted, divided by the segments printed, are the cost of one.
@@ -165,7 +166,7 @@ __attribute__((noinline, noclone)) void path_cost_step(const struct end *e, stru
 __attribute__((noinline, noclone)) void path_cost_step(const struct end *e, struct rte_mbuf *m)
 {
 	if (m)
-		dp_worker_rx_frame(w, e->port, m);
+		dp_worker_rx_burst(w, e->port, &m, 1);
 	dp_worker_housekeeping(w);
 }
 
@@ -275,38 +276,44 @@ static void run_connections(struct end *c0, struct end *b0, unsigned int n)
 	}
 }
 
-/* What callgrind counts: a burst through the worker, then its housekeeping. */
-__attribute__((noinline, noclone)) void path_cost_burst(struct rte_mbuf **pkts, const struct end *const *from,
-					       unsigned int n);
-__attribute__((noinline, noclone)) void path_cost_burst(struct rte_mbuf **pkts, const struct end *const *from,
-					       unsigned int n)
+/* What callgrind counts: a burst from each end through the worker, as its poll loop
+ * takes them (one port's frames at a time), then its housekeeping. */
+__attribute__((noinline, noclone)) void path_cost_burst(const struct end *c, struct rte_mbuf **from_c,
+					       unsigned int nc, const struct end *b,
+					       struct rte_mbuf **from_b, unsigned int nb);
+__attribute__((noinline, noclone)) void path_cost_burst(const struct end *c, struct rte_mbuf **from_c,
+					       unsigned int nc, const struct end *b,
+					       struct rte_mbuf **from_b, unsigned int nb)
 {
-	for (unsigned int i = 0; i < n; i++)
-		dp_worker_rx_frame(w, from[i]->port, pkts[i]);
+	dp_worker_rx_burst(w, c->port, from_c, nc);
+	if (nb)
+		dp_worker_rx_burst(w, b->port, from_b, nb);
 	dp_worker_housekeeping(w);
 }
 
-static void run_bursts(struct end *c, struct end *b, unsigned int bursts)
+/* n segments from e to peer. Each acknowledges only what peer sent before this burst:
+ * the relay forwards the client's half of a burst before the backend's. */
+static void fill(struct end *e, struct end *peer, struct rte_mbuf **pkts, unsigned int n)
 {
 	static uint8_t payload[PAYLOAD];
 	uint8_t opts[12];
 
+	for (unsigned int i = 0; i < n; i++) {
+		e->tsval++;
+		pkts[i] = frame(e, RTE_TCP_ACK_FLAG, opts, ts_opts(opts, e), payload, PAYLOAD);
+		e->seq += PAYLOAD;
+	}
+	peer->ack += n * PAYLOAD;
+}
+
+static void run_bursts(struct end *c, struct end *b, unsigned int bursts)
+{
 	for (unsigned int k = 0; k < bursts; k++) {
-		struct rte_mbuf *pkts[BURST];
-		const struct end *from[BURST];
+		struct rte_mbuf *from_c[BURST / 2], *from_b[BURST / 2];
 
-		for (unsigned int i = 0; i < BURST; i++) {
-			struct end *e = i % 2 ? b : c, *peer = i % 2 ? c : b;
-
-			e->tsval++;
-			pkts[i] = frame(e, RTE_TCP_ACK_FLAG, opts, ts_opts(opts, e), payload, PAYLOAD);
-			from[i] = e;
-			e->seq += PAYLOAD;
-			/* The peer's next segment acknowledges this one, which the relay will have
-			 * forwarded by then: the ends stay inside each other's windows. */
-			peer->ack += PAYLOAD;
-		}
-		path_cost_burst(pkts, from, BURST);
+		fill(c, b, from_c, BURST / 2);
+		fill(b, c, from_b, BURST / 2);
+		path_cost_burst(c, from_c, BURST / 2, b, from_b, BURST / 2);
 		drain(c->port);
 		drain(b->port);
 	}
@@ -359,13 +366,10 @@ static void run_dns(struct end *c, unsigned int bursts)
 {
 	for (unsigned int k = 0; k < bursts; k++) {
 		struct rte_mbuf *pkts[BURST];
-		const struct end *from[BURST];
 
-		for (unsigned int i = 0; i < BURST; i++) {
+		for (unsigned int i = 0; i < BURST; i++)
 			pkts[i] = dns_query(k * BURST + i);
-			from[i] = c;
-		}
-		path_cost_burst(pkts, from, BURST);
+		path_cost_burst(c, pkts, BURST, c, NULL, 0);
 		drain(c->port);
 	}
 }

@@ -204,7 +204,13 @@ struct rte_mbuf *rh_frame(const struct rh_peer *c, uint8_t flags, uint32_t seq, 
 
 void rh_input(const struct rh_peer *c, struct rte_mbuf *m)
 {
-	dp_worker_rx_frame(rh_w, c->port, m);
+	dp_worker_rx_burst(rh_w, c->port, &m, 1);
+	dp_worker_housekeeping(rh_w);
+}
+
+void rh_input_burst(const struct dp_port *p, struct rte_mbuf **pkts, unsigned int n)
+{
+	dp_worker_rx_burst(rh_w, p, pkts, n);
 	dp_worker_housekeeping(rh_w);
 }
 

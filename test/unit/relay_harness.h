@@ -89,6 +89,9 @@ struct rte_mbuf *rh_frame(const struct rh_peer *c, uint8_t flags, uint32_t seq, 
 /* Frame m from peer c through the worker and its housekeeping. */
 void rh_input(const struct rh_peer *c, struct rte_mbuf *m);
 
+/* Frames pkts[0..n) received together on port p (one receive burst), then housekeeping. */
+void rh_input_burst(const struct dp_port *p, struct rte_mbuf **pkts, unsigned int n);
+
 /* A segment from peer c to the relay, with TCP options (opt_len a multiple of 4), run
  * through the worker and its housekeeping. */
 void rh_send_opts(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,

@@ -16,6 +16,7 @@ int test_relay_units_register(void);
 int test_flow_register(void);
 int test_steer_register(void);
 int test_relay_path_register(void);
+int test_relay_burst_register(void);
 int test_relay_live_register(void);
 int test_relay_hardening_register(void);
 int test_relay_health_register(void);

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The splice's burst path (splice_fast.h). What it forwards, it forwards exactly as
+ * splice_forward would: the same guard (relay_guard.h), the same translation; it only
+ * leaves out what the common case cannot need (options other than the timestamp, SACK
+ * blocks, FIN and RST bookkeeping, kept hello bytes, IPv6, segments to split).
+ */
+#include "splice_fast.h"
+
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+
+#include "connlog.h"
+#include "csum_delta.h"
+#include "ipv4_check.h"
+#include "mr_bytes.h"
+#include "relay_guard.h"
+#include "splice_rewrite.h"
+
+#define FRAME_MIN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
+		   sizeof(struct rte_tcp_hdr))
+#define TCP_OPT_TS_ALIGNED 0x0101080au /* NOP, NOP, timestamp kind 8, length 10 */
+#define TCP_LEN_TS 32u                 /* a TCP header with the aligned timestamp only */
+#define PREFETCH_AHEAD 4u
+
+/* The IPv4 header's sum, unless the NIC judged it already. A bad one takes the full path,
+ * which drops it under its reason. */
+static inline bool header_sum_ok(const struct dp_port *p, const struct rte_mbuf *m,
+				 const struct rte_ipv4_hdr *ip)
+{
+	if (p->caps.rx_ipv4_cksum) {
+		uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+		if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+			return true;
+		if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+			return false;
+	}
+	return ipv4_sum20_ok(ip);
+}
+
+/* Whether frame m from p fits the template; *key is then its connection. Reads only
+ * within the frame's first segment. */
+static inline bool frame_fits(const struct dp_port *p, const struct rte_mbuf *m,
+			      struct flow_key *key)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	const struct rte_tcp_hdr *tcp = (const struct rte_tcp_hdr *)(ip + 1);
+	uint32_t len = rte_pktmbuf_data_len(m), total, tcp_len;
+
+	if (m->nb_segs != 1 || len < FRAME_MIN ||
+	    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    !rte_is_same_ether_addr(&eth->dst_addr, &p->mac))
+		return false;
+	if (ip->version_ihl != RTE_IPV4_VHL_DEF || ip->next_proto_id != IPPROTO_TCP ||
+	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+		return false;
+	total = rte_be_to_cpu_16(ip->total_length);
+	tcp_len = (uint32_t)(tcp->data_off >> 4) * 4;
+	if (total > len - sizeof(*eth) || total < sizeof(*ip) + tcp_len ||
+	    (tcp->tcp_flags & ~RTE_TCP_PSH_FLAG) != RTE_TCP_ACK_FLAG)
+		return false;
+	if (tcp_len != sizeof(*tcp) &&
+	    (tcp_len != TCP_LEN_TS || mr_load_be32(tcp + 1) != TCP_OPT_TS_ALIGNED))
+		return false;
+	if (!header_sum_ok(p, m, ip))
+		return false;
+	*key = (struct flow_key){
+		.peer_ip = ip->src_addr, .local_ip = ip->dst_addr,
+		.peer_port = tcp->src_port, .local_port = tcp->dst_port,
+	};
+	return true;
+}
+
+void splice_fast_stage(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
+		       unsigned int n, struct splice_fast_stage *st)
+{
+	const struct flow_key *keys[SPLICE_FAST_BURST];
+	struct flow *found[SPLICE_FAST_BURST];
+	uint8_t dirs[SPLICE_FAST_BURST], at[SPLICE_FAST_BURST];
+	unsigned int k = 0;
+
+	st->pkts = pkts;
+	st->n = n;
+	st->forwarded[0] = st->forwarded[1] = 0;
+	for (unsigned int i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (unsigned int i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		st->flow[i] = NULL;
+		if (frame_fits(p, pkts[i], &st->key[i])) {
+			keys[k] = &st->key[i];
+			at[k++] = (uint8_t)i;
+		}
+	}
+	if (k == 0)
+		return;
+	flow_lookup_bulk(w->flows, keys, k, found, dirs);
+	for (unsigned int j = 0; j < k; j++) {
+		st->flow[at[j]] = found[j];
+		st->dir[at[j]] = dirs[j];
+	}
+}
+
+/* The flow's constant checksum changes, both directions (flow.h, splice_tcp_sum). */
+static void splice_sums_make(struct flow *f)
+{
+	for (unsigned int dir = 0; dir < 2; dir++) {
+		const struct flow_key *in = dir == FLOW_DIR_CLIENT ? &f->c.key : &f->b.key;
+		const struct flow_key *out = dir == FLOW_DIR_CLIENT ? &f->b.key : &f->c.key;
+		struct csum_delta ip = { 0 }, tcp;
+
+		csum_delta32(&ip, in->peer_ip, out->local_ip);
+		csum_delta32(&ip, in->local_ip, out->peer_ip);
+		tcp = ip; /* the pseudo-header holds the addresses too */
+		csum_delta16(&tcp, in->peer_port, out->local_port);
+		csum_delta16(&tcp, in->local_port, out->peer_port);
+		f->splice_ip_sum[dir] = csum_fold64(ip.sum);
+		f->splice_tcp_sum[dir] = csum_fold64(tcp.sum);
+	}
+	f->splice_sums = 1;
+}
+
+/* Whether the flow is in the state the burst path handles, and still the frame's
+ * connection: a full-path frame before it in the burst may have ended or replaced it. */
+static inline bool flow_fits(const struct flow *f, const struct flow_side *in,
+			     const struct flow_side *out, const struct dp_port *p,
+			     const struct flow_key *key, bool has_ts)
+{
+	return f->state == FLOW_SPLICED && f->stream == NULL && in->port == p->index &&
+	       !in->v6 && !out->v6 && !in->fin_seen && !out->fin_seen &&
+	       (!has_ts || out->ts) && in->key.peer_ip == key->peer_ip &&
+	       in->key.local_ip == key->local_ip && in->key.peer_port == key->peer_port &&
+	       in->key.local_port == key->local_port;
+}
+
+/* A 32-bit field at an aligned offset of the TCP header set to value (host order). */
+static inline void set32(struct csum_delta *d, uint8_t *field, uint32_t value)
+{
+	uint32_t old_be, new_be = rte_cpu_to_be_32(value);
+
+	memcpy(&old_be, field, 4);
+	memcpy(field, &new_be, 4);
+	csum_delta32(d, old_be, new_be);
+}
+
+/* Sequence, acknowledgement, window and timestamp of s translated for the out side. */
+static inline void translate(struct flow *f, enum flow_dir dir, struct relay_seg *s,
+			     const struct flow_side *in, struct flow_side *out,
+			     struct csum_delta *d, uint32_t *seq_out)
+{
+	bool from_client = dir == FLOW_DIR_CLIENT;
+	uint8_t *tcp = (uint8_t *)s->tcp;
+	uint32_t ack = s->ack - (from_client ? f->seq_b2c : f->seq_c2b);
+	uint16_t win = splice_rescale(rte_be_to_cpu_16(s->tcp->rx_win), in->peer_wscale,
+				      out->local_wscale);
+
+	*seq_out = s->seq + (from_client ? f->seq_c2b : f->seq_b2c);
+	/* The relay already acknowledged the client's kept bytes itself. */
+	if (!from_client && seq_lt(ack, f->c_rcv_nxt))
+		ack = f->c_rcv_nxt;
+	set32(d, tcp + 4, *seq_out);
+	set32(d, tcp + 8, ack);
+	csum_delta16(d, s->tcp->rx_win, rte_cpu_to_be_16(win));
+	s->tcp->rx_win = rte_cpu_to_be_16(win);
+	if (s->tcp_len == TCP_LEN_TS) {
+		uint32_t tsval = s->opts.tsval + (from_client ? f->ts_c2b : f->ts_b2c);
+		uint32_t tsecr = mr_load_be32(tcp + 28);
+
+		set32(d, tcp + 24, tsval);
+		set32(d, tcp + 28, tsecr ? tsecr - (from_client ? f->ts_b2c : f->ts_c2b) : 0);
+		if (tsval && seq_lt(out->ts_last, tsval))
+			out->ts_last = tsval;
+	}
+}
+
+/* Addresses, ports, MACs and TTL from the flow's template; the checksums finished. */
+static inline void rewrite(const struct flow *f, enum flow_dir dir, struct relay_seg *s,
+			   const struct flow_side *out, const struct dp_port *out_port,
+			   struct csum_delta *d)
+{
+	struct csum_delta d_ip = { .sum = f->splice_ip_sum[dir] };
+	const uint8_t ttl_proto[2] = { 64, IPPROTO_TCP };
+	uint16_t ttl_old, ttl_new;
+
+	d->sum += f->splice_tcp_sum[dir];
+	s->eth->dst_addr = out->peer_mac;
+	s->eth->src_addr = out_port->mac;
+	memcpy(&ttl_old, &s->ip->time_to_live, 2);
+	memcpy(&ttl_new, ttl_proto, 2);
+	csum_delta16(&d_ip, ttl_old, ttl_new);
+	s->ip->time_to_live = 64;
+	s->ip->src_addr = out->key.local_ip;
+	s->ip->dst_addr = out->key.peer_ip;
+	s->tcp->src_port = out->key.local_port;
+	s->tcp->dst_port = out->key.peer_port;
+	splice_finish_checksums(s->m, s->ip, s->tcp, s->l4_off, out_port, d, &d_ip, true);
+}
+
+bool splice_fast_forward(struct dp_worker *w, const struct dp_port *p,
+			 struct splice_fast_stage *st, unsigned int i)
+{
+	struct flow *f = st->flow[i];
+	enum flow_dir dir = (enum flow_dir)st->dir[i];
+	struct flow_side *in, *out;
+	const struct dp_port *out_port;
+	struct csum_delta d = { 0 };
+	struct relay_seg s;
+	uint32_t total, seq_out;
+
+	if (!f)
+		return false;
+	in = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	out = dir == FLOW_DIR_CLIENT ? &f->b : &f->c;
+	s.m = st->pkts[i];
+	s.eth = rte_pktmbuf_mtod(s.m, struct rte_ether_hdr *);
+	s.ip = (struct rte_ipv4_hdr *)(s.eth + 1);
+	s.tcp = (struct rte_tcp_hdr *)(s.ip + 1);
+	s.l4_off = (uint16_t)(sizeof(*s.eth) + sizeof(*s.ip));
+	s.tcp_len = (uint16_t)((s.tcp->data_off >> 4) * 4);
+	if (!flow_fits(f, in, out, p, &st->key[i], s.tcp_len == TCP_LEN_TS))
+		return false;
+	out_port = &w->app->ports[out->port];
+	total = rte_be_to_cpu_16(s.ip->total_length);
+	/* What the guard reads of a segment; the rest of s is not needed here. */
+	s.payload_len = total - sizeof(*s.ip) - s.tcp_len;
+	s.seq = rte_be_to_cpu_32(s.tcp->sent_seq);
+	s.ack = rte_be_to_cpu_32(s.tcp->recv_ack);
+	s.flags = s.tcp->tcp_flags;
+	s.opts.tsval = s.tcp_len == TCP_LEN_TS ? mr_load_be32((uint8_t *)s.tcp + 24) : 0;
+	/* Too big for the out side (split), or outside the windows (dropped, counted):
+	 * the full path's to do. */
+	if (s.payload_len > relay_seg_room(out, out_port, s.tcp_len - sizeof(*s.tcp)) ||
+	    !relay_guard_window_ok(f, dir, &s))
+		return false;
+	/* Trailing Ethernet padding is not payload. */
+	if (unlikely(rte_pktmbuf_pkt_len(s.m) > sizeof(*s.eth) + total))
+		rte_pktmbuf_trim(s.m, (uint16_t)(rte_pktmbuf_pkt_len(s.m) - sizeof(*s.eth) - total));
+	relay_guard_learn(f, dir, &s);
+	if (unlikely(!f->splice_sums))
+		splice_sums_make(f);
+	translate(f, dir, &s, in, out, &d, &seq_out);
+	rewrite(f, dir, &s, out, out_port, &d);
+	{
+		uint32_t end = seq_out + s.payload_len;
+		uint32_t *snd_nxt = dir == FLOW_DIR_CLIENT ? &f->b_snd_nxt : &f->c_snd_nxt;
+
+		if (seq_lt(*snd_nxt, end))
+			*snd_nxt = end;
+	}
+	f->expire_ms = relay_now(w) + w->app->conf->relay.idle_timeout_ms;
+	connlog_packet(w, f, dir);
+	st->forwarded[dir]++;
+	dp_tx_port(w, out_port, s.m);
+	return true;
+}
+
+void splice_fast_done(struct dp_worker *w, struct splice_fast_stage *st)
+{
+	unsigned int c2b = st->forwarded[FLOW_DIR_CLIENT], b2c = st->forwarded[FLOW_DIR_BACKEND];
+
+	if (c2b + b2c == 0)
+		return;
+	dp_count(&w->counters.events[DP_EV_rx_frames], c2b + b2c);
+	dp_count(&w->counters.events[DP_EV_splice_c2b], c2b);
+	dp_count(&w->counters.events[DP_EV_splice_b2c], b2c);
+	dp_count(&w->counters.events[DP_EV_splice_burst], c2b + b2c);
+}

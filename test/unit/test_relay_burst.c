@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "relay_burst": the splice's burst path (splice_fast.h) through the appliance of
+ * relay_harness.h, on a connection opened as Linux opens one (timestamps, SACK, window
+ * scale). What it forwards must leave exactly as the full path would send it; what it
+ * must not take (closing flows, segments outside the windows, bad headers, segments to
+ * split) reaches the full path, also when it shares a burst with frames it does take. */
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "dp_worker.h"
+#include "relay.h"
+#include "relay_harness.h"
+#include "unit.h"
+
+#define BACKEND_MSS 1000u
+
+static int suite_init(void)
+{
+	return rh_up("mbufs = 0;", "max_flows = 64;");
+}
+
+/* A spliced connection with timestamps both ways: the ends and their next values. */
+struct ts_conn {
+	struct rh_peer c, b;
+	struct flow *f;
+	uint32_t c_seq, c_ack, c_tsval, c_tsecr; /* the client's next segment */
+	uint32_t b_seq, b_ack, b_tsval, b_tsecr; /* the backend's */
+};
+
+/* The TSval and TSecr of a sent segment; false when it has no timestamp option. */
+static bool sent_ts(const struct rh_sent *s, uint32_t *tsval, uint32_t *tsecr)
+{
+	const uint8_t *o = (const uint8_t *)(s->tcp + 1), *end = s->payload;
+
+	while (o < end && o[0] != 0) {
+		if (o[0] == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2)
+			return false;
+		if (o[0] == 8 && o[1] == 10) {
+			*tsval = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(o + 2));
+			*tsecr = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(o + 6));
+			return true;
+		}
+		o += o[1];
+	}
+	return false;
+}
+
+/* NOP, NOP, timestamp: the layout Linux sends on every segment. */
+static unsigned int ts_aligned(uint8_t *o, uint32_t tsval, uint32_t tsecr)
+{
+	o[0] = o[1] = 1;
+	o[2] = 8;
+	o[3] = 10;
+	*(unaligned_uint32_t *)(o + 4) = rte_cpu_to_be_32(tsval);
+	*(unaligned_uint32_t *)(o + 8) = rte_cpu_to_be_32(tsecr);
+	return 12;
+}
+
+/* The same option last, after two NOPs of padding: legal, but not the template. */
+static unsigned int ts_trailing(uint8_t *o, uint32_t tsval, uint32_t tsecr)
+{
+	o[0] = 8;
+	o[1] = 10;
+	*(unaligned_uint32_t *)(o + 2) = rte_cpu_to_be_32(tsval);
+	*(unaligned_uint32_t *)(o + 6) = rte_cpu_to_be_32(tsecr);
+	o[10] = o[11] = 1;
+	return 12;
+}
+
+/* A SYN's options as Linux sends them: MSS, SACK-permitted, timestamp, window scale 7. */
+static unsigned int syn_opts(uint8_t *o, uint16_t mss, uint32_t tsval, uint32_t tsecr)
+{
+	o[0] = 2;
+	o[1] = 4;
+	o[2] = (uint8_t)(mss >> 8);
+	o[3] = (uint8_t)mss;
+	o[4] = 4;
+	o[5] = 2;
+	o[6] = 8;
+	o[7] = 10;
+	*(unaligned_uint32_t *)(o + 8) = rte_cpu_to_be_32(tsval);
+	*(unaligned_uint32_t *)(o + 12) = rte_cpu_to_be_32(tsecr);
+	o[16] = 1;
+	o[17] = 3;
+	o[18] = 3;
+	o[19] = 7;
+	return 20;
+}
+
+/* Open a connection with timestamps and splice it; the hello acknowledged, so the relay
+ * keeps nothing of it. */
+static void ts_conn_open(struct ts_conn *t)
+{
+	uint8_t o[40];
+	struct rh_sent s;
+	uint32_t val, ecr;
+
+	memset(t, 0, sizeof(*t));
+	t->c = rh_client(false);
+	rh_drain(t->c.port);
+	rh_send_opts(&t->c, RTE_TCP_SYN_FLAG, t->c.isn, 0, o, syn_opts(o, 1460, 5000, 0), NULL, 0);
+	s = rh_next_tcp(t->c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_FATAL(sent_ts(&s, &val, &ecr));
+	t->c.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
+	rte_pktmbuf_free(s.m);
+	t->c_seq = t->c.isn + 1;
+	t->c_ack = t->c.our_isn + 1;
+	t->c_tsval = 5001;
+	t->c_tsecr = val;
+	rh_send_opts(&t->c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, t->c_seq, t->c_ack, o,
+		     ts_aligned(o, t->c_tsval++, t->c_tsecr), rh_hello_api, rh_hello_api_len);
+	t->c_seq += (uint32_t)rh_hello_api_len;
+	t->f = rh_client_flow(&t->c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t->f);
+	CU_ASSERT_EQUAL_FATAL(t->f->state, FLOW_CONNECTING);
+
+	t->b = rh_backend(t->f);
+	s = rh_next_tcp(t->b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_FATAL(sent_ts(&s, &val, &ecr));
+	rte_pktmbuf_free(s.m);
+	rh_drain(t->b.port);
+	t->b_tsval = 90000;
+	t->b_tsecr = val;
+	rh_send_opts(&t->b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, t->b.isn, t->b.our_isn + 1, o,
+		     syn_opts(o, BACKEND_MSS, t->b_tsval++, t->b_tsecr), NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(t->f->state, FLOW_SPLICED);
+	s = rh_next_tcp(t->b.port); /* the kept hello */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT(sent_ts(&s, &val, &ecr));
+	t->b_tsecr = val;
+	rte_pktmbuf_free(s.m);
+	rh_drain(t->b.port);
+	t->b_seq = t->b.isn + 1;
+	t->b_ack = t->b.our_isn + 1 + (uint32_t)rh_hello_api_len;
+	rh_send_opts(&t->b, RTE_TCP_ACK_FLAG, t->b_seq, t->b_ack, o,
+		     ts_aligned(o, t->b_tsval++, t->b_tsecr), NULL, 0);
+	CU_ASSERT_PTR_NULL_FATAL(t->f->stream);
+	rh_drain(t->c.port);
+}
+
+static void ts_conn_close(struct ts_conn *t)
+{
+	relay_abort(rh_w, t->f, false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
+/* A client data segment with its timestamp laid out by opt_fn, not sent; the client's
+ * next values move on. */
+static struct rte_mbuf *client_data(struct ts_conn *t, unsigned int (*opt_fn)(uint8_t *,
+							uint32_t, uint32_t), uint32_t len)
+{
+	static uint8_t payload[4096];
+	uint8_t o[12];
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip;
+
+	for (uint32_t i = 0; i < len && i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(t->c_seq + i);
+	m = rh_frame(&t->c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, t->c_seq, t->c_ack, o,
+		     opt_fn(o, t->c_tsval++, t->c_tsecr), payload, len);
+	/* Some hops away, as clients are: the relay's TTL differs from the one it found. */
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	ip->time_to_live = 51;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	t->c_seq += len;
+	return m;
+}
+
+/* What the backend is sent for one client segment: the relay's translation of it. */
+struct seen {
+	uint32_t seq, ack, tsval, tsecr, plen;
+	uint16_t win;
+	bool ok;
+};
+
+static struct seen seen_at_backend(struct ts_conn *t)
+{
+	struct rh_sent s = rh_next_tcp(t->b.port);
+	struct seen v = { 0 };
+
+	if (!s.m)
+		return v;
+	rh_check_to(&s, &t->b);
+	v.ok = s.checksums_ok && sent_ts(&s, &v.tsval, &v.tsecr);
+	v.seq = rte_be_to_cpu_32(s.tcp->sent_seq);
+	v.ack = rte_be_to_cpu_32(s.tcp->recv_ack);
+	v.win = rte_be_to_cpu_16(s.tcp->rx_win);
+	v.plen = s.plen;
+	for (uint32_t i = 0; i < s.plen; i++)
+		v.ok = v.ok && s.payload[i] == (uint8_t)(v.seq - t->f->seq_c2b + i);
+	rte_pktmbuf_free(s.m);
+	return v;
+}
+
+/* Two segments alike but for their option layout, one for each path: the backend must
+ * be sent the same sequence, acknowledgement, window and timestamps (the later one's
+ * moved on by what the first carried). */
+static void test_burst_matches_full_path(void)
+{
+	struct ts_conn t;
+	struct rte_mbuf *m;
+	struct seen fast, full;
+	uint64_t burst;
+
+	ts_conn_open(&t);
+	burst = rh_event(DP_EV_splice_burst);
+	m = client_data(&t, ts_trailing, 100);
+	rh_input(&t.c, m);
+	full = seen_at_backend(&t);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst);
+	m = client_data(&t, ts_aligned, 100);
+	rh_input(&t.c, m);
+	fast = seen_at_backend(&t);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 1);
+	CU_ASSERT(full.ok && fast.ok);
+	CU_ASSERT_EQUAL(fast.seq, full.seq + 100);
+	CU_ASSERT_EQUAL(fast.ack, full.ack);
+	CU_ASSERT_EQUAL(fast.win, full.win);
+	CU_ASSERT_EQUAL(fast.tsval, full.tsval + 1);
+	CU_ASSERT_EQUAL(fast.tsecr, full.tsecr);
+	CU_ASSERT_EQUAL(fast.plen, 100);
+	ts_conn_close(&t);
+}
+
+/* A burst of eight segments, every one forwarded in order by the burst path. */
+static void test_burst_in_order(void)
+{
+	struct ts_conn t;
+	struct rte_mbuf *pkts[8];
+	uint64_t burst, c2b;
+	uint32_t first = 0;
+
+	ts_conn_open(&t);
+	burst = rh_event(DP_EV_splice_burst);
+	c2b = rh_event(DP_EV_splice_c2b);
+	for (unsigned int i = 0; i < RTE_DIM(pkts); i++)
+		pkts[i] = client_data(&t, ts_aligned, 500);
+	rh_input_burst(t.c.port, pkts, RTE_DIM(pkts));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 8);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_c2b), c2b + 8);
+	for (unsigned int i = 0; i < RTE_DIM(pkts); i++) {
+		struct seen v = seen_at_backend(&t);
+
+		CU_ASSERT(v.ok);
+		if (i == 0)
+			first = v.seq;
+		CU_ASSERT_EQUAL(v.seq, first + i * 500);
+		CU_ASSERT_EQUAL(v.tsval - t.f->ts_c2b, t.c_tsval - 8 + i);
+	}
+	CU_ASSERT(seq_leq(first + 8 * 500, t.f->b_snd_nxt));
+	ts_conn_close(&t);
+}
+
+/* A RST in the middle of a burst ends the splice: what follows it in the same burst is
+ * no longer the burst path's, and nothing after the RST reaches the backend as data. */
+static void test_rst_mid_burst(void)
+{
+	struct ts_conn t;
+	struct rte_mbuf *pkts[3];
+	uint64_t burst;
+	unsigned int data_seen = 0;
+	struct rh_sent s;
+
+	ts_conn_open(&t);
+	burst = rh_event(DP_EV_splice_burst);
+	pkts[0] = client_data(&t, ts_aligned, 200);
+	pkts[1] = rh_frame(&t.c, RTE_TCP_RST_FLAG, t.c_seq, 0, NULL, 0, NULL, 0);
+	pkts[2] = client_data(&t, ts_aligned, 200);
+	rh_input_burst(t.c.port, pkts, 3);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 1);
+	CU_ASSERT_NOT_EQUAL(t.f->state, FLOW_SPLICED);
+	while ((s = rh_next_tcp(t.b.port)).m) {
+		data_seen += s.plen > 0;
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT(data_seen <= 2);
+	ts_conn_close(&t);
+}
+
+/* Segments that fit the template but not the flow's windows, or carry a bad IPv4 header
+ * checksum, reach the full path and are dropped under its reasons, burst or not. */
+static void test_refused_by_full_path(void)
+{
+	struct ts_conn t;
+	struct rte_mbuf *pkts[3];
+	uint64_t burst, window, cksum;
+	struct rte_ipv4_hdr *ip;
+	uint32_t seq;
+
+	ts_conn_open(&t);
+	burst = rh_event(DP_EV_splice_burst);
+	window = rh_drops(DP_DROP_tcp_out_of_window);
+	cksum = rh_drops(DP_DROP_ipv4_checksum);
+	seq = t.c_seq;
+	t.c_seq += 0x40000000u; /* far outside any window */
+	pkts[0] = client_data(&t, ts_aligned, 100);
+	t.c_seq = seq;
+	pkts[1] = client_data(&t, ts_aligned, 100);
+	ip = rte_pktmbuf_mtod_offset(pkts[1], struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	ip->hdr_checksum ^= 0x0101;
+	t.c_seq = seq;
+	pkts[2] = client_data(&t, ts_aligned, 100);
+	rh_input_burst(t.c.port, pkts, 3);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_out_of_window), window + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv4_checksum), cksum + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 1);
+	CU_ASSERT_EQUAL(rh_drain(t.b.port), 1);
+	ts_conn_close(&t);
+}
+
+/* A segment longer than the backend takes is split by the full path; a short pure ACK
+ * padded to Ethernet's minimum leaves without its padding. */
+static void test_split_and_padding(void)
+{
+	struct ts_conn t;
+	struct rte_mbuf *m;
+	struct rh_sent s;
+	uint64_t burst, split;
+
+	ts_conn_open(&t);
+	burst = rh_event(DP_EV_splice_burst);
+	split = rh_event(DP_EV_segment_split);
+	rh_input(&t.c, client_data(&t, ts_aligned, BACKEND_MSS + 400));
+	CU_ASSERT(rh_event(DP_EV_segment_split) >= split + 2);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst);
+	rh_drain(t.b.port);
+
+	/* No options: 54 bytes, padded to 60 as a NIC pads it. */
+	m = rh_frame(&t.c, RTE_TCP_ACK_FLAG, t.c_seq, t.c_ack, NULL, 0, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rte_pktmbuf_append(m, 6));
+	rh_input(&t.c, m);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 1);
+	s = rh_next_tcp(t.b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT(s.checksums_ok);
+	CU_ASSERT_EQUAL(s.plen, 0);
+	CU_ASSERT_EQUAL(rte_pktmbuf_pkt_len(s.m), 54);
+	rte_pktmbuf_free(s.m);
+	ts_conn_close(&t);
+}
+
+int test_relay_burst_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "burst path sends what the full path sends", test_burst_matches_full_path },
+		{ "a burst forwarded whole and in order", test_burst_in_order },
+		{ "RST mid-burst: what follows is the full path's", test_rst_mid_burst },
+		{ "out of window and bad checksum: the full path's drops",
+		  test_refused_by_full_path },
+		{ "split by the full path, padding trimmed", test_split_and_padding },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("relay_burst", suite_init, rh_down, tests);
+}
