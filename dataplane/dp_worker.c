@@ -104,17 +104,7 @@ void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte
 void dp_worker_rx_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
 			unsigned int n)
 {
-	struct splice_fast_stage st;
-
-	for (unsigned int first = 0; first < n; first += SPLICE_FAST_BURST) {
-		unsigned int cnt = RTE_MIN(n - first, (unsigned int)SPLICE_FAST_BURST);
-
-		splice_fast_stage(w, p, pkts + first, cnt, &st);
-		for (unsigned int i = 0; i < cnt; i++)
-			if (!splice_fast_forward(w, p, &st, i))
-				dp_worker_rx_frame(w, p, pkts[first + i]);
-		splice_fast_done(w, &st);
-	}
+	splice_fast_burst(w, p, pkts, n, dp_worker_rx_frame);
 }
 
 static const struct dp_port *port_of(const struct dp_appliance *app, uint16_t ethdev)

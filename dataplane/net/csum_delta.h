@@ -31,15 +31,18 @@ static inline void csum_delta32(struct csum_delta *d, uint32_t old_be, uint32_t 
 }
 
 /* A 64-bit sum of 16- or 32-bit words folded to 16 bits, end-around carries included
- * (not complemented). */
+ * (not complemented): the halves added with their carry, then the 32-bit result twice
+ * (the first leaves at most 0x1fffe, the second at most 0xffff). A nonzero sum stays
+ * nonzero, as one's-complement arithmetic wants. */
 static inline uint16_t csum_fold64(uint64_t sum)
 {
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
+	uint32_t lo = (uint32_t)sum, hi = (uint32_t)(sum >> 32);
+
+	lo += hi;
+	lo += lo < hi; /* the carry out of bit 31 comes back in at bit 0 */
+	lo = (lo & 0xffff) + (lo >> 16);
+	lo = (lo & 0xffff) + (lo >> 16);
+	return (uint16_t)lo;
 }
 
 /* The checksum field's new value (as stored) once the noted changes are applied. */

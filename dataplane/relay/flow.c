@@ -10,44 +10,8 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
-/* rte_hash hands keys at any alignment: copy to an aligned key, then hash by words. */
-static uint32_t key_hash(const void *key, uint32_t len, uint32_t init)
-{
-	struct flow_key k;
-	uint32_t h;
-
-	(void)len;
-	memcpy(&k, key, sizeof(k));
-	h = rte_hash_crc_4byte(k.peer_ip, init);
-	h = rte_hash_crc_4byte(k.local_ip, h);
-	return rte_hash_crc_4byte((uint32_t)k.peer_port << 16 | k.local_port, h);
-}
-
-/* rte_hash compares keys of other sizes than 16, 32, ... bytes with memcmp: two loads
- * do for our 12 bytes. 0 when equal, as rte_hash wants. */
-static int key_cmp(const void *a, const void *b, size_t len)
-{
-	uint64_t a8, b8;
-	uint32_t a4, b4;
-
-	(void)len;
-	memcpy(&a8, a, 8);
-	memcpy(&b8, b, 8);
-	memcpy(&a4, (const uint8_t *)a + 8, 4);
-	memcpy(&b4, (const uint8_t *)b + 8, 4);
-	return (a8 != b8) | (a4 != b4);
-}
-
 struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int socket_id)
 {
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = max_flows * 2,
-		.key_len = sizeof(struct flow_key),
-		.hash_func = key_hash,
-		.socket_id = socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 	struct flow_table *ft = rte_zmalloc_socket(name, sizeof(*ft), 0, socket_id);
 
 	if (!ft)
@@ -55,24 +19,21 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 	ft->capacity = max_flows;
 	ft->rtx_head = RTX_NONE;
 	ft->hello_head = ft->hello_tail = RTX_NONE;
-	ft->index = rte_hash_create(&hp);
 	ft->flows = rte_zmalloc_socket(name, sizeof(struct flow) * max_flows, RTE_CACHE_LINE_SIZE,
 				       socket_id);
 	ft->free_stack = rte_malloc_socket(name, sizeof(uint32_t) * max_flows, 0, socket_id);
 	ft->closing = rte_malloc_socket(name, sizeof(uint32_t) * max_flows, 0, socket_id);
 	ft->limits = flow_limits_create(name, max_flows, socket_id);
-	if (!ft->index || !ft->flows || !ft->free_stack || !ft->closing || !ft->limits) {
+	/* Two keys a flow: its client side and its backend side. */
+	if (flow_index_init(&ft->index, name, 2 * max_flows, socket_id) < 0 || !ft->flows ||
+	    !ft->free_stack || !ft->closing || !ft->limits) {
 		flow_table_free(ft);
 		return NULL;
 	}
-	RTE_BUILD_BUG_ON(sizeof(struct flow_key) != 12);
-	rte_hash_set_cmp_func(ft->index, key_cmp);
 	for (uint32_t i = 0; i < max_flows; i++)
 		ft->free_stack[i] = max_flows - 1 - i;
 	ft->n_free = max_flows;
-	/* rte_hash: a signature+index slot per bucket entry and a key slot per key. */
-	ft->hash_bytes = (size_t)hp.entries * (sizeof(struct flow_key) + 8 + 8) +
-			 flow_limits_bytes(max_flows);
+	ft->hash_bytes = flow_index_bytes(&ft->index) + flow_limits_bytes(max_flows);
 	return ft;
 }
 
@@ -153,7 +114,7 @@ void flow_table_free(struct flow_table *ft)
 		rte_pktmbuf_free(ft->flows[i].stream);
 	rte_hash_free(ft->index6);
 	rte_free(ft->addr6);
-	rte_hash_free(ft->index);
+	flow_index_free(&ft->index);
 	rte_free(ft->flows);
 	rte_free(ft->free_stack);
 	rte_free(ft->closing);
@@ -197,43 +158,27 @@ static void release_key(struct flow_table *ft, struct flow *f, enum flow_dir d)
 
 		if (flow_lookup6(ft, &k6, &dir) == f)
 			rte_hash_del_key(ft->index6, &k6);
-	} else if (flow_lookup(ft, &side->key, &dir) == f) {
-		rte_hash_del_key(ft->index, &side->key);
+	} else {
+		flow_index_del(&ft->index, flow_index_hash(&ft->index, &side->key),
+			       flow_index_val(f->index, d));
 	}
-}
-
-/* flow_release's key removal for a flow with an IPv6 side (either side may be IPv4). */
-static __rte_noinline void release_keys6(struct flow_table *ft, struct flow *f)
-{
-	release_key(ft, f, FLOW_DIR_CLIENT);
-	release_key(ft, f, FLOW_DIR_BACKEND);
 }
 
 void flow_side_forget(struct flow_table *ft, struct flow *f, enum flow_dir dir)
 {
 	release_key(ft, f, dir);
-	ft->last_value = 0;
 	f->splice_sums = 0;
 	memset(dir == FLOW_DIR_CLIENT ? &f->c : &f->b, 0, sizeof(f->c));
 }
 
 void flow_release(struct flow_table *ft, struct flow *f)
 {
-	enum flow_dir dir;
-
 	if (f->state == FLOW_FREE)
 		return;
 	flow_rtx_disarm(ft, f);
-	/* Remove only keys that still point at this flow. */
-	if (unlikely(f->c.v6 | f->b.v6)) {
-		release_keys6(ft, f);
-	} else {
-		if (key_is_set(&f->c.key) && flow_lookup(ft, &f->c.key, &dir) == f)
-			rte_hash_del_key(ft->index, &f->c.key);
-		if (key_is_set(&f->b.key) && flow_lookup(ft, &f->b.key, &dir) == f)
-			rte_hash_del_key(ft->index, &f->b.key);
-	}
-	ft->last_value = 0; /* after the lookups above, which may have filled it */
+	/* Only keys that still name this flow and side are removed. */
+	release_key(ft, f, FLOW_DIR_CLIENT);
+	release_key(ft, f, FLOW_DIR_BACKEND);
 	flow_limits_release(ft, f);
 	f->state = FLOW_FREE;
 	ft->free_stack[ft->n_free++] = f->index;
@@ -242,11 +187,10 @@ void flow_release(struct flow_table *ft, struct flow *f)
 int flow_key_add(struct flow_table *ft, struct flow *f, enum flow_dir dir)
 {
 	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	const struct flow_key *key = &side->key;
 	uintptr_t value = (uintptr_t)f->index << 1 | dir;
+	uint32_t h;
 
 	f->splice_sums = 0;
-
 	if (side->v6) {
 		struct flow_key6 k6 = flow_side_key6(ft, f, dir);
 
@@ -254,63 +198,50 @@ int flow_key_add(struct flow_table *ft, struct flow *f, enum flow_dir dir)
 			return -1;
 		return rte_hash_add_key_data(ft->index6, &k6, (void *)value) == 0 ? 0 : -1;
 	}
-	if (rte_hash_lookup(ft->index, key) >= 0)
+	h = flow_index_hash(&ft->index, &side->key);
+	if (flow_index_find(&ft->index, ft->flows, &side->key, h))
 		return -1;
-	return rte_hash_add_key_data(ft->index, key, (void *)value) == 0 ? 0 : -1;
+	return flow_index_add(&ft->index, h, flow_index_val(f->index, dir));
 }
 
 bool flow_key_exists(const struct flow_table *ft, const struct flow_key *key)
 {
-	return rte_hash_lookup(ft->index, key) >= 0;
+	return flow_index_find(&ft->index, ft->flows, key, flow_index_hash(&ft->index, key)) != 0;
 }
 
-static struct flow *lookup_in(struct flow_table *ft, struct rte_hash *index, const void *key,
-			      enum flow_dir *dir)
+/* The flow and side a value of an index names. */
+static inline struct flow *flow_of_val(struct flow_table *ft, uint32_t val, enum flow_dir *dir)
 {
-	void *data;
-
-	if (!index || rte_hash_lookup_data(index, key, &data) < 0)
-		return NULL;
-	*dir = (enum flow_dir)((uintptr_t)data & 1);
-	return &ft->flows[(uintptr_t)data >> 1];
+	*dir = (enum flow_dir)((val - 1) & 1);
+	return &ft->flows[(val - 1) >> 1];
 }
 
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 			 enum flow_dir *dir)
 {
-	struct flow *f;
+	uint32_t v = flow_index_find(&ft->index, ft->flows, key, flow_index_hash(&ft->index, key));
 
-	if (ft->last_value && key_cmp(key, &ft->last_key, sizeof(*key)) == 0) {
-		*dir = (enum flow_dir)((ft->last_value - 1) & 1);
-		return &ft->flows[(ft->last_value - 1) >> 1];
-	}
-	f = lookup_in(ft, ft->index, key, dir);
-	if (f) {
-		ft->last_key = *key;
-		ft->last_value = ((uintptr_t)f->index << 1 | *dir) + 1;
-	}
-	return f;
+	return v ? flow_of_val(ft, v, dir) : NULL;
 }
 
 void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *const *keys,
 		      unsigned int n, struct flow **found, uint8_t *dirs)
 {
-	void *data[FLOW_LOOKUP_BULK];
-	uint64_t hits = 0;
+	uint32_t h[FLOW_LOOKUP_BULK];
 
-	RTE_BUILD_BUG_ON(FLOW_LOOKUP_BULK > RTE_HASH_LOOKUP_BULK_MAX);
-	if (n == 0 || rte_hash_lookup_bulk_data(ft->index, (const void **)(uintptr_t)keys, n,
-						&hits, data) <= 0)
-		hits = 0;
+	/* Every bucket requested before the first is read. */
 	for (unsigned int i = 0; i < n; i++) {
-		uintptr_t v = (uintptr_t)data[i];
+		h[i] = flow_index_hash(&ft->index, keys[i]);
+		flow_index_prefetch(&ft->index, h[i]);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t v = flow_index_find(&ft->index, ft->flows, keys[i], h[i]);
+		enum flow_dir dir;
 
-		if (!(hits >> i & 1)) {
-			found[i] = NULL;
+		found[i] = v ? flow_of_val(ft, v, &dir) : NULL;
+		if (!v)
 			continue;
-		}
-		found[i] = &ft->flows[v >> 1];
-		dirs[i] = (uint8_t)(v & 1);
+		dirs[i] = (uint8_t)dir;
 		rte_prefetch0(found[i]);
 		rte_prefetch0((const uint8_t *)found[i] + RTE_CACHE_LINE_SIZE);
 	}
@@ -319,9 +250,13 @@ void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *const *keys,
 struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,
 			  enum flow_dir *dir)
 {
-	return lookup_in(ft, ft->index6, key, dir);
-}
+	void *data;
 
+	if (!ft->index6 || rte_hash_lookup_data(ft->index6, key, &data) < 0)
+		return NULL;
+	*dir = (enum flow_dir)((uintptr_t)data & 1);
+	return &ft->flows[(uintptr_t)data >> 1];
+}
 bool flow_key6_exists(const struct flow_table *ft, const struct flow_key6 *key)
 {
 	return ft->index6 && rte_hash_lookup(ft->index6, key) >= 0;

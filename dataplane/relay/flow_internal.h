@@ -7,11 +7,12 @@
 #include <stdint.h>
 
 #include "flow.h"
+#include "flow_index.h"
 
 #define RTX_NONE UINT32_MAX
 
 struct flow_table {
-	struct rte_hash *index;  /* flow_key -> (flow index << 1 | dir) */
+	struct flow_index index; /* IPv4 sides: flow_key -> flow index and side */
 	struct rte_hash *index6; /* flow_key6 -> the same; NULL without IPv6 */
 	struct flow_addr6 *addr6; /* two per flow (index << 1 | dir) with IPv6 */
 	struct flow *flows;
@@ -25,10 +26,6 @@ struct flow_table {
 	 * same fields as the rtx list, which a flow joins only after its hello. */
 	uint32_t hello_head, hello_tail;
 	size_t hash_bytes;       /* memory of the rte_hash, for bytes-per-flow */
-	/* The IPv4 key found last and its value plus one (0: none). A burst often holds
-	 * several segments of one flow; only flow_release removes keys, and it clears this. */
-	struct flow_key last_key;
-	uintptr_t last_value;
 	/* Flows in the order they went FLOW_CLOSING (a ring of indices): each leaves when its
 	 * time comes instead of when the sweep passes, which at high connection rates left
 	 * the table full of closed flows. Entries of flows gone meanwhile are skipped. */

@@ -24,6 +24,19 @@
 #define TCP_OPT_TS_ALIGNED 0x0101080au /* NOP, NOP, timestamp kind 8, length 10 */
 #define TCP_LEN_TS 32u                 /* a TCP header with the aligned timestamp only */
 #define PREFETCH_AHEAD 4u
+#define STAGE_MAX FLOW_LOOKUP_BULK /* frames staged at once */
+
+/* One burst's frames between their check and their forwarding. */
+struct stage {
+	struct rte_mbuf **pkts;
+	unsigned int n;
+	uint32_t expire_ms;                 /* idle deadline of every flow that moves now */
+	unsigned int forwarded[2];          /* per flow_dir */
+	bool other_ran;                     /* the full path had a frame since the lookup */
+	struct flow *flow[STAGE_MAX];       /* NULL: the frame takes the full path */
+	uint8_t dir[STAGE_MAX];
+	struct flow_key key[STAGE_MAX];     /* to check the flow is still the frame's */
+};
 
 /* The IPv4 header's sum, unless the NIC judged it already. A bad one takes the full path,
  * which drops it under its reason. */
@@ -75,17 +88,18 @@ static inline bool frame_fits(const struct dp_port *p, const struct rte_mbuf *m,
 	return true;
 }
 
-void splice_fast_stage(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
-		       unsigned int n, struct splice_fast_stage *st)
+/* Check pkts[0..n) (n <= STAGE_MAX) against the template; look the fitting ones up. */
+static void stage_frames(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
+			 unsigned int n, struct stage *st)
 {
-	const struct flow_key *keys[SPLICE_FAST_BURST];
-	struct flow *found[SPLICE_FAST_BURST];
-	uint8_t dirs[SPLICE_FAST_BURST], at[SPLICE_FAST_BURST];
+	const struct flow_key *keys[STAGE_MAX];
+	struct flow *found[STAGE_MAX];
+	uint8_t dirs[STAGE_MAX], at[STAGE_MAX];
 	unsigned int k = 0;
 
 	st->pkts = pkts;
 	st->n = n;
-	st->forwarded[0] = st->forwarded[1] = 0;
+	st->other_ran = false;
 	for (unsigned int i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (unsigned int i = 0; i < n; i++) {
@@ -125,17 +139,20 @@ static void splice_sums_make(struct flow *f)
 	f->splice_sums = 1;
 }
 
-/* Whether the flow is in the state the burst path handles, and still the frame's
- * connection: a full-path frame before it in the burst may have ended or replaced it. */
+/* Whether the flow is in the state the burst path handles. */
 static inline bool flow_fits(const struct flow *f, const struct flow_side *in,
-			     const struct flow_side *out, const struct dp_port *p,
-			     const struct flow_key *key, bool has_ts)
+			     const struct flow_side *out, const struct dp_port *p, bool has_ts)
 {
 	return f->state == FLOW_SPLICED && f->stream == NULL && in->port == p->index &&
-	       !in->v6 && !out->v6 && !in->fin_seen && !out->fin_seen &&
-	       (!has_ts || out->ts) && in->key.peer_ip == key->peer_ip &&
-	       in->key.local_ip == key->local_ip && in->key.peer_port == key->peer_port &&
-	       in->key.local_port == key->local_port;
+	       !in->v6 && !out->v6 && !in->fin_seen && !out->fin_seen && (!has_ts || out->ts);
+}
+
+/* Whether side `in` is still the connection of key: a full-path frame earlier in the
+ * burst may have ended the flow found, or given its entry to another. */
+static inline bool side_still(const struct flow_side *in, const struct flow_key *key)
+{
+	return in->key.peer_ip == key->peer_ip && in->key.local_ip == key->local_ip &&
+	       in->key.peer_port == key->peer_port && in->key.local_port == key->local_port;
 }
 
 /* A 32-bit field at an aligned offset of the TCP header set to value (host order). */
@@ -201,8 +218,10 @@ static inline void rewrite(const struct flow *f, enum flow_dir dir, struct relay
 	splice_finish_checksums(s->m, s->ip, s->tcp, s->l4_off, out_port, d, &d_ip, true);
 }
 
-bool splice_fast_forward(struct dp_worker *w, const struct dp_port *p,
-			 struct splice_fast_stage *st, unsigned int i)
+/* Forward staged frame i when it and its flow are the common case (true: consumed);
+ * false leaves it untouched for the full path. */
+static inline bool forward(struct dp_worker *w, const struct dp_port *p, struct stage *st,
+			   unsigned int i)
 {
 	struct flow *f = st->flow[i];
 	enum flow_dir dir = (enum flow_dir)st->dir[i];
@@ -222,7 +241,8 @@ bool splice_fast_forward(struct dp_worker *w, const struct dp_port *p,
 	s.tcp = (struct rte_tcp_hdr *)(s.ip + 1);
 	s.l4_off = (uint16_t)(sizeof(*s.eth) + sizeof(*s.ip));
 	s.tcp_len = (uint16_t)((s.tcp->data_off >> 4) * 4);
-	if (!flow_fits(f, in, out, p, &st->key[i], s.tcp_len == TCP_LEN_TS))
+	if (!flow_fits(f, in, out, p, s.tcp_len == TCP_LEN_TS) ||
+	    (st->other_ran && !side_still(in, &st->key[i])))
 		return false;
 	out_port = &w->app->ports[out->port];
 	total = rte_be_to_cpu_16(s.ip->total_length);
@@ -252,14 +272,14 @@ bool splice_fast_forward(struct dp_worker *w, const struct dp_port *p,
 		if (seq_lt(*snd_nxt, end))
 			*snd_nxt = end;
 	}
-	f->expire_ms = relay_now(w) + w->app->conf->relay.idle_timeout_ms;
+	f->expire_ms = st->expire_ms;
 	connlog_packet(w, f, dir);
 	st->forwarded[dir]++;
 	dp_tx_port(w, out_port, s.m);
 	return true;
 }
 
-void splice_fast_done(struct dp_worker *w, struct splice_fast_stage *st)
+static void count(struct dp_worker *w, const struct stage *st)
 {
 	unsigned int c2b = st->forwarded[FLOW_DIR_CLIENT], b2c = st->forwarded[FLOW_DIR_BACKEND];
 
@@ -269,4 +289,25 @@ void splice_fast_done(struct dp_worker *w, struct splice_fast_stage *st)
 	dp_count(&w->counters.events[DP_EV_splice_c2b], c2b);
 	dp_count(&w->counters.events[DP_EV_splice_b2c], b2c);
 	dp_count(&w->counters.events[DP_EV_splice_burst], c2b + b2c);
+}
+
+void splice_fast_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
+		       unsigned int n, splice_fast_other_fn other)
+{
+	struct stage st;
+
+	st.expire_ms = relay_now(w) + w->app->conf->relay.idle_timeout_ms;
+	st.forwarded[0] = st.forwarded[1] = 0;
+	for (unsigned int first = 0; first < n; first += STAGE_MAX) {
+		unsigned int cnt = RTE_MIN(n - first, (unsigned int)STAGE_MAX);
+
+		stage_frames(w, p, pkts + first, cnt, &st);
+		for (unsigned int i = 0; i < cnt; i++) {
+			if (forward(w, p, &st, i))
+				continue;
+			other(w, p, pkts[first + i]);
+			st.other_ran = true;
+		}
+	}
+	count(w, &st);
 }

@@ -8,7 +8,7 @@
  * order: one of a spliced flow in its plain state is rewritten from the flow's template
  * (addresses, ports and their checksum change computed once per flow) plus its sequence,
  * acknowledgement, window and timestamp deltas; every other frame is left to the full
- * path (net_input, relay_input), which splice_fast never calls. Worker lcores only.
+ * path (net_input, relay_input), handed in by the caller. Worker lcores only.
  */
 #ifndef SPLICE_FAST_H
 #define SPLICE_FAST_H
@@ -18,29 +18,14 @@
 
 #include "relay.h"
 
-/* Frames one stage holds (callers cut longer bursts). */
-#define SPLICE_FAST_BURST FLOW_LOOKUP_BULK
+/* What takes a frame the burst path leaves: the full path (dp_worker_rx_frame). */
+typedef void (*splice_fast_other_fn)(struct dp_worker *w, const struct dp_port *p,
+				     struct rte_mbuf *m);
 
-struct splice_fast_stage {
-	struct rte_mbuf **pkts;
-	unsigned int n;
-	unsigned int forwarded[2];              /* per flow_dir, counted once per burst */
-	struct flow *flow[SPLICE_FAST_BURST];   /* NULL: the frame takes the full path */
-	uint8_t dir[SPLICE_FAST_BURST];
-	struct flow_key key[SPLICE_FAST_BURST]; /* to check the flow is still the frame's */
-};
-
-/* Stage pkts[0..n) (n <= SPLICE_FAST_BURST) from port p: template check and one lookup. */
-void splice_fast_stage(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
-		       unsigned int n, struct splice_fast_stage *st);
-
-/* Forward staged frame i when it and its flow are the common case (true: consumed); false
- * leaves it untouched for the full path. Frames must be offered in order, and a full-path
- * frame handled before the next is offered (it may end or replace flows). */
-bool splice_fast_forward(struct dp_worker *w, const struct dp_port *p,
-			 struct splice_fast_stage *st, unsigned int i);
-
-/* Count what the stage forwarded (once per burst, not per frame). */
-void splice_fast_done(struct dp_worker *w, struct splice_fast_stage *st);
+/* Handle pkts[0..n) received on p, in order: frames of the common case forwarded here,
+ * every other one given to other(w, p, m) at its turn (it may end or replace flows; what
+ * follows it is checked again). Counters are added once per burst. */
+void splice_fast_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
+		       unsigned int n, splice_fast_other_fn other);
 
 #endif

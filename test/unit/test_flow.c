@@ -72,6 +72,70 @@ static void test_keys_both_sides(void)
 	flow_table_free(ft);
 }
 
+/* Distinct keys scattered over the address space (an odd multiplier is a bijection). */
+static struct flow_key spread_key(uint32_t n)
+{
+	return key((n + 1) * 2654435761u); /* never 0: a key of zeros is "unset" */
+}
+
+/* Keys for every side of every flow of a table (the index at its design load),
+ * looked up one by one and in bulk; then half the flows leave, as many new ones come,
+ * and the index must still hold exactly the live keys. */
+static void test_index_full(void)
+{
+	enum { FLOWS = 32768 };
+	struct flow_table *ft = flow_table_create("ut_flows_full", FLOWS, 0);
+	static struct flow *f[FLOWS];
+	unsigned int refused = 0, wrong = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned int i = 0; i < FLOWS; i++) {
+		f[i] = flow_alloc(ft, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
+		f[i]->c.key = spread_key(i);
+		f[i]->b.key = spread_key(i);
+		f[i]->b.key.local_port = (uint16_t)(i | 1);
+		refused += flow_key_add(ft, f[i], FLOW_DIR_CLIENT) != 0;
+		refused += flow_key_add(ft, f[i], FLOW_DIR_BACKEND) != 0;
+	}
+	CU_ASSERT_EQUAL(refused, 0);
+	for (unsigned int i = 0; i < FLOWS; i += FLOW_LOOKUP_BULK) {
+		const struct flow_key *keys[FLOW_LOOKUP_BULK];
+		struct flow *found[FLOW_LOOKUP_BULK];
+		uint8_t dirs[FLOW_LOOKUP_BULK];
+
+		for (unsigned int j = 0; j < FLOW_LOOKUP_BULK; j++)
+			keys[j] = j & 1 ? &f[i + j]->b.key : &f[i + j]->c.key;
+		flow_lookup_bulk(ft, keys, FLOW_LOOKUP_BULK, found, dirs);
+		for (unsigned int j = 0; j < FLOW_LOOKUP_BULK; j++) {
+			enum flow_dir dir;
+
+			wrong += found[j] != f[i + j] || dirs[j] != (j & 1);
+			wrong += flow_lookup(ft, keys[j], &dir) != f[i + j] || dir != (j & 1);
+		}
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	for (unsigned int i = 0; i < FLOWS; i += 2) {
+		struct flow_key gone = f[i]->c.key;
+		enum flow_dir dir;
+
+		flow_release(ft, f[i]);
+		wrong += flow_lookup(ft, &gone, &dir) != NULL;
+		f[i] = flow_alloc(ft, 0);
+		f[i]->c.key = spread_key(FLOWS + i);
+		refused += flow_key_add(ft, f[i], FLOW_DIR_CLIENT) != 0;
+	}
+	for (unsigned int i = 0; i < FLOWS; i++) {
+		enum flow_dir dir;
+
+		wrong += flow_lookup(ft, &f[i]->c.key, &dir) != f[i];
+		wrong += i & 1 && flow_lookup(ft, &f[i]->b.key, &dir) != f[i];
+	}
+	CU_ASSERT_EQUAL(refused, 0);
+	CU_ASSERT_EQUAL(wrong, 0);
+	flow_table_free(ft);
+}
+
 static unsigned int visits;
 static void count_visit(void *ctx, struct flow *f)
 {
@@ -87,9 +151,9 @@ static void rtx_visit(void *ctx, struct flow *f)
 	flow_rtx_disarm(ctx, f);
 }
 
-/* The table remembers the key it found last: lookups that alternate, and a slot taken by
- * another connection after a release, must still get what the index holds. */
-static void test_last_lookup_remembered(void)
+/* The index compares keys with the flows themselves: lookups that alternate sides, and an
+ * entry taken by another connection after a release, must get what the flows hold. */
+static void test_entry_reused(void)
 {
 	struct flow_table *ft = flow_table_create("ut_flows4", 4, 0);
 	struct flow_key k1 = key(21), k2 = key(22), k3 = key(23);
@@ -359,7 +423,8 @@ int test_flow_register(void)
 		{ "client counters shared in a full table", test_client_counters_shared },
 		{ "alloc until full, release makes room", test_alloc_until_full },
 		{ "both connections keyed", test_keys_both_sides },
-		{ "the last lookup remembered, forgotten on release", test_last_lookup_remembered },
+		{ "sides found in the flows, an entry reused", test_entry_reused },
+		{ "index full: every key found, one by one and in bulk", test_index_full },
 		{ "retransmission list and expiry sweep", test_timers },
 		{ "closed flows leave at their time", test_closing_queue },
 		CU_TEST_INFO_NULL,

@@ -153,6 +153,34 @@ static void test_random_valid_headers(void)
 	}
 }
 
+/* The fold one 16-bit step at a time, as RFC 1071 describes it. */
+static uint16_t fold_by_steps(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* csum_fold64 (the splice's and the header check's) against the plain loop: the edges
+ * of each carry and a million random sums. */
+static void test_fold_matches_steps(void)
+{
+	static const uint64_t edges[] = {
+		0, 1, 0xffff, 0x10000, 0x1fffe, 0xffffffffu, 0x100000000ull, 0x1fffffffeull,
+		0xffffffff0000ull, 0xffffffffffffffffull, 0x8000000080000000ull,
+	};
+	unsigned int bad = 0;
+
+	for (unsigned int i = 0; i < RTE_DIM(edges); i++)
+		bad += csum_fold64(edges[i]) != fold_by_steps(edges[i]);
+	for (unsigned int i = 0; i < 1000000; i++) {
+		uint64_t v = rte_rand() >> (rte_rand() & 63);
+
+		bad += csum_fold64(v) != fold_by_steps(v);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 int test_ipv4_check_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -162,6 +190,7 @@ int test_ipv4_check_register(void)
 		{ "every truncation and bit flip", test_every_truncation_and_byte },
 		{ "martian sources", test_martian_sources },
 		{ "random valid headers pass, off by one refused", test_random_valid_headers },
+		{ "checksum fold matches the step-by-step fold", test_fold_matches_steps },
 		CU_TEST_INFO_NULL,
 	};
 

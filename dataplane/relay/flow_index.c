@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "flow_index.h"
+
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+int flow_index_init(struct flow_index *ix, const char *name, uint32_t keys, int socket_id)
+{
+	/* Two slots per key: half full at most. */
+	uint32_t n = rte_align32pow2(RTE_MAX(2 * keys / FLOW_INDEX_WAYS, 2u));
+
+	memset(ix, 0, sizeof(*ix));
+	ix->buckets = rte_zmalloc_socket(name, (size_t)n * sizeof(*ix->buckets),
+					 RTE_CACHE_LINE_SIZE, socket_id);
+	if (!ix->buckets)
+		return -1;
+	ix->mask = n - 1;
+	ix->seed = (uint32_t)rte_rand();
+	return 0;
+}
+
+void flow_index_free(struct flow_index *ix)
+{
+	rte_free(ix->buckets);
+	memset(ix, 0, sizeof(*ix));
+}
+
+size_t flow_index_bytes(const struct flow_index *ix)
+{
+	return ix->buckets ? (size_t)(ix->mask + 1) * sizeof(*ix->buckets) : 0;
+}
+
+/* The second bucket of h: a mix of all its bits, so keys sharing a first bucket spread. */
+static inline struct flow_index_bucket *second(const struct flow_index *ix, uint32_t h)
+{
+	return &ix->buckets[((h >> 16 | h << 16) * 0x9e3779b1u) & ix->mask];
+}
+
+static inline bool side_has_key(const struct flow *flows, uint32_t val,
+				const struct flow_key *key)
+{
+	const struct flow *f = &flows[(val - 1) >> 1];
+	const struct flow_key *k = ((val - 1) & 1) ? &f->b.key : &f->c.key;
+
+	return k->peer_ip == key->peer_ip && k->local_ip == key->local_ip &&
+	       k->peer_port == key->peer_port && k->local_port == key->local_port;
+}
+
+static inline uint32_t find_in(const struct flow_index_bucket *b, const struct flow *flows,
+			       const struct flow_key *key, uint32_t h)
+{
+	for (unsigned int i = 0; i < FLOW_INDEX_WAYS; i++)
+		if (b->sig[i] == h && b->val[i] != 0 && side_has_key(flows, b->val[i], key))
+			return b->val[i];
+	return 0;
+}
+
+uint32_t flow_index_find(const struct flow_index *ix, const struct flow *flows,
+			 const struct flow_key *key, uint32_t h)
+{
+	uint32_t v = find_in(flow_index_first(ix, h), flows, key, h);
+
+	return v ? v : find_in(second(ix, h), flows, key, h);
+}
+
+static int free_slot(const struct flow_index_bucket *b)
+{
+	for (int i = 0; i < FLOW_INDEX_WAYS; i++)
+		if (b->val[i] == 0)
+			return i;
+	return -1;
+}
+
+/* The other bucket of the entry in slot i of b. */
+static inline struct flow_index_bucket *other_bucket(const struct flow_index *ix,
+						     const struct flow_index_bucket *b,
+						     unsigned int i)
+{
+	struct flow_index_bucket *first = flow_index_first(ix, b->sig[i]);
+
+	return first == b ? second(ix, b->sig[i]) : first;
+}
+
+/* A full bucket b: move one of its entries to that entry's other bucket when it has a
+ * free slot (one cuckoo step). The freed slot, or -1 when every other bucket is full. */
+static int make_room(const struct flow_index *ix, struct flow_index_bucket *b)
+{
+	for (unsigned int i = 0; i < FLOW_INDEX_WAYS; i++) {
+		struct flow_index_bucket *alt = other_bucket(ix, b, i);
+		int slot = alt == b ? -1 : free_slot(alt);
+
+		if (slot >= 0) {
+			alt->sig[slot] = b->sig[i];
+			alt->val[slot] = b->val[i];
+			b->val[i] = 0;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+int flow_index_add(struct flow_index *ix, uint32_t h, uint32_t val)
+{
+	/* The first bucket while it has room, so most lookups end in one line. */
+	struct flow_index_bucket *b = flow_index_first(ix, h);
+	int slot = free_slot(b);
+
+	if (slot < 0) {
+		b = second(ix, h);
+		slot = free_slot(b);
+	}
+	if (slot < 0) {
+		b = flow_index_first(ix, h);
+		slot = make_room(ix, b);
+	}
+	if (slot < 0) {
+		b = second(ix, h);
+		slot = make_room(ix, b);
+	}
+	if (slot < 0)
+		return -1;
+	b->sig[slot] = h;
+	b->val[slot] = val;
+	ix->used++;
+	return 0;
+}
+
+static bool del_in(struct flow_index_bucket *b, uint32_t h, uint32_t val)
+{
+	for (unsigned int i = 0; i < FLOW_INDEX_WAYS; i++) {
+		if (b->val[i] == val && b->sig[i] == h) {
+			b->val[i] = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool flow_index_del(struct flow_index *ix, uint32_t h, uint32_t val)
+{
+	if (!del_in(flow_index_first(ix, h), h, val) && !del_in(second(ix, h), h, val))
+		return false;
+	ix->used--;
+	return true;
+}

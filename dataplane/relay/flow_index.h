@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The flow table's index of IPv4 connections: a hash of buckets of eight (signature,
+ * value) slots, one cache line each, every key in one of two buckets. It stores no keys:
+ * a value names a flow and a side (flow index << 1 | dir, plus one), and a candidate is
+ * confirmed by comparing the key with that side's own key in the flow. Sized at twice the
+ * keys it may hold; a key goes to its first bucket while that has room, else to its
+ * second, else an entry of either moves to its own other bucket (one cuckoo step). Only
+ * when all of that fails is the key refused (as a full table refuses a flow). One lcore's (the flow table's owner); flow.c is its only user.
+ */
+#ifndef FLOW_INDEX_H
+#define FLOW_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_hash_crc.h>
+#include <rte_prefetch.h>
+
+#include "flow.h"
+
+#define FLOW_INDEX_WAYS 8
+
+struct flow_index_bucket {
+	uint32_t sig[FLOW_INDEX_WAYS]; /* the key's full hash */
+	uint32_t val[FLOW_INDEX_WAYS]; /* 0: free */
+};
+
+struct flow_index {
+	struct flow_index_bucket *buckets;
+	uint32_t mask;                 /* buckets - 1 */
+	uint32_t seed;                 /* per table, so bucket pairs cannot be aimed at */
+	uint32_t used;
+};
+
+/* An index for up to `keys` keys on a socket. 0, or -1 when out of memory. */
+int flow_index_init(struct flow_index *ix, const char *name, uint32_t keys, int socket_id);
+
+/* Release its memory (a zeroed or initialised index). */
+void flow_index_free(struct flow_index *ix);
+
+/* Bytes it holds. */
+size_t flow_index_bytes(const struct flow_index *ix);
+
+/* The hash of key, which every call below takes with it. */
+static inline uint32_t flow_index_hash(const struct flow_index *ix, const struct flow_key *k)
+{
+	uint32_t h = rte_hash_crc_4byte(k->peer_ip, ix->seed);
+
+	h = rte_hash_crc_4byte(k->local_ip, h);
+	return rte_hash_crc_4byte((uint32_t)k->peer_port << 16 | k->local_port, h);
+}
+
+/* The first bucket of hash h, where most keys live; the second is derived from all of h. */
+static inline struct flow_index_bucket *flow_index_first(const struct flow_index *ix,
+							 uint32_t h)
+{
+	return &ix->buckets[h & ix->mask];
+}
+
+/* Start loading the first bucket of h (a burst's lookups, ahead of their use). */
+static inline void flow_index_prefetch(const struct flow_index *ix, uint32_t h)
+{
+	rte_prefetch0(flow_index_first(ix, h));
+}
+
+/* The value of key (hash h) among flows, or 0 when it is not indexed. */
+uint32_t flow_index_find(const struct flow_index *ix, const struct flow *flows,
+			 const struct flow_key *key, uint32_t h);
+
+/* Index val under hash h (its key must not be indexed yet). 0, or -1 when neither its
+ * buckets nor one move can make room. */
+int flow_index_add(struct flow_index *ix, uint32_t h, uint32_t val);
+
+/* Remove val from under hash h; false when it was not there. */
+bool flow_index_del(struct flow_index *ix, uint32_t h, uint32_t val);
+
+/* The value flow_index_* keep for side dir of the flow at index. */
+static inline uint32_t flow_index_val(uint32_t index, enum flow_dir dir)
+{
+	return (index << 1 | (uint32_t)dir) + 1;
+}
+
+#endif
