@@ -166,7 +166,7 @@ static inline void set32(struct csum_delta *d, uint8_t *field, uint32_t value)
 }
 
 /* Sequence, acknowledgement, window and timestamp of s translated for the out side. */
-static inline void translate(struct flow *f, enum flow_dir dir, struct relay_seg *s,
+static __rte_always_inline void translate(struct flow *f, enum flow_dir dir, struct relay_seg *s,
 			     const struct flow_side *in, struct flow_side *out,
 			     struct csum_delta *d, uint32_t *seq_out)
 {
@@ -196,7 +196,7 @@ static inline void translate(struct flow *f, enum flow_dir dir, struct relay_seg
 }
 
 /* Addresses, ports, MACs and TTL from the flow's template; the checksums finished. */
-static inline void rewrite(const struct flow *f, enum flow_dir dir, struct relay_seg *s,
+static __rte_always_inline void rewrite(const struct flow *f, enum flow_dir dir, struct relay_seg *s,
 			   const struct flow_side *out, const struct dp_port *out_port,
 			   struct csum_delta *d)
 {
@@ -218,21 +218,19 @@ static inline void rewrite(const struct flow *f, enum flow_dir dir, struct relay
 	splice_finish_checksums(s->m, s->ip, s->tcp, s->l4_off, out_port, d, &d_ip, true);
 }
 
-/* Forward staged frame i when it and its flow are the common case (true: consumed);
- * false leaves it untouched for the full path. */
-static inline bool forward(struct dp_worker *w, const struct dp_port *p, struct stage *st,
-			   unsigned int i)
+/* Forward staged frame i, of flow f and from its side dir, when it and its flow are the
+ * common case (true: consumed); false leaves it untouched for the full path. Inlined
+ * once per direction, so that every choice by direction is made at compile time. */
+static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp_port *p,
+					    struct stage *st, unsigned int i, struct flow *f,
+					    const enum flow_dir dir)
 {
-	struct flow *f = st->flow[i];
-	enum flow_dir dir = (enum flow_dir)st->dir[i];
 	struct flow_side *in, *out;
 	const struct dp_port *out_port;
 	struct csum_delta d = { 0 };
 	struct relay_seg s;
 	uint32_t total, seq_out;
 
-	if (!f)
-		return false;
 	in = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
 	out = dir == FLOW_DIR_CLIENT ? &f->b : &f->c;
 	s.m = st->pkts[i];
@@ -289,6 +287,18 @@ static void count(struct dp_worker *w, const struct stage *st)
 	dp_count(&w->counters.events[DP_EV_splice_c2b], c2b);
 	dp_count(&w->counters.events[DP_EV_splice_b2c], b2c);
 	dp_count(&w->counters.events[DP_EV_splice_burst], c2b + b2c);
+}
+
+static inline bool forward(struct dp_worker *w, const struct dp_port *p, struct stage *st,
+			   unsigned int i)
+{
+	struct flow *f = st->flow[i];
+
+	if (!f)
+		return false;
+	if (st->dir[i] == FLOW_DIR_CLIENT)
+		return forward_dir(w, p, st, i, f, FLOW_DIR_CLIENT);
+	return forward_dir(w, p, st, i, f, FLOW_DIR_BACKEND);
 }
 
 void splice_fast_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
