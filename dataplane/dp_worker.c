@@ -115,9 +115,8 @@ static const struct dp_port *port_of(const struct dp_appliance *app, uint16_t et
 	return NULL;
 }
 
-/* What other workers handed to w: copies to learn from, segments of w's flows. Returns
- * the frames taken. */
-static unsigned int worker_drain_inbox(struct dp_worker *w)
+/* Copies to learn from and segments of w's flows. */
+unsigned int dp_worker_drain_inbox(struct dp_worker *w)
 {
 	struct rte_mbuf *pkts[64];
 	unsigned int n = inbox_take(w, pkts, RTE_DIM(pkts));
@@ -189,7 +188,7 @@ int dp_worker_main(void *arg)
 		rte_rcu_qsbr_quiescent(app->qsbr, w->index);
 		for (unsigned int i = 0; i < w->n_rxqs; i++)
 			got += worker_poll_rxq(w, &w->rxqs[i], burst);
-		got += worker_drain_inbox(w);
+		got += dp_worker_drain_inbox(w);
 		dp_tx_flush(w);
 		/* A poll that found work is busy time: the real load of a core that never sleeps.
 		 * Only the poll and its sends count: a wider window would also catch the times

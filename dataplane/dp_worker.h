@@ -30,6 +30,10 @@ void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte
 void dp_worker_rx_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
 			unsigned int n);
 
+/* What other workers handed to w (inbox.h), handled as the poll loop does; returns the
+ * frames taken. */
+unsigned int dp_worker_drain_inbox(struct dp_worker *w);
+
 /* lcore entry point (rte_eal_remote_launch); returns when app->quit is set. */
 int dp_worker_main(void *arg);
 

@@ -10,7 +10,10 @@
 # found work), and testpmd's over ours: the share of testpmd's per-core rate we reach.
 # The runs-of-16 case of scripts/bench-gen.sh follows, labelled, at 64 flows.
 #
-#   scripts/bench-linux.sh [SECONDS] [ROUNDS] [FLOWS...]   (5, 3, 64 4096 65536)
+# With BEFORE=BUILD_DIR an older build's data plane takes its turn in every round too, on
+# the same frames, and the line ends with its cycles per packet and ours over its.
+#
+#   [BEFORE=DIR] scripts/bench-linux.sh [SECONDS] [ROUNDS] [FLOWS...]   (5, 3, 64 4096 65536)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-5}
@@ -25,7 +28,7 @@ echo "memory: --no-huge (this machine's runs; hugepages where a deployment has t
 
 # turns FLOWS LABEL GEN_ARGS...: ROUNDS turns of testpmd io and meshrelay; one summary line.
 turns() {
-	local flows=$1 label=$2 tp="" mr="" tpp="" mrp="" failed=0 line
+	local flows=$1 label=$2 tp="" mr="" tpp="" mrp="" old="" failed=0 line before=""
 	shift 2
 	for round in $(seq "$ROUNDS"); do
 		line=$(testpmd_run io --mode stream --direct --concurrency "$flows" --seconds "$SECS" "$@")
@@ -37,13 +40,21 @@ turns() {
 		mr="$mr $(gen_field "$line" cpp)"
 		mrp="$mrp $(gen_field "$line" rx_pps)"
 		failed=$((failed + $(gen_field "$line" failed)))
+		if [ -n "${BEFORE:-}" ]; then
+			MR_DP=$BEFORE/dataplane/meshrelay-dp dp_up 16 4
+			line=$(stream_run "$flows" "$@")
+			dp_down
+			old="$old $(gen_field "$line" cpp)"
+		fi
 	done
+	[ -z "${BEFORE:-}" ] || before=$(printf '  before %s cycles/pkt, ours %s of it [rounds:%s]' \
+		"$(median <<<"$old")" "$(ratio "$(median <<<"$mr")" "$(median <<<"$old")")" "$old")
 	local t m
 	t=$(median <<<"$tp")
 	m=$(median <<<"$mr")
-	printf '%-26s flows=%-6s testpmd %6s cycles/pkt (%s pkt/s)  meshrelay %6s cycles/pkt (%s pkt/s)  per core %s of testpmd  [rounds: testpmd%s; meshrelay%s; failed %s]\n' \
+	printf '%-26s flows=%-6s testpmd %6s cycles/pkt (%s pkt/s)  meshrelay %6s cycles/pkt (%s pkt/s)  per core %s of testpmd  [rounds: testpmd%s; meshrelay%s; failed %s]%s\n' \
 		"$label" "$flows" "$t" "$(median <<<"$tpp")" "$m" "$(median <<<"$mrp")" \
-		"$(ratio "$t" "$m")" "$tp" "$mr" "$failed"
+		"$(ratio "$t" "$m")" "$tp" "$mr" "$failed" "$before"
 }
 
 for flows in "${FLOWS[@]}"; do

@@ -8,7 +8,11 @@
 # whole connection costs (handshake, hello, answer, FINs, the flow's end), N in a row;
 # with --dns N what one DNS answer costs (N bursts of 32 UDP queries to the edge port):
 # --rx-cksum: the ports check receive checksums, as a NIC with that offload does.
-#   scripts/bench-path.sh [--rx-cksum] [--bursts N | --connections N | --dns N] [BUILD_DIR...]
+# With --workers: the spliced segment with 1, 2 and 4 workers (lcores on one CPU), each
+# handed its own flows' bursts (a NIC steering them), then with 2 and 4 workers all bursts
+# handed to worker 0 (the software fallback): what that adds per segment handed over.
+#   scripts/bench-path.sh [--rx-cksum] [--bursts N | --connections N | --dns N | --workers]
+#                         [BUILD_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +30,8 @@ while [ $# -gt 0 ]; do
 	--connections) bursts=$2; mode=(connections); toggle=path_cost_step; unit=connections
 		what="connection"; shift 2 ;;
 	--dns) bursts=$2; mode=(dns); unit=queries; what="DNS answer"; shift 2 ;;
-	-*) echo "usage: $0 [--rx-cksum] [--bursts N | --connections N | --dns N] [BUILD_DIR...]" >&2; exit 2 ;;
+	--workers) workers=1; shift ;;
+	-*) echo "usage: $0 [--rx-cksum] [--bursts N | --connections N | --dns N | --workers] [BUILD_DIR...]" >&2; exit 2 ;;
 	*) dirs+=("$1"); shift ;;
 	esac
 done
@@ -35,6 +40,35 @@ command -v valgrind >/dev/null || { echo "bench-path: valgrind missing (scripts/
 
 out=$(mktemp -d /tmp/mr-bench-path.XXXXXX)
 trap 'rm -rf "$out"; rm -rf /var/run/dpdk/bench-path-*' EXIT
+
+# workers_run BIN N [handoff] -> "SEGMENTS HANDED INSTRUCTIONS"
+workers_run() {
+	local log
+	log=$(valgrind --tool=callgrind --toggle-collect=path_cost_workers \
+		--callgrind-out-file="$out/cg.out" "$1" "${nic[@]}" workers "${@:2}" "$bursts" \
+		2>"$out/valgrind.log") || { tail -20 "$out/valgrind.log" >&2; exit 1; }
+	echo "$(sed -n 's/^segments //p' <<<"$log") $(sed -n 's/^handed over //p' <<<"$log")" \
+		"$(sed -n 's/^totals: *//p' "$out/cg.out" | awk '{print $1}')"
+}
+if [ -n "${workers:-}" ]; then
+	for dir in "${dirs[@]}"; do
+		bin=$dir/test/bench/bench-path
+		declare -A steered=()
+		for n in 1 2 4; do
+			read -r seg _ ins <<<"$(workers_run "$bin" $n)"
+			steered[$n]=$ins
+			awk -v d="$dir" -v n=$n -v t="$ins" -v s="$seg" 'BEGIN {
+				printf "%s: %d worker(s), each its own flows: %.1f instructions per spliced segment\n", d, n, t / s }'
+		done
+		for n in 2 4; do
+			read -r seg handed ins <<<"$(workers_run "$bin" $n handoff)"
+			awk -v d="$dir" -v n=$n -v t="$ins" -v s="$seg" -v h="$handed" -v base="${steered[$n]}" 'BEGIN {
+				printf "%s: %d workers, every burst to worker 0: %.1f per segment; %d of %d handed over, +%.1f instructions each\n",
+					d, n, t / s, h, s, (t - base) / h }'
+		done
+	done
+	exit 0
+fi
 for dir in "${dirs[@]}"; do
 	bin=$dir/test/bench/bench-path
 	[ -x "$bin" ] || { echo "bench-path: $bin not built" >&2; exit 2; }

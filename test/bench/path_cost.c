@@ -18,8 +18,15 @@
  * sends COUNT bursts of 32 DNS queries (A, names under a wildcard route, EDNS0) to the
  * edge port's address instead: --toggle-collect=path_cost_burst, divided by the queries
  * printed, is the cost of one answer.
+ * With "workers N" (1 to 4) the appliance has N workers (lcores all on one CPU: they are
+ * driven from this thread, never launched), one connection owned by each, and every
+ * worker is handed its own connection's bursts, as a NIC steering each flow to its
+ * owner's queue would; "workers N handoff" hands every burst to worker 0 instead, which
+ * passes the other workers' segments to their inboxes, drained by their owners: the
+ * difference is what the software fallback adds per segment handed over (printed).
  * Exits 1 when the relay did not forward every segment (the figure would mean nothing).
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,23 +39,27 @@
 #include <rte_udp.h>
 
 #include "dp_appliance.h"
+#include "dispatch.h"
 #include "dp_worker.h"
 #include "flow.h"
 #include "neigh.h"
 #include "tcp_frame.h"
 
 #define BURST 32
+#define MAX_WORKERS 4
 #define PAYLOAD 1400
 #define CLIENT_IP 0x0a000002u
 #define EDGE_IP 0x0a000001u
 #define BACKEND_IP 0x0a010002u
 #define SVC_IP 0x0a010001u
 
-static const char config_text[] =
+/* The ports have a queue per worker: the ring PMD gives back what transmit queue i sent on
+ * receive queue i, and each worker sends on its own. */
+static const char config_format[] =
 	"dataplane = { mbufs = 0; neighbour = { entries = 64; }; };\n"
-	"ports = ( { name = \"edge\"; device = \"net_ring_bp0\"; ipv4 = \"10.0.0.1/24\";\n"
+	"ports = ( { name = \"edge\"; device = \"net_ring_bp0\"; ipv4 = \"10.0.0.1/24\"; queues = %u;\n"
 	"            exception = { enabled = false; }; },\n"
-	"          { name = \"svc\"; device = \"net_ring_bp1\"; ipv4 = \"10.1.0.1/24\";\n"
+	"          { name = \"svc\"; device = \"net_ring_bp1\"; ipv4 = \"10.1.0.1/24\"; queues = %u;\n"
 	"            exception = { enabled = false; }; } );\n"
 	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
 	"relay = { max_flows = 64; closing_timeout_ms = 100; };\n"
@@ -120,12 +131,21 @@ static unsigned int ts_opts(uint8_t o[12], const struct end *e)
 	return 12;
 }
 
+/* A frame the relay sent on p from any worker's queue; false when there is none. */
+static bool next_sent(const struct dp_port *p, struct rte_mbuf **m)
+{
+	for (uint16_t q = 0; q < app.n_workers; q++)
+		if (rte_eth_rx_burst(p->port_id, q, m, 1) == 1)
+			return true;
+	return false;
+}
+
 /* The next TCP segment the relay sent on p (other frames freed); NULL when none. */
 static struct rte_tcp_hdr *next_tcp(const struct dp_port *p, struct rte_mbuf **out)
 {
 	struct rte_mbuf *m;
 
-	while (rte_eth_rx_burst(p->port_id, 0, &m, 1) == 1) {
+	while (next_sent(p, &m)) {
 		struct rte_ether_hdr *eth;
 		struct rte_ipv4_hdr *ip;
 
@@ -180,8 +200,9 @@ static void drain(const struct dp_port *p)
 	struct rte_mbuf *pkts[BURST];
 	uint16_t n;
 
-	while ((n = rte_eth_rx_burst(p->port_id, 0, pkts, BURST)) > 0)
-		rte_pktmbuf_free_bulk(pkts, n);
+	for (uint16_t q = 0; q < app.n_workers; q++)
+		while ((n = rte_eth_rx_burst(p->port_id, q, pkts, BURST)) > 0)
+			rte_pktmbuf_free_bulk(pkts, n);
 }
 
 static size_t read_hello(uint8_t *buf, size_t cap)
@@ -319,6 +340,82 @@ static void run_bursts(struct end *c, struct end *b, unsigned int bursts)
 	}
 }
 
+/* One connection of the workers run and the worker that owns it. */
+struct conn {
+	struct end c, b;
+	struct dp_worker *owner;
+};
+
+/* What callgrind counts in a workers run: each connection's burst from each end handed
+ * to its owner (or all to worker 0 with handoff), then every worker's inbox and
+ * housekeeping, as their poll loops would. */
+__attribute__((noinline, noclone)) void path_cost_workers(struct conn *conns, unsigned int n,
+							 struct rte_mbuf *(*from_c)[BURST / 2],
+							 struct rte_mbuf *(*from_b)[BURST / 2],
+							 bool handoff);
+__attribute__((noinline, noclone)) void path_cost_workers(struct conn *conns, unsigned int n,
+							 struct rte_mbuf *(*from_c)[BURST / 2],
+							 struct rte_mbuf *(*from_b)[BURST / 2],
+							 bool handoff)
+{
+	for (unsigned int k = 0; k < n; k++) {
+		struct dp_worker *rx = handoff ? app.workers[0] : conns[k].owner;
+
+		dp_worker_rx_burst(rx, conns[k].c.port, from_c[k], BURST / 2);
+		dp_worker_rx_burst(rx, conns[k].b.port, from_b[k], BURST / 2);
+	}
+	for (unsigned int k = 0; k < n; k++) {
+		dp_worker_drain_inbox(app.workers[k]);
+		dp_worker_housekeeping(app.workers[k]);
+	}
+}
+
+/* A client port whose connection worker k owns (the software dispatch's client hash). */
+static uint16_t client_port_for(const struct end *c, unsigned int k)
+{
+	for (uint16_t port = c->port_num; port != 0; port++)
+		if (dispatch_owner(&app, c->port, rte_cpu_to_be_32(c->ip), c->our_ip,
+				   rte_cpu_to_be_16(port), c->our_port) == k)
+			return port;
+	fail("no client port for a worker");
+	return 0;
+}
+
+/* Per worker: a connection opened through its owner, then `bursts` rounds of BURST
+ * segments for each connection. Returns the segments spliced. */
+static uint64_t run_workers(const struct end *c0, const struct end *b0, unsigned int n,
+			    bool handoff, unsigned int bursts)
+{
+	struct conn conns[MAX_WORKERS];
+	uint64_t before = 0, after = 0;
+
+	for (unsigned int k = 0; k < n; k++) {
+		conns[k].c = *c0;
+		conns[k].b = *b0;
+		conns[k].c.port_num = client_port_for(c0, k);
+		conns[k].owner = w = app.workers[k];
+		w->now_ms = 1000000;
+		neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
+		open_connection(&conns[k].c, &conns[k].b);
+		before += w->counters.events[DP_EV_splice_c2b] + w->counters.events[DP_EV_splice_b2c];
+	}
+	for (unsigned int r = 0; r < bursts; r++) {
+		struct rte_mbuf *from_c[MAX_WORKERS][BURST / 2], *from_b[MAX_WORKERS][BURST / 2];
+
+		for (unsigned int k = 0; k < n; k++) {
+			fill(&conns[k].c, &conns[k].b, from_c[k], BURST / 2);
+			fill(&conns[k].b, &conns[k].c, from_b[k], BURST / 2);
+		}
+		path_cost_workers(conns, n, from_c, from_b, handoff);
+		drain(conns[0].c.port);
+		drain(conns[0].b.port);
+	}
+	for (unsigned int k = 0; k < n; k++)
+		after += app.workers[k]->counters.events[DP_EV_splice_c2b] +
+			 app.workers[k]->counters.events[DP_EV_splice_b2c];
+	return after - before;
+}
+
 /* A DNS query for sK.apps.svc.example (A, EDNS0) from a client port, as a frame. */
 static struct rte_mbuf *dns_query(unsigned int k)
 {
@@ -385,12 +482,13 @@ static int finish(struct mr_config *conf)
 int main(int argc, char **argv)
 {
 	char prefix[64], err[512];
-	char *eal_argv[] = { "bench-path", "-l", "0-1", "--no-pci", "--no-huge", "-m", "256",
-			     "--no-telemetry", "--log-level", "*:error", "--file-prefix",
+	char lcores[64], config_text[sizeof(config_format) + 16];
+	char *eal_argv[] = { "bench-path", "--lcores", lcores, "--no-pci", "--no-huge", "-m",
+			     "768", "--no-telemetry", "--log-level", "*:error", "--file-prefix",
 			     prefix, NULL };
 	int arg = 1;
-	bool connections, dns;
-	unsigned int bursts;
+	bool connections, dns, handoff = false;
+	unsigned int bursts, workers = 0;
 	static struct mr_config conf;
 	struct end c = { .ip = CLIENT_IP, .our_ip = EDGE_IP, .port_num = 40001, .our_port = 443,
 			 .seq = 1000000, .tsval = 5000 };
@@ -404,15 +502,28 @@ int main(int argc, char **argv)
 	arg += connections;
 	dns = arg < argc && strcmp(argv[arg], "dns") == 0;
 	arg += dns;
+	if (arg + 1 < argc && strcmp(argv[arg], "workers") == 0) {
+		workers = (unsigned int)atoi(argv[arg + 1]);
+		arg += 2;
+		handoff = arg < argc && strcmp(argv[arg], "handoff") == 0;
+		arg += handoff;
+		if (workers < 1 || workers > MAX_WORKERS)
+			fail("workers: 1 to 4");
+	}
+	/* The main lcore and one lcore per worker, all on CPU 0: nothing is launched. */
+	snprintf(lcores, sizeof(lcores), "(0-%u)@0", workers ? workers : 1);
 	bursts = arg < argc ? (unsigned int)atoi(argv[arg]) : connections ? 500 : 200;
 	snprintf(prefix, sizeof(prefix), "bench-path-%d", (int)getpid());
 	if (bursts == 0 || rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
-		fail("usage: bench-path [rx-cksum] [connections | dns] [COUNT], or EAL did not start");
+		fail("usage: bench-path [rx-cksum] [connections | dns | workers N [handoff]] [COUNT], "
+		     "or EAL did not start");
+	snprintf(config_text, sizeof(config_text), config_format, workers ? workers : 1,
+		 workers ? workers : 1);
 	if (mr_config_load_string(config_text, "bench-path", &conf, err, sizeof(err)) < 0)
 		fail(err);
 	app.conf = &conf;
-	app.n_workers = 1;
-	if (dp_appliance_up(&app, err, sizeof(err)) < 0 || !app.workers[0])
+	app.n_workers = workers ? workers : 1;
+	if (dp_appliance_up(&app, err, sizeof(err)) < 0 || !app.workers[app.n_workers - 1])
 		fail(err);
 	w = app.workers[0];
 	w->now_ms = 1000000;
@@ -421,6 +532,16 @@ int main(int argc, char **argv)
 	neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
 	c.port = &app.ports[0];
 	b.port = &app.ports[1];
+	if (workers) {
+		uint64_t dispatched = 0, spliced = run_workers(&c, &b, workers, handoff, bursts);
+
+		if (spliced != (uint64_t)bursts * BURST * workers)
+			fail("the relay did not splice every segment");
+		for (unsigned int k = 0; k < workers; k++)
+			dispatched += app.workers[k]->counters.events[DP_EV_dispatched];
+		printf("segments %" PRIu64 "\nhanded over %" PRIu64 "\n", spliced, dispatched);
+		return finish(&conf);
+	}
 	if (dns) {
 		run_dns(&c, bursts);
 		if (w->counters.events[DP_EV_dns_answered] != (uint64_t)bursts * BURST)
