@@ -27,6 +27,14 @@ struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t inde
 						 socket);
 	bool ready;
 
+	/* What other threads write (the mailbox's request) and what the worker writes that
+	 * they read (its answer, the counters) never share a line with the worker's own. */
+	RTE_BUILD_BUG_ON(offsetof(struct dp_worker, mailbox) % RTE_CACHE_LINE_SIZE != 0);
+	RTE_BUILD_BUG_ON(sizeof(((struct dp_mailbox *)0)->req) > RTE_CACHE_LINE_SIZE);
+	RTE_BUILD_BUG_ON(offsetof(struct dp_mailbox, done) != RTE_CACHE_LINE_SIZE);
+	RTE_BUILD_BUG_ON(offsetof(struct dp_worker, counters) % RTE_CACHE_LINE_SIZE != 0);
+	RTE_BUILD_BUG_ON(offsetof(struct dp_worker, counters) <
+			 offsetof(struct dp_worker, mailbox) + sizeof(struct dp_mailbox));
 	if (!w)
 		return NULL;
 	w->app = app;
@@ -104,6 +112,7 @@ void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte
 void dp_worker_rx_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
 			unsigned int n)
 {
+	dp_count(&w->counters.events[DP_EV_rx_frames], n);
 	splice_fast_burst(w, p, pkts, n, dp_worker_rx_frame);
 }
 
@@ -115,21 +124,29 @@ static const struct dp_port *port_of(const struct dp_appliance *app, uint16_t et
 	return NULL;
 }
 
-/* Copies to learn from and segments of w's flows. */
+/* A frame another worker handed over that the splice's burst path left: a copy to learn
+ * from, or a segment for the relay (its L2/L3 checks were made where it arrived). */
+static void inbox_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
+{
+	if (!net_input_copy(w, p, m) && !relay_input(w, p, m, sizeof(struct rte_ether_hdr)))
+		dp_tx_kernel(w, p, m); /* not the relay's after all: the host's */
+}
+
 unsigned int dp_worker_drain_inbox(struct dp_worker *w)
 {
 	struct rte_mbuf *pkts[64];
 	unsigned int n = inbox_take(w, pkts, RTE_DIM(pkts));
 
-	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const struct dp_port *p = port_of(w->app, m->port);
+	/* Runs of one port's frames through the burst path, as from a receive queue. */
+	for (unsigned int first = 0, i; first < n; first = i) {
+		const struct dp_port *p = port_of(w->app, pkts[first]->port);
 
-		if (!p)
-			rte_pktmbuf_free(m);
-		else if (!net_input_copy(w, p, m) &&
-			 !relay_input(w, p, m, sizeof(struct rte_ether_hdr)))
-			dp_tx_kernel(w, p, m); /* not the relay's after all: the host's */
+		for (i = first + 1; i < n && pkts[i]->port == pkts[first]->port; i++)
+			;
+		if (p)
+			splice_fast_burst(w, p, pkts + first, i - first, inbox_frame);
+		else
+			rte_pktmbuf_free_bulk(pkts + first, i - first);
 	}
 	return n;
 }
@@ -155,6 +172,7 @@ void dp_worker_housekeeping(struct dp_worker *w)
 {
 	const uint64_t age_every_ms = RTE_MAX(w->app->conf->dataplane.neigh.retry_ms / 4, 10u);
 
+	inbox_flush(w);
 	dp_tx_flush(w);
 	relay_timers(w);
 	if (w->now_ms >= w->next_age_ms) {
@@ -189,6 +207,7 @@ int dp_worker_main(void *arg)
 		for (unsigned int i = 0; i < w->n_rxqs; i++)
 			got += worker_poll_rxq(w, &w->rxqs[i], burst);
 		got += dp_worker_drain_inbox(w);
+		inbox_flush(w);
 		dp_tx_flush(w);
 		/* A poll that found work is busy time: the real load of a core that never sleeps.
 		 * Only the poll and its sends count: a wider window would also catch the times

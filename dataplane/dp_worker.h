@@ -21,12 +21,14 @@ void dp_workers_assign_queues(struct dp_appliance *app);
  * neighbour cache, answer the mailbox; at w->now_ms, which the caller sets. */
 void dp_worker_housekeeping(struct dp_worker *w);
 
-/* One frame received on data port p, as the poll loop handles it: L2/L3 first, TCP to
- * the appliance's addresses to the relay, what neither takes to the host. Consumes m. */
+/* One frame received on data port p, as the full path handles it: L2/L3 first, TCP to
+ * the appliance's addresses to the relay, what neither takes to the host. Consumes m.
+ * Counting it as received is dp_worker_rx_burst's. */
 void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
-/* A burst of frames received on data port p, in order: spliced segments of the common
- * case through the splice's burst path, every other frame as dp_worker_rx_frame. */
+/* A burst of frames received on data port p, counted, then handled in order: spliced
+ * segments of the common case through the splice's burst path, every other frame as
+ * dp_worker_rx_frame. */
 void dp_worker_rx_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
 			unsigned int n);
 

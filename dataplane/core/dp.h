@@ -68,11 +68,15 @@ struct dp_rxq {
 struct dp_worker;
 
 /* A request the worker runs on its own lcore at the top of its next poll loop. */
+/* One request at a time to a worker (dp_mailbox.h). Each half on a cache line of its own:
+ * the requester's writes never land on a line the worker writes, nor the reverse. */
 struct dp_mailbox {
-	void (*fn)(struct dp_worker *w, void *arg);
-	void *arg;
-	uint32_t posted;             /* written by the requester */
-	uint32_t done;               /* written by the worker */
+	struct {
+		void (*fn)(struct dp_worker *w, void *arg);
+		void *arg;
+		uint32_t posted;     /* written by the requester */
+	} req __rte_cache_aligned;
+	uint32_t done __rte_cache_aligned; /* written by the worker */
 };
 
 struct flow_table;
@@ -81,6 +85,7 @@ struct relay_live;
 struct relay_secrets;
 struct turn_bind_slot;
 struct connlog_worker;
+struct dp_outbox;
 
 /* One worker's transmit state towards one data port (dp_tx.h). Under a SYN flood the
  * cookies would take the queue from established flows: for a while after the queue
@@ -104,7 +109,11 @@ struct dp_worker {
 	struct rte_eth_dev_tx_buffer *tx_kernel[MR_MAX_PORTS];
 	struct neigh_table *neigh;   /* net: IPv4 and IPv6 neighbours */
 	struct flow_table *flows;    /* relay: this worker's connections */
-	struct rte_ring *inbox;      /* relayed segments and ARP copies from other workers */
+	/* Frames other workers hand this one (net/inbox.h): a single-producer ring from each
+	 * (NULL for itself, and with one worker), and this worker's frames staged for each
+	 * other one, sent a burst at a time. */
+	struct rte_ring *inbox[DP_MAX_WORKERS];
+	struct dp_outbox *outbox;
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
 	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second */
 	uint64_t challenge_second;
@@ -114,8 +123,15 @@ struct dp_worker {
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;
+	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
+	struct dns_rrl *dns_rrl;                    /* DNS answers per client (dns_input.c) */
+	struct connlog_worker *connlog;             /* the connection log (relay/connlog.h);
+						     * NULL when it is off */
+	/* Written by other threads too: on lines of its own (dp_worker_create checks). */
 	struct dp_mailbox mailbox;
-	struct dp_counters counters;
+	/* Written by the worker, read by telemetry and the control thread: from here on,
+	 * lines that hold nothing else the worker uses. */
+	struct dp_counters counters __rte_cache_aligned;
 	struct {
 		uint64_t busy_cycles;  /* TSC cycles of polls that found frames */
 		uint64_t busy_polls, idle_polls;
@@ -123,10 +139,6 @@ struct dp_worker {
 	uint64_t listener_flows[MR_MAX_LISTENERS];  /* connections taken per listener */
 	uint64_t pool_flows[DP_POOL_COUNTERS];      /* connections routed per pool, by the
 						     * pool's name (relay_live_pool_counter) */
-	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
-	struct dns_rrl *dns_rrl;                    /* DNS answers per client (dns_input.c) */
-	struct connlog_worker *connlog;             /* the connection log (relay/connlog.h);
-						     * NULL when it is off */
 } __rte_cache_aligned;
 
 struct relay_health;

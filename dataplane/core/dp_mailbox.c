@@ -6,11 +6,11 @@
 
 void dp_mailbox_serve(struct dp_worker *w)
 {
-	uint32_t posted = __atomic_load_n(&w->mailbox.posted, __ATOMIC_ACQUIRE);
+	uint32_t posted = __atomic_load_n(&w->mailbox.req.posted, __ATOMIC_ACQUIRE);
 
 	if (posted == w->mailbox.done)
 		return;
-	w->mailbox.fn(w, w->mailbox.arg);
+	w->mailbox.req.fn(w, w->mailbox.req.arg);
 	__atomic_store_n(&w->mailbox.done, posted, __ATOMIC_RELEASE);
 }
 
@@ -23,12 +23,12 @@ int dp_mailbox_call(struct dp_worker *w, void (*fn)(struct dp_worker *, void *),
 	int rc = -1;
 
 	pthread_mutex_lock(&callers);
-	if (w->mailbox.posted != __atomic_load_n(&w->mailbox.done, __ATOMIC_ACQUIRE))
+	if (w->mailbox.req.posted != __atomic_load_n(&w->mailbox.done, __ATOMIC_ACQUIRE))
 		goto out; /* an earlier request timed out and is still pending */
-	w->mailbox.fn = fn;
-	w->mailbox.arg = arg;
-	ticket = w->mailbox.posted + 1;
-	__atomic_store_n(&w->mailbox.posted, ticket, __ATOMIC_RELEASE);
+	w->mailbox.req.fn = fn;
+	w->mailbox.req.arg = arg;
+	ticket = w->mailbox.req.posted + 1;
+	__atomic_store_n(&w->mailbox.req.posted, ticket, __ATOMIC_RELEASE);
 	for (unsigned int waited = 0; waited <= timeout_ms * 10; waited++) {
 		if (__atomic_load_n(&w->mailbox.done, __ATOMIC_ACQUIRE) == ticket) {
 			rc = 0;

@@ -4,31 +4,82 @@
 #include <stdio.h>
 
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_ring.h>
 
-#define INBOX_SIZE 8192
+#define INBOX_FRAMES 8192  /* what one worker may have waiting from all the others */
+#define OUTBOX_BURST 32
+
+/* Frames one worker staged for another, sent when full or at the end of its poll loop. */
+struct dp_outbox {
+	uint16_t n;
+	struct rte_mbuf *pkts[OUTBOX_BURST];
+};
+
+/* Ring size for each producer-consumer pair: the consumer's share split among producers,
+ * never below what one full poll could hand over. */
+static unsigned int pair_ring_size(unsigned int n_workers)
+{
+	return rte_align32pow2(RTE_MAX(INBOX_FRAMES / (n_workers - 1), 1024u));
+}
 
 int inbox_init(struct dp_appliance *app)
 {
+	unsigned int size;
+
 	if (app->n_workers < 2)
 		return 0;
-	for (unsigned int i = 0; i < app->n_workers; i++) {
-		char name[RTE_RING_NAMESIZE];
+	size = pair_ring_size(app->n_workers);
+	for (unsigned int to = 0; to < app->n_workers; to++) {
+		struct dp_worker *w = app->workers[to];
+		int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
 
-		snprintf(name, sizeof(name), "inbox_w%u", i);
-		app->workers[i]->inbox = rte_ring_create(name, INBOX_SIZE,
-							 (int)rte_lcore_to_socket_id(app->workers[i]->lcore_id),
-							 RING_F_SC_DEQ);
-		if (!app->workers[i]->inbox)
+		w->outbox = rte_zmalloc_socket("outbox", sizeof(*w->outbox) * app->n_workers,
+					       RTE_CACHE_LINE_SIZE, socket);
+		if (!w->outbox)
 			return -1;
+		for (unsigned int from = 0; from < app->n_workers; from++) {
+			char name[RTE_RING_NAMESIZE];
+
+			if (from == to)
+				continue;
+			snprintf(name, sizeof(name), "inbox_%u_%u", from, to);
+			w->inbox[from] = rte_ring_create(name, size, socket,
+							 RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!w->inbox[from])
+				return -1;
+		}
 	}
 	return 0;
 }
 
+/* Send what w staged for worker `to`; what its ring cannot take is dropped, counted. */
+static void outbox_send(struct dp_worker *w, unsigned int to)
+{
+	struct dp_outbox *o = &w->outbox[to];
+	unsigned int sent;
+
+	if (o->n == 0)
+		return;
+	sent = rte_ring_sp_enqueue_burst(w->app->workers[to]->inbox[w->index],
+					 (void *const *)o->pkts, o->n, NULL);
+	for (unsigned int i = sent; i < o->n; i++)
+		dp_drop(w, o->pkts[i], DP_DROP_dispatch_full);
+	o->n = 0;
+}
+
+static void outbox_add(struct dp_worker *w, unsigned int to, struct rte_mbuf *m)
+{
+	struct dp_outbox *o = &w->outbox[to];
+
+	o->pkts[o->n++] = m;
+	if (o->n == OUTBOX_BURST)
+		outbox_send(w, to);
+}
+
 void inbox_put(struct dp_worker *w, unsigned int owner, struct rte_mbuf *m)
 {
-	if (rte_ring_mp_enqueue(w->app->workers[owner]->inbox, m) != 0)
-		return dp_drop(w, m, DP_DROP_dispatch_full);
+	outbox_add(w, owner, m);
 	dp_event(w, DP_EV_dispatched);
 }
 
@@ -40,26 +91,42 @@ void inbox_copy_to_others(struct dp_worker *w, const struct rte_mbuf *m)
 		if (i == w->index)
 			continue;
 		copy = rte_pktmbuf_copy(m, w->app->pool, 0, UINT32_MAX);
-		if (!copy || rte_ring_mp_enqueue(w->app->workers[i]->inbox, copy) != 0)
-			rte_pktmbuf_free(copy);
+		if (copy)
+			outbox_add(w, i, copy);
 	}
+}
+
+void inbox_flush(struct dp_worker *w)
+{
+	for (unsigned int i = 0; w->outbox && i < w->app->n_workers; i++)
+		outbox_send(w, i);
 }
 
 unsigned int inbox_take(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int max)
 {
-	if (!w->inbox)
-		return 0;
-	return rte_ring_sc_dequeue_burst(w->inbox, (void **)pkts, max, NULL);
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < w->app->n_workers && n < max; i++)
+		if (w->inbox[i])
+			n += rte_ring_sc_dequeue_burst(w->inbox[i], (void **)pkts + n, max - n,
+						       NULL);
+	return n;
 }
 
 void inbox_free(struct dp_worker *w)
 {
 	struct rte_mbuf *m;
 
-	if (!w->inbox)
-		return;
-	while (rte_ring_dequeue(w->inbox, (void **)&m) == 0)
-		rte_pktmbuf_free(m);
-	rte_ring_free(w->inbox);
-	w->inbox = NULL;
+	for (unsigned int i = 0; i < DP_MAX_WORKERS; i++) {
+		if (!w->inbox[i])
+			continue;
+		while (rte_ring_dequeue(w->inbox[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->inbox[i]);
+		w->inbox[i] = NULL;
+	}
+	for (unsigned int i = 0; w->outbox && i < w->app->n_workers; i++)
+		rte_pktmbuf_free_bulk(w->outbox[i].pkts, w->outbox[i].n);
+	rte_free(w->outbox);
+	w->outbox = NULL;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Each worker's inbox: an rte_ring (many producers, the worker the only consumer) through
- * which other workers hand it frames: relayed TCP segments of flows it owns that arrived
- * on another worker's queue, and copies of ARP and neighbour discovery so that every
- * worker's neighbour cache learns what one of them heard. Which worker owns a segment is
- * the relay's choice; this is only the hand-over.
+ * Each worker's inbox: a single-producer, single-consumer rte_ring from every other
+ * worker, through which they hand it frames: relayed TCP segments of flows it owns that
+ * arrived on another worker's queue, and copies of ARP and neighbour discovery so that
+ * every worker's neighbour cache learns what one of them heard. A worker stages what it
+ * hands over per receiver and sends it a burst at a time (inbox_flush at the end of its
+ * poll loop), so no ring is written by two lcores and none is touched per frame. Which
+ * worker owns a segment is the relay's choice; this is only the hand-over.
  */
 #ifndef INBOX_H
 #define INBOX_H
@@ -15,13 +17,17 @@
  * 0, or -1 with rte_errno set. */
 int inbox_init(struct dp_appliance *app);
 
-/* Hand m (Ethernet header first, m->port its data port) to worker `owner`. Consumes m;
- * a full inbox drops it (dispatch_full). */
+/* Hand m (Ethernet header first, m->port its data port) to worker `owner`: staged, sent
+ * with the next full burst or inbox_flush. Consumes m; a full inbox drops it
+ * (dispatch_full). */
 void inbox_put(struct dp_worker *w, unsigned int owner, struct rte_mbuf *m);
 
 /* A copy of ARP or neighbour discovery frame m for every other worker to learn from.
  * m is not consumed. */
 void inbox_copy_to_others(struct dp_worker *w, const struct rte_mbuf *m);
+
+/* Send everything w staged for other workers. w's own lcore, once per poll loop. */
+void inbox_flush(struct dp_worker *w);
 
 /* Up to max frames handed to w, oldest first, into pkts; w's own lcore only. */
 unsigned int inbox_take(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int max);

@@ -113,7 +113,6 @@ uint16_t net_input_frame(struct dp_worker *w, const struct dp_port *p, struct rt
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
-	dp_event(w, DP_EV_rx_frames);
 	if (rte_pktmbuf_data_len(m) < sizeof(*eth))
 		return drop(w, m, DP_DROP_runt);
 	if (!rte_is_same_ether_addr(&eth->dst_addr, &p->mac) &&

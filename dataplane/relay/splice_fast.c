@@ -283,7 +283,6 @@ static void count(struct dp_worker *w, const struct stage *st)
 
 	if (c2b + b2c == 0)
 		return;
-	dp_count(&w->counters.events[DP_EV_rx_frames], c2b + b2c);
 	dp_count(&w->counters.events[DP_EV_splice_c2b], c2b);
 	dp_count(&w->counters.events[DP_EV_splice_b2c], b2c);
 	dp_count(&w->counters.events[DP_EV_splice_burst], c2b + b2c);

@@ -9,6 +9,7 @@
 #include <rte_ip.h>
 
 #include "dp_worker.h"
+#include "mr_bytes.h"
 #include "relay.h"
 #include "relay_harness.h"
 #include "unit.h"
@@ -41,13 +42,19 @@ static bool sent_ts(const struct rh_sent *s, uint32_t *tsval, uint32_t *tsecr)
 		if (o + 1 >= end || o[1] < 2)
 			return false;
 		if (o[0] == 8 && o[1] == 10) {
-			*tsval = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(o + 2));
-			*tsecr = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(o + 6));
+			*tsval = mr_load_be32(o + 2);
+			*tsecr = mr_load_be32(o + 6);
 			return true;
 		}
 		o += o[1];
 	}
 	return false;
+}
+
+static void put_be32(uint8_t *at, uint32_t v)
+{
+	v = rte_cpu_to_be_32(v);
+	memcpy(at, &v, 4);
 }
 
 /* NOP, NOP, timestamp: the layout Linux sends on every segment. */
@@ -56,8 +63,8 @@ static unsigned int ts_aligned(uint8_t *o, uint32_t tsval, uint32_t tsecr)
 	o[0] = o[1] = 1;
 	o[2] = 8;
 	o[3] = 10;
-	*(unaligned_uint32_t *)(o + 4) = rte_cpu_to_be_32(tsval);
-	*(unaligned_uint32_t *)(o + 8) = rte_cpu_to_be_32(tsecr);
+	put_be32(o + 4, tsval);
+	put_be32(o + 8, tsecr);
 	return 12;
 }
 
@@ -66,8 +73,8 @@ static unsigned int ts_trailing(uint8_t *o, uint32_t tsval, uint32_t tsecr)
 {
 	o[0] = 8;
 	o[1] = 10;
-	*(unaligned_uint32_t *)(o + 2) = rte_cpu_to_be_32(tsval);
-	*(unaligned_uint32_t *)(o + 6) = rte_cpu_to_be_32(tsecr);
+	put_be32(o + 2, tsval);
+	put_be32(o + 6, tsecr);
 	o[10] = o[11] = 1;
 	return 12;
 }
@@ -83,8 +90,8 @@ static unsigned int syn_opts(uint8_t *o, uint16_t mss, uint32_t tsval, uint32_t 
 	o[5] = 2;
 	o[6] = 8;
 	o[7] = 10;
-	*(unaligned_uint32_t *)(o + 8) = rte_cpu_to_be_32(tsval);
-	*(unaligned_uint32_t *)(o + 12) = rte_cpu_to_be_32(tsecr);
+	put_be32(o + 8, tsval);
+	put_be32(o + 12, tsecr);
 	o[16] = 1;
 	o[17] = 3;
 	o[18] = 3;
