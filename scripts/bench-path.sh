@@ -7,11 +7,12 @@
 # and a new build compare side by side. With --connections N it counts instead what one
 # whole connection costs (handshake, hello, answer, FINs, the flow's end), N in a row;
 # with --dns N what one DNS answer costs (N bursts of 32 UDP queries to the edge port):
-# --rx-cksum: the ports check receive checksums, as a NIC with that offload does.
+# --rx-cksum: the ports check receive checksums, as a NIC with that offload does;
+# --plain: the spliced segments carry 64 bytes and no options (the generator's default).
 # With --workers: the spliced segment with 1, 2 and 4 workers (lcores on one CPU), each
 # handed its own flows' bursts (a NIC steering them), then with 2 and 4 workers all bursts
 # handed to worker 0 (the software fallback): what that adds per segment handed over.
-#   scripts/bench-path.sh [--rx-cksum] [--bursts N | --connections N | --dns N | --workers]
+#   scripts/bench-path.sh [--rx-cksum] [--plain] [--bursts N | --connections N | --dns N | --workers]
 #                         [BUILD_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,11 +28,12 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--bursts) bursts=$2; shift 2 ;;
 	--rx-cksum) nic=(rx-cksum); shift ;;
+	--plain) nic+=(plain); what="spliced segment (64 bytes, no options)"; shift ;;
 	--connections) bursts=$2; mode=(connections); toggle=path_cost_step; unit=connections
 		what="connection"; shift 2 ;;
 	--dns) bursts=$2; mode=(dns); unit=queries; what="DNS answer"; shift 2 ;;
 	--workers) workers=1; shift ;;
-	-*) echo "usage: $0 [--rx-cksum] [--bursts N | --connections N | --dns N | --workers] [BUILD_DIR...]" >&2; exit 2 ;;
+	-*) echo "usage: $0 [--rx-cksum] [--plain] [--bursts N | --connections N | --dns N | --workers] [BUILD_DIR...]" >&2; exit 2 ;;
 	*) dirs+=("$1"); shift ;;
 	esac
 done

@@ -18,7 +18,8 @@
  * sends COUNT bursts of 32 DNS queries (A, names under a wildcard route, EDNS0) to the
  * edge port's address instead: --toggle-collect=path_cost_burst, divided by the queries
  * printed, is the cost of one answer.
- * With "workers N" (1 to 4) the appliance has N workers (lcores all on one CPU: they are
+ * With "plain" the spliced segments carry 64 bytes and no options (the generator's
+ * default) instead. With "workers N" (1 to 4) the appliance has N workers (lcores all on one CPU: they are
  * driven from this thread, never launched), one connection owned by each, and every
  * worker is handed its own connection's bursts, as a NIC steering each flow to its
  * owner's queue would; "workers N handoff" hands every burst to worker 0 instead, which
@@ -48,6 +49,7 @@
 #define BURST 32
 #define MAX_WORKERS 4
 #define PAYLOAD 1400
+#define PLAIN_PAYLOAD 64
 #define CLIENT_IP 0x0a000002u
 #define EDGE_IP 0x0a000001u
 #define BACKEND_IP 0x0a010002u
@@ -88,6 +90,7 @@ static void fail(const char *what)
 }
 
 static bool rx_cksum;
+static bool plain; /* segments of 64 bytes without options (the generator's default) */
 static const struct rte_ether_addr backend_mac = { { 0x02, 0, 0, 0, 0, 0x02 } };
 
 static struct rte_mbuf *frame(const struct end *e, uint8_t flags, const uint8_t *opts,
@@ -321,10 +324,11 @@ static void fill(struct end *e, struct end *peer, struct rte_mbuf **pkts, unsign
 
 	for (unsigned int i = 0; i < n; i++) {
 		e->tsval++;
-		pkts[i] = frame(e, RTE_TCP_ACK_FLAG, opts, ts_opts(opts, e), payload, PAYLOAD);
-		e->seq += PAYLOAD;
+		pkts[i] = plain ? frame(e, RTE_TCP_ACK_FLAG, NULL, 0, payload, PLAIN_PAYLOAD)
+			      : frame(e, RTE_TCP_ACK_FLAG, opts, ts_opts(opts, e), payload, PAYLOAD);
+		e->seq += plain ? PLAIN_PAYLOAD : PAYLOAD;
 	}
-	peer->ack += n * PAYLOAD;
+	peer->ack += n * (plain ? PLAIN_PAYLOAD : PAYLOAD);
 }
 
 static void run_bursts(struct end *c, struct end *b, unsigned int bursts)
@@ -498,6 +502,8 @@ int main(int argc, char **argv)
 
 	rx_cksum = arg < argc && strcmp(argv[arg], "rx-cksum") == 0;
 	arg += rx_cksum;
+	plain = arg < argc && strcmp(argv[arg], "plain") == 0;
+	arg += plain;
 	connections = arg < argc && strcmp(argv[arg], "connections") == 0;
 	arg += connections;
 	dns = arg < argc && strcmp(argv[arg], "dns") == 0;
@@ -515,7 +521,7 @@ int main(int argc, char **argv)
 	bursts = arg < argc ? (unsigned int)atoi(argv[arg]) : connections ? 500 : 200;
 	snprintf(prefix, sizeof(prefix), "bench-path-%d", (int)getpid());
 	if (bursts == 0 || rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
-		fail("usage: bench-path [rx-cksum] [connections | dns | workers N [handoff]] [COUNT], "
+		fail("usage: bench-path [rx-cksum] [plain] [connections | dns | workers N [handoff]] [COUNT], "
 		     "or EAL did not start");
 	snprintf(config_text, sizeof(config_text), config_format, workers ? workers : 1,
 		 workers ? workers : 1);
