@@ -162,42 +162,7 @@ done
 
 # --- memory at 1 M held flows, twice
 echo "== memory: 1 M concurrent flows held, twice"
-# The sweep reads the whole flow table every second, so it is resident soon after start
-# whether used or not: the memory per flow is the RSS with 1 M flows held less the RSS of
-# the same data plane with a 64-entry table, both after a short stream has cycled every
-# mbuf of the pool once.
-mem_rss_after_warmup() { # the data plane is up; sets RSS_KB
-	gen --mode stream --concurrency 16 --routes 64 --backends 8 --seconds 1 >/dev/null
-	sleep 1.5
-	RSS_KB=$(rss_kb)
-}
-dp_up 64 8 64 1536 1000
-mem_rss_after_warmup
-rss_base=$RSS_KB
-dp_down
-dp_up 64 8 1125000 1536 1000
-mem_rss_after_warmup
-rss0=$RSS_KB
-for pass in 1 2; do
-	GEN_MEM_MB=1024 gen --mode hold --concurrency 1000000 --routes 64 --backends 8 \
-		--request 100 --response 100 --seconds 4 >"$TOPO_DIR/hold.out" &
-	gpid=$!
-	topo_wait_for 150 grep -q '^hold' "$TOPO_DIR/hold.out"
-	sleep 1
-	eval "rss_held$pass=$(rss_kb) flows$pass=$(dp_status "$PREFIX" flows)"
-	cat "$TOPO_DIR/hold.out"
-	wait "$gpid"
-	sleep 1.5
-done
-put mem_rss_base_kb "$rss_base"
-put mem_rss0_kb "$rss0"
-put mem_rss_held_kb "$rss_held1"
-put mem_rss_held2_kb "$rss_held2"
-put mem_flows_held "$flows1"
-put mem_bytes_per_flow $(((rss_held1 - rss_base) * 1024 / flows1))
-put mem_dp_bytes_per_flow "$(dp_field "$PREFIX" flows bytes_per_flow)"
-put mem_hold_conn_per_s "$(gen_field "$(cat "$TOPO_DIR/hold.out")" conn_per_s)"
-put mem_flows_after "$(dp_status "$PREFIX" flows)"
+mem_per_flow put
 dp_down
 
 # --- the table and the plot

@@ -29,19 +29,25 @@ echo "memory: --no-huge (this machine's runs; hugepages where a deployment has t
 # turns FLOWS LABEL GEN_ARGS...: ROUNDS turns of testpmd io and meshrelay; one summary line.
 turns() {
 	local flows=$1 label=$2 tp="" mr="" tpp="" mrp="" old="" failed=0 line before=""
+	local table=262144 mem=1024
 	shift 2
+	# Above a quarter million flows: a table with room to spare, and memory for it.
+	if [ "$flows" -gt 200000 ]; then
+		table=$((flows + flows / 8)) mem=1536
+		export GEN_MEM_MB=1024
+	fi
 	for round in $(seq "$ROUNDS"); do
 		line=$(testpmd_run io --mode stream --direct --concurrency "$flows" --seconds "$SECS" "$@")
 		tp="$tp $(gen_field "$line" tp_cpp)"
 		tpp="$tpp $(gen_field "$line" rx_pps)"
-		dp_up 16 4
+		dp_up 16 4 "$table" "$mem"
 		line=$(stream_run "$flows" "$@")
 		dp_down
 		mr="$mr $(gen_field "$line" cpp)"
 		mrp="$mrp $(gen_field "$line" rx_pps)"
 		failed=$((failed + $(gen_field "$line" failed)))
 		if [ -n "${BEFORE:-}" ]; then
-			MR_DP=$BEFORE/dataplane/meshrelay-dp dp_up 16 4
+			MR_DP=$BEFORE/dataplane/meshrelay-dp dp_up 16 4 "$table" "$mem"
 			line=$(stream_run "$flows" "$@")
 			dp_down
 			old="$old $(gen_field "$line" cpp)"

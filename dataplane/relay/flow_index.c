@@ -9,15 +9,16 @@
 
 int flow_index_init(struct flow_index *ix, const char *name, uint32_t keys, int socket_id)
 {
-	/* Two slots per key: half full at most. */
-	uint32_t n = rte_align32pow2(RTE_MAX(2 * keys / FLOW_INDEX_WAYS, 2u));
+	/* Two slots per key: half full at most (not rounded up to a power of two: the
+	 * buckets are chosen by multiplying, and a million flows would waste 28 MB). */
+	uint32_t n = RTE_MAX((2 * keys + FLOW_INDEX_WAYS - 1) / FLOW_INDEX_WAYS, 2u);
 
 	memset(ix, 0, sizeof(*ix));
 	ix->buckets = rte_zmalloc_socket(name, (size_t)n * sizeof(*ix->buckets),
 					 RTE_CACHE_LINE_SIZE, socket_id);
 	if (!ix->buckets)
 		return -1;
-	ix->mask = n - 1;
+	ix->n_buckets = n;
 	ix->seed = (uint32_t)rte_rand();
 	return 0;
 }
@@ -30,13 +31,15 @@ void flow_index_free(struct flow_index *ix)
 
 size_t flow_index_bytes(const struct flow_index *ix)
 {
-	return ix->buckets ? (size_t)(ix->mask + 1) * sizeof(*ix->buckets) : 0;
+	return ix->buckets ? (size_t)ix->n_buckets * sizeof(*ix->buckets) : 0;
 }
 
 /* The second bucket of h: a mix of all its bits, so keys sharing a first bucket spread. */
 static inline struct flow_index_bucket *second(const struct flow_index *ix, uint32_t h)
 {
-	return &ix->buckets[((h >> 16 | h << 16) * 0x9e3779b1u) & ix->mask];
+	uint32_t mixed = (h >> 16 | h << 16) * 0x9e3779b1u;
+
+	return &ix->buckets[(uint32_t)(((uint64_t)mixed * ix->n_buckets) >> 32)];
 }
 
 static inline bool side_has_key(const struct flow *flows, uint32_t val,

@@ -29,7 +29,7 @@ struct flow_index_bucket {
 
 struct flow_index {
 	struct flow_index_bucket *buckets;
-	uint32_t mask;                 /* buckets - 1 */
+	uint32_t n_buckets;            /* any number: a hash maps by multiply and shift */
 	uint32_t seed;                 /* per table, so bucket pairs cannot be aimed at */
 	uint32_t used;
 };
@@ -56,7 +56,7 @@ static inline uint32_t flow_index_hash(const struct flow_index *ix, const struct
 static inline struct flow_index_bucket *flow_index_first(const struct flow_index *ix,
 							 uint32_t h)
 {
-	return &ix->buckets[h & ix->mask];
+	return &ix->buckets[(uint32_t)(((uint64_t)h * ix->n_buckets) >> 32)];
 }
 
 /* Start loading the first bucket of h (a burst's lookups, ahead of their use). */

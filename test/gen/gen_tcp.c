@@ -411,8 +411,10 @@ static void half_advance(struct gen *g, struct gen_half *h)
 	if (h->conn == GEN_NONE)
 		return;
 	c = &g->conns[h->conn];
-	if (h->port == 0 && h->rcvd && h->total == g->hellos[h->route].len)
+	if (h->port == 0 && h->rcvd && h->total == g->hellos[h->route].len) {
 		h->total = c->stream ? UINT64_MAX : h->total + g->o.request;
+		g->st.streams_up += c->stream;
+	}
 	if (h->expect == UINT64_MAX || h->rcvd != h->expect || h->fin_want ||
 	    (h->port == 0 && c->t_resp))
 		return;
