@@ -146,6 +146,9 @@ struct gen {
 	struct rte_hash *client_hash, *back_hash;
 	struct gen_hello *hellos; /* one per route */
 	uint64_t hz, now, rto;
+	/* Stream mode: bytes sent and not yet acknowledged, all flows of a port's side
+	 * together; new data waits while it is at --inflight segments. */
+	uint64_t outstanding[2];
 	uint64_t t0;             /* tsc when the run began (connect mode) */
 	uint32_t pump_at;
 	uint32_t wheel[GEN_WHEEL_SLOTS]; /* first half index per slot of the timer wheel */

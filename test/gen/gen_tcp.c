@@ -114,12 +114,19 @@ static void arm(struct gen *g, struct gen_half *h)
 	wheel_insert(g, half_index(g, h), h->deadline);
 }
 
+/* A half that goes: what it had in flight no longer counts against the budget. */
+static void half_forget_outstanding(struct gen *g, const struct gen_half *h)
+{
+	g->outstanding[h->port] -= h->max_sent - RTE_MIN(h->una, h->max_sent);
+}
+
 static void back_free(struct gen *g, uint32_t b)
 {
 	struct gen_half *h = &g->backs[b];
 	struct back_key k = back_key_of(h);
 
 	rte_hash_del_key(g->back_hash, &k);
+	half_forget_outstanding(g, h);
 	memset(h, 0, sizeof(*h));
 	h->conn = g->back_free;
 	g->back_free = b;
@@ -131,6 +138,7 @@ static void conn_free(struct gen *g, uint32_t slot)
 	struct client_key k = client_key_of(&c->c);
 
 	rte_hash_del_key(g->client_hash, &k);
+	half_forget_outstanding(g, &c->c);
 	if (c->back != GEN_NONE)
 		back_free(g, c->back);
 	c->back = GEN_NONE;
@@ -229,6 +237,13 @@ static void half_pump(struct gen *g, struct gen_half *h, uint32_t max_segs)
 		window = RTE_MIN(window, (uint64_t)seg * RTE_MAX(g->o.inflight / g->o.concurrency, 2u));
 	}
 	limit = h->una + window;
+	/* The budget bounds the streams' new data only: a rewind resends what is counted
+	 * already, and a connection being set up (until the client has the backend's first
+	 * bytes) must not wait behind the streams that run. */
+	if (g->o.mode == GEN_STREAM && h->conn != GEN_NONE &&
+	    g->conns[h->conn].c.total == UINT64_MAX &&
+	    g->outstanding[h->port] >= (uint64_t)g->o.inflight * seg)
+		limit = RTE_MIN(limit, h->max_sent); /* the ACK owed below still goes */
 	while (h->nxt < h->total && h->nxt < limit && max_segs--) {
 		uint32_t len = (uint32_t)RTE_MIN((uint64_t)seg, RTE_MIN(h->total, limit) - h->nxt);
 		uint8_t flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
@@ -239,7 +254,10 @@ static void half_pump(struct gen *g, struct gen_half *h, uint32_t max_segs)
 		}
 		gen_send_seg(g, h, flags, h->nxt, len);
 		h->nxt += len;
-		h->max_sent = RTE_MAX(h->max_sent, h->nxt);
+		if (h->nxt > h->max_sent) {
+			g->outstanding[h->port] += h->nxt - h->max_sent;
+			h->max_sent = h->nxt;
+		}
 		h->ack_due = false;
 	}
 	if (h->fin_want && !h->fin_sent && h->nxt == h->total) {
@@ -339,6 +357,8 @@ static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
 
 	h->peer_win = s->win << h->peer_wscale;
 	if (delta > 0 && h->una + (uint64_t)delta <= top) {
+		uint64_t was = RTE_MIN(h->una, h->max_sent);
+
 		h->una += (uint64_t)delta;
 		if (h->una > h->nxt) /* bytes sent before a rewind were received after all */
 			h->nxt = RTE_MIN(h->una, h->total);
@@ -346,6 +366,7 @@ static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
 			h->una = h->total;
 			h->fin_acked = true;
 		}
+		g->outstanding[h->port] -= RTE_MIN(h->una, h->max_sent) - was;
 		h->dupacks = 0;
 		h->timeouts = 0;
 		h->deadline = 0;
