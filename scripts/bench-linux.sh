@@ -31,23 +31,26 @@ turns() {
 	local flows=$1 label=$2 tp="" mr="" tpp="" mrp="" old="" failed=0 line before=""
 	local table=262144 mem=1024
 	shift 2
-	# Above a quarter million flows: a table with room to spare, and memory for it.
+	# Above a quarter million flows: a table with room to spare, memory for it, and 64
+	# backends (one backend address and port takes at most 50,000 source ports).
+	export STREAM_ROUTES=16 STREAM_BACKENDS=4
 	if [ "$flows" -gt 200000 ]; then
 		table=$((flows + flows / 8)) mem=1536
-		export GEN_MEM_MB=1024
+		export GEN_MEM_MB=1024 STREAM_ROUTES=64 STREAM_BACKENDS=8
 	fi
 	for round in $(seq "$ROUNDS"); do
 		line=$(testpmd_run io --mode stream --direct --concurrency "$flows" --seconds "$SECS" "$@")
 		tp="$tp $(gen_field "$line" tp_cpp)"
 		tpp="$tpp $(gen_field "$line" rx_pps)"
-		dp_up 16 4 "$table" "$mem"
+		dp_up "$STREAM_ROUTES" "$STREAM_BACKENDS" "$table" "$mem"
 		line=$(stream_run "$flows" "$@")
 		dp_down
 		mr="$mr $(gen_field "$line" cpp)"
 		mrp="$mrp $(gen_field "$line" rx_pps)"
 		failed=$((failed + $(gen_field "$line" failed)))
 		if [ -n "${BEFORE:-}" ]; then
-			MR_DP=$BEFORE/dataplane/meshrelay-dp dp_up 16 4 "$table" "$mem"
+			MR_DP=$BEFORE/dataplane/meshrelay-dp dp_up "$STREAM_ROUTES" "$STREAM_BACKENDS" \
+				"$table" "$mem"
 			line=$(stream_run "$flows" "$@")
 			dp_down
 			old="$old $(gen_field "$line" cpp)"
