@@ -67,9 +67,9 @@ struct dp_rxq {
 
 struct dp_worker;
 
-/* A request the worker runs on its own lcore at the top of its next poll loop. */
-/* One request at a time to a worker (dp_mailbox.h). Each half on a cache line of its own:
- * the requester's writes never land on a line the worker writes, nor the reverse. */
+/* A request the worker runs on its own lcore at the top of its next poll loop, one at a
+ * time (dp_mailbox.h). Each half on a cache line of its own: the requester's writes never
+ * land on a line the worker writes, nor the reverse. */
 struct dp_mailbox {
 	struct {
 		void (*fn)(struct dp_worker *w, void *arg);

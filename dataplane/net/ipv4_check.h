@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_mbuf_core.h>
+
 #include "csum_delta.h"
 #include "dp_counters.h"
 
@@ -30,6 +32,20 @@ enum ipv4_csum_hint {
 	IPV4_CSUM_GOOD,
 	IPV4_CSUM_BAD,
 };
+
+/* The hint from a frame's receive flags, when its port checks IPv4 header sums at all. */
+static inline enum ipv4_csum_hint ipv4_csum_hint_of(bool nic_checks, uint64_t ol_flags)
+{
+	uint64_t f = ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+	if (!nic_checks)
+		return IPV4_CSUM_UNKNOWN;
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return IPV4_CSUM_GOOD;
+	if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return IPV4_CSUM_BAD;
+	return IPV4_CSUM_UNKNOWN;
+}
 
 /*
  * Validate the header at l3, of which l3_len bytes are present in the frame.

@@ -9,19 +9,6 @@
 #include "ip6.h"
 #include "ipv4_check.h"
 
-static enum ipv4_csum_hint csum_hint(const struct dp_port *p, const struct rte_mbuf *m)
-{
-	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-
-	if (!p->caps.rx_ipv4_cksum)
-		return IPV4_CSUM_UNKNOWN;
-	if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
-		return IPV4_CSUM_GOOD;
-	if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
-		return IPV4_CSUM_BAD;
-	return IPV4_CSUM_UNKNOWN;
-}
-
 /* The limited broadcast, or the directed broadcast of p's own subnet: 10.1.2.255 is an
  * ordinary host of 10.1.0.0/16 when p's subnet is another one. */
 static bool ipv4_is_broadcast_for(const struct dp_port *p, uint32_t dst)
@@ -57,7 +44,7 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 	if (in_first_seg < sizeof(*ip))
 		return drop(w, m, DP_DROP_runt);
 	verdict = ipv4_check_header((const uint8_t *)ip, rte_pktmbuf_pkt_len(m) - l3_off,
-				    csum_hint(p, m));
+				    ipv4_csum_hint_of(p->caps.rx_ipv4_cksum, m->ol_flags));
 	if (verdict == DP_DROP_none && rte_ipv4_hdr_len(ip) > in_first_seg)
 		verdict = DP_DROP_runt;
 	if (verdict != DP_DROP_none)

@@ -212,8 +212,8 @@ bool flow_key_exists(const struct flow_table *ft, const struct flow_key *key)
 /* The flow and side a value of an index names. */
 static inline struct flow *flow_of_val(struct flow_table *ft, uint32_t val, enum flow_dir *dir)
 {
-	*dir = (enum flow_dir)((val - 1) & 1);
-	return &ft->flows[(val - 1) >> 1];
+	*dir = flow_index_val_dir(val);
+	return &ft->flows[flow_index_val_flow(val)];
 }
 
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
@@ -257,6 +257,7 @@ struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,
 	*dir = (enum flow_dir)((uintptr_t)data & 1);
 	return &ft->flows[(uintptr_t)data >> 1];
 }
+
 bool flow_key6_exists(const struct flow_table *ft, const struct flow_key6 *key)
 {
 	return ft->index6 && rte_hash_lookup(ft->index6, key) >= 0;

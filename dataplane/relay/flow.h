@@ -2,8 +2,8 @@
 /*
  * The relay's flow table: one per worker lcore, used by that lcore only (no locks).
  * A flow is a client connection and, once a backend is chosen, its backend connection;
- * both are keyed in one rte_hash so a packet from either side finds the flow in one
- * lookup. Entries are preallocated; a full table refuses new flows and leaves the
+ * both are indexed (flow_index.h; IPv6 sides in an rte_hash) so a packet from either side
+ * finds the flow in one lookup. Entries are preallocated; a full table refuses new flows and leaves the
  * established ones alone. Timers are coarse: an expiry time per flow, swept in slices,
  * plus a short list of flows with relay-owned bytes waiting for retransmission.
  */
@@ -52,6 +52,13 @@ struct flow_key6 {
 	uint16_t peer_port;
 	uint16_t local_port;
 } __attribute__((packed));
+
+/* Whether two keys name the same connection. */
+static inline bool flow_key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+	return a->peer_ip == b->peer_ip && a->local_ip == b->local_ip &&
+	       a->peer_port == b->peer_port && a->local_port == b->local_port;
+}
 
 /* The addresses of an IPv6 side of a flow; the side's flow_key keeps its ports. IPv6
  * flows are the exception, so their addresses live beside the table, not in every entry. */
@@ -172,7 +179,7 @@ struct flow_key6 flow_side_key6(const struct flow_table *ft, const struct flow *
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 			 enum flow_dir *dir);
 
-/* Keys flow_lookup_bulk takes at once (at most rte_hash's bulk limit). */
+/* Keys flow_lookup_bulk takes at once (a receive burst's share). */
 #define FLOW_LOOKUP_BULK 32
 
 /* flow_lookup for n <= FLOW_LOOKUP_BULK IPv4 keys in one pass over the index: found[i] is

@@ -45,11 +45,10 @@ static inline struct flow_index_bucket *second(const struct flow_index *ix, uint
 static inline bool side_has_key(const struct flow *flows, uint32_t val,
 				const struct flow_key *key)
 {
-	const struct flow *f = &flows[(val - 1) >> 1];
-	const struct flow_key *k = ((val - 1) & 1) ? &f->b.key : &f->c.key;
+	const struct flow *f = &flows[flow_index_val_flow(val)];
 
-	return k->peer_ip == key->peer_ip && k->local_ip == key->local_ip &&
-	       k->peer_port == key->peer_port && k->local_port == key->local_port;
+	return flow_key_eq(flow_index_val_dir(val) == FLOW_DIR_BACKEND ? &f->b.key : &f->c.key,
+			   key);
 }
 
 static inline uint32_t find_in(const struct flow_index_bucket *b, const struct flow *flows,

@@ -82,4 +82,15 @@ static inline uint32_t flow_index_val(uint32_t index, enum flow_dir dir)
 	return (index << 1 | (uint32_t)dir) + 1;
 }
 
+/* The flow index and the side a value names (val != 0). */
+static inline uint32_t flow_index_val_flow(uint32_t val)
+{
+	return (val - 1) >> 1;
+}
+
+static inline enum flow_dir flow_index_val_dir(uint32_t val)
+{
+	return (enum flow_dir)((val - 1) & 1);
+}
+
 #endif

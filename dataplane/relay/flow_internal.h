@@ -25,7 +25,7 @@ struct flow_table {
 	 * at their cap, a new hello may end the oldest (relay_hello.c). Linked through the
 	 * same fields as the rtx list, which a flow joins only after its hello. */
 	uint32_t hello_head, hello_tail;
-	size_t hash_bytes;       /* memory of the rte_hash, for bytes-per-flow */
+	size_t hash_bytes;       /* memory of the index and limits, for bytes-per-flow */
 	/* Flows in the order they went FLOW_CLOSING (a ring of indices): each leaves when its
 	 * time comes instead of when the sweep passes, which at high connection rates left
 	 * the table full of closed flows. Entries of flows gone meanwhile are skipped. */

@@ -29,7 +29,6 @@
 /* One burst's frames between their check and their forwarding. */
 struct stage {
 	struct rte_mbuf **pkts;
-	unsigned int n;
 	uint32_t expire_ms;                 /* idle deadline of every flow that moves now */
 	unsigned int forwarded[2];          /* per flow_dir */
 	bool other_ran;                     /* the full path had a frame since the lookup */
@@ -43,15 +42,9 @@ struct stage {
 static inline bool header_sum_ok(const struct dp_port *p, const struct rte_mbuf *m,
 				 const struct rte_ipv4_hdr *ip)
 {
-	if (p->caps.rx_ipv4_cksum) {
-		uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	enum ipv4_csum_hint hint = ipv4_csum_hint_of(p->caps.rx_ipv4_cksum, m->ol_flags);
 
-		if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
-			return true;
-		if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
-			return false;
-	}
-	return ipv4_sum20_ok(ip);
+	return hint == IPV4_CSUM_GOOD || (hint == IPV4_CSUM_UNKNOWN && ipv4_sum20_ok(ip));
 }
 
 /* Whether frame m from p fits the template; *key is then its connection. Reads only
@@ -98,7 +91,6 @@ static void stage_frames(struct dp_worker *w, const struct dp_port *p, struct rt
 	unsigned int k = 0;
 
 	st->pkts = pkts;
-	st->n = n;
 	st->other_ran = false;
 	for (unsigned int i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -145,14 +137,6 @@ static inline bool flow_fits(const struct flow *f, const struct flow_side *in,
 {
 	return f->state == FLOW_SPLICED && f->stream == NULL && in->port == p->index &&
 	       !in->v6 && !out->v6 && !in->fin_seen && !out->fin_seen && (!has_ts || out->ts);
-}
-
-/* Whether side `in` is still the connection of key: a full-path frame earlier in the
- * burst may have ended the flow found, or given its entry to another. */
-static inline bool side_still(const struct flow_side *in, const struct flow_key *key)
-{
-	return in->key.peer_ip == key->peer_ip && in->key.local_ip == key->local_ip &&
-	       in->key.peer_port == key->peer_port && in->key.local_port == key->local_port;
 }
 
 /* A 32-bit field at an aligned offset of the TCP header set to value (host order). */
@@ -239,8 +223,10 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	s.tcp = (struct rte_tcp_hdr *)(s.ip + 1);
 	s.l4_off = (uint16_t)(sizeof(*s.eth) + sizeof(*s.ip));
 	s.tcp_len = (uint16_t)((s.tcp->data_off >> 4) * 4);
+	/* A full-path frame earlier in the burst may have ended the flow found, or given its
+	 * entry to another connection. */
 	if (!flow_fits(f, in, out, p, s.tcp_len == TCP_LEN_TS) ||
-	    (st->other_ran && !side_still(in, &st->key[i])))
+	    (st->other_ran && !flow_key_eq(&in->key, &st->key[i])))
 		return false;
 	out_port = &w->app->ports[out->port];
 	total = rte_be_to_cpu_16(s.ip->total_length);
