@@ -45,6 +45,7 @@
 #include "flow.h"
 #include "neigh.h"
 #include "tcp_frame.h"
+#include "tcp_opts.h"
 
 #define BURST 32
 #define MAX_WORKERS 4
@@ -113,25 +114,12 @@ static struct rte_mbuf *frame(const struct end *e, uint8_t flags, const uint8_t 
 /* SYN options as Linux sends them: MSS 1460, SACK permitted, timestamps, window scale 7. */
 static unsigned int syn_opts(uint8_t o[20], uint32_t tsval, uint32_t tsecr)
 {
-	static const uint8_t head[4] = { 2, 4, 0x05, 0xb4 };
-	uint32_t v = rte_cpu_to_be_32(tsval), e = rte_cpu_to_be_32(tsecr);
-
-	memcpy(o, head, 4);
-	o[4] = 4, o[5] = 2, o[6] = 8, o[7] = 10;
-	memcpy(o + 8, &v, 4);
-	memcpy(o + 12, &e, 4);
-	o[16] = 1, o[17] = 3, o[18] = 3, o[19] = 7;
-	return 20;
+	return tcp_opts_write_syn(o, 1460, 7, true, true, tsval, tsecr);
 }
 
 static unsigned int ts_opts(uint8_t o[12], const struct end *e)
 {
-	uint32_t v = rte_cpu_to_be_32(e->tsval), t = rte_cpu_to_be_32(e->tsecr);
-
-	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
-	memcpy(o + 4, &v, 4);
-	memcpy(o + 8, &t, 4);
-	return 12;
+	return tcp_opts_write_ts(o, e->tsval, e->tsecr);
 }
 
 /* A frame the relay sent on p from any worker's queue; false when there is none. */
@@ -171,16 +159,11 @@ static struct rte_tcp_hdr *next_tcp(const struct dp_port *p, struct rte_mbuf **o
 /* The TSval of a segment the relay sent (its options: a SYN's or NOP NOP TS). */
 static uint32_t tsval_of(const struct rte_tcp_hdr *tcp)
 {
-	const uint8_t *o = (const uint8_t *)(tcp + 1), *end = (const uint8_t *)tcp +
-							     (tcp->data_off >> 4) * 4u;
-	uint32_t v;
+	struct tcp_opts o;
 
-	while (o + 10 <= end && o[0] != 8)
-		o += o[0] <= 1 ? 1 : o[1];
-	if (o + 10 > end)
+	if (!tcp_opts_parse((const uint8_t *)tcp, (tcp->data_off >> 4) * 4u, &o) || !o.has_ts)
 		fail("the relay sent no timestamps");
-	memcpy(&v, o + 2, 4);
-	return rte_be_to_cpu_32(v);
+	return o.tsval;
 }
 
 /* What callgrind counts of a whole connection: one frame through the worker (none: only
@@ -344,6 +327,12 @@ static void run_bursts(struct end *c, struct end *b, unsigned int bursts)
 	}
 }
 
+/* Segments worker wk spliced either way so far. */
+static uint64_t spliced_by(const struct dp_worker *wk)
+{
+	return wk->counters.events[DP_EV_splice_c2b] + wk->counters.events[DP_EV_splice_b2c];
+}
+
 /* One connection of the workers run and the worker that owns it. */
 struct conn {
 	struct end c, b;
@@ -401,7 +390,7 @@ static uint64_t run_workers(const struct end *c0, const struct end *b0, unsigned
 		w->now_ms = 1000000;
 		neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
 		open_connection(&conns[k].c, &conns[k].b);
-		before += w->counters.events[DP_EV_splice_c2b] + w->counters.events[DP_EV_splice_b2c];
+		before += spliced_by(w);
 	}
 	for (unsigned int r = 0; r < bursts; r++) {
 		struct rte_mbuf *from_c[MAX_WORKERS][BURST / 2], *from_b[MAX_WORKERS][BURST / 2];
@@ -415,8 +404,7 @@ static uint64_t run_workers(const struct end *c0, const struct end *b0, unsigned
 		drain(conns[0].b.port);
 	}
 	for (unsigned int k = 0; k < n; k++)
-		after += app.workers[k]->counters.events[DP_EV_splice_c2b] +
-			 app.workers[k]->counters.events[DP_EV_splice_b2c];
+		after += spliced_by(app.workers[k]);
 	return after - before;
 }
 
@@ -492,7 +480,7 @@ int main(int argc, char **argv)
 			     prefix, NULL };
 	int arg = 1;
 	bool connections, dns, handoff = false;
-	unsigned int bursts, workers = 0;
+	unsigned int bursts, workers = 0, n_workers;
 	static struct mr_config conf;
 	struct end c = { .ip = CLIENT_IP, .our_ip = EDGE_IP, .port_num = 40001, .our_port = 443,
 			 .seq = 1000000, .tsval = 5000 };
@@ -516,19 +504,19 @@ int main(int argc, char **argv)
 		if (workers < 1 || workers > MAX_WORKERS)
 			fail("workers: 1 to 4");
 	}
+	n_workers = workers ? workers : 1;
 	/* The main lcore and one lcore per worker, all on CPU 0: nothing is launched. */
-	snprintf(lcores, sizeof(lcores), "(0-%u)@0", workers ? workers : 1);
+	snprintf(lcores, sizeof(lcores), "(0-%u)@0", n_workers);
 	bursts = arg < argc ? (unsigned int)atoi(argv[arg]) : connections ? 500 : 200;
 	snprintf(prefix, sizeof(prefix), "bench-path-%d", (int)getpid());
 	if (bursts == 0 || rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
 		fail("usage: bench-path [rx-cksum] [plain] [connections | dns | workers N [handoff]] [COUNT], "
 		     "or EAL did not start");
-	snprintf(config_text, sizeof(config_text), config_format, workers ? workers : 1,
-		 workers ? workers : 1);
+	snprintf(config_text, sizeof(config_text), config_format, n_workers, n_workers);
 	if (mr_config_load_string(config_text, "bench-path", &conf, err, sizeof(err)) < 0)
 		fail(err);
 	app.conf = &conf;
-	app.n_workers = workers ? workers : 1;
+	app.n_workers = n_workers;
 	if (dp_appliance_up(&app, err, sizeof(err)) < 0 || !app.workers[app.n_workers - 1])
 		fail(err);
 	w = app.workers[0];
@@ -563,10 +551,9 @@ int main(int argc, char **argv)
 		return finish(&conf);
 	}
 	open_connection(&c, &b);
-	before = w->counters.events[DP_EV_splice_c2b] + w->counters.events[DP_EV_splice_b2c];
+	before = spliced_by(w);
 	run_bursts(&c, &b, bursts);
-	if (w->counters.events[DP_EV_splice_c2b] + w->counters.events[DP_EV_splice_b2c] - before !=
-	    (uint64_t)bursts * BURST)
+	if (spliced_by(w) - before != (uint64_t)bursts * BURST)
 		fail("the relay did not splice every segment");
 	printf("segments %u\n", bursts * BURST);
 	return finish(&conf);

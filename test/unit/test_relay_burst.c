@@ -12,6 +12,7 @@
 #include "mr_bytes.h"
 #include "relay.h"
 #include "relay_harness.h"
+#include "tcp_opts.h"
 #include "unit.h"
 
 #define BACKEND_MSS 1000u
@@ -32,49 +33,29 @@ struct ts_conn {
 /* The TSval and TSecr of a sent segment; false when it has no timestamp option. */
 static bool sent_ts(const struct rh_sent *s, uint32_t *tsval, uint32_t *tsecr)
 {
-	const uint8_t *o = (const uint8_t *)(s->tcp + 1), *end = s->payload;
+	struct tcp_opts o;
 
-	while (o < end && o[0] != 0) {
-		if (o[0] == 1) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2)
-			return false;
-		if (o[0] == 8 && o[1] == 10) {
-			*tsval = mr_load_be32(o + 2);
-			*tsecr = mr_load_be32(o + 6);
-			return true;
-		}
-		o += o[1];
-	}
-	return false;
+	if (!tcp_opts_parse((const uint8_t *)s->tcp, (unsigned int)(s->payload - (const uint8_t *)s->tcp),
+			    &o) || !o.has_ts)
+		return false;
+	*tsval = o.tsval;
+	*tsecr = o.tsecr;
+	return true;
 }
 
-static void put_be32(uint8_t *at, uint32_t v)
-{
-	v = rte_cpu_to_be_32(v);
-	memcpy(at, &v, 4);
-}
-
-/* NOP, NOP, timestamp: the layout Linux sends on every segment. */
+/* NOP, NOP, timestamp: the layout Linux sends on every segment (the relay's own writer). */
 static unsigned int ts_aligned(uint8_t *o, uint32_t tsval, uint32_t tsecr)
 {
-	o[0] = o[1] = 1;
-	o[2] = 8;
-	o[3] = 10;
-	put_be32(o + 4, tsval);
-	put_be32(o + 8, tsecr);
-	return 12;
+	return tcp_opts_write_ts(o, tsval, tsecr);
 }
 
-/* The same option last, after two NOPs of padding: legal, but not the template. */
+/* The same option first, two NOPs of padding after it: legal, but not the template. */
 static unsigned int ts_trailing(uint8_t *o, uint32_t tsval, uint32_t tsecr)
 {
 	o[0] = 8;
 	o[1] = 10;
-	put_be32(o + 2, tsval);
-	put_be32(o + 6, tsecr);
+	mr_store_be32(o + 2, tsval);
+	mr_store_be32(o + 6, tsecr);
 	o[10] = o[11] = 1;
 	return 12;
 }
@@ -82,21 +63,7 @@ static unsigned int ts_trailing(uint8_t *o, uint32_t tsval, uint32_t tsecr)
 /* A SYN's options as Linux sends them: MSS, SACK-permitted, timestamp, window scale 7. */
 static unsigned int syn_opts(uint8_t *o, uint16_t mss, uint32_t tsval, uint32_t tsecr)
 {
-	o[0] = 2;
-	o[1] = 4;
-	o[2] = (uint8_t)(mss >> 8);
-	o[3] = (uint8_t)mss;
-	o[4] = 4;
-	o[5] = 2;
-	o[6] = 8;
-	o[7] = 10;
-	put_be32(o + 8, tsval);
-	put_be32(o + 12, tsecr);
-	o[16] = 1;
-	o[17] = 3;
-	o[18] = 3;
-	o[19] = 7;
-	return 20;
+	return tcp_opts_write_syn(o, mss, 7, true, true, tsval, tsecr);
 }
 
 /* Open a connection with timestamps and splice it; the hello acknowledged, so the relay
@@ -105,7 +72,7 @@ static void ts_conn_open(struct ts_conn *t)
 {
 	uint8_t o[40];
 	struct rh_sent s;
-	uint32_t val, ecr;
+	uint32_t val = 0, ecr = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->c = rh_client(false);
