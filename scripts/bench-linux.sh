@@ -33,7 +33,7 @@ turns() {
 	shift 2
 	# Above a quarter million flows: a table with room to spare, memory for it, and 64
 	# backends (one backend address and port takes at most 50,000 source ports).
-	export STREAM_ROUTES=16 STREAM_BACKENDS=4
+	export STREAM_ROUTES=16 STREAM_BACKENDS=4 GEN_MEM_MB=512
 	if [ "$flows" -gt 200000 ]; then
 		table=$((flows + flows / 8)) mem=1536
 		export GEN_MEM_MB=1024 STREAM_ROUTES=64 STREAM_BACKENDS=8

@@ -101,6 +101,10 @@ struct gen_conn {
 	bool stream;             /* kept busy until the run ends */
 };
 
+/* Connections being set up at once, at most (hold and stream modes): clients open theirs
+ * over time, not in one burst that no ring between us could hold. */
+#define GEN_SETUP_INFLIGHT 1024
+
 struct gen_stats {
 	uint64_t started, completed, failed, held;
 	uint64_t streams_up;   /* stream mode: connections whose backend has spoken */

@@ -138,23 +138,22 @@ static void drain(struct gen *g, uint64_t ticks)
 int gen_run_stream(struct gen *g)
 {
 	/* Ten seconds, and one more per 50,000 streams: a million take a while to set up. */
-	uint64_t deadline = rte_rdtsc() + (10 + g->o.concurrency / 50000) * g->hz, t0, t1;
+	const uint32_t setup_s = 10 + g->o.concurrency / 50000;
+	uint64_t deadline = rte_rdtsc() + setup_s * g->hz, t0, t1;
 	struct gen_stats s0;
 	uint32_t flowing;
 	double d;
 
-	/* At most 1024 streams being set up at once, as in hold mode: clients open their
-	 * connections over time, not in one burst that no ring between us could hold. */
 	while (g->st.streams_up + g->st.failed < g->o.concurrency && !gen_stop_requested()) {
 		gen_poll(g);
 		for (int i = 0; i < GEN_BURST && g->st.started < g->o.concurrency &&
-		     g->st.started - g->st.streams_up - g->st.failed < 1024; i++)
+		     g->st.started - g->st.streams_up - g->st.failed < GEN_SETUP_INFLIGHT; i++)
 			gen_tcp_open(g, true);
 		gen_tcp_pump_streams(g, 64);
 		gen_flush_all(g);
 		if (g->now > deadline) {
 			fprintf(stderr, "meshrelay-gen: only %u of %u flows carry data after %u s\n",
-				streams_flowing(g), g->o.concurrency, 10 + g->o.concurrency / 50000);
+				streams_flowing(g), g->o.concurrency, setup_s);
 			break;
 		}
 	}
@@ -269,9 +268,9 @@ int gen_run_hold(struct gen *g)
 	while (!gen_stop_requested() && g->st.held + g->st.failed < g->o.concurrency &&
 	       g->now < give_up) {
 		gen_poll(g);
-		/* At most 1024 being set up: the relay answers a flood with cookies, not us. */
+		/* The relay answers a flood with cookies, not us. */
 		for (int i = 0; i < GEN_BURST && g->st.started < g->o.concurrency &&
-		     g->st.started - g->st.held - g->st.failed < 1024; i++)
+		     g->st.started - g->st.held - g->st.failed < GEN_SETUP_INFLIGHT; i++)
 			gen_tcp_open(g, false);
 		gen_flush_all(g);
 	}

@@ -114,10 +114,16 @@ static void arm(struct gen *g, struct gen_half *h)
 	wheel_insert(g, half_index(g, h), h->deadline);
 }
 
+/* Bytes h sent that are not acknowledged yet (g->outstanding counts them). */
+static inline uint64_t half_in_flight(const struct gen_half *h)
+{
+	return h->max_sent - RTE_MIN(h->una, h->max_sent);
+}
+
 /* A half that goes: what it had in flight no longer counts against the budget. */
 static void half_forget_outstanding(struct gen *g, const struct gen_half *h)
 {
-	g->outstanding[h->port] -= h->max_sent - RTE_MIN(h->una, h->max_sent);
+	g->outstanding[h->port] -= half_in_flight(h);
 }
 
 static void back_free(struct gen *g, uint32_t b)
@@ -357,7 +363,7 @@ static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
 
 	h->peer_win = s->win << h->peer_wscale;
 	if (delta > 0 && h->una + (uint64_t)delta <= top) {
-		uint64_t was = RTE_MIN(h->una, h->max_sent);
+		uint64_t was = half_in_flight(h);
 
 		h->una += (uint64_t)delta;
 		if (h->una > h->nxt) /* bytes sent before a rewind were received after all */
@@ -366,7 +372,7 @@ static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
 			h->una = h->total;
 			h->fin_acked = true;
 		}
-		g->outstanding[h->port] -= RTE_MIN(h->una, h->max_sent) - was;
+		g->outstanding[h->port] -= was - half_in_flight(h);
 		h->dupacks = 0;
 		h->timeouts = 0;
 		h->deadline = 0;
