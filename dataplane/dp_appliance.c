@@ -13,6 +13,7 @@
 #include "inbox.h"
 #include "mr_log.h"
 #include "relay_setup.h"
+#include "rss_steer.h"
 #include "steer.h"
 
 /* Mbufs the rings, exception queues and neighbour queues may hold with no flow at all. */
@@ -92,8 +93,12 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 		return -1;
 	p->started = true;
 	p->mac = p->caps.mac;
-	if (p->caps.rss)
+	if (p->caps.rss) {
+		uint8_t key_len;
+
 		p->reta_size = drv_port_reta(p->port_id, p->reta, RTE_DIM(p->reta));
+		memcpy(p->rss_key, drv_rss_key(&key_len), sizeof(p->rss_key));
+	}
 	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 	mr_log(MR_LOG_INFO,
 	       "port %s: ethdev %u (%s) mac %s, %u rx queue(s)%s, %u tx queue(s), mtu %u, "
@@ -116,6 +121,31 @@ static void note_no_flow(struct dp_port *p, const char *why)
 		 "(%.128s)", driver, why);
 }
 
+/* A port without rte_flow: where it has RSS and more than one worker polls it, aim the
+ * RSS at the relay's source ports (rss_steer.h), so the segments coming back need no
+ * hand-over; else software dispatch. why: what rte_flow said. */
+static void no_flow_steering(struct dp_appliance *app, struct dp_port *p, const char *why)
+{
+	uint8_t key[RSS_STEER_KEY_LEN];
+	struct rss_steer *rs;
+	char err[128];
+
+	if (app->n_workers < 2 || !p->reta_size)
+		return note_no_flow(p, why);
+	rs = rss_steer_create(p, app->n_workers, key, err, sizeof(err));
+	if (!rs || drv_port_rss_key_set(p->port_id, key, sizeof(key), err, sizeof(err)) < 0) {
+		rss_steer_free(rs);
+		mr_log(MR_LOG_INFO, "port %s: relay source ports not aimed by RSS: %s",
+		       p->conf->name, err);
+		return note_no_flow(p, why);
+	}
+	memcpy(p->rss_key, key, sizeof(p->rss_key));
+	p->rss_steer = rs;
+	snprintf(p->steer_note, sizeof(p->steer_note),
+		 "RSS: relay source ports picked for the port's Toeplitz hash (rte_thash, %u "
+		 "entries), replies reach their worker; no rte_flow (%.96s)", p->reta_size, why);
+}
+
 /* Try rte_flow steering on every data port; say in the log which path each one takes. */
 static void steering_up(struct dp_appliance *app)
 {
@@ -128,9 +158,9 @@ static void steering_up(struct dp_appliance *app)
 
 		if (steer_plan_build(&plan, rte_cpu_to_be_32(p->ipv4), p->has_ipv6 ? p->ipv6 : NULL,
 				     app->src_port_first, app->src_port_last, app->n_workers) < 0) {
-			snprintf(p->steer_note, sizeof(p->steer_note),
-				 "software dispatch: %u workers do not split source ports %u-%u by mask",
+			snprintf(err, sizeof(err), "%u workers do not split source ports %u-%u by mask",
 				 app->n_workers, app->src_port_first, app->src_port_last);
+			no_flow_steering(app, p, err);
 		} else {
 			p->steer_rules = steer_program(p->port_id, &plan, flows, err, sizeof(err));
 			if (p->steer_rules > 0)
@@ -139,7 +169,7 @@ static void steering_up(struct dp_appliance *app)
 					 p->steer_rules, app->n_workers - 1,
 					 p->has_ipv6 ? " and ICMPv6" : "");
 			else
-				note_no_flow(p, err);
+				no_flow_steering(app, p, err);
 		}
 		mr_log(MR_LOG_INFO, "port %s: steering by %s", p->conf->name, p->steer_note);
 	}
@@ -183,8 +213,8 @@ int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 		return -1;
 	}
 	if (app->n_workers > 1)
-		mr_log(MR_LOG_INFO, "%u workers: relayed segments reach their flow's owner by "
-		       "software dispatch (no rte_flow steering on these ports)", app->n_workers);
+		mr_log(MR_LOG_INFO, "%u workers: a relayed segment received by another worker than "
+		       "its flow's owner is handed over to it (software dispatch)", app->n_workers);
 	return 0;
 }
 
@@ -196,6 +226,8 @@ void dp_appliance_down(struct dp_appliance *app)
 
 		if (p->steer_rules > 0)
 			rte_flow_flush(p->port_id, &fe);
+		rss_steer_free(p->rss_steer);
+		app->ports[i].rss_steer = NULL;
 		if (p->has_kernel)
 			drv_port_close(p->kernel_port_id);
 		if (!p->started)

@@ -62,6 +62,33 @@ static int port_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+int drv_port_rss_key_set(uint16_t port_id, const uint8_t *key, uint8_t len, char *err,
+			 size_t errlen)
+{
+	struct rte_eth_rss_conf conf = { .rss_key = NULL };
+	struct rte_eth_dev_info info;
+	uint8_t copy[64];
+	int rc;
+
+	rc = rte_eth_dev_info_get(port_id, &info);
+	/* Some devices do not say (0); those that do must hash with a key of this length. */
+	if (rc == 0 && ((info.hash_key_size && info.hash_key_size != len) || len > sizeof(copy)))
+		return port_fail(err, errlen, "port %u: RSS key not taken: the device hashes with "
+				 "%u bytes, not %u", port_id, info.hash_key_size, len);
+	if (rc == 0)
+		rc = rte_eth_dev_rss_hash_conf_get(port_id, &conf); /* the hashed fields */
+	if (rc == 0) {
+		memcpy(copy, key, len); /* the API takes a writable key */
+		conf.rss_key = copy;
+		conf.rss_key_len = len;
+		rc = rte_eth_dev_rss_hash_update(port_id, &conf);
+	}
+	if (rc < 0)
+		return port_fail(err, errlen, "port %u: RSS key not taken: %s", port_id,
+				 rte_strerror(-rc));
+	return 0;
+}
+
 static int write_proc(const char *path, const char *value)
 {
 	FILE *f = fopen(path, "w");
@@ -172,6 +199,25 @@ static void port_build_conf(const struct rte_eth_dev_info *info,
 	}
 }
 
+/* Spread the redirection table evenly over the queues (entry i to queue i % queues), as
+ * most NICs start but not every device does (net_null sends all to queue 0): every
+ * worker then gets clients, and rss_steer.h can aim replies at any of them. A device
+ * that keeps its own table is left to it. */
+static void port_spread_reta(uint16_t port_id, const struct rte_eth_dev_info *info,
+			     uint16_t queues)
+{
+	struct rte_eth_rss_reta_entry64 conf[512 / RTE_ETH_RETA_GROUP_SIZE];
+
+	if (info->reta_size == 0 || info->reta_size > 512 || queues < 2)
+		return;
+	memset(conf, 0, sizeof(conf));
+	for (uint16_t i = 0; i < info->reta_size; i++) {
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = i % queues;
+	}
+	(void)rte_eth_dev_rss_reta_update(port_id, conf, info->reta_size);
+}
+
 static int port_setup_queues(uint16_t port_id, const struct drv_port_params *p,
 			     struct rte_mempool *pool, char *err, size_t errlen)
 {
@@ -235,6 +281,8 @@ int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
 	rc = rte_eth_dev_start(port_id);
 	if (rc < 0)
 		return port_fail(err, errlen, "port %u: start: %s", port_id, rte_strerror(-rc));
+	if (caps->rss)
+		port_spread_reta(port_id, &info, p->rx_queues);
 	rte_eth_macaddr_get(port_id, &caps->mac);
 	if (rte_eth_dev_get_mtu(port_id, &caps->mtu) < 0)
 		caps->mtu = 1500;

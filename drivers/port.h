@@ -46,6 +46,11 @@ const uint8_t *drv_rss_key(uint8_t *len);
  * port has none or will not say. max: room in reta (a power of two). */
 uint16_t drv_port_reta(uint16_t port_id, uint16_t *reta, uint16_t max);
 
+/* Give the started port's RSS the Toeplitz key (len bytes), its hashed fields unchanged.
+ * 0, or -1 with the reason in err (the device refuses a new key). */
+int drv_port_rss_key_set(uint16_t port_id, const uint8_t *key, uint8_t len, char *err,
+			 size_t errlen);
+
 /* Probe (or find, when EAL already probed it) the device; its ethdev port id in *port_id. */
 int drv_port_probe(const char *device, uint16_t *port_id, char *err, size_t errlen);
 

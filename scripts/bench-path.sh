@@ -11,7 +11,9 @@
 # --plain: the spliced segments carry 64 bytes and no options (the generator's default).
 # With --workers: the spliced segment with 1, 2 and 4 workers (lcores on one CPU), each
 # handed its own flows' bursts (a NIC steering them), then with 2 and 4 workers all bursts
-# handed to worker 0 (the software fallback): what that adds per segment handed over.
+# handed to worker 0 (the software fallback): what that adds per segment handed over;
+# then with 2 and 4 workers behind an RSS table, each burst to the worker the NIC's hash
+# picks, the relay's source ports aimed at it (none should be handed over).
 #   scripts/bench-path.sh [--rx-cksum] [--plain] [--bursts N | --connections N | --dns N | --workers]
 #                         [BUILD_DIR...]
 set -euo pipefail
@@ -67,6 +69,12 @@ if [ -n "${workers:-}" ]; then
 			awk -v d="$dir" -v n=$n -v t="$ins" -v s="$seg" -v h="$handed" -v base="${steered[$n]}" 'BEGIN {
 				printf "%s: %d workers, every burst to worker 0: %.1f per segment; %d of %d handed over, +%.1f instructions each\n",
 					d, n, t / s, h, s, (t - base) / h }'
+		done
+		for n in 2 4; do
+			read -r seg handed ins <<<"$(workers_run "$bin" $n rss)"
+			awk -v d="$dir" -v n=$n -v t="$ins" -v s="$seg" -v h="$handed" 'BEGIN {
+				printf "%s: %d workers, each burst where RSS puts it (source ports aimed): %.1f per segment; %d of %d handed over\n",
+					d, n, t / s, h, s }'
 		done
 	done
 	exit 0

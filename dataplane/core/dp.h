@@ -26,6 +26,8 @@
 #define DP_POOL_COUNTERS 1024  /* pools past this share the last counter */
 #define DP_MAX_RXQ_PER_WORKER (MR_MAX_PORTS * 8)
 
+struct rss_steer;
+
 struct dp_port {
 	uint16_t index;              /* in dp_appliance.ports */
 	uint16_t port_id;            /* ethdev of the data port */
@@ -49,6 +51,13 @@ struct dp_port {
 	uint16_t reta_size;          /* RSS redirection entries; 0: no RSS to follow */
 	uint16_t reta[512];          /* entry -> rx queue, as the NIC has it */
 	uint16_t queue_owner[64];    /* rx queue -> worker polling it */
+	/* The Toeplitz key the port hashes with (reta_size > 0); rte_softrss reads it a word
+	 * at a time. */
+	uint8_t rss_key[40] __attribute__((aligned(8)));
+	/* Set when the relay's source ports are picked so that RSS brings the segments
+	 * coming back to the worker that opened the connection (relay/rss_steer.h); NULL:
+	 * they go by each worker's share of ports. */
+	struct rss_steer *rss_steer;
 	char steer_note[256];        /* which steering path was taken, and why */
 };
 

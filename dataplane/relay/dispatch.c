@@ -11,10 +11,9 @@ unsigned int dispatch_owner6(const struct dp_appliance *app, const struct dp_por
 {
 	bool relay_port = local_port >= app->src_port_first && local_port <= app->src_port_last;
 
-	/* Only the client side under RSS needs the whole IPv6 tuple; the rest goes as IPv4. */
-	if (app->n_workers > 1 && p->reta_size && !relay_port) {
+	/* Only a side RSS steers needs the whole IPv6 tuple; the rest goes as IPv4. */
+	if (app->n_workers > 1 && p->reta_size && (!relay_port || p->rss_steer)) {
 		uint32_t tuple[9];
-		uint8_t key_len;
 		uint32_t h;
 
 		/* The IPv6 input of the NIC's Toeplitz hash: addresses, then both ports. */
@@ -27,7 +26,7 @@ unsigned int dispatch_owner6(const struct dp_appliance *app, const struct dp_por
 			tuple[4 + i] = rte_be_to_cpu_32(b);
 		}
 		tuple[8] = (uint32_t)rte_be_to_cpu_16(peer_port) << 16 | local_port;
-		h = rte_softrss(tuple, 9, drv_rss_key(&key_len));
+		h = rte_softrss(tuple, 9, p->rss_key);
 		return p->queue_owner[p->reta[h & (p->reta_size - 1u)] & 63u];
 	}
 	return dispatch_owner(app, p, flow_addr6_digest(peer_ip), p->ipv4, peer_port, local_port);

@@ -3,8 +3,9 @@
  * Software steering between workers, for ports without rte_flow rules: every relayed
  * TCP segment is handled by the one worker that owns its flow, whichever queue it came
  * in on. The owner is a pure function of the segment: the backend side by the relay's
- * source port (each worker opens backend connections only from its own share of ports),
- * the client side by a hash of the client's address and port. Segments that arrive
+ * source port (each worker opens backend connections only from its own share of ports,
+ * or, where rss_steer.h picks them, by the NIC's RSS as the client side), the client side
+ * by the NIC's RSS or a hash of the client's address and port. Segments that arrive
  * elsewhere cross over to their owner's inbox (net/inbox.h).
  */
 #ifndef DISPATCH_H
@@ -16,13 +17,13 @@
 #include <rte_thash.h>
 
 #include "dp.h"
-#include "port.h"
 
 /* Worker index that owns the relayed segment from peer_ip:peer_port (network order) to
  * our local_ip (host order: the port's address or a VIP of it), local_port (host order)
  * on port p. The client side follows the NIC's RSS where the port has it (the same
  * Toeplitz hash in software, the port's redirection table), so the segments already
- * arrive at their owner; elsewhere a hash of the client. */
+ * arrive at their owner; elsewhere a hash of the client. The relay's side follows RSS
+ * too where rss_steer picked its source port, else the worker's share of ports. */
 static inline unsigned int dispatch_owner(const struct dp_appliance *app,
 					  const struct dp_port *p, uint32_t peer_ip,
 					  uint32_t local_ip, uint16_t peer_port,
@@ -30,13 +31,12 @@ static inline unsigned int dispatch_owner(const struct dp_appliance *app,
 {
 	if (app->n_workers == 1)
 		return 0;
-	if (local_port >= app->src_port_first && local_port <= app->src_port_last)
+	if (!p->rss_steer && local_port >= app->src_port_first && local_port <= app->src_port_last)
 		return (unsigned int)(local_port - app->src_port_first) % app->n_workers;
 	if (p->reta_size) {
 		uint32_t tuple[3] = { rte_be_to_cpu_32(peer_ip), local_ip,
 				      (uint32_t)rte_be_to_cpu_16(peer_port) << 16 | local_port };
-		uint8_t key_len;
-		uint32_t h = rte_softrss(tuple, 3, drv_rss_key(&key_len));
+		uint32_t h = rte_softrss(tuple, 3, p->rss_key);
 
 		return p->queue_owner[p->reta[h & (p->reta_size - 1u)] & 63u];
 	}

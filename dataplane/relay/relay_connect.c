@@ -14,6 +14,7 @@
 #include "relay.h"
 #include "relay_guard.h"
 #include "resolve.h"
+#include "rss_steer.h"
 #include "tcp_out.h"
 #include "turn_bind.h"
 
@@ -35,15 +36,56 @@ static bool side_in_use(const struct dp_worker *w, const struct flow *f, enum fl
 	return flow_key_exists(w->flows, &side->key);
 }
 
-/* A source port of this worker's share such that the side's 4-tuple is free. Shares
- * are interleaved (port % workers == worker index) so return traffic can be steered. */
+/* The side of a flow a source port is being picked for (rss_steer's is_free). */
+struct port_pick {
+	const struct dp_worker *w;
+	struct flow *f;
+	enum flow_dir dir;
+};
+
+static bool port_pick_free(void *ctx, uint16_t port)
+{
+	struct port_pick *pp = ctx;
+	struct flow_side *side = pp->dir == FLOW_DIR_CLIENT ? &pp->f->c : &pp->f->b;
+
+	side->key.local_port = rte_cpu_to_be_16(port);
+	return !side_in_use(pp->w, pp->f, pp->dir);
+}
+
+/* A source port, on a port whose RSS rss_steer aims, that brings the segments coming
+ * back to this worker's queues, and such that the side's 4-tuple is free. */
+static bool pick_rss_port(struct dp_worker *w, struct flow *f, enum flow_dir dir)
+{
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct dp_port *p = &w->app->ports[side->port];
+	const struct flow_addr6 *a6 = relay_addr6(w, f, dir);
+	struct rss_steer_conn conn = {
+		.v6 = a6 != NULL,
+		.peer = a6 ? a6->peer : (const uint8_t *)&side->key.peer_ip,
+		.local = a6 ? a6->local : (const uint8_t *)&side->key.local_ip,
+		.peer_port = side->key.peer_port,
+	};
+	struct port_pick pp = { .w = w, .f = f, .dir = dir };
+	uint16_t port;
+
+	return rss_steer_pick(p->rss_steer, p, w->index, &w->src_port_next, &conn,
+			      w->app->src_port_first, w->app->src_port_last, port_pick_free, &pp,
+			      &port);
+}
+
+/* A source port such that the side's 4-tuple is free: one RSS brings home where
+ * rss_steer aims the port's RSS, else one of this worker's share. Shares are interleaved
+ * (port % workers == worker index) so rte_flow rules or dispatch can steer by them. */
 bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir)
 {
 	const struct dp_appliance *app = w->app;
 	uint32_t span = (uint32_t)app->src_port_last - app->src_port_first + 1;
 	uint32_t mine = (span + app->n_workers - 1 - w->index) / app->n_workers;
 	struct flow_key *k = dir == FLOW_DIR_CLIENT ? &f->c.key : &f->b.key;
+	uint8_t port_index = dir == FLOW_DIR_CLIENT ? f->c.port : f->b.port;
 
+	if (app->ports[port_index].rss_steer)
+		return pick_rss_port(w, f, dir);
 	for (uint32_t tries = 0; tries < 64 && mine > 0; tries++) {
 		uint32_t slot = w->src_port_next++ % mine;
 		uint32_t port = app->src_port_first + w->index + slot * app->n_workers;

@@ -25,6 +25,9 @@
  * owner's queue would; "workers N handoff" hands every burst to worker 0 instead, which
  * passes the other workers' segments to their inboxes, drained by their owners: the
  * difference is what the software fallback adds per segment handed over (printed).
+ * "workers N rss" gives both ports a 128-entry RSS table over the workers' queues, with
+ * the relay's source ports picked for it (rss_steer.h), and hands each burst to the worker
+ * the NIC's Toeplitz hash would pick: none should need handing over.
  * Exits 1 when the relay did not forward every segment (the figure would mean nothing).
  */
 #include <inttypes.h>
@@ -44,6 +47,8 @@
 #include "dp_worker.h"
 #include "flow.h"
 #include "neigh.h"
+#include "port.h"
+#include "rss_steer.h"
 #include "tcp_frame.h"
 #include "tcp_opts.h"
 
@@ -333,29 +338,30 @@ static uint64_t spliced_by(const struct dp_worker *wk)
 	return wk->counters.events[DP_EV_splice_c2b] + wk->counters.events[DP_EV_splice_b2c];
 }
 
-/* One connection of the workers run and the worker that owns it. */
+/* One connection of the workers run, the worker that owns it, and the workers its two
+ * ends' segments are received by. */
 struct conn {
 	struct end c, b;
 	struct dp_worker *owner;
+	struct dp_worker *rx_c, *rx_b;
 };
+
+/* How bursts reach workers in a workers run. */
+enum deliver { DELIVER_OWNER, DELIVER_HANDOFF, DELIVER_RSS };
 
 /* What callgrind counts in a workers run: each connection's burst from each end handed
  * to its owner (or all to worker 0 with handoff), then every worker's inbox and
  * housekeeping, as their poll loops would. */
 __attribute__((noinline, noclone)) void path_cost_workers(struct conn *conns, unsigned int n,
 							 struct rte_mbuf *(*from_c)[BURST / 2],
-							 struct rte_mbuf *(*from_b)[BURST / 2],
-							 bool handoff);
+							 struct rte_mbuf *(*from_b)[BURST / 2]);
 __attribute__((noinline, noclone)) void path_cost_workers(struct conn *conns, unsigned int n,
 							 struct rte_mbuf *(*from_c)[BURST / 2],
-							 struct rte_mbuf *(*from_b)[BURST / 2],
-							 bool handoff)
+							 struct rte_mbuf *(*from_b)[BURST / 2])
 {
 	for (unsigned int k = 0; k < n; k++) {
-		struct dp_worker *rx = handoff ? app.workers[0] : conns[k].owner;
-
-		dp_worker_rx_burst(rx, conns[k].c.port, from_c[k], BURST / 2);
-		dp_worker_rx_burst(rx, conns[k].b.port, from_b[k], BURST / 2);
+		dp_worker_rx_burst(conns[k].rx_c, conns[k].c.port, from_c[k], BURST / 2);
+		dp_worker_rx_burst(conns[k].rx_b, conns[k].b.port, from_b[k], BURST / 2);
 	}
 	for (unsigned int k = 0; k < n; k++) {
 		dp_worker_drain_inbox(app.workers[k]);
@@ -374,10 +380,39 @@ static uint16_t client_port_for(const struct end *c, unsigned int k)
 	return 0;
 }
 
+/* Both ports as NICs with RSS over the n workers' queues (entry i to queue i % n), the
+ * relay's source ports aimed at it. */
+static void rss_ports(unsigned int n)
+{
+	for (unsigned int i = 0; i < app.n_ports; i++) {
+		struct dp_port *p = &app.ports[i];
+		uint8_t key[RSS_STEER_KEY_LEN], key_len;
+		char err[128];
+
+		p->reta_size = 128;
+		for (unsigned int e = 0; e < 128; e++)
+			p->reta[e] = (uint16_t)(e % n);
+		memcpy(p->rss_key, drv_rss_key(&key_len), sizeof(p->rss_key));
+		p->rss_steer = rss_steer_create(p, n, key, err, sizeof(err));
+		if (!p->rss_steer)
+			fail(err);
+		memcpy(p->rss_key, key, sizeof(p->rss_key));
+	}
+}
+
+/* The worker whose queue the NIC's RSS picks for a segment from e to the relay. */
+static struct dp_worker *rss_worker(const struct end *e)
+{
+	uint32_t tuple[3] = { e->ip, e->our_ip, (uint32_t)e->port_num << 16 | e->our_port };
+	uint32_t h = rte_softrss(tuple, 3, e->port->rss_key);
+
+	return app.workers[e->port->queue_owner[e->port->reta[h & (e->port->reta_size - 1u)]]];
+}
+
 /* Per worker: a connection opened through its owner, then `bursts` rounds of BURST
  * segments for each connection. Returns the segments spliced. */
 static uint64_t run_workers(const struct end *c0, const struct end *b0, unsigned int n,
-			    bool handoff, unsigned int bursts)
+			    enum deliver how, unsigned int bursts)
 {
 	struct conn conns[MAX_WORKERS];
 	uint64_t before = 0, after = 0;
@@ -391,6 +426,11 @@ static uint64_t run_workers(const struct end *c0, const struct end *b0, unsigned
 		neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
 		open_connection(&conns[k].c, &conns[k].b);
 		before += spliced_by(w);
+		conns[k].rx_c = conns[k].rx_b = how == DELIVER_HANDOFF ? app.workers[0] : w;
+		if (how == DELIVER_RSS) {
+			conns[k].rx_c = rss_worker(&conns[k].c);
+			conns[k].rx_b = rss_worker(&conns[k].b);
+		}
 	}
 	for (unsigned int r = 0; r < bursts; r++) {
 		struct rte_mbuf *from_c[MAX_WORKERS][BURST / 2], *from_b[MAX_WORKERS][BURST / 2];
@@ -399,7 +439,7 @@ static uint64_t run_workers(const struct end *c0, const struct end *b0, unsigned
 			fill(&conns[k].c, &conns[k].b, from_c[k], BURST / 2);
 			fill(&conns[k].b, &conns[k].c, from_b[k], BURST / 2);
 		}
-		path_cost_workers(conns, n, from_c, from_b, handoff);
+		path_cost_workers(conns, n, from_c, from_b);
 		drain(conns[0].c.port);
 		drain(conns[0].b.port);
 	}
@@ -479,7 +519,8 @@ int main(int argc, char **argv)
 			     "768", "--no-telemetry", "--log-level", "*:error", "--file-prefix",
 			     prefix, NULL };
 	int arg = 1;
-	bool connections, dns, handoff = false;
+	bool connections, dns;
+	enum deliver how = DELIVER_OWNER;
 	unsigned int bursts, workers = 0, n_workers;
 	static struct mr_config conf;
 	struct end c = { .ip = CLIENT_IP, .our_ip = EDGE_IP, .port_num = 40001, .our_port = 443,
@@ -499,8 +540,11 @@ int main(int argc, char **argv)
 	if (arg + 1 < argc && strcmp(argv[arg], "workers") == 0) {
 		workers = (unsigned int)atoi(argv[arg + 1]);
 		arg += 2;
-		handoff = arg < argc && strcmp(argv[arg], "handoff") == 0;
-		arg += handoff;
+		if (arg < argc && strcmp(argv[arg], "handoff") == 0)
+			how = DELIVER_HANDOFF;
+		else if (arg < argc && strcmp(argv[arg], "rss") == 0)
+			how = DELIVER_RSS;
+		arg += how != DELIVER_OWNER;
 		if (workers < 1 || workers > MAX_WORKERS)
 			fail("workers: 1 to 4");
 	}
@@ -510,7 +554,7 @@ int main(int argc, char **argv)
 	bursts = arg < argc ? (unsigned int)atoi(argv[arg]) : connections ? 500 : 200;
 	snprintf(prefix, sizeof(prefix), "bench-path-%d", (int)getpid());
 	if (bursts == 0 || rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
-		fail("usage: bench-path [rx-cksum] [plain] [connections | dns | workers N [handoff]] [COUNT], "
+		fail("usage: bench-path [rx-cksum] [plain] [connections | dns | workers N [handoff | rss]] [COUNT], "
 		     "or EAL did not start");
 	snprintf(config_text, sizeof(config_text), config_format, n_workers, n_workers);
 	if (mr_config_load_string(config_text, "bench-path", &conf, err, sizeof(err)) < 0)
@@ -527,7 +571,11 @@ int main(int argc, char **argv)
 	c.port = &app.ports[0];
 	b.port = &app.ports[1];
 	if (workers) {
-		uint64_t dispatched = 0, spliced = run_workers(&c, &b, workers, handoff, bursts);
+		uint64_t dispatched = 0, spliced;
+
+		if (how == DELIVER_RSS)
+			rss_ports(workers);
+		spliced = run_workers(&c, &b, workers, how, bursts);
 
 		if (spliced != (uint64_t)bursts * BURST * workers)
 			fail("the relay did not splice every segment");

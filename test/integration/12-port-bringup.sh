@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Port bring-up from configuration alone for the vdevs a test rig or VM uses besides
 # af_packet and pcap: null, ring and memif (server side, no peer yet), several queues
-# with RSS where the device offers it, each without an exception path; and a bad device
+# with RSS where the device offers it (two workers: the relay's source ports aimed at the
+# null port's RSS), each without an exception path; and a bad device
 # string refused at start with a clear message and nothing left behind.
 set -u
 cd "$(dirname "$0")/../.."
@@ -12,7 +13,7 @@ T=$TOPO_TAG
 topo_ns "${T}-dp"
 
 cat >"$TOPO_DIR/dp.conf" <<CONF
-dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "256" ]; };
+dataplane = { eal = [ "--lcores", "0@0,1@1,2@1", "-n", "1", "--no-pci", "--no-huge", "-m", "512" ]; };
 ports = (
   { name = "null"; device = "net_null_${T}"; ipv4 = "10.97.1.1/24"; queues = 2;
     exception = { enabled = false; }; },
@@ -29,7 +30,16 @@ for p in null:net_null ring:net_ring memif:net_memif; do
 	out=$("$MR_CTL" -p "${T}-ports" show port "$name")
 	check "port $name is up on $drv" grep -q "driver $drv" <<<"$out"
 done
-check "the null port has 2 rx queues" grep -q "port null: .*2 rx queue(s)" "$TOPO_DIR/dp.log"
+check "the null port has 2 rx queues" grep -q "port null: .*2 rx queue(s) (RSS)" "$TOPO_DIR/dp.log"
+# Two workers: the null port has RSS and no rte_flow, so the relay's source ports are
+# aimed at its hash (the device given the key that makes that possible); the others have
+# no RSS and hand segments over.
+check "the null port's RSS brings replies home" \
+	grep -q "port null: steering by RSS: relay source ports picked" "$TOPO_DIR/dp.log"
+steering=$(/usr/bin/python3 test/lib/telemetry.py "${T}-ports" /meshrelay/steering)
+check "telemetry says so ($steering)" grep -q "RSS: relay source ports picked" <<<"$steering"
+check "the ring port falls back to software dispatch" \
+	grep -q "port ring: steering by software dispatch" "$TOPO_DIR/dp.log"
 check "memif socket created" test -S "$TOPO_DIR/memif.sock"
 kill -INT "$DP_PID"
 wait "$DP_PID"

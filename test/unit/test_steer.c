@@ -12,6 +12,7 @@
 
 #include "dispatch.h"
 #include "port.h"
+#include "rss_steer.h"
 #include "steer.h"
 #include "unit.h"
 
@@ -143,9 +144,12 @@ static void test_program_on_device_without_rte_flow(void)
  * alternates its two queues, queue q polled by worker owner_of_q0 ^ q. */
 static void rss_fixture(struct dp_appliance *app, struct dp_port *port, uint16_t owner_of_q0)
 {
+	uint8_t key_len;
+
 	app->n_workers = 2;
 	app->src_port_first = 10000;
 	app->src_port_last = 59999;
+	memcpy(port->rss_key, drv_rss_key(&key_len), sizeof(port->rss_key));
 	port->reta_size = 128;
 	for (unsigned int i = 0; i < 128; i++)
 		port->reta[i] = (uint16_t)(i % 2);
@@ -240,6 +244,202 @@ static void test_rss_owner_ipv6(void)
 	CU_ASSERT_EQUAL(dispatch_owner6(&app, &port, client, ours, 2, 10002), 0);
 }
 
+/* Four workers on a port whose 128-entry table cycles its four queues, queue q polled by
+ * worker (q + 1) % 4: the relay's source ports are to be picked for RSS. */
+static struct rss_steer *rss_steer_fixture(struct dp_appliance *app, struct dp_port *port)
+{
+	char err[128] = "";
+	uint8_t key[RSS_STEER_KEY_LEN];
+	struct rss_steer *rs;
+
+	rss_fixture(app, port, 0);
+	app->n_workers = 4;
+	for (unsigned int i = 0; i < 128; i++)
+		port->reta[i] = (uint16_t)(i % 4);
+	for (unsigned int q = 0; q < 4; q++)
+		port->queue_owner[q] = (uint16_t)((q + 1) % 4);
+	port->ipv4 = 0x0a010001;
+	rs = rss_steer_create(port, 4, key, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(rs);
+	if (rs) {
+		unsigned int changed = 0;
+
+		/* Only the bits under the two helpers change: 13 each for 7-bit entries. */
+		for (unsigned int i = 0; i < RSS_STEER_KEY_LEN; i++)
+			changed += (unsigned int)__builtin_popcount(key[i] ^ port->rss_key[i]);
+		CU_ASSERT_TRUE(changed > 0 && changed <= 26);
+		memcpy(port->rss_key, key, sizeof(port->rss_key));
+		port->rss_steer = rs;
+	}
+	return rs;
+}
+
+/* The ports picked so far (rss_steer's is_free): a port is free once. */
+static uint8_t ports_taken[65536];
+
+static bool port_untaken(void *ctx, uint16_t port)
+{
+	(void)ctx;
+	if (ports_taken[port])
+		return false;
+	ports_taken[port] = 1;
+	return true;
+}
+
+static bool port_never_free(void *ctx, uint16_t port)
+{
+	(void)ctx;
+	(void)port;
+	return false;
+}
+
+/* Every worker's source ports, picked to connections to many backends, bring the
+ * backend's segments to a queue that worker polls, by the NIC's hash with the key the
+ * port was given; dispatch agrees, so nothing is handed over. Ports stay in range and are
+ * never given twice; with nothing free the pick fails. */
+static void test_rss_steered_source_ports(void)
+{
+	static struct dp_appliance app;
+	static struct dp_port port;
+	struct rss_steer *rs = rss_steer_fixture(&app, &port);
+	uint32_t cursor = 12345;
+	unsigned int spread[4] = { 0 };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	memset(ports_taken, 0, sizeof(ports_taken));
+	for (uint32_t i = 0; i < 4000; i++) {
+		unsigned int worker = i % 4;
+		uint32_t backend = 0x0a010100 + i % 97, local = rte_cpu_to_be_32(port.ipv4);
+		uint32_t backend_be = rte_cpu_to_be_32(backend);
+		uint16_t bport = (uint16_t)(443 + i % 3), bport_be = rte_cpu_to_be_16(bport), got;
+		struct rss_steer_conn conn = { .peer = (const uint8_t *)&backend_be,
+					       .local = (const uint8_t *)&local, .peer_port = bport_be };
+
+		if (!rss_steer_pick(rs, &port, worker, &cursor, &conn, 10000, 59999, port_untaken,
+				    NULL, &got)) {
+			CU_FAIL("no source port picked");
+			break;
+		}
+		CU_ASSERT_TRUE(got >= 10000 && got <= 59999);
+		{
+			uint32_t tuple[3] = { backend, port.ipv4, (uint32_t)bport << 16 | got };
+			uint32_t h = rte_softrss(tuple, 3, port.rss_key);
+
+			CU_ASSERT_EQUAL(port.queue_owner[port.reta[h & 127]], worker);
+		}
+		CU_ASSERT_EQUAL(dispatch_owner(&app, &port, backend_be, port.ipv4, bport_be, got),
+				worker);
+		spread[(got - 10000) / 12500]++;
+	}
+	/* Picks scatter over the whole range, not one corner of it. */
+	for (unsigned int q = 0; q < 4; q++)
+		CU_ASSERT_TRUE(spread[q] > 500);
+	{
+		uint32_t b = rte_cpu_to_be_32(0x0a010102), l = rte_cpu_to_be_32(port.ipv4);
+		struct rss_steer_conn conn = { .peer = (const uint8_t *)&b,
+					       .local = (const uint8_t *)&l, .peer_port = 1 };
+		uint16_t got;
+
+		CU_ASSERT_FALSE(rss_steer_pick(rs, &port, 0, &cursor, &conn, 10000, 59999,
+					       port_never_free, NULL, &got));
+	}
+	rss_steer_free(rs);
+}
+
+/* The same over IPv6: the whole 36-byte tuple is hashed, the pick lands on the worker's
+ * queues and dispatch agrees. */
+static void test_rss_steered_source_ports_ipv6(void)
+{
+	static struct dp_appliance app;
+	static struct dp_port port;
+	struct rss_steer *rs = rss_steer_fixture(&app, &port);
+	uint8_t backend[16] = { 0xfd, 1, [15] = 2 }, ours[16] = { 0xfd, 1, [15] = 1 };
+	uint32_t cursor = 7;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	memset(ports_taken, 0, sizeof(ports_taken));
+	for (uint32_t i = 0; i < 1000; i++) {
+		unsigned int worker = (i * 3) % 4;
+		uint16_t bport_be = rte_cpu_to_be_16(8443), got;
+		struct rss_steer_conn conn = { .v6 = true, .peer = backend, .local = ours,
+					       .peer_port = bport_be };
+		uint32_t tuple[9];
+
+		backend[14] = (uint8_t)i;
+		if (!rss_steer_pick(rs, &port, worker, &cursor, &conn, 10000, 59999, port_untaken,
+				    NULL, &got)) {
+			CU_FAIL("no source port picked");
+			break;
+		}
+		words_of(backend, tuple);
+		words_of(ours, tuple + 4);
+		tuple[8] = (uint32_t)8443 << 16 | got;
+		CU_ASSERT_EQUAL(port.queue_owner[port.reta[rte_softrss(tuple, 9, port.rss_key) & 127]],
+				worker);
+		CU_ASSERT_EQUAL(dispatch_owner6(&app, &port, backend, ours, bport_be, got), worker);
+	}
+	rss_steer_free(rs);
+}
+
+/* No plan where RSS cannot reach every worker or the table is not a power of two. */
+static void test_rss_steer_refusals(void)
+{
+	static struct dp_appliance app;
+	static struct dp_port port;
+	uint8_t key[RSS_STEER_KEY_LEN];
+	char err[128] = "";
+
+	rss_fixture(&app, &port, 0);
+	for (unsigned int i = 0; i < 128; i++)
+		port.reta[i] = 0; /* every entry to queue 0: worker 1 would never see a reply */
+	CU_ASSERT_PTR_NULL(rss_steer_create(&port, 2, key, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not all 2 workers"));
+	port.reta_size = 100;
+	CU_ASSERT_PTR_NULL(rss_steer_create(&port, 2, key, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "100 entries"));
+}
+
+/* A device with RSS and no rte_flow (net_null, 4 queues) started as the data plane starts
+ * its ports takes the planned key: what it hashes with afterwards is that key. */
+static void test_rss_key_given_to_device(void)
+{
+	static struct dp_port port;
+	const struct drv_port_params params = { .rx_queues = 4, .tx_queues = 1, .rx_desc = 64,
+						.tx_desc = 64 };
+	struct drv_port_caps caps;
+	struct rte_mempool *pool = drv_pool_create("steer_ut_pool", 1024, 1500, (int)rte_socket_id());
+	uint8_t key[RSS_STEER_KEY_LEN], back[64], key_len;
+	struct rte_eth_rss_conf conf = { .rss_key = back, .rss_key_len = sizeof(back) };
+	struct rss_steer *rs = NULL;
+	char err[160] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	CU_ASSERT_EQUAL_FATAL(drv_port_probe("net_null_rss_ut", &port.port_id, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(drv_port_start(port.port_id, &params, pool, &caps, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(caps.rss);
+	port.reta_size = drv_port_reta(port.port_id, port.reta, RTE_DIM(port.reta));
+	CU_ASSERT_TRUE(port.reta_size >= 4);
+	/* The start spread the table over the four queues (net_null begins with all at 0). */
+	for (unsigned int i = 0; i < port.reta_size; i++)
+		CU_ASSERT_EQUAL(port.reta[i], i % 4);
+	memcpy(port.rss_key, drv_rss_key(&key_len), sizeof(port.rss_key));
+	for (unsigned int q = 0; q < 4; q++)
+		port.queue_owner[q] = (uint16_t)(q % 2);
+	if (port.reta_size >= 4)
+		rs = rss_steer_create(&port, 2, key, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(rs);
+	if (rs) {
+		CU_ASSERT_EQUAL(drv_port_rss_key_set(port.port_id, key, sizeof(key), err,
+						     sizeof(err)), 0);
+		CU_ASSERT_EQUAL(rte_eth_dev_rss_hash_conf_get(port.port_id, &conf), 0);
+		CU_ASSERT_EQUAL(memcmp(back, key, RSS_STEER_KEY_LEN), 0);
+		CU_ASSERT_NOT_EQUAL(memcmp(back, drv_rss_key(&key_len), RSS_STEER_KEY_LEN), 0);
+	}
+	rss_steer_free(rs);
+	drv_port_close(port.port_id);
+	rte_mempool_free(pool);
+}
+
 int test_steer_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -250,6 +450,10 @@ int test_steer_register(void)
 		{ "device without rte_flow refuses", test_program_on_device_without_rte_flow },
 		{ "client owner follows RSS", test_rss_owner },
 		{ "client owner follows RSS over IPv6", test_rss_owner_ipv6 },
+		{ "relay source ports aimed by RSS", test_rss_steered_source_ports },
+		{ "relay source ports aimed by RSS over IPv6", test_rss_steered_source_ports_ipv6 },
+		{ "no RSS aim where it cannot reach every worker", test_rss_steer_refusals },
+		{ "a device with RSS takes the planned key", test_rss_key_given_to_device },
 		CU_TEST_INFO_NULL,
 	};
 
