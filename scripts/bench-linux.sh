@@ -12,6 +12,9 @@
 #
 # With BEFORE=BUILD_DIR an older build's data plane takes its turn in every round too, on
 # the same frames, and the line ends with its cycles per packet and ours over its.
+# The interleaved medians go to OUT_DIR/linux.dat (OUT_DIR=..., else a new temporary
+# directory) and, where gnuplot is installed, OUT_DIR/bench-linux.png plots cycles per
+# packet against active flows for each forwarder.
 #
 #   [BEFORE=DIR] scripts/bench-linux.sh [SECONDS] [ROUNDS] [FLOWS...]   (5, 3, 64 4096 65536)
 set -uo pipefail
@@ -25,6 +28,10 @@ FLOWS=("$@")
 export TOPO_TAG=${TOPO_TAG:-mrlnx}
 . test/lib/gen_bench.sh
 echo "memory: --no-huge (this machine's runs; hugepages where a deployment has them)"
+OUT=${OUT_DIR:-$(mktemp -d /tmp/bench-linux.XXXXXX)}
+mkdir -p "$OUT"
+DAT=$OUT/linux.dat
+echo "# active_flows testpmd_io_cycles_per_packet meshrelay_cycles_per_packet before_cycles_per_packet" >"$DAT"
 
 # turns FLOWS LABEL GEN_ARGS...: ROUNDS turns of testpmd io and meshrelay; one summary line.
 turns() {
@@ -64,9 +71,29 @@ turns() {
 	printf '%-26s flows=%-6s testpmd %6s cycles/pkt (%s pkt/s)  meshrelay %6s cycles/pkt (%s pkt/s)  per core %s of testpmd  [rounds: testpmd%s; meshrelay%s; failed %s]%s\n' \
 		"$label" "$flows" "$t" "$(median <<<"$tpp")" "$m" "$(median <<<"$mrp")" \
 		"$(ratio "$t" "$m")" "$tp" "$mr" "$failed" "$before"
+	[ -z "${DAT_ROW:-}" ] || echo "$flows $t $m $(if [ -n "${BEFORE:-}" ]; then median <<<"$old"; else echo "?"; fi)" >>"$DAT"
 }
 
 for flows in "${FLOWS[@]}"; do
-	turns "$flows" "linux, interleaved" --linux --interleave
+	DAT_ROW=1 turns "$flows" "linux, interleaved" --linux --interleave
 done
 turns 64 "no options, runs of 16"
+echo "data: $DAT"
+if command -v gnuplot >/dev/null; then
+	before_line=""
+	[ -z "${BEFORE:-}" ] || before_line=', "" using 1:4 with linespoints title "meshrelay, the build before"'
+	gnuplot <<PLOT
+set terminal pngcairo size 800,450 font ",10"
+set output "$OUT/bench-linux.png"
+set logscale x 2
+set title "Linux-like segments (timestamps), one per flow in turn; --no-huge; medians of $ROUNDS rounds"
+set xlabel "active flows"
+set ylabel "cycles per packet (polls that found work)"
+set yrange [0:*]
+set datafile missing "?"
+set key top left
+plot "$DAT" using 1:2 with linespoints title "testpmd io", \
+     "" using 1:3 with linespoints title "meshrelay"$before_line
+PLOT
+	echo "plot: $OUT/bench-linux.png"
+fi
