@@ -50,6 +50,8 @@ struct gen_opts {
 	bool linux_segs;       /* segments as Linux sends them: SYNs with MSS, SACK-permitted,
 				* timestamps and window scale; a timestamp on every segment */
 	bool interleave;       /* stream: one segment per flow per turn, not runs of 16 */
+	uint32_t rx_loss;      /* drop one of every rx_loss data segments received, as a lossy
+				* path would (0: none) */
 	int32_t silent;        /* connect: backend index that stops answering (-1: none) ... */
 	double silent_from, silent_to; /* ... from and to these seconds of the run */
 	uint32_t dns_rate;     /* stream: DNS queries a second besides (0: none); dns: the
@@ -88,7 +90,12 @@ struct gen_half {
 	bool ts_ok;              /* both ends agreed on timestamps: every segment carries one */
 	bool ws_ok;              /* ... on window scaling: our windows go >> GEN_WSCALE */
 	uint8_t peer_wscale;     /* the peer's shift for the windows it sends */
-	bool sack_ok;            /* both offered SACK (blocks are not sent: no loss on memif) */
+	bool sack_ok;            /* both offered SACK: the receiver reports what it holds
+				  * beyond a hole, the sender checks the blocks it gets */
+	uint64_t sack_lo, sack_hi; /* received and checked beyond rcvd, a hole before it
+				    * (payload offsets; empty when equal) */
+	uint64_t held_lo, held_hi; /* what the peer's latest SACK block says it holds of
+				    * ours: a rewind skips it */
 	uint32_t ts_recent;      /* the peer's latest TSval, echoed */
 };
 
@@ -112,6 +119,9 @@ struct gen_stats {
 	uint64_t tx_frames[2], rx_frames[2], tx_drop[2];
 	uint64_t data_segs_rx[2], data_bytes_rx[2]; /* index: receiving side (0 client) */
 	uint64_t rtx_timeouts, rtx_fast, ooo;
+	uint64_t lost_rx;                           /* data segments dropped by --rx-loss */
+	uint64_t sack_sent, sack_rx, sack_bad;      /* SACK blocks sent, received, and received
+						     * outside what was sent unacknowledged */
 	uint64_t syn_flood_sent, syn_flood_answers, syn_flood_unsent;
 	uint64_t stray, bad_cksum;
 	uint64_t silenced;                          /* frames the silent backend did not take */
@@ -161,6 +171,7 @@ struct gen {
 	uint64_t wheel_tick, wheel_last;
 	uint64_t next_id;
 	bool reliable;           /* flushes wait for ring room instead of dropping */
+	uint64_t rx_data_segs;   /* data segments received, for --rx-loss */
 	struct gen_stats st;
 };
 

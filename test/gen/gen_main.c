@@ -60,6 +60,8 @@ static void usage(void)
 		"  --linux              segments as Linux sends them: SYNs with MSS, SACK-permitted,\n"
 		"                       timestamps, window scale; a timestamp on every segment\n"
 		"  --interleave         stream: one segment per flow per turn (not runs of 16)\n"
+		"  --rx-loss N          drop one of every N data segments received, as a lossy path\n"
+		"                       would (with --linux the receivers then send SACK blocks)\n"
 		"  --dns-rate Q         stream: Q DNS queries a second besides (A, sK.SUFFIX, from\n"
 		"                       4,096 client addresses); dns mode: the rate (0: at most)\n"
 		"  --hello FILE         captured one-record ClientHello to send (SNI replaced)\n"
@@ -98,7 +100,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "clients", 1, 0, 'C' }, { "inflight", 1, 0, 'I' },
 		{ "linger", 1, 0, 'W' }, { "direct", 0, 0, 'D' }, { "pooled", 0, 0, 'O' },
 		{ "silence", 1, 0, 'Q' }, { "dns-rate", 1, 0, 'N' }, { "linux", 0, 0, 'X' },
-		{ "interleave", 0, 0, 'V' },
+		{ "interleave", 0, 0, 'V' }, { "rx-loss", 1, 0, 'Z' },
 		{ 0, 0, 0, 0 },
 	};
 	bool conc_given = false;
@@ -154,6 +156,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		case 'N': o->dns_rate = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'X': o->linux_segs = true; break;
 		case 'V': o->interleave = true; break;
+		case 'Z': o->rx_loss = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'Q':
 			if (sscanf(optarg, "%d,%lf,%lf", &o->silent, &o->silent_from, &o->silent_to) != 3 ||
 			    o->silent < 0 || o->silent_to <= o->silent_from)

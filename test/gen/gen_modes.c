@@ -175,7 +175,8 @@ int gen_run_stream(struct gen *g)
 	       "b2c_gbps=%.3f rx_pps=%.0f tx_pps=%.0f tx_ring_full=%" PRIu64 " retransmits=%" PRIu64
 	       " out_of_order=%" PRIu64 " failed=%" PRIu64 " rst=%" PRIu64 " timeout=%" PRIu64
 	       " bad_bytes=%" PRIu64 " wrong_backend=%" PRIu64 " payload=%u bad_checksum=%"
-	       PRIu64 "\n",
+	       PRIu64 " lost_rx=%" PRIu64 " sack_sent=%" PRIu64 " sack_rx=%" PRIu64
+	       " sack_bad=%" PRIu64 "\n",
 	       g->o.concurrency, flowing, d,
 	       (double)(g->st.data_segs_rx[1] - s0.data_segs_rx[1]) / d,
 	       (double)(g->st.data_segs_rx[0] - s0.data_segs_rx[0]) / d,
@@ -188,7 +189,9 @@ int gen_run_stream(struct gen *g)
 	       g->st.tx_drop[0] + g->st.tx_drop[1] - s0.tx_drop[0] - s0.tx_drop[1],
 	       g->st.rtx_timeouts + g->st.rtx_fast - s0.rtx_timeouts - s0.rtx_fast,
 	       g->st.ooo - s0.ooo, g->st.failed, g->st.fail_rst, g->st.fail_timeout,
-	       g->st.fail_bytes, g->st.fail_route, g->o.payload, g->st.bad_cksum);
+	       g->st.fail_bytes, g->st.fail_route, g->o.payload, g->st.bad_cksum,
+	       g->st.lost_rx - s0.lost_rx, g->st.sack_sent - s0.sack_sent,
+	       g->st.sack_rx - s0.sack_rx, g->st.sack_bad - s0.sack_bad);
 	if (g->o.synflood)
 		printf("synflood sent=%" PRIu64 " answered=%" PRIu64 " unsent=%" PRIu64
 		       " sent_pps=%.0f\n",
@@ -200,7 +203,8 @@ int gen_run_stream(struct gen *g)
 	drain(g, g->hz / 10);
 	gen_tcp_reset_all(g);
 	drain(g, g->hz / 5);
-	return g->st.failed || g->st.bad_cksum || flowing < g->o.concurrency ? 1 : 0;
+	return g->st.failed || g->st.bad_cksum || g->st.sack_bad || flowing < g->o.concurrency ?
+	       1 : 0;
 }
 
 /* Queries only, at --dns-rate (0: as fast as the ring takes them), for --seconds. */

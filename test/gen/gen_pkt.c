@@ -111,11 +111,29 @@ void gen_flush(struct gen *g, int port)
 	p->n_tx = 0;
 }
 
+/* NOP, NOP and a SACK block for the bytes h holds beyond a hole, into opt: 12 bytes. */
+static uint32_t sack_option(const struct gen_half *h, uint8_t *opt)
+{
+	uint32_t edge[2] = { h->peer_isn + 1 + (uint32_t)h->sack_lo,
+			     h->peer_isn + 1 + (uint32_t)h->sack_hi };
+	uint32_t n = 0;
+
+	opt[n++] = 1;
+	opt[n++] = 1;
+	opt[n++] = 5;
+	opt[n++] = 10;
+	for (int e = 0; e < 2; e++)
+		for (int s = 24; s >= 0; s -= 8)
+			opt[n++] = (uint8_t)(edge[e] >> s);
+	return n;
+}
+
 /* The TCP options of a segment of h into opt; their length (a multiple of 4). A SYN
  * carries MSS only, or with --linux what Linux sends: MSS, SACK-permitted, timestamps,
  * NOP, window scale (a SYN-ACK only what the SYN offered); later segments NOP, NOP,
- * timestamps once both agreed. */
-static uint32_t seg_options(const struct gen *g, const struct gen_half *h, bool syn,
+ * timestamps once both agreed, and a pure ACK a SACK block while bytes are held beyond
+ * a hole (Linux puts them on data too; the generator keeps its data segments' size). */
+static uint32_t seg_options(struct gen *g, const struct gen_half *h, bool syn, bool pure_ack,
 			    uint8_t *opt)
 {
 	uint32_t tsval = (uint32_t)(g->now / (g->hz / 1000 ? g->hz / 1000 : 1));
@@ -157,6 +175,10 @@ static uint32_t seg_options(const struct gen *g, const struct gen_half *h, bool 
 		memset(opt + n, 1, 4);
 		n += 4;
 	}
+	if (pure_ack && h->sack_ok && h->sack_hi > h->sack_lo) {
+		n += sack_option(h, opt + n);
+		g->st.sack_sent++;
+	}
 	return n;
 }
 
@@ -167,7 +189,7 @@ void gen_send_seg(struct gen *g, struct gen_half *h, uint8_t flags, uint64_t off
 	uint32_t ack = (flags & RTE_TCP_ACK_FLAG) ? h->peer_isn + 1 + (uint32_t)h->rcvd + h->fin_rcvd
 						  : 0;
 	uint8_t opt[40];
-	uint32_t opt_len = seg_options(g, h, syn, opt);
+	uint32_t opt_len = seg_options(g, h, syn, !syn && len == 0, opt);
 	struct rte_mbuf *m = frame_start(g, h->port, h->lip, h->rip, h->lport, h->rport, flags,
 					 seq, ack, opt_len, len);
 	uint8_t *data;

@@ -251,9 +251,15 @@ static void half_pump(struct gen *g, struct gen_half *h, uint32_t max_segs)
 	    g->outstanding[h->port] >= (uint64_t)g->o.inflight * seg)
 		limit = RTE_MIN(limit, h->max_sent); /* the ACK owed below still goes */
 	while (h->nxt < h->total && h->nxt < limit && max_segs--) {
-		uint32_t len = (uint32_t)RTE_MIN((uint64_t)seg, RTE_MIN(h->total, limit) - h->nxt);
+		uint32_t len;
 		uint8_t flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
 
+		if (h->nxt >= h->held_lo && h->nxt < h->held_hi) {
+			h->nxt = h->held_hi; /* the peer holds these: resend none of them */
+			max_segs++;
+			continue;
+		}
+		len = (uint32_t)RTE_MIN((uint64_t)seg, RTE_MIN(h->total, limit) - h->nxt);
 		if (h->fin_want && h->nxt + len == h->total) {
 			flags |= RTE_TCP_FIN_FLAG;
 			h->fin_sent = h->fin_ever = true;
@@ -342,6 +348,8 @@ struct seg_in {
 	bool has_ts, sack_perm;
 	uint8_t wscale;          /* 0xff: none offered */
 	uint32_t tsval;
+	uint8_t n_sack;          /* SACK blocks carried (edges in the peer's ack space) */
+	uint32_t sack_left[4], sack_right[4];
 	const uint8_t *data;
 	uint32_t len;
 };
@@ -356,10 +364,32 @@ static void half_agree(const struct gen *g, struct gen_half *h, const struct seg
 	h->ts_recent = s->tsval;
 }
 
+/* Each SACK block must name bytes we sent beyond what the same segment acknowledges: a
+ * relay that translated one wrong, or a wrong segment, is counted. The first (the most
+ * recent) is remembered, so a rewind resends the hole only. */
+static void half_check_sack(struct gen *g, struct gen_half *h, const struct seg_in *s)
+{
+	uint32_t sent_top = h->isn + 1 + (uint32_t)h->max_sent;
+	uint32_t una_seq = h->isn + 1 + (uint32_t)h->una;
+
+	for (unsigned int i = 0; i < s->n_sack; i++) {
+		int32_t l = (int32_t)(s->sack_left[i] - s->ack), r = (int32_t)(s->sack_right[i] - s->ack);
+
+		g->st.sack_rx++;
+		if (!h->sack_ok || l <= 0 || r <= l || r > (int32_t)(sent_top - s->ack)) {
+			g->st.sack_bad++;
+		} else if (i == 0) {
+			h->held_lo = h->una + (uint64_t)(int64_t)(int32_t)(s->sack_left[0] - una_seq);
+			h->held_hi = h->una + (uint64_t)(int64_t)(int32_t)(s->sack_right[0] - una_seq);
+		}
+	}
+}
+
 static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
 {
 	int32_t delta = (int32_t)(s->ack - (h->isn + 1 + (uint32_t)h->una));
 	uint64_t top = h->max_sent + (h->fin_ever ? 1 : 0);
+
 
 	h->peer_win = s->win << h->peer_wscale;
 	if (delta > 0 && h->una + (uint64_t)delta <= top) {
@@ -380,14 +410,45 @@ static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
 			arm(g, h);
 	} else if (delta == 0 && !s->len && h->nxt > h->una && !(s->flags & RTE_TCP_FIN_FLAG) &&
 		   ++h->dupacks == 3) {
-		h->nxt = h->una; /* go back: the receiver drops what comes out of order */
+		h->nxt = h->una; /* go back: all of it, or the hole before what the peer holds */
 		h->fin_sent = false;
 		g->st.rtx_fast++;
 	}
+	if (s->n_sack)
+		half_check_sack(g, h, s);
+	if (h->held_hi <= h->una)
+		h->held_lo = h->held_hi = 0;
 }
 
 /* In-order payload is checked and taken; anything else only asks for an ACK. false when
  * the connection failed here. */
+/* Bytes [off, off + len) received beyond a hole and checked: held (one range, the one
+ * nearest the hole) and reported in SACK blocks until the hole fills. */
+static void half_hold(struct gen_half *h, uint64_t off, uint32_t len)
+{
+	uint64_t end = off + len;
+
+	if (h->sack_hi > h->sack_lo && off <= h->sack_hi && end >= h->sack_lo) {
+		h->sack_lo = RTE_MIN(h->sack_lo, off);
+		h->sack_hi = RTE_MAX(h->sack_hi, end);
+	} else if (h->sack_hi <= h->sack_lo || off < h->sack_lo) {
+		h->sack_lo = off;
+		h->sack_hi = end;
+	}
+}
+
+/* In-order bytes reached the held range: take it whole. */
+static void half_take_held(struct gen *g, struct gen_half *h)
+{
+	if (h->sack_hi <= h->sack_lo || h->rcvd < h->sack_lo)
+		return;
+	if (h->sack_hi > h->rcvd) {
+		g->st.data_bytes_rx[h->port] += h->sack_hi - h->rcvd;
+		h->rcvd = h->sack_hi;
+	}
+	h->sack_lo = h->sack_hi = 0;
+}
+
 static bool half_data(struct gen *g, struct gen_half *h, uint32_t hidx, struct seg_in *s)
 {
 	int32_t pos = (int32_t)(s->seq - (h->peer_isn + 1 + (uint32_t)h->rcvd));
@@ -413,8 +474,19 @@ static bool half_data(struct gen *g, struct gen_half *h, uint32_t hidx, struct s
 		h->rcvd += s->len;
 		g->st.data_segs_rx[h->port]++;
 		g->st.data_bytes_rx[h->port] += s->len;
+		half_take_held(g, h);
 	} else if (s->len) {
+		uint64_t off = h->rcvd + (uint64_t)pos;
+
 		g->st.ooo++;
+		/* Beyond a hole: with SACK, checked now and held (its bytes are known). */
+		if (h->sack_ok && pos > 0 && h->conn != GEN_NONE) {
+			if (off + s->len > h->expect || !bytes_match(g, h, off, s->data, s->len)) {
+				conn_fail(g, h->conn, &g->st.fail_bytes);
+				return false;
+			}
+			half_hold(h, off, s->len);
+		}
 	}
 	if (s->len)
 		h->ack_due = true;
@@ -473,6 +545,7 @@ static void parse_seg(struct rte_tcp_hdr *tcp, uint32_t tcp_len, struct seg_in *
 	s->has_ts = s->sack_perm = false;
 	s->wscale = 0xff;
 	s->tsval = 0;
+	s->n_sack = 0;
 	s->data = (const uint8_t *)tcp + hl;
 	s->len = tcp_len > hl ? tcp_len - hl : 0;
 	for (uint32_t i = 0; i + sizeof(*tcp) < hl && i + sizeof(*tcp) + 1 < tcp_len;) {
@@ -492,6 +565,18 @@ static void parse_seg(struct rte_tcp_hdr *tcp, uint32_t tcp_len, struct seg_in *
 			s->has_ts = true;
 			s->tsval = (uint32_t)opt[i + 2] << 24 | (uint32_t)opt[i + 3] << 16 |
 				   (uint32_t)opt[i + 4] << 8 | opt[i + 5];
+		}
+		if (opt[i] == 5 && opt[i + 1] >= 10 && (opt[i + 1] - 2) % 8 == 0 &&
+		    i + sizeof(*tcp) + opt[i + 1] <= hl) {
+			for (unsigned int k = 0; k < (opt[i + 1] - 2u) / 8 && k < 4; k++) {
+				const uint8_t *e = opt + i + 2 + 8 * k;
+
+				s->sack_left[k] = (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 |
+						  (uint32_t)e[2] << 8 | e[3];
+				s->sack_right[k] = (uint32_t)e[4] << 24 | (uint32_t)e[5] << 16 |
+						   (uint32_t)e[6] << 8 | e[7];
+				s->n_sack = (uint8_t)(k + 1);
+			}
 		}
 		if (opt[i + 1] < 2)
 			break;
@@ -623,6 +708,10 @@ static void tcp_segment(struct gen *g, int port, struct rte_mbuf *m, struct gen_
 		return;
 	}
 	parse_seg(tcp, tot - ihl, &s);
+	if (s.len && g->o.rx_loss && ++g->rx_data_segs % g->o.rx_loss == 0) {
+		g->st.lost_rx++; /* as if lost on the way */
+		return;
+	}
 	h = half_lookup(g, port, ip, tcp, &s, &idx);
 	if (!h) {
 		if (port == 0 && (rte_be_to_cpu_32(ip->dst_addr) >> 16) == 0x0a96)
@@ -704,6 +793,8 @@ static void half_retransmit(struct gen *g, struct gen_half *h)
 		h->nxt = h->una;
 		h->fin_sent = false;
 		h->deadline = 0;
+		/* After a time-out nothing the peer said it held is trusted (RFC 6675). */
+		h->held_lo = h->held_hi = 0;
 		half_pump(g, h, GEN_SEGS_PER_PUMP);
 	}
 }
