@@ -11,6 +11,7 @@
 #include <rte_tcp.h>
 
 #include "gen.h"
+#include "gen_seg.h"
 
 #define GEN_MAX_TIMEOUTS 10    /* retransmissions without progress before a failure */
 #define GEN_SEGS_PER_PUMP 16   /* stream mode: fairness between busy flows */
@@ -341,19 +342,6 @@ static bool back_link(struct gen *g, struct gen_half *h, uint32_t hidx, const ui
 	return true;
 }
 
-struct seg_in {
-	uint8_t flags;
-	uint32_t seq, ack, win;
-	uint16_t mss;
-	bool has_ts, sack_perm;
-	uint8_t wscale;          /* 0xff: none offered */
-	uint32_t tsval;
-	uint8_t n_sack;          /* SACK blocks carried (edges in the peer's ack space) */
-	uint32_t sack_left[4], sack_right[4];
-	const uint8_t *data;
-	uint32_t len;
-};
-
 /* What the peer's SYN or SYN-ACK offered, agreed with what --linux offers. */
 static void half_agree(const struct gen *g, struct gen_half *h, const struct seg_in *s)
 {
@@ -362,27 +350,6 @@ static void half_agree(const struct gen *g, struct gen_half *h, const struct seg
 	h->peer_wscale = h->ws_ok ? RTE_MIN(s->wscale, 14) : 0;
 	h->sack_ok = g->o.linux_segs && s->sack_perm;
 	h->ts_recent = s->tsval;
-}
-
-/* Each SACK block must name bytes we sent beyond what the same segment acknowledges: a
- * relay that translated one wrong, or a wrong segment, is counted. The first (the most
- * recent) is remembered, so a rewind resends the hole only. */
-static void half_check_sack(struct gen *g, struct gen_half *h, const struct seg_in *s)
-{
-	uint32_t sent_top = h->isn + 1 + (uint32_t)h->max_sent;
-	uint32_t una_seq = h->isn + 1 + (uint32_t)h->una;
-
-	for (unsigned int i = 0; i < s->n_sack; i++) {
-		int32_t l = (int32_t)(s->sack_left[i] - s->ack), r = (int32_t)(s->sack_right[i] - s->ack);
-
-		g->st.sack_rx++;
-		if (!h->sack_ok || l <= 0 || r <= l || r > (int32_t)(sent_top - s->ack)) {
-			g->st.sack_bad++;
-		} else if (i == 0) {
-			h->held_lo = h->una + (uint64_t)(int64_t)(int32_t)(s->sack_left[0] - una_seq);
-			h->held_hi = h->una + (uint64_t)(int64_t)(int32_t)(s->sack_right[0] - una_seq);
-		}
-	}
 }
 
 static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
@@ -415,40 +382,13 @@ static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
 		g->st.rtx_fast++;
 	}
 	if (s->n_sack)
-		half_check_sack(g, h, s);
+		gen_sack_check(g, h, s);
 	if (h->held_hi <= h->una)
 		h->held_lo = h->held_hi = 0;
 }
 
 /* In-order payload is checked and taken; anything else only asks for an ACK. false when
  * the connection failed here. */
-/* Bytes [off, off + len) received beyond a hole and checked: held (one range, the one
- * nearest the hole) and reported in SACK blocks until the hole fills. */
-static void half_hold(struct gen_half *h, uint64_t off, uint32_t len)
-{
-	uint64_t end = off + len;
-
-	if (h->sack_hi > h->sack_lo && off <= h->sack_hi && end >= h->sack_lo) {
-		h->sack_lo = RTE_MIN(h->sack_lo, off);
-		h->sack_hi = RTE_MAX(h->sack_hi, end);
-	} else if (h->sack_hi <= h->sack_lo || off < h->sack_lo) {
-		h->sack_lo = off;
-		h->sack_hi = end;
-	}
-}
-
-/* In-order bytes reached the held range: take it whole. */
-static void half_take_held(struct gen *g, struct gen_half *h)
-{
-	if (h->sack_hi <= h->sack_lo || h->rcvd < h->sack_lo)
-		return;
-	if (h->sack_hi > h->rcvd) {
-		g->st.data_bytes_rx[h->port] += h->sack_hi - h->rcvd;
-		h->rcvd = h->sack_hi;
-	}
-	h->sack_lo = h->sack_hi = 0;
-}
-
 static bool half_data(struct gen *g, struct gen_half *h, uint32_t hidx, struct seg_in *s)
 {
 	int32_t pos = (int32_t)(s->seq - (h->peer_isn + 1 + (uint32_t)h->rcvd));
@@ -474,7 +414,7 @@ static bool half_data(struct gen *g, struct gen_half *h, uint32_t hidx, struct s
 		h->rcvd += s->len;
 		g->st.data_segs_rx[h->port]++;
 		g->st.data_bytes_rx[h->port] += s->len;
-		half_take_held(g, h);
+		gen_sack_take(g, h);
 	} else if (s->len) {
 		uint64_t off = h->rcvd + (uint64_t)pos;
 
@@ -485,7 +425,7 @@ static bool half_data(struct gen *g, struct gen_half *h, uint32_t hidx, struct s
 				conn_fail(g, h->conn, &g->st.fail_bytes);
 				return false;
 			}
-			half_hold(h, off, s->len);
+			gen_sack_hold(h, off, s->len);
 		}
 	}
 	if (s->len)
@@ -529,58 +469,6 @@ static void queue_pump(struct gen_half **touched, uint32_t *n, struct gen_half *
 	if (!h->queued && *n < GEN_BURST) {
 		h->queued = true;
 		touched[(*n)++] = h;
-	}
-}
-
-static void parse_seg(struct rte_tcp_hdr *tcp, uint32_t tcp_len, struct seg_in *s)
-{
-	uint32_t hl = (uint32_t)(tcp->data_off >> 4) * 4;
-	const uint8_t *opt = (const uint8_t *)(tcp + 1);
-
-	s->flags = tcp->tcp_flags;
-	s->seq = rte_be_to_cpu_32(tcp->sent_seq);
-	s->ack = rte_be_to_cpu_32(tcp->recv_ack);
-	s->win = rte_be_to_cpu_16(tcp->rx_win);
-	s->mss = 0;
-	s->has_ts = s->sack_perm = false;
-	s->wscale = 0xff;
-	s->tsval = 0;
-	s->n_sack = 0;
-	s->data = (const uint8_t *)tcp + hl;
-	s->len = tcp_len > hl ? tcp_len - hl : 0;
-	for (uint32_t i = 0; i + sizeof(*tcp) < hl && i + sizeof(*tcp) + 1 < tcp_len;) {
-		if (opt[i] == 0)
-			break;
-		if (opt[i] == 1) {
-			i++;
-			continue;
-		}
-		if (opt[i] == 2 && opt[i + 1] == 4)
-			s->mss = (uint16_t)(opt[i + 2] << 8 | opt[i + 3]);
-		if (opt[i] == 3 && opt[i + 1] == 3)
-			s->wscale = opt[i + 2];
-		if (opt[i] == 4 && opt[i + 1] == 2)
-			s->sack_perm = true;
-		if (opt[i] == 8 && opt[i + 1] == 10 && i + sizeof(*tcp) + 10 <= hl) {
-			s->has_ts = true;
-			s->tsval = (uint32_t)opt[i + 2] << 24 | (uint32_t)opt[i + 3] << 16 |
-				   (uint32_t)opt[i + 4] << 8 | opt[i + 5];
-		}
-		if (opt[i] == 5 && opt[i + 1] >= 10 && (opt[i + 1] - 2) % 8 == 0 &&
-		    i + sizeof(*tcp) + opt[i + 1] <= hl) {
-			for (unsigned int k = 0; k < (opt[i + 1] - 2u) / 8 && k < 4; k++) {
-				const uint8_t *e = opt + i + 2 + 8 * k;
-
-				s->sack_left[k] = (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 |
-						  (uint32_t)e[2] << 8 | e[3];
-				s->sack_right[k] = (uint32_t)e[4] << 24 | (uint32_t)e[5] << 16 |
-						   (uint32_t)e[6] << 8 | e[7];
-				s->n_sack = (uint8_t)(k + 1);
-			}
-		}
-		if (opt[i + 1] < 2)
-			break;
-		i += opt[i + 1];
 	}
 }
 
@@ -707,7 +595,7 @@ static void tcp_segment(struct gen *g, int port, struct rte_mbuf *m, struct gen_
 		g->st.bad_cksum++;
 		return;
 	}
-	parse_seg(tcp, tot - ihl, &s);
+	gen_seg_parse(tcp, tot - ihl, &s);
 	if (s.len && g->o.rx_loss && ++g->rx_data_segs % g->o.rx_loss == 0) {
 		g->st.lost_rx++; /* as if lost on the way */
 		return;
