@@ -387,8 +387,8 @@ static void half_ack(struct gen *g, struct gen_half *h, const struct seg_in *s)
 		h->held_lo = h->held_hi = 0;
 }
 
-/* In-order payload is checked and taken; anything else only asks for an ACK. false when
- * the connection failed here. */
+/* In-order payload is checked and taken; with SACK, payload beyond a hole is checked and
+ * held; anything else only asks for an ACK. false when the connection failed here. */
 static bool half_data(struct gen *g, struct gen_half *h, uint32_t hidx, struct seg_in *s)
 {
 	int32_t pos = (int32_t)(s->seq - (h->peer_isn + 1 + (uint32_t)h->rcvd));
