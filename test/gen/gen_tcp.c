@@ -606,6 +606,15 @@ static void tcp_segment(struct gen *g, int port, struct rte_mbuf *m, struct gen_
 			g->st.syn_flood_answers++; /* 10.150/16: the flood's sources */
 		else
 			g->st.stray++;
+		/* A FIN after the exchange ended (its half freed): acknowledged, as a socket in
+		 * TIME-WAIT would, so a peer that closes last (a kernel proxy) does not wait
+		 * in LAST-ACK resending it. */
+		if ((s.flags & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_SYN_FLAG)) ==
+		    RTE_TCP_FIN_FLAG)
+			gen_send_raw(g, port, rte_be_to_cpu_32(ip->dst_addr),
+				     rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_16(tcp->dst_port),
+				     rte_be_to_cpu_16(tcp->src_port), RTE_TCP_ACK_FLAG, s.ack,
+				     s.seq + s.len + 1);
 		return;
 	}
 	if (s.has_ts && h->ts_ok)
