@@ -3,7 +3,8 @@
 # Memory per flow at 1 M held flows (not a test), for one or more builds in turn: the
 # generator holds 1 M connections through the data plane (a table of 1.125 M), twice;
 # printed per build: the flows held, bytes per flow by RSS (less the RSS of a 64-entry
-# table) and as the data plane counts its table, and the RSS figures behind them.
+# table), bytes per table entry by RSS and as the data plane counts its table (which it
+# does per entry, and the table has an eighth to spare), and the RSS figures behind them.
 #
 #   scripts/bench-mem.sh [BUILD_DIR...]      (default: build)
 set -uo pipefail
@@ -19,8 +20,9 @@ for dir in "${DIRS[@]}"; do
 	record() { v[$1]=$2; }
 	MR_DP=$dir/dataplane/meshrelay-dp mem_per_flow record >/dev/null
 	dp_down
-	printf '%s: %s flows held; bytes per flow %s by RSS, %s by the table'"'"'s count; RSS 64-entry / idle / held / held again %s / %s / %s / %s MB\n' \
-		"$dir" "${v[mem_flows_held]}" "${v[mem_bytes_per_flow]}" "${v[mem_dp_bytes_per_flow]}" \
+	printf '%s: %s flows held; bytes per flow %s by RSS; per table entry %s by RSS, %s by the table'"'"'s count; RSS 64-entry / idle / held / held again %s / %s / %s / %s MB\n' \
+		"$dir" "${v[mem_flows_held]}" "${v[mem_bytes_per_flow]}" "${v[mem_bytes_per_entry]}" \
+		"${v[mem_dp_bytes_per_flow]}" \
 		$((v[mem_rss_base_kb] / 1024)) $((v[mem_rss0_kb] / 1024)) $((v[mem_rss_held_kb] / 1024)) \
 		$((v[mem_rss_held2_kb] / 1024))
 	unset v

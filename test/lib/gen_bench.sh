@@ -105,7 +105,7 @@ testpmd_run() {
 # flows held less the RSS of the same data plane with a 64-entry table, both after a short
 # stream has cycled every mbuf of the pool once. Leaves the 1 M data plane up.
 mem_per_flow() {
-	local put=$1 rss_base rss0 rss_held1 rss_held2 flows1 flows2 gpid pass
+	local put=$1 rss_base rss0 rss_held1 rss_held2 flows1 flows2 gpid pass cap=1125000
 	mem_rss_after_warmup() { # the data plane is up; sets RSS_KB
 		gen --mode stream --concurrency 16 --routes 64 --backends 8 --seconds 1 >/dev/null
 		sleep 1.5
@@ -115,7 +115,7 @@ mem_per_flow() {
 	mem_rss_after_warmup
 	rss_base=$RSS_KB
 	dp_down
-	dp_up 64 8 1125000 1536 1000
+	dp_up 64 8 "$cap" 1536 1000
 	mem_rss_after_warmup
 	rss0=$RSS_KB
 	for pass in 1 2; do
@@ -135,6 +135,8 @@ mem_per_flow() {
 	$put mem_rss_held2_kb "$rss_held2"
 	$put mem_flows_held "$flows1"
 	$put mem_bytes_per_flow $(((rss_held1 - rss_base) * 1024 / (flows1 ? flows1 : 1)))
+	# The table's count is per entry, and the table has room to spare: compared per entry.
+	$put mem_bytes_per_entry $(((rss_held1 - rss_base) * 1024 / cap))
 	$put mem_dp_bytes_per_flow "$(dp_field "$PREFIX" flows bytes_per_flow)"
 	$put mem_hold_conn_per_s "$(gen_field "$(cat "$TOPO_DIR/hold.out")" conn_per_s)"
 	$put mem_flows_after "$(dp_status "$PREFIX" flows)"
