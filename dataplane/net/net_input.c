@@ -17,6 +17,12 @@ static bool ipv4_is_broadcast_for(const struct dp_port *p, uint32_t dst)
 	       (((dst ^ p->ipv4) & p->netmask) == 0 && (dst & ~p->netmask) == ~p->netmask);
 }
 
+/* Sources no frame to p may come from: martians, p's own address, a broadcast. */
+static inline bool ipv4_source_refused(const struct dp_port *p, uint32_t src)
+{
+	return ipv4_is_martian_source(src) || src == p->ipv4 || ipv4_is_broadcast_for(p, src);
+}
+
 /* Frame consumed: dropped for a reason, or given to the host. */
 static uint16_t drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop reason)
 {
@@ -51,7 +57,7 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 		return drop(w, m, verdict);
 	src = rte_be_to_cpu_32(ip->src_addr);
 	dst = rte_be_to_cpu_32(ip->dst_addr);
-	if (ipv4_is_martian_source(src) || src == p->ipv4 || ipv4_is_broadcast_for(p, src))
+	if (ipv4_source_refused(p, src))
 		return drop(w, m, DP_DROP_ipv4_martian_src);
 	if (dst != p->ipv4 && dp_port_vip(p, dst)) {
 		/* A plain TCP service's address: TCP is the relay's, echo is answered from the
@@ -77,6 +83,22 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 	else
 		dp_tx_kernel(w, p, m); /* everything else on the appliance address is the host's */
 	return 0;
+}
+
+bool net_ipv4_tcp_passes(const struct dp_port *p, const struct rte_mbuf *m)
+{
+	const uint16_t l3_off = sizeof(struct rte_ether_hdr);
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								 l3_off);
+	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
+
+	return ip->next_proto_id == IPPROTO_TCP &&
+	       ipv4_check_header((const uint8_t *)ip, rte_pktmbuf_pkt_len(m) - l3_off,
+				 ipv4_csum_hint_of(p->caps.rx_ipv4_cksum, m->ol_flags)) ==
+		       DP_DROP_none &&
+	       rte_ipv4_hdr_len(ip) <= rte_pktmbuf_data_len(m) - l3_off &&
+	       !ipv4_source_refused(p, rte_be_to_cpu_32(ip->src_addr)) &&
+	       (dst == p->ipv4 || dp_port_vip(p, dst));
 }
 
 /* The one place frames are sorted by what they carry. */

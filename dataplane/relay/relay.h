@@ -47,6 +47,11 @@ struct relay_seg {
 	struct tcp_opts opts;
 };
 
+/* Whether TCP to port (host order) of p's address is the relay's: one of its source
+ * ports or a listener's (a VIP's ports are the relay's whatever they are). */
+bool relay_owns_port(const struct dp_worker *w, const struct relay_live *live,
+		     const struct dp_port *p, uint16_t port);
+
 /* TCP addressed to one of port p's addresses (IPv4, or IPv6 after its header was
  * checked): relay it (true, m consumed) or leave it to the kernel (false). */
 bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,

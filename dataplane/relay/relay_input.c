@@ -338,16 +338,11 @@ static void vip_refuse(struct dp_worker *w, const struct dp_port *p, struct rela
 	dp_drop(w, s->m, DP_DROP_vip_no_service);
 }
 
-static bool is_relay_source_port(const struct dp_worker *w, uint16_t port)
+bool relay_owns_port(const struct dp_worker *w, const struct relay_live *live,
+		     const struct dp_port *p, uint16_t port)
 {
-	return port >= w->app->src_port_first && port <= w->app->src_port_last;
-}
-
-/* TCP ports the relay answers for: listeners and its own source ports. */
-static bool relay_owns_port(const struct dp_worker *w, const struct relay_live *live,
-			    const struct dp_port *p, uint16_t port)
-{
-	return is_relay_source_port(w, port) || relay_live_is_listener(live, p->index, port);
+	return (port >= w->app->src_port_first && port <= w->app->src_port_last) ||
+	       relay_live_is_listener(live, p->index, port);
 }
 
 bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,

@@ -14,9 +14,13 @@
 
 #include "connlog.h"
 #include "csum_delta.h"
+#include "dispatch.h"
+#include "inbox.h"
 #include "ipv4_check.h"
 #include "mr_bytes.h"
+#include "net_input.h"
 #include "relay_guard.h"
+#include "relay_live.h"
 #include "splice_rewrite.h"
 
 #define FRAME_MIN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
@@ -34,6 +38,7 @@ struct stage {
 	bool other_ran;                     /* the full path had a frame since the lookup */
 	struct flow *flow[STAGE_MAX];       /* NULL: the frame takes the full path */
 	uint8_t dir[STAGE_MAX];
+	bool unfound[STAGE_MAX];            /* it fit the template, no flow here has it */
 	struct flow_key key[STAGE_MAX];     /* to check the flow is still the frame's */
 };
 
@@ -98,6 +103,7 @@ static void stage_frames(struct dp_worker *w, const struct dp_port *p, struct rt
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
 		st->flow[i] = NULL;
+		st->unfound[i] = false;
 		if (frame_fits(p, pkts[i], &st->key[i])) {
 			keys[k] = &st->key[i];
 			at[k++] = (uint8_t)i;
@@ -109,7 +115,30 @@ static void stage_frames(struct dp_worker *w, const struct dp_port *p, struct rt
 	for (unsigned int j = 0; j < k; j++) {
 		st->flow[at[j]] = found[j];
 		st->dir[at[j]] = dirs[j];
+		st->unfound[at[j]] = found[j] == NULL;
 	}
+}
+
+/* A common-case segment of a flow another worker owns (software dispatch: no rte_flow,
+ * no RSS aimed at the relay's ports), handed straight to it once it passes the checks the
+ * full path would make on the way (net_input, then relay_input up to its dispatch): the
+ * full path would only find that out. true when handed over (consumed). */
+static bool hand_over(struct dp_worker *w, const struct dp_port *p, const struct stage *st,
+		      unsigned int i)
+{
+	const struct flow_key *k = &st->key[i];
+	uint32_t local = rte_be_to_cpu_32(k->local_ip);
+	uint16_t port = rte_be_to_cpu_16(k->local_port);
+	unsigned int owner;
+
+	if (w->app->n_workers == 1 || !st->unfound[i])
+		return false;
+	owner = dispatch_owner(w->app, p, k->peer_ip, local, k->peer_port, port);
+	if (owner == w->index || !net_ipv4_tcp_passes(p, st->pkts[i]) ||
+	    (!dp_port_vip(p, local) && !relay_owns_port(w, relay_live_get(w->app), p, port)))
+		return false;
+	inbox_put(w, owner, st->pkts[i]);
+	return true;
 }
 
 /* The flow's constant checksum changes, both directions (flow.h, splice_tcp_sum). */
@@ -298,7 +327,7 @@ void splice_fast_burst(struct dp_worker *w, const struct dp_port *p, struct rte_
 
 		stage_frames(w, p, pkts + first, cnt, &st);
 		for (unsigned int i = 0; i < cnt; i++) {
-			if (forward(w, p, &st, i))
+			if (forward(w, p, &st, i) || hand_over(w, p, &st, i))
 				continue;
 			other(w, p, pkts[first + i]);
 			st.other_ran = true;
