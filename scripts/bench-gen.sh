@@ -18,8 +18,16 @@
 #   SYN flood: random-source SYNs at the generator's maximum beside 64 streams: flows
 #     created by it (must be 0), the streams' data segments/s with and without it
 #
+# Then, unless BENCH_GEN_ONLY=1, the rest of the picture in the same run, each from its own
+# script: Linux-like segments by active flows, testpmd io and meshrelay in turns, plotted
+# (bench-linux.sh; flows $BENCH_LINUX_FLOWS, default 64 4096 65536 262144); instructions
+# per spliced segment with timestamps and without options, per connection, and with 1, 2
+# and 4 workers (bench-path.sh, callgrind); the same generator against HAProxy and nginx
+# stream (bench-proxies.sh).
+#
 #   scripts/bench-gen.sh [SECONDS] [OUT_DIR]    default 5 s per run, build/bench
-# Writes OUT_DIR/results.txt (key=value), the .dat files and OUT_DIR/bench-gen.png.
+# Writes OUT_DIR/results.txt (key=value), the .dat files and OUT_DIR/bench-gen.png (and
+# OUT_DIR/linux/bench-linux.png).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-5}
@@ -228,3 +236,17 @@ PLOT
 	echo "plot: $OUT/bench-gen.png"
 fi
 echo "results: $RES"
+[ -n "${BENCH_GEN_ONLY:-}" ] && exit 0
+
+# Each script below makes its own namespaces and data planes (its own tag): this run's
+# are down by now.
+echo "== Linux-like segments by active flows (scripts/bench-linux.sh)"
+# shellcheck disable=SC2086
+TOPO_TAG=mrgb-lnx OUT_DIR=$OUT/linux scripts/bench-linux.sh "$SECS" 3 ${BENCH_LINUX_FLOWS:-64 4096 65536 262144}
+echo "== instructions per spliced segment, per connection, by workers (callgrind, scripts/bench-path.sh)"
+scripts/bench-path.sh
+scripts/bench-path.sh --plain
+scripts/bench-path.sh --connections 300
+scripts/bench-path.sh --workers
+echo "== the same generator for HAProxy and nginx stream (scripts/bench-proxies.sh)"
+TOPO_TAG=mrgb-px scripts/bench-proxies.sh "$SECS" 3 16
