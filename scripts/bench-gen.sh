@@ -197,6 +197,7 @@ awk -F= '{ v[$1] = $2 } END {
 	printf "%-58s %14d\n", "flows held (1 M wanted)", v["mem_flows_held"]
 	printf "%-58s %14d\n", "  bytes per flow: RSS held less RSS with a 64-entry table", v["mem_bytes_per_flow"]
 	printf "%-58s %14d\n", "  bytes per flow: table + hash, as the data plane counts", v["mem_dp_bytes_per_flow"]
+	printf "%-58s %14d\n", "  bytes per table entry by RSS (an eighth to spare)", v["mem_bytes_per_entry"]
 	printf "%-58s %14s\n", "  RSS 64-entry / idle / held / held again (MB)", sprintf("%d/%d/%d/%d", v["mem_rss_base_kb"] / 1024, v["mem_rss0_kb"] / 1024, v["mem_rss_held_kb"] / 1024, v["mem_rss_held2_kb"] / 1024)
 	printf "%-58s %14.0f\n", "SYN flood offered (SYN/s)", v["flood_syn_pps"]
 	printf "%-58s %14d\n", "  flows created by it (must be 0)", v["flood_flows_created"]
