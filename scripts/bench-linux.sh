@@ -27,7 +27,7 @@ FLOWS=("$@")
 [ -x build/dataplane/meshrelay-dp ] || { echo "bench-linux: build first (scripts/build.sh)" >&2; exit 2; }
 export TOPO_TAG=${TOPO_TAG:-mrlnx}
 . test/lib/gen_bench.sh
-echo "memory: --no-huge (this machine's runs; hugepages where a deployment has them)"
+gen_memory_note
 OUT=${OUT_DIR:-$(mktemp -d /tmp/bench-linux.XXXXXX)}
 mkdir -p "$OUT"
 DAT=$OUT/linux.dat
@@ -86,7 +86,7 @@ if command -v gnuplot >/dev/null; then
 set terminal pngcairo size 800,450 font ",10"
 set output "$OUT/bench-linux.png"
 set logscale x 2
-set title "Linux-like segments (timestamps), one per flow in turn; --no-huge; medians of $ROUNDS rounds"
+set title "Linux-like segments (timestamps), one per flow in turn; ${GEN_HUGE:+2 MB hugepages}${GEN_HUGE:---no-huge}; medians of $ROUNDS rounds"
 set xlabel "active flows"
 set ylabel "cycles per packet (polls that found work)"
 set yrange [0:*]

@@ -13,7 +13,7 @@ DIRS=("$@")
 [ ${#DIRS[@]} -gt 0 ] || DIRS=(build)
 export TOPO_TAG=${TOPO_TAG:-mrmem}
 . test/lib/gen_bench.sh
-echo "memory: --no-huge (this machine's runs; hugepages where a deployment has them)"
+gen_memory_note
 for dir in "${DIRS[@]}"; do
 	[ -x "$dir/dataplane/meshrelay-dp" ] || { echo "bench-mem: $dir not built" >&2; exit 2; }
 	declare -A v=()

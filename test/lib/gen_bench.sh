@@ -6,7 +6,33 @@
 . test/lib/topo.sh
 . test/lib/dp.sh
 . test/lib/gen_topo.sh
-trap topo_cleanup EXIT
+# GEN_HUGE=1: 2 MB hugepages for every DPDK process of the run, reserved here (GEN_HUGE_GB,
+# default 4) and released at exit; where they cannot be had, 4 KB pages as before.
+GEN_HUGE_RESERVED=""
+gen_huge_release() {
+	[ -n "$GEN_HUGE_RESERVED" ] || return 0
+	# Files of this run's processes, should one have been killed before unlinking its own.
+	rm -f /dev/hugepages/"$TOPO_TAG"-*
+	scripts/setup-hugepages.sh --clear >/dev/null 2>&1
+	GEN_HUGE_RESERVED=""
+}
+if [ -n "${GEN_HUGE:-}" ]; then
+	if scripts/setup-hugepages.sh --total "${GEN_HUGE_GB:-4}G" >/dev/null 2>&1 &&
+		[ "$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)" -gt 0 ]; then
+		GEN_HUGE_RESERVED=1
+	else
+		unset GEN_HUGE
+	fi
+fi
+# gen_memory_note: what the run's memory is, for its output.
+gen_memory_note() {
+	if [ -n "${GEN_HUGE:-}" ]; then
+		echo "memory: 2 MB hugepages ($(awk '/HugePages_Total/ { print $2 }' /proc/meminfo) reserved for this run)"
+	else
+		echo "memory: --no-huge, 4 KB pages (GEN_HUGE=1 reserves hugepages where the machine has them)"
+	fi
+}
+trap 'topo_cleanup; gen_huge_release' EXIT
 NS=${TOPO_TAG}-ns
 topo_ns "$NS"
 
@@ -79,7 +105,7 @@ testpmd_run() {
 	mkdir -p "$GEN_SOCK_DIR"
 	topo_eal_prefix "${TOPO_TAG}-tp$RUN"
 	ip netns exec "$NS" timeout -k 5 $((SECS + 60)) dpdk-testpmd -l 0-1 -n 1 --no-pci \
-		--no-huge -m 1024 --file-prefix "${TOPO_TAG}-tp$RUN" --log-level=pmd.net.memif:error \
+		$(gen_mem_args 1024) --file-prefix "${TOPO_TAG}-tp$RUN" --log-level=pmd.net.memif:error \
 		--vdev "net_memif0,role=server,socket=$GEN_SOCK_DIR/edge.sock,socket-abstract=no" \
 		--vdev "net_memif1,role=server,socket=$GEN_SOCK_DIR/svc.sock,socket-abstract=no" -- \
 		--forward-mode="$mode" --nb-cores=1 --auto-start --record-core-cycles --disable-link-check \

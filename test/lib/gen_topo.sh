@@ -6,6 +6,14 @@
 
 MR_GEN=${MR_GEN:-$MR_BUILD_DIR/test/gen/meshrelay-gen}
 
+# Where the DPDK processes of a run take their memory: 4 KB pages (--no-huge, the
+# default: tests run anywhere), or with GEN_HUGE=1 the hugepages a benchmark reserved
+# (GEN_HUGE in gen_bench.sh), their files unlinked once mapped so that a process's pages
+# go back when it ends. gen_mem_args MB prints the EAL arguments.
+gen_mem_args() {
+	if [ -n "${GEN_HUGE:-}" ]; then echo "--huge-unlink -m $1"; else echo "--no-huge -m $1"; fi
+}
+
 # The memif sockets' directory: $GEN_SOCK_DIR, else $TOPO_DIR. A fresh one per forwarder
 # keeps a process still leaving from unlinking the next one's sockets.
 gen_sock_dir() { echo "${GEN_SOCK_DIR:-$TOPO_DIR}"; }
@@ -21,8 +29,9 @@ gen_topo_conf() {
 	local workers=${7:-1} k dir sep
 	dir=$(gen_sock_dir)
 	{
-		echo "dataplane = { eal = [ \"-l\", \"0-$workers\", \"-n\", \"1\", \"--no-pci\", \"--no-huge\","
-		echo "                      \"-m\", \"$mem\", \"--log-level\", \"pmd.net.memif:error\" ]; };"
+		echo "dataplane = { eal = [ \"-l\", \"0-$workers\", \"-n\", \"1\", \"--no-pci\","
+		echo "                      $(gen_mem_args "$mem" | sed 's/\([^ ]*\)/"\1",/g')"
+		echo "                      \"--log-level\", \"pmd.net.memif:error\" ]; };"
 		echo "ports = ("
 		echo "  { name = \"edge\"; device = \"net_memif0,role=server,socket=$dir/edge.sock,socket-abstract=no\";"
 		echo "    ipv4 = \"10.200.0.1/24\"; gateway = \"10.200.0.2\"; queues = $workers; exception = { enabled = false; }; },"
@@ -94,7 +103,8 @@ gen_run() {
 	local ns=$1 prefix=$2 lcore=$3
 	shift 3
 	topo_eal_prefix "$prefix"
-	ip netns exec "$ns" timeout -k 5 600 "$MR_GEN" -l "$lcore" -n 1 --no-pci --no-huge -m "${GEN_MEM_MB:-512}" \
+	# shellcheck disable=SC2046
+	ip netns exec "$ns" timeout -k 5 600 "$MR_GEN" -l "$lcore" -n 1 --no-pci $(gen_mem_args "${GEN_MEM_MB:-512}") \
 		--file-prefix "$prefix" --log-level=error \
 		--vdev "net_memif0,role=client,socket=$(gen_sock_dir)/edge.sock,socket-abstract=no" \
 		--vdev "net_memif1,role=client,socket=$(gen_sock_dir)/svc.sock,socket-abstract=no" -- \

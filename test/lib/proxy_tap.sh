@@ -103,8 +103,9 @@ proxy_gen() {
 	topo_eal_prefix "$prefix"
 	p0=$(cpu_ticks "$PROXY_PID")
 	s0=$(softirq_ticks)
-	ip netns exec "$ns" timeout -k 5 600 "$MR_GEN" -l 0 -n 1 --no-pci --no-huge \
-		-m "${GEN_MEM_MB:-512}" --file-prefix "$prefix" --log-level=error \
+	# shellcheck disable=SC2046
+	ip netns exec "$ns" timeout -k 5 600 "$MR_GEN" -l 0 -n 1 --no-pci \
+		$(gen_mem_args "${GEN_MEM_MB:-512}") --file-prefix "$prefix" --log-level=error \
 		--vdev net_tap0,iface=gtap0 --vdev net_tap1,iface=gtap1 -- --linger 0 "$@" \
 		>"$TOPO_DIR/tap-gen.out" 2>"$TOPO_DIR/tap-gen.err" &
 	gpid=$!
