@@ -172,6 +172,12 @@ struct dp_appliance {
 	volatile bool draining;      /* set by the main lcore: take no new connections */
 };
 
+/* Whether port (host order) is one of the relay's own source ports. */
+static inline bool dp_relay_source_port(const struct dp_appliance *app, uint16_t port)
+{
+	return port >= app->src_port_first && port <= app->src_port_last;
+}
+
 static inline void dp_event(struct dp_worker *w, enum dp_event ev)
 {
 	dp_count(&w->counters.events[ev], 1);

@@ -9,7 +9,7 @@ unsigned int dispatch_owner6(const struct dp_appliance *app, const struct dp_por
 			     const uint8_t *peer_ip, const uint8_t *local_ip, uint16_t peer_port,
 			     uint16_t local_port)
 {
-	bool relay_port = local_port >= app->src_port_first && local_port <= app->src_port_last;
+	bool relay_port = dp_relay_source_port(app, local_port);
 
 	/* Only a side RSS steers needs the whole IPv6 tuple; the rest goes as IPv4. */
 	if (app->n_workers > 1 && p->reta_size && (!relay_port || p->rss_steer)) {

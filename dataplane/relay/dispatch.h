@@ -31,7 +31,7 @@ static inline unsigned int dispatch_owner(const struct dp_appliance *app,
 {
 	if (app->n_workers == 1)
 		return 0;
-	if (!p->rss_steer && local_port >= app->src_port_first && local_port <= app->src_port_last)
+	if (!p->rss_steer && dp_relay_source_port(app, local_port))
 		return (unsigned int)(local_port - app->src_port_first) % app->n_workers;
 	if (p->reta_size) {
 		uint32_t tuple[3] = { rte_be_to_cpu_32(peer_ip), local_ip,

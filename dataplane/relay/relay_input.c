@@ -341,8 +341,7 @@ static void vip_refuse(struct dp_worker *w, const struct dp_port *p, struct rela
 bool relay_owns_port(const struct dp_worker *w, const struct relay_live *live,
 		     const struct dp_port *p, uint16_t port)
 {
-	return (port >= w->app->src_port_first && port <= w->app->src_port_last) ||
-	       relay_live_is_listener(live, p->index, port);
+	return dp_relay_source_port(w->app, port) || relay_live_is_listener(live, p->index, port);
 }
 
 bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
