@@ -9,6 +9,8 @@
 #include <rte_malloc.h>
 #include <rte_thash.h>
 
+#include "mr_bytes.h"
+
 /* Bit offsets of the destination port in the NIC's hash input (RFC-ordered tuples:
  * source address, destination address, source port, destination port). For a segment
  * coming back to the relay the destination port is the relay's source port. */
@@ -102,7 +104,7 @@ struct pick_check {
 static int pick_check_tuple(void *userdata, uint8_t *tuple)
 {
 	const struct pick_check *pc = userdata;
-	uint16_t port = (uint16_t)(tuple[pc->port_byte] << 8 | tuple[pc->port_byte + 1]);
+	uint16_t port = mr_load_be16(tuple + pc->port_byte);
 
 	return port >= pc->first && port <= pc->last && pc->is_free(pc->ctx, port);
 }
@@ -130,8 +132,7 @@ static unsigned int adjust_walk(const struct rss_steer *rs, struct rte_thash_sub
 	uint32_t block = rs->reta_mask + 1u;
 	unsigned int here = RTE_MIN(tries, ((uint32_t)pc->last - start) / block + 1u);
 
-	tuple[pc->port_byte] = (uint8_t)(start >> 8);
-	tuple[pc->port_byte + 1] = (uint8_t)start;
+	mr_store_be16(tuple + pc->port_byte, start);
 	if (rte_thash_adjust_tuple(rs->ctx, h, tuple, len, entry, here, pick_check_tuple, pc) == 0)
 		return 0;
 	return here;
@@ -164,6 +165,6 @@ bool rss_steer_pick(const struct rss_steer *rs, const struct dp_port *p, unsigne
 		used = adjust_walk(rs, h, tuple, len, &pc, first, entry, RSS_STEER_TRIES - used);
 	if (used)
 		return false;
-	*port_out = (uint16_t)(tuple[pc.port_byte] << 8 | tuple[pc.port_byte + 1]);
+	*port_out = mr_load_be16(tuple + pc.port_byte);
 	return true;
 }

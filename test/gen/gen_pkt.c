@@ -8,6 +8,7 @@
 #include <rte_tcp.h>
 
 #include "gen.h"
+#include "mr_bytes.h"
 
 #define HDR_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
 		 sizeof(struct rte_tcp_hdr))
@@ -114,18 +115,10 @@ void gen_flush(struct gen *g, int port)
 /* NOP, NOP and a SACK block for the bytes h holds beyond a hole, into opt: 12 bytes. */
 static uint32_t sack_option(const struct gen_half *h, uint8_t *opt)
 {
-	uint32_t edge[2] = { h->peer_isn + 1 + (uint32_t)h->sack_lo,
-			     h->peer_isn + 1 + (uint32_t)h->sack_hi };
-	uint32_t n = 0;
-
-	opt[n++] = 1;
-	opt[n++] = 1;
-	opt[n++] = 5;
-	opt[n++] = 10;
-	for (int e = 0; e < 2; e++)
-		for (int s = 24; s >= 0; s -= 8)
-			opt[n++] = (uint8_t)(edge[e] >> s);
-	return n;
+	memcpy(opt, (const uint8_t[]){ 1, 1, 5, 10 }, 4);
+	mr_store_be32(opt + 4, h->peer_isn + 1 + (uint32_t)h->sack_lo);
+	mr_store_be32(opt + 8, h->peer_isn + 1 + (uint32_t)h->sack_hi);
+	return 12;
 }
 
 /* The TCP options of a segment of h into opt; their length (a multiple of 4). A SYN
@@ -160,10 +153,9 @@ static uint32_t seg_options(struct gen *g, const struct gen_half *h, bool syn, b
 	if (offer_ts) {
 		opt[n++] = 8;
 		opt[n++] = 10;
-		for (int s = 24; s >= 0; s -= 8)
-			opt[n++] = (uint8_t)(tsval >> s);
-		for (int s = 24; s >= 0; s -= 8)
-			opt[n++] = (uint8_t)(h->ts_recent >> s);
+		mr_store_be32(opt + n, tsval);
+		mr_store_be32(opt + n + 4, h->ts_recent);
+		n += 8;
 	} else if (syn) {
 		memset(opt + n, 1, 10);
 		n += 10;

@@ -3,11 +3,7 @@
 
 #include <rte_common.h>
 
-/* A big-endian 32-bit value at any alignment. */
-static uint32_t be32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+#include "mr_bytes.h"
 
 void gen_seg_parse(struct rte_tcp_hdr *tcp, uint32_t tcp_len, struct seg_in *s)
 {
@@ -40,15 +36,15 @@ void gen_seg_parse(struct rte_tcp_hdr *tcp, uint32_t tcp_len, struct seg_in *s)
 			s->sack_perm = true;
 		if (opt[i] == 8 && opt[i + 1] == 10 && i + sizeof(*tcp) + 10 <= hl) {
 			s->has_ts = true;
-			s->tsval = be32_at(opt + i + 2);
+			s->tsval = mr_load_be32(opt + i + 2);
 		}
 		if (opt[i] == 5 && opt[i + 1] >= 10 && (opt[i + 1] - 2) % 8 == 0 &&
 		    i + sizeof(*tcp) + opt[i + 1] <= hl) {
 			for (unsigned int k = 0; k < (opt[i + 1] - 2u) / 8 && k < 4; k++) {
 				const uint8_t *e = opt + i + 2 + 8 * k;
 
-				s->sack_left[k] = be32_at(e);
-				s->sack_right[k] = be32_at(e + 4);
+				s->sack_left[k] = mr_load_be32(e);
+				s->sack_right[k] = mr_load_be32(e + 4);
 				s->n_sack = (uint8_t)(k + 1);
 			}
 		}

@@ -79,7 +79,7 @@ proxy_start() {
 	topo_wait_for 10 bash -c "ip netns exec '$ns' ss -Hltn 'sport = :443' | grep -q ."
 }
 
-# proxy_stop: the proxy ended (by its PID) and its namespace removed.
+# proxy_stop: the proxy ended, by its PID (the caller removes its namespace).
 proxy_stop() {
 	kill "$PROXY_MAIN" 2>/dev/null
 	topo_wait_for 10 bash -c "! kill -0 $PROXY_MAIN 2>/dev/null"
@@ -96,7 +96,7 @@ softirq_ticks() { awk '/^cpu / { print $8 }' /proc/stat; }
 # system ticks (gen_sys_ticks=: its reads and writes of the taps, in which the kernel
 # does part of its receive work too).
 proxy_gen() {
-	local ns=$1 prefix p0 s0 out gpid g0=0 g1=0
+	local ns=$1 prefix p0 s0 out gpid gen_sys=0
 	shift
 	next_run
 	prefix=${TOPO_TAG}-t$RUN
@@ -114,10 +114,10 @@ proxy_gen() {
 	while kill -0 "$gpid" 2>/dev/null; do
 		local real
 		real=$(pgrep -f -- "--file-prefix $prefix" | tail -1)
-		[ -n "$real" ] && g1=$(awk '{ print $15 }' "/proc/$real/stat" 2>/dev/null || echo "$g1")
+		[ -n "$real" ] && gen_sys=$(awk '{ print $15 }' "/proc/$real/stat" 2>/dev/null || echo "$gen_sys")
 		sleep 0.2
 	done
 	wait "$gpid"
 	out=$(grep -E '^[a-z]+ .*seconds=' "$TOPO_DIR/tap-gen.out" | head -1)
-	echo "$out proxy_ticks=$(($(cpu_ticks "$PROXY_PID") - p0)) softirq_ticks=$(($(softirq_ticks) - s0)) gen_sys_ticks=$((g1 - g0))"
+	echo "$out proxy_ticks=$(($(cpu_ticks "$PROXY_PID") - p0)) softirq_ticks=$(($(softirq_ticks) - s0)) gen_sys_ticks=$gen_sys"
 }
