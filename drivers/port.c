@@ -29,6 +29,16 @@ const uint8_t *drv_rss_key(uint8_t *len)
 	return symmetric_rss_key;
 }
 
+/* Select entries 0..size of a redirection table request (their masks set, the rest
+ * zeroed): the form rte_eth_dev_rss_reta_query and _update take. */
+static void reta_conf_select(struct rte_eth_rss_reta_entry64 conf[512 / RTE_ETH_RETA_GROUP_SIZE],
+			     uint16_t size)
+{
+	memset(conf, 0, sizeof(*conf) * (512 / RTE_ETH_RETA_GROUP_SIZE));
+	for (uint16_t i = 0; i < size; i++)
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+}
+
 uint16_t drv_port_reta(uint16_t port_id, uint16_t *reta, uint16_t max)
 {
 	struct rte_eth_rss_reta_entry64 conf[512 / RTE_ETH_RETA_GROUP_SIZE];
@@ -39,9 +49,7 @@ uint16_t drv_port_reta(uint16_t port_id, uint16_t *reta, uint16_t max)
 	    info.reta_size > max || info.reta_size > 512)
 		return 0;
 	size = info.reta_size;
-	memset(conf, 0, sizeof(conf));
-	for (unsigned int g = 0; g < (size + RTE_ETH_RETA_GROUP_SIZE - 1u) / RTE_ETH_RETA_GROUP_SIZE; g++)
-		conf[g].mask = UINT64_MAX;
+	reta_conf_select(conf, size);
 	if (rte_eth_dev_rss_reta_query(port_id, conf, size) != 0)
 		return 0;
 	for (uint16_t i = 0; i < size; i++)
@@ -210,11 +218,9 @@ static void port_spread_reta(uint16_t port_id, const struct rte_eth_dev_info *in
 
 	if (info->reta_size == 0 || info->reta_size > 512 || queues < 2)
 		return;
-	memset(conf, 0, sizeof(conf));
-	for (uint16_t i = 0; i < info->reta_size; i++) {
-		conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+	reta_conf_select(conf, info->reta_size);
+	for (uint16_t i = 0; i < info->reta_size; i++)
 		conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = i % queues;
-	}
 	(void)rte_eth_dev_rss_reta_update(port_id, conf, info->reta_size);
 }
 
