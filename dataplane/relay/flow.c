@@ -224,22 +224,17 @@ struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 	return v ? flow_of_val(ft, v, dir) : NULL;
 }
 
-void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *const *keys,
+void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *keys,
 		      unsigned int n, struct flow **found, uint8_t *dirs)
 {
-	uint32_t h[FLOW_LOOKUP_BULK];
+	uint32_t v[FLOW_LOOKUP_BULK];
 
-	/* Every bucket requested before the first is read. */
+	flow_index_find_bulk(&ft->index, ft->flows, keys, n, v);
 	for (unsigned int i = 0; i < n; i++) {
-		h[i] = flow_index_hash(&ft->index, keys[i]);
-		flow_index_prefetch(&ft->index, h[i]);
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		uint32_t v = flow_index_find(&ft->index, ft->flows, keys[i], h[i]);
 		enum flow_dir dir;
 
-		found[i] = v ? flow_of_val(ft, v, &dir) : NULL;
-		if (!v)
+		found[i] = v[i] ? flow_of_val(ft, v[i], &dir) : NULL;
+		if (!v[i])
 			continue;
 		dirs[i] = (uint8_t)dir;
 		rte_prefetch0(found[i]);

@@ -12,7 +12,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -53,11 +55,19 @@ struct flow_key6 {
 	uint16_t local_port;
 } __attribute__((packed));
 
-/* Whether two keys name the same connection. */
+/* Whether two keys name the same connection. Compared as one 8-byte and one 4-byte word
+ * with no branch between them: every spliced segment compares a key. */
 static inline bool flow_key_eq(const struct flow_key *a, const struct flow_key *b)
 {
-	return a->peer_ip == b->peer_ip && a->local_ip == b->local_ip &&
-	       a->peer_port == b->peer_port && a->local_port == b->local_port;
+	uint64_t a_ips, b_ips;
+	uint32_t a_ports, b_ports;
+
+	RTE_BUILD_BUG_ON(sizeof(struct flow_key) != 12);
+	memcpy(&a_ips, a, 8);
+	memcpy(&b_ips, b, 8);
+	memcpy(&a_ports, &a->peer_port, 4);
+	memcpy(&b_ports, &b->peer_port, 4);
+	return ((a_ips ^ b_ips) | (a_ports ^ b_ports)) == 0;
 }
 
 /* The addresses of an IPv6 side of a flow; the side's flow_key keeps its ports. IPv6
@@ -183,8 +193,8 @@ struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 #define FLOW_LOOKUP_BULK 32
 
 /* flow_lookup for n <= FLOW_LOOKUP_BULK IPv4 keys in one pass over the index: found[i] is
- * the flow keyed by *keys[i] or NULL, dirs[i] its side. The flows found are prefetched. */
-void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *const *keys,
+ * the flow keyed by keys[i] or NULL, dirs[i] its side. The flows found are prefetched. */
+void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *keys,
 		      unsigned int n, struct flow **found, uint8_t *dirs);
 
 /* flow_lookup for IPv6 connections. */

@@ -68,6 +68,26 @@ uint32_t flow_index_find(const struct flow_index *ix, const struct flow *flows,
 	return v ? v : find_in(second(ix, h), flows, key, h);
 }
 
+void flow_index_find_bulk(const struct flow_index *ix, const struct flow *flows,
+			  const struct flow_key *keys, unsigned int n, uint32_t *vals)
+{
+	const struct flow_index_bucket *first[FLOW_INDEX_BULK];
+	uint32_t h[FLOW_INDEX_BULK];
+
+	/* Every first bucket is requested before the first is read; the second is rarely
+	 * needed (a key goes there only when its first is full). */
+	for (unsigned int i = 0; i < n; i++) {
+		h[i] = flow_index_hash(ix, &keys[i]);
+		first[i] = flow_index_first(ix, h[i]);
+		rte_prefetch0(first[i]);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t v = find_in(first[i], flows, &keys[i], h[i]);
+
+		vals[i] = v ? v : find_in(second(ix, h[i]), flows, &keys[i], h[i]);
+	}
+}
+
 static int free_slot(const struct flow_index_bucket *b)
 {
 	for (int i = 0; i < FLOW_INDEX_WAYS; i++)

@@ -59,15 +59,17 @@ static inline struct flow_index_bucket *flow_index_first(const struct flow_index
 	return &ix->buckets[(uint32_t)(((uint64_t)h * ix->n_buckets) >> 32)];
 }
 
-/* Start loading the first bucket of h (a burst's lookups, ahead of their use). */
-static inline void flow_index_prefetch(const struct flow_index *ix, uint32_t h)
-{
-	rte_prefetch0(flow_index_first(ix, h));
-}
-
 /* The value of key (hash h) among flows, or 0 when it is not indexed. */
 uint32_t flow_index_find(const struct flow_index *ix, const struct flow *flows,
 			 const struct flow_key *key, uint32_t h);
+
+/* Keys flow_index_find_bulk takes at once: a flow_lookup_bulk's. */
+#define FLOW_INDEX_BULK FLOW_LOOKUP_BULK
+
+/* flow_index_find for n <= FLOW_INDEX_BULK keys, their hashes computed here and their
+ * buckets loaded ahead: vals[i] is the value of keys[i] or 0. */
+void flow_index_find_bulk(const struct flow_index *ix, const struct flow *flows,
+			  const struct flow_key *keys, unsigned int n, uint32_t *vals);
 
 /* Index val under hash h (its key must not be indexed yet). 0, or -1 when neither its
  * buckets nor one move can make room. */

@@ -30,16 +30,19 @@
 #define PREFETCH_AHEAD 4u
 #define STAGE_MAX FLOW_LOOKUP_BULK /* frames staged at once */
 
-/* One burst's frames between their check and their forwarding. */
+#define STAGE_NONE UINT8_MAX /* a frame's slot when it does not fit the template */
+
+/* One burst's frames between their check and their forwarding. The frames that fit the
+ * template have a slot each, in order; the slots' keys are looked up together. */
 struct stage {
 	struct rte_mbuf **pkts;
 	uint32_t expire_ms;                 /* idle deadline of every flow that moves now */
 	unsigned int forwarded[2];          /* per flow_dir */
 	bool other_ran;                     /* the full path had a frame since the lookup */
-	struct flow *flow[STAGE_MAX];       /* NULL: the frame takes the full path */
-	uint8_t dir[STAGE_MAX];
-	bool unfound[STAGE_MAX];            /* it fit the template, no flow here has it */
-	struct flow_key key[STAGE_MAX];     /* to check the flow is still the frame's */
+	uint8_t slot[STAGE_MAX];            /* by frame: its slot, or STAGE_NONE */
+	struct flow_key key[STAGE_MAX];     /* by slot: the frame's connection */
+	struct flow *flow[STAGE_MAX];       /* by slot: its flow, NULL when none here */
+	uint8_t dir[STAGE_MAX];             /* by slot: the side the frame came from */
 };
 
 /* The IPv4 header's sum, unless the NIC judged it already. A bad one takes the full path,
@@ -90,11 +93,9 @@ static inline bool frame_fits(const struct dp_port *p, const struct rte_mbuf *m,
 static void stage_frames(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
 			 unsigned int n, struct stage *st)
 {
-	const struct flow_key *keys[STAGE_MAX];
-	struct flow *found[STAGE_MAX];
-	uint8_t dirs[STAGE_MAX], at[STAGE_MAX];
 	unsigned int k = 0;
 
+	RTE_BUILD_BUG_ON(STAGE_MAX >= STAGE_NONE);
 	st->pkts = pkts;
 	st->other_ran = false;
 	for (unsigned int i = 0; i < n && i < PREFETCH_AHEAD; i++)
@@ -102,21 +103,10 @@ static void stage_frames(struct dp_worker *w, const struct dp_port *p, struct rt
 	for (unsigned int i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-		st->flow[i] = NULL;
-		st->unfound[i] = false;
-		if (frame_fits(p, pkts[i], &st->key[i])) {
-			keys[k] = &st->key[i];
-			at[k++] = (uint8_t)i;
-		}
+		st->slot[i] = frame_fits(p, pkts[i], &st->key[k]) ? (uint8_t)k++ : STAGE_NONE;
 	}
-	if (k == 0)
-		return;
-	flow_lookup_bulk(w->flows, keys, k, found, dirs);
-	for (unsigned int j = 0; j < k; j++) {
-		st->flow[at[j]] = found[j];
-		st->dir[at[j]] = dirs[j];
-		st->unfound[at[j]] = found[j] == NULL;
-	}
+	if (k > 0)
+		flow_lookup_bulk(w->flows, st->key, k, st->flow, st->dir);
 }
 
 /* A common-case segment of a flow another worker owns (software dispatch: no rte_flow,
@@ -126,13 +116,18 @@ static void stage_frames(struct dp_worker *w, const struct dp_port *p, struct rt
 static bool hand_over(struct dp_worker *w, const struct dp_port *p, const struct stage *st,
 		      unsigned int i)
 {
-	const struct flow_key *k = &st->key[i];
-	uint32_t local = rte_be_to_cpu_32(k->local_ip);
-	uint16_t port = rte_be_to_cpu_16(k->local_port);
+	unsigned int slot = st->slot[i];
+	const struct flow_key *k;
+	uint32_t local;
+	uint16_t port;
 	unsigned int owner;
 
-	if (w->app->n_workers == 1 || !st->unfound[i])
+	/* Only a frame that fit the template and found no flow here. */
+	if (w->app->n_workers == 1 || slot == STAGE_NONE || st->flow[slot] != NULL)
 		return false;
+	k = &st->key[slot];
+	local = rte_be_to_cpu_32(k->local_ip);
+	port = rte_be_to_cpu_16(k->local_port);
 	owner = dispatch_owner(w->app, p, k->peer_ip, local, k->peer_port, port);
 	if (owner == w->index || !net_ipv4_tcp_passes(p, st->pkts[i]) ||
 	    (!dp_port_vip(p, local) && !relay_owns_port(w, relay_live_get(w->app), p, port)))
@@ -231,12 +226,12 @@ static __rte_always_inline void rewrite(const struct flow *f, enum flow_dir dir,
 	splice_finish_checksums(s->m, s->ip, s->tcp, s->l4_off, out_port, d, &d_ip, true);
 }
 
-/* Forward staged frame i, of flow f and from its side dir, when it and its flow are the
- * common case (true: consumed); false leaves it untouched for the full path. Inlined
- * once per direction, so that every choice by direction is made at compile time. */
+/* Forward staged frame i (in slot), of flow f and from its side dir, when it and its
+ * flow are the common case (true: consumed); false leaves it untouched for the full path.
+ * Inlined once per direction, so that every choice by direction is made at compile time. */
 static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp_port *p,
-					    struct stage *st, unsigned int i, struct flow *f,
-					    const enum flow_dir dir)
+					    struct stage *st, unsigned int i, unsigned int slot,
+					    struct flow *f, const enum flow_dir dir)
 {
 	struct flow_side *in, *out;
 	const struct dp_port *out_port;
@@ -255,7 +250,7 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	/* A full-path frame earlier in the burst may have ended the flow found, or given its
 	 * entry to another connection. */
 	if (!flow_fits(f, in, out, p, s.tcp_len == TCP_LEN_TS) ||
-	    (st->other_ran && !flow_key_eq(&in->key, &st->key[i])))
+	    (st->other_ran && !flow_key_eq(&in->key, &st->key[slot])))
 		return false;
 	out_port = &w->app->ports[out->port];
 	total = rte_be_to_cpu_16(s.ip->total_length);
@@ -306,13 +301,14 @@ static void count(struct dp_worker *w, const struct stage *st)
 static inline bool forward(struct dp_worker *w, const struct dp_port *p, struct stage *st,
 			   unsigned int i)
 {
-	struct flow *f = st->flow[i];
+	unsigned int slot = st->slot[i];
+	struct flow *f;
 
-	if (!f)
+	if (slot == STAGE_NONE || (f = st->flow[slot]) == NULL)
 		return false;
-	if (st->dir[i] == FLOW_DIR_CLIENT)
-		return forward_dir(w, p, st, i, f, FLOW_DIR_CLIENT);
-	return forward_dir(w, p, st, i, f, FLOW_DIR_BACKEND);
+	if (st->dir[slot] == FLOW_DIR_CLIENT)
+		return forward_dir(w, p, st, i, slot, f, FLOW_DIR_CLIENT);
+	return forward_dir(w, p, st, i, slot, f, FLOW_DIR_BACKEND);
 }
 
 void splice_fast_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,

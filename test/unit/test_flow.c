@@ -100,18 +100,18 @@ static void test_index_full(void)
 	}
 	CU_ASSERT_EQUAL(refused, 0);
 	for (unsigned int i = 0; i < FLOWS; i += FLOW_LOOKUP_BULK) {
-		const struct flow_key *keys[FLOW_LOOKUP_BULK];
+		struct flow_key keys[FLOW_LOOKUP_BULK];
 		struct flow *found[FLOW_LOOKUP_BULK];
 		uint8_t dirs[FLOW_LOOKUP_BULK];
 
 		for (unsigned int j = 0; j < FLOW_LOOKUP_BULK; j++)
-			keys[j] = j & 1 ? &f[i + j]->b.key : &f[i + j]->c.key;
+			keys[j] = j & 1 ? f[i + j]->b.key : f[i + j]->c.key;
 		flow_lookup_bulk(ft, keys, FLOW_LOOKUP_BULK, found, dirs);
 		for (unsigned int j = 0; j < FLOW_LOOKUP_BULK; j++) {
 			enum flow_dir dir;
 
 			wrong += found[j] != f[i + j] || dirs[j] != (j & 1);
-			wrong += flow_lookup(ft, keys[j], &dir) != f[i + j] || dir != (j & 1);
+			wrong += flow_lookup(ft, &keys[j], &dir) != f[i + j] || dir != (j & 1);
 		}
 	}
 	CU_ASSERT_EQUAL(wrong, 0);
