@@ -31,11 +31,19 @@ void dp_tx_free(struct dp_worker *w);
 /* Send what w's buffers hold, on every port and exception path. */
 void dp_tx_flush(struct dp_worker *w);
 
+/* dp_tx_port for a caller that counts its frames in DP_EV_tx_frames itself, once for a
+ * burst of them. Consumes m. */
+static inline void dp_tx_port_uncounted(struct dp_worker *w, const struct dp_port *p,
+					struct rte_mbuf *m)
+{
+	rte_eth_tx_buffer(p->port_id, w->index, w->tx_port[p->index].frames, m);
+}
+
 /* Queue a frame for data port p on w's tx queue (sent at the next flush). Consumes m. */
 static inline void dp_tx_port(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	dp_event(w, DP_EV_tx_frames);
-	rte_eth_tx_buffer(p->port_id, w->index, w->tx_port[p->index].frames, m);
+	dp_tx_port_uncounted(w, p, m);
 }
 
 /* Give a frame to the kernel through p's exception path, or drop it when p has none. */

@@ -227,19 +227,7 @@ struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *keys,
 		      unsigned int n, struct flow **found, uint8_t *dirs)
 {
-	uint32_t v[FLOW_LOOKUP_BULK];
-
-	flow_index_find_bulk(&ft->index, ft->flows, keys, n, v);
-	for (unsigned int i = 0; i < n; i++) {
-		enum flow_dir dir;
-
-		found[i] = v[i] ? flow_of_val(ft, v[i], &dir) : NULL;
-		if (!v[i])
-			continue;
-		dirs[i] = (uint8_t)dir;
-		rte_prefetch0(found[i]);
-		rte_prefetch0((const uint8_t *)found[i] + RTE_CACHE_LINE_SIZE);
-	}
+	flow_index_find_bulk(&ft->index, ft->flows, keys, n, found, dirs);
 }
 
 struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,

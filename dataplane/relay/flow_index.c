@@ -68,8 +68,9 @@ uint32_t flow_index_find(const struct flow_index *ix, const struct flow *flows,
 	return v ? v : find_in(second(ix, h), flows, key, h);
 }
 
-void flow_index_find_bulk(const struct flow_index *ix, const struct flow *flows,
-			  const struct flow_key *keys, unsigned int n, uint32_t *vals)
+void flow_index_find_bulk(const struct flow_index *ix, struct flow *flows,
+			  const struct flow_key *keys, unsigned int n, struct flow **found,
+			  uint8_t *dirs)
 {
 	const struct flow_index_bucket *first[FLOW_INDEX_BULK];
 	uint32_t h[FLOW_INDEX_BULK];
@@ -83,8 +84,20 @@ void flow_index_find_bulk(const struct flow_index *ix, const struct flow *flows,
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t v = find_in(first[i], flows, &keys[i], h[i]);
+		struct flow *f;
 
-		vals[i] = v ? v : find_in(second(ix, h[i]), flows, &keys[i], h[i]);
+		if (!v)
+			v = find_in(second(ix, h[i]), flows, &keys[i], h[i]);
+		if (!v) {
+			found[i] = NULL;
+			continue;
+		}
+		/* The flow's first two lines: its state and both sides' sequence state. */
+		f = &flows[flow_index_val_flow(v)];
+		rte_prefetch0(f);
+		rte_prefetch0((const uint8_t *)f + RTE_CACHE_LINE_SIZE);
+		found[i] = f;
+		dirs[i] = (uint8_t)flow_index_val_dir(v);
 	}
 }
 

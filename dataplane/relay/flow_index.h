@@ -67,9 +67,11 @@ uint32_t flow_index_find(const struct flow_index *ix, const struct flow *flows,
 #define FLOW_INDEX_BULK FLOW_LOOKUP_BULK
 
 /* flow_index_find for n <= FLOW_INDEX_BULK keys, their hashes computed here and their
- * buckets loaded ahead: vals[i] is the value of keys[i] or 0. */
-void flow_index_find_bulk(const struct flow_index *ix, const struct flow *flows,
-			  const struct flow_key *keys, unsigned int n, uint32_t *vals);
+ * buckets loaded ahead: found[i] is the flow among flows that keys[i] names, or NULL, and
+ * dirs[i] its side. The flows found are prefetched. */
+void flow_index_find_bulk(const struct flow_index *ix, struct flow *flows,
+			  const struct flow_key *keys, unsigned int n, struct flow **found,
+			  uint8_t *dirs);
 
 /* Index val under hash h (its key must not be indexed yet). 0, or -1 when neither its
  * buckets nor one move can make room. */
