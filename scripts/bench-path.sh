@@ -13,7 +13,8 @@
 # handed its own flows' bursts (a NIC steering them), then with 2 and 4 workers all bursts
 # handed to worker 0 (the software fallback): what that adds per segment handed over;
 # then with 2 and 4 workers behind an RSS table, each burst to the worker the NIC's hash
-# picks, the relay's source ports aimed at it (none should be handed over).
+# picks, the relay's source ports aimed at it (none should be handed over); then what
+# picking one such source port costs, with every port free and with one in ten.
 #   scripts/bench-path.sh [--rx-cksum] [--plain] [--bursts N | --connections N | --dns N | --workers]
 #                         [BUILD_DIR...]
 set -euo pipefail
@@ -75,6 +76,16 @@ if [ -n "${workers:-}" ]; then
 			awk -v d="$dir" -v n=$n -v t="$ins" -v s="$seg" -v h="$handed" 'BEGIN {
 				printf "%s: %d workers, each burst where RSS puts it (source ports aimed): %.1f per segment; %d of %d handed over\n",
 					d, n, t / s, h, s }'
+		done
+		for free in picks picks-scarce; do
+			log=$(valgrind --tool=callgrind --toggle-collect=path_cost_pick \
+				--callgrind-out-file="$out/cg.out" "$bin" workers 4 "$free" 2000 \
+				2>"$out/valgrind.log") || { tail -20 "$out/valgrind.log" >&2; exit 1; }
+			awk -v d="$dir" -v f="$free" -v p="$(sed -n 's/^picks //p' <<<"$log")" \
+				-v got="$(sed -n 's/^found //p' <<<"$log")" \
+				-v t="$(sed -n 's/^totals: *//p' "$out/cg.out" | awk '{print $1}')" 'BEGIN {
+				printf "%s: a source port aimed by RSS for one of 4 workers, %s: %.1f instructions per pick (%d of %d found)\n",
+					d, f == "picks" ? "every port free" : "one port in ten free", t / p, got, p }'
 		done
 	done
 	exit 0

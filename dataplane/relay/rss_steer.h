@@ -7,10 +7,16 @@
  * then arrive at their flow's owner: no software hand-over, which costs the receiving
  * worker a full pass and the owner a ring (dispatch.h, net/inbox.h).
  *
- * Built on DPDK's predictable RSS (rte_thash): one helper over the destination port of
- * the IPv4 tuple, one over that of the IPv6 tuple. A helper rewrites a few bits of the
- * key (RTE_THASH_MINIMAL_SEQ: 2 x log2(table size) - 1 bits each), so the port must be
- * given the planned key before the plan is used. Made on the main lcore at bring-up;
+ * The key is shaped with DPDK's predictable RSS (rte_thash): one helper over the
+ * destination port of the IPv4 tuple, one over that of the IPv6 tuple, so that those 16
+ * bits can reach every table entry. A helper rewrites a few bits of the key
+ * (RTE_THASH_MINIMAL_SEQ: 2 x log2(table size) - 1 bits each), so the port must be given
+ * the planned key before the plan is used. Picks do not use rte_thash_adjust_tuple,
+ * which hashes the whole tuple again for every candidate (889 instructions a pick with
+ * every port free, 8,673 with one in ten, by callgrind): the Toeplitz hash being linear,
+ * the plan keeps one table per tuple byte (48 KB), so the connection's part is hashed
+ * once, and a port is moved onto one of the worker's table entries by xoring in bits
+ * found once per plan. Made on the main lcore at bring-up;
  * read-only afterwards, so workers pick concurrently without locks.
  */
 #ifndef RSS_STEER_H
@@ -47,9 +53,14 @@ struct rss_steer_conn {
 /* Whether source port (host order) is free for the connection; ctx is the caller's. */
 typedef bool (*rss_steer_free_fn)(void *ctx, uint16_t port);
 
+/* The Toeplitz hash, under the plan's key, of a segment from conn's peer to source port
+ * `port` (host order) of ours: what the NIC computes for it. */
+uint32_t rss_steer_hash(const struct rss_steer *rs, const struct rss_steer_conn *conn,
+			uint16_t port);
+
 /* A source port in [first, last] (host order) whose return segments p's RSS hands to a
  * queue polled by worker, and that is_free accepts; *cursor (the worker's own) rotates
- * the choice. False when 64 candidates were all taken or out of range. */
+ * the choice. False when 64 such candidates were all taken (or 256 tries made). */
 bool rss_steer_pick(const struct rss_steer *rs, const struct dp_port *p, unsigned int worker,
 		    uint32_t *cursor, const struct rss_steer_conn *conn, uint16_t first,
 		    uint16_t last, rss_steer_free_fn is_free, void *ctx, uint16_t *port_out);

@@ -27,7 +27,10 @@
  * difference is what the software fallback adds per segment handed over (printed).
  * "workers N rss" gives both ports a 128-entry RSS table over the workers' queues, with
  * the relay's source ports picked for it (rss_steer.h), and hands each burst to the worker
- * the NIC's Toeplitz hash would pick: none should need handing over.
+ * the NIC's Toeplitz hash would pick: none should need handing over. "workers N picks"
+ * (or "picks-scarce") sets up the same tables and only picks COUNT such source ports for
+ * backend connections, the workers in turn, with every port free (or one in ten):
+ * --toggle-collect=path_cost_pick, divided by the picks printed, is what one costs.
  * Exits 1 when the relay did not forward every segment (the figure would mean nothing).
  */
 #include <inttypes.h>
@@ -346,8 +349,9 @@ struct conn {
 	struct dp_worker *rx_c, *rx_b;
 };
 
-/* How bursts reach workers in a workers run. */
-enum deliver { DELIVER_OWNER, DELIVER_HANDOFF, DELIVER_RSS };
+/* How bursts reach workers in a workers run; the picks runs send none and only pick
+ * source ports behind RSS. */
+enum deliver { DELIVER_OWNER, DELIVER_HANDOFF, DELIVER_RSS, DELIVER_PICKS, DELIVER_PICKS_SCARCE };
 
 /* What callgrind counts in a workers run: each connection's burst from each end handed
  * to its owner (or all to worker 0 with handoff), then every worker's inbox and
@@ -398,6 +402,42 @@ static void rss_ports(unsigned int n)
 			fail(err);
 		memcpy(p->rss_key, key, sizeof(p->rss_key));
 	}
+}
+
+/* Whether source port is free in the picks run: every one, or one in ten (a busy
+ * appliance's share), scattered by a multiplicative hash of the port. */
+static bool pick_free(void *ctx, uint16_t port)
+{
+	const bool *scarce = ctx;
+
+	return !*scarce || ((uint32_t)port * 2654435761u >> 16) % 10u == 0;
+}
+
+/* count source-port picks for backend connections behind RSS, each for another client
+ * address and port, by the workers in turn (path_cost_pick is what callgrind counts).
+ * The picks that found a port. */
+__attribute__((noinline, noclone)) unsigned int path_cost_pick(unsigned int count,
+								unsigned int workers, bool scarce);
+__attribute__((noinline, noclone)) unsigned int path_cost_pick(unsigned int count,
+								unsigned int workers, bool scarce)
+{
+	const struct dp_port *p = &app.ports[1];
+	unsigned int picked = 0;
+
+	for (unsigned int i = 0; i < count; i++) {
+		struct dp_worker *pw = app.workers[i % workers];
+		uint32_t peer = rte_cpu_to_be_32(BACKEND_IP + (i & 255u));
+		uint32_t local = rte_cpu_to_be_32(SVC_IP);
+		struct rss_steer_conn conn = { .peer = (const uint8_t *)&peer,
+					       .local = (const uint8_t *)&local,
+					       .peer_port = rte_cpu_to_be_16(443) };
+		uint16_t port;
+
+		picked += rss_steer_pick(p->rss_steer, p, pw->index, &pw->src_port_next, &conn,
+					 app.src_port_first, app.src_port_last, pick_free, &scarce,
+					 &port);
+	}
+	return picked;
 }
 
 /* The worker whose queue the NIC's RSS picks for a segment from e to the relay. */
@@ -544,6 +584,9 @@ int main(int argc, char **argv)
 			how = DELIVER_HANDOFF;
 		else if (arg < argc && strcmp(argv[arg], "rss") == 0)
 			how = DELIVER_RSS;
+		else if (arg < argc && strncmp(argv[arg], "picks", 5) == 0)
+			how = strcmp(argv[arg], "picks-scarce") == 0 ? DELIVER_PICKS_SCARCE
+								      : DELIVER_PICKS;
 		arg += how != DELIVER_OWNER;
 		if (workers < 1 || workers > MAX_WORKERS)
 			fail("workers: 1 to 4");
@@ -554,7 +597,8 @@ int main(int argc, char **argv)
 	bursts = arg < argc ? (unsigned int)atoi(argv[arg]) : connections ? 500 : 200;
 	snprintf(prefix, sizeof(prefix), "bench-path-%d", (int)getpid());
 	if (bursts == 0 || rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
-		fail("usage: bench-path [rx-cksum] [plain] [connections | dns | workers N [handoff | rss]] [COUNT], "
+		fail("usage: bench-path [rx-cksum] [plain] [connections | dns | workers N [handoff | rss | picks | "
+		     "picks-scarce]] [COUNT], "
 		     "or EAL did not start");
 	snprintf(config_text, sizeof(config_text), config_format, n_workers, n_workers);
 	if (mr_config_load_string(config_text, "bench-path", &conf, err, sizeof(err)) < 0)
@@ -573,8 +617,15 @@ int main(int argc, char **argv)
 	if (workers) {
 		uint64_t dispatched = 0, spliced;
 
-		if (how == DELIVER_RSS)
+		if (how != DELIVER_OWNER && how != DELIVER_HANDOFF)
 			rss_ports(workers);
+		if (how == DELIVER_PICKS || how == DELIVER_PICKS_SCARCE) {
+			unsigned int picked = path_cost_pick(bursts, workers,
+							     how == DELIVER_PICKS_SCARCE);
+
+			printf("picks %u\nfound %u\n", bursts, picked);
+			return finish(&conf);
+		}
 		spliced = run_workers(&c, &b, workers, how, bursts);
 
 		if (spliced != (uint64_t)bursts * BURST * workers)

@@ -274,6 +274,47 @@ static struct rss_steer *rss_steer_fixture(struct dp_appliance *app, struct dp_p
 	return rs;
 }
 
+/* The plan's table-driven hash is the NIC's Toeplitz hash (rte_softrss under the planned
+ * key), for IPv4 and IPv6 tuples alike, whatever the addresses and ports. */
+static void test_rss_steer_hash_is_toeplitz(void)
+{
+	static struct dp_appliance app;
+	static struct dp_port port;
+	struct rss_steer *rs = rss_steer_fixture(&app, &port);
+	unsigned int wrong = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	for (uint32_t i = 0; i < 2000; i++) {
+		uint32_t peer = 0x9e3779b1u * (i + 1), local = 0x85ebca6bu * (i + 7);
+		uint32_t peer_be = rte_cpu_to_be_32(peer), local_be = rte_cpu_to_be_32(local);
+		uint16_t pport = (uint16_t)(i * 7919u), ours = (uint16_t)(i * 104729u);
+		struct rss_steer_conn c4 = { .peer = (const uint8_t *)&peer_be,
+					     .local = (const uint8_t *)&local_be,
+					     .peer_port = rte_cpu_to_be_16(pport) };
+		uint32_t t4[3] = { peer, local, (uint32_t)pport << 16 | ours };
+		uint8_t a6[16], b6[16];
+		uint32_t t6[9];
+		struct rss_steer_conn c6 = { .v6 = true, .peer = a6, .local = b6,
+					     .peer_port = rte_cpu_to_be_16(pport) };
+
+		for (unsigned int k = 0; k < 16; k++) {
+			a6[k] = (uint8_t)(peer >> (k % 4 * 8) ^ k);
+			b6[k] = (uint8_t)(local >> (k % 4 * 8) ^ (k * 13));
+		}
+		for (unsigned int k = 0; k < 4; k++) {
+			t6[k] = (uint32_t)a6[4 * k] << 24 | (uint32_t)a6[4 * k + 1] << 16 |
+				(uint32_t)a6[4 * k + 2] << 8 | a6[4 * k + 3];
+			t6[4 + k] = (uint32_t)b6[4 * k] << 24 | (uint32_t)b6[4 * k + 1] << 16 |
+				    (uint32_t)b6[4 * k + 2] << 8 | b6[4 * k + 3];
+		}
+		t6[8] = (uint32_t)pport << 16 | ours;
+		wrong += rss_steer_hash(rs, &c4, ours) != rte_softrss(t4, 3, port.rss_key);
+		wrong += rss_steer_hash(rs, &c6, ours) != rte_softrss(t6, 9, port.rss_key);
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	rss_steer_free(rs);
+}
+
 /* The ports picked so far (rss_steer's is_free): a port is free once. */
 static uint8_t ports_taken[65536];
 
@@ -450,6 +491,7 @@ int test_steer_register(void)
 		{ "device without rte_flow refuses", test_program_on_device_without_rte_flow },
 		{ "client owner follows RSS", test_rss_owner },
 		{ "client owner follows RSS over IPv6", test_rss_owner_ipv6 },
+		{ "the plan hashes as the NIC does", test_rss_steer_hash_is_toeplitz },
 		{ "relay source ports aimed by RSS", test_rss_steered_source_ports },
 		{ "relay source ports aimed by RSS over IPv6", test_rss_steered_source_ports_ipv6 },
 		{ "no RSS aim where it cannot reach every worker", test_rss_steer_refusals },
