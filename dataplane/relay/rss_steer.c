@@ -86,10 +86,9 @@ static void tables_fill(uint32_t (*tab)[256], unsigned int len, const uint8_t *k
  * byte tables) has t in its low bits. false when the key leaves some t out. */
 static bool adj_fill(uint16_t *adj, const uint32_t (*dport)[256], uint32_t mask)
 {
-	static bool seen[RSS_STEER_RETA_MAX];
+	bool seen[RSS_STEER_RETA_MAX] = { false };
 	uint32_t left = mask + 1u;
 
-	memset(seen, 0, sizeof(seen));
 	for (uint32_t x = 0; x <= UINT16_MAX && left > 0; x++) {
 		uint32_t t = (dport[0][x >> 8] ^ dport[1][x & 0xff]) & mask;
 
