@@ -124,26 +124,37 @@ static void note_no_flow(struct dp_port *p, const char *why)
 /* A port without rte_flow: where it has RSS and more than one worker polls it, aim the
  * RSS at the relay's source ports (rss_steer.h), so the segments coming back need no
  * hand-over; else software dispatch. why: what rte_flow said. */
-static void no_flow_steering(struct dp_appliance *app, struct dp_port *p, const char *why)
+int dp_port_rss_aim(const struct dp_appliance *app, struct dp_port *p, bool to_device,
+		    char *err, size_t errlen)
 {
 	uint8_t key[RSS_STEER_KEY_LEN];
-	struct rss_steer *rs;
+	struct rss_steer *rs = rss_steer_create(p, app->n_workers, key, err, errlen);
+
+	if (!rs || (to_device && drv_port_rss_key_set(p->port_id, key, sizeof(key), err,
+						      errlen) < 0)) {
+		rss_steer_free(rs);
+		return -1;
+	}
+	memcpy(p->rss_key, key, sizeof(p->rss_key));
+	p->rss_steer = rs;
+	return 0;
+}
+
+static void no_flow_steering(struct dp_appliance *app, struct dp_port *p, const char *why)
+{
 	char err[128];
 
 	if (app->n_workers < 2 || !p->reta_size)
 		return note_no_flow(p, why);
-	rs = rss_steer_create(p, app->n_workers, key, err, sizeof(err));
-	if (!rs || drv_port_rss_key_set(p->port_id, key, sizeof(key), err, sizeof(err)) < 0) {
-		rss_steer_free(rs);
+	if (dp_port_rss_aim(app, p, true, err, sizeof(err)) < 0) {
 		mr_log(MR_LOG_INFO, "port %s: relay source ports not aimed by RSS: %s",
 		       p->conf->name, err);
 		return note_no_flow(p, why);
 	}
-	memcpy(p->rss_key, key, sizeof(p->rss_key));
-	p->rss_steer = rs;
 	snprintf(p->steer_note, sizeof(p->steer_note),
-		 "RSS: relay source ports picked for the port's Toeplitz hash (rte_thash, %u "
-		 "entries), replies reach their worker; no rte_flow (%.96s)", p->reta_size, why);
+		 "RSS: relay source ports picked for the port's Toeplitz hash (key shaped by "
+		 "rte_thash, %u entries), replies reach their worker; no rte_flow (%.96s)",
+		 p->reta_size, why);
 }
 
 /* Try rte_flow steering on every data port; say in the log which path each one takes. */

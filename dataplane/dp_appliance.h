@@ -7,6 +7,7 @@
 #ifndef DP_APPLIANCE_H
 #define DP_APPLIANCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dp.h"
@@ -17,5 +18,11 @@ int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen);
 
 /* Close ports (printing their statistics), free workers, tables and the mbuf pool. */
 void dp_appliance_down(struct dp_appliance *app);
+
+/* Aim p's RSS (its reta, queue_owner and rss_key filled) at the relay's source ports for
+ * app's workers (rss_steer.h): the plan set on p with its key, and given to the device too
+ * when to_device. 0, or -1 with the reason in err (p left as it was). */
+int dp_port_rss_aim(const struct dp_appliance *app, struct dp_port *p, bool to_device,
+		    char *err, size_t errlen);
 
 #endif

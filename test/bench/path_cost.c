@@ -385,22 +385,21 @@ static uint16_t client_port_for(const struct end *c, unsigned int k)
 }
 
 /* Both ports as NICs with RSS over the n workers' queues (entry i to queue i % n), the
- * relay's source ports aimed at it. */
+ * relay's source ports aimed at it as the appliance aims them (ring ports have no device
+ * to give the key to). */
 static void rss_ports(unsigned int n)
 {
 	for (unsigned int i = 0; i < app.n_ports; i++) {
 		struct dp_port *p = &app.ports[i];
-		uint8_t key[RSS_STEER_KEY_LEN], key_len;
+		uint8_t key_len;
 		char err[128];
 
 		p->reta_size = 128;
 		for (unsigned int e = 0; e < 128; e++)
 			p->reta[e] = (uint16_t)(e % n);
 		memcpy(p->rss_key, drv_rss_key(&key_len), sizeof(p->rss_key));
-		p->rss_steer = rss_steer_create(p, n, key, err, sizeof(err));
-		if (!p->rss_steer)
+		if (dp_port_rss_aim(&app, p, false, err, sizeof(err)) < 0)
 			fail(err);
-		memcpy(p->rss_key, key, sizeof(p->rss_key));
 	}
 }
 
