@@ -227,6 +227,7 @@ struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *keys,
 		      unsigned int n, struct flow **found, uint8_t *dirs)
 {
+	RTE_BUILD_BUG_ON(FLOW_INDEX_BULK != FLOW_LOOKUP_BULK);
 	flow_index_find_bulk(&ft->index, ft->flows, keys, n, found, dirs);
 }
 

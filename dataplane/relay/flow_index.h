@@ -18,7 +18,7 @@
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 
-#include "flow.h"
+#include "flow_entry.h"
 
 #define FLOW_INDEX_WAYS 8
 
@@ -63,8 +63,8 @@ static inline struct flow_index_bucket *flow_index_first(const struct flow_index
 uint32_t flow_index_find(const struct flow_index *ix, const struct flow *flows,
 			 const struct flow_key *key, uint32_t h);
 
-/* Keys flow_index_find_bulk takes at once: a flow_lookup_bulk's. */
-#define FLOW_INDEX_BULK FLOW_LOOKUP_BULK
+/* Keys flow_index_find_bulk takes at once (flow_lookup_bulk's, checked in flow.c). */
+#define FLOW_INDEX_BULK 32
 
 /* flow_index_find for n <= FLOW_INDEX_BULK keys, their hashes computed here and their
  * buckets loaded ahead: found[i] is the flow among flows that keys[i] names, or NULL, and
