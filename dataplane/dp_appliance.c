@@ -80,6 +80,9 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 	p->index = (uint16_t)i;
 	p->conf = pc;
 	p->ipv4 = pc->ipv4;
+	p->src_ipv4[0] = pc->ipv4;
+	memcpy(&p->src_ipv4[1], pc->source_ipv4, pc->n_source_ipv4 * sizeof(pc->source_ipv4[0]));
+	p->n_src_ipv4 = (uint8_t)(1 + pc->n_source_ipv4);
 	p->netmask = pc->prefix_len ? ~0u << (32 - pc->prefix_len) : 0;
 	p->gateway = pc->gateway;
 	mr_config_port_vips(app->conf, i, &p->vip_base, &p->vip_mask);

@@ -151,6 +151,59 @@ static uint32_t prefix_mask(uint8_t len)
 	return len == 0 ? 0 : ~0u << (32 - len);
 }
 
+/* One of source_addresses: a strict dotted quad on the port's link that no one else on
+ * the port's configuration holds. */
+static int cfg_source_address(struct cfg_ctx *ctx, const config_setting_t *e,
+			      struct mr_port_conf *p, unsigned int i)
+{
+	const char *text = config_setting_get_string(e);
+	uint32_t mask = prefix_mask(p->prefix_len), a;
+	struct in_addr in;
+
+	if (!text)
+		return cfg_fail(ctx, e, "'source_addresses' holds IPv4 addresses as strings, "
+				"e.g. [ \"192.0.2.11\" ]");
+	if (inet_pton(AF_INET, text, &in) != 1)
+		return cfg_fail(ctx, e, "'source_addresses': '%s' is not an IPv4 address", text);
+	a = ntohl(in.s_addr);
+	if (((a ^ p->ipv4) & mask) != 0)
+		return cfg_fail(ctx, e, "source address %s is outside the port's prefix (the "
+				"relay answers ARP for it on the port's link)", text);
+	if (p->prefix_len < 31 && ((a & ~mask) == 0 || (a & ~mask) == ~mask))
+		return cfg_fail(ctx, e, "source address %s is the network or broadcast address "
+				"of the port's prefix", text);
+	if (a == p->ipv4 || a == p->gateway)
+		return cfg_fail(ctx, e, "source address %s is the port's %s", text,
+				a == p->ipv4 ? "own address, used already" : "gateway");
+	for (unsigned int j = 0; j < i; j++)
+		if (p->source_ipv4[j] == a)
+			return cfg_fail(ctx, e, "source address %s is listed twice", text);
+	p->source_ipv4[i] = a;
+	return 0;
+}
+
+static int cfg_source_addresses(struct cfg_ctx *ctx, const config_setting_t *g,
+				struct mr_port_conf *p)
+{
+	const config_setting_t *list = member(g, "source_addresses");
+	int n;
+
+	if (!list)
+		return 0;
+	n = config_setting_is_array(list) || config_setting_is_list(list) ?
+		    config_setting_length(list) : -1;
+	if (n < 1 || n > MR_SOURCE_ADDRS_MAX)
+		return cfg_fail(ctx, list, "'source_addresses' is a list of 1 to %d IPv4 "
+				"addresses, e.g. [ \"192.0.2.11\", \"192.0.2.12\" ]",
+				MR_SOURCE_ADDRS_MAX);
+	for (int i = 0; i < n; i++)
+		if (cfg_source_address(ctx, config_setting_get_elem(list, (unsigned int)i), p,
+				       (unsigned int)i) < 0)
+			return -1;
+	p->n_source_ipv4 = (uint8_t)n;
+	return 0;
+}
+
 static int cfg_port_addresses(struct cfg_ctx *ctx, const config_setting_t *g,
 			      struct mr_port_conf *p)
 {
@@ -169,6 +222,8 @@ static int cfg_port_addresses(struct cfg_ctx *ctx, const config_setting_t *g,
 	if (p->gateway == p->ipv4)
 		return cfg_fail(ctx, member(g, "gateway"),
 				"'gateway' is the port's own address");
+	if (cfg_source_addresses(ctx, g, p) < 0)
+		return -1;
 	return cfg_port_ipv6(ctx, g, p);
 }
 
@@ -192,9 +247,9 @@ static int cfg_exception(struct cfg_ctx *ctx, const config_setting_t *port,
 
 static int cfg_port(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_port_conf *p)
 {
-	static const char *const keys[] = { "name", "device", "ipv4", "gateway", "ipv6",
-					    "gateway6", "mtu", "queues", "rx_desc", "tx_desc",
-					    "exception", NULL };
+	static const char *const keys[] = { "name", "device", "ipv4", "source_addresses",
+					    "gateway", "ipv6", "gateway6", "mtu", "queues",
+					    "rx_desc", "tx_desc", "exception", NULL };
 
 	if (!config_setting_is_group(g))
 		return cfg_fail(ctx, g, "each port must be a group { ... }");
@@ -211,6 +266,28 @@ static int cfg_port(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_po
 	    cfg_u16(ctx, g, "tx_desc", 64, 16384, &p->tx_desc) < 0)
 		return -1;
 	return cfg_exception(ctx, g, p);
+}
+
+/* Whether port p has address a (host order): its own or a source address. */
+static bool port_has_ipv4(const struct mr_port_conf *p, uint32_t a)
+{
+	if (a == p->ipv4)
+		return true;
+	for (unsigned int i = 0; i < p->n_source_ipv4; i++)
+		if (p->source_ipv4[i] == a)
+			return true;
+	return false;
+}
+
+/* Whether ports p and q hold an IPv4 address in common. */
+static bool ports_share_ipv4(const struct mr_port_conf *p, const struct mr_port_conf *q)
+{
+	if (port_has_ipv4(p, q->ipv4))
+		return true;
+	for (unsigned int i = 0; i < q->n_source_ipv4; i++)
+		if (port_has_ipv4(p, q->source_ipv4[i]))
+			return true;
+	return false;
 }
 
 static int cfg_ports(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
@@ -236,8 +313,9 @@ static int cfg_ports(struct cfg_ctx *ctx, const config_setting_t *root, struct m
 				return cfg_fail(ctx, g, "port name '%s' is used twice", p->name);
 			if (strcmp(c->ports[j].device, p->device) == 0)
 				return cfg_fail(ctx, g, "device '%s' is used by two ports", p->device);
-			if (c->ports[j].ipv4 == p->ipv4)
-				return cfg_fail(ctx, g, "two ports have the same ipv4 address");
+			if (ports_share_ipv4(&c->ports[j], p))
+				return cfg_fail(ctx, g, "two ports have the same ipv4 address "
+						"(their own or a source address)");
 			if (p->has_ipv6 && c->ports[j].has_ipv6 &&
 			    memcmp(c->ports[j].ipv6, p->ipv6, sizeof(p->ipv6)) == 0)
 				return cfg_fail(ctx, g, "two ports have the same ipv6 address");

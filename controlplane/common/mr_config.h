@@ -15,6 +15,7 @@
 #define MR_IFNAME_MAX 16     /* kernel interface names (IFNAMSIZ) */
 #define MR_PATH_MAX 108      /* UNIX socket paths (sun_path) */
 #define MR_MAX_PORTS 16
+#define MR_SOURCE_ADDRS_MAX 7 /* further IPv4 addresses of a port's own connections */
 #define MR_MAX_LISTENERS 64
 #define MR_MAX_EAL_ARGS 48
 #define MR_EAL_ARG_MAX 256
@@ -32,6 +33,11 @@ struct mr_port_conf {
 	char device[MR_DEVICE_MAX];    /* PCI address (NIC or SR-IOV VF) or a vdev string */
 	uint32_t ipv4;                 /* host byte order */
 	uint8_t prefix_len;
+	/* source_addresses: more addresses on the port's link (host order) that the relay's
+	 * own connections (to backends, pool checks) may come from, each good for another
+	 * range of source ports towards one backend address and port */
+	uint32_t source_ipv4[MR_SOURCE_ADDRS_MAX];
+	uint8_t n_source_ipv4;
 	uint32_t gateway;              /* host byte order; 0 when the port has none */
 	bool has_ipv6;                 /* the port has an IPv6 address too */
 	uint8_t ipv6[16];              /* network byte order */

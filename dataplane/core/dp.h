@@ -35,6 +35,10 @@ struct dp_port {
 	bool has_kernel;
 	bool started;                /* the data port was started (and must be closed) */
 	uint32_t ipv4;               /* host byte order */
+	/* The addresses the relay's own connections on this port may come from: ipv4 first,
+	 * then the configured source_addresses (host order). */
+	uint32_t src_ipv4[1 + MR_SOURCE_ADDRS_MAX];
+	uint8_t n_src_ipv4;
 	uint32_t netmask;
 	uint32_t gateway;            /* 0: none */
 	uint32_t vip_base;           /* plain TCP services' addresses owned on this port */
@@ -60,6 +64,16 @@ struct dp_port {
 	struct rss_steer *rss_steer;
 	char steer_note[256];        /* which steering path was taken, and why */
 };
+
+/* Whether ip (host order) is one of port p's further source addresses (not its own
+ * address, not a VIP): only the relay's own connections live there. */
+static inline bool dp_port_source_addr(const struct dp_port *p, uint32_t ip)
+{
+	for (unsigned int i = 1; i < p->n_src_ipv4; i++)
+		if (p->src_ipv4[i] == ip)
+			return true;
+	return false;
+}
 
 /* Whether ip (host order) is one of the virtual addresses port p answers for. */
 static inline bool dp_port_vip(const struct dp_port *p, uint32_t ip)
@@ -124,6 +138,7 @@ struct dp_worker {
 	struct rte_ring *inbox[DP_MAX_WORKERS];
 	struct dp_outbox *outbox;
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
+	uint32_t src_addr_next;      /* ... and among a port's source addresses */
 	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second */
 	uint64_t challenge_second;
 	uint64_t next_sweep_ms;

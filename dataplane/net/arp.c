@@ -30,9 +30,15 @@ static void arp_reply_in_place(struct dp_worker *w, const struct dp_port *p,
 	d->arp_tha = d->arp_sha;
 	d->arp_tip = d->arp_sip;
 	d->arp_sha = p->mac;
-	d->arp_sip = asked; /* the port's address, or one of its VIPs */
+	d->arp_sip = asked; /* the port's address, one of its source addresses or VIPs */
 	dp_event(w, DP_EV_arp_reply_out);
 	dp_tx_port(w, p, m);
+}
+
+/* Whether p answers ARP for tip (host order): its address, its source addresses, its VIPs. */
+static bool arp_answers_for(const struct dp_port *p, uint32_t tip)
+{
+	return tip == p->ipv4 || dp_port_vip(p, tip) || dp_port_source_addr(p, tip);
 }
 
 /*
@@ -61,7 +67,8 @@ static void arp_claim(struct dp_worker *w, const struct dp_port *p, const struct
 	enum neigh_learn_result r;
 
 	/* Address probes (sender 0), claims of our own address and made-up MACs teach nothing. */
-	if (sip == 0 || sip == p->ipv4 || !rte_is_valid_assigned_ether_addr(&a->arp_data.arp_sha))
+	if (sip == 0 || sip == p->ipv4 || dp_port_source_addr(p, sip) ||
+	    !rte_is_valid_assigned_ether_addr(&a->arp_data.arp_sha))
 		return;
 	if (!arp_sender_on_link(p, sip)) {
 		if (count)
@@ -86,8 +93,8 @@ void arp_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mb
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
 	/* Same rules as the worker that got it (arp_input), which counted it. */
-	if (tip == p->ipv4 || dp_port_vip(p, tip) || sip == tip)
-		arp_claim(w, p, a, tip == p->ipv4 || dp_port_vip(p, tip), false);
+	if (arp_answers_for(p, tip) || sip == tip)
+		arp_claim(w, p, a, arp_answers_for(p, tip), false);
 }
 
 void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
@@ -108,7 +115,7 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	if (w->app->n_workers > 1)
 		inbox_copy_to_others(w, m); /* before the frame is turned into a reply */
 
-	if (tip != p->ipv4 && !dp_port_vip(p, tip)) {
+	if (!arp_answers_for(p, tip)) {
 		/* Gratuitous ARP may confirm what we know; it never creates or changes entries. */
 		if (sip == tip)
 			arp_claim(w, p, a, false, true);

@@ -17,10 +17,11 @@ static bool ipv4_is_broadcast_for(const struct dp_port *p, uint32_t dst)
 	       (((dst ^ p->ipv4) & p->netmask) == 0 && (dst & ~p->netmask) == ~p->netmask);
 }
 
-/* Sources no frame to p may come from: martians, p's own address, a broadcast. */
+/* Sources no frame to p may come from: martians, p's own addresses, a broadcast. */
 static inline bool ipv4_source_refused(const struct dp_port *p, uint32_t src)
 {
-	return ipv4_is_martian_source(src) || src == p->ipv4 || ipv4_is_broadcast_for(p, src);
+	return ipv4_is_martian_source(src) || src == p->ipv4 || ipv4_is_broadcast_for(p, src) ||
+	       dp_port_source_addr(p, src);
 }
 
 /* Frame consumed: dropped for a reason, or given to the host. */
@@ -59,9 +60,10 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 	dst = rte_be_to_cpu_32(ip->dst_addr);
 	if (ipv4_source_refused(p, src))
 		return drop(w, m, DP_DROP_ipv4_martian_src);
-	if (dst != p->ipv4 && dp_port_vip(p, dst)) {
-		/* A plain TCP service's address: TCP is the relay's, echo is answered from the
-		 * VIP (so that ping and traceroute see it alive), nothing else lives there. */
+	if (dst != p->ipv4 && (dp_port_vip(p, dst) || dp_port_source_addr(p, dst))) {
+		/* A plain TCP service's address, or a source address of the relay's own
+		 * connections: TCP is the relay's, echo is answered from that address (so that
+		 * ping and traceroute see it alive), nothing else lives there. */
 		if (ip->next_proto_id == IPPROTO_TCP)
 			return l3_off;
 		if (ip->next_proto_id == IPPROTO_ICMP)
@@ -98,7 +100,7 @@ bool net_ipv4_tcp_passes(const struct dp_port *p, const struct rte_mbuf *m)
 		       DP_DROP_none &&
 	       rte_ipv4_hdr_len(ip) <= rte_pktmbuf_data_len(m) - l3_off &&
 	       !ipv4_source_refused(p, rte_be_to_cpu_32(ip->src_addr)) &&
-	       (dst == p->ipv4 || dp_port_vip(p, dst));
+	       (dst == p->ipv4 || dp_port_vip(p, dst) || dp_port_source_addr(p, dst));
 }
 
 /* The one place frames are sorted by what they carry. */

@@ -19,9 +19,10 @@
  * 0 when m was consumed. */
 uint16_t net_input_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
-/* Whether IPv4 frame m from p (Ethernet header first, for p's MAC) is TCP to p's address
- * or one of its VIPs and passes every check net_input_frame makes of it, which would then
- * hand it back at the IP header. Changes nothing: for a caller that only needs to know. */
+/* Whether IPv4 frame m from p (Ethernet header first, for p's MAC) is TCP to p's address,
+ * one of its source addresses or VIPs, and passes every check net_input_frame makes of
+ * it, which would then hand it back at the IP header. Changes nothing: for a caller that
+ * only needs to know. */
 bool net_ipv4_tcp_passes(const struct dp_port *p, const struct rte_mbuf *m);
 
 /* A frame another worker handed to w (see inbox.h): an ARP or neighbour discovery copy is

@@ -41,7 +41,7 @@ bool health_check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 		return false;
 	}
 	f->b.key.peer_port = rte_cpu_to_be_16(port);
-	if (!relay_pick_source_port(w, f, FLOW_DIR_BACKEND) ||
+	if (!relay_pick_source_port(w, f, FLOW_DIR_BACKEND, false) ||
 	    flow_key_add(w->flows, f, FLOW_DIR_BACKEND) < 0) {
 		f->b.key.peer_port = 0;
 		flow_release(w->flows, f);

@@ -101,8 +101,11 @@ bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f);
 bool relay_stream_skip(struct dp_worker *w, struct flow *f, uint32_t len);
 
 /* A free source port of this worker's share for side dir of f (written into its key,
- * whose addresses are set); false if none. */
-bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir);
+ * whose addresses are set); false if none. With any_address, an IPv4 side from the port's
+ * own address may be moved to one of the port's source addresses (its local address then
+ * written into the key too). */
+bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir,
+			    bool any_address);
 
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
@@ -117,9 +120,11 @@ bool relay_send_syn(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint
 		    uint8_t wscale, bool sack, bool ts);
 
 /* A complete hello was routed to addr (IPv4 or IPv6), port (network order): open the
- * backend side. */
+ * backend side. any_address: it may come from the port's source addresses (a member of a
+ * local pool; not another network's gateway, whose TURN server admits only the address
+ * it was given). */
 void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *addr,
-		   uint16_t port, bool proxy_v2, const char *sni);
+		   uint16_t port, bool proxy_v2, const char *sni, bool any_address);
 
 /* Segment from the backend of a flow in CONNECTING. */
 void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);

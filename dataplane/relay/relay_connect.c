@@ -73,10 +73,11 @@ static bool pick_rss_port(struct dp_worker *w, struct flow *f, enum flow_dir dir
 			      &port);
 }
 
-/* A source port such that the side's 4-tuple is free: one RSS brings home where
- * rss_steer aims the port's RSS, else one of this worker's share. Shares are interleaved
- * (port % workers == worker index) so rte_flow rules or dispatch can steer by them. */
-bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir)
+/* A source port such that the side's 4-tuple is free, its local address as it is: one
+ * RSS brings home where rss_steer aims the port's RSS, else one of this worker's share.
+ * Shares are interleaved (port % workers == worker index) so rte_flow rules or dispatch
+ * can steer by them. */
+static bool pick_port(struct dp_worker *w, struct flow *f, enum flow_dir dir)
 {
 	const struct dp_appliance *app = w->app;
 	uint32_t span = (uint32_t)app->src_port_last - app->src_port_first + 1;
@@ -94,6 +95,27 @@ bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir d
 		if (!side_in_use(w, f, dir))
 			return true;
 	}
+	return false;
+}
+
+bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir,
+			    bool any_address)
+{
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct dp_port *p = &w->app->ports[side->port];
+	uint32_t n = p->n_src_ipv4, first;
+
+	if (!any_address || side->v6 || n < 2 || side->key.local_ip != rte_cpu_to_be_32(p->ipv4))
+		return pick_port(w, f, dir);
+	/* Each connection starts at the next address, so that all of them fill alike and a
+	 * pick seldom meets a full one first. */
+	first = w->src_addr_next++ % n;
+	for (uint32_t i = 0; i < n; i++) {
+		side->key.local_ip = rte_cpu_to_be_32(p->src_ipv4[(first + i) % n]);
+		if (pick_port(w, f, dir))
+			return true;
+	}
+	side->key.local_ip = rte_cpu_to_be_32(p->ipv4);
 	return false;
 }
 
@@ -258,12 +280,12 @@ bool relay_backend_side_set(struct dp_worker *w, struct flow *f, const struct ip
 }
 
 void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *addr,
-		   uint16_t port, bool proxy_v2, const char *sni)
+		   uint16_t port, bool proxy_v2, const char *sni, bool any_address)
 {
 	if (!relay_backend_side_set(w, f, addr))
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 	f->b.key.peer_port = port;
-	if (!relay_pick_source_port(w, f, FLOW_DIR_BACKEND) ||
+	if (!relay_pick_source_port(w, f, FLOW_DIR_BACKEND, any_address) ||
 	    flow_key_add(w->flows, f, FLOW_DIR_BACKEND) < 0) {
 		f->b.key.peer_port = 0; /* nothing to reset on that side */
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);

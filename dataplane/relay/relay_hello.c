@@ -139,7 +139,7 @@ static void hello_route_remote(struct dp_worker *w, struct flow *f, const char *
 		       rte_be_to_cpu_16(g->port), d->service, d->service_len);
 	/* A plain connection has no hello: the other gateway learns its service from the
 	 * PROXY header's authority and destination port. */
-	relay_connect(w, f, &gw, g->port, f->plain, name);
+	relay_connect(w, f, &gw, g->port, f->plain, name, false);
 }
 
 /* One of the appliance's own addresses: a connection there would only come back to it. */
@@ -270,7 +270,7 @@ void relay_route(struct dp_worker *w, struct flow *f, const struct relay_route_k
 				dp_count(&w->pool_flows[relay_live_pool_counter(live, d.pool_id)], 1);
 		}
 		return relay_connect(w, f, &d.addr, rte_cpu_to_be_16(d.port), d.proxy_protocol_v2,
-				     name[0] ? name : NULL);
+				     name[0] ? name : NULL, true);
 	case ROUTE_REMOTE:
 		/* What came over another network's TURN server is for this network's services:
 		 * this gateway is nobody's transit to a third network. */

@@ -338,6 +338,12 @@ static void vip_refuse(struct dp_worker *w, const struct dp_port *p, struct rela
 	dp_drop(w, s->m, DP_DROP_vip_no_service);
 }
 
+/* Whether s is addressed to one of p's source addresses (relay_pick_source_port). */
+static bool to_source_addr(const struct dp_port *p, const struct relay_seg *s)
+{
+	return !s->ip6 && dp_port_source_addr(p, rte_be_to_cpu_32(s->ip->dst_addr));
+}
+
 bool relay_owns_port(const struct dp_worker *w, const struct relay_live *live,
 		     const struct dp_port *p, uint16_t port)
 {
@@ -371,12 +377,14 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	f = seg_lookup(w, &s, &dir);
-	/* A plain TCP service's VIP and port listen like a listener of the port. */
+	/* A plain TCP service's VIP and port listen like a listener of the port; the port's
+	 * source addresses carry only the relay's own connections. */
 	listener = !f && (unlikely(vip) ? route_table_vip_port(live->routes,
 							       rte_be_to_cpu_32(s.ip->dst_addr),
 							       rte_be_to_cpu_16(s.tcp->dst_port))
 					: relay_live_is_listener(live, p->index,
-								 rte_be_to_cpu_16(s.tcp->dst_port)));
+								 rte_be_to_cpu_16(s.tcp->dst_port)) &&
+						  !to_source_addr(p, &s));
 	if (unlikely(vip) && !f && !listener) {
 		vip_refuse(w, p, &s);
 		return true;

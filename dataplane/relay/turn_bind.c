@@ -76,7 +76,7 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 	f->c.key.peer_ip = b->req.server;
 	f->c.key.peer_port = b->req.server_port;
 	f->c.key.local_ip = b->req.source;
-	if (!relay_pick_source_port(w, f, FLOW_DIR_CLIENT) ||
+	if (!relay_pick_source_port(w, f, FLOW_DIR_CLIENT, false) ||
 	    flow_key_add(w->flows, f, FLOW_DIR_CLIENT) < 0) {
 		flow_release(w->flows, f);
 		return -1;

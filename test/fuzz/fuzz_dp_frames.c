@@ -43,6 +43,7 @@ static const char config_text[] =
 	"            gateway = \"10.0.0.254\"; ipv6 = \"fd00::1/64\"; gateway6 = \"fe80::1\";\n"
 	"            exception = { enabled = false; }; },\n"
 	"          { name = \"svc\"; device = \"net_null_fz1\"; ipv4 = \"10.1.0.1/24\";\n"
+	"            source_addresses = [ \"10.1.0.11\" ];\n"
 	"            ipv6 = \"fd01::1/64\"; exception = { enabled = false; }; } );\n"
 	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
 	"relay = { max_flows = 128; };\n"

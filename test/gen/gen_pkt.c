@@ -8,6 +8,7 @@
 #include <rte_tcp.h>
 
 #include "gen.h"
+#include "tcp_frame.h"
 #include "mr_bytes.h"
 
 #define HDR_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
@@ -246,26 +247,10 @@ struct rte_mbuf *gen_blast_frame(struct gen *g, int port, uint32_t payload)
 void gen_arp_ask(struct gen *g, int port)
 {
 	struct gen_port *p = &g->ports[port];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
-	struct rte_ether_hdr *eth;
-	struct rte_arp_hdr *arp;
+	struct rte_mbuf *m = tcp_frame_arp_request(g->pool, &p->mac, p->ip, p->peer_ip);
 
 	if (!m)
 		return;
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
-	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
-	eth->src_addr = p->mac;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	arp = (struct rte_arp_hdr *)(eth + 1);
-	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
-	arp->arp_plen = 4;
-	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	arp->arp_data.arp_sha = p->mac;
-	arp->arp_data.arp_sip = rte_cpu_to_be_32(p->ip);
-	memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
-	arp->arp_data.arp_tip = rte_cpu_to_be_32(p->peer_ip);
 	enqueue(g, port, m, NULL, 0);
 }
 

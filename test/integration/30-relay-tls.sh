@@ -4,8 +4,8 @@
 # in one namespace reach TLS servers (openssl s_server, nginx, Python ssl) in another by
 # SNI through meshrelay-dp, certificates verified at the client, bytes hashed at both
 # ends; a hello split in three segments; 1,000 concurrent connections; refusals that
-# never reach a backend; PROXY v2 to nginx; and the same over lossy, reordering,
-# duplicating links.
+# never reach a backend; PROXY v2 to nginx, from both of the svc port's addresses; and the
+# same over lossy, reordering, duplicating links.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -23,6 +23,10 @@ blob() { # blob NS SNI UP DOWN: one verified TLS exchange through the relay's ed
 rt_build
 bash test/lib/mkcerts.sh "$CERTS" api.svc.example blob.svc.example web.svc.example mesh.internal
 
+# The svc port has a second address for the relay's own connections (source_addresses):
+# connections to backends take the two addresses in turn.
+svc_port=$(rt_port svc d1 10.98.0.1/24)
+svc_port=${svc_port/ipv4 = \"10.98.0.1\/24\";/ipv4 = \"10.98.0.1\/24\"; source_addresses = [ \"10.98.0.11\" ];}
 cat >"$TOPO_DIR/dp.conf" <<CONF
 dataplane = {
   eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "768",
@@ -31,7 +35,7 @@ dataplane = {
 };
 ports = (
 $(rt_port edge d0 10.99.0.1/24),
-$(rt_port svc d1 10.98.0.1/24),
+$svc_port,
 $(rt_port lossy d2 10.97.0.1/24),
 $(rt_port svc2 d3 10.96.0.1/24)
 );
@@ -137,12 +141,20 @@ check "mangled names outside the allow-list: 4 refusals counted" \
 check "mangled names outside the allow-list: no SYN to any backend" test "$(counter backend_syn)" -eq "$syn0"
 check "the address outside the allow-list never saw a connection" test ! -s "$TOPO_DIR/canary"
 
-# 8. PROXY protocol v2 in front of the relayed bytes: nginx logs the real client.
-code=$(in_ns "$RT_CLI" timeout 20 curl -sS -o /dev/null -w '%{http_code}' --cacert "$CERTS/ca.crt" \
-	--resolve pp.web.svc.example:443:10.99.0.1 https://pp.web.svc.example/blob10m)
-check "PROXY v2 route: HTTP $code" test "$code" = 200
-check "nginx logged the client address 10.99.0.2 from the PROXY header" \
-	grep -q '^10.99.0.2:[0-9]* 10.98.0.1 "GET /blob10m' "$TOPO_DIR/pp.log"
+# 8. PROXY protocol v2 in front of the relayed bytes: nginx logs the real client. Four
+# requests: the relay's connections to nginx come from both of the svc port's addresses
+# (nginx's kernel resolves the second by ARP, which the relay answers).
+for i in 1 2 3 4; do
+	code=$(in_ns "$RT_CLI" timeout 20 curl -sS -o /dev/null -w '%{http_code}' --cacert "$CERTS/ca.crt" \
+		--resolve pp.web.svc.example:443:10.99.0.1 https://pp.web.svc.example/blob10m)
+	check "PROXY v2 route, request $i: HTTP $code" test "$code" = 200
+done
+check "nginx logged the client address 10.99.0.2 from the PROXY header, 4 times" \
+	test "$(grep -cE '^10.99.0.2:[0-9]* 10.98.0.(1|11) "GET /blob10m' "$TOPO_DIR/pp.log")" -eq 4
+check "nginx saw the relay's connections from 10.98.0.1" \
+	grep -q '^10.99.0.2:[0-9]* 10.98.0.1 ' "$TOPO_DIR/pp.log"
+check "nginx saw the relay's connections from the source address 10.98.0.11" \
+	grep -q '^10.99.0.2:[0-9]* 10.98.0.11 ' "$TOPO_DIR/pp.log"
 
 # 9. Lossy, reordering, duplicating links on both sides of the relay.
 rt_wire_start "$RT_WIRE1" wa wb 300 0.05 0.02 0.10

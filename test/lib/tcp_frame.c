@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include <rte_arp.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
@@ -78,4 +79,31 @@ struct rte_mbuf *tcp_frame_build(struct rte_mempool *pool, uint16_t port_id,
 	tcp->cksum = t->src6 ? rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)(eth + 1), tcp)
 			     : rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)(eth + 1), tcp);
 	return tcp_frame_copy(pool, buf, sizeof(*eth) + l3 + l4, port_id);
+}
+
+struct rte_mbuf *tcp_frame_arp_request(struct rte_mempool *pool,
+				       const struct rte_ether_addr *src_mac, uint32_t sip,
+				       uint32_t tip)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *a;
+
+	if (!m)
+		return NULL;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*a));
+	a = (struct rte_arp_hdr *)(eth + 1);
+	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+	eth->src_addr = *src_mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = RTE_ETHER_ADDR_LEN;
+	a->arp_plen = sizeof(uint32_t);
+	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	a->arp_data.arp_sha = *src_mac;
+	a->arp_data.arp_sip = rte_cpu_to_be_32(sip);
+	memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
+	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+	return m;
 }

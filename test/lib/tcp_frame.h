@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Ethernet + IPv4 (or IPv6) + TCP frames with correct checksums, as a peer of the data plane would
- * send them: shared by the packet-path fuzzer and the relay-path unit suite. */
+ * send them, and ARP requests: shared by the packet-path fuzzer, the relay-path unit suite,
+ * bench-path and the generator. */
 #ifndef TCP_FRAME_H
 #define TCP_FRAME_H
 
@@ -32,5 +33,11 @@ struct rte_mbuf *tcp_frame_copy(struct rte_mempool *pool, const uint8_t *bytes, 
  * when it would not fit a 1514-byte frame or the pool is empty. */
 struct rte_mbuf *tcp_frame_build(struct rte_mempool *pool, uint16_t port_id,
 				 const struct tcp_frame_spec *t);
+
+/* A broadcast ARP request from src_mac and sender sip for tip (addresses in host order),
+ * from pool; NULL when the pool is empty. */
+struct rte_mbuf *tcp_frame_arp_request(struct rte_mempool *pool,
+				       const struct rte_ether_addr *src_mac, uint32_t sip,
+				       uint32_t tip);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_arp.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 
@@ -28,12 +29,13 @@ size_t rh_hello_api_len, rh_hello_web_len;
 static struct mr_config conf;
 static uint16_t next_sport = 41000;
 
-/* Everything but the dataplane and relay sections' insides. */
+/* Everything but the dataplane and relay sections' insides, the svc port's further
+ * settings, the pools and routes added and the top-level extras. */
 static const char config_format[] =
 	"dataplane = { %s neighbour = { entries = 64; }; };\n"
 	"ports = ( { name = \"edge\"; device = \"net_ring_rp0\"; ipv4 = \"10.0.0.1/24\";\n"
 	"            ipv6 = \"fd00:a::1/64\"; exception = { enabled = false; }; },\n"
-	"          { name = \"svc\"; device = \"net_ring_rp1\"; ipv4 = \"10.1.0.1/24\";\n"
+	"          { name = \"svc\"; device = \"net_ring_rp1\"; ipv4 = \"10.1.0.1/24\"; %s\n"
 	"            ipv6 = \"fd00:b::1/64\"; exception = { enabled = false; }; } );\n"
 	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
 	"relay = { %s };\n"
@@ -93,13 +95,19 @@ int rh_up_pools(const char *dataplane, const char *relay, const char *pools,
 int rh_up_extra(const char *dataplane, const char *relay, const char *pools,
 		const char *routes, const char *extra)
 {
+	return rh_up_svc(dataplane, relay, "", pools, routes, extra);
+}
+
+int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const char *pools,
+	      const char *routes, const char *extra)
+{
 	char text[sizeof(config_format) + 4096], err[512] = "";
 
 	rh_hello_api_len = read_fixture("openssl-tls13__api.svc.example.hello", rh_hello_api,
 					sizeof(rh_hello_api));
 	rh_hello_web_len = read_fixture("openssl-tls13-mixedcase__web.svc.example.hello",
 					rh_hello_web, sizeof(rh_hello_web));
-	snprintf(text, sizeof(text), config_format, dataplane, relay, pools, routes, extra);
+	snprintf(text, sizeof(text), config_format, dataplane, svc, relay, pools, routes, extra);
 	if (rh_hello_api_len < 200 || rh_hello_web_len < 200 ||
 	    mr_config_load_string(text, "relay_harness", &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "relay harness: fixtures or configuration: %s\n", err);
@@ -296,7 +304,8 @@ struct flow *rh_client_start(struct rh_peer *c, const uint8_t *hello, size_t sen
 /* The backend end of f as the relay opened it. */
 struct rh_peer rh_backend(const struct flow *f)
 {
-	struct rh_peer b = { .v6 = f->b.v6, .ip = RH_BACKEND_IP, .our_ip = RH_SVC_IP,
+	struct rh_peer b = { .v6 = f->b.v6, .ip = RH_BACKEND_IP,
+			     .our_ip = f->b.v6 ? RH_SVC_IP : rte_be_to_cpu_32(f->b.key.local_ip),
 			     .ip6 = rh_backend6, .our_ip6 = rh_svc6, .port = &rh_app.ports[1],
 			     .port_num = 443, .our_port = rte_be_to_cpu_16(f->b.key.local_port),
 			     .isn = 777000, .our_isn = f->b.local_isn };
@@ -310,6 +319,29 @@ void rh_backend_accepts(struct flow *f, struct rh_peer *b)
 	rh_send(b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b->isn, b->our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
 	rh_drain(b->port); /* the kept hello */
+}
+
+bool rh_arp_answered(const struct dp_port *p, uint32_t sender, uint32_t asked)
+{
+	static const struct rte_ether_addr asker = { { 0x02, 0, 0, 0, 0, 0xc1 } };
+	struct rte_mbuf *m = tcp_frame_arp_request(rh_app.pool, &asker, sender, asked), *r = NULL;
+	bool replied = false;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	rh_drain(p);
+	rh_input(&(struct rh_peer){ .port = p }, m);
+	while (rte_eth_rx_burst(p->port_id, 0, &r, 1) == 1) {
+		struct rte_ether_hdr *re = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
+		struct rte_arp_hdr *ra = (struct rte_arp_hdr *)(re + 1);
+
+		if (re->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP) &&
+		    ra->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY) &&
+		    ra->arp_data.arp_sip == rte_cpu_to_be_32(asked) &&
+		    rte_is_same_ether_addr(&ra->arp_data.arp_sha, &p->mac))
+			replied = true;
+		rte_pktmbuf_free(r);
+	}
+	return replied;
 }
 
 struct turn_bind_req rh_bind_request(void)

@@ -46,6 +46,11 @@ int rh_up_pools(const char *dataplane, const char *relay, const char *pools,
 int rh_up_extra(const char *dataplane, const char *relay, const char *pools,
 		const char *routes, const char *extra);
 
+/* ... and settings of the svc port besides its name, device and addresses (its
+ * source_addresses, say). */
+int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const char *pools,
+	      const char *routes, const char *extra);
+
 /* Drain both rings and take the appliance down. Always 0 (a suite clean-up). */
 int rh_down(void);
 
@@ -119,6 +124,10 @@ struct rh_peer rh_backend(const struct flow *f);
 /* The backend of f answers the relay's SYN: f is spliced and the kept hello has been sent
  * to it (and drained). */
 void rh_backend_accepts(struct flow *f, struct rh_peer *b);
+
+/* An ARP request on port p from sender for asked (host order): whether the relay answered
+ * it from p's MAC, for asked. */
+bool rh_arp_answered(const struct dp_port *p, uint32_t sender, uint32_t asked);
 
 /* A TURN server on the svc link (10.1.0.9:3478), its MAC known to the worker. */
 #define RH_TURN_IP 0x0a010009u

@@ -260,6 +260,54 @@ static void test_bad_files_refused_with_line(void)
 	expect_refusals(good_base, bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]));
 }
 
+/* source_addresses: parsed in order beside the port's own address; refused, naming the
+ * line, when they leave the port's link, repeat, or take an address already in use. */
+static void test_source_addresses(void)
+{
+	static const char with[] = "  gateway = \"10.0.0.254\";\n";
+	static const struct bad_case bad[] = {
+		{ "[ \"10.0.0.11\", \"10.0.0.12\" ]", "[ \"10.0.1.11\" ]",
+		  "test.conf:7: source address 10.0.1.11 is outside the port's prefix" },
+		{ "[ \"10.0.0.11\", \"10.0.0.12\" ]", "[ \"10.0.0.11\", \"10.0.0.11\" ]",
+		  "test.conf:7: source address 10.0.0.11 is listed twice" },
+		{ "[ \"10.0.0.11\", \"10.0.0.12\" ]", "[ \"10.0.0.1\" ]",
+		  "test.conf:7: source address 10.0.0.1 is the port's own address" },
+		{ "[ \"10.0.0.11\", \"10.0.0.12\" ]", "[ \"10.0.0.254\" ]",
+		  "test.conf:7: source address 10.0.0.254 is the port's gateway" },
+		{ "[ \"10.0.0.11\", \"10.0.0.12\" ]", "[ \"10.0.0.255\" ]",
+		  "test.conf:7: source address 10.0.0.255 is the network or broadcast" },
+		{ "[ \"10.0.0.11\", \"10.0.0.12\" ]", "[ \"10.0.0.011\" ]",
+		  "test.conf:7: 'source_addresses': '10.0.0.011' is not an IPv4 address" },
+		{ "[ \"10.0.0.11\", \"10.0.0.12\" ]", "[ 11 ]",
+		  "test.conf:7: 'source_addresses' holds IPv4 addresses as strings" },
+		{ "[ \"10.0.0.11\", \"10.0.0.12\" ]", "\"10.0.0.11\"",
+		  "test.conf:7: 'source_addresses' is a list of 1 to 7 IPv4 addresses" },
+		{ "[ \"10.0.0.11\", \"10.0.0.12\" ]", "[ ]",
+		  "test.conf:7: 'source_addresses' is a list of 1 to 7 IPv4 addresses" },
+		{ "[ \"10.0.0.11\", \"10.0.0.12\" ]",
+		  "[ \"10.0.0.11\", \"10.0.0.12\", \"10.0.0.13\", \"10.0.0.14\", \"10.0.0.15\", "
+		  "\"10.0.0.16\", \"10.0.0.17\", \"10.0.0.18\" ]",
+		  "test.conf:7: 'source_addresses' is a list of 1 to 7 IPv4 addresses" },
+		/* Another port may hold neither the address nor a source address. */
+		{ "} );", "}, { name = \"svc\"; device = \"net_null1\"; ipv4 = \"10.0.0.12/24\"; } );",
+		  "test.conf:8: two ports have the same ipv4 address" },
+	};
+	char base[1024], err[MR_ERR_MAX] = "";
+	const char *at = strstr(good_base, with);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	at += strlen(with);
+	snprintf(base, sizeof(base), "%.*s  source_addresses = [ \"10.0.0.11\", \"10.0.0.12\" ];\n%s",
+		 (int)(at - good_base), good_base, at);
+	CU_ASSERT_EQUAL_FATAL(load(base, err), 0);
+	CU_ASSERT_EQUAL(conf.ports[0].n_source_ipv4, 2);
+	CU_ASSERT_EQUAL(conf.ports[0].source_ipv4[0], 0x0a00000bu);
+	CU_ASSERT_EQUAL(conf.ports[0].source_ipv4[1], 0x0a00000cu);
+	CU_ASSERT_EQUAL(load(good_base, err), 0);
+	CU_ASSERT_EQUAL(conf.ports[0].n_source_ipv4, 0);
+	expect_refusals(base, bad, sizeof(bad) / sizeof(bad[0]));
+}
+
 /* good_base with an IPv6 address and next hop on the port. */
 static const char good6_base[] =
 	"dataplane = { eal = [\"-l\", \"0-1\"]; };\n"                      /* line 1 */
@@ -449,6 +497,7 @@ int test_config_register(void)
 		{ "good minimal file", test_good_minimal },
 		{ "shipped examples validate", test_shipped_examples },
 		{ "bad files refused with file:line", test_bad_files_refused_with_line },
+		{ "source addresses of a port", test_source_addresses },
 		{ "relay guards against one peer", test_relay_guards },
 		{ "connection log and metrics", test_observing },
 		{ "pool health and redispatch", test_pool_health },

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "relay_sources": the svc port of relay_harness.h with two source addresses
+ * (10.1.0.11 and 10.1.0.12) and 1,024 source ports. One backend address and port then
+ * takes three times the connections one address could: the relay moves on to the next
+ * address when one has no free port, answers ARP for them, takes the backend's segments
+ * there, and opens no listener on them. Without them, the same backend refuses the
+ * connections beyond the one address's ports. */
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "relay_harness.h"
+#include "unit.h"
+
+#define SRC_A 0x0a01000bu /* 10.1.0.11 */
+#define SRC_B 0x0a01000cu /* 10.1.0.12 */
+#define PORTS 1024u
+#define FIRST_PORT 20000u
+#define CONNECTIONS 2800u  /* more than two addresses' ports, fewer than three's */
+
+static const char relay_conf[] =
+	"max_flows = 4096; source_ports = \"20000-21023\"; kept_mbufs = 4096;"
+	" client = { max_flows = 4096; max_hellos = 4096; };";
+
+static int suite_init(void)
+{
+	return rh_up_svc("mbufs = 16384;", relay_conf,
+			 "source_addresses = [ \"10.1.0.11\", \"10.1.0.12\" ];", "", "", "");
+}
+
+/* Which of the svc port's three addresses a is (host order); -1 for another. */
+static int address_slot(uint32_t a)
+{
+	return a == RH_SVC_IP ? 0 : a == SRC_A ? 1 : a == SRC_B ? 2 : -1;
+}
+
+/* count clients that each send a whole hello for api.svc.example; the backend SYNs the
+ * relay sends for them are tallied per source address (used[]) and checked to carry a
+ * distinct address and port each. The flows still opening. */
+static unsigned int open_connections(unsigned int count, unsigned int used[3])
+{
+	static uint8_t taken[3][PORTS];
+	unsigned int opened = 0, reused = 0;
+
+	memset(taken, 0, sizeof(taken));
+	for (unsigned int i = 0; i < count; i++) {
+		struct rh_peer c = rh_client(false);
+		struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+		struct rh_sent syn = rh_next_tcp(&rh_app.ports[1]);
+		uint32_t src, port;
+		int slot;
+
+		if (!f || f->state != FLOW_CONNECTING || !syn.m) {
+			if (syn.m)
+				rte_pktmbuf_free(syn.m);
+			continue;
+		}
+		opened++;
+		memcpy(&src, syn.src, 4);
+		slot = address_slot(rte_be_to_cpu_32(src));
+		port = rte_be_to_cpu_16(syn.tcp->src_port);
+		CU_ASSERT_TRUE(syn.checksums_ok);
+		CU_ASSERT_EQUAL(syn.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+		CU_ASSERT_TRUE_FATAL(slot >= 0 && port >= FIRST_PORT && port < FIRST_PORT + PORTS);
+		CU_ASSERT_EQUAL(f->b.key.local_ip, src);
+		reused += taken[slot][port - FIRST_PORT]++ != 0;
+		used[slot]++;
+		rte_pktmbuf_free(syn.m);
+	}
+	CU_ASSERT_EQUAL(reused, 0);
+	return opened;
+}
+
+static void test_beyond_one_address(void)
+{
+	unsigned int used[3] = { 0 };
+	uint64_t refused = rh_drops(DP_DROP_backend_unreachable);
+
+	CU_ASSERT_EQUAL(open_connections(CONNECTIONS, used), CONNECTIONS);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_backend_unreachable), refused);
+	/* Each connection starts at the next address: all three fill alike. */
+	for (int k = 0; k < 3; k++)
+		CU_ASSERT_TRUE(used[k] > CONNECTIONS / 3 - 100 && used[k] <= PORTS);
+}
+
+/* The backend answers one of the connections at a source address: the flow is spliced,
+ * and the backend's bytes reach the client. */
+static void test_backend_at_source_address(void)
+{
+	struct rh_peer c = rh_client(false), b;
+	static const uint8_t answer[] = "from the backend";
+	struct flow *f;
+	struct rh_sent got;
+	unsigned int tries = 0;
+
+	/* Clients until one is given a source address (the rotation makes it the next or
+	 * the one after). */
+	for (f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	     f && f->b.key.local_ip == rte_cpu_to_be_32(RH_SVC_IP) && tries < 3; tries++) {
+		c = rh_client(false);
+		f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_NOT_EQUAL_FATAL(address_slot(rte_be_to_cpu_32(f->b.key.local_ip)), 0);
+	rh_backend_accepts(f, &b);
+	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
+	rh_drain(c.port);
+	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, b.isn + 1,
+		b.our_isn + 1 + (uint32_t)rh_hello_api_len, answer, sizeof(answer));
+	got = rh_next_tcp(c.port);
+	rh_check_to(&got, &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got.m);
+	CU_ASSERT_EQUAL(got.plen, sizeof(answer));
+	CU_ASSERT_EQUAL(memcmp(got.payload, answer, sizeof(answer)), 0);
+	rte_pktmbuf_free(got.m);
+}
+
+/* ARP for a source address is answered from the svc port; for a neighbour of it that is
+ * no address of ours it is not. */
+static void test_arp_for_source_addresses(void)
+{
+	CU_ASSERT_TRUE(rh_arp_answered(&rh_app.ports[1], RH_BACKEND_IP, SRC_A));
+	CU_ASSERT_TRUE(rh_arp_answered(&rh_app.ports[1], RH_BACKEND_IP, SRC_B));
+	CU_ASSERT_FALSE(rh_arp_answered(&rh_app.ports[1], RH_BACKEND_IP, 0x0a01000du));
+	/* The edge port has none of them. */
+	CU_ASSERT_FALSE(rh_arp_answered(&rh_app.ports[0], RH_CLIENT_IP, SRC_A));
+}
+
+/* The same backend with the port's own address alone: the connections beyond its ports
+ * are refused, each counted. (Last: it brings the appliance up again without them.) */
+static void test_one_address_runs_out(void)
+{
+	unsigned int used[3] = { 0 }, opened;
+
+	rh_down();
+	CU_ASSERT_EQUAL_FATAL(rh_up_svc("mbufs = 16384;", relay_conf, "", "", "", ""), 0);
+	opened = open_connections(PORTS + 100, used);
+	CU_ASSERT_EQUAL(opened, PORTS);
+	CU_ASSERT_EQUAL(used[0], PORTS);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_backend_unreachable), 100);
+}
+
+int test_relay_sources_register(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "one backend beyond one address's source ports", test_beyond_one_address },
+		{ "the backend answers at a source address", test_backend_at_source_address },
+		{ "ARP for the source addresses", test_arp_for_source_addresses },
+		{ "one address alone runs out of ports", test_one_address_runs_out },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("relay_sources", suite_init, rh_down, tests);
+}
