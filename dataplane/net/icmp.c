@@ -12,7 +12,7 @@ static void icmp_echo_reply(struct dp_worker *w, const struct dp_port *p, struct
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint32_t sum;
 
-	rte_be32_t asked = ip->dst_addr; /* the port's address or one of its VIPs */
+	rte_be32_t asked = ip->dst_addr; /* the port's address, a source address or a VIP */
 
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = p->mac;
