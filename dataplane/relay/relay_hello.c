@@ -142,15 +142,22 @@ static void hello_route_remote(struct dp_worker *w, struct flow *f, const char *
 	relay_connect(w, f, &gw, g->port, f->plain, name, false);
 }
 
-/* One of the appliance's own addresses: a connection there would only come back to it. */
+/* One of the appliance's own addresses (a port's, or one of its source addresses): a
+ * connection there would only come back to it. */
 static bool own_address(const struct dp_appliance *app, const struct ip_addr *a)
 {
 	for (unsigned int i = 0; i < app->n_ports; i++) {
 		const struct dp_port *p = &app->ports[i];
-		uint32_t v4 = rte_cpu_to_be_32(p->ipv4);
+		uint32_t v4_be;
 
-		if ((a->family == IP_ADDR_FAMILY_V4 && memcmp(a->bytes, &v4, 4) == 0) ||
-		    (a->family == IP_ADDR_FAMILY_V6 && p->has_ipv6 && memcmp(a->bytes, p->ipv6, 16) == 0))
+		if (a->family == IP_ADDR_FAMILY_V6) {
+			if (p->has_ipv6 && memcmp(a->bytes, p->ipv6, 16) == 0)
+				return true;
+			continue;
+		}
+		memcpy(&v4_be, a->bytes, 4);
+		if (rte_be_to_cpu_32(v4_be) == p->ipv4 ||
+		    dp_port_source_addr(p, rte_be_to_cpu_32(v4_be)))
 			return true;
 	}
 	return false;

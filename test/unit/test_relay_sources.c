@@ -3,12 +3,13 @@
  * (10.1.0.11 and 10.1.0.12) and 1,024 source ports. One backend address and port then
  * takes three times the connections one address could: the relay moves on to the next
  * address when one has no free port, answers ARP for them, takes the backend's segments
- * there, and opens no listener on them. Without them, the same backend refuses the
+ * there, and refuses a mangled name that points at one. Without them, the same backend refuses the
  * connections beyond the one address's ports. */
 #include <string.h>
 
 #include <rte_ip.h>
 
+#include "hello_builder.h"
 #include "relay_harness.h"
 #include "unit.h"
 
@@ -126,6 +127,26 @@ static void test_arp_for_source_addresses(void)
 	CU_ASSERT_FALSE(rh_arp_answered(&rh_app.ports[0], RH_CLIENT_IP, SRC_A));
 }
 
+/* A mangled name for a source address (inside the allow-list) is refused at once, as one
+ * for the port's own address is: the relay would only connect to itself. */
+static void test_mangled_source_address(void)
+{
+	static struct hello_build hb;
+	struct hb_options opt;
+	struct rh_peer c = rh_client(false);
+	uint64_t bad = rh_drops(DP_DROP_route_bad_destination), syns = rh_event(DP_EV_backend_syn);
+
+	hb_options_default(&opt);
+	opt.sni = "_443._10-1-0-12._n.mesh.internal";
+	hb_build(&opt, &hb);
+	rh_drain(&rh_app.ports[1]);
+	CU_ASSERT_PTR_NULL(rh_client_start(&c, hb.wire, hb.wire_len));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_route_bad_destination), bad + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_backend_syn), syns);
+	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[1]), 0);
+	rh_drain(&rh_app.ports[0]);
+}
+
 /* The same backend with the port's own address alone: the connections beyond its ports
  * are refused, each counted. (Last: it brings the appliance up again without them.) */
 static void test_one_address_runs_out(void)
@@ -146,6 +167,7 @@ int test_relay_sources_register(void)
 		{ "one backend beyond one address's source ports", test_beyond_one_address },
 		{ "the backend answers at a source address", test_backend_at_source_address },
 		{ "ARP for the source addresses", test_arp_for_source_addresses },
+		{ "a mangled name for a source address refused", test_mangled_source_address },
 		{ "one address alone runs out of ports", test_one_address_runs_out },
 		CU_TEST_INFO_NULL,
 	};
