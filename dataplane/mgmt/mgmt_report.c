@@ -62,6 +62,21 @@ static void report_queues(const struct dp_port *p, const struct rte_eth_stats *s
 	}
 }
 
+/* The port's further source addresses, comma-separated ("" when none). */
+static void report_source_addresses(const struct dp_port *p, struct mgmt_report_sink *s)
+{
+	char list[(1 + MR_SOURCE_ADDRS_MAX) * 16] = "";
+	size_t at = 0;
+
+	for (unsigned int i = 1; i < p->n_src_ipv4; i++) {
+		char one[16];
+
+		ipv4_text(p->src_ipv4[i], one, sizeof(one));
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i > 1 ? "," : "", one);
+	}
+	s->str(s, "source_addresses", list);
+}
+
 static int report_port(const struct dp_appliance *app, const char *name,
 		       struct mgmt_report_sink *s)
 {
@@ -80,6 +95,7 @@ static int report_port(const struct dp_appliance *app, const char *name,
 		s->str(s, "mac", text);
 		ipv4_text(p->ipv4, text, sizeof(text));
 		s->str(s, "ipv4", text);
+		report_source_addresses(p, s);
 		rte_eth_link_get_nowait(p->port_id, &link);
 		s->str(s, "link", link.link_status ? "up" : "down");
 		s->str(s, "exception", p->has_kernel ? p->conf->exception.iface : "");

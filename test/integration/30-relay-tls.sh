@@ -156,6 +156,8 @@ check "nginx saw the relay's connections from 10.98.0.1" \
 check "nginx saw the relay's connections from the source address 10.98.0.11" \
 	grep -q '^10.99.0.2:[0-9]* 10.98.0.11 ' "$TOPO_DIR/pp.log"
 check "the source address answers ping" in_ns "$RT_SRV" ping -c 1 -W 2 10.98.0.11
+check "show port svc lists the source address" \
+	bash -c "'$MR_CTL' -p '$PREFIX' show port svc | grep -q '^source_addresses *10.98.0.11$'"
 
 # 9. Lossy, reordering, duplicating links on both sides of the relay.
 rt_wire_start "$RT_WIRE1" wa wb 300 0.05 0.02 0.10
