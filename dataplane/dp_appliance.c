@@ -167,10 +167,14 @@ static void steering_up(struct dp_appliance *app)
 	struct rte_flow *flows[STEER_MAX_RULES];
 	char err[128];
 
+	RTE_BUILD_BUG_ON(1 + MR_SOURCE_ADDRS_MAX > STEER_MAX_IPV4);
 	for (unsigned int i = 0; i < app->n_ports; i++) {
 		struct dp_port *p = &app->ports[i];
+		uint32_t ips[STEER_MAX_IPV4];
 
-		if (steer_plan_build(&plan, rte_cpu_to_be_32(p->ipv4), p->has_ipv6 ? p->ipv6 : NULL,
+		for (unsigned int a = 0; a < p->n_src_ipv4; a++)
+			ips[a] = rte_cpu_to_be_32(p->src_ipv4[a]);
+		if (steer_plan_build(&plan, ips, p->n_src_ipv4, p->has_ipv6 ? p->ipv6 : NULL,
 				     app->src_port_first, app->src_port_last, app->n_workers) < 0) {
 			snprintf(err, sizeof(err), "%u workers do not split source ports %u-%u by mask",
 				 app->n_workers, app->src_port_first, app->src_port_last);

@@ -83,14 +83,17 @@ static void arp_rule(struct steer_rule *r)
 	snprintf(r->what, sizeof(r->what), "arp -> queue 0");
 }
 
-int steer_plan_build(struct steer_plan *plan, uint32_t ip, const uint8_t *ip6,
-		     uint16_t src_first, uint16_t src_last, unsigned int n_workers)
+int steer_plan_build(struct steer_plan *plan, const uint32_t *ips, unsigned int n_ips,
+		     const uint8_t *ip6, uint16_t src_first, uint16_t src_last,
+		     unsigned int n_workers)
 {
 	plan->n_rules = 0;
-	if (!steer_partition_ok(src_first, src_last, n_workers) || n_workers > 64)
+	if (!steer_partition_ok(src_first, src_last, n_workers) || n_workers > 64 ||
+	    n_ips < 1 || n_ips > STEER_MAX_IPV4)
 		return -1;
 	for (unsigned int w = 0; w < n_workers && n_workers > 1; w++) {
-		backend_rule(&plan->rules[plan->n_rules++], ip, NULL, w, n_workers);
+		for (unsigned int a = 0; a < n_ips; a++)
+			backend_rule(&plan->rules[plan->n_rules++], ips[a], NULL, w, n_workers);
 		if (ip6)
 			backend_rule(&plan->rules[plan->n_rules++], 0, ip6, w, n_workers);
 	}

@@ -4,8 +4,9 @@
  * that owns it without crossing between cores:
  *   - backend side: the relay's source ports are shared among workers by their low bits
  *     (worker w opens connections only from ports p with p mod N == w), so one rule per
- *     worker, "TCP to our address, destination port & (N-1) == w -> queue w", covers all;
- *     and the same over IPv6 for a port with an IPv6 address;
+ *     worker and address, "TCP to our address, destination port & (N-1) == w -> queue w",
+ *     covers all (the port's address and each of its source addresses); and the same over
+ *     IPv6 for a port with an IPv6 address;
  *   - ARP (and ICMPv6, which carries neighbour discovery) to the port goes to queue 0 (the
  *     exception path and the neighbour cache start there); client-side segments follow
  *     (symmetric) RSS.
@@ -21,7 +22,9 @@
 
 #include <rte_flow.h>
 
-#define STEER_MAX_RULES 130  /* 64 workers, over IPv4 and IPv6, + ARP + ICMPv6 */
+#define STEER_MAX_IPV4 8      /* IPv4 addresses of a port the relay's connections use */
+/* 64 workers, over each IPv4 address and IPv6, + ARP + ICMPv6 */
+#define STEER_MAX_RULES (64 * (STEER_MAX_IPV4 + 1) + 2)
 
 /* One rule with the storage its items and actions point into. */
 struct steer_rule {
@@ -45,11 +48,13 @@ struct steer_plan {
  * dividing first. */
 bool steer_partition_ok(uint16_t first, uint16_t last, unsigned int n_workers);
 
-/* Rules for a port with address ip (network order), and ip6 when the port has an IPv6
- * address (NULL otherwise), and n_workers queues/workers. 0, or -1 when the partition is
- * not possible (see steer_partition_ok). */
-int steer_plan_build(struct steer_plan *plan, uint32_t ip, const uint8_t *ip6,
-		     uint16_t src_first, uint16_t src_last, unsigned int n_workers);
+/* Rules for a port whose relay connections come from the n_ips IPv4 addresses ips
+ * (network order; 1 to STEER_MAX_IPV4: its own, then its source addresses), and from ip6
+ * when it has an IPv6 address (NULL otherwise), and n_workers queues/workers. 0, or -1
+ * when the partition is not possible (see steer_partition_ok) or n_ips is out of range. */
+int steer_plan_build(struct steer_plan *plan, const uint32_t *ips, unsigned int n_ips,
+		     const uint8_t *ip6, uint16_t src_first, uint16_t src_last,
+		     unsigned int n_workers);
 
 /* Validate every rule on port_id and create them all, or none. Returns the number
  * created, or a negative errno with a reason in err (-ENOTSUP: the device takes no

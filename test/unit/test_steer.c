@@ -17,6 +17,7 @@
 #include "unit.h"
 
 static struct steer_plan plan;
+static const uint32_t one = 1; /* an address the rules only carry */
 
 static void test_partition(void)
 {
@@ -32,7 +33,7 @@ static void test_rules_for_four_workers(void)
 {
 	const uint32_t ip = rte_cpu_to_be_32(0xc000020a); /* 192.0.2.10 */
 
-	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, ip, NULL, 10000, 59999, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, &ip, 1, NULL, 10000, 59999, 4), 0);
 	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 5);
 	for (unsigned int w = 0; w < 4; w++) {
 		const struct steer_rule *r = &plan.rules[w];
@@ -78,7 +79,7 @@ static void test_rules_with_ipv6(void)
 	static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a };
 	unsigned int v6_rules = 0;
 
-	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, 1, ip6, 10000, 59999, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, &one, 1, ip6, 10000, 59999, 2), 0);
 	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 6);
 	for (unsigned int i = 0; i < plan.n_rules; i++) {
 		const struct steer_rule *r = &plan.rules[i];
@@ -106,11 +107,41 @@ static void test_rules_with_ipv6(void)
 	CU_ASSERT_EQUAL(v6_rules, 3);
 }
 
+/* A port with source addresses: one rule per worker and address, each address's share
+ * of worker w to queue w; an address count out of range is refused. */
+static void test_rules_for_source_addresses(void)
+{
+	const uint32_t ips[3] = { rte_cpu_to_be_32(0xc000020a), rte_cpu_to_be_32(0xc000020b),
+				  rte_cpu_to_be_32(0xc000020c) };
+	unsigned int seen[2][3] = { { 0 } };
+
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, ips, 3, NULL, 10000, 59999, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 2 * 3 + 1);
+	for (unsigned int i = 0; i < 6; i++) {
+		const struct steer_rule *r = &plan.rules[i];
+		const struct rte_flow_item_ipv4 *ips_spec = r->pattern[1].spec;
+		const struct rte_flow_item_tcp *ts = r->pattern[2].spec;
+		const struct rte_flow_action_queue *q = r->actions[0].conf;
+		unsigned int w = rte_be_to_cpu_16(ts->hdr.dst_port);
+
+		CU_ASSERT_EQUAL(q->index, w);
+		for (unsigned int a = 0; a < 3; a++)
+			if (w < 2 && ips_spec->hdr.dst_addr == ips[a])
+				seen[w][a]++;
+	}
+	for (unsigned int w = 0; w < 2; w++)
+		for (unsigned int a = 0; a < 3; a++)
+			CU_ASSERT_EQUAL(seen[w][a], 1);
+	CU_ASSERT_EQUAL(plan.rules[6].pattern[0].type, RTE_FLOW_ITEM_TYPE_ETH);
+	CU_ASSERT_EQUAL(steer_plan_build(&plan, ips, 0, NULL, 10000, 59999, 2), -1);
+	CU_ASSERT_EQUAL(steer_plan_build(&plan, ips, STEER_MAX_IPV4 + 1, NULL, 10000, 59999, 2), -1);
+}
+
 static void test_single_worker_and_refusal(void)
 {
-	CU_ASSERT_EQUAL(steer_plan_build(&plan, 1, NULL, 10000, 59999, 1), 0);
+	CU_ASSERT_EQUAL(steer_plan_build(&plan, &one, 1, NULL, 10000, 59999, 1), 0);
 	CU_ASSERT_EQUAL(plan.n_rules, 1); /* ARP only: nothing to split */
-	CU_ASSERT_EQUAL(steer_plan_build(&plan, 1, NULL, 10000, 59999, 3), -1);
+	CU_ASSERT_EQUAL(steer_plan_build(&plan, &one, 1, NULL, 10000, 59999, 3), -1);
 	CU_ASSERT_EQUAL(plan.n_rules, 0);
 }
 
@@ -127,7 +158,7 @@ static void test_program_on_device_without_rte_flow(void)
 	CU_ASSERT_EQUAL_FATAL(rte_dev_probe("net_null_steer_ut"), 0);
 	CU_ASSERT_EQUAL_FATAL(rte_eth_dev_get_port_by_name("net_null_steer_ut", &port), 0);
 	CU_ASSERT_EQUAL(rte_eth_dev_configure(port, 1, 1, &conf), 0);
-	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, 1, NULL, 10000, 59999, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, &one, 1, NULL, 10000, 59999, 2), 0);
 	rc = steer_program(port, &plan, flows, err, sizeof(err));
 	CU_ASSERT_TRUE(rc < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "refused"));
@@ -487,6 +518,7 @@ int test_steer_register(void)
 		{ "source-port partition", test_partition },
 		{ "rules for four workers", test_rules_for_four_workers },
 		{ "rules for a port with IPv6", test_rules_with_ipv6 },
+		{ "rules for a port with source addresses", test_rules_for_source_addresses },
 		{ "one worker, and a count that cannot split", test_single_worker_and_refusal },
 		{ "device without rte_flow refuses", test_program_on_device_without_rte_flow },
 		{ "client owner follows RSS", test_rss_owner },
