@@ -16,7 +16,8 @@
 # directory) and, where gnuplot is installed, OUT_DIR/bench-linux.png plots cycles per
 # packet against active flows for each forwarder.
 #
-#   [BEFORE=DIR] scripts/bench-linux.sh [SECONDS] [ROUNDS] [FLOWS...]   (5, 3, 64 4096 65536)
+#   [BEFORE=DIR] [LINUX_ROUTES=N LINUX_BACKENDS=N] [GEN_SOURCE_ADDRS=N]
+#     scripts/bench-linux.sh [SECONDS] [ROUNDS] [FLOWS...]   (5, 3, 64 4096 65536)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-5}
@@ -39,12 +40,16 @@ turns() {
 	local table=262144 mem=1024
 	shift 2
 	# Above a quarter million flows: a table with room to spare, memory for it, and 64
-	# backends (one backend address and port takes at most 50,000 source ports).
+	# backends (one backend address and port takes at most 50,000 source ports per
+	# relay address). LINUX_ROUTES and LINUX_BACKENDS set both counts instead (with
+	# GEN_SOURCE_ADDRS, few backends can take many flows).
 	export STREAM_ROUTES=16 STREAM_BACKENDS=4 GEN_MEM_MB=512
 	if [ "$flows" -gt 200000 ]; then
 		table=$((flows + flows / 8)) mem=1536
 		export GEN_MEM_MB=1024 STREAM_ROUTES=64 STREAM_BACKENDS=8
 	fi
+	export STREAM_ROUTES=${LINUX_ROUTES:-$STREAM_ROUTES}
+	export STREAM_BACKENDS=${LINUX_BACKENDS:-$STREAM_BACKENDS}
 	for round in $(seq "$ROUNDS"); do
 		line=$(testpmd_run io --mode stream --direct --concurrency "$flows" --seconds "$SECS" "$@")
 		tp="$tp $(gen_field "$line" tp_cpp)"

@@ -23,7 +23,9 @@ gen_sock_dir() { echo "${GEN_SOCK_DIR:-$TOPO_DIR}"; }
 # of $GEN_CHECKED_MEMBERS members, see below). GEN_POOLED=1: every route's pool holds all
 # the backends, ejecting one after 3 failed connections; GEN_CONNECT_MS: the relay's
 # connect timeout (1000); GEN_DNS=1: DNS answered on the edge address; GEN_CONNLOG=FILE:
-# the connection log into FILE; GEN_METRICS=PORT: metrics on 127.0.0.1:PORT.
+# the connection log into FILE; GEN_METRICS=PORT: metrics on 127.0.0.1:PORT;
+# GEN_SOURCE_ADDRS=N: N source addresses (10.201.0.201 on) on the svc port, for more
+# connections to one backend address and port than one address's source ports.
 gen_topo_conf() {
 	local file=$1 routes=$2 backends=$3 flows=${4:-65536} mem=${5:-768} closing=${6:-1000}
 	local workers=${7:-1} k dir sep
@@ -36,7 +38,15 @@ gen_topo_conf() {
 		echo "  { name = \"edge\"; device = \"net_memif0,role=server,socket=$dir/edge.sock,socket-abstract=no\";"
 		echo "    ipv4 = \"10.200.0.1/24\"; gateway = \"10.200.0.2\"; queues = $workers; exception = { enabled = false; }; },"
 		echo "  { name = \"svc\"; device = \"net_memif1,role=server,socket=$dir/svc.sock,socket-abstract=no\";"
-		echo "    ipv4 = \"10.201.0.1/24\"; queues = $workers; exception = { enabled = false; }; }"
+		echo "    ipv4 = \"10.201.0.1/24\"; queues = $workers; exception = { enabled = false; };"
+		if [ "${GEN_SOURCE_ADDRS:-0}" -gt 0 ]; then
+			printf '    source_addresses = ['
+			for ((k = 0; k < GEN_SOURCE_ADDRS; k++)); do
+				printf '%s "10.201.0.%d"' "$([ $k -gt 0 ] && echo ,)" $((201 + k))
+			done
+			echo ' ];'
+		fi
+		echo "  }"
 		echo ");"
 		echo "listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );"
 		echo "relay = { max_flows = $flows; closing_timeout_ms = $closing; idle_timeout_ms = 600000;"
