@@ -42,6 +42,8 @@
 	X(turn_bind_start)    /* RFC 6062 data connections opened to a TURN server */        \
 	X(turn_bind_done)     /* ... bound: their stream is now a client's */                \
 	X(backend_syn)        /* SYNs sent to backends */                                    \
+	X(source_addr_full)   /* a source-port pick found one relay address without a free   \
+				 port towards the backend (add source_addresses) */           \
 	X(syn_retransmit)     /* backend SYNs sent again */                                  \
 	X(backend_established)/* backend SYN-ACK: flow spliced */                            \
 	X(stream_retransmit)  /* kept client bytes sent to the backend again */              \

@@ -98,6 +98,15 @@ static bool pick_port(struct dp_worker *w, struct flow *f, enum flow_dir dir)
 	return false;
 }
 
+/* pick_port, counting a refusal: that address has no free port towards the peer. */
+static bool pick_port_counted(struct dp_worker *w, struct flow *f, enum flow_dir dir)
+{
+	if (pick_port(w, f, dir))
+		return true;
+	dp_event(w, DP_EV_source_addr_full);
+	return false;
+}
+
 bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 			    bool any_address)
 {
@@ -106,13 +115,13 @@ bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir d
 	uint32_t n = p->n_src_ipv4, first;
 
 	if (!any_address || side->v6 || n < 2 || side->key.local_ip != rte_cpu_to_be_32(p->ipv4))
-		return pick_port(w, f, dir);
+		return pick_port_counted(w, f, dir);
 	/* Each connection starts at the next address, so that all of them fill alike and a
 	 * pick seldom meets a full one first. */
 	first = w->src_addr_next++ % n;
 	for (uint32_t i = 0; i < n; i++) {
 		side->key.local_ip = rte_cpu_to_be_32(p->src_ipv4[(first + i) % n]);
-		if (pick_port(w, f, dir))
+		if (pick_port_counted(w, f, dir))
 			return true;
 	}
 	side->key.local_ip = rte_cpu_to_be_32(p->ipv4);

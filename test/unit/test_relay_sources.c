@@ -79,6 +79,7 @@ static void test_beyond_one_address(void)
 
 	CU_ASSERT_EQUAL(open_connections(CONNECTIONS, used), CONNECTIONS);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_backend_unreachable), refused);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_source_addr_full), 0);
 	/* Each connection starts at the next address: all three fill alike. */
 	for (int k = 0; k < 3; k++)
 		CU_ASSERT_TRUE(used[k] > CONNECTIONS / 3 - 100 && used[k] <= PORTS);
@@ -159,6 +160,8 @@ static void test_one_address_runs_out(void)
 	CU_ASSERT_EQUAL(opened, PORTS);
 	CU_ASSERT_EQUAL(used[0], PORTS);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_backend_unreachable), 100);
+	/* Each refusal says why: the one address had no free port left. */
+	CU_ASSERT_EQUAL(rh_event(DP_EV_source_addr_full), 100);
 }
 
 int test_relay_sources_register(void)
