@@ -41,7 +41,11 @@ bool health_check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 		return false;
 	}
 	f->b.key.peer_port = rte_cpu_to_be_16(port);
-	if (!relay_pick_source_port(w, f, FLOW_DIR_BACKEND, false) ||
+	/* A pool member's check may come from the port's source addresses, as its
+	 * connections do (so it is still checked when one address is full); a gateway's comes
+	 * from the port's own address, which its TURN server knows. */
+	if (!relay_pick_source_port(w, f, FLOW_DIR_BACKEND,
+				    h->slots[slot].pool < relay_live_get(w->app)->conf.n_pools) ||
 	    flow_key_add(w->flows, f, FLOW_DIR_BACKEND) < 0) {
 		f->b.key.peer_port = 0;
 		flow_release(w->flows, f);

@@ -10,6 +10,7 @@
 #include <rte_ip.h>
 
 #include "hello_builder.h"
+#include "dp_worker.h"
 #include "relay_harness.h"
 #include "unit.h"
 
@@ -164,6 +165,40 @@ static void test_one_address_runs_out(void)
 	CU_ASSERT_EQUAL(rh_event(DP_EV_source_addr_full), 100);
 }
 
+/* A pool member's TCP checks come from the port's addresses in turn, as its connections
+ * do, so that a member is still checked while one address has no free port towards it.
+ * (Brings the appliance up again with a checked pool on 10.1.0.2:8080.) */
+static void test_checks_from_source_addresses(void)
+{
+	static const char checked[] =
+		", { name = \"checked\"; members = ( { address = \"10.1.0.2\"; port = 8080; } );\n"
+		"    health = { check = \"tcp\"; interval_ms = 100; timeout_ms = 50; }; } ";
+	unsigned int member_from[3] = { 0 };
+
+	rh_down();
+	CU_ASSERT_EQUAL_FATAL(rh_up_svc("mbufs = 0;", relay_conf,
+					"source_addresses = [ \"10.1.0.11\", \"10.1.0.12\" ];",
+					checked, "", ""), 0);
+	for (uint32_t t = 0; t < 1200; t += 10) {
+		struct rh_sent s;
+
+		rh_w->now_ms += 10;
+		dp_worker_housekeeping(rh_w);
+		while ((s = rh_next_tcp(&rh_app.ports[1])).m) {
+			uint32_t src;
+			int slot;
+
+			memcpy(&src, s.src, 4);
+			slot = address_slot(rte_be_to_cpu_32(src));
+			if (slot >= 0 && s.tcp->tcp_flags == RTE_TCP_SYN_FLAG &&
+			    rte_be_to_cpu_16(s.tcp->dst_port) == 8080)
+				member_from[slot]++;
+			rte_pktmbuf_free(s.m);
+		}
+	}
+	CU_ASSERT_TRUE(member_from[0] > 0 && member_from[1] > 0 && member_from[2] > 0);
+}
+
 int test_relay_sources_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -172,6 +207,7 @@ int test_relay_sources_register(void)
 		{ "ARP for the source addresses", test_arp_for_source_addresses },
 		{ "a mangled name for a source address refused", test_mangled_source_address },
 		{ "one address alone runs out of ports", test_one_address_runs_out },
+		{ "pool checks from the source addresses", test_checks_from_source_addresses },
 		CU_TEST_INFO_NULL,
 	};
 
