@@ -256,11 +256,11 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	struct flow *f;
 
 	if (!cookie_valid(w, s, &mss)) {
-		/* The cookie hashes the client's ISN, taken as seq - 1: a later data segment that
-		 * overtook the first one fails here though the handshake was good. Dropping it
-		 * lets the client resend the first; a reset would kill a healthy connection. */
-		if (s->payload_len == 0)
-			seg_rst_reply(w, p, s, s->ack, 0, false);
+		/* The cookie hashes the client's ISN, taken as seq - 1: a segment sent after the
+		 * first data fails here though the handshake was good. That may be data that
+		 * overtook the first, or a bare ACK after the first was lost (a duplicated
+		 * SYN-ACK answered, a window update). Dropping it lets the client resend the
+		 * first; a reset, exactly in its window, would kill a healthy connection. */
 		return dp_drop(w, s->m, DP_DROP_syncookie_invalid);
 	}
 	if (s->payload_len == 0 && !plain) {

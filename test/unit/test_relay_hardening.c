@@ -89,6 +89,36 @@ static void test_handshake_across_key_rotation(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A client whose hello was lost in the network, then acknowledging something anew (a
+ * duplicated SYN-ACK, a window update): its bare ACK carries seq past the ISN, so the
+ * cookie cannot be checked. It is dropped, not reset: the connection lives, and the
+ * hello sent again opens it. */
+static void test_bare_ack_after_lost_hello_not_reset(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t invalid = rh_drops(DP_DROP_syncookie_invalid);
+	struct rh_sent sent;
+	bool reset = false;
+
+	syn_answered(&c);
+	/* The hello (seq c.isn + 1, rh_hello_api_len bytes) never arrives; the ACK after it: */
+	rh_send(&c, RTE_TCP_ACK_FLAG, c.isn + 1 + (uint32_t)rh_hello_api_len, c.our_isn + 1,
+		NULL, 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_syncookie_invalid), invalid + 1);
+	while ((sent = rh_next_tcp(c.port)).m) {
+		reset |= (sent.tcp->tcp_flags & RTE_TCP_RST_FLAG) != 0;
+		rte_pktmbuf_free(sent.m);
+	}
+	CU_ASSERT_FALSE(reset);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1, c.our_isn + 1, rh_hello_api,
+		rh_hello_api_len);
+	CU_ASSERT_PTR_NOT_NULL(rh_client_flow(&c));
+	if (rh_client_flow(&c))
+		relay_abort(rh_w, rh_client_flow(&c), false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
 static unsigned int binds_in_use(void)
 {
 	unsigned int n = 0;
@@ -622,6 +652,7 @@ int test_relay_hardening_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "backend ISNs not from rte_rand", test_backend_isn_not_from_rte_rand },
 		{ "handshake across a key rotation", test_handshake_across_key_rotation },
+		{ "a bare ACK after a lost hello is not reset", test_bare_ack_after_lost_hello_not_reset },
 		{ "bind slots released by every abort", test_bind_slots_released },
 		{ "a peer's MSS raised to the floor", test_peer_mss_floor },
 		{ "a hello one byte per segment", test_hello_one_byte_per_segment },
