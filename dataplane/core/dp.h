@@ -65,14 +65,21 @@ struct dp_port {
 	char steer_note[256];        /* which steering path was taken, and why */
 };
 
+/* Whether ip (host order) is one of port p's own IPv4 addresses: its address or one of
+ * its source addresses (not a VIP). */
+static inline bool dp_port_own_ipv4(const struct dp_port *p, uint32_t ip)
+{
+	for (unsigned int i = 0; i < p->n_src_ipv4; i++)
+		if (p->src_ipv4[i] == ip)
+			return true;
+	return false;
+}
+
 /* Whether ip (host order) is one of port p's further source addresses (not its own
  * address, not a VIP): only the relay's own connections live there. */
 static inline bool dp_port_source_addr(const struct dp_port *p, uint32_t ip)
 {
-	for (unsigned int i = 1; i < p->n_src_ipv4; i++)
-		if (p->src_ipv4[i] == ip)
-			return true;
-	return false;
+	return ip != p->ipv4 && dp_port_own_ipv4(p, ip);
 }
 
 /* Whether ip (host order) is one of the virtual addresses port p answers for. */

@@ -38,7 +38,7 @@ static void arp_reply_in_place(struct dp_worker *w, const struct dp_port *p,
 /* Whether p answers ARP for tip (host order): its address, its source addresses, its VIPs. */
 static bool arp_answers_for(const struct dp_port *p, uint32_t tip)
 {
-	return tip == p->ipv4 || dp_port_vip(p, tip) || dp_port_source_addr(p, tip);
+	return dp_port_own_ipv4(p, tip) || dp_port_vip(p, tip);
 }
 
 /*
@@ -67,7 +67,7 @@ static void arp_claim(struct dp_worker *w, const struct dp_port *p, const struct
 	enum neigh_learn_result r;
 
 	/* Address probes (sender 0), claims of our own address and made-up MACs teach nothing. */
-	if (sip == 0 || sip == p->ipv4 || dp_port_source_addr(p, sip) ||
+	if (sip == 0 || dp_port_own_ipv4(p, sip) ||
 	    !rte_is_valid_assigned_ether_addr(&a->arp_data.arp_sha))
 		return;
 	if (!arp_sender_on_link(p, sip)) {

@@ -20,8 +20,8 @@ static bool ipv4_is_broadcast_for(const struct dp_port *p, uint32_t dst)
 /* Sources no frame to p may come from: martians, p's own addresses, a broadcast. */
 static inline bool ipv4_source_refused(const struct dp_port *p, uint32_t src)
 {
-	return ipv4_is_martian_source(src) || src == p->ipv4 || ipv4_is_broadcast_for(p, src) ||
-	       dp_port_source_addr(p, src);
+	return ipv4_is_martian_source(src) || dp_port_own_ipv4(p, src) ||
+	       ipv4_is_broadcast_for(p, src);
 }
 
 /* Frame consumed: dropped for a reason, or given to the host. */
@@ -100,7 +100,7 @@ bool net_ipv4_tcp_passes(const struct dp_port *p, const struct rte_mbuf *m)
 		       DP_DROP_none &&
 	       rte_ipv4_hdr_len(ip) <= rte_pktmbuf_data_len(m) - l3_off &&
 	       !ipv4_source_refused(p, rte_be_to_cpu_32(ip->src_addr)) &&
-	       (dst == p->ipv4 || dp_port_vip(p, dst) || dp_port_source_addr(p, dst));
+	       (dp_port_own_ipv4(p, dst) || dp_port_vip(p, dst));
 }
 
 /* The one place frames are sorted by what they carry. */

@@ -156,8 +156,7 @@ static bool own_address(const struct dp_appliance *app, const struct ip_addr *a)
 			continue;
 		}
 		memcpy(&v4_be, a->bytes, 4);
-		if (rte_be_to_cpu_32(v4_be) == p->ipv4 ||
-		    dp_port_source_addr(p, rte_be_to_cpu_32(v4_be)))
+		if (dp_port_own_ipv4(p, rte_be_to_cpu_32(v4_be)))
 			return true;
 	}
 	return false;
