@@ -9,7 +9,6 @@
 #include <rte_malloc.h>
 #include <rte_thash.h>
 
-
 /* Bit offsets of the destination port in the NIC's hash input (RFC-ordered tuples:
  * source address, destination address, source port, destination port). For a segment
  * coming back to the relay the destination port is the relay's source port. */
@@ -82,6 +81,13 @@ static void tables_fill(uint32_t (*tab)[256], unsigned int len, const uint8_t *k
 	}
 }
 
+/* The hash share of destination port `port` (host order), from the port's two byte
+ * tables (dport[0]: its high byte, dport[1]: its low one). */
+static inline uint32_t dport_hash(const uint32_t (*dport)[256], uint32_t port)
+{
+	return dport[0][port >> 8] ^ dport[1][port & 0xff];
+}
+
 /* adj[t] for every t <= mask: the smallest port bits whose hash (dport: the port's two
  * byte tables) has t in its low bits. false when the key leaves some t out. */
 static bool adj_fill(uint16_t *adj, const uint32_t (*dport)[256], uint32_t mask)
@@ -90,7 +96,7 @@ static bool adj_fill(uint16_t *adj, const uint32_t (*dport)[256], uint32_t mask)
 	uint32_t left = mask + 1u;
 
 	for (uint32_t x = 0; x <= UINT16_MAX && left > 0; x++) {
-		uint32_t t = (dport[0][x >> 8] ^ dport[1][x & 0xff]) & mask;
+		uint32_t t = dport_hash(dport, x) & mask;
 
 		if (!seen[t]) {
 			seen[t] = true;
@@ -184,7 +190,7 @@ uint32_t rss_steer_hash(const struct rss_steer *rs, const struct rss_steer_conn 
 	const uint32_t (*dport)[256];
 	uint32_t h = conn_hash(rs, conn, &dport);
 
-	return h ^ dport[0][port >> 8] ^ dport[1][port & 0xff];
+	return h ^ dport_hash(dport, port);
 }
 
 /* An entry of p's table, from cursor on, that points to a queue worker polls. */
@@ -216,7 +222,7 @@ bool rss_steer_pick(const struct rss_steer *rs, const struct dp_port *p, unsigne
 	 * range; one that adj moves out of it is passed over, within the same bound. */
 	for (uint32_t n = 0; n < 4 * RSS_STEER_TRIES && taken < RSS_STEER_TRIES; n++) {
 		uint32_t from = first + (uint32_t)(((uint64_t)(turn + n * 7919u) * 40503u) % span);
-		uint32_t h = base ^ dport[0][from >> 8] ^ dport[1][from & 0xff];
+		uint32_t h = base ^ dport_hash(dport, from);
 		uint32_t entry = entry_of(rs, p, worker, turn * 7u + n);
 		uint32_t port = from ^ adj[(h ^ entry) & rs->reta_mask];
 
