@@ -10,6 +10,7 @@
 
 #include "dp_appliance.h"
 #include "dp_worker.h"
+#include "hello_builder.h"
 #include "neigh.h"
 #include "tcp_frame.h"
 #include "turn_bind.h"
@@ -319,6 +320,24 @@ void rh_backend_accepts(struct flow *f, struct rh_peer *b)
 	rh_send(b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b->isn, b->our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
 	rh_drain(b->port); /* the kept hello */
+}
+
+void rh_check_own_destination_refused(const char *sni)
+{
+	static struct hello_build hb;
+	struct hb_options opt;
+	struct rh_peer c = rh_client(false);
+	uint64_t bad = rh_drops(DP_DROP_route_bad_destination), syns = rh_event(DP_EV_backend_syn);
+
+	hb_options_default(&opt);
+	opt.sni = sni;
+	hb_build(&opt, &hb);
+	rh_drain(&rh_app.ports[1]);
+	CU_ASSERT_PTR_NULL(rh_client_start(&c, hb.wire, hb.wire_len));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_route_bad_destination), bad + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_backend_syn), syns);
+	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[1]), 0);
+	rh_drain(&rh_app.ports[0]);
 }
 
 bool rh_arp_answered(const struct dp_port *p, uint32_t sender, uint32_t asked)

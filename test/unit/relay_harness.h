@@ -125,6 +125,11 @@ struct rh_peer rh_backend(const struct flow *f);
  * to it (and drained). */
 void rh_backend_accepts(struct flow *f, struct rh_peer *b);
 
+/* A client's hello for sni, a mangled name for one of the appliance's own addresses: the
+ * client is refused (route_bad_destination counted once), no SYN goes to any backend and
+ * nothing leaves the svc port. */
+void rh_check_own_destination_refused(const char *sni);
+
 /* An ARP request on port p from sender for asked (host order): whether the relay answered
  * it from p's MAC, for asked. */
 bool rh_arp_answered(const struct dp_port *p, uint32_t sender, uint32_t asked);
