@@ -156,7 +156,11 @@ static uint16_t worker_poll_rxq(struct dp_worker *w, const struct dp_rxq *q, uin
 {
 	struct rte_mbuf *pkts[512];
 	const struct dp_port *p = &w->app->ports[q->dp_port];
-	uint16_t n = rte_eth_rx_burst(q->port_id, q->queue, pkts, burst);
+	uint16_t n;
+
+	if (unlikely(q->paused))
+		return 0;
+	n = rte_eth_rx_burst(q->port_id, q->queue, pkts, burst);
 
 	if (q->from_kernel) {
 		dp_count(&w->counters.events[DP_EV_from_kernel], n);
@@ -166,6 +170,18 @@ static uint16_t worker_poll_rxq(struct dp_worker *w, const struct dp_rxq *q, uin
 	}
 	dp_worker_rx_burst(w, p, pkts, n);
 	return n;
+}
+
+unsigned int dp_worker_poll(struct dp_worker *w, uint16_t burst)
+{
+	unsigned int got = 0;
+
+	for (unsigned int i = 0; i < w->n_rxqs; i++)
+		got += worker_poll_rxq(w, &w->rxqs[i], burst);
+	got += dp_worker_drain_inbox(w);
+	inbox_flush(w);
+	dp_tx_flush(w);
+	return got;
 }
 
 void dp_worker_housekeeping(struct dp_worker *w)
@@ -200,15 +216,11 @@ int dp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(app->qsbr, w->index);
 	while (!app->quit) {
 		uint64_t start = rte_rdtsc(), end;
-		unsigned int got = 0;
+		unsigned int got;
 
 		/* Nothing from the previous loop is held: old live configs may now be freed. */
 		rte_rcu_qsbr_quiescent(app->qsbr, w->index);
-		for (unsigned int i = 0; i < w->n_rxqs; i++)
-			got += worker_poll_rxq(w, &w->rxqs[i], burst);
-		got += dp_worker_drain_inbox(w);
-		inbox_flush(w);
-		dp_tx_flush(w);
+		got = dp_worker_poll(w, burst);
 		/* A poll that found work is busy time: the real load of a core that never sleeps.
 		 * Only the poll and its sends count: a wider window would also catch the times
 		 * the thread is preempted on a shared core. The same read serves the clock. */

@@ -17,6 +17,10 @@ void dp_worker_free(struct dp_worker *w);
  * queue with the worker's own index on every port that has an exception path. */
 void dp_workers_assign_queues(struct dp_appliance *app);
 
+/* One pass of the poll loop: read every receive queue of w (those of a paused port
+ * skipped), drain its inbox, flush what was queued. Returns the frames read. */
+unsigned int dp_worker_poll(struct dp_worker *w, uint16_t burst);
+
 /* Everything but reading the queues: flush transmit buffers, fire relay timers, age the
  * neighbour cache, answer the mailbox; at w->now_ms, which the caller sets. */
 void dp_worker_housekeeping(struct dp_worker *w);

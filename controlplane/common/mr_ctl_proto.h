@@ -17,6 +17,9 @@
  *                                    open an RFC 6062 data connection, send the
  *                                    ConnectionBind (hex), relay what follows; "started" or
  *                                    "refused: ..." (struct mr_ctl_bind below)
+ *   PORT (text)          -> RESULT   "NAME pause" or "NAME resume": the workers stop (or
+ *                                    go back to) polling and sending on the data port;
+ *                                    "port NAME paused|resumed" or "refused: ..."
  * RESULT payload: "applied" or "refused: FILE:LINE: reason" (text); its generation is the
  * one now in force. Unknown types get RESULT "refused: unknown request".
  */
@@ -40,6 +43,7 @@ enum mr_ctl_type {
 	MR_CTL_QUERY = 5,
 	MR_CTL_REPLY = 6,
 	MR_CTL_BIND = 7,
+	MR_CTL_PORT = 8,
 };
 
 struct mr_ctl_hdr {

@@ -20,6 +20,8 @@ const char *ctl_args_usage(void)
 	       "  reload                     SIGHUP meshrelay-cp, wait for its new generation\n"
 	       "  top [ROUNDS]               rates every second: connections, refusals, ports,\n"
 	       "                             the busiest routes and members (ROUNDS times)\n"
+	       "  port NAME pause|resume     stop (or resume) polling and sending on a data\n"
+	       "                             port: pause a memif port before its peer leaves\n"
 	       "  -s, --socket PATH          control socket (default " MR_CONTROL_SOCKET ")\n"
 	       "  -c, --config FILE          use the file's dataplane.control_socket\n"
 	       "  -p, --prefix PREFIX        read DPDK telemetry of the EAL file prefix instead\n"
@@ -48,6 +50,7 @@ static int parse_command(int argc, char **argv, struct ctl_opts *o, char *err, s
 		{ "check", CTL_CMD_CHECK, 1, 1 }, { "status", CTL_CMD_STATUS, 0, 0 },
 		{ "show", CTL_CMD_SHOW, 1, 2 },   { "push", CTL_CMD_PUSH, 1, 1 },
 		{ "reload", CTL_CMD_RELOAD, 0, 0 }, { "top", CTL_CMD_TOP, 0, 1 },
+		{ "port", CTL_CMD_PORT, 2, 2 },
 	};
 
 	for (size_t i = 0; argc > 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -74,6 +77,11 @@ static int check_mode(const struct ctl_opts *o, char *err, size_t errlen)
 {
 	if (o->cmd == CTL_CMD_TOP && o->what && strspn(o->what, "0123456789") != strlen(o->what)) {
 		snprintf(err, errlen, "'top' takes a number of rounds");
+		return -1;
+	}
+	if (o->cmd == CTL_CMD_PORT && ((strcmp(o->arg, "pause") != 0 &&
+					strcmp(o->arg, "resume") != 0) || strlen(o->what) >= MR_NAME_MAX)) {
+		snprintf(err, errlen, "'port' takes a port name, then pause or resume");
 		return -1;
 	}
 	if (o->mode == CTL_MODE_TELEMETRY && o->cmd != CTL_CMD_SHOW && o->cmd != CTL_CMD_CHECK) {

@@ -30,6 +30,7 @@ enum ctl_cmd {
 	CTL_CMD_PUSH,    /* push FILE */
 	CTL_CMD_RELOAD,  /* reload */
 	CTL_CMD_TOP,     /* top [ROUNDS] */
+	CTL_CMD_PORT,    /* port NAME pause|resume */
 };
 
 struct ctl_opts {
@@ -41,7 +42,7 @@ struct ctl_opts {
 	bool json;
 	enum ctl_cmd cmd;
 	const char *what;     /* the object of show, or the FILE of check and push */
-	const char *arg;      /* show port NAME */
+	const char *arg;      /* show port NAME; port NAME's pause or resume */
 };
 
 /* Fill o from argv (pointers into argv). 0 to run, 1 when help was asked for (usage

@@ -68,7 +68,8 @@ static int open_session(const struct ctl_opts *o, struct session *s)
 }
 
 /* One request; the answer in *h and *reply (freed by the caller). An enum ctl_exit code;
- * a RESULT that refuses anything but a push is reported here. */
+ * a RESULT to a query or ping (a refusal) is reported here; a push's or a port request's
+ * is the caller's to read. */
 static int ask(struct session *s, uint16_t type, uint32_t gen, const char *body, uint32_t len,
 	       int timeout_ms, struct mr_ctl_hdr *h, char **reply)
 {
@@ -84,7 +85,7 @@ static int ask(struct session *s, uint16_t type, uint32_t gen, const char *body,
 				"it closed the connection (is this user allowed?)" : strerror(e));
 		return CTL_EXIT_UNREACHABLE;
 	}
-	if (type != MR_CTL_PUSH && h->type == MR_CTL_RESULT) {
+	if (type != MR_CTL_PUSH && type != MR_CTL_PORT && h->type == MR_CTL_RESULT) {
 		fprintf(stderr, "meshrelayctl: the data plane answered: %s\n", *reply);
 		free(*reply);
 		*reply = NULL;
@@ -207,6 +208,25 @@ static int cmd_push(struct session *s, const char *text, uint32_t len)
 	return applied ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 }
 
+/* Pause or resume a data port; the answer comes once every worker has applied it. */
+static int cmd_port(struct session *s, const char *name, const char *action)
+{
+	char body[MR_NAME_MAX + 8];
+	struct mr_ctl_hdr h;
+	char *reply;
+	bool done;
+	int rc;
+
+	snprintf(body, sizeof(body), "%s %s", name, action);
+	rc = ask(s, MR_CTL_PORT, 0, body, (uint32_t)strlen(body), ASK_TIMEOUT_MS, &h, &reply);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	done = h.type == MR_CTL_RESULT && strncmp(reply, "port ", 5) == 0;
+	fprintf(done ? stdout : stderr, "%s%s\n", done ? "" : "meshrelayctl: ", reply);
+	free(reply);
+	return done ? CTL_EXIT_OK : CTL_EXIT_FAILED;
+}
+
 /* SIGHUP meshrelay-cp, then watch the data plane's generation move (or not). */
 static int cmd_reload(struct session *s, pid_t pid)
 {
@@ -274,6 +294,7 @@ int ctl_sock_run(const struct ctl_opts *o)
 		case CTL_CMD_SHOW: rc = cmd_show(&s, o->what, o->arg); break;
 		case CTL_CMD_PUSH: rc = cmd_push(&s, text, len); break;
 		case CTL_CMD_RELOAD: rc = cmd_reload(&s, pid); break;
+		case CTL_CMD_PORT: rc = cmd_port(&s, o->what, o->arg); break;
 		case CTL_CMD_TOP:
 			rc = ctl_top_run(top_query, &s, o->what ? (unsigned int)atoi(o->what) : 0,
 					 isatty(STDOUT_FILENO));

@@ -139,7 +139,8 @@
 	X(neigh_unresolved_limit) /* no new neighbour: neighbour.unresolved never answered yet */\
 	X(rst_not_exact)      /* RST not at the expected sequence (challenged inside the window) */\
 	X(syn_in_window)      /* SYN on a synchronized connection: challenged, not taken */   \
-	X(tcp_out_of_window)  /* segment or acknowledgement outside the windows: dropped */
+	X(tcp_out_of_window)  /* segment or acknowledgement outside the windows: dropped */\
+	X(port_paused)        /* frame for a port the operator paused (meshrelayctl port) */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

@@ -61,7 +61,8 @@ void dp_tx_flush(struct dp_worker *w)
 	for (unsigned int i = 0; i < w->app->n_ports; i++) {
 		const struct dp_port *p = &w->app->ports[i];
 
-		rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i].frames);
+		if (!w->tx_port[i].paused)
+			rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i].frames);
 		if (p->has_kernel)
 			rte_eth_tx_buffer_flush(p->kernel_port_id, w->index, w->tx_kernel[i]);
 	}

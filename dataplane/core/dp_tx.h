@@ -36,7 +36,11 @@ void dp_tx_flush(struct dp_worker *w);
 static inline void dp_tx_port_uncounted(struct dp_worker *w, const struct dp_port *p,
 					struct rte_mbuf *m)
 {
-	rte_eth_tx_buffer(p->port_id, w->index, w->tx_port[p->index].frames, m);
+	struct dp_port_tx *t = &w->tx_port[p->index];
+
+	if (unlikely(t->paused))
+		return dp_drop(w, m, DP_DROP_port_paused);
+	rte_eth_tx_buffer(p->port_id, w->index, t->frames, m);
 }
 
 /* Queue a frame for data port p on w's tx queue (sent at the next flush). Consumes m. */

@@ -11,6 +11,7 @@
 #include <rte_mempool.h>
 
 #include "dp_mailbox.h"
+#include "dp_port_pause.h"
 #include "flow.h"
 #include "flow_limits.h"
 #include "health.h"
@@ -85,6 +86,7 @@ static int report_port(const struct dp_appliance *app, const char *name,
 		struct rte_eth_stats st = { 0 };
 		struct rte_eth_link link = { 0 };
 		char text[RTE_ETHER_ADDR_FMT_SIZE + 16];
+		unsigned int paused;
 
 		if (strcmp(name, p->conf->name) != 0)
 			continue;
@@ -98,6 +100,9 @@ static int report_port(const struct dp_appliance *app, const char *name,
 		report_source_addresses(p, s);
 		rte_eth_link_get_nowait(p->port_id, &link);
 		s->str(s, "link", link.link_status ? "up" : "down");
+		paused = dp_port_paused_workers(app, i);
+		s->str(s, "polling", !paused ? "on" : paused == app->n_workers ? "paused" :
+		       "paused on some workers");
 		s->str(s, "exception", p->has_kernel ? p->conf->exception.iface : "");
 		rte_eth_stats_get(p->port_id, &st);
 		s->num(s, "rx_packets", st.ipackets);

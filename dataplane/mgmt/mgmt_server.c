@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dp_mailbox.h"
+#include "dp_port_pause.h"
 #include "mgmt_json.h"
 #include "mgmt_metrics.h"
 #include "mgmt_report.h"
@@ -184,6 +185,35 @@ static int handle_bind(struct mgmt_client *c)
 	return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
 }
 
+/* "NAME pause" or "NAME resume": a data port's workers stop or go back to polling and
+ * sending on it (dp_port_pause.h). The answer comes once every worker has applied it. */
+static int handle_port(struct mgmt_client *c)
+{
+	const struct dp_appliance *app = srv.app;
+	char name[MR_NAME_MAX], action[8], msg[160];
+	bool paused;
+
+	if (sscanf(c->payload, "%31s %7s", name, action) != 2 ||
+	    (strcmp(action, "pause") != 0 && strcmp(action, "resume") != 0))
+		return reply(c, MR_CTL_RESULT, generation_in_force(),
+			     "refused: give a port name and pause or resume");
+	paused = strcmp(action, "pause") == 0;
+	for (uint16_t i = 0; i < app->n_ports; i++) {
+		if (strcmp(app->ports[i].conf->name, name) != 0)
+			continue;
+		if (dp_port_pause(app, i, paused, 1000) < 0)
+			snprintf(msg, sizeof(msg), "refused: a worker did not answer; port %s is "
+				 "paused on %u of %u workers", name, dp_port_paused_workers(app, i),
+				 app->n_workers);
+		else
+			snprintf(msg, sizeof(msg), "port %s %s", name, paused ? "paused" : "resumed");
+		mr_log(MR_LOG_NOTICE, "control socket: %s", msg);
+		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
+	}
+	snprintf(msg, sizeof(msg), "refused: no port named %s", name);
+	return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
+}
+
 static int handle_message(struct mgmt_client *c)
 {
 	switch (c->h.type) {
@@ -195,6 +225,8 @@ static int handle_message(struct mgmt_client *c)
 		return handle_push(c);
 	case MR_CTL_BIND:
 		return handle_bind(c);
+	case MR_CTL_PORT:
+		return handle_port(c);
 	default:
 		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: unknown request");
 	}

@@ -28,6 +28,7 @@ static void test_args_modes(void)
 	char *tele[] = { "meshrelayctl", "-p", "pfx", "show", "counters", "--json", NULL };
 	char *reload[] = { "meshrelayctl", "--pidfile", "/p", "reload", NULL };
 	char *check[] = { "meshrelayctl", "-p", "pfx", "check", "f.conf", NULL };
+	char *pause[] = { "meshrelayctl", "port", "edge", "pause", NULL };
 	struct ctl_opts o;
 	char err[128];
 
@@ -56,6 +57,10 @@ static void test_args_modes(void)
 	CU_ASSERT_STRING_EQUAL(o.pidfile, "/p");
 	CU_ASSERT_EQUAL(parse(check, &o, err), 0);
 	CU_ASSERT_EQUAL(o.cmd, CTL_CMD_CHECK);
+	CU_ASSERT_EQUAL(parse(pause, &o, err), 0);
+	CU_ASSERT_EQUAL(o.cmd, CTL_CMD_PORT);
+	CU_ASSERT_STRING_EQUAL(o.what, "edge");
+	CU_ASSERT_STRING_EQUAL(o.arg, "pause");
 }
 
 static void test_args_refusals(void)
@@ -76,6 +81,11 @@ static void test_args_refusals(void)
 		{ { "meshrelayctl", "-s", "/a", "-p", "b", "status", NULL }, "at most one" },
 		{ { "meshrelayctl", "--bogus", "status", NULL }, "unknown option" },
 		{ { "meshrelayctl", "status", "-s", NULL }, "needs a value" },
+		{ { "meshrelayctl", "port", "edge", NULL }, "operands" },
+		{ { "meshrelayctl", "port", "edge", "stop", NULL }, "pause or resume" },
+		{ { "meshrelayctl", "port", "a-name-longer-than-thirty-one-bytes", "pause", NULL },
+		  "pause or resume" },
+		{ { "meshrelayctl", "-p", "x", "port", "edge", "pause", NULL }, "read-only" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -36,6 +36,7 @@ struct gen_opts {
 	uint64_t count;        /* connect: connections to start (0: until seconds run out) */
 	double seconds;        /* run time limit of every mode */
 	double linger;         /* seconds between the report and closing the ports */
+	const char *done_file; /* created once the report is out (NULL: none) */
 	uint32_t rate;         /* connect: new connections per second, 0: as fast as possible */
 	uint32_t concurrency;  /* connect: connections open at once; stream: flows */
 	uint32_t request;      /* connect: client bytes after the hello */

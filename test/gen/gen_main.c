@@ -25,6 +25,15 @@
 
 static volatile sig_atomic_t stop_requested;
 
+/* Tell whoever waits that the report is out: a file that appears after it. */
+static void touch_done_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fclose(f) != 0)
+		fprintf(stderr, "meshrelay-gen: cannot create %s\n", path);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -50,7 +59,10 @@ static void usage(void)
 		"  --direct             the peer forwards frames unchanged (testpmd io): port 1\n"
 		"                       answers the clients' own connections, same traffic\n"
 		"  --linger S           after the report, leave the ports alone S seconds before\n"
-		"                       closing them, so a memif peer can stop first (0)\n"
+		"                       closing them, so a memif peer can stop first (0); a\n"
+		"                       signal (SIGINT, SIGTERM) ends the wait\n"
+		"  --done-file PATH     create PATH once the report is written (a script's sign\n"
+		"                       to quiesce the peer, then signal us)\n"
 		"  --routes R           SNIs s0..s{R-1}.SUFFIX, route k to backend port PORT+k (1)\n"
 		"  --backends N         backend addresses from the svc address up (1)\n"
 		"  --pooled             any backend address may serve any route (pools of them all)\n"
@@ -100,7 +112,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "clients", 1, 0, 'C' }, { "inflight", 1, 0, 'I' },
 		{ "linger", 1, 0, 'W' }, { "direct", 0, 0, 'D' }, { "pooled", 0, 0, 'O' },
 		{ "silence", 1, 0, 'Q' }, { "dns-rate", 1, 0, 'N' }, { "linux", 0, 0, 'X' },
-		{ "interleave", 0, 0, 'V' }, { "rx-loss", 1, 0, 'Z' },
+		{ "interleave", 0, 0, 'V' }, { "rx-loss", 1, 0, 'Z' }, { "done-file", 1, 0, 'K' },
 		{ 0, 0, 0, 0 },
 	};
 	bool conc_given = false;
@@ -163,6 +175,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 				return -1;
 			break;
 		case 'W': o->linger = atof(optarg); break;
+		case 'K': o->done_file = optarg; break;
 		case 'D': o->direct = true; break;
 		default: return -1;
 		}
@@ -348,6 +361,8 @@ int main(int argc, char **argv)
 	     : g.o.mode == GEN_DNS ? gen_run_dns(&g)
 	     : g.o.mode == GEN_HOLD ? gen_run_hold(&g) : gen_run_blast(&g);
 	fflush(stdout);
+	if (g.o.done_file)
+		touch_done_file(g.o.done_file);
 	/* memif unmaps a ring when its peer goes, even under a running poll loop (DPDK 22.11):
 	 * a forwarder still sending to us must be stopped before we disconnect. */
 	for (double left = g.o.linger; left > 0 && !stop_requested; left -= 0.1)

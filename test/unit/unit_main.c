@@ -34,6 +34,7 @@ int main(void)
 	    test_relay_live_register() < 0 || test_relay_hardening_register() < 0 ||
 	    test_relay_health_register() < 0 || test_relay_dns_register() < 0 ||
 	    test_relay_plain_register() < 0 || test_relay_sources_register() < 0 ||
+	    test_port_pause_register() < 0 ||
 	    test_connlog_register() < 0 ||
 	    test_metrics_register() < 0) {
 		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
