@@ -146,6 +146,7 @@ struct dp_worker {
 	 * other one, sent a burst at a time. */
 	struct rte_ring *inbox[DP_MAX_WORKERS];
 	struct dp_outbox *outbox;
+	uint32_t ports_paused;       /* how many data ports w has paused (dp_port_pause.h) */
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
 	uint32_t src_addr_next;      /* ... and among a port's source addresses */
 	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second */

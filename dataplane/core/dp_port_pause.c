@@ -19,6 +19,8 @@ void dp_port_pause_on_worker(struct dp_worker *w, uint16_t port, bool paused)
 		rte_pktmbuf_free_bulk(t->frames->pkts, t->frames->length);
 		t->frames->length = 0;
 	}
+	if (t->paused != paused)
+		w->ports_paused += paused ? 1 : (uint32_t)-1;
 	__atomic_store_n(&t->paused, paused, __ATOMIC_RELAXED); /* read by reports too */
 }
 

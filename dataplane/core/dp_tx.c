@@ -61,11 +61,17 @@ void dp_tx_flush(struct dp_worker *w)
 	for (unsigned int i = 0; i < w->app->n_ports; i++) {
 		const struct dp_port *p = &w->app->ports[i];
 
-		if (!w->tx_port[i].paused)
-			rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i].frames);
+		/* A paused port's buffer is empty (dp_port_pause_on_worker emptied it, nothing is
+		 * queued since), and an empty buffer's flush does not touch the device. */
+		rte_eth_tx_buffer_flush(p->port_id, w->index, w->tx_port[i].frames);
 		if (p->has_kernel)
 			rte_eth_tx_buffer_flush(p->kernel_port_id, w->index, w->tx_kernel[i]);
 	}
+}
+
+void __rte_cold __rte_noinline dp_tx_drop_paused(struct dp_worker *w, struct rte_mbuf *m)
+{
+	dp_drop(w, m, DP_DROP_port_paused);
 }
 
 void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)

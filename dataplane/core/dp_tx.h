@@ -31,22 +31,26 @@ void dp_tx_free(struct dp_worker *w);
 /* Send what w's buffers hold, on every port and exception path. */
 void dp_tx_flush(struct dp_worker *w);
 
-/* dp_tx_port for a caller that counts its frames in DP_EV_tx_frames itself, once for a
- * burst of them. Consumes m. */
+/* Drop m, bound for a paused port (out of line: the rare case stays out of every
+ * caller's code). */
+void dp_tx_drop_paused(struct dp_worker *w, struct rte_mbuf *m);
+
+/* dp_tx_port for the burst path, which counts its frames in DP_EV_tx_frames itself, once
+ * for a burst, and takes no burst while w has a port paused (w->ports_paused), so that
+ * no frame pays for that check. Consumes m. */
 static inline void dp_tx_port_uncounted(struct dp_worker *w, const struct dp_port *p,
 					struct rte_mbuf *m)
 {
-	struct dp_port_tx *t = &w->tx_port[p->index];
-
-	if (unlikely(t->paused))
-		return dp_drop(w, m, DP_DROP_port_paused);
-	rte_eth_tx_buffer(p->port_id, w->index, t->frames, m);
+	rte_eth_tx_buffer(p->port_id, w->index, w->tx_port[p->index].frames, m);
 }
 
-/* Queue a frame for data port p on w's tx queue (sent at the next flush). Consumes m. */
+/* Queue a frame for data port p on w's tx queue (sent at the next flush); dropped when p
+ * is paused (dp_port_pause.h). Consumes m. */
 static inline void dp_tx_port(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	dp_event(w, DP_EV_tx_frames);
+	if (unlikely(w->tx_port[p->index].paused))
+		return dp_tx_drop_paused(w, m);
 	dp_tx_port_uncounted(w, p, m);
 }
 

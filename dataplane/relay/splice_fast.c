@@ -332,6 +332,12 @@ void splice_fast_burst(struct dp_worker *w, const struct dp_port *p, struct rte_
 {
 	struct stage st;
 
+	/* A paused port takes no frame: the full path's dp_tx_port checks, ours does not. */
+	if (unlikely(w->ports_paused)) {
+		for (unsigned int i = 0; i < n; i++)
+			other(w, p, pkts[i]);
+		return;
+	}
 	st.expire_ms = relay_now(w) + w->app->conf->relay.idle_timeout_ms;
 	st.forwarded[0] = st.forwarded[1] = 0;
 	for (unsigned int first = 0; first < n; first += STAGE_MAX) {

@@ -8,6 +8,7 @@
 
 #include <rte_ip.h>
 
+#include "dp_port_pause.h"
 #include "dp_worker.h"
 #include "mr_bytes.h"
 #include "relay.h"
@@ -322,6 +323,28 @@ static void test_split_and_padding(void)
 	ts_conn_close(&t);
 }
 
+/* While the backend's port is paused, a spliced segment that fits the burst path is given
+ * to the full path, which drops it (port_paused): the burst path never sends to a paused
+ * port. Resumed, the next one takes the burst path and reaches the backend. */
+static void test_paused_port_full_path(void)
+{
+	struct ts_conn t;
+	uint64_t burst, dropped = rh_drops(DP_DROP_port_paused);
+
+	ts_conn_open(&t);
+	burst = rh_event(DP_EV_splice_burst);
+	dp_port_pause_on_worker(rh_w, t.b.port->index, true);
+	rh_input(&t.c, client_data(&t, ts_aligned, 100));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_port_paused), dropped + 1);
+	dp_port_pause_on_worker(rh_w, t.b.port->index, false);
+	CU_ASSERT_PTR_NULL(rh_next_tcp(t.b.port).m);
+	rh_input(&t.c, client_data(&t, ts_aligned, 100));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 1);
+	CU_ASSERT_TRUE(seen_at_backend(&t).ok);
+	ts_conn_close(&t);
+}
+
 int test_relay_burst_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -331,6 +354,7 @@ int test_relay_burst_register(void)
 		{ "out of window and bad checksum: the full path's drops",
 		  test_refused_by_full_path },
 		{ "split by the full path, padding trimmed", test_split_and_padding },
+		{ "a paused port: the full path's, dropped", test_paused_port_full_path },
 		CU_TEST_INFO_NULL,
 	};
 
