@@ -32,6 +32,7 @@
  * backend connections, the workers in turn, with every port free (or one in ten):
  * --toggle-collect=path_cost_pick, divided by the picks printed, is what one costs.
  * Exits 1 when the relay did not forward every segment (the figure would mean nothing).
+ * Several workers: path_cost_workers.c; DNS: path_cost_dns.c.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -43,26 +44,17 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
-#include <rte_udp.h>
 
 #include "dp_appliance.h"
-#include "dispatch.h"
 #include "dp_worker.h"
 #include "flow.h"
 #include "neigh.h"
-#include "port.h"
-#include "rss_steer.h"
+#include "path_cost.h"
 #include "tcp_frame.h"
 #include "tcp_opts.h"
 
-#define BURST 32
-#define MAX_WORKERS 4
 #define PAYLOAD 1400
 #define PLAIN_PAYLOAD 64
-#define CLIENT_IP 0x0a000002u
-#define EDGE_IP 0x0a000001u
-#define BACKEND_IP 0x0a010002u
-#define SVC_IP 0x0a010001u
 
 /* The ports have a queue per worker: the ring PMD gives back what transmit queue i sent on
  * receive queue i, and each worker sends on its own. */
@@ -80,19 +72,11 @@ static const char config_format[] =
 	"           { sni = \"*.apps.svc.example\"; pool = \"p\"; } );\n"
 	"dns = { port = \"edge\"; zones = [ \"svc.example\" ]; rate = 1000000; };\n";
 
-/* One end of the connection as it is sent: addresses, ports, next sequence, timestamps. */
-struct end {
-	const struct dp_port *port;
-	uint32_t ip, our_ip;
-	uint16_t port_num, our_port;
-	uint32_t seq, ack;
-	uint32_t tsval, tsecr;
-};
+struct dp_appliance pc_app;
+struct dp_worker *pc_w;
+const struct rte_ether_addr pc_backend_mac = { { 0x02, 0, 0, 0, 0, 0x02 } };
 
-static struct dp_appliance app;
-static struct dp_worker *w;
-
-static void fail(const char *what)
+void pc_fail(const char *what)
 {
 	fprintf(stderr, "bench-path: %s\n", what);
 	exit(1);
@@ -100,7 +84,6 @@ static void fail(const char *what)
 
 static bool rx_cksum;
 static bool plain; /* segments of 64 bytes without options (the generator's default) */
-static const struct rte_ether_addr backend_mac = { { 0x02, 0, 0, 0, 0, 0x02 } };
 
 static struct rte_mbuf *frame(const struct end *e, uint8_t flags, const uint8_t *opts,
 			      unsigned int opt_len, const uint8_t *payload, size_t plen)
@@ -110,10 +93,10 @@ static struct rte_mbuf *frame(const struct end *e, uint8_t flags, const uint8_t 
 		.dport = e->our_port, .flags = flags, .seq = e->seq, .ack = e->ack, .opts = opts,
 		.opt_len = opt_len, .payload = payload, .plen = plen,
 	};
-	struct rte_mbuf *m = tcp_frame_build(app.pool, e->port->port_id, &t);
+	struct rte_mbuf *m = tcp_frame_build(pc_app.pool, e->port->port_id, &t);
 
 	if (!m)
-		fail("out of mbufs");
+		pc_fail("out of mbufs");
 	if (rx_cksum)
 		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	return m;
@@ -133,7 +116,7 @@ static unsigned int ts_opts(uint8_t o[12], const struct end *e)
 /* A frame the relay sent on p from any worker's queue; false when there is none. */
 static bool next_sent(const struct dp_port *p, struct rte_mbuf **m)
 {
-	for (uint16_t q = 0; q < app.n_workers; q++)
+	for (uint16_t q = 0; q < pc_app.n_workers; q++)
 		if (rte_eth_rx_burst(p->port_id, q, m, 1) == 1)
 			return true;
 	return false;
@@ -170,7 +153,7 @@ static uint32_t tsval_of(const struct rte_tcp_hdr *tcp)
 	struct tcp_opts o;
 
 	if (!tcp_opts_parse((const uint8_t *)tcp, (tcp->data_off >> 4) * 4u, &o) || !o.has_ts)
-		fail("the relay sent no timestamps");
+		pc_fail("the relay sent no timestamps");
 	return o.tsval;
 }
 
@@ -180,8 +163,8 @@ __attribute__((noinline, noclone)) void path_cost_step(const struct end *e, stru
 __attribute__((noinline, noclone)) void path_cost_step(const struct end *e, struct rte_mbuf *m)
 {
 	if (m)
-		dp_worker_rx_burst(w, e->port, &m, 1);
-	dp_worker_housekeeping(w);
+		dp_worker_rx_burst(pc_w, e->port, &m, 1);
+	dp_worker_housekeeping(pc_w);
 }
 
 static void input(const struct end *e, struct rte_mbuf *m)
@@ -189,12 +172,12 @@ static void input(const struct end *e, struct rte_mbuf *m)
 	path_cost_step(e, m);
 }
 
-static void drain(const struct dp_port *p)
+void pc_drain(const struct dp_port *p)
 {
 	struct rte_mbuf *pkts[BURST];
 	uint16_t n;
 
-	for (uint16_t q = 0; q < app.n_workers; q++)
+	for (uint16_t q = 0; q < pc_app.n_workers; q++)
 		while ((n = rte_eth_rx_burst(p->port_id, q, pkts, BURST)) > 0)
 			rte_pktmbuf_free_bulk(pkts, n);
 }
@@ -210,8 +193,7 @@ static size_t read_hello(uint8_t *buf, size_t cap)
 	return n;
 }
 
-/* Client handshake, hello, the relay's backend SYN answered: both ends ready to splice. */
-static void open_connection(struct end *c, struct end *b)
+void pc_open_connection(struct end *c, struct end *b)
 {
 	uint8_t opts[20], hello[2048];
 	size_t hello_len = read_hello(hello, sizeof(hello));
@@ -219,11 +201,11 @@ static void open_connection(struct end *c, struct end *b)
 	struct rte_mbuf *m;
 
 	if (hello_len < 200)
-		fail("hello fixture missing");
+		pc_fail("hello fixture missing");
 	input(c, frame(c, RTE_TCP_SYN_FLAG, opts, syn_opts(opts, c->tsval, 0), NULL, 0));
 	tcp = next_tcp(c->port, &m);
 	if (!tcp || tcp->tcp_flags != (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))
-		fail("no SYN-ACK from the listener");
+		pc_fail("no SYN-ACK from the listener");
 	c->seq++;
 	c->ack = rte_be_to_cpu_32(tcp->sent_seq) + 1;
 	c->tsecr = tsval_of(tcp);
@@ -231,10 +213,10 @@ static void open_connection(struct end *c, struct end *b)
 	input(c, frame(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, opts, ts_opts(opts, c), hello,
 		       hello_len));
 	c->seq += (uint32_t)hello_len;
-	drain(c->port);
+	pc_drain(c->port);
 	tcp = next_tcp(b->port, &m);
 	if (!tcp || tcp->tcp_flags != RTE_TCP_SYN_FLAG)
-		fail("no SYN to the backend");
+		pc_fail("no SYN to the backend");
 	b->our_port = rte_be_to_cpu_16(tcp->src_port);
 	b->ack = rte_be_to_cpu_32(tcp->sent_seq) + 1;
 	b->tsecr = tsval_of(tcp);
@@ -243,8 +225,8 @@ static void open_connection(struct end *c, struct end *b)
 		       syn_opts(opts, b->tsval, b->tsecr), NULL, 0));
 	b->seq++;
 	b->ack += (uint32_t)hello_len;
-	drain(b->port);
-	drain(c->port);
+	pc_drain(b->port);
+	pc_drain(c->port);
 }
 
 /* After open_connection: a 1,000-byte answer, FINs both ways and the last ACK, then the
@@ -269,9 +251,9 @@ static void close_connection(struct end *c, struct end *b)
 	c->ack++;
 	c->tsval++;
 	input(c, frame(c, RTE_TCP_ACK_FLAG, opts, ts_opts(opts, c), NULL, 0));
-	drain(c->port);
-	drain(b->port);
-	w->now_ms += 101;
+	pc_drain(c->port);
+	pc_drain(b->port);
+	pc_w->now_ms += 101;
 	input(c, NULL);
 }
 
@@ -282,33 +264,26 @@ static void run_connections(struct end *c0, struct end *b0, unsigned int n)
 		struct end c = *c0, b = *b0;
 
 		/* The backend's neighbour entry stays fresh however long the run lasts. */
-		neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
+		neigh_learn(pc_w->neigh, BACKEND_IP, &pc_backend_mac, pc_w->now_ms, true);
 		c.port_num = (uint16_t)(c0->port_num + i % 20000);
 		c.seq += i * 100000u;
 		b.seq += i * 100000u;
-		open_connection(&c, &b);
+		pc_open_connection(&c, &b);
 		close_connection(&c, &b);
 	}
 }
 
-/* What callgrind counts: a burst from each end through the worker, as its poll loop
- * takes them (one port's frames at a time), then its housekeeping. */
-__attribute__((noinline, noclone)) void path_cost_burst(const struct end *c, struct rte_mbuf **from_c,
-					       unsigned int nc, const struct end *b,
-					       struct rte_mbuf **from_b, unsigned int nb);
 __attribute__((noinline, noclone)) void path_cost_burst(const struct end *c, struct rte_mbuf **from_c,
 					       unsigned int nc, const struct end *b,
 					       struct rte_mbuf **from_b, unsigned int nb)
 {
-	dp_worker_rx_burst(w, c->port, from_c, nc);
+	dp_worker_rx_burst(pc_w, c->port, from_c, nc);
 	if (nb)
-		dp_worker_rx_burst(w, b->port, from_b, nb);
-	dp_worker_housekeeping(w);
+		dp_worker_rx_burst(pc_w, b->port, from_b, nb);
+	dp_worker_housekeeping(pc_w);
 }
 
-/* n segments from e to peer. Each acknowledges only what peer sent before this burst:
- * the relay forwards the client's half of a burst before the backend's. */
-static void fill(struct end *e, struct end *peer, struct rte_mbuf **pkts, unsigned int n)
+void pc_fill(struct end *e, struct end *peer, struct rte_mbuf **pkts, unsigned int n)
 {
 	static uint8_t payload[PAYLOAD];
 	uint8_t opts[12];
@@ -327,224 +302,22 @@ static void run_bursts(struct end *c, struct end *b, unsigned int bursts)
 	for (unsigned int k = 0; k < bursts; k++) {
 		struct rte_mbuf *from_c[BURST / 2], *from_b[BURST / 2];
 
-		fill(c, b, from_c, BURST / 2);
-		fill(b, c, from_b, BURST / 2);
+		pc_fill(c, b, from_c, BURST / 2);
+		pc_fill(b, c, from_b, BURST / 2);
 		path_cost_burst(c, from_c, BURST / 2, b, from_b, BURST / 2);
-		drain(c->port);
-		drain(b->port);
+		pc_drain(c->port);
+		pc_drain(b->port);
 	}
 }
 
-/* Segments worker wk spliced either way so far. */
-static uint64_t spliced_by(const struct dp_worker *wk)
+uint64_t pc_spliced_by(const struct dp_worker *wk)
 {
 	return wk->counters.events[DP_EV_splice_c2b] + wk->counters.events[DP_EV_splice_b2c];
 }
 
-/* One connection of the workers run, the worker that owns it, and the workers its two
- * ends' segments are received by. */
-struct conn {
-	struct end c, b;
-	struct dp_worker *owner;
-	struct dp_worker *rx_c, *rx_b;
-};
-
-/* How bursts reach workers in a workers run; the picks runs send none and only pick
- * source ports behind RSS. */
-enum deliver { DELIVER_OWNER, DELIVER_HANDOFF, DELIVER_RSS, DELIVER_PICKS, DELIVER_PICKS_SCARCE };
-
-/* What callgrind counts in a workers run: each connection's burst from each end handed
- * to its owner (or all to worker 0 with handoff), then every worker's inbox and
- * housekeeping, as their poll loops would. */
-__attribute__((noinline, noclone)) void path_cost_workers(struct conn *conns, unsigned int n,
-							 struct rte_mbuf *(*from_c)[BURST / 2],
-							 struct rte_mbuf *(*from_b)[BURST / 2]);
-__attribute__((noinline, noclone)) void path_cost_workers(struct conn *conns, unsigned int n,
-							 struct rte_mbuf *(*from_c)[BURST / 2],
-							 struct rte_mbuf *(*from_b)[BURST / 2])
-{
-	for (unsigned int k = 0; k < n; k++) {
-		dp_worker_rx_burst(conns[k].rx_c, conns[k].c.port, from_c[k], BURST / 2);
-		dp_worker_rx_burst(conns[k].rx_b, conns[k].b.port, from_b[k], BURST / 2);
-	}
-	for (unsigned int k = 0; k < n; k++) {
-		dp_worker_drain_inbox(app.workers[k]);
-		dp_worker_housekeeping(app.workers[k]);
-	}
-}
-
-/* A client port whose connection worker k owns (the software dispatch's client hash). */
-static uint16_t client_port_for(const struct end *c, unsigned int k)
-{
-	for (uint16_t port = c->port_num; port != 0; port++)
-		if (dispatch_owner(&app, c->port, rte_cpu_to_be_32(c->ip), c->our_ip,
-				   rte_cpu_to_be_16(port), c->our_port) == k)
-			return port;
-	fail("no client port for a worker");
-	return 0;
-}
-
-/* Both ports as NICs with RSS over the n workers' queues (entry i to queue i % n), the
- * relay's source ports aimed at it as the appliance aims them (ring ports have no device
- * to give the key to). */
-static void rss_ports(unsigned int n)
-{
-	for (unsigned int i = 0; i < app.n_ports; i++) {
-		struct dp_port *p = &app.ports[i];
-		uint8_t key_len;
-		char err[128];
-
-		p->reta_size = 128;
-		for (unsigned int e = 0; e < 128; e++)
-			p->reta[e] = (uint16_t)(e % n);
-		memcpy(p->rss_key, drv_rss_key(&key_len), sizeof(p->rss_key));
-		if (dp_port_rss_aim(&app, p, false, err, sizeof(err)) < 0)
-			fail(err);
-	}
-}
-
-/* Whether source port is free in the picks run: every one, or one in ten (a busy
- * appliance's share), scattered by a multiplicative hash of the port. */
-static bool pick_free(void *ctx, uint16_t port)
-{
-	const bool *scarce = ctx;
-
-	return !*scarce || ((uint32_t)port * 2654435761u >> 16) % 10u == 0;
-}
-
-/* count source-port picks for backend connections behind RSS, each for another client
- * address and port, by the workers in turn (path_cost_pick is what callgrind counts).
- * The picks that found a port. */
-__attribute__((noinline, noclone)) unsigned int path_cost_pick(unsigned int count,
-								unsigned int workers, bool scarce);
-__attribute__((noinline, noclone)) unsigned int path_cost_pick(unsigned int count,
-								unsigned int workers, bool scarce)
-{
-	const struct dp_port *p = &app.ports[1];
-	unsigned int picked = 0;
-
-	for (unsigned int i = 0; i < count; i++) {
-		struct dp_worker *pw = app.workers[i % workers];
-		uint32_t peer = rte_cpu_to_be_32(BACKEND_IP + (i & 255u));
-		uint32_t local = rte_cpu_to_be_32(SVC_IP);
-		struct rss_steer_conn conn = { .peer = (const uint8_t *)&peer,
-					       .local = (const uint8_t *)&local,
-					       .peer_port = rte_cpu_to_be_16(443) };
-		uint16_t port;
-
-		picked += rss_steer_pick(p->rss_steer, p, pw->index, &pw->src_port_next, &conn,
-					 app.src_port_first, app.src_port_last, pick_free, &scarce,
-					 &port);
-	}
-	return picked;
-}
-
-/* The worker whose queue the NIC's RSS picks for a segment from e to the relay. */
-static struct dp_worker *rss_worker(const struct end *e)
-{
-	uint32_t tuple[3] = { e->ip, e->our_ip, (uint32_t)e->port_num << 16 | e->our_port };
-	uint32_t h = rte_softrss(tuple, 3, e->port->rss_key);
-
-	return app.workers[e->port->queue_owner[e->port->reta[h & (e->port->reta_size - 1u)]]];
-}
-
-/* Per worker: a connection opened through its owner, then `bursts` rounds of BURST
- * segments for each connection. Returns the segments spliced. */
-static uint64_t run_workers(const struct end *c0, const struct end *b0, unsigned int n,
-			    enum deliver how, unsigned int bursts)
-{
-	struct conn conns[MAX_WORKERS];
-	uint64_t before = 0, after = 0;
-
-	for (unsigned int k = 0; k < n; k++) {
-		conns[k].c = *c0;
-		conns[k].b = *b0;
-		conns[k].c.port_num = client_port_for(c0, k);
-		conns[k].owner = w = app.workers[k];
-		w->now_ms = 1000000;
-		neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
-		open_connection(&conns[k].c, &conns[k].b);
-		before += spliced_by(w);
-		conns[k].rx_c = conns[k].rx_b = how == DELIVER_HANDOFF ? app.workers[0] : w;
-		if (how == DELIVER_RSS) {
-			conns[k].rx_c = rss_worker(&conns[k].c);
-			conns[k].rx_b = rss_worker(&conns[k].b);
-		}
-	}
-	for (unsigned int r = 0; r < bursts; r++) {
-		struct rte_mbuf *from_c[MAX_WORKERS][BURST / 2], *from_b[MAX_WORKERS][BURST / 2];
-
-		for (unsigned int k = 0; k < n; k++) {
-			fill(&conns[k].c, &conns[k].b, from_c[k], BURST / 2);
-			fill(&conns[k].b, &conns[k].c, from_b[k], BURST / 2);
-		}
-		path_cost_workers(conns, n, from_c, from_b);
-		drain(conns[0].c.port);
-		drain(conns[0].b.port);
-	}
-	for (unsigned int k = 0; k < n; k++)
-		after += spliced_by(app.workers[k]);
-	return after - before;
-}
-
-/* A DNS query for sK.apps.svc.example (A, EDNS0) from a client port, as a frame. */
-static struct rte_mbuf *dns_query(unsigned int k)
-{
-	uint8_t buf[256], *d;
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	char label[16];
-	size_t n = 12, l;
-
-	memset(buf, 0, sizeof(buf));
-	d = (uint8_t *)(udp + 1);
-	eth->dst_addr = app.ports[0].mac;
-	eth->src_addr = backend_mac;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	d[0] = (uint8_t)(k >> 8);
-	d[1] = (uint8_t)k;
-	d[2] = 0x01;
-	d[5] = 1;
-	d[11] = 1;
-	l = (size_t)snprintf(label, sizeof(label), "s%u", k % 1000);
-	d[n++] = (uint8_t)l;
-	memcpy(d + n, label, l);
-	n += l;
-	memcpy(d + n, "\4apps\3svc\7example\0\0\1\0\1", 23);
-	n += 23;
-	memcpy(d + n, "\0\0\51\4\320\0\0\0\0\0\0", 11); /* OPT: 1232 bytes */
-	n += 11;
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(CLIENT_IP + k % 200);
-	ip->dst_addr = rte_cpu_to_be_32(EDGE_IP);
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + n));
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16((uint16_t)(20000 + k % 30000));
-	udp->dst_port = rte_cpu_to_be_16(53);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + n));
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
-	return tcp_frame_copy(app.pool, buf, sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + n,
-			      app.ports[0].port_id);
-}
-
-static void run_dns(struct end *c, unsigned int bursts)
-{
-	for (unsigned int k = 0; k < bursts; k++) {
-		struct rte_mbuf *pkts[BURST];
-
-		for (unsigned int i = 0; i < BURST; i++)
-			pkts[i] = dns_query(k * BURST + i);
-		path_cost_burst(c, pkts, BURST, c, NULL, 0);
-		drain(c->port);
-	}
-}
-
 static int finish(struct mr_config *conf)
 {
-	dp_appliance_down(&app);
+	dp_appliance_down(&pc_app);
 	mr_config_free(conf);
 	rte_eal_cleanup();
 	return 0;
@@ -588,7 +361,7 @@ int main(int argc, char **argv)
 								      : DELIVER_PICKS;
 		arg += how != DELIVER_OWNER;
 		if (workers < 1 || workers > MAX_WORKERS)
-			fail("workers: 1 to 4");
+			pc_fail("workers: 1 to 4");
 	}
 	n_workers = workers ? workers : 1;
 	/* The main lcore and one lcore per worker, all on CPU 0: nothing is launched. */
@@ -596,28 +369,28 @@ int main(int argc, char **argv)
 	bursts = arg < argc ? (unsigned int)atoi(argv[arg]) : connections ? 500 : 200;
 	snprintf(prefix, sizeof(prefix), "bench-path-%d", (int)getpid());
 	if (bursts == 0 || rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0)
-		fail("usage: bench-path [rx-cksum] [plain] [connections | dns | workers N [handoff | rss | picks | "
+		pc_fail("usage: bench-path [rx-cksum] [plain] [connections | dns | workers N [handoff | rss | picks | "
 		     "picks-scarce]] [COUNT], "
 		     "or EAL did not start");
 	snprintf(config_text, sizeof(config_text), config_format, n_workers, n_workers);
 	if (mr_config_load_string(config_text, "bench-path", &conf, err, sizeof(err)) < 0)
-		fail(err);
-	app.conf = &conf;
-	app.n_workers = n_workers;
-	if (dp_appliance_up(&app, err, sizeof(err)) < 0 || !app.workers[app.n_workers - 1])
-		fail(err);
-	w = app.workers[0];
-	w->now_ms = 1000000;
-	for (unsigned int i = 0; i < app.n_ports; i++)
-		app.ports[i].caps.rx_l4_cksum = rx_cksum;
-	neigh_learn(w->neigh, BACKEND_IP, &backend_mac, w->now_ms, true);
-	c.port = &app.ports[0];
-	b.port = &app.ports[1];
+		pc_fail(err);
+	pc_app.conf = &conf;
+	pc_app.n_workers = n_workers;
+	if (dp_appliance_up(&pc_app, err, sizeof(err)) < 0 || !pc_app.workers[pc_app.n_workers - 1])
+		pc_fail(err);
+	pc_w = pc_app.workers[0];
+	pc_w->now_ms = 1000000;
+	for (unsigned int i = 0; i < pc_app.n_ports; i++)
+		pc_app.ports[i].caps.rx_l4_cksum = rx_cksum;
+	neigh_learn(pc_w->neigh, BACKEND_IP, &pc_backend_mac, pc_w->now_ms, true);
+	c.port = &pc_app.ports[0];
+	b.port = &pc_app.ports[1];
 	if (workers) {
 		uint64_t dispatched = 0, spliced;
 
 		if (how != DELIVER_OWNER && how != DELIVER_HANDOFF)
-			rss_ports(workers);
+			pc_rss_ports(workers);
 		if (how == DELIVER_PICKS || how == DELIVER_PICKS_SCARCE) {
 			unsigned int picked = path_cost_pick(bursts, workers,
 							     how == DELIVER_PICKS_SCARCE);
@@ -625,34 +398,34 @@ int main(int argc, char **argv)
 			printf("picks %u\nfound %u\n", bursts, picked);
 			return finish(&conf);
 		}
-		spliced = run_workers(&c, &b, workers, how, bursts);
+		spliced = pc_run_workers(&c, &b, workers, how, bursts);
 
 		if (spliced != (uint64_t)bursts * BURST * workers)
-			fail("the relay did not splice every segment");
+			pc_fail("the relay did not splice every segment");
 		for (unsigned int k = 0; k < workers; k++)
-			dispatched += app.workers[k]->counters.events[DP_EV_dispatched];
+			dispatched += pc_app.workers[k]->counters.events[DP_EV_dispatched];
 		printf("segments %" PRIu64 "\nhanded over %" PRIu64 "\n", spliced, dispatched);
 		return finish(&conf);
 	}
 	if (dns) {
-		run_dns(&c, bursts);
-		if (w->counters.events[DP_EV_dns_answered] != (uint64_t)bursts * BURST)
-			fail("not every query was answered");
+		pc_run_dns(&c, bursts);
+		if (pc_w->counters.events[DP_EV_dns_answered] != (uint64_t)bursts * BURST)
+			pc_fail("not every query was answered");
 		printf("queries %u\n", bursts * BURST);
 		return finish(&conf);
 	}
 	if (connections) {
 		run_connections(&c, &b, bursts);
-		if (w->counters.events[DP_EV_flow_created] != bursts || flow_count(w->flows) != 0)
-			fail("not every connection was relayed and ended");
+		if (pc_w->counters.events[DP_EV_flow_created] != bursts || flow_count(pc_w->flows) != 0)
+			pc_fail("not every connection was relayed and ended");
 		printf("connections %u\n", bursts);
 		return finish(&conf);
 	}
-	open_connection(&c, &b);
-	before = spliced_by(w);
+	pc_open_connection(&c, &b);
+	before = pc_spliced_by(pc_w);
 	run_bursts(&c, &b, bursts);
-	if (spliced_by(w) - before != (uint64_t)bursts * BURST)
-		fail("the relay did not splice every segment");
+	if (pc_spliced_by(pc_w) - before != (uint64_t)bursts * BURST)
+		pc_fail("the relay did not splice every segment");
 	printf("segments %u\n", bursts * BURST);
 	return finish(&conf);
 }
