@@ -193,6 +193,10 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_hangup);
+	/* A reader that goes away (the connection log's pipe, a telemetry client) must cost
+	 * a failed write, counted where it is made, not the appliance: before EAL starts its
+	 * threads, so that every one inherits it. */
+	signal(SIGPIPE, SIG_IGN);
 	if (eal_start(&conf, &args, argv[0]) < 0) {
 		mr_log(MR_LOG_ERR, "EAL initialisation failed: %s", rte_strerror(rte_errno));
 		return 1;

@@ -14,7 +14,9 @@
 #  - the Prometheus endpoint (metrics.listen) scraped with curl before and after the
 #    traffic: promtool check metrics clean, the deltas equal to the traffic;
 #  - meshrelayctl top, not on a terminal: plain text rates that saw the traffic;
-#  - to syslog (RFC 5424 datagrams) instead of a file: one message per record.
+#  - to syslog (RFC 5424 datagrams) instead of a file: one message per record;
+#  - to a pipe whose reader leaves after one record (a log shipper that stops): the data
+#    plane lives on, connections go on, the records after it counted lost.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -196,4 +198,21 @@ check "syslog: 3 RFC 5424 messages, one JSON record each" bash -c \
 	"[ \$(grep -c '^<134>1 [0-9T:.-]*Z [^ ]* meshrelay-dp [0-9]* connection - {\"start\"' '$TOPO_DIR/syslog.out') = 3 ] &&
 	 sed 's/^.* connection - //' '$TOPO_DIR/syslog.out' | /usr/bin/python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]'"
 head -1 "$TOPO_DIR/syslog.out" | cut -c1-160
+
+# To a pipe whose reader takes one record and leaves: writing to it fails (EPIPE) instead
+# of killing the data plane (SIGPIPE); those records are lost and counted so.
+kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
+wait "$DP_PID" 2>/dev/null || true
+mkfifo "$TOPO_DIR/log.fifo"
+head -n 1 "$TOPO_DIR/log.fifo" >"$TOPO_DIR/fifo.out" &
+topo_track $!
+sed -i "s|connections = \"syslog:$TOPO_DIR/syslog.sock\"|connections = \"$TOPO_DIR/log.fifo\"|" \
+	"$TOPO_DIR/dp.conf"
+dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX-3" "$TOPO_DIR/dp3.log" 120 || exit 1
+ok=0
+for i in 1 2 3 4; do tls_client api.svc.example | grep -q 'Verification: OK' && ok=$((ok + 1)); sleep 0.3; done
+lost=$(scrape | sed -n 's/^meshrelay_connlog_lost_total //p')
+check "a pipe whose reader left: the data plane runs on ($ok of 4 connections, $lost records lost)" \
+	bash -c "kill -0 '$DP_PID' && [ '$ok' = 4 ] && [ \$(grep -c '\"sni\":\"api.svc.example\"' '$TOPO_DIR/fifo.out') = 1 ] &&
+	 [ '${lost:-0}' -ge 1 ]"
 check_done "connection-log"
