@@ -117,34 +117,42 @@ gen_run() {
 	local ns=$1 prefix=$2 lcore=$3 sock=${DP_SOCK:-} out done pid rc
 	shift 3
 	topo_eal_prefix "$prefix"
+	gen_command "$ns" "$prefix" "$lcore"
+	if [ -z "$sock" ]; then # the report as it comes: the caller stops its forwarder on it
+		"${GEN_CMD[@]}" --linger 1 "$@"
+		return
+	fi
 	out=$TOPO_DIR/$prefix.report
 	done=$TOPO_DIR/$prefix.done
 	rm -f "$done"
-	# shellcheck disable=SC2046
-	ip netns exec "$ns" timeout -k 5 600 "$MR_GEN" -l "$lcore" -n 1 --no-pci $(gen_mem_args "${GEN_MEM_MB:-512}") \
-		--file-prefix "$prefix" --log-level=error \
-		--vdev "net_memif0,role=client,socket=$(gen_sock_dir)/edge.sock,socket-abstract=no" \
-		--vdev "net_memif1,role=client,socket=$(gen_sock_dir)/svc.sock,socket-abstract=no" -- \
-		--linger "$([ -n "$sock" ] && echo 60 || echo 1)" --done-file "$done" "$@" >"$out" &
+	"${GEN_CMD[@]}" --linger 60 --done-file "$done" "$@" >"$out" &
 	pid=$!
-	if [ -n "$sock" ]; then
-		until gen_dp_links_up "$sock" || [ -e "$done" ] || ! kill -0 "$pid" 2>/dev/null; do
-			sleep 0.02
-		done
-		gen_dp_links_up "$sock" && gen_dp_ports "$sock" resume
-		while [ ! -e "$done" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-		# A data plane that cannot pause (an older build): its last frames out first.
-		gen_dp_ports "$sock" pause || sleep 1
-		kill -INT "$pid" 2>/dev/null
-	fi
+	until gen_dp_links_up "$sock" || [ -e "$done" ] || ! kill -0 "$pid" 2>/dev/null; do
+		sleep 0.02
+	done
+	gen_dp_links_up "$sock" && gen_dp_ports "$sock" resume
+	while [ ! -e "$done" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	# A data plane that cannot pause (an older build): its last frames out first.
+	gen_dp_ports "$sock" pause || sleep 1
+	kill -INT "$pid" 2>/dev/null # timeout passes it on: the generator's linger ends
 	wait "$pid"
 	rc=$?
 	# The data plane notices the peer gone a moment later, in its own thread: until both
 	# links are down, the next run would take a link still up for its own.
-	[ -n "$sock" ] && ! topo_wait_for 10 gen_dp_links_down "$sock" &&
+	topo_wait_for 10 gen_dp_links_down "$sock" ||
 		topo_log "the data plane still sees a generator after it left"
 	cat "$out"
 	return $rc
+}
+
+# gen_command NS PREFIX LCORE: GEN_CMD, the generator's command on the memif sockets up
+# to its own arguments.
+gen_command() {
+	# shellcheck disable=SC2207
+	GEN_CMD=(ip netns exec "$1" timeout -k 5 600 "$MR_GEN" -l "$3" -n 1 --no-pci
+		$(gen_mem_args "${GEN_MEM_MB:-512}") --file-prefix "$2" --log-level=error
+		--vdev "net_memif0,role=client,socket=$(gen_sock_dir)/edge.sock,socket-abstract=no"
+		--vdev "net_memif1,role=client,socket=$(gen_sock_dir)/svc.sock,socket-abstract=no" --)
 }
 
 # gen_dp_links SOCK: how many of the two data ports of a gen_topo_conf data plane have
