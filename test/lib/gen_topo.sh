@@ -120,7 +120,9 @@ gen_run() {
 	gen_command "$ns" "$prefix" "$lcore"
 	if [ -z "$sock" ]; then # the report as it comes: the caller stops its forwarder on it
 		"${GEN_CMD[@]}" --linger 1 "$@"
-		return
+		rc=$?
+		topo_eal_prefix_gone "$prefix"
+		return $rc
 	fi
 	out=$TOPO_DIR/$prefix.report
 	done=$TOPO_DIR/$prefix.done
@@ -137,6 +139,7 @@ gen_run() {
 	kill -INT "$pid" 2>/dev/null # timeout passes it on: the generator's linger ends
 	wait "$pid"
 	rc=$?
+	topo_eal_prefix_gone "$prefix"
 	# The data plane notices the peer gone a moment later, in its own thread: until both
 	# links are down, the next run would take a link still up for its own.
 	topo_wait_for 10 gen_dp_links_down "$sock" ||
