@@ -158,7 +158,8 @@ static uint16_t worker_poll_rxq(struct dp_worker *w, const struct dp_rxq *q, uin
 	const struct dp_port *p = &w->app->ports[q->dp_port];
 	uint16_t n;
 
-	if (unlikely(q->paused))
+	/* A paused port's own queues are not read (its exception path's are). */
+	if (unlikely(w->ports_paused) && !q->from_kernel && w->tx_port[q->dp_port].paused)
 		return 0;
 	n = rte_eth_rx_burst(q->port_id, q->queue, pkts, burst);
 

@@ -93,7 +93,6 @@ struct dp_rxq {
 	uint16_t queue;
 	uint16_t dp_port;            /* index of the dp_port the queue belongs to */
 	bool from_kernel;            /* exception-path queue: frames go out of the data port */
-	bool paused;                 /* the port is paused: not polled (dp_port_pause.h) */
 };
 
 struct dp_worker;
@@ -128,7 +127,7 @@ struct dp_port_tx {
 	uint64_t congested_until_ms; /* the queue refused frames; congested while now_ms <= */
 	uint64_t bucket_ms;          /* when cookie_bucket was last refilled */
 	uint32_t cookie_bucket;      /* SYNs that may still be answered while congested */
-	bool paused;                 /* the port is paused: frames to it are dropped */
+	bool paused;                 /* the port is paused: not polled, frames to it dropped */
 };
 
 struct dp_worker {

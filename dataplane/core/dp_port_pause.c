@@ -8,11 +8,7 @@
 void dp_port_pause_on_worker(struct dp_worker *w, uint16_t port, bool paused)
 {
 	struct dp_port_tx *t = &w->tx_port[port];
-	const struct dp_port *p = &w->app->ports[port];
 
-	for (unsigned int i = 0; i < w->n_rxqs; i++)
-		if (w->rxqs[i].dp_port == port && w->rxqs[i].port_id == p->port_id)
-			w->rxqs[i].paused = paused;
 	/* What housekeeping queued since the last flush never reaches the device. */
 	if (paused && t->frames && t->frames->length) {
 		dp_count(&w->counters.drops[DP_DROP_port_paused], t->frames->length);

@@ -81,40 +81,39 @@ static void report_source_addresses(const struct dp_port *p, struct mgmt_report_
 static int report_port(const struct dp_appliance *app, const char *name,
 		       struct mgmt_report_sink *s)
 {
-	for (unsigned int i = 0; i < app->n_ports; i++) {
-		const struct dp_port *p = &app->ports[i];
-		struct rte_eth_stats st = { 0 };
-		struct rte_eth_link link = { 0 };
-		char text[RTE_ETHER_ADDR_FMT_SIZE + 16];
-		unsigned int paused;
+	int i = mr_config_port_index(app->conf, name); /* the ports are the file's, in order */
+	const struct dp_port *p;
+	struct rte_eth_stats st = { 0 };
+	struct rte_eth_link link = { 0 };
+	char text[RTE_ETHER_ADDR_FMT_SIZE + 16];
+	unsigned int paused;
 
-		if (strcmp(name, p->conf->name) != 0)
-			continue;
-		s->str(s, "name", p->conf->name);
-		s->num(s, "port_id", p->port_id);
-		s->str(s, "driver", p->caps.driver);
-		rte_ether_format_addr(text, sizeof(text), &p->mac);
-		s->str(s, "mac", text);
-		ipv4_text(p->ipv4, text, sizeof(text));
-		s->str(s, "ipv4", text);
-		report_source_addresses(p, s);
-		rte_eth_link_get_nowait(p->port_id, &link);
-		s->str(s, "link", link.link_status ? "up" : "down");
-		paused = dp_port_paused_workers(app, i);
-		s->str(s, "polling", !paused ? "on" : paused == app->n_workers ? "paused" :
-		       "paused on some workers");
-		s->str(s, "exception", p->has_kernel ? p->conf->exception.iface : "");
-		rte_eth_stats_get(p->port_id, &st);
-		s->num(s, "rx_packets", st.ipackets);
-		s->num(s, "tx_packets", st.opackets);
-		s->num(s, "rx_bytes", st.ibytes);
-		s->num(s, "tx_bytes", st.obytes);
-		s->num(s, "rx_missed", st.imissed);
-		s->num(s, "rx_nombuf", st.rx_nombuf);
-		report_queues(p, &st, s);
-		return 0;
-	}
-	return -1;
+	if (i < 0 || i >= (int)app->n_ports)
+		return -1;
+	p = &app->ports[i];
+	s->str(s, "name", p->conf->name);
+	s->num(s, "port_id", p->port_id);
+	s->str(s, "driver", p->caps.driver);
+	rte_ether_format_addr(text, sizeof(text), &p->mac);
+	s->str(s, "mac", text);
+	ipv4_text(p->ipv4, text, sizeof(text));
+	s->str(s, "ipv4", text);
+	report_source_addresses(p, s);
+	rte_eth_link_get_nowait(p->port_id, &link);
+	s->str(s, "link", link.link_status ? "up" : "down");
+	paused = dp_port_paused_workers(app, i);
+	s->str(s, "polling", !paused ? "on" : paused == app->n_workers ? "paused" :
+	       "paused on some workers");
+	s->str(s, "exception", p->has_kernel ? p->conf->exception.iface : "");
+	rte_eth_stats_get(p->port_id, &st);
+	s->num(s, "rx_packets", st.ipackets);
+	s->num(s, "tx_packets", st.opackets);
+	s->num(s, "rx_bytes", st.ibytes);
+	s->num(s, "tx_bytes", st.obytes);
+	s->num(s, "rx_missed", st.imissed);
+	s->num(s, "rx_nombuf", st.rx_nombuf);
+	report_queues(p, &st, s);
+	return 0;
 }
 
 static void report_flows(const struct dp_appliance *app, struct mgmt_report_sink *s)

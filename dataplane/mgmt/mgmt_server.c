@@ -192,25 +192,25 @@ static int handle_port(struct mgmt_client *c)
 	const struct dp_appliance *app = srv.app;
 	char name[MR_NAME_MAX], action[8], msg[160];
 	bool paused;
+	int port;
 
 	if (sscanf(c->payload, "%31s %7s", name, action) != 2 ||
 	    (strcmp(action, "pause") != 0 && strcmp(action, "resume") != 0))
 		return reply(c, MR_CTL_RESULT, generation_in_force(),
 			     "refused: give a port name and pause or resume");
 	paused = strcmp(action, "pause") == 0;
-	for (uint16_t i = 0; i < app->n_ports; i++) {
-		if (strcmp(app->ports[i].conf->name, name) != 0)
-			continue;
-		if (dp_port_pause(app, i, paused, 1000) < 0)
-			snprintf(msg, sizeof(msg), "refused: a worker did not answer; port %s is "
-				 "paused on %u of %u workers", name, dp_port_paused_workers(app, i),
-				 app->n_workers);
-		else
-			snprintf(msg, sizeof(msg), "port %s %s", name, paused ? "paused" : "resumed");
-		mr_log(MR_LOG_NOTICE, "control socket: %s", msg);
+	port = mr_config_port_index(app->conf, name); /* the ports are the file's, in order */
+	if (port < 0 || port >= (int)app->n_ports) {
+		snprintf(msg, sizeof(msg), "refused: no port named %s", name);
 		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
 	}
-	snprintf(msg, sizeof(msg), "refused: no port named %s", name);
+	if (dp_port_pause(app, (uint16_t)port, paused, 1000) < 0)
+		snprintf(msg, sizeof(msg), "refused: a worker did not answer; port %s is paused on "
+			 "%u of %u workers", name, dp_port_paused_workers(app, (uint16_t)port),
+			 app->n_workers);
+	else
+		snprintf(msg, sizeof(msg), "port %s %s", name, paused ? "paused" : "resumed");
+	mr_log(MR_LOG_NOTICE, "control socket: %s", msg);
 	return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
 }
 
