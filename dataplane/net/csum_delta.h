@@ -31,18 +31,15 @@ static inline void csum_delta32(struct csum_delta *d, uint32_t old_be, uint32_t 
 }
 
 /* A 64-bit sum of 16- or 32-bit words folded to 16 bits, end-around carries included
- * (not complemented): the halves added with their carry, then the 32-bit result twice
- * (the first leaves at most 0x1fffe, the second at most 0xffff). A nonzero sum stays
- * nonzero, as one's-complement arithmetic wants. */
+ * (not complemented). Adding a word to itself rotated by half its width leaves in the top
+ * half the sum of both halves plus the carry out of the bottom one: 64 to 32 bits, then
+ * 32 to 16, with no compare. A nonzero sum stays nonzero, as one's-complement arithmetic
+ * wants (the halves' sum is never 2^n exactly without that carry). */
 static inline uint16_t csum_fold64(uint64_t sum)
 {
-	uint32_t lo = (uint32_t)sum, hi = (uint32_t)(sum >> 32);
+	uint32_t x = (uint32_t)((sum + (sum >> 32 | sum << 32)) >> 32);
 
-	lo += hi;
-	lo += lo < hi; /* the carry out of bit 31 comes back in at bit 0 */
-	lo = (lo & 0xffff) + (lo >> 16);
-	lo = (lo & 0xffff) + (lo >> 16);
-	return (uint16_t)lo;
+	return (uint16_t)((x + (x >> 16 | x << 16)) >> 16);
 }
 
 /* The checksum field's new value (as stored) once the noted changes are applied. */

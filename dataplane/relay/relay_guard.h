@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mr_bytes.h"
 #include "relay.h"
 
 enum relay_guard {
@@ -82,7 +83,7 @@ static inline void relay_guard_learn(struct flow *f, enum flow_dir dir,
 	bool from_client = dir == FLOW_DIR_CLIENT;
 	struct flow_side *in = from_client ? &f->c : &f->b;
 	struct flow_side *out = from_client ? &f->b : &f->c;
-	uint32_t win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << in->peer_wscale;
+	uint32_t win = (uint32_t)mr_load_be16(&s->tcp->rx_win) << in->peer_wscale;
 	uint32_t acked = s->ack - (from_client ? f->seq_b2c : f->seq_c2b);
 
 	if ((s->flags & RTE_TCP_ACK_FLAG) && seq_lt(out->acked, acked))

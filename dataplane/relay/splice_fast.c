@@ -87,7 +87,7 @@ static inline bool frame_fits(const struct dp_port *p, const struct rte_mbuf *m,
 	/* Neither more fragments nor an offset (any DF), then any TTL, then TCP. */
 	if ((mr_load_be32(&ip->fragment_offset) & 0x3fff00ffu) != IPPROTO_TCP)
 		return false;
-	total = rte_be_to_cpu_16(ip->total_length);
+	total = mr_load_be16(&ip->total_length);
 	tcp_len = (uint32_t)(tcp->data_off >> 4) * 4;
 	if (total > len - sizeof(*eth) || total < sizeof(*ip) + tcp_len ||
 	    (tcp->tcp_flags & ~RTE_TCP_PSH_FLAG) != RTE_TCP_ACK_FLAG)
@@ -97,10 +97,13 @@ static inline bool frame_fits(const struct dp_port *p, const struct rte_mbuf *m,
 		return false;
 	if (!header_sum_ok(p, m, ip))
 		return false;
-	*key = (struct flow_key){
-		.peer_ip = ip->src_addr, .local_ip = ip->dst_addr,
-		.peer_port = tcp->src_port, .local_port = tcp->dst_port,
-	};
+	/* The key's fields lie in the frame in the key's order: source and destination
+	 * address, then source and destination port. */
+	RTE_BUILD_BUG_ON(offsetof(struct flow_key, local_ip) != 4 ||
+			 offsetof(struct flow_key, peer_port) != 8 ||
+			 offsetof(struct flow_key, local_port) != 10);
+	memcpy(key, &ip->src_addr, 8);
+	memcpy((uint8_t *)key + 8, &tcp->src_port, 4);
 	return true;
 }
 
@@ -178,6 +181,18 @@ static inline bool flow_fits(const struct flow *f, const struct flow_side *in,
 	       !in->v6 && !out->v6 && !in->fin_seen && !out->fin_seen && (!has_ts || out->ts);
 }
 
+/* Whether an IPv4 segment of total length total goes to the out side unsplit: relay_seg_room's
+ * test (payload and options within the peer's MSS and the port's MTU), made on the total
+ * length with the two limits apart. What relay_seg_room lets through only by its floor of
+ * one byte takes the full path. */
+static inline bool fits_unsplit(const struct flow_side *out, const struct dp_port *out_port,
+				uint32_t total)
+{
+	uint32_t headers = relay_l3l4_len(false);
+
+	return total <= out->peer_mss + headers && total <= out_port->caps.mtu;
+}
+
 /* A 32-bit field at an aligned offset of the TCP header set to value (host order). */
 static inline void set32(struct csum_delta *d, uint8_t *field, uint32_t value)
 {
@@ -196,8 +211,9 @@ static __rte_always_inline void translate(struct flow *f, enum flow_dir dir, str
 	bool from_client = dir == FLOW_DIR_CLIENT;
 	uint8_t *tcp = (uint8_t *)s->tcp;
 	uint32_t ack = s->ack - (from_client ? f->seq_b2c : f->seq_c2b);
-	uint16_t win = splice_rescale(rte_be_to_cpu_16(s->tcp->rx_win), in->peer_wscale,
+	uint16_t win = splice_rescale(mr_load_be16(&s->tcp->rx_win), in->peer_wscale,
 				      out->local_wscale);
+	uint16_t win_old_be = s->tcp->rx_win, win_new_be;
 
 	*seq_out = s->seq + (from_client ? f->seq_c2b : f->seq_b2c);
 	/* The relay already acknowledged the client's kept bytes itself. */
@@ -205,8 +221,11 @@ static __rte_always_inline void translate(struct flow *f, enum flow_dir dir, str
 		ack = f->c_rcv_nxt;
 	set32(d, tcp + 4, *seq_out);
 	set32(d, tcp + 8, ack);
-	csum_delta16(d, s->tcp->rx_win, rte_cpu_to_be_16(win));
-	s->tcp->rx_win = rte_cpu_to_be_16(win);
+	/* Byte loads and stores, not rte_bswap16's asm: the compiler may then merge the
+	 * swaps of a field read twice. */
+	mr_store_be16(&s->tcp->rx_win, win);
+	memcpy(&win_new_be, &s->tcp->rx_win, 2);
+	csum_delta16(d, win_old_be, win_new_be);
 	if (s->tcp_len == TCP_LEN_TS) {
 		uint32_t tsval = s->opts.tsval + (from_client ? f->ts_c2b : f->ts_b2c);
 		uint32_t tsecr = mr_load_be32(tcp + 28);
@@ -268,17 +287,18 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	    (st->other_ran && !flow_key_eq(&in->key, &st->key[slot])))
 		return false;
 	out_port = &w->app->ports[out->port];
-	total = rte_be_to_cpu_16(s.ip->total_length);
+	total = mr_load_be16(&s.ip->total_length);
 	/* What the guard reads of a segment; the rest of s is not needed here. */
 	s.payload_len = total - sizeof(*s.ip) - s.tcp_len;
-	s.seq = rte_be_to_cpu_32(s.tcp->sent_seq);
-	s.ack = rte_be_to_cpu_32(s.tcp->recv_ack);
-	s.flags = s.tcp->tcp_flags;
+	s.seq = mr_load_be32(&s.tcp->sent_seq);
+	s.ack = mr_load_be32(&s.tcp->recv_ack);
+	/* The template let ACK and PSH through only: ACK is known set, which spares the
+	 * guard its tests of it. */
+	s.flags = RTE_TCP_ACK_FLAG | (s.tcp->tcp_flags & RTE_TCP_PSH_FLAG);
 	s.opts.tsval = s.tcp_len == TCP_LEN_TS ? mr_load_be32((uint8_t *)s.tcp + 24) : 0;
 	/* Too big for the out side (split), or outside the windows (dropped, counted):
 	 * the full path's to do. */
-	if (s.payload_len > relay_seg_room(out, out_port, s.tcp_len - sizeof(*s.tcp)) ||
-	    !relay_guard_window_ok(f, dir, &s))
+	if (!fits_unsplit(out, out_port, total) || !relay_guard_window_ok(f, dir, &s))
 		return false;
 	/* Trailing Ethernet padding is not payload. */
 	if (unlikely(rte_pktmbuf_pkt_len(s.m) > sizeof(*s.eth) + total))

@@ -168,6 +168,9 @@ static void test_fold_matches_steps(void)
 	static const uint64_t edges[] = {
 		0, 1, 0xffff, 0x10000, 0x1fffe, 0xffffffffu, 0x100000000ull, 0x1fffffffeull,
 		0xffffffff0000ull, 0xffffffffffffffffull, 0x8000000080000000ull,
+		/* halves summing to exactly 2^16 or 2^32: the rotating fold's carry cases */
+		0xffff0001u, 0x8000800000000000ull, 0xffffffff00000001ull, 0x00010000ffff0000ull,
+		0x80000000ffff0001ull,
 	};
 	unsigned int bad = 0;
 

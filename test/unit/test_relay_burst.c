@@ -302,6 +302,19 @@ static void test_split_and_padding(void)
 	uint64_t burst, split;
 
 	ts_conn_open(&t);
+	/* Payload and options filling the backend's MSS exactly: the burst path, unsplit;
+	 * one byte more: the full path's, split. */
+	burst = rh_event(DP_EV_splice_burst);
+	split = rh_event(DP_EV_segment_split);
+	rh_input(&t.c, client_data(&t, ts_aligned, BACKEND_MSS - 12));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_segment_split), split);
+	rh_drain(t.b.port);
+	rh_input(&t.c, client_data(&t, ts_aligned, BACKEND_MSS - 11));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 1);
+	CU_ASSERT(rh_event(DP_EV_segment_split) >= split + 2);
+	rh_drain(t.b.port);
+
 	burst = rh_event(DP_EV_splice_burst);
 	split = rh_event(DP_EV_segment_split);
 	rh_input(&t.c, client_data(&t, ts_aligned, BACKEND_MSS + 400));
