@@ -104,18 +104,24 @@ void connlog_closed(struct dp_worker *w, const struct flow *f);
 void connlog_refused(struct dp_worker *w, const uint8_t *src, bool v6, uint16_t src_port,
 		     uint16_t listener_port, uint8_t port_index, enum dp_drop reason);
 
-/* One segment of f relayed in direction dir (FLOW_DIR_CLIENT: from the client). */
-static inline void connlog_packet(struct dp_worker *w, const struct flow *f,
-				  enum flow_dir dir)
+/* One segment of f relayed in direction dir, counted in cl (a worker's connection log,
+ * NULL when there is none). */
+static inline void connlog_count(struct connlog_worker *cl, const struct flow *f,
+				 enum flow_dir dir)
 {
-	struct connlog_worker *cl = w->connlog;
-
 	if (likely(cl == NULL))
 		return;
 	if (dir == FLOW_DIR_CLIENT)
 		cl->recs[f->index].pkts_c2b++;
 	else
 		cl->recs[f->index].pkts_b2c++;
+}
+
+/* One segment of f relayed in direction dir (FLOW_DIR_CLIENT: from the client). */
+static inline void connlog_packet(struct dp_worker *w, const struct flow *f,
+				  enum flow_dir dir)
+{
+	connlog_count(w->connlog, f, dir);
 }
 
 #endif

@@ -36,6 +36,10 @@
  * template have a slot each, in order; the slots' keys are looked up together. */
 struct stage {
 	struct rte_mbuf **pkts;
+	/* Read once per burst: the compiler must assume that every store into a frame may
+	 * change what w points to, and would read them again for each frame. */
+	const struct dp_port *ports;        /* the appliance's */
+	struct connlog_worker *connlog;     /* the worker's, NULL: none */
 	uint32_t expire_ms;                 /* idle deadline of every flow that moves now */
 	unsigned int forwarded[2];          /* per flow_dir */
 	bool other_ran;                     /* the full path had a frame since the lookup */
@@ -88,7 +92,7 @@ static inline bool frame_fits(const struct dp_port *p, const struct rte_mbuf *m,
 	if ((mr_load_be32(&ip->fragment_offset) & 0x3fff00ffu) != IPPROTO_TCP)
 		return false;
 	total = mr_load_be16(&ip->total_length);
-	tcp_len = (uint32_t)(tcp->data_off >> 4) * 4;
+	tcp_len = (uint32_t)(tcp->data_off & 0xf0) >> 2; /* the offset in words, times 4 */
 	if (total > len - sizeof(*eth) || total < sizeof(*ip) + tcp_len ||
 	    (tcp->tcp_flags & ~RTE_TCP_PSH_FLAG) != RTE_TCP_ACK_FLAG)
 		return false;
@@ -280,13 +284,13 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	s.ip = (struct rte_ipv4_hdr *)(s.eth + 1);
 	s.tcp = (struct rte_tcp_hdr *)(s.ip + 1);
 	s.l4_off = (uint16_t)(sizeof(*s.eth) + sizeof(*s.ip));
-	s.tcp_len = (uint16_t)((s.tcp->data_off >> 4) * 4);
+	s.tcp_len = (uint16_t)((s.tcp->data_off & 0xf0) >> 2);
 	/* A full-path frame earlier in the burst may have ended the flow found, or given its
 	 * entry to another connection. */
 	if (!flow_fits(f, in, out, p, s.tcp_len == TCP_LEN_TS) ||
 	    (st->other_ran && !flow_key_eq(&in->key, &st->key[slot])))
 		return false;
-	out_port = &w->app->ports[out->port];
+	out_port = &st->ports[out->port];
 	total = mr_load_be16(&s.ip->total_length);
 	/* What the guard reads of a segment; the rest of s is not needed here. */
 	s.payload_len = total - sizeof(*s.ip) - s.tcp_len;
@@ -316,7 +320,7 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 			*snd_nxt = end;
 	}
 	f->expire_ms = st->expire_ms;
-	connlog_packet(w, f, dir);
+	connlog_count(st->connlog, f, dir);
 	st->forwarded[dir]++;
 	dp_tx_port_uncounted(w, out_port, s.m); /* counted in count() */
 	return true;
@@ -358,6 +362,8 @@ void splice_fast_burst(struct dp_worker *w, const struct dp_port *p, struct rte_
 			other(w, p, pkts[i]);
 		return;
 	}
+	st.ports = w->app->ports;
+	st.connlog = w->connlog;
 	st.expire_ms = relay_now(w) + w->app->conf->relay.idle_timeout_ms;
 	st.forwarded[0] = st.forwarded[1] = 0;
 	for (unsigned int first = 0; first < n; first += STAGE_MAX) {
