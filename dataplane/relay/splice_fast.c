@@ -27,6 +27,11 @@
 		   sizeof(struct rte_tcp_hdr))
 #define TCP_OPT_TS_ALIGNED 0x0101080au /* NOP, NOP, timestamp kind 8, length 10 */
 #define TCP_LEN_TS 32u                 /* a TCP header with the aligned timestamp only */
+/* The TCP header's data offset and flags as one 16-bit word (network order), masked to
+ * the offset and every flag but PSH: the two header lengths with ACK alone. */
+#define OFF_FLAGS_MASK (0xf000u | (0xffu & ~RTE_TCP_PSH_FLAG))
+#define OFF_FLAGS_PLAIN ((sizeof(struct rte_tcp_hdr) / 4) << 12 | RTE_TCP_ACK_FLAG)
+#define OFF_FLAGS_TS ((TCP_LEN_TS / 4) << 12 | RTE_TCP_ACK_FLAG)
 #define PREFETCH_AHEAD 4u
 #define STAGE_MAX FLOW_LOOKUP_BULK /* frames staged at once */
 
@@ -82,6 +87,7 @@ static inline bool frame_fits(const struct dp_port *p, const struct rte_mbuf *m,
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
 	const struct rte_tcp_hdr *tcp = (const struct rte_tcp_hdr *)(ip + 1);
 	uint32_t len = rte_pktmbuf_data_len(m), total, tcp_len;
+	uint16_t off_flags;
 
 	if (m->nb_segs != 1 || len < FRAME_MIN || !mac_eq(&eth->dst_addr, &p->mac))
 		return false;
@@ -91,13 +97,17 @@ static inline bool frame_fits(const struct dp_port *p, const struct rte_mbuf *m,
 	/* Neither more fragments nor an offset (any DF), then any TTL, then TCP. */
 	if ((mr_load_be32(&ip->fragment_offset) & 0x3fff00ffu) != IPPROTO_TCP)
 		return false;
-	total = mr_load_be16(&ip->total_length);
-	tcp_len = (uint32_t)(tcp->data_off & 0xf0) >> 2; /* the offset in words, times 4 */
-	if (total > len - sizeof(*eth) || total < sizeof(*ip) + tcp_len ||
-	    (tcp->tcp_flags & ~RTE_TCP_PSH_FLAG) != RTE_TCP_ACK_FLAG)
+	/* The data offset (its reserved bits aside) and the flags as one word: a header
+	 * without options or with the aligned timestamp only; ACK, with or without PSH. */
+	off_flags = mr_load_be16(&tcp->data_off) & OFF_FLAGS_MASK;
+	if (off_flags == OFF_FLAGS_PLAIN)
+		tcp_len = sizeof(*tcp);
+	else if (off_flags == OFF_FLAGS_TS && mr_load_be32(tcp + 1) == TCP_OPT_TS_ALIGNED)
+		tcp_len = TCP_LEN_TS;
+	else
 		return false;
-	if (tcp_len != sizeof(*tcp) &&
-	    (tcp_len != TCP_LEN_TS || mr_load_be32(tcp + 1) != TCP_OPT_TS_ALIGNED))
+	total = mr_load_be16(&ip->total_length);
+	if (total > len - sizeof(*eth) || total < sizeof(*ip) + tcp_len)
 		return false;
 	if (!header_sum_ok(p, m, ip))
 		return false;

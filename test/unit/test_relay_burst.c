@@ -235,6 +235,52 @@ static void test_burst_in_order(void)
 	ts_conn_close(&t);
 }
 
+/* A client segment with its TCP flags and data offset byte set to these, the checksum
+ * made again; the path it took (true: the burst path) and whether it reached the backend. */
+static bool template_path(struct ts_conn *t, uint8_t flags, uint8_t data_off, bool *arrived)
+{
+	struct rte_mbuf *m = client_data(t, ts_aligned, 100);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	uint64_t burst = rh_event(DP_EV_splice_burst);
+	struct rh_sent s;
+
+	tcp->tcp_flags = flags;
+	tcp->data_off = data_off;
+	tcp->cksum = 0;
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+	rh_input(&t->c, m);
+	s = rh_next_tcp(t->b.port);
+	*arrived = s.m != NULL && s.plen == 100;
+	rte_pktmbuf_free(s.m);
+	rh_drain(t->b.port);
+	return rh_event(DP_EV_splice_burst) == burst + 1;
+}
+
+/* The template's flags and data offset, read as one word: ACK with or without PSH and
+ * either header length take the burst path (the offset's reserved bits aside); any other
+ * flag takes the full path, which forwards the segment too. */
+static void test_template_flags(void)
+{
+	struct ts_conn t;
+	bool arrived;
+
+	ts_conn_open(&t);
+	CU_ASSERT_TRUE(template_path(&t, RTE_TCP_ACK_FLAG, 0x80, &arrived));
+	CU_ASSERT_TRUE(arrived);
+	CU_ASSERT_TRUE(template_path(&t, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, 0x81, &arrived));
+	CU_ASSERT_TRUE(arrived);
+	CU_ASSERT_FALSE(template_path(&t, RTE_TCP_ACK_FLAG | RTE_TCP_ECE_FLAG, 0x80, &arrived));
+	CU_ASSERT_TRUE(arrived);
+	CU_ASSERT_FALSE(template_path(&t, RTE_TCP_ACK_FLAG | RTE_TCP_CWR_FLAG, 0x80, &arrived));
+	CU_ASSERT_TRUE(arrived);
+	CU_ASSERT_FALSE(template_path(&t, RTE_TCP_ACK_FLAG | RTE_TCP_URG_FLAG, 0x80, &arrived));
+	/* Without ACK: never the burst path (the full path drops it). */
+	CU_ASSERT_FALSE(template_path(&t, RTE_TCP_PSH_FLAG, 0x80, &arrived));
+	ts_conn_close(&t);
+}
+
 /* A RST in the middle of a burst ends the splice: what follows it in the same burst is
  * no longer the burst path's, and nothing after the RST reaches the backend as data. */
 static void test_rst_mid_burst(void)
@@ -367,6 +413,7 @@ int test_relay_burst_register(void)
 		{ "out of window and bad checksum: the full path's drops",
 		  test_refused_by_full_path },
 		{ "split by the full path, padding trimmed", test_split_and_padding },
+		{ "the template's flags and data offset", test_template_flags },
 		{ "a paused port: the full path's, dropped", test_paused_port_full_path },
 		CU_TEST_INFO_NULL,
 	};
