@@ -7,7 +7,8 @@
 # and a new build compare side by side. With --connections N it counts instead what one
 # whole connection costs (handshake, hello, answer, FINs, the flow's end), N in a row;
 # with --dns N what one DNS answer costs (N bursts of 32 UDP queries to the edge port):
-# --rx-cksum: the ports check receive checksums, as a NIC with that offload does;
+# --rx-cksum: the ports check receive checksums (IPv4 header and TCP), as a NIC with that
+# offload does;
 # --plain: the spliced segments carry 64 bytes and no options (the generator's default).
 # With --workers: the spliced segment with 1, 2 and 4 workers (lcores on one CPU), each
 # handed its own flows' bursts (a NIC steering them), then with 2 and 4 workers all bursts

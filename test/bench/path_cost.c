@@ -98,7 +98,7 @@ static struct rte_mbuf *frame(const struct end *e, uint8_t flags, const uint8_t 
 	if (!m)
 		pc_fail("out of mbufs");
 	if (rx_cksum)
-		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+		m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	return m;
 }
 
@@ -382,7 +382,7 @@ int main(int argc, char **argv)
 	pc_w = pc_app.workers[0];
 	pc_w->now_ms = 1000000;
 	for (unsigned int i = 0; i < pc_app.n_ports; i++)
-		pc_app.ports[i].caps.rx_l4_cksum = rx_cksum;
+		pc_app.ports[i].caps.rx_ipv4_cksum = pc_app.ports[i].caps.rx_l4_cksum = rx_cksum;
 	neigh_learn(pc_w->neigh, BACKEND_IP, &pc_backend_mac, pc_w->now_ms, true);
 	c.port = &pc_app.ports[0];
 	b.port = &pc_app.ports[1];
