@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Build meshrelay: release (-O3) into build/, or with --debug a debug build with
-# AddressSanitizer and UndefinedBehaviorSanitizer into build-asan/.
+# Build meshrelay: release (-O3, link-time optimization) into build/, or with --debug a
+# debug build with AddressSanitizer and UndefinedBehaviorSanitizer into build-asan/.
+# Link-time optimization lets the compiler inline across files (the flow index into the
+# splice's burst path, the relay's modules into each other): 4 % fewer instructions per
+# spliced segment and 5 % per connection (docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dir=build
-opts=(--buildtype=release)
+opts=(-Dbuildtype=release -Db_lto=true)
 if [ "${1:-}" = "--debug" ]; then
 	dir=build-asan
 	# b_lundef=false: the sanitizer runtimes resolve symbols at load time.
-	opts=(--buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false)
+	opts=(-Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false)
 fi
 if [ ! -f "$dir/build.ninja" ]; then
 	meson setup "$dir" "${opts[@]}" >/dev/null
+else
+	meson configure "$dir" "${opts[@]}" >/dev/null # a tree set up before an option changed
 fi
 ninja -C "$dir" >/dev/null
 echo "build: $dir ready"
