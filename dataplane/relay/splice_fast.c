@@ -195,10 +195,10 @@ static inline bool flow_fits(const struct flow *f, const struct flow_side *in,
 	       !in->v6 && !out->v6 && !in->fin_seen && !out->fin_seen && (!has_ts || out->ts);
 }
 
-/* Whether an IPv4 segment of total length total goes to the out side unsplit: relay_seg_room's
- * test (payload and options within the peer's MSS and the port's MTU), made on the total
- * length with the two limits apart. What relay_seg_room lets through only by its floor of
- * one byte takes the full path. */
+/* Whether an IPv4 segment of total length total goes to the out side unsplit:
+ * relay_seg_room's test (payload and options within the peer's MSS and the port's MTU),
+ * made on the total length with the two limits apart. What relay_seg_room lets through
+ * only by its floor of one byte takes the full path. */
 static inline bool fits_unsplit(const struct flow_side *out, const struct dp_port *out_port,
 				uint32_t total)
 {
