@@ -123,6 +123,7 @@ testpmd_run() {
 	exec 7>&-
 	wait "$pid"
 	wait
+	topo_eal_prefix_gone "${TOPO_TAG}-tp$RUN" # run in $(...): the cleanup never hears of it
 	echo "$(head -1 "$TOPO_DIR/tp-gen.out") tp_cpp=$(sed -n 's|.*CPU cycles/packet=\([0-9.]*\).*|\1|p' "$log" | tail -1)"
 }
 

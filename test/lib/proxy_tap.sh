@@ -118,6 +118,7 @@ proxy_gen() {
 		sleep 0.2
 	done
 	wait "$gpid"
+	topo_eal_prefix_gone "$prefix" # run in $(...): the cleanup never hears of it
 	out=$(grep -E '^[a-z]+ .*seconds=' "$TOPO_DIR/tap-gen.out" | head -1)
 	echo "$out proxy_ticks=$(($(cpu_ticks "$PROXY_PID") - p0)) softirq_ticks=$(($(softirq_ticks) - s0)) gen_sys_ticks=$gen_sys"
 }
