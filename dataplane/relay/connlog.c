@@ -167,9 +167,9 @@ static void put(struct dp_worker *w, struct connlog_worker *cl, struct connlog_r
 }
 
 /* Payload bytes side dir's peer sent that the other end acknowledged (its FIN aside). */
-static uint32_t delivered(const struct flow_side *in)
+static uint32_t delivered(const struct flow_side *in, const struct flow_side_seq *in_seq)
 {
-	return in->acked - (in->peer_isn + 1) - (in->fin_seen && in->acked == in->fin_seq);
+	return in->acked - (in_seq->peer_isn + 1) - (in->fin_seen && in->acked == in_seq->fin_seq);
 }
 
 void connlog_end(struct dp_worker *w, const struct flow *f, enum connlog_end end,
@@ -195,8 +195,8 @@ void connlog_end(struct dp_worker *w, const struct flow *f, enum connlog_end end
 	r->fin_backend = f->b.fin_seen;
 	r->redispatches = f->dispatches;
 	if (f->state == FLOW_SPLICED || f->state == FLOW_CLOSING) {
-		r->bytes_c2b = delivered(&f->c);
-		r->bytes_b2c = delivered(&f->b);
+		r->bytes_c2b = delivered(&f->c, &f->c_seq);
+		r->bytes_b2c = delivered(&f->b, &f->b_seq);
 	} else {
 		r->bytes_c2b = f->stream_len;
 	}

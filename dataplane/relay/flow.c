@@ -169,6 +169,7 @@ void flow_side_forget(struct flow_table *ft, struct flow *f, enum flow_dir dir)
 	release_key(ft, f, dir);
 	f->splice_sums = 0;
 	memset(dir == FLOW_DIR_CLIENT ? &f->c : &f->b, 0, sizeof(f->c));
+	memset(flow_side_seq_of(f, dir), 0, sizeof(struct flow_side_seq));
 }
 
 void flow_release(struct flow_table *ft, struct flow *f)

@@ -71,13 +71,12 @@ struct flow_addr6 {
 	uint8_t local[16];
 };
 
-/* One of the two TCP connections of a flow. */
+/* One of the two TCP connections of a flow: what every spliced segment reads or writes
+ * of it (40 bytes, so that two sides fit the flow's first two cache lines). */
 struct flow_side {
 	struct flow_key key;         /* IPv6 side: ports, peer_ip a hash of the address, local_ip 0 */
-	uint32_t peer_isn;           /* host order, as are all sequence values below */
-	uint32_t local_isn;
-	uint32_t fin_seq;            /* just past the peer's FIN, in the peer's space */
-	uint32_t ts_last;            /* highest TSval the relay sent on this side */
+	uint32_t ts_last;            /* highest TSval the relay sent on this side (host order,
+				      * as are all sequence values below) */
 	uint32_t ts_recent;          /* the peer's latest TSval, echoed to it */
 	uint32_t acked;              /* spliced: the peer's bytes the other end acknowledged
 				      * (RFC 5961's RCV.NXT for what the peer sends) */
@@ -90,25 +89,21 @@ struct flow_side {
 	struct rte_ether_addr peer_mac;
 };
 
+/* Where a side's byte counts start and end: read at set-up, at FIN and at the end, never
+ * by a plain spliced segment. Host order. */
+struct flow_side_seq {
+	uint32_t peer_isn;
+	uint32_t local_isn;
+	uint32_t fin_seq;            /* just past the peer's FIN, in the peer's space */
+};
+
+/*
+ * One flow: its first two cache lines hold all that the splice's burst path (splice_fast.c)
+ * reads or writes, so a spliced segment touches two lines of its flow, not three; the
+ * third holds the set-up and accounting state (checked where flow_index.c prefetches).
+ */
 struct flow {
 	uint8_t state;               /* enum flow_state */
-	uint8_t retries;             /* retransmissions of the current relay-owned bytes */
-	uint16_t proxy_len;          /* PROXY v2 header bytes sent before the stream */
-	uint32_t index;
-	uint32_t expire_ms;          /* worker clock, modular */
-	uint32_t rtx_ms;             /* next retransmission while on the rtx list */
-	uint32_t rtx_prev, rtx_next; /* rtx list links (flow indices) */
-	uint32_t c_rcv_nxt;          /* next client byte the relay expects / acked to it */
-	uint32_t stream_len;         /* client bytes kept in stream */
-	uint32_t seq_c2b;            /* client seq + seq_c2b = backend-side seq */
-	uint32_t seq_b2c;            /* backend seq + seq_b2c = client-side seq */
-	uint32_t ts_c2b, ts_b2c;     /* TSval offsets each way */
-	uint32_t c_win;              /* client's receive window in bytes, last seen */
-	uint32_t b_una;              /* backend-side bytes of the stream the backend acked */
-	uint32_t c_snd_nxt;          /* just past the highest seq sent to the client */
-	uint32_t b_snd_nxt;          /* just past the highest seq sent to the backend */
-	struct flow_side c, b;
-	uint8_t counted;             /* what flow_limits counts for it (its own bits) */
 	uint8_t via_turn : 1;        /* arrived over a TURN server (RFC 6062): local only */
 	uint8_t hello_queued : 1;    /* rtx_prev/next link it into the hello queue instead */
 	uint8_t sole_member : 1;     /* its pool has no other member to redispatch to */
@@ -117,16 +112,43 @@ struct flow {
 				      * name, which went with the header: not redispatched) */
 	uint8_t splice_sums : 1;     /* splice_tcp_sum/splice_ip_sum hold (flow_key_add and
 				      * flow_side_forget clear it: they change a side) */
+	uint8_t keeps_stream : 1;    /* stream != NULL, kept here for the burst path (set
+				      * with stream, by flow_limits.c only) */
+	uint8_t retries;             /* retransmissions of the current relay-owned bytes */
 	uint8_t dispatches;          /* members tried before the current one (redispatch) */
+	uint32_t index;
+	uint32_t expire_ms;          /* worker clock, modular */
+	uint32_t c_rcv_nxt;          /* next client byte the relay expects / acked to it */
+	uint32_t seq_c2b;            /* client seq + seq_c2b = backend-side seq */
+	uint32_t seq_b2c;            /* backend seq + seq_b2c = client-side seq */
+	uint32_t ts_c2b, ts_b2c;     /* TSval offsets each way */
+	uint32_t c_snd_nxt;          /* just past the highest seq sent to the client */
+	uint32_t b_snd_nxt;          /* just past the highest seq sent to the backend */
 	/* What the splice's rewrite of addresses and ports adds to the TCP and IPv4 header
 	 * checksums, per direction (the arriving segment's flow_dir): constant for the flow,
 	 * so computed once (splice_fast.c), folded to 16 bits. */
 	uint16_t splice_tcp_sum[2], splice_ip_sum[2];
-	uint32_t member;             /* health slot of the pool member connected to (health.h),
-				      * or FLOW_NO_MEMBER */
+	struct flow_side c, b;
+	/* Third cache line: set-up, retransmission and accounting. */
 	struct rte_mbuf *stream;     /* kept client bytes, payload only, PROXY header first:
 				      * changed through flow_limits.h, which counts them */
+	uint32_t rtx_ms;             /* next retransmission while on the rtx list */
+	uint32_t rtx_prev, rtx_next; /* rtx list links (flow indices) */
+	uint32_t stream_len;         /* client bytes kept in stream */
+	uint32_t c_win;              /* client's receive window in bytes, last seen */
+	uint32_t b_una;              /* backend-side bytes of the stream the backend acked */
+	uint32_t member;             /* health slot of the pool member connected to (health.h),
+				      * or FLOW_NO_MEMBER */
+	struct flow_side_seq c_seq, b_seq;
+	uint16_t proxy_len;          /* PROXY v2 header bytes sent before the stream */
+	uint8_t counted;             /* what flow_limits counts for it (its own bits) */
 };
+
+/* The sequence origins of side dir of f. */
+static inline struct flow_side_seq *flow_side_seq_of(struct flow *f, enum flow_dir dir)
+{
+	return dir == FLOW_DIR_CLIENT ? &f->c_seq : &f->b_seq;
+}
 
 #define FLOW_NO_MEMBER UINT32_MAX
 

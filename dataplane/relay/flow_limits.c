@@ -154,6 +154,7 @@ bool flow_stream_append(struct flow_table *ft, struct flow *f, struct rte_mbuf *
 		f->stream = m;
 	else if (rte_pktmbuf_chain(f->stream, m) != 0)
 		return false;
+	f->keeps_stream = 1;
 	ft->limits->kept += segs;
 	return true;
 }
@@ -165,6 +166,7 @@ bool flow_stream_prepend(struct flow_table *ft, struct flow *f, struct rte_mbuf 
 	if (f->stream && rte_pktmbuf_chain(h, f->stream) != 0)
 		return false;
 	f->stream = h;
+	f->keeps_stream = 1;
 	ft->limits->kept += segs;
 	return true;
 }
@@ -176,6 +178,7 @@ void flow_stream_set(struct flow_table *ft, struct flow *f, struct rte_mbuf *m)
 		rte_pktmbuf_free(f->stream);
 	}
 	f->stream = NULL;
+	f->keeps_stream = 0;
 	if (m)
 		flow_stream_append(ft, f, m);
 }
@@ -197,6 +200,7 @@ void flow_stream_drop_head(struct flow_table *ft, struct flow *f)
 	rte_pktmbuf_free(h);
 	ft->limits->kept--;
 	f->stream = rest;
+	f->keeps_stream = rest != NULL;
 }
 
 uint32_t flow_kept_mbufs(const struct flow_table *ft)

@@ -52,8 +52,8 @@ bool health_check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 		return false;
 	}
 	f->state = FLOW_CHECK;
-	f->b.local_isn = relay_isn(w, f, FLOW_DIR_BACKEND);
-	f->b_snd_nxt = f->b.local_isn + 1;
+	f->b_seq.local_isn = relay_isn(w, f, FLOW_DIR_BACKEND);
+	f->b_snd_nxt = f->b_seq.local_isn + 1;
 	mss = (uint16_t)(w->app->ports[f->b.port].caps.mtu - relay_l3l4_len(f->b.v6));
 	relay_send_syn(w, f, FLOW_DIR_BACKEND, mss, TCP_WSCALE_NONE, false, false);
 	dp_event(w, DP_EV_check_sent);
@@ -79,7 +79,7 @@ static bool send_hello(struct dp_worker *w, struct flow *f, const char *sni)
 	}
 	m = tcp_out_header(w->app->pool, p, &f->b.key, relay_addr6(w, f, FLOW_DIR_BACKEND),
 			   &f->b.peer_mac, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, f->b_snd_nxt,
-			   f->b.peer_isn + 1, 65535, NULL, 0);
+			   f->b_seq.peer_isn + 1, 65535, NULL, 0);
 	at = m ? (uint8_t *)rte_pktmbuf_append(m, TLS_HELLO_MAX) : NULL;
 	len = at ? tls_hello_build(at, TLS_HELLO_MAX, sni, entropy) : 0;
 	if (!len) {
@@ -101,7 +101,7 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 	const struct relay_live *live = relay_live_get(w->app);
 	struct relay_health *h = w->app->health;
 	const struct mr_health_conf *hc = health_conf_of(live, h->slots[f->member].pool);
-	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b.local_isn + 1;
+	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b_seq.local_isn + 1;
 	const uint8_t *payload;
 	int answer;
 
@@ -115,7 +115,7 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 			return finish(w, f, false, "check refused");
 		if (syn_ack != RTE_TCP_SYN_FLAG || !acks_syn)
 			return;
-		f->b.peer_isn = s->seq;
+		f->b_seq.peer_isn = s->seq;
 		f->b.peer_mac = s->eth->src_addr;
 		if (!hc || hc->check != MR_CHECK_TLS)
 			return finish(w, f, true, "check answered");
@@ -126,13 +126,13 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 	}
 	if (s->flags & RTE_TCP_RST_FLAG) {
 		rte_pktmbuf_free(s->m);
-		if (s->seq != f->b.peer_isn + 1)
+		if (s->seq != f->b_seq.peer_isn + 1)
 			return; /* RFC 5961: only the exact one */
 		f->state = FLOW_CHECK; /* nothing to reset any more */
 		f->b_snd_nxt = 0;
 		return finish(w, f, false, "check reset");
 	}
-	if (s->payload_len == 0 || s->seq != f->b.peer_isn + 1) {
+	if (s->payload_len == 0 || s->seq != f->b_seq.peer_isn + 1) {
 		bool fin = s->flags & RTE_TCP_FIN_FLAG;
 
 		rte_pktmbuf_free(s->m);

@@ -172,7 +172,7 @@ static inline bool relay_syn_repeated(const struct flow *f, const struct relay_s
 {
 	return (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
 			    RTE_TCP_FIN_FLAG)) == RTE_TCP_SYN_FLAG &&
-	       s->seq == f->c.peer_isn;
+	       s->seq == f->c_seq.peer_isn;
 }
 
 /* The IPv6 addresses of side dir of f, or NULL for an IPv4 side: what tcp_out takes. */

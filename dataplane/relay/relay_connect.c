@@ -191,7 +191,7 @@ bool relay_send_syn(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint
 	side->ts_last = RTE_MAX(side->ts_last, relay_now(w));
 	opt_len = tcp_opts_write_syn(opts, mss, wscale, sack, ts, side->ts_last, 0);
 	m = tcp_out_header(w->app->pool, p, &side->key, relay_addr6(w, f, dir), &side->peer_mac,
-			   RTE_TCP_SYN_FLAG, side->local_isn, 0, 65535, opts, opt_len);
+			   RTE_TCP_SYN_FLAG, flow_side_seq_of(f, dir)->local_isn, 0, 65535, opts, opt_len);
 	if (!m || tcp_out_finish(m, p) < 0) {
 		rte_pktmbuf_free(m);
 		return false;
@@ -303,8 +303,8 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 	if (f->via_turn)
 		turn_bind_forget(w, f); /* routed: its peer has served */
-	f->b.local_isn = relay_isn(w, f, FLOW_DIR_BACKEND);
-	f->b_snd_nxt = f->b.local_isn + 1;
+	f->b_seq.local_isn = relay_isn(w, f, FLOW_DIR_BACKEND);
+	f->b_snd_nxt = f->b_seq.local_isn + 1;
 	f->state = FLOW_CONNECTING;
 	f->retries = 0;
 	send_syn(w, f);
@@ -319,7 +319,7 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 {
 	const struct tcp_opts *o = &s->opts;
 
-	f->b.peer_isn = s->seq;
+	f->b_seq.peer_isn = s->seq;
 	f->b.peer_mss = relay_peer_mss(w, o->mss, f->b.v6);
 	f->b.peer_mac = s->eth->src_addr;
 	if (f->c.local_wscale && o->wscale != TCP_WSCALE_NONE) {
@@ -328,8 +328,8 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 	}
 	f->b.sack = f->c.sack && o->sack_perm;
 	f->b.ts = f->c.ts && o->has_ts;
-	f->seq_c2b = (f->b.local_isn + 1 + f->proxy_len) - (f->c.peer_isn + 1);
-	f->seq_b2c = (f->c.local_isn + 1) - (f->b.peer_isn + 1);
+	f->seq_c2b = (f->b_seq.local_isn + 1 + f->proxy_len) - (f->c_seq.peer_isn + 1);
+	f->seq_b2c = (f->c_seq.local_isn + 1) - (f->b_seq.peer_isn + 1);
 	if (f->b.ts) {
 		/* Each side must keep seeing timestamps that only grow (PAWS). */
 		f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w) + 32);
@@ -376,8 +376,8 @@ bool relay_may_redispatch(const struct dp_worker *w, const struct flow *f)
 	return f->member != FLOW_NO_MEMBER && (f->stream || f->plain) && !f->gateway_plain &&
 	       !f->sole_member &&
 	       f->dispatches + 1u < w->app->conf->relay.redispatch &&
-	       f->c_snd_nxt == f->c.local_isn + 1 &&              /* nothing from it reached the client */
-	       (f->state != FLOW_SPLICED || f->b_snd_nxt - (f->b.local_isn + 1) <= kept);
+	       f->c_snd_nxt == f->c_seq.local_isn + 1 &&              /* nothing from it reached the client */
+	       (f->state != FLOW_SPLICED || f->b_snd_nxt - (f->b_seq.local_isn + 1) <= kept);
 }
 
 bool relay_backend_reset(struct dp_worker *w, struct flow *f)
@@ -387,7 +387,7 @@ bool relay_backend_reset(struct dp_worker *w, struct flow *f)
 
 void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
-	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b.local_isn + 1;
+	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b_seq.local_isn + 1;
 
 	if ((s->flags & RTE_TCP_RST_FLAG) && acks_syn) {
 		rte_pktmbuf_free(s->m);
@@ -433,7 +433,7 @@ static struct rte_mbuf *stream_segment(struct dp_worker *w, struct flow *f, uint
 		opt_len = tcp_opts_write_ts(opts, f->b.ts_last, 0);
 	m = tcp_out_header(w->app->pool, p, &f->b.key, relay_addr6(w, f, FLOW_DIR_BACKEND),
 			   &f->b.peer_mac, RTE_TCP_ACK_FLAG | (last ? RTE_TCP_PSH_FLAG : 0),
-			   f->b.local_isn + 1 + off, f->b.peer_isn + 1,
+			   f->b_seq.local_isn + 1 + off, f->b_seq.peer_isn + 1,
 			   relay_window(f, FLOW_DIR_BACKEND), opts, opt_len);
 	payload = m ? mbuf_slice(w->app->pool, f->stream, off, len) : NULL;
 	if (!payload || rte_pktmbuf_chain(m, payload) != 0) {
@@ -458,7 +458,7 @@ static void ack_backend(struct dp_worker *w, struct flow *f)
 	unsigned int opt_len = f->b.ts ? tcp_opts_write_ts(opts, f->b.ts_last, 0) : 0;
 	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, &f->b.key,
 					    relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac,
-					    RTE_TCP_ACK_FLAG, f->b_snd_nxt, f->b.peer_isn + 1,
+					    RTE_TCP_ACK_FLAG, f->b_snd_nxt, f->b_seq.peer_isn + 1,
 					    relay_window(f, FLOW_DIR_BACKEND), opts, opt_len);
 
 	if (!m || tcp_out_finish(m, p) < 0) {
@@ -484,8 +484,8 @@ void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from)
 			return; /* out of mbufs: the retransmission timer tries again */
 		dp_tx_port(w, p, m);
 		off += len;
-		if (seq_lt(f->b_snd_nxt, f->b.local_isn + 1 + off))
-			f->b_snd_nxt = f->b.local_isn + 1 + off;
+		if (seq_lt(f->b_snd_nxt, f->b_seq.local_isn + 1 + off))
+			f->b_snd_nxt = f->b_seq.local_isn + 1 + off;
 	}
 }
 

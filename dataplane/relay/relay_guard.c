@@ -6,7 +6,7 @@ void relay_guard_start(struct flow *f, uint32_t backend_win)
 	/* The relay acknowledged the client's kept bytes itself; the backend's first byte
 	 * follows its SYN. */
 	f->c.acked = f->c_rcv_nxt;
-	f->b.acked = f->b.peer_isn + 1;
+	f->b.acked = f->b_seq.peer_isn + 1;
 	f->c.max_win = RTE_MAX(f->c_win, 1u);
 	f->b.max_win = RTE_MAX(backend_win, 1u);
 }

@@ -67,7 +67,7 @@ static inline enum relay_guard relay_guard_spliced(struct dp_worker *w, const st
 						   enum dp_drop *why)
 {
 	if (unlikely(s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) ||
-	    unlikely(dir == FLOW_DIR_BACKEND && f->stream && (s->flags & RTE_TCP_ACK_FLAG)))
+	    unlikely(dir == FLOW_DIR_BACKEND && f->keeps_stream && (s->flags & RTE_TCP_ACK_FLAG)))
 		return relay_guard_state(w, f, dir, s, why);
 	if (likely(relay_guard_window_ok(f, dir, s)))
 		return GUARD_PASS;

@@ -192,8 +192,8 @@ static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struc
 	f->c.key = seg_key(s);
 	if (s->ip6)
 		flow_side_set_v6(w->flows, f, FLOW_DIR_CLIENT, s->ip6->src_addr, s->ip6->dst_addr);
-	f->c.peer_isn = s->seq - 1;
-	f->c.local_isn = s->ack - 1;
+	f->c_seq.peer_isn = s->seq - 1;
+	f->c_seq.local_isn = s->ack - 1;
 	f->c.peer_mss = relay_peer_mss(w, mss, s->ip6 != NULL);
 	f->c.port = (uint8_t)p->index;
 	f->c.peer_mac = s->eth->src_addr;

@@ -27,7 +27,7 @@ bool relay_stream_skip(struct dp_worker *w, struct flow *f, uint32_t len)
 	f->stream_len -= len;
 	/* The client's sequence space now starts after them: the splice's translation, made
 	 * from peer_isn, leaves them out of the backend's stream. */
-	f->c.peer_isn += len;
+	f->c_seq.peer_isn += len;
 	return true;
 }
 

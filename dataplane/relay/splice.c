@@ -35,6 +35,7 @@ static inline void rewrite32(struct csum_delta *d, uint8_t *tcp, unsigned int of
 
 struct splice_dir {
 	struct flow_side *in, *out;
+	struct flow_side_seq *in_seq, *out_seq; /* their sequence origins and FINs */
 	uint32_t seq_off;     /* added to this direction's sequence numbers */
 	uint32_t ack_off;     /* subtracted from its acknowledgements */
 	uint32_t ts_off;      /* added to TSval */
@@ -47,6 +48,8 @@ static void splice_dir_of(struct flow *f, enum flow_dir dir, struct splice_dir *
 
 	sd->in = from_client ? &f->c : &f->b;
 	sd->out = from_client ? &f->b : &f->c;
+	sd->in_seq = flow_side_seq_of(f, dir);
+	sd->out_seq = flow_side_seq_of(f, from_client ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT);
 	sd->seq_off = from_client ? f->seq_c2b : f->seq_b2c;
 	sd->ack_off = from_client ? f->seq_b2c : f->seq_c2b;
 	sd->ts_off = from_client ? f->ts_c2b : f->ts_b2c;
@@ -82,10 +85,10 @@ static void track_close(struct flow *f, const struct relay_seg *s, const struct 
 {
 	if (s->flags & RTE_TCP_FIN_FLAG) {
 		sd->in->fin_seen = 1;
-		sd->in->fin_seq = s->seq + s->payload_len + 1;
+		sd->in_seq->fin_seq = s->seq + s->payload_len + 1;
 	}
 	if ((s->flags & RTE_TCP_ACK_FLAG) && sd->out->fin_seen &&
-	    seq_leq(sd->out->fin_seq, ack_translated))
+	    seq_leq(sd->out_seq->fin_seq, ack_translated))
 		sd->out->fin_acked = 1;
 	if (s->flags & RTE_TCP_RST_FLAG)
 		sd->in->rst = 1;
@@ -95,7 +98,7 @@ static void track_close(struct flow *f, const struct relay_seg *s, const struct 
 /* The backend acknowledged relay-owned bytes: stop keeping what it has. */
 static void note_backend_ack(struct dp_worker *w, struct flow *f, uint32_t ack)
 {
-	uint32_t acked = ack - (f->b.local_isn + 1);
+	uint32_t acked = ack - (f->b_seq.local_isn + 1);
 
 	if (!f->stream || !(seq_lt(f->b_una, acked)))
 		return;
@@ -271,7 +274,7 @@ static bool backend_synack_again(const struct dp_worker *w, const struct flow *f
 {
 	return (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
 		       (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
-	       s->seq == f->b.peer_isn && s->ack == f->b.local_isn + 1 &&
+	       s->seq == f->b_seq.peer_isn && s->ack == f->b_seq.local_isn + 1 &&
 	       relay_seg_checksum_ok(&w->app->ports[f->b.port], s);
 }
 

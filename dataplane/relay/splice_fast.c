@@ -191,7 +191,7 @@ static void splice_sums_make(struct flow *f)
 static inline bool flow_fits(const struct flow *f, const struct flow_side *in,
 			     const struct flow_side *out, const struct dp_port *p, bool has_ts)
 {
-	return f->state == FLOW_SPLICED && f->stream == NULL && in->port == p->index &&
+	return f->state == FLOW_SPLICED && !f->keeps_stream && in->port == p->index &&
 	       !in->v6 && !out->v6 && !in->fin_seen && !out->fin_seen && (!has_ts || out->ts);
 }
 

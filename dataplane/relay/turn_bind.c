@@ -16,7 +16,7 @@ static struct turn_bind_slot *slot_of(struct dp_worker *w, const struct flow *f)
 {
 	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS; i++)
 		if (w->binds[i].used && w->binds[i].flow_index == f->index &&
-		    w->binds[i].flow_isn == f->c.local_isn)
+		    w->binds[i].flow_isn == f->c_seq.local_isn)
 			return &w->binds[i];
 	return NULL;
 }
@@ -46,7 +46,7 @@ static void send_bind(struct dp_worker *w, struct flow *f, const struct turn_bin
 	uint8_t opts[12];
 	unsigned int opt_len = f->c.ts ? tcp_opts_write_ts(opts, f->c.ts_last, f->c.ts_recent) : 0;
 	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, &f->c.key, NULL, &f->c.peer_mac,
-					    RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, f->c.local_isn + 1,
+					    RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, f->c_seq.local_isn + 1,
 					    f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
 					    opt_len);
 	char *data = m ? rte_pktmbuf_append(m, b->req.len) : NULL;
@@ -81,9 +81,9 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 		flow_release(w->flows, f);
 		return -1;
 	}
-	f->c.local_isn = relay_isn(w, f, FLOW_DIR_CLIENT);
+	f->c_seq.local_isn = relay_isn(w, f, FLOW_DIR_CLIENT);
 	f->via_turn = 1;
-	f->c_snd_nxt = f->c.local_isn + 1;
+	f->c_snd_nxt = f->c_seq.local_isn + 1;
 	f->state = FLOW_BIND_SYN;
 	f->retries = 0;
 	f->expire_ms = relay_now(w) + w->app->conf->relay.connect_timeout_ms * 8 +
@@ -113,7 +113,7 @@ void turn_bind_start(struct dp_worker *w, void *arg)
 	b->acked = false;
 	b->attempts = 1;
 	b->flow_index = f->index;
-	b->flow_isn = f->c.local_isn;
+	b->flow_isn = f->c_seq.local_isn;
 	dp_event(w, DP_EV_turn_bind_start);
 	send_syn(w, f);
 	flow_rtx_arm(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms);
@@ -136,7 +136,7 @@ static void bind_refused(struct dp_worker *w, struct flow *f, struct turn_bind_s
 	b->used = true;
 	b->acked = false;
 	b->flow_index = again->index;
-	b->flow_isn = again->c.local_isn;
+	b->flow_isn = again->c_seq.local_isn;
 	again->retries = 0;
 	flow_rtx_arm(w->flows, again, relay_now(w) + (TURN_BIND_RETRY_MS << b->attempts++));
 	again->state = FLOW_BIND_SYN;
@@ -149,7 +149,7 @@ static void bind_established(struct dp_worker *w, struct flow *f, struct relay_s
 {
 	const struct tcp_opts *o = &s->opts;
 
-	f->c.peer_isn = s->seq;
+	f->c_seq.peer_isn = s->seq;
 	f->c.peer_mss = relay_peer_mss(w, o->mss, false);
 	f->c.peer_mac = s->eth->src_addr;
 	if (o->wscale != TCP_WSCALE_NONE) {
@@ -161,7 +161,7 @@ static void bind_established(struct dp_worker *w, struct flow *f, struct relay_s
 	f->c.ts_recent = o->tsval;
 	f->c_rcv_nxt = s->seq + 1;
 	f->c_win = rte_be_to_cpu_16(s->tcp->rx_win); /* a SYN's window is never scaled */
-	f->c_snd_nxt = f->c.local_isn + 1 + b->req.len;
+	f->c_snd_nxt = f->c_seq.local_isn + 1 + b->req.len;
 	f->state = FLOW_BIND_WAIT;
 	f->retries = 0;
 	send_bind(w, f, b);
@@ -189,8 +189,8 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	/* Both directions now start after the bind's bytes: shift them out of sight. */
 	if (!relay_stream_skip(w, f, (uint32_t)len))
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
-	f->c.local_isn += b->req.len;
-	b->flow_isn = f->c.local_isn; /* the slot keeps the peer until the flow is routed */
+	f->c_seq.local_isn += b->req.len;
+	b->flow_isn = f->c_seq.local_isn; /* the slot keeps the peer until the flow is routed */
 	f->state = FLOW_HELLO;
 	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms;
 	flow_rtx_disarm(w->flows, f);
@@ -228,9 +228,9 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
 	}
 	if (f->state == FLOW_BIND_SYN) {
-		if (syn_ack && s->ack == f->c.local_isn + 1)
+		if (syn_ack && s->ack == f->c_seq.local_isn + 1)
 			bind_established(w, f, s, b);
-		else if ((s->flags & RTE_TCP_RST_FLAG) && s->ack == f->c.local_isn + 1)
+		else if ((s->flags & RTE_TCP_RST_FLAG) && s->ack == f->c_seq.local_isn + 1)
 			relay_abort(w, f, false, false, DP_DROP_turn_bind_refused);
 		rte_pktmbuf_free(s->m);
 		return;

@@ -248,7 +248,7 @@ static void op_backend(struct cursor *c)
 	f = nth_flow(pick % 8, has_backend);
 	if (f) {
 		/* The high flag bit asks for an ACK of the relay's own bytes, offset by a bit. */
-		ack = flags & 0x80 ? f->b.local_isn + 1 + ack_field % 600 : ack_field;
+		ack = flags & 0x80 ? f->b_seq.local_isn + 1 + ack_field % 600 : ack_field;
 		if ((flags & 0xc0) == 0xc0)
 			flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
 		uint8_t src6[16], dst6[16];
@@ -297,7 +297,7 @@ static void op_bind_server(struct cursor *c)
 		ack = f->c_snd_nxt;
 		if ((flags & 0xc0) == 0xc0) {
 			flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
-			ack = f->c.local_isn + 1;
+			ack = f->c_seq.local_isn + 1;
 		} else if (flags & 0x80 && w->binds) {
 			static const uint8_t ok[8] = { 0x01, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
 
@@ -363,7 +363,7 @@ static void op_near(struct cursor *c)
 		seq = (how & 2 ? f->c.acked : f->c_rcv_nxt) + (uint32_t)dseq;
 		ack = f->c_snd_nxt + (uint32_t)dack;
 	} else {
-		seq = (how & 2 ? f->b.acked : f->b.peer_isn + 1) + (uint32_t)dseq;
+		seq = (how & 2 ? f->b.acked : f->b_seq.peer_isn + 1) + (uint32_t)dseq;
 		ack = f->b_snd_nxt + (uint32_t)dack;
 	}
 	m = side_frame(f, dir, flags & 0x3f, seq, ack, c->p, plen);

@@ -309,7 +309,7 @@ struct rh_peer rh_backend(const struct flow *f)
 			     .our_ip = f->b.v6 ? RH_SVC_IP : rte_be_to_cpu_32(f->b.key.local_ip),
 			     .ip6 = rh_backend6, .our_ip6 = rh_svc6, .port = &rh_app.ports[1],
 			     .port_num = 443, .our_port = rte_be_to_cpu_16(f->b.key.local_port),
-			     .isn = 777000, .our_isn = f->b.local_isn };
+			     .isn = 777000, .our_isn = f->b_seq.local_isn };
 	return b;
 }
 

@@ -47,14 +47,14 @@ static void test_backend_isn_not_from_rte_rand(void)
 	f1 = rh_client_start(&c1, rh_hello_api, rh_hello_api_len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f1);
 	CU_ASSERT_EQUAL_FATAL(f1->state, FLOW_CONNECTING);
-	CU_ASSERT_NOT_EQUAL(f1->b.local_isn, predicted);
-	CU_ASSERT_EQUAL(f1->b.local_isn, relay_isn(rh_w, f1, FLOW_DIR_BACKEND));
+	CU_ASSERT_NOT_EQUAL(f1->b_seq.local_isn, predicted);
+	CU_ASSERT_EQUAL(f1->b_seq.local_isn, relay_isn(rh_w, f1, FLOW_DIR_BACKEND));
 	f2 = rh_client_start(&c2, rh_hello_api, rh_hello_api_len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f2);
-	CU_ASSERT_NOT_EQUAL(f1->b.local_isn, f2->b.local_isn);
+	CU_ASSERT_NOT_EQUAL(f1->b_seq.local_isn, f2->b_seq.local_isn);
 	/* The clock part: the same connection a second later starts 250,000 further on. */
 	rh_w->now_ms += 1000;
-	CU_ASSERT_EQUAL(relay_isn(rh_w, f1, FLOW_DIR_BACKEND) - f1->b.local_isn, 250000u);
+	CU_ASSERT_EQUAL(relay_isn(rh_w, f1, FLOW_DIR_BACKEND) - f1->b_seq.local_isn, 250000u);
 	relay_abort(rh_w, f1, false, false, DP_DROP_none);
 	relay_abort(rh_w, f2, false, false, DP_DROP_none);
 	rh_drain(&rh_app.ports[0]);
