@@ -21,17 +21,19 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 	ft->hello_head = ft->hello_tail = RTX_NONE;
 	ft->flows = rte_zmalloc_socket(name, sizeof(struct flow) * max_flows, RTE_CACHE_LINE_SIZE,
 				       socket_id);
-	ft->free_stack = rte_malloc_socket(name, sizeof(uint32_t) * max_flows, 0, socket_id);
 	ft->closing = rte_malloc_socket(name, sizeof(uint32_t) * max_flows, 0, socket_id);
 	ft->limits = flow_limits_create(name, max_flows, socket_id);
 	/* Two keys a flow: its client side and its backend side. */
 	if (flow_index_init(&ft->index, name, 2 * max_flows, socket_id) < 0 || !ft->flows ||
-	    !ft->free_stack || !ft->closing || !ft->limits) {
+	    !ft->closing || !ft->limits) {
 		flow_table_free(ft);
 		return NULL;
 	}
+	/* The free list runs through the free entries themselves: no array beside them.
+	 * Entries are taken in index order at first. */
 	for (uint32_t i = 0; i < max_flows; i++)
-		ft->free_stack[i] = max_flows - 1 - i;
+		ft->flows[i].next_free = i + 1;
+	ft->free_head = 0;
 	ft->n_free = max_flows;
 	ft->hash_bytes = flow_index_bytes(&ft->index) + flow_limits_bytes(max_flows);
 	return ft;
@@ -116,7 +118,6 @@ void flow_table_free(struct flow_table *ft)
 	rte_free(ft->addr6);
 	flow_index_free(&ft->index);
 	rte_free(ft->flows);
-	rte_free(ft->free_stack);
 	rte_free(ft->closing);
 	flow_limits_free(ft->limits);
 	rte_free(ft);
@@ -129,8 +130,10 @@ struct flow *flow_alloc(struct flow_table *ft, uint32_t now_ms)
 
 	if (ft->n_free == 0)
 		return NULL;
-	idx = ft->free_stack[--ft->n_free];
+	idx = ft->free_head;
 	f = &ft->flows[idx];
+	ft->free_head = f->next_free;
+	ft->n_free--;
 	memset(f, 0, sizeof(*f));
 	f->index = idx;
 	f->state = FLOW_HELLO;
@@ -182,7 +185,9 @@ void flow_release(struct flow_table *ft, struct flow *f)
 	release_key(ft, f, FLOW_DIR_BACKEND);
 	flow_limits_release(ft, f);
 	f->state = FLOW_FREE;
-	ft->free_stack[ft->n_free++] = f->index;
+	f->next_free = ft->free_head; /* its member is done with */
+	ft->free_head = f->index;
+	ft->n_free++;
 }
 
 int flow_key_add(struct flow_table *ft, struct flow *f, enum flow_dir dir)
@@ -387,7 +392,8 @@ struct flow *flow_at(struct flow_table *ft, uint32_t index)
 
 uint32_t flow_bytes_per_flow(const struct flow_table *ft)
 {
-	return (uint32_t)(sizeof(struct flow) + 2 * sizeof(uint32_t) + ft->hash_bytes / ft->capacity);
+	/* The entry, its place in the closing ring, and its share of the index and limits. */
+	return (uint32_t)(sizeof(struct flow) + sizeof(uint32_t) + ft->hash_bytes / ft->capacity);
 }
 
 const char *flow_state_name(unsigned int state)

@@ -137,8 +137,11 @@ struct flow {
 	uint32_t stream_len;         /* client bytes kept in stream */
 	uint32_t c_win;              /* client's receive window in bytes, last seen */
 	uint32_t b_una;              /* backend-side bytes of the stream the backend acked */
-	uint32_t member;             /* health slot of the pool member connected to (health.h),
-				      * or FLOW_NO_MEMBER */
+	union {
+		uint32_t member;     /* in use: health slot of the pool member connected to
+				      * (health.h), or FLOW_NO_MEMBER */
+		uint32_t next_free;  /* free: the next free entry (flow.c's free list) */
+	};
 	struct flow_side_seq c_seq, b_seq;
 	uint16_t proxy_len;          /* PROXY v2 header bytes sent before the stream */
 	uint8_t counted;             /* what flow_limits counts for it (its own bits) */

@@ -16,7 +16,7 @@ struct flow_table {
 	struct rte_hash *index6; /* flow_key6 -> the same; NULL without IPv6 */
 	struct flow_addr6 *addr6; /* two per flow (index << 1 | dir) with IPv6 */
 	struct flow *flows;
-	uint32_t *free_stack;
+	uint32_t free_head;      /* free entries, linked through flow.next_free (last first) */
 	uint32_t n_free;
 	uint32_t capacity;
 	uint32_t sweep_cursor;
