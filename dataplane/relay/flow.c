@@ -18,14 +18,14 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 		return NULL;
 	ft->capacity = max_flows;
 	ft->rtx_head = RTX_NONE;
-	ft->hello_head = ft->hello_tail = RTX_NONE;
+	ft->hello.head = ft->hello.tail = RTX_NONE;
+	ft->closing.head = ft->closing.tail = RTX_NONE;
 	ft->flows = rte_zmalloc_socket(name, sizeof(struct flow) * max_flows, RTE_CACHE_LINE_SIZE,
 				       socket_id);
-	ft->closing = rte_malloc_socket(name, sizeof(uint32_t) * max_flows, 0, socket_id);
 	ft->limits = flow_limits_create(name, max_flows, socket_id);
 	/* Two keys a flow: its client side and its backend side. */
 	if (flow_index_init(&ft->index, name, 2 * max_flows, socket_id) < 0 || !ft->flows ||
-	    !ft->closing || !ft->limits) {
+	    !ft->limits) {
 		flow_table_free(ft);
 		return NULL;
 	}
@@ -118,7 +118,6 @@ void flow_table_free(struct flow_table *ft)
 	rte_free(ft->addr6);
 	flow_index_free(&ft->index);
 	rte_free(ft->flows);
-	rte_free(ft->closing);
 	flow_limits_free(ft->limits);
 	rte_free(ft);
 }
@@ -253,18 +252,30 @@ bool flow_key6_exists(const struct flow_table *ft, const struct flow_key6 *key)
 	return ft->index6 && rte_hash_lookup(ft->index6, key) >= 0;
 }
 
-static void hello_unqueue(struct flow_table *ft, struct flow *f)
+/* f joins the tail of q (it is on no list). */
+static void queue_push(struct flow_table *ft, struct flow_queue *q, struct flow *f)
+{
+	f->rtx_prev = q->tail;
+	f->rtx_next = RTX_NONE;
+	if (q->tail != RTX_NONE)
+		ft->flows[q->tail].rtx_next = f->index;
+	else
+		q->head = f->index;
+	q->tail = f->index;
+}
+
+/* f, on q, leaves it. */
+static void queue_unlink(struct flow_table *ft, struct flow_queue *q, struct flow *f)
 {
 	if (f->rtx_prev != RTX_NONE)
 		ft->flows[f->rtx_prev].rtx_next = f->rtx_next;
 	else
-		ft->hello_head = f->rtx_next;
+		q->head = f->rtx_next;
 	if (f->rtx_next != RTX_NONE)
 		ft->flows[f->rtx_next].rtx_prev = f->rtx_prev;
 	else
-		ft->hello_tail = f->rtx_prev;
+		q->tail = f->rtx_prev;
 	f->rtx_prev = f->rtx_next = RTX_NONE;
-	f->hello_queued = 0;
 }
 
 void flow_hello_queue(struct flow_table *ft, struct flow *f)
@@ -273,22 +284,17 @@ void flow_hello_queue(struct flow_table *ft, struct flow *f)
 		return;
 	flow_rtx_disarm(ft, f);
 	f->hello_queued = 1;
-	f->rtx_prev = ft->hello_tail;
-	if (ft->hello_tail != RTX_NONE)
-		ft->flows[ft->hello_tail].rtx_next = f->index;
-	else
-		ft->hello_head = f->index;
-	ft->hello_tail = f->index;
+	queue_push(ft, &ft->hello, f);
 }
 
 struct flow *flow_hello_oldest(struct flow_table *ft)
 {
-	while (ft->hello_head != RTX_NONE) {
-		struct flow *f = &ft->flows[ft->hello_head];
+	while (ft->hello.head != RTX_NONE) {
+		struct flow *f = &ft->flows[ft->hello.head];
 
 		if (f->state == FLOW_HELLO && f->stream)
 			return f;
-		hello_unqueue(ft, f);
+		flow_rtx_disarm(ft, f);
 	}
 	return NULL;
 }
@@ -297,8 +303,16 @@ void flow_rtx_disarm(struct flow_table *ft, struct flow *f)
 {
 	bool listed = f->rtx_prev != RTX_NONE || ft->rtx_head == f->index;
 
-	if (f->hello_queued)
-		return hello_unqueue(ft, f);
+	if (f->hello_queued) {
+		queue_unlink(ft, &ft->hello, f);
+		f->hello_queued = 0;
+		return;
+	}
+	if (f->closing_queued) {
+		queue_unlink(ft, &ft->closing, f);
+		f->closing_queued = 0;
+		return;
+	}
 	if (!listed)
 		return;
 	if (f->rtx_prev != RTX_NONE)
@@ -348,25 +362,23 @@ void flow_sweep(struct flow_table *ft, uint32_t now_ms, uint32_t budget, flow_vi
 
 void flow_closing_add(struct flow_table *ft, struct flow *f)
 {
-	/* Full only when slots closed, were freed and closed again faster than the oldest
-	 * entry's time: the sweep still reaches the flow. */
-	if (ft->closing_n == ft->capacity)
+	if (f->closing_queued)
 		return;
-	ft->closing[(ft->closing_head + ft->closing_n++) % ft->capacity] = f->index;
+	flow_rtx_disarm(ft, f); /* off the rtx list or the hello queue */
+	f->closing_queued = 1;
+	queue_push(ft, &ft->closing, f);
 }
 
 void flow_closing_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void *ctx)
 {
-	while (ft->closing_n) {
-		struct flow *f = &ft->flows[ft->closing[ft->closing_head]];
+	while (ft->closing.head != RTX_NONE) {
+		struct flow *f = &ft->flows[ft->closing.head];
 
-		/* The slot may hold another flow by now: only one still closing counts, and
-		 * one whose time has not come stops the run (later entries closed later). */
+		/* One whose time has not come stops the run (later ones closed later); one no
+		 * longer closing just leaves the queue. */
 		if (f->state == FLOW_CLOSING && flow_time_before(now_ms, f->expire_ms))
 			return;
-		if (++ft->closing_head == ft->capacity)
-			ft->closing_head = 0;
-		ft->closing_n--;
+		flow_rtx_disarm(ft, f);
 		if (f->state == FLOW_CLOSING)
 			fn(ctx, f);
 	}
@@ -392,8 +404,9 @@ struct flow *flow_at(struct flow_table *ft, uint32_t index)
 
 uint32_t flow_bytes_per_flow(const struct flow_table *ft)
 {
-	/* The entry, its place in the closing ring, and its share of the index and limits. */
-	return (uint32_t)(sizeof(struct flow) + sizeof(uint32_t) + ft->hash_bytes / ft->capacity);
+	/* The entry and its share of the index and limits: the free list and the queues run
+	 * through the entries. */
+	return (uint32_t)(sizeof(struct flow) + ft->hash_bytes / ft->capacity);
 }
 
 const char *flow_state_name(unsigned int state)

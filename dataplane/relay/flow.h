@@ -88,7 +88,8 @@ struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,
 /* Put f on (or move it within) the retransmission list, due at at_ms. */
 void flow_rtx_arm(struct flow_table *ft, struct flow *f, uint32_t at_ms);
 
-/* Take f off the retransmission list (no-op when not on it). */
+/* Take f off the retransmission list, the hello queue or the closing queue, whichever it
+ * is on (no-op when none). */
 void flow_rtx_disarm(struct flow_table *ft, struct flow *f);
 
 /* Call fn for every listed flow due by now_ms (fn may re-arm, disarm or release). */
@@ -108,7 +109,7 @@ void flow_sweep(struct flow_table *ft, uint32_t now_ms, uint32_t budget, flow_vi
 		void *ctx);
 
 /* Queue f, just gone FLOW_CLOSING with its expire_ms set, to be ended at that time by
- * flow_closing_run rather than when the sweep passes. */
+ * flow_closing_run rather than when the sweep passes; it leaves the rtx list. */
 void flow_closing_add(struct flow_table *ft, struct flow *f);
 
 /* fn(ctx, f) for each queued flow still closing whose expire_ms has passed, oldest first
@@ -122,7 +123,7 @@ uint32_t flow_capacity(const struct flow_table *ft);
 /* Flow at index (for display); NULL when free or out of range. */
 struct flow *flow_at(struct flow_table *ft, uint32_t index);
 
-/* Bytes of memory the table holds per flow: entry, free and closing slots, its hash keys. */
+/* Bytes of memory the table holds per flow: its entry and its share of the index. */
 uint32_t flow_bytes_per_flow(const struct flow_table *ft);
 
 static inline bool flow_time_before(uint32_t a, uint32_t b)

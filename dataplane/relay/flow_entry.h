@@ -106,6 +106,7 @@ struct flow {
 	uint8_t state;               /* enum flow_state */
 	uint8_t via_turn : 1;        /* arrived over a TURN server (RFC 6062): local only */
 	uint8_t hello_queued : 1;    /* rtx_prev/next link it into the hello queue instead */
+	uint8_t closing_queued : 1;  /* ... or into the closing queue */
 	uint8_t sole_member : 1;     /* its pool has no other member to redispatch to */
 	uint8_t plain : 1;           /* a plain TCP service's: routed by VIP:port, no hello */
 	uint8_t gateway_plain : 1;   /* ... announced by another gateway's PROXY header (by

@@ -11,6 +11,12 @@
 
 #define RTX_NONE UINT32_MAX
 
+/* Flows in the order they joined, doubly linked through flow.rtx_prev/rtx_next, which a
+ * flow on such a queue does not use for the rtx list. */
+struct flow_queue {
+	uint32_t head, tail;     /* flow indices, RTX_NONE when empty */
+};
+
 struct flow_table {
 	struct flow_index index; /* IPv4 sides: flow_key -> flow index and side */
 	struct rte_hash *index6; /* flow_key6 -> the same; NULL without IPv6 */
@@ -22,15 +28,14 @@ struct flow_table {
 	uint32_t sweep_cursor;
 	uint32_t rtx_head;       /* doubly linked through flow.rtx_prev/next */
 	/* Flows keeping hello bytes, oldest at the head: when the worker's kept buffers are
-	 * at their cap, a new hello may end the oldest (relay_hello.c). Linked through the
-	 * same fields as the rtx list, which a flow joins only after its hello. */
-	uint32_t hello_head, hello_tail;
+	 * at their cap, a new hello may end the oldest (relay_hello.c). A flow joins the rtx
+	 * list only after its hello. */
+	struct flow_queue hello;
+	/* Flows in the order they went FLOW_CLOSING: each leaves when its time comes instead
+	 * of when the sweep passes, which at high connection rates left the table full of
+	 * closed flows. A closed flow retransmits nothing, so it leaves the rtx list. */
+	struct flow_queue closing;
 	size_t hash_bytes;       /* memory of the index and limits, for bytes-per-flow */
-	/* Flows in the order they went FLOW_CLOSING (a ring of indices): each leaves when its
-	 * time comes instead of when the sweep passes, which at high connection rates left
-	 * the table full of closed flows. Entries of flows gone meanwhile are skipped. */
-	uint32_t *closing;
-	uint32_t closing_head, closing_n;
 	struct flow_limits *limits;  /* what flows keep and clients hold (flow_limits.c) */
 };
 

@@ -37,8 +37,11 @@ for ((r = 1; r <= RUNS; r++)); do
 	out=$(gen_run "$NS" "${TOPO_TAG}-g$r" 0 --mode connect --concurrency 64 --routes 4 \
 		--backends 2 --seconds 0.3)
 	kill -0 "$DP_PID" 2>/dev/null || break
-	[ "$(gen_field "$out" completed)" -gt 0 ] && [ "$(gen_field "$out" failed)" = 0 ] &&
+	if [ "$(gen_field "$out" completed)" -gt 0 ] && [ "$(gen_field "$out" failed)" = 0 ]; then
 		ok=$((ok + 1))
+	else # what went wrong, for the log
+		echo "run $r failed; the generator said: ${out:0:600}"
+	fi
 done
 check "the data plane outlived $RUNS generators coming and going" kill -0 "$DP_PID"
 check "each run relayed connections, none failed ($ok of $RUNS)" test "$ok" = "$RUNS"

@@ -277,6 +277,45 @@ static void test_closing_queue(void)
 	flow_table_free(ft);
 }
 
+/* The queues share the rtx links: a flow that closes leaves the rtx list and the hello
+ * queue for the closing queue, and a flow released from the middle of a queue leaves the
+ * rest in order. */
+static void test_closing_leaves_other_lists(void)
+{
+	struct flow_table *ft = flow_table_create("ut_flows_q", 8, 0);
+	struct flow *f[4];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (int i = 0; i < 4; i++) {
+		f[i] = flow_alloc(ft, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
+	}
+	flow_rtx_arm(ft, f[0], 10);
+	f[1]->state = FLOW_HELLO;
+	f[1]->stream = NULL;
+	flow_hello_queue(ft, f[1]);
+	for (int i = 0; i < 4; i++) {
+		f[i]->state = FLOW_CLOSING;
+		f[i]->expire_ms = 100 + (uint32_t)i;
+		flow_closing_add(ft, f[i]);
+	}
+	flow_closing_add(ft, f[3]); /* twice: queued once */
+	visits = 0;
+	flow_rtx_run(ft, 50, count_visit, ft);
+	CU_ASSERT_EQUAL(visits, 0);
+	CU_ASSERT_PTR_NULL(flow_hello_oldest(ft));
+	flow_release(ft, f[1]);
+	flow_closing_run(ft, 99, count_visit, ft);
+	CU_ASSERT_EQUAL(visits, 0);
+	flow_closing_run(ft, 102, count_visit, ft);
+	CU_ASSERT_EQUAL(visits, 2); /* f[0], f[2] */
+	CU_ASSERT_EQUAL(f[3]->state, FLOW_CLOSING);
+	flow_closing_run(ft, 103, count_visit, ft);
+	CU_ASSERT_EQUAL(visits, 3);
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
 static void test_timers(void)
 {
 	struct flow_table *ft = flow_table_create("ut_flows3", 100, 0);
@@ -477,6 +516,8 @@ int test_flow_register(void)
 		{ "index full: every key found, one by one and in bulk", test_index_full },
 		{ "retransmission list and expiry sweep", test_timers },
 		{ "closed flows leave at their time", test_closing_queue },
+		{ "a closing flow leaves the rtx list and the hello queue",
+		  test_closing_leaves_other_lists },
 		CU_TEST_INFO_NULL,
 	};
 	static const CU_TestInfo chains[] = {
