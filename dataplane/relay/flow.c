@@ -301,8 +301,6 @@ struct flow *flow_hello_oldest(struct flow_table *ft)
 
 void flow_rtx_disarm(struct flow_table *ft, struct flow *f)
 {
-	bool listed = f->rtx_prev != RTX_NONE || ft->rtx_head == f->index;
-
 	if (f->hello_queued) {
 		queue_unlink(ft, &ft->hello, f);
 		f->hello_queued = 0;
@@ -313,12 +311,12 @@ void flow_rtx_disarm(struct flow_table *ft, struct flow *f)
 		f->closing_queued = 0;
 		return;
 	}
-	if (!listed)
-		return;
 	if (f->rtx_prev != RTX_NONE)
 		ft->flows[f->rtx_prev].rtx_next = f->rtx_next;
-	else
+	else if (ft->rtx_head == f->index)
 		ft->rtx_head = f->rtx_next;
+	else
+		return; /* on no list */
 	if (f->rtx_next != RTX_NONE)
 		ft->flows[f->rtx_next].rtx_prev = f->rtx_prev;
 	f->rtx_prev = f->rtx_next = RTX_NONE;
@@ -378,7 +376,8 @@ void flow_closing_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, 
 		 * longer closing just leaves the queue. */
 		if (f->state == FLOW_CLOSING && flow_time_before(now_ms, f->expire_ms))
 			return;
-		flow_rtx_disarm(ft, f);
+		queue_unlink(ft, &ft->closing, f);
+		f->closing_queued = 0;
 		if (f->state == FLOW_CLOSING)
 			fn(ctx, f);
 	}

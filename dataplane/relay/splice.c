@@ -35,7 +35,6 @@ static inline void rewrite32(struct csum_delta *d, uint8_t *tcp, unsigned int of
 
 struct splice_dir {
 	struct flow_side *in, *out;
-	struct flow_side_seq *in_seq, *out_seq; /* their sequence origins and FINs */
 	uint32_t seq_off;     /* added to this direction's sequence numbers */
 	uint32_t ack_off;     /* subtracted from its acknowledgements */
 	uint32_t ts_off;      /* added to TSval */
@@ -48,8 +47,6 @@ static void splice_dir_of(struct flow *f, enum flow_dir dir, struct splice_dir *
 
 	sd->in = from_client ? &f->c : &f->b;
 	sd->out = from_client ? &f->b : &f->c;
-	sd->in_seq = flow_side_seq_of(f, dir);
-	sd->out_seq = flow_side_seq_of(f, from_client ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT);
 	sd->seq_off = from_client ? f->seq_c2b : f->seq_b2c;
 	sd->ack_off = from_client ? f->seq_b2c : f->seq_c2b;
 	sd->ts_off = from_client ? f->ts_c2b : f->ts_b2c;
@@ -80,19 +77,22 @@ static void translate_options(const struct relay_seg *s, const struct splice_dir
 }
 
 /* FIN bookkeeping: a side is done once its FIN is acknowledged by the other. */
-static void track_close(struct flow *f, const struct relay_seg *s, const struct splice_dir *sd,
-			uint32_t ack_translated)
+/* FIN bookkeeping: a side is done once its FIN is acknowledged by the other. The FIN
+ * sequence numbers live in the flow's set-up line: read only around a FIN. */
+static void track_close(struct flow *f, enum flow_dir dir, const struct relay_seg *s,
+			const struct splice_dir *sd, uint32_t ack_translated)
 {
+	enum flow_dir other = dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
+
 	if (s->flags & RTE_TCP_FIN_FLAG) {
 		sd->in->fin_seen = 1;
-		sd->in_seq->fin_seq = s->seq + s->payload_len + 1;
+		flow_side_seq_of(f, dir)->fin_seq = s->seq + s->payload_len + 1;
 	}
 	if ((s->flags & RTE_TCP_ACK_FLAG) && sd->out->fin_seen &&
-	    seq_leq(sd->out_seq->fin_seq, ack_translated))
+	    seq_leq(flow_side_seq_of(f, other)->fin_seq, ack_translated))
 		sd->out->fin_acked = 1;
 	if (s->flags & RTE_TCP_RST_FLAG)
 		sd->in->rst = 1;
-	(void)f;
 }
 
 /* The backend acknowledged relay-owned bytes: stop keeping what it has. */
@@ -337,7 +337,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		ack = f->c_rcv_nxt;
 	if (dir == FLOW_DIR_BACKEND && (s->flags & RTE_TCP_ACK_FLAG))
 		note_backend_ack(w, f, s->ack);
-	track_close(f, s, &sd, ack);
+	track_close(f, dir, s, &sd, ack);
 
 	rewrite32(&d, (uint8_t *)s->tcp, 4, seq, &aligned);
 	if (s->flags & RTE_TCP_ACK_FLAG)
