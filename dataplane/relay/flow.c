@@ -264,9 +264,15 @@ static void queue_push(struct flow_table *ft, struct flow_queue *q, struct flow 
 	q->tail = f->index;
 }
 
-/* f, on q, leaves it. */
-static void queue_unlink(struct flow_table *ft, struct flow_queue *q, struct flow *f)
+/* f leaves the queue it is on (the hello or the closing queue): true, or false when it
+ * is on neither. */
+static bool queue_leave(struct flow_table *ft, struct flow *f)
 {
+	struct flow_queue *q;
+
+	if (!f->hello_queued && !f->closing_queued) /* one test of both bits, most calls */
+		return false;
+	q = f->hello_queued ? &ft->hello : &ft->closing;
 	if (f->rtx_prev != RTX_NONE)
 		ft->flows[f->rtx_prev].rtx_next = f->rtx_next;
 	else
@@ -276,6 +282,8 @@ static void queue_unlink(struct flow_table *ft, struct flow_queue *q, struct flo
 	else
 		q->tail = f->rtx_prev;
 	f->rtx_prev = f->rtx_next = RTX_NONE;
+	f->hello_queued = f->closing_queued = 0;
+	return true;
 }
 
 void flow_hello_queue(struct flow_table *ft, struct flow *f)
@@ -301,16 +309,8 @@ struct flow *flow_hello_oldest(struct flow_table *ft)
 
 void flow_rtx_disarm(struct flow_table *ft, struct flow *f)
 {
-	if (f->hello_queued) {
-		queue_unlink(ft, &ft->hello, f);
-		f->hello_queued = 0;
+	if (queue_leave(ft, f))
 		return;
-	}
-	if (f->closing_queued) {
-		queue_unlink(ft, &ft->closing, f);
-		f->closing_queued = 0;
-		return;
-	}
 	if (f->rtx_prev != RTX_NONE)
 		ft->flows[f->rtx_prev].rtx_next = f->rtx_next;
 	else if (ft->rtx_head == f->index)
@@ -376,8 +376,7 @@ void flow_closing_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, 
 		 * longer closing just leaves the queue. */
 		if (f->state == FLOW_CLOSING && flow_time_before(now_ms, f->expire_ms))
 			return;
-		queue_unlink(ft, &ft->closing, f);
-		f->closing_queued = 0;
+		queue_leave(ft, f);
 		if (f->state == FLOW_CLOSING)
 			fn(ctx, f);
 	}

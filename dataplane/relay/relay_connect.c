@@ -376,7 +376,7 @@ bool relay_may_redispatch(const struct dp_worker *w, const struct flow *f)
 	return f->member != FLOW_NO_MEMBER && (f->stream || f->plain) && !f->gateway_plain &&
 	       !f->sole_member &&
 	       f->dispatches + 1u < w->app->conf->relay.redispatch &&
-	       f->c_snd_nxt == f->c_seq.local_isn + 1 &&              /* nothing from it reached the client */
+	       f->c_snd_nxt == f->c_seq.local_isn + 1 && /* nothing from it reached the client */
 	       (f->state != FLOW_SPLICED || f->b_snd_nxt - (f->b_seq.local_isn + 1) <= kept);
 }
 

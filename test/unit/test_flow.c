@@ -291,9 +291,7 @@ static void test_closing_leaves_other_lists(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
 	}
 	flow_rtx_arm(ft, f[0], 10);
-	f[1]->state = FLOW_HELLO;
-	f[1]->stream = NULL;
-	flow_hello_queue(ft, f[1]);
+	flow_hello_queue(ft, f[1]); /* a new flow is FLOW_HELLO */
 	for (int i = 0; i < 4; i++) {
 		f[i]->state = FLOW_CLOSING;
 		f[i]->expire_ms = 100 + (uint32_t)i;
