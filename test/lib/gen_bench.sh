@@ -133,7 +133,7 @@ testpmd_run() {
 # flows held less the RSS of the same data plane with a 64-entry table, both after a short
 # stream has cycled every mbuf of the pool once. Leaves the 1 M data plane up.
 mem_per_flow() {
-	local put=$1 rss_base rss0 rss_held1 rss_held2 flows1 flows2 gpid pass cap=1125000 report
+	local put=$1 rss_base rss0 rss_held1 rss_held2 flows1 flows2 gpid pass cap=1125000
 	mem_rss_after_warmup() { # the data plane is up; sets RSS_KB
 		gen --mode stream --concurrency 16 --routes 64 --backends 8 --seconds 1 >/dev/null
 		sleep 1.5
@@ -147,17 +147,13 @@ mem_per_flow() {
 	mem_rss_after_warmup
 	rss0=$RSS_KB
 	for pass in 1 2; do
-		# gen_run hands the report over only when the generator has left (and let the
-		# flows go): the held count is read from the report file as it is written. The
-		# gen below takes the next run number.
-		report=$TOPO_DIR/${TOPO_TAG}-g$(($(cat "$TOPO_DIR/runs") + 1)).report
 		GEN_MEM_MB=1024 gen --mode hold --concurrency 1000000 --routes 64 --backends 8 \
 			--request 100 --response 100 --seconds 4 >"$TOPO_DIR/hold.out" &
 		gpid=$!
-		topo_wait_for 150 grep -qs '^hold' "$report"
+		topo_wait_for 150 grep -q '^hold' "$TOPO_DIR/hold.out"
 		sleep 1
 		eval "rss_held$pass=$(rss_kb) flows$pass=$(dp_status "$PREFIX" flows)"
-		cat "$report"
+		cat "$TOPO_DIR/hold.out"
 		wait "$gpid"
 		sleep 1.5
 	done

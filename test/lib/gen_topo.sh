@@ -114,7 +114,7 @@ gen_topo_conf() {
 # DP_SOCK empty (another forwarder), the generator keeps its ports 1 s (unless ARGS say
 # otherwise) instead.
 gen_run() {
-	local ns=$1 prefix=$2 lcore=$3 sock=${DP_SOCK:-} out done pid rc
+	local ns=$1 prefix=$2 lcore=$3 sock=${DP_SOCK:-} done pid rc
 	shift 3
 	topo_eal_prefix "$prefix"
 	gen_command "$ns" "$prefix" "$lcore"
@@ -124,10 +124,11 @@ gen_run() {
 		topo_eal_prefix_gone "$prefix"
 		return $rc
 	fi
-	out=$TOPO_DIR/$prefix.report
 	done=$TOPO_DIR/$prefix.done
 	rm -f "$done"
-	"${GEN_CMD[@]}" --linger 60 --done-file "$done" "$@" >"$out" &
+	# The report as it comes here too: a caller in the background may read it while the
+	# generator still holds its connections (bench-mem's held flows).
+	"${GEN_CMD[@]}" --linger 60 --done-file "$done" "$@" &
 	pid=$!
 	until gen_dp_links_up "$sock" || [ -e "$done" ] || ! kill -0 "$pid" 2>/dev/null; do
 		sleep 0.02
@@ -144,7 +145,6 @@ gen_run() {
 	# links are down, the next run would take a link still up for its own.
 	topo_wait_for 10 gen_dp_links_down "$sock" ||
 		topo_log "the data plane still sees a generator after it left"
-	cat "$out"
 	return $rc
 }
 
