@@ -7,7 +7,8 @@
 # last-entry shortcut rarely hits. For each number of active flows, testpmd io and
 # meshrelay take turns on the same frames (the generator answers its own clients through
 # testpmd); printed: packets/s, cycles per packet of each forwarder (only polls that
-# found work), and testpmd's over ours: the share of testpmd's per-core rate we reach.
+# found work), our frames per such poll (how full the bursts were), and testpmd's over
+# ours: the share of testpmd's per-core rate we reach.
 # The runs-of-16 case of scripts/bench-gen.sh follows, labelled, at 64 flows.
 #
 # With BEFORE=BUILD_DIR an older build's data plane takes its turn in every round too, on
@@ -36,7 +37,7 @@ echo "# active_flows testpmd_io_cycles_per_packet meshrelay_cycles_per_packet be
 
 # turns FLOWS LABEL GEN_ARGS...: ROUNDS turns of testpmd io and meshrelay; one summary line.
 turns() {
-	local flows=$1 label=$2 tp="" mr="" tpp="" mrp="" old="" failed=0 line before=""
+	local flows=$1 label=$2 tp="" mr="" tpp="" mrp="" mrf="" old="" failed=0 line before=""
 	local table=262144 mem=1024
 	shift 2
 	# Above a quarter million flows: a table with room to spare, memory for it, and 64
@@ -59,6 +60,7 @@ turns() {
 		dp_down
 		mr="$mr $(gen_field "$line" cpp)"
 		mrp="$mrp $(gen_field "$line" rx_pps)"
+		mrf="$mrf $(gen_field "$line" fpp)"
 		failed=$((failed + $(gen_field "$line" failed)))
 		if [ -n "${BEFORE:-}" ]; then
 			MR_DP=$BEFORE/dataplane/meshrelay-dp dp_up "$STREAM_ROUTES" "$STREAM_BACKENDS" \
@@ -73,8 +75,8 @@ turns() {
 	local t m
 	t=$(median <<<"$tp")
 	m=$(median <<<"$mr")
-	printf '%-26s flows=%-6s testpmd %6s cycles/pkt (%s pkt/s)  meshrelay %6s cycles/pkt (%s pkt/s)  per core %s of testpmd  [rounds: testpmd%s; meshrelay%s; failed %s]%s\n' \
-		"$label" "$flows" "$t" "$(median <<<"$tpp")" "$m" "$(median <<<"$mrp")" \
+	printf '%-26s flows=%-6s testpmd %6s cycles/pkt (%s pkt/s)  meshrelay %6s cycles/pkt (%s pkt/s, %s per poll)  per core %s of testpmd  [rounds: testpmd%s; meshrelay%s; failed %s]%s\n' \
+		"$label" "$flows" "$t" "$(median <<<"$tpp")" "$m" "$(median <<<"$mrp")" "$(median <<<"$mrf")" \
 		"$(ratio "$t" "$m")" "$tp" "$mr" "$failed" "$before"
 	[ -z "${DAT_ROW:-}" ] || echo "$flows $t $m $(if [ -n "${BEFORE:-}" ]; then median <<<"$old"; else echo "?"; fi)" >>"$DAT"
 }

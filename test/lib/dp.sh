@@ -36,15 +36,16 @@ dp_stat() { dp_field "$@" || echo 0; }
 # when unreadable, so a check on it fails rather than reads a stopped data plane as idle.
 dp_status() { dp_field "$1" status "$2"; }
 
-# dp_busy_cycles PREFIX: busy cycles summed over the workers, then the TSC rate, on one
-# line ("CYCLES HZ"). A worker polls without sleeping, so only polls that found work count.
+# dp_busy_cycles PREFIX: busy cycles summed over the workers, the TSC rate, and the polls
+# that found work, on one line ("CYCLES HZ POLLS"). A worker polls without sleeping, so only polls that found work count.
 dp_busy_cycles() {
 	/usr/bin/python3 test/lib/telemetry.py "$1" /meshrelay/lcores | /usr/bin/python3 -c '
 import json, sys
-busy, hz = 0, 1
+busy, hz, polls = 0, 1, 0
 for line in json.load(sys.stdin)["/meshrelay/lcores"]:
     kv = dict(f.split("=") for f in line.split())
     busy += int(kv["busy_cycles"])
+    polls += int(kv["busy_polls"])
     hz = int(kv["tsc_hz"])
-print(busy, hz)'
+print(busy, hz, polls)'
 }

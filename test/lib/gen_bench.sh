@@ -64,17 +64,20 @@ hz() { dp_busy_cycles "$PREFIX" | cut -d' ' -f2; }
 frames() { dp_stat "$PREFIX" counters rx_frames; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 
-# stream_run FLOWS [ARGS] -> the report's first line with cpp= appended. Over
+# stream_run FLOWS [ARGS] -> the report's first line with cpp= (busy cycles per frame) and
+# fpp= (frames per poll that found work: how full the bursts were) appended. Over
 # $STREAM_ROUTES routes and $STREAM_BACKENDS backends (16 and 4; the data plane must have
 # been brought up with the same): each backend address and port takes at most the relay's
 # 50,000 source ports, so a million flows need more than 16 of them.
 stream_run() {
-	local b0 f0 out
-	b0=$(busy)
+	local b0 p0 b1 p1 f0 out
+	read -r b0 _ p0 <<<"$(dp_busy_cycles "$PREFIX")"
 	f0=$(frames)
 	out=$(gen --mode stream --concurrency "$1" --routes "${STREAM_ROUTES:-16}" \
 		--backends "${STREAM_BACKENDS:-4}" --seconds "$SECS" "${@:2}")
-	echo "$(echo "$out" | head -1) cpp=$(ratio $(($(busy) - b0)) $(($(frames) - f0)))"
+	read -r b1 _ p1 <<<"$(dp_busy_cycles "$PREFIX")"
+	f0=$(($(frames) - f0))
+	echo "$(echo "$out" | head -1) cpp=$(ratio $((b1 - b0)) "$f0") fpp=$(ratio "$f0" $((p1 - p0)))"
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
