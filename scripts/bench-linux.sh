@@ -30,6 +30,11 @@ FLOWS=("$@")
 export TOPO_TAG=${TOPO_TAG:-mrlnx}
 . test/lib/gen_bench.sh
 gen_memory_note
+# The floor under the many-flow figures: what a random cache line of a million flows'
+# table (256 MB) costs here, alone and with 32 in flight, as TSC cycles per line.
+[ ! -x build/test/bench/bench-line-cost ] ||
+	echo "memory: random lines of 256 MB, cycles per line: $(build/test/bench/bench-line-cost 256 \
+		"$(if [ -n "${GEN_HUGE:-}" ]; then echo 2m; else echo 4k; fi)")"
 OUT=${OUT_DIR:-$(mktemp -d /tmp/bench-linux.XXXXXX)}
 mkdir -p "$OUT"
 DAT=$OUT/linux.dat
