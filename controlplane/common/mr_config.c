@@ -562,11 +562,3 @@ int mr_config_load_string(const char *text, const char *name, struct mr_config *
 	config_destroy(&cfg);
 	return rc;
 }
-
-int mr_config_port_index(const struct mr_config *conf, const char *name)
-{
-	for (unsigned int i = 0; i < conf->n_ports; i++)
-		if (strcmp(conf->ports[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}

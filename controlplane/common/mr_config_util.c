@@ -194,3 +194,13 @@ bool cfg_address_is_valid(const char *text)
 
 	return inet_pton(AF_INET, text, buf) == 1 || inet_pton(AF_INET6, text, buf) == 1;
 }
+
+/* A query of the parsed configuration rather than a schema check, kept here because every
+ * configuration module resolves port names with it (mr_config.h). */
+int mr_config_port_index(const struct mr_config *conf, const char *name)
+{
+	for (unsigned int i = 0; i < conf->n_ports; i++)
+		if (strcmp(conf->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}

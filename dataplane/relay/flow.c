@@ -89,9 +89,7 @@ void flow_side_set_v6(struct flow_table *ft, struct flow *f, enum flow_dir dir,
 const struct flow_addr6 *flow_side_addr6(const struct flow_table *ft, const struct flow *f,
 					 enum flow_dir dir)
 {
-	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-
-	return side->v6 ? &ft->addr6[f->index << 1 | dir] : NULL;
+	return flow_table_addr6(ft, f, dir);
 }
 
 struct flow_key6 flow_side_key6(const struct flow_table *ft, const struct flow *f,

@@ -39,6 +39,16 @@ struct flow_table {
 	struct flow_limits *limits;  /* what flows keep and clients hold (flow_limits.c) */
 };
 
+/* flow_side_addr6 for the flow modules: inline, so that flow_limits.c needs nothing of
+ * flow.c (flow.c calls down into the limits, never the other way). */
+static inline const struct flow_addr6 *flow_table_addr6(const struct flow_table *ft,
+							const struct flow *f, enum flow_dir dir)
+{
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+
+	return side->v6 ? &ft->addr6[f->index << 1 | dir] : NULL;
+}
+
 /* Create the table's limits for its capacity on a socket; NULL when out of memory. */
 struct flow_limits *flow_limits_create(const char *name, uint32_t capacity, int socket_id);
 

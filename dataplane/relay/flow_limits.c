@@ -71,7 +71,7 @@ void flow_limits_free(struct flow_limits *l)
  * under a prefix that no source of ours can have (ff..: multicast, dropped on input). */
 static uint64_t client_key(const struct flow_table *ft, const struct flow *f)
 {
-	const struct flow_addr6 *a6 = flow_side_addr6(ft, f, FLOW_DIR_CLIENT);
+	const struct flow_addr6 *a6 = flow_table_addr6(ft, f, FLOW_DIR_CLIENT);
 	uint64_t key;
 
 	if (a6) {
