@@ -3,6 +3,7 @@
 
 #include <rte_ip.h>
 
+#include "csum_delta.h"
 #include "mbuf_slice.h"
 
 void tcp_out_ip_header(void *l3, const struct flow_key *k, const struct flow_addr6 *a6)
@@ -119,9 +120,7 @@ static __rte_always_inline uint16_t sum_piece(const void *buf, uint32_t len)
 		memcpy(&tail, p, len); /* the bytes in memory order, zeros after: as words */
 		sum += tail;
 	}
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	return __rte_raw_cksum_reduce((uint32_t)sum);
+	return csum_fold64(sum);
 }
 
 /* One's-complement sum of len bytes from l4_off on, over every segment of m's chain,
@@ -146,9 +145,7 @@ static __rte_always_inline uint16_t checksum_chain(const struct rte_mbuf *m, uin
 		done += take;
 		off = 0;
 	}
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return (uint16_t)~csum_fold64(sum);
 }
 
 uint16_t tcp_checksum_mbuf(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
@@ -160,8 +157,7 @@ uint16_t tcp_checksum_mbuf(const struct rte_mbuf *m, const struct rte_ipv4_hdr *
 	uint64_t phdr = (uint64_t)ip->src_addr + ip->dst_addr + rte_cpu_to_be_16(IPPROTO_TCP) +
 			rte_cpu_to_be_16(l4_len);
 
-	phdr = (phdr & 0xffffffffu) + (phdr >> 32);
-	return checksum_chain(m, __rte_raw_cksum_reduce((uint32_t)phdr), l4_off, l4_len);
+	return checksum_chain(m, csum_fold64(phdr), l4_off, l4_len);
 }
 
 uint16_t tcp_checksum_mbuf6(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6,
