@@ -6,7 +6,10 @@
 # table), bytes per table entry by RSS and as the data plane counts its table (which it
 # does per entry, and the table has an eighth to spare), and the RSS figures behind them.
 #
-#   scripts/bench-mem.sh [BUILD_DIR...]      (default: build)
+# GEN_IPV6=1 gives the edge port an IPv6 address, so the tables hold IPv6 connections too:
+# what that costs the same IPv4 flows.
+#
+#   [GEN_IPV6=1] scripts/bench-mem.sh [BUILD_DIR...]      (default: build)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 DIRS=("$@")

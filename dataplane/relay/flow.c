@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
@@ -41,26 +40,18 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 
 int flow_table_enable_ipv6(struct flow_table *ft, int socket_id)
 {
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = ft->capacity * 2,
-		.key_len = sizeof(struct flow_key6),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
+	char name[32];
+	size_t bytes = sizeof(struct flow_addr6) * 2 * ft->capacity;
 
-	if (ft->index6)
+	/* IPv6 sides go into the same index as IPv4 ones (as their flow_key form): only
+	 * their whole addresses need room of their own. */
+	if (ft->addr6)
 		return 0;
 	snprintf(name, sizeof(name), "%p6", (void *)ft);
-	ft->index6 = rte_hash_create(&hp);
-	ft->addr6 = rte_zmalloc_socket(name, sizeof(struct flow_addr6) * 2 * ft->capacity, 0,
-				       socket_id);
-	if (!ft->index6 || !ft->addr6)
+	ft->addr6 = rte_zmalloc_socket(name, bytes, 0, socket_id);
+	if (!ft->addr6)
 		return -1;
-	ft->hash_bytes += (size_t)hp.entries * (sizeof(struct flow_key6) + 8 + 8) +
-			  sizeof(struct flow_addr6) * 2 * ft->capacity;
+	ft->hash_bytes += bytes;
 	return 0;
 }
 
@@ -112,7 +103,6 @@ void flow_table_free(struct flow_table *ft)
 		return;
 	for (uint32_t i = 0; ft->flows && i < ft->capacity; i++)
 		rte_pktmbuf_free(ft->flows[i].stream);
-	rte_hash_free(ft->index6);
 	rte_free(ft->addr6);
 	flow_index_free(&ft->index);
 	rte_free(ft->flows);
@@ -149,19 +139,11 @@ static bool key_is_set(const struct flow_key *k)
 static void release_key(struct flow_table *ft, struct flow *f, enum flow_dir d)
 {
 	const struct flow_side *side = d == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	enum flow_dir dir;
 
-	if (!key_is_set(&side->key))
-		return;
-	if (side->v6) {
-		struct flow_key6 k6 = flow_side_key6(ft, f, d);
-
-		if (flow_lookup6(ft, &k6, &dir) == f)
-			rte_hash_del_key(ft->index6, &k6);
-	} else {
+	/* Only the entry of this flow and side goes: the value names both. */
+	if (key_is_set(&side->key))
 		flow_index_del(&ft->index, flow_index_hash(&ft->index, &side->key),
 			       flow_index_val(f->index, d));
-	}
 }
 
 void flow_side_forget(struct flow_table *ft, struct flow *f, enum flow_dir dir)
@@ -187,29 +169,69 @@ void flow_release(struct flow_table *ft, struct flow *f)
 	ft->n_free++;
 }
 
+/* The index's view of an IPv6 key: its whole addresses, for confirming a candidate. */
+static inline struct flow_index_v6 index_v6(const struct flow_table *ft, const uint8_t *peer,
+					    const uint8_t *local)
+{
+	return (struct flow_index_v6){ .addr6 = ft->addr6, .peer = peer, .local = local };
+}
+
+/* key's flow_key form: the peer address's digest, no local address (IPv4 keys always
+ * have one), the ports. */
+static inline struct flow_key key6_short(const struct flow_key6 *key)
+{
+	return (struct flow_key){ .peer_ip = flow_addr6_digest(key->peer_ip), .local_ip = 0,
+				  .peer_port = key->peer_port, .local_port = key->local_port };
+}
+
+/* The value of IPv6 key among ft's flows, 0 when none (or the table has no IPv6). */
+static uint32_t find6(const struct flow_table *ft, const struct flow_key6 *key)
+{
+	struct flow_key k = key6_short(key);
+	struct flow_index_v6 v6 = index_v6(ft, key->peer_ip, key->local_ip);
+
+	if (!ft->addr6)
+		return 0;
+	return flow_index_find6(&ft->index, ft->flows, &k, flow_index_hash(&ft->index, &k), &v6);
+}
+
+/* The value of IPv4 key, 0 when none. An IPv6 side's short key has no local address,
+ * which no IPv4 key lacks, so it matches none; the side's flag says so outright. */
+static uint32_t find4(const struct flow_table *ft, const struct flow_key *key)
+{
+	uint32_t v = flow_index_find(&ft->index, ft->flows, key, flow_index_hash(&ft->index, key));
+	const struct flow *f;
+
+	if (!v)
+		return 0;
+	f = &ft->flows[flow_index_val_flow(v)];
+	return (flow_index_val_dir(v) == FLOW_DIR_CLIENT ? f->c.v6 : f->b.v6) ? 0 : v;
+}
+
 int flow_key_add(struct flow_table *ft, struct flow *f, enum flow_dir dir)
 {
 	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	uintptr_t value = (uintptr_t)f->index << 1 | dir;
-	uint32_t h;
+	uint32_t exists;
 
 	f->splice_sums = 0;
 	if (side->v6) {
-		struct flow_key6 k6 = flow_side_key6(ft, f, dir);
+		const struct flow_addr6 *a = flow_table_addr6(ft, f, dir);
+		struct flow_index_v6 v6 = index_v6(ft, a->peer, a->local);
 
-		if (rte_hash_lookup(ft->index6, &k6) >= 0)
-			return -1;
-		return rte_hash_add_key_data(ft->index6, &k6, (void *)value) == 0 ? 0 : -1;
+		exists = flow_index_find6(&ft->index, ft->flows, &side->key,
+					  flow_index_hash(&ft->index, &side->key), &v6);
+	} else {
+		exists = find4(ft, &side->key);
 	}
-	h = flow_index_hash(&ft->index, &side->key);
-	if (flow_index_find(&ft->index, ft->flows, &side->key, h))
+	if (exists)
 		return -1;
-	return flow_index_add(&ft->index, h, flow_index_val(f->index, dir));
+	return flow_index_add(&ft->index, flow_index_hash(&ft->index, &side->key),
+			      flow_index_val(f->index, dir));
 }
 
 bool flow_key_exists(const struct flow_table *ft, const struct flow_key *key)
 {
-	return flow_index_find(&ft->index, ft->flows, key, flow_index_hash(&ft->index, key)) != 0;
+	return find4(ft, key) != 0;
 }
 
 /* The flow and side a value of an index names. */
@@ -222,7 +244,7 @@ static inline struct flow *flow_of_val(struct flow_table *ft, uint32_t val, enum
 struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 			 enum flow_dir *dir)
 {
-	uint32_t v = flow_index_find(&ft->index, ft->flows, key, flow_index_hash(&ft->index, key));
+	uint32_t v = find4(ft, key);
 
 	return v ? flow_of_val(ft, v, dir) : NULL;
 }
@@ -237,17 +259,14 @@ void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *keys,
 struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,
 			  enum flow_dir *dir)
 {
-	void *data;
+	uint32_t v = find6(ft, key);
 
-	if (!ft->index6 || rte_hash_lookup_data(ft->index6, key, &data) < 0)
-		return NULL;
-	*dir = (enum flow_dir)((uintptr_t)data & 1);
-	return &ft->flows[(uintptr_t)data >> 1];
+	return v ? flow_of_val(ft, v, dir) : NULL;
 }
 
 bool flow_key6_exists(const struct flow_table *ft, const struct flow_key6 *key)
 {
-	return ft->index6 && rte_hash_lookup(ft->index6, key) >= 0;
+	return find6(ft, key) != 0;
 }
 
 /* f joins the tail of q (it is on no list). */

@@ -2,9 +2,9 @@
 /*
  * The relay's flow table: one per worker lcore, used by that lcore only (no locks).
  * A flow is a client connection and, once a backend is chosen, its backend connection;
- * both are indexed (flow_index.h; IPv6 sides in an rte_hash) so a packet from either side
- * finds the flow in one lookup. Entries are preallocated; a full table refuses new flows and leaves the
- * established ones alone. Timers are coarse: an expiry time per flow, swept in slices,
+ * both are indexed (flow_index.h, IPv4 and IPv6 sides in one index) so a packet from
+ * either side finds the flow in one lookup. Entries are preallocated; a full table refuses
+ * new flows and leaves the established ones alone. Timers are coarse: an expiry time per flow, swept in slices,
  * plus a short list of flows with relay-owned bytes waiting for retransmission.
  */
 #ifndef FLOW_H
@@ -27,7 +27,7 @@ typedef void (*flow_visit_fn)(void *ctx, struct flow *f);
 /* Table for max_flows flows on a NUMA socket; NULL on failure. */
 struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int socket_id);
 
-/* Let the table hold IPv6 connections too (an index and address slots). 0 or -1. */
+/* Let the table hold IPv6 connections too (room for their whole addresses). 0 or -1. */
 int flow_table_enable_ipv6(struct flow_table *ft, int socket_id);
 
 /* Make side dir of f an IPv6 connection between local and peer (the table must have

@@ -51,11 +51,29 @@ static inline bool side_has_key(const struct flow *flows, uint32_t val,
 			   key);
 }
 
-static inline uint32_t find_in(const struct flow_index_bucket *b, const struct flow *flows,
-			       const struct flow_key *key, uint32_t h)
+/* side_has_key for an IPv6 side: its key (digest and ports) and both whole addresses. */
+static inline bool side_has_key6(const struct flow *flows, uint32_t val,
+				 const struct flow_key *key, const struct flow_index_v6 *v6)
+{
+	const struct flow *f = &flows[flow_index_val_flow(val)];
+	const struct flow_side *side = flow_index_val_dir(val) == FLOW_DIR_BACKEND ? &f->b : &f->c;
+	const struct flow_addr6 *a = &v6->addr6[val - 1]; /* index << 1 | dir */
+
+	return side->v6 && flow_key_eq(&side->key, key) && memcmp(a->peer, v6->peer, 16) == 0 &&
+	       memcmp(a->local, v6->local, 16) == 0;
+}
+
+/* The value in b of key (hash h), or 0. v6: the key's whole addresses, NULL for IPv4
+ * (a constant where inlined, so the IPv4 loop carries no test of it). */
+static __rte_always_inline uint32_t find_in(const struct flow_index_bucket *b,
+					    const struct flow *flows,
+					    const struct flow_key *key, uint32_t h,
+					    const struct flow_index_v6 *v6)
 {
 	for (unsigned int i = 0; i < FLOW_INDEX_WAYS; i++)
-		if (b->sig[i] == h && b->val[i] != 0 && side_has_key(flows, b->val[i], key))
+		if (b->sig[i] == h && b->val[i] != 0 &&
+		    (v6 ? side_has_key6(flows, b->val[i], key, v6) :
+			  side_has_key(flows, b->val[i], key)))
 			return b->val[i];
 	return 0;
 }
@@ -63,9 +81,17 @@ static inline uint32_t find_in(const struct flow_index_bucket *b, const struct f
 uint32_t flow_index_find(const struct flow_index *ix, const struct flow *flows,
 			 const struct flow_key *key, uint32_t h)
 {
-	uint32_t v = find_in(flow_index_first(ix, h), flows, key, h);
+	uint32_t v = find_in(flow_index_first(ix, h), flows, key, h, NULL);
 
-	return v ? v : find_in(second(ix, h), flows, key, h);
+	return v ? v : find_in(second(ix, h), flows, key, h, NULL);
+}
+
+uint32_t flow_index_find6(const struct flow_index *ix, const struct flow *flows,
+			  const struct flow_key *key, uint32_t h, const struct flow_index_v6 *v6)
+{
+	uint32_t v = find_in(flow_index_first(ix, h), flows, key, h, v6);
+
+	return v ? v : find_in(second(ix, h), flows, key, h, v6);
 }
 
 void flow_index_find_bulk(const struct flow_index *ix, struct flow *flows,
@@ -83,11 +109,11 @@ void flow_index_find_bulk(const struct flow_index *ix, struct flow *flows,
 		rte_prefetch0(first[i]);
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		uint32_t v = find_in(first[i], flows, &keys[i], h[i]);
+		uint32_t v = find_in(first[i], flows, &keys[i], h[i], NULL);
 		struct flow *f;
 
 		if (!v)
-			v = find_in(second(ix, h[i]), flows, &keys[i], h[i]);
+			v = find_in(second(ix, h[i]), flows, &keys[i], h[i], NULL);
 		if (!v) {
 			found[i] = NULL;
 			continue;

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The flow table's index of IPv4 connections: a hash of buckets of eight (signature,
- * value) slots, one cache line each, every key in one of two buckets. It stores no keys:
- * a value names a flow and a side (flow index << 1 | dir, plus one), and a candidate is
- * confirmed by comparing the key with that side's own key in the flow. Sized at twice the
- * keys it may hold; a key goes to its first bucket while that has room, else to its
- * second, else an entry of either moves to its own other bucket (one cuckoo step). Only
- * when all of that fails is the key refused (as a full table refuses a flow). One lcore's (the flow table's owner); flow.c is its only user.
+ * The flow table's index of its connections, IPv4 and IPv6 alike: a hash of buckets of
+ * eight (signature, value) slots, one cache line each, every key in one of two buckets. It
+ * stores no keys: a value names a flow and a side (flow index << 1 | dir, plus one), and a
+ * candidate is confirmed by comparing the key with that side's own key in the flow (for
+ * an IPv6 side also its whole addresses, kept beside the table). Sized at twice the keys
+ * it may hold; a key goes to its first bucket while that has room, else to its second,
+ * else an entry of either moves to its own other bucket (one cuckoo step). Only when all
+ * of that fails is the key refused (as a full table refuses a flow). One lcore's (the
+ * flow table's owner); flow.c is its only user.
  */
 #ifndef FLOW_INDEX_H
 #define FLOW_INDEX_H
@@ -66,6 +68,18 @@ static inline struct flow_index_bucket *flow_index_first(const struct flow_index
 /* The value of key (hash h) among flows, or 0 when it is not indexed. */
 uint32_t flow_index_find(const struct flow_index *ix, const struct flow *flows,
 			 const struct flow_key *key, uint32_t h);
+
+/* What an IPv6 key adds to the flow_key of its side (the address digest and the ports):
+ * its whole addresses, and where the table keeps those of every side (two per flow, by
+ * index << 1 | dir). */
+struct flow_index_v6 {
+	const struct flow_addr6 *addr6;
+	const uint8_t *peer, *local;
+};
+
+/* flow_index_find for an IPv6 side: key is its flow_key form, v6 its whole addresses. */
+uint32_t flow_index_find6(const struct flow_index *ix, const struct flow *flows,
+			  const struct flow_key *key, uint32_t h, const struct flow_index_v6 *v6);
 
 /* Keys flow_index_find_bulk takes at once (flow_lookup_bulk's, checked in flow.c). */
 #define FLOW_INDEX_BULK 32

@@ -18,9 +18,8 @@ struct flow_queue {
 };
 
 struct flow_table {
-	struct flow_index index; /* IPv4 sides: flow_key -> flow index and side */
-	struct rte_hash *index6; /* flow_key6 -> the same; NULL without IPv6 */
-	struct flow_addr6 *addr6; /* two per flow (index << 1 | dir) with IPv6 */
+	struct flow_index index; /* every side: flow_key -> flow index and side */
+	struct flow_addr6 *addr6; /* two per flow (index << 1 | dir); NULL without IPv6 */
 	struct flow *flows;
 	uint32_t free_head;      /* free entries, linked through flow.next_free (last first) */
 	uint32_t n_free;

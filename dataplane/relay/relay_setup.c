@@ -148,7 +148,7 @@ bool relay_worker_up(struct dp_worker *w, int socket)
 	w->src_port_next = (uint32_t)rte_rand();
 	snprintf(name, sizeof(name), "flows_w%u", w->index);
 	w->flows = flow_table_create(name, app->conf->relay.max_flows, socket);
-	/* IPv6 flows need their index only where a port has an IPv6 address. */
+	/* IPv6 flows need room for their addresses only where a port has an IPv6 address. */
 	for (unsigned int i = 0; w->flows && i < app->n_ports; i++) {
 		if (app->ports[i].has_ipv6 && flow_table_enable_ipv6(w->flows, socket) < 0) {
 			flow_table_free(w->flows);

@@ -36,7 +36,10 @@ gen_topo_conf() {
 		echo "                      \"--log-level\", \"pmd.net.memif:error\" ]; };"
 		echo "ports = ("
 		echo "  { name = \"edge\"; device = \"net_memif0,role=server,socket=$dir/edge.sock,socket-abstract=no\";"
-		echo "    ipv4 = \"10.200.0.1/24\"; gateway = \"10.200.0.2\"; queues = $workers; exception = { enabled = false; }; },"
+		# GEN_IPV6=1: the edge port has an IPv6 address too, so every flow table holds
+		# IPv6 connections as well (what that costs an IPv4 flow: bench-mem.sh).
+		echo "    ipv4 = \"10.200.0.1/24\"; gateway = \"10.200.0.2\"; queues = $workers;" \
+			"${GEN_IPV6:+ipv6 = \"fd00:200::1/64\";} exception = { enabled = false; }; },"
 		echo "  { name = \"svc\"; device = \"net_memif1,role=server,socket=$dir/svc.sock,socket-abstract=no\";"
 		echo "    ipv4 = \"10.201.0.1/24\"; queues = $workers; exception = { enabled = false; };"
 		if [ "${GEN_SOURCE_ADDRS:-0}" -gt 0 ]; then

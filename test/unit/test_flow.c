@@ -121,6 +121,69 @@ static void test_keys_both_sides(void)
 	flow_table_free(ft);
 }
 
+/* An IPv6 side of f: peer and local addresses ending in the bytes given, the ports given. */
+static void side6(struct flow_table *ft, struct flow *f, enum flow_dir dir, uint8_t peer_end,
+		  uint8_t local_end, uint16_t peer_port, uint16_t local_port)
+{
+	uint8_t peer[16] = { 0x20, 0x01, 0x0d, 0xb8 }, local[16] = { 0x20, 0x01, 0x0d, 0xb8, 1 };
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+
+	peer[15] = peer_end;
+	local[15] = local_end;
+	flow_side_set_v6(ft, f, dir, peer, local);
+	side->key.peer_port = peer_port;
+	side->key.local_port = local_port;
+}
+
+/* IPv6 sides share the index with IPv4 ones, by their short key (the peer's digest and
+ * the ports): two connections that differ only in the local address both go in and are
+ * told apart by their whole addresses; an IPv4 key never finds an IPv6 side; a released
+ * side leaves the other alone. */
+static void test_keys_ipv6(void)
+{
+	struct flow_table *ft = flow_table_create("ut_flows6", 16, 0);
+	struct flow *a, *b, *c;
+	struct flow_key6 ka, kb;
+	struct flow_key as_v4;
+	enum flow_dir dir;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	a = flow_alloc(ft, 0);
+	ka = (struct flow_key6){ .peer_port = 1000, .local_port = 443 };
+	CU_ASSERT_PTR_NULL(flow_lookup6(ft, &ka, &dir)); /* no IPv6 in the table yet */
+	CU_ASSERT_EQUAL_FATAL(flow_table_enable_ipv6(ft, 0), 0);
+	b = flow_alloc(ft, 0);
+	c = flow_alloc(ft, 0);
+	side6(ft, a, FLOW_DIR_CLIENT, 9, 1, 1000, 443);
+	side6(ft, b, FLOW_DIR_BACKEND, 9, 2, 1000, 443); /* the same short key as a's */
+	CU_ASSERT_EQUAL(memcmp(&a->c.key, &b->b.key, sizeof(a->c.key)), 0);
+	CU_ASSERT_EQUAL(flow_key_add(ft, a, FLOW_DIR_CLIENT), 0);
+	CU_ASSERT_EQUAL(flow_key_add(ft, b, FLOW_DIR_BACKEND), 0);
+	side6(ft, c, FLOW_DIR_CLIENT, 9, 1, 1000, 443); /* a's connection again */
+	CU_ASSERT_EQUAL(flow_key_add(ft, c, FLOW_DIR_CLIENT), -1);
+
+	ka = flow_side_key6(ft, a, FLOW_DIR_CLIENT);
+	kb = flow_side_key6(ft, b, FLOW_DIR_BACKEND);
+	CU_ASSERT_PTR_EQUAL(flow_lookup6(ft, &ka, &dir), a);
+	CU_ASSERT_EQUAL(dir, FLOW_DIR_CLIENT);
+	CU_ASSERT_PTR_EQUAL(flow_lookup6(ft, &kb, &dir), b);
+	CU_ASSERT_EQUAL(dir, FLOW_DIR_BACKEND);
+	CU_ASSERT_TRUE(flow_key6_exists(ft, &kb));
+	as_v4 = a->c.key;
+	CU_ASSERT_PTR_NULL(flow_lookup(ft, &as_v4, &dir));
+	CU_ASSERT_FALSE(flow_key_exists(ft, &as_v4));
+
+	flow_release(ft, a);
+	CU_ASSERT_PTR_NULL(flow_lookup6(ft, &ka, &dir));
+	CU_ASSERT_FALSE(flow_key6_exists(ft, &ka));
+	CU_ASSERT_PTR_EQUAL(flow_lookup6(ft, &kb, &dir), b);
+	flow_release(ft, b);
+	flow_release(ft, c);
+	CU_ASSERT_PTR_NULL(flow_lookup6(ft, &kb, &dir));
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
 /* Distinct keys scattered over the address space (an odd multiplier is a bijection). */
 static struct flow_key spread_key(uint32_t n)
 {
@@ -510,6 +573,7 @@ int test_flow_register(void)
 		{ "alloc until full, release makes room", test_alloc_until_full },
 		{ "free list: last released taken first, each entry once", test_free_list },
 		{ "both connections keyed", test_keys_both_sides },
+		{ "IPv6 sides in the same index, told apart by whole addresses", test_keys_ipv6 },
 		{ "sides found in the flows, an entry reused", test_entry_reused },
 		{ "index full: every key found, one by one and in bulk", test_index_full },
 		{ "retransmission list and expiry sweep", test_timers },
