@@ -15,6 +15,8 @@ cd "$(dirname "$0")/.."
 DIRS=("$@")
 [ ${#DIRS[@]} -gt 0 ] || DIRS=(build)
 export TOPO_TAG=${TOPO_TAG:-mrmem}
+# No hugepages to reserve: mem_per_flow runs on 4 KB pages (RSS does not count hugepages).
+export GEN_HUGE=0
 . test/lib/gen_bench.sh
 gen_memory_note
 for dir in "${DIRS[@]}"; do

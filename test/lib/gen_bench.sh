@@ -6,30 +6,40 @@
 . test/lib/topo.sh
 . test/lib/dp.sh
 . test/lib/gen_topo.sh
-# GEN_HUGE=1: 2 MB hugepages for every DPDK process of the run, reserved here (GEN_HUGE_GB,
-# default 4) and released at exit; where they cannot be had, 4 KB pages as before.
+# 2 MB hugepages for every DPDK process of the run, as deployments run: reserved here where
+# the machine has too few free (GEN_HUGE_GB in all, default 4) and given back at exit, the
+# machine's own reservation restored; where they cannot be had, or with GEN_HUGE=0, 4 KB
+# pages (--no-huge), which the output says.
 GEN_HUGE_RESERVED=""
+GEN_HUGE_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 gen_huge_release() {
 	[ -n "$GEN_HUGE_RESERVED" ] || return 0
 	# Files of this run's processes, should one have been killed before unlinking its own.
 	rm -f /dev/hugepages/"$TOPO_TAG"-*
-	scripts/setup-hugepages.sh --clear >/dev/null 2>&1
+	echo "$GEN_HUGE_RESERVED" >"$GEN_HUGE_SYS" 2>/dev/null
 	GEN_HUGE_RESERVED=""
 }
+[ "${GEN_HUGE-1}" != 0 ] && [ -n "${GEN_HUGE-1}" ] && GEN_HUGE=1 || unset GEN_HUGE
 if [ -n "${GEN_HUGE:-}" ]; then
-	if scripts/setup-hugepages.sh --total "${GEN_HUGE_GB:-4}G" >/dev/null 2>&1 &&
+	gen_huge_want=$((${GEN_HUGE_GB:-4} * 512))
+	gen_huge_had=$(cat "$GEN_HUGE_SYS" 2>/dev/null || echo 0)
+	if [ "$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)" -ge "$gen_huge_want" ]; then
+		: # enough free already: nothing to reserve or give back
+	elif scripts/setup-hugepages.sh --total "${GEN_HUGE_GB:-4}G" >/dev/null 2>&1 &&
 		[ "$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)" -gt 0 ]; then
-		GEN_HUGE_RESERVED=1
+		GEN_HUGE_RESERVED=$gen_huge_had
 	else
+		[ "$(cat "$GEN_HUGE_SYS" 2>/dev/null || echo 0)" = "$gen_huge_had" ] ||
+			echo "$gen_huge_had" >"$GEN_HUGE_SYS" 2>/dev/null
 		unset GEN_HUGE
 	fi
 fi
 # gen_memory_note: what the run's memory is, for its output.
 gen_memory_note() {
 	if [ -n "${GEN_HUGE:-}" ]; then
-		echo "memory: 2 MB hugepages ($(awk '/HugePages_Total/ { print $2 }' /proc/meminfo) reserved for this run)"
+		echo "memory: 2 MB hugepages ($(awk '/HugePages_Free/ { print $2 }' /proc/meminfo) free for this run; GEN_HUGE=0 for 4 KB pages)"
 	else
-		echo "memory: --no-huge, 4 KB pages (GEN_HUGE=1 reserves hugepages where the machine has them)"
+		echo "memory: --no-huge, 4 KB pages (no hugepages to be had here, or GEN_HUGE=0)"
 	fi
 }
 trap 'topo_cleanup; gen_huge_release' EXIT
@@ -137,6 +147,8 @@ testpmd_run() {
 # stream has cycled every mbuf of the pool once. Leaves the 1 M data plane up.
 mem_per_flow() {
 	local put=$1 rss_base rss0 rss_held1 rss_held2 flows1 flows2 gpid pass cap=1125000
+	# 4 KB pages for these runs: RSS is the measure, and it does not count hugepages.
+	local GEN_HUGE=""
 	mem_rss_after_warmup() { # the data plane is up; sets RSS_KB
 		gen --mode stream --concurrency 16 --routes 64 --backends 8 --seconds 1 >/dev/null
 		sleep 1.5
