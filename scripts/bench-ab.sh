@@ -19,6 +19,7 @@ done
 
 export MR_BUILD_DIR=$NEW TOPO_TAG=${TOPO_TAG:-mrab}
 . test/lib/gen_bench.sh
+gen_memory_note
 
 declare -A cpp per_core
 for round in $(seq "$ROUNDS"); do

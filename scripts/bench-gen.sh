@@ -39,6 +39,7 @@ mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 2
 
 export TOPO_TAG=${TOPO_TAG:-mrgbench}
 . test/lib/gen_bench.sh
+gen_memory_note
 RES=$OUT/results.txt
 : >"$RES"
 put() { echo "$1=$2" >>"$RES"; }

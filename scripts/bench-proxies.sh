@@ -29,6 +29,7 @@ scripts/install-deps.sh --bench >/dev/null || exit 2
 [ -x build/dataplane/meshrelay-dp ] || { echo "bench-proxies: build first (scripts/build.sh)" >&2; exit 2; }
 export TOPO_TAG=${TOPO_TAG:-mrpx}
 . test/lib/gen_bench.sh
+gen_memory_note
 . test/lib/proxy_tap.sh
 HZ_TICK=$(getconf CLK_TCK)
 
