@@ -63,6 +63,9 @@ dp_up() {
 dp_down() {
 	kill -INT "$DP_REAL" 2>/dev/null
 	wait "$DP_PID" 2>/dev/null
+	# Its runtime dir at once: a data plane brought up inside $(...) (bench-proxies.sh's
+	# rounds) never reaches the cleanup's list.
+	topo_eal_prefix_gone "$PREFIX"
 }
 gen() { # gen ARGS...: one generator run with a fresh file prefix
 	next_run
