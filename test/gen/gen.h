@@ -125,6 +125,7 @@ struct gen_stats {
 						     * outside what was sent unacknowledged */
 	uint64_t syn_flood_sent, syn_flood_answers, syn_flood_unsent;
 	uint64_t stray, bad_cksum;
+	uint64_t backs_full;                        /* backend SYNs no free backend half took */
 	uint64_t silenced;                          /* frames the silent backend did not take */
 	uint64_t fail_after_bytes;                  /* failed after the client had backend bytes */
 	uint64_t phase_done[3];                     /* completed before, during, after the silence */

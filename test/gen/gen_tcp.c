@@ -483,8 +483,12 @@ static struct gen_half *back_open(struct gen *g, const struct rte_ipv4_hdr *ip,
 	struct gen_half *h;
 	struct back_key k;
 
-	if (s->flags != RTE_TCP_SYN_FLAG || b == GEN_NONE)
+	if (s->flags != RTE_TCP_SYN_FLAG)
 		return NULL;
+	if (b == GEN_NONE) {
+		g->st.backs_full++;
+		return NULL;
+	}
 	/* Direct: the client's own SYN, through a forwarder that changes nothing. */
 	if (!g->o.direct && (lip < g->o.svc_ip || lip >= g->o.svc_ip + g->o.backends ||
 			     lport < g->o.backend_port || lport >= g->o.backend_port + g->o.routes))
