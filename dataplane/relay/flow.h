@@ -77,7 +77,10 @@ struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 #define FLOW_LOOKUP_BULK 32
 
 /* flow_lookup for n <= FLOW_LOOKUP_BULK IPv4 keys in one pass over the index: found[i] is
- * the flow keyed by keys[i] or NULL, dirs[i] its side. The flows found are prefetched. */
+ * the flow keyed by keys[i] or NULL, dirs[i] its side. The flows found are prefetched.
+ * Unlike flow_lookup it does not check the side's IPv6 flag: a key with a zero local
+ * address may find an IPv6 side (whose short key has none), so the caller checks the
+ * flag of what it found (the burst path takes IPv4 flows only). */
 void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *keys,
 		      unsigned int n, struct flow **found, uint8_t *dirs);
 

@@ -51,6 +51,7 @@ struct gen_opts {
 	bool linux_segs;       /* segments as Linux sends them: SYNs with MSS, SACK-permitted,
 				* timestamps and window scale; a timestamp on every segment */
 	bool interleave;       /* stream: one segment per flow per turn, not runs of 16 */
+	bool abandon;          /* hold: leave without resetting, as a host that lost power */
 	uint32_t rx_loss;      /* drop one of every rx_loss data segments received, as a lossy
 				* path would (0: none) */
 	int32_t silent;        /* connect: backend index that stops answering (-1: none) ... */
@@ -126,6 +127,7 @@ struct gen_stats {
 	uint64_t syn_flood_sent, syn_flood_answers, syn_flood_unsent;
 	uint64_t stray, bad_cksum;
 	uint64_t backs_full;                        /* backend SYNs no free backend half took */
+	uint64_t stale_resets;                      /* RSTs for ACKs that did not ack our SYN */
 	uint64_t silenced;                          /* frames the silent backend did not take */
 	uint64_t fail_after_bytes;                  /* failed after the client had backend bytes */
 	uint64_t phase_done[3];                     /* completed before, during, after the silence */

@@ -47,6 +47,9 @@ static void usage(void)
 		"  --mode connect|stream|blast|hold|dns   (connect)\n"
 		"                       hold: open --concurrency connections, exchange, keep them\n"
 		"                       open for --seconds, report when all are held\n"
+		"  --abandon            hold: then leave them without a reset, as a client host\n"
+		"                       that lost power: the relay keeps them until their peer or\n"
+		"                       a timeout ends them\n"
 		"  --seconds S          run time (10); connect also stops after --count\n"
 		"  --count N            connect: connections to open (0: until time is up)\n"
 		"  --rate R             connect: new connections per second (0: at most)\n"
@@ -113,6 +116,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "linger", 1, 0, 'W' }, { "direct", 0, 0, 'D' }, { "pooled", 0, 0, 'O' },
 		{ "silence", 1, 0, 'Q' }, { "dns-rate", 1, 0, 'N' }, { "linux", 0, 0, 'X' },
 		{ "interleave", 0, 0, 'V' }, { "rx-loss", 1, 0, 'Z' }, { "done-file", 1, 0, 'K' },
+		{ "abandon", 0, 0, 'A' },
 		{ 0, 0, 0, 0 },
 	};
 	bool conc_given = false;
@@ -177,6 +181,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		case 'W': o->linger = atof(optarg); break;
 		case 'K': o->done_file = optarg; break;
 		case 'D': o->direct = true; break;
+		case 'A': o->abandon = true; break;
 		default: return -1;
 		}
 	}

@@ -62,12 +62,13 @@ int gen_run_connect(struct gen *g)
 	       " rst=%" PRIu64 " timeout=%" PRIu64 " bad_bytes=%" PRIu64 " wrong_backend=%" PRIu64
 	       " table_full=%" PRIu64 " seconds=%.3f conn_per_s=%.0f p50_us=%" PRIu64
 	       " p90_us=%" PRIu64 " p99_us=%" PRIu64 " max_us=%" PRIu64 " retransmits=%" PRIu64
-	       " routes=%u bad_checksum=%" PRIu64 " backs_full=%" PRIu64 " stray=%" PRIu64 "\n",
+	       " routes=%u bad_checksum=%" PRIu64 " backs_full=%" PRIu64 " stray=%" PRIu64
+	       " stale_resets=%" PRIu64 "\n",
 	       g->st.started, g->st.completed, g->st.failed, g->st.fail_rst, g->st.fail_timeout,
 	       g->st.fail_bytes, g->st.fail_route, g->st.fail_table, elapsed,
 	       (double)g->st.completed / elapsed, gen_lat_pct(&g->st, 50), gen_lat_pct(&g->st, 90),
 	       gen_lat_pct(&g->st, 99), g->st.lat_max_us, g->st.rtx_timeouts + g->st.rtx_fast,
-	       g->o.routes, g->st.bad_cksum, g->st.backs_full, g->st.stray);
+	       g->o.routes, g->st.bad_cksum, g->st.backs_full, g->st.stray, g->st.stale_resets);
 	if (g->o.silent >= 0)
 		report_phases(g, elapsed);
 	return g->st.failed || g->st.bad_cksum || g->st.completed != g->st.started ? 1 : 0;
@@ -290,7 +291,8 @@ int gen_run_hold(struct gen *g)
 		gen_poll(g);
 		gen_flush_all(g);
 	}
-	gen_tcp_reset_all(g);
+	if (!g->o.abandon)
+		gen_tcp_reset_all(g);
 	drain(g, g->hz / 5);
 	return g->st.failed || g->st.bad_cksum || g->st.held != g->o.concurrency ? 1 : 0;
 }

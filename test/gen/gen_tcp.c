@@ -550,8 +550,18 @@ static struct gen_half *half_lookup(struct gen *g, int port, const struct rte_ip
 static bool half_handshake(struct gen *g, struct gen_half *h, struct seg_in *s)
 {
 	if (h->state == GS_SYN_SENT) {
+		/* An ACK of something else: the relay (or a peer) still holds an older
+		 * connection of this 4-tuple, and its challenge ACK says where. A reset there
+		 * ends it, as a host stack does (RFC 9293 3.10.7.3); the SYN is sent again on
+		 * its timer. */
+		if ((s->flags & RTE_TCP_ACK_FLAG) && s->ack != h->isn + 1) {
+			gen_send_raw(g, h->port, h->lip, h->rip, h->lport, h->rport, RTE_TCP_RST_FLAG,
+				     s->ack, 0);
+			g->st.stale_resets++;
+			return false;
+		}
 		if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) !=
-			    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) || s->ack != h->isn + 1)
+		    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))
 			return false;
 		h->peer_isn = s->seq;
 		h->peer_win = s->win;

@@ -122,6 +122,24 @@ out=$(gen_run "$NS" "${TOPO_TAG}-g5d" 0 --mode dns --dns-rate 200000 --routes 16
 check "DNS: $(gen_field "$out" answered) of $(gen_field "$out" sent) queries answered, none wrong" \
 	test "$(gen_field "$out" answered)" -gt 150000 -a "$(gen_field "$out" bad)" = 0 -a \
 	"$(gen_field "$out" answered)" -ge $(($(gen_field "$out" sent) - 64))
+
+# Clients that vanish and come back. 256 connections are held, then left without a reset,
+# as by a host that lost power: the relay keeps them spliced (its idle timeout is ten
+# minutes). The same 256 4-tuples connect again. Each SYN meets the old flow and gets its
+# challenge ACK; the client resets there (RFC 9293 3.10.7.3), which ends the old flow,
+# and a later SYN gets through. A client that ignored the challenge would wait forever.
+out=$(gen_run "$NS" "${TOPO_TAG}-g7a" 0 --mode hold --concurrency 256 --routes 16 --backends 4 \
+	--seconds 0.2 --abandon)
+check "256 connections held, then abandoned" test "$(gen_field "$out" held)" = 256
+check "the relay still holds them" test "$(dp_status "$PREFIX" flows)" = 256
+challenged0=$(dp_stat "$PREFIX" counters challenge_ack_out)
+out=$(gen_run "$NS" "${TOPO_TAG}-g7b" 0 --mode connect --count 256 --concurrency 256 --routes 16 \
+	--backends 4 --seconds 30)
+check "their 4-tuples connect again: $(gen_field "$out" completed) of 256 completed" \
+	test "$(gen_field "$out" completed)" = 256 -a "$(gen_field "$out" failed)" = 0
+check "each met its old flow's challenge and reset it ($(gen_field "$out" stale_resets) resets)" \
+	test "$(gen_field "$out" stale_resets)" -ge 256 -a \
+	"$(($(dp_stat "$PREFIX" counters challenge_ack_out) - challenged0))" -ge 256
 check "no flow left once closed" topo_wait_for 10 no_flows
 "$MR_CTL" -p "$PREFIX" show flows | head -5
 check "every mbuf back" test "$(dp_status "$PREFIX" mbufs_in_use)" = "$mbufs0"

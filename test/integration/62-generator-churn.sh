@@ -40,7 +40,9 @@ for ((r = 1; r <= RUNS; r++)); do
 	if [ "$(gen_field "$out" completed)" -gt 0 ] && [ "$(gen_field "$out" failed)" = 0 ]; then
 		ok=$((ok + 1))
 	else # what went wrong, for the log
-		echo "run $r failed; the generator said: ${out:0:600}"
+		echo "run $r failed; the generator said: ${out:0:700}"
+		echo "the data plane holds: $("$MR_CTL" -s "$DP_SOCK" show flows | head -5 | tr -s ' \n' ' ')"
+		echo "its drops: $("$MR_CTL" -s "$DP_SOCK" show drops | grep -v ' 0$' | tr -s ' \n' ' ')"
 	fi
 done
 check "the data plane outlived $RUNS generators coming and going" kill -0 "$DP_PID"
