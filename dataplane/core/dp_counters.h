@@ -51,6 +51,8 @@
 	X(splice_b2c)         /* packets forwarded backend -> client */                      \
 	X(splice_burst)       /* ... of both, forwarded by the burst path (splice_fast.h) */ \
 	X(flow_closed)        /* flows ended by FIN both ways or RST */                      \
+	X(closing_reopened)   /* ... whose 4-tuple a client's new SYN took before their closing \
+				 time was over (TIME-WAIT reuse) */                         \
 	X(flow_idle_expired)  /* established flows reset after the idle timeout */           \
 	X(tcp_rst_out)        /* resets the relay sent */                                    \
 	X(tx_linearized)      /* segments copied because the port cannot send chains */      \

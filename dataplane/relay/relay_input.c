@@ -306,6 +306,27 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	relay_hello_input(w, f, s);
 }
 
+/* A client's SYN on a 4-tuple whose flow is closing (the relay's TIME-WAIT): a new
+ * connection when the old one was reset or the SYN starts beyond all the old one sent, as
+ * a host's TIME-WAIT takes it (RFC 9293 3.10.7.4, RFC 6191). The old flow goes now and
+ * the SYN meets the listener; otherwise it is challenged, and the client's reset at the
+ * challenge (its answer in SYN-SENT) makes the next SYN a new connection. Such clients
+ * (NAT gateways, fixed source ports) would else wait out the closing time. */
+static bool syn_reopens(struct dp_worker *w, struct flow *f, enum flow_dir dir,
+			const struct relay_seg *s)
+{
+	if (f->state != FLOW_CLOSING || dir != FLOW_DIR_CLIENT ||
+	    (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
+			 RTE_TCP_FIN_FLAG)) != RTE_TCP_SYN_FLAG)
+		return false;
+	if (!f->c.rst && !f->b.rst && !seq_lt(f->b_snd_nxt - f->seq_c2b, s->seq))
+		return false;
+	dp_event(w, DP_EV_flow_closed);
+	dp_event(w, DP_EV_closing_reopened);
+	flow_release(w->flows, f);
+	return true;
+}
+
 static void listen_input(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
 			 const struct relay_live *live, bool plain)
 {
@@ -377,6 +398,8 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	f = seg_lookup(w, &s, &dir);
+	if (f && unlikely(syn_reopens(w, f, dir, &s)))
+		f = NULL;
 	/* A plain TCP service's VIP and port listen like a listener of the port; the port's
 	 * source addresses carry only the relay's own connections. */
 	listener = !f && (unlikely(vip) ? route_table_vip_port(live->routes,

@@ -102,6 +102,98 @@ static void test_new_syn_challenged_then_reset(void)
 	rh_drain(&rh_app.ports[0]);
 }
 
+/* A spliced connection closed by FIN both ways, as it stays for the closing time (the
+ * relay's TIME-WAIT); *c_end: the client's sequence number past its FIN. */
+static struct flow *closed_by_fin(struct rh_peer *c, uint32_t *c_end)
+{
+	struct flow *f;
+	struct rh_peer b;
+	uint32_t c_next;
+
+	*c = rh_client(false);
+	f = rh_client_start(c, rh_hello_api, rh_hello_api_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rh_backend_accepts(f, &b);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	c_next = c->isn + 1 + (uint32_t)rh_hello_api_len;
+	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, b.isn + 1,
+		b.our_isn + 1 + (uint32_t)rh_hello_api_len, NULL, 0);
+	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c_next, c->our_isn + 2, NULL, 0);
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 2, b.our_isn + 2 + (uint32_t)rh_hello_api_len,
+		NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CLOSING);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+	*c_end = c_next + 1;
+	return f;
+}
+
+/* The client's SYN of a new connection on the 4-tuple was answered by the listener. */
+static void check_syn_answered(const struct rh_peer *c, uint32_t syn_seq)
+{
+	struct rh_sent s = rh_next_tcp(c->port);
+
+	rh_check_to(&s, c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), syn_seq + 1);
+	rte_pktmbuf_free(s.m);
+	rh_drain(c->port);
+}
+
+/* A client that connects again from the same address and port within the closing time
+ * (behind a NAT, or with a fixed source port) is not made to wait it out. A SYN beyond
+ * all the old connection sent takes the 4-tuple at once, as from a host's TIME-WAIT. */
+static void test_syn_beyond_closed_flow_reopens(void)
+{
+	struct rh_peer c;
+	uint32_t end;
+	struct flow *f = closed_by_fin(&c, &end);
+	uint64_t reopened = rh_event(DP_EV_closing_reopened), closed = rh_event(DP_EV_flow_closed);
+
+	(void)f;
+	rh_send(&c, RTE_TCP_SYN_FLAG, end + 100000, 0, NULL, 0);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_closing_reopened), reopened + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_flow_closed), closed + 1);
+	check_syn_answered(&c, end + 100000);
+}
+
+/* A SYN at or below the old connection's end is challenged and the flow stays; the
+ * client's reset at the challenge (what a host in SYN-SENT answers) lets its next SYN
+ * in, whatever its sequence number. Retransmitted segments of the old connection never
+ * reopen it. */
+static void test_syn_below_closed_flow_after_reset(void)
+{
+	struct rh_peer c;
+	uint32_t end;
+	struct flow *f = closed_by_fin(&c, &end);
+	uint64_t reopened = rh_event(DP_EV_closing_reopened);
+	struct rh_sent challenge;
+
+	rh_send(&c, RTE_TCP_SYN_FLAG, end - 100000, 0, NULL, 0);
+	CU_ASSERT_PTR_EQUAL(rh_client_flow(&c), f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CLOSING);
+	challenge = rh_next_tcp(c.port);
+	rh_check_to(&challenge, &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(challenge.m);
+	CU_ASSERT_EQUAL(challenge.tcp->tcp_flags, RTE_TCP_ACK_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(challenge.tcp->recv_ack), end);
+	rte_pktmbuf_free(challenge.m);
+	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0); /* the old connection's own SYN */
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, end - 1, c.our_isn + 2, NULL, 0);
+	CU_ASSERT_PTR_EQUAL(rh_client_flow(&c), f);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+	rh_send(&c, RTE_TCP_RST_FLAG, end, 0, NULL, 0);
+	CU_ASSERT_PTR_EQUAL(rh_client_flow(&c), f);
+	rh_drain(&rh_app.ports[1]); /* the reset, passed on */
+	rh_send(&c, RTE_TCP_SYN_FLAG, end - 100000, 0, NULL, 0);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_closing_reopened), reopened + 1);
+	check_syn_answered(&c, end - 100000);
+}
+
 /* The backend answers the relay's SYN; the kept hello must reach it, then a byte each way
  * crosses the splice with sequence numbers translated and checksums right. */
 static void splice_both_ways(struct flow *f, struct rh_peer *c, const uint8_t *hello,
@@ -404,6 +496,10 @@ int test_relay_path_register(void)
 		  test_repeated_syn_while_connecting_and_spliced },
 		{ "SYN of a new connection challenged, its RST ends the old",
 		  test_new_syn_challenged_then_reset },
+		{ "a SYN beyond a closed flow's end reopens its 4-tuple",
+		  test_syn_beyond_closed_flow_reopens },
+		{ "a SYN below it is challenged; after the client's reset it reopens",
+		  test_syn_below_closed_flow_after_reset },
 		{ "IPv6 client, IPv6 backend resolved by ND", test_ipv6_client_ipv6_backend },
 		{ "IPv6 client, IPv4 backend", test_ipv6_client_ipv4_backend },
 		{ "IPv4 client, IPv6 backend", test_ipv4_client_ipv6_backend },
