@@ -54,6 +54,8 @@
 	X(closing_reopened)   /* ... whose 4-tuple a client's new SYN took before their closing \
 				 time was over (TIME-WAIT reuse) */                         \
 	X(flow_idle_expired)  /* established flows reset after the idle timeout */           \
+	X(flow_fin_expired)   /* ... with FINs both ways but one never acknowledged: reset \
+				 after the closing time */                                    \
 	X(tcp_rst_out)        /* resets the relay sent */                                    \
 	X(tx_linearized)      /* segments copied because the port cannot send chains */      \
 	X(dispatched)         /* relayed segments handed to the worker owning their flow */ \

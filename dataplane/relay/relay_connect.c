@@ -543,8 +543,13 @@ static void expire_fire(void *ctx, struct flow *f)
 	case FLOW_CHECK_TLS:
 		return health_check_timeout(w, f);
 	case FLOW_SPLICED:
-		dp_event(w, DP_EV_flow_idle_expired);
-		connlog_end(w, f, CONNLOG_END_IDLE, DP_DROP_none);
+		if (f->c.fin_seen && f->b.fin_seen) { /* its last ACK never came (splice.c) */
+			dp_event(w, DP_EV_flow_fin_expired);
+			connlog_end(w, f, CONNLOG_END_FIN, DP_DROP_none);
+		} else {
+			dp_event(w, DP_EV_flow_idle_expired);
+			connlog_end(w, f, CONNLOG_END_IDLE, DP_DROP_none);
+		}
 		return relay_abort(w, f, true, true, DP_DROP_none);
 	default:
 		dp_event(w, DP_EV_flow_closed); /* logged when it began to close (splice.c) */

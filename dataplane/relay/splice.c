@@ -384,7 +384,12 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 			/* Logged as it closes, not when its entry goes a closing time later. */
 			connlog_closed(w, f);
 		} else {
-			f->expire_ms = relay_now(w) + rc->idle_timeout_ms;
+			/* Both FINs passed and one is not acknowledged yet: its sender resends it
+			 * until the ACK comes. A closing time is all that may take; a peer gone
+			 * after its FIN would else hold the flow for the idle timeout. */
+			f->expire_ms = relay_now(w) + (f->c.fin_seen && f->b.fin_seen
+							       ? rc->closing_timeout_ms
+							       : rc->idle_timeout_ms);
 		}
 	}
 	/* IP options would not survive the header copy; such segments go as they are. */

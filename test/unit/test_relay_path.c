@@ -102,9 +102,10 @@ static void test_new_syn_challenged_then_reset(void)
 	rh_drain(&rh_app.ports[0]);
 }
 
-/* A spliced connection closed by FIN both ways, as it stays for the closing time (the
- * relay's TIME-WAIT); *c_end: the client's sequence number past its FIN. */
-static struct flow *closed_by_fin(struct rh_peer *c, uint32_t *c_end)
+/* A spliced connection after FINs both ways: the backend's, then the client's (which
+ * acknowledges it); with last_ack the backend acknowledges the client's and the flow is
+ * closing (the relay's TIME-WAIT). *c_end: the client's sequence number past its FIN. */
+static struct flow *closed_by_fin(struct rh_peer *c, uint32_t *c_end, bool last_ack)
 {
 	struct flow *f;
 	struct rh_peer b;
@@ -119,13 +120,40 @@ static struct flow *closed_by_fin(struct rh_peer *c, uint32_t *c_end)
 	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, b.isn + 1,
 		b.our_isn + 1 + (uint32_t)rh_hello_api_len, NULL, 0);
 	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c_next, c->our_isn + 2, NULL, 0);
-	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 2, b.our_isn + 2 + (uint32_t)rh_hello_api_len,
-		NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CLOSING);
+	if (last_ack) {
+		rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 2,
+			b.our_isn + 2 + (uint32_t)rh_hello_api_len, NULL, 0);
+		CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CLOSING);
+	}
 	rh_drain(&rh_app.ports[0]);
 	rh_drain(&rh_app.ports[1]);
 	*c_end = c_next + 1;
 	return f;
+}
+
+/* FINs both ways but the last ACK lost, its sender gone: the flow ends a closing time
+ * later with a reset to each side (one may still be resending its FIN), not at the idle
+ * timeout, and is logged as closed by FINs. */
+static void test_fin_unacknowledged_ends_at_closing_time(void)
+{
+	const struct mr_relay_conf *rc = &rh_app.conf->relay;
+	struct rh_peer c;
+	uint32_t end;
+	struct flow *f = closed_by_fin(&c, &end, false);
+	uint64_t fin_expired = rh_event(DP_EV_flow_fin_expired);
+	uint64_t idle = rh_event(DP_EV_flow_idle_expired);
+
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	CU_ASSERT_FATAL(rc->closing_timeout_ms + 2000 < rc->idle_timeout_ms);
+	rh_w->now_ms += rc->closing_timeout_ms + 1100; /* past it, and a whole sweep */
+	dp_worker_housekeeping(rh_w);
+	rh_w->now_ms += 10;
+	dp_worker_housekeeping(rh_w);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_flow_fin_expired), fin_expired + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_flow_idle_expired), idle);
+	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[0]), 1);
+	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[1]), 1);
 }
 
 /* The client's SYN of a new connection on the 4-tuple was answered by the listener. */
@@ -148,7 +176,7 @@ static void test_syn_beyond_closed_flow_reopens(void)
 {
 	struct rh_peer c;
 	uint32_t end;
-	struct flow *f = closed_by_fin(&c, &end);
+	struct flow *f = closed_by_fin(&c, &end, true);
 	uint64_t reopened = rh_event(DP_EV_closing_reopened), closed = rh_event(DP_EV_flow_closed);
 
 	(void)f;
@@ -167,7 +195,7 @@ static void test_syn_below_closed_flow_after_reset(void)
 {
 	struct rh_peer c;
 	uint32_t end;
-	struct flow *f = closed_by_fin(&c, &end);
+	struct flow *f = closed_by_fin(&c, &end, true);
 	uint64_t reopened = rh_event(DP_EV_closing_reopened);
 	struct rh_sent challenge;
 
@@ -496,6 +524,8 @@ int test_relay_path_register(void)
 		  test_repeated_syn_while_connecting_and_spliced },
 		{ "SYN of a new connection challenged, its RST ends the old",
 		  test_new_syn_challenged_then_reset },
+		{ "FINs both ways, the last ACK lost: gone at the closing time",
+		  test_fin_unacknowledged_ends_at_closing_time },
 		{ "a SYN beyond a closed flow's end reopens its 4-tuple",
 		  test_syn_beyond_closed_flow_reopens },
 		{ "a SYN below it is challenged; after the client's reset it reopens",
