@@ -176,18 +176,10 @@ static inline struct flow_index_v6 index_v6(const struct flow_table *ft, const u
 	return (struct flow_index_v6){ .addr6 = ft->addr6, .peer = peer, .local = local };
 }
 
-/* key's flow_key form: the peer address's digest, no local address (IPv4 keys always
- * have one), the ports. */
-static inline struct flow_key key6_short(const struct flow_key6 *key)
-{
-	return (struct flow_key){ .peer_ip = flow_addr6_digest(key->peer_ip), .local_ip = 0,
-				  .peer_port = key->peer_port, .local_port = key->local_port };
-}
-
 /* The value of IPv6 key among ft's flows, 0 when none (or the table has no IPv6). */
 static uint32_t find6(const struct flow_table *ft, const struct flow_key6 *key)
 {
-	struct flow_key k = key6_short(key);
+	struct flow_key k = flow_key6_short(key->peer_ip, key->peer_port, key->local_port);
 	struct flow_index_v6 v6 = index_v6(ft, key->peer_ip, key->local_ip);
 
 	if (!ft->addr6)

@@ -43,6 +43,15 @@ const struct flow_addr6 *flow_side_addr6(const struct flow_table *ft, const stru
  * key's peer_ip, so per-client choices stay stable. */
 uint32_t flow_addr6_digest(const uint8_t addr[16]);
 
+/* The key an IPv6 connection is indexed under: its peer address's digest, no local
+ * address (which every IPv4 key has), its ports (network order). */
+static inline struct flow_key flow_key6_short(const uint8_t peer[16], uint16_t peer_port,
+					      uint16_t local_port)
+{
+	return (struct flow_key){ .peer_ip = flow_addr6_digest(peer), .local_ip = 0,
+				  .peer_port = peer_port, .local_port = local_port };
+}
+
 /* Free the table; flows still in it are released (their kept mbufs freed). */
 void flow_table_free(struct flow_table *ft);
 

@@ -77,10 +77,7 @@ static bool seg_parse_opts(struct relay_seg *s)
 static struct flow_key seg_key(const struct relay_seg *s)
 {
 	if (s->ip6)
-		return (struct flow_key){
-			.peer_ip = flow_addr6_digest(s->ip6->src_addr), .local_ip = 0,
-			.peer_port = s->tcp->src_port, .local_port = s->tcp->dst_port,
-		};
+		return flow_key6_short(s->ip6->src_addr, s->tcp->src_port, s->tcp->dst_port);
 	return (struct flow_key){
 		.peer_ip = s->ip->src_addr, .local_ip = s->ip->dst_addr,
 		.peer_port = s->tcp->src_port, .local_port = s->tcp->dst_port,
