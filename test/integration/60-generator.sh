@@ -128,6 +128,7 @@ check "DNS: $(gen_field "$out" answered) of $(gen_field "$out" sent) queries ans
 # minutes). The same 256 4-tuples connect again. Each SYN meets the old flow and gets its
 # challenge ACK; the client resets there (RFC 9293 3.10.7.3), which ends the old flow,
 # and a later SYN gets through. A client that ignored the challenge would wait forever.
+topo_wait_for 10 no_flows # the streams' flows, closing
 out=$(gen_run "$NS" "${TOPO_TAG}-g7a" 0 --mode hold --concurrency 256 --routes 16 --backends 4 \
 	--seconds 0.2 --abandon)
 check "256 connections held, then abandoned" test "$(gen_field "$out" held)" = 256
