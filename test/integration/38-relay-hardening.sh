@@ -8,7 +8,9 @@
 #   equal, the RSTs counted as not exact, those inside the window challenged;
 #   one address opens 100 connections that each hold part of a hello: 64 get a flow
 #   (client.max_hellos), the rest are reset at once, and another address of the same
-#   client network still gets through while they are held.
+#   client network still gets through while they are held;
+#   a client connects three times in a row from one port, each within the last one's
+#   closing time: each new SYN takes over the closing flow at once.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -94,6 +96,20 @@ check "another address of the same network gets through meanwhile" \
 wait "$hold"
 check "the held hellos end ($(cat "$TOPO_DIR/hold.out"))" grep -q 'open=0' "$TOPO_DIR/hold.out"
 no_flows() { [ "$(flows)" -eq 0 ]; }
+
+# 4. A client that comes back from the same port (a NAT, a fixed source port) within the
+# closing time (500 ms here): the server closes first, so the client keeps no TIME-WAIT
+# and reuses the port at once. Its new SYN (a kernel's ISN has moved on) takes the closing
+# flow's 4-tuple without a challenge; the old way, the client waited out a SYN timeout.
+topo_wait_for 10 no_flows
+reopened0=$(counter closing_reopened)
+challenged0=$(counter challenge_ack_out)
+out=$(in_ns "$RT_CLI" timeout 60 /usr/bin/python3 test/lib/tls_same_port.py 10.99.0.1 443 \
+	api.svc.example "$CERTS/ca.crt" 10.99.0.2 40404 3 2>&1)
+check "three connections from one port, certificates verified ($out)" grep -q '^ok 3 ' <<<"$out"
+check "the second and third took the closing flow's 4-tuple, unchallenged" \
+	test $(($(counter closing_reopened) - reopened0)) -eq 2 -a \
+	"$(counter challenge_ack_out)" -eq "$challenged0"
 check "no flow left" topo_wait_for 10 no_flows
 "$MR_CTL" -p "$PREFIX" show drops | awk '$2 > 0' | sed 's/^/  /'
 check_done "relay hardening"
