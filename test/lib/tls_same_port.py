@@ -27,12 +27,8 @@ for i in range(count):
         took.append(time.monotonic() - t0)
         tls = ctx.wrap_socket(sock, server_hostname=sni)
         tls.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        answer = b""
-        while True:
-            data = tls.recv(65536)
-            if not data:
-                break
-            answer += data
+        with tls.makefile("rb") as answer_file:
+            answer = answer_file.read()  # to the server's close
         tls.close()
     except (OSError, ssl.SSLError) as e:
         print("connection %d failed: %s" % (i + 1, e))

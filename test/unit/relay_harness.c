@@ -264,6 +264,17 @@ void rh_check_to(const struct rh_sent *s, const struct rh_peer *to)
 	CU_ASSERT_EQUAL(rte_be_to_cpu_16(s->tcp->src_port), to->our_port);
 }
 
+void rh_expect_ack(const struct rh_peer *to, uint32_t ack)
+{
+	struct rh_sent s = rh_next_tcp(to->port);
+
+	rh_check_to(&s, to);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_ACK_FLAG);
+	CU_ASSERT_EQUAL(s.plen, 0);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), ack);
+	rte_pktmbuf_free(s.m);
+}
+
 /* The flow of client c (either family), or NULL when the relay keeps none. */
 struct flow *rh_client_flow(const struct rh_peer *c)
 {

@@ -112,6 +112,10 @@ struct rh_peer rh_client(bool v6);
 /* The sent segment is from to's relay end to it, with valid checksums. */
 void rh_check_to(const struct rh_sent *s, const struct rh_peer *to);
 
+/* The next segment sent towards `to` is a bare ACK of `ack` (a challenge ACK, say),
+ * checked as rh_check_to does, then freed. */
+void rh_expect_ack(const struct rh_peer *to, uint32_t ack);
+
 /* The flow of client c (either family), or NULL when the relay keeps none. */
 struct flow *rh_client_flow(const struct rh_peer *c);
 

@@ -84,19 +84,13 @@ static void test_new_syn_challenged_then_reset(void)
 	struct rh_peer c = rh_client(false);
 	struct flow *f = rh_client_start(&c, rh_hello_api, 100);
 	uint64_t aborts = rh_drops(DP_DROP_client_abort);
-	struct rh_sent challenge;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	rh_drain(c.port);
 	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn + 5000, 0, NULL, 0);
 	CU_ASSERT_PTR_EQUAL(rh_client_flow(&c), f);
-	challenge = rh_next_tcp(c.port);
-	rh_check_to(&challenge, &c);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(challenge.m);
-	CU_ASSERT_EQUAL(challenge.tcp->tcp_flags, RTE_TCP_ACK_FLAG);
-	CU_ASSERT_EQUAL(rte_be_to_cpu_32(challenge.tcp->recv_ack), c.isn + 101);
-	rh_send(&c, RTE_TCP_RST_FLAG, rte_be_to_cpu_32(challenge.tcp->recv_ack), 0, NULL, 0);
-	rte_pktmbuf_free(challenge.m);
+	rh_expect_ack(&c, c.isn + 101);
+	rh_send(&c, RTE_TCP_RST_FLAG, c.isn + 101, 0, NULL, 0);
 	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_client_abort), aborts + 1);
 	rh_drain(&rh_app.ports[0]);
@@ -197,17 +191,11 @@ static void test_syn_below_closed_flow_after_reset(void)
 	uint32_t end;
 	struct flow *f = closed_by_fin(&c, &end, true);
 	uint64_t reopened = rh_event(DP_EV_closing_reopened);
-	struct rh_sent challenge;
 
 	rh_send(&c, RTE_TCP_SYN_FLAG, end - 100000, 0, NULL, 0);
 	CU_ASSERT_PTR_EQUAL(rh_client_flow(&c), f);
 	CU_ASSERT_EQUAL(f->state, FLOW_CLOSING);
-	challenge = rh_next_tcp(c.port);
-	rh_check_to(&challenge, &c);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(challenge.m);
-	CU_ASSERT_EQUAL(challenge.tcp->tcp_flags, RTE_TCP_ACK_FLAG);
-	CU_ASSERT_EQUAL(rte_be_to_cpu_32(challenge.tcp->recv_ack), end);
-	rte_pktmbuf_free(challenge.m);
+	rh_expect_ack(&c, end);
 	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0); /* the old connection's own SYN */
 	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, end - 1, c.our_isn + 2, NULL, 0);
 	CU_ASSERT_PTR_EQUAL(rh_client_flow(&c), f);
