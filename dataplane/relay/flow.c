@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "flow.h"
-#include "flow_internal.h"
+#include "flow_table.h"
 
 #include <stdio.h>
 #include <string.h>

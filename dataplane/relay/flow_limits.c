@@ -7,7 +7,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
-#include "flow_internal.h"
+#include "flow_table.h"
 
 #define COUNTED_CLIENT 1u  /* struct flow.counted: f is one of its client's flows ... */
 #define COUNTED_HELLO 2u   /* ... and one of its hellos */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The flow table's insides, shared by the flow modules only (flow.c, flow_limits.c). */
-#ifndef FLOW_INTERNAL_H
-#define FLOW_INTERNAL_H
+#ifndef FLOW_TABLE_H
+#define FLOW_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
