@@ -16,6 +16,7 @@
 
 #include "dp_mailbox.h"
 #include "dp_port_pause.h"
+#include "health.h"
 #include "mgmt_json.h"
 #include "mgmt_metrics.h"
 #include "mgmt_report.h"
@@ -146,11 +147,13 @@ static int handle_push(struct mgmt_client *c)
 		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
 	}
 	free(conf);
-	if (srv.app->health && relay_live_bind_health(live, srv.app->health) < 0) {
+	if (srv.app->health && health_bind_live(srv.app->health, live) < 0) {
 		relay_live_free(live);
 		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: out of memory");
 	}
 	relay_live_swap(srv.app, live);
+	if (srv.app->health)
+		health_sweep_unused(srv.app->health); /* members only the old configuration had */
 	snprintf(msg, sizeof(msg), "applied generation %u in %ld us", c->h.generation,
 		 (long)(mr_clock_us() - started_us));
 	mr_log(MR_LOG_INFO, "%s (%u routes, %u listeners)", msg,

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_hash.h>
@@ -118,6 +119,37 @@ void health_sweep_unused(struct relay_health *h)
 }
 
 /* An event as the ring carries it: slot, the slot's gen, the kind. */
+int health_bind_live(struct relay_health *h, struct relay_live *live)
+{
+	uint32_t n = route_table_member_count(live->routes);
+
+	live->member_slot = calloc(n + 1, sizeof(*live->member_slot));
+	live->pool_counter = calloc(live->conf.n_pools + 1, sizeof(*live->pool_counter));
+	if (!live->member_slot || !live->pool_counter)
+		return -1;
+	for (uint32_t i = 0; i < live->conf.n_pools; i++)
+		live->pool_counter[i] = health_pool_counter(h, live->conf.pools[i].name);
+	live->gateway_slot = calloc(live->n_gateways + 1, sizeof(*live->gateway_slot));
+	if (!live->gateway_slot)
+		return -1;
+	for (uint32_t i = 0; i < live->n_gateways; i++) {
+		struct ip_addr a = ip_addr_v4(rte_be_to_cpu_32(live->gateways[i].addr));
+
+		live->gateway_slot[i] = health_bind(h, &a, rte_be_to_cpu_16(live->gateways[i].port));
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct ip_addr addr;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &addr, &port);
+		live->member_slot[i] = health_bind(h, &addr, port);
+		if (live->member_slot[i] == HEALTH_NONE)
+			mr_log(MR_LOG_WARN, "member health: more than %u members, the rest are not "
+			       "followed", h->capacity);
+	}
+	return 0;
+}
+
 static uint64_t event_pack(uint32_t slot, uint16_t gen, enum health_event ev)
 {
 	return (uint64_t)slot << 32 | (uint64_t)gen << 16 | ev;

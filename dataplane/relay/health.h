@@ -20,6 +20,8 @@
 #include "ip_addr.h"
 #include "mr_config.h"
 
+struct relay_live;
+
 #define HEALTH_NONE UINT32_MAX /* no slot: a member beyond the capacity, never avoided */
 #define HEALTH_SLOTS 16384u /* members the appliance follows */
 
@@ -99,6 +101,12 @@ uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_
  * every one is taken (those pools share it). */
 uint32_t health_pool_counter(struct relay_health *h, const char *name);
 
+/* Give each member of live's pools its health slot and each pool its counter (control
+ * thread, before the swap; a member or pool known already keeps its slot, state and
+ * counts): fills live's member_slot, pool_counter and gateway_slot. 0, or -1 when out of
+ * memory. */
+int health_bind_live(struct relay_health *h, struct relay_live *live);
+
 /* Control thread, after a swap: free the slots the last health_bind round did not mark. */
 void health_sweep_unused(struct relay_health *h);
 
@@ -115,8 +123,6 @@ void health_report(struct dp_worker *w, uint32_t slot, enum health_event ev);
 
 /* Any worker: count a redispatch away from slot. */
 void health_count_redispatch(struct dp_worker *w, uint32_t slot);
-
-struct relay_live;
 
 /* The health settings of group in live: pool group, or network group - n_pools (whose
  * gateways it watches); NULL when there is no such group. */

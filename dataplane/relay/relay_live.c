@@ -11,7 +11,6 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
-#include "health.h"
 #include "mr_log.h"
 #include "mr_routes.h"
 
@@ -163,37 +162,6 @@ uint32_t relay_live_gateway_pick(const struct relay_live *live, uint32_t network
 	return best != UINT32_MAX ? best : any;
 }
 
-int relay_live_bind_health(struct relay_live *live, struct relay_health *h)
-{
-	uint32_t n = route_table_member_count(live->routes);
-
-	live->member_slot = calloc(n + 1, sizeof(*live->member_slot));
-	live->pool_counter = calloc(live->conf.n_pools + 1, sizeof(*live->pool_counter));
-	if (!live->member_slot || !live->pool_counter)
-		return -1;
-	for (uint32_t i = 0; i < live->conf.n_pools; i++)
-		live->pool_counter[i] = health_pool_counter(h, live->conf.pools[i].name);
-	live->gateway_slot = calloc(live->n_gateways + 1, sizeof(*live->gateway_slot));
-	if (!live->gateway_slot)
-		return -1;
-	for (uint32_t i = 0; i < live->n_gateways; i++) {
-		struct ip_addr a = ip_addr_v4(rte_be_to_cpu_32(live->gateways[i].addr));
-
-		live->gateway_slot[i] = health_bind(h, &a, rte_be_to_cpu_16(live->gateways[i].port));
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct ip_addr addr;
-		uint16_t port;
-
-		route_table_member(live->routes, i, &addr, &port);
-		live->member_slot[i] = health_bind(h, &addr, port);
-		if (live->member_slot[i] == HEALTH_NONE)
-			mr_log(MR_LOG_WARN, "member health: more than %u members, the rest are not "
-			       "followed", h->capacity);
-	}
-	return 0;
-}
-
 void relay_live_free(struct relay_live *live)
 {
 	if (!live)
@@ -218,6 +186,4 @@ void relay_live_swap(struct dp_appliance *app, struct relay_live *live)
 	if (app->qsbr)
 		rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
 	relay_live_free(old);
-	if (app->health)
-		health_sweep_unused(app->health); /* members only the old configuration had */
 }

@@ -36,7 +36,7 @@ struct relay_live {
 	struct relay_gateway *gateways;
 	uint32_t *gateways_of;           /* conf.n_networks + 1 entries */
 	/* The health slot (health.h) of each member of routes, by member index; NULL before
-	 * relay_live_bind_health. */
+	 * health_bind_live (health.h). */
 	uint32_t *member_slot;
 	/* The pool_flows counter of each pool of conf, by the pool's name. */
 	uint32_t *pool_counter;
@@ -49,13 +49,6 @@ struct relay_live {
  * be those the data plane runs (same names, same order). 0 or -1 with err. */
 int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uint32_t generation,
 		  struct relay_live **out, char *err, size_t errlen);
-
-struct relay_health;
-
-/* Give each member of live's pools its health slot and each pool its counter (control
- * thread, before the swap; a member or pool known already keeps its slot, state and
- * counts). 0, or -1 when out of memory. */
-int relay_live_bind_health(struct relay_live *live, struct relay_health *h);
 
 /* The health slot of member (an index of live->routes), or UINT32_MAX when none. */
 static inline uint32_t relay_live_member_slot(const struct relay_live *live, uint32_t member)
@@ -72,7 +65,8 @@ static inline uint32_t relay_live_pool_counter(const struct relay_live *live, ui
 /* Free a relay_live no worker can still see. NULL is fine. */
 void relay_live_free(struct relay_live *live);
 
-/* Publish live and retire the previous one after the grace period (control thread only). */
+/* Publish live and retire the previous one after the grace period (control thread only);
+ * the caller then frees the health slots only the old one used (health_sweep_unused). */
 void relay_live_swap(struct dp_appliance *app, struct relay_live *live);
 
 /* The configuration in force. Read it once per connection and keep the pointer: it stays

@@ -171,7 +171,7 @@ static void test_reload_keeps_members_and_pools(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	CU_ASSERT_FATAL(before && after);
-	CU_ASSERT_EQUAL_FATAL(relay_live_bind_health(before, h), 0);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before), 0);
 	health_sweep_unused(h);
 	s11 = slot_of(before, 11);
 	s12 = slot_of(before, 12);
@@ -181,8 +181,8 @@ static void test_reload_keeps_members_and_pools(void)
 	CU_ASSERT_EQUAL(relay_live_pool_counter(before, 1), 1); /* y */
 	h->slots[s11].state = HEALTH_EJECTED;
 	gen12 = h->slots[s12].gen;
-	CU_ASSERT_EQUAL_FATAL(relay_live_bind_health(after, h), 0);
-	health_sweep_unused(h); /* as relay_live_swap does once "before" is retired */
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, after), 0);
+	health_sweep_unused(h); /* as a reload does once "before" is retired */
 	CU_ASSERT_EQUAL(slot_of(after, 11), s11);
 	CU_ASSERT_EQUAL(slot_of(after, 13), s13);
 	CU_ASSERT_EQUAL(h->slots[s11].state, HEALTH_EJECTED);
@@ -212,7 +212,7 @@ static void test_gateway_health(void)
 	uint32_t down;
 
 	CU_ASSERT_FATAL(h && live);
-	CU_ASSERT_EQUAL_FATAL(relay_live_bind_health(live, h), 0);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, live), 0);
 	down = relay_live_gateway_slot(live, live->gateways_of[1]); /* green g1 */
 	CU_ASSERT_NOT_EQUAL_FATAL(down, UINT32_MAX);
 	for (uint64_t key = 0; key < 300; key++) {
