@@ -14,7 +14,6 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
-#include "health_check.h"
 #include "mr_log.h"
 #include "relay_live.h"
 
@@ -324,7 +323,7 @@ void health_check_result(struct relay_health *h, const struct relay_live *live, 
 
 /* Ejections that are over; checks that are due (at most a few per pass). */
 static void scan_targets(struct dp_worker *w, struct relay_health *h,
-			 const struct relay_live *live)
+			 const struct relay_live *live, const struct health_checker *checker)
 {
 	uint32_t n = target_count(live);
 	uint32_t visit = RTE_MIN(n, 64u + n / 16);
@@ -344,16 +343,16 @@ static void scan_targets(struct dp_worker *w, struct relay_health *h,
 		/* Checks time out here, not on the retransmission list, which every poll loop
 		 * walks: thousands of checks in flight would cost each loop as much. */
 		if (s->checking && w->now_ms >= s->check_deadline)
-			health_check_expire(w, s->check_flow, slot);
+			checker->expire(w, s->check_flow, slot);
 		if (hc->check == MR_CHECK_NONE || s->checking || w->now_ms < s->next_check_ms)
 			continue;
 		s->next_check_ms = w->now_ms + hc->interval_ms;
-		if (health_check_start(w, &s->addr, s->port, slot, hc))
+		if (checker->start(w, &s->addr, s->port, slot, hc))
 			s->checking = 1;
 	}
 }
 
-void health_run(struct dp_worker *w)
+void health_run(struct dp_worker *w, const struct health_checker *checker)
 {
 	struct relay_health *h = w->app->health;
 	const struct relay_live *live = relay_live_get(w->app);
@@ -376,5 +375,5 @@ void health_run(struct dp_worker *w)
 	if (w->now_ms < h->next_scan_ms || !target_count(live))
 		return;
 	h->next_scan_ms = w->now_ms + 10;
-	scan_targets(w, h, live);
+	scan_targets(w, h, live, checker);
 }

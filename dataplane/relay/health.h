@@ -138,8 +138,17 @@ void health_apply(struct relay_health *h, const struct relay_live *live, uint32_
 void health_check_result(struct relay_health *h, const struct relay_live *live, uint32_t slot,
 			 uint32_t group, bool passed, const char *why, uint64_t now_ms);
 
+/* Who checks members for the scan below (health_check.c): end the check of slot that
+ * flow index holds as failed; open a check of slot (false when it was not sent). */
+struct health_checker {
+	void (*expire)(struct dp_worker *w, uint32_t index, uint32_t slot);
+	bool (*start)(struct dp_worker *w, const struct ip_addr *addr, uint16_t port,
+		      uint32_t slot, const struct mr_health_conf *hc);
+};
+
 /* Once per poll loop on every worker (only worker 0 does anything): apply the events,
- * end ejections that are over, start the checks that are due. */
-void health_run(struct dp_worker *w);
+ * end ejections that are over, have checker end the checks past their deadline and open
+ * those that are due. */
+void health_run(struct dp_worker *w, const struct health_checker *checker);
 
 #endif

@@ -24,8 +24,10 @@ static void finish(struct dp_worker *w, struct flow *f, bool passed, const char 
 				    passed, why, w->now_ms);
 }
 
-bool health_check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_t port,
-			uint32_t slot, const struct mr_health_conf *hc)
+/* Open a check of addr:port (health slot slot, checked as hc says) from worker w. false
+ * when it could not be sent (no flow, port or route: counted as a failed check). */
+static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_t port,
+		       uint32_t slot, const struct mr_health_conf *hc)
 {
 	struct relay_health *h = w->app->health;
 	struct flow *f = relay_flow_alloc(w);
@@ -148,7 +150,8 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 		return finish(w, f, false, "no ServerHello (alert)");
 }
 
-void health_check_expire(struct dp_worker *w, uint32_t index, uint32_t slot)
+/* The check of slot in flow index passed its deadline: it failed (the flow ended). */
+static void check_expire(struct dp_worker *w, uint32_t index, uint32_t slot)
 {
 	struct flow *f = flow_at(w->flows, index);
 
@@ -162,4 +165,11 @@ void health_check_expire(struct dp_worker *w, uint32_t index, uint32_t slot)
 void health_check_timeout(struct dp_worker *w, struct flow *f)
 {
 	finish(w, f, false, f->state == FLOW_CHECK ? "check unanswered" : "no ServerHello in time");
+}
+
+void health_check_run(struct dp_worker *w)
+{
+	static const struct health_checker checker = { check_expire, check_start };
+
+	health_run(w, &checker);
 }

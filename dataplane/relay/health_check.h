@@ -14,18 +14,14 @@
 
 struct relay_live;
 
-/* Open a check of addr:port (health slot slot, checked as hc says) from worker w. false
- * when it could not be sent (no flow, port or route: counted as a failed check). */
-bool health_check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_t port,
-			uint32_t slot, const struct mr_health_conf *hc);
+/* Once per poll loop on every worker: health_run with the checks of this module (only
+ * the health worker, worker 0, does anything). */
+void health_check_run(struct dp_worker *w);
 
 /* A segment from the member to check flow f. Consumes s. */
 void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
 
 /* f's answer did not come in time: the check failed. */
 void health_check_timeout(struct dp_worker *w, struct flow *f);
-
-/* The check of slot in flow index passed its deadline: it failed (the flow ended). */
-void health_check_expire(struct dp_worker *w, uint32_t index, uint32_t slot);
 
 #endif

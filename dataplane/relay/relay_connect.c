@@ -559,7 +559,7 @@ static void expire_fire(void *ctx, struct flow *f)
 
 void relay_timers(struct dp_worker *w)
 {
-	health_run(w);
+	health_check_run(w);
 	/* Timers count whole milliseconds: the list is walked once per tick, not per loop. */
 	if (w->now_ms != w->rtx_ms) {
 		w->rtx_ms = w->now_ms;
