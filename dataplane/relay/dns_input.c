@@ -11,6 +11,7 @@
 #include "dns_msg.h"
 #include "dp_tx.h"
 #include "relay.h"
+#include "relay_tcp.h"
 #include "relay_live.h"
 #include "tcp_opts.h"
 #include "tcp_out.h"

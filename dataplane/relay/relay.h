@@ -60,11 +60,6 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 /* Retransmissions and expiries due; called from the worker loop. */
 void relay_timers(struct dp_worker *w);
 
-/* A free flow entry; when the table is full, expired entries the once-a-second sweep has
- * not reached yet are reclaimed first (a bounded slice, at most once per ms). NULL when
- * the table is still full. */
-struct flow *relay_flow_alloc(struct dp_worker *w);
-
 /* --- between the relay modules --- */
 
 /* Segment from the client of a flow not yet spliced (HELLO or CONNECTING). */
@@ -100,25 +95,6 @@ bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f);
  * sent on): what follows them becomes the client's first byte. false when out of mbufs. */
 bool relay_stream_skip(struct dp_worker *w, struct flow *f, uint32_t len);
 
-/* A free source port of this worker's share for side dir of f (written into its key,
- * whose addresses are set); false if none. With any_address, an IPv4 side from the port's
- * own address may be moved to one of the port's source addresses (its local address then
- * written into the key too). */
-bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir,
-			    bool any_address);
-
-/* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
-void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
-
-/* The initial sequence number of side dir of f (its addresses and ports set), RFC 6528:
- * a keyed hash of the connection plus a clock, unguessable off the path. */
-uint32_t relay_isn(const struct dp_worker *w, const struct flow *f, enum flow_dir dir);
-
-/* Open side dir of f: a SYN from its local ISN with these options (timestamps from the
- * side's clock), sent once the peer's MAC is known. false when out of mbufs. */
-bool relay_send_syn(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint16_t mss,
-		    uint8_t wscale, bool sack, bool ts);
-
 /* A complete hello was routed to addr (IPv4 or IPv6), port (network order): open the
  * backend side. any_address: it may come from the port's source addresses (a member of a
  * local pool; not another network's gateway, whose TURN server admits only the address
@@ -129,16 +105,17 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 /* Segment from the backend of a flow in CONNECTING. */
 void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
 
+/* The retransmission timer of f fired while it connects (its SYN) or holds relay-owned
+ * bytes the backend has not acknowledged (the kept hello): send again, redispatch, or end
+ * it after the last try. */
+void relay_connect_rtx(struct dp_worker *w, struct flow *f);
+
 /* Send the kept client bytes from offset `from` (PROXY header included) to the backend. */
 void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from);
 
 /* Forward a segment of a spliced (or closing) flow to the other side. Consumes s->m. */
 void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		    struct relay_seg *s);
-
-/* The backend side's port and addresses for addr (routed: IPv4 or IPv6); false when no
- * port reaches it. */
-bool relay_backend_side_set(struct dp_worker *w, struct flow *f, const struct ip_addr *addr);
 
 /* Whether f may still go to another member of its pool: it came from a pool, it holds its
  * kept hello, tries are left (relay.redispatch), no backend byte reached the client and the
@@ -148,23 +125,6 @@ bool relay_may_redispatch(const struct dp_worker *w, const struct flow *f);
 /* The spliced backend of f reset the connection (an exact RST): when f may redispatch, its
  * hello goes to the next member and true; false when the caller forwards the RST. */
 bool relay_backend_reset(struct dp_worker *w, struct flow *f);
-
-/* Reset the chosen sides of f, count `reason` (a dp_drop, or 0), and release it. */
-void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
-		 enum dp_drop reason);
-
-/* Pure ACK from the relay to the client (pre-splice), acknowledging c_rcv_nxt. */
-void relay_ack_client(struct dp_worker *w, struct flow *f);
-
-/* Pure ACK to the peer of side dir: seq and ack in its space, our window and timestamps. */
-void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t seq,
-		    uint32_t ack);
-
-/* Whether s's TCP checksum is right (the NIC's verdict where it gives one), on port p. */
-bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s);
-
-/* The receive window (field value) the relay advertises on side `to`. */
-uint16_t relay_window(const struct flow *f, enum flow_dir to);
 
 /* The client's SYN of this very connection once more (its ISN): a retransmission that
  * crossed our SYN-ACK, or a duplicate a link made. Harmless: it must not end the flow. */

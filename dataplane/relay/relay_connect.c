@@ -1,204 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Active side of the relay: the backend connection is opened from the appliance's own
  * address, the kept ClientHello bytes are replayed to it (zero-copy slices), and the
- * relay retransmits what it owns until the backend acknowledges it. Timers live here. */
+ * relay retransmits what it owns until the backend acknowledges it (relay_timers.c calls
+ * in when a retransmission is due). */
 #include <rte_ip.h>
 
 #include "connlog.h"
 #include "flow_limits.h"
 #include "health.h"
-#include "health_check.h"
 #include "mbuf_slice.h"
-#include "nexthop.h"
 #include "proxy_v2.h"
 #include "relay.h"
 #include "relay_guard.h"
-#include "resolve.h"
-#include "rss_steer.h"
+#include "relay_ports.h"
+#include "relay_tcp.h"
 #include "tcp_out.h"
-#include "turn_bind.h"
+#include "turn_bind_slot.h"
 
 /* Relay-owned bytes: retransmitted from this RTO on, doubling, this many times. */
 #define STREAM_RTO_MS 300u
 #define STREAM_RETRIES 8u
-#define RELAY_RECLAIM_SLICE 4096u /* entries visited when an allocation finds the table full */
-
-/* Whether side dir of f, with the local port in its key, names a connection in use. */
-static bool side_in_use(const struct dp_worker *w, const struct flow *f, enum flow_dir dir)
-{
-	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-
-	if (side->v6) {
-		struct flow_key6 k6 = flow_side_key6(w->flows, f, dir);
-
-		return flow_key6_exists(w->flows, &k6);
-	}
-	return flow_key_exists(w->flows, &side->key);
-}
-
-/* The side of a flow a source port is being picked for (rss_steer's is_free). */
-struct port_pick {
-	const struct dp_worker *w;
-	struct flow *f;
-	enum flow_dir dir;
-};
-
-static bool port_pick_free(void *ctx, uint16_t port)
-{
-	struct port_pick *pp = ctx;
-	struct flow_side *side = pp->dir == FLOW_DIR_CLIENT ? &pp->f->c : &pp->f->b;
-
-	side->key.local_port = rte_cpu_to_be_16(port);
-	return !side_in_use(pp->w, pp->f, pp->dir);
-}
-
-/* A source port, on a port whose RSS rss_steer aims, that brings the segments coming
- * back to this worker's queues, and such that the side's 4-tuple is free. */
-static bool pick_rss_port(struct dp_worker *w, struct flow *f, enum flow_dir dir)
-{
-	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	const struct dp_port *p = &w->app->ports[side->port];
-	const struct flow_addr6 *a6 = relay_addr6(w, f, dir);
-	struct rss_steer_conn conn = {
-		.v6 = a6 != NULL,
-		.peer = a6 ? a6->peer : (const uint8_t *)&side->key.peer_ip,
-		.local = a6 ? a6->local : (const uint8_t *)&side->key.local_ip,
-		.peer_port = side->key.peer_port,
-	};
-	struct port_pick pp = { .w = w, .f = f, .dir = dir };
-	uint16_t port;
-
-	return rss_steer_pick(p->rss_steer, p, w->index, &w->src_port_next, &conn,
-			      w->app->src_port_first, w->app->src_port_last, port_pick_free, &pp,
-			      &port);
-}
-
-/* A source port such that the side's 4-tuple is free, its local address as it is: one
- * RSS brings home where rss_steer aims the port's RSS, else one of this worker's share.
- * Shares are interleaved (port % workers == worker index) so rte_flow rules or dispatch
- * can steer by them. */
-static bool pick_port(struct dp_worker *w, struct flow *f, enum flow_dir dir)
-{
-	const struct dp_appliance *app = w->app;
-	uint32_t span = (uint32_t)app->src_port_last - app->src_port_first + 1;
-	uint32_t mine = (span + app->n_workers - 1 - w->index) / app->n_workers;
-	struct flow_key *k = dir == FLOW_DIR_CLIENT ? &f->c.key : &f->b.key;
-	uint8_t port_index = dir == FLOW_DIR_CLIENT ? f->c.port : f->b.port;
-
-	if (app->ports[port_index].rss_steer)
-		return pick_rss_port(w, f, dir);
-	for (uint32_t tries = 0; tries < 64 && mine > 0; tries++) {
-		uint32_t slot = w->src_port_next++ % mine;
-		uint32_t port = app->src_port_first + w->index + slot * app->n_workers;
-
-		k->local_port = rte_cpu_to_be_16((uint16_t)port);
-		if (!side_in_use(w, f, dir))
-			return true;
-	}
-	return false;
-}
-
-/* pick_port, counting a refusal: that address has no free port towards the peer. */
-static bool pick_port_counted(struct dp_worker *w, struct flow *f, enum flow_dir dir)
-{
-	if (pick_port(w, f, dir))
-		return true;
-	dp_event(w, DP_EV_source_addr_full);
-	return false;
-}
-
-bool relay_pick_source_port(struct dp_worker *w, struct flow *f, enum flow_dir dir,
-			    bool any_address)
-{
-	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	const struct dp_port *p = &w->app->ports[side->port];
-	uint32_t n = p->n_src_ipv4, first;
-
-	if (!any_address || side->v6 || n < 2 || side->key.local_ip != rte_cpu_to_be_32(p->ipv4))
-		return pick_port_counted(w, f, dir);
-	/* Each connection starts at the next address, so that all of them fill alike and a
-	 * pick seldom meets a full one first. */
-	first = w->src_addr_next++ % n;
-	for (uint32_t i = 0; i < n; i++) {
-		side->key.local_ip = rte_cpu_to_be_32(p->src_ipv4[(first + i) % n]);
-		if (pick_port_counted(w, f, dir))
-			return true;
-	}
-	side->key.local_ip = rte_cpu_to_be_32(p->ipv4);
-	return false;
-}
-
-void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m)
-{
-	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	const struct dp_port *p = &w->app->ports[side->port];
-	const struct flow_addr6 *a6 = relay_addr6(w, f, dir);
-	struct neigh_addr hop;
-	struct rte_ether_addr mac;
-
-	if (!rte_is_zero_ether_addr(&side->peer_mac)) {
-		dp_tx_port(w, p, m);
-		return;
-	}
-	if (a6) {
-		memcpy(hop.b, a6->peer, 16);
-		/* Routed when the side was set up: this only finds the next hop, in place. */
-		nexthop_v6(w->app, &hop, &hop);
-	} else {
-		uint32_t nexthop = rte_be_to_cpu_32(side->key.peer_ip);
-
-		nexthop_v4(w->app, nexthop, &nexthop);
-		hop = neigh_addr_v4(nexthop);
-	}
-	if (resolve_send(w, p, &hop, m, &mac))
-		side->peer_mac = mac;
-}
-
-uint32_t relay_isn(const struct dp_worker *w, const struct flow *f, enum flow_dir dir)
-{
-	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	const struct flow_addr6 *a6 = relay_addr6(w, f, dir);
-	uint64_t ports = (uint64_t)side->key.peer_port << 16 | side->key.local_port;
-	uint64_t a, b, c;
-
-	if (a6) {
-		uint64_t l0, l1;
-
-		memcpy(&a, a6->peer, 8);
-		memcpy(&b, a6->peer + 8, 8);
-		memcpy(&l0, a6->local, 8);
-		memcpy(&l1, a6->local + 8, 8);
-		c = l0 ^ (l1 << 1 | l1 >> 63) ^ ports << 32; /* our own addresses are few and known */
-	} else {
-		a = (uint64_t)side->key.peer_ip << 32 | side->key.local_ip;
-		b = ports;
-		c = 0;
-	}
-	/* The clock of RFC 6528 ticks every 4 us; this one steps a millisecond at a time. */
-	return (uint32_t)syncookie_siphash(&w->app->secrets->isn, a, b, c) +
-	       (uint32_t)(w->now_ms * 250);
-}
-
-bool relay_send_syn(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint16_t mss,
-		    uint8_t wscale, bool sack, bool ts)
-{
-	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	const struct dp_port *p = &w->app->ports[side->port];
-	uint8_t opts[40];
-	unsigned int opt_len;
-	struct rte_mbuf *m;
-
-	side->ts_last = RTE_MAX(side->ts_last, relay_now(w));
-	opt_len = tcp_opts_write_syn(opts, mss, wscale, sack, ts, side->ts_last, 0);
-	m = tcp_out_header(w->app->pool, p, &side->key, relay_addr6(w, f, dir), &side->peer_mac,
-			   RTE_TCP_SYN_FLAG, flow_side_seq_of(f, dir)->local_isn, 0, 65535, opts, opt_len);
-	if (!m || tcp_out_finish(m, p) < 0) {
-		rte_pktmbuf_free(m);
-		return false;
-	}
-	relay_send_side(w, f, dir, m);
-	return true;
-}
 
 /* The backend SYN offers what the client has, so options translate one to one. */
 static void send_syn(struct dp_worker *w, struct flow *f)
@@ -259,32 +80,6 @@ static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char
 		return false;
 	}
 	f->proxy_len = (uint16_t)len;
-	return true;
-}
-
-bool relay_backend_side_set(struct dp_worker *w, struct flow *f, const struct ip_addr *addr)
-{
-	int out;
-
-	if (addr->family == IP_ADDR_FAMILY_V6) {
-		struct neigh_addr dst, hop;
-
-		memcpy(dst.b, addr->bytes, 16);
-		out = nexthop_v6(w->app, &dst, &hop);
-		if (out < 0)
-			return false;
-		flow_side_set_v6(w->flows, f, FLOW_DIR_BACKEND, addr->bytes, w->app->ports[out].ipv6);
-	} else {
-		uint32_t ip, nexthop;
-
-		memcpy(&ip, addr->bytes, 4);
-		out = nexthop_v4(w->app, rte_be_to_cpu_32(ip), &nexthop);
-		if (out < 0)
-			return false;
-		f->b.key.peer_ip = ip;
-		f->b.key.local_ip = rte_cpu_to_be_32(w->app->ports[out].ipv4);
-	}
-	f->b.port = (uint8_t)out;
 	return true;
 }
 
@@ -489,15 +284,10 @@ void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from)
 	}
 }
 
-static void rtx_fire(void *ctx, struct flow *f)
+void relay_connect_rtx(struct dp_worker *w, struct flow *f)
 {
-	struct dp_worker *w = ctx;
 	const struct mr_relay_conf *rc = &w->app->conf->relay;
 
-	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT)
-		return turn_bind_rtx(w, f);
-	if (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS)
-		return health_check_timeout(w, f);
 	if (f->state == FLOW_CONNECTING) {
 		/* A member that leaves one SYN unanswered while others may take the hello gets
 		 * no second chance: its client would wait twice the time for it. Its health
@@ -525,69 +315,4 @@ static void rtx_fire(void *ctx, struct flow *f)
 	dp_event(w, DP_EV_stream_retransmit);
 	relay_send_stream(w, f, f->b_una);
 	flow_rtx_arm(w->flows, f, relay_now(w) + (STREAM_RTO_MS << f->retries));
-}
-
-static void expire_fire(void *ctx, struct flow *f)
-{
-	struct dp_worker *w = ctx;
-
-	switch ((enum flow_state)f->state) {
-	case FLOW_HELLO:
-		return relay_abort(w, f, true, false, DP_DROP_hello_timeout);
-	case FLOW_CONNECTING:
-		return relay_abort(w, f, true, false, DP_DROP_backend_timeout);
-	case FLOW_BIND_SYN:
-	case FLOW_BIND_WAIT:
-		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);
-	case FLOW_CHECK:
-	case FLOW_CHECK_TLS:
-		return health_check_timeout(w, f);
-	case FLOW_SPLICED:
-		if (f->c.fin_seen && f->b.fin_seen) { /* its last ACK never came (splice.c) */
-			dp_event(w, DP_EV_flow_fin_expired);
-			connlog_end(w, f, CONNLOG_END_FIN, DP_DROP_none);
-		} else {
-			dp_event(w, DP_EV_flow_idle_expired);
-			connlog_end(w, f, CONNLOG_END_IDLE, DP_DROP_none);
-		}
-		return relay_abort(w, f, true, true, DP_DROP_none);
-	default:
-		dp_event(w, DP_EV_flow_closed); /* logged when it began to close (splice.c) */
-		flow_release(w->flows, f);
-	}
-}
-
-void relay_timers(struct dp_worker *w)
-{
-	health_check_run(w);
-	/* Timers count whole milliseconds: the list is walked once per tick, not per loop. */
-	if (w->now_ms != w->rtx_ms) {
-		w->rtx_ms = w->now_ms;
-		flow_rtx_run(w->flows, relay_now(w), rtx_fire, w);
-	}
-	flow_closing_run(w->flows, relay_now(w), expire_fire, w);
-	if (w->now_ms >= w->next_sweep_ms) {
-		/* The whole table once a second, in slices sized by the time since the last one,
-		 * so a worker held up for a while still reaches every expired flow. */
-		uint64_t elapsed = w->now_ms - (w->next_sweep_ms - 10);
-		uint64_t budget = (uint64_t)flow_capacity(w->flows) * elapsed / 1000 + 1;
-
-		flow_sweep(w->flows, relay_now(w), (uint32_t)RTE_MIN(budget, flow_capacity(w->flows)),
-			   expire_fire, w);
-		w->next_sweep_ms = w->now_ms + 10;
-	}
-}
-
-struct flow *relay_flow_alloc(struct dp_worker *w)
-{
-	struct flow *f = flow_alloc(w->flows, relay_now(w));
-
-	/* Closed flows leave at their time (flow_closing_run), but those the queue could not
-	 * take wait for the sweep: a full table first reclaims expired ones. */
-	if (!f && w->now_ms != w->reclaim_ms) {
-		w->reclaim_ms = w->now_ms;
-		flow_sweep(w->flows, relay_now(w), RELAY_RECLAIM_SLICE, expire_fire, w);
-		f = flow_alloc(w->flows, relay_now(w));
-	}
-	return f;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "relay_guard.h"
 
+#include "relay_tcp.h"
+
 void relay_guard_start(struct flow *f, uint32_t backend_win)
 {
 	/* The relay acknowledged the client's kept bytes itself; the backend's first byte

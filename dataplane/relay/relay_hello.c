@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The ClientHello of a new flow: collected in order (mbufs chained, not copied),
  * acknowledged, classified once whole, and routed (a local pool, another network's
- * gateway, or a refusal); and what every relay module uses to answer a client or end a
- * flow before the splice. */
+ * gateway, or a refusal). */
 #include <string.h>
 
 #include <rte_hash_crc.h>
@@ -16,89 +15,11 @@
 #include "relay.h"
 #include "relay_guard.h"
 #include "relay_live.h"
+#include "relay_tcp.h"
 #include "sni_parse.h"
-#include "tcp_out.h"
-#include "turn_bind.h"
+#include "turn_bind_slot.h"
 
 #define HELLO_MAX_SPANS 64
-
-bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
-{
-	uint64_t f = s->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-
-	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
-		return true;
-	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		return false;
-	/* Summing a correct segment, its checksum field included, gives 0xffff: the
-	 * complement is 0. */
-	if (s->ip6)
-		return tcp_checksum_mbuf6(s->m, s->ip6, s->l4_off) == 0;
-	return tcp_checksum_mbuf(s->m, s->ip, s->l4_off) == 0;
-}
-
-uint16_t relay_window(const struct flow *f, enum flow_dir to)
-{
-	/* Before the splice the relay holds at most one hello: offer a fixed 64 KB. */
-	uint8_t shift = to == FLOW_DIR_CLIENT ? f->c.local_wscale : f->b.local_wscale;
-	uint32_t bytes = to == FLOW_DIR_CLIENT ? 65535u : f->c_win;
-
-	return (uint16_t)RTE_MIN(bytes >> shift, 65535u);
-}
-
-void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t seq,
-		    uint32_t ack)
-{
-	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	const struct dp_port *p = &w->app->ports[side->port];
-	uint8_t opts[12];
-	unsigned int opt_len = 0;
-	struct rte_mbuf *m;
-
-	if (side->ts) {
-		/* Spliced, the side's timestamps are the other end's, translated: a clock of our
-		 * own would get ahead of them and the peer would drop what follows (PAWS). */
-		if (f->state != FLOW_SPLICED && f->state != FLOW_CLOSING)
-			side->ts_last = RTE_MAX(side->ts_last, relay_now(w) + 32);
-		opt_len = tcp_opts_write_ts(opts, side->ts_last, side->ts_recent);
-	}
-	m = tcp_out_header(w->app->pool, p, &side->key, relay_addr6(w, f, dir), &side->peer_mac,
-			   RTE_TCP_ACK_FLAG, seq, ack, relay_window(f, dir), opts, opt_len);
-	if (!m || tcp_out_finish(m, p) < 0) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	dp_tx_port(w, p, m);
-}
-
-void relay_ack_client(struct dp_worker *w, struct flow *f)
-{
-	relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c_rcv_nxt);
-}
-
-void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
-		 enum dp_drop reason)
-{
-	if (rst_client)
-		tcp_out_rst_reply(w, &w->app->ports[f->c.port], &f->c.key,
-				  relay_addr6(w, f, FLOW_DIR_CLIENT), &f->c.peer_mac, f->c_snd_nxt,
-				  f->c_rcv_nxt, true);
-	if (rst_backend && f->b.key.peer_port)
-		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
-				  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac, f->b_snd_nxt,
-				  0, false);
-	if (reason != DP_DROP_none)
-		dp_count(&w->counters.drops[reason], 1);
-	connlog_end(w, f, reason == DP_DROP_client_abort ? CONNLOG_END_RST_CLIENT
-			  : f->state == FLOW_SPLICED || f->state == FLOW_CLOSING ? CONNLOG_END_ABORTED
-									 : CONNLOG_END_REFUSED,
-		    reason);
-	/* Every way out of a bind in progress, or of a hello that came over TURN, passes
-	 * here: its slot goes with the flow. */
-	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT || f->via_turn)
-		turn_bind_forget(w, f);
-	flow_release(w->flows, f);
-}
 
 static void hello_refuse(struct dp_worker *w, struct flow *f, const struct sni_result *r)
 {

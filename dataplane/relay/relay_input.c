@@ -14,6 +14,7 @@
 #include "health_check.h"
 #include "relay.h"
 #include "relay_live.h"
+#include "relay_tcp.h"
 #include "syncookie.h"
 #include "tcp_out.h"
 #include "turn_bind.h"

@@ -11,6 +11,7 @@
 #include "csum_delta.h"
 #include "flow_limits.h"
 #include "relay.h"
+#include "relay_tcp.h"
 #include "relay_guard.h"
 #include "tcp_opts.h"
 #include "mbuf_slice.h"

@@ -5,29 +5,13 @@
 #include <string.h>
 
 #include "connlog.h"
-#include "flow_limits.h"
+#include "relay_ports.h"
+#include "relay_tcp.h"
 #include "stun_msg.h"
 #include "tcp_out.h"
 
 #define BIND_RTO_MS 300u
 #define BIND_RETRIES 6u
-
-static struct turn_bind_slot *slot_of(struct dp_worker *w, const struct flow *f)
-{
-	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS; i++)
-		if (w->binds[i].used && w->binds[i].flow_index == f->index &&
-		    w->binds[i].flow_isn == f->c_seq.local_isn)
-			return &w->binds[i];
-	return NULL;
-}
-
-void turn_bind_forget(struct dp_worker *w, const struct flow *f)
-{
-	struct turn_bind_slot *b = slot_of(w, f);
-
-	if (b)
-		b->used = false;
-}
 
 /* The data connection to the TURN server is ours to open, with every option. */
 static void send_syn(struct dp_worker *w, struct flow *f)
@@ -200,26 +184,9 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 		relay_hello_classify(w, f);
 }
 
-bool turn_bind_peer(struct dp_worker *w, const struct flow *f, struct ip_addr *peer,
-		    uint16_t *port)
-{
-	const struct turn_bind_slot *b = f->via_turn ? slot_of(w, f) : NULL;
-
-	if (!b || !b->req.peer_family)
-		return false;
-	if (b->req.peer_family == MR_CTL_PEER_V6) {
-		*peer = ip_addr_v6(b->req.peer); /* a mapped IPv4 peer becomes IPv4 */
-	} else {
-		*peer = (struct ip_addr){ .family = IP_ADDR_FAMILY_V4 };
-		memcpy(peer->bytes, b->req.peer, 4);
-	}
-	*port = b->req.peer_port;
-	return true;
-}
-
 void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
-	struct turn_bind_slot *b = slot_of(w, f);
+	struct turn_bind_slot *b = turn_bind_slot_of(w, f);
 	bool syn_ack = (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
 		       (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 
@@ -255,7 +222,7 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 
 void turn_bind_rtx(struct dp_worker *w, struct flow *f)
 {
-	struct turn_bind_slot *b = slot_of(w, f);
+	struct turn_bind_slot *b = turn_bind_slot_of(w, f);
 	const struct mr_relay_conf *rc = &w->app->conf->relay;
 
 	if (!b)

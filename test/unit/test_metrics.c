@@ -9,6 +9,7 @@
 
 #include "mgmt_metrics.h"
 #include "relay.h"
+#include "relay_tcp.h"
 #include "relay_harness.h"
 #include "unit.h"
 

@@ -12,6 +12,7 @@
 #include "dp_worker.h"
 #include "mr_bytes.h"
 #include "relay.h"
+#include "relay_tcp.h"
 #include "relay_harness.h"
 #include "tcp_opts.h"
 #include "unit.h"

@@ -11,6 +11,7 @@
 
 #include "neigh.h"
 #include "relay.h"
+#include "relay_tcp.h"
 #include "relay_harness.h"
 #include "turn_bind.h"
 #include "unit.h"

@@ -10,6 +10,7 @@
 #include "hello_builder.h"
 #include "neigh.h"
 #include "relay.h"
+#include "relay_tcp.h"
 #include "relay_harness.h"
 #include "relay_live.h"
 #include "sni_parse.h"

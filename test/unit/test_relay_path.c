@@ -13,6 +13,7 @@
 #include "nd.h"
 #include "neigh.h"
 #include "relay.h"
+#include "relay_tcp.h"
 #include "relay_harness.h"
 #include "tcp_frame.h"
 #include "unit.h"

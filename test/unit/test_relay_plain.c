@@ -15,6 +15,7 @@
 #include "neigh.h"
 #include "proxy_v2_read.h"
 #include "relay.h"
+#include "relay_tcp.h"
 #include "relay_harness.h"
 #include "unit.h"
 

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The TCP the relay speaks on a flow's sides, for every relay module: its checksum check,
+ * windows and ISNs, the ACKs and SYNs it sends, and how a flow starts (a free entry) and
+ * ends (reset, expired). Calls nothing above it: the modules of each flow state call in. */
+#include "relay_tcp.h"
+
+#include <string.h>
+
+#include "connlog.h"
+#include "nexthop.h"
+#include "resolve.h"
+#include "tcp_out.h"
+#include "turn_bind_slot.h"
+
+#define RELAY_RECLAIM_SLICE 4096u /* entries visited when an allocation finds the table full */
+
+bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
+{
+	uint64_t f = s->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	/* Summing a correct segment, its checksum field included, gives 0xffff: the
+	 * complement is 0. */
+	if (s->ip6)
+		return tcp_checksum_mbuf6(s->m, s->ip6, s->l4_off) == 0;
+	return tcp_checksum_mbuf(s->m, s->ip, s->l4_off) == 0;
+}
+
+uint16_t relay_window(const struct flow *f, enum flow_dir to)
+{
+	/* Before the splice the relay holds at most one hello: offer a fixed 64 KB. */
+	uint8_t shift = to == FLOW_DIR_CLIENT ? f->c.local_wscale : f->b.local_wscale;
+	uint32_t bytes = to == FLOW_DIR_CLIENT ? 65535u : f->c_win;
+
+	return (uint16_t)RTE_MIN(bytes >> shift, 65535u);
+}
+
+void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t seq,
+		    uint32_t ack)
+{
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct dp_port *p = &w->app->ports[side->port];
+	uint8_t opts[12];
+	unsigned int opt_len = 0;
+	struct rte_mbuf *m;
+
+	if (side->ts) {
+		/* Spliced, the side's timestamps are the other end's, translated: a clock of our
+		 * own would get ahead of them and the peer would drop what follows (PAWS). */
+		if (f->state != FLOW_SPLICED && f->state != FLOW_CLOSING)
+			side->ts_last = RTE_MAX(side->ts_last, relay_now(w) + 32);
+		opt_len = tcp_opts_write_ts(opts, side->ts_last, side->ts_recent);
+	}
+	m = tcp_out_header(w->app->pool, p, &side->key, relay_addr6(w, f, dir), &side->peer_mac,
+			   RTE_TCP_ACK_FLAG, seq, ack, relay_window(f, dir), opts, opt_len);
+	if (!m || tcp_out_finish(m, p) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp_tx_port(w, p, m);
+}
+
+void relay_ack_client(struct dp_worker *w, struct flow *f)
+{
+	relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c_rcv_nxt);
+}
+
+void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
+		 enum dp_drop reason)
+{
+	if (rst_client)
+		tcp_out_rst_reply(w, &w->app->ports[f->c.port], &f->c.key,
+				  relay_addr6(w, f, FLOW_DIR_CLIENT), &f->c.peer_mac, f->c_snd_nxt,
+				  f->c_rcv_nxt, true);
+	if (rst_backend && f->b.key.peer_port)
+		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
+				  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac, f->b_snd_nxt,
+				  0, false);
+	if (reason != DP_DROP_none)
+		dp_count(&w->counters.drops[reason], 1);
+	connlog_end(w, f, reason == DP_DROP_client_abort ? CONNLOG_END_RST_CLIENT
+			  : f->state == FLOW_SPLICED || f->state == FLOW_CLOSING ? CONNLOG_END_ABORTED
+									 : CONNLOG_END_REFUSED,
+		    reason);
+	/* Every way out of a bind in progress, or of a hello that came over TURN, passes
+	 * here: its slot goes with the flow. */
+	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT || f->via_turn)
+		turn_bind_forget(w, f);
+	flow_release(w->flows, f);
+}
+
+void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m)
+{
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct dp_port *p = &w->app->ports[side->port];
+	const struct flow_addr6 *a6 = relay_addr6(w, f, dir);
+	struct neigh_addr hop;
+	struct rte_ether_addr mac;
+
+	if (!rte_is_zero_ether_addr(&side->peer_mac)) {
+		dp_tx_port(w, p, m);
+		return;
+	}
+	if (a6) {
+		memcpy(hop.b, a6->peer, 16);
+		/* Routed when the side was set up: this only finds the next hop, in place. */
+		nexthop_v6(w->app, &hop, &hop);
+	} else {
+		uint32_t nexthop = rte_be_to_cpu_32(side->key.peer_ip);
+
+		nexthop_v4(w->app, nexthop, &nexthop);
+		hop = neigh_addr_v4(nexthop);
+	}
+	if (resolve_send(w, p, &hop, m, &mac))
+		side->peer_mac = mac;
+}
+
+uint32_t relay_isn(const struct dp_worker *w, const struct flow *f, enum flow_dir dir)
+{
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct flow_addr6 *a6 = relay_addr6(w, f, dir);
+	uint64_t ports = (uint64_t)side->key.peer_port << 16 | side->key.local_port;
+	uint64_t a, b, c;
+
+	if (a6) {
+		uint64_t l0, l1;
+
+		memcpy(&a, a6->peer, 8);
+		memcpy(&b, a6->peer + 8, 8);
+		memcpy(&l0, a6->local, 8);
+		memcpy(&l1, a6->local + 8, 8);
+		c = l0 ^ (l1 << 1 | l1 >> 63) ^ ports << 32; /* our own addresses are few and known */
+	} else {
+		a = (uint64_t)side->key.peer_ip << 32 | side->key.local_ip;
+		b = ports;
+		c = 0;
+	}
+	/* The clock of RFC 6528 ticks every 4 us; this one steps a millisecond at a time. */
+	return (uint32_t)syncookie_siphash(&w->app->secrets->isn, a, b, c) +
+	       (uint32_t)(w->now_ms * 250);
+}
+
+bool relay_send_syn(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint16_t mss,
+		    uint8_t wscale, bool sack, bool ts)
+{
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct dp_port *p = &w->app->ports[side->port];
+	uint8_t opts[40];
+	unsigned int opt_len;
+	struct rte_mbuf *m;
+
+	side->ts_last = RTE_MAX(side->ts_last, relay_now(w));
+	opt_len = tcp_opts_write_syn(opts, mss, wscale, sack, ts, side->ts_last, 0);
+	m = tcp_out_header(w->app->pool, p, &side->key, relay_addr6(w, f, dir), &side->peer_mac,
+			   RTE_TCP_SYN_FLAG, flow_side_seq_of(f, dir)->local_isn, 0, 65535, opts, opt_len);
+	if (!m || tcp_out_finish(m, p) < 0) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	relay_send_side(w, f, dir, m);
+	return true;
+}
+
+void relay_flow_expire(struct dp_worker *w, struct flow *f)
+{
+	switch ((enum flow_state)f->state) {
+	case FLOW_HELLO:
+		return relay_abort(w, f, true, false, DP_DROP_hello_timeout);
+	case FLOW_CONNECTING:
+		return relay_abort(w, f, true, false, DP_DROP_backend_timeout);
+	case FLOW_BIND_SYN:
+	case FLOW_BIND_WAIT:
+		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);
+	case FLOW_CHECK:
+	case FLOW_CHECK_TLS:
+		/* Only a full table's reclaim brings a check here, long after the health scan
+		 * should have ended it (relay_timers.c ends checks through their module): the
+		 * scan reports it lost at its deadline. */
+		dp_event(w, DP_EV_check_failed);
+		return relay_abort(w, f, false, true, DP_DROP_none);
+	case FLOW_SPLICED:
+		if (f->c.fin_seen && f->b.fin_seen) { /* its last ACK never came (splice.c) */
+			dp_event(w, DP_EV_flow_fin_expired);
+			connlog_end(w, f, CONNLOG_END_FIN, DP_DROP_none);
+		} else {
+			dp_event(w, DP_EV_flow_idle_expired);
+			connlog_end(w, f, CONNLOG_END_IDLE, DP_DROP_none);
+		}
+		return relay_abort(w, f, true, true, DP_DROP_none);
+	default:
+		dp_event(w, DP_EV_flow_closed); /* logged when it began to close (splice.c) */
+		flow_release(w->flows, f);
+	}
+}
+
+/* The table's reclaim ends an expired flow as its own expiry would. */
+static void reclaim_fire(void *ctx, struct flow *f)
+{
+	relay_flow_expire(ctx, f);
+}
+
+struct flow *relay_flow_alloc(struct dp_worker *w)
+{
+	struct flow *f = flow_alloc(w->flows, relay_now(w));
+
+	/* Closed flows leave at their time (flow_closing_run), but those the queue could not
+	 * take wait for the sweep: a full table first reclaims expired ones. */
+	if (!f && w->now_ms != w->reclaim_ms) {
+		w->reclaim_ms = w->now_ms;
+		flow_sweep(w->flows, relay_now(w), RELAY_RECLAIM_SLICE, reclaim_fire, w);
+		f = flow_alloc(w->flows, relay_now(w));
+	}
+	return f;
+}

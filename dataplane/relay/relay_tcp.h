@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TCP the relay speaks on a flow's sides, shared by the modules of every flow state
+ * (hello, connect, splice, binds, checks, DNS over TCP): checksums, windows, ISNs, the
+ * segments the relay makes itself, and a flow's start and end. Worker lcores only.
+ */
+#ifndef RELAY_TCP_H
+#define RELAY_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "relay.h"
+
+/* A free flow entry; when the table is full, expired entries the once-a-second sweep has
+ * not reached yet are reclaimed first (a bounded slice, at most once per ms). NULL when
+ * the table is still full. */
+struct flow *relay_flow_alloc(struct dp_worker *w);
+
+/* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
+void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
+
+/* The initial sequence number of side dir of f (its addresses and ports set), RFC 6528:
+ * a keyed hash of the connection plus a clock, unguessable off the path. */
+uint32_t relay_isn(const struct dp_worker *w, const struct flow *f, enum flow_dir dir);
+
+/* Open side dir of f: a SYN from its local ISN with these options (timestamps from the
+ * side's clock), sent once the peer's MAC is known. false when out of mbufs. */
+bool relay_send_syn(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint16_t mss,
+		    uint8_t wscale, bool sack, bool ts);
+
+/* Reset the chosen sides of f, count `reason` (a dp_drop, or 0), and release it. */
+void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
+		 enum dp_drop reason);
+
+/* Pure ACK from the relay to the client (pre-splice), acknowledging c_rcv_nxt. */
+void relay_ack_client(struct dp_worker *w, struct flow *f);
+
+/* Pure ACK to the peer of side dir: seq and ack in its space, our window and timestamps. */
+void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t seq,
+		    uint32_t ack);
+
+/* Whether s's TCP checksum is right (the NIC's verdict where it gives one), on port p. */
+bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s);
+
+/* The receive window (field value) the relay advertises on side `to`. */
+uint16_t relay_window(const struct flow *f, enum flow_dir to);
+
+/* End f, whose time ran out, as its state says: a hello, connect or bind is refused and
+ * its client reset, a spliced flow idle (or never fully closed) is reset both ways and
+ * logged, a closed one released. */
+void relay_flow_expire(struct dp_worker *w, struct flow *f);
+
+#endif

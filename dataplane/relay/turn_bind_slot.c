@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "turn_bind_slot.h"
+
+#include <string.h>
+
+struct turn_bind_slot *turn_bind_slot_of(struct dp_worker *w, const struct flow *f)
+{
+	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS; i++)
+		if (w->binds[i].used && w->binds[i].flow_index == f->index &&
+		    w->binds[i].flow_isn == f->c_seq.local_isn)
+			return &w->binds[i];
+	return NULL;
+}
+
+void turn_bind_forget(struct dp_worker *w, const struct flow *f)
+{
+	struct turn_bind_slot *b = turn_bind_slot_of(w, f);
+
+	if (b)
+		b->used = false;
+}
+
+bool turn_bind_peer(struct dp_worker *w, const struct flow *f, struct ip_addr *peer,
+		    uint16_t *port)
+{
+	const struct turn_bind_slot *b = f->via_turn ? turn_bind_slot_of(w, f) : NULL;
+
+	if (!b || !b->req.peer_family)
+		return false;
+	if (b->req.peer_family == MR_CTL_PEER_V6) {
+		*peer = ip_addr_v6(b->req.peer); /* a mapped IPv4 peer becomes IPv4 */
+	} else {
+		*peer = (struct ip_addr){ .family = IP_ADDR_FAMILY_V4 };
+		memcpy(peer->bytes, b->req.peer, 4);
+	}
+	*port = b->req.peer_port;
+	return true;
+}
