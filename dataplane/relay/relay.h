@@ -17,7 +17,6 @@
 #include "dp_tx.h"
 #include "flow.h"
 #include "ip_addr.h"
-#include "sni_parse.h"
 #include "syncookie.h"
 #include "tcp_opts.h"
 
@@ -68,20 +67,6 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 /* Classify the kept client bytes once more arrived: route, refuse, or wait for more. */
 void relay_hello_classify(struct dp_worker *w, struct flow *f);
 
-/* What a connection is routed by: a parsed ClientHello, else a plain TCP service's name
- * and port (told by another gateway), else its VIP and port (host order). */
-struct relay_route_key {
-	const struct sni_result *hello;
-	const char *name;
-	size_t name_len;
-	uint32_t vip;
-	uint16_t port;
-};
-
-/* Route f (FLOW_HELLO) by k, with the member choice its client and its earlier tries
- * make, and open its backend side; or end it with the refusal counted. */
-void relay_route(struct dp_worker *w, struct flow *f, const struct relay_route_key *k);
-
 /* Route a plain TCP service's connection f by the VIP and port its client reached. */
 void relay_plain_route(struct dp_worker *w, struct flow *f);
 
@@ -102,13 +87,16 @@ bool relay_stream_skip(struct dp_worker *w, struct flow *f, uint32_t len);
 void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *addr,
 		   uint16_t port, bool proxy_v2, const char *sni, bool any_address);
 
-/* Segment from the backend of a flow in CONNECTING. */
-void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
+/* Segment from the backend of a flow in CONNECTING. Consumes s. true when the member
+ * refused and f went back to FLOW_HELLO to try another: the caller routes it again
+ * (relay_hello_classify; the connect module sits below the hello's). */
+bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
 
 /* The retransmission timer of f fired while it connects (its SYN) or holds relay-owned
- * bytes the backend has not acknowledged (the kept hello): send again, redispatch, or end
- * it after the last try. */
-void relay_connect_rtx(struct dp_worker *w, struct flow *f);
+ * bytes the backend has not acknowledged (the kept hello): send again, or end it after
+ * the last try; true when f went back to FLOW_HELLO instead, to be routed again by the
+ * caller as after relay_connect_input. */
+bool relay_connect_rtx(struct dp_worker *w, struct flow *f);
 
 /* Send the kept client bytes from offset `from` (PROXY header included) to the backend. */
 void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from);
@@ -122,8 +110,9 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
  * client sent nothing past the kept bytes. */
 bool relay_may_redispatch(const struct dp_worker *w, const struct flow *f);
 
-/* The spliced backend of f reset the connection (an exact RST): when f may redispatch, its
- * hello goes to the next member and true; false when the caller forwards the RST. */
+/* The spliced backend of f reset the connection (an exact RST): when f may redispatch, it
+ * goes back to FLOW_HELLO and true (the caller routes it again, as after
+ * relay_connect_input); false when the caller forwards the RST. */
 bool relay_backend_reset(struct dp_worker *w, struct flow *f);
 
 /* The client's SYN of this very connection once more (its ISN): a retransmission that

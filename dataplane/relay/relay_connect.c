@@ -135,10 +135,11 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 	relay_guard_start(f, rte_be_to_cpu_16(s->tcp->rx_win)); /* a SYN's window: unscaled */
 }
 
-/* The member f connected to refused it or did not answer: tell its health, and send the
- * kept hello to the next member in the client's order when the connection may still try
- * one (relay.redispatch), the old backend side forgotten (reset when it may have answered)
- * and the PROXY header built afresh. false when it may not: the caller ends the flow. */
+/* The member f connected to refused it or did not answer: tell its health, and when the
+ * connection may still try another (relay.redispatch) make f a hello again, the old
+ * backend side forgotten (reset when it may have answered) and its PROXY header dropped,
+ * to be routed after the member that failed: true (whoever called in routes it, as
+ * relay.h says). false when it may not: the caller ends the flow. */
 static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_event ev)
 {
 	if (f->member == FLOW_NO_MEMBER)
@@ -160,7 +161,6 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 		    : ev == HEALTH_EV_TIMEOUT ? DP_EV_redispatch_timeout : DP_EV_redispatch_reset);
 	f->dispatches++;
 	f->state = FLOW_HELLO;
-	relay_hello_classify(w, f); /* routes again, after the member that failed */
 	return true;
 }
 
@@ -180,15 +180,16 @@ bool relay_backend_reset(struct dp_worker *w, struct flow *f)
 	return backend_failed(w, f, HEALTH_EV_RESET);
 }
 
-void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
+bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
 	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b_seq.local_isn + 1;
 
 	if ((s->flags & RTE_TCP_RST_FLAG) && acks_syn) {
 		rte_pktmbuf_free(s->m);
 		if (backend_failed(w, f, HEALTH_EV_REFUSED))
-			return;
-		return relay_abort(w, f, true, false, DP_DROP_backend_refused);
+			return true;
+		relay_abort(w, f, true, false, DP_DROP_backend_refused);
+		return false;
 	}
 	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) ==
 	    RTE_TCP_ACK_FLAG && !acks_syn) {
@@ -198,10 +199,13 @@ void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 				  relay_addr6(w, f, FLOW_DIR_BACKEND), &s->eth->src_addr, s->ack, 0,
 				  false);
 		rte_pktmbuf_free(s->m);
-		return send_syn(w, f);
+		send_syn(w, f);
+		return false;
 	}
-	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG || !acks_syn)
-		return rte_pktmbuf_free(s->m);
+	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG || !acks_syn) {
+		rte_pktmbuf_free(s->m);
+		return false;
+	}
 	splice_setup(w, f, s);
 	rte_pktmbuf_free(s->m);
 	if (f->member != FLOW_NO_MEMBER)
@@ -214,6 +218,7 @@ void relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	dp_event(w, DP_EV_backend_established);
 	relay_send_stream(w, f, 0);
 	flow_rtx_arm(w->flows, f, relay_now(w) + STREAM_RTO_MS);
+	return false;
 }
 
 static struct rte_mbuf *stream_segment(struct dp_worker *w, struct flow *f, uint32_t off,
@@ -284,7 +289,7 @@ void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from)
 	}
 }
 
-void relay_connect_rtx(struct dp_worker *w, struct flow *f)
+bool relay_connect_rtx(struct dp_worker *w, struct flow *f)
 {
 	const struct mr_relay_conf *rc = &w->app->conf->relay;
 
@@ -293,26 +298,31 @@ void relay_connect_rtx(struct dp_worker *w, struct flow *f)
 		 * no second chance: its client would wait twice the time for it. Its health
 		 * hears of it once. */
 		if (f->retries == 0 && backend_failed(w, f, HEALTH_EV_TIMEOUT))
-			return;
-		if (f->retries >= rc->syn_retries)
-			return relay_abort(w, f, true, false, DP_DROP_backend_timeout);
+			return true;
+		if (f->retries >= rc->syn_retries) {
+			relay_abort(w, f, true, false, DP_DROP_backend_timeout);
+			return false;
+		}
 		f->retries++;
 		dp_event(w, DP_EV_syn_retransmit);
 		send_syn(w, f);
 		flow_rtx_arm(w->flows, f, relay_now(w) + (rc->connect_timeout_ms << f->retries));
-		return;
+		return false;
 	}
 	if (f->state != FLOW_SPLICED || !f->stream) {
 		flow_rtx_disarm(w->flows, f);
-		return;
+		return false;
 	}
 	/* The hello unacknowledged after its first timeout: another member may take it. */
 	if (f->retries == 0 && f->b_una == 0 && backend_failed(w, f, HEALTH_EV_TIMEOUT))
-		return;
-	if (f->retries >= STREAM_RETRIES)
-		return relay_abort(w, f, true, true, DP_DROP_backend_timeout);
+		return true;
+	if (f->retries >= STREAM_RETRIES) {
+		relay_abort(w, f, true, true, DP_DROP_backend_timeout);
+		return false;
+	}
 	f->retries++;
 	dp_event(w, DP_EV_stream_retransmit);
 	relay_send_stream(w, f, f->b_una);
 	flow_rtx_arm(w->flows, f, relay_now(w) + (STREAM_RTO_MS << f->retries));
+	return false;
 }

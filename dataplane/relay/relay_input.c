@@ -423,8 +423,8 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 			health_check_input(w, f, &s);
 		else if (dir == FLOW_DIR_CLIENT)
 			relay_hello_input(w, f, &s);
-		else
-			relay_connect_input(w, f, &s);
+		else if (relay_connect_input(w, f, &s))
+			relay_hello_classify(w, f); /* redispatched after a refusal */
 		return true;
 	}
 	if (listener) {

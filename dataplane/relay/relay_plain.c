@@ -12,6 +12,7 @@
 #include "mbuf_slice.h"
 #include "proxy_v2_read.h"
 #include "relay.h"
+#include "relay_route.h"
 #include "relay_tcp.h"
 #include "sni_name.h"
 

@@ -15,7 +15,8 @@ static void rtx_fire(void *ctx, struct flow *f)
 		return turn_bind_rtx(w, f);
 	if (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS)
 		return health_check_timeout(w, f);
-	relay_connect_rtx(w, f);
+	if (relay_connect_rtx(w, f))
+		relay_hello_classify(w, f); /* redispatched: routed after the member that failed */
 }
 
 /* A check's time runs out in its module, which reports the result; any other flow's in

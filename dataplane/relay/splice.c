@@ -286,6 +286,7 @@ static bool backend_early(struct dp_worker *w, struct flow *f, const struct rela
 {
 	if ((s->flags & RTE_TCP_RST_FLAG) && relay_backend_reset(w, f)) {
 		rte_pktmbuf_free(s->m);
+		relay_hello_classify(w, f); /* routed after the member that reset it */
 		return true;
 	}
 	if (s->payload_len && f->b_una == (uint32_t)f->proxy_len + f->stream_len)
