@@ -129,7 +129,8 @@ bool ip_addr_parse_v4(const char *text, size_t len, char sep, struct ip_addr *ou
 	return true;
 }
 
-static int hex_digit(char c)
+/* The value of one hex digit of an IPv6 group, -1 for any other character. */
+static int group_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -147,7 +148,7 @@ static bool parse_group(const char *text, size_t len, size_t *pos, uint16_t *out
 	unsigned value = 0;
 	int d;
 
-	while (*pos < len && *pos - start < 4 && (d = hex_digit(text[*pos])) >= 0) {
+	while (*pos < len && *pos - start < 4 && (d = group_digit(text[*pos])) >= 0) {
 		value = value << 4 | (unsigned)d;
 		(*pos)++;
 	}
