@@ -14,18 +14,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "dp_mailbox.h"
-#include "dp_port_pause.h"
-#include "health.h"
-#include "mgmt_json.h"
+#include "mgmt_command.h"
 #include "mgmt_metrics.h"
-#include "mgmt_report.h"
 #include "mr_clock.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
 #include "mr_privs.h"
-#include "relay_live.h"
-#include "turn_bind.h"
 
 #define MGMT_MAX_CLIENTS 16
 #define MGMT_STALL_MS 5000      /* a message must arrive whole within this */
@@ -101,138 +95,10 @@ static int reply(struct mgmt_client *c, uint16_t type, uint32_t generation, cons
 	       send_all(c->fd, (const uint8_t *)text, h.length) == 0 ? 0 : -1;
 }
 
-static uint32_t generation_in_force(void)
+/* mgmt_reply's send for a client (ctx). */
+static int reply_send(void *ctx, uint16_t type, uint32_t generation, const char *text)
 {
-	return relay_live_get(srv.app)->generation;
-}
-
-static int handle_query(struct mgmt_client *c, const char *name, uint16_t reply_type)
-{
-	enum mgmt_report_kind kind = mgmt_report_kind_of(name);
-	struct mgmt_json j;
-	const char *text;
-	int rc;
-
-	if (kind == MGMT_REPORT_UNKNOWN)
-		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: unknown object");
-	mgmt_json_begin(&j, kind == MGMT_REPORT_LIST);
-	if (mgmt_report_write(srv.app, name, &j.sink) < 0) {
-		mgmt_json_free(&j);
-		return reply(c, MR_CTL_RESULT, generation_in_force(),
-			     "refused: unknown object or a worker did not answer");
-	}
-	text = mgmt_json_end(&j);
-	rc = reply(c, reply_type, generation_in_force(), text ? text : "{}");
-	mgmt_json_free(&j);
-	return rc;
-}
-
-/* Validate the whole pushed file, build the new tables, swap them in: all or nothing. */
-static int handle_push(struct mgmt_client *c)
-{
-	struct mr_config *conf = calloc(1, sizeof(*conf));
-	uint64_t started_us = mr_clock_us();
-	struct relay_live *live;
-	char err[MR_ERR_MAX], msg[MR_ERR_MAX + 64];
-	int rc;
-
-	if (!conf)
-		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: out of memory");
-	if (mr_config_load_string(c->payload, "pushed", conf, err, sizeof(err)) < 0 ||
-	    relay_live_build(srv.app, conf, c->h.generation, &live, err, sizeof(err)) < 0) {
-		mr_config_free(conf);
-		free(conf);
-		mr_log(MR_LOG_WARN, "push of generation %u refused: %s", c->h.generation, err);
-		snprintf(msg, sizeof(msg), "refused: %s", err);
-		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
-	}
-	free(conf);
-	if (srv.app->health && health_bind_live(srv.app->health, live) < 0) {
-		relay_live_free(live);
-		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: out of memory");
-	}
-	relay_live_swap(srv.app, live);
-	if (srv.app->health)
-		health_sweep_unused(srv.app->health); /* members only the old configuration had */
-	snprintf(msg, sizeof(msg), "applied generation %u in %ld us", c->h.generation,
-		 (long)(mr_clock_us() - started_us));
-	mr_log(MR_LOG_INFO, "%s (%u routes, %u listeners)", msg,
-	       route_table_route_count(live->routes), live->conf.n_listeners);
-	rc = reply(c, MR_CTL_RESULT, live->generation, msg);
-	return rc;
-}
-
-/* RFC 6062: open a data connection to a TURN server on a worker, bind it, relay it. The
- * request waits for the worker to take it, not for the bind: its outcome is counted. */
-static int handle_bind(struct mgmt_client *c)
-{
-	static unsigned int next_worker;
-	struct turn_bind_req *req = calloc(1, sizeof(*req));
-	char err[128], msg[160];
-	struct dp_worker *w;
-
-	if (!req)
-		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: out of memory");
-	if (mr_ctl_bind_decode(c->payload, &req->bind, err, sizeof(err)) < 0) {
-		free(req);
-		snprintf(msg, sizeof(msg), "refused: %s", err);
-		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
-	}
-	w = srv.app->workers[next_worker++ % srv.app->n_workers];
-	if (dp_mailbox_call(w, turn_bind_start, req, 1000) < 0)
-		return reply(c, MR_CTL_RESULT, generation_in_force(), /* req stays: late use */
-			     "refused: the worker did not answer");
-	snprintf(msg, sizeof(msg), "%s", req->result == 0 ? "started" :
-		 "refused: no flow, source port or bind slot for it");
-	free(req);
-	return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
-}
-
-/* "NAME pause" or "NAME resume": a data port's workers stop or go back to polling and
- * sending on it (dp_port_pause.h). The answer comes once every worker has applied it. */
-static int handle_port(struct mgmt_client *c)
-{
-	const struct dp_appliance *app = srv.app;
-	char name[MR_NAME_MAX], action[8], msg[160];
-	bool paused;
-	int port;
-
-	if (sscanf(c->payload, "%31s %7s", name, action) != 2 ||
-	    (strcmp(action, "pause") != 0 && strcmp(action, "resume") != 0))
-		return reply(c, MR_CTL_RESULT, generation_in_force(),
-			     "refused: give a port name and pause or resume");
-	paused = strcmp(action, "pause") == 0;
-	port = mr_config_port_index(app->conf, name); /* the ports are the file's, in order */
-	if (port < 0 || port >= (int)app->n_ports) {
-		snprintf(msg, sizeof(msg), "refused: no port named %s", name);
-		return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
-	}
-	if (dp_port_pause(app, (uint16_t)port, paused, 1000) < 0)
-		snprintf(msg, sizeof(msg), "refused: a worker did not answer; port %s is paused on "
-			 "%u of %u workers", name, dp_port_paused_workers(app, (uint16_t)port),
-			 app->n_workers);
-	else
-		snprintf(msg, sizeof(msg), "port %s %s", name, paused ? "paused" : "resumed");
-	mr_log(MR_LOG_NOTICE, "control socket: %s", msg);
-	return reply(c, MR_CTL_RESULT, generation_in_force(), msg);
-}
-
-static int handle_message(struct mgmt_client *c)
-{
-	switch (c->h.type) {
-	case MR_CTL_PING:
-		return handle_query(c, "status", MR_CTL_PONG);
-	case MR_CTL_QUERY:
-		return handle_query(c, c->payload, MR_CTL_REPLY);
-	case MR_CTL_PUSH:
-		return handle_push(c);
-	case MR_CTL_BIND:
-		return handle_bind(c);
-	case MR_CTL_PORT:
-		return handle_port(c);
-	default:
-		return reply(c, MR_CTL_RESULT, generation_in_force(), "refused: unknown request");
-	}
+	return reply(ctx, type, generation, text);
 }
 
 static void client_close(struct mgmt_client *c)
@@ -273,7 +139,7 @@ static int client_read(struct mgmt_client *c)
 			char msg[96];
 
 			snprintf(msg, sizeof(msg), "refused: %s", mr_ctl_decode_str(d));
-			reply(c, MR_CTL_RESULT, generation_in_force(), msg);
+			reply(c, MR_CTL_RESULT, mgmt_generation(srv.app), msg);
 			return -1;
 		}
 		c->payload = malloc(c->h.length + 1);
@@ -289,7 +155,8 @@ static int client_read(struct mgmt_client *c)
 	if (c->payload_got < c->h.length)
 		return 0;
 	c->payload[c->h.length] = '\0';
-	if (handle_message(c) < 0)
+	if (mgmt_command_run(srv.app, &c->h, c->payload,
+			     &(struct mgmt_reply){ reply_send, c }) < 0)
 		return -1;
 	client_reset_message(c);
 	return 0;
@@ -333,7 +200,7 @@ static void refuse(int fd, const char *text)
 {
 	struct mgmt_client c = { .fd = fd };
 
-	reply(&c, MR_CTL_RESULT, generation_in_force(), text);
+	reply(&c, MR_CTL_RESULT, mgmt_generation(srv.app), text);
 	close(fd);
 }
 

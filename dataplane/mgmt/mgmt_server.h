@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The data plane's control socket: a UNIX stream socket served by its own thread, never by
- * a worker. It answers PING, QUERY (reports as JSON) and PUSH (a whole configuration,
- * validated, then its routes and listeners swapped in under RCU). Only root, the socket's
- * owner and members of the configured group (primary or supplementary) may talk to it;
- * messages are capped in size, a client that stalls mid-message is dropped and one idle
- * for 30 s is closed, and when all 16 slots are taken a new client gets the slot of the
- * one idle longest (if idle for 2 s), so no client can hold the data plane or the socket.
+ * a worker; what each message asks is carried out by mgmt_command (PING, QUERY, PUSH,
+ * BIND, PORT). Only root, the socket's owner and members of the configured group (primary
+ * or supplementary) may talk to it; messages are capped in size, a client that stalls
+ * mid-message is dropped and one idle for 30 s is closed, and when all 16 slots are taken
+ * a new client gets the slot of the one idle longest (if idle for 2 s), so no client can
+ * hold the data plane or the socket.
  */
 #ifndef MGMT_SERVER_H
 #define MGMT_SERVER_H

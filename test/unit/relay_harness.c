@@ -29,6 +29,7 @@ size_t rh_hello_api_len, rh_hello_web_len;
 
 static struct mr_config conf;
 static uint16_t next_sport = 41000;
+static char config_text[8192]; /* what the appliance was last brought up with */
 
 /* Everything but the dataplane and relay sections' insides, the svc port's further
  * settings, the pools and routes added and the top-level extras. */
@@ -102,15 +103,17 @@ int rh_up_extra(const char *dataplane, const char *relay, const char *pools,
 int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const char *pools,
 	      const char *routes, const char *extra)
 {
-	char text[sizeof(config_format) + 4096], err[512] = "";
+	char err[512] = "";
 
 	rh_hello_api_len = read_fixture("openssl-tls13__api.svc.example.hello", rh_hello_api,
 					sizeof(rh_hello_api));
 	rh_hello_web_len = read_fixture("openssl-tls13-mixedcase__web.svc.example.hello",
 					rh_hello_web, sizeof(rh_hello_web));
-	snprintf(text, sizeof(text), config_format, dataplane, svc, relay, pools, routes, extra);
+	RTE_BUILD_BUG_ON(sizeof(config_text) < sizeof(config_format) + 4096);
+	snprintf(config_text, sizeof(config_text), config_format, dataplane, svc, relay, pools,
+		 routes, extra);
 	if (rh_hello_api_len < 200 || rh_hello_web_len < 200 ||
-	    mr_config_load_string(text, "relay_harness", &conf, err, sizeof(err)) < 0) {
+	    mr_config_load_string(config_text, "relay_harness", &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "relay harness: fixtures or configuration: %s\n", err);
 		return -1;
 	}
@@ -126,6 +129,11 @@ int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const c
 	/* The IPv4 backend is known; the IPv6 one is resolved by the tests. */
 	neigh_learn(rh_w->neigh, RH_BACKEND_IP, &rh_backend_mac, rh_w->now_ms, true);
 	return 0;
+}
+
+const char *rh_config_text(void)
+{
+	return config_text;
 }
 
 int rh_down(void)

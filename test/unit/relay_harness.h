@@ -51,6 +51,9 @@ int rh_up_extra(const char *dataplane, const char *relay, const char *pools,
 int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const char *pools,
 	      const char *routes, const char *extra);
 
+/* The configuration text the appliance was last brought up with (to push it again). */
+const char *rh_config_text(void);
+
 /* Drain both rings and take the appliance down. Always 0 (a suite clean-up). */
 int rh_down(void);
 

@@ -9,8 +9,8 @@
 
 #include "mgmt_metrics.h"
 #include "relay.h"
-#include "relay_tcp.h"
 #include "relay_harness.h"
+#include "relay_tcp.h"
 #include "unit.h"
 
 static char text[1 << 20];

@@ -12,8 +12,8 @@
 #include "dp_worker.h"
 #include "mr_bytes.h"
 #include "relay.h"
-#include "relay_tcp.h"
 #include "relay_harness.h"
+#include "relay_tcp.h"
 #include "tcp_opts.h"
 #include "unit.h"
 

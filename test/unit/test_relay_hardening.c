@@ -11,8 +11,8 @@
 
 #include "neigh.h"
 #include "relay.h"
-#include "relay_tcp.h"
 #include "relay_harness.h"
+#include "relay_tcp.h"
 #include "turn_bind.h"
 #include "unit.h"
 

@@ -13,8 +13,8 @@
 #include "nd.h"
 #include "neigh.h"
 #include "relay.h"
-#include "relay_tcp.h"
 #include "relay_harness.h"
+#include "relay_tcp.h"
 #include "tcp_frame.h"
 #include "unit.h"
 

@@ -15,8 +15,8 @@
 #include "neigh.h"
 #include "proxy_v2_read.h"
 #include "relay.h"
-#include "relay_tcp.h"
 #include "relay_harness.h"
+#include "relay_tcp.h"
 #include "unit.h"
 
 #define VIP_SSH 0xf0f00005u

@@ -26,5 +26,6 @@ int test_relay_sources_register(void);
 int test_port_pause_register(void);
 int test_connlog_register(void);
 int test_metrics_register(void);
+int test_mgmt_command_register(void);
 
 #endif

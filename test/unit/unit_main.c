@@ -36,7 +36,7 @@ int main(void)
 	    test_relay_plain_register() < 0 || test_relay_sources_register() < 0 ||
 	    test_port_pause_register() < 0 ||
 	    test_connlog_register() < 0 ||
-	    test_metrics_register() < 0) {
+	    test_metrics_register() < 0 || test_mgmt_command_register() < 0) {
 		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
 		return 1;
 	}

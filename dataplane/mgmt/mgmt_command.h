@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What a control message asks of the data plane, apart from the socket it came by
+ * (mgmt_server): PING and QUERY answered with reports, PUSH (a whole configuration
+ * validated, its tables built and swapped in under RCU: all or nothing), BIND (an RFC 6062
+ * data connection handed to a worker), PORT (a data port paused or resumed). Control
+ * threads only.
+ */
+#ifndef MGMT_COMMAND_H
+#define MGMT_COMMAND_H
+
+#include <stdint.h>
+
+#include "dp.h"
+#include "mr_ctl_proto.h"
+
+/* How a message is answered: send(ctx, type, generation, text) to the client that asked;
+ * 0, or -1 when that client must go. */
+struct mgmt_reply {
+	int (*send)(void *ctx, uint16_t type, uint32_t generation, const char *text);
+	void *ctx;
+};
+
+/* The generation of the live configuration in force. */
+uint32_t mgmt_generation(const struct dp_appliance *app);
+
+/* Carry out one whole message (header h, NUL-terminated payload) on app and answer it
+ * through r; an unknown type is refused. What r's send returned. */
+int mgmt_command_run(struct dp_appliance *app, const struct mr_ctl_hdr *h, const char *payload,
+		     const struct mgmt_reply *r);
+
+#endif

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "mgmt_command": control messages carried out on the appliance of relay_harness.h
+ * without a socket, each answer caught as the socket would send it: a PING's status, a
+ * refused query, port and bind requests that name nothing, and pushes that apply whole or
+ * not at all (the generation in force tells). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgmt_command.h"
+#include "relay_harness.h"
+#include "relay_live.h"
+#include "unit.h"
+
+/* The last answer. */
+static struct {
+	unsigned int count;
+	uint16_t type;
+	uint32_t generation;
+	char text[4096];
+} ans;
+
+static int suite_init(void)
+{
+	return rh_up("mbufs = 0;", "max_flows = 64;");
+}
+
+static int catch_answer(void *ctx, uint16_t type, uint32_t generation, const char *text)
+{
+	(void)ctx;
+	ans.count++;
+	ans.type = type;
+	ans.generation = generation;
+	snprintf(ans.text, sizeof(ans.text), "%s", text);
+	return 0;
+}
+
+/* Carry out one message; its one answer must come. */
+static void run(uint16_t type, uint32_t generation, const char *payload)
+{
+	struct mr_ctl_hdr h = { MR_CTL_VERSION, type, generation, (uint32_t)strlen(payload) };
+	unsigned int before = ans.count;
+
+	CU_ASSERT_EQUAL(mgmt_command_run(&rh_app, &h, payload,
+					 &(struct mgmt_reply){ catch_answer, NULL }), 0);
+	CU_ASSERT_EQUAL(ans.count, before + 1);
+}
+
+static void test_refusals(void)
+{
+	run(0x7777, 0, "");
+	CU_ASSERT_EQUAL(ans.type, MR_CTL_RESULT);
+	CU_ASSERT_STRING_EQUAL(ans.text, "refused: unknown request");
+	run(MR_CTL_QUERY, 0, "no-such-report");
+	CU_ASSERT_EQUAL(ans.type, MR_CTL_RESULT);
+	CU_ASSERT_STRING_EQUAL(ans.text, "refused: unknown object");
+	run(MR_CTL_PORT, 0, "edge");
+	CU_ASSERT_STRING_EQUAL(ans.text, "refused: give a port name and pause or resume");
+	run(MR_CTL_PORT, 0, "edge halt");
+	CU_ASSERT_STRING_EQUAL(ans.text, "refused: give a port name and pause or resume");
+	run(MR_CTL_PORT, 0, "nope pause");
+	CU_ASSERT_STRING_EQUAL(ans.text, "refused: no port named nope");
+	run(MR_CTL_BIND, 0, "not a bind request");
+	CU_ASSERT_EQUAL(ans.type, MR_CTL_RESULT);
+	CU_ASSERT_EQUAL(strncmp(ans.text, "refused: ", 9), 0);
+	/* None of that touched a port or the configuration. */
+	CU_ASSERT_FALSE(rh_w->ports_paused);
+	CU_ASSERT_EQUAL(mgmt_generation(&rh_app), 0);
+}
+
+static void test_ping_status(void)
+{
+	run(MR_CTL_PING, 0, "");
+	CU_ASSERT_EQUAL(ans.type, MR_CTL_PONG);
+	CU_ASSERT_EQUAL(ans.generation, mgmt_generation(&rh_app));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ans.text, "\"generation\""));
+	CU_ASSERT_EQUAL(ans.text[0], '{');
+}
+
+static void test_push_whole_or_nothing(void)
+{
+	const char *text = rh_config_text();
+	char *changed = malloc(strlen(text) + 1), *at;
+	const struct relay_live *before = relay_live_get(&rh_app);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(changed);
+	/* Not a configuration at all. */
+	run(MR_CTL_PUSH, 5, "ports = ( { name = ");
+	CU_ASSERT_EQUAL(strncmp(ans.text, "refused: ", 9), 0);
+	CU_ASSERT_EQUAL(mgmt_generation(&rh_app), 0);
+	CU_ASSERT_PTR_EQUAL(relay_live_get(&rh_app), before);
+	/* A valid file whose ports are not the ones the data plane runs. */
+	strcpy(changed, text);
+	at = strstr(changed, "name = \"svc\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	memcpy(at, "name = \"sv2\"", 12);
+	run(MR_CTL_PUSH, 6, changed);
+	CU_ASSERT_EQUAL(strncmp(ans.text, "refused: ", 9), 0);
+	CU_ASSERT_EQUAL(mgmt_generation(&rh_app), 0);
+	CU_ASSERT_PTR_EQUAL(relay_live_get(&rh_app), before);
+	/* The same file again as generation 7: applied, and in force. */
+	run(MR_CTL_PUSH, 7, text);
+	CU_ASSERT_EQUAL(ans.type, MR_CTL_RESULT);
+	CU_ASSERT_EQUAL(strncmp(ans.text, "applied generation 7 in ", 24), 0);
+	CU_ASSERT_EQUAL(ans.generation, 7);
+	CU_ASSERT_EQUAL(mgmt_generation(&rh_app), 7);
+	run(MR_CTL_PING, 0, "");
+	CU_ASSERT_EQUAL(ans.generation, 7);
+	free(changed);
+}
+
+int test_mgmt_command_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "unknown or malformed requests refused, nothing changed", test_refusals },
+		{ "PING answers the status", test_ping_status },
+		{ "a push applies whole or not at all", test_push_whole_or_nothing },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("mgmt_command", suite_init, rh_down, tests);
+}
