@@ -12,6 +12,7 @@
 #include "dp_worker.h"
 #include "hello_builder.h"
 #include "neigh.h"
+#include "relay_tcp.h"
 #include "tcp_frame.h"
 #include "turn_bind.h"
 #include "unit.h"
@@ -129,6 +130,13 @@ int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const c
 	/* The IPv4 backend is known; the IPv6 one is resolved by the tests. */
 	neigh_learn(rh_w->neigh, RH_BACKEND_IP, &rh_backend_mac, rh_w->now_ms, true);
 	return 0;
+}
+
+void rh_flow_end(struct flow *f)
+{
+	relay_abort(rh_w, f, false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
 }
 
 const char *rh_config_text(void)

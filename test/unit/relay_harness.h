@@ -51,6 +51,9 @@ int rh_up_extra(const char *dataplane, const char *relay, const char *pools,
 int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const char *pools,
 	      const char *routes, const char *extra);
 
+/* End f quietly (no segment sent to either side) and drain both rings. */
+void rh_flow_end(struct flow *f);
+
 /* The configuration text the appliance was last brought up with (to push it again). */
 const char *rh_config_text(void);
 

@@ -27,5 +27,6 @@ int test_port_pause_register(void);
 int test_connlog_register(void);
 int test_metrics_register(void);
 int test_mgmt_command_register(void);
+int test_relay_guard_register(void);
 
 #endif
