@@ -178,9 +178,10 @@ void relay_flow_expire(struct dp_worker *w, struct flow *f)
 	case FLOW_CHECK_TLS:
 		/* Only a full table's reclaim brings a check here, long after the health scan
 		 * should have ended it (relay_timers.c ends checks through their module): the
-		 * scan reports it lost at its deadline. */
+		 * scan reports it lost at its deadline. A member that answered gets a reset, as
+		 * the check's own end would send it. */
 		dp_event(w, DP_EV_check_failed);
-		return relay_abort(w, f, false, true, DP_DROP_none);
+		return relay_abort(w, f, false, f->state == FLOW_CHECK_TLS, DP_DROP_none);
 	case FLOW_SPLICED:
 		if (f->c.fin_seen && f->b.fin_seen) { /* its last ACK never came (splice.c) */
 			dp_event(w, DP_EV_flow_fin_expired);
