@@ -56,7 +56,8 @@ bool relay_owns_port(const struct dp_worker *w, const struct relay_live *live,
 bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		 uint16_t l3_off);
 
-/* Retransmissions and expiries due; called from the worker loop. */
+/* Member health, then the retransmissions and expiries due, each by the module of its
+ * flow's state (relay_timers.c); once per poll loop. */
 void relay_timers(struct dp_worker *w);
 
 /* --- between the relay modules --- */
@@ -64,7 +65,8 @@ void relay_timers(struct dp_worker *w);
 /* Segment from the client of a flow not yet spliced (HELLO or CONNECTING). */
 void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
 
-/* Classify the kept client bytes once more arrived: route, refuse, or wait for more. */
+/* Classify the kept client bytes once more arrived: route, refuse, or wait for more. Also
+ * how a flow a member failed is routed again (after relay_connect_input and the like). */
 void relay_hello_classify(struct dp_worker *w, struct flow *f);
 
 /* Route a plain TCP service's connection f by the VIP and port its client reached. */
