@@ -123,9 +123,7 @@ static void ts_conn_open(struct ts_conn *t)
 
 static void ts_conn_close(struct ts_conn *t)
 {
-	relay_abort(rh_w, t->f, false, false, DP_DROP_none);
-	rh_drain(&rh_app.ports[0]);
-	rh_drain(&rh_app.ports[1]);
+	rh_flow_end(t->f);
 }
 
 /* A client data segment with its timestamp laid out by opt_fn, not sent; the client's

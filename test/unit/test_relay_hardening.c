@@ -57,9 +57,7 @@ static void test_backend_isn_not_from_rte_rand(void)
 	rh_w->now_ms += 1000;
 	CU_ASSERT_EQUAL(relay_isn(rh_w, f1, FLOW_DIR_BACKEND) - f1->b_seq.local_isn, 250000u);
 	relay_abort(rh_w, f1, false, false, DP_DROP_none);
-	relay_abort(rh_w, f2, false, false, DP_DROP_none);
-	rh_drain(&rh_app.ports[0]);
-	rh_drain(&rh_app.ports[1]);
+	rh_flow_end(f2);
 }
 
 /* A handshake whose SYN-ACK went out just before the cookie keys rotated completes; one
@@ -492,9 +490,7 @@ static void test_mangled_own_address(void)
 	c = rh_client(false);
 	CU_ASSERT_PTR_NOT_NULL(rh_client_start(&c, hb.wire, hb.wire_len));
 	CU_ASSERT_EQUAL(rh_event(DP_EV_backend_syn), syns + 1);
-	relay_abort(rh_w, rh_client_flow(&c), false, false, DP_DROP_none);
-	rh_drain(&rh_app.ports[0]);
-	rh_drain(&rh_app.ports[1]);
+	rh_flow_end(rh_client_flow(&c));
 }
 
 int test_relay_hardening_register(void)
