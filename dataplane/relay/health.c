@@ -117,7 +117,6 @@ void health_sweep_unused(struct relay_health *h)
 	}
 }
 
-/* An event as the ring carries it: slot, the slot's gen, the kind. */
 int health_bind_live(struct relay_health *h, struct relay_live *live)
 {
 	uint32_t n = route_table_member_count(live->routes);
@@ -149,6 +148,7 @@ int health_bind_live(struct relay_health *h, struct relay_live *live)
 	return 0;
 }
 
+/* An event as the ring carries it: slot, the slot's gen, the kind. */
 static uint64_t event_pack(uint32_t slot, uint16_t gen, enum health_event ev)
 {
 	return (uint64_t)slot << 32 | (uint64_t)gen << 16 | ev;

@@ -48,7 +48,9 @@ uint16_t relay_window(const struct flow *f, enum flow_dir to);
 
 /* End f, whose time ran out, as its state says: a hello, connect or bind is refused and
  * its client reset, a spliced flow idle (or never fully closed) is reset both ways and
- * logged, a closed one released. */
+ * logged, a closed one released; a health check (which only a full table's reclaim brings
+ * here: the timers end checks in their own module) counted failed, its member reset if it
+ * answered, and reported lost by the health scan at its deadline. */
 void relay_flow_expire(struct dp_worker *w, struct flow *f);
 
 #endif
