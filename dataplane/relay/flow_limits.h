@@ -14,7 +14,9 @@
 
 #include <rte_mbuf.h>
 
-#include "flow.h"
+#include "flow_entry.h"
+
+struct flow_table;
 
 enum flow_client_verdict {
 	FLOW_CLIENT_OK = 0,

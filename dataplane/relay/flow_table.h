@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "flow.h"
+#include "flow_entry.h"
 #include "flow_index.h"
 
 #define RTX_NONE UINT32_MAX
