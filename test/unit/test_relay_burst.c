@@ -13,7 +13,6 @@
 #include "mr_bytes.h"
 #include "relay.h"
 #include "relay_harness.h"
-#include "relay_tcp.h"
 #include "tcp_opts.h"
 #include "unit.h"
 

@@ -146,9 +146,7 @@ static void test_redispatch_refused(void)
 	CU_ASSERT_EQUAL(memcmp(data.payload + data.plen - hello3p.wire_len, hello3p.wire,
 			       hello3p.wire_len), 0);
 	rte_pktmbuf_free(data.m);
-	relay_abort(rh_w, f, false, false, DP_DROP_none);
-	rh_drain(&rh_app.ports[0]);
-	rh_drain(&rh_app.ports[1]);
+	rh_flow_end(f);
 }
 
 /* A member that leaves the SYN unanswered: at the connect timeout it is reset and the next
@@ -216,9 +214,7 @@ static void test_redispatch_reset_before_bytes(void)
 		m2.our_isn + 1 + hello3.wire_len, server_first, sizeof(server_first));
 	CU_ASSERT_PTR_NULL(f->stream);
 	CU_ASSERT_FALSE(relay_may_redispatch(rh_w, f));
-	relay_abort(rh_w, f, false, false, DP_DROP_none);
-	rh_drain(&rh_app.ports[0]);
-	rh_drain(&rh_app.ports[1]);
+	rh_flow_end(f);
 }
 
 /* As the relay chooses: with the members' health. */

@@ -71,9 +71,7 @@ static void test_repeated_syn_while_connecting_and_spliced(void)
 	rh_send(&c, RTE_TCP_ACK_FLAG, c.isn + 1 + (uint32_t)rh_hello_api_len, c.our_isn + 1,
 		  NULL, 0);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_c2b), c2b + 1);
-	relay_abort(w, f, false, false, DP_DROP_none);
-	rh_drain(&rh_app.ports[0]);
-	rh_drain(&rh_app.ports[1]);
+	rh_flow_end(f);
 }
 
 /* A SYN with another ISN on the same ports (the client restarted, or a blind guess) does
@@ -161,9 +159,7 @@ static void reconnects(struct rh_peer *c, uint32_t isn)
 	f = rh_client_start(c, rh_hello_api, rh_hello_api_len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
-	relay_abort(w, f, false, false, DP_DROP_none);
-	rh_drain(&rh_app.ports[0]);
-	rh_drain(&rh_app.ports[1]);
+	rh_flow_end(f);
 }
 
 /* A client that connects again from the same address and port within the closing time
@@ -253,9 +249,7 @@ static void splice_both_ways(struct flow *f, struct rh_peer *c, const uint8_t *h
 	if (s.m && s.plen == sizeof(up))
 		CU_ASSERT_EQUAL(memcmp(s.payload, up, sizeof(up)), 0);
 	rte_pktmbuf_free(s.m);
-	relay_abort(w, f, false, false, DP_DROP_none);
-	rh_drain(&rh_app.ports[0]);
-	rh_drain(&rh_app.ports[1]);
+	rh_flow_end(f);
 }
 
 /* The next frame sent on p as an ND message, or kind ND_OTHER when there is none. */
