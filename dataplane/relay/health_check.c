@@ -4,9 +4,9 @@
 #include <rte_random.h>
 
 #include "health.h"
+#include "relay_live.h"
 #include "relay_ports.h"
 #include "relay_tcp.h"
-#include "relay_live.h"
 #include "tcp_out.h"
 #include "tls_hello.h"
 
