@@ -150,9 +150,6 @@ struct dp_worker {
 	uint32_t src_addr_next;      /* ... and among a port's source addresses */
 	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second */
 	uint64_t challenge_second;
-	uint64_t next_sweep_ms;
-	uint64_t reclaim_ms;         /* last sweep forced by a full flow table */
-	uint64_t rtx_ms;             /* the retransmission list was last walked at this time */
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;

@@ -16,15 +16,13 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 	if (!ft)
 		return NULL;
 	ft->capacity = max_flows;
-	ft->rtx_head = RTX_NONE;
-	ft->hello.head = ft->hello.tail = RTX_NONE;
-	ft->closing.head = ft->closing.tail = RTX_NONE;
+	ft->hello.head = ft->hello.tail = FLOW_LINK_NONE;
 	ft->flows = rte_zmalloc_socket(name, sizeof(struct flow) * max_flows, RTE_CACHE_LINE_SIZE,
 				       socket_id);
 	ft->limits = flow_limits_create(name, max_flows, socket_id);
 	/* Two keys a flow: its client side and its backend side. */
-	if (flow_index_init(&ft->index, name, 2 * max_flows, socket_id) < 0 || !ft->flows ||
-	    !ft->limits) {
+	if (flow_index_init(&ft->index, name, 2 * max_flows, socket_id) < 0 ||
+	    flow_wheel_init(&ft->wheel, name, socket_id) < 0 || !ft->flows || !ft->limits) {
 		flow_table_free(ft);
 		return NULL;
 	}
@@ -34,7 +32,8 @@ struct flow_table *flow_table_create(const char *name, uint32_t max_flows, int s
 		ft->flows[i].next_free = i + 1;
 	ft->free_head = 0;
 	ft->n_free = max_flows;
-	ft->hash_bytes = flow_index_bytes(&ft->index) + flow_limits_bytes(max_flows);
+	ft->hash_bytes = flow_index_bytes(&ft->index) + flow_limits_bytes(max_flows) +
+			 flow_wheel_bytes();
 	return ft;
 }
 
@@ -105,6 +104,7 @@ void flow_table_free(struct flow_table *ft)
 		rte_pktmbuf_free(ft->flows[i].stream);
 	rte_free(ft->addr6);
 	flow_index_free(&ft->index);
+	flow_wheel_free(&ft->wheel);
 	rte_free(ft->flows);
 	flow_limits_free(ft->limits);
 	rte_free(ft);
@@ -125,8 +125,9 @@ struct flow *flow_alloc(struct flow_table *ft, uint32_t now_ms)
 	f->index = idx;
 	f->state = FLOW_HELLO;
 	f->expire_ms = now_ms;
-	f->rtx_prev = f->rtx_next = RTX_NONE;
+	f->wheel_prev = f->wheel_next = FLOW_LINK_NONE;
 	f->member = FLOW_NO_MEMBER;
+	flow_wheel_add(&ft->wheel, ft->flows, f, now_ms);
 	return f;
 }
 
@@ -159,6 +160,7 @@ void flow_release(struct flow_table *ft, struct flow *f)
 	if (f->state == FLOW_FREE)
 		return;
 	flow_rtx_disarm(ft, f);
+	flow_wheel_del(&ft->wheel, ft->flows, f);
 	/* Only keys that still name this flow and side are removed. */
 	release_key(ft, f, FLOW_DIR_CLIENT);
 	release_key(ft, f, FLOW_DIR_BACKEND);
@@ -261,134 +263,119 @@ bool flow_key6_exists(const struct flow_table *ft, const struct flow_key6 *key)
 	return find6(ft, key) != 0;
 }
 
-/* f joins the tail of q (it is on no list). */
-static void queue_push(struct flow_table *ft, struct flow_queue *q, struct flow *f)
+/* f joins the tail of the hello queue (it is not on it): its links take the place of
+ * rtx_ms and b_una, so it has no retransmission armed. */
+static void hello_push(struct flow_table *ft, struct flow *f)
 {
-	f->rtx_prev = q->tail;
-	f->rtx_next = RTX_NONE;
-	if (q->tail != RTX_NONE)
-		ft->flows[q->tail].rtx_next = f->index;
+	struct flow_queue *q = &ft->hello;
+
+	f->rtx_armed = 0;
+	f->hello_queued = 1;
+	f->hello_prev = q->tail;
+	f->hello_next = FLOW_LINK_NONE;
+	if (q->tail != FLOW_LINK_NONE)
+		ft->flows[q->tail].hello_next = f->index;
 	else
 		q->head = f->index;
 	q->tail = f->index;
 }
 
-/* f leaves the queue it is on (the hello or the closing queue): true, or false when it
- * is on neither. */
-static bool queue_leave(struct flow_table *ft, struct flow *f)
+/* f leaves the hello queue when it is on it; rtx_ms and b_una read zero again. */
+static void hello_leave(struct flow_table *ft, struct flow *f)
 {
-	struct flow_queue *q;
+	struct flow_queue *q = &ft->hello;
 
-	if (!f->hello_queued && !f->closing_queued) /* one test of both bits, most calls */
-		return false;
-	q = f->hello_queued ? &ft->hello : &ft->closing;
-	if (f->rtx_prev != RTX_NONE)
-		ft->flows[f->rtx_prev].rtx_next = f->rtx_next;
+	if (!f->hello_queued)
+		return;
+	if (f->hello_prev != FLOW_LINK_NONE)
+		ft->flows[f->hello_prev].hello_next = f->hello_next;
 	else
-		q->head = f->rtx_next;
-	if (f->rtx_next != RTX_NONE)
-		ft->flows[f->rtx_next].rtx_prev = f->rtx_prev;
+		q->head = f->hello_next;
+	if (f->hello_next != FLOW_LINK_NONE)
+		ft->flows[f->hello_next].hello_prev = f->hello_prev;
 	else
-		q->tail = f->rtx_prev;
-	f->rtx_prev = f->rtx_next = RTX_NONE;
-	f->hello_queued = f->closing_queued = 0;
-	return true;
+		q->tail = f->hello_prev;
+	f->hello_prev = f->hello_next = 0;
+	f->hello_queued = 0;
 }
 
 void flow_hello_queue(struct flow_table *ft, struct flow *f)
 {
-	if (f->hello_queued)
-		return;
-	flow_rtx_disarm(ft, f);
-	f->hello_queued = 1;
-	queue_push(ft, &ft->hello, f);
+	if (!f->hello_queued)
+		hello_push(ft, f);
 }
 
 struct flow *flow_hello_oldest(struct flow_table *ft)
 {
-	while (ft->hello.head != RTX_NONE) {
+	while (ft->hello.head != FLOW_LINK_NONE) {
 		struct flow *f = &ft->flows[ft->hello.head];
 
 		if (f->state == FLOW_HELLO && f->stream)
 			return f;
-		flow_rtx_disarm(ft, f);
+		hello_leave(ft, f);
 	}
 	return NULL;
 }
 
-void flow_rtx_disarm(struct flow_table *ft, struct flow *f)
+/* f's deadline came forward from was_ms: it moves to its new slot. A flow off the wheel
+ * (being run) just goes there. */
+static void wheel_move_up(struct flow_table *ft, struct flow *f, uint32_t was_ms)
 {
-	if (queue_leave(ft, f))
-		return;
-	if (f->rtx_prev != RTX_NONE)
-		ft->flows[f->rtx_prev].rtx_next = f->rtx_next;
-	else if (ft->rtx_head == f->index)
-		ft->rtx_head = f->rtx_next;
-	else
-		return; /* on no list */
-	if (f->rtx_next != RTX_NONE)
-		ft->flows[f->rtx_next].rtx_prev = f->rtx_prev;
-	f->rtx_prev = f->rtx_next = RTX_NONE;
+	if (!flow_time_before(flow_deadline(f), was_ms) && flow_wheel_linked(f))
+		return; /* later or the same: its slot comes first, it goes on from there */
+	flow_wheel_del(&ft->wheel, ft->flows, f);
+	flow_wheel_add(&ft->wheel, ft->flows, f, flow_deadline(f));
 }
 
 void flow_rtx_arm(struct flow_table *ft, struct flow *f, uint32_t at_ms)
 {
-	flow_rtx_disarm(ft, f);
+	uint32_t was = flow_deadline(f);
+
+	hello_leave(ft, f);
 	f->rtx_ms = at_ms;
-	f->rtx_next = ft->rtx_head;
-	if (ft->rtx_head != RTX_NONE)
-		ft->flows[ft->rtx_head].rtx_prev = f->index;
-	ft->rtx_head = f->index;
+	f->rtx_armed = 1;
+	wheel_move_up(ft, f, was);
 }
 
-void flow_rtx_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void *ctx)
+void flow_rtx_disarm(struct flow_table *ft, struct flow *f)
 {
-	uint32_t i = ft->rtx_head;
-
-	while (i != RTX_NONE) {
-		struct flow *f = &ft->flows[i];
-
-		i = f->rtx_next; /* fn may unlink or re-arm f (re-arming puts it at the head) */
-		if (!flow_time_before(now_ms, f->rtx_ms))
-			fn(ctx, f);
-	}
+	/* Its deadline can only move later: the wheel finds that out in its slot. */
+	hello_leave(ft, f);
+	f->rtx_armed = 0;
 }
 
-void flow_sweep(struct flow_table *ft, uint32_t now_ms, uint32_t budget, flow_visit_fn fn,
-		void *ctx)
+void flow_expire_set(struct flow_table *ft, struct flow *f, uint32_t at_ms)
 {
-	for (uint32_t n = 0; n < budget && n < ft->capacity; n++) {
-		struct flow *f = &ft->flows[ft->sweep_cursor];
+	uint32_t was = flow_deadline(f);
 
-		if (++ft->sweep_cursor == ft->capacity)
-			ft->sweep_cursor = 0;
-		if (f->state != FLOW_FREE && !flow_time_before(now_ms, f->expire_ms))
-			fn(ctx, f);
-	}
+	f->expire_ms = at_ms;
+	wheel_move_up(ft, f, was);
 }
 
-void flow_closing_add(struct flow_table *ft, struct flow *f)
+/* What a run of the timers calls, by the deadline that came. */
+struct timers_run {
+	uint32_t now_ms;
+	flow_visit_fn rtx_fn, expire_fn;
+	void *ctx;
+};
+
+static void timers_fire(void *arg, struct flow *f)
 {
-	if (f->closing_queued)
-		return;
-	flow_rtx_disarm(ft, f); /* off the rtx list or the hello queue */
-	f->closing_queued = 1;
-	queue_push(ft, &ft->closing, f);
+	const struct timers_run *r = arg;
+
+	if (f->rtx_armed && !flow_time_before(r->now_ms, f->rtx_ms))
+		r->rtx_fn(r->ctx, f);
+	else
+		r->expire_fn(r->ctx, f);
 }
 
-void flow_closing_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void *ctx)
+void flow_timers_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn rtx_fn,
+		     flow_visit_fn expire_fn, void *ctx)
 {
-	while (ft->closing.head != RTX_NONE) {
-		struct flow *f = &ft->flows[ft->closing.head];
+	struct timers_run r = { .now_ms = now_ms, .rtx_fn = rtx_fn, .expire_fn = expire_fn,
+				.ctx = ctx };
 
-		/* One whose time has not come stops the run (later ones closed later); one no
-		 * longer closing just leaves the queue. */
-		if (f->state == FLOW_CLOSING && flow_time_before(now_ms, f->expire_ms))
-			return;
-		queue_leave(ft, f);
-		if (f->state == FLOW_CLOSING)
-			fn(ctx, f);
-	}
+	flow_wheel_run(&ft->wheel, ft->flows, now_ms, timers_fire, &r);
 }
 
 uint32_t flow_count(const struct flow_table *ft)
@@ -411,8 +398,8 @@ struct flow *flow_at(struct flow_table *ft, uint32_t index)
 
 uint32_t flow_bytes_per_flow(const struct flow_table *ft)
 {
-	/* The entry and its share of the index and limits: the free list and the queues run
-	 * through the entries. */
+	/* The entry and its share of the index, limits and wheel: the free list, the hello
+	 * queue and the wheel's lists run through the entries. */
 	return (uint32_t)(sizeof(struct flow) + ft->hash_bytes / ft->capacity);
 }
 

@@ -4,8 +4,9 @@
  * A flow is a client connection and, once a backend is chosen, its backend connection;
  * both are indexed (flow_index.h, IPv4 and IPv6 sides in one index) so a packet from
  * either side finds the flow in one lookup. Entries are preallocated; a full table refuses
- * new flows and leaves the established ones alone. Timers are coarse: an expiry time per flow, swept in slices,
- * plus a short list of flows with relay-owned bytes waiting for retransmission.
+ * new flows and leaves the established ones alone. Each flow has an expiry time and may
+ * arm a retransmission; a timer wheel (flow_wheel.h) brings each flow back when the
+ * earlier of the two comes.
  */
 #ifndef FLOW_H
 #define FLOW_H
@@ -55,10 +56,12 @@ static inline struct flow_key flow_key6_short(const uint8_t peer[16], uint16_t p
 /* Free the table; flows still in it are released (their kept mbufs freed). */
 void flow_table_free(struct flow_table *ft);
 
-/* A zeroed flow in state FLOW_HELLO, or NULL when the table is full. */
+/* A zeroed flow in state FLOW_HELLO, on the timers, expiring at now_ms; NULL when the
+ * table is full. */
 struct flow *flow_alloc(struct flow_table *ft, uint32_t now_ms);
 
-/* Remove the flow's keys, leave the rtx list, free its kept mbufs, return it. */
+/* Remove the flow's keys, take it off the timers and the hello queue, free its kept
+ * mbufs, return it to the free entries. */
 void flow_release(struct flow_table *ft, struct flow *f);
 
 /* Remove side dir of f from the index and clear it (a connection given up while the
@@ -97,36 +100,30 @@ void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *keys,
 struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,
 			  enum flow_dir *dir);
 
-/* Put f on (or move it within) the retransmission list, due at at_ms. */
+/* Arm f's retransmission for at_ms (it leaves the hello queue). */
 void flow_rtx_arm(struct flow_table *ft, struct flow *f, uint32_t at_ms);
 
-/* Take f off the retransmission list, the hello queue or the closing queue, whichever it
- * is on (no-op when none). */
+/* Cancel f's retransmission, and take it off the hello queue (no-op when neither). */
 void flow_rtx_disarm(struct flow_table *ft, struct flow *f);
 
-/* Call fn for every listed flow due by now_ms (fn may re-arm, disarm or release). */
-void flow_rtx_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void *ctx);
+/* Make f expire at at_ms. f->expire_ms may also be written directly when it only moves
+ * later (as the burst path does): the wheel finds that out when the old time comes. */
+void flow_expire_set(struct flow_table *ft, struct flow *f, uint32_t at_ms);
+
+/* Run the timers up to now_ms: rtx_fn(ctx, f) for each flow whose armed retransmission
+ * is due, else expire_fn(ctx, f) for each whose expiry has passed. Each may re-arm, move
+ * the expiry or release f; one that does neither sees the next run again. */
+void flow_timers_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn rtx_fn,
+		     flow_visit_fn expire_fn, void *ctx);
 
 /* Put f (FLOW_HELLO, just began to keep bytes) behind every other such flow, unless it is
- * queued already. The queue borrows the rtx links: arming or disarming f takes it off. */
+ * queued already. Its links take the place of rtx_ms and b_una (flow_entry.h): arming a
+ * retransmission or disarming takes it off. */
 void flow_hello_queue(struct flow_table *ft, struct flow *f);
 
 /* The queued flow that began to keep hello bytes first; flows found no longer in
  * FLOW_HELLO or keeping nothing leave the queue on the way. NULL when it is empty. */
 struct flow *flow_hello_oldest(struct flow_table *ft);
-
-/* Look at the next `budget` slots; call fn for every flow whose expire_ms has passed
- * (fn must re-arm expire_ms or release the flow). */
-void flow_sweep(struct flow_table *ft, uint32_t now_ms, uint32_t budget, flow_visit_fn fn,
-		void *ctx);
-
-/* Queue f, just gone FLOW_CLOSING with its expire_ms set, to be ended at that time by
- * flow_closing_run rather than when the sweep passes; it leaves the rtx list. */
-void flow_closing_add(struct flow_table *ft, struct flow *f);
-
-/* fn(ctx, f) for each queued flow still closing whose expire_ms has passed, oldest first
- * (fn must release it); stops at the first whose time has not come. */
-void flow_closing_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn fn, void *ctx);
 
 /* Flows in use, and capacity. */
 uint32_t flow_count(const struct flow_table *ft);
@@ -137,10 +134,5 @@ struct flow *flow_at(struct flow_table *ft, uint32_t index);
 
 /* Bytes of memory the table holds per flow: its entry and its share of the index. */
 uint32_t flow_bytes_per_flow(const struct flow_table *ft);
-
-static inline bool flow_time_before(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
 
 #endif

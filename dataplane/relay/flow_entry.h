@@ -105,8 +105,8 @@ struct flow_side_seq {
 struct flow {
 	uint8_t state;               /* enum flow_state */
 	uint8_t via_turn : 1;        /* arrived over a TURN server (RFC 6062): local only */
-	uint8_t hello_queued : 1;    /* rtx_prev/next link it into the hello queue instead */
-	uint8_t closing_queued : 1;  /* ... or into the closing queue */
+	uint8_t hello_queued : 1;    /* hello_prev/next link it into the hello queue */
+	uint8_t rtx_armed : 1;       /* a retransmission is due at rtx_ms */
 	uint8_t sole_member : 1;     /* its pool has no other member to redispatch to */
 	uint8_t plain : 1;           /* a plain TCP service's: routed by VIP:port, no hello */
 	uint8_t gateway_plain : 1;   /* ... announced by another gateway's PROXY header (by
@@ -133,11 +133,22 @@ struct flow {
 	/* Third cache line: set-up, retransmission and accounting. */
 	struct rte_mbuf *stream;     /* kept client bytes, payload only, PROXY header first:
 				      * changed through flow_limits.h, which counts them */
-	uint32_t rtx_ms;             /* next retransmission while on the rtx list */
-	uint32_t rtx_prev, rtx_next; /* rtx list links (flow indices) */
+	uint32_t wheel_prev, wheel_next; /* the timer wheel's links (flow.c): every flow in
+				      * use is on it, at its next deadline or earlier */
+	/* A flow on the hello queue (FLOW_HELLO) has sent no SYN and spliced nothing: the
+	 * queue's links take the place of the two fields only those use. */
+	union {
+		struct {
+			uint32_t rtx_ms; /* next retransmission, while rtx_armed */
+			uint32_t b_una;  /* backend-side bytes of the stream the backend acked
+					  * (set when spliced) */
+		};
+		struct {
+			uint32_t hello_prev, hello_next; /* while hello_queued */
+		};
+	};
 	uint32_t stream_len;         /* client bytes kept in stream */
 	uint32_t c_win;              /* client's receive window in bytes, last seen */
-	uint32_t b_una;              /* backend-side bytes of the stream the backend acked */
 	union {
 		uint32_t member;     /* in use: health slot of the pool member connected to
 				      * (health.h), or FLOW_NO_MEMBER */
@@ -155,5 +166,21 @@ static inline struct flow_side_seq *flow_side_seq_of(struct flow *f, enum flow_d
 }
 
 #define FLOW_NO_MEMBER UINT32_MAX
+
+/* A flow index that names no flow: the end of a list of flows. */
+#define FLOW_LINK_NONE UINT32_MAX
+
+/* Whether worker-clock time a comes before b (the clock is modular, in milliseconds). */
+static inline bool flow_time_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/* When f next needs the timers: its expiry, or an earlier retransmission it has armed. */
+static inline uint32_t flow_deadline(const struct flow *f)
+{
+	return f->rtx_armed && flow_time_before(f->rtx_ms, f->expire_ms) ? f->rtx_ms
+									 : f->expire_ms;
+}
 
 #endif

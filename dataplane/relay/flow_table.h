@@ -8,13 +8,11 @@
 
 #include "flow_entry.h"
 #include "flow_index.h"
+#include "flow_wheel.h"
 
-#define RTX_NONE UINT32_MAX
-
-/* Flows in the order they joined, doubly linked through flow.rtx_prev/rtx_next, which a
- * flow on such a queue does not use for the rtx list. */
+/* Flows in the order they joined, doubly linked through flow.hello_prev/hello_next. */
 struct flow_queue {
-	uint32_t head, tail;     /* flow indices, RTX_NONE when empty */
+	uint32_t head, tail;     /* flow indices, FLOW_LINK_NONE when empty */
 };
 
 struct flow_table {
@@ -24,16 +22,11 @@ struct flow_table {
 	uint32_t free_head;      /* free entries, linked through flow.next_free (last first) */
 	uint32_t n_free;
 	uint32_t capacity;
-	uint32_t sweep_cursor;
-	uint32_t rtx_head;       /* doubly linked through flow.rtx_prev/next */
+	struct flow_wheel wheel; /* every flow in use, by its next deadline */
 	/* Flows keeping hello bytes, oldest at the head: when the worker's kept buffers are
-	 * at their cap, a new hello may end the oldest (relay_hello.c). A flow joins the rtx
-	 * list only after its hello. */
+	 * at their cap, a new hello may end the oldest (relay_hello.c). A flow arms a
+	 * retransmission only after its hello, and leaves the queue then. */
 	struct flow_queue hello;
-	/* Flows in the order they went FLOW_CLOSING: each leaves when its time comes instead
-	 * of when the sweep passes, which at high connection rates left the table full of
-	 * closed flows. A closed flow retransmits nothing, so it leaves the rtx list. */
-	struct flow_queue closing;
 	size_t hash_bytes;       /* memory of the index and limits, for bytes-per-flow */
 	struct flow_limits *limits;  /* what flows keep and clients hold (flow_limits.c) */
 };

@@ -63,7 +63,8 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 	dp_event(w, DP_EV_check_sent);
 	h->slots[slot].check_flow = f->index;
 	h->slots[slot].check_deadline = w->now_ms + hc->timeout_ms;
-	f->expire_ms = relay_now(w) + 2 * hc->timeout_ms + 1000; /* the scan ends it first */
+	/* The scan ends it first. */
+	flow_expire_set(w->flows, f, relay_now(w) + 2 * hc->timeout_ms + 1000);
 	return true;
 }
 

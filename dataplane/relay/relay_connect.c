@@ -105,8 +105,8 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 	send_syn(w, f);
 	flow_rtx_arm(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms);
 	/* A backstop: the SYN timer normally ends a dead connect long before. */
-	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms +
-		       (w->app->conf->relay.connect_timeout_ms << (w->app->conf->relay.syn_retries + 1));
+	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.hello_timeout_ms +
+			(w->app->conf->relay.connect_timeout_ms << (w->app->conf->relay.syn_retries + 1)));
 }
 
 /* Options both sides agreed on and the offsets that make one connection of the two. */
@@ -214,7 +214,7 @@ bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	connlog_spliced(w, f);
 	flow_client_hello_done(w->flows, f);
 	f->retries = 0;
-	f->expire_ms = relay_now(w) + w->app->conf->relay.idle_timeout_ms;
+	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.idle_timeout_ms);
 	dp_event(w, DP_EV_backend_established);
 	relay_send_stream(w, f, 0);
 	flow_rtx_arm(w->flows, f, relay_now(w) + STREAM_RTO_MS);

@@ -210,7 +210,7 @@ static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struc
 		f->c.ts_last = relay_now(w) + 32;
 	}
 	f->c_win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << f->c.peer_wscale;
-	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms;
+	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.hello_timeout_ms);
 }
 
 /* Per-listener accounting, once per connection that gets a flow. */

@@ -12,8 +12,6 @@
 #include "tcp_out.h"
 #include "turn_bind_slot.h"
 
-#define RELAY_RECLAIM_SLICE 4096u /* entries visited when an allocation finds the table full */
-
 bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
 {
 	uint64_t f = s->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
@@ -174,14 +172,6 @@ void relay_flow_expire(struct dp_worker *w, struct flow *f)
 	case FLOW_BIND_SYN:
 	case FLOW_BIND_WAIT:
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);
-	case FLOW_CHECK:
-	case FLOW_CHECK_TLS:
-		/* Only a full table's reclaim brings a check here, long after the health scan
-		 * should have ended it (relay_timers.c ends checks through their module): the
-		 * scan reports it lost at its deadline. A member that answered gets a reset, as
-		 * the check's own end would send it. */
-		dp_event(w, DP_EV_check_failed);
-		return relay_abort(w, f, false, f->state == FLOW_CHECK_TLS, DP_DROP_none);
 	case FLOW_SPLICED:
 		if (f->c.fin_seen && f->b.fin_seen) { /* its last ACK never came (splice.c) */
 			dp_event(w, DP_EV_flow_fin_expired);
@@ -197,22 +187,7 @@ void relay_flow_expire(struct dp_worker *w, struct flow *f)
 	}
 }
 
-/* The table's reclaim ends an expired flow as its own expiry would. */
-static void reclaim_fire(void *ctx, struct flow *f)
-{
-	relay_flow_expire(ctx, f);
-}
-
 struct flow *relay_flow_alloc(struct dp_worker *w)
 {
-	struct flow *f = flow_alloc(w->flows, relay_now(w));
-
-	/* Closed flows leave at their time (flow_closing_run), but those the queue could not
-	 * take wait for the sweep: a full table first reclaims expired ones. */
-	if (!f && w->now_ms != w->reclaim_ms) {
-		w->reclaim_ms = w->now_ms;
-		flow_sweep(w->flows, relay_now(w), RELAY_RECLAIM_SLICE, reclaim_fire, w);
-		f = flow_alloc(w->flows, relay_now(w));
-	}
-	return f;
+	return flow_alloc(w->flows, relay_now(w));
 }

@@ -12,9 +12,9 @@
 
 #include "relay.h"
 
-/* A free flow entry; when the table is full, expired entries the once-a-second sweep has
- * not reached yet are reclaimed first (a bounded slice, at most once per ms). NULL when
- * the table is still full. */
+/* A free flow entry, expiring now until its state's module sets its time; NULL when the
+ * table is full (expired flows have left it already: the timers end each at its
+ * millisecond). */
 struct flow *relay_flow_alloc(struct dp_worker *w);
 
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
@@ -48,9 +48,7 @@ uint16_t relay_window(const struct flow *f, enum flow_dir to);
 
 /* End f, whose time ran out, as its state says: a hello, connect or bind is refused and
  * its client reset, a spliced flow idle (or never fully closed) is reset both ways and
- * logged, a closed one released; a health check (which only a full table's reclaim brings
- * here: the timers end checks in their own module) counted failed, its member reset if it
- * answered, and reported lost by the health scan at its deadline. */
+ * logged, a closed one released. Not for health checks: their module ends them. */
 void relay_flow_expire(struct dp_worker *w, struct flow *f);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The relay's timers, once per poll loop: member health, each flow's retransmission by
- * the module of its state, and the flows whose time ran out (the closing queue and a
- * sweep over the whole table once a second). */
+/* The relay's timers, once per poll loop: member health, and the flows whose time came
+ * (the flow table's wheel): each retransmission by the module of its state, each expiry
+ * by relay_flow_expire or the check's module. */
 #include "relay.h"
 #include "health_check.h"
 #include "relay_tcp.h"
@@ -33,20 +33,5 @@ static void expire_fire(void *ctx, struct flow *f)
 void relay_timers(struct dp_worker *w)
 {
 	health_check_run(w);
-	/* Timers count whole milliseconds: the list is walked once per tick, not per loop. */
-	if (w->now_ms != w->rtx_ms) {
-		w->rtx_ms = w->now_ms;
-		flow_rtx_run(w->flows, relay_now(w), rtx_fire, w);
-	}
-	flow_closing_run(w->flows, relay_now(w), expire_fire, w);
-	if (w->now_ms >= w->next_sweep_ms) {
-		/* The whole table once a second, in slices sized by the time since the last one,
-		 * so a worker held up for a while still reaches every expired flow. */
-		uint64_t elapsed = w->now_ms - (w->next_sweep_ms - 10);
-		uint64_t budget = (uint64_t)flow_capacity(w->flows) * elapsed / 1000 + 1;
-
-		flow_sweep(w->flows, relay_now(w), (uint32_t)RTE_MIN(budget, flow_capacity(w->flows)),
-			   expire_fire, w);
-		w->next_sweep_ms = w->now_ms + 10;
-	}
+	flow_timers_run(w->flows, relay_now(w), rtx_fire, expire_fire, w);
 }

@@ -354,19 +354,21 @@ static void spliced_timer(struct dp_worker *w, struct flow *f)
 	const struct mr_relay_conf *rc = &w->app->conf->relay;
 
 	if ((f->c.fin_acked && f->b.fin_acked) || f->c.rst || f->b.rst) {
+		/* A closed flow retransmits nothing; it leaves at its time. */
 		f->state = FLOW_CLOSING;
-		f->expire_ms = relay_now(w) + (f->c.rst || f->b.rst ? rc->closing_timeout_ms / 10
-								  : rc->closing_timeout_ms);
-		flow_closing_add(w->flows, f);
+		flow_rtx_disarm(w->flows, f);
+		flow_expire_set(w->flows, f,
+				relay_now(w) + (f->c.rst || f->b.rst ? rc->closing_timeout_ms / 10
+								     : rc->closing_timeout_ms));
 		/* Logged as it closes, not when its entry goes a closing time later. */
 		connlog_closed(w, f);
 	} else {
 		/* Both FINs passed and one is not acknowledged yet: its sender resends it until
 		 * the ACK comes. A closing time is all that may take; a peer gone after its FIN
 		 * would else hold the flow for the idle timeout. */
-		f->expire_ms = relay_now(w) + (f->c.fin_seen && f->b.fin_seen
-						       ? rc->closing_timeout_ms
-						       : rc->idle_timeout_ms);
+		flow_expire_set(w->flows, f,
+				relay_now(w) + (f->c.fin_seen && f->b.fin_seen ? rc->closing_timeout_ms
+									       : rc->idle_timeout_ms));
 	}
 }
 

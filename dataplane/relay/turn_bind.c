@@ -70,8 +70,8 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 	f->c_snd_nxt = f->c_seq.local_isn + 1;
 	f->state = FLOW_BIND_SYN;
 	f->retries = 0;
-	f->expire_ms = relay_now(w) + w->app->conf->relay.connect_timeout_ms * 8 +
-		       w->app->conf->relay.hello_timeout_ms;
+	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms * 8 +
+					     w->app->conf->relay.hello_timeout_ms);
 	*out = f;
 	return 0;
 }
@@ -176,8 +176,8 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	f->c_seq.local_isn += b->req.len;
 	b->flow_isn = f->c_seq.local_isn; /* the slot keeps the peer until the flow is routed */
 	f->state = FLOW_HELLO;
-	f->expire_ms = relay_now(w) + w->app->conf->relay.hello_timeout_ms;
 	flow_rtx_disarm(w->flows, f);
+	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.hello_timeout_ms);
 	dp_event(w, DP_EV_turn_bind_done);
 	connlog_begin(w, f, 0); /* arrived over TURN: no listener */
 	if (f->stream_len)

@@ -248,21 +248,6 @@ static void test_index_full(void)
 	flow_table_free(ft);
 }
 
-static unsigned int visits;
-static void count_visit(void *ctx, struct flow *f)
-{
-	struct flow_table *ft = ctx;
-
-	visits++;
-	flow_release(ft, f);
-}
-
-static void rtx_visit(void *ctx, struct flow *f)
-{
-	visits++;
-	flow_rtx_disarm(ctx, f);
-}
-
 /* The index compares keys with the flows themselves: lookups that alternate sides, and an
  * entry taken by another connection after a release, must get what the flows hold. */
 static void test_entry_reused(void)
@@ -297,115 +282,6 @@ static void test_entry_reused(void)
 	CU_ASSERT_EQUAL(dir, FLOW_DIR_CLIENT);
 	flow_release(ft, g);
 	CU_ASSERT_PTR_NULL(flow_lookup(ft, &k3, &dir));
-	flow_table_free(ft);
-}
-
-/* Closed flows leave at their time, oldest first; a slot freed and taken again meanwhile
- * is not ended for its old entry. */
-static void test_closing_queue(void)
-{
-	struct flow_table *ft = flow_table_create("ut_flows5", 8, 0);
-	struct flow *f[4];
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
-	for (int i = 0; i < 4; i++) {
-		f[i] = flow_alloc(ft, 0);
-		f[i]->state = FLOW_CLOSING;
-		f[i]->expire_ms = 1000 + 100 * (uint32_t)i;
-		flow_closing_add(ft, f[i]);
-	}
-	flow_closing_run(ft, 999, count_visit, ft);
-	CU_ASSERT_EQUAL(flow_count(ft), 4);
-	flow_closing_run(ft, 1100, count_visit, ft);
-	CU_ASSERT_EQUAL(f[0]->state, FLOW_FREE);
-	CU_ASSERT_EQUAL(f[1]->state, FLOW_FREE);
-	CU_ASSERT_EQUAL(flow_count(ft), 2);
-	/* f[2] ends early (a RST path) and its slot is a live flow again before its turn. */
-	flow_release(ft, f[2]);
-	CU_ASSERT_PTR_EQUAL(flow_alloc(ft, 0), f[2]);
-	f[2]->state = FLOW_SPLICED;
-	f[2]->expire_ms = 0;
-	flow_closing_run(ft, 1300, count_visit, ft);
-	CU_ASSERT_EQUAL(f[2]->state, FLOW_SPLICED);
-	CU_ASSERT_EQUAL(f[3]->state, FLOW_FREE);
-	CU_ASSERT_EQUAL(flow_count(ft), 1);
-	/* Across the clock's wrap. */
-	f[2]->state = FLOW_CLOSING;
-	f[2]->expire_ms = 5;
-	flow_closing_add(ft, f[2]);
-	flow_closing_run(ft, UINT32_MAX - 5, count_visit, ft);
-	CU_ASSERT_EQUAL(f[2]->state, FLOW_CLOSING);
-	flow_closing_run(ft, 6, count_visit, ft);
-	CU_ASSERT_EQUAL(flow_count(ft), 0);
-	flow_table_free(ft);
-}
-
-/* The queues share the rtx links: a flow that closes leaves the rtx list and the hello
- * queue for the closing queue, and a flow released from the middle of a queue leaves the
- * rest in order. */
-static void test_closing_leaves_other_lists(void)
-{
-	struct flow_table *ft = flow_table_create("ut_flows_q", 8, 0);
-	struct flow *f[4];
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
-	for (int i = 0; i < 4; i++) {
-		f[i] = flow_alloc(ft, 0);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
-	}
-	flow_rtx_arm(ft, f[0], 10);
-	flow_hello_queue(ft, f[1]); /* a new flow is FLOW_HELLO */
-	for (int i = 0; i < 4; i++) {
-		f[i]->state = FLOW_CLOSING;
-		f[i]->expire_ms = 100 + (uint32_t)i;
-		flow_closing_add(ft, f[i]);
-	}
-	flow_closing_add(ft, f[3]); /* twice: queued once */
-	visits = 0;
-	flow_rtx_run(ft, 50, count_visit, ft);
-	CU_ASSERT_EQUAL(visits, 0);
-	CU_ASSERT_PTR_NULL(flow_hello_oldest(ft));
-	flow_release(ft, f[1]);
-	flow_closing_run(ft, 99, count_visit, ft);
-	CU_ASSERT_EQUAL(visits, 0);
-	flow_closing_run(ft, 102, count_visit, ft);
-	CU_ASSERT_EQUAL(visits, 2); /* f[0], f[2] */
-	CU_ASSERT_EQUAL(f[3]->state, FLOW_CLOSING);
-	flow_closing_run(ft, 103, count_visit, ft);
-	CU_ASSERT_EQUAL(visits, 3);
-	CU_ASSERT_EQUAL(flow_count(ft), 0);
-	flow_table_free(ft);
-}
-
-static void test_timers(void)
-{
-	struct flow_table *ft = flow_table_create("ut_flows3", 100, 0);
-	struct flow *a, *b, *c;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
-	a = flow_alloc(ft, 0);
-	b = flow_alloc(ft, 0);
-	c = flow_alloc(ft, 0);
-	/* The 32-bit millisecond clock wraps during this test: times compare modularly. */
-	a->expire_ms = UINT32_MAX - 100;
-	b->expire_ms = UINT32_MAX - 50;
-	c->expire_ms = 20; /* after the wrap */
-	flow_rtx_arm(ft, a, 50);
-	flow_rtx_arm(ft, b, 80);
-	flow_rtx_arm(ft, b, 500); /* re-arming moves it */
-	visits = 0;
-	flow_rtx_run(ft, 60, rtx_visit, ft);
-	CU_ASSERT_EQUAL(visits, 1);
-	flow_rtx_run(ft, 60, rtx_visit, ft);
-	CU_ASSERT_EQUAL(visits, 1); /* a was disarmed */
-	visits = 0;
-	flow_sweep(ft, UINT32_MAX - 90, 100, count_visit, ft);
-	CU_ASSERT_EQUAL(visits, 1); /* a only */
-	flow_sweep(ft, UINT32_MAX - 10, 100, count_visit, ft);
-	CU_ASSERT_EQUAL(visits, 2); /* b; c lies 30 ms ahead, past the wrap */
-	flow_sweep(ft, 25, 100, count_visit, ft);
-	CU_ASSERT_EQUAL(visits, 3);
-	CU_ASSERT_EQUAL(flow_count(ft), 0);
 	flow_table_free(ft);
 }
 
@@ -576,10 +452,6 @@ int test_flow_register(void)
 		{ "IPv6 sides in the same index, told apart by whole addresses", test_keys_ipv6 },
 		{ "sides found in the flows, an entry reused", test_entry_reused },
 		{ "index full: every key found, one by one and in bulk", test_index_full },
-		{ "retransmission list and expiry sweep", test_timers },
-		{ "closed flows leave at their time", test_closing_queue },
-		{ "a closing flow leaves the rtx list and the hello queue",
-		  test_closing_leaves_other_lists },
 		CU_TEST_INFO_NULL,
 	};
 	static const CU_TestInfo chains[] = {

@@ -14,6 +14,7 @@ int test_nd_register(void);
 int test_neigh_register(void);
 int test_relay_units_register(void);
 int test_flow_register(void);
+int test_flow_wheel_register(void);
 int test_steer_register(void);
 int test_relay_path_register(void);
 int test_relay_burst_register(void);

@@ -29,6 +29,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS || test_config_register() < 0 ||
 	    test_ipv4_check_register() < 0 || test_neigh_register() < 0 ||
 	    test_relay_units_register() < 0 || test_flow_register() < 0 ||
+	    test_flow_wheel_register() < 0 ||
 	    test_steer_register() < 0 || test_relay_path_register() < 0 ||
 	    test_relay_burst_register() < 0 || test_nd_register() < 0 ||
 	    test_relay_live_register() < 0 || test_relay_hardening_register() < 0 ||

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "flow_wheel.h"
+
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+
+/* A flow first in its list keeps, in place of a previous flow, which list heads it: a
+ * slot (HEAD | slot) or the run (HEAD | FLOW_WHEEL_SLOTS). Flow indices stay below 2^24
+ * (the most flows a table may hold), so the two never meet; FLOW_LINK_NONE is neither. */
+#define HEAD 0x80000000u
+#define HEAD_RUN (HEAD | FLOW_WHEEL_SLOTS)
+#define SLOT_MASK (FLOW_WHEEL_SLOTS - 1)
+
+int flow_wheel_init(struct flow_wheel *wh, const char *name, int socket_id)
+{
+	memset(wh, 0, sizeof(*wh));
+	wh->slot = rte_malloc_socket(name, flow_wheel_bytes(), RTE_CACHE_LINE_SIZE, socket_id);
+	if (!wh->slot)
+		return -1;
+	memset(wh->slot, 0xff, flow_wheel_bytes()); /* FLOW_LINK_NONE everywhere */
+	wh->run_head = FLOW_LINK_NONE;
+	return 0;
+}
+
+void flow_wheel_free(struct flow_wheel *wh)
+{
+	rte_free(wh->slot);
+	memset(wh, 0, sizeof(*wh));
+}
+
+size_t flow_wheel_bytes(void)
+{
+	return sizeof(uint32_t) * FLOW_WHEEL_SLOTS;
+}
+
+/* The list head a link value HEAD | n names. */
+static inline uint32_t *head_of(struct flow_wheel *wh, uint32_t link)
+{
+	return link == HEAD_RUN ? &wh->run_head : &wh->slot[link & SLOT_MASK];
+}
+
+/* Put f first in the list whose head is *head, named by link. */
+static inline void push(struct flow *flows, uint32_t *head, uint32_t link, struct flow *f)
+{
+	f->wheel_prev = link;
+	f->wheel_next = *head;
+	if (*head != FLOW_LINK_NONE)
+		flows[*head].wheel_prev = f->index;
+	*head = f->index;
+}
+
+void flow_wheel_add(struct flow_wheel *wh, struct flow *flows, struct flow *f, uint32_t at_ms)
+{
+	uint32_t slot;
+
+	if (!wh->started) {
+		wh->next_ms = at_ms;
+		wh->started = true;
+	}
+	if (flow_time_before(at_ms, wh->next_ms))
+		at_ms = wh->next_ms;
+	slot = at_ms & SLOT_MASK;
+	push(flows, &wh->slot[slot], HEAD | slot, f);
+}
+
+void flow_wheel_del(struct flow_wheel *wh, struct flow *flows, struct flow *f)
+{
+	uint32_t prev = f->wheel_prev, next = f->wheel_next;
+
+	if (prev == FLOW_LINK_NONE)
+		return;
+	if (prev & HEAD)
+		*head_of(wh, prev) = next;
+	else
+		flows[prev].wheel_next = next;
+	if (next != FLOW_LINK_NONE)
+		flows[next].wheel_prev = prev;
+	f->wheel_prev = f->wheel_next = FLOW_LINK_NONE;
+}
+
+/* Run the slot of ms: its flows are taken off the wheel as a whole first, so that fn may
+ * add, move or end any flow (one of those not yet looked at among them too). */
+static void run_slot(struct flow_wheel *wh, struct flow *flows, uint32_t ms, uint32_t now_ms,
+		     flow_wheel_fn fn, void *ctx)
+{
+	uint32_t *slot = &wh->slot[ms & SLOT_MASK];
+
+	wh->run_head = *slot;
+	*slot = FLOW_LINK_NONE;
+	if (wh->run_head != FLOW_LINK_NONE)
+		flows[wh->run_head].wheel_prev = HEAD_RUN;
+	while (wh->run_head != FLOW_LINK_NONE) {
+		struct flow *f = &flows[wh->run_head];
+
+		flow_wheel_del(wh, flows, f);
+		if (flow_time_before(now_ms, flow_deadline(f))) {
+			/* Its deadline moved on, or lies a revolution or more ahead. */
+			flow_wheel_add(wh, flows, f, flow_deadline(f));
+			continue;
+		}
+		fn(ctx, f);
+		if (f->state != FLOW_FREE && !flow_wheel_linked(f))
+			flow_wheel_add(wh, flows, f, flow_deadline(f));
+	}
+}
+
+void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
+		    flow_wheel_fn fn, void *ctx)
+{
+	uint32_t ms;
+
+	if (!wh->started) {
+		wh->next_ms = now_ms;
+		wh->started = true;
+	}
+	if (flow_time_before(now_ms, wh->next_ms))
+		return;
+	ms = wh->next_ms;
+	if (now_ms - ms >= FLOW_WHEEL_SLOTS) /* a whole revolution looks at every flow */
+		ms = now_ms - (FLOW_WHEEL_SLOTS - 1);
+	/* From here on a flow due by now_ms (fn's own, one whose deadline passed) waits for
+	 * the next run, in now_ms + 1's slot, which this run has looked at already or will
+	 * not reach. */
+	wh->next_ms = now_ms + 1;
+	for (;; ms++) {
+		run_slot(wh, flows, ms, now_ms, fn, ctx);
+		if (ms == now_ms)
+			break;
+	}
+}

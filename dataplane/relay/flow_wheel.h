@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The flow table's timers: a wheel of one slot per millisecond of the worker clock, a
+ * revolution of about 65 s. Every flow in use waits in one slot, doubly linked through its
+ * wheel_prev/wheel_next, no later than its deadline (flow_deadline: its expiry or an
+ * earlier retransmission). A deadline may move later without the flow moving (the burst
+ * path pushes the idle deadline once per burst): the flow is looked at in its old slot
+ * and goes on to its new one. So timer work follows the flows whose time comes, not the
+ * size of the table; a deadline beyond one revolution costs one look per turn. One
+ * lcore's (the flow table's owner); flow.c is its only user.
+ */
+#ifndef FLOW_WHEEL_H
+#define FLOW_WHEEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow_entry.h"
+
+#define FLOW_WHEEL_BITS 16
+#define FLOW_WHEEL_SLOTS (1u << FLOW_WHEEL_BITS)
+
+struct flow_wheel {
+	uint32_t *slot;          /* FLOW_WHEEL_SLOTS first flows, FLOW_LINK_NONE when empty */
+	uint32_t next_ms;        /* the first millisecond whose slot has not run: no flow
+				  * goes into an earlier one */
+	uint32_t run_head;       /* the slot being run, taken off the wheel */
+	bool started;            /* next_ms is set (by the first flow added or run) */
+};
+
+/* Called for each flow whose deadline has come, off the wheel. */
+typedef void (*flow_wheel_fn)(void *ctx, struct flow *f);
+
+/* An empty wheel on a socket. 0, or -1 when out of memory. */
+int flow_wheel_init(struct flow_wheel *wh, const char *name, int socket_id);
+
+/* Release its memory (a zeroed or initialised wheel). */
+void flow_wheel_free(struct flow_wheel *wh);
+
+/* Bytes a wheel holds. */
+size_t flow_wheel_bytes(void);
+
+/* Whether f waits on the wheel. */
+static inline bool flow_wheel_linked(const struct flow *f)
+{
+	return f->wheel_prev != FLOW_LINK_NONE;
+}
+
+/* Put f (not on the wheel) in the slot of at_ms, or of next_ms when at_ms has run. */
+void flow_wheel_add(struct flow_wheel *wh, struct flow *flows, struct flow *f, uint32_t at_ms);
+
+/* Take f off the wheel (no-op when it is not on it). */
+void flow_wheel_del(struct flow_wheel *wh, struct flow *flows, struct flow *f);
+
+/* Run the slots of every millisecond up to now_ms (one revolution at most, however long
+ * since the last run): fn(ctx, f) for each flow whose deadline has come, taken off the
+ * wheel first; one whose deadline moved later goes on to its slot. A flow still in use
+ * and off the wheel after fn goes back at its deadline, and one still due then waits for
+ * the next run: fn sees a flow once a run. */
+void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
+		    flow_wheel_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "flow_wheel": the flow table's timers (flow_timers_run and the wheel under it),
+ * and the hello queue whose links share the entry with the retransmission's fields. */
+#include <string.h>
+
+#include <rte_random.h>
+
+#include "flow.h"
+#include "unit.h"
+
+/* What a run's callbacks saw: how many calls each way, and at which run time. */
+static struct {
+	struct flow_table *ft;
+	uint32_t now_ms;
+	unsigned int rtx, expired;
+	bool keep;               /* expire_fn leaves the flow alone instead of ending it */
+} seen;
+
+static void on_rtx(void *ctx, struct flow *f)
+{
+	seen.rtx++;
+	flow_rtx_disarm(ctx, f);
+}
+
+static void on_expire(void *ctx, struct flow *f)
+{
+	seen.expired++;
+	if (!seen.keep)
+		flow_release(ctx, f);
+}
+
+static void run(struct flow_table *ft, uint32_t now_ms)
+{
+	seen.now_ms = now_ms;
+	flow_timers_run(ft, now_ms, on_rtx, on_expire, ft);
+}
+
+static struct flow_table *table(const char *name, uint32_t n)
+{
+	struct flow_table *ft = flow_table_create(name, n, 0);
+
+	memset(&seen, 0, sizeof(seen));
+	seen.ft = ft;
+	return ft;
+}
+
+/* Each flow expires at its own millisecond, not one before, whether its time is this
+ * revolution's or several ahead. */
+static void test_each_at_its_time(void)
+{
+	static const uint32_t at[] = { 1, 2, 2, 3, 999, 65535, 65536, 65537, 70000, 200000 };
+	struct flow_table *ft = table("ut_wheel1", 16);
+	struct flow *f[RTE_DIM(at)];
+	unsigned int ended = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned int i = 0; i < RTE_DIM(at); i++) {
+		f[i] = flow_alloc(ft, 0);
+		flow_expire_set(ft, f[i], at[i]);
+	}
+	for (uint32_t now = 0; now <= 200000; now++) {
+		run(ft, now);
+		for (unsigned int i = 0; i < RTE_DIM(at); i++)
+			if (at[i] == now)
+				ended++;
+		if (seen.expired != ended) {
+			CU_FAIL("a flow ended away from its millisecond");
+			break;
+		}
+	}
+	CU_ASSERT_EQUAL(seen.expired, RTE_DIM(at));
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
+/* A deadline written later in place (as the burst path does) holds: the flow goes on from
+ * its old slot. One set earlier moves the flow up. */
+static void test_deadline_moves(void)
+{
+	struct flow_table *ft = table("ut_wheel2", 8);
+	struct flow *later, *earlier;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	later = flow_alloc(ft, 0);
+	earlier = flow_alloc(ft, 0);
+	flow_expire_set(ft, later, 100);
+	flow_expire_set(ft, earlier, 5000);
+	run(ft, 1); /* both wait in their slots now, not in the first one */
+	later->expire_ms = 300;
+	flow_expire_set(ft, earlier, 200);
+	for (uint32_t now = 2; now < 200; now++)
+		run(ft, now);
+	CU_ASSERT_EQUAL(seen.expired, 0);
+	run(ft, 200);
+	CU_ASSERT_EQUAL(seen.expired, 1);
+	CU_ASSERT_EQUAL(earlier->state, FLOW_FREE);
+	for (uint32_t now = 201; now < 300; now++)
+		run(ft, now);
+	CU_ASSERT_EQUAL(seen.expired, 1);
+	run(ft, 300);
+	CU_ASSERT_EQUAL(later->state, FLOW_FREE);
+	flow_table_free(ft);
+}
+
+/* A retransmission earlier than the expiry comes first; re-armed later it waits; disarmed,
+ * the expiry still comes. */
+static void test_rtx_before_expiry(void)
+{
+	struct flow_table *ft = table("ut_wheel3", 8);
+	struct flow *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	f = flow_alloc(ft, 0);
+	flow_expire_set(ft, f, 1000);
+	run(ft, 1); /* it waits in the slot of 1000 */
+	flow_rtx_arm(ft, f, 50);
+	flow_rtx_arm(ft, f, 80); /* re-armed before it came */
+	run(ft, 79);
+	CU_ASSERT_EQUAL(seen.rtx, 0);
+	run(ft, 80);
+	CU_ASSERT_EQUAL(seen.rtx, 1); /* on_rtx disarms it */
+	flow_rtx_arm(ft, f, 2000); /* after the expiry: the expiry comes first */
+	run(ft, 999);
+	CU_ASSERT_EQUAL(seen.expired, 0);
+	seen.keep = true;
+	run(ft, 1000);
+	CU_ASSERT_EQUAL(seen.expired, 1);
+	CU_ASSERT_EQUAL(seen.rtx, 1);
+	/* Kept past its expiry by a callback that did nothing: seen once a run, not in a loop
+	 * within one. */
+	run(ft, 1000);
+	CU_ASSERT_EQUAL(seen.expired, 1);
+	run(ft, 1001);
+	CU_ASSERT_EQUAL(seen.expired, 2);
+	flow_expire_set(ft, f, 3000);
+	flow_rtx_disarm(ft, f);
+	seen.keep = false;
+	for (uint32_t now = 1002; now <= 3000; now++)
+		run(ft, now);
+	CU_ASSERT_EQUAL(seen.rtx, 1);
+	CU_ASSERT_EQUAL(seen.expired, 3);
+	CU_ASSERT_EQUAL(f->state, FLOW_FREE);
+	flow_table_free(ft);
+}
+
+/* After the worker was held up longer than a revolution, one run ends every flow due and
+ * only those, each once; across the clock's wrap too. */
+static void test_long_stall(void)
+{
+	struct flow_table *ft = table("ut_wheel4", 64);
+	const uint32_t start = UINT32_MAX - 1000;
+	struct flow *f[50];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned int i = 0; i < 50; i++) {
+		f[i] = flow_alloc(ft, start);
+		flow_expire_set(ft, f[i], start + 1 + 5000 * i); /* to 245 s ahead */
+	}
+	run(ft, start);
+	CU_ASSERT_EQUAL(seen.expired, 0);
+	run(ft, start + 150000); /* flows 0 to 29 due, past the wrap */
+	CU_ASSERT_EQUAL(seen.expired, 30);
+	CU_ASSERT_EQUAL(f[29]->state, FLOW_FREE);
+	CU_ASSERT_EQUAL(f[30]->state, FLOW_HELLO);
+	run(ft, start + 150000 + 5000 * 19 + 1);
+	CU_ASSERT_EQUAL(seen.expired, 50);
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
+/* A callback may end a flow other than its own, one the same run has not reached yet, and
+ * an entry freed and taken again is not ended for the flow it held before. */
+static void end_partner(void *ctx, struct flow *f)
+{
+	struct flow_table *ft = ctx;
+	struct flow *partner = flow_at(ft, f->index ^ 1);
+
+	seen.expired++;
+	flow_release(ft, f);
+	if (partner)
+		flow_release(ft, partner);
+}
+
+static void test_callback_ends_others(void)
+{
+	struct flow_table *ft = table("ut_wheel5", 8);
+	struct flow *f[4], *again;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned int i = 0; i < 4; i++) {
+		f[i] = flow_alloc(ft, 0);
+		flow_expire_set(ft, f[i], 10); /* one slot */
+	}
+	flow_timers_run(ft, 10, on_rtx, end_partner, ft);
+	CU_ASSERT_EQUAL(seen.expired, 2);
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	again = flow_alloc(ft, 10);
+	flow_expire_set(ft, again, 20);
+	f[0] = flow_alloc(ft, 10);
+	flow_expire_set(ft, f[0], 15);
+	flow_release(ft, f[0]);
+	f[0] = flow_alloc(ft, 12); /* the entry just freed, a new flow */
+	flow_expire_set(ft, f[0], 30);
+	for (uint32_t now = 11; now < 20; now++)
+		run(ft, now);
+	CU_ASSERT_EQUAL(seen.expired, 2);
+	run(ft, 20);
+	CU_ASSERT_EQUAL(seen.expired, 3);
+	CU_ASSERT_EQUAL(again->state, FLOW_FREE);
+	CU_ASSERT_EQUAL(f[0]->state, FLOW_HELLO);
+	flow_table_free(ft);
+}
+
+/* Many flows, their deadlines moved later in place or set anew at random, the clock
+ * stepping 1 to 40 ms at a time: every flow ends in the first run at or after its
+ * deadline, none earlier, none lost. */
+enum { MODEL_FLOWS = 4000 };
+
+static struct {
+	uint32_t deadline[MODEL_FLOWS];
+	uint32_t ended_in[MODEL_FLOWS]; /* the run that ended it, 0 while it lives */
+	uint32_t run, now_ms;
+	unsigned int early;
+} model;
+
+static void model_expire(void *ctx, struct flow *f)
+{
+	if (flow_time_before(model.now_ms, model.deadline[f->index]))
+		model.early++;
+	model.ended_in[f->index] = model.run;
+	flow_release(ctx, f);
+}
+
+/* Move f's deadline at random: later in place, or anywhere through flow_expire_set. */
+static void model_move(struct flow_table *ft, struct flow *f)
+{
+	uint32_t to = model.now_ms + 1 + (uint32_t)(rte_rand() % 100000);
+
+	if (rte_rand() % 2 && flow_time_before(model.deadline[f->index], to)) {
+		f->expire_ms = to;
+	} else {
+		flow_expire_set(ft, f, to);
+	}
+	model.deadline[f->index] = to;
+}
+
+static void test_random_against_model(void)
+{
+	struct flow_table *ft = table("ut_wheel6", MODEL_FLOWS);
+	unsigned int late = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	memset(&model, 0, sizeof(model));
+	model.now_ms = 7;
+	rte_srand(20261205);
+	for (unsigned int i = 0; i < MODEL_FLOWS; i++) {
+		struct flow *f = flow_alloc(ft, model.now_ms);
+
+		CU_ASSERT_EQUAL_FATAL(f->index, i);
+		model.deadline[i] = model.now_ms + 1 + (uint32_t)(rte_rand() % 150000);
+		flow_expire_set(ft, f, model.deadline[i]);
+	}
+	/* Moves for the first 3,000 runs (about a minute of clock), then every flow runs out
+	 * within 100 s more: 10,000 runs are plenty. */
+	while (flow_count(ft) > 0 && model.run < 10000) {
+		for (unsigned int k = 0; k < 8 && model.run < 3000; k++) {
+			struct flow *f = flow_at(ft, (uint32_t)(rte_rand() % MODEL_FLOWS));
+
+			if (f)
+				model_move(ft, f);
+		}
+		model.run++;
+		flow_timers_run(ft, model.now_ms, on_rtx, model_expire, ft);
+		for (unsigned int i = 0; i < MODEL_FLOWS; i++)
+			if (!model.ended_in[i] && !flow_time_before(model.now_ms, model.deadline[i]))
+				late++; /* due, and this run did not end it */
+		model.now_ms += 1 + (uint32_t)(rte_rand() % 40);
+	}
+	CU_ASSERT_EQUAL(model.early, 0);
+	CU_ASSERT_EQUAL(late, 0);
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
+/* The hello queue's links stand where rtx_ms and b_una are: arming a flow takes it off
+ * the queue, order kept, and the fields read as their own again. */
+static void test_hello_queue_shares_fields(void)
+{
+	struct flow_table *ft = table("ut_wheel7", 8);
+	struct flow *f[3];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned int i = 0; i < 3; i++) {
+		f[i] = flow_alloc(ft, 0);
+		f[i]->stream = (struct rte_mbuf *)(uintptr_t)1; /* keeps bytes: never read */
+		flow_expire_set(ft, f[i], 100);
+		flow_hello_queue(ft, f[i]);
+	}
+	CU_ASSERT_PTR_EQUAL(flow_hello_oldest(ft), f[0]);
+	flow_rtx_arm(ft, f[0], 40);
+	CU_ASSERT_EQUAL(f[0]->rtx_ms, 40);
+	CU_ASSERT_EQUAL(f[0]->b_una, 0);
+	CU_ASSERT_PTR_EQUAL(flow_hello_oldest(ft), f[1]);
+	f[1]->state = FLOW_CONNECTING; /* no longer a hello: passed over, off the queue */
+	CU_ASSERT_PTR_EQUAL(flow_hello_oldest(ft), f[2]);
+	CU_ASSERT_EQUAL(f[1]->b_una, 0);
+	run(ft, 40);
+	CU_ASSERT_EQUAL(seen.rtx, 1); /* its retransmission, not a queue link, was read */
+	for (unsigned int i = 0; i < 3; i++)
+		f[i]->stream = NULL;
+	run(ft, 100);
+	CU_ASSERT_EQUAL(seen.expired, 3);
+	CU_ASSERT_PTR_NULL(flow_hello_oldest(ft));
+	flow_table_free(ft);
+}
+
+int test_flow_wheel_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "each flow at its millisecond, this revolution or later", test_each_at_its_time },
+		{ "a deadline moved later in place holds, one set earlier moves up",
+		  test_deadline_moves },
+		{ "a retransmission before the expiry, re-armed and disarmed", test_rtx_before_expiry },
+		{ "a stall longer than a revolution, across the clock's wrap", test_long_stall },
+		{ "a callback ends flows of its own slot; a reused entry keeps its time",
+		  test_callback_ends_others },
+		{ "random moves against a model: each at its first run, none lost",
+		  test_random_against_model },
+		{ "the hello queue's links in the place of rtx_ms and b_una",
+		  test_hello_queue_shares_fields },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite("flow_wheel", tests);
+}
