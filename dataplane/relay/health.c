@@ -340,8 +340,8 @@ static void scan_targets(struct dp_worker *w, struct relay_health *h,
 		s->pool = group;
 		if (s->state == HEALTH_EJECTED && w->now_ms >= s->until_ms)
 			set_state(s, HEALTH_UP, w->now_ms, "ejection over");
-		/* Checks time out here, not on the retransmission list, which every poll loop
-		 * walks: thousands of checks in flight would cost each loop as much. */
+		/* Checks time out here, in the scan that starts them: their flows' own expiry
+		 * is a backstop (health_check.c). */
 		if (s->checking && w->now_ms >= s->check_deadline)
 			checker->expire(w, s->check_flow, slot);
 		if (hc->check == MR_CHECK_NONE || s->checking || w->now_ms < s->next_check_ms)

@@ -157,7 +157,7 @@ static enum keep_result hello_keep(struct dp_worker *w, struct flow *f, struct r
 	if (r == KEEP_OK) {
 		f->stream_len += fresh;
 		f->c_rcv_nxt += fresh;
-		if (f->state == FLOW_HELLO) /* later the rtx list holds it, for its SYN */
+		if (f->state == FLOW_HELLO) /* until its SYN arms a retransmission */
 			flow_hello_queue(w->flows, f);
 	}
 	return r;

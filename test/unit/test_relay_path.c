@@ -138,7 +138,7 @@ static void test_fin_unacknowledged_ends_at_closing_time(void)
 
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
 	CU_ASSERT_FATAL(rc->closing_timeout_ms + 2000 < rc->idle_timeout_ms);
-	rh_w->now_ms += rc->closing_timeout_ms + 1100; /* past it, and a whole sweep */
+	rh_w->now_ms += rc->closing_timeout_ms + 1100; /* past it */
 	dp_worker_housekeeping(rh_w);
 	rh_w->now_ms += 10;
 	dp_worker_housekeeping(rh_w);
