@@ -13,13 +13,22 @@
 #define HEAD_RUN (HEAD | FLOW_WHEEL_SLOTS)
 #define SLOT_MASK (FLOW_WHEEL_SLOTS - 1)
 
+/* The busy bits are plain words rather than an rte_bitmap: a run looks for the next set
+ * bit from a given slot, where rte_bitmap scans from a position of its own. */
+#define BUSY_BYTES (FLOW_WHEEL_SLOTS / 8)
+
 int flow_wheel_init(struct flow_wheel *wh, const char *name, int socket_id)
 {
+	size_t slot_bytes = sizeof(uint32_t) * FLOW_WHEEL_SLOTS;
+
 	memset(wh, 0, sizeof(*wh));
-	wh->slot = rte_malloc_socket(name, flow_wheel_bytes(), RTE_CACHE_LINE_SIZE, socket_id);
-	if (!wh->slot)
+	wh->slot = rte_malloc_socket(name, slot_bytes, RTE_CACHE_LINE_SIZE, socket_id);
+	wh->busy = rte_zmalloc_socket(name, BUSY_BYTES, RTE_CACHE_LINE_SIZE, socket_id);
+	if (!wh->slot || !wh->busy) {
+		flow_wheel_free(wh);
 		return -1;
-	memset(wh->slot, 0xff, flow_wheel_bytes()); /* FLOW_LINK_NONE everywhere */
+	}
+	memset(wh->slot, 0xff, slot_bytes); /* FLOW_LINK_NONE everywhere */
 	wh->run_head = FLOW_LINK_NONE;
 	return 0;
 }
@@ -27,12 +36,23 @@ int flow_wheel_init(struct flow_wheel *wh, const char *name, int socket_id)
 void flow_wheel_free(struct flow_wheel *wh)
 {
 	rte_free(wh->slot);
+	rte_free(wh->busy);
 	memset(wh, 0, sizeof(*wh));
 }
 
 size_t flow_wheel_bytes(void)
 {
-	return sizeof(uint32_t) * FLOW_WHEEL_SLOTS;
+	return sizeof(uint32_t) * FLOW_WHEEL_SLOTS + BUSY_BYTES;
+}
+
+static inline void busy_set(struct flow_wheel *wh, uint32_t slot)
+{
+	wh->busy[slot >> 6] |= (uint64_t)1 << (slot & 63);
+}
+
+static inline void busy_clear(struct flow_wheel *wh, uint32_t slot)
+{
+	wh->busy[slot >> 6] &= ~((uint64_t)1 << (slot & 63));
 }
 
 /* The list head a link value HEAD | n names. */
@@ -63,6 +83,7 @@ void flow_wheel_add(struct flow_wheel *wh, struct flow *flows, struct flow *f, u
 		at_ms = wh->next_ms;
 	slot = at_ms & SLOT_MASK;
 	push(flows, &wh->slot[slot], HEAD | slot, f);
+	busy_set(wh, slot);
 }
 
 void flow_wheel_del(struct flow_wheel *wh, struct flow *flows, struct flow *f)
@@ -71,10 +92,13 @@ void flow_wheel_del(struct flow_wheel *wh, struct flow *flows, struct flow *f)
 
 	if (prev == FLOW_LINK_NONE)
 		return;
-	if (prev & HEAD)
+	if (prev & HEAD) {
 		*head_of(wh, prev) = next;
-	else
+		if (next == FLOW_LINK_NONE && prev != HEAD_RUN)
+			busy_clear(wh, prev & SLOT_MASK); /* its slot's last flow */
+	} else {
 		flows[prev].wheel_next = next;
+	}
 	if (next != FLOW_LINK_NONE)
 		flows[next].wheel_prev = prev;
 	f->wheel_prev = f->wheel_next = FLOW_LINK_NONE;
@@ -89,6 +113,7 @@ static void run_slot(struct flow_wheel *wh, struct flow *flows, uint32_t ms, uin
 
 	wh->run_head = *slot;
 	*slot = FLOW_LINK_NONE;
+	busy_clear(wh, ms & SLOT_MASK);
 	if (wh->run_head != FLOW_LINK_NONE)
 		flows[wh->run_head].wheel_prev = HEAD_RUN;
 	while (wh->run_head != FLOW_LINK_NONE) {
@@ -124,9 +149,19 @@ void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 	 * the next run, in now_ms + 1's slot, which this run has looked at already or will
 	 * not reach. */
 	wh->next_ms = now_ms + 1;
-	for (;; ms++) {
-		run_slot(wh, flows, ms, now_ms, fn, ctx);
-		if (ms == now_ms)
-			break;
+	for (;;) {
+		uint32_t slot = ms & SLOT_MASK, left = now_ms - ms; /* slots after ms to run */
+		uint64_t ahead = wh->busy[slot >> 6] >> (slot & 63);
+		uint32_t step = ahead ? (uint32_t)rte_bsf64(ahead) : 64 - (slot & 63);
+
+		if (step > left)
+			return; /* no flow waits in the rest of the run */
+		ms += step;
+		if (ahead) {
+			run_slot(wh, flows, ms, now_ms, fn, ctx);
+			if (ms == now_ms)
+				return;
+			ms++;
+		}
 	}
 }

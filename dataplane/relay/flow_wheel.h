@@ -6,7 +6,8 @@
  * earlier retransmission). A deadline may move later without the flow moving (the burst
  * path pushes the idle deadline once per burst): the flow is looked at in its old slot
  * and goes on to its new one. So timer work follows the flows whose time comes, not the
- * size of the table; a deadline beyond one revolution costs one look per turn. One
+ * size of the table; a deadline beyond one revolution costs one look per turn, and empty
+ * slots are stepped over 64 at a time (a bit per slot says which hold flows). One
  * lcore's (the flow table's owner); flow.c is its only user.
  */
 #ifndef FLOW_WHEEL_H
@@ -23,6 +24,8 @@
 
 struct flow_wheel {
 	uint32_t *slot;          /* FLOW_WHEEL_SLOTS first flows, FLOW_LINK_NONE when empty */
+	uint64_t *busy;          /* a bit per slot, set while it holds a flow: a run steps
+				  * over 64 empty milliseconds at once */
 	uint32_t next_ms;        /* the first millisecond whose slot has not run: no flow
 				  * goes into an earlier one */
 	uint32_t run_head;       /* the slot being run, taken off the wheel */
