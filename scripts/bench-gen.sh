@@ -101,7 +101,7 @@ calm_busy=$(($(busy) - calm_b0))
 calm_ns=$(($(date +%s%N) - calm_t0))
 put calm_stream_data_pps "$(data_pps "$line")"
 put calm_stream_b2c_pps "$(gen_field "$line" b2c_pps)"
-topo_wait_for 20 no_flows # the last sweep's flows gone: the peak below is the flood's
+topo_wait_for 20 no_flows # the calm streams' flows gone: the peak below is the flood's
 shed0=$(dp_stat "$PREFIX" drops syn_shed)
 c0=$(dp_stat "$PREFIX" counters flow_created)
 cookies0=$(dp_stat "$PREFIX" counters syncookie_out)

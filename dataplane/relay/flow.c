@@ -363,10 +363,13 @@ static void timers_fire(void *arg, struct flow *f)
 {
 	const struct timers_run *r = arg;
 
-	if (f->rtx_armed && !flow_time_before(r->now_ms, f->rtx_ms))
+	if (f->rtx_armed && !flow_time_before(r->now_ms, f->rtx_ms)) {
 		r->rtx_fn(r->ctx, f);
-	else
-		r->expire_fn(r->ctx, f);
+		/* A flow past its expiry ends even when its retransmissions would go on. */
+		if (f->state == FLOW_FREE || flow_time_before(r->now_ms, f->expire_ms))
+			return;
+	}
+	r->expire_fn(r->ctx, f);
 }
 
 void flow_timers_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn rtx_fn,

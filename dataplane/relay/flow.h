@@ -132,7 +132,8 @@ uint32_t flow_capacity(const struct flow_table *ft);
 /* Flow at index (for display); NULL when free or out of range. */
 struct flow *flow_at(struct flow_table *ft, uint32_t index);
 
-/* Bytes of memory the table holds per flow: its entry and its share of the index. */
+/* Bytes of memory the table holds per flow: its entry and its share of the index, limits
+ * and timer wheel. */
 uint32_t flow_bytes_per_flow(const struct flow_table *ft);
 
 #endif

@@ -27,7 +27,7 @@ struct flow_table {
 	 * at their cap, a new hello may end the oldest (relay_hello.c). A flow arms a
 	 * retransmission only after its hello, and leaves the queue then. */
 	struct flow_queue hello;
-	size_t hash_bytes;       /* memory of the index and limits, for bytes-per-flow */
+	size_t hash_bytes;       /* memory of the index, limits and wheel, for bytes-per-flow */
 	struct flow_limits *limits;  /* what flows keep and clients hold (flow_limits.c) */
 };
 

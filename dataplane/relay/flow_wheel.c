@@ -105,12 +105,15 @@ void flow_wheel_del(struct flow_wheel *wh, struct flow *flows, struct flow *f)
 }
 
 /* Run the slot of ms: its flows are taken off the wheel as a whole first, so that fn may
- * add, move or end any flow (one of those not yet looked at among them too). */
+ * add, move or end any flow (one of those not yet looked at among them too). What fn puts
+ * at ms or before goes to ms + 1, still in this run; but the flow fn was called for, left
+ * due, waits for the next run. */
 static void run_slot(struct flow_wheel *wh, struct flow *flows, uint32_t ms, uint32_t now_ms,
 		     flow_wheel_fn fn, void *ctx)
 {
 	uint32_t *slot = &wh->slot[ms & SLOT_MASK];
 
+	wh->next_ms = ms + 1;
 	wh->run_head = *slot;
 	*slot = FLOW_LINK_NONE;
 	busy_clear(wh, ms & SLOT_MASK);
@@ -126,8 +129,13 @@ static void run_slot(struct flow_wheel *wh, struct flow *flows, uint32_t ms, uin
 			continue;
 		}
 		fn(ctx, f);
-		if (f->state != FLOW_FREE && !flow_wheel_linked(f))
-			flow_wheel_add(wh, flows, f, flow_deadline(f));
+		if (f->state == FLOW_FREE ||
+		    (flow_wheel_linked(f) && flow_time_before(now_ms, flow_deadline(f))))
+			continue;
+		flow_wheel_del(wh, flows, f);
+		flow_wheel_add(wh, flows, f,
+			       flow_time_before(now_ms, flow_deadline(f)) ? flow_deadline(f)
+									   : now_ms + 1);
 	}
 }
 
@@ -140,28 +148,29 @@ void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 		wh->next_ms = now_ms;
 		wh->started = true;
 	}
-	if (flow_time_before(now_ms, wh->next_ms))
+	/* The clock only moves on: any time but the last one run is new, even one more than
+	 * 2^31 ms later (a long suspended machine), which a modular compare would read as
+	 * earlier and so run nothing until the clock came round again. */
+	if (now_ms + 1 == wh->next_ms)
 		return;
 	ms = wh->next_ms;
 	if (now_ms - ms >= FLOW_WHEEL_SLOTS) /* a whole revolution looks at every flow */
 		ms = now_ms - (FLOW_WHEEL_SLOTS - 1);
-	/* From here on a flow due by now_ms (fn's own, one whose deadline passed) waits for
-	 * the next run, in now_ms + 1's slot, which this run has looked at already or will
-	 * not reach. */
-	wh->next_ms = now_ms + 1;
 	for (;;) {
 		uint32_t slot = ms & SLOT_MASK, left = now_ms - ms; /* slots after ms to run */
 		uint64_t ahead = wh->busy[slot >> 6] >> (slot & 63);
 		uint32_t step = ahead ? (uint32_t)rte_bsf64(ahead) : 64 - (slot & 63);
 
 		if (step > left)
-			return; /* no flow waits in the rest of the run */
+			break; /* no flow waits in the rest of the run */
 		ms += step;
-		if (ahead) {
-			run_slot(wh, flows, ms, now_ms, fn, ctx);
-			if (ms == now_ms)
-				return;
-			ms++;
-		}
+		if (!ahead)
+			continue;
+		run_slot(wh, flows, ms, now_ms, fn, ctx);
+		if (ms++ == now_ms)
+			break;
 	}
+	/* A flow due by now that this run did not end waits in now_ms + 1's slot: a slot this
+	 * run has passed, or one it did not reach. */
+	wh->next_ms = now_ms + 1;
 }

@@ -50,7 +50,8 @@ static inline bool flow_wheel_linked(const struct flow *f)
 	return f->wheel_prev != FLOW_LINK_NONE;
 }
 
-/* Put f (not on the wheel) in the slot of at_ms, or of next_ms when at_ms has run. */
+/* Put f (not on the wheel) in the slot of at_ms, or of next_ms when at_ms has run (or, in
+ * a run, is at or before the slot being run). */
 void flow_wheel_add(struct flow_wheel *wh, struct flow *flows, struct flow *f, uint32_t at_ms);
 
 /* Take f off the wheel (no-op when it is not on it). */
@@ -58,9 +59,9 @@ void flow_wheel_del(struct flow_wheel *wh, struct flow *flows, struct flow *f);
 
 /* Run the slots of every millisecond up to now_ms (one revolution at most, however long
  * since the last run): fn(ctx, f) for each flow whose deadline has come, taken off the
- * wheel first; one whose deadline moved later goes on to its slot. A flow still in use
- * and off the wheel after fn goes back at its deadline, and one still due then waits for
- * the next run: fn sees a flow once a run. */
+ * wheel first; one whose deadline moved later goes on to its slot. After fn, f goes back
+ * at its deadline if still in use, or to the next run's slot if still due: fn sees a flow
+ * at most once a run. Other flows fn adds or moves come in this run if due by now_ms. */
 void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 		    flow_wheel_fn fn, void *ctx);
 

@@ -13,8 +13,8 @@
 #include "relay.h"
 
 /* A free flow entry, expiring now until its state's module sets its time; NULL when the
- * table is full (expired flows have left it already: the timers end each at its
- * millisecond). */
+ * table is full (there is no reclaim: the timers end each expired flow in the poll loop
+ * of its millisecond). */
 struct flow *relay_flow_alloc(struct dp_worker *w);
 
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */

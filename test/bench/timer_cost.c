@@ -4,9 +4,9 @@
  * is due, per second of its clock. One appliance on two ring ports, its one worker driven
  * from this thread. FLOWS spliced flows are put in its table (idle deadlines spread evenly
  * over the 300 s idle timeout, none within the run), ARMED of them with a retransmission
- * armed a minute ahead (as connects and unacknowledged hellos in flight are); then the
- * worker's housekeeping runs once per millisecond of its clock for WARMUP seconds, then
- * for SECONDS more inside timer_cost_run:
+ * armed, due a minute after the run (as connects and unacknowledged hellos in flight
+ * are); then the worker's housekeeping runs once per millisecond of its clock for WARMUP
+ * seconds, then for SECONDS more inside timer_cost_run:
  *   valgrind --tool=callgrind --toggle-collect=timer_cost_run bench-timers FLOWS ARMED SECONDS
  * counts the instructions (divided by the seconds printed: per second of clock), and the
  * TSC cycles of the same calls are printed too (run without valgrind for those). Exits 1
@@ -66,8 +66,8 @@ __attribute__((noinline, noclone)) uint64_t timer_cost_run(struct dp_worker *w, 
 }
 
 /* n spliced flows, their idle deadlines spread over (start + run_ms, start + IDLE_MS], the
- * first `armed` of them with a retransmission a minute ahead. Only the table's own calls,
- * and expire_ms written directly, as the burst path writes it. */
+ * first `armed` of them with a retransmission due a minute after the run. Only the
+ * table's own calls, and expire_ms written directly, as the burst path writes it. */
 static void hold_flows(struct dp_worker *w, uint32_t n, uint32_t armed, uint32_t run_ms)
 {
 	uint32_t now = (uint32_t)w->now_ms, span = IDLE_MS - run_ms;
@@ -79,8 +79,8 @@ static void hold_flows(struct dp_worker *w, uint32_t n, uint32_t armed, uint32_t
 			fail("the table is full");
 		f->state = FLOW_SPLICED;
 		f->expire_ms = now + run_ms + 1 + (uint32_t)((uint64_t)span * i / n);
-		if (i < armed)
-			flow_rtx_arm(w->flows, f, now + 60000);
+		if (i < armed) /* due a minute after the run */
+			flow_rtx_arm(w->flows, f, now + run_ms + 60000);
 	}
 }
 

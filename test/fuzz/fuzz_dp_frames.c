@@ -439,7 +439,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (f)
 				fprintf(stderr, "  flow %u state %u expires in %d ms, rtx in %d ms\n", i,
 					f->state, (int32_t)(f->expire_ms - (uint32_t)w->now_ms),
-					(int32_t)(f->rtx_ms - (uint32_t)w->now_ms));
+					f->rtx_armed ? (int32_t)(f->rtx_ms - (uint32_t)w->now_ms) : -1);
 		}
 		abort();
 	}

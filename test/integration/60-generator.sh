@@ -12,8 +12,8 @@
 #     leave in the generator's ring, and the relay's cookies only what its flows leave);
 # and at the end no flow left and every mbuf back. Then a second data plane with a small
 # flow table (4096) takes 20,000 connections/s for 1.5 s: closed flows must leave the
-# table at their closing time (100 ms here), not when the once-a-second sweep passes,
-# or it fills with them and refuses connections.
+# table at their closing time (100 ms here), or it fills with them and refuses
+# connections.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh

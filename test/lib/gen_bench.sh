@@ -144,8 +144,8 @@ testpmd_run() {
 }
 
 # mem_per_flow PUT: the memory 1 M held flows cost, twice in a row; PUT KEY VALUE records
-# each figure (mem_*). The sweep reads the whole flow table every second, so it is
-# resident soon after start whether used or not: the memory per flow is the RSS with 1 M
+# each figure (mem_*). The table is written whole when it is made, so it is resident
+# from the start whether used or not: the memory per flow is the RSS with 1 M
 # flows held less the RSS of the same data plane with a 64-entry table, both after a short
 # stream has cycled every mbuf of the pool once. Leaves the 1 M data plane up.
 mem_per_flow() {

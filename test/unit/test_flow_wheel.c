@@ -6,6 +6,7 @@
 #include <rte_random.h>
 
 #include "flow.h"
+#include "flow_table.h"
 #include "unit.h"
 
 /* What a run's callbacks saw: how many calls each way, and at which run time. */
@@ -143,27 +144,68 @@ static void test_rtx_before_expiry(void)
 	flow_table_free(ft);
 }
 
+/* A retransmission handler that leaves its retransmission due (a module that forgot to
+ * re-arm) is called once a run, and does not keep the flow from its expiry. */
+static void on_rtx_keep(void *ctx, struct flow *f)
+{
+	(void)ctx;
+	(void)f;
+	seen.rtx++;
+}
+
+static void test_rtx_left_due_still_expires(void)
+{
+	struct flow_table *ft = table("ut_wheel9", 8);
+	struct flow *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	f = flow_alloc(ft, 0);
+	flow_expire_set(ft, f, 60);
+	flow_rtx_arm(ft, f, 50);
+	for (uint32_t now = 1; now < 60; now++)
+		flow_timers_run(ft, now, on_rtx_keep, on_expire, ft);
+	CU_ASSERT_EQUAL(seen.rtx, 10); /* 50 to 59, once a run */
+	CU_ASSERT_EQUAL(seen.expired, 0);
+	flow_timers_run(ft, 60, on_rtx_keep, on_expire, ft);
+	CU_ASSERT_EQUAL(seen.rtx, 11);
+	CU_ASSERT_EQUAL(seen.expired, 1);
+	CU_ASSERT_EQUAL(f->state, FLOW_FREE);
+	flow_table_free(ft);
+}
+
 /* After the worker was held up longer than a revolution, one run ends every flow due and
  * only those, each once; across the clock's wrap too. */
 static void test_long_stall(void)
 {
 	struct flow_table *ft = table("ut_wheel4", 64);
-	const uint32_t start = UINT32_MAX - 1000;
-	struct flow *f[50];
+	const uint32_t start = UINT32_MAX - 1000, stall = start + 150000;
+	struct flow *f[50], *edge, *next;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
 	for (unsigned int i = 0; i < 50; i++) {
 		f[i] = flow_alloc(ft, start);
 		flow_expire_set(ft, f[i], start + 1 + 5000 * i); /* to 245 s ahead */
 	}
+	/* The slot a revolution's run starts with, which also holds the next millisecond:
+	 * one flow due there, one not. */
+	edge = flow_alloc(ft, start);
+	flow_expire_set(ft, edge, stall - (FLOW_WHEEL_SLOTS - 1));
+	next = flow_alloc(ft, start);
+	flow_expire_set(ft, next, stall + 1);
 	run(ft, start);
 	CU_ASSERT_EQUAL(seen.expired, 0);
-	run(ft, start + 150000); /* flows 0 to 29 due, past the wrap */
-	CU_ASSERT_EQUAL(seen.expired, 30);
+	run(ft, stall); /* flows 0 to 29 and edge due, past the wrap */
+	CU_ASSERT_EQUAL(seen.expired, 31);
 	CU_ASSERT_EQUAL(f[29]->state, FLOW_FREE);
+	CU_ASSERT_EQUAL(edge->state, FLOW_FREE);
 	CU_ASSERT_EQUAL(f[30]->state, FLOW_HELLO);
-	run(ft, start + 150000 + 5000 * 19 + 1);
-	CU_ASSERT_EQUAL(seen.expired, 50);
+	CU_ASSERT_EQUAL(next->state, FLOW_HELLO);
+	run(ft, stall + 1);
+	CU_ASSERT_EQUAL(seen.expired, 33); /* next and f[30] */
+	CU_ASSERT_EQUAL(next->state, FLOW_FREE);
+	CU_ASSERT_EQUAL(f[30]->state, FLOW_FREE);
+	run(ft, stall + 5000 * 19 + 1);
+	CU_ASSERT_EQUAL(seen.expired, 52);
 	CU_ASSERT_EQUAL(flow_count(ft), 0);
 	flow_table_free(ft);
 }
@@ -208,60 +250,150 @@ static void test_callback_ends_others(void)
 	CU_ASSERT_EQUAL(seen.expired, 3);
 	CU_ASSERT_EQUAL(again->state, FLOW_FREE);
 	CU_ASSERT_EQUAL(f[0]->state, FLOW_HELLO);
+	for (uint32_t now = 21; now < 30; now++)
+		run(ft, now);
+	CU_ASSERT_EQUAL(seen.expired, 3);
+	for (uint32_t now = 30; now < 40; now++)
+		run(ft, now);
+	CU_ASSERT_EQUAL(seen.expired, 4); /* once, at 30 */
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
 	flow_table_free(ft);
 }
 
-/* Many flows, their deadlines moved later in place or set anew at random, the clock
- * stepping 1 to 40 ms at a time: every flow ends in the first run at or after its
- * deadline, none earlier, none lost. */
+/* A callback that starts a new flow due at once, and moves up a flow of its own slot that
+ * this run has not reached (its deadline had moved on in place): both come later in the
+ * same run, which catches up to a time past theirs. */
+static struct flow *moved, *started;
+
+static void start_and_move(void *ctx, struct flow *f)
+{
+	struct flow_table *ft = ctx;
+
+	seen.expired++;
+	if (f != moved && !started) {
+		started = flow_alloc(ft, seen.now_ms);
+		flow_expire_set(ft, moved, seen.now_ms + 2);
+	}
+	flow_release(ft, f);
+}
+
+static void test_callback_starts_and_moves(void)
+{
+	struct flow_table *ft = table("ut_wheel8", 8);
+	struct flow *due;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	due = flow_alloc(ft, 0);
+	moved = flow_alloc(ft, 0);
+	flow_expire_set(ft, moved, 10);
+	flow_expire_set(ft, due, 10);
+	run(ft, 1); /* both go on to the slot of 10, due ahead of moved */
+	moved->expire_ms = 500; /* later in place: still in the slot of 10 */
+	started = NULL;
+	seen.now_ms = 10;
+	flow_timers_run(ft, 15, on_rtx, start_and_move, ft); /* a run catching up 2 to 15 */
+	CU_ASSERT_EQUAL(due->state, FLOW_FREE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(started);
+	CU_ASSERT_EQUAL(moved->state, FLOW_FREE); /* at 12 */
+	CU_ASSERT_EQUAL(started->state, FLOW_FREE); /* due at 10, looked at from 11 on */
+	CU_ASSERT_EQUAL(seen.expired, 3);
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
+/* Many flows, their expiry moved later in place or set anew, retransmissions armed and
+ * disarmed, all at random; the clock steps 1 to 40 ms at a time, now and then more than a
+ * revolution, and wraps: every retransmission and expiry comes in the first run at or
+ * after its time, none earlier, none lost, and each slot's busy bit says whether it holds
+ * a flow. */
 enum { MODEL_FLOWS = 4000 };
 
 static struct {
-	uint32_t deadline[MODEL_FLOWS];
-	uint32_t ended_in[MODEL_FLOWS]; /* the run that ended it, 0 while it lives */
+	uint32_t expire[MODEL_FLOWS];
+	uint32_t rtx[MODEL_FLOWS];
+	bool armed[MODEL_FLOWS];
+	bool ended[MODEL_FLOWS];
 	uint32_t run, now_ms;
-	unsigned int early;
+	unsigned int early, rtx_fired;
 } model;
+
+static void model_rtx(void *ctx, struct flow *f)
+{
+	uint32_t i = f->index;
+
+	if (!model.armed[i] || flow_time_before(model.now_ms, model.rtx[i]))
+		model.early++;
+	model.armed[i] = false;
+	model.rtx_fired++;
+	flow_rtx_disarm(ctx, f);
+}
 
 static void model_expire(void *ctx, struct flow *f)
 {
-	if (flow_time_before(model.now_ms, model.deadline[f->index]))
+	if (flow_time_before(model.now_ms, model.expire[f->index]))
 		model.early++;
-	model.ended_in[f->index] = model.run;
+	model.ended[f->index] = true;
 	flow_release(ctx, f);
 }
 
-/* Move f's deadline at random: later in place, or anywhere through flow_expire_set. */
+/* One random change to f: its expiry later in place or set anew, or a retransmission
+ * armed or disarmed. */
 static void model_move(struct flow_table *ft, struct flow *f)
 {
-	uint32_t to = model.now_ms + 1 + (uint32_t)(rte_rand() % 100000);
+	uint32_t i = f->index, to = model.now_ms + 1 + (uint32_t)(rte_rand() % 100000);
 
-	if (rte_rand() % 2 && flow_time_before(model.deadline[f->index], to)) {
-		f->expire_ms = to;
-	} else {
+	switch (rte_rand() % 4) {
+	case 0:
+		if (flow_time_before(model.expire[i], to)) {
+			f->expire_ms = to;
+			model.expire[i] = to;
+		}
+		break;
+	case 1:
 		flow_expire_set(ft, f, to);
+		model.expire[i] = to;
+		break;
+	case 2:
+		to = model.now_ms + 1 + (uint32_t)(rte_rand() % 3000);
+		flow_rtx_arm(ft, f, to);
+		model.rtx[i] = to;
+		model.armed[i] = true;
+		break;
+	default:
+		flow_rtx_disarm(ft, f);
+		model.armed[i] = false;
 	}
-	model.deadline[f->index] = to;
+}
+
+/* Slots whose busy bit disagrees with whether they hold a flow. */
+static unsigned int busy_wrong(const struct flow_table *ft)
+{
+	const struct flow_wheel *wh = &ft->wheel;
+	unsigned int wrong = 0;
+
+	for (uint32_t s = 0; s < FLOW_WHEEL_SLOTS; s++)
+		wrong += (bool)(wh->busy[s >> 6] >> (s & 63) & 1) != (wh->slot[s] != FLOW_LINK_NONE);
+	return wrong;
 }
 
 static void test_random_against_model(void)
 {
 	struct flow_table *ft = table("ut_wheel6", MODEL_FLOWS);
-	unsigned int late = 0;
+	unsigned int late = 0, wrong = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
 	memset(&model, 0, sizeof(model));
-	model.now_ms = 7;
+	model.now_ms = UINT32_MAX - 200000; /* the clock wraps on the way */
 	rte_srand(20261205);
 	for (unsigned int i = 0; i < MODEL_FLOWS; i++) {
 		struct flow *f = flow_alloc(ft, model.now_ms);
 
 		CU_ASSERT_EQUAL_FATAL(f->index, i);
-		model.deadline[i] = model.now_ms + 1 + (uint32_t)(rte_rand() % 150000);
-		flow_expire_set(ft, f, model.deadline[i]);
+		model.expire[i] = model.now_ms + 1 + (uint32_t)(rte_rand() % 150000);
+		flow_expire_set(ft, f, model.expire[i]);
 	}
-	/* Moves for the first 3,000 runs (about a minute of clock), then every flow runs out
-	 * within 100 s more: 10,000 runs are plenty. */
+	/* Moves for the first 3,000 runs, then every flow runs out within 100 s more of
+	 * clock: 10,000 runs are plenty. */
 	while (flow_count(ft) > 0 && model.run < 10000) {
 		for (unsigned int k = 0; k < 8 && model.run < 3000; k++) {
 			struct flow *f = flow_at(ft, (uint32_t)(rte_rand() % MODEL_FLOWS));
@@ -270,15 +402,24 @@ static void test_random_against_model(void)
 				model_move(ft, f);
 		}
 		model.run++;
-		flow_timers_run(ft, model.now_ms, on_rtx, model_expire, ft);
-		for (unsigned int i = 0; i < MODEL_FLOWS; i++)
-			if (!model.ended_in[i] && !flow_time_before(model.now_ms, model.deadline[i]))
-				late++; /* due, and this run did not end it */
-		model.now_ms += 1 + (uint32_t)(rte_rand() % 40);
+		flow_timers_run(ft, model.now_ms, model_rtx, model_expire, ft);
+		for (unsigned int i = 0; i < MODEL_FLOWS; i++) {
+			if (model.ended[i])
+				continue;
+			/* Due and not seen by this run: late. */
+			late += !flow_time_before(model.now_ms, model.expire[i]);
+			late += model.armed[i] && !flow_time_before(model.now_ms, model.rtx[i]);
+		}
+		if (model.run % 50 == 0)
+			wrong += busy_wrong(ft);
+		model.now_ms += model.run % 700 == 0 ? 70000 : 1 + (uint32_t)(rte_rand() % 40);
 	}
 	CU_ASSERT_EQUAL(model.early, 0);
 	CU_ASSERT_EQUAL(late, 0);
+	CU_ASSERT_EQUAL(wrong, 0);
+	CU_ASSERT(model.rtx_fired > 1000);
 	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	CU_ASSERT_EQUAL(busy_wrong(ft), 0);
 	flow_table_free(ft);
 }
 
@@ -321,9 +462,13 @@ int test_flow_wheel_register(void)
 		{ "a deadline moved later in place holds, one set earlier moves up",
 		  test_deadline_moves },
 		{ "a retransmission before the expiry, re-armed and disarmed", test_rtx_before_expiry },
+		{ "a retransmission left due does not keep a flow from its expiry",
+		  test_rtx_left_due_still_expires },
 		{ "a stall longer than a revolution, across the clock's wrap", test_long_stall },
 		{ "a callback ends flows of its own slot; a reused entry keeps its time",
 		  test_callback_ends_others },
+		{ "a callback starts a flow and moves up one of its own slot",
+		  test_callback_starts_and_moves },
 		{ "random moves against a model: each at its first run, none lost",
 		  test_random_against_model },
 		{ "the hello queue's links in the place of rtx_ms and b_una",

@@ -447,7 +447,10 @@ static void test_check_flow_expires(void)
 	struct relay_health *h = rh_app.health;
 	struct flow *check = NULL;
 	uint64_t failed = rh_event(DP_EV_check_failed);
-	uint32_t slot, checks_failed;
+	uint32_t slot, checks_failed, isn;
+	unsigned int resets = 0;
+	uint16_t sport;
+	struct rh_sent s;
 
 	rh_drain(&rh_app.ports[1]);
 	for (unsigned int t = 0; t < 200 && !check; t++) {
@@ -463,6 +466,10 @@ static void test_check_flow_expires(void)
 	slot = check->member;
 	CU_ASSERT_FATAL(slot < h->capacity && h->slots[slot].checking);
 	checks_failed = h->slots[slot].checks_failed;
+	sport = check->b.key.local_port;
+	isn = check->b_seq.local_isn;
+	dp_tx_flush(rh_w);
+	rh_drain(&rh_app.ports[1]);
 	flow_expire_set(rh_w->flows, check, relay_now(rh_w) + 1);
 	rh_w->now_ms += 1;
 	dp_worker_housekeeping(rh_w);
@@ -470,7 +477,14 @@ static void test_check_flow_expires(void)
 	CU_ASSERT_EQUAL(h->slots[slot].checks_failed, checks_failed + 1);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_check_failed), failed + 1);
 	CU_ASSERT_EQUAL(h->slots[slot].checking, 0); /* the scan has nothing left to report */
-	rh_drain(&rh_app.ports[1]);
+	/* The member never answered: no reset goes to it (other checks' SYNs may). */
+	dp_tx_flush(rh_w);
+	for (s = rh_next_tcp(&rh_app.ports[1]); s.m; s = rh_next_tcp(&rh_app.ports[1])) {
+		resets += (s.tcp->tcp_flags & RTE_TCP_RST_FLAG) && s.tcp->src_port == sport &&
+			  rte_be_to_cpu_32(s.tcp->sent_seq) == isn + 1;
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(resets, 0);
 }
 
 int test_relay_health_register(void)
