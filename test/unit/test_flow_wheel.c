@@ -36,12 +36,30 @@ static void run(struct flow_table *ft, uint32_t now_ms)
 	flow_timers_run(ft, now_ms, on_rtx, on_expire, ft);
 }
 
+/* A run every millisecond from `from` to before `to`. */
+static void run_span(struct flow_table *ft, uint32_t from, uint32_t to)
+{
+	for (uint32_t now = from; now != to; now++)
+		run(ft, now);
+}
+
 static struct flow_table *table(const char *name, uint32_t n)
 {
 	struct flow_table *ft = flow_table_create(name, n, 0);
 
 	memset(&seen, 0, sizeof(seen));
 	seen.ft = ft;
+	return ft;
+}
+
+/* A table of 8 holding one flow *f, made at 0 and expiring at expire_ms. */
+static struct flow_table *table_of_one(const char *name, uint32_t expire_ms, struct flow **f)
+{
+	struct flow_table *ft = table(name, 8);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	*f = flow_alloc(ft, 0);
+	flow_expire_set(ft, *f, expire_ms);
 	return ft;
 }
 
@@ -89,14 +107,12 @@ static void test_deadline_moves(void)
 	run(ft, 1); /* both wait in their slots now, not in the first one */
 	later->expire_ms = 300;
 	flow_expire_set(ft, earlier, 200);
-	for (uint32_t now = 2; now < 200; now++)
-		run(ft, now);
+	run_span(ft, 2, 200);
 	CU_ASSERT_EQUAL(seen.expired, 0);
 	run(ft, 200);
 	CU_ASSERT_EQUAL(seen.expired, 1);
 	CU_ASSERT_EQUAL(earlier->state, FLOW_FREE);
-	for (uint32_t now = 201; now < 300; now++)
-		run(ft, now);
+	run_span(ft, 201, 300);
 	CU_ASSERT_EQUAL(seen.expired, 1);
 	run(ft, 300);
 	CU_ASSERT_EQUAL(later->state, FLOW_FREE);
@@ -107,12 +123,9 @@ static void test_deadline_moves(void)
  * the expiry still comes. */
 static void test_rtx_before_expiry(void)
 {
-	struct flow_table *ft = table("ut_wheel3", 8);
 	struct flow *f;
+	struct flow_table *ft = table_of_one("ut_wheel3", 1000, &f);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
-	f = flow_alloc(ft, 0);
-	flow_expire_set(ft, f, 1000);
 	run(ft, 1); /* it waits in the slot of 1000 */
 	flow_rtx_arm(ft, f, 50);
 	flow_rtx_arm(ft, f, 80); /* re-armed before it came */
@@ -136,8 +149,7 @@ static void test_rtx_before_expiry(void)
 	flow_expire_set(ft, f, 3000);
 	flow_rtx_disarm(ft, f);
 	seen.keep = false;
-	for (uint32_t now = 1002; now <= 3000; now++)
-		run(ft, now);
+	run_span(ft, 1002, 3000 + 1);
 	CU_ASSERT_EQUAL(seen.rtx, 1);
 	CU_ASSERT_EQUAL(seen.expired, 3);
 	CU_ASSERT_EQUAL(f->state, FLOW_FREE);
@@ -155,12 +167,9 @@ static void on_rtx_keep(void *ctx, struct flow *f)
 
 static void test_rtx_left_due_still_expires(void)
 {
-	struct flow_table *ft = table("ut_wheel9", 8);
 	struct flow *f;
+	struct flow_table *ft = table_of_one("ut_wheel9", 60, &f);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
-	f = flow_alloc(ft, 0);
-	flow_expire_set(ft, f, 60);
 	flow_rtx_arm(ft, f, 50);
 	for (uint32_t now = 1; now < 60; now++)
 		flow_timers_run(ft, now, on_rtx_keep, on_expire, ft);
@@ -243,18 +252,15 @@ static void test_callback_ends_others(void)
 	flow_release(ft, f[0]);
 	f[0] = flow_alloc(ft, 12); /* the entry just freed, a new flow */
 	flow_expire_set(ft, f[0], 30);
-	for (uint32_t now = 11; now < 20; now++)
-		run(ft, now);
+	run_span(ft, 11, 20);
 	CU_ASSERT_EQUAL(seen.expired, 2);
 	run(ft, 20);
 	CU_ASSERT_EQUAL(seen.expired, 3);
 	CU_ASSERT_EQUAL(again->state, FLOW_FREE);
 	CU_ASSERT_EQUAL(f[0]->state, FLOW_HELLO);
-	for (uint32_t now = 21; now < 30; now++)
-		run(ft, now);
+	run_span(ft, 21, 30);
 	CU_ASSERT_EQUAL(seen.expired, 3);
-	for (uint32_t now = 30; now < 40; now++)
-		run(ft, now);
+	run_span(ft, 30, 40);
 	CU_ASSERT_EQUAL(seen.expired, 4); /* once, at 30 */
 	CU_ASSERT_EQUAL(flow_count(ft), 0);
 	flow_table_free(ft);
