@@ -110,7 +110,7 @@ void flow_table_free(struct flow_table *ft)
 	rte_free(ft);
 }
 
-struct flow *flow_alloc(struct flow_table *ft, uint32_t now_ms)
+struct flow *flow_alloc(struct flow_table *ft, uint32_t expire_ms)
 {
 	struct flow *f;
 	uint32_t idx;
@@ -124,10 +124,10 @@ struct flow *flow_alloc(struct flow_table *ft, uint32_t now_ms)
 	memset(f, 0, sizeof(*f));
 	f->index = idx;
 	f->state = FLOW_HELLO;
-	f->expire_ms = now_ms;
+	f->expire_ms = expire_ms;
 	f->wheel_prev = f->wheel_next = FLOW_LINK_NONE;
 	f->member = FLOW_NO_MEMBER;
-	flow_wheel_add(&ft->wheel, ft->flows, f, now_ms);
+	flow_wheel_add(&ft->wheel, ft->flows, f, expire_ms);
 	return f;
 }
 

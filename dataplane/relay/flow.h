@@ -56,9 +56,9 @@ static inline struct flow_key flow_key6_short(const uint8_t peer[16], uint16_t p
 /* Free the table; flows still in it are released (their kept mbufs freed). */
 void flow_table_free(struct flow_table *ft);
 
-/* A zeroed flow in state FLOW_HELLO, on the timers, expiring at now_ms; NULL when the
+/* A zeroed flow in state FLOW_HELLO, on the timers, expiring at expire_ms; NULL when the
  * table is full. */
-struct flow *flow_alloc(struct flow_table *ft, uint32_t now_ms);
+struct flow *flow_alloc(struct flow_table *ft, uint32_t expire_ms);
 
 /* Remove the flow's keys, take it off the timers and the hello queue, free its kept
  * mbufs, return it to the free entries. */

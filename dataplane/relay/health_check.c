@@ -32,7 +32,8 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 		       uint32_t slot, const struct mr_health_conf *hc)
 {
 	struct relay_health *h = w->app->health;
-	struct flow *f = relay_flow_alloc(w);
+	/* Its own expiry is a backstop: the scan ends it at its deadline first. */
+	struct flow *f = relay_flow_alloc(w, 2 * hc->timeout_ms + 1000);
 	uint16_t mss;
 
 	if (!f)
@@ -63,8 +64,6 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 	dp_event(w, DP_EV_check_sent);
 	h->slots[slot].check_flow = f->index;
 	h->slots[slot].check_deadline = w->now_ms + hc->timeout_ms;
-	/* The scan ends it first. */
-	flow_expire_set(w->flows, f, relay_now(w) + 2 * hc->timeout_ms + 1000);
 	return true;
 }
 

@@ -210,7 +210,6 @@ static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struc
 		f->c.ts_last = relay_now(w) + 32;
 	}
 	f->c_win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << f->c.peer_wscale;
-	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.hello_timeout_ms);
 }
 
 /* Per-listener accounting, once per connection that gets a flow. */
@@ -266,7 +265,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		rte_pktmbuf_free(s->m);
 		return;
 	}
-	f = relay_flow_alloc(w);
+	f = relay_flow_alloc(w, w->app->conf->relay.hello_timeout_ms);
 	if (!f) {
 		seg_rst_reply(w, p, s, s->ack, s->seq + s->payload_len, true);
 		seg_log_refused(w, p, s, DP_DROP_flow_table_full);

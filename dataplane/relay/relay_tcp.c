@@ -187,7 +187,7 @@ void relay_flow_expire(struct dp_worker *w, struct flow *f)
 	}
 }
 
-struct flow *relay_flow_alloc(struct dp_worker *w)
+struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms)
 {
-	return flow_alloc(w->flows, relay_now(w));
+	return flow_alloc(w->flows, relay_now(w) + life_ms);
 }

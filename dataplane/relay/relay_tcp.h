@@ -12,10 +12,9 @@
 
 #include "relay.h"
 
-/* A free flow entry, expiring now until its state's module sets its time; NULL when the
- * table is full (there is no reclaim: the timers end each expired flow in the poll loop
- * of its millisecond). */
-struct flow *relay_flow_alloc(struct dp_worker *w);
+/* A free flow entry, expiring life_ms from now; NULL when the table is full (there is no
+ * reclaim: the timers end each expired flow in the poll loop of its millisecond). */
+struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms);
 
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);

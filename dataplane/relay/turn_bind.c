@@ -53,7 +53,9 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 	for (unsigned int i = 0; i < w->app->n_ports; i++)
 		if (rte_cpu_to_be_32(w->app->ports[i].ipv4) == b->req.source)
 			port = (int)i;
-	f = port >= 0 ? relay_flow_alloc(w) : NULL;
+	f = port >= 0 ? relay_flow_alloc(w, w->app->conf->relay.connect_timeout_ms * 8 +
+					       w->app->conf->relay.hello_timeout_ms)
+		      : NULL;
 	if (!f)
 		return -1;
 	f->c.port = (uint8_t)port;
@@ -70,8 +72,6 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 	f->c_snd_nxt = f->c_seq.local_isn + 1;
 	f->state = FLOW_BIND_SYN;
 	f->retries = 0;
-	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms * 8 +
-					     w->app->conf->relay.hello_timeout_ms);
 	*out = f;
 	return 0;
 }
