@@ -75,11 +75,7 @@ void flow_wheel_add(struct flow_wheel *wh, struct flow *flows, struct flow *f, u
 {
 	uint32_t slot;
 
-	if (!wh->started) {
-		wh->next_ms = at_ms;
-		wh->started = true;
-	}
-	if (flow_time_before(at_ms, wh->next_ms))
+	if (wh->started && flow_time_before(at_ms, wh->next_ms))
 		at_ms = wh->next_ms;
 	slot = at_ms & SLOT_MASK;
 	push(flows, &wh->slot[slot], HEAD | slot, f);
@@ -142,20 +138,18 @@ static void run_slot(struct flow_wheel *wh, struct flow *flows, uint32_t ms, uin
 void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 		    flow_wheel_fn fn, void *ctx)
 {
-	uint32_t ms;
+	uint32_t ms = wh->next_ms;
 
-	if (!wh->started) {
-		wh->next_ms = now_ms;
-		wh->started = true;
-	}
 	/* The clock only moves on: any time but the last one run is new, even one more than
 	 * 2^31 ms later (a long suspended machine), which a modular compare would read as
 	 * earlier and so run nothing until the clock came round again. */
-	if (now_ms + 1 == wh->next_ms)
+	if (wh->started && now_ms + 1 == ms)
 		return;
-	ms = wh->next_ms;
-	if (now_ms - ms >= FLOW_WHEEL_SLOTS) /* a whole revolution looks at every flow */
+	/* A whole revolution looks at every flow: after a long stall, and on the first run,
+	 * which finds each flow added before it in the slot of its own deadline. */
+	if (!wh->started || now_ms - ms >= FLOW_WHEEL_SLOTS)
 		ms = now_ms - (FLOW_WHEEL_SLOTS - 1);
+	wh->started = true;
 	for (;;) {
 		uint32_t slot = ms & SLOT_MASK, left = now_ms - ms; /* slots after ms to run */
 		uint64_t ahead = wh->busy[slot >> 6] >> (slot & 63);

@@ -27,9 +27,10 @@ struct flow_wheel {
 	uint64_t *busy;          /* a bit per slot, set while it holds a flow: a run steps
 				  * over 64 empty milliseconds at once */
 	uint32_t next_ms;        /* the first millisecond whose slot has not run: no flow
-				  * goes into an earlier one */
+				  * goes into an earlier one (once started) */
 	uint32_t run_head;       /* the slot being run, taken off the wheel */
-	bool started;            /* next_ms is set (by the first flow added or run) */
+	bool started;            /* it has run: before, no slot has passed and next_ms means
+				  * nothing */
 };
 
 /* Called for each flow whose deadline has come, off the wheel. */
@@ -51,7 +52,8 @@ static inline bool flow_wheel_linked(const struct flow *f)
 }
 
 /* Put f (not on the wheel) in the slot of at_ms, or of next_ms when at_ms has run (or, in
- * a run, is at or before the slot being run). */
+ * a run, is at or before the slot being run). Before the first run every flow goes in
+ * the slot of its own at_ms. */
 void flow_wheel_add(struct flow_wheel *wh, struct flow *flows, struct flow *f, uint32_t at_ms);
 
 /* Take f off the wheel (no-op when it is not on it). */

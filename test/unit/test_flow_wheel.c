@@ -92,6 +92,36 @@ static void test_each_at_its_time(void)
 	flow_table_free(ft);
 }
 
+/* Flows put on the wheel before its first run, the first of them with the latest
+ * deadline and one already past, each end at their own time: before a run no slot has
+ * passed, and the first run, late as it may be, looks at them all. */
+static void test_before_the_first_run(void)
+{
+	static const uint32_t at[] = { 5000, 40, 700, 1000 };
+	struct flow_table *ft = table("ut_wheel10", 8);
+	struct flow *f[RTE_DIM(at)];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned int i = 0; i < RTE_DIM(at); i++)
+		f[i] = flow_alloc(ft, at[i]);
+	run(ft, 100); /* the first run: 40 is past */
+	CU_ASSERT_EQUAL(seen.expired, 1);
+	CU_ASSERT_EQUAL(f[1]->state, FLOW_FREE);
+	run_span(ft, 101, 700);
+	CU_ASSERT_EQUAL(seen.expired, 1);
+	run(ft, 700);
+	CU_ASSERT_EQUAL(f[2]->state, FLOW_FREE);
+	run_span(ft, 701, 1000);
+	CU_ASSERT_EQUAL(seen.expired, 2);
+	run(ft, 1000);
+	CU_ASSERT_EQUAL(f[3]->state, FLOW_FREE);
+	run_span(ft, 1001, 5000);
+	CU_ASSERT_EQUAL(seen.expired, 3);
+	run(ft, 5000);
+	CU_ASSERT_EQUAL(seen.expired, 4);
+	flow_table_free(ft);
+}
+
 /* A deadline written later in place (as the burst path does) holds: the flow goes on from
  * its old slot. One set earlier moves the flow up. */
 static void test_deadline_moves(void)
@@ -465,6 +495,8 @@ int test_flow_wheel_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "each flow at its millisecond, this revolution or later", test_each_at_its_time },
+		{ "flows put on before the first run end at their own times",
+		  test_before_the_first_run },
 		{ "a deadline moved later in place holds, one set earlier moves up",
 		  test_deadline_moves },
 		{ "a retransmission before the expiry, re-armed and disarmed", test_rtx_before_expiry },
