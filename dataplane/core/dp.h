@@ -109,6 +109,7 @@ struct dp_mailbox {
 	uint32_t done __rte_cache_aligned; /* written by the worker */
 };
 
+struct flow;
 struct flow_table;
 struct neigh_table;
 struct relay_live;
@@ -157,6 +158,14 @@ struct dp_worker {
 	struct dns_rrl *dns_rrl;                    /* DNS answers per client (dns_input.c) */
 	struct connlog_worker *connlog;             /* the connection log (relay/connlog.h);
 						     * NULL when it is off */
+	/* What the splice's burst path found for the frame it leaves to the full path, set
+	 * for that call only (relay/splice_fast.c): relay_input takes it instead of looking
+	 * the frame up again. */
+	struct {
+		const struct rte_mbuf *m;   /* the frame it holds for; NULL: none */
+		struct flow *flow;          /* the frame's flow; NULL: no flow has its key */
+		uint8_t dir;                /* enum flow_dir: the side the frame came from */
+	} looked_up;
 	/* Written by other threads too: on lines of its own (dp_worker_create checks). */
 	struct dp_mailbox mailbox;
 	/* Written by the worker, read by telemetry and the control thread: from here on,

@@ -250,6 +250,11 @@ void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *keys,
 	flow_index_find_bulk(&ft->index, ft->flows, keys, n, found, dirs);
 }
 
+uint32_t flow_table_version(const struct flow_table *ft)
+{
+	return ft->index.changes;
+}
+
 struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,
 			  enum flow_dir *dir)
 {

@@ -96,6 +96,10 @@ struct flow *flow_lookup(struct flow_table *ft, const struct flow_key *key,
 void flow_lookup_bulk(struct flow_table *ft, const struct flow_key *keys,
 		      unsigned int n, struct flow **found, uint8_t *dirs);
 
+/* A number that moves on whenever a connection goes into the index or leaves it: what a
+ * lookup found still holds while it stays the same. */
+uint32_t flow_table_version(const struct flow_table *ft);
+
 /* flow_lookup for IPv6 connections. */
 struct flow *flow_lookup6(struct flow_table *ft, const struct flow_key6 *key,
 			  enum flow_dir *dir);

@@ -190,6 +190,7 @@ int flow_index_add(struct flow_index *ix, uint32_t h, uint32_t val)
 	b->sig[slot] = h;
 	b->val[slot] = val;
 	ix->used++;
+	ix->changes++;
 	return 0;
 }
 
@@ -209,5 +210,6 @@ bool flow_index_del(struct flow_index *ix, uint32_t h, uint32_t val)
 	if (!del_in(flow_index_first(ix, h), h, val) && !del_in(second(ix, h), h, val))
 		return false;
 	ix->used--;
+	ix->changes++;
 	return true;
 }

@@ -35,6 +35,8 @@ struct flow_index {
 	uint32_t n_buckets;            /* any number: a hash maps by multiply and shift */
 	uint32_t seed;                 /* per table, so bucket pairs cannot be aimed at */
 	uint32_t used;
+	uint32_t changes;              /* keys put in or taken out (modular): what a lookup
+					* found holds while this stays the same */
 };
 
 /* An index for up to `keys` keys on a socket. 0, or -1 when out of memory. */

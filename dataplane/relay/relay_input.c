@@ -100,6 +100,10 @@ static struct flow *seg_lookup(struct dp_worker *w, const struct relay_seg *s,
 {
 	struct flow_key k;
 
+	if (w->looked_up.m == s->m) { /* the burst path's lookup of this very frame */
+		*dir = (enum flow_dir)w->looked_up.dir;
+		return w->looked_up.flow;
+	}
 	if (s->ip6) {
 		struct flow_key6 k6;
 

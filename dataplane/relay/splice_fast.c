@@ -48,6 +48,7 @@ struct stage {
 	uint32_t expire_ms;                 /* idle deadline of every flow that moves now */
 	unsigned int forwarded[2];          /* per flow_dir */
 	bool other_ran;                     /* the full path had a frame since the lookup */
+	uint32_t version;                   /* the flow table's at the lookup */
 	uint8_t slot[STAGE_MAX];            /* by frame: its slot, or STAGE_NONE */
 	struct flow_key key[STAGE_MAX];     /* by slot: the frame's connection */
 	struct flow *flow[STAGE_MAX];       /* by slot: its flow, NULL when none here */
@@ -139,6 +140,25 @@ static void stage_frames(struct dp_worker *w, const struct dp_port *p, struct rt
 	}
 	if (k > 0)
 		flow_lookup_bulk(w->flows, st->key, k, st->flow, st->dir);
+	st->version = flow_table_version(w->flows);
+}
+
+/* Give the full path what the lookup found for frame i, while the index has not changed
+ * since (an IPv6 side found by an IPv4 key is left to its own lookup: flow_lookup_bulk). */
+static void pass_lookup(struct dp_worker *w, const struct stage *st, unsigned int i)
+{
+	unsigned int slot = st->slot[i];
+	struct flow *f;
+
+	w->looked_up.m = NULL;
+	if (slot == STAGE_NONE || (st->other_ran && st->version != flow_table_version(w->flows)))
+		return;
+	f = st->flow[slot];
+	if (f && (st->dir[slot] == FLOW_DIR_CLIENT ? f->c.v6 : f->b.v6))
+		return;
+	w->looked_up.m = st->pkts[i];
+	w->looked_up.flow = f;
+	w->looked_up.dir = st->dir[slot];
 }
 
 /* A common-case segment of a flow another worker owns (software dispatch: no rte_flow,
@@ -383,7 +403,9 @@ void splice_fast_burst(struct dp_worker *w, const struct dp_port *p, struct rte_
 		for (unsigned int i = 0; i < cnt; i++) {
 			if (forward(w, p, &st, i) || hand_over(w, p, &st, i))
 				continue;
+			pass_lookup(w, &st, i);
 			other(w, p, pkts[first + i]);
+			w->looked_up.m = NULL;
 			st.other_ran = true;
 		}
 	}

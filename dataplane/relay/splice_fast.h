@@ -23,8 +23,9 @@ typedef void (*splice_fast_other_fn)(struct dp_worker *w, const struct dp_port *
 				     struct rte_mbuf *m);
 
 /* Handle pkts[0..n) received on p, in order: frames of the common case forwarded here,
- * every other one given to other(w, p, m) at its turn (it may end or replace flows; what
- * follows it is checked again). Counters are added once per burst. */
+ * every other one given to other(w, p, m) at its turn, with what the lookup found for it
+ * in w->looked_up while that still holds (other may end or replace flows; what follows it
+ * is checked again). Counters are added once per burst. */
 void splice_fast_burst(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf **pkts,
 		       unsigned int n, splice_fast_other_fn other);
 

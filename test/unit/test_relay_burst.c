@@ -402,6 +402,42 @@ static void test_paused_port_full_path(void)
 	ts_conn_close(&t);
 }
 
+/* A hello in two segments in one burst: both fit the template and find no flow in the
+ * burst's lookup. The first makes the flow; the second must find it then (the burst's
+ * lookup no longer holds), not be taken for a new connection's first data. */
+static void test_flow_made_mid_burst(void)
+{
+	const uint32_t first = 100;
+	struct rh_peer c = rh_client(false);
+	uint64_t syns = rh_event(DP_EV_backend_syn);
+	uint64_t invalid = rh_drops(DP_DROP_syncookie_invalid);
+	struct rte_mbuf *pkts[2];
+	uint32_t val = 0, ecr = 0;
+	uint8_t o[40];
+	struct rh_sent s;
+	struct flow *f;
+
+	rh_drain(c.port);
+	rh_send_opts(&c, RTE_TCP_SYN_FLAG, c.isn, 0, o, syn_opts(o, 1460, 5000, 0), NULL, 0);
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_FATAL(sent_ts(&s, &val, &ecr));
+	c.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
+	rte_pktmbuf_free(s.m);
+	pkts[0] = rh_frame(&c, RTE_TCP_ACK_FLAG, c.isn + 1, c.our_isn + 1, o,
+			   ts_aligned(o, 5001, val), rh_hello_api, first);
+	pkts[1] = rh_frame(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1 + first,
+			   c.our_isn + 1, o, ts_aligned(o, 5002, val), rh_hello_api + first,
+			   rh_hello_api_len - first);
+	rh_input_burst(c.port, pkts, 2);
+	f = rh_client_flow(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_backend_syn), syns + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_syncookie_invalid), invalid);
+	rh_flow_end(f);
+}
+
 int test_relay_burst_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -413,6 +449,7 @@ int test_relay_burst_register(void)
 		{ "split by the full path, padding trimmed", test_split_and_padding },
 		{ "the template's flags and data offset", test_template_flags },
 		{ "a paused port: the full path's, dropped", test_paused_port_full_path },
+		{ "a flow made mid-burst is found by the next frame", test_flow_made_mid_burst },
 		CU_TEST_INFO_NULL,
 	};
 
