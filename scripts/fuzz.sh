@@ -3,9 +3,10 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
 # a bounded time: the classifier's (sni_parse, sni_mangle, dns_msg, proxy_v2), the data plane's packet path
 # (dp_frames) and IPv6 neighbour discovery codec (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json), HTTP
-# response parser (http) and control protocol wire format (ctl: headers, BIND, PONG).
+# response parser (http), control protocol wire format (ctl: headers, BIND, PONG) and the
+# discovery store's gateway registrations (disc).
 # Exit status: 0 when no target found anything.
-#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl|all]
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl|disc|all]
 #                   [--keep-corpus] [--out DIR]      (default build-fuzz/)
 set -euo pipefail
 
@@ -19,7 +20,7 @@ while [ $# -gt 0 ]; do
 	--target) target=$2; shift 2 ;;
 	--keep-corpus) keep_corpus=1; shift ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl|all]" \
+	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl|disc|all]" \
 		"[--keep-corpus] [--out DIR]" >&2
 	   exit 2 ;;
 	esac
@@ -32,6 +33,7 @@ tests=$root/test/classifier
 cp_common=$root/controlplane/common
 cp_tests=$root/test/controlplane
 cp_wire=$root/controlplane/wire
+cp_cp=$root/controlplane/cp
 stun_src=("$cp_common/stun_msg.c" "$cp_common/stun_build.c" "$cp_common/stun_decode.c")
 cc=${FUZZ_CC:-}
 if [ -z "$cc" ]; then
@@ -42,8 +44,8 @@ fi
 [ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
 
 case "$target" in
-all) targets=(sni_parse sni_mangle dns_msg proxy_v2 dp_frames nd stun json http ctl) ;;
-sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl) targets=("$target") ;;
+all) targets=(sni_parse sni_mangle dns_msg proxy_v2 dp_frames nd stun json http ctl disc) ;;
+sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl|disc) targets=("$target") ;;
 *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
 esac
 
@@ -90,6 +92,11 @@ build() {
 		[ "$name" = json ] || src=("$cp_wire/http_resp.c" "$cp_wire/http_lines.c")
 		"$cc" "${flags[@]}" -I"$cp_wire" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "${src[@]}" \
 			"$cp_wire/hex.c" -lcrypto
+		return
+	fi
+	if [ "$name" = disc ]; then # the registration's reader and writer: JSON, no sockets
+		"$cc" "${flags[@]}" -I"$cp_cp" -I"$cp_common" -I"$cp_wire" -o "$out/fuzz_disc" \
+			"$cp_tests/fuzz_disc.c" "$cp_cp/disc_record.c" "$cp_wire/json.c" "$cp_wire/hex.c"
 		return
 	fi
 	if [ "$name" = ctl ]; then # the wire format alone: no sockets, no DPDK (JSON for PONGs)
@@ -180,6 +187,13 @@ seed() {
 	fi
 	if [ "$name" = json ] || [ "$name" = http ] || [ "$name" = ctl ]; then
 		seed_captures "$name" "$dir"
+		return
+	fi
+	if [ "$name" = disc ]; then # registrations as gateways write them: key, newline, value
+		local k=/meshrelay/networks/red/gateways/gw-red-1
+		printf '%s\n{"id":"gw-red-1","network":"red","relays":[]}' "$k" >"$dir/seed-empty"
+		printf '%s\n{"id":"gw-red-1","network":"red","relays":[{"network":"blue","server":"blue-turn","transport":"tcp","address":"10.0.0.9","port":49152},{"network":"green","server":"g","transport":"udp","address":"fd00::9","port":3}],"services":["api.red.test","*.web.red.test","ssh.red.test:22"]}' \
+			"$k" >"$dir/seed-full"
 		return
 	fi
 	if [ "$name" = dns_msg ]; then # the queries captured for the unit suite

@@ -13,7 +13,6 @@
 #include "mr_routes.h"
 
 #define DISC_KEY_MAX 512
-#define DISC_VALUE_MAX (16u * 1024)
 
 int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *conf,
 		      const char *id, const char *network, void (*changed)(void *arg),
@@ -21,8 +20,8 @@ int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *co
 {
 	memset(d, 0, sizeof(*d));
 	d->conf = *conf;
-	snprintf(d->id, sizeof(d->id), "%s", id);
-	snprintf(d->network, sizeof(d->network), "%s", network);
+	snprintf(d->own.id, sizeof(d->own.id), "%s", id);
+	snprintf(d->own.network, sizeof(d->own.network), "%s", network);
 	d->changed = changed;
 	d->arg = arg;
 	etcd_conn_init(&d->req);
@@ -42,38 +41,25 @@ static const char *endpoint(const struct cp_discovery *d)
 
 static void own_key(const struct cp_discovery *d, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%s/networks/%s/gateways/%s", d->conf.prefix, d->network, d->id);
+	snprintf(out, outlen, "%s/networks/%s/gateways/%s", d->conf.prefix, d->own.network,
+		 d->own.id);
 }
 
-/* The registration as JSON, from own_relays and own_services. Every text in it passed the
- * configuration's or the TURN answer's checks: names, ids and address literals need no
- * escaping. */
+/* The registration as JSON, from d->own; put again when it changed. */
 static void compose_value(struct cp_discovery *d)
 {
 	char *v = malloc(DISC_VALUE_MAX);
-	const char *name = d->own_services;
-	size_t at;
 
 	if (!v)
 		return;
-	at = (size_t)snprintf(v, DISC_VALUE_MAX, "{\"id\":\"%s\",\"network\":\"%s\",\"relays\":[",
-			      d->id, d->network);
-	for (unsigned int i = 0; i < d->n_own_relays && at < DISC_VALUE_MAX; i++) {
-		const struct disc_relay *r = &d->own_relays[i];
-
-		at += (size_t)snprintf(v + at, DISC_VALUE_MAX - at, "%s{\"network\":\"%s\","
-				       "\"server\":\"%s\",\"transport\":\"%s\",\"address\":\"%s\","
-				       "\"port\":%u}", i ? "," : "", r->network, r->server,
-				       r->tcp ? "tcp" : "udp", r->address, r->port);
+	if (disc_write_gateway(v, DISC_VALUE_MAX, &d->own) < 0) {
+		/* Cannot happen within DISC_MAX_RELAYS and DISC_SERVICES_BYTES; refused rather
+		 * than published cut short, which every other gateway would ignore. */
+		mr_log(MR_LOG_ERR, "discovery: registration over %u bytes not published",
+		       DISC_VALUE_MAX);
+		free(v);
+		return;
 	}
-	if (at < DISC_VALUE_MAX)
-		at += (size_t)snprintf(v + at, DISC_VALUE_MAX - at, "],\"services\":[");
-	for (unsigned int i = 0; i < d->n_own_services && at < DISC_VALUE_MAX; i++) {
-		at += (size_t)snprintf(v + at, DISC_VALUE_MAX - at, "%s\"%s\"", i ? "," : "", name);
-		name += strlen(name) + 1;
-	}
-	if (at < DISC_VALUE_MAX)
-		snprintf(v + at, DISC_VALUE_MAX - at, "]}");
 	if (d->value && strcmp(d->value, v) == 0) {
 		free(v);
 		return;
@@ -87,9 +73,9 @@ static void compose_value(struct cp_discovery *d)
 void cp_discovery_set_relays(struct cp_discovery *d, const struct disc_relay *relays,
 			     unsigned int n)
 {
-	d->n_own_relays = n < DISC_MAX_RELAYS ? n : DISC_MAX_RELAYS;
-	if (d->n_own_relays)
-		memcpy(d->own_relays, relays, d->n_own_relays * sizeof(*relays));
+	d->own.n_relays = n < DISC_MAX_RELAYS ? n : DISC_MAX_RELAYS;
+	if (d->own.n_relays)
+		memcpy(d->own.relays, relays, d->own.n_relays * sizeof(*relays));
 	compose_value(d);
 }
 
@@ -97,7 +83,7 @@ void cp_discovery_set_services(struct cp_discovery *d, const struct mr_config *c
 {
 	size_t at = 0;
 
-	d->n_own_services = 0;
+	d->own.n_services = 0;
 	for (unsigned int i = 0; i < conf->n_routes; i++) {
 		const struct mr_route_conf *r = &conf->routes[i];
 		char key[DISC_SERVICE_MAX];
@@ -108,14 +94,14 @@ void cp_discovery_set_services(struct cp_discovery *d, const struct mr_config *c
 		/* A TLS service by its name, a plain TCP one by its name and port. */
 		len = r->plain ? (size_t)snprintf(key, sizeof(key), "%s:%u", r->sni, r->tcp_port)
 			       : (size_t)snprintf(key, sizeof(key), "%s", r->sni);
-		if (at + len + 1 > sizeof(d->own_services)) {
+		if (at + len + 1 > sizeof(d->own.services)) {
 			mr_log(MR_LOG_WARN, "discovery: exports past %s left out (%u bytes at most)",
 			       r->sni, DISC_SERVICES_BYTES);
 			break;
 		}
-		memcpy(d->own_services + at, key, len + 1);
+		memcpy(d->own.services + at, key, len + 1);
 		at += len + 1;
-		d->n_own_services++;
+		d->own.n_services++;
 	}
 	compose_value(d);
 }
@@ -209,154 +195,6 @@ static int start_watch(struct cp_discovery *d, int64_t now_ms)
 				 d->conf.timeout_ms);
 }
 
-static bool text_is_name(const char *s, size_t max, bool dots)
-{
-	size_t n = 0;
-
-	for (const char *p = s; *p; p++, n++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-		      *p == '_' || (dots && *p == '.')))
-			return false;
-	return n > 0 && n < max;
-}
-
-static const char *json_name(const struct json_value *obj, const char *key, size_t max,
-			     bool dots)
-{
-	const char *s = json_str(json_get(obj, key));
-
-	return s && strlen(s) == json_get(obj, key)->len && text_is_name(s, max, dots) ? s : NULL;
-}
-
-static int parse_relay(const struct json_value *r, struct disc_relay *out)
-{
-	const char *net = json_name(r, "network", sizeof(out->network), false);
-	const char *server = json_name(r, "server", sizeof(out->server), false);
-	const char *transport = json_str(json_get(r, "transport"));
-	const char *address = json_str(json_get(r, "address"));
-	int64_t port;
-	uint8_t ip[16];
-
-	if (!net || !server || !transport || !address || strlen(address) >= sizeof(out->address) ||
-	    (inet_pton(AF_INET, address, ip) != 1 && inet_pton(AF_INET6, address, ip) != 1) ||
-	    !json_int64(json_get(r, "port"), &port) || port < 1 || port > 65535 ||
-	    (strcmp(transport, "tcp") != 0 && strcmp(transport, "udp") != 0))
-		return -1;
-	snprintf(out->network, sizeof(out->network), "%s", net);
-	snprintf(out->server, sizeof(out->server), "%s", server);
-	snprintf(out->address, sizeof(out->address), "%s", address);
-	out->port = (uint16_t)port;
-	out->tcp = transport[0] == 't';
-	return 0;
-}
-
-/* Network and id from PREFIX/networks/NET/gateways/ID. 0 or -1. */
-static int parse_key(const char *prefix, const char *key, size_t key_len, char *net,
-		     size_t netlen, char *id, size_t idlen)
-{
-	char fmt[64], tail;
-	size_t plen = strlen(prefix);
-
-	if (key_len != strlen(key) || key_len <= plen || strncmp(key, prefix, plen) != 0)
-		return -1;
-	snprintf(fmt, sizeof(fmt), "/networks/%%%zu[^/]/gateways/%%%zu[^/]%%c", netlen - 1,
-		 idlen - 1);
-	if (sscanf(key + plen, fmt, net, id, &tail) != 2)
-		return -1;
-	return text_is_name(net, netlen, false) && text_is_name(id, idlen, true) ? 0 : -1;
-}
-
-/* An exported service: a host name or "*." and one, lower case (TLS); or a host name,
- * ':' and a port 1..65535 (plain TCP). */
-static bool text_is_service(const char *s, size_t len)
-{
-	const char *colon = memchr(s, ':', len);
-	char name[254];
-
-	if (colon) {
-		size_t digits = len - (size_t)(colon - s) - 1;
-		unsigned long port = 0;
-
-		if (digits == 0 || digits > 5 || colon[1] == '0')
-			return false;
-		for (size_t i = 1; i <= digits; i++) {
-			if (colon[i] < '0' || colon[i] > '9')
-				return false;
-			port = port * 10 + (unsigned long)(colon[i] - '0');
-		}
-		if (port > 65535 || s[0] == '*')
-			return false;
-		len = (size_t)(colon - s);
-	}
-	if (len > 2 && s[0] == '*' && s[1] == '.') {
-		s += 2;
-		len -= 2;
-	}
-	if (len == 0 || len > 253)
-		return false;
-	memcpy(name, s, len);
-	name[len] = '\0';
-	return name[0] != '.' && name[len - 1] != '.' && !strstr(name, "..") &&
-	       text_is_name(name, len + 1, true);
-}
-
-/* The optional "services" list of a registration into g. 0, or -1 when it is not one. */
-static int parse_services(const struct json_value *list, struct disc_gateway *g)
-{
-	size_t at = 0;
-
-	if (!list)
-		return 0;
-	if (list->type != JSON_ARRAY)
-		return -1;
-	for (size_t i = 0; i < json_len(list); i++) {
-		const struct json_value *v = json_at(list, i);
-		const char *name = json_str(v);
-
-		if (!name || strlen(name) != v->len || !text_is_service(name, v->len) ||
-		    at + v->len + 1 > sizeof(g->services))
-			return -1;
-		memcpy(g->services + at, name, v->len + 1);
-		at += v->len + 1;
-		g->n_services++;
-	}
-	return 0;
-}
-
-int disc_parse_gateway(const char *prefix, const char *key, size_t key_len, const char *value,
-		       size_t value_len, struct disc_gateway *g, const char **why)
-{
-	char err[96];
-	struct json_value *doc;
-	const struct json_value *relays;
-	const char *id, *net;
-	int rc = -1;
-
-	memset(g, 0, sizeof(*g));
-	if (parse_key(prefix, key, key_len, g->network, sizeof(g->network), g->id,
-		      sizeof(g->id)) < 0) {
-		*why = "key is not PREFIX/networks/NET/gateways/ID";
-		return -1;
-	}
-	doc = json_parse(value, value_len, err, sizeof(err));
-	id = json_name(doc, "id", sizeof(g->id), true);
-	net = json_name(doc, "network", sizeof(g->network), false);
-	relays = json_get(doc, "relays");
-	*why = "value is not a gateway registration";
-	if (!doc || !id || !net || strcmp(id, g->id) != 0 || strcmp(net, g->network) != 0 ||
-	    !relays || relays->type != JSON_ARRAY || json_len(relays) > DISC_MAX_RELAYS)
-		goto out;
-	for (size_t i = 0; i < json_len(relays); i++)
-		if (parse_relay(json_at(relays, i), &g->relays[g->n_relays++]) < 0)
-			goto out;
-	if (parse_services(json_get(doc, "services"), g) < 0)
-		goto out;
-	rc = 0;
-out:
-	json_free(doc);
-	return rc;
-}
-
 static int find_gateway(const struct cp_discovery *d, const char *net, const char *id)
 {
 	for (unsigned int i = 0; i < d->n_gateways; i++)
@@ -391,8 +229,8 @@ static void apply_kv(struct cp_discovery *d, const struct json_value *kv, bool d
 	if (klen < 0 || vlen < 0 || !value)
 		goto out;
 	key[klen] = '\0';
-	if (parse_key(d->conf.prefix, key, (size_t)klen, net, sizeof(net), id, sizeof(id)) < 0 ||
-	    (strcmp(net, d->network) == 0 && strcmp(id, d->id) == 0))
+	if (disc_parse_key(d->conf.prefix, key, (size_t)klen, net, sizeof(net), id, sizeof(id)) < 0 ||
+	    (strcmp(net, d->own.network) == 0 && strcmp(id, d->own.id) == 0))
 		goto out; /* not a gateway, or ourselves */
 	if (deleted || disc_parse_gateway(d->conf.prefix, key, (size_t)klen, (char *)value,
 					  (size_t)vlen, &g, &why) < 0) {
@@ -445,7 +283,7 @@ static void on_answer(void *arg, struct json_value *doc)
 	case DISC_PUT:
 		if (!d->registered)
 			mr_log(MR_LOG_NOTICE, "discovery: registered %s/networks/%s/gateways/%s at %s",
-			       d->conf.prefix, d->network, d->id, endpoint(d));
+			       d->conf.prefix, d->own.network, d->own.id, endpoint(d));
 		d->registered = true;
 		d->put_needed = d->put_seq != d->value_seq; /* changed while the put was out */
 		break;
@@ -600,7 +438,7 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
 		for (unsigned int r = 0; r < g->n_relays && n < max; r++) {
 			const struct disc_relay *rl = &g->relays[r];
 
-			if (!rl->tcp || strcmp(rl->network, d->network) != 0)
+			if (!rl->tcp || strcmp(rl->network, d->own.network) != 0)
 				continue;
 			snprintf(out[n].id, sizeof(out[n].id), "%s", g->id);
 			out[n].network = net;

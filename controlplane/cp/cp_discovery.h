@@ -13,31 +13,11 @@
 #include <stdint.h>
 
 #include "cp_backoff.h"
+#include "disc_record.h"
 #include "etcd_conn.h"
 #include "mr_config.h"
 
-#define DISC_MAX_RELAYS 64          /* relayed addresses one gateway publishes */
 #define DISC_MAX_GATEWAYS 4096      /* gateways of the whole mesh kept */
-#define DISC_SERVICES_BYTES 2048    /* one gateway's exported names, NUL after each */
-#define DISC_SERVICE_MAX 262        /* one of them: "NAME" (TLS) or "NAME:PORT" (plain TCP) */
-
-/* One relayed address of a gateway: on the TURN server of network, at address:port. */
-struct disc_relay {
-	char network[MR_NAME_MAX];
-	char server[MR_NAME_MAX];
-	char address[48];
-	uint16_t port;
-	bool tcp;
-};
-
-struct disc_gateway {
-	char id[64];
-	char network[MR_NAME_MAX];
-	struct disc_relay relays[DISC_MAX_RELAYS];
-	unsigned int n_relays;
-	char services[DISC_SERVICES_BYTES]; /* the names its network exports, NUL after each */
-	unsigned int n_services;
-};
 
 enum disc_step { DISC_NONE, DISC_GRANT, DISC_PUT, DISC_RANGE, DISC_KEEPALIVE };
 
@@ -60,11 +40,8 @@ struct cp_discovery {
 	int64_t lease;                   /* 0: none */
 	uint32_t ttl_s;
 	int64_t keepalive_ms;
-	char *value;                     /* this gateway's registration, JSON */
-	struct disc_relay own_relays[DISC_MAX_RELAYS]; /* ... made of these */
-	unsigned int n_own_relays;
-	char own_services[DISC_SERVICES_BYTES];        /* ... and these names */
-	unsigned int n_own_services;
+	char *value;                     /* this gateway's registration, JSON ... */
+	struct disc_gateway own;         /* ... made of this (id, network, relays, names) */
 	bool put_needed;
 	uint64_t value_seq;              /* +1 with each new value ... */
 	uint64_t put_seq;                /* ... and the one the last put carried */
@@ -112,11 +89,6 @@ void cp_discovery_handle(struct cp_discovery *d, int which, short revents, int64
  * (zeroed first), sorted by network and id; returns how many. */
 unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_config *conf,
 				 struct mr_remote_gateway_conf *out, unsigned int max);
-
-/* Parse a registration (key and JSON value as stored) into g. 0, or -1 with a reason in
- * why when it is not one: foreign keys and bad values are ignored, never trusted. */
-int disc_parse_gateway(const char *prefix, const char *key, size_t key_len, const char *value,
-		       size_t value_len, struct disc_gateway *g, const char **why);
 
 /* Delete the registration (best effort, bounded by the timeout) and release d. */
 void cp_discovery_stop(struct cp_discovery *d);

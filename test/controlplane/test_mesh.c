@@ -344,6 +344,44 @@ static void test_registration_parse(void)
 	CU_ASSERT_EQUAL(parse("/meshrelay/networks/RED/gateways/gw-red-1", good, &g), -1);
 }
 
+static void relay_set(struct disc_relay *r, const char *net, const char *server,
+		      const char *address, uint16_t port, bool tcp)
+{
+	snprintf(r->network, sizeof(r->network), "%s", net);
+	snprintf(r->server, sizeof(r->server), "%s", server);
+	snprintf(r->address, sizeof(r->address), "%s", address);
+	r->port = port;
+	r->tcp = tcp;
+}
+
+/* What a gateway writes of itself, every other one reads back the same; a value that does
+ * not fit is refused whole, not cut short. */
+static void test_registration_round_trip(void)
+{
+	static const char names[] = "api.red.test\0*.web.red.test\0ssh.red.test:22";
+	static struct disc_gateway g, back;
+	char value[DISC_VALUE_MAX];
+	int len;
+
+	memset(&g, 0, sizeof(g));
+	snprintf(g.id, sizeof(g.id), "gw-red-1");
+	snprintf(g.network, sizeof(g.network), "red");
+	/* Field by field into the zeroed struct: its padding stays zero, as the parser's. */
+	relay_set(&g.relays[0], "blue", "blue-turn", "10.0.0.9", 49152, true);
+	relay_set(&g.relays[1], "green", "g", "fd00::9", 3, false);
+	g.n_relays = 2;
+	memcpy(g.services, names, sizeof(names));
+	g.n_services = 3;
+	len = disc_write_gateway(value, sizeof(value), &g);
+	CU_ASSERT_FATAL(len > 0 && (size_t)len == strlen(value));
+	CU_ASSERT_EQUAL_FATAL(parse(red_key, value, &back), 0);
+	CU_ASSERT_EQUAL(memcmp(&g, &back, sizeof(g)), 0);
+	/* Exactly its length and the NUL: written; a byte less: refused. */
+	CU_ASSERT_EQUAL(disc_write_gateway(value, (size_t)len + 1, &g), len);
+	CU_ASSERT_EQUAL(disc_write_gateway(value, (size_t)len, &g), -1);
+	CU_ASSERT_EQUAL(disc_write_gateway(value, 10, &g), -1);
+}
+
 static void test_routes_from_registrations(void)
 {
 	struct cp_discovery d;
@@ -523,6 +561,7 @@ int test_mesh_register(void)
 		{ "credentials changed under running TURN clients", test_credentials_changed },
 		{ "learned gateways become pushed text", test_learned_gateways },
 		{ "registrations from the store", test_registration_parse },
+		{ "a registration written reads back the same", test_registration_round_trip },
 		{ "registrations become routes", test_routes_from_registrations },
 		{ "registrations' exported names", test_registration_services },
 		{ "exports become imported routes", test_imports_from_registrations },

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Runs each control-plane fuzz target (the STUN/TURN codec, the JSON reader, the HTTP
-# response parser, the control protocol's wire format) for a bounded time (default 22 s
-# each, $MR_FUZZ_SECONDS to change) in a scratch directory. Any crash, sanitizer report or
-# broken invariant fails the test.
+# response parser, the control protocol's wire format, the discovery store's gateway
+# registrations) for a bounded time (default 22 s each, $MR_FUZZ_SECONDS to change) in a
+# scratch directory. Any crash, sanitizer report or broken invariant fails the test.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/fuzz_targets.sh
-fuzz_targets "${MR_FUZZ_SECONDS:-22}" stun json http ctl
+fuzz_targets "${MR_FUZZ_SECONDS:-22}" stun json http ctl disc
