@@ -96,10 +96,10 @@ static void track_close(struct flow *f, enum flow_dir dir, const struct relay_se
 		sd->in->rst = 1;
 }
 
-/* The backend acknowledged relay-owned bytes: stop keeping what it has. */
-static void note_backend_ack(struct dp_worker *w, struct flow *f, uint32_t ack)
+/* The backend acknowledged relay-owned bytes in s: stop keeping what it has. */
+static void note_backend_ack(struct dp_worker *w, struct flow *f, const struct relay_seg *s)
 {
-	uint32_t acked = ack - (f->b_seq.local_isn + 1);
+	uint32_t acked = s->ack - (f->b_seq.local_isn + 1);
 
 	if (!f->stream || !(seq_lt(f->b_una, acked)))
 		return;
@@ -107,8 +107,10 @@ static void note_backend_ack(struct dp_worker *w, struct flow *f, uint32_t ack)
 	f->retries = 0;
 	if (f->b_una == (uint32_t)f->proxy_len + f->stream_len) {
 		/* Kept until the backend's first byte reaches the client, while another member
-		 * could still take the hello should this one reset now. */
-		if (!relay_may_redispatch(w, f))
+		 * could still take the hello should this one reset now. Bytes in this very
+		 * segment are that first byte (a server's first flight acknowledges the hello
+		 * as it goes). */
+		if (s->payload_len || !relay_may_redispatch(w, f))
 			flow_stream_set(w->flows, f, NULL);
 		flow_rtx_disarm(w->flows, f);
 	}
@@ -414,7 +416,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	if (dir == FLOW_DIR_BACKEND && seq_lt(ack, f->c_rcv_nxt))
 		ack = f->c_rcv_nxt;
 	if (dir == FLOW_DIR_BACKEND && (s->flags & RTE_TCP_ACK_FLAG))
-		note_backend_ack(w, f, s->ack);
+		note_backend_ack(w, f, s);
 	track_close(f, dir, s, &sd, ack);
 
 	if (!rewrite_segment(w, f, &sd, out_dir, s, out_port, seq, ack))

@@ -217,6 +217,30 @@ static void test_redispatch_reset_before_bytes(void)
 	rh_flow_end(f);
 }
 
+/* The member's first bytes for the client and its acknowledgement of the whole hello in
+ * one segment, as a server's first flight usually comes: the hello is let go with it, not
+ * kept (off the burst path, its buffers counted) until the member sends again. */
+static void test_hello_let_go_with_first_answer(void)
+{
+	static const uint8_t server_first[] = { 0x16, 0x03, 0x03, 0x00, 0x01, 0x02 };
+	struct rh_peer c = rh_client(false);
+	struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
+	struct rh_peer m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	m = next_syn_member();
+	rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	rh_drain(&rh_app.ports[1]);
+	CU_ASSERT_TRUE(relay_may_redispatch(rh_w, f)); /* the first member: another may follow */
+	rh_send(&m, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, m.isn + 1,
+		m.our_isn + 1 + hello3.wire_len, server_first, sizeof(server_first));
+	CU_ASSERT_PTR_NULL(f->stream);
+	CU_ASSERT_FALSE(f->keeps_stream);
+	CU_ASSERT_FALSE(relay_may_redispatch(rh_w, f));
+	rh_flow_end(f);
+}
+
 /* As the relay chooses: with the members' health. */
 static bool usable_now(const void *ctx, uint32_t member)
 {
@@ -494,6 +518,7 @@ int test_relay_health_register(void)
 		{ "an unanswered member, then the redispatch limit",
 		  test_redispatch_timeout_then_limit },
 		{ "a reset before any byte: the next member", test_redispatch_reset_before_bytes },
+		{ "the hello let go with the member's first answer", test_hello_let_go_with_first_answer },
 		{ "ejection moves only the member's clients", test_ejection_moves_only_its_clients },
 		{ "at most a share of a pool ejected", test_ejection_cap },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
