@@ -108,8 +108,8 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		    struct relay_seg *s);
 
 /* Whether f may still go to another member of its pool: it came from a pool, it holds its
- * kept hello, tries are left (relay.redispatch), no backend byte reached the client and the
- * client sent nothing past the kept bytes. */
+ * kept hello, tries are left (relay.redispatch), it is connecting or spliced (not closing),
+ * no backend byte reached the client and the client sent nothing past the kept bytes. */
 bool relay_may_redispatch(const struct dp_worker *w, const struct flow *f);
 
 /* The spliced backend of f reset the connection (an exact RST): when f may redispatch, it

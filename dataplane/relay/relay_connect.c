@@ -172,7 +172,10 @@ bool relay_may_redispatch(const struct dp_worker *w, const struct flow *f)
 	       !f->sole_member &&
 	       f->dispatches + 1u < w->app->conf->relay.redispatch &&
 	       f->c_snd_nxt == f->c_seq.local_isn + 1 && /* nothing from it reached the client */
-	       (f->state != FLOW_SPLICED || f->b_snd_nxt - (f->b_seq.local_isn + 1) <= kept);
+	       /* Connecting, or spliced with nothing sent past the kept bytes; never closing:
+		* its client is gone or going. */
+	       (f->state == FLOW_CONNECTING ||
+		(f->state == FLOW_SPLICED && f->b_snd_nxt - (f->b_seq.local_isn + 1) <= kept));
 }
 
 bool relay_backend_reset(struct dp_worker *w, struct flow *f)

@@ -241,6 +241,37 @@ static void test_hello_let_go_with_first_answer(void)
 	rh_flow_end(f);
 }
 
+/* A client that resets while the relay still keeps its hello: the flow is closing, and a
+ * reset from the member then ends it as any closing flow's, never sends the hello to
+ * another member for a client that is gone. */
+static void test_no_redispatch_once_closing(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t resets = rh_event(DP_EV_redispatch_reset);
+	struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
+	uint32_t acked;
+	struct rh_peer m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	m = next_syn_member();
+	rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	acked = m.our_isn + 1 + (uint32_t)hello3.wire_len;
+	rh_send(&m, RTE_TCP_ACK_FLAG, m.isn + 1, acked, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->stream); /* kept: another member could still take it */
+	rh_send(&c, RTE_TCP_RST_FLAG, c.isn + 1 + (uint32_t)hello3.wire_len, 0, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CLOSING);
+	CU_ASSERT_FALSE(relay_may_redispatch(rh_w, f));
+	rh_drain(&rh_app.ports[1]);
+	rh_send(&m, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, m.isn + 1, acked, NULL, 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_reset), resets);
+	CU_ASSERT_PTR_NULL(next_to(THREE_PORT).m); /* no SYN to another member */
+	if (f->state != FLOW_FREE) {
+		CU_ASSERT_EQUAL(f->state, FLOW_CLOSING);
+		rh_flow_end(f);
+	}
+}
+
 /* As the relay chooses: with the members' health. */
 static bool usable_now(const void *ctx, uint32_t member)
 {
@@ -519,6 +550,7 @@ int test_relay_health_register(void)
 		  test_redispatch_timeout_then_limit },
 		{ "a reset before any byte: the next member", test_redispatch_reset_before_bytes },
 		{ "the hello let go with the member's first answer", test_hello_let_go_with_first_answer },
+		{ "no redispatch once the client has reset", test_no_redispatch_once_closing },
 		{ "ejection moves only the member's clients", test_ejection_moves_only_its_clients },
 		{ "at most a share of a pool ejected", test_ejection_cap },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
