@@ -94,7 +94,11 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 		f->b.key.peer_port = 0; /* nothing to reset on that side */
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 	}
-	if (proxy_v2 && !prepend_proxy_header(w, f, sni))
+	if (!proxy_v2 && f->proxy_len) { /* kept from a member before, routed anew without */
+		flow_stream_drop_head(w->flows, f);
+		f->proxy_len = 0;
+	}
+	if (proxy_v2 && !f->proxy_len && !prepend_proxy_header(w, f, sni))
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 	if (f->via_turn)
 		turn_bind_forget(w, f); /* routed: its peer has served */
@@ -137,7 +141,7 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 
 /* The member f connected to refused it or did not answer: tell its health, and when the
  * connection may still try another (relay.redispatch) make f a hello again, the old
- * backend side forgotten (reset when it may have answered) and its PROXY header dropped,
+ * backend side forgotten (reset when it may have answered) and its PROXY header kept,
  * to be routed after the member that failed: true (whoever called in routes it, as
  * relay.h says). false when it may not: the caller ends the flow. */
 static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_event ev)
@@ -153,9 +157,8 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 				  f->b_snd_nxt, 0, false);
 	flow_rtx_disarm(w->flows, f);
 	flow_side_forget(w->flows, f, FLOW_DIR_BACKEND);
-	if (f->proxy_len)
-		flow_stream_drop_head(w->flows, f);
-	f->proxy_len = 0;
+	/* A PROXY header stays: it names the client and our end of its connection, the same
+	 * for every member, and for a connection over TURN the peer only its bind knew. */
 	health_count_redispatch(w, f->member);
 	dp_event(w, ev == HEALTH_EV_REFUSED ? DP_EV_redispatch_refused
 		    : ev == HEALTH_EV_TIMEOUT ? DP_EV_redispatch_timeout : DP_EV_redispatch_reset);

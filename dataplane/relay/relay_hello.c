@@ -41,7 +41,10 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 
 	sni_parse_config_default(&cfg);
 	cfg.max_hello = w->app->conf->relay.max_hello;
-	for (const struct rte_mbuf *seg = f->stream; seg && n < HELLO_MAX_SPANS; seg = seg->next)
+	/* Routed again after a member failed, the flow keeps the PROXY header made for it in
+	 * a buffer of its own in front (relay_connect.c): the hello starts after it. */
+	for (const struct rte_mbuf *seg = f->proxy_len ? f->stream->next : f->stream;
+	     seg && n < HELLO_MAX_SPANS; seg = seg->next)
 		spans[n++] = (struct sni_span){ rte_pktmbuf_mtod(seg, const uint8_t *),
 						seg->data_len };
 	sni_parse(spans, n, &cfg, &r);

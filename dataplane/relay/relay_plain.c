@@ -46,7 +46,8 @@ bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f)
 {
 	uint8_t buf[PROXY_V2_READ_MAX];
 	uint32_t n = RTE_MIN(f->stream_len, PROXY_V2_READ_MAX);
-	const uint8_t *bytes = n ? rte_pktmbuf_read(f->stream, 0, n, buf) : NULL;
+	/* After a PROXY header of our own, kept from a member that failed (relay_connect.c). */
+	const uint8_t *bytes = n ? rte_pktmbuf_read(f->stream, f->proxy_len, n, buf) : NULL;
 	struct proxy_v2_info pi;
 	char name[SNI_NAME_MAX + 1];
 	size_t name_len = 0;

@@ -149,6 +149,36 @@ static void test_redispatch_refused(void)
 	rh_flow_end(f);
 }
 
+/* A connection that came over TURN, refused by its first member: the next member's PROXY
+ * v2 header still names the peer the ConnectionAttempt named, not the TURN server. */
+static void test_redispatch_keeps_turn_peer(void)
+{
+	static const uint8_t peer[6] = { 192, 0, 2, 50, 40123 >> 8, 40123 & 0xff };
+	struct rh_peer srv, m1, m2;
+	struct flow *f = rh_turn_connection(hello3p.wire, hello3p.wire_len, &srv);
+	struct rh_sent data;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	m1 = next_syn_member();
+	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m1.our_isn + 1, NULL, 0);
+	m2 = next_syn_member();
+	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
+	rh_send(&m2, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m2.isn, m2.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	data = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data.m);
+	CU_ASSERT_FATAL(data.plen > 28 + hello3p.wire_len);
+	CU_ASSERT_EQUAL(memcmp(data.payload, "\r\n\r\n\0\r\nQUIT\n", 12), 0);
+	CU_ASSERT_EQUAL(data.payload[13], 0x11); /* TCP over IPv4 */
+	CU_ASSERT_EQUAL(memcmp(data.payload + 16, peer, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(data.payload + 24, peer + 4, 2), 0);
+	CU_ASSERT_EQUAL(memcmp(data.payload + data.plen - hello3p.wire_len, hello3p.wire,
+			       hello3p.wire_len), 0);
+	rte_pktmbuf_free(data.m);
+	rh_flow_end(f);
+}
+
 /* A member that leaves the SYN unanswered: at the connect timeout it is reset and the next
  * member gets the hello; one more failure than relay.redispatch allows resets the client. */
 static void test_redispatch_timeout_then_limit(void)
@@ -546,6 +576,8 @@ int test_relay_health_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "a refused member: the next one gets the hello", test_redispatch_refused },
+		{ "a TURN peer's PROXY header the same after a refusal",
+		  test_redispatch_keeps_turn_peer },
 		{ "an unanswered member, then the redispatch limit",
 		  test_redispatch_timeout_then_limit },
 		{ "a reset before any byte: the next member", test_redispatch_reset_before_bytes },
