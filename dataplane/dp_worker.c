@@ -233,7 +233,7 @@ int dp_worker_main(void *arg)
 			dp_count(&w->load.idle_polls, 1);
 		}
 		if (end - w->now_ms_tsc >= app->tsc_per_ms) { /* divide once per ms */
-			w->now_ms = end / app->tsc_per_ms;
+			w->now_ms = dp_clock_step(w->now_ms, end / app->tsc_per_ms);
 			w->now_ms_tsc = end;
 		}
 		dp_worker_housekeeping(w);

@@ -202,6 +202,23 @@ struct dp_appliance {
 	volatile bool draining;      /* set by the main lcore: take no new connections */
 };
 
+/* The most a worker's clock moves on at once (about 12 days): see dp_clock_step. */
+#define DP_CLOCK_STEP_MS (1ull << 30)
+/* A step and the longest timeout (relay.idle_timeout_ms, at most a day) stay below 2^31. */
+_Static_assert(DP_CLOCK_STEP_MS + 86400000ull < (1ull << 31), "clock step too large");
+
+/* The worker's clock once the TSC says now_ms: now_ms itself, but after a long suspend
+ * (a virtual machine paused for weeks) at most DP_CLOCK_STEP_MS past clock_ms, so that it
+ * catches up in steps, one per millisecond of polling. Flow deadlines are 32-bit times
+ * compared modulo 2^32 (relay_now): a jump of 2^31 ms or more would make a deadline long
+ * passed read as one to come. A step stays far below that and above the longest timeout
+ * the configuration allows (a day), so after each one every deadline set before it reads
+ * as passed. */
+static inline uint64_t dp_clock_step(uint64_t clock_ms, uint64_t now_ms)
+{
+	return now_ms > clock_ms + DP_CLOCK_STEP_MS ? clock_ms + DP_CLOCK_STEP_MS : now_ms;
+}
+
 /* Whether port (host order) is one of the relay's own source ports. */
 static inline bool dp_relay_source_port(const struct dp_appliance *app, uint16_t port)
 {

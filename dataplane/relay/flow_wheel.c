@@ -140,9 +140,9 @@ void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 {
 	uint32_t ms = wh->next_ms;
 
-	/* The clock only moves on: any time but the last one run is new, even one more than
-	 * 2^31 ms later (a long suspended machine), which a modular compare would read as
-	 * earlier and so run nothing until the clock came round again. */
+	/* The clock only moves on: any time but the last one run is new, not one a modular
+	 * compare would read as earlier. (Deadlines are compared modulo 2^32 all the same: the
+	 * clock must move less than 2^31 ms between runs, as dp_clock_step sees to.) */
 	if (wh->started && now_ms + 1 == ms)
 		return;
 	/* A whole revolution looks at every flow: after a long stall, and on the first run,

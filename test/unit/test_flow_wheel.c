@@ -5,6 +5,7 @@
 
 #include <rte_random.h>
 
+#include "dp.h"
 #include "flow.h"
 #include "flow_table.h"
 #include "unit.h"
@@ -245,6 +246,37 @@ static void test_long_stall(void)
 	CU_ASSERT_EQUAL(f[30]->state, FLOW_FREE);
 	run(ft, stall + 5000 * 19 + 1);
 	CU_ASSERT_EQUAL(seen.expired, 52);
+	CU_ASSERT_EQUAL(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
+/* A machine suspended for 30 days, longer than 2^31 ms: the worker's clock catches up in
+ * steps (dp_clock_step), and the first run after the wake ends every flow that was due,
+ * the one a day ahead (the longest timeout) too; none waits for the 32-bit clock to come
+ * round again. */
+static void test_suspend_caught_up_in_steps(void)
+{
+	struct flow_table *ft = table("ut_wheel_susp", 8);
+	const uint64_t woke = 5000 + 30ull * 86400000;
+	uint64_t clock = 5000;
+	unsigned int steps = 0;
+	struct flow *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	CU_ASSERT_EQUAL(dp_clock_step(100, 110), 110);
+	CU_ASSERT_EQUAL(dp_clock_step(100, 90), 90); /* never past a clock read: as it is */
+	f = flow_alloc(ft, 6000);
+	flow_alloc(ft, 5000 + 86400000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	run(ft, (uint32_t)clock);
+	CU_ASSERT_EQUAL(seen.expired, 0);
+	while (clock != woke && steps++ < 10) {
+		clock = dp_clock_step(clock, woke);
+		run(ft, (uint32_t)clock);
+		CU_ASSERT_EQUAL(seen.expired, 2);
+	}
+	CU_ASSERT_EQUAL(clock, woke);
+	CU_ASSERT(steps > 1);
 	CU_ASSERT_EQUAL(flow_count(ft), 0);
 	flow_table_free(ft);
 }
@@ -503,6 +535,8 @@ int test_flow_wheel_register(void)
 		{ "a retransmission left due does not keep a flow from its expiry",
 		  test_rtx_left_due_still_expires },
 		{ "a stall longer than a revolution, across the clock's wrap", test_long_stall },
+		{ "a suspend of 30 days: the clock catches up in steps, all due end at once",
+		  test_suspend_caught_up_in_steps },
 		{ "a callback ends flows of its own slot; a reused entry keeps its time",
 		  test_callback_ends_others },
 		{ "a callback starts a flow and moves up one of its own slot",
