@@ -74,7 +74,10 @@ static int connect_to(struct etcd_conn *e, const char *endpoint)
 int etcd_conn_request(struct etcd_conn *e, const char *endpoint, const char *path,
 		      const char *json, bool stream, int64_t now_ms, uint32_t timeout_ms)
 {
-	char req[4096];
+	/* The request line and headers take a few hundred bytes; the body, a registration in
+	 * base64 among them, may take up to twice DISC_VALUE_MAX. */
+	size_t cap = strlen(json) + 1024;
+	char *req;
 	int len;
 
 	if (e->busy)
@@ -86,9 +89,14 @@ int etcd_conn_request(struct etcd_conn *e, const char *endpoint, const char *pat
 	if ((e->conn.state == CP_CONN_CLOSED || strcmp(e->endpoint, endpoint) != 0) &&
 	    connect_to(e, endpoint) < 0)
 		return -1;
-	len = http_format_post(req, sizeof(req), e->conn.peer, path, json, strlen(json), true);
-	if (len < 0)
+	req = malloc(cap);
+	if (!req)
+		return etcd_fail(e, "out of memory");
+	len = http_format_post(req, cap, e->conn.peer, path, json, strlen(json), true);
+	if (len < 0) {
+		free(req);
 		return etcd_fail(e, "%s%s: request too large", endpoint, path);
+	}
 	http_resp_init(&e->resp, stream ? UINT64_MAX / 2 : ETCD_BODY_MAX);
 	if (stream)
 		http_lines_init(&e->items, HTTP_LINES_OBJECTS, e->items_buf, ETCD_ITEM_MAX);
@@ -96,7 +104,9 @@ int etcd_conn_request(struct etcd_conn *e, const char *endpoint, const char *pat
 	e->busy = true;
 	e->streaming = stream;
 	e->deadline_ms = now_ms + timeout_ms;
-	if (cp_conn_send(&e->conn, req, (size_t)len) < 0)
+	len = cp_conn_send(&e->conn, req, (size_t)len);
+	free(req);
+	if (len < 0)
 		return etcd_fail(e, "%s", e->conn.error);
 	return 0;
 }

@@ -4,9 +4,13 @@
  * (permissions, format, no password in any message), learned gateways turned into pushed
  * text (generations, reloads), registrations read from the store (hostile ones ignored),
  * and which of them become routes. Against real coturn and etcd: integration test 41. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +19,8 @@
 #include "cp_discovery.h"
 #include "cp_mesh.h"
 #include "cp_secrets.h"
+#include "etcd_conn.h"
+#include "mr_clock.h"
 #include "mr_config.h"
 #include "unit.h"
 
@@ -382,6 +388,89 @@ static void test_registration_round_trip(void)
 	CU_ASSERT_EQUAL(disc_write_gateway(value, 10, &g), -1);
 }
 
+static void count_doc(void *arg, struct json_value *doc)
+{
+	(void)doc;
+	++*(int *)arg;
+}
+
+/* A loopback "store" on listen_fd takes e's request whole (headers and Content-Length
+ * bytes) into got, then answers {}; e counts the answers it parsed in *answers. The bytes
+ * received; bounded by 3 s. */
+static size_t store_exchange(struct etcd_conn *e, int listen_fd, char *got, size_t cap,
+			     int *answers)
+{
+	uint64_t deadline = mr_clock_ms() + 3000;
+	int fd = accept(listen_fd, NULL, NULL);
+	size_t have = 0, want = 0;
+	bool answered = false;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	while (mr_clock_ms() < deadline && *answers == 0) {
+		struct pollfd p[2] = { { .fd = e->conn.fd, .events = etcd_conn_events(e) },
+				       { .fd = fd, .events = POLLIN } };
+
+		if (poll(p, 2, 20) <= 0)
+			continue;
+		if (p[0].revents)
+			CU_ASSERT_EQUAL_FATAL(etcd_conn_handle(e, p[0].revents, (int64_t)mr_clock_ms(),
+							       count_doc, answers), 0);
+		if ((p[1].revents & POLLIN) && have < cap) {
+			ssize_t n = recv(fd, got + have, cap - have, 0);
+			const char *end, *len;
+
+			CU_ASSERT_FATAL(n > 0);
+			have += (size_t)n;
+			got[have < cap ? have : cap - 1] = '\0';
+			end = strstr(got, "\r\n\r\n");
+			len = strstr(got, "Content-Length: ");
+			if (end && len && !want)
+				want = (size_t)(end + 4 - got) + strtoul(len + 16, NULL, 10);
+		}
+		if (want && have >= want && !answered) {
+			static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+
+			CU_ASSERT_EQUAL(send(fd, ok, sizeof(ok) - 1, 0), (ssize_t)sizeof(ok) - 1);
+			answered = true;
+		}
+	}
+	close(fd);
+	return have;
+}
+
+/* A registration near DISC_VALUE_MAX goes to the store whole: its base64 and the request's
+ * headers once had to fit 4 KB, and a larger one was refused at every retry. */
+static void test_store_takes_large_requests(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	size_t body_len = 2 * DISC_VALUE_MAX + 100, have;
+	char *body = malloc(body_len + 1), *got = malloc(body_len + 4096), endpoint[64];
+	int listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), answers = 0;
+	struct etcd_conn e;
+
+	CU_ASSERT_FATAL(body && got && listen_fd >= 0);
+	CU_ASSERT_FATAL(bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CU_ASSERT_FATAL(listen(listen_fd, 1) == 0);
+	getsockname(listen_fd, (struct sockaddr *)&sa, &sl);
+	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	memset(body, 'A', body_len);
+	memcpy(body, "{\"value\":\"", 10);
+	memcpy(body + body_len - 2, "\"}", 2);
+	body[body_len] = '\0';
+	etcd_conn_init(&e);
+	CU_ASSERT_EQUAL_FATAL(etcd_conn_request(&e, endpoint, "/v3/kv/put", body, false,
+						(int64_t)mr_clock_ms(), 3000), 0);
+	have = store_exchange(&e, listen_fd, got, body_len + 4096, &answers);
+	CU_ASSERT(have > body_len);
+	CU_ASSERT(have > body_len && memcmp(got + have - body_len, body, body_len) == 0);
+	CU_ASSERT_EQUAL(answers, 1);
+	etcd_conn_free(&e);
+	close(listen_fd);
+	free(got);
+	free(body);
+}
+
 static void test_routes_from_registrations(void)
 {
 	struct cp_discovery d;
@@ -562,6 +651,8 @@ int test_mesh_register(void)
 		{ "learned gateways become pushed text", test_learned_gateways },
 		{ "registrations from the store", test_registration_parse },
 		{ "a registration written reads back the same", test_registration_round_trip },
+		{ "a request of twice the largest registration reaches the store",
+		  test_store_takes_large_requests },
 		{ "registrations become routes", test_routes_from_registrations },
 		{ "registrations' exported names", test_registration_services },
 		{ "exports become imported routes", test_imports_from_registrations },
