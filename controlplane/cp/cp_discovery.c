@@ -340,12 +340,15 @@ static void next_step(struct cp_discovery *d, int64_t now_ms)
 		return;
 	if (d->lease == 0)
 		step = DISC_GRANT;
+	else if (now_ms >= d->keepalive_ms)
+		/* Before a put: after an outage longer than the lease, a put under it is refused
+		 * (lease not found) at every retry, while the keepalive's answer says it is gone
+		 * and a new one is granted. */
+		step = DISC_KEEPALIVE;
 	else if (d->put_needed || !d->registered)
 		step = DISC_PUT;
 	else if (!d->synced)
 		step = DISC_RANGE;
-	else if (now_ms >= d->keepalive_ms)
-		step = DISC_KEEPALIVE;
 	if (step == DISC_NONE)
 		return;
 	if (step == DISC_KEEPALIVE || step == DISC_GRANT)
@@ -365,8 +368,10 @@ int cp_discovery_tick(struct cp_discovery *d, int64_t now_ms)
 		go_down(d, now_ms, d->req.error[0] ? d->req.error : d->watch.error);
 	next_step(d, now_ms);
 	due = d->down ? d->retry_ms : d->keepalive_ms;
-	if (!d->down && (d->req.busy || d->watch.busy))
-		due = due < now_ms + 250 ? due : now_ms + 250; /* deadlines */
+	/* Deadlines are looked at four times a second; a keepalive due while another request
+	 * is out waits for its answer, not in a loop of zero timeouts. */
+	if (!d->down && (d->req.busy || d->watch.busy) && (due <= now_ms || due > now_ms + 250))
+		due = now_ms + 250;
 	return due <= now_ms ? 0 : (int)(due - now_ms);
 }
 
