@@ -144,6 +144,7 @@
 	X(rst_not_exact)      /* RST not at the expected sequence (challenged inside the window) */\
 	X(syn_in_window)      /* SYN on a synchronized connection: challenged, not taken */   \
 	X(tcp_out_of_window)  /* segment or acknowledgement outside the windows: dropped */\
+	X(tcp_no_ack)         /* synchronized, neither ACK nor RST nor SYN: dropped (RFC 9293) */\
 	X(port_paused)        /* frame for a port the operator paused (meshrelayctl port) */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,

@@ -39,7 +39,10 @@ static inline bool relay_guard_seq_ok(uint32_t seq, uint32_t len, uint32_t acked
 }
 
 /* The windows alone (RFC 5961 section 5 for the acknowledgement: SND.UNA - MAX.SND.WND <=
- * SEG.ACK <= SND.NXT, in the sender's space: nobody acknowledges what it was never sent). */
+ * SEG.ACK <= SND.NXT, in the sender's space: nobody acknowledges what it was never sent).
+ * A segment without ACK fails: once synchronized, only a RST or a SYN may lack it (RFC 9293
+ * 3.10.7.4), and one that passed would move what the relay counts as sent, the mark an
+ * exact RST is judged by. */
 static inline bool relay_guard_window_ok(const struct flow *f, enum flow_dir dir,
 					 const struct relay_seg *s)
 {
@@ -51,8 +54,9 @@ static inline bool relay_guard_window_ok(const struct flow *f, enum flow_dir dir
 
 	uint32_t oldest = una - in->max_win;
 
-	return relay_guard_seq_ok(s->seq, s->payload_len, in->acked, out->max_win) &&
-	       (!(s->flags & RTE_TCP_ACK_FLAG) || s->ack - oldest <= snd_nxt - oldest);
+	return (s->flags & RTE_TCP_ACK_FLAG) &&
+	       relay_guard_seq_ok(s->seq, s->payload_len, in->acked, out->max_win) &&
+	       s->ack - oldest <= snd_nxt - oldest;
 }
 
 /* The verdict on segments that would end, open or free something (out of line). */
@@ -71,7 +75,7 @@ static inline enum relay_guard relay_guard_spliced(struct dp_worker *w, const st
 		return relay_guard_state(w, f, dir, s, why);
 	if (likely(relay_guard_window_ok(f, dir, s)))
 		return GUARD_PASS;
-	*why = DP_DROP_tcp_out_of_window;
+	*why = (s->flags & RTE_TCP_ACK_FLAG) ? DP_DROP_tcp_out_of_window : DP_DROP_tcp_no_ack;
 	return GUARD_DROP;
 }
 

@@ -169,9 +169,11 @@ static enum keep_result hello_keep(struct dp_worker *w, struct flow *f, struct r
 /* Before the splice the relay is the client's receiver; it offers a fixed window. */
 #define HELLO_WINDOW 65535u
 
+static bool hello_in_window(const struct flow *f, const struct relay_seg *s);
+
 /* A SYN, RST or FIN from the client before the splice, checksum first (RFC 5961: a RST
- * ends the flow only at exactly the next expected byte, a SYN never; a FIN only in order).
- * Consumes s. */
+ * ends the flow only at exactly the next expected byte, a SYN never; a FIN only in order,
+ * with an acceptable acknowledgement). Consumes s. */
 static void hello_control(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
 	if (!relay_seg_checksum_ok(&w->app->ports[f->c.port], s))
@@ -189,21 +191,25 @@ static void hello_control(struct dp_worker *w, struct flow *f, struct relay_seg 
 			relay_challenge(w, f, FLOW_DIR_CLIENT, f->c_rcv_nxt);
 		return dp_drop(w, s->m, DP_DROP_rst_not_exact);
 	}
-	if (seq_leq(s->seq, f->c_rcv_nxt) && seq_leq(f->c_rcv_nxt, s->seq + s->payload_len)) {
+	if (hello_in_window(f, s) && seq_leq(s->seq, f->c_rcv_nxt) &&
+	    seq_leq(f->c_rcv_nxt, s->seq + s->payload_len)) {
 		rte_pktmbuf_free(s->m); /* the client gave up before its hello was whole */
 		return relay_abort(w, f, true, true, DP_DROP_client_abort);
 	}
-	dp_drop(w, s->m, DP_DROP_tcp_out_of_window);
+	dp_drop(w, s->m, (s->flags & RTE_TCP_ACK_FLAG) ? DP_DROP_tcp_out_of_window
+						       : DP_DROP_tcp_no_ack);
 	relay_ack_client(w, f);
 }
 
-/* Inside the window the relay offers, acknowledging only what the relay sent. */
+/* Inside the window the relay offers, acknowledging only what the relay sent (a segment
+ * without ACK is not: relay_guard_window_ok). */
 static bool hello_in_window(const struct flow *f, const struct relay_seg *s)
 {
 	uint32_t oldest = f->c_snd_nxt - HELLO_WINDOW;
 
-	return relay_guard_seq_ok(s->seq, s->payload_len, f->c_rcv_nxt, HELLO_WINDOW) &&
-	       (!(s->flags & RTE_TCP_ACK_FLAG) || s->ack - oldest <= f->c_snd_nxt - oldest);
+	return (s->flags & RTE_TCP_ACK_FLAG) &&
+	       relay_guard_seq_ok(s->seq, s->payload_len, f->c_rcv_nxt, HELLO_WINDOW) &&
+	       s->ack - oldest <= f->c_snd_nxt - oldest;
 }
 
 void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
@@ -226,7 +232,8 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 	if (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG))
 		return hello_control(w, f, s);
 	if (!hello_in_window(f, s))
-		return dp_drop(w, s->m, DP_DROP_tcp_out_of_window);
+		return dp_drop(w, s->m, (s->flags & RTE_TCP_ACK_FLAG) ? DP_DROP_tcp_out_of_window
+								      : DP_DROP_tcp_no_ack);
 	if (s->opts.has_ts)
 		f->c.ts_recent = s->opts.tsval;
 	f->c_win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << f->c.peer_wscale;

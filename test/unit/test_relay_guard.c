@@ -117,6 +117,54 @@ static void test_spliced_syn_and_window(void)
 	rh_flow_end(f);
 }
 
+/* A blind segment without ACK inside the window (RFC 9293: dropped once synchronized):
+ * it must neither reach the backend nor move what the relay counts as sent, so a RST at
+ * its end is no more exact than before; nor may a FIN without ACK mark the side closed. */
+static void test_spliced_no_ack_dropped(void)
+{
+	struct rh_peer c, b;
+	struct flow *f = spliced(&c, &b);
+	uint32_t next = c.isn + 1 + (uint32_t)rh_hello_api_len, sent = f->b_snd_nxt;
+	uint64_t no_ack = rh_drops(DP_DROP_tcp_no_ack);
+	static const uint8_t data[100];
+
+	rh_send(&c, 0, next, 0, data, sizeof(data));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_no_ack), no_ack + 1);
+	CU_ASSERT_EQUAL(rh_drain(b.port), 0);
+	CU_ASSERT_EQUAL(f->b_snd_nxt, sent);
+	rh_send(&c, RTE_TCP_RST_FLAG, next + sizeof(data), 0, NULL, 0);
+	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
+	rh_send(&c, RTE_TCP_FIN_FLAG, next, 0, NULL, 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_no_ack), no_ack + 2);
+	CU_ASSERT_FALSE(f->c.fin_seen);
+	CU_ASSERT_EQUAL(rh_drain(b.port), 0);
+	rh_flow_end(f);
+}
+
+/* Before the splice the same: data without ACK is not kept, a FIN without an acceptable
+ * ACK does not end the flow (RFC 5961 section 5). */
+static void test_hello_no_ack_dropped(void)
+{
+	struct rh_peer c = rh_client(false);
+	struct flow *f = rh_client_start(&c, rh_hello_api, 40); /* the hello's start */
+	uint32_t next = c.isn + 1 + 40;
+	uint64_t no_ack = rh_drops(DP_DROP_tcp_no_ack);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_HELLO);
+	rh_send(&c, 0, next, 0, rh_hello_api + 40, 20);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_no_ack), no_ack + 1);
+	CU_ASSERT_EQUAL(f->stream_len, 40);
+	rh_send(&c, RTE_TCP_FIN_FLAG, next, 0, NULL, 0);
+	rh_send(&c, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, next, c.our_isn + 1 + 0x10000000u, NULL,
+		0);
+	CU_ASSERT_EQUAL(f->state, FLOW_HELLO);
+	rh_send(&c, RTE_TCP_ACK_FLAG, next, c.our_isn + 1, rh_hello_api + 40,
+		rh_hello_api_len - 40);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	rh_flow_end(f);
+}
+
 /* Challenge ACKs are rationed per worker (relay.challenge_acks a second). */
 static void test_challenge_rate(void)
 {
@@ -145,6 +193,8 @@ int test_relay_guard_register(void)
 		{ "spliced: a RST only at the exact sequence", test_spliced_rst_exact_only },
 		{ "spoofed backend ACK frees nothing", test_spoofed_backend_ack_keeps_bytes },
 		{ "spliced: SYN challenged, outside the window dropped", test_spliced_syn_and_window },
+		{ "spliced: no ACK, no effect", test_spliced_no_ack_dropped },
+		{ "hello: no ACK, no effect; a FIN needs an acceptable ACK", test_hello_no_ack_dropped },
 		{ "challenge ACKs rationed", test_challenge_rate },
 		CU_TEST_INFO_NULL,
 	};

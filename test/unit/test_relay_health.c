@@ -338,6 +338,36 @@ static void fail_member(uint32_t slot, unsigned int times)
 	housekeeping_for(10);
 }
 
+/* The slots of pool "three"'s members, in the table's order. */
+static void three_slots(uint32_t slots[3])
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < route_table_member_count(live->routes) && n < 3; i++) {
+		struct ip_addr a;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &a, &port);
+		if (port == THREE_PORT)
+			slots[n++] = relay_live_member_slot(live, i);
+	}
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+}
+
+/* Pool "three" as new: what the cases before did to its members (failures counted, one
+ * ejected, a doubled ejection time) over, whichever members their clients were sent to. */
+static void three_fresh(void)
+{
+	uint32_t slots[3];
+
+	three_slots(slots);
+	housekeeping_for(4000); /* max_ejection_ms: any ejection is over */
+	for (int i = 0; i < 3; i++)
+		health_report(rh_w, slots[i], HEALTH_EV_CONNECTED);
+	housekeeping_for(10);
+}
+
 /* Consecutive failures eject a member: exactly its clients move, to the others; when the
  * ejection is over exactly they come back. Ejected again at once, the time doubles, up to
  * max_ejection_ms; a good connection resets the doubling. */
@@ -348,10 +378,9 @@ static void test_ejection_moves_only_its_clients(void)
 	unsigned int moved = 0;
 	struct health_slot *s;
 
-	housekeeping_for(20); /* the scan has seen every member */
+	three_fresh();
 	choices(before, N, false);
 	x = before[0];
-	health_report(rh_w, x, HEALTH_EV_CONNECTED); /* failures of the cases before, forgotten */
 	s = &rh_app.health->slots[x];
 	fail_member(x, 2);
 	CU_ASSERT_EQUAL(state_of(x), HEALTH_UP);
@@ -388,18 +417,10 @@ static void test_ejection_moves_only_its_clients(void)
  * three members and 50 %, one. */
 static void test_ejection_cap(void)
 {
-	const struct relay_live *live = relay_live_get(&rh_app);
-	uint32_t slots[3], n = 0;
+	uint32_t slots[3];
 
-	for (uint32_t i = 0; i < route_table_member_count(live->routes) && n < 3; i++) {
-		struct ip_addr a;
-		uint16_t port;
-
-		route_table_member(live->routes, i, &a, &port);
-		if (port == THREE_PORT)
-			slots[n++] = relay_live_member_slot(live, i);
-	}
-	CU_ASSERT_EQUAL_FATAL(n, 3);
+	three_fresh();
+	three_slots(slots);
 	fail_member(slots[0], 3);
 	fail_member(slots[1], 3);
 	fail_member(slots[2], 3);
