@@ -114,7 +114,11 @@ static enum keep_result keep_copy(struct dp_worker *w, struct flow *f, struct rt
 				  uint32_t n)
 {
 	struct rte_mbuf *last = rte_pktmbuf_lastseg(f->stream);
-	uint32_t in_tail = tail_writable(last) ? RTE_MIN(rte_pktmbuf_tailroom(last), n) : 0;
+	/* Never behind a PROXY header's own buffer (a plain flow's, made before any client
+	 * byte): it is dropped whole when the flow is routed again without one. */
+	bool header_only = f->proxy_len && last == f->stream;
+	uint32_t in_tail = tail_writable(last) && !header_only
+				   ? RTE_MIN(rte_pktmbuf_tailroom(last), n) : 0;
 	struct rte_mbuf *more = NULL;
 
 	if (in_tail < n) {

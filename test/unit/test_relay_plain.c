@@ -258,6 +258,43 @@ static void test_remote_service_announced(void)
 	finish(f);
 }
 
+/* A client's bytes while the header for the other gateway is made and the connect is
+ * under way go into a buffer of their own, not behind the header in its buffer (which a
+ * route taken again without a header drops whole); the gateway gets both in order. */
+static void test_remote_service_bytes_apart_from_header(void)
+{
+	static const struct rte_ether_addr gw_mac = { { 0x02, 0, 0, 0, 0, 0x77 } };
+	static const char req[] = "AMQP\0\0\x09\x01";
+	struct rh_peer c = vip_client(VIP_MQ, 5672), g;
+	struct flow *f;
+	struct proxy_v2_info pi;
+	struct rh_sent s;
+	uint16_t header;
+
+	neigh_learn(rh_w->neigh, 0x0a01004du, &gw_mac, rh_w->now_ms, true);
+	f = plain_connect(&c, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	header = f->proxy_len;
+	CU_ASSERT_FATAL(header > 0);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1, c.our_isn + 1,
+		(const uint8_t *)req, sizeof(req) - 1);
+	CU_ASSERT_EQUAL(f->stream_len, sizeof(req) - 1);
+	CU_ASSERT_EQUAL(f->stream->data_len, header);
+	g = rh_backend(f);
+	g.ip = 0x0a01004du;
+	rh_drain(g.port);
+	rh_send(&g, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, g.isn, g.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	s = next_data(g.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL_FATAL(s.plen, header + sizeof(req) - 1);
+	CU_ASSERT_EQUAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
+	CU_ASSERT_EQUAL(memcmp(s.payload + header, req, sizeof(req) - 1), 0);
+	rte_pktmbuf_free(s.m);
+	finish(f);
+}
+
 /* The other side: a TURN data connection whose stream starts with such a header is
  * routed to the local service it names, the header gone; one naming no service, or with
  * a broken header, is refused. */
@@ -321,6 +358,8 @@ int test_relay_plain_register(void)
 		{ "no service on a VIP port: RST", test_no_service_reset },
 		{ "ARP for the VIP range", test_arp_for_vip },
 		{ "another network's service announced by PROXY v2", test_remote_service_announced },
+		{ "a client's bytes apart from the gateway's header",
+		  test_remote_service_bytes_apart_from_header },
 		{ "routed by another gateway's PROXY v2 header", test_from_gateway },
 		CU_TEST_INFO_NULL,
 	};
