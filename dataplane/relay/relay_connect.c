@@ -100,11 +100,13 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 	}
 	if (proxy_v2 && !f->proxy_len && !prepend_proxy_header(w, f, sni))
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
-	if (f->via_turn)
-		turn_bind_forget(w, f); /* routed: its peer has served */
 	f->b_seq.local_isn = relay_isn(w, f, FLOW_DIR_BACKEND);
 	f->b_snd_nxt = f->b_seq.local_isn + 1;
 	f->state = FLOW_CONNECTING;
+	/* Routed: its peer has served, unless another member may still take the flow, which
+	 * is then chosen for the same peer and told of it (relay_turn_done). */
+	if (f->via_turn && !relay_may_redispatch(w, f))
+		turn_bind_forget(w, f);
 	f->retries = 0;
 	send_syn(w, f);
 	flow_rtx_arm(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms);

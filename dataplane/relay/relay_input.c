@@ -18,6 +18,7 @@
 #include "syncookie.h"
 #include "tcp_out.h"
 #include "turn_bind.h"
+#include "turn_bind_slot.h"
 
 /* The TCP header at s->l4_off, in a segment of l4_total bytes (header and payload).
  * Inlined into both families' paths: it runs for every relayed segment. */
@@ -324,6 +325,7 @@ static bool syn_reopens(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		return false;
 	dp_event(w, DP_EV_flow_closed);
 	dp_event(w, DP_EV_closing_reopened);
+	turn_bind_done(w, f);
 	flow_release(w->flows, f);
 	return true;
 }

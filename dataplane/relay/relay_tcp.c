@@ -183,6 +183,7 @@ void relay_flow_expire(struct dp_worker *w, struct flow *f)
 		return relay_abort(w, f, true, true, DP_DROP_none);
 	default:
 		dp_event(w, DP_EV_flow_closed); /* logged when it began to close (splice.c) */
+		turn_bind_done(w, f);
 		flow_release(w->flows, f);
 	}
 }

@@ -18,6 +18,7 @@
 #include "splice_rewrite.h"
 #include "mr_bytes.h"
 #include "tcp_out.h"
+#include "turn_bind_slot.h"
 
 /* Rewrite a 32-bit field of the TCP header (host-order value) and note the change.
  * Option fields at odd offsets make *aligned false: the caller then recomputes. */
@@ -110,8 +111,10 @@ static void note_backend_ack(struct dp_worker *w, struct flow *f, const struct r
 		 * could still take the hello should this one reset now. Bytes in this very
 		 * segment are that first byte (a server's first flight acknowledges the hello
 		 * as it goes). */
-		if (s->payload_len || !relay_may_redispatch(w, f))
+		if (s->payload_len || !relay_may_redispatch(w, f)) {
 			flow_stream_set(w->flows, f, NULL);
+			turn_bind_done(w, f);
+		}
 		flow_rtx_disarm(w->flows, f);
 	}
 }
@@ -291,8 +294,10 @@ static bool backend_early(struct dp_worker *w, struct flow *f, const struct rela
 		relay_hello_classify(w, f); /* routed after the member that reset it */
 		return true;
 	}
-	if (s->payload_len && f->b_una == (uint32_t)f->proxy_len + f->stream_len)
+	if (s->payload_len && f->b_una == (uint32_t)f->proxy_len + f->stream_len) {
 		flow_stream_set(w->flows, f, NULL);
+		turn_bind_done(w, f);
+	}
 	return false;
 }
 

@@ -83,11 +83,7 @@ void turn_bind_start(struct dp_worker *w, void *arg)
 	struct flow *f;
 
 	req->result = -1;
-	if (!w->binds)
-		w->binds = calloc(TURN_BIND_SLOTS, sizeof(*w->binds));
-	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS && !b; i++)
-		if (!w->binds[i].used)
-			b = &w->binds[i];
+	b = turn_bind_slot_take(w);
 	if (!b)
 		return;
 	b->req = req->bind;

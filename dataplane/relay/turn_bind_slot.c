@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "turn_bind_slot.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct turn_bind_slot *turn_bind_slot_of(struct dp_worker *w, const struct flow *f)
@@ -9,6 +10,24 @@ struct turn_bind_slot *turn_bind_slot_of(struct dp_worker *w, const struct flow 
 		if (w->binds[i].used && w->binds[i].flow_index == f->index &&
 		    w->binds[i].flow_isn == f->c_seq.local_isn)
 			return &w->binds[i];
+	return NULL;
+}
+
+struct turn_bind_slot *turn_bind_slot_take(struct dp_worker *w)
+{
+	if (!w->binds)
+		w->binds = calloc(TURN_BIND_SLOTS, sizeof(*w->binds));
+	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS; i++)
+		if (!w->binds[i].used)
+			return &w->binds[i];
+	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS; i++) {
+		const struct flow *f = flow_at(w->flows, w->binds[i].flow_index);
+
+		if (!f || !f->via_turn || f->c_seq.local_isn != w->binds[i].flow_isn) {
+			w->binds[i].used = false;
+			return &w->binds[i];
+		}
+	}
 	return NULL;
 }
 

@@ -39,7 +39,20 @@ struct turn_bind_slot *turn_bind_slot_of(struct dp_worker *w, const struct flow 
 bool turn_bind_peer(struct dp_worker *w, const struct flow *f, struct ip_addr *peer,
 		    uint16_t *port);
 
-/* The flow ends while binding, or leaves its hello (routed, aborted): forget its slot. */
+/* The flow ends while binding, or its peer has served (routed to a member it stays with,
+ * aborted): forget its slot. */
 void turn_bind_forget(struct dp_worker *w, const struct flow *f);
+
+/* f may no longer go to another member (its hello let go, or it ends): a flow that came
+ * over TURN forgets its slot, kept until then for its peer (turn_bind_peer). */
+static inline void turn_bind_done(struct dp_worker *w, const struct flow *f)
+{
+	if (f->via_turn)
+		turn_bind_forget(w, f);
+}
+
+/* A slot for a new bind: a free one, else one whose flow is gone (a way out that did not
+ * forget it: the slot would else be lost for good); NULL when all are in use. */
+struct turn_bind_slot *turn_bind_slot_take(struct dp_worker *w);
 
 #endif

@@ -432,6 +432,27 @@ static struct flow *turn_connection(const char *sni, struct rh_peer *srv)
 	return rh_turn_connection(hb.wire, hb.wire_len, srv);
 }
 
+/* Slots whose flows went a way that did not forget them are taken back when a bind finds
+ * no free slot: the worker's TURN connections are never refused for them. */
+static void test_bind_slots_reclaimed(void)
+{
+	struct rh_peer srv;
+	struct flow *f;
+
+	turn_bind_slot_take(rh_w); /* the slots exist */
+	for (unsigned int i = 0; i < TURN_BIND_SLOTS; i++) {
+		rh_w->binds[i].used = true; /* flows long gone: free entries */
+		rh_w->binds[i].flow_index = 1000 + i;
+		rh_w->binds[i].flow_isn = 7;
+	}
+	f = turn_connection("api.svc.example", &srv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	rh_flow_end(f);
+	for (unsigned int i = 0; i < TURN_BIND_SLOTS; i++)
+		rh_w->binds[i].used = false;
+}
+
 /* What comes over another network's TURN server is for this network's services only (a
  * route to a third network is refused, not relayed on), and a PROXY v2 header names the
  * peer the ConnectionAttempt named, not the TURN server every such connection comes from. */
@@ -509,6 +530,7 @@ int test_relay_hardening_register(void)
 		{ "past the budget the oldest hello goes", test_kept_budget_evicts_oldest },
 		{ "a mangled name for our own address", test_mangled_own_address },
 		{ "over TURN: local services, the real client", test_turn_local_only_real_client },
+		{ "bind slots of flows gone taken back", test_bind_slots_reclaimed },
 		CU_TEST_INFO_NULL,
 	};
 

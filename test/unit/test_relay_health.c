@@ -15,6 +15,7 @@
 #include "relay_live.h"
 #include "relay_tcp.h"
 #include "sni_parse.h"
+#include "turn_bind_slot.h"
 #include "unit.h"
 
 #define THREE_PORT 8443   /* pool "three": 10.1.0.2-4, passive health only */
@@ -146,6 +147,11 @@ static void test_redispatch_refused(void)
 	CU_ASSERT_EQUAL(memcmp(data.payload + data.plen - hello3p.wire_len, hello3p.wire,
 			       hello3p.wire_len), 0);
 	rte_pktmbuf_free(data.m);
+	/* The member's first answer: the hello and the peer's slot are let go. */
+	rh_send(&m2, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, m2.isn + 1,
+		m2.our_isn + 1 + (uint32_t)(data.plen), (const uint8_t *)"\x16\x03\x03", 3);
+	CU_ASSERT_PTR_NULL(f->stream);
+	CU_ASSERT_PTR_NULL(turn_bind_slot_of(rh_w, f));
 	rh_flow_end(f);
 }
 
@@ -160,6 +166,7 @@ static void test_redispatch_keeps_turn_peer(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_PTR_NOT_NULL(turn_bind_slot_of(rh_w, f)); /* another member may take it */
 	m1 = next_syn_member();
 	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m1.our_isn + 1, NULL, 0);
 	m2 = next_syn_member();
