@@ -205,7 +205,10 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		rte_pktmbuf_free(s->m);
 		return bind_refused(w, f, b, false);
 	}
-	if ((s->flags & RTE_TCP_ACK_FLAG) && seq_leq(f->c_snd_nxt, s->ack))
+	/* All of the bind acknowledged, not more, by a segment whose checksum holds: once
+	 * acked, it is never sent again, so a corrupted or forged ACK must not pass for it. */
+	if (!b->acked && (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->c_snd_nxt &&
+	    relay_seg_checksum_ok(&w->app->ports[f->c.port], s))
 		b->acked = true;
 	if (!b->acked && s->payload_len) {
 		rte_pktmbuf_free(s->m); /* an answer before our bind is acked: it comes again */

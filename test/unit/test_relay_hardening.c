@@ -160,6 +160,48 @@ static void test_bind_slots_released(void)
 	rh_drain(srv.port);
 }
 
+/* The bind counts as acknowledged only by an ACK of exactly all of it with a right
+ * checksum: a forged one beyond what was sent, or a corrupted one, would stop its
+ * retransmission for good. */
+static void test_bind_ack_checked(void)
+{
+	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
+	struct rh_peer srv = { .ip = RH_TURN_IP, .our_ip = RH_SVC_IP, .port = &rh_app.ports[1],
+			       .port_num = 3478, .isn = 6000 };
+	struct turn_bind_req req = rh_bind_request();
+	struct turn_bind_slot *b;
+	struct rte_mbuf *m;
+	struct rh_sent syn;
+
+	neigh_learn(rh_w->neigh, RH_TURN_IP, &turn_mac, rh_w->now_ms, true);
+	rh_drain(srv.port);
+	turn_bind_start(rh_w, &req);
+	CU_ASSERT_EQUAL_FATAL(req.result, 0);
+	dp_worker_housekeeping(rh_w);
+	syn = rh_next_tcp(srv.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	srv.our_port = rte_be_to_cpu_16(syn.tcp->src_port);
+	srv.our_isn = rte_be_to_cpu_32(syn.tcp->sent_seq);
+	rte_pktmbuf_free(syn.m);
+	rh_send(&srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv.isn, srv.our_isn + 1, NULL, 0);
+	b = NULL;
+	for (unsigned int i = 0; i < TURN_BIND_SLOTS; i++)
+		if (rh_w->binds[i].used)
+			b = &rh_w->binds[i];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	rh_send(&srv, RTE_TCP_ACK_FLAG, srv.isn + 1, srv.our_isn + 21 + 100000, NULL, 0);
+	CU_ASSERT_FALSE(b->acked);
+	m = rh_frame(&srv, RTE_TCP_ACK_FLAG, srv.isn + 1, srv.our_isn + 21, NULL, 0, NULL, 0);
+	rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + 20 + 16)[0] ^= 0x5a; /* its checksum */
+	rh_input(&srv, m);
+	CU_ASSERT_FALSE(b->acked);
+	rh_send(&srv, RTE_TCP_ACK_FLAG, srv.isn + 1, srv.our_isn + 21, NULL, 0);
+	CU_ASSERT_TRUE(b->acked);
+	rh_send(&srv, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, srv.isn + 1, srv.our_isn + 21, NULL, 0);
+	CU_ASSERT_EQUAL(binds_in_use(), 0);
+	rh_drain(srv.port);
+}
+
 /* A backend that announces MSS 1 gets the kept hello and a client's 1,000 bytes in
  * segments of the floor (536), not in one frame per byte. */
 static void test_peer_mss_floor(void)
@@ -531,6 +573,7 @@ int test_relay_hardening_register(void)
 		{ "a mangled name for our own address", test_mangled_own_address },
 		{ "over TURN: local services, the real client", test_turn_local_only_real_client },
 		{ "bind slots of flows gone taken back", test_bind_slots_reclaimed },
+		{ "a bind acknowledged only by an exact, sound ACK", test_bind_ack_checked },
 		CU_TEST_INFO_NULL,
 	};
 
