@@ -405,6 +405,12 @@ struct turn_bind_req rh_bind_request(void)
 
 struct flow *rh_turn_connection(const uint8_t *payload, size_t len, struct rh_peer *srv)
 {
+	return rh_turn_connection_with(payload, len, 0, srv);
+}
+
+struct flow *rh_turn_connection_with(const uint8_t *payload, size_t len, uint8_t flags,
+				     struct rh_peer *srv)
+{
 	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
 	static uint8_t data[20 + 4096];
 	struct turn_bind_req req = rh_bind_request();
@@ -434,8 +440,8 @@ struct flow *rh_turn_connection(const uint8_t *payload, size_t len, struct rh_pe
 	memcpy(data, (const uint8_t[]){ 0x01, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, 8);
 	memcpy(data + 8, req.bind.tid, 12);
 	memcpy(data + 20, payload, len);
-	rh_send(srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, srv->isn + 1, srv->our_isn + 21, data,
-		20 + len);
+	rh_send(srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | flags, srv->isn + 1, srv->our_isn + 21,
+		data, 20 + len);
 	return flow_lookup(rh_w->flows, &(struct flow_key){ rte_cpu_to_be_32(RH_TURN_IP),
 				rte_cpu_to_be_32(RH_SVC_IP), rte_cpu_to_be_16(3478),
 				rte_cpu_to_be_16(srv->our_port) }, &dir);

@@ -157,4 +157,8 @@ struct turn_bind_req rh_bind_request(void);
  * the relay refused it. srv is the TURN server's end. */
 struct flow *rh_turn_connection(const uint8_t *payload, size_t len, struct rh_peer *srv);
 
+/* The same, the payload's segment with flags besides ACK and PSH (a FIN, say). */
+struct flow *rh_turn_connection_with(const uint8_t *payload, size_t len, uint8_t flags,
+				     struct rh_peer *srv);
+
 #endif

@@ -303,7 +303,7 @@ static void test_from_gateway(void)
 	uint8_t hdr[128];
 	size_t n = 0;
 	static const char name[] = "ssh.svc.example";
-	uint64_t bad = rh_drops(DP_DROP_gateway_proxy_bad);
+	uint64_t bad = rh_drops(DP_DROP_gateway_proxy_bad), deferred;
 	struct rh_peer srv, b;
 	struct flow *f;
 	struct rh_sent s;
@@ -336,6 +336,16 @@ static void test_from_gateway(void)
 	CU_ASSERT_EQUAL(memcmp(s.payload, "hi", 2), 0);
 	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1);
 	rte_pktmbuf_free(s.m);
+	finish(f);
+	/* The header, the client's bytes and its FIN in one segment (the TURN server held
+	 * them until the bind was done): routed all the same, the FIN left for the splice. */
+	deferred = rh_event(DP_EV_plain_fin_deferred);
+	f = rh_turn_connection_with(hdr, n + 2, RTE_TCP_FIN_FLAG, &srv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_TRUE(f->gateway_plain);
+	CU_ASSERT_EQUAL(f->stream_len, 2);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_plain_fin_deferred), deferred + 1);
 	finish(f);
 	/* The wrong port for that name: no route. A header whose TLV runs past it: refused. */
 	hdr[27] = 23;
