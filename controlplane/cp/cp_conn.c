@@ -62,6 +62,20 @@ static int setup_tls(struct cp_conn *c, SSL_CTX *tls, const char *server_name)
 	return 0;
 }
 
+/* TCP keepalives on a connection that may idle for hours (an etcd watch, a TURN
+ * allocation between refreshes): a peer gone without a word (a NAT or balancer that
+ * dropped the connection, a host that died) shows as an error within about a minute, and
+ * the probes keep such middleboxes' state alive meanwhile. */
+static void keep_alive(int fd)
+{
+	int on = 1, idle = CP_CONN_KEEPIDLE_S, interval = 10, count = 3;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
 int cp_conn_open(struct cp_conn *c, const char *address, uint16_t port, SSL_CTX *tls,
 		 const char *server_name)
 {
@@ -84,6 +98,7 @@ int cp_conn_open(struct cp_conn *c, const char *address, uint16_t port, SSL_CTX 
 	if (c->fd < 0)
 		return fail(c, "socket for", strerror(errno));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	keep_alive(c->fd);
 	if (connect(c->fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
 		fail(c, "connecting to", strerror(errno));
 		cp_conn_close(c);

@@ -23,6 +23,7 @@ enum cp_conn_state {
 
 #define CP_CONN_IN_MAX (256u * 1024)   /* unconsumed input beyond this is a protocol error */
 #define CP_CONN_OUT_MAX (256u * 1024)
+#define CP_CONN_KEEPIDLE_S 30          /* idle seconds before TCP keepalive probes */
 
 struct cp_conn {
 	int fd;

@@ -240,9 +240,15 @@ int turn_client_tick(struct turn_client *t, int64_t now_ms)
 	if (t->tx.active && now_ms >= t->tx.deadline_ms)
 		turn_fail(t, now_ms, false, "%s unanswered for %d ms",
 			  stun_method_name(t->tx.method), TURN_TX_TIMEOUT_MS);
+	/* No request is out while the TCP or TLS connection is being set up: a server that
+	 * accepts it and never finishes the handshake would else hold the client there. */
+	if (t->state == TURN_CONNECTING && now_ms >= t->attempt_ms + TURN_TX_TIMEOUT_MS)
+		turn_fail(t, now_ms, false, "connection not set up in %d ms", TURN_TX_TIMEOUT_MS);
 	next_request(t, now_ms);
 	if (t->state == TURN_WAITING)
 		due = t->retry_ms;
+	if (t->state == TURN_CONNECTING)
+		due = earliest(due, t->attempt_ms + TURN_TX_TIMEOUT_MS);
 	if (t->tx.active)
 		due = earliest(due, t->tx.deadline_ms);
 	if (t->state == TURN_ALLOCATED && !t->tx.active) {

@@ -6,6 +6,7 @@
  * of both families turned into BIND requests for the data plane. Real coturn: test 41. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -251,6 +252,43 @@ static void test_credentials_refused(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "credentials refused"));
 }
 
+/* A server that takes the TCP connection and never finishes setting it up (here: the
+ * client is never told the connection is open): given up after TURN_TX_TIMEOUT_MS, as an
+ * unanswered request is, then retried. The socket probes an idle peer (TCP keepalive). */
+static void test_connection_never_set_up(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct mr_turn_server_conf sc = { .name = "fake", .relay_protocol = 6,
+					  .address = "127.0.0.1" };
+	struct mr_turn_conf tc = { .lifetime_s = 600 };
+	socklen_t len = sizeof(sa), optlen = sizeof(int);
+	int listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 0, idle = 0, wait;
+	struct turn_client t;
+	char err[128];
+
+	CU_ASSERT_FATAL(listen_fd >= 0);
+	CU_ASSERT_FATAL(bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CU_ASSERT_FATAL(listen(listen_fd, 4) == 0);
+	getsockname(listen_fd, (struct sockaddr *)&sa, &len);
+	sc.port = ntohs(sa.sin_port);
+	CU_ASSERT_EQUAL_FATAL(turn_client_init(&t, &sc, "gw", "pw", &tc, NULL, err, sizeof(err)), 0);
+	wait = turn_client_tick(&t, 1000);
+	CU_ASSERT_EQUAL_FATAL(t.state, TURN_CONNECTING);
+	CU_ASSERT(wait > 0 && wait <= TURN_TX_TIMEOUT_MS);
+	getsockopt(t.conn.fd, SOL_SOCKET, SO_KEEPALIVE, &on, &optlen);
+	getsockopt(t.conn.fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &optlen);
+	CU_ASSERT_EQUAL(on, 1);
+	CU_ASSERT_EQUAL(idle, CP_CONN_KEEPIDLE_S);
+	turn_client_tick(&t, 1000 + TURN_TX_TIMEOUT_MS - 1);
+	CU_ASSERT_EQUAL(t.state, TURN_CONNECTING);
+	turn_client_tick(&t, 1000 + TURN_TX_TIMEOUT_MS);
+	CU_ASSERT_EQUAL(t.state, TURN_WAITING);
+	CU_ASSERT_EQUAL(t.stats.failures, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "not set up"));
+	turn_client_free(&t);
+	close(listen_fd);
+}
+
 /* What meshrelay-cp would send its data plane. */
 struct binds {
 	unsigned int n;
@@ -411,6 +449,7 @@ int test_turn_register(void)
 		  test_sha256_and_stale_nonce },
 		{ "an answer with wrong integrity drops the connection", test_bad_integrity_is_refused },
 		{ "credentials refused: slow retry", test_credentials_refused },
+		{ "a connection never set up: given up, retried", test_connection_never_set_up },
 		{ "a ConnectionAttempt's BIND names its peer, IPv4 or IPv6", test_attempt_names_peer },
 		{ "ConnectionAttempts the server cannot have sent are ignored", test_attempt_refusals },
 		{ "no ConnectionAttempt on a UDP allocation", test_attempt_on_udp_allocation },
