@@ -149,7 +149,8 @@ struct dp_worker {
 	uint32_t ports_paused;       /* how many data ports w has paused (dp_port_pause.h) */
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
 	uint32_t src_addr_next;      /* ... and among a port's source addresses */
-	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second */
+	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second ... */
+	uint32_t challenge_budget;   /* ... and how many it may send (relay_guard.c) */
 	uint64_t challenge_second;
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */

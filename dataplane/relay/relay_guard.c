@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "relay_guard.h"
 
+#include <rte_random.h>
+
 #include "relay_tcp.h"
 
 void relay_guard_start(struct flow *f, uint32_t backend_win)
@@ -52,10 +54,17 @@ void relay_challenge(struct dp_worker *w, struct flow *f, enum flow_dir dir, uin
 	uint64_t second = w->now_ms / 1000;
 
 	if (second != w->challenge_second) {
+		uint32_t limit = w->app->conf->relay.challenge_acks;
+
+		/* Each second's ration is drawn between half the limit and the limit: with a
+		 * fixed one, a client of its own could count the challenges it gets back and
+		 * learn from the shortfall whether its spoofed probes hit another connection
+		 * (CVE-2016-5696, the same side channel in Linux). */
 		w->challenge_second = second;
 		w->challenge_sent = 0;
+		w->challenge_budget = limit - (uint32_t)rte_rand_max(limit / 2 + 1);
 	}
-	if (w->challenge_sent >= w->app->conf->relay.challenge_acks)
+	if (w->challenge_sent >= w->challenge_budget)
 		return dp_event(w, DP_EV_challenge_ack_limited);
 	w->challenge_sent++;
 	dp_event(w, DP_EV_challenge_ack_out);

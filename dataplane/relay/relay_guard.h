@@ -6,8 +6,9 @@
  * never once the connection is synchronized, data and acknowledgements only inside the
  * windows the ends advertised. Segments that would end, open or free something have their
  * checksum verified first. A refused RST or SYN inside the window gets a challenge ACK,
- * rate-limited per worker (relay.challenge_acks a second): a peer in sync answers it with
- * an exact RST, a blind one learns nothing. Worker lcores only.
+ * rate-limited per worker (at most relay.challenge_acks a second, the ration drawn anew
+ * each second): a peer in sync answers it with an exact RST, a blind one learns nothing.
+ * Worker lcores only.
  */
 #ifndef RELAY_GUARD_H
 #define RELAY_GUARD_H

@@ -2,6 +2,8 @@
 /* Suite "relay_guard": what a blind spoofer tries against a spliced flow (RFC 5961), driven
  * through the appliance of relay_harness.h: RSTs and SYNs inside and outside the windows,
  * wrong checksums, spoofed acknowledgements, and the ration of challenge ACKs. */
+#include <rte_random.h>
+
 #include "relay_harness.h"
 #include "unit.h"
 
@@ -165,7 +167,9 @@ static void test_hello_no_ack_dropped(void)
 	rh_flow_end(f);
 }
 
-/* Challenge ACKs are rationed per worker (relay.challenge_acks a second). */
+/* Challenge ACKs are rationed per worker: at most relay.challenge_acks a second, each
+ * second's ration drawn between half of it and all of it, so that one client counting
+ * the challenges it gets cannot tell how many went to others (CVE-2016-5696). */
 static void test_challenge_rate(void)
 {
 	struct mr_relay_conf *rc = (struct mr_relay_conf *)&rh_app.conf->relay;
@@ -173,15 +177,26 @@ static void test_challenge_rate(void)
 	struct rh_peer c, b;
 	struct flow *f = spliced(&c, &b);
 	uint32_t next = c.isn + 1 + (uint32_t)rh_hello_api_len;
-	uint64_t sent, limited = rh_event(DP_EV_challenge_ack_limited);
+	unsigned int seen[9] = { 0 };
 
-	rc->challenge_acks = 3;
-	rh_w->now_ms += 1000; /* a second of its own */
-	sent = rh_event(DP_EV_challenge_ack_out);
-	for (uint32_t i = 1; i <= 5; i++)
-		rh_send(&c, RTE_TCP_RST_FLAG, next + i, 0, NULL, 0);
-	CU_ASSERT_EQUAL(rh_event(DP_EV_challenge_ack_out), sent + 3);
-	CU_ASSERT_EQUAL(rh_event(DP_EV_challenge_ack_limited), limited + 2);
+	rc->challenge_acks = 8;
+	rte_srand(20261205); /* the rations from a fixed start: the same every run */
+	for (unsigned int second = 0; second < 40; second++) {
+		uint64_t sent = rh_event(DP_EV_challenge_ack_out);
+		uint64_t limited = rh_event(DP_EV_challenge_ack_limited);
+		uint64_t n;
+
+		rh_w->now_ms += 1000; /* a second of its own */
+		for (uint32_t i = 1; i <= 12; i++)
+			rh_send(&c, RTE_TCP_RST_FLAG, next + i, 0, NULL, 0);
+		n = rh_event(DP_EV_challenge_ack_out) - sent;
+		CU_ASSERT(n >= 4 && n <= 8);
+		CU_ASSERT_EQUAL(rh_event(DP_EV_challenge_ack_limited) - limited, 12 - n);
+		seen[n <= 8 ? n : 0]++;
+		rh_drain(c.port);
+	}
+	for (unsigned int n = 4; n <= 8; n++)
+		CU_ASSERT(seen[n] < 40); /* not one fixed ration */
 	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
 	rc->challenge_acks = saved;
 	rh_flow_end(f);
