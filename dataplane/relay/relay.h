@@ -43,6 +43,7 @@ struct relay_seg {
 	uint32_t payload_len;
 	uint32_t seq, ack;      /* host order */
 	uint8_t flags;
+	bool sum_ok;            /* its TCP checksum was verified already */
 	struct tcp_opts opts;
 };
 

@@ -51,6 +51,7 @@ static bool seg_parse(struct relay_seg *s, struct rte_mbuf *m, uint16_t l3_off)
 	uint32_t ihl, total;
 
 	s->m = m;
+	s->sum_ok = false;
 	s->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	if (unlikely(s->eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))) {
 		/* The IPv6 header and its length were checked before (ip6_input). */
@@ -257,6 +258,12 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	uint16_t mss;
 	struct flow *f;
 
+	/* A flow is made of what the segment says (its options, from the cookie in its
+	 * timestamp): a corrupted one must not make it. Verified once: the hello's input
+	 * takes the verdict. */
+	if ((s->payload_len || plain) && !relay_seg_checksum_ok(p, s))
+		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
+	s->sum_ok = s->payload_len || plain;
 	if (!cookie_valid(w, s, &mss)) {
 		/* The cookie hashes the client's ISN, taken as seq - 1: a segment sent after the
 		 * first data fails here though the handshake was good. That may be data that

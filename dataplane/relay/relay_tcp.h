@@ -39,7 +39,8 @@ void relay_ack_client(struct dp_worker *w, struct flow *f);
 void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t seq,
 		    uint32_t ack);
 
-/* Whether s's TCP checksum is right (the NIC's verdict where it gives one), on port p. */
+/* Whether s's TCP checksum is right (s->sum_ok: found so already; else the NIC's verdict
+ * where it gives one, else summed), on port p. */
 bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s);
 
 /* The receive window (field value) the relay advertises on side `to`. */

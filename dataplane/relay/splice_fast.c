@@ -310,6 +310,7 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	in = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
 	out = dir == FLOW_DIR_CLIENT ? &f->b : &f->c;
 	s.m = st->pkts[i];
+	s.sum_ok = false;
 	s.eth = rte_pktmbuf_mtod(s.m, struct rte_ether_hdr *);
 	s.ip = (struct rte_ipv4_hdr *)(s.eth + 1);
 	s.tcp = (struct rte_tcp_hdr *)(s.ip + 1);

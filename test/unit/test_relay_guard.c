@@ -167,6 +167,34 @@ static void test_hello_no_ack_dropped(void)
 	rh_flow_end(f);
 }
 
+/* A hello whose checksum is wrong makes no flow (the flow would be made of its options,
+ * read from the cookie in its timestamp); sent again intact, it does. */
+static void test_corrupted_first_data_makes_no_flow(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t bad = rh_drops(DP_DROP_tcp_checksum);
+	struct rh_sent synack;
+	struct flow *f;
+
+	rh_drain(c.port);
+	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
+	synack = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(synack.m);
+	c.our_isn = rte_be_to_cpu_32(synack.tcp->sent_seq);
+	rte_pktmbuf_free(synack.m);
+	rh_input(&c, corrupt(rh_frame(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1,
+				      c.our_isn + 1, NULL, 0, rh_hello_api, rh_hello_api_len)));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 1);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1, c.our_isn + 1, rh_hello_api,
+		rh_hello_api_len);
+	f = rh_client_flow(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 1);
+	rh_flow_end(f);
+}
+
 /* Challenge ACKs are rationed per worker: at most relay.challenge_acks a second, each
  * second's ration drawn between half of it and all of it, so that one client counting
  * the challenges it gets cannot tell how many went to others (CVE-2016-5696). */
@@ -210,6 +238,8 @@ int test_relay_guard_register(void)
 		{ "spliced: SYN challenged, outside the window dropped", test_spliced_syn_and_window },
 		{ "spliced: no ACK, no effect", test_spliced_no_ack_dropped },
 		{ "hello: no ACK, no effect; a FIN needs an acceptable ACK", test_hello_no_ack_dropped },
+		{ "a corrupted first data segment makes no flow",
+		  test_corrupted_first_data_makes_no_flow },
 		{ "challenge ACKs rationed", test_challenge_rate },
 		CU_TEST_INFO_NULL,
 	};
