@@ -96,7 +96,8 @@ build() {
 	fi
 	if [ "$name" = disc ]; then # the registration's reader and writer: JSON, no sockets
 		"$cc" "${flags[@]}" -I"$cp_cp" -I"$cp_common" -I"$cp_wire" -o "$out/fuzz_disc" \
-			"$cp_tests/fuzz_disc.c" "$cp_cp/disc_record.c" "$cp_wire/json.c" "$cp_wire/hex.c"
+			"$cp_tests/fuzz_disc.c" "$cp_cp/disc_record.c" "$cp_common/mr_text.c" \
+			"$cp_wire/json.c" "$cp_wire/hex.c"
 		return
 	fi
 	if [ "$name" = ctl ]; then # the wire format alone: no sockets, no DPDK (JSON for PONGs)

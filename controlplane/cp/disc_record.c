@@ -2,11 +2,11 @@
 #include "disc_record.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "json.h"
+#include "mr_text.h"
 
 static bool text_is_name(const char *s, size_t max, bool dots)
 {
@@ -155,44 +155,27 @@ out:
 	return rc;
 }
 
-/* snprintf into out + *at, moving *at on; false once out is full (the text cut short). */
-static bool put(char *out, size_t cap, size_t *at, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static bool put(char *out, size_t cap, size_t *at, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*at >= cap)
-		return false;
-	va_start(ap, fmt);
-	n = vsnprintf(out + *at, cap - *at, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap - *at)
-		return false;
-	*at += (size_t)n;
-	return true;
-}
 
 int disc_write_gateway(char *out, size_t cap, const struct disc_gateway *g)
 {
 	const char *name = g->services;
 	size_t at = 0;
-	bool ok = put(out, cap, &at, "{\"id\":\"%s\",\"network\":\"%s\",\"relays\":[", g->id,
-		      g->network);
+	bool ok = mr_text_put(out, cap, &at, "{\"id\":\"%s\",\"network\":\"%s\",\"relays\":[",
+			      g->id, g->network);
 
 	for (unsigned int i = 0; ok && i < g->n_relays; i++) {
 		const struct disc_relay *r = &g->relays[i];
 
-		ok = put(out, cap, &at, "%s{\"network\":\"%s\",\"server\":\"%s\",\"transport\":"
-			 "\"%s\",\"address\":\"%s\",\"port\":%u}", i ? "," : "", r->network,
-			 r->server, r->tcp ? "tcp" : "udp", r->address, r->port);
+		ok = mr_text_put(out, cap, &at,
+				 "%s{\"network\":\"%s\",\"server\":\"%s\",\"transport\":\"%s\","
+				 "\"address\":\"%s\",\"port\":%u}", i ? "," : "", r->network,
+				 r->server, r->tcp ? "tcp" : "udp", r->address, r->port);
 	}
-	ok = ok && put(out, cap, &at, "],\"services\":[");
+	ok = ok && mr_text_put(out, cap, &at, "],\"services\":[");
 	for (unsigned int i = 0; ok && i < g->n_services; i++) {
-		ok = put(out, cap, &at, "%s\"%s\"", i ? "," : "", name);
+		ok = mr_text_put(out, cap, &at, "%s\"%s\"", i ? "," : "", name);
 		name += strlen(name) + 1;
 	}
-	ok = ok && put(out, cap, &at, "]}");
+	ok = ok && mr_text_put(out, cap, &at, "]}");
 	return ok ? (int)at : -1;
 }

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "json.h"
 #include "mr_log.h"
+#include "mr_text.h"
 
 #define CONNLOG_LINE_MAX 1536u
 #define CONNLOG_BATCH 256u
@@ -37,26 +37,6 @@ static const char *const route_names[] = {
 	[CONNLOG_ROUTE_REMOTE] = "remote",
 };
 
-/* Appends printf-style text at *at; false once buf is full. */
-static bool put(char *buf, size_t cap, size_t *at, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static bool put(char *buf, size_t cap, size_t *at, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*at >= cap)
-		return false;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *at, cap - *at, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap - *at) {
-		*at = cap;
-		return false;
-	}
-	*at += (size_t)n;
-	return true;
-}
 
 /* ,"key":"text" with text escaped as JSON. */
 static bool put_str(char *buf, size_t cap, size_t *at, const char *key, const char *text)
@@ -65,7 +45,7 @@ static bool put_str(char *buf, size_t cap, size_t *at, const char *key, const ch
 
 	if (json_escape(esc, sizeof(esc), text) < 0)
 		snprintf(esc, sizeof(esc), "\"\"");
-	return put(buf, cap, at, ",\"%s\":%s", key, esc);
+	return mr_text_put(buf, cap, at, ",\"%s\":%s", key, esc);
 }
 
 static void addr_text(const uint8_t *a, bool v6, char *out, size_t cap)
@@ -106,10 +86,11 @@ static bool put_head(const struct connlog_rec *r, const struct mgmt_connlog_name
 
 	time_text((int64_t)r->start_ms + n->wall_minus_worker_ms, when, sizeof(when));
 	addr_text(r->client, r->client_v6, client, sizeof(client));
-	return put(buf, cap, at, "{\"start\":\"%s\",\"duration_ms\":%" PRIu64 ",\"client\":\"%s\","
-		   "\"client_port\":%u,\"listener\":\"%s:%u\",\"via_turn\":%s,\"worker\":%u", when,
-		   r->end_ms - r->start_ms, client, r->client_port, port, r->listener_port,
-		   r->via_turn ? "true" : "false", r->worker);
+	return mr_text_put(buf, cap, at,
+			   "{\"start\":\"%s\",\"duration_ms\":%" PRIu64 ",\"client\":\"%s\","
+			   "\"client_port\":%u,\"listener\":\"%s:%u\",\"via_turn\":%s,\"worker\":%u",
+			   when, r->end_ms - r->start_ms, client, r->client_port, port,
+			   r->listener_port, r->via_turn ? "true" : "false", r->worker);
 }
 
 /* What the client asked for and where it went. */
@@ -126,13 +107,13 @@ static bool put_route(const struct connlog_rec *r, char *buf, size_t cap, size_t
 	}
 	return put_str(buf, cap, at, r->plain ? "service" : "sni", r->sni) &&
 	       put_str(buf, cap, at, "alpn", r->alpn) &&
-	       put(buf, cap, at, ",\"tls\":\"%s\",\"ech\":%s,\"route\":\"%s\"",
-		   tls_text(r->tls_version), r->ech ? "true" : "false",
-		   route_names[r->route < 3 ? r->route : 0]) &&
+	       mr_text_put(buf, cap, at, ",\"tls\":\"%s\",\"ech\":%s,\"route\":\"%s\"",
+			   tls_text(r->tls_version), r->ech ? "true" : "false",
+			   route_names[r->route < 3 ? r->route : 0]) &&
 	       put_str(buf, cap, at, r->route == CONNLOG_ROUTE_REMOTE ? "network" : "pool",
 		       r->target) &&
-	       put(buf, cap, at, ",\"%s\":\"%s\"",
-		   r->route == CONNLOG_ROUTE_REMOTE ? "gateway" : "member", member);
+	       mr_text_put(buf, cap, at, ",\"%s\":\"%s\"",
+			   r->route == CONNLOG_ROUTE_REMOTE ? "gateway" : "member", member);
 }
 
 size_t mgmt_connlog_format(const struct connlog_rec *r, const struct mgmt_connlog_names *n,
@@ -146,14 +127,14 @@ size_t mgmt_connlog_format(const struct connlog_rec *r, const struct mgmt_connlo
 	if (r->connect_ms != UINT32_MAX)
 		snprintf(connect, sizeof(connect), "%u", r->connect_ms);
 	ok = put_head(r, n, buf, cap, &at) && put_route(r, buf, cap, &at) &&
-	     put(buf, cap, &at, ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
-		 ",\"packets_in\":%u,\"packets_out\":%u,\"connect_ms\":%s,\"redispatches\":%u"
-		 ",\"end\":\"%s\",\"fin_client\":%s,\"fin_backend\":%s,\"reason\":\"%s\""
-		 ",\"suppressed\":%u}\n",
-		 r->bytes_c2b, r->bytes_b2c, r->pkts_c2b, r->pkts_b2c, connect, r->redispatches,
-		 end_names[r->end <= CONNLOG_END_ABORTED ? r->end : 0],
-		 r->fin_client ? "true" : "false", r->fin_backend ? "true" : "false",
-		 r->drop_reason ? reason : "", r->suppressed);
+	     mr_text_put(buf, cap, &at, ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
+			 ",\"packets_in\":%u,\"packets_out\":%u,\"connect_ms\":%s,"
+			 "\"redispatches\":%u,\"end\":\"%s\",\"fin_client\":%s,"
+			 "\"fin_backend\":%s,\"reason\":\"%s\",\"suppressed\":%u}\n",
+			 r->bytes_c2b, r->bytes_b2c, r->pkts_c2b, r->pkts_b2c, connect,
+			 r->redispatches, end_names[r->end <= CONNLOG_END_ABORTED ? r->end : 0],
+			 r->fin_client ? "true" : "false", r->fin_backend ? "true" : "false",
+			 r->drop_reason ? reason : "", r->suppressed);
 	return ok ? at : 0;
 }
 

@@ -118,6 +118,22 @@ static void housekeeping_for(uint32_t ms)
 	}
 }
 
+/* The next member, not m1, takes f: its SYN answered, f spliced; the first frame it is
+ * sent (the kept hello). */
+static struct rh_sent other_member_splices(struct flow *f, const struct rh_peer *m1,
+					   struct rh_peer *m2)
+{
+	struct rh_sent data;
+
+	*m2 = next_syn_member();
+	CU_ASSERT_NOT_EQUAL(m2->ip, m1->ip);
+	rh_send(m2, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m2->isn, m2->our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	data = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data.m);
+	return data;
+}
+
 /* A member that refuses the SYN: the kept hello goes to another member, with a PROXY v2
  * header built for it, and the client sees one connection that worked. */
 static void test_redispatch_refused(void)
@@ -132,13 +148,8 @@ static void test_redispatch_refused(void)
 	m1 = next_syn_member();
 	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m1.our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_refused), redispatched + 1);
-	m2 = next_syn_member();
-	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
 	CU_ASSERT_FALSE(client_reset(&c));
-	rh_send(&m2, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m2.isn, m2.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
-	data = next_to(THREE_PORT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(data.m);
+	data = other_member_splices(f, &m1, &m2);
 	/* One PROXY v2 header (signature, then the addresses block), then the hello whole. */
 	CU_ASSERT_FATAL(data.plen > 16 + hello3p.wire_len);
 	CU_ASSERT_EQUAL(memcmp(data.payload, "\r\n\r\n\0\r\nQUIT\n", 12), 0);
@@ -169,12 +180,7 @@ static void test_redispatch_keeps_turn_peer(void)
 	CU_ASSERT_PTR_NOT_NULL(turn_bind_slot_of(rh_w, f)); /* another member may take it */
 	m1 = next_syn_member();
 	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m1.our_isn + 1, NULL, 0);
-	m2 = next_syn_member();
-	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
-	rh_send(&m2, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m2.isn, m2.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	data = next_to(THREE_PORT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(data.m);
+	data = other_member_splices(f, &m1, &m2);
 	CU_ASSERT_FATAL(data.plen > 28 + hello3p.wire_len);
 	CU_ASSERT_EQUAL(memcmp(data.payload, "\r\n\r\n\0\r\nQUIT\n", 12), 0);
 	CU_ASSERT_EQUAL(data.payload[13], 0x11); /* TCP over IPv4 */
@@ -239,12 +245,7 @@ static void test_redispatch_reset_before_bytes(void)
 		m1.our_isn + 1 + hello3.wire_len, NULL, 0);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_reset), resets + 1);
 	CU_ASSERT_FALSE(client_reset(&c));
-	m2 = next_syn_member();
-	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
-	rh_send(&m2, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m2.isn, m2.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	data = next_to(THREE_PORT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(data.m);
+	data = other_member_splices(f, &m1, &m2);
 	CU_ASSERT_EQUAL(data.plen, hello3.wire_len);
 	rte_pktmbuf_free(data.m);
 	rh_send(&m2, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, m2.isn + 1,

@@ -226,12 +226,28 @@ static void test_arp_for_vip(void)
 	CU_ASSERT_FALSE(rh_arp_answered(&rh_app.ports[0], RH_CLIENT_IP, 0xf1000001u));
 }
 
+/* The other network's gateway (10.1.0.77) answers f's SYN: f is spliced; the first frame
+ * with data it is sent. */
+static struct rh_sent gateway_splices(struct flow *f)
+{
+	struct rh_peer g = rh_backend(f);
+	struct rh_sent s;
+
+	g.ip = 0x0a01004du;
+	rh_drain(g.port);
+	rh_send(&g, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, g.isn, g.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	s = next_data(g.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	return s;
+}
+
 /* Another network's service: the connection goes to that network's gateway behind a
  * PROXY v2 header naming the service and the port the client reached. */
 static void test_remote_service_announced(void)
 {
 	static const struct rte_ether_addr gw_mac = { { 0x02, 0, 0, 0, 0, 0x77 } };
-	struct rh_peer c = vip_client(VIP_MQ, 5672), g;
+	struct rh_peer c = vip_client(VIP_MQ, 5672);
 	struct flow *f;
 	struct proxy_v2_info pi;
 	struct rh_sent s;
@@ -241,13 +257,7 @@ static void test_remote_service_announced(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
 	CU_ASSERT_EQUAL(f->b.key.peer_ip, rte_cpu_to_be_32(0x0a01004du));
-	g = rh_backend(f);
-	g.ip = 0x0a01004du;
-	rh_drain(g.port);
-	rh_send(&g, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, g.isn, g.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	s = next_data(g.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	s = gateway_splices(f);
 	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
 	CU_ASSERT_EQUAL(pi.header_len, s.plen);
 	CU_ASSERT_EQUAL(pi.dst_port, 5672);
@@ -265,7 +275,7 @@ static void test_remote_service_bytes_apart_from_header(void)
 {
 	static const struct rte_ether_addr gw_mac = { { 0x02, 0, 0, 0, 0, 0x77 } };
 	static const char req[] = "AMQP\0\0\x09\x01";
-	struct rh_peer c = vip_client(VIP_MQ, 5672), g;
+	struct rh_peer c = vip_client(VIP_MQ, 5672);
 	struct flow *f;
 	struct proxy_v2_info pi;
 	struct rh_sent s;
@@ -281,13 +291,7 @@ static void test_remote_service_bytes_apart_from_header(void)
 		(const uint8_t *)req, sizeof(req) - 1);
 	CU_ASSERT_EQUAL(f->stream_len, sizeof(req) - 1);
 	CU_ASSERT_EQUAL(f->stream->data_len, header);
-	g = rh_backend(f);
-	g.ip = 0x0a01004du;
-	rh_drain(g.port);
-	rh_send(&g, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, g.isn, g.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	s = next_data(g.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	s = gateway_splices(f);
 	CU_ASSERT_EQUAL_FATAL(s.plen, header + sizeof(req) - 1);
 	CU_ASSERT_EQUAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
 	CU_ASSERT_EQUAL(memcmp(s.payload + header, req, sizeof(req) - 1), 0);
