@@ -408,13 +408,32 @@ struct flow *rh_turn_connection(const uint8_t *payload, size_t len, struct rh_pe
 	return rh_turn_connection_with(payload, len, 0, srv);
 }
 
+void rh_bind_open(struct turn_bind_req *req, uint32_t isn, struct rh_peer *srv)
+{
+	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
+	struct rh_sent syn;
+
+	*srv = (struct rh_peer){ .ip = RH_TURN_IP, .our_ip = RH_SVC_IP, .port = &rh_app.ports[1],
+				 .port_num = 3478, .isn = isn };
+	neigh_learn(rh_w->neigh, RH_TURN_IP, &turn_mac, rh_w->now_ms, true);
+	rh_drain(srv->port);
+	turn_bind_start(rh_w, req);
+	CU_ASSERT_EQUAL_FATAL(req->result, 0);
+	dp_worker_housekeeping(rh_w);
+	syn = rh_next_tcp(srv->port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	CU_ASSERT_EQUAL(syn.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+	srv->our_port = rte_be_to_cpu_16(syn.tcp->src_port);
+	srv->our_isn = rte_be_to_cpu_32(syn.tcp->sent_seq);
+	rte_pktmbuf_free(syn.m);
+	rh_send(srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv->isn, srv->our_isn + 1, NULL, 0);
+}
+
 struct flow *rh_turn_connection_with(const uint8_t *payload, size_t len, uint8_t flags,
 				     struct rh_peer *srv)
 {
-	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
 	static uint8_t data[20 + 4096];
 	struct turn_bind_req req = rh_bind_request();
-	struct rh_sent syn;
 	enum flow_dir dir;
 
 	if (len > sizeof(data) - 20)
@@ -422,19 +441,7 @@ struct flow *rh_turn_connection_with(const uint8_t *payload, size_t len, uint8_t
 	req.bind.peer_family = MR_CTL_PEER_V4;
 	memcpy(req.bind.peer, (const uint8_t[]){ 192, 0, 2, 50 }, 4);
 	req.bind.peer_port = rte_cpu_to_be_16(40123);
-	*srv = (struct rh_peer){ .ip = RH_TURN_IP, .our_ip = RH_SVC_IP, .port = &rh_app.ports[1],
-				 .port_num = 3478, .isn = 9000 };
-	neigh_learn(rh_w->neigh, RH_TURN_IP, &turn_mac, rh_w->now_ms, true);
-	rh_drain(srv->port);
-	turn_bind_start(rh_w, &req);
-	CU_ASSERT_EQUAL_FATAL(req.result, 0);
-	dp_worker_housekeeping(rh_w);
-	syn = rh_next_tcp(srv->port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	srv->our_port = rte_be_to_cpu_16(syn.tcp->src_port);
-	srv->our_isn = rte_be_to_cpu_32(syn.tcp->sent_seq);
-	rte_pktmbuf_free(syn.m);
-	rh_send(srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv->isn, srv->our_isn + 1, NULL, 0);
+	rh_bind_open(&req, 9000, srv);
 	rh_drain(srv->port); /* the ConnectionBind */
 	/* The success answer (its transaction id), then the peer's bytes. */
 	memcpy(data, (const uint8_t[]){ 0x01, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 }, 8);

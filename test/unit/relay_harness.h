@@ -152,6 +152,10 @@ struct turn_bind_req;
 /* A ConnectionBind request to the TURN server (20-byte message, transaction id 0,7,14..). */
 struct turn_bind_req rh_bind_request(void);
 
+/* Bind req started towards the TURN server (10.1.0.9:3478, its ISN isn) as srv, the
+ * relay's SYN read back and answered: the ConnectionBind is on its way. */
+void rh_bind_open(struct turn_bind_req *req, uint32_t isn, struct rh_peer *srv);
+
 /* A data connection to the TURN server opened by the relay and bound (for the peer
  * 192.0.2.50:40123), then payload from the peer behind it: the flow it became, NULL when
  * the relay refused it. srv is the TURN server's end. */

@@ -127,30 +127,6 @@ static unsigned int binds_in_use(void)
 	return n;
 }
 
-/* A bind started towards the TURN server srv (isn: the server's ISN to answer with), its
- * SYN read back and answered: the ConnectionBind is out. */
-static void bind_to_server(struct rh_peer *srv, uint32_t isn)
-{
-	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
-	struct turn_bind_req req = rh_bind_request();
-	struct rh_sent syn;
-
-	*srv = (struct rh_peer){ .ip = RH_TURN_IP, .our_ip = RH_SVC_IP, .port = &rh_app.ports[1],
-				 .port_num = 3478, .isn = isn };
-	neigh_learn(rh_w->neigh, RH_TURN_IP, &turn_mac, rh_w->now_ms, true);
-	rh_drain(srv->port);
-	turn_bind_start(rh_w, &req);
-	CU_ASSERT_EQUAL_FATAL(req.result, 0);
-	dp_worker_housekeeping(rh_w);
-	syn = rh_next_tcp(srv->port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	CU_ASSERT_EQUAL(syn.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
-	srv->our_port = rte_be_to_cpu_16(syn.tcp->src_port);
-	srv->our_isn = rte_be_to_cpu_32(syn.tcp->sent_seq);
-	rte_pktmbuf_free(syn.m);
-	rh_send(srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv->isn, srv->our_isn + 1, NULL, 0);
-}
-
 /* A TURN server that accepts the data connection and closes it as soon as the bind is
  * sent, again and again: every time the slot comes back (before, 64 of them used every
  * slot of the worker and every later data connection was refused). */
@@ -159,7 +135,9 @@ static void test_bind_slots_released(void)
 	struct rh_peer srv;
 
 	for (unsigned int i = 0; i < TURN_BIND_SLOTS + 8; i++) {
-		bind_to_server(&srv, 5000);
+		struct turn_bind_req req = rh_bind_request();
+
+		rh_bind_open(&req, 5000, &srv);
 		CU_ASSERT_EQUAL(binds_in_use(), 1);
 		rh_send(&srv, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, srv.isn + 1, srv.our_isn + 21,
 			NULL, 0);
@@ -173,11 +151,12 @@ static void test_bind_slots_released(void)
  * retransmission for good. */
 static void test_bind_ack_checked(void)
 {
+	struct turn_bind_req req = rh_bind_request();
 	struct turn_bind_slot *b = NULL;
 	struct rh_peer srv;
 	struct rte_mbuf *m;
 
-	bind_to_server(&srv, 6000);
+	rh_bind_open(&req, 6000, &srv);
 	for (unsigned int i = 0; i < TURN_BIND_SLOTS; i++)
 		if (rh_w->binds[i].used)
 			b = &rh_w->binds[i];
