@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mr_clock.h"
+
 int mr_http_listen(const char *what, const char *address, uint16_t port, char *err,
 		   size_t errlen)
 {
@@ -33,14 +35,25 @@ int mr_http_listen(const char *what, const char *address, uint16_t port, char *e
 	return fd;
 }
 
-/* The request's head, waited for up to 500 ms: its status (200, 404 or 400). */
+/* Milliseconds left until deadline_ms (0 once passed), for poll. */
+static int left_ms(uint64_t deadline_ms)
+{
+	uint64_t now = mr_clock_ms();
+
+	return now < deadline_ms ? (int)(deadline_ms - now) : 0;
+}
+
+/* The request's head, waited for MR_HTTP_READ_MS in all (not per byte: a client sending
+ * a byte at a time would else hold the serving thread for minutes): its status (200, 404
+ * or 400). */
 static int read_request(int fd)
 {
+	uint64_t deadline = mr_clock_ms() + MR_HTTP_READ_MS;
 	char req[1024];
 	size_t len = 0;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	while (len < sizeof(req) - 1 && poll(&p, 1, 500) > 0) {
+	while (len < sizeof(req) - 1 && poll(&p, 1, left_ms(deadline)) > 0) {
 		ssize_t n = read(fd, req + len, sizeof(req) - 1 - len);
 
 		if (n <= 0)
@@ -56,11 +69,12 @@ static int read_request(int fd)
 	return strncmp(req, "GET ", 4) == 0 ? 404 : 400;
 }
 
-static void write_all(int fd, const char *p, size_t len)
+/* Write what fits until deadline_ms: a reader that does not read is dropped then. */
+static void write_all(int fd, const char *p, size_t len, uint64_t deadline_ms)
 {
 	struct pollfd pf = { .fd = fd, .events = POLLOUT };
 
-	while (len && poll(&pf, 1, 1000) > 0) {
+	while (len && poll(&pf, 1, left_ms(deadline_ms)) > 0) {
 		ssize_t n = write(fd, p, len);
 
 		if (n <= 0)
@@ -86,6 +100,7 @@ void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_f
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	char head[200];
 	char *body = NULL;
+	uint64_t deadline;
 	size_t len = 0;
 	int status;
 
@@ -101,9 +116,10 @@ void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_f
 	snprintf(head, sizeof(head), "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		 "Connection: close\r\n\r\n", status, status_text(status), content_type,
 		 status == 200 ? len : 0);
-	write_all(fd, head, strlen(head));
+	deadline = mr_clock_ms() + MR_HTTP_WRITE_MS;
+	write_all(fd, head, strlen(head), deadline);
 	if (status == 200)
-		write_all(fd, body, len);
+		write_all(fd, body, len, deadline);
 	free(body);
 	close(fd);
 }

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* A minimal HTTP/1.0 responder for a scrape endpoint (Prometheus): one request per
- * connection, answered and closed from the caller's poll loop, with bounded waits, so a
- * slow or silent client cannot hold the loop for more than about a second. */
+ * connection, answered and closed from the caller's poll loop, with bounded waits (the
+ * request's head in MR_HTTP_READ_MS, the answer in MR_HTTP_WRITE_MS, in all, whatever the
+ * client trickles), so a slow or silent client holds the loop for under a second. */
 #ifndef MR_HTTP_SERVE_H
 #define MR_HTTP_SERVE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define MR_HTTP_READ_MS 250   /* a scraper sends its request at once */
+#define MR_HTTP_WRITE_MS 500
 
 /* The Prometheus text exposition format, version 0.0.4. */
 #define MR_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "common": the small helpers every process links: the monotonic clock, the
  * big-endian loads and stores, bounded file reads, the pid file, command lines. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "mr_args.h"
 #include "mr_bytes.h"
 #include "mr_clock.h"
+#include "mr_http_serve.h"
 #include "mr_pidfile.h"
 #include "mr_textfile.h"
 #include "unit.h"
@@ -216,6 +221,60 @@ static void test_args(void)
 	stdout = saved;
 }
 
+/* A scraper that sends its request a byte every 100 ms (about 2.6 s for the request). */
+struct trickle {
+	int fd;
+};
+
+static void *trickle_request(void *arg)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	struct trickle *t = arg;
+
+	for (size_t i = 0; i + 1 < sizeof(req); i++) {
+		if (send(t->fd, req + i, 1, MSG_NOSIGNAL) != 1)
+			break;
+		usleep(100000);
+	}
+	return NULL;
+}
+
+static size_t render_ok(void *ctx, char *buf, size_t cap)
+{
+	(void)ctx;
+	return (size_t)snprintf(buf, cap, "up 1\n");
+}
+
+/* A client that trickles its request holds the serving thread for the read limit in all,
+ * not for a wait per byte: the loop it runs in (the data plane's control thread) goes on
+ * long before the request would be whole, and the client gets no answer but a 400. */
+static void test_scrape_trickle_bounded(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	char err[128], answer[64] = "";
+	int listen_fd = mr_http_listen("metrics", "127.0.0.1", 0, err, sizeof(err));
+	struct trickle t = { .fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) };
+	uint64_t start, took;
+	pthread_t th;
+
+	CU_ASSERT_FATAL(listen_fd >= 0 && t.fd >= 0);
+	getsockname(listen_fd, (struct sockaddr *)&sa, &len);
+	CU_ASSERT_FATAL(connect(t.fd, (struct sockaddr *)&sa, len) == 0);
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, trickle_request, &t) == 0);
+	start = mr_clock_ms();
+	mr_http_serve_one(listen_fd, MR_METRICS_CONTENT_TYPE, render_ok, NULL, 4096);
+	took = mr_clock_ms() - start;
+	/* Bounded by its own limit, well short of the 2.6 s the request takes to arrive. */
+	CU_ASSERT(took < 2 * MR_HTTP_READ_MS + MR_HTTP_WRITE_MS);
+	CU_ASSERT(recv(t.fd, answer, sizeof(answer) - 1, 0) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(answer, " 400 "));
+	shutdown(t.fd, SHUT_RDWR);
+	pthread_join(th, NULL);
+	close(t.fd);
+	close(listen_fd);
+}
+
 int test_common_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -226,6 +285,8 @@ int test_common_register(void)
 		{ "pid and status files: a link planted there is replaced, not written through",
 		  test_pidfile_links },
 		{ "command lines from a table of options", test_args },
+		{ "a scrape request trickled a byte at a time: bounded wait",
+		  test_scrape_trickle_bounded },
 		CU_TEST_INFO_NULL,
 	};
 
