@@ -89,6 +89,7 @@
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \
 	X(runt)               /* frame shorter than its headers */                           \
 	X(l2_not_for_us)      /* unicast to another MAC */                                   \
+	X(l2_group_source)    /* source MAC a group (multicast/broadcast) address */         \
 	X(ipv4_version)       /* version field is not 4 */                                   \
 	X(ipv4_ihl)           /* header length below 20 bytes or beyond the frame */          \
 	X(ipv4_total_length)  /* total length below the header or beyond the frame */        \

@@ -112,8 +112,12 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
 	is_request = a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	if (w->app->n_workers > 1)
-		inbox_copy_to_others(w, m); /* before the frame is turned into a reply */
+	/* The other workers learn from it what this one does (arp_learn): only ARP for our
+	 * addresses and claims of the sender's own; copying the rest for them to drop would
+	 * let a flood of other hosts' ARP fill the rings that hand segments between workers.
+	 * Copied before the frame is turned into a reply. */
+	if (w->app->n_workers > 1 && (arp_answers_for(p, tip) || sip == tip))
+		inbox_copy_to_others(w, m);
 
 	if (!arp_answers_for(p, tip)) {
 		/* Gratuitous ARP may confirm what we know; it never creates or changes entries. */

@@ -69,4 +69,15 @@ enum dp_drop ipv4_check_header(const uint8_t *l3, uint32_t l3_len, enum ipv4_csu
 /* Source addresses no packet may carry (host byte order): 0/8, loopback, multicast, class E. */
 int ipv4_is_martian_source(uint32_t src);
 
+/* Whether addr is the limited broadcast or the directed broadcast of the subnet of own
+ * under netmask (host byte order): 10.1.2.255 is an ordinary host of 10.1.0.0/16 when
+ * own's subnet is another one. A /31 (RFC 3021) or a /32 has none: both addresses of a
+ * /31 are hosts, the peer's too. */
+static inline bool ipv4_is_broadcast_in(uint32_t addr, uint32_t own, uint32_t netmask)
+{
+	return addr == 0xffffffffu ||
+	       (~netmask > 1 && ((addr ^ own) & netmask) == 0 &&
+		(addr & ~netmask) == ~netmask);
+}
+
 #endif

@@ -9,12 +9,10 @@
 #include "ip6.h"
 #include "ipv4_check.h"
 
-/* The limited broadcast, or the directed broadcast of p's own subnet: 10.1.2.255 is an
- * ordinary host of 10.1.0.0/16 when p's subnet is another one. */
+/* A broadcast address for p (ipv4_is_broadcast_in its own subnet). */
 static bool ipv4_is_broadcast_for(const struct dp_port *p, uint32_t dst)
 {
-	return dst == 0xffffffffu ||
-	       (((dst ^ p->ipv4) & p->netmask) == 0 && (dst & ~p->netmask) == ~p->netmask);
+	return ipv4_is_broadcast_in(dst, p->ipv4, p->netmask);
 }
 
 /* Sources no frame to p may come from: martians, p's own addresses, a broadcast. */
@@ -129,6 +127,10 @@ uint16_t net_input_frame(struct dp_worker *w, const struct dp_port *p, struct rt
 	if (!rte_is_same_ether_addr(&eth->dst_addr, &p->mac) &&
 	    !rte_is_multicast_ether_addr(&eth->dst_addr))
 		return drop(w, m, DP_DROP_l2_not_for_us);
+	/* No station sends from a group address (IEEE 802): every answer goes back to the
+	 * source, and an echo or a neighbour advertisement would go to the whole link. */
+	if (rte_is_multicast_ether_addr(&eth->src_addr))
+		return drop(w, m, DP_DROP_l2_group_source);
 	switch (net_l3_of(eth)) {
 	case NET_L3_IPV4:
 		return ipv4_input(w, p, m);

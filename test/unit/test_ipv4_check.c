@@ -131,6 +131,21 @@ static void test_martian_sources(void)
 	CU_ASSERT_FALSE(ipv4_is_martian_source(0xc0000201));
 }
 
+/* Broadcast addresses of a subnet: the limited one always, the directed one of a /24 and a
+ * /30; none on a /31, whose two addresses are both hosts (RFC 3021), nor on a /32. */
+static void test_broadcast_addresses(void)
+{
+	CU_ASSERT_TRUE(ipv4_is_broadcast_in(0xffffffffu, 0x0a010201, 0xffffff00));
+	CU_ASSERT_TRUE(ipv4_is_broadcast_in(0x0a0102ff, 0x0a010201, 0xffffff00));
+	CU_ASSERT_FALSE(ipv4_is_broadcast_in(0x0a0103ff, 0x0a010201, 0xffffff00));
+	CU_ASSERT_FALSE(ipv4_is_broadcast_in(0x0a0102fe, 0x0a010201, 0xffffff00));
+	CU_ASSERT_TRUE(ipv4_is_broadcast_in(0x0a000003, 0x0a000001, 0xfffffffc));
+	CU_ASSERT_FALSE(ipv4_is_broadcast_in(0x0a000001, 0x0a000000, 0xfffffffe));
+	CU_ASSERT_FALSE(ipv4_is_broadcast_in(0x0a000000, 0x0a000001, 0xfffffffe));
+	CU_ASSERT_FALSE(ipv4_is_broadcast_in(0x0a000001, 0x0a000001, 0xffffffff));
+	CU_ASSERT_TRUE(ipv4_is_broadcast_in(0xffffffffu, 0x0a000000, 0xfffffffe));
+}
+
 /* Random addresses, ids and TTLs (the sums' carries go everywhere): each header with its
  * checksum filled passes, and each with the checksum off by one is refused. */
 static void test_random_valid_headers(void)
@@ -192,6 +207,7 @@ int test_ipv4_check_register(void)
 		{ "header with options", test_options_header },
 		{ "every truncation and bit flip", test_every_truncation_and_byte },
 		{ "martian sources", test_martian_sources },
+		{ "broadcast addresses, none on a /31", test_broadcast_addresses },
 		{ "random valid headers pass, off by one refused", test_random_valid_headers },
 		{ "checksum fold matches the step-by-step fold", test_fold_matches_steps },
 		CU_TEST_INFO_NULL,

@@ -498,6 +498,23 @@ static void test_dot255_client_off_subnet(void)
 	rh_drain(c.port);
 }
 
+/* A frame from a group source MAC is nobody's: dropped before anything answers it (the
+ * answer would go to the whole link). */
+static void test_group_source_mac_dropped(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t dropped = rh_drops(DP_DROP_l2_group_source);
+	struct rte_mbuf *m = rh_frame(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0, NULL, 0);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	rh_drain(c.port);
+	eth->src_addr.addr_bytes[0] |= 0x01;
+	rh_input(&c, m);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_l2_group_source), dropped + 1);
+	CU_ASSERT_EQUAL(rh_drain(c.port), 0);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+}
+
 int test_relay_path_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -520,6 +537,7 @@ int test_relay_path_register(void)
 		  test_ipv6_off_link_claim_ignored },
 		{ "SYNs rationed while the transmit queue is full", test_syn_shed_while_queue_full },
 		{ "a .255 client off the port's subnet", test_dot255_client_off_subnet },
+		{ "a frame from a group source MAC: dropped", test_group_source_mac_dropped },
 		CU_TEST_INFO_NULL,
 	};
 
