@@ -249,7 +249,9 @@ static uint32_t target_count(const struct relay_live *live)
 	return route_table_member_count(live->routes) + live->n_gateways;
 }
 
-/* Whether one more of group (in live) may be ejected: at most its share, never all. */
+/* Whether one more of group (in live) may be ejected: at most its share out of use, never
+ * all. Out of use counts members down by their checks too: ejecting the last ones up would
+ * leave the pool nothing to choose. */
 static bool ejection_allowed(const struct relay_health *h, const struct relay_live *live,
 			     uint32_t group, const struct mr_health_conf *hc)
 {
@@ -261,7 +263,7 @@ static bool ejection_allowed(const struct relay_health *h, const struct relay_li
 		if (g != group)
 			continue;
 		n++;
-		if (slot != HEALTH_NONE && h->slots[slot].state == HEALTH_EJECTED)
+		if (slot != HEALTH_NONE && h->slots[slot].state != HEALTH_UP)
 			out++;
 	}
 	allowed = hc->max_ejected_percent ? RTE_MAX(1u, n * hc->max_ejected_percent / 100) : 0;
@@ -340,6 +342,10 @@ static void scan_targets(struct dp_worker *w, struct relay_health *h,
 		s->pool = group;
 		if (s->state == HEALTH_EJECTED && w->now_ms >= s->until_ms)
 			set_state(s, HEALTH_UP, w->now_ms, "ejection over");
+		/* Only a passed check brings a member back up: with its checks switched off
+		 * (a reload), nothing else would. */
+		if (s->state == HEALTH_DOWN && hc->check == MR_CHECK_NONE)
+			set_state(s, HEALTH_UP, w->now_ms, "checks off");
 		/* Checks time out here, in the scan that starts them: their flows' own expiry
 		 * is a backstop (health_check.c). */
 		if (s->checking && w->now_ms >= s->check_deadline)

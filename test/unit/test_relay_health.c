@@ -499,6 +499,45 @@ static void test_tcp_checks(void)
 	CU_ASSERT_EQUAL(state_of(slot[1]), HEALTH_DOWN);
 }
 
+/* Pool "checked", one member down by its checks: a connection failure of the other may
+ * not eject it (the pool would have nothing up). Checks switched off (as a reload may):
+ * the member down comes back up, since no passed check ever would. */
+static void test_down_members_count_and_checks_off(void)
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	uint32_t slot[2] = { 0, 0 };
+	struct mr_health_conf *hc, saved;
+
+	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
+		struct ip_addr a;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &a, &port);
+		if (port == CHECKED_PORT)
+			slot[a.bytes[3] - 5] = relay_live_member_slot(live, i);
+	}
+	hc = (struct mr_health_conf *)health_conf_of(live, rh_app.health->slots[slot[0]].pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hc);
+	saved = *hc;
+	for (int k = 0; k < 2; k++) { /* .5 up, .6 down */
+		health_check_result(rh_app.health, live, slot[0], rh_app.health->slots[slot[0]].pool,
+				    true, "test", rh_w->now_ms);
+		health_check_result(rh_app.health, live, slot[1], rh_app.health->slots[slot[1]].pool,
+				    false, "test", rh_w->now_ms);
+	}
+	CU_ASSERT_EQUAL_FATAL(state_of(slot[0]), HEALTH_UP);
+	CU_ASSERT_EQUAL_FATAL(state_of(slot[1]), HEALTH_DOWN);
+	hc->failures = 1;
+	hc->max_ejected_percent = 50;
+	fail_member(slot[0], 1);
+	CU_ASSERT_EQUAL(state_of(slot[0]), HEALTH_UP);
+	hc->check = MR_CHECK_NONE;
+	housekeeping_for(100);
+	CU_ASSERT_EQUAL(state_of(slot[1]), HEALTH_UP);
+	*hc = saved;
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* Pool "tlschk": the check sends a ClientHello for its configured name once the member
  * answers the SYN; a ServerHello passes, an alert (a server that does not serve the name)
  * fails and, with fall 1, takes the member down. */
@@ -615,6 +654,8 @@ int test_relay_health_register(void)
 		{ "ejection moves only the member's clients", test_ejection_moves_only_its_clients },
 		{ "at most a share of a pool ejected", test_ejection_cap },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
+		{ "members down count against ejection; checks off bring them up",
+		  test_down_members_count_and_checks_off },
 		{ "TLS check: ServerHello or not", test_tls_check },
 		{ "a check whose flow runs out of time first ends through its module",
 		  test_check_flow_expires },
