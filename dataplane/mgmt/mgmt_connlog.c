@@ -199,6 +199,10 @@ static unsigned int send_syslog(const char *buf, size_t len)
 			     when, ts.tv_nsec / 1000000, host, (int)getpid(), (int)(end - line), line);
 		if (n > 0 && send(lg.fd, msg, (size_t)RTE_MIN(n, (int)sizeof(msg) - 1), 0) >= 0)
 			sent++;
+		else if (errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT)
+			/* The syslog daemon restarted (its socket made anew): connect again on
+			 * the next pass, not only at SIGHUP. */
+			lg.reopen = 1;
 	}
 	return sent;
 }

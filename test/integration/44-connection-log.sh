@@ -177,7 +177,9 @@ check "data plane still running" kill -0 "$DP_PID"
 # 3 messages, each a JSON object behind the RFC 5424 header.
 kill -INT "$DP_REAL"
 wait "$DP_PID" 2>/dev/null || true
-/usr/bin/python3 -c '
+syslog_receiver() { # syslog_receiver OUT: a receiver of our own on syslog.sock; RX its PID
+	rm -f "$TOPO_DIR/syslog.sock"
+	/usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
@@ -187,9 +189,12 @@ with open(sys.argv[2], "w", buffering=1) as out:
         try:
             out.write(s.recv(4096).decode() + "\n")
         except socket.timeout:
-            break' "$TOPO_DIR/syslog.sock" "$TOPO_DIR/syslog.out" &
-topo_track $!
-topo_wait_for 5 test -S "$TOPO_DIR/syslog.sock"
+            break' "$TOPO_DIR/syslog.sock" "$1" &
+	RX=$!
+	topo_track "$RX"
+	topo_wait_for 5 test -S "$TOPO_DIR/syslog.sock"
+}
+syslog_receiver "$TOPO_DIR/syslog.out"
 sed -i "s|connections = \"$LOG\"|connections = \"syslog:$TOPO_DIR/syslog.sock\"|" "$TOPO_DIR/dp.conf"
 dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX-2" "$TOPO_DIR/dp2.log" 120 || exit 1
 for i in 1 2 3; do tls_client api.svc.example >/dev/null; done
@@ -198,6 +203,14 @@ check "syslog: 3 RFC 5424 messages, one JSON record each" bash -c \
 	"[ \$(grep -c '^<134>1 [0-9T:.-]*Z [^ ]* meshrelay-dp [0-9]* connection - {\"start\"' '$TOPO_DIR/syslog.out') = 3 ] &&
 	 sed 's/^.* connection - //' '$TOPO_DIR/syslog.out' | /usr/bin/python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]'"
 head -1 "$TOPO_DIR/syslog.out" | cut -c1-160
+# The syslog daemon restarted (its socket made anew): the records after the first that
+# finds it gone reach the new one, without a SIGHUP.
+kill "$RX"
+wait "$RX" 2>/dev/null || true
+syslog_receiver "$TOPO_DIR/syslog2.out"
+for i in 1 2 3 4; do tls_client api.svc.example >/dev/null; sleep 0.2; done
+check "syslog restarted: the records after it reach the new socket" topo_wait_for 5 bash -c \
+	"[ \$(grep -c 'connection - {\"start\"' '$TOPO_DIR/syslog2.out') -ge 2 ]"
 
 # To a pipe whose reader takes one record and leaves: writing to it fails (EPIPE) instead
 # of killing the data plane (SIGPIPE); those records are lost and counted so.
