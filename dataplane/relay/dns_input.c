@@ -6,6 +6,7 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 #include <rte_udp.h>
 
 #include "dns_msg.h"
@@ -23,12 +24,13 @@
 
 /* Answers sent to one client address in one second (RRL). */
 struct dns_rrl_slot {
-	uint32_t ip;
 	uint32_t second;
-	uint32_t count;
+	uint32_t count;         /* answers this second to every client of the slot */
 };
 
 struct dns_rrl {
+	uint32_t seed;          /* per worker, random: which clients share a slot is nobody's
+				 * to compute */
 	struct dns_rrl_slot slot[RRL_SLOTS];
 };
 
@@ -40,13 +42,18 @@ static enum rrl_verdict rrl_check(struct dp_worker *w, uint32_t ip, uint32_t rat
 	uint32_t second = (uint32_t)(w->now_ms / 1000);
 	struct dns_rrl_slot *s;
 
-	if (!w->dns_rrl)
+	if (!w->dns_rrl) {
 		w->dns_rrl = rte_zmalloc("dns_rrl", sizeof(struct dns_rrl), RTE_CACHE_LINE_SIZE);
+		if (w->dns_rrl)
+			w->dns_rrl->seed = (uint32_t)rte_rand();
+	}
 	if (!w->dns_rrl)
 		return RRL_SLIP; /* no memory for the count: answer small, never amplify */
-	s = &w->dns_rrl->slot[rte_hash_crc_4byte(ip, 0) & (RRL_SLOTS - 1)];
-	if (s->ip != ip || s->second != second)
-		*s = (struct dns_rrl_slot){ ip, second, 0 };
+	/* Clients sharing a slot share its count. A slot started afresh for each new client
+	 * instead let queries alternating between two of them keep both under the rate. */
+	s = &w->dns_rrl->slot[rte_hash_crc_4byte(ip, w->dns_rrl->seed) & (RRL_SLOTS - 1)];
+	if (s->second != second)
+		*s = (struct dns_rrl_slot){ second, 0 };
 	if (++s->count <= rate)
 		return RRL_PASS;
 	return (s->count - rate) & 1 ? RRL_DROP : RRL_SLIP;

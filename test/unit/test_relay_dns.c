@@ -25,6 +25,9 @@ static int suite_init(void)
 
 /* A query for name (type qtype) from the client's address and port sport, as a frame to
  * the edge port's address, port 53; flags_hi is the header's third byte (0x01: RD). */
+/* The source address of the queries query_frame makes (host order). */
+static uint32_t query_src = RH_CLIENT_IP;
+
 static struct rte_mbuf *query_frame(const char *name, uint16_t qtype, uint16_t sport,
 				    uint8_t flags_hi, uint16_t qdcount)
 {
@@ -67,7 +70,7 @@ static struct rte_mbuf *query_frame(const char *name, uint16_t qtype, uint16_t s
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(RH_CLIENT_IP);
+	ip->src_addr = rte_cpu_to_be_32(query_src);
 	ip->dst_addr = rte_cpu_to_be_32(RH_EDGE_IP);
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + n));
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -126,7 +129,7 @@ static size_t answer_to(uint16_t sport, uint8_t *out, size_t room)
 			CU_ASSERT_EQUAL(rte_ipv4_cksum(ip), 0);
 			CU_ASSERT_EQUAL(rte_ipv4_udptcp_cksum_verify(ip, udp), 0);
 			CU_ASSERT_EQUAL(ip->src_addr, rte_cpu_to_be_32(RH_EDGE_IP));
-			CU_ASSERT_EQUAL(ip->dst_addr, rte_cpu_to_be_32(RH_CLIENT_IP));
+			CU_ASSERT_EQUAL(ip->dst_addr, rte_cpu_to_be_32(query_src));
 			CU_ASSERT_EQUAL(udp->src_port, rte_cpu_to_be_16(53));
 			len = RTE_MIN((size_t)rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp), room);
 			memcpy(out, udp + 1, len);
@@ -257,6 +260,41 @@ static void test_rate_limit(void)
 	CU_ASSERT_EQUAL(a[2] & 0x02, 0);
 }
 
+/* Whether a query for api.svc.example from src (source port sport) got a full answer. */
+static bool full_answer_to(uint32_t src, uint16_t sport)
+{
+	uint8_t a[1500];
+	size_t len;
+
+	query_src = src;
+	len = ask("api.svc.example", DNS_TYPE_A, sport, a);
+	query_src = RH_CLIENT_IP;
+	return len > 12 && !(a[2] & 0x02);
+}
+
+/* Two clients whose counts share a slot are held to the rate together: queries that
+ * alternate between them get 5 full answers a second in all. (A slot started afresh for
+ * each new client let such queries keep both under the rate.) The other client is found
+ * by its answers: the first one limited once the client has had its 5. */
+static void test_rate_shared_slot(void)
+{
+	uint32_t other = 0;
+	unsigned int full = 0;
+
+	for (uint32_t cand = 1; cand < 100000 && !other; cand++) {
+		fresh_second();
+		for (uint16_t i = 0; i < 5; i++)
+			full_answer_to(RH_CLIENT_IP, (uint16_t)(41000 + i));
+		if (!full_answer_to(0x0b000000u + cand, 41010))
+			other = 0x0b000000u + cand;
+	}
+	CU_ASSERT_FATAL(other != 0);
+	fresh_second();
+	for (uint16_t i = 0; i < 10; i++)
+		full += full_answer_to(i & 1 ? other : RH_CLIENT_IP, (uint16_t)(41100 + i));
+	CU_ASSERT_EQUAL(full, 5);
+}
+
 /* Over IPv6: the AAAA of a routed name, the reply from the edge port's IPv6 address with
  * its UDP checksum (mandatory there). */
 static void test_ipv6_query(void)
@@ -357,6 +395,7 @@ int test_relay_dns_register(void)
 		{ "unknown names: NXDOMAIN in the zone, REFUSED outside", test_unknown_names },
 		{ "bad queries: nothing, or FORMERR", test_bad_queries },
 		{ "one client held to its rate", test_rate_limit },
+		{ "two clients of one slot held to the rate together", test_rate_shared_slot },
 		{ "over IPv6", test_ipv6_query },
 		{ "over TCP", test_tcp_query },
 		{ "a plain TCP service's name: its VIP", test_plain_service_vip },
