@@ -12,6 +12,7 @@
 #include "exception.h"
 #include "inbox.h"
 #include "mr_log.h"
+#include "neigh.h"
 #include "relay_setup.h"
 #include "rss_steer.h"
 #include "steer.h"
@@ -28,7 +29,7 @@ static uint32_t pool_at_rest(const struct mr_config *conf, unsigned int n_worker
 		if (p->exception.enabled)
 			rings += n_workers * 1024u; /* exception rx + tx rings of 512 */
 	}
-	rings += n_workers * conf->dataplane.neigh.entries / 16 * conf->dataplane.neigh.pending;
+	rings += n_workers * neigh_held_max(&conf->dataplane.neigh);
 	return rings;
 }
 

@@ -28,6 +28,7 @@ struct neigh_table {
 	uint32_t capacity;
 	uint32_t used;
 	uint32_t unresolved;     /* entries INCOMPLETE or FAILED: asked for, never answered */
+	uint32_t held, held_max; /* frames pending in all entries; at most (neigh_held_max) */
 	struct mr_neigh_conf conf;
 	struct neigh_ops ops;
 };
@@ -64,6 +65,7 @@ struct neigh_table *neigh_table_create(const char *name, const struct mr_neigh_c
 		nt->conf.unresolved = UINT32_MAX;
 	nt->ops = *ops;
 	nt->capacity = conf->entries;
+	nt->held_max = neigh_held_max(conf);
 	nt->index = rte_hash_create(&hp);
 	nt->entries = rte_zmalloc_socket(name, sizeof(*nt->entries) * conf->entries, 0, socket_id);
 	nt->pending = rte_zmalloc_socket(name, sizeof(void *) * conf->entries * (conf->pending + 1),
@@ -88,6 +90,7 @@ static void entry_drop_pending(struct neigh_table *nt, uint32_t pos)
 
 	for (uint16_t i = 0; i < e->n_pending; i++)
 		nt->ops.drop(nt->ops.ctx, slots[i]);
+	nt->held -= e->n_pending;
 	e->n_pending = 0;
 }
 
@@ -164,9 +167,10 @@ static bool entry_enqueue(struct neigh_table *nt, uint32_t pos, void *pkt)
 
 	if (!pkt)
 		return true;
-	if (e->n_pending >= nt->conf.pending)
+	if (e->n_pending >= nt->conf.pending || nt->held >= nt->held_max)
 		return false;
 	entry_pending(nt, pos)[e->n_pending++] = pkt;
+	nt->held++;
 	return true;
 }
 
@@ -177,7 +181,7 @@ static enum neigh_result resolve_new(struct neigh_table *nt, const struct neigh_
 
 	/* Addresses that never answer (a scan of an allow-listed prefix through mangled
 	 * names, say) may take only a share of the table. */
-	if (nt->unresolved >= nt->conf.unresolved)
+	if (nt->unresolved >= nt->conf.unresolved || (pkt && nt->held >= nt->held_max))
 		return NEIGH_LIMITED;
 	pos = entry_create(nt, addr, now_ms);
 
@@ -234,6 +238,7 @@ static void entry_confirm(struct neigh_table *nt, uint32_t pos, const struct rte
 	e->deadline_ms = now_ms + nt->conf.reachable_ms;
 	for (uint16_t i = 0; i < e->n_pending; i++)
 		nt->ops.flush(nt->ops.ctx, slots[i], mac);
+	nt->held -= e->n_pending;
 	e->n_pending = 0;
 }
 

@@ -298,6 +298,28 @@ static void test_unresolved_bounded(void)
 	neigh_table_free(nt);
 }
 
+/* Frames held for unresolved neighbours are bounded for the whole table (neigh_held_max,
+ * what the buffer pool keeps for them): past it a new neighbour's frame is not kept
+ * (NEIGH_LIMITED); an answer sends its frames and makes room again. */
+static void test_held_frames_bounded(void)
+{
+	struct neigh_table *nt = fresh("ut_neigh_held");
+	const uint32_t max = neigh_held_max(&small);
+	struct rte_ether_addr mac;
+	uint32_t addr = 0x0a000040, k = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
+	CU_ASSERT_FATAL(max % small.pending == 0 && max / small.pending < small.entries);
+	for (; k < max; k++, addr += k % small.pending == 0)
+		CU_ASSERT_EQUAL(neigh_resolve(nt, addr, 0, &pkts[k % 16], &mac),
+				k % small.pending ? NEIGH_QUEUED : NEIGH_QUEUED_REQUEST);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, addr, 0, &pkts[0], &mac), NEIGH_LIMITED);
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000040, &mac_a, 1, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(seen.n_flushed, small.pending);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, addr, 2, &pkts[1], &mac), NEIGH_QUEUED_REQUEST);
+	neigh_table_free(nt);
+}
+
 static void test_free_drops_pending(void)
 {
 	struct neigh_table *nt = fresh("n6");
@@ -352,6 +374,7 @@ int test_neigh_register(void)
 		{ "stale re-probe and collection", test_stale_reprobe_and_gc },
 		{ "learn without create", test_learn_without_create },
 		{ "table bounded", test_table_bounded },
+		{ "frames held for unresolved neighbours bounded", test_held_frames_bounded },
 		{ "free drops pending", test_free_drops_pending },
 		{ "an ARP flood leaves room for resolutions", test_flood_leaves_room },
 		{ "spoofed claims never move a MAC in use", test_spoofed_claims_ignored },
