@@ -287,9 +287,14 @@ void health_apply(struct relay_health *h, const struct relay_live *live, uint32_
 		return;
 	}
 	s->fails++;
-	if (!hc->failures || s->fails < hc->failures || s->state != HEALTH_UP ||
-	    !ejection_allowed(h, live, group, hc))
+	if (!hc->failures || s->fails < hc->failures || s->state != HEALTH_UP)
 		return;
+	if (!ejection_allowed(h, live, group, hc)) {
+		/* Its pool's share is out: asked again after as many failures more, not at each
+		 * one (asking walks the pool's members, on the worker that carries traffic too). */
+		s->fails = 0;
+		return;
+	}
 	uint64_t ms = (uint64_t)hc->ejection_ms << RTE_MIN(s->ejections, 20u);
 
 	s->until_ms = now_ms + RTE_MIN(ms, (uint64_t)hc->max_ejection_ms);

@@ -435,6 +435,10 @@ static void test_ejection_cap(void)
 	CU_ASSERT_EQUAL(state_of(slots[0]), HEALTH_EJECTED);
 	CU_ASSERT_EQUAL(state_of(slots[1]), HEALTH_UP);
 	CU_ASSERT_EQUAL(state_of(slots[2]), HEALTH_UP);
+	/* Refused for the share: counted afresh, not asked again at every failure. */
+	CU_ASSERT_EQUAL(rh_app.health->slots[slots[1]].fails, 0);
+	fail_member(slots[1], 2);
+	CU_ASSERT_EQUAL(rh_app.health->slots[slots[1]].fails, 2);
 	housekeeping_for(1000);
 	CU_ASSERT_EQUAL(state_of(slots[0]), HEALTH_UP);
 	for (int i = 0; i < 3; i++)
