@@ -17,6 +17,7 @@
 #include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_rwlock.h>
 
 #include "dp_counters.h"
 #include "mr_config.h"
@@ -191,6 +192,8 @@ struct dp_appliance {
 	unsigned int n_workers;
 	struct rte_mempool *pool;
 	const struct relay_live *live;      /* routes and listeners; swapped under RCU */
+	rte_rwlock_t live_readers;          /* held by readers of live that are not workers
+					     * (telemetry's threads: relay_live_read_begin) */
 	struct rte_rcu_qsbr *qsbr;          /* workers report quiescent states here */
 	uint64_t started_ms;                /* mr_clock_ms() at start: for the uptime */
 	struct relay_secrets *secrets;      /* one for all: a handshake's ACK may reach any worker */

@@ -8,6 +8,7 @@
 #include <rte_telemetry.h>
 
 #include "mgmt_report.h"
+#include "relay_live.h"
 
 /* Written once by the main lcore before telemetry can call in; read-only afterwards.
  * Telemetry callbacks take no user argument in DPDK 22.11, hence this one global. */
@@ -39,6 +40,7 @@ static int tel_report(const char *cmd, const char *params, struct rte_tel_data *
 	struct tel_sink sink = { { tel_num, tel_str, tel_item }, d };
 	char name[64];
 	enum mgmt_report_kind kind;
+	int rc;
 
 	snprintf(name, sizeof(name), "%s%s%s", cmd + strlen("/meshrelay/"),
 		 params && *params ? ":" : "", params && *params ? params : "");
@@ -49,7 +51,12 @@ static int tel_report(const char *cmd, const char *params, struct rte_tel_data *
 		rte_tel_data_start_dict(d);
 	else
 		rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-	return mgmt_report_write(tel_app, name, &sink.base) == 0 ? 0 : -EINVAL;
+	/* Telemetry's own thread, not a worker: a push must not free the configuration
+	 * the report reads. */
+	relay_live_read_begin(tel_app);
+	rc = mgmt_report_write(tel_app, name, &sink.base);
+	relay_live_read_end(tel_app);
+	return rc == 0 ? 0 : -EINVAL;
 }
 
 int mgmt_telemetry_init(const struct dp_appliance *app)

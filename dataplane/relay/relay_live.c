@@ -185,5 +185,19 @@ void relay_live_swap(struct dp_appliance *app, struct relay_live *live)
 	 * can still hold a pointer into the old tables. */
 	if (app->qsbr)
 		rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
+	/* ... and the readers outside the workers: one that began before the store may
+	 * hold the old pointer until it ends. */
+	rte_rwlock_write_lock(&app->live_readers);
+	rte_rwlock_write_unlock(&app->live_readers);
 	relay_live_free(old);
+}
+
+void relay_live_read_begin(const struct dp_appliance *app)
+{
+	rte_rwlock_read_lock((rte_rwlock_t *)(uintptr_t)&app->live_readers);
+}
+
+void relay_live_read_end(const struct dp_appliance *app)
+{
+	rte_rwlock_read_unlock((rte_rwlock_t *)(uintptr_t)&app->live_readers);
 }

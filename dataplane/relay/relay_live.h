@@ -69,6 +69,13 @@ void relay_live_free(struct relay_live *live);
  * the caller then frees the health slots only the old one used (health_sweep_unused). */
 void relay_live_swap(struct dp_appliance *app, struct relay_live *live);
 
+/* A thread that is neither a worker nor the control thread (DPDK telemetry's) reads the
+ * configuration in force only between these two: relay_live_swap frees the old one after
+ * every such reader has ended, as it waits for every worker's quiescent state. The lock
+ * is the appliance's mutable part, hence the cast inside. */
+void relay_live_read_begin(const struct dp_appliance *app);
+void relay_live_read_end(const struct dp_appliance *app);
+
 /* The configuration in force. Read it once per connection and keep the pointer: it stays
  * valid until the worker's next quiescent state (the end of its poll loop). */
 static inline const struct relay_live *relay_live_get(const struct dp_appliance *app)

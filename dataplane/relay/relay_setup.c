@@ -64,6 +64,7 @@ static int live_up(struct dp_appliance *app, char *err, size_t errlen)
 		relay_live_free(live);
 		return -1;
 	}
+	rte_rwlock_init(&app->live_readers);
 	app->live = live;
 	health_sweep_unused(app->health);
 	return 0;

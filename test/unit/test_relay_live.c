@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "relay_live": the configuration in force as the relay reads it, compiled when it
  * is built (listener bits, the other networks' gateways as addresses per network). */
+#include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_byteorder.h>
 
@@ -197,6 +199,45 @@ static void test_reload_keeps_members_and_pools(void)
 	health_free(h);
 }
 
+static volatile bool swapped;
+
+static void *swap_in(void *arg)
+{
+	struct dp_appliance *app = arg;
+
+	relay_live_swap(app, build(pools_after, 2));
+	swapped = true;
+	return NULL;
+}
+
+/* A reader that is not a worker (a telemetry thread) holding the configuration in force:
+ * a push publishes the new one at once, but frees the old one only once that reader has
+ * ended, never under it. */
+static void test_swap_waits_for_readers(void)
+{
+	static struct dp_appliance app;
+	const struct relay_live *old;
+	pthread_t th;
+
+	rte_rwlock_init(&app.live_readers);
+	app.live = build(pools_before, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app.live);
+	swapped = false;
+	relay_live_read_begin(&app);
+	old = relay_live_get(&app);
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, swap_in, &app) == 0);
+	for (int i = 0; i < 100 && relay_live_get(&app) == old; i++)
+		usleep(1000);
+	usleep(20000);
+	CU_ASSERT_EQUAL(relay_live_get(&app)->generation, 2); /* published */
+	CU_ASSERT_FALSE(swapped);                             /* the old one not freed */
+	CU_ASSERT_EQUAL(old->generation, 1);
+	relay_live_read_end(&app);
+	pthread_join(th, NULL);
+	CU_ASSERT_TRUE(swapped);
+	relay_live_free((struct relay_live *)(uintptr_t)app.live);
+}
+
 static bool gateway_usable(const void *ctx, uint32_t slot)
 {
 	return *(const uint32_t *)ctx != slot;
@@ -240,6 +281,7 @@ int test_relay_live_register(void)
 		{ "listeners compiled per port", test_listeners_compiled },
 		{ "no gateways, no networks", test_no_gateways },
 		{ "pushed ports must be the running ones", test_ports_must_match },
+		{ "a swap frees the old configuration after its readers", test_swap_waits_for_readers },
 		{ "a gateway down is passed over", test_gateway_health },
 		{ "a reload keeps members' health and pools' counters",
 		  test_reload_keeps_members_and_pools },
