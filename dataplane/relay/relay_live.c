@@ -12,6 +12,7 @@
 
 #include "dp.h"
 #include "mr_log.h"
+#include "route_hash.h"
 #include "mr_routes.h"
 
 static int ports_match(const struct dp_appliance *app, const struct mr_config *conf,
@@ -122,13 +123,15 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 	return 0;
 }
 
-/* A gateway's draw for a client: its order in the client's rendezvous ranking. */
+/* A gateway's draw for a client: its order in the client's rendezvous ranking. A mixer
+ * with full avalanche, as for pool members: a CRC of the two is linear (a per-client
+ * value XOR a per-gateway constant), which shared clients out unevenly (with three
+ * gateways one got half) and sent a failed gateway's clients all to one other. */
 static uint64_t gateway_score(const struct relay_gateway *g, uint64_t client_key)
 {
 	uint64_t id = (uint64_t)g->addr << 16 | g->port;
 
-	return (uint64_t)rte_hash_crc_8byte(client_key ^ id, 0x9e3779b9u) << 32 |
-	       rte_hash_crc_8byte(id, (uint32_t)client_key);
+	return route_hash_mix(client_key ^ route_hash_mix(id));
 }
 
 uint32_t relay_live_gateway_pick(const struct relay_live *live, uint32_t network,

@@ -85,6 +85,56 @@ static void test_gateways_compiled(void)
 	relay_live_free(live);
 }
 
+/* Clients share out evenly over a network's gateways (rendezvous on a mixer, not on a
+ * linear CRC, which gave one of three gateways half of them), and a gateway's own clients
+ * spread over the others when it is passed over. */
+static void test_gateways_share_evenly(void)
+{
+	static const char five[] =
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
+		"networks = ( { name = \"blue\"; local = true; }, { name = \"far\"; } );\n"
+		"routes = ( { sni = \"*.far.example\"; network = \"far\"; } );\n"
+		"gateways = (\n"
+		"  { id = \"a\"; network = \"far\"; address = \"10.0.0.1\"; port = 443; },\n"
+		"  { id = \"b\"; network = \"far\"; address = \"10.0.0.2\"; port = 443; },\n"
+		"  { id = \"c\"; network = \"far\"; address = \"10.0.0.3\"; port = 443; } );\n";
+	char err[128];
+	struct relay_health *h = health_create(16, 1, err, sizeof(err));
+	struct relay_live *live = build(five, 1);
+	unsigned int got[3] = { 0 }, moved_to[3] = { 0 };
+	const uint32_t n = 30000;
+	uint32_t base;
+
+	CU_ASSERT_FATAL(h && live);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, live), 0);
+	base = live->gateways_of[1];
+	for (uint64_t key = 0; key < n; key++) {
+		uint32_t i = relay_live_gateway_pick(live, 1, key * 0x9e3779b97f4a7c15ull,
+						     &(struct relay_gateway_pick){ NULL, NULL,
+										   UINT32_MAX });
+		uint32_t then;
+
+		CU_ASSERT_FATAL(i >= base && i - base < 3);
+		i -= base;
+		got[i]++;
+		if (i != 0)
+			continue;
+		/* Gateway a passed over (the one just tried): where its client goes next. */
+		then = relay_live_gateway_pick(live, 1, key * 0x9e3779b97f4a7c15ull,
+					       &(struct relay_gateway_pick){
+						       NULL, NULL,
+						       relay_live_gateway_slot(live, base) });
+		if (then != UINT32_MAX && then >= base && then - base < 3)
+			moved_to[then - base]++;
+	}
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT(got[i] > n * 30 / 100 && got[i] < n * 37 / 100);
+	CU_ASSERT(moved_to[1] > got[0] * 40 / 100 && moved_to[2] > got[0] * 40 / 100);
+	relay_live_free(live);
+	health_free(h);
+}
+
 static void test_listeners_compiled(void)
 {
 	struct relay_live *live = build(live_conf, 0);
@@ -281,6 +331,7 @@ int test_relay_live_register(void)
 		{ "listeners compiled per port", test_listeners_compiled },
 		{ "no gateways, no networks", test_no_gateways },
 		{ "pushed ports must be the running ones", test_ports_must_match },
+		{ "clients shared evenly over gateways", test_gateways_share_evenly },
 		{ "a swap frees the old configuration after its readers", test_swap_waits_for_readers },
 		{ "a gateway down is passed over", test_gateway_health },
 		{ "a reload keeps members' health and pools' counters",
