@@ -446,14 +446,9 @@ static void test_ejection_cap(void)
 	housekeeping_for(10);
 }
 
-/* Over 3 s of pool "checked" (two members, interval 1 s, timeout 300 ms, fall 2): every
- * member is checked about once a second, not both at the same moment, and two unanswered
- * checks take it down; two answered ones (each then reset) bring it back. */
-static void test_tcp_checks(void)
+/* The slots of pool "checked"'s members, .5 first. */
+static void checked_slots(uint32_t slot[2])
 {
-	uint64_t first[2] = { 0, 0 };
-	unsigned int checks[2] = { 0, 0 };
-	uint32_t slot[2] = { 0, 0 };
 	const struct relay_live *live = relay_live_get(&rh_app);
 
 	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
@@ -464,6 +459,18 @@ static void test_tcp_checks(void)
 		if (port == CHECKED_PORT)
 			slot[a.bytes[3] - 5] = relay_live_member_slot(live, i);
 	}
+}
+
+/* Over 3 s of pool "checked" (two members, interval 1 s, timeout 300 ms, fall 2): every
+ * member is checked about once a second, not both at the same moment, and two unanswered
+ * checks take it down; two answered ones (each then reset) bring it back. */
+static void test_tcp_checks(void)
+{
+	uint64_t first[2] = { 0, 0 };
+	unsigned int checks[2] = { 0, 0 };
+	uint32_t slot[2] = { 0, 0 };
+
+	checked_slots(slot);
 	rh_drain(&rh_app.ports[1]);
 	for (unsigned int t = 0; t < 300; t++) {
 		housekeeping_for(10);
@@ -512,14 +519,7 @@ static void test_down_members_count_and_checks_off(void)
 	uint32_t slot[2] = { 0, 0 };
 	struct mr_health_conf *hc, saved;
 
-	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
-		struct ip_addr a;
-		uint16_t port;
-
-		route_table_member(live->routes, i, &a, &port);
-		if (port == CHECKED_PORT)
-			slot[a.bytes[3] - 5] = relay_live_member_slot(live, i);
-	}
+	checked_slots(slot);
 	hc = (struct mr_health_conf *)health_conf_of(live, rh_app.health->slots[slot[0]].pool);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(hc);
 	saved = *hc;
