@@ -388,7 +388,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	struct relay_seg s;
 	enum flow_dir dir;
 	struct flow *f;
-	bool listener, vip;
+	bool listener, vip, owned;
 	unsigned int owner;
 
 	if (!seg_parse(&s, m, l3_off)) {
@@ -396,8 +396,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	vip = !s.ip6 && dp_port_vip(p, rte_be_to_cpu_32(s.ip->dst_addr));
-	if (!vip && !relay_owns_port(w, live, p, rte_be_to_cpu_16(s.tcp->dst_port)))
-		return false; /* the host's */
+	owned = vip || relay_owns_port(w, live, p, rte_be_to_cpu_16(s.tcp->dst_port));
 	owner = s.ip6 ? dispatch_owner6(w->app, p, s.ip6->src_addr, s.ip6->dst_addr,
 					s.tcp->src_port, rte_be_to_cpu_16(s.tcp->dst_port))
 		      : dispatch_owner(w->app, p, s.ip->src_addr, rte_be_to_cpu_32(s.ip->dst_addr),
@@ -410,6 +409,10 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	f = seg_lookup(w, &s, &dir);
 	if (f && unlikely(syn_reopens(w, f, dir, &s)))
 		f = NULL;
+	/* A port that is no longer the relay's (a push removed or moved its listener) still
+	 * carries the flows open on it: only a segment of no flow is the host's. */
+	if (unlikely(!owned) && !f)
+		return false;
 	/* A plain TCP service's VIP and port listen like a listener of the port; the port's
 	 * source addresses carry only the relay's own connections. */
 	listener = !f && (unlikely(vip) ? route_table_vip_port(live->routes,

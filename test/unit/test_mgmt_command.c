@@ -108,12 +108,55 @@ static void test_push_whole_or_nothing(void)
 	free(changed);
 }
 
+/* A push that moves the listener to another TCP port keeps the connections open on the
+ * old one: their segments still reach their backends, not the host; a new connection to
+ * the old port is the host's. */
+static void test_push_keeps_flows_of_a_moved_listener(void)
+{
+	static const uint8_t more[] = "more";
+	const char *text = rh_config_text();
+	char *moved = strdup(text), *at;
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint32_t next = c.isn + 1 + (uint32_t)rh_hello_api_len;
+	uint64_t to_host = rh_event(DP_EV_syn_in);
+	struct rh_sent s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(moved);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rh_backend_accepts(f, &b);
+	at = strstr(moved, "tcp_port = 443;");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	memcpy(at, "tcp_port = 444;", 15);
+	run(MR_CTL_PUSH, 8, moved);
+	CU_ASSERT_EQUAL(strncmp(ans.text, "applied", 7), 0);
+	CU_ASSERT_FALSE(relay_live_is_listener(relay_live_get(&rh_app), c.port->index, 443));
+	rh_drain(b.port);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, next, c.our_isn + 1, more, 4);
+	while ((s = rh_next_tcp(b.port)).m && s.plen == 0)
+		rte_pktmbuf_free(s.m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.plen, 4);
+	CU_ASSERT_EQUAL(memcmp(s.payload, more, 4), 0);
+	rte_pktmbuf_free(s.m);
+	rh_flow_end(f);
+	c = rh_client(false);
+	rh_drain(c.port);
+	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0); /* the old port: no listener now */
+	CU_ASSERT_EQUAL(rh_event(DP_EV_syn_in), to_host);
+	CU_ASSERT_PTR_NULL(rh_next_tcp(c.port).m);
+	run(MR_CTL_PUSH, 9, text);
+	free(moved);
+}
+
 int test_mgmt_command_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "unknown or malformed requests refused, nothing changed", test_refusals },
 		{ "PING answers the status", test_ping_status },
 		{ "a push applies whole or not at all", test_push_whole_or_nothing },
+		{ "a push that moves a listener keeps its open flows",
+		  test_push_keeps_flows_of_a_moved_listener },
 		CU_TEST_INFO_NULL,
 	};
 
