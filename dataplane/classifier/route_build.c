@@ -483,6 +483,12 @@ static enum route_status copy_arrays(struct route_table *t, const struct route_b
 	group_by_owner(&b->members, offsetof(struct owned_member, item),
 		       sizeof(struct route_member), (char *)t->members, &t->pools[0].members,
 		       sizeof(struct route_pool), b->pools.count);
+	for (uint32_t p = 0; p < b->pools.count; p++) {
+		struct route_pool *pool = &t->pools[p];
+
+		for (uint32_t i = 0; i < pool->members.count; i++)
+			pool->choosable += t->members[pool->members.first + i].weight > 0;
+	}
 	return ROUTE_OK;
 }
 
@@ -559,6 +565,11 @@ uint32_t route_table_member_pool(const struct route_table *t, uint32_t i)
 uint32_t route_table_pool_size(const struct route_table *t, uint32_t pool)
 {
 	return t->pools[pool].members.count;
+}
+
+uint32_t route_table_pool_choosable(const struct route_table *t, uint32_t pool)
+{
+	return t->pools[pool].choosable;
 }
 
 const char *route_status_str(enum route_status status)

@@ -202,6 +202,9 @@ uint32_t route_table_member_pool(const struct route_table *t, uint32_t i);
 /* Members of pool (weight 0 ones included). */
 uint32_t route_table_pool_size(const struct route_table *t, uint32_t pool);
 
+/* Members of pool a choice may take: those with a weight above zero. */
+uint32_t route_table_pool_choosable(const struct route_table *t, uint32_t pool);
+
 /* Short fixed texts for logs and counters. */
 const char *route_status_str(enum route_status status);
 const char *route_refusal_str(enum route_refusal refusal);

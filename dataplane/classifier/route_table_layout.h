@@ -54,6 +54,7 @@ struct route_member {
 
 struct route_pool {
 	struct route_run members;
+	uint32_t choosable;      /* members with a weight above zero */
 };
 
 /* A plain TCP service: a name on one port, reached at a virtual address. Its keys in the

@@ -174,8 +174,10 @@ void relay_route(struct dp_worker *w, struct flow *f, const struct relay_route_k
 			       d.pool_id != ROUTE_ID_NONE ? live->conf.pools[d.pool_id].name : NULL,
 			       &d.addr, d.port, d.service, d.service_len);
 		f->member = relay_live_member_slot(live, d.member);
+		/* No other member to send it to: weight 0 members are never chosen, a redispatch
+		 * could only end in pool_tried. */
 		f->sole_member = d.pool_id == ROUTE_ID_NONE ||
-				 route_table_pool_size(live->routes, d.pool_id) < 2;
+				 route_table_pool_choosable(live->routes, d.pool_id) < 2;
 		if (!f->dispatches) {
 			dp_event(w, DP_EV_route_local);
 			if (d.pool_id != ROUTE_ID_NONE)

@@ -657,6 +657,18 @@ static void test_suffix_hashes(void)
 	CU_ASSERT_EQUAL(d.mangle_status, MANGLE_ERR_LENGTH);
 }
 
+/* A pool's members a choice may take leave out those of weight 0: pool C's one member is
+ * configured but never chosen, so nothing is left to send a connection to after a
+ * failure there (the relay does not redispatch). */
+static void test_choosable_members(void)
+{
+	CU_ASSERT_EQUAL(route_table_pool_size(table, pool_a), 3);
+	CU_ASSERT_EQUAL(route_table_pool_choosable(table, pool_a), 3);
+	CU_ASSERT_EQUAL(route_table_pool_choosable(table, pool_b), 1);
+	CU_ASSERT_EQUAL(route_table_pool_size(table, pool_c), 1);
+	CU_ASSERT_EQUAL(route_table_pool_choosable(table, pool_c), 0);
+}
+
 int suite_route_table(void)
 {
 	CU_pSuite s = CU_add_suite("route_table", suite_init, suite_clean);
@@ -670,6 +682,7 @@ int suite_route_table(void)
 	CU_add_test(s, "stable weighted backend choice", test_stable_backend_choice);
 	CU_add_test(s, "redispatch continues the client's order", test_redispatch_order);
 	CU_add_test(s, "an unusable member is passed over", test_unusable_member);
+	CU_add_test(s, "members a choice may take: weight 0 left out", test_choosable_members);
 	CU_add_test(s, "no default route", test_no_default_route);
 	CU_add_test(s, "builder errors", test_builder_errors);
 	CU_add_test(s, "100k routes", test_100k_routes);

@@ -33,12 +33,15 @@ static const char pools[] =
 	"               failures = 0; }; },\n"
 	"  { name = \"tlschk\"; members = ( { address = \"10.1.0.7\"; port = 9444; } );\n"
 	"    health = { check = \"tls\"; sni = \"check.svc.example\"; interval_ms = 1000;\n"
-	"               timeout_ms = 300; rise = 1; fall = 1; }; } ";
+	"               timeout_ms = 300; rise = 1; fall = 1; }; },\n"
+	"  { name = \"zero\"; members = ( { address = \"10.1.0.8\"; port = 7443; },\n"
+	"      { address = \"10.1.0.9\"; port = 7443; weight = 0; } ); } ";
 static const char routes[] =
-	", { sni = \"three.svc.example\"; pool = \"three\"; },\n"
+	", { sni = \"zero.svc.example\"; pool = \"zero\"; },\n"
+	"  { sni = \"three.svc.example\"; pool = \"three\"; },\n"
 	"  { sni = \"three-proxied.svc.example\"; pool = \"three\"; proxy_protocol = true; } ";
 
-static struct hello_build hello3, hello3p;
+static struct hello_build hello3, hello3p, hello0;
 
 static int suite_init(void)
 {
@@ -46,13 +49,15 @@ static int suite_init(void)
 
 	if (rh_up_pools("mbufs = 0;", "max_flows = 1024;", pools, routes) < 0)
 		return -1;
-	for (uint32_t ip = 0x0a010003u; ip <= 0x0a010007u; ip++)
+	for (uint32_t ip = 0x0a010003u; ip <= 0x0a010009u; ip++)
 		neigh_learn(rh_w->neigh, ip, &rh_backend_mac, rh_w->now_ms, true);
 	hb_options_default(&o);
 	o.sni = "three.svc.example";
 	hb_build(&o, &hello3);
 	o.sni = "three-proxied.svc.example";
 	hb_build(&o, &hello3p);
+	o.sni = "zero.svc.example";
+	hb_build(&o, &hello0);
 	return 0;
 }
 
@@ -190,6 +195,33 @@ static void test_redispatch_keeps_turn_peer(void)
 			       hello3p.wire_len), 0);
 	rte_pktmbuf_free(data.m);
 	rh_flow_end(f);
+}
+
+/* A pool whose other member has weight 0 (configured, never chosen): a refusal resets the
+ * client at once as a refused connection, not after a redispatch that could only find
+ * the pool tried. */
+static void test_weight_zero_no_redispatch(void)
+{
+	struct rh_peer c = rh_client(false), m;
+	uint64_t redispatched = rh_event(DP_EV_redispatch_refused);
+	uint64_t refused = rh_drops(DP_DROP_backend_refused), tried = rh_drops(DP_DROP_pool_tried);
+	struct flow *f = rh_client_start(&c, hello0.wire, hello0.wire_len);
+	struct rh_sent syn;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_TRUE(f->sole_member);
+	syn = next_to(7443);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	m = member_of(&syn);
+	rte_pktmbuf_free(syn.m);
+	CU_ASSERT_EQUAL(m.ip, 0x0a010008u);
+	rh_send(&m, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_refused), redispatched);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_backend_refused), refused + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_pool_tried), tried);
+	CU_ASSERT_TRUE(client_reset(&c));
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	rh_drain(&rh_app.ports[1]);
 }
 
 /* A member that leaves the SYN unanswered: at the connect timeout it is reset and the next
@@ -648,6 +680,7 @@ int test_relay_health_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "a refused member: the next one gets the hello", test_redispatch_refused },
+		{ "weight 0 members: no redispatch to nobody", test_weight_zero_no_redispatch },
 		{ "a TURN peer's PROXY header the same after a refusal",
 		  test_redispatch_keeps_turn_peer },
 		{ "an unanswered member, then the redispatch limit",
