@@ -4,20 +4,17 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "mr_text.h"
+
 void mr_metrics_emit(struct mr_metrics_text *t, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (t->full)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->at, t->cap - t->at, fmt, ap);
+	t->full = !mr_text_vput(t->buf, t->cap, &t->at, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= t->cap - t->at)
-		t->full = true;
-	else
-		t->at += (size_t)n;
 }
 
 void mr_metrics_family(struct mr_metrics_text *t, const char *prefix, const char *name,

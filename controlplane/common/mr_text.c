@@ -7,13 +7,21 @@
 bool mr_text_put(char *buf, size_t cap, size_t *at, const char *fmt, ...)
 {
 	va_list ap;
+	bool ok;
+
+	va_start(ap, fmt);
+	ok = mr_text_vput(buf, cap, at, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+bool mr_text_vput(char *buf, size_t cap, size_t *at, const char *fmt, va_list ap)
+{
 	int n;
 
 	if (*at >= cap)
 		return false;
-	va_start(ap, fmt);
 	n = vsnprintf(buf + *at, cap - *at, fmt, ap);
-	va_end(ap);
 	if (n < 0 || (size_t)n >= cap - *at) {
 		*at = cap;
 		return false;

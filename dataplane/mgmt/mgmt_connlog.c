@@ -37,7 +37,6 @@ static const char *const route_names[] = {
 	[CONNLOG_ROUTE_REMOTE] = "remote",
 };
 
-
 /* ,"key":"text" with text escaped as JSON. */
 static bool put_str(char *buf, size_t cap, size_t *at, const char *key, const char *text)
 {

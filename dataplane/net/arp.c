@@ -102,7 +102,7 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *a;
 	uint32_t sip, tip;
-	bool is_request;
+	bool is_request, for_us;
 
 	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*a))
 		return dp_drop(w, m, DP_DROP_runt);
@@ -112,14 +112,15 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
 	is_request = a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	for_us = arp_answers_for(p, tip);
 	/* The other workers learn from it what this one does (arp_learn): only ARP for our
 	 * addresses and claims of the sender's own; copying the rest for them to drop would
 	 * let a flood of other hosts' ARP fill the rings that hand segments between workers.
 	 * Copied before the frame is turned into a reply. */
-	if (w->app->n_workers > 1 && (arp_answers_for(p, tip) || sip == tip))
+	if (w->app->n_workers > 1 && (for_us || sip == tip))
 		inbox_copy_to_others(w, m);
 
-	if (!arp_answers_for(p, tip)) {
+	if (!for_us) {
 		/* Gratuitous ARP may confirm what we know; it never creates or changes entries. */
 		if (sip == tip)
 			arp_claim(w, p, a, false, true);

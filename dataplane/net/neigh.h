@@ -82,7 +82,6 @@ struct neigh_info {
 	uint64_t age_ms;      /* since last confirmation or creation */
 };
 
-/* Allocate a table sized by conf on a NUMA socket; NULL on failure (rte_errno set). */
 /* Frames a table holds for unresolved neighbours at most, all entries together: what the
  * buffer pool keeps aside for them (dp_appliance.c). Past it a frame for a new neighbour
  * is not kept (NEIGH_LIMITED): a sender aiming at addresses that never answer cannot
@@ -92,6 +91,7 @@ static inline uint32_t neigh_held_max(const struct mr_neigh_conf *c)
 	return (c->entries / 16 > 4 ? c->entries / 16 : 4) * c->pending;
 }
 
+/* Allocate a table sized by conf on a NUMA socket; NULL on failure (rte_errno set). */
 struct neigh_table *neigh_table_create(const char *name, const struct mr_neigh_conf *conf,
 				       int socket_id, const struct neigh_ops *ops);
 

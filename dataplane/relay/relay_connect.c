@@ -104,7 +104,7 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 	f->b_snd_nxt = f->b_seq.local_isn + 1;
 	f->state = FLOW_CONNECTING;
 	/* Routed: its peer has served, unless another member may still take the flow, which
-	 * is then chosen for the same peer and told of it (relay_turn_done). */
+	 * is then chosen for the same peer and told of it (turn_bind_done). */
 	if (f->via_turn && !relay_may_redispatch(w, f))
 		turn_bind_forget(w, f);
 	f->retries = 0;

@@ -45,7 +45,7 @@ enum relay_guard relay_guard_state(struct dp_worker *w, const struct flow *f,
 	}
 	if (relay_guard_window_ok(f, dir, s))
 		return GUARD_PASS;
-	*why = (s->flags & RTE_TCP_ACK_FLAG) ? DP_DROP_tcp_out_of_window : DP_DROP_tcp_no_ack;
+	*why = relay_guard_window_drop(s);
 	return GUARD_DROP;
 }
 

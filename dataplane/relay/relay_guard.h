@@ -60,6 +60,12 @@ static inline bool relay_guard_window_ok(const struct flow *f, enum flow_dir dir
 	       s->ack - oldest <= snd_nxt - oldest;
 }
 
+/* Why a segment relay_guard_window_ok refused is dropped: no ACK at all, or outside. */
+static inline enum dp_drop relay_guard_window_drop(const struct relay_seg *s)
+{
+	return (s->flags & RTE_TCP_ACK_FLAG) ? DP_DROP_tcp_out_of_window : DP_DROP_tcp_no_ack;
+}
+
 /* The verdict on segments that would end, open or free something (out of line). */
 enum relay_guard relay_guard_state(struct dp_worker *w, const struct flow *f,
 				   enum flow_dir dir, const struct relay_seg *s,
@@ -76,7 +82,7 @@ static inline enum relay_guard relay_guard_spliced(struct dp_worker *w, const st
 		return relay_guard_state(w, f, dir, s, why);
 	if (likely(relay_guard_window_ok(f, dir, s)))
 		return GUARD_PASS;
-	*why = (s->flags & RTE_TCP_ACK_FLAG) ? DP_DROP_tcp_out_of_window : DP_DROP_tcp_no_ack;
+	*why = relay_guard_window_drop(s);
 	return GUARD_DROP;
 }
 

@@ -200,8 +200,7 @@ static void hello_control(struct dp_worker *w, struct flow *f, struct relay_seg 
 		rte_pktmbuf_free(s->m); /* the client gave up before its hello was whole */
 		return relay_abort(w, f, true, true, DP_DROP_client_abort);
 	}
-	dp_drop(w, s->m, (s->flags & RTE_TCP_ACK_FLAG) ? DP_DROP_tcp_out_of_window
-						       : DP_DROP_tcp_no_ack);
+	dp_drop(w, s->m, relay_guard_window_drop(s));
 	relay_ack_client(w, f);
 }
 
@@ -238,8 +237,7 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 	if (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG))
 		return hello_control(w, f, s);
 	if (!hello_in_window(f, s))
-		return dp_drop(w, s->m, (s->flags & RTE_TCP_ACK_FLAG) ? DP_DROP_tcp_out_of_window
-								      : DP_DROP_tcp_no_ack);
+		return dp_drop(w, s->m, relay_guard_window_drop(s));
 	if (s->opts.has_ts)
 		f->c.ts_recent = s->opts.tsval;
 	f->c_win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << f->c.peer_wscale;

@@ -12,8 +12,8 @@
 
 #include "dp.h"
 #include "mr_log.h"
-#include "route_hash.h"
 #include "mr_routes.h"
+#include "route_hash.h"
 
 static int ports_match(const struct dp_appliance *app, const struct mr_config *conf,
 		       char *err, size_t errlen)

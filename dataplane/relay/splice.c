@@ -97,6 +97,14 @@ static void track_close(struct flow *f, enum flow_dir dir, const struct relay_se
 		sd->in->rst = 1;
 }
 
+/* The kept hello is no longer needed: no other member can take the flow now. Nor is the
+ * bind slot of a flow that came over TURN, kept until then for its peer. */
+static void let_hello_go(struct dp_worker *w, struct flow *f)
+{
+	flow_stream_set(w->flows, f, NULL);
+	turn_bind_done(w, f);
+}
+
 /* The backend acknowledged relay-owned bytes in s: stop keeping what it has. */
 static void note_backend_ack(struct dp_worker *w, struct flow *f, const struct relay_seg *s)
 {
@@ -111,10 +119,8 @@ static void note_backend_ack(struct dp_worker *w, struct flow *f, const struct r
 		 * could still take the hello should this one reset now. Bytes in this very
 		 * segment are that first byte (a server's first flight acknowledges the hello
 		 * as it goes). */
-		if (s->payload_len || !relay_may_redispatch(w, f)) {
-			flow_stream_set(w->flows, f, NULL);
-			turn_bind_done(w, f);
-		}
+		if (s->payload_len || !relay_may_redispatch(w, f))
+			let_hello_go(w, f);
 		flow_rtx_disarm(w->flows, f);
 	}
 }
@@ -294,10 +300,8 @@ static bool backend_early(struct dp_worker *w, struct flow *f, const struct rela
 		relay_hello_classify(w, f); /* routed after the member that reset it */
 		return true;
 	}
-	if (s->payload_len && f->b_una == (uint32_t)f->proxy_len + f->stream_len) {
-		flow_stream_set(w->flows, f, NULL);
-		turn_bind_done(w, f);
-	}
+	if (s->payload_len && f->b_una == (uint32_t)f->proxy_len + f->stream_len)
+		let_hello_go(w, f);
 	return false;
 }
 

@@ -4,11 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether slot b is f's: the same entry, and the same flow in it (its ISN). */
+static bool slot_holds(const struct turn_bind_slot *b, const struct flow *f)
+{
+	return b->flow_index == f->index && b->flow_isn == f->c_seq.local_isn;
+}
+
 struct turn_bind_slot *turn_bind_slot_of(struct dp_worker *w, const struct flow *f)
 {
 	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS; i++)
-		if (w->binds[i].used && w->binds[i].flow_index == f->index &&
-		    w->binds[i].flow_isn == f->c_seq.local_isn)
+		if (w->binds[i].used && slot_holds(&w->binds[i], f))
 			return &w->binds[i];
 	return NULL;
 }
@@ -23,7 +28,7 @@ struct turn_bind_slot *turn_bind_slot_take(struct dp_worker *w)
 	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS; i++) {
 		const struct flow *f = flow_at(w->flows, w->binds[i].flow_index);
 
-		if (!f || !f->via_turn || f->c_seq.local_isn != w->binds[i].flow_isn) {
+		if (!f || !f->via_turn || !slot_holds(&w->binds[i], f)) {
 			w->binds[i].used = false;
 			return &w->binds[i];
 		}
