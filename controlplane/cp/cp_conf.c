@@ -118,7 +118,7 @@ static int adopt(struct cp_conf *c, char *file_text, const struct mr_config *nam
 	free(c->learned);
 	c->learned = learned;
 	c->n_learned = n;
-	c->generation++;
+	c->generation = ++c->issued;
 	free(fresh);
 	return 0;
 fail:
@@ -199,6 +199,36 @@ int cp_conf_set_learned(struct cp_conf *c, const struct mr_remote_gateway_conf *
 		return 0;
 	return adopt(c, c->file_text, &c->conf, gws, n, imports, n_imports, c->conf.source, err,
 		     errlen) < 0 ? -1 : 1;
+}
+
+/* A copy of n items of size bytes at src (one item when n is 0, so NULL means failure). */
+static void *copy_items(const void *src, size_t n, size_t size)
+{
+	void *dst = calloc(n + 1, size);
+
+	if (dst && n)
+		memcpy(dst, src, n * size);
+	return dst;
+}
+
+int cp_conf_copy(struct cp_conf *dst, const struct cp_conf *src)
+{
+	*dst = *src;
+	dst->text = src->text ? strdup(src->text) : NULL;
+	dst->file_text = src->file_text ? strdup(src->file_text) : NULL;
+	dst->learned = copy_items(src->learned, src->n_learned, sizeof(*src->learned));
+	dst->imports = copy_items(src->imports, src->n_imports, sizeof(*src->imports));
+	if (mr_config_clone(&dst->conf, &src->conf) < 0 || (src->text && !dst->text) ||
+	    (src->file_text && !dst->file_text) || !dst->learned || !dst->imports) {
+		free(dst->text);
+		free(dst->file_text);
+		free(dst->learned);
+		free(dst->imports);
+		mr_config_free(&dst->conf);
+		memset(dst, 0, sizeof(*dst));
+		return -1;
+	}
+	return 0;
 }
 
 void cp_conf_free(struct cp_conf *c)

@@ -25,7 +25,9 @@ struct cp_import {
 struct cp_conf {
 	char *text;                /* pushed: file text + learned gateways, NUL-terminated */
 	uint32_t len;
-	uint32_t generation;       /* 0 before the first good file; +1 with each change */
+	uint32_t generation;       /* 0 before the first good file; a new one with each change */
+	uint32_t issued;           /* the highest generation given out, kept or not: a
+				    * number is never given to two different texts */
 	struct mr_config conf;     /* parsed from text */
 	char *file_text;           /* the file as read */
 	struct mr_remote_gateway_conf *learned;
@@ -46,6 +48,10 @@ int cp_conf_load(struct cp_conf *c, const char *path, char *err, size_t errlen);
 int cp_conf_set_learned(struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
 			unsigned int n, const struct cp_import *imports, unsigned int n_imports,
 			char *err, size_t errlen);
+
+/* A copy of src in dst, with memory of its own (a reload's candidate, so that what the
+ * data plane refuses never replaces what runs). 0, or -1 when out of memory (dst zeroed). */
+int cp_conf_copy(struct cp_conf *dst, const struct cp_conf *src);
 
 /* Release the held config; c is left zeroed. */
 void cp_conf_free(struct cp_conf *c);

@@ -42,9 +42,10 @@ struct cp {
 	bool status_failing;         /* the last write failed (and said so) */
 };
 
-static const char *socket_path(const struct cp *cp)
+/* The data plane's control socket: -s, else what conf says. */
+static const char *socket_path(const struct cp *cp, const struct mr_config *conf)
 {
-	return cp->opts.socket ? cp->opts.socket : cp->conf.conf.dataplane.control_socket;
+	return cp->opts.socket ? cp->opts.socket : conf->dataplane.control_socket;
 }
 
 static void apply_log_settings(const struct mr_config *conf)
@@ -143,36 +144,49 @@ static bool mesh_needs_restart(struct cp *cp, const struct mr_config *old)
 	return creds > 0;
 }
 
-/* SIGHUP: re-read the file; only a good one replaces what runs. TURN and discovery start
- * over only when their own settings or credentials changed. */
+/* SIGHUP: re-read the file. A good one goes to the data plane before it replaces what
+ * runs: one the data plane refuses (a port renamed, the VIP range moved: only a restart
+ * changes those) is dropped whole, so learned gateways keep being pushed on the file in
+ * force and TURN and discovery keep their settings. Without a data plane to ask, a good
+ * file is taken. TURN and discovery start over only when their own settings or
+ * credentials changed. */
 static void reload(struct cp *cp)
 {
 	char err[MR_ERR_MAX];
-	struct mr_config old;
+	struct cp_conf next, prev;
 
-	if (mr_config_clone(&old, &cp->conf.conf) < 0) {
+	if (cp_conf_copy(&next, &cp->conf) < 0) {
 		mr_log(MR_LOG_ERR, "reload: out of memory");
 		return;
 	}
-	if (cp_conf_load(&cp->conf, cp->opts.config, err, sizeof(err)) < 0) {
+	if (cp_conf_load(&next, cp->opts.config, err, sizeof(err)) < 0) {
 		mr_log(MR_LOG_ERR, "reload refused, generation %u stays in force: %s",
 		       cp->conf.generation, err);
-		mr_config_free(&old);
+		cp_conf_free(&next);
 		return;
 	}
+	/* To where the new file says the data plane listens (unless -s says). */
+	cp_link_set_path(&cp->link, socket_path(cp, &next.conf));
+	if (cp_link_push(&cp->link, &next, mr_clock_ms()) == 1) {
+		mr_log(MR_LOG_ERR, "reload of %s refused by the data plane: generation %u stays "
+		       "in force", cp->opts.config, cp->conf.generation);
+		cp->conf.issued = next.issued; /* the refused number is never given again */
+		cp_conf_free(&next);
+		return;
+	}
+	prev = cp->conf;
+	cp->conf = next;
 	apply_log_settings(&cp->conf.conf);
 	mr_log(MR_LOG_NOTICE, "reloaded %s as generation %u", cp->opts.config,
 	       cp->conf.generation);
-	if (mesh_needs_restart(cp, &old)) {
+	if (mesh_needs_restart(cp, &prev.conf)) {
 		cp_mesh_stop(&cp->mesh);
 		start_mesh(cp); /* on failure the rest keeps running; the log says why */
 	} else if (cp->mesh.has_disc) {
 		cp_discovery_set_services(&cp->mesh.disc, &cp->conf.conf); /* exports may change */
 		learned(cp); /* and what the file routes itself no longer imported */
 	}
-	mr_config_free(&old);
-	cp_link_set_path(&cp->link, socket_path(cp));
-	cp_link_push(&cp->link, &cp->conf, mr_clock_ms());
+	cp_conf_free(&prev);
 }
 
 /* The status file, replaced whole so a reader never sees half of it: written to a file
@@ -236,7 +250,7 @@ static int run(struct cp *cp)
 {
 	bool running = true;
 
-	cp_link_init(&cp->link, socket_path(cp));
+	cp_link_init(&cp->link, socket_path(cp, &cp->conf.conf));
 	while (running) {
 		int wait_ms = cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
 		int mesh_ms = cp_mesh_tick(&cp->mesh, mr_clock_ms());
@@ -332,7 +346,7 @@ int main(int argc, char **argv)
 	if (mr_privs_limit(0, err, sizeof(err)) < 0)
 		mr_log(MR_LOG_WARN, "could not drop capabilities: %s", err);
 	mr_log(MR_LOG_NOTICE, "started with %s as generation %u, data plane at %s",
-	       cp.opts.config, cp.conf.generation, socket_path(&cp));
+	       cp.opts.config, cp.conf.generation, socket_path(&cp, &cp.conf.conf));
 	rc = run(&cp);
 	cp_mesh_stop(&cp.mesh);
 	cp_link_close(&cp.link);

@@ -296,6 +296,59 @@ static void test_learned_gateways(void)
 	cp_conf_free(&c);
 }
 
+/* A reload's candidate is a copy: loading a file into it and learning gateways on it leave
+ * the configuration in force alone, and once the candidate is dropped (the data plane
+ * refused it) the next change in force gets a number past the candidate's, never the same
+ * number for another text. */
+static void test_reload_candidate(void)
+{
+	const char *path = unit_path("mesh-cand.conf");
+	struct cp_conf c = { 0 }, next;
+	struct mr_remote_gateway_conf red = gw("gw-red-1", 1, "10.0.0.9", 49152);
+	char text[4096], err[512];
+	char *in_force;
+
+	snprintf(text, sizeof(text), "%s%s", base_conf,
+		 "gateway = { id = \"g\"; };\n"
+		 "discovery = { endpoints = [ \"http://127.0.0.1:2379\" ]; };\n");
+	write_mode(path, text, 0644);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_set_learned(&c, &red, 1, NULL, 0, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(c.generation, 2);
+	in_force = strdup(c.text);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_copy(&next, &c), 0);
+	CU_ASSERT_STRING_EQUAL(next.text, c.text);
+	CU_ASSERT_EQUAL(next.conf.n_remote_gateways, 1);
+
+	/* The candidate: another file, its learned gateway carried over. */
+	strcat(text, "log = { level = \"debug\"; };\n");
+	write_mode(path, text, 0644);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&next, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(next.generation, 3);
+	CU_ASSERT_EQUAL(next.n_learned, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(next.text, "debug"));
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&next, NULL, 0, NULL, 0, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(next.generation, 4);
+	/* ... which left the one in force whole. */
+	CU_ASSERT_EQUAL(c.generation, 2);
+	CU_ASSERT_STRING_EQUAL(c.text, in_force);
+	CU_ASSERT_EQUAL_FATAL(c.n_learned, 1);
+	CU_ASSERT_STRING_EQUAL(c.learned[0].id, "gw-red-1");
+	CU_ASSERT_EQUAL(c.conf.n_remote_gateways, 1);
+
+	/* Refused: dropped, its numbers not given again. */
+	c.issued = next.issued;
+	cp_conf_free(&next);
+	red.port = 49153;
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, &red, 1, NULL, 0, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(c.generation, 5);
+	CU_ASSERT_PTR_NULL(strstr(c.text, "debug"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.text, "49153"));
+	free(in_force);
+	unlink(path);
+	cp_conf_free(&c);
+}
+
 static const char red_key[] = "/meshrelay/networks/red/gateways/gw-red-1";
 
 static int parse(const char *key, const char *value, struct disc_gateway *g)
@@ -649,6 +702,7 @@ int test_mesh_register(void)
 		{ "credentials file", test_secrets },
 		{ "credentials changed under running TURN clients", test_credentials_changed },
 		{ "learned gateways become pushed text", test_learned_gateways },
+		{ "a reload's candidate leaves the configuration in force", test_reload_candidate },
 		{ "registrations from the store", test_registration_parse },
 		{ "a registration written reads back the same", test_registration_round_trip },
 		{ "a request of twice the largest registration reaches the store",

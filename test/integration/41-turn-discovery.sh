@@ -264,6 +264,21 @@ etcd_start
 check "etcd back: registration in the store again" topo_wait_for 20 etcdctl_ get "$KEY_BLUE" --print-value-only
 check "etcd back: the route is still there" has_route "$new_relay"
 
+# 6b. A reload the data plane refuses (a port renamed: only a restart does that) leaves
+# what runs alone: TURN keeps its allocations though the file changed its refresh, and
+# what discovery learns next is still pushed (step 7), on the file in force.
+allocs=$(turn_field red-tcp allocations)
+relay_now=$(turn_field red-tcp relayed)
+cp "$D/blue.conf" "$D/blue.conf.good"
+sed -i -e 's/"edge"/"edge2"/g' -e 's/refresh = 2;/refresh = 3;/' "$D/blue.conf"
+kill -HUP "$BLUE_CP"
+check "a reload the data plane refuses is dropped" topo_wait_for 10 \
+	grep -q "reload of .* refused by the data plane: generation [0-9]* stays in force" "$D/blue.log"
+check "and TURN was not started over" bash -c "! grep -q 'TURN or discovery settings changed' '$D/blue.log'"
+check "its allocation kept ($relay_now)" \
+	test "$(turn_field red-tcp relayed)" = "$relay_now" -a "$(turn_field red-tcp allocations)" = "$allocs"
+cp "$D/blue.conf.good" "$D/blue.conf"
+
 # 7. Red's control plane killed: its lease expires (3 s) and the route goes.
 t0=$(ms)
 stop_pid "$RED" KILL
