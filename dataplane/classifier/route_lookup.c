@@ -90,17 +90,18 @@ static enum route_kind apply_target(const struct route_table *t, uint32_t target
 }
 
 /* ROUTE_REFUSAL_NONE when addr:port is in net's allow-list, else the refusal: not allowed,
- * or the network or broadcast address of the prefix that holds it. */
+ * or the network or broadcast address of the most specific prefix that holds it (the
+ * subnet it is on, whatever order the list names its prefixes in). */
 static enum route_refusal allowed(const struct route_table *t, const struct route_network *net,
 				  const struct ip_addr *addr, uint16_t port)
 {
 	const struct route_prefix *in = NULL;
 	bool port_ok = false;
 
-	for (uint32_t i = 0; i < net->prefixes.count && !in; i++) {
+	for (uint32_t i = 0; i < net->prefixes.count; i++) {
 		const struct route_prefix *p = &t->prefixes[net->prefixes.first + i];
 
-		if (ip_addr_in_prefix(addr, &p->addr, p->len))
+		if ((!in || p->len > in->len) && ip_addr_in_prefix(addr, &p->addr, p->len))
 			in = p;
 	}
 	for (uint32_t i = 0; i < net->ranges.count && !port_ok; i++) {

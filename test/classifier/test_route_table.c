@@ -72,6 +72,7 @@ static struct route_table *build_main(const char *without_member)
 	route_builder_add_network(b, "red", false, &net_red);
 	allow(b, net_blue, "10.0.0.0", 8);
 	allow(b, net_blue, "fd00::", 16);
+	allow(b, net_blue, "10.1.2.0", 24); /* a subnet of the /8, named after it */
 	route_builder_allow_ports(b, net_blue, 443, 443);
 	route_builder_allow_ports(b, net_blue, 8000, 8999);
 	allow(b, net_green, "192.168.0.0", 16);
@@ -223,6 +224,13 @@ static void test_mangled_destinations(void)
 		  ROUTE_REFUSAL_BAD_DESTINATION, NULL, 0, false },
 		{ "_443._192-168-0-0._green.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_MANGLED,
 		  ROUTE_REFUSAL_BAD_DESTINATION, NULL, 0, false },
+		/* The broadcast of blue's 10.1.2.0/24, though a host of the /8 named first. */
+		{ "_443._10-1-2-255.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_MANGLED,
+		  ROUTE_REFUSAL_BAD_DESTINATION, NULL, 0, false },
+		{ "i443-10-1-2-0.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_MANGLED,
+		  ROUTE_REFUSAL_BAD_DESTINATION, NULL, 0, false },
+		{ "i443-10-1-3-0.mesh.internal", ROUTE_LOCAL, ROUTE_MATCH_MANGLED, 0,
+		  "10.1.3.0", 443, false },
 		/* Nothing to connect to anywhere, allow-list or not. */
 		{ "_443._127-0-0-1.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_MANGLED,
 		  ROUTE_REFUSAL_BAD_DESTINATION, NULL, 0, false },
