@@ -192,7 +192,8 @@ int mr_routes_vips(const struct mr_config *conf, uint32_t *vips, char *err, size
 		goto done;
 	}
 	if (n && vip_assign(&range, names, pins, n, out, &bad) < 0) {
-		snprintf(err, errlen, "%s: %s: its 'vip' is outside dns.vip_range or taken, or the "
+		snprintf(err, errlen, "%s: %s: its 'vip' is not a host address of dns.vip_range or is "
+			 "taken, or the "
 			 "range is too small for %u services", conf->source, names[bad], n);
 		goto done;
 	}

@@ -27,6 +27,11 @@ bool vip_range_holds(const struct vip_range *r, uint32_t addr)
 	return (addr & range_mask(r)) == r->base;
 }
 
+bool vip_range_holds_host(const struct vip_range *r, uint32_t addr)
+{
+	return vip_range_holds(r, addr) && addr != r->base && addr != (r->base | ~range_mask(r));
+}
+
 uint32_t vip_preferred(const struct vip_range *r, const char *name, size_t len)
 {
 	/* The stable hash: an upgrade must not move every service to a new address. */
@@ -91,7 +96,7 @@ int vip_assign(const struct vip_range *r, const char *const *names, const uint32
 	for (size_t i = 0; i < n; i++) {
 		items[i] = (struct vip_item){ names[i], i };
 		out[i] = pinned ? pinned[i] : 0;
-		if (out[i] && (!vip_range_holds(r, out[i]) || !set_add(&taken, out[i]))) {
+		if (out[i] && (!vip_range_holds_host(r, out[i]) || !set_add(&taken, out[i]))) {
 			*bad = i;
 			rc = -1;
 			goto out;

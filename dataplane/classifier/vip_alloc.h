@@ -23,11 +23,15 @@ bool vip_range_valid(const struct vip_range *r);
 /* Whether addr (host order) is inside r. */
 bool vip_range_holds(const struct vip_range *r, uint32_t addr);
 
+/* Whether addr (host order) is a host address of r: inside it, neither its network nor
+ * its broadcast address (which hosts on the range's link take as the whole link's). */
+bool vip_range_holds_host(const struct vip_range *r, uint32_t addr);
+
 /* The address a name would get alone in r: its preferred address. */
 uint32_t vip_preferred(const struct vip_range *r, const char *name, size_t len);
 
 /* Give each of names[0..n) (distinct, NUL-terminated) an address of r in out[i].
- * pinned[i] != 0 (may be NULL) fixes name i's address (inside r); the rest take their
+ * pinned[i] != 0 (may be NULL) fixes name i's address (a host of r); the rest take their
  * preferred address, and on a collision the name that sorts first keeps it while the
  * other probes on (+1, wrapping). The result depends on the set of names only, not on
  * their order. 0, or -1 when r has fewer free addresses than names or a pin collides

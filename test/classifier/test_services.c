@@ -102,6 +102,17 @@ static void test_vip_pins(void)
 	pins[2] = VIP(10, 0, 0, 1); /* outside the range */
 	CU_ASSERT_EQUAL(vip_assign(&range16, names, pins, 3, vips, &bad), -1);
 	CU_ASSERT_EQUAL(bad, 2);
+	/* The range's network and broadcast addresses are the link's, never a service's. */
+	pins[2] = VIP(240, 240, 0, 0);
+	CU_ASSERT_EQUAL(vip_assign(&range16, names, pins, 3, vips, &bad), -1);
+	CU_ASSERT_EQUAL(bad, 2);
+	pins[2] = VIP(240, 240, 255, 255);
+	CU_ASSERT_EQUAL(vip_assign(&range16, names, pins, 3, vips, &bad), -1);
+	CU_ASSERT_EQUAL(bad, 2);
+	pins[2] = VIP(240, 240, 255, 254); /* the last host is fine */
+	CU_ASSERT_EQUAL(vip_assign(&range16, names, pins, 3, vips, &bad), 0);
+	CU_ASSERT_TRUE(vip_range_holds_host(&range16, VIP(240, 240, 0, 1)));
+	CU_ASSERT_FALSE(vip_range_holds_host(&range16, VIP(240, 241, 0, 1)));
 }
 
 static int u32_cmp(const void *a, const void *b)

@@ -76,7 +76,9 @@ static void test_plain_refusals(void)
 		{ "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n",
 		  "s.conf:5: a.test: a plain TCP route needs dns.vip_range" },
 		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\";"
-		  " vip = \"10.9.9.9\"; } );\n", "a.test: its 'vip' is outside dns.vip_range" },
+		  " vip = \"10.9.9.9\"; } );\n", "a.test: its 'vip' is not a host address of dns.vip_range" },
+		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\";"
+		  " vip = \"240.240.255.255\"; } );\n", "a.test: its 'vip' is not a host address" },
 		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; },"
 		  " { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n",
 		  "duplicate" },
