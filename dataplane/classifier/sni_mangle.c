@@ -138,7 +138,8 @@ static enum mangle_status decode_underscore(struct piece prefix, struct mangle_t
 	return parse_dashed_addr(ip, looks_like_dashed_v4(ip), &out->addr);
 }
 
-/* True when a single label starts like [nNET-](i|p)DIGIT. */
+/* True when a single label starts like [nNET-](i|p)DIGITS-: the port's digits end in the
+ * dash before the address, so plain names such as i18n or p2p never claim the form. */
 static bool looks_like_label_form(struct piece label)
 {
 	size_t i = 0;
@@ -151,8 +152,12 @@ static bool looks_like_label_form(struct piece label)
 			return false;
 		i++;
 	}
-	return i + 1 < label.len && (label.p[i] == 'i' || label.p[i] == 'p') &&
-	       is_digit(label.p[i + 1]);
+	if (i + 1 >= label.len || (label.p[i] != 'i' && label.p[i] != 'p') ||
+	    !is_digit(label.p[i + 1]))
+		return false;
+	for (i += 2; i < label.len && is_digit(label.p[i]); i++)
+		;
+	return i < label.len && label.p[i] == '-';
 }
 
 /* [nNET-]iPORT-A-B-C-D or [nNET-]pPORT-IPV6 as one label. */

@@ -169,6 +169,9 @@ static void test_precedence(void)
 		{ NULL, ROUTE_LOCAL, ROUTE_MATCH_DEFAULT, 0, NULL, 0, false },
 		{ "www.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_WILDCARD,
 		  ROUTE_REFUSAL_EMPTY_POOL, NULL, 0, false },
+		/* Starts like the label form, is a plain name: its wildcard route takes it. */
+		{ "i18n.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_WILDCARD,
+		  ROUTE_REFUSAL_EMPTY_POOL, NULL, 0, false },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
