@@ -139,7 +139,10 @@ static bool next_record(struct hs_stream *s)
 
 	if (got >= 1 && hdr[0] != TLS_CONTENT_HANDSHAKE)
 		return fail(s, first ? SNI_NOT_TLS : SNI_MALFORMED, SNI_REASON_RECORD_TYPE);
-	if ((got >= 2 && hdr[1] != 3) || (got >= 3 && (hdr[2] < 1 || hdr[2] > 4)))
+	/* Any {3,x}: a client may put the lowest version it speaks there, SSL 3.0's {3,0}
+	 * included (RFC 5246 E.1), and TLS 1.3 ignores the field (RFC 8446 5.1). The hello's
+	 * own version is what is checked. */
+	if (got >= 2 && hdr[1] != 3)
 		return fail(s, SNI_MALFORMED, SNI_REASON_RECORD_VERSION);
 	if (got < TLS_RECORD_HEADER) {
 		s->header_have = got;

@@ -407,8 +407,11 @@ static void test_record_and_header_errors(void)
 	struct sni_result r;
 
 	expect_patched(1, 0x02, SNI_MALFORMED, SNI_REASON_RECORD_VERSION);
-	expect_patched(2, 0x00, SNI_MALFORMED, SNI_REASON_RECORD_VERSION);
-	expect_patched(2, 0x05, SNI_MALFORMED, SNI_REASON_RECORD_VERSION);
+	expect_patched(1, 0x04, SNI_MALFORMED, SNI_REASON_RECORD_VERSION);
+	/* The record layer's minor version is the client's to choose: {3,0} from a client
+	 * that would also speak SSL 3.0 (RFC 5246 E.1), anything under TLS 1.3. */
+	expect_patched(2, 0x00, SNI_COMPLETE, SNI_REASON_NONE);
+	expect_patched(2, 0x05, SNI_COMPLETE, SNI_REASON_NONE);
 	expect_patched(5, 0x02, SNI_MALFORMED, SNI_REASON_HANDSHAKE_TYPE);
 	expect_patched(9, 0x02, SNI_MALFORMED, SNI_REASON_HELLO_VERSION);
 	expect_patched(3, 0x40, SNI_MALFORMED, SNI_REASON_RECORD_LENGTH);
