@@ -215,13 +215,13 @@ static void render_members(const struct dp_appliance *app, struct mr_metrics_tex
 	for (size_t k = 0; k < RTE_DIM(stat); k++) {
 		family(o, stat[k].name, "counter", stat[k].help);
 		for (unsigned int i = 0; i < n; i++) {
-			uint64_t sum = 0;
+			struct health_stats st;
+			uint64_t sum;
 
 			if (!h || rows[i].slot == HEALTH_NONE)
 				continue;
-			for (unsigned int w = 0; w < app->n_workers; w++)
-				sum += dp_counter_read((const uint64_t *)((const char *)
-					&h->stats[(size_t)w * h->capacity + rows[i].slot] + stat[k].off));
+			health_stats_read(h, rows[i].slot, &st);
+			memcpy(&sum, (const char *)&st + stat[k].off, sizeof(sum));
 			mr_metrics_emit(o, "meshrelay_%s{%s} %" PRIu64 "\n", stat[k].name, rows[i].labels, sum);
 		}
 	}

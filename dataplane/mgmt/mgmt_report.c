@@ -210,7 +210,8 @@ static void health_line(const struct dp_appliance *app, const char *label,
 {
 	const struct relay_health *h = app->health;
 	const struct health_slot *hs;
-	uint64_t conns = 0, fails = 0, moved = 0, now = app->workers[0]->now_ms;
+	struct health_stats st;
+	uint64_t now = app->workers[0]->now_ms;
 	char addr[INET6_ADDRSTRLEN + 2], until[48] = "";
 
 	ip_addr_format(a, addr, sizeof(addr));
@@ -219,13 +220,7 @@ static void health_line(const struct dp_appliance *app, const char *label,
 		return;
 	}
 	hs = &h->slots[slot];
-	for (unsigned int w = 0; w < app->n_workers; w++) {
-		const struct health_stats *st = &h->stats[(size_t)w * h->capacity + slot];
-
-		conns += dp_counter_read(&st->connections);
-		fails += dp_counter_read(&st->failures);
-		moved += dp_counter_read(&st->redispatches);
-	}
+	health_stats_read(h, slot, &st);
 	if (hs->state == HEALTH_EJECTED && hs->until_ms > now)
 		snprintf(until, sizeof(until), " for=%" PRIu64 "ms", hs->until_ms - now);
 	/* Short names: a telemetry string holds 127 bytes. */
@@ -235,7 +230,8 @@ static void health_line(const struct dp_appliance *app, const char *label,
 		 a->family == IP_ADDR_FAMILY_V6 ? "]" : "", port,
 		 hs->state == HEALTH_UP ? "up" : hs->state == HEALTH_DOWN ? "down" : "ejected", until,
 		 hs->last_check == 1 ? "passed" : hs->last_check == 2 ? "failed" : "none",
-		 hs->checks_ok, hs->checks_failed, hs->fails, conns, fails, moved,
+		 hs->checks_ok, hs->checks_failed, hs->fails, st.connections, st.failures,
+		 st.redispatches,
 		 hs->changed_ms ? (now - hs->changed_ms) / 1000 : 0, hs->cause[0] ? hs->cause : "-");
 }
 

@@ -45,10 +45,12 @@ struct relay_health *health_create(uint32_t capacity, unsigned int n_workers, ch
 	h->slots = rte_zmalloc("health_slots", sizeof(*h->slots) * capacity, RTE_CACHE_LINE_SIZE);
 	h->stats = rte_zmalloc("health_stats", sizeof(*h->stats) * capacity * n_workers,
 			       RTE_CACHE_LINE_SIZE);
+	h->base = rte_zmalloc("health_base", sizeof(*h->base) * capacity, RTE_CACHE_LINE_SIZE);
+	h->n_workers = n_workers;
 	h->events = rte_ring_create_elem(name, sizeof(uint64_t), 4096, SOCKET_ID_ANY,
 					 RING_F_SC_DEQ);
 	h->pool_names = rte_zmalloc("pool_names", sizeof(*h->pool_names) * DP_POOL_COUNTERS, 0);
-	if (h->index && h->slots && h->stats && h->events && h->pool_names)
+	if (h->index && h->slots && h->stats && h->base && h->events && h->pool_names)
 		return h;
 fail:
 	snprintf(err, errlen, "member health: out of memory for %u members", capacity);
@@ -64,8 +66,52 @@ void health_free(struct relay_health *h)
 	rte_ring_free(h->events);
 	rte_free(h->slots);
 	rte_free(h->stats);
+	rte_free(h->base);
 	rte_free(h->pool_names);
 	rte_free(h);
+}
+
+/* The stats of slot summed over the workers, as they stand. */
+static void stats_sum(const struct relay_health *h, uint32_t slot, struct health_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int w = 0; w < h->n_workers; w++) {
+		const struct health_stats *st = &h->stats[(size_t)w * h->capacity + slot];
+
+		out->connections += dp_counter_read(&st->connections);
+		out->failures += dp_counter_read(&st->failures);
+		out->redispatches += dp_counter_read(&st->redispatches);
+	}
+}
+
+void health_stats_read(const struct relay_health *h, uint32_t slot, struct health_stats *out)
+{
+	const struct health_stats *base = &h->base[slot];
+
+	stats_sum(h, slot, out);
+	out->connections -= base->connections;
+	out->failures -= base->failures;
+	out->redispatches -= base->redispatches;
+}
+
+bool health_slot_follows(const struct relay_health *h, uint32_t slot,
+			 const struct ip_addr *addr, uint16_t port)
+{
+	const struct health_slot *s;
+	uint16_t gen;
+	bool same;
+
+	if (!h || slot >= h->capacity)
+		return false;
+	s = &h->slots[slot];
+	/* The identity is written while the slot is free (gen even) and published by the
+	 * gen's release: read between two loads of an odd, unchanged gen, it is whole. */
+	gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
+	same = s->port == port && s->addr.family == addr->family &&
+	       memcmp(s->addr.bytes, addr->bytes,
+		      addr->family == IP_ADDR_FAMILY_V6 ? 16 : 4) == 0;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return same && (gen & 1) && __atomic_load_n(&s->gen, __ATOMIC_RELAXED) == gen;
 }
 
 uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_t port)
@@ -83,6 +129,7 @@ uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_
 		s->addr = *addr;
 		s->port = port;
 		s->in_use = 1;
+		stats_sum(h, (uint32_t)pos, &h->base[pos]);
 		/* A new gen: the health worker starts the slot's state afresh. */
 		__atomic_store_n(&s->gen, (uint16_t)(s->gen + 1), __ATOMIC_RELEASE);
 	}

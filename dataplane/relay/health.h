@@ -49,7 +49,8 @@ struct health_slot {
 	/* Identity: written by the control thread while no live configuration names it. */
 	struct ip_addr addr;
 	uint16_t port;
-	uint16_t gen;            /* changes when the slot is freed (events carry it) */
+	uint16_t gen;            /* +1 when the slot is taken and when it is freed: odd
+				  * while in use (events carry it) */
 	uint8_t in_use;
 	uint8_t used_by_live;    /* scratch of the control thread while binding */
 	/* State: written by the health worker only. */
@@ -76,6 +77,10 @@ struct relay_health {
 	struct rte_hash *index;          /* member identity -> slot (control thread only) */
 	struct health_slot *slots;
 	struct health_stats *stats;      /* [worker * capacity + slot] */
+	/* [slot]: what the workers' stats summed to when the slot took its member (control
+	 * thread): a member taking a freed slot counts from zero, not from the last one's. */
+	struct health_stats *base;
+	unsigned int n_workers;
 	struct rte_ring *events;         /* MP/SC: workers -> the health worker */
 	uint64_t events_lost;            /* the ring was full (relaxed counter of all workers) */
 	/* Pool names by counter index (dp_worker.pool_flows): a pool keeps its counter across
@@ -117,8 +122,18 @@ static inline bool health_usable(const struct relay_health *h, uint32_t slot)
 	       __atomic_load_n(&h->slots[slot].state, __ATOMIC_RELAXED) == HEALTH_UP;
 }
 
-/* Any worker: report what a connection saw of slot's member. A full ring loses the event
- * (counted). */
+/* Any worker: whether slot still follows the member at addr:port. A push may free the
+ * slot of a connection's member and give it to another member while the connection is
+ * still being set up: what that connection sees is not the new member's. */
+bool health_slot_follows(const struct relay_health *h, uint32_t slot,
+			 const struct ip_addr *addr, uint16_t port);
+
+/* Control thread or telemetry: slot's stats summed over the workers, counted since the
+ * slot took its member. */
+void health_stats_read(const struct relay_health *h, uint32_t slot, struct health_stats *out);
+
+/* Any worker: report what a connection saw of slot's member (its caller checked
+ * health_slot_follows). A full ring loses the event (counted). */
 void health_report(struct dp_worker *w, uint32_t slot, enum health_event ev);
 
 /* Any worker: count a redispatch away from slot. */

@@ -141,6 +141,23 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 	relay_guard_start(f, rte_be_to_cpu_16(s->tcp->rx_win)); /* a SYN's window: unscaled */
 }
 
+/* f's member's health slot while it still follows the member f connected to, else
+ * HEALTH_NONE (no slot: reports go nowhere). Read before the backend side is forgotten. */
+static uint32_t member_slot(const struct dp_worker *w, const struct flow *f)
+{
+	const struct flow_addr6 *a6 = relay_addr6(w, f, FLOW_DIR_BACKEND);
+	struct ip_addr a;
+
+	if (a6) {
+		a.family = IP_ADDR_FAMILY_V6;
+		memcpy(a.bytes, a6->peer, sizeof(a6->peer));
+	} else {
+		a = ip_addr_v4(rte_be_to_cpu_32(f->b.key.peer_ip));
+	}
+	return health_slot_follows(w->app->health, f->member, &a,
+				   rte_be_to_cpu_16(f->b.key.peer_port)) ? f->member : HEALTH_NONE;
+}
+
 /* The member f connected to refused it or did not answer: tell its health, and when the
  * connection may still try another (relay.redispatch) make f a hello again, the old
  * backend side forgotten (reset when it may have answered) and its PROXY header kept,
@@ -148,9 +165,12 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
  * relay.h says). false when it may not: the caller ends the flow. */
 static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_event ev)
 {
+	uint32_t slot;
+
 	if (f->member == FLOW_NO_MEMBER)
 		return false;
-	health_report(w, f->member, ev);
+	slot = member_slot(w, f);
+	health_report(w, slot, ev);
 	if (!relay_may_redispatch(w, f))
 		return false;
 	if (ev == HEALTH_EV_TIMEOUT)
@@ -161,7 +181,7 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 	flow_side_forget(w->flows, f, FLOW_DIR_BACKEND);
 	/* A PROXY header stays: it names the client and our end of its connection, the same
 	 * for every member, and for a connection over TURN the peer only its bind knew. */
-	health_count_redispatch(w, f->member);
+	health_count_redispatch(w, slot);
 	dp_event(w, ev == HEALTH_EV_REFUSED ? DP_EV_redispatch_refused
 		    : ev == HEALTH_EV_TIMEOUT ? DP_EV_redispatch_timeout : DP_EV_redispatch_reset);
 	f->dispatches++;
@@ -217,7 +237,7 @@ bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	splice_setup(w, f, s);
 	rte_pktmbuf_free(s->m);
 	if (f->member != FLOW_NO_MEMBER)
-		health_report(w, f->member, HEALTH_EV_CONNECTED);
+		health_report(w, member_slot(w, f), HEALTH_EV_CONNECTED);
 	f->state = FLOW_SPLICED;
 	connlog_spliced(w, f);
 	flow_client_hello_done(w->flows, f);

@@ -408,6 +408,40 @@ static void three_fresh(void)
 	housekeeping_for(10);
 }
 
+/* A connection whose member's slot was given to another member meanwhile (a push removed
+ * its member, a later one added another): the refusal it meets is not the other member's
+ * failure, nor its redispatch; the hello still goes on to the next member. */
+static void test_old_member_not_blamed(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t redispatched = rh_event(DP_EV_redispatch_refused);
+	struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
+	struct health_stats before, after;
+	struct rh_peer m1, m2;
+	struct rh_sent data;
+	uint32_t slots[3], other = HEALTH_NONE;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	m1 = next_syn_member();
+	three_slots(slots);
+	for (int i = 0; i < 3; i++)
+		if (slots[i] != f->member)
+			other = slots[i];
+	CU_ASSERT_FATAL(other != HEALTH_NONE);
+	f->member = other; /* the slot f holds now follows another member */
+	health_stats_read(rh_app.health, other, &before);
+	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m1.our_isn + 1, NULL, 0);
+	housekeeping_for(10);
+	health_stats_read(rh_app.health, other, &after);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_refused), redispatched + 1);
+	CU_ASSERT_EQUAL(after.failures, before.failures);
+	CU_ASSERT_EQUAL(after.redispatches, before.redispatches);
+	CU_ASSERT_EQUAL(rh_app.health->slots[other].fails, 0);
+	data = other_member_splices(f, &m1, &m2);
+	rte_pktmbuf_free(data.m);
+	rh_flow_end(f);
+}
+
 /* Consecutive failures eject a member: exactly its clients move, to the others; when the
  * ejection is over exactly they come back. Ejected again at once, the time doubles, up to
  * max_ejection_ms; a good connection resets the doubling. */
@@ -688,6 +722,8 @@ int test_relay_health_register(void)
 		{ "a reset before any byte: the next member", test_redispatch_reset_before_bytes },
 		{ "the hello let go with the member's first answer", test_hello_let_go_with_first_answer },
 		{ "no redispatch once the client has reset", test_no_redispatch_once_closing },
+		{ "a slot given to another member: not blamed for the old one",
+		  test_old_member_not_blamed },
 		{ "ejection moves only the member's clients", test_ejection_moves_only_its_clients },
 		{ "at most a share of a pool ejected", test_ejection_cap },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },

@@ -249,6 +249,48 @@ static void test_reload_keeps_members_and_pools(void)
 	health_free(h);
 }
 
+/* A slot freed by a reload and taken by another member: the old member's connections are
+ * no longer its (health_slot_follows says so), and its counts start from zero. */
+static void test_slot_given_to_another(void)
+{
+	char err[128];
+	struct relay_health *h = health_create(16, 2, err, sizeof(err));
+	struct ip_addr old = ip_addr_v4(0x0a00000cu), v6 = old, other;
+	struct health_stats st;
+	uint32_t s, t = HEALTH_NONE;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	s = health_bind(h, &old, 443);
+	CU_ASSERT_FATAL(s < 16);
+	health_sweep_unused(h);                   /* in force */
+	h->stats[16 + s].connections = 5;         /* worker 1 */
+	h->stats[s].failures = 2;                 /* worker 0 */
+	h->stats[16 + s].redispatches = 1;
+	health_stats_read(h, s, &st);
+	CU_ASSERT(st.connections == 5 && st.failures == 2 && st.redispatches == 1);
+	CU_ASSERT_TRUE(health_slot_follows(h, s, &old, 443));
+	CU_ASSERT_FALSE(health_slot_follows(h, s, &old, 444));
+	v6.family = IP_ADDR_FAMILY_V6;            /* the same first bytes, IPv6 */
+	CU_ASSERT_FALSE(health_slot_follows(h, s, &v6, 443));
+	CU_ASSERT_FALSE(health_slot_follows(h, HEALTH_NONE, &old, 443));
+
+	health_sweep_unused(h);                   /* a reload without it: freed */
+	CU_ASSERT_FALSE(health_slot_follows(h, s, &old, 443));
+	for (uint32_t i = 0; i < 16 && t != s; i++) {
+		other = ip_addr_v4(0x0a000064u + i);
+		t = health_bind(h, &other, 443);
+	}
+	CU_ASSERT_EQUAL_FATAL(t, s);
+	CU_ASSERT_TRUE(health_slot_follows(h, s, &other, 443));
+	CU_ASSERT_FALSE(health_slot_follows(h, s, &old, 443));
+	health_stats_read(h, s, &st);
+	CU_ASSERT(st.connections == 0 && st.failures == 0 && st.redispatches == 0);
+	h->stats[s].failures++;
+	health_stats_read(h, s, &st);
+	CU_ASSERT_EQUAL(st.failures, 1);
+	health_free(h);
+}
+
 static volatile bool swapped;
 
 static void *swap_in(void *arg)
@@ -328,6 +370,7 @@ int test_relay_live_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "remote gateways compiled per network", test_gateways_compiled },
+		{ "a slot given to another member: its counts and reports", test_slot_given_to_another },
 		{ "listeners compiled per port", test_listeners_compiled },
 		{ "no gateways, no networks", test_no_gateways },
 		{ "pushed ports must be the running ones", test_ports_must_match },
