@@ -64,10 +64,9 @@ static struct {
 	uint64_t busy_logged_ms;
 } srv = { .listen_fd = -1, .metrics_fd = -1 };
 
-static int send_all(int fd, const uint8_t *p, size_t len)
+/* Send p[0..len) by deadline (mr_clock_ms time). 0, or -1 when the peer fails or is late. */
+static int send_all(int fd, const uint8_t *p, size_t len, uint64_t deadline)
 {
-	uint64_t deadline = mr_clock_ms() + MGMT_SEND_TIMEOUT_MS;
-
 	while (len > 0) {
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
@@ -89,10 +88,13 @@ static int reply(struct mgmt_client *c, uint16_t type, uint32_t generation, cons
 {
 	struct mr_ctl_hdr h = { MR_CTL_VERSION, type, generation, (uint32_t)strlen(text) };
 	uint8_t hdr[MR_CTL_HDR_LEN];
+	/* One deadline for the whole answer: a client that reads slowly holds this thread
+	 * (and every other client's requests) for MGMT_SEND_TIMEOUT_MS at most. */
+	uint64_t deadline = mr_clock_ms() + MGMT_SEND_TIMEOUT_MS;
 
 	mr_ctl_hdr_encode(&h, hdr);
-	return send_all(c->fd, hdr, sizeof(hdr)) == 0 &&
-	       send_all(c->fd, (const uint8_t *)text, h.length) == 0 ? 0 : -1;
+	return send_all(c->fd, hdr, sizeof(hdr), deadline) == 0 &&
+	       send_all(c->fd, (const uint8_t *)text, h.length, deadline) == 0 ? 0 : -1;
 }
 
 /* mgmt_reply's send for a client (ctx). */
