@@ -94,10 +94,11 @@ void health_stats_read(const struct relay_health *h, uint32_t slot, struct healt
 	out->redispatches -= base->redispatches;
 }
 
-bool health_slot_follows(const struct relay_health *h, uint32_t slot,
-			 const struct ip_addr *addr, uint16_t port)
+bool health_slot_follows(const struct relay_health *h, uint32_t slot, uint8_t family,
+			 const void *addr, uint16_t port)
 {
 	const struct health_slot *s;
+	uint32_t a4, s4;
 	uint16_t gen;
 	bool same;
 
@@ -107,9 +108,14 @@ bool health_slot_follows(const struct relay_health *h, uint32_t slot,
 	/* The identity is written while the slot is free (gen even) and published by the
 	 * gen's release: read between two loads of an odd, unchanged gen, it is whole. */
 	gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
-	same = s->port == port && s->addr.family == addr->family &&
-	       memcmp(s->addr.bytes, addr->bytes,
-		      addr->family == IP_ADDR_FAMILY_V6 ? 16 : 4) == 0;
+	if (family == IP_ADDR_FAMILY_V6) {
+		same = memcmp(s->addr.bytes, addr, 16) == 0;
+	} else { /* every connection's answer asks: one word, not a call */
+		memcpy(&a4, addr, 4);
+		memcpy(&s4, s->addr.bytes, 4);
+		same = a4 == s4;
+	}
+	same = same && s->port == port && s->addr.family == family;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return same && (gen & 1) && __atomic_load_n(&s->gen, __ATOMIC_RELAXED) == gen;
 }

@@ -122,11 +122,12 @@ static inline bool health_usable(const struct relay_health *h, uint32_t slot)
 	       __atomic_load_n(&h->slots[slot].state, __ATOMIC_RELAXED) == HEALTH_UP;
 }
 
-/* Any worker: whether slot still follows the member at addr:port. A push may free the
- * slot of a connection's member and give it to another member while the connection is
- * still being set up: what that connection sees is not the new member's. */
-bool health_slot_follows(const struct relay_health *h, uint32_t slot,
-			 const struct ip_addr *addr, uint16_t port);
+/* Any worker: whether slot still follows the member at address addr (family, its 4 or 16
+ * bytes in network order) and port (host order). A push may free the slot of a
+ * connection's member and give it to another member while the connection is still being
+ * set up: what that connection sees is not the new member's. */
+bool health_slot_follows(const struct relay_health *h, uint32_t slot, uint8_t family,
+			 const void *addr, uint16_t port);
 
 /* Control thread or telemetry: slot's stats summed over the workers, counted since the
  * slot took its member. */

@@ -146,15 +146,10 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 static uint32_t member_slot(const struct dp_worker *w, const struct flow *f)
 {
 	const struct flow_addr6 *a6 = relay_addr6(w, f, FLOW_DIR_BACKEND);
-	struct ip_addr a;
 
-	if (a6) {
-		a.family = IP_ADDR_FAMILY_V6;
-		memcpy(a.bytes, a6->peer, sizeof(a6->peer));
-	} else {
-		a = ip_addr_v4(rte_be_to_cpu_32(f->b.key.peer_ip));
-	}
-	return health_slot_follows(w->app->health, f->member, &a,
+	return health_slot_follows(w->app->health, f->member,
+				   a6 ? IP_ADDR_FAMILY_V6 : IP_ADDR_FAMILY_V4,
+				   a6 ? (const void *)a6->peer : (const void *)&f->b.key.peer_ip,
 				   rte_be_to_cpu_16(f->b.key.peer_port)) ? f->member : HEALTH_NONE;
 }
 

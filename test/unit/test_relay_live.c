@@ -268,21 +268,21 @@ static void test_slot_given_to_another(void)
 	h->stats[16 + s].redispatches = 1;
 	health_stats_read(h, s, &st);
 	CU_ASSERT(st.connections == 5 && st.failures == 2 && st.redispatches == 1);
-	CU_ASSERT_TRUE(health_slot_follows(h, s, &old, 443));
-	CU_ASSERT_FALSE(health_slot_follows(h, s, &old, 444));
+	CU_ASSERT_TRUE(health_slot_follows(h, s, IP_ADDR_FAMILY_V4, old.bytes, 443));
+	CU_ASSERT_FALSE(health_slot_follows(h, s, IP_ADDR_FAMILY_V4, old.bytes, 444));
 	v6.family = IP_ADDR_FAMILY_V6;            /* the same first bytes, IPv6 */
-	CU_ASSERT_FALSE(health_slot_follows(h, s, &v6, 443));
-	CU_ASSERT_FALSE(health_slot_follows(h, HEALTH_NONE, &old, 443));
+	CU_ASSERT_FALSE(health_slot_follows(h, s, IP_ADDR_FAMILY_V6, v6.bytes, 443));
+	CU_ASSERT_FALSE(health_slot_follows(h, HEALTH_NONE, IP_ADDR_FAMILY_V4, old.bytes, 443));
 
 	health_sweep_unused(h);                   /* a reload without it: freed */
-	CU_ASSERT_FALSE(health_slot_follows(h, s, &old, 443));
+	CU_ASSERT_FALSE(health_slot_follows(h, s, IP_ADDR_FAMILY_V4, old.bytes, 443));
 	for (uint32_t i = 0; i < 16 && t != s; i++) {
 		other = ip_addr_v4(0x0a000064u + i);
 		t = health_bind(h, &other, 443);
 	}
 	CU_ASSERT_EQUAL_FATAL(t, s);
-	CU_ASSERT_TRUE(health_slot_follows(h, s, &other, 443));
-	CU_ASSERT_FALSE(health_slot_follows(h, s, &old, 443));
+	CU_ASSERT_TRUE(health_slot_follows(h, s, IP_ADDR_FAMILY_V4, other.bytes, 443));
+	CU_ASSERT_FALSE(health_slot_follows(h, s, IP_ADDR_FAMILY_V4, old.bytes, 443));
 	health_stats_read(h, s, &st);
 	CU_ASSERT(st.connections == 0 && st.failures == 0 && st.redispatches == 0);
 	h->stats[s].failures++;
