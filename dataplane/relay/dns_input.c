@@ -322,35 +322,23 @@ static void send_tcp_answer(struct dp_worker *w, struct flow *f, const uint8_t *
 	dp_tx_port(w, p, m);
 }
 
-void dns_tcp_answer(struct dp_worker *w, struct flow *f)
+/* The answer to the query at msg (len bytes) in out (at most room bytes), its 2-byte
+ * length first: the bytes written, 0 when it did not fit. */
+static size_t tcp_answer_one(struct dp_worker *w, const struct flow *f,
+			     const struct relay_live *live, const uint8_t *msg, size_t len,
+			     uint8_t *out, size_t room)
 {
-	const struct relay_live *live = relay_live_get(w->app);
 	const struct mr_dns_conf *dc = &live->conf.dns;
-	uint8_t query[DNS_TCP_MAX], answer[DNS_TCP_MAX + 2];
 	struct dns_addr_rr rrs[2];
 	struct dns_query q;
 	const char *zone = NULL;
-	enum dns_parse_status st;
+	enum dns_parse_status st = dns_parse_query(msg, len, &q);
 	enum dns_rcode rcode;
 	unsigned int n = 0;
-	size_t want, len;
+	size_t alen;
 
-	const uint8_t *at;
-
-	if (f->stream_len < 2)
-		return; /* the length first */
-	at = rte_pktmbuf_read(f->stream, f->proxy_len, 2, query);
-	want = at ? (size_t)at[0] << 8 | at[1] : 0;
-	if (want > sizeof(query) || want < DNS_HEADER_LEN) {
-		dp_count(&w->counters.drops[DP_DROP_dns_malformed], 1);
-		return relay_abort(w, f, true, false, DP_DROP_none);
-	}
-	if (f->stream_len < 2 + want)
-		return; /* the rest of the query is on its way */
-	at = rte_pktmbuf_read(f->stream, f->proxy_len + 2, (uint32_t)want, query);
-	if (!at)
-		return relay_abort(w, f, true, false, DP_DROP_dns_malformed);
-	st = dns_parse_query(at, want, &q);
+	if (room < 2)
+		return 0;
 	if (st == DNS_PARSE_OK) {
 		rcode = decide(w, &w->app->ports[f->c.port], live, &q, rrs, &n, &zone);
 	} else {
@@ -360,14 +348,62 @@ void dns_tcp_answer(struct dp_worker *w, struct flow *f)
 	}
 	/* Over TCP the room is the message's: an EDNS0 size does not apply (RFC 7766). */
 	q.edns_udp_size = q.edns ? DNS_TCP_MAX : 0;
-	len = dns_build_answer(answer + 2, DNS_TCP_MAX, at, want, &q, rcode, rrs, n, dc->ttl,
-			       zone ? &(struct dns_zone){ zone, live->generation, dc->ttl } : NULL);
+	alen = dns_build_answer(out + 2, room - 2, msg, len, &q, rcode, rrs, n, dc->ttl,
+				zone ? &(struct dns_zone){ zone, live->generation, dc->ttl } : NULL);
+	if (!alen)
+		return 0;
+	out[0] = (uint8_t)(alen >> 8);
+	out[1] = (uint8_t)alen;
+	dp_event(w, DP_EV_dns_tcp);
+	return alen + 2;
+}
+
+/* The length of the message whose 2-byte length is at offset at of f's kept bytes: -1
+ * when those two bytes have not all come, -2 when out of bounds. */
+static int tcp_msg_len(const struct flow *f, uint32_t at, uint32_t end)
+{
+	uint8_t buf[2];
+	const uint8_t *b = end - at >= 2 ? rte_pktmbuf_read(f->stream, at, 2, buf) : NULL;
+	int len = b ? b[0] << 8 | b[1] : -1;
+
+	return len >= 0 && (len > DNS_TCP_MAX || len < DNS_HEADER_LEN) ? -2 : len;
+}
+
+void dns_tcp_answer(struct dp_worker *w, struct flow *f)
+{
+	const struct relay_live *live = relay_live_get(w->app);
+	uint8_t query[DNS_TCP_MAX], answer[DNS_TCP_MAX + 2];
+	uint32_t end = (uint32_t)f->proxy_len + f->stream_len, at;
+	/* One segment: the client's MSS less the timestamp option it may carry. */
+	size_t room = RTE_MIN((size_t)f->c.peer_mss - (f->c.ts ? 12u : 0u), sizeof(answer));
+	size_t len = 0, wrote = 1;
+	int one;
+
+	/* The kept bytes must be whole queries, one or more: a client may send several at
+	 * once (a stub's A and AAAA in one write), and the answers go with FIN. */
+	for (at = f->proxy_len; at < end; at += 2 + (uint32_t)one) {
+		one = tcp_msg_len(f, at, end);
+		if (one == -2) {
+			dp_count(&w->counters.drops[DP_DROP_dns_malformed], 1);
+			return relay_abort(w, f, true, false, DP_DROP_none);
+		}
+		if (one < 0 || end - at - 2 < (uint32_t)one)
+			return; /* the rest of it is on its way */
+	}
+	/* Answered in order, as many as one segment holds (an answer of ours is a few
+	 * hundred bytes); the client asks again for the rest. */
+	for (at = f->proxy_len; at < end && wrote; at += 2 + (uint32_t)one) {
+		const uint8_t *q;
+
+		one = tcp_msg_len(f, at, end);
+		q = rte_pktmbuf_read(f->stream, at + 2, (uint32_t)one, query);
+		wrote = q ? tcp_answer_one(w, f, live, q, (size_t)one, answer + len, room - len)
+			  : 0;
+		len += wrote;
+	}
 	if (!len)
 		return relay_abort(w, f, true, false, DP_DROP_dns_malformed);
-	answer[0] = (uint8_t)(len >> 8);
-	answer[1] = (uint8_t)len;
-	dp_event(w, DP_EV_dns_tcp);
-	send_tcp_answer(w, f, answer, len + 2);
+	send_tcp_answer(w, f, answer, len);
 	/* Answered and closed: the client's last ACK and FIN meet no flow and are refused
 	 * by the cookie check; a lost answer is asked again by the client's resolver. */
 	flow_release(w->flows, f);

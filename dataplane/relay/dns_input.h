@@ -34,9 +34,9 @@ struct flow;
  * dns section adds). */
 bool dns_tcp_flow(const struct dp_worker *w, const struct flow *f);
 
-/* f's kept bytes so far (a 2-byte length, then a query): once whole, the answer goes to
- * the client with FIN and f is released; before, nothing. A length out of bounds resets
- * the client. */
+/* f's kept bytes so far (queries, each after its 2-byte length): once they are whole
+ * queries, their answers go to the client in one segment with FIN and f is released;
+ * before, nothing. A length out of bounds resets the client. */
 void dns_tcp_answer(struct dp_worker *w, struct flow *f);
 
 /* Free w's response-rate state (allocated on its first query). */

@@ -368,6 +368,61 @@ static void test_tcp_query(void)
 	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_tcp), tcp + 1);
 }
 
+/* The TCP form of a query for name: its 2-byte length, then the message; the bytes. */
+static size_t tcp_query(const char *name, uint16_t qtype, uint8_t *out)
+{
+	struct rte_mbuf *frame = query_frame(name, qtype, 1, 0x01, 1);
+	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(frame, struct rte_udp_hdr *, 34);
+	size_t qlen = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
+
+	out[0] = (uint8_t)(qlen >> 8);
+	out[1] = (uint8_t)qlen;
+	memcpy(out + 2, udp + 1, qlen);
+	rte_pktmbuf_free(frame);
+	return qlen + 2;
+}
+
+/* Two queries in one connection, as a stub sends A and AAAA in one write: both answered,
+ * in order, in one segment with FIN; while the second is not whole, nothing is sent. */
+static void test_tcp_two_queries(void)
+{
+	uint8_t msg[1200];
+	size_t l1 = tcp_query("api.svc.example", DNS_TYPE_A, msg);
+	size_t l2 = tcp_query("api.svc.example", DNS_TYPE_AAAA, msg + l1);
+	uint64_t tcp = rh_event(DP_EV_dns_tcp);
+	struct rh_peer c = rh_client(false);
+	unsigned int segments = 0;
+	struct rh_sent a;
+
+	c.our_port = 53;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_client_start(&c, msg, l1 + 3)); /* 1 byte of the 2nd */
+	for (a = rh_next_tcp(&rh_app.ports[0]); a.m; a = rh_next_tcp(&rh_app.ports[0])) {
+		CU_ASSERT(a.plen == 0); /* ACKs only */
+		rte_pktmbuf_free(a.m);
+	}
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1 + (uint32_t)(l1 + 3),
+		c.our_isn + 1, msg + l1 + 3, l2 - 3);
+	for (a = rh_next_tcp(&rh_app.ports[0]); a.m; a = rh_next_tcp(&rh_app.ports[0])) {
+		if (a.plen > 0) {
+			size_t first = 2u + rd16(a.payload);
+
+			segments++;
+			CU_ASSERT(a.checksums_ok);
+			CU_ASSERT(a.tcp->tcp_flags & RTE_TCP_FIN_FLAG);
+			CU_ASSERT_FATAL(a.plen > first + 2);
+			CU_ASSERT_EQUAL(a.plen, first + 2 + rd16(a.payload + first));
+			CU_ASSERT_EQUAL(rd16(a.payload + 2 + 6), 1);          /* an A ... */
+			CU_ASSERT_EQUAL(a.payload[first - 4], 10);
+			CU_ASSERT_EQUAL(rd16(a.payload + first + 2 + 6), 1);  /* ... then an AAAA */
+			CU_ASSERT_EQUAL(memcmp(a.payload + a.plen - 16, rh_edge6, 16), 0);
+		}
+		rte_pktmbuf_free(a.m);
+	}
+	CU_ASSERT_EQUAL(segments, 1);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_tcp), tcp + 2);
+}
+
 /* A plain TCP service's name: its VIP (not the port's address), no AAAA (NODATA). */
 static void test_plain_service_vip(void)
 {
@@ -398,6 +453,7 @@ int test_relay_dns_register(void)
 		{ "two clients of one slot held to the rate together", test_rate_shared_slot },
 		{ "over IPv6", test_ipv6_query },
 		{ "over TCP", test_tcp_query },
+		{ "over TCP, two queries at once", test_tcp_two_queries },
 		{ "a plain TCP service's name: its VIP", test_plain_service_vip },
 		CU_TEST_INFO_NULL,
 	};
