@@ -5,6 +5,7 @@
 #include <string.h>
 
 #define DNS_FLAG_QR 0x8000u
+#define DNS_FLAG_OPCODE 0x7800u
 #define DNS_FLAG_AA 0x0400u
 #define DNS_FLAG_TC 0x0200u
 #define DNS_FLAG_RD 0x0100u
@@ -228,6 +229,20 @@ size_t dns_build_answer(uint8_t *out, size_t room, const uint8_t *query, size_t 
 	for (unsigned int i = 0; rcode == DNS_RCODE_NOERROR && i < n; i++) {
 		size_t alen = rrs[i].type == DNS_TYPE_AAAA ? 16 : 4;
 
+		if (rrs[i].type == DNS_TYPE_SOA) { /* the zone's own, at its apex */
+			size_t soa = zone && len + opt < room
+				     ? write_soa(out + len, room - len - opt, query, q, zone) : 0;
+
+			if (!soa) {
+				truncated = true;
+				answers = 0;
+				len = head;
+				break;
+			}
+			len += soa;
+			answers++;
+			continue;
+		}
 		if (len + 12 + alen + opt > room) {
 			truncated = true; /* nothing partial: the client asks again over TCP */
 			answers = 0;
@@ -258,7 +273,10 @@ size_t dns_build_answer(uint8_t *out, size_t room, const uint8_t *query, size_t 
 		wr16(out + len + 9, 0);
 		len += DNS_OPT_LEN;
 	}
-	flags = DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) |
+	/* The opcode as asked (RFC 1035 4.1.1); authoritative only for what the zones say,
+	 * not for a refusal or an error. */
+	flags = DNS_FLAG_QR | (q->flags & (DNS_FLAG_OPCODE | DNS_FLAG_RD | DNS_FLAG_CD)) |
+		((rcode & 0xf) == DNS_RCODE_NOERROR || rcode == DNS_RCODE_NXDOMAIN ? DNS_FLAG_AA : 0) |
 		(truncated ? DNS_FLAG_TC : 0) | (rcode & 0xf);
 	wr16(out, q->id);
 	wr16(out + 2, flags);

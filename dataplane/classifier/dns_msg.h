@@ -69,10 +69,11 @@ struct dns_query {
  * with q->id (and, from DNS_PARSE_OPCODE on, q->flags) set when the header was there. */
 enum dns_parse_status dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q);
 
-/* One address record of an answer (A or AAAA), owned by the question's name. */
+/* One record of an answer, owned by the question's name: an address, or the zone's SOA
+ * when the question names the zone itself. */
 struct dns_addr_rr {
-	uint16_t type;             /* DNS_TYPE_A (4 bytes) or DNS_TYPE_AAAA (16) */
-	uint8_t addr[16];
+	uint16_t type;             /* DNS_TYPE_A (4 bytes), DNS_TYPE_AAAA (16), DNS_TYPE_SOA */
+	uint8_t addr[16];          /* not for an SOA: it comes from the zone */
 };
 
 /* The zone an answer comes from: its SOA goes with NXDOMAIN and NODATA answers (RFC
@@ -84,10 +85,12 @@ struct dns_zone {
 };
 
 /* Write the answer to q (whose wire message is query, query_len bytes, for the question as
- * the client spelt it; with q->question_len 0 the header alone, as FORMERR needs) into out: rcode, then n address records with ttl (NOERROR), or the
- * zone's SOA (NXDOMAIN, or NOERROR with n == 0; zone may be NULL), and an OPT record when
- * q had one. At most room bytes: what does not fit is left out and TC set (the client
- * asks again over TCP). Returns the length; 0 when not even the header and question fit. */
+ * the client spelt it; with q->question_len 0 the header alone, as FORMERR needs) into
+ * out: rcode and q's opcode, then n records with ttl (NOERROR), or the zone's SOA as
+ * authority (NXDOMAIN, or NOERROR with n == 0; zone may be NULL), and an OPT record when
+ * q had one; authoritative (AA) for NOERROR and NXDOMAIN only. At most room bytes: what
+ * does not fit is left out and TC set (the client asks again over TCP). Returns the
+ * length; 0 when not even the header and question fit. */
 size_t dns_build_answer(uint8_t *out, size_t room, const uint8_t *query, size_t query_len,
 			const struct dns_query *q, enum dns_rcode rcode,
 			const struct dns_addr_rr *rrs, unsigned int n, uint32_t ttl,

@@ -19,6 +19,7 @@
 #include "sni_parse.h"
 
 #define DNS_PORT 53
+#define DNS_RRS 3 /* records in an answer at most: A, AAAA, and the SOA at a zone's apex */
 #define DNS_TCP_MAX 4096 /* queries and answers over TCP: ours are far smaller */
 #define RRL_SLOTS 4096u /* per worker; clients sharing a slot share its count */
 
@@ -65,18 +66,25 @@ void dns_worker_down(struct dp_worker *w)
 	w->dns_rrl = NULL;
 }
 
-/* The zone of dc that holds name (equal to it or a parent of it), or NULL. */
+/* The zone of dc that holds name (equal to it or a parent of it), the longest when zones
+ * nest (its SOA is the one a resolver of the inner zone takes), or NULL. */
 static const char *zone_of(const struct mr_dns_conf *dc, const char *name, size_t len)
 {
+	const char *best = NULL;
+	size_t best_len = 0;
+
 	for (unsigned int i = 0; i < dc->n_zones; i++) {
 		size_t zl = strlen(dc->zones[i]);
 
-		if (len == zl ? memcmp(name, dc->zones[i], zl) == 0
-			      : len > zl && name[len - zl - 1] == '.' &&
-					memcmp(name + len - zl, dc->zones[i], zl) == 0)
-			return dc->zones[i];
+		if ((!best || zl > best_len) &&
+		    (len == zl ? memcmp(name, dc->zones[i], zl) == 0
+			       : len > zl && name[len - zl - 1] == '.' &&
+					 memcmp(name + len - zl, dc->zones[i], zl) == 0)) {
+			best = dc->zones[i];
+			best_len = zl;
+		}
 	}
-	return NULL;
+	return best;
 }
 
 /* Whether the gateway routes name by a route of its own (not the default route). */
@@ -96,18 +104,27 @@ static bool routed(const struct relay_live *live, const struct dns_query *q)
 	       d.match != ROUTE_MATCH_DEFAULT;
 }
 
-/* What to answer to q, by the names the gateway routes: its rcode and records (n set). */
+/* What to answer to q, by the names the gateway routes: its rcode and records (n set, at
+ * most DNS_RRS). A zone's own name (its apex) exists: it has the SOA, whatever it routes. */
 static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 			     const struct relay_live *live, const struct dns_query *q,
 			     struct dns_addr_rr *rrs, unsigned int *n, const char **zone)
 {
 	const struct mr_dns_conf *dc = &live->conf.dns;
-	bool in = q->qclass == 1 || q->qclass == 255;
+	bool in = q->qclass == 1 || q->qclass == 255, apex, routes;
 	uint32_t vip = in ? route_table_service_vip(live->routes, q->name, q->name_len) : 0;
 
 	*n = 0;
 	*zone = zone_of(dc, q->name, q->name_len);
-	if (!vip && (!in || !routed(live, q))) {
+	apex = in && *zone && strlen(*zone) == q->name_len;
+	if (apex && (q->qtype == DNS_TYPE_SOA || q->qtype == DNS_TYPE_ANY))
+		rrs[(*n)++].type = DNS_TYPE_SOA;
+	routes = vip || (in && routed(live, q));
+	if (!routes && apex) {
+		dp_event(w, *n ? DP_EV_dns_answered : DP_EV_dns_nodata);
+		return DNS_RCODE_NOERROR;
+	}
+	if (!routes) {
 		if (*zone) {
 			dp_event(w, DP_EV_dns_nxdomain);
 			return DNS_RCODE_NXDOMAIN;
@@ -227,7 +244,7 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 	const struct relay_live *live = relay_live_get(w->app);
 	const struct mr_dns_conf *dc = &live->conf.dns;
 	uint8_t answer[DNS_UDP_OURS];
-	struct dns_addr_rr rrs[2];
+	struct dns_addr_rr rrs[DNS_RRS];
 	struct dns_query q;
 	struct dns_udp u;
 	const char *zone = NULL;
@@ -329,7 +346,7 @@ static size_t tcp_answer_one(struct dp_worker *w, const struct flow *f,
 			     uint8_t *out, size_t room)
 {
 	const struct mr_dns_conf *dc = &live->conf.dns;
-	struct dns_addr_rr rrs[2];
+	struct dns_addr_rr rrs[DNS_RRS];
 	struct dns_query q;
 	const char *zone = NULL;
 	enum dns_parse_status st = dns_parse_query(msg, len, &q);

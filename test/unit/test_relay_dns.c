@@ -19,7 +19,7 @@ static int suite_init(void)
 	return rh_up_extra("mbufs = 0;", "max_flows = 256;", "",
 			   ", { name = \"ssh.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
 			   " vip = \"240.240.0.5\"; }",
-			   "dns = { port = \"edge\"; zones = [ \"svc.example\" ]; ttl = 45;\n"
+			   "dns = { port = \"edge\"; zones = [ \"example\", \"svc.example\" ]; ttl = 45;\n"
 			   "        outside = \"refuse\"; rate = 5; vip_range = \"240.240.0.0/16\"; };");
 }
 
@@ -209,6 +209,43 @@ static void test_unknown_names(void)
 	CU_ASSERT_EQUAL(rd16(a + 6) + rd16(a + 8), 0);
 }
 
+/* A zone's own name exists: its SOA as the answer, NODATA for the rest; of nested zones
+ * the inner one speaks for its names (its SOA with NXDOMAIN). */
+static void test_apex_and_nested_zones(void)
+{
+	uint8_t a[1500];
+	size_t len, qend;
+
+	fresh_second();
+	len = ask("Svc.Example", DNS_TYPE_SOA, 40030, a);
+	qend = 12 + 13 + 4;
+	CU_ASSERT_FATAL(len > qend + 12);
+	CU_ASSERT_EQUAL(a[2] & 0x04, 0x04); /* AA */
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NOERROR);
+	CU_ASSERT_EQUAL(rd16(a + 6), 1);
+	CU_ASSERT_EQUAL(rd16(a + 8), 0);
+	CU_ASSERT_EQUAL(rd16(a + qend), 0xc00c);
+	CU_ASSERT_EQUAL(rd16(a + qend + 2), DNS_TYPE_SOA);
+	len = ask("svc.example", DNS_TYPE_A, 40031, a); /* NODATA, not NXDOMAIN */
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NOERROR);
+	CU_ASSERT_EQUAL(rd16(a + 6), 0);
+	CU_ASSERT_EQUAL(rd16(a + 8), 1);
+	len = ask("example", DNS_TYPE_NS, 40032, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NOERROR);
+	fresh_second();
+	len = ask("nope.svc.example", DNS_TYPE_A, 40033, a);
+	qend = 12 + 18 + 4;
+	CU_ASSERT_FATAL(len > qend + 2);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NXDOMAIN);
+	CU_ASSERT_EQUAL(rd16(a + qend), 0xc000 | (12 + 5)); /* owner: svc.example, not example */
+	len = ask("nope.example", DNS_TYPE_A, 40034, a);
+	qend = 12 + 14 + 4;
+	CU_ASSERT_FATAL(len > qend + 2);
+	CU_ASSERT_EQUAL(rd16(a + qend), 0xc000 | (12 + 5)); /* owner: example */
+}
+
 /* An answer is never answered; two questions get FORMERR; a bad UDP checksum nothing. */
 static void test_bad_queries(void)
 {
@@ -225,6 +262,12 @@ static void test_bad_queries(void)
 		 query_frame("api.svc.example", DNS_TYPE_A, 40021, 0x01, 2));
 	CU_ASSERT_EQUAL(answer_to(40021, a, sizeof(a)), 12);
 	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_FORMERR);
+	CU_ASSERT_EQUAL(a[2] & 0x04, 0); /* not authoritative for an error */
+	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] }, /* NOTIFY: opcode 4 */
+		 query_frame("api.svc.example", DNS_TYPE_SOA, 40023, 4 << 3, 1));
+	CU_ASSERT_EQUAL(answer_to(40023, a, sizeof(a)), 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NOTIMP);
+	CU_ASSERT_EQUAL(a[2], 0x80 | 4 << 3); /* QR and the opcode as asked, no AA */
 	m = query_frame("api.svc.example", DNS_TYPE_A, 40022, 0x01, 1);
 	rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + 20 + 8 + 12)[1] ^= 0x20; /* "aPi": sum off */
 	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] }, m);
@@ -448,6 +491,7 @@ int test_relay_dns_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "routed names answered with the port's addresses", test_routed_names },
 		{ "unknown names: NXDOMAIN in the zone, REFUSED outside", test_unknown_names },
+		{ "a zone's apex, and nested zones", test_apex_and_nested_zones },
 		{ "bad queries: nothing, or FORMERR", test_bad_queries },
 		{ "one client held to its rate", test_rate_limit },
 		{ "two clients of one slot held to the rate together", test_rate_shared_slot },
