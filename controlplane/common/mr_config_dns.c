@@ -96,11 +96,14 @@ int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config 
 		return cfg_fail(ctx, member(g, "outside"), "'outside' is \"host\" or \"refuse\"");
 	d->port_index = idx;
 	d->outside_refused = outside[0] == 'r';
+	/* The port answers ARP for the whole range: none of it may be on a port's link,
+	 * where real hosts are (a range inside the link as much as one around it). */
 	for (unsigned int i = 0; d->vip_prefix_len && i < c->n_ports; i++) {
-		struct vip_range r = { d->vip_base, d->vip_prefix_len };
+		unsigned int len = d->vip_prefix_len < c->ports[i].prefix_len
+				   ? d->vip_prefix_len : c->ports[i].prefix_len;
+		uint32_t mask = len ? ~0u << (32 - len) : 0;
 
-		if (vip_range_holds(&r, c->ports[i].ipv4) ||
-		    vip_range_holds(&r, c->ports[i].ipv4 & (~0u << (32 - c->ports[i].prefix_len))))
+		if (c->ports[i].ipv4 && ((d->vip_base ^ c->ports[i].ipv4) & mask) == 0)
 			return cfg_fail(ctx, member(g, "vip_range"), "'vip_range' overlaps port '%s' "
 					"and its link", c->ports[i].name);
 	}

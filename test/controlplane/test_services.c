@@ -84,6 +84,8 @@ static void test_plain_refusals(void)
 		  "duplicate" },
 		{ "dns = { port = \"edge\"; vip_range = \"240.240.0.1/16\"; };\n", "no address bits past it" },
 		{ "dns = { port = \"edge\"; vip_range = \"10.0.0.0/8\"; };\n", "overlaps port 'edge'" },
+		/* Inside the edge port's 10.0.0.1/24: its hosts' addresses, answered by ARP. */
+		{ "dns = { port = \"edge\"; vip_range = \"10.0.0.128/25\"; };\n", "overlaps port 'edge'" },
 		{ "dns = { port = \"edge\"; vip_range = \"240.240.0.0\"; };\n", "\"A.B.C.D/LEN\"" },
 	};
 	struct mr_config c = { 0 };
