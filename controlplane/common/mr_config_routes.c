@@ -5,6 +5,7 @@
  * building the classifier's route table from them is mr_routes.c's job.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +286,12 @@ static int cfg_protocol(struct cfg_ctx *ctx, const config_setting_t *g, struct m
 		return cfg_fail(ctx, g, "a plain TCP route needs the 'port' clients connect to");
 	if (strchr(name, '*'))
 		return cfg_fail(ctx, member(g, "name"), "a plain TCP service has one exact name");
+	/* One spelling per service, as DNS and the route table match names (no case, no
+	 * final dot): its VIP is derived from it, and its ports must find each other. */
+	for (char *at = name; *at; at++)
+		*at = (char)tolower((unsigned char)*at);
+	if (strlen(name) > 1 && name[strlen(name) - 1] == '.')
+		name[strlen(name) - 1] = '\0';
 	if (vip[0] && inet_pton(AF_INET, vip, &a) != 1)
 		return cfg_fail(ctx, member(g, "vip"), "'vip' is an IPv4 address");
 	r->vip = vip[0] ? ntohl(a.s_addr) : 0;

@@ -151,6 +151,29 @@ static void test_vip_across_reloads(void)
 	mr_config_free(&c);
 }
 
+/* A service's ports spelt with other cases or a final dot are one service: one VIP (the
+ * lower-case name's), and the name pushed and exported in lower case. */
+static void test_plain_name_spellings(void)
+{
+	struct mr_config c = { 0 };
+	char err[512];
+	uint32_t lower[1], mixed[2];
+
+	CU_ASSERT_EQUAL_FATAL(load(DNS_VIPS "routes = ( { name = \"ssh.blue.mesh.test\"; protocol ="
+				   " \"tcp\"; port = 22; pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, lower, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(load(DNS_VIPS "routes = ( { name = \"SSH.Blue.mesh.test\"; protocol ="
+				   " \"tcp\"; port = 22; pool = \"ssh\"; },\n"
+				   "  { name = \"ssh.blue.mesh.test.\"; protocol = \"tcp\"; port = 2222;"
+				   " pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.routes[0].sni, "ssh.blue.mesh.test");
+	CU_ASSERT_STRING_EQUAL(c.routes[1].sni, "ssh.blue.mesh.test");
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, mixed, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(mixed[0], lower[0]);
+	CU_ASSERT_EQUAL(mixed[1], lower[0]);
+	mr_config_free(&c);
+}
+
 static int parse(const char *value, struct disc_gateway *g)
 {
 	const char *why = NULL;
@@ -233,6 +256,7 @@ int test_services_register(void)
 		{ "plain TCP routes and their VIPs", test_plain_schema },
 		{ "refusals name file and line", test_plain_refusals },
 		{ "a VIP stays across reloads", test_vip_across_reloads },
+		{ "a service spelt two ways is one", test_plain_name_spellings },
 		{ "no VIP range: exported only, imported not", test_plain_without_range },
 		{ "exported and imported through discovery", test_plain_through_discovery },
 		{ "imported plain services pushed", test_plain_pushed },
