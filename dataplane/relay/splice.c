@@ -421,9 +421,12 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	out_port = &w->app->ports[sd.out->port];
 	seq = s->seq + sd.seq_off;
 	ack = s->ack - sd.ack_off;
-	/* The relay already acknowledged the client's kept bytes itself. */
-	if (dir == FLOW_DIR_BACKEND && seq_lt(ack, f->c_rcv_nxt))
-		ack = f->c_rcv_nxt;
+	/* The relay already acknowledged the client's kept bytes itself: never less than
+	 * what the client was told, the moving mark (c.acked starts at the end of the kept
+	 * bytes and follows the backend's ACKs; the fixed end of the kept bytes would look
+	 * ahead of every ACK once 2 GiB have passed). */
+	if (dir == FLOW_DIR_BACKEND && seq_lt(ack, f->c.acked))
+		ack = f->c.acked;
 	if (dir == FLOW_DIR_BACKEND && (s->flags & RTE_TCP_ACK_FLAG))
 		note_backend_ack(w, f, s);
 	track_close(f, dir, s, &sd, ack);

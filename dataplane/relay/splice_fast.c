@@ -250,9 +250,9 @@ static __rte_always_inline void translate(struct flow *f, enum flow_dir dir, str
 	uint16_t win_old_be = s->tcp->rx_win, win_new_be;
 
 	*seq_out = s->seq + (from_client ? f->seq_c2b : f->seq_b2c);
-	/* The relay already acknowledged the client's kept bytes itself. */
-	if (!from_client && seq_lt(ack, f->c_rcv_nxt))
-		ack = f->c_rcv_nxt;
+	/* Never less than what the client was told (splice_forward says why). */
+	if (!from_client && seq_lt(ack, f->c.acked))
+		ack = f->c.acked;
 	set32(d, tcp + 4, *seq_out);
 	set32(d, tcp + 8, ack);
 	/* Byte loads and stores, not rte_bswap16's asm: the compiler may then merge the

@@ -143,6 +143,39 @@ static void test_spliced_no_ack_dropped(void)
 	rh_flow_end(f);
 }
 
+/* Past 2 GiB from the client (its bytes sent on and acknowledged, here by moving the
+ * flow's marks on as those would have): the backend's ACKs still reach the client as
+ * they are, on the burst path and on the full one (a segment with NOP options). Before,
+ * they were held at the end of the kept hello, which looked 2^31 bytes ahead. */
+static void test_backend_ack_past_2gib(void)
+{
+	static const uint8_t data[100], nops[4] = { 1, 1, 1, 1 };
+	const uint32_t moved = 0x80000000u + 5000;
+	struct rh_peer c, b;
+	struct flow *f = spliced(&c, &b);
+	uint32_t next = c.isn + 1 + (uint32_t)rh_hello_api_len + moved;
+	struct rh_sent s;
+
+	f->c.acked += moved;
+	f->b_snd_nxt += moved;
+	for (int full = 0; full < 2; full++) {
+		rh_send(&c, RTE_TCP_ACK_FLAG, next, c.our_isn + 1, data, sizeof(data));
+		s = rh_next_tcp(b.port);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), next + f->seq_c2b);
+		rte_pktmbuf_free(s.m);
+		next += sizeof(data);
+		rh_send_opts(&b, RTE_TCP_ACK_FLAG, b.isn + 1, next + f->seq_c2b, nops,
+			     full ? sizeof(nops) : 0, NULL, 0);
+		s = rh_next_tcp(c.port);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), next);
+		CU_ASSERT(s.checksums_ok);
+		rte_pktmbuf_free(s.m);
+	}
+	rh_flow_end(f);
+}
+
 /* Before the splice the same: data without ACK is not kept, a FIN without an acceptable
  * ACK does not end the flow (RFC 5961 section 5). */
 static void test_hello_no_ack_dropped(void)
@@ -237,6 +270,7 @@ int test_relay_guard_register(void)
 		{ "spoofed backend ACK frees nothing", test_spoofed_backend_ack_keeps_bytes },
 		{ "spliced: SYN challenged, outside the window dropped", test_spliced_syn_and_window },
 		{ "spliced: no ACK, no effect", test_spliced_no_ack_dropped },
+		{ "spliced: the backend's ACKs past 2 GiB", test_backend_ack_past_2gib },
 		{ "hello: no ACK, no effect; a FIN needs an acceptable ACK", test_hello_no_ack_dropped },
 		{ "a corrupted first data segment makes no flow",
 		  test_corrupted_first_data_makes_no_flow },
