@@ -78,7 +78,6 @@ static void translate_options(const struct relay_seg *s, const struct splice_dir
 	}
 }
 
-/* FIN bookkeeping: a side is done once its FIN is acknowledged by the other. */
 /* FIN bookkeeping: a side is done once its FIN is acknowledged by the other. The FIN
  * sequence numbers live in the flow's set-up line: read only around a FIN. */
 static void track_close(struct flow *f, enum flow_dir dir, const struct relay_seg *s,
@@ -188,10 +187,10 @@ static void rewrite_headers6(struct relay_seg *s, const struct splice_dir *sd,
 }
 
 static void finish_checksums6(struct rte_mbuf *m, struct relay_seg *s,
-			      const struct dp_port *out_port, const struct csum_delta *d,
-			      bool aligned)
+			      const struct dp_port *in_port, const struct dp_port *out_port,
+			      const struct csum_delta *d, bool aligned)
 {
-	if (out_port->caps.tx_tcp_cksum) {
+	if (out_port->caps.tx_tcp_cksum && (s->sum_ok || relay_sum_vouched(in_port, m))) {
 		m->l2_len = sizeof(struct rte_ether_hdr);
 		m->l3_len = sizeof(struct rte_ipv6_hdr);
 		m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
@@ -305,9 +304,23 @@ static bool backend_early(struct dp_worker *w, struct flow *f, const struct rela
 	return false;
 }
 
+/* Whether s leaves with a TCP checksum made anew whatever its port offloads, not patched:
+ * in the other IP family's header, split in pieces, or with an option field the rewrite
+ * changes at an odd offset (which the delta cannot patch). */
+static bool sum_made_anew(const struct splice_dir *sd, const struct relay_seg *s,
+			  uint32_t mss)
+{
+	const struct tcp_opts *o = &s->opts;
+
+	return sd->out->v6 != (s->ip6 != NULL) || s->payload_len > mss ||
+	       (o->has_ts && sd->out->ts && (o->ts_off & 1)) ||
+	       (o->sack_blocks && (o->sack_off & 1));
+}
+
 /* Rewrite s for the out side in place: sequence, acknowledgement, window and options
- * translated, addresses and ports, checksums updated (or left to the NIC). false when the
- * headers could not be reshaped for the other IP family (no room). Inlined, as is
+ * translated, addresses and ports, checksums updated (or left to the NIC when the sum
+ * that came is known right). false when the headers could not be reshaped for the other
+ * IP family (no room). Inlined, as is
  * note_sent: every segment of the full path passes here, and as calls they added 95
  * instructions to a connection (callgrind). */
 static __rte_always_inline bool rewrite_segment(struct dp_worker *w, struct flow *f,
@@ -316,6 +329,7 @@ static __rte_always_inline bool rewrite_segment(struct dp_worker *w, struct flow
 						const struct dp_port *out_port, uint32_t seq,
 						uint32_t ack)
 {
+	const struct dp_port *in_port = &w->app->ports[sd->in->port];
 	struct csum_delta d = { 0 }, d_ip;
 	bool aligned = true;
 	uint16_t win = splice_rescale(rte_be_to_cpu_16(s->tcp->rx_win), sd->in->peer_wscale,
@@ -334,10 +348,11 @@ static __rte_always_inline bool rewrite_segment(struct dp_worker *w, struct flow
 		return reshape_headers(w, f, sd, out_dir, s, out_port);
 	if (s->ip6) {
 		rewrite_headers6(s, sd, relay_addr6(w, f, out_dir), out_port, &d);
-		finish_checksums6(s->m, s, out_port, &d, aligned);
+		finish_checksums6(s->m, s, in_port, out_port, &d, aligned);
 	} else {
 		rewrite_headers(s, sd, out_port, &d, &d_ip);
-		splice_finish_checksums(s->m, s->ip, s->tcp, s->l4_off, out_port, &d, &d_ip, aligned);
+		splice_finish_checksums(s->m, s->ip, s->tcp, s->l4_off, in_port, out_port, &d, &d_ip,
+					aligned, s->sum_ok);
 	}
 	return true;
 }
@@ -389,7 +404,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	enum flow_dir out_dir = dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
 	struct splice_dir sd;
 	const struct dp_port *out_port;
-	uint32_t seq, ack;
+	uint32_t seq, ack, mss;
 	enum dp_drop why;
 
 	if (dir == FLOW_DIR_BACKEND && backend_synack_again(w, f, s)) {
@@ -431,15 +446,22 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		note_backend_ack(w, f, s);
 	track_close(f, dir, s, &sd, ack);
 
+	/* A sum made anew must not vouch for bytes that came corrupted: checked first. */
+	mss = out_mss(sd.out, out_port, s);
+	if (sum_made_anew(&sd, s, mss) && !s->sum_ok) {
+		if (!relay_seg_checksum_ok(&w->app->ports[sd.in->port], s))
+			return dp_drop(w, s->m, DP_DROP_tcp_checksum);
+		s->sum_ok = true;
+	}
 	if (!rewrite_segment(w, f, &sd, out_dir, s, out_port, seq, ack))
 		return dp_drop(w, s->m, DP_DROP_header_no_room); /* the sender resends it */
 	note_sent(w, f, dir, s, seq);
 	if (f->state == FLOW_SPLICED)
 		spliced_timer(w, f);
 	/* IP options would not survive the header copy; such segments go as they are. */
-	if (s->payload_len > out_mss(sd.out, out_port, s) &&
+	if (s->payload_len > mss &&
 	    s->l4_off == sizeof(struct rte_ether_hdr) + (s->ip6 ? sizeof(struct rte_ipv6_hdr)
 								 : sizeof(struct rte_ipv4_hdr)))
-		return splice_split(w, out_port, s, seq, out_mss(sd.out, out_port, s));
+		return splice_split(w, out_port, s, seq, mss);
 	dp_tx_port(w, out_port, s->m);
 }

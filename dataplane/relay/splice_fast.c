@@ -273,8 +273,8 @@ static __rte_always_inline void translate(struct flow *f, enum flow_dir dir, str
 
 /* Addresses, ports, MACs and TTL from the flow's template; the checksums finished. */
 static __rte_always_inline void rewrite(const struct flow *f, enum flow_dir dir, struct relay_seg *s,
-			   const struct flow_side *out, const struct dp_port *out_port,
-			   struct csum_delta *d)
+			   const struct flow_side *out, const struct dp_port *in_port,
+			   const struct dp_port *out_port, struct csum_delta *d)
 {
 	struct csum_delta d_ip = { .sum = f->splice_ip_sum[dir] };
 	const uint8_t ttl_proto[2] = { 64, IPPROTO_TCP };
@@ -291,7 +291,8 @@ static __rte_always_inline void rewrite(const struct flow *f, enum flow_dir dir,
 	s->ip->dst_addr = out->key.peer_ip;
 	s->tcp->src_port = out->key.local_port;
 	s->tcp->dst_port = out->key.peer_port;
-	splice_finish_checksums(s->m, s->ip, s->tcp, s->l4_off, out_port, d, &d_ip, true);
+	splice_finish_checksums(s->m, s->ip, s->tcp, s->l4_off, in_port, out_port, d, &d_ip, true,
+				false);
 }
 
 /* Forward staged frame i (in slot), of flow f and from its side dir, when it and its
@@ -342,7 +343,7 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	if (unlikely(!f->splice_sums))
 		splice_sums_make(f);
 	translate(f, dir, &s, in, out, &d, &seq_out);
-	rewrite(f, dir, &s, out, out_port, &d);
+	rewrite(f, dir, &s, out, p, out_port, &d);
 	{
 		uint32_t end = seq_out + s.payload_len;
 		uint32_t *snd_nxt = dir == FLOW_DIR_CLIENT ? &f->b_snd_nxt : &f->c_snd_nxt;

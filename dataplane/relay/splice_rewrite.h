@@ -14,6 +14,7 @@
 
 #include "csum_delta.h"
 #include "dp.h"
+#include "relay_tcp.h"
 #include "tcp_out.h"
 
 /* Window in the sender's scale to the receiver's scale, saturating. */
@@ -25,16 +26,20 @@ static inline uint16_t splice_rescale(uint16_t win, uint8_t from_shift, uint8_t 
 }
 
 /* The IPv4 segment's checksums once its fields are rewritten: left to out_port's offloads
- * when it has both, else patched by the noted changes (d for TCP, d_ip for the IP header;
- * the header was checked on the way in, so its checksum is right to patch), or the TCP
- * sum computed anew when a change sat at an odd offset (aligned false). */
+ * when it has both and the TCP sum that came is known right (sum_ok: summed, else what
+ * in_port's NIC said), else patched by the noted changes (d for TCP, d_ip for the IP
+ * header; the header was checked on the way in, so its checksum is right to patch), or
+ * the TCP sum computed anew when a change sat at an odd offset (aligned false: the caller
+ * has then checked the sum that came). */
 static inline void splice_finish_checksums(struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 					   struct rte_tcp_hdr *tcp, uint16_t l4_off,
+					   const struct dp_port *in_port,
 					   const struct dp_port *out_port,
 					   const struct csum_delta *d,
-					   const struct csum_delta *d_ip, bool aligned)
+					   const struct csum_delta *d_ip, bool aligned, bool sum_ok)
 {
-	if (out_port->caps.tx_ipv4_cksum && out_port->caps.tx_tcp_cksum) {
+	if (out_port->caps.tx_ipv4_cksum && out_port->caps.tx_tcp_cksum &&
+	    (sum_ok || relay_sum_vouched(in_port, m))) {
 		ip->hdr_checksum = 0;
 		m->l2_len = (uint64_t)((uint8_t *)ip - rte_pktmbuf_mtod(m, uint8_t *));
 		m->l3_len = rte_ipv4_hdr_len(ip);

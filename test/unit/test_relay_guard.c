@@ -4,6 +4,7 @@
  * wrong checksums, spoofed acknowledgements, and the ration of challenge ACKs. */
 #include <rte_random.h>
 
+#include "mr_bytes.h"
 #include "relay_harness.h"
 #include "unit.h"
 
@@ -176,6 +177,36 @@ static void test_backend_ack_past_2gib(void)
 	rh_flow_end(f);
 }
 
+/* A segment whose checksum the relay must make anew (here a SACK block at an odd offset,
+ * which the incremental update cannot patch) is checked first: corrupted, it is dropped,
+ * where a new sum would have vouched for its bytes; right, it goes on with a right sum. */
+static void test_fresh_sum_not_laundered(void)
+{
+	static const uint8_t data[100];
+	struct rh_peer c, b;
+	struct flow *f = spliced(&c, &b);
+	uint32_t acked = b.our_isn + 1 + (uint32_t)rh_hello_api_len;
+	uint8_t opts[12] = { 1, 5, 10 }; /* NOP, SACK of one block (at offset 23), NOP */
+	uint64_t bad = rh_drops(DP_DROP_tcp_checksum);
+	struct rh_sent s;
+
+	opts[11] = 1;
+	mr_store_be32(opts + 3, acked + 1000);
+	mr_store_be32(opts + 7, acked + 2000);
+	rh_input(&b, corrupt(rh_frame(&b, RTE_TCP_ACK_FLAG, b.isn + 1, acked, opts, sizeof(opts),
+				      data, sizeof(data))));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 1);
+	CU_ASSERT_EQUAL(rh_drain(c.port), 0);
+	rh_send_opts(&b, RTE_TCP_ACK_FLAG, b.isn + 1, acked, opts, sizeof(opts), data,
+		     sizeof(data));
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT(s.checksums_ok);
+	CU_ASSERT_EQUAL(s.plen, sizeof(data));
+	rte_pktmbuf_free(s.m);
+	rh_flow_end(f);
+}
+
 /* Before the splice the same: data without ACK is not kept, a FIN without an acceptable
  * ACK does not end the flow (RFC 5961 section 5). */
 static void test_hello_no_ack_dropped(void)
@@ -271,6 +302,7 @@ int test_relay_guard_register(void)
 		{ "spliced: SYN challenged, outside the window dropped", test_spliced_syn_and_window },
 		{ "spliced: no ACK, no effect", test_spliced_no_ack_dropped },
 		{ "spliced: the backend's ACKs past 2 GiB", test_backend_ack_past_2gib },
+		{ "spliced: a checksum made anew is checked first", test_fresh_sum_not_laundered },
 		{ "hello: no ACK, no effect; a FIN needs an acceptable ACK", test_hello_no_ack_dropped },
 		{ "a corrupted first data segment makes no flow",
 		  test_corrupted_first_data_makes_no_flow },

@@ -418,7 +418,7 @@ static void test_old_member_not_blamed(void)
 	struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
 	struct health_stats before, after;
 	struct rh_peer m1;
-	uint32_t slots[3], other = HEALTH_NONE;
+	uint32_t slots[3], other = HEALTH_NONE, fails;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	m1 = next_syn_member();
@@ -429,13 +429,14 @@ static void test_old_member_not_blamed(void)
 	CU_ASSERT_FATAL(other != HEALTH_NONE);
 	f->member = other; /* the slot f holds now follows another member */
 	health_stats_read(rh_app.health, other, &before);
+	fails = rh_app.health->slots[other].fails;
 	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m1.our_isn + 1, NULL, 0);
 	housekeeping_for(10);
 	health_stats_read(rh_app.health, other, &after);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_refused), redispatched + 1);
 	CU_ASSERT_EQUAL(after.failures, before.failures);
 	CU_ASSERT_EQUAL(after.redispatches, before.redispatches);
-	CU_ASSERT_EQUAL(rh_app.health->slots[other].fails, 0);
+	CU_ASSERT_EQUAL(rh_app.health->slots[other].fails, fails);
 	/* Where it goes next is the redispatch's business (test_redispatch_refused). */
 	rh_drain(&rh_app.ports[1]);
 	rh_drain(c.port);
