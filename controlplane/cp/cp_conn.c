@@ -262,11 +262,16 @@ static ssize_t raw_read(struct cp_conn *c, void *buf, size_t len)
 
 static int fill(struct cp_conn *c)
 {
+	if (c->in_full && c->in_len == CP_CONN_IN_MAX)
+		return fail(c, "reading from", "input buffer full and nothing of it used");
+	c->in_full = false;
 	while (c->state == CP_CONN_OPEN && !c->peer_closed) {
 		ssize_t n;
 
-		if (c->in_len == CP_CONN_IN_MAX)
-			return fail(c, "reading from", "input buffer full");
+		if (c->in_len == CP_CONN_IN_MAX) {
+			c->in_full = true; /* the rest once the protocol has used some */
+			return 0;
+		}
 		n = raw_read(c, c->in + c->in_len, CP_CONN_IN_MAX - c->in_len);
 		if (n < 0)
 			return -1;
@@ -328,7 +333,7 @@ void cp_conn_close(struct cp_conn *c)
 	c->fd = -1;
 	c->state = CP_CONN_CLOSED;
 	c->in_len = c->out_len = 0;
-	c->peer_closed = c->ssl_wants_write = false;
+	c->peer_closed = c->ssl_wants_write = c->in_full = false;
 }
 
 int cp_conn_local(const struct cp_conn *c, char *addr, size_t addrlen, uint16_t *port)

@@ -21,7 +21,7 @@ enum cp_conn_state {
 	CP_CONN_OPEN,
 };
 
-#define CP_CONN_IN_MAX (256u * 1024)   /* unconsumed input beyond this is a protocol error */
+#define CP_CONN_IN_MAX (256u * 1024)   /* input read ahead of the protocol above */
 #define CP_CONN_OUT_MAX (256u * 1024)
 #define CP_CONN_KEEPIDLE_S 30          /* idle seconds before TCP keepalive probes */
 
@@ -35,6 +35,8 @@ struct cp_conn {
 	uint8_t *out;
 	size_t out_len;
 	bool peer_closed;         /* orderly end of stream seen */
+	bool in_full;             /* reading stopped at CP_CONN_IN_MAX: more may wait (in the
+				   * socket or TLS's buffer), read once the input is consumed */
 	char peer[64];            /* "ADDRESS:PORT", for messages */
 	char error[256];          /* why the last operation failed */
 };
@@ -51,8 +53,10 @@ int cp_conn_open(struct cp_conn *c, const char *address, uint16_t port, SSL_CTX 
 short cp_conn_events(const struct cp_conn *c);
 
 /* Make progress after poll reported revents on c->fd: finish connecting or the handshake,
- * flush output, read input. 0, or -1 with c->error set (the caller closes). A peer that
- * closed sets peer_closed and returns 0 once the input is read. */
+ * flush output, read input up to CP_CONN_IN_MAX (in_full set when it stopped there: the
+ * caller consumes and calls again, as poll may not wake for bytes TLS holds already).
+ * 0, or -1 with c->error set (the caller closes; also when a full input was not consumed
+ * at all). A peer that closed sets peer_closed and returns 0 once the input is read. */
 int cp_conn_handle(struct cp_conn *c, short revents);
 
 /* Queue bytes and try to send them. 0, or -1 with c->error when the queue would overflow

@@ -201,12 +201,16 @@ static int parse_input(struct etcd_conn *e, etcd_doc_fn fn, void *arg)
 int etcd_conn_handle(struct etcd_conn *e, short revents, int64_t now_ms, etcd_doc_fn fn,
 		     void *arg)
 {
-	if (cp_conn_handle(&e->conn, revents) < 0)
-		return etcd_fail(e, "%s", e->conn.error);
-	if (e->conn.in_len && !e->busy)
-		return etcd_fail(e, "%s: data nobody asked for", e->endpoint);
-	if (e->busy && parse_input(e, fn, arg) < 0)
-		return -1;
+	/* An answer larger than the input buffer (a range over a large mesh) is read and
+	 * parsed a buffer at a time. */
+	do {
+		if (cp_conn_handle(&e->conn, revents) < 0)
+			return etcd_fail(e, "%s", e->conn.error);
+		if (e->conn.in_len && !e->busy)
+			return etcd_fail(e, "%s: data nobody asked for", e->endpoint);
+		if (e->busy && parse_input(e, fn, arg) < 0)
+			return -1;
+	} while (e->conn.in_full && e->conn.state == CP_CONN_OPEN);
 	if (e->conn.state != CP_CONN_CLOSED && e->conn.peer_closed) {
 		if (e->busy) {
 			http_resp_end_of_stream(&e->resp);

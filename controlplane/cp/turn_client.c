@@ -521,6 +521,13 @@ void turn_client_handle(struct turn_client *t, short revents, int64_t now_ms)
 		start_tx(t, TURN_ALLOCATE, now_ms);
 	}
 	read_messages(t, now_ms);
+	while (t->conn.in_full && t->conn.state == CP_CONN_OPEN) { /* a burst of messages */
+		if (cp_conn_handle(&t->conn, revents) < 0) {
+			turn_fail(t, now_ms, false, "%s", t->conn.error);
+			return;
+		}
+		read_messages(t, now_ms);
+	}
 	if (t->conn.state == CP_CONN_OPEN && t->conn.peer_closed)
 		turn_fail(t, now_ms, false, "the server closed the connection");
 	else

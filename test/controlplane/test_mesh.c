@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -524,6 +525,82 @@ static void test_store_takes_large_requests(void)
 	free(body);
 }
 
+struct big_store {
+	int listen_fd;
+	const char *answer;
+	size_t len;
+};
+
+/* The store's side of test_store_large_answer: take one request, answer it with a->answer,
+ * written while the client reads (a thread of its own). */
+static void *big_store_run(void *arg)
+{
+	struct big_store *a = arg;
+	int fd = accept(a->listen_fd, NULL, NULL);
+	char req[4096];
+	size_t off = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (recv(fd, req, sizeof(req), 0) > 0) {
+		while (off < a->len) {
+			ssize_t n = send(fd, a->answer + off, a->len - off, MSG_NOSIGNAL);
+
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+	}
+	shutdown(fd, SHUT_WR);
+	usleep(200000);
+	close(fd);
+	return NULL;
+}
+
+/* A range answer four times the connection's input buffer (a large mesh's gateways, read
+ * while the store writes): parsed whole, a buffer at a time. Before, the buffer filling
+ * up in one read was taken for a protocol error and discovery never synced. */
+static void test_store_large_answer(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	size_t body_len = 4 * CP_CONN_IN_MAX, at;
+	char *answer = malloc(body_len + 128), endpoint[64];
+	int listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), answers = 0;
+	struct big_store st;
+	struct etcd_conn e;
+	uint64_t deadline = mr_clock_ms() + 5000;
+	pthread_t th;
+
+	CU_ASSERT_FATAL(answer && listen_fd >= 0);
+	CU_ASSERT_FATAL(bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CU_ASSERT_FATAL(listen(listen_fd, 1) == 0);
+	getsockname(listen_fd, (struct sockaddr *)&sa, &sl);
+	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	at = (size_t)snprintf(answer, 128, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n",
+			      body_len);
+	memset(answer + at, ' ', body_len);
+	memcpy(answer + at, "{\"kvs\":[", 8);
+	memcpy(answer + at + body_len - 2, "]}", 2);
+	st = (struct big_store){ listen_fd, answer, at + body_len };
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, big_store_run, &st) == 0);
+	etcd_conn_init(&e);
+	CU_ASSERT_EQUAL_FATAL(etcd_conn_request(&e, endpoint, "/v3/kv/range", "{}", false,
+						(int64_t)mr_clock_ms(), 5000), 0);
+	while (mr_clock_ms() < deadline && answers == 0 && e.conn.state != CP_CONN_CLOSED) {
+		struct pollfd p = { .fd = e.conn.fd, .events = etcd_conn_events(&e) };
+
+		if (poll(&p, 1, 20) > 0 &&
+		    etcd_conn_handle(&e, p.revents, (int64_t)mr_clock_ms(), count_doc, &answers) < 0)
+			fprintf(stderr, "\n  %s\n", e.error);
+	}
+	CU_ASSERT_EQUAL(answers, 1);
+	pthread_join(th, NULL);
+	etcd_conn_free(&e);
+	close(listen_fd);
+	free(answer);
+}
+
 static void test_routes_from_registrations(void)
 {
 	struct cp_discovery d;
@@ -707,6 +784,7 @@ int test_mesh_register(void)
 		{ "a registration written reads back the same", test_registration_round_trip },
 		{ "a request of twice the largest registration reaches the store",
 		  test_store_takes_large_requests },
+		{ "an answer larger than the input buffer", test_store_large_answer },
 		{ "registrations become routes", test_routes_from_registrations },
 		{ "registrations' exported names", test_registration_services },
 		{ "exports become imported routes", test_imports_from_registrations },
