@@ -125,7 +125,8 @@ static void put_request_body(const struct turn_client *t, struct stun_builder *b
 		for (unsigned int i = 0; i < t->conf.n_peers; i++) {
 			struct stun_addr peer;
 
-			if (turn_addr_parse(t->conf.peers[i], 0, &peer) == 0)
+			if (turn_addr_parse(t->conf.peers[i], 0, &peer) == 0 &&
+			    peer.family == t->relayed.family)
 				stun_put_xor_addr(b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
 		}
 		break;
@@ -202,7 +203,7 @@ static void next_request(struct turn_client *t, int64_t now_ms)
 		t->tx.method = TURN_REFRESH;
 		t->tx.lifetime = t->lifetime_s;
 		send_tx(t, now_ms);
-	} else if (t->conf.n_peers && now_ms >= t->permission_due_ms) {
+	} else if (t->n_perm_peers && now_ms >= t->permission_due_ms) {
 		start_tx(t, TURN_CREATE_PERMISSION, now_ms);
 	} else if (t->n_connect) {
 		memset(&t->tx, 0, sizeof(t->tx));
@@ -253,7 +254,7 @@ int turn_client_tick(struct turn_client *t, int64_t now_ms)
 		due = earliest(due, t->tx.deadline_ms);
 	if (t->state == TURN_ALLOCATED && !t->tx.active) {
 		due = earliest(due, t->refresh_due_ms);
-		if (t->conf.n_peers)
+		if (t->n_perm_peers)
 			due = earliest(due, t->permission_due_ms);
 		if (t->n_connect)
 			due = now_ms;
@@ -319,6 +320,17 @@ static void allocated(struct turn_client *t, const struct stun_msg *m, int64_t n
 		return;
 	}
 	t->relayed = m->relayed[0];
+	t->n_perm_peers = 0;
+	for (unsigned int i = 0; i < t->conf.n_peers; i++) {
+		struct stun_addr peer;
+
+		t->n_perm_peers += turn_addr_parse(t->conf.peers[i], 0, &peer) == 0 &&
+				   peer.family == t->relayed.family;
+	}
+	if (t->n_perm_peers < t->conf.n_peers)
+		mr_log(MR_LOG_WARN, "TURN %s: %u peer(s) of the other address family left out: "
+		       "the relay is %s", t->conf.name, t->conf.n_peers - t->n_perm_peers,
+		       t->relayed.family == AF_INET6 ? "IPv6" : "IPv4");
 	t->mapped = m->mapped;
 	t->lifetime = m->lifetime;
 	t->refresh_due_ms = now_ms + refresh_delay_ms(t, m->lifetime);
@@ -361,7 +373,7 @@ static void succeeded(struct turn_client *t, const struct stun_msg *m, int64_t n
 		t->permission_due_ms = now_ms + TURN_PERMISSION_REFRESH_MS;
 		if (t->stats.permissions++ == 0)
 			mr_log(MR_LOG_INFO, "TURN %s: permission for %u peer(s)", t->conf.name,
-			       t->conf.n_peers);
+			       t->n_perm_peers);
 		break;
 	case TURN_CONNECT:
 		t->stats.connects++;
@@ -390,6 +402,11 @@ static void refused(struct turn_client *t, const struct stun_msg *m, int64_t now
 	} else if (m->error_code == 401) {
 		turn_fail(t, now_ms, true, "credentials refused (401 %s): check the user and "
 			  "password for this server", m->reason);
+	} else if (m->error_code == 437 && method != TURN_ALLOCATE) {
+		/* Whatever was asked, the server holds no allocation of ours any more: the
+		 * relay must leave discovery now, not at the next refresh. */
+		turn_fail(t, now_ms, false, "%s: allocation gone (437 %s)",
+			  stun_method_name(method), m->reason);
 	} else if (method == TURN_CREATE_PERMISSION) {
 		mr_log(MR_LOG_ERR, "TURN %s: permission refused: %d %s", t->conf.name,
 		       m->error_code, m->reason);

@@ -95,6 +95,9 @@ struct turn_client {
 
 	struct turn_tx tx;
 	struct stun_addr relayed;    /* valid in TURN_ALLOCATED */
+	unsigned int n_perm_peers;   /* configured peers of relayed's family: the ones a
+				      * permission is asked for (RFC 8656 9.1: one of the
+				      * other family fails the whole request with 443) */
 	struct stun_addr mapped;
 	uint32_t lifetime;           /* granted */
 	int64_t refresh_due_ms, permission_due_ms;

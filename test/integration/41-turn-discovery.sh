@@ -4,7 +4,8 @@
 # loopback. Gateway "blue" allocates on the TURN servers of networks red and green: TCP
 # (RFC 6062) and UDP relays, over TCP and over TLS, with long-term credentials (nonces go
 # stale every few seconds, so 438 answers come up), refreshes every 2 s and a permission
-# for its peer; a peer connecting to the TCP relay is announced to it as a
+# for its peer (an IPv6 peer beside it is left out: the relay is IPv4, and coturn would
+# refuse the whole request with 443); a peer connecting to the TCP relay is announced to it as a
 # ConnectionAttempt, and turn-probe (the same client code) binds RFC 6062 data connections
 # both ways. coturn runs one relay thread: with several, a ConnectionBind can reach a
 # thread that does not know the id ("400 Wrong connection id"). A wrong password gives a clear error and a slow retry, never a crash
@@ -92,7 +93,7 @@ CONF
 	cat "$D/dp.conf"
 	mesh_conf gw-blue-1 blue "$D/blue.secrets" "
   { name = \"red-tcp\"; network = \"red\"; address = \"127.0.0.1\"; port = $TURN_PORT;
-    peers = [ \"127.0.0.1\" ]; },
+    peers = [ \"127.0.0.1\", \"::1\" ]; },
   { name = \"red-udp\"; network = \"red\"; address = \"127.0.0.1\"; port = $TURN_PORT;
     relay = \"udp\"; },
   { name = \"green-tls\"; network = \"green\"; address = \"127.0.0.1\"; port = $TURN_TLS_PORT;
@@ -134,6 +135,7 @@ check "allocation over TLS, server certificate verified" topo_wait_for 10 turn_i
 echo "# allocation latency (connect to allocated): tcp $(turn_field red-tcp last_allocate_ms) ms," \
 	"udp $(turn_field red-udp last_allocate_ms) ms, tls $(turn_field green-tls last_allocate_ms) ms;" \
 	"start to all allocated $(($(ms) - t0)) ms"
+check "the IPv6 peer left out of it, said once" test "$(grep -c "1 peer(s) of the other address family left out" "$D/blue.log")" -ge 1
 check "permission for the configured peer" topo_wait_for 10 turn_at_least red-tcp permissions 1
 relay=$(turn_field red-tcp relayed)
 /usr/bin/python3 - "${relay%:*}" "${relay##*:}" <<'PY' >>"$D/blue.log" 2>&1
