@@ -135,7 +135,7 @@ check "allocation over TLS, server certificate verified" topo_wait_for 10 turn_i
 echo "# allocation latency (connect to allocated): tcp $(turn_field red-tcp last_allocate_ms) ms," \
 	"udp $(turn_field red-udp last_allocate_ms) ms, tls $(turn_field green-tls last_allocate_ms) ms;" \
 	"start to all allocated $(($(ms) - t0)) ms"
-check "the IPv6 peer left out of it, said once" test "$(grep -c "1 peer(s) of the other address family left out" "$D/blue.log")" -ge 1
+check "the IPv6 peer left out of the permission, in the log" test "$(grep -c "1 peer(s) of the other address family left out" "$D/blue.log")" -ge 1
 check "permission for the configured peer" topo_wait_for 10 turn_at_least red-tcp permissions 1
 relay=$(turn_field red-tcp relayed)
 /usr/bin/python3 - "${relay%:*}" "${relay##*:}" <<'PY' >>"$D/blue.log" 2>&1
