@@ -43,21 +43,30 @@ static inline bool relay_guard_seq_ok(uint32_t seq, uint32_t len, uint32_t acked
  * SEG.ACK <= SND.NXT, in the sender's space: nobody acknowledges what it was never sent).
  * A segment without ACK fails: once synchronized, only a RST or a SYN may lack it (RFC 9293
  * 3.10.7.4), and one that passed would move what the relay counts as sent, the mark an
- * exact RST is judged by. */
-static inline bool relay_guard_window_ok(const struct flow *f, enum flow_dir dir,
-					 const struct relay_seg *s)
+ * exact RST is judged by. una: SND.UNA of the side s acknowledges, in s's ACK space. */
+static inline bool relay_guard_window_ok_una(const struct flow *f, enum flow_dir dir,
+					     const struct relay_seg *s, uint32_t una)
 {
 	bool from_client = dir == FLOW_DIR_CLIENT;
 	const struct flow_side *in = from_client ? &f->c : &f->b;
 	const struct flow_side *out = from_client ? &f->b : &f->c;
-	uint32_t una = out->acked + (from_client ? f->seq_b2c : f->seq_c2b);
 	uint32_t snd_nxt = from_client ? f->c_snd_nxt : f->b_snd_nxt;
-
 	uint32_t oldest = una - in->max_win;
 
 	return (s->flags & RTE_TCP_ACK_FLAG) &&
 	       relay_guard_seq_ok(s->seq, s->payload_len, in->acked, out->max_win) &&
 	       s->ack - oldest <= snd_nxt - oldest;
+}
+
+/* relay_guard_window_ok_una with SND.UNA where the other side's ACKs put it. */
+static inline bool relay_guard_window_ok(const struct flow *f, enum flow_dir dir,
+					 const struct relay_seg *s)
+{
+	bool from_client = dir == FLOW_DIR_CLIENT;
+	const struct flow_side *out = from_client ? &f->b : &f->c;
+
+	return relay_guard_window_ok_una(f, dir, s,
+					 out->acked + (from_client ? f->seq_b2c : f->seq_c2b));
 }
 
 /* Why a segment relay_guard_window_ok refused is dropped: no ACK at all, or outside. */

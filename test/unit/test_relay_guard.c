@@ -2,6 +2,7 @@
 /* Suite "relay_guard": what a blind spoofer tries against a spliced flow (RFC 5961), driven
  * through the appliance of relay_harness.h: RSTs and SYNs inside and outside the windows,
  * wrong checksums, spoofed acknowledgements, and the ration of challenge ACKs. */
+#include <rte_ip.h>
 #include <rte_random.h>
 
 #include "mr_bytes.h"
@@ -207,6 +208,42 @@ static void test_fresh_sum_not_laundered(void)
 	rh_flow_end(f);
 }
 
+/* A backend whose first window (its SYN-ACK's, 100 bytes) is under half the kept hello
+ * acknowledges the hello a part at a time: each part is taken, none dropped as outside
+ * the window (SND.UNA is what the backend acknowledged so far, not the hello's end). */
+static void test_backend_small_first_window(void)
+{
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint64_t outside = rh_drops(DP_DROP_tcp_out_of_window);
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_FATAL(rh_hello_api_len > 2 * 100);
+	b = rh_backend(f);
+	rh_drain(b.port);
+	m = rh_frame(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0,
+		     NULL, 0);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	tcp = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, 14 + 20);
+	tcp->rx_win = rte_cpu_to_be_16(100);
+	tcp->cksum = 0;
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+	rh_input(&b, m);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	rh_drain(b.port);
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + 100, NULL, 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_out_of_window), outside);
+	CU_ASSERT_EQUAL(f->b_una, 100);
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + (uint32_t)rh_hello_api_len,
+		NULL, 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_out_of_window), outside);
+	CU_ASSERT_PTR_NULL(f->stream); /* all taken: let go */
+	rh_flow_end(f);
+}
+
 /* Before the splice the same: data without ACK is not kept, a FIN without an acceptable
  * ACK does not end the flow (RFC 5961 section 5). */
 static void test_hello_no_ack_dropped(void)
@@ -303,6 +340,7 @@ int test_relay_guard_register(void)
 		{ "spliced: no ACK, no effect", test_spliced_no_ack_dropped },
 		{ "spliced: the backend's ACKs past 2 GiB", test_backend_ack_past_2gib },
 		{ "spliced: a checksum made anew is checked first", test_fresh_sum_not_laundered },
+		{ "a backend's first window under half the hello", test_backend_small_first_window },
 		{ "hello: no ACK, no effect; a FIN needs an acceptable ACK", test_hello_no_ack_dropped },
 		{ "a corrupted first data segment makes no flow",
 		  test_corrupted_first_data_makes_no_flow },
