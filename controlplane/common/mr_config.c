@@ -419,7 +419,7 @@ static int cfg_routes_build(struct cfg_ctx *ctx, const struct mr_config *c)
 {
 	struct route_table *t;
 
-	if (mr_routes_build(c, &t, ctx->err, ctx->errlen) < 0)
+	if (mr_routes_build(c, NULL, &t, ctx->err, ctx->errlen) < 0)
 		return -1;
 	route_table_free(t);
 	return 0;

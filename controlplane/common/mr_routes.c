@@ -157,7 +157,33 @@ static int plain_names(const struct mr_config *conf, const char **names, uint32_
 	return 0;
 }
 
-int mr_routes_vips(const struct mr_config *conf, uint32_t *vips, char *err, size_t errlen)
+/* The names of prev's services that stay at their addresses: those not pinned by the file,
+ * whose address prev gave them is a host of range that the file pins to no name. A
+ * service's clients hold its address from DNS for a TTL and more: a new name whose
+ * preferred address it is must not take it, or their connections would reach it. */
+static void keep_prev_vips(const struct route_table *prev, const struct vip_range *range,
+			   const char **names, uint32_t *pins, unsigned int n)
+{
+	uint32_t *kept = calloc(n + 1, sizeof(*kept));
+
+	if (!kept)
+		return; /* placed afresh: what a restart does as well */
+	for (unsigned int k = 0; k < n; k++) {
+		uint32_t v = pins[k] ? 0 : route_table_service_vip(prev, names[k], strlen(names[k]));
+		bool pinned = false;
+
+		for (unsigned int i = 0; v && i < n; i++)
+			pinned |= pins[i] == v;
+		kept[k] = v && !pinned && vip_range_holds_host(range, v) ? v : 0;
+	}
+	for (unsigned int k = 0; k < n; k++)
+		if (kept[k])
+			pins[k] = kept[k];
+	free(kept);
+}
+
+int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
+		   uint32_t *vips, char *err, size_t errlen)
 {
 	const struct vip_range range = { conf->dns.vip_base, conf->dns.vip_prefix_len };
 	const char **names = calloc(conf->n_routes + 1, sizeof(*names));
@@ -191,6 +217,8 @@ int mr_routes_vips(const struct mr_config *conf, uint32_t *vips, char *err, size
 		rc = 0;
 		goto done;
 	}
+	if (prev && n)
+		keep_prev_vips(prev, &range, names, pins, n);
 	if (n && vip_assign(&range, names, pins, n, out, &bad) < 0) {
 		snprintf(err, errlen, "%s: %s: its 'vip' is not a host address of dns.vip_range or is "
 			 "taken, or the "
@@ -209,8 +237,8 @@ done:
 	return rc;
 }
 
-/* The plain TCP routes as services at their VIPs. */
-static int build_services(struct build_ctx *bc)
+/* The plain TCP routes as services at their VIPs (prev's kept). */
+static int build_services(struct build_ctx *bc, const struct route_table *prev)
 {
 	const struct mr_config *conf = bc->conf;
 	uint32_t *vips = calloc(conf->n_routes + 1, sizeof(*vips));
@@ -220,7 +248,7 @@ static int build_services(struct build_ctx *bc)
 		snprintf(bc->err, bc->errlen, "%s: out of memory for the VIPs", conf->source);
 		return -1;
 	}
-	if (mr_routes_vips(conf, vips, bc->err, bc->errlen) == 0)
+	if (mr_routes_vips(conf, prev, vips, bc->err, bc->errlen) == 0)
 		rc = 0;
 	for (unsigned int i = 0; rc == 0 && i < conf->n_routes; i++) {
 		const struct mr_route_conf *r = &conf->routes[i];
@@ -237,8 +265,8 @@ static int build_services(struct build_ctx *bc)
 	return rc;
 }
 
-int mr_routes_build(const struct mr_config *conf, struct route_table **out, char *err,
-		    size_t errlen)
+int mr_routes_build(const struct mr_config *conf, const struct route_table *prev,
+		    struct route_table **out, char *err, size_t errlen)
 {
 	struct build_ctx bc = { conf, route_builder_new(), err, errlen };
 	enum route_status st = ROUTE_OK;
@@ -250,7 +278,7 @@ int mr_routes_build(const struct mr_config *conf, struct route_table **out, char
 		return -1;
 	}
 	if (build_networks(&bc) == 0 && build_pools(&bc) == 0 && build_routes(&bc) == 0 &&
-	    build_services(&bc) == 0) {
+	    build_services(&bc, prev) == 0) {
 		*out = route_builder_finish(bc.b, &st);
 		if (*out)
 			rc = 0;

@@ -10,9 +10,10 @@
 #include "route_table.h"
 
 /* Build an immutable route table from conf. 0 and *out, or -1 with "file:line: reason".
- * Network ids in the table are indices into conf->networks; pool ids into conf->pools. */
-int mr_routes_build(const struct mr_config *conf, struct route_table **out, char *err,
-		    size_t errlen);
+ * Network ids in the table are indices into conf->networks; pool ids into conf->pools.
+ * prev (NULL: none) is the table in force: its plain services keep their VIPs. */
+int mr_routes_build(const struct mr_config *conf, const struct route_table *prev,
+		    struct route_table **out, char *err, size_t errlen);
 
 /* Whether a route of conf's own (not an imported one) names name[0..len) exactly: such a
  * name stays local whatever other networks export. */
@@ -20,9 +21,11 @@ bool mr_routes_file_names(const struct mr_config *conf, const char *name, size_t
 
 /* The VIP of each route of conf in vips[n_routes] (host order; 0 for TLS routes, and for
  * plain ones without dns.vip_range, which only other gateways reach): the plain TCP
- * services' names placed in dns.vip_range by vip_assign (pins kept). 0, or -1 with
- * "file:line: reason" when a plain route nobody could reach has no range, or the range
- * is too small. */
-int mr_routes_vips(const struct mr_config *conf, uint32_t *vips, char *err, size_t errlen);
+ * services' names placed in dns.vip_range by vip_assign, the file's pins kept, and a
+ * name that prev (NULL: none) serves at an address of the range the file pins to no one
+ * keeping that address. 0, or -1 with "file:line: reason" when a plain route nobody could
+ * reach has no range, or the range is too small. */
+int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
+		   uint32_t *vips, char *err, size_t errlen);
 
 #endif

@@ -97,7 +97,9 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 		snprintf(err, errlen, "%s: out of memory", conf->source);
 		return -1;
 	}
-	if (mr_routes_build(conf, &live->routes, err, errlen) < 0) {
+	/* The services in force keep their VIPs (a null app: a table of its own). */
+	if (mr_routes_build(conf, app && app->live ? relay_live_get(app)->routes : NULL,
+			    &live->routes, err, errlen) < 0) {
 		free(live);
 		return -1;
 	}

@@ -12,6 +12,7 @@
 #include "mr_config.h"
 #include "mr_routes.h"
 #include "unit.h"
+#include "vip_alloc.h"
 
 static const char svc_base[] =
 	"dataplane = { control_socket = \"/tmp/x.sock\"; };\n"
@@ -51,7 +52,7 @@ static void test_plain_schema(void)
 	CU_ASSERT(!c.routes[3].plain);
 	CU_ASSERT_EQUAL(c.dns.vip_base, 0xf0f00000u);
 	CU_ASSERT_EQUAL(c.dns.vip_prefix_len, 16);
-	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, vips, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, NULL, vips, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(vips[0], vips[1]);          /* one name, one address, every port */
 	CU_ASSERT_EQUAL(vips[2], 0xf0f00707u);      /* pinned */
 	CU_ASSERT_EQUAL(vips[3], 0);                /* a TLS route has none */
@@ -114,7 +115,7 @@ static void test_plain_without_range(void)
 	CU_ASSERT_EQUAL_FATAL(load("routes = ( { name = \"ssh.blue.mesh.test\"; protocol = \"tcp\";"
 				   " port = 22; pool = \"ssh\"; export = true; } );\n", &c, err,
 				   sizeof(err)), 0);
-	CU_ASSERT_EQUAL(mr_routes_vips(&c, vips, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(mr_routes_vips(&c, NULL, vips, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(vips[0], 0);
 	mr_config_free(&c);
 	snprintf(text, sizeof(text), "%s%s", svc_base,
@@ -138,14 +139,14 @@ static void test_vip_across_reloads(void)
 
 	CU_ASSERT_EQUAL_FATAL(load(DNS_VIPS "routes = ( { name = \"ssh.blue.mesh.test\"; protocol ="
 				   " \"tcp\"; port = 22; pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, before, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, NULL, before, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(load(DNS_VIPS "routes = ( { name = \"db.blue.mesh.test\"; protocol ="
 				   " \"tcp\"; port = 5432; pool = \"ssh\"; },\n"
 				   "  { name = \"mq.blue.mesh.test\"; protocol = \"tcp\"; port = 5672;"
 				   " pool = \"ssh\"; },\n"
 				   "  { name = \"ssh.blue.mesh.test\"; protocol = \"tcp\"; port = 22;"
 				   " pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, after, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, NULL, after, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(after[2], before[0]);
 	CU_ASSERT_NOT_EQUAL(after[0], after[1]);
 	mr_config_free(&c);
@@ -161,16 +162,60 @@ static void test_plain_name_spellings(void)
 
 	CU_ASSERT_EQUAL_FATAL(load(DNS_VIPS "routes = ( { name = \"ssh.blue.mesh.test\"; protocol ="
 				   " \"tcp\"; port = 22; pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, lower, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, NULL, lower, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(load(DNS_VIPS "routes = ( { name = \"SSH.Blue.mesh.test\"; protocol ="
 				   " \"tcp\"; port = 22; pool = \"ssh\"; },\n"
 				   "  { name = \"ssh.blue.mesh.test.\"; protocol = \"tcp\"; port = 2222;"
 				   " pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(c.routes[0].sni, "ssh.blue.mesh.test");
 	CU_ASSERT_STRING_EQUAL(c.routes[1].sni, "ssh.blue.mesh.test");
-	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, mixed, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, NULL, mixed, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(mixed[0], lower[0]);
 	CU_ASSERT_EQUAL(mixed[1], lower[0]);
+	mr_config_free(&c);
+}
+
+#define DNS_TINY "dns = { port = \"edge\"; zones = [ \"mesh.test\" ]; vip_range = \"240.240.0.0/30\"; };\n"
+
+/* A service's VIP stays when a new name whose preferred address it is comes in (its
+ * clients hold the address from DNS): with the table in force, the new name probes on;
+ * without one (a restart) the name that sorts first wins it. A file's pin still wins. */
+static void test_vip_kept_from_table_in_force(void)
+{
+	static const struct vip_range tiny = { 0xf0f00000u, 30 }; /* 2 hosts */
+	struct mr_config c = { 0 };
+	struct route_table *t = NULL;
+	char text[1024], name[32] = "", err[512];
+	uint32_t z, two[2];
+
+	CU_ASSERT_EQUAL_FATAL(load(DNS_TINY "routes = ( { name = \"z.mesh.test\"; protocol = \"tcp\";"
+				   " port = 22; pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_build(&c, NULL, &t, err, sizeof(err)), 0);
+	z = route_table_service_vip(t, "z.mesh.test", 11);
+	CU_ASSERT_FATAL(vip_range_holds_host(&tiny, z));
+	for (int i = 0; i < 64 && !name[0]; i++) { /* a name before z, preferring z's address */
+		snprintf(text, sizeof(text), "a%d.mesh.test", i);
+		if (vip_preferred(&tiny, text, strlen(text)) == z)
+			snprintf(name, sizeof(name), "%s", text);
+	}
+	CU_ASSERT_FATAL(name[0]);
+	snprintf(text, sizeof(text), DNS_TINY "routes = ( { name = \"%s\"; protocol = \"tcp\"; "
+		 "port = 22; pool = \"ssh\"; },\n  { name = \"z.mesh.test\"; protocol = \"tcp\"; "
+		 "port = 22; pool = \"ssh\"; } );\n", name);
+	CU_ASSERT_EQUAL_FATAL(load(text, &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, NULL, two, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(two[0], z); /* afresh: the first name takes it */
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, t, two, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(two[1], z); /* in force: z keeps it */
+	CU_ASSERT(two[0] != z && vip_range_holds_host(&tiny, two[0]));
+	snprintf(text, sizeof(text), DNS_TINY "routes = ( { name = \"%s\"; protocol = \"tcp\"; "
+		 "port = 22; pool = \"ssh\"; vip = \"240.240.0.%u\"; },\n  { name = \"z.mesh.test\";"
+		 " protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n", name, z & 0xff);
+	CU_ASSERT_EQUAL_FATAL(load(text, &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_vips(&c, t, two, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(two[0], z); /* pinned by the file */
+	CU_ASSERT(two[1] != z);
+	route_table_free(t);
 	mr_config_free(&c);
 }
 
@@ -257,6 +302,7 @@ int test_services_register(void)
 		{ "refusals name file and line", test_plain_refusals },
 		{ "a VIP stays across reloads", test_vip_across_reloads },
 		{ "a service spelt two ways is one", test_plain_name_spellings },
+		{ "a VIP kept from the table in force", test_vip_kept_from_table_in_force },
 		{ "no VIP range: exported only, imported not", test_plain_without_range },
 		{ "exported and imported through discovery", test_plain_through_discovery },
 		{ "imported plain services pushed", test_plain_pushed },
