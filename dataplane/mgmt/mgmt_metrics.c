@@ -146,7 +146,8 @@ static void render_routing(const struct dp_appliance *app, struct mr_metrics_tex
 	for (unsigned int i = 0; i < c->n_listeners; i++)
 		mr_metrics_emit(o, "meshrelay_listener_connections_total{listener=\"%s\"} %" PRIu64 "\n",
 		     c->listeners[i].name,
-		     dp_workers_sum(app, offsetof(struct dp_worker, listener_flows[i])));
+		     dp_workers_sum(app, offsetof(struct dp_worker,
+						  listener_flows[live->listener_counter[i]])));
 	family(o, "pool_connections_total", "counter",
 	       "Connections routed per pool, kept by the pool's name across reloads.");
 	for (unsigned int i = 0; i < c->n_pools; i++)

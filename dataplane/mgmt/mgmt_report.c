@@ -293,7 +293,8 @@ static void report_services(const struct dp_appliance *app, struct mgmt_report_s
 
 static void report_listeners(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
-	const struct mr_config *c = &relay_live_get(app)->conf;
+	const struct relay_live *live = relay_live_get(app);
+	const struct mr_config *c = &live->conf;
 	char line[LINE_MAX_LEN];
 
 	for (unsigned int i = 0; i < c->n_listeners; i++) {
@@ -301,7 +302,8 @@ static void report_listeners(const struct dp_appliance *app, struct mgmt_report_
 
 		snprintf(line, sizeof(line), "%s %s:%u connections=%" PRIu64, l->name,
 			 c->ports[l->port_index].name, l->tcp_port,
-			 dp_workers_sum(app, offsetof(struct dp_worker, listener_flows[i])));
+			 dp_workers_sum(app, offsetof(struct dp_worker,
+						      listener_flows[live->listener_counter[i]])));
 		s->item(s, line);
 	}
 }

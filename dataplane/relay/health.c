@@ -50,7 +50,10 @@ struct relay_health *health_create(uint32_t capacity, unsigned int n_workers, ch
 	h->events = rte_ring_create_elem(name, sizeof(uint64_t), 4096, SOCKET_ID_ANY,
 					 RING_F_SC_DEQ);
 	h->pool_names = rte_zmalloc("pool_names", sizeof(*h->pool_names) * DP_POOL_COUNTERS, 0);
-	if (h->index && h->slots && h->stats && h->base && h->events && h->pool_names)
+	h->listener_names = rte_zmalloc("listener_names",
+					sizeof(*h->listener_names) * MR_MAX_LISTENERS, 0);
+	if (h->index && h->slots && h->stats && h->base && h->events && h->pool_names &&
+	    h->listener_names)
 		return h;
 fail:
 	snprintf(err, errlen, "member health: out of memory for %u members", capacity);
@@ -68,6 +71,7 @@ void health_free(struct relay_health *h)
 	rte_free(h->stats);
 	rte_free(h->base);
 	rte_free(h->pool_names);
+	rte_free(h->listener_names);
 	rte_free(h);
 }
 
@@ -143,15 +147,23 @@ uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_
 	return (uint32_t)pos;
 }
 
+/* The counter index of name among names[*n] (of max), taken when new; the last index
+ * when every one is taken (those names share it). */
+static uint32_t name_counter(char (*names)[MR_NAME_MAX], uint32_t *n, uint32_t max,
+			     const char *name)
+{
+	for (uint32_t i = 0; i < *n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	if (*n == max - 1)
+		return max - 1;
+	snprintf(names[*n], MR_NAME_MAX, "%s", name);
+	return (*n)++;
+}
+
 uint32_t health_pool_counter(struct relay_health *h, const char *name)
 {
-	for (uint32_t i = 0; i < h->n_pool_names; i++)
-		if (strcmp(h->pool_names[i], name) == 0)
-			return i;
-	if (h->n_pool_names == DP_POOL_COUNTERS - 1)
-		return DP_POOL_COUNTERS - 1;
-	snprintf(h->pool_names[h->n_pool_names], MR_NAME_MAX, "%s", name);
-	return h->n_pool_names++;
+	return name_counter(h->pool_names, &h->n_pool_names, DP_POOL_COUNTERS, name);
 }
 
 void health_sweep_unused(struct relay_health *h)
@@ -180,6 +192,10 @@ int health_bind_live(struct relay_health *h, struct relay_live *live)
 		return -1;
 	for (uint32_t i = 0; i < live->conf.n_pools; i++)
 		live->pool_counter[i] = health_pool_counter(h, live->conf.pools[i].name);
+	for (uint32_t i = 0; i < live->conf.n_listeners; i++)
+		live->listener_counter[i] = name_counter(h->listener_names, &h->n_listener_names,
+							 MR_MAX_LISTENERS,
+							 live->conf.listeners[i].name);
 	live->gateway_slot = calloc(live->n_gateways + 1, sizeof(*live->gateway_slot));
 	if (!live->gateway_slot)
 		return -1;

@@ -87,6 +87,10 @@ struct relay_health {
 	 * reloads that add, remove or reorder pools. Control thread only. */
 	char (*pool_names)[MR_NAME_MAX];
 	uint32_t n_pool_names;
+	/* Listener names by counter index (dp_worker.listener_flows), for the same reason:
+	 * a push that adds, removes or reorders listeners moves no one's count. */
+	char (*listener_names)[MR_NAME_MAX];
+	uint32_t n_listener_names;
 	uint32_t scan_cursor;            /* the health worker's place among live members */
 	uint64_t next_scan_ms;
 };
@@ -106,10 +110,10 @@ uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_
  * every one is taken (those pools share it). */
 uint32_t health_pool_counter(struct relay_health *h, const char *name);
 
-/* Give each member of live's pools its health slot and each pool its counter (control
- * thread, before the swap; a member or pool known already keeps its slot, state and
- * counts): fills live's member_slot, pool_counter and gateway_slot. 0, or -1 when out of
- * memory. */
+/* Give each member of live's pools its health slot, each pool and each listener its
+ * counter (control thread, before the swap; a member, pool or listener known already
+ * keeps its slot, state and counts): fills live's member_slot, pool_counter,
+ * listener_counter and gateway_slot. 0, or -1 when out of memory. */
 int health_bind_live(struct relay_health *h, struct relay_live *live);
 
 /* Control thread, after a swap: free the slots the last health_bind round did not mark. */

@@ -227,7 +227,7 @@ static void count_listener(struct dp_worker *w, const struct dp_port *p,
 
 	for (unsigned int i = 0; i < c->n_listeners; i++) {
 		if (c->listeners[i].port_index == p->index && c->listeners[i].tcp_port == port) {
-			dp_count(&w->listener_flows[i], 1);
+			dp_count(&w->listener_flows[live->listener_counter[i]], 1);
 			return;
 		}
 	}

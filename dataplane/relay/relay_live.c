@@ -97,6 +97,8 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 		snprintf(err, errlen, "%s: out of memory", conf->source);
 		return -1;
 	}
+	for (uint32_t i = 0; i < MR_MAX_LISTENERS; i++)
+		live->listener_counter[i] = i; /* by position until health_bind_live */
 	/* The services in force keep their VIPs (a null app: a table of its own). */
 	if (mr_routes_build(conf, app && app->live ? relay_live_get(app)->routes : NULL,
 			    &live->routes, err, errlen) < 0) {

@@ -40,6 +40,9 @@ struct relay_live {
 	uint32_t *member_slot;
 	/* The pool_flows counter of each pool of conf, by the pool's name. */
 	uint32_t *pool_counter;
+	/* The listener_flows counter of each listener of conf, by its name (its position
+	 * before health_bind_live). */
+	uint32_t listener_counter[MR_MAX_LISTENERS];
 	/* The health slot of each gateway (gateways[] order); NULL before binding. */
 	uint32_t *gateway_slot;
 	uint32_t n_gateways;

@@ -291,6 +291,33 @@ static void test_slot_given_to_another(void)
 	health_free(h);
 }
 
+/* A push that inserts a listener before the others and drops one: each listener keeps its
+ * counter (by name), the new one gets a counter no one counted into. */
+static void test_listener_counters_by_name(void)
+{
+	static const char before_text[] =
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		"listeners = ( { name = \"a\"; port = \"edge\"; tcp_port = 443; },\n"
+		"              { name = \"b\"; port = \"edge\"; tcp_port = 8443; } );\n";
+	static const char after_text[] =
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		"listeners = ( { name = \"c\"; port = \"edge\"; tcp_port = 9443; },\n"
+		"              { name = \"a\"; port = \"edge\"; tcp_port = 443; } );\n";
+	char err[128];
+	struct relay_health *h = health_create(16, 1, err, sizeof(err));
+	struct relay_live *before = build(before_text, 1), *after = build(after_text, 2);
+
+	CU_ASSERT_FATAL(h && before && after);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before), 0);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, after), 0);
+	CU_ASSERT_EQUAL(after->listener_counter[1], before->listener_counter[0]); /* a */
+	CU_ASSERT_NOT_EQUAL(after->listener_counter[0], before->listener_counter[0]); /* c */
+	CU_ASSERT_NOT_EQUAL(after->listener_counter[0], before->listener_counter[1]);
+	relay_live_free(before);
+	relay_live_free(after);
+	health_free(h);
+}
+
 static volatile bool swapped;
 
 static void *swap_in(void *arg)
@@ -371,6 +398,7 @@ int test_relay_live_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "remote gateways compiled per network", test_gateways_compiled },
 		{ "a slot given to another member: its counts and reports", test_slot_given_to_another },
+		{ "listener counters follow their names", test_listener_counters_by_name },
 		{ "listeners compiled per port", test_listeners_compiled },
 		{ "no gateways, no networks", test_no_gateways },
 		{ "pushed ports must be the running ones", test_ports_must_match },
