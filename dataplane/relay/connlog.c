@@ -135,6 +135,11 @@ void connlog_spliced(struct dp_worker *w, const struct flow *f)
 		return;
 	c = &w->connlog->recs[f->index];
 	c->connect_ms = (uint32_t)(w->now_ms - c->start_ms);
+	c->acked_base[0] = f->c_seq.peer_isn + 1;
+	c->acked_base[1] = f->b_seq.peer_isn + 1;
+	c->acked_last[0] = f->c.acked - c->acked_base[0];
+	c->acked_last[1] = f->b.acked - c->acked_base[1];
+	c->acked_wraps[0] = c->acked_wraps[1] = 0;
 }
 
 /* Whether a refusal may be logged this second; counts the ones that may not. */
@@ -195,8 +200,8 @@ void connlog_end(struct dp_worker *w, const struct flow *f, enum connlog_end end
 	r->fin_backend = f->b.fin_seen;
 	r->redispatches = f->dispatches;
 	if (f->state == FLOW_SPLICED || f->state == FLOW_CLOSING) {
-		r->bytes_c2b = delivered(&f->c, &f->c_seq);
-		r->bytes_b2c = delivered(&f->b, &f->b_seq);
+		r->bytes_c2b = ((uint64_t)r->acked_wraps[0] << 32) + delivered(&f->c, &f->c_seq);
+		r->bytes_b2c = ((uint64_t)r->acked_wraps[1] << 32) + delivered(&f->b, &f->b_seq);
 	} else {
 		r->bytes_c2b = f->stream_len;
 	}

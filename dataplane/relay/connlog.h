@@ -42,6 +42,11 @@ struct connlog_rec {
 	uint64_t end_ms;
 	uint64_t bytes_c2b, bytes_b2c; /* payload delivered: acknowledged by the other end */
 	uint32_t pkts_c2b, pkts_b2c;   /* segments relayed each way (the kept hello's too) */
+	/* Each way's delivered count (index 0: client to backend) is a 32-bit sequence
+	 * difference: where it starts (the peer's ISN + 1), where it stood at the last
+	 * segment, and how often it passed 4 GiB, so bytes_* stay right past it. */
+	uint32_t acked_base[2], acked_last[2];
+	uint32_t acked_wraps[2];
 	uint32_t connect_ms;        /* first data to the backend's SYN-ACK; UINT32_MAX: none */
 	uint32_t suppressed;        /* refusals not logged since the worker's last one */
 	uint16_t client_port, listener_port, member_port, drop_reason;
@@ -109,12 +114,21 @@ void connlog_refused(struct dp_worker *w, const uint8_t *src, bool v6, uint16_t 
 static inline void connlog_count(struct connlog_worker *cl, const struct flow *f,
 				 enum flow_dir dir)
 {
+	struct connlog_rec *r;
+	unsigned int way;      /* the way whose bytes this segment may acknowledge */
+	uint32_t now;
+
 	if (likely(cl == NULL))
 		return;
+	r = &cl->recs[f->index];
+	way = dir == FLOW_DIR_CLIENT;
 	if (dir == FLOW_DIR_CLIENT)
-		cl->recs[f->index].pkts_c2b++;
+		r->pkts_c2b++;
 	else
-		cl->recs[f->index].pkts_b2c++;
+		r->pkts_b2c++;
+	now = (way ? f->b.acked : f->c.acked) - r->acked_base[way];
+	r->acked_wraps[way] += now < r->acked_last[way];
+	r->acked_last[way] = now;
 }
 
 /* One segment of f relayed in direction dir (FLOW_DIR_CLIENT: from the client). */

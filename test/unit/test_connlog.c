@@ -116,6 +116,28 @@ static void test_spliced_connection(void)
 	json_free(j);
 }
 
+/* Five GiB from the client, acknowledged a GiB at a time (the flow's mark moved as the
+ * backend's ACKs would move it, each segment counted): the record says five GiB and the
+ * hello, not what is left past 4 GiB. */
+static void test_bytes_past_4gib(void)
+{
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f;
+	struct connlog_rec r;
+
+	empty_ring();
+	f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rh_backend_accepts(f, &b);
+	for (int i = 0; i < 5; i++) {
+		f->c.acked += 0x40000000u;
+		connlog_count(rh_w->connlog, f, FLOW_DIR_BACKEND);
+	}
+	rh_flow_end(f);
+	CU_ASSERT_EQUAL_FATAL(take(&r, 1), 1);
+	CU_ASSERT_EQUAL(r.bytes_c2b, rh_hello_api_len + 5ull * 0x40000000u);
+}
+
 /* A name the table does not route: refused after the hello, its reason logged. */
 static void test_refused_connection(void)
 {
@@ -211,6 +233,7 @@ int test_connlog_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "a spliced connection closed by FINs", test_spliced_connection },
 		{ "a refused connection and its reason", test_refused_connection },
+		{ "bytes past 4 GiB", test_bytes_past_4gib },
 		{ "ring full and refusal rate: counted", test_ring_full_and_rate },
 		{ "JSON lines: names, IPv6, sizes", test_format_names },
 		CU_TEST_INFO_NULL,
