@@ -228,6 +228,7 @@ int main(int argc, char **argv)
 		mr_log(MR_LOG_ERR, "start-up failed: %s", err);
 	mgmt_connlog_stop(); /* the workers have stopped: their last records */
 	mgmt_server_stop();
+	mgmt_telemetry_close(&app);
 	dp_appliance_down(&app);
 	rte_pdump_uninit();
 	rte_eal_cleanup();

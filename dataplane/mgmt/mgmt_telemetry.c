@@ -13,6 +13,10 @@
 /* Written once by the main lcore before telemetry can call in; read-only afterwards.
  * Telemetry callbacks take no user argument in DPDK 22.11, hence this one global. */
 static const struct dp_appliance *tel_app;
+/* Set by mgmt_telemetry_close under the appliance's live_readers lock, read under it:
+ * 22.11 cannot take a command back, so a query during shutdown must find this instead of
+ * the workers and tables being freed. */
+static bool tel_closed;
 
 struct tel_sink {
 	struct mgmt_report_sink base;
@@ -54,9 +58,9 @@ static int tel_report(const char *cmd, const char *params, struct rte_tel_data *
 	/* Telemetry's own thread, not a worker: a push must not free the configuration
 	 * the report reads. */
 	relay_live_read_begin(tel_app);
-	rc = mgmt_report_write(tel_app, name, &sink.base);
+	rc = tel_closed ? -EBUSY : mgmt_report_write(tel_app, name, &sink.base) == 0 ? 0 : -EINVAL;
 	relay_live_read_end(tel_app);
-	return rc == 0 ? 0 : -EINVAL;
+	return rc;
 }
 
 int mgmt_telemetry_init(const struct dp_appliance *app)
@@ -81,8 +85,18 @@ int mgmt_telemetry_init(const struct dp_appliance *app)
 	};
 
 	tel_app = app;
+	tel_closed = false;
 	for (size_t i = 0; i < RTE_DIM(cmds); i++)
 		if (rte_telemetry_register_cmd(cmds[i].cmd, tel_report, cmds[i].help) < 0)
 			return -1;
 	return 0;
+}
+
+void mgmt_telemetry_close(struct dp_appliance *app)
+{
+	if (tel_app != app)
+		return;
+	rte_rwlock_write_lock(&app->live_readers); /* a query under way ends first */
+	tel_closed = true;
+	rte_rwlock_write_unlock(&app->live_readers);
 }

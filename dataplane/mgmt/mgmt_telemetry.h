@@ -9,4 +9,7 @@
 /* Register the commands; app must outlive the telemetry thread (it lives until exit). */
 int mgmt_telemetry_init(const struct dp_appliance *app);
 
+/* Before app goes down: queries wait for none under way, then are refused (-EBUSY). */
+void mgmt_telemetry_close(struct dp_appliance *app);
+
 #endif
