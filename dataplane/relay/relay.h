@@ -160,6 +160,13 @@ static inline uint32_t relay_seg_room(const struct flow_side *side, const struct
 	return room > opt_len ? room - opt_len : 1;
 }
 
+/* The longest a connect may take, the expiry behind its SYN timer: every retransmission's
+ * time, doubling, then the hello's. */
+static inline uint32_t relay_connect_backstop_ms(const struct mr_relay_conf *rc)
+{
+	return rc->hello_timeout_ms + (rc->connect_timeout_ms << (rc->syn_retries + 1));
+}
+
 static inline uint32_t relay_now(const struct dp_worker *w)
 {
 	return (uint32_t)w->now_ms;

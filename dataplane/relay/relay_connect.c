@@ -17,8 +17,12 @@
 #include "tcp_out.h"
 #include "turn_bind_slot.h"
 
-/* Relay-owned bytes: retransmitted from this RTO on, doubling, this many times. */
-#define STREAM_RTO_MS 300u
+/* Relay-owned bytes: retransmitted from an RTO of three SYN-ACK round trips (RFC 6298's
+ * first RTO from one sample), at least STREAM_RTO_MIN_MS, doubling, STREAM_RETRIES times.
+ * Its first expiry counts against the member: it must not come before the member could
+ * have answered. */
+#define STREAM_RTO_MIN_MS 300u
+#define STREAM_RTO_UNIT_MS 50u
 #define STREAM_RETRIES 8u
 
 /* The backend SYN offers what the client has, so options translate one to one. */
@@ -111,15 +115,20 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 	send_syn(w, f);
 	flow_rtx_arm(w->flows, f, relay_now(w) + w->app->conf->relay.connect_timeout_ms);
 	/* A backstop: the SYN timer normally ends a dead connect long before. */
-	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.hello_timeout_ms +
-			(w->app->conf->relay.connect_timeout_ms << (w->app->conf->relay.syn_retries + 1)));
+	flow_expire_set(w->flows, f, relay_now(w) + relay_connect_backstop_ms(&w->app->conf->relay));
 }
 
 /* Options both sides agreed on and the offsets that make one connection of the two. */
 static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay_seg *s)
 {
 	const struct tcp_opts *o = &s->opts;
+	uint32_t connect_ms = w->app->conf->relay.connect_timeout_ms;
+	/* The SYN answered went at the deadline less its timeout; after a retransmission
+	 * the sample is ambiguous (Karn) and the connect timeout stands in for it. */
+	uint32_t rtt = f->retries ? connect_ms : relay_now(w) - (f->rtx_ms - connect_ms);
+	uint32_t rto = RTE_MIN(RTE_MAX(3 * rtt, STREAM_RTO_MIN_MS), 255 * STREAM_RTO_UNIT_MS);
 
+	f->stream_rto = (uint8_t)((rto + STREAM_RTO_UNIT_MS - 1) / STREAM_RTO_UNIT_MS);
 	f->b_seq.peer_isn = s->seq;
 	f->b.peer_mss = relay_peer_mss(w, o->mss, f->b.v6);
 	f->b.peer_mac = s->eth->src_addr;
@@ -132,6 +141,9 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 	f->seq_c2b = (f->b_seq.local_isn + 1 + f->proxy_len) - (f->c_seq.peer_isn + 1);
 	f->seq_b2c = (f->c_seq.local_isn + 1) - (f->b_seq.peer_isn + 1);
 	if (f->b.ts) {
+		/* The ACK that completes the backend's handshake echoes its SYN-ACK's TSval:
+		 * a backend that answered with a SYN cookie reads its options back from it. */
+		f->b.ts_recent = o->tsval;
 		/* Each side must keep seeing timestamps that only grow (PAWS). */
 		f->c.ts_last = RTE_MAX(f->c.ts_last, relay_now(w) + 32);
 		f->ts_b2c = f->c.ts_last + 1 - o->tsval;
@@ -168,10 +180,21 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 	health_report(w, slot, ev);
 	if (!relay_may_redispatch(w, f))
 		return false;
-	if (ev == HEALTH_EV_TIMEOUT)
+	if (ev == HEALTH_EV_TIMEOUT) {
+		/* Spliced, the member's RCV.NXT is past what it acknowledged and at most what
+		 * was sent: a RST at each end, so one is exact (RFC 5961 challenges the other).
+		 * Still connecting, it can only be just past the SYN. */
+		uint32_t acked = f->state == FLOW_SPLICED ? f->b_seq.local_isn + 1 + f->b_una
+							  : f->b_snd_nxt;
+
 		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
 				  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac,
 				  f->b_snd_nxt, 0, false);
+		if (acked != f->b_snd_nxt)
+			tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
+					  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac,
+					  acked, 0, false);
+	}
 	flow_rtx_disarm(w->flows, f);
 	flow_side_forget(w->flows, f, FLOW_DIR_BACKEND);
 	/* A PROXY header stays: it names the client and our end of its connection, the same
@@ -207,6 +230,12 @@ bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 {
 	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b_seq.local_isn + 1;
 
+	/* Everything here ends, opens or resets something (a SYN-ACK's options last for the
+	 * whole splice): its checksum first, as everywhere else. */
+	if (!relay_seg_checksum_ok(&w->app->ports[f->b.port], s)) {
+		dp_drop(w, s->m, DP_DROP_tcp_checksum);
+		return false;
+	}
 	if ((s->flags & RTE_TCP_RST_FLAG) && acks_syn) {
 		rte_pktmbuf_free(s->m);
 		if (backend_failed(w, f, HEALTH_EV_REFUSED))
@@ -240,7 +269,7 @@ bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.idle_timeout_ms);
 	dp_event(w, DP_EV_backend_established);
 	relay_send_stream(w, f, 0);
-	flow_rtx_arm(w->flows, f, relay_now(w) + STREAM_RTO_MS);
+	flow_rtx_arm(w->flows, f, relay_now(w) + f->stream_rto * STREAM_RTO_UNIT_MS);
 	return false;
 }
 
@@ -253,7 +282,7 @@ static struct rte_mbuf *stream_segment(struct dp_worker *w, struct flow *f, uint
 	struct rte_mbuf *m, *payload;
 
 	if (f->b.ts)
-		opt_len = tcp_opts_write_ts(opts, f->b.ts_last, 0);
+		opt_len = tcp_opts_write_ts(opts, f->b.ts_last, f->b.ts_recent);
 	m = tcp_out_header(w->app->pool, p, &f->b.key, relay_addr6(w, f, FLOW_DIR_BACKEND),
 			   &f->b.peer_mac, RTE_TCP_ACK_FLAG | (last ? RTE_TCP_PSH_FLAG : 0),
 			   f->b_seq.local_isn + 1 + off, f->b_seq.peer_isn + 1,
@@ -278,7 +307,7 @@ static void ack_backend(struct dp_worker *w, struct flow *f)
 {
 	const struct dp_port *p = &w->app->ports[f->b.port];
 	uint8_t opts[12];
-	unsigned int opt_len = f->b.ts ? tcp_opts_write_ts(opts, f->b.ts_last, 0) : 0;
+	unsigned int opt_len = f->b.ts ? tcp_opts_write_ts(opts, f->b.ts_last, f->b.ts_recent) : 0;
 	struct rte_mbuf *m = tcp_out_header(w->app->pool, p, &f->b.key,
 					    relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac,
 					    RTE_TCP_ACK_FLAG, f->b_snd_nxt, f->b_seq.peer_isn + 1,
@@ -346,6 +375,6 @@ bool relay_connect_rtx(struct dp_worker *w, struct flow *f)
 	f->retries++;
 	dp_event(w, DP_EV_stream_retransmit);
 	relay_send_stream(w, f, f->b_una);
-	flow_rtx_arm(w->flows, f, relay_now(w) + (STREAM_RTO_MS << f->retries));
+	flow_rtx_arm(w->flows, f, relay_now(w) + ((f->stream_rto * STREAM_RTO_UNIT_MS) << f->retries));
 	return false;
 }

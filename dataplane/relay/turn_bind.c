@@ -53,8 +53,7 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 	for (unsigned int i = 0; i < w->app->n_ports; i++)
 		if (rte_cpu_to_be_32(w->app->ports[i].ipv4) == b->req.source)
 			port = (int)i;
-	f = port >= 0 ? relay_flow_alloc(w, w->app->conf->relay.connect_timeout_ms * 8 +
-					       w->app->conf->relay.hello_timeout_ms)
+	f = port >= 0 ? relay_flow_alloc(w, relay_connect_backstop_ms(&w->app->conf->relay))
 		      : NULL;
 	if (!f)
 		return -1;
@@ -144,6 +143,9 @@ static void bind_established(struct dp_worker *w, struct flow *f, struct relay_s
 	f->c_snd_nxt = f->c_seq.local_isn + 1 + b->req.len;
 	f->state = FLOW_BIND_WAIT;
 	f->retries = 0;
+	/* The ConnectionBind exchange has its own time, whatever the SYN's retries took: a
+	 * backstop behind its retransmissions. */
+	flow_expire_set(w->flows, f, relay_now(w) + (BIND_RTO_MS << (BIND_RETRIES + 1)));
 	send_bind(w, f, b);
 	flow_rtx_arm(w->flows, f, relay_now(w) + BIND_RTO_MS);
 }

@@ -109,6 +109,9 @@ static void ts_conn_open(struct ts_conn *t)
 	s = rh_next_tcp(t->b.port); /* the kept hello */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
 	CU_ASSERT(sent_ts(&s, &val, &ecr));
+	/* It completes the backend's handshake: it echoes the SYN-ACK's TSval, from which a
+	 * backend that answered with a SYN cookie reads its options back. */
+	CU_ASSERT_EQUAL(ecr, t->b_tsval - 1);
 	t->b_tsecr = val;
 	rte_pktmbuf_free(s.m);
 	rh_drain(t->b.port);

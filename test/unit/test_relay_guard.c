@@ -208,6 +208,28 @@ static void test_fresh_sum_not_laundered(void)
 	rh_flow_end(f);
 }
 
+/* While the relay connects, a corrupted RST or SYN-ACK from the backend changes nothing:
+ * no refusal, no splice on its options; the right SYN-ACK then splices. */
+static void test_connecting_checks_sums(void)
+{
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint64_t bad = rh_drops(DP_DROP_tcp_checksum);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	b = rh_backend(f);
+	rh_drain(b.port);
+	rh_input(&b, corrupt(rh_frame(&b, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, b.our_isn + 1,
+				      NULL, 0, NULL, 0)));
+	rh_input(&b, corrupt(rh_frame(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn,
+				      b.our_isn + 1, NULL, 0, NULL, 0)));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 2);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
+	rh_flow_end(f);
+}
+
 /* A backend whose first window (its SYN-ACK's, 100 bytes) is under half the kept hello
  * acknowledges the hello a part at a time: each part is taken, none dropped as outside
  * the window (SND.UNA is what the backend acknowledged so far, not the hello's end). */
@@ -341,6 +363,7 @@ int test_relay_guard_register(void)
 		{ "spliced: the backend's ACKs past 2 GiB", test_backend_ack_past_2gib },
 		{ "spliced: a checksum made anew is checked first", test_fresh_sum_not_laundered },
 		{ "a backend's first window under half the hello", test_backend_small_first_window },
+		{ "connecting: a corrupted RST or SYN-ACK changes nothing", test_connecting_checks_sums },
 		{ "hello: no ACK, no effect; a FIN needs an acceptable ACK", test_hello_no_ack_dropped },
 		{ "a corrupted first data segment makes no flow",
 		  test_corrupted_first_data_makes_no_flow },

@@ -254,6 +254,39 @@ static void test_redispatch_timeout_then_limit(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A member 400 ms away: its SYN-ACK comes 400 ms after the SYN, so the hello it was sent
+ * then is not given up at 300 ms (the member not yet able to answer), but after three of
+ * its round trips; then the next member gets it, the first one reset at both ends of
+ * what it may have taken. */
+static void test_stream_rto_from_round_trip(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t timeouts = rh_event(DP_EV_redispatch_timeout);
+	struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
+	unsigned int resets = 0;
+	struct rh_peer m1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	m1 = next_syn_member();
+	housekeeping_for(400);
+	rh_send(&m1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m1.isn, m1.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	rh_drain(&rh_app.ports[1]); /* the hello */
+	housekeeping_for(1000);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_timeout), timeouts);
+	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
+	housekeeping_for(300);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_timeout), timeouts + 1);
+	for (struct rh_sent s = next_to(THREE_PORT); s.m; s = next_to(THREE_PORT)) {
+		resets += member_of(&s).ip == m1.ip && (s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(resets, 2);
+	rh_drain(c.port);
+	if (f->state != FLOW_FREE)
+		rh_flow_end(f);
+}
+
 /* A member that accepts the connection and acknowledges the hello, then resets it before
  * sending a byte: the relay kept the hello, and the next member gets it; once that one's
  * first byte is on its way to the client the hello is let go. */
@@ -722,6 +755,7 @@ int test_relay_health_register(void)
 		{ "an unanswered member, then the redispatch limit",
 		  test_redispatch_timeout_then_limit },
 		{ "a reset before any byte: the next member", test_redispatch_reset_before_bytes },
+		{ "the hello's timeout from the member's round trip", test_stream_rto_from_round_trip },
 		{ "the hello let go with the member's first answer", test_hello_let_go_with_first_answer },
 		{ "no redispatch once the client has reset", test_no_redispatch_once_closing },
 		{ "a slot given to another member: not blamed for the old one",
