@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl_args.h"
 #include "ctl_print.h"
 #include "json.h"
 
@@ -61,12 +62,16 @@ int ctl_telemetry_show(const char *prefix, const char *what, const char *arg, bo
 	if (!reply)
 		return 1;
 	snprintf(cmd, sizeof(cmd), "/meshrelay/%s%s%s", what, arg ? "," : "", arg ? arg : "");
-	rc = telemetry_query(prefix, cmd, reply, REPLY_MAX) == 0 ? 0 : 1;
+	rc = telemetry_query(prefix, cmd, reply, REPLY_MAX) == 0 ? CTL_EXIT_OK
+								  : CTL_EXIT_UNREACHABLE;
 	if (rc == 0)
 		doc = json_parse(reply, strlen(reply), NULL, 0);
 	value = answer_value(doc);
-	if (value && value->type == JSON_NULL) /* no such object: a port NAME it lacks */
-		rc = 1;
+	if (value && value->type == JSON_NULL) { /* no such object: a port NAME it lacks */
+		fprintf(stderr, "meshrelayctl: refused: no %s%s%s\n", what, arg ? " " : "",
+			arg ? arg : "");
+		rc = CTL_EXIT_FAILED;
+	}
 	else if (rc == 0 && (json || ctl_print_telemetry(stdout, value) < 0))
 		printf("%s\n", reply);
 	json_free(doc);

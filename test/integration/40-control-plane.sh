@@ -171,6 +171,11 @@ ctl show nonsense >/dev/null 2>&1
 check "show of an unknown object: usage, exit 2" test $? -eq 2
 "$MR_CTL" -s "$RUN/absent.sock" status >/dev/null 2>&1
 check "no data plane at the socket: exit 3" test $? -eq 3
+"$MR_CTL" -p "${PREFIX}-absent" show counters >/dev/null 2>&1
+check "no data plane behind a telemetry prefix: exit 3" test $? -eq 3
+err=$("$MR_CTL" -p "$PREFIX" show port nonesuch 2>&1 >/dev/null)
+check "telemetry of an unknown port: exit 1, said ($err)" bash -c \
+	"'$MR_CTL' -p '$PREFIX' show port nonesuch >/dev/null 2>&1; [ \$? -eq 1 ] && [ -n '$err' ]"
 check "the relay serves api.svc.example" verifies api.svc.example
 
 # (b) A broken file is refused whole, with its line; the old routes stay served.
