@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -143,8 +144,9 @@ static struct {
 	bool running;
 	volatile bool quit;
 	volatile sig_atomic_t reopen;
-	int fd;
+	int fd;                  /* -1 while a named pipe has no reader */
 	bool syslog;             /* records go to a syslog socket, one message each */
+	bool fifo;               /* a named pipe: written a line at a time, never waited on */
 	uint64_t written, lost;
 	char buf[CONNLOG_BATCH * CONNLOG_LINE_MAX];
 } lg = { .fd = -1 };
@@ -157,15 +159,21 @@ static const char *syslog_path(const char *target)
 	return strncmp(target, "syslog:", 7) == 0 ? target + 7 : NULL;
 }
 
-/* The file, opened for appending, or the syslog socket, connected. */
-static int open_file(const char *target)
+/* The file, opened for appending, or the syslog socket, connected; *fifo set when the
+ * file is a named pipe. Never blocks: a pipe without a reader fails with ENXIO. */
+static int open_file(const char *target, bool *fifo)
 {
 	const char *sock = syslog_path(target);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
 	int fd;
 
-	if (!sock)
-		return open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	*fifo = false;
+	if (!sock) {
+		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
+		*fifo = fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+		return fd;
+	}
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
@@ -216,12 +224,41 @@ static int64_t clock_offset(void)
 	       (int64_t)(rte_get_tsc_cycles() / lg.app->tsc_per_ms);
 }
 
+/* Each line of buf[0..len) to the pipe in one write (a line is under PIPE_BUF, so it goes
+ * whole or not at all): a reader that is slow loses lines, never the thread's time, and
+ * a reader that left makes the pipe be opened again for the next one. The lines sent. */
+static unsigned int write_pipe(const char *buf, size_t len)
+{
+	unsigned int sent = 0;
+
+	for (const char *line = buf, *end; line < buf + len; line = end + 1) {
+		ssize_t n;
+
+		end = memchr(line, '\n', (size_t)(buf + len - line));
+		if (!end)
+			break;
+		do {
+			n = write(lg.fd, line, (size_t)(end + 1 - line));
+		} while (n < 0 && errno == EINTR);
+		if (n == end + 1 - line)
+			sent++;
+		else if (n < 0 && errno != EAGAIN)
+			lg.reopen = 1;
+	}
+	return sent;
+}
+
 static void write_all(size_t len, unsigned int records)
 {
 	size_t done = 0;
 
-	if (lg.syslog) {
-		unsigned int sent = send_syslog(lg.buf, len);
+	if (lg.fd < 0) { /* a pipe nobody reads yet */
+		__atomic_fetch_add(&lg.lost, records, __ATOMIC_RELAXED);
+		lg.reopen = 1;
+		return;
+	}
+	if (lg.syslog || lg.fifo) {
+		unsigned int sent = lg.syslog ? send_syslog(lg.buf, len) : write_pipe(lg.buf, len);
 
 		__atomic_fetch_add(&lg.written, sent, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&lg.lost, records - sent, __ATOMIC_RELAXED);
@@ -272,12 +309,15 @@ static void *connlog_thread(void *arg)
 	(void)arg;
 	while (!lg.quit) {
 		if (lg.reopen) {
-			int fd = open_file(lg.app->conf->log.connections);
+			bool fifo;
+			int fd = open_file(lg.app->conf->log.connections, &fifo);
 
 			lg.reopen = 0;
 			if (fd >= 0) {
-				close(lg.fd);
+				if (lg.fd >= 0)
+					close(lg.fd);
 				lg.fd = fd;
+				lg.fifo = fifo;
 			}
 		}
 		if (drain_once() == 0)
@@ -290,15 +330,21 @@ int mgmt_connlog_start(const struct dp_appliance *app, char *err, size_t errlen)
 {
 	lg.app = app;
 	lg.syslog = syslog_path(app->conf->log.connections) != NULL;
-	lg.fd = open_file(app->conf->log.connections);
-	if (lg.fd < 0) {
+	lg.fd = open_file(app->conf->log.connections, &lg.fifo);
+	if (lg.fd < 0 && errno == ENXIO) {
+		/* A named pipe whose reader has not come yet: records are counted lost until
+		 * it has (the data plane does not wait for a log shipper). */
+		mr_log(MR_LOG_WARN, "connection log %s: no reader yet", app->conf->log.connections);
+		lg.fifo = true;
+	} else if (lg.fd < 0) {
 		snprintf(err, errlen, "connection log %s: %s", app->conf->log.connections,
 			 strerror(errno));
 		return -1;
 	}
 	if (pthread_create(&lg.thread, NULL, connlog_thread, NULL) != 0) {
 		snprintf(err, errlen, "connection log: no thread");
-		close(lg.fd);
+		if (lg.fd >= 0)
+			close(lg.fd);
 		lg.fd = -1;
 		return -1;
 	}
@@ -322,7 +368,8 @@ void mgmt_connlog_stop(void)
 	pthread_join(lg.thread, NULL);
 	lg.running = false;
 	drain_once(); /* what the workers handed over last */
-	close(lg.fd);
+	if (lg.fd >= 0)
+		close(lg.fd);
 	lg.fd = -1;
 }
 

@@ -15,8 +15,9 @@
 #    traffic: promtool check metrics clean, the deltas equal to the traffic;
 #  - meshrelayctl top, not on a terminal: plain text rates that saw the traffic;
 #  - to syslog (RFC 5424 datagrams) instead of a file: one message per record;
-#  - to a pipe whose reader leaves after one record (a log shipper that stops): the data
-#    plane lives on, connections go on, the records after it counted lost.
+#  - to a named pipe: the data plane starts before any reader; a reader that leaves after
+#    one record (a log shipper that stops): the data plane lives on, connections go on,
+#    the records after it counted lost; a new reader gets the records after it.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -212,20 +213,31 @@ for i in 1 2 3 4; do tls_client api.svc.example >/dev/null; sleep 0.2; done
 check "syslog restarted: the records after it reach the new socket" topo_wait_for 5 bash -c \
 	"[ \$(grep -c 'connection - {\"start\"' '$TOPO_DIR/syslog2.out') -ge 2 ]"
 
-# To a pipe whose reader takes one record and leaves: writing to it fails (EPIPE) instead
-# of killing the data plane (SIGPIPE); those records are lost and counted so.
+# To a named pipe: the data plane starts before any reader (it does not wait for a log
+# shipper; records meanwhile are counted lost); a reader that takes one record and leaves
+# makes writing fail (EPIPE) instead of killing the data plane (SIGPIPE); a new reader
+# gets the records after it.
 kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
 wait "$DP_PID" 2>/dev/null || true
 mkfifo "$TOPO_DIR/log.fifo"
-head -n 1 "$TOPO_DIR/log.fifo" >"$TOPO_DIR/fifo.out" &
-topo_track $!
 sed -i "s|connections = \"syslog:$TOPO_DIR/syslog.sock\"|connections = \"$TOPO_DIR/log.fifo\"|" \
 	"$TOPO_DIR/dp.conf"
 dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX-3" "$TOPO_DIR/dp3.log" 120 || exit 1
+check "a pipe without a reader: the data plane starts, and says so" \
+	grep -q "connection log .*log.fifo: no reader yet" "$TOPO_DIR/dp3.log"
+tls_client api.svc.example >/dev/null
+head -n 1 "$TOPO_DIR/log.fifo" >"$TOPO_DIR/fifo.out" &
+topo_track $!
 ok=0
 for i in 1 2 3 4; do tls_client api.svc.example | grep -q 'Verification: OK' && ok=$((ok + 1)); sleep 0.3; done
 lost=$(scrape | sed -n 's/^meshrelay_connlog_lost_total //p')
 check "a pipe whose reader left: the data plane runs on ($ok of 4 connections, $lost records lost)" \
 	bash -c "kill -0 '$DP_PID' && [ '$ok' = 4 ] && [ \$(grep -c '\"sni\":\"api.svc.example\"' '$TOPO_DIR/fifo.out') = 1 ] &&
-	 [ '${lost:-0}' -ge 1 ]"
+	 [ '${lost:-0}' -ge 2 ]"
+cat "$TOPO_DIR/log.fifo" >"$TOPO_DIR/fifo2.out" &
+CAT=$!
+topo_track "$CAT"
+for i in 1 2 3 4; do tls_client api.svc.example >/dev/null; sleep 0.3; done
+check "a new reader gets the records after it" topo_wait_for 5 bash -c \
+	"[ \$(grep -c '\"sni\":\"api.svc.example\"' '$TOPO_DIR/fifo2.out') -ge 2 ]"
 check_done "connection-log"
