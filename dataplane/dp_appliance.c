@@ -98,10 +98,16 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 	p->started = true;
 	p->mac = p->caps.mac;
 	if (p->caps.rss) {
-		uint8_t key_len;
-
 		p->reta_size = drv_port_reta(p->port_id, p->reta, RTE_DIM(p->reta));
-		memcpy(p->rss_key, drv_rss_key(&key_len), sizeof(p->rss_key));
+		/* The key the device hashes with: ours, or its own when it took another
+		 * length. Software that guesses the NIC's queue with a key it does not use
+		 * would hand most clients' segments over to another worker. */
+		if (p->reta_size && drv_port_rss_key_get(p->port_id, p->rss_key,
+							 sizeof(p->rss_key)) < 0) {
+			mr_log(MR_LOG_WARN, "port %s: the device does not say its RSS key: clients "
+			       "are spread by a hash of their own", pc->name);
+			p->reta_size = 0;
+		}
 	}
 	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 	mr_log(MR_LOG_INFO,

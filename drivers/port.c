@@ -70,6 +70,28 @@ static int port_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+int drv_port_rss_key_get(uint16_t port_id, uint8_t *key, uint8_t len)
+{
+	uint8_t buf[128];
+	struct rte_eth_rss_conf conf = { .rss_key = buf, .rss_key_len = sizeof(buf) };
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(port_id, &info) < 0)
+		return -1;
+	/* Some drivers copy hash_key_size bytes whatever rss_key_len says: ask for that. */
+	if (info.hash_key_size && info.hash_key_size <= sizeof(buf))
+		conf.rss_key_len = info.hash_key_size;
+	if (rte_eth_dev_rss_hash_conf_get(port_id, &conf) == 0 && conf.rss_key_len >= len) {
+		memcpy(key, buf, len);
+		return 0;
+	}
+	if ((info.hash_key_size && info.hash_key_size != sizeof(symmetric_rss_key)) ||
+	    len > sizeof(symmetric_rss_key))
+		return -1;
+	memcpy(key, symmetric_rss_key, len); /* port_build_conf gave it ours */
+	return 0;
+}
+
 int drv_port_rss_key_set(uint16_t port_id, const uint8_t *key, uint8_t len, char *err,
 			 size_t errlen)
 {

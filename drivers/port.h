@@ -46,6 +46,11 @@ const uint8_t *drv_rss_key(uint8_t *len);
  * port has none or will not say. max: room in reta (a power of two). */
 uint16_t drv_port_reta(uint16_t port_id, uint16_t *reta, uint16_t max);
 
+/* The Toeplitz key the started port hashes with, its first len bytes into key: as the
+ * device reads it back (its own when it did not take ours: a 52-byte key, say), else ours
+ * when it took ours (or says no key size). 0, or -1 when neither is known. */
+int drv_port_rss_key_get(uint16_t port_id, uint8_t *key, uint8_t len);
+
 /* Give the started port's RSS the Toeplitz key (len bytes), its hashed fields unchanged.
  * 0, or -1 with the reason in err (the device refuses a new key). */
 int drv_port_rss_key_set(uint16_t port_id, const uint8_t *key, uint8_t len, char *err,
