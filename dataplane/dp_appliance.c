@@ -231,7 +231,8 @@ int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 		}
 		idx++;
 	}
-	dp_workers_assign_queues(app);
+	if (dp_workers_assign_queues(app, err, errlen) < 0)
+		return -1;
 	steering_up(app);
 	if (inbox_init(app) < 0) {
 		snprintf(err, errlen, "worker inboxes: %s", rte_strerror(rte_errno));

@@ -63,33 +63,40 @@ void dp_worker_free(struct dp_worker *w)
 	rte_free(w);
 }
 
-static void worker_add_rxq(struct dp_worker *w, const struct dp_port *p, uint16_t port_id,
+static bool worker_add_rxq(struct dp_worker *w, const struct dp_port *p, uint16_t port_id,
 			   uint16_t queue, bool from_kernel)
 {
 	if (w->n_rxqs >= DP_MAX_RXQ_PER_WORKER)
-		return;
+		return false;
 	w->rxqs[w->n_rxqs++] = (struct dp_rxq){
 		.port_id = port_id, .queue = queue, .dp_port = p->index, .from_kernel = from_kernel,
 	};
+	return true;
 }
 
-void dp_workers_assign_queues(struct dp_appliance *app)
+int dp_workers_assign_queues(struct dp_appliance *app, char *err, size_t errlen)
 {
 	unsigned int next = 0;
+	bool ok = true;
 
 	for (unsigned int i = 0; i < app->n_ports; i++) {
 		const struct dp_port *p = &app->ports[i];
+		bool per_worker = p->conf->queues >= app->n_workers;
 
 		for (uint16_t q = 0; q < p->conf->queues; q++) {
-			unsigned int owner = next++ % app->n_workers;
+			unsigned int owner = per_worker ? q % app->n_workers : next++ % app->n_workers;
 
 			if (q < RTE_DIM(app->ports[i].queue_owner))
 				app->ports[i].queue_owner[q] = (uint16_t)owner;
-			worker_add_rxq(app->workers[owner], p, p->port_id, q, false);
+			ok &= worker_add_rxq(app->workers[owner], p, p->port_id, q, false);
 		}
 		for (unsigned int wi = 0; p->has_kernel && wi < app->n_workers; wi++)
-			worker_add_rxq(app->workers[wi], p, p->kernel_port_id, (uint16_t)wi, true);
+			ok &= worker_add_rxq(app->workers[wi], p, p->kernel_port_id, (uint16_t)wi, true);
 	}
+	if (!ok)
+		snprintf(err, errlen, "more than %u receive queues for one worker: fewer queues, "
+			 "or more workers", DP_MAX_RXQ_PER_WORKER);
+	return ok ? 0 : -1;
 }
 
 void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)

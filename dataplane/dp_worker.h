@@ -13,9 +13,12 @@ struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t inde
 /* Release a stopped worker and everything it holds. */
 void dp_worker_free(struct dp_worker *w);
 
-/* Give every worker its share of rx queues: data queues round-robin, and the exception
- * queue with the worker's own index on every port that has an exception path. */
-void dp_workers_assign_queues(struct dp_appliance *app);
+/* Give every worker its share of rx queues: on a port with a queue per worker or more,
+ * queue q to worker q % workers (where steering rules send worker w's flows to queue w);
+ * the queues of ports with fewer, round-robin across ports; and the exception queue with
+ * the worker's own index on every port that has an exception path. 0, or -1 with err when
+ * a worker would have more than DP_MAX_RXQ_PER_WORKER queues (some would never be read). */
+int dp_workers_assign_queues(struct dp_appliance *app, char *err, size_t errlen);
 
 /* One pass of the poll loop: read every receive queue of w (those of a paused port
  * skipped), drain its inbox, flush what was queued. Returns the frames read. */

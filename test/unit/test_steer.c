@@ -2,6 +2,7 @@
 /* Suite "steer": the rte_flow rules the data plane would program on a multi-queue NIC,
  * checked as the arrays handed to rte_flow, and the refusal of a device without rte_flow. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -11,6 +12,7 @@
 #include <rte_thash.h>
 
 #include "dispatch.h"
+#include "dp_worker.h"
 #include "port.h"
 #include "rss_steer.h"
 #include "steer.h"
@@ -18,6 +20,39 @@
 
 static struct steer_plan plan;
 static const uint32_t one = 1; /* an address the rules only carry */
+
+/* Two workers, a one-queue port then a two-queue one: on the second, queue q is worker
+ * q's (the rules send worker w's flows to queue w); the one-queue ports take turns. */
+static void test_queue_owners(void)
+{
+	static struct dp_appliance app;
+	static struct mr_port_conf pc[3];
+	struct dp_worker *w[2] = { calloc(1, sizeof(struct dp_worker)),
+				   calloc(1, sizeof(struct dp_worker)) };
+	char err[128];
+
+	CU_ASSERT_FATAL(w[0] && w[1]);
+	memset(&app, 0, sizeof(app));
+	app.n_workers = 2;
+	app.workers[0] = w[0];
+	app.workers[1] = w[1];
+	app.n_ports = 3;
+	pc[0].queues = 1;
+	pc[1].queues = 2;
+	pc[2].queues = 1;
+	for (unsigned int i = 0; i < 3; i++) {
+		app.ports[i].conf = &pc[i];
+		app.ports[i].index = (uint8_t)i;
+	}
+	CU_ASSERT_EQUAL_FATAL(dp_workers_assign_queues(&app, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(app.ports[0].queue_owner[0], 0);
+	CU_ASSERT_EQUAL(app.ports[1].queue_owner[0], 0);
+	CU_ASSERT_EQUAL(app.ports[1].queue_owner[1], 1);
+	CU_ASSERT_EQUAL(app.ports[2].queue_owner[0], 1); /* the single queues take turns */
+	CU_ASSERT_EQUAL(w[0]->n_rxqs + w[1]->n_rxqs, 4);
+	free(w[0]);
+	free(w[1]);
+}
 
 static void test_partition(void)
 {
@@ -528,6 +563,7 @@ int test_steer_register(void)
 		{ "relay source ports aimed by RSS over IPv6", test_rss_steered_source_ports_ipv6 },
 		{ "no RSS aim where it cannot reach every worker", test_rss_steer_refusals },
 		{ "a device with RSS takes the planned key", test_rss_key_given_to_device },
+		{ "queue q of a queue-per-worker port is worker q's", test_queue_owners },
 		CU_TEST_INFO_NULL,
 	};
 
