@@ -97,6 +97,11 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 		return -1;
 	p->started = true;
 	p->mac = p->caps.mac;
+	/* Neighbours solicit our IPv6 address at its solicited-node group: a NIC's
+	 * multicast filter would drop them, and no peer on the link could reach us. */
+	if (p->has_ipv6 && drv_port_join_ipv6(p->port_id, p->ipv6) < 0)
+		mr_log(MR_LOG_WARN, "port %s: takes no IPv6 multicast: neighbour solicitations "
+		       "may not arrive", pc->name);
 	if (p->caps.rss) {
 		p->reta_size = drv_port_reta(p->port_id, p->reta, RTE_DIM(p->reta));
 		/* The key the device hashes with: ours, or its own when it took another

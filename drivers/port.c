@@ -70,6 +70,18 @@ static int port_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+int drv_port_join_ipv6(uint16_t port_id, const uint8_t ipv6[16])
+{
+	struct rte_ether_addr groups[2] = {
+		{ { 0x33, 0x33, 0xff, ipv6[13], ipv6[14], ipv6[15] } }, /* solicited-node */
+		{ { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 } },             /* all-nodes */
+	};
+
+	if (rte_eth_dev_set_mc_addr_list(port_id, groups, RTE_DIM(groups)) == 0)
+		return 0;
+	return rte_eth_allmulticast_enable(port_id) == 0 ? 0 : -1;
+}
+
 int drv_port_rss_key_get(uint16_t port_id, uint8_t *key, uint8_t len)
 {
 	uint8_t buf[128];

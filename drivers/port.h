@@ -42,6 +42,11 @@ struct drv_port_params {
  * computing in software the queue a NIC picks; its length in *len. */
 const uint8_t *drv_rss_key(uint8_t *len);
 
+/* Let the started port receive what IPv6 neighbours send to address ipv6: its
+ * solicited-node group and all-nodes (RFC 4861), by the device's multicast filter, else
+ * all multicast. 0, or -1 when the device takes neither (solicitations may not arrive). */
+int drv_port_join_ipv6(uint16_t port_id, const uint8_t ipv6[16]);
+
 /* The port's RSS redirection table (entry -> rx queue) into reta; its size, or 0 when the
  * port has none or will not say. max: room in reta (a power of two). */
 uint16_t drv_port_reta(uint16_t port_id, uint16_t *reta, uint16_t max);
