@@ -142,20 +142,58 @@ static int write_proc(const char *path, const char *value)
 	return fclose(f) == 0 ? rc : -1;
 }
 
+static int read_proc(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	bool ok = f && fgets(out, (int)cap, f) != NULL;
+
+	if (f)
+		fclose(f);
+	return ok ? 0 : -1;
+}
+
+#define QUIET_KNOBS 3
+#define QUIET_PORTS 32
+
+/* What quiet_kernel_iface changed, by ethdev name, for drv_port_close to put back: the
+ * interface is the host's, and must answer ARP and speak IPv6 again once we are gone. */
+static struct quieted {
+	char dev[RTE_ETH_NAME_MAX_LEN];         /* "" when free */
+	char path[QUIET_KNOBS][160];
+	char old[QUIET_KNOBS][16];
+} quieted[QUIET_PORTS];
+
+/* Put back the settings changed for ethdev name, if any. */
+static void unquiet_kernel_iface(const char *name)
+{
+	for (unsigned int i = 0; i < QUIET_PORTS; i++) {
+		struct quieted *q = &quieted[i];
+
+		if (!q->dev[0] || strcmp(q->dev, name) != 0)
+			continue;
+		for (unsigned int k = 0; k < QUIET_KNOBS; k++)
+			if (q->old[k][0])
+				write_proc(q->path[k], q->old[k]);
+		q->dev[0] = '\0';
+	}
+}
+
 /*
  * An af_packet port shares its interface with the kernel, which (weak host model) would
  * answer ARP and IP for the addresses of the exception interface too, doubling every
  * reply. Strict reverse-path filtering and arp_ignore=8 make the kernel ignore frames
- * arriving there; IPv6 is switched off so it sends nothing of its own.
+ * arriving there; IPv6 is switched off so it sends nothing of its own. The old values
+ * are kept for drv_port_close (ethdev name: name).
  */
-static int quiet_kernel_iface(const char *device, char *err, size_t errlen)
+static int quiet_kernel_iface(const char *device, const char *name, char *err, size_t errlen)
 {
-	static const struct { const char *fmt, *value; } knobs[] = {
+	static const struct { const char *fmt, *value; } knobs[QUIET_KNOBS] = {
 		{ "/proc/sys/net/ipv4/conf/%s/rp_filter", "1" },
 		{ "/proc/sys/net/ipv4/conf/%s/arp_ignore", "8" },
 		{ "/proc/sys/net/ipv6/conf/%s/disable_ipv6", "1" },
 	};
 	const char *arg = strstr(device, ",iface=");
+	struct quieted *q = NULL;
 	char iface[64], path[160];
 	size_t n;
 
@@ -167,8 +205,17 @@ static int quiet_kernel_iface(const char *device, char *err, size_t errlen)
 		return port_fail(err, errlen, "device '%s': bad iface name", device);
 	memcpy(iface, arg, n);
 	iface[n] = '\0';
+	for (unsigned int i = 0; i < QUIET_PORTS && !q; i++)
+		q = quieted[i].dev[0] ? NULL : &quieted[i];
+	if (q)
+		snprintf(q->dev, sizeof(q->dev), "%s", name);
 	for (size_t i = 0; i < RTE_DIM(knobs); i++) {
 		snprintf(path, sizeof(path), knobs[i].fmt, iface);
+		if (q) {
+			snprintf(q->path[i], sizeof(q->path[i]), "%s", path);
+			if (read_proc(path, q->old[i], sizeof(q->old[i])) < 0)
+				q->old[i][0] = '\0';
+		}
 		if (write_proc(path, knobs[i].value) < 0)
 			return port_fail(err, errlen, "device '%s': cannot write %s: %s", device,
 					 path, strerror(errno));
@@ -189,12 +236,16 @@ int drv_port_probe(const char *device, uint16_t *port_id, char *err, size_t errl
 	/* PCI devices allowed on the EAL command line are probed already. */
 	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
 		return 0;
-	if (quiet_kernel_iface(device, err, errlen) < 0)
+	if (quiet_kernel_iface(device, name, err, errlen) < 0) {
+		unquiet_kernel_iface(name);
 		return -1;
+	}
 	rc = rte_dev_probe(device);
-	if (rc < 0)
+	if (rc < 0) {
+		unquiet_kernel_iface(name);
 		return port_fail(err, errlen, "device '%s': probe failed: %s", device,
 				 rte_strerror(-rc));
+	}
 	if (rte_eth_dev_get_port_by_name(name, port_id) != 0)
 		return port_fail(err, errlen, "device '%s': probed but no ethdev named '%s'",
 				 device, name);
@@ -347,11 +398,15 @@ void drv_port_close(uint16_t port_id)
 {
 	struct rte_eth_dev_info info;
 	struct rte_device *dev = NULL;
+	char name[RTE_ETH_NAME_MAX_LEN] = "";
 
 	if (rte_eth_dev_info_get(port_id, &info) == 0)
 		dev = info.device;
+	rte_eth_dev_get_name_by_port(port_id, name);
 	rte_eth_dev_stop(port_id);
 	rte_eth_dev_close(port_id);
+	if (name[0])
+		unquiet_kernel_iface(name);
 	/* Hot-plugged vdevs (tap above all) must go, or their kernel interface stays. */
 	if (dev && strcmp(rte_bus_name(rte_dev_bus(dev)), "vdev") == 0)
 		rte_dev_remove(dev);

@@ -31,7 +31,14 @@ ports = ( {
   exception = { iface = "mr-edge"; };
 } );
 CONF
+# The kernel settings of d0 the af_packet port changes while it runs, as they were.
+knobs() {
+	ip netns exec "$DPNS" cat /proc/sys/net/ipv4/conf/d0/rp_filter \
+		/proc/sys/net/ipv4/conf/d0/arp_ignore /proc/sys/net/ipv6/conf/d0/disable_ipv6 | tr '\n' ' '
+}
+knobs_before=$(knobs)
 dp_start "$DPNS" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" || exit 1
+check "d0 quieted while the data plane runs ($(knobs))" test "$(knobs)" = "1 8 1 "
 
 # ARP: answered by the data plane with the port's MAC.
 dp_mac=$(ip -n "$DPNS" -br link show d0 | awk '{print tolower($3)}')
@@ -88,5 +95,8 @@ done
 out=$(ip netns exec "$CLI" ping -c 3 -i 0.1 -W 2 10.99.0.1 2>&1)
 check "ping still answered after the malformed frames" grep -q '3 received' <<<"$out"
 check "data plane still running" kill -0 "$DP_PID"
+kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
+wait "$DP_PID" 2>/dev/null || true
+check "d0's kernel settings put back on exit ($knobs_before)" test "$(knobs)" = "$knobs_before"
 
 check_done "l2l3 endpoint"
