@@ -43,6 +43,8 @@ static int left_ms(uint64_t deadline_ms)
 	return now < deadline_ms ? (int)(deadline_ms - now) : 0;
 }
 
+#define MR_HTTP_BODY_FIRST (64u * 1024) /* a body is rendered into this first */
+
 /* The request's head, waited for MR_HTTP_READ_MS in all (not per byte: a client sending
  * a byte at a time would else hold the serving thread for minutes): its status (200, 404
  * or 400). */
@@ -107,10 +109,13 @@ void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_f
 	if (fd < 0)
 		return;
 	status = read_request(fd);
-	if (status == 200) {
-		body = malloc(max_body);
-		len = body ? render(ctx, body, max_body) : 0;
-		if (len == 0)
+	/* From 64 KB, doubling: a large pool's members need more than a small appliance. */
+	for (size_t cap = MR_HTTP_BODY_FIRST; status == 200 && len == 0; cap *= 2) {
+		cap = cap < max_body ? cap : max_body;
+		free(body);
+		body = malloc(cap);
+		len = body ? render(ctx, body, cap) : 0;
+		if (len == 0 && (!body || cap == max_body))
 			status = 500;
 	}
 	snprintf(head, sizeof(head), "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"

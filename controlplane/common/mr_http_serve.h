@@ -24,8 +24,9 @@ int mr_http_listen(const char *what, const char *address, uint16_t port, char *e
 typedef size_t (*mr_http_render_fn)(void *ctx, char *buf, size_t cap);
 
 /* Accept one client on listen_fd and answer: GET /metrics or GET / with 200 and what
- * render writes (up to max_body bytes) as content_type, 404 for another path, 400 for
- * anything else, 500 when the body did not fit. */
+ * render writes as content_type (rendered again into twice the room while it does not
+ * fit, up to max_body bytes), 404 for another path, 400 for anything else, 500 when the
+ * body did not fit max_body. */
 void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_fn render,
 		       void *ctx, size_t max_body);
 

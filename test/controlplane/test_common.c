@@ -275,6 +275,73 @@ static void test_scrape_trickle_bounded(void)
 	close(listen_fd);
 }
 
+/* A body of want bytes ('x's), or nothing when it does not fit. */
+static size_t render_big(void *ctx, char *buf, size_t cap)
+{
+	size_t want = *(const size_t *)ctx;
+
+	if (want > cap)
+		return 0;
+	memset(buf, 'x', want);
+	return want;
+}
+
+struct slurp {
+	int fd;
+	size_t got;
+	char head[64];
+};
+
+/* Read the whole answer (a thread of its own: it may be larger than the socket holds). */
+static void *slurp_answer(void *arg)
+{
+	struct slurp *s = arg;
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = recv(s->fd, buf, sizeof(buf), 0)) > 0) {
+		if (s->got == 0)
+			memcpy(s->head, buf, (size_t)n < sizeof(s->head) - 1 ? (size_t)n : sizeof(s->head) - 1);
+		s->got += (size_t)n;
+	}
+	return NULL;
+}
+
+/* One scrape of a body of want bytes with max_body; the answer's size and first bytes. */
+static struct slurp scrape_big(size_t want, size_t max_body)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	char err[128];
+	int listen_fd = mr_http_listen("metrics", "127.0.0.1", 0, err, sizeof(err));
+	struct slurp s = { .fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) };
+	pthread_t th;
+
+	CU_ASSERT_FATAL(listen_fd >= 0 && s.fd >= 0);
+	getsockname(listen_fd, (struct sockaddr *)&sa, &len);
+	CU_ASSERT_FATAL(connect(s.fd, (struct sockaddr *)&sa, len) == 0);
+	CU_ASSERT_FATAL(send(s.fd, req, sizeof(req) - 1, 0) == (ssize_t)sizeof(req) - 1);
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, slurp_answer, &s) == 0);
+	mr_http_serve_one(listen_fd, MR_METRICS_CONTENT_TYPE, render_big, &want, max_body);
+	pthread_join(th, NULL);
+	close(s.fd);
+	close(listen_fd);
+	return s;
+}
+
+/* A body past the first buffer is rendered again into a larger one, up to the cap: a
+ * large pool's metrics are served whole, not as a 500; past the cap, a 500. */
+static void test_scrape_large_body(void)
+{
+	struct slurp s = scrape_big(300000, 1u << 20);
+
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.head, " 200 "));
+	CU_ASSERT(s.got > 300000);
+	s = scrape_big(300000, 200000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.head, " 500 "));
+}
+
 int test_common_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -287,6 +354,7 @@ int test_common_register(void)
 		{ "command lines from a table of options", test_args },
 		{ "a scrape request trickled a byte at a time: bounded wait",
 		  test_scrape_trickle_bounded },
+		{ "a scrape larger than the first buffer", test_scrape_large_body },
 		CU_TEST_INFO_NULL,
 	};
 
