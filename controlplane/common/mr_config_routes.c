@@ -188,6 +188,34 @@ static int cfg_health(struct cfg_ctx *ctx, const config_setting_t *owner,
 	return 0;
 }
 
+/* A member listed twice in one pool (the same address and port, however spelt) would be
+ * one backend under two entries: one health slot, its counters shown twice, its weight
+ * doubled. -1 with the member named. */
+static int cfg_members_distinct(struct cfg_ctx *ctx, const config_setting_t *list,
+				const struct mr_pool_conf *p)
+{
+	struct bin { uint8_t a[16]; uint16_t port; uint8_t v6; } *b = calloc(p->n_members + 1,
+									      sizeof(*b));
+	int rc = 0;
+
+	if (!b)
+		return cfg_fail(ctx, list, "out of memory");
+	for (unsigned int i = 0; i < p->n_members && rc == 0; i++) {
+		const struct mr_member_conf *m = &p->members[i];
+
+		if (inet_pton(AF_INET, m->address, b[i].a) != 1)
+			b[i].v6 = inet_pton(AF_INET6, m->address, b[i].a) == 1;
+		b[i].port = m->port;
+		for (unsigned int k = 0; k < i && rc == 0; k++)
+			if (memcmp(&b[k], &b[i], sizeof(b[i])) == 0)
+				rc = cfg_fail(ctx, config_setting_get_elem(list, i), "pool '%s': "
+					      "member %s port %u is listed twice", p->name,
+					      m->address, m->port);
+	}
+	free(b);
+	return rc;
+}
+
 static int cfg_pool(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_pool_conf *p)
 {
 	static const char *const keys[] = { "name", "members", "health", NULL };
@@ -207,6 +235,8 @@ static int cfg_pool(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_po
 	for (unsigned int i = 0; i < p->n_members; i++)
 		if (cfg_member(ctx, config_setting_get_elem(list, i), &p->members[i]) < 0)
 			return -1;
+	if (cfg_members_distinct(ctx, list, p) < 0)
+		return -1;
 	return cfg_health(ctx, g, &p->health);
 }
 

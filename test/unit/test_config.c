@@ -484,6 +484,9 @@ static const struct bad_case routing_bad[] = {
 	{ "\"underscore\", \"istio\"", "\"dotted\"", "test.conf:14: unknown form 'dotted'" },
 	{ "{ default = true; pool", "{ default = true; sni = \"x\"; pool", "test.conf:12: the default route has no 'sni'" },
 	{ "  { name = \"green\"; }", "  { name = \"green\"; local = true; }", "test.conf:2: only one network can be local" },
+	/* One backend twice in a pool, spelt two ways: one health slot counted twice. */
+	{ "\"fd00::5\"; port = 8443", "\"fd00:0::5\"; port = 8443; }, { address = \"fd00::5\"; port = 8443",
+	  "test.conf:8: pool 'api': member fd00::5 port 8443 is listed twice" },
 };
 
 static void test_routing_bad(void)
