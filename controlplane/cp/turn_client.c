@@ -529,22 +529,18 @@ void turn_client_handle(struct turn_client *t, short revents, int64_t now_ms)
 {
 	bool was_connecting = t->conn.state != CP_CONN_OPEN;
 
-	if (cp_conn_handle(&t->conn, revents) < 0) {
-		turn_fail(t, now_ms, false, "%s", t->conn.error);
-		return;
-	}
-	if (was_connecting && t->conn.state == CP_CONN_OPEN && t->state == TURN_CONNECTING) {
-		t->state = TURN_ALLOCATING;
-		start_tx(t, TURN_ALLOCATE, now_ms);
-	}
-	read_messages(t, now_ms);
-	while (t->conn.in_full && t->conn.state == CP_CONN_OPEN) { /* a burst of messages */
+	do { /* again while a burst of messages filled the input */
 		if (cp_conn_handle(&t->conn, revents) < 0) {
 			turn_fail(t, now_ms, false, "%s", t->conn.error);
 			return;
 		}
+		if (was_connecting && t->conn.state == CP_CONN_OPEN &&
+		    t->state == TURN_CONNECTING) {
+			t->state = TURN_ALLOCATING;
+			start_tx(t, TURN_ALLOCATE, now_ms);
+		}
 		read_messages(t, now_ms);
-	}
+	} while (t->conn.in_full && t->conn.state == CP_CONN_OPEN);
 	if (t->conn.state == CP_CONN_OPEN && t->conn.peer_closed)
 		turn_fail(t, now_ms, false, "the server closed the connection");
 	else
