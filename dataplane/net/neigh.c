@@ -181,7 +181,7 @@ static enum neigh_result resolve_new(struct neigh_table *nt, const struct neigh_
 
 	/* Addresses that never answer (a scan of an allow-listed prefix through mangled
 	 * names, say) may take only a share of the table. */
-	if (nt->unresolved >= nt->conf.unresolved || (pkt && nt->held >= nt->held_max))
+	if (nt->unresolved >= nt->conf.unresolved)
 		return NEIGH_LIMITED;
 	pos = entry_create(nt, addr, now_ms);
 
@@ -189,9 +189,9 @@ static enum neigh_result resolve_new(struct neigh_table *nt, const struct neigh_
 		return NEIGH_DROPPED;
 	nt->entries[pos].probes = 1;
 	nt->entries[pos].deadline_ms = now_ms + nt->conf.retry_ms;
-	if (!entry_enqueue(nt, (uint32_t)pos, pkt))
-		return NEIGH_DROPPED;
-	return NEIGH_QUEUED_REQUEST;
+	/* No room to hold the frame (or pending = 0): asked all the same, or the neighbour
+	 * would never be learned; the sender's own timer sends again. */
+	return entry_enqueue(nt, (uint32_t)pos, pkt) ? NEIGH_QUEUED_REQUEST : NEIGH_REQUEST;
 }
 
 enum neigh_result neigh_resolve_addr(struct neigh_table *nt, const struct neigh_addr *addr,

@@ -31,6 +31,8 @@ enum neigh_result {
 	NEIGH_QUEUED,         /* packet kept until the address resolves */
 	NEIGH_QUEUED_REQUEST, /* packet kept; send an ARP request now */
 	NEIGH_DROPPED,        /* not kept (queue full, failed, table full): caller frees it */
+	NEIGH_REQUEST,        /* a new neighbour, its frame not kept (the frames held for
+			       * neighbours at their limit): send a request now, caller frees it */
 	NEIGH_LIMITED,        /* not kept: unresolved entries, or the frames held for them, at
 			       * their limit; caller frees it */
 };
@@ -84,8 +86,8 @@ struct neigh_info {
 
 /* Frames a table holds for unresolved neighbours at most, all entries together: what the
  * buffer pool keeps aside for them (dp_appliance.c). Past it a frame for a new neighbour
- * is not kept (NEIGH_LIMITED): a sender aiming at addresses that never answer cannot
- * drain the pool. */
+ * is not kept, the neighbour asked for all the same (NEIGH_REQUEST): a sender aiming at
+ * addresses that never answer cannot drain the pool. */
 static inline uint32_t neigh_held_max(const struct mr_neigh_conf *c)
 {
 	return (c->entries / 16 > 4 ? c->entries / 16 : 4) * c->pending;

@@ -80,6 +80,10 @@ bool resolve_send(struct dp_worker *w, const struct dp_port *p, const struct nei
 		return false;
 	case NEIGH_QUEUED:
 		return false;
+	case NEIGH_REQUEST:
+		resolve_solicit(w, p, hop);
+		dp_drop(w, m, DP_DROP_neigh_unresolved_limit);
+		return false;
 	case NEIGH_LIMITED:
 		dp_drop(w, m, DP_DROP_neigh_unresolved_limit);
 		return false;

@@ -299,8 +299,9 @@ static void test_unresolved_bounded(void)
 }
 
 /* Frames held for unresolved neighbours are bounded for the whole table (neigh_held_max,
- * what the buffer pool keeps for them): past it a new neighbour's frame is not kept
- * (NEIGH_LIMITED); an answer sends its frames and makes room again. */
+ * what the buffer pool keeps for them): past it a new neighbour's frame is not kept, the
+ * neighbour asked for all the same (NEIGH_REQUEST); an answer sends its frames and makes
+ * room again. */
 static void test_held_frames_bounded(void)
 {
 	struct neigh_table *nt = fresh("ut_neigh_held");
@@ -313,10 +314,30 @@ static void test_held_frames_bounded(void)
 	for (; k < max; k++, addr += k % small.pending == 0)
 		CU_ASSERT_EQUAL(neigh_resolve(nt, addr, 0, &pkts[k % 16], &mac),
 				k % small.pending ? NEIGH_QUEUED : NEIGH_QUEUED_REQUEST);
-	CU_ASSERT_EQUAL(neigh_resolve(nt, addr, 0, &pkts[0], &mac), NEIGH_LIMITED);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, addr, 0, &pkts[0], &mac), NEIGH_REQUEST); /* asked */
 	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000040, &mac_a, 1, true), NEIGH_LEARN_UPDATED);
 	CU_ASSERT_EQUAL(seen.n_flushed, small.pending);
-	CU_ASSERT_EQUAL(neigh_resolve(nt, addr, 2, &pkts[1], &mac), NEIGH_QUEUED_REQUEST);
+	/* Asked already: held now that there is room, and not asked again. */
+	CU_ASSERT_EQUAL(neigh_resolve(nt, addr, 2, &pkts[1], &mac), NEIGH_QUEUED);
+	neigh_table_free(nt);
+}
+
+/* pending = 0 (frames are never held): a new neighbour is still asked for and learned. */
+static void test_no_frames_held(void)
+{
+	struct mr_neigh_conf none = small;
+	struct neigh_table *nt;
+	struct rte_ether_addr mac;
+
+	memset(&seen, 0, sizeof(seen));
+	none.pending = 0;
+	nt = neigh_table_create("ut_neigh_none", &none, 0, &ops);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000050, 0, &pkts[0], &mac), NEIGH_REQUEST);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000050, 1, &pkts[1], &mac), NEIGH_DROPPED);
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000050, &mac_a, 2, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000050, 3, &pkts[2], &mac), NEIGH_HIT);
+	CU_ASSERT_EQUAL(seen.n_flushed, 0);
 	neigh_table_free(nt);
 }
 
@@ -375,6 +396,7 @@ int test_neigh_register(void)
 		{ "learn without create", test_learn_without_create },
 		{ "table bounded", test_table_bounded },
 		{ "frames held for unresolved neighbours bounded", test_held_frames_bounded },
+		{ "pending = 0: a neighbour still asked for and learned", test_no_frames_held },
 		{ "free drops pending", test_free_drops_pending },
 		{ "an ARP flood leaves room for resolutions", test_flood_leaves_room },
 		{ "spoofed claims never move a MAC in use", test_spoofed_claims_ignored },
