@@ -33,8 +33,8 @@ enum neigh_result {
 	NEIGH_DROPPED,        /* not kept (queue full, failed, table full): caller frees it */
 	NEIGH_REQUEST,        /* a new neighbour, its frame not kept (the frames held for
 			       * neighbours at their limit): send a request now, caller frees it */
-	NEIGH_LIMITED,        /* not kept: unresolved entries, or the frames held for them, at
-			       * their limit; caller frees it */
+	NEIGH_LIMITED,        /* not kept, not asked: unresolved entries at their limit;
+			       * caller frees it */
 };
 
 struct neigh_table;
