@@ -39,6 +39,14 @@ static int ports_match(const struct dp_appliance *app, const struct mr_config *c
 				 conf->ports[i].name, app->ports[i].conf->name);
 			return -1;
 		}
+		/* Taken once at start (the neighbour cache, ARP, the kernel's route): a
+		 * push that said "applied" over a new gateway would keep the old one. */
+		if (memcmp(&conf->ports[i], app->ports[i].conf, sizeof(conf->ports[i])) != 0) {
+			snprintf(err, errlen, "%s: port '%s': its device, addresses, gateways, MTU, "
+				 "queues or exception path change only with a restart", conf->source,
+				 conf->ports[i].name);
+			return -1;
+		}
 	}
 	return 0;
 }

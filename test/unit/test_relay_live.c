@@ -180,6 +180,33 @@ static void test_ports_must_match(void)
 	mr_config_free(&conf);
 }
 
+/* A push that moves a port's gateway is refused, not "applied" over the old one; the same
+ * port as it runs is taken. */
+static void test_port_gateway_needs_restart(void)
+{
+	static const char text[] =
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\";"
+		" gateway = \"10.0.0.254\"; } );\n";
+	static struct dp_appliance app;
+	struct mr_config running = { 0 }, conf = { 0 };
+	struct relay_live *live = NULL;
+	char err[MR_ERR_MAX] = "";
+
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(text, "running", &running, err,
+						    sizeof(err)), 0);
+	app.n_ports = 1;
+	app.ports[0].conf = &running.ports[0];
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(text, "pushed", &conf, err, sizeof(err)), 0);
+	conf.ports[0].gateway = 0x0a0000fd; /* 10.0.0.253 */
+	CU_ASSERT_EQUAL(relay_live_build(&app, &conf, 2, &live, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "port 'edge': its device, addresses, gateways"));
+	conf.ports[0].gateway = running.ports[0].gateway;
+	CU_ASSERT_EQUAL(relay_live_build(&app, &conf, 2, &live, err, sizeof(err)), 0);
+	relay_live_free(live);
+	mr_config_free(&conf);
+	mr_config_free(&running);
+}
+
 /* Members and pools as a reload sees them: "before" has pools x (m1, m2) and y (m3);
  * "after" inserts pool w (m4) first, changes x to (m1, m5) and keeps y. */
 static const char pools_before[] =
@@ -397,6 +424,7 @@ int test_relay_live_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "remote gateways compiled per network", test_gateways_compiled },
+		{ "a port's gateway changes only with a restart", test_port_gateway_needs_restart },
 		{ "a slot given to another member: its counts and reports", test_slot_given_to_another },
 		{ "listener counters follow their names", test_listener_counters_by_name },
 		{ "listeners compiled per port", test_listeners_compiled },
