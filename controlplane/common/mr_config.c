@@ -319,6 +319,15 @@ static int cfg_ports(struct cfg_ctx *ctx, const config_setting_t *root, struct m
 			if (p->has_ipv6 && c->ports[j].has_ipv6 &&
 			    memcmp(c->ports[j].ipv6, p->ipv6, sizeof(p->ipv6)) == 0)
 				return cfg_fail(ctx, g, "two ports have the same ipv6 address");
+			/* Neighbours are known by address alone, not by port: one next hop on
+			 * two links (fe80::1 is a usual router address) would take one link's
+			 * MAC for the other's. */
+			if ((p->gateway && c->ports[j].gateway == p->gateway) ||
+			    (p->has_gateway6 && c->ports[j].has_gateway6 &&
+			     memcmp(c->ports[j].gateway6, p->gateway6, sizeof(p->gateway6)) == 0))
+				return cfg_fail(ctx, g, "port '%s' has the gateway of port '%s': one "
+						"next hop on two links cannot be told apart", p->name,
+						c->ports[j].name);
 			if (p->exception.enabled && c->ports[j].exception.enabled &&
 			    strcmp(c->ports[j].exception.iface, p->exception.iface) == 0)
 				return cfg_fail(ctx, g, "exception iface '%s' is used twice",

@@ -398,6 +398,11 @@ static void test_duplicates_refused(void)
 		"            ipv6 = \"fd00:99::1/64\"; },\n"
 		"          { name = \"b\"; device = \"net_null1\"; ipv4 = \"10.0.1.1/24\";\n"
 		"            ipv6 = \"fd00:99:0:0::1/48\"; } );\n";
+	const char *same_gateway6 =
+		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\";\n"
+		"            ipv6 = \"fd00:99::1/64\"; gateway6 = \"fe80::1\"; },\n"
+		"          { name = \"b\"; device = \"net_null1\"; ipv4 = \"10.0.1.1/24\";\n"
+		"            ipv6 = \"fd00:98::1/64\"; gateway6 = \"fe80::1\"; } );\n";
 	const char *two_listeners =
 		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
 		"listeners = ( { name = \"x\"; port = \"a\"; tcp_port = 443; },\n"
@@ -409,6 +414,8 @@ static void test_duplicates_refused(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:2: device 'net_null0' is used by two"));
 	CU_ASSERT_EQUAL(load(same_ipv6, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:3: two ports have the same ipv6 address"));
+	CU_ASSERT_EQUAL(load(same_gateway6, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:3: port 'b' has the gateway of port 'a'"));
 	CU_ASSERT_EQUAL(load(two_listeners, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:3: two listeners on the same port"));
 }
