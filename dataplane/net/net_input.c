@@ -52,6 +52,13 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 				    ipv4_csum_hint_of(p->caps.rx_ipv4_cksum, m->ol_flags));
 	if (verdict == DP_DROP_none && rte_ipv4_hdr_len(ip) > in_first_seg)
 		verdict = DP_DROP_runt;
+	/* Fragments to the appliance address are the host's to put together (a large UDP
+	 * answer to its resolver, say); never TCP: the relay's connections send none, and
+	 * the host would reset what it put together for a port it does not hold. */
+	if (verdict == DP_DROP_ipv4_fragment && ip->next_proto_id != IPPROTO_TCP &&
+	    rte_be_to_cpu_32(ip->dst_addr) == p->ipv4 &&
+	    !ipv4_source_refused(p, rte_be_to_cpu_32(ip->src_addr)))
+		return to_host(w, p, m);
 	if (verdict != DP_DROP_none)
 		return drop(w, m, verdict);
 	src = rte_be_to_cpu_32(ip->src_addr);

@@ -498,6 +498,29 @@ static void test_dot255_client_off_subnet(void)
 	rh_drain(c.port);
 }
 
+/* A fragment with flags to the edge port's address: the first of a UDP datagram goes to
+ * the host to put together (here: no exception path, so counted as that), a TCP one is
+ * dropped as a fragment. */
+static void test_fragments_to_host(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t frag = rh_drops(DP_DROP_ipv4_fragment), host = rh_drops(DP_DROP_no_exception_path);
+
+	for (int tcp = 0; tcp < 2; tcp++) {
+		struct rte_mbuf *m = rh_frame(&c, RTE_TCP_ACK_FLAG, c.isn, 0, NULL, 0, NULL, 0);
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+
+		ip->next_proto_id = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		rh_input(&c, m);
+	}
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), host + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv4_fragment), frag + 1);
+	rh_drain(c.port);
+}
+
 /* A frame from a group source MAC is nobody's: dropped before anything answers it (the
  * answer would go to the whole link). */
 static void test_group_source_mac_dropped(void)
@@ -538,6 +561,7 @@ int test_relay_path_register(void)
 		{ "SYNs rationed while the transmit queue is full", test_syn_shed_while_queue_full },
 		{ "a .255 client off the port's subnet", test_dot255_client_off_subnet },
 		{ "a frame from a group source MAC: dropped", test_group_source_mac_dropped },
+		{ "UDP fragments to the port's address are the host's", test_fragments_to_host },
 		CU_TEST_INFO_NULL,
 	};
 
