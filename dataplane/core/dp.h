@@ -153,6 +153,7 @@ struct dp_worker {
 	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second ... */
 	uint32_t challenge_budget;   /* ... and how many it may send (relay_guard.c) */
 	uint64_t challenge_second;
+	uint64_t arp_defended_ms[MR_MAX_PORTS]; /* our address last announced against a claim */
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;

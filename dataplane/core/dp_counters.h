@@ -133,6 +133,7 @@
 	X(ipv6_martian_src)   /* IPv6 source multicast, loopback, ours, or :: to our address */\
 	X(icmp6_malformed)    /* ND or echo that RFC 4861/4443 checks refuse */               \
 	X(nd_claims_ours)     /* a neighbour advertisement claiming our own address */        \
+	X(arp_claims_ours)    /* ARP from another MAC with our address as its sender (defended) */\
 	X(header_no_room)     /* no headroom to give a segment the other family's IP header */\
 	X(syn_shed)           /* SYN unanswered: the port's queue just full, its budget spent */\
 	X(hello_no_room)      /* hello bytes not kept: the worker's kept buffers at their cap */\

@@ -5,6 +5,7 @@
  * either family on either side. */
 #include <string.h>
 
+#include <rte_arp.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -498,6 +499,49 @@ static void test_dot255_client_off_subnet(void)
 	rh_drain(c.port);
 }
 
+/* ARP announcements of our own address the edge port sent since the last look. */
+static unsigned int our_announcements(void)
+{
+	const struct dp_port *p = &rh_app.ports[0];
+	struct rte_mbuf *r;
+	unsigned int n = 0;
+
+	while (rte_eth_rx_burst(p->port_id, 0, &r, 1) == 1) {
+		struct rte_ether_hdr *e = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
+		struct rte_arp_hdr *a = (struct rte_arp_hdr *)(e + 1);
+
+		n += e->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP) &&
+		     rte_is_broadcast_ether_addr(&e->dst_addr) &&
+		     a->arp_data.arp_sip == rte_cpu_to_be_32(RH_EDGE_IP) &&
+		     a->arp_data.arp_tip == rte_cpu_to_be_32(RH_EDGE_IP) &&
+		     rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac);
+		rte_pktmbuf_free(r);
+	}
+	return n;
+}
+
+/* Another host claims the edge port's address: counted, and our address announced to the
+ * whole link again, at most once in ten seconds (RFC 5227 2.4). */
+static void test_arp_claim_of_ours_defended(void)
+{
+	static const struct rte_ether_addr other = { { 0x02, 0, 0, 0, 0, 0x66 } };
+	const struct dp_port *p = &rh_app.ports[0];
+	uint64_t claims = rh_drops(DP_DROP_arp_claims_ours);
+	unsigned int sent[3];
+
+	for (int i = 0; i < 3; i++) {
+		rh_drain(p);
+		rh_w->now_ms += i == 2 ? 10000 : 1000;
+		rh_input(&(struct rh_peer){ .port = p },
+			 tcp_frame_arp_request(rh_app.pool, &other, RH_EDGE_IP, RH_EDGE_IP));
+		sent[i] = our_announcements();
+	}
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_arp_claims_ours), claims + 3);
+	CU_ASSERT_EQUAL(sent[0], 1);
+	CU_ASSERT_EQUAL(sent[1], 0);
+	CU_ASSERT_EQUAL(sent[2], 1);
+}
+
 /* A fragment with flags to the edge port's address: the first of a UDP datagram goes to
  * the host to put together (here: no exception path, so counted as that), a TCP one is
  * dropped as a fragment. */
@@ -562,6 +606,7 @@ int test_relay_path_register(void)
 		{ "a .255 client off the port's subnet", test_dot255_client_off_subnet },
 		{ "a frame from a group source MAC: dropped", test_group_source_mac_dropped },
 		{ "UDP fragments to the port's address are the host's", test_fragments_to_host },
+		{ "a claim of our address defended", test_arp_claim_of_ours_defended },
 		CU_TEST_INFO_NULL,
 	};
 
