@@ -32,8 +32,12 @@ kinds = {
     "ipv4_ihl": patched(0, b"\x43"),
     "ipv4_total_length": patched(2, (200).to_bytes(2, "big")),
     "ipv4_checksum": patched(10, b"\xde\xad", fix_checksum=False),
-    "ipv4_fragment": eth / IP(src=peer_ip, dst=dp_ip, flags="MF") / ICMP() / Raw(b"f" * 24),
-    "ipv4_fragment ": eth / IP(src=peer_ip, dst=dp_ip, frag=3) / Raw(b"g" * 24),
+    # TCP fragments are dropped (the relay's connections send none); others to the
+    # port's address are the host's to put together (here: no exception path).
+    "ipv4_fragment": eth / IP(src=peer_ip, dst=dp_ip, flags="MF", proto=6) / Raw(b"f" * 24),
+    "ipv4_fragment ": eth / IP(src=peer_ip, dst=dp_ip, frag=3, proto=6) / Raw(b"g" * 24),
+    "ipv4_fragment  ": eth / IP(src=peer_ip, dst="10.98.0.77", flags="MF") / ICMP() / Raw(b"h" * 24),
+    "no_exception_path ": eth / IP(src=peer_ip, dst=dp_ip, flags="MF") / ICMP() / Raw(b"f" * 24),
     "runt": Ether(src=peer_mac, dst=dp_mac, type=0x0800) / Raw(b"\x45\x00"),
     "ipv4_martian_src": eth / IP(src="224.0.0.5", dst=dp_ip) / ICMP(),
     "ipv4_not_for_us": eth / IP(src=peer_ip, dst="10.98.0.77") / ICMP(),
