@@ -100,7 +100,9 @@ int drv_port_rss_key_get(uint16_t port_id, uint8_t *key, uint8_t len)
 	if ((info.hash_key_size && info.hash_key_size != sizeof(symmetric_rss_key)) ||
 	    len > sizeof(symmetric_rss_key))
 		return -1;
-	memcpy(key, symmetric_rss_key, len); /* port_build_conf gave it ours */
+	/* Ours: port_build_conf gave it to a device of our key size. A device that says no
+	 * key size is taken to hash with it, as the relay always took it to. */
+	memcpy(key, symmetric_rss_key, len);
 	return 0;
 }
 

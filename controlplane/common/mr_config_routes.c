@@ -293,6 +293,7 @@ static int cfg_protocol(struct cfg_ctx *ctx, const config_setting_t *g, struct m
 {
 	char proto[8] = "tls", vip[20] = "";
 	struct in_addr a;
+	size_t len;
 
 	if (cfg_string(ctx, g, "protocol", false, proto, sizeof(proto)) < 0)
 		return -1;
@@ -320,8 +321,9 @@ static int cfg_protocol(struct cfg_ctx *ctx, const config_setting_t *g, struct m
 	 * final dot): its VIP is derived from it, and its ports must find each other. */
 	for (char *at = name; *at; at++)
 		*at = (char)tolower((unsigned char)*at);
-	if (strlen(name) > 1 && name[strlen(name) - 1] == '.')
-		name[strlen(name) - 1] = '\0';
+	len = strlen(name);
+	if (len > 1 && name[len - 1] == '.')
+		name[len - 1] = '\0';
 	if (vip[0] && inet_pton(AF_INET, vip, &a) != 1)
 		return cfg_fail(ctx, member(g, "vip"), "'vip' is an IPv4 address");
 	r->vip = vip[0] ? ntohl(a.s_addr) : 0;

@@ -184,16 +184,13 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 		/* Spliced, the member's RCV.NXT is past what it acknowledged and at most what
 		 * was sent: a RST at each end, so one is exact (RFC 5961 challenges the other).
 		 * Still connecting, it can only be just past the SYN. */
-		uint32_t acked = f->state == FLOW_SPLICED ? f->b_seq.local_isn + 1 + f->b_una
-							  : f->b_snd_nxt;
+		uint32_t at[2] = { f->b_snd_nxt, f->state == FLOW_SPLICED
+						 ? f->b_seq.local_isn + 1 + f->b_una : f->b_snd_nxt };
 
-		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
-				  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac,
-				  f->b_snd_nxt, 0, false);
-		if (acked != f->b_snd_nxt)
+		for (unsigned int k = 0; k < (at[1] != at[0] ? 2u : 1u); k++)
 			tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
 					  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac,
-					  acked, 0, false);
+					  at[k], 0, false);
 	}
 	flow_rtx_disarm(w->flows, f);
 	flow_side_forget(w->flows, f, FLOW_DIR_BACKEND);
