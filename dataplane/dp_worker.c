@@ -15,6 +15,7 @@
 #include "net_input.h"
 #include "dns_input.h"
 #include "relay.h"
+#include "relay_pmtu.h"
 #include "relay_setup.h"
 #include "resolve.h"
 #include "splice_fast.h"
@@ -99,21 +100,40 @@ int dp_workers_assign_queues(struct dp_appliance *app, char *err, size_t errlen)
 	return ok ? 0 : -1;
 }
 
+/* The protocol of the IP packet at l3_off (either family; IPv6 without extensions). */
+static uint8_t l4_proto(const struct rte_mbuf *m, uint16_t l3_off)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								 l3_off);
+
+	return (ip->version_ihl >> 4) == 4 ? ip->next_proto_id
+					   : ((const struct rte_ipv6_hdr *)ip)->proto;
+}
+
+/* A frame net handed up that is not UDP: a relayed TCP segment, or a too-big error that
+ * may concern one; false when it is the relay's neither way (the host's). */
+static bool relay_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+			uint16_t l3_off)
+{
+	uint8_t proto = l4_proto(m, l3_off);
+
+	if (unlikely(proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6))
+		return relay_pmtu_input(w, p, m, l3_off);
+	return relay_input(w, p, m, l3_off);
+}
+
 void dp_worker_rx_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	uint16_t l3_off = net_input_frame(w, p, m);
-	const struct rte_ipv4_hdr *ip;
 
 	if (!l3_off)
 		return;
-	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3_off);
-	if ((ip->version_ihl >> 4) == 4 ? ip->next_proto_id == IPPROTO_UDP
-					: ((const struct rte_ipv6_hdr *)ip)->proto == IPPROTO_UDP) {
+	if (l4_proto(m, l3_off) == IPPROTO_UDP) {
 		if (!dns_input(w, p, m, l3_off))
 			dp_tx_kernel(w, p, m); /* UDP not for the data plane's DNS: the host's */
 		return;
 	}
-	if (!relay_input(w, p, m, l3_off))
+	if (!relay_frame(w, p, m, l3_off))
 		dp_tx_kernel(w, p, m); /* TCP to a port the relay does not own: the host's */
 }
 
@@ -136,7 +156,7 @@ static const struct dp_port *port_of(const struct dp_appliance *app, uint16_t et
  * from, or a segment for the relay (its L2/L3 checks were made where it arrived). */
 static void inbox_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
-	if (!net_input_copy(w, p, m) && !relay_input(w, p, m, sizeof(struct rte_ether_hdr)))
+	if (!net_input_copy(w, p, m) && !relay_frame(w, p, m, sizeof(struct rte_ether_hdr)))
 		dp_tx_kernel(w, p, m); /* not the relay's after all: the host's */
 }
 

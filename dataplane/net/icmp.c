@@ -34,7 +34,16 @@ static void icmp_echo_reply(struct dp_worker *w, const struct dp_port *p, struct
 	dp_tx_port(w, p, m);
 }
 
-void icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+#define ICMP_UNREACHABLE 3 /* RFC 792 */
+#define ICMP_FRAG_NEEDED 4
+
+/* Whether ICMP type/code is an error the relay may own: "fragmentation needed". */
+static bool icmp_is_too_big(const struct rte_icmp_hdr *icmp)
+{
+	return icmp->icmp_type == ICMP_UNREACHABLE && icmp->icmp_code == ICMP_FRAG_NEEDED;
+}
+
+bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		uint16_t l3_off)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3_off);
@@ -43,13 +52,23 @@ void icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m
 	struct rte_icmp_hdr *icmp;
 	uint16_t sum;
 
-	if (icmp_len < sizeof(*icmp) || rte_pktmbuf_data_len(m) < l3_off + ihl + sizeof(*icmp))
-		return dp_drop(w, m, DP_DROP_icmp_malformed);
+	if (icmp_len < sizeof(*icmp) || rte_pktmbuf_data_len(m) < l3_off + ihl + sizeof(*icmp)) {
+		dp_drop(w, m, DP_DROP_icmp_malformed);
+		return false;
+	}
 	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
-	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
-		return dp_tx_kernel(w, p, m);
-	if (rte_raw_cksum_mbuf(m, (uint32_t)(l3_off + ihl), icmp_len, &sum) != 0 || sum != 0xffff)
-		return dp_drop(w, m, DP_DROP_icmp_malformed);
+	if (!icmp_is_too_big(icmp) &&
+	    (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)) {
+		dp_tx_kernel(w, p, m);
+		return false;
+	}
+	if (rte_raw_cksum_mbuf(m, (uint32_t)(l3_off + ihl), icmp_len, &sum) != 0 || sum != 0xffff) {
+		dp_drop(w, m, DP_DROP_icmp_malformed);
+		return false;
+	}
+	if (icmp_is_too_big(icmp))
+		return true;
 	dp_event(w, DP_EV_icmp_echo_in);
 	icmp_echo_reply(w, p, m, ip, icmp);
+	return false;
 }

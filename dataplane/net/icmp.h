@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ICMP echo responder for the appliance's IPv4 addresses. Runs on worker lcores. */
+/* ICMP for the appliance's IPv4 addresses: echo answered, "fragmentation needed" handed
+ * up (it may concern a connection of the relay). Runs on worker lcores. */
 #ifndef ICMP_H
 #define ICMP_H
 
 #include "dp.h"
 
-/* m holds a validated IPv4 ICMP packet for us with its IP header at l3_off.
- * Echo requests are answered in place; every other ICMP message goes to the kernel. */
-void icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+/* m holds a validated IPv4 ICMP packet for us with its IP header at l3_off. Echo requests
+ * are answered in place; a "fragmentation needed" whose checksum is right is left to the
+ * caller (true: m not consumed); every other ICMP message goes to the kernel. */
+bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		uint16_t l3_off);
 
 #endif

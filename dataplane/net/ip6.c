@@ -105,43 +105,61 @@ static void nd_answer(struct dp_worker *w, const struct dp_port *p, struct rte_m
 	rte_pktmbuf_free(m);
 }
 
-static void icmp6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+/* ICMPv6 to us or to a group: neighbour discovery and echo answered, the rest the host's;
+ * true for a "packet too big" to our address, left to the caller (m not consumed). */
+static bool icmp6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 			uint32_t l3_len)
 {
 	struct nd_msg msg;
-	bool to_us;
 
-	if (rte_pktmbuf_data_len(m) < L3_OFF + l3_len)
-		return dp_tx_kernel(w, p, m); /* not in one piece: nothing of ours is that big */
+	/* Not in one piece: nothing of ours is that big (an error quoting a jumbo frame is
+	 * cut to the minimum MTU, RFC 4443 2.4). */
+	if (rte_pktmbuf_data_len(m) < L3_OFF + l3_len) {
+		dp_tx_kernel(w, p, m);
+		return false;
+	}
 	switch (nd_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, L3_OFF), l3_len, &msg)) {
 	case ND_MALFORMED:
-		return dp_drop(w, m, DP_DROP_icmp6_malformed);
+		dp_drop(w, m, DP_DROP_icmp6_malformed);
+		break;
 	case ND_NS:
 		/* Solicitations for other addresses (the host's link-local) are the host's. */
 		if (!is_ours(p, msg.target))
-			return dp_tx_kernel(w, p, m);
-		return nd_answer(w, p, m, &msg);
+			dp_tx_kernel(w, p, m);
+		else
+			nd_answer(w, p, m, &msg);
+		break;
 	case ND_NA:
-		to_us = is_ours(p, msg.dst);
 		if (is_ours(p, msg.target))
-			return dp_drop(w, m, DP_DROP_nd_claims_ours); /* someone claims our address */
-		if (!to_us && !(msg.dst[0] == 0xff)) /* answers to the host's solicitations */
-			return dp_tx_kernel(w, p, m);
-		return nd_answer(w, p, m, &msg);
+			dp_drop(w, m, DP_DROP_nd_claims_ours); /* someone claims our address */
+		else if (!is_ours(p, msg.dst) && msg.dst[0] != 0xff)
+			dp_tx_kernel(w, p, m); /* answers to the host's solicitations */
+		else
+			nd_answer(w, p, m, &msg);
+		break;
 	case ND_ECHO_REQUEST:
-		if (!is_ours(p, msg.dst))
-			return dp_tx_kernel(w, p, m);
+		if (!is_ours(p, msg.dst)) {
+			dp_tx_kernel(w, p, m);
+			break;
+		}
 		dp_event(w, DP_EV_icmp_echo_in);
 		nd_echo_reply_in_place(rte_pktmbuf_mtod(m, uint8_t *), L3_OFF + l3_len, &p->mac);
 		m->ol_flags = 0;
 		dp_event(w, DP_EV_icmp_echo_out);
-		return dp_tx_port(w, p, m);
+		dp_tx_port(w, p, m);
+		break;
+	case ND_TOO_BIG:
+		if (is_ours(p, msg.dst))
+			return true; /* it may concern a connection of the relay */
+		dp_tx_kernel(w, p, m);
+		break;
 	default:
-		return dp_tx_kernel(w, p, m);
+		dp_tx_kernel(w, p, m);
 	}
+	return false;
 }
 
-void ip6_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mbuf *m)
+bool ip6_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mbuf *m)
 {
 	const struct rte_ipv6_hdr *ip6;
 	struct nd_msg msg;
@@ -149,14 +167,17 @@ void ip6_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mb
 	enum nd_kind kind;
 
 	if (!p->has_ipv6 || rte_pktmbuf_data_len(m) < L3_OFF + sizeof(*ip6))
-		return;
+		return true; /* nothing another worker hands over: a copy to drop */
 	ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, L3_OFF);
 	l3_len = sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len);
 	if (rte_pktmbuf_data_len(m) < L3_OFF + l3_len)
-		return;
+		return true;
 	kind = nd_parse((const uint8_t *)ip6, l3_len, &msg);
+	if (kind == ND_TOO_BIG)
+		return false;
 	if (kind == ND_NS || kind == ND_NA)
 		learn(w, p, &msg, false);
+	return true;
 }
 
 bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
@@ -190,10 +211,9 @@ bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	if ((ip6->proto == IPPROTO_TCP || ip6->proto == IPPROTO_UDP) && is_ours(p, ip6->dst_addr))
 		return true; /* the relay's, or its DNS; what they leave goes to the host */
 	if (ip6->proto == IPPROTO_ICMPV6 && (is_ours(p, ip6->dst_addr) || ip6->dst_addr[0] == 0xff))
-		icmp6_input(w, p, m, l3_len);
-	else
-		/* Everything else (the host's own addresses, extension headers, multicast) is
-		 * the host's, as all of IPv6 is on a port without an IPv6 address. */
-		dp_tx_kernel(w, p, m);
+		return icmp6_input(w, p, m, l3_len); /* a too-big error may be the relay's */
+	/* Everything else (the host's own addresses, extension headers, multicast) is the
+	 * host's, as all of IPv6 is on a port without an IPv6 address. */
+	dp_tx_kernel(w, p, m);
 	return false;
 }

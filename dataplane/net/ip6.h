@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* IPv6 on the data ports: header checks, neighbour discovery and echo for the port's own
- * IPv6 address, TCP to it handed back for the relay; the rest is the host's. Worker lcores
+ * IPv6 address, TCP, UDP and too-big errors to it handed back for the layers above; the
+ * rest is the host's. Worker lcores
  * only. */
 #ifndef IP6_H
 #define IP6_H
@@ -10,13 +11,15 @@
 #include "dp.h"
 #include "neigh.h"
 
-/* Handle an IPv6 frame (Ethernet header at offset 0) received on p. true: m is TCP or UDP
- * to p's IPv6 address, its header checked, and stays the caller's; false: m was consumed. */
+/* Handle an IPv6 frame (Ethernet header at offset 0) received on p. true: m is TCP, UDP or
+ * a checked "packet too big" to p's IPv6 address, its header checked, and stays the
+ * caller's; false: m was consumed. */
 bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
 /* Learn from a neighbour discovery frame another worker received (nothing answered).
- * m is not consumed. */
-void ip6_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mbuf *m);
+ * m is not consumed. false when m is no copy but a too-big error handed over for the
+ * relay. */
+bool ip6_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mbuf *m);
 
 /* Send a neighbour solicitation for target out of p (which must have IPv6). */
 void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,

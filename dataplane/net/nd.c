@@ -8,6 +8,7 @@
 #include <rte_ip.h>
 
 enum {
+	ND_TYPE_TOO_BIG = 2,
 	ND_TYPE_ECHO_REQUEST = 128,
 	ND_TYPE_ECHO_REPLY = 129,
 	ND_TYPE_NS = 135,
@@ -166,6 +167,12 @@ enum nd_kind nd_parse(const uint8_t *l3, uint32_t len, struct nd_msg *out)
 		if (icmp_len < sizeof(struct rte_icmp_hdr) || !nd_cksum_ok(ip))
 			return out->kind;
 		return out->kind = ND_ECHO_REQUEST;
+	case ND_TYPE_TOO_BIG:
+		if (icmp[1] != 0)
+			return out->kind = ND_OTHER;
+		if (icmp_len < 8 || !nd_cksum_ok(ip))
+			return out->kind;
+		return out->kind = ND_TOO_BIG;
 	default:
 		return out->kind = ND_OTHER;
 	}

@@ -15,7 +15,7 @@
 
 #define ND_FRAME_MAX 128 /* room for any frame the builders write */
 
-enum nd_kind { ND_OTHER = 0, ND_NS, ND_NA, ND_ECHO_REQUEST, ND_MALFORMED };
+enum nd_kind { ND_OTHER = 0, ND_NS, ND_NA, ND_ECHO_REQUEST, ND_TOO_BIG, ND_MALFORMED };
 
 struct nd_msg {
 	enum nd_kind kind;
@@ -39,7 +39,8 @@ struct nd_msg {
  * directly (no extension headers) are parsed; others give ND_OTHER.
  * Never reads past len: a header that is not IPv6 or a payload length running past len
  * is ND_MALFORMED too. An echo request with a code other than 0 is ND_OTHER (the host
- * decides), as ICMPv4 does. out is always written, its kind is the value returned; src,
+ * decides), as ICMPv4 does. A "packet too big" (type 2, code 0) with its checksum right is
+ * ND_TOO_BIG (icmp_error.h reads what it quotes), with a bad one ND_MALFORMED. out is always written, its kind is the value returned; src,
  * dst and hop_limit are filled whenever the IPv6 header could be read.
  */
 enum nd_kind nd_parse(const uint8_t *l3, uint32_t len, struct nd_msg *out);

@@ -35,8 +35,9 @@ static uint16_t to_host(struct dp_worker *w, const struct dp_port *p, struct rte
 	return 0;
 }
 
-/* IPv4 from p: its header checked, then echo answered, TCP and UDP to p's address handed
- * back (the IP header's offset), the rest given to the host or dropped; 0 when consumed. */
+/* IPv4 from p: its header checked, then echo answered, TCP, UDP and too-big errors to p's
+ * addresses handed back (the IP header's offset), the rest given to the host or dropped;
+ * 0 when consumed. */
 static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	const uint16_t l3_off = sizeof(struct rte_ether_hdr);
@@ -72,10 +73,8 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 		if (ip->next_proto_id == IPPROTO_TCP)
 			return l3_off;
 		if (ip->next_proto_id == IPPROTO_ICMP)
-			icmp_input(w, p, m, l3_off);
-		else
-			drop(w, m, DP_DROP_ipv4_not_for_us);
-		return 0;
+			return icmp_input(w, p, m, l3_off) ? l3_off : 0;
+		return drop(w, m, DP_DROP_ipv4_not_for_us);
 	}
 	if (dst != p->ipv4) {
 		/* Broadcast and multicast (DHCP, routing protocols) belong to the host. */
@@ -85,11 +84,9 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 	}
 	if (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP)
 		return l3_off; /* the relay's, or its DNS; what they leave goes to the host */
-	if (ip->next_proto_id == IPPROTO_ICMP)
-		icmp_input(w, p, m, l3_off);
-	else
-		dp_tx_kernel(w, p, m); /* everything else on the appliance address is the host's */
-	return 0;
+	if (ip->next_proto_id == IPPROTO_ICMP) /* a too-big error may be the relay's */
+		return icmp_input(w, p, m, l3_off) ? l3_off : 0;
+	return to_host(w, p, m); /* everything else on the appliance address is the host's */
 }
 
 bool net_ipv4_tcp_passes(const struct dp_port *p, const struct rte_mbuf *m)
@@ -160,10 +157,11 @@ bool net_input_copy(struct dp_worker *w, const struct dp_port *p, struct rte_mbu
 		arp_learn(w, p, m);
 		break;
 	case NET_L3_IPV6:
-		/* Other workers send IPv6 TCP to relay and neighbour discovery to learn from. */
-		if (((const struct rte_ipv6_hdr *)(eth + 1))->proto != IPPROTO_ICMPV6)
+		/* Other workers send IPv6 TCP and too-big errors to relay, and neighbour
+		 * discovery to learn from. */
+		if (((const struct rte_ipv6_hdr *)(eth + 1))->proto != IPPROTO_ICMPV6 ||
+		    !ip6_learn(w, p, m))
 			return false;
-		ip6_learn(w, p, m);
 		break;
 	default:
 		return false;

@@ -29,5 +29,7 @@ int test_connlog_register(void);
 int test_metrics_register(void);
 int test_mgmt_command_register(void);
 int test_relay_guard_register(void);
+int test_icmp_error_register(void);
+int test_relay_pmtu_register(void);
 
 #endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The codec of the ICMP errors that tell a sender its packet was too big: IPv4's
+ * "fragmentation needed" (RFC 1191) and ICMPv6's "packet too big" (RFC 8201). Pure
+ * functions of the bytes: they read what the error quotes of the segment it is about (its
+ * addresses, ports and sequence number), so that whoever sent the segment can find its
+ * connection. Checksums are the caller's (the net layer checks them before handing up).
+ */
+#ifndef ICMP_ERROR_H
+#define ICMP_ERROR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What a too-big error says of the TCP segment it quotes. */
+struct icmp_too_big {
+	uint32_t mtu;           /* the next hop's MTU the router named; 0 when it named none
+				 * (routers older than RFC 1191) */
+	bool v6;                /* the quoted segment's family */
+	uint8_t src[16];        /* its addresses (IPv4: the first 4 bytes), network order: */
+	uint8_t dst[16];        /* src is the sender's (ours), dst the peer it went to */
+	uint16_t src_port;      /* its ports, network order */
+	uint16_t dst_port;
+	uint32_t seq;           /* its sequence number, host order */
+};
+
+/* Whether the ICMPv4 message at icmp (len bytes: type, code, checksum onwards) is a
+ * "fragmentation needed" quoting the first fragment of a TCP segment with at least its
+ * ports and sequence number; out filled when true. Never reads past len. */
+bool icmp_too_big_parse4(const uint8_t *icmp, uint32_t len, struct icmp_too_big *out);
+
+/* The same for an ICMPv6 "packet too big" (type 2, code 0) quoting a TCP segment whose
+ * IPv6 header is followed by TCP directly. */
+bool icmp_too_big_parse6(const uint8_t *icmp, uint32_t len, struct icmp_too_big *out);
+
+#endif

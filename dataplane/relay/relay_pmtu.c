@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "relay_pmtu.h"
+
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "dispatch.h"
+#include "icmp_error.h"
+#include "inbox.h"
+#include "relay.h"
+#include "relay_guard.h"
+
+/* The smallest MTU an IPv4 router may name (RFC 791: every link carries 68 bytes), and
+ * the smallest IPv6 path (RFC 8200 section 5: a smaller one is taken as this). */
+#define PMTU_MIN_V4 68u
+#define PMTU_MIN_V6 1280u
+
+/* The too-big error in m read (its quote within the first segment); false when it is
+ * none the relay can use. */
+static bool pmtu_parse(const struct rte_mbuf *m, uint16_t l3_off, struct icmp_too_big *e)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off);
+	uint32_t in_seg = rte_pktmbuf_data_len(m) - l3_off;
+
+	if ((l3[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+		uint32_t ihl = rte_ipv4_hdr_len(ip);
+		uint32_t len = rte_be_to_cpu_16(ip->total_length);
+
+		/* The net layer checked both lengths against the frame. */
+		return icmp_too_big_parse4(l3 + ihl, RTE_MIN(len, in_seg) - ihl, e);
+	}
+	/* IPv6: the whole message sits in the first segment (ip6.c checked). */
+	return icmp_too_big_parse6(l3 + sizeof(struct rte_ipv6_hdr),
+				   rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)l3)->payload_len),
+				   e);
+}
+
+/* The worker owning the connection e quotes: the one its segments from the peer reach. */
+static unsigned int pmtu_owner(const struct dp_worker *w, const struct dp_port *p,
+			       const struct icmp_too_big *e)
+{
+	uint32_t peer, local;
+
+	if (e->v6)
+		return dispatch_owner6(w->app, p, e->dst, e->src, e->dst_port,
+				       rte_be_to_cpu_16(e->src_port));
+	memcpy(&peer, e->dst, 4);
+	memcpy(&local, e->src, 4);
+	return dispatch_owner(w->app, p, peer, rte_be_to_cpu_32(local), e->dst_port,
+			      rte_be_to_cpu_16(e->src_port));
+}
+
+/* The flow the quoted segment belongs to, and which side it was sent to. */
+static struct flow *pmtu_lookup(struct dp_worker *w, const struct icmp_too_big *e,
+				enum flow_dir *dir)
+{
+	if (e->v6) {
+		struct flow_key6 k6;
+
+		memcpy(k6.peer_ip, e->dst, 16);
+		memcpy(k6.local_ip, e->src, 16);
+		k6.peer_port = e->dst_port;
+		k6.local_port = e->src_port;
+		return flow_lookup6(w->flows, &k6, dir);
+	}
+	struct flow_key k = { .peer_port = e->dst_port, .local_port = e->src_port };
+
+	memcpy(&k.peer_ip, e->dst, 4);
+	memcpy(&k.local_ip, e->src, 4);
+	return flow_lookup(w->flows, &k, dir);
+}
+
+/* Whether the quoted sequence number is of bytes in flight towards side dir: sent, not yet
+ * acknowledged (RFC 5927 section 5.1, as Linux checks it). Before the splice the relay
+ * sent a side nothing a router could find too big (a SYN, a SYN-ACK, a short bind). */
+static bool pmtu_quote_in_flight(const struct flow *f, enum flow_dir dir, uint32_t seq)
+{
+	uint32_t una, snd_nxt;
+
+	if (f->state != FLOW_SPLICED && f->state != FLOW_CLOSING)
+		return false;
+	una = relay_guard_una_kept(f, dir);
+	snd_nxt = dir == FLOW_DIR_CLIENT ? f->c_snd_nxt : f->b_snd_nxt;
+	return seq - una < snd_nxt - una;
+}
+
+/* The MSS side dir may take on a path of mtu bytes (IPv6 paths are never taken below
+ * 1280), raised to the configured floor as an announced one is; 0 for no usable MTU. */
+static uint16_t pmtu_mss(const struct dp_worker *w, uint32_t mtu, bool v6)
+{
+	if (v6)
+		mtu = RTE_MAX(mtu, PMTU_MIN_V6);
+	else if (mtu < PMTU_MIN_V4)
+		return 0;
+	mtu = RTE_MIN(mtu, (uint32_t)UINT16_MAX);
+	return relay_peer_mss(w, (uint16_t)(mtu - relay_l3l4_len(v6)), v6);
+}
+
+/* The error e about flow f's side dir, on f's owner: the side's MSS lowered when the
+ * quote is in flight and the MTU smaller than what the relay sends. */
+static void pmtu_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
+		       const struct icmp_too_big *e, struct rte_mbuf *m)
+{
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	uint16_t mss;
+
+	dp_event(w, DP_EV_pmtu_too_big_in);
+	if (!pmtu_quote_in_flight(f, dir, e->seq))
+		return dp_drop(w, m, DP_DROP_icmp_quote_stale);
+	mss = pmtu_mss(w, e->mtu, e->v6);
+	if (mss == 0)
+		return dp_drop(w, m, DP_DROP_icmp_mtu_bogus);
+	if (mss < side->peer_mss) {
+		/* Kept for the flow's life, as a host keeps a connection's PMTU: the splice
+		 * cuts what it forwards, the relay's own segments follow relay_seg_room. */
+		side->peer_mss = mss;
+		dp_event(w, DP_EV_pmtu_lowered);
+	}
+	rte_pktmbuf_free(m);
+}
+
+bool relay_pmtu_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+		      uint16_t l3_off)
+{
+	struct icmp_too_big e;
+	enum flow_dir dir;
+	unsigned int owner;
+	struct flow *f;
+
+	if (!pmtu_parse(m, l3_off, &e))
+		return false; /* quoting no TCP segment: the host's */
+	owner = pmtu_owner(w, p, &e);
+	if (owner != w->index) {
+		inbox_put(w, owner, m);
+		return true;
+	}
+	f = pmtu_lookup(w, &e, &dir);
+	if (!f)
+		return false; /* the host's own connections (the control plane's, say) */
+	pmtu_apply(w, f, dir, &e, m);
+	return true;
+}

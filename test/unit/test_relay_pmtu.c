@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "relay_pmtu": too-big errors about relayed connections (relay_pmtu.h) through the
+ * appliance of relay_harness.h. A router on either link answers a segment the relay
+ * forwarded with an error quoting it, as Linux quotes (the segment's first bytes): the
+ * side's MSS goes down, and the sender's retransmission reaches its peer cut to fit. What
+ * quotes no connection of the relay stays the host's; stale and bogus errors change
+ * nothing. */
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "relay_harness.h"
+#include "tcp_frame.h"
+#include "tcp_opts.h"
+#include "unit.h"
+
+#define CLIENT_MSS 1460u
+#define CLIENT_MSS6 1440u
+#define BACKEND_MSS 1460u
+#define QUOTE_MAX 520u /* what a router quotes of the segment (Linux: up to 576 in all) */
+
+static const struct rte_ether_addr router_mac = { { 0x02, 0, 0, 0, 0, 0xfe } };
+static const uint32_t edge_router = 0x0a0000feu; /* 10.0.0.254 */
+static const uint32_t svc_router = 0x0a0100feu;  /* 10.1.0.254 */
+static const uint8_t edge_router6[16] = { 0xfd, 0, 0, 0x0a, [15] = 0xfe };
+
+static int suite_init(void)
+{
+	return rh_up("mbufs = 0;", "max_flows = 64;");
+}
+
+/* A spliced connection whose two ends announced MSS 1460 (1440 for an IPv6 client), the
+ * hello acknowledged; the ends' next sequence numbers. */
+struct conn {
+	struct rh_peer c, b;
+	struct flow *f;
+	uint32_t c_seq, b_seq;
+};
+
+static void conn_open(struct conn *t, bool v6)
+{
+	uint8_t o[40];
+	unsigned int n = tcp_opts_write_syn(o, v6 ? CLIENT_MSS6 : CLIENT_MSS, TCP_WSCALE_NONE,
+					    false, false, 0, 0);
+	struct rh_sent s;
+
+	memset(t, 0, sizeof(*t));
+	t->c = rh_client(v6);
+	rh_drain(t->c.port);
+	rh_send_opts(&t->c, RTE_TCP_SYN_FLAG, t->c.isn, 0, o, n, NULL, 0);
+	s = rh_next_tcp(t->c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	t->c.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
+	rte_pktmbuf_free(s.m);
+	rh_send(&t->c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, t->c.isn + 1, t->c.our_isn + 1,
+		rh_hello_api, rh_hello_api_len);
+	t->f = rh_client_flow(&t->c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t->f);
+	t->b = rh_backend(t->f);
+	rh_drain(t->b.port);
+	n = tcp_opts_write_syn(o, BACKEND_MSS, TCP_WSCALE_NONE, false, false, 0, 0);
+	rh_send_opts(&t->b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, t->b.isn, t->b.our_isn + 1, o, n,
+		     NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(t->f->state, FLOW_SPLICED);
+	rh_drain(t->b.port);
+	t->c_seq = t->c.isn + 1 + (uint32_t)rh_hello_api_len;
+	t->b_seq = t->b.isn + 1;
+	rh_send(&t->b, RTE_TCP_ACK_FLAG, t->b_seq, t->b.our_isn + 1 + (uint32_t)rh_hello_api_len,
+		NULL, 0);
+	CU_ASSERT_PTR_NULL_FATAL(t->f->stream);
+	rh_drain(t->c.port);
+	CU_ASSERT_EQUAL(t->f->c.peer_mss, v6 ? CLIENT_MSS6 : CLIENT_MSS);
+	CU_ASSERT_EQUAL(t->f->b.peer_mss, BACKEND_MSS);
+}
+
+static uint8_t payload[4096];
+
+/* len bytes from `from` at seq, acknowledging all the other end sent: bytes numbered by
+ * their sequence number, so that the pieces can be checked where they arrive. */
+static void send_data(struct conn *t, bool from_client, uint32_t seq, uint32_t len)
+{
+	const struct rh_peer *p = from_client ? &t->c : &t->b;
+	uint32_t ack = from_client ? t->c.our_isn + 1 : t->b.our_isn + 1 + (uint32_t)rh_hello_api_len;
+
+	for (uint32_t i = 0; i < len; i++)
+		payload[i] = (uint8_t)(seq + i);
+	rh_send(p, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, seq, ack, payload, len);
+}
+
+/* The frame the relay sent towards `to`: the segment a router would quote. *quote gets its
+ * IP header onwards (at most QUOTE_MAX bytes), *seq its sequence number. */
+static uint32_t sent_quote(const struct rh_peer *to, uint8_t *quote, uint32_t *seq,
+			   uint32_t *plen)
+{
+	struct rh_sent s = rh_next_tcp(to->port);
+	uint32_t len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	rh_check_to(&s, to);
+	*seq = rte_be_to_cpu_32(s.tcp->sent_seq);
+	*plen = s.plen;
+	len = RTE_MIN(rte_pktmbuf_data_len(s.m) - (uint32_t)sizeof(struct rte_ether_hdr),
+		      QUOTE_MAX);
+	memcpy(quote, rte_pktmbuf_mtod_offset(s.m, uint8_t *, sizeof(struct rte_ether_hdr)), len);
+	rte_pktmbuf_free(s.m);
+	return len;
+}
+
+/* A "fragmentation needed" (IPv4) or "packet too big" (IPv6) naming mtu, from a router on
+ * port p to `to` (the relay's address), quoting quote[0..qlen), as a frame. */
+static struct rte_mbuf *error_frame(const struct dp_port *p, bool v6, uint32_t to,
+				    const uint8_t *to6, uint32_t mtu, const uint8_t *quote,
+				    uint32_t qlen)
+{
+	uint8_t f[RTE_ETHER_HDR_LEN + 40 + 8 + QUOTE_MAX];
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
+	uint8_t *l3 = f + sizeof(*eth);
+	uint32_t l3_len = (v6 ? 40u : 20u) + 8 + qlen;
+	uint8_t *icmp = l3 + (v6 ? 40 : 20);
+	struct rte_mbuf *m;
+
+	memset(f, 0, sizeof(f));
+	eth->dst_addr = p->mac;
+	eth->src_addr = router_mac;
+	icmp[0] = v6 ? 2 : 3;
+	icmp[1] = v6 ? 0 : 4;
+	memcpy(icmp + 8, quote, qlen);
+	if (v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
+		rte_be32_t be_mtu = rte_cpu_to_be_32(mtu);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + qlen));
+		ip6->proto = IPPROTO_ICMPV6;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, edge_router6, 16);
+		memcpy(ip6->dst_addr, to6, 16);
+		memcpy(icmp + 4, &be_mtu, 4);
+		*(rte_be16_t *)(icmp + 2) = rte_ipv6_udptcp_cksum(ip6, icmp);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)l3_len);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_ICMP;
+		ip->src_addr = rte_cpu_to_be_32(p->index == 0 ? edge_router : svc_router);
+		ip->dst_addr = rte_cpu_to_be_32(to);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		icmp[6] = (uint8_t)(mtu >> 8);
+		icmp[7] = (uint8_t)mtu;
+		*(rte_be16_t *)(icmp + 2) = (rte_be16_t)~rte_raw_cksum(icmp, 8 + qlen);
+	}
+	m = tcp_frame_copy(rh_app.pool, f, sizeof(*eth) + l3_len, p->port_id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	return m;
+}
+
+/* That error through the worker. */
+static void router_error(const struct dp_port *p, bool v6, uint32_t to, const uint8_t *to6,
+			 uint32_t mtu, const uint8_t *quote, uint32_t qlen)
+{
+	struct rte_mbuf *m = error_frame(p, v6, to, to6, mtu, quote, qlen);
+
+	rh_input_burst(p, &m, 1);
+}
+
+/* The error about the client side, from the edge link's router. */
+static void client_error(const struct conn *t, uint32_t mtu, const uint8_t *quote,
+			 uint32_t qlen)
+{
+	router_error(t->c.port, t->c.v6, RH_EDGE_IP, rh_edge6, mtu, quote, qlen);
+}
+
+/* What reaches `to` for bytes [seq, seq + len) of its peer: in pieces of at most max
+ * payload, in order, every byte the one sent; returns how many pieces. */
+static unsigned int expect_pieces(const struct rh_peer *to, uint32_t seq, uint32_t len,
+				  uint32_t max, uint32_t delta)
+{
+	unsigned int pieces = 0;
+	uint32_t got = 0;
+
+	while (got < len) {
+		struct rh_sent s = rh_next_tcp(to->port);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+		rh_check_to(&s, to);
+		CU_ASSERT(s.checksums_ok);
+		CU_ASSERT(s.plen > 0 && s.plen <= max);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), seq + got + delta);
+		for (uint32_t i = 0; i < s.plen; i++)
+			CU_ASSERT_EQUAL(s.payload[i], (uint8_t)(seq + got + i));
+		got += s.plen;
+		pieces++;
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(got, len);
+	return pieces;
+}
+
+/* A router towards the client can carry 1200 bytes: its error lowers the client side's MSS
+ * to 1160, and the backend's retransmission of the lost 1400 bytes reaches the client in
+ * two pieces. Without it the relay sent the same 1400 bytes again, lost again: a client
+ * behind a small MTU and no MSS clamping stalled after the handshake. */
+static void test_client_path_lowered(void)
+{
+	uint64_t lowered = rh_event(DP_EV_pmtu_lowered), host = rh_drops(DP_DROP_no_exception_path);
+	uint8_t quote[QUOTE_MAX];
+	uint32_t qlen, seq, plen;
+	struct conn t;
+
+	conn_open(&t, false);
+	send_data(&t, false, t.b_seq, 1400);
+	qlen = sent_quote(&t.c, quote, &seq, &plen);
+	CU_ASSERT_EQUAL(plen, 1400);
+	client_error(&t, 1200, quote, qlen);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_lowered), lowered + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), host);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1160);
+	CU_ASSERT_EQUAL(rh_drain(t.c.port), 0); /* nothing answered, nothing forwarded */
+
+	send_data(&t, false, t.b_seq, 1400); /* the backend's retransmission */
+	CU_ASSERT_EQUAL(expect_pieces(&t.c, t.b_seq, 1400, 1160, t.f->seq_b2c), 2);
+	/* A later, larger MTU changes nothing (RFC 1191: increases are probed, not told). */
+	client_error(&t, 1400, quote, qlen);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1160);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_lowered), lowered + 1);
+	rh_flow_end(t.f);
+}
+
+/* Towards the backend: the client's retransmission reaches it cut to the MTU a router on
+ * the service link named (1280: MSS 1240). */
+static void test_backend_path_lowered(void)
+{
+	uint8_t quote[QUOTE_MAX];
+	uint32_t qlen, seq, plen;
+	struct conn t;
+
+	conn_open(&t, false);
+	send_data(&t, true, t.c_seq, 1400);
+	qlen = sent_quote(&t.b, quote, &seq, &plen);
+	CU_ASSERT_EQUAL(plen, 1400);
+	router_error(t.b.port, false, t.b.our_ip, NULL, 1280, quote, qlen);
+	CU_ASSERT_EQUAL(t.f->b.peer_mss, 1240);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, CLIENT_MSS);
+	send_data(&t, true, t.c_seq, 1400);
+	CU_ASSERT_EQUAL(expect_pieces(&t.b, t.c_seq, 1400, 1240, t.f->seq_c2b), 2);
+	rh_flow_end(t.f);
+}
+
+/* An IPv6 client (its backend IPv4): a too-big error lowers the side to 1220, and one
+ * naming less than IPv6's minimum MTU lowers it no further (RFC 8200 section 5). */
+static void test_client_path_lowered_v6(void)
+{
+	uint8_t quote[QUOTE_MAX];
+	uint32_t qlen, seq, plen;
+	struct conn t;
+
+	conn_open(&t, true);
+	send_data(&t, false, t.b_seq, 1400);
+	qlen = sent_quote(&t.c, quote, &seq, &plen);
+	CU_ASSERT_EQUAL(plen, 1400);
+	client_error(&t, 1000, quote, qlen);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1220);
+	send_data(&t, false, t.b_seq, 1400);
+	CU_ASSERT_EQUAL(expect_pieces(&t.c, t.b_seq, 1400, 1220, t.f->seq_b2c), 2);
+	rh_flow_end(t.f);
+}
+
+/* Errors that must change nothing: quoting bytes not in flight (all acknowledged, or never
+ * sent: a blind forger's guess, RFC 5927), or naming no usable MTU. An MTU below what the
+ * relay takes from any peer lowers the side only to relay.peer_mss_floor. */
+static void test_stale_and_bogus(void)
+{
+	uint64_t stale = rh_drops(DP_DROP_icmp_quote_stale), bogus = rh_drops(DP_DROP_icmp_mtu_bogus);
+	uint8_t quote[QUOTE_MAX];
+	uint32_t qlen, seq, plen;
+	struct conn t;
+
+	conn_open(&t, false);
+	send_data(&t, false, t.b_seq, 1000);
+	qlen = sent_quote(&t.c, quote, &seq, &plen);
+	/* The same segment as if it were the next one: beyond what was sent. */
+	*(rte_be32_t *)(quote + 24) = rte_cpu_to_be_32(seq + 1000);
+	client_error(&t, 1200, quote, qlen);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_quote_stale), stale + 1);
+	*(rte_be32_t *)(quote + 24) = rte_cpu_to_be_32(seq);
+	client_error(&t, 0, quote, qlen); /* a router older than RFC 1191 */
+	client_error(&t, 60, quote, qlen);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_mtu_bogus), bogus + 2);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, CLIENT_MSS);
+	client_error(&t, 300, quote, qlen);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, 536);
+
+	/* The client acknowledges it all: the quote is history. */
+	rh_send(&t.c, RTE_TCP_ACK_FLAG, t.c_seq, seq + 1000, NULL, 0);
+	rh_drain(t.b.port);
+	client_error(&t, 576, quote, qlen);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_quote_stale), stale + 2);
+	rh_flow_end(t.f);
+}
+
+/* An error quoting no connection of the relay (the host's SSH, say) goes to the host, as
+ * one with a bad checksum is dropped; neither changes a flow. */
+static void test_not_the_relays(void)
+{
+	uint64_t host = rh_drops(DP_DROP_no_exception_path), bad = rh_drops(DP_DROP_icmp_malformed),
+		 bad6 = rh_drops(DP_DROP_icmp6_malformed), in = rh_event(DP_EV_pmtu_too_big_in);
+	uint8_t quote[QUOTE_MAX];
+	uint32_t qlen, seq, plen;
+	struct conn t;
+
+	conn_open(&t, false);
+	send_data(&t, false, t.b_seq, 1400);
+	qlen = sent_quote(&t.c, quote, &seq, &plen);
+	*(rte_be16_t *)(quote + 20) = rte_cpu_to_be_16(22); /* from the host's port 22 */
+	client_error(&t, 1200, quote, qlen);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), host + 1);
+	*(rte_be16_t *)(quote + 20) = rte_cpu_to_be_16(443);
+	/* Errors about the flow, one quoted byte changed on the way: their checksums fail. */
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct rte_mbuf *m = error_frame(t.c.port, v6, RH_EDGE_IP, rh_edge6, 1200, quote,
+						 qlen);
+
+		*rte_pktmbuf_mtod_offset(m, uint8_t *, rte_pktmbuf_data_len(m) - 1) ^= 0x5a;
+		rh_input_burst(t.c.port, &m, 1);
+	}
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_malformed), bad + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp6_malformed), bad6 + 1);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, CLIENT_MSS);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_too_big_in), in);
+	/* The right one still works after them. */
+	client_error(&t, 1200, quote, qlen);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1160);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_too_big_in), in + 1);
+	rh_flow_end(t.f);
+}
+
+int test_relay_pmtu_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "client path: MSS lowered, retransmission cut", test_client_path_lowered },
+		{ "backend path: MSS lowered, retransmission cut", test_backend_path_lowered },
+		{ "IPv6 client: lowered to 1220 and no further", test_client_path_lowered_v6 },
+		{ "stale quotes and bogus MTUs change nothing", test_stale_and_bogus },
+		{ "the host's errors and corrupted ones", test_not_the_relays },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("relay_pmtu", suite_init, rh_down, tests);
+}
