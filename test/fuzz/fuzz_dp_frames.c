@@ -13,8 +13,10 @@
  *   asked); time passing; a segment from either peer of an open flow at its very
  *   sequence numbers give or take a little, flags fuzzed, sometimes with a wrong checksum
  *   (RST, SYN and ACK spoofing: RFC 5961); a run of in-order segments of one byte each
- *   into a hello.
- * After every operation the worker's flows may keep no more buffers than their budget.
+ *   into a hello; a router's too-big error about a side of an open flow, quoting what
+ *   the relay sent there less a little, its MTU fuzzed.
+ * After every operation the sides' MSS stays at or above the configured floor, and the
+ * worker's flows may keep no more buffers than their budget.
  * After every input the clock runs on until every timer has fired; then no flow may be
  * left and every mbuf must be back in the pool: a leak or a stuck flow is a finding.
  */
@@ -32,6 +34,7 @@
 #include "mgmt_report.h"
 #include "dp_worker.h"
 #include "flow_limits.h"
+#include "mr_bytes.h"
 #include "relay.h"
 #include "tcp_frame.h"
 #include "tcp_opts.h"
@@ -373,6 +376,108 @@ static void op_near(struct cursor *c)
 	deliver(&app.ports[(dir == FLOW_DIR_CLIENT ? f->c : f->b).port], m);
 }
 
+/* A router's too-big error about side dir of f (RFC 1191, RFC 8201), sent to the relay's
+ * address there: it quotes a segment of ours towards the peer, at what the relay sent it
+ * less a fuzzed distance, and names a fuzzed MTU; its checksum wrong when asked. */
+static void op_too_big(struct cursor *c)
+{
+	struct flow *f = nth_flow(take(c, 1) % 8, any_flow);
+	uint8_t how = (uint8_t)take(c, 1);
+	uint32_t back = take(c, 2), mtu = take(c, 2);
+	enum flow_dir dir = (how & 1) && f && has_backend(f) ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
+	uint8_t frame[RTE_ETHER_HDR_LEN + 40 + 8 + 40 + 20];
+	const struct flow_side *side;
+	const struct flow_addr6 *a6;
+	const struct dp_port *p;
+	uint8_t *l3 = frame + RTE_ETHER_HDR_LEN, *icmp, *quote;
+	uint32_t l3_len;
+
+	if (!f)
+		return;
+	side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	a6 = flow_side_addr6(app.workers[0]->flows, f, dir);
+	p = &app.ports[side->port];
+	memset(frame, 0, sizeof(frame));
+	((struct rte_ether_hdr *)frame)->dst_addr = p->mac;
+	((struct rte_ether_hdr *)frame)->src_addr.addr_bytes[0] = 0x02;
+	icmp = l3 + (a6 ? 40 : 20);
+	quote = icmp + 8;
+	icmp[0] = a6 ? 2 : 3;
+	icmp[1] = a6 ? 0 : 4;
+	if (a6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3, *q6 = (struct rte_ipv6_hdr *)quote;
+
+		l3_len = 40 + 8 + 40 + 20;
+		((struct rte_ether_hdr *)frame)->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ip6->vtc_flow = q6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16(8 + 40 + 20);
+		ip6->proto = IPPROTO_ICMPV6;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, a6->peer, 16);
+		ip6->src_addr[15] ^= 0x80; /* a router on the peer's link */
+		memcpy(ip6->dst_addr, a6->local, 16);
+		q6->proto = IPPROTO_TCP;
+		memcpy(q6->src_addr, a6->local, 16);
+		memcpy(q6->dst_addr, a6->peer, 16);
+		quote += 40;
+		mr_store_be32(icmp + 4, mtu);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3, *q = (struct rte_ipv4_hdr *)quote;
+
+		l3_len = 20 + 8 + 20 + 20;
+		((struct rte_ether_hdr *)frame)->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = q->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)l3_len);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_ICMP;
+		ip->src_addr = rte_cpu_to_be_32(rte_be_to_cpu_32(side->key.peer_ip) ^ 0x80);
+		ip->dst_addr = side->key.local_ip;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		q->total_length = rte_cpu_to_be_16(1500);
+		q->next_proto_id = IPPROTO_TCP;
+		q->src_addr = side->key.local_ip;
+		q->dst_addr = side->key.peer_ip;
+		quote += 20;
+		mr_store_be16(icmp + 6, (uint16_t)mtu);
+	}
+	memcpy(quote, &side->key.local_port, 2);
+	memcpy(quote + 2, &side->key.peer_port, 2);
+	mr_store_be32(quote + 4, (dir == FLOW_DIR_CLIENT ? f->c_snd_nxt : f->b_snd_nxt) - back);
+	if (a6)
+		*(rte_be16_t *)(icmp + 2) = rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)l3, icmp);
+	else
+		*(rte_be16_t *)(icmp + 2) = (rte_be16_t)~rte_raw_cksum(icmp, l3_len - 20);
+	if (how & 2)
+		icmp[l3_len - (a6 ? 40 : 20) - 1] ^= 0x01;
+	deliver(p, tcp_frame_copy(app.pool, frame, RTE_ETHER_HDR_LEN + l3_len, p->port_id));
+}
+
+/* Whether side (one whose MSS is known) is sent smaller segments than the relay takes
+ * from any peer. */
+static bool below_floor(const struct mr_relay_conf *rc, const struct flow_side *side)
+{
+	return side->peer_mss && side->peer_mss < (side->v6 ? rc->peer_mss_floor6
+							    : rc->peer_mss_floor);
+}
+
+/* No side of any flow is sent smaller segments than the relay takes from any peer. */
+static void check_mss_floor(void)
+{
+	const struct mr_relay_conf *rc = &app.conf->relay;
+
+	for (uint32_t i = 0; i < flow_capacity(app.workers[0]->flows); i++) {
+		const struct flow *f = flow_at(app.workers[0]->flows, i);
+
+		if (!f)
+			continue;
+		if (below_floor(rc, &f->c) || below_floor(rc, &f->b)) {
+			fprintf(stderr, "flow %u: a side's MSS below the floor (%u, %u)\n", i,
+				f->c.peer_mss, f->b.peer_mss);
+			abort();
+		}
+	}
+}
+
 /* A patient client: up to 64 in-order segments of one byte each into a hello. */
 static void op_tiny(struct cursor *c)
 {
@@ -410,7 +515,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dp_worker *w = app.workers[0];
 
 	while (c.left > 0) {
-		switch (take(&c, 1) % 9) {
+		switch (take(&c, 1) % 10) {
 		case 0: op_raw(&c, 0); break;
 		case 1: op_raw(&c, 1); break;
 		case 2: op_client(&c); break;
@@ -419,9 +524,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5: op_bind_server(&c); break;
 		case 6: op_near(&c); break;
 		case 7: op_tiny(&c); break;
+		case 9: op_too_big(&c); break;
 		default: pass_time(take(&c, 2) % 5000); break;
 		}
 		dp_worker_housekeeping(w);
+		check_mss_floor();
 		if (flow_kept_mbufs(w->flows) > app.kept_per_worker) {
 			fprintf(stderr, "flows keep %u buffers, their budget is %u\n",
 				flow_kept_mbufs(w->flows), app.kept_per_worker);

@@ -5,13 +5,17 @@
  * the unspecified source: the packet path drops the rest) for its target
  * gives an NA that parses back as one for the same target; an echo request turned into
  * its reply in place carries a checksum that verifies. nd_parse must never read past
- * the frame (ASan), whatever the lengths inside say.
+ * the frame (ASan), whatever the lengths inside say; nor may the too-big codec
+ * (icmp_error.h), which reads the same bytes as an ICMPv6 error where nd_parse found one
+ * and, in an IPv4 frame, as the ICMPv4 message after the header whatever it is, and says
+ * no more than the bytes hold.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_ip.h>
 
+#include "icmp_error.h"
 #include "nd.h"
 
 static const struct rte_ether_addr our_mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
@@ -47,6 +51,24 @@ static void check_echo_reply(const uint8_t *data, size_t size)
 	free(frame);
 }
 
+/* What a too-big error read says is what its bytes hold: the quoted ports and sequence
+ * number at the quoted header's end, an MTU within its field. */
+static void check_too_big(const uint8_t *icmp, uint32_t len, bool v6)
+{
+	struct icmp_too_big e;
+	uint32_t tcp;
+
+	if (!(v6 ? icmp_too_big_parse6(icmp, len, &e) : icmp_too_big_parse4(icmp, len, &e)))
+		return;
+	tcp = 8 + (v6 ? 40u : (icmp[8] & 0xfu) * 4u);
+	if (e.v6 != v6 || tcp + 8 > len || memcmp(&e.src_port, icmp + tcp, 2) != 0 ||
+	    memcmp(&e.dst_port, icmp + tcp + 2, 2) != 0 ||
+	    e.seq != ((uint32_t)icmp[tcp + 4] << 24 | (uint32_t)icmp[tcp + 5] << 16 |
+		      (uint32_t)icmp[tcp + 6] << 8 | icmp[tcp + 7]) ||
+	    (!v6 && e.mtu > UINT16_MAX))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const size_t l2 = sizeof(struct rte_ether_hdr);
@@ -70,6 +92,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kind == ND_ECHO_REQUEST)
 		check_echo_reply(copy, l2 + sizeof(struct rte_ipv6_hdr) +
 					       rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)(copy + l2))->payload_len));
+	if (kind == ND_TOO_BIG)
+		check_too_big(copy + l2 + sizeof(struct rte_ipv6_hdr),
+			      rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)(copy + l2))->payload_len),
+			      true);
+	if (size >= l2 + 20 && copy[12] == 0x08 && copy[13] == 0x00 &&
+	    size >= l2 + (copy[l2] & 0xfu) * 4u) /* IPv4: its message after its header */
+		check_too_big(copy + l2 + (copy[l2] & 0xfu) * 4u,
+			      (uint32_t)(size - l2 - (copy[l2] & 0xfu) * 4u), false);
 	free(copy);
 	return 0;
 }

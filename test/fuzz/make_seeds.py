@@ -8,7 +8,7 @@ import os
 import struct
 import sys
 
-CLIENT, BACKEND, BIND_START, BIND_SERVER, NEAR, TINY, TIME = 2, 3, 4, 5, 6, 7, 8
+CLIENT, BACKEND, BIND_START, BIND_SERVER, NEAR, TINY, TIME, TOO_BIG = 2, 3, 4, 5, 6, 7, 8, 9
 RST, SYN = 0x04, 0x02
 VALID, PSH, FIN, ACK = 0x80, 0x08, 0x01, 0x10
 
@@ -42,6 +42,22 @@ def near(flags, how=0, dseq=0, dack=0, payload=b""):
 def tiny(data):
     """The first collecting flow's client, one byte per segment."""
     return struct.pack(">BBB", TINY, 0, len(data) - 1) + data
+
+
+def too_big(how, back, mtu):
+    """A router's too-big error about the first flow (how & 1: its backend side), quoting
+    what the relay sent there less back bytes."""
+    return struct.pack(">BBBHH", TOO_BIG, 0, how, back, mtu)
+
+
+def smaller_paths(hello):
+    """A spliced connection whose two paths turn out smaller, with data either way after."""
+    out = client(hello, 0) + wait(5) + backend(b"", 0xC0)
+    out += backend(b"\x16\x03\x03" + b"s" * 1200, 0x80 | ACK | PSH, 5001, len(hello))
+    out += too_big(0, 600, 1000) + too_big(1, 10, 1280) + too_big(2, 600, 576)
+    out += backend(b"\x16\x03\x03" + b"s" * 1200, 0x80 | ACK | PSH, 5001, len(hello))
+    out += client(b"\x17\x03\x03" + b"c" * 1300, len(hello), VALID | PSH)
+    return out
 
 
 def connection(hello):
@@ -137,6 +153,8 @@ def main():
             hello = f.read()[:1400]
         with open(os.path.join(out_dir, name + ".seed"), "wb") as f:
             f.write(connection(hello))
+        with open(os.path.join(out_dir, name + ".pmtu.seed"), "wb") as f:
+            f.write(smaller_paths(hello))
         with open(os.path.join(out_dir, name + ".bound.seed"), "wb") as f:
             f.write(bound_connection(hello))
         with open(os.path.join(out_dir, name + ".spoofed.seed"), "wb") as f:
