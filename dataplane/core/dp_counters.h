@@ -62,6 +62,7 @@
 	X(segment_split)      /* pieces sent for segments above the out side's MSS */ \
 	X(pmtu_too_big_in)    /* too-big ICMP errors about a relayed connection */           \
 	X(pmtu_lowered)       /* ... that lowered the MSS the relay sends a side */          \
+	X(pmtu_told)          /* too-big errors sent to the other end about it */            \
 	X(syn_repeated)       /* a flow's own SYN again (resent or duplicated): answered by ACK */ \
 	X(nd_solicit_in)      /* IPv6 neighbour solicitations for our address */             \
 	X(nd_advert_out)      /* neighbour advertisements the data plane sent */             \

@@ -4,7 +4,8 @@
  * "fragmentation needed" (RFC 1191) and ICMPv6's "packet too big" (RFC 8201). Pure
  * functions of the bytes: they read what the error quotes of the segment it is about (its
  * addresses, ports and sequence number), so that whoever sent the segment can find its
- * connection. Checksums are the caller's (the net layer checks them before handing up).
+ * connection; and write one, for a sender to learn of a path it cannot see. Checksums of
+ * errors read are the caller's (the net layer checks them before handing up).
  */
 #ifndef ICMP_ERROR_H
 #define ICMP_ERROR_H
@@ -16,6 +17,7 @@
 struct icmp_too_big {
 	uint32_t mtu;           /* the next hop's MTU the router named; 0 when it named none
 				 * (routers older than RFC 1191) */
+	uint32_t len;           /* the quoted packet's length, as its IP header gives it */
 	bool v6;                /* the quoted segment's family */
 	uint8_t src[16];        /* its addresses (IPv4: the first 4 bytes), network order: */
 	uint8_t dst[16];        /* src is the sender's (ours), dst the peer it went to */
@@ -32,5 +34,16 @@ bool icmp_too_big_parse4(const uint8_t *icmp, uint32_t len, struct icmp_too_big 
 /* The same for an ICMPv6 "packet too big" (type 2, code 0) quoting a TCP segment whose
  * IPv6 header is followed by TCP directly. */
 bool icmp_too_big_parse6(const uint8_t *icmp, uint32_t len, struct icmp_too_big *out);
+
+/* Longest packet icmp_too_big_build writes: an IPv6 header, the error's 8 bytes, and
+ * the quoted IPv6 and TCP headers. */
+#define ICMP_TOO_BIG_MAX (40 + 8 + 40 + 20)
+
+/* Write into buf (ICMP_TOO_BIG_MAX bytes) the IP packet of a too-big error about the
+ * segment e describes, in e's family: from the segment's destination to its source,
+ * naming e->mtu, quoting an IP header of e->len bytes and the TCP header's ports and
+ * sequence number (the rest of it zero, as nobody reads it). Checksums filled; returns
+ * the packet's length. */
+uint32_t icmp_too_big_build(uint8_t *buf, const struct icmp_too_big *e);
 
 #endif

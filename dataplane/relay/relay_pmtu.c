@@ -6,6 +6,7 @@
 #include <rte_ip.h>
 
 #include "dispatch.h"
+#include "dp_tx.h"
 #include "icmp_error.h"
 #include "inbox.h"
 #include "relay.h"
@@ -98,8 +99,54 @@ static uint16_t pmtu_mss(const struct dp_worker *w, uint32_t mtu, bool v6)
 	return relay_peer_mss(w, (uint16_t)(mtu - relay_l3l4_len(v6)), v6);
 }
 
+/* Tell the other end of f, the sender of what the relay forwards to side dir, of that
+ * side's path: a too-big error about the segment e quotes, as that end sent it (its
+ * sequence space, its connection to the relay), naming the MTU that carries segments of
+ * mss bytes in its own family. A sender that heeds it (Linux does, and resends at once)
+ * sends segments that fit, which the relay need not cut; one that does not still has its
+ * segments cut. */
+static void pmtu_tell_sender(struct dp_worker *w, const struct flow *f, enum flow_dir dir,
+			     const struct icmp_too_big *e, uint16_t mss)
+{
+	enum flow_dir from = dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
+	const struct flow_side *side = from == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct flow_addr6 *a6 = relay_addr6(w, f, from);
+	const struct dp_port *p = &w->app->ports[side->port];
+	uint32_t l3_there = e->v6 ? 40u : 20u, l3_here = side->v6 ? 40u : 20u;
+	struct icmp_too_big q = {
+		.mtu = mss + relay_l3l4_len(side->v6), .v6 = side->v6,
+		.len = (e->len > l3_there ? e->len - l3_there : 0) + l3_here,
+		.src_port = side->key.peer_port, .dst_port = side->key.local_port,
+		.seq = e->seq - (dir == FLOW_DIR_CLIENT ? f->seq_b2c : f->seq_c2b),
+	};
+	struct rte_ether_hdr *eth;
+	struct rte_mbuf *m;
+
+	if (a6) {
+		memcpy(q.src, a6->peer, 16);
+		memcpy(q.dst, a6->local, 16);
+	} else {
+		memcpy(q.src, &side->key.peer_ip, 4);
+		memcpy(q.dst, &side->key.local_ip, 4);
+	}
+	m = rte_pktmbuf_alloc(w->app->pool);
+	eth = m ? (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + ICMP_TOO_BIG_MAX)
+		: NULL;
+	if (!eth) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_pktmbuf_trim(m, (uint16_t)(ICMP_TOO_BIG_MAX - icmp_too_big_build((uint8_t *)(eth + 1),
+									      &q)));
+	eth->dst_addr = side->peer_mac;
+	eth->src_addr = p->mac;
+	eth->ether_type = rte_cpu_to_be_16(side->v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	dp_event(w, DP_EV_pmtu_told);
+	dp_tx_port(w, p, m);
+}
+
 /* The error e about flow f's side dir, on f's owner: the side's MSS lowered when the
- * quote is in flight and the MTU smaller than what the relay sends. */
+ * quote is in flight and the MTU smaller than what the relay sends, and the sender told. */
 static void pmtu_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		       const struct icmp_too_big *e, struct rte_mbuf *m)
 {
@@ -117,6 +164,7 @@ static void pmtu_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		 * cuts what it forwards, the relay's own segments follow relay_seg_room. */
 		side->peer_mss = mss;
 		dp_event(w, DP_EV_pmtu_lowered);
+		pmtu_tell_sender(w, f, dir, e, mss);
 	}
 	rte_pktmbuf_free(m);
 }

@@ -8,7 +8,7 @@
  * the frame (ASan), whatever the lengths inside say; nor may the too-big codec
  * (icmp_error.h), which reads the same bytes as an ICMPv6 error where nd_parse found one
  * and, in an IPv4 frame, as the ICMPv4 message after the header whatever it is, and says
- * no more than the bytes hold.
+ * no more than the bytes hold; an error written about what it read reads back the same.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +51,25 @@ static void check_echo_reply(const uint8_t *data, size_t size)
 	free(frame);
 }
 
+/* An error written about what e describes reads back as e. */
+static void check_rebuilt(const struct icmp_too_big *e)
+{
+	uint8_t buf[ICMP_TOO_BIG_MAX];
+	uint32_t ip = e->v6 ? 40 : 20, len = icmp_too_big_build(buf, e);
+	struct icmp_too_big back;
+
+	if (len > sizeof(buf) ||
+	    !(e->v6 ? icmp_too_big_parse6(buf + ip, len - ip, &back)
+		    : icmp_too_big_parse4(buf + ip, len - ip, &back)) ||
+	    back.mtu != e->mtu || back.seq != e->seq || back.src_port != e->src_port ||
+	    back.dst_port != e->dst_port || memcmp(back.src, e->src, 16) != 0 ||
+	    memcmp(back.dst, e->dst, 16) != 0 ||
+	    (e->v6 && rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)buf, buf + ip)) ||
+	    (!e->v6 && (rte_ipv4_cksum((const struct rte_ipv4_hdr *)buf) != 0 ||
+			rte_raw_cksum(buf + ip, len - ip) != 0xffff)))
+		abort();
+}
+
 /* What a too-big error read says is what its bytes hold: the quoted ports and sequence
  * number at the quoted header's end, an MTU within its field. */
 static void check_too_big(const uint8_t *icmp, uint32_t len, bool v6)
@@ -67,6 +86,7 @@ static void check_too_big(const uint8_t *icmp, uint32_t len, bool v6)
 		      (uint32_t)icmp[tcp + 6] << 8 | icmp[tcp + 7]) ||
 	    (!v6 && e.mtu > UINT16_MAX))
 		abort();
+	check_rebuilt(&e);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -9,6 +9,7 @@
 
 #include <rte_ip.h>
 
+#include "icmp_error.h"
 #include "relay_harness.h"
 #include "tcp_frame.h"
 #include "tcp_opts.h"
@@ -200,6 +201,48 @@ static unsigned int expect_pieces(const struct rh_peer *to, uint32_t seq, uint32
 	return pieces;
 }
 
+/* The too-big error the relay sent `to` (the other end, the sender of what did not fit):
+ * about its own connection to the relay, at seq, naming mtu; checksums right. */
+static void expect_told(const struct rh_peer *to, uint32_t seq, uint32_t mtu)
+{
+	struct rte_mbuf *m = NULL;
+	struct icmp_too_big e;
+	const uint8_t *l3;
+	uint32_t len;
+
+	while (rte_eth_rx_burst(to->port->port_id, 0, &m, 1) == 1) {
+		if (rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type ==
+		    rte_cpu_to_be_16(to->v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4) &&
+		    rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN + (to->v6 ? 6 : 9))[0] ==
+			    (to->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP))
+			break;
+		rte_pktmbuf_free(m);
+		m = NULL;
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN);
+	len = rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN;
+	CU_ASSERT(rte_is_same_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr,
+					 &to->port->mac));
+	if (to->v6) {
+		CU_ASSERT_EQUAL(rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)l3, l3 + 40), 0);
+		CU_ASSERT_EQUAL(memcmp(l3 + 8, to->our_ip6, 16), 0);
+		CU_ASSERT_EQUAL(memcmp(l3 + 24, to->ip6, 16), 0);
+		CU_ASSERT_FATAL(icmp_too_big_parse6(l3 + 40, len - 40, &e));
+	} else {
+		CU_ASSERT_EQUAL(rte_ipv4_cksum((const struct rte_ipv4_hdr *)l3), 0);
+		CU_ASSERT_EQUAL(rte_raw_cksum(l3 + 20, len - 20), 0xffff);
+		CU_ASSERT_EQUAL(((const struct rte_ipv4_hdr *)l3)->src_addr, rte_cpu_to_be_32(to->our_ip));
+		CU_ASSERT_EQUAL(((const struct rte_ipv4_hdr *)l3)->dst_addr, rte_cpu_to_be_32(to->ip));
+		CU_ASSERT_FATAL(icmp_too_big_parse4(l3 + 20, len - 20, &e));
+	}
+	CU_ASSERT_EQUAL(e.mtu, mtu);
+	CU_ASSERT_EQUAL(e.seq, seq);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(e.src_port), to->port_num);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(e.dst_port), to->our_port);
+	rte_pktmbuf_free(m);
+}
+
 /* A router towards the client can carry 1200 bytes: its error lowers the client side's MSS
  * to 1160, and the backend's retransmission of the lost 1400 bytes reaches the client in
  * two pieces. Without it the relay sent the same 1400 bytes again, lost again: a client
@@ -220,6 +263,8 @@ static void test_client_path_lowered(void)
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), host);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1160);
 	CU_ASSERT_EQUAL(rh_drain(t.c.port), 0); /* nothing answered, nothing forwarded */
+	/* The backend is told of the path in its own terms: its segment, MTU 1200. */
+	expect_told(&t.b, t.b_seq, 1200);
 
 	send_data(&t, false, t.b_seq, 1400); /* the backend's retransmission */
 	CU_ASSERT_EQUAL(expect_pieces(&t.c, t.b_seq, 1400, 1160, t.f->seq_b2c), 2);
@@ -231,7 +276,7 @@ static void test_client_path_lowered(void)
 }
 
 /* Towards the backend: the client's retransmission reaches it cut to the MTU a router on
- * the service link named (1280: MSS 1240). */
+ * the service link named (1280: MSS 1240), and the client is told of it. */
 static void test_backend_path_lowered(void)
 {
 	uint8_t quote[QUOTE_MAX];
@@ -245,13 +290,15 @@ static void test_backend_path_lowered(void)
 	router_error(t.b.port, false, t.b.our_ip, NULL, 1280, quote, qlen);
 	CU_ASSERT_EQUAL(t.f->b.peer_mss, 1240);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, CLIENT_MSS);
+	expect_told(&t.c, t.c_seq, 1280);
 	send_data(&t, true, t.c_seq, 1400);
 	CU_ASSERT_EQUAL(expect_pieces(&t.b, t.c_seq, 1400, 1240, t.f->seq_c2b), 2);
 	rh_flow_end(t.f);
 }
 
 /* An IPv6 client (its backend IPv4): a too-big error lowers the side to 1220, and one
- * naming less than IPv6's minimum MTU lowers it no further (RFC 8200 section 5). */
+ * naming less than IPv6's minimum MTU lowers it no further (RFC 8200 section 5); the
+ * backend is told the MTU of its own family for that MSS. */
 static void test_client_path_lowered_v6(void)
 {
 	uint8_t quote[QUOTE_MAX];
@@ -264,8 +311,17 @@ static void test_client_path_lowered_v6(void)
 	CU_ASSERT_EQUAL(plen, 1400);
 	client_error(&t, 1000, quote, qlen);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1220);
+	/* The IPv4 backend's segments of 1220 bytes fit that path: an MTU of 1260. */
+	expect_told(&t.b, t.b_seq, 1260);
 	send_data(&t, false, t.b_seq, 1400);
 	CU_ASSERT_EQUAL(expect_pieces(&t.c, t.b_seq, 1400, 1220, t.f->seq_b2c), 2);
+	/* The other way: the backend's path of 1300 (MSS 1260) told to the IPv6 client as
+	 * the IPv6 MTU that carries it, 1320. */
+	send_data(&t, true, t.c_seq, 1400);
+	qlen = sent_quote(&t.b, quote, &seq, &plen);
+	router_error(t.b.port, false, t.b.our_ip, NULL, 1300, quote, qlen);
+	CU_ASSERT_EQUAL(t.f->b.peer_mss, 1260);
+	expect_told(&t.c, t.c_seq, 1320);
 	rh_flow_end(t.f);
 }
 
