@@ -17,16 +17,11 @@ rt_build
 rt_add_ipv6
 ip -n "$RT_SRV" link set s0 mtu 1400
 bash test/lib/mkcerts.sh "$CERTS" blob.svc.example
-two_queues() { rt_port "$@" | sed 's/qpairs=1/qpairs=2/; s/; }$/; queues = 2; }/'; }
 cat >"$TOPO_DIR/dp.conf" <<CONF
-dataplane = {
-  # Two workers that share the second core: correctness, not speed, on this machine.
-  eal = [ "--lcores", "0@0,1@1,2@1", "-n", "1", "--no-pci", "--no-huge", "-m", "768" ];
-  mbufs = 32767;
-};
+$(rt_dataplane_two_workers)
 ports = (
-$(two_queues edge d0 10.99.0.1/24 fd00:99::1/64),
-$(two_queues svc d1 10.98.0.1/24 fd00:98::1/64 | sed 's/; queues = 2; }$/; queues = 2; mtu = 1400; }/')
+$(rt_port_two_queues edge d0 10.99.0.1/24 fd00:99::1/64),
+$(rt_port_two_queues svc d1 10.98.0.1/24 fd00:98::1/64 | sed 's/; queues = 2; }$/; queues = 2; mtu = 1400; }/')
 );
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
 # 300 connections come from one client address: its hellos not yet routed must not meet

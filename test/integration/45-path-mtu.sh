@@ -55,16 +55,11 @@ ip -n "$RT_SRV" route add default via 10.94.0.1
 ip -n "$RT_SRV" -6 route add default via fd00:94::1
 
 bash test/lib/mkcerts.sh "$CERTS" blob.svc.example
-two_queues() { rt_port "$@" | sed 's/qpairs=1/qpairs=2/; s/; }$/; queues = 2; }/'; }
 cat >"$TOPO_DIR/dp.conf" <<CONF
-dataplane = {
-  # Two workers that share the second core: correctness, not speed, on this machine.
-  eal = [ "--lcores", "0@0,1@1,2@1", "-n", "1", "--no-pci", "--no-huge", "-m", "768" ];
-  mbufs = 32767;
-};
+$(rt_dataplane_two_workers)
 ports = (
-$(two_queues edge d0 10.99.0.1/24 fd00:99::1/64 | sed 's|ipv4 = "10.99.0.1/24";|& gateway = "10.99.0.254"; gateway6 = "fd00:99::fe";|'),
-$(two_queues svc d1 10.98.0.1/24 fd00:98::1/64 | sed 's|ipv4 = "10.98.0.1/24";|& gateway = "10.98.0.254"; gateway6 = "fd00:98::fe";|')
+$(rt_port_two_queues edge d0 10.99.0.1/24 fd00:99::1/64 | sed 's|ipv4 = "10.99.0.1/24";|& gateway = "10.99.0.254"; gateway6 = "fd00:99::fe";|'),
+$(rt_port_two_queues svc d1 10.98.0.1/24 fd00:98::1/64 | sed 's|ipv4 = "10.98.0.1/24";|& gateway = "10.98.0.254"; gateway6 = "fd00:98::fe";|')
 );
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
 relay = { closing_timeout_ms = 500; };

@@ -67,6 +67,23 @@ rt_port() {
 		"$1" "$TOPO_TAG" "$1" "$2" "$3" "${4:+ ipv6 = \"$4\";}" "$1"
 }
 
+# rt_port_two_queues NAME DEVICE_IFACE ADDR/PREFIX [IPV6/PREFIX]: rt_port with two queue
+# pairs, for two workers.
+rt_port_two_queues() {
+	rt_port "$@" | sed 's/qpairs=1/qpairs=2/; s/; }$/; queues = 2; }/'
+}
+
+# rt_dataplane_two_workers: the dataplane section of two workers that share the second
+# core (correctness, not speed, on this machine).
+rt_dataplane_two_workers() {
+	cat <<'SECTION'
+dataplane = {
+  eal = [ "--lcores", "0@0,1@1,2@1", "-n", "1", "--no-pci", "--no-huge", "-m", "768" ];
+  mbufs = 32767;
+};
+SECTION
+}
+
 # rt_add_ipv6: the client and server namespaces get IPv6 too (fd00:99::2 behind the edge
 # port fd00:99::1, fd00:98::2 and ::3 behind the svc port fd00:98::1), without duplicate
 # address detection so they are usable at once.

@@ -36,6 +36,8 @@ struct conn {
 	struct rh_peer c, b;
 	struct flow *f;
 	uint32_t c_seq, b_seq;
+	uint8_t quote[QUOTE_MAX]; /* the last segment forward() saw leave, from its IP header */
+	uint32_t qlen, qseq, qplen; /* its bytes there, sequence number and payload length */
 };
 
 static void conn_open(struct conn *t, bool v6)
@@ -107,6 +109,14 @@ static uint32_t sent_quote(const struct rh_peer *to, uint8_t *quote, uint32_t *s
 	return len;
 }
 
+/* len bytes from one end at its next sequence number, forwarded by the relay: what left
+ * towards the other end kept in t->quote as a router would quote it. */
+static void forward(struct conn *t, bool from_client, uint32_t len)
+{
+	send_data(t, from_client, from_client ? t->c_seq : t->b_seq, len);
+	t->qlen = sent_quote(from_client ? &t->b : &t->c, t->quote, &t->qseq, &t->qplen);
+}
+
 /* A "fragmentation needed" (IPv4) or "packet too big" (IPv6) naming mtu, from a router on
  * port p to `to` (the relay's address), quoting quote[0..qlen), as a frame. */
 static struct rte_mbuf *error_frame(const struct dp_port *p, bool v6, uint32_t to,
@@ -168,11 +178,10 @@ static void router_error(const struct dp_port *p, bool v6, uint32_t to, const ui
 	rh_input_burst(p, &m, 1);
 }
 
-/* The error about the client side, from the edge link's router. */
-static void client_error(const struct conn *t, uint32_t mtu, const uint8_t *quote,
-			 uint32_t qlen)
+/* The error about the client side, from the edge link's router, quoting t->quote. */
+static void client_error(const struct conn *t, uint32_t mtu)
 {
-	router_error(t->c.port, t->c.v6, RH_EDGE_IP, rh_edge6, mtu, quote, qlen);
+	router_error(t->c.port, t->c.v6, RH_EDGE_IP, rh_edge6, mtu, t->quote, t->qlen);
 }
 
 /* What reaches `to` for bytes [seq, seq + len) of its peer: in pieces of at most max
@@ -250,15 +259,12 @@ static void expect_told(const struct rh_peer *to, uint32_t seq, uint32_t mtu)
 static void test_client_path_lowered(void)
 {
 	uint64_t lowered = rh_event(DP_EV_pmtu_lowered), host = rh_drops(DP_DROP_no_exception_path);
-	uint8_t quote[QUOTE_MAX];
-	uint32_t qlen, seq, plen;
 	struct conn t;
 
 	conn_open(&t, false);
-	send_data(&t, false, t.b_seq, 1400);
-	qlen = sent_quote(&t.c, quote, &seq, &plen);
-	CU_ASSERT_EQUAL(plen, 1400);
-	client_error(&t, 1200, quote, qlen);
+	forward(&t, false, 1400);
+	CU_ASSERT_EQUAL(t.qplen, 1400);
+	client_error(&t, 1200);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_lowered), lowered + 1);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), host);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1160);
@@ -269,7 +275,7 @@ static void test_client_path_lowered(void)
 	send_data(&t, false, t.b_seq, 1400); /* the backend's retransmission */
 	CU_ASSERT_EQUAL(expect_pieces(&t.c, t.b_seq, 1400, 1160, t.f->seq_b2c), 2);
 	/* A later, larger MTU changes nothing (RFC 1191: increases are probed, not told). */
-	client_error(&t, 1400, quote, qlen);
+	client_error(&t, 1400);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1160);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_lowered), lowered + 1);
 	rh_flow_end(t.f);
@@ -279,15 +285,12 @@ static void test_client_path_lowered(void)
  * the service link named (1280: MSS 1240), and the client is told of it. */
 static void test_backend_path_lowered(void)
 {
-	uint8_t quote[QUOTE_MAX];
-	uint32_t qlen, seq, plen;
 	struct conn t;
 
 	conn_open(&t, false);
-	send_data(&t, true, t.c_seq, 1400);
-	qlen = sent_quote(&t.b, quote, &seq, &plen);
-	CU_ASSERT_EQUAL(plen, 1400);
-	router_error(t.b.port, false, t.b.our_ip, NULL, 1280, quote, qlen);
+	forward(&t, true, 1400);
+	CU_ASSERT_EQUAL(t.qplen, 1400);
+	router_error(t.b.port, false, t.b.our_ip, NULL, 1280, t.quote, t.qlen);
 	CU_ASSERT_EQUAL(t.f->b.peer_mss, 1240);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, CLIENT_MSS);
 	expect_told(&t.c, t.c_seq, 1280);
@@ -301,15 +304,12 @@ static void test_backend_path_lowered(void)
  * backend is told the MTU of its own family for that MSS. */
 static void test_client_path_lowered_v6(void)
 {
-	uint8_t quote[QUOTE_MAX];
-	uint32_t qlen, seq, plen;
 	struct conn t;
 
 	conn_open(&t, true);
-	send_data(&t, false, t.b_seq, 1400);
-	qlen = sent_quote(&t.c, quote, &seq, &plen);
-	CU_ASSERT_EQUAL(plen, 1400);
-	client_error(&t, 1000, quote, qlen);
+	forward(&t, false, 1400);
+	CU_ASSERT_EQUAL(t.qplen, 1400);
+	client_error(&t, 1000);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1220);
 	/* The IPv4 backend's segments of 1220 bytes fit that path: an MTU of 1260. */
 	expect_told(&t.b, t.b_seq, 1260);
@@ -317,9 +317,8 @@ static void test_client_path_lowered_v6(void)
 	CU_ASSERT_EQUAL(expect_pieces(&t.c, t.b_seq, 1400, 1220, t.f->seq_b2c), 2);
 	/* The other way: the backend's path of 1300 (MSS 1260) told to the IPv6 client as
 	 * the IPv6 MTU that carries it, 1320. */
-	send_data(&t, true, t.c_seq, 1400);
-	qlen = sent_quote(&t.b, quote, &seq, &plen);
-	router_error(t.b.port, false, t.b.our_ip, NULL, 1300, quote, qlen);
+	forward(&t, true, 1400);
+	router_error(t.b.port, false, t.b.our_ip, NULL, 1300, t.quote, t.qlen);
 	CU_ASSERT_EQUAL(t.f->b.peer_mss, 1260);
 	expect_told(&t.c, t.c_seq, 1320);
 	rh_flow_end(t.f);
@@ -331,29 +330,26 @@ static void test_client_path_lowered_v6(void)
 static void test_stale_and_bogus(void)
 {
 	uint64_t stale = rh_drops(DP_DROP_icmp_quote_stale), bogus = rh_drops(DP_DROP_icmp_mtu_bogus);
-	uint8_t quote[QUOTE_MAX];
-	uint32_t qlen, seq, plen;
 	struct conn t;
 
 	conn_open(&t, false);
-	send_data(&t, false, t.b_seq, 1000);
-	qlen = sent_quote(&t.c, quote, &seq, &plen);
+	forward(&t, false, 1000);
 	/* The same segment as if it were the next one: beyond what was sent. */
-	*(rte_be32_t *)(quote + 24) = rte_cpu_to_be_32(seq + 1000);
-	client_error(&t, 1200, quote, qlen);
+	*(rte_be32_t *)(t.quote + 24) = rte_cpu_to_be_32(t.qseq + 1000);
+	client_error(&t, 1200);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_quote_stale), stale + 1);
-	*(rte_be32_t *)(quote + 24) = rte_cpu_to_be_32(seq);
-	client_error(&t, 0, quote, qlen); /* a router older than RFC 1191 */
-	client_error(&t, 60, quote, qlen);
+	*(rte_be32_t *)(t.quote + 24) = rte_cpu_to_be_32(t.qseq);
+	client_error(&t, 0); /* a router older than RFC 1191 */
+	client_error(&t, 60);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_mtu_bogus), bogus + 2);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, CLIENT_MSS);
-	client_error(&t, 300, quote, qlen);
+	client_error(&t, 300);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 536);
 
 	/* The client acknowledges it all: the quote is history. */
-	rh_send(&t.c, RTE_TCP_ACK_FLAG, t.c_seq, seq + 1000, NULL, 0);
+	rh_send(&t.c, RTE_TCP_ACK_FLAG, t.c_seq, t.qseq + 1000, NULL, 0);
 	rh_drain(t.b.port);
-	client_error(&t, 576, quote, qlen);
+	client_error(&t, 576);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_quote_stale), stale + 2);
 	rh_flow_end(t.f);
 }
@@ -364,21 +360,18 @@ static void test_not_the_relays(void)
 {
 	uint64_t host = rh_drops(DP_DROP_no_exception_path), bad = rh_drops(DP_DROP_icmp_malformed),
 		 bad6 = rh_drops(DP_DROP_icmp6_malformed), in = rh_event(DP_EV_pmtu_too_big_in);
-	uint8_t quote[QUOTE_MAX];
-	uint32_t qlen, seq, plen;
 	struct conn t;
 
 	conn_open(&t, false);
-	send_data(&t, false, t.b_seq, 1400);
-	qlen = sent_quote(&t.c, quote, &seq, &plen);
-	*(rte_be16_t *)(quote + 20) = rte_cpu_to_be_16(22); /* from the host's port 22 */
-	client_error(&t, 1200, quote, qlen);
+	forward(&t, false, 1400);
+	*(rte_be16_t *)(t.quote + 20) = rte_cpu_to_be_16(22); /* from the host's port 22 */
+	client_error(&t, 1200);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), host + 1);
-	*(rte_be16_t *)(quote + 20) = rte_cpu_to_be_16(443);
+	*(rte_be16_t *)(t.quote + 20) = rte_cpu_to_be_16(443);
 	/* Errors about the flow, one quoted byte changed on the way: their checksums fail. */
 	for (int v6 = 0; v6 < 2; v6++) {
-		struct rte_mbuf *m = error_frame(t.c.port, v6, RH_EDGE_IP, rh_edge6, 1200, quote,
-						 qlen);
+		struct rte_mbuf *m = error_frame(t.c.port, v6, RH_EDGE_IP, rh_edge6, 1200,
+						 t.quote, t.qlen);
 
 		*rte_pktmbuf_mtod_offset(m, uint8_t *, rte_pktmbuf_data_len(m) - 1) ^= 0x5a;
 		rh_input_burst(t.c.port, &m, 1);
@@ -388,7 +381,7 @@ static void test_not_the_relays(void)
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, CLIENT_MSS);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_too_big_in), in);
 	/* The right one still works after them. */
-	client_error(&t, 1200, quote, qlen);
+	client_error(&t, 1200);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1160);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_too_big_in), in + 1);
 	rh_flow_end(t.f);
