@@ -62,7 +62,8 @@
 	X(segment_split)      /* pieces sent for segments above the out side's MSS */ \
 	X(pmtu_too_big_in)    /* too-big ICMP errors about a relayed connection */           \
 	X(pmtu_lowered)       /* ... that lowered the MSS the relay sends a side */          \
-	X(pmtu_told)          /* too-big errors sent to the other end about it */            \
+	X(pmtu_told)          /* too-big errors sent to a client about its backend's path */ \
+	X(pmtu_no_mtu)        /* IPv4 too-big errors naming no MTU (or below 68): the floor */ \
 	X(syn_repeated)       /* a flow's own SYN again (resent or duplicated): answered by ACK */ \
 	X(nd_solicit_in)      /* IPv6 neighbour solicitations for our address */             \
 	X(nd_advert_out)      /* neighbour advertisements the data plane sent */             \
@@ -136,7 +137,6 @@
 	X(ipv6_martian_src)   /* IPv6 source multicast, loopback, ours, or :: to our address */\
 	X(icmp6_malformed)    /* ND or echo that RFC 4861/4443 checks refuse */               \
 	X(icmp_quote_stale)   /* too-big error quoting bytes not in flight (late or forged) */ \
-	X(icmp_mtu_bogus)     /* too-big error naming no MTU or one below IPv4's 68 */       \
 	X(nd_claims_ours)     /* a neighbour advertisement claiming our own address */        \
 	X(arp_claims_ours)    /* ARP from another MAC with our address as its sender (defended) */\
 	X(header_no_room)     /* no headroom to give a segment the other family's IP header */\

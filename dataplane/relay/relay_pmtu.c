@@ -87,41 +87,50 @@ static bool pmtu_quote_in_flight(const struct flow *f, enum flow_dir dir, uint32
 	return seq - una < snd_nxt - una;
 }
 
-/* The MSS side dir may take on a path of mtu bytes (IPv6 paths are never taken below
- * 1280), raised to the configured floor as an announced one is; 0 for no usable MTU. */
-static uint16_t pmtu_mss(const struct dp_worker *w, uint32_t mtu, bool v6)
+/* The MSS side dir may take on a path of mtu bytes, raised to the configured floor as an
+ * announced one is: an IPv6 path is never taken below 1280 (RFC 8200 section 5), and an
+ * IPv4 error naming no MTU (routers older than RFC 1191) or one below any link's 68
+ * gives the floor, as Linux takes its minimum. */
+static uint16_t pmtu_mss(struct dp_worker *w, uint32_t mtu, bool v6)
 {
-	if (v6)
+	if (v6) {
 		mtu = RTE_MAX(mtu, PMTU_MIN_V6);
-	else if (mtu < PMTU_MIN_V4)
-		return 0;
+	} else if (mtu < PMTU_MIN_V4) {
+		dp_event(w, DP_EV_pmtu_no_mtu);
+		mtu = 0;
+	}
 	mtu = RTE_MIN(mtu, (uint32_t)UINT16_MAX);
-	return relay_peer_mss(w, (uint16_t)(mtu - relay_l3l4_len(v6)), v6);
+	return relay_peer_mss(w, (uint16_t)(mtu > relay_l3l4_len(v6) ? mtu - relay_l3l4_len(v6)
+								     : 0), v6);
 }
 
-/* Tell the other end of f, the sender of what the relay forwards to side dir, of that
- * side's path: a too-big error about the segment e quotes, as that end sent it (its
- * sequence space, its connection to the relay), naming the MTU that carries segments of
- * mss bytes in its own family. A sender that heeds it (Linux does, and resends at once)
- * sends segments that fit, which the relay need not cut; one that does not still has its
- * segments cut. */
-static void pmtu_tell_sender(struct dp_worker *w, const struct flow *f, enum flow_dir dir,
+/* Tell the client of f, the sender of what the relay forwards to its backend, of the
+ * backend side's path: a too-big error about the segment e quotes, as the client sent it
+ * (its sequence space, its connection to the relay), naming the MTU that carries segments
+ * of mss bytes in its own family (IPv6's never below 1280, which Linux would discard). A
+ * client that heeds it (Linux does, and resends at once) sends segments that fit, which
+ * the relay need not cut. Only a client is told: a host keeps what it learns per
+ * destination, not per connection, so a backend (or a TURN server, the far end of many
+ * clients) told of one client's path would cut every client's segments to it; and a
+ * client could tell it a path of 68 bytes of its own. Their segments are cut instead. */
+static void pmtu_tell_client(struct dp_worker *w, const struct flow *f,
 			     const struct icmp_too_big *e, uint16_t mss)
 {
-	enum flow_dir from = dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
-	const struct flow_side *side = from == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	const struct flow_addr6 *a6 = relay_addr6(w, f, from);
+	const struct flow_side *side = &f->c;
+	const struct flow_addr6 *a6 = relay_addr6(w, f, FLOW_DIR_CLIENT);
 	const struct dp_port *p = &w->app->ports[side->port];
 	uint32_t l3_there = e->v6 ? 40u : 20u, l3_here = side->v6 ? 40u : 20u;
 	struct icmp_too_big q = {
 		.mtu = mss + relay_l3l4_len(side->v6), .v6 = side->v6,
 		.len = (e->len > l3_there ? e->len - l3_there : 0) + l3_here,
 		.src_port = side->key.peer_port, .dst_port = side->key.local_port,
-		.seq = e->seq - (dir == FLOW_DIR_CLIENT ? f->seq_b2c : f->seq_c2b),
+		.seq = e->seq - f->seq_c2b,
 	};
 	struct rte_ether_hdr *eth;
 	struct rte_mbuf *m;
 
+	if (side->v6)
+		q.mtu = RTE_MAX(q.mtu, PMTU_MIN_V6);
 	if (a6) {
 		memcpy(q.src, a6->peer, 16);
 		memcpy(q.dst, a6->local, 16);
@@ -146,7 +155,8 @@ static void pmtu_tell_sender(struct dp_worker *w, const struct flow *f, enum flo
 }
 
 /* The error e about flow f's side dir, on f's owner: the side's MSS lowered when the
- * quote is in flight and the MTU smaller than what the relay sends, and the sender told. */
+ * quote is in flight and the MTU smaller than what the relay sends, and a client sending
+ * to a smaller backend path told. */
 static void pmtu_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		       const struct icmp_too_big *e, struct rte_mbuf *m)
 {
@@ -157,14 +167,13 @@ static void pmtu_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	if (!pmtu_quote_in_flight(f, dir, e->seq))
 		return dp_drop(w, m, DP_DROP_icmp_quote_stale);
 	mss = pmtu_mss(w, e->mtu, e->v6);
-	if (mss == 0)
-		return dp_drop(w, m, DP_DROP_icmp_mtu_bogus);
 	if (mss < side->peer_mss) {
 		/* Kept for the flow's life, as a host keeps a connection's PMTU: the splice
 		 * cuts what it forwards, the relay's own segments follow relay_seg_room. */
 		side->peer_mss = mss;
 		dp_event(w, DP_EV_pmtu_lowered);
-		pmtu_tell_sender(w, f, dir, e, mss);
+		if (dir == FLOW_DIR_BACKEND && !f->via_turn)
+			pmtu_tell_client(w, f, e, mss);
 	}
 	rte_pktmbuf_free(m);
 }

@@ -6,9 +6,10 @@
  * looks up the connection the error quotes, checks that the quoted bytes are in flight
  * towards that end (RFC 5927: a blind forger must guess the window), and lowers the MSS it
  * sends that side: from then on the splice cuts the other end's segments to fit (as it does
- * for a smaller MSS), and the sender's retransmission of the lost one gets through. The
- * sender is told too, by a too-big error of its own about its connection to the relay, so
- * that it sends smaller segments itself and resends at once. Worker lcores only.
+ * for a smaller MSS), and the sender's retransmission of the lost one gets through. A
+ * client sending to a smaller backend path is told too, by a too-big error of its own
+ * about its connection to the relay, so that it sends smaller segments itself and resends
+ * at once; a backend is not (see relay_pmtu.c). Worker lcores only.
  */
 #ifndef RELAY_PMTU_H
 #define RELAY_PMTU_H

@@ -245,6 +245,11 @@ static void expect_told(const struct rh_peer *to, uint32_t seq, uint32_t mtu)
 		CU_ASSERT_EQUAL(((const struct rte_ipv4_hdr *)l3)->dst_addr, rte_cpu_to_be_32(to->ip));
 		CU_ASSERT_FATAL(icmp_too_big_parse4(l3 + 20, len - 20, &e));
 	}
+	/* The quote is of the segment `to` sent the relay: from it, to the relay's address. */
+	CU_ASSERT_EQUAL(memcmp(e.src, to->v6 ? to->ip6 : (const uint8_t *)&(rte_be32_t){
+					   rte_cpu_to_be_32(to->ip) }, to->v6 ? 16 : 4), 0);
+	CU_ASSERT_EQUAL(memcmp(e.dst, to->v6 ? to->our_ip6 : (const uint8_t *)&(rte_be32_t){
+					   rte_cpu_to_be_32(to->our_ip) }, to->v6 ? 16 : 4), 0);
 	CU_ASSERT_EQUAL(e.mtu, mtu);
 	CU_ASSERT_EQUAL(e.seq, seq);
 	CU_ASSERT_EQUAL(rte_be_to_cpu_16(e.src_port), to->port_num);
@@ -255,10 +260,12 @@ static void expect_told(const struct rh_peer *to, uint32_t seq, uint32_t mtu)
 /* A router towards the client can carry 1200 bytes: its error lowers the client side's MSS
  * to 1160, and the backend's retransmission of the lost 1400 bytes reaches the client in
  * two pieces. Without it the relay sent the same 1400 bytes again, lost again: a client
- * behind a small MTU and no MSS clamping stalled after the handshake. */
+ * behind a small MTU and no MSS clamping stalled after the handshake. The backend is not
+ * told: it would keep the path for every client's connection to the relay's address. */
 static void test_client_path_lowered(void)
 {
-	uint64_t lowered = rh_event(DP_EV_pmtu_lowered), host = rh_drops(DP_DROP_no_exception_path);
+	uint64_t lowered = rh_event(DP_EV_pmtu_lowered), host = rh_drops(DP_DROP_no_exception_path),
+		 told = rh_event(DP_EV_pmtu_told);
 	struct conn t;
 
 	conn_open(&t, false);
@@ -269,8 +276,8 @@ static void test_client_path_lowered(void)
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), host);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1160);
 	CU_ASSERT_EQUAL(rh_drain(t.c.port), 0); /* nothing answered, nothing forwarded */
-	/* The backend is told of the path in its own terms: its segment, MTU 1200. */
-	expect_told(&t.b, t.b_seq, 1200);
+	CU_ASSERT_EQUAL(rh_drain(t.b.port), 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_told), told);
 
 	send_data(&t, false, t.b_seq, 1400); /* the backend's retransmission */
 	CU_ASSERT_EQUAL(expect_pieces(&t.c, t.b_seq, 1400, 1160, t.f->seq_b2c), 2);
@@ -300,8 +307,8 @@ static void test_backend_path_lowered(void)
 }
 
 /* An IPv6 client (its backend IPv4): a too-big error lowers the side to 1220, and one
- * naming less than IPv6's minimum MTU lowers it no further (RFC 8200 section 5); the
- * backend is told the MTU of its own family for that MSS. */
+ * naming less than IPv6's minimum MTU lowers it no further (RFC 8200 section 5); told of
+ * its backend's path, the client gets the IPv6 MTU for that MSS, never below 1280. */
 static void test_client_path_lowered_v6(void)
 {
 	struct conn t;
@@ -311,8 +318,6 @@ static void test_client_path_lowered_v6(void)
 	CU_ASSERT_EQUAL(t.qplen, 1400);
 	client_error(&t, 1000);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1220);
-	/* The IPv4 backend's segments of 1220 bytes fit that path: an MTU of 1260. */
-	expect_told(&t.b, t.b_seq, 1260);
 	send_data(&t, false, t.b_seq, 1400);
 	CU_ASSERT_EQUAL(expect_pieces(&t.c, t.b_seq, 1400, 1220, t.f->seq_b2c), 2);
 	/* The other way: the backend's path of 1300 (MSS 1260) told to the IPv6 client as
@@ -321,15 +326,21 @@ static void test_client_path_lowered_v6(void)
 	router_error(t.b.port, false, t.b.our_ip, NULL, 1300, t.quote, t.qlen);
 	CU_ASSERT_EQUAL(t.f->b.peer_mss, 1260);
 	expect_told(&t.c, t.c_seq, 1320);
+	/* A backend path at IPv4's floor (MSS 536) is told as IPv6's minimum, 1280: Linux
+	 * discards a smaller one, and the relay cuts what is still too big. */
+	router_error(t.b.port, false, t.b.our_ip, NULL, 576, t.quote, t.qlen);
+	CU_ASSERT_EQUAL(t.f->b.peer_mss, 536);
+	expect_told(&t.c, t.c_seq, 1280);
 	rh_flow_end(t.f);
 }
 
-/* Errors that must change nothing: quoting bytes not in flight (all acknowledged, or never
- * sent: a blind forger's guess, RFC 5927), or naming no usable MTU. An MTU below what the
- * relay takes from any peer lowers the side only to relay.peer_mss_floor. */
-static void test_stale_and_bogus(void)
+/* Errors quoting bytes not in flight (all acknowledged, or never sent: a blind forger's
+ * guess, RFC 5927) change nothing. An MTU below what the relay takes from any peer lowers
+ * the side only to relay.peer_mss_floor; so does an IPv4 error naming no MTU (routers
+ * older than RFC 1191) or one below 68, as Linux takes its minimum. */
+static void test_stale_and_floor(void)
 {
-	uint64_t stale = rh_drops(DP_DROP_icmp_quote_stale), bogus = rh_drops(DP_DROP_icmp_mtu_bogus);
+	uint64_t stale = rh_drops(DP_DROP_icmp_quote_stale), no_mtu = rh_event(DP_EV_pmtu_no_mtu);
 	struct conn t;
 
 	conn_open(&t, false);
@@ -338,14 +349,20 @@ static void test_stale_and_bogus(void)
 	*(rte_be32_t *)(t.quote + 24) = rte_cpu_to_be_32(t.qseq + 1000);
 	client_error(&t, 1200);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_quote_stale), stale + 1);
-	*(rte_be32_t *)(t.quote + 24) = rte_cpu_to_be_32(t.qseq);
-	client_error(&t, 0); /* a router older than RFC 1191 */
-	client_error(&t, 60);
-	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_mtu_bogus), bogus + 2);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, CLIENT_MSS);
+	*(rte_be32_t *)(t.quote + 24) = rte_cpu_to_be_32(t.qseq);
+	client_error(&t, 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_no_mtu), no_mtu + 1);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, 536);
+	client_error(&t, 60);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_pmtu_no_mtu), no_mtu + 2);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, 536);
+	rh_flow_end(t.f);
+
+	conn_open(&t, false);
+	forward(&t, false, 1000);
 	client_error(&t, 300);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 536);
-
 	/* The client acknowledges it all: the quote is history. */
 	rh_send(&t.c, RTE_TCP_ACK_FLAG, t.c_seq, t.qseq + 1000, NULL, 0);
 	rh_drain(t.b.port);
@@ -354,7 +371,7 @@ static void test_stale_and_bogus(void)
 	rh_flow_end(t.f);
 }
 
-/* An error quoting no connection of the relay (the host's SSH, say) goes to the host, as
+/* An error quoting no connection of the relay (the host's SSH, say) goes to the host, and
  * one with a bad checksum is dropped; neither changes a flow. */
 static void test_not_the_relays(void)
 {
@@ -364,10 +381,12 @@ static void test_not_the_relays(void)
 
 	conn_open(&t, false);
 	forward(&t, false, 1400);
+	rte_be16_t listener = *(rte_be16_t *)(t.quote + 20);
+
 	*(rte_be16_t *)(t.quote + 20) = rte_cpu_to_be_16(22); /* from the host's port 22 */
 	client_error(&t, 1200);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), host + 1);
-	*(rte_be16_t *)(t.quote + 20) = rte_cpu_to_be_16(443);
+	*(rte_be16_t *)(t.quote + 20) = listener;
 	/* Errors about the flow, one quoted byte changed on the way: their checksums fail. */
 	for (int v6 = 0; v6 < 2; v6++) {
 		struct rte_mbuf *m = error_frame(t.c.port, v6, RH_EDGE_IP, rh_edge6, 1200,
@@ -393,7 +412,7 @@ int test_relay_pmtu_register(void)
 		{ "client path: MSS lowered, retransmission cut", test_client_path_lowered },
 		{ "backend path: MSS lowered, retransmission cut", test_backend_path_lowered },
 		{ "IPv6 client: lowered to 1220 and no further", test_client_path_lowered_v6 },
-		{ "stale quotes and bogus MTUs change nothing", test_stale_and_bogus },
+		{ "stale quotes change nothing, small MTUs give the floor", test_stale_and_floor },
 		{ "the host's errors and corrupted ones", test_not_the_relays },
 		CU_TEST_INFO_NULL,
 	};
