@@ -171,6 +171,9 @@ static int linearize(struct rte_mbuf *m)
 {
 	struct rte_mbuf *tail = m->next;
 
+	/* Only the head holds the chain's length: rte_pktmbuf_chain left the tail's own
+	 * pkt_len at its first buffer's, which would copy that buffer alone. */
+	tail->pkt_len = m->pkt_len - m->data_len;
 	m->next = NULL;
 	m->nb_segs = 1;
 	m->pkt_len = m->data_len;

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "relay_tx": what the relay sends through a port that cannot send chained mbufs
+ * (no RTE_ETH_TX_OFFLOAD_MULTI_SEGS), through the appliance of relay_harness.h. The kept
+ * stream leaves as slices chained behind their headers; such a port gets each segment
+ * copied whole into one buffer, never cut short. */
+#include <string.h>
+
+#include "hello_builder.h"
+#include "relay_harness.h"
+#include "unit.h"
+
+static struct hello_build hello;
+
+static int suite_init(void)
+{
+	struct hb_options o;
+
+	hb_options_default(&o);
+	o.sni = "proxied.svc.example"; /* behind a PROXY v2 header: a stream of two buffers */
+	hb_build(&o, &hello);
+	return rh_up("mbufs = 0;", "max_flows = 64;");
+}
+
+/* The kept stream, the relay's PROXY header then the client's hello (two buffers), reaches
+ * a backend on such a port whole and in order: every segment full (the backend's MSS) but
+ * the last, their sequence numbers contiguous. Before, a segment spanning the header's buffer and
+ * the hello's left with the header alone: the chain's second part was not copied, the
+ * rest followed a hole, and the backend saw the hello only after retransmissions. */
+static void test_stream_whole_on_unchained_port(void)
+{
+	struct dp_port *svc = &rh_app.ports[1];
+	bool multi = svc->caps.tx_multi_seg;
+	uint64_t copied = rh_event(DP_EV_tx_linearized);
+	uint8_t got[4096];
+	uint32_t total, off = 0;
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f;
+
+	svc->caps.tx_multi_seg = false;
+	f = rh_client_start(&c, hello.wire, hello.wire_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	b = rh_backend(f);
+	rh_drain(b.port); /* the SYN */
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	total = f->proxy_len + hello.wire_len;
+	CU_ASSERT_FATAL(f->proxy_len > 0 && total <= sizeof(got));
+	while (off < total) {
+		struct rh_sent s = rh_next_tcp(b.port);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+		CU_ASSERT(s.checksums_ok);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1 + off);
+		CU_ASSERT_EQUAL(s.plen, RTE_MIN((uint32_t)f->b.peer_mss, total - off));
+		CU_ASSERT_FATAL(s.plen > 0 && off + s.plen <= total);
+		memcpy(got + off, s.payload, s.plen);
+		off += s.plen;
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(memcmp(got, "\r\n\r\n\0\r\nQUIT\n", 12), 0);
+	CU_ASSERT_EQUAL(memcmp(got + f->proxy_len, hello.wire, hello.wire_len), 0);
+	CU_ASSERT(rh_event(DP_EV_tx_linearized) > copied);
+	svc->caps.tx_multi_seg = multi;
+	rh_flow_end(f);
+}
+
+int test_relay_tx_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "the kept stream whole on a port without chains", test_stream_whole_on_unchained_port },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("relay_tx", suite_init, rh_down, tests);
+}
