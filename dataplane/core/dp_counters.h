@@ -33,7 +33,8 @@
 	X(hello_complete)     /* ClientHello complete and parsed */                          \
 	X(plain_routed)       /* plain TCP service connections routed (VIP or gateway's) */  \
 	X(plain_via_gateway)  /* ... of them told by another gateway's PROXY header */       \
-	X(plain_fin_deferred) /* a plain client's FIN before the splice: left to be resent */ \
+	X(fin_deferred)       /* a client's FIN with its first bytes (or a plain client's): \
+				 left to be resent to the splice */                         \
 	X(connlog_queued)     /* connection records handed to the logging thread */         \
 	X(connlog_dropped)    /* ... not: the worker's ring was full */                      \
 	X(connlog_suppressed) /* refusals past log.refused_rate a second: counted only */    \

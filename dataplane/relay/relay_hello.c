@@ -224,14 +224,14 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		dp_event(w, DP_EV_syn_repeated);
 		return relay_ack_client(w, f);
 	}
-	if (unlikely(f->plain || (f->via_turn && s->payload_len)) &&
+	if (unlikely(f->plain || s->payload_len) &&
 	    (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG)) == RTE_TCP_FIN_FLAG) {
-		/* A plain client may close its half once its request is out (half-close) while
-		 * the backend is still being opened: its bytes are kept, its FIN is left
-		 * unacknowledged, and the client's retransmission of it meets the splice. Over
-		 * TURN, such bytes and their FIN may come before it is known to be plain (the
-		 * other gateway's header in the same segment). */
-		dp_event(w, DP_EV_plain_fin_deferred);
+		/* A client may close its half once its first bytes are out (a half-close, as
+		 * nc -N or a DNS query then shutdown do) while the backend is still being
+		 * opened: its bytes are kept, its FIN is left unacknowledged, and the client's
+		 * retransmission of it meets the splice. A plain client's bare FIN too: its
+		 * server may speak first. Only a bare FIN before a whole hello gives up. */
+		dp_event(w, DP_EV_fin_deferred);
 		s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG;
 	}
 	if (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG))

@@ -151,46 +151,77 @@ static void test_client_speaks_first(void)
 	finish(f);
 }
 
-/* A client that sends its request and closes its half before the backend answered (as
- * nc -N does): the bytes are kept, the FIN is left unacknowledged, and its retransmission
- * after the splice goes to the backend. */
-static void test_client_half_close_early(void)
+/* Client c, its handshake done, sends its first len bytes with FIN, and its backend is
+ * then opened: the client is not reset, the bytes are kept and sent whole (behind
+ * proxy_len bytes of the relay's own), the FIN is left unacknowledged, and its
+ * retransmission after the splice reaches the backend after the bytes. */
+static void check_fin_with_first_bytes(struct rh_peer *c, const uint8_t *bytes, uint32_t len)
 {
-	static const char req[] = "GET\r\n";
-	uint64_t deferred = rh_event(DP_EV_plain_fin_deferred);
-	struct rh_peer c = vip_client(VIP_SSH, 22), b;
-	struct flow *f = plain_connect(&c, NULL, 0);
+	uint64_t deferred = rh_event(DP_EV_fin_deferred);
+	struct rh_peer b;
 	struct rh_sent s;
+	struct flow *f;
 	bool fin_seen = false;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG, c.isn + 1,
-		c.our_isn + 1, (const uint8_t *)req, sizeof(req) - 1);
-	CU_ASSERT_PTR_EQUAL_FATAL(rh_client_flow(&c), f); /* not reset */
+	rh_drain(c->port);
+	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG, c->isn + 1,
+		c->our_isn + 1, bytes, len);
+	f = rh_client_flow(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f); /* not reset */
+	s = rh_next_tcp(c->port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_ACK_FLAG); /* the bytes, not the FIN */
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), c->isn + 1 + len);
+	rte_pktmbuf_free(s.m);
 	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
-	CU_ASSERT_EQUAL(f->stream_len, sizeof(req) - 1);
-	CU_ASSERT_EQUAL(rh_event(DP_EV_plain_fin_deferred), deferred + 1);
+	CU_ASSERT_EQUAL(f->stream_len, len);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_fin_deferred), deferred + 1);
 	b = rh_backend(f);
 	rh_drain(b.port);
 	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
 	s = next_data(b.port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	CU_ASSERT_EQUAL(s.plen, sizeof(req) - 1);
+	CU_ASSERT_EQUAL(s.plen, f->proxy_len + len);
 	rte_pktmbuf_free(s.m);
-	/* The client's FIN again: now it reaches the backend, after the request. */
-	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c.isn + (uint32_t)sizeof(req),
-		c.our_isn + 1, NULL, 0);
+	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c->isn + 1 + len, c->our_isn + 1, NULL, 0);
 	while ((s = rh_next_tcp(b.port)).m) {
 		if (s.tcp->tcp_flags & RTE_TCP_FIN_FLAG) {
 			fin_seen = true;
 			CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq),
-					b.our_isn + 1 + (uint32_t)sizeof(req) - 1);
+					b.our_isn + 1 + f->proxy_len + len);
 		}
 		rte_pktmbuf_free(s.m);
 	}
 	CU_ASSERT_TRUE(fin_seen);
 	finish(f);
+}
+
+/* A client that sends its request and closes its half before the backend answered (as
+ * nc -N does). */
+static void test_client_half_close_early(void)
+{
+	static const char req[] = "GET\r\n";
+	struct rh_peer c = vip_client(VIP_SSH, 22);
+	struct flow *f = plain_connect(&c, NULL, 0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	check_fin_with_first_bytes(&c, (const uint8_t *)req, sizeof(req) - 1);
+}
+
+/* The same for a TLS client whose whole hello comes with FIN (a client that shuts its
+ * half down once it has written): it was reset as one giving up before its hello. */
+static void test_tls_hello_with_fin(void)
+{
+	struct rh_peer c = rh_client(false);
+	struct rh_sent s;
+
+	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	c.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
+	rte_pktmbuf_free(s.m);
+	check_fin_with_first_bytes(&c, rh_hello_api, (uint32_t)rh_hello_api_len);
 }
 
 /* A SYN to a VIP port without a service, or to a VIP without any, is reset; nothing is
@@ -343,13 +374,13 @@ static void test_from_gateway(void)
 	finish(f);
 	/* The header, the client's bytes and its FIN in one segment (the TURN server held
 	 * them until the bind was done): routed all the same, the FIN left for the splice. */
-	deferred = rh_event(DP_EV_plain_fin_deferred);
+	deferred = rh_event(DP_EV_fin_deferred);
 	f = rh_turn_connection_with(hdr, n + 2, RTE_TCP_FIN_FLAG, &srv);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
 	CU_ASSERT_TRUE(f->gateway_plain);
 	CU_ASSERT_EQUAL(f->stream_len, 2);
-	CU_ASSERT_EQUAL(rh_event(DP_EV_plain_fin_deferred), deferred + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_fin_deferred), deferred + 1);
 	finish(f);
 	/* The wrong port for that name: no route. A header whose TLV runs past it: refused. */
 	hdr[27] = 23;
@@ -369,6 +400,8 @@ int test_relay_plain_register(void)
 		{ "server speaks first", test_server_speaks_first },
 		{ "client speaks first", test_client_speaks_first },
 		{ "client closes its half before the backend answered", test_client_half_close_early },
+		{ "a TLS client's FIN with its hello: kept, resent to the splice",
+		  test_tls_hello_with_fin },
 		{ "no service on a VIP port: RST", test_no_service_reset },
 		{ "ARP for the VIP range", test_arp_for_vip },
 		{ "another network's service announced by PROXY v2", test_remote_service_announced },
