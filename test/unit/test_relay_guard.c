@@ -290,6 +290,35 @@ static void test_hello_no_ack_dropped(void)
 	rh_flow_end(f);
 }
 
+/* A segment corrupted on its way (its window read as 7 bytes) teaches the collecting flow
+ * nothing: its checksum is checked before its window or timestamp is taken, also for a
+ * bare ACK. Before, the bare ACK's window was kept, and the splice began with the
+ * client's largest window at 7 bytes. */
+static void test_hello_learns_only_from_sound_segments(void)
+{
+	struct rh_peer c = rh_client(false);
+	struct flow *f = rh_client_start(&c, rh_hello_api, 40);
+	uint64_t bad = rh_drops(DP_DROP_tcp_checksum);
+	uint32_t win;
+	struct rte_mbuf *m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	win = f->c_win;
+	CU_ASSERT_FATAL(win > 0);
+	for (uint32_t len = 0; len <= 20; len += 20) {
+		m = rh_frame(&c, RTE_TCP_ACK_FLAG, c.isn + 1 + 40, c.our_isn + 1, NULL, 0,
+			     rh_hello_api + 40, len);
+		/* 7, not 0: 0 and 65535 are the same to a one's complement sum */
+		rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, 14 + 20)->rx_win =
+			rte_cpu_to_be_16(7);
+		rh_input(&c, m);
+	}
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 2);
+	CU_ASSERT_EQUAL(f->c_win, win);
+	CU_ASSERT_EQUAL(f->stream_len, 40);
+	rh_flow_end(f);
+}
+
 /* A hello whose checksum is wrong makes no flow (the flow would be made of its options,
  * read from the cookie in its timestamp); sent again intact, it does. */
 static void test_corrupted_first_data_makes_no_flow(void)
@@ -365,6 +394,8 @@ int test_relay_guard_register(void)
 		{ "a backend's first window under half the hello", test_backend_small_first_window },
 		{ "connecting: a corrupted RST or SYN-ACK changes nothing", test_connecting_checks_sums },
 		{ "hello: no ACK, no effect; a FIN needs an acceptable ACK", test_hello_no_ack_dropped },
+		{ "a corrupted segment teaches a collecting flow nothing",
+		  test_hello_learns_only_from_sound_segments },
 		{ "a corrupted first data segment makes no flow",
 		  test_corrupted_first_data_makes_no_flow },
 		{ "challenge ACKs rationed", test_challenge_rate },
