@@ -243,10 +243,8 @@ bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) ==
 	    RTE_TCP_ACK_FLAG && !acks_syn) {
 		/* The backend still holds an older connection on this 4-tuple (a relay restart)
-		 * and answers with its ACK: reset that one (RFC 793) and ask again. */
-		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
-				  relay_addr6(w, f, FLOW_DIR_BACKEND), &s->eth->src_addr, s->ack, 0,
-				  false);
+		 * and answers with its ACK: reset that one and ask again. */
+		relay_reset_stale(w, f, FLOW_DIR_BACKEND, s);
 		rte_pktmbuf_free(s->m);
 		send_syn(w, f);
 		return false;

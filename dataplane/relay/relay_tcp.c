@@ -194,3 +194,12 @@ struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms)
 {
 	return flow_alloc(w->flows, relay_now(w) + life_ms);
 }
+
+void relay_reset_stale(struct dp_worker *w, const struct flow *f, enum flow_dir dir,
+		       const struct relay_seg *s)
+{
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+
+	tcp_out_rst_reply(w, &w->app->ports[side->port], &side->key, relay_addr6(w, f, dir),
+			  &s->eth->src_addr, s->ack, 0, false);
+}

@@ -35,6 +35,13 @@ void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_
 /* Pure ACK from the relay to the client (pre-splice), acknowledging c_rcv_nxt. */
 void relay_ack_client(struct dp_worker *w, struct flow *f);
 
+/* In SYN-SENT towards side dir, s is an ACK of something other than our SYN: the peer
+ * still holds an older connection on this 4-tuple (after a restart of ours). Reset that
+ * one with a RST at s's acknowledgement (RFC 9293 3.10.7.3), so that the SYN the caller
+ * sends again is answered. s stays the caller's. */
+void relay_reset_stale(struct dp_worker *w, const struct flow *f, enum flow_dir dir,
+		       const struct relay_seg *s);
+
 /* Pure ACK to the peer of side dir: seq and ack in its space, our window and timestamps. */
 void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t seq,
 		    uint32_t ack);

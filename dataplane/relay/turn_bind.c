@@ -182,24 +182,40 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 		relay_hello_classify(w, f);
 }
 
+/* The TURN server's answer to the data connection's SYN, as relay_connect_input takes a
+ * backend's: its checksum first (a SYN-ACK's options last for the whole splice, a RST
+ * ends the bind); an ACK of something else is an older connection the server still holds
+ * on this 4-tuple (a restart of ours), reset so that the SYN sent again is answered.
+ * Consumes s. */
+static void bind_syn_sent(struct dp_worker *w, struct flow *f, struct relay_seg *s,
+			  struct turn_bind_slot *b)
+{
+	uint8_t fl = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
+	bool acks_syn = (fl & RTE_TCP_ACK_FLAG) && s->ack == f->c_seq.local_isn + 1;
+
+	if (!relay_seg_checksum_ok(&w->app->ports[f->c.port], s))
+		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
+	if (fl == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) && acks_syn) {
+		bind_established(w, f, s, b);
+	} else if ((fl & RTE_TCP_RST_FLAG) && acks_syn) {
+		relay_abort(w, f, false, false, DP_DROP_turn_bind_refused);
+	} else if (fl == RTE_TCP_ACK_FLAG && !acks_syn) {
+		relay_reset_stale(w, f, FLOW_DIR_CLIENT, s);
+		send_syn(w, f);
+	}
+	rte_pktmbuf_free(s->m);
+}
+
 void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
 	struct turn_bind_slot *b = turn_bind_slot_of(w, f);
-	bool syn_ack = (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
-		       (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 
 	if (!b) {
 		rte_pktmbuf_free(s->m);
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
 	}
-	if (f->state == FLOW_BIND_SYN) {
-		if (syn_ack && s->ack == f->c_seq.local_isn + 1)
-			bind_established(w, f, s, b);
-		else if ((s->flags & RTE_TCP_RST_FLAG) && s->ack == f->c_seq.local_isn + 1)
-			relay_abort(w, f, false, false, DP_DROP_turn_bind_refused);
-		rte_pktmbuf_free(s->m);
-		return;
-	}
+	if (f->state == FLOW_BIND_SYN)
+		return bind_syn_sent(w, f, s, b);
 	if ((s->flags & RTE_TCP_RST_FLAG) && s->seq == f->c_rcv_nxt &&
 	    relay_seg_checksum_ok(&w->app->ports[f->c.port], s)) {
 		/* Refused after the bind: try another connection. Any other RST is the hello

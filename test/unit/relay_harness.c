@@ -408,7 +408,7 @@ struct flow *rh_turn_connection(const uint8_t *payload, size_t len, struct rh_pe
 	return rh_turn_connection_with(payload, len, 0, srv);
 }
 
-void rh_bind_open(struct turn_bind_req *req, uint32_t isn, struct rh_peer *srv)
+void rh_bind_syn(struct turn_bind_req *req, uint32_t isn, struct rh_peer *srv)
 {
 	static const struct rte_ether_addr turn_mac = { { 0x02, 0, 0, 0, 0, 0x09 } };
 	struct rh_sent syn;
@@ -426,6 +426,11 @@ void rh_bind_open(struct turn_bind_req *req, uint32_t isn, struct rh_peer *srv)
 	srv->our_port = rte_be_to_cpu_16(syn.tcp->src_port);
 	srv->our_isn = rte_be_to_cpu_32(syn.tcp->sent_seq);
 	rte_pktmbuf_free(syn.m);
+}
+
+void rh_bind_open(struct turn_bind_req *req, uint32_t isn, struct rh_peer *srv)
+{
+	rh_bind_syn(req, isn, srv);
 	rh_send(srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv->isn, srv->our_isn + 1, NULL, 0);
 }
 

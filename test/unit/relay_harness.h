@@ -153,6 +153,10 @@ struct turn_bind_req;
 struct turn_bind_req rh_bind_request(void);
 
 /* Bind req started towards the TURN server (10.1.0.9:3478, its ISN isn) as srv, the
+ * relay's SYN read back (srv's our_port and our_isn), not answered yet. */
+void rh_bind_syn(struct turn_bind_req *req, uint32_t isn, struct rh_peer *srv);
+
+/* Bind req started towards the TURN server (10.1.0.9:3478, its ISN isn) as srv, the
  * relay's SYN read back and answered: the ConnectionBind is on its way. */
 void rh_bind_open(struct turn_bind_req *req, uint32_t isn, struct rh_peer *srv);
 

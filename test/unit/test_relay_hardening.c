@@ -174,6 +174,50 @@ static void test_bind_ack_checked(void)
 	rh_drain(srv.port);
 }
 
+/* The TURN server's answers to the data connection's SYN, as a backend's are taken: a
+ * corrupted SYN-ACK or RST changes nothing (before, a SYN-ACK's options were taken as they
+ * came, a RST ended the bind); an ACK of something else, from a connection the server
+ * still holds on the 4-tuple after a restart of ours, is reset at its acknowledgement and
+ * the SYN sent again (before, the SYN was only resent until the bind timed out). */
+static void test_bind_syn_answers_checked(void)
+{
+	struct turn_bind_req req = rh_bind_request();
+	uint64_t bad = rh_drops(DP_DROP_tcp_checksum);
+	struct rh_peer srv;
+	struct rh_sent s;
+	struct rte_mbuf *m;
+
+	rh_bind_syn(&req, 7000, &srv);
+	for (int rst = 0; rst < 2; rst++) {
+		m = rh_frame(&srv, rst ? RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG
+				       : RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+			     srv.isn, srv.our_isn + 1, NULL, 0, NULL, 0);
+		rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + 20 + 16)[0] ^= 0x5a; /* its checksum */
+		rh_input(&srv, m);
+	}
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 2);
+	CU_ASSERT_EQUAL(binds_in_use(), 1);
+	CU_ASSERT_EQUAL(rh_drain(srv.port), 0);
+	/* The old connection's ACK: RST at its acknowledgement, then our SYN again. */
+	rh_send(&srv, RTE_TCP_ACK_FLAG, 424242, 777777, NULL, 0);
+	s = rh_next_tcp(srv.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_RST_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), 777777);
+	rte_pktmbuf_free(s.m);
+	s = rh_next_tcp(srv.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), srv.our_isn);
+	rte_pktmbuf_free(s.m);
+	/* Answered intact, the bind goes on and ends as usual. */
+	rh_send(&srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv.isn, srv.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(binds_in_use(), 1);
+	rh_send(&srv, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, srv.isn + 1, srv.our_isn + 21, NULL, 0);
+	CU_ASSERT_EQUAL(binds_in_use(), 0);
+	rh_drain(srv.port);
+}
+
 /* A backend that announces MSS 1 gets the kept hello and a client's 1,000 bytes in
  * segments of the floor (536), not in one frame per byte. */
 static void test_peer_mss_floor(void)
@@ -546,6 +590,7 @@ int test_relay_hardening_register(void)
 		{ "over TURN: local services, the real client", test_turn_local_only_real_client },
 		{ "bind slots of flows gone taken back", test_bind_slots_reclaimed },
 		{ "a bind acknowledged only by an exact, sound ACK", test_bind_ack_checked },
+		{ "the TURN server's answers to the SYN checked", test_bind_syn_answers_checked },
 		CU_TEST_INFO_NULL,
 	};
 
