@@ -115,9 +115,10 @@ void flow_rtx_disarm(struct flow_table *ft, struct flow *f);
 void flow_expire_set(struct flow_table *ft, struct flow *f, uint32_t at_ms);
 
 /* Run the timers up to now_ms, less than 2^31 ms after the last run (times are modular):
- * rtx_fn(ctx, f) for each flow whose armed retransmission is due, else expire_fn(ctx, f)
- * for each whose expiry has passed. Each may re-arm, move the expiry or release f; one that
- * does neither sees the next run again. */
+ * rtx_fn(ctx, f) for each flow whose armed retransmission is due, and expire_fn(ctx, f)
+ * for each whose expiry has passed, also right after its rtx_fn when that left it in use
+ * (a flow past its expiry ends though its retransmissions would go on). Each may re-arm,
+ * move the expiry or release f; one that does neither sees the next run again. */
 void flow_timers_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn rtx_fn,
 		     flow_visit_fn expire_fn, void *ctx);
 

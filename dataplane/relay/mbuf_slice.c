@@ -50,8 +50,10 @@ int mbuf_append_copy(struct rte_mbuf *dst, const struct rte_mbuf *src, uint32_t 
 		return -1;
 	/* read() copies into `to` only when the range is scattered; else it points at it */
 	from = rte_pktmbuf_read(src, off, len, to);
-	if (!from)
+	if (!from) { /* src holds fewer bytes: dst as it was */
+		rte_pktmbuf_trim(dst, (uint16_t)len);
 		return -1;
+	}
 	if (from != to)
 		memcpy(to, from, len);
 	return 0;

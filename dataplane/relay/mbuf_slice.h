@@ -12,8 +12,8 @@
 struct rte_mbuf *mbuf_slice(struct rte_mempool *pool, const struct rte_mbuf *src, uint32_t off,
 			    uint32_t len);
 
-/* Copy bytes [off, off + len) of src to the tail of dst (one segment); -1 when dst has no
- * room. For ports that cannot send chains. */
+/* Copy bytes [off, off + len) of src to the tail of dst (one segment); -1, dst unchanged,
+ * when dst has no room or src fewer bytes. For ports that cannot send chains. */
 int mbuf_append_copy(struct rte_mbuf *dst, const struct rte_mbuf *src, uint32_t off,
 		     uint32_t len);
 
