@@ -12,6 +12,7 @@
 
 #define COUNTED_CLIENT 1u  /* struct flow.counted: f is one of its client's flows ... */
 #define COUNTED_HELLO 2u   /* ... and one of its hellos */
+#define COUNTED_SPLICED 4u /* ... which ends with its kept bytes (flow_client_hello_done) */
 
 struct client_count {
 	uint32_t flows, hellos;
@@ -130,7 +131,8 @@ enum flow_client_verdict flow_client_attach(struct flow_table *ft, struct flow *
 	return FLOW_CLIENT_OK;
 }
 
-void flow_client_hello_done(struct flow_table *ft, struct flow *f)
+/* f stops counting as one of its client's hellos. */
+static void client_hello_gone(struct flow_table *ft, struct flow *f)
 {
 	struct client_count *c[2];
 
@@ -140,6 +142,21 @@ void flow_client_hello_done(struct flow_table *ft, struct flow *f)
 	c[0]->hellos--;
 	c[1]->hellos--;
 	f->counted &= (uint8_t)~COUNTED_HELLO;
+}
+
+void flow_client_hello_done(struct flow_table *ft, struct flow *f)
+{
+	f->counted |= COUNTED_SPLICED;
+	if (!f->stream)
+		client_hello_gone(ft, f);
+}
+
+/* f's kept bytes are gone: a spliced flow is no longer one of its client's hellos. */
+static void stream_gone(struct flow_table *ft, struct flow *f)
+{
+	f->keeps_stream = 0;
+	if (f->counted & COUNTED_SPLICED)
+		client_hello_gone(ft, f);
 }
 
 void flow_client_counts(const struct flow_table *ft, const struct flow *f, uint32_t *flows,
@@ -199,9 +216,10 @@ void flow_stream_set(struct flow_table *ft, struct flow *f, struct rte_mbuf *m)
 		rte_pktmbuf_free(f->stream);
 	}
 	f->stream = NULL;
-	f->keeps_stream = 0;
 	if (m)
 		flow_stream_append(ft, f, m);
+	else
+		stream_gone(ft, f);
 }
 
 void flow_stream_drop_head(struct flow_table *ft, struct flow *f)
@@ -221,7 +239,8 @@ void flow_stream_drop_head(struct flow_table *ft, struct flow *f)
 	rte_pktmbuf_free(h);
 	ft->limits->kept--;
 	f->stream = rest;
-	f->keeps_stream = rest != NULL;
+	if (!rest)
+		stream_gone(ft, f);
 }
 
 uint32_t flow_kept_mbufs(const struct flow_table *ft)

@@ -3,8 +3,8 @@
  * What the flows of one table may hold, counted where the flows live so that no way out
  * of a flow can forget it: the buffers they keep (ClientHellos, relay-owned bytes not yet
  * acknowledged), and per client address (an IPv4 /32, an IPv6 /64) how many flows it has
- * and how many of them are not spliced yet (never fewer than it holds: see
- * flow_limits.c). The table's owner (one worker) only.
+ * and how many of them are not spliced yet or still keep bytes (never fewer than it holds:
+ * see flow_limits.c). The table's owner (one worker) only.
  */
 #ifndef FLOW_LIMITS_H
 #define FLOW_LIMITS_H
@@ -21,7 +21,8 @@ struct flow_table;
 enum flow_client_verdict {
 	FLOW_CLIENT_OK = 0,
 	FLOW_CLIENT_FLOWS,          /* the address holds max_flows already */
-	FLOW_CLIENT_HELLOS,         /* ... or max_hellos flows not spliced yet */
+	FLOW_CLIENT_HELLOS,         /* ... or max_hellos flows not spliced yet (or keeping
+				     * bytes) */
 };
 
 /* Count f (its client side set) for its client address, as a flow and as a hello, if
@@ -29,7 +30,10 @@ enum flow_client_verdict {
 enum flow_client_verdict flow_client_attach(struct flow_table *ft, struct flow *f,
 					    uint32_t max_flows, uint32_t max_hellos);
 
-/* f is spliced: it no longer counts as one of its client's hellos. */
+/* f is spliced: it no longer counts as one of its client's hellos once it keeps no bytes
+ * either (at once, or when its stream goes). Kept for a redispatch while a plain service's
+ * server waits for more, a spliced flow's bytes would else be out of every limit: one
+ * client could hold the worker's kept buffers with such flows. */
 void flow_client_hello_done(struct flow_table *ft, struct flow *f);
 
 /* The flows and hellos counted for f's client address (0, 0 when it has none); never

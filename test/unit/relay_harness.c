@@ -329,6 +329,18 @@ struct flow *rh_client_start(struct rh_peer *c, const uint8_t *hello, size_t sen
 	return rh_client_flow(c);
 }
 
+struct rh_peer rh_peer_of_sent(const struct rh_sent *s)
+{
+	uint32_t dst;
+
+	memcpy(&dst, s->dst, 4);
+	return (struct rh_peer){ .ip = rte_be_to_cpu_32(dst), .our_ip = RH_SVC_IP,
+				 .port = &rh_app.ports[1],
+				 .port_num = rte_be_to_cpu_16(s->tcp->dst_port),
+				 .our_port = rte_be_to_cpu_16(s->tcp->src_port), .isn = 555000,
+				 .our_isn = rte_be_to_cpu_32(s->tcp->sent_seq) };
+}
+
 /* The backend end of f as the relay opened it. */
 struct rh_peer rh_backend(const struct flow *f)
 {

@@ -128,6 +128,10 @@ struct flow *rh_client_flow(const struct rh_peer *c);
 /* SYN, the relay's cookie SYN-ACK read back, then the first `sent` hello bytes. */
 struct flow *rh_client_start(struct rh_peer *c, const uint8_t *hello, size_t sent);
 
+/* The IPv4 backend a frame the relay sent on the svc port goes to (a SYN, say), as a peer
+ * that can answer it (its ISN 555000). */
+struct rh_peer rh_peer_of_sent(const struct rh_sent *s);
+
 /* The backend end of f as the relay opened it. */
 struct rh_peer rh_backend(const struct flow *f);
 

@@ -73,21 +73,6 @@ static struct rh_sent next_to(uint16_t dport)
 	}
 }
 
-/* The member a sent frame goes to, as a peer that can answer it. */
-static struct rh_peer member_of(const struct rh_sent *s)
-{
-	uint32_t dst;
-	struct rh_peer m;
-
-	memcpy(&dst, s->dst, 4);
-	m = (struct rh_peer){ .ip = rte_be_to_cpu_32(dst), .our_ip = RH_SVC_IP,
-			     .port = &rh_app.ports[1],
-			     .port_num = rte_be_to_cpu_16(s->tcp->dst_port),
-			     .our_port = rte_be_to_cpu_16(s->tcp->src_port), .isn = 555000,
-			     .our_isn = rte_be_to_cpu_32(s->tcp->sent_seq) };
-	return m;
-}
-
 /* The member the relay's next SYN on the service port goes to (the SYN freed). */
 static struct rh_peer next_syn_member(void)
 {
@@ -96,7 +81,7 @@ static struct rh_peer next_syn_member(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
 	CU_ASSERT(syn.tcp->tcp_flags & RTE_TCP_SYN_FLAG);
-	m = member_of(&syn);
+	m = rh_peer_of_sent(&syn);
 	rte_pktmbuf_free(syn.m);
 	return m;
 }
@@ -212,7 +197,7 @@ static void test_weight_zero_no_redispatch(void)
 	CU_ASSERT_TRUE(f->sole_member);
 	syn = next_to(7443);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	m = member_of(&syn);
+	m = rh_peer_of_sent(&syn);
 	rte_pktmbuf_free(syn.m);
 	CU_ASSERT_EQUAL(m.ip, 0x0a010008u);
 	rh_send(&m, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m.our_isn + 1, NULL, 0);
@@ -242,7 +227,7 @@ static void test_redispatch_timeout_then_limit(void)
 	rst = next_to(THREE_PORT);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rst.m);
 	CU_ASSERT(rst.tcp->tcp_flags & RTE_TCP_RST_FLAG);
-	CU_ASSERT_EQUAL(member_of(&rst).ip, m1.ip);
+	CU_ASSERT_EQUAL(rh_peer_of_sent(&rst).ip, m1.ip);
 	rte_pktmbuf_free(rst.m);
 	m2 = next_syn_member();
 	CU_ASSERT_NOT_EQUAL(m2.ip, m1.ip);
@@ -278,7 +263,7 @@ static void test_stream_rto_from_round_trip(void)
 	housekeeping_for(300);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_timeout), timeouts + 1);
 	for (struct rh_sent s = next_to(THREE_PORT); s.m; s = next_to(THREE_PORT)) {
-		resets += member_of(&s).ip == m1.ip && (s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+		resets += rh_peer_of_sent(&s).ip == m1.ip && (s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
 		rte_pktmbuf_free(s.m);
 	}
 	CU_ASSERT_EQUAL(resets, 2);
@@ -593,7 +578,7 @@ static void test_tcp_checks(void)
 	for (unsigned int answered = 0, t = 0; answered < 2 && t < 300; t++) {
 		housekeeping_for(10);
 		for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
-			struct rh_peer m = member_of(&s);
+			struct rh_peer m = rh_peer_of_sent(&s);
 
 			rte_pktmbuf_free(s.m);
 			if ((m.ip & 0xff) != 5)
@@ -675,7 +660,7 @@ static void test_tls_check(void)
 			s = next_to(TLS_PORT);
 		}
 		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-		m = member_of(&s);
+		m = rh_peer_of_sent(&s);
 		rte_pktmbuf_free(s.m);
 		rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
 		s = next_to(TLS_PORT);

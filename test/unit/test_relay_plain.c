@@ -21,16 +21,24 @@
 
 #define VIP_SSH 0xf0f00005u
 #define VIP_MQ 0xf0f00006u
+#define VIP_WEB 0xf0f00007u /* web.svc.example:80, pool "two" (10.1.0.2 and .3, port 8080) */
 
 static int suite_init(void)
 {
-	return rh_up_extra("mbufs = 0;", "max_flows = 256;", "",
-			   ", { name = \"ssh.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
-			   " vip = \"240.240.0.5\"; },\n"
-			   "  { name = \"mq.far.example\"; protocol = \"tcp\"; port = 5672;"
-			   " network = \"far\"; vip = \"240.240.0.6\"; }",
-			   "dns = { port = \"edge\"; zones = [ \"svc.example\" ]; "
-			   "vip_range = \"240.240.0.0/16\"; };");
+	if (rh_up_extra("mbufs = 0;", "max_flows = 256;",
+			", { name = \"two\"; members = ( { address = \"10.1.0.2\"; port = 8080; },"
+			" { address = \"10.1.0.3\"; port = 8080; } ); }",
+			", { name = \"ssh.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
+			" vip = \"240.240.0.5\"; },\n"
+			"  { name = \"mq.far.example\"; protocol = \"tcp\"; port = 5672;"
+			" network = \"far\"; vip = \"240.240.0.6\"; },\n"
+			"  { name = \"web.svc.example\"; protocol = \"tcp\"; port = 80; pool = \"two\";"
+			" vip = \"240.240.0.7\"; }",
+			"dns = { port = \"edge\"; zones = [ \"svc.example\" ]; "
+			"vip_range = \"240.240.0.0/16\"; };") < 0)
+		return -1;
+	neigh_learn(rh_w->neigh, 0x0a010003u, &rh_backend_mac, rh_w->now_ms, true);
+	return 0;
 }
 
 /* A client of the edge port that reaches vip:port. */
@@ -224,6 +232,46 @@ static void test_tls_hello_with_fin(void)
 	check_fin_with_first_bytes(&c, rh_hello_api, (uint32_t)rh_hello_api_len);
 }
 
+/* A client whose server waits for the rest of its request: the relay keeps the bytes it
+ * sent (another member could take them should this one fail before answering), and such
+ * a flow counts as one of the client's hellos until they go. Before, spliced flows counted
+ * nothing: one client could open them until the worker's kept buffers were all its own,
+ * and every other client's hello was refused for room. */
+static void test_waiting_server_within_hello_limit(void)
+{
+	static const char req[] = "GET / HTTP/1.1\r\n"; /* and no more */
+	struct mr_relay_conf *rc = (struct mr_relay_conf *)&rh_app.conf->relay;
+	const struct mr_relay_conf saved = *rc;
+	uint64_t refused = rh_drops(DP_DROP_client_hello_limit);
+	struct flow *f[3];
+
+	rc->client_max_hellos = 2;
+	for (unsigned int i = 0; i < 3; i++) {
+		struct rh_peer c = vip_client(VIP_WEB, 80), b;
+		struct rh_sent syn;
+
+		f[i] = plain_connect(&c, (const uint8_t *)req, sizeof(req) - 1);
+		if (!f[i])
+			break;
+		syn = rh_next_tcp(&rh_app.ports[1]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+		b = rh_peer_of_sent(&syn);
+		rte_pktmbuf_free(syn.m);
+		rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+		CU_ASSERT_EQUAL_FATAL(f[i]->state, FLOW_SPLICED);
+		rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + (uint32_t)sizeof(req), NULL, 0);
+		CU_ASSERT_PTR_NOT_NULL(f[i]->stream); /* kept for a redispatch */
+		rh_drain(&rh_app.ports[1]);
+	}
+	CU_ASSERT_PTR_NOT_NULL(f[1]);
+	CU_ASSERT_PTR_NULL(f[2]);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_client_hello_limit), refused + 1);
+	*rc = saved;
+	finish(f[0]);
+	finish(f[1]);
+	finish(f[2]);
+}
+
 /* A SYN to a VIP port without a service, or to a VIP without any, is reset; nothing is
  * kept and the host never sees it. */
 static void test_no_service_reset(void)
@@ -402,6 +450,8 @@ int test_relay_plain_register(void)
 		{ "client closes its half before the backend answered", test_client_half_close_early },
 		{ "a TLS client's FIN with its hello: kept, resent to the splice",
 		  test_tls_hello_with_fin },
+		{ "a server waiting for more: its bytes within the hello limit",
+		  test_waiting_server_within_hello_limit },
 		{ "no service on a VIP port: RST", test_no_service_reset },
 		{ "ARP for the VIP range", test_arp_for_vip },
 		{ "another network's service announced by PROXY v2", test_remote_service_announced },
