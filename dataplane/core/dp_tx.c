@@ -80,6 +80,6 @@ void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf 
 		return dp_drop(w, m, DP_DROP_no_exception_path);
 	dp_event(w, DP_EV_to_kernel);
 	/* The kernel recomputes nothing for frames it receives: leave checksums as they came. */
-	m->ol_flags = 0;
+	dp_mbuf_tx_flags(m, 0);
 	rte_eth_tx_buffer(p->kernel_port_id, w->index, w->tx_kernel[p->index], m);
 }

@@ -21,6 +21,14 @@
  * refilling the queue, and answering it at full rate in every lull would undo the rest. */
 #define DP_CONGESTED_HOLD_MS 10u
 
+/* Ask for transmit offloads tx on m (0: none), keeping the flags that say m's buffer is
+ * not its own (indirect, or external as some drivers receive into): they live in ol_flags
+ * too, and a frame freed without them would return another's buffer as its own. */
+static inline void dp_mbuf_tx_flags(struct rte_mbuf *m, uint64_t tx)
+{
+	m->ol_flags = (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) | tx;
+}
+
 /* Allocate w's buffers towards port index `port` (and its exception path) on a NUMA
  * socket; false when out of memory (dp_tx_free releases what was made). */
 bool dp_tx_init(struct dp_worker *w, uint16_t port, int socket);

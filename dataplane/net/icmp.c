@@ -29,7 +29,7 @@ static void icmp_echo_reply(struct dp_worker *w, const struct dp_port *p, struct
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	icmp->icmp_cksum = rte_cpu_to_be_16((uint16_t)~sum);
-	m->ol_flags = 0;
+	dp_mbuf_tx_flags(m, 0);
 	dp_event(w, DP_EV_icmp_echo_out);
 	dp_tx_port(w, p, m);
 }

@@ -144,7 +144,7 @@ static bool icmp6_input(struct dp_worker *w, const struct dp_port *p, struct rte
 		}
 		dp_event(w, DP_EV_icmp_echo_in);
 		nd_echo_reply_in_place(rte_pktmbuf_mtod(m, uint8_t *), L3_OFF + l3_len, &p->mac);
-		m->ol_flags = 0;
+		dp_mbuf_tx_flags(m, 0);
 		dp_event(w, DP_EV_icmp_echo_out);
 		dp_tx_port(w, p, m);
 		break;

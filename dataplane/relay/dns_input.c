@@ -234,7 +234,7 @@ static void send_reply(struct dp_worker *w, const struct dp_port *p, struct rte_
 		udp->dgram_cksum = rte_ipv4_udptcp_cksum(u->ip, udp);
 	}
 	m->data_len = m->pkt_len = (uint32_t)((uint8_t *)(udp + 1) + len - rte_pktmbuf_mtod(m, uint8_t *));
-	m->ol_flags = 0;
+	dp_mbuf_tx_flags(m, 0);
 	dp_tx_port(w, p, m);
 }
 

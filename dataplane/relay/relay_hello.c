@@ -6,6 +6,7 @@
 
 #include "connlog.h"
 #include "dns_input.h"
+#include "dp_tx.h"
 #include "flow_limits.h"
 #include "mbuf_slice.h"
 #include "relay.h"
@@ -156,7 +157,7 @@ static enum keep_result hello_keep(struct dp_worker *w, struct flow *f, struct r
 	rte_pktmbuf_adj(m, (uint16_t)(s->l4_off + s->tcp_len + overlap));
 	if (rte_pktmbuf_pkt_len(m) > fresh)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - fresh));
-	m->ol_flags = 0;
+	dp_mbuf_tx_flags(m, 0);
 	if (f->stream && (fresh <= HELLO_COPY_MAX || f->stream->nb_segs >= HELLO_KEPT_SEGS))
 		r = keep_copy(w, f, m, fresh);
 	else if (!kept_room(w, f, m->nb_segs) || !flow_stream_append(w->flows, f, m))

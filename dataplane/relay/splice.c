@@ -9,6 +9,7 @@
 
 #include "connlog.h"
 #include "csum_delta.h"
+#include "dp_tx.h"
 #include "flow_limits.h"
 #include "relay.h"
 #include "relay_guard.h"
@@ -193,11 +194,11 @@ static void finish_checksums6(struct rte_mbuf *m, struct relay_seg *s,
 	if (out_port->caps.tx_tcp_cksum && (s->sum_ok || relay_sum_vouched(in_port, m))) {
 		m->l2_len = sizeof(struct rte_ether_hdr);
 		m->l3_len = sizeof(struct rte_ipv6_hdr);
-		m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+		dp_mbuf_tx_flags(m, RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM);
 		s->tcp->cksum = rte_ipv6_phdr_cksum(s->ip6, m->ol_flags);
 		return;
 	}
-	m->ol_flags = 0;
+	dp_mbuf_tx_flags(m, 0);
 	if (aligned) {
 		s->tcp->cksum = csum_delta_apply(d, s->tcp->cksum);
 	} else {

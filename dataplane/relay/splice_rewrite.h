@@ -14,6 +14,7 @@
 
 #include "csum_delta.h"
 #include "dp.h"
+#include "dp_tx.h"
 #include "relay_tcp.h"
 #include "tcp_out.h"
 
@@ -43,11 +44,11 @@ static inline void splice_finish_checksums(struct rte_mbuf *m, struct rte_ipv4_h
 		ip->hdr_checksum = 0;
 		m->l2_len = (uint64_t)((uint8_t *)ip - rte_pktmbuf_mtod(m, uint8_t *));
 		m->l3_len = rte_ipv4_hdr_len(ip);
-		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+		dp_mbuf_tx_flags(m, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM);
 		tcp->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		return;
 	}
-	m->ol_flags = 0;
+	dp_mbuf_tx_flags(m, 0);
 	ip->hdr_checksum = csum_delta_apply(d_ip, ip->hdr_checksum);
 	if (aligned) {
 		tcp->cksum = csum_delta_apply(d, tcp->cksum);

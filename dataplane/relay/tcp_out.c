@@ -4,6 +4,7 @@
 #include <rte_ip.h>
 
 #include "csum_delta.h"
+#include "dp_tx.h"
 #include "mbuf_slice.h"
 
 void tcp_out_ip_header(void *l3, const struct flow_key *k, const struct flow_addr6 *a6)
@@ -195,11 +196,11 @@ static int finish_ipv6(struct rte_mbuf *m, const struct dp_port *p, uint16_t l3_
 	if (p->caps.tx_tcp_cksum) {
 		m->l2_len = l3_off;
 		m->l3_len = sizeof(*ip6);
-		m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+		dp_mbuf_tx_flags(m, RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM);
 		tcp->cksum = rte_ipv6_phdr_cksum(ip6, m->ol_flags);
 		return 0;
 	}
-	m->ol_flags = 0;
+	dp_mbuf_tx_flags(m, 0);
 	tcp->cksum = tcp_checksum_mbuf6(m, ip6, l3_off + sizeof(*ip6));
 	return 0;
 }
@@ -223,11 +224,11 @@ int tcp_out_finish(struct rte_mbuf *m, const struct dp_port *p)
 	if (p->caps.tx_ipv4_cksum && p->caps.tx_tcp_cksum) {
 		m->l2_len = l3_off;
 		m->l3_len = sizeof(*ip);
-		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+		dp_mbuf_tx_flags(m, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM);
 		tcp->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		return 0;
 	}
-	m->ol_flags = 0;
+	dp_mbuf_tx_flags(m, 0);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	tcp->cksum = tcp_checksum_mbuf(m, ip, l3_off + sizeof(*ip));
 	return 0;

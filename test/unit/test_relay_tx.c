@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Suite "relay_tx": what the relay sends through a port that cannot send chained mbufs
- * (no RTE_ETH_TX_OFFLOAD_MULTI_SEGS), through the appliance of relay_harness.h. The kept
- * stream leaves as slices chained behind their headers; such a port gets each segment
- * copied whole into one buffer, never cut short. */
+/* Suite "relay_tx": how frames leave, through the appliance of relay_harness.h. Through a
+ * port that cannot send chained mbufs (no RTE_ETH_TX_OFFLOAD_MULTI_SEGS), the kept stream
+ * (slices chained behind their headers) leaves copied whole into one buffer per segment,
+ * never cut short; a frame received into a buffer not its own (indirect, or external as
+ * some drivers receive) is forwarded and freed with its owner's reference. */
 #include <string.h>
 
 #include "hello_builder.h"
+#include "relay.h"
 #include "relay_harness.h"
 #include "unit.h"
 
@@ -64,10 +66,42 @@ static void test_stream_whole_on_unchained_port(void)
 	rh_flow_end(f);
 }
 
+/* A client segment in an indirect mbuf (a clone holding the only reference to another's
+ * buffer) is forwarded, and once sent and freed both mbufs are back in the pool. Before,
+ * the transmit path cleared the flag that marks it indirect: freed as if direct, the
+ * clone went back to the pool still pointing into the other's buffer, which leaked. */
+static void test_indirect_frame_freed_whole(void)
+{
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint8_t data[100];
+	struct rte_mbuf *d, *i;
+	unsigned int avail;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rh_backend_accepts(f, &b);
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + (uint32_t)rh_hello_api_len,
+		NULL, 0);
+	rh_drain(c.port);
+	memset(data, 0x42, sizeof(data));
+	avail = rte_mempool_avail_count(rh_app.pool);
+	d = rh_frame(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1 + (uint32_t)rh_hello_api_len,
+		     c.our_isn + 1, NULL, 0, data, sizeof(data));
+	i = rte_pktmbuf_clone(d, rh_app.pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(i);
+	rte_pktmbuf_free(d); /* the clone holds the buffer now */
+	CU_ASSERT(RTE_MBUF_CLONED(i) != 0);
+	rh_input(&c, i);
+	CU_ASSERT_EQUAL(rh_drain(b.port), 1);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(rh_app.pool), avail);
+	rh_flow_end(f);
+}
+
 int test_relay_tx_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "the kept stream whole on a port without chains", test_stream_whole_on_unchained_port },
+		{ "a frame in another's buffer forwarded and freed whole", test_indirect_frame_freed_whole },
 		CU_TEST_INFO_NULL,
 	};
 
