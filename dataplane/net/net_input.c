@@ -92,11 +92,12 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 bool net_ipv4_tcp_passes(const struct dp_port *p, const struct rte_mbuf *m)
 {
 	const uint16_t l3_off = sizeof(struct rte_ether_hdr);
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 								 l3_off);
 	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
 
-	return ip->next_proto_id == IPPROTO_TCP &&
+	return !rte_is_multicast_ether_addr(&eth->src_addr) && ip->next_proto_id == IPPROTO_TCP &&
 	       ipv4_check_header((const uint8_t *)ip, rte_pktmbuf_pkt_len(m) - l3_off,
 				 ipv4_csum_hint_of(p->caps.rx_ipv4_cksum, m->ol_flags)) ==
 		       DP_DROP_none &&

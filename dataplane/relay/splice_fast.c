@@ -90,7 +90,9 @@ static inline bool frame_fits(const struct dp_port *p, const struct rte_mbuf *m,
 	uint32_t len = rte_pktmbuf_data_len(m), total, tcp_len;
 	uint16_t off_flags;
 
-	if (m->nb_segs != 1 || len < FRAME_MIN || !mac_eq(&eth->dst_addr, &p->mac))
+	/* To our MAC, from no group address (net_input_frame's L2 checks). */
+	if (m->nb_segs != 1 || len < FRAME_MIN || !mac_eq(&eth->dst_addr, &p->mac) ||
+	    rte_is_multicast_ether_addr(&eth->src_addr))
 		return false;
 	/* EtherType IPv4, then version 4 with a 20-byte header (any TOS). */
 	if ((mr_load_be32(&eth->ether_type) & 0xffffff00u) != 0x08004500u)

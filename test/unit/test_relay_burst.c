@@ -383,6 +383,27 @@ static void test_split_and_padding(void)
 	ts_conn_close(&t);
 }
 
+/* A segment of a spliced flow from a group source MAC fits the template otherwise, but
+ * no station sends from a group address: dropped as the full path drops it, never
+ * forwarded (before, the burst path took it; a worker handing it over let the owner
+ * make a flow whose every answer went to the whole link). */
+static void test_group_source_not_forwarded(void)
+{
+	struct ts_conn t;
+	struct rte_mbuf *m;
+	uint64_t burst, group = rh_drops(DP_DROP_l2_group_source);
+
+	ts_conn_open(&t);
+	burst = rh_event(DP_EV_splice_burst);
+	m = client_data(&t, ts_aligned, 100);
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes[0] |= 0x01;
+	rh_input(&t.c, m);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_l2_group_source), group + 1);
+	CU_ASSERT_EQUAL(rh_drain(t.b.port), 0);
+	ts_conn_close(&t);
+}
+
 /* While the backend's port is paused, a spliced segment that fits the burst path is given
  * to the full path, which drops it (port_paused): the burst path never sends to a paused
  * port. Resumed, the next one takes the burst path and reaches the backend. */
@@ -452,6 +473,7 @@ int test_relay_burst_register(void)
 		{ "split by the full path, padding trimmed", test_split_and_padding },
 		{ "the template's flags and data offset", test_template_flags },
 		{ "a paused port: the full path's, dropped", test_paused_port_full_path },
+		{ "a group source MAC: dropped, not forwarded", test_group_source_not_forwarded },
 		{ "a flow made mid-burst is found by the next frame", test_flow_made_mid_burst },
 		CU_TEST_INFO_NULL,
 	};
