@@ -146,6 +146,7 @@ struct dp_worker {
 	 * (NULL for itself, and with one worker), and this worker's frames staged for each
 	 * other one, sent a burst at a time. */
 	struct rte_ring *inbox[DP_MAX_WORKERS];
+	uint32_t inbox_first;        /* the sender whose ring inbox_take reads first, in turn */
 	struct dp_outbox *outbox;
 	uint32_t ports_paused;       /* how many data ports w has paused (dp_port_pause.h) */
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */

@@ -104,12 +104,18 @@ void inbox_flush(struct dp_worker *w)
 
 unsigned int inbox_take(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int max)
 {
-	unsigned int n = 0;
+	unsigned int workers = w->app->n_workers, n = 0;
 
-	for (unsigned int i = 0; i < w->app->n_workers && n < max; i++)
+	/* Each call starts at the next sender: one that hands over a whole take every time
+	 * must not keep the others' rings from ever being read. */
+	w->inbox_first = (w->inbox_first + 1) % workers;
+	for (unsigned int k = 0; k < workers && n < max; k++) {
+		unsigned int i = (w->inbox_first + k) % workers;
+
 		if (w->inbox[i])
 			n += rte_ring_sc_dequeue_burst(w->inbox[i], (void **)pkts + n, max - n,
 						       NULL);
+	}
 	return n;
 }
 

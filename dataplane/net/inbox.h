@@ -29,7 +29,8 @@ void inbox_copy_to_others(struct dp_worker *w, const struct rte_mbuf *m);
 /* Send everything w staged for other workers. w's own lcore, once per poll loop. */
 void inbox_flush(struct dp_worker *w);
 
-/* Up to max frames handed to w, oldest first, into pkts; w's own lcore only. */
+/* Up to max frames handed to w into pkts, each sender's oldest first, the senders read
+ * first in turn from call to call; w's own lcore only. */
 unsigned int inbox_take(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int max);
 
 /* Free what is still in w's inbox, and the ring. */

@@ -32,5 +32,6 @@ int test_relay_guard_register(void);
 int test_icmp_error_register(void);
 int test_relay_pmtu_register(void);
 int test_relay_tx_register(void);
+int test_inbox_register(void);
 
 #endif

@@ -35,6 +35,7 @@ int main(void)
 	    test_relay_live_register() < 0 || test_relay_hardening_register() < 0 ||
 	    test_relay_guard_register() < 0 || test_icmp_error_register() < 0 ||
 	    test_relay_pmtu_register() < 0 || test_relay_tx_register() < 0 ||
+	    test_inbox_register() < 0 ||
 	    test_relay_health_register() < 0 || test_relay_dns_register() < 0 ||
 	    test_relay_plain_register() < 0 || test_relay_sources_register() < 0 ||
 	    test_port_pause_register() < 0 ||
