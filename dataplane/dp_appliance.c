@@ -92,8 +92,12 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 	p->prefix6_len = pc->prefix6_len;
 	p->has_gateway6 = pc->has_gateway6;
 	memcpy(p->gateway6, pc->gateway6, sizeof(p->gateway6));
-	if (drv_port_probe(pc->device, &p->port_id, err, errlen) < 0 ||
-	    drv_port_start(p->port_id, &params, app->pool, &p->caps, err, errlen) < 0)
+	if (drv_port_probe(pc->device, &p->port_id, err, errlen) < 0)
+		return -1;
+	/* Probed, it is closed at the end even when it never starts: probing af_packet
+	 * changed its kernel interface's settings, which only the close puts back. */
+	p->probed = true;
+	if (drv_port_start(p->port_id, &params, app->pool, &p->caps, err, errlen) < 0)
 		return -1;
 	p->started = true;
 	p->mac = p->caps.mac;
@@ -261,9 +265,10 @@ void dp_appliance_down(struct dp_appliance *app)
 		app->ports[i].rss_steer = NULL;
 		if (p->has_kernel)
 			drv_port_close(p->kernel_port_id);
-		if (!p->started)
+		if (!p->probed)
 			continue;
-		drv_port_print_stats(p->port_id, p->conf->name, stderr);
+		if (p->started)
+			drv_port_print_stats(p->port_id, p->conf->name, stderr);
 		drv_port_close(p->port_id);
 	}
 	dp_counters_print(app, stderr);

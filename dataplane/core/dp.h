@@ -34,7 +34,8 @@ struct dp_port {
 	uint16_t port_id;            /* ethdev of the data port */
 	uint16_t kernel_port_id;     /* ethdev of the exception path (tap/virtio-user) */
 	bool has_kernel;
-	bool started;                /* the data port was started (and must be closed) */
+	bool probed;                 /* the data port's device exists (and must be closed) */
+	bool started;                /* ... and was started */
 	uint32_t ipv4;               /* host byte order */
 	/* The addresses the relay's own connections on this port may come from: ipv4 first,
 	 * then the configured source_addresses (host order). */

@@ -3,8 +3,9 @@
 # Port bring-up from configuration alone for the vdevs a test rig or VM uses besides
 # af_packet and pcap: null, ring and memif (server side, no peer yet), several queues
 # with RSS where the device offers it (two workers: the relay's source ports aimed at the
-# null port's RSS), each without an exception path; and a bad device
-# string refused at start with a clear message and nothing left behind.
+# null port's RSS), each without an exception path; a bad device string refused at start
+# with a clear message and nothing left behind; and an af_packet port that cannot start
+# leaving its kernel interface as it found it.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -53,5 +54,28 @@ ip netns exec "${T}-dp" timeout 30 "$MR_DP" -c "$TOPO_DIR/dp.conf" -- --file-pre
 rc=$?
 check "unknown device refused (exit $rc)" test "$rc" -eq 1
 check "the refusal names the device" grep -q "start-up failed: device 'net_nosuchdriver_${T}'" "$TOPO_DIR/bad.log"
+
+# An af_packet port that is probed but cannot start (one queue pair for two workers): the
+# start-up fails, and the kernel interface gets back the settings the probe changed
+# (ARP, IPv6, reverse-path filter). Before, they stayed changed after the process ended.
+ip link add "${T}a" netns "${T}-dp" type veth peer name "${T}b" netns "${T}-dp"
+ip -n "${T}-dp" link set "${T}a" up
+ip -n "${T}-dp" link set "${T}b" up
+settings() {
+	ip netns exec "${T}-dp" sysctl -n "net.ipv4.conf.${T}a.arp_ignore" \
+		"net.ipv4.conf.${T}a.rp_filter" "net.ipv6.conf.${T}a.disable_ipv6" | tr '\n' ' '
+}
+before=$(settings)
+cat >"$TOPO_DIR/afp.conf" <<CONF
+dataplane = { eal = [ "--lcores", "0@0,1@1,2@1", "-n", "1", "--no-pci", "--no-huge", "-m", "512" ]; };
+ports = ( { name = "afp"; device = "net_af_packet_${T},iface=${T}a,qpairs=1"; ipv4 = "10.97.4.1/24";
+            exception = { enabled = false; }; } );
+CONF
+topo_eal_prefix "${T}-afp"
+ip netns exec "${T}-dp" timeout 30 "$MR_DP" -c "$TOPO_DIR/afp.conf" -- --file-prefix "${T}-afp" \
+	>"$TOPO_DIR/afp.log" 2>&1
+rc=$?
+check "an af_packet port with too few queues refused (exit $rc)" test "$rc" -eq 1
+check "its interface's settings put back ($before, after: $(settings))" test "$(settings)" = "$before"
 
 check_done "port bring-up"
