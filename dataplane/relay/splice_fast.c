@@ -65,17 +65,22 @@ static inline bool header_sum_ok(const struct dp_port *p, const struct rte_mbuf 
 	return hint == IPV4_CSUM_GOOD || (hint == IPV4_CSUM_UNKNOWN && ipv4_sum20_ok(ip));
 }
 
-/* Whether the 6-byte addresses a and b are equal: one 4-byte and one 2-byte compare. */
-static inline bool mac_eq(const struct rte_ether_addr *a, const struct rte_ether_addr *b)
+/* Whether eth is to our MAC and from no group address (net_input_frame's L2 checks): two
+ * 4-byte compares, the second over the destination's last two bytes and the source's
+ * first, whose group bit alone is tested. */
+static inline bool mac_ours_from_station(const struct rte_ether_hdr *eth,
+					 const struct rte_ether_addr *ours)
 {
-	uint32_t a4, b4;
-	uint16_t a2, b2;
+	static const uint8_t mask_bytes[4] = { 0xff, 0xff, 0x01, 0x00 };
+	const uint8_t want_bytes[4] = { ours->addr_bytes[4], ours->addr_bytes[5], 0, 0 };
+	uint32_t a4, b4, tail, want, mask;
 
-	memcpy(&a4, a, 4);
-	memcpy(&b4, b, 4);
-	memcpy(&a2, &a->addr_bytes[4], 2);
-	memcpy(&b2, &b->addr_bytes[4], 2);
-	return ((a4 ^ b4) | (uint32_t)(a2 ^ b2)) == 0;
+	memcpy(&a4, &eth->dst_addr, 4);
+	memcpy(&b4, ours, 4);
+	memcpy(&tail, &eth->dst_addr.addr_bytes[4], 4);
+	memcpy(&want, want_bytes, 4);
+	memcpy(&mask, mask_bytes, 4);
+	return ((a4 ^ b4) | ((tail ^ want) & mask)) == 0;
 }
 
 /* Whether frame m from p fits the template; *key is then its connection. Reads only
@@ -90,9 +95,7 @@ static inline bool frame_fits(const struct dp_port *p, const struct rte_mbuf *m,
 	uint32_t len = rte_pktmbuf_data_len(m), total, tcp_len;
 	uint16_t off_flags;
 
-	/* To our MAC, from no group address (net_input_frame's L2 checks). */
-	if (m->nb_segs != 1 || len < FRAME_MIN || !mac_eq(&eth->dst_addr, &p->mac) ||
-	    rte_is_multicast_ether_addr(&eth->src_addr))
+	if (m->nb_segs != 1 || len < FRAME_MIN || !mac_ours_from_station(eth, &p->mac))
 		return false;
 	/* EtherType IPv4, then version 4 with a 20-byte header (any TOS). */
 	if ((mr_load_be32(&eth->ether_type) & 0xffffff00u) != 0x08004500u)
