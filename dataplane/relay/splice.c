@@ -399,6 +399,14 @@ static void spliced_timer(struct dp_worker *w, struct flow *f)
 	}
 }
 
+/* Whether client segment s starts among the bytes the relay stripped before the client's
+ * part of the backend's stream (relay_stream_skip moved peer_isn past them). Asked only
+ * while the stream is kept: early in the flow, far from any wrap of the sequence space. */
+static bool stripped_resent(const struct flow *f, const struct relay_seg *s)
+{
+	return s->payload_len && seq_lt(s->seq, f->c_seq.peer_isn + 1);
+}
+
 void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		    struct relay_seg *s)
 {
@@ -432,6 +440,14 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	if (dir == FLOW_DIR_BACKEND && unlikely(f->stream != NULL) &&
 	    backend_early(w, f, s))
 		return;
+	if (dir == FLOW_DIR_CLIENT && unlikely(f->stream != NULL) && stripped_resent(f, s)) {
+		/* Bytes the relay took and stripped (another gateway's header, a TURN answer),
+		 * resent because our ACK was lost: translated, they would land in the place of
+		 * our own PROXY header, which the backend may not have yet. The client is told
+		 * they arrived; its bytes after them, if any, it sends again. */
+		dp_drop(w, s->m, DP_DROP_stripped_resent);
+		return relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c.acked);
+	}
 	relay_guard_learn(f, dir, s);
 	splice_dir_of(f, dir, &sd);
 	out_port = &w->app->ports[sd.out->port];

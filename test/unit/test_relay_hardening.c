@@ -498,6 +498,40 @@ static struct flow *turn_connection(const char *sni, struct rh_peer *srv)
 	return rh_turn_connection(hb.wire, hb.wire_len, srv);
 }
 
+/* The TURN server resends its ConnectionBind answer (our ACK of it lost) after the splice
+ * began, while the backend has not yet acknowledged the relay's PROXY header: the answer
+ * was stripped, so its bytes translate into the header's place. They are acknowledged to
+ * the server, never sent on (before, the backend was sent them where the header goes). */
+static void test_stripped_bytes_resent(void)
+{
+	static const uint8_t answer[20] = { 0x01, 0x0b, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42,
+					    0, 7, 14, 21, 28, 35, 42, 49, 56, 63, 70, 77 };
+	uint64_t dropped = rh_drops(DP_DROP_stripped_resent);
+	struct rh_peer srv, b;
+	struct flow *f = turn_connection("proxied.svc.example", &srv);
+	struct rh_sent s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	rh_backend_accepts(f, &b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->stream); /* the header and hello, not yet acknowledged */
+	CU_ASSERT_FATAL(f->proxy_len > 0);
+	rh_drain(srv.port);
+	rh_send(&srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, srv.isn + 1, srv.our_isn + 21, answer,
+		sizeof(answer));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_stripped_resent), dropped + 1);
+	while ((s = rh_next_tcp(srv.port)).m) { /* one port: the server's and the backend's */
+		bool to_backend = rte_be_to_cpu_16(s.tcp->dst_port) == b.port_num &&
+				  memcmp(s.dst, &(rte_be32_t){ rte_cpu_to_be_32(b.ip) }, 4) == 0;
+
+		CU_ASSERT(!to_backend || s.plen == 0);
+		if (!to_backend) /* the server told its answer arrived */
+			CU_ASSERT(rte_be_to_cpu_32(s.tcp->recv_ack) - (srv.isn + 1) >= sizeof(answer));
+		rte_pktmbuf_free(s.m);
+	}
+	rh_flow_end(f);
+}
+
 /* Slots whose flows went a way that did not forget them are taken back when a bind finds
  * no free slot: the worker's TURN connections are never refused for them. */
 static void test_bind_slots_reclaimed(void)
@@ -599,6 +633,7 @@ int test_relay_hardening_register(void)
 		{ "bind slots of flows gone taken back", test_bind_slots_reclaimed },
 		{ "a bind acknowledged only by an exact, sound ACK", test_bind_ack_checked },
 		{ "the TURN server's answers to the SYN checked", test_bind_syn_answers_checked },
+		{ "stripped bytes resent: acknowledged, not sent on", test_stripped_bytes_resent },
 		CU_TEST_INFO_NULL,
 	};
 
