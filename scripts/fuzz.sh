@@ -78,7 +78,7 @@ build() {
 	if [ "$name" = nd ]; then # the codec alone, with DPDK's inline header helpers
 		# shellcheck disable=SC2046
 		"$cc" "${flags[@]}" $(pkg-config --cflags libdpdk) -include rte_config.h -DALLOW_EXPERIMENTAL_API \
-			-I"$root/dataplane/net" -o "$out/fuzz_nd" "$root/test/fuzz/fuzz_nd.c" \
+			-I"$root/dataplane/net" -I"$cp_common" -o "$out/fuzz_nd" "$root/test/fuzz/fuzz_nd.c" \
 			"$root/dataplane/net/nd.c" "$root/dataplane/net/icmp_error.c"
 		return
 	fi

@@ -5,6 +5,7 @@
 #include <rte_ip.h>
 
 #include "dp_tx.h"
+#include "icmp_error.h"
 
 static void icmp_echo_reply(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 			    struct rte_ipv4_hdr *ip, struct rte_icmp_hdr *icmp)
@@ -34,15 +35,6 @@ static void icmp_echo_reply(struct dp_worker *w, const struct dp_port *p, struct
 	dp_tx_port(w, p, m);
 }
 
-#define ICMP_UNREACHABLE 3 /* RFC 792 */
-#define ICMP_FRAG_NEEDED 4
-
-/* Whether ICMP type/code is an error the relay may own: "fragmentation needed". */
-static bool icmp_is_too_big(const struct rte_icmp_hdr *icmp)
-{
-	return icmp->icmp_type == ICMP_UNREACHABLE && icmp->icmp_code == ICMP_FRAG_NEEDED;
-}
-
 bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		uint16_t l3_off)
 {
@@ -50,6 +42,7 @@ bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m
 	uint16_t ihl = rte_ipv4_hdr_len(ip);
 	uint16_t icmp_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - ihl);
 	struct rte_icmp_hdr *icmp;
+	bool too_big;
 	uint16_t sum;
 
 	if (icmp_len < sizeof(*icmp) || rte_pktmbuf_data_len(m) < l3_off + ihl + sizeof(*icmp)) {
@@ -57,8 +50,8 @@ bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m
 		return false;
 	}
 	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
-	if (!icmp_is_too_big(icmp) &&
-	    (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)) {
+	too_big = icmp4_is_frag_needed(icmp->icmp_type, icmp->icmp_code);
+	if (!too_big && (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)) {
 		dp_tx_kernel(w, p, m);
 		return false;
 	}
@@ -66,7 +59,7 @@ bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m
 		dp_drop(w, m, DP_DROP_icmp_malformed);
 		return false;
 	}
-	if (icmp_is_too_big(icmp))
+	if (too_big)
 		return true;
 	dp_event(w, DP_EV_icmp_echo_in);
 	icmp_echo_reply(w, p, m, ip, icmp);

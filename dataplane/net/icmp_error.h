@@ -13,6 +13,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define ICMP4_UNREACHABLE 3 /* RFC 792's type ... */
+#define ICMP4_FRAG_NEEDED 4 /* ... and its code for "fragmentation needed" (RFC 1191) */
+#define ICMP6_TOO_BIG 2     /* RFC 4443's "packet too big" */
+
+/* Whether an ICMPv4 message's type and code say "fragmentation needed". */
+static inline bool icmp4_is_frag_needed(uint8_t type, uint8_t code)
+{
+	return type == ICMP4_UNREACHABLE && code == ICMP4_FRAG_NEEDED;
+}
+
 /* What a too-big error says of the TCP segment it quotes. */
 struct icmp_too_big {
 	uint32_t mtu;           /* the next hop's MTU the router named; 0 when it named none

@@ -7,8 +7,9 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
+#include "icmp_error.h"
+
 enum {
-	ND_TYPE_TOO_BIG = 2,
 	ND_TYPE_ECHO_REQUEST = 128,
 	ND_TYPE_ECHO_REPLY = 129,
 	ND_TYPE_NS = 135,
@@ -167,7 +168,7 @@ enum nd_kind nd_parse(const uint8_t *l3, uint32_t len, struct nd_msg *out)
 		if (icmp_len < sizeof(struct rte_icmp_hdr) || !nd_cksum_ok(ip))
 			return out->kind;
 		return out->kind = ND_ECHO_REQUEST;
-	case ND_TYPE_TOO_BIG:
+	case ICMP6_TOO_BIG:
 		if (icmp[1] != 0)
 			return out->kind = ND_OTHER;
 		if (icmp_len < 8 || !nd_cksum_ok(ip))
