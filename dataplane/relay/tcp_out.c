@@ -5,7 +5,6 @@
 
 #include "csum_delta.h"
 #include "dp_tx.h"
-#include "mbuf_slice.h"
 
 void tcp_out_ip_header(void *l3, const struct flow_key *k, const struct flow_addr6 *a6)
 {
@@ -168,24 +167,6 @@ uint16_t tcp_checksum_mbuf6(const struct rte_mbuf *m, const struct rte_ipv6_hdr 
 			      rte_be_to_cpu_16(ip6->payload_len));
 }
 
-static int linearize(struct rte_mbuf *m)
-{
-	struct rte_mbuf *tail = m->next;
-
-	/* Only the head holds the chain's length: rte_pktmbuf_chain left the tail's own
-	 * pkt_len at its first buffer's, which would copy that buffer alone. */
-	tail->pkt_len = m->pkt_len - m->data_len;
-	m->next = NULL;
-	m->nb_segs = 1;
-	m->pkt_len = m->data_len;
-	if (mbuf_append_copy(m, tail, 0, tail->pkt_len) < 0) {
-		rte_pktmbuf_free(tail);
-		return -1;
-	}
-	rte_pktmbuf_free(tail);
-	return 0;
-}
-
 static int finish_ipv6(struct rte_mbuf *m, const struct dp_port *p, uint16_t l3_off)
 {
 	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l3_off);
@@ -211,7 +192,9 @@ int tcp_out_finish(struct rte_mbuf *m, const struct dp_port *p)
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *tcp;
 
-	if (m->next && !p->caps.tx_multi_seg && linearize(m) < 0)
+	/* DPDK's copy into the first buffer reads the chain's length from the head, the one
+	 * place it is whole (rte_pktmbuf_chain leaves a tail's own at its first buffer's). */
+	if (m->next && !p->caps.tx_multi_seg && rte_pktmbuf_linearize(m) < 0)
 		return -1;
 	if (rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type ==
 	    rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
