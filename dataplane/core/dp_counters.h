@@ -88,7 +88,8 @@
 	X(dns_formerr)        /* ... FORMERR or NOTIMP: a query we cannot read */            \
 	X(dns_truncated)      /* ... answered with TC: by size, or held to the client's rate */\
 	X(dns_rate_limited)   /* ... not answered: the client's rate spent (every other one) */\
-	X(dns_tcp)            /* ... answered over TCP */
+	X(dns_tcp)            /* ... answered over TCP */                                    \
+	X(dns_tcp_resent)     /* ... an answer over TCP sent again, unacknowledged */
 
 #define DP_DROP_LIST(X)                                                                   \
 	X(none)               /* not a drop: keeps index 0 free for "no verdict" */          \
@@ -147,6 +148,8 @@
 	X(hello_evicted)      /* the oldest kept hello reset to make room for a newer one */  \
 	X(pool_tried)         /* a redispatch found every member of the pool tried */        \
 	X(dns_malformed)      /* DNS query not answered: bad UDP, too short, or a response */\
+	X(dns_tcp_unacked)    /* DNS over TCP: the answer never acknowledged, client reset */\
+	X(dns_after_answer)   /* ... bytes after the answer and its FIN: client reset */      \
 	X(client_flow_limit)  /* new connection refused: its address holds client.max_flows */\
 	X(client_hello_limit) /* ... or client.max_hellos connections not spliced yet */\
 	X(neigh_unresolved_limit) /* no new neighbour: neighbour.unresolved never answered yet */\

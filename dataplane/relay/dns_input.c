@@ -11,7 +11,9 @@
 
 #include "dns_msg.h"
 #include "dp_tx.h"
+#include "flow_limits.h"
 #include "relay.h"
+#include "relay_guard.h"
 #include "relay_live.h"
 #include "relay_tcp.h"
 #include "tcp_opts.h"
@@ -308,9 +310,10 @@ bool dns_tcp_flow(const struct dp_worker *w, const struct flow *f)
 	       live->conf.dns.port_index == (int)f->c.port;
 }
 
-/* The answer (2-byte length first, answer_len bytes) to f's client with FIN. */
+/* The answer (its 2-byte lengths first, msg_len bytes) to f's client with FIN, from the
+ * relay's sequence number seq. */
 static void send_tcp_answer(struct dp_worker *w, struct flow *f, const uint8_t *msg,
-			    size_t msg_len)
+			    size_t msg_len, uint32_t seq)
 {
 	const struct dp_port *p = &w->app->ports[f->c.port];
 	uint8_t opts[12];
@@ -324,8 +327,7 @@ static void send_tcp_answer(struct dp_worker *w, struct flow *f, const uint8_t *
 	}
 	m = tcp_out_header(w->app->pool, p, &f->c.key, relay_addr6(w, f, FLOW_DIR_CLIENT),
 			   &f->c.peer_mac, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG,
-			   f->c_snd_nxt, f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts,
-			   opt_len);
+			   seq, f->c_rcv_nxt, relay_window(f, FLOW_DIR_CLIENT), opts, opt_len);
 	at = m ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)msg_len) : NULL;
 	if (!at) {
 		rte_pktmbuf_free(m);
@@ -386,6 +388,36 @@ static int tcp_msg_len(const struct flow *f, uint32_t at, uint32_t end)
 	return len >= 0 && (len > DNS_TCP_MAX || len < DNS_HEADER_LEN) ? -2 : len;
 }
 
+/* The client's resends of the answer go this long apart at first, doubling, as many
+ * times as DNS_TCP_RESENDS; a client gone for longer is let go. */
+#define DNS_TCP_RTO_MS 300u
+#define DNS_TCP_RESENDS 4u
+
+/* f's queries are answered (msg, len bytes, lengths first): the answer goes with FIN and
+ * f stays, keeping the answer instead of the queries, until the client has acknowledged
+ * it and closed its half (RFC 9293's FIN-WAIT and TIME-WAIT, dns_tcp_closing_input).
+ * Without a buffer to keep the answer in, it goes once and f with it. */
+static void tcp_answered(struct dp_worker *w, struct flow *f, const uint8_t *msg, size_t len)
+{
+	struct rte_mbuf *kept = rte_pktmbuf_alloc(w->app->pool);
+	uint8_t *at = kept ? (uint8_t *)rte_pktmbuf_append(kept, (uint16_t)len) : NULL;
+
+	send_tcp_answer(w, f, msg, len, f->c_snd_nxt);
+	if (!at) {
+		rte_pktmbuf_free(kept);
+		return flow_release(w->flows, f);
+	}
+	memcpy(at, msg, len);
+	flow_stream_set(w->flows, f, kept);
+	f->proxy_len = 0;
+	f->stream_len = (uint32_t)len;
+	f->c_snd_nxt += (uint32_t)len + 1; /* the answer and our FIN */
+	f->state = FLOW_ANSWERED;
+	f->retries = 0;
+	flow_rtx_arm(w->flows, f, relay_now(w) + DNS_TCP_RTO_MS);
+	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.closing_timeout_ms);
+}
+
 void dns_tcp_answer(struct dp_worker *w, struct flow *f)
 {
 	const struct relay_live *live = relay_live_get(w->app);
@@ -420,8 +452,80 @@ void dns_tcp_answer(struct dp_worker *w, struct flow *f)
 	}
 	if (!len)
 		return relay_abort(w, f, true, false, DP_DROP_dns_malformed);
-	send_tcp_answer(w, f, answer, len);
-	/* Answered and closed: the client's last ACK and FIN meet no flow and are refused
-	 * by the cookie check; a lost answer is asked again by the client's resolver. */
-	flow_release(w->flows, f);
+	tcp_answered(w, f, answer, len);
+}
+
+/* The relay's sequence number of the first byte of f's answer (FLOW_ANSWERED). */
+static uint32_t answer_start(const struct flow *f)
+{
+	return f->c_snd_nxt - f->stream_len - 1;
+}
+
+void dns_tcp_resend(struct dp_worker *w, struct flow *f)
+{
+	if (f->retries >= DNS_TCP_RESENDS)
+		return relay_abort(w, f, true, false, DP_DROP_dns_tcp_unacked);
+	f->retries++;
+	dp_event(w, DP_EV_dns_tcp_resent);
+	send_tcp_answer(w, f, rte_pktmbuf_mtod(f->stream, const uint8_t *), f->stream_len,
+			answer_start(f));
+	flow_rtx_arm(w->flows, f, relay_now(w) + (DNS_TCP_RTO_MS << f->retries));
+}
+
+/* The client's FIN, in order: acknowledged, and f kept a tenth of the closing time for
+ * its resends should that ACK be lost (TIME-WAIT: a new SYN ends it at once, see
+ * relay_input.c). */
+static void client_fin(struct dp_worker *w, struct flow *f)
+{
+	const struct mr_relay_conf *rc = &w->app->conf->relay;
+
+	f->c_rcv_nxt++;
+	f->c.fin_seen = 1;
+	flow_expire_set(w->flows, f, relay_now(w) + rc->closing_timeout_ms / 10);
+	relay_ack_client(w, f);
+}
+
+void dns_tcp_closing_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
+{
+	uint32_t start = answer_start(f), end = s->seq + s->payload_len;
+
+	if (!relay_seg_checksum_ok(&w->app->ports[f->c.port], s))
+		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
+	if (!relay_guard_seq_ok(s->seq, s->payload_len, f->c_rcv_nxt, DNS_TCP_MAX)) {
+		if (!(s->flags & RTE_TCP_RST_FLAG))
+			relay_ack_client(w, f);
+		return dp_drop(w, s->m, DP_DROP_tcp_out_of_window);
+	}
+	if (s->flags & RTE_TCP_RST_FLAG) {
+		if (s->seq != f->c_rcv_nxt) {
+			relay_challenge(w, f, FLOW_DIR_CLIENT, f->c_rcv_nxt);
+			return dp_drop(w, s->m, DP_DROP_rst_not_exact);
+		}
+		rte_pktmbuf_free(s->m);
+		dp_event(w, DP_EV_flow_closed);
+		return flow_release(w->flows, f);
+	}
+	if (s->flags & RTE_TCP_SYN_FLAG) {
+		relay_challenge(w, f, FLOW_DIR_CLIENT, f->c_rcv_nxt);
+		return dp_drop(w, s->m, DP_DROP_syn_in_window);
+	}
+	if (!(s->flags & RTE_TCP_ACK_FLAG) || s->ack - start > f->c_snd_nxt - start) {
+		relay_ack_client(w, f);
+		return dp_drop(w, s->m, relay_guard_window_drop(s));
+	}
+	if (s->opts.has_ts && seq_leq(s->seq, f->c_rcv_nxt))
+		f->c.ts_recent = s->opts.tsval;
+	if (s->ack == f->c_snd_nxt)
+		flow_rtx_disarm(w->flows, f); /* the answer and our FIN arrived */
+	if (seq_lt(f->c_rcv_nxt, end) && !f->c.fin_seen) {
+		/* Bytes after the answer closed the connection: not read (RFC 9293 3.10.7.4 for
+		 * a closed receiver), the client told at once to ask on a new connection. */
+		rte_pktmbuf_free(s->m);
+		return relay_abort(w, f, true, false, DP_DROP_dns_after_answer);
+	}
+	rte_pktmbuf_free(s->m);
+	if ((s->flags & RTE_TCP_FIN_FLAG) && end == f->c_rcv_nxt && !f->c.fin_seen)
+		return client_fin(w, f);
+	if ((s->flags & RTE_TCP_FIN_FLAG) || s->payload_len)
+		relay_ack_client(w, f); /* a resent FIN or query: our ACK of it was lost */
 }

@@ -35,9 +35,19 @@ struct flow;
 bool dns_tcp_flow(const struct dp_worker *w, const struct flow *f);
 
 /* f's kept bytes so far (queries, each after its 2-byte length): once they are whole
- * queries, their answers go to the client in one segment with FIN and f is released;
- * before, nothing. A length out of bounds resets the client. */
+ * queries, their answers go to the client in one segment with FIN and f becomes
+ * FLOW_ANSWERED, keeping the answer; before, nothing. A length out of bounds resets the
+ * client. */
 void dns_tcp_answer(struct dp_worker *w, struct flow *f);
+
+/* Side of the client of f (FLOW_ANSWERED): its ACK of the answer, its FIN (acknowledged),
+ * a RST; bytes after the answer reset it. Consumes s. */
+struct relay_seg;
+void dns_tcp_closing_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
+
+/* f's answer unacknowledged at its retransmission time: sent again, or after
+ * DNS_TCP_RESENDS the client is reset and f released. */
+void dns_tcp_resend(struct dp_worker *w, struct flow *f);
 
 /* Free w's response-rate state (allocated on its first query). */
 void dns_worker_down(struct dp_worker *w);

@@ -415,7 +415,7 @@ const char *flow_state_name(unsigned int state)
 {
 	static const char *const names[FLOW_STATE_COUNT] = {
 		"free", "hello", "connecting", "spliced", "closing", "bind_syn", "bind_wait",
-		"check", "check_tls",
+		"check", "check_tls", "answered",
 	};
 
 	return state < FLOW_STATE_COUNT ? names[state] : "?";

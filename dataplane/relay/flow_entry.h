@@ -25,6 +25,7 @@ enum flow_state {
 	FLOW_BIND_WAIT,   /* ... ConnectionBind sent, its answer awaited */
 	FLOW_CHECK,       /* a health check of a pool member: SYN sent (backend side only) */
 	FLOW_CHECK_TLS,   /* ... its ClientHello sent, a ServerHello awaited */
+	FLOW_ANSWERED,    /* DNS over TCP: answered with FIN, the client's ACK and FIN awaited */
 	FLOW_STATE_COUNT
 };
 

@@ -9,6 +9,7 @@
 
 #include "connlog.h"
 #include "dispatch.h"
+#include "dns_input.h"
 #include "flow_limits.h"
 #include "inbox.h"
 #include "health_check.h"
@@ -315,7 +316,8 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	relay_hello_input(w, f, s);
 }
 
-/* A client's SYN on a 4-tuple whose flow is closing (the relay's TIME-WAIT): a new
+/* A client's SYN on a 4-tuple whose flow is closing (the relay's TIME-WAIT, or a DNS
+ * connection's after its answer): a new
  * connection when the old one was reset or the SYN starts beyond all the old one sent, as
  * a host's TIME-WAIT takes it (RFC 9293 3.10.7.4, RFC 6191). The old flow goes now and
  * the SYN meets the listener; otherwise it is challenged, and the client's reset at the
@@ -324,11 +326,14 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 static bool syn_reopens(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 			const struct relay_seg *s)
 {
-	if (f->state != FLOW_CLOSING || dir != FLOW_DIR_CLIENT ||
+	bool answered = f->state == FLOW_ANSWERED; /* DNS over TCP, its answer sent */
+
+	if ((f->state != FLOW_CLOSING && !answered) || dir != FLOW_DIR_CLIENT ||
 	    (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
 			 RTE_TCP_FIN_FLAG)) != RTE_TCP_SYN_FLAG)
 		return false;
-	if (!f->c.rst && !f->b.rst && !seq_lt(f->b_snd_nxt - f->seq_c2b, s->seq))
+	if (!f->c.rst && !f->b.rst &&
+	    !seq_lt(answered ? f->c_rcv_nxt : f->b_snd_nxt - f->seq_c2b, s->seq))
 		return false;
 	dp_event(w, DP_EV_flow_closed);
 	dp_event(w, DP_EV_closing_reopened);
@@ -436,6 +441,8 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 			turn_bind_input(w, f, &s);
 		else if (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS)
 			health_check_input(w, f, &s);
+		else if (f->state == FLOW_ANSWERED)
+			dns_tcp_closing_input(w, f, &s);
 		else if (dir == FLOW_DIR_CLIENT)
 			relay_hello_input(w, f, &s);
 		else if (relay_connect_input(w, f, &s))

@@ -3,6 +3,7 @@
  * (the flow table's wheel): each retransmission by the module of its state, each expiry
  * by relay_flow_expire or the check's module. */
 #include "relay.h"
+#include "dns_input.h"
 #include "health_check.h"
 #include "relay_tcp.h"
 #include "turn_bind.h"
@@ -15,6 +16,8 @@ static void rtx_fire(void *ctx, struct flow *f)
 		return turn_bind_rtx(w, f);
 	if (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS)
 		return health_check_timeout(w, f);
+	if (f->state == FLOW_ANSWERED)
+		return dns_tcp_resend(w, f);
 	if (relay_connect_rtx(w, f))
 		relay_hello_classify(w, f); /* redispatched: routed after the member that failed */
 }

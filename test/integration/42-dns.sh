@@ -9,7 +9,7 @@
 #    answers it;
 #  - the client namespace's resolver points at the gateway: glibc (getent) resolves the
 #    service, and openssl s_client reaches it by name alone, its certificate verified;
-#  - dig +tcp gets the same answer over TCP;
+#  - dig +tcp gets the same answer over TCP, and its FIN after it is acknowledged;
 #  - one client asking 400 times at once is held to dns.rate (RRL): the rest unanswered
 #    or truncated, counted;
 #  - an established flow carries 30 MB each way beside a flood of queries as it does alone.
@@ -68,6 +68,11 @@ check "dig: MX of it is NODATA with the zone's SOA" \
 out=$(ask dig +tcp @10.99.0.1 blob.svc.example A +short)
 check "dig +tcp: the same over TCP ($out, $(counter dns_tcp) answered over TCP)" \
 	test "$out" = 10.99.0.1 -a "$(counter dns_tcp)" -ge 1
+# dig closes its side once answered: the relay acknowledges that FIN, so no socket of the
+# client is left resending it (LAST-ACK) a second later.
+sleep 1
+lastack=$(ip netns exec "$RT_CLI" ss -Htan state last-ack 'dport = :53' | wc -l)
+check "dig +tcp: its FIN acknowledged, no socket left in LAST-ACK ($lastack)" test "$lastack" -eq 0
 out=$(ask kdig @10.99.0.1 nope.svc.example A)
 check "kdig: a name of the zone it does not route is NXDOMAIN" \
 	bash -c "grep -q 'NXDOMAIN' <<<'$out' && grep -q 'SOA' <<<'$out'"

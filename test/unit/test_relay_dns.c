@@ -372,8 +372,50 @@ static void test_ipv6_query(void)
 	CU_ASSERT(answered);
 }
 
+/* The worker's clock moved on by ms, then its timers run: what they send goes out with
+ * the next housekeeping, run too. */
+static void clock_on(uint32_t ms)
+{
+	rh_w->now_ms += ms;
+	dp_worker_housekeeping(rh_w);
+	dp_worker_housekeeping(rh_w);
+}
+
+/* The end of what the relay sent client c (its answer and FIN). */
+static uint32_t relay_end(const struct rh_peer *c)
+{
+	const struct flow *f = rh_client_flow(c);
+
+	return f ? f->c_snd_nxt : 0;
+}
+
+/* The client of an answered DNS connection, its query bytes ending before client
+ * sequence number seq, acknowledges the answer and its FIN, then closes its half: the
+ * relay acknowledges that FIN and its resend, and lets the flow go a tenth of the closing
+ * time later. Before, a client's FIN met no flow and was resent until it gave up. */
+static void tcp_client_closes(struct rh_peer *c, uint32_t seq)
+{
+	struct flow *f = rh_client_flow(c);
+	uint32_t ours = relay_end(c);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_ANSWERED);
+	CU_ASSERT(f->rtx_armed);
+	rh_send(c, RTE_TCP_ACK_FLAG, seq, ours, NULL, 0);
+	CU_ASSERT_EQUAL(rh_drain(c->port), 0);
+	CU_ASSERT_FALSE(f->rtx_armed); /* acknowledged: never resent */
+	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, seq, ours, NULL, 0);
+	rh_expect_ack(c, seq + 1);
+	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, seq, ours, NULL, 0);
+	rh_expect_ack(c, seq + 1);
+	CU_ASSERT_PTR_EQUAL(rh_client_flow(c), f);
+	clock_on(rh_app.conf->relay.closing_timeout_ms / 10 + 1);
+	CU_ASSERT_PTR_NULL(rh_client_flow(c));
+	CU_ASSERT_EQUAL(rh_drain(c->port), 0);
+}
+
 /* Over TCP: the handshake as for any connection, then a query with its 2-byte length;
- * the answer comes back with its length and FIN, and no flow is left. */
+ * the answer comes back with its length and FIN, and the client closes. */
 static void test_tcp_query(void)
 {
 	struct rte_mbuf *frame = query_frame("api.svc.example", DNS_TYPE_A, 1, 0x01, 1);
@@ -407,8 +449,8 @@ static void test_tcp_query(void)
 		rte_pktmbuf_free(a.m);
 	}
 	CU_ASSERT(got);
-	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
 	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_tcp), tcp + 1);
+	tcp_client_closes(&c, c.isn + 1 + (uint32_t)qlen + 2);
 }
 
 /* The TCP form of a query for name: its 2-byte length, then the message; the bytes. */
@@ -462,8 +504,121 @@ static void test_tcp_two_queries(void)
 		rte_pktmbuf_free(a.m);
 	}
 	CU_ASSERT_EQUAL(segments, 1);
-	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
 	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_tcp), tcp + 2);
+	tcp_client_closes(&c, c.isn + 1 + (uint32_t)(l1 + l2));
+}
+
+/* A client connection that asked its query (a name the gateway routes): its answer read
+ * off the edge port into answer (its bytes, plen), the client's next sequence number
+ * returned. */
+static uint32_t tcp_asked(struct rh_peer *c, uint8_t *answer, uint32_t *plen)
+{
+	uint8_t msg[600];
+	size_t len = tcp_query("api.svc.example", DNS_TYPE_A, msg);
+	struct rh_sent a;
+
+	*plen = 0;
+	*c = rh_client(false);
+	c->our_port = 53;
+	CU_ASSERT_PTR_NOT_NULL(rh_client_start(c, msg, len));
+	for (a = rh_next_tcp(c->port); a.m; a = rh_next_tcp(c->port)) {
+		if (a.plen) {
+			CU_ASSERT_EQUAL(rte_be_to_cpu_32(a.tcp->sent_seq), c->our_isn + 1);
+			memcpy(answer, a.payload, a.plen);
+			*plen = a.plen;
+		}
+		rte_pktmbuf_free(a.m);
+	}
+	CU_ASSERT(*plen > 2);
+	return c->isn + 1 + (uint32_t)len;
+}
+
+/* An answer lost on its way is sent again, the same bytes from the same sequence number,
+ * doubling the wait each time; a client that never acknowledges it is reset after the
+ * fourth resend and its flow let go. */
+static void test_tcp_answer_resent(void)
+{
+	uint8_t answer[600];
+	uint32_t plen, wait = 300, resent = (uint32_t)rh_event(DP_EV_dns_tcp_resent);
+	uint64_t unacked = rh_drops(DP_DROP_dns_tcp_unacked);
+	struct rh_peer c;
+	struct rh_sent a;
+
+	tcp_asked(&c, answer, &plen);
+	for (unsigned int i = 0; i < 4; i++, wait *= 2) {
+		clock_on(wait - 1);
+		CU_ASSERT_EQUAL(rh_drain(c.port), 0);
+		clock_on(1);
+		a = rh_next_tcp(c.port);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a.m);
+		rh_check_to(&a, &c);
+		CU_ASSERT_EQUAL(a.tcp->tcp_flags,
+				RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_32(a.tcp->sent_seq), c.our_isn + 1);
+		CU_ASSERT_EQUAL(a.plen, plen);
+		CU_ASSERT_EQUAL(memcmp(a.payload, answer, plen), 0);
+		rte_pktmbuf_free(a.m);
+	}
+	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_tcp_resent), resent + 4);
+	clock_on(wait);
+	a = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a.m);
+	CU_ASSERT(a.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+	rte_pktmbuf_free(a.m);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_dns_tcp_unacked), unacked + 1);
+}
+
+/* Bytes after the answer closed the connection (a client that did not see our FIN yet)
+ * are not read: the client is reset and asks again on a new connection. A RST from the
+ * client at its next byte lets the flow go at once, one elsewhere in the window is
+ * challenged. */
+static void test_tcp_after_answer(void)
+{
+	uint8_t answer[600], more[40] = { 0, 20 };
+	uint64_t after = rh_drops(DP_DROP_dns_after_answer);
+	uint32_t plen, seq;
+	struct rh_peer c;
+	struct rh_sent a;
+
+	seq = tcp_asked(&c, answer, &plen);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, seq, c.our_isn + 1, more, 22);
+	a = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a.m);
+	CU_ASSERT(a.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+	rte_pktmbuf_free(a.m);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_dns_after_answer), after + 1);
+
+	seq = tcp_asked(&c, answer, &plen);
+	rh_send(&c, RTE_TCP_RST_FLAG, seq + 10, 0, NULL, 0);
+	rh_expect_ack(&c, seq); /* challenged */
+	CU_ASSERT_PTR_NOT_NULL(rh_client_flow(&c));
+	rh_send(&c, RTE_TCP_RST_FLAG, seq, 0, NULL, 0);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_drain(c.port), 0);
+}
+
+/* A client that reuses its port at once (its side closed, ours waiting out its FIN's
+ * ACK): a SYN beyond the old connection's bytes is a new connection, answered. */
+static void test_tcp_port_reused(void)
+{
+	uint8_t answer[600];
+	uint32_t plen, seq;
+	struct rh_peer c;
+	struct rh_sent a;
+
+	seq = tcp_asked(&c, answer, &plen);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, seq, relay_end(&c), NULL, 0);
+	rh_expect_ack(&c, seq + 1);
+	CU_ASSERT_PTR_NOT_NULL(rh_client_flow(&c));
+	rh_send(&c, RTE_TCP_SYN_FLAG, seq + 100000, 0, NULL, 0);
+	a = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a.m);
+	CU_ASSERT_EQUAL(a.tcp->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(a.tcp->recv_ack), seq + 100001);
+	rte_pktmbuf_free(a.m);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
 }
 
 /* A plain TCP service's name: its VIP (not the port's address), no AAAA (NODATA). */
@@ -498,6 +653,9 @@ int test_relay_dns_register(void)
 		{ "over IPv6", test_ipv6_query },
 		{ "over TCP", test_tcp_query },
 		{ "over TCP, two queries at once", test_tcp_two_queries },
+		{ "over TCP, a lost answer sent again", test_tcp_answer_resent },
+		{ "over TCP, bytes or a RST after the answer", test_tcp_after_answer },
+		{ "over TCP, the client's port reused at once", test_tcp_port_reused },
 		{ "a plain TCP service's name: its VIP", test_plain_service_vip },
 		CU_TEST_INFO_NULL,
 	};
