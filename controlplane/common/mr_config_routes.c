@@ -285,6 +285,20 @@ static int cfg_target(struct cfg_ctx *ctx, const config_setting_t *g, const stru
 	return 0;
 }
 
+/* A route's name in the one spelling DNS, the route table and other gateways match it in:
+ * lower case, no final dot. An exported name goes to discovery as written here, and peers
+ * refuse a registration holding a name spelt otherwise (disc_record.c). */
+static void name_fold(char *name)
+{
+	size_t len;
+
+	for (char *at = name; *at; at++)
+		*at = (char)tolower((unsigned char)*at);
+	len = strlen(name);
+	if (len > 1 && name[len - 1] == '.')
+		name[len - 1] = '\0';
+}
+
 /* protocol = "tls" (the default: routed by the ClientHello's name, 'sni') or "tcp" (a plain
  * TCP service: its 'name', the 'port' clients reach it on at its VIP, an optional pinned
  * 'vip'). The name goes to name[cap]. */
@@ -293,7 +307,6 @@ static int cfg_protocol(struct cfg_ctx *ctx, const config_setting_t *g, struct m
 {
 	char proto[8] = "tls", vip[20] = "";
 	struct in_addr a;
-	size_t len;
 
 	if (cfg_string(ctx, g, "protocol", false, proto, sizeof(proto)) < 0)
 		return -1;
@@ -304,7 +317,10 @@ static int cfg_protocol(struct cfg_ctx *ctx, const config_setting_t *g, struct m
 		if (member(g, "name") || member(g, "port") || member(g, "vip"))
 			return cfg_fail(ctx, g, "'name', 'port' and 'vip' belong to plain TCP routes "
 					"(protocol = \"tcp\"); a TLS route names its 'sni'");
-		return cfg_string(ctx, g, "sni", !is_default, name, cap);
+		if (cfg_string(ctx, g, "sni", !is_default, name, cap) < 0)
+			return -1;
+		name_fold(name);
+		return 0;
 	}
 	if (is_default || member(g, "sni"))
 		return cfg_fail(ctx, g, "a plain TCP route has a 'name' and a 'port', no 'sni' "
@@ -317,13 +333,8 @@ static int cfg_protocol(struct cfg_ctx *ctx, const config_setting_t *g, struct m
 		return cfg_fail(ctx, g, "a plain TCP route needs the 'port' clients connect to");
 	if (strchr(name, '*'))
 		return cfg_fail(ctx, member(g, "name"), "a plain TCP service has one exact name");
-	/* One spelling per service, as DNS and the route table match names (no case, no
-	 * final dot): its VIP is derived from it, and its ports must find each other. */
-	for (char *at = name; *at; at++)
-		*at = (char)tolower((unsigned char)*at);
-	len = strlen(name);
-	if (len > 1 && name[len - 1] == '.')
-		name[len - 1] = '\0';
+	/* Its VIP is derived from its one spelling, and its ports must find each other. */
+	name_fold(name);
 	if (vip[0] && inet_pton(AF_INET, vip, &a) != 1)
 		return cfg_fail(ctx, member(g, "vip"), "'vip' is an IPv4 address");
 	r->vip = vip[0] ? ntohl(a.s_addr) : 0;

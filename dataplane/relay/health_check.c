@@ -114,13 +114,14 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 	if (f->state == FLOW_CHECK) {
 		uint8_t syn_ack = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG);
 
+		if (syn_ack == RTE_TCP_SYN_FLAG && acks_syn) /* read before its buffer goes */
+			f->b.peer_mac = s->eth->src_addr;
 		rte_pktmbuf_free(s->m);
 		if ((s->flags & RTE_TCP_RST_FLAG) && acks_syn)
 			return finish(w, f, false, "check refused");
 		if (syn_ack != RTE_TCP_SYN_FLAG || !acks_syn)
 			return;
 		f->b_seq.peer_isn = s->seq;
-		f->b.peer_mac = s->eth->src_addr;
 		if (!hc || hc->check != MR_CHECK_TLS)
 			return finish(w, f, true, "check answered");
 		if (!send_hello(w, f, hc->sni))

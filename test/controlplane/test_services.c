@@ -272,6 +272,33 @@ static void test_plain_through_discovery(void)
 	mr_config_free(&c);
 }
 
+/* A TLS route's name spelt with capitals or a final dot is exported in lower case without
+ * it, as peers read names: they refuse a registration holding another spelling, and
+ * before, such a route cost the gateway every peer. */
+static void test_tls_name_spelling_exported(void)
+{
+	struct mr_discovery_conf dc = { .n_endpoints = 1, .prefix = "/meshrelay",
+					.lease_ttl_s = 5, .timeout_ms = 100 };
+	struct cp_discovery d;
+	struct disc_gateway g;
+	struct mr_config c = { 0 };
+	char err[512];
+
+	CU_ASSERT_EQUAL_FATAL(load("routes = ( { sni = \"WWW.Blue.mesh.test.\"; pool = \"ssh\";"
+				   " export = true; },\n  { sni = \"*.Apps.blue.mesh.test\";"
+				   " pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.routes[0].sni, "www.blue.mesh.test");
+	CU_ASSERT_STRING_EQUAL(c.routes[1].sni, "*.apps.blue.mesh.test");
+	snprintf(dc.endpoints[0], sizeof(dc.endpoints[0]), "http://127.0.0.1:9");
+	CU_ASSERT_EQUAL_FATAL(cp_discovery_init(&d, &dc, "gw-blue-1", "blue", NULL, NULL), 0);
+	cp_discovery_set_services(&d, &c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.value, "\"services\":[\"www.blue.mesh.test\"]"));
+	CU_ASSERT_EQUAL(parse(REG("\"www.red.mesh.test\""), &g), 0);
+	CU_ASSERT_EQUAL(parse(REG("\"WWW.red.mesh.test.\""), &g), -1);
+	cp_discovery_stop(&d);
+	mr_config_free(&c);
+}
+
 static void test_plain_pushed(void)
 {
 	const char *path = unit_path("plain.conf");
@@ -306,6 +333,8 @@ int test_services_register(void)
 		{ "no VIP range: exported only, imported not", test_plain_without_range },
 		{ "exported and imported through discovery", test_plain_through_discovery },
 		{ "imported plain services pushed", test_plain_pushed },
+		{ "a TLS name's other spellings exported as peers read them",
+		  test_tls_name_spelling_exported },
 		CU_TEST_INFO_NULL,
 	};
 
