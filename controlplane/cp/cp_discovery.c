@@ -213,8 +213,25 @@ static void forget(struct cp_discovery *d, const char *net, const char *id)
 	d->gateways[i] = d->gateways[--d->n_gateways];
 }
 
-/* A key/value pair from the store (base64 as etcd sends them); deleted: value absent. */
-static void apply_kv(struct cp_discovery *d, const struct json_value *kv, bool deleted)
+/* Our own key as the store holds it (deleted: gone): put again when it is gone or holds
+ * another value while our lease lives on. An operator's `etcdctl del`, or another
+ * instance with our id that put last and left, would else leave us registered in our own
+ * eyes only, until our relays or names changed. */
+static void own_key_seen(struct cp_discovery *d, const uint8_t *value, int vlen, bool deleted)
+{
+	bool same = !deleted && d->value && (size_t)vlen == strlen(d->value) &&
+		    memcmp(value, d->value, (size_t)vlen) == 0;
+
+	if (same || !d->registered || d->put_needed)
+		return;
+	mr_log(MR_LOG_WARN, "discovery: our registration was %s in the store: putting it back",
+	       deleted ? "deleted" : "changed");
+	d->put_needed = true;
+}
+
+/* A key/value pair from the store (base64 as etcd sends them); deleted: value absent.
+ * true when it is our own key. */
+static bool apply_kv(struct cp_discovery *d, const struct json_value *kv, bool deleted)
 {
 	char key[DISC_KEY_MAX], net[MR_NAME_MAX], id[64];
 	const char *k64 = json_str(json_get(kv, "key"));
@@ -222,6 +239,7 @@ static void apply_kv(struct cp_discovery *d, const struct json_value *kv, bool d
 	uint8_t *value = malloc(DISC_VALUE_MAX);
 	struct disc_gateway g;
 	const char *why;
+	bool own = false;
 	int known;
 	int klen = k64 ? b64_decode(k64, strlen(k64), (uint8_t *)key, sizeof(key) - 1) : -1;
 	int vlen = v64 && value ? b64_decode(v64, strlen(v64), value, DISC_VALUE_MAX) : 0;
@@ -229,9 +247,13 @@ static void apply_kv(struct cp_discovery *d, const struct json_value *kv, bool d
 	if (klen < 0 || vlen < 0 || !value)
 		goto out;
 	key[klen] = '\0';
-	if (disc_parse_key(d->conf.prefix, key, (size_t)klen, net, sizeof(net), id, sizeof(id)) < 0 ||
-	    (strcmp(net, d->own.network) == 0 && strcmp(id, d->own.id) == 0))
-		goto out; /* not a gateway, or ourselves */
+	if (disc_parse_key(d->conf.prefix, key, (size_t)klen, net, sizeof(net), id, sizeof(id)) < 0)
+		goto out; /* not a gateway */
+	if (strcmp(net, d->own.network) == 0 && strcmp(id, d->own.id) == 0) {
+		own = true;
+		own_key_seen(d, value, vlen, deleted);
+		goto out;
+	}
 	if (deleted || disc_parse_gateway(d->conf.prefix, key, (size_t)klen, (char *)value,
 					  (size_t)vlen, &g, &why) < 0) {
 		if (!deleted)
@@ -249,15 +271,19 @@ static void apply_kv(struct cp_discovery *d, const struct json_value *kv, bool d
 	}
 out:
 	free(value);
+	return own;
 }
 
 static void on_range(struct cp_discovery *d, struct json_value *doc)
 {
 	const struct json_value *kvs = json_get(doc, "kvs");
+	bool own = false;
 
 	d->n_gateways = 0;
 	for (size_t i = 0; i < json_len(kvs); i++)
-		apply_kv(d, json_at(kvs, i), false);
+		own |= apply_kv(d, json_at(kvs, i), false);
+	if (!own)
+		own_key_seen(d, NULL, 0, true);
 	json_int64(json_path(doc, "header.revision"), &d->revision);
 	mr_log(MR_LOG_INFO, "discovery: %u other gateway(s) at revision %lld", d->n_gateways,
 	       (long long)d->revision);

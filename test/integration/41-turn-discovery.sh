@@ -232,6 +232,15 @@ check "and the others allocated again" topo_wait_for 15 turn_is red-tcp allocate
 relay=$(turn_field red-tcp relayed) # a new allocation since 3b
 check "registration visible to etcdctl" topo_wait_for 10 bash -c \
 	"ETCDCTL_API=3 etcdctl --endpoints $ETCD get $KEY_BLUE --print-value-only | grep -q '\"address\":\"127.0.0.1\",\"port\":${relay##*:}'"
+# An operator deletes our key, then writes another value under it: both seen in the
+# watch, and the registration put back (before, it stayed gone while our lease lived).
+etcdctl_ del "$KEY_BLUE" >/dev/null
+check "our key deleted in the store: put back" topo_wait_for 10 bash -c \
+	"ETCDCTL_API=3 etcdctl --endpoints $ETCD get $KEY_BLUE --print-value-only | grep -q '\"port\":${relay##*:}'"
+etcdctl_ put "$KEY_BLUE" '{"id":"stale"}' >/dev/null
+check "our key overwritten in the store: put back" topo_wait_for 10 bash -c \
+	"ETCDCTL_API=3 etcdctl --endpoints $ETCD get $KEY_BLUE --print-value-only | grep -q '\"port\":${relay##*:}'"
+check "both logged" test "$(grep -c 'our registration was .* in the store' "$D/blue.log")" -ge 2
 t0=$(ms)
 timeout -s TERM 300 "$MR_CP" -c "$D/red.conf" --pidfile "$D/red.pid" --status "$D/red.status" \
 	>>"$D/red.log" 2>&1 &
