@@ -40,6 +40,8 @@ struct cp {
 	int metrics_fd;              /* metrics.cp_listen (cp_metrics), or -1 */
 	int64_t status_ms;           /* status file last written */
 	bool status_failing;         /* the last write failed (and said so) */
+	bool mesh_failed;            /* TURN and discovery failed to start at the last reload:
+				      * the next one starts them whatever changed */
 };
 
 /* The data plane's control socket: -s, else what conf says. */
@@ -126,12 +128,18 @@ static int start_mesh(struct cp *cp)
 
 /* Whether TURN and discovery must start over after a reload from old: their settings
  * changed, or the credentials file now says another user or password (rotated secrets
- * must not wait for a restart). An unreadable credentials file keeps what runs. */
+ * must not wait for a restart), or they failed to start last time. An unreadable
+ * credentials file keeps what runs. */
 static bool mesh_needs_restart(struct cp *cp, const struct mr_config *old)
 {
 	char err[MR_ERR_MAX];
 	int creds;
 
+	if (cp->mesh_failed) {
+		mr_log(MR_LOG_NOTICE, "TURN and discovery did not start at the last reload: "
+		       "starting them again");
+		return true;
+	}
 	if (!cp_mesh_same(old, &cp->conf.conf)) {
 		mr_log(MR_LOG_NOTICE, "TURN or discovery settings changed: starting them over");
 		return true;
@@ -181,7 +189,9 @@ static void reload(struct cp *cp)
 	       cp->conf.generation);
 	if (mesh_needs_restart(cp, &prev.conf)) {
 		cp_mesh_stop(&cp->mesh);
-		start_mesh(cp); /* on failure the rest keeps running; the log says why */
+		/* On failure the rest keeps running; the log says why, and the next SIGHUP
+		 * tries again (with nothing running, no credentials could be seen to change). */
+		cp->mesh_failed = start_mesh(cp) < 0;
 	} else if (cp->mesh.has_disc) {
 		cp_discovery_set_services(&cp->mesh.disc, &cp->conf.conf); /* exports may change */
 		learned(cp); /* and what the file routes itself no longer imported */

@@ -145,8 +145,17 @@ int cp_mesh_start(struct cp_mesh *m, const struct mr_config *conf, void (*learne
 	return 0;
 }
 
+/* The name of network index i of c ("" for none): what the registration's key, the relays'
+ * networks and the peers' records say, where the settings hold only an index. */
+static const char *network_name(const struct mr_config *c, int i)
+{
+	return i >= 0 && (unsigned int)i < c->n_networks ? c->networks[i].name : "";
+}
+
 bool cp_mesh_same(const struct mr_config *a, const struct mr_config *b)
 {
+	if (strcmp(network_name(a, a->gateway.network), network_name(b, b->gateway.network)) != 0)
+		return false; /* renamed in place: the same index */
 	if (a->turn.n_servers != b->turn.n_servers || a->turn.lifetime_s != b->turn.lifetime_s ||
 	    a->turn.refresh_s != b->turn.refresh_s ||
 	    strcmp(a->turn.credentials, b->turn.credentials) != 0 ||
@@ -157,7 +166,8 @@ bool cp_mesh_same(const struct mr_config *a, const struct mr_config *b)
 		struct mr_turn_server_conf x = a->turn.servers[i], y = b->turn.servers[i];
 
 		x.line = y.line = 0; /* moving a block in the file changes nothing */
-		if (memcmp(&x, &y, sizeof(x)) != 0)
+		if (memcmp(&x, &y, sizeof(x)) != 0 ||
+		    strcmp(network_name(a, x.network), network_name(b, y.network)) != 0)
 			return false;
 	}
 	return true;

@@ -350,6 +350,41 @@ static void test_reload_candidate(void)
 	cp_conf_free(&c);
 }
 
+/* A configuration with a local network and a TURN server of a remote one, by name. */
+static int load_named(const char *local, const char *remote, struct mr_config *c)
+{
+	char text[1024], err[512];
+
+	snprintf(text, sizeof(text),
+		 "dataplane = { control_socket = \"/tmp/x.sock\"; };\n"
+		 "ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		 "networks = ( { name = \"%s\"; local = true; }, { name = \"%s\"; } );\n"
+		 "gateway = { id = \"g\"; };\n"
+		 "turn = { credentials = \"/etc/meshrelay/turn.secrets\";\n"
+		 "  servers = ( { name = \"t\"; network = \"%s\"; address = \"192.0.2.7\"; } ); };\n",
+		 local, remote, remote);
+	mr_config_free(c);
+	return mr_config_load_string(text, "m.conf", c, err, sizeof(err));
+}
+
+/* A network renamed in place (the same position in the file) changes TURN and discovery:
+ * the registration's key and the relays' network are its name. Before, only indices were
+ * compared, and the old name went on being published. */
+static void test_mesh_network_renamed(void)
+{
+	struct mr_config a = { 0 }, b = { 0 };
+
+	CU_ASSERT_EQUAL_FATAL(load_named("blue", "red", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(load_named("blue", "red", &b), 0);
+	CU_ASSERT(cp_mesh_same(&a, &b));
+	CU_ASSERT_EQUAL_FATAL(load_named("navy", "red", &b), 0);
+	CU_ASSERT_FALSE(cp_mesh_same(&a, &b));
+	CU_ASSERT_EQUAL_FATAL(load_named("blue", "crimson", &b), 0);
+	CU_ASSERT_FALSE(cp_mesh_same(&a, &b));
+	mr_config_free(&a);
+	mr_config_free(&b);
+}
+
 static const char red_key[] = "/meshrelay/networks/red/gateways/gw-red-1";
 
 static int parse(const char *key, const char *value, struct disc_gateway *g)
@@ -775,6 +810,7 @@ int test_mesh_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "schema of gateway, turn, discovery", test_mesh_schema },
+		{ "a network renamed in place starts the mesh over", test_mesh_network_renamed },
 		{ "schema refusals name file and line", test_mesh_refusals },
 		{ "credentials file", test_secrets },
 		{ "credentials changed under running TURN clients", test_credentials_changed },
