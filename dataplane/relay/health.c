@@ -17,13 +17,14 @@
 #include "mr_log.h"
 #include "relay_live.h"
 
-/* A member's identity in the index: the address (IPv4 in the first 4 bytes), its family
- * and the port. */
+/* A member's identity in the index: the address (IPv4 in the first 4 bytes), its family,
+ * the port, and whose member it is (health_bind). */
 struct health_key {
 	uint8_t addr[16];
 	uint16_t port;
 	uint8_t family;
 	uint8_t pad;
+	uint32_t owner;
 };
 
 struct relay_health *health_create(uint32_t capacity, unsigned int n_workers, char *err,
@@ -124,9 +125,10 @@ bool health_slot_follows(const struct relay_health *h, uint32_t slot, uint8_t fa
 	return same && (gen & 1) && __atomic_load_n(&s->gen, __ATOMIC_RELAXED) == gen;
 }
 
-uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_t port)
+uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_t port,
+		     uint32_t owner)
 {
-	struct health_key k = { .port = port, .family = (uint8_t)addr->family };
+	struct health_key k = { .port = port, .family = (uint8_t)addr->family, .owner = owner };
 	struct health_slot *s;
 	int32_t pos;
 
@@ -138,6 +140,7 @@ uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_
 	if (!s->in_use) {
 		s->addr = *addr;
 		s->port = port;
+		s->owner = owner;
 		s->in_use = 1;
 		stats_sum(h, (uint32_t)pos, &h->base[pos]);
 		/* A new gen: the health worker starts the slot's state afresh. */
@@ -170,7 +173,8 @@ void health_sweep_unused(struct relay_health *h)
 {
 	for (uint32_t i = 0; i < h->capacity; i++) {
 		struct health_slot *s = &h->slots[i];
-		struct health_key k = { .port = s->port, .family = (uint8_t)s->addr.family };
+		struct health_key k = { .port = s->port, .family = (uint8_t)s->addr.family,
+					.owner = s->owner };
 
 		if (s->in_use && !s->used_by_live) {
 			memcpy(k.addr, s->addr.bytes, sizeof(k.addr));
@@ -202,14 +206,18 @@ int health_bind_live(struct relay_health *h, struct relay_live *live)
 	for (uint32_t i = 0; i < live->n_gateways; i++) {
 		struct ip_addr a = ip_addr_v4(rte_be_to_cpu_32(live->gateways[i].addr));
 
-		live->gateway_slot[i] = health_bind(h, &a, rte_be_to_cpu_16(live->gateways[i].port));
+		live->gateway_slot[i] = health_bind(h, &a, rte_be_to_cpu_16(live->gateways[i].port),
+						    HEALTH_OWNER_GATEWAY);
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct ip_addr addr;
 		uint16_t port;
 
 		route_table_member(live->routes, i, &addr, &port);
-		live->member_slot[i] = health_bind(h, &addr, port);
+		/* A backend in two pools is two members: each pool's settings and checks (and
+		 * a pool without checks never brings up what another's checks took down). */
+		live->member_slot[i] = health_bind(h, &addr, port,
+						   live->pool_counter[route_table_member_pool(live->routes, i)]);
 		if (live->member_slot[i] == HEALTH_NONE)
 			mr_log(MR_LOG_WARN, "member health: more than %u members, the rest are not "
 			       "followed", h->capacity);

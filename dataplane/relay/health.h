@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The health of pool members and of the other networks' gateways, one slot per address
- * and port, kept across live reloads so that an unchanged member keeps its state.
+ * and port in each pool (a backend two pools share is followed by each, with its own
+ * settings), kept across live reloads so that an unchanged member keeps its state.
  *
  * Ownership. The control thread binds members to slots when it builds a relay_live and
  * frees those no live configuration uses after the swap (a slot's gen changes then). The
@@ -53,6 +54,7 @@ struct health_slot {
 				  * while in use (events carry it) */
 	uint8_t in_use;
 	uint8_t used_by_live;    /* scratch of the control thread while binding */
+	uint32_t owner;          /* health_bind's owner: its pool, or HEALTH_OWNER_GATEWAY */
 	/* State: written by the health worker only. */
 	uint16_t state_gen;      /* gen the state below belongs to (else: reset it first) */
 	uint8_t state;           /* enum health_state, read by every worker */
@@ -102,9 +104,15 @@ struct relay_health *health_create(uint32_t capacity, unsigned int n_workers, ch
 /* Free it. NULL is fine. */
 void health_free(struct relay_health *h);
 
-/* The slot of addr:port, taken when new (control thread, while building a live
- * configuration); HEALTH_NONE when full. Marks it used by the configuration being built. */
-uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_t port);
+/* health_bind's owner of the other networks' gateways (a pool member's is its pool's
+ * counter index, health_pool_counter: its name's, stable across reloads). */
+#define HEALTH_OWNER_GATEWAY UINT32_MAX
+
+/* The slot of addr:port as a member of owner, taken when new (control thread, while
+ * building a live configuration); HEALTH_NONE when full. Marks it used by the
+ * configuration being built. */
+uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_t port,
+		     uint32_t owner);
 
 /* The counter index of pool name (control thread), taken when new; the last index when
  * every one is taken (those pools share it). */

@@ -35,11 +35,13 @@ static const char pools[] =
 	"    health = { check = \"tls\"; sni = \"check.svc.example\"; interval_ms = 1000;\n"
 	"               timeout_ms = 300; rise = 1; fall = 1; }; },\n"
 	"  { name = \"zero\"; members = ( { address = \"10.1.0.8\"; port = 7443; },\n"
-	"      { address = \"10.1.0.9\"; port = 7443; weight = 0; } ); } ";
+	"      { address = \"10.1.0.9\"; port = 7443; weight = 0; } ); },\n"
+	"  { name = \"dup\"; members = ( { address = \"10.1.0.5\"; port = 9443; } ); } ";
 static const char routes[] =
 	", { sni = \"zero.svc.example\"; pool = \"zero\"; },\n"
 	"  { sni = \"three.svc.example\"; pool = \"three\"; },\n"
-	"  { sni = \"three-proxied.svc.example\"; pool = \"three\"; proxy_protocol = true; } ";
+	"  { sni = \"three-proxied.svc.example\"; pool = \"three\"; proxy_protocol = true; },\n"
+	"  { sni = \"dup.svc.example\"; pool = \"dup\"; } ";
 
 static struct hello_build hello3, hello3p, hello0;
 
@@ -533,7 +535,9 @@ static void test_ejection_cap(void)
 }
 
 /* The slots of pool "checked"'s members, .5 first. */
-static void checked_slots(uint32_t slot[2])
+/* The slots of pool name's members on CHECKED_PORT, by the last byte of their address
+ * (.5 first). */
+static void pool_slots(const char *name, uint32_t slot[2])
 {
 	const struct relay_live *live = relay_live_get(&rh_app);
 
@@ -542,9 +546,15 @@ static void checked_slots(uint32_t slot[2])
 		uint16_t port;
 
 		route_table_member(live->routes, i, &a, &port);
-		if (port == CHECKED_PORT)
+		if (port == CHECKED_PORT &&
+		    strcmp(live->conf.pools[route_table_member_pool(live->routes, i)].name, name) == 0)
 			slot[a.bytes[3] - 5] = relay_live_member_slot(live, i);
 	}
+}
+
+static void checked_slots(uint32_t slot[2])
+{
+	pool_slots("checked", slot);
 }
 
 /* Over 3 s of pool "checked" (two members, interval 1 s, timeout 300 ms, fall 2): every
@@ -625,6 +635,25 @@ static void test_down_members_count_and_checks_off(void)
 	housekeeping_for(100);
 	CU_ASSERT_EQUAL(state_of(slot[1]), HEALTH_UP);
 	*hc = saved;
+	rh_drain(&rh_app.ports[1]);
+}
+
+/* A backend in two pools (.5: "checked", with TCP checks, and "dup", without) is a member
+ * of each: its checks unanswered take it down in "checked" and keep it down, while "dup"
+ * follows it by its connections alone. Before, both shared one slot: "dup"'s scan found
+ * it down with checks off and brought it up again at every pass. */
+static void test_member_in_two_pools(void)
+{
+	uint32_t checked[2] = { HEALTH_NONE, HEALTH_NONE }, dup[2] = { HEALTH_NONE, HEALTH_NONE };
+
+	checked_slots(checked);
+	pool_slots("dup", dup);
+	CU_ASSERT_FATAL(checked[0] != HEALTH_NONE && dup[0] != HEALTH_NONE);
+	CU_ASSERT_NOT_EQUAL(checked[0], dup[0]);
+	rh_drain(&rh_app.ports[1]);
+	housekeeping_for(3000); /* checks every second, none answered: fall 2 */
+	CU_ASSERT_EQUAL(state_of(checked[0]), HEALTH_DOWN);
+	CU_ASSERT_EQUAL(state_of(dup[0]), HEALTH_UP);
 	rh_drain(&rh_app.ports[1]);
 }
 
@@ -750,6 +779,7 @@ int test_relay_health_register(void)
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
 		{ "members down count against ejection; checks off bring them up",
 		  test_down_members_count_and_checks_off },
+		{ "a backend in two pools, checked in one", test_member_in_two_pools },
 		{ "TLS check: ServerHello or not", test_tls_check },
 		{ "a check whose flow runs out of time first ends through its module",
 		  test_check_flow_expires },

@@ -287,7 +287,7 @@ static void test_slot_given_to_another(void)
 	uint32_t s, t = HEALTH_NONE;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	s = health_bind(h, &old, 443);
+	s = health_bind(h, &old, 443, 0);
 	CU_ASSERT_FATAL(s < 16);
 	health_sweep_unused(h);                   /* in force */
 	h->stats[16 + s].connections = 5;         /* worker 1 */
@@ -305,7 +305,7 @@ static void test_slot_given_to_another(void)
 	CU_ASSERT_FALSE(health_slot_follows(h, s, IP_ADDR_FAMILY_V4, old.bytes, 443));
 	for (uint32_t i = 0; i < 16 && t != s; i++) {
 		other = ip_addr_v4(0x0a000064u + i);
-		t = health_bind(h, &other, 443);
+		t = health_bind(h, &other, 443, 0);
 	}
 	CU_ASSERT_EQUAL_FATAL(t, s);
 	CU_ASSERT_TRUE(health_slot_follows(h, s, IP_ADDR_FAMILY_V4, other.bytes, 443));
