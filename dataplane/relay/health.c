@@ -363,8 +363,9 @@ void health_apply(struct relay_health *h, const struct relay_live *live, uint32_
 			s->ejections = 0;
 		return;
 	}
-	s->fails++;
-	if (!hc->failures || s->fails < hc->failures || s->state != HEALTH_UP)
+	/* Counted while up only: the failures of connections still under way when it was
+	 * ejected would else eject it again at its first failure back. */
+	if (s->state != HEALTH_UP || !hc->failures || ++s->fails < hc->failures)
 		return;
 	if (!ejection_allowed(h, live, group, hc)) {
 		/* Its pool's share is out: asked again after as many failures more, not at each
@@ -401,8 +402,9 @@ void health_check_result(struct relay_health *h, const struct relay_live *live, 
 	s->last_check = result;
 	if (passed && s->state == HEALTH_DOWN && s->check_run >= hc->rise)
 		set_state(s, HEALTH_UP, now_ms, why);
-	else if (!passed && s->state == HEALTH_UP && s->check_run >= hc->fall)
-		set_state(s, HEALTH_DOWN, now_ms, why);
+	else if (!passed && s->state != HEALTH_DOWN && s->check_run >= hc->fall)
+		set_state(s, HEALTH_DOWN, now_ms, why); /* ejected too: its time out would not
+							 * make it any better */
 }
 
 /* Ejections that are over; checks that are due (at most a few per pass). */
@@ -422,8 +424,10 @@ static void scan_targets(struct dp_worker *w, struct relay_health *h,
 			continue;
 		s = owned(h, slot, w->now_ms, hc->interval_ms);
 		s->pool = group;
-		if (s->state == HEALTH_EJECTED && w->now_ms >= s->until_ms)
+		if (s->state == HEALTH_EJECTED && w->now_ms >= s->until_ms) {
+			s->fails = 0;
 			set_state(s, HEALTH_UP, w->now_ms, "ejection over");
+		}
 		/* Only a passed check brings a member back up: with its checks switched off
 		 * (a reload), nothing else would. */
 		if (s->state == HEALTH_DOWN && hc->check == MR_CHECK_NONE)

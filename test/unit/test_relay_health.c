@@ -45,14 +45,21 @@ static const char routes[] =
 
 static struct hello_build hello3, hello3p, hello0;
 
+/* The members' MACs learned now: the cases' clock runs on for seconds, past the time a
+ * neighbour stays known without traffic (a check to one would then wait for its ARP). */
+static void members_known(void)
+{
+	for (uint32_t ip = 0x0a010003u; ip <= 0x0a010009u; ip++)
+		neigh_learn(rh_w->neigh, ip, &rh_backend_mac, rh_w->now_ms, true);
+}
+
 static int suite_init(void)
 {
 	struct hb_options o;
 
 	if (rh_up_pools("mbufs = 0;", "max_flows = 1024;", pools, routes) < 0)
 		return -1;
-	for (uint32_t ip = 0x0a010003u; ip <= 0x0a010009u; ip++)
-		neigh_learn(rh_w->neigh, ip, &rh_backend_mac, rh_w->now_ms, true);
+	members_known();
 	hb_options_default(&o);
 	o.sni = "three.svc.example";
 	hb_build(&o, &hello3);
@@ -657,6 +664,57 @@ static void test_member_in_two_pools(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* Pool "checked" with passive health too: a member ejected for its failed connections
+ * whose checks then fail is down at once (before, it stayed ejected and came back up when
+ * the ejection ran out, checks failing or not). Failures of a member already ejected do
+ * not count towards its next ejection (before, they re-ejected it at its first failure
+ * back). */
+static void test_ejected_member_checks_fail(void)
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	uint32_t slot[2] = { 0, 0 };
+	struct relay_health *h = rh_app.health;
+	struct mr_health_conf *hc, saved;
+
+	checked_slots(slot);
+	hc = (struct mr_health_conf *)health_conf_of(live, h->slots[slot[0]].pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hc);
+	saved = *hc;
+	for (unsigned int k = 0; k < hc->rise; k++)
+		for (int i = 0; i < 2; i++)
+			health_check_result(h, live, slot[i], h->slots[slot[i]].pool, true, "test",
+					    rh_w->now_ms);
+	CU_ASSERT_FATAL(state_of(slot[0]) == HEALTH_UP && state_of(slot[1]) == HEALTH_UP);
+	hc->failures = 1;
+	hc->ejection_ms = hc->max_ejection_ms = 1000;
+	hc->max_ejected_percent = 50;
+	fail_member(slot[0], 1);
+	CU_ASSERT_EQUAL_FATAL(state_of(slot[0]), HEALTH_EJECTED);
+	for (unsigned int k = 0; k < hc->fall; k++)
+		health_check_result(h, live, slot[0], h->slots[slot[0]].pool, false, "test",
+				    rh_w->now_ms);
+	CU_ASSERT_EQUAL(state_of(slot[0]), HEALTH_DOWN);
+
+	/* Checks off (.5 comes up with them), three failures to eject .6, ten more while out. */
+	hc->check = MR_CHECK_NONE;
+	hc->failures = 3;
+	housekeeping_for(20);
+	CU_ASSERT_EQUAL_FATAL(state_of(slot[0]), HEALTH_UP);
+	fail_member(slot[1], 3);
+	CU_ASSERT_EQUAL_FATAL(state_of(slot[1]), HEALTH_EJECTED);
+	fail_member(slot[1], 10);
+	housekeeping_for(1100);
+	CU_ASSERT_EQUAL_FATAL(state_of(slot[1]), HEALTH_UP);
+	fail_member(slot[1], 1);
+	CU_ASSERT_EQUAL(state_of(slot[1]), HEALTH_UP);
+	*hc = saved;
+	housekeeping_for(10);
+	for (int i = 0; i < 2; i++)
+		health_report(rh_w, slot[i], HEALTH_EV_CONNECTED);
+	housekeeping_for(10);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* Pool "tlschk": the check sends a ClientHello for its configured name once the member
  * answers the SYN; a ServerHello passes, an alert (a server that does not serve the name)
  * fails and, with fall 1, takes the member down. */
@@ -678,6 +736,7 @@ static void test_tls_check(void)
 		if (port == TLS_PORT)
 			slot = relay_live_member_slot(live, i);
 	}
+	members_known();
 	rh_drain(&rh_app.ports[1]);
 	for (int round = 0; round < 2; round++) {
 		struct rh_sent s = { 0 };
@@ -780,6 +839,7 @@ int test_relay_health_register(void)
 		{ "members down count against ejection; checks off bring them up",
 		  test_down_members_count_and_checks_off },
 		{ "a backend in two pools, checked in one", test_member_in_two_pools },
+		{ "an ejected member whose checks fail is down", test_ejected_member_checks_fail },
 		{ "TLS check: ServerHello or not", test_tls_check },
 		{ "a check whose flow runs out of time first ends through its module",
 		  test_check_flow_expires },
