@@ -80,6 +80,7 @@
 	X(check_sent)         /* active health checks opened */                              \
 	X(check_passed)       /* ... answered as the check asks */                           \
 	X(check_failed)       /* ... refused, reset, wrong answer or unanswered */          \
+	X(check_not_sent)     /* ... not opened: no free flow entry or source port (soon again) */\
 	X(dns_answered)       /* DNS: a name the gateway routes, answered with its address */\
 	X(dns_nodata)         /* ... routed, but no record of the type asked */              \
 	X(dns_nxdomain)       /* ... a name in the zones the gateway does not route */       \

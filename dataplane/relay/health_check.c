@@ -26,8 +26,23 @@ static void finish(struct dp_worker *w, struct flow *f, bool passed, const char 
 				    passed, why, w->now_ms);
 }
 
+/* A check due not opened for want of a flow entry or a source port: counted, and tried
+ * again this soon rather than an interval later (a member down would else stay down as
+ * long as the table stays full). Neither says anything of the member. */
+#define CHECK_RETRY_MS 100u
+
+static bool check_not_sent(struct dp_worker *w, uint32_t slot)
+{
+	struct health_slot *s = &w->app->health->slots[slot];
+
+	dp_event(w, DP_EV_check_not_sent);
+	s->next_check_ms = RTE_MIN(s->next_check_ms, w->now_ms + CHECK_RETRY_MS);
+	return false;
+}
+
 /* Open a check of addr:port (health slot slot, checked as hc says) from worker w. false
- * when it could not be sent (no flow, port or route: counted as a failed check). */
+ * when it was not sent: no route (a failed check), or no flow entry or source port
+ * (check_not_sent). */
 static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_t port,
 		       uint32_t slot, const struct mr_health_conf *hc)
 {
@@ -37,7 +52,7 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 	uint16_t mss;
 
 	if (!f)
-		return false;
+		return check_not_sent(w, slot);
 	f->member = slot;
 	if (!relay_backend_side_set(w, f, addr)) {
 		flow_release(w->flows, f);
@@ -54,7 +69,7 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 	    flow_key_add(w->flows, f, FLOW_DIR_BACKEND) < 0) {
 		f->b.key.peer_port = 0;
 		flow_release(w->flows, f);
-		return false;
+		return check_not_sent(w, slot);
 	}
 	f->state = FLOW_CHECK;
 	f->b_seq.local_isn = relay_isn(w, f, FLOW_DIR_BACKEND);

@@ -715,6 +715,47 @@ static void test_ejected_member_checks_fail(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A full flow table leaves no entry for a check: counted as not sent (not as failed: it
+ * says nothing of the member) and tried again 100 ms later, so that the checks go out as
+ * soon as entries are free again rather than an interval later. */
+static void test_check_not_sent(void)
+{
+	static struct flow *filler[2048];
+	uint64_t not_sent = rh_event(DP_EV_check_not_sent), failed = rh_event(DP_EV_check_failed);
+	unsigned int n = 0, checks = 0;
+
+	members_known();
+	/* Every free entry taken, then those of the checks in flight as they end. */
+	for (unsigned int t = 0; t < 200; t++) {
+		while (n < RTE_DIM(filler) &&
+		       (filler[n] = flow_alloc(rh_w->flows, rh_w->now_ms + 1000000)) != NULL)
+			n++;
+		if (flow_count(rh_w->flows) == n)
+			break;
+		housekeeping_for(10);
+	}
+	CU_ASSERT_FATAL(n > 0 && n < RTE_DIM(filler));
+	CU_ASSERT_EQUAL_FATAL(flow_count(rh_w->flows), n);
+	rh_drain(&rh_app.ports[1]);
+	failed = rh_event(DP_EV_check_failed);
+	not_sent = rh_event(DP_EV_check_not_sent);
+	housekeeping_for(1500);
+	/* Three checked members, tried again every 100 ms (not once a second). */
+	CU_ASSERT(rh_event(DP_EV_check_not_sent) >= not_sent + 20);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_check_failed), failed);
+	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[1]), 0);
+	while (n)
+		flow_release(rh_w->flows, filler[--n]);
+	housekeeping_for(200);
+	for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
+		checks += (s.tcp->tcp_flags == RTE_TCP_SYN_FLAG);
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(checks, 2); /* both members of "checked", at once */
+	housekeeping_for(1000);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* Pool "tlschk": the check sends a ClientHello for its configured name once the member
  * answers the SYN; a ServerHello passes, an alert (a server that does not serve the name)
  * fails and, with fall 1, takes the member down. */
@@ -840,6 +881,7 @@ int test_relay_health_register(void)
 		  test_down_members_count_and_checks_off },
 		{ "a backend in two pools, checked in one", test_member_in_two_pools },
 		{ "an ejected member whose checks fail is down", test_ejected_member_checks_fail },
+		{ "a check without a flow entry: not sent, soon again", test_check_not_sent },
 		{ "TLS check: ServerHello or not", test_tls_check },
 		{ "a check whose flow runs out of time first ends through its module",
 		  test_check_flow_expires },
