@@ -342,7 +342,8 @@ static void send_tcp_answer(struct dp_worker *w, struct flow *f, const uint8_t *
 }
 
 /* The answer to the query at msg (len bytes) in out (at most room bytes), its 2-byte
- * length first: the bytes written, 0 when it did not fit. */
+ * length first: the bytes written, 0 when it did not fit (truncated to room when only its
+ * question does). */
 static size_t tcp_answer_one(struct dp_worker *w, const struct flow *f,
 			     const struct relay_live *live, const uint8_t *msg, size_t len,
 			     uint8_t *out, size_t room)
@@ -373,7 +374,6 @@ static size_t tcp_answer_one(struct dp_worker *w, const struct flow *f,
 		return 0;
 	out[0] = (uint8_t)(alen >> 8);
 	out[1] = (uint8_t)alen;
-	dp_event(w, DP_EV_dns_tcp);
 	return alen + 2;
 }
 
@@ -421,11 +421,12 @@ static void tcp_answered(struct dp_worker *w, struct flow *f, const uint8_t *msg
 void dns_tcp_answer(struct dp_worker *w, struct flow *f)
 {
 	const struct relay_live *live = relay_live_get(w->app);
-	uint8_t query[DNS_TCP_MAX], answer[DNS_TCP_MAX + 2];
+	/* Room for one segment's answers and one whole answer more behind them. */
+	uint8_t query[DNS_TCP_MAX], answer[2 * (DNS_TCP_MAX + 2)];
 	uint32_t end = (uint32_t)f->proxy_len + f->stream_len, at;
 	/* One segment: the client's MSS less the timestamp option it may carry. */
-	size_t room = RTE_MIN((size_t)f->c.peer_mss - (f->c.ts ? 12u : 0u), sizeof(answer));
-	size_t len = 0, wrote = 1;
+	size_t room = RTE_MIN((size_t)f->c.peer_mss - (f->c.ts ? 12u : 0u), DNS_TCP_MAX + 2u);
+	size_t len = 0, wrote;
 	int one;
 
 	/* The kept bytes must be whole queries, one or more: a client may send several at
@@ -439,16 +440,22 @@ void dns_tcp_answer(struct dp_worker *w, struct flow *f)
 		if (one < 0 || end - at - 2 < (uint32_t)one)
 			return; /* the rest of it is on its way */
 	}
-	/* Answered in order, as many as one segment holds (an answer of ours is a few
-	 * hundred bytes); the client asks again for the rest. */
-	for (at = f->proxy_len; at < end && wrote; at += 2 + (uint32_t)one) {
+	/* Answered in order, whole, as many as one segment holds (an answer of ours is a
+	 * few hundred bytes); the client asks again for the rest on a new connection (RFC
+	 * 7766 6.2.1: a server may close with queries unanswered). TC means nothing over TCP:
+	 * only a first answer larger than a segment goes cut to it. */
+	for (at = f->proxy_len; at < end; at += 2 + (uint32_t)one) {
 		const uint8_t *q;
 
 		one = tcp_msg_len(f, at, end);
 		q = rte_pktmbuf_read(f->stream, at + 2, (uint32_t)one, query);
-		wrote = q ? tcp_answer_one(w, f, live, q, (size_t)one, answer + len, room - len)
+		wrote = q ? tcp_answer_one(w, f, live, q, (size_t)one, answer + len,
+					   len ? DNS_TCP_MAX + 2u : room)
 			  : 0;
+		if (!wrote || len + wrote > room)
+			break; /* its counts (decide's) stand: it was answered, not sent */
 		len += wrote;
+		dp_event(w, DP_EV_dns_tcp);
 	}
 	if (!len)
 		return relay_abort(w, f, true, false, DP_DROP_dns_malformed);

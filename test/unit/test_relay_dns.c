@@ -621,6 +621,48 @@ static void test_tcp_port_reused(void)
 	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
 }
 
+/* Some forty queries in one segment (a forwarder pipelining), the first for a name of
+ * 1 to 48 letters so that the segment's end falls at every place in an answer: as many
+ * answers as one segment holds, each whole (before, one that did not fit at the end went
+ * cut, with TC, which means nothing over TCP); the rest are asked again on a new
+ * connection. */
+static void test_tcp_pipelined(void)
+{
+	for (unsigned int k = 1; k <= 48; k++) {
+		uint8_t msg[1500];
+		char first[80];
+		size_t len;
+		unsigned int queries = 1, answers = 0, cut = 0;
+		uint64_t tcp = rh_event(DP_EV_dns_tcp);
+		struct rh_peer c = rh_client(false);
+		struct rh_sent a;
+
+		memset(first, 'x', k);
+		snprintf(first + k, sizeof(first) - k, ".svc.example");
+		len = tcp_query(first, DNS_TYPE_A, msg);
+		while (len + 40 < sizeof(msg) - 100) {
+			len += tcp_query("api.svc.example", DNS_TYPE_A, msg + len);
+			queries++;
+		}
+		c.our_port = 53;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rh_client_start(&c, msg, len));
+		for (a = rh_next_tcp(c.port); a.m; a = rh_next_tcp(c.port)) {
+			for (uint32_t at = 0; a.plen && at + 2 <= a.plen; answers++) {
+				uint32_t one = rd16(a.payload + at);
+
+				CU_ASSERT_FATAL(at + 2 + one <= a.plen);
+				cut += (a.payload[at + 2 + 2] & 0x02) != 0; /* TC */
+				at += 2 + one;
+			}
+			rte_pktmbuf_free(a.m);
+		}
+		CU_ASSERT_EQUAL(cut, 0);
+		CU_ASSERT(answers > 1 && answers < queries);
+		CU_ASSERT_EQUAL(rh_event(DP_EV_dns_tcp), tcp + answers);
+		tcp_client_closes(&c, c.isn + 1 + (uint32_t)len);
+	}
+}
+
 /* A plain TCP service's name: its VIP (not the port's address), no AAAA (NODATA). */
 static void test_plain_service_vip(void)
 {
@@ -656,6 +698,7 @@ int test_relay_dns_register(void)
 		{ "over TCP, a lost answer sent again", test_tcp_answer_resent },
 		{ "over TCP, bytes or a RST after the answer", test_tcp_after_answer },
 		{ "over TCP, the client's port reused at once", test_tcp_port_reused },
+		{ "over TCP, some forty queries at once: whole answers", test_tcp_pipelined },
 		{ "a plain TCP service's name: its VIP", test_plain_service_vip },
 		CU_TEST_INFO_NULL,
 	};
