@@ -122,7 +122,9 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 	if (apex && (q->qtype == DNS_TYPE_SOA || q->qtype == DNS_TYPE_ANY))
 		rrs[(*n)++].type = DNS_TYPE_SOA;
 	routes = vip || (in && routed(live, q));
-	if (!routes && apex) {
+	/* A zone's own name, or a name of it with routed names below it: it exists, with no
+	 * record of its own (NXDOMAIN would deny every name below it, RFC 8020). */
+	if (!routes && (apex || (in && *zone && relay_live_is_parent(live, q->name)))) {
 		dp_event(w, *n ? DP_EV_dns_answered : DP_EV_dns_nodata);
 		return DNS_RCODE_NOERROR;
 	}

@@ -4,7 +4,8 @@
  * of the DNS port's addresses (IPv4 or IPv6), port 53, is answered in place from the live route table, with no
  * state kept per query. A name the gateway routes (an SNI route, a wildcard, a mangled
  * name; not the default route) gets the port's own address: A, AAAA where the port has
- * IPv6, NODATA for other types; another name inside the zones NXDOMAIN with the zone's SOA;
+ * IPv6, NODATA for other types; a name with routed names below it NODATA; another name inside
+ * the zones NXDOMAIN with the zone's SOA;
  * a name outside them goes to the host through the exception path, or REFUSED. Answers to
  * one client address are held to dns.rate a second per worker (RRL): past it every other
  * answer is dropped and the rest go out truncated, so that a spoofed source gets no

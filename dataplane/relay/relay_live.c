@@ -14,6 +14,7 @@
 #include "mr_log.h"
 #include "mr_routes.h"
 #include "route_hash.h"
+#include "sni_name.h"
 
 static int ports_match(const struct dp_appliance *app, const struct mr_config *conf,
 		       char *err, size_t errlen)
@@ -93,6 +94,70 @@ static int gateways_compile(struct relay_live *live, const struct mr_config *con
 	return 0;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add name to live's parents (not sorted yet). -1 when out of memory. */
+static int parent_add(struct relay_live *live, uint32_t *cap, const char *name)
+{
+	if (live->n_parents == *cap) {
+		uint32_t more = *cap ? 2 * *cap : 64;
+		char **grown = realloc(live->parents, more * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		live->parents = grown;
+		*cap = more;
+	}
+	live->parents[live->n_parents] = strdup(name);
+	return live->parents[live->n_parents++] ? 0 : -1;
+}
+
+/* live->parents from conf's routes: a plain service's name without its ":port", a
+ * wildcard's suffix and its parents, an exact name's parents; sorted, each once. */
+static int parents_build(struct relay_live *live, const struct mr_config *conf)
+{
+	uint32_t cap = 0, kept = 0;
+
+	for (unsigned int i = 0; i < conf->n_routes; i++) {
+		char name[SNI_NAME_MAX + 8], *at, *port; /* a plain service's: name:port */
+
+		if (!conf->routes[i].sni)
+			continue; /* the default route */
+		snprintf(name, sizeof(name), "%s", conf->routes[i].sni);
+		port = strchr(name, ':');
+		if (port)
+			*port = '\0';
+		/* A wildcard's suffix is a parent, an exact name's parents start past its first
+		 * label. */
+		at = strncmp(name, "*.", 2) == 0 ? name + 1 : strchr(name, '.');
+		while (at && *++at) {
+			if (parent_add(live, &cap, at) < 0)
+				return -1;
+			at = strchr(at, '.');
+		}
+	}
+	if (!live->n_parents)
+		return 0;
+	qsort(live->parents, live->n_parents, sizeof(*live->parents), name_cmp);
+	for (uint32_t i = 0; i < live->n_parents; i++) {
+		if (kept && strcmp(live->parents[kept - 1], live->parents[i]) == 0)
+			free(live->parents[i]);
+		else
+			live->parents[kept++] = live->parents[i];
+	}
+	live->n_parents = kept;
+	return 0;
+}
+
+bool relay_live_is_parent(const struct relay_live *live, const char *name)
+{
+	return live->n_parents &&
+	       bsearch(&name, live->parents, live->n_parents, sizeof(*live->parents), name_cmp);
+}
+
 int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uint32_t generation,
 		  struct relay_live **out, char *err, size_t errlen)
 {
@@ -113,12 +178,9 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 		free(live);
 		return -1;
 	}
-	if (gateways_compile(live, conf) < 0) {
+	if (gateways_compile(live, conf) < 0 || parents_build(live, conf) < 0) {
 		snprintf(err, errlen, "%s: out of memory", conf->source);
-		route_table_free(live->routes);
-		free(live->gateways_of);
-		free(live->gateways);
-		free(live);
+		relay_live_free(live); /* its conf still the caller's: zeroed, nothing freed */
 		return -1;
 	}
 	for (unsigned int i = 0; i < conf->n_listeners; i++) {
@@ -188,6 +250,9 @@ void relay_live_free(struct relay_live *live)
 	mr_config_free(&live->conf);
 	free(live->gateways);
 	free(live->gateways_of);
+	for (uint32_t i = 0; i < live->n_parents; i++)
+		free(live->parents[i]);
+	free(live->parents);
 	free(live);
 }
 

@@ -46,6 +46,11 @@ struct relay_live {
 	/* The health slot of each gateway (gateways[] order); NULL before binding. */
 	uint32_t *gateway_slot;
 	uint32_t n_gateways;
+	/* Names that exist only as parents of routed names (RFC 8020's empty non-terminals:
+	 * each parent of a route's name, and a wildcard route's own suffix), sorted: DNS
+	 * answers them NODATA, not NXDOMAIN, which would deny every name below them. */
+	char **parents;
+	uint32_t n_parents;
 };
 
 /* Build a relay_live from conf (moved in: conf is zeroed on success). The ports of conf must
@@ -64,6 +69,10 @@ static inline uint32_t relay_live_pool_counter(const struct relay_live *live, ui
 {
 	return live->pool_counter ? live->pool_counter[pool] : RTE_MIN(pool, DP_POOL_COUNTERS - 1u);
 }
+
+/* Whether name (lower case, no final dot) has routed names below it: one of live's
+ * parents. */
+bool relay_live_is_parent(const struct relay_live *live, const char *name);
 
 /* Free a relay_live no worker can still see. NULL is fine. */
 void relay_live_free(struct relay_live *live);

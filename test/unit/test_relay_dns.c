@@ -246,6 +246,32 @@ static void test_apex_and_nested_zones(void)
 	CU_ASSERT_EQUAL(rd16(a + qend), 0xc000 | (12 + 5)); /* owner: example */
 }
 
+/* A name with routed names below it exists (RFC 8020): the wildcard route *.far.example
+ * makes far.example NODATA with the SOA, not NXDOMAIN, which a resolver would take as
+ * denying every name below it (QNAME minimisation asks it first). A name with none below
+ * it stays NXDOMAIN. */
+static void test_parents_of_routed_names(void)
+{
+	uint64_t nodata = rh_event(DP_EV_dns_nodata);
+	uint8_t a[1500];
+	size_t len;
+
+	fresh_second();
+	len = ask("Far.Example", DNS_TYPE_A, 40040, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[2] & 0x04, 0x04); /* AA */
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NOERROR);
+	CU_ASSERT_EQUAL(rd16(a + 6), 0);
+	CU_ASSERT_EQUAL(rd16(a + 8), 1); /* the SOA */
+	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_nodata), nodata + 1);
+	len = ask("near.example", DNS_TYPE_A, 40041, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NXDOMAIN);
+	len = ask("x.far.example", DNS_TYPE_A, 40042, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(rd16(a + 6), 1);
+}
+
 /* An answer is never answered; two questions get FORMERR; a bad UDP checksum nothing. */
 static void test_bad_queries(void)
 {
@@ -688,6 +714,7 @@ int test_relay_dns_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "routed names answered with the port's addresses", test_routed_names },
 		{ "unknown names: NXDOMAIN in the zone, REFUSED outside", test_unknown_names },
+		{ "a parent of routed names: NODATA, not NXDOMAIN", test_parents_of_routed_names },
 		{ "a zone's apex, and nested zones", test_apex_and_nested_zones },
 		{ "bad queries: nothing, or FORMERR", test_bad_queries },
 		{ "one client held to its rate", test_rate_limit },
