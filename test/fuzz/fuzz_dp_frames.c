@@ -201,7 +201,8 @@ static void op_client(struct cursor *c)
 	/* The high bit of the source byte: to the plain TCP service's VIP instead. */
 	bool vip = (who & 0x80) && !v6;
 	uint32_t dst = vip ? 0xf0f00005 : 0x0a000001;
-	uint16_t dport = vip ? 22 : 443;
+	/* Bit 6 of it: to the DNS port (one query over TCP, then its answer's close). */
+	uint16_t dport = vip ? 22 : (who & 0x40) ? 53 : 443;
 	uint8_t src6[16], dst6[16];
 	uint32_t seq = isn + 1 + take(c, 2) % 3000;
 	size_t plen = take(c, 2) % 1400;
@@ -215,7 +216,7 @@ static void op_client(struct cursor *c)
 		const struct syncookie_key *key = syncookie_keys_get(&app.secrets->cookies, false);
 		struct syncookie_conn conn = v6 ? syncookie_conn6(key, src6, dst6,
 								  rte_cpu_to_be_16(sport),
-								  rte_cpu_to_be_16(443), isn)
+								  rte_cpu_to_be_16(dport), isn)
 					      : (struct syncookie_conn){
 							rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst),
 							rte_cpu_to_be_16(sport), rte_cpu_to_be_16(dport), isn };
