@@ -12,7 +12,6 @@
 #include "mr_log.h"
 #include "mr_routes.h"
 
-#define DISC_KEY_MAX 512
 
 int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *conf,
 		      const char *id, const char *network, void (*changed)(void *arg),
@@ -27,8 +26,10 @@ int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *co
 	etcd_conn_init(&d->req);
 	etcd_conn_init(&d->watch);
 	cp_backoff_reset(&d->backoff);
+	d->page_limit = DISC_PAGE_MAX;
 	d->gateways = calloc(DISC_MAX_GATEWAYS, sizeof(*d->gateways));
-	if (!d->gateways)
+	d->paged = calloc(DISC_MAX_GATEWAYS, sizeof(*d->paged));
+	if (!d->gateways || !d->paged)
 		return -1;
 	cp_discovery_set_relays(d, NULL, 0);
 	return d->value ? 0 : -1;
@@ -113,6 +114,12 @@ static void go_down(struct cp_discovery *d, int64_t now_ms, const char *why)
 
 	mr_log(d->failures++ ? MR_LOG_DEBUG : MR_LOG_WARN, "discovery: %s; keeping %u known "
 	       "gateway(s), retrying in %u ms", why, d->n_gateways, delay);
+	/* A range failing part way: started over, in smaller pages (an answer may have been
+	 * over what a connection takes: a few huge values among the keys). */
+	if (d->step == DISC_RANGE && d->page_limit > 1)
+		d->page_limit = d->page_limit / 4 ? d->page_limit / 4 : 1;
+	d->page_revision = 0;
+	d->page_more = false;
 	etcd_conn_close(&d->req);
 	etcd_conn_close(&d->watch);
 	d->step = DISC_NONE;
@@ -127,19 +134,28 @@ static int b64_field(char *out, size_t cap, const char *text)
 	return b64_encode(text, strlen(text), out, cap);
 }
 
-/* {"key":K,"range_end":E} over the gateways tree, as range and watch take it. */
-static void tree_range(const struct cp_discovery *d, char *out, size_t cap)
+/* {"key":K,"range_end":E} over the gateways tree, as range and watch take it; with `page`
+ * the range's next page: from the key after the last one read, at most page_limit keys,
+ * at the revision of the first page. */
+static void tree_range(const struct cp_discovery *d, char *out, size_t cap, bool page)
 {
 	char key[DISC_KEY_MAX], end[DISC_KEY_MAX], k64[DISC_KEY_MAX * 2], e64[DISC_KEY_MAX * 2];
 	size_t len;
+	int at;
 
 	snprintf(key, sizeof(key), "%s/networks/", d->conf.prefix);
 	snprintf(end, sizeof(end), "%s", key);
 	len = strlen(end);
 	end[len - 1]++; /* '/' + 1: every key with the prefix sorts below it */
-	b64_field(k64, sizeof(k64), key);
+	if (page && d->page_revision)
+		b64_encode(d->page_from, d->page_from_len, k64, sizeof(k64));
+	else
+		b64_field(k64, sizeof(k64), key);
 	b64_field(e64, sizeof(e64), end);
-	snprintf(out, cap, "\"key\":\"%s\",\"range_end\":\"%s\"", k64, e64);
+	at = snprintf(out, cap, "\"key\":\"%s\",\"range_end\":\"%s\"", k64, e64);
+	if (page && at > 0 && (size_t)at < cap)
+		snprintf(out + at, cap - (size_t)at, ",\"limit\":\"%u\",\"revision\":\"%lld\"",
+			 d->page_limit, (long long)d->page_revision);
 }
 
 static int send_step(struct cp_discovery *d, enum disc_step step, int64_t now_ms)
@@ -168,7 +184,7 @@ static int send_step(struct cp_discovery *d, enum disc_step step, int64_t now_ms
 		strcat(body, "\"}");
 	} else if (step == DISC_RANGE) {
 		body[0] = '{';
-		tree_range(d, body + 1, cap - 2);
+		tree_range(d, body + 1, cap - 2, true);
 		strcat(body, "}");
 	} else {
 		snprintf(body, cap, "{\"ID\":\"%lld\"}", (long long)d->lease);
@@ -187,7 +203,7 @@ static int start_watch(struct cp_discovery *d, int64_t now_ms)
 	size_t at;
 
 	at = (size_t)snprintf(body, sizeof(body), "{\"create_request\":{");
-	tree_range(d, body + at, sizeof(body) - at);
+	tree_range(d, body + at, sizeof(body) - at, false);
 	at = strlen(body);
 	snprintf(body + at, sizeof(body) - at, ",\"start_revision\":\"%lld\"}}",
 		 (long long)d->revision + 1);
@@ -195,22 +211,29 @@ static int start_watch(struct cp_discovery *d, int64_t now_ms)
 				 d->conf.timeout_ms);
 }
 
-static int find_gateway(const struct cp_discovery *d, const char *net, const char *id)
+/* Where a key's gateway goes: the set in force (the watch's changes) or the one a range
+ * is reading (its pages). */
+struct gw_set {
+	struct disc_gateway *items;
+	unsigned int *n;
+};
+
+static int find_gateway(const struct gw_set *set, const char *net, const char *id)
 {
-	for (unsigned int i = 0; i < d->n_gateways; i++)
-		if (strcmp(d->gateways[i].network, net) == 0 && strcmp(d->gateways[i].id, id) == 0)
+	for (unsigned int i = 0; i < *set->n; i++)
+		if (strcmp(set->items[i].network, net) == 0 && strcmp(set->items[i].id, id) == 0)
 			return (int)i;
 	return -1;
 }
 
-static void forget(struct cp_discovery *d, const char *net, const char *id)
+static void forget(const struct gw_set *set, const char *net, const char *id)
 {
-	int i = find_gateway(d, net, id);
+	int i = find_gateway(set, net, id);
 
 	if (i < 0)
 		return;
 	mr_log(MR_LOG_NOTICE, "discovery: gateway %s of network %s is gone", id, net);
-	d->gateways[i] = d->gateways[--d->n_gateways];
+	set->items[i] = set->items[--*set->n];
 }
 
 /* Our own key as the store holds it (deleted: gone): put again when it is gone or holds
@@ -229,9 +252,10 @@ static void own_key_seen(struct cp_discovery *d, const uint8_t *value, int vlen,
 	d->put_needed = true;
 }
 
-/* A key/value pair from the store (base64 as etcd sends them); deleted: value absent.
- * true when it is our own key. */
-static bool apply_kv(struct cp_discovery *d, const struct json_value *kv, bool deleted)
+/* A key/value pair from the store (base64 as etcd sends them) into set; deleted: value
+ * absent. true when it is our own key. */
+static bool apply_kv(struct cp_discovery *d, const struct gw_set *set,
+		     const struct json_value *kv, bool deleted)
 {
 	char key[DISC_KEY_MAX], net[MR_NAME_MAX], id[64];
 	const char *k64 = json_str(json_get(kv, "key"));
@@ -258,33 +282,70 @@ static bool apply_kv(struct cp_discovery *d, const struct json_value *kv, bool d
 					  (size_t)vlen, &g, &why) < 0) {
 		if (!deleted)
 			mr_log(MR_LOG_WARN, "discovery: ignoring %s: %s", key, why);
-		forget(d, net, id);
+		forget(set, net, id);
 		goto out;
 	}
-	known = find_gateway(d, net, id);
+	known = find_gateway(set, net, id);
 	if (known >= 0) {
-		d->gateways[known] = g;
-	} else if (d->n_gateways < DISC_MAX_GATEWAYS) {
+		set->items[known] = g;
+	} else if (*set->n < DISC_MAX_GATEWAYS) {
 		mr_log(MR_LOG_NOTICE, "discovery: gateway %s of network %s with %u relay(s)", id,
 		       net, g.n_relays);
-		d->gateways[d->n_gateways++] = g;
+		set->items[(*set->n)++] = g;
 	}
 out:
 	free(value);
 	return own;
 }
 
+/* The key after the last of kvs (it and a NUL) for the next page; false when there is
+ * none to read. */
+static bool next_page_from(struct cp_discovery *d, const struct json_value *kvs)
+{
+	const char *k64 = json_len(kvs) ? json_str(json_get(json_at(kvs, json_len(kvs) - 1), "key"))
+					: NULL;
+	int len = k64 ? b64_decode(k64, strlen(k64), (uint8_t *)d->page_from,
+				   sizeof(d->page_from) - 1) : -1;
+
+	if (len < 0)
+		return false;
+	d->page_from[len] = '\0'; /* the smallest key after it */
+	d->page_from_len = (size_t)len + 1;
+	return true;
+}
+
+/* One page of the range: its gateways read into paged; the last page puts them in force.
+ * A mesh's registrations in one answer could be over what a connection takes (4096
+ * gateways of up to 16 KiB each): pages keep each answer small, all at the first one's
+ * revision, so that together they are one snapshot and the watch starts right after. */
 static void on_range(struct cp_discovery *d, struct json_value *doc)
 {
 	const struct json_value *kvs = json_get(doc, "kvs");
-	bool own = false;
+	struct gw_set paged = { d->paged, &d->n_paged };
+	struct disc_gateway *was = d->gateways;
+	bool more = false;
 
-	d->n_gateways = 0;
+	if (!d->page_revision) {
+		d->n_paged = 0;
+		d->page_own = false;
+		if (!json_int64(json_path(doc, "header.revision"), &d->page_revision) ||
+		    d->page_revision <= 0)
+			d->page_revision = 0;
+	}
 	for (size_t i = 0; i < json_len(kvs); i++)
-		own |= apply_kv(d, json_at(kvs, i), false);
-	if (!own)
+		d->page_own |= apply_kv(d, &paged, json_at(kvs, i), false);
+	json_bool(json_get(doc, "more"), &more);
+	d->page_more = more && d->page_revision && next_page_from(d, kvs);
+	if (d->page_more)
+		return;
+	d->gateways = d->paged;
+	d->n_gateways = d->n_paged;
+	d->paged = was;
+	if (d->page_revision)
+		d->revision = d->page_revision;
+	d->page_revision = 0;
+	if (!d->page_own)
 		own_key_seen(d, NULL, 0, true);
-	json_int64(json_path(doc, "header.revision"), &d->revision);
 	mr_log(MR_LOG_INFO, "discovery: %u other gateway(s) at revision %lld", d->n_gateways,
 	       (long long)d->revision);
 	if (d->changed)
@@ -350,7 +411,8 @@ static void on_watch(void *arg, struct json_value *doc)
 		const struct json_value *ev = json_at(events, i);
 		const char *type = json_str(json_get(ev, "type"));
 
-		apply_kv(d, json_get(ev, "kv"), type && strcmp(type, "DELETE") == 0);
+		apply_kv(d, &(struct gw_set){ d->gateways, &d->n_gateways }, json_get(ev, "kv"),
+			 type && strcmp(type, "DELETE") == 0);
 	}
 	json_int64(json_path(doc, "result.header.revision"), &d->revision);
 	if (json_len(events) && d->changed)
@@ -424,7 +486,7 @@ void cp_discovery_handle(struct cp_discovery *d, int which, short revents, int64
 		etcd_conn_close(&d->watch);
 		d->watch_reset = false;
 	}
-	if (!which && was == DISC_RANGE && d->step == DISC_NONE) {
+	if (!which && was == DISC_RANGE && d->step == DISC_NONE && !d->page_more) {
 		if (start_watch(d, now_ms) < 0) {
 			go_down(d, now_ms, d->watch.error);
 			return;
@@ -580,7 +642,9 @@ void cp_discovery_stop(struct cp_discovery *d)
 	etcd_conn_free(&d->req);
 	etcd_conn_free(&d->watch);
 	free(d->gateways);
+	free(d->paged);
 	free(d->value);
 	d->gateways = NULL;
+	d->paged = NULL;
 	d->value = NULL;
 }

@@ -18,6 +18,8 @@
 #include "mr_config.h"
 
 #define DISC_MAX_GATEWAYS 4096      /* gateways of the whole mesh kept */
+#define DISC_KEY_MAX 512            /* a key in the store */
+#define DISC_PAGE_MAX 128           /* keys one range answer holds at most */
 
 enum disc_step { DISC_NONE, DISC_GRANT, DISC_PUT, DISC_RANGE, DISC_KEEPALIVE };
 
@@ -52,6 +54,17 @@ struct cp_discovery {
 
 	struct disc_gateway *gateways;   /* the others, as last known */
 	unsigned int n_gateways;
+	/* A range in pages of at most page_limit keys, all read at page_revision (0: no
+	 * range under way), the next from page_from (the last key read and a NUL): read into
+	 * paged, which takes the place of gateways when the last page is in. */
+	struct disc_gateway *paged;
+	unsigned int n_paged;
+	uint32_t page_limit;
+	int64_t page_revision;
+	char page_from[DISC_KEY_MAX + 1];
+	size_t page_from_len;
+	bool page_more;                  /* the last answer said more keys follow */
+	bool page_own;                   /* our own key was among the pages read */
 };
 
 /* Set d up (nothing is sent before the first tick). 0, or -1 when out of memory. */

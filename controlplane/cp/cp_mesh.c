@@ -332,8 +332,9 @@ void cp_mesh_status(const struct cp_mesh *m, FILE *out)
 		fprintf(out, "null}\n");
 		return;
 	}
-	fprintf(out, "{\"registered\":%s,\"down\":%s,\"lease\":\"%lld\",\"revision\":%lld,"
-		"\"gateways\":%u}}\n", m->disc.registered ? "true" : "false",
-		m->disc.down ? "true" : "false", (long long)m->disc.lease,
+	fprintf(out, "{\"registered\":%s,\"synced\":%s,\"down\":%s,\"lease\":\"%lld\","
+		"\"revision\":%lld,\"gateways\":%u}}\n", m->disc.registered ? "true" : "false",
+		m->disc.synced ? "true" : "false", m->disc.down ? "true" : "false",
+		(long long)m->disc.lease,
 		(long long)m->disc.revision, m->disc.n_gateways);
 }

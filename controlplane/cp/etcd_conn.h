@@ -15,7 +15,8 @@
 #include "http_resp.h"
 #include "json.h"
 
-#define ETCD_BODY_MAX (4u << 20)   /* a range answer over every gateway of the mesh */
+#define ETCD_BODY_MAX (4u << 20)   /* a range answer: a page of registrations (DISC_PAGE_MAX
+                                     * of up to 16 KiB, in base64) */
 #define ETCD_ITEM_MAX (1u << 20)   /* one watch event batch */
 
 /* Called with each answer (or watch object); doc is freed after the call. */

@@ -281,7 +281,13 @@ topo_wait_for 15 bash -c "[ \"\$(/usr/bin/python3 -c 'import json; print(json.lo
 new_relay=$(field "$D/red.status" "d['turn'][0]['relayed']")
 check "the route follows red's new relay ($new_relay)" topo_wait_for 15 has_route "$new_relay"
 
-# 6. etcd outage: routes stay; registration comes back with etcd.
+# 6. etcd outage: routes stay; registration comes back with etcd. Before it, five foreign
+# values of 1 MB each under the prefix: together over what one answer may hold (4 MiB),
+# so the range after the outage must come in pages (before, it failed at every retry and
+# discovery never synced again).
+for i in 1 2 3 4 5; do
+	head -c 1000000 /dev/zero | tr '\0' 'x' | etcdctl_ put "/meshrelay/networks/pink/gateways/junk-$i" >/dev/null
+done
 stop_pid "$ETCD_PID" TERM
 check "etcd down: discovery reports it" topo_wait_for 15 bash -c \
 	"[ \"\$(/usr/bin/python3 -c 'import json; print(json.load(open(\"$D/blue.status\"))[\"discovery\"][\"down\"])')\" = True ]"
@@ -290,6 +296,9 @@ check "etcd down: the learned route stays in force" has_route "$new_relay"
 etcd_start
 check "etcd back: registration in the store again" topo_wait_for 20 etcdctl_ get "$KEY_BLUE" --print-value-only
 check "etcd back: the route is still there" has_route "$new_relay"
+check "etcd back: synced again past 5 MB of foreign values, in pages" topo_wait_for 20 bash -c \
+	"[ \"\$(/usr/bin/python3 -c 'import json; d = json.load(open(\"$D/blue.status\"))[\"discovery\"]; print(d[\"synced\"] and d[\"gateways\"] >= 1)')\" = True ]"
+etcdctl_ del --prefix /meshrelay/networks/pink/ >/dev/null
 
 # 6b. A reload the data plane refuses (a port renamed: only a restart does that) leaves
 # what runs alone: TURN keeps its allocations though the file changed its refresh, and
