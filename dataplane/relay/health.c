@@ -263,6 +263,13 @@ void health_count_redispatch(struct dp_worker *w, uint32_t slot)
 		h->stats[(size_t)w->index * h->capacity + slot].redispatches++;
 }
 
+/* When in the next interval_ms the member of slot (gen) is first checked: the members'
+ * checks spread over the interval, not all at one moment. */
+static uint32_t check_spread(uint32_t slot, uint16_t gen, uint32_t interval_ms)
+{
+	return rte_hash_crc_4byte(slot, gen) % (interval_ms ? interval_ms : 1);
+}
+
 /* The state of s, reset first when the slot changed hands since it was last written. */
 static struct health_slot *owned(struct relay_health *h, uint32_t slot, uint64_t now_ms,
 				 uint32_t interval_ms)
@@ -277,8 +284,7 @@ static struct health_slot *owned(struct relay_health *h, uint32_t slot, uint64_t
 		s->last_check = s->check_run = s->checking = 0;
 		s->until_ms = s->changed_ms = 0;
 		s->cause[0] = '\0';
-		/* Spread the members' first checks over one interval. */
-		s->next_check_ms = now_ms + rte_hash_crc_4byte(slot, gen) % (interval_ms ? interval_ms : 1);
+		s->next_check_ms = now_ms + check_spread(slot, gen, interval_ms);
 	}
 	return s;
 }
@@ -438,6 +444,13 @@ static void scan_targets(struct dp_worker *w, struct relay_health *h,
 			checker->expire(w, s->check_flow, slot);
 		if (hc->check == MR_CHECK_NONE || s->checking || w->now_ms < s->next_check_ms)
 			continue;
+		if (w->now_ms - s->next_check_ms > hc->interval_ms) {
+			/* Due for more than an interval: checks just switched on (a reload), or
+			 * the worker stalled. Every member would be due at once, and checked in
+			 * step from then on: spread them over an interval again. */
+			s->next_check_ms = w->now_ms + check_spread(slot, s->gen, hc->interval_ms);
+			continue;
+		}
 		s->next_check_ms = w->now_ms + hc->interval_ms;
 		if (checker->start(w, &s->addr, s->port, slot, hc))
 			s->checking = 1;

@@ -859,6 +859,46 @@ static void test_check_flow_expires(void)
 	CU_ASSERT_EQUAL(resets, 0);
 }
 
+/* Checks switched on by a reload for pool "three", whose members have gone long without:
+ * their first checks still spread over the interval (before, every member was long due,
+ * all were checked at one moment, and in step from then on). */
+static void test_checks_switched_on_spread(void)
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	uint64_t first[3] = { 0, 0, 0 };
+	uint32_t slots[3];
+	struct mr_health_conf *hc, saved;
+
+	three_fresh();
+	three_slots(slots);
+	hc = (struct mr_health_conf *)health_conf_of(live, rh_app.health->slots[slots[0]].pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hc);
+	saved = *hc;
+	housekeeping_for(3000); /* long past any first check spread before */
+	members_known();
+	rh_drain(&rh_app.ports[1]);
+	hc->check = MR_CHECK_TCP;
+	hc->interval_ms = 1000;
+	hc->timeout_ms = 300;
+	for (unsigned int t = 0; t < 150; t++) {
+		housekeeping_for(10);
+		for (struct rh_sent x = next_to(THREE_PORT); x.m; x = next_to(THREE_PORT)) {
+			unsigned int i = x.dst[3] - 2u;
+
+			if (i < 3 && !first[i] && x.tcp->tcp_flags == RTE_TCP_SYN_FLAG)
+				first[i] = rh_w->now_ms;
+			rte_pktmbuf_free(x.m);
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT(first[i] != 0);
+	CU_ASSERT_FALSE(first[0] == first[1] && first[1] == first[2]);
+	*hc = saved;
+	housekeeping_for(400); /* the checks in flight end */
+	three_fresh();
+	rh_drain(&rh_app.ports[1]);
+}
+
 int test_relay_health_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -885,6 +925,7 @@ int test_relay_health_register(void)
 		{ "TLS check: ServerHello or not", test_tls_check },
 		{ "a check whose flow runs out of time first ends through its module",
 		  test_check_flow_expires },
+		{ "checks switched on: spread over the interval", test_checks_switched_on_spread },
 		CU_TEST_INFO_NULL,
 	};
 
