@@ -77,9 +77,13 @@ static enum route_kind apply_target(const struct route_table *t, uint32_t target
 		out->network_id = target->id;
 		return ROUTE_REMOTE;
 	}
-	uint32_t idx = pick_member(t, &t->pools[target->id], pick, out);
+	const struct route_pool *pool = &t->pools[target->id];
+	uint32_t idx = pick_member(t, pool, pick, out);
+	/* Tried only when there was something to try: a pool a push left without a member
+	 * of weight above 0 is empty, whether or not this is a redispatch. */
 	if (idx == ROUTE_ID_NONE)
-		return refuse(out, pick->tried ? ROUTE_REFUSAL_POOL_TRIED : ROUTE_REFUSAL_EMPTY_POOL);
+		return refuse(out, pick->tried && pool->choosable ? ROUTE_REFUSAL_POOL_TRIED
+								  : ROUTE_REFUSAL_EMPTY_POOL);
 	const struct route_member *m = &t->members[idx];
 	out->kind = ROUTE_LOCAL;
 	out->pool_id = target->id;

@@ -673,11 +673,21 @@ static void test_suffix_hashes(void)
  * failure there (the relay does not redispatch). */
 static void test_choosable_members(void)
 {
+	struct pick_marks marks = { ROUTE_ID_NONE, 0 };
+	struct sni_result h = hello_for("x.mesh.internal");
+	struct route_decision d;
+
 	CU_ASSERT_EQUAL(route_table_pool_size(table, pool_a), 3);
 	CU_ASSERT_EQUAL(route_table_pool_choosable(table, pool_a), 3);
 	CU_ASSERT_EQUAL(route_table_pool_choosable(table, pool_b), 1);
 	CU_ASSERT_EQUAL(route_table_pool_size(table, pool_c), 1);
 	CU_ASSERT_EQUAL(route_table_pool_choosable(table, pool_c), 0);
+	/* Asked again after a failure (a redispatch), the pool is still empty, not tried:
+	 * the refusal is counted as such. */
+	CU_ASSERT_EQUAL(route_lookup_pick(table, &h, &(struct route_pick){ 7, NULL, mark_tried,
+									  &marks }, &d),
+			ROUTE_REFUSED);
+	CU_ASSERT_EQUAL(d.refusal, ROUTE_REFUSAL_EMPTY_POOL);
 }
 
 int suite_route_table(void)
