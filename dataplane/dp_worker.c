@@ -266,6 +266,9 @@ int dp_worker_main(void *arg)
 		}
 		dp_worker_housekeeping(w);
 	}
+	/* What the drain left open is reset, not dropped in silence: its ends would wait for
+	 * their own timeouts, minutes or hours, before connecting again. */
+	relay_reset_all(w);
 	dp_tx_flush(w);
 	rte_rcu_qsbr_thread_offline(app->qsbr, w->index);
 	rte_rcu_qsbr_thread_unregister(app->qsbr, w->index);

@@ -136,6 +136,7 @@
 	X(tcp_no_flow)        /* segment to a relay source port with no flow */               \
 	X(dispatch_full)      /* another worker's inbox had no room */                        \
 	X(draining)           /* new connection refused while shutting down */                \
+	X(stopped)            /* connection reset at both ends as the data plane stopped */  \
 	X(ipv6_header)        /* not version 6, or payload length beyond the frame */         \
 	X(ipv6_martian_src)   /* IPv6 source multicast, loopback, ours, or :: to our address */\
 	X(icmp6_malformed)    /* ND or echo that RFC 4861/4443 checks refuse */               \

@@ -61,6 +61,11 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
  * flow's state (relay_timers.c); once per poll loop. */
 void relay_timers(struct dp_worker *w);
 
+/* The data plane stops: every connection of w's still open is reset at both ends (counted
+ * as drop `stopped`) and its flow released, so that clients and servers learn of it now,
+ * not at their next timeout; closing ones just go. Frames go out with w's next flush. */
+void relay_reset_all(struct dp_worker *w);
+
 /* --- between the relay modules --- */
 
 /* Segment from the client of a flow not yet spliced (HELLO or CONNECTING). */

@@ -190,6 +190,21 @@ void relay_flow_expire(struct dp_worker *w, struct flow *f)
 	}
 }
 
+void relay_reset_all(struct dp_worker *w)
+{
+	for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
+		struct flow *f = flow_at(w->flows, i);
+
+		if (!f)
+			continue;
+		if (f->state == FLOW_CLOSING) {
+			relay_flow_expire(w, f);
+			continue;
+		}
+		relay_abort(w, f, true, true, DP_DROP_stopped);
+	}
+}
+
 struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms)
 {
 	return flow_alloc(w->flows, relay_now(w) + life_ms);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The relay's limits hold: SYNs cost no state (cookies), partial ClientHellos time out
 # and are reset, a full flow table refuses new connections cleanly while an established
-# transfer goes on untouched.
+# transfer goes on untouched; a graceful stop lets established transfers finish and
+# resets at both ends what outlives its drain.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -89,4 +90,26 @@ wait "$DP_PID"
 rc=$?
 check "draining: the data plane exited by itself once its flows were done (status $rc)" test "$rc" -eq 0
 check "draining: it said so" grep -q 'drain over: 0 flow' "$TOPO_DIR/dp.log"
+
+# 5. A connection that outlives the drain (1 s now) is reset at both ends when the data
+# plane stops: the idle client's TLS connection ends at once, not when its own input does
+# (30 s) or a keep-alive finds it dead, and the server holds nothing from the relay.
+sed -i 's/drain_ms = 15000;/drain_ms = 1000;/' "$TOPO_DIR/dp.conf"
+dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp2.log" 300 || exit 1
+ip netns exec "$RT_CLI" timeout 60 openssl s_client -connect 10.99.0.1:443 \
+	-servername blob.svc.example -CAfile "$CERTS/ca.crt" < <(sleep 30) >"$TOPO_DIR/idle.out" 2>&1 &
+idle=$!
+topo_track "$idle"
+topo_wait_for 20 some_flow
+topo_wait_for 10 grep -q 'Verification: OK' "$TOPO_DIR/idle.out"
+t0=$(date +%s%N)
+kill -TERM "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
+for _ in $(seq 100); do kill -0 "$idle" 2>/dev/null || break; sleep 0.1; done
+ended_ms=$((($(date +%s%N) - t0) / 1000000))
+check "stopped past its drain: the idle client's connection ended ${ended_ms} ms after the signal" \
+	test "$ended_ms" -lt 8000
+check "and the server holds no connection from the relay" \
+	test "$(ip netns exec "$RT_SRV" ss -Htn state established '( sport = :9443 )' | wc -l)" -eq 0
+wait "$DP_PID"
+check "the data plane said so" grep -q 'drain over: 1 flow' "$TOPO_DIR/dp2.log"
 check_done "relay limits"

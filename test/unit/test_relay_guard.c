@@ -5,7 +5,9 @@
 #include <rte_ip.h>
 #include <rte_random.h>
 
+#include "dp_tx.h"
 #include "mr_bytes.h"
+#include "relay.h"
 #include "relay_harness.h"
 #include "unit.h"
 
@@ -382,6 +384,60 @@ static void test_challenge_rate(void)
 	rh_flow_end(f);
 }
 
+/* How many of the frames the relay sent on port p since the last look are RSTs to TCP
+ * port dport (all those frames freed). */
+static unsigned int resets_to(const struct dp_port *p, uint16_t dport)
+{
+	unsigned int n = 0;
+
+	for (struct rh_sent s = rh_next_tcp(p); s.m; s = rh_next_tcp(p)) {
+		n += rte_be_to_cpu_16(s.tcp->dst_port) == dport &&
+		     (s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+		rte_pktmbuf_free(s.m);
+	}
+	return n;
+}
+
+/* The data plane stops with connections open (the drain ran out): a spliced one is reset
+ * at both ends, one still sending its hello at its client, and their flows go. Before,
+ * the worker just left: both ends kept their connections until their own timeouts. Last
+ * of the suite: it ends every flow of the table. */
+static void test_reset_all_on_stop(void)
+{
+	uint64_t stopped = rh_drops(DP_DROP_stopped);
+	struct rh_peer c, b, h = rh_client(false);
+	struct flow *f = spliced(&c, &b);
+	struct rte_mbuf *edge[64];
+	unsigned int n, to_c = 0, to_h = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_client_start(&h, rh_hello_api, 10));
+	rh_drain(h.port);
+	rh_drain(b.port);
+	relay_reset_all(rh_w);
+	dp_tx_flush(rh_w);
+	CU_ASSERT_EQUAL(resets_to(b.port, b.port_num), 1);
+	/* The two clients share the edge port: its frames read once, sorted by client. */
+	n = rte_eth_rx_burst(c.port->port_id, 0, edge, RTE_DIM(edge));
+	for (unsigned int i = 0; i < n; i++) {
+		const struct rte_tcp_hdr *tcp = rte_pktmbuf_mtod_offset(edge[i],
+			const struct rte_tcp_hdr *, sizeof(struct rte_ether_hdr) +
+			sizeof(struct rte_ipv4_hdr));
+
+		if (tcp->tcp_flags & RTE_TCP_RST_FLAG) {
+			to_c += rte_be_to_cpu_16(tcp->dst_port) == c.port_num;
+			to_h += rte_be_to_cpu_16(tcp->dst_port) == h.port_num;
+		}
+		rte_pktmbuf_free(edge[i]);
+	}
+	CU_ASSERT_EQUAL(to_c, 1);
+	CU_ASSERT_EQUAL(to_h, 1);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_PTR_NULL(rh_client_flow(&h));
+	CU_ASSERT_EQUAL(flow_count(rh_w->flows), 0);
+	CU_ASSERT(rh_drops(DP_DROP_stopped) >= stopped + 2);
+}
+
 int test_relay_guard_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -399,6 +455,7 @@ int test_relay_guard_register(void)
 		{ "a corrupted first data segment makes no flow",
 		  test_corrupted_first_data_makes_no_flow },
 		{ "challenge ACKs rationed", test_challenge_rate },
+		{ "stopping: open connections reset at both ends", test_reset_all_on_stop },
 		CU_TEST_INFO_NULL,
 	};
 
