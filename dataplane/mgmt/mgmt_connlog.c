@@ -204,7 +204,10 @@ static unsigned int send_syslog(const char *buf, size_t len)
 			break;
 		n = snprintf(msg, sizeof(msg), "<134>1 %s.%03ldZ %s meshrelay-dp %d connection - %.*s",
 			     when, ts.tv_nsec / 1000000, host, (int)getpid(), (int)(end - line), line);
-		if (n > 0 && send(lg.fd, msg, (size_t)RTE_MIN(n, (int)sizeof(msg) - 1), 0) >= 0)
+		/* Never waits: a daemon that stopped reading (its queue full) loses records,
+		 * not the thread, which shutdown waits for. */
+		if (n > 0 && send(lg.fd, msg, (size_t)RTE_MIN(n, (int)sizeof(msg) - 1),
+				  MSG_DONTWAIT) >= 0)
 			sent++;
 		else if (errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT)
 			/* The syslog daemon restarted (its socket made anew): connect again on
@@ -248,9 +251,20 @@ static unsigned int write_pipe(const char *buf, size_t len)
 	return sent;
 }
 
+/* The whole lines in buf[0..len). */
+static unsigned int lines_in(const char *buf, size_t len)
+{
+	unsigned int n = 0;
+
+	for (const char *at = buf; (at = memchr(at, '\n', (size_t)(buf + len - at))) != NULL; at++)
+		n++;
+	return n;
+}
+
 static void write_all(size_t len, unsigned int records)
 {
 	size_t done = 0;
+	off_t start;
 
 	if (lg.fd < 0) { /* a pipe nobody reads yet */
 		__atomic_fetch_add(&lg.lost, records, __ATOMIC_RELAXED);
@@ -265,13 +279,25 @@ static void write_all(size_t len, unsigned int records)
 		return;
 	}
 
+	start = lseek(lg.fd, 0, SEEK_END);
 	while (done < len) {
 		ssize_t n = write(lg.fd, lg.buf + done, len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			__atomic_fetch_add(&lg.lost, records, __ATOMIC_RELAXED);
+			/* A full disk, part way: the whole lines that went stay, the part of one
+			 * is cut off again, so that the next line starts a line of its own (a
+			 * shipper reading lines would else take two records for one bad one). */
+			const char *end = memrchr(lg.buf, '\n', done);
+			size_t whole = end ? (size_t)(end + 1 - lg.buf) : 0;
+			unsigned int kept = lines_in(lg.buf, whole);
+
+			if (whole < done && start >= 0 && ftruncate(lg.fd, start + (off_t)whole) < 0)
+				mr_log(MR_LOG_WARN, "connection log: a line cut short stays: %s",
+				       strerror(errno));
+			__atomic_fetch_add(&lg.written, kept, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&lg.lost, records - kept, __ATOMIC_RELAXED);
 			return;
 		}
 		done += (size_t)n;
@@ -279,7 +305,9 @@ static void write_all(size_t len, unsigned int records)
 	__atomic_fetch_add(&lg.written, records, __ATOMIC_RELAXED);
 }
 
-/* One pass over every worker's ring; the records it found. */
+/* One pass over every worker's ring, a batch of each at most (a worker logging faster than
+ * the thread writes would else keep it on its ring: the others' would fill, and a SIGHUP
+ * to reopen the file would wait); the records it found. */
 static unsigned int drain_once(void)
 {
 	struct mgmt_connlog_names names = { lg.app->conf, clock_offset() };
@@ -290,8 +318,8 @@ static unsigned int drain_once(void)
 		struct rte_ring *ring = connlog_ring(lg.app->workers[i]);
 		unsigned int n;
 
-		while (ring && (n = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(recs[0]),
-								   CONNLOG_BATCH, NULL)) > 0) {
+		if (ring && (n = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(recs[0]),
+								CONNLOG_BATCH, NULL)) > 0) {
 			size_t len = 0;
 
 			for (unsigned int k = 0; k < n; k++)

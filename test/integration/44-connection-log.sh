@@ -17,7 +17,9 @@
 #  - to syslog (RFC 5424 datagrams) instead of a file: one message per record;
 #  - to a named pipe: the data plane starts before any reader; a reader that leaves after
 #    one record (a log shipper that stops): the data plane lives on, connections go on,
-#    the records after it counted lost; a new reader gets the records after it.
+#    the records after it counted lost; a new reader gets the records after it;
+#  - to a syslog daemon that stopped reading: records lost, not the thread, which stops;
+#  - on a full disk: no record cut short is left to run into the next.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -240,4 +242,58 @@ topo_track "$CAT"
 for i in 1 2 3 4; do tls_client api.svc.example >/dev/null; sleep 0.3; done
 check "a new reader gets the records after it" topo_wait_for 5 bash -c \
 	"[ \$(grep -c '\"sni\":\"api.svc.example\"' '$TOPO_DIR/fifo2.out') -ge 2 ]"
+
+# dp_restart NAME TARGET: the data plane again, its records to TARGET.
+dp_restart() {
+	local old
+	old=$(sed -n 's/^log = { connections = "\(.*\)"; };$/\1/p' "$TOPO_DIR/dp.conf")
+	kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)" 2>/dev/null
+	wait "$DP_PID" 2>/dev/null || true
+	sed -i "s|connections = \"$old\"|connections = \"$2\"|" "$TOPO_DIR/dp.conf"
+	dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX-$1" "$TOPO_DIR/dp-$1.log" 120
+}
+
+# A syslog daemon that stopped reading (its queue full: 4 datagrams here): the records
+# past it are counted lost, connections go on, and the data plane still stops when asked.
+# Before, the log thread waited on the full queue for ever, and the stop with it.
+ip netns exec "$RT_DP" sysctl -qw net.unix.max_dgram_qlen=4
+ip netns exec "$RT_DP" /usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+time.sleep(60)' "$TOPO_DIR/stuck.sock" &
+topo_track $!
+topo_wait_for 5 test -S "$TOPO_DIR/stuck.sock"
+dp_restart stuck "syslog:$TOPO_DIR/stuck.sock" || exit 1
+ok=0
+for i in $(seq 12); do tls_client api.svc.example | grep -q 'Verification: OK' && ok=$((ok + 1)); done
+sleep 0.5
+lost=$(scrape | sed -n 's/^meshrelay_connlog_lost_total //p')
+check "a syslog that stopped reading: connections go on ($ok of 12), ${lost:-?} records lost" \
+	test "$ok" = 12 -a "${lost:-0}" -ge 6
+t0=$(date +%s%N)
+kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
+for _ in $(seq 100); do kill -0 "$DP_PID" 2>/dev/null || break; sleep 0.1; done
+stop_ms=$((($(date +%s%N) - t0) / 1000000))
+check "and the data plane stops when asked (in $stop_ms ms)" test "$stop_ms" -lt 8000
+
+# A full disk (a 64 KiB file system, one page left): the lines that went stay whole, the
+# one cut short is taken back, and once there is room again the next records start lines
+# of their own. Before, a record cut short ran into the next: one line no reader parses.
+mkdir -p "$TOPO_DIR/small"
+mount -t tmpfs -o size=64k meshrelay-test "$TOPO_DIR/small" || exit 1
+trap 'umount "$TOPO_DIR/small" 2>/dev/null; topo_cleanup' EXIT
+head -c $((60 * 1024)) /dev/zero >"$TOPO_DIR/small/filler" 2>/dev/null
+dp_restart full "$TOPO_DIR/small/connections.log" || exit 1
+for i in $(seq 16); do tls_client api.svc.example >/dev/null; done
+topo_wait_for 5 bash -c "[ \"\$(scrape | sed -n 's/^meshrelay_connlog_lost_total //p')\" -ge 1 ]"
+rm -f "$TOPO_DIR/small/filler"
+for i in 1 2 3; do tls_client api.svc.example >/dev/null; sleep 0.2; done
+sleep 0.5
+written=$(scrape | sed -n 's/^meshrelay_connlog_written_total //p')
+lines=$(grep -c . "$TOPO_DIR/small/connections.log")
+check "a full disk: $lines lines, every one a whole record, as many as counted written (${written:-?})" \
+	bash -c "/usr/bin/python3 -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' \
+		 '$TOPO_DIR/small/connections.log' && [ '$lines' = '${written:-x}' ] && [ '$lines' -ge 4 ]"
+kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)" 2>/dev/null
+wait "$DP_PID" 2>/dev/null || true
 check_done "connection-log"
