@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "mr_clock.h"
+#include "mr_log.h"
 
 int mr_http_listen(const char *what, const char *address, uint16_t port, char *err,
 		   size_t errlen)
@@ -115,8 +116,11 @@ void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_f
 		free(body);
 		body = malloc(cap);
 		len = body ? render(ctx, body, cap) : 0;
-		if (len == 0 && (!body || cap == max_body))
+		if (len == 0 && (!body || cap == max_body)) {
 			status = 500;
+			mr_log(MR_LOG_WARN, "an HTTP answer over %zu bytes (or out of memory): "
+			       "500 sent", cap);
+		}
 	}
 	snprintf(head, sizeof(head), "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		 "Connection: close\r\n\r\n", status, status_text(status), content_type,

@@ -21,7 +21,12 @@
 #include "neigh.h"
 #include "relay_live.h"
 
-#define METRICS_BODY_MAX (1u << 20)
+/* A member's series at most: the longest family name, its labels, a 64-bit value. */
+#define METRICS_MEMBER_LINE_MAX (48u + sizeof(((struct member_row *)0)->labels) + 24u)
+/* Every member the appliance follows (HEALTH_SLOTS, four series each) and the rest, which
+ * stays far under a MiB: a scrape never fails for a configuration the appliance takes
+ * (answered 500 before, from about 3,300 members). */
+#define METRICS_BODY_MAX (HEALTH_SLOTS * 4u * METRICS_MEMBER_LINE_MAX + (1u << 20))
 
 /* The data plane's families are all meshrelay_<name>. */
 static void family(struct mr_metrics_text *o, const char *name, const char *type,
@@ -244,6 +249,11 @@ size_t mgmt_metrics_render(const struct dp_appliance *app, char *buf, size_t cap
 int mgmt_metrics_listen(const struct mr_metrics_conf *m, char *err, size_t errlen)
 {
 	return mr_http_listen("metrics", m->address, m->port, err, errlen);
+}
+
+size_t mgmt_metrics_body_max(void)
+{
+	return METRICS_BODY_MAX;
 }
 
 static size_t render_cb(void *ctx, char *buf, size_t cap)

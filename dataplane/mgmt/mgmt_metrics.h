@@ -24,4 +24,7 @@ void mgmt_metrics_serve(const struct dp_appliance *app, int listen_fd);
  * cap was too small. */
 size_t mgmt_metrics_render(const struct dp_appliance *app, char *buf, size_t cap);
 
+/* The most a scrape's body may take: what every member the appliance follows needs. */
+size_t mgmt_metrics_body_max(void);
+
 #endif

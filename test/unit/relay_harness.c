@@ -30,7 +30,7 @@ size_t rh_hello_api_len, rh_hello_web_len;
 
 static struct mr_config conf;
 static uint16_t next_sport = 41000;
-static char config_text[8192]; /* what the appliance was last brought up with */
+static char config_text[512 << 10]; /* what the appliance was last brought up with */
 
 /* Everything but the dataplane and relay sections' insides, the svc port's further
  * settings, the pools and routes added and the top-level extras. */

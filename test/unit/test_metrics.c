@@ -95,12 +95,53 @@ static void test_format_and_counts(void)
 	CU_ASSERT_EQUAL(mgmt_metrics_render(&rh_app, text, 100), 0);
 }
 
+/* An appliance with 4,000 pool members (four pools of 1,000, as a configuration may have
+ * up to 4,096 in one): its scrape is whole and well formed, over a MiB. Before, a body
+ * over 1 MiB was answered 500, every metric gone with the members'. */
+static int large_init(void)
+{
+	static char pools[400 << 10];
+	size_t at = 0;
+
+	for (unsigned int p = 0; p < 4; p++) {
+		at += (size_t)snprintf(pools + at, sizeof(pools) - at,
+				       ", { name = \"big%u\"; members = ( ", p);
+		for (unsigned int m = 0; m < 1000; m++)
+			at += (size_t)snprintf(pools + at, sizeof(pools) - at,
+					       "%s{ address = \"10.1.%u.%u\"; port = %u; }",
+					       m ? ", " : "", 10 + p, 1 + m % 250, 1000 + m);
+		at += (size_t)snprintf(pools + at, sizeof(pools) - at, " ); }");
+	}
+	return rh_up_pools("mbufs = 0;", "max_flows = 64;", pools, "");
+}
+
+static void test_many_members(void)
+{
+	size_t max = mgmt_metrics_body_max(), len;
+	char *big = malloc(max);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	len = mgmt_metrics_render(&rh_app, big, max);
+	CU_ASSERT(len > (1u << 20));
+	if (len) {
+		big[len < max ? len : max - 1] = '\0';
+		CU_ASSERT(check_format(big) > 16000);
+		CU_ASSERT_EQUAL(sample(big, "meshrelay_member_up{pool=\"big3\",member=\"10.1.13.250:1999\"}"), 1);
+	}
+	free(big);
+}
+
 int test_metrics_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "exposition format, and a connection counted", test_format_and_counts },
 		CU_TEST_INFO_NULL,
 	};
+	static const CU_TestInfo large[] = {
+		{ "4,000 members: the whole text", test_many_members },
+		CU_TEST_INFO_NULL,
+	};
 
-	return unit_add_suite_with("metrics", suite_init, rh_down, tests);
+	return unit_add_suite_with("metrics", suite_init, rh_down, tests) < 0 ? -1
+	       : unit_add_suite_with("metrics_large", large_init, rh_down, large);
 }
