@@ -107,6 +107,9 @@ struct dp_mailbox {
 		void (*fn)(struct dp_worker *w, void *arg);
 		void *arg;
 		uint32_t posted;     /* written by the requester */
+		/* Whether each data port should be paused (dp_port_pause.h), as last asked:
+		 * what the worker applies when it answers, however late. */
+		bool port_pause_wanted[MR_MAX_PORTS];
 	} req __rte_cache_aligned;
 	uint32_t done __rte_cache_aligned; /* written by the worker */
 };

@@ -20,16 +20,15 @@ void dp_port_pause_on_worker(struct dp_worker *w, uint16_t port, bool paused)
 	__atomic_store_n(&t->paused, paused, __ATOMIC_RELAXED); /* read by reports too */
 }
 
-struct pause_req {
-	uint16_t port;
-	bool paused;
-};
-
+/* The request only names the port: a worker applies what is wanted when it answers, so a
+ * request it answers late (after its caller gave up and asked again the other way) does
+ * not undo the later one. */
 static void pause_on_worker(struct dp_worker *w, void *arg)
 {
-	const struct pause_req *req = arg;
+	uint16_t port = *(const uint16_t *)arg;
 
-	dp_port_pause_on_worker(w, req->port, req->paused);
+	dp_port_pause_on_worker(w, port, __atomic_load_n(&w->mailbox.req.port_pause_wanted[port],
+							 __ATOMIC_ACQUIRE));
 }
 
 int dp_port_pause(const struct dp_appliance *app, uint16_t port, bool paused,
@@ -37,17 +36,24 @@ int dp_port_pause(const struct dp_appliance *app, uint16_t port, bool paused,
 {
 	/* The request outlives a call that timed out: the worker may still read it. A worker
 	 * answers within one poll loop, so that is a stuck worker, and a few bytes are lost. */
-	struct pause_req *req = malloc(sizeof(*req));
+	uint16_t *req = malloc(sizeof(*req));
+	int rc = 0;
 
 	if (!req)
 		return -1;
-	req->port = port;
-	req->paused = paused;
-	for (unsigned int i = 0; i < app->n_workers; i++)
-		if (dp_mailbox_call(app->workers[i], pause_on_worker, req, timeout_ms) < 0)
-			return -1;
-	free(req);
-	return 0;
+	*req = port;
+	/* Every worker is asked, whichever did not answer: one stuck worker leaves the rest
+	 * as asked, not as they were. */
+	for (unsigned int i = 0; i < app->n_workers; i++) {
+		struct dp_worker *w = app->workers[i];
+
+		__atomic_store_n(&w->mailbox.req.port_pause_wanted[port], paused, __ATOMIC_RELEASE);
+		if (dp_mailbox_call(w, pause_on_worker, req, timeout_ms) < 0)
+			rc = -1;
+	}
+	if (rc == 0)
+		free(req);
+	return rc;
 }
 
 unsigned int dp_port_paused_workers(const struct dp_appliance *app, uint16_t port)

@@ -21,7 +21,8 @@ void dp_port_pause_on_worker(struct dp_worker *w, uint16_t port, bool paused);
 
 /* Control threads: pause (or resume) data port index `port` on every worker and wait
  * until each has applied it, so that on return none is inside a burst on the port.
- * 0 when all did; -1 when one did not answer in timeout_ms (the pause is then partial). */
+ * 0 when all did; -1 when one did not answer in timeout_ms: the others did, and it takes
+ * the state last asked for when it answers. */
 int dp_port_pause(const struct dp_appliance *app, uint16_t port, bool paused,
 		  unsigned int timeout_ms);
 

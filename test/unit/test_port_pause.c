@@ -103,12 +103,31 @@ static void test_buffered_frames_dropped(void)
 	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[SVC]), 0);
 }
 
+/* A worker that does not answer in time (here: not run while asked), asked to pause and
+ * then, its first request still pending, to resume: when it answers it takes the state
+ * last asked for. Before, it ran the stale pause after the operator had been told of the
+ * resume, and the port stayed paused there. */
+static void test_late_answer_takes_last_asked(void)
+{
+	CU_ASSERT_EQUAL(dp_port_pause(&rh_app, SVC, true, 5), -1);
+	CU_ASSERT_EQUAL(dp_port_pause(&rh_app, SVC, false, 5), -1);
+	dp_worker_housekeeping(rh_w);
+	CU_ASSERT_FALSE(rh_w->tx_port[SVC].paused);
+	CU_ASSERT_EQUAL(dp_port_paused_workers(&rh_app, SVC), 0);
+	/* Nothing pending now: the next request is answered as usual. */
+	CU_ASSERT_EQUAL(dp_port_pause(&rh_app, SVC, true, 5), -1);
+	dp_worker_housekeeping(rh_w);
+	CU_ASSERT_TRUE(rh_w->tx_port[SVC].paused);
+	dp_port_pause_on_worker(rh_w, SVC, false);
+}
+
 int test_port_pause_register(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "a paused port is not read", test_paused_port_not_read },
 		{ "nothing is sent to a paused port", test_nothing_sent_to_paused_port },
 		{ "frames buffered for it are dropped", test_buffered_frames_dropped },
+		{ "a late answer takes the state last asked for", test_late_answer_takes_last_asked },
 		CU_TEST_INFO_NULL,
 	};
 
