@@ -19,22 +19,63 @@
 #include "relay_live.h"
 #include "route_table.h"
 
+#define PORT_RANGE_SYSCTL "/proc/sys/net/ipv4/ip_local_port_range"
+
+/* The kernel's ephemeral ports as they were before reserve_source_ports ("" when it did
+ * not move them): put back by relay_down. The setting is the network namespace's, one
+ * per process. */
+static char kernel_port_range[32];
+
+/* Write text to the sysctl; 0, or -1. */
+static int port_range_write(const char *text)
+{
+	FILE *f = fopen(PORT_RANGE_SYSCTL, "w");
+
+	if (!f)
+		return -1;
+	if (fputs(text, f) < 0) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 /* The kernel behind the exception path must not pick the relay's source ports for its
  * own connections, or their replies would be taken for relay traffic. */
 static void reserve_source_ports(const struct dp_appliance *app)
 {
 	const struct mr_relay_conf *rc = &app->conf->relay;
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+	FILE *old = fopen(PORT_RANGE_SYSCTL, "r");
 	unsigned int lo = rc->src_port_last < 65535 - 1024 ? rc->src_port_last + 1u : 1024u;
 	unsigned int hi = rc->src_port_last < 65535 - 1024 ? 65535u : rc->src_port_first - 1u;
+	char range[32], before[32] = "";
 
-	if (!f || fprintf(f, "%u %u\n", lo, hi) < 0 || fclose(f) != 0) {
+	if (old) {
+		if (!fgets(before, sizeof(before), old))
+			before[0] = '\0';
+		fclose(old);
+	}
+	snprintf(range, sizeof(range), "%u %u\n", lo, hi);
+	if (port_range_write(range) < 0) {
 		mr_log(MR_LOG_WARN, "could not move the kernel's ephemeral ports out of %u-%u",
 		       rc->src_port_first, rc->src_port_last);
 		return;
 	}
+	if (!kernel_port_range[0]) /* the first move: what the host had */
+		snprintf(kernel_port_range, sizeof(kernel_port_range), "%s", before);
 	mr_log(MR_LOG_INFO, "relay source ports %u-%u; kernel ephemeral ports %u-%u",
 	       rc->src_port_first, rc->src_port_last, lo, hi);
+}
+
+/* The host's ephemeral ports back as they were: the appliance stops, or failed to start. */
+static void release_source_ports(void)
+{
+	if (!kernel_port_range[0])
+		return;
+	if (port_range_write(kernel_port_range) < 0)
+		mr_log(MR_LOG_WARN, "could not put the kernel's ephemeral ports back to %.*s",
+		       (int)strcspn(kernel_port_range, "\n"), kernel_port_range);
+	kernel_port_range[0] = '\0';
 }
 
 /* Generation 0 of the live configuration: the file's own routes and listeners, from a
@@ -127,6 +168,7 @@ int relay_up(struct dp_appliance *app, char *err, size_t errlen)
 
 void relay_down(struct dp_appliance *app)
 {
+	release_source_ports();
 	relay_live_free((struct relay_live *)(uintptr_t)app->live);
 	app->live = NULL;
 	rte_free(app->qsbr);

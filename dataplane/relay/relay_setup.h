@@ -16,7 +16,8 @@
 /* Set app's relay state from app->conf (ports already known). 0, or -1 with err. */
 int relay_up(struct dp_appliance *app, char *err, size_t errlen);
 
-/* Release what relay_up made (the live configuration, the keys, the RCU state). */
+/* Release what relay_up made (the live configuration, the keys, the RCU state), and put
+ * the kernel's ephemeral ports back as they were. */
 void relay_down(struct dp_appliance *app);
 
 /* Rotate the SYN cookie keys once SYNCOOKIE_ROTATE_MS has passed since the last rotation

@@ -41,6 +41,7 @@ routes = ( { sni = "blob.svc.example"; pool = "blob"; },
            { sni = "*.apps.svc.example"; pool = "blob"; } );
 dns = { port = "edge"; zones = [ "svc.example" ]; ttl = 20; rate = 50; };
 CONF
+ports_before=$(ip netns exec "$RT_DP" cat /proc/sys/net/ipv4/ip_local_port_range)
 dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
 ip netns exec "$RT_SRV" timeout 120 openssl s_server -quiet -accept 10.98.0.2:9443 -www \
 	-cert "$CERTS/blob.svc.example.crt" -key "$CERTS/blob.svc.example.key" >/dev/null 2>&1 &
@@ -159,4 +160,12 @@ wait "$flood"
 check "30 MB each way beside the flood ($(gen_seconds "$beside") s; $(cat "$TOPO_DIR/flood.out"), $(($(counter dns_rate_limited) - limited0)) unanswered by RRL)" \
 	grep -q '^ok ' <<<"$beside"
 check "data plane still running" kill -0 "$DP_PID"
+# With an exception path the data plane moves the kernel's ephemeral ports out of its
+# source ports; stopped, it puts them back (before, the host kept the narrower range).
+ports_during=$(ip netns exec "$RT_DP" cat /proc/sys/net/ipv4/ip_local_port_range)
+kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
+wait "$DP_PID" 2>/dev/null || true
+ports_after=$(ip netns exec "$RT_DP" cat /proc/sys/net/ipv4/ip_local_port_range)
+check "the kernel's ephemeral ports: $(tr -s '\t' ' ' <<<"$ports_before") before, $(tr -s '\t' ' ' <<<"$ports_during") while it ran, $(tr -s '\t' ' ' <<<"$ports_after") after" \
+	test "$ports_after" = "$ports_before" -a "$ports_during" != "$ports_before"
 check_done "dns"
