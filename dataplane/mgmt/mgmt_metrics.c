@@ -256,9 +256,17 @@ size_t mgmt_metrics_body_max(void)
 	return METRICS_BODY_MAX;
 }
 
+/* A scrape on the metrics thread: the live configuration held as a reader's, so that a
+ * push's swap waits for it to be done rather than free what it reads. */
 static size_t render_cb(void *ctx, char *buf, size_t cap)
 {
-	return mgmt_metrics_render(ctx, buf, cap);
+	const struct dp_appliance *app = ctx;
+	size_t len;
+
+	relay_live_read_begin(app);
+	len = mgmt_metrics_render(app, buf, cap);
+	relay_live_read_end(app);
+	return len;
 }
 
 void mgmt_metrics_serve(const struct dp_appliance *app, int listen_fd)

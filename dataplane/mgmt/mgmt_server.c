@@ -47,7 +47,8 @@ struct mgmt_client {
 	uint64_t idle_ms;      /* since when idle: accepted, or the last message answered */
 };
 
-/* Owned by the control thread once started; the main lcore only starts and stops it. */
+/* Owned by the control thread once started (metrics_fd by the metrics thread); the main
+ * lcore only starts and stops them. */
 static struct {
 	struct dp_appliance *app;
 	int listen_fd;
@@ -55,8 +56,10 @@ static struct {
 	gid_t group;           /* (gid_t)-1: none */
 	char path[MR_PATH_MAX];
 	pthread_t thread;
+	pthread_t metrics_thread;     /* serves metrics_fd (metrics_running) */
 	volatile bool stop;
 	bool running;
+	bool metrics_running;
 	struct mgmt_client clients[MGMT_MAX_CLIENTS];
 	uint64_t reaped;       /* idle clients closed after MGMT_IDLE_MS */
 	uint64_t evicted;      /* idle clients closed to make room for a new one */
@@ -307,10 +310,6 @@ static void *mgmt_thread(void *arg)
 
 		pfd[n] = (struct pollfd){ .fd = srv.listen_fd, .events = POLLIN };
 		map[n++] = -1;
-		/* The Prometheus endpoint, answered here: this thread owns the live
-		 * configuration's lifetime, so what a scrape reads cannot be freed under it. */
-		pfd[n] = (struct pollfd){ .fd = srv.metrics_fd, .events = POLLIN };
-		map[n++] = -1;
 		for (int i = 0; i < MGMT_MAX_CLIENTS; i++) {
 			struct mgmt_client *c = &srv.clients[i];
 
@@ -326,13 +325,31 @@ static void *mgmt_thread(void *arg)
 		if (poll(pfd, (nfds_t)n, 200) <= 0)
 			continue;
 		/* Clients first: a new one may take the slot of one polled here. */
-		for (int k = 2; k < n; k++)
+		for (int k = 1; k < n; k++)
 			if ((pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
 			    client_read(&srv.clients[map[k]]) < 0)
 				client_close(&srv.clients[map[k]]);
 		if (pfd[0].revents & POLLIN)
 			accept_client();
-		if (pfd[1].revents & POLLIN)
+	}
+	return NULL;
+}
+
+/* The Prometheus endpoint on a thread of its own: a scraper that is slow or silent holds
+ * it for mr_http_serve's deadlines, never the control socket (which pushes go through:
+ * four silent connections at a time held it long enough to fail a large push). A scrape
+ * reads the live configuration as telemetry does, under relay_live_read_begin. */
+static void *metrics_thread(void *arg)
+{
+	char err[128];
+
+	(void)arg;
+	if (mr_privs_limit(0, err, sizeof(err)) < 0)
+		mr_log(MR_LOG_WARN, "metrics thread keeps its capabilities: %s", err);
+	while (!srv.stop) {
+		struct pollfd p = { .fd = srv.metrics_fd, .events = POLLIN };
+
+		if (poll(&p, 1, 200) > 0 && (p.revents & POLLIN))
 			mgmt_metrics_serve(srv.app, srv.metrics_fd);
 	}
 	return NULL;
@@ -399,6 +416,7 @@ int mgmt_server_start(struct dp_appliance *app, const char *path, const char *gr
 		     size_t errlen)
 {
 	srv.app = app;
+	srv.stop = false;
 	srv.group = (gid_t)-1;
 	snprintf(srv.path, sizeof(srv.path), "%s", path);
 	for (int i = 0; i < MGMT_MAX_CLIENTS; i++)
@@ -428,6 +446,14 @@ int mgmt_server_start(struct dp_appliance *app, const char *path, const char *gr
 	}
 	pthread_setname_np(srv.thread, "mr-control");
 	srv.running = true;
+	if (srv.metrics_fd >= 0) {
+		if (pthread_create(&srv.metrics_thread, NULL, metrics_thread, NULL) != 0) {
+			snprintf(err, errlen, "metrics thread: %s", strerror(errno));
+			return -1;
+		}
+		pthread_setname_np(srv.metrics_thread, "mr-metrics");
+		srv.metrics_running = true;
+	}
 	mr_log(MR_LOG_INFO, "control socket %s (%s)", path,
 	       srv.group == (gid_t)-1 ? "owner only" : group);
 	return 0;
@@ -435,10 +461,14 @@ int mgmt_server_start(struct dp_appliance *app, const char *path, const char *gr
 
 void mgmt_server_stop(void)
 {
+	srv.stop = true;
 	if (srv.running) {
-		srv.stop = true;
 		pthread_join(srv.thread, NULL);
 		srv.running = false;
+	}
+	if (srv.metrics_running) {
+		pthread_join(srv.metrics_thread, NULL);
+		srv.metrics_running = false;
 	}
 	for (int i = 0; i < MGMT_MAX_CLIENTS; i++)
 		if (srv.clients[i].fd >= 0)

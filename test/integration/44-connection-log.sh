@@ -153,6 +153,27 @@ check "metrics again after traffic: promtool clean" \
 	bash -c "promtool check metrics <'$TOPO_DIR/m1' >/dev/null 2>&1"
 check "metrics: a wrong path is 404" bash -c \
 	"ip netns exec '$RT_DP' curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9480/nope | grep -q 404"
+# Scrapers that connect and send nothing (for 4 s, a new one as soon as one is let go)
+# hold the metrics thread, never the control socket: meanwhile ten status reads answer at
+# once. Before, each silent one held the control thread a quarter of a second.
+ip netns exec "$RT_DP" timeout 20 /usr/bin/python3 -c 'import socket, time
+held, end = [], time.time() + 4
+while time.time() < end:
+    try:
+        held.append(socket.create_connection(("127.0.0.1", 9480), timeout=0.2))
+    except OSError:
+        time.sleep(0.01)' &
+silent=$!
+topo_track "$silent"
+sleep 0.5
+t0=$(date +%s%N)
+reads=0
+for i in $(seq 10); do "$MR_CTL" -s "$DP_SOCK" show status >/dev/null 2>&1 && reads=$((reads + 1)); done
+ctl_ms=$((($(date +%s%N) - t0) / 1000000))
+check "silent scrapers: $reads of ten status reads on the control socket, in $ctl_ms ms" \
+	test "$reads" = 10 -a "$ctl_ms" -lt 2000
+wait "$silent" 2>/dev/null
+check "and a scrape after them is whole" bash -c "scrape | promtool check metrics >/dev/null 2>&1"
 
 # meshrelayctl top, plain text, two rounds while connections come.
 ( for i in 1 2 3 4; do tls_client api.svc.example >/dev/null; sleep 0.3; done ) &
