@@ -10,7 +10,6 @@
 #include "b64.h"
 #include "mr_clock.h"
 #include "mr_log.h"
-#include "mr_routes.h"
 
 
 int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *conf,
