@@ -8,6 +8,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp_mailbox.h"
+#include "dp_port_pause.h"
 #include "dp_tx.h"
 #include "inbox.h"
 #include "mr_log.h"
@@ -224,6 +225,7 @@ void dp_worker_housekeeping(struct dp_worker *w)
 		neigh_age(w->neigh, w->now_ms);
 		w->next_age_ms = w->now_ms + age_every_ms;
 	}
+	dp_port_pause_serve(w);
 	dp_mailbox_serve(w);
 }
 

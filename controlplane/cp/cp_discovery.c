@@ -113,9 +113,10 @@ static void go_down(struct cp_discovery *d, int64_t now_ms, const char *why)
 
 	mr_log(d->failures++ ? MR_LOG_DEBUG : MR_LOG_WARN, "discovery: %s; keeping %u known "
 	       "gateway(s), retrying in %u ms", why, d->n_gateways, delay);
-	/* A range failing part way: started over, in smaller pages (an answer may have been
-	 * over what a connection takes: a few huge values among the keys). */
-	if (d->step == DISC_RANGE && d->page_limit > 1)
+	/* A range answer over what a connection takes (a few huge values among the keys):
+	 * the range starts over in smaller pages. Any other failure (an outage) leaves the
+	 * pages as they are. */
+	if (d->step == DISC_RANGE && strstr(why, "too large") && d->page_limit > 1)
 		d->page_limit = d->page_limit / 4 ? d->page_limit / 4 : 1;
 	d->page_revision = 0;
 	d->page_more = false;
@@ -138,7 +139,7 @@ static int b64_field(char *out, size_t cap, const char *text)
  * at the revision of the first page. */
 static void tree_range(const struct cp_discovery *d, char *out, size_t cap, bool page)
 {
-	char key[DISC_KEY_MAX], end[DISC_KEY_MAX], k64[DISC_KEY_MAX * 2], e64[DISC_KEY_MAX * 2];
+	char key[DISC_KEY_MAX], end[DISC_KEY_MAX], k64[DISC_PAGE_KEY_MAX * 2], e64[DISC_KEY_MAX * 2];
 	size_t len;
 	int at;
 
@@ -334,7 +335,14 @@ static void on_range(struct cp_discovery *d, struct json_value *doc)
 	for (size_t i = 0; i < json_len(kvs); i++)
 		d->page_own |= apply_kv(d, &paged, json_at(kvs, i), false);
 	json_bool(json_get(doc, "more"), &more);
-	d->page_more = more && d->page_revision && next_page_from(d, kvs);
+	if (more && !(d->page_revision && next_page_from(d, kvs))) {
+		/* More keys, but no way to ask for them (no revision, or a last key over
+		 * DISC_PAGE_KEY_MAX): the pages read are not the tree, and are not put in force. */
+		d->page_revision = 0;
+		d->range_unreadable = true;
+		return;
+	}
+	d->page_more = more;
 	if (d->page_more)
 		return;
 	d->gateways = d->paged;
@@ -484,6 +492,12 @@ void cp_discovery_handle(struct cp_discovery *d, int which, short revents, int64
 	if (d->watch_reset) {
 		etcd_conn_close(&d->watch);
 		d->watch_reset = false;
+	}
+	if (d->range_unreadable) {
+		d->range_unreadable = false;
+		go_down(d, now_ms, "range: more keys than can be asked for (a foreign key over "
+			"16 KiB under the prefix); starting over");
+		return;
 	}
 	if (!which && was == DISC_RANGE && d->step == DISC_NONE && !d->page_more) {
 		if (start_watch(d, now_ms) < 0) {

@@ -18,7 +18,9 @@
 #include "mr_config.h"
 
 #define DISC_MAX_GATEWAYS 4096      /* gateways of the whole mesh kept */
-#define DISC_KEY_MAX 512            /* a key in the store */
+#define DISC_KEY_MAX 512            /* a key in the store (ours, or a gateway's) */
+#define DISC_PAGE_KEY_MAX DISC_VALUE_MAX /* a key a range may go on from: any under the
+					  * prefix, foreign ones too, up to 16 KiB */
 #define DISC_PAGE_MAX 128           /* keys one range answer holds at most */
 
 enum disc_step { DISC_NONE, DISC_GRANT, DISC_PUT, DISC_RANGE, DISC_KEEPALIVE };
@@ -61,9 +63,10 @@ struct cp_discovery {
 	unsigned int n_paged;
 	uint32_t page_limit;
 	int64_t page_revision;
-	char page_from[DISC_KEY_MAX + 1];
+	char page_from[DISC_PAGE_KEY_MAX + 1];
 	size_t page_from_len;
 	bool page_more;                  /* the last answer said more keys follow */
+	bool range_unreadable;           /* ... but not how to ask for them: a failure */
 	bool page_own;                   /* our own key was among the pages read */
 };
 

@@ -107,9 +107,10 @@ struct dp_mailbox {
 		void (*fn)(struct dp_worker *w, void *arg);
 		void *arg;
 		uint32_t posted;     /* written by the requester */
-		/* Whether each data port should be paused (dp_port_pause.h), as last asked:
-		 * what the worker applies when it answers, however late. */
+		/* Whether each data port should be paused (dp_port_pause.h), as last asked,
+		 * and +1 with each ask: what the worker applies at its next housekeeping. */
 		bool port_pause_wanted[MR_MAX_PORTS];
+		uint32_t pause_asked;
 	} req __rte_cache_aligned;
 	uint32_t done __rte_cache_aligned; /* written by the worker */
 };
@@ -153,6 +154,7 @@ struct dp_worker {
 	uint32_t inbox_first;        /* the sender whose ring inbox_take reads first, in turn */
 	struct dp_outbox *outbox;
 	uint32_t ports_paused;       /* how many data ports w has paused (dp_port_pause.h) */
+	uint32_t pause_seen;         /* mailbox.req.pause_asked when w last applied it */
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
 	uint32_t src_addr_next;      /* ... and among a port's source addresses */
 	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second ... */

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "dp_port_pause.h"
 
-#include <stdlib.h>
-
 #include "dp_mailbox.h"
 
 void dp_port_pause_on_worker(struct dp_worker *w, uint16_t port, bool paused)
@@ -20,39 +18,45 @@ void dp_port_pause_on_worker(struct dp_worker *w, uint16_t port, bool paused)
 	__atomic_store_n(&t->paused, paused, __ATOMIC_RELAXED); /* read by reports too */
 }
 
-/* The request only names the port: a worker applies what is wanted when it answers, so a
- * request it answers late (after its caller gave up and asked again the other way) does
- * not undo the later one. */
+void dp_port_pause_serve(struct dp_worker *w)
+{
+	uint32_t asked = __atomic_load_n(&w->mailbox.req.pause_asked, __ATOMIC_ACQUIRE);
+
+	if (likely(asked == w->pause_seen))
+		return;
+	w->pause_seen = asked;
+	for (uint16_t port = 0; port < w->app->n_ports; port++) {
+		bool wanted = __atomic_load_n(&w->mailbox.req.port_pause_wanted[port],
+					      __ATOMIC_RELAXED);
+
+		if (wanted != w->tx_port[port].paused)
+			dp_port_pause_on_worker(w, port, wanted);
+	}
+}
+
+/* The mailbox's request: what was asked, applied now (the caller then knows it is). */
 static void pause_on_worker(struct dp_worker *w, void *arg)
 {
-	uint16_t port = *(const uint16_t *)arg;
-
-	dp_port_pause_on_worker(w, port, __atomic_load_n(&w->mailbox.req.port_pause_wanted[port],
-							 __ATOMIC_ACQUIRE));
+	(void)arg;
+	dp_port_pause_serve(w);
 }
 
 int dp_port_pause(const struct dp_appliance *app, uint16_t port, bool paused,
 		  unsigned int timeout_ms)
 {
-	/* The request outlives a call that timed out: the worker may still read it. A worker
-	 * answers within one poll loop, so that is a stuck worker, and a few bytes are lost. */
-	uint16_t *req = malloc(sizeof(*req));
 	int rc = 0;
 
-	if (!req)
-		return -1;
-	*req = port;
 	/* Every worker is asked, whichever did not answer: one stuck worker leaves the rest
-	 * as asked, not as they were. */
+	 * as asked, not as they were; it applies the state last asked for at its next
+	 * housekeeping, whatever request of its mailbox was pending. */
 	for (unsigned int i = 0; i < app->n_workers; i++) {
 		struct dp_worker *w = app->workers[i];
 
-		__atomic_store_n(&w->mailbox.req.port_pause_wanted[port], paused, __ATOMIC_RELEASE);
-		if (dp_mailbox_call(w, pause_on_worker, req, timeout_ms) < 0)
+		__atomic_store_n(&w->mailbox.req.port_pause_wanted[port], paused, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&w->mailbox.req.pause_asked, 1, __ATOMIC_RELEASE);
+		if (dp_mailbox_call(w, pause_on_worker, NULL, timeout_ms) < 0)
 			rc = -1;
 	}
-	if (rc == 0)
-		free(req);
 	return rc;
 }
 

@@ -19,10 +19,13 @@
  * between bursts. */
 void dp_port_pause_on_worker(struct dp_worker *w, uint16_t port, bool paused);
 
+/* Worker side, each housekeeping: apply what dp_port_pause asked since the last time. */
+void dp_port_pause_serve(struct dp_worker *w);
+
 /* Control threads: pause (or resume) data port index `port` on every worker and wait
  * until each has applied it, so that on return none is inside a burst on the port.
  * 0 when all did; -1 when one did not answer in timeout_ms: the others did, and it takes
- * the state last asked for when it answers. */
+ * the state last asked for at its next housekeeping. */
 int dp_port_pause(const struct dp_appliance *app, uint16_t port, bool paused,
 		  unsigned int timeout_ms);
 

@@ -395,7 +395,8 @@ void mgmt_connlog_stop(void)
 	lg.quit = true;
 	pthread_join(lg.thread, NULL);
 	lg.running = false;
-	drain_once(); /* what the workers handed over last */
+	while (drain_once() > 0)
+		; /* what the workers handed over last, a batch per ring a pass */
 	if (lg.fd >= 0)
 		close(lg.fd);
 	lg.fd = -1;

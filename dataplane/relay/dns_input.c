@@ -411,6 +411,10 @@ static void tcp_answered(struct dp_worker *w, struct flow *f, const uint8_t *msg
 	}
 	memcpy(at, msg, len);
 	flow_stream_set(w->flows, f, kept);
+	/* One of its client's hellos only while it keeps the answer (to resend it): a
+	 * resolver asking over TCP many times a second is not held to client.max_hellos for
+	 * connections it has closed. */
+	flow_client_hello_done(w->flows, f);
 	f->proxy_len = 0;
 	f->stream_len = (uint32_t)len;
 	f->c_snd_nxt += (uint32_t)len + 1; /* the answer and our FIN */
@@ -464,7 +468,8 @@ void dns_tcp_answer(struct dp_worker *w, struct flow *f)
 	tcp_answered(w, f, answer, len);
 }
 
-/* The relay's sequence number of the first byte of f's answer (FLOW_ANSWERED). */
+/* The relay's sequence number of the first byte of f's answer (FLOW_ANSWERED); once the
+ * answer is acknowledged and let go, of our FIN. */
 static uint32_t answer_start(const struct flow *f)
 {
 	return f->c_snd_nxt - f->stream_len - 1;
@@ -524,8 +529,12 @@ void dns_tcp_closing_input(struct dp_worker *w, struct flow *f, struct relay_seg
 	}
 	if (s->opts.has_ts && seq_leq(s->seq, f->c_rcv_nxt))
 		f->c.ts_recent = s->opts.tsval;
-	if (s->ack == f->c_snd_nxt)
-		flow_rtx_disarm(w->flows, f); /* the answer and our FIN arrived */
+	if (s->ack == f->c_snd_nxt && f->stream) {
+		/* The answer and our FIN arrived: nothing to resend, no buffer to keep. */
+		flow_rtx_disarm(w->flows, f);
+		flow_stream_set(w->flows, f, NULL);
+		f->stream_len = 0;
+	}
 	if (seq_lt(f->c_rcv_nxt, end) && !f->c.fin_seen) {
 		/* Bytes after the answer closed the connection: not read (RFC 9293 3.10.7.4 for
 		 * a closed receiver), the client told at once to ask on a new connection. */

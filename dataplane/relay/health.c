@@ -281,7 +281,7 @@ static struct health_slot *owned(struct relay_health *h, uint32_t slot, uint64_t
 		s->state_gen = gen;
 		__atomic_store_n(&s->state, HEALTH_UP, __ATOMIC_RELAXED);
 		s->fails = s->ejections = s->checks_ok = s->checks_failed = 0;
-		s->last_check = s->check_run = s->checking = 0;
+		s->last_check = s->check_run = s->checking = s->respread = 0;
 		s->until_ms = s->changed_ms = 0;
 		s->cause[0] = '\0';
 		s->next_check_ms = now_ms + check_spread(slot, gen, interval_ms);
@@ -444,13 +444,16 @@ static void scan_targets(struct dp_worker *w, struct relay_health *h,
 			checker->expire(w, s->check_flow, slot);
 		if (hc->check == MR_CHECK_NONE || s->checking || w->now_ms < s->next_check_ms)
 			continue;
-		if (w->now_ms - s->next_check_ms > hc->interval_ms) {
+		if (w->now_ms - s->next_check_ms > hc->interval_ms && !s->respread) {
 			/* Due for more than an interval: checks just switched on (a reload), or
 			 * the worker stalled. Every member would be due at once, and checked in
-			 * step from then on: spread them over an interval again. */
+			 * step from then on: spread them over an interval again. Once: a scan
+			 * slower than the interval would else find it late at every visit. */
 			s->next_check_ms = w->now_ms + check_spread(slot, s->gen, hc->interval_ms);
+			s->respread = 1;
 			continue;
 		}
+		s->respread = 0;
 		s->next_check_ms = w->now_ms + hc->interval_ms;
 		if (checker->start(w, &s->addr, s->port, slot, hc))
 			s->checking = 1;

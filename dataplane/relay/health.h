@@ -61,6 +61,7 @@ struct health_slot {
 	uint8_t last_check;      /* 0 none yet, 1 passed, 2 failed */
 	uint8_t check_run;       /* consecutive checks with that result */
 	uint8_t checking;        /* a check is in flight */
+	uint8_t respread;        /* its next check was spread anew: sent when due, however late */
 	uint32_t pool;           /* its group whose settings apply: a pool of the live
 				  * configuration, or n_pools + a network (its gateways) */
 	uint32_t check_flow;     /* the check in flight: its flow (the health worker's table) */

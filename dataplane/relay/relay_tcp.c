@@ -197,8 +197,12 @@ void relay_reset_all(struct dp_worker *w)
 
 		if (!f)
 			continue;
-		if (f->state == FLOW_CLOSING) {
-			relay_flow_expire(w, f);
+		if (f->state == FLOW_CLOSING || f->state == FLOW_ANSWERED) {
+			relay_flow_expire(w, f); /* closed already: nothing to tell */
+			continue;
+		}
+		if (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS) {
+			relay_abort(w, f, false, true, DP_DROP_none); /* a check has no client */
 			continue;
 		}
 		relay_abort(w, f, true, true, DP_DROP_stopped);

@@ -11,6 +11,7 @@
 
 #include "dns_msg.h"
 #include "dp_worker.h"
+#include "flow_limits.h"
 #include "relay_harness.h"
 #include "unit.h"
 
@@ -422,14 +423,19 @@ static uint32_t relay_end(const struct rh_peer *c)
 static void tcp_client_closes(struct rh_peer *c, uint32_t seq)
 {
 	struct flow *f = rh_client_flow(c);
-	uint32_t ours = relay_end(c);
+	uint32_t ours = relay_end(c), flows, hellos, hellos_before;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(f->state, FLOW_ANSWERED);
 	CU_ASSERT(f->rtx_armed);
+	flow_client_counts(rh_w->flows, f, &flows, &hellos_before);
 	rh_send(c, RTE_TCP_ACK_FLAG, seq, ours, NULL, 0);
 	CU_ASSERT_EQUAL(rh_drain(c->port), 0);
 	CU_ASSERT_FALSE(f->rtx_armed); /* acknowledged: never resent */
+	/* ... nor kept: no longer one of its client's hellos, no buffer held. */
+	CU_ASSERT_PTR_NULL(f->stream);
+	flow_client_counts(rh_w->flows, f, &flows, &hellos);
+	CU_ASSERT_EQUAL(hellos + 1, hellos_before);
 	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, seq, ours, NULL, 0);
 	rh_expect_ack(c, seq + 1);
 	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, seq, ours, NULL, 0);
