@@ -93,6 +93,8 @@ void inbox_copy_to_others(struct dp_worker *w, const struct rte_mbuf *m)
 		copy = rte_pktmbuf_copy(m, w->app->pool, 0, UINT32_MAX);
 		if (copy)
 			outbox_add(w, i, copy);
+		else /* that worker learns the neighbour by asking itself */
+			dp_count(&w->counters.drops[DP_DROP_copy_no_mbuf], 1);
 	}
 }
 
