@@ -133,7 +133,7 @@ int drv_port_rss_key_set(uint16_t port_id, const uint8_t *key, uint8_t len, char
 	return 0;
 }
 
-static int write_proc(const char *path, const char *value)
+int drv_proc_write(const char *path, const char *value)
 {
 	FILE *f = fopen(path, "w");
 	int rc;
@@ -144,7 +144,7 @@ static int write_proc(const char *path, const char *value)
 	return fclose(f) == 0 ? rc : -1;
 }
 
-static int read_proc(const char *path, char *out, size_t cap)
+int drv_proc_read(const char *path, char *out, size_t cap)
 {
 	FILE *f = fopen(path, "r");
 	bool ok = f && fgets(out, (int)cap, f) != NULL;
@@ -175,7 +175,7 @@ static void unquiet_kernel_iface(const char *name)
 			continue;
 		for (unsigned int k = 0; k < QUIET_KNOBS; k++)
 			if (q->old[k][0])
-				write_proc(q->path[k], q->old[k]);
+				drv_proc_write(q->path[k], q->old[k]);
 		q->dev[0] = '\0';
 	}
 }
@@ -215,10 +215,10 @@ static int quiet_kernel_iface(const char *device, const char *name, char *err, s
 		snprintf(path, sizeof(path), knobs[i].fmt, iface);
 		if (q) {
 			snprintf(q->path[i], sizeof(q->path[i]), "%s", path);
-			if (read_proc(path, q->old[i], sizeof(q->old[i])) < 0)
+			if (drv_proc_read(path, q->old[i], sizeof(q->old[i])) < 0)
 				q->old[i][0] = '\0';
 		}
-		if (write_proc(path, knobs[i].value) < 0)
+		if (drv_proc_write(path, knobs[i].value) < 0)
 			return port_fail(err, errlen, "device '%s': cannot write %s: %s", device,
 					 path, strerror(errno));
 	}

@@ -15,6 +15,7 @@
 #include "relay.h"
 #include "mr_log.h"
 #include "dns_input.h"
+#include "port.h"
 #include "health.h"
 #include "relay_live.h"
 #include "route_table.h"
@@ -26,37 +27,19 @@
  * per process. */
 static char kernel_port_range[32];
 
-/* Write text to the sysctl; 0, or -1. */
-static int port_range_write(const char *text)
-{
-	FILE *f = fopen(PORT_RANGE_SYSCTL, "w");
-
-	if (!f)
-		return -1;
-	if (fputs(text, f) < 0) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f) == 0 ? 0 : -1;
-}
-
 /* The kernel behind the exception path must not pick the relay's source ports for its
  * own connections, or their replies would be taken for relay traffic. */
 static void reserve_source_ports(const struct dp_appliance *app)
 {
 	const struct mr_relay_conf *rc = &app->conf->relay;
-	FILE *old = fopen(PORT_RANGE_SYSCTL, "r");
 	unsigned int lo = rc->src_port_last < 65535 - 1024 ? rc->src_port_last + 1u : 1024u;
 	unsigned int hi = rc->src_port_last < 65535 - 1024 ? 65535u : rc->src_port_first - 1u;
 	char range[32], before[32] = "";
 
-	if (old) {
-		if (!fgets(before, sizeof(before), old))
-			before[0] = '\0';
-		fclose(old);
-	}
+	if (drv_proc_read(PORT_RANGE_SYSCTL, before, sizeof(before)) < 0)
+		before[0] = '\0';
 	snprintf(range, sizeof(range), "%u %u\n", lo, hi);
-	if (port_range_write(range) < 0) {
+	if (drv_proc_write(PORT_RANGE_SYSCTL, range) < 0) {
 		mr_log(MR_LOG_WARN, "could not move the kernel's ephemeral ports out of %u-%u",
 		       rc->src_port_first, rc->src_port_last);
 		return;
@@ -72,7 +55,7 @@ static void release_source_ports(void)
 {
 	if (!kernel_port_range[0])
 		return;
-	if (port_range_write(kernel_port_range) < 0)
+	if (drv_proc_write(PORT_RANGE_SYSCTL, kernel_port_range) < 0)
 		mr_log(MR_LOG_WARN, "could not put the kernel's ephemeral ports back to %.*s",
 		       (int)strcspn(kernel_port_range, "\n"), kernel_port_range);
 	kernel_port_range[0] = '\0';
