@@ -196,11 +196,19 @@ check "nothing dropped or lost ($(counter connlog_dropped) dropped, $(counter co
 echo "# a record: $(head -1 "$LOG")"
 check "data plane still running" kill -0 "$DP_PID"
 
+# dp_restart NAME TARGET: the data plane again, its records to TARGET.
+dp_restart() {
+	local old
+	old=$(sed -n 's/^log = { connections = "\(.*\)"; };$/\1/p' "$TOPO_DIR/dp.conf")
+	kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)" 2>/dev/null
+	wait "$DP_PID" 2>/dev/null || true
+	sed -i "s|connections = \"$old\"|connections = \"$2\"|" "$TOPO_DIR/dp.conf"
+	dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX-$1" "$TOPO_DIR/dp-$1.log" 120
+}
+
 # To syslog instead (RFC 5424 over a datagram socket, here a receiver of the test's own):
 # the same data plane restarted with log.connections = "syslog:SOCKET"; 3 connections,
 # 3 messages, each a JSON object behind the RFC 5424 header.
-kill -INT "$DP_REAL"
-wait "$DP_PID" 2>/dev/null || true
 syslog_receiver() { # syslog_receiver OUT: a receiver of our own on syslog.sock; RX its PID
 	rm -f "$TOPO_DIR/syslog.sock"
 	/usr/bin/python3 -c '
@@ -219,8 +227,7 @@ with open(sys.argv[2], "w", buffering=1) as out:
 	topo_wait_for 5 test -S "$TOPO_DIR/syslog.sock"
 }
 syslog_receiver "$TOPO_DIR/syslog.out"
-sed -i "s|connections = \"$LOG\"|connections = \"syslog:$TOPO_DIR/syslog.sock\"|" "$TOPO_DIR/dp.conf"
-dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX-2" "$TOPO_DIR/dp2.log" 120 || exit 1
+dp_restart syslog "syslog:$TOPO_DIR/syslog.sock" || exit 1
 for i in 1 2 3; do tls_client api.svc.example >/dev/null; done
 topo_wait_for 5 bash -c "[ \$(grep -c . '$TOPO_DIR/syslog.out') -ge 3 ]"
 check "syslog: 3 RFC 5424 messages, one JSON record each" bash -c \
@@ -240,14 +247,10 @@ check "syslog restarted: the records after it reach the new socket" topo_wait_fo
 # shipper; records meanwhile are counted lost); a reader that takes one record and leaves
 # makes writing fail (EPIPE) instead of killing the data plane (SIGPIPE); a new reader
 # gets the records after it.
-kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
-wait "$DP_PID" 2>/dev/null || true
 mkfifo "$TOPO_DIR/log.fifo"
-sed -i "s|connections = \"syslog:$TOPO_DIR/syslog.sock\"|connections = \"$TOPO_DIR/log.fifo\"|" \
-	"$TOPO_DIR/dp.conf"
-dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX-3" "$TOPO_DIR/dp3.log" 120 || exit 1
+dp_restart fifo "$TOPO_DIR/log.fifo" || exit 1
 check "a pipe without a reader: the data plane starts, and says so" \
-	grep -q "connection log .*log.fifo: no reader yet" "$TOPO_DIR/dp3.log"
+	grep -q "connection log .*log.fifo: no reader yet" "$TOPO_DIR/dp-fifo.log"
 tls_client api.svc.example >/dev/null
 head -n 1 "$TOPO_DIR/log.fifo" >"$TOPO_DIR/fifo.out" &
 topo_track $!
@@ -263,16 +266,6 @@ topo_track "$CAT"
 for i in 1 2 3 4; do tls_client api.svc.example >/dev/null; sleep 0.3; done
 check "a new reader gets the records after it" topo_wait_for 5 bash -c \
 	"[ \$(grep -c '\"sni\":\"api.svc.example\"' '$TOPO_DIR/fifo2.out') -ge 2 ]"
-
-# dp_restart NAME TARGET: the data plane again, its records to TARGET.
-dp_restart() {
-	local old
-	old=$(sed -n 's/^log = { connections = "\(.*\)"; };$/\1/p' "$TOPO_DIR/dp.conf")
-	kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)" 2>/dev/null
-	wait "$DP_PID" 2>/dev/null || true
-	sed -i "s|connections = \"$old\"|connections = \"$2\"|" "$TOPO_DIR/dp.conf"
-	dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX-$1" "$TOPO_DIR/dp-$1.log" 120
-}
 
 # A syslog daemon that stopped reading (its queue full: 4 datagrams here): the records
 # past it are counted lost, connections go on, and the data plane still stops when asked.
