@@ -407,8 +407,7 @@ static void test_reset_all_on_stop(void)
 	uint64_t stopped = rh_drops(DP_DROP_stopped);
 	struct rh_peer c, b, h = rh_client(false);
 	struct flow *f = spliced(&c, &b);
-	struct rte_mbuf *edge[64];
-	unsigned int n, to_c = 0, to_h = 0;
+	unsigned int to_c = 0, to_h = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_client_start(&h, rh_hello_api, 10));
@@ -418,17 +417,12 @@ static void test_reset_all_on_stop(void)
 	dp_tx_flush(rh_w);
 	CU_ASSERT_EQUAL(resets_to(b.port, b.port_num), 1);
 	/* The two clients share the edge port: its frames read once, sorted by client. */
-	n = rte_eth_rx_burst(c.port->port_id, 0, edge, RTE_DIM(edge));
-	for (unsigned int i = 0; i < n; i++) {
-		const struct rte_tcp_hdr *tcp = rte_pktmbuf_mtod_offset(edge[i],
-			const struct rte_tcp_hdr *, sizeof(struct rte_ether_hdr) +
-			sizeof(struct rte_ipv4_hdr));
-
-		if (tcp->tcp_flags & RTE_TCP_RST_FLAG) {
-			to_c += rte_be_to_cpu_16(tcp->dst_port) == c.port_num;
-			to_h += rte_be_to_cpu_16(tcp->dst_port) == h.port_num;
+	for (struct rh_sent e = rh_next_tcp(c.port); e.m; e = rh_next_tcp(c.port)) {
+		if (e.tcp->tcp_flags & RTE_TCP_RST_FLAG) {
+			to_c += rte_be_to_cpu_16(e.tcp->dst_port) == c.port_num;
+			to_h += rte_be_to_cpu_16(e.tcp->dst_port) == h.port_num;
 		}
-		rte_pktmbuf_free(edge[i]);
+		rte_pktmbuf_free(e.m);
 	}
 	CU_ASSERT_EQUAL(to_c, 1);
 	CU_ASSERT_EQUAL(to_h, 1);
