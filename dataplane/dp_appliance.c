@@ -17,8 +17,7 @@
 #include "rss_steer.h"
 #include "steer.h"
 
-/* Mbufs the rings, exception queues and neighbour queues may hold with no flow at all. */
-static uint32_t pool_at_rest(const struct mr_config *conf, unsigned int n_workers)
+uint32_t dp_pool_at_rest(const struct mr_config *conf, unsigned int n_workers)
 {
 	uint32_t rings = 0;
 
@@ -30,6 +29,9 @@ static uint32_t pool_at_rest(const struct mr_config *conf, unsigned int n_worker
 			rings += n_workers * 1024u; /* exception rx + tx rings of 512 */
 	}
 	rings += n_workers * neigh_held_max(&conf->dataplane.neigh);
+	/* Frames handed between workers wait in their inboxes: unbounded by flows, so the
+	 * pool must hold them as it holds the ports' rings. */
+	rings += inbox_held_max(n_workers);
 	return rings;
 }
 
@@ -39,7 +41,7 @@ static uint32_t pool_at_rest(const struct mr_config *conf, unsigned int n_worker
 static uint32_t pool_size_for(const struct mr_config *conf, unsigned int n_workers, char *err,
 			      size_t errlen)
 {
-	uint32_t rest = pool_at_rest(conf, n_workers);
+	uint32_t rest = dp_pool_at_rest(conf, n_workers);
 	uint32_t least = rest + n_workers * (RTE_MEMPOOL_CACHE_MAX_SIZE + 4u * conf->dataplane.burst) +
 			 256;
 
@@ -58,7 +60,7 @@ static uint32_t pool_size_for(const struct mr_config *conf, unsigned int n_worke
 static uint32_t kept_per_worker(const struct mr_config *conf, unsigned int n_workers,
 				uint32_t pool)
 {
-	uint32_t used = pool_at_rest(conf, n_workers) +
+	uint32_t used = dp_pool_at_rest(conf, n_workers) +
 			n_workers * (RTE_MEMPOOL_CACHE_MAX_SIZE + 4u * conf->dataplane.burst);
 	uint32_t spare = pool > used ? pool - used : 0;
 

@@ -16,6 +16,10 @@
  * on failure what was opened stays recorded for dp_appliance_down. */
 int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen);
 
+/* Mbufs the ports' rings, exception queues, neighbour queues and worker inboxes may hold
+ * with no flow at all, for conf with n_workers workers: the pool's floor. */
+uint32_t dp_pool_at_rest(const struct mr_config *conf, unsigned int n_workers);
+
 /* Close ports (printing their statistics), free workers, tables and the mbuf pool. */
 void dp_appliance_down(struct dp_appliance *app);
 

@@ -7,7 +7,9 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
-#define INBOX_FRAMES 8192  /* what one worker may have waiting from all the others */
+/* What one worker may have waiting from all the others: 64 full bursts from one sender.
+ * The pool holds all of it (inbox_held_max), so more would only cost mbufs. */
+#define INBOX_FRAMES 2048
 #define OUTBOX_BURST 32
 
 /* Frames one worker staged for another, sent when full or at the end of its poll loop. */
@@ -17,10 +19,18 @@ struct dp_outbox {
 };
 
 /* Ring size for each producer-consumer pair: the consumer's share split among producers,
- * never below what one full poll could hand over. */
+ * never below 16 full bursts. */
 static unsigned int pair_ring_size(unsigned int n_workers)
 {
-	return rte_align32pow2(RTE_MAX(INBOX_FRAMES / (n_workers - 1), 1024u));
+	return rte_align32pow2(RTE_MAX(INBOX_FRAMES / (n_workers - 1), 512u));
+}
+
+uint32_t inbox_held_max(unsigned int n_workers)
+{
+	/* An rte_ring of size N holds N - 1; every sender stages under a burst per receiver. */
+	if (n_workers < 2)
+		return 0;
+	return n_workers * (n_workers - 1) * (pair_ring_size(n_workers) - 1 + OUTBOX_BURST - 1);
 }
 
 int inbox_init(struct dp_appliance *app)

@@ -17,6 +17,10 @@
  * 0, or -1 with rte_errno set. */
 int inbox_init(struct dp_appliance *app);
 
+/* The most frames the inboxes of n_workers workers can hold at once, staged ones included:
+ * mbufs the pool must have beyond the ports' rings (0 with one worker). */
+uint32_t inbox_held_max(unsigned int n_workers);
+
 /* Hand m (Ethernet header first, m->port its data port) to worker `owner`: staged, sent
  * with the next full burst or inbox_flush. Consumes m; a full inbox drops it
  * (dispatch_full). */

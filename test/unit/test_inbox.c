@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "dp_appliance.h"
 #include "inbox.h"
 #include "unit.h"
 
@@ -86,11 +87,59 @@ static void test_copy_without_mbufs(void)
 	free(app);
 }
 
+/* Every inbox ring of three workers filled to the brim, every outbox staged to just under a
+ * burst: the pool's floor (dp_pool_at_rest, with no port) must hold all of it. Before, the
+ * pool was sized for the ports' rings alone, and a receiving worker that fell behind could
+ * take every mbuf into its inbox, so that no port received anything more. */
+static void test_pool_holds_full_inboxes(void)
+{
+	struct dp_appliance *app = calloc(1, sizeof(*app));
+	struct mr_config *conf = calloc(1, sizeof(*conf));
+	uint32_t held = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	app->n_workers = 3;
+	for (unsigned int i = 0; i < app->n_workers; i++) {
+		app->workers[i] = calloc(1, sizeof(struct dp_worker));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(app->workers[i]);
+		app->workers[i]->app = app;
+		app->workers[i]->index = i;
+	}
+	CU_ASSERT_EQUAL_FATAL(inbox_init(app), 0);
+	for (unsigned int to = 0; to < app->n_workers; to++)
+		for (unsigned int from = 0; from < app->n_workers; from++) {
+			struct rte_ring *r = app->workers[to]->inbox[from];
+
+			if (from == to) {
+				CU_ASSERT_PTR_NULL(r);
+				continue;
+			}
+			while (rte_ring_sp_enqueue(r, (void *)(uintptr_t)0x1000) == 0)
+				held++;
+			held += 31; /* the sender's outbox: sent when it reaches 32 */
+		}
+	CU_ASSERT(held > 0);
+	CU_ASSERT_EQUAL(inbox_held_max(app->n_workers), held);
+	CU_ASSERT(dp_pool_at_rest(conf, app->n_workers) >= held);
+	CU_ASSERT_EQUAL(inbox_held_max(1), 0);
+	for (unsigned int i = 0; i < app->n_workers; i++) {
+		for (unsigned int from = 0; from < app->n_workers; from++)
+			if (app->workers[i]->inbox[from])
+				rte_ring_reset(app->workers[i]->inbox[from]);
+		inbox_free(app->workers[i]);
+		free(app->workers[i]);
+	}
+	free(conf);
+	free(app);
+}
+
 int test_inbox_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "a busy sender starves no other", test_no_sender_starved },
 		{ "a copy without mbufs is counted", test_copy_without_mbufs },
+		{ "the pool holds full inboxes", test_pool_holds_full_inboxes },
 		CU_TEST_INFO_NULL,
 	};
 
