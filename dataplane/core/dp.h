@@ -24,7 +24,11 @@
 #include "port.h"
 
 #define DP_MAX_WORKERS 64
-#define DP_POOL_COUNTERS 1024  /* pools past this share the last counter */
+/* Pool counters, kept by name (relay/name_counter.h): a reload that renames every pool of
+ * a configuration needs twice its pools. Pools past this share the last counter. */
+#define DP_POOL_COUNTERS 4096
+/* Listener counters: the listeners of the configuration in force and of the next. */
+#define DP_LISTENER_COUNTERS (2 * MR_MAX_LISTENERS + 1)
 #define DP_MAX_RXQ_PER_WORKER (MR_MAX_PORTS * 8)
 
 struct rss_steer;
@@ -185,7 +189,8 @@ struct dp_worker {
 		uint64_t busy_cycles;  /* TSC cycles of polls that found frames */
 		uint64_t busy_polls, idle_polls;
 	} load;
-	uint64_t listener_flows[MR_MAX_LISTENERS];  /* connections taken per listener */
+	uint64_t listener_flows[DP_LISTENER_COUNTERS]; /* connections taken per listener,
+							* by its name (relay_live.h) */
 	uint64_t pool_flows[DP_POOL_COUNTERS];      /* connections routed per pool, by the
 						     * pool's name (relay_live_pool_counter) */
 } __rte_cache_aligned;

@@ -74,7 +74,7 @@ static int handle_push(const struct mgmt_cmd *c)
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), msg);
 	}
 	free(conf);
-	if (c->app->health && health_bind_live(c->app->health, live) < 0) {
+	if (c->app->health && health_bind_live(c->app->health, live, c->app) < 0) {
 		relay_live_free(live);
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), "refused: out of memory");
 	}

@@ -146,19 +146,32 @@ static void render_routing(const struct dp_appliance *app, struct mr_metrics_tex
 {
 	const struct relay_live *live = relay_live_get(app);
 	const struct mr_config *c = &live->conf;
+	uint64_t shared = 0;
+	bool any_shared = false;
 
 	family(o, "listener_connections_total", "counter", "Connections taken per listener.");
 	for (unsigned int i = 0; i < c->n_listeners; i++)
 		mr_metrics_emit(o, "meshrelay_listener_connections_total{listener=\"%s\"} %" PRIu64 "\n",
-		     c->listeners[i].name,
-		     dp_workers_sum(app, offsetof(struct dp_worker,
-						  listener_flows[live->listener_counter[i]])));
+		     c->listeners[i].name, health_listener_connections(app, live->listener_counter[i]));
 	family(o, "pool_connections_total", "counter",
 	       "Connections routed per pool, kept by the pool's name across reloads.");
-	for (unsigned int i = 0; i < c->n_pools; i++)
-		mr_metrics_emit(o, "meshrelay_pool_connections_total{pool=\"%s\"} %" PRIu64 "\n", c->pools[i].name,
-		     dp_workers_sum(app, offsetof(struct dp_worker,
-					       pool_flows[relay_live_pool_counter(live, i)])));
+	for (unsigned int i = 0; i < c->n_pools; i++) {
+		uint32_t counter = relay_live_pool_counter(live, i);
+
+		if (health_pool_counter_shared(counter)) {
+			shared = health_pool_connections(app, counter);
+			any_shared = true;
+			continue;
+		}
+		mr_metrics_emit(o, "meshrelay_pool_connections_total{pool=\"%s\"} %" PRIu64 "\n",
+		     c->pools[i].name, health_pool_connections(app, counter));
+	}
+	if (!any_shared)
+		return;
+	family(o, "pool_connections_shared_total", "counter",
+	       "Connections routed to the pools that have no counter of their own (more pool "
+	       "names than the data plane counts apart), summed.");
+	mr_metrics_emit(o, "meshrelay_pool_connections_shared_total %" PRIu64 "\n", shared);
 }
 
 struct member_row {

@@ -178,8 +178,8 @@ static void report_routes(const struct dp_appliance *app, struct mgmt_report_sin
 		const char *target = r->pool >= 0 ? c->pools[r->pool].name
 						  : c->networks[r->network].name;
 		uint32_t counter = r->pool >= 0 ? relay_live_pool_counter(live, (uint32_t)r->pool) : 0;
-		uint64_t conns = r->pool >= 0 && counter < DP_POOL_COUNTERS - 1
-			? dp_workers_sum(app, offsetof(struct dp_worker, pool_flows[counter])) : 0;
+		uint64_t conns = r->pool >= 0 && !health_pool_counter_shared(counter)
+			? health_pool_connections(app, counter) : 0;
 
 		snprintf(line, sizeof(line), "%s -> %s %s%s pool_connections=%" PRIu64,
 			 r->sni ? r->sni : "(default)", r->pool >= 0 ? "pool" : "network", target,
@@ -302,8 +302,7 @@ static void report_listeners(const struct dp_appliance *app, struct mgmt_report_
 
 		snprintf(line, sizeof(line), "%s %s:%u connections=%" PRIu64, l->name,
 			 c->ports[l->port_index].name, l->tcp_port,
-			 dp_workers_sum(app, offsetof(struct dp_worker,
-						      listener_flows[live->listener_counter[i]])));
+			 health_listener_connections(app, live->listener_counter[i]));
 		s->item(s, line);
 	}
 }

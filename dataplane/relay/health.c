@@ -50,11 +50,11 @@ struct relay_health *health_create(uint32_t capacity, unsigned int n_workers, ch
 	h->n_workers = n_workers;
 	h->events = rte_ring_create_elem(name, sizeof(uint64_t), 4096, SOCKET_ID_ANY,
 					 RING_F_SC_DEQ);
-	h->pool_names = rte_zmalloc("pool_names", sizeof(*h->pool_names) * DP_POOL_COUNTERS, 0);
-	h->listener_names = rte_zmalloc("listener_names",
-					sizeof(*h->listener_names) * MR_MAX_LISTENERS, 0);
-	if (h->index && h->slots && h->stats && h->base && h->events && h->pool_names &&
-	    h->listener_names)
+	if (h->index && h->slots && h->stats && h->base && h->events &&
+	    ncount_init(&h->pool_counters, DP_POOL_COUNTERS,
+			offsetof(struct dp_worker, pool_flows)) == 0 &&
+	    ncount_init(&h->listener_counters, DP_LISTENER_COUNTERS,
+			offsetof(struct dp_worker, listener_flows)) == 0)
 		return h;
 fail:
 	snprintf(err, errlen, "member health: out of memory for %u members", capacity);
@@ -71,8 +71,8 @@ void health_free(struct relay_health *h)
 	rte_free(h->slots);
 	rte_free(h->stats);
 	rte_free(h->base);
-	rte_free(h->pool_names);
-	rte_free(h->listener_names);
+	ncount_free(&h->pool_counters);
+	ncount_free(&h->listener_counters);
 	rte_free(h);
 }
 
@@ -150,23 +150,16 @@ uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_
 	return (uint32_t)pos;
 }
 
-/* The counter index of name among names[*n] (of max), taken when new; the last index
- * when every one is taken (those names share it). */
-static uint32_t name_counter(char (*names)[MR_NAME_MAX], uint32_t *n, uint32_t max,
-			     const char *name)
+uint64_t health_pool_connections(const struct dp_appliance *app, uint32_t i)
 {
-	for (uint32_t i = 0; i < *n; i++)
-		if (strcmp(names[i], name) == 0)
-			return i;
-	if (*n == max - 1)
-		return max - 1;
-	snprintf(names[*n], MR_NAME_MAX, "%s", name);
-	return (*n)++;
+	return app->health ? ncount_read(&app->health->pool_counters, i, app)
+			   : dp_workers_sum(app, offsetof(struct dp_worker, pool_flows[i]));
 }
 
-uint32_t health_pool_counter(struct relay_health *h, const char *name)
+uint64_t health_listener_connections(const struct dp_appliance *app, uint32_t i)
 {
-	return name_counter(h->pool_names, &h->n_pool_names, DP_POOL_COUNTERS, name);
+	return app->health ? ncount_read(&app->health->listener_counters, i, app)
+			   : dp_workers_sum(app, offsetof(struct dp_worker, listener_flows[i]));
 }
 
 void health_sweep_unused(struct relay_health *h)
@@ -184,9 +177,12 @@ void health_sweep_unused(struct relay_health *h)
 		}
 		s->used_by_live = 0;
 	}
+	ncount_sweep(&h->pool_counters);
+	ncount_sweep(&h->listener_counters);
 }
 
-int health_bind_live(struct relay_health *h, struct relay_live *live)
+int health_bind_live(struct relay_health *h, struct relay_live *live,
+		     const struct dp_appliance *app)
 {
 	uint32_t n = route_table_member_count(live->routes);
 
@@ -195,11 +191,11 @@ int health_bind_live(struct relay_health *h, struct relay_live *live)
 	if (!live->member_slot || !live->pool_counter)
 		return -1;
 	for (uint32_t i = 0; i < live->conf.n_pools; i++)
-		live->pool_counter[i] = health_pool_counter(h, live->conf.pools[i].name);
+		live->pool_counter[i] = ncount_bind(&h->pool_counters, live->conf.pools[i].name,
+						    app);
 	for (uint32_t i = 0; i < live->conf.n_listeners; i++)
-		live->listener_counter[i] = name_counter(h->listener_names, &h->n_listener_names,
-							 MR_MAX_LISTENERS,
-							 live->conf.listeners[i].name);
+		live->listener_counter[i] = ncount_bind(&h->listener_counters,
+							live->conf.listeners[i].name, app);
 	live->gateway_slot = calloc(live->n_gateways + 1, sizeof(*live->gateway_slot));
 	if (!live->gateway_slot)
 		return -1;

@@ -20,6 +20,7 @@
 #include "dp.h"
 #include "ip_addr.h"
 #include "mr_config.h"
+#include "name_counter.h"
 
 struct relay_live;
 
@@ -86,14 +87,11 @@ struct relay_health {
 	unsigned int n_workers;
 	struct rte_ring *events;         /* MP/SC: workers -> the health worker */
 	uint64_t events_lost;            /* the ring was full (relaxed counter of all workers) */
-	/* Pool names by counter index (dp_worker.pool_flows): a pool keeps its counter across
-	 * reloads that add, remove or reorder pools. Control thread only. */
-	char (*pool_names)[MR_NAME_MAX];
-	uint32_t n_pool_names;
-	/* Listener names by counter index (dp_worker.listener_flows), for the same reason:
-	 * a push that adds, removes or reorders listeners moves no one's count. */
-	char (*listener_names)[MR_NAME_MAX];
-	uint32_t n_listener_names;
+	/* Pools' connection counters by name (dp_worker.pool_flows): a pool keeps its counter
+	 * across reloads that add, remove or reorder pools. Control thread only. */
+	struct ncount_table pool_counters;
+	/* Listeners' (dp_worker.listener_flows), for the same reason. */
+	struct ncount_table listener_counters;
 	uint32_t scan_cursor;            /* the health worker's place among live members */
 	uint64_t next_scan_ms;
 };
@@ -115,17 +113,29 @@ void health_free(struct relay_health *h);
 uint32_t health_bind(struct relay_health *h, const struct ip_addr *addr, uint16_t port,
 		     uint32_t owner);
 
-/* The counter index of pool name (control thread), taken when new; the last index when
- * every one is taken (those pools share it). */
-uint32_t health_pool_counter(struct relay_health *h, const char *name);
-
 /* Give each member of live's pools its health slot, each pool and each listener its
  * counter (control thread, before the swap; a member, pool or listener known already
- * keeps its slot, state and counts): fills live's member_slot, pool_counter,
+ * keeps its slot, state and counts; a new counter counts from app's workers' counters as
+ * they stand, app NULL before they run): fills live's member_slot, pool_counter,
  * listener_counter and gateway_slot. 0, or -1 when out of memory. */
-int health_bind_live(struct relay_health *h, struct relay_live *live);
+int health_bind_live(struct relay_health *h, struct relay_live *live,
+		     const struct dp_appliance *app);
 
-/* Control thread, after a swap: free the slots the last health_bind round did not mark. */
+/* Connections the workers counted at pool counter i (relay_live_pool_counter) since the
+ * pool's name took it; app->health NULL: since the start. */
+uint64_t health_pool_connections(const struct dp_appliance *app, uint32_t i);
+
+/* The same for listener counter i (relay_live.listener_counter). */
+uint64_t health_listener_connections(const struct dp_appliance *app, uint32_t i);
+
+/* Whether pool counter i is the one shared by the pools past DP_POOL_COUNTERS - 1 names. */
+static inline bool health_pool_counter_shared(uint32_t i)
+{
+	return i == DP_POOL_COUNTERS - 1;
+}
+
+/* Control thread, after a swap: free the slots and counters the last health_bind round
+ * did not mark. */
 void health_sweep_unused(struct relay_health *h);
 
 /* Whether new connections may go to slot (relaxed read; HEALTH_NONE is always usable). */

@@ -83,7 +83,7 @@ static int live_up(struct dp_appliance *app, char *err, size_t errlen)
 		mr_config_free(&conf);
 		return -1;
 	}
-	if (health_bind_live(app->health, live) < 0) {
+	if (health_bind_live(app->health, live, app) < 0) {
 		snprintf(err, errlen, "member health: out of memory");
 		relay_live_free(live);
 		return -1;

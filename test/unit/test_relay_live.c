@@ -107,7 +107,7 @@ static void test_gateways_share_evenly(void)
 	uint32_t base;
 
 	CU_ASSERT_FATAL(h && live);
-	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, live), 0);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, live, NULL), 0);
 	base = live->gateways_of[1];
 	for (uint64_t key = 0; key < n; key++) {
 		uint32_t i = relay_live_gateway_pick(live, 1, key * 0x9e3779b97f4a7c15ull,
@@ -250,7 +250,7 @@ static void test_reload_keeps_members_and_pools(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	CU_ASSERT_FATAL(before && after);
-	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before), 0);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before, NULL), 0);
 	health_sweep_unused(h);
 	s11 = slot_of(before, 11);
 	s12 = slot_of(before, 12);
@@ -260,7 +260,7 @@ static void test_reload_keeps_members_and_pools(void)
 	CU_ASSERT_EQUAL(relay_live_pool_counter(before, 1), 1); /* y */
 	h->slots[s11].state = HEALTH_EJECTED;
 	gen12 = h->slots[s12].gen;
-	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, after), 0);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, after, NULL), 0);
 	health_sweep_unused(h); /* as a reload does once "before" is retired */
 	CU_ASSERT_EQUAL(slot_of(after, 11), s11);
 	CU_ASSERT_EQUAL(slot_of(after, 13), s13);
@@ -335,14 +335,88 @@ static void test_listener_counters_by_name(void)
 	struct relay_live *before = build(before_text, 1), *after = build(after_text, 2);
 
 	CU_ASSERT_FATAL(h && before && after);
-	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before), 0);
-	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, after), 0);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, after, NULL), 0);
 	CU_ASSERT_EQUAL(after->listener_counter[1], before->listener_counter[0]); /* a */
 	CU_ASSERT_NOT_EQUAL(after->listener_counter[0], before->listener_counter[0]); /* c */
 	CU_ASSERT_NOT_EQUAL(after->listener_counter[0], before->listener_counter[1]);
 	relay_live_free(before);
 	relay_live_free(after);
 	health_free(h);
+}
+
+/* A pool and a listener renamed at every reload, for more reloads than there are counters:
+ * each name gets a counter of its own (the indexes of names gone are given again), and
+ * counts from zero on it. Before, names were never given up: past 1,023 pool names (63
+ * listener names) every new one shared the last counter, and Prometheus saw the same
+ * count under every pool that shared it. */
+static void test_renamed_counters_never_run_out(void)
+{
+	char err[128], text[512];
+	struct relay_health *h = health_create(16, 1, err, sizeof(err));
+	struct dp_appliance *app = calloc(1, sizeof(*app));
+	struct relay_live *prev = NULL;
+	unsigned int shared = 0, counted_wrong = 0;
+
+	CU_ASSERT_FATAL(h && app);
+	app->n_workers = 1;
+	app->workers[0] = calloc(1, sizeof(struct dp_worker));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app->workers[0]);
+	app->health = h;
+	for (uint32_t k = 0; k < DP_POOL_COUNTERS + 2; k++) {
+		struct relay_live *live;
+		uint32_t pc, lc;
+
+		snprintf(text, sizeof(text),
+			 "ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+			 "listeners = ( { name = \"l%u\"; port = \"edge\"; tcp_port = 443; } );\n"
+			 "pools = ( { name = \"p%u\"; members = ( { address = \"10.0.0.11\"; port = 443; } ); } );\n",
+			 k, k);
+		live = build(text, k + 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(live);
+		CU_ASSERT_EQUAL_FATAL(health_bind_live(h, live, app), 0);
+		relay_live_free(prev); /* retired, as a swap retires it */
+		prev = live;
+		health_sweep_unused(h);
+		pc = relay_live_pool_counter(live, 0);
+		lc = live->listener_counter[0];
+		shared += health_pool_counter_shared(pc) || lc == DP_LISTENER_COUNTERS - 1;
+		counted_wrong += health_pool_connections(app, pc) != 0 ||
+				 health_listener_connections(app, lc) != 0;
+		app->workers[0]->pool_flows[pc] += 3;
+		app->workers[0]->listener_flows[lc] += 2;
+		counted_wrong += health_pool_connections(app, pc) != 3 ||
+				 health_listener_connections(app, lc) != 2;
+	}
+	CU_ASSERT_EQUAL(shared, 0);
+	CU_ASSERT_EQUAL(counted_wrong, 0);
+	relay_live_free(prev);
+	free(app->workers[0]);
+	free(app);
+	health_free(h);
+}
+
+/* The table itself: full, a new name gets the shared last index; a name no configuration
+ * bound since the last sweep gives its index to the next new name. */
+static void test_name_counter_table(void)
+{
+	struct ncount_table t;
+
+	CU_ASSERT_EQUAL_FATAL(ncount_init(&t, 4, 0), 0);
+	CU_ASSERT_EQUAL(ncount_bind(&t, "a", NULL), 0);
+	CU_ASSERT_EQUAL(ncount_bind(&t, "b", NULL), 1);
+	CU_ASSERT_EQUAL(ncount_bind(&t, "c", NULL), 2);
+	CU_ASSERT_EQUAL(ncount_bind(&t, "d", NULL), 3);
+	CU_ASSERT_TRUE(ncount_shared(&t, 3));
+	CU_ASSERT_EQUAL(ncount_bind(&t, "b", NULL), 1);
+	ncount_sweep(&t);
+	CU_ASSERT_EQUAL(ncount_bind(&t, "c", NULL), 2); /* the next configuration: a, b gone */
+	ncount_sweep(&t);
+	CU_ASSERT_EQUAL(ncount_bind(&t, "e", NULL), 0);
+	CU_ASSERT_EQUAL(ncount_bind(&t, "f", NULL), 1);
+	CU_ASSERT_EQUAL(ncount_bind(&t, "c", NULL), 2);
+	CU_ASSERT_EQUAL(ncount_bind(&t, "g", NULL), 3);
+	ncount_free(&t);
 }
 
 static volatile bool swapped;
@@ -399,7 +473,7 @@ static void test_gateway_health(void)
 	uint32_t down;
 
 	CU_ASSERT_FATAL(h && live);
-	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, live), 0);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, live, NULL), 0);
 	down = relay_live_gateway_slot(live, live->gateways_of[1]); /* green g1 */
 	CU_ASSERT_NOT_EQUAL_FATAL(down, UINT32_MAX);
 	for (uint64_t key = 0; key < 300; key++) {
@@ -427,6 +501,8 @@ int test_relay_live_register(void)
 		{ "a port's gateway changes only with a restart", test_port_gateway_needs_restart },
 		{ "a slot given to another member: its counts and reports", test_slot_given_to_another },
 		{ "listener counters follow their names", test_listener_counters_by_name },
+		{ "renamed counters never run out", test_renamed_counters_never_run_out },
+		{ "the name counter table", test_name_counter_table },
 		{ "listeners compiled per port", test_listeners_compiled },
 		{ "no gateways, no networks", test_no_gateways },
 		{ "pushed ports must be the running ones", test_ports_must_match },
