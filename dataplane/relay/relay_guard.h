@@ -107,8 +107,8 @@ static inline enum relay_guard relay_guard_spliced(struct dp_worker *w, const st
 }
 
 /* What an accepted segment from side dir tells: what its sender acknowledged of the other
- * end's bytes, its window, its timestamp. */
-static inline void relay_guard_learn(struct flow *f, enum flow_dir dir,
+ * end's bytes, its window, its timestamp, and the MAC that side is now reached at. */
+static inline void relay_guard_learn(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 				     const struct relay_seg *s)
 {
 	bool from_client = dir == FLOW_DIR_CLIENT;
@@ -122,6 +122,13 @@ static inline void relay_guard_learn(struct flow *f, enum flow_dir dir,
 	if (win > in->max_win)
 		in->max_win = win;
 	in->ts_recent = s->opts.tsval; /* 0 without timestamps: then never echoed */
+	/* A side is answered at the MAC its segments come from, as its first one's was taken
+	 * at set-up: a router that fails over to another MAC (or a peer moved to another
+	 * NIC) is followed from its first accepted segment, not blackholed until idle. */
+	if (unlikely(!rte_is_same_ether_addr(&in->peer_mac, &s->eth->src_addr))) {
+		in->peer_mac = s->eth->src_addr;
+		dp_event(w, DP_EV_hop_followed);
+	}
 }
 
 /* A challenge ACK to the peer of side dir: our next sequence number towards it and `ack`,

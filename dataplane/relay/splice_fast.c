@@ -344,7 +344,7 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	/* Trailing Ethernet padding is not payload. */
 	if (unlikely(rte_pktmbuf_pkt_len(s.m) > sizeof(*s.eth) + total))
 		rte_pktmbuf_trim(s.m, (uint16_t)(rte_pktmbuf_pkt_len(s.m) - sizeof(*s.eth) - total));
-	relay_guard_learn(f, dir, &s);
+	relay_guard_learn(w, f, dir, &s);
 	if (unlikely(!f->splice_sums))
 		splice_sums_make(f);
 	translate(f, dir, &s, in, out, &d, &seq_out);

@@ -462,6 +462,85 @@ static void test_flow_made_mid_burst(void)
 	rh_flow_end(f);
 }
 
+/* A data segment from the backend with an aligned timestamp, its source MAC from, sent;
+ * the next frame to the client is returned (NULL frame when none). */
+static struct rh_sent backend_data_from(struct ts_conn *t, const struct rte_ether_addr *from)
+{
+	static const uint8_t payload[64];
+	uint8_t o[12];
+	struct rte_mbuf *m = rh_frame(&t->b, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, t->b_seq,
+				      t->b_ack, o, ts_aligned(o, t->b_tsval++, t->b_tsecr),
+				      payload, sizeof(payload));
+
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = *from;
+	t->b_seq += sizeof(payload);
+	rh_input(&t->b, m);
+	return rh_next_tcp(t->c.port);
+}
+
+/* The MAC of the next frame sent on port p, which is freed; zero when none. */
+static struct rte_ether_addr next_dst_mac(const struct dp_port *p)
+{
+	struct rh_sent s = rh_next_tcp(p);
+	struct rte_ether_addr mac = { { 0 } };
+
+	if (s.m) {
+		mac = rte_pktmbuf_mtod(s.m, struct rte_ether_hdr *)->dst_addr;
+		rte_pktmbuf_free(s.m);
+	}
+	return mac;
+}
+
+/* The client's router fails over to another MAC (burst path, then full path), and the
+ * backend comes back on another NIC: each side is answered at the MAC its latest
+ * segment came from. Before, a flow kept the MACs of its first segments for its life,
+ * and a long-lived connection behind a router that failed over was blackholed until its
+ * idle timeout. */
+static void test_moved_mac_followed(void)
+{
+	static const struct rte_ether_addr router2 = { { 0x02, 0, 0, 0, 0x0c, 0x02 } };
+	static const struct rte_ether_addr router3 = { { 0x02, 0, 0, 0, 0x0c, 0x03 } };
+	static const struct rte_ether_addr backend2 = { { 0x02, 0, 0, 0, 0x0b, 0x02 } };
+	uint64_t followed = rh_event(DP_EV_hop_followed), burst;
+	struct rte_ether_addr mac, backend1;
+	struct rte_mbuf *m;
+	struct ts_conn t;
+	struct rh_sent s;
+
+	ts_conn_open(&t);
+	backend1 = t.f->b.peer_mac; /* its SYN-ACK's source */
+	burst = rh_event(DP_EV_splice_burst);
+	m = client_data(&t, ts_aligned, 100);
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = router2;
+	rh_input(&t.c, m);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 1);
+	CU_ASSERT_TRUE(seen_at_backend(&t).ok);
+	s = backend_data_from(&t, &backend1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&rte_pktmbuf_mtod(s.m, struct rte_ether_hdr *)->dst_addr,
+					      &router2));
+	rte_pktmbuf_free(s.m);
+
+	m = client_data(&t, ts_trailing, 100); /* not the template: the full path's */
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = router3;
+	rh_input(&t.c, m);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 2);
+	mac = next_dst_mac(t.b.port);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &backend1));
+	s = backend_data_from(&t, &backend2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&rte_pktmbuf_mtod(s.m, struct rte_ether_hdr *)->dst_addr,
+					      &router3));
+	rte_pktmbuf_free(s.m);
+	m = client_data(&t, ts_aligned, 100);
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = router3;
+	rh_input(&t.c, m);
+	mac = next_dst_mac(t.b.port);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &backend2));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_hop_followed), followed + 3);
+	ts_conn_close(&t);
+}
+
 int test_relay_burst_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -475,6 +554,7 @@ int test_relay_burst_register(void)
 		{ "a paused port: the full path's, dropped", test_paused_port_full_path },
 		{ "a group source MAC: dropped, not forwarded", test_group_source_not_forwarded },
 		{ "a flow made mid-burst is found by the next frame", test_flow_made_mid_burst },
+		{ "a side's moved MAC is followed", test_moved_mac_followed },
 		CU_TEST_INFO_NULL,
 	};
 
