@@ -225,13 +225,14 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		dp_event(w, DP_EV_syn_repeated);
 		return relay_ack_client(w, f);
 	}
-	if (unlikely(f->plain || s->payload_len) &&
+	if (unlikely(f->plain || s->payload_len || f->state == FLOW_CONNECTING) &&
 	    (s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG)) == RTE_TCP_FIN_FLAG) {
 		/* A client may close its half once its first bytes are out (a half-close, as
 		 * nc -N or a DNS query then shutdown do) while the backend is still being
 		 * opened: its bytes are kept, its FIN is left unacknowledged, and the client's
-		 * retransmission of it meets the splice. A plain client's bare FIN too: its
-		 * server may speak first. Only a bare FIN before a whole hello gives up. */
+		 * retransmission of it meets the splice. So is a bare FIN after a whole hello
+		 * (connecting), and a plain client's bare FIN: its server may speak first. Only
+		 * a bare FIN before a whole hello gives up. */
 		dp_event(w, DP_EV_fin_deferred);
 		s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG;
 	}

@@ -159,11 +159,13 @@ static void test_client_speaks_first(void)
 	finish(f);
 }
 
-/* Client c, its handshake done, sends its first len bytes with FIN, and its backend is
- * then opened: the client is not reset, the bytes are kept and sent whole (behind
- * proxy_len bytes of the relay's own), the FIN is left unacknowledged, and its
- * retransmission after the splice reaches the backend after the bytes. */
-static void check_fin_with_first_bytes(struct rh_peer *c, const uint8_t *bytes, uint32_t len)
+/* Client c, its handshake done, sends its first len bytes with FIN (fin_apart: in a
+ * segment of its own after them), and its backend is then opened: the client is not
+ * reset, the bytes are kept and sent whole (behind proxy_len bytes of the relay's own),
+ * the FIN is left unacknowledged, and its retransmission after the splice reaches the
+ * backend after the bytes. */
+static void check_fin_after_first_bytes(struct rh_peer *c, const uint8_t *bytes, uint32_t len,
+					bool fin_apart)
 {
 	uint64_t deferred = rh_event(DP_EV_fin_deferred);
 	struct rh_peer b;
@@ -172,8 +174,11 @@ static void check_fin_with_first_bytes(struct rh_peer *c, const uint8_t *bytes, 
 	bool fin_seen = false;
 
 	rh_drain(c->port);
-	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG, c->isn + 1,
-		c->our_isn + 1, bytes, len);
+	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | (fin_apart ? 0 : RTE_TCP_FIN_FLAG),
+		c->isn + 1, c->our_isn + 1, bytes, len);
+	if (fin_apart)
+		rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c->isn + 1 + len, c->our_isn + 1,
+			NULL, 0);
 	f = rh_client_flow(c);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f); /* not reset */
 	s = rh_next_tcp(c->port);
@@ -214,7 +219,7 @@ static void test_client_half_close_early(void)
 	struct flow *f = plain_connect(&c, NULL, 0);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	check_fin_with_first_bytes(&c, (const uint8_t *)req, sizeof(req) - 1);
+	check_fin_after_first_bytes(&c, (const uint8_t *)req, sizeof(req) - 1, false);
 }
 
 /* The same for a TLS client whose whole hello comes with FIN (a client that shuts its
@@ -229,7 +234,23 @@ static void test_tls_hello_with_fin(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
 	c.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
 	rte_pktmbuf_free(s.m);
-	check_fin_with_first_bytes(&c, rh_hello_api, (uint32_t)rh_hello_api_len);
+	check_fin_after_first_bytes(&c, rh_hello_api, (uint32_t)rh_hello_api_len, false);
+}
+
+/* The same FIN in a segment of its own after the whole hello (a client that writes its
+ * hello with TCP_NODELAY, then shuts its half down): it was taken for a client giving up
+ * before its hello, and both sides were reset. */
+static void test_tls_fin_after_hello(void)
+{
+	struct rh_peer c = rh_client(false);
+	struct rh_sent s;
+
+	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	c.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
+	rte_pktmbuf_free(s.m);
+	check_fin_after_first_bytes(&c, rh_hello_api, (uint32_t)rh_hello_api_len, true);
 }
 
 /* A client whose server waits for the rest of its request: the relay keeps the bytes it
@@ -450,6 +471,8 @@ int test_relay_plain_register(void)
 		{ "client closes its half before the backend answered", test_client_half_close_early },
 		{ "a TLS client's FIN with its hello: kept, resent to the splice",
 		  test_tls_hello_with_fin },
+		{ "a TLS client's bare FIN after its hello: kept, resent to the splice",
+		  test_tls_fin_after_hello },
 		{ "a server waiting for more: its bytes within the hello limit",
 		  test_waiting_server_within_hello_limit },
 		{ "no service on a VIP port: RST", test_no_service_reset },
