@@ -152,8 +152,10 @@ static enum keep_result hello_keep(struct dp_worker *w, struct flow *f, struct r
 	enum keep_result r = KEEP_OK;
 
 	if (f->stream_len + fresh > w->app->conf->relay.max_hello + 16384u)
-		/* A plain connection's client may simply talk first: it waits for the splice. */
-		return f->plain ? KEEP_NO_ROOM : KEEP_TOO_LARGE;
+		/* A plain connection's client may simply talk first, and a TLS client whose
+		 * hello is whole may send early data under the window it was offered: both
+		 * wait for the splice. Before a whole hello, so many bytes are no hello. */
+		return f->plain || f->state == FLOW_CONNECTING ? KEEP_NO_ROOM : KEEP_TOO_LARGE;
 	rte_pktmbuf_adj(m, (uint16_t)(s->l4_off + s->tcp_len + overlap));
 	if (rte_pktmbuf_pkt_len(m) > fresh)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - fresh));

@@ -253,6 +253,41 @@ static void test_tls_fin_after_hello(void)
 	check_fin_after_first_bytes(&c, rh_hello_api, (uint32_t)rh_hello_api_len, true);
 }
 
+/* A TLS client that sends early data past what the relay keeps while its backend is
+ * opened (max_hello + 16 KB, under the 64 KB window it was offered): what does not fit is
+ * dropped unacknowledged, to be resent into the splice, and the connection goes on.
+ * Before, the first segment past the cap reset both sides as a hello too large. */
+static void test_tls_early_data_past_cap(void)
+{
+	static uint8_t chunk[1400];
+	struct rh_peer c = rh_client(false), b;
+	uint64_t too_large = rh_drops(DP_DROP_hello_too_large);
+	uint64_t no_room = rh_drops(DP_DROP_hello_no_room);
+	uint32_t seq = c.isn + 1 + (uint32_t)rh_hello_api_len, cap;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	struct rh_sent s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	cap = rh_app.conf->relay.max_hello + 16384u;
+	for (unsigned int i = 0; i < 30; i++, seq += sizeof(chunk))
+		rh_send(&c, RTE_TCP_ACK_FLAG, seq, c.our_isn + 1, chunk, sizeof(chunk));
+	CU_ASSERT_PTR_EQUAL_FATAL(rh_client_flow(&c), f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT(f->stream_len <= cap && f->stream_len + sizeof(chunk) > cap);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_hello_too_large), too_large);
+	CU_ASSERT(rh_drops(DP_DROP_hello_no_room) > no_room);
+	rh_drain(c.port);
+	b = rh_backend(f);
+	rh_drain(b.port);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
+	s = next_data(b.port);
+	CU_ASSERT_PTR_NOT_NULL(s.m);
+	rte_pktmbuf_free(s.m);
+	finish(f);
+}
+
 /* A client whose server waits for the rest of its request: the relay keeps the bytes it
  * sent (another member could take them should this one fail before answering), and such
  * a flow counts as one of the client's hellos until they go. Before, spliced flows counted
@@ -473,6 +508,8 @@ int test_relay_plain_register(void)
 		  test_tls_hello_with_fin },
 		{ "a TLS client's bare FIN after its hello: kept, resent to the splice",
 		  test_tls_fin_after_hello },
+		{ "TLS early data past the kept cap: not acknowledged, not reset",
+		  test_tls_early_data_past_cap },
 		{ "a server waiting for more: its bytes within the hello limit",
 		  test_waiting_server_within_hello_limit },
 		{ "no service on a VIP port: RST", test_no_service_reset },
