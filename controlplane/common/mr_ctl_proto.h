@@ -20,6 +20,10 @@
  *   PORT (text)          -> RESULT   "NAME pause" or "NAME resume": the workers stop (or
  *                                    go back to) polling and sending on the data port;
  *                                    "port NAME paused|resumed" or "refused: ..."
+ *   CLAIM                -> RESULT   "claimed": the asking client (meshrelay-cp) manages
+ *                                    the configuration while it stays connected, and a
+ *                                    PUSH from any other is refused; "refused: ..." when
+ *                                    another client holds the claim
  * RESULT payload: "applied" or "refused: FILE:LINE: reason" (text); its generation is the
  * one now in force. Unknown types get RESULT "refused: unknown request".
  */
@@ -44,6 +48,7 @@ enum mr_ctl_type {
 	MR_CTL_REPLY = 6,
 	MR_CTL_BIND = 7,
 	MR_CTL_PORT = 8,
+	MR_CTL_CLAIM = 9,
 };
 
 struct mr_ctl_hdr {

@@ -132,6 +132,23 @@ static int ping(struct cp_link *l)
 	return 0;
 }
 
+/* Claim the data plane's configuration (MR_CTL_CLAIM): while we stay connected it takes no
+ * one else's push, which we would otherwise undo at our next ping, after its sender was
+ * told "applied". A data plane that does not know the request takes pushes from anyone. */
+static void claim(struct cp_link *l)
+{
+	struct mr_ctl_hdr h;
+	char *reply;
+
+	if (request(l, MR_CTL_CLAIM, 0, NULL, 0, CP_PING_TIMEOUT_MS, &h, &reply) < 0)
+		return;
+	if (h.type != MR_CTL_RESULT || strcmp(reply, "claimed") != 0)
+		mr_log(strcmp(reply, "refused: unknown request") == 0 ? MR_LOG_INFO : MR_LOG_ERR,
+		       "the data plane at %s did not leave its configuration to us: %s", l->path,
+		       reply);
+	free(reply);
+}
+
 static void try_connect(struct cp_link *l, int64_t now_ms)
 {
 	l->fd = mr_ctl_connect(l->path);
@@ -146,6 +163,9 @@ static void try_connect(struct cp_link *l, int64_t now_ms)
 		return;
 	}
 	mr_log(MR_LOG_NOTICE, "connected to the data plane at %s", l->path);
+	claim(l);
+	if (l->fd < 0)
+		return; /* dropped while claiming: cp_link_lost set the next attempt */
 	l->failures = 0;
 	l->refused = 0; /* a restarted data plane may take what the last one refused */
 	l->pushed = l->pushed_as = 0;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * meshrelay-cp's connection to the data plane: connect with back-off, push the last good
- * configuration, ping every second, and push again whenever the data plane has another
- * configuration in force than ours (it restarted, or someone else pushed).
+ * meshrelay-cp's connection to the data plane: connect with back-off, claim the data
+ * plane's configuration (no one else's push is taken while we are connected), push the
+ * last good configuration, ping every second, and push again whenever the data plane has
+ * another configuration in force than ours (it restarted, or a push came before our claim).
  */
 #ifndef CP_LINK_H
 #define CP_LINK_H

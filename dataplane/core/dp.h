@@ -215,6 +215,8 @@ struct dp_appliance {
 	uint16_t src_port_last;
 	uint64_t tsc_per_ms;
 	uint32_t kept_per_worker;    /* buffers one worker's kept hellos may hold (dp_appliance) */
+	uint64_t managed_by;         /* the control-socket client that manages the configuration
+				      * (meshrelay-cp's CLAIM), 0 none: control thread only */
 	volatile bool quit;          /* set by the main lcore to stop the workers */
 	volatile bool draining;      /* set by the main lcore: take no new connections */
 };

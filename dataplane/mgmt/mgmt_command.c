@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "mgmt_command.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,30 @@ static int handle_query(const struct mgmt_cmd *c, const char *name, uint16_t rep
 	return rc;
 }
 
+/* meshrelay-cp claims the configuration: it pushes its file again whenever another is
+ * in force, so a push from anyone else would be undone a second later, after saying
+ * "applied". While it stays connected, such pushes are refused instead, saying why. */
+static int handle_claim(const struct mgmt_cmd *c)
+{
+	if (c->app->managed_by && c->app->managed_by != c->r->client)
+		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app),
+			      "refused: another control plane manages this data plane");
+	if (c->app->managed_by != c->r->client)
+		mr_log(MR_LOG_NOTICE, "control socket: the configuration is managed by the "
+		       "control plane (client %" PRIu64 ")", c->r->client);
+	c->app->managed_by = c->r->client;
+	return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), "claimed");
+}
+
+void mgmt_command_client_gone(struct dp_appliance *app, uint64_t client)
+{
+	if (!client || app->managed_by != client)
+		return;
+	app->managed_by = 0;
+	mr_log(MR_LOG_NOTICE, "control socket: the control plane is gone; pushes are taken "
+	       "from any client");
+}
+
 /* Validate the whole pushed file, build the new tables, swap them in: all or nothing. */
 static int handle_push(const struct mgmt_cmd *c)
 {
@@ -63,6 +88,12 @@ static int handle_push(const struct mgmt_cmd *c)
 	char err[MR_ERR_MAX], msg[MR_ERR_MAX + 64];
 	int rc;
 
+	if (c->app->managed_by && c->app->managed_by != c->r->client) {
+		free(conf);
+		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app),
+			      "refused: meshrelay-cp manages this data plane and would put its own "
+			      "file back; change that file and run meshrelayctl reload");
+	}
 	if (!conf)
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), "refused: out of memory");
 	if (mr_config_load_string(c->payload, "pushed", conf, err, sizeof(err)) < 0 ||
@@ -160,6 +191,8 @@ int mgmt_command_run(struct dp_appliance *app, const struct mr_ctl_hdr *h, const
 		return handle_bind(c);
 	case MR_CTL_PORT:
 		return handle_port(c);
+	case MR_CTL_CLAIM:
+		return handle_claim(c);
 	default:
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), "refused: unknown request");
 	}

@@ -14,11 +14,12 @@
 #include "dp.h"
 #include "mr_ctl_proto.h"
 
-/* How a message is answered: send(ctx, type, generation, text) to the client that asked;
- * 0, or -1 when that client must go. */
+/* How a message is answered: send(ctx, type, generation, text) to the client that asked
+ * (client: its connection's number, never 0); 0, or -1 when that client must go. */
 struct mgmt_reply {
 	int (*send)(void *ctx, uint16_t type, uint32_t generation, const char *text);
 	void *ctx;
+	uint64_t client;
 };
 
 /* The generation of the live configuration in force. */
@@ -28,5 +29,8 @@ uint32_t mgmt_generation(const struct dp_appliance *app);
  * through r; an unknown type is refused. What r's send returned. */
 int mgmt_command_run(struct dp_appliance *app, const struct mr_ctl_hdr *h, const char *payload,
 		     const struct mgmt_reply *r);
+
+/* Client number `client` is gone: its claim on the configuration, if any, goes with it. */
+void mgmt_command_client_gone(struct dp_appliance *app, uint64_t client);
 
 #endif

@@ -165,6 +165,7 @@ static void report_status(const struct dp_appliance *app, struct mgmt_report_sin
 	s->num(s, "kept_per_worker", app->kept_per_worker);
 	s->num(s, "routes", route_table_route_count(live->routes));
 	s->str(s, "source", live->conf.source);
+	s->num(s, "managed", app->managed_by != 0); /* by meshrelay-cp: pushes refused */
 }
 
 static void report_routes(const struct dp_appliance *app, struct mgmt_report_sink *s)

@@ -45,6 +45,7 @@ struct mgmt_client {
 	uint32_t payload_got;
 	uint64_t started_ms;   /* first byte of the message in progress, 0 when idle */
 	uint64_t idle_ms;      /* since when idle: accepted, or the last message answered */
+	uint64_t id;           /* this connection's number (mgmt_reply.client), from 1 */
 };
 
 /* Owned by the control thread once started (metrics_fd by the metrics thread); the main
@@ -65,6 +66,7 @@ static struct {
 	uint64_t evicted;      /* idle clients closed to make room for a new one */
 	uint64_t turned_away;  /* new clients closed: every slot busy */
 	uint64_t busy_logged_ms;
+	uint64_t last_id;      /* the number given to the last client accepted */
 } srv = { .listen_fd = -1, .metrics_fd = -1 };
 
 /* Send p[0..len) by deadline (mr_clock_ms time). 0, or -1 when the peer fails or is late. */
@@ -108,6 +110,7 @@ static int reply_send(void *ctx, uint16_t type, uint32_t generation, const char 
 
 static void client_close(struct mgmt_client *c)
 {
+	mgmt_command_client_gone(srv.app, c->id);
 	close(c->fd);
 	free(c->payload);
 	memset(c, 0, sizeof(*c));
@@ -161,7 +164,7 @@ static int client_read(struct mgmt_client *c)
 		return 0;
 	c->payload[c->h.length] = '\0';
 	if (mgmt_command_run(srv.app, &c->h, c->payload,
-			     &(struct mgmt_reply){ reply_send, c }) < 0)
+			     &(struct mgmt_reply){ reply_send, c, c->id }) < 0)
 		return -1;
 	client_reset_message(c);
 	return 0;
@@ -226,7 +229,9 @@ static struct mgmt_client *evict_idle(uint64_t now)
 	for (int i = 0; i < MGMT_MAX_CLIENTS; i++) {
 		struct mgmt_client *c = &srv.clients[i];
 
-		if (c->fd >= 0 && !c->started_ms && (!idlest || c->idle_ms < idlest->idle_ms))
+		/* Never the control plane's connection: its claim would go with it. */
+		if (c->fd >= 0 && !c->started_ms && c->id != srv.app->managed_by &&
+		    (!idlest || c->idle_ms < idlest->idle_ms))
 			idlest = c;
 	}
 	if (!idlest || now - idlest->idle_ms < MGMT_EVICT_IDLE_MS)
@@ -280,6 +285,7 @@ static void accept_client(void)
 	slot->fd = fd;
 	slot->uid = cred.uid;
 	slot->idle_ms = now;
+	slot->id = ++srv.last_id;
 }
 
 /* Whether c must go: stalled mid-message, or idle for MGMT_IDLE_MS (counted, logged). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Suite "cp_link": meshrelay-cp against a scripted data plane in a thread: the first push
- * after connecting, no push while its generation is in force, a re-push when another is,
+/* Suite "cp_link": meshrelay-cp against a scripted data plane in a thread: the claim and
+ * the first push after connecting, no push while its generation is in force, a re-push when another is,
  * a refused generation not pushed again, reconnection after a drop, and back-off. */
 #include <poll.h>
 #include <pthread.h>
@@ -21,6 +21,7 @@ struct fake_dp {
 	int listen_fd;
 	uint32_t generation;    /* in force */
 	uint32_t pushes;        /* PUSH requests seen */
+	uint32_t claims;        /* CLAIM requests seen */
 	uint32_t refuse;        /* answer pushes with a refusal */
 	uint32_t drop;          /* close the current connection at the next chance */
 	uint32_t reject;        /* refuse every peer at accept, as for a stranger's uid */
@@ -68,6 +69,9 @@ static void answer(struct fake_dp *dp, int fd, const struct mr_ctl_hdr *h)
 	} else if (h->type == MR_CTL_PUSH && dp->refuse) {
 		dp->pushes++;
 		snprintf(text, sizeof(text), "refused: push:1: refused on purpose");
+	} else if (h->type == MR_CTL_CLAIM) {
+		dp->claims++;
+		snprintf(text, sizeof(text), "claimed");
 	} else if (h->type == MR_CTL_PUSH) {
 		dp->pushes++;
 		dp->generation = h->generation;
@@ -170,6 +174,7 @@ static void test_follows_the_data_plane(void)
 	cp_link_init(&l, path);
 	cp_link_tick(&l, &c, mr_clock_ms());
 	CU_ASSERT(l.fd >= 0);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.claims), 1); /* ours to manage: no one else's pushes */
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 1);
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 1);
 	tick_due(&l, &c);
@@ -199,6 +204,7 @@ static void test_follows_the_data_plane(void)
 	CU_ASSERT_EQUAL(l.fd, -1);
 	tick_due(&l, &c);
 	CU_ASSERT(l.fd >= 0);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.claims), 2); /* claimed again on the new connection */
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 5);
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 2);
 	cp_link_close(&l);

@@ -34,15 +34,21 @@ static int catch_answer(void *ctx, uint16_t type, uint32_t generation, const cha
 	return 0;
 }
 
-/* Carry out one message; its one answer must come. */
-static void run(uint16_t type, uint32_t generation, const char *payload)
+/* Carry out one message from client number `client`; its one answer must come. */
+static void run_from(uint64_t client, uint16_t type, uint32_t generation, const char *payload)
 {
 	struct mr_ctl_hdr h = { MR_CTL_VERSION, type, generation, (uint32_t)strlen(payload) };
 	unsigned int before = ans.count;
 
 	CU_ASSERT_EQUAL(mgmt_command_run(&rh_app, &h, payload,
-					 &(struct mgmt_reply){ catch_answer, NULL }), 0);
+					 &(struct mgmt_reply){ catch_answer, NULL, client }), 0);
 	CU_ASSERT_EQUAL(ans.count, before + 1);
+}
+
+/* The same from client 1. */
+static void run(uint16_t type, uint32_t generation, const char *payload)
+{
+	run_from(1, type, generation, payload);
 }
 
 static void test_refusals(void)
@@ -149,6 +155,38 @@ static void test_push_keeps_flows_of_a_moved_listener(void)
 	free(moved);
 }
 
+/* meshrelay-cp (client 7) claims the configuration: a push from anyone else is refused,
+ * saying why, and nothing changes; its own pushes apply; a second claim is refused; once
+ * it is gone, anyone's push applies again. Before, another client's push said "applied"
+ * and meshrelay-cp put its own file back at its next ping. */
+static void test_claimed_configuration(void)
+{
+	const char *text = rh_config_text();
+	uint32_t gen = mgmt_generation(&rh_app);
+
+	run_from(7, MR_CTL_CLAIM, 0, "");
+	CU_ASSERT_STRING_EQUAL(ans.text, "claimed");
+	run_from(2, MR_CTL_PING, 0, "");
+	CU_ASSERT_PTR_NOT_NULL(strstr(ans.text, "\"managed\": 1"));
+	run_from(2, MR_CTL_PUSH, gen + 1, text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ans.text, "refused: meshrelay-cp manages"));
+	CU_ASSERT_EQUAL(mgmt_generation(&rh_app), gen);
+	run_from(3, MR_CTL_CLAIM, 0, "");
+	CU_ASSERT_EQUAL(strncmp(ans.text, "refused: ", 9), 0);
+	run_from(7, MR_CTL_PUSH, gen + 2, text);
+	CU_ASSERT_EQUAL(strncmp(ans.text, "applied", 7), 0);
+	CU_ASSERT_EQUAL(mgmt_generation(&rh_app), gen + 2);
+	mgmt_command_client_gone(&rh_app, 2);  /* not the claimant: nothing changes */
+	run_from(2, MR_CTL_PUSH, gen + 3, text);
+	CU_ASSERT_EQUAL(mgmt_generation(&rh_app), gen + 2);
+	mgmt_command_client_gone(&rh_app, 7);
+	run_from(2, MR_CTL_PING, 0, "");
+	CU_ASSERT_PTR_NOT_NULL(strstr(ans.text, "\"managed\": 0"));
+	run_from(2, MR_CTL_PUSH, gen + 3, text);
+	CU_ASSERT_EQUAL(strncmp(ans.text, "applied", 7), 0);
+	CU_ASSERT_EQUAL(mgmt_generation(&rh_app), gen + 3);
+}
+
 int test_mgmt_command_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -157,6 +195,7 @@ int test_mgmt_command_register(void)
 		{ "a push applies whole or not at all", test_push_whole_or_nothing },
 		{ "a push that moves a listener keeps its open flows",
 		  test_push_keeps_flows_of_a_moved_listener },
+		{ "a claimed configuration takes no one else's push", test_claimed_configuration },
 		CU_TEST_INFO_NULL,
 	};
 
