@@ -3,6 +3,7 @@
 #include "mr_ctl_proto.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #define MR_CTL_SEND_TIMEOUT_MS 5000
 /* A peer that refuses us says why and closes at once: our send may fail before we read. */
 #define MR_CTL_LEFT_BEHIND_MS 200
+/* How often a connect refused by a full listen backlog is tried again. */
+#define MR_CTL_CONNECT_RETRY_MS 10
 
 /* A deadline timeout_ms from now, in mr_clock_ms time; -1 (none) for a negative timeout. */
 static int64_t deadline_in(int timeout_ms)
@@ -146,20 +149,52 @@ int mr_ctl_recv(int fd, struct mr_ctl_hdr *h, char **payload, uint32_t max_paylo
 	return 0;
 }
 
-/* A connect interrupted by a signal goes on in the background: wait for its outcome. */
-static int connect_finish(int fd)
+/* A connect that goes on in the background: wait for its outcome until the deadline. */
+static int connect_finish(int fd, int64_t deadline)
 {
 	int err = 0;
 	socklen_t elen = sizeof(err);
 
-	if (wait_ready(fd, POLLOUT, deadline_in(MR_CTL_SEND_TIMEOUT_MS)) < 0 ||
+	if (wait_ready(fd, POLLOUT, deadline) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		return -1;
 	errno = err;
 	return err ? -1 : 0;
 }
 
-int mr_ctl_connect(const char *path)
+/* Sleep up to ms, never past the deadline (< 0: none); -1 with ETIMEDOUT once it passed. */
+static int pause_before(int64_t deadline, int ms)
+{
+	if (deadline >= 0) {
+		int64_t left = deadline - (int64_t)mr_clock_ms();
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (left < ms)
+			ms = (int)left;
+	}
+	poll(NULL, 0, ms); /* a signal only ends the pause early */
+	return 0;
+}
+
+/* Connect the non-blocking fd before the deadline. A listener whose backlog is full (a
+ * frozen data plane) refuses with EAGAIN and offers nothing to poll for until it accepts,
+ * so the connect is tried again every few milliseconds. */
+static int connect_by(int fd, const struct sockaddr_un *sun, int64_t deadline)
+{
+	for (;;) {
+		if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+			return 0;
+		if (errno == EINPROGRESS || errno == EINTR)
+			return connect_finish(fd, deadline);
+		if (errno != EAGAIN || pause_before(deadline, MR_CTL_CONNECT_RETRY_MS) < 0)
+			return -1;
+	}
+}
+
+int mr_ctl_connect(const char *path, int timeout_ms)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t plen = strlen(path);
@@ -170,11 +205,12 @@ int mr_ctl_connect(const char *path)
 		return -1;
 	}
 	memcpy(sun.sun_path, path, plen + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-	    (errno == EINTR && connect_finish(fd) == 0))
+	/* Handed back blocking, as it always was: only the connect needed to be bounded. */
+	if (connect_by(fd, &sun, deadline_in(timeout_ms)) == 0 &&
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0)
 		return fd;
 	e = errno;
 	close(fd);

@@ -140,7 +140,9 @@ int mr_ctl_recv(int fd, struct mr_ctl_hdr *h, char **payload, uint32_t max_paylo
 int mr_ctl_exchange(int fd, uint16_t type, uint32_t generation, const void *body, uint32_t len,
 		    int timeout_ms, struct mr_ctl_hdr *h, char **payload);
 
-/* Connect to the UNIX socket at path; fd or -1 with errno. */
-int mr_ctl_connect(const char *path);
+/* Connect to the UNIX socket at path within timeout_ms (< 0: no bound); a listener that
+ * accepts nothing in time (its backlog full) fails it with ETIMEDOUT. A blocking fd, or
+ * -1 with errno. */
+int mr_ctl_connect(const char *path, int timeout_ms);
 
 #endif

@@ -151,7 +151,7 @@ static void claim(struct cp_link *l)
 
 static void try_connect(struct cp_link *l, int64_t now_ms)
 {
-	l->fd = mr_ctl_connect(l->path);
+	l->fd = mr_ctl_connect(l->path, CP_PING_TIMEOUT_MS);
 	if (l->fd < 0) {
 		uint32_t delay = cp_backoff_next(&l->backoff);
 

@@ -55,7 +55,7 @@ static int open_session(const struct ctl_opts *o, struct session *s)
 	s->json = o->json;
 	if (resolve_path(o, s) < 0)
 		return CTL_EXIT_FAILED;
-	s->fd = mr_ctl_connect(s->path);
+	s->fd = mr_ctl_connect(s->path, ASK_TIMEOUT_MS);
 	if (s->fd >= 0)
 		return CTL_EXIT_OK;
 	e = errno;

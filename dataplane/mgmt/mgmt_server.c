@@ -24,6 +24,7 @@
 #define MGMT_MAX_CLIENTS 16
 #define MGMT_STALL_MS 5000      /* a message must arrive whole within this */
 #define MGMT_SEND_TIMEOUT_MS 2000
+#define MGMT_PROBE_MS 2000       /* a listener that accepts nothing so long is frozen, not gone */
 /* A client with no message in progress for this long is closed: meshrelay-cp pings every
  * second and meshrelayctl asks as soon as it connects, so only a forgotten or hostile
  * client idles this long, and 16 of them would lock meshrelay-cp out. */
@@ -374,13 +375,15 @@ static int make_parent_dir(const char *path)
 	return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* A socket file nobody answers on is left from a previous run; one that answers is not. */
+/* A socket file nobody answers on is left from a previous run; one that answers is not,
+ * nor one whose listener is there but accepts nothing (a frozen data plane). */
 static int claim_path(const char *path, char *err, size_t errlen)
 {
-	int probe = mr_ctl_connect(path);
+	int probe = mr_ctl_connect(path, MGMT_PROBE_MS);
 
-	if (probe >= 0) {
-		close(probe);
+	if (probe >= 0 || errno == ETIMEDOUT) {
+		if (probe >= 0)
+			close(probe);
 		snprintf(err, errlen, "control socket %s is served by another process", path);
 		return -1;
 	}

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mr_clock.h"
@@ -280,16 +281,16 @@ static void test_connect(void)
 	long_path[0] = '/';
 	long_path[sizeof(long_path) - 1] = '\0';
 	errno = 0;
-	CU_ASSERT_EQUAL(mr_ctl_connect(long_path), -1);
+	CU_ASSERT_EQUAL(mr_ctl_connect(long_path, 1000), -1);
 	CU_ASSERT_EQUAL(errno, ENAMETOOLONG);
 	errno = 0;
-	CU_ASSERT_EQUAL(mr_ctl_connect(path), -1);
+	CU_ASSERT_EQUAL(mr_ctl_connect(path, 1000), -1);
 	CU_ASSERT_EQUAL(errno, ENOENT);
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	CU_ASSERT_FATAL(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0 && listen(lfd, 1) == 0);
-	cfd = mr_ctl_connect(path);
+	cfd = mr_ctl_connect(path, 1000);
 	CU_ASSERT_FATAL(cfd >= 0);
 	afd = accept(lfd, NULL, NULL);
 	CU_ASSERT_EQUAL(mr_ctl_send(cfd, MR_CTL_PING, 0, NULL, 0), 0);
@@ -300,6 +301,72 @@ static void test_connect(void)
 	close(cfd);
 	close(lfd);
 	unlink(path);
+}
+
+/* A listening socket at path that never accepts, its backlog filled by the connections
+ * left in fds (n of them, up to max): what a frozen data plane looks like. */
+static int listen_full(const char *path, int fds[], int max, int *n)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	CU_ASSERT_FATAL(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0 && listen(lfd, 0) == 0);
+	for (*n = 0; *n < max; (*n)++) {
+		fds[*n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(fds[*n], (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+			close(fds[*n]);
+			break;
+		}
+	}
+	return lfd;
+}
+
+struct connector {
+	const char *path;
+	int timeout_ms;
+	int fd, err;
+};
+
+static void *connector_run(void *arg)
+{
+	struct connector *c = arg;
+
+	c->fd = mr_ctl_connect(c->path, c->timeout_ms);
+	c->err = errno;
+	return NULL;
+}
+
+/* The connect runs on a thread that the test gives up on after 3 s: a connect that
+ * ignores its deadline fails the test instead of hanging the run. */
+static void test_connect_backlog_full(void)
+{
+	struct connector c = { .path = unit_path("frozen.sock"), .timeout_ms = 200, .fd = -1 };
+	struct timespec until;
+	int fds[64], n, lfd;
+	uint64_t t0;
+	pthread_t th;
+	bool done;
+
+	lfd = listen_full(c.path, fds, 64, &n);
+	CU_ASSERT_FATAL(n > 0 && n < 64);
+	t0 = mr_clock_ms();
+	pthread_create(&th, NULL, connector_run, &c);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	done = pthread_timedjoin_np(th, NULL, &until) == 0;
+	if (!done) {
+		pthread_cancel(th); /* stuck in connect, a cancellation point */
+		pthread_join(th, NULL);
+	}
+	CU_ASSERT_TRUE(done);
+	CU_ASSERT_EQUAL(c.fd, -1);
+	CU_ASSERT_EQUAL(c.err, ETIMEDOUT);
+	CU_ASSERT(mr_clock_ms() - t0 >= 200 && mr_clock_ms() - t0 < 1000);
+	while (n > 0)
+		close(fds[--n]);
+	close(lfd);
+	unlink(c.path);
 }
 
 int test_ctl_io_register(void)
@@ -313,6 +380,7 @@ int test_ctl_io_register(void)
 		{ "receiver refuses bad frames with EPROTO", test_recv_refusals },
 		{ "signals during a receive", test_signals },
 		{ "connect: long path, missing socket, round trip", test_connect },
+		{ "connect: a full backlog fails it at the deadline", test_connect_backlog_full },
 		CU_TEST_INFO_NULL,
 	};
 

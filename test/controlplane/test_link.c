@@ -247,7 +247,7 @@ static void test_refused_backs_off(void)
 
 	fake_dp_start(&dp, path);
 	fake_set(&dp, &dp.reject, 1);
-	fd = mr_ctl_connect(path);
+	fd = mr_ctl_connect(path, 1000);
 	usleep(100 * 1000); /* the refusal is written and the socket closed */
 	CU_ASSERT_EQUAL(mr_ctl_exchange(fd, MR_CTL_PING, 0, NULL, 0, 1000, &h, &reply), 0);
 	CU_ASSERT_EQUAL(h.type, MR_CTL_RESULT);
