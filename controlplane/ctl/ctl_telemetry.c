@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -14,31 +15,51 @@
 #include "json.h"
 
 #define REPLY_MAX (64 * 1024)
+#define TELEMETRY_TIMEOUT_MS 10000 /* as long as the control socket gives an answer */
 
-static int telemetry_query(const char *prefix, const char *cmd, char *reply, size_t len)
+/* Every step waits at most ms, the connect included (a stopped data plane's listen backlog
+ * fills): a data plane that does not answer must not hang the command. */
+static int set_timeouts(int fd, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+	       setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 ? 0 : -1;
+}
+
+/* A connect that ran out of time says so, not "Resource temporarily unavailable". */
+static const char *connect_failure(int e)
+{
+	return e == EAGAIN ? "it accepts no connection (stopped?)" : strerror(e);
+}
+
+int ctl_telemetry_query(const char *path, const char *cmd, char *reply, size_t len,
+			int timeout_ms)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	ssize_t n;
+	int e;
 
 	if (fd < 0)
 		return -1;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "/var/run/dpdk/%s/dpdk_telemetry.v2", prefix);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		fprintf(stderr, "meshrelayctl: cannot reach the data plane at %s: %s\n",
-			sun.sun_path, strerror(errno));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (set_timeouts(fd, timeout_ms) < 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		fprintf(stderr, "meshrelayctl: cannot reach the data plane at %s: %s\n", path,
+			connect_failure(errno));
 		close(fd);
 		return -1;
 	}
 	/* The first message is the server's greeting; the second answers our command. */
 	n = recv(fd, reply, len - 1, 0);
-	if (n > 0 && send(fd, cmd, strlen(cmd), 0) > 0)
-		n = recv(fd, reply, len - 1, 0);
-	else
-		n = -1;
+	if (n > 0)
+		n = send(fd, cmd, strlen(cmd), 0) > 0 ? recv(fd, reply, len - 1, 0) : -1;
+	e = errno;
 	close(fd);
 	if (n <= 0) {
-		fprintf(stderr, "meshrelayctl: no answer to %s\n", cmd);
+		fprintf(stderr, "meshrelayctl: no answer to %s%s\n", cmd,
+			n < 0 && (e == EAGAIN || e == EWOULDBLOCK) ? " in time" : "");
 		return -1;
 	}
 	reply[n] = '\0';
@@ -53,7 +74,7 @@ static const struct json_value *answer_value(const struct json_value *doc)
 
 int ctl_telemetry_show(const char *prefix, const char *what, const char *arg, bool json)
 {
-	char cmd[96];
+	char cmd[96], path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *reply = malloc(REPLY_MAX);
 	struct json_value *doc = NULL;
 	const struct json_value *value;
@@ -62,8 +83,9 @@ int ctl_telemetry_show(const char *prefix, const char *what, const char *arg, bo
 	if (!reply)
 		return 1;
 	snprintf(cmd, sizeof(cmd), "/meshrelay/%s%s%s", what, arg ? "," : "", arg ? arg : "");
-	rc = telemetry_query(prefix, cmd, reply, REPLY_MAX) == 0 ? CTL_EXIT_OK
-								  : CTL_EXIT_UNREACHABLE;
+	snprintf(path, sizeof(path), "/var/run/dpdk/%s/dpdk_telemetry.v2", prefix);
+	rc = ctl_telemetry_query(path, cmd, reply, REPLY_MAX, TELEMETRY_TIMEOUT_MS) == 0 ?
+		CTL_EXIT_OK : CTL_EXIT_UNREACHABLE;
 	if (rc == 0)
 		doc = json_parse(reply, strlen(reply), NULL, 0);
 	value = answer_value(doc);

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "ctl": meshrelayctl's command line (modes, defaults, refusals) and the lines it
- * prints for people from the data plane's JSON (control socket and telemetry). */
+ * prints for people from the data plane's JSON (control socket and telemetry), and how
+ * long it waits for telemetry. */
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "ctl_args.h"
 #include "ctl_print.h"
+#include "ctl_telemetry.h"
 #include "json.h"
+#include "mr_clock.h"
 #include "mr_config.h"
 #include "unit.h"
 
@@ -209,6 +217,50 @@ static void test_print(void)
 	CU_ASSERT_STRING_EQUAL(out, "\"a\\\"b\\\\c\\n\"");
 }
 
+/* A telemetry server that accepts one client and never says a word: what a stopped data
+ * plane's socket looks like to a client already in its backlog. It lets the client go
+ * (closes) only when told through stop, or after 3 s, so that a client that would wait
+ * for ever fails the test instead of hanging the run. */
+struct mute_server {
+	int listen_fd, stop[2];
+};
+
+static void *mute_server_run(void *arg)
+{
+	struct mute_server *m = arg;
+	struct pollfd stop = { .fd = m->stop[0], .events = POLLIN };
+	int fd = accept(m->listen_fd, NULL, NULL);
+
+	poll(&stop, 1, 3000);
+	close(fd);
+	return NULL;
+}
+
+static void test_telemetry_no_answer(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct mute_server m;
+	char reply[256];
+	pthread_t th;
+	uint64_t t0;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", unit_path("telemetry.sock"));
+	m.listen_fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	CU_ASSERT_FATAL(bind(m.listen_fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+			listen(m.listen_fd, 1) == 0 && pipe(m.stop) == 0);
+	pthread_create(&th, NULL, mute_server_run, &m);
+	t0 = mr_clock_ms();
+	CU_ASSERT_EQUAL(ctl_telemetry_query(sun.sun_path, "/meshrelay/counters", reply,
+					    sizeof(reply), 300), -1);
+	CU_ASSERT(mr_clock_ms() - t0 >= 300 && mr_clock_ms() - t0 < 2000);
+	CU_ASSERT_EQUAL(write(m.stop[1], "x", 1), 1);
+	pthread_join(th, NULL);
+	close(m.stop[0]);
+	close(m.stop[1]);
+	close(m.listen_fd);
+	unlink(sun.sun_path);
+}
+
 int test_ctl_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -219,6 +271,7 @@ int test_ctl_register(void)
 		{ "tables: what is not one is printed as it came", test_table_refusals },
 		{ "human tables", test_print },
 		{ "telemetry answers as lines", test_telemetry_lines },
+		{ "telemetry that never answers: given up in time", test_telemetry_no_answer },
 		CU_TEST_INFO_NULL,
 	};
 
