@@ -19,7 +19,8 @@ void mr_log_init(const char *ident, enum mr_log_level level, bool use_syslog);
 /* Parse "err|warn|notice|info|debug"; returns the level or -1 when unknown. */
 int mr_log_level_parse(const char *name);
 
-/* Print one line at a level; lines above the configured level are skipped cheaply. */
+/* Print one line at a level; lines above the configured level are skipped cheaply. Control
+ * bytes in the message (newlines included) are written escaped, as \n, \r, \t or \xNN. */
 void mr_log(enum mr_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

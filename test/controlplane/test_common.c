@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "common": the small helpers every process links: the monotonic clock, the
- * big-endian loads and stores, bounded file reads, the pid file, command lines. */
+ * big-endian loads and stores, bounded file reads, the pid file, command lines, log lines. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -15,6 +15,7 @@
 #include "mr_bytes.h"
 #include "mr_clock.h"
 #include "mr_http_serve.h"
+#include "mr_log.h"
 #include "mr_pidfile.h"
 #include "mr_textfile.h"
 #include "unit.h"
@@ -149,6 +150,46 @@ static void test_pidfile_links(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
 	unlink(path);
 	unlink(victim);
+}
+
+/* The line(s) one mr_log call with a peer's reason writes on stderr, into out (cap bytes). */
+static void logged(const char *reason, char *out, size_t cap)
+{
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	CU_ASSERT_FATAL(f && saved >= 0 && dup2(fileno(f), STDERR_FILENO) == STDERR_FILENO);
+	mr_log(MR_LOG_ERR, "TURN refused: %s", reason);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, cap - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+/* A peer's text that holds a line of its own stays on ours, its control bytes escaped
+ * (UTF-8 as it came); a message cut to fit is never cut inside an escape. */
+static void test_log_escapes(void)
+{
+	char line[2048], many[1200];
+	const char *msg;
+	size_t len;
+
+	logged("Forbidden\r\n00:00:00.000 meshrelay-cp[err] forged\t\x01\x7f\xc3\xa9", line,
+	       sizeof(line));
+	msg = strstr(line, "TURN refused: ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_STRING_EQUAL(msg, "TURN refused: Forbidden\\r\\n00:00:00.000 meshrelay-cp[err] "
+			       "forged\\t\\x01\\x7f\xc3\xa9\n");
+	memset(many, '\n', sizeof(many) - 1);
+	many[sizeof(many) - 1] = '\0';
+	logged(many, line, sizeof(line));
+	len = strlen(line);
+	CU_ASSERT(len > 900 && len <= 1024);
+	CU_ASSERT_PTR_EQUAL(strchr(line, '\n'), line + len - 1); /* one line */
+	CU_ASSERT_EQUAL(strcmp(line + len - 3, "\\n\n"), 0);
 }
 
 struct args {
@@ -352,6 +393,7 @@ int test_common_register(void)
 		{ "pid and status files: a link planted there is replaced, not written through",
 		  test_pidfile_links },
 		{ "command lines from a table of options", test_args },
+		{ "log lines: control bytes escaped, one call one line", test_log_escapes },
 		{ "a scrape request trickled a byte at a time: bounded wait",
 		  test_scrape_trickle_bounded },
 		{ "a scrape larger than the first buffer", test_scrape_large_body },
