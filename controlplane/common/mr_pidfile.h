@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The pid file of meshrelay-cp: written at start, read by `meshrelayctl reload`. */
+/* The pid file of meshrelay-cp: taken (locked) at start for as long as it runs, its holder
+ * signalled by `meshrelayctl reload`. */
 #ifndef MR_PIDFILE_H
 #define MR_PIDFILE_H
 
@@ -9,13 +10,25 @@
 /* Where meshrelay-cp writes its pid unless told otherwise, and meshrelayctl reads it. */
 #define MR_CP_PIDFILE "/run/meshrelay/cp.pid"
 
-/* Write our pid to path, refusing when it names another live process. 0 or -1 with err. */
+/* Take the pid file at path for this process: a write lock (fcntl) held on it until
+ * mr_pidfile_remove or exit, and our pid written in it. A file no process holds is stale,
+ * whatever pid it names; one another process holds refuses us, naming it. A second call
+ * lets the first file go. 0 or -1 with err. */
 int mr_pidfile_write(const char *path, char *err, size_t errlen);
 
 /* The pid stored in path; -1 when the file is missing or holds no pid. */
 pid_t mr_pidfile_read(const char *path);
 
-/* Remove path if it still holds our pid (a successor's file is left alone). */
+/* The process that holds path (a running meshrelay-cp); -1 when none does: no file, a stale
+ * one, or one held by this process. */
+pid_t mr_pidfile_holder(const char *path);
+
+/* Send sig to the process that holds path, never to one that merely has the pid a stale
+ * file names. 0 with its pid in *pid, or -1 with errno (ESRCH: none holds it). */
+int mr_pidfile_signal(const char *path, int sig, pid_t *pid);
+
+/* Remove path if it is still the file we hold (a successor's file is left alone), and let
+ * it go. */
 void mr_pidfile_remove(const char *path);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Whole small text files (configurations) read into memory, bounded; files a privileged
- * process writes at a configured path (pid file, status file) created afresh. */
+ * process writes at a configured path (the status file) created afresh. */
 #ifndef MR_TEXTFILE_H
 #define MR_TEXTFILE_H
 

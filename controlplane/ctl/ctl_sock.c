@@ -227,18 +227,20 @@ static int cmd_port(struct session *s, const char *name, const char *action)
 	return done ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 }
 
-/* SIGHUP meshrelay-cp, then watch the data plane's generation move (or not). */
-static int cmd_reload(struct session *s, pid_t pid)
+/* SIGHUP the meshrelay-cp that holds the pid file (never a process that merely has the
+ * pid a stale file names), then watch the data plane's generation move (or not). */
+static int cmd_reload(struct session *s, const char *pidfile)
 {
 	uint32_t before, now;
 	uint64_t deadline;
+	pid_t pid;
 	int rc = ping(s, &before, NULL);
 
 	if (rc != CTL_EXIT_OK)
 		return rc;
-	if (kill(pid, SIGHUP) < 0) {
-		fprintf(stderr, "meshrelayctl: cannot signal meshrelay-cp (pid %d): %s\n", (int)pid,
-			strerror(errno));
+	if (mr_pidfile_signal(pidfile, SIGHUP, &pid) < 0) {
+		fprintf(stderr, "meshrelayctl: cannot signal meshrelay-cp (pid file %s): %s\n",
+			pidfile, errno == ESRCH ? "no process holds it" : strerror(errno));
 		return CTL_EXIT_FAILED;
 	}
 	deadline = mr_clock_ms() + RELOAD_WAIT_MS;
@@ -277,13 +279,12 @@ int ctl_sock_run(const struct ctl_opts *o)
 	struct session s = { .fd = -1 };
 	char *text = NULL;
 	uint32_t len = 0;
-	pid_t pid = -1;
 	int rc;
 
 	if (o->cmd == CTL_CMD_PUSH && load_push_file(o->what, &text, &len) != CTL_EXIT_OK)
 		return CTL_EXIT_FAILED;
-	if (o->cmd == CTL_CMD_RELOAD && (pid = mr_pidfile_read(o->pidfile)) < 0) {
-		fprintf(stderr, "meshrelayctl: no meshrelay-cp pid in %s (is it running?)\n",
+	if (o->cmd == CTL_CMD_RELOAD && mr_pidfile_holder(o->pidfile) < 0) {
+		fprintf(stderr, "meshrelayctl: no meshrelay-cp holds %s (is it running?)\n",
 			o->pidfile);
 		return CTL_EXIT_FAILED;
 	}
@@ -293,7 +294,7 @@ int ctl_sock_run(const struct ctl_opts *o)
 		case CTL_CMD_STATUS: rc = cmd_status(&s); break;
 		case CTL_CMD_SHOW: rc = cmd_show(&s, o->what, o->arg); break;
 		case CTL_CMD_PUSH: rc = cmd_push(&s, text, len); break;
-		case CTL_CMD_RELOAD: rc = cmd_reload(&s, pid); break;
+		case CTL_CMD_RELOAD: rc = cmd_reload(&s, o->pidfile); break;
 		case CTL_CMD_PORT: rc = cmd_port(&s, o->what, o->arg); break;
 		case CTL_CMD_TOP:
 			rc = ctl_top_run(top_query, &s, o->what ? (unsigned int)atoi(o->what) : 0,

@@ -2,13 +2,16 @@
 /* Suite "common": the small helpers every process links: the monotonic clock, the
  * big-endian loads and stores, bounded file reads, the pid file, command lines, log lines. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mr_args.h"
@@ -79,6 +82,9 @@ static void test_textfile_bounds(void)
 	unlink(path);
 }
 
+/* Taken, read back, removed on the way out. A file no process holds is stale whatever pid
+ * it names (process 1 always runs: a pid taken by another process since a crash), and one
+ * put in place of ours is not ours to remove. */
 static void test_pidfile(void)
 {
 	const char *path = unit_path("cp.pid");
@@ -87,20 +93,79 @@ static void test_pidfile(void)
 	CU_ASSERT_EQUAL(mr_pidfile_read(path), -1);
 	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(mr_pidfile_read(path), getpid());
-	/* Process 1 always runs: its pid file is not taken over. */
-	unit_write_file(path, "1\n");
-	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "process 1 is running"));
-	mr_pidfile_remove(path); /* not ours: stays */
-	CU_ASSERT_EQUAL(mr_pidfile_read(path), 1);
-	/* A stale file (no such process) is replaced; then removed on the way out. */
-	unit_write_file(path, "1073741823\n");
-	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
 	mr_pidfile_remove(path);
 	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	unit_write_file(path, "1\n");
+	CU_ASSERT_EQUAL(mr_pidfile_holder(path), -1);
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), getpid());
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	unit_write_file(path, "1\n");
+	mr_pidfile_remove(path); /* not ours: stays */
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), 1);
 	unit_write_file(path, "12abc\n");
 	CU_ASSERT_EQUAL(mr_pidfile_read(path), -1);
 	unlink(path);
+}
+
+/* A child that takes the pid file at path and says so on ready (a byte: 0 taken, 1
+ * refused), then holds it until a byte comes on go (or 5 s) and leaves without removing
+ * it, as a crashed meshrelay-cp would. */
+static pid_t child_holding(const char *path, int ready[2], int go[2])
+{
+	pid_t pid;
+
+	CU_ASSERT_FATAL(pipe(ready) == 0 && pipe(go) == 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		char err[256], taken = mr_pidfile_write(path, err, sizeof(err)) == 0 ? 0 : 1;
+		struct pollfd p = { .fd = go[0], .events = POLLIN };
+
+		if (write(ready[1], &taken, 1) == 1)
+			poll(&p, 1, 5000);
+		_exit(0);
+	}
+	return pid;
+}
+
+/* Two instances: the second is refused while the first runs, naming it, and only the
+ * first is signalled; once it is gone its file is stale, though its pid still names a
+ * process (not reaped yet, as a pid another process took since would). */
+static void test_pidfile_held(void)
+{
+	const char *path = unit_path("held.pid");
+	char err[256], want[64], taken = 1;
+	int ready[2], go[2];
+	pid_t child, pid = 0;
+	siginfo_t si;
+
+	child = child_holding(path, ready, go);
+	CU_ASSERT_EQUAL(read(ready[0], &taken, 1), 1);
+	CU_ASSERT_EQUAL(taken, 0);
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "held by process %d", (int)child);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	CU_ASSERT_EQUAL(mr_pidfile_holder(path), child);
+	CU_ASSERT_EQUAL(mr_pidfile_signal(path, 0, &pid), 0);
+	CU_ASSERT_EQUAL(pid, child);
+
+	CU_ASSERT_EQUAL(write(go[1], "x", 1), 1);
+	CU_ASSERT_EQUAL(waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT), 0);
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), child);
+	CU_ASSERT_EQUAL(mr_pidfile_holder(path), -1);
+	errno = 0;
+	CU_ASSERT_EQUAL(mr_pidfile_signal(path, 0, &pid), -1);
+	CU_ASSERT_EQUAL(errno, ESRCH);
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), getpid());
+	waitpid(child, NULL, 0);
+	mr_pidfile_remove(path);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	for (int i = 0; i < 2; i++) {
+		close(ready[i]);
+		close(go[i]);
+	}
 }
 
 /* What a link planted at the path names, and its content afterwards. */
@@ -389,7 +454,8 @@ int test_common_register(void)
 		{ "monotonic clock: milliseconds and microseconds", test_clock },
 		{ "big-endian loads and stores at any offset", test_bytes },
 		{ "file reads are bounded", test_textfile_bounds },
-		{ "pid file: write, refuse a live owner, replace a stale one", test_pidfile },
+		{ "pid file: write, replace a stale one whatever pid it names", test_pidfile },
+		{ "pid file: held by a running instance, stale once it is gone", test_pidfile_held },
 		{ "pid and status files: a link planted there is replaced, not written through",
 		  test_pidfile_links },
 		{ "command lines from a table of options", test_args },
