@@ -6,8 +6,21 @@
 #
 #   scripts/test.sh              everything
 #   scripts/test.sh PATTERN      only integration scripts whose name contains PATTERN
+#                                (exit 2 when none does)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+# The integration scripts to run. A PATTERN that names none is a mistake (a typo), not a
+# run with nothing failed: said before anything is installed or built.
+pattern=${1:-}
+scripts=()
+for script in test/integration/*.sh; do
+	case $script in *"$pattern"*) scripts+=("$script") ;; esac
+done
+if [ ${#scripts[@]} -eq 0 ]; then
+	echo "test.sh: no test matches '$pattern'" >&2
+	exit 2
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "test.sh: the integration tests create network namespaces: run as root" >&2
@@ -73,15 +86,13 @@ run_script() {
 	fi
 }
 
-pattern=${1:-}
 if [ -z "$pattern" ]; then
 	for bin in build-asan/test/unit/unit-foundation build-asan/test/classifier/unit-classifier \
 		build-asan/test/controlplane/unit-controlplane; do
 		run_unit "$bin"
 	done
 fi
-for script in test/integration/*.sh; do
-	case $script in *"$pattern"*) ;; *) continue ;; esac
+for script in "${scripts[@]}"; do
 	run_script "$script" build
 done
 # The packet path and the relay once more under the sanitizers.
