@@ -36,9 +36,9 @@ CERTS=$TOPO_DIR/certs
 step() { printf '\n== %s\n' "$*"; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-for ns in "$CLI" "$APPL" "$SRV"; do
-	ip netns del "$ns" 2>/dev/null || true # left over from an interrupted run
-done
+# Left over from an interrupted run: its processes (a data plane holding the EAL file
+# prefix and the control socket) go with them, or the new data plane cannot start.
+topo_ns_end "$CLI" "$APPL" "$SRV"
 step "topology: $CLI <-> $APPL (meshrelay) <-> $SRV"
 topo_ns "$CLI"
 topo_ns "$APPL"

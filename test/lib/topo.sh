@@ -49,18 +49,37 @@ topo_eal_prefix() { TOPO_PREFIXES+=("$1"); }
 # a no-huge process leaves 6 MB there.
 topo_eal_prefix_gone() { rm -rf "/var/run/dpdk/$1"; }
 
-# topo_ns_busy: true while a process still runs in one of our namespaces.
+# topo_ns_busy NS...: true while a process still runs in one of the namespaces.
 topo_ns_busy() {
 	local ns
-	for ns in "${TOPO_NETNS[@]}"; do
+	for ns in "$@"; do
 		[ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && return 0
 	done
 	return 1
 }
 
+# topo_ns_end NS...: end every process inside the namespaces (TERM, KILL after 3 s), then
+# delete them. Missing ones are skipped; safe under set -e. A namespace deleted with its
+# processes still inside lives on with them, and so do the EAL file prefix and the control
+# socket a data plane among them holds.
+topo_ns_end() {
+	local ns i
+	for ns in "$@"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -TERM 2>/dev/null || true
+	done
+	for i in $(seq 30); do
+		topo_ns_busy "$@" || break
+		sleep 0.1
+	done
+	for ns in "$@"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
 topo_cleanup() {
 	set +e # runs from an EXIT trap: every step must run even when one fails
-	local pid ns p i
+	local pid p i
 	for pid in "${TOPO_PIDS[@]}"; do
 		kill -INT "$pid" 2>/dev/null
 	done
@@ -71,17 +90,7 @@ topo_cleanup() {
 	done
 	# Whatever still runs inside our namespaces was started by this run (servers behind
 	# wrappers, their children): end it before the namespaces go.
-	for ns in "${TOPO_NETNS[@]}"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -TERM 2>/dev/null
-	done
-	for i in $(seq 30); do
-		topo_ns_busy || break
-		sleep 0.1
-	done
-	for ns in "${TOPO_NETNS[@]}"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	topo_ns_end "${TOPO_NETNS[@]}"
 	for p in "${TOPO_PREFIXES[@]}"; do
 		rm -rf "/var/run/dpdk/$p"
 	done
