@@ -55,14 +55,60 @@ static size_t open_len(struct out *o, unsigned bytes)
 	return at;
 }
 
-static void extensions(struct out *o, const char *sni, size_t sni_len, const uint8_t *share)
+static void put_list16(struct out *o, const uint16_t *v, size_t n)
 {
-	static const uint8_t groups[] = { 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18 };
-	static const uint8_t sigalgs[] = { 0x04, 0x03, 0x08, 0x04, 0x04, 0x01, 0x05, 0x03,
-					   0x08, 0x05, 0x05, 0x01, 0x08, 0x06, 0x06, 0x01 };
+	for (size_t i = 0; i < n; i++)
+		put16(o, v[i]);
+}
+
+/*
+ * What the check offers: as much as a mainstream client (a browser, OpenSSL's defaults), so
+ * that a member any of them can reach answers with a ServerHello, not a handshake_failure
+ * (a certificate of an Ed25519, P-521 or RSA-PSS key; an old server with only RSA key
+ * exchange or DHE). The check verifies nothing it is sent and sends no secret, so old
+ * algorithms put nothing at risk; they come last, for a server with nothing better.
+ */
+static const uint16_t offered_suites[] = {
+	0x1301, 0x1302, 0x1303,                         /* TLS 1.3 */
+	0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, /* ECDHE, AEAD */
+	0xc009, 0xc013, 0xc00a, 0xc014,                 /* ECDHE, CBC */
+	0xc023, 0xc027, 0xc024, 0xc028,
+	0x009e, 0x009f, 0xccaa,                         /* DHE-RSA, AEAD */
+	0x0067, 0x006b, 0x0033, 0x0039,                 /* DHE-RSA, CBC */
+	0x009c, 0x009d, 0x003c, 0x003d, 0x002f, 0x0035, /* RSA key exchange */
+	0x00ff, /* secure renegotiation (RFC 5746), for servers that insist on it */
+};
+
+static const uint16_t offered_groups[] = {
+	0x001d, 0x0017, 0x001e, 0x0019, 0x0018, /* x25519, P-256, x448, P-521, P-384 */
+	0x0100, 0x0101,                         /* ffdhe2048, ffdhe3072 (RFC 7919 DHE) */
+};
+
+static const uint16_t offered_sigalgs[] = {
+	0x0403, 0x0503, 0x0603, /* ECDSA P-256, P-384, P-521 */
+	0x0807, 0x0808,         /* Ed25519, Ed448 */
+	0x0809, 0x080a, 0x080b, /* RSA-PSS, PSS keys */
+	0x0804, 0x0805, 0x0806, /* RSA-PSS, rsaEncryption keys */
+	0x0401, 0x0501, 0x0601, /* RSA PKCS#1 v1.5 (TLS 1.2) */
+	0x0203, 0x0201,         /* SHA-1: TLS 1.2 servers that sign with nothing newer */
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Extension type, then a list of 16-bit values behind its 16-bit length in bytes. */
+static void list_extension(struct out *o, unsigned type, const uint16_t *v, size_t n)
+{
+	put16(o, type);
+	put16(o, (unsigned)(2 * n + 2));
+	put16(o, (unsigned)(2 * n));
+	put_list16(o, v, n);
+}
+
+static void server_name(struct out *o, const char *sni, size_t sni_len)
+{
 	size_t at, inner;
 
-	put16(o, 0x0000); /* server_name */
+	put16(o, 0x0000);
 	at = open_len(o, 2);
 	inner = open_len(o, 2);
 	put8(o, 0); /* host_name */
@@ -70,24 +116,27 @@ static void extensions(struct out *o, const char *sni, size_t sni_len, const uin
 	put(o, sni, sni_len);
 	patch_len(o, inner, 2);
 	patch_len(o, at, 2);
-	put16(o, 0x000a); /* supported_groups: x25519, secp256r1, secp384r1 */
-	put16(o, sizeof(groups) + 2);
-	put16(o, sizeof(groups));
-	put(o, groups, sizeof(groups));
+}
+
+static void extensions(struct out *o, const char *sni, size_t sni_len, const uint8_t *share)
+{
+	server_name(o, sni, sni_len);
+	put16(o, 0x0017); /* extended_master_secret: TLS 1.2 servers may require it */
+	put16(o, 0);
+	list_extension(o, 0x000a, offered_groups, COUNT(offered_groups)); /* supported_groups */
 	put16(o, 0x000b); /* ec_point_formats: uncompressed (TLS 1.2 servers) */
 	put16(o, 2);
 	put8(o, 1);
 	put8(o, 0);
-	put16(o, 0x000d); /* signature_algorithms */
-	put16(o, sizeof(sigalgs) + 2);
-	put16(o, sizeof(sigalgs));
-	put(o, sigalgs, sizeof(sigalgs));
+	list_extension(o, 0x000d, offered_sigalgs, COUNT(offered_sigalgs)); /* signature_algorithms */
 	put16(o, 0x002b); /* supported_versions: 1.3, 1.2 */
 	put16(o, 5);
 	put8(o, 4);
 	put16(o, 0x0304);
 	put16(o, 0x0303);
-	put16(o, 0x0033); /* key_share: x25519 */
+	/* key_share: x25519 alone; a server that wants another group answers with a
+	 * HelloRetryRequest, which is a ServerHello as far as the check goes. */
+	put16(o, 0x0033);
 	put16(o, 38);
 	put16(o, 36);
 	put16(o, 0x001d);
@@ -95,11 +144,24 @@ static void extensions(struct out *o, const char *sni, size_t sni_len, const uin
 	put(o, share, 32);
 }
 
+/* RFC 7685: some servers hang on a ClientHello message of 256 to 511 bytes; one of that
+ * length (msg, its handshake header included) is padded to 512, as browsers do, with at
+ * least one byte (some servers refuse an empty last extension). Last of the extensions. */
+static void pad(struct out *o, size_t msg)
+{
+	size_t body;
+
+	if (msg < 256 || msg > 511)
+		return;
+	body = msg + 4 + 1 <= 512 ? 512 - 4 - msg : 1;
+	put16(o, 0x0015);
+	put16(o, (unsigned)body);
+	for (size_t i = 0; i < body; i++)
+		put8(o, 0);
+}
+
 size_t tls_hello_build(uint8_t *buf, size_t cap, const char *sni, const uint8_t entropy[64])
 {
-	static const uint8_t suites[] = { 0x13, 0x01, 0x13, 0x02, 0x13, 0x03, 0xc0, 0x2b,
-					  0xc0, 0x2f, 0xc0, 0x2c, 0xc0, 0x30, 0xcc, 0xa9,
-					  0xcc, 0xa8 };
 	struct out o = { .p = buf, .cap = cap };
 	size_t sni_len = sni ? strlen(sni) : 0;
 	size_t record, handshake, ext;
@@ -114,12 +176,13 @@ size_t tls_hello_build(uint8_t *buf, size_t cap, const char *sni, const uint8_t 
 	put16(&o, 0x0303);
 	put(&o, entropy, 32);
 	put8(&o, 0); /* no session id */
-	put16(&o, sizeof(suites));
-	put(&o, suites, sizeof(suites));
+	put16(&o, (unsigned)sizeof(offered_suites));
+	put_list16(&o, offered_suites, COUNT(offered_suites));
 	put8(&o, 1); /* compression: null */
 	put8(&o, 0);
 	ext = open_len(&o, 2);
 	extensions(&o, sni, sni_len, entropy + 32);
+	pad(&o, o.len - handshake + 1);
 	patch_len(&o, ext, 2);
 	patch_len(&o, handshake, 3);
 	patch_len(&o, record, 2);

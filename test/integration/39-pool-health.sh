@@ -11,6 +11,9 @@
 #  3. member .4 is replaced by one that serves another name and refuses ours with a fatal
 #     alert (its certificate is wrong for the name): the TLS check takes it down. Target:
 #     no failed client connection once it is down.
+# Beside them a second pool, wide.svc.example, holds members a narrow check hello would
+# lose: certificates of Ed25519, P-521 and RSA-PSS keys, TLS 1.2 servers with only RSA or
+# only DHE key exchange. Target: every one passes its TLS checks.
 # Times to go out and to come back are printed. Bounded: about a minute.
 set -u
 cd "$(dirname "$0")/../.."
@@ -21,19 +24,35 @@ CERTS=$TOPO_DIR/certs
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", b - a}'; }
 
-# start_member ADDR NAME: an s_server on ADDR:9443 with NAME's certificate; one that is
-# not pool.svc.example answers that name with a fatal alert. Sets MEMBER_PID (its timeout
-# wrapper) and MEMBER_SERVER (s_server itself).
+# start_server ADDR ARGS...: an s_server on ADDR:9443 with ARGS (its certificate, key and
+# any more). Sets MEMBER_PID (its timeout wrapper) and MEMBER_SERVER (s_server itself).
+start_server() {
+	local addr=$1
+	shift
+	ip netns exec "$RT_SRV" timeout 300 openssl s_server -quiet -accept "$addr:9443" -www \
+		"$@" >/dev/null 2>&1 &
+	MEMBER_PID=$!
+	topo_track "$MEMBER_PID"
+	topo_wait_for 10 bash -c "ip netns exec '$RT_SRV' ss -Hltn 'src $addr and sport = :9443' | grep -q LISTEN"
+	MEMBER_SERVER=$(ps -o pid= --ppid "$MEMBER_PID" | tr -d ' ')
+}
+# start_member ADDR NAME: start_server with NAME's certificate; one that is not
+# pool.svc.example answers that name with a fatal alert.
 start_member() {
 	local extra=()
 	[ "$2" != pool.svc.example ] && extra=(-cert2 "$CERTS/$2.crt" -key2 "$CERTS/$2.key"
 		-servername "$2" -servername_fatal)
-	ip netns exec "$RT_SRV" timeout 300 openssl s_server -quiet -accept "$1:9443" -www \
-		-cert "$CERTS/$2.crt" -key "$CERTS/$2.key" "${extra[@]}" >/dev/null 2>&1 &
-	MEMBER_PID=$!
-	topo_track "$MEMBER_PID"
-	topo_wait_for 10 bash -c "ip netns exec '$RT_SRV' ss -Hltn 'src $1 and sport = :9443' | grep -q LISTEN"
-	MEMBER_SERVER=$(ps -o pid= --ppid "$MEMBER_PID" | tr -d ' ')
+	start_server "$1" -cert "$CERTS/$2.crt" -key "$CERTS/$2.key" "${extra[@]}"
+}
+# wide_cert KIND NEWKEY_ARGS...: a self-signed certificate for wide.svc.example with a new
+# key made by NEWKEY_ARGS (the check verifies nothing), as $CERTS/wide-KIND.{crt,key}.
+wide_cert() {
+	openssl req -x509 -nodes -days 2 -subj /CN=wide.svc.example -keyout "$CERTS/wide-$1.key" \
+		-out "$CERTS/wide-$1.crt" "${@:2}" 2>/dev/null
+}
+# start_wide ADDR KIND ARGS...: start_server with the KIND certificate and ARGS.
+start_wide() {
+	start_server "$1" -cert "$CERTS/wide-$2.crt" -key "$CERTS/wide-$2.key" "${@:3}"
 }
 # stop_member WRAPPER SERVER: SIGKILL to the server (its kernel then refuses SYNs), and its
 # wrapper reaped.
@@ -50,6 +69,13 @@ member_state() {
 }
 is_out() { [ "$(member_state "$1")" != up ] && [ -n "$(member_state "$1")" ]; }
 is_up() { [ "$(member_state "$1")" = up ]; }
+# passes_checks ADDR: up, its last check passed and at least two did (the rise).
+passes_checks() {
+	"$MR_CTL" -p "$PREFIX" show pools 2>/dev/null | awk -v m="$1:9443" '$2 == m {
+		ok = $0 ~ / state=up / && $0 ~ / check=passed /
+		for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, n, "/"); ok = ok && n[1] >= 2 }
+		found = 1 } END { exit !(found && ok) }'
+}
 # one_connection: a verified s_client connection that reads the member's page; 0 when the
 # certificate verified for pool.svc.example and the page came.
 one_connection() {
@@ -67,8 +93,12 @@ connections() {
 }
 
 rt_build
-ip -n "$RT_SRV" addr add 10.98.0.4/24 dev s0
+for host in 4 5 6 7 8 9; do ip -n "$RT_SRV" addr add "10.98.0.$host/24" dev s0; done
 bash test/lib/mkcerts.sh "$CERTS" pool.svc.example other.svc.example
+wide_cert ed25519 -newkey ed25519
+wide_cert p521 -newkey ec -pkeyopt ec_paramgen_curve:P-521
+wide_cert rsapss -newkey rsa-pss -pkeyopt rsa_keygen_bits:2048
+wide_cert rsa -newkey rsa:2048
 cat >"$TOPO_DIR/dp.conf" <<CONF
 dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512" ]; };
 ports = (
@@ -82,9 +112,22 @@ pools = ( { name = "web"; members = ( { address = "10.98.0.2"; port = 9443; },
                                       { address = "10.98.0.4"; port = 9443; } );
             health = { check = "tls"; sni = "pool.svc.example"; interval_ms = 500;
                        timeout_ms = 300; rise = 2; fall = 2; failures = 3;
-                       ejection_ms = 3000; max_ejected_percent = 67; }; } );
-routes = ( { sni = "pool.svc.example"; pool = "web"; } );
+                       ejection_ms = 3000; max_ejected_percent = 67; }; },
+          { name = "wide"; members = ( { address = "10.98.0.5"; port = 9443; },
+                                       { address = "10.98.0.6"; port = 9443; },
+                                       { address = "10.98.0.7"; port = 9443; },
+                                       { address = "10.98.0.8"; port = 9443; },
+                                       { address = "10.98.0.9"; port = 9443; } );
+            health = { check = "tls"; sni = "wide.svc.example"; interval_ms = 500;
+                       timeout_ms = 300; rise = 2; fall = 2; }; } );
+routes = ( { sni = "pool.svc.example"; pool = "web"; },
+           { sni = "wide.svc.example"; pool = "wide"; } );
 CONF
+start_wide 10.98.0.5 ed25519
+start_wide 10.98.0.6 p521
+start_wide 10.98.0.7 rsapss
+start_wide 10.98.0.8 rsa -tls1_2 -cipher AES128-GCM-SHA256
+start_wide 10.98.0.9 rsa -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256
 dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
 start_member 10.98.0.2 pool.svc.example
 M2=$MEMBER_PID M2S=$MEMBER_SERVER
@@ -93,6 +136,9 @@ start_member 10.98.0.4 pool.svc.example
 M4=$MEMBER_PID M4S=$MEMBER_SERVER
 all_up() { is_up 10.98.0.2 && is_up 10.98.0.3 && is_up 10.98.0.4; }
 check "every member up by its checks" topo_wait_for 10 all_up
+for m in 5:Ed25519 6:P-521 7:RSA-PSS "8:TLS 1.2 RSA key exchange" "9:TLS 1.2 DHE"; do
+	check "wide member .${m%%:*} (${m#*:}) up by its TLS checks" topo_wait_for 5 passes_checks "10.98.0.${m%%:*}"
+done
 failed=$(connections 12)
 check "12 connections over the healthy pool, $failed failed" test "$failed" -eq 0
 
