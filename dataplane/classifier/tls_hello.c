@@ -189,11 +189,61 @@ size_t tls_hello_build(uint8_t *buf, size_t cap, const char *sni, const uint8_t 
 	return o.failed ? 0 : o.len;
 }
 
-int tls_hello_answer(const uint8_t *p, size_t len)
+enum {
+	TLS_ALERT = 0x15,
+	TLS_HANDSHAKE = 0x16,
+	TLS_SERVER_HELLO = 0x02,
+	TLS_LEVEL_WARNING = 1,
+	TLS_CLOSE_NOTIFY = 0,
+	RECORD_HEADER = 5,
+};
+
+/* Whether a record header just read may start an answer: a handshake record that holds a
+ * message header at least, an alert record of one alert (as every TLS stack sends them). */
+static int header_ok(const struct tls_answer *a)
 {
-	if (len >= 1 && p[0] != 0x16)
-		return -1; /* an alert (0x15) or not TLS */
-	if (len < 6)
-		return 0;
-	return p[5] == 0x02 ? 1 : -1;
+	if (a->type == TLS_HANDSHAKE)
+		return a->len >= 4 ? 0 : -1;
+	return a->len == 2 ? 0 : -1;
+}
+
+/* Byte at of an alert record's body. A warning is passed over (the server goes on with
+ * its handshake), but for close_notify: the server is closing. */
+static int alert_byte(struct tls_answer *a, unsigned int at, uint8_t b)
+{
+	if (at == 0)
+		return b == TLS_LEVEL_WARNING ? 0 : -1;
+	if (b == TLS_CLOSE_NOTIFY || ++a->warnings > TLS_ANSWER_WARNINGS_MAX)
+		return -1;
+	a->off = 0; /* the next record */
+	a->len = 0;
+	return 0;
+}
+
+static int answer_byte(struct tls_answer *a, uint8_t b)
+{
+	unsigned int at = a->off++;
+
+	if (at == 0) {
+		a->type = b;
+		return b == TLS_HANDSHAKE || b == TLS_ALERT ? 0 : -1;
+	}
+	if (at < 3)
+		return 0; /* the record's version: servers differ, and it decides nothing */
+	if (at < RECORD_HEADER) {
+		a->len = (uint16_t)(a->len << 8 | b);
+		return at == RECORD_HEADER - 1 ? header_ok(a) : 0;
+	}
+	if (a->type == TLS_HANDSHAKE)
+		return b == TLS_SERVER_HELLO ? 1 : -1;
+	return alert_byte(a, at - RECORD_HEADER, b);
+}
+
+int tls_answer_feed(struct tls_answer *a, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n && a->verdict == 0; i++) {
+		a->verdict = (int8_t)answer_byte(a, p[i]);
+		a->read++;
+	}
+	return a->verdict;
 }

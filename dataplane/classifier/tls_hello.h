@@ -18,9 +18,27 @@
  * is padded to 512 (RFC 7685). */
 size_t tls_hello_build(uint8_t *buf, size_t cap, const char *sni, const uint8_t entropy[64]);
 
-/* What the first bytes of a server's answer to that hello say: 1 a ServerHello (a
- * handshake record whose first message is server_hello), -1 anything else (an alert, not
- * TLS), 0 too few bytes to tell. */
-int tls_hello_answer(const uint8_t *p, size_t len);
+/* How far the reading of a server's answer to that hello has come: zeroed before its first
+ * byte, then fed the answer in order (any split: segments of any size). */
+struct tls_answer {
+	uint32_t read;     /* answer bytes taken */
+	uint16_t off;      /* bytes taken of the record being read, its 5-byte header included */
+	uint16_t len;      /* that record's body length, once its header is read */
+	uint8_t type;      /* its content type */
+	uint8_t warnings;  /* warning alerts passed over */
+	int8_t verdict;    /* 0 until decided, then what tls_answer_feed returns */
+};
+
+/* Warning alerts (unrecognized_name from a server that serves the hello anyway) passed over
+ * before a ServerHello; a server sends one at most, more is not waited on. */
+#define TLS_ANSWER_WARNINGS_MAX 4
+
+/* Feed a the next n bytes p of the answer. 1: a ServerHello (a handshake record whose
+ * first message is server_hello, a HelloRetryRequest included) after at most
+ * TLS_ANSWER_WARNINGS_MAX warning alerts, one a record; -1: anything else (a fatal alert,
+ * close_notify, another message, not TLS); 0: undecided, more wanted. a->read counts the
+ * bytes taken: all n while undecided. Once decided, further calls take nothing and say
+ * the same. */
+int tls_answer_feed(struct tls_answer *a, const uint8_t *p, size_t n);
 
 #endif

@@ -21,6 +21,7 @@
 #include "ip_addr.h"
 #include "mr_config.h"
 #include "name_counter.h"
+#include "tls_hello.h"
 
 struct relay_live;
 
@@ -67,6 +68,7 @@ struct health_slot {
 				  * configuration, or n_pools + a network (its gateways) */
 	uint32_t check_flow;     /* the check in flight: its flow (the health worker's table) */
 	uint64_t check_deadline; /* ... failed when unanswered by then (seen by the scan) */
+	struct tls_answer check_answer; /* ... a TLS check's: how far its answer was read */
 	uint32_t fails;          /* consecutive failed connections */
 	uint32_t ejections;      /* ejections in a row: the ejection time doubles */
 	uint32_t checks_ok, checks_failed;

@@ -82,6 +82,17 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 	return true;
 }
 
+/* A segment of the check to the member: flags, our next sequence number, its bytes
+ * acknowledged up to ack, a fixed 64 KB window (the check keeps nothing it is sent). NULL
+ * when out of mbufs. */
+static struct rte_mbuf *check_segment(struct dp_worker *w, struct flow *f, uint8_t flags,
+				      uint32_t ack)
+{
+	return tcp_out_header(w->app->pool, &w->app->ports[f->b.port], &f->b.key,
+			      relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac, flags,
+			      f->b_snd_nxt, ack, 65535, NULL, 0);
+}
+
 /* The check's ClientHello on the acknowledged connection. */
 static bool send_hello(struct dp_worker *w, struct flow *f, const char *sni)
 {
@@ -96,9 +107,7 @@ static bool send_hello(struct dp_worker *w, struct flow *f, const char *sni)
 
 		memcpy(entropy + i, &r, 8);
 	}
-	m = tcp_out_header(w->app->pool, p, &f->b.key, relay_addr6(w, f, FLOW_DIR_BACKEND),
-			   &f->b.peer_mac, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, f->b_snd_nxt,
-			   f->b_seq.peer_isn + 1, 65535, NULL, 0);
+	m = check_segment(w, f, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, f->b_seq.peer_isn + 1);
 	at = m ? (uint8_t *)rte_pktmbuf_append(m, TLS_HELLO_MAX) : NULL;
 	len = at ? tls_hello_build(at, TLS_HELLO_MAX, sni, entropy) : 0;
 	if (!len) {
@@ -115,57 +124,100 @@ static bool send_hello(struct dp_worker *w, struct flow *f, const char *sni)
 	return true;
 }
 
+/* Acknowledge the answer bytes read so far, as any TCP peer would: a member whose answer
+ * comes in pieces may hold the next back until the first is acknowledged (Nagle), and
+ * resends what is not. */
+static void ack_answer(struct dp_worker *w, struct flow *f, const struct tls_answer *a)
+{
+	const struct dp_port *p = &w->app->ports[f->b.port];
+	struct rte_mbuf *m = check_segment(w, f, RTE_TCP_ACK_FLAG, f->b_seq.peer_isn + 1 + a->read);
+
+	if (m && tcp_out_finish(m, p) == 0)
+		dp_tx_port(w, p, m);
+	else
+		rte_pktmbuf_free(m);
+}
+
+/* Feed a the bytes of s's payload from skip on, a piece at a time (the payload may span
+ * mbufs). tls_answer_feed's verdict. */
+static int feed_payload(struct tls_answer *a, const struct relay_seg *s, uint32_t skip)
+{
+	uint32_t base = (uint32_t)s->l4_off + s->tcp_len;
+	uint8_t piece[64];
+	int verdict = 0;
+
+	for (uint32_t at = skip; verdict == 0 && at < s->payload_len; at += sizeof(piece)) {
+		uint32_t n = RTE_MIN((uint32_t)sizeof(piece), s->payload_len - at);
+		const uint8_t *p = rte_pktmbuf_read(s->m, base + at, n, piece);
+
+		verdict = p ? tls_answer_feed(a, p, n) : -1;
+	}
+	return verdict;
+}
+
+/* The answer's bytes in s that follow those read (a member's resend may repeat some; a
+ * segment past a gap waits for its resend), fed to a. tls_answer_feed's verdict. */
+static int read_answer(struct tls_answer *a, const struct flow *f, const struct relay_seg *s)
+{
+	uint32_t skip = f->b_seq.peer_isn + 1 + a->read - s->seq;
+
+	return skip < s->payload_len ? feed_payload(a, s, skip) : 0;
+}
+
+/* A segment from the member after the check's hello: its answer read on, the check
+ * ended when it is decided or the member closes or resets. */
+static void hello_answer_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
+{
+	struct tls_answer *a = &w->app->health->slots[f->member].check_answer;
+	bool fin = s->flags & RTE_TCP_FIN_FLAG;
+	int verdict;
+
+	if (s->flags & RTE_TCP_RST_FLAG) {
+		rte_pktmbuf_free(s->m);
+		if (s->seq != f->b_seq.peer_isn + 1 + a->read)
+			return; /* RFC 5961: only the exact one */
+		f->state = FLOW_CHECK; /* nothing to reset any more */
+		f->b_snd_nxt = 0;
+		return finish(w, f, false, "check reset");
+	}
+	verdict = s->payload_len ? read_answer(a, f, s) : 0;
+	rte_pktmbuf_free(s->m);
+	if (verdict > 0)
+		return finish(w, f, true, "ServerHello");
+	if (verdict < 0)
+		return finish(w, f, false, "no ServerHello (alert)");
+	if (fin)
+		return finish(w, f, false, "check closed");
+	if (s->payload_len)
+		ack_answer(w, f, a);
+}
+
 void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
 	const struct relay_live *live = relay_live_get(w->app);
 	struct relay_health *h = w->app->health;
 	const struct mr_health_conf *hc = health_conf_of(live, h->slots[f->member].pool);
 	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b_seq.local_isn + 1;
-	const uint8_t *payload;
-	int answer;
+	uint8_t syn_ack = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG);
 
 	if (!relay_seg_checksum_ok(&w->app->ports[f->b.port], s))
 		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
-	if (f->state == FLOW_CHECK) {
-		uint8_t syn_ack = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG);
-
-		if (syn_ack == RTE_TCP_SYN_FLAG && acks_syn) /* read before its buffer goes */
-			f->b.peer_mac = s->eth->src_addr;
-		rte_pktmbuf_free(s->m);
-		if ((s->flags & RTE_TCP_RST_FLAG) && acks_syn)
-			return finish(w, f, false, "check refused");
-		if (syn_ack != RTE_TCP_SYN_FLAG || !acks_syn)
-			return;
-		f->b_seq.peer_isn = s->seq;
-		if (!hc || hc->check != MR_CHECK_TLS)
-			return finish(w, f, true, "check answered");
-		if (!send_hello(w, f, hc->sni))
-			return finish(w, f, false, "check hello not sent");
-		f->state = FLOW_CHECK_TLS;
-		return;
-	}
-	if (s->flags & RTE_TCP_RST_FLAG) {
-		rte_pktmbuf_free(s->m);
-		if (s->seq != f->b_seq.peer_isn + 1)
-			return; /* RFC 5961: only the exact one */
-		f->state = FLOW_CHECK; /* nothing to reset any more */
-		f->b_snd_nxt = 0;
-		return finish(w, f, false, "check reset");
-	}
-	if (s->payload_len == 0 || s->seq != f->b_seq.peer_isn + 1) {
-		bool fin = s->flags & RTE_TCP_FIN_FLAG;
-
-		rte_pktmbuf_free(s->m);
-		return fin ? finish(w, f, false, "check closed") : (void)0;
-	}
-	payload = rte_pktmbuf_mtod_offset(s->m, const uint8_t *, s->l4_off + s->tcp_len);
-	answer = tls_hello_answer(payload, RTE_MIN(s->payload_len, s->m->data_len -
-							     (uint32_t)(s->l4_off + s->tcp_len)));
+	if (f->state == FLOW_CHECK_TLS)
+		return hello_answer_input(w, f, s);
+	if (syn_ack == RTE_TCP_SYN_FLAG && acks_syn) /* read before its buffer goes */
+		f->b.peer_mac = s->eth->src_addr;
 	rte_pktmbuf_free(s->m);
-	if (answer > 0)
-		return finish(w, f, true, "ServerHello");
-	if (answer < 0)
-		return finish(w, f, false, "no ServerHello (alert)");
+	if ((s->flags & RTE_TCP_RST_FLAG) && acks_syn)
+		return finish(w, f, false, "check refused");
+	if (syn_ack != RTE_TCP_SYN_FLAG || !acks_syn)
+		return;
+	f->b_seq.peer_isn = s->seq;
+	if (!hc || hc->check != MR_CHECK_TLS)
+		return finish(w, f, true, "check answered");
+	if (!send_hello(w, f, hc->sni))
+		return finish(w, f, false, "check hello not sent");
+	h->slots[f->member].check_answer = (struct tls_answer){ 0 };
+	f->state = FLOW_CHECK_TLS;
 }
 
 /* The check of slot in flow index passed its deadline: it failed (the flow ended). */

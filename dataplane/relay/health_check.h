@@ -3,7 +3,8 @@
  * its own address and source ports (the kernel behind the exception path is not needed),
  * as flows of its table in FLOW_CHECK states. A TCP check passes when the member answers
  * the SYN (then reset); a TLS check when it answers a ClientHello for the pool's check
- * name with a ServerHello. Results go to health_check_result. */
+ * name with a ServerHello, read in order over as many segments as it takes (each
+ * acknowledged), after warning alerts if any. Results go to health_check_result. */
 #ifndef RELAY_HEALTH_CHECK_H
 #define RELAY_HEALTH_CHECK_H
 

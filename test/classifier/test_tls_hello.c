@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* tls_hello suite: the health check's own ClientHello reads back through our parser with
  * its name and offers what a mainstream client offers, and a server's first bytes are
- * told apart (ServerHello, alert, too few). */
+ * told apart (ServerHello, alert, too few) fed in any pieces, warning alerts passed over. */
 #include <CUnit/CUnit.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -197,6 +197,38 @@ static void test_hello_sizes(void)
 	}
 }
 
+/* The verdict on answer p (len bytes) fed in one piece. */
+static int answer_whole(const uint8_t *p, size_t len)
+{
+	struct tls_answer a = { 0 };
+
+	return tls_answer_feed(&a, p, len);
+}
+
+/* The verdict on answer p fed a byte at a time (every split point met); the bytes taken
+ * counted as tls_answer_feed says. */
+static int answer_bytewise(const uint8_t *p, size_t len)
+{
+	struct tls_answer a = { 0 };
+	int verdict = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int v = tls_answer_feed(&a, p + i, 1);
+
+		CU_ASSERT(verdict == 0 || v == verdict); /* decided stays decided */
+		if (verdict == 0)
+			CU_ASSERT_EQUAL(a.read, i + 1);
+		verdict = v;
+	}
+	return verdict;
+}
+
+static void assert_answer(const uint8_t *p, size_t len, int want)
+{
+	CU_ASSERT_EQUAL(answer_whole(p, len), want);
+	CU_ASSERT_EQUAL(answer_bytewise(p, len), want);
+}
+
 static void test_answers(void)
 {
 	static const uint8_t server_hello[] = { 0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00 };
@@ -204,13 +236,49 @@ static void test_answers(void)
 	static const uint8_t other_handshake[] = { 0x16, 0x03, 0x03, 0x00, 0x04, 0x0b };
 	static const uint8_t http[] = "HTTP/1.1 400 Bad Request\r\n";
 
-	CU_ASSERT_EQUAL(tls_hello_answer(server_hello, sizeof(server_hello)), 1);
-	CU_ASSERT_EQUAL(tls_hello_answer(server_hello, 5), 0);
-	CU_ASSERT_EQUAL(tls_hello_answer(server_hello, 0), 0);
-	CU_ASSERT_EQUAL(tls_hello_answer(alert, sizeof(alert)), -1);
-	CU_ASSERT_EQUAL(tls_hello_answer(alert, 1), -1);
-	CU_ASSERT_EQUAL(tls_hello_answer(other_handshake, sizeof(other_handshake)), -1);
-	CU_ASSERT_EQUAL(tls_hello_answer(http, sizeof(http) - 1), -1);
+	assert_answer(server_hello, sizeof(server_hello), 1);
+	assert_answer(server_hello, 5, 0);
+	assert_answer(server_hello, 0, 0);
+	assert_answer(alert, sizeof(alert), -1);
+	assert_answer(alert, 1, 0); /* an alert record may be a warning yet */
+	assert_answer(other_handshake, sizeof(other_handshake), -1);
+	assert_answer(http, sizeof(http) - 1, -1);
+}
+
+/* A warning alert (a server that does not know the name but serves the hello anyway)
+ * before the ServerHello is passed over, however the bytes are split; close_notify, a
+ * fatal alert, a malformed alert record or an endless run of warnings are not. */
+static void test_answer_warnings(void)
+{
+	/* A warning unrecognized_name, then a ServerHello. */
+	static const uint8_t warned[] = { 0x15, 0x03, 0x01, 0x00, 0x02, 0x01, 0x70,
+					  0x16, 0x03, 0x03, 0x00, 0x5a, 0x02, 0x00 };
+	static const uint8_t closed[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00,
+					  0x16, 0x03, 0x03, 0x00, 0x5a, 0x02, 0x00 };
+	static const uint8_t two_in_one[] = { 0x15, 0x03, 0x03, 0x00, 0x04, 0x01, 0x70, 0x01, 0x70 };
+	static const uint8_t empty_hs[] = { 0x16, 0x03, 0x03, 0x00, 0x00, 0x02 };
+	uint8_t many[7 * (TLS_ANSWER_WARNINGS_MAX + 1) + 7];
+	struct tls_answer a = { 0 };
+
+	assert_answer(warned, sizeof(warned), 1);
+	assert_answer(warned, 7, 0);
+	assert_answer(warned, 12, 0);
+	assert_answer(closed, sizeof(closed), -1);
+	assert_answer(two_in_one, sizeof(two_in_one), -1);
+	assert_answer(empty_hs, sizeof(empty_hs), -1);
+	/* As many warnings as allowed, then the ServerHello; one more is too many. */
+	for (unsigned int i = 0; i <= TLS_ANSWER_WARNINGS_MAX; i++)
+		memcpy(many + 7 * i, warned, 7);
+	memcpy(many + 7 * TLS_ANSWER_WARNINGS_MAX, warned + 7, 7);
+	assert_answer(many, 7 * TLS_ANSWER_WARNINGS_MAX + 7, 1);
+	memcpy(many + 7 * TLS_ANSWER_WARNINGS_MAX, warned, 7);
+	memcpy(many + 7 * (TLS_ANSWER_WARNINGS_MAX + 1), warned + 7, 7);
+	assert_answer(many, sizeof(many), -1);
+	/* Decided, it takes nothing more. */
+	CU_ASSERT_EQUAL(tls_answer_feed(&a, warned, sizeof(warned)), 1);
+	CU_ASSERT_EQUAL(a.read, 13);
+	CU_ASSERT_EQUAL(tls_answer_feed(&a, closed, sizeof(closed)), 1);
+	CU_ASSERT_EQUAL(a.read, 13);
 }
 
 int suite_tls_hello(void)
@@ -221,7 +289,8 @@ int suite_tls_hello(void)
 		return -1;
 	CU_add_test(s, "the check's hello reads back with its name", test_hello_reads_back);
 	CU_add_test(s, "the check's hello offers what mainstream clients offer", test_hello_offers);
-	CU_add_test(s, "the check's hello fits, reads back, avoids 256 to 511 bytes", test_hello_sizes);
+	CU_add_test(s, "the check's hello fits, reads back, is not 256 to 511 bytes", test_hello_sizes);
 	CU_add_test(s, "a server's answer told apart", test_answers);
+	CU_add_test(s, "warning alerts before the ServerHello passed over", test_answer_warnings);
 	return 0;
 }

@@ -13,7 +13,8 @@
 #     no failed client connection once it is down.
 # Beside them a second pool, wide.svc.example, holds members a narrow check hello would
 # lose: certificates of Ed25519, P-521 and RSA-PSS keys, TLS 1.2 servers with only RSA or
-# only DHE key exchange. Target: every one passes its TLS checks.
+# only DHE key exchange, and one that warns it does not know the name (a warning alert)
+# before its ServerHello. Target: every one passes its TLS checks.
 # Times to go out and to come back are printed. Bounded: about a minute.
 set -u
 cd "$(dirname "$0")/../.."
@@ -93,7 +94,7 @@ connections() {
 }
 
 rt_build
-for host in 4 5 6 7 8 9; do ip -n "$RT_SRV" addr add "10.98.0.$host/24" dev s0; done
+for host in 4 5 6 7 8 9 10; do ip -n "$RT_SRV" addr add "10.98.0.$host/24" dev s0; done
 bash test/lib/mkcerts.sh "$CERTS" pool.svc.example other.svc.example
 wide_cert ed25519 -newkey ed25519
 wide_cert p521 -newkey ec -pkeyopt ec_paramgen_curve:P-521
@@ -117,7 +118,8 @@ pools = ( { name = "web"; members = ( { address = "10.98.0.2"; port = 9443; },
                                        { address = "10.98.0.6"; port = 9443; },
                                        { address = "10.98.0.7"; port = 9443; },
                                        { address = "10.98.0.8"; port = 9443; },
-                                       { address = "10.98.0.9"; port = 9443; } );
+                                       { address = "10.98.0.9"; port = 9443; },
+                                       { address = "10.98.0.10"; port = 9443; } );
             health = { check = "tls"; sni = "wide.svc.example"; interval_ms = 500;
                        timeout_ms = 300; rise = 2; fall = 2; }; } );
 routes = ( { sni = "pool.svc.example"; pool = "web"; },
@@ -128,6 +130,8 @@ start_wide 10.98.0.6 p521
 start_wide 10.98.0.7 rsapss
 start_wide 10.98.0.8 rsa -tls1_2 -cipher AES128-GCM-SHA256
 start_wide 10.98.0.9 rsa -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256
+start_wide 10.98.0.10 rsa -tls1_2 -servername other.svc.example \
+	-cert2 "$CERTS/other.svc.example.crt" -key2 "$CERTS/other.svc.example.key"
 dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
 start_member 10.98.0.2 pool.svc.example
 M2=$MEMBER_PID M2S=$MEMBER_SERVER
@@ -136,7 +140,8 @@ start_member 10.98.0.4 pool.svc.example
 M4=$MEMBER_PID M4S=$MEMBER_SERVER
 all_up() { is_up 10.98.0.2 && is_up 10.98.0.3 && is_up 10.98.0.4; }
 check "every member up by its checks" topo_wait_for 10 all_up
-for m in 5:Ed25519 6:P-521 7:RSA-PSS "8:TLS 1.2 RSA key exchange" "9:TLS 1.2 DHE"; do
+for m in 5:Ed25519 6:P-521 7:RSA-PSS "8:TLS 1.2 RSA key exchange" "9:TLS 1.2 DHE" \
+	"10:a warning alert first"; do
 	check "wide member .${m%%:*} (${m#*:}) up by its TLS checks" topo_wait_for 5 passes_checks "10.98.0.${m%%:*}"
 done
 failed=$(connections 12)

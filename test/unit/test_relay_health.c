@@ -756,6 +756,50 @@ static void test_check_not_sent(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* The slot of pool "tlschk"'s member. */
+static uint32_t tlschk_slot(void)
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	uint32_t slot = HEALTH_NONE;
+
+	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
+		struct ip_addr a;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &a, &port);
+		if (port == TLS_PORT)
+			slot = relay_live_member_slot(live, i);
+	}
+	return slot;
+}
+
+/* The next check of pool "tlschk" brought to its hello: its SYN awaited and answered, the
+ * ClientHello for the configured name read (its length in *hello_len). The member's end. */
+static struct rh_peer tls_check_hello(uint32_t *hello_len)
+{
+	struct rh_sent s = { 0 };
+	struct rh_peer m;
+	struct sni_result r;
+
+	for (unsigned int t = 0; t < 200 && !s.m; t++) {
+		housekeeping_for(10);
+		s = next_to(TLS_PORT);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	m = rh_peer_of_sent(&s);
+	rte_pktmbuf_free(s.m);
+	rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+	s = next_to(TLS_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_FATAL(s.plen > 0);
+	sni_parse(&(struct sni_span){ s.payload, s.plen }, 1, NULL, &r);
+	CU_ASSERT_EQUAL(r.verdict, SNI_COMPLETE);
+	CU_ASSERT_STRING_EQUAL(r.host, "check.svc.example");
+	*hello_len = s.plen;
+	rte_pktmbuf_free(s.m);
+	return m;
+}
+
 /* Pool "tlschk": the check sends a ClientHello for its configured name once the member
  * answers the SYN; a ServerHello passes, an alert (a server that does not serve the name)
  * fails and, with fall 1, takes the member down. */
@@ -766,40 +810,16 @@ static void test_tls_check(void)
 	const uint8_t *answers[2] = { server_hello, alert };
 	const size_t lens[2] = { sizeof(server_hello), sizeof(alert) };
 	uint64_t passed = rh_event(DP_EV_check_passed), failed = rh_event(DP_EV_check_failed);
-	uint32_t slot = HEALTH_NONE;
-	const struct relay_live *live = relay_live_get(&rh_app);
+	uint32_t slot = tlschk_slot();
 
-	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
-		struct ip_addr a;
-		uint16_t port;
-
-		route_table_member(live->routes, i, &a, &port);
-		if (port == TLS_PORT)
-			slot = relay_live_member_slot(live, i);
-	}
 	members_known();
 	rh_drain(&rh_app.ports[1]);
 	for (int round = 0; round < 2; round++) {
-		struct rh_sent s = { 0 };
-		struct rh_peer m;
-		struct sni_result r;
+		uint32_t hello_len;
+		struct rh_peer m = tls_check_hello(&hello_len);
+		struct rh_sent s;
 
-		for (unsigned int t = 0; t < 200 && !s.m; t++) {
-			housekeeping_for(10);
-			s = next_to(TLS_PORT);
-		}
-		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-		m = rh_peer_of_sent(&s);
-		rte_pktmbuf_free(s.m);
-		rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
-		s = next_to(TLS_PORT);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-		CU_ASSERT_FATAL(s.plen > 0);
-		sni_parse(&(struct sni_span){ s.payload, s.plen }, 1, NULL, &r);
-		CU_ASSERT_EQUAL(r.verdict, SNI_COMPLETE);
-		CU_ASSERT_STRING_EQUAL(r.host, "check.svc.example");
-		rte_pktmbuf_free(s.m);
-		rh_send(&m, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, m.isn + 1, m.our_isn + 1 + s.plen,
+		rh_send(&m, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, m.isn + 1, m.our_isn + 1 + hello_len,
 			answers[round], lens[round]);
 		s = next_to(TLS_PORT);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
@@ -809,6 +829,55 @@ static void test_tls_check(void)
 	}
 	CU_ASSERT_EQUAL(rh_event(DP_EV_check_passed), passed + 1);
 	CU_ASSERT(rh_event(DP_EV_check_failed) > failed);
+}
+
+/* What the check sends the member after the answer's bytes up to read: a pure ACK of them
+ * (the member may hold the rest back until then), nothing else. */
+static void assert_answer_acked(const struct rh_peer *m, uint32_t read)
+{
+	struct rh_sent s = next_to(TLS_PORT);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_ACK_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), m->isn + 1 + read);
+	CU_ASSERT_EQUAL(s.plen, 0);
+	rte_pktmbuf_free(s.m);
+	CU_ASSERT_PTR_NULL(next_to(TLS_PORT).m);
+}
+
+/* Pool "tlschk", the member's answer in pieces: a warning alert in a segment of its own (a
+ * server that does not know the name but goes on, as OpenSSL's s_server does), a resend
+ * of it, then the ServerHello's record header cut in two. Each piece is acknowledged, the
+ * resend changes nothing, and the ServerHello passes the check (before, the first segment
+ * alone was read: the warning failed it, and so did a first segment under 6 bytes). */
+static void test_tls_check_answer_in_pieces(void)
+{
+	static const uint8_t answer[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x70, /* warning */
+					  0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00 };
+	/* Where each piece starts and ends: the last piece overlaps the one before. */
+	static const uint32_t pieces[][2] = { { 0, 7 }, { 0, 7 }, { 7, 10 }, { 8, 14 } };
+	uint64_t passed = rh_event(DP_EV_check_passed);
+	uint32_t slot = tlschk_slot(), hello_len;
+	struct rh_peer m;
+	struct rh_sent s;
+
+	members_known();
+	rh_drain(&rh_app.ports[1]);
+	m = tls_check_hello(&hello_len);
+	for (unsigned int i = 0; i < RTE_DIM(pieces); i++) {
+		uint32_t from = pieces[i][0], to = pieces[i][1];
+
+		rh_send(&m, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, m.isn + 1 + from,
+			m.our_isn + 1 + hello_len, answer + from, to - from);
+		if (i + 1 < RTE_DIM(pieces))
+			assert_answer_acked(&m, to);
+	}
+	s = next_to(TLS_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT(s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+	rte_pktmbuf_free(s.m);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_check_passed), passed + 1);
+	CU_ASSERT_EQUAL(state_of(slot), HEALTH_UP); /* rise 1 */
 }
 
 /* A check in flight whose flow's own time runs out before the scan's deadline: the timers
@@ -923,6 +992,8 @@ int test_relay_health_register(void)
 		{ "an ejected member whose checks fail is down", test_ejected_member_checks_fail },
 		{ "a check without a flow entry: not sent, soon again", test_check_not_sent },
 		{ "TLS check: ServerHello or not", test_tls_check },
+		{ "TLS check: an answer in pieces, a warning alert first",
+		  test_tls_check_answer_in_pieces },
 		{ "a check whose flow runs out of time first ends through its module",
 		  test_check_flow_expires },
 		{ "checks switched on: spread over the interval", test_checks_switched_on_spread },
