@@ -27,9 +27,8 @@ verify() { # verify NAME [CERT_NAME]: by name alone, the resolver being gateway 
 		grep -E '^subject=|Verification' | sed 's/^/  /'
 }
 
-for ns in "$MT_CLI" "$MT_TURNA" "$MT_GWA" "$MT_TR" "$MT_GWB" "$MT_SRV"; do
-	ip netns del "$ns" 2>/dev/null || true # left over from an interrupted run
-done
+# Left over from an interrupted run, with whatever still runs inside them.
+topo_ns_end "$MT_CLI" "$MT_TURNA" "$MT_GWA" "$MT_TR" "$MT_GWB" "$MT_SRV"
 step "two networks: a (10.10.0.0/24) and b (10.20.0.0/24), joined only by a transit network"
 mt_build
 sed -n '/^#  network a/,/^#    service/p' test/lib/mesh_topo.sh | sed 's/^#/ /'
