@@ -82,21 +82,24 @@ static void arp_claim(struct dp_worker *w, const struct dp_port *p, const struct
 		dp_event(w, DP_EV_neigh_conflict);
 }
 
-/* An ARP request from p's address for target_ip, to the whole link (target_ip = p's own
- * address: an announcement). */
-static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip);
+/* An ARP request from p's address sender_ip (one of p's own) for target_ip, to the whole
+ * link (target_ip = sender_ip: an announcement). */
+static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t sender_ip,
+		     uint32_t target_ip);
 
-/* Another host says our address is its own (a misconfigured one, or a spoofer): the link
- * may now send our traffic there. Announce ours to the whole link again, at most once in
- * ARP_DEFEND_MS (RFC 5227 2.4), and count it; the frame teaches nothing. */
+/* Another host says an address of ours (the port's, or one of its source addresses) is
+ * its own (a misconfigured one, or a spoofer): the link may now send our traffic there.
+ * Announce ours to the whole link again, at most once in ARP_DEFEND_MS per port (RFC 5227
+ * 2.4), and count it; the frame teaches nothing. */
 #define ARP_DEFEND_MS 10000u
-static void arp_defend(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
+static void arp_defend(struct dp_worker *w, const struct dp_port *p, uint32_t ours,
+		       struct rte_mbuf *m)
 {
 	uint64_t *last = &w->arp_defended_ms[p->index];
 
 	if (*last == 0 || w->now_ms - *last >= ARP_DEFEND_MS) {
 		*last = w->now_ms ? w->now_ms : 1;
-		arp_send(w, p, p->ipv4);
+		arp_send(w, p, ours, ours);
 	}
 	dp_drop(w, m, DP_DROP_arp_claims_ours);
 }
@@ -130,8 +133,8 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 		return dp_drop(w, m, DP_DROP_arp_malformed);
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
-	if (sip == p->ipv4 && !rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac))
-		return arp_defend(w, p, m);
+	if (dp_port_own_ipv4(p, sip) && !rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac))
+		return arp_defend(w, p, sip, m);
 	is_request = a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
 	for_us = arp_answers_for(p, tip);
 	/* The other workers learn from it what this one does (arp_learn): only ARP for our
@@ -160,10 +163,11 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip)
 {
 	dp_event(w, DP_EV_arp_request_out);
-	arp_send(w, p, target_ip);
+	arp_send(w, p, p->ipv4, target_ip);
 }
 
-static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip)
+static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t sender_ip,
+		     uint32_t target_ip)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->app->pool);
 	struct rte_ether_hdr *eth;
@@ -186,7 +190,7 @@ static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t targ
 	a->arp_plen = sizeof(uint32_t);
 	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
 	a->arp_data.arp_sha = p->mac;
-	a->arp_data.arp_sip = rte_cpu_to_be_32(p->ipv4);
+	a->arp_data.arp_sip = rte_cpu_to_be_32(sender_ip);
 	memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
 	a->arp_data.arp_tip = rte_cpu_to_be_32(target_ip);
 	dp_tx_port(w, p, m);

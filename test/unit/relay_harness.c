@@ -470,3 +470,22 @@ struct flow *rh_turn_connection_with(const uint8_t *payload, size_t len, uint8_t
 				rte_cpu_to_be_32(RH_SVC_IP), rte_cpu_to_be_16(3478),
 				rte_cpu_to_be_16(srv->our_port) }, &dir);
 }
+
+unsigned int rh_announcements(const struct dp_port *p, uint32_t ip)
+{
+	struct rte_mbuf *r;
+	unsigned int n = 0;
+
+	while (rte_eth_rx_burst(p->port_id, 0, &r, 1) == 1) {
+		struct rte_ether_hdr *e = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
+		struct rte_arp_hdr *a = (struct rte_arp_hdr *)(e + 1);
+
+		n += e->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP) &&
+		     rte_is_broadcast_ether_addr(&e->dst_addr) &&
+		     a->arp_data.arp_sip == rte_cpu_to_be_32(ip) &&
+		     a->arp_data.arp_tip == rte_cpu_to_be_32(ip) &&
+		     rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac);
+		rte_pktmbuf_free(r);
+	}
+	return n;
+}

@@ -128,6 +128,10 @@ struct flow *rh_client_flow(const struct rh_peer *c);
 /* SYN, the relay's cookie SYN-ACK read back, then the first `sent` hello bytes. */
 struct flow *rh_client_start(struct rh_peer *c, const uint8_t *hello, size_t sent);
 
+/* The ARP announcements of address ip (host order) that port p sent to the whole link
+ * since the last look; every frame sent on p is read and freed. */
+unsigned int rh_announcements(const struct dp_port *p, uint32_t ip);
+
 /* The IPv4 backend a frame the relay sent on the svc port goes to (a SYN, say), as a peer
  * that can answer it (its ISN 555000). */
 struct rh_peer rh_peer_of_sent(const struct rh_sent *s);

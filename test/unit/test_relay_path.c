@@ -499,27 +499,6 @@ static void test_dot255_client_off_subnet(void)
 	rh_drain(c.port);
 }
 
-/* ARP announcements of our own address the edge port sent since the last look. */
-static unsigned int our_announcements(void)
-{
-	const struct dp_port *p = &rh_app.ports[0];
-	struct rte_mbuf *r;
-	unsigned int n = 0;
-
-	while (rte_eth_rx_burst(p->port_id, 0, &r, 1) == 1) {
-		struct rte_ether_hdr *e = rte_pktmbuf_mtod(r, struct rte_ether_hdr *);
-		struct rte_arp_hdr *a = (struct rte_arp_hdr *)(e + 1);
-
-		n += e->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP) &&
-		     rte_is_broadcast_ether_addr(&e->dst_addr) &&
-		     a->arp_data.arp_sip == rte_cpu_to_be_32(RH_EDGE_IP) &&
-		     a->arp_data.arp_tip == rte_cpu_to_be_32(RH_EDGE_IP) &&
-		     rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac);
-		rte_pktmbuf_free(r);
-	}
-	return n;
-}
-
 /* Another host claims the edge port's address: counted, and our address announced to the
  * whole link again, at most once in ten seconds (RFC 5227 2.4). */
 static void test_arp_claim_of_ours_defended(void)
@@ -534,7 +513,7 @@ static void test_arp_claim_of_ours_defended(void)
 		rh_w->now_ms += i == 2 ? 10000 : 1000;
 		rh_input(&(struct rh_peer){ .port = p },
 			 tcp_frame_arp_request(rh_app.pool, &other, RH_EDGE_IP, RH_EDGE_IP));
-		sent[i] = our_announcements();
+		sent[i] = rh_announcements(p, RH_EDGE_IP);
 	}
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_arp_claims_ours), claims + 3);
 	CU_ASSERT_EQUAL(sent[0], 1);

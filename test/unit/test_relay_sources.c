@@ -11,6 +11,7 @@
 
 #include "dp_worker.h"
 #include "relay_harness.h"
+#include "tcp_frame.h"
 #include "unit.h"
 
 #define SRC_A 0x0a01000bu /* 10.1.0.11 */
@@ -128,6 +129,22 @@ static void test_arp_for_source_addresses(void)
 	CU_ASSERT_FALSE(rh_arp_answered(&rh_app.ports[0], RH_CLIENT_IP, SRC_A));
 }
 
+/* Another host claims a source address: counted and announced back, as a claim of the
+ * port's own address is. Before, only the port's own address was defended: the claim was
+ * dropped unseen, and the backends' answers for that address went to the other host. */
+static void test_arp_claim_of_source_address_defended(void)
+{
+	static const struct rte_ether_addr other = { { 0x02, 0, 0, 0, 0, 0x67 } };
+	const struct dp_port *p = &rh_app.ports[1];
+	uint64_t claims = rh_drops(DP_DROP_arp_claims_ours);
+
+	rh_drain(p);
+	rh_input(&(struct rh_peer){ .port = p },
+		 tcp_frame_arp_request(rh_app.pool, &other, SRC_B, SRC_B));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_arp_claims_ours), claims + 1);
+	CU_ASSERT_EQUAL(rh_announcements(p, SRC_B), 1);
+}
+
 /* A mangled name for a source address (inside the allow-list) is refused at once, as one
  * for the port's own address is: the relay would only connect to itself. */
 static void test_mangled_source_address(void)
@@ -191,6 +208,7 @@ int test_relay_sources_register(void)
 		{ "one backend beyond one address's source ports", test_beyond_one_address },
 		{ "the backend answers at a source address", test_backend_at_source_address },
 		{ "ARP for the source addresses", test_arp_for_source_addresses },
+		{ "a claim of a source address defended", test_arp_claim_of_source_address_defended },
 		{ "a mangled name for a source address refused", test_mangled_source_address },
 		{ "one address alone runs out of ports", test_one_address_runs_out },
 		{ "pool checks from the source addresses", test_checks_from_source_addresses },
