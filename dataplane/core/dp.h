@@ -165,6 +165,7 @@ struct dp_worker {
 	uint32_t challenge_budget;   /* ... and how many it may send (relay_guard.c) */
 	uint64_t challenge_second;
 	uint64_t arp_defended_ms[MR_MAX_PORTS]; /* our address last announced against a claim */
+	uint64_t nd_defended_ms[MR_MAX_PORTS];  /* ... our IPv6 address, advertised */
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;

@@ -82,6 +82,40 @@ static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_
 		dp_event(w, DP_EV_neigh_conflict);
 }
 
+/* Another host advertises our address as its own: neighbours that take its override would
+ * send our traffic there. Advertise ours to all nodes with override, at most once in
+ * ND_DEFEND_MS per port (as ARP does, RFC 5227 2.4; RFC 4861 7.2.6), and count it. */
+#define ND_DEFEND_MS 10000u
+static void nd_defend(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
+{
+	static const uint8_t unspecified[16];
+	uint64_t *last = &w->nd_defended_ms[p->index];
+	uint8_t frame[ND_FRAME_MAX];
+
+	if (*last == 0 || w->now_ms - *last >= ND_DEFEND_MS) {
+		*last = w->now_ms ? w->now_ms : 1;
+		dp_event(w, DP_EV_nd_advert_out);
+		tx_frame(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6, NULL, unspecified,
+						  p->ipv6, false));
+	}
+	dp_drop(w, m, DP_DROP_nd_claims_ours);
+}
+
+/* Whether m (ICMPv6, l3_len bytes from L3_OFF) advertises our address from another MAC: a
+ * claim, which its sender makes from the address claimed (RFC 4861 7.2.6) as often as not.
+ * Our own advertisement coming back (a reflecting switch) is none. */
+static bool nd_claims_ours(const struct dp_port *p, const struct rte_mbuf *m, uint32_t l3_len)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct nd_msg msg;
+
+	return !rte_is_same_ether_addr(&eth->src_addr, &p->mac) &&
+	       rte_pktmbuf_data_len(m) >= L3_OFF + l3_len &&
+	       nd_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, L3_OFF), l3_len, &msg) ==
+		       ND_NA &&
+	       is_ours(p, msg.target);
+}
+
 /* The message is contiguous in m's first segment and passed nd_parse. */
 static void nd_answer(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		      const struct nd_msg *msg)
@@ -131,7 +165,7 @@ static bool icmp6_input(struct dp_worker *w, const struct dp_port *p, struct rte
 		break;
 	case ND_NA:
 		if (is_ours(p, msg.target))
-			dp_drop(w, m, DP_DROP_nd_claims_ours); /* someone claims our address */
+			nd_defend(w, p, m); /* someone claims our address */
 		else if (!is_ours(p, msg.dst) && msg.dst[0] != 0xff)
 			dp_tx_kernel(w, p, m); /* answers to the host's solicitations */
 		else
@@ -199,6 +233,11 @@ bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6 ||
 	    l3_len > rte_pktmbuf_pkt_len(m) - L3_OFF) {
 		dp_drop(w, m, DP_DROP_ipv6_header);
+		return false;
+	}
+	if (is_ours(p, ip6->src_addr) && ip6->proto == IPPROTO_ICMPV6 &&
+	    nd_claims_ours(p, m, l3_len)) {
+		nd_defend(w, p, m);
 		return false;
 	}
 	/* The unspecified source is for duplicate address detection and listener reports

@@ -521,6 +521,40 @@ static void test_arp_claim_of_ours_defended(void)
 	CU_ASSERT_EQUAL(sent[2], 1);
 }
 
+/* Another host advertises the edge port's IPv6 address: counted, and ours advertised to
+ * all nodes with override, at most once in ten seconds. Before, the claim was only
+ * counted, and neighbours that took its override sent our traffic to the claimant. */
+static void test_nd_claim_of_ours_defended(void)
+{
+	static const struct rte_ether_addr other = { { 0x02, 0, 0, 0, 0, 0x68 } };
+	static const uint8_t unspecified[16];
+	const struct dp_port *p = &rh_app.ports[0];
+	uint64_t claims = rh_drops(DP_DROP_nd_claims_ours);
+	uint8_t frame[ND_FRAME_MAX];
+	unsigned int sent[3];
+
+	for (int i = 0; i < 3; i++) {
+		struct rte_mbuf *m;
+		struct nd_msg na;
+
+		rh_drain(p);
+		rh_w->now_ms += i == 2 ? 10000 : 1000;
+		m = tcp_frame_copy(rh_app.pool, frame,
+				   nd_build_na(frame, &other, rh_edge6, NULL, unspecified, rh_edge6,
+					       false), p->port_id);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		dp_worker_rx_frame(rh_w, p, m);
+		dp_worker_housekeeping(rh_w);
+		na = next_nd(p);
+		sent[i] = na.kind == ND_NA && memcmp(na.target, rh_edge6, 16) == 0 &&
+			  na.has_lladdr && rte_is_same_ether_addr(&na.lladdr, &p->mac);
+	}
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_nd_claims_ours), claims + 3);
+	CU_ASSERT_EQUAL(sent[0], 1);
+	CU_ASSERT_EQUAL(sent[1], 0);
+	CU_ASSERT_EQUAL(sent[2], 1);
+}
+
 /* A fragment with flags to the edge port's address: the first of a UDP datagram goes to
  * the host to put together (here: no exception path, so counted as that), a TCP one is
  * dropped as a fragment. */
@@ -582,6 +616,7 @@ int test_relay_path_register(void)
 		{ "IPv6 claim of a backend on the client link ignored",
 		  test_ipv6_off_link_claim_ignored },
 		{ "SYNs rationed while the transmit queue is full", test_syn_shed_while_queue_full },
+		{ "an ND claim of ours defended", test_nd_claim_of_ours_defended },
 		{ "a .255 client off the port's subnet", test_dot255_client_off_subnet },
 		{ "a frame from a group source MAC: dropped", test_group_source_mac_dropped },
 		{ "UDP fragments to the port's address are the host's", test_fragments_to_host },
