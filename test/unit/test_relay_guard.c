@@ -8,6 +8,7 @@
 #include "dp_tx.h"
 #include "mr_bytes.h"
 #include "relay.h"
+#include "relay_guard.h"
 #include "relay_harness.h"
 #include "unit.h"
 
@@ -432,10 +433,32 @@ static void test_reset_all_on_stop(void)
 	CU_ASSERT(rh_drops(DP_DROP_stopped) >= stopped + 2);
 }
 
+/* The MAC comparison of every spliced segment: any byte of the source MAC counts, the
+ * bytes read beside it (the side's port and flags, the frame's destination) do not. */
+static void test_mac_moved_bytes(void)
+{
+	struct flow_side side = { .port = 3, .sack = 1, .ts = 1,
+				  .peer_mac = { { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 } } };
+	struct rte_ether_hdr eth = { .dst_addr = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+				     .src_addr = side.peer_mac };
+
+	CU_ASSERT_FALSE(relay_guard_mac_moved(&side, &eth));
+	side.port = 9;
+	side.fin_seen = 1;
+	memset(&eth.dst_addr, 0, sizeof(eth.dst_addr));
+	CU_ASSERT_FALSE(relay_guard_mac_moved(&side, &eth));
+	for (unsigned int i = 0; i < RTE_ETHER_ADDR_LEN; i++) {
+		eth.src_addr.addr_bytes[i] ^= 0x80;
+		CU_ASSERT_TRUE(relay_guard_mac_moved(&side, &eth));
+		eth.src_addr.addr_bytes[i] ^= 0x80;
+	}
+}
+
 int test_relay_guard_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "spliced: a RST only at the exact sequence", test_spliced_rst_exact_only },
+		{ "a moved MAC told by any of its bytes", test_mac_moved_bytes },
 		{ "spoofed backend ACK frees nothing", test_spoofed_backend_ack_keeps_bytes },
 		{ "spliced: SYN challenged, outside the window dropped", test_spliced_syn_and_window },
 		{ "spliced: no ACK, no effect", test_spliced_no_ack_dropped },
