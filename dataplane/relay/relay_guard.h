@@ -122,8 +122,9 @@ static inline bool relay_guard_mac_moved(const struct flow_side *in,
 }
 
 /* What an accepted segment from side dir tells: what its sender acknowledged of the other
- * end's bytes, its window, its timestamp, and the MAC that side is now reached at. */
-static inline void relay_guard_learn(struct dp_worker *w, struct flow *f, enum flow_dir dir,
+ * end's bytes, its window, its timestamp, and the MAC that side is now reached at. True
+ * when that MAC changed (the caller counts hop_followed). */
+static inline bool relay_guard_learn(struct flow *f, enum flow_dir dir,
 				     const struct relay_seg *s)
 {
 	bool from_client = dir == FLOW_DIR_CLIENT;
@@ -140,10 +141,10 @@ static inline void relay_guard_learn(struct dp_worker *w, struct flow *f, enum f
 	/* A side is answered at the MAC its segments come from, as its first one's was taken
 	 * at set-up: a router that fails over to another MAC (or a peer moved to another
 	 * NIC) is followed from its first accepted segment, not blackholed until idle. */
-	if (unlikely(relay_guard_mac_moved(in, s->eth))) {
-		in->peer_mac = s->eth->src_addr;
-		dp_event(w, DP_EV_hop_followed);
-	}
+	if (likely(!relay_guard_mac_moved(in, s->eth)))
+		return false;
+	in->peer_mac = s->eth->src_addr;
+	return true;
 }
 
 /* A challenge ACK to the peer of side dir: our next sequence number towards it and `ack`,

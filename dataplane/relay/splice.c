@@ -448,7 +448,8 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		dp_drop(w, s->m, DP_DROP_stripped_resent);
 		return relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c.acked);
 	}
-	relay_guard_learn(w, f, dir, s);
+	if (unlikely(relay_guard_learn(f, dir, s)))
+		dp_event(w, DP_EV_hop_followed);
 	splice_dir_of(f, dir, &sd);
 	out_port = &w->app->ports[sd.out->port];
 	seq = s->seq + sd.seq_off;

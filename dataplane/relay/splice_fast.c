@@ -341,10 +341,12 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	 * the full path's to do. */
 	if (!fits_unsplit(out, out_port, total) || !relay_guard_window_ok(f, dir, &s))
 		return false;
-	/* Trailing Ethernet padding is not payload. */
-	if (unlikely(rte_pktmbuf_pkt_len(s.m) > sizeof(*s.eth) + total))
-		rte_pktmbuf_trim(s.m, (uint16_t)(rte_pktmbuf_pkt_len(s.m) - sizeof(*s.eth) - total));
-	relay_guard_learn(w, f, dir, &s);
+	/* Trailing Ethernet padding is not payload: the frame ends where its IPv4 packet does
+	 * (one segment, no shorter: frame_fits). Set, not tested: no branch per segment. */
+	s.m->data_len = (uint16_t)(sizeof(*s.eth) + total);
+	s.m->pkt_len = (uint32_t)(sizeof(*s.eth) + total);
+	if (unlikely(relay_guard_learn(f, dir, &s)))
+		dp_event(w, DP_EV_hop_followed);
 	if (unlikely(!f->splice_sums))
 		splice_sums_make(f);
 	translate(f, dir, &s, in, out, &d, &seq_out);
