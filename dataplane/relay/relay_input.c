@@ -285,8 +285,12 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);
 	}
 	flow_init_client(w, p, f, s, mss);
-	limit = flow_client_attach(w->flows, f, w->app->conf->relay.client_max_flows,
-				   w->app->conf->relay.client_max_hellos);
+	/* Another network's gateway brings a whole network's clients from one address: the
+	 * per-client limits would refuse its bursts. The table's own size still bounds it. */
+	limit = s->ip && relay_live_is_gateway(live, s->ip->src_addr)
+			? FLOW_CLIENT_OK
+			: flow_client_attach(w->flows, f, w->app->conf->relay.client_max_flows,
+					     w->app->conf->relay.client_max_hellos);
 	if (limit != FLOW_CLIENT_OK) {
 		/* One address may not hold the table or the buffers: told at once, as a full
 		 * table tells everyone. */

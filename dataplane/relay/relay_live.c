@@ -152,6 +152,41 @@ static int parents_build(struct relay_live *live, const struct mr_config *conf)
 	return 0;
 }
 
+static int ip_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* live->gateway_ips from live->gateways: sorted, each once. */
+static int gateway_ips_build(struct relay_live *live)
+{
+	uint32_t kept = 0;
+
+	if (!live->n_gateways)
+		return 0;
+	live->gateway_ips = malloc(live->n_gateways * sizeof(*live->gateway_ips));
+	if (!live->gateway_ips)
+		return -1;
+	for (uint32_t i = 0; i < live->n_gateways; i++)
+		live->gateway_ips[i] = rte_be_to_cpu_32(live->gateways[i].addr);
+	qsort(live->gateway_ips, live->n_gateways, sizeof(*live->gateway_ips), ip_cmp);
+	for (uint32_t i = 0; i < live->n_gateways; i++)
+		if (!kept || live->gateway_ips[kept - 1] != live->gateway_ips[i])
+			live->gateway_ips[kept++] = live->gateway_ips[i];
+	live->n_gateway_ips = kept;
+	return 0;
+}
+
+bool relay_live_is_gateway(const struct relay_live *live, uint32_t ip)
+{
+	uint32_t host = rte_be_to_cpu_32(ip);
+
+	return live->n_gateway_ips &&
+	       bsearch(&host, live->gateway_ips, live->n_gateway_ips, sizeof(host), ip_cmp);
+}
+
 bool relay_live_is_parent(const struct relay_live *live, const char *name)
 {
 	return live->n_parents &&
@@ -178,7 +213,8 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 		free(live);
 		return -1;
 	}
-	if (gateways_compile(live, conf) < 0 || parents_build(live, conf) < 0) {
+	if (gateways_compile(live, conf) < 0 || gateway_ips_build(live) < 0 ||
+	    parents_build(live, conf) < 0) {
 		snprintf(err, errlen, "%s: out of memory", conf->source);
 		relay_live_free(live); /* its conf still the caller's: zeroed, nothing freed */
 		return -1;
@@ -250,6 +286,7 @@ void relay_live_free(struct relay_live *live)
 	mr_config_free(&live->conf);
 	free(live->gateways);
 	free(live->gateways_of);
+	free(live->gateway_ips);
 	for (uint32_t i = 0; i < live->n_parents; i++)
 		free(live->parents[i]);
 	free(live->parents);

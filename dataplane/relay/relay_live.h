@@ -46,6 +46,10 @@ struct relay_live {
 	/* The health slot of each gateway (gateways[] order); NULL before binding. */
 	uint32_t *gateway_slot;
 	uint32_t n_gateways;
+	/* The gateways' addresses (host order), sorted, each once: their connections to our
+	 * listeners carry a whole network's clients, so no per-client limit applies. */
+	uint32_t *gateway_ips;
+	uint32_t n_gateway_ips;
 	/* Names that exist only as parents of routed names (RFC 8020's empty non-terminals:
 	 * each parent of a route's name, and a wildcard route's own suffix), sorted: DNS
 	 * answers them NODATA, not NXDOMAIN, which would deny every name below them. */
@@ -73,6 +77,9 @@ static inline uint32_t relay_live_pool_counter(const struct relay_live *live, ui
 /* Whether name (lower case, no final dot) has routed names below it: one of live's
  * parents. */
 bool relay_live_is_parent(const struct relay_live *live, const char *name);
+
+/* Whether IPv4 address ip (network order) is one of live's remote gateways. */
+bool relay_live_is_gateway(const struct relay_live *live, uint32_t ip);
 
 /* Free a relay_live no worker can still see. NULL is fine. */
 void relay_live_free(struct relay_live *live);

@@ -360,6 +360,33 @@ static void test_one_client_many_tiny_hellos(void)
 
 /* Per address: at most client.max_hellos not spliced and client.max_flows in all; a
  * spliced flow frees its hello place; another address is not affected. */
+/* Another network's gateway (10.1.0.77, the harness's network "far") connecting to our
+ * listener: its hellos are not held to one client's limit, since it carries its whole
+ * network's. Before, its fourth hello in flight was reset (client_hello_limit). */
+static void test_gateway_not_one_client(void)
+{
+	struct mr_relay_conf *rc = (struct mr_relay_conf *)&rh_app.conf->relay;
+	const struct mr_relay_conf saved = *rc;
+	uint64_t refused = rh_drops(DP_DROP_client_hello_limit);
+	struct flow *f[6];
+
+	rc->client_max_hellos = 3;
+	for (unsigned int i = 0; i < RTE_DIM(f); i++) {
+		struct rh_peer g = rh_client(false);
+
+		g.ip = 0x0a01004du; /* 10.1.0.77 */
+		f[i] = rh_client_start(&g, rh_hello_api, rh_hello_api_len);
+		CU_ASSERT_PTR_NOT_NULL(f[i]);
+	}
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_client_hello_limit), refused);
+	for (unsigned int i = 0; i < RTE_DIM(f); i++)
+		if (f[i])
+			relay_abort(rh_w, f[i], false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+	*rc = saved;
+}
+
 static void test_client_limits(void)
 {
 	struct mr_relay_conf *rc = (struct mr_relay_conf *)&rh_app.conf->relay;
@@ -626,6 +653,7 @@ int test_relay_hardening_register(void)
 		{ "tiny segments pin no buffers", test_tiny_segments_pin_no_buffers },
 		{ "one client, many tiny hellos", test_one_client_many_tiny_hellos },
 		{ "per-client flows and hellos", test_client_limits },
+		{ "another network's gateway is not one client", test_gateway_not_one_client },
 		{ "kept buffers within the worker's budget", test_kept_budget },
 		{ "past the budget the oldest hello goes", test_kept_budget_evicts_oldest },
 		{ "a mangled name for our own address", test_mangled_own_address },
