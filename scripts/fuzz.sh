@@ -6,7 +6,7 @@
 # response parser (http), control protocol wire format (ctl: headers, BIND, PONG) and the
 # discovery store's gateway registrations (disc).
 # Exit status: 0 when no target found anything.
-#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl|disc|all]
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|ctl|disc|all]
 #                   [--keep-corpus] [--out DIR]      (default build-fuzz/)
 set -euo pipefail
 
@@ -44,8 +44,8 @@ fi
 [ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
 
 case "$target" in
-all) targets=(sni_parse sni_mangle dns_msg proxy_v2 dp_frames nd stun json http ctl disc) ;;
-sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl|disc) targets=("$target") ;;
+all) targets=(sni_parse sni_mangle dns_msg proxy_v2 tls_answer dp_frames nd stun json http ctl disc) ;;
+sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|ctl|disc) targets=("$target") ;;
 *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
 esac
 
@@ -207,6 +207,13 @@ seed() {
 			>"$dir/seed-v4"
 		printf '\r\n\r\n\0\r\nQUIT\n\x20\0\0\0' >"$dir/seed-local"
 		printf '\r\n\r\n\0\r\nQUIT\n\x21\x21\0\x24%036d' 0 >"$dir/seed-v6"
+		return
+	fi
+	if [ "$name" = tls_answer ]; then # a ServerHello's start, after a warning; a fatal alert
+		printf '\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03\x03' >"$dir/seed-hello"
+		printf '\x15\x03\x01\x00\x02\x01\x70\x16\x03\x03\x00\x7a\x02\x00\x00\x76' \
+			>"$dir/seed-warning"
+		printf '\x15\x03\x03\x00\x02\x02\x28' >"$dir/seed-fatal"
 		return
 	fi
 	local i=0 n

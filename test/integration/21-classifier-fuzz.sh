@@ -6,4 +6,4 @@
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/fuzz_targets.sh
-fuzz_targets "${MR_FUZZ_SECONDS:-30}" sni_parse sni_mangle dns_msg proxy_v2
+fuzz_targets "${MR_FUZZ_SECONDS:-30}" sni_parse sni_mangle dns_msg proxy_v2 tls_answer
