@@ -19,18 +19,21 @@ struct dp_outbox {
 };
 
 /* Ring size for each producer-consumer pair: the consumer's share split among producers,
- * never below 16 full bursts. */
+ * rounded down (a worker's inboxes together never hold more than INBOX_FRAMES, so the
+ * pool grows with the workers, not with their square), never below two full bursts. */
 static unsigned int pair_ring_size(unsigned int n_workers)
 {
-	return rte_align32pow2(RTE_MAX(INBOX_FRAMES / (n_workers - 1), 512u));
+	return RTE_MAX(rte_align32prevpow2(INBOX_FRAMES / (n_workers - 1)), 2u * OUTBOX_BURST);
 }
 
 uint32_t inbox_held_max(unsigned int n_workers)
 {
-	/* An rte_ring of size N holds N - 1; every sender stages under a burst per receiver. */
+	/* An rte_ring of size N holds N - 1. What a sender stages in its outboxes is frames
+	 * of its current poll, flushed at its end: the pool's allowance for a poll in flight
+	 * (dp_appliance.c) holds them. */
 	if (n_workers < 2)
 		return 0;
-	return n_workers * (n_workers - 1) * (pair_ring_size(n_workers) - 1 + OUTBOX_BURST - 1);
+	return n_workers * (n_workers - 1) * (pair_ring_size(n_workers) - 1);
 }
 
 int inbox_init(struct dp_appliance *app)

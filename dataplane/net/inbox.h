@@ -17,8 +17,8 @@
  * 0, or -1 with rte_errno set. */
 int inbox_init(struct dp_appliance *app);
 
-/* The most frames the inboxes of n_workers workers can hold at once, staged ones included:
- * mbufs the pool must have beyond the ports' rings (0 with one worker). */
+/* The most frames the inboxes of n_workers workers can hold at once: mbufs the pool must
+ * have beyond the ports' rings and the frames of a poll in flight (0 with one worker). */
 uint32_t inbox_held_max(unsigned int n_workers);
 
 /* Hand m (Ethernet header first, m->port its data port) to worker `owner`: staged, sent
