@@ -66,8 +66,11 @@
 	X(pmtu_told)          /* too-big errors sent to a client about its backend's path */ \
 	X(pmtu_no_mtu)        /* IPv4 too-big errors naming no MTU (or below 68): the floor */ \
 	X(syn_repeated)       /* a flow's own SYN again (resent or duplicated): answered by ACK */ \
-	X(hop_followed)       /* spliced segments from a new MAC of their side (a router's \
-				 failover): that side answered there from then on */         \
+	X(hop_followed)       /* spliced segments from a new MAC of their side that the   \
+				 neighbour cache holds for its next hop (a router's failover): \
+				 that side answered there from then on */                     \
+	X(hop_unconfirmed)    /* ... from a MAC the cache does not hold for it: not taken   \
+				 (ECMP routers, or a spoofer on the link) */                  \
 	X(nd_solicit_in)      /* IPv6 neighbour solicitations for our address */             \
 	X(nd_advert_out)      /* neighbour advertisements the data plane sent */             \
 	X(nd_advert_in)       /* neighbour advertisements to us (or to all nodes) */         \

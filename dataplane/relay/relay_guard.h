@@ -122,8 +122,8 @@ static inline bool relay_guard_mac_moved(const struct flow_side *in,
 }
 
 /* What an accepted segment from side dir tells: what its sender acknowledged of the other
- * end's bytes, its window, its timestamp, and the MAC that side is now reached at. True
- * when that MAC changed (the caller counts hop_followed). */
+ * end's bytes, its window, its timestamp. True when it came from another MAC than the
+ * side's (the caller asks relay_follow_mac whether to take it). */
 static inline bool relay_guard_learn(struct flow *f, enum flow_dir dir,
 				     const struct relay_seg *s)
 {
@@ -141,10 +141,7 @@ static inline bool relay_guard_learn(struct flow *f, enum flow_dir dir,
 	/* A side is answered at the MAC its segments come from, as its first one's was taken
 	 * at set-up: a router that fails over to another MAC (or a peer moved to another
 	 * NIC) is followed from its first accepted segment, not blackholed until idle. */
-	if (likely(!relay_guard_mac_moved(in, s->eth)))
-		return false;
-	in->peer_mac = s->eth->src_addr;
-	return true;
+	return relay_guard_mac_moved(in, s->eth);
 }
 
 /* A challenge ACK to the peer of side dir: our next sequence number towards it and `ack`,

@@ -92,18 +92,14 @@ void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_
 	flow_release(w->flows, f);
 }
 
-void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m)
+/* The next hop of side dir of f: its peer, or the gateway towards it. */
+static struct neigh_addr side_hop(const struct dp_worker *w, const struct flow *f,
+				  enum flow_dir dir)
 {
-	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
-	const struct dp_port *p = &w->app->ports[side->port];
+	const struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
 	const struct flow_addr6 *a6 = relay_addr6(w, f, dir);
 	struct neigh_addr hop;
-	struct rte_ether_addr mac;
 
-	if (!rte_is_zero_ether_addr(&side->peer_mac)) {
-		dp_tx_port(w, p, m);
-		return;
-	}
 	if (a6) {
 		memcpy(hop.b, a6->peer, 16);
 		/* Routed when the side was set up: this only finds the next hop, in place. */
@@ -114,8 +110,53 @@ void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, str
 		nexthop_v4(w->app, nexthop, &nexthop);
 		hop = neigh_addr_v4(nexthop);
 	}
+	return hop;
+}
+
+void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m)
+{
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct dp_port *p = &w->app->ports[side->port];
+	struct neigh_addr hop;
+	struct rte_ether_addr mac;
+
+	if (!rte_is_zero_ether_addr(&side->peer_mac)) {
+		dp_tx_port(w, p, m);
+		return;
+	}
+	hop = side_hop(w, f, dir);
 	if (resolve_send(w, p, &hop, m, &mac))
 		side->peer_mac = mac;
+}
+
+void relay_follow_mac(struct dp_worker *w, struct flow *f, enum flow_dir dir,
+		      const struct rte_ether_addr *from)
+{
+	struct flow_side *side = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
+	const struct dp_port *p = &w->app->ports[side->port];
+	struct neigh_addr hop = side_hop(w, f, dir);
+	struct rte_ether_addr mac;
+
+	/* Asked as a segment to the hop would ask: a stale entry is probed, a missing one
+	 * solicited, so that the next segment from the new MAC finds its answer. */
+	switch (neigh_resolve_addr(w->neigh, &hop, w->now_ms, NULL, &mac)) {
+	case NEIGH_HIT_PROBE:
+		resolve_solicit(w, p, &hop);
+		/* fall through */
+	case NEIGH_HIT:
+		if (rte_is_same_ether_addr(&mac, from)) {
+			side->peer_mac = *from;
+			return dp_event(w, DP_EV_hop_followed);
+		}
+		break;
+	case NEIGH_QUEUED_REQUEST:
+	case NEIGH_REQUEST:
+		resolve_solicit(w, p, &hop);
+		break;
+	default:
+		break;
+	}
+	dp_event(w, DP_EV_hop_unconfirmed);
 }
 
 uint32_t relay_isn(const struct dp_worker *w, const struct flow *f, enum flow_dir dir)

@@ -19,6 +19,14 @@ struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms);
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
 
+/* An accepted segment of side dir came from MAC `from`, not the side's: the side takes it
+ * when the neighbour cache holds it for the side's next hop (a router that failed over, a
+ * peer on another NIC), counted hop_followed; else hop_unconfirmed, and the cache is
+ * asked, so a real move is confirmed by a later segment. One segment from anyone on the
+ * link moves nothing the cache would not. */
+void relay_follow_mac(struct dp_worker *w, struct flow *f, enum flow_dir dir,
+		      const struct rte_ether_addr *from);
+
 /* The initial sequence number of side dir of f (its addresses and ports set), RFC 6528:
  * a keyed hash of the connection plus a clock, unguessable off the path. */
 uint32_t relay_isn(const struct dp_worker *w, const struct flow *f, enum flow_dir dir);

@@ -449,7 +449,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		return relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c.acked);
 	}
 	if (unlikely(relay_guard_learn(f, dir, s)))
-		dp_event(w, DP_EV_hop_followed);
+		relay_follow_mac(w, f, dir, &s->eth->src_addr);
 	splice_dir_of(f, dir, &sd);
 	out_port = &w->app->ports[sd.out->port];
 	seq = s->seq + sd.seq_off;

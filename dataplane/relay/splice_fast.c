@@ -346,7 +346,7 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	s.m->data_len = (uint16_t)(sizeof(*s.eth) + total);
 	s.m->pkt_len = (uint32_t)(sizeof(*s.eth) + total);
 	if (unlikely(relay_guard_learn(f, dir, &s)))
-		dp_event(w, DP_EV_hop_followed);
+		relay_follow_mac(w, f, dir, &s.eth->src_addr);
 	if (unlikely(!f->splice_sums))
 		splice_sums_make(f);
 	translate(f, dir, &s, in, out, &d, &seq_out);
