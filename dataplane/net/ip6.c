@@ -101,19 +101,28 @@ static void nd_defend(struct dp_worker *w, const struct dp_port *p, struct rte_m
 	dp_drop(w, m, DP_DROP_nd_claims_ours);
 }
 
-/* Whether m (ICMPv6, l3_len bytes from L3_OFF) advertises our address from another MAC: a
- * claim, which its sender makes from the address claimed (RFC 4861 7.2.6) as often as not.
- * Our own advertisement coming back (a reflecting switch) is none. */
-static bool nd_claims_ours(const struct dp_port *p, const struct rte_mbuf *m, uint32_t l3_len)
+/* Whether advertisement msg (in frame m) gives our address to another MAC: the one its
+ * target link-layer option names, which neighbours take, else the frame's sender. Our own
+ * MAC there (our advertisement reflected, a proxy repeating it) claims nothing. */
+static bool nd_is_claim(const struct dp_port *p, const struct rte_mbuf *m,
+			const struct nd_msg *msg)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	return is_ours(p, msg->target) &&
+	       !rte_is_same_ether_addr(msg->has_lladdr ? &msg->lladdr : &eth->src_addr, &p->mac);
+}
+
+/* Whether m (ICMPv6, l3_len bytes from L3_OFF) is such a claim, sent from the address it
+ * claims (as RFC 4861 7.2.6 has a host announce itself). */
+static bool nd_claims_ours(const struct dp_port *p, const struct rte_mbuf *m, uint32_t l3_len)
+{
 	struct nd_msg msg;
 
-	return !rte_is_same_ether_addr(&eth->src_addr, &p->mac) &&
-	       rte_pktmbuf_data_len(m) >= L3_OFF + l3_len &&
+	return rte_pktmbuf_data_len(m) >= L3_OFF + l3_len &&
 	       nd_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, L3_OFF), l3_len, &msg) ==
 		       ND_NA &&
-	       is_ours(p, msg.target);
+	       nd_is_claim(p, m, &msg);
 }
 
 /* The message is contiguous in m's first segment and passed nd_parse. */
@@ -164,8 +173,12 @@ static bool icmp6_input(struct dp_worker *w, const struct dp_port *p, struct rte
 			nd_answer(w, p, m, &msg);
 		break;
 	case ND_NA:
-		if (is_ours(p, msg.target))
+		if (nd_is_claim(p, m, &msg))
 			nd_defend(w, p, m); /* someone claims our address */
+		else if (is_ours(p, msg.target)) { /* ours, repeated: nothing to learn or answer */
+			dp_event(w, DP_EV_nd_advert_in);
+			rte_pktmbuf_free(m);
+		}
 		else if (!is_ours(p, msg.dst) && msg.dst[0] != 0xff)
 			dp_tx_kernel(w, p, m); /* answers to the host's solicitations */
 		else

@@ -553,6 +553,23 @@ static void test_nd_claim_of_ours_defended(void)
 	CU_ASSERT_EQUAL(sent[0], 1);
 	CU_ASSERT_EQUAL(sent[1], 0);
 	CU_ASSERT_EQUAL(sent[2], 1);
+	/* The claimed MAC is the one the advertisement's option names: a frame sent from our
+	 * MAC naming another is a claim, one naming ours from elsewhere (a proxy) is not. */
+	for (int i = 0; i < 2; i++) {
+		struct rte_mbuf *m;
+
+		rh_drain(p);
+		rh_w->now_ms += 10000;
+		m = tcp_frame_copy(rh_app.pool, frame,
+				   nd_build_na(frame, i ? &p->mac : &other, rh_edge6, NULL, unspecified,
+					       rh_edge6, false), p->port_id);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = i ? other : p->mac;
+		dp_worker_rx_frame(rh_w, p, m);
+		dp_worker_housekeeping(rh_w);
+		CU_ASSERT_EQUAL(rh_drops(DP_DROP_nd_claims_ours), claims + 4);
+		CU_ASSERT_EQUAL(next_nd(p).kind, i ? ND_OTHER : ND_NA);
+	}
 }
 
 /* A fragment with flags to the edge port's address: the first of a UDP datagram goes to
