@@ -153,6 +153,9 @@
 	X(header_no_room)     /* no headroom to give a segment the other family's IP header */\
 	X(syn_shed)           /* SYN unanswered: the port's queue just full, its budget spent */\
 	X(hello_no_room)      /* hello bytes not kept: the worker's kept buffers at their cap */\
+	X(early_bytes_wait)   /* a client's bytes past what one flow keeps before the splice \
+				 (max_hello + 16 KB: TLS early data, a plain client talking \
+				 first): not acknowledged, resent into the splice */          \
 	X(hello_evicted)      /* the oldest kept hello reset to make room for a newer one */  \
 	X(pool_tried)         /* a redispatch found every member of the pool tried */        \
 	X(dns_malformed)      /* DNS query not answered: bad UDP, too short, or a response */\

@@ -69,6 +69,7 @@ enum keep_result {
 	KEEP_OK,
 	KEEP_TOO_LARGE,  /* beyond what a hello may be: the flow goes */
 	KEEP_NO_ROOM,    /* the worker's kept buffers are at their cap: the client resends */
+	KEEP_WAIT,       /* past what one flow keeps before the splice: resent into it */
 };
 
 /* Hellos ended at most per segment to make room for it. */
@@ -155,7 +156,7 @@ static enum keep_result hello_keep(struct dp_worker *w, struct flow *f, struct r
 		/* A plain connection's client may simply talk first, and a TLS client whose
 		 * hello is whole may send early data under the window it was offered: both
 		 * wait for the splice. Before a whole hello, so many bytes are no hello. */
-		return f->plain || f->state == FLOW_CONNECTING ? KEEP_NO_ROOM : KEEP_TOO_LARGE;
+		return f->plain || f->state == FLOW_CONNECTING ? KEEP_WAIT : KEEP_TOO_LARGE;
 	rte_pktmbuf_adj(m, (uint16_t)(s->l4_off + s->tcp_len + overlap));
 	if (rte_pktmbuf_pkt_len(m) > fresh)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - fresh));
@@ -266,6 +267,8 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		return relay_abort(w, f, true, true, DP_DROP_hello_too_large);
 	case KEEP_NO_ROOM:
 		return dp_drop(w, s->m, DP_DROP_hello_no_room); /* not acknowledged: resent */
+	case KEEP_WAIT:
+		return dp_drop(w, s->m, DP_DROP_early_bytes_wait); /* the same, into the splice */
 	case KEEP_OK:
 		break;
 	}
