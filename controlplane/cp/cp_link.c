@@ -137,15 +137,22 @@ static int ping(struct cp_link *l)
  * told "applied". A data plane that does not know the request takes pushes from anyone. */
 static void claim(struct cp_link *l)
 {
+	static const char held[] = "refused: another control plane";
 	struct mr_ctl_hdr h;
 	char *reply;
 
 	if (request(l, MR_CTL_CLAIM, 0, NULL, 0, CP_PING_TIMEOUT_MS, &h, &reply) < 0)
 		return;
-	if (h.type != MR_CTL_RESULT || strcmp(reply, "claimed") != 0)
-		mr_log(strcmp(reply, "refused: unknown request") == 0 ? MR_LOG_INFO : MR_LOG_ERR,
-		       "the data plane at %s did not leave its configuration to us: %s", l->path,
-		       reply);
+	l->claimed = h.type == MR_CTL_RESULT && (strcmp(reply, "claimed") == 0 ||
+						 strcmp(reply, "refused: unknown request") == 0);
+	if (!l->claimed && strncmp(reply, held, sizeof(held) - 1) == 0) {
+		/* Asked again at each ping, until the other one is gone. */
+		mr_log(MR_LOG_ERR, "the data plane at %s did not leave its configuration to us: %s",
+		       l->path, reply);
+	} else if (!l->claimed) { /* we are refused as a client: as a refused ping */
+		mr_log(MR_LOG_ERR, "the data plane answered a claim with: %s", reply);
+		cp_link_lost(l, mr_clock_ms(), "claim refused");
+	}
 	free(reply);
 }
 
@@ -163,9 +170,7 @@ static void try_connect(struct cp_link *l, int64_t now_ms)
 		return;
 	}
 	mr_log(MR_LOG_NOTICE, "connected to the data plane at %s", l->path);
-	claim(l);
-	if (l->fd < 0)
-		return; /* dropped while claiming: cp_link_lost set the next attempt */
+	l->claimed = false; /* claimed by the first ping's tick, before any push */
 	l->failures = 0;
 	l->refused = 0; /* a restarted data plane may take what the last one refused */
 	l->pushed = l->pushed_as = 0;
@@ -180,8 +185,10 @@ int cp_link_tick(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms)
 		try_connect(l, now_ms);
 	if (l->fd >= 0 && now_ms >= l->next_ping_ms) {
 		l->next_ping_ms = now_ms + CP_PING_INTERVAL_MS;
+		if (!l->claimed)
+			claim(l);
 		/* Ours is in force when the data plane still runs the number it gave our push. */
-		if (ping(l) == 0 && conf->generation != l->refused &&
+		if (l->fd >= 0 && ping(l) == 0 && conf->generation != l->refused &&
 		    !(l->pushed == conf->generation && l->pushed_as == l->dp_generation))
 			cp_link_push(l, conf, mr_clock_ms());
 	}

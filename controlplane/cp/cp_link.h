@@ -30,6 +30,8 @@ struct cp_link {
 	uint32_t pushed;             /* our generation last applied ... */
 	uint32_t pushed_as;          /* ... and the number the data plane gave it */
 	uint32_t refused;            /* our generation refused on this connection, or 0 */
+	bool claimed;                /* the data plane left its configuration to us (or does
+				      * not know claims): else asked again at every ping */
 };
 
 /* A disconnected link to the socket at path; the first attempt is due at once. */

@@ -22,6 +22,7 @@ struct fake_dp {
 	uint32_t generation;    /* in force */
 	uint32_t pushes;        /* PUSH requests seen */
 	uint32_t claims;        /* CLAIM requests seen */
+	uint32_t held_elsewhere; /* refuse claims: another control plane holds it */
 	uint32_t refuse;        /* answer pushes with a refusal */
 	uint32_t drop;          /* close the current connection at the next chance */
 	uint32_t reject;        /* refuse every peer at accept, as for a stranger's uid */
@@ -71,7 +72,8 @@ static void answer(struct fake_dp *dp, int fd, const struct mr_ctl_hdr *h)
 		snprintf(text, sizeof(text), "refused: push:1: refused on purpose");
 	} else if (h->type == MR_CTL_CLAIM) {
 		dp->claims++;
-		snprintf(text, sizeof(text), "claimed");
+		snprintf(text, sizeof(text), "%s", dp->held_elsewhere ?
+			 "refused: another control plane manages this data plane" : "claimed");
 	} else if (h->type == MR_CTL_PUSH) {
 		dp->pushes++;
 		dp->generation = h->generation;
@@ -211,6 +213,35 @@ static void test_follows_the_data_plane(void)
 	fake_dp_stop(&dp, path);
 }
 
+/* A claim refused (another control plane still connected) is asked again at each ping
+ * until it is taken, and then no more. Before, one refusal left us unmanaged for as long
+ * as the connection lasted. */
+static void test_claim_asked_until_taken(void)
+{
+	const char *path = unit_path("link-claim.sock");
+	static char text[] = "x = 1;";
+	struct cp_conf c = { .text = text, .len = 6, .generation = 1 };
+	struct fake_dp dp;
+	struct cp_link l;
+
+	fake_dp_start(&dp, path);
+	fake_set(&dp, &dp.held_elsewhere, 1);
+	cp_link_init(&l, path);
+	cp_link_tick(&l, &c, mr_clock_ms());
+	CU_ASSERT(l.fd >= 0);
+	CU_ASSERT_FALSE(l.claimed);
+	tick_due(&l, &c);
+	fprintf(stderr, "CLAIMS %u fd %d\n", fake_get(&dp, &dp.claims), l.fd);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.claims), 2);
+	fake_set(&dp, &dp.held_elsewhere, 0); /* the other one is gone */
+	tick_due(&l, &c);
+	CU_ASSERT_TRUE(l.claimed);
+	tick_due(&l, &c);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.claims), 3);
+	cp_link_close(&l);
+	fake_dp_stop(&dp, path);
+}
+
 static void test_backoff_while_absent(void)
 {
 	static const int64_t want[] = { 100, 200, 400, 800, 1600, 3200, 5000, 5000 };
@@ -274,6 +305,7 @@ int test_link_register(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "push, follow, re-push, refusal, reconnect", test_follows_the_data_plane },
+		{ "a refused claim asked again until taken", test_claim_asked_until_taken },
 		{ "back-off while the data plane is absent", test_backoff_while_absent },
 		{ "a refused client reads why and backs off", test_refused_backs_off },
 		CU_TEST_INFO_NULL,
