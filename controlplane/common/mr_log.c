@@ -52,9 +52,14 @@ int mr_log_level_parse(const char *name)
 }
 
 /* c as it is written in a line: itself, or an escape (\n, \r, \t, \xNN) for control
- * bytes and DEL. Its length in esc (not NUL-terminated). */
+ * bytes and DEL, and \\ for a backslash, so that a peer's text "\n" never reads as an
+ * escaped newline. Its length in esc (not NUL-terminated). */
 static size_t escape_byte(unsigned char c, char esc[4])
 {
+	if (c == '\\') {
+		esc[0] = esc[1] = '\\';
+		return 2;
+	}
 	if (c >= 0x20 && c != 0x7f) {
 		esc[0] = (char)c;
 		return 1;

@@ -242,12 +242,12 @@ static void test_log_escapes(void)
 	const char *msg;
 	size_t len;
 
-	logged("Forbidden\r\n00:00:00.000 meshrelay-cp[err] forged\t\x01\x7f\xc3\xa9", line,
+	logged("Forbidden\r\n00:00:00.000 meshrelay-cp[err] forged\t\x01\x7f\xc3\xa9 \\n", line,
 	       sizeof(line));
 	msg = strstr(line, "TURN refused: ");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
 	CU_ASSERT_STRING_EQUAL(msg, "TURN refused: Forbidden\\r\\n00:00:00.000 meshrelay-cp[err] "
-			       "forged\\t\\x01\\x7f\xc3\xa9\n");
+			       "forged\\t\\x01\\x7f\xc3\xa9 \\\\n\n");
 	memset(many, '\n', sizeof(many) - 1);
 	many[sizeof(many) - 1] = '\0';
 	logged(many, line, sizeof(line));
