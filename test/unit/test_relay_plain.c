@@ -222,9 +222,8 @@ static void test_client_half_close_early(void)
 	check_fin_after_first_bytes(&c, (const uint8_t *)req, sizeof(req) - 1, false);
 }
 
-/* The same for a TLS client whose whole hello comes with FIN (a client that shuts its
- * half down once it has written): it was reset as one giving up before its hello. */
-static void test_tls_hello_with_fin(void)
+/* A TLS client's handshake, then check_fin_after_first_bytes with its whole hello. */
+static void tls_fin_after_hello(bool fin_apart)
 {
 	struct rh_peer c = rh_client(false);
 	struct rh_sent s;
@@ -234,7 +233,14 @@ static void test_tls_hello_with_fin(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
 	c.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
 	rte_pktmbuf_free(s.m);
-	check_fin_after_first_bytes(&c, rh_hello_api, (uint32_t)rh_hello_api_len, false);
+	check_fin_after_first_bytes(&c, rh_hello_api, (uint32_t)rh_hello_api_len, fin_apart);
+}
+
+/* The same for a TLS client whose whole hello comes with FIN (a client that shuts its
+ * half down once it has written): it was reset as one giving up before its hello. */
+static void test_tls_hello_with_fin(void)
+{
+	tls_fin_after_hello(false);
 }
 
 /* The same FIN in a segment of its own after the whole hello (a client that writes its
@@ -242,15 +248,7 @@ static void test_tls_hello_with_fin(void)
  * before its hello, and both sides were reset. */
 static void test_tls_fin_after_hello(void)
 {
-	struct rh_peer c = rh_client(false);
-	struct rh_sent s;
-
-	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
-	s = rh_next_tcp(c.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	c.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
-	rte_pktmbuf_free(s.m);
-	check_fin_after_first_bytes(&c, rh_hello_api, (uint32_t)rh_hello_api_len, true);
+	tls_fin_after_hello(true);
 }
 
 /* A TLS client that sends early data past what the relay keeps while its backend is
