@@ -164,18 +164,29 @@ static void tick_due(struct cp_link *l, const struct cp_conf *c)
 	cp_link_tick(l, c, mr_clock_ms() + ++hours * 3600 * 1000);
 }
 
+/* A scripted data plane at path (claims held_elsewhere), l connected to it by a first
+ * tick, *c the configuration it pushes. */
+static void link_connect(struct fake_dp *dp, struct cp_link *l, const char *path,
+			 struct cp_conf *c, uint32_t held_elsewhere)
+{
+	static char text[] = "x = 1;";
+
+	*c = (struct cp_conf){ .text = text, .len = 6, .generation = 1 };
+	fake_dp_start(dp, path);
+	fake_set(dp, &dp->held_elsewhere, held_elsewhere);
+	cp_link_init(l, path);
+	cp_link_tick(l, c, mr_clock_ms());
+	CU_ASSERT(l->fd >= 0);
+}
+
 static void test_follows_the_data_plane(void)
 {
 	const char *path = unit_path("link.sock");
-	static char text[] = "x = 1;";
-	struct cp_conf c = { .text = text, .len = 6, .generation = 1 };
+	struct cp_conf c;
 	struct fake_dp dp;
 	struct cp_link l;
 
-	fake_dp_start(&dp, path);
-	cp_link_init(&l, path);
-	cp_link_tick(&l, &c, mr_clock_ms());
-	CU_ASSERT(l.fd >= 0);
+	link_connect(&dp, &l, path, &c, 0);
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.claims), 1); /* ours to manage: no one else's pushes */
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 1);
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 1);
@@ -219,19 +230,13 @@ static void test_follows_the_data_plane(void)
 static void test_claim_asked_until_taken(void)
 {
 	const char *path = unit_path("link-claim.sock");
-	static char text[] = "x = 1;";
-	struct cp_conf c = { .text = text, .len = 6, .generation = 1 };
+	struct cp_conf c;
 	struct fake_dp dp;
 	struct cp_link l;
 
-	fake_dp_start(&dp, path);
-	fake_set(&dp, &dp.held_elsewhere, 1);
-	cp_link_init(&l, path);
-	cp_link_tick(&l, &c, mr_clock_ms());
-	CU_ASSERT(l.fd >= 0);
+	link_connect(&dp, &l, path, &c, 1);
 	CU_ASSERT_FALSE(l.claimed);
 	tick_due(&l, &c);
-	fprintf(stderr, "CLAIMS %u fd %d\n", fake_get(&dp, &dp.claims), l.fd);
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.claims), 2);
 	fake_set(&dp, &dp.held_elsewhere, 0); /* the other one is gone */
 	tick_due(&l, &c);

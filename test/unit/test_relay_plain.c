@@ -81,6 +81,21 @@ static struct rh_sent next_data(const struct dp_port *p)
 	return s;
 }
 
+/* The backend of f answers the relay's SYN: f is spliced, and the first segment with
+ * bytes the relay then sends the backend is returned (never NULL). */
+static struct rh_sent backend_accepts(struct flow *f, struct rh_peer *b)
+{
+	struct rh_sent s;
+
+	*b = rh_backend(f);
+	rh_drain(b->port);
+	rh_send(b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b->isn, b->our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	s = next_data(b->port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	return s;
+}
+
 static void finish(struct flow *f)
 {
 	if (f)
@@ -147,12 +162,7 @@ static void test_client_speaks_first(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
-	b = rh_backend(f);
-	rh_drain(b.port);
-	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	s = next_data(b.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	s = backend_accepts(f, &b);
 	CU_ASSERT_EQUAL(s.plen, sizeof(req) - 1);
 	CU_ASSERT_EQUAL(memcmp(s.payload, req, s.plen), 0);
 	rte_pktmbuf_free(s.m);
@@ -189,12 +199,7 @@ static void check_fin_after_first_bytes(struct rh_peer *c, const uint8_t *bytes,
 	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
 	CU_ASSERT_EQUAL(f->stream_len, len);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_fin_deferred), deferred + 1);
-	b = rh_backend(f);
-	rh_drain(b.port);
-	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	s = next_data(b.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	s = backend_accepts(f, &b);
 	CU_ASSERT_EQUAL(s.plen, f->proxy_len + len);
 	rte_pktmbuf_free(s.m);
 	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c->isn + 1 + len, c->our_isn + 1, NULL, 0);
@@ -278,12 +283,7 @@ static void test_tls_early_data_past_cap(void)
 	CU_ASSERT(rh_drops(DP_DROP_early_bytes_wait) > wait);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_hello_no_room), no_room); /* the buffers had room */
 	rh_drain(c.port);
-	b = rh_backend(f);
-	rh_drain(b.port);
-	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
-	s = next_data(b.port);
-	CU_ASSERT_PTR_NOT_NULL(s.m);
+	s = backend_accepts(f, &b);
 	rte_pktmbuf_free(s.m);
 	finish(f);
 }
@@ -465,12 +465,7 @@ static void test_from_gateway(void)
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
 	CU_ASSERT_TRUE(f->gateway_plain);
 	CU_ASSERT_EQUAL(f->stream_len, 2);
-	b = rh_backend(f);
-	rh_drain(b.port);
-	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	s = next_data(b.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	s = backend_accepts(f, &b);
 	CU_ASSERT_EQUAL(s.plen, 2); /* the header stays on this side */
 	CU_ASSERT_EQUAL(memcmp(s.payload, "hi", 2), 0);
 	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1);
