@@ -71,14 +71,20 @@ struct dp_port {
 	char steer_note[256];        /* which steering path was taken, and why */
 };
 
-/* Whether ip (host order) is one of port p's own IPv4 addresses: its address or one of
- * its source addresses (not a VIP). */
-static inline bool dp_port_own_ipv4(const struct dp_port *p, uint32_t ip)
+/* The place of ip (host order) among port p's own IPv4 addresses (src_ipv4: its address,
+ * then its source addresses; never a VIP), or -1 when it is none of them. */
+static inline int dp_port_own_ipv4_index(const struct dp_port *p, uint32_t ip)
 {
 	for (unsigned int i = 0; i < p->n_src_ipv4; i++)
 		if (p->src_ipv4[i] == ip)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
+}
+
+/* Whether ip (host order) is one of port p's own IPv4 addresses. */
+static inline bool dp_port_own_ipv4(const struct dp_port *p, uint32_t ip)
+{
+	return dp_port_own_ipv4_index(p, ip) >= 0;
 }
 
 /* Whether ip (host order) is one of port p's further source addresses (not its own
@@ -164,7 +170,8 @@ struct dp_worker {
 	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second ... */
 	uint32_t challenge_budget;   /* ... and how many it may send (relay_guard.c) */
 	uint64_t challenge_second;
-	uint64_t arp_defended_ms[MR_MAX_PORTS]; /* our address last announced against a claim */
+	/* Each of our addresses (dp_port.src_ipv4) last announced against a claim. */
+	uint64_t arp_defended_ms[MR_MAX_PORTS][1 + MR_SOURCE_ADDRS_MAX];
 	uint64_t nd_defended_ms[MR_MAX_PORTS];  /* ... our IPv6 address, advertised */
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */

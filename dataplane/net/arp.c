@@ -89,13 +89,13 @@ static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t send
 
 /* Another host says an address of ours (the port's, or one of its source addresses) is
  * its own (a misconfigured one, or a spoofer): the link may now send our traffic there.
- * Announce ours to the whole link again, at most once in ARP_DEFEND_MS per port (RFC 5227
- * 2.4), and count it; the frame teaches nothing. */
+ * Announce ours to the whole link again, at most once in ARP_DEFEND_MS per address (RFC
+ * 5227 2.4), and count it; the frame teaches nothing. */
 #define ARP_DEFEND_MS 10000u
 static void arp_defend(struct dp_worker *w, const struct dp_port *p, uint32_t ours,
 		       struct rte_mbuf *m)
 {
-	uint64_t *last = &w->arp_defended_ms[p->index];
+	uint64_t *last = &w->arp_defended_ms[p->index][dp_port_own_ipv4_index(p, ours)];
 
 	if (*last == 0 || w->now_ms - *last >= ARP_DEFEND_MS) {
 		*last = w->now_ms ? w->now_ms : 1;

@@ -129,20 +129,30 @@ static void test_arp_for_source_addresses(void)
 	CU_ASSERT_FALSE(rh_arp_answered(&rh_app.ports[0], RH_CLIENT_IP, SRC_A));
 }
 
-/* Another host claims a source address: counted and announced back, as a claim of the
- * port's own address is. Before, only the port's own address was defended: the claim was
- * dropped unseen, and the backends' answers for that address went to the other host. */
-static void test_arp_claim_of_source_address_defended(void)
+/* The announcements of ip that a claim of it from another host brings on p. */
+static unsigned int answer_to_claim(const struct dp_port *p, uint32_t ip)
 {
 	static const struct rte_ether_addr other = { { 0x02, 0, 0, 0, 0, 0x67 } };
-	const struct dp_port *p = &rh_app.ports[1];
-	uint64_t claims = rh_drops(DP_DROP_arp_claims_ours);
 
 	rh_drain(p);
 	rh_input(&(struct rh_peer){ .port = p },
-		 tcp_frame_arp_request(rh_app.pool, &other, SRC_B, SRC_B));
-	CU_ASSERT_EQUAL(rh_drops(DP_DROP_arp_claims_ours), claims + 1);
-	CU_ASSERT_EQUAL(rh_announcements(p, SRC_B), 1);
+		 tcp_frame_arp_request(rh_app.pool, &other, ip, ip));
+	return rh_announcements(p, ip);
+}
+
+/* Another host claims a source address: counted and announced back, as a claim of the
+ * port's own address is, each address within its own ten seconds. Before, only the port's
+ * own address was defended: the claim was dropped unseen, and the backends' answers for
+ * that address went to the other host. */
+static void test_arp_claim_of_source_address_defended(void)
+{
+	const struct dp_port *p = &rh_app.ports[1];
+	uint64_t claims = rh_drops(DP_DROP_arp_claims_ours);
+
+	CU_ASSERT_EQUAL(answer_to_claim(p, SRC_B), 1);
+	CU_ASSERT_EQUAL(answer_to_claim(p, SRC_A), 1); /* another address: its own limit */
+	CU_ASSERT_EQUAL(answer_to_claim(p, SRC_B), 0); /* within its ten seconds */
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_arp_claims_ours), claims + 3);
 }
 
 /* A mangled name for a source address (inside the allow-list) is refused at once, as one
