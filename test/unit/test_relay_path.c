@@ -572,6 +572,46 @@ static void test_nd_claim_of_ours_defended(void)
 	}
 }
 
+/* A table full of hellos whose time has passed but not yet been run (the worker was busy
+ * with a backlog after a stall): a new connection ends them first and is taken. Before,
+ * it was refused (flow_table_full) beside flows that were already over. */
+static void test_full_table_of_expired_flows(void)
+{
+	uint64_t full = rh_drops(DP_DROP_flow_table_full);
+	unsigned int opened = 0;
+	struct rh_peer late;
+	struct rh_sent s;
+	struct flow *f;
+
+	for (uint32_t i = 0; i < 200 && rh_drops(DP_DROP_flow_table_full) == full; i++) {
+		struct rh_peer c = rh_client(false);
+
+		c.ip = 0x0a000020u + i / 8; /* eight flows per client, within its limits */
+		opened += rh_client_start(&c, rh_hello_api, 100) != NULL; /* a hello begun */
+	}
+	CU_ASSERT_EQUAL_FATAL(rh_drops(DP_DROP_flow_table_full), full + 1);
+	CU_ASSERT(opened > 0);
+	late = rh_client(false);
+	late.ip = 0x0a000070u;
+	rh_drain(late.port);
+	rh_send(&late, RTE_TCP_SYN_FLAG, late.isn, 0, NULL, 0);
+	s = rh_next_tcp(late.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	late.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
+	rte_pktmbuf_free(s.m);
+	/* The hello comes first in the worker's next poll, its timers after it. */
+	rh_w->now_ms += rh_app.conf->relay.hello_timeout_ms + 1;
+	rh_send(&late, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, late.isn + 1, late.our_isn + 1,
+		rh_hello_api, 100);
+	f = rh_client_flow(&late);
+	CU_ASSERT_PTR_NOT_NULL(f);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_flow_table_full), full + 1);
+	if (f)
+		rh_flow_end(f);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* A fragment with flags to the edge port's address: the first of a UDP datagram goes to
  * the host to put together (here: no exception path, so counted as that), a TCP one is
  * dropped as a fragment. */
@@ -634,6 +674,8 @@ int test_relay_path_register(void)
 		  test_ipv6_off_link_claim_ignored },
 		{ "SYNs rationed while the transmit queue is full", test_syn_shed_while_queue_full },
 		{ "an ND claim of ours defended", test_nd_claim_of_ours_defended },
+		{ "a full table of expired flows takes a new connection",
+		  test_full_table_of_expired_flows },
 		{ "a .255 client off the port's subnet", test_dot255_client_off_subnet },
 		{ "a frame from a group source MAC: dropped", test_group_source_mac_dropped },
 		{ "UDP fragments to the port's address are the host's", test_fragments_to_host },
