@@ -311,7 +311,7 @@ struct flow *rh_client_flow(const struct rh_peer *c)
 }
 
 /* SYN, the relay's cookie SYN-ACK read back, then the first `sent` hello bytes. */
-struct flow *rh_client_start(struct rh_peer *c, const uint8_t *hello, size_t sent)
+bool rh_client_syn(struct rh_peer *c)
 {
 	struct rh_sent synack;
 
@@ -320,11 +320,18 @@ struct flow *rh_client_start(struct rh_peer *c, const uint8_t *hello, size_t sen
 	synack = rh_next_tcp(c->port);
 	rh_check_to(&synack, c);
 	if (!synack.m)
-		return NULL;
+		return false;
 	CU_ASSERT_EQUAL(synack.tcp->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 	CU_ASSERT_EQUAL(rte_be_to_cpu_32(synack.tcp->recv_ack), c->isn + 1);
 	c->our_isn = rte_be_to_cpu_32(synack.tcp->sent_seq);
 	rte_pktmbuf_free(synack.m);
+	return true;
+}
+
+struct flow *rh_client_start(struct rh_peer *c, const uint8_t *hello, size_t sent)
+{
+	if (!rh_client_syn(c))
+		return NULL;
 	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c->isn + 1, c->our_isn + 1, hello, sent);
 	return rh_client_flow(c);
 }

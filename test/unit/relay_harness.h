@@ -125,6 +125,9 @@ void rh_expect_ack(const struct rh_peer *to, uint32_t ack);
 /* The flow of client c (either family), or NULL when the relay keeps none. */
 struct flow *rh_client_flow(const struct rh_peer *c);
 
+/* SYN, and the relay's cookie SYN-ACK read back (c->our_isn set); false when none came. */
+bool rh_client_syn(struct rh_peer *c);
+
 /* SYN, the relay's cookie SYN-ACK read back, then the first `sent` hello bytes. */
 struct flow *rh_client_start(struct rh_peer *c, const uint8_t *hello, size_t sent);
 
