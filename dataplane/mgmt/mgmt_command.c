@@ -2,6 +2,7 @@
 #include "mgmt_command.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +56,18 @@ static int handle_query(const struct mgmt_cmd *c, const char *name, uint16_t rep
 	return rc;
 }
 
+/* Whether a client other than c's holds the claim on the configuration. */
+static bool managed_by_another(const struct mgmt_cmd *c)
+{
+	return c->app->managed_by && c->app->managed_by != c->r->client;
+}
+
 /* meshrelay-cp claims the configuration: it pushes its file again whenever another is
  * in force, so a push from anyone else would be undone a second later, after saying
  * "applied". While it stays connected, such pushes are refused instead, saying why. */
 static int handle_claim(const struct mgmt_cmd *c)
 {
-	if (c->app->managed_by && c->app->managed_by != c->r->client)
+	if (managed_by_another(c))
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app),
 			      "refused: another control plane manages this data plane");
 	if (c->app->managed_by != c->r->client)
@@ -82,18 +89,17 @@ void mgmt_command_client_gone(struct dp_appliance *app, uint64_t client)
 /* Validate the whole pushed file, build the new tables, swap them in: all or nothing. */
 static int handle_push(const struct mgmt_cmd *c)
 {
-	struct mr_config *conf = calloc(1, sizeof(*conf));
+	struct mr_config *conf;
 	uint64_t started_us = mr_clock_us();
 	struct relay_live *live;
 	char err[MR_ERR_MAX], msg[MR_ERR_MAX + 64];
 	int rc;
 
-	if (c->app->managed_by && c->app->managed_by != c->r->client) {
-		free(conf);
+	if (managed_by_another(c))
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app),
 			      "refused: meshrelay-cp manages this data plane and would put its own "
 			      "file back; change that file and run meshrelayctl reload");
-	}
+	conf = calloc(1, sizeof(*conf));
 	if (!conf)
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), "refused: out of memory");
 	if (mr_config_load_string(c->payload, "pushed", conf, err, sizeof(err)) < 0 ||

@@ -7,8 +7,9 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
-/* What one worker may have waiting from all the others: 64 full bursts from one sender.
- * The pool holds all of it (inbox_held_max), so more would only cost mbufs. */
+/* What one worker may have waiting from all the others, up to 33 workers (past them, each
+ * pair still gets two bursts): 64 full bursts from one sender. The pool holds all of it
+ * (inbox_held_max), so more would only cost mbufs. */
 #define INBOX_FRAMES 2048
 #define OUTBOX_BURST 32
 
@@ -19,8 +20,9 @@ struct dp_outbox {
 };
 
 /* Ring size for each producer-consumer pair: the consumer's share split among producers,
- * rounded down (a worker's inboxes together never hold more than INBOX_FRAMES, so the
- * pool grows with the workers, not with their square), never below two full bursts. */
+ * rounded down, never below two full bursts. A worker's inboxes together hold INBOX_FRAMES
+ * at most up to 33 workers and under twice that up to 64, so the pool grows with the
+ * workers, not with their square. */
 static unsigned int pair_ring_size(unsigned int n_workers)
 {
 	return RTE_MAX(rte_align32prevpow2(INBOX_FRAMES / (n_workers - 1)), 2u * OUTBOX_BURST);

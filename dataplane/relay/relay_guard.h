@@ -138,9 +138,8 @@ static inline bool relay_guard_learn(struct flow *f, enum flow_dir dir,
 	if (win > in->max_win)
 		in->max_win = win;
 	in->ts_recent = s->opts.tsval; /* 0 without timestamps: then never echoed */
-	/* A side is answered at the MAC its segments come from, as its first one's was taken
-	 * at set-up: a router that fails over to another MAC (or a peer moved to another
-	 * NIC) is followed from its first accepted segment, not blackholed until idle. */
+	/* Another MAC than the side's: the caller asks the neighbour cache whether the side's
+	 * next hop moved there (a router's failover), relay_follow_mac. */
 	return relay_guard_mac_moved(in, s->eth);
 }
 
