@@ -61,11 +61,6 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
  * flow's state (relay_timers.c); once per poll loop. */
 void relay_timers(struct dp_worker *w);
 
-/* The retransmissions and expiries due now, without member health: also run by a new
- * connection that finds the flow table full, so that flows whose time passed while the
- * worker was busy with a backlog make room before it is refused. */
-void relay_timers_flows(struct dp_worker *w);
-
 /* The data plane stops: every connection of w's still open is reset at both ends (counted
  * as drop `stopped`) and its flow released, so that clients and servers learn of it now,
  * not at their next timeout; a health check's at its member; closed ones just go. Frames

@@ -279,10 +279,6 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		return;
 	}
 	f = relay_flow_alloc(w, w->app->conf->relay.hello_timeout_ms);
-	if (!f) { /* a backlog after a stall: flows whose time passed go first */
-		relay_timers_flows(w);
-		f = relay_flow_alloc(w, w->app->conf->relay.hello_timeout_ms);
-	}
 	if (!f) {
 		seg_rst_reply(w, p, s, s->ack, s->seq + s->payload_len, true);
 		seg_log_refused(w, p, s, DP_DROP_flow_table_full);

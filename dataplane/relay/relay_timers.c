@@ -33,13 +33,8 @@ static void expire_fire(void *ctx, struct flow *f)
 	relay_flow_expire(w, f);
 }
 
-void relay_timers_flows(struct dp_worker *w)
-{
-	flow_timers_run(w->flows, relay_now(w), rtx_fire, expire_fire, w);
-}
-
 void relay_timers(struct dp_worker *w)
 {
 	health_check_run(w);
-	relay_timers_flows(w);
+	flow_timers_run(w->flows, relay_now(w), rtx_fire, expire_fire, w);
 }

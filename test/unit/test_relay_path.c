@@ -572,15 +572,19 @@ static void test_nd_claim_of_ours_defended(void)
 	}
 }
 
-/* A table full of hellos whose time has passed but not yet been run (the worker was busy
- * with a backlog after a stall): a new connection ends them first and is taken. Before,
- * it was refused (flow_table_full) beside flows that were already over. */
+/* A table full of hellos whose time passed while the worker was stalled, and a backlog
+ * behind the stall: the worker's next turn runs the timers due before it reads the queues,
+ * so the new connection is taken. Before, the poll came first and the connection was
+ * refused (flow_table_full) beside flows that were already over. */
 static void test_full_table_of_expired_flows(void)
 {
+	const uint64_t tsc_per_ms = rh_app.tsc_per_ms;
 	uint64_t full = rh_drops(DP_DROP_flow_table_full);
 	unsigned int opened = 0;
+	struct rte_mbuf *hello;
 	struct rh_peer late;
-	struct flow *f;
+	struct rh_sent s;
+	struct flow *f = NULL;
 
 	for (uint32_t i = 0; i < 200 && rh_drops(DP_DROP_flow_table_full) == full; i++) {
 		struct rh_peer c = rh_client(false);
@@ -592,11 +596,22 @@ static void test_full_table_of_expired_flows(void)
 	CU_ASSERT(opened > 0);
 	late = rh_client(false);
 	late.ip = 0x0a000070u;
-	CU_ASSERT_FATAL(rh_client_syn(&late));
-	/* The hello comes first in the worker's next poll, its timers after it. */
-	rh_w->now_ms += rh_app.conf->relay.hello_timeout_ms + 1;
-	rh_send(&late, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, late.isn + 1, late.our_isn + 1,
-		rh_hello_api, 100);
+	rh_drain(late.port);
+	rh_send(&late, RTE_TCP_SYN_FLAG, late.isn, 0, NULL, 0);
+	s = rh_next_tcp(late.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	late.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
+	rte_pktmbuf_free(s.m);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+	/* The hello waits in the port's queue (the ring gives back what is put on it) while
+	 * the clock moves past every hello's time in one step, as after a stall. */
+	hello = rh_frame(&late, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, late.isn + 1,
+			 late.our_isn + 1, NULL, 0, rh_hello_api, 100);
+	CU_ASSERT_EQUAL_FATAL(rte_eth_tx_burst(late.port->port_id, 0, &hello, 1), 1);
+	rh_w->now_ms_tsc = rh_w->now_ms * tsc_per_ms;
+	dp_worker_loop_once(rh_w, 32,
+			    (rh_w->now_ms + rh_app.conf->relay.hello_timeout_ms + 1) * tsc_per_ms);
 	f = rh_client_flow(&late);
 	CU_ASSERT_PTR_NOT_NULL(f);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_flow_table_full), full + 1);
