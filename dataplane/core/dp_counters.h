@@ -102,6 +102,7 @@
 	X(runt)               /* frame shorter than its headers */                           \
 	X(l2_not_for_us)      /* unicast to another MAC */                                   \
 	X(l2_group_source)    /* source MAC a group (multicast/broadcast) address */         \
+	X(l2_group_unicast_ip) /* to a group MAC, yet to a unicast IP address (RFC 1122) */ \
 	X(ipv4_version)       /* version field is not 4 */                                   \
 	X(ipv4_ihl)           /* header length below 20 bytes or beyond the frame */          \
 	X(ipv4_total_length)  /* total length below the header or beyond the frame */        \

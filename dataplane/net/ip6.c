@@ -248,6 +248,12 @@ bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 		dp_drop(w, m, DP_DROP_ipv6_header);
 		return false;
 	}
+	/* A group MAC carries a group address only, as IPv4's does (net_input.c). */
+	if (ip6->dst_addr[0] != 0xff &&
+	    rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->dst_addr)) {
+		dp_drop(w, m, DP_DROP_l2_group_unicast_ip);
+		return false;
+	}
 	if (is_ours(p, ip6->src_addr) && ip6->proto == IPPROTO_ICMPV6 &&
 	    nd_claims_ours(p, m, l3_len)) {
 		nd_defend(w, p, m);

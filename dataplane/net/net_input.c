@@ -22,6 +22,16 @@ static inline bool ipv4_source_refused(const struct dp_port *p, uint32_t src)
 	       ipv4_is_broadcast_for(p, src);
 }
 
+/* Whether m went to a group MAC (broadcast, multicast): its IP destination must then be a
+ * group too (RFC 1122 3.3.6, as the kernel has it). A datagram to our unicast address in a
+ * frame to the whole link comes from a host that never resolved us: misconfigured, or one
+ * probing the link without being seen in our neighbours. */
+static inline bool to_group_mac(const struct rte_mbuf *m)
+{
+	return rte_is_multicast_ether_addr(
+		&rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->dst_addr);
+}
+
 /* Frame consumed: dropped for a reason, or given to the host. */
 static uint16_t drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_drop reason)
 {
@@ -64,6 +74,8 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 		return drop(w, m, verdict);
 	src = rte_be_to_cpu_32(ip->src_addr);
 	dst = rte_be_to_cpu_32(ip->dst_addr);
+	if (to_group_mac(m) && !ipv4_is_broadcast_for(p, dst) && (dst >> 28) != 0xe)
+		return drop(w, m, DP_DROP_l2_group_unicast_ip);
 	if (ipv4_source_refused(p, src))
 		return drop(w, m, DP_DROP_ipv4_martian_src);
 	if (dst != p->ipv4 && (dp_port_vip(p, dst) || dp_port_source_addr(p, dst))) {

@@ -661,6 +661,36 @@ static void test_group_source_mac_dropped(void)
 	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
 }
 
+/* A SYN to our unicast address in a frame to the whole link (broadcast, or an IPv6
+ * multicast MAC) is dropped unanswered, IPv4 and IPv6 (RFC 1122 3.3.6). The same SYN to
+ * our MAC is answered. */
+static void test_group_mac_to_unicast_ip_dropped(void)
+{
+	static const struct rte_ether_addr group[2] = {
+		{ { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+		{ { 0x33, 0x33, 0, 0, 0, 1 } },
+	};
+
+	for (unsigned int v6 = 0; v6 < 2; v6++) {
+		struct rh_peer c = rh_client(v6);
+		uint64_t dropped = rh_drops(DP_DROP_l2_group_unicast_ip);
+		struct rte_mbuf *m = rh_frame(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0, NULL, 0);
+		struct rh_sent s;
+
+		rh_drain(c.port);
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = group[v6];
+		rh_input(&c, m);
+		CU_ASSERT_EQUAL(rh_drops(DP_DROP_l2_group_unicast_ip), dropped + 1);
+		CU_ASSERT_EQUAL(rh_drain(c.port), 0);
+		rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
+		s = rh_next_tcp(c.port);
+		CU_ASSERT_PTR_NOT_NULL(s.m);
+		CU_ASSERT(s.m && s.tcp->tcp_flags == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG));
+		rte_pktmbuf_free(s.m);
+		rh_drain(c.port);
+	}
+}
+
 int test_relay_path_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -687,6 +717,8 @@ int test_relay_path_register(void)
 		  test_full_table_of_expired_flows },
 		{ "a .255 client off the port's subnet", test_dot255_client_off_subnet },
 		{ "a frame from a group source MAC: dropped", test_group_source_mac_dropped },
+		{ "a group MAC to our unicast address: dropped",
+		  test_group_mac_to_unicast_ip_dropped },
 		{ "UDP fragments to the port's address are the host's", test_fragments_to_host },
 		{ "a claim of our address defended", test_arp_claim_of_ours_defended },
 		CU_TEST_INFO_NULL,
