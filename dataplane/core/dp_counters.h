@@ -114,8 +114,9 @@
 	X(arp_not_for_us)     /* ARP about addresses that are not ours */                    \
 	X(icmp_malformed)     /* truncated ICMP or bad ICMP checksum */                      \
 	X(no_exception_path)  /* kernel-bound traffic on a port without exception path */    \
+	X(kernel_full)        /* the exception path's queue to the host had no room */       \
 	X(neigh_unresolved)   /* packets dropped while a neighbour stayed unresolved */      \
-	X(tx_full)            /* a transmit queue had no room */                             \
+	X(tx_full)            /* a data port's transmit queue had no room */                  \
 	X(tcp_bad_header)     /* TCP header shorter than 20 bytes or beyond the packet */    \
 	X(tcp_checksum)       /* TCP checksum wrong on a segment the relay consumes */       \
 	X(syncookie_invalid)  /* ACK to a listener with no valid cookie (answered by RST) */ \

@@ -11,6 +11,16 @@ static void tx_buffer_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userda
 	rte_pktmbuf_free_bulk(pkts, unsent);
 }
 
+/* The exception path's queue to the host was full: told apart from a data port's, being
+ * the host's backlog (a busy kernel, a slow reader), not the network's. */
+static void kernel_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
+{
+	struct dp_worker *w = userdata;
+
+	dp_count(&w->counters.drops[DP_DROP_kernel_full], unsent);
+	rte_pktmbuf_free_bulk(pkts, unsent);
+}
+
 /* A data port's queue was full: for a while SYNs arriving on the port are answered only
  * within a budget rather than compete with flows (dp_tx_cookie_allowed). */
 static void port_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
@@ -42,7 +52,7 @@ bool dp_tx_init(struct dp_worker *w, uint16_t port, int socket)
 	t->w = w;
 	t->cookie_bucket = DP_CONGESTED_COOKIE_BURST;
 	t->frames = tx_buffer_create(w, socket, port_tx_drop, t);
-	w->tx_kernel[port] = tx_buffer_create(w, socket, tx_buffer_drop, w);
+	w->tx_kernel[port] = tx_buffer_create(w, socket, kernel_tx_drop, w);
 	return t->frames && w->tx_kernel[port];
 }
 

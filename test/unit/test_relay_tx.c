@@ -97,11 +97,42 @@ static void test_indirect_frame_freed_whole(void)
 	rh_flow_end(f);
 }
 
+/* Frames for the host that its queue has no room for are counted as the exception
+ * path's (kernel_full), not as a data port's full queue (tx_full): an operator told of
+ * tx_full looks at the network. Port 0's exception path is pointed at port 1's ring here,
+ * which nobody reads, and frames of a type only the host handles (LLDP) fill it. */
+static void test_full_kernel_queue_counted_apart(void)
+{
+	struct dp_port *edge = &rh_app.ports[0];
+	uint64_t kernel_full = rh_drops(DP_DROP_kernel_full), tx_full = rh_drops(DP_DROP_tx_full);
+	uint64_t to_kernel = rh_event(DP_EV_to_kernel);
+	struct rh_peer c = rh_client(false);
+	unsigned int sent = 0;
+
+	rh_drain(&rh_app.ports[1]);
+	edge->has_kernel = true;
+	edge->kernel_port_id = rh_app.ports[1].port_id;
+	while (rh_drops(DP_DROP_kernel_full) == kernel_full && sent++ < 8192) {
+		struct rte_mbuf *m = rh_frame(&c, RTE_TCP_ACK_FLAG, 1, 1, NULL, 0, NULL, 0);
+
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+			rte_cpu_to_be_16(RTE_ETHER_TYPE_LLDP);
+		rh_input(&c, m);
+	}
+	edge->has_kernel = false;
+	CU_ASSERT(rh_drops(DP_DROP_kernel_full) > kernel_full);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tx_full), tx_full);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_to_kernel) - to_kernel, sent);
+	CU_ASSERT(rh_drain(&rh_app.ports[1]) > 0);
+	rh_drain(&rh_app.ports[0]);
+}
+
 int test_relay_tx_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "the kept stream whole on a port without chains", test_stream_whole_on_unchained_port },
 		{ "a frame in another's buffer forwarded and freed whole", test_indirect_frame_freed_whole },
+		{ "a full queue to the host counted apart", test_full_kernel_queue_counted_apart },
 		CU_TEST_INFO_NULL,
 	};
 
