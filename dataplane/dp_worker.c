@@ -11,6 +11,7 @@
 #include "dp_port_pause.h"
 #include "dp_tx.h"
 #include "inbox.h"
+#include "ip6.h"
 #include "mr_log.h"
 #include "mr_privs.h"
 #include "net_input.h"
@@ -221,8 +222,9 @@ void dp_worker_housekeeping(struct dp_worker *w)
 	inbox_flush(w);
 	dp_tx_flush(w);
 	relay_timers(w);
-	if (w->now_ms >= w->next_age_ms) {
+	if (w->now_ms >= w->next_age_ms) { /* the slow timers, every age_every_ms */
 		neigh_age(w->neigh, w->now_ms);
+		ip6_mld_run(w);
 		w->next_age_ms = w->now_ms + age_every_ms;
 	}
 	dp_port_pause_serve(w);
@@ -258,6 +260,8 @@ int dp_worker_main(void *arg)
 		mr_log(MR_LOG_WARN, "worker %u keeps its capabilities: %s", w->index, err);
 	w->now_ms = rte_get_tsc_cycles() / app->tsc_per_ms;
 	resolve_gateways(w);
+	if (w->index == 0) /* IPv6 neighbours reach us through snooping switches */
+		ip6_mld_start(w);
 	rte_rcu_qsbr_thread_register(app->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(app->qsbr, w->index);
 	while (!app->quit) {
@@ -281,6 +285,8 @@ int dp_worker_main(void *arg)
 	/* What the drain left open is reset, not dropped in silence: its ends would wait for
 	 * their own timeouts, minutes or hours, before connecting again. */
 	relay_reset_all(w);
+	if (w->index == 0)
+		ip6_mld_leave(w);
 	dp_tx_flush(w);
 	rte_rcu_qsbr_thread_offline(app->qsbr, w->index);
 	rte_rcu_qsbr_thread_unregister(app->qsbr, w->index);

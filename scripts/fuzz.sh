@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
 # a bounded time: the classifier's (sni_parse, sni_mangle, dns_msg, proxy_v2), the data plane's packet path
-# (dp_frames) and IPv6 neighbour discovery and too-big error codecs (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json), HTTP
+# (dp_frames) and IPv6 neighbour discovery, listener and too-big error codecs (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json), HTTP
 # response parser (http), control protocol wire format (ctl: headers, BIND, PONG) and the
 # discovery store's gateway registrations (disc).
 # Exit status: 0 when no target found anything.
@@ -79,7 +79,8 @@ build() {
 		# shellcheck disable=SC2046
 		"$cc" "${flags[@]}" $(pkg-config --cflags libdpdk) -include rte_config.h -DALLOW_EXPERIMENTAL_API \
 			-I"$root/dataplane/net" -I"$cp_common" -o "$out/fuzz_nd" "$root/test/fuzz/fuzz_nd.c" \
-			"$root/dataplane/net/nd.c" "$root/dataplane/net/icmp_error.c"
+			"$root/dataplane/net/nd.c" "$root/dataplane/net/icmp_error.c" \
+			"$root/dataplane/net/mld.c"
 		return
 	fi
 	if [ "$name" = stun ]; then # the codec alone: no DPDK, only libcrypto
@@ -149,10 +150,11 @@ for name, body in re.findall(r"static const uint8_t ((?:cap|musl)_\w+)\[\] = \{(
 EOF
 }
 
-# The cap_* byte arrays of test_nd.c and test_icmp_error.c (the too-big errors up to
-# their quoted payload), one frame a file.
+# The cap_* byte arrays of test_nd.c, test_mld.c and test_icmp_error.c (the too-big errors
+# up to their quoted payload), one frame a file.
 seed_frames() {
-	/usr/bin/python3 - "$1" "$root/test/unit/test_nd.c" "$root/test/unit/test_icmp_error.c" <<'EOF'
+	/usr/bin/python3 - "$1" "$root/test/unit/test_nd.c" "$root/test/unit/test_mld.c" \
+		"$root/test/unit/test_icmp_error.c" <<'EOF'
 import re, sys
 out = sys.argv[1]
 text = "".join(open(src).read() for src in sys.argv[2:])

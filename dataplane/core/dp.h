@@ -173,6 +173,12 @@ struct dp_worker {
 	/* Each of our addresses (dp_port.src_ipv4) last announced against a claim. */
 	uint64_t arp_defended_ms[MR_MAX_PORTS][1 + MR_SOURCE_ADDRS_MAX];
 	uint64_t nd_defended_ms[MR_MAX_PORTS];  /* ... our IPv6 address, advertised */
+	/* Multicast listener reports of each IPv6 port's solicited-node group (ip6.c): when
+	 * the next is due (0: none), how many unsolicited ones are still to go, and until when
+	 * an MLDv1 querier was heard on the port (reports are then MLDv1). */
+	uint64_t mld_due_ms[MR_MAX_PORTS];
+	uint64_t mld_v1_until_ms[MR_MAX_PORTS];
+	uint8_t mld_unsolicited[MR_MAX_PORTS];
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;

@@ -75,6 +75,8 @@
 	X(nd_advert_out)      /* neighbour advertisements the data plane sent */             \
 	X(nd_advert_in)       /* neighbour advertisements to us (or to all nodes) */         \
 	X(nd_solicit_out)     /* neighbour solicitations sent while resolving */             \
+	X(mld_query_in)       /* MLD queries about our solicited-node group */               \
+	X(mld_report_out)     /* multicast listener reports (and leaves) sent */             \
 	X(challenge_ack_out)  /* RFC 5961 challenge ACKs sent */                            \
 	X(challenge_ack_limited) /* ... not sent: the worker's rate spent */               \
 	X(redispatch_refused) /* hello sent to the next member: the chosen one refused it */  \

@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include <rte_ip.h>
+#include <rte_random.h>
 
 #include "dp_tx.h"
 #include "inbox.h"
+#include "mld.h"
 #include "nd.h"
 #include "nexthop.h"
 
@@ -45,6 +47,77 @@ void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
 
 	dp_event(w, DP_EV_nd_solicit_out);
 	tx_frame(w, p, frame, nd_build_ns(frame, &p->mac, p->ipv6, target->b));
+}
+
+/* Multicast listener reports (mld.h) of a port's solicited-node group: two unsolicited
+ * ones a second apart when the data plane starts (RFC 3810's robustness variable and
+ * unsolicited report interval, 9.1 and 9.11), then one for each query that asks, after a
+ * random part of its maximum response delay (6.2). A query of MLDv1 makes the reports
+ * MLDv1 until the older version querier present timeout (9.12: 2 x 125 s + 10 s). */
+#define MLD_UNSOLICITED 2
+#define MLD_UNSOLICITED_GAP_MS 1000u
+#define MLD_V1_QUERIER_MS 260000u
+
+static void mld_send(struct dp_worker *w, const struct dp_port *p, enum mld_report r)
+{
+	enum mld_version v = w->now_ms < w->mld_v1_until_ms[p->index] ? MLD_V1 : MLD_V2;
+	uint8_t frame[MLD_FRAME_MAX], group[16];
+
+	nd_solicited_node(p->ipv6, group);
+	dp_event(w, DP_EV_mld_report_out);
+	tx_frame(w, p, frame, mld_report_build(frame, &p->mac, group, v, r));
+}
+
+void ip6_mld_start(struct dp_worker *w)
+{
+	for (unsigned int i = 0; i < w->app->n_ports; i++) {
+		if (!w->app->ports[i].has_ipv6)
+			continue;
+		w->mld_unsolicited[i] = MLD_UNSOLICITED;
+		w->mld_due_ms[i] = RTE_MAX(w->now_ms, 1ul);
+	}
+}
+
+void ip6_mld_run(struct dp_worker *w)
+{
+	for (unsigned int i = 0; i < w->app->n_ports; i++) {
+		if (!w->mld_due_ms[i] || w->now_ms < w->mld_due_ms[i])
+			continue;
+		mld_send(w, &w->app->ports[i],
+			 w->mld_unsolicited[i] ? MLD_REPORT_JOIN : MLD_REPORT_CURRENT);
+		w->mld_due_ms[i] = 0;
+		if (w->mld_unsolicited[i] && --w->mld_unsolicited[i])
+			w->mld_due_ms[i] = w->now_ms + MLD_UNSOLICITED_GAP_MS;
+	}
+}
+
+void ip6_mld_leave(struct dp_worker *w)
+{
+	for (unsigned int i = 0; i < w->app->n_ports; i++)
+		if (w->app->ports[i].has_ipv6)
+			mld_send(w, &w->app->ports[i], MLD_REPORT_LEAVE);
+}
+
+/* A query in m (l3_len bytes of IPv6 from L3_OFF) that asks about p's group: its answer
+ * scheduled. m stays the caller's: the host hears queries too, for its own groups. */
+static void mld_note_query(struct dp_worker *w, const struct dp_port *p,
+			   const struct rte_mbuf *m, uint32_t l3_len)
+{
+	struct mld_query q;
+	uint8_t group[16];
+	uint64_t due;
+
+	nd_solicited_node(p->ipv6, group);
+	if (rte_pktmbuf_data_len(m) < L3_OFF + l3_len ||
+	    !mld_query_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, L3_OFF), l3_len, &q) ||
+	    !mld_query_asks(&q, group))
+		return;
+	dp_event(w, DP_EV_mld_query_in);
+	if (q.version == MLD_V1)
+		w->mld_v1_until_ms[p->index] = w->now_ms + MLD_V1_QUERIER_MS;
+	due = w->now_ms + (q.max_resp_ms ? rte_rand() % q.max_resp_ms : 0);
+	if (!w->mld_due_ms[p->index] || due < w->mld_due_ms[p->index])
+		w->mld_due_ms[p->index] = RTE_MAX(due, 1ul);
 }
 
 /* What a solicitation or advertisement tells of its sender (or target). Only messages
@@ -270,6 +343,8 @@ bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 		return true; /* the relay's, or its DNS; what they leave goes to the host */
 	if (ip6->proto == IPPROTO_ICMPV6 && (is_ours(p, ip6->dst_addr) || ip6->dst_addr[0] == 0xff))
 		return icmp6_input(w, p, m, l3_len); /* a too-big error may be the relay's */
+	if (ip6->proto == IPPROTO_HOPOPTS && ip6->dst_addr[0] == 0xff)
+		mld_note_query(w, p, m, l3_len);
 	/* Everything else (the host's own addresses, extension headers, multicast) is the
 	 * host's, as all of IPv6 is on a port without an IPv6 address. */
 	dp_tx_kernel(w, p, m);

@@ -9,6 +9,8 @@
  * (icmp_error.h), which reads the same bytes as an ICMPv6 error where nd_parse found one
  * and, in an IPv4 frame, as the ICMPv4 message after the header whatever it is, and says
  * no more than the bytes hold; an error written about what it read reads back the same.
+ * A listener query mld_query_parse accepts asks about no unicast address, and every report
+ * written for its group fits its buffer and is no query.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include <rte_ip.h>
 
 #include "icmp_error.h"
+#include "mld.h"
 #include "nd.h"
 
 static const struct rte_ether_addr our_mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
@@ -89,6 +92,30 @@ static void check_too_big(const uint8_t *icmp, uint32_t len, bool v6)
 	check_rebuilt(&e);
 }
 
+static void check_mld(const uint8_t *l3, uint32_t len)
+{
+	static const enum mld_version versions[] = { MLD_V1, MLD_V2 };
+	static const enum mld_report reports[] = { MLD_REPORT_JOIN, MLD_REPORT_CURRENT,
+						   MLD_REPORT_LEAVE };
+	struct mld_query q, back;
+	uint8_t frame[MLD_FRAME_MAX];
+
+	if (!mld_query_parse(l3, len, &q))
+		return;
+	if ((q.version != MLD_V1 && q.version != MLD_V2) || !mld_query_asks(&q, q.group) ||
+	    (!nd_is_unspecified(q.group) && q.group[0] != 0xff))
+		abort();
+	for (unsigned int v = 0; v < 2; v++)
+		for (unsigned int r = 0; r < 3; r++) {
+			size_t n = mld_report_build(frame, &our_mac, q.group, versions[v], reports[r]);
+
+			if (n > sizeof(frame) || n < sizeof(struct rte_ether_hdr) ||
+			    mld_query_parse(frame + sizeof(struct rte_ether_hdr),
+					    (uint32_t)(n - sizeof(struct rte_ether_hdr)), &back))
+				abort();
+		}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const size_t l2 = sizeof(struct rte_ether_hdr);
@@ -104,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	kind = nd_parse(copy + l2, (uint32_t)(size - l2), &msg);
+	check_mld(copy + l2, (uint32_t)(size - l2));
 	if (kind != msg.kind)
 		abort();
 	/* The packet path drops multicast sources before it asks the codec anything. */
