@@ -10,6 +10,7 @@
 #include "dp_mailbox.h"
 #include "dp_port_pause.h"
 #include "dp_tx.h"
+#include "announce.h"
 #include "inbox.h"
 #include "ip6.h"
 #include "mr_log.h"
@@ -225,6 +226,8 @@ void dp_worker_housekeeping(struct dp_worker *w)
 	if (w->now_ms >= w->next_age_ms) { /* the slow timers, every age_every_ms */
 		neigh_age(w->neigh, w->now_ms);
 		ip6_mld_run(w);
+		if (w->index == 0)
+			announce_run(w);
 		w->next_age_ms = w->now_ms + age_every_ms;
 	}
 	dp_port_pause_serve(w);
@@ -260,8 +263,8 @@ int dp_worker_main(void *arg)
 		mr_log(MR_LOG_WARN, "worker %u keeps its capabilities: %s", w->index, err);
 	w->now_ms = rte_get_tsc_cycles() / app->tsc_per_ms;
 	resolve_gateways(w);
-	if (w->index == 0) /* IPv6 neighbours reach us through snooping switches */
-		ip6_mld_start(w);
+	if (w->index == 0) /* the links learn our MACs for our addresses */
+		announce_start(w);
 	rte_rcu_qsbr_thread_register(app->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(app->qsbr, w->index);
 	while (!app->quit) {

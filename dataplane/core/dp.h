@@ -179,6 +179,13 @@ struct dp_worker {
 	uint64_t mld_due_ms[MR_MAX_PORTS];
 	uint64_t mld_v1_until_ms[MR_MAX_PORTS];
 	uint8_t mld_unsolicited[MR_MAX_PORTS];
+	/* The ports' links as worker 0 last saw them and when it looks again, and the
+	 * announcements of their addresses still to send and when the next is due
+	 * (announce.h). */
+	bool link_up[MR_MAX_PORTS];
+	uint64_t links_check_ms;
+	uint8_t announce_left[MR_MAX_PORTS];
+	uint64_t announce_due_ms[MR_MAX_PORTS];
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;

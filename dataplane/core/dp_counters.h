@@ -77,6 +77,10 @@
 	X(nd_solicit_out)     /* neighbour solicitations sent while resolving */             \
 	X(mld_query_in)       /* MLD queries about our solicited-node group */               \
 	X(mld_report_out)     /* multicast listener reports (and leaves) sent */             \
+	X(announce_out)       /* our addresses announced: ARP, unsolicited ND advertisements \
+				 (at start and when a link comes back up) */                  \
+	X(link_down)          /* a port's link seen going down (worker 0) ... */             \
+	X(link_up)            /* ... and coming back up: its addresses announced again */    \
 	X(challenge_ack_out)  /* RFC 5961 challenge ACKs sent */                            \
 	X(challenge_ack_limited) /* ... not sent: the worker's rate spent */               \
 	X(redispatch_refused) /* hello sent to the next member: the chosen one refused it */  \

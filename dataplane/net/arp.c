@@ -195,3 +195,11 @@ static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t send
 	a->arp_data.arp_tip = rte_cpu_to_be_32(target_ip);
 	dp_tx_port(w, p, m);
 }
+
+void arp_announce(struct dp_worker *w, const struct dp_port *p)
+{
+	for (unsigned int i = 0; i < p->n_src_ipv4; i++) {
+		dp_event(w, DP_EV_announce_out);
+		arp_send(w, p, p->src_ipv4[i], p->src_ipv4[i]);
+	}
+}

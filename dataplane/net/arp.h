@@ -19,4 +19,8 @@ bool arp_sender_on_link(const struct dp_port *p, uint32_t sip);
 /* Broadcast a who-has for target_ip out of port p. */
 void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip);
 
+/* Announce each of p's IPv4 addresses (its own, then its source addresses) to the whole
+ * link: an ARP request with it as sender and target (RFC 5227 2.3). */
+void arp_announce(struct dp_worker *w, const struct dp_port *p);
+
 #endif

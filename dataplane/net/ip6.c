@@ -68,14 +68,12 @@ static void mld_send(struct dp_worker *w, const struct dp_port *p, enum mld_repo
 	tx_frame(w, p, frame, mld_report_build(frame, &p->mac, group, v, r));
 }
 
-void ip6_mld_start(struct dp_worker *w)
+void ip6_mld_start(struct dp_worker *w, const struct dp_port *p)
 {
-	for (unsigned int i = 0; i < w->app->n_ports; i++) {
-		if (!w->app->ports[i].has_ipv6)
-			continue;
-		w->mld_unsolicited[i] = MLD_UNSOLICITED;
-		w->mld_due_ms[i] = RTE_MAX(w->now_ms, 1ul);
-	}
+	if (!p->has_ipv6)
+		return;
+	w->mld_unsolicited[p->index] = MLD_UNSOLICITED;
+	w->mld_due_ms[p->index] = RTE_MAX(w->now_ms, 1ul);
 }
 
 void ip6_mld_run(struct dp_worker *w)
@@ -155,23 +153,37 @@ static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_
 		dp_event(w, DP_EV_neigh_conflict);
 }
 
+/* Our address advertised to all nodes, unsolicited, with override: neighbours that
+ * cached another MAC for it take ours (RFC 4861 7.2.6). */
+static void advertise_to_all(struct dp_worker *w, const struct dp_port *p)
+{
+	static const uint8_t unspecified[16];
+	uint8_t frame[ND_FRAME_MAX];
+
+	tx_frame(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6, NULL, unspecified, p->ipv6,
+					  false));
+}
+
 /* Another host advertises our address as its own: neighbours that take its override would
  * send our traffic there. Advertise ours to all nodes with override, at most once in
  * ND_DEFEND_MS per port (as ARP does, RFC 5227 2.4; RFC 4861 7.2.6), and count it. */
 #define ND_DEFEND_MS 10000u
 static void nd_defend(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
-	static const uint8_t unspecified[16];
 	uint64_t *last = &w->nd_defended_ms[p->index];
-	uint8_t frame[ND_FRAME_MAX];
 
 	if (*last == 0 || w->now_ms - *last >= ND_DEFEND_MS) {
 		*last = w->now_ms ? w->now_ms : 1;
 		dp_event(w, DP_EV_nd_advert_out);
-		tx_frame(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6, NULL, unspecified,
-						  p->ipv6, false));
+		advertise_to_all(w, p);
 	}
 	dp_drop(w, m, DP_DROP_nd_claims_ours);
+}
+
+void ip6_announce(struct dp_worker *w, const struct dp_port *p)
+{
+	dp_event(w, DP_EV_announce_out);
+	advertise_to_all(w, p);
 }
 
 /* Whether advertisement msg (in frame m) gives our address to another MAC: the one its

@@ -25,12 +25,15 @@ bool ip6_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mb
 void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
 		      const struct neigh_addr *target);
 
-/* The listener reports of every IPv6 port's solicited-node group (mld.h), w's to send:
- * start queues the unsolicited ones of a start (one worker calls it); run sends those due
- * now, the start's and the answers to the queries w received; leave sends a leave of
- * each group at once, when the data plane stops. */
-void ip6_mld_start(struct dp_worker *w);
+/* The listener reports of IPv6 ports' solicited-node groups (mld.h), w's to send: start
+ * queues the unsolicited ones of p's join (nothing when p has no IPv6); run sends those
+ * due now, the joins' and the answers to the queries w received; leave sends a leave of
+ * each port's group at once, when the data plane stops. */
+void ip6_mld_start(struct dp_worker *w, const struct dp_port *p);
 void ip6_mld_run(struct dp_worker *w);
 void ip6_mld_leave(struct dp_worker *w);
+
+/* Advertise p's IPv6 address to all nodes, unsolicited, with override (RFC 4861 7.2.6). */
+void ip6_announce(struct dp_worker *w, const struct dp_port *p);
 
 #endif

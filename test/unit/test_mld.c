@@ -292,7 +292,8 @@ static void test_unsolicited_joins(void)
 
 	rh_drain(edge);
 	rh_drain(svc);
-	ip6_mld_start(rh_w);
+	ip6_mld_start(rh_w, edge);
+	ip6_mld_start(rh_w, svc);
 	mld_run();
 	CU_ASSERT_EQUAL(next_report(edge, &record), 143);
 	CU_ASSERT_EQUAL(record, 4);
