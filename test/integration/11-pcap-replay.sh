@@ -3,7 +3,7 @@
 # The packet path on a net_pcap port: a capture of good and malformed frames (fragments
 # included, which no kernel reassembles here) is replayed; every frame must end under
 # exactly the expected verdict, and the answers written out must be exactly the echo and
-# ARP replies, checksums valid.
+# ARP replies, checksums valid, beside the announcement of the port's address at start.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -45,10 +45,13 @@ wait "$DP_PID" 2>/dev/null
 /usr/bin/python3 - "$TOPO_DIR/out.pcap" "$DP_MAC" >"$TOPO_DIR/out.txt" <<'PY'
 import sys
 from scapy.all import ARP, ICMP, IP, rdpcap
-echo = arp = bad = 0
+echo = arp = announced = bad = 0
 for p in rdpcap(sys.argv[1]):
     if p.src.lower() != sys.argv[2]:
         bad += 1
+    elif ARP in p and p[ARP].op == 1 and p[ARP].psrc == p[ARP].pdst == "10.98.0.1" \
+            and p.dst == "ff:ff:ff:ff:ff:ff":
+        announced += 1
     elif ICMP in p and p[ICMP].type == 0:
         ip_sum, icmp_sum = p[IP].chksum, p[ICMP].chksum
         del p[IP].chksum, p[ICMP].chksum
@@ -60,12 +63,16 @@ for p in rdpcap(sys.argv[1]):
         arp += 1
     else:
         bad += 1
-print(echo, arp, bad)
+print(echo, arp, announced, bad)
 PY
-read -r echo arp bad <"$TOPO_DIR/out.txt"
+read -r echo arp announced bad <"$TOPO_DIR/out.txt"
 want_echo=$(awk '$1 == "echo" {print $2}' "$TOPO_DIR/expect")
 want_arp=$(awk '$1 == "arp" {print $2}' "$TOPO_DIR/expect")
 check "written out: $echo echo replies with valid checksums (want $want_echo)" test "$echo" -eq "$want_echo"
 check "written out: $arp ARP replies (want $want_arp)" test "$arp" -eq "$want_arp"
+# The port's address announced when the data plane started: once, or twice when the
+# process ran past the second round, 2 s later.
+check "written out: the port's address announced ($announced)" \
+	test "$announced" -ge 1 -a "$announced" -le 2
 check "written out: nothing else ($bad)" test "$bad" -eq 0
 check_done "pcap replay"
