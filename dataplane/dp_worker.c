@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "dp_worker.h"
 
-
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "announce.h"
 #include "dp_mailbox.h"
 #include "dp_port_pause.h"
 #include "dp_tx.h"
-#include "announce.h"
 #include "inbox.h"
 #include "ip6.h"
 #include "mr_log.h"
