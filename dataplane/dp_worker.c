@@ -233,21 +233,6 @@ void dp_worker_housekeeping(struct dp_worker *w)
 	dp_mailbox_serve(w);
 }
 
-unsigned int dp_worker_loop_once(struct dp_worker *w, uint16_t burst, uint64_t tsc)
-{
-	const uint64_t tsc_per_ms = w->app->tsc_per_ms;
-
-	if (tsc - w->now_ms_tsc >= tsc_per_ms) { /* divide once per ms */
-		w->now_ms = dp_clock_step(w->now_ms, tsc / tsc_per_ms);
-		w->now_ms_tsc = tsc;
-	}
-	/* The timers before the queues: after a stall, the flows whose time passed meanwhile
-	 * make room before the backlog of new connections is read, which would otherwise
-	 * find the table full of them. */
-	dp_worker_housekeeping(w);
-	return dp_worker_poll(w, burst);
-}
-
 int dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -272,10 +257,10 @@ int dp_worker_main(void *arg)
 
 		/* Nothing from the previous loop is held: old live configs may now be freed. */
 		rte_rcu_qsbr_quiescent(app->qsbr, w->index);
-		got = dp_worker_loop_once(w, burst, start);
-		/* A loop that found work is busy time: the real load of a core that never sleeps.
-		 * Only the loop itself counts: a wider window would also catch the times the
-		 * thread is preempted on a shared core. */
+		got = dp_worker_poll(w, burst);
+		/* A poll that found work is busy time: the real load of a core that never sleeps.
+		 * Only the poll and its sends count: a wider window would also catch the times
+		 * the thread is preempted on a shared core. The same read serves the clock. */
 		end = rte_rdtsc();
 		if (got) {
 			dp_count(&w->load.busy_cycles, end - start);
@@ -283,6 +268,11 @@ int dp_worker_main(void *arg)
 		} else {
 			dp_count(&w->load.idle_polls, 1);
 		}
+		if (end - w->now_ms_tsc >= app->tsc_per_ms) { /* divide once per ms */
+			w->now_ms = dp_clock_step(w->now_ms, end / app->tsc_per_ms);
+			w->now_ms_tsc = end;
+		}
+		dp_worker_housekeeping(w);
 	}
 	/* What the drain left open is reset, not dropped in silence: its ends would wait for
 	 * their own timeouts, minutes or hours, before connecting again. */

@@ -28,10 +28,6 @@ unsigned int dp_worker_poll(struct dp_worker *w, uint16_t burst);
  * neighbour cache, answer the mailbox; at w->now_ms, which the caller sets. */
 void dp_worker_housekeeping(struct dp_worker *w);
 
-/* One turn of the worker's loop at TSC reading tsc: the clock moved on (once per ms), the
- * housekeeping, then the poll. Returns the frames the poll read. */
-unsigned int dp_worker_loop_once(struct dp_worker *w, uint16_t burst, uint64_t tsc);
-
 /* One frame received on data port p, as the full path handles it: L2/L3 first, TCP to
  * the appliance's addresses to the relay, what neither takes to the host. Consumes m.
  * Counting it as received is dp_worker_rx_burst's. */

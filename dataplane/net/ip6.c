@@ -333,7 +333,7 @@ bool ip6_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 		dp_drop(w, m, DP_DROP_ipv6_header);
 		return false;
 	}
-	/* A group MAC carries a group address only, as IPv4's does (net_input.c). */
+	/* A group MAC carries a group address only, as for IPv4 (net_input.c, to_group_mac). */
 	if (ip6->dst_addr[0] != 0xff &&
 	    rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->dst_addr)) {
 		dp_drop(w, m, DP_DROP_l2_group_unicast_ip);

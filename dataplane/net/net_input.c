@@ -22,10 +22,10 @@ static inline bool ipv4_source_refused(const struct dp_port *p, uint32_t src)
 	       ipv4_is_broadcast_for(p, src);
 }
 
-/* Whether m went to a group MAC (broadcast, multicast): its IP destination must then be a
- * group too (RFC 1122 3.3.6, as the kernel has it). A datagram to our unicast address in a
- * frame to the whole link comes from a host that never resolved us: misconfigured, or one
- * probing the link without being seen in our neighbours. */
+/* Whether m went to a group MAC (broadcast, multicast): its IP destination should then be
+ * a group too (RFC 1122 3.3.6's SHOULD; Linux has it as drop_unicast_in_l2_multicast, off
+ * by default). A datagram to a unicast address in a frame to the whole link comes from a
+ * host that never resolved it: misconfigured, or one probing the link unseen. */
 static inline bool to_group_mac(const struct rte_mbuf *m)
 {
 	return rte_is_multicast_ether_addr(
@@ -63,19 +63,20 @@ static uint16_t ipv4_input(struct dp_worker *w, const struct dp_port *p, struct 
 				    ipv4_csum_hint_of(p->caps.rx_ipv4_cksum, m->ol_flags));
 	if (verdict == DP_DROP_none && rte_ipv4_hdr_len(ip) > in_first_seg)
 		verdict = DP_DROP_runt;
+	dst = rte_be_to_cpu_32(ip->dst_addr);
+	if ((verdict == DP_DROP_none || verdict == DP_DROP_ipv4_fragment) && to_group_mac(m) &&
+	    !ipv4_is_broadcast_for(p, dst) && (dst >> 28) != 0xe)
+		verdict = DP_DROP_l2_group_unicast_ip;
 	/* Fragments to the appliance address are the host's to put together (a large UDP
 	 * answer to its resolver, say); never TCP: the relay's connections send none, and
 	 * the host would reset what it put together for a port it does not hold. */
 	if (verdict == DP_DROP_ipv4_fragment && ip->next_proto_id != IPPROTO_TCP &&
-	    rte_be_to_cpu_32(ip->dst_addr) == p->ipv4 &&
+	    dst == p->ipv4 &&
 	    !ipv4_source_refused(p, rte_be_to_cpu_32(ip->src_addr)))
 		return to_host(w, p, m);
 	if (verdict != DP_DROP_none)
 		return drop(w, m, verdict);
 	src = rte_be_to_cpu_32(ip->src_addr);
-	dst = rte_be_to_cpu_32(ip->dst_addr);
-	if (to_group_mac(m) && !ipv4_is_broadcast_for(p, dst) && (dst >> 28) != 0xe)
-		return drop(w, m, DP_DROP_l2_group_unicast_ip);
 	if (ipv4_source_refused(p, src))
 		return drop(w, m, DP_DROP_ipv4_martian_src);
 	if (dst != p->ipv4 && (dp_port_vip(p, dst) || dp_port_source_addr(p, dst))) {

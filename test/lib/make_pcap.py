@@ -44,6 +44,9 @@ kinds = {
     "arp_malformed": Ether(src=peer_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(ptype=0x86DD, psrc=peer_ip, pdst=dp_ip),
     "arp_not_for_us": Ether(src=peer_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(psrc=peer_ip, pdst="10.98.0.99"),
     "l2_not_for_us": Ether(src=peer_mac, dst="02:00:00:00:00:99") / IP(src=peer_ip, dst=dp_ip) / ICMP(),
+    # To the port's unicast address in a broadcast frame, whole or a fragment: nobody's.
+    "l2_group_unicast_ip": Ether(src=peer_mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=peer_ip, dst=dp_ip) / ICMP(),
+    "l2_group_unicast_ip ": Ether(src=peer_mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=peer_ip, dst=dp_ip, flags="MF") / ICMP() / Raw(b"b" * 24),
     "icmp_malformed": eth / IP(src=peer_ip, dst=dp_ip) / ICMP(chksum=0x1234) / Raw(b"c" * 8),
     "no_exception_path": eth / IP(src=peer_ip, dst=dp_ip) / ICMP(type=13),
     "echo": eth / IP(src=peer_ip, dst=dp_ip) / ICMP(id=7, seq=1) / Raw(b"echo-data"),

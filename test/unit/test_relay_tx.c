@@ -110,6 +110,8 @@ static void test_full_kernel_queue_counted_apart(void)
 	unsigned int sent = 0;
 
 	rh_drain(&rh_app.ports[1]);
+	uint16_t kernel_port = edge->kernel_port_id;
+
 	edge->has_kernel = true;
 	edge->kernel_port_id = rh_app.ports[1].port_id;
 	while (rh_drops(DP_DROP_kernel_full) == kernel_full && sent++ < 8192) {
@@ -120,6 +122,7 @@ static void test_full_kernel_queue_counted_apart(void)
 		rh_input(&c, m);
 	}
 	edge->has_kernel = false;
+	edge->kernel_port_id = kernel_port;
 	CU_ASSERT(rh_drops(DP_DROP_kernel_full) > kernel_full);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tx_full), tx_full);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_to_kernel) - to_kernel, sent);
