@@ -19,6 +19,7 @@
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 
+#include "announce.h"
 #include "dp.h"
 #include "dp_appliance.h"
 #include "dp_worker.h"
@@ -151,6 +152,7 @@ static int run(struct dp_appliance *app)
 {
 	unsigned int lcore;
 
+	announce_links_watch(app); /* worker 0 starts from the links as they are */
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		for (unsigned int w = 0; w < app->n_workers; w++)
 			if (app->workers[w]->lcore_id == lcore)
@@ -159,9 +161,11 @@ static int run(struct dp_appliance *app)
 	drop_privileges();
 	mr_log(MR_LOG_NOTICE, "meshrelay-dp ready: %u port(s), %u worker(s)", app->n_ports,
 	       app->n_workers);
-	while (!stop_requested) {
+	for (unsigned int tick = 1; !stop_requested; tick++) {
 		usleep(50 * 1000);
 		relay_secrets_tick(app, mr_clock_ms());
+		if (tick % 20 == 0) /* about once a second */
+			announce_links_watch(app);
 	}
 	drain(app);
 	mr_log(MR_LOG_NOTICE, "stopping");

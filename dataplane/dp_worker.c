@@ -215,6 +215,15 @@ unsigned int dp_worker_poll(struct dp_worker *w, uint16_t burst)
 	return got;
 }
 
+/* The links' own timers, on their own times: MLD reports (every worker: each answers the
+ * queries it received) and the announcements (worker 0). */
+static void link_timers(struct dp_worker *w)
+{
+	uint64_t next = w->index == 0 ? announce_run(w) : UINT64_MAX;
+
+	w->link_timers_ms = RTE_MIN(next, ip6_mld_run(w));
+}
+
 void dp_worker_housekeeping(struct dp_worker *w)
 {
 	const uint64_t age_every_ms = RTE_MAX(w->app->conf->dataplane.neigh.retry_ms / 4, 10u);
@@ -222,13 +231,12 @@ void dp_worker_housekeeping(struct dp_worker *w)
 	inbox_flush(w);
 	dp_tx_flush(w);
 	relay_timers(w);
-	if (w->now_ms >= w->next_age_ms) { /* the slow timers, every age_every_ms */
+	if (w->now_ms >= w->next_age_ms) {
 		neigh_age(w->neigh, w->now_ms);
-		ip6_mld_run(w);
-		if (w->index == 0)
-			announce_run(w);
 		w->next_age_ms = w->now_ms + age_every_ms;
 	}
+	if (w->now_ms >= w->link_timers_ms)
+		link_timers(w);
 	dp_port_pause_serve(w);
 	dp_mailbox_serve(w);
 }

@@ -25,7 +25,8 @@ int dp_workers_assign_queues(struct dp_appliance *app, char *err, size_t errlen)
 unsigned int dp_worker_poll(struct dp_worker *w, uint16_t burst);
 
 /* Everything but reading the queues: flush transmit buffers, fire relay timers, age the
- * neighbour cache, answer the mailbox; at w->now_ms, which the caller sets. */
+ * neighbour cache, run the links' timers (MLD, announcements), serve port pauses and the
+ * mailbox; at w->now_ms, which the caller sets. */
 void dp_worker_housekeeping(struct dp_worker *w);
 
 /* One frame received on data port p, as the full path handles it: L2/L3 first, TCP to

@@ -173,17 +173,21 @@ struct dp_worker {
 	/* Each of our addresses (dp_port.src_ipv4) last announced against a claim. */
 	uint64_t arp_defended_ms[MR_MAX_PORTS][1 + MR_SOURCE_ADDRS_MAX];
 	uint64_t nd_defended_ms[MR_MAX_PORTS];  /* ... our IPv6 address, advertised */
+	/* The links' own timers (MLD, announcements), checked on every housekeeping pass:
+	 * the soonest due of those below (ms). */
+	uint64_t link_timers_ms;
 	/* Multicast listener reports of each IPv6 port's solicited-node group (ip6.c): when
-	 * the next is due (0: none), how many unsolicited ones are still to go, and until when
-	 * an MLDv1 querier was heard on the port (reports are then MLDv1). */
-	uint64_t mld_due_ms[MR_MAX_PORTS];
+	 * the next join and the next answer to a query are due (0: none), how many joins are
+	 * still to go, and until when this worker heard an MLDv1 querier on the port (its
+	 * reports are then MLDv1). */
+	uint64_t mld_join_ms[MR_MAX_PORTS];
+	uint64_t mld_answer_ms[MR_MAX_PORTS];
 	uint64_t mld_v1_until_ms[MR_MAX_PORTS];
 	uint8_t mld_unsolicited[MR_MAX_PORTS];
-	/* The ports' links as worker 0 last saw them and when it looks again, and the
-	 * announcements of their addresses still to send and when the next is due
-	 * (announce.h). */
-	bool link_up[MR_MAX_PORTS];
-	uint64_t links_check_ms;
+	/* Worker 0's (announce.h): each port's link state as last read from the appliance
+	 * (dp_appliance.link_state), and the announcements of its addresses still to send and
+	 * when the next is due. */
+	uint32_t link_seen[MR_MAX_PORTS];
 	uint8_t announce_left[MR_MAX_PORTS];
 	uint64_t announce_due_ms[MR_MAX_PORTS];
 	uint64_t now_ms;
@@ -236,6 +240,9 @@ struct dp_appliance {
 	uint16_t src_port_last;
 	uint64_t tsc_per_ms;
 	uint32_t kept_per_worker;    /* buffers one worker's kept hellos may hold (dp_appliance) */
+	/* Each port's link as the main lcore last read it (announce_links_watch): bit 0 up,
+	 * the rest a count of changes. The main lcore writes, worker 0 reads (atomics). */
+	uint32_t link_state[MR_MAX_PORTS];
 	uint64_t managed_by;         /* the control-socket client that manages the configuration
 				      * (meshrelay-cp's CLAIM), 0 none: control thread only */
 	volatile bool quit;          /* set by the main lcore to stop the workers */

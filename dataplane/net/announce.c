@@ -8,15 +8,22 @@
 
 #define ANNOUNCE_ROUNDS 2      /* RFC 5227's ANNOUNCE_NUM ... */
 #define ANNOUNCE_GAP_MS 2000u  /* ... and ANNOUNCE_INTERVAL */
-#define LINK_CHECK_MS 1000u    /* how often the links are looked at: a driver may ask the
-				* kernel or the device each time */
+#define LINK_LOOK_MS 1000u     /* how often worker 0 looks at what the main lcore read */
+#define LINK_UP 1u
+#define LINK_CHANGE 2u         /* one change in the count above bit 0 */
 
-static bool link_is_up(const struct dp_port *p)
+void announce_links_watch(struct dp_appliance *app)
 {
-	struct rte_eth_link link;
+	for (unsigned int i = 0; i < app->n_ports; i++) {
+		uint32_t old = __atomic_load_n(&app->link_state[i], __ATOMIC_RELAXED);
+		struct rte_eth_link link;
+		uint32_t up = rte_eth_link_get_nowait(app->ports[i].port_id, &link) == 0 &&
+			      link.link_status == RTE_ETH_LINK_UP;
 
-	return rte_eth_link_get_nowait(p->port_id, &link) == 0 &&
-	       link.link_status == RTE_ETH_LINK_UP;
+		if ((old & LINK_UP) != up)
+			__atomic_store_n(&app->link_state[i], ((old & ~LINK_UP) + LINK_CHANGE) | up,
+					 __ATOMIC_RELEASE);
+	}
 }
 
 static void port_came_up(struct dp_worker *w, const struct dp_port *p)
@@ -29,43 +36,49 @@ static void port_came_up(struct dp_worker *w, const struct dp_port *p)
 void announce_start(struct dp_worker *w)
 {
 	for (unsigned int i = 0; i < w->app->n_ports; i++) {
-		w->link_up[i] = link_is_up(&w->app->ports[i]);
-		if (w->link_up[i])
+		w->link_seen[i] = __atomic_load_n(&w->app->link_state[i], __ATOMIC_ACQUIRE);
+		if (w->link_seen[i] & LINK_UP)
 			port_came_up(w, &w->app->ports[i]);
 	}
-	w->links_check_ms = w->now_ms + LINK_CHECK_MS;
+	w->link_timers_ms = w->now_ms;
 }
 
-/* The links looked at again: a change counted, a link back up to be announced. */
-static void links_check(struct dp_worker *w)
+/* What changed on port i's link since the last look: counted (a down and up between two
+ * looks as both), and announced again when up. */
+static void link_look(struct dp_worker *w, unsigned int i)
 {
-	for (unsigned int i = 0; i < w->app->n_ports; i++) {
-		bool up = link_is_up(&w->app->ports[i]);
+	uint32_t now = __atomic_load_n(&w->app->link_state[i], __ATOMIC_ACQUIRE);
+	uint32_t changes = now / LINK_CHANGE - w->link_seen[i] / LINK_CHANGE;
 
-		if (up == w->link_up[i])
-			continue;
-		w->link_up[i] = up;
-		dp_event(w, up ? DP_EV_link_up : DP_EV_link_down);
-		if (up)
-			port_came_up(w, &w->app->ports[i]);
-	}
+	if (now == w->link_seen[i])
+		return;
+	w->link_seen[i] = now;
+	dp_count(&w->counters.events[DP_EV_link_down], (changes + !(now & LINK_UP)) / 2);
+	dp_count(&w->counters.events[DP_EV_link_up], (changes + (now & LINK_UP)) / 2);
+	if (now & LINK_UP)
+		port_came_up(w, &w->app->ports[i]);
 }
 
-void announce_run(struct dp_worker *w)
+uint64_t announce_run(struct dp_worker *w)
 {
-	if (w->now_ms >= w->links_check_ms) {
-		links_check(w);
-		w->links_check_ms = w->now_ms + LINK_CHECK_MS;
-	}
+	uint64_t next = w->now_ms + LINK_LOOK_MS;
+
 	for (unsigned int i = 0; i < w->app->n_ports; i++) {
 		const struct dp_port *p = &w->app->ports[i];
 
-		if (!w->link_up[i] || !w->announce_left[i] || w->now_ms < w->announce_due_ms[i])
+		link_look(w, i);
+		if (!(w->link_seen[i] & LINK_UP) || !w->announce_left[i])
 			continue;
-		arp_announce(w, p);
-		if (p->has_ipv6)
-			ip6_announce(w, p);
-		w->announce_left[i]--;
-		w->announce_due_ms[i] = w->now_ms + ANNOUNCE_GAP_MS;
+		/* A port paused for its driver would drop them: they wait for its return. */
+		if (w->now_ms >= w->announce_due_ms[i] && !w->tx_port[i].paused) {
+			arp_announce(w, p);
+			if (p->has_ipv6)
+				ip6_announce(w, p);
+			w->announce_due_ms[i] = --w->announce_left[i] ? w->now_ms + ANNOUNCE_GAP_MS
+								     : 0;
+		}
+		if (w->announce_left[i])
+			next = RTE_MIN(next, RTE_MAX(w->announce_due_ms[i], w->now_ms + 1));
 	}
+	return next;
 }

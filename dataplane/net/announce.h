@@ -7,19 +7,26 @@
  * port's link comes back up: ARP announcements of its IPv4 addresses and unsolicited
  * neighbour advertisements of its IPv6 address, twice 2 s apart (RFC 5227 2.3's
  * ANNOUNCE_NUM and ANNOUNCE_INTERVAL), and its MLD joins (ip6.h). Neighbours that cached
- * another MAC for these addresses (the appliance replaced, a VM moved to another NIC, a
- * standby taking over) take ours at once, not when their cache times out, which is hours
- * on some routers. One worker watches the links and sends them (worker 0).
+ * another MAC for these addresses (the appliance replaced, a VM moved to another NIC)
+ * take ours at once, not when their cache times out, which is hours on some routers.
+ * The VIPs a DNS port answers ARP for are not announced (a range may be a /16).
+ *
+ * The main lcore reads the links (a driver may ask the device or the kernel, slowly);
+ * worker 0 sends.
  */
 
 #include "dp.h"
 
-/* Note each port's link as it is now, and queue the announcements of those up. */
+/* Main lcore, about once a second: read each port's link into app->link_state. */
+void announce_links_watch(struct dp_appliance *app);
+
+/* Worker 0, at start: note each port's link as the appliance last read it, and queue the
+ * announcements of those up. */
 void announce_start(struct dp_worker *w);
 
-/* Look at each port's link once a second (counting it going down or up, queueing the
- * announcements of a link back up) and send the announcements due; from the worker's
- * slow timers. */
-void announce_run(struct dp_worker *w);
+/* Worker 0, from its housekeeping when w->link_timers_ms comes: count the links that went
+ * down or came up since the last look (queueing the announcements of those back up), send
+ * the announcements due. Returns when it needs to run again. */
+uint64_t announce_run(struct dp_worker *w);
 
 #endif

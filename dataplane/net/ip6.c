@@ -50,13 +50,16 @@ void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
 }
 
 /* Multicast listener reports (mld.h) of a port's solicited-node group: two unsolicited
- * ones a second apart when the data plane starts (RFC 3810's robustness variable and
- * unsolicited report interval, 9.1 and 9.11), then one for each query that asks, after a
- * random part of its maximum response delay (6.2). A query of MLDv1 makes the reports
- * MLDv1 until the older version querier present timeout (9.12: 2 x 125 s + 10 s). */
+ * joins a second apart when the data plane starts and when the port's link comes back up
+ * (RFC 3810's robustness variable and unsolicited report interval, 9.1 and 9.11), and an
+ * answer to each query that asks, after a random part of its maximum response delay
+ * (6.2); each on its own timer. A query of MLDv1 makes the reports MLDv1 until the older
+ * version querier present timeout (9.12: 2 x 125 s + 10 s). A port paused for its
+ * driver sends nothing: what is due waits a second at a time. */
 #define MLD_UNSOLICITED 2
 #define MLD_UNSOLICITED_GAP_MS 1000u
 #define MLD_V1_QUERIER_MS 260000u
+#define MLD_PAUSED_WAIT_MS 1000u
 
 static void mld_send(struct dp_worker *w, const struct dp_port *p, enum mld_report r)
 {
@@ -68,29 +71,55 @@ static void mld_send(struct dp_worker *w, const struct dp_port *p, enum mld_repo
 	tx_frame(w, p, frame, mld_report_build(frame, &p->mac, group, v, r));
 }
 
+/* Timer *due (ms, 0: none) of port p: fired (true) when due now, p not paused; pushed on
+ * while p is paused. Lowers *next to what stays due. */
+static bool mld_timer_fires(struct dp_worker *w, unsigned int p, uint64_t *due, uint64_t *next)
+{
+	if (!*due)
+		return false;
+	if (w->now_ms >= *due && w->tx_port[p].paused)
+		*due = w->now_ms + MLD_PAUSED_WAIT_MS;
+	if (w->now_ms < *due) {
+		*next = RTE_MIN(*next, *due);
+		return false;
+	}
+	*due = 0;
+	return true;
+}
+
 void ip6_mld_start(struct dp_worker *w, const struct dp_port *p)
 {
 	if (!p->has_ipv6)
 		return;
 	w->mld_unsolicited[p->index] = MLD_UNSOLICITED;
-	w->mld_due_ms[p->index] = RTE_MAX(w->now_ms, 1ul);
+	w->mld_join_ms[p->index] = RTE_MAX(w->now_ms, 1ul);
+	w->link_timers_ms = RTE_MIN(w->link_timers_ms, w->now_ms);
 }
 
-void ip6_mld_run(struct dp_worker *w)
+uint64_t ip6_mld_run(struct dp_worker *w)
 {
+	uint64_t next = UINT64_MAX;
+
 	for (unsigned int i = 0; i < w->app->n_ports; i++) {
-		if (!w->mld_due_ms[i] || w->now_ms < w->mld_due_ms[i])
-			continue;
-		mld_send(w, &w->app->ports[i],
-			 w->mld_unsolicited[i] ? MLD_REPORT_JOIN : MLD_REPORT_CURRENT);
-		w->mld_due_ms[i] = 0;
-		if (w->mld_unsolicited[i] && --w->mld_unsolicited[i])
-			w->mld_due_ms[i] = w->now_ms + MLD_UNSOLICITED_GAP_MS;
+		const struct dp_port *p = &w->app->ports[i];
+
+		if (mld_timer_fires(w, i, &w->mld_join_ms[i], &next)) {
+			mld_send(w, p, MLD_REPORT_JOIN);
+			if (--w->mld_unsolicited[i]) {
+				w->mld_join_ms[i] = w->now_ms + MLD_UNSOLICITED_GAP_MS;
+				next = RTE_MIN(next, w->mld_join_ms[i]);
+			}
+		}
+		if (mld_timer_fires(w, i, &w->mld_answer_ms[i], &next))
+			mld_send(w, p, MLD_REPORT_CURRENT);
 	}
+	return next;
 }
 
 void ip6_mld_leave(struct dp_worker *w)
 {
+	/* Once: RFC 3810 6.1 repeats state changes, but the process is ending; a leave
+	 * lost costs the switch its membership timeout, not a neighbour. */
 	for (unsigned int i = 0; i < w->app->n_ports; i++)
 		if (w->app->ports[i].has_ipv6)
 			mld_send(w, &w->app->ports[i], MLD_REPORT_LEAVE);
@@ -101,6 +130,7 @@ void ip6_mld_leave(struct dp_worker *w)
 static void mld_note_query(struct dp_worker *w, const struct dp_port *p,
 			   const struct rte_mbuf *m, uint32_t l3_len)
 {
+	uint64_t *answer = &w->mld_answer_ms[p->index];
 	struct mld_query q;
 	uint8_t group[16];
 	uint64_t due;
@@ -113,9 +143,10 @@ static void mld_note_query(struct dp_worker *w, const struct dp_port *p,
 	dp_event(w, DP_EV_mld_query_in);
 	if (q.version == MLD_V1)
 		w->mld_v1_until_ms[p->index] = w->now_ms + MLD_V1_QUERIER_MS;
-	due = w->now_ms + (q.max_resp_ms ? rte_rand() % q.max_resp_ms : 0);
-	if (!w->mld_due_ms[p->index] || due < w->mld_due_ms[p->index])
-		w->mld_due_ms[p->index] = RTE_MAX(due, 1ul);
+	due = RTE_MAX(w->now_ms + (q.max_resp_ms ? rte_rand() % q.max_resp_ms : 0), 1ul);
+	if (!*answer || due < *answer) /* an answer already due sooner serves (6.2) */
+		*answer = due;
+	w->link_timers_ms = RTE_MIN(w->link_timers_ms, *answer);
 }
 
 /* What a solicitation or advertisement tells of its sender (or target). Only messages

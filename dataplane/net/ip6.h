@@ -26,11 +26,13 @@ void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
 		      const struct neigh_addr *target);
 
 /* The listener reports of IPv6 ports' solicited-node groups (mld.h), w's to send: start
- * queues the unsolicited ones of p's join (nothing when p has no IPv6); run sends those
- * due now, the joins' and the answers to the queries w received; leave sends a leave of
- * each port's group at once, when the data plane stops. */
+ * queues the unsolicited joins of p (nothing when p has no IPv6); run sends those due
+ * now, the joins and the answers to the queries w received, and returns when the next is
+ * due (UINT64_MAX: none); leave sends a leave of each port's group at once, when the data
+ * plane stops. Scheduling lowers w->link_timers_ms, which the worker's housekeeping
+ * checks on every pass. */
 void ip6_mld_start(struct dp_worker *w, const struct dp_port *p);
-void ip6_mld_run(struct dp_worker *w);
+uint64_t ip6_mld_run(struct dp_worker *w);
 void ip6_mld_leave(struct dp_worker *w);
 
 /* Advertise p's IPv6 address to all nodes, unsolicited, with override (RFC 4861 7.2.6). */

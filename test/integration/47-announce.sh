@@ -49,7 +49,7 @@ dp_start "$DPNS" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
 check "the IPv4 entry takes the port's MAC at start" topo_wait_for 5 at_ours 10.99.0.1
 check "the IPv6 entry takes the port's MAC at start" topo_wait_for 5 at_ours fd00:99::1
 # Asked nothing, the port says nothing more: two rounds only.
-sleep 3
+sleep 4
 check "two rounds of announcements, no more ($(counter announce_out))" \
 	test "$(counter announce_out)" -eq 4
 out=$(in_ns "$CLI" ping -c 2 -i 0.2 -W 2 10.99.0.1 2>&1)

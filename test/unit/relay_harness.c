@@ -130,9 +130,10 @@ int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const c
 	rh_w->now_ms = 1000000;
 	/* The links noted up as at a start, their announcements and joins left unsent: each
 	 * case counts the frames it causes (test_announce.c and test_mld.c send them). */
+	announce_links_watch(&rh_app);
 	announce_start(rh_w);
 	memset(rh_w->announce_left, 0, sizeof(rh_w->announce_left));
-	memset(rh_w->mld_due_ms, 0, sizeof(rh_w->mld_due_ms));
+	memset(rh_w->mld_join_ms, 0, sizeof(rh_w->mld_join_ms));
 	memset(rh_w->mld_unsolicited, 0, sizeof(rh_w->mld_unsolicited));
 	/* The IPv4 backend is known; the IPv6 one is resolved by the tests. */
 	neigh_learn(rh_w->neigh, RH_BACKEND_IP, &rh_backend_mac, rh_w->now_ms, true);

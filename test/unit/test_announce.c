@@ -71,6 +71,7 @@ static void test_announced_at_start(void)
 
 	told(edge);
 	told(svc);
+	announce_links_watch(&rh_app); /* the main lcore's read, before the workers start */
 	announce_start(rh_w);
 	announce_run(rh_w);
 	t = told(edge);
@@ -99,7 +100,8 @@ static void test_announced_at_start(void)
 
 /* A link that goes down is counted and announces nothing; when it comes back up, its
  * addresses are announced again (twice) and its MLD join queued; the other port says
- * nothing. */
+ * nothing. Worker 0 knows only what the main lcore last read; a down and up between two
+ * of its looks count as both and announce. */
 static void test_link_back_up_announced(void)
 {
 	const struct dp_port *edge = &rh_app.ports[0], *svc = &rh_app.ports[1];
@@ -109,28 +111,72 @@ static void test_link_back_up_announced(void)
 	told(edge);
 	told(svc);
 	CU_ASSERT_EQUAL_FATAL(rte_eth_dev_set_link_down(edge->port_id), 0);
-	rh_w->now_ms += 1000; /* the links are looked at once a second */
+	announce_run(rh_w);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_link_down), down); /* not read yet */
+	announce_links_watch(&rh_app);
 	announce_run(rh_w);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_link_down), down + 1);
 	rh_w->now_ms += 5000;
 	announce_run(rh_w);
 	CU_ASSERT_EQUAL(rte_eth_dev_set_link_up(edge->port_id), 0);
-	announce_run(rh_w);
-	CU_ASSERT_EQUAL(rh_event(DP_EV_link_up), up); /* not looked at yet */
-	rh_w->now_ms += 1000;
+	announce_links_watch(&rh_app);
 	announce_run(rh_w);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_link_up), up + 1);
 	t = told(edge);
 	CU_ASSERT_EQUAL(t.arp, 1);
 	CU_ASSERT_EQUAL(t.na, 1);
-	CU_ASSERT_NOT_EQUAL(rh_w->mld_due_ms[edge->index], 0);
+	CU_ASSERT_NOT_EQUAL(rh_w->mld_join_ms[edge->index], 0);
 	rh_w->now_ms += 2000;
 	announce_run(rh_w);
 	t = told(edge);
 	CU_ASSERT_EQUAL(t.arp, 1);
 	t = told(svc);
 	CU_ASSERT_EQUAL(t.arp + t.na, 0);
-	rh_w->mld_due_ms[edge->index] = 0;
+	/* Down and up again between two looks of worker 0. */
+	rh_w->now_ms += 60000;
+	CU_ASSERT_EQUAL(rte_eth_dev_set_link_down(edge->port_id), 0);
+	announce_links_watch(&rh_app);
+	CU_ASSERT_EQUAL(rte_eth_dev_set_link_up(edge->port_id), 0);
+	announce_links_watch(&rh_app);
+	announce_run(rh_w);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_link_down), down + 2);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_link_up), up + 2);
+	t = told(edge);
+	CU_ASSERT_EQUAL(t.arp, 1);
+	rh_w->now_ms += 2000;
+	announce_run(rh_w);
+	told(edge);
+	rh_w->mld_join_ms[edge->index] = 0;
+	rh_w->mld_unsolicited[edge->index] = 0;
+}
+
+/* While a port is paused for its driver, its announcements wait, and all are sent once it
+ * is back. */
+static void test_paused_port_announced_after(void)
+{
+	const struct dp_port *edge = &rh_app.ports[0];
+	struct told t;
+
+	told(edge);
+	rh_w->tx_port[edge->index].paused = true;
+	CU_ASSERT_EQUAL(rte_eth_dev_set_link_down(edge->port_id), 0);
+	announce_links_watch(&rh_app);
+	announce_run(rh_w);
+	CU_ASSERT_EQUAL(rte_eth_dev_set_link_up(edge->port_id), 0);
+	announce_links_watch(&rh_app);
+	announce_run(rh_w);
+	rh_w->now_ms += 5000;
+	announce_run(rh_w);
+	rh_w->tx_port[edge->index].paused = false;
+	t = told(edge);
+	CU_ASSERT_EQUAL(t.arp + t.na, 0);
+	announce_run(rh_w);
+	rh_w->now_ms += 2000;
+	announce_run(rh_w);
+	t = told(edge);
+	CU_ASSERT_EQUAL(t.arp, 2);
+	CU_ASSERT_EQUAL(t.na, 2);
+	rh_w->mld_join_ms[edge->index] = 0;
 	rh_w->mld_unsolicited[edge->index] = 0;
 }
 
@@ -139,6 +185,7 @@ int test_announce_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "addresses announced at start, twice", test_announced_at_start },
 		{ "a link back up announced again", test_link_back_up_announced },
+		{ "a paused port's announcements wait for it", test_paused_port_announced_after },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -5,6 +5,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_random.h>
 
 #include "dp_tx.h"
 #include "dp_worker.h"
@@ -313,8 +314,9 @@ static void test_unsolicited_joins(void)
 }
 
 /* A query arrives on the edge port as the kernel sent it, to all nodes: answered there
- * within its maximum response delay, by a v2 "is exclude", and by MLDv1 reports once an
- * MLDv1 querier was heard. The other port answers nothing. */
+ * after its random delay, not before, within its maximum response delay, by a v2 "is
+ * exclude", and by MLDv1 reports once an MLDv1 querier was heard. The other port answers
+ * nothing. */
 static void test_queries_answered(void)
 {
 	const struct dp_port *edge = &rh_app.ports[0], *svc = &rh_app.ports[1];
@@ -327,17 +329,27 @@ static void test_queries_answered(void)
 	for (int v = 2; v >= 1; v--) {
 		const uint8_t *cap = v == 2 ? cap_query_v2 : cap_query_v1;
 		size_t len = v == 2 ? sizeof(cap_query_v2) : sizeof(cap_query_v1);
+		uint64_t delay;
 
+		rte_srand(v); /* the answer's random delay, known beforehand */
+		delay = rte_rand() % 10000;
+		rte_srand(v);
 		m = rte_pktmbuf_alloc(rh_app.pool);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 		memcpy(rte_pktmbuf_append(m, (uint16_t)len), cap, len);
 		dp_worker_rx_burst(rh_w, edge, &m, 1);
 		CU_ASSERT_EQUAL(rh_event(DP_EV_mld_query_in), queries + (v == 2 ? 1 : 2));
-		rh_w->now_ms += 10000;
+		if (delay) {
+			rh_w->now_ms += delay - 1;
+			mld_run();
+			CU_ASSERT_EQUAL(next_report(edge, &record), -1); /* not before its time */
+			rh_w->now_ms += 1;
+		}
 		mld_run();
 		CU_ASSERT_EQUAL(next_report(edge, &record), v == 2 ? 143 : 131);
 		CU_ASSERT_EQUAL(record, v == 2 ? 2 : 0);
 		CU_ASSERT_EQUAL(next_report(svc, &record), -1);
+		rh_w->now_ms += 10000;
 	}
 	ip6_mld_leave(rh_w); /* still MLDv1 on the edge port: its Done */
 	dp_tx_flush(rh_w);
