@@ -187,6 +187,44 @@ static void unquiet_kernel_iface(const char *name)
  * arriving there; IPv6 is switched off so it sends nothing of its own. The old values
  * are kept for drv_port_close (ethdev name: name).
  */
+/* The kernel interface an af_packet device string names (its iface= argument) into
+ * iface: 1, or 0 for another device, -1 for a bad name. */
+static int af_packet_iface_of(const char *device, char iface[DRV_IFACE_MAX])
+{
+	const char *arg = strstr(device, ",iface=");
+	size_t n;
+
+	if (strncmp(device, "net_af_packet", 13) != 0 || !arg)
+		return 0;
+	arg += strlen(",iface=");
+	n = strcspn(arg, ",");
+	if (n == 0 || n >= DRV_IFACE_MAX || memchr(arg, '/', n))
+		return -1;
+	memcpy(iface, arg, n);
+	iface[n] = '\0';
+	return 1;
+}
+
+/* The kernel interface of each af_packet port, by port id ("" for other ports): its link
+ * is the interface's, which the PMD does not report. Main lcore only. */
+static char af_packet_iface[RTE_MAX_ETHPORTS][DRV_IFACE_MAX];
+
+int drv_port_link_up(uint16_t port_id)
+{
+	struct rte_eth_link link;
+	char path[64 + DRV_IFACE_MAX], state[16];
+
+	if (port_id < RTE_MAX_ETHPORTS && af_packet_iface[port_id][0]) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/operstate",
+			 af_packet_iface[port_id]);
+		/* "unknown": a driver that does not track its carrier (a tun, a dummy). */
+		return drv_proc_read(path, state, sizeof(state)) == 0 &&
+		       (strncmp(state, "up", 2) == 0 || strncmp(state, "unknown", 7) == 0);
+	}
+	return rte_eth_link_get_nowait(port_id, &link) == 0 &&
+	       link.link_status == RTE_ETH_LINK_UP;
+}
+
 static int quiet_kernel_iface(const char *device, const char *name, char *err, size_t errlen)
 {
 	static const struct { const char *fmt, *value; } knobs[QUIET_KNOBS] = {
@@ -194,19 +232,14 @@ static int quiet_kernel_iface(const char *device, const char *name, char *err, s
 		{ "/proc/sys/net/ipv4/conf/%s/arp_ignore", "8" },
 		{ "/proc/sys/net/ipv6/conf/%s/disable_ipv6", "1" },
 	};
-	const char *arg = strstr(device, ",iface=");
 	struct quieted *q = NULL;
-	char iface[64], path[160];
-	size_t n;
+	char iface[DRV_IFACE_MAX], path[160];
+	int found = af_packet_iface_of(device, iface);
 
-	if (strncmp(device, "net_af_packet", 13) != 0 || !arg)
+	if (found == 0)
 		return 0;
-	arg += strlen(",iface=");
-	n = strcspn(arg, ",");
-	if (n == 0 || n >= sizeof(iface) || memchr(arg, '/', n))
+	if (found < 0)
 		return port_fail(err, errlen, "device '%s': bad iface name", device);
-	memcpy(iface, arg, n);
-	iface[n] = '\0';
 	for (unsigned int i = 0; i < QUIET_PORTS && !q; i++)
 		q = quieted[i].dev[0] ? NULL : &quieted[i];
 	if (q)
@@ -251,6 +284,8 @@ int drv_port_probe(const char *device, uint16_t *port_id, char *err, size_t errl
 	if (rte_eth_dev_get_port_by_name(name, port_id) != 0)
 		return port_fail(err, errlen, "device '%s': probed but no ethdev named '%s'",
 				 device, name);
+	if (af_packet_iface_of(device, af_packet_iface[*port_id]) <= 0) /* id < the max */
+		af_packet_iface[*port_id][0] = '\0';
 	return 0;
 }
 
@@ -405,6 +440,8 @@ void drv_port_close(uint16_t port_id)
 	if (rte_eth_dev_info_get(port_id, &info) == 0)
 		dev = info.device;
 	rte_eth_dev_get_name_by_port(port_id, name);
+	if (port_id < RTE_MAX_ETHPORTS)
+		af_packet_iface[port_id][0] = '\0';
 	rte_eth_dev_stop(port_id);
 	rte_eth_dev_close(port_id);
 	if (name[0])

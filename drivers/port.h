@@ -68,6 +68,12 @@ int drv_port_probe(const char *device, uint16_t *port_id, char *err, size_t errl
 int drv_port_start(uint16_t port_id, const struct drv_port_params *params,
 		   struct rte_mempool *pool, struct drv_port_caps *caps, char *err, size_t errlen);
 
+#define DRV_IFACE_MAX 64
+
+/* Whether the port's link is up: 1 up, 0 down. An af_packet port's is its kernel
+ * interface's (operstate), which its PMD does not report. Main lcore: it may read sysfs. */
+int drv_port_link_up(uint16_t port_id);
+
 /* Wait up to timeout_ms for link up; returns 1 up, 0 down. */
 int drv_port_wait_link(uint16_t port_id, unsigned int timeout_ms);
 

@@ -20,7 +20,7 @@
 	X(arp_request_out)    /* ARP requests the data plane sent while resolving */         \
 	X(icmp_echo_in)       /* echo requests to our addresses */                           \
 	X(icmp_echo_out)      /* echo replies sent */                                        \
-	X(to_kernel)          /* frames given to the exception path */                       \
+	X(to_kernel)          /* frames given to the exception path (kernel_full: dropped) */\
 	X(from_kernel)        /* frames the kernel sent out through the exception path */    \
 	X(neigh_learned)      /* neighbour entries created or refreshed */                   \
 	X(neigh_failed)       /* neighbours that never answered */                          \

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "announce.h"
 
-#include <rte_ethdev.h>
-
 #include "arp.h"
 #include "ip6.h"
+#include "port.h"
 
 #define ANNOUNCE_ROUNDS 2      /* RFC 5227's ANNOUNCE_NUM ... */
 #define ANNOUNCE_GAP_MS 2000u  /* ... and ANNOUNCE_INTERVAL */
@@ -16,9 +15,7 @@ void announce_links_watch(struct dp_appliance *app)
 {
 	for (unsigned int i = 0; i < app->n_ports; i++) {
 		uint32_t old = __atomic_load_n(&app->link_state[i], __ATOMIC_RELAXED);
-		struct rte_eth_link link;
-		uint32_t up = rte_eth_link_get_nowait(app->ports[i].port_id, &link) == 0 &&
-			      link.link_status == RTE_ETH_LINK_UP;
+		uint32_t up = drv_port_link_up(app->ports[i].port_id) == 1;
 
 		if ((old & LINK_UP) != up)
 			__atomic_store_n(&app->link_state[i], ((old & ~LINK_UP) + LINK_CHANGE) | up,
