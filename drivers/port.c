@@ -180,13 +180,6 @@ static void unquiet_kernel_iface(const char *name)
 	}
 }
 
-/*
- * An af_packet port shares its interface with the kernel, which (weak host model) would
- * answer ARP and IP for the addresses of the exception interface too, doubling every
- * reply. Strict reverse-path filtering and arp_ignore=8 make the kernel ignore frames
- * arriving there; IPv6 is switched off so it sends nothing of its own. The old values
- * are kept for drv_port_close (ethdev name: name).
- */
 /* The kernel interface an af_packet device string names (its iface= argument) into
  * iface: 1, or 0 for another device, -1 for a bad name. */
 static int af_packet_iface_of(const char *device, char iface[DRV_IFACE_MAX])
@@ -209,9 +202,18 @@ static int af_packet_iface_of(const char *device, char iface[DRV_IFACE_MAX])
  * is the interface's, which the PMD does not report. Main lcore only. */
 static char af_packet_iface[RTE_MAX_ETHPORTS][DRV_IFACE_MAX];
 
-int drv_port_link_up(uint16_t port_id)
+/* Whether the device itself says the link is up. */
+static bool ethdev_link_up(uint16_t port_id)
 {
 	struct rte_eth_link link;
+
+	memset(&link, 0, sizeof(link));
+	return rte_eth_link_get_nowait(port_id, &link) == 0 &&
+	       link.link_status == RTE_ETH_LINK_UP;
+}
+
+int drv_port_link_up(uint16_t port_id)
+{
 	char path[64 + DRV_IFACE_MAX], state[16];
 
 	if (port_id < RTE_MAX_ETHPORTS && af_packet_iface[port_id][0]) {
@@ -221,10 +223,16 @@ int drv_port_link_up(uint16_t port_id)
 		return drv_proc_read(path, state, sizeof(state)) == 0 &&
 		       (strncmp(state, "up", 2) == 0 || strncmp(state, "unknown", 7) == 0);
 	}
-	return rte_eth_link_get_nowait(port_id, &link) == 0 &&
-	       link.link_status == RTE_ETH_LINK_UP;
+	return ethdev_link_up(port_id);
 }
 
+/*
+ * An af_packet port shares its interface with the kernel, which (weak host model) would
+ * answer ARP and IP for the addresses of the exception interface too, doubling every
+ * reply. Strict reverse-path filtering and arp_ignore=8 make the kernel ignore frames
+ * arriving there; IPv6 is switched off so it sends nothing of its own. The old values
+ * are kept for drv_port_close (ethdev name: name).
+ */
 static int quiet_kernel_iface(const char *device, const char *name, char *err, size_t errlen)
 {
 	static const struct { const char *fmt, *value; } knobs[QUIET_KNOBS] = {
@@ -419,11 +427,8 @@ int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
 
 int drv_port_wait_link(uint16_t port_id, unsigned int timeout_ms)
 {
-	struct rte_eth_link link;
-
 	for (unsigned int waited = 0;; waited += 100) {
-		memset(&link, 0, sizeof(link));
-		if (rte_eth_link_get_nowait(port_id, &link) == 0 && link.link_status)
+		if (ethdev_link_up(port_id))
 			return 1;
 		if (waited >= timeout_ms)
 			return 0;

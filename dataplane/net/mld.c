@@ -6,6 +6,7 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 
+#include "mr_bytes.h"
 #include "nd.h"
 
 enum {
@@ -30,17 +31,6 @@ enum { HBH_PAD1 = 0, HBH_PADN = 1, HBH_ROUTER_ALERT = 5 };
 
 static const uint8_t all_routers[16] = { 0xff, 0x02, [15] = 0x02 };
 static const uint8_t all_mldv2_routers[16] = { 0xff, 0x02, [15] = 0x16 };
-
-static uint16_t be16_at(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* The folded one's complement sum of an ICMPv6 message of len bytes and its pseudo-header
  * (RFC 8200 8.1): 0xffff when a received checksum verifies. */
@@ -77,7 +67,7 @@ static bool hbh_has_mld_alert(const uint8_t *hbh, uint32_t len)
 			return false;
 		opt_len = hbh[i + 1];
 		if (hbh[i] == HBH_ROUTER_ALERT)
-			alert = opt_len == 2 && be16_at(hbh + i + 2) == 0;
+			alert = opt_len == 2 && mr_load_be16(hbh + i + 2) == 0;
 		i += 2 + opt_len;
 	}
 	return alert;
@@ -100,7 +90,7 @@ bool mld_query_parse(const uint8_t *l3, uint32_t len, struct mld_query *q)
 
 	if (len < IP6_LEN + HBH_LEN || (l3[0] >> 4) != 6)
 		return false;
-	payload = be16_at(l3 + 4);
+	payload = mr_load_be16(l3 + 4);
 	/* Hop-by-Hop first, hop limit 1, from link-local to a group (RFC 3810 5.1.14). */
 	if (IP6_LEN + payload > len || payload < HBH_LEN || l3[6] != IPPROTO_HOPOPTS ||
 	    l3[7] != 1 || src[0] != 0xfe || (src[1] & 0xc0) != 0x80 || dst[0] != 0xff)
@@ -115,7 +105,7 @@ bool mld_query_parse(const uint8_t *l3, uint32_t len, struct mld_query *q)
 	if (icmp_len == MLD_V1_LEN)
 		q->version = MLD_V1;
 	else if (icmp_len >= MLD_V2_QUERY_MIN &&
-		 MLD_V2_QUERY_MIN + 16u * be16_at(icmp + 26) <= icmp_len)
+		 MLD_V2_QUERY_MIN + 16u * mr_load_be16(icmp + 26) <= icmp_len)
 		q->version = MLD_V2;
 	else
 		return false;
@@ -124,7 +114,7 @@ bool mld_query_parse(const uint8_t *l3, uint32_t len, struct mld_query *q)
 	memcpy(q->group, icmp + MLD_GROUP_OFF, 16);
 	if (!nd_is_unspecified(q->group) && q->group[0] != 0xff)
 		return false; /* a query about a unicast address is nobody's */
-	code = be16_at(icmp + 4);
+	code = mr_load_be16(icmp + 4);
 	q->max_resp_ms = q->version == MLD_V1 ? code : v2_max_resp_ms(code);
 	return true;
 }
@@ -179,7 +169,7 @@ size_t mld_report_build(uint8_t *buf, const struct rte_ether_addr *mac, const ui
 	eth->src_addr = *mac;
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
 	ip6[0] = 0x60;
-	put_be16(ip6 + 4, (uint16_t)(HBH_LEN + icmp_len));
+	mr_store_be16(ip6 + 4, (uint16_t)(HBH_LEN + icmp_len));
 	ip6[6] = IPPROTO_HOPOPTS;
 	ip6[7] = 1; /* the link only */
 	mld_link_local(mac, ip6 + 8);
@@ -193,7 +183,7 @@ size_t mld_report_build(uint8_t *buf, const struct rte_ether_addr *mac, const ui
 		memcpy(icmp + MLD_GROUP_OFF, group, 16);
 	} else {
 		icmp[0] = MLD_TYPE_REPORT_V2;
-		put_be16(icmp + 6, 1); /* one record about group, of no sources */
+		mr_store_be16(icmp + 6, 1); /* one record about group, of no sources */
 		icmp[8] = v2_record[r];
 		memcpy(icmp + 12, group, 16);
 	}

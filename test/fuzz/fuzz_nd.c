@@ -9,8 +9,9 @@
  * (icmp_error.h), which reads the same bytes as an ICMPv6 error where nd_parse found one
  * and, in an IPv4 frame, as the ICMPv4 message after the header whatever it is, and says
  * no more than the bytes hold; an error written about what it read reads back the same.
- * A listener query mld_query_parse accepts asks about no unicast address, and every report
- * written for its group fits its buffer and is no query.
+ * A listener query mld_query_parse accepts asks about no unicast address (a general one
+ * about every group, another about its own only), and every report written for its group
+ * fits its buffer and is no query.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -97,13 +98,17 @@ static void check_mld(const uint8_t *l3, uint32_t len)
 	static const enum mld_version versions[] = { MLD_V1, MLD_V2 };
 	static const enum mld_report reports[] = { MLD_REPORT_JOIN, MLD_REPORT_CURRENT,
 						   MLD_REPORT_LEAVE };
+	static const uint8_t some_group[16] = { 0xff, 0x02, [11] = 0x01, 0xff, 0, 0, 0x01 };
 	struct mld_query q, back;
 	uint8_t frame[MLD_FRAME_MAX];
 
 	if (!mld_query_parse(l3, len, &q))
 		return;
-	if ((q.version != MLD_V1 && q.version != MLD_V2) || !mld_query_asks(&q, q.group) ||
-	    (!nd_is_unspecified(q.group) && q.group[0] != 0xff))
+	/* A general query asks about every group, another only about its own. */
+	if ((q.version != MLD_V1 && q.version != MLD_V2) ||
+	    (!nd_is_unspecified(q.group) && q.group[0] != 0xff) ||
+	    mld_query_asks(&q, some_group) !=
+		    (nd_is_unspecified(q.group) || memcmp(q.group, some_group, 16) == 0))
 		abort();
 	for (unsigned int v = 0; v < 2; v++)
 		for (unsigned int r = 0; r < 3; r++) {

@@ -106,12 +106,11 @@ static void test_full_kernel_queue_counted_apart(void)
 	struct dp_port *edge = &rh_app.ports[0];
 	uint64_t kernel_full = rh_drops(DP_DROP_kernel_full), tx_full = rh_drops(DP_DROP_tx_full);
 	uint64_t to_kernel = rh_event(DP_EV_to_kernel);
+	uint16_t kernel_port = edge->kernel_port_id;
 	struct rh_peer c = rh_client(false);
 	unsigned int sent = 0;
 
 	rh_drain(&rh_app.ports[1]);
-	uint16_t kernel_port = edge->kernel_port_id;
-
 	edge->has_kernel = true;
 	edge->kernel_port_id = rh_app.ports[1].port_id;
 	while (rh_drops(DP_DROP_kernel_full) == kernel_full && sent++ < 8192) {
