@@ -121,17 +121,25 @@ static inline bool relay_guard_mac_moved(const struct flow_side *in,
 	return (rte_le_to_cpu_64(side_word ^ frame_word) >> 16) != 0;
 }
 
+/* The window segment s from side `in` advertises, in bytes (its field shifted by the
+ * side's scale). */
+static inline uint32_t relay_guard_win_bytes(const struct flow_side *in,
+					     const struct relay_seg *s)
+{
+	return (uint32_t)mr_load_be16(&s->tcp->rx_win) << in->peer_wscale;
+}
+
 /* What an accepted segment from side dir tells: what its sender acknowledged of the other
- * end's bytes, its window, its timestamp. True when it came from another MAC than the
- * side's (the caller asks relay_follow_mac whether to take it). */
+ * end's bytes (acked: s->ack in the other side's sequence space), its window (win, from
+ * relay_guard_win_bytes), its timestamp. Both are the caller's, which translates them
+ * too. True when it came from another MAC than the side's (the caller asks
+ * relay_follow_mac whether to take it). */
 static inline bool relay_guard_learn(struct flow *f, enum flow_dir dir,
-				     const struct relay_seg *s)
+				     const struct relay_seg *s, uint32_t acked, uint32_t win)
 {
 	bool from_client = dir == FLOW_DIR_CLIENT;
 	struct flow_side *in = from_client ? &f->c : &f->b;
 	struct flow_side *out = from_client ? &f->b : &f->c;
-	uint32_t win = (uint32_t)mr_load_be16(&s->tcp->rx_win) << in->peer_wscale;
-	uint32_t acked = s->ack - (from_client ? f->seq_b2c : f->seq_c2b);
 
 	if ((s->flags & RTE_TCP_ACK_FLAG) && seq_lt(out->acked, acked))
 		out->acked = acked;

@@ -333,8 +333,7 @@ static __rte_always_inline bool rewrite_segment(struct dp_worker *w, struct flow
 	const struct dp_port *in_port = &w->app->ports[sd->in->port];
 	struct csum_delta d = { 0 }, d_ip;
 	bool aligned = true;
-	uint16_t win = splice_rescale(rte_be_to_cpu_16(s->tcp->rx_win), sd->in->peer_wscale,
-				      sd->out->local_wscale);
+	uint16_t win = splice_rescale(relay_guard_win_bytes(sd->in, s), sd->out->local_wscale);
 	uint32_t tsval;
 
 	rewrite32(&d, (uint8_t *)s->tcp, 4, seq, &aligned);
@@ -448,12 +447,12 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		dp_drop(w, s->m, DP_DROP_stripped_resent);
 		return relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c.acked);
 	}
-	if (unlikely(relay_guard_learn(f, dir, s)))
-		relay_follow_mac(w, f, dir, &s->eth->src_addr);
 	splice_dir_of(f, dir, &sd);
+	ack = s->ack - sd.ack_off;
+	if (unlikely(relay_guard_learn(f, dir, s, ack, relay_guard_win_bytes(sd.in, s))))
+		relay_follow_mac(w, f, dir, &s->eth->src_addr);
 	out_port = &w->app->ports[sd.out->port];
 	seq = s->seq + sd.seq_off;
-	ack = s->ack - sd.ack_off;
 	/* The relay already acknowledged the client's kept bytes itself: never less than
 	 * what the client was told, the moving mark (c.acked starts at the end of the kept
 	 * bytes and follows the backend's ACKs; the fixed end of the kept bytes would look

@@ -242,16 +242,15 @@ static inline void set32(struct csum_delta *d, uint8_t *field, uint32_t value)
 	csum_delta32(d, old_be, new_be);
 }
 
-/* Sequence, acknowledgement, window and timestamp of s translated for the out side. */
+/* Sequence, acknowledgement, window and timestamp of s translated for the out side: ack
+ * is s->ack already in the out side's space, win_bytes the window in bytes. */
 static __rte_always_inline void translate(struct flow *f, enum flow_dir dir, struct relay_seg *s,
-			     const struct flow_side *in, struct flow_side *out,
+			     struct flow_side *out, uint32_t ack, uint32_t win_bytes,
 			     struct csum_delta *d, uint32_t *seq_out)
 {
 	bool from_client = dir == FLOW_DIR_CLIENT;
 	uint8_t *tcp = (uint8_t *)s->tcp;
-	uint32_t ack = s->ack - (from_client ? f->seq_b2c : f->seq_c2b);
-	uint16_t win = splice_rescale(mr_load_be16(&s->tcp->rx_win), in->peer_wscale,
-				      out->local_wscale);
+	uint16_t win = splice_rescale(win_bytes, out->local_wscale);
 	uint16_t win_old_be = s->tcp->rx_win, win_new_be;
 
 	*seq_out = s->seq + (from_client ? f->seq_c2b : f->seq_b2c);
@@ -311,7 +310,7 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	const struct dp_port *out_port;
 	struct csum_delta d = { 0 };
 	struct relay_seg s;
-	uint32_t total, seq_out;
+	uint32_t total, seq_out, ack, win_bytes;
 
 	in = dir == FLOW_DIR_CLIENT ? &f->c : &f->b;
 	out = dir == FLOW_DIR_CLIENT ? &f->b : &f->c;
@@ -345,11 +344,15 @@ static __rte_always_inline bool forward_dir(struct dp_worker *w, const struct dp
 	 * (one segment, no shorter: frame_fits). Set, not tested: no branch per segment. */
 	s.m->data_len = (uint16_t)(sizeof(*s.eth) + total);
 	s.m->pkt_len = (uint32_t)(sizeof(*s.eth) + total);
-	if (unlikely(relay_guard_learn(f, dir, &s)))
+	/* The acknowledgement and window in the other side's terms, read once for the guard
+	 * and for the rewrite. */
+	ack = s.ack - (dir == FLOW_DIR_CLIENT ? f->seq_b2c : f->seq_c2b);
+	win_bytes = relay_guard_win_bytes(in, &s);
+	if (unlikely(relay_guard_learn(f, dir, &s, ack, win_bytes)))
 		relay_follow_mac(w, f, dir, &s.eth->src_addr);
 	if (unlikely(!f->splice_sums))
 		splice_sums_make(f);
-	translate(f, dir, &s, in, out, &d, &seq_out);
+	translate(f, dir, &s, out, ack, win_bytes, &d, &seq_out);
 	rewrite(f, dir, &s, out, p, out_port, &d);
 	{
 		uint32_t end = seq_out + s.payload_len;

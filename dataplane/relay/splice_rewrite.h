@@ -18,11 +18,9 @@
 #include "relay_tcp.h"
 #include "tcp_out.h"
 
-/* Window in the sender's scale to the receiver's scale, saturating. */
-static inline uint16_t splice_rescale(uint16_t win, uint8_t from_shift, uint8_t to_shift)
+/* A window of bytes in the receiver's scale (to_shift), saturating. */
+static inline uint16_t splice_rescale(uint32_t bytes, uint8_t to_shift)
 {
-	uint32_t bytes = (uint32_t)win << from_shift;
-
 	return (uint16_t)RTE_MIN(bytes >> to_shift, 65535u);
 }
 

@@ -233,6 +233,20 @@ static void test_connecting_checks_sums(void)
 	rh_flow_end(f);
 }
 
+/* A segment from peer b with its window field set to win (no scale), checksums right. */
+static void send_window(const struct rh_peer *b, uint8_t flags, uint32_t seq, uint32_t ack,
+			uint16_t win)
+{
+	struct rte_mbuf *m = rh_frame(b, flags, seq, ack, NULL, 0, NULL, 0);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	struct rte_tcp_hdr *tcp = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, 14 + 20);
+
+	tcp->rx_win = rte_cpu_to_be_16(win);
+	tcp->cksum = 0;
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+	rh_input(b, m);
+}
+
 /* A backend whose first window (its SYN-ACK's, 100 bytes) is under half the kept hello
  * acknowledges the hello a part at a time: each part is taken, none dropped as outside
  * the window (SND.UNA is what the backend acknowledged so far, not the hello's end). */
@@ -241,22 +255,12 @@ static void test_backend_small_first_window(void)
 	struct rh_peer c = rh_client(false), b;
 	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
 	uint64_t outside = rh_drops(DP_DROP_tcp_out_of_window);
-	struct rte_mbuf *m;
-	struct rte_ipv4_hdr *ip;
-	struct rte_tcp_hdr *tcp;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_FATAL(rh_hello_api_len > 2 * 100);
 	b = rh_backend(f);
 	rh_drain(b.port);
-	m = rh_frame(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0,
-		     NULL, 0);
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
-	tcp = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, 14 + 20);
-	tcp->rx_win = rte_cpu_to_be_16(100);
-	tcp->cksum = 0;
-	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
-	rh_input(&b, m);
+	send_window(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, 100);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
 	rh_drain(b.port);
 	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + 100, NULL, 0);
@@ -266,6 +270,41 @@ static void test_backend_small_first_window(void)
 		NULL, 0);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_out_of_window), outside);
 	CU_ASSERT_PTR_NULL(f->stream); /* all taken: let go */
+	rh_flow_end(f);
+}
+
+/* A window the backend widens on a plain spliced ACK (the burst path's) widens what the
+ * relay takes from the client: data 1,000 bytes ahead is outside a 100-byte window and
+ * inside a 60,000-byte one. */
+static void test_spliced_window_learned(void)
+{
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint32_t next = c.isn + 1 + (uint32_t)rh_hello_api_len;
+	uint32_t b_acks;
+	uint64_t outside = rh_drops(DP_DROP_tcp_out_of_window);
+	uint64_t c2b = rh_event(DP_EV_splice_c2b), burst;
+	static const uint8_t data[100];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	b = rh_backend(f);
+	b_acks = b.our_isn + 1 + (uint32_t)rh_hello_api_len;
+	rh_drain(b.port);
+	send_window(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, 100);
+	send_window(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b_acks, 100);
+	CU_ASSERT_PTR_NULL_FATAL(f->stream);
+	CU_ASSERT_EQUAL(f->b.max_win, 100);
+	rh_send(&c, RTE_TCP_ACK_FLAG, next + 1000, c.our_isn + 1, data, sizeof(data));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_out_of_window), outside + 1);
+	burst = rh_event(DP_EV_splice_burst);
+	send_window(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b_acks, 60000);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_burst), burst + 1);
+	CU_ASSERT_EQUAL(f->b.max_win, 60000);
+	rh_send(&c, RTE_TCP_ACK_FLAG, next + 1000, c.our_isn + 1, data, sizeof(data));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_out_of_window), outside + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_c2b), c2b + 1);
+	rh_drain(b.port);
+	rh_drain(c.port);
 	rh_flow_end(f);
 }
 
@@ -465,6 +504,7 @@ int test_relay_guard_register(void)
 		{ "spliced: the backend's ACKs past 2 GiB", test_backend_ack_past_2gib },
 		{ "spliced: a checksum made anew is checked first", test_fresh_sum_not_laundered },
 		{ "a backend's first window under half the hello", test_backend_small_first_window },
+		{ "spliced: a widened window taken on the burst path", test_spliced_window_learned },
 		{ "connecting: a corrupted RST or SYN-ACK changes nothing", test_connecting_checks_sums },
 		{ "hello: no ACK, no effect; a FIN needs an acceptable ACK", test_hello_no_ack_dropped },
 		{ "a corrupted segment teaches a collecting flow nothing",
