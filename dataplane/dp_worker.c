@@ -19,6 +19,7 @@
 #include "relay.h"
 #include "relay_pmtu.h"
 #include "relay_setup.h"
+#include "relay_vips.h"
 #include "resolve.h"
 #include "splice_fast.h"
 
@@ -216,12 +217,17 @@ unsigned int dp_worker_poll(struct dp_worker *w, uint16_t burst)
 }
 
 /* The links' own timers, on their own times: MLD reports (every worker: each answers the
- * queries it received) and the announcements (worker 0). */
+ * queries it received) and the announcements of our addresses and VIPs (worker 0). */
 static void link_timers(struct dp_worker *w)
 {
-	uint64_t next = w->index == 0 ? announce_run(w) : UINT64_MAX;
+	uint64_t next = UINT64_MAX, mld;
 
-	w->link_timers_ms = RTE_MIN(next, ip6_mld_run(w));
+	if (w->index == 0) {
+		next = announce_run(w); /* first: a link back up queues MLD joins too */
+		next = RTE_MIN(next, relay_vips_run(w)); /* after: it reads the links it saw */
+	}
+	mld = ip6_mld_run(w);
+	w->link_timers_ms = RTE_MIN(next, mld);
 }
 
 void dp_worker_housekeeping(struct dp_worker *w)

@@ -355,6 +355,11 @@ uint32_t route_table_service_count(const struct route_table *t)
 	return t->service_count;
 }
 
+uint32_t route_table_service_vip_at(const struct route_table *t, uint32_t i)
+{
+	return i < t->service_count ? t->services[i].vip : 0;
+}
+
 const char *route_refusal_str(enum route_refusal refusal)
 {
 	switch (refusal) {

@@ -191,6 +191,10 @@ bool route_table_vip_port(const struct route_table *t, uint32_t vip, uint16_t po
 /* Plain TCP services in the table. */
 uint32_t route_table_service_count(const struct route_table *t);
 
+/* The VIP of service i (below route_table_service_count), host order; 0 when it has none
+ * (a service of another network, reached by name only). */
+uint32_t route_table_service_vip_at(const struct route_table *t, uint32_t i);
+
 /* Members of every pool together, and member i's address and port. */
 uint32_t route_table_member_count(const struct route_table *t);
 void route_table_member(const struct route_table *t, uint32_t i, struct ip_addr *addr,

@@ -190,6 +190,15 @@ struct dp_worker {
 	uint32_t link_seen[MR_MAX_PORTS];
 	uint8_t announce_left[MR_MAX_PORTS];
 	uint64_t announce_due_ms[MR_MAX_PORTS];
+	/* Worker 0's announcements of the plain services' VIPs (relay_vips.h). */
+	struct {
+		uint32_t generation;  /* the configuration last looked at */
+		uint32_t link_seen;   /* the VIP port's link_seen then */
+		uint32_t next;        /* the next VIP of the round under way */
+		uint8_t left;         /* rounds still to send */
+		bool all;             /* of every VIP (else of the configuration's new ones) */
+		uint64_t due_ms;
+	} vip_announce;
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;

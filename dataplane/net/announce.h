@@ -9,7 +9,8 @@
  * ANNOUNCE_NUM and ANNOUNCE_INTERVAL), and its MLD joins (ip6.h). Neighbours that cached
  * another MAC for these addresses (the appliance replaced, a VM moved to another NIC)
  * take ours at once, not when their cache times out, which is hours on some routers.
- * The VIPs a DNS port answers ARP for are not announced (a range may be a /16).
+ * The plain services' VIPs are the relay's to announce (relay_vips.h): only it knows
+ * which of the range are in use.
  *
  * The main lcore reads the links (a driver may ask the device or the kernel, slowly);
  * worker 0 sends.

@@ -196,10 +196,14 @@ static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t send
 	dp_tx_port(w, p, m);
 }
 
+void arp_announce_addr(struct dp_worker *w, const struct dp_port *p, uint32_t ip)
+{
+	dp_event(w, DP_EV_announce_out);
+	arp_send(w, p, ip, ip);
+}
+
 void arp_announce(struct dp_worker *w, const struct dp_port *p)
 {
-	for (unsigned int i = 0; i < p->n_src_ipv4; i++) {
-		dp_event(w, DP_EV_announce_out);
-		arp_send(w, p, p->src_ipv4[i], p->src_ipv4[i]);
-	}
+	for (unsigned int i = 0; i < p->n_src_ipv4; i++)
+		arp_announce_addr(w, p, p->src_ipv4[i]);
 }

@@ -23,4 +23,7 @@ void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t tar
  * link: an ARP request with it as sender and target (RFC 5227 2.3). */
 void arp_announce(struct dp_worker *w, const struct dp_port *p);
 
+/* The same for one address ip (host order) p answers ARP for, one of its VIPs say. */
+void arp_announce_addr(struct dp_worker *w, const struct dp_port *p, uint32_t ip);
+
 #endif

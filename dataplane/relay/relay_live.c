@@ -159,11 +159,22 @@ static int ip_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* live->gateway_ips from live->gateways: sorted, each once. */
-static int gateway_ips_build(struct relay_live *live)
+/* Sorts a[0..n) and keeps each value once; how many are kept. */
+static uint32_t sort_unique(uint32_t *a, uint32_t n)
 {
 	uint32_t kept = 0;
 
+	if (n)
+		qsort(a, n, sizeof(*a), ip_cmp);
+	for (uint32_t i = 0; i < n; i++)
+		if (!kept || a[kept - 1] != a[i])
+			a[kept++] = a[i];
+	return kept;
+}
+
+/* live->gateway_ips from live->gateways: sorted, each once. */
+static int gateway_ips_build(struct relay_live *live)
+{
 	if (!live->n_gateways)
 		return 0;
 	live->gateway_ips = malloc(live->n_gateways * sizeof(*live->gateway_ips));
@@ -171,11 +182,33 @@ static int gateway_ips_build(struct relay_live *live)
 		return -1;
 	for (uint32_t i = 0; i < live->n_gateways; i++)
 		live->gateway_ips[i] = rte_be_to_cpu_32(live->gateways[i].addr);
-	qsort(live->gateway_ips, live->n_gateways, sizeof(*live->gateway_ips), ip_cmp);
-	for (uint32_t i = 0; i < live->n_gateways; i++)
-		if (!kept || live->gateway_ips[kept - 1] != live->gateway_ips[i])
-			live->gateway_ips[kept++] = live->gateway_ips[i];
-	live->n_gateway_ips = kept;
+	live->n_gateway_ips = sort_unique(live->gateway_ips, live->n_gateways);
+	return 0;
+}
+
+/* live->vips from its routes' services, and live->vips_new: those prev (the
+ * configuration in force, NULL at start) does not have. */
+static int vips_build(struct relay_live *live, const struct relay_live *prev)
+{
+	uint32_t n = route_table_service_count(live->routes), kept = 0;
+
+	if (!n)
+		return 0;
+	live->vips = malloc(n * sizeof(*live->vips));
+	live->vips_new = malloc(n * sizeof(*live->vips_new));
+	if (!live->vips || !live->vips_new)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t vip = route_table_service_vip_at(live->routes, i);
+
+		if (vip)
+			live->vips[kept++] = vip;
+	}
+	live->n_vips = sort_unique(live->vips, kept);
+	for (uint32_t i = 0; i < live->n_vips; i++)
+		if (!prev || !prev->n_vips ||
+		    !bsearch(&live->vips[i], prev->vips, prev->n_vips, sizeof(uint32_t), ip_cmp))
+			live->vips_new[live->n_vips_new++] = live->vips[i];
 	return 0;
 }
 
@@ -214,6 +247,7 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 		return -1;
 	}
 	if (gateways_compile(live, conf) < 0 || gateway_ips_build(live) < 0 ||
+	    vips_build(live, app ? relay_live_get(app) : NULL) < 0 ||
 	    parents_build(live, conf) < 0) {
 		snprintf(err, errlen, "%s: out of memory", conf->source);
 		relay_live_free(live); /* its conf still the caller's: zeroed, nothing freed */
@@ -287,6 +321,8 @@ void relay_live_free(struct relay_live *live)
 	free(live->gateways);
 	free(live->gateways_of);
 	free(live->gateway_ips);
+	free(live->vips);
+	free(live->vips_new);
 	for (uint32_t i = 0; i < live->n_parents; i++)
 		free(live->parents[i]);
 	free(live->parents);

@@ -50,6 +50,12 @@ struct relay_live {
 	 * listeners carry a whole network's clients, so no per-client limit applies. */
 	uint32_t *gateway_ips;
 	uint32_t n_gateway_ips;
+	/* The plain services' VIPs (host order), sorted, each once, and those of them the
+	 * configuration in force when this one was built did not have: what the DNS port
+	 * announces (relay_vips.h), all at start and when its link comes up, the new ones
+	 * when this configuration comes in. */
+	uint32_t *vips, *vips_new;
+	uint32_t n_vips, n_vips_new;
 	/* Names that exist only as parents of routed names (RFC 8020's empty non-terminals:
 	 * each parent of a route's name, and a wildcard route's own suffix), sorted: DNS
 	 * answers them NODATA, not NXDOMAIN, which would deny every name below them. */

@@ -13,6 +13,7 @@
 #include "dp_worker.h"
 #include "hello_builder.h"
 #include "neigh.h"
+#include "relay_live.h"
 #include "relay_tcp.h"
 #include "tcp_frame.h"
 #include "turn_bind.h"
@@ -133,6 +134,10 @@ int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const c
 	announce_links_watch(&rh_app);
 	announce_start(rh_w);
 	memset(rh_w->announce_left, 0, sizeof(rh_w->announce_left));
+	for (unsigned int i = 0; i < rh_app.n_ports; i++) /* ... the VIPs' too */
+		if (rh_app.ports[i].vip_mask)
+			rh_w->vip_announce.link_seen = rh_w->link_seen[i];
+	rh_w->vip_announce.generation = relay_live_get(&rh_app)->generation;
 	memset(rh_w->mld_join_ms, 0, sizeof(rh_w->mld_join_ms));
 	memset(rh_w->mld_unsolicited, 0, sizeof(rh_w->mld_unsolicited));
 	/* The IPv4 backend is known; the IPv6 one is resolved by the tests. */

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Suite "relay_vips": the plain services' VIPs announced on the DNS port's link, through
+ * the appliance of relay_harness.h with 70 services: all at start and when the link comes
+ * back up, a push's new ones only, RELAY_VIPS_BATCH a pass, twice 2 s apart. */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_ethdev.h>
+
+#include "announce.h"
+#include "dp_tx.h"
+#include "mr_config.h"
+#include "relay_harness.h"
+#include "relay_live.h"
+#include "relay_vips.h"
+#include "unit.h"
+
+#define SERVICES 70
+#define VIP_OF(i) (0xf0f00100u + (i)) /* 240.240.1.i */
+
+static char routes[SERVICES * 128];
+
+static int suite_init(void)
+{
+	size_t at = 0;
+
+	for (unsigned int i = 1; i <= SERVICES; i++)
+		at += (size_t)snprintf(routes + at, sizeof(routes) - at,
+				       ", { name = \"s%u.svc.example\"; protocol = \"tcp\"; port = 22;"
+				       " pool = \"p\"; vip = \"240.240.1.%u\"; }\n", i, i);
+	return rh_up_extra("", "", "", routes,
+			   "dns = { port = \"edge\"; zones = [ \"svc.example\" ]; "
+			   "vip_range = \"240.240.0.0/16\"; };");
+}
+
+/* VIPs port p announced since the last look (each frame checked: a broadcast ARP request
+ * from p's MAC, sender and target one VIP of the range); frames of other kinds skipped. */
+static unsigned int vips_told(const struct dp_port *p)
+{
+	unsigned int n = 0;
+	struct rte_mbuf *m;
+
+	dp_tx_flush(rh_w);
+	while (rte_eth_rx_burst(p->port_id, 0, &m, 1) == 1) {
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		const struct rte_arp_hdr *a = (const struct rte_arp_hdr *)(eth + 1);
+		uint32_t sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
+
+		if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP) && sip != p->ipv4) {
+			CU_ASSERT(rte_is_broadcast_ether_addr(&eth->dst_addr));
+			CU_ASSERT_EQUAL(a->arp_opcode, rte_cpu_to_be_16(RTE_ARP_OP_REQUEST));
+			CU_ASSERT_EQUAL(a->arp_data.arp_sip, a->arp_data.arp_tip);
+			CU_ASSERT(rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac));
+			CU_ASSERT((sip >> 16) == 0xf0f0);
+			n++;
+		}
+		rte_pktmbuf_free(m);
+	}
+	return n;
+}
+
+/* Worker 0's pass: the links first, as its housekeeping runs them. */
+static uint64_t pass(void)
+{
+	announce_run(rh_w);
+	return relay_vips_run(rh_w);
+}
+
+/* The configuration in force with one more service (VIP 240.240.2.extra), pushed. */
+static void push_one_more(unsigned int extra)
+{
+	static char text[sizeof(routes) + 65536];
+	char more[256], err[MR_ERR_MAX] = "";
+	struct mr_config conf = { 0 };
+	struct relay_live *live = NULL;
+	char *end;
+
+	if (!text[0])
+		snprintf(text, sizeof(text), "%s", rh_config_text());
+	end = strstr(text, ");\ngateways"); /* the routes' end */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	snprintf(more, sizeof(more),
+		 ", { name = \"new%u.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
+		 " vip = \"240.240.2.%u\"; }\n", extra, extra);
+	CU_ASSERT_FATAL(strlen(text) + strlen(more) < sizeof(text));
+	memmove(end + strlen(more), end, strlen(end) + 1);
+	memcpy(end, more, strlen(more));
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(text, "vips", &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(relay_live_build(&rh_app, &conf, relay_live_get(&rh_app)->generation + 1,
+					       &live, err, sizeof(err)), 0);
+	relay_live_swap(&rh_app, live);
+}
+
+/* At start every VIP is told, 64 on the first pass and the rest on the next, then again
+ * 2 s later, then no more; only on the DNS port. */
+static void test_all_told_at_start(void)
+{
+	const struct dp_port *edge = &rh_app.ports[0], *svc = &rh_app.ports[1];
+	uint64_t next;
+
+	CU_ASSERT_EQUAL(relay_live_get(&rh_app)->n_vips, SERVICES);
+	CU_ASSERT_EQUAL(relay_live_get(&rh_app)->n_vips_new, SERVICES);
+	vips_told(edge);
+	memset(&rh_w->vip_announce, 0, sizeof(rh_w->vip_announce)); /* as at a start */
+	next = pass();
+	CU_ASSERT_EQUAL(vips_told(edge), RELAY_VIPS_BATCH);
+	CU_ASSERT_EQUAL(next, rh_w->now_ms + 1);
+	next = pass();
+	CU_ASSERT_EQUAL(vips_told(edge), SERVICES - RELAY_VIPS_BATCH);
+	CU_ASSERT_EQUAL(next, rh_w->now_ms + 2000);
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), 0);
+	rh_w->now_ms += 2000;
+	pass();
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), SERVICES);
+	rh_w->now_ms += 10000;
+	CU_ASSERT_EQUAL(pass(), UINT64_MAX);
+	CU_ASSERT_EQUAL(vips_told(edge), 0);
+	CU_ASSERT_EQUAL(vips_told(svc), 0);
+}
+
+/* A push tells only the VIP it brings, twice; a second push while the first's rounds are
+ * still to go tells every VIP (none of the first's told once only). */
+static void test_push_tells_new_ones(void)
+{
+	const struct dp_port *edge = &rh_app.ports[0];
+
+	vips_told(edge);
+	push_one_more(1);
+	CU_ASSERT_EQUAL(relay_live_get(&rh_app)->n_vips, SERVICES + 1);
+	CU_ASSERT_EQUAL(relay_live_get(&rh_app)->n_vips_new, 1);
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), 1);
+	rh_w->now_ms += 2000;
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), 1);
+	rh_w->now_ms += 10000;
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), 0);
+
+	push_one_more(2);
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), 1);
+	push_one_more(3);
+	pass();
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), SERVICES + 3);
+	rh_w->now_ms += 2000;
+	pass();
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), SERVICES + 3);
+	rh_w->now_ms += 10000;
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), 0);
+}
+
+/* The link down: nothing; back up: every VIP again. While the port is paused for its
+ * driver they wait. */
+static void test_link_up_tells_all(void)
+{
+	const struct dp_port *edge = &rh_app.ports[0];
+	unsigned int all = relay_live_get(&rh_app)->n_vips;
+
+	vips_told(edge);
+	CU_ASSERT_EQUAL_FATAL(rte_eth_dev_set_link_down(edge->port_id), 0);
+	announce_links_watch(&rh_app);
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), 0);
+	rh_w->now_ms += 5000;
+	rh_w->tx_port[edge->index].paused = true;
+	CU_ASSERT_EQUAL(rte_eth_dev_set_link_up(edge->port_id), 0);
+	announce_links_watch(&rh_app);
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), 0);
+	rh_w->tx_port[edge->index].paused = false;
+	pass();
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), all);
+	rh_w->now_ms += 2000;
+	pass();
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), all);
+	rh_w->mld_join_ms[edge->index] = 0;
+	rh_w->mld_unsolicited[edge->index] = 0;
+}
+
+int test_relay_vips_register(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "every VIP told at start, a batch a pass, twice", test_all_told_at_start },
+		{ "a push tells the VIPs it brings", test_push_tells_new_ones },
+		{ "a link back up tells every VIP", test_link_up_tells_all },
+		CU_TEST_INFO_NULL,
+	};
+
+	return unit_add_suite_with("relay_vips", suite_init, rh_down, tests);
+}
