@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Suite "relay_vips": the plain services' VIPs announced on the DNS port's link, through
- * the appliance of relay_harness.h with 70 services: all at start and when the link comes
+ * the appliance of relay_harness.h with 70 services (one on two ports): all at start and when the link comes
  * back up, a push's new ones only, RELAY_VIPS_BATCH a pass, twice 2 s apart. */
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +19,7 @@
 #define SERVICES 70
 #define VIP_OF(i) (0xf0f00100u + (i)) /* 240.240.1.i */
 
-static char routes[SERVICES * 128];
+static char routes[(SERVICES + 1) * 128];
 
 static int suite_init(void)
 {
@@ -29,6 +29,10 @@ static int suite_init(void)
 		at += (size_t)snprintf(routes + at, sizeof(routes) - at,
 				       ", { name = \"s%u.svc.example\"; protocol = \"tcp\"; port = 22;"
 				       " pool = \"p\"; vip = \"240.240.1.%u\"; }\n", i, i);
+	/* A second port of one service: its VIP counted once. */
+	snprintf(routes + at, sizeof(routes) - at,
+		 ", { name = \"s1.svc.example\"; protocol = \"tcp\"; port = 23; pool = \"p\";"
+		 " vip = \"240.240.1.1\"; }\n");
 	return rh_up_extra("", "", "", routes,
 			   "dns = { port = \"edge\"; zones = [ \"svc.example\" ]; "
 			   "vip_range = \"240.240.0.0/16\"; };");
