@@ -118,6 +118,7 @@ struct gen_stats {
 	uint64_t started, completed, failed, held;
 	uint64_t streams_up;   /* stream mode: connections whose backend has spoken */
 	uint64_t fail_rst, fail_timeout, fail_bytes, fail_route, fail_table;
+	uint64_t pace_forgiven; /* connect --rate: starts given up after a stall (gen_modes.c) */
 	uint64_t tx_frames[2], rx_frames[2], tx_drop[2];
 	uint64_t data_segs_rx[2], data_bytes_rx[2]; /* index: receiving side (0 client) */
 	uint64_t rtx_timeouts, rtx_fast, ooo;

@@ -52,7 +52,7 @@ static void usage(void)
 		"                       a timeout ends them\n"
 		"  --seconds S          run time (10); connect also stops after --count\n"
 		"  --count N            connect: connections to open (0: until time is up)\n"
-		"  --rate R             connect: new connections per second (0: at most)\n"
+		"  --rate R             connect: new connections per second, a stall not caught up (0: at most)\n"
 		"  --concurrency C      connect: open at once (256); stream: flows (64);\n"
 		"                       hold: connections to hold\n"
 		"  --request B --response B   connect: bytes each way after the hello (256, 1024);\n"
