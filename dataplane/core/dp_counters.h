@@ -54,6 +54,7 @@
 	X(flow_closed)        /* flows ended by FIN both ways or RST */                      \
 	X(closing_reopened)   /* ... whose 4-tuple a client's new SYN took before their closing \
 				 time was over (TIME-WAIT reuse) */                         \
+	X(flow_reclaimed)     /* ... whose entry a new connection took on a full table */    \
 	X(flow_idle_expired)  /* established flows reset after the idle timeout */           \
 	X(flow_fin_expired)   /* ... with FINs both ways but one never acknowledged: reset \
 				 after the closing time */                                    \

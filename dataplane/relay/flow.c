@@ -386,6 +386,12 @@ void flow_timers_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn rtx_f
 	flow_wheel_run(&ft->wheel, ft->flows, now_ms, timers_fire, &r);
 }
 
+struct flow *flow_find_soonest(struct flow_table *ft, bool (*pick)(const struct flow *f),
+			       uint32_t max_looked)
+{
+	return flow_wheel_find(&ft->wheel, ft->flows, pick, max_looked);
+}
+
 uint32_t flow_count(const struct flow_table *ft)
 {
 	/* Read from other threads for display: one relaxed load of the owner's counter. */

@@ -131,6 +131,11 @@ void flow_hello_queue(struct flow_table *ft, struct flow *f);
  * FLOW_HELLO or keeping nothing leave the queue on the way. NULL when it is empty. */
 struct flow *flow_hello_oldest(struct flow_table *ft);
 
+/* The flow pick accepts whose deadline comes soonest, about (flow_wheel_find's order),
+ * having looked at no more than max_looked flows; NULL when none. */
+struct flow *flow_find_soonest(struct flow_table *ft, bool (*pick)(const struct flow *f),
+			       uint32_t max_looked);
+
 /* Flows in use, and capacity. */
 uint32_t flow_count(const struct flow_table *ft);
 uint32_t flow_capacity(const struct flow_table *ft);

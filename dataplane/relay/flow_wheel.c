@@ -168,3 +168,28 @@ void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 	 * run has passed, or one it did not reach. */
 	wh->next_ms = now_ms + 1;
 }
+
+struct flow *flow_wheel_find(const struct flow_wheel *wh, struct flow *flows,
+			     bool (*pick)(const struct flow *f), uint32_t max_looked)
+{
+	uint32_t ms = wh->next_ms, looked = 0;
+
+	/* One revolution at most, stepping over empty slots as a run does. */
+	for (uint32_t passed = 0; passed < FLOW_WHEEL_SLOTS && looked < max_looked;) {
+		uint32_t slot = ms & SLOT_MASK;
+		uint64_t ahead = wh->busy[slot >> 6] >> (slot & 63);
+		uint32_t step = ahead ? (uint32_t)rte_bsf64(ahead) : 64 - (slot & 63);
+
+		ms += step;
+		passed += step;
+		if (!ahead)
+			continue;
+		for (uint32_t i = wh->slot[ms & SLOT_MASK]; i != FLOW_LINK_NONE && looked < max_looked;
+		     i = flows[i].wheel_next, looked++)
+			if (pick(&flows[i]))
+				return &flows[i];
+		ms++;
+		passed++;
+	}
+	return NULL;
+}

@@ -67,4 +67,10 @@ void flow_wheel_del(struct flow_wheel *wh, struct flow *flows, struct flow *f);
 void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 		    flow_wheel_fn fn, void *ctx);
 
+/* The first flow pick accepts in the order the runs will come to them (the slots from the
+ * next to run; a flow waits in its deadline's slot or an earlier one), having looked at
+ * no more than max_looked flows; NULL when none. Not the run's own list. */
+struct flow *flow_wheel_find(const struct flow_wheel *wh, struct flow *flows,
+			     bool (*pick)(const struct flow *f), uint32_t max_looked);
+
 #endif

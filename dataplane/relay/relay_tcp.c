@@ -250,8 +250,31 @@ void relay_reset_all(struct dp_worker *w)
 	}
 }
 
+/* How many flows a full table's reclaim looks at: a closed flow waits a closing time at
+ * most, so those due soonest are near the wheel's front when closed flows fill it. */
+#define RECLAIM_LOOK_MAX 256
+
+/* A flow closed by both FINs acknowledged or a reset, kept only for late segments. */
+static bool closed(const struct flow *f)
+{
+	return f->state == FLOW_CLOSING;
+}
+
 struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms)
 {
+	struct flow *f = flow_alloc(w->flows, relay_now(w) + life_ms);
+
+	if (likely(f != NULL))
+		return f;
+	/* A new connection is not refused for entries closed connections keep for their late
+	 * segments (the relay's TIME-WAIT): it takes the one due soonest, as a host gives up
+	 * TIME-WAIT state when its table of those is full. Those segments, should any come,
+	 * are dropped as a stranger's are. */
+	f = flow_find_soonest(w->flows, closed, RECLAIM_LOOK_MAX);
+	if (!f)
+		return NULL;
+	dp_event(w, DP_EV_flow_reclaimed);
+	relay_flow_expire(w, f);
 	return flow_alloc(w->flows, relay_now(w) + life_ms);
 }
 

@@ -12,8 +12,8 @@
 
 #include "relay.h"
 
-/* A free flow entry, expiring life_ms from now; NULL when the table is full (there is no
- * reclaim: the timers end each expired flow in the poll loop of its millisecond). */
+/* A free flow entry, expiring life_ms from now. On a full table, the entry of the closed
+ * flow due soonest (counted flow_reclaimed); NULL when none is found. */
 struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms);
 
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */

@@ -13,7 +13,8 @@
 # and at the end no flow left and every mbuf back. Then a second data plane with a small
 # flow table (4096) takes 20,000 connections/s for 1.5 s: closed flows must leave the
 # table at their closing time (100 ms here), or it fills with them and refuses
-# connections.
+# connections. A third, whose closing time (2 s) its table cannot hold at that rate,
+# gives closed flows' entries to new connections rather than refuse them.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -185,4 +186,21 @@ check "a 4096-entry table took 30,000 connections at 20,000/s ($(gen_field "$out
 # 20,000/s for 100 ms of closing is 2,000 flows, and 256 open at most beside them.
 check "and held at most $(cat "$TOPO_DIR/peak") flows at once, never full" \
 	test "$(cat "$TOPO_DIR/peak")" -lt 3584 -a "$(dp_stat "${PREFIX}s" drops flow_table_full)" = 0
+kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
+wait "$DP_PID"
+
+# A table too small for its closing time: 20,000 connections/s each closed for 2 s would
+# keep 40,000 closed flows in 4096 entries. New connections take the entries of the
+# closed flows due soonest (the relay's TIME-WAIT given up), and none is refused.
+export GEN_SOCK_DIR=$TOPO_DIR/tight
+mkdir -p "$GEN_SOCK_DIR"
+gen_topo_conf "$TOPO_DIR/tight.conf" 16 4 4096 512 2000
+dp_start "$NS" "$TOPO_DIR/tight.conf" "${PREFIX}t" "$TOPO_DIR/dp-tight.log" 120 || exit 1
+out=$(gen_run "$NS" "${TOPO_TAG}-g7" 0 --mode connect --count 20000 --rate 20000 \
+	--concurrency 256 --routes 16 --backends 4 --seconds 30)
+echo "$out"
+reclaimed=$(dp_stat "${PREFIX}t" counters flow_reclaimed)
+check "closed flows gave their entries to 20,000 new connections ($reclaimed taken), none refused" \
+	test "$(gen_field "$out" completed)" = 20000 -a "$(gen_field "$out" failed)" = 0 \
+	-a "$(dp_stat "${PREFIX}t" drops flow_table_full)" = 0 -a "$reclaimed" -gt 0
 check_done 60-generator
