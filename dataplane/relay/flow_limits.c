@@ -79,18 +79,22 @@ void flow_limits_free(struct flow_limits *l)
 	rte_free(l);
 }
 
-/* The client's address as one key: an IPv6 /64 (its first 8 bytes), or the IPv4 address
- * under a prefix that no source of ours can have (ff..: multicast, dropped on input). */
+uint64_t flow_client_key_of(uint32_t peer_ip, const uint8_t *peer6)
+{
+	uint64_t key;
+
+	if (peer6) {
+		memcpy(&key, peer6, 8);
+		return key;
+	}
+	return 0xffffffff00000000ull | peer_ip;
+}
+
 static uint64_t client_key(const struct flow_table *ft, const struct flow *f)
 {
 	const struct flow_addr6 *a6 = flow_table_addr6(ft, f, FLOW_DIR_CLIENT);
-	uint64_t key;
 
-	if (a6) {
-		memcpy(&key, a6->peer, 8);
-		return key;
-	}
-	return 0xffffffff00000000ull | f->c.key.peer_ip;
+	return flow_client_key_of(f->c.key.peer_ip, a6 ? a6->peer : NULL);
 }
 
 /* The counter of an array that hash h picks: h scaled onto the entries. */
@@ -99,12 +103,9 @@ static inline uint32_t counter_at(const struct flow_limits *l, uint32_t h)
 	return (uint32_t)(((uint64_t)h * l->entries) >> 32);
 }
 
-/* The client's two counters. */
-static void client_counters(const struct flow_limits *l, const struct flow_table *ft,
-			    const struct flow *f, struct client_count *c[2])
+/* The two counters of client key. */
+static void key_counters(const struct flow_limits *l, uint64_t key, struct client_count *c[2])
 {
-	uint64_t key = client_key(ft, f);
-
 	/* The golden ratio's 64-bit fraction as the multiplier (Knuth's multiplicative
 	 * hashing): the product's high half mixes in every lower bit of the key. */
 	uint64_t mixed = (key ^ l->seed[1]) * 0x9e3779b97f4a7c15ull;
@@ -113,16 +114,43 @@ static void client_counters(const struct flow_limits *l, const struct flow_table
 	c[1] = &l->counts[1][counter_at(l, (uint32_t)(mixed >> 32))];
 }
 
-enum flow_client_verdict flow_client_attach(struct flow_table *ft, struct flow *f,
-					    uint32_t max_flows, uint32_t max_hellos)
+/* The client's two counters. */
+static void client_counters(const struct flow_limits *l, const struct flow_table *ft,
+			    const struct flow *f, struct client_count *c[2])
 {
-	struct client_count *c[2];
+	key_counters(l, client_key(ft, f), c);
+}
 
-	client_counters(ft->limits, ft, f, c);
+/* Whether one more flow of the client of counters c stays within the limits. */
+static enum flow_client_verdict counted_verdict(struct client_count *c[2], uint32_t max_flows,
+						uint32_t max_hellos)
+{
 	if (RTE_MIN(c[0]->flows, c[1]->flows) >= max_flows)
 		return FLOW_CLIENT_FLOWS;
 	if (RTE_MIN(c[0]->hellos, c[1]->hellos) >= max_hellos)
 		return FLOW_CLIENT_HELLOS;
+	return FLOW_CLIENT_OK;
+}
+
+enum flow_client_verdict flow_client_verdict_of(const struct flow_table *ft, uint64_t key,
+						uint32_t max_flows, uint32_t max_hellos)
+{
+	struct client_count *c[2];
+
+	key_counters(ft->limits, key, c);
+	return counted_verdict(c, max_flows, max_hellos);
+}
+
+enum flow_client_verdict flow_client_attach(struct flow_table *ft, struct flow *f,
+					    uint32_t max_flows, uint32_t max_hellos)
+{
+	struct client_count *c[2];
+	enum flow_client_verdict v;
+
+	client_counters(ft->limits, ft, f, c);
+	v = counted_verdict(c, max_flows, max_hellos);
+	if (v != FLOW_CLIENT_OK)
+		return v;
 	for (int i = 0; i < 2; i++) {
 		c[i]->flows++;
 		c[i]->hellos++;

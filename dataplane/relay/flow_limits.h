@@ -30,6 +30,15 @@ enum flow_client_verdict {
 enum flow_client_verdict flow_client_attach(struct flow_table *ft, struct flow *f,
 					    uint32_t max_flows, uint32_t max_hellos);
 
+/* A client address as the limits count it: an IPv6 /64 (peer6's first 8 bytes), or the
+ * IPv4 peer_ip (network order, peer6 NULL) under a prefix no source of ours can have. */
+uint64_t flow_client_key_of(uint32_t peer_ip, const uint8_t *peer6);
+
+/* The verdict flow_client_attach would give a new flow of client key, counting nothing:
+ * asked before an entry is freed for it. */
+enum flow_client_verdict flow_client_verdict_of(const struct flow_table *ft, uint64_t key,
+						uint32_t max_flows, uint32_t max_hellos);
+
 /* f is spliced: it no longer counts as one of its client's hellos once it keeps no bytes
  * either (at once, or when its stream goes). Kept for a redispatch while a plain service's
  * server waits for more, a spliced flow's bytes would else be out of every limit: one

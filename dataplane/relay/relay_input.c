@@ -152,6 +152,21 @@ static void seg_log_refused(struct dp_worker *w, const struct dp_port *p,
 			rte_be_to_cpu_16(s->tcp->dst_port), (uint8_t)p->index, why);
 }
 
+/* A client refused with a reset before it has a flow: logged, and dropped as why. */
+static void listen_refuse(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
+			  enum dp_drop why)
+{
+	seg_rst_reply(w, p, s, s->ack, s->seq + s->payload_len, true);
+	seg_log_refused(w, p, s, why);
+	dp_drop(w, s->m, why);
+}
+
+/* What a refusal by the per-client limits is counted as. */
+static enum dp_drop limit_drop(enum flow_client_verdict limit)
+{
+	return limit == FLOW_CLIENT_FLOWS ? DP_DROP_client_flow_limit : DP_DROP_client_hello_limit;
+}
+
 /* MSS the relay can take from clients on port p. */
 static uint16_t listen_mss(const struct dp_worker *w, const struct dp_port *p, bool v6)
 {
@@ -255,7 +270,9 @@ static bool cookie_valid(const struct dp_worker *w, const struct relay_seg *s, u
 static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
 		       const struct relay_live *live, bool plain)
 {
+	const struct mr_relay_conf *rc = &w->app->conf->relay;
 	enum flow_client_verdict limit;
+	bool gateway;
 	uint16_t mss;
 	struct flow *f;
 
@@ -278,29 +295,34 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		rte_pktmbuf_free(s->m);
 		return;
 	}
-	f = relay_flow_alloc(w, w->app->conf->relay.hello_timeout_ms);
-	if (!f) {
-		seg_rst_reply(w, p, s, s->ack, s->seq + s->payload_len, true);
-		seg_log_refused(w, p, s, DP_DROP_flow_table_full);
-		return dp_drop(w, s->m, DP_DROP_flow_table_full);
-	}
-	flow_init_client(w, p, f, s, mss);
 	/* Another network's gateway brings a whole network's clients from one address: the
 	 * per-client limits would refuse its bursts. The table's own size still bounds it. */
-	limit = s->ip && relay_live_is_gateway(live, s->ip->src_addr)
-			? FLOW_CLIENT_OK
-			: flow_client_attach(w->flows, f, w->app->conf->relay.client_max_flows,
-					     w->app->conf->relay.client_max_hellos);
+	gateway = s->ip && relay_live_is_gateway(live, s->ip->src_addr);
+	f = relay_flow_alloc(w, rc->hello_timeout_ms);
+	if (unlikely(!f)) {
+		/* A full table: a closed flow's entry, for a client the limits admit (one they
+		 * refuse must not end closed flows for nothing). */
+		limit = gateway ? FLOW_CLIENT_OK
+				: flow_client_verdict_of(w->flows,
+							 flow_client_key_of(s->ip ? s->ip->src_addr : 0,
+									    s->ip6 ? s->ip6->src_addr
+										   : NULL),
+							 rc->client_max_flows, rc->client_max_hellos);
+		if (limit != FLOW_CLIENT_OK)
+			return listen_refuse(w, p, s, limit_drop(limit));
+		f = relay_flow_reclaim(w, rc->hello_timeout_ms);
+		if (!f)
+			return listen_refuse(w, p, s, DP_DROP_flow_table_full);
+	}
+	flow_init_client(w, p, f, s, mss);
+	limit = gateway ? FLOW_CLIENT_OK
+			: flow_client_attach(w->flows, f, rc->client_max_flows,
+					     rc->client_max_hellos);
 	if (limit != FLOW_CLIENT_OK) {
 		/* One address may not hold the table or the buffers: told at once, as a full
 		 * table tells everyone. */
-		enum dp_drop why = limit == FLOW_CLIENT_FLOWS ? DP_DROP_client_flow_limit
-							      : DP_DROP_client_hello_limit;
-
 		flow_release(w->flows, f);
-		seg_rst_reply(w, p, s, s->ack, s->seq + s->payload_len, true);
-		seg_log_refused(w, p, s, why);
-		return dp_drop(w, s->m, why);
+		return listen_refuse(w, p, s, limit_drop(limit));
 	}
 	if (flow_key_add(w->flows, f, FLOW_DIR_CLIENT) < 0) {
 		flow_release(w->flows, f);

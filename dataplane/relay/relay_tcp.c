@@ -262,20 +262,22 @@ static bool closed(const struct flow *f)
 
 struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms)
 {
-	struct flow *f = flow_alloc(w->flows, relay_now(w) + life_ms);
+	return flow_alloc(w->flows, relay_now(w) + life_ms);
+}
 
-	if (likely(f != NULL))
-		return f;
+struct flow *relay_flow_reclaim(struct dp_worker *w, uint32_t life_ms)
+{
 	/* A new connection is not refused for entries closed connections keep for their late
 	 * segments (the relay's TIME-WAIT): it takes the one due soonest, as a host gives up
 	 * TIME-WAIT state when its table of those is full. Those segments, should any come,
 	 * are dropped as a stranger's are. */
-	f = flow_find_soonest(w->flows, closed, RECLAIM_LOOK_MAX);
+	struct flow *f = flow_find_soonest(w->flows, closed, RECLAIM_LOOK_MAX);
+
 	if (!f)
 		return NULL;
 	dp_event(w, DP_EV_flow_reclaimed);
 	relay_flow_expire(w, f);
-	return flow_alloc(w->flows, relay_now(w) + life_ms);
+	return relay_flow_alloc(w, life_ms);
 }
 
 void relay_reset_stale(struct dp_worker *w, const struct flow *f, enum flow_dir dir,

@@ -12,9 +12,13 @@
 
 #include "relay.h"
 
-/* A free flow entry, expiring life_ms from now. On a full table, the entry of the closed
- * flow due soonest (counted flow_reclaimed); NULL when none is found. */
+/* A free flow entry, expiring life_ms from now; NULL when the table is full. */
 struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms);
+
+/* On a full table, the entry of the closed flow due soonest, ended and taken anew
+ * (counted flow_reclaimed); NULL when none is found. For a connection already admitted:
+ * what it ends is not given back. */
+struct flow *relay_flow_reclaim(struct dp_worker *w, uint32_t life_ms);
 
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);

@@ -6,6 +6,7 @@
 #include <rte_tcp.h>
 
 #include "flow.h"
+#include "mr_config.h"
 #include "relay_harness.h"
 #include "relay_tcp.h"
 #include "unit.h"
@@ -89,11 +90,45 @@ static void test_open_flows_not_taken(void)
 	empty();
 }
 
+/* A client over its limits on a full table is refused by its limit, and ends no closed
+ * flow for nothing; another client then takes the soonest one's entry. */
+static void test_over_limit_takes_nothing(void)
+{
+	struct mr_relay_conf *rc = (struct mr_relay_conf *)&rh_app.conf->relay;
+	const struct mr_relay_conf saved = *rc;
+	struct rh_peer first = rh_client(false), again = rh_client(false), other = rh_client(true);
+	uint64_t hellos = rh_drops(DP_DROP_client_hello_limit);
+	uint64_t taken = rh_event(DP_EV_flow_reclaimed);
+	struct flow *f, *g;
+
+	rc->client_max_hellos = 1;
+	f = rh_client_start(&first, rh_hello_api, 40); /* a hello under way */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fill(FLOW_CLOSING);
+	CU_ASSERT_PTR_NULL(rh_client_start(&again, rh_hello_api, 40));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_client_hello_limit), hellos + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_flow_reclaimed), taken);
+	CU_ASSERT_EQUAL(held[n_held - 1]->state, FLOW_CLOSING);
+	g = rh_client_start(&other, rh_hello_web, 40);
+	CU_ASSERT_PTR_EQUAL(g, held[n_held - 1]);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_flow_reclaimed), taken + 1);
+	n_held--;
+	rh_flow_end(f);
+	if (g)
+		rh_flow_end(g);
+	empty();
+	*rc = saved;
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
 int test_relay_full_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "a full table: the closed flow due soonest gives its entry", test_closed_entry_taken },
 		{ "a full table of open flows: refused", test_open_flows_not_taken },
+		{ "a full table: a client over its limits ends no closed flow",
+		  test_over_limit_takes_nothing },
 		CU_TEST_INFO_NULL,
 	};
 
