@@ -192,7 +192,7 @@ struct dp_worker {
 	uint64_t announce_due_ms[MR_MAX_PORTS];
 	/* Worker 0's announcements of the plain services' VIPs (relay_vips.h). */
 	struct {
-		uint32_t generation;  /* the configuration last looked at */
+		uint32_t swaps;       /* the configuration last looked at (relay_live.swaps) */
 		uint32_t link_seen;   /* the VIP port's link_seen then */
 		uint32_t next;        /* the next VIP of the round under way */
 		uint8_t left;         /* rounds still to send */

@@ -333,6 +333,7 @@ void relay_live_swap(struct dp_appliance *app, struct relay_live *live)
 {
 	struct relay_live *old = (struct relay_live *)(uintptr_t)app->live;
 
+	live->swaps = old ? old->swaps + 1 : 0;
 	__atomic_store_n(&app->live, live, __ATOMIC_RELEASE);
 	/* Every worker passes a quiescent state once per poll loop: after this returns none
 	 * can still hold a pointer into the old tables. */

@@ -28,6 +28,9 @@ struct relay_gateway {
 
 struct relay_live {
 	uint32_t generation;             /* 0: the configuration the process started with */
+	uint32_t swaps;                  /* configurations put in force before this one
+					  * (relay_live_swap's count: generations are the
+					  * pusher's, and may repeat) */
 	struct mr_config conf;           /* the full configuration it came from (owned) */
 	struct route_table *routes;
 	uint64_t listen[MR_MAX_PORTS][65536 / 64]; /* relay listeners per port, one bit each */

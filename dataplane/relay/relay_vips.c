@@ -26,8 +26,9 @@ static void rounds_queue(struct dp_worker *w, bool all)
 }
 
 /* What changed since the last look: the port's link came up (every VIP), or another
- * configuration came in (its new VIPs; every VIP when rounds of the last one were still
- * to go, so none of those is told once only). */
+ * configuration came in: its new VIPs; every VIP when more than one came in (the new
+ * ones of those before it are not its own) or rounds of the last one were still to go
+ * (none of those told once only). */
 static void changes_look(struct dp_worker *w, const struct dp_port *p,
 			 const struct relay_live *live)
 {
@@ -40,10 +41,12 @@ static void changes_look(struct dp_worker *w, const struct dp_port *p,
 		else
 			w->vip_announce.left = 0;
 	}
-	if (live->generation != w->vip_announce.generation) {
-		w->vip_announce.generation = live->generation;
+	if (live->swaps != w->vip_announce.swaps) {
+		bool one = live->swaps - w->vip_announce.swaps == 1;
+
+		w->vip_announce.swaps = live->swaps;
 		if (link & 1u)
-			rounds_queue(w, w->vip_announce.left > 0);
+			rounds_queue(w, !one || w->vip_announce.left > 0);
 	}
 }
 

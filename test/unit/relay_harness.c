@@ -137,7 +137,7 @@ int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const c
 	for (unsigned int i = 0; i < rh_app.n_ports; i++) /* ... the VIPs' too */
 		if (rh_app.ports[i].vip_mask)
 			rh_w->vip_announce.link_seen = rh_w->link_seen[i];
-	rh_w->vip_announce.generation = relay_live_get(&rh_app)->generation;
+	rh_w->vip_announce.swaps = relay_live_get(&rh_app)->swaps;
 	memset(rh_w->mld_join_ms, 0, sizeof(rh_w->mld_join_ms));
 	memset(rh_w->mld_unsolicited, 0, sizeof(rh_w->mld_unsolicited));
 	/* The IPv4 backend is known; the IPv6 one is resolved by the tests. */

@@ -71,8 +71,9 @@ static uint64_t pass(void)
 	return relay_vips_run(rh_w);
 }
 
-/* The configuration in force with one more service (VIP 240.240.2.extra), pushed. */
-static void push_one_more(unsigned int extra)
+/* The configuration in force with one more service (VIP 240.240.2.extra), pushed as the
+ * generation gen_step after the one in force (0: the same number again). */
+static void push_one_more(unsigned int extra, uint32_t gen_step)
 {
 	static char text[sizeof(routes) + 65536];
 	char more[256], err[MR_ERR_MAX] = "";
@@ -91,7 +92,8 @@ static void push_one_more(unsigned int extra)
 	memmove(end + strlen(more), end, strlen(end) + 1);
 	memcpy(end, more, strlen(more));
 	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(text, "vips", &conf, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL_FATAL(relay_live_build(&rh_app, &conf, relay_live_get(&rh_app)->generation + 1,
+	CU_ASSERT_EQUAL_FATAL(relay_live_build(&rh_app, &conf,
+					       relay_live_get(&rh_app)->generation + gen_step,
 					       &live, err, sizeof(err)), 0);
 	relay_live_swap(&rh_app, live);
 }
@@ -132,7 +134,7 @@ static void test_push_tells_new_ones(void)
 	const struct dp_port *edge = &rh_app.ports[0];
 
 	vips_told(edge);
-	push_one_more(1);
+	push_one_more(1, 1);
 	CU_ASSERT_EQUAL(relay_live_get(&rh_app)->n_vips, SERVICES + 1);
 	CU_ASSERT_EQUAL(relay_live_get(&rh_app)->n_vips_new, 1);
 	pass();
@@ -144,10 +146,10 @@ static void test_push_tells_new_ones(void)
 	pass();
 	CU_ASSERT_EQUAL(vips_told(edge), 0);
 
-	push_one_more(2);
+	push_one_more(2, 1);
 	pass();
 	CU_ASSERT_EQUAL(vips_told(edge), 1);
-	push_one_more(3);
+	push_one_more(3, 1);
 	pass();
 	pass();
 	CU_ASSERT_EQUAL(vips_told(edge), SERVICES + 3);
@@ -190,11 +192,41 @@ static void test_link_up_tells_all(void)
 	rh_w->mld_unsolicited[edge->index] = 0;
 }
 
+/* Two pushes between two looks: every VIP told (the first one's new VIP is not the
+ * second's). A push that repeats the generation in force is a push all the same. */
+static void test_pushes_told_apart(void)
+{
+	const struct dp_port *edge = &rh_app.ports[0];
+	unsigned int all;
+
+	vips_told(edge);
+	push_one_more(4, 1);
+	push_one_more(5, 1);
+	all = relay_live_get(&rh_app)->n_vips;
+	pass();
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), all);
+	rh_w->now_ms += 2000;
+	pass();
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), all);
+	rh_w->now_ms += 10000;
+	push_one_more(6, 0);
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), 1);
+	rh_w->now_ms += 2000;
+	pass();
+	CU_ASSERT_EQUAL(vips_told(edge), 1);
+	rh_w->now_ms += 10000;
+	pass();
+}
+
 int test_relay_vips_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "every VIP told at start, a batch a pass, twice", test_all_told_at_start },
 		{ "a push tells the VIPs it brings", test_push_tells_new_ones },
+		{ "two pushes in one look, a generation repeated", test_pushes_told_apart },
 		{ "a link back up tells every VIP", test_link_up_tells_all },
 		CU_TEST_INFO_NULL,
 	};
