@@ -7,6 +7,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include "dp_worker.h"
 #include "exception.h"
@@ -219,6 +220,12 @@ int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 	if (!n_mbufs)
 		return -1;
 	app->tsc_per_ms = rte_get_tsc_hz() / 1000;
+	app->mld_v1_until_ms = rte_zmalloc("mld_v1", MR_MAX_PORTS * sizeof(uint64_t),
+					   RTE_CACHE_LINE_SIZE);
+	if (!app->mld_v1_until_ms) {
+		snprintf(err, errlen, "MLD state: out of memory");
+		return -1;
+	}
 	if (relay_up(app, err, errlen) < 0)
 		return -1;
 	app->pool = drv_pool_create("mbuf_pool", n_mbufs, 9198, (int)rte_socket_id());
@@ -277,6 +284,8 @@ void dp_appliance_down(struct dp_appliance *app)
 	for (unsigned int w = 0; w < app->n_workers; w++)
 		dp_worker_free(app->workers[w]);
 	relay_down(app);
+	rte_free(app->mld_v1_until_ms);
+	app->mld_v1_until_ms = NULL;
 	/* Every mbuf is back now (ports closed, flows and queues freed): the pool can go, and
 	 * another appliance in the same process can make its own (the unit suites do). */
 	rte_mempool_free(app->pool);

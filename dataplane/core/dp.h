@@ -178,11 +178,9 @@ struct dp_worker {
 	uint64_t link_timers_ms;
 	/* Multicast listener reports of each IPv6 port's solicited-node group (ip6.c): when
 	 * the next join and the next answer to a query are due (0: none), how many joins are
-	 * still to go, and until when this worker heard an MLDv1 querier on the port (its
-	 * reports are then MLDv1). */
+	 * still to go (dp_appliance.mld_v1_until_ms says which version they take). */
 	uint64_t mld_join_ms[MR_MAX_PORTS];
 	uint64_t mld_answer_ms[MR_MAX_PORTS];
-	uint64_t mld_v1_until_ms[MR_MAX_PORTS];
 	uint8_t mld_unsolicited[MR_MAX_PORTS];
 	/* Worker 0's (announce.h): each port's link state as last read from the appliance
 	 * (dp_appliance.link_state), and the announcements of its addresses still to send and
@@ -252,6 +250,11 @@ struct dp_appliance {
 	/* Each port's link as the main lcore last read it (announce_links_watch): bit 0 up,
 	 * the rest a count of changes. The main lcore writes, worker 0 reads (atomics). */
 	uint32_t link_state[MR_MAX_PORTS];
+	/* Until when (ms, the workers' clock) an MLDv1 querier was heard on each port: every
+	 * worker's reports are then MLDv1, worker 0's joins and leave too, whichever worker
+	 * the query reached (ip6.c). That worker writes, all read (relaxed atomics: only a
+	 * report's version hangs on it). MR_MAX_PORTS entries of their own. */
+	uint64_t *mld_v1_until_ms;
 	uint64_t managed_by;         /* the control-socket client that manages the configuration
 				      * (meshrelay-cp's CLAIM), 0 none: control thread only */
 	volatile bool quit;          /* set by the main lcore to stop the workers */

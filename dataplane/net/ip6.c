@@ -63,7 +63,8 @@ void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
 
 static void mld_send(struct dp_worker *w, const struct dp_port *p, enum mld_report r)
 {
-	enum mld_version v = w->now_ms < w->mld_v1_until_ms[p->index] ? MLD_V1 : MLD_V2;
+	uint64_t v1_until = __atomic_load_n(&w->app->mld_v1_until_ms[p->index], __ATOMIC_RELAXED);
+	enum mld_version v = w->now_ms < v1_until ? MLD_V1 : MLD_V2;
 	uint8_t frame[MLD_FRAME_MAX], group[16];
 
 	nd_solicited_node(p->ipv6, group);
@@ -142,7 +143,8 @@ static void mld_note_query(struct dp_worker *w, const struct dp_port *p,
 		return;
 	dp_event(w, DP_EV_mld_query_in);
 	if (q.version == MLD_V1)
-		w->mld_v1_until_ms[p->index] = w->now_ms + MLD_V1_QUERIER_MS;
+		__atomic_store_n(&w->app->mld_v1_until_ms[p->index], w->now_ms + MLD_V1_QUERIER_MS,
+				 __ATOMIC_RELAXED);
 	due = RTE_MAX(w->now_ms + (q.max_resp_ms ? rte_rand() % q.max_resp_ms : 0), 1ul);
 	if (!*answer || due < *answer) /* an answer already due sooner serves (6.2) */
 		*answer = due;

@@ -363,6 +363,37 @@ static void test_queries_answered(void)
 	rh_drain(svc);
 }
 
+/* An MLDv1 query that reached another worker makes worker 0's joins and leave MLDv1
+ * too: the querier is the link's, not the worker's. Before, only the worker that heard
+ * it switched, and worker 0 went on joining in MLDv2, which an MLDv1 router ignores. */
+static void test_v1_heard_by_another_worker(void)
+{
+	const struct dp_port *edge = &rh_app.ports[0];
+	struct dp_worker *w1 = dp_worker_create(&rh_app, 1, rte_lcore_id());
+	struct rte_mbuf *m = rte_pktmbuf_alloc(rh_app.pool);
+	uint8_t record;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	rh_drain(edge);
+	w1->now_ms = rh_w->now_ms;
+	memcpy(rte_pktmbuf_append(m, sizeof(cap_query_v1)), cap_query_v1, sizeof(cap_query_v1));
+	dp_worker_rx_burst(w1, edge, &m, 1);
+	w1->mld_answer_ms[edge->index] = 0; /* its own answer is not what is looked at */
+	ip6_mld_start(rh_w, edge);
+	mld_run();
+	CU_ASSERT_EQUAL(next_report(edge, &record), 131);
+	ip6_mld_leave(rh_w);
+	dp_tx_flush(rh_w);
+	CU_ASSERT_EQUAL(next_report(edge, &record), 132);
+	dp_worker_free(w1);
+	rh_app.mld_v1_until_ms[edge->index] = 0;
+	rh_w->mld_join_ms[edge->index] = 0;
+	rh_w->mld_unsolicited[edge->index] = 0;
+	rh_drain(edge);
+	rh_drain(&rh_app.ports[1]);
+}
+
 int test_mld_register(void)
 {
 	static const CU_TestInfo codec[] = {
@@ -377,6 +408,7 @@ int test_mld_register(void)
 	static const CU_TestInfo reports[] = {
 		{ "two joins when the data plane starts", test_unsolicited_joins },
 		{ "queries answered in their delay", test_queries_answered },
+		{ "an MLDv1 querier heard by another worker", test_v1_heard_by_another_worker },
 		CU_TEST_INFO_NULL,
 	};
 
