@@ -117,9 +117,20 @@ static uint64_t flows_in_use(const struct dp_appliance *app)
 	return n;
 }
 
+/* The main lcore's work every 50 ms (tick counts them), while it runs and while it
+ * drains: the cookie keys' rotation, and about once a second the links' states for
+ * worker 0 (a link that comes back up during a drain is announced again too). */
+static void main_tick(struct dp_appliance *app, unsigned int tick)
+{
+	usleep(50 * 1000);
+	relay_secrets_tick(app, mr_clock_ms());
+	if (tick % 20 == 0)
+		announce_links_watch(app);
+}
+
 /* Graceful stop: refuse new connections, let established ones finish for up to
  * relay.drain_ms. A second signal stops at once. */
-static void drain(struct dp_appliance *app)
+static void drain(struct dp_appliance *app, unsigned int tick)
 {
 	uint32_t waited = 0, limit = app->conf->relay.drain_ms;
 
@@ -130,7 +141,7 @@ static void drain(struct dp_appliance *app)
 	mr_log(MR_LOG_NOTICE, "draining %" PRIu64 " flow(s) for up to %u ms",
 	       flows_in_use(app), limit);
 	while (waited < limit && flows_in_use(app) > 0 && !stop_requested) {
-		usleep(50 * 1000);
+		main_tick(app, ++tick);
 		waited += 50;
 	}
 	mr_log(MR_LOG_NOTICE, "drain over: %" PRIu64 " flow(s) left after %u ms",
@@ -150,7 +161,7 @@ static void drop_privileges(void)
 
 static int run(struct dp_appliance *app)
 {
-	unsigned int lcore;
+	unsigned int lcore, tick = 0;
 
 	announce_links_watch(app); /* worker 0 starts from the links as they are */
 	RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -161,13 +172,9 @@ static int run(struct dp_appliance *app)
 	drop_privileges();
 	mr_log(MR_LOG_NOTICE, "meshrelay-dp ready: %u port(s), %u worker(s)", app->n_ports,
 	       app->n_workers);
-	for (unsigned int tick = 1; !stop_requested; tick++) {
-		usleep(50 * 1000);
-		relay_secrets_tick(app, mr_clock_ms());
-		if (tick % 20 == 0) /* about once a second */
-			announce_links_watch(app);
-	}
-	drain(app);
+	while (!stop_requested)
+		main_tick(app, ++tick);
+	drain(app, tick);
 	mr_log(MR_LOG_NOTICE, "stopping");
 	app->quit = true;
 	rte_eal_mp_wait_lcore();

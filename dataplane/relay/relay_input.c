@@ -302,6 +302,10 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	if (unlikely(!f)) {
 		/* A full table: a closed flow's entry, for a client the limits admit (one they
 		 * refuse must not end closed flows for nothing). */
+		struct flow *closed = relay_flow_closed_soonest(w);
+
+		if (!closed)
+			return listen_refuse(w, p, s, DP_DROP_flow_table_full);
 		limit = gateway ? FLOW_CLIENT_OK
 				: flow_client_verdict_of(w->flows,
 							 flow_client_key_of(s->ip ? s->ip->src_addr : 0,
@@ -310,8 +314,8 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 							 rc->client_max_flows, rc->client_max_hellos);
 		if (limit != FLOW_CLIENT_OK)
 			return listen_refuse(w, p, s, limit_drop(limit));
-		f = relay_flow_reclaim(w, rc->hello_timeout_ms);
-		if (!f)
+		f = relay_flow_reclaim(w, closed, rc->hello_timeout_ms);
+		if (!f) /* the entry ended is the one taken: not seen */
 			return listen_refuse(w, p, s, DP_DROP_flow_table_full);
 	}
 	flow_init_client(w, p, f, s, mss);

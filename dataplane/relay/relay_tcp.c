@@ -255,7 +255,7 @@ void relay_reset_all(struct dp_worker *w)
 #define RECLAIM_LOOK_MAX 256
 
 /* A flow closed by both FINs acknowledged or a reset, kept only for late segments. */
-static bool closed(const struct flow *f)
+static bool closed_pick(const struct flow *f)
 {
 	return f->state == FLOW_CLOSING;
 }
@@ -265,18 +265,19 @@ struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms)
 	return flow_alloc(w->flows, relay_now(w) + life_ms);
 }
 
-struct flow *relay_flow_reclaim(struct dp_worker *w, uint32_t life_ms)
+struct flow *relay_flow_closed_soonest(struct dp_worker *w)
 {
 	/* A new connection is not refused for entries closed connections keep for their late
 	 * segments (the relay's TIME-WAIT): it takes the one due soonest, as a host gives up
 	 * TIME-WAIT state when its table of those is full. Those segments, should any come,
 	 * are dropped as a stranger's are. */
-	struct flow *f = flow_find_soonest(w->flows, closed, RECLAIM_LOOK_MAX);
+	return flow_find_soonest(w->flows, closed_pick, RECLAIM_LOOK_MAX);
+}
 
-	if (!f)
-		return NULL;
+struct flow *relay_flow_reclaim(struct dp_worker *w, struct flow *closed, uint32_t life_ms)
+{
 	dp_event(w, DP_EV_flow_reclaimed);
-	relay_flow_expire(w, f);
+	relay_flow_expire(w, closed);
 	return relay_flow_alloc(w, life_ms);
 }
 

@@ -15,10 +15,14 @@
 /* A free flow entry, expiring life_ms from now; NULL when the table is full. */
 struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms);
 
-/* On a full table, the entry of the closed flow due soonest, ended and taken anew
- * (counted flow_reclaimed); NULL when none is found. For a connection already admitted:
- * what it ends is not given back. */
-struct flow *relay_flow_reclaim(struct dp_worker *w, uint32_t life_ms);
+/* On a full table, the closed flow whose entry a new connection may take: the one due
+ * soonest; NULL when none is found. Nothing changes. */
+struct flow *relay_flow_closed_soonest(struct dp_worker *w);
+
+/* closed (from relay_flow_closed_soonest) ended and its entry taken anew, expiring
+ * life_ms from now (counted flow_reclaimed). For a connection already admitted: what it
+ * ends is not given back. */
+struct flow *relay_flow_reclaim(struct dp_worker *w, struct flow *closed, uint32_t life_ms);
 
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
