@@ -83,8 +83,9 @@ static void arp_claim(struct dp_worker *w, const struct dp_port *p, const struct
 }
 
 /* An ARP request from p's address sender_ip (one of p's own) for target_ip, to the whole
- * link (target_ip = sender_ip: an announcement). */
-static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t sender_ip,
+ * link (target_ip = sender_ip: an announcement): true once handed to the port, false
+ * when no mbuf was left (counted out_no_mbuf). */
+static bool arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t sender_ip,
 		     uint32_t target_ip);
 
 /* Another host says an address of ours (the port's, or one of its source addresses) is
@@ -162,23 +163,22 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 
 void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip)
 {
-	dp_event(w, DP_EV_arp_request_out);
-	arp_send(w, p, p->ipv4, target_ip);
+	if (arp_send(w, p, p->ipv4, target_ip))
+		dp_event(w, DP_EV_arp_request_out);
 }
 
-static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t sender_ip,
+static bool arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t sender_ip,
 		     uint32_t target_ip)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->app->pool);
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *a;
 
-	if (!m)
-		return;
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*a));
+	eth = m ? (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*a)) : NULL;
 	if (!eth) {
 		rte_pktmbuf_free(m);
-		return;
+		dp_count(&w->counters.drops[DP_DROP_out_no_mbuf], 1);
+		return false;
 	}
 	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
 	eth->src_addr = p->mac;
@@ -194,12 +194,13 @@ static void arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t send
 	memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
 	a->arp_data.arp_tip = rte_cpu_to_be_32(target_ip);
 	dp_tx_port(w, p, m);
+	return true;
 }
 
 void arp_announce_addr(struct dp_worker *w, const struct dp_port *p, uint32_t ip)
 {
-	dp_event(w, DP_EV_announce_out);
-	arp_send(w, p, ip, ip);
+	if (arp_send(w, p, ip, ip))
+		dp_event(w, DP_EV_announce_out);
 }
 
 void arp_announce(struct dp_worker *w, const struct dp_port *p)

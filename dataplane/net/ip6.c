@@ -26,7 +26,7 @@ static bool is_loopback(const uint8_t addr[16])
 	return memcmp(addr, loopback, 16) == 0;
 }
 
-static void tx_frame(struct dp_worker *w, const struct dp_port *p, const uint8_t *frame,
+static bool tx_frame(struct dp_worker *w, const struct dp_port *p, const uint8_t *frame,
 		     size_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->app->pool);
@@ -34,10 +34,12 @@ static void tx_frame(struct dp_worker *w, const struct dp_port *p, const uint8_t
 
 	if (!to) {
 		rte_pktmbuf_free(m);
-		return;
+		dp_count(&w->counters.drops[DP_DROP_out_no_mbuf], 1);
+		return false;
 	}
 	memcpy(to, frame, len);
 	dp_tx_port(w, p, m);
+	return true;
 }
 
 void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
@@ -45,8 +47,8 @@ void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
 {
 	uint8_t frame[ND_FRAME_MAX];
 
-	dp_event(w, DP_EV_nd_solicit_out);
-	tx_frame(w, p, frame, nd_build_ns(frame, &p->mac, p->ipv6, target->b));
+	if (tx_frame(w, p, frame, nd_build_ns(frame, &p->mac, p->ipv6, target->b)))
+		dp_event(w, DP_EV_nd_solicit_out);
 }
 
 /* Multicast listener reports (mld.h) of a port's solicited-node group: two unsolicited
@@ -68,8 +70,8 @@ static void mld_send(struct dp_worker *w, const struct dp_port *p, enum mld_repo
 	uint8_t frame[MLD_FRAME_MAX], group[16];
 
 	nd_solicited_node(p->ipv6, group);
-	dp_event(w, DP_EV_mld_report_out);
-	tx_frame(w, p, frame, mld_report_build(frame, &p->mac, group, v, r));
+	if (tx_frame(w, p, frame, mld_report_build(frame, &p->mac, group, v, r)))
+		dp_event(w, DP_EV_mld_report_out);
 }
 
 /* Timer *due (ms, 0: none) of port p: fired (true) when due now, p not paused; pushed on
@@ -121,8 +123,8 @@ void ip6_mld_leave(struct dp_worker *w)
 {
 	/* Once: RFC 3810 6.1 repeats state changes, but the process is ending; a leave
 	 * lost costs the switch its membership timeout, not a neighbour. */
-	for (unsigned int i = 0; i < w->app->n_ports; i++)
-		if (w->app->ports[i].has_ipv6)
+	for (unsigned int i = 0; i < w->app->n_ports; i++) /* a paused port takes nothing */
+		if (w->app->ports[i].has_ipv6 && !w->tx_port[i].paused)
 			mld_send(w, &w->app->ports[i], MLD_REPORT_LEAVE);
 }
 
@@ -188,13 +190,13 @@ static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_
 
 /* Our address advertised to all nodes, unsolicited, with override: neighbours that
  * cached another MAC for it take ours (RFC 4861 7.2.6). */
-static void advertise_to_all(struct dp_worker *w, const struct dp_port *p)
+static bool advertise_to_all(struct dp_worker *w, const struct dp_port *p)
 {
 	static const uint8_t unspecified[16];
 	uint8_t frame[ND_FRAME_MAX];
 
-	tx_frame(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6, NULL, unspecified, p->ipv6,
-					  false));
+	return tx_frame(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6, NULL, unspecified,
+						 p->ipv6, false));
 }
 
 /* Another host advertises our address as its own: neighbours that take its override would
@@ -207,16 +209,16 @@ static void nd_defend(struct dp_worker *w, const struct dp_port *p, struct rte_m
 
 	if (*last == 0 || w->now_ms - *last >= ND_DEFEND_MS) {
 		*last = w->now_ms ? w->now_ms : 1;
-		dp_event(w, DP_EV_nd_advert_out);
-		advertise_to_all(w, p);
+		if (advertise_to_all(w, p))
+			dp_event(w, DP_EV_nd_advert_out);
 	}
 	dp_drop(w, m, DP_DROP_nd_claims_ours);
 }
 
 void ip6_announce(struct dp_worker *w, const struct dp_port *p)
 {
-	dp_event(w, DP_EV_announce_out);
-	advertise_to_all(w, p);
+	if (advertise_to_all(w, p))
+		dp_event(w, DP_EV_announce_out);
 }
 
 /* Whether advertisement msg (in frame m) gives our address to another MAC: the one its
@@ -256,10 +258,10 @@ static void nd_answer(struct dp_worker *w, const struct dp_port *p, struct rte_m
 		inbox_copy_to_others(w, m);
 	if (msg->kind == ND_NS && is_ours(p, msg->target)) {
 		dp_event(w, DP_EV_nd_solicit_in);
-		dp_event(w, DP_EV_nd_advert_out);
-		tx_frame(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6,
-						  dad ? NULL : &eth->src_addr, msg->src, p->ipv6,
-						  !dad));
+		if (tx_frame(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6,
+						      dad ? NULL : &eth->src_addr, msg->src,
+						      p->ipv6, !dad)))
+			dp_event(w, DP_EV_nd_advert_out);
 	} else if (msg->kind == ND_NA) {
 		dp_event(w, DP_EV_nd_advert_in);
 	}

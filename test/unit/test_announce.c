@@ -9,6 +9,8 @@
 #include <rte_ip.h>
 
 #include "announce.h"
+#include "arp.h"
+#include "ip6.h"
 #include "dp_tx.h"
 #include "relay_harness.h"
 #include "unit.h"
@@ -180,12 +182,39 @@ static void test_paused_port_announced_after(void)
 	rh_w->mld_unsolicited[edge->index] = 0;
 }
 
+/* With no mbuf left, nothing is counted as announced: the frames not made are counted
+ * out_no_mbuf. Before, announce_out said they went. */
+static void test_no_mbuf_not_counted(void)
+{
+	const struct dp_port *edge = &rh_app.ports[0];
+	uint64_t out = rh_event(DP_EV_announce_out), none = rh_drops(DP_DROP_out_no_mbuf);
+	static struct rte_mbuf *taken[1 << 16];
+	unsigned int n = 0;
+	struct told t;
+
+	told(edge);
+	while (n < RTE_DIM(taken) && (taken[n] = rte_pktmbuf_alloc(rh_app.pool)) != NULL)
+		n++;
+	CU_ASSERT_FATAL(n < RTE_DIM(taken));
+	arp_announce(rh_w, edge);
+	ip6_announce(rh_w, edge);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_announce_out), out);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_out_no_mbuf), none + 2);
+	while (n > 0)
+		rte_pktmbuf_free(taken[--n]);
+	arp_announce(rh_w, edge);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_announce_out), out + 1);
+	t = told(edge);
+	CU_ASSERT_EQUAL(t.arp, 1);
+}
+
 int test_announce_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "addresses announced at start, twice", test_announced_at_start },
 		{ "a link back up announced again", test_link_back_up_announced },
 		{ "a paused port's announcements wait for it", test_paused_port_announced_after },
+		{ "no mbuf: nothing counted as announced", test_no_mbuf_not_counted },
 		CU_TEST_INFO_NULL,
 	};
 
