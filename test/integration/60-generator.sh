@@ -160,10 +160,15 @@ check "connection log: $ended connections, $(grep -c . "$TOPO_DIR/connections.lo
 kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
 wait "$DP_PID"
 
-export GEN_SOCK_DIR=$TOPO_DIR/small
-mkdir -p "$GEN_SOCK_DIR"
-gen_topo_conf "$TOPO_DIR/small.conf" 16 4 4096 512 100
-dp_start "$NS" "$TOPO_DIR/small.conf" "${PREFIX}s" "$TOPO_DIR/dp-small.log" 120 || exit 1
+# small_dp NAME CLOSING_MS: a data plane with a 4096-flow table, its sockets and files
+# named NAME, prefix ${PREFIX}NAME's first letter.
+small_dp() {
+	export GEN_SOCK_DIR=$TOPO_DIR/$1
+	mkdir -p "$GEN_SOCK_DIR"
+	gen_topo_conf "$TOPO_DIR/$1.conf" 16 4 4096 512 "$2"
+	dp_start "$NS" "$TOPO_DIR/$1.conf" "${PREFIX}${1:0:1}" "$TOPO_DIR/dp-$1.log" 120
+}
+small_dp small 100 || exit 1
 peak_flows() { # the most flows the small table held, sampled until the generator is done
 	local peak=0 f
 	while [ ! -s "$TOPO_DIR/g6.out" ]; do
@@ -192,10 +197,7 @@ wait "$DP_PID"
 # A table too small for its closing time: 20,000 connections/s each closed for 2 s would
 # keep 40,000 closed flows in 4096 entries. New connections take the entries of the
 # closed flows due soonest (the relay's TIME-WAIT given up), and none is refused.
-export GEN_SOCK_DIR=$TOPO_DIR/tight
-mkdir -p "$GEN_SOCK_DIR"
-gen_topo_conf "$TOPO_DIR/tight.conf" 16 4 4096 512 2000
-dp_start "$NS" "$TOPO_DIR/tight.conf" "${PREFIX}t" "$TOPO_DIR/dp-tight.log" 120 || exit 1
+small_dp tight 2000 || exit 1
 out=$(gen_run "$NS" "${TOPO_TAG}-g7" 0 --mode connect --count 20000 --rate 20000 \
 	--concurrency 256 --routes 16 --backends 4 --seconds 30)
 echo "$out"

@@ -71,6 +71,20 @@ static uint64_t pass(void)
 	return relay_vips_run(rh_w);
 }
 
+/* Two rounds of n VIPs 2 s apart, passes passes each (a batch a pass), then no more. */
+static void two_rounds(const struct dp_port *p, unsigned int n, unsigned int passes)
+{
+	for (int round = 0; round < 2; round++) {
+		for (unsigned int i = 0; i < passes; i++)
+			pass();
+		CU_ASSERT_EQUAL(vips_told(p), n);
+		rh_w->now_ms += 2000;
+	}
+	rh_w->now_ms += 8000;
+	pass();
+	CU_ASSERT_EQUAL(vips_told(p), 0);
+}
+
 /* The configuration in force with one more service (VIP 240.240.2.extra), pushed as the
  * generation gen_step after the one in force (0: the same number again). */
 static void push_one_more(unsigned int extra, uint32_t gen_step)
@@ -137,29 +151,13 @@ static void test_push_tells_new_ones(void)
 	push_one_more(1, 1);
 	CU_ASSERT_EQUAL(relay_live_get(&rh_app)->n_vips, SERVICES + 1);
 	CU_ASSERT_EQUAL(relay_live_get(&rh_app)->n_vips_new, 1);
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), 1);
-	rh_w->now_ms += 2000;
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), 1);
-	rh_w->now_ms += 10000;
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), 0);
+	two_rounds(edge, 1, 1);
 
 	push_one_more(2, 1);
 	pass();
 	CU_ASSERT_EQUAL(vips_told(edge), 1);
 	push_one_more(3, 1);
-	pass();
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), SERVICES + 3);
-	rh_w->now_ms += 2000;
-	pass();
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), SERVICES + 3);
-	rh_w->now_ms += 10000;
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), 0);
+	two_rounds(edge, SERVICES + 3, 2);
 }
 
 /* The link down: nothing; back up: every VIP again. While the port is paused for its
@@ -181,13 +179,7 @@ static void test_link_up_tells_all(void)
 	pass();
 	CU_ASSERT_EQUAL(vips_told(edge), 0);
 	rh_w->tx_port[edge->index].paused = false;
-	pass();
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), all);
-	rh_w->now_ms += 2000;
-	pass();
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), all);
+	two_rounds(edge, all, 2);
 	rh_w->mld_join_ms[edge->index] = 0;
 	rh_w->mld_unsolicited[edge->index] = 0;
 }
@@ -203,22 +195,9 @@ static void test_pushes_told_apart(void)
 	push_one_more(4, 1);
 	push_one_more(5, 1);
 	all = relay_live_get(&rh_app)->n_vips;
-	pass();
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), all);
-	rh_w->now_ms += 2000;
-	pass();
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), all);
-	rh_w->now_ms += 10000;
+	two_rounds(edge, all, 2);
 	push_one_more(6, 0);
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), 1);
-	rh_w->now_ms += 2000;
-	pass();
-	CU_ASSERT_EQUAL(vips_told(edge), 1);
-	rh_w->now_ms += 10000;
-	pass();
+	two_rounds(edge, 1, 1);
 }
 
 int test_relay_vips_register(void)
