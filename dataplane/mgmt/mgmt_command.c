@@ -12,6 +12,7 @@
 #include "health.h"
 #include "mgmt_json.h"
 #include "mgmt_report.h"
+#include "mgmt_restart.h"
 #include "mr_clock.h"
 #include "mr_log.h"
 #include "relay_live.h"
@@ -92,7 +93,8 @@ static int handle_push(const struct mgmt_cmd *c)
 	struct mr_config *conf;
 	uint64_t started_us = mr_clock_us();
 	struct relay_live *live;
-	char err[MR_ERR_MAX], msg[MR_ERR_MAX + 64];
+	char err[MR_ERR_MAX], names[256], msg[MR_ERR_MAX + 64 + sizeof(names)];
+	unsigned int later;
 	int rc;
 
 	if (managed_by_another(c))
@@ -115,12 +117,15 @@ static int handle_push(const struct mgmt_cmd *c)
 		relay_live_free(live);
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), "refused: out of memory");
 	}
+	/* Read as the data plane starts only: named, not taken in silence. */
+	later = mgmt_restart_changes(c->app->conf, &live->conf, names, sizeof(names));
 	relay_live_swap(c->app, live);
 	if (c->app->health)
 		health_sweep_unused(c->app->health); /* members only the old configuration had */
-	snprintf(msg, sizeof(msg), "applied generation %u in %ld us", c->h->generation,
-		 (long)(mr_clock_us() - started_us));
-	mr_log(MR_LOG_INFO, "%s (%u routes, %u listeners)", msg,
+	snprintf(msg, sizeof(msg), "applied generation %u in %ld us%s%s", c->h->generation,
+		 (long)(mr_clock_us() - started_us),
+		 later ? "; not in force before a restart: " : "", later ? names : "");
+	mr_log(later ? MR_LOG_WARN : MR_LOG_INFO, "%s (%u routes, %u listeners)", msg,
 	       route_table_route_count(live->routes), live->conf.n_listeners);
 	rc = answer(c, MR_CTL_RESULT, live->generation, msg);
 	return rc;

@@ -187,6 +187,33 @@ static void test_claimed_configuration(void)
 	CU_ASSERT_EQUAL(mgmt_generation(&rh_app), gen + 3);
 }
 
+/* A push that changes settings the data plane reads only as it starts: applied (its
+ * routes are in force) and saying which it keeps for the next start, by their names in
+ * the file; the same file without them says nothing more. Before, "applied" alone. */
+static void test_push_names_restart_settings(void)
+{
+	const char *text = rh_config_text();
+	size_t len = strlen(text) + 256;
+	char *changed = malloc(len), *at;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(changed);
+	at = strstr(text, "relay = { ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	snprintf(changed, len, "%.*srelay = { idle_timeout_ms = 5000; source_ports = \"20000-29999\"; "
+		 "%s", (int)(at - text), text, at + strlen("relay = { "));
+	run(MR_CTL_PUSH, 21, changed);
+	CU_ASSERT_EQUAL(strncmp(ans.text, "applied generation 21 in ", 25), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ans.text, "; not in force before a restart: "
+					     "relay.idle_timeout_ms, relay.source_ports"));
+	CU_ASSERT_EQUAL(mgmt_generation(&rh_app), 21);
+	CU_ASSERT_EQUAL(relay_live_get(&rh_app)->conf.relay.idle_timeout_ms, 5000);
+	CU_ASSERT_NOT_EQUAL(rh_app.conf->relay.idle_timeout_ms, 5000);
+	run(MR_CTL_PUSH, 22, text);
+	CU_ASSERT_EQUAL(strncmp(ans.text, "applied generation 22 in ", 25), 0);
+	CU_ASSERT_PTR_NULL(strstr(ans.text, "restart"));
+	free(changed);
+}
+
 int test_mgmt_command_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -196,6 +223,8 @@ int test_mgmt_command_register(void)
 		{ "a push that moves a listener keeps its open flows",
 		  test_push_keeps_flows_of_a_moved_listener },
 		{ "a claimed configuration takes no one else's push", test_claimed_configuration },
+		{ "a push names the settings it keeps for the next start",
+		  test_push_names_restart_settings },
 		CU_TEST_INFO_NULL,
 	};
 
