@@ -291,7 +291,7 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 	}
 	len = dns_build_answer(answer, room, (const uint8_t *)(u.udp + 1), u.len, &q, rcode, rrs,
 			       n, dc->ttl,
-			       zone ? &(struct dns_zone){ zone, live->generation, dc->ttl } : NULL);
+			       zone ? &(struct dns_zone){ zone, live->serial, dc->ttl } : NULL);
 	if (!len || head + len > (size_t)(m->buf_len - m->data_off)) {
 		dp_drop(w, m, DP_DROP_dns_malformed);
 		return true;
@@ -371,7 +371,7 @@ static size_t tcp_answer_one(struct dp_worker *w, const struct flow *f,
 	/* Over TCP the room is the message's: an EDNS0 size does not apply (RFC 7766). */
 	q.edns_udp_size = q.edns ? DNS_TCP_MAX : 0;
 	alen = dns_build_answer(out + 2, room - 2, msg, len, &q, rcode, rrs, n, dc->ttl,
-				zone ? &(struct dns_zone){ zone, live->generation, dc->ttl } : NULL);
+				zone ? &(struct dns_zone){ zone, live->serial, dc->ttl } : NULL);
 	if (!alen)
 		return 0;
 	out[0] = (uint8_t)(alen >> 8);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
@@ -261,6 +262,7 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 	if (conf->dns.port_index >= 0) /* DNS over TCP: a connection like any other */
 		live->listen[conf->dns.port_index][53 >> 6] |= 1ull << (53 & 63);
 	live->generation = generation;
+	live->serial = (uint32_t)time(NULL);
 	live->conf = *conf;
 	memset(conf, 0, sizeof(*conf)); /* the arrays now belong to live->conf */
 	*out = live;
@@ -334,6 +336,8 @@ void relay_live_swap(struct dp_appliance *app, struct relay_live *live)
 	struct relay_live *old = (struct relay_live *)(uintptr_t)app->live;
 
 	live->swaps = old ? old->swaps + 1 : 0;
+	if (old && (int32_t)(live->serial - old->serial) <= 0) /* two in one second */
+		live->serial = old->serial + 1;
 	__atomic_store_n(&app->live, live, __ATOMIC_RELEASE);
 	/* Every worker passes a quiescent state once per poll loop: after this returns none
 	 * can still hold a pointer into the old tables. */

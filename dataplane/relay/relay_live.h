@@ -31,6 +31,10 @@ struct relay_live {
 	uint32_t swaps;                  /* configurations put in force before this one
 					  * (relay_live_swap's count: generations are the
 					  * pusher's, and may repeat) */
+	uint32_t serial;                 /* the DNS zones' SOA serial: the wall clock's
+					  * seconds when built, or one past the serial it
+					  * replaced if that is not less (RFC 1982's order), so
+					  * it only goes up, across restarts too */
 	struct mr_config conf;           /* the full configuration it came from (owned) */
 	struct route_table *routes;
 	uint64_t listen[MR_MAX_PORTS][65536 / 64]; /* relay listeners per port, one bit each */

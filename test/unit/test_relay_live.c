@@ -3,6 +3,7 @@
  * is built (listener bits, the other networks' gateways as addresses per network). */
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_byteorder.h>
@@ -458,6 +459,34 @@ static void test_swap_waits_for_readers(void)
 	relay_live_free((struct relay_live *)(uintptr_t)app.live);
 }
 
+/* The DNS serial only goes up: configurations put in force within one second each take
+ * one more, whatever generation numbers their pusher gave (a restarted meshrelay-cp
+ * starts again at 1); a configuration built later takes the clock's seconds. Before, the
+ * serial was the generation, and went back. */
+static void test_serial_only_up(void)
+{
+	static struct dp_appliance app;
+	struct relay_live *first, *second, *third;
+	uint32_t now = (uint32_t)time(NULL), first_serial;
+
+	rte_rwlock_init(&app.live_readers);
+	first = build(pools_before, 7);
+	second = build(pools_before, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(first);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(second);
+	CU_ASSERT((int32_t)(first->serial - now) >= 0);
+	relay_live_swap(&app, first);
+	first_serial = first->serial;
+	relay_live_swap(&app, second); /* frees first */
+	CU_ASSERT_EQUAL(second->serial, first_serial + 1);
+	third = build(pools_before, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(third);
+	third->serial = second->serial + 100; /* as if built 100 s later */
+	relay_live_swap(&app, third);
+	CU_ASSERT_EQUAL(relay_live_get(&app)->serial, first_serial + 101);
+	relay_live_free((struct relay_live *)(uintptr_t)app.live);
+}
+
 static bool gateway_usable(const void *ctx, uint32_t slot)
 {
 	return *(const uint32_t *)ctx != slot;
@@ -508,6 +537,7 @@ int test_relay_live_register(void)
 		{ "pushed ports must be the running ones", test_ports_must_match },
 		{ "clients shared evenly over gateways", test_gateways_share_evenly },
 		{ "a swap frees the old configuration after its readers", test_swap_waits_for_readers },
+		{ "the DNS serial only goes up", test_serial_only_up },
 		{ "a gateway down is passed over", test_gateway_health },
 		{ "a reload keeps members' health and pools' counters",
 		  test_reload_keeps_members_and_pools },
