@@ -30,9 +30,16 @@ void cp_link_set_path(struct cp_link *l, const char *path)
 {
 	if (strcmp(l->path, path) == 0)
 		return;
-	mr_log(MR_LOG_NOTICE, "control socket is now %s", path);
-	cp_link_close(l);
 	snprintf(l->path, sizeof(l->path), "%s", path);
+	/* A data plane reads its socket's path as it starts: the one connected listens where
+	 * it did until it restarts. Its link stays (with its claim); the next connection
+	 * goes to the new path. */
+	if (l->fd >= 0) {
+		mr_log(MR_LOG_NOTICE, "control socket is now %s from the data plane's next start; "
+		       "the link open stays", path);
+		return;
+	}
+	mr_log(MR_LOG_NOTICE, "control socket is now %s", path);
 	cp_backoff_reset(&l->backoff);
 	l->next_connect_ms = 0;
 }

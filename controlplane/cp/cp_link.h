@@ -37,7 +37,8 @@ struct cp_link {
 /* A disconnected link to the socket at path; the first attempt is due at once. */
 void cp_link_init(struct cp_link *l, const char *path);
 
-/* Point the link at another socket path (a reload changed it): reconnect if it differs. */
+/* Point the link at another socket path (a reload changed it): the next connection goes
+ * there; one open now stays (its data plane listens where it started). */
 void cp_link_set_path(struct cp_link *l, const char *path);
 
 /* Do whatever is due at now_ms (connect, ping, push conf). Returns the milliseconds until

@@ -247,6 +247,37 @@ static void test_claim_asked_until_taken(void)
 	fake_dp_stop(&dp, path);
 }
 
+/* A reload that moves the control socket keeps the link open to the data plane that
+ * runs (it listens where it started): the push goes there and the claim stays; once that
+ * data plane is gone, the link goes to the new path. Before, the link was closed, the
+ * reload's push went nowhere, and the claim was let go for good. */
+static void test_socket_moved_by_reload(void)
+{
+	const char *path = unit_path("link-old.sock"), *moved = unit_path("link-new.sock");
+	struct cp_conf c;
+	struct fake_dp dp, next;
+	struct cp_link l;
+
+	link_connect(&dp, &l, path, &c, 0);
+	CU_ASSERT_TRUE(l.claimed);
+	cp_link_set_path(&l, moved);
+	CU_ASSERT(l.fd >= 0);
+	c.generation = 2;
+	CU_ASSERT_EQUAL(cp_link_push(&l, &c, mr_clock_ms()), 0);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 2);
+	CU_ASSERT_TRUE(l.claimed);
+	fake_set(&dp, &dp.drop, 1); /* it restarts, at the new path */
+	usleep(100 * 1000);
+	fake_dp_stop(&dp, path);
+	fake_dp_start(&next, moved);
+	tick_due(&l, &c);
+	tick_due(&l, &c);
+	CU_ASSERT(l.fd >= 0);
+	CU_ASSERT_EQUAL(fake_get(&next, &next.generation), 2);
+	cp_link_close(&l);
+	fake_dp_stop(&next, moved);
+}
+
 static void test_backoff_while_absent(void)
 {
 	static const int64_t want[] = { 100, 200, 400, 800, 1600, 3200, 5000, 5000 };
@@ -311,6 +342,7 @@ int test_link_register(void)
 	static CU_TestInfo tests[] = {
 		{ "push, follow, re-push, refusal, reconnect", test_follows_the_data_plane },
 		{ "a refused claim asked again until taken", test_claim_asked_until_taken },
+		{ "a socket moved by a reload: the open link stays", test_socket_moved_by_reload },
 		{ "back-off while the data plane is absent", test_backoff_while_absent },
 		{ "a refused client reads why and backs off", test_refused_backs_off },
 		CU_TEST_INFO_NULL,
