@@ -48,6 +48,7 @@ struct relay_health *health_create(uint32_t capacity, unsigned int n_workers, ch
 			       RTE_CACHE_LINE_SIZE);
 	h->base = rte_zmalloc("health_base", sizeof(*h->base) * capacity, RTE_CACHE_LINE_SIZE);
 	h->n_workers = n_workers;
+	h->groups_swaps = UINT32_MAX;
 	h->events = rte_ring_create_elem(name, sizeof(uint64_t), 4096, SOCKET_ID_ANY,
 					 RING_F_SC_DEQ);
 	if (h->index && h->slots && h->stats && h->base && h->events &&
@@ -456,6 +457,22 @@ static void scan_targets(struct dp_worker *w, struct relay_health *h,
 	}
 }
 
+/* Every slot's pool (or network) index from live, as the scan sets them one by one: after
+ * a push that reordered the pools, an event or a check's result is judged by its own
+ * pool's settings at once, not another's until the scan comes by. */
+static void groups_refresh(struct relay_health *h, const struct relay_live *live)
+{
+	uint32_t n = target_count(live), group;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t slot = target_slot(live, i, &group);
+
+		if (slot < h->capacity)
+			h->slots[slot].pool = group;
+	}
+	h->groups_swaps = live->swaps;
+}
+
 void health_run(struct dp_worker *w, const struct health_checker *checker)
 {
 	struct relay_health *h = w->app->health;
@@ -465,6 +482,9 @@ void health_run(struct dp_worker *w, const struct health_checker *checker)
 
 	if (!h || w->index != 0)
 		return;
+	if (live->swaps != h->groups_swaps &&
+	    (live->member_slot || !route_table_member_count(live->routes)))
+		groups_refresh(h, live);
 	while ((n = rte_ring_sc_dequeue_burst_elem(h->events, e, sizeof(e[0]), RTE_DIM(e),
 						   NULL)) > 0) {
 		for (unsigned int i = 0; i < n; i++) {

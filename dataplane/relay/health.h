@@ -96,6 +96,9 @@ struct relay_health {
 	struct ncount_table listener_counters;
 	uint32_t scan_cursor;            /* the health worker's place among live members */
 	uint64_t next_scan_ms;
+	/* The configuration (relay_live.swaps) every slot's pool index was last set from, all
+	 * at once (the health worker's): UINT32_MAX before the first. */
+	uint32_t groups_swaps;
 };
 
 /* Slots for capacity members, for n_workers workers. NULL with err on failure. */

@@ -3,12 +3,15 @@
  * relay_harness.h: a refused or unanswered member's hello goes to the next member without
  * the client noticing; failed connections eject a member (only its clients move, and back);
  * the ejection cap; active TCP and TLS checks, spread over their interval. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dp_tx.h"
 #include "dp_worker.h"
 #include "health.h"
 #include "hello_builder.h"
+#include "mgmt_command.h"
 #include "neigh.h"
 #include "relay.h"
 #include "relay_harness.h"
@@ -968,6 +971,55 @@ static void test_checks_switched_on_spread(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+static int push_answered(void *ctx, uint16_t type, uint32_t generation, const char *text)
+{
+	(void)type;
+	(void)generation;
+	*(bool *)ctx = strncmp(text, "applied", 7) == 0;
+	return 0;
+}
+
+/* text pushed as the control socket would, applied. */
+static void push(const char *text, uint32_t generation)
+{
+	struct mr_ctl_hdr h = { MR_CTL_VERSION, MR_CTL_PUSH, generation, (uint32_t)strlen(text) };
+	bool applied = false;
+
+	CU_ASSERT_EQUAL(mgmt_command_run(&rh_app, &h, text,
+					 &(struct mgmt_reply){ push_answered, &applied, 1 }), 0);
+	CU_ASSERT_TRUE_FATAL(applied);
+}
+
+/* A push that puts a pool ejecting at five failures before "three" (three failures):
+ * refusals that come at once are judged by "three"'s settings, not by those of the pool
+ * that took its place in the list. Before, the slot kept its old pool index until the
+ * scan came by, and three refusals ejected nothing. */
+static void test_push_reordering_pools(void)
+{
+	const char *text = rh_config_text();
+	static const char lenient[] =
+		"{ name = \"lenient\"; members = ( { address = \"10.1.0.20\"; port = 1; } );\n"
+		"    health = { failures = 5; }; },\n  ";
+	char *pushed = malloc(strlen(text) + sizeof(lenient));
+	const char *at = strstr(text, "{ name = \"three\";");
+	uint32_t slots[3];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pushed);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	three_fresh();
+	sprintf(pushed, "%.*s%s%s", (int)(at - text), text, lenient, at);
+	push(pushed, 31);
+	three_slots(slots);
+	for (int i = 0; i < 3; i++)
+		health_report(rh_w, slots[0], HEALTH_EV_REFUSED);
+	housekeeping_for(1);
+	CU_ASSERT_EQUAL(state_of(slots[0]), HEALTH_EJECTED);
+	push(text, 32);
+	three_fresh();
+	members_known(); /* the clock ran on: the cases after this one find them known */
+	free(pushed);
+}
+
 int test_relay_health_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -984,6 +1036,7 @@ int test_relay_health_register(void)
 		{ "a slot given to another member: not blamed for the old one",
 		  test_old_member_not_blamed },
 		{ "ejection moves only the member's clients", test_ejection_moves_only_its_clients },
+		{ "a push that reorders pools: each judged by its own", test_push_reordering_pools },
 		{ "at most a share of a pool ejected", test_ejection_cap },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
 		{ "members down count against ejection; checks off bring them up",
