@@ -184,6 +184,11 @@ static void try_connect(struct cp_link *l, int64_t now_ms)
 	l->next_ping_ms = now_ms;
 }
 
+void cp_link_hold_first_push(struct cp_link *l, int64_t until_ms)
+{
+	l->hold_until_ms = until_ms;
+}
+
 int cp_link_tick(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms)
 {
 	int64_t due;
@@ -196,7 +201,8 @@ int cp_link_tick(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms)
 			claim(l);
 		/* Ours is in force when the data plane still runs the number it gave our push. */
 		if (l->fd >= 0 && ping(l) == 0 && conf->generation != l->refused &&
-		    !(l->pushed == conf->generation && l->pushed_as == l->dp_generation))
+		    !(l->pushed == conf->generation && l->pushed_as == l->dp_generation) &&
+		    !(now_ms < l->hold_until_ms && l->dp_generation != 0))
 			cp_link_push(l, conf, mr_clock_ms());
 	}
 	due = l->fd >= 0 ? l->next_ping_ms : l->next_connect_ms;

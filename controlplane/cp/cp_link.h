@@ -32,6 +32,7 @@ struct cp_link {
 	uint32_t refused;            /* our generation refused on this connection, or 0 */
 	bool claimed;                /* the data plane left its configuration to us (or does
 				      * not know claims): else asked again at every ping */
+	int64_t hold_until_ms;       /* cp_link_hold_first_push's, 0: none */
 };
 
 /* A disconnected link to the socket at path; the first attempt is due at once. */
@@ -44,6 +45,12 @@ void cp_link_set_path(struct cp_link *l, const char *path);
 /* Do whatever is due at now_ms (connect, ping, push conf). Returns the milliseconds until
  * something is due again, for the caller's poll. */
 int cp_link_tick(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms);
+
+/* A data plane that already runs a configuration (a previous meshrelay-cp's, with the
+ * gateways it learned) gets none of ours from the ticks before until_ms (0: from now):
+ * what it runs stays in force while our discovery has not answered yet. A data plane
+ * that runs none gets ours at once. */
+void cp_link_hold_first_push(struct cp_link *l, int64_t until_ms);
 
 /* Push conf now if connected (a reload). 0 applied, 1 refused, -1 not connected/failed. */
 int cp_link_push(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms);

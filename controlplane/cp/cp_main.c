@@ -29,6 +29,7 @@
 
 #define CP_STATUS_INTERVAL_MS 1000
 #define CP_MAX_LEARNED 65536
+#define CP_DISCOVERY_WAIT_MS 10000 /* the most a data plane that runs waits for our first push */
 #define CP_METRICS_MAX (256u << 10)
 
 struct cp {
@@ -261,8 +262,17 @@ static int run(struct cp *cp)
 	bool running = true;
 
 	cp_link_init(&cp->link, socket_path(cp, &cp->conf.conf));
+	/* Started anew beside a data plane that runs: the gateways it learned from us before
+	 * stay in force until discovery has answered (or CP_DISCOVERY_WAIT_MS passed), not
+	 * pushed away by our file alone. */
+	if (cp->mesh.has_disc)
+		cp_link_hold_first_push(&cp->link, mr_clock_ms() + CP_DISCOVERY_WAIT_MS);
 	while (running) {
-		int wait_ms = cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
+		int wait_ms;
+
+		if (cp->link.hold_until_ms && (!cp->mesh.has_disc || cp->mesh.disc.synced))
+			cp_link_hold_first_push(&cp->link, 0);
+		wait_ms = cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
 		int mesh_ms = cp_mesh_tick(&cp->mesh, mr_clock_ms());
 		struct pollfd pfd[3 + CP_MESH_MAX_FDS] = { { .fd = cp->sigfd, .events = POLLIN },
 							   { .fd = cp->link.fd, .events = POLLIN },

@@ -278,6 +278,41 @@ static void test_socket_moved_by_reload(void)
 	fake_dp_stop(&next, moved);
 }
 
+/* Started beside a data plane that already runs a configuration (a previous
+ * meshrelay-cp's, with the gateways it learned): ours is held back until the hold ends,
+ * then pushed. A data plane that runs none gets ours at once, hold or not. Before, a
+ * restarted meshrelay-cp pushed its file alone at once, and the data plane forgot the
+ * learned gateways until discovery answered. */
+static void test_first_push_held(void)
+{
+	const char *path = unit_path("link-hold.sock");
+	static char text[] = "x = 1;";
+	struct cp_conf c = { .text = text, .len = 6, .generation = 1 };
+	struct fake_dp dp;
+	struct cp_link l;
+
+	fake_dp_start(&dp, path);
+	fake_set(&dp, &dp.generation, 5);
+	cp_link_init(&l, path);
+	cp_link_hold_first_push(&l, mr_clock_ms() + 10000);
+	cp_link_tick(&l, &c, mr_clock_ms());
+	CU_ASSERT(l.fd >= 0);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 0);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 5);
+	tick_due(&l, &c); /* an hour on: the hold is over */
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 1);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 1);
+	cp_link_close(&l);
+
+	fake_set(&dp, &dp.generation, 0); /* a data plane that runs nothing pushed */
+	cp_link_init(&l, path);
+	cp_link_hold_first_push(&l, mr_clock_ms() + 10000);
+	cp_link_tick(&l, &c, mr_clock_ms());
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 2);
+	cp_link_close(&l);
+	fake_dp_stop(&dp, path);
+}
+
 static void test_backoff_while_absent(void)
 {
 	static const int64_t want[] = { 100, 200, 400, 800, 1600, 3200, 5000, 5000 };
@@ -343,6 +378,7 @@ int test_link_register(void)
 		{ "push, follow, re-push, refusal, reconnect", test_follows_the_data_plane },
 		{ "a refused claim asked again until taken", test_claim_asked_until_taken },
 		{ "a socket moved by a reload: the open link stays", test_socket_moved_by_reload },
+		{ "beside a data plane that runs, the first push held", test_first_push_held },
 		{ "back-off while the data plane is absent", test_backoff_while_absent },
 		{ "a refused client reads why and backs off", test_refused_backs_off },
 		CU_TEST_INFO_NULL,

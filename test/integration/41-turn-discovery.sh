@@ -15,7 +15,8 @@
 # or overwritten there; a second
 # gateway (red) that registers a relay in blue's network becomes a route pushed to blue's
 # data plane. Then faults: coturn restarted (re-allocated, the route follows red's new
-# relay), etcd stopped and restarted (routes kept, registration back), red's control
+# relay), etcd stopped and restarted (routes kept, registration back; blue's control plane
+# restarted meanwhile keeps them too), red's control
 # plane killed (its lease expires and the route goes), blue stopped (lease revoked at once).
 set -u
 cd "$(dirname "$0")/../.."
@@ -293,6 +294,20 @@ check "etcd down: discovery reports it" topo_wait_for 15 bash -c \
 	"[ \"\$(/usr/bin/python3 -c 'import json; print(json.load(open(\"$D/blue.status\"))[\"discovery\"][\"down\"])')\" = True ]"
 sleep 2
 check "etcd down: the learned route stays in force" has_route "$new_relay"
+# 6a. meshrelay-cp restarted while etcd is down: the new one holds its file back while its
+# discovery has not answered (10 s at most), so what the last one learned stays in force.
+# Before, its first push had no learned gateway, and the route was gone until etcd came
+# back.
+stop_pid "$BLUE" TERM
+connects=$(grep -c 'connected to the data plane' "$D/blue.log")
+timeout -s TERM 300 "$MR_CP" -c "$D/blue.conf" -s "$DP_SOCK" --pidfile "" \
+	--status "$D/blue.status" >>"$D/blue.log" 2>&1 &
+BLUE=$!
+topo_track "$BLUE"
+check "meshrelay-cp restarted: linked to the data plane" topo_wait_for 10 bash -c \
+	"[ \$(grep -c 'connected to the data plane' '$D/blue.log') -gt $connects ]"
+sleep 3
+check "meshrelay-cp restarted, etcd down: the learned route stays in force" has_route "$new_relay"
 etcd_start
 check "etcd back: registration in the store again" topo_wait_for 20 etcdctl_ get "$KEY_BLUE" --print-value-only
 check "etcd back: the route is still there" has_route "$new_relay"
@@ -303,8 +318,10 @@ etcdctl_ del --prefix /meshrelay/networks/pink/ >/dev/null
 # 6b. A reload the data plane refuses (a port renamed: only a restart does that) leaves
 # what runs alone: TURN keeps its allocations though the file changed its refresh, and
 # what discovery learns next is still pushed (step 7), on the file in force.
+topo_wait_for 15 turn_is red-tcp allocated # the restarted meshrelay-cp's
 allocs=$(turn_field red-tcp allocations)
 relay_now=$(turn_field red-tcp relayed)
+BLUE_CP=$(pgrep -P "$BLUE" -x meshrelay-cp)
 cp "$D/blue.conf" "$D/blue.conf.good"
 sed -i -e 's/"edge"/"edge2"/g' -e 's/refresh = 2;/refresh = 3;/' "$D/blue.conf"
 restarts=$(grep -c 'TURN or discovery settings changed' "$D/blue.log")
