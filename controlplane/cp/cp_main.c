@@ -257,6 +257,14 @@ static size_t render_metrics(void *ctx, char *buf, size_t cap)
 	return cp_metrics_render(&v, buf, cap);
 }
 
+/* The link's tick, its first push let go once discovery has answered. */
+static int link_tick(struct cp *cp)
+{
+	if (cp->link.hold_until_ms && (!cp->mesh.has_disc || cp->mesh.disc.synced))
+		cp_link_hold_first_push(&cp->link, 0);
+	return cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
+}
+
 static int run(struct cp *cp)
 {
 	bool running = true;
@@ -268,11 +276,7 @@ static int run(struct cp *cp)
 	if (cp->mesh.has_disc)
 		cp_link_hold_first_push(&cp->link, mr_clock_ms() + CP_DISCOVERY_WAIT_MS);
 	while (running) {
-		int wait_ms;
-
-		if (cp->link.hold_until_ms && (!cp->mesh.has_disc || cp->mesh.disc.synced))
-			cp_link_hold_first_push(&cp->link, 0);
-		wait_ms = cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
+		int wait_ms = link_tick(cp);
 		int mesh_ms = cp_mesh_tick(&cp->mesh, mr_clock_ms());
 		struct pollfd pfd[3 + CP_MESH_MAX_FDS] = { { .fd = cp->sigfd, .events = POLLIN },
 							   { .fd = cp->link.fd, .events = POLLIN },
