@@ -8,8 +8,6 @@
 #define ANNOUNCE_ROUNDS 2      /* RFC 5227's ANNOUNCE_NUM ... */
 #define ANNOUNCE_GAP_MS 2000u  /* ... and ANNOUNCE_INTERVAL */
 #define LINK_LOOK_MS 1000u     /* how often worker 0 looks at what the main lcore read */
-#define LINK_UP 1u
-#define LINK_CHANGE 2u         /* one change in the count above bit 0 */
 
 void announce_links_watch(struct dp_appliance *app)
 {
@@ -17,8 +15,9 @@ void announce_links_watch(struct dp_appliance *app)
 		uint32_t old = __atomic_load_n(&app->link_state[i], __ATOMIC_RELAXED);
 		uint32_t up = drv_port_link_up(app->ports[i].port_id) == 1;
 
-		if ((old & LINK_UP) != up)
-			__atomic_store_n(&app->link_state[i], ((old & ~LINK_UP) + LINK_CHANGE) | up,
+		if ((old & ANNOUNCE_LINK_UP) != up)
+			__atomic_store_n(&app->link_state[i],
+					 ((old & ~ANNOUNCE_LINK_UP) + ANNOUNCE_LINK_CHANGE) | up,
 					 __ATOMIC_RELEASE);
 	}
 }
@@ -34,7 +33,7 @@ void announce_start(struct dp_worker *w)
 {
 	for (unsigned int i = 0; i < w->app->n_ports; i++) {
 		w->link_seen[i] = __atomic_load_n(&w->app->link_state[i], __ATOMIC_ACQUIRE);
-		if (w->link_seen[i] & LINK_UP)
+		if (w->link_seen[i] & ANNOUNCE_LINK_UP)
 			port_came_up(w, &w->app->ports[i]);
 	}
 	w->link_timers_ms = w->now_ms;
@@ -45,14 +44,14 @@ void announce_start(struct dp_worker *w)
 static void link_look(struct dp_worker *w, unsigned int i)
 {
 	uint32_t now = __atomic_load_n(&w->app->link_state[i], __ATOMIC_ACQUIRE);
-	uint32_t changes = now / LINK_CHANGE - w->link_seen[i] / LINK_CHANGE;
+	uint32_t changes = now / ANNOUNCE_LINK_CHANGE - w->link_seen[i] / ANNOUNCE_LINK_CHANGE;
 
 	if (now == w->link_seen[i])
 		return;
 	w->link_seen[i] = now;
-	dp_count(&w->counters.events[DP_EV_link_down], (changes + !(now & LINK_UP)) / 2);
-	dp_count(&w->counters.events[DP_EV_link_up], (changes + (now & LINK_UP)) / 2);
-	if (now & LINK_UP)
+	dp_count(&w->counters.events[DP_EV_link_down], (changes + !(now & ANNOUNCE_LINK_UP)) / 2);
+	dp_count(&w->counters.events[DP_EV_link_up], (changes + (now & ANNOUNCE_LINK_UP)) / 2);
+	if (now & ANNOUNCE_LINK_UP)
 		port_came_up(w, &w->app->ports[i]);
 }
 
@@ -64,7 +63,7 @@ uint64_t announce_run(struct dp_worker *w)
 		const struct dp_port *p = &w->app->ports[i];
 
 		link_look(w, i);
-		if (!(w->link_seen[i] & LINK_UP) || !w->announce_left[i])
+		if (!(w->link_seen[i] & ANNOUNCE_LINK_UP) || !w->announce_left[i])
 			continue;
 		/* A port paused for its driver would drop them: they wait for its return. */
 		if (w->now_ms >= w->announce_due_ms[i] && !w->tx_port[i].paused) {

@@ -18,6 +18,11 @@
 
 #include "dp.h"
 
+/* A port's link state as app->link_state and dp_worker.link_seen hold it: bit 0 up, the
+ * rest a count of changes. */
+#define ANNOUNCE_LINK_UP 1u
+#define ANNOUNCE_LINK_CHANGE 2u
+
 /* Main lcore, about once a second: read each port's link into app->link_state. */
 void announce_links_watch(struct dp_appliance *app);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "relay_vips.h"
 
+#include "announce.h"
 #include "arp.h"
 #include "relay_live.h"
 
@@ -36,7 +37,7 @@ static void changes_look(struct dp_worker *w, const struct dp_port *p,
 
 	if (link != w->vip_announce.link_seen) {
 		w->vip_announce.link_seen = link;
-		if (link & 1u) /* announce.c's bit for a link up */
+		if (link & ANNOUNCE_LINK_UP)
 			rounds_queue(w, true);
 		else
 			w->vip_announce.left = 0;
@@ -45,7 +46,7 @@ static void changes_look(struct dp_worker *w, const struct dp_port *p,
 		bool one = live->swaps - w->vip_announce.swaps == 1;
 
 		w->vip_announce.swaps = live->swaps;
-		if (link & 1u)
+		if (link & ANNOUNCE_LINK_UP)
 			rounds_queue(w, !one || w->vip_announce.left > 0);
 	}
 }
