@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "dp_tx.h"
 
+#include <string.h>
+
 #include <rte_malloc.h>
 
 static void tx_buffer_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
@@ -92,4 +94,19 @@ void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf 
 	/* The kernel recomputes nothing for frames it receives: leave checksums as they came. */
 	dp_mbuf_tx_flags(m, 0);
 	rte_eth_tx_buffer(p->kernel_port_id, w->index, w->tx_kernel[p->index], m);
+}
+
+bool dp_tx_copy(struct dp_worker *w, const struct dp_port *p, const void *frame, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->app->pool);
+	char *to = m ? rte_pktmbuf_append(m, (uint16_t)len) : NULL;
+
+	if (!to) {
+		rte_pktmbuf_free(m);
+		dp_count(&w->counters.drops[DP_DROP_out_no_mbuf], 1);
+		return false;
+	}
+	memcpy(to, frame, len);
+	dp_tx_port(w, p, m);
+	return true;
 }

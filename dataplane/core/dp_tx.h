@@ -62,6 +62,11 @@ static inline void dp_tx_port(struct dp_worker *w, const struct dp_port *p, stru
 	dp_tx_port_uncounted(w, p, m);
 }
 
+/* A frame of our own (ARP, ND, MLD), len bytes built in frame, copied into an mbuf and
+ * queued for p as dp_tx_port does: true once queued, false when no mbuf was left
+ * (counted out_no_mbuf). */
+bool dp_tx_copy(struct dp_worker *w, const struct dp_port *p, const void *frame, size_t len);
+
 /* Give a frame to the kernel through p's exception path, or drop it when p has none. */
 void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 

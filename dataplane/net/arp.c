@@ -170,31 +170,25 @@ void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t tar
 static bool arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t sender_ip,
 		     uint32_t target_ip)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->app->pool);
-	struct rte_ether_hdr *eth;
-	struct rte_arp_hdr *a;
+	struct {
+		struct rte_ether_hdr eth;
+		struct rte_arp_hdr a;
+	} f;
 
-	eth = m ? (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*a)) : NULL;
-	if (!eth) {
-		rte_pktmbuf_free(m);
-		dp_count(&w->counters.drops[DP_DROP_out_no_mbuf], 1);
-		return false;
-	}
-	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
-	eth->src_addr = p->mac;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	a = (struct rte_arp_hdr *)(eth + 1);
-	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = RTE_ETHER_ADDR_LEN;
-	a->arp_plen = sizeof(uint32_t);
-	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	a->arp_data.arp_sha = p->mac;
-	a->arp_data.arp_sip = rte_cpu_to_be_32(sender_ip);
-	memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
-	a->arp_data.arp_tip = rte_cpu_to_be_32(target_ip);
-	dp_tx_port(w, p, m);
-	return true;
+	RTE_BUILD_BUG_ON(sizeof(f) != sizeof(f.eth) + sizeof(f.a)); /* no padding between */
+	memset(&f.eth.dst_addr, 0xff, sizeof(f.eth.dst_addr));
+	f.eth.src_addr = p->mac;
+	f.eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	f.a.arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	f.a.arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	f.a.arp_hlen = RTE_ETHER_ADDR_LEN;
+	f.a.arp_plen = sizeof(uint32_t);
+	f.a.arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	f.a.arp_data.arp_sha = p->mac;
+	f.a.arp_data.arp_sip = rte_cpu_to_be_32(sender_ip);
+	memset(&f.a.arp_data.arp_tha, 0, sizeof(f.a.arp_data.arp_tha));
+	f.a.arp_data.arp_tip = rte_cpu_to_be_32(target_ip);
+	return dp_tx_copy(w, p, &f, sizeof(f));
 }
 
 void arp_announce_addr(struct dp_worker *w, const struct dp_port *p, uint32_t ip)

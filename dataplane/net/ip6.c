@@ -26,28 +26,12 @@ static bool is_loopback(const uint8_t addr[16])
 	return memcmp(addr, loopback, 16) == 0;
 }
 
-static bool tx_frame(struct dp_worker *w, const struct dp_port *p, const uint8_t *frame,
-		     size_t len)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->app->pool);
-	char *to = m ? rte_pktmbuf_append(m, (uint16_t)len) : NULL;
-
-	if (!to) {
-		rte_pktmbuf_free(m);
-		dp_count(&w->counters.drops[DP_DROP_out_no_mbuf], 1);
-		return false;
-	}
-	memcpy(to, frame, len);
-	dp_tx_port(w, p, m);
-	return true;
-}
-
 void ip6_send_solicit(struct dp_worker *w, const struct dp_port *p,
 		      const struct neigh_addr *target)
 {
 	uint8_t frame[ND_FRAME_MAX];
 
-	if (tx_frame(w, p, frame, nd_build_ns(frame, &p->mac, p->ipv6, target->b)))
+	if (dp_tx_copy(w, p, frame, nd_build_ns(frame, &p->mac, p->ipv6, target->b)))
 		dp_event(w, DP_EV_nd_solicit_out);
 }
 
@@ -70,7 +54,7 @@ static void mld_send(struct dp_worker *w, const struct dp_port *p, enum mld_repo
 	uint8_t frame[MLD_FRAME_MAX], group[16];
 
 	nd_solicited_node(p->ipv6, group);
-	if (tx_frame(w, p, frame, mld_report_build(frame, &p->mac, group, v, r)))
+	if (dp_tx_copy(w, p, frame, mld_report_build(frame, &p->mac, group, v, r)))
 		dp_event(w, DP_EV_mld_report_out);
 }
 
@@ -195,7 +179,7 @@ static bool advertise_to_all(struct dp_worker *w, const struct dp_port *p)
 	static const uint8_t unspecified[16];
 	uint8_t frame[ND_FRAME_MAX];
 
-	return tx_frame(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6, NULL, unspecified,
+	return dp_tx_copy(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6, NULL, unspecified,
 						 p->ipv6, false));
 }
 
@@ -258,7 +242,7 @@ static void nd_answer(struct dp_worker *w, const struct dp_port *p, struct rte_m
 		inbox_copy_to_others(w, m);
 	if (msg->kind == ND_NS && is_ours(p, msg->target)) {
 		dp_event(w, DP_EV_nd_solicit_in);
-		if (tx_frame(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6,
+		if (dp_tx_copy(w, p, frame, nd_build_na(frame, &p->mac, p->ipv6,
 						      dad ? NULL : &eth->src_addr, msg->src,
 						      p->ipv6, !dad)))
 			dp_event(w, DP_EV_nd_advert_out);

@@ -167,6 +167,27 @@ static enum dp_drop limit_drop(enum flow_client_verdict limit)
 	return limit == FLOW_CLIENT_FLOWS ? DP_DROP_client_flow_limit : DP_DROP_client_hello_limit;
 }
 
+/* On a full table, the entry of the closed flow due soonest for s's client, if the
+ * per-client limits admit it (one they refuse must not end closed flows for nothing;
+ * gateway: another network's, held to none); NULL with the refusal's *why. */
+static struct flow *listen_reclaim(struct dp_worker *w, const struct relay_seg *s, bool gateway,
+				   enum dp_drop *why)
+{
+	const struct mr_relay_conf *rc = &w->app->conf->relay;
+	struct flow *closed = relay_flow_closed_soonest(w), *f = NULL;
+	enum flow_client_verdict limit = FLOW_CLIENT_OK;
+
+	if (closed && !gateway)
+		limit = flow_client_verdict_of(w->flows,
+					       flow_client_key_of(s->ip ? s->ip->src_addr : 0,
+								  s->ip6 ? s->ip6->src_addr : NULL),
+					       rc->client_max_flows, rc->client_max_hellos);
+	if (closed && limit == FLOW_CLIENT_OK) /* NULL only if the entry ended was not freed */
+		f = relay_flow_reclaim(w, closed, rc->hello_timeout_ms);
+	*why = limit != FLOW_CLIENT_OK ? limit_drop(limit) : DP_DROP_flow_table_full;
+	return f;
+}
+
 /* MSS the relay can take from clients on port p. */
 static uint16_t listen_mss(const struct dp_worker *w, const struct dp_port *p, bool v6)
 {
@@ -272,6 +293,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 {
 	const struct mr_relay_conf *rc = &w->app->conf->relay;
 	enum flow_client_verdict limit;
+	enum dp_drop why;
 	bool gateway;
 	uint16_t mss;
 	struct flow *f;
@@ -299,25 +321,8 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	 * per-client limits would refuse its bursts. The table's own size still bounds it. */
 	gateway = s->ip && relay_live_is_gateway(live, s->ip->src_addr);
 	f = relay_flow_alloc(w, rc->hello_timeout_ms);
-	if (unlikely(!f)) {
-		/* A full table: a closed flow's entry, for a client the limits admit (one they
-		 * refuse must not end closed flows for nothing). */
-		struct flow *closed = relay_flow_closed_soonest(w);
-
-		if (!closed)
-			return listen_refuse(w, p, s, DP_DROP_flow_table_full);
-		limit = gateway ? FLOW_CLIENT_OK
-				: flow_client_verdict_of(w->flows,
-							 flow_client_key_of(s->ip ? s->ip->src_addr : 0,
-									    s->ip6 ? s->ip6->src_addr
-										   : NULL),
-							 rc->client_max_flows, rc->client_max_hellos);
-		if (limit != FLOW_CLIENT_OK)
-			return listen_refuse(w, p, s, limit_drop(limit));
-		f = relay_flow_reclaim(w, closed, rc->hello_timeout_ms);
-		if (!f) /* the entry ended is the one taken: not seen */
-			return listen_refuse(w, p, s, DP_DROP_flow_table_full);
-	}
+	if (unlikely(!f) && (f = listen_reclaim(w, s, gateway, &why)) == NULL)
+		return listen_refuse(w, p, s, why);
 	flow_init_client(w, p, f, s, mss);
 	limit = gateway ? FLOW_CLIENT_OK
 			: flow_client_attach(w->flows, f, rc->client_max_flows,
