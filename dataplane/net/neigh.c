@@ -29,6 +29,8 @@ struct neigh_table {
 	uint32_t used;
 	uint32_t unresolved;     /* entries INCOMPLETE or FAILED: asked for, never answered */
 	uint32_t held, held_max; /* frames pending in all entries; at most (neigh_held_max) */
+	uint64_t next_due_ms;    /* no entry's deadline comes before this: neigh_age scans
+				  * the table only from then on (0: at its next call) */
 	struct mr_neigh_conf conf;
 	struct neigh_ops ops;
 };
@@ -76,6 +78,14 @@ struct neigh_table *neigh_table_create(const char *name, const struct mr_neigh_c
 		return NULL;
 	}
 	return nt;
+}
+
+/* Every deadline is set here, so that the table knows when it next has a timer due. */
+static void entry_due(struct neigh_table *nt, struct neigh_entry *e, uint64_t deadline_ms)
+{
+	e->deadline_ms = deadline_ms;
+	if (deadline_ms < nt->next_due_ms)
+		nt->next_due_ms = deadline_ms;
 }
 
 static void **entry_pending(struct neigh_table *nt, uint32_t pos)
@@ -188,7 +198,7 @@ static enum neigh_result resolve_new(struct neigh_table *nt, const struct neigh_
 	if (pos < 0)
 		return NEIGH_DROPPED;
 	nt->entries[pos].probes = 1;
-	nt->entries[pos].deadline_ms = now_ms + nt->conf.retry_ms;
+	entry_due(nt, &nt->entries[pos], now_ms + nt->conf.retry_ms);
 	/* No room to hold the frame (or pending = 0): asked all the same, or the neighbour
 	 * would never be learned; the sender's own timer sends again. */
 	return entry_enqueue(nt, (uint32_t)pos, pkt) ? NEIGH_QUEUED_REQUEST : NEIGH_REQUEST;
@@ -213,7 +223,7 @@ enum neigh_result neigh_resolve_addr(struct neigh_table *nt, const struct neigh_
 		entry_state(nt, e, NEIGH_PROBE);
 		e->probes = 1;
 		e->has_candidate = 0;
-		e->deadline_ms = now_ms + nt->conf.retry_ms;
+		entry_due(nt, e, now_ms + nt->conf.retry_ms);
 		return NEIGH_HIT_PROBE;
 	case NEIGH_INCOMPLETE:
 		return entry_enqueue(nt, (uint32_t)pos, pkt) ? NEIGH_QUEUED : NEIGH_DROPPED;
@@ -235,7 +245,7 @@ static void entry_confirm(struct neigh_table *nt, uint32_t pos, const struct rte
 	e->probes = 0;
 	e->has_candidate = 0;
 	e->confirmed_ms = now_ms;
-	e->deadline_ms = now_ms + nt->conf.reachable_ms;
+	entry_due(nt, e, now_ms + nt->conf.reachable_ms);
 	for (uint16_t i = 0; i < e->n_pending; i++)
 		nt->ops.flush(nt->ops.ctx, slots[i], mac);
 	nt->held -= e->n_pending;
@@ -295,7 +305,7 @@ static bool entry_expire(struct neigh_table *nt, struct neigh_entry *e, uint32_t
 	case NEIGH_PROBE:
 		if (e->probes < nt->conf.retries) {
 			e->probes++;
-			e->deadline_ms = now_ms + nt->conf.retry_ms;
+			entry_due(nt, e, now_ms + nt->conf.retry_ms);
 			nt->ops.send_request(nt->ops.ctx, &e->addr);
 			return false;
 		}
@@ -307,12 +317,12 @@ static bool entry_expire(struct neigh_table *nt, struct neigh_entry *e, uint32_t
 		entry_drop_pending(nt, pos);
 		entry_state(nt, e, NEIGH_FAILED);
 		/* Hold the failure for one resolution round so a dead host is not hammered. */
-		e->deadline_ms = now_ms + (uint64_t)nt->conf.retry_ms * nt->conf.retries;
+		entry_due(nt, e, now_ms + (uint64_t)nt->conf.retry_ms * nt->conf.retries);
 		return false;
 	case NEIGH_REACHABLE:
 		entry_state(nt, e, NEIGH_STALE);
 		/* Forget unused stale entries after a while: the table stays bounded. */
-		e->deadline_ms = now_ms + 4 * (uint64_t)nt->conf.reachable_ms;
+		entry_due(nt, e, now_ms + 4 * (uint64_t)nt->conf.reachable_ms);
 		return false;
 	case NEIGH_STALE:
 	case NEIGH_FAILED:
@@ -323,12 +333,28 @@ static bool entry_expire(struct neigh_table *nt, struct neigh_entry *e, uint32_t
 
 void neigh_age(struct neigh_table *nt, uint64_t now_ms)
 {
-	for (uint32_t pos = 0; pos < nt->capacity && nt->used > 0; pos++) {
+	uint32_t left = nt->used;
+
+	if (now_ms < nt->next_due_ms)
+		return;
+	/* The scan finds the next due time anew; a deadline its expiries set lowers it. */
+	nt->next_due_ms = UINT64_MAX;
+	for (uint32_t pos = 0; pos < nt->capacity && left > 0; pos++) {
 		struct neigh_entry *e = &nt->entries[pos];
 
-		if (e->in_use && now_ms >= e->deadline_ms && entry_expire(nt, e, pos, now_ms))
+		if (!e->in_use)
+			continue;
+		left--;
+		if (now_ms >= e->deadline_ms && entry_expire(nt, e, pos, now_ms))
 			entry_delete(nt, pos);
+		else if (e->deadline_ms < nt->next_due_ms)
+			nt->next_due_ms = e->deadline_ms;
 	}
+}
+
+uint64_t neigh_next_due(const struct neigh_table *nt)
+{
+	return nt->next_due_ms;
 }
 
 unsigned int neigh_snapshot(const struct neigh_table *nt, uint64_t now_ms,

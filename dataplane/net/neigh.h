@@ -142,8 +142,12 @@ static inline enum neigh_learn_result neigh_learn(struct neigh_table *nt, uint32
 }
 
 /* Advance timers: retransmit requests, fail silent neighbours (or take the MAC that
- * answered instead of a silent known one), expire and collect entries. */
+ * answered instead of a silent known one), expire and collect entries. Looks at the
+ * entries only once one of them is due (neigh_next_due). */
 void neigh_age(struct neigh_table *nt, uint64_t now_ms);
+
+/* No entry's timer is due before this time (UINT64_MAX: none is set). */
+uint64_t neigh_next_due(const struct neigh_table *nt);
 
 /* Copy out up to max entries for display; returns how many were written. */
 unsigned int neigh_snapshot(const struct neigh_table *nt, uint64_t now_ms,

@@ -360,6 +360,37 @@ static void test_free_drops_pending(void)
 
 /* IPv6 entries live in the same table as IPv4 ones, apart from them: fd00::a00:2 is not
  * 10.0.0.2, and a retry asks for the IPv6 address itself. */
+/* The table knows when its next timer is due, and ageing before then looks at nothing;
+ * every deadline set (a request, a confirmation, a retry, staleness) counts. */
+static void test_next_due(void)
+{
+	struct neigh_table *nt = fresh("n_due");
+	struct rte_ether_addr mac;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
+	neigh_age(nt, 0);
+	CU_ASSERT_EQUAL(neigh_next_due(nt), UINT64_MAX);
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000003, &mac_b, 10, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(neigh_next_due(nt), 1010);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000002, 20, NULL, &mac), NEIGH_QUEUED_REQUEST);
+	CU_ASSERT_EQUAL(neigh_next_due(nt), 120);
+	neigh_age(nt, 119);
+	CU_ASSERT_EQUAL(seen.n_requests, 0);
+	neigh_age(nt, 120); /* the first retry of .2 */
+	CU_ASSERT_EQUAL(seen.n_requests, 1);
+	CU_ASSERT_EQUAL(neigh_next_due(nt), 220);
+	CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a000002, &mac_a, 150, true), NEIGH_LEARN_UPDATED);
+	neigh_age(nt, 220); /* nothing due: the scan finds .3's reachable time */
+	CU_ASSERT_EQUAL(neigh_next_due(nt), 1010);
+	neigh_age(nt, 1010); /* .3 goes stale; .2 is next, reachable until 1150 */
+	CU_ASSERT_EQUAL(neigh_next_due(nt), 1150);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a000003, 1020, NULL, &mac), NEIGH_HIT_PROBE);
+	CU_ASSERT_EQUAL(neigh_next_due(nt), 1120); /* the probe's retry */
+	neigh_age(nt, 1120);
+	CU_ASSERT_EQUAL(seen.n_requests, 2);
+	neigh_table_free(nt);
+}
+
 static void test_ipv6_beside_ipv4(void)
 {
 	struct neigh_table *nt = fresh("n6");
@@ -404,6 +435,7 @@ int test_neigh_register(void)
 		  test_moved_host_taken_after_silent_round },
 		{ "ARP senders believed on their own link only", test_arp_sender_on_link },
 		{ "IPv6 entries beside IPv4 ones", test_ipv6_beside_ipv4 },
+		{ "the next due timer known; ageing before it looks at nothing", test_next_due },
 		CU_TEST_INFO_NULL,
 	};
 
