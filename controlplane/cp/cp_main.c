@@ -35,6 +35,9 @@
 struct cp {
 	struct cp_opts opts;
 	struct cp_conf conf;
+	struct cp_conf accepted;     /* a copy of the last file the data plane applied (its
+				      * gateways as learned then), or zeroed: what goes back in
+				      * force if it refuses a file taken without asking it */
 	struct cp_link link;
 	struct cp_mesh mesh;
 	int sigfd;
@@ -153,6 +156,26 @@ static bool mesh_needs_restart(struct cp *cp, const struct mr_config *old)
 	return creds > 0;
 }
 
+/* Make next (its memory now ours) the configuration in force: the log settings, TURN and
+ * discovery follow it. */
+static void adopt(struct cp *cp, struct cp_conf *next)
+{
+	struct cp_conf prev = cp->conf;
+
+	cp->conf = *next;
+	apply_log_settings(&cp->conf.conf);
+	if (mesh_needs_restart(cp, &prev.conf)) {
+		cp_mesh_stop(&cp->mesh);
+		/* On failure the rest keeps running; the log says why, and the next SIGHUP
+		 * tries again (with nothing running, no credentials could be seen to change). */
+		cp->mesh_failed = start_mesh(cp) < 0;
+	} else if (cp->mesh.has_disc) {
+		cp_discovery_set_services(&cp->mesh.disc, &cp->conf.conf); /* exports may change */
+		learned(cp); /* and what the file routes itself no longer imported */
+	}
+	cp_conf_free(&prev);
+}
+
 /* SIGHUP: re-read the file. A good one goes to the data plane before it replaces what
  * runs: one the data plane refuses (a port renamed, the VIP range moved: only a restart
  * changes those) is dropped whole, so learned gateways keep being pushed on the file in
@@ -162,7 +185,7 @@ static bool mesh_needs_restart(struct cp *cp, const struct mr_config *old)
 static void reload(struct cp *cp)
 {
 	char err[MR_ERR_MAX];
-	struct cp_conf next, prev;
+	struct cp_conf next;
 
 	if (cp_conf_copy(&next, &cp->conf) < 0) {
 		mr_log(MR_LOG_ERR, "reload: out of memory");
@@ -183,21 +206,46 @@ static void reload(struct cp *cp)
 		cp_conf_free(&next);
 		return;
 	}
-	prev = cp->conf;
-	cp->conf = next;
-	apply_log_settings(&cp->conf.conf);
-	mr_log(MR_LOG_NOTICE, "reloaded %s as generation %u", cp->opts.config,
-	       cp->conf.generation);
-	if (mesh_needs_restart(cp, &prev.conf)) {
-		cp_mesh_stop(&cp->mesh);
-		/* On failure the rest keeps running; the log says why, and the next SIGHUP
-		 * tries again (with nothing running, no credentials could be seen to change). */
-		cp->mesh_failed = start_mesh(cp) < 0;
-	} else if (cp->mesh.has_disc) {
-		cp_discovery_set_services(&cp->mesh.disc, &cp->conf.conf); /* exports may change */
-		learned(cp); /* and what the file routes itself no longer imported */
+	mr_log(MR_LOG_NOTICE, "reloaded %s as generation %u", cp->opts.config, next.generation);
+	adopt(cp, &next);
+}
+
+/* The data plane applied our configuration: its file is kept as what to go back to. */
+static void note_applied(struct cp *cp)
+{
+	if (cp->link.pushed != cp->conf.generation || cp->conf.generation == 0 ||
+	    (cp->accepted.file_text && strcmp(cp->accepted.file_text, cp->conf.file_text) == 0))
+		return;
+	cp_conf_free(&cp->accepted);
+	if (cp_conf_copy(&cp->accepted, &cp->conf) < 0)
+		mr_log(MR_LOG_WARN, "out of memory: a file the data plane refuses later could not "
+		       "be taken back");
+}
+
+/*
+ * A file taken while the data plane could not be asked, and refused by it once it could
+ * (it runs on, with the settings only its restart changes): the file it last applied goes
+ * back in force, as when it refuses a reload at once. Otherwise every later push, of what
+ * discovery learns too, would be built on the refused file and refused with it.
+ */
+static void revert_refused(struct cp *cp)
+{
+	struct cp_conf next;
+
+	if (!cp->accepted.file_text || cp->link.refused != cp->conf.generation ||
+	    strcmp(cp->accepted.file_text, cp->conf.file_text) == 0)
+		return;
+	if (cp_conf_copy(&next, &cp->accepted) < 0) {
+		mr_log(MR_LOG_ERR, "out of memory: the refused file stays held");
+		cp_conf_free(&cp->accepted); /* asked once, not at every loop */
+		return;
 	}
-	cp_conf_free(&prev);
+	next.issued = cp->conf.issued; /* numbers given out since are never given again */
+	cp_link_set_path(&cp->link, socket_path(cp, &next.conf));
+	mr_log(MR_LOG_ERR, "generation %u of %s, taken while the data plane could not be asked, "
+	       "is refused by it: generation %u, the file it last applied, is in force again",
+	       cp->conf.generation, cp->opts.config, next.generation);
+	adopt(cp, &next);
 }
 
 /* The status file, replaced whole so a reader never sees half of it: written to a file
@@ -257,12 +305,18 @@ static size_t render_metrics(void *ctx, char *buf, size_t cap)
 	return cp_metrics_render(&v, buf, cap);
 }
 
-/* The link's tick, its first push let go once discovery has answered. */
+/* The link's tick, its first push let go once discovery has answered; what the data
+ * plane applied is kept, and a file taken without it that it refused is taken back. */
 static int link_tick(struct cp *cp)
 {
+	int wait_ms;
+
 	if (cp->link.hold_until_ms && (!cp->mesh.has_disc || cp->mesh.disc.synced))
 		cp_link_hold_first_push(&cp->link, 0);
-	return cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
+	wait_ms = cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
+	note_applied(cp);
+	revert_refused(cp);
+	return wait_ms;
 }
 
 static int run(struct cp *cp)
@@ -377,6 +431,7 @@ int main(int argc, char **argv)
 	if (cp.opts.pidfile[0])
 		mr_pidfile_remove(cp.opts.pidfile);
 	cp_conf_free(&cp.conf);
+	cp_conf_free(&cp.accepted);
 	close(cp.sigfd);
 	if (cp.metrics_fd >= 0)
 		close(cp.metrics_fd);

@@ -334,6 +334,27 @@ check "its allocation kept ($relay_now)" \
 	test "$(turn_field red-tcp relayed)" = "$relay_now" -a "$(turn_field red-tcp allocations)" = "$allocs"
 cp "$D/blue.conf.good" "$D/blue.conf"
 
+# 6c. A reload taken while the data plane cannot be asked (stopped past the link's ping
+# timeout, its socket moved aside), which it refuses once it can: the file it last applied
+# goes back in force, so what discovery learns next is still pushed (step 7).
+DP_ONLY=$(pgrep -P "$DP_PID" -x meshrelay-dp)
+lost=$(grep -c 'lost the data plane' "$D/blue.log")
+reloads=$(grep -c 'reloaded .* as generation' "$D/blue.log")
+mv "$DP_SOCK" "$DP_SOCK.away"
+kill -STOP "$DP_ONLY"
+check "data plane stopped: meshrelay-cp loses it" topo_wait_for 10 bash -c \
+	"[ \$(grep -c 'lost the data plane' '$D/blue.log') -gt $lost ]"
+kill -CONT "$DP_ONLY"
+sed -i -e 's/"edge"/"edge2"/g' "$D/blue.conf"
+kill -HUP "$BLUE_CP"
+check "a reload without a data plane to ask is taken" topo_wait_for 10 bash -c \
+	"[ \$(grep -c 'reloaded .* as generation' '$D/blue.log') -gt $reloads ]"
+cp "$D/blue.conf.good" "$D/blue.conf"
+mv "$DP_SOCK.away" "$DP_SOCK"
+check "refused once the data plane is back: the file it applied is in force again" \
+	topo_wait_for 20 grep -q "the file it last applied, is in force again" "$D/blue.log"
+check "and the learned route is still there" has_route "$new_relay"
+
 # 7. Red's control plane killed: its lease expires (3 s) and the route goes.
 t0=$(ms)
 stop_pid "$RED" KILL
