@@ -241,6 +241,11 @@ static int cfg_remote_gateway(struct cfg_ctx *ctx, const config_setting_t *g,
 	if (!cfg_address_is_valid(r->address))
 		return cfg_fail(ctx, member(g, "address"), "'%s' is not an IPv4 or IPv6 address",
 				r->address);
+	/* The data plane connects to other gateways over IPv4 only: an IPv6 one would be
+	 * taken here and never routed to. */
+	if (strchr(r->address, ':'))
+		return cfg_fail(ctx, member(g, "address"), "'%s': other gateways are reached "
+				"over IPv4 only", r->address);
 	if (!member(g, "port"))
 		return cfg_fail(ctx, g, "missing required setting 'port'");
 	if (cfg_uint(ctx, g, "port", 1, 65535, &port) < 0)

@@ -41,6 +41,12 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
 
 			if (!rl->tcp || strcmp(rl->network, d->own.network) != 0)
 				continue;
+			if (strchr(rl->address, ':')) { /* the schema would refuse all of them */
+				mr_log(MR_LOG_WARN, "discovery: gateway %s's relay %s is IPv6: not "
+				       "routed (other gateways are reached over IPv4 only)", g->id,
+				       rl->address);
+				continue;
+			}
 			snprintf(out[n].id, sizeof(out[n].id), "%s", g->id);
 			out[n].network = net;
 			snprintf(out[n].address, sizeof(out[n].address), "%s", rl->address);

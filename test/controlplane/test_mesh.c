@@ -130,6 +130,8 @@ static void test_mesh_refusals(void)
 		  "this gateway's own" },
 		{ "gateways = ( { id = \"g\"; network = \"red\"; address = \"10.0.0.5\"; } );",
 		  "missing required setting 'port'" },
+		{ "gateways = ( { id = \"g\"; network = \"red\"; address = \"fd00::5\"; port = 1; } );",
+		  "'fd00::5': other gateways are reached over IPv4 only" },
 		{ "gateways = ( { id = \"g\"; network = \"red\"; address = \"10.0.0.5\"; port = 1; "
 		  "via = 2; } );", "unknown setting 'via'" },
 	};
@@ -247,7 +249,7 @@ static void test_learned_gateways(void)
 	const char *path = unit_path("mesh.conf");
 	struct cp_conf c = { 0 };
 	struct mr_remote_gateway_conf two[2] = { gw("gw-red-1", 1, "10.0.0.9", 49152),
-						 gw("gw-green.2", 2, "fd00::9", 49153) };
+						 gw("gw-green.2", 2, "10.0.0.19", 49153) };
 	char text[4096], err[512];
 
 	snprintf(text, sizeof(text), "%s%s", base_conf,
@@ -259,7 +261,7 @@ static void test_learned_gateways(void)
 	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 2, NULL, 0, err, sizeof(err)), 1);
 	CU_ASSERT_EQUAL(c.generation, 2);
 	CU_ASSERT_EQUAL_FATAL(c.conf.n_remote_gateways, 2);
-	CU_ASSERT_STRING_EQUAL(c.conf.remote_gateways[1].address, "fd00::9");
+	CU_ASSERT_STRING_EQUAL(c.conf.remote_gateways[1].address, "10.0.0.19");
 	CU_ASSERT_EQUAL(c.conf.remote_gateways[1].network, 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.text, "gateways = ("));
 	CU_ASSERT_EQUAL(strncmp(c.text, text, strlen(text)), 0); /* the file's text comes first */
@@ -650,13 +652,16 @@ static void test_routes_from_registrations(void)
 	snprintf(dc.endpoints[0], sizeof(dc.endpoints[0]), "http://127.0.0.1:9");
 	CU_ASSERT_EQUAL_FATAL(cp_discovery_init(&d, &dc, "gw-blue-1", "blue", NULL, NULL), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(d.value, "\"relays\":[]"));
-	g = &d.gateways[d.n_gateways++]; /* green's: one TCP relay in blue, one UDP, one in red */
+	g = &d.gateways[d.n_gateways++]; /* green's: TCP relays in blue (one IPv6, left out),
+					  * one UDP, one in red */
 	CU_ASSERT_EQUAL(parse("/meshrelay/networks/green/gateways/gw-g",
 			      "{\"id\":\"gw-g\",\"network\":\"green\",\"relays\":["
 			      "{\"network\":\"blue\",\"server\":\"b\",\"transport\":\"tcp\","
 			      "\"address\":\"10.0.0.7\",\"port\":7},"
 			      "{\"network\":\"blue\",\"server\":\"b\",\"transport\":\"udp\","
 			      "\"address\":\"10.0.0.7\",\"port\":8},"
+			      "{\"network\":\"blue\",\"server\":\"b6\",\"transport\":\"tcp\","
+			      "\"address\":\"fd00::7\",\"port\":10},"
 			      "{\"network\":\"red\",\"server\":\"r\",\"transport\":\"tcp\","
 			      "\"address\":\"10.5.0.7\",\"port\":9}]}", g), 0);
 	g = &d.gateways[d.n_gateways++];
