@@ -59,19 +59,33 @@ static void turn_attempt(void *arg, struct turn_client *t, uint32_t id,
 	char source[64], req[MR_CTL_BIND_TEXT_MAX];
 	uint16_t port;
 	int len = turn_client_connection_bind(t, id, b.msg, sizeof(b.msg), b.tid);
+	const char *why = NULL;
 
-	if (len < 0 || cp_conn_local(&t->conn, source, sizeof(source), &port) < 0 || !m->bind)
-		return;
-	b.len = (uint16_t)len;
-	bind_peer(&b, peer);
-	if (inet_pton(AF_INET, t->conf.address, &b.server) != 1 ||
-	    inet_pton(AF_INET, source, &b.source) != 1) {
-		mr_log(MR_LOG_WARN, "TURN %s: a connection attempt is lost: the data plane opens "
-		       "RFC 6062 data connections over IPv4 only", t->conf.name);
-		return;
+	if (!m->bind)
+		return; /* nobody to bind it for */
+	if (len < 0)
+		why = "its ConnectionBind does not fit a BIND request (credentials too long)";
+	else if (cp_conn_local(&t->conn, source, sizeof(source), &port) < 0)
+		why = "the control connection's own address is unknown";
+	else if (inet_pton(AF_INET, t->conf.address, &b.server) != 1 ||
+		 inet_pton(AF_INET, source, &b.source) != 1)
+		why = "the data plane opens RFC 6062 data connections over IPv4 only";
+	if (!why) {
+		b.len = (uint16_t)len;
+		bind_peer(&b, peer);
+		if (mr_ctl_bind_encode(&b, req, sizeof(req)) > 0) {
+			m->bind(m->arg, req);
+			return;
+		}
+		why = "its BIND request does not fit";
 	}
-	if (mr_ctl_bind_encode(&b, req, sizeof(req)) > 0)
-		m->bind(m->arg, req);
+	/* Counted, and logged at most once a second: a peer may retry fast. */
+	t->stats.attempts_lost++;
+	if ((int64_t)mr_clock_ms() >= m->lost_log_ms) {
+		m->lost_log_ms = (int64_t)mr_clock_ms() + 1000;
+		mr_log(MR_LOG_WARN, "TURN %s: a connection attempt is lost (%llu so far): %s",
+		       t->conf.name, (unsigned long long)t->stats.attempts_lost, why);
+	}
 }
 
 static void disc_changed(void *arg)
@@ -310,7 +324,7 @@ static void status_turn(const struct turn_client *t, FILE *out, bool first)
 		"\"allocations\":%llu,\"refreshes\":%llu,\"permissions\":%llu,"
 		"\"connection_attempts\":%llu,\"attempts_refused\":%llu,"
 		"\"failures\":%llu,\"auth_failures\":%llu,"
-		"\"stale_nonces\":%llu,"
+		"\"stale_nonces\":%llu,\"refusals\":%llu,\"attempts_lost\":%llu,"
 		"\"last_allocate_ms\":%lld,\"last_recovery_ms\":%lld}",
 		first ? "" : ",", t->conf.name, t->network_name, turn_state_name(t->state), relayed,
 		(unsigned long long)t->stats.allocations, (unsigned long long)t->stats.refreshes,
@@ -318,7 +332,8 @@ static void status_turn(const struct turn_client *t, FILE *out, bool first)
 		(unsigned long long)t->stats.connection_attempts,
 		(unsigned long long)t->stats.attempts_refused,
 		(unsigned long long)t->stats.failures, (unsigned long long)t->stats.auth_failures,
-		(unsigned long long)t->stats.stale_nonces,
+		(unsigned long long)t->stats.stale_nonces, (unsigned long long)t->stats.refusals,
+		(unsigned long long)t->stats.attempts_lost,
 		(long long)t->stats.last_allocate_ms, (long long)t->stats.last_recovery_ms);
 }
 

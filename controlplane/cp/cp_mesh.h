@@ -30,6 +30,7 @@ struct cp_mesh {
 	void (*bind)(void *arg, const char *request);
 	void *arg;
 	bool status_dirty;            /* something a status reader would see changed */
+	int64_t lost_log_ms;          /* a lost connection attempt is logged again from then */
 	/* Which poll slots belong to whom, from the last cp_mesh_pollfds. */
 	int slot_owner[CP_MESH_MAX_FDS]; /* turn index, or -1 (discovery requests), -2 (watch) */
 };

@@ -2,6 +2,7 @@
 #include "turn_client.h"
 
 #include <arpa/inet.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "mr_log.h"
+#include "turn_permission.h"
 
 #define TURN_MSG_MAX 1500
 #define TURN_STALE_MAX 3          /* 438 answers in a row before giving up the connection */
@@ -122,13 +124,7 @@ static void put_request_body(const struct turn_client *t, struct stun_builder *b
 		stun_put_u32(b, STUN_ATTR_LIFETIME, t->tx.lifetime);
 		break;
 	case TURN_CREATE_PERMISSION:
-		for (unsigned int i = 0; i < t->conf.n_peers; i++) {
-			struct stun_addr peer;
-
-			if (turn_addr_parse(t->conf.peers[i], 0, &peer) == 0 &&
-			    peer.family == t->relayed.family)
-				stun_put_xor_addr(b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
-		}
+		turn_perm_put_peers(t, b);
 		break;
 	case TURN_CONNECT:
 		stun_put_xor_addr(b, STUN_ATTR_XOR_PEER_ADDRESS, &t->tx.peer);
@@ -238,18 +234,22 @@ int turn_client_tick(struct turn_client *t, int64_t now_ms)
 
 	if (t->state == TURN_WAITING && now_ms >= t->retry_ms && !t->stopping)
 		begin_connect(t, now_ms);
+	/* An answer that came while this process was busy elsewhere (a long push to the
+	 * data plane) is read before the request is called unanswered. */
+	if (t->tx.active && now_ms >= t->tx.deadline_ms && t->conn.state == CP_CONN_OPEN)
+		turn_client_handle(t, POLLIN, now_ms);
 	if (t->tx.active && now_ms >= t->tx.deadline_ms)
 		turn_fail(t, now_ms, false, "%s unanswered for %d ms",
 			  stun_method_name(t->tx.method), TURN_TX_TIMEOUT_MS);
 	/* No request is out while the TCP or TLS connection is being set up: a server that
 	 * accepts it and never finishes the handshake would else hold the client there. */
-	if (t->state == TURN_CONNECTING && now_ms >= t->attempt_ms + TURN_TX_TIMEOUT_MS)
-		turn_fail(t, now_ms, false, "connection not set up in %d ms", TURN_TX_TIMEOUT_MS);
+	if (t->state == TURN_CONNECTING && now_ms >= t->attempt_ms + TURN_SETUP_TIMEOUT_MS)
+		turn_fail(t, now_ms, false, "connection not set up in %d ms", TURN_SETUP_TIMEOUT_MS);
 	next_request(t, now_ms);
 	if (t->state == TURN_WAITING)
 		due = t->retry_ms;
 	if (t->state == TURN_CONNECTING)
-		due = earliest(due, t->attempt_ms + TURN_TX_TIMEOUT_MS);
+		due = earliest(due, t->attempt_ms + TURN_SETUP_TIMEOUT_MS);
 	if (t->tx.active)
 		due = earliest(due, t->tx.deadline_ms);
 	if (t->state == TURN_ALLOCATED && !t->tx.active) {
@@ -320,19 +320,14 @@ static void allocated(struct turn_client *t, const struct stun_msg *m, int64_t n
 		return;
 	}
 	t->relayed = m->relayed[0];
-	t->n_perm_peers = 0;
-	for (unsigned int i = 0; i < t->conf.n_peers; i++) {
-		struct stun_addr peer;
-
-		t->n_perm_peers += turn_addr_parse(t->conf.peers[i], 0, &peer) == 0 &&
-				   peer.family == t->relayed.family;
-	}
+	turn_perm_reset(t);
 	if (t->n_perm_peers < t->conf.n_peers)
 		mr_log(MR_LOG_WARN, "TURN %s: %u peer(s) of the other address family left out: "
 		       "the relay is %s", t->conf.name, t->conf.n_peers - t->n_perm_peers,
 		       t->relayed.family == AF_INET6 ? "IPv6" : "IPv4");
 	t->mapped = m->mapped;
 	t->lifetime = m->lifetime;
+	t->expires_ms = now_ms + (int64_t)m->lifetime * 1000;
 	t->refresh_due_ms = now_ms + refresh_delay_ms(t, m->lifetime);
 	t->permission_due_ms = now_ms;
 	t->state = TURN_ALLOCATED;
@@ -365,12 +360,13 @@ static void succeeded(struct turn_client *t, const struct stun_msg *m, int64_t n
 			break;
 		}
 		t->lifetime = m->has_lifetime ? m->lifetime : t->lifetime;
+		t->expires_ms = now_ms + (int64_t)t->lifetime * 1000;
 		t->refresh_due_ms = now_ms + refresh_delay_ms(t, t->lifetime);
 		t->stats.refreshes++;
 		mr_log(MR_LOG_DEBUG, "TURN %s: refreshed, lifetime %u s", t->conf.name, t->lifetime);
 		break;
 	case TURN_CREATE_PERMISSION:
-		t->permission_due_ms = now_ms + TURN_PERMISSION_REFRESH_MS;
+		turn_perm_answered(t, now_ms);
 		if (t->stats.permissions++ == 0)
 			mr_log(MR_LOG_INFO, "TURN %s: permission for %u peer(s)", t->conf.name,
 			       t->n_perm_peers);
@@ -408,9 +404,14 @@ static void refused(struct turn_client *t, const struct stun_msg *m, int64_t now
 		turn_fail(t, now_ms, false, "%s: allocation gone (437 %s)",
 			  stun_method_name(method), m->reason);
 	} else if (method == TURN_CREATE_PERMISSION) {
-		mr_log(MR_LOG_ERR, "TURN %s: permission refused: %d %s", t->conf.name,
-		       m->error_code, m->reason);
-		t->permission_due_ms = now_ms + TURN_PERMISSION_REFRESH_MS;
+		turn_perm_refused(t, m, now_ms);
+	} else if (method == TURN_REFRESH && t->state == TURN_ALLOCATED &&
+		   now_ms + TURN_RETRY_MS < t->expires_ms) {
+		/* A server's passing trouble ends no allocation that still has time. */
+		t->stats.refusals++;
+		t->refresh_due_ms = now_ms + TURN_RETRY_MS;
+		mr_log(MR_LOG_WARN, "TURN %s: Refresh refused: %d %s; asked again in %d ms",
+		       t->conf.name, m->error_code, m->reason, TURN_RETRY_MS);
 	} else if (method == TURN_CONNECT) {
 		if (t->ev.connected)
 			t->ev.connected(t->ev.arg, t, &t->tx.peer, 0, m->error_code);
@@ -552,8 +553,6 @@ int turn_client_connection_bind(const struct turn_client *t, uint32_t id, uint8_
 {
 	struct stun_builder b;
 
-	if (!t->authed)
-		return -1;
 	stun_new_tid(tid);
 	stun_build_start(&b, buf, cap, TURN_CONNECTION_BIND, STUN_REQUEST, tid);
 	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, id);

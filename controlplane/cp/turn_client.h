@@ -23,8 +23,12 @@
 #include "mr_config.h"
 #include "stun_msg.h"
 
-#define TURN_TX_TIMEOUT_MS 10000        /* an unanswered request drops the connection */
+#define TURN_TX_TIMEOUT_MS 39500        /* an unanswered request drops the connection
+					 * (RFC 8489 6.2.2: Ti over a stream) */
+#define TURN_SETUP_TIMEOUT_MS 10000     /* the TCP or TLS connection not set up: given up */
 #define TURN_PERMISSION_REFRESH_MS 120000 /* permissions last 300 s (RFC 8656 9) */
+#define TURN_RETRY_MS 5000              /* a refused Refresh or CreatePermission: asked
+					 * again this soon (doubling while refused) */
 #define TURN_AUTH_BACKOFF_FIRST_MS 1000 /* wrong credentials: retry, but slowly */
 #define TURN_AUTH_BACKOFF_MAX_MS 60000
 #define TURN_MAX_CONNECTS 8
@@ -57,6 +61,8 @@ struct turn_stats {
 	uint64_t allocations, refreshes, permissions, connects, connection_attempts;
 	uint64_t attempts_refused;  /* ConnectionAttempts not sent for our allocation */
 	uint64_t auth_failures, failures, stale_nonces;
+	uint64_t refusals;          /* Refreshes and CreatePermissions refused (asked again) */
+	uint64_t attempts_lost;     /* ConnectionAttempts taken that no BIND could follow */
 	int64_t last_allocate_ms;   /* connect to allocation, the last time */
 	int64_t last_recovery_ms;   /* allocation lost to allocated again, the last time */
 };
@@ -95,9 +101,17 @@ struct turn_client {
 
 	struct turn_tx tx;
 	struct stun_addr relayed;    /* valid in TURN_ALLOCATED */
-	unsigned int n_perm_peers;   /* configured peers of relayed's family: the ones a
-				      * permission is asked for (RFC 8656 9.1: one of the
-				      * other family fails the whole request with 443) */
+	unsigned int n_perm_peers;   /* configured peers of relayed's family that the server
+				      * did not forbid: the ones a permission is asked for
+				      * (RFC 8656 9.1: one of the other family fails the whole
+				      * request with 443, one forbidden with 403) */
+	uint32_t perm_forbidden;     /* peers (bit per conf.peers index) refused with 403
+				      * when asked alone: left out until the next allocation */
+	bool perm_alone;             /* a 403 came for several peers: each is asked alone */
+	unsigned int perm_next;      /* ... and this one is asked next */
+	unsigned int perm_refusals;  /* CreatePermissions refused in a row (not 403) */
+	int64_t expires_ms;          /* the granted lifetime ends: a refused Refresh is
+				      * asked again until then */
 	struct stun_addr mapped;
 	uint32_t lifetime;           /* granted */
 	int64_t refresh_due_ms, permission_due_ms;
@@ -132,8 +146,9 @@ void turn_client_handle(struct turn_client *t, short revents, int64_t now_ms);
  * ev.connected. 0 queued, -1 when not allocated or the queue is full. */
 int turn_client_connect(struct turn_client *t, const struct stun_addr *peer);
 
-/* The ConnectionBind request for connection id, with t's credentials, in buf. Its length,
- * or -1 (no credentials yet, or cap too small). Sent on a new data connection. */
+/* The ConnectionBind request for connection id, with t's credentials (none when the
+ * server never asked for them), in buf. Its length, or -1 when cap is too small. Sent on
+ * a new data connection. */
 int turn_client_connection_bind(const struct turn_client *t, uint32_t id, uint8_t *buf,
 				size_t cap, uint8_t tid[STUN_TID_LEN]);
 

@@ -21,7 +21,13 @@
 #include "turn_client.h"
 #include "unit.h"
 
-enum script { SCRIPT_SHA256, SCRIPT_BAD_INTEGRITY, SCRIPT_REFUSE };
+enum script {
+	SCRIPT_SHA256, SCRIPT_BAD_INTEGRITY, SCRIPT_REFUSE,
+	SCRIPT_NO_AUTH,      /* never challenges: every request succeeds unsigned */
+	SCRIPT_REFRESH_500,  /* as SCRIPT_SHA256, but every Refresh is refused with 500 */
+	SCRIPT_PERM_403,     /* ... a CreatePermission for several peers, or for 10.0.0.66,
+			      * refused with 403 (RFC 8656 9.1: a forbidden peer) */
+};
 
 /* A ConnectionAttempt indication the server sends after its Allocate success, or just
  * before it (early). */
@@ -41,6 +47,8 @@ struct server {
 	bool saw_sha256;          /* a request carried a valid MESSAGE-INTEGRITY-SHA256 */
 	bool saw_algorithm_echo;  /* ... with PASSWORD-ALGORITHMS echoed */
 	int requests;
+	int permissions_asked[3]; /* CreatePermissions: for several peers, for one allowed,
+				   * for the forbidden one */
 };
 
 static const char nonce1[] = "obMatJos2AAAAAAAfirst-nonce";
@@ -74,7 +82,8 @@ static void answer(int fd, const struct stun_msg *m, enum stun_class cls, int er
 
 	stun_build_start(&b, buf, sizeof(buf), m->method, cls, m->tid);
 	if (error) {
-		stun_put_error_code(&b, error, error == 401 ? "Unauthorized" : "Stale Nonce");
+		stun_put_error_code(&b, error, error == 401 ? "Unauthorized" :
+					error == 438 ? "Stale Nonce" : "Refused");
 		stun_put_string(&b, STUN_ATTR_REALM, "mesh.test");
 		stun_put_string(&b, STUN_ATTR_NONCE, nonce);
 		stun_put_attr(&b, STUN_ATTR_PASSWORD_ALGORITHMS, algs, sizeof(algs));
@@ -125,6 +134,37 @@ static void succeed(int fd, const struct server *s, const struct stun_msg *m,
 		send_attempts(fd, s, false);
 }
 
+/* How many attributes of type the message of len bytes in buf carries. */
+static unsigned int count_attrs(const uint8_t *buf, int len, uint16_t type)
+{
+	unsigned int n = 0;
+
+	for (int at = STUN_HDR_LEN; at + 4 <= len;) {
+		uint16_t t = (uint16_t)(buf[at] << 8 | buf[at + 1]);
+		uint16_t l = (uint16_t)(buf[at + 2] << 8 | buf[at + 3]);
+
+		n += t == type;
+		at += 4 + ((l + 3) & ~3);
+	}
+	return n;
+}
+
+/* SCRIPT_PERM_403's answer to an authenticated CreatePermission m (len bytes in buf):
+ * refused for several peers or for the forbidden one, else granted. */
+static void answer_permission(int fd, struct server *s, const struct stun_msg *m,
+			      const uint8_t *buf, int len, const uint8_t *key)
+{
+	static const uint8_t forbidden[4] = { 10, 0, 0, 66 };
+	unsigned int peers = count_attrs(buf, len, STUN_ATTR_XOR_PEER_ADDRESS);
+	int kind = peers > 1 ? 0 : memcmp(m->peer.ip, forbidden, 4) == 0 ? 2 : 1;
+
+	s->permissions_asked[kind]++;
+	if (kind == 1)
+		succeed(fd, s, m, key);
+	else
+		answer(fd, m, STUN_ERROR, 403, nonce2, key, false);
+}
+
 /* The script: 401 with SHA-256 offered, 438 on the first authenticated try, then success
  * (integrity broken on purpose in SCRIPT_BAD_INTEGRITY; 401 again in SCRIPT_REFUSE). */
 static void *serve(void *arg)
@@ -143,12 +183,18 @@ static void *serve(void *arg)
 		s->requests++;
 		s->saw_sha256 |= authed;
 		s->saw_algorithm_echo |= authed && m.n_pw_algs == 2;
-		if (!m.has_integrity_sha256 && !m.has_integrity)
+		if (s->script == SCRIPT_NO_AUTH)
+			succeed(fd, s, &m, NULL);
+		else if (!m.has_integrity_sha256 && !m.has_integrity)
 			answer(fd, &m, STUN_ERROR, 401, nonce1, NULL, false);
 		else if (s->script == SCRIPT_REFUSE || !authed)
 			answer(fd, &m, STUN_ERROR, 401, nonce1, NULL, false);
 		else if (strcmp(m.nonce, nonce1) == 0)
 			answer(fd, &m, STUN_ERROR, 438, nonce2, NULL, false);
+		else if (s->script == SCRIPT_REFRESH_500 && m.method == TURN_REFRESH)
+			answer(fd, &m, STUN_ERROR, 500, nonce2, key, false);
+		else if (s->script == SCRIPT_PERM_403 && m.method == TURN_CREATE_PERMISSION)
+			answer_permission(fd, s, &m, buf, len, key);
 		else
 			succeed(fd, s, &m, key);
 	}
@@ -193,8 +239,12 @@ static void drive(struct turn_client *t)
 	}
 }
 
-/* s->attempts, if any, are set by the caller. */
-static void run(enum script script, struct turn_client *t, struct server *s)
+/* What a test does with the allocated client while the server still runs, or NULL. */
+typedef void (*then_fn)(struct turn_client *t, struct server *s);
+
+/* s->attempts, if any, are set by the caller; peers (n of them) are given permission. */
+static void run_with(enum script script, struct turn_client *t, struct server *s,
+		     const char *const *peers, unsigned int n, then_fn then)
 {
 	struct mr_turn_server_conf sc = { .name = "fake", .relay_protocol = 6,
 					  .address = "127.0.0.1" };
@@ -202,13 +252,36 @@ static void run(enum script script, struct turn_client *t, struct server *s)
 	pthread_t th;
 	char err[128];
 
+	for (sc.n_peers = 0; sc.n_peers < n; sc.n_peers++)
+		snprintf(sc.peers[sc.n_peers], sizeof(sc.peers[0]), "%s", peers[sc.n_peers]);
 	server_start(s, script, &th);
 	sc.port = s->port;
 	CU_ASSERT_EQUAL_FATAL(turn_client_init(t, &sc, "gw", "pw", &tc, NULL, err, sizeof(err)), 0);
 	drive(t);
+	if (then)
+		then(t, s);
 	turn_client_free(t); /* closes the connection: the server thread ends */
 	pthread_join(th, NULL);
 	close(s->listen_fd);
+}
+
+static void run(enum script script, struct turn_client *t, struct server *s)
+{
+	run_with(script, t, s, NULL, 0, NULL);
+}
+
+/* Drive the client until done(t) or 3 s pass. */
+static void pump(struct turn_client *t, bool (*done)(const struct turn_client *t))
+{
+	uint64_t deadline = mr_clock_ms() + 3000;
+
+	while (mr_clock_ms() < deadline && !done(t)) {
+		int wait = turn_client_tick(t, mr_clock_ms());
+		struct pollfd p = { .fd = t->conn.fd, .events = turn_client_events(t) };
+
+		if (poll(&p, p.fd >= 0 ? 1 : 0, wait < 20 ? wait : 20) > 0)
+			turn_client_handle(t, p.revents, mr_clock_ms());
+	}
 }
 
 static void test_sha256_and_stale_nonce(void)
@@ -253,7 +326,7 @@ static void test_credentials_refused(void)
 }
 
 /* A server that takes the TCP connection and never finishes setting it up (here: the
- * client is never told the connection is open): given up after TURN_TX_TIMEOUT_MS, as an
+ * client is never told the connection is open): given up after TURN_SETUP_TIMEOUT_MS, as an
  * unanswered request is, then retried. The socket probes an idle peer (TCP keepalive). */
 static void test_connection_never_set_up(void)
 {
@@ -274,19 +347,141 @@ static void test_connection_never_set_up(void)
 	CU_ASSERT_EQUAL_FATAL(turn_client_init(&t, &sc, "gw", "pw", &tc, NULL, err, sizeof(err)), 0);
 	wait = turn_client_tick(&t, 1000);
 	CU_ASSERT_EQUAL_FATAL(t.state, TURN_CONNECTING);
-	CU_ASSERT(wait > 0 && wait <= TURN_TX_TIMEOUT_MS);
+	CU_ASSERT(wait > 0 && wait <= TURN_SETUP_TIMEOUT_MS);
 	getsockopt(t.conn.fd, SOL_SOCKET, SO_KEEPALIVE, &on, &optlen);
 	getsockopt(t.conn.fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &optlen);
 	CU_ASSERT_EQUAL(on, 1);
 	CU_ASSERT_EQUAL(idle, CP_CONN_KEEPIDLE_S);
-	turn_client_tick(&t, 1000 + TURN_TX_TIMEOUT_MS - 1);
+	turn_client_tick(&t, 1000 + TURN_SETUP_TIMEOUT_MS - 1);
 	CU_ASSERT_EQUAL(t.state, TURN_CONNECTING);
-	turn_client_tick(&t, 1000 + TURN_TX_TIMEOUT_MS);
+	turn_client_tick(&t, 1000 + TURN_SETUP_TIMEOUT_MS);
 	CU_ASSERT_EQUAL(t.state, TURN_WAITING);
 	CU_ASSERT_EQUAL(t.stats.failures, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "not set up"));
 	turn_client_free(&t);
 	close(listen_fd);
+}
+
+/* A server that never challenges (no-auth): the data connections' ConnectionBind goes
+ * unsigned, as the Allocate did, rather than not at all. */
+static void then_bind_unsigned(struct turn_client *t, struct server *s)
+{
+	uint8_t buf[256], tid[STUN_TID_LEN];
+	struct stun_msg m;
+	int len;
+
+	(void)s;
+	CU_ASSERT_EQUAL_FATAL(t->state, TURN_ALLOCATED);
+	CU_ASSERT(!t->authed);
+	len = turn_client_connection_bind(t, 7, buf, sizeof(buf), tid);
+	CU_ASSERT_FATAL(len > 0);
+	CU_ASSERT_EQUAL_FATAL(stun_decode(buf, (size_t)len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.method, TURN_CONNECTION_BIND);
+	CU_ASSERT(m.has_connection_id && m.connection_id == 7);
+	CU_ASSERT(!m.has_integrity && !m.has_integrity_sha256);
+}
+
+static void test_bind_without_challenge(void)
+{
+	struct turn_client t;
+	struct server s = { 0 };
+
+	run_with(SCRIPT_NO_AUTH, &t, &s, NULL, 0, then_bind_unsigned);
+}
+
+static bool refused_or_lost(const struct turn_client *t)
+{
+	return t->stats.refusals > 0 || t->state != TURN_ALLOCATED;
+}
+
+static bool lost(const struct turn_client *t)
+{
+	return t->state != TURN_ALLOCATED;
+}
+
+/* A refused Refresh (a server's passing trouble) is asked again soon while the
+ * allocation has time left, and ends it only when it has none. */
+static void then_refresh_refused(struct turn_client *t, struct server *s)
+{
+	int64_t now = (int64_t)mr_clock_ms();
+
+	(void)s;
+	CU_ASSERT_EQUAL_FATAL(t->state, TURN_ALLOCATED);
+	t->refresh_due_ms = now;
+	pump(t, refused_or_lost);
+	CU_ASSERT_EQUAL(t->state, TURN_ALLOCATED);
+	CU_ASSERT_EQUAL(t->stats.refusals, 1);
+	CU_ASSERT_EQUAL(t->stats.failures, 0);
+	CU_ASSERT(t->refresh_due_ms > now && t->refresh_due_ms <= (int64_t)mr_clock_ms() +
+								   TURN_RETRY_MS);
+	t->expires_ms = (int64_t)mr_clock_ms() + TURN_RETRY_MS / 2; /* too little left */
+	t->refresh_due_ms = (int64_t)mr_clock_ms();
+	pump(t, lost);
+	CU_ASSERT_EQUAL(t->state, TURN_WAITING);
+	CU_ASSERT_EQUAL(t->stats.failures, 1);
+}
+
+static void test_refresh_refused(void)
+{
+	struct turn_client t;
+	struct server s = { 0 };
+
+	run_with(SCRIPT_REFRESH_500, &t, &s, NULL, 0, then_refresh_refused);
+}
+
+static bool permissions_done(const struct turn_client *t)
+{
+	return t->stats.permissions >= 2 || t->state != TURN_ALLOCATED;
+}
+
+/* One peer the server forbids: the request for all three is refused (403), each is then
+ * asked alone, and only the forbidden one goes without. */
+static void then_one_peer_forbidden(struct turn_client *t, struct server *s)
+{
+	CU_ASSERT_EQUAL_FATAL(t->state, TURN_ALLOCATED);
+	pump(t, permissions_done);
+	CU_ASSERT_EQUAL(t->stats.permissions, 2);
+	CU_ASSERT_EQUAL(s->permissions_asked[0], 1);
+	CU_ASSERT_EQUAL(s->permissions_asked[1], 2);
+	CU_ASSERT_EQUAL(s->permissions_asked[2], 1);
+	CU_ASSERT_EQUAL(t->perm_forbidden, 1u << 1);
+	CU_ASSERT_EQUAL(t->n_perm_peers, 2);
+	CU_ASSERT(t->permission_due_ms > (int64_t)mr_clock_ms() + TURN_PERMISSION_REFRESH_MS / 2);
+}
+
+static void test_permission_forbidden_peer(void)
+{
+	static const char *const peers[] = { "127.0.0.1", "10.0.0.66", "127.0.0.2" };
+	struct turn_client t;
+	struct server s = { 0 };
+
+	run_with(SCRIPT_PERM_403, &t, &s, peers, 3, then_one_peer_forbidden);
+}
+
+/* The answer came while the process was busy elsewhere, past the request's deadline: it
+ * is read, not taken for silence. */
+static void then_answer_read_late(struct turn_client *t, struct server *s)
+{
+	int64_t now = (int64_t)mr_clock_ms();
+
+	(void)s;
+	CU_ASSERT_EQUAL_FATAL(t->state, TURN_ALLOCATED);
+	t->refresh_due_ms = now;
+	turn_client_tick(t, now); /* the Refresh goes out */
+	CU_ASSERT_FATAL(t->tx.active && t->tx.method == TURN_REFRESH);
+	usleep(200 * 1000);       /* answered meanwhile, not read */
+	turn_client_tick(t, t->tx.deadline_ms);
+	CU_ASSERT_EQUAL(t->state, TURN_ALLOCATED);
+	CU_ASSERT_EQUAL(t->stats.refreshes, 1);
+	CU_ASSERT_EQUAL(t->stats.failures, 0);
+}
+
+static void test_answer_read_past_deadline(void)
+{
+	struct turn_client t;
+	struct server s = { 0 };
+
+	run_with(SCRIPT_SHA256, &t, &s, NULL, 0, then_answer_read_late);
 }
 
 /* What meshrelay-cp would send its data plane. */
@@ -453,6 +648,11 @@ int test_turn_register(void)
 		{ "a ConnectionAttempt's BIND names its peer, IPv4 or IPv6", test_attempt_names_peer },
 		{ "ConnectionAttempts the server cannot have sent are ignored", test_attempt_refusals },
 		{ "no ConnectionAttempt on a UDP allocation", test_attempt_on_udp_allocation },
+		{ "no challenge from the server: ConnectionBind unsigned", test_bind_without_challenge },
+		{ "a refused Refresh asked again while the allocation lasts", test_refresh_refused },
+		{ "a forbidden peer: the others asked alone and permitted",
+		  test_permission_forbidden_peer },
+		{ "an answer read after its deadline is not silence", test_answer_read_past_deadline },
 		CU_TEST_INFO_NULL,
 	};
 
