@@ -48,7 +48,7 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 {
 	struct relay_health *h = w->app->health;
 	/* Its own expiry is a backstop: the scan ends it at its deadline first. */
-	struct flow *f = relay_flow_alloc(w, 2 * hc->timeout_ms + 1000);
+	struct flow *f = relay_flow_take(w, 2 * hc->timeout_ms + 1000);
 	uint16_t mss;
 
 	if (!f)

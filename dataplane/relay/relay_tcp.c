@@ -281,6 +281,17 @@ struct flow *relay_flow_reclaim(struct dp_worker *w, struct flow *closed, uint32
 	return relay_flow_alloc(w, life_ms);
 }
 
+struct flow *relay_flow_take(struct dp_worker *w, uint32_t life_ms)
+{
+	struct flow *f = relay_flow_alloc(w, life_ms), *closed;
+
+	/* A table full of closed flows would else keep checks from ever bringing a member
+	 * back up, and TURN data connections from ever opening. */
+	if (f || !(closed = relay_flow_closed_soonest(w)))
+		return f;
+	return relay_flow_reclaim(w, closed, life_ms);
+}
+
 void relay_reset_stale(struct dp_worker *w, const struct flow *f, enum flow_dir dir,
 		       const struct relay_seg *s)
 {

@@ -24,6 +24,11 @@ struct flow *relay_flow_closed_soonest(struct dp_worker *w);
  * ends is not given back. */
 struct flow *relay_flow_reclaim(struct dp_worker *w, struct flow *closed, uint32_t life_ms);
 
+/* For the relay's own connections (health checks, TURN binds), which no per-client limit
+ * applies to: a free entry, else the entry of the closed flow due soonest (ended, counted
+ * flow_reclaimed); NULL when there is neither. Expires life_ms from now. */
+struct flow *relay_flow_take(struct dp_worker *w, uint32_t life_ms);
+
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
 

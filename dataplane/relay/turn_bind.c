@@ -53,7 +53,7 @@ static int bind_open(struct dp_worker *w, const struct turn_bind_slot *b, struct
 	for (unsigned int i = 0; i < w->app->n_ports; i++)
 		if (rte_cpu_to_be_32(w->app->ports[i].ipv4) == b->req.source)
 			port = (int)i;
-	f = port >= 0 ? relay_flow_alloc(w, relay_connect_backstop_ms(&w->app->conf->relay))
+	f = port >= 0 ? relay_flow_take(w, relay_connect_backstop_ms(&w->app->conf->relay))
 		      : NULL;
 	if (!f)
 		return -1;

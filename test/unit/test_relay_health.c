@@ -759,6 +759,43 @@ static void test_check_not_sent(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A table full of closed flows (the relay's TIME-WAIT): a check takes the entry of the
+ * one due soonest, as a new connection does, rather than never going out (a member down
+ * would then never come back up). */
+static void test_check_takes_closed_entry(void)
+{
+	static struct flow *filler[2048];
+	uint64_t not_sent, taken;
+	unsigned int n = 0, checks = 0;
+
+	members_known();
+	for (unsigned int t = 0; t < 200; t++) {
+		while (n < RTE_DIM(filler) &&
+		       (filler[n] = flow_alloc(rh_w->flows, rh_w->now_ms + 1000000)) != NULL)
+			filler[n++]->state = FLOW_CLOSING;
+		if (flow_count(rh_w->flows) == n)
+			break;
+		housekeeping_for(10);
+	}
+	CU_ASSERT_FATAL(n > 0 && n < RTE_DIM(filler));
+	rh_drain(&rh_app.ports[1]);
+	not_sent = rh_event(DP_EV_check_not_sent);
+	taken = rh_event(DP_EV_flow_reclaimed);
+	housekeeping_for(1100);
+	for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
+		checks += (s.tcp->tcp_flags == RTE_TCP_SYN_FLAG);
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT(checks >= 2); /* both members of "checked" */
+	CU_ASSERT(rh_event(DP_EV_flow_reclaimed) >= taken + 2);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_check_not_sent), not_sent);
+	while (n)
+		if (filler[--n]->state == FLOW_CLOSING)
+			flow_release(rh_w->flows, filler[n]);
+	housekeeping_for(1000);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* The slot of pool "tlschk"'s member. */
 static uint32_t tlschk_slot(void)
 {
@@ -1044,6 +1081,8 @@ int test_relay_health_register(void)
 		{ "a backend in two pools, checked in one", test_member_in_two_pools },
 		{ "an ejected member whose checks fail is down", test_ejected_member_checks_fail },
 		{ "a check without a flow entry: not sent, soon again", test_check_not_sent },
+		{ "a full table of closed flows: a check takes one's entry",
+		  test_check_takes_closed_entry },
 		{ "TLS check: ServerHello or not", test_tls_check },
 		{ "TLS check: an answer in pieces, a warning alert first",
 		  test_tls_check_answer_in_pieces },
