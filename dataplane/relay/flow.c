@@ -386,10 +386,18 @@ void flow_timers_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn rtx_f
 	flow_wheel_run(&ft->wheel, ft->flows, now_ms, timers_fire, &r);
 }
 
-struct flow *flow_find_soonest(struct flow_table *ft, bool (*pick)(const struct flow *f),
-			       uint32_t max_looked)
+void flow_set_closing(struct flow_table *ft, struct flow *f, uint32_t at_ms)
 {
-	return flow_wheel_find(&ft->wheel, ft->flows, pick, max_looked);
+	f->state = FLOW_CLOSING;
+	f->expire_ms = at_ms;
+	/* Put back at its deadline whether earlier or later: the slot it goes to is marked. */
+	flow_wheel_del(&ft->wheel, ft->flows, f);
+	flow_wheel_add(&ft->wheel, ft->flows, f, flow_deadline(f));
+}
+
+struct flow *flow_closing_soonest(struct flow_table *ft, uint32_t max_looked)
+{
+	return flow_wheel_find_closing(&ft->wheel, ft->flows, max_looked);
 }
 
 uint32_t flow_count(const struct flow_table *ft)

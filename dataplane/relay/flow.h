@@ -131,10 +131,13 @@ void flow_hello_queue(struct flow_table *ft, struct flow *f);
  * FLOW_HELLO or keeping nothing leave the queue on the way. NULL when it is empty. */
 struct flow *flow_hello_oldest(struct flow_table *ft);
 
-/* The flow pick accepts whose deadline comes soonest, about (flow_wheel_find's order),
- * having looked at no more than max_looked flows; NULL when none. */
-struct flow *flow_find_soonest(struct flow_table *ft, bool (*pick)(const struct flow *f),
-			       uint32_t max_looked);
+/* f is closed (FLOW_CLOSING from now on, until it ends) and expires at at_ms: its slot
+ * on the wheel marked, so that flow_closing_soonest finds it. Again for a later time. */
+void flow_set_closing(struct flow_table *ft, struct flow *f, uint32_t at_ms);
+
+/* The FLOW_CLOSING flow whose deadline comes soonest, about (flow_wheel_find_closing's
+ * order), having looked at no more than max_looked flows; NULL when none. */
+struct flow *flow_closing_soonest(struct flow_table *ft, uint32_t max_looked);
 
 /* Flows in use, and capacity. */
 uint32_t flow_count(const struct flow_table *ft);

@@ -24,7 +24,8 @@ int flow_wheel_init(struct flow_wheel *wh, const char *name, int socket_id)
 	memset(wh, 0, sizeof(*wh));
 	wh->slot = rte_malloc_socket(name, slot_bytes, RTE_CACHE_LINE_SIZE, socket_id);
 	wh->busy = rte_zmalloc_socket(name, BUSY_BYTES, RTE_CACHE_LINE_SIZE, socket_id);
-	if (!wh->slot || !wh->busy) {
+	wh->closing = rte_zmalloc_socket(name, BUSY_BYTES, RTE_CACHE_LINE_SIZE, socket_id);
+	if (!wh->slot || !wh->busy || !wh->closing) {
 		flow_wheel_free(wh);
 		return -1;
 	}
@@ -37,22 +38,33 @@ void flow_wheel_free(struct flow_wheel *wh)
 {
 	rte_free(wh->slot);
 	rte_free(wh->busy);
+	rte_free(wh->closing);
 	memset(wh, 0, sizeof(*wh));
 }
 
 size_t flow_wheel_bytes(void)
 {
-	return sizeof(uint32_t) * FLOW_WHEEL_SLOTS + BUSY_BYTES;
+	return sizeof(uint32_t) * FLOW_WHEEL_SLOTS + 2 * BUSY_BYTES;
 }
 
-static inline void busy_set(struct flow_wheel *wh, uint32_t slot)
+static inline void bit_set(uint64_t *bits, uint32_t slot)
 {
-	wh->busy[slot >> 6] |= (uint64_t)1 << (slot & 63);
+	bits[slot >> 6] |= (uint64_t)1 << (slot & 63);
 }
 
-static inline void busy_clear(struct flow_wheel *wh, uint32_t slot)
+static inline void bit_clear(uint64_t *bits, uint32_t slot)
 {
-	wh->busy[slot >> 6] &= ~((uint64_t)1 << (slot & 63));
+	bits[slot >> 6] &= ~((uint64_t)1 << (slot & 63));
+}
+
+/* How many slots from slot on to the first whose bit is set (at most to the end of its
+ * word: the caller steps on); *set whether it is one. */
+static inline uint32_t bit_step(const uint64_t *bits, uint32_t slot, bool *set)
+{
+	uint64_t ahead = bits[slot >> 6] >> (slot & 63);
+
+	*set = ahead != 0;
+	return ahead ? (uint32_t)rte_bsf64(ahead) : 64 - (slot & 63);
 }
 
 /* The list head a link value HEAD | n names. */
@@ -79,7 +91,9 @@ void flow_wheel_add(struct flow_wheel *wh, struct flow *flows, struct flow *f, u
 		at_ms = wh->next_ms;
 	slot = at_ms & SLOT_MASK;
 	push(flows, &wh->slot[slot], HEAD | slot, f);
-	busy_set(wh, slot);
+	bit_set(wh->busy, slot);
+	if (f->state == FLOW_CLOSING)
+		bit_set(wh->closing, slot);
 }
 
 void flow_wheel_del(struct flow_wheel *wh, struct flow *flows, struct flow *f)
@@ -91,7 +105,7 @@ void flow_wheel_del(struct flow_wheel *wh, struct flow *flows, struct flow *f)
 	if (prev & HEAD) {
 		*head_of(wh, prev) = next;
 		if (next == FLOW_LINK_NONE && prev != HEAD_RUN)
-			busy_clear(wh, prev & SLOT_MASK); /* its slot's last flow */
+			bit_clear(wh->busy, prev & SLOT_MASK); /* its slot's last flow */
 	} else {
 		flows[prev].wheel_next = next;
 	}
@@ -112,7 +126,8 @@ static void run_slot(struct flow_wheel *wh, struct flow *flows, uint32_t ms, uin
 	wh->next_ms = ms + 1;
 	wh->run_head = *slot;
 	*slot = FLOW_LINK_NONE;
-	busy_clear(wh, ms & SLOT_MASK);
+	bit_clear(wh->busy, ms & SLOT_MASK);
+	bit_clear(wh->closing, ms & SLOT_MASK);
 	if (wh->run_head != FLOW_LINK_NONE)
 		flows[wh->run_head].wheel_prev = HEAD_RUN;
 	while (wh->run_head != FLOW_LINK_NONE) {
@@ -151,9 +166,9 @@ void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 		ms = now_ms - (FLOW_WHEEL_SLOTS - 1);
 	wh->started = true;
 	for (;;) {
-		uint32_t slot = ms & SLOT_MASK, left = now_ms - ms; /* slots after ms to run */
-		uint64_t ahead = wh->busy[slot >> 6] >> (slot & 63);
-		uint32_t step = ahead ? (uint32_t)rte_bsf64(ahead) : 64 - (slot & 63);
+		uint32_t left = now_ms - ms; /* slots after ms to run */
+		bool ahead;
+		uint32_t step = bit_step(wh->busy, ms & SLOT_MASK, &ahead);
 
 		if (step > left)
 			break; /* no flow waits in the rest of the run */
@@ -169,25 +184,26 @@ void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 	wh->next_ms = now_ms + 1;
 }
 
-struct flow *flow_wheel_find(const struct flow_wheel *wh, struct flow *flows,
-			     bool (*pick)(const struct flow *f), uint32_t max_looked)
+struct flow *flow_wheel_find_closing(struct flow_wheel *wh, struct flow *flows,
+				     uint32_t max_looked)
 {
 	uint32_t ms = wh->next_ms, looked = 0;
 
-	/* One revolution at most, stepping over empty slots as a run does. */
+	/* One revolution at most, stepping over slots that hold no closing flow. */
 	for (uint32_t passed = 0; passed < FLOW_WHEEL_SLOTS && looked < max_looked;) {
-		uint32_t slot = ms & SLOT_MASK;
-		uint64_t ahead = wh->busy[slot >> 6] >> (slot & 63);
-		uint32_t step = ahead ? (uint32_t)rte_bsf64(ahead) : 64 - (slot & 63);
+		bool marked;
+		uint32_t step = bit_step(wh->closing, ms & SLOT_MASK, &marked), i;
 
 		ms += step;
 		passed += step;
-		if (!ahead)
+		if (!marked)
 			continue;
-		for (uint32_t i = wh->slot[ms & SLOT_MASK]; i != FLOW_LINK_NONE && looked < max_looked;
+		for (i = wh->slot[ms & SLOT_MASK]; i != FLOW_LINK_NONE && looked < max_looked;
 		     i = flows[i].wheel_next, looked++)
-			if (pick(&flows[i]))
+			if (flows[i].state == FLOW_CLOSING)
 				return &flows[i];
+		if (i == FLOW_LINK_NONE) /* all looked at: none is closing any more */
+			bit_clear(wh->closing, ms & SLOT_MASK);
 		ms++;
 		passed++;
 	}

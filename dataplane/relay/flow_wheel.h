@@ -26,6 +26,9 @@ struct flow_wheel {
 	uint32_t *slot;          /* FLOW_WHEEL_SLOTS first flows, FLOW_LINK_NONE when empty */
 	uint64_t *busy;          /* a bit per slot, set while it holds a flow: a run steps
 				  * over 64 empty milliseconds at once */
+	uint64_t *closing;       /* a bit per slot that may hold a FLOW_CLOSING flow: set as
+				  * one goes in, cleared as the slot runs or is found to
+				  * hold none (so a full table's search passes the rest) */
 	uint32_t next_ms;        /* the first millisecond whose slot has not run: no flow
 				  * goes into an earlier one (once started) */
 	uint32_t run_head;       /* the slot being run, taken off the wheel */
@@ -53,7 +56,7 @@ static inline bool flow_wheel_linked(const struct flow *f)
 
 /* Put f (not on the wheel) in the slot of at_ms, or of next_ms when at_ms has run (or, in
  * a run, is at or before the slot being run). Before the first run every flow goes in
- * the slot of its own at_ms. */
+ * the slot of its own at_ms. A FLOW_CLOSING flow marks its slot. */
 void flow_wheel_add(struct flow_wheel *wh, struct flow *flows, struct flow *f, uint32_t at_ms);
 
 /* Take f off the wheel (no-op when it is not on it). */
@@ -67,10 +70,11 @@ void flow_wheel_del(struct flow_wheel *wh, struct flow *flows, struct flow *f);
 void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 		    flow_wheel_fn fn, void *ctx);
 
-/* The first flow pick accepts in the order the runs will come to them (the slots from the
- * next to run; a flow waits in its deadline's slot or an earlier one), having looked at
- * no more than max_looked flows; NULL when none. Not the run's own list. */
-struct flow *flow_wheel_find(const struct flow_wheel *wh, struct flow *flows,
-			     bool (*pick)(const struct flow *f), uint32_t max_looked);
+/* The first FLOW_CLOSING flow in the order the runs will come to them (the slots from
+ * the next to run, those marked as holding one only; a flow waits in its deadline's slot
+ * or an earlier one), having looked at no more than max_looked flows; NULL when none.
+ * Not the run's own list. Marks found stale are cleared. */
+struct flow *flow_wheel_find_closing(struct flow_wheel *wh, struct flow *flows,
+				     uint32_t max_looked);
 
 #endif

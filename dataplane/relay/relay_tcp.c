@@ -250,15 +250,9 @@ void relay_reset_all(struct dp_worker *w)
 	}
 }
 
-/* How many flows a full table's reclaim looks at: a closed flow waits a closing time at
- * most, so those due soonest are near the wheel's front when closed flows fill it. */
+/* How many flows a full table's reclaim looks at: only slots marked as holding a closed
+ * flow are walked, so the first one marked still so is usually it. */
 #define RECLAIM_LOOK_MAX 256
-
-/* A flow closed by both FINs acknowledged or a reset, kept only for late segments. */
-static bool closed_pick(const struct flow *f)
-{
-	return f->state == FLOW_CLOSING;
-}
 
 struct flow *relay_flow_alloc(struct dp_worker *w, uint32_t life_ms)
 {
@@ -271,7 +265,7 @@ struct flow *relay_flow_closed_soonest(struct dp_worker *w)
 	 * segments (the relay's TIME-WAIT): it takes the one due soonest, as a host gives up
 	 * TIME-WAIT state when its table of those is full. Those segments, should any come,
 	 * are dropped as a stranger's are. */
-	return flow_find_soonest(w->flows, closed_pick, RECLAIM_LOOK_MAX);
+	return flow_closing_soonest(w->flows, RECLAIM_LOOK_MAX);
 }
 
 struct flow *relay_flow_reclaim(struct dp_worker *w, struct flow *closed, uint32_t life_ms)

@@ -381,11 +381,10 @@ static void spliced_timer(struct dp_worker *w, struct flow *f)
 
 	if ((f->c.fin_acked && f->b.fin_acked) || f->c.rst || f->b.rst) {
 		/* A closed flow retransmits nothing; it leaves at its time. */
-		f->state = FLOW_CLOSING;
 		flow_rtx_disarm(w->flows, f);
-		flow_expire_set(w->flows, f,
-				relay_now(w) + (f->c.rst || f->b.rst ? rc->closing_timeout_ms / 10
-								     : rc->closing_timeout_ms));
+		flow_set_closing(w->flows, f,
+				 relay_now(w) + (f->c.rst || f->b.rst ? rc->closing_timeout_ms / 10
+								      : rc->closing_timeout_ms));
 		/* Logged as it closes, not when its entry goes a closing time later. */
 		connlog_closed(w, f);
 	} else {

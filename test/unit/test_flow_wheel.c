@@ -523,39 +523,36 @@ static void test_hello_queue_shares_fields(void)
 	flow_table_free(ft);
 }
 
-static bool pick_any(const struct flow *f)
-{
-	return f->state != FLOW_FREE;
-}
-
-static bool pick_retries(const struct flow *f)
-{
-	return f->retries != 0;
-}
-
-/* flow_find_soonest: in the order the runs come to them, across the wheel's wrap; only
- * what pick accepts; no further than it may look; flows a run passed are not found. */
-static void test_find_soonest(void)
+/* flow_closing_soonest: in the order the runs come to them, across the wheel's wrap; only
+ * closed flows, and only slots marked as holding one walked (so other flows ahead cost
+ * nothing); no further than it may look; flows a run passed are not found. */
+static void test_closing_soonest(void)
 {
 	static const uint32_t at[] = { 65530, 65600, 65540, 70000, 65550 };
 	struct flow_table *ft = table("ut_wheel_find", 16);
-	struct flow *f[RTE_DIM(at)];
+	struct flow *f[RTE_DIM(at)], *other;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
 	run(ft, 65500);
-	CU_ASSERT_PTR_NULL(flow_find_soonest(ft, pick_any, 100));
+	CU_ASSERT_PTR_NULL(flow_closing_soonest(ft, 100));
 	for (unsigned int i = 0; i < RTE_DIM(at); i++)
 		f[i] = flow_alloc(ft, at[i]);
-	CU_ASSERT_PTR_EQUAL(flow_find_soonest(ft, pick_any, 100), f[0]);
-	f[4]->retries = f[3]->retries = 1;
-	CU_ASSERT_PTR_EQUAL(flow_find_soonest(ft, pick_retries, 100), f[4]);
-	CU_ASSERT_PTR_NULL(flow_find_soonest(ft, pick_retries, 2)); /* f[0], f[2] looked at */
-	CU_ASSERT_PTR_EQUAL(flow_find_soonest(ft, pick_retries, 3), f[4]);
-	f[4]->retries = 0;
-	CU_ASSERT_PTR_EQUAL(flow_find_soonest(ft, pick_retries, 100), f[3]); /* past the wrap */
+	CU_ASSERT_PTR_NULL(flow_closing_soonest(ft, 100)); /* none closed */
+	flow_set_closing(ft, f[3], at[3]);
+	flow_set_closing(ft, f[4], at[4]);
+	CU_ASSERT_PTR_EQUAL(flow_closing_soonest(ft, 100), f[4]);
+	CU_ASSERT_PTR_EQUAL(flow_closing_soonest(ft, 1), f[4]); /* f[0], f[2] not walked */
+	other = flow_alloc(ft, at[4]); /* in f[4]'s slot, ahead of it, not closed */
+	CU_ASSERT_PTR_NULL(flow_closing_soonest(ft, 1));
+	CU_ASSERT_PTR_EQUAL(flow_closing_soonest(ft, 2), f[4]);
+	flow_release(ft, f[4]);
+	CU_ASSERT_PTR_EQUAL(flow_closing_soonest(ft, 100), f[3]); /* past the wrap */
+	flow_set_closing(ft, f[0], 65535); /* closed later than it was due: moves on */
+	CU_ASSERT_PTR_EQUAL(flow_closing_soonest(ft, 100), f[0]);
 	run(ft, 65545); /* f[0] and f[2] end */
 	CU_ASSERT_EQUAL(seen.expired, 2);
-	CU_ASSERT_PTR_EQUAL(flow_find_soonest(ft, pick_any, 100), f[4]);
+	CU_ASSERT_PTR_EQUAL(flow_closing_soonest(ft, 100), f[3]);
+	flow_release(ft, other);
 	flow_table_free(ft);
 }
 
@@ -580,7 +577,7 @@ int test_flow_wheel_register(void)
 		{ "random moves against a model: each at its first run, none lost",
 		  test_random_against_model },
 		{ "the soonest a pick accepts, across the wrap, within its looks",
-		  test_find_soonest },
+		  test_closing_soonest },
 		{ "the hello queue's links in the place of rtx_ms and b_una",
 		  test_hello_queue_shares_fields },
 		CU_TEST_INFO_NULL,

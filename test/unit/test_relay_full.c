@@ -28,8 +28,12 @@ static void fill(uint8_t state)
 
 	n_held = 0;
 	while (n_held < CAPACITY_MAX && (f = flow_alloc(rh_w->flows, rh_w->now_ms + 60000))) {
-		f->state = state;
-		flow_expire_set(rh_w->flows, f, (uint32_t)rh_w->now_ms + 5000 - n_held);
+		if (state == FLOW_CLOSING) {
+			flow_set_closing(rh_w->flows, f, (uint32_t)rh_w->now_ms + 5000 - n_held);
+		} else {
+			f->state = state;
+			flow_expire_set(rh_w->flows, f, (uint32_t)rh_w->now_ms + 5000 - n_held);
+		}
 		held[n_held++] = f;
 	}
 	CU_ASSERT_EQUAL(flow_count(rh_w->flows), flow_capacity(rh_w->flows));

@@ -772,7 +772,7 @@ static void test_check_takes_closed_entry(void)
 	for (unsigned int t = 0; t < 200; t++) {
 		while (n < RTE_DIM(filler) &&
 		       (filler[n] = flow_alloc(rh_w->flows, rh_w->now_ms + 1000000)) != NULL)
-			filler[n++]->state = FLOW_CLOSING;
+			flow_set_closing(rh_w->flows, filler[n++], rh_w->now_ms + 1000000);
 		if (flow_count(rh_w->flows) == n)
 			break;
 		housekeeping_for(10);
