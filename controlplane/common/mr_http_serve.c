@@ -47,13 +47,16 @@ static int left_ms(uint64_t deadline_ms)
 #define MR_HTTP_BODY_FIRST (64u * 1024) /* a body is rendered into this first */
 
 /* The request's head, waited for MR_HTTP_READ_MS in all (not per byte: a client sending
- * a byte at a time would else hold the serving thread for minutes): its status (200, 404
- * or 400). */
+ * a byte at a time would else hold the serving thread for minutes): its status (200, 404,
+ * 400, or 431 past MR_HTTP_HEAD_MAX). The head is read whole: closing with some of it
+ * unread would reset the connection and lose the answer (a scraper's bearer token makes
+ * a head of a few KB). */
 static int read_request(int fd)
 {
 	uint64_t deadline = mr_clock_ms() + MR_HTTP_READ_MS;
-	char req[1024];
+	char req[MR_HTTP_HEAD_MAX + 1];
 	size_t len = 0;
+	bool whole = false;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	while (len < sizeof(req) - 1 && poll(&p, 1, left_ms(deadline)) > 0) {
@@ -63,28 +66,36 @@ static int read_request(int fd)
 			break;
 		len += (size_t)n;
 		req[len] = '\0';
-		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
+		whole = strstr(req, "\r\n\r\n") || strstr(req, "\n\n");
+		if (whole)
 			break;
 	}
 	req[len] = '\0';
+	if (!whole && len == sizeof(req) - 1)
+		return 431;
 	if (strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET / ", 6) == 0)
 		return 200;
 	return strncmp(req, "GET ", 4) == 0 ? 404 : 400;
 }
 
-/* Write what fits until deadline_ms: a reader that does not read is dropped then. */
-static void write_all(int fd, const char *p, size_t len, uint64_t deadline_ms)
+/* Write it all, or give up once the reader has taken nothing for MR_HTTP_WRITE_MS or the
+ * whole took MR_HTTP_WRITE_MAX_MS: a scraper far away reads a large body in many round
+ * trips, one that stopped reading is dropped. Whether all of it went. */
+static bool write_all(int fd, const char *p, size_t len, uint64_t until_ms)
 {
 	struct pollfd pf = { .fd = fd, .events = POLLOUT };
+	uint64_t stall = mr_clock_ms() + MR_HTTP_WRITE_MS;
 
-	while (len && poll(&pf, 1, left_ms(deadline_ms)) > 0) {
+	while (len && poll(&pf, 1, left_ms(stall < until_ms ? stall : until_ms)) > 0) {
 		ssize_t n = write(fd, p, len);
 
 		if (n <= 0)
-			return;
+			return false;
 		p += n;
 		len -= (size_t)n;
+		stall = mr_clock_ms() + MR_HTTP_WRITE_MS;
 	}
+	return len == 0;
 }
 
 static const char *status_text(int status)
@@ -93,6 +104,7 @@ static const char *status_text(int status)
 	case 200: return "OK";
 	case 404: return "Not Found";
 	case 400: return "Bad Request";
+	case 431: return "Request Header Fields Too Large";
 	default: return "Internal Server Error";
 	}
 }
@@ -125,10 +137,11 @@ void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_f
 	snprintf(head, sizeof(head), "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		 "Connection: close\r\n\r\n", status, status_text(status), content_type,
 		 status == 200 ? len : 0);
-	deadline = mr_clock_ms() + MR_HTTP_WRITE_MS;
-	write_all(fd, head, strlen(head), deadline);
-	if (status == 200)
-		write_all(fd, body, len, deadline);
+	deadline = mr_clock_ms() + MR_HTTP_WRITE_MAX_MS;
+	if (write_all(fd, head, strlen(head), deadline) && status == 200 &&
+	    !write_all(fd, body, len, deadline))
+		mr_log(MR_LOG_WARN, "an HTTP client stopped reading: its answer of %zu bytes is "
+		       "cut short", len);
 	free(body);
 	close(fd);
 }
