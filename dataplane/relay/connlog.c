@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -160,12 +162,21 @@ static bool refusal_allowed(struct dp_worker *w, struct connlog_worker *cl)
 	return true;
 }
 
+void connlog_stopping(struct dp_worker *w, uint64_t until_tsc)
+{
+	if (w->connlog)
+		w->connlog->wait_until_tsc = until_tsc;
+}
+
 static void put(struct dp_worker *w, struct connlog_worker *cl, struct connlog_rec *r)
 {
 	r->suppressed = cl->suppressed;
-	if (rte_ring_sp_enqueue_elem(cl->ring, r, sizeof(*r)) != 0) {
-		dp_event(w, DP_EV_connlog_dropped);
-		return;
+	while (rte_ring_sp_enqueue_elem(cl->ring, r, sizeof(*r)) != 0) {
+		if (rte_rdtsc() >= cl->wait_until_tsc) {
+			dp_event(w, DP_EV_connlog_dropped);
+			return;
+		}
+		rte_pause(); /* stopping: the logging thread empties the ring meanwhile */
 	}
 	cl->suppressed = 0;
 	dp_event(w, DP_EV_connlog_queued);

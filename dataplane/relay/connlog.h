@@ -69,11 +69,18 @@ struct connlog_worker {
 	uint64_t second;            /* the second refused_left counts for */
 	uint32_t refused_left;      /* refusals this second may still log */
 	uint32_t suppressed;        /* refusals not logged since the last one that was */
+	uint64_t wait_until_tsc;    /* until then a record finding the ring full waits for
+				     * room (connlog_stopping); 0: it is dropped at once */
 };
 
 /* Set up w->connlog for flows entries of the flow table, a ring of `ring` records (a
  * power of 2). 0, or -1 when out of memory. */
 int connlog_worker_init(struct dp_worker *w, uint32_t flows, uint32_t ring);
+
+/* Worker w is stopping and ends every connection it holds at once: until until_tsc (the
+ * TSC), a record that finds the ring full waits for the logging thread to make room
+ * rather than being dropped. 0 ends that. */
+void connlog_stopping(struct dp_worker *w, uint64_t until_tsc);
 
 /* Release w->connlog (the logging thread must have stopped reading its ring). */
 void connlog_worker_free(struct dp_worker *w);

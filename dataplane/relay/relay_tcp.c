@@ -233,6 +233,9 @@ void relay_flow_expire(struct dp_worker *w, struct flow *f)
 
 void relay_reset_all(struct dp_worker *w)
 {
+	/* Every open connection ends here at once, far more records than the log's ring
+	 * holds: they wait for the logging thread (2 s at most) rather than being lost. */
+	connlog_stopping(w, rte_rdtsc() + 2 * rte_get_tsc_hz());
 	for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
 		struct flow *f = flow_at(w->flows, i);
 

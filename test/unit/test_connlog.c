@@ -5,8 +5,10 @@
  * member, bytes and packets each way; a refused one its reason; a full ring drops and
  * counts; refusals past the rate are counted and told in the next record; the record's
  * JSON line reads back with any name bytes the parser accepts. */
+#include <pthread.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -193,6 +195,45 @@ static void test_ring_full_and_rate(void)
 	CU_ASSERT_EQUAL(r[0].suppressed, 50);
 }
 
+/* The logging thread: takes what the ring holds, a few records a millisecond, until it
+ * has *arg records or 2 s pass. */
+static void *slow_reader(void *arg)
+{
+	unsigned int *want = arg, got = 0;
+	uint64_t until = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
+	struct connlog_rec r[8];
+
+	while (got < *want && rte_get_timer_cycles() < until) {
+		got += take(r, 8);
+		rte_delay_us_sleep(1000);
+	}
+	*want = got;
+	return NULL;
+}
+
+/* A stopping worker ends all its connections at once, more than the ring holds: their
+ * records wait for the logging thread to make room instead of being dropped. */
+static void test_stopping_waits_for_room(void)
+{
+	uint64_t dropped = rh_event(DP_EV_connlog_dropped);
+	const uint8_t src[4] = { 10, 0, 0, 9 };
+	unsigned int got = 100;
+	pthread_t th;
+
+	empty_ring();
+	rh_w->now_ms = (rh_w->now_ms / 1000 + 1) * 1000; /* a new second: 100 may be logged */
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, slow_reader, &got) == 0);
+	connlog_stopping(rh_w, rte_get_timer_cycles() + 2 * rte_get_timer_hz());
+	for (int i = 0; i < 100; i++)
+		connlog_refused(rh_w, src, false, (uint16_t)(3000 + i), 443, 0,
+				DP_DROP_stopped);
+	connlog_stopping(rh_w, 0);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(got, 100);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_connlog_dropped), dropped);
+	empty_ring();
+}
+
 /* Every byte a name may hold (letters, digits, '-', '.', '_') comes back from the JSON
  * line as it went in; so does an IPv6 client. */
 static void test_format_names(void)
@@ -234,6 +275,7 @@ int test_connlog_register(void)
 		{ "a spliced connection closed by FINs", test_spliced_connection },
 		{ "a refused connection and its reason", test_refused_connection },
 		{ "bytes past 4 GiB", test_bytes_past_4gib },
+		{ "a stopping worker's records wait for room", test_stopping_waits_for_room },
 		{ "ring full and refusal rate: counted", test_ring_full_and_rate },
 		{ "JSON lines: names, IPv6, sizes", test_format_names },
 		CU_TEST_INFO_NULL,
