@@ -49,6 +49,10 @@ static void render_turn(struct mr_metrics_text *o, const struct cp_mesh *m)
 		  offsetof(struct turn_stats, failures) },
 		{ "turn_auth_failures_total", "Requests refused for their credentials.",
 		  offsetof(struct turn_stats, auth_failures) },
+		{ "turn_refusals_total", "Refreshes and CreatePermissions refused, asked again.",
+		  offsetof(struct turn_stats, refusals) },
+		{ "turn_attempts_lost_total", "ConnectionAttempts taken that no data connection followed.",
+		  offsetof(struct turn_stats, attempts_lost) },
 	};
 
 	family(o, "turn_allocated", "gauge", "1 while the allocation on a TURN server stands.");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The Prometheus endpoint: GET /metrics on metrics.listen, answered by the control thread
- * (mgmt_server polls its socket beside the control socket), never by a worker. The text
+ * The Prometheus endpoint: GET /metrics on metrics.listen, answered by a thread of its
+ * own (mgmt_server starts it), never by a worker or the control socket's thread. The text
  * exposition format 0.0.4: counters end in _total, base units, labels for reasons, ports,
  * listeners, pools and members; pools and members by name, so they keep counting across
  * live reloads.
@@ -16,8 +16,7 @@
 /* The listening socket of metrics.listen (non-blocking), or -1 with err. */
 int mgmt_metrics_listen(const struct mr_metrics_conf *m, char *err, size_t errlen);
 
-/* Accept one scraper on listen_fd and answer it (bounded waits: a slow scraper cannot
- * hold the control thread more than about a second). */
+/* Accept one scraper on listen_fd and answer it (bounded waits: mr_http_serve.h). */
 void mgmt_metrics_serve(const struct dp_appliance *app, int listen_fd);
 
 /* The metrics of app as exposition text in buf (NUL-terminated); its length, or 0 when
