@@ -55,7 +55,7 @@ static void turn_attempt(void *arg, struct turn_client *t, uint32_t id,
 			 const struct stun_addr *peer)
 {
 	struct cp_mesh *m = arg;
-	struct mr_ctl_bind b = { .server_port = htons(t->conf.port) };
+	struct mr_ctl_bind b = { .server_port = htons(t->server_port) };
 	char source[64], req[MR_CTL_BIND_TEXT_MAX];
 	uint16_t port;
 	int len = turn_client_connection_bind(t, id, b.msg, sizeof(b.msg), b.tid);
@@ -67,7 +67,7 @@ static void turn_attempt(void *arg, struct turn_client *t, uint32_t id,
 		why = "its ConnectionBind does not fit a BIND request (credentials too long)";
 	else if (cp_conn_local(&t->conn, source, sizeof(source), &port) < 0)
 		why = "the control connection's own address is unknown";
-	else if (inet_pton(AF_INET, t->conf.address, &b.server) != 1 ||
+	else if (inet_pton(AF_INET, t->server, &b.server) != 1 ||
 		 inet_pton(AF_INET, source, &b.source) != 1)
 		why = "the data plane opens RFC 6062 data connections over IPv4 only";
 	if (!why) {
@@ -324,7 +324,7 @@ static void status_turn(const struct turn_client *t, FILE *out, bool first)
 		"\"allocations\":%llu,\"refreshes\":%llu,\"permissions\":%llu,"
 		"\"connection_attempts\":%llu,\"attempts_refused\":%llu,"
 		"\"failures\":%llu,\"auth_failures\":%llu,"
-		"\"stale_nonces\":%llu,\"refusals\":%llu,\"attempts_lost\":%llu,"
+		"\"stale_nonces\":%llu,\"refusals\":%llu,\"attempts_lost\":%llu,\"redirects\":%llu,"
 		"\"last_allocate_ms\":%lld,\"last_recovery_ms\":%lld}",
 		first ? "" : ",", t->conf.name, t->network_name, turn_state_name(t->state), relayed,
 		(unsigned long long)t->stats.allocations, (unsigned long long)t->stats.refreshes,
@@ -333,7 +333,7 @@ static void status_turn(const struct turn_client *t, FILE *out, bool first)
 		(unsigned long long)t->stats.attempts_refused,
 		(unsigned long long)t->stats.failures, (unsigned long long)t->stats.auth_failures,
 		(unsigned long long)t->stats.stale_nonces, (unsigned long long)t->stats.refusals,
-		(unsigned long long)t->stats.attempts_lost,
+		(unsigned long long)t->stats.attempts_lost, (unsigned long long)t->stats.redirects,
 		(long long)t->stats.last_allocate_ms, (long long)t->stats.last_recovery_ms);
 }
 

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "mr_log.h"
+#include "turn_auth.h"
 #include "turn_permission.h"
 
 #define TURN_MSG_MAX 1500
@@ -46,6 +47,14 @@ int turn_addr_parse(const char *address, uint16_t port, struct stun_addr *a)
 	return 0;
 }
 
+/* The configured server is the one connected to. */
+static void server_reset(struct turn_client *t)
+{
+	snprintf(t->server, sizeof(t->server), "%s", t->conf.address);
+	t->server_port = t->conf.port;
+	t->redirected = false;
+}
+
 int turn_client_init(struct turn_client *t, const struct mr_turn_server_conf *conf,
 		     const char *user, const char *password, const struct mr_turn_conf *tc,
 		     const struct turn_events *ev, char *err, size_t errlen)
@@ -60,6 +69,7 @@ int turn_client_init(struct turn_client *t, const struct mr_turn_server_conf *co
 		t->ev = *ev;
 	cp_conn_init(&t->conn);
 	cp_backoff_reset(&t->backoff);
+	server_reset(t);
 	t->state = TURN_WAITING;
 	if (conf->transport == MR_TURN_TLS) {
 		t->tls = cp_conn_tls_context(conf->ca_file, err, errlen);
@@ -91,6 +101,7 @@ static void turn_fail(struct turn_client *t, int64_t now_ms, bool auth, const ch
 	cp_conn_close(&t->conn);
 	t->tx.active = false;
 	t->n_connect = 0;
+	server_reset(t); /* the next attempt asks the configured server again */
 	if (t->stopping) {
 		t->state = TURN_STOPPED;
 		return;
@@ -134,25 +145,6 @@ static void put_request_body(const struct turn_client *t, struct stun_builder *b
 	}
 }
 
-/* USERNAME, REALM, NONCE and the integrity the server asked for (RFC 8489 9.2.4). */
-static void put_credentials(const struct turn_client *t, struct stun_builder *b)
-{
-	if (!t->authed)
-		return;
-	if (t->sha256) {
-		stun_put_attr(b, STUN_ATTR_PASSWORD_ALGORITHMS, t->pw_algs, t->pw_algs_len);
-		stun_put_password_algorithm(b, STUN_PW_SHA256);
-	}
-	stun_put_string(b, STUN_ATTR_USERNAME, t->user);
-	stun_put_string(b, STUN_ATTR_REALM, t->realm);
-	stun_put_string(b, STUN_ATTR_NONCE, t->nonce);
-	if (t->sha256)
-		stun_put_integrity_sha256(b, t->key, t->keylen);
-	else
-		stun_put_integrity(b, t->key, t->keylen);
-	stun_put_fingerprint(b);
-}
-
 /* (Re)send the request in t->tx with the credentials as they are now. */
 static void send_tx(struct turn_client *t, int64_t now_ms)
 {
@@ -163,7 +155,7 @@ static void send_tx(struct turn_client *t, int64_t now_ms)
 	stun_new_tid(t->tx.tid);
 	stun_build_start(&b, buf, sizeof(buf), t->tx.method, STUN_REQUEST, t->tx.tid);
 	put_request_body(t, &b);
-	put_credentials(t, &b);
+	turn_auth_put(t, &b);
 	len = stun_build_finish(&b);
 	t->tx.active = true;
 	t->tx.sent_with_auth = t->authed;
@@ -215,8 +207,9 @@ static void begin_connect(struct turn_client *t, int64_t now_ms)
 {
 	t->attempt_ms = now_ms;
 	t->authed = false;
-	if (cp_conn_open(&t->conn, t->conf.address, t->conf.port, t->tls,
-			 t->conf.server_name) < 0) {
+	/* A certificate is checked for the configured name, the alternate's too (RFC 8489
+	 * 10: without ALTERNATE-DOMAIN, the domain the client was given). */
+	if (cp_conn_open(&t->conn, t->server, t->server_port, t->tls, t->conf.server_name) < 0) {
 		turn_fail(t, now_ms, false, "%s", t->conn.error);
 		return;
 	}
@@ -265,41 +258,6 @@ int turn_client_tick(struct turn_client *t, int64_t now_ms)
 short turn_client_events(const struct turn_client *t)
 {
 	return t->conn.state == CP_CONN_CLOSED ? 0 : cp_conn_events(&t->conn);
-}
-
-/* 401/438: take realm, nonce and the offered algorithms; false when they are unusable. */
-static bool take_challenge(struct turn_client *t, const struct stun_msg *m)
-{
-	bool offers_sha256 = false;
-
-	if (!m->has_nonce || (!m->has_realm && !t->authed))
-		return false;
-	if (m->has_realm)
-		snprintf(t->realm, sizeof(t->realm), "%s", m->realm);
-	snprintf(t->nonce, sizeof(t->nonce), "%s", m->nonce);
-	/* SHA-256 only with the RFC 8489 nonce cookie: it proves the list was not stripped. */
-	for (unsigned int i = 0; i < m->n_pw_algs; i++)
-		offers_sha256 |= m->pw_algs[i] == STUN_PW_SHA256;
-	offers_sha256 &= strncmp(m->nonce, "obMatJos2", 9) == 0 &&
-			 m->pw_algs_raw_len <= sizeof(t->pw_algs);
-	t->sha256 = offers_sha256;
-	if (offers_sha256) {
-		memcpy(t->pw_algs, m->pw_algs_raw, m->pw_algs_raw_len);
-		t->pw_algs_len = m->pw_algs_raw_len;
-	}
-	t->keylen = stun_long_term_key(offers_sha256 ? STUN_PW_SHA256 : STUN_PW_MD5, t->user,
-				       t->realm, t->password, t->key);
-	t->authed = true;
-	return true;
-}
-
-static bool integrity_ok(const struct turn_client *t, const struct stun_msg *m)
-{
-	if (!t->authed)
-		return true; /* nothing to check against before the first challenge */
-	if (m->has_integrity_sha256)
-		return stun_check_integrity_sha256(m, t->key, t->keylen);
-	return m->has_integrity && stun_check_integrity(m, t->key, t->keylen);
 }
 
 /* Half the granted lifetime, or sooner when configured so. */
@@ -382,19 +340,43 @@ static void succeeded(struct turn_client *t, const struct stun_msg *m, int64_t n
 	}
 }
 
+/* A 300 (Try Alternate) to our Allocate (RFC 8656 7.2, RFC 8489 10): the allocation is
+ * asked of the server it names, at once and once; failing there, of ours again. */
+static void try_alternate(struct turn_client *t, const struct stun_addr *alt, int64_t now_ms)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(alt->family, alt->ip, ip, sizeof(ip))) {
+		turn_fail(t, now_ms, false, "300 Try Alternate to an address not understood");
+		return;
+	}
+	cp_conn_close(&t->conn);
+	t->tx.active = false;
+	snprintf(t->server, sizeof(t->server), "%s", ip);
+	t->server_port = alt->port;
+	t->redirected = true;
+	t->stats.redirects++;
+	mr_log(MR_LOG_NOTICE, "TURN %s: sent to %s port %u (300 Try Alternate)", t->conf.name,
+	       ip, alt->port);
+	begin_connect(t, now_ms);
+}
+
 /* A refused request: decide between retrying, giving up the request, or starting over. */
 static void refused(struct turn_client *t, const struct stun_msg *m, int64_t now_ms)
 {
 	uint16_t method = t->tx.method;
 
-	if (m->error_code == 401 && !t->tx.sent_with_auth && take_challenge(t, m)) {
+	if (m->error_code == 401 && !t->tx.sent_with_auth && turn_auth_take_challenge(t, m)) {
 		send_tx(t, now_ms);
-	} else if (m->error_code == 438 && t->tx.stale < TURN_STALE_MAX && take_challenge(t, m)) {
+	} else if (m->error_code == 438 && t->tx.stale < TURN_STALE_MAX && turn_auth_take_challenge(t, m)) {
 		unsigned int stale = t->tx.stale + 1;
 
 		t->stats.stale_nonces++;
 		send_tx(t, now_ms);
 		t->tx.stale = stale;
+	} else if (m->error_code == 300 && method == TURN_ALLOCATE && m->has_alternate &&
+		   !t->redirected) {
+		try_alternate(t, &m->alternate, now_ms);
 	} else if (m->error_code == 401) {
 		turn_fail(t, now_ms, true, "credentials refused (401 %s): check the user and "
 			  "password for this server", m->reason);
@@ -497,7 +479,7 @@ static void on_message(struct turn_client *t, const struct stun_msg *m, int64_t 
 		refused(t, m, now_ms);
 		return;
 	}
-	if (!integrity_ok(t, m)) {
+	if (!turn_auth_integrity_ok(t, m)) {
 		turn_fail(t, now_ms, false, "%s answer failed its integrity check",
 			  stun_method_name(m->method));
 		return;
@@ -546,25 +528,6 @@ void turn_client_handle(struct turn_client *t, short revents, int64_t now_ms)
 		turn_fail(t, now_ms, false, "the server closed the connection");
 	else
 		next_request(t, now_ms);
-}
-
-int turn_client_connection_bind(const struct turn_client *t, uint32_t id, uint8_t *buf,
-				size_t cap, uint8_t tid[STUN_TID_LEN])
-{
-	struct stun_builder b;
-
-	stun_new_tid(tid);
-	stun_build_start(&b, buf, cap, TURN_CONNECTION_BIND, STUN_REQUEST, tid);
-	stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, id);
-	put_credentials(t, &b);
-	return stun_build_finish(&b);
-}
-
-bool turn_client_bind_ok(const struct turn_client *t, const struct stun_msg *msg,
-			 const uint8_t tid[STUN_TID_LEN])
-{
-	return msg->method == TURN_CONNECTION_BIND && msg->cls == STUN_SUCCESS &&
-	       memcmp(msg->tid, tid, STUN_TID_LEN) == 0 && integrity_ok(t, msg);
 }
 
 void turn_client_stop(struct turn_client *t, int64_t now_ms)

@@ -63,6 +63,7 @@ struct turn_stats {
 	uint64_t auth_failures, failures, stale_nonces;
 	uint64_t refusals;          /* Refreshes and CreatePermissions refused (asked again) */
 	uint64_t attempts_lost;     /* ConnectionAttempts taken that no BIND could follow */
+	uint64_t redirects;         /* 300 Try Alternate followed */
 	int64_t last_allocate_ms;   /* connect to allocation, the last time */
 	int64_t last_recovery_ms;   /* allocation lost to allocated again, the last time */
 };
@@ -86,6 +87,11 @@ struct turn_client {
 	uint32_t lifetime_s;         /* asked for */
 	uint32_t refresh_s;          /* refresh at least this often; 0: half the lifetime */
 	SSL_CTX *tls;                /* owned; NULL for plain TCP */
+	char server[48];             /* where the connection goes: conf's address, or the
+				      * ALTERNATE-SERVER a 300 to an Allocate named */
+	uint16_t server_port;
+	bool redirected;             /* server is such an alternate: a failure goes back to
+				      * conf's, and a second 300 is not followed */
 	struct cp_conn conn;
 	enum turn_state state;
 	struct turn_events ev;

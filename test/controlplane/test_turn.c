@@ -27,6 +27,8 @@ enum script {
 	SCRIPT_REFRESH_500,  /* as SCRIPT_SHA256, but every Refresh is refused with 500 */
 	SCRIPT_PERM_403,     /* ... a CreatePermission for several peers, or for 10.0.0.66,
 			      * refused with 403 (RFC 8656 9.1: a forbidden peer) */
+	SCRIPT_REDIRECT,     /* every request answered 300 Try Alternate, naming
+			      * 127.0.0.1:alternate_port */
 };
 
 /* A ConnectionAttempt indication the server sends after its Allocate success, or just
@@ -49,6 +51,7 @@ struct server {
 	int requests;
 	int permissions_asked[3]; /* CreatePermissions: for several peers, for one allowed,
 				   * for the forbidden one */
+	uint16_t alternate_port;  /* SCRIPT_REDIRECT's */
 };
 
 static const char nonce1[] = "obMatJos2AAAAAAAfirst-nonce";
@@ -134,6 +137,22 @@ static void succeed(int fd, const struct server *s, const struct stun_msg *m,
 		send_attempts(fd, s, false);
 }
 
+/* 300 Try Alternate to m, naming 127.0.0.1:port. */
+static void redirect(int fd, const struct stun_msg *m, uint16_t port)
+{
+	struct stun_addr alt = { .family = AF_INET, .ip = { 127, 0, 0, 1 }, .port = port };
+	struct stun_builder b;
+	uint8_t buf[128];
+	int len;
+
+	stun_build_start(&b, buf, sizeof(buf), m->method, STUN_ERROR, m->tid);
+	stun_put_error_code(&b, 300, "Try Alternate");
+	stun_put_addr(&b, STUN_ATTR_ALTERNATE_SERVER, &alt);
+	len = stun_build_finish(&b);
+	if (len > 0)
+		send(fd, buf, (size_t)len, MSG_NOSIGNAL);
+}
+
 /* How many attributes of type the message of len bytes in buf carries. */
 static unsigned int count_attrs(const uint8_t *buf, int len, uint16_t type)
 {
@@ -185,6 +204,8 @@ static void *serve(void *arg)
 		s->saw_algorithm_echo |= authed && m.n_pw_algs == 2;
 		if (s->script == SCRIPT_NO_AUTH)
 			succeed(fd, s, &m, NULL);
+		else if (s->script == SCRIPT_REDIRECT)
+			redirect(fd, &m, s->alternate_port);
 		else if (!m.has_integrity_sha256 && !m.has_integrity)
 			answer(fd, &m, STUN_ERROR, 401, nonce1, NULL, false);
 		else if (s->script == SCRIPT_REFUSE || !authed)
@@ -484,6 +505,39 @@ static void test_answer_read_past_deadline(void)
 	run_with(SCRIPT_SHA256, &t, &s, NULL, 0, then_answer_read_late);
 }
 
+/* A 300 Try Alternate to the Allocate: the allocation is made on the server it names,
+ * and its data connections go there too. */
+static void test_try_alternate(void)
+{
+	struct mr_turn_server_conf sc = { .name = "fake", .relay_protocol = 6,
+					  .address = "127.0.0.1" };
+	struct mr_turn_conf tc = { .lifetime_s = 600 };
+	struct server front = { 0 }, alt = { 0 };
+	pthread_t th_front, th_alt;
+	struct turn_client t;
+	char err[128];
+
+	server_start(&alt, SCRIPT_SHA256, &th_alt);
+	front.alternate_port = alt.port;
+	server_start(&front, SCRIPT_REDIRECT, &th_front);
+	front.alternate_port = alt.port; /* server_start zeroed it */
+	sc.port = front.port;
+	CU_ASSERT_EQUAL_FATAL(turn_client_init(&t, &sc, "gw", "pw", &tc, NULL, err, sizeof(err)), 0);
+	drive(&t);
+	CU_ASSERT_EQUAL(t.state, TURN_ALLOCATED);
+	CU_ASSERT_EQUAL(t.stats.redirects, 1);
+	CU_ASSERT(t.redirected && t.server_port == alt.port);
+	CU_ASSERT_EQUAL(front.requests, 1);
+	CU_ASSERT(alt.saw_sha256);
+	turn_client_free(&t);
+	shutdown(alt.listen_fd, SHUT_RDWR); /* an accept still waiting returns */
+	shutdown(front.listen_fd, SHUT_RDWR);
+	pthread_join(th_alt, NULL);
+	pthread_join(th_front, NULL);
+	close(alt.listen_fd);
+	close(front.listen_fd);
+}
+
 /* What meshrelay-cp would send its data plane. */
 struct binds {
 	unsigned int n;
@@ -653,6 +707,7 @@ int test_turn_register(void)
 		{ "a forbidden peer: the others asked alone and permitted",
 		  test_permission_forbidden_peer },
 		{ "an answer read after its deadline is not silence", test_answer_read_past_deadline },
+		{ "300 Try Alternate: allocated on the server it names", test_try_alternate },
 		CU_TEST_INFO_NULL,
 	};
 
