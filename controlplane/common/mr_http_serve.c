@@ -98,6 +98,21 @@ static bool write_all(int fd, const char *p, size_t len, uint64_t until_ms)
 	return len == 0;
 }
 
+/* A request refused before all of it was read: what it still sends is read and dropped
+ * (for MR_HTTP_READ_MS at most) after our side is shut, so that closing does not reset the
+ * connection and lose the answer. */
+static void drain_input(int fd)
+{
+	uint64_t deadline = mr_clock_ms() + MR_HTTP_READ_MS;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char sink[4096];
+
+	shutdown(fd, SHUT_WR);
+	for (unsigned int i = 0; i < 64 && poll(&p, 1, left_ms(deadline)) > 0; i++)
+		if (read(fd, sink, sizeof(sink)) <= 0)
+			break;
+}
+
 static const char *status_text(int status)
 {
 	switch (status) {
@@ -110,7 +125,7 @@ static const char *status_text(int status)
 }
 
 void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_fn render,
-		       void *ctx, size_t max_body)
+		       void *ctx, size_t max_body, unsigned int write_max_ms)
 {
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	char head[200];
@@ -137,11 +152,13 @@ void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_f
 	snprintf(head, sizeof(head), "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		 "Connection: close\r\n\r\n", status, status_text(status), content_type,
 		 status == 200 ? len : 0);
-	deadline = mr_clock_ms() + MR_HTTP_WRITE_MAX_MS;
+	deadline = mr_clock_ms() + write_max_ms;
 	if (write_all(fd, head, strlen(head), deadline) && status == 200 &&
 	    !write_all(fd, body, len, deadline))
 		mr_log(MR_LOG_WARN, "an HTTP client stopped reading: its answer of %zu bytes is "
 		       "cut short", len);
 	free(body);
+	if (status != 200)
+		drain_input(fd);
 	close(fd);
 }

@@ -24,6 +24,7 @@ static int route_cmp(const void *a, const void *b)
 unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_config *conf,
 				 struct mr_remote_gateway_conf *out, unsigned int max)
 {
+	static unsigned int skipped; /* IPv6 relays left out: warned of once, then quieter */
 	unsigned int n = 0;
 
 	memset(out, 0, max * sizeof(*out)); /* compared whole by the caller: no stray bytes */
@@ -42,9 +43,9 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
 			if (!rl->tcp || strcmp(rl->network, d->own.network) != 0)
 				continue;
 			if (strchr(rl->address, ':')) { /* the schema would refuse all of them */
-				mr_log(MR_LOG_WARN, "discovery: gateway %s's relay %s is IPv6: not "
-				       "routed (other gateways are reached over IPv4 only)", g->id,
-				       rl->address);
+				mr_log(skipped++ ? MR_LOG_DEBUG : MR_LOG_WARN, "discovery: gateway %s's "
+				       "relay %s is IPv6: not routed (other gateways are reached over "
+				       "IPv4 only)", g->id, rl->address);
 				continue;
 			}
 			snprintf(out[n].id, sizeof(out[n].id), "%s", g->id);

@@ -79,6 +79,18 @@ static unsigned int learned_imports(struct cp *cp, struct cp_import *out, unsign
 	return n;
 }
 
+/* The data plane applied our configuration: its file is kept as what to go back to. */
+static void note_applied(struct cp *cp)
+{
+	if (cp->link.pushed != cp->conf.generation || cp->conf.generation == 0 ||
+	    (cp->accepted.file_text && strcmp(cp->accepted.file_text, cp->conf.file_text) == 0))
+		return;
+	cp_conf_free(&cp->accepted);
+	if (cp_conf_copy(&cp->accepted, &cp->conf) < 0)
+		mr_log(MR_LOG_WARN, "out of memory: a file the data plane refuses later could not "
+		       "be taken back");
+}
+
 /* Discovery saw the other gateways change: what they offer (relayed addresses and the
  * names their networks export) becomes pushed routes. */
 static void learned(void *arg)
@@ -106,7 +118,8 @@ static void learned(void *arg)
 	} else if (rc > 0) {
 		mr_log(MR_LOG_NOTICE, "%u remote gateway route(s) and %u imported name(s) learned: "
 		       "generation %u", n, n_imports, cp->conf.generation);
-		cp_link_push(&cp->link, &cp->conf, mr_clock_ms());
+		if (cp_link_push(&cp->link, &cp->conf, mr_clock_ms()) == 0)
+			note_applied(cp);
 	}
 }
 
@@ -163,6 +176,7 @@ static void adopt(struct cp *cp, struct cp_conf *next)
 	struct cp_conf prev = cp->conf;
 
 	cp->conf = *next;
+	note_applied(cp); /* before what discovery adds to it is pushed (and maybe refused) */
 	apply_log_settings(&cp->conf.conf);
 	if (mesh_needs_restart(cp, &prev.conf)) {
 		cp_mesh_stop(&cp->mesh);
@@ -208,18 +222,6 @@ static void reload(struct cp *cp)
 	}
 	mr_log(MR_LOG_NOTICE, "reloaded %s as generation %u", cp->opts.config, next.generation);
 	adopt(cp, &next);
-}
-
-/* The data plane applied our configuration: its file is kept as what to go back to. */
-static void note_applied(struct cp *cp)
-{
-	if (cp->link.pushed != cp->conf.generation || cp->conf.generation == 0 ||
-	    (cp->accepted.file_text && strcmp(cp->accepted.file_text, cp->conf.file_text) == 0))
-		return;
-	cp_conf_free(&cp->accepted);
-	if (cp_conf_copy(&cp->accepted, &cp->conf) < 0)
-		mr_log(MR_LOG_WARN, "out of memory: a file the data plane refuses later could not "
-		       "be taken back");
 }
 
 /*
@@ -355,8 +357,9 @@ static int run(struct cp *cp)
 			cp_link_lost(&cp->link, mr_clock_ms(), "the data plane closed the connection");
 		cp_mesh_handle(&cp->mesh, pfd + 3, n_mesh, mr_clock_ms());
 		if (pfd[2].revents & POLLIN)
+			/* In this loop: TURN, discovery and the link wait meanwhile. */
 			mr_http_serve_one(cp->metrics_fd, MR_METRICS_CONTENT_TYPE, render_metrics, cp,
-					  CP_METRICS_MAX);
+					  CP_METRICS_MAX, MR_HTTP_WRITE_MS);
 		if (pfd[0].revents)
 			running = handle_signals(cp);
 	}

@@ -160,6 +160,9 @@ static void send_tx(struct turn_client *t, int64_t now_ms)
 	t->tx.active = true;
 	t->tx.sent_with_auth = t->authed;
 	t->tx.deadline_ms = now_ms + TURN_TX_TIMEOUT_MS;
+	/* Not past the allocation's end: a short lifetime is over before Ti. */
+	if (t->state == TURN_ALLOCATED && t->expires_ms > now_ms && t->expires_ms < t->tx.deadline_ms)
+		t->tx.deadline_ms = t->expires_ms;
 	if (len < 0 || cp_conn_send(&t->conn, buf, (size_t)len) < 0)
 		turn_fail(t, now_ms, false, "%s: %s", stun_method_name(t->tx.method),
 			  len < 0 ? "request does not fit" : t->conn.error);

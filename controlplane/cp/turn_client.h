@@ -112,7 +112,7 @@ struct turn_client {
 				      * (RFC 8656 9.1: one of the other family fails the whole
 				      * request with 443, one forbidden with 403) */
 	uint32_t perm_forbidden;     /* peers (bit per conf.peers index) refused with 403
-				      * when asked alone: left out until the next allocation */
+				      * when asked alone: left out until the round's end */
 	bool perm_alone;             /* a 403 came for several peers: each is asked alone */
 	unsigned int perm_next;      /* ... and this one is asked next */
 	unsigned int perm_refusals;  /* CreatePermissions refused in a row (not 403) */

@@ -21,17 +21,23 @@ static unsigned int perm_peer_from(const struct turn_client *t, unsigned int i)
 	return i;
 }
 
-void turn_perm_reset(struct turn_client *t)
+/* Every configured peer of the relayed address's family counted, none forbidden. */
+static void peers_count(struct turn_client *t)
 {
 	struct stun_addr peer;
 
 	t->perm_forbidden = 0;
-	t->perm_alone = false;
-	t->perm_refusals = 0;
 	t->n_perm_peers = 0;
 	for (unsigned int i = 0; i < t->conf.n_peers; i++)
 		t->n_perm_peers += perm_peer(t, i, &peer);
 	t->perm_next = perm_peer_from(t, 0);
+}
+
+void turn_perm_reset(struct turn_client *t)
+{
+	t->perm_alone = false;
+	t->perm_refusals = 0;
+	peers_count(t);
 }
 
 void turn_perm_put_peers(const struct turn_client *t, struct stun_builder *b)
@@ -45,7 +51,8 @@ void turn_perm_put_peers(const struct turn_client *t, struct stun_builder *b)
 }
 
 /* A CreatePermission answered: asked alone, the next peer at once; else the round is
- * done until the next. */
+ * done until the next, which asks the peers forbidden in this one again (a server's
+ * policy may change while the allocation lasts). */
 static void round_next(struct turn_client *t, int64_t now_ms)
 {
 	if (t->perm_alone) {
@@ -54,7 +61,7 @@ static void round_next(struct turn_client *t, int64_t now_ms)
 			t->permission_due_ms = now_ms;
 			return;
 		}
-		t->perm_next = perm_peer_from(t, 0);
+		peers_count(t);
 	}
 	t->permission_due_ms = now_ms + TURN_PERMISSION_REFRESH_MS;
 }
@@ -77,7 +84,8 @@ void turn_perm_refused(struct turn_client *t, const struct stun_msg *m, int64_t 
 		t->perm_next = perm_peer_from(t, 0);
 		t->permission_due_ms = now_ms;
 	} else if (m->error_code == 403 && t->perm_next < t->conf.n_peers) {
-		mr_log(MR_LOG_ERR, "TURN %s: peer %s forbidden by the server (403 %s): left out",
+		mr_log(MR_LOG_ERR, "TURN %s: peer %s forbidden by the server (403 %s): left out "
+		       "until the next round",
 		       t->conf.name, t->conf.peers[t->perm_next], m->reason);
 		t->perm_forbidden |= 1u << t->perm_next;
 		t->n_perm_peers--;

@@ -3,8 +3,9 @@
  * The permissions of a TURN allocation (RFC 8656 9): which configured peers are asked
  * for, one CreatePermission for all of them every TURN_PERMISSION_REFRESH_MS, and what a
  * refusal does. A 403 for several peers (one the server forbids fails the whole request)
- * has each asked alone from then on, and a peer refused alone is left out, so that the
- * others keep their permissions; any other refusal is asked again soon, backing off.
+ * has each asked alone from then on, and a peer refused alone is left out of that round
+ * (asked again at the next), so that the others keep their permissions; any other
+ * refusal is asked again soon, backing off.
  * The turn_client's perm_* fields are this module's; turn_client.c calls it.
  */
 #ifndef TURN_PERMISSION_H

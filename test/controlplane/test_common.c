@@ -369,7 +369,8 @@ static void test_scrape_trickle_bounded(void)
 	CU_ASSERT_FATAL(connect(t.fd, (struct sockaddr *)&sa, len) == 0);
 	CU_ASSERT_FATAL(pthread_create(&th, NULL, trickle_request, &t) == 0);
 	start = mr_clock_ms();
-	mr_http_serve_one(listen_fd, MR_METRICS_CONTENT_TYPE, render_ok, NULL, 4096);
+	mr_http_serve_one(listen_fd, MR_METRICS_CONTENT_TYPE, render_ok, NULL, 4096,
+			  MR_HTTP_WRITE_MS);
 	took = mr_clock_ms() - start;
 	/* Bounded by its own limit, well short of the 2.6 s the request takes to arrive. */
 	CU_ASSERT(took < 2 * MR_HTTP_READ_MS + MR_HTTP_WRITE_MS);
@@ -429,7 +430,8 @@ static struct slurp scrape_with(const char *req, size_t want, size_t max_body)
 	CU_ASSERT_FATAL(connect(s.fd, (struct sockaddr *)&sa, len) == 0);
 	CU_ASSERT_FATAL(send(s.fd, req, strlen(req), 0) == (ssize_t)strlen(req));
 	CU_ASSERT_FATAL(pthread_create(&th, NULL, slurp_answer, &s) == 0);
-	mr_http_serve_one(listen_fd, MR_METRICS_CONTENT_TYPE, render_big, &want, max_body);
+	mr_http_serve_one(listen_fd, MR_METRICS_CONTENT_TYPE, render_big, &want, max_body,
+			  MR_HTTP_WRITE_MAX_MS);
 	pthread_join(th, NULL);
 	close(s.fd);
 	close(listen_fd);

@@ -455,8 +455,14 @@ static bool permissions_done(const struct turn_client *t)
 	return t->stats.permissions >= 2 || t->state != TURN_ALLOCATED;
 }
 
+static bool permissions_done_twice(const struct turn_client *t)
+{
+	return t->stats.permissions >= 4 || t->state != TURN_ALLOCATED;
+}
+
 /* One peer the server forbids: the request for all three is refused (403), each is then
- * asked alone, and only the forbidden one goes without. */
+ * asked alone, and only the forbidden one goes without; the next round asks it again
+ * (the server's policy may have changed), alone, as the others. */
 static void then_one_peer_forbidden(struct turn_client *t, struct server *s)
 {
 	CU_ASSERT_EQUAL_FATAL(t->state, TURN_ALLOCATED);
@@ -465,9 +471,14 @@ static void then_one_peer_forbidden(struct turn_client *t, struct server *s)
 	CU_ASSERT_EQUAL(s->permissions_asked[0], 1);
 	CU_ASSERT_EQUAL(s->permissions_asked[1], 2);
 	CU_ASSERT_EQUAL(s->permissions_asked[2], 1);
-	CU_ASSERT_EQUAL(t->perm_forbidden, 1u << 1);
-	CU_ASSERT_EQUAL(t->n_perm_peers, 2);
+	CU_ASSERT(t->perm_alone);
+	CU_ASSERT_EQUAL(t->n_perm_peers, 3); /* the round over: all asked for again next */
 	CU_ASSERT(t->permission_due_ms > (int64_t)mr_clock_ms() + TURN_PERMISSION_REFRESH_MS / 2);
+	t->permission_due_ms = (int64_t)mr_clock_ms();
+	pump(t, permissions_done_twice);
+	CU_ASSERT_EQUAL(t->stats.permissions, 4);
+	CU_ASSERT_EQUAL(s->permissions_asked[0], 1);
+	CU_ASSERT_EQUAL(s->permissions_asked[2], 2);
 }
 
 static void test_permission_forbidden_peer(void)
@@ -488,8 +499,10 @@ static void then_answer_read_late(struct turn_client *t, struct server *s)
 	(void)s;
 	CU_ASSERT_EQUAL_FATAL(t->state, TURN_ALLOCATED);
 	t->refresh_due_ms = now;
+	t->expires_ms = now + 20000; /* a short lifetime: waited for no longer than it lasts */
 	turn_client_tick(t, now); /* the Refresh goes out */
 	CU_ASSERT_FATAL(t->tx.active && t->tx.method == TURN_REFRESH);
+	CU_ASSERT_EQUAL(t->tx.deadline_ms, now + 20000);
 	usleep(200 * 1000);       /* answered meanwhile, not read */
 	turn_client_tick(t, t->tx.deadline_ms);
 	CU_ASSERT_EQUAL(t->state, TURN_ALLOCATED);
