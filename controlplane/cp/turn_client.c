@@ -135,7 +135,7 @@ static void put_request_body(const struct turn_client *t, struct stun_builder *b
 		stun_put_u32(b, STUN_ATTR_LIFETIME, t->tx.lifetime);
 		break;
 	case TURN_CREATE_PERMISSION:
-		turn_perm_put_peers(t, b);
+		turn_perm_put_peers(&t->perm, b);
 		break;
 	case TURN_CONNECT:
 		stun_put_xor_addr(b, STUN_ATTR_XOR_PEER_ADDRESS, &t->tx.peer);
@@ -194,7 +194,7 @@ static void next_request(struct turn_client *t, int64_t now_ms)
 		t->tx.method = TURN_REFRESH;
 		t->tx.lifetime = t->lifetime_s;
 		send_tx(t, now_ms);
-	} else if (t->n_perm_peers && now_ms >= t->permission_due_ms) {
+	} else if (t->perm.n_asked && now_ms >= t->perm.due_ms) {
 		start_tx(t, TURN_CREATE_PERMISSION, now_ms);
 	} else if (t->n_connect) {
 		memset(&t->tx, 0, sizeof(t->tx));
@@ -250,8 +250,8 @@ int turn_client_tick(struct turn_client *t, int64_t now_ms)
 		due = earliest(due, t->tx.deadline_ms);
 	if (t->state == TURN_ALLOCATED && !t->tx.active) {
 		due = earliest(due, t->refresh_due_ms);
-		if (t->n_perm_peers)
-			due = earliest(due, t->permission_due_ms);
+		if (t->perm.n_asked)
+			due = earliest(due, t->perm.due_ms);
 		if (t->n_connect)
 			due = now_ms;
 	}
@@ -272,6 +272,24 @@ static int64_t refresh_delay_ms(const struct turn_client *t, uint32_t lifetime)
 	return every && every < half ? every : half;
 }
 
+/* The configured peers of the relayed address's family, asked for from now_ms (RFC 8656
+ * 9.1: one of the other family would fail the whole request with 443). */
+static void allocated_peers(struct turn_client *t, int64_t now_ms)
+{
+	struct stun_addr peers[MR_TURN_MAX_PEERS];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < t->conf.n_peers && n < MR_TURN_MAX_PEERS; i++)
+		if (turn_addr_parse(t->conf.peers[i], 0, &peers[n]) == 0 &&
+		    peers[n].family == t->relayed.family)
+			n++;
+	if (n < t->conf.n_peers)
+		mr_log(MR_LOG_WARN, "TURN %s: %u peer(s) of the other address family left out: "
+		       "the relay is %s", t->conf.name, t->conf.n_peers - n,
+		       t->relayed.family == AF_INET6 ? "IPv6" : "IPv4");
+	turn_perm_reset(&t->perm, t->conf.name, peers, n, now_ms);
+}
+
 static void allocated(struct turn_client *t, const struct stun_msg *m, int64_t now_ms)
 {
 	char relayed[64], mapped[64] = "?";
@@ -281,16 +299,11 @@ static void allocated(struct turn_client *t, const struct stun_msg *m, int64_t n
 		return;
 	}
 	t->relayed = m->relayed[0];
-	turn_perm_reset(t);
-	if (t->n_perm_peers < t->conf.n_peers)
-		mr_log(MR_LOG_WARN, "TURN %s: %u peer(s) of the other address family left out: "
-		       "the relay is %s", t->conf.name, t->conf.n_peers - t->n_perm_peers,
-		       t->relayed.family == AF_INET6 ? "IPv6" : "IPv4");
+	allocated_peers(t, now_ms);
 	t->mapped = m->mapped;
 	t->lifetime = m->lifetime;
 	t->expires_ms = now_ms + (int64_t)m->lifetime * 1000;
 	t->refresh_due_ms = now_ms + refresh_delay_ms(t, m->lifetime);
-	t->permission_due_ms = now_ms;
 	t->state = TURN_ALLOCATED;
 	t->stats.allocations++;
 	t->stats.last_allocate_ms = now_ms - t->attempt_ms;
@@ -327,10 +340,10 @@ static void succeeded(struct turn_client *t, const struct stun_msg *m, int64_t n
 		mr_log(MR_LOG_DEBUG, "TURN %s: refreshed, lifetime %u s", t->conf.name, t->lifetime);
 		break;
 	case TURN_CREATE_PERMISSION:
-		turn_perm_answered(t, now_ms);
+		turn_perm_answered(&t->perm, now_ms);
 		if (t->stats.permissions++ == 0)
 			mr_log(MR_LOG_INFO, "TURN %s: permission for %u peer(s)", t->conf.name,
-			       t->n_perm_peers);
+			       t->perm.n_asked);
 		break;
 	case TURN_CONNECT:
 		t->stats.connects++;
@@ -389,7 +402,8 @@ static void refused(struct turn_client *t, const struct stun_msg *m, int64_t now
 		turn_fail(t, now_ms, false, "%s: allocation gone (437 %s)",
 			  stun_method_name(method), m->reason);
 	} else if (method == TURN_CREATE_PERMISSION) {
-		turn_perm_refused(t, m, now_ms);
+		t->stats.refusals++;
+		turn_perm_refused(&t->perm, m, now_ms);
 	} else if (method == TURN_REFRESH && t->state == TURN_ALLOCATED &&
 		   now_ms + TURN_RETRY_MS < t->expires_ms) {
 		/* A server's passing trouble ends no allocation that still has time. */

@@ -22,13 +22,11 @@
 #include "cp_conn.h"
 #include "mr_config.h"
 #include "stun_msg.h"
+#include "turn_permission.h"
 
 #define TURN_TX_TIMEOUT_MS 39500        /* an unanswered request drops the connection
 					 * (RFC 8489 6.2.2: Ti over a stream) */
 #define TURN_SETUP_TIMEOUT_MS 10000     /* the TCP or TLS connection not set up: given up */
-#define TURN_PERMISSION_REFRESH_MS 120000 /* permissions last 300 s (RFC 8656 9) */
-#define TURN_RETRY_MS 5000              /* a refused Refresh or CreatePermission: asked
-					 * again this soon (doubling while refused) */
 #define TURN_AUTH_BACKOFF_FIRST_MS 1000 /* wrong credentials: retry, but slowly */
 #define TURN_AUTH_BACKOFF_MAX_MS 60000
 #define TURN_MAX_CONNECTS 8
@@ -107,20 +105,12 @@ struct turn_client {
 
 	struct turn_tx tx;
 	struct stun_addr relayed;    /* valid in TURN_ALLOCATED */
-	unsigned int n_perm_peers;   /* configured peers of relayed's family that the server
-				      * did not forbid: the ones a permission is asked for
-				      * (RFC 8656 9.1: one of the other family fails the whole
-				      * request with 443, one forbidden with 403) */
-	uint32_t perm_forbidden;     /* peers (bit per conf.peers index) refused with 403
-				      * when asked alone: left out until the round's end */
-	bool perm_alone;             /* a 403 came for several peers: each is asked alone */
-	unsigned int perm_next;      /* ... and this one is asked next */
-	unsigned int perm_refusals;  /* CreatePermissions refused in a row (not 403) */
+	struct turn_perm perm;       /* the allocation's permissions (turn_permission.h) */
 	int64_t expires_ms;          /* the granted lifetime ends: a refused Refresh is
 				      * asked again until then */
 	struct stun_addr mapped;
 	uint32_t lifetime;           /* granted */
-	int64_t refresh_due_ms, permission_due_ms;
+	int64_t refresh_due_ms;
 	struct stun_addr connect_queue[TURN_MAX_CONNECTS];
 	unsigned int n_connect;
 

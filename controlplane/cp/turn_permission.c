@@ -1,105 +1,102 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "turn_permission.h"
 
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
 #include "mr_log.h"
 
-/* Whether configured peer i is one a permission is asked for (of the relayed address's
- * family, not forbidden by the server); its address in *peer. */
-static bool perm_peer(const struct turn_client *t, unsigned int i, struct stun_addr *peer)
+/* Whether peer i is asked for this round. */
+static bool asked(const struct turn_perm *p, unsigned int i)
 {
-	return turn_addr_parse(t->conf.peers[i], 0, peer) == 0 &&
-	       peer->family == t->relayed.family && !(t->perm_forbidden & (1u << i));
+	return !(p->forbidden & (1u << i));
 }
 
-/* The first peer asked for from index i on, or conf.n_peers when none is left. */
-static unsigned int perm_peer_from(const struct turn_client *t, unsigned int i)
+/* The first peer asked for from index i on, or n_peers when none is left. */
+static unsigned int asked_from(const struct turn_perm *p, unsigned int i)
 {
-	struct stun_addr peer;
-
-	while (i < t->conf.n_peers && !perm_peer(t, i, &peer))
+	while (i < p->n_peers && !asked(p, i))
 		i++;
 	return i;
 }
 
-/* Every configured peer of the relayed address's family counted, none forbidden. */
-static void peers_count(struct turn_client *t)
+/* A new round: every peer asked for, none forbidden. */
+static void round_start(struct turn_perm *p)
 {
-	struct stun_addr peer;
-
-	t->perm_forbidden = 0;
-	t->n_perm_peers = 0;
-	for (unsigned int i = 0; i < t->conf.n_peers; i++)
-		t->n_perm_peers += perm_peer(t, i, &peer);
-	t->perm_next = perm_peer_from(t, 0);
+	p->forbidden = 0;
+	p->n_asked = p->n_peers;
+	p->next = 0;
 }
 
-void turn_perm_reset(struct turn_client *t)
+void turn_perm_reset(struct turn_perm *p, const char *server, const struct stun_addr *peers,
+		     unsigned int n, int64_t now_ms)
 {
-	t->perm_alone = false;
-	t->perm_refusals = 0;
-	peers_count(t);
+	memset(p, 0, sizeof(*p));
+	p->n_peers = n < MR_TURN_MAX_PEERS ? n : MR_TURN_MAX_PEERS;
+	memcpy(p->peers, peers, p->n_peers * sizeof(p->peers[0]));
+	p->server = server;
+	p->due_ms = now_ms;
+	round_start(p);
 }
 
-void turn_perm_put_peers(const struct turn_client *t, struct stun_builder *b)
+void turn_perm_put_peers(const struct turn_perm *p, struct stun_builder *b)
 {
-	for (unsigned int i = 0; i < t->conf.n_peers; i++) {
-		struct stun_addr peer;
-
-		if (perm_peer(t, i, &peer) && (!t->perm_alone || i == t->perm_next))
-			stun_put_xor_addr(b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
-	}
+	for (unsigned int i = 0; i < p->n_peers; i++)
+		if (asked(p, i) && (!p->alone || i == p->next))
+			stun_put_xor_addr(b, STUN_ATTR_XOR_PEER_ADDRESS, &p->peers[i]);
 }
 
 /* A CreatePermission answered: asked alone, the next peer at once; else the round is
  * done until the next, which asks the peers forbidden in this one again (a server's
  * policy may change while the allocation lasts). */
-static void round_next(struct turn_client *t, int64_t now_ms)
+static void round_next(struct turn_perm *p, int64_t now_ms)
 {
-	if (t->perm_alone) {
-		t->perm_next = perm_peer_from(t, t->perm_next + 1);
-		if (t->perm_next < t->conf.n_peers) {
-			t->permission_due_ms = now_ms;
+	if (p->alone) {
+		p->next = asked_from(p, p->next + 1);
+		if (p->next < p->n_peers) {
+			p->due_ms = now_ms;
 			return;
 		}
-		peers_count(t);
+		round_start(p);
 	}
-	t->permission_due_ms = now_ms + TURN_PERMISSION_REFRESH_MS;
+	p->due_ms = now_ms + TURN_PERMISSION_REFRESH_MS;
 }
 
-void turn_perm_answered(struct turn_client *t, int64_t now_ms)
+void turn_perm_answered(struct turn_perm *p, int64_t now_ms)
 {
-	t->perm_refusals = 0;
-	round_next(t, now_ms);
+	p->refusals = 0;
+	round_next(p, now_ms);
 }
 
-void turn_perm_refused(struct turn_client *t, const struct stun_msg *m, int64_t now_ms)
+void turn_perm_refused(struct turn_perm *p, const struct stun_msg *m, int64_t now_ms)
 {
+	char peer[INET6_ADDRSTRLEN] = "?";
 	int64_t delay;
 
-	t->stats.refusals++;
-	if (m->error_code == 403 && !t->perm_alone && t->n_perm_peers > 1) {
+	if (m->error_code == 403 && !p->alone && p->n_asked > 1) {
 		mr_log(MR_LOG_WARN, "TURN %s: permission refused: 403 %s; asking for each peer "
-		       "alone", t->conf.name, m->reason);
-		t->perm_alone = true;
-		t->perm_next = perm_peer_from(t, 0);
-		t->permission_due_ms = now_ms;
-	} else if (m->error_code == 403 && t->perm_next < t->conf.n_peers) {
+		       "alone", p->server, m->reason);
+		p->alone = true;
+		p->next = asked_from(p, 0);
+		p->due_ms = now_ms;
+	} else if (m->error_code == 403 && p->next < p->n_peers) {
+		inet_ntop(p->peers[p->next].family, p->peers[p->next].ip, peer, sizeof(peer));
 		mr_log(MR_LOG_ERR, "TURN %s: peer %s forbidden by the server (403 %s): left out "
-		       "until the next round",
-		       t->conf.name, t->conf.peers[t->perm_next], m->reason);
-		t->perm_forbidden |= 1u << t->perm_next;
-		t->n_perm_peers--;
-		t->perm_alone = true;
-		round_next(t, now_ms);
+		       "until the next round", p->server, peer, m->reason);
+		p->forbidden |= 1u << p->next;
+		p->n_asked--;
+		p->alone = true;
+		round_next(p, now_ms);
 	} else {
 		/* The permissions given last time hold for 300 s: asked again soon, less
 		 * often while the server keeps refusing. */
-		delay = (int64_t)TURN_RETRY_MS << (t->perm_refusals < 5 ? t->perm_refusals : 5);
+		delay = (int64_t)TURN_RETRY_MS << (p->refusals < 5 ? p->refusals : 5);
 		if (delay > TURN_PERMISSION_REFRESH_MS)
 			delay = TURN_PERMISSION_REFRESH_MS;
-		t->perm_refusals++;
-		t->permission_due_ms = now_ms + delay;
+		p->refusals++;
+		p->due_ms = now_ms + delay;
 		mr_log(MR_LOG_ERR, "TURN %s: permission refused: %d %s; asked again in %lld ms",
-		       t->conf.name, m->error_code, m->reason, (long long)delay);
+		       p->server, m->error_code, m->reason, (long long)delay);
 	}
 }

@@ -471,10 +471,10 @@ static void then_one_peer_forbidden(struct turn_client *t, struct server *s)
 	CU_ASSERT_EQUAL(s->permissions_asked[0], 1);
 	CU_ASSERT_EQUAL(s->permissions_asked[1], 2);
 	CU_ASSERT_EQUAL(s->permissions_asked[2], 1);
-	CU_ASSERT(t->perm_alone);
-	CU_ASSERT_EQUAL(t->n_perm_peers, 3); /* the round over: all asked for again next */
-	CU_ASSERT(t->permission_due_ms > (int64_t)mr_clock_ms() + TURN_PERMISSION_REFRESH_MS / 2);
-	t->permission_due_ms = (int64_t)mr_clock_ms();
+	CU_ASSERT(t->perm.alone);
+	CU_ASSERT_EQUAL(t->perm.n_asked, 3); /* the round over: all asked for again next */
+	CU_ASSERT(t->perm.due_ms > (int64_t)mr_clock_ms() + TURN_PERMISSION_REFRESH_MS / 2);
+	t->perm.due_ms = (int64_t)mr_clock_ms();
 	pump(t, permissions_done_twice);
 	CU_ASSERT_EQUAL(t->stats.permissions, 4);
 	CU_ASSERT_EQUAL(s->permissions_asked[0], 1);

@@ -70,7 +70,7 @@ static int pump(struct probe *p, bool (*done)(const struct probe *), int64_t dea
 		if (now >= deadline)
 			return -1;
 		if (p->want_connect && p->turn.state == TURN_ALLOCATED && !p->turn.tx.active &&
-		    p->turn.permission_due_ms > now) {
+		    p->turn.perm.due_ms > now) {
 			turn_client_connect(&p->turn, &p->peer);
 			p->want_connect = false;
 		}
@@ -82,7 +82,7 @@ static int pump(struct probe *p, bool (*done)(const struct probe *), int64_t dea
 
 static bool is_allocated(const struct probe *p)
 {
-	return p->turn.state == TURN_ALLOCATED && p->turn.permission_due_ms > (int64_t)mr_clock_ms();
+	return p->turn.state == TURN_ALLOCATED && p->turn.perm.due_ms > (int64_t)mr_clock_ms();
 }
 static bool has_connected(const struct probe *p) { return p->connected; }
 static bool has_attempt(const struct probe *p) { return p->attempted; }
