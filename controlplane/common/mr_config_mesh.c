@@ -5,6 +5,7 @@
  * (learned by meshrelay-cp from discovery, or written by hand). Parsed after the routing
  * sections, whose network names they refer to.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,59 @@ static int cfg_remote_gateway(struct cfg_ctx *ctx, const config_setting_t *g,
 	return 0;
 }
 
+/* A gateway's place in a sort by network, address and port (the file's index last). */
+struct gw_key {
+	int network;
+	uint32_t addr;
+	uint16_t port;
+	unsigned int index;
+};
+
+static int gw_key_cmp(const void *a, const void *b)
+{
+	const struct gw_key *x = a, *y = b;
+
+	if (x->network != y->network)
+		return x->network < y->network ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* One gateway of a network listed twice (the same address and port, however spelt, under
+ * two ids) would be one peer under two entries: its share of clients doubled, its
+ * counters shown twice. Sorted, not compared pairwise: the list may hold 65,536. -1 with
+ * the later one named. */
+static int cfg_gateways_distinct(struct cfg_ctx *ctx, const config_setting_t *list,
+				 const struct mr_config *c)
+{
+	struct gw_key *k = calloc(c->n_remote_gateways + 1, sizeof(*k));
+	int rc = 0;
+
+	if (!k)
+		return cfg_fail(ctx, list, "out of memory");
+	for (unsigned int i = 0; i < c->n_remote_gateways; i++) {
+		const struct mr_remote_gateway_conf *g = &c->remote_gateways[i];
+
+		k[i].network = g->network;
+		inet_pton(AF_INET, g->address, &k[i].addr); /* the schema took it as IPv4 */
+		k[i].port = g->port;
+		k[i].index = i;
+	}
+	qsort(k, c->n_remote_gateways, sizeof(*k), gw_key_cmp);
+	for (unsigned int i = 1; i < c->n_remote_gateways && rc == 0; i++)
+		if (gw_key_cmp(&k[i - 1], &k[i]) != 0 && k[i - 1].network == k[i].network &&
+		    k[i - 1].addr == k[i].addr && k[i - 1].port == k[i].port)
+			rc = cfg_fail(ctx, config_setting_get_elem(list, k[i].index),
+				      "gateway '%s' has the address and port of gateway '%s'",
+				      c->remote_gateways[k[i].index].id,
+				      c->remote_gateways[k[i - 1].index].id);
+	free(k);
+	return rc;
+}
+
 static int cfg_remote_gateways(struct cfg_ctx *ctx, const config_setting_t *root,
 			       struct mr_config *c)
 {
@@ -266,6 +320,8 @@ static int cfg_remote_gateways(struct cfg_ctx *ctx, const config_setting_t *root
 		if (cfg_remote_gateway(ctx, config_setting_get_elem(list, i), c,
 				       &c->remote_gateways[i]) < 0)
 			return -1;
+	if (list && rc == 0 && cfg_gateways_distinct(ctx, list, c) < 0)
+		return -1;
 	return rc;
 }
 

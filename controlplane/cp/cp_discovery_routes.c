@@ -9,23 +9,32 @@
 #include "mr_log.h"
 #include "mr_routes.h"
 
+/* By network, relayed address and port, then id: one relay registered under two ids (a
+ * gateway back under a new id while its old lease lives) comes out once, as the first. */
 static int route_cmp(const void *a, const void *b)
 {
 	const struct mr_remote_gateway_conf *x = a, *y = b;
 	int c = x->network - y->network;
 
 	if (!c)
-		c = strcmp(x->id, y->id);
-	if (!c)
 		c = strcmp(x->address, y->address);
-	return c ? c : (int)x->port - (int)y->port;
+	if (!c)
+		c = (int)x->port - (int)y->port;
+	return c ? c : strcmp(x->id, y->id);
+}
+
+static bool same_relay(const struct mr_remote_gateway_conf *x,
+		       const struct mr_remote_gateway_conf *y)
+{
+	return x->network == y->network && x->port == y->port &&
+	       strcmp(x->address, y->address) == 0;
 }
 
 unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_config *conf,
 				 struct mr_remote_gateway_conf *out, unsigned int max)
 {
 	static unsigned int skipped; /* IPv6 relays left out: warned of once, then quieter */
-	unsigned int n = 0;
+	unsigned int n = 0, kept = 0;
 
 	memset(out, 0, max * sizeof(*out)); /* compared whole by the caller: no stray bytes */
 	for (unsigned int i = 0; i < d->n_gateways; i++) {
@@ -56,7 +65,11 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
 		}
 	}
 	qsort(out, n, sizeof(*out), route_cmp);
-	return n;
+	for (unsigned int i = 0; i < n; i++) /* the schema refuses a relay listed twice */
+		if (!kept || !same_relay(&out[kept - 1], &out[i]))
+			out[kept++] = out[i];
+	memset(out + kept, 0, (n - kept) * sizeof(*out));
+	return kept;
 }
 
 /* Whether conf routes the service's name itself (a route of the file, not an import;

@@ -132,6 +132,10 @@ static void test_mesh_refusals(void)
 		  "missing required setting 'port'" },
 		{ "gateways = ( { id = \"g\"; network = \"red\"; address = \"fd00::5\"; port = 1; } );",
 		  "'fd00::5': other gateways are reached over IPv4 only" },
+		{ "gateways = ( { id = \"a\"; network = \"red\"; address = \"10.0.0.5\"; port = 7; },\n"
+		  "  { id = \"b\"; network = \"red\"; address = \"10.0.0.6\"; port = 7; },\n"
+		  "  { id = \"c\"; network = \"red\"; address = \"10.0.0.5\"; port = 7; } );",
+		  "gateway 'c' has the address and port of gateway 'a'" },
 		{ "gateways = ( { id = \"g\"; network = \"red\"; address = \"10.0.0.5\"; port = 1; "
 		  "via = 2; } );", "unknown setting 'via'" },
 	};
@@ -668,12 +672,17 @@ static void test_routes_from_registrations(void)
 	CU_ASSERT_EQUAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":["
 			      "{\"network\":\"blue\",\"server\":\"b\",\"transport\":\"tcp\","
 			      "\"address\":\"10.0.0.6\",\"port\":6}]}", g), 0);
+	g = &d.gateways[d.n_gateways++]; /* red's relay again, under a new id (an old lease) */
+	CU_ASSERT_EQUAL(parse("/meshrelay/networks/red/gateways/gw-red-2",
+			      "{\"id\":\"gw-red-2\",\"network\":\"red\",\"relays\":["
+			      "{\"network\":\"blue\",\"server\":\"b\",\"transport\":\"tcp\","
+			      "\"address\":\"10.0.0.6\",\"port\":6}]}", g), 0);
 	g = &d.gateways[d.n_gateways++]; /* a network this gateway does not know */
 	CU_ASSERT_EQUAL(parse("/meshrelay/networks/pink/gateways/p",
 			      "{\"id\":\"p\",\"network\":\"pink\",\"relays\":["
 			      "{\"network\":\"blue\",\"server\":\"b\",\"transport\":\"tcp\","
 			      "\"address\":\"10.0.0.5\",\"port\":5}]}", g), 0);
-	CU_ASSERT_EQUAL_FATAL(cp_discovery_routes(&d, &c, out, 8), 2);
+	CU_ASSERT_EQUAL_FATAL(cp_discovery_routes(&d, &c, out, 8), 2); /* red's once */
 	CU_ASSERT_STRING_EQUAL(out[0].id, "gw-red-1"); /* sorted by network: red (1) first */
 	CU_ASSERT_EQUAL(out[0].network, 1);
 	CU_ASSERT_EQUAL(out[0].port, 6);
