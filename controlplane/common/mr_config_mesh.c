@@ -298,8 +298,8 @@ static int cfg_gateways_distinct(struct cfg_ctx *ctx, const config_setting_t *li
 	}
 	qsort(k, c->n_remote_gateways, sizeof(*k), gw_key_cmp);
 	for (unsigned int i = 1; i < c->n_remote_gateways && rc == 0; i++)
-		if (gw_key_cmp(&k[i - 1], &k[i]) != 0 && k[i - 1].network == k[i].network &&
-		    k[i - 1].addr == k[i].addr && k[i - 1].port == k[i].port)
+		if (k[i - 1].network == k[i].network && k[i - 1].addr == k[i].addr &&
+		    k[i - 1].port == k[i].port)
 			rc = cfg_fail(ctx, config_setting_get_elem(list, k[i].index),
 				      "gateway '%s' has the address and port of gateway '%s'",
 				      c->remote_gateways[k[i].index].id,

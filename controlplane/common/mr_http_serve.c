@@ -98,9 +98,9 @@ static bool write_all(int fd, const char *p, size_t len, uint64_t until_ms)
 	return len == 0;
 }
 
-/* A request refused before all of it was read: what it still sends is read and dropped
- * (for MR_HTTP_READ_MS at most) after our side is shut, so that closing does not reset the
- * connection and lose the answer. */
+/* A request refused for a head too long, before all of it was read: what it still sends
+ * is read and dropped (for MR_HTTP_READ_MS at most) after our side is shut, so that
+ * closing does not reset the connection and lose the answer. */
 static void drain_input(int fd)
 {
 	uint64_t deadline = mr_clock_ms() + MR_HTTP_READ_MS;
@@ -158,7 +158,7 @@ void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_f
 		mr_log(MR_LOG_WARN, "an HTTP client stopped reading: its answer of %zu bytes is "
 		       "cut short", len);
 	free(body);
-	if (status != 200)
+	if (status == 431)
 		drain_input(fd);
 	close(fd);
 }

@@ -118,8 +118,7 @@ static void learned(void *arg)
 	} else if (rc > 0) {
 		mr_log(MR_LOG_NOTICE, "%u remote gateway route(s) and %u imported name(s) learned: "
 		       "generation %u", n, n_imports, cp->conf.generation);
-		if (cp_link_push(&cp->link, &cp->conf, mr_clock_ms()) == 0)
-			note_applied(cp);
+		cp_link_push(&cp->link, &cp->conf, mr_clock_ms());
 	}
 }
 

@@ -384,7 +384,8 @@ static void refused(struct turn_client *t, const struct stun_msg *m, int64_t now
 
 	if (m->error_code == 401 && !t->tx.sent_with_auth && turn_auth_take_challenge(t, m)) {
 		send_tx(t, now_ms);
-	} else if (m->error_code == 438 && t->tx.stale < TURN_STALE_MAX && turn_auth_take_challenge(t, m)) {
+	} else if (m->error_code == 438 && t->tx.stale < TURN_STALE_MAX &&
+		   turn_auth_take_challenge(t, m)) {
 		unsigned int stale = t->tx.stale + 1;
 
 		t->stats.stale_nonces++;
