@@ -3,10 +3,10 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
 # a bounded time: the classifier's (sni_parse, sni_mangle, dns_msg, proxy_v2), the data plane's packet path
 # (dp_frames) and IPv6 neighbour discovery, listener and too-big error codecs (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json), HTTP
-# response parser (http), control protocol wire format (ctl: headers, BIND, PONG) and the
+# response parser (http), the scrape endpoint's request heads (http_req), control protocol wire format (ctl: headers, BIND, PONG) and the
 # discovery store's gateway registrations (disc).
 # Exit status: 0 when no target found anything.
-#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|ctl|disc|all]
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|ctl|disc|all]
 #                   [--keep-corpus] [--out DIR]      (default build-fuzz/)
 set -euo pipefail
 
@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 	--target) target=$2; shift 2 ;;
 	--keep-corpus) keep_corpus=1; shift ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|ctl|disc|all]" \
+	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|http_req|ctl|disc|all]" \
 		"[--keep-corpus] [--out DIR]" >&2
 	   exit 2 ;;
 	esac
@@ -44,8 +44,8 @@ fi
 [ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
 
 case "$target" in
-all) targets=(sni_parse sni_mangle dns_msg proxy_v2 tls_answer dp_frames nd stun json http ctl disc) ;;
-sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|ctl|disc) targets=("$target") ;;
+all) targets=(sni_parse sni_mangle dns_msg proxy_v2 tls_answer dp_frames nd stun json http http_req ctl disc) ;;
+sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|ctl|disc) targets=("$target") ;;
 *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
 esac
 
@@ -93,6 +93,11 @@ build() {
 		[ "$name" = json ] || src=("$cp_wire/http_resp.c" "$cp_wire/http_lines.c")
 		"$cc" "${flags[@]}" -I"$cp_wire" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "${src[@]}" \
 			"$cp_wire/hex.c" -lcrypto
+		return
+	fi
+	if [ "$name" = http_req ]; then # the responder's head reading, no sockets
+		"$cc" "${flags[@]}" -I"$cp_common" -I"$cp_wire" -o "$out/fuzz_http_req" "$cp_tests/fuzz_http_req.c" \
+			"$cp_common/mr_http_serve.c" "$cp_common/mr_log.c" "$cp_common/mr_clock.c" "$cp_wire/hex.c"
 		return
 	fi
 	if [ "$name" = disc ]; then # the registration's reader and writer: JSON, no sockets
@@ -191,6 +196,13 @@ seed() {
 	fi
 	if [ "$name" = json ] || [ "$name" = http ] || [ "$name" = ctl ]; then
 		seed_captures "$name" "$dir"
+		return
+	fi
+	if [ "$name" = http_req ]; then # heads as scrapers send them, whole and cut
+		printf '\0GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9100\r\nUser-Agent: Prometheus/2.42.0\r\nAccept: text/plain\r\n\r\n' \
+			>"$dir/seed-prometheus"
+		printf '\3GET / HTTP/1.0\n\n' >"$dir/seed-lf"
+		printf '\1POST /metrics HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}' >"$dir/seed-post"
 		return
 	fi
 	if [ "$name" = disc ]; then # registrations as gateways write them: key, newline, value

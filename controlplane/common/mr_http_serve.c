@@ -3,15 +3,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-#include "mr_clock.h"
 #include "mr_log.h"
 
 int mr_http_listen(const char *what, const char *address, uint16_t port, char *err,
@@ -36,81 +34,60 @@ int mr_http_listen(const char *what, const char *address, uint16_t port, char *e
 	return fd;
 }
 
-/* Milliseconds left until deadline_ms (0 once passed), for poll. */
-static int left_ms(uint64_t deadline_ms)
+size_t mr_http_head_end(const char *p, size_t len)
 {
-	uint64_t now = mr_clock_ms();
-
-	return now < deadline_ms ? (int)(deadline_ms - now) : 0;
+	for (size_t i = 1; i < len; i++)
+		if (p[i] == '\n' && (p[i - 1] == '\n' || (i >= 3 && memcmp(p + i - 3, "\r\n\r", 3) == 0)))
+			return i + 1;
+	return 0;
 }
 
-#define MR_HTTP_BODY_FIRST (64u * 1024) /* a body is rendered into this first */
-
-/* The request's head, waited for MR_HTTP_READ_MS in all (not per byte: a client sending
- * a byte at a time would else hold the serving thread for minutes): its status (200, 404,
- * 400, or 431 past MR_HTTP_HEAD_MAX). The head is read whole: closing with some of it
- * unread would reset the connection and lose the answer (a scraper's bearer token makes
- * a head of a few KB). */
-static int read_request(int fd)
+static bool starts(const char *p, size_t len, const char *with)
 {
-	uint64_t deadline = mr_clock_ms() + MR_HTTP_READ_MS;
-	char req[MR_HTTP_HEAD_MAX + 1];
-	size_t len = 0;
-	bool whole = false;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t n = strlen(with);
 
-	while (len < sizeof(req) - 1 && poll(&p, 1, left_ms(deadline)) > 0) {
-		ssize_t n = read(fd, req + len, sizeof(req) - 1 - len);
+	return len >= n && memcmp(p, with, n) == 0;
+}
 
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		req[len] = '\0';
-		whole = strstr(req, "\r\n\r\n") || strstr(req, "\n\n");
-		if (whole)
-			break;
-	}
-	req[len] = '\0';
-	if (!whole && len == sizeof(req) - 1)
+int mr_http_request_status(const char *head, size_t len, bool whole)
+{
+	if (!whole && len >= MR_HTTP_HEAD_MAX)
 		return 431;
-	if (strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET / ", 6) == 0)
+	if (starts(head, len, "GET /metrics ") || starts(head, len, "GET / "))
 		return 200;
-	return strncmp(req, "GET ", 4) == 0 ? 404 : 400;
+	return starts(head, len, "GET ") ? 404 : 400;
 }
 
-/* Write it all, or give up once the reader has taken nothing for MR_HTTP_WRITE_MS or the
- * whole took MR_HTTP_WRITE_MAX_MS: a scraper far away reads a large body in many round
- * trips, one that stopped reading is dropped. Whether all of it went. */
-static bool write_all(int fd, const char *p, size_t len, uint64_t until_ms)
+void mr_http_server_init(struct mr_http_server *s, int listen_fd, const char *content_type,
+			 mr_http_render_fn render, void *ctx, size_t max_body)
 {
-	struct pollfd pf = { .fd = fd, .events = POLLOUT };
-	uint64_t stall = mr_clock_ms() + MR_HTTP_WRITE_MS;
-
-	while (len && poll(&pf, 1, left_ms(stall < until_ms ? stall : until_ms)) > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-		stall = mr_clock_ms() + MR_HTTP_WRITE_MS;
-	}
-	return len == 0;
+	memset(s, 0, sizeof(*s));
+	s->listen_fd = listen_fd;
+	s->content_type = content_type;
+	s->render = render;
+	s->ctx = ctx;
+	s->max_body = max_body;
+	for (unsigned int i = 0; i < MR_HTTP_CLIENTS; i++)
+		s->client[i].fd = -1;
 }
 
-/* A request refused for a head too long, before all of it was read: what it still sends
- * is read and dropped (for MR_HTTP_READ_MS at most) after our side is shut, so that
- * closing does not reset the connection and lose the answer. */
-static void drain_input(int fd)
+static void client_close(struct mr_http_client *c)
 {
-	uint64_t deadline = mr_clock_ms() + MR_HTTP_READ_MS;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char sink[4096];
+	close(c->fd);
+	free(c->req);
+	free(c->body);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
 
-	shutdown(fd, SHUT_WR);
-	for (unsigned int i = 0; i < 64 && poll(&p, 1, left_ms(deadline)) > 0; i++)
-		if (read(fd, sink, sizeof(sink)) <= 0)
-			break;
+/* A connection closed before its answer went whole: a deadline or an error. */
+static void client_drop(struct mr_http_server *s, struct mr_http_client *c)
+{
+	if (c->phase == MR_HTTP_WRITE)
+		mr_log(MR_LOG_WARN, "an HTTP client stopped reading: its answer of %zu bytes is "
+		       "cut short", c->head_len + c->body_len);
+	s->dropped++;
+	client_close(c);
 }
 
 static const char *status_text(int status)
@@ -124,41 +101,258 @@ static const char *status_text(int status)
 	}
 }
 
-void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_fn render,
-		       void *ctx, size_t max_body, unsigned int write_max_ms)
-{
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	char head[200];
-	char *body = NULL;
-	uint64_t deadline;
-	size_t len = 0;
-	int status;
+#define MR_HTTP_BODY_FIRST (64u * 1024) /* a body is rendered into this first */
 
-	if (fd < 0)
-		return;
-	status = read_request(fd);
-	/* From 64 KB, doubling: a large pool's members need more than a small appliance. */
-	for (size_t cap = MR_HTTP_BODY_FIRST; status == 200 && len == 0; cap *= 2) {
-		cap = cap < max_body ? cap : max_body;
-		free(body);
-		body = malloc(cap);
-		len = body ? render(ctx, body, cap) : 0;
-		if (len == 0 && (!body || cap == max_body)) {
-			status = 500;
+/* The body for a 200: rendered from 64 KB, doubling (a large pool's members need more
+ * than a small appliance), up to max_body; false when it did not fit or memory ran out. */
+static bool render_body(struct mr_http_server *s, struct mr_http_client *c)
+{
+	for (size_t cap = MR_HTTP_BODY_FIRST;; cap *= 2) {
+		cap = cap < s->max_body ? cap : s->max_body;
+		free(c->body);
+		c->body = malloc(cap);
+		c->body_len = c->body ? s->render(s->ctx, c->body, cap) : 0;
+		if (c->body_len)
+			return true;
+		if (!c->body || cap == s->max_body) {
 			mr_log(MR_LOG_WARN, "an HTTP answer over %zu bytes (or out of memory): "
 			       "500 sent", cap);
+			return false;
 		}
 	}
-	snprintf(head, sizeof(head), "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		 "Connection: close\r\n\r\n", status, status_text(status), content_type,
-		 status == 200 ? len : 0);
-	deadline = mr_clock_ms() + write_max_ms;
-	if (write_all(fd, head, strlen(head), deadline) && status == 200 &&
-	    !write_all(fd, body, len, deadline))
-		mr_log(MR_LOG_WARN, "an HTTP client stopped reading: its answer of %zu bytes is "
-		       "cut short", len);
-	free(body);
-	if (status == 431)
-		drain_input(fd);
-	close(fd);
+}
+
+/* Writes what the socket takes of the answer; on its end, closes or drains. */
+static void client_write(struct mr_http_server *s, struct mr_http_client *c, uint64_t now_ms)
+{
+	while (c->sent < c->head_len + c->body_len) {
+		size_t body_at = c->sent > c->head_len ? c->sent - c->head_len : 0;
+		struct iovec iov[2];
+		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 0 };
+		ssize_t n;
+
+		if (c->sent < c->head_len)
+			iov[msg.msg_iovlen++] = (struct iovec){ c->head + c->sent,
+								c->head_len - c->sent };
+		if (body_at < c->body_len)
+			iov[msg.msg_iovlen++] = (struct iovec){ c->body + body_at,
+								c->body_len - body_at };
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			client_drop(s, c);
+			return;
+		}
+		c->sent += (size_t)n;
+		c->stall_ms = now_ms + MR_HTTP_WRITE_MS;
+	}
+	s->answered++;
+	if (c->status != 431) {
+		client_close(c);
+		return;
+	}
+	shutdown(c->fd, SHUT_WR);
+	c->phase = MR_HTTP_DRAIN;
+	c->until_ms = now_ms + MR_HTTP_READ_MS;
+}
+
+/* The request's head is read whole, or as much as came in time: answer it. */
+static void client_answer(struct mr_http_server *s, struct mr_http_client *c, bool whole,
+			  uint64_t now_ms)
+{
+	c->status = mr_http_request_status(c->req, c->req_len, whole);
+	free(c->req);
+	c->req = NULL;
+	if (c->status == 200 && !render_body(s, c)) {
+		c->status = 500;
+		free(c->body);
+		c->body = NULL;
+	}
+	if (c->status != 200)
+		c->body_len = 0;
+	c->head_len = (size_t)snprintf(c->head, sizeof(c->head),
+				       "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+				       "Connection: close\r\n\r\n", c->status, status_text(c->status),
+				       s->content_type, c->body_len);
+	c->phase = MR_HTTP_WRITE;
+	c->sent = 0;
+	c->until_ms = now_ms + MR_HTTP_WRITE_MAX_MS;
+	c->stall_ms = now_ms + MR_HTTP_WRITE_MS;
+	client_write(s, c, now_ms);
+}
+
+/* What the client sent of its head. The head is read whole before answering: closing with
+ * some of it unread would reset the connection and lose the answer (a scraper's bearer
+ * token makes a head of a few KB). */
+static void client_read(struct mr_http_server *s, struct mr_http_client *c, uint64_t now_ms)
+{
+	for (;;) {
+		ssize_t n = read(c->fd, c->req + c->req_len, MR_HTTP_HEAD_MAX - c->req_len);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0) {
+			client_drop(s, c);
+			return;
+		}
+		c->req_len += (size_t)n;
+		if (n == 0 || c->req_len == MR_HTTP_HEAD_MAX || mr_http_head_end(c->req, c->req_len)) {
+			client_answer(s, c, mr_http_head_end(c->req, c->req_len) > 0, now_ms);
+			return;
+		}
+	}
+}
+
+/* After a 431: the rest of what the client sends, dropped until it closes. */
+static void client_drain(struct mr_http_client *c)
+{
+	char sink[4096];
+
+	for (unsigned int i = 0; i < 64; i++) {
+		ssize_t n = read(c->fd, sink, sizeof(sink));
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0)
+			break;
+	}
+	client_close(c);
+}
+
+static struct mr_http_client *free_slot(struct mr_http_server *s)
+{
+	for (unsigned int i = 0; i < MR_HTTP_CLIENTS; i++)
+		if (s->client[i].phase == MR_HTTP_IDLE)
+			return &s->client[i];
+	return NULL;
+}
+
+static void accept_clients(struct mr_http_server *s, uint64_t now_ms)
+{
+	struct mr_http_client *c;
+
+	while ((c = free_slot(s)) != NULL) {
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0)
+			return;
+		c->req = malloc(MR_HTTP_HEAD_MAX);
+		if (!c->req) {
+			close(fd);
+			s->dropped++;
+			return;
+		}
+		c->fd = fd;
+		c->phase = MR_HTTP_READ;
+		c->req_len = 0;
+		c->until_ms = now_ms + MR_HTTP_READ_MS;
+		client_read(s, c, now_ms); /* a request sent at once is there already */
+	}
+}
+
+unsigned int mr_http_server_pollfds(const struct mr_http_server *s, struct pollfd *pfd)
+{
+	unsigned int n = 0;
+
+	if (free_slot((struct mr_http_server *)s))
+		pfd[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
+	for (unsigned int i = 0; i < MR_HTTP_CLIENTS; i++) {
+		const struct mr_http_client *c = &s->client[i];
+
+		if (c->phase != MR_HTTP_IDLE)
+			pfd[n++] = (struct pollfd){ .fd = c->fd,
+						    .events = c->phase == MR_HTTP_WRITE ? POLLOUT
+											: POLLIN };
+	}
+	return n;
+}
+
+static struct mr_http_client *client_of(struct mr_http_server *s, int fd)
+{
+	for (unsigned int i = 0; i < MR_HTTP_CLIENTS; i++)
+		if (s->client[i].phase != MR_HTTP_IDLE && s->client[i].fd == fd)
+			return &s->client[i];
+	return NULL;
+}
+
+void mr_http_server_handle(struct mr_http_server *s, const struct pollfd *pfd, unsigned int n,
+			   uint64_t now_ms)
+{
+	bool listen_ready = false;
+
+	/* Clients first: one accepted here may take the slot (and fd) of one polled. */
+	for (unsigned int k = 0; k < n; k++) {
+		struct mr_http_client *c;
+
+		if (!pfd[k].revents)
+			continue;
+		if (pfd[k].fd == s->listen_fd) {
+			listen_ready = true;
+			continue;
+		}
+		c = client_of(s, pfd[k].fd);
+		if (!c)
+			continue;
+		if (c->phase == MR_HTTP_READ)
+			client_read(s, c, now_ms);
+		else if (c->phase == MR_HTTP_WRITE)
+			client_write(s, c, now_ms);
+		else
+			client_drain(c);
+	}
+	if (listen_ready)
+		accept_clients(s, now_ms);
+}
+
+/* When c's phase runs out: a writer's stall or its whole time, whichever comes first. */
+static uint64_t client_due(const struct mr_http_client *c)
+{
+	return c->phase == MR_HTTP_WRITE && c->stall_ms < c->until_ms ? c->stall_ms : c->until_ms;
+}
+
+/* c's phase ran out: a head not whole in time is answered with what came, an answer not
+ * taken in time is dropped, a drain ends. */
+static void client_expire(struct mr_http_server *s, struct mr_http_client *c, uint64_t now_ms)
+{
+	if (c->phase == MR_HTTP_READ)
+		client_answer(s, c, false, now_ms);
+	else if (c->phase == MR_HTTP_WRITE)
+		client_drop(s, c);
+	else
+		client_close(c);
+}
+
+int mr_http_server_tick(struct mr_http_server *s, uint64_t now_ms)
+{
+	int wait_ms = -1;
+
+	for (unsigned int i = 0; i < MR_HTTP_CLIENTS; i++) {
+		struct mr_http_client *c = &s->client[i];
+
+		/* An answer given at the read deadline gets deadlines of its own. */
+		while (c->phase != MR_HTTP_IDLE && now_ms >= client_due(c))
+			client_expire(s, c, now_ms);
+		if (c->phase == MR_HTTP_IDLE)
+			continue;
+		if (wait_ms < 0 || client_due(c) - now_ms < (uint64_t)wait_ms)
+			wait_ms = (int)(client_due(c) - now_ms);
+	}
+	return wait_ms;
+}
+
+unsigned int mr_http_server_busy(const struct mr_http_server *s)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < MR_HTTP_CLIENTS; i++)
+		n += s->client[i].phase != MR_HTTP_IDLE;
+	return n;
+}
+
+void mr_http_server_close(struct mr_http_server *s)
+{
+	for (unsigned int i = 0; i < MR_HTTP_CLIENTS; i++)
+		if (s->client[i].phase != MR_HTTP_IDLE)
+			client_close(&s->client[i]);
 }

@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* A minimal HTTP/1.0 responder for a scrape endpoint (Prometheus): one request per
- * connection, answered and closed from the caller's poll loop, with bounded waits: the
- * request's head in MR_HTTP_READ_MS in all, whatever the client trickles; the answer as
- * long as the client keeps reading (no MR_HTTP_WRITE_MS without progress), up to the
- * caller's limit: a thread of its own may give a distant scraper's large body
- * MR_HTTP_WRITE_MAX_MS, a loop with other work MR_HTTP_WRITE_MS. */
+/* A minimal HTTP/1.0 responder for a scrape endpoint (Prometheus), driven from the
+ * caller's poll loop and never blocking it: up to MR_HTTP_CLIENTS connections at once,
+ * one request each, answered and closed. Each has bounded time: its request's head in
+ * MR_HTTP_READ_MS in all, whatever it trickles; its answer as long as it keeps reading
+ * (no MR_HTTP_WRITE_MS without progress), MR_HTTP_WRITE_MAX_MS in all. A silent or slow
+ * client holds only its own slot, not the loop nor the other scrapers. One thread's. */
 #ifndef MR_HTTP_SERVE_H
 #define MR_HTTP_SERVE_H
 
+#include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define MR_HTTP_READ_MS 250   /* a scraper sends its request at once */
-#define MR_HTTP_WRITE_MS 500      /* the most a reader may take nothing */
+#define MR_HTTP_READ_MS 250        /* a scraper sends its request at once */
+#define MR_HTTP_WRITE_MS 500       /* the most a reader may take nothing */
 #define MR_HTTP_WRITE_MAX_MS 10000 /* the most an answer may take */
 #define MR_HTTP_HEAD_MAX 8192      /* a longer request head is answered 431 */
+#define MR_HTTP_CLIENTS 8          /* served at once; more wait in the listen backlog */
+
+/* pollfds a server asks for at most: its listening socket and every client. */
+#define MR_HTTP_POLLFDS (1 + MR_HTTP_CLIENTS)
 
 /* The Prometheus text exposition format, version 0.0.4. */
 #define MR_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -27,12 +33,73 @@ int mr_http_listen(const char *what, const char *address, uint16_t port, char *e
 /* Writes the body into buf (cap bytes); its length, 0 when it did not fit. */
 typedef size_t (*mr_http_render_fn)(void *ctx, char *buf, size_t cap);
 
-/* Accept one client on listen_fd and answer: GET /metrics or GET / with 200 and what
- * render writes as content_type (rendered again into twice the room while it does not
- * fit, up to max_body bytes), 404 for another path, 400 for anything else, 431 for a
- * head over MR_HTTP_HEAD_MAX, 500 when the body did not fit max_body. The answer gets
- * write_max_ms in all. */
-void mr_http_serve_one(int listen_fd, const char *content_type, mr_http_render_fn render,
-		       void *ctx, size_t max_body, unsigned int write_max_ms);
+/* The status a request's head gets: 200 for GET /metrics or GET /, 404 for another GET,
+ * 400 for anything else, 431 when it filled MR_HTTP_HEAD_MAX bytes without ending. whole:
+ * its blank line was seen. Pure: the fuzz target's entry. */
+int mr_http_request_status(const char *head, size_t len, bool whole);
+
+/* Where a request's head ends: just past its blank line (CRLF or bare LF lines), or 0
+ * when len bytes hold none. Pure. */
+size_t mr_http_head_end(const char *p, size_t len);
+
+enum mr_http_phase {
+	MR_HTTP_IDLE = 0, /* the slot is free */
+	MR_HTTP_READ,     /* the request's head is being read */
+	MR_HTTP_WRITE,    /* the answer is being written */
+	MR_HTTP_DRAIN,    /* answered 431 before the head was read whole: what the client
+			   * still sends is read and dropped, so that closing does not reset
+			   * the connection and lose the answer */
+};
+
+/* One connection being served. */
+struct mr_http_client {
+	int fd;
+	enum mr_http_phase phase;
+	int status;            /* the answer's, from MR_HTTP_WRITE on */
+	char *req;             /* MR_HTTP_READ: the head so far (MR_HTTP_HEAD_MAX bytes) */
+	size_t req_len;
+	char head[200];        /* MR_HTTP_WRITE: the status line and headers */
+	size_t head_len;
+	char *body;            /* ... and the body after them (malloc'd) */
+	size_t body_len;
+	size_t sent;           /* bytes of head then body written */
+	uint64_t until_ms;     /* the phase's deadline in all */
+	uint64_t stall_ms;     /* MR_HTTP_WRITE: when a reader taking nothing is dropped */
+};
+
+struct mr_http_server {
+	int listen_fd;                 /* the caller's: never closed here */
+	const char *content_type;
+	mr_http_render_fn render;
+	void *ctx;
+	size_t max_body;
+	struct mr_http_client client[MR_HTTP_CLIENTS];
+	uint64_t answered;             /* answers written whole */
+	uint64_t dropped;              /* connections closed at a deadline or on an error */
+};
+
+/* A server answering on listen_fd (from mr_http_listen) with what render writes as
+ * content_type, rendered again into twice the room while it does not fit, up to max_body
+ * bytes (then 500). */
+void mr_http_server_init(struct mr_http_server *s, int listen_fd, const char *content_type,
+			 mr_http_render_fn render, void *ctx, size_t max_body);
+
+/* Fills pfd (room for MR_HTTP_POLLFDS) with what the server waits for; how many. The
+ * listening socket is left out while every slot is busy. */
+unsigned int mr_http_server_pollfds(const struct mr_http_server *s, struct pollfd *pfd);
+
+/* Serves what poll reported on the n pollfds the last mr_http_server_pollfds gave. */
+void mr_http_server_handle(struct mr_http_server *s, const struct pollfd *pfd, unsigned int n,
+			   uint64_t now_ms);
+
+/* Closes clients past their deadlines; the milliseconds until the next one, -1 when no
+ * client is being served. */
+int mr_http_server_tick(struct mr_http_server *s, uint64_t now_ms);
+
+/* Clients being served. */
+unsigned int mr_http_server_busy(const struct mr_http_server *s);
+
+/* Closes every client (not the listening socket). */
+void mr_http_server_close(struct mr_http_server *s);
 
 #endif

@@ -42,6 +42,7 @@ struct cp {
 	struct cp_mesh mesh;
 	int sigfd;
 	int metrics_fd;              /* metrics.cp_listen (cp_metrics), or -1 */
+	struct mr_http_server metrics; /* its scrapers, served from the loop (metrics_fd >= 0) */
 	int64_t status_ms;           /* status file last written */
 	bool status_failing;         /* the last write failed (and said so) */
 	bool mesh_failed;            /* TURN and discovery failed to start at the last reload:
@@ -333,18 +334,22 @@ static int run(struct cp *cp)
 	while (running) {
 		int wait_ms = link_tick(cp);
 		int mesh_ms = cp_mesh_tick(&cp->mesh, mr_clock_ms());
-		struct pollfd pfd[3 + CP_MESH_MAX_FDS] = { { .fd = cp->sigfd, .events = POLLIN },
-							   { .fd = cp->link.fd, .events = POLLIN },
-							   { .fd = cp->metrics_fd, .events = POLLIN } };
-		unsigned int n_mesh = cp_mesh_pollfds(&cp->mesh, pfd + 3, CP_MESH_MAX_FDS);
+		int http_ms = cp->metrics_fd >= 0 ? mr_http_server_tick(&cp->metrics, mr_clock_ms()) : -1;
+		struct pollfd pfd[2 + MR_HTTP_POLLFDS + CP_MESH_MAX_FDS] = {
+			{ .fd = cp->sigfd, .events = POLLIN }, { .fd = cp->link.fd, .events = POLLIN } };
+		unsigned int n_http = cp->metrics_fd >= 0 ? mr_http_server_pollfds(&cp->metrics, pfd + 2)
+							  : 0;
+		unsigned int n_mesh = cp_mesh_pollfds(&cp->mesh, pfd + 2 + n_http, CP_MESH_MAX_FDS);
 		int n;
 
 		write_status(cp, mr_clock_ms());
 		wait_ms = mesh_ms < wait_ms ? mesh_ms : wait_ms;
+		if (http_ms >= 0 && http_ms < wait_ms)
+			wait_ms = http_ms;
 		if (wait_ms > CP_STATUS_INTERVAL_MS && cp->opts.status)
 			wait_ms = CP_STATUS_INTERVAL_MS;
 		pfd[1].fd = cp->link.fd; /* -1 while disconnected: poll skips it */
-		n = poll(pfd, 3 + n_mesh, wait_ms);
+		n = poll(pfd, 2 + n_http + n_mesh, wait_ms);
 		if (n < 0 && errno != EINTR) {
 			mr_log(MR_LOG_ERR, "poll: %s", strerror(errno));
 			return 1;
@@ -354,11 +359,11 @@ static int run(struct cp *cp)
 		/* Nothing is ever sent unasked: readable between requests means closed. */
 		if (cp->link.fd >= 0 && pfd[1].revents)
 			cp_link_lost(&cp->link, mr_clock_ms(), "the data plane closed the connection");
-		cp_mesh_handle(&cp->mesh, pfd + 3, n_mesh, mr_clock_ms());
-		if (pfd[2].revents & POLLIN)
-			/* In this loop: TURN, discovery and the link wait meanwhile. */
-			mr_http_serve_one(cp->metrics_fd, MR_METRICS_CONTENT_TYPE, render_metrics, cp,
-					  CP_METRICS_MAX, MR_HTTP_WRITE_MS);
+		cp_mesh_handle(&cp->mesh, pfd + 2 + n_http, n_mesh, mr_clock_ms());
+		/* A scraper that is slow or silent holds its own slot, never this loop: TURN,
+		 * discovery and the link go on meanwhile. */
+		if (n_http)
+			mr_http_server_handle(&cp->metrics, pfd + 2, n_http, mr_clock_ms());
 		if (pfd[0].revents)
 			running = handle_signals(cp);
 	}
@@ -415,6 +420,9 @@ int main(int argc, char **argv)
 					       cp.conf.conf.metrics.cp_port, err, sizeof(err));
 		if (cp.metrics_fd < 0)
 			mr_log(MR_LOG_ERR, "%s", err);
+		else
+			mr_http_server_init(&cp.metrics, cp.metrics_fd, MR_METRICS_CONTENT_TYPE,
+					    render_metrics, &cp, CP_METRICS_MAX);
 	}
 	if ((cp.conf.conf.metrics.cp_enabled && cp.metrics_fd < 0) || start_mesh(&cp) < 0) {
 		if (cp.opts.pidfile[0])
@@ -435,8 +443,10 @@ int main(int argc, char **argv)
 	cp_conf_free(&cp.conf);
 	cp_conf_free(&cp.accepted);
 	close(cp.sigfd);
-	if (cp.metrics_fd >= 0)
+	if (cp.metrics_fd >= 0) {
+		mr_http_server_close(&cp.metrics);
 		close(cp.metrics_fd);
+	}
 	mr_log(MR_LOG_NOTICE, "stopped");
 	return rc;
 }

@@ -282,8 +282,9 @@ static size_t render_cb(void *ctx, char *buf, size_t cap)
 	return len;
 }
 
-void mgmt_metrics_serve(const struct dp_appliance *app, int listen_fd)
+void mgmt_metrics_server_init(struct mr_http_server *s, const struct dp_appliance *app,
+			      int listen_fd)
 {
-	mr_http_serve_one(listen_fd, MR_METRICS_CONTENT_TYPE, render_cb, (void *)app,
-			  METRICS_BODY_MAX, MR_HTTP_WRITE_MAX_MS); /* its own thread */
+	mr_http_server_init(s, listen_fd, MR_METRICS_CONTENT_TYPE, render_cb, (void *)app,
+			    METRICS_BODY_MAX);
 }

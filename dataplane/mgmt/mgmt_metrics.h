@@ -12,12 +12,15 @@
 #include <stddef.h>
 
 #include "dp.h"
+#include "mr_http_serve.h"
 
 /* The listening socket of metrics.listen (non-blocking), or -1 with err. */
 int mgmt_metrics_listen(const struct mr_metrics_conf *m, char *err, size_t errlen);
 
-/* Accept one scraper on listen_fd and answer it (bounded waits: mr_http_serve.h). */
-void mgmt_metrics_serve(const struct dp_appliance *app, int listen_fd);
+/* s made to answer scrapers on listen_fd with app's metrics (several at once, each with
+ * bounded time: mr_http_serve.h); the caller's loop drives it. */
+void mgmt_metrics_server_init(struct mr_http_server *s, const struct dp_appliance *app,
+			      int listen_fd);
 
 /* The metrics of app as exposition text in buf (NUL-terminated); its length, or 0 when
  * cap was too small. */

@@ -342,23 +342,30 @@ static void *mgmt_thread(void *arg)
 	return NULL;
 }
 
-/* The Prometheus endpoint on a thread of its own: a scraper that is slow or silent holds
- * it for mr_http_serve's deadlines, never the control socket (which pushes go through:
- * four silent connections at a time held it long enough to fail a large push). A scrape
- * reads the live configuration as telemetry does, under relay_live_read_begin. */
+/* The Prometheus endpoint on a thread of its own, never the control socket's (which
+ * pushes go through: four silent connections at a time held it long enough to fail a
+ * large push). Scrapers are served side by side, so a slow or silent one holds only its
+ * own slot. A scrape reads the live configuration as telemetry does, under
+ * relay_live_read_begin. */
 static void *metrics_thread(void *arg)
 {
+	struct mr_http_server http;
 	char err[128];
 
 	(void)arg;
 	if (mr_privs_limit(0, err, sizeof(err)) < 0)
 		mr_log(MR_LOG_WARN, "metrics thread keeps its capabilities: %s", err);
+	mgmt_metrics_server_init(&http, srv.app, srv.metrics_fd);
 	while (!srv.stop) {
-		struct pollfd p = { .fd = srv.metrics_fd, .events = POLLIN };
+		struct pollfd pfd[MR_HTTP_POLLFDS];
+		int wait_ms = mr_http_server_tick(&http, mr_clock_ms());
+		unsigned int n = mr_http_server_pollfds(&http, pfd);
 
-		if (poll(&p, 1, 200) > 0 && (p.revents & POLLIN))
-			mgmt_metrics_serve(srv.app, srv.metrics_fd);
+		/* 200 ms at most: how long a stop waits for this thread. */
+		if (poll(pfd, n, wait_ms < 0 || wait_ms > 200 ? 200 : wait_ms) > 0)
+			mr_http_server_handle(&http, pfd, n, mr_clock_ms());
 	}
+	mr_http_server_close(&http);
 	return NULL;
 }
 

@@ -17,7 +17,6 @@
 #include "mr_args.h"
 #include "mr_bytes.h"
 #include "mr_clock.h"
-#include "mr_http_serve.h"
 #include "mr_log.h"
 #include "mr_pidfile.h"
 #include "mr_textfile.h"
@@ -327,155 +326,6 @@ static void test_args(void)
 	stdout = saved;
 }
 
-/* A scraper that sends its request a byte every 100 ms (about 2.6 s for the request). */
-struct trickle {
-	int fd;
-};
-
-static void *trickle_request(void *arg)
-{
-	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
-	struct trickle *t = arg;
-
-	for (size_t i = 0; i + 1 < sizeof(req); i++) {
-		if (send(t->fd, req + i, 1, MSG_NOSIGNAL) != 1)
-			break;
-		usleep(100000);
-	}
-	return NULL;
-}
-
-static size_t render_ok(void *ctx, char *buf, size_t cap)
-{
-	(void)ctx;
-	return (size_t)snprintf(buf, cap, "up 1\n");
-}
-
-/* A client that trickles its request holds the serving thread for the read limit in all,
- * not for a wait per byte: the loop it runs in (the data plane's control thread) goes on
- * long before the request would be whole, and the client gets no answer but a 400. */
-static void test_scrape_trickle_bounded(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	char err[128], answer[64] = "";
-	int listen_fd = mr_http_listen("metrics", "127.0.0.1", 0, err, sizeof(err));
-	struct trickle t = { .fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) };
-	uint64_t start, took;
-	pthread_t th;
-
-	CU_ASSERT_FATAL(listen_fd >= 0 && t.fd >= 0);
-	getsockname(listen_fd, (struct sockaddr *)&sa, &len);
-	CU_ASSERT_FATAL(connect(t.fd, (struct sockaddr *)&sa, len) == 0);
-	CU_ASSERT_FATAL(pthread_create(&th, NULL, trickle_request, &t) == 0);
-	start = mr_clock_ms();
-	mr_http_serve_one(listen_fd, MR_METRICS_CONTENT_TYPE, render_ok, NULL, 4096,
-			  MR_HTTP_WRITE_MS);
-	took = mr_clock_ms() - start;
-	/* Bounded by its own limit, well short of the 2.6 s the request takes to arrive. */
-	CU_ASSERT(took < 2 * MR_HTTP_READ_MS + MR_HTTP_WRITE_MS);
-	CU_ASSERT(recv(t.fd, answer, sizeof(answer) - 1, 0) > 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(answer, " 400 "));
-	shutdown(t.fd, SHUT_RDWR);
-	pthread_join(th, NULL);
-	close(t.fd);
-	close(listen_fd);
-}
-
-/* A body of want bytes ('x's), or nothing when it does not fit. */
-static size_t render_big(void *ctx, char *buf, size_t cap)
-{
-	size_t want = *(const size_t *)ctx;
-
-	if (want > cap)
-		return 0;
-	memset(buf, 'x', want);
-	return want;
-}
-
-struct slurp {
-	int fd;
-	size_t got;
-	char head[64];
-};
-
-/* Read the whole answer (a thread of its own: it may be larger than the socket holds). */
-static void *slurp_answer(void *arg)
-{
-	struct slurp *s = arg;
-	char buf[65536];
-	ssize_t n;
-
-	while ((n = recv(s->fd, buf, sizeof(buf), 0)) > 0) {
-		if (s->got == 0)
-			memcpy(s->head, buf, (size_t)n < sizeof(s->head) - 1 ? (size_t)n : sizeof(s->head) - 1);
-		s->got += (size_t)n;
-	}
-	return NULL;
-}
-
-/* One scrape of a body of want bytes with max_body, asked with req; the answer's size
- * and first bytes. */
-static struct slurp scrape_with(const char *req, size_t want, size_t max_body)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	char err[128];
-	int listen_fd = mr_http_listen("metrics", "127.0.0.1", 0, err, sizeof(err));
-	struct slurp s = { .fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) };
-	pthread_t th;
-
-	CU_ASSERT_FATAL(listen_fd >= 0 && s.fd >= 0);
-	getsockname(listen_fd, (struct sockaddr *)&sa, &len);
-	CU_ASSERT_FATAL(connect(s.fd, (struct sockaddr *)&sa, len) == 0);
-	CU_ASSERT_FATAL(send(s.fd, req, strlen(req), 0) == (ssize_t)strlen(req));
-	CU_ASSERT_FATAL(pthread_create(&th, NULL, slurp_answer, &s) == 0);
-	mr_http_serve_one(listen_fd, MR_METRICS_CONTENT_TYPE, render_big, &want, max_body,
-			  MR_HTTP_WRITE_MAX_MS);
-	pthread_join(th, NULL);
-	close(s.fd);
-	close(listen_fd);
-	return s;
-}
-
-static struct slurp scrape_big(size_t want, size_t max_body)
-{
-	return scrape_with("GET /metrics HTTP/1.0\r\n\r\n", want, max_body);
-}
-
-/* A head of a few KB (a scraper's bearer token) is read whole and answered whole: with
- * some of it left unread, closing reset the connection and cut the answer. One past
- * MR_HTTP_HEAD_MAX is answered 431. */
-static void test_scrape_long_head(void)
-{
-	static char req[MR_HTTP_HEAD_MAX + 64];
-	const char *start = "GET /metrics HTTP/1.0\r\nAuthorization: Bearer ";
-	struct slurp s;
-
-	snprintf(req, sizeof(req), "%s", start);
-	memset(req + strlen(start), 'k', 3000);
-	strcpy(req + strlen(start) + 3000, "\r\n\r\n");
-	s = scrape_with(req, 300000, 1u << 20);
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.head, " 200 "));
-	CU_ASSERT(s.got > 300000);
-	memset(req + strlen(start), 'k', MR_HTTP_HEAD_MAX);
-	strcpy(req + strlen(start) + MR_HTTP_HEAD_MAX, "\r\n\r\n");
-	s = scrape_with(req, 100, 4096);
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.head, " 431 "));
-}
-
-/* A body past the first buffer is rendered again into a larger one, up to the cap: a
- * large pool's metrics are served whole, not as a 500; past the cap, a 500. */
-static void test_scrape_large_body(void)
-{
-	struct slurp s = scrape_big(300000, 1u << 20);
-
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.head, " 200 "));
-	CU_ASSERT(s.got > 300000);
-	s = scrape_big(300000, 200000);
-	CU_ASSERT_PTR_NOT_NULL(strstr(s.head, " 500 "));
-}
-
 int test_common_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -488,11 +338,6 @@ int test_common_register(void)
 		  test_pidfile_links },
 		{ "command lines from a table of options", test_args },
 		{ "log lines: control bytes escaped, one call one line", test_log_escapes },
-		{ "a scrape request trickled a byte at a time: bounded wait",
-		  test_scrape_trickle_bounded },
-		{ "a scrape larger than the first buffer", test_scrape_large_body },
-		{ "a scrape with a head of a few KB answered whole; past the limit, 431",
-		  test_scrape_long_head },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -19,6 +19,7 @@ int test_stun_register(void);
 int test_mesh_register(void);
 int test_turn_register(void);
 int test_common_register(void);
+int test_http_serve_register(void);
 int test_codecs_register(void);
 int test_services_register(void);
 

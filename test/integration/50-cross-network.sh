@@ -83,6 +83,28 @@ check "gateway A's control plane metrics: allocated on turn-b, registered, linke
 	 grep -q '^meshrelay_cp_dataplane_connected 1' '$D/cp.metrics' &&
 	 promtool check metrics <'$D/cp.metrics' && promtool check metrics <'$D/dp.metrics'"
 grep -E '^meshrelay_cp_(turn_allocate_seconds|discovery_gateways|config_generation)' "$D/cp.metrics"
+# A client that connects and says nothing holds neither endpoint: a scrape after it is
+# answered while it still waits out its read limit (each was served one connection at a
+# time, the silent one first, for 250 ms, in meshrelay-cp's loop too).
+scrape_beside_silent() {
+	in_ns "$MT_GWA" /usr/bin/python3 - "$1" "$2" <<'PY'
+import socket, sys, urllib.request
+port, want = int(sys.argv[1]), sys.argv[2].encode()
+silent = socket.create_connection(("127.0.0.1", port), timeout=5)
+body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+silent.setblocking(False)
+try:
+    silent.recv(1)
+    sys.exit("the silent client was served (or closed) first")
+except BlockingIOError:
+    pass
+sys.exit(0 if want in body else f"no {want!r} in the scrape")
+PY
+}
+check "a scrape beside a silent client: answered at once (control plane)" \
+	scrape_beside_silent 9481 'meshrelay_cp_dataplane_connected 1'
+check "a scrape beside a silent client: answered at once (data plane)" \
+	scrape_beside_silent 9480 'meshrelay_'
 
 # 2. 50 MB each way, hashes compared by tls_blob.
 t0=$(ms)
