@@ -3,10 +3,11 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
 # a bounded time: the classifier's (sni_parse, sni_mangle, dns_msg, proxy_v2), the data plane's packet path
 # (dp_frames) and IPv6 neighbour discovery, listener and too-big error codecs (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json), HTTP
-# response parser (http), the scrape endpoint's request heads (http_req), control protocol wire format (ctl: headers, BIND, PONG) and the
+# response parser (http), the scrape endpoint's request heads (http_req), the learned
+# report meshrelay-cp reads back (readback), control protocol wire format (ctl: headers, BIND, PONG) and the
 # discovery store's gateway registrations (disc).
 # Exit status: 0 when no target found anything.
-#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|ctl|disc|all]
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|readback|ctl|disc|all]
 #                   [--keep-corpus] [--out DIR]      (default build-fuzz/)
 set -euo pipefail
 
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
 	--target) target=$2; shift 2 ;;
 	--keep-corpus) keep_corpus=1; shift ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|http_req|ctl|disc|all]" \
+	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|http_req|readback|ctl|disc|all]" \
 		"[--keep-corpus] [--out DIR]" >&2
 	   exit 2 ;;
 	esac
@@ -44,8 +45,8 @@ fi
 [ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
 
 case "$target" in
-all) targets=(sni_parse sni_mangle dns_msg proxy_v2 tls_answer dp_frames nd stun json http http_req ctl disc) ;;
-sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|ctl|disc) targets=("$target") ;;
+all) targets=(sni_parse sni_mangle dns_msg proxy_v2 tls_answer dp_frames nd stun json http http_req readback ctl disc) ;;
+sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|readback|ctl|disc) targets=("$target") ;;
 *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
 esac
 
@@ -93,6 +94,11 @@ build() {
 		[ "$name" = json ] || src=("$cp_wire/http_resp.c" "$cp_wire/http_lines.c")
 		"$cc" "${flags[@]}" -I"$cp_wire" -o "$out/fuzz_$name" "$cp_tests/fuzz_$name.c" "${src[@]}" \
 			"$cp_wire/hex.c" -lcrypto
+		return
+	fi
+	if [ "$name" = readback ]; then # the report's answer alone: JSON, no sockets
+		"$cc" "${flags[@]}" -I"$cp_cp" -I"$cp_common" -I"$cp_wire" -o "$out/fuzz_readback" \
+			"$cp_tests/fuzz_readback.c" "$cp_cp/cp_readback.c" "$cp_wire/json.c" "$cp_wire/hex.c"
 		return
 	fi
 	if [ "$name" = http_req ]; then # the responder's head reading, no sockets
@@ -196,6 +202,12 @@ seed() {
 	fi
 	if [ "$name" = json ] || [ "$name" = http ] || [ "$name" = ctl ]; then
 		seed_captures "$name" "$dir"
+		return
+	fi
+	if [ "$name" = readback ]; then # the report as a gateway answered it (test 50)
+		printf '%s' '{"items": ["gateway b gw-b 10.10.0.3 49222", "import b api.b.mesh.test", "import b ssh.b.mesh.test:22", "import c *.web.c.test"]}' \
+			>"$dir/seed-captured"
+		printf '{"items": []}' >"$dir/seed-empty"
 		return
 	fi
 	if [ "$name" = http_req ]; then # heads as scrapers send them, whole and cut

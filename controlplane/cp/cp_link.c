@@ -115,6 +115,23 @@ int cp_link_bind(struct cp_link *l, const char *text)
 	return rc;
 }
 
+int cp_link_query(struct cp_link *l, const char *name, char **reply)
+{
+	struct mr_ctl_hdr h;
+
+	if (l->fd < 0)
+		return -1;
+	if (request(l, MR_CTL_QUERY, 0, name, (uint32_t)strlen(name), CP_PING_TIMEOUT_MS, &h,
+		    reply) < 0)
+		return -1;
+	if (h.type == MR_CTL_REPLY)
+		return 0;
+	mr_log(MR_LOG_WARN, "the data plane refused the query %s: %s", name, *reply);
+	free(*reply);
+	*reply = NULL;
+	return 1;
+}
+
 /* PING; the data plane's generation from the PONG's status object. 0 or -1 (dropped). */
 static int ping(struct cp_link *l)
 {
@@ -186,6 +203,10 @@ static void try_connect(struct cp_link *l, int64_t now_ms)
 
 void cp_link_hold_first_push(struct cp_link *l, int64_t until_ms)
 {
+	/* Let go: what it held goes with the next tick, not a ping interval later (a reload
+	 * meanwhile would find nothing of ours applied to go back to). */
+	if (until_ms == 0 && l->hold_until_ms != 0)
+		l->next_ping_ms = 0;
 	l->hold_until_ms = until_ms;
 }
 

@@ -49,7 +49,7 @@ int cp_link_tick(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms);
 /* A data plane that already runs a configuration (a previous meshrelay-cp's, with the
  * gateways it learned) gets none of ours from the ticks before until_ms (0: from now):
  * what it runs stays in force while our discovery has not answered yet. A data plane
- * that runs none gets ours at once. */
+ * that runs none gets ours at once. until_ms 0 lets go at the next tick. */
 void cp_link_hold_first_push(struct cp_link *l, int64_t until_ms);
 
 /* Push conf now if connected (a reload). 0 applied, 1 refused, -1 not connected/failed. */
@@ -58,6 +58,10 @@ int cp_link_push(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms);
 /* Ask the data plane to open an RFC 6062 data connection ("server=IP:PORT source=IP
  * tid=HEX bind=HEX"). 0 started, 1 refused (logged), -1 not connected or failed. */
 int cp_link_bind(struct cp_link *l, const char *text);
+
+/* Ask the data plane for its report called name (MR_CTL_QUERY). 0 with the answer in
+ * *reply (the caller frees it), 1 refused (logged), -1 not connected or failed. */
+int cp_link_query(struct cp_link *l, const char *name, char **reply);
 
 /* The connection failed (the peer closed, refused us, or broke the protocol): drop it and
  * schedule a reconnect, sooner after a link that worked than after repeated failures. */

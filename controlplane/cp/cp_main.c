@@ -20,6 +20,7 @@
 #include "cp_link.h"
 #include "cp_mesh.h"
 #include "cp_metrics.h"
+#include "cp_readback.h"
 #include "mr_http_serve.h"
 #include "mr_clock.h"
 #include "mr_log.h"
@@ -47,6 +48,10 @@ struct cp {
 	bool status_failing;         /* the last write failed (and said so) */
 	bool mesh_failed;            /* TURN and discovery failed to start at the last reload:
 				      * the next one starts them whatever changed */
+	bool read_back;              /* the data plane's learned gateways were asked for (once,
+				      * at the first link to a data plane that runs a file) */
+	bool on_read_back;           /* what is pushed as learned is that answer, until
+				      * discovery answers */
 };
 
 /* The data plane's control socket: -s, else what conf says. */
@@ -307,6 +312,44 @@ static size_t render_metrics(void *ctx, char *buf, size_t cap)
 	return cp_metrics_render(&v, buf, cap);
 }
 
+/* Started beside a data plane that runs a previous meshrelay-cp's file, while discovery
+ * has not answered: what that one learned (the data plane's "learned" report) is taken as
+ * ours, so that the push after CP_DISCOVERY_WAIT_MS keeps the other networks' routes
+ * rather than dropping them for as long as discovery stays down. Asked once. */
+static void read_back_learned(struct cp *cp)
+{
+	struct mr_remote_gateway_conf *gws = NULL;
+	struct cp_import *imports = NULL;
+	unsigned int n = 0, n_imports = 0;
+	char *reply = NULL, err[MR_ERR_MAX];
+	const char *why = NULL;
+
+	if (!cp->mesh.has_disc || cp->read_back || cp->mesh.disc.synced || cp->link.fd < 0 ||
+	    cp->link.dp_generation == 0)
+		return;
+	cp->read_back = true;
+	if (cp_link_query(&cp->link, "learned", &reply) != 0)
+		return;
+	gws = calloc(CP_MAX_LEARNED, sizeof(*gws));
+	imports = calloc(CP_MAX_LEARNED, sizeof(*imports));
+	if (!gws || !imports)
+		why = "out of memory";
+	else if (cp_readback_parse(reply, strlen(reply), &cp->conf.conf, gws, CP_MAX_LEARNED, &n,
+				   imports, CP_MAX_LEARNED, &n_imports, &why) == 0 &&
+		 cp_conf_set_learned(&cp->conf, gws, n, imports, n_imports, err, sizeof(err)) < 0)
+		why = err;
+	if (why) {
+		mr_log(MR_LOG_WARN, "the data plane's learned gateways not taken: %s", why);
+	} else {
+		cp->on_read_back = true;
+		mr_log(MR_LOG_NOTICE, "discovery has not answered yet: %u remote gateway route(s) "
+		       "and %u imported name(s) kept from the data plane", n, n_imports);
+	}
+	free(gws);
+	free(imports);
+	free(reply);
+}
+
 /* The link's tick, its first push let go once discovery has answered; what the data
  * plane applied is kept, and a file taken without it that it refused is taken back. */
 static int link_tick(struct cp *cp)
@@ -316,6 +359,12 @@ static int link_tick(struct cp *cp)
 	if (cp->link.hold_until_ms && (!cp->mesh.has_disc || cp->mesh.disc.synced))
 		cp_link_hold_first_push(&cp->link, 0);
 	wait_ms = cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
+	read_back_learned(cp);
+	if (cp->on_read_back && cp->mesh.disc.synced) {
+		/* Discovery's own view replaces it, even when it saw nothing change. */
+		cp->on_read_back = false;
+		learned(cp);
+	}
 	note_applied(cp);
 	revert_refused(cp);
 	return wait_ms;

@@ -14,7 +14,7 @@ const char *ctl_args_usage(void)
 	       "  check FILE                 validate a configuration file\n"
 	       "  status                     the data plane's generation, uptime, sizes\n"
 	       "  show counters|drops|ports|neighbours|flows|flow_list|routes|pools|services|\n"
-	       "       listeners|lcores|steering\n"
+	       "       listeners|lcores|steering|learned\n"
 	       "  show port NAME\n"
 	       "  push FILE                  validate FILE, then apply it live\n"
 	       "  reload                     SIGHUP meshrelay-cp, wait for its new generation\n"
@@ -35,7 +35,7 @@ bool ctl_args_known_object(const char *what)
 {
 	static const char *const known[] = { "counters", "drops", "ports", "neighbours", "port",
 					     "flows", "flow_list", "routes", "pools", "services", "listeners",
-					     "lcores", "steering", "status" };
+					     "lcores", "steering", "learned", "status" };
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(what, known[i]) == 0)

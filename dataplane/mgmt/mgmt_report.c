@@ -292,6 +292,36 @@ static void report_services(const struct dp_appliance *app, struct mgmt_report_s
 	}
 }
 
+/* What the configuration in force has from discovery, in the words meshrelay-cp reads
+ * back when it starts while discovery does not answer: "gateway NETWORK ID ADDRESS PORT"
+ * for each remote gateway, "import NETWORK NAME[:PORT]" for each imported name. */
+static void report_learned(const struct dp_appliance *app, struct mgmt_report_sink *s)
+{
+	const struct relay_live *live = relay_live_get(app);
+	const struct mr_config *c = &live->conf;
+	char line[LINE_MAX_LEN + 300];
+
+	for (unsigned int i = 0; i < c->n_remote_gateways; i++) {
+		const struct mr_remote_gateway_conf *g = &c->remote_gateways[i];
+
+		snprintf(line, sizeof(line), "gateway %s %s %s %u", c->networks[g->network].name,
+			 g->id, g->address, g->port);
+		s->item(s, line);
+	}
+	for (unsigned int i = 0; i < c->n_routes; i++) {
+		const struct mr_route_conf *r = &c->routes[i];
+		char port[8] = "";
+
+		if (!r->imported || r->network < 0)
+			continue;
+		if (r->plain)
+			snprintf(port, sizeof(port), ":%u", r->tcp_port);
+		snprintf(line, sizeof(line), "import %s %s%s", c->networks[r->network].name, r->sni,
+			 port);
+		s->item(s, line);
+	}
+}
+
 static void report_listeners(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
 	const struct relay_live *live = relay_live_get(app);
@@ -432,7 +462,8 @@ enum mgmt_report_kind mgmt_report_kind_of(const char *name)
 {
 	static const char *const dicts[] = { "status", "counters", "drops", "flows" };
 	static const char *const lists[] = { "ports", "flow_list", "neighbours", "routes",
-					     "pools", "services", "listeners", "lcores", "steering" };
+					     "pools", "services", "listeners", "lcores", "steering",
+					     "learned" };
 
 	for (size_t i = 0; i < RTE_DIM(dicts); i++)
 		if (strcmp(name, dicts[i]) == 0)
@@ -457,6 +488,8 @@ int mgmt_report_write(const struct dp_appliance *app, const char *name, struct m
 		report_pools(app, s);
 	else if (strcmp(name, "services") == 0)
 		report_services(app, s);
+	else if (strcmp(name, "learned") == 0)
+		report_learned(app, s);
 	else if (strcmp(name, "listeners") == 0)
 		report_listeners(app, s);
 	else if (strcmp(name, "lcores") == 0)

@@ -82,6 +82,7 @@ int mgmt_telemetry_init(const struct dp_appliance *app)
 		{ "/meshrelay/listeners", "Listeners with the connections each took." },
 		{ "/meshrelay/lcores", "Worker load: busy cycles, busy and idle polls." },
 		{ "/meshrelay/steering", "Per port: rte_flow rules in force, or software dispatch." },
+		{ "/meshrelay/learned", "Remote gateways and imported names in force (discovery's)." },
 	};
 
 	tel_app = app;

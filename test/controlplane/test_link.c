@@ -304,11 +304,24 @@ static void test_first_push_held(void)
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 1);
 	cp_link_close(&l);
 
+	/* Let go early (discovery answered): pushed at the very next tick, not a ping
+	 * interval later, when a reload could find nothing of ours applied to go back to. */
+	fake_set(&dp, &dp.generation, 5);
+	cp_link_init(&l, path);
+	cp_link_hold_first_push(&l, mr_clock_ms() + 10000);
+	cp_link_tick(&l, &c, mr_clock_ms());
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 1);
+	cp_link_hold_first_push(&l, 0);
+	cp_link_tick(&l, &c, mr_clock_ms());
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 2);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), 1);
+	cp_link_close(&l);
+
 	fake_set(&dp, &dp.generation, 0); /* a data plane that runs nothing pushed */
 	cp_link_init(&l, path);
 	cp_link_hold_first_push(&l, mr_clock_ms() + 10000);
 	cp_link_tick(&l, &c, mr_clock_ms());
-	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 2);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 3);
 	cp_link_close(&l);
 	fake_dp_stop(&dp, path);
 }

@@ -20,6 +20,7 @@ int test_mesh_register(void);
 int test_turn_register(void);
 int test_common_register(void);
 int test_http_serve_register(void);
+int test_readback_register(void);
 int test_codecs_register(void);
 int test_services_register(void);
 

@@ -195,6 +195,30 @@ check "gateway B back: gateway A learns its new relay" topo_wait_for 30 learned_
 check "and the path works again" topo_wait_for 20 verifies api.b.mesh.test
 echo "# gateway B restart to a verified connection across: $(($(ms) - t0)) ms"
 
+# 6. Discovery hung (etcd stopped), then gateway A's control plane restarted (an upgrade, a
+# crash): it reads back what its data plane learned, and the push it makes once its wait
+# for discovery (10 s) is over keeps the route to b and b's names. Before, that push of
+# the file alone dropped them for as long as discovery stayed down.
+kill -STOP "$MT_ETCD_PID"
+cp_pid=$(cat "$MT_DIR/gw-a.cp.pid")
+kill -TERM "$cp_pid"
+topo_wait_for 10 bash -c "! kill -0 '$cp_pid' 2>/dev/null"
+rm -f "$MT_DIR/gw-a.cp.pid"
+from=$(($(wc -l <"$D/gw-a.cp.log") + 1))
+mt_cp_start gw-a "$MT_GWA"
+new_log() { tail -n +"$from" "$D/gw-a.cp.log"; }
+pushed_since() { new_log | grep -q 'pushed generation'; }
+check "gateway A's new control plane keeps what its data plane learned" \
+	topo_wait_for 10 bash -c "tail -n +$from '$D/gw-a.cp.log' | grep -q 'kept from the data plane'"
+check "and pushes its file past the wait for discovery" topo_wait_for 20 pushed_since
+kept_b() {
+	learned_b && imported api.b.mesh.test &&
+		mt_ctl gw-a show services | grep -q "^imported ssh.b.mesh.test tcp/22 vip $ssh_vip "
+}
+check "the route to b and b's names stay in force, ssh's VIP unchanged" kept_b
+check "and a connection across is verified" verifies api.b.mesh.test
+kill -CONT "$MT_ETCD_PID"
+
 if [ "$CHECK_FAILS" -gt 0 ]; then
 	for f in gw-a.cp.log gw-b.cp.log gw-a.dp.log gw-b.dp.log; do
 		echo "--- $f" >&2

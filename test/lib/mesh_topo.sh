@@ -77,13 +77,14 @@ mt_turn() {
 	topo_track $!
 }
 
-# mt_etcd LOG: the discovery store on the transit bridge.
+# mt_etcd LOG: the discovery store on the transit bridge (its pid in MT_ETCD_PID).
 mt_etcd() {
 	ip netns exec "$MT_TR" etcd --name mt --data-dir "$TOPO_DIR/etcd" \
 		--listen-client-urls "$MT_ETCD" --advertise-client-urls "$MT_ETCD" \
 		--listen-peer-urls http://10.50.0.9:2380 --initial-advertise-peer-urls \
 		http://10.50.0.9:2380 --initial-cluster mt=http://10.50.0.9:2380 \
 		--initial-cluster-state new >"$1" 2>&1 &
+	MT_ETCD_PID=$!
 	topo_track $!
 }
 
@@ -163,8 +164,14 @@ mt_gw_start() {
 	local f=$MT_DIR/$1
 	dp_start "$2" "$f.conf" "${TOPO_TAG}-$1" "$f.dp.log" 3600 || return 1
 	eval "DP_SOCK_${1//-/_}=$DP_SOCK DP_PID_${1//-/_}=$DP_PID"
-	in_ns "$2" timeout -s TERM 3600 "$MR_CP" -c "$f.conf" -s "$DP_SOCK" --pidfile "$f.cp.pid" \
-		--status "$f.status" >>"$f.cp.log" 2>&1 &
+	mt_cp_start "$1" "$2"
+}
+
+# mt_cp_start ID NS: the control plane of a gateway whose data plane runs.
+mt_cp_start() {
+	local f=$MT_DIR/$1
+	in_ns "$2" timeout -s TERM 3600 "$MR_CP" -c "$f.conf" -s "$(eval echo "\$DP_SOCK_${1//-/_}")" \
+		--pidfile "$f.cp.pid" --status "$f.status" >>"$f.cp.log" 2>&1 &
 	topo_track $!
 	topo_wait_for 10 test -s "$f.cp.pid"
 }
