@@ -194,22 +194,20 @@ static uint16_t listen_mss(const struct dp_worker *w, const struct dp_port *p, b
 	return (uint16_t)RTE_MIN(w->app->conf->relay.mss, p->caps.mtu - relay_l3l4_len(v6));
 }
 
-/* Turn the SYN in s->m into our SYN-ACK in place: the cookie is all we remember. */
+/* Turn the SYN in s->m into our SYN-ACK in place: the cookie is all we remember. Window
+ * scale and SACK are offered as the client offered them, timestamps or not. */
 static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
 {
 	const struct tcp_opts *o = &s->opts;
 	const struct syncookie_key *key = syncookie_keys_get(&w->app->secrets->cookies, false);
 	struct syncookie_conn conn = seg_conn(key, s, s->seq);
-	uint16_t mss_enc;
-	uint32_t cookie = syncookie_make(key, &conn, w->now_ms,
-					 o->mss ? o->mss : 536, &mss_enc);
-	bool ts = o->has_ts;
+	struct syncookie_opts asked = { o->mss ? o->mss : 536, o->wscale, o->sack_perm };
+	uint32_t cookie = syncookie_make(key, &conn, w->now_ms, s->ip6 != NULL, &asked);
 	uint8_t opts[40];
 	unsigned int opt_len = tcp_opts_write_syn(
 		opts, listen_mss(w, p, s->ip6 != NULL),
-		ts && o->wscale != TCP_WSCALE_NONE ? RELAY_WSCALE : TCP_WSCALE_NONE,
-		ts && o->sack_perm, ts, syncookie_ts_encode(relay_now(w), o->wscale, o->sack_perm),
-		o->tsval);
+		o->wscale != TCP_WSCALE_NONE ? RELAY_WSCALE : TCP_WSCALE_NONE, o->sack_perm,
+		o->has_ts, relay_now(w), o->tsval);
 	struct flow_key k = seg_key(s);
 	struct flow_addr6 a6;
 	struct rte_ether_addr client_mac = s->eth->src_addr;
@@ -227,28 +225,26 @@ static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct rela
 	dp_tx_port(w, p, m);
 }
 
+/* A flow's client side from the segment that completes the handshake and what its SYN
+ * asked for (from the cookie). */
 static void flow_init_client(struct dp_worker *w, const struct dp_port *p, struct flow *f,
-			     const struct relay_seg *s, uint16_t mss)
+			     const struct relay_seg *s, const struct syncookie_opts *asked)
 {
 	f->c.key = seg_key(s);
 	if (s->ip6)
 		flow_side_set_v6(w->flows, f, FLOW_DIR_CLIENT, s->ip6->src_addr, s->ip6->dst_addr);
 	f->c_seq.peer_isn = s->seq - 1;
 	f->c_seq.local_isn = s->ack - 1;
-	f->c.peer_mss = relay_peer_mss(w, mss, s->ip6 != NULL);
+	f->c.peer_mss = relay_peer_mss(w, asked->mss, s->ip6 != NULL);
 	f->c.port = (uint8_t)p->index;
 	f->c.peer_mac = s->eth->src_addr;
 	f->c_rcv_nxt = s->seq;
 	f->c_snd_nxt = s->ack;
+	f->c.sack = asked->sack_perm;
+	f->c.peer_wscale = asked->wscale == SYNCOOKIE_WSCALE_NONE ? 0 : asked->wscale;
+	f->c.local_wscale = asked->wscale == SYNCOOKIE_WSCALE_NONE ? 0 : RELAY_WSCALE;
 	if (s->opts.has_ts) {
-		uint8_t ws;
-		bool sack;
-
-		syncookie_ts_decode(s->opts.tsecr, &ws, &sack);
 		f->c.ts = 1;
-		f->c.sack = sack;
-		f->c.peer_wscale = ws == TCP_WSCALE_NONE ? 0 : ws;
-		f->c.local_wscale = ws == TCP_WSCALE_NONE ? 0 : RELAY_WSCALE;
 		f->c.ts_recent = s->opts.tsval;
 		f->c.ts_last = relay_now(w) + 32;
 	}
@@ -271,15 +267,16 @@ static void count_listener(struct dp_worker *w, const struct dp_port *p,
 }
 
 /* The handshake's cookie (our ISN: the ACK number less one) checked under the current key,
- * then the previous one; *mss the MSS it carries. */
-static bool cookie_valid(const struct dp_worker *w, const struct relay_seg *s, uint16_t *mss)
+ * then the previous one; *asked what the SYN asked for, as it carries it. */
+static bool cookie_valid(const struct dp_worker *w, const struct relay_seg *s,
+			 struct syncookie_opts *asked)
 {
 	for (int previous = 0; previous < 2; previous++) {
 		const struct syncookie_key *key =
 			syncookie_keys_get(&w->app->secrets->cookies, previous);
 		struct syncookie_conn conn = seg_conn(key, s, s->seq - 1);
 
-		if (syncookie_check(key, &conn, w->now_ms, s->ack - 1, mss))
+		if (syncookie_check(key, &conn, w->now_ms, s->ip6 != NULL, s->ack - 1, asked))
 			return true;
 	}
 	return false;
@@ -295,7 +292,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	enum flow_client_verdict limit;
 	enum dp_drop why;
 	bool gateway;
-	uint16_t mss;
+	struct syncookie_opts asked;
 	struct flow *f;
 
 	/* A flow is made of what the segment says (its options, from the cookie in its
@@ -304,7 +301,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	if ((s->payload_len || plain) && !relay_seg_checksum_ok(p, s))
 		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
 	s->sum_ok = s->payload_len || plain;
-	if (!cookie_valid(w, s, &mss)) {
+	if (!cookie_valid(w, s, &asked)) {
 		/* The cookie hashes the client's ISN, taken as seq - 1: a segment sent after the
 		 * first data fails here though the handshake was good. That may be data that
 		 * overtook the first, or a bare ACK after the first was lost (a duplicated
@@ -323,7 +320,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	f = relay_flow_alloc(w, rc->hello_timeout_ms);
 	if (unlikely(!f) && (f = listen_reclaim(w, s, gateway, &why)) == NULL)
 		return listen_refuse(w, p, s, why);
-	flow_init_client(w, p, f, s, mss);
+	flow_init_client(w, p, f, s, &asked);
 	limit = gateway ? FLOW_CLIENT_OK
 			: flow_client_attach(w->flows, f, rc->client_max_flows,
 					     rc->client_max_hellos);

@@ -5,13 +5,24 @@
 #include <string.h>
 #include <sys/random.h>
 
-/* Common MSS values: minimum, tunnel-reduced, PPPoE-ish, Ethernet. */
-const uint16_t syncookie_mss_table[4] = { 536, 1220, 1440, 1460 };
+#include <rte_common.h>
 
-/* Cookie layout: [31..27] time slot mod 32, [26..25] MSS index, [24..0] MAC. */
-#define SLOT_SHIFT 27
-#define MSS_SHIFT 25
-#define MAC_MASK 0x01ffffffu
+/* Common MSS values. IPv4: the minimum, tunnels and VPNs (WireGuard's 1380 and most
+ * below 1440 keep 1300 rather than fall to 536), PPPoE, Ethernet. IPv6: its minimum MTU's,
+ * WireGuard's, 6in4 and PPPoE's, Ethernet's. */
+const uint16_t syncookie_mss_table[2][4] = { { 536, 1300, 1440, 1460 },
+					     { 1220, 1360, 1420, 1440 } };
+
+/* Cookie layout: [31] time slot parity, [30..29] MSS index, [28..25] window scale (15:
+ * none), [24] SACK-permitted, [23..0] MAC over all of them and the whole slot. Only the
+ * last two slots are taken, so their parity names the slot; 24 bits of MAC leave a blind
+ * ACK one chance in 16.7 million, as Linux's and FreeBSD's cookies do. */
+#define SLOT_SHIFT 31
+#define MSS_SHIFT 29
+#define WSCALE_SHIFT 25
+#define SACK_BIT (1u << 24)
+#define MAC_MASK 0x00ffffffu
+#define OPTS_MASK (~MAC_MASK & ~(1u << SLOT_SHIFT)) /* MSS, window scale, SACK */
 
 int syncookie_key_init(struct syncookie_key *key)
 {
@@ -96,56 +107,50 @@ struct syncookie_conn syncookie_conn6(const struct syncookie_key *key, const uin
 					.client_isn = client_isn };
 }
 
+/* The MAC of c in slot with the option bits opts (the cookie's bits 30..24). */
 static uint32_t cookie_mac(const struct syncookie_key *key, const struct syncookie_conn *c,
-			   uint64_t slot, unsigned int mss_idx)
+			   uint64_t slot, uint32_t opts)
 {
 	uint64_t a = (uint64_t)c->client_ip << 32 | c->local_ip;
 	uint64_t b = (uint64_t)c->client_port << 48 | (uint64_t)c->local_port << 32 | c->client_isn;
 
-	return (uint32_t)syncookie_siphash(key, a, b, slot << 2 | mss_idx) & MAC_MASK;
+	return (uint32_t)syncookie_siphash(key, a, b, slot << 8 | opts >> 24) & MAC_MASK;
 }
 
 uint32_t syncookie_make(const struct syncookie_key *key, const struct syncookie_conn *c,
-			uint64_t now_ms, uint16_t client_mss, uint16_t *mss_out)
+			uint64_t now_ms, bool v6, struct syncookie_opts *o)
 {
+	const uint16_t *table = syncookie_mss_table[v6];
 	uint64_t slot = now_ms / SYNCOOKIE_PERIOD_MS;
-	unsigned int idx = 0;
+	unsigned int idx = 0, ws;
+	uint32_t opts;
 
 	for (unsigned int i = 0; i < 4; i++)
-		if (client_mss >= syncookie_mss_table[i])
+		if (o->mss >= table[i])
 			idx = i;
-	*mss_out = syncookie_mss_table[idx];
-	return (uint32_t)(slot & 31) << SLOT_SHIFT | idx << MSS_SHIFT | cookie_mac(key, c, slot, idx);
+	o->mss = table[idx];
+	ws = o->wscale == SYNCOOKIE_WSCALE_NONE ? 15u : RTE_MIN(o->wscale, 14u);
+	opts = idx << MSS_SHIFT | ws << WSCALE_SHIFT | (o->sack_perm ? SACK_BIT : 0);
+	return (uint32_t)(slot & 1) << SLOT_SHIFT | opts | cookie_mac(key, c, slot, opts);
 }
 
 bool syncookie_check(const struct syncookie_key *key, const struct syncookie_conn *c,
-		     uint64_t now_ms, uint32_t cookie, uint16_t *mss_out)
+		     uint64_t now_ms, bool v6, uint32_t cookie, struct syncookie_opts *o)
 {
 	uint64_t now_slot = now_ms / SYNCOOKIE_PERIOD_MS;
-	unsigned int idx = (cookie >> MSS_SHIFT) & 3;
+	uint32_t opts = cookie & OPTS_MASK;
 
-	/* The slot's low 5 bits name one of the last two slots, or nothing. */
+	/* The parity names one of the last two slots. */
 	for (uint64_t age = 0; age < 2 && age <= now_slot; age++) {
 		uint64_t slot = now_slot - age;
+		unsigned int ws = (opts >> WSCALE_SHIFT) & 15;
 
-		if ((slot & 31) == cookie >> SLOT_SHIFT &&
-		    cookie_mac(key, c, slot, idx) == (cookie & MAC_MASK)) {
-			*mss_out = syncookie_mss_table[idx];
-			return true;
-		}
+		if ((slot & 1) != cookie >> SLOT_SHIFT || cookie_mac(key, c, slot, opts) != (cookie & MAC_MASK))
+			continue;
+		o->mss = syncookie_mss_table[v6][opts >> MSS_SHIFT & 3];
+		o->wscale = ws == 15 ? SYNCOOKIE_WSCALE_NONE : (uint8_t)ws;
+		o->sack_perm = (opts & SACK_BIT) != 0;
+		return true;
 	}
 	return false;
-}
-
-uint32_t syncookie_ts_encode(uint32_t now_ms, uint8_t wscale, bool sack_perm)
-{
-	uint32_t opts = (wscale > 14 ? 15u : wscale) | (sack_perm ? 16u : 0u);
-
-	return (now_ms & ~((1u << SYNCOOKIE_TS_BITS) - 1)) | opts;
-}
-
-void syncookie_ts_decode(uint32_t tsecr, uint8_t *wscale, bool *sack_perm)
-{
-	*wscale = (tsecr & 15) == 15 ? 0xff : (uint8_t)(tsecr & 15);
-	*sack_perm = (tsecr & 16) != 0;
 }

@@ -2,8 +2,10 @@
 /*
  * SYN cookies: the listener answers a SYN without keeping any state, and recognises the
  * handshake's ACK (or first data segment) from the cookie alone. The sequence number
- * carries a keyed MAC of the connection, a coarse time and the MSS; when the client
- * speaks timestamps, window scale and SACK-permitted ride in the low bits of our TSval.
+ * carries a keyed MAC of the connection and of what the SYN asked for: the time slot's
+ * parity, the MSS (rounded down to one of four per address family), the window scale
+ * and SACK-permitted. They ride in the cookie itself, not in the timestamps, so a client
+ * that sends no timestamps (Windows by default) still gets window scaling and SACK.
  */
 #ifndef SYNCOOKIE_H
 #define SYNCOOKIE_H
@@ -12,7 +14,7 @@
 #include <stdint.h>
 
 #define SYNCOOKIE_PERIOD_MS 64000u  /* one time slot; cookies stay valid for two */
-#define SYNCOOKIE_TS_BITS 5         /* low TSval bits holding window scale and SACK */
+#define SYNCOOKIE_WSCALE_NONE 0xff  /* syncookie_opts.wscale: the client sent none */
 /* Keys are replaced this often. Longer than a cookie lives (two periods), and the previous
  * key still checks cookies, so a rotation never refuses a handshake in progress. */
 #define SYNCOOKIE_ROTATE_MS 300000u
@@ -43,8 +45,17 @@ struct syncookie_conn syncookie_conn6(const struct syncookie_key *key, const uin
 				      const uint8_t local[16], uint16_t client_port,
 				      uint16_t local_port, uint32_t client_isn);
 
-/* The four MSS values a cookie can carry; a client's MSS is rounded down to one. */
-extern const uint16_t syncookie_mss_table[4];
+/* The four MSS values a cookie can carry per address family (IPv4, IPv6); a client's MSS
+ * is rounded down to one (to the smallest when below all). */
+extern const uint16_t syncookie_mss_table[2][4];
+
+/* What a client's SYN asked for, as a cookie carries it. */
+struct syncookie_opts {
+	uint16_t mss;               /* made: the client's; checked: the table's it became */
+	uint8_t wscale;             /* 0..14, or SYNCOOKIE_WSCALE_NONE (anything past 14 is
+				     * taken as 14, as RFC 7323 says) */
+	bool sack_perm;
+};
 
 /* Fill key with 128 bits from the kernel's random source (getrandom(2)): 0, or -1 (errno
  * set) when it could not be read. No key is ever made from a guessable seed. */
@@ -66,22 +77,15 @@ static inline const struct syncookie_key *syncookie_keys_get(const struct syncoo
 	return &ks->key[(gen + (previous ? 2u : 0u)) % 3u];
 }
 
-/* Our initial sequence number for c at time now_ms with client MSS client_mss.
- * *mss_out receives the MSS the cookie encodes (what we may send the client). */
+/* Our initial sequence number for c at time now_ms, carrying o (the SYN's options; v6:
+ * the IPv6 MSS table). o->mss becomes the MSS the cookie encodes (what we may send). */
 uint32_t syncookie_make(const struct syncookie_key *key, const struct syncookie_conn *c,
-			uint64_t now_ms, uint16_t client_mss, uint16_t *mss_out);
+			uint64_t now_ms, bool v6, struct syncookie_opts *o);
 
-/* Check cookie (our ISN, i.e. the client's ACK number minus one) for c at now_ms.
- * true and *mss_out set when valid and at most two periods old. */
+/* Check cookie (our ISN, i.e. the client's ACK number minus one) for c at now_ms: true
+ * with *o as the SYN asked when it is valid and at most two periods old. */
 bool syncookie_check(const struct syncookie_key *key, const struct syncookie_conn *c,
-		     uint64_t now_ms, uint32_t cookie, uint16_t *mss_out);
-
-/* TSval for the SYN-ACK: now_ms with the options in its low bits (wscale 0..14 or
- * 15 for none, and SACK-permitted). */
-uint32_t syncookie_ts_encode(uint32_t now_ms, uint8_t wscale, bool sack_perm);
-
-/* Options back from the TSecr the client echoes; wscale 0xff when it sent none. */
-void syncookie_ts_decode(uint32_t tsecr, uint8_t *wscale, bool *sack_perm);
+		     uint64_t now_ms, bool v6, uint32_t cookie, struct syncookie_opts *o);
 
 /* SipHash-2-4 of three 64-bit words: the keyed MAC the cookie carries. */
 uint64_t syncookie_siphash(const struct syncookie_key *key, uint64_t a, uint64_t b, uint64_t c);

@@ -220,13 +220,15 @@ static void op_client(struct cursor *c)
 					      : (struct syncookie_conn){
 							rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst),
 							rte_cpu_to_be_16(sport), rte_cpu_to_be_16(dport), isn };
-		uint16_t mss;
+		uint8_t how = take(c, 1);
+		/* What the SYN asked for: window scale 7 or none, SACK or not. */
+		struct syncookie_opts asked = { 1460, how & 2 ? 7 : SYNCOOKIE_WSCALE_NONE,
+						(how & 4) != 0 };
 
-		ack = syncookie_make(key, &conn, app.workers[0]->now_ms, 1460, &mss) + 1;
+		ack = syncookie_make(key, &conn, app.workers[0]->now_ms, v6, &asked) + 1;
 		flags = (flags & (RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG)) | RTE_TCP_ACK_FLAG;
-		if (take(c, 1) & 1)
-			opt_len = tcp_opts_write_ts(opts, take(c, 4),
-						    syncookie_ts_encode((uint32_t)clock_ms, 7, true));
+		if (how & 1)
+			opt_len = tcp_opts_write_ts(opts, take(c, 4), (uint32_t)clock_ms);
 	}
 	plen = RTE_MIN(plen, c->left);
 	deliver(edge, tcp_frame(edge, src, dst, v6 ? src6 : NULL, v6 ? dst6 : NULL, sport,

@@ -176,6 +176,29 @@ grep -v '^ok ' <<<"$out" | sort | uniq -c | head -10
 check "lossy links: 100 concurrent connections: $(tail -1 <<<"$out")" grep -q '^ok 100 of 100' <<<"$out"
 echo "wire1: $(cat "$TOPO_DIR/$RT_WIRE1.impair" 2>/dev/null) (counts print at its end)"
 
+# 9b. A client that sends no timestamps (Windows' default; Linux with tcp_timestamps=0):
+# its SYN asks for window scaling and SACK alone, and the relay's cookie keeps both, so
+# the connection is not held to 64 KB windows. Checked from the client's own tcp_info,
+# then with a transfer whose hashes are compared.
+in_ns "$RT_CLI" sysctl -qw net.ipv4.tcp_timestamps=0
+tcp_info_opts() {
+	in_ns "$RT_CLI" /usr/bin/python3 - <<'PY'
+import socket, struct
+s = socket.create_connection(("10.99.0.1", 443), timeout=5)
+info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+opts, scales = info[5], info[6]
+s.close()
+# TCPI_OPT_TIMESTAMPS 1, _SACK 2, _WSCALE 4; the send scale in the low nibble
+print(f"ts={opts & 1} sack={opts >> 1 & 1} wscale={opts >> 2 & 1} snd_wscale={scales & 15}")
+PY
+}
+out=$(tcp_info_opts 2>&1)
+check "no timestamps: window scaling and SACK negotiated ($out)" \
+	grep -q '^ts=0 sack=1 wscale=1 snd_wscale=7$' <<<"$out"
+out=$(blob "$RT_CLI" blob.svc.example 20000000 20000000 2>&1)
+check "no timestamps: 20 MB each way, sha256 equal ($out)" grep -q '^ok ' <<<"$out"
+in_ns "$RT_CLI" sysctl -qw net.ipv4.tcp_timestamps=1
+
 # 10. Everything closed: the flow table empties. Flows whose last RST was lost (af_packet
 # rings drop frames when the 2 cores are busy, and RSTs are never resent) go at the idle
 # timeout, 20 s here.
