@@ -21,6 +21,7 @@
 
 #include "json.h"
 #include "mr_log.h"
+#include "mr_privs.h"
 #include "mr_text.h"
 
 #define CONNLOG_LINE_MAX 1536u
@@ -334,7 +335,13 @@ static unsigned int drain_once(void)
 
 static void *connlog_thread(void *arg)
 {
+	char err[128];
+
 	(void)arg;
+	/* It formats what clients sent (their names): with no capability at all. Reopening
+	 * the file stays possible as the file's owner. */
+	if (mr_privs_limit(0, err, sizeof(err)) < 0)
+		mr_log(MR_LOG_WARN, "connection log thread keeps its capabilities: %s", err);
 	while (!lg.quit) {
 		if (lg.reopen) {
 			bool fifo;

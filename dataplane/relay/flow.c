@@ -165,6 +165,8 @@ void flow_release(struct flow_table *ft, struct flow *f)
 	release_key(ft, f, FLOW_DIR_CLIENT);
 	release_key(ft, f, FLOW_DIR_BACKEND);
 	flow_limits_release(ft, f);
+	if (f->state == FLOW_CLOSING)
+		ft->n_closing--;
 	f->state = FLOW_FREE;
 	f->next_free = ft->free_head; /* its member is done with */
 	ft->free_head = f->index;
@@ -388,6 +390,8 @@ void flow_timers_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn rtx_f
 
 void flow_set_closing(struct flow_table *ft, struct flow *f, uint32_t at_ms)
 {
+	if (f->state != FLOW_CLOSING)
+		ft->n_closing++;
 	f->state = FLOW_CLOSING;
 	f->expire_ms = at_ms;
 	/* Put back at its deadline whether earlier or later: the slot it goes to is marked. */
@@ -404,6 +408,12 @@ uint32_t flow_count(const struct flow_table *ft)
 {
 	/* Read from other threads for display: one relaxed load of the owner's counter. */
 	return ft->capacity - __atomic_load_n(&ft->n_free, __ATOMIC_RELAXED);
+}
+
+uint32_t flow_count_open(const struct flow_table *ft)
+{
+	/* As flow_count: the owner's counters, each read once, relaxed. */
+	return flow_count(ft) - __atomic_load_n(&ft->n_closing, __ATOMIC_RELAXED);
 }
 
 uint32_t flow_capacity(const struct flow_table *ft)

@@ -141,6 +141,10 @@ struct flow *flow_closing_soonest(struct flow_table *ft, uint32_t max_looked);
 
 /* Flows in use, and capacity. */
 uint32_t flow_count(const struct flow_table *ft);
+
+/* Flows in use but those closed both ways and kept for late segments (FLOW_CLOSING): what
+ * a drain waits for. Any thread, as flow_count. */
+uint32_t flow_count_open(const struct flow_table *ft);
 uint32_t flow_capacity(const struct flow_table *ft);
 
 /* Flow at index (for display); NULL when free or out of range. */

@@ -21,6 +21,7 @@ struct flow_table {
 	struct flow *flows;
 	uint32_t free_head;      /* free entries, linked through flow.next_free (last first) */
 	uint32_t n_free;
+	uint32_t n_closing;      /* of those in use, FLOW_CLOSING: kept for late segments */
 	uint32_t capacity;
 	struct flow_wheel wheel; /* every flow in use, by its next deadline */
 	/* Flows keeping hello bytes, oldest at the head: when the worker's kept buffers are

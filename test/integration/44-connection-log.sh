@@ -52,6 +52,15 @@ metrics = { listen = "127.0.0.1:9480"; };
 CONF
 dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
 DP_REAL=$(pgrep -P "$DP_PID" -x meshrelay-dp)
+# The thread that formats what clients sent keeps no capability (it kept all of them).
+connlog_caps() {
+	local t
+	for t in /proc/"$DP_REAL"/task/*; do
+		grep -q '^mr-connlog' "$t/comm" && awk '$1 == "CapEff:" { print $2 }' "$t/status"
+	done
+}
+check "the connection log's thread runs without capabilities ($(connlog_caps))" \
+	test "$(connlog_caps)" = 0000000000000000
 srv() { ip netns exec "$RT_SRV" timeout 120 "$@" >>"$TOPO_DIR/servers.log" 2>&1 & topo_track $!; }
 srv openssl s_server -quiet -accept 10.98.0.2:9443 -www -alpn h2,http/1.1 \
 	-cert "$CERTS/api.svc.example.crt" -key "$CERTS/api.svc.example.key"

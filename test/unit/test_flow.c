@@ -50,6 +50,30 @@ static void test_alloc_until_full(void)
 	flow_table_free(ft);
 }
 
+/* What a drain waits for: flows in use but the closed ones kept for late segments, each
+ * counted once however often it is set closing, and no longer once released. Before, a
+ * drain counted those too and lasted the closing time past the last connection. */
+static void test_count_open(void)
+{
+	struct flow_table *ft = flow_table_create("ut_flows_open", 8, 0);
+	struct flow *f[3];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (int i = 0; i < 3; i++)
+		f[i] = flow_alloc(ft, 0);
+	CU_ASSERT_EQUAL(flow_count_open(ft), 3);
+	flow_set_closing(ft, f[1], 100);
+	flow_set_closing(ft, f[1], 200); /* its closing time moved: still one */
+	CU_ASSERT_EQUAL(flow_count(ft), 3);
+	CU_ASSERT_EQUAL(flow_count_open(ft), 2);
+	flow_release(ft, f[1]);
+	CU_ASSERT_EQUAL(flow_count_open(ft), 2);
+	flow_release(ft, f[0]);
+	CU_ASSERT_EQUAL(flow_count_open(ft), 1);
+	CU_ASSERT_EQUAL(flow_count(ft), 1);
+	flow_table_free(ft);
+}
+
 /* The free list through the entries: the last entry released is the next taken, every
  * entry is handed out once, and a retaken entry starts clean (its member unset). */
 static void test_free_list(void)
@@ -481,6 +505,7 @@ int test_flow_register(void)
 		{ "a client's two counters picked independently", test_client_counters_independent },
 		{ "alloc until full, release makes room", test_alloc_until_full },
 		{ "free list: last released taken first, each entry once", test_free_list },
+		{ "flows open: in use but the closed ones", test_count_open },
 		{ "both connections keyed", test_keys_both_sides },
 		{ "IPv6 sides in the same index, told apart by whole addresses", test_keys_ipv6 },
 		{ "sides found in the flows, an entry reused", test_entry_reused },

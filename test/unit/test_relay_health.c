@@ -616,6 +616,33 @@ static void test_tcp_checks(void)
 	CU_ASSERT_EQUAL(state_of(slot[1]), HEALTH_DOWN);
 }
 
+/* Draining (a stop in progress): no check is started, members keep their states; once
+ * the drain is called off, checks go on. Before, worker 0 kept opening check flows, each
+ * of which the drain then waited for. */
+static void test_no_checks_while_draining(void)
+{
+	unsigned int sent = 0;
+
+	rh_drain(&rh_app.ports[1]);
+	housekeeping_for(2000); /* checks in flight end (timeout 300 ms) */
+	rh_drain(&rh_app.ports[1]);
+	rh_app.draining = true;
+	for (unsigned int t = 0; t < 300; t++) { /* 3 s: three intervals */
+		housekeeping_for(10);
+		sent += rh_drain(&rh_app.ports[1]);
+	}
+	rh_app.draining = false;
+	CU_ASSERT_EQUAL(sent, 0);
+	for (unsigned int t = 0; t < 300 && sent == 0; t++) {
+		housekeeping_for(10);
+		for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
+			sent++;
+			rte_pktmbuf_free(s.m);
+		}
+	}
+	CU_ASSERT(sent > 0);
+}
+
 /* Pool "checked", one member down by its checks: a connection failure of the other may
  * not eject it (the pool would have nothing up). Checks switched off (as a reload may):
  * the member down comes back up, since no passed check ever would. */
@@ -1089,6 +1116,7 @@ int test_relay_health_register(void)
 		{ "a check whose flow runs out of time first ends through its module",
 		  test_check_flow_expires },
 		{ "checks switched on: spread over the interval", test_checks_switched_on_spread },
+		{ "no checks started while draining", test_no_checks_while_draining },
 		CU_TEST_INFO_NULL,
 	};
 
