@@ -52,7 +52,12 @@ bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m
 	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
 	too_big = icmp4_is_frag_needed(icmp->icmp_type, icmp->icmp_code);
 	if (!too_big && (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)) {
-		dp_tx_kernel(w, p, m);
+		/* The host holds the appliance address only: to a VIP or a source address, any
+		 * other message is nobody's (a host that forwards would send it back out). */
+		if (rte_be_to_cpu_32(ip->dst_addr) != p->ipv4)
+			dp_drop(w, m, DP_DROP_ipv4_not_for_us);
+		else
+			dp_tx_kernel(w, p, m);
 		return false;
 	}
 	if (rte_raw_cksum_mbuf(m, (uint32_t)(l3_off + ihl), icmp_len, &sum) != 0 || sum != 0xffff) {

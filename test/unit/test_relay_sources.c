@@ -212,6 +212,45 @@ static void test_checks_from_source_addresses(void)
 	CU_ASSERT_TRUE(member_from[0] > 0 && member_from[1] > 0 && member_from[2] > 0);
 }
 
+/* An ICMP timestamp request (type 13) from the backend's side to address dst (host
+ * order): a TCP frame of the same length made over. */
+static void send_icmp_timestamp(uint32_t dst)
+{
+	struct rh_peer b = { .ip = RH_BACKEND_IP, .our_ip = dst, .port = &rh_app.ports[1],
+			     .port_num = 1, .our_port = 2 };
+	struct rte_mbuf *m = rh_frame(&b, RTE_TCP_ACK_FLAG, 1, 1, NULL, 0, NULL, 0);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							   sizeof(struct rte_ether_hdr));
+	uint8_t *icmp = (uint8_t *)(ip + 1);
+	uint16_t ck;
+
+	memset(icmp, 0, 20);
+	icmp[0] = 13;
+	ck = (uint16_t)~rte_raw_cksum(icmp, 20);
+	memcpy(icmp + 2, &ck, 2);
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	rh_input(&b, m);
+}
+
+/* ICMP other than echo to a source address is nobody's: dropped, not handed to the host,
+ * which holds only the port's own address (with forwarding on it sent the message back
+ * out to its gateway, which returned it, until its TTL ran out). To the port's own
+ * address it still goes to the host. */
+static void test_icmp_to_source_address_dropped(void)
+{
+	uint64_t not_ours = rh_drops(DP_DROP_ipv4_not_for_us);
+	uint64_t to_host = rh_drops(DP_DROP_no_exception_path); /* the ring port has no host */
+
+	send_icmp_timestamp(SRC_A);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv4_not_for_us), not_ours + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), to_host);
+	send_icmp_timestamp(RH_SVC_IP);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv4_not_for_us), not_ours + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), to_host + 1);
+}
+
 int test_relay_sources_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -222,6 +261,8 @@ int test_relay_sources_register(void)
 		{ "a mangled name for a source address refused", test_mangled_source_address },
 		{ "one address alone runs out of ports", test_one_address_runs_out },
 		{ "pool checks from the source addresses", test_checks_from_source_addresses },
+		{ "ICMP other than echo to a source address dropped",
+		  test_icmp_to_source_address_dropped },
 		CU_TEST_INFO_NULL,
 	};
 
