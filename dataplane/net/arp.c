@@ -64,18 +64,27 @@ static void arp_claim(struct dp_worker *w, const struct dp_port *p, const struct
 		      bool for_us, bool count)
 {
 	uint32_t sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
+	struct neigh_addr who = neigh_addr_v4(sip);
 	enum neigh_learn_result r;
 
-	/* Address probes (sender 0), claims of our own address and made-up MACs teach nothing. */
+	/* Address probes (sender 0), claims of our own address, made-up MACs and our own MAC
+	 * teach nothing. */
 	if (sip == 0 || dp_port_own_ipv4(p, sip) ||
-	    !rte_is_valid_assigned_ether_addr(&a->arp_data.arp_sha))
+	    !rte_is_valid_assigned_ether_addr(&a->arp_data.arp_sha) ||
+	    rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac))
 		return;
+	/* A request for us may create its sender's entry (it is about to talk to us); a reply
+	 * fills or confirms one only: one nobody asked for creates none (as Linux without
+	 * arp_accept), so a host that claims an address first, unasked, cannot hold it
+	 * against the real one (a known MAC is never moved). */
+	if (for_us && a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
+		for_us = neigh_known_addr(w->neigh, &who);
 	if (!arp_sender_on_link(p, sip)) {
 		if (count)
 			dp_event(w, DP_EV_arp_off_link);
 		return;
 	}
-	r = neigh_learn(w->neigh, sip, &a->arp_data.arp_sha, w->now_ms, for_us);
+	r = neigh_learn_addr(w->neigh, &who, &a->arp_data.arp_sha, w->now_ms, for_us);
 	if (count && r == NEIGH_LEARN_UPDATED)
 		dp_event(w, DP_EV_neigh_learned);
 	else if (count && r == NEIGH_LEARN_CONFLICT)

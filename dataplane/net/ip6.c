@@ -147,7 +147,8 @@ static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_
 	enum neigh_learn_result r;
 	bool for_us;
 
-	if (!msg->has_lladdr || !rte_is_valid_assigned_ether_addr(&msg->lladdr))
+	if (!msg->has_lladdr || !rte_is_valid_assigned_ether_addr(&msg->lladdr) ||
+	    rte_is_same_ether_addr(&msg->lladdr, &p->mac))
 		return;
 	if (msg->kind == ND_NS) {
 		if (nd_is_unspecified(msg->src) || !is_ours(p, msg->target))
@@ -155,8 +156,11 @@ static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_
 		memcpy(who.b, msg->src, 16);
 		for_us = true;
 	} else {
+		/* An advertisement fills or confirms an entry only: with none, it is discarded
+		 * (RFC 4861 7.2.5), so a host that claims an address first, unasked, cannot
+		 * hold it against the real one. */
 		memcpy(who.b, msg->target, 16);
-		for_us = is_ours(p, msg->dst);
+		for_us = is_ours(p, msg->dst) && neigh_known_addr(w->neigh, &who);
 	}
 	/* As arp_sender_on_link: the neighbour cache is keyed by address alone, so only
 	 * what belongs on p's link is learned there. */

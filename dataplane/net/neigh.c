@@ -252,6 +252,11 @@ static void entry_confirm(struct neigh_table *nt, uint32_t pos, const struct rte
 	e->n_pending = 0;
 }
 
+bool neigh_known_addr(const struct neigh_table *nt, const struct neigh_addr *addr)
+{
+	return entry_find(nt, addr) >= 0;
+}
+
 enum neigh_learn_result neigh_learn_addr(struct neigh_table *nt, const struct neigh_addr *addr,
 					 const struct rte_ether_addr *mac, uint64_t now_ms,
 					 bool for_us)

@@ -131,6 +131,9 @@ enum neigh_learn_result neigh_learn_addr(struct neigh_table *nt, const struct ne
 					 const struct rte_ether_addr *mac, uint64_t now_ms,
 					 bool for_us);
 
+/* Whether addr has an entry, in any state (asked for, known, failing). */
+bool neigh_known_addr(const struct neigh_table *nt, const struct neigh_addr *addr);
+
 /* neigh_learn_addr for an IPv4 address in host order. */
 static inline enum neigh_learn_result neigh_learn(struct neigh_table *nt, uint32_t ip,
 						  const struct rte_ether_addr *mac,

@@ -657,6 +657,32 @@ static void test_group_mac_to_unicast_ip_dropped(void)
 	}
 }
 
+/* An advertisement nobody asked for, to our address, about an on-link address the worker
+ * has no entry for, is discarded (RFC 4861 7.2.5): it creates no entry, so whoever claims
+ * an address first, unasked, does not hold it against the real host. Nor is our own MAC
+ * taken for another host's. */
+static void test_ipv6_unasked_advertisement_ignored(void)
+{
+	static const struct rte_ether_addr other = { { 0x02, 0, 0, 0, 0x0e, 0x02 } };
+	struct dp_worker *w = rh_w;
+	uint8_t frame[ND_FRAME_MAX], unknown[16];
+	unsigned int before = neigh_count(w->neigh);
+
+	memcpy(unknown, rh_backend6, 16);
+	unknown[15] = 0x99;
+	for (int i = 0; i < 2; i++) {
+		size_t len = nd_build_na(frame, i ? &rh_app.ports[1].mac : &other, unknown,
+					 &rh_app.ports[1].mac, rh_svc6, unknown, true);
+		struct rte_mbuf *m = tcp_frame_copy(rh_app.pool, frame, len, rh_app.ports[1].port_id);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		dp_worker_rx_frame(w, &rh_app.ports[1], m);
+		dp_worker_housekeeping(w);
+		rh_drain(&rh_app.ports[1]);
+	}
+	CU_ASSERT_EQUAL(neigh_count(w->neigh), before);
+}
+
 int test_relay_path_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -675,6 +701,8 @@ int test_relay_path_register(void)
 		{ "IPv6 client, IPv4 backend", test_ipv6_client_ipv4_backend },
 		{ "IPv4 client, IPv6 backend", test_ipv4_client_ipv6_backend },
 		{ "IPv6 neighbour solicitation and echo answered", test_ipv6_nd_and_echo },
+		{ "IPv6: an unasked advertisement creates no entry",
+		  test_ipv6_unasked_advertisement_ignored },
 		{ "IPv6 claim of a backend on the client link ignored",
 		  test_ipv6_off_link_claim_ignored },
 		{ "SYNs rationed while the transmit queue is full", test_syn_shed_while_queue_full },

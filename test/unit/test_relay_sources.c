@@ -7,9 +7,11 @@
  * connections beyond the one address's ports. */
 #include <string.h>
 
+#include <rte_arp.h>
 #include <rte_ip.h>
 
 #include "dp_worker.h"
+#include "neigh.h"
 #include "relay_harness.h"
 #include "tcp_frame.h"
 #include "unit.h"
@@ -251,6 +253,44 @@ static void test_icmp_to_source_address_dropped(void)
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), to_host + 1);
 }
 
+/* An ARP frame from sip at mac to our address tip on the svc port: a request, or made
+ * over into a reply. */
+static void send_arp(bool reply, const struct rte_ether_addr *mac, uint32_t sip, uint32_t tip)
+{
+	const struct dp_port *p = &rh_app.ports[1];
+	struct rte_mbuf *m = tcp_frame_arp_request(rh_app.pool, mac, sip, tip);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *a;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	a = (struct rte_arp_hdr *)(eth + 1);
+	if (reply) {
+		eth->dst_addr = p->mac;
+		a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+		a->arp_data.arp_tha = p->mac;
+	}
+	rh_input(&(struct rh_peer){ .port = p }, m);
+	rh_drain(p);
+}
+
+/* What ARP to us may teach the neighbour cache: a request for our address creates its
+ * sender's entry (it is about to talk to us); a reply nobody asked for creates none (as
+ * Linux without arp_accept), so whoever claims an address first, unasked, does not hold
+ * it against the real host; our own MAC is never taken for another host's. */
+static void test_arp_unasked_reply_creates_nothing(void)
+{
+	static const struct rte_ether_addr other = { { 0x02, 0, 0, 0, 0x0e, 0x01 } };
+	unsigned int before = neigh_count(rh_w->neigh);
+
+	send_arp(true, &other, 0x0a010063, RH_SVC_IP); /* 10.1.0.99, unasked */
+	CU_ASSERT_EQUAL(neigh_count(rh_w->neigh), before);
+	send_arp(false, &rh_app.ports[1].mac, 0x0a010061, RH_SVC_IP); /* our MAC as its */
+	CU_ASSERT_EQUAL(neigh_count(rh_w->neigh), before);
+	send_arp(false, &other, 0x0a010062, RH_SVC_IP); /* 10.1.0.98 asks for us */
+	CU_ASSERT_EQUAL(neigh_count(rh_w->neigh), before + 1);
+}
+
 int test_relay_sources_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -261,6 +301,8 @@ int test_relay_sources_register(void)
 		{ "a mangled name for a source address refused", test_mangled_source_address },
 		{ "one address alone runs out of ports", test_one_address_runs_out },
 		{ "pool checks from the source addresses", test_checks_from_source_addresses },
+		{ "ARP: an unasked reply creates no entry, nor our own MAC",
+		  test_arp_unasked_reply_creates_nothing },
 		{ "ICMP other than echo to a source address dropped",
 		  test_icmp_to_source_address_dropped },
 		CU_TEST_INFO_NULL,
