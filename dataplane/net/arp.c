@@ -58,32 +58,40 @@ bool arp_sender_on_link(const struct dp_port *p, uint32_t sip)
 	return ~p->netmask <= 1 || (host != 0 && host != ~p->netmask);
 }
 
-/* Give the sender of an ARP frame received on p to the neighbour cache; count the outcome
- * when count is set (only the worker that received the frame counts it). */
-static void arp_claim(struct dp_worker *w, const struct dp_port *p, const struct rte_arp_hdr *a,
-		      bool for_us, bool count)
+/* Whether an ARP frame's sender may teach the cache anything: not an address probe
+ * (sender 0), nor a claim of our own address, nor a made-up MAC or our own, and on p's
+ * link (an off-link sender is counted when count is set). */
+static bool arp_teaches(struct dp_worker *w, const struct dp_port *p,
+			const struct rte_arp_hdr *a, bool count)
+{
+	uint32_t sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
+
+	if (sip == 0 || dp_port_own_ipv4(p, sip) ||
+	    !rte_is_valid_assigned_ether_addr(&a->arp_data.arp_sha) ||
+	    rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac))
+		return false;
+	if (!arp_sender_on_link(p, sip)) {
+		if (count)
+			dp_event(w, DP_EV_arp_off_link);
+		return false;
+	}
+	return true;
+}
+
+/* Give the sender of an ARP frame (one that arp_teaches) to the neighbour cache; count
+ * the outcome when count is set (only the worker that received the frame counts it). */
+static void arp_claim(struct dp_worker *w, const struct rte_arp_hdr *a, bool for_us, bool count)
 {
 	uint32_t sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	struct neigh_addr who = neigh_addr_v4(sip);
 	enum neigh_learn_result r;
 
-	/* Address probes (sender 0), claims of our own address, made-up MACs and our own MAC
-	 * teach nothing. */
-	if (sip == 0 || dp_port_own_ipv4(p, sip) ||
-	    !rte_is_valid_assigned_ether_addr(&a->arp_data.arp_sha) ||
-	    rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac))
-		return;
 	/* A request for us may create its sender's entry (it is about to talk to us); a reply
 	 * fills or confirms one only: one nobody asked for creates none (as Linux without
 	 * arp_accept), so a host that claims an address first, unasked, cannot hold it
 	 * against the real one (a known MAC is never moved). */
 	if (for_us && a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
 		for_us = neigh_known_addr(w->neigh, &who);
-	if (!arp_sender_on_link(p, sip)) {
-		if (count)
-			dp_event(w, DP_EV_arp_off_link);
-		return;
-	}
 	r = neigh_learn_addr(w->neigh, &who, &a->arp_data.arp_sha, w->now_ms, for_us);
 	if (count && r == NEIGH_LEARN_UPDATED)
 		dp_event(w, DP_EV_neigh_learned);
@@ -125,8 +133,8 @@ void arp_learn(struct dp_worker *w, const struct dp_port *p, const struct rte_mb
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
 	/* Same rules as the worker that got it (arp_input), which counted it. */
-	if (arp_answers_for(p, tip) || sip == tip)
-		arp_claim(w, p, a, arp_answers_for(p, tip), false);
+	if ((arp_answers_for(p, tip) || sip == tip) && arp_teaches(w, p, a, false))
+		arp_claim(w, a, arp_answers_for(p, tip), false);
 }
 
 void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
@@ -134,7 +142,7 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *a;
 	uint32_t sip, tip;
-	bool is_request, for_us;
+	bool is_request, for_us, teaches;
 
 	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*a))
 		return dp_drop(w, m, DP_DROP_runt);
@@ -148,19 +156,22 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	is_request = a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
 	for_us = arp_answers_for(p, tip);
 	/* The other workers learn from it what this one does (arp_learn): only ARP for our
-	 * addresses and claims of the sender's own; copying the rest for them to drop would
-	 * let a flood of other hosts' ARP fill the rings that hand segments between workers.
-	 * Copied before the frame is turned into a reply. */
-	if (w->app->n_workers > 1 && (for_us || sip == tip))
+	 * addresses and claims of the sender's own, from a sender that may teach anything;
+	 * copying the rest for them to drop would let a flood of other hosts' ARP (or of
+	 * made-up senders) fill the rings that hand segments between workers. Copied before
+	 * the frame is turned into a reply. */
+	teaches = (for_us || sip == tip) && arp_teaches(w, p, a, true);
+	if (w->app->n_workers > 1 && teaches)
 		inbox_copy_to_others(w, m);
 
 	if (!for_us) {
 		/* Gratuitous ARP may confirm what we know; it never creates or changes entries. */
-		if (sip == tip)
-			arp_claim(w, p, a, false, true);
+		if (teaches)
+			arp_claim(w, a, false, true);
 		return dp_drop(w, m, DP_DROP_arp_not_for_us);
 	}
-	arp_claim(w, p, a, true, true);
+	if (teaches)
+		arp_claim(w, a, true, true);
 	if (is_request) {
 		dp_event(w, DP_EV_arp_request_in);
 		return arp_reply_in_place(w, p, m, eth, a);

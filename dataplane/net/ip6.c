@@ -139,8 +139,9 @@ static void mld_note_query(struct dp_worker *w, const struct dp_port *p,
 
 /* What a solicitation or advertisement tells of its sender (or target). Only messages
  * about our own address or answering us create entries, as with ARP; the counts are the
- * receiving worker's (count false for copies). */
-static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_msg *msg,
+ * receiving worker's (count false for copies). Whether it may teach anything (what the
+ * other workers are given a copy of). */
+static bool learn(struct dp_worker *w, const struct dp_port *p, const struct nd_msg *msg,
 		  bool count)
 {
 	struct neigh_addr who;
@@ -149,10 +150,10 @@ static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_
 
 	if (!msg->has_lladdr || !rte_is_valid_assigned_ether_addr(&msg->lladdr) ||
 	    rte_is_same_ether_addr(&msg->lladdr, &p->mac))
-		return;
+		return false;
 	if (msg->kind == ND_NS) {
 		if (nd_is_unspecified(msg->src) || !is_ours(p, msg->target))
-			return;
+			return false;
 		memcpy(who.b, msg->src, 16);
 		for_us = true;
 	} else {
@@ -167,13 +168,14 @@ static void learn(struct dp_worker *w, const struct dp_port *p, const struct nd_
 	if (!nexthop_on_link6(p, who.b)) {
 		if (count)
 			dp_event(w, DP_EV_arp_off_link);
-		return;
+		return false;
 	}
 	r = neigh_learn_addr(w->neigh, &who, &msg->lladdr, w->now_ms, for_us);
 	if (count && r == NEIGH_LEARN_UPDATED)
 		dp_event(w, DP_EV_neigh_learned);
 	else if (count && r == NEIGH_LEARN_CONFLICT)
 		dp_event(w, DP_EV_neigh_conflict);
+	return true;
 }
 
 /* Our address advertised to all nodes, unsolicited, with override: neighbours that
@@ -241,8 +243,10 @@ static void nd_answer(struct dp_worker *w, const struct dp_port *p, struct rte_m
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	bool dad = nd_is_unspecified(msg->src);
 
-	learn(w, p, msg, true);
-	if (w->app->n_workers > 1)
+	/* Copied to the other workers only when it may teach them anything: a flood of
+	 * advertisements of made-up targets would else fill the rings that hand segments
+	 * between workers. */
+	if (learn(w, p, msg, true) && w->app->n_workers > 1)
 		inbox_copy_to_others(w, m);
 	if (msg->kind == ND_NS && is_ours(p, msg->target)) {
 		dp_event(w, DP_EV_nd_solicit_in);
