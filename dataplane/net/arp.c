@@ -161,7 +161,9 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	 * made-up senders) fill the rings that hand segments between workers. Copied before
 	 * the frame is turned into a reply. */
 	teaches = (for_us || sip == tip) && arp_teaches(w, p, a, true);
-	if (w->app->n_workers > 1 && teaches)
+	/* A claim of the sender's own only confirms an entry at its MAC: copied only when
+	 * this worker knows the address too (a gateway's, say), not for every made-up one. */
+	if (w->app->n_workers > 1 && teaches && (for_us || neigh_known(w->neigh, sip)))
 		inbox_copy_to_others(w, m);
 
 	if (!for_us) {

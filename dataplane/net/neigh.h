@@ -135,6 +135,14 @@ enum neigh_learn_result neigh_learn_addr(struct neigh_table *nt, const struct ne
 /* Whether addr has an entry, in any state (asked for, known, failing). */
 bool neigh_known_addr(const struct neigh_table *nt, const struct neigh_addr *addr);
 
+/* neigh_known_addr for an IPv4 address in host order. */
+static inline bool neigh_known(const struct neigh_table *nt, uint32_t ip)
+{
+	struct neigh_addr a = neigh_addr_v4(ip);
+
+	return neigh_known_addr(nt, &a);
+}
+
 /* neigh_learn_addr for an IPv4 address in host order. */
 static inline enum neigh_learn_result neigh_learn(struct neigh_table *nt, uint32_t ip,
 						  const struct rte_ether_addr *mac,
