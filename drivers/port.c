@@ -14,6 +14,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "host_settings.h"
+
 
 /* A key of repeated 0x6d5a makes Toeplitz RSS symmetric: both directions of a TCP flow
  * hash to the same queue, which keeps a spliced flow on one worker lcore. */
@@ -175,7 +177,7 @@ static void unquiet_kernel_iface(const char *name)
 			continue;
 		for (unsigned int k = 0; k < QUIET_KNOBS; k++)
 			if (q->old[k][0])
-				drv_proc_write(q->path[k], q->old[k]);
+				drv_host_restore(q->path[k], q->old[k]);
 		q->dev[0] = '\0';
 	}
 }
@@ -253,15 +255,17 @@ static int quiet_kernel_iface(const char *device, const char *name, char *err, s
 	if (q)
 		snprintf(q->dev, sizeof(q->dev), "%s", name);
 	for (size_t i = 0; i < RTE_DIM(knobs); i++) {
+		char old[16];
+
 		snprintf(path, sizeof(path), knobs[i].fmt, iface);
-		if (q) {
-			snprintf(q->path[i], sizeof(q->path[i]), "%s", path);
-			if (drv_proc_read(path, q->old[i], sizeof(q->old[i])) < 0)
-				q->old[i][0] = '\0';
-		}
-		if (drv_proc_write(path, knobs[i].value) < 0)
+		/* The host's value: kept from a run that crashed, else the current one. */
+		if (drv_host_set(path, knobs[i].value, old, sizeof(old)) < 0)
 			return port_fail(err, errlen, "device '%s': cannot write %s: %s", device,
 					 path, strerror(errno));
+		if (q) {
+			snprintf(q->path[i], sizeof(q->path[i]), "%s", path);
+			snprintf(q->old[i], sizeof(q->old[i]), "%s", old);
+		}
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
+#include "host_settings.h"
 #include "connlog.h"
 #include "flow.h"
 #include "relay.h"
@@ -36,10 +37,9 @@ static void reserve_source_ports(const struct dp_appliance *app)
 	unsigned int hi = rc->src_port_last < 65535 - 1024 ? 65535u : rc->src_port_first - 1u;
 	char range[32], before[32] = "";
 
-	if (drv_proc_read(PORT_RANGE_SYSCTL, before, sizeof(before)) < 0)
-		before[0] = '\0';
 	snprintf(range, sizeof(range), "%u %u\n", lo, hi);
-	if (drv_proc_write(PORT_RANGE_SYSCTL, range) < 0) {
+	/* The host's own range: kept from a run that crashed, else the current one. */
+	if (drv_host_set(PORT_RANGE_SYSCTL, range, before, sizeof(before)) < 0) {
 		mr_log(MR_LOG_WARN, "could not move the kernel's ephemeral ports out of %u-%u",
 		       rc->src_port_first, rc->src_port_last);
 		return;
@@ -55,7 +55,7 @@ static void release_source_ports(void)
 {
 	if (!kernel_port_range[0])
 		return;
-	if (drv_proc_write(PORT_RANGE_SYSCTL, kernel_port_range) < 0)
+	if (drv_host_restore(PORT_RANGE_SYSCTL, kernel_port_range) < 0)
 		mr_log(MR_LOG_WARN, "could not put the kernel's ephemeral ports back to %.*s",
 		       (int)strcspn(kernel_port_range, "\n"), kernel_port_range);
 	kernel_port_range[0] = '\0';

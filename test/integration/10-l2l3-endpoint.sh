@@ -37,6 +37,8 @@ knobs() {
 		/proc/sys/net/ipv4/conf/d0/arp_ignore /proc/sys/net/ipv6/conf/d0/disable_ipv6 | tr '\n' ' '
 }
 knobs_before=$(knobs)
+port_range() { ip netns exec "$DPNS" cat /proc/sys/net/ipv4/ip_local_port_range; }
+range_before=$(port_range)
 dp_start "$DPNS" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" || exit 1
 check "d0 quieted while the data plane runs ($(knobs))" test "$(knobs)" = "1 8 1 "
 
@@ -95,8 +97,19 @@ done
 out=$(ip netns exec "$CLI" ping -c 3 -i 0.1 -W 2 10.99.0.1 2>&1)
 check "ping still answered after the malformed frames" grep -q '3 received' <<<"$out"
 check "data plane still running" kill -0 "$DP_PID"
+
+# A crash (SIGKILL: nothing put back), a new data plane, then its clean stop: the host's
+# own settings come back, not the ones the crashed one left (which the new one took for
+# the host's before they were kept apart).
+kill -KILL "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
+wait "$DP_PID" 2>/dev/null || true
+check "after a crash, d0 is left quieted ($(knobs))" test "$(knobs)" = "1 8 1 "
+dp_start "$DPNS" "$TOPO_DIR/dp.conf" "$PREFIX-2" "$TOPO_DIR/dp-2.log" || exit 1
+out=$(ip netns exec "$CLI" ping -c 2 -i 0.1 -W 2 10.99.0.1 2>&1)
+check "the next data plane answers ping" grep -q '2 received' <<<"$out"
 kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
 wait "$DP_PID" 2>/dev/null || true
 check "d0's kernel settings put back on exit ($knobs_before)" test "$(knobs)" = "$knobs_before"
+check "and the kernel's ephemeral ports ($range_before)" test "$(port_range)" = "$range_before"
 
 check_done "l2l3 endpoint"

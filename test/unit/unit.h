@@ -16,6 +16,7 @@ int test_announce_register(void);
 int test_relay_vips_register(void);
 int test_relay_full_register(void);
 int test_relay_handshake_register(void);
+int test_host_settings_register(void);
 int test_mgmt_restart_register(void);
 int test_neigh_register(void);
 int test_relay_units_register(void);

@@ -32,7 +32,7 @@ int main(void)
 	    test_flow_wheel_register() < 0 ||
 	    test_steer_register() < 0 || test_relay_path_register() < 0 ||
 	    test_relay_burst_register() < 0 || test_nd_register() < 0 ||
-	    test_mld_register() < 0 || test_announce_register() < 0 || test_relay_vips_register() < 0 || test_relay_full_register() < 0 || test_relay_handshake_register() < 0 || test_mgmt_restart_register() < 0 ||
+	    test_mld_register() < 0 || test_announce_register() < 0 || test_relay_vips_register() < 0 || test_relay_full_register() < 0 || test_relay_handshake_register() < 0 || test_host_settings_register() < 0 || test_mgmt_restart_register() < 0 ||
 	    test_relay_live_register() < 0 || test_relay_hardening_register() < 0 ||
 	    test_relay_guard_register() < 0 || test_icmp_error_register() < 0 ||
 	    test_relay_pmtu_register() < 0 || test_relay_tx_register() < 0 ||
