@@ -29,6 +29,7 @@
 #include "mgmt_telemetry.h"
 #include "mr_clock.h"
 #include "mr_log.h"
+#include "mr_notify.h"
 #include "mr_privs.h"
 #include "relay_setup.h"
 
@@ -131,6 +132,24 @@ static void main_tick(struct dp_appliance *app, unsigned int tick)
 		announce_links_watch(app);
 }
 
+/* What the stop after a drain may take at most: the resets, the connection log's wait
+ * for room (2 s), the ports closed. */
+#define STOP_AFTER_DRAIN_MS 15000u
+
+/* Under a service manager (Type=notify): the drain's state, and time to finish it and
+ * stop past TimeoutStopSec, asked again every second while it lasts, so that a drain_ms
+ * longer than the unit's stop timeout does not end in a SIGKILL (no resets sent, the
+ * host's settings not put back). */
+static void notify_draining(const struct dp_appliance *app, uint32_t left_ms)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text), "EXTEND_TIMEOUT_USEC=%" PRIu64 "\nSTATUS=draining %" PRIu64
+		 " connection(s)", ((uint64_t)left_ms + STOP_AFTER_DRAIN_MS) * 1000,
+		 flows_in_use(app));
+	mr_notify(text);
+}
+
 /* Graceful stop: refuse new connections, let established ones finish for up to
  * relay.drain_ms. A second signal stops at once. */
 static void drain(struct dp_appliance *app, unsigned int tick)
@@ -144,6 +163,8 @@ static void drain(struct dp_appliance *app, unsigned int tick)
 	mr_log(MR_LOG_NOTICE, "draining %" PRIu64 " flow(s) for up to %u ms",
 	       flows_in_use(app), limit);
 	while (waited < limit && flows_in_use(app) > 0 && !stop_requested) {
+		if (waited % 1000 == 0)
+			notify_draining(app, limit - waited);
 		main_tick(app, ++tick);
 		waited += 50;
 	}
@@ -175,8 +196,10 @@ static int run(struct dp_appliance *app)
 	drop_privileges();
 	mr_log(MR_LOG_NOTICE, "meshrelay-dp ready: %u port(s), %u worker(s)", app->n_ports,
 	       app->n_workers);
+	mr_notify("READY=1\nSTATUS=relaying");
 	while (!stop_requested)
 		main_tick(app, ++tick);
+	mr_notify("STOPPING=1");
 	drain(app, tick);
 	mr_log(MR_LOG_NOTICE, "stopping");
 	app->quit = true;

@@ -6,11 +6,13 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "mr_bytes.h"
 #include "mr_clock.h"
 #include "mr_log.h"
+#include "mr_notify.h"
 #include "mr_pidfile.h"
 #include "mr_textfile.h"
 #include "unit.h"
@@ -326,6 +329,49 @@ static void test_args(void)
 	stdout = saved;
 }
 
+/* The readiness message reaches the socket $NOTIFY_SOCKET names, a path or an abstract
+ * name ('@'); without one (started by hand) nothing is sent. */
+static void test_notify(void)
+{
+	char path[] = "/tmp/mr-notify-XXXXXX", got[64] = "";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char *saved = getenv("NOTIFY_SOCKET") ? strdup(getenv("NOTIFY_SOCKET")) : NULL;
+
+	CU_ASSERT_FATAL(fd >= 0 && mkdtemp(path) != NULL);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", path);
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+	CU_ASSERT_TRUE(mr_notify("READY=1\nSTATUS=relaying"));
+	CU_ASSERT(recv(fd, got, sizeof(got) - 1, MSG_DONTWAIT) == 23);
+	CU_ASSERT_STRING_EQUAL(got, "READY=1\nSTATUS=relaying");
+	unsetenv("NOTIFY_SOCKET");
+	CU_ASSERT_FALSE(mr_notify("READY=1"));
+	setenv("NOTIFY_SOCKET", "relative/path", 1);
+	CU_ASSERT_FALSE(mr_notify("READY=1"));
+	close(fd);
+	unlink(sa.sun_path);
+	rmdir(path);
+	/* An abstract name. */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, "\0mr-notify-unit", 15); /* as "@mr-notify-unit" names it */
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sa,
+			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 15)) == 0);
+	setenv("NOTIFY_SOCKET", "@mr-notify-unit", 1);
+	CU_ASSERT_TRUE(mr_notify("STOPPING=1"));
+	memset(got, 0, sizeof(got));
+	CU_ASSERT(recv(fd, got, sizeof(got) - 1, MSG_DONTWAIT) == 10);
+	CU_ASSERT_STRING_EQUAL(got, "STOPPING=1");
+	close(fd);
+	if (saved)
+		setenv("NOTIFY_SOCKET", saved, 1);
+	else
+		unsetenv("NOTIFY_SOCKET");
+	free(saved);
+}
+
 int test_common_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -338,6 +384,7 @@ int test_common_register(void)
 		  test_pidfile_links },
 		{ "command lines from a table of options", test_args },
 		{ "log lines: control bytes escaped, one call one line", test_log_escapes },
+		{ "the service manager told through $NOTIFY_SOCKET", test_notify },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -27,7 +27,20 @@ relay = { max_flows = 64; hello_timeout_ms = 2000; closing_timeout_ms = 500; dra
 pools = ( { name = "blob"; members = ( { address = "10.98.0.2"; port = 9443; } ); } );
 routes = ( { sni = "blob.svc.example"; pool = "blob"; } );
 CONF
-dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 300 || exit 1
+# The data plane as a service manager starts it (Type=notify): what it tells on the
+# socket $NOTIFY_SOCKET names is collected, one message a line.
+timeout 300 /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as out:
+    while True:
+        out.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+        out.flush()' "$TOPO_DIR/notify.sock" "$TOPO_DIR/notify.log" &
+topo_track $!
+topo_wait_for 5 test -S "$TOPO_DIR/notify.sock"
+NOTIFY_SOCKET=$TOPO_DIR/notify.sock dp_start "$RT_DP" "$TOPO_DIR/dp.conf" "$PREFIX" \
+	"$TOPO_DIR/dp.log" 300 || exit 1
 ip netns exec "$RT_SRV" timeout 300 /usr/bin/python3 test/lib/tls_blob.py server 10.98.0.2 9443 \
 	"$CERTS/blob.svc.example.crt" "$CERTS/blob.svc.example.key" >/dev/null 2>&1 &
 topo_track $!
@@ -90,6 +103,10 @@ wait "$DP_PID"
 rc=$?
 check "draining: the data plane exited by itself once its flows were done (status $rc)" test "$rc" -eq 0
 check "draining: it said so" grep -q 'drain over: 0 flow' "$TOPO_DIR/dp.log"
+check "the service manager was told: ready, stopping, and more time while draining" bash -c \
+	"grep -q '^READY=1 STATUS=relaying' '$TOPO_DIR/notify.log' &&
+	 grep -q '^STOPPING=1' '$TOPO_DIR/notify.log' &&
+	 grep -Eq '^EXTEND_TIMEOUT_USEC=[0-9]+ STATUS=draining [0-9]+ connection' '$TOPO_DIR/notify.log'"
 
 # 5. A connection that outlives the drain (1 s now) is reset at both ends when the data
 # plane stops: the idle client's TLS connection ends at once, not when its own input does
