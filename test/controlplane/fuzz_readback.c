@@ -5,6 +5,7 @@
  * only remote networks of the configuration, and holds only texts that go back into a
  * configuration without quoting. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +16,18 @@
 
 static void check(int ok, const char *what)
 {
-	if (!ok) {
-		fprintf(stderr, "fuzz_readback: %s\n", what);
-		abort();
-	}
+	if (ok)
+		return;
+	fprintf(stderr, "fuzz_readback: %s\n", what);
+	abort();
 }
 
 /* A non-empty text within its array with no byte that would need quoting. */
-static void check_text(const char *s, size_t cap, const char *what)
+static bool is_word(const char *s, size_t cap)
 {
 	size_t n = strnlen(s, cap);
 
-	check(n > 0 && n < cap, what);
-	check(strcspn(s, "\"\\;{}=() \t\r\n#/") == n, what);
+	return n > 0 && n < cap && strcspn(s, "\"\\;{}=() \t\r\n#/") == n;
 }
 
 int LLVMFuzzerTestOneInput(const char *data, size_t size)
@@ -53,12 +53,12 @@ int LLVMFuzzerTestOneInput(const char *data, size_t size)
 		struct in_addr a;
 
 		check(gws[i].network == 1 || gws[i].network == 2, "a gateway of no remote network");
-		check_text(gws[i].id, sizeof(gws[i].id), "a gateway id");
+		check(is_word(gws[i].id, sizeof(gws[i].id)), "a gateway id");
 		check(inet_pton(AF_INET, gws[i].address, &a) == 1, "a gateway address");
 		check(gws[i].port != 0, "a gateway port");
 	}
 	for (unsigned int i = 0; i < n_imports; i++) {
-		check_text(imports[i].sni, sizeof(imports[i].sni), "an imported name");
+		check(is_word(imports[i].sni, sizeof(imports[i].sni)), "an imported name");
 		check(strcmp(imports[i].network, "b") == 0 || strcmp(imports[i].network, "c") == 0,
 		      "a name of no remote network");
 	}
