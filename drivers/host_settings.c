@@ -2,12 +2,33 @@
 #include "host_settings.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "port.h"
+
+int drv_proc_write(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -1;
+	rc = fputs(value, f) < 0 ? -1 : 0;
+	return fclose(f) == 0 ? rc : -1;
+}
+
+int drv_proc_read(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	bool ok = f && fgets(out, (int)cap, f) != NULL;
+
+	if (f)
+		fclose(f);
+	return ok ? 0 : -1;
+}
 
 #define KEPT_MAX 8192 /* a few lines a port: far more than any appliance changes */
 

@@ -14,6 +14,12 @@
 #define DRV_HOST_DIR "/run/meshrelay" /* where the kept values live (tmpfs: gone at boot,
 				       * as the settings are) */
 
+/* Write value to a kernel setting under /proc (path): 0, or -1 when it was not taken. */
+int drv_proc_write(const char *path, const char *value);
+
+/* Its first line (newline kept) into out[cap]: 0, or -1 when unreadable. */
+int drv_proc_read(const char *path, char *out, size_t cap);
+
 /* Keep the files in dir instead (the unit tests' own directory); NULL: DRV_HOST_DIR. */
 void drv_host_settings_dir(const char *dir);
 

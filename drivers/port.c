@@ -135,27 +135,6 @@ int drv_port_rss_key_set(uint16_t port_id, const uint8_t *key, uint8_t len, char
 	return 0;
 }
 
-int drv_proc_write(const char *path, const char *value)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (!f)
-		return -1;
-	rc = fputs(value, f) < 0 ? -1 : 0;
-	return fclose(f) == 0 ? rc : -1;
-}
-
-int drv_proc_read(const char *path, char *out, size_t cap)
-{
-	FILE *f = fopen(path, "r");
-	bool ok = f && fgets(out, (int)cap, f) != NULL;
-
-	if (f)
-		fclose(f);
-	return ok ? 0 : -1;
-}
-
 #define QUIET_KNOBS 3
 #define QUIET_PORTS 32
 

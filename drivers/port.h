@@ -87,12 +87,6 @@ uint32_t drv_pool_size(uint32_t ring_descriptors, unsigned int workers, uint16_t
 struct rte_mempool *drv_pool_create(const char *name, uint32_t n_mbufs, uint16_t mtu,
 				    int socket_id);
 
-/* Write value to a kernel setting under /proc (path): 0, or -1 when it was not taken. */
-int drv_proc_write(const char *path, const char *value);
-
-/* Its first line (newline kept) into out[cap]: 0, or -1 when unreadable. */
-int drv_proc_read(const char *path, char *out, size_t cap);
-
 /* Print rte_eth_stats and the non-zero xstats of a port. */
 void drv_port_print_stats(uint16_t port_id, const char *name, FILE *out);
 

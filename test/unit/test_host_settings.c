@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "host_settings.h"
-#include "port.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/mr-host-XXXXXX";
