@@ -73,6 +73,10 @@ topo_ns_end() {
 	done
 	for ns in "$@"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+		# The host settings a data plane killed there kept for its successor go with
+		# the namespace (a later one may get its number).
+		[ -e "/run/netns/$ns" ] &&
+			rm -f "/run/meshrelay/host-settings.$(stat -L -c %i "/run/netns/$ns")"
 		ip netns del "$ns" 2>/dev/null || true
 	done
 }
