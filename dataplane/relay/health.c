@@ -498,7 +498,7 @@ void health_run(struct dp_worker *w, const struct health_checker *checker)
 	}
 	/* Draining: no new checks (a check's flow would hold the drain up); members keep the
 	 * states they have, and checks in flight end. */
-	if (w->app->draining || w->now_ms < h->next_scan_ms || !target_count(live))
+	if (w->now_ms < h->next_scan_ms || w->app->draining || !target_count(live))
 		return;
 	h->next_scan_ms = w->now_ms + 10;
 	scan_targets(w, h, live, checker);
