@@ -7,11 +7,11 @@
 
 #include <rte_common.h>
 
-/* Common MSS values. IPv4: the minimum, tunnels and VPNs (WireGuard's 1380 and most
- * below 1440 keep 1300 rather than fall to 536), PPPoE, Ethernet. IPv6: its minimum MTU's,
- * WireGuard's, 6in4 and PPPoE's, Ethernet's. */
-const uint16_t syncookie_mss_table[2][4] = { { 536, 1300, 1440, 1460 },
-					     { 1220, 1360, 1420, 1440 } };
+/* Common MSS values, each family's rounded down to: the minimum, a tunnel's or IPv6's
+ * minimum MTU's, PPPoE's (IPv4) or WireGuard's (IPv6), Ethernet's. A value between two is
+ * never rounded up: a peer's MSS is a limit. */
+const uint16_t syncookie_mss_table[2][4] = { { 536, 1220, 1440, 1460 },
+					     { 536, 1220, 1360, 1440 } };
 
 /* Cookie layout: [31] time slot parity, [30..29] MSS index, [28..25] window scale (15:
  * none), [24] SACK-permitted, [23..0] MAC over all of them and the whole slot. Only the

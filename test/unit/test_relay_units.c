@@ -212,16 +212,16 @@ static void test_cookie_roundtrip(void)
 	/* Still valid in the next period, not the one after. */
 	CU_ASSERT_TRUE(cookie_ok(&key, &conn, 1000000 + SYNCOOKIE_PERIOD_MS, c, NULL));
 	CU_ASSERT_FALSE(cookie_ok(&key, &conn, 1000000 + 2 * SYNCOOKIE_PERIOD_MS + 1, c, NULL));
-	/* MSS rounds down to the table: a tunnel's 1380 keeps 1300 (it fell to 1220). */
-	cookie_for(&key, &conn, 5, false, 1380, 7, true, &enc);
-	CU_ASSERT_EQUAL(enc.mss, 1300);
+	/* MSS rounds down to the table, never up. */
+	cookie_for(&key, &conn, 5, false, 1260, 7, true, &enc); /* a cached path of 1300 */
+	CU_ASSERT_EQUAL(enc.mss, 1220);
 	cookie_for(&key, &conn, 5, false, 100, 7, true, &enc);
 	CU_ASSERT_EQUAL(enc.mss, 536);
-	/* IPv6 has its own: its minimum is 1220, WireGuard's 1360 is kept. */
-	cookie_for(&key, &conn, 5, true, 536, 7, true, &enc);
-	CU_ASSERT_EQUAL(enc.mss, 1220);
+	/* IPv6 has its own: WireGuard's 1360 is kept (it fell to 1220). */
 	cookie_for(&key, &conn, 5, true, 1360, 7, true, &enc);
 	CU_ASSERT_EQUAL(enc.mss, 1360);
+	cookie_for(&key, &conn, 5, true, 1200, 7, true, &enc);
+	CU_ASSERT_EQUAL(enc.mss, 536);
 	c = cookie_for(&key, &conn, 5, true, 1440, 7, true, &enc);
 	CU_ASSERT_TRUE(syncookie_check(&key, &conn, 5, true, c, &o));
 	CU_ASSERT_EQUAL(o.mss, 1440);
