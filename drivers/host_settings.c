@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 int drv_proc_write(const char *path, const char *value)
 {
 	FILE *f = fopen(path, "w");
@@ -139,10 +138,10 @@ int drv_host_restore(const char *path, const char *old)
 	kept_read(kept, sizeof(kept));
 	line = kept_line(kept, path);
 	if (line) {
-		char *next = strchr(line, '\n');
+		char *rest = strchr(line, '\n');
 
-		memmove(line, next ? next + 1 : line + strlen(line),
-			strlen(next ? next + 1 : line + strlen(line)) + 1);
+		rest = rest ? rest + 1 : line + strlen(line);
+		memmove(line, rest, strlen(rest) + 1);
 		kept_write(kept);
 	}
 	return 0;

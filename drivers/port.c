@@ -16,7 +16,6 @@
 
 #include "host_settings.h"
 
-
 /* A key of repeated 0x6d5a makes Toeplitz RSS symmetric: both directions of a TCP flow
  * hash to the same queue, which keeps a spliced flow on one worker lcore. */
 static uint8_t symmetric_rss_key[40] = {

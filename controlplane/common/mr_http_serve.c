@@ -189,6 +189,7 @@ static void client_read(struct mr_http_server *s, struct mr_http_client *c, uint
 {
 	for (;;) {
 		ssize_t n = read(c->fd, c->req + c->req_len, MR_HTTP_HEAD_MAX - c->req_len);
+		bool whole;
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
@@ -197,8 +198,9 @@ static void client_read(struct mr_http_server *s, struct mr_http_client *c, uint
 			return;
 		}
 		c->req_len += (size_t)n;
-		if (n == 0 || c->req_len == MR_HTTP_HEAD_MAX || mr_http_head_end(c->req, c->req_len)) {
-			client_answer(s, c, mr_http_head_end(c->req, c->req_len) > 0, now_ms);
+		whole = mr_http_head_end(c->req, c->req_len) > 0;
+		if (n == 0 || c->req_len == MR_HTTP_HEAD_MAX || whole) {
+			client_answer(s, c, whole, now_ms);
 			return;
 		}
 	}
@@ -255,7 +257,7 @@ unsigned int mr_http_server_pollfds(const struct mr_http_server *s, struct pollf
 {
 	unsigned int n = 0;
 
-	if (free_slot((struct mr_http_server *)s))
+	if (mr_http_server_busy(s) < MR_HTTP_CLIENTS)
 		pfd[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
 	for (unsigned int i = 0; i < MR_HTTP_CLIENTS; i++) {
 		const struct mr_http_client *c = &s->client[i];

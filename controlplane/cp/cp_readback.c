@@ -54,13 +54,14 @@ static bool parse_gateway(const char *line, const struct mr_config *conf,
 {
 	char net[MR_NAME_MAX], id[sizeof(g->id)], addr[sizeof(g->address)], port[8], extra;
 	struct in_addr a;
+	uint16_t port_num;
 
 	if (sscanf(line, "gateway %31s %63s %47s %7s %c", net, id, addr, port, &extra) != 4 ||
 	    !is_word(net, false) || !is_word(id, false) || inet_pton(AF_INET, addr, &a) != 1 ||
-	    !parse_port(port, &g->port))
+	    !parse_port(port, &port_num))
 		return false;
 	memset(g, 0, sizeof(*g));
-	parse_port(port, &g->port);
+	g->port = port_num;
 	g->network = remote_network(conf, net);
 	if (g->network >= 0) {
 		snprintf(g->id, sizeof(g->id), "%s", id);

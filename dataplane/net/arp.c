@@ -165,15 +165,11 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	 * this worker knows the address too (a gateway's, say), not for every made-up one. */
 	if (w->app->n_workers > 1 && teaches && (for_us || neigh_known(w->neigh, sip)))
 		inbox_copy_to_others(w, m);
-
-	if (!for_us) {
-		/* Gratuitous ARP may confirm what we know; it never creates or changes entries. */
-		if (teaches)
-			arp_claim(w, a, false, true);
-		return dp_drop(w, m, DP_DROP_arp_not_for_us);
-	}
+	/* Not for us (gratuitous): it may confirm what we know, never create or change. */
 	if (teaches)
-		arp_claim(w, a, true, true);
+		arp_claim(w, a, for_us, true);
+	if (!for_us)
+		return dp_drop(w, m, DP_DROP_arp_not_for_us);
 	if (is_request) {
 		dp_event(w, DP_EV_arp_request_in);
 		return arp_reply_in_place(w, p, m, eth, a);

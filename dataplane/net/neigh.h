@@ -124,9 +124,10 @@ enum neigh_learn_result {
  * An ARP packet (or a neighbour advertisement or solicitation) said addr is at mac.
  * for_us: it was addressed to our address, as a request for it or as a reply to an
  * address with an entry (callers pass a reply nobody asked for as not for_us);
- * otherwise (gratuitous, or about others) it only confirms a known entry at the same MAC. An entry is created only for_us and while the table is less
- * than half full; an unresolved entry is filled in only for_us; a known MAC is never
- * replaced by another: see neigh.c. Flushes queued packets when the address resolves.
+ * otherwise (gratuitous, or about others) it only confirms a known entry at the same
+ * MAC. An entry is created only for_us and while the table is less than half full; an
+ * unresolved entry is filled in only for_us; a known MAC is never replaced by another:
+ * see neigh.c. Flushes queued packets when the address resolves.
  */
 enum neigh_learn_result neigh_learn_addr(struct neigh_table *nt, const struct neigh_addr *addr,
 					 const struct rte_ether_addr *mac, uint64_t now_ms,

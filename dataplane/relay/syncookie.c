@@ -139,13 +139,14 @@ bool syncookie_check(const struct syncookie_key *key, const struct syncookie_con
 {
 	uint64_t now_slot = now_ms / SYNCOOKIE_PERIOD_MS;
 	uint32_t opts = cookie & OPTS_MASK;
+	unsigned int ws = (opts >> WSCALE_SHIFT) & 15;
 
 	/* The parity names one of the last two slots. */
 	for (uint64_t age = 0; age < 2 && age <= now_slot; age++) {
 		uint64_t slot = now_slot - age;
-		unsigned int ws = (opts >> WSCALE_SHIFT) & 15;
 
-		if ((slot & 1) != cookie >> SLOT_SHIFT || cookie_mac(key, c, slot, opts) != (cookie & MAC_MASK))
+		if ((slot & 1) != cookie >> SLOT_SHIFT ||
+		    cookie_mac(key, c, slot, opts) != (cookie & MAC_MASK))
 			continue;
 		o->mss = syncookie_mss_table[v6][opts >> MSS_SHIFT & 3];
 		o->wscale = ws == 15 ? SYNCOOKIE_WSCALE_NONE : (uint8_t)ws;
