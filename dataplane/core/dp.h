@@ -133,6 +133,7 @@ struct relay_secrets;
 struct turn_bind_slot;
 struct connlog_worker;
 struct dp_outbox;
+struct synack_kept;
 
 /* One worker's transmit state towards one data port (dp_tx.h). Under a SYN flood the
  * cookies would take the queue from established flows: for a while after the queue
@@ -201,6 +202,8 @@ struct dp_worker {
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
 	uint64_t next_age_ms;
 	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
+	struct synack_kept *synacks;                /* plain services' handshakes whose
+						     * SYN-ACK may be resent (synack.h), lazily */
 	struct dns_rrl *dns_rrl;                    /* DNS answers per client (dns_input.c) */
 	struct connlog_worker *connlog;             /* the connection log (relay/connlog.h);
 						     * NULL when it is off */

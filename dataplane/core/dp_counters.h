@@ -28,6 +28,9 @@
 	X(arp_off_link)       /* ARP/ND senders off the receiving port's subnet: not learned */ \
 	X(syn_in)             /* SYNs to a relay listener */                                 \
 	X(syncookie_out)      /* SYN-ACKs sent with a cookie (no state kept) */              \
+	X(synack_resent)      /* SYN-ACKs sent again to a plain service's client whose      \
+				 handshake ACK had not come (its server may speak first) */   \
+	X(synack_unkept)      /* ... handshakes not kept for that: the worker's list full */ \
 	X(handshake_ack)      /* valid cookie ACKs without data (still no state) */          \
 	X(flow_created)       /* first client data with a valid cookie: flow allocated */    \
 	X(hello_complete)     /* ClientHello complete and parsed */                          \

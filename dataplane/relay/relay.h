@@ -57,8 +57,8 @@ bool relay_owns_port(const struct dp_worker *w, const struct relay_live *live,
 bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		 uint16_t l3_off);
 
-/* Member health, then the retransmissions and expiries due, each by the module of its
- * flow's state (relay_timers.c); once per poll loop. */
+/* Member health, the kept SYN-ACKs due, then the retransmissions and expiries due, each
+ * by the module of its flow's state (relay_timers.c); once per poll loop. */
 void relay_timers(struct dp_worker *w);
 
 /* The data plane stops: every connection of w's still open is reset at both ends (counted

@@ -16,6 +16,7 @@
 #include "relay.h"
 #include "relay_live.h"
 #include "relay_tcp.h"
+#include "synack.h"
 #include "syncookie.h"
 #include "tcp_out.h"
 #include "turn_bind.h"
@@ -188,41 +189,37 @@ static struct flow *listen_reclaim(struct dp_worker *w, const struct relay_seg *
 	return f;
 }
 
-/* MSS the relay can take from clients on port p. */
-static uint16_t listen_mss(const struct dp_worker *w, const struct dp_port *p, bool v6)
-{
-	return (uint16_t)RTE_MIN(w->app->conf->relay.mss, p->caps.mtu - relay_l3l4_len(v6));
-}
-
-/* Turn the SYN in s->m into our SYN-ACK in place: the cookie is all we remember. Window
- * scale and SACK are offered as the client offered them, timestamps or not. */
-static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
+/* Turn the SYN in s into our SYN-ACK: the cookie is all we remember, but for a plain
+ * service's handshake (plain: to a VIP), kept while there is room to be sent again should
+ * the client's ACK be lost (synack.h). Window scale and SACK are offered as the client
+ * offered them, timestamps or not. */
+static void listen_syn(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
+		       bool plain)
 {
 	const struct tcp_opts *o = &s->opts;
 	const struct syncookie_key *key = syncookie_keys_get(&w->app->secrets->cookies, false);
 	struct syncookie_conn conn = seg_conn(key, s, s->seq);
 	struct syncookie_opts asked = { o->mss ? o->mss : 536, o->wscale, o->sack_perm };
-	uint32_t cookie = syncookie_make(key, &conn, w->now_ms, s->ip6 != NULL, &asked);
-	uint8_t opts[40];
-	unsigned int opt_len = tcp_opts_write_syn(
-		opts, listen_mss(w, p, s->ip6 != NULL),
-		o->wscale != TCP_WSCALE_NONE ? RELAY_WSCALE : TCP_WSCALE_NONE, o->sack_perm,
-		o->has_ts, relay_now(w), o->tsval);
-	struct flow_key k = seg_key(s);
+	struct synack a = {
+		.key = seg_key(s),
+		.peer_mac = s->eth->src_addr,
+		.port = (uint8_t)p->index,
+		.wscale = o->wscale != TCP_WSCALE_NONE,
+		.sack = o->sack_perm,
+		.ts = o->has_ts,
+		.cookie = syncookie_make(key, &conn, w->now_ms, s->ip6 != NULL, &asked),
+		.peer_next = s->seq + 1,
+		.tsecr = o->tsval,
+	};
 	struct flow_addr6 a6;
-	struct rte_ether_addr client_mac = s->eth->src_addr;
-	struct rte_mbuf *m;
+	bool sent = synack_send(w, p, &a, seg_addr6(s, &a6));
 
-	m = tcp_out_header(w->app->pool, p, &k, seg_addr6(s, &a6), &client_mac,
-			   RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, cookie, s->seq + 1, 65535, opts,
-			   opt_len);
 	rte_pktmbuf_free(s->m);
-	if (!m || tcp_out_finish(m, p) < 0) {
-		rte_pktmbuf_free(m);
+	if (!sent)
 		return;
-	}
 	dp_event(w, DP_EV_syncookie_out);
-	dp_tx_port(w, p, m);
+	if (plain)
+		synack_keep(w, &a);
 }
 
 /* A flow's client side from the segment that completes the handshake and what its SYN
@@ -389,7 +386,7 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 		/* Checked before the cookie is worked out: shedding keeps a flood cheap. */
 		if (!dp_tx_cookie_allowed(w, p))
 			return dp_drop(w, s->m, DP_DROP_syn_shed);
-		return listen_syn(w, p, s);
+		return listen_syn(w, p, s, plain);
 	}
 	if (fl == RTE_TCP_ACK_FLAG)
 		return listen_ack(w, p, s, live, plain);

@@ -20,6 +20,7 @@
 #include "health.h"
 #include "relay_live.h"
 #include "route_table.h"
+#include "synack.h"
 
 #define PORT_RANGE_SYSCTL "/proc/sys/net/ipv4/ip_local_port_range"
 
@@ -197,5 +198,6 @@ void relay_worker_down(struct dp_worker *w)
 	w->flows = NULL;
 	free(w->binds);
 	w->binds = NULL;
+	synack_free(w);
 	dns_worker_down(w);
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The relay's timers, once per poll loop: member health, and the flows whose time came
- * (the flow table's wheel): each retransmission by the module of its state, each expiry
- * by relay_flow_expire or the check's module. */
+/* The relay's timers, once per poll loop: member health, the kept SYN-ACKs due (synack.h),
+ * and the flows whose time came (the flow table's wheel): each retransmission by the
+ * module of its state, each expiry by relay_flow_expire or the check's module. */
 #include "relay.h"
 #include "dns_input.h"
 #include "health_check.h"
 #include "relay_tcp.h"
+#include "synack.h"
 #include "turn_bind.h"
 
 static void rtx_fire(void *ctx, struct flow *f)
@@ -36,5 +37,6 @@ static void expire_fire(void *ctx, struct flow *f)
 void relay_timers(struct dp_worker *w)
 {
 	health_check_run(w);
+	synack_run(w);
 	flow_timers_run(w->flows, relay_now(w), rtx_fire, expire_fire, w);
 }

@@ -53,10 +53,10 @@ rt_build() {
 	rt_kernel_host "$RT_SRV2" s2 10.96.0.2/24 10.96.0.1
 }
 
-# rt_wire_start NS A B SECONDS LOSS DUP REORDER
+# rt_wire_start NS A B SECONDS LOSS DUP REORDER [IMPAIR_OPTION...]
 rt_wire_start() {
 	ip netns exec "$1" /usr/bin/python3 test/lib/impair.py "$2" "$3" "$4" --loss "$5" \
-		--dup "$6" --reorder "$7" >"$TOPO_DIR/$1.impair" 2>&1 &
+		--dup "$6" --reorder "$7" "${@:8}" >"$TOPO_DIR/$1.impair" 2>&1 &
 	topo_track $!
 }
 
