@@ -230,15 +230,17 @@ static int cfg_port_addresses(struct cfg_ctx *ctx, const config_setting_t *g,
 static int cfg_exception(struct cfg_ctx *ctx, const config_setting_t *port,
 			 struct mr_port_conf *p)
 {
-	static const char *const keys[] = { "enabled", "device", "iface", NULL };
+	static const char *const keys[] = { "enabled", "device", "iface", "rate", NULL };
 	struct mr_exception_conf *e = &p->exception;
 	const config_setting_t *g;
 
 	e->enabled = true;
+	e->rate = 20000;
 	snprintf(e->iface, sizeof(e->iface), "%.*s", (int)sizeof(e->iface) - 1, p->name);
 	if (cfg_group(ctx, port, "exception", keys, &g) < 0 || cfg_bool(ctx, g, "enabled", &e->enabled) < 0 ||
 	    cfg_string(ctx, g, "iface", false, e->iface, sizeof(e->iface)) < 0 ||
-	    cfg_string(ctx, g, "device", false, e->device, sizeof(e->device)) < 0)
+	    cfg_string(ctx, g, "device", false, e->device, sizeof(e->device)) < 0 ||
+	    cfg_uint(ctx, g, "rate", 10, 10000000, &e->rate) < 0)
 		return -1;
 	if (e->device[0] == '\0')
 		snprintf(e->device, sizeof(e->device), "net_tap_%s,iface=%s", p->name, e->iface);

@@ -26,6 +26,8 @@ struct mr_exception_conf {
 	bool enabled;                  /* give traffic the fast path does not own to the kernel */
 	char device[MR_DEVICE_MAX];    /* tap or virtio-user device string */
 	char iface[MR_IFNAME_MAX];     /* kernel interface that carries the port's address */
+	uint32_t rate;                 /* frames a second each worker may give it (a storm of
+					* frames for the host must not take a relay core) */
 };
 
 struct mr_port_conf {

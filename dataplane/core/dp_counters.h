@@ -125,6 +125,8 @@
 	X(icmp_malformed)     /* truncated ICMP or bad ICMP checksum */                      \
 	X(no_exception_path)  /* kernel-bound traffic on a port without exception path */    \
 	X(kernel_full)        /* the exception path's queue to the host had no room */       \
+	X(kernel_rate)        /* ... frames for the host past its exception.rate: a storm of \
+				 them would else cost a relay core a write each */            \
 	X(neigh_unresolved)   /* packets dropped while a neighbour stayed unresolved */      \
 	X(tx_full)            /* a data port's transmit queue had no room */                  \
 	X(tcp_bad_header)     /* TCP header shorter than 20 bytes or beyond the packet */    \

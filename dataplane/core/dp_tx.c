@@ -33,6 +33,12 @@ static void port_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata
 	tx_buffer_drop(pkts, unsent, t->w);
 }
 
+/* The exception path's bucket: a tenth of a second of its rate (kernel_allowed). */
+static uint32_t kernel_bucket_size(const struct dp_port *p)
+{
+	return RTE_MAX(p->conf->exception.rate / 10, 1u);
+}
+
 static struct rte_eth_dev_tx_buffer *tx_buffer_create(struct dp_worker *w, int socket,
 						      buffer_tx_error_fn on_full, void *arg)
 {
@@ -53,6 +59,8 @@ bool dp_tx_init(struct dp_worker *w, uint16_t port, int socket)
 
 	t->w = w;
 	t->cookie_bucket = DP_CONGESTED_COOKIE_BURST;
+	if (w->app->ports[port].conf)
+		t->kernel_bucket = kernel_bucket_size(&w->app->ports[port]);
 	t->frames = tx_buffer_create(w, socket, port_tx_drop, t);
 	w->tx_kernel[port] = tx_buffer_create(w, socket, kernel_tx_drop, w);
 	return t->frames && w->tx_kernel[port];
@@ -86,10 +94,38 @@ void __rte_cold __rte_noinline dp_tx_drop_paused(struct dp_worker *w, struct rte
 	dp_drop(w, m, DP_DROP_port_paused);
 }
 
+/* Whether the exception path of p may take one more frame from w: the bucket, refilled
+ * once empty by what the time since the last refill earned at exception.rate. A tap costs
+ * a system call per frame; without it a broadcast storm of frames for the host would take
+ * the relay's core. */
+static bool kernel_allowed(struct dp_worker *w, const struct dp_port *p)
+{
+	struct dp_port_tx *t = &w->tx_port[p->index];
+
+	if (unlikely(t->kernel_bucket == 0)) {
+		uint64_t rate = p->conf->exception.rate, size = kernel_bucket_size(p), earned;
+
+		if (t->kernel_refill_ms == 0) /* the first bucket, full at start, is spent */
+			t->kernel_refill_ms = w->now_ms;
+		earned = (w->now_ms - t->kernel_refill_ms) * rate / 1000;
+		if (earned == 0)
+			return false;
+		/* The clock moves by what was earned, so a rate that is not a whole number per
+		 * millisecond keeps its fractions; a full bucket wastes the rest. */
+		t->kernel_bucket = (uint32_t)RTE_MIN(earned, size);
+		t->kernel_refill_ms = earned >= size ? w->now_ms
+						     : t->kernel_refill_ms + earned * 1000 / rate;
+	}
+	t->kernel_bucket--;
+	return true;
+}
+
 void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	if (!p->has_kernel)
 		return dp_drop(w, m, DP_DROP_no_exception_path);
+	if (!kernel_allowed(w, p))
+		return dp_drop(w, m, DP_DROP_kernel_rate);
 	dp_event(w, DP_EV_to_kernel);
 	/* The kernel recomputes nothing for frames it receives: leave checksums as they came. */
 	dp_mbuf_tx_flags(m, 0);

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Hostile ARP on an interface, bounded by a frame count and a time limit.
+"""Hostile ARP (and a storm for the host) on an interface, bounded by a frame count and a
+time limit.
 
 flood: arp_flood.py flood IFACE DP_MAC DP_IP COUNT SECONDS [--pps N] [--seed N]
     COUNT frames from random locally administered MACs. Half the senders are random hosts .10-.254 of DP_IP's /24, half random unicast
@@ -9,7 +10,10 @@ flood: arp_flood.py flood IFACE DP_MAC DP_IP COUNT SECONDS [--pps N] [--seed N]
 spoof: arp_flood.py spoof IFACE DP_MAC DP_IP CLAIM_IP[,CLAIM_IP...] ATTACKER_MAC COUNT SECONDS
     COUNT claims that each CLAIM_IP is at ATTACKER_MAC, in turn: gratuitous request,
     gratuitous reply, request for DP_IP, unicast reply to DP_MAC/DP_IP.
-Both send at most N frames a second (--pps; 0, the default, is as fast as the socket
+storm: arp_flood.py storm IFACE DP_MAC DP_IP COUNT SECONDS
+    COUNT broadcast frames of the IEEE local experimental ethertype (0x88b5), from random
+    MACs: frames only the host could want, which the data plane gives its exception path.
+All send at most N frames a second (--pps; 0, the default, is as fast as the socket
 takes them), stop at COUNT frames or after SECONDS, whichever comes first, and print
 "sent N frames in T s". With --start-file PATH the frames are built first, "ready" is
 printed, and sending starts when PATH exists (waiting SECONDS at most).
@@ -85,9 +89,14 @@ def spoof_frames(dp_mac, dp_ip, claims, mac):
     return frames
 
 
+def storm_frames(rnd, count):
+    return [(BROADCAST + random_mac(rnd) + struct.pack("!H", 0x88B5)).ljust(60, b"\0")
+            for _ in range(min(count, 1024))]
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["flood", "spoof"])
+    ap.add_argument("mode", choices=["flood", "spoof", "storm"])
     ap.add_argument("iface")
     ap.add_argument("dp_mac")
     ap.add_argument("dp_ip")
@@ -100,6 +109,9 @@ def main():
     if a.mode == "flood":
         count, seconds = int(a.rest[0]), float(a.rest[1])
         frames = flood_frames(random.Random(a.seed), dp_mac, dp_ip, count)
+    elif a.mode == "storm":
+        count, seconds = int(a.rest[0]), float(a.rest[1])
+        frames = storm_frames(random.Random(a.seed), count)
     else:
         claims = [ip_bytes(c) for c in a.rest[0].split(",")]
         mac = mac_bytes(a.rest[1])

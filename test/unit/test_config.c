@@ -61,6 +61,7 @@ static void test_good_minimal(void)
 	CU_ASSERT_EQUAL(conf.ports[0].mtu, 1500);
 	CU_ASSERT_TRUE(conf.ports[0].exception.enabled);
 	CU_ASSERT_STRING_EQUAL(conf.ports[0].exception.device, "net_tap_edge,iface=edge");
+	CU_ASSERT_EQUAL(conf.ports[0].exception.rate, 20000);
 	CU_ASSERT_EQUAL(conf.n_listeners, 1);
 	CU_ASSERT_EQUAL(conf.listeners[0].tcp_port, 443);
 	CU_ASSERT_EQUAL(conf.dataplane.n_eal_args, 2);
@@ -227,6 +228,7 @@ static const struct bad_case bad_cases[] = {
 	  "test.conf:7: 'enabled' must be true or false" },
 	{ "} );", "  exception = { iface = \"much-too-long-name\"; };\n} );",
 	  "test.conf:7: 'iface' is longer than 15 bytes" },
+	{ "} );", "  exception = { rate = 5; };\n} );", "test.conf:7: 'rate' = 5 is out of range" },
 	{ "port = \"edge\"", "port = \"nope\"", "test.conf:8: listener 'tls' names unknown port" },
 	{ "tcp_port = 443;", "tcp_port = 0;", "test.conf:8: 'tcp_port' = 0 is out of range" },
 	{ "tcp_port = 443;", "", "test.conf:8: missing required setting 'tcp_port'" },

@@ -129,12 +129,64 @@ static void test_full_kernel_queue_counted_apart(void)
 	rh_drain(&rh_app.ports[0]);
 }
 
+/* n frames for the host (LLDP) from c at the worker's present time, its exception path
+ * read as they go: how many it took. */
+static uint64_t to_host(const struct rh_peer *c, unsigned int n)
+{
+	uint64_t before = rh_event(DP_EV_to_kernel);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = rh_frame(c, RTE_TCP_ACK_FLAG, 1, 1, NULL, 0, NULL, 0);
+
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+			rte_cpu_to_be_16(RTE_ETHER_TYPE_LLDP);
+		rh_input(c, m);
+		if (i % 64 == 63)
+			rh_drain(&rh_app.ports[1]);
+	}
+	rh_drain(&rh_app.ports[1]);
+	return rh_event(DP_EV_to_kernel) - before;
+}
+
+/* A storm of frames for the host gets exception.rate a second of them through (20,000 by
+ * default, from a bucket of a tenth of that), the rest dropped as kernel_rate: each would
+ * cost the worker a write to the tap. Port 0's exception path is pointed at port 1's ring. */
+static void test_kernel_rate(void)
+{
+	struct dp_port *edge = &rh_app.ports[0];
+	uint16_t kernel_port = edge->kernel_port_id;
+	struct rh_peer c = rh_client(false);
+	uint64_t limited;
+	unsigned int sent = 0;
+
+	CU_ASSERT_EQUAL(edge->conf->exception.rate, 20000);
+	rh_drain(&rh_app.ports[1]);
+	edge->has_kernel = true;
+	edge->kernel_port_id = rh_app.ports[1].port_id;
+	limited = rh_drops(DP_DROP_kernel_rate);
+	while (rh_drops(DP_DROP_kernel_rate) == limited && sent++ < 8192)
+		to_host(&c, 1);
+	CU_ASSERT(sent >= 1 && sent <= 2001); /* what is left of the first bucket, full at start */
+	limited = rh_drops(DP_DROP_kernel_rate);
+	CU_ASSERT_EQUAL(to_host(&c, 100), 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_kernel_rate), limited + 100);
+	rh_w->now_ms += 10;
+	CU_ASSERT_EQUAL(to_host(&c, 300), 200); /* 10 ms at 20 a millisecond */
+	rh_w->now_ms += 1000;
+	CU_ASSERT_EQUAL(to_host(&c, 3000), 2000); /* a full bucket, no more */
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_kernel_rate), limited + 100 + 100 + 1000);
+	edge->has_kernel = false;
+	edge->kernel_port_id = kernel_port;
+	rh_drain(&rh_app.ports[0]);
+}
+
 int test_relay_tx_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "the kept stream whole on a port without chains", test_stream_whole_on_unchained_port },
 		{ "a frame in another's buffer forwarded and freed whole", test_indirect_frame_freed_whole },
 		{ "a full queue to the host counted apart", test_full_kernel_queue_counted_apart },
+		{ "frames for the host held to exception.rate", test_kernel_rate },
 		CU_TEST_INFO_NULL,
 	};
 
