@@ -202,6 +202,9 @@ struct dp_worker {
 	} vip_announce;
 	uint64_t now_ms;
 	uint64_t now_ms_tsc;      /* TSC when now_ms was last set: divide once per ms */
+	/* Set as the worker stops: a full data port queue is waited on until this TSC rather
+	 * than its frames dropped (dp_tx.c), so the resets of the flows still open go out. */
+	uint64_t tx_wait_until_tsc;
 	uint64_t next_age_ms;
 	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
 	struct synack_kept *synacks;                /* plain services' handshakes whose

@@ -24,11 +24,28 @@ static void kernel_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userda
 }
 
 /* A data port's queue was full: for a while SYNs arriving on the port are answered only
- * within a budget rather than compete with flows (dp_tx_cookie_allowed). */
+ * within a budget rather than compete with flows (dp_tx_cookie_allowed). While the worker
+ * stops (dp_worker.tx_wait_until_tsc), the queue is waited on instead, so that each reset
+ * of the flows still open reaches its peer; what is left at that deadline is dropped. */
 static void port_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
 {
 	struct dp_port_tx *t = userdata;
+	struct dp_worker *w = t->w;
 
+	if (unlikely(w->tx_wait_until_tsc)) {
+		uint16_t port_id = w->app->ports[t - w->tx_port].port_id;
+
+		while (unsent && rte_rdtsc() < w->tx_wait_until_tsc) {
+			uint16_t n = rte_eth_tx_burst(port_id, w->index, pkts, unsent);
+
+			pkts += n;
+			unsent = (uint16_t)(unsent - n);
+			if (!n)
+				rte_pause();
+		}
+		if (!unsent)
+			return;
+	}
 	t->congested_until_ms = t->w->now_ms + DP_CONGESTED_HOLD_MS;
 	tx_buffer_drop(pkts, unsent, t->w);
 }

@@ -63,8 +63,8 @@ void relay_timers(struct dp_worker *w);
 
 /* The data plane stops: every connection of w's still open is reset at both ends (counted
  * as drop `stopped`) and its flow released, so that clients and servers learn of it now,
- * not at their next timeout; a health check's at its member; closed ones just go. Frames
- * go out with w's next flush. */
+ * not at their next timeout; a health check's at its member; closed ones just go. The
+ * resets are sent before it returns, waiting up to 2 s for room in a full queue. */
 void relay_reset_all(struct dp_worker *w);
 
 /* --- between the relay modules --- */

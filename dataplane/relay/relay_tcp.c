@@ -234,8 +234,12 @@ void relay_flow_expire(struct dp_worker *w, struct flow *f)
 void relay_reset_all(struct dp_worker *w)
 {
 	/* Every open connection ends here at once, far more records than the log's ring
-	 * holds: they wait for the logging thread (2 s at most) rather than being lost. */
-	connlog_stopping(w, rte_rdtsc() + 2 * rte_get_tsc_hz());
+	 * holds: they wait for the logging thread (2 s at most) rather than being lost; so do
+	 * their resets for room in a port's queue (the same 2 s). */
+	uint64_t deadline = rte_rdtsc() + 2 * rte_get_tsc_hz();
+
+	connlog_stopping(w, deadline);
+	w->tx_wait_until_tsc = deadline;
 	for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
 		struct flow *f = flow_at(w->flows, i);
 
@@ -251,6 +255,8 @@ void relay_reset_all(struct dp_worker *w)
 		}
 		relay_abort(w, f, true, true, DP_DROP_stopped);
 	}
+	dp_tx_flush(w);
+	w->tx_wait_until_tsc = 0;
 }
 
 /* How many flows a full table's reclaim looks at: only slots marked as holding a closed

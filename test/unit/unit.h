@@ -31,6 +31,7 @@ int test_relay_health_register(void);
 int test_relay_dns_register(void);
 int test_relay_plain_register(void);
 int test_relay_synack_register(void);
+int test_relay_stop_register(void);
 int test_relay_sources_register(void);
 int test_port_pause_register(void);
 int test_connlog_register(void);

@@ -39,6 +39,7 @@ int main(void)
 	    test_inbox_register() < 0 ||
 	    test_relay_health_register() < 0 || test_relay_dns_register() < 0 ||
 	    test_relay_plain_register() < 0 || test_relay_synack_register() < 0 ||
+	    test_relay_stop_register() < 0 ||
 	    test_relay_sources_register() < 0 ||
 	    test_port_pause_register() < 0 ||
 	    test_connlog_register() < 0 ||
