@@ -5,12 +5,15 @@
  * address when one has no free port, answers ARP for them, takes the backend's segments
  * there, and refuses a mangled name that points at one. Without them, the same backend refuses the
  * connections beyond the one address's ports. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_arp.h>
 #include <rte_ip.h>
+#include <rte_ring.h>
 
 #include "dp_worker.h"
+#include "inbox.h"
 #include "neigh.h"
 #include "relay_harness.h"
 #include "tcp_frame.h"
@@ -291,6 +294,55 @@ static void test_arp_unasked_reply_creates_nothing(void)
 	CU_ASSERT_EQUAL(neigh_count(rh_w->neigh), before + 1);
 }
 
+/* Frames the other worker's inbox got since the last call (and freed). */
+static unsigned int copies_to(struct dp_worker *other)
+{
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	while (rte_ring_dequeue(other->inbox[rh_w->index], (void **)&m) == 0) {
+		rte_pktmbuf_free(m);
+		n++;
+	}
+	return n;
+}
+
+/* With two workers, ARP is copied to the other one only when it may teach it something:
+ * a request for our address, or a sender's claim of its own address (gratuitous) when
+ * this worker knows that address. Not a claim from a stranger, ARP between other hosts,
+ * an off-link sender or our own MAC: a flood of those would fill the rings that hand
+ * segments between workers. A second worker is stood up by hand for its inbox. */
+static void test_arp_copied_only_when_it_teaches(void)
+{
+	static const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0x0c, 0x01 } };
+	struct dp_worker *other = calloc(1, sizeof(*other));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+	other->app = &rh_app;
+	other->index = 1;
+	other->lcore_id = rh_w->lcore_id;
+	rh_app.workers[1] = other;
+	rh_app.n_workers = 2;
+	CU_ASSERT_EQUAL_FATAL(inbox_init(&rh_app), 0);
+	send_arp(false, &mac, 0x0a010050, RH_SVC_IP); /* 10.1.0.80 asks for us */
+	CU_ASSERT_EQUAL(copies_to(other), 1);
+	send_arp(false, &mac, 0x0a010051, 0x0a010051); /* 10.1.0.81, unknown, claims itself */
+	CU_ASSERT_EQUAL(copies_to(other), 0);
+	send_arp(false, &mac, 0x0a010050, 0x0a010050); /* 10.1.0.80, known now */
+	CU_ASSERT_EQUAL(copies_to(other), 1);
+	send_arp(false, &mac, 0x0a010052, 0x0a010060); /* between two other hosts */
+	CU_ASSERT_EQUAL(copies_to(other), 0);
+	send_arp(false, &mac, 0x0a050001, RH_SVC_IP); /* 10.5.0.1: not on the link */
+	CU_ASSERT_EQUAL(copies_to(other), 0);
+	send_arp(false, &rh_app.ports[1].mac, 0x0a010053, RH_SVC_IP); /* our MAC as its */
+	CU_ASSERT_EQUAL(copies_to(other), 0);
+	inbox_free(rh_w);
+	inbox_free(other);
+	rh_app.n_workers = 1;
+	rh_app.workers[1] = NULL;
+	free(other);
+}
+
 int test_relay_sources_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -303,6 +355,8 @@ int test_relay_sources_register(void)
 		{ "pool checks from the source addresses", test_checks_from_source_addresses },
 		{ "ARP: an unasked reply creates no entry, nor our own MAC",
 		  test_arp_unasked_reply_creates_nothing },
+		{ "ARP copied to the other worker only when it teaches",
+		  test_arp_copied_only_when_it_teaches },
 		{ "ICMP other than echo to a source address dropped",
 		  test_icmp_to_source_address_dropped },
 		CU_TEST_INFO_NULL,
