@@ -396,6 +396,35 @@ static int cfg_listeners(struct cfg_ctx *ctx, const config_setting_t *root, stru
 	return 0;
 }
 
+/* What the listeners' ports may not share, once the relay and DNS sections are read: the
+ * relay's source ports (segments to those are taken for its own connections' and go to
+ * one worker by port, so every connection of such a listener would land on one worker,
+ * which may also open its own from that port), and the DNS port's TCP 53 (answered as
+ * DNS). */
+static int cfg_listener_ports(struct cfg_ctx *ctx, const config_setting_t *root,
+			      const struct mr_config *c)
+{
+	const config_setting_t *list = member(root, "listeners");
+
+	for (unsigned int i = 0; i < c->n_listeners; i++) {
+		const struct mr_listener_conf *l = &c->listeners[i];
+		const config_setting_t *at = member(config_setting_get_elem(list, i), "tcp_port");
+
+		if (l->tcp_port >= c->relay.src_port_first && l->tcp_port <= c->relay.src_port_last)
+			return cfg_fail(ctx, at,
+					"listener '%s': tcp_port %u is inside relay.source_ports "
+					"(%u-%u), the ports the relay opens its own connections "
+					"from: move one or the other",
+					l->name, l->tcp_port, c->relay.src_port_first,
+					c->relay.src_port_last);
+		if (l->tcp_port == 53 && c->dns.port_index == (int)l->port_index)
+			return cfg_fail(ctx, at,
+					"listener '%s': TCP 53 of the DNS port is answered as DNS",
+					l->name);
+	}
+	return 0;
+}
+
 static int cfg_log(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_log_conf *l)
 {
 	static const char *const keys[] = { "level", "syslog", "connections", "connections_ring",
@@ -489,7 +518,7 @@ static int cfg_validate(struct cfg_ctx *ctx, config_t *cfg, struct mr_config *c)
 	    cfg_log(ctx, root, &c->log) < 0 || cfg_metrics(ctx, root, &c->metrics) < 0 ||
 	    cfg_relay(ctx, root, &c->relay) < 0 ||
 	    cfg_routing(ctx, root, c) < 0 || cfg_mesh(ctx, root, c) < 0 ||
-	    cfg_dns(ctx, root, c) < 0 ||
+	    cfg_dns(ctx, root, c) < 0 || cfg_listener_ports(ctx, root, c) < 0 ||
 	    cfg_routes_build(ctx, c) < 0)
 		return -1;
 	return 0;

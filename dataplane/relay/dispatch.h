@@ -31,7 +31,9 @@ static inline unsigned int dispatch_owner(const struct dp_appliance *app,
 {
 	if (app->n_workers == 1)
 		return 0;
-	if (!p->rss_steer && dp_relay_source_port(app, local_port))
+	/* A VIP is never a source address: a plain service's port inside the source ports
+	 * (27017, say) is a client side, spread like any other. */
+	if (!p->rss_steer && dp_relay_source_port(app, local_port) && !dp_port_vip(p, local_ip))
 		return (unsigned int)(local_port - app->src_port_first) % app->n_workers;
 	if (p->reta_size) {
 		uint32_t tuple[3] = { rte_be_to_cpu_32(peer_ip), local_ip,

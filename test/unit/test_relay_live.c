@@ -16,7 +16,7 @@ static const char live_conf[] =
 	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; },\n"
 	"          { name = \"mesh\"; device = \"net_null1\"; ipv4 = \"10.9.0.1/24\"; } );\n"
 	"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; },\n"
-	"              { name = \"alt\"; port = \"mesh\"; tcp_port = 15443; } );\n"
+	"              { name = \"alt\"; port = \"mesh\"; tcp_port = 9443; } );\n"
 	"networks = ( { name = \"blue\"; local = true; allow = [ \"10.1.0.0/16\" ]; },\n"
 	"             { name = \"green\"; }, { name = \"red\"; } );\n"
 	"routes = ( { sni = \"*.green.example\"; network = \"green\"; },\n"
@@ -142,8 +142,8 @@ static void test_listeners_compiled(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(live);
 	CU_ASSERT_TRUE(relay_live_is_listener(live, 0, 443));
 	CU_ASSERT_FALSE(relay_live_is_listener(live, 1, 443));
-	CU_ASSERT_TRUE(relay_live_is_listener(live, 1, 15443));
-	CU_ASSERT_FALSE(relay_live_is_listener(live, 0, 15443));
+	CU_ASSERT_TRUE(relay_live_is_listener(live, 1, 9443));
+	CU_ASSERT_FALSE(relay_live_is_listener(live, 0, 9443));
 	CU_ASSERT_FALSE(relay_live_is_listener(live, 0, 444));
 	relay_live_free(live);
 }

@@ -252,6 +252,8 @@ static void test_rss_owner(void)
 	}
 	rss_fixture(&app, &port, 1); /* queues need not map to workers one to one */
 	port.ipv4 = 0x0a000001;
+	port.vip_base = 0xf0f00000;
+	port.vip_mask = 0xffff0000;
 	for (uint32_t i = 0; i < 200; i++) {
 		uint32_t client = 0x0a000002 + i;
 		uint16_t cport = (uint16_t)(40000 + i);
@@ -267,6 +269,11 @@ static void test_rss_owner(void)
 		want = port.queue_owner[port.reta[rte_softrss(tuple, 3, key) & 127]];
 		CU_ASSERT_EQUAL(dispatch_owner(&app, &port, rte_cpu_to_be_32(client), 0xf0f00005,
 					       rte_cpu_to_be_16(cport), 443), want);
+		/* ... also when the service's port lies among the relay's source ports. */
+		tuple[2] = (uint32_t)cport << 16 | 27017;
+		want = port.queue_owner[port.reta[rte_softrss(tuple, 3, key) & 127]];
+		CU_ASSERT_EQUAL(dispatch_owner(&app, &port, rte_cpu_to_be_32(client), 0xf0f00005,
+					       rte_cpu_to_be_16(cport), 27017), want);
 	}
 	CU_ASSERT_TRUE(seen[0] > 50 && seen[1] > 50); /* both workers get clients */
 	/* The backend side still goes by the relay's source port. */
