@@ -394,12 +394,19 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 	dp_drop(w, s->m, DP_DROP_tcp_no_flow);
 }
 
-/* A segment without a flow to a VIP port no plain TCP service listens on: a SYN gets a
- * RST, as a closed port answers. */
+/* A segment without a flow to a VIP port no plain TCP service listens on: a SYN or an ACK
+ * gets a RST. */
 static void vip_refuse(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
 {
-	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG)
+	uint8_t fl = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
+
+	/* As a host's closed port answers (RFC 9293 3.10.7.1). A segment with an ACK is one
+	 * of a connection whose service a push took away while it was being opened: told at
+	 * once, not left to wait for a server that is gone. */
+	if (fl == RTE_TCP_SYN_FLAG)
 		seg_rst_reply(w, p, s, 0, s->seq + 1, true);
+	else if (fl == RTE_TCP_ACK_FLAG)
+		seg_rst_reply(w, p, s, s->ack, 0, false);
 	dp_drop(w, s->m, DP_DROP_vip_no_service);
 }
 

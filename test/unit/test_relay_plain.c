@@ -323,7 +323,7 @@ static void test_waiting_server_within_hello_limit(void)
 	finish(f[2]);
 }
 
-/* A SYN to a VIP port without a service, or to a VIP without any, is reset; nothing is
+/* A SYN or ACK to a VIP port without a service, or to a VIP without any, is reset; nothing is
  * kept and the host never sees it. */
 static void test_no_service_reset(void)
 {
@@ -344,8 +344,19 @@ static void test_no_service_reset(void)
 		CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), c.isn + 1);
 		rte_pktmbuf_free(s.m);
 		CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+		/* A handshake's ACK (its service gone with a push meanwhile): RST at its ACK
+		 * number, so the client does not wait for a server that is gone. */
+		rh_send(&c, RTE_TCP_ACK_FLAG, c.isn + 1, 777, NULL, 0);
+		s = rh_next_tcp(c.port);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+		CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_RST_FLAG);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), 777);
+		rte_pktmbuf_free(s.m);
+		/* A reset is never answered. */
+		rh_send(&c, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, c.isn + 1, 777, NULL, 0);
+		CU_ASSERT_PTR_NULL(rh_next_tcp(c.port).m);
 	}
-	CU_ASSERT_EQUAL(rh_drops(DP_DROP_vip_no_service), refused + 2);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_vip_no_service), refused + 6);
 }
 
 /* ARP for a VIP is answered with the port's MAC and the VIP as sender; for an address
