@@ -145,8 +145,9 @@ struct dp_port_tx {
 	uint64_t congested_until_ms; /* the queue refused frames; congested while now_ms <= */
 	uint64_t bucket_ms;          /* when cookie_bucket was last refilled */
 	uint32_t cookie_bucket;      /* SYNs that may still be answered while congested */
-	uint64_t kernel_refill_ms;   /* when kernel_bucket was last refilled */
+	uint64_t kernel_refill_ms;   /* when kernel_bucket was last filled */
 	uint32_t kernel_bucket;      /* frames the port's exception path may still take */
+	uint32_t kernel_credit;      /* ... and thousandths of one more */
 	bool paused;                 /* the port is paused: not polled, frames to it dropped */
 };
 

@@ -111,28 +111,26 @@ void __rte_cold __rte_noinline dp_tx_drop_paused(struct dp_worker *w, struct rte
 	dp_drop(w, m, DP_DROP_port_paused);
 }
 
-/* Whether the exception path of p may take one more frame from w: the bucket, refilled
- * once empty by what the time since the last refill earned at exception.rate. A tap costs
- * a system call per frame; without it a broadcast storm of frames for the host would take
- * the relay's core. */
+/* Whether the exception path of p may take one more frame from w: a token bucket filled
+ * at exception.rate (thousandths of a frame carried over, so any rate holds) up to its
+ * size. A tap costs a system call per frame; without it a broadcast storm of frames for
+ * the host would take the relay's core. */
 static bool kernel_allowed(struct dp_worker *w, const struct dp_port *p)
 {
 	struct dp_port_tx *t = &w->tx_port[p->index];
 
-	if (unlikely(t->kernel_bucket == 0)) {
-		uint64_t rate = p->conf->exception.rate, size = kernel_bucket_size(p), earned;
+	if (w->now_ms != t->kernel_refill_ms) {
+		/* A second is more than any bucket holds: longer idle adds nothing more. */
+		uint64_t ms = RTE_MIN(w->now_ms - t->kernel_refill_ms, (uint64_t)1000);
+		uint64_t milli = ms * p->conf->exception.rate + t->kernel_credit;
+		uint64_t filled = t->kernel_bucket + milli / 1000;
 
-		if (t->kernel_refill_ms == 0) /* the first bucket, full at start, is spent */
-			t->kernel_refill_ms = w->now_ms;
-		earned = (w->now_ms - t->kernel_refill_ms) * rate / 1000;
-		if (earned == 0)
-			return false;
-		/* The clock moves by what was earned, so a rate that is not a whole number per
-		 * millisecond keeps its fractions; a full bucket wastes the rest. */
-		t->kernel_bucket = (uint32_t)RTE_MIN(earned, size);
-		t->kernel_refill_ms = earned >= size ? w->now_ms
-						     : t->kernel_refill_ms + earned * 1000 / rate;
+		t->kernel_credit = (uint32_t)(milli % 1000);
+		t->kernel_bucket = (uint32_t)RTE_MIN(filled, (uint64_t)kernel_bucket_size(p));
+		t->kernel_refill_ms = w->now_ms;
 	}
+	if (t->kernel_bucket == 0)
+		return false;
 	t->kernel_bucket--;
 	return true;
 }

@@ -150,23 +150,27 @@ static uint64_t to_host(const struct rh_peer *c, unsigned int n)
 
 /* A storm of frames for the host gets exception.rate a second of them through (20,000 by
  * default, from a bucket of a tenth of that), the rest dropped as kernel_rate: each would
- * cost the worker a write to the tap. Port 0's exception path is pointed at port 1's ring. */
+ * cost the worker a write to the tap. After a quiet time the bucket holds its size, no
+ * more; a rate that is not a whole number a millisecond keeps its fractions. Port 0's
+ * exception path is pointed at port 1's ring. */
 static void test_kernel_rate(void)
 {
 	struct dp_port *edge = &rh_app.ports[0];
+	/* The configuration is read-only once loaded; the test alone changes its rate. */
+	struct mr_port_conf *conf = (struct mr_port_conf *)(uintptr_t)edge->conf;
 	uint16_t kernel_port = edge->kernel_port_id;
 	struct rh_peer c = rh_client(false);
 	uint64_t limited;
-	unsigned int sent = 0;
+	unsigned int sent = 0, took = 0;
 
-	CU_ASSERT_EQUAL(edge->conf->exception.rate, 20000);
+	CU_ASSERT_EQUAL(conf->exception.rate, 20000);
 	rh_drain(&rh_app.ports[1]);
 	edge->has_kernel = true;
 	edge->kernel_port_id = rh_app.ports[1].port_id;
 	limited = rh_drops(DP_DROP_kernel_rate);
 	while (rh_drops(DP_DROP_kernel_rate) == limited && sent++ < 8192)
 		to_host(&c, 1);
-	CU_ASSERT(sent >= 1 && sent <= 2001); /* what is left of the first bucket, full at start */
+	CU_ASSERT(sent >= 1 && sent <= 2001); /* what is left of the bucket, full at start */
 	limited = rh_drops(DP_DROP_kernel_rate);
 	CU_ASSERT_EQUAL(to_host(&c, 100), 0);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_kernel_rate), limited + 100);
@@ -174,7 +178,19 @@ static void test_kernel_rate(void)
 	CU_ASSERT_EQUAL(to_host(&c, 300), 200); /* 10 ms at 20 a millisecond */
 	rh_w->now_ms += 1000;
 	CU_ASSERT_EQUAL(to_host(&c, 3000), 2000); /* a full bucket, no more */
-	CU_ASSERT_EQUAL(rh_drops(DP_DROP_kernel_rate), limited + 100 + 100 + 1000);
+	rh_w->now_ms += 50;
+	CU_ASSERT_EQUAL(to_host(&c, 500), 500); /* 1,000 earned, 500 left over ... */
+	rh_w->now_ms += 10000;
+	CU_ASSERT_EQUAL(to_host(&c, 3000), 2000); /* ... and a quiet time: still the size */
+	conf->exception.rate = 1500;
+	rh_w->now_ms += 1;
+	to_host(&c, 1000); /* spend what was earned at the old rate */
+	for (int ms = 0; ms < 10; ms++) {
+		rh_w->now_ms += 1;
+		took += (unsigned int)to_host(&c, 20);
+	}
+	CU_ASSERT_EQUAL(took, 15); /* 1.5 a millisecond */
+	conf->exception.rate = 20000;
 	edge->has_kernel = false;
 	edge->kernel_port_id = kernel_port;
 	rh_drain(&rh_app.ports[0]);
