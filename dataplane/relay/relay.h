@@ -64,7 +64,7 @@ void relay_timers(struct dp_worker *w);
 /* The data plane stops: every connection of w's still open is reset at both ends (counted
  * as drop `stopped`) and its flow released, so that clients and servers learn of it now,
  * not at their next timeout; a health check's at its member; closed ones just go. The
- * resets are sent before it returns, waiting up to 2 s for room in a full queue. */
+ * resets are sent before it returns, waiting for room in a full queue up to 4 s in all. */
 void relay_reset_all(struct dp_worker *w);
 
 /* --- between the relay modules --- */

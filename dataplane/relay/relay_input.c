@@ -335,6 +335,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	connlog_begin(w, f, rte_be_to_cpu_16(s->tcp->dst_port));
 	if (plain) {
 		f->plain = 1;
+		synack_made(w, &f->c.key, s->ack - 1);
 		if (s->payload_len == 0) {
 			rte_pktmbuf_free(s->m);
 			return relay_hello_classify(w, f); /* routed at once */

@@ -235,11 +235,12 @@ void relay_reset_all(struct dp_worker *w)
 {
 	/* Every open connection ends here at once, far more records than the log's ring
 	 * holds: they wait for the logging thread (2 s at most) rather than being lost; so do
-	 * their resets for room in a port's queue (the same 2 s). */
-	uint64_t deadline = rte_rdtsc() + 2 * rte_get_tsc_hz();
+	 * their resets for room in a port's queue, 2 s more, so a slow log cannot take the
+	 * queues' time. */
+	uint64_t log_deadline = rte_rdtsc() + 2 * rte_get_tsc_hz();
 
-	connlog_stopping(w, deadline);
-	w->tx_wait_until_tsc = deadline;
+	connlog_stopping(w, log_deadline);
+	w->tx_wait_until_tsc = log_deadline + 2 * rte_get_tsc_hz();
 	for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
 		struct flow *f = flow_at(w->flows, i);
 

@@ -2,6 +2,7 @@
 /* The listener's SYN-ACKs, and a plain service's kept and resent (synack.h). */
 #include <stdlib.h>
 
+#include <rte_hash_crc.h>
 #include <rte_tcp.h>
 
 #include "relay.h"
@@ -20,7 +21,18 @@ struct synack_kept {
 	struct synack_fifo fifo[SYNACK_RESENDS]; /* fifo[i]: waiting for resend i + 1 */
 	uint32_t next_due;     /* the soonest head's deadline; valid while count > 0 */
 	uint32_t count;
+	/* The handshakes whose ACK made a flow, by a signature of 4-tuple and cookie in a
+	 * slot it picks (0: none): such a flow may be gone by its deadline (refused by the
+	 * backend, reset), and its client must not get the SYN-ACK again. A slot taken by a
+	 * later one only costs a resend. */
+	uint32_t made[SYNACK_MADE_SLOTS];
 };
+
+/* The signature of a handshake (never 0). */
+static uint32_t made_sig(const struct flow_key *k, uint32_t cookie)
+{
+	return rte_hash_crc(k, sizeof(*k), cookie) | 1u;
+}
 
 /* MSS the relay can take from clients on p. */
 static uint16_t synack_mss(const struct dp_worker *w, const struct dp_port *p, bool v6)
@@ -94,14 +106,25 @@ void synack_keep(struct dp_worker *w, const struct synack *a)
 		dp_event(w, DP_EV_synack_unkept);
 }
 
-/* e's time came (FIFO i): forgotten when its flow exists (the ACK came), else sent again
+void synack_made(struct dp_worker *w, const struct flow_key *key, uint32_t cookie)
+{
+	uint32_t sig;
+
+	if (!w->synacks)
+		return;
+	sig = made_sig(key, cookie);
+	w->synacks->made[sig % SYNACK_MADE_SLOTS] = sig;
+}
+
+/* e's time came (FIFO i): forgotten when its ACK made a flow, else sent again
  * and, unless it was the last resend, kept for the next one, twice as far off. */
 static void kept_due(struct dp_worker *w, struct synack_kept *k, unsigned int i,
 		     const struct synack *e)
 {
 	const struct dp_port *p = &w->app->ports[e->port];
+	uint32_t sig = made_sig(&e->key, e->cookie);
 
-	if (flow_key_exists(w->flows, &e->key))
+	if (k->made[sig % SYNACK_MADE_SLOTS] == sig || flow_key_exists(w->flows, &e->key))
 		return;
 	/* A congested port answers new SYNs from a bucket only (dp_tx.h); a resend is one of
 	 * those, and one left out now is still tried at the next. */

@@ -27,9 +27,13 @@
 #define SYNACK_RESENDS 3
 #define SYNACK_FIRST_RTO_MS 1000u
 /* Handshakes one worker keeps, waiting for their first resend (a second's worth of plain
- * services' connections), and waiting for each later one (only those still unanswered). */
+ * services' connections), and waiting for each later one (only those still unanswered;
+ * they wait 2 and 4 s there, so past 512 and 256 unanswered a second, from scanners or
+ * spoofed SYNs, later resends are left out and counted as synack_unkept). */
 #define SYNACK_KEPT_FIRST 4096u
 #define SYNACK_KEPT_LATER 1024u
+/* Handshakes whose ACK made a flow remembered at once (synack_made). */
+#define SYNACK_MADE_SLOTS 4096u
 /* Resends one housekeeping pass sends at most: a long stall does not hold the poll loop. */
 #define SYNACK_RUN_BUDGET 64u
 
@@ -60,8 +64,12 @@ bool synack_send(struct dp_worker *w, const struct dp_port *p, const struct syna
  * been made by then; counted as synack_unkept when the worker's list is full. */
 void synack_keep(struct dp_worker *w, const struct synack *a);
 
-/* Send again the kept SYN-ACKs that are due and whose flow does not exist yet (the
- * client's ACK was lost); forget those whose flow exists. Once per poll loop. */
+/* The ACK of the handshake with key and cookie (our ISN) made a flow: its SYN-ACK, if
+ * kept, is not sent again even once the flow is gone. */
+void synack_made(struct dp_worker *w, const struct flow_key *key, uint32_t cookie);
+
+/* Send again the kept SYN-ACKs that are due and whose ACK has made no flow (the client's
+ * ACK was lost); forget the others. Once per poll loop. */
 void synack_run(struct dp_worker *w);
 
 /* How many handshakes w keeps (all FIFOs). */

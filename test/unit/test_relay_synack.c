@@ -106,6 +106,28 @@ static void test_acked_not_resent(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* The ACK made the flow, which is gone by the deadline (the backend refused, say): its
+ * client, reset, does not get the SYN-ACK again; the ACK its kernel would answer with
+ * could make a new flow of a connection the relay ended. */
+static void test_flow_gone_not_resent(void)
+{
+	uint64_t resent = rh_event(DP_EV_synack_resent);
+	struct rh_peer c = syn_to_vip();
+	struct flow *f;
+
+	rh_send(&c, RTE_TCP_ACK_FLAG, c.isn + 1, c.our_isn + 1, NULL, 0);
+	f = rh_client_flow(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	relay_abort(rh_w, f, true, false, DP_DROP_none);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	dp_tx_flush(rh_w);
+	rh_drain(c.port); /* its reset */
+	CU_ASSERT_EQUAL(after(SYNACK_FIRST_RTO_MS, &c), 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_synack_resent), resent);
+	CU_ASSERT_EQUAL(synack_kept_count(rh_w), 0);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* No answer at all (a spoofed SYN): sent again at 1, 3 and 7 s, then forgotten. */
 static void test_three_resends_then_forgotten(void)
 {
@@ -158,6 +180,7 @@ int test_relay_synack_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "a lost handshake ACK: SYN-ACK again after 1 s", test_lost_ack_resent },
 		{ "an ACK in time: nothing resent", test_acked_not_resent },
+		{ "its flow gone by the deadline: nothing resent", test_flow_gone_not_resent },
 		{ "no ACK at all: three resends, then forgotten", test_three_resends_then_forgotten },
 		{ "a TLS handshake is not kept", test_tls_not_kept },
 		{ "a full list: cookie alone, counted; resends in budgets", test_full_list },
