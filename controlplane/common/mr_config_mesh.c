@@ -239,9 +239,8 @@ static int cfg_remote_gateway(struct cfg_ctx *ctx, const config_setting_t *g,
 		return -1;
 	if (!id_is_valid(r->id))
 		return cfg_fail(ctx, member(g, "id"), "gateway id '%s' is not valid", r->id);
-	if (!cfg_address_is_valid(r->address))
-		return cfg_fail(ctx, member(g, "address"), "'%s' is not an IPv4 or IPv6 address",
-				r->address);
+	if (cfg_target_address(ctx, member(g, "address"), r->address) < 0)
+		return -1;
 	/* The data plane connects to other gateways over IPv4 only: an IPv6 one would be
 	 * taken here and never routed to. */
 	if (strchr(r->address, ':'))

@@ -127,9 +127,8 @@ static int cfg_member(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_
 	if (cfg_check_keys(ctx, g, keys) < 0 ||
 	    cfg_string(ctx, g, "address", true, m->address, sizeof(m->address)) < 0)
 		return -1;
-	if (!cfg_address_is_valid(m->address))
-		return cfg_fail(ctx, member(g, "address"), "'%s' is not an IPv4 or IPv6 address",
-				m->address);
+	if (cfg_target_address(ctx, member(g, "address"), m->address) < 0)
+		return -1;
 	if (!member(g, "port"))
 		return cfg_fail(ctx, g, "missing required setting 'port'");
 	if (cfg_uint(ctx, g, "port", 1, 65535, &port) < 0 ||

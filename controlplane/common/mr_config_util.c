@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ip_addr.h"
+
 int cfg_fail(struct cfg_ctx *ctx, const config_setting_t *at, const char *fmt, ...)
 {
 	char reason[MR_ERR_MAX];
@@ -193,6 +195,20 @@ bool cfg_address_is_valid(const char *text)
 	unsigned char buf[16];
 
 	return inet_pton(AF_INET, text, buf) == 1 || inet_pton(AF_INET6, text, buf) == 1;
+}
+
+int cfg_target_address(struct cfg_ctx *ctx, const config_setting_t *at, const char *text)
+{
+	struct ip_addr a;
+
+	if (!cfg_address_is_valid(text))
+		return cfg_fail(ctx, at, "'%s' is not an IPv4 or IPv6 address", text);
+	if (!ip_addr_parse(text, &a))
+		return cfg_fail(ctx, at, "'%s': write an IPv4 address in its dotted form", text);
+	if (ip_addr_is_no_host(&a))
+		return cfg_fail(ctx, at, "'%s' is no address to connect to (unspecified, "
+				"multicast or broadcast)", text);
+	return 0;
 }
 
 /* A query of the parsed configuration rather than a schema check, kept here because every

@@ -63,4 +63,9 @@ int cfg_index_by_name(const char *name, const void *base, size_t elem_size, unsi
 /* An IPv4 or IPv6 address literal. */
 bool cfg_address_is_valid(const char *text);
 
+/* text (at setting `at`) as the address of a pool member or another gateway: one the relay
+ * may connect to (not unspecified, multicast, broadcast, or an IPv4 address written inside
+ * IPv6). 0, or -1 with the reason. */
+int cfg_target_address(struct cfg_ctx *ctx, const config_setting_t *at, const char *text);
+
 #endif

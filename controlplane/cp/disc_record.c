@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "disc_record.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ip_addr.h"
 #include "json.h"
 #include "mr_text.h"
 
@@ -34,10 +34,13 @@ static int parse_relay(const struct json_value *r, struct disc_relay *out)
 	const char *transport = json_str(json_get(r, "transport"));
 	const char *address = json_str(json_get(r, "address"));
 	int64_t port;
-	uint8_t ip[16];
+	struct ip_addr ip;
 
+	/* An address the data plane's configuration would refuse (unspecified, multicast,
+	 * IPv4 inside IPv6) would get every push refused while the record stands: the record
+	 * is refused instead. */
 	if (!net || !server || !transport || !address || strlen(address) >= sizeof(out->address) ||
-	    (inet_pton(AF_INET, address, ip) != 1 && inet_pton(AF_INET6, address, ip) != 1) ||
+	    !ip_addr_parse(address, &ip) || ip_addr_is_no_host(&ip) ||
 	    !json_int64(json_get(r, "port"), &port) || port < 1 || port > 65535 ||
 	    (strcmp(transport, "tcp") != 0 && strcmp(transport, "udp") != 0))
 		return -1;

@@ -76,6 +76,16 @@ bool ip_addr_is_special(const struct ip_addr *addr)
 	       (b[0] == 0x20 && b[1] == 0x02); /* 6to4 */
 }
 
+bool ip_addr_is_no_host(const struct ip_addr *addr)
+{
+	static const uint8_t zero[16];
+	const uint8_t *b = addr->bytes;
+
+	if (addr->family == IP_ADDR_FAMILY_V4)
+		return b[0] == 0 || b[0] >= 224;
+	return memcmp(b, zero, 16) == 0 || b[0] == 0xff;
+}
+
 bool ip_addr_is_prefix_edge(const struct ip_addr *addr, const struct ip_addr *prefix,
 			    unsigned prefix_len)
 {

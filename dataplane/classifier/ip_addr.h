@@ -40,6 +40,10 @@ bool ip_addr_in_prefix(const struct ip_addr *addr, const struct ip_addr *prefix,
  * 64:ff9b:1::/48, 6to4 2002::/16), which would reach it around the IPv4 allow-list. */
 bool ip_addr_is_special(const struct ip_addr *addr);
 
+/* An address no single host has: unspecified (0/8, ::), multicast, class E and the limited
+ * broadcast. Loopback is a host's (a test rig's peers may be there). */
+bool ip_addr_is_no_host(const struct ip_addr *addr);
+
 /* Whether addr is the network or the broadcast address of prefix/len (IPv4 prefixes of
  * /30 and shorter; /31, /32 and IPv6 have neither). */
 bool ip_addr_is_prefix_edge(const struct ip_addr *addr, const struct ip_addr *prefix,

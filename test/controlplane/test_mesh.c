@@ -132,6 +132,8 @@ static void test_mesh_refusals(void)
 		  "missing required setting 'port'" },
 		{ "gateways = ( { id = \"g\"; network = \"red\"; address = \"fd00::5\"; port = 1; } );",
 		  "'fd00::5': other gateways are reached over IPv4 only" },
+		{ "gateways = ( { id = \"g\"; network = \"red\"; address = \"0.0.0.0\"; port = 1; } );",
+		  "'0.0.0.0' is no address to connect to" },
 		{ "gateways = ( { id = \"a\"; network = \"red\"; address = \"10.0.0.5\"; port = 7; },\n"
 		  "  { id = \"b\"; network = \"red\"; address = \"10.0.0.6\"; port = 7; },\n"
 		  "  { id = \"c\"; network = \"red\"; address = \"10.0.0.5\"; port = 7; } );",
@@ -417,6 +419,10 @@ static void test_registration_parse(void)
 		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":{}}",
 		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[{\"network\":\"blue\","
 		"\"server\":\"s\",\"transport\":\"tcp\",\"address\":\"10.0.0.256\",\"port\":1}]}",
+		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[{\"network\":\"blue\","
+		"\"server\":\"s\",\"transport\":\"tcp\",\"address\":\"0.0.0.0\",\"port\":1}]}",
+		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[{\"network\":\"blue\","
+		"\"server\":\"s\",\"transport\":\"tcp\",\"address\":\"224.0.0.1\",\"port\":1}]}",
 		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[{\"network\":\"blue\","
 		"\"server\":\"s\",\"transport\":\"tcp\",\"address\":\"10.0.0.1\",\"port\":65536}]}",
 		"{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":[{\"network\":\"Blue\\\"\","
