@@ -138,6 +138,16 @@ static int cfg_member(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_
 	return 0;
 }
 
+/* Where to report a clash of settings a and b of group g: a if written, else b, else g. */
+static const config_setting_t *pair_at(const config_setting_t *g, const char *a, const char *b)
+{
+	const config_setting_t *at = member(g, a);
+
+	if (!at)
+		at = member(g, b);
+	return at ? at : g;
+}
+
 /* A pool's or a network's (its gateways') optional "health" group; defaults: no active
  * check, passive ejection after 5 failed connections for 10 s (doubling to 5 min), at
  * most half of them at once. */
@@ -179,11 +189,18 @@ static int cfg_health(struct cfg_ctx *ctx, const config_setting_t *owner,
 		return cfg_fail(ctx, member(g, "check"), "'check' is \"none\", \"tcp\" or \"tls\"");
 	if (h->check == MR_CHECK_TLS && !h->sni[0])
 		return cfg_fail(ctx, g, "a tls check needs 'sni', the name its ClientHello carries");
+	/* Either of a pair may be the default: the error points at the one written. */
 	if (h->timeout_ms >= h->interval_ms)
-		return cfg_fail(ctx, member(g, "timeout_ms"), "'timeout_ms' must be below 'interval_ms'");
+		return cfg_fail(ctx, pair_at(g, "timeout_ms", "interval_ms"),
+				"'timeout_ms' (%u%s) must be below 'interval_ms' (%u%s)",
+				h->timeout_ms, member(g, "timeout_ms") ? "" : ", the default",
+				h->interval_ms, member(g, "interval_ms") ? "" : ", the default");
 	if (h->max_ejection_ms < h->ejection_ms)
-		return cfg_fail(ctx, member(g, "max_ejection_ms"),
-				"'max_ejection_ms' must not be below 'ejection_ms'");
+		return cfg_fail(ctx, pair_at(g, "max_ejection_ms", "ejection_ms"),
+				"'max_ejection_ms' (%u%s) must not be below 'ejection_ms' (%u%s)",
+				h->max_ejection_ms,
+				member(g, "max_ejection_ms") ? "" : ", the default", h->ejection_ms,
+				member(g, "ejection_ms") ? "" : ", the default");
 	return 0;
 }
 

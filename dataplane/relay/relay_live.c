@@ -30,9 +30,15 @@ static int ports_match(const struct dp_appliance *app, const struct mr_config *c
 
 		mr_config_port_vips(conf, i, &base, &mask);
 		if (mask != app->ports[i].vip_mask || base != app->ports[i].vip_base) {
-			/* The ports answer ARP for the range they started with. */
-			snprintf(err, errlen, "%s:%u: dns.vip_range changes only with a restart",
-				 conf->source, conf->dns.vip_line);
+			/* The ports answer ARP for the range they started with. A push without
+			 * the range (or the dns section) has no line to name. */
+			if (conf->dns.vip_line)
+				snprintf(err, errlen, "%s:%u: dns.vip_range (or dns.port) changes "
+					 "only with a restart", conf->source, conf->dns.vip_line);
+			else
+				snprintf(err, errlen, "%s: dns.vip_range (or dns.port) changes only "
+					 "with a restart: the data plane runs with one on port '%s'",
+					 conf->source, app->ports[i].conf->name);
 			return -1;
 		}
 		if (strcmp(conf->ports[i].name, app->ports[i].conf->name) != 0) {

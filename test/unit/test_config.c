@@ -165,9 +165,15 @@ static void test_pool_health(void)
 		{ "check = \"tls\"", "check = \"http\"",
 		  "test.conf:6: 'check' is \"none\", \"tcp\" or \"tls\"" },
 		{ "sni = \"api.example\"; ", "", "test.conf:6: a tls check needs 'sni'" },
-		{ "timeout_ms = 200", "timeout_ms = 500", "test.conf:7: 'timeout_ms' must be below" },
+		{ "timeout_ms = 200", "timeout_ms = 500", "test.conf:7: 'timeout_ms' (500) must be below" },
 		{ "max_ejection_ms = 9000", "max_ejection_ms = 600",
-		  "test.conf:8: 'max_ejection_ms' must not be below 'ejection_ms'" },
+		  "test.conf:8: 'max_ejection_ms' (600) must not be below 'ejection_ms' (700)" },
+		/* Against a default: pointed at the one written, the default named. */
+		{ "timeout_ms = 200; ", "", "test.conf:6: 'timeout_ms' (1000, the default) must be "
+		  "below 'interval_ms' (500)" },
+		{ "ejection_ms = 700; max_ejection_ms = 9000;", "ejection_ms = 600000;",
+		  "test.conf:8: 'max_ejection_ms' (300000, the default) must not be below "
+		  "'ejection_ms' (600000)" },
 		{ "max_ejected_percent = 20", "max_ejected_percent = 101",
 		  "test.conf:9: 'max_ejected_percent' = 101 is out of range" },
 		{ "rise = 1", "rise = 0", "test.conf:7: 'rise' = 0 is out of range" },

@@ -207,6 +207,51 @@ static void test_port_gateway_needs_restart(void)
 	mr_config_free(&running);
 }
 
+/* A push that drops the VIP range the data plane started with is refused, and says what
+ * changed and where it runs (its file has no line of the range to name); one that moves
+ * it names the range's line. */
+static void test_vip_range_needs_restart(void)
+{
+	static const char with_range[] =
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		"dns = { port = \"edge\"; zones = [ \"svc.example\" ];\n"
+		"        vip_range = \"240.240.0.0/16\"; };\n";
+	static struct dp_appliance app;
+	struct mr_config running = { 0 }, conf = { 0 };
+	struct relay_live *live = NULL;
+	char err[MR_ERR_MAX] = "";
+	uint32_t base, mask;
+
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(with_range, "running", &running, err,
+						    sizeof(err)), 0);
+	app.n_ports = 1;
+	app.ports[0].conf = &running.ports[0];
+	mr_config_port_vips(&running, 0, &base, &mask);
+	app.ports[0].vip_base = base;
+	app.ports[0].vip_mask = mask;
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(with_range, "pushed", &conf, err,
+						    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(relay_live_build(&app, &conf, 2, &live, err, sizeof(err)), 0);
+	relay_live_free(live);
+	mr_config_free(&conf);
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n",
+		"pushed", &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(relay_live_build(&app, &conf, 3, &live, err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "pushed: dns.vip_range (or dns.port) changes only with a "
+				    "restart: the data plane runs with one on port 'edge'");
+	mr_config_free(&conf);
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		"dns = { port = \"edge\"; zones = [ \"svc.example\" ];\n"
+		"        vip_range = \"240.241.0.0/16\"; };\n", "pushed", &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(relay_live_build(&app, &conf, 4, &live, err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "pushed:3: dns.vip_range (or dns.port) changes only with a "
+				    "restart");
+	mr_config_free(&conf);
+	mr_config_free(&running);
+}
+
 /* Members and pools as a reload sees them: "before" has pools x (m1, m2) and y (m3);
  * "after" inserts pool w (m4) first, changes x to (m1, m5) and keeps y. */
 static const char pools_before[] =
@@ -527,6 +572,7 @@ int test_relay_live_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "remote gateways compiled per network", test_gateways_compiled },
 		{ "a port's gateway changes only with a restart", test_port_gateway_needs_restart },
+		{ "the VIP range changes only with a restart", test_vip_range_needs_restart },
 		{ "a slot given to another member: its counts and reports", test_slot_given_to_another },
 		{ "listener counters follow their names", test_listener_counters_by_name },
 		{ "renamed counters never run out", test_renamed_counters_never_run_out },
