@@ -176,10 +176,22 @@ static bool mesh_needs_restart(struct cp *cp, const struct mr_config *old)
 
 /* Make next (its memory now ours) the configuration in force: the log settings, TURN and
  * discovery follow it. */
+/* What a new file changes that only a restart of meshrelay-cp takes: said, not dropped in
+ * silence (the endpoint opened at start stays where it was). */
+static void warn_restart_only(const struct mr_metrics_conf *was, const struct mr_metrics_conf *now)
+{
+	if (was->cp_enabled != now->cp_enabled || was->cp_port != now->cp_port ||
+	    strcmp(was->cp_address, now->cp_address) != 0)
+		mr_log(MR_LOG_WARN, "metrics.cp_listen changed: not in force before meshrelay-cp "
+		       "restarts (its endpoint stays %s)",
+		       was->cp_enabled ? "where it was" : "off");
+}
+
 static void adopt(struct cp *cp, struct cp_conf *next)
 {
 	struct cp_conf prev = cp->conf;
 
+	warn_restart_only(&prev.conf.metrics, &next->conf.metrics);
 	cp->conf = *next;
 	note_applied(cp); /* before what discovery adds to it is pushed (and maybe refused) */
 	apply_log_settings(&cp->conf.conf);

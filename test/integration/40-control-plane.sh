@@ -195,8 +195,12 @@ check "meshrelay-cp logged the refusal with the line" \
 check "meshrelay-cp still running" kill -0 "$CP_PID"
 check "old routes still served after the refused reload" verifies blob.svc.example
 cp "$TOPO_DIR/off.conf" "$TOPO_DIR/cp.conf"
+echo 'metrics = { cp_listen = "127.0.0.1:39481"; };' >>"$TOPO_DIR/cp.conf"
 out=$(ctl --pidfile "$CP_PID_FILE" reload 2>&1)
 check "reload of a good file: exit 0 ($out)" grep -q 'now has generation 2 (was 1)' <<<"$out"
+check "its new metrics.cp_listen is said to need a restart, not dropped in silence" \
+	grep -q 'metrics.cp_listen changed: not in force before meshrelay-cp restarts' "$TOPO_DIR/cp.log"
+cp "$TOPO_DIR/off.conf" "$TOPO_DIR/cp.conf" # a restart below opens no endpoint
 
 # (a) While meshrelay-cp manages the data plane, anyone else's push is refused, saying
 # why: meshrelay-cp would put its own file back at its next ping.
