@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "mr_routes.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,72 @@ static int build_fail(struct build_ctx *bc, unsigned int line, const char *what,
 	snprintf(bc->err, bc->errlen, "%s:%u: %s: %s", bc->conf->source, line, what,
 		 route_status_str(st));
 	return -1;
+}
+
+/* One name the table keys on, as the table compares it (lower case, no final dot), with
+ * the kind of entry it keys (routes and mangled suffixes are apart) and its line. */
+struct named {
+	char key[272];
+	unsigned int line, order;
+};
+
+static int named_cmp(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static void named_set(struct named *n, const char *kind, const char *name, uint16_t port,
+		      unsigned int line, unsigned int order)
+{
+	size_t len = strlen(name), at = (size_t)snprintf(n->key, sizeof(n->key), "%s ", kind);
+
+	if (len && name[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < len && at + 1 < sizeof(n->key); i++)
+		n->key[at++] = (char)tolower((unsigned char)name[i]);
+	snprintf(n->key + at, sizeof(n->key) - at, port ? ":%u" : "", port);
+	n->line = line;
+	n->order = order;
+}
+
+/* A name routed twice (however cased, with its final dot or not), a plain service's name
+ * and port twice, or a mangled suffix twice: refused at the second one's line, the first
+ * one's named. The table would refuse them too, without saying which. */
+static int find_twice(struct build_ctx *bc)
+{
+	const struct mr_config *c = bc->conf;
+	struct named *v = calloc(c->n_routes + c->n_mangled + 1, sizeof(*v));
+	unsigned int n = 0;
+	int rc = 0;
+
+	if (!v) {
+		snprintf(bc->err, bc->errlen, "%s: out of memory", c->source);
+		return -1;
+	}
+	for (unsigned int i = 0; i < c->n_routes; i++) {
+		const struct mr_route_conf *r = &c->routes[i];
+
+		if (r->sni) {
+			named_set(&v[n], r->plain ? "service" : "route", r->sni,
+				  r->plain ? r->tcp_port : 0, r->line, n);
+			n++;
+		}
+	}
+	for (unsigned int i = 0; i < c->n_mangled; i++, n++)
+		named_set(&v[n], "mangled suffix", c->mangled[i].suffix, 0, c->mangled[i].line, n);
+	qsort(v, n, sizeof(*v), named_cmp);
+	for (unsigned int i = 1; i < n && rc == 0; i++) {
+		if (strcmp(v[i].key, v[i - 1].key) == 0) {
+			snprintf(bc->err, bc->errlen, "%s:%u: %s is listed twice (line %u too)",
+				 c->source, v[i].line, v[i].key, v[i - 1].line);
+			rc = -1;
+		}
+	}
+	free(v);
+	return rc;
 }
 
 static int build_networks(struct build_ctx *bc)
@@ -277,7 +344,8 @@ int mr_routes_build(const struct mr_config *conf, const struct route_table *prev
 		snprintf(err, errlen, "%s: out of memory for the route table", conf->source);
 		return -1;
 	}
-	if (build_networks(&bc) == 0 && build_pools(&bc) == 0 && build_routes(&bc) == 0 &&
+	if (find_twice(&bc) == 0 && build_networks(&bc) == 0 && build_pools(&bc) == 0 &&
+	    build_routes(&bc) == 0 &&
 	    build_services(&bc, prev) == 0) {
 		*out = route_builder_finish(bc.b, &st);
 		if (*out)

@@ -82,7 +82,7 @@ static void test_plain_refusals(void)
 		  " vip = \"240.240.255.255\"; } );\n", "a.test: its 'vip' is not a host address" },
 		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; },"
 		  " { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n",
-		  "duplicate" },
+		  "s.conf:6: service a.test:22 is listed twice (line 6 too)" },
 		{ "dns = { port = \"edge\"; vip_range = \"240.240.0.1/16\"; };\n", "no address bits past it" },
 		{ "dns = { port = \"edge\"; vip_range = \"10.0.0.0/8\"; };\n", "overlaps port 'edge'" },
 		/* Inside the edge port's 10.0.0.1/24: its hosts' addresses, answered by ARP. */

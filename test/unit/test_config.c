@@ -508,6 +508,12 @@ static const struct bad_case routing_bad[] = {
 	{ "address = \"10.1.0.5\"", "address = \"::ffff:10.1.0.5\"",
 	  "test.conf:7: '::ffff:10.1.0.5': write an IPv4 address in its dotted form" },
 	{ "{ name = \"green\"; }", "{ name = \"blue\"; }", "test.conf:5: network 'blue' is declared twice" },
+	/* A name twice, however written: the second one's line, the first one's named. */
+	{ "{ sni = \"*.green.example\"; network = \"green\"; }",
+	  "{ sni = \"API.svc.example.\"; network = \"green\"; }",
+	  "test.conf:11: route api.svc.example is listed twice (line 10 too)" },
+	{ "network = \"blue\"; } );", "network = \"blue\"; },\n  { suffix = \"Mesh.Internal\"; forms = [ \"istio\" ]; } );",
+	  "test.conf:15: mangled suffix mesh.internal is listed twice (line 14 too)" },
 	{ "\"underscore\", \"istio\"", "\"dotted\"", "test.conf:14: unknown form 'dotted'" },
 	{ "{ default = true; pool", "{ default = true; sni = \"x\"; pool", "test.conf:12: the default route has no 'sni'" },
 	{ "  { name = \"green\"; }", "  { name = \"green\"; local = true; }", "test.conf:2: only one network can be local" },
