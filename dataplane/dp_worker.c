@@ -163,12 +163,21 @@ static void inbox_frame(struct dp_worker *w, const struct dp_port *p, struct rte
 		dp_tx_kernel(w, p, m); /* not the relay's after all: the host's */
 }
 
-unsigned int dp_worker_drain_inbox(struct dp_worker *w)
-{
-	struct rte_mbuf *pkts[64];
-	unsigned int n = inbox_take(w, pkts, RTE_DIM(pkts));
+/* Takes of handed-over frames one poll makes at most, while each comes back full: the
+ * others may hand over several of their receive bursts per poll of this one (with
+ * software dispatch, most of what they read); reading one take of 64 per poll, this one
+ * would fall behind and their hand-overs would be dropped (dispatch_full) while its own
+ * queues kept up. */
+#define INBOX_TAKES_PER_POLL 8
+#define INBOX_TAKE 64
 
-	/* Runs of one port's frames through the burst path, as from a receive queue. */
+/* One take: its frames, in runs of one port's, through the burst path as from a receive
+ * queue. How many there were. */
+static unsigned int drain_take(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[INBOX_TAKE];
+	unsigned int n = inbox_take(w, pkts, INBOX_TAKE);
+
 	for (unsigned int first = 0, i; first < n; first = i) {
 		const struct dp_port *p = port_of(w->app, pkts[first]->port);
 
@@ -180,6 +189,18 @@ unsigned int dp_worker_drain_inbox(struct dp_worker *w)
 			rte_pktmbuf_free_bulk(pkts + first, i - first);
 	}
 	return n;
+}
+
+unsigned int dp_worker_drain_inbox(struct dp_worker *w)
+{
+	unsigned int total = 0, n;
+	int takes = 0;
+
+	do {
+		n = drain_take(w);
+		total += n;
+	} while (n == INBOX_TAKE && ++takes < INBOX_TAKES_PER_POLL);
+	return total;
 }
 
 /* Returns the number of frames read. */

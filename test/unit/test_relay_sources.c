@@ -312,9 +312,9 @@ static unsigned int copies_to(struct dp_worker *other)
  * this worker knows that address. Not a claim from a stranger, ARP between other hosts,
  * an off-link sender or our own MAC: a flood of those would fill the rings that hand
  * segments between workers. A second worker is stood up by hand for its inbox. */
-static void test_arp_copied_only_when_it_teaches(void)
+/* The appliance's one worker gets a second beside it, stood up by hand for its inbox. */
+static struct dp_worker *second_worker_up(void)
 {
-	static const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0x0c, 0x01 } };
 	struct dp_worker *other = calloc(1, sizeof(*other));
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
@@ -324,6 +324,23 @@ static void test_arp_copied_only_when_it_teaches(void)
 	rh_app.workers[1] = other;
 	rh_app.n_workers = 2;
 	CU_ASSERT_EQUAL_FATAL(inbox_init(&rh_app), 0);
+	return other;
+}
+
+static void second_worker_down(struct dp_worker *other)
+{
+	inbox_free(rh_w);
+	inbox_free(other);
+	rh_app.n_workers = 1;
+	rh_app.workers[1] = NULL;
+	free(other);
+}
+
+static void test_arp_copied_only_when_it_teaches(void)
+{
+	static const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0x0c, 0x01 } };
+	struct dp_worker *other = second_worker_up();
+
 	send_arp(false, &mac, 0x0a010050, RH_SVC_IP); /* 10.1.0.80 asks for us */
 	CU_ASSERT_EQUAL(copies_to(other), 1);
 	send_arp(false, &mac, 0x0a010051, 0x0a010051); /* 10.1.0.81, unknown, claims itself */
@@ -336,11 +353,32 @@ static void test_arp_copied_only_when_it_teaches(void)
 	CU_ASSERT_EQUAL(copies_to(other), 0);
 	send_arp(false, &rh_app.ports[1].mac, 0x0a010053, RH_SVC_IP); /* our MAC as its */
 	CU_ASSERT_EQUAL(copies_to(other), 0);
-	inbox_free(rh_w);
-	inbox_free(other);
-	rh_app.n_workers = 1;
-	rh_app.workers[1] = NULL;
-	free(other);
+	second_worker_down(other);
+}
+
+/* Several takes' worth handed over between two polls (the other worker read several
+ * bursts, most of them this one's flows): one poll reads them all, not one take of 64
+ * while the rest wait and the ring fills (dispatch_full). */
+static void test_inbox_drained_in_one_poll(void)
+{
+	struct dp_worker *other = second_worker_up();
+	uint64_t no_flow = rh_drops(DP_DROP_tcp_no_flow);
+	struct rh_peer c = rh_client(false);
+	unsigned int queued = 0;
+
+	for (unsigned int i = 0; i < 200; i++) {
+		struct rte_mbuf *m = rh_frame(&c, RTE_TCP_ACK_FLAG, 1000 + i, 1, NULL, 0, NULL, 0);
+
+		queued += rte_ring_sp_enqueue(rh_w->inbox[1], m) == 0;
+	}
+	CU_ASSERT_EQUAL_FATAL(queued, 200);
+	CU_ASSERT_EQUAL(dp_worker_drain_inbox(rh_w), 200);
+	CU_ASSERT_EQUAL(rte_ring_count(rh_w->inbox[1]), 0);
+	/* Each seen by the relay: no flow here, or one the other worker owns (handed back). */
+	inbox_flush(rh_w);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_no_flow) - no_flow + rte_ring_count(other->inbox[0]),
+			200);
+	second_worker_down(other);
 }
 
 int test_relay_sources_register(void)
@@ -357,6 +395,7 @@ int test_relay_sources_register(void)
 		  test_arp_unasked_reply_creates_nothing },
 		{ "ARP copied to the other worker only when it teaches",
 		  test_arp_copied_only_when_it_teaches },
+		{ "several takes handed over: read in one poll", test_inbox_drained_in_one_poll },
 		{ "ICMP other than echo to a source address dropped",
 		  test_icmp_to_source_address_dropped },
 		CU_TEST_INFO_NULL,
