@@ -178,7 +178,8 @@ static bool mesh_needs_restart(struct cp *cp, const struct mr_config *old)
  * discovery follow it. */
 /* What a new file changes that only a restart of meshrelay-cp takes: said, not dropped in
  * silence (the endpoint opened at start stays where it was). */
-static void warn_restart_only(const struct mr_metrics_conf *was, const struct mr_metrics_conf *now)
+static void warn_restart_only(const struct mr_metrics_conf *was,
+			      const struct mr_metrics_conf *now)
 {
 	if (was->cp_enabled != now->cp_enabled || was->cp_port != now->cp_port ||
 	    strcmp(was->cp_address, now->cp_address) != 0)

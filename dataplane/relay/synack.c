@@ -116,8 +116,8 @@ void synack_made(struct dp_worker *w, const struct flow_key *key, uint32_t cooki
 	w->synacks->made[sig % SYNACK_MADE_SLOTS] = sig;
 }
 
-/* e's time came (FIFO i): forgotten when its ACK made a flow, else sent again
- * and, unless it was the last resend, kept for the next one, twice as far off. */
+/* e's time came (FIFO i): forgotten when its ACK made a flow, else sent again and, unless
+ * it was the last resend, kept for the next one, twice as far off. */
 static void kept_due(struct dp_worker *w, struct synack_kept *k, unsigned int i,
 		     const struct synack *e)
 {

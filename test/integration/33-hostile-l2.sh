@@ -226,7 +226,8 @@ host0=$(counter to_kernel)
 limited0=$(drop kernel_rate)
 ip netns exec "$RT_CLI" timeout 30 /usr/bin/python3 test/lib/arp_flood.py storm c0 "$dp_mac" \
 	10.99.0.1 100000 8 >"$TOPO_DIR/storm.out" 2>&1
-secs=$(awk '/^sent/ {print int($5) + 2}' "$TOPO_DIR/storm.out") # its time, rounded up, and 1 s for the queues
+# The sender's time, rounded up, and a second for the queues that drain after it.
+secs=$(awk '/^sent/ {print int($5) + 2}' "$TOPO_DIR/storm.out")
 host=$(($(counter to_kernel) - host0))
 limited=$(($(drop kernel_rate) - limited0))
 check "storm: $(tail -1 "$TOPO_DIR/storm.out"); $host to the host, $limited held to its rate" \

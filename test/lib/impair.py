@@ -6,9 +6,9 @@ usage: impair.py IF_A IF_B SECONDS [--loss P] [--dup P] [--reorder P] [--seed N]
                  [--drop-acks-to ADDR:PORT [--drop-acks N]]
 Frames are copied both ways through AF_PACKET sockets. Each frame is dropped with
 probability loss, sent twice with probability dup, or held back and sent after the next
-frame of the same direction with probability reorder. With --drop-acks-to, the first N (default 1) bare ACKs (flags ACK alone, no payload) of
-IPv4 TCP to ADDR:PORT are dropped, whatever else is asked: a handshake's ACK lost, on cue.
-Runs SECONDS, then prints counts.
+frame of the same direction with probability reorder. With --drop-acks-to, the first N
+(default 1) bare ACKs (flags ACK alone, no payload) of IPv4 TCP to ADDR:PORT are dropped,
+whatever else is asked: a handshake's ACK lost, on cue. Runs SECONDS, then prints counts.
 """
 import argparse
 import ipaddress
