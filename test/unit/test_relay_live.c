@@ -180,6 +180,21 @@ static void test_ports_must_match(void)
 	mr_config_free(&conf);
 }
 
+/* app, a data plane of one port that runs text (loaded into running). */
+static void running_app(const char *text, struct mr_config *running, struct dp_appliance *app)
+{
+	char err[MR_ERR_MAX] = "";
+	uint32_t base, mask;
+
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(text, "running", running, err, sizeof(err)),
+			      0);
+	app->n_ports = 1;
+	app->ports[0].conf = &running->ports[0];
+	mr_config_port_vips(running, 0, &base, &mask);
+	app->ports[0].vip_base = base;
+	app->ports[0].vip_mask = mask;
+}
+
 /* A push that moves a port's gateway is refused, not "applied" over the old one; the same
  * port as it runs is taken. */
 static void test_port_gateway_needs_restart(void)
@@ -192,10 +207,7 @@ static void test_port_gateway_needs_restart(void)
 	struct relay_live *live = NULL;
 	char err[MR_ERR_MAX] = "";
 
-	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(text, "running", &running, err,
-						    sizeof(err)), 0);
-	app.n_ports = 1;
-	app.ports[0].conf = &running.ports[0];
+	running_app(text, &running, &app);
 	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(text, "pushed", &conf, err, sizeof(err)), 0);
 	conf.ports[0].gateway = 0x0a0000fd; /* 10.0.0.253 */
 	CU_ASSERT_EQUAL(relay_live_build(&app, &conf, 2, &live, err, sizeof(err)), -1);
@@ -220,15 +232,8 @@ static void test_vip_range_needs_restart(void)
 	struct mr_config running = { 0 }, conf = { 0 };
 	struct relay_live *live = NULL;
 	char err[MR_ERR_MAX] = "";
-	uint32_t base, mask;
 
-	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(with_range, "running", &running, err,
-						    sizeof(err)), 0);
-	app.n_ports = 1;
-	app.ports[0].conf = &running.ports[0];
-	mr_config_port_vips(&running, 0, &base, &mask);
-	app.ports[0].vip_base = base;
-	app.ports[0].vip_mask = mask;
+	running_app(with_range, &running, &app);
 	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(with_range, "pushed", &conf, err,
 						    sizeof(err)), 0);
 	CU_ASSERT_EQUAL(relay_live_build(&app, &conf, 2, &live, err, sizeof(err)), 0);

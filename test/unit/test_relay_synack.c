@@ -87,20 +87,36 @@ static void test_lost_ack_resent(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* c's handshake ACK, in time: the flow it made. */
+static struct flow *ack_in_time(const struct rh_peer *c)
+{
+	struct flow *f;
+
+	rh_send(c, RTE_TCP_ACK_FLAG, c->isn + 1, c->our_isn + 1, NULL, 0);
+	f = rh_client_flow(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	return f;
+}
+
+/* At the first deadline c gets no SYN-ACK again, and nothing stays kept. */
+static void not_resent(const struct rh_peer *c)
+{
+	uint64_t resent = rh_event(DP_EV_synack_resent);
+
+	dp_tx_flush(rh_w);
+	rh_drain(c->port); /* what the flow sent the client till now */
+	CU_ASSERT_EQUAL(after(SYNACK_FIRST_RTO_MS, c), 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_synack_resent), resent);
+	CU_ASSERT_EQUAL(synack_kept_count(rh_w), 0);
+}
+
 /* The ACK arrives in time: the kept SYN-ACK is forgotten at its deadline, never sent. */
 static void test_acked_not_resent(void)
 {
-	uint64_t resent = rh_event(DP_EV_synack_resent);
 	struct rh_peer c = syn_to_vip();
-	struct flow *f;
+	struct flow *f = ack_in_time(&c);
 
-	rh_send(&c, RTE_TCP_ACK_FLAG, c.isn + 1, c.our_isn + 1, NULL, 0);
-	f = rh_client_flow(&c);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	rh_drain(c.port);
-	CU_ASSERT_EQUAL(after(SYNACK_FIRST_RTO_MS, &c), 0);
-	CU_ASSERT_EQUAL(rh_event(DP_EV_synack_resent), resent);
-	CU_ASSERT_EQUAL(synack_kept_count(rh_w), 0);
+	not_resent(&c);
 	relay_abort(rh_w, f, false, false, DP_DROP_none);
 	rh_drain(&rh_app.ports[0]);
 	rh_drain(&rh_app.ports[1]);
@@ -111,20 +127,11 @@ static void test_acked_not_resent(void)
  * could make a new flow of a connection the relay ended. */
 static void test_flow_gone_not_resent(void)
 {
-	uint64_t resent = rh_event(DP_EV_synack_resent);
 	struct rh_peer c = syn_to_vip();
-	struct flow *f;
 
-	rh_send(&c, RTE_TCP_ACK_FLAG, c.isn + 1, c.our_isn + 1, NULL, 0);
-	f = rh_client_flow(&c);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	relay_abort(rh_w, f, true, false, DP_DROP_none);
+	relay_abort(rh_w, ack_in_time(&c), true, false, DP_DROP_none);
 	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
-	dp_tx_flush(rh_w);
-	rh_drain(c.port); /* its reset */
-	CU_ASSERT_EQUAL(after(SYNACK_FIRST_RTO_MS, &c), 0);
-	CU_ASSERT_EQUAL(rh_event(DP_EV_synack_resent), resent);
-	CU_ASSERT_EQUAL(synack_kept_count(rh_w), 0);
+	not_resent(&c);
 	rh_drain(&rh_app.ports[1]);
 }
 
