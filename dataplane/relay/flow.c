@@ -131,9 +131,13 @@ struct flow *flow_alloc(struct flow_table *ft, uint32_t expire_ms)
 	return f;
 }
 
+/* A side's key was set: any of it non-zero (a side never given one is all zeros). Not
+ * the peer's part alone: an IPv6 peer's address digest may be 0 (it is no secret hash,
+ * and a peer that picks its own address bits can find one), its port too, and the key
+ * then left behind in the index would lead later segments to the freed entry. */
 static bool key_is_set(const struct flow_key *k)
 {
-	return k->peer_ip != 0 || k->peer_port != 0;
+	return (k->peer_ip | k->local_ip | k->peer_port | k->local_port) != 0;
 }
 
 /* Remove side d's key when it still names f. */

@@ -145,6 +145,28 @@ static void test_keys_both_sides(void)
 	flow_table_free(ft);
 }
 
+/* A side whose peer part of the key is all zeros (an IPv6 peer whose address digest is 0,
+ * from port 0) is still unindexed when its flow goes: a later segment of that 4-tuple
+ * must find nothing, not the freed entry. */
+static void test_key_of_zero_peer_released(void)
+{
+	struct flow_table *ft = flow_table_create("ut_flows_zero", 8, 0);
+	struct flow_key k = { .peer_ip = 0, .local_ip = 0, .peer_port = 0,
+			      .local_port = rte_cpu_to_be_16(443) };
+	enum flow_dir dir;
+	struct flow *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	f = flow_alloc(ft, 0);
+	f->c.key = k;
+	CU_ASSERT_EQUAL(flow_key_add(ft, f, FLOW_DIR_CLIENT), 0);
+	CU_ASSERT_PTR_EQUAL(flow_lookup(ft, &k, &dir), f);
+	flow_release(ft, f);
+	CU_ASSERT_PTR_NULL(flow_lookup(ft, &k, &dir));
+	CU_ASSERT_FALSE(flow_key_exists(ft, &k));
+	flow_table_free(ft);
+}
+
 /* An IPv6 side of f: peer and local addresses ending in the bytes given, the ports given. */
 static void side6(struct flow_table *ft, struct flow *f, enum flow_dir dir, uint8_t peer_end,
 		  uint8_t local_end, uint16_t peer_port, uint16_t local_port)
@@ -507,6 +529,7 @@ int test_flow_register(void)
 		{ "free list: last released taken first, each entry once", test_free_list },
 		{ "flows open: in use but the closed ones", test_count_open },
 		{ "both connections keyed", test_keys_both_sides },
+		{ "a key of zero peer parts goes with its flow", test_key_of_zero_peer_released },
 		{ "IPv6 sides in the same index, told apart by whole addresses", test_keys_ipv6 },
 		{ "sides found in the flows, an entry reused", test_entry_reused },
 		{ "index full: every key found, one by one and in bulk", test_index_full },
