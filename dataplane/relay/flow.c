@@ -394,8 +394,10 @@ void flow_timers_run(struct flow_table *ft, uint32_t now_ms, flow_visit_fn rtx_f
 
 void flow_set_closing(struct flow_table *ft, struct flow *f, uint32_t at_ms)
 {
-	if (f->state != FLOW_CLOSING)
+	if (f->state != FLOW_CLOSING) {
 		ft->n_closing++;
+		flow_limits_closed(ft, f);
+	}
 	f->state = FLOW_CLOSING;
 	f->expire_ms = at_ms;
 	/* Put back at its deadline whether earlier or later: the slot it goes to is marked. */

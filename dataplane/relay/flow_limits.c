@@ -276,6 +276,14 @@ uint32_t flow_kept_mbufs(const struct flow_table *ft)
 	return ft->limits->kept;
 }
 
+void flow_limits_closed(struct flow_table *ft, struct flow *f)
+{
+	/* A client that opens and closes connections quickly (a NAT, a proxy, a load
+	 * generator) would else be refused at client.max_flows by connections that are over,
+	 * while the table has room; and on a full table closed flows are given up anyway. */
+	client_release(ft, f);
+}
+
 void flow_limits_release(struct flow_table *ft, struct flow *f)
 {
 	client_release(ft, f);

@@ -465,6 +465,33 @@ static void test_client_counters_shared(void)
 	flow_table_free(ft);
 }
 
+/* A client's closed flows (the relay's TIME-WAIT) do not count against its limit: one
+ * address making and closing connections quickly is not refused while the table has room;
+ * its closed flow's release later does not count it down twice. */
+static void test_closed_flows_not_counted(void)
+{
+	struct flow_table *ft = flow_table_create("ut_flows_closed", 8, 0);
+	struct flow *a, *b, *c;
+	uint32_t flows, hellos;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	a = flow_alloc(ft, 0);
+	b = flow_alloc(ft, 0);
+	c = flow_alloc(ft, 0);
+	a->c.key.peer_ip = b->c.key.peer_ip = c->c.key.peer_ip = rte_cpu_to_be_32(0xc6336402u);
+	CU_ASSERT_EQUAL(flow_client_attach(ft, a, 1, 8), FLOW_CLIENT_OK);
+	CU_ASSERT_EQUAL(flow_client_attach(ft, b, 1, 8), FLOW_CLIENT_FLOWS);
+	flow_set_closing(ft, a, 10000);
+	CU_ASSERT_EQUAL(flow_client_attach(ft, b, 1, 8), FLOW_CLIENT_OK);
+	flow_release(ft, a);
+	flow_client_counts(ft, b, &flows, &hellos);
+	CU_ASSERT_EQUAL(flows, 1); /* b's alone: a's release took nothing more */
+	CU_ASSERT_EQUAL(flow_client_attach(ft, c, 1, 8), FLOW_CLIENT_FLOWS);
+	flow_release(ft, b);
+	flow_release(ft, c);
+	flow_table_free(ft);
+}
+
 /* A client's two counters are picked independently: of many other addresses, about one in
  * entries^2 shares both of one client's counters, not one in entries, as when both came
  * from CRCs of the address under two seeds (they differ by a constant: CRC is linear). */
@@ -530,6 +557,7 @@ int test_flow_register(void)
 		{ "flows open: in use but the closed ones", test_count_open },
 		{ "both connections keyed", test_keys_both_sides },
 		{ "a key of zero peer parts goes with its flow", test_key_of_zero_peer_released },
+		{ "closed flows do not count against their client", test_closed_flows_not_counted },
 		{ "IPv6 sides in the same index, told apart by whole addresses", test_keys_ipv6 },
 		{ "sides found in the flows, an entry reused", test_entry_reused },
 		{ "index full: every key found, one by one and in bulk", test_index_full },
