@@ -155,12 +155,12 @@ static uint32_t kept_next_due(const struct synack_kept *k)
 	return due;
 }
 
-void synack_run(struct dp_worker *w)
+void synack_run_kept(struct dp_worker *w)
 {
 	struct synack_kept *k = w->synacks;
 	uint32_t now = relay_now(w), budget = SYNACK_RUN_BUDGET;
 
-	if (likely(!k || k->count == 0 || (int32_t)(now - k->next_due) < 0))
+	if (k->count == 0 || (int32_t)(now - k->next_due) < 0)
 		return;
 	for (unsigned int i = 0; i < SYNACK_RESENDS; i++) {
 		struct synack_fifo *f = &k->fifo[i];

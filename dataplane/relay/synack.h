@@ -68,9 +68,17 @@ void synack_keep(struct dp_worker *w, const struct synack *a);
  * kept, is not sent again even once the flow is gone. */
 void synack_made(struct dp_worker *w, const struct flow_key *key, uint32_t cookie);
 
+/* synack_run for a worker that has kept some. */
+void synack_run_kept(struct dp_worker *w);
+
 /* Send again the kept SYN-ACKs that are due and whose ACK has made no flow (the client's
- * ACK was lost); forget the others. Once per poll loop. */
-void synack_run(struct dp_worker *w);
+ * ACK was lost); forget the others. Once per poll loop: a worker that never kept one
+ * (no plain service) pays one test. */
+static inline void synack_run(struct dp_worker *w)
+{
+	if (unlikely(w->synacks != NULL))
+		synack_run_kept(w);
+}
 
 /* How many handshakes w keeps (all FIFOs). */
 uint32_t synack_kept_count(const struct dp_worker *w);
