@@ -49,7 +49,9 @@ static void named_set(struct named *n, const char *kind, const char *name, uint1
 		len--;
 	for (size_t i = 0; i < len && at + 1 < sizeof(n->key); i++)
 		n->key[at++] = (char)tolower((unsigned char)name[i]);
-	snprintf(n->key + at, sizeof(n->key) - at, port ? ":%u" : "", port);
+	n->key[at] = '\0';
+	if (port)
+		snprintf(n->key + at, sizeof(n->key) - at, ":%u", port);
 	n->line = line;
 	n->order = order;
 }
