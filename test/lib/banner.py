@@ -2,7 +2,7 @@
 """A service whose server speaks first (as SMTP, FTP or a database does), and its client.
 
   banner.py ADDR PORT             serve connections one after another until killed: send
-                                  "220 banner.svc.example ready", then echo one line back
+                                  "220 banner.svc.example ready", then echo (tcp_echo.py)
   banner.py client ADDR PORT S    connect, wait up to S seconds for the banner without
                                   sending anything, then send a line and read it back;
                                   prints "banner MS ok" (MS: from connect to banner) or
@@ -12,24 +12,9 @@ import socket
 import sys
 import time
 
+import tcp_echo
+
 BANNER = b"220 banner.svc.example ready\r\n"
-
-
-def serve(addr, port):
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((addr, port))
-    srv.listen(8)
-    while True:
-        conn, _ = srv.accept()
-        conn.settimeout(10)
-        try:
-            conn.sendall(BANNER)
-            line = conn.makefile("rb").readline()
-            conn.sendall(line)
-        except OSError:
-            pass
-        conn.close()
 
 
 def client(addr, port, wait):
@@ -54,4 +39,4 @@ def client(addr, port, wait):
 if __name__ == "__main__":
     if sys.argv[1] == "client":
         sys.exit(client(sys.argv[2], int(sys.argv[3]), float(sys.argv[4])))
-    serve(sys.argv[1], int(sys.argv[2]))
+    tcp_echo.serve(sys.argv[1], int(sys.argv[2]), BANNER)

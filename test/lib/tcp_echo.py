@@ -17,7 +17,9 @@ import sys
 import threading
 
 
-def serve(addr, port):
+def serve(addr, port, greeting=b""):
+    """Echo connections one after another; each is first sent greeting, when there is one
+    (a server that speaks first)."""
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((addr, port))
@@ -26,6 +28,7 @@ def serve(addr, port):
         conn, _ = srv.accept()
         conn.settimeout(30)
         try:
+            conn.sendall(greeting)
             while True:
                 chunk = conn.recv(65536)
                 if not chunk:
