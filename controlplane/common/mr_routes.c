@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "mr_routes.h"
 
-#include <ctype.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +25,33 @@ static int build_fail(struct build_ctx *bc, unsigned int line, const char *what,
 	return -1;
 }
 
-/* One name the table keys on, as the table compares it (lower case, no final dot), with
- * the kind of entry it keys (routes and mangled suffixes are apart) and its line. */
+/* One name the table keys on, compared as the table compares it (without case or final
+ * dot), with the kind of entry it keys (routes, services and mangled suffixes are apart),
+ * a service's port and where it was written. */
 struct named {
-	char key[272];
+	const char *name;
+	size_t len;                /* without its final dot */
+	const char *kind;
+	uint16_t port;
 	unsigned int line, order;
 };
 
+/* Their order as keys: 0 when the table would take them for one. */
+static int named_key_cmp(const struct named *x, const struct named *y)
+{
+	int c = strcmp(x->kind, y->kind);
+
+	if (!c)
+		c = x->len != y->len ? (x->len > y->len) - (x->len < y->len)
+				     : strncasecmp(x->name, y->name, x->len);
+	return c ? c : (x->port > y->port) - (x->port < y->port);
+}
+
+/* By key, then as written in the file. */
 static int named_cmp(const void *a, const void *b)
 {
 	const struct named *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
+	int c = named_key_cmp(x, y);
 
 	return c ? c : (x->order > y->order) - (x->order < y->order);
 }
@@ -43,22 +59,15 @@ static int named_cmp(const void *a, const void *b)
 static void named_set(struct named *n, const char *kind, const char *name, uint16_t port,
 		      unsigned int line, unsigned int order)
 {
-	size_t len = strlen(name), at = (size_t)snprintf(n->key, sizeof(n->key), "%s ", kind);
+	size_t len = strlen(name);
 
-	if (len && name[len - 1] == '.')
-		len--;
-	for (size_t i = 0; i < len && at + 1 < sizeof(n->key); i++)
-		n->key[at++] = (char)tolower((unsigned char)name[i]);
-	n->key[at] = '\0';
-	if (port)
-		snprintf(n->key + at, sizeof(n->key) - at, ":%u", port);
-	n->line = line;
-	n->order = order;
+	*n = (struct named){ .name = name, .len = len && name[len - 1] == '.' ? len - 1 : len,
+			     .kind = kind, .port = port, .line = line, .order = order };
 }
 
 /* A name routed twice (however cased, with its final dot or not), a plain service's name
  * and port twice, or a mangled suffix twice: refused at the second one's line, the first
- * one's named. The table would refuse them too, without saying which. */
+ * one named as written. The table would refuse them too, without saying which. */
 static int find_twice(struct build_ctx *bc)
 {
 	const struct mr_config *c = bc->conf;
@@ -83,11 +92,18 @@ static int find_twice(struct build_ctx *bc)
 		named_set(&v[n], "mangled suffix", c->mangled[i].suffix, 0, c->mangled[i].line, n);
 	qsort(v, n, sizeof(*v), named_cmp);
 	for (unsigned int i = 1; i < n && rc == 0; i++) {
-		if (strcmp(v[i].key, v[i - 1].key) == 0) {
-			snprintf(bc->err, bc->errlen, "%s:%u: %s is listed twice (line %u too)",
-				 c->source, v[i].line, v[i].key, v[i - 1].line);
-			rc = -1;
-		}
+		const struct named *a = &v[i - 1], *b = &v[i];
+
+		if (named_key_cmp(a, b) != 0)
+			continue;
+		if (a->port)
+			snprintf(bc->err, bc->errlen, "%s:%u: %s %.*s:%u is listed twice (line %u "
+				 "too)", c->source, b->line, a->kind, (int)a->len, a->name, a->port,
+				 a->line);
+		else
+			snprintf(bc->err, bc->errlen, "%s:%u: %s %.*s is listed twice (line %u too)",
+				 c->source, b->line, a->kind, (int)a->len, a->name, a->line);
+		rc = -1;
 	}
 	free(v);
 	return rc;
