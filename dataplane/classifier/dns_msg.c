@@ -10,7 +10,6 @@
 #define DNS_FLAG_TC 0x0200u
 #define DNS_FLAG_RD 0x0100u
 #define DNS_FLAG_CD 0x0010u
-#define DNS_CLASS_IN 1
 #define DNS_WIRE_NAME_MAX 255
 #define DNS_OPT_LEN 11 /* root name, type, class, TTL, empty rdata */
 
@@ -274,9 +273,9 @@ size_t dns_build_answer(uint8_t *out, size_t room, const uint8_t *query, size_t 
 		len += DNS_OPT_LEN;
 	}
 	/* The opcode as asked (RFC 1035 4.1.1); authoritative only for what the zones say,
-	 * not for a refusal or an error. */
+	 * not for a refusal or an error (BADVERS too: its low four bits are zero). */
 	flags = DNS_FLAG_QR | (q->flags & (DNS_FLAG_OPCODE | DNS_FLAG_RD | DNS_FLAG_CD)) |
-		((rcode & 0xf) == DNS_RCODE_NOERROR || rcode == DNS_RCODE_NXDOMAIN ? DNS_FLAG_AA : 0) |
+		(rcode == DNS_RCODE_NOERROR || rcode == DNS_RCODE_NXDOMAIN ? DNS_FLAG_AA : 0) |
 		(truncated ? DNS_FLAG_TC : 0) | (rcode & 0xf);
 	wr16(out, q->id);
 	wr16(out + 2, flags);

@@ -31,6 +31,11 @@ enum dns_type {
 	DNS_TYPE_ANY = 255,
 };
 
+enum dns_class {
+	DNS_CLASS_IN = 1,
+	DNS_CLASS_ANY = 255, /* QCLASS * (RFC 1035 3.2.5) */
+};
+
 enum dns_rcode {
 	DNS_RCODE_NOERROR = 0,
 	DNS_RCODE_FORMERR = 1,

@@ -174,6 +174,8 @@
 	X(hello_evicted)      /* the oldest kept hello reset to make room for a newer one */  \
 	X(pool_tried)         /* a redispatch found every member of the pool tried */        \
 	X(dns_malformed)      /* DNS query not answered: bad UDP, too short, or a response */\
+	X(dns_source_port)    /* ... from port 0 or a port that answers anything (chargen): \
+				 a reply would start a loop */                                \
 	X(dns_tcp_unacked)    /* DNS over TCP: the answer never acknowledged, client reset */\
 	X(dns_after_answer)   /* ... bytes after the answer and its FIN: client reset */      \
 	X(client_flow_limit)  /* new connection refused: its address holds client.max_flows */\

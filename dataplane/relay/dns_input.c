@@ -102,7 +102,10 @@ static bool routed(const struct relay_live *live, const struct dns_query *q)
 	r.has_sni = true;
 	r.host_len = q->name_len;
 	memcpy(r.host, q->name, q->name_len + 1u);
-	return route_lookup(live->routes, &r, 0, &d) != ROUTE_REFUSED &&
+	/* A pool drained to no member of weight above 0 still routes its names: its clients
+	 * are refused a connection, and the name is not denied for the negative TTL. */
+	return (route_lookup(live->routes, &r, 0, &d) != ROUTE_REFUSED ||
+		d.refusal == ROUTE_REFUSAL_EMPTY_POOL) &&
 	       d.match != ROUTE_MATCH_DEFAULT;
 }
 
@@ -113,18 +116,24 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 			     struct dns_addr_rr *rrs, unsigned int *n, const char **zone)
 {
 	const struct mr_dns_conf *dc = &live->conf.dns;
-	bool in = q->qclass == 1 || q->qclass == 255, apex, routes;
-	uint32_t vip = in ? route_table_service_vip(live->routes, q->name, q->name_len) : 0;
+	bool apex, routes;
+	uint32_t vip;
 
 	*n = 0;
+	*zone = NULL;
+	if (q->qclass != DNS_CLASS_IN && q->qclass != DNS_CLASS_ANY) { /* the zones are class IN: other classes (CH, HS) are not ours to deny */
+		dp_event(w, DP_EV_dns_refused);
+		return DNS_RCODE_REFUSED;
+	}
 	*zone = zone_of(dc, q->name, q->name_len);
-	apex = in && *zone && strlen(*zone) == q->name_len;
+	vip = route_table_service_vip(live->routes, q->name, q->name_len);
+	apex = *zone && strlen(*zone) == q->name_len;
 	if (apex && (q->qtype == DNS_TYPE_SOA || q->qtype == DNS_TYPE_ANY))
 		rrs[(*n)++].type = DNS_TYPE_SOA;
-	routes = vip || (in && routed(live, q));
+	routes = vip || routed(live, q);
 	/* A zone's own name, or a name of it with routed names below it: it exists, with no
 	 * record of its own (NXDOMAIN would deny every name below it, RFC 8020). */
-	if (!routes && (apex || (in && *zone && relay_live_is_parent(live, q->name)))) {
+	if (!routes && (apex || (*zone && relay_live_is_parent(live, q->name)))) {
 		dp_event(w, *n ? DP_EV_dns_answered : DP_EV_dns_nodata);
 		return DNS_RCODE_NOERROR;
 	}
@@ -242,6 +251,18 @@ static void send_reply(struct dp_worker *w, const struct dp_port *p, struct rte_
 	dp_tx_port(w, p, m);
 }
 
+/* Whether a reply to source port sport would be answered back: port 0 is no one's, and
+ * echo, daytime, quote of the day, chargen and time answer any datagram, so one spoofed
+ * query from one of them would start an endless exchange with us. */
+static bool dns_source_loops(uint16_t sport)
+{
+	switch (sport) {
+	case 0: case 7: case 13: case 17: case 19: case 37:
+		return true;
+	}
+	return false;
+}
+
 bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 	       uint16_t l3_off)
 {
@@ -260,6 +281,10 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 
 	if (found == 0)
 		return false;
+	if (found > 0 && dns_source_loops(rte_be_to_cpu_16(u.udp->src_port))) {
+		dp_drop(w, m, DP_DROP_dns_source_port);
+		return true;
+	}
 	st = found < 0 ? DNS_PARSE_SHORT : dns_parse_query((const uint8_t *)(u.udp + 1), u.len, &q);
 	if (st == DNS_PARSE_SHORT || st == DNS_PARSE_RESPONSE) {
 		dp_drop(w, m, DP_DROP_dns_malformed); /* never answer an answer */

@@ -17,9 +17,11 @@
 
 static int suite_init(void)
 {
-	return rh_up_extra("mbufs = 0;", "max_flows = 256;", "",
+	return rh_up_extra("mbufs = 0;", "max_flows = 256;",
+			   ", { name = \"drained\"; members = ( { address = \"10.1.0.3\"; port = 443;"
+			   " weight = 0; } ); }",
 			   ", { name = \"ssh.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
-			   " vip = \"240.240.0.5\"; }",
+			   " vip = \"240.240.0.5\"; }, { sni = \"drained.svc.example\"; pool = \"drained\"; }",
 			   "dns = { port = \"edge\"; zones = [ \"example\", \"svc.example\" ]; ttl = 45;\n"
 			   "        outside = \"refuse\"; rate = 5; vip_range = \"240.240.0.0/16\"; };");
 }
@@ -28,6 +30,8 @@ static int suite_init(void)
  * the edge port's address, port 53; flags_hi is the header's third byte (0x01: RD). */
 /* The source address of the queries query_frame makes (host order). */
 static uint32_t query_src = RH_CLIENT_IP;
+/* The class of query_frame's question (1: IN). */
+static uint16_t query_class = 1;
 
 static struct rte_mbuf *query_frame(const char *name, uint16_t qtype, uint16_t sport,
 				    uint8_t flags_hi, uint16_t qdcount)
@@ -66,8 +70,8 @@ static struct rte_mbuf *query_frame(const char *name, uint16_t qtype, uint16_t s
 	d[n++] = 0;
 	d[n++] = (uint8_t)(qtype >> 8);
 	d[n++] = (uint8_t)qtype;
-	d[n++] = 0;
-	d[n++] = 1;
+	d[n++] = (uint8_t)(query_class >> 8);
+	d[n++] = (uint8_t)query_class;
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
@@ -190,6 +194,44 @@ static void test_routed_names(void)
 	CU_ASSERT_EQUAL(rd16(a + 6), 0);
 	CU_ASSERT_EQUAL(rd16(a + 8), 1); /* the SOA */
 	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_answered), answered + 3);
+}
+
+/* A name routed to a pool drained to no member of weight above 0 still exists: its
+ * address, not an NXDOMAIN resolvers would keep for the negative TTL after the drain. */
+static void test_drained_pool(void)
+{
+	uint8_t a[1500];
+	size_t len;
+
+	fresh_second();
+	len = ask("drained.svc.example", DNS_TYPE_A, 40008, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NOERROR);
+	CU_ASSERT_EQUAL(rd16(a + 6), 1);
+	CU_ASSERT_EQUAL(a[len - 4], 10); /* 10.0.0.1 */
+}
+
+/* A query from port 0, or from chargen (19) or daytime (13), which answer any datagram,
+ * is dropped: answering would start a loop. Class CH or HS is refused, not denied. */
+static void test_loops_and_classes(void)
+{
+	uint64_t loops = rh_drops(DP_DROP_dns_source_port);
+	uint8_t a[1500];
+	size_t len;
+
+	fresh_second();
+	CU_ASSERT_EQUAL(ask("api.svc.example", DNS_TYPE_A, 19, a), 0);
+	CU_ASSERT_EQUAL(ask("api.svc.example", DNS_TYPE_A, 13, a), 0);
+	CU_ASSERT_EQUAL(ask("api.svc.example", DNS_TYPE_A, 0, a), 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_dns_source_port), loops + 3);
+	CU_ASSERT(ask("api.svc.example", DNS_TYPE_A, 53, a) > 12); /* a resolver's port 53 */
+	query_class = 3; /* CH */
+	len = ask("api.svc.example", DNS_TYPE_A, 40009, a);
+	query_class = 1;
+	CU_ASSERT_FATAL(len >= 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_REFUSED);
+	CU_ASSERT_EQUAL(a[2] & 0x04, 0);
+	CU_ASSERT_EQUAL(rd16(a + 6) + rd16(a + 8), 0);
 }
 
 /* A name of the zone that is not routed: NXDOMAIN with the SOA; outside the zone: REFUSED
@@ -733,6 +775,8 @@ int test_relay_dns_register(void)
 		{ "over TCP, the client's port reused at once", test_tcp_port_reused },
 		{ "over TCP, some forty queries at once: whole answers", test_tcp_pipelined },
 		{ "a plain TCP service's name: its VIP", test_plain_service_vip },
+		{ "a pool drained to no weight: the name still answered", test_drained_pool },
+		{ "loops refused by source port; other classes refused", test_loops_and_classes },
 		CU_TEST_INFO_NULL,
 	};
 
