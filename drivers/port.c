@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "host_settings.h"
+#include "port_stats.h"
 
 /* A key of repeated 0x6d5a makes Toeplitz RSS symmetric: both directions of a TCP flow
  * hash to the same queue, which keeps a spliced flow on one worker lcore. */
@@ -404,6 +405,7 @@ int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
 	rte_eth_macaddr_get(port_id, &caps->mac);
 	if (rte_eth_dev_get_mtu(port_id, &caps->mtu) < 0)
 		caps->mtu = 1500;
+	drv_port_stats_forget(port_id); /* an earlier device's counts are not this one's */
 	return 0;
 }
 
@@ -464,7 +466,7 @@ void drv_port_print_stats(uint16_t port_id, const char *name, FILE *out)
 	struct rte_eth_xstat *vals = NULL;
 	int n;
 
-	if (rte_eth_stats_get(port_id, &st) == 0)
+	if (drv_port_stats(port_id, &st) == 0)
 		fprintf(out, "port %s: rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64
 			" pkts %" PRIu64 " bytes, missed %" PRIu64 ", rx errors %" PRIu64
 			", tx errors %" PRIu64 ", no mbuf %" PRIu64 "\n",

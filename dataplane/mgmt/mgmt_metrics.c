@@ -19,6 +19,7 @@
 #include "mr_http_serve.h"
 #include "mr_metrics_text.h"
 #include "neigh.h"
+#include "port_stats.h"
 #include "relay_live.h"
 
 /* A member's series at most: the longest family name, its labels, a 64-bit value. */
@@ -88,10 +89,8 @@ static void render_ports(const struct dp_appliance *app, struct mr_metrics_text 
 	};
 	struct rte_eth_stats st[MR_MAX_PORTS];
 
-	for (unsigned int i = 0; i < app->n_ports; i++) {
-		memset(&st[i], 0, sizeof(st[i]));
-		rte_eth_stats_get(app->ports[i].port_id, &st[i]);
-	}
+	for (unsigned int i = 0; i < app->n_ports; i++)
+		drv_port_stats(app->ports[i].port_id, &st[i]); /* a failed read: the last good */
 	for (size_t k = 0; k < RTE_DIM(stat); k++) {
 		family(o, stat[k].name, "counter", stat[k].help);
 		for (unsigned int i = 0; i < app->n_ports; i++)
@@ -226,6 +225,10 @@ static void render_members(const struct dp_appliance *app, struct mr_metrics_tex
 	struct member_row *rows = calloc(max, sizeof(*rows));
 	unsigned int n = rows ? member_rows(live, rows, max) : 0;
 
+	family(o, "health_events_lost_total", "counter",
+	       "Member successes and failures lost to a full event ring (worker 0 behind): what "
+	       "they would have ejected or restored did not happen.");
+	mr_metrics_emit(o, "meshrelay_health_events_lost_total %" PRIu64 "\n", health_events_lost(h));
 	family(o, "member_up", "gauge", "1 when a member may be chosen (up), 0 when down or ejected.");
 	for (unsigned int i = 0; i < n; i++)
 		if (h && rows[i].slot != HEALTH_NONE)

@@ -17,6 +17,7 @@
 #include "health.h"
 #include "mr_clock.h"
 #include "neigh.h"
+#include "port_stats.h"
 #include "relay_live.h"
 
 #define LIST_MAX_PER_WORKER 64
@@ -105,7 +106,7 @@ static int report_port(const struct dp_appliance *app, const char *name,
 	s->str(s, "polling", !paused ? "on" : paused == app->n_workers ? "paused" :
 	       "paused on some workers");
 	s->str(s, "exception", p->has_kernel ? p->conf->exception.iface : "");
-	rte_eth_stats_get(p->port_id, &st);
+	drv_port_stats(p->port_id, &st);
 	s->num(s, "rx_packets", st.ipackets);
 	s->num(s, "tx_packets", st.opackets);
 	s->num(s, "rx_bytes", st.ibytes);

@@ -161,6 +161,12 @@ bool health_slot_follows(const struct relay_health *h, uint32_t slot, uint8_t fa
  * slot took its member. */
 void health_stats_read(const struct relay_health *h, uint32_t slot, struct health_stats *out);
 
+/* Any thread: the events a full ring lost (worker 0 behind), since start. */
+static inline uint64_t health_events_lost(const struct relay_health *h)
+{
+	return h ? __atomic_load_n(&h->events_lost, __ATOMIC_RELAXED) : 0;
+}
+
 /* Any worker: report what a connection saw of slot's member (its caller checked
  * health_slot_follows). A full ring loses the event (counted). */
 void health_report(struct dp_worker *w, uint32_t slot, enum health_event ev);

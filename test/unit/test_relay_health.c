@@ -3,6 +3,7 @@
  * relay_harness.h: a refused or unanswered member's hello goes to the next member without
  * the client noticing; failed connections eject a member (only its clients move, and back);
  * the ejection cap; active TCP and TLS checks, spread over their interval. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "dp_worker.h"
 #include "health.h"
 #include "hello_builder.h"
+#include "mgmt_metrics.h"
 #include "mgmt_command.h"
 #include "neigh.h"
 #include "relay.h"
@@ -436,6 +438,27 @@ static void three_fresh(void)
 	for (int i = 0; i < 3; i++)
 		health_report(rh_w, slots[i], HEALTH_EV_CONNECTED);
 	housekeeping_for(10);
+}
+
+/* Reports past what the event ring holds before worker 0 takes them are lost, counted
+ * and shown in the metrics, not lost without a trace. */
+static void test_events_lost_shown(void)
+{
+	static char text[1 << 20];
+	uint64_t lost = health_events_lost(rh_app.health);
+	uint32_t slots[3];
+	char want[64];
+
+	three_slots(slots);
+	housekeeping_for(10); /* the ring empty */
+	for (unsigned int i = 0; i < 4200; i++)
+		health_report(rh_w, slots[0], HEALTH_EV_REFUSED);
+	CU_ASSERT_EQUAL(health_events_lost(rh_app.health), lost + 4200 - 4095);
+	CU_ASSERT_FATAL(mgmt_metrics_render(&rh_app, text, sizeof(text)) > 0);
+	snprintf(want, sizeof(want), "\nmeshrelay_health_events_lost_total %" PRIu64 "\n",
+		 lost + 4200 - 4095);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
+	three_fresh();
 }
 
 /* A connection whose member's slot was given to another member meanwhile (a push removed
@@ -1102,6 +1125,7 @@ int test_relay_health_register(void)
 		{ "ejection moves only the member's clients", test_ejection_moves_only_its_clients },
 		{ "a push that reorders pools: each judged by its own", test_push_reordering_pools },
 		{ "at most a share of a pool ejected", test_ejection_cap },
+		{ "events past the ring: lost, counted and shown", test_events_lost_shown },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
 		{ "members down count against ejection; checks off bring them up",
 		  test_down_members_count_and_checks_off },
