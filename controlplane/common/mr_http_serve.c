@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "mr_clock.h"
 #include "mr_log.h"
 
 int mr_http_listen(const char *what, const char *address, uint16_t port, char *err,
@@ -49,13 +50,38 @@ static bool starts(const char *p, size_t len, const char *with)
 	return len >= n && memcmp(p, with, n) == 0;
 }
 
+/* Whether the request target at p is path, alone or with a query (a scrape job's params). */
+static bool target_is(const char *p, size_t len, const char *path)
+{
+	size_t n = strlen(path);
+
+	return len > n && memcmp(p, path, n) == 0 && (p[n] == ' ' || p[n] == '?');
+}
+
+/* The length of a method token and its space at the head's start (RFC 9110 9: letters
+ * here), or 0. */
+static size_t method_len(const char *head, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && i < 16 && head[i] >= 'A' && head[i] <= 'Z')
+		i++;
+	return i > 0 && i < len && head[i] == ' ' ? i + 1 : 0;
+}
+
 int mr_http_request_status(const char *head, size_t len, bool whole)
 {
+	size_t m;
+
 	if (!whole && len >= MR_HTTP_HEAD_MAX)
 		return 431;
-	if (starts(head, len, "GET /metrics ") || starts(head, len, "GET / "))
-		return 200;
-	return starts(head, len, "GET ") ? 404 : 400;
+	m = method_len(head, len);
+	if (m == 0)
+		return 400;
+	if (!starts(head, len, "GET ") && !starts(head, len, "HEAD "))
+		return 405; /* a health check's OPTIONS, a POST: named, with what is allowed */
+	return target_is(head + m, len - m, "/metrics") || target_is(head + m, len - m, "/")
+	       ? 200 : 404;
 }
 
 void mr_http_server_init(struct mr_http_server *s, int listen_fd, const char *content_type,
@@ -96,6 +122,7 @@ static const char *status_text(int status)
 	case 200: return "OK";
 	case 404: return "Not Found";
 	case 400: return "Bad Request";
+	case 405: return "Method Not Allowed";
 	case 431: return "Request Header Fields Too Large";
 	default: return "Internal Server Error";
 	}
@@ -103,17 +130,22 @@ static const char *status_text(int status)
 
 #define MR_HTTP_BODY_FIRST (64u * 1024) /* a body is rendered into this first */
 
-/* The body for a 200: rendered from 64 KB, doubling (a large pool's members need more
- * than a small appliance), up to max_body; false when it did not fit or memory ran out. */
+/* The body for a 200: rendered from the room the last one took (64 KB at first),
+ * doubling (a large pool's members need more than a small appliance), up to max_body;
+ * false when it did not fit or memory ran out. Starting where the last one fitted renders
+ * a large page once a scrape, not once per doubling: each render reads every counter and
+ * the ports' statistics again. */
 static bool render_body(struct mr_http_server *s, struct mr_http_client *c)
 {
-	for (size_t cap = MR_HTTP_BODY_FIRST;; cap *= 2) {
+	for (size_t cap = s->body_room ? s->body_room : MR_HTTP_BODY_FIRST;; cap *= 2) {
 		cap = cap < s->max_body ? cap : s->max_body;
 		free(c->body);
 		c->body = malloc(cap);
 		c->body_len = c->body ? s->render(s->ctx, c->body, cap) : 0;
-		if (c->body_len)
+		if (c->body_len) {
+			s->body_room = cap;
 			return true;
+		}
 		if (!c->body || cap == s->max_body) {
 			mr_log(MR_LOG_WARN, "an HTTP answer over %zu bytes (or out of memory): "
 			       "500 sent", cap);
@@ -161,6 +193,8 @@ static void client_write(struct mr_http_server *s, struct mr_http_client *c, uin
 static void client_answer(struct mr_http_server *s, struct mr_http_client *c, bool whole,
 			  uint64_t now_ms)
 {
+	bool head_only = c->req_len >= 5 && memcmp(c->req, "HEAD ", 5) == 0;
+
 	c->status = mr_http_request_status(c->req, c->req_len, whole);
 	free(c->req);
 	c->req = NULL;
@@ -173,8 +207,14 @@ static void client_answer(struct mr_http_server *s, struct mr_http_client *c, bo
 		c->body_len = 0;
 	c->head_len = (size_t)snprintf(c->head, sizeof(c->head),
 				       "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-				       "Connection: close\r\n\r\n", c->status, status_text(c->status),
-				       s->content_type, c->body_len);
+				       "%sConnection: close\r\n\r\n", c->status, status_text(c->status),
+				       s->content_type, c->body_len,
+				       c->status == 405 ? "Allow: GET, HEAD\r\n" : "");
+	if (head_only)
+		c->body_len = 0; /* the length a GET would get, without the body */
+	/* A large page takes a while to render: the answer's time starts after it. */
+	if (mr_clock_ms() > now_ms)
+		now_ms = mr_clock_ms();
 	c->phase = MR_HTTP_WRITE;
 	c->sent = 0;
 	c->until_ms = now_ms + MR_HTTP_WRITE_MAX_MS;
@@ -317,12 +357,22 @@ static uint64_t client_due(const struct mr_http_client *c)
  * taken in time is dropped, a drain ends. */
 static void client_expire(struct mr_http_server *s, struct mr_http_client *c, uint64_t now_ms)
 {
-	if (c->phase == MR_HTTP_READ)
+	if (c->phase == MR_HTTP_READ) {
 		client_answer(s, c, false, now_ms);
-	else if (c->phase == MR_HTTP_WRITE)
+	} else if (c->phase == MR_HTTP_WRITE) {
+		size_t sent = c->sent;
+
+		/* The loop's own time (another client's render) may have run the stall out
+		 * while this reader read: dropped only if its socket still takes nothing. */
+		if (now_ms < c->until_ms) {
+			client_write(s, c, now_ms);
+			if (c->phase != MR_HTTP_WRITE || c->sent > sent)
+				return;
+		}
 		client_drop(s, c);
-	else
+	} else {
 		client_close(c);
+	}
 }
 
 int mr_http_server_tick(struct mr_http_server *s, uint64_t now_ms)

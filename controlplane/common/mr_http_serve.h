@@ -33,9 +33,10 @@ int mr_http_listen(const char *what, const char *address, uint16_t port, char *e
 /* Writes the body into buf (cap bytes); its length, 0 when it did not fit. */
 typedef size_t (*mr_http_render_fn)(void *ctx, char *buf, size_t cap);
 
-/* The status a request's head gets: 200 for GET /metrics or GET /, 404 for another GET,
- * 400 for anything else, 431 when it filled MR_HTTP_HEAD_MAX bytes without ending. whole:
- * its blank line was seen. Pure: the fuzz target's entry. */
+/* The status a request's head gets: 200 for GET or HEAD of /metrics or / (a query
+ * allowed), 404 for another path, 405 for another method, 400 for what is not a request
+ * line, 431 when it filled MR_HTTP_HEAD_MAX bytes without ending. whole: its blank line
+ * was seen. Pure: the fuzz target's entry. */
 int mr_http_request_status(const char *head, size_t len, bool whole);
 
 /* Where a request's head ends: just past its blank line (CRLF or bare LF lines), or 0
@@ -73,6 +74,7 @@ struct mr_http_server {
 	mr_http_render_fn render;
 	void *ctx;
 	size_t max_body;
+	size_t body_room;              /* the room the last body fitted in (0: none yet) */
 	struct mr_http_client client[MR_HTTP_CLIENTS];
 	uint64_t answered;             /* answers written whole */
 	uint64_t dropped;              /* connections closed at a deadline or on an error */

@@ -96,7 +96,14 @@ static void test_request_status(void)
 	CU_ASSERT_EQUAL(mr_http_request_status("GET / HTTP/1.0\r\n", 16, true), 200);
 	CU_ASSERT_EQUAL(mr_http_request_status("GET /metricsx HTTP/1.0\r\n", 24, true), 404);
 	CU_ASSERT_EQUAL(mr_http_request_status("GET /health HTTP/1.0\r\n", 22, true), 404);
-	CU_ASSERT_EQUAL(mr_http_request_status("POST /metrics HTTP/1.0\r\n", 24, true), 400);
+	CU_ASSERT_EQUAL(mr_http_request_status("POST /metrics HTTP/1.0\r\n", 24, true), 405);
+	CU_ASSERT_EQUAL(mr_http_request_status("OPTIONS / HTTP/1.0\r\n", 20, true), 405);
+	CU_ASSERT_EQUAL(mr_http_request_status("HEAD /metrics HTTP/1.1\r\n", 24, true), 200);
+	CU_ASSERT_EQUAL(mr_http_request_status("GET /metrics?job=edge HTTP/1.1\r\n", 32, true), 200);
+	CU_ASSERT_EQUAL(mr_http_request_status("GET /?x HTTP/1.1\r\n", 18, true), 200);
+	CU_ASSERT_EQUAL(mr_http_request_status("GET /metrics?x\r\n", 16, false), 200);
+	CU_ASSERT_EQUAL(mr_http_request_status("get / HTTP/1.0\r\n", 16, true), 400);
+	CU_ASSERT_EQUAL(mr_http_request_status("\x16\x03\x01 / HTTP/1.0\r\n", 18, true), 400);
 	CU_ASSERT_EQUAL(mr_http_request_status("GET /metrics", 12, false), 404); /* cut short */
 	CU_ASSERT_EQUAL(mr_http_request_status("GE", 2, false), 400);
 	CU_ASSERT_EQUAL(mr_http_request_status("", 0, false), 400);
@@ -305,6 +312,77 @@ static void test_stalled_reader_dropped(void)
 	close(listen_fd);
 }
 
+/* HEAD gets the head a GET gets, Content-Length and all, without the body; another method
+ * 405 with the methods allowed. */
+static void test_head_and_methods(void)
+{
+	char head[256];
+
+	CU_ASSERT(scrape_with("HEAD /metrics HTTP/1.0\r\n\r\n", 300000, 1u << 20, head,
+			      sizeof(head)) < 1000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(head, " 200 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(head, "Content-Length: 300000\r\n"));
+	scrape_with("OPTIONS / HTTP/1.0\r\n\r\n", 10, 4096, head, sizeof(head));
+	CU_ASSERT_PTR_NOT_NULL(strstr(head, " 405 Method Not Allowed\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(head, "Allow: GET, HEAD\r\n"));
+	scrape_with("GET /metrics?job=edge HTTP/1.0\r\n\r\n", 10, 4096, head, sizeof(head));
+	CU_ASSERT_PTR_NOT_NULL(strstr(head, " 200 "));
+}
+
+/* A body of 16 MB that takes 600 ms to render: longer than a reader may take nothing. */
+static size_t render_slow(void *ctx, char *buf, size_t cap)
+{
+	(void)ctx;
+	if (cap < (16u << 20))
+		return 0;
+	usleep(600 * 1000);
+	memset(buf, 'x', 16u << 20);
+	return 16u << 20;
+}
+
+/* A client reading until the server closes, and how much it read. */
+struct reader {
+	int fd;
+	size_t got;
+};
+
+static void *read_all(void *arg)
+{
+	static char sink[1 << 16];
+	struct reader *r = arg;
+	ssize_t n;
+
+	while ((n = recv(r->fd, sink, sizeof(sink), 0)) > 0) {
+		r->got += (size_t)n;
+		usleep(1000); /* a reader on a real network: the socket fills now and then */
+	}
+	return NULL;
+}
+
+/* The time a large page takes to render is not the reader's: a scraper reading all along
+ * gets it whole, not dropped as a reader that stopped (its limits counted from before the
+ * render). */
+static void test_slow_render_not_a_stall(void)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	struct sockaddr_in sa;
+	int listen_fd = listen_any(&sa);
+	struct reader r = { connect_to(&sa), 0 };
+	struct mr_http_server s;
+	pthread_t th;
+
+	mr_http_server_init(&s, listen_fd, MR_METRICS_CONTENT_TYPE, render_slow, NULL, 32u << 20);
+	CU_ASSERT_FATAL(send(r.fd, req, strlen(req), 0) == (ssize_t)strlen(req));
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, read_all, &r) == 0);
+	serve_until(&s, 1);
+	CU_ASSERT_EQUAL(s.answered, 1);
+	CU_ASSERT_EQUAL(s.dropped, 0);
+	pthread_join(th, NULL); /* the server closed its end: the reader sees the end */
+	CU_ASSERT(r.got > (16u << 20));
+	close(r.fd);
+	close(listen_fd);
+}
+
 int test_http_serve_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -318,6 +396,8 @@ int test_http_serve_register(void)
 		{ "more scrapers than slots: the next waits in the backlog", test_more_than_slots },
 		{ "a scraper that never reads is dropped at the stall limit",
 		  test_stalled_reader_dropped },
+		{ "HEAD without the body; another method 405; a query", test_head_and_methods },
+		{ "a slow render is not the reader's stall", test_slow_render_not_a_stall },
 		CU_TEST_INFO_NULL,
 	};
 
