@@ -20,6 +20,7 @@
 #include <rte_ring_elem.h>
 
 #include "json.h"
+#include "mr_clock.h"
 #include "mr_log.h"
 #include "mr_privs.h"
 #include "mr_text.h"
@@ -149,6 +150,8 @@ static struct {
 	bool syslog;             /* records go to a syslog socket, one message each */
 	bool fifo;               /* a named pipe: written a line at a time, never waited on */
 	uint64_t written, lost;
+	int failing_errno;       /* the last reopen's failure, 0 when it opened */
+	uint64_t retry_ms;       /* ... and when to try again (mr_clock_ms) */
 	char buf[CONNLOG_BATCH * CONNLOG_LINE_MAX];
 } lg = { .fd = -1 };
 
@@ -333,6 +336,42 @@ static unsigned int drain_once(void)
 	return total;
 }
 
+/* Opens the target again (SIGHUP after a rotation, a pipe's new reader, syslog started
+ * anew). One that fails keeps the records going to what is open and is tried again each
+ * second, with a warning once: a new file the thread may not open (it has no capability
+ * left, so only its own files) would else leave the records in the rotated file, which
+ * is compressed and deleted, while they count as written. */
+static void reopen_target(void)
+{
+	const char *target = lg.app->conf->log.connections;
+	uint64_t now = mr_clock_ms();
+	bool fifo;
+	int fd;
+
+	if (lg.failing_errno && now < lg.retry_ms)
+		return;
+	fd = open_file(target, &fifo);
+	if (fd < 0 && errno != ENXIO) { /* ENXIO: a pipe without a reader yet, tried each pass */
+		if (!lg.failing_errno)
+			mr_log(MR_LOG_WARN, "connection log %s: cannot open it again: %s; records "
+			       "go on to what was open, tried again each second", target,
+			       strerror(errno));
+		lg.failing_errno = errno;
+		lg.retry_ms = now + 1000;
+		return;
+	}
+	lg.reopen = 0;
+	if (fd < 0)
+		return;
+	if (lg.failing_errno)
+		mr_log(MR_LOG_INFO, "connection log %s: open again", target);
+	lg.failing_errno = 0;
+	if (lg.fd >= 0)
+		close(lg.fd);
+	lg.fd = fd;
+	lg.fifo = fifo;
+}
+
 static void *connlog_thread(void *arg)
 {
 	char err[128];
@@ -343,18 +382,8 @@ static void *connlog_thread(void *arg)
 	if (mr_privs_limit(0, err, sizeof(err)) < 0)
 		mr_log(MR_LOG_WARN, "connection log thread keeps its capabilities: %s", err);
 	while (!lg.quit) {
-		if (lg.reopen) {
-			bool fifo;
-			int fd = open_file(lg.app->conf->log.connections, &fifo);
-
-			lg.reopen = 0;
-			if (fd >= 0) {
-				if (lg.fd >= 0)
-					close(lg.fd);
-				lg.fd = fd;
-				lg.fifo = fifo;
-			}
-		}
+		if (lg.reopen)
+			reopen_target();
 		if (drain_once() == 0)
 			usleep(CONNLOG_PERIOD_US);
 	}

@@ -11,6 +11,8 @@
 #  - 1 connection left idle past relay.idle_timeout_ms: "idle";
 #  - the file renamed and SIGHUP sent (logrotate): the next connections go to a new file,
 #    and the two files hold exactly one record per connection, nothing lost;
+#  - a rotation to a new file the logging thread may not open: a warning, the records on
+#    in the file it had open, the new file taken once it may;
 #  - the Prometheus endpoint (metrics.listen) scraped with curl before and after the
 #    traffic: promtool check metrics clean, the deltas equal to the traffic;
 #  - meshrelayctl top, not on a terminal: plain text rates that saw the traffic;
@@ -162,6 +164,9 @@ check "metrics again after traffic: promtool clean" \
 	bash -c "promtool check metrics <'$TOPO_DIR/m1' >/dev/null 2>&1"
 check "metrics: a wrong path is 404" bash -c \
 	"ip netns exec '$RT_DP' curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9480/nope | grep -q 404"
+check "metrics: HEAD is 200 without a body, POST 405" bash -c \
+	"ip netns exec '$RT_DP' curl -sI http://127.0.0.1:9480/metrics | grep -q '^HTTP/1.0 200' &&
+	 ip netns exec '$RT_DP' curl -s -o /dev/null -w '%{http_code}' -d x http://127.0.0.1:9480/metrics | grep -q 405"
 # Scrapers that connect and send nothing (for 4 s, a new one as soon as one is let go)
 # hold the metrics thread, never the control socket: meanwhile ten status reads answer at
 # once. Before, each silent one held the control thread a quarter of a second.
@@ -204,6 +209,26 @@ check "nothing dropped or lost ($(counter connlog_dropped) dropped, $(counter co
 	test "$(counter connlog_dropped)" = 0 -a "$(counter connlog_queued)" = 24
 echo "# a record: $(head -1 "$LOG")"
 check "data plane still running" kill -0 "$DP_PID"
+
+# A rotation whose new file the logging thread may not open (it keeps no capability, so
+# only files of its own user): a warning, the records on in the file it has open, and the
+# new file taken once it may. Before, the failure was silent and never tried again: the
+# records went on into the rotated file while they counted as written.
+mv "$LOG" "$LOG.2"
+install -o nobody -m 0600 /dev/null "$LOG"
+kill -HUP "$DP_REAL"
+for i in 1 2; do tls_client api.svc.example >/dev/null; done
+topo_wait_for 5 bash -c "grep -q 'connection log .*: cannot open it again: Permission denied' '$TOPO_DIR/dp.log' &&
+	[ \$(grep -c . '$LOG.2') -ge 7 ]" # the records come as the flows end
+check "a new file it may not open: a warning, and the records in the one it had open ($(grep -c . "$LOG.2") there, $(grep -c . "$LOG") in the new; $(grep -o 'cannot open it again: [A-Za-z ]*' "$TOPO_DIR/dp.log" | head -1))" \
+	bash -c "grep -q 'cannot open it again: Permission denied' '$TOPO_DIR/dp.log' &&
+		 [ ! -s '$LOG' ] && [ \$(grep -c . '$LOG.2') = 7 ]"
+chown --reference="$LOG.2" "$LOG"
+sleep 1.2 # its next try
+for i in 1 2 3; do tls_client api.svc.example >/dev/null; done
+topo_wait_for 5 bash -c "[ \$(grep -c . '$LOG') -ge 3 ]"
+check "once it may: the next records in the new file" \
+	bash -c "[ \$(grep -c . '$LOG') = 3 ] && grep -q 'connection log .*: open again' '$TOPO_DIR/dp.log'"
 
 # dp_restart NAME TARGET: the data plane again, its records to TARGET.
 dp_restart() {
