@@ -75,7 +75,9 @@ int cp_link_push(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms)
 	char *reply;
 	int64_t t0 = now_ms;
 
-	if (l->fd < 0 || !conf->text)
+	/* Not ours to push to while another control plane holds it: its refusal would mark
+	 * this generation refused, and it would never go once the claim is ours. */
+	if (l->fd < 0 || !conf->text || !l->claimed)
 		return -1;
 	if (request(l, MR_CTL_PUSH, conf->generation, conf->text, conf->len, CP_PUSH_TIMEOUT_MS,
 		    &h, &reply) < 0)

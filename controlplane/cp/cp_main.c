@@ -203,7 +203,12 @@ static void adopt(struct cp *cp, struct cp_conf *next)
 		cp->mesh_failed = start_mesh(cp) < 0;
 	} else if (cp->mesh.has_disc) {
 		cp_discovery_set_services(&cp->mesh.disc, &cp->conf.conf); /* exports may change */
-		learned(cp); /* and what the file routes itself no longer imported */
+		/* And what the file routes itself no longer imported. Not before discovery has
+		 * answered: what it holds then is nothing, and the learned set the file carried
+		 * over (the last one's, or the data plane's read back in an outage) would be
+		 * pushed away until the store came back. Its first answer recomputes it. */
+		if (cp->mesh.disc.synced)
+			learned(cp);
 	}
 	cp_conf_free(&prev);
 }

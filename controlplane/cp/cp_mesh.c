@@ -166,22 +166,28 @@ static const char *network_name(const struct mr_config *c, int i)
 	return i >= 0 && (unsigned int)i < c->n_networks ? c->networks[i].name : "";
 }
 
+/* Networks are compared by name, never by index: a network added to the list before
+ * them moves every index after it and changes nothing TURN or discovery do (starting them
+ * over would release every allocation, cutting its data connections, and revoke the
+ * registration). A network renamed in place keeps its index and is a change. */
 bool cp_mesh_same(const struct mr_config *a, const struct mr_config *b)
 {
-	if (strcmp(network_name(a, a->gateway.network), network_name(b, b->gateway.network)) != 0)
-		return false; /* renamed in place: the same index */
+	if (strcmp(network_name(a, a->gateway.network), network_name(b, b->gateway.network)) != 0 ||
+	    strcmp(a->gateway.id, b->gateway.id) != 0)
+		return false;
 	if (a->turn.n_servers != b->turn.n_servers || a->turn.lifetime_s != b->turn.lifetime_s ||
 	    a->turn.refresh_s != b->turn.refresh_s ||
 	    strcmp(a->turn.credentials, b->turn.credentials) != 0 ||
-	    memcmp(&a->discovery, &b->discovery, sizeof(a->discovery)) != 0 ||
-	    memcmp(&a->gateway, &b->gateway, sizeof(a->gateway)) != 0)
+	    memcmp(&a->discovery, &b->discovery, sizeof(a->discovery)) != 0)
 		return false;
 	for (unsigned int i = 0; i < a->turn.n_servers; i++) {
 		struct mr_turn_server_conf x = a->turn.servers[i], y = b->turn.servers[i];
 
+		if (strcmp(network_name(a, x.network), network_name(b, y.network)) != 0)
+			return false;
 		x.line = y.line = 0; /* moving a block in the file changes nothing */
-		if (memcmp(&x, &y, sizeof(x)) != 0 ||
-		    strcmp(network_name(a, x.network), network_name(b, y.network)) != 0)
+		x.network = y.network = 0;
+		if (memcmp(&x, &y, sizeof(x)) != 0)
 			return false;
 	}
 	return true;

@@ -70,6 +70,9 @@ static void answer(struct fake_dp *dp, int fd, const struct mr_ctl_hdr *h)
 	} else if (h->type == MR_CTL_PUSH && dp->refuse) {
 		dp->pushes++;
 		snprintf(text, sizeof(text), "refused: push:1: refused on purpose");
+	} else if (h->type == MR_CTL_PUSH && dp->held_elsewhere) { /* as the data plane does */
+		dp->pushes++;
+		snprintf(text, sizeof(text), "refused: meshrelay-cp manages this data plane");
 	} else if (h->type == MR_CTL_CLAIM) {
 		dp->claims++;
 		snprintf(text, sizeof(text), "%s", dp->held_elsewhere ?
@@ -238,11 +241,16 @@ static void test_claim_asked_until_taken(void)
 	CU_ASSERT_FALSE(l.claimed);
 	tick_due(&l, &c);
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.claims), 2);
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes), 0); /* not pushed while another holds it */
+	CU_ASSERT_EQUAL(cp_link_push(&l, &c, mr_clock_ms()), -1);
 	fake_set(&dp, &dp.held_elsewhere, 0); /* the other one is gone */
 	tick_due(&l, &c);
 	CU_ASSERT_TRUE(l.claimed);
 	tick_due(&l, &c);
 	CU_ASSERT_EQUAL(fake_get(&dp, &dp.claims), 3);
+	/* Ours goes once the claim is ours: before, the refusals while it was held marked
+	 * it refused, and it never went. */
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.generation), c.generation);
 	cp_link_close(&l);
 	fake_dp_stop(&dp, path);
 }

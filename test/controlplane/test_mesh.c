@@ -358,21 +358,45 @@ static void test_reload_candidate(void)
 	cp_conf_free(&c);
 }
 
-/* A configuration with a local network and a TURN server of a remote one, by name. */
-static int load_named(const char *local, const char *remote, struct mr_config *c)
+/* A configuration with a local network and a TURN server of a remote one, by name, after
+ * the networks of before (a list of { name = ...; } blocks, each with its comma). */
+static int load_listed(const char *before, const char *local, const char *remote,
+		       struct mr_config *c)
 {
 	char text[1024], err[512];
 
 	snprintf(text, sizeof(text),
 		 "dataplane = { control_socket = \"/tmp/x.sock\"; };\n"
 		 "ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
-		 "networks = ( { name = \"%s\"; local = true; }, { name = \"%s\"; } );\n"
+		 "networks = ( %s { name = \"%s\"; local = true; }, { name = \"%s\"; } );\n"
 		 "gateway = { id = \"g\"; };\n"
 		 "turn = { credentials = \"/etc/meshrelay/turn.secrets\";\n"
 		 "  servers = ( { name = \"t\"; network = \"%s\"; address = \"192.0.2.7\"; } ); };\n",
-		 local, remote, remote);
+		 before, local, remote, remote);
 	mr_config_free(c);
 	return mr_config_load_string(text, "m.conf", c, err, sizeof(err));
+}
+
+static int load_named(const char *local, const char *remote, struct mr_config *c)
+{
+	return load_listed("", local, remote, c);
+}
+
+/* A network added before the others moves every index after it, and changes nothing
+ * TURN or discovery do: they go on (before, the indices were compared, and every
+ * allocation was released, its data connections cut, the registration revoked). */
+static void test_mesh_network_inserted(void)
+{
+	struct mr_config a = { 0 }, b = { 0 };
+
+	CU_ASSERT_EQUAL_FATAL(load_named("blue", "red", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(load_listed("{ name = \"yellow\"; },", "blue", "red", &b), 0);
+	CU_ASSERT_NOT_EQUAL(a.gateway.network, b.gateway.network);
+	CU_ASSERT(cp_mesh_same(&a, &b));
+	CU_ASSERT_EQUAL_FATAL(load_listed("{ name = \"yellow\"; },", "blue", "green", &b), 0);
+	CU_ASSERT_FALSE(cp_mesh_same(&a, &b));
+	mr_config_free(&a);
+	mr_config_free(&b);
 }
 
 /* A network renamed in place (the same position in the file) changes TURN and discovery:
@@ -831,6 +855,7 @@ int test_mesh_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "schema of gateway, turn, discovery", test_mesh_schema },
 		{ "a network renamed in place starts the mesh over", test_mesh_network_renamed },
+		{ "a network added before the others: the mesh goes on", test_mesh_network_inserted },
 		{ "schema refusals name file and line", test_mesh_refusals },
 		{ "credentials file", test_secrets },
 		{ "credentials changed under running TURN clients", test_credentials_changed },

@@ -308,6 +308,13 @@ check "meshrelay-cp restarted: linked to the data plane" topo_wait_for 10 bash -
 	"[ \$(grep -c 'connected to the data plane' '$D/blue.log') -gt $connects ]"
 sleep 3
 check "meshrelay-cp restarted, etcd down: the learned route stays in force" has_route "$new_relay"
+# ... and through a reload meanwhile: before, the reload pushed the file with the route,
+# then at once again with what discovery had learned so far: nothing.
+reloads=$(grep -c 'reloaded .* as generation' "$D/blue.log")
+kill -HUP "$(pgrep -P "$BLUE" -x meshrelay-cp)"
+topo_wait_for 10 bash -c "[ \$(grep -c 'reloaded .* as generation' '$D/blue.log') -gt $reloads ]"
+sleep 1
+check "... and reloaded meanwhile: it stays" has_route "$new_relay"
 etcd_start
 check "etcd back: registration in the store again" topo_wait_for 20 etcdctl_ get "$KEY_BLUE" --print-value-only
 check "etcd back: the route is still there" has_route "$new_relay"
