@@ -296,6 +296,13 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 			dp_event(w, DP_EV_dns_to_host);
 			return false;
 		}
+	} else if (!dc->outside_refused &&
+		   (st != DNS_PARSE_EDNS || !zone_of(dc, q.name, q.name_len))) {
+		/* Not a query of ours to read: with the host's resolver beside us, its to answer
+		 * (a secondary's NOTIFY, an UPDATE, a cookie probe with no question), as every
+		 * name outside the zones is. */
+		dp_event(w, DP_EV_dns_to_host);
+		return false;
 	} else {
 		q.question_len = 0; /* the header alone: FORMERR, or NOTIMP for other opcodes */
 		rcode = st == DNS_PARSE_OPCODE ? DNS_RCODE_NOTIMP : DNS_RCODE_FORMERR;

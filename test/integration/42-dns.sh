@@ -5,8 +5,8 @@
 #  - dig and kdig: a routed name gets the edge address (A over IPv4, AAAA over IPv6), a
 #    wildcard name too, a type it has no record of NODATA, another name of the zone
 #    NXDOMAIN, both with the zone's SOA;
-#  - a name outside the zone goes to the host through the exception path, where dnsmasq
-#    answers it;
+#  - a name outside the zone, and a NOTIFY, go to the host through the exception path,
+#    where dnsmasq answers them;
 #  - the client namespace's resolver points at the gateway: glibc (getent) resolves the
 #    service, and openssl s_client reaches it by name alone, its certificate verified;
 #  - dig +tcp gets the same answer over TCP, and its FIN after it is acknowledged;
@@ -82,6 +82,13 @@ check "dig: a name outside the zone answered by the host's resolver ($out)" test
 check "counted: $(counter dns_answered) answered, $(counter dns_nodata) NODATA, $(counter dns_nxdomain) NXDOMAIN, $(counter dns_to_host) to the host" \
 	test "$(counter dns_answered)" -ge 2 -a "$(counter dns_nodata)" -ge 1 -a \
 	"$(counter dns_nxdomain)" -ge 1 -a "$(counter dns_to_host)" -ge 1
+# A message that is not a standard query (a primary's NOTIFY) is the host's server's to
+# answer, as the names outside the zones are. Before, the relay answered it NOTIMP.
+to_host=$(counter dns_to_host)
+formerr=$(counter dns_formerr)
+out=$(ask dig @10.99.0.1 +opcode=notify +norecurse www.outside.test SOA)
+check "a NOTIFY goes to the host's server ($(counter dns_to_host) to the host, $(counter dns_formerr) FORMERR or NOTIMP)" \
+	test "$(counter dns_to_host)" -eq $((to_host + 1)) -a "$(counter dns_formerr)" -eq "$formerr"
 
 # An unmodified client: its resolver is the gateway.
 mkdir -p "/etc/netns/$RT_CLI"
