@@ -109,6 +109,22 @@ static bool routed(const struct relay_live *live, const struct dns_query *q)
 	       d.match != ROUTE_MATCH_DEFAULT;
 }
 
+/* Whether name (len bytes) lies under a mangled-name suffix of live: names under it are
+ * routed by their form (`_443._10-1-0-2.SUFFIX`, `outbound_.8443_._.api.SUFFIX`), so a
+ * name there that is not one may still lead to one (`_10-1-0-2.SUFFIX`): it exists
+ * (RFC 8020), it only has no record. */
+static bool under_mangled(const struct relay_live *live, const char *name, size_t len)
+{
+	for (unsigned int i = 0; i < live->conf.n_mangled; i++) {
+		const char *sfx = live->conf.mangled[i].suffix;
+		size_t sl = strlen(sfx);
+
+		if (len > sl && name[len - sl - 1] == '.' && memcmp(name + len - sl, sfx, sl) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* What to answer to q, by the names the gateway routes: its rcode and records (n set, at
  * most DNS_RRS). A zone's own name (its apex) exists: it has the SOA, whatever it routes. */
 static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
@@ -131,9 +147,11 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 	if (apex && (q->qtype == DNS_TYPE_SOA || q->qtype == DNS_TYPE_ANY))
 		rrs[(*n)++].type = DNS_TYPE_SOA;
 	routes = vip || routed(live, q);
-	/* A zone's own name, or a name of it with routed names below it: it exists, with no
-	 * record of its own (NXDOMAIN would deny every name below it, RFC 8020). */
-	if (!routes && (apex || (*zone && relay_live_is_parent(live, q->name)))) {
+	/* A zone's own name, or a name of it with routed names below it (or under a mangled
+	 * suffix): it exists, with no record of its own (NXDOMAIN would deny every name
+	 * below it, RFC 8020). */
+	if (!routes && (apex || (*zone && (relay_live_is_parent(live, q->name) ||
+					    under_mangled(live, q->name, q->name_len))))) {
 		dp_event(w, *n ? DP_EV_dns_answered : DP_EV_dns_nodata);
 		return DNS_RCODE_NOERROR;
 	}

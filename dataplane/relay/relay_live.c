@@ -123,10 +123,21 @@ static int parent_add(struct relay_live *live, uint32_t *cap, const char *name)
 }
 
 /* live->parents from conf's routes: a plain service's name without its ":port", a
- * wildcard's suffix and its parents, an exact name's parents; sorted, each once. */
+ * wildcard's suffix and its parents, an exact name's parents; a mangled-name suffix and
+ * its parents (the names under it are routed by their form); sorted, each once. */
 static int parents_build(struct relay_live *live, const struct mr_config *conf)
 {
 	uint32_t cap = 0, kept = 0;
+
+	for (unsigned int i = 0; i < conf->n_mangled; i++) {
+		const char *at = conf->mangled[i].suffix;
+
+		do {
+			if (parent_add(live, &cap, at) < 0)
+				return -1;
+			at = strchr(at, '.');
+		} while (at && *++at);
+	}
 
 	for (unsigned int i = 0; i < conf->n_routes; i++) {
 		char name[SNI_NAME_MAX + 8], *at, *port; /* a plain service's: name:port */

@@ -22,7 +22,7 @@ static int suite_init(void)
 			   " weight = 0; } ); }",
 			   ", { name = \"ssh.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
 			   " vip = \"240.240.0.5\"; }, { sni = \"drained.svc.example\"; pool = \"drained\"; }",
-			   "dns = { port = \"edge\"; zones = [ \"example\", \"svc.example\" ]; ttl = 45;\n"
+			   "dns = { port = \"edge\"; zones = [ \"example\", \"svc.example\", \"internal\" ]; ttl = 45;\n"
 			   "        outside = \"refuse\"; rate = 5; vip_range = \"240.240.0.0/16\"; };");
 }
 
@@ -209,6 +209,29 @@ static void test_drained_pool(void)
 	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NOERROR);
 	CU_ASSERT_EQUAL(rd16(a + 6), 1);
 	CU_ASSERT_EQUAL(a[len - 4], 10); /* 10.0.0.1 */
+}
+
+/* Under a mangled-name suffix (mesh.internal, in zone internal) a name that is not a
+ * whole mangled name may lead to one (_10-1-0-2 of _443._10-1-0-2): it exists, NODATA,
+ * as the suffix itself does; a name beside the suffix is still NXDOMAIN. */
+static void test_under_mangled_suffix(void)
+{
+	uint8_t a[1500];
+	size_t len;
+
+	fresh_second();
+	len = ask("_10-1-0-2.mesh.internal", DNS_TYPE_A, 40050, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NOERROR);
+	CU_ASSERT_EQUAL(rd16(a + 6), 0);
+	CU_ASSERT_EQUAL(rd16(a + 8), 1); /* the SOA of internal */
+	len = ask("Mesh.Internal", DNS_TYPE_A, 40051, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NOERROR);
+	CU_ASSERT_EQUAL(rd16(a + 6), 0);
+	len = ask("nope.internal", DNS_TYPE_A, 40052, a);
+	CU_ASSERT_FATAL(len > 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NXDOMAIN);
 }
 
 /* A query from port 0, or from chargen (19) or daytime (13), which answer any datagram,
@@ -777,6 +800,7 @@ int test_relay_dns_register(void)
 		{ "a plain TCP service's name: its VIP", test_plain_service_vip },
 		{ "a pool drained to no weight: the name still answered", test_drained_pool },
 		{ "loops refused by source port; other classes refused", test_loops_and_classes },
+		{ "under a mangled suffix: NODATA, not NXDOMAIN", test_under_mangled_suffix },
 		CU_TEST_INFO_NULL,
 	};
 
