@@ -239,6 +239,9 @@ static void reload(struct cp *cp)
 	if (cp_link_push(&cp->link, &next, mr_clock_ms()) == 1) {
 		mr_log(MR_LOG_ERR, "reload of %s refused by the data plane: generation %u stays "
 		       "in force", cp->opts.config, cp->conf.generation);
+		/* Its control socket with it: the link goes back to where the file in force
+		 * says the data plane listens, for its next connection. */
+		cp_link_set_path(&cp->link, socket_path(cp, &cp->conf.conf));
 		cp->conf.issued = next.issued; /* the refused number is never given again */
 		cp_conf_free(&next);
 		return;

@@ -201,6 +201,23 @@ check "reload of a good file: exit 0 ($out)" grep -q 'now has generation 2 (was 
 check "its new metrics.cp_listen is said to need a restart, not dropped in silence" \
 	grep -q 'metrics.cp_listen changed: not in force before meshrelay-cp restarts' "$TOPO_DIR/cp.log"
 cp "$TOPO_DIR/off.conf" "$TOPO_DIR/cp.conf" # a restart below opens no endpoint
+# A reload the data plane refuses (a port renamed: only its restart does that) that also
+# moves the control socket: the link's next connection goes where the file in force says,
+# not to the refused file's path where nothing listens (before, a link lost after it never
+# came back until the data plane restarted).
+sed -e 's/"edge"/"edge2"/g' -e "s|control_socket = \"$SOCK\"|control_socket = \"$SOCK.moved\"|" \
+	"$TOPO_DIR/off.conf" >"$TOPO_DIR/cp.conf"
+ctl --pidfile "$CP_PID_FILE" reload >/dev/null 2>&1
+check "a reload the data plane refuses, the socket moved in it: refused" topo_wait_for 10 \
+	grep -q "reload of .* refused by the data plane: generation 2 stays in force" "$TOPO_DIR/cp.log"
+cp "$TOPO_DIR/off.conf" "$TOPO_DIR/cp.conf"
+lost=$(grep -c 'lost the data plane' "$TOPO_DIR/cp.log")
+links=$(grep -c "connected to the data plane at $SOCK\$" "$TOPO_DIR/cp.log")
+kill -STOP "$dp_real" # past the link's ping timeout
+topo_wait_for 10 bash -c "[ \$(grep -c 'lost the data plane' '$TOPO_DIR/cp.log') -gt $lost ]"
+kill -CONT "$dp_real"
+check "the link lost then: connected again where the file in force says" topo_wait_for 15 \
+	bash -c "[ \$(grep -c 'connected to the data plane at $SOCK\$' '$TOPO_DIR/cp.log') -gt $links ]"
 
 # (a) While meshrelay-cp manages the data plane, anyone else's push is refused, saying
 # why: meshrelay-cp would put its own file back at its next ping.
