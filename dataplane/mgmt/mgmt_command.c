@@ -36,6 +36,19 @@ uint32_t mgmt_generation(const struct dp_appliance *app)
 	return relay_live_get(app)->generation;
 }
 
+/* A port name that names none: refused with the names there are (a typo is seen at once). */
+static int refuse_port(const struct mgmt_cmd *c, const char *name)
+{
+	char text[MR_NAME_MAX * (MR_MAX_PORTS + 1) + 64];
+	size_t at = (size_t)snprintf(text, sizeof(text), "refused: no port named %.*s; ports:",
+				     MR_NAME_MAX, name);
+
+	for (unsigned int i = 0; i < c->app->n_ports && at < sizeof(text); i++)
+		at += (size_t)snprintf(text + at, sizeof(text) - at, " %s",
+				       c->app->ports[i].conf->name);
+	return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), text);
+}
+
 static int handle_query(const struct mgmt_cmd *c, const char *name, uint16_t reply_type)
 {
 	enum mgmt_report_kind kind = mgmt_report_kind_of(name);
@@ -45,6 +58,9 @@ static int handle_query(const struct mgmt_cmd *c, const char *name, uint16_t rep
 
 	if (kind == MGMT_REPORT_UNKNOWN)
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), "refused: unknown object");
+	if (strncmp(name, "port:", 5) == 0 &&
+	    (unsigned int)mr_config_port_index(c->app->conf, name + 5) >= c->app->n_ports)
+		return refuse_port(c, name + 5);
 	mgmt_json_begin(&j, kind == MGMT_REPORT_LIST);
 	if (mgmt_report_write(c->app, name, &j.sink) < 0) {
 		mgmt_json_free(&j);
@@ -172,10 +188,8 @@ static int handle_port(const struct mgmt_cmd *c)
 			     "refused: give a port name and pause or resume");
 	paused = strcmp(action, "pause") == 0;
 	port = mr_config_port_index(app->conf, name); /* the ports are the file's, in order */
-	if (port < 0 || port >= (int)app->n_ports) {
-		snprintf(msg, sizeof(msg), "refused: no port named %s", name);
-		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), msg);
-	}
+	if (port < 0 || port >= (int)app->n_ports)
+		return refuse_port(c, name);
 	if (dp_port_pause(app, (uint16_t)port, paused, 1000) < 0)
 		snprintf(msg, sizeof(msg), "refused: a worker did not answer; port %s is paused on "
 			 "%u of %u workers", name, dp_port_paused_workers(app, (uint16_t)port),

@@ -350,20 +350,25 @@ static void report_steering(const struct dp_appliance *app, struct mgmt_report_s
 	}
 }
 
-/* Busy share of each worker: the time its polls found work (it never sleeps). */
+/* Busy share of each worker since the start: the time its polls found work took, of all
+ * the time (it never sleeps). A share of polls would tell much less: an idle poll takes a
+ * fraction of a busy one, so a core busy 90 % of the time may find work in 10 % of them. */
 static void report_lcores(const struct dp_appliance *app, struct mgmt_report_sink *s)
 {
+	double up_cycles = (double)(mr_clock_ms() - app->started_ms) * (double)rte_get_tsc_hz() /
+			   1000.0;
 	char line[LINE_MAX_LEN];
 
 	for (unsigned int i = 0; i < app->n_workers; i++) {
 		const struct dp_worker *w = app->workers[i];
 		uint64_t busy = dp_counter_read(&w->load.busy_polls);
 		uint64_t idle = dp_counter_read(&w->load.idle_polls);
+		uint64_t cycles = dp_counter_read(&w->load.busy_cycles);
+		double pct = up_cycles > 0 ? 100.0 * (double)cycles / up_cycles : 0.0;
 
 		snprintf(line, sizeof(line), "worker=%u lcore=%u busy_cycles=%" PRIu64
 			 " busy_polls=%" PRIu64 " idle_polls=%" PRIu64 " busy_pct=%.1f tsc_hz=%" PRIu64,
-			 i, w->lcore_id, dp_counter_read(&w->load.busy_cycles), busy, idle,
-			 busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
+			 i, w->lcore_id, cycles, busy, idle, pct > 100.0 ? 100.0 : pct,
 			 rte_get_tsc_hz());
 		s->item(s, line);
 	}
@@ -373,6 +378,7 @@ static void report_lcores(const struct dp_appliance *app, struct mgmt_report_sin
 struct worker_lines {
 	char (*line)[LINE_MAX_LEN];
 	unsigned int n;
+	uint32_t more;          /* entries of the worker's past the lines: said, not hidden */
 };
 
 /* "a.b.c.d:port" or "[v6]:port" of the peer of side dir of f. */
@@ -417,6 +423,7 @@ static void flow_lines_on_worker(struct dp_worker *w, void *arg)
 			flow_describe(w->flows, f, (uint32_t)w->now_ms, out->line[out->n++],
 				      LINE_MAX_LEN);
 	}
+	out->more = flow_count(w->flows) > out->n ? flow_count(w->flows) - out->n : 0;
 }
 
 static void neigh_lines_on_worker(struct dp_worker *w, void *arg)
@@ -424,6 +431,8 @@ static void neigh_lines_on_worker(struct dp_worker *w, void *arg)
 	struct worker_lines *out = arg;
 	struct neigh_info info[LIST_MAX_PER_WORKER];
 	unsigned int n = neigh_snapshot(w->neigh, w->now_ms, info, LIST_MAX_PER_WORKER);
+
+	out->more = neigh_count(w->neigh) > n ? neigh_count(w->neigh) - n : 0;
 
 	for (out->n = 0; out->n < n; out->n++) {
 		char ip[INET6_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
@@ -454,6 +463,13 @@ static int report_worker_lines(const struct dp_appliance *app, struct mgmt_repor
 			return -1; /* the worker may still write into out: leave it allocated */
 		for (unsigned int i = 0; i < out->n; i++)
 			s->item(s, out->line[i]);
+		if (out->more) {
+			char line[LINE_MAX_LEN];
+
+			snprintf(line, sizeof(line), "worker=%u: %" PRIu32 " more not listed (%u "
+				 "a worker at most)", w, out->more, LIST_MAX_PER_WORKER);
+			s->item(s, line);
+		}
 	}
 	free(out);
 	return 0;

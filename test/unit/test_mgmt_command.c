@@ -3,12 +3,19 @@
  * without a socket, each answer caught as the socket would send it: a PING's status, a
  * refused query, port and bind requests that name nothing, and pushes that apply whole or
  * not at all (the generation in force tells). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
+
+#include "dp_mailbox.h"
 #include "mgmt_command.h"
+#include "mr_clock.h"
+#include "relay.h"
 #include "relay_harness.h"
 #include "relay_live.h"
+#include "relay_tcp.h"
 #include "unit.h"
 
 /* The last answer. */
@@ -16,12 +23,13 @@ static struct {
 	unsigned int count;
 	uint16_t type;
 	uint32_t generation;
-	char text[4096];
+	char text[1 << 16];
 } ans;
 
 static int suite_init(void)
 {
-	return rh_up("mbufs = 0;", "max_flows = 64;");
+	return rh_up("mbufs = 0;",
+		     "max_flows = 256; client = { max_flows = 256; max_hellos = 256; };");
 }
 
 static int catch_answer(void *ctx, uint16_t type, uint32_t generation, const char *text)
@@ -64,7 +72,9 @@ static void test_refusals(void)
 	run(MR_CTL_PORT, 0, "edge halt");
 	CU_ASSERT_STRING_EQUAL(ans.text, "refused: give a port name and pause or resume");
 	run(MR_CTL_PORT, 0, "nope pause");
-	CU_ASSERT_STRING_EQUAL(ans.text, "refused: no port named nope");
+	CU_ASSERT_STRING_EQUAL(ans.text, "refused: no port named nope; ports: edge svc");
+	run(MR_CTL_QUERY, 0, "port:edeg"); /* a typo: said, with the names there are */
+	CU_ASSERT_STRING_EQUAL(ans.text, "refused: no port named edeg; ports: edge svc");
 	run(MR_CTL_BIND, 0, "not a bind request");
 	CU_ASSERT_EQUAL(ans.type, MR_CTL_RESULT);
 	CU_ASSERT_EQUAL(strncmp(ans.text, "refused: ", 9), 0);
@@ -214,6 +224,62 @@ static void test_push_names_restart_settings(void)
 	free(changed);
 }
 
+static volatile bool serving;
+
+/* The worker's lcore, as far as its mailbox goes, while the test thread asks it. */
+static void *serve_mailbox(void *arg)
+{
+	(void)arg;
+	while (serving)
+		dp_mailbox_serve(rh_w);
+	return NULL;
+}
+
+/* More flows than a list shows a worker: the list says how many more, never a part of
+ * them as if it were all. */
+static void test_flow_list_says_more(void)
+{
+	pthread_t th;
+	struct flow *f[70];
+	const char *at;
+	unsigned int lines = 0;
+
+	for (unsigned int i = 0; i < RTE_DIM(f); i++) {
+		struct rh_peer c = rh_client(false);
+
+		f[i] = rh_client_start(&c, rh_hello_api, 10); /* a hello not whole: kept */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
+	}
+	serving = true;
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, serve_mailbox, NULL) == 0);
+	run(MR_CTL_QUERY, 0, "flow_list");
+	serving = false;
+	pthread_join(th, NULL);
+	for (at = ans.text; (at = strstr(at, " client=")) != NULL; at++)
+		lines++;
+	CU_ASSERT_EQUAL(lines, 64);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ans.text, "worker=0: 6 more not listed (64 a worker at most)"));
+	for (unsigned int i = 0; i < RTE_DIM(f); i++)
+		relay_abort(rh_w, f[i], false, false, DP_DROP_none);
+}
+
+/* busy_pct is the share of the time the polls that found work took, not a share of polls:
+ * 9 s of busy cycles in 10 s is 90 %, however many idle polls there were. */
+static void test_lcores_busy_time(void)
+{
+	uint64_t started = rh_app.started_ms;
+	typeof(rh_w->load) load = rh_w->load;
+
+	rh_app.started_ms = mr_clock_ms() - 10000;
+	rh_w->load.busy_cycles = 9 * rte_get_tsc_hz();
+	rh_w->load.busy_polls = 1000;
+	rh_w->load.idle_polls = 9000;
+	run(MR_CTL_QUERY, 0, "lcores");
+	rh_app.started_ms = started;
+	rh_w->load = load;
+	CU_ASSERT_PTR_NOT_NULL(strstr(ans.text, " busy_pct=90.0 "));
+}
+
 int test_mgmt_command_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -225,6 +291,9 @@ int test_mgmt_command_register(void)
 		{ "a claimed configuration takes no one else's push", test_claimed_configuration },
 		{ "a push names the settings it keeps for the next start",
 		  test_push_names_restart_settings },
+		{ "a flow list longer than a worker's lines says how many more",
+		  test_flow_list_says_more },
+		{ "a worker's busy share is of its time, not of its polls", test_lcores_busy_time },
 		CU_TEST_INFO_NULL,
 	};
 
