@@ -566,6 +566,30 @@ int mr_config_load_file(const char *path, struct mr_config *out, char *err, size
 	return rc;
 }
 
+int mr_config_control_socket(const char *path, char *out, size_t len, char *err,
+			     size_t errlen)
+{
+	const char *sock = MR_CONTROL_SOCKET;
+	config_t cfg;
+	int rc = -1;
+
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: %s", config_error_file(&cfg) ? config_error_file(&cfg)
+			 : path, config_error_line(&cfg), config_error_text(&cfg));
+	} else if (config_lookup_string(&cfg, "dataplane.control_socket", &sock) !=
+			   CONFIG_TRUE && config_lookup(&cfg, "dataplane.control_socket")) {
+		snprintf(err, errlen, "%s: dataplane.control_socket is not a string", path);
+	} else if (sock[0] != '/') {
+		snprintf(err, errlen, "%s: dataplane.control_socket must be an absolute path", path);
+	} else {
+		snprintf(out, len, "%s", sock);
+		rc = 0;
+	}
+	config_destroy(&cfg);
+	return rc;
+}
+
 /* Text in memory is a pushed file (or one meshrelay-cp or meshrelayctl is about to push):
  * whoever may push must not have the data plane read files as its user, so an @include
  * in it is refused. libconfig takes "@include" where a line starts with it after blanks,

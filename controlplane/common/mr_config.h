@@ -296,6 +296,12 @@ struct mr_config {
  * released; on failure it is left as it was. */
 int mr_config_load_file(const char *path, struct mr_config *out, char *err, size_t errlen);
 
+/* The control socket path's file names (dataplane.control_socket, or the default), read
+ * alone: the rest may be wrong (a file half edited) and still tell meshrelayctl where to
+ * ask. 0 with the path in out, or -1 with why in err (a syntax error, a relative path). */
+int mr_config_control_socket(const char *path, char *out, size_t len, char *err,
+			     size_t errlen);
+
 /* Same, from text in memory (a pushed file); name is used in messages in place of a file
  * name. A line that starts with @include is refused ("name:line: @include ..."). */
 int mr_config_load_string(const char *text, const char *name, struct mr_config *out,

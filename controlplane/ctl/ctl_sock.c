@@ -29,22 +29,29 @@ struct session {
 	bool json;
 };
 
-/* The socket path: -s as given, or the control_socket of the -c file. */
+/* The socket path: -s as given, or the control_socket of the -c file. A file that does
+ * not load whole (being edited: exactly when one looks at what runs) still gives its
+ * socket, with a warning. */
 static int resolve_path(const struct ctl_opts *o, struct session *s)
 {
 	static struct mr_config conf;
-	char err[MR_ERR_MAX];
+	char err[MR_ERR_MAX], why[MR_ERR_MAX];
 
 	if (o->socket) {
 		snprintf(s->path, sizeof(s->path), "%s", o->socket);
 		return 0;
 	}
-	if (mr_config_load_file(o->config, &conf, err, sizeof(err)) < 0) {
+	if (mr_config_load_file(o->config, &conf, err, sizeof(err)) == 0) {
+		snprintf(s->path, sizeof(s->path), "%s", conf.dataplane.control_socket);
+		mr_config_free(&conf);
+		return 0;
+	}
+	if (mr_config_control_socket(o->config, s->path, sizeof(s->path), why, sizeof(why)) < 0) {
 		fprintf(stderr, "meshrelayctl: %s\n", err);
 		return -1;
 	}
-	snprintf(s->path, sizeof(s->path), "%s", conf.dataplane.control_socket);
-	mr_config_free(&conf);
+	fprintf(stderr, "meshrelayctl: warning: %s; its control socket taken alone: %s\n", err,
+		s->path);
 	return 0;
 }
 

@@ -261,6 +261,42 @@ static void test_telemetry_no_answer(void)
 	unlink(sun.sun_path);
 }
 
+/* Writes text to the scratch file name; its path. */
+static const char *scratch(const char *name, const char *text)
+{
+	const char *path = unit_path(name);
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* The control socket a file names, read alone: a file the full schema refuses (a route to
+ * a pool it lacks: a file half edited) still says where the data plane listens; the
+ * default where it says nothing; refused for a syntax error or a relative path. */
+static void test_socket_of_a_file(void)
+{
+	char out[256], err[256];
+
+	CU_ASSERT_EQUAL(mr_config_control_socket(
+		scratch("half.conf", "dataplane = { control_socket = \"/run/x/dp.sock\"; };\n"
+			"routes = ( { sni = \"a.example\"; pool = \"nowhere\"; } );\n"),
+		out, sizeof(out), err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/run/x/dp.sock");
+	CU_ASSERT_EQUAL(mr_config_control_socket(scratch("none.conf", "ports = ();\n"), out,
+						 sizeof(out), err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(out, MR_CONTROL_SOCKET);
+	CU_ASSERT_EQUAL(mr_config_control_socket(scratch("syntax.conf", "dataplane = {\n"), out,
+						 sizeof(out), err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "syntax.conf:"));
+	CU_ASSERT_EQUAL(mr_config_control_socket(
+		scratch("rel.conf", "dataplane = { control_socket = \"dp.sock\"; };\n"), out,
+		sizeof(out), err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "absolute"));
+}
+
 int test_ctl_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -272,6 +308,7 @@ int test_ctl_register(void)
 		{ "human tables", test_print },
 		{ "telemetry answers as lines", test_telemetry_lines },
 		{ "telemetry that never answers: given up in time", test_telemetry_no_answer },
+		{ "the control socket of a file that does not load whole", test_socket_of_a_file },
 		CU_TEST_INFO_NULL,
 	};
 

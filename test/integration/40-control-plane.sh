@@ -185,6 +185,14 @@ rc=$?
 check "push of a broken file: exit 1" test "$rc" -eq 1
 check "the refusal names broken.conf:$bad_line ($err)" grep -q "broken.conf:$bad_line:" <<<"$err"
 check "still generation 1 after the refusal" generation_is 1
+out=$("$MR_CTL" -c "$TOPO_DIR/broken.conf" status 2>&1)
+rc=$?
+shown_with_warning() {
+	[ "$rc" = 0 ] && grep -q "warning: .*broken.conf:$bad_line:" <<<"$out" &&
+		grep -Eq '^generation +1$' <<<"$out"
+}
+check "meshrelayctl -c a file that does not load whole: what runs still shown, with a warning (exit $rc)" \
+	shown_with_warning
 check "old routes still served: s_client verifies api.svc.example" verifies api.svc.example
 cp "$TOPO_DIR/broken.conf" "$TOPO_DIR/cp.conf"
 err=$(ctl --pidfile "$CP_PID_FILE" reload 2>&1)
