@@ -131,6 +131,7 @@ struct neigh_table;
 struct relay_live;
 struct relay_secrets;
 struct turn_bind_slot;
+struct turn_peer_kept;
 struct connlog_worker;
 struct dp_outbox;
 struct synack_kept;
@@ -208,6 +209,8 @@ struct dp_worker {
 	uint64_t tx_wait_until_tsc;
 	uint64_t next_age_ms;
 	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
+	struct turn_peer_kept *bind_peers;          /* their peers, from the bind's end until
+						     * the flow is routed for good, lazily */
 	struct synack_kept *synacks;                /* plain services' handshakes whose
 						     * SYN-ACK may be resent (synack.h), lazily */
 	struct dns_rrl *dns_rrl;                    /* DNS answers per client (dns_input.c) */

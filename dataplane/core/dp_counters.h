@@ -45,6 +45,8 @@
 	X(route_remote)       /* routed to another network's gateway */                      \
 	X(turn_bind_start)    /* RFC 6062 data connections opened to a TURN server */        \
 	X(turn_bind_done)     /* ... bound: their stream is now a client's */                \
+	X(turn_peer_unkept)   /* ... its peer not kept (4 flows of its set held theirs): \
+				 routed and told of as the TURN server's connection */        \
 	X(backend_syn)        /* SYNs sent to backends */                                    \
 	X(source_addr_full)   /* a source-port pick found one relay address without a free   \
 				 port towards the backend (add source_addresses) */           \

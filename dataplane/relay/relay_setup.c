@@ -198,6 +198,8 @@ void relay_worker_down(struct dp_worker *w)
 	w->flows = NULL;
 	free(w->binds);
 	w->binds = NULL;
+	free(w->bind_peers);
+	w->bind_peers = NULL;
 	synack_free(w);
 	dns_worker_down(w);
 }

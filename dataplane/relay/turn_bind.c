@@ -172,7 +172,7 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	if (!relay_stream_skip(w, f, (uint32_t)len))
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
 	f->c_seq.local_isn += b->req.len;
-	b->flow_isn = f->c_seq.local_isn; /* the slot keeps the peer until the flow is routed */
+	turn_bind_keep_peer(w, b, f); /* until the flow is routed for good; the slot is free */
 	f->state = FLOW_HELLO;
 	flow_rtx_disarm(w->flows, f);
 	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.hello_timeout_ms);

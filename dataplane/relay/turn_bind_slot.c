@@ -36,27 +36,76 @@ struct turn_bind_slot *turn_bind_slot_take(struct dp_worker *w)
 	return NULL;
 }
 
+/* The ways of the set f's index falls in. */
+static struct turn_peer_kept *peer_set(struct dp_worker *w, uint32_t flow_index)
+{
+	return &w->bind_peers[(flow_index & (TURN_PEER_SETS - 1)) * TURN_PEER_WAYS];
+}
+
+static struct turn_peer_kept *peer_of(struct dp_worker *w, const struct flow *f)
+{
+	struct turn_peer_kept *set = w->bind_peers ? peer_set(w, f->index) : NULL;
+
+	for (unsigned int i = 0; set && i < TURN_PEER_WAYS; i++)
+		if (set[i].family && set[i].flow_index == f->index &&
+		    set[i].flow_isn == f->c_seq.local_isn)
+			return &set[i];
+	return NULL;
+}
+
+bool turn_bind_keep_peer(struct dp_worker *w, struct turn_bind_slot *b, const struct flow *f)
+{
+	struct turn_peer_kept *set;
+
+	b->used = false;
+	if (!b->req.peer_family)
+		return true;
+	if (!w->bind_peers)
+		w->bind_peers = calloc((size_t)TURN_PEER_SETS * TURN_PEER_WAYS,
+				       sizeof(*w->bind_peers));
+	if (!w->bind_peers)
+		return false;
+	set = peer_set(w, f->index);
+	for (unsigned int i = 0; i < TURN_PEER_WAYS; i++) {
+		const struct flow *held = set[i].family ? flow_at(w->flows, set[i].flow_index) : NULL;
+
+		/* Free, or left by a flow gone without forgetting it (or a later one there). */
+		if (!held || !held->via_turn || held->c_seq.local_isn != set[i].flow_isn) {
+			set[i] = (struct turn_peer_kept){ f->index, f->c_seq.local_isn,
+							  b->req.peer_family, { 0 },
+							  b->req.peer_port };
+			memcpy(set[i].addr, b->req.peer, sizeof(set[i].addr));
+			return true;
+		}
+	}
+	dp_event(w, DP_EV_turn_peer_unkept);
+	return false;
+}
+
 void turn_bind_forget(struct dp_worker *w, const struct flow *f)
 {
 	struct turn_bind_slot *b = turn_bind_slot_of(w, f);
+	struct turn_peer_kept *k = peer_of(w, f);
 
 	if (b)
 		b->used = false;
+	if (k)
+		k->family = 0;
 }
 
 bool turn_bind_peer(struct dp_worker *w, const struct flow *f, struct ip_addr *peer,
 		    uint16_t *port)
 {
-	const struct turn_bind_slot *b = f->via_turn ? turn_bind_slot_of(w, f) : NULL;
+	const struct turn_peer_kept *k = f->via_turn ? peer_of(w, f) : NULL;
 
-	if (!b || !b->req.peer_family)
+	if (!k)
 		return false;
-	if (b->req.peer_family == MR_CTL_PEER_V6) {
-		*peer = ip_addr_v6(b->req.peer); /* a mapped IPv4 peer becomes IPv4 */
+	if (k->family == MR_CTL_PEER_V6) {
+		*peer = ip_addr_v6(k->addr); /* a mapped IPv4 peer becomes IPv4 */
 	} else {
 		*peer = (struct ip_addr){ .family = IP_ADDR_FAMILY_V4 };
-		memcpy(peer->bytes, b->req.peer, 4);
+		memcpy(peer->bytes, k->addr, 4);
 	}
-	*port = b->req.peer_port;
+	*port = k->port;
 	return true;
 }

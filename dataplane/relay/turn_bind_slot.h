@@ -17,6 +17,8 @@
 #include "mr_ctl_proto.h"
 
 #define TURN_BIND_SLOTS 64         /* binds in progress per worker */
+#define TURN_PEER_WAYS 4           /* kept peers: entries a flow's index may take ... */
+#define TURN_PEER_SETS 1024        /* ... in one of these sets (4,096 a worker) */
 
 /* One bind in progress (per worker, used by that worker only). */
 struct turn_bind_slot {
@@ -29,7 +31,23 @@ struct turn_bind_slot {
 	struct mr_ctl_bind req;     /* to open another one, and the ConnectionBind to send */
 };
 
-/* The slot of f's bind (or of the bind it arrived by), NULL when it has none. */
+/* The peer of a flow that arrived over TURN, kept from its bind's end until the flow is
+ * routed for good (another member may still take it): a few bytes, not the bind's slot,
+ * so a member slow to answer holds no bind slot. The worker's own (w->bind_peers). */
+struct turn_peer_kept {
+	uint32_t flow_index;
+	uint32_t flow_isn;          /* as a slot's: a later flow in the entry never matches */
+	uint8_t family;             /* MR_CTL_PEER_V4 or _V6; 0: the entry is free */
+	uint8_t addr[16];
+	uint16_t port;              /* network order */
+};
+
+/* The bind of f is done (its answer in, the stream a client's): its peer is kept for f
+ * (if the bind named one) and its slot freed for the next bind. false when the peer could
+ * not be kept: every entry f's index may take holds a live flow's (counted). */
+bool turn_bind_keep_peer(struct dp_worker *w, struct turn_bind_slot *b, const struct flow *f);
+
+/* The slot of f's bind in progress, NULL when it has none. */
 struct turn_bind_slot *turn_bind_slot_of(struct dp_worker *w, const struct flow *f);
 
 /* The peer that a flow arrived over TURN for (the ConnectionAttempt's XOR-PEER-ADDRESS;
@@ -40,11 +58,11 @@ bool turn_bind_peer(struct dp_worker *w, const struct flow *f, struct ip_addr *p
 		    uint16_t *port);
 
 /* The flow ends while binding, or its peer has served (routed to a member it stays with,
- * aborted): forget its slot. */
+ * aborted): forget its slot or its kept peer. */
 void turn_bind_forget(struct dp_worker *w, const struct flow *f);
 
 /* f may no longer go to another member (its hello let go, or it ends): a flow that came
- * over TURN forgets its slot, kept until then for its peer (turn_bind_peer). */
+ * over TURN forgets its peer, kept until then (turn_bind_peer). */
 static inline void turn_bind_done(struct dp_worker *w, const struct flow *f)
 {
 	if (f->via_turn)

@@ -181,7 +181,8 @@ static void test_redispatch_keeps_turn_peer(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
-	CU_ASSERT_PTR_NOT_NULL(turn_bind_slot_of(rh_w, f)); /* another member may take it */
+	CU_ASSERT_PTR_NULL(turn_bind_slot_of(rh_w, f)); /* the bind is done: its slot free */
+	CU_ASSERT_TRUE(turn_bind_peer(rh_w, f, &(struct ip_addr){ 0 }, &(uint16_t){ 0 }));
 	m1 = next_syn_member();
 	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, m1.our_isn + 1, NULL, 0);
 	data = other_member_splices(f, &m1, &m2);
@@ -194,6 +195,31 @@ static void test_redispatch_keeps_turn_peer(void)
 			       hello3p.wire_len), 0);
 	rte_pktmbuf_free(data.m);
 	rh_flow_end(f);
+}
+
+/* More connections over TURN than a worker has bind slots, each waiting on a member that
+ * does not answer: the binds go on, each keeping its peer for the next member. Before,
+ * a bind's slot was held until the member answered, and past 64 every ConnectionAttempt
+ * of the worker was refused. */
+static void test_turn_binds_past_slots(void)
+{
+	struct flow *f[TURN_BIND_SLOTS + 6];
+	struct rh_peer srv;
+
+	for (unsigned int i = 0; i < RTE_DIM(f); i++) {
+		struct ip_addr peer;
+		uint16_t port;
+
+		f[i] = rh_turn_connection(hello3p.wire, hello3p.wire_len, &srv);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
+		CU_ASSERT_EQUAL(f[i]->state, FLOW_CONNECTING); /* the member's SYN unanswered */
+		CU_ASSERT_TRUE(turn_bind_peer(rh_w, f[i], &peer, &port));
+		rh_drain(&rh_app.ports[1]);
+	}
+	for (unsigned int i = 0; i < RTE_DIM(f); i++)
+		relay_abort(rh_w, f[i], false, false, DP_DROP_none);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
 }
 
 /* A pool whose other member has weight 0 (configured, never chosen): a refusal resets the
@@ -1126,6 +1152,7 @@ int test_relay_health_register(void)
 		{ "a push that reorders pools: each judged by its own", test_push_reordering_pools },
 		{ "at most a share of a pool ejected", test_ejection_cap },
 		{ "events past the ring: lost, counted and shown", test_events_lost_shown },
+		{ "more TURN connections than bind slots, members slow", test_turn_binds_past_slots },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
 		{ "members down count against ejection; checks off bring them up",
 		  test_down_members_count_and_checks_off },
