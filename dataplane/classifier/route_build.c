@@ -562,6 +562,11 @@ uint32_t route_table_member_pool(const struct route_table *t, uint32_t i)
 	return t->members[i].pool;
 }
 
+uint32_t route_table_member_weight(const struct route_table *t, uint32_t i)
+{
+	return t->members[i].weight;
+}
+
 uint32_t route_table_pool_size(const struct route_table *t, uint32_t pool)
 {
 	return t->pools[pool].members.count;

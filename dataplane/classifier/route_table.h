@@ -203,6 +203,9 @@ void route_table_member(const struct route_table *t, uint32_t i, struct ip_addr 
 /* The pool member i belongs to. */
 uint32_t route_table_member_pool(const struct route_table *t, uint32_t i);
 
+/* Member i's weight (0: configured, never chosen). */
+uint32_t route_table_member_weight(const struct route_table *t, uint32_t i);
+
 /* Members of pool (weight 0 ones included). */
 uint32_t route_table_pool_size(const struct route_table *t, uint32_t pool);
 

@@ -331,16 +331,17 @@ static uint32_t target_count(const struct relay_live *live)
 
 /* Whether one more of group (in live) may be ejected: at most its share out of use, never
  * all. Out of use counts members down by their checks too: ejecting the last ones up would
- * leave the pool nothing to choose. */
+ * leave the pool nothing to choose. Members of weight 0 (drained) count neither way: they
+ * are never chosen, so they neither leave a choice nor take up the share. */
 static bool ejection_allowed(const struct relay_health *h, const struct relay_live *live,
 			     uint32_t group, const struct mr_health_conf *hc)
 {
-	uint32_t n = 0, out = 0, allowed;
+	uint32_t n = 0, out = 0, allowed, members = route_table_member_count(live->routes);
 
 	for (uint32_t i = 0; i < target_count(live); i++) {
 		uint32_t g, slot = target_slot(live, i, &g);
 
-		if (g != group)
+		if (g != group || (i < members && route_table_member_weight(live->routes, i) == 0))
 			continue;
 		n++;
 		if (slot != HEALTH_NONE && h->slots[slot].state != HEALTH_UP)

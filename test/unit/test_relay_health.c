@@ -466,6 +466,31 @@ static void three_fresh(void)
 	housekeeping_for(10);
 }
 
+/* Pool "zero": 10.1.0.8 (weight 1) and 10.1.0.9 (weight 0, drained). Failures of .8 do
+ * not eject it: it is the pool's only choice. Before, the drained member counted in the
+ * pool's size, so half of two allowed one ejection, and the only member chosen was
+ * logged ejected while still taking every connection. */
+static void test_drained_member_not_in_ejection_share(void)
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	uint32_t slot = HEALTH_NONE;
+
+	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
+		struct ip_addr a;
+		uint16_t port;
+
+		route_table_member(live->routes, i, &a, &port);
+		if (port == 7443 && route_table_member_weight(live->routes, i) > 0)
+			slot = relay_live_member_slot(live, i);
+	}
+	CU_ASSERT_NOT_EQUAL_FATAL(slot, HEALTH_NONE);
+	fail_member(slot, 10);
+	CU_ASSERT_EQUAL(state_of(slot), HEALTH_UP);
+	for (unsigned int i = 0; i < 3; i++) /* as it was: its failures forgotten */
+		health_report(rh_w, slot, HEALTH_EV_CONNECTED);
+	housekeeping_for(10);
+}
+
 /* Reports past what the event ring holds before worker 0 takes them are lost, counted
  * and shown in the metrics, not lost without a trace. */
 static void test_events_lost_shown(void)
@@ -1153,6 +1178,7 @@ int test_relay_health_register(void)
 		{ "at most a share of a pool ejected", test_ejection_cap },
 		{ "events past the ring: lost, counted and shown", test_events_lost_shown },
 		{ "more TURN connections than bind slots, members slow", test_turn_binds_past_slots },
+		{ "a drained member is not in the ejection share", test_drained_member_not_in_ejection_share },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
 		{ "members down count against ejection; checks off bring them up",
 		  test_down_members_count_and_checks_off },
