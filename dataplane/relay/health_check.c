@@ -10,15 +10,21 @@
 #include "tcp_out.h"
 #include "tls_hello.h"
 
+/* The check's connection, which the member accepted, reset. */
+static void check_reset(struct dp_worker *w, const struct flow *f)
+{
+	tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
+			  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac, f->b_snd_nxt, 0,
+			  false);
+}
+
 static void finish(struct dp_worker *w, struct flow *f, bool passed, const char *why)
 {
 	struct relay_health *h = w->app->health;
 	uint32_t slot = f->member;
 
 	if (f->state == FLOW_CHECK_TLS || (passed && f->state == FLOW_CHECK))
-		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
-				  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac,
-				  f->b_snd_nxt, 0, false);
+		check_reset(w, f);
 	dp_event(w, passed ? DP_EV_check_passed : DP_EV_check_failed);
 	flow_release(w->flows, f);
 	if (h && slot < h->capacity)
@@ -75,7 +81,10 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 	f->b_seq.local_isn = relay_isn(w, f, FLOW_DIR_BACKEND);
 	f->b_snd_nxt = f->b_seq.local_isn + 1;
 	mss = (uint16_t)(w->app->ports[f->b.port].caps.mtu - relay_l3l4_len(f->b.v6));
-	relay_send_syn(w, f, FLOW_DIR_BACKEND, mss, TCP_WSCALE_NONE, false, false);
+	if (!relay_send_syn(w, f, FLOW_DIR_BACKEND, mss, TCP_WSCALE_NONE, false, false)) {
+		flow_release(w->flows, f); /* out of mbufs: our shortage, not the member's */
+		return check_not_sent(w, slot);
+	}
 	dp_event(w, DP_EV_check_sent);
 	h->slots[slot].check_flow = f->index;
 	h->slots[slot].check_deadline = w->now_ms + hc->timeout_ms;
@@ -214,8 +223,15 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 	f->b_seq.peer_isn = s->seq;
 	if (!hc || hc->check != MR_CHECK_TLS)
 		return finish(w, f, true, "check answered");
-	if (!send_hello(w, f, hc->sni))
-		return finish(w, f, false, "check hello not sent");
+	if (!send_hello(w, f, hc->sni)) { /* out of mbufs: let it go, try again soon */
+		uint32_t slot = f->member;
+
+		check_reset(w, f);
+		flow_release(w->flows, f);
+		h->slots[slot].checking = 0;
+		check_not_sent(w, slot);
+		return;
+	}
 	h->slots[f->member].check_answer = (struct tls_answer){ 0 };
 	f->state = FLOW_CHECK_TLS;
 }

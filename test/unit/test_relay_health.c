@@ -860,6 +860,40 @@ static void test_check_not_sent(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* Out of mbufs, a check's SYN cannot go: that says nothing of the member. Not sent,
+ * tried again soon, never a failure; once mbufs are back, checks go. Before, the check
+ * counted as sent and failed at its deadline: every checked member went down at once
+ * for a moment of the worker's own shortage. */
+static void test_check_without_mbufs(void)
+{
+	size_t cap = rh_app.pool->size, n = 0;
+	struct rte_mbuf **held = malloc(cap * sizeof(*held));
+	uint64_t not_sent, failed;
+	unsigned int checks = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(held);
+	members_known();
+	housekeeping_for(1500); /* the checks in flight ended */
+	rh_drain(&rh_app.ports[1]);
+	while (n < cap && (held[n] = rte_pktmbuf_alloc(rh_app.pool)) != NULL)
+		n++;
+	not_sent = rh_event(DP_EV_check_not_sent);
+	failed = rh_event(DP_EV_check_failed);
+	housekeeping_for(2500);
+	CU_ASSERT(rh_event(DP_EV_check_not_sent) >= not_sent + 20);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_check_failed), failed);
+	rte_pktmbuf_free_bulk(held, (unsigned int)n);
+	free(held);
+	housekeeping_for(200);
+	for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
+		checks += (s.tcp->tcp_flags == RTE_TCP_SYN_FLAG);
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(checks, 2);
+	housekeeping_for(1000);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* A table full of closed flows (the relay's TIME-WAIT): a check takes the entry of the
  * one due soonest, as a new connection does, rather than never going out (a member down
  * would then never come back up). */
@@ -1185,6 +1219,7 @@ int test_relay_health_register(void)
 		{ "a backend in two pools, checked in one", test_member_in_two_pools },
 		{ "an ejected member whose checks fail is down", test_ejected_member_checks_fail },
 		{ "a check without a flow entry: not sent, soon again", test_check_not_sent },
+		{ "a check without mbufs: not sent, soon again", test_check_without_mbufs },
 		{ "a full table of closed flows: a check takes one's entry",
 		  test_check_takes_closed_entry },
 		{ "TLS check: ServerHello or not", test_tls_check },
