@@ -466,11 +466,9 @@ static void three_fresh(void)
 	housekeeping_for(10);
 }
 
-/* Pool "zero": 10.1.0.8 (weight 1) and 10.1.0.9 (weight 0, drained). Failures of .8 do
- * not eject it: it is the pool's only choice. Before, the drained member counted in the
- * pool's size, so half of two allowed one ejection, and the only member chosen was
- * logged ejected while still taking every connection. */
-static void test_drained_member_not_in_ejection_share(void)
+/* The slot of the last member on port that a choice may take (weight above 0), or
+ * HEALTH_NONE. */
+static uint32_t chosen_member_on(uint16_t on)
 {
 	const struct relay_live *live = relay_live_get(&rh_app);
 	uint32_t slot = HEALTH_NONE;
@@ -480,9 +478,20 @@ static void test_drained_member_not_in_ejection_share(void)
 		uint16_t port;
 
 		route_table_member(live->routes, i, &a, &port);
-		if (port == 7443 && route_table_member_weight(live->routes, i) > 0)
+		if (port == on && route_table_member_weight(live->routes, i) > 0)
 			slot = relay_live_member_slot(live, i);
 	}
+	return slot;
+}
+
+/* Pool "zero": 10.1.0.8 (weight 1) and 10.1.0.9 (weight 0, drained). Failures of .8 do
+ * not eject it: it is the pool's only choice. Before, the drained member counted in the
+ * pool's size, so half of two allowed one ejection, and the only member chosen was
+ * logged ejected while still taking every connection. */
+static void test_drained_member_not_in_ejection_share(void)
+{
+	uint32_t slot = chosen_member_on(7443);
+
 	CU_ASSERT_NOT_EQUAL_FATAL(slot, HEALTH_NONE);
 	fail_member(slot, 10);
 	CU_ASSERT_EQUAL(state_of(slot), HEALTH_UP);
@@ -934,18 +943,7 @@ static void test_check_takes_closed_entry(void)
 /* The slot of pool "tlschk"'s member. */
 static uint32_t tlschk_slot(void)
 {
-	const struct relay_live *live = relay_live_get(&rh_app);
-	uint32_t slot = HEALTH_NONE;
-
-	for (uint32_t i = 0; i < route_table_member_count(live->routes); i++) {
-		struct ip_addr a;
-		uint16_t port;
-
-		route_table_member(live->routes, i, &a, &port);
-		if (port == TLS_PORT)
-			slot = relay_live_member_slot(live, i);
-	}
-	return slot;
+	return chosen_member_on(TLS_PORT);
 }
 
 /* The next check of pool "tlschk" brought to its hello: its SYN awaited and answered, the
