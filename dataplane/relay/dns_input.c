@@ -2,6 +2,7 @@
 #include "dns_input.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
@@ -119,7 +120,7 @@ static bool under_mangled(const struct relay_live *live, const char *name, size_
 		const char *sfx = live->conf.mangled[i].suffix;
 		size_t sl = strlen(sfx);
 
-		if (len > sl && name[len - sl - 1] == '.' && memcmp(name + len - sl, sfx, sl) == 0)
+		if (len > sl && name[len - sl - 1] == '.' && strncasecmp(name + len - sl, sfx, sl) == 0)
 			return true;
 	}
 	return false;

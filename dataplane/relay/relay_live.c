@@ -119,7 +119,13 @@ static int parent_add(struct relay_live *live, uint32_t *cap, const char *name)
 		*cap = more;
 	}
 	live->parents[live->n_parents] = strdup(name);
-	return live->parents[live->n_parents++] ? 0 : -1;
+	if (!live->parents[live->n_parents])
+		return -1;
+	/* Compared with the question's name, lower-cased: a suffix written in capitals too. */
+	for (char *c = live->parents[live->n_parents]; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+	live->n_parents++;
+	return 0;
 }
 
 /* live->parents from conf's routes: a plain service's name without its ":port", a

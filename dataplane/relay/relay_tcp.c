@@ -86,7 +86,7 @@ void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_
 									 : CONNLOG_END_REFUSED,
 		    reason);
 	/* Every way out of a bind in progress, or of a hello that came over TURN, passes
-	 * here: its slot goes with the flow. */
+	 * here: its bind slot or kept peer goes with the flow. */
 	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT || f->via_turn)
 		turn_bind_forget(w, f);
 	flow_release(w->flows, f);

@@ -98,7 +98,7 @@ static void track_close(struct flow *f, enum flow_dir dir, const struct relay_se
 }
 
 /* The kept hello is no longer needed: no other member can take the flow now. Nor is the
- * bind slot of a flow that came over TURN, kept until then for its peer. */
+ * peer of a flow that came over TURN, kept until then (turn_bind_peer). */
 static void let_hello_go(struct dp_worker *w, struct flow *f)
 {
 	flow_stream_set(w->flows, f, NULL);

@@ -226,6 +226,8 @@ topo_wait_for 10 bash -c "[ \$(grep -c 'lost the data plane' '$TOPO_DIR/cp.log')
 kill -CONT "$dp_real"
 check "the link lost then: connected again where the file in force says" topo_wait_for 15 \
 	bash -c "[ \$(grep -c 'connected to the data plane at $SOCK\$' '$TOPO_DIR/cp.log') -gt $links ]"
+check "... and it manages the data plane again" topo_wait_for 10 bash -c \
+	"'$MR_CTL' -s '$SOCK' --json status | grep -q '\"managed\": 1'"
 
 # (a) While meshrelay-cp manages the data plane, anyone else's push is refused, saying
 # why: meshrelay-cp would put its own file back at its next ping.

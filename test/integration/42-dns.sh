@@ -86,9 +86,9 @@ check "counted: $(counter dns_answered) answered, $(counter dns_nodata) NODATA, 
 # answer, as the names outside the zones are. Before, the relay answered it NOTIMP.
 to_host=$(counter dns_to_host)
 formerr=$(counter dns_formerr)
-out=$(ask dig @10.99.0.1 +opcode=notify +norecurse www.outside.test SOA)
+out=$(ask dig @10.99.0.1 +opcode=notify +norecurse +tries=1 +timeout=2 www.outside.test SOA)
 check "a NOTIFY goes to the host's server ($(counter dns_to_host) to the host, $(counter dns_formerr) FORMERR or NOTIMP)" \
-	test "$(counter dns_to_host)" -eq $((to_host + 1)) -a "$(counter dns_formerr)" -eq "$formerr"
+	test "$(counter dns_to_host)" -gt "$to_host" -a "$(counter dns_formerr)" -eq "$formerr"
 
 # An unmodified client: its resolver is the gateway.
 mkdir -p "/etc/netns/$RT_CLI"

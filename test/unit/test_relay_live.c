@@ -160,6 +160,28 @@ static void test_no_gateways(void)
 	relay_live_free(live);
 }
 
+/* The names with routed names below them (DNS answers NODATA there, not NXDOMAIN): a
+ * wildcard's suffix and its parents, a mangled-name suffix and its parents; lower case
+ * whatever the file's case, as the question's name is compared lower-cased. */
+static void test_parents_of_routes_and_mangled(void)
+{
+	static const char text[] =
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		"networks = ( { name = \"blue\"; local = true; allow = [ \"10.1.0.0/16\" ]; },\n"
+		"             { name = \"green\"; } );\n"
+		"routes = ( { sni = \"*.Apps.Example\"; network = \"green\"; } );\n"
+		"mangled = ( { suffix = \"Mesh.Internal\"; forms = [ \"underscore\" ]; network = \"blue\"; } );\n";
+	struct relay_live *live = build(text, 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(live);
+	CU_ASSERT_TRUE(relay_live_is_parent(live, "apps.example"));
+	CU_ASSERT_TRUE(relay_live_is_parent(live, "example"));
+	CU_ASSERT_TRUE(relay_live_is_parent(live, "mesh.internal"));
+	CU_ASSERT_TRUE(relay_live_is_parent(live, "internal"));
+	CU_ASSERT_FALSE(relay_live_is_parent(live, "x.apps.example"));
+	relay_live_free(live);
+}
+
 /* A push with other ports than the running ones is refused with the file's name. */
 static void test_ports_must_match(void)
 {
@@ -591,6 +613,7 @@ int test_relay_live_register(void)
 		{ "a gateway down is passed over", test_gateway_health },
 		{ "a reload keeps members' health and pools' counters",
 		  test_reload_keeps_members_and_pools },
+		{ "parents of routed and mangled names, lower case", test_parents_of_routes_and_mangled },
 		CU_TEST_INFO_NULL,
 	};
 
