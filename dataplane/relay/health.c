@@ -413,7 +413,8 @@ void health_check_result(struct relay_health *h, const struct relay_live *live, 
 
 /* Ejections that are over; checks that are due (at most a few per pass). */
 static void scan_targets(struct dp_worker *w, struct relay_health *h,
-			 const struct relay_live *live, const struct health_checker *checker)
+			 const struct relay_live *live, const struct health_checker *checker,
+			 bool start_checks)
 {
 	uint32_t n = target_count(live);
 	uint32_t visit = RTE_MIN(n, 64u + n / 16);
@@ -440,7 +441,8 @@ static void scan_targets(struct dp_worker *w, struct relay_health *h,
 		 * is a backstop (health_check.c). */
 		if (s->checking && w->now_ms >= s->check_deadline)
 			checker->expire(w, s->check_flow, slot);
-		if (hc->check == MR_CHECK_NONE || s->checking || w->now_ms < s->next_check_ms)
+		if (!start_checks || hc->check == MR_CHECK_NONE || s->checking ||
+		    w->now_ms < s->next_check_ms)
 			continue;
 		if (w->now_ms - s->next_check_ms > hc->interval_ms && !s->respread) {
 			/* Due for more than an interval: checks just switched on (a reload), or
@@ -497,10 +499,10 @@ void health_run(struct dp_worker *w, const struct health_checker *checker)
 					     (enum health_event)(e[i] & 0xff), w->now_ms);
 		}
 	}
-	/* Draining: no new checks (a check's flow would hold the drain up); members keep the
-	 * states they have, and checks in flight end. */
-	if (w->now_ms < h->next_scan_ms || w->app->draining || !target_count(live))
+	/* Draining: no new checks (a check's flow would hold the drain up), and those in
+	 * flight end at their deadlines, not their flows' backstops. */
+	if (w->now_ms < h->next_scan_ms || !target_count(live))
 		return;
 	h->next_scan_ms = w->now_ms + 10;
-	scan_targets(w, h, live, checker);
+	scan_targets(w, h, live, checker, !w->app->draining);
 }

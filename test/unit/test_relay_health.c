@@ -726,6 +726,32 @@ static void test_no_checks_while_draining(void)
 	CU_ASSERT(sent > 0);
 }
 
+/* A check in flight when a drain starts ends at its deadline (300 ms), not at its flow's
+ * backstop (2 x 300 ms + 1 s): the drain waits for the relay's flows, checks' too. */
+static void test_drain_ends_checks_at_deadline(void)
+{
+	const struct health_slot *hs = rh_app.health->slots;
+	uint32_t slot[2] = { 0, 0 };
+	bool seen = false;
+
+	checked_slots(slot);
+	rh_drain(&rh_app.ports[1]);
+	for (unsigned int t = 0; t < 300 && !seen; t++) {
+		housekeeping_for(10);
+		for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
+			seen = true;
+			rte_pktmbuf_free(s.m);
+		}
+	}
+	CU_ASSERT_FATAL(seen);
+	rh_app.draining = true;
+	housekeeping_for(400);
+	CU_ASSERT_FALSE(hs[slot[0]].checking || hs[slot[1]].checking);
+	rh_app.draining = false;
+	housekeeping_for(2000);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* Pool "checked", one member down by its checks: a connection failure of the other may
  * not eject it (the pool would have nothing up). Checks switched off (as a reload may):
  * the member down comes back up, since no passed check ever would. */
@@ -1227,6 +1253,7 @@ int test_relay_health_register(void)
 		  test_check_flow_expires },
 		{ "checks switched on: spread over the interval", test_checks_switched_on_spread },
 		{ "no checks started while draining", test_no_checks_while_draining },
+		{ "a drain ends the checks in flight at their deadline", test_drain_ends_checks_at_deadline },
 		CU_TEST_INFO_NULL,
 	};
 
