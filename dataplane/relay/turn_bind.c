@@ -168,6 +168,11 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	    m.method != TURN_CONNECTION_BIND || m.cls != STUN_SUCCESS ||
 	    memcmp(m.tid, b->req.tid, sizeof(b->req.tid)) != 0)
 		return bind_refused(w, f, b, true);
+	/* Shutting down: reset the bound connection, so that the TURN server closes its
+	 * peer's at once (as a client's SYN gets a RST) and the peer goes elsewhere; left
+	 * unbound, the peer would wait out the server's 30 s. */
+	if (w->app->draining)
+		return relay_abort(w, f, true, false, DP_DROP_draining);
 	/* Both directions now start after the bind's bytes: shift them out of sight. */
 	if (!relay_stream_skip(w, f, (uint32_t)len))
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);

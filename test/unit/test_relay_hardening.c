@@ -559,6 +559,30 @@ static void test_stripped_bytes_resent(void)
 	rh_flow_end(f);
 }
 
+/* A ConnectionAttempt while the gateway drains: the data connection is bound, then reset,
+ * so the TURN server closes its peer's connection at once and the peer can go to another
+ * gateway. Before, the bind went on into a connection the drain's end cut, and kept the
+ * drain waiting its whole time. */
+static void test_bind_while_draining_reset(void)
+{
+	uint64_t draining = rh_drops(DP_DROP_draining);
+	struct rh_peer srv;
+	struct rh_sent s;
+	bool reset = false;
+
+	rh_app.draining = true;
+	CU_ASSERT_PTR_NULL(turn_connection("api.svc.example", &srv));
+	rh_app.draining = false;
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_draining), draining + 1);
+	while ((s = rh_next_tcp(srv.port)).m) {
+		reset |= (s.tcp->tcp_flags & RTE_TCP_RST_FLAG) &&
+			 rte_be_to_cpu_16(s.tcp->dst_port) == 3478;
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_TRUE(reset);
+	CU_ASSERT_EQUAL(binds_in_use(), 0);
+}
+
 /* Slots whose flows went a way that did not forget them are taken back when a bind finds
  * no free slot: the worker's TURN connections are never refused for them. */
 static void test_bind_slots_reclaimed(void)
@@ -662,6 +686,7 @@ int test_relay_hardening_register(void)
 		{ "a bind acknowledged only by an exact, sound ACK", test_bind_ack_checked },
 		{ "the TURN server's answers to the SYN checked", test_bind_syn_answers_checked },
 		{ "stripped bytes resent: acknowledged, not sent on", test_stripped_bytes_resent },
+		{ "a bind while draining: bound, then reset", test_bind_while_draining_reset },
 		CU_TEST_INFO_NULL,
 	};
 
