@@ -62,6 +62,7 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 	f->member = slot;
 	if (!relay_backend_side_set(w, f, addr)) {
 		flow_release(w->flows, f);
+		dp_event(w, DP_EV_check_failed); /* as every failed check is counted */
 		health_check_result(h, relay_live_get(w->app), slot, h->slots[slot].pool, false,
 				    "no route to it", w->now_ms);
 		return false;
@@ -244,6 +245,7 @@ static void check_expire(struct dp_worker *w, uint32_t index, uint32_t slot)
 	if (f && (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS) && f->member == slot)
 		return health_check_timeout(w, f);
 	/* The flow went some other way without a result: the check failed all the same. */
+	dp_event(w, DP_EV_check_failed);
 	health_check_result(w->app->health, relay_live_get(w->app), slot,
 			    w->app->health->slots[slot].pool, false, "check lost", w->now_ms);
 }

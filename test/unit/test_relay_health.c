@@ -752,6 +752,36 @@ static void test_drain_ends_checks_at_deadline(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A check whose flow went another way without a result (taken for a new connection on
+ * a full table, say) fails at its deadline, and counts among the failed checks as every
+ * failure the member's state shows does. */
+static void test_check_lost_counted(void)
+{
+	const struct health_slot *hs = rh_app.health->slots;
+	uint64_t failed, members;
+	uint32_t slot[2] = { 0, 0 };
+	struct flow *f = NULL;
+
+	checked_slots(slot);
+	for (unsigned int t = 0; t < 300 && !f; t++) {
+		housekeeping_for(10);
+		if (hs[slot[0]].checking)
+			f = flow_at(rh_w->flows, hs[slot[0]].check_flow);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	failed = rh_event(DP_EV_check_failed);
+	members = hs[slot[0]].checks_failed + hs[slot[1]].checks_failed;
+	flow_release(rh_w->flows, f);
+	housekeeping_for(400);
+	CU_ASSERT_FALSE(hs[slot[0]].checking);
+	/* The counter moved with the members' failures (the other's unanswered check too). */
+	CU_ASSERT_EQUAL(rh_event(DP_EV_check_failed) - failed,
+			hs[slot[0]].checks_failed + hs[slot[1]].checks_failed - members);
+	CU_ASSERT(hs[slot[0]].checks_failed + hs[slot[1]].checks_failed > members);
+	housekeeping_for(2000);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* Pool "checked", one member down by its checks: a connection failure of the other may
  * not eject it (the pool would have nothing up). Checks switched off (as a reload may):
  * the member down comes back up, since no passed check ever would. */
@@ -1254,6 +1284,7 @@ int test_relay_health_register(void)
 		{ "checks switched on: spread over the interval", test_checks_switched_on_spread },
 		{ "no checks started while draining", test_no_checks_while_draining },
 		{ "a drain ends the checks in flight at their deadline", test_drain_ends_checks_at_deadline },
+		{ "a check lost to another way counts as failed", test_check_lost_counted },
 		CU_TEST_INFO_NULL,
 	};
 
