@@ -18,9 +18,19 @@ static const struct dp_appliance *tel_app;
  * the workers and tables being freed. */
 static bool tel_closed;
 
+/* What one answer of DPDK's telemetry holds: 512 array entries, strings of 127 bytes,
+ * and 16 KB of JSON in all, past which 22.11 leaves items out without a word. A list is
+ * kept inside them, a line cut short says so, and the lines left out are counted in a
+ * last line. The budget leaves room for the envelope, escapes and that last line. */
+#define TEL_ITEMS_MAX (RTE_TEL_MAX_ARRAY_ENTRIES - 1)
+#define TEL_BYTES_MAX (16u * 1024 - 1024)
+
 struct tel_sink {
 	struct mgmt_report_sink base;
 	struct rte_tel_data *d;
+	unsigned int items;
+	size_t bytes;
+	unsigned int left_out;
 };
 
 static void tel_num(struct mgmt_report_sink *s, const char *name, uint64_t v)
@@ -35,13 +45,40 @@ static void tel_str(struct mgmt_report_sink *s, const char *name, const char *v)
 
 static void tel_item(struct mgmt_report_sink *s, const char *text)
 {
-	rte_tel_data_add_array_string(((struct tel_sink *)s)->d, text);
+	struct tel_sink *t = (struct tel_sink *)s;
+	char cut[RTE_TEL_MAX_STRING_LEN];
+	size_t len = strlen(text);
+
+	if (len >= sizeof(cut)) {
+		snprintf(cut, sizeof(cut), "%.*s...", (int)sizeof(cut) - 4, text);
+		text = cut;
+		len = sizeof(cut) - 1;
+	}
+	if (t->items >= TEL_ITEMS_MAX || t->bytes + len + 3 > TEL_BYTES_MAX) {
+		t->left_out++;
+		return;
+	}
+	t->items++;
+	t->bytes += len + 3; /* its quotes and comma */
+	rte_tel_data_add_array_string(t->d, text);
+}
+
+/* The last line of a list some of whose lines telemetry could not hold. */
+static void tel_left_out(struct tel_sink *t, const char *name)
+{
+	char line[RTE_TEL_MAX_STRING_LEN];
+
+	if (!t->left_out)
+		return;
+	snprintf(line, sizeof(line), "... %u more not shown (telemetry's limits): meshrelayctl "
+		 "-s SOCKET show %s", t->left_out, name);
+	rte_tel_data_add_array_string(t->d, line);
 }
 
 /* /meshrelay/NAME[,PARAM]: the report NAME (port,PARAM is the report port:PARAM). */
 static int tel_report(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct tel_sink sink = { { tel_num, tel_str, tel_item }, d };
+	struct tel_sink sink = { { tel_num, tel_str, tel_item }, d, 0, 0, 0 };
 	char name[64];
 	enum mgmt_report_kind kind;
 	int rc;
@@ -60,6 +97,8 @@ static int tel_report(const char *cmd, const char *params, struct rte_tel_data *
 	relay_live_read_begin(tel_app);
 	rc = tel_closed ? -EBUSY : mgmt_report_write(tel_app, name, &sink.base) == 0 ? 0 : -EINVAL;
 	relay_live_read_end(tel_app);
+	if (rc == 0)
+		tel_left_out(&sink, name);
 	return rc;
 }
 

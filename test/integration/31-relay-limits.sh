@@ -25,7 +25,8 @@ $(rt_port svc d1 10.98.0.1/24)
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
 relay = { max_flows = 64; hello_timeout_ms = 2000; closing_timeout_ms = 500; drain_ms = 15000; };
 pools = ( { name = "blob"; members = ( { address = "10.98.0.2"; port = 9443; } ); } );
-routes = ( { sni = "blob.svc.example"; pool = "blob"; } );
+routes = ( { sni = "blob.svc.example"; pool = "blob"; }
+$(for i in $(seq 600); do echo ", { sni = \"r$i.svc.example\"; pool = \"blob\"; }"; done) );
 CONF
 # The data plane as a service manager starts it (Type=notify): what it tells on the
 # socket $NOTIFY_SOCKET names is collected, one message a line.
@@ -46,6 +47,15 @@ ip netns exec "$RT_SRV" timeout 300 /usr/bin/python3 test/lib/tls_blob.py server
 topo_track $!
 topo_wait_for 10 bash -c "ip netns exec '$RT_SRV' ss -Hltn 'sport = :9443' | grep -q LISTEN"
 dp_mac=$(ip -n "$RT_DP" -br link show d0 | awk '{print tolower($3)}')
+
+# 0. More routes than one telemetry answer holds (512 entries, 16 KB): read by -p, the
+# list says how many it left out, and with them it is the list the control socket gives.
+all=$("$MR_CTL" -s "$DP_SOCK" show routes | wc -l)
+tel=$("$MR_CTL" -p "$PREFIX" show routes)
+shown=$(grep -vc '^\.\.\. ' <<<"$tel")
+more=$(sed -n 's/^\.\.\. \([0-9]*\) more not shown.*/\1/p' <<<"$tel")
+check "telemetry: $shown routes shown, ${more:-none} said left out, $all by the socket" \
+	test -n "$more" -a "$((shown + ${more:-0}))" = "$all"
 
 # 1. A SYN flood: every SYN answered by a cookie, not one flow allocated.
 syn0=$(counter syncookie_out)
