@@ -196,7 +196,7 @@ static void test_vip_kept_from_table_in_force(void)
 	for (int i = 0; i < 64 && !name[0]; i++) { /* a name before z, preferring z's address */
 		snprintf(text, sizeof(text), "a%d.mesh.test", i);
 		if (vip_preferred(&tiny, text, strlen(text)) == z)
-			snprintf(name, sizeof(name), "%s", text);
+			snprintf(name, sizeof(name), "%.31s", text); /* a short name: "aN.mesh.test" */
 	}
 	CU_ASSERT_FATAL(name[0]);
 	snprintf(text, sizeof(text), DNS_TINY "routes = ( { name = \"%s\"; protocol = \"tcp\"; "
