@@ -282,16 +282,21 @@ enum neigh_learn_result neigh_learn_addr(struct neigh_table *nt, const struct ne
 	has_mac = e->state == NEIGH_REACHABLE || e->state == NEIGH_STALE || e->state == NEIGH_PROBE;
 	if (has_mac && !rte_is_same_ether_addr(&e->mac, mac)) {
 		/*
-		 * A MAC in use is never moved by a claim of another one: anybody on the link
-		 * can send ARP, and the host behind the address keeps answering at its MAC.
-		 * While a stale entry is probed, an answer from another MAC is kept aside and
-		 * taken only if the known MAC stays silent for the whole round (the host did
-		 * move: a failover is picked up within reachable_ms + retries * retry_ms).
+		 * A MAC in use is never moved by a claim of another one alone: anybody on the
+		 * link can send ARP, and the host behind the address keeps answering at its
+		 * MAC. The claim is kept aside and the known MAC asked at once: taken only if
+		 * the known one stays silent for the whole round (the host did move: a VRRP or
+		 * floating-address failover announcing itself is followed in retries *
+		 * retry_ms, not after reachable_ms more of frames to a dead MAC).
 		 */
-		if (e->state == NEIGH_PROBE && for_us) {
-			e->candidate = *mac;
-			e->has_candidate = 1;
+		if (e->state != NEIGH_PROBE) {
+			entry_state(nt, e, NEIGH_PROBE);
+			e->probes = 1;
+			entry_due(nt, e, now_ms + nt->conf.retry_ms);
+			nt->ops.send_request(nt->ops.ctx, &e->addr);
 		}
+		e->candidate = *mac;
+		e->has_candidate = 1;
 		return NEIGH_LEARN_CONFLICT;
 	}
 	/* No MAC known yet (or the last one failed): only ARP addressed to us fills it in. */

@@ -186,7 +186,8 @@ static void test_flood_leaves_room(void)
 }
 
 /* Claims of another MAC for an address in use, in every state that has a MAC, while the
- * host keeps answering at its own: the entry never moves. */
+ * host keeps answering at its own: the entry never moves. A claim has the known MAC asked
+ * at once (one request per round, however many claims). */
 static void test_spoofed_claims_ignored(void)
 {
 	struct neigh_table *nt = fresh("n8");
@@ -198,24 +199,46 @@ static void test_spoofed_claims_ignored(void)
 	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_a, 1, true), NEIGH_LEARN_UPDATED);
 	/* Reachable: a gratuitous claim, a request to us, a reply to us. */
 	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 2, false), NEIGH_LEARN_CONFLICT);
+	CU_ASSERT_EQUAL(seen.n_requests, 1); /* the known MAC asked at once */
 	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 3, true), NEIGH_LEARN_CONFLICT);
+	CU_ASSERT_EQUAL(seen.n_requests, 1);
 	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 4, NULL, &mac), NEIGH_HIT);
 	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_a));
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_a, 5, true), NEIGH_LEARN_UPDATED); /* it answers */
 	/* Stale. */
-	neigh_age(nt, 1001);
-	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 1002, true), NEIGH_LEARN_CONFLICT);
+	neigh_age(nt, 1006);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 1007, true), NEIGH_LEARN_CONFLICT);
 	/* Probed: the attacker answers first, the host right after. */
-	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 1003, NULL, &mac), NEIGH_HIT_PROBE);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 1008, NULL, &mac), NEIGH_HIT);
 	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_a));
-	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 1004, true), NEIGH_LEARN_CONFLICT);
-	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_a, 1005, true), NEIGH_LEARN_UPDATED);
-	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 1006, true), NEIGH_LEARN_CONFLICT);
-	/* Past the probe round: still the host's MAC, no request sent for it. */
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 1009, true), NEIGH_LEARN_CONFLICT);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_a, 1010, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 1011, true), NEIGH_LEARN_CONFLICT);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_a, 1012, true), NEIGH_LEARN_UPDATED);
+	/* Past the probe rounds: still the host's MAC. */
 	for (uint64_t t = 1100; t <= 1500; t += 100)
 		neigh_age(nt, t);
-	CU_ASSERT_EQUAL(seen.n_requests, 0);
 	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 1501, NULL, &mac), NEIGH_HIT);
 	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_a));
+	neigh_table_free(nt);
+}
+
+/* A failover announced (VRRP, a floating address): the new owner's gratuitous claim of a
+ * reachable entry has the old MAC asked at once; silent for the round, the new MAC is
+ * taken then, not after reachable_ms more of frames sent to a dead MAC. */
+static void test_announced_move_followed_at_once(void)
+{
+	struct neigh_table *nt = fresh("n10");
+	struct rte_ether_addr mac;
+	const uint32_t ip = 0x0a00000a;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_a, 0, true), NEIGH_LEARN_UPDATED);
+	CU_ASSERT_EQUAL(neigh_learn(nt, ip, &mac_b, 10, false), NEIGH_LEARN_CONFLICT);
+	for (uint64_t t = 110; t <= 410; t += 100)
+		neigh_age(nt, t);
+	CU_ASSERT_EQUAL(neigh_resolve(nt, ip, 411, NULL, &mac), NEIGH_HIT);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&mac, &mac_b)); /* 400 ms, not 1,000 + 300 */
 	neigh_table_free(nt);
 }
 
@@ -433,6 +456,7 @@ int test_neigh_register(void)
 		{ "spoofed claims never move a MAC in use", test_spoofed_claims_ignored },
 		{ "a moved host is taken after a silent probe round",
 		  test_moved_host_taken_after_silent_round },
+		{ "an announced move followed at once", test_announced_move_followed_at_once },
 		{ "ARP senders believed on their own link only", test_arp_sender_on_link },
 		{ "IPv6 entries beside IPv4 ones", test_ipv6_beside_ipv4 },
 		{ "the next due timer known; ageing before it looks at nothing", test_next_due },

@@ -30,7 +30,7 @@ static int suite_clean(void)
 /* An ARP request for the svc address, put on the svc ring as if it had arrived there. */
 static void arrive_on_svc(void)
 {
-	static const struct rte_ether_addr asker = { { 0x02, 0, 0, 0, 0, 0xc2 } };
+	const struct rte_ether_addr asker = rh_backend_mac; /* the backend, at its known MAC */
 	struct rte_mbuf *m = tcp_frame_arp_request(rh_app.pool, &asker, RH_BACKEND_IP, RH_SVC_IP);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
