@@ -30,13 +30,15 @@ enum relay_guard {
 void relay_guard_start(struct flow *f, uint32_t backend_win);
 
 /* RFC 793's acceptability, as wide as the receiver ever allowed: the segment overlaps
- * [acked - max_win, acked + max_win). Old retransmissions (an ACK lost after the relay)
- * and keep-alives fall inside; a blind guess mostly does not. */
+ * [acked - max_win, acked + max_win), and one without data may sit at the right edge
+ * (a sender whose window is full acknowledging the other way: Linux and BSD take it).
+ * Old retransmissions (an ACK lost after the relay) and keep-alives fall inside; a blind
+ * guess mostly does not. */
 static inline bool relay_guard_seq_ok(uint32_t seq, uint32_t len, uint32_t acked,
 				      uint32_t max_win)
 {
 	/* One unsigned comparison: windows stay below 2^30 (65535 << 14). */
-	return seq + len - (acked - max_win) < 2 * max_win + len;
+	return seq + len - (acked - max_win) < 2 * max_win + len + (len == 0);
 }
 
 /* The windows alone (RFC 5961 section 5 for the acknowledgement: SND.UNA - MAX.SND.WND <=

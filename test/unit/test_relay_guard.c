@@ -98,6 +98,26 @@ static void test_spoofed_backend_ack_keeps_bytes(void)
 	rh_flow_end(f);
 }
 
+/* A bare ACK at exactly the right edge of the window (a sender whose window the receiver
+ * has filled, acknowledging the other way, or answering a zero-window probe) passes, as
+ * its receiver takes it. Before, it was dropped as out of window: with both ends' windows
+ * full, the window update was lost and the flow stalled for good. */
+static void test_ack_at_window_edge(void)
+{
+	struct rh_peer c, b;
+	struct flow *f = spliced(&c, &b);
+	uint32_t edge = f->c.acked + f->b.max_win;
+	uint64_t c2b = rh_event(DP_EV_splice_c2b), outside = rh_drops(DP_DROP_tcp_out_of_window);
+
+	rh_send(&c, RTE_TCP_ACK_FLAG, edge, c.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_out_of_window), outside);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_splice_c2b), c2b + 1);
+	rh_send(&c, RTE_TCP_ACK_FLAG, edge + 1, c.our_isn + 1, NULL, 0); /* one past: dropped */
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_out_of_window), outside + 1);
+	rh_drain(b.port);
+	rh_flow_end(f);
+}
+
 /* A SYN on a spliced flow is challenged, never passed on; data far outside the window is
  * dropped and does not keep the flow alive. */
 static void test_spliced_syn_and_window(void)
@@ -513,6 +533,7 @@ int test_relay_guard_register(void)
 		  test_corrupted_first_data_makes_no_flow },
 		{ "challenge ACKs rationed", test_challenge_rate },
 		{ "stopping: open connections reset at both ends", test_reset_all_on_stop },
+		{ "a bare ACK at the window's right edge passes", test_ack_at_window_edge },
 		CU_TEST_INFO_NULL,
 	};
 
