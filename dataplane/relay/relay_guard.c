@@ -46,7 +46,7 @@ enum relay_guard relay_guard_state(struct dp_worker *w, const struct flow *f,
 	/* While the relay's own stream goes to the backend, SND.UNA there is what the
 	 * backend acknowledged of it, not the stream's end: a stream sent beyond the
 	 * backend's first window is acknowledged a window at a time. */
-	if (relay_guard_window_ok_una(f, dir, s, relay_guard_una_kept(f, dir)))
+	if (relay_guard_window_ok_una(f, dir, s, relay_una_kept(f, dir)))
 		return GUARD_PASS;
 	*why = relay_guard_window_drop(s);
 	return GUARD_DROP;

@@ -18,6 +18,7 @@
 
 #include "mr_bytes.h"
 #include "relay.h"
+#include "relay_tcp.h"
 
 enum relay_guard {
 	GUARD_PASS = 0,     /* forward it */
@@ -60,26 +61,11 @@ static inline bool relay_guard_window_ok_una(const struct flow *f, enum flow_dir
 	       s->ack - oldest <= snd_nxt - oldest;
 }
 
-/* SND.UNA towards side dir of a spliced flow, in that side's space, where the other
- * side's ACKs put it: what dir's peer acknowledged of the bytes it was relayed. */
-static inline uint32_t relay_guard_una(const struct flow *f, enum flow_dir dir)
-{
-	return dir == FLOW_DIR_CLIENT ? f->b.acked + f->seq_b2c : f->c.acked + f->seq_c2b;
-}
-
-/* relay_guard_una, or while the relay's own stream goes to the backend, what the backend
- * acknowledged of it. */
-static inline uint32_t relay_guard_una_kept(const struct flow *f, enum flow_dir dir)
-{
-	return dir == FLOW_DIR_BACKEND && f->keeps_stream ? f->b_seq.local_isn + 1 + f->b_una
-							  : relay_guard_una(f, dir);
-}
-
 /* relay_guard_window_ok_una with SND.UNA where the other side's ACKs put it. */
 static inline bool relay_guard_window_ok(const struct flow *f, enum flow_dir dir,
 					 const struct relay_seg *s)
 {
-	return relay_guard_window_ok_una(f, dir, s, relay_guard_una(f, dir));
+	return relay_guard_window_ok_una(f, dir, s, relay_una(f, dir));
 }
 
 /* Why a segment relay_guard_window_ok refused is dropped: no ACK at all, or outside. */

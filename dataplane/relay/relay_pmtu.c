@@ -82,7 +82,7 @@ static bool pmtu_quote_in_flight(const struct flow *f, enum flow_dir dir, uint32
 
 	if (f->state != FLOW_SPLICED && f->state != FLOW_CLOSING)
 		return false;
-	una = relay_guard_una_kept(f, dir);
+	una = relay_una_kept(f, dir);
 	snd_nxt = dir == FLOW_DIR_CLIENT ? f->c_snd_nxt : f->b_snd_nxt;
 	return seq - una < snd_nxt - una;
 }

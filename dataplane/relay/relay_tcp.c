@@ -68,17 +68,32 @@ void relay_ack_client(struct dp_worker *w, struct flow *f)
 	relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c_rcv_nxt);
 }
 
+/* Reset side dir of f. Spliced, its peer's RCV.NXT lies between what it acknowledged and
+ * what the relay sent it: a RST at each end, so one is exact whatever of the rest arrived
+ * (RFC 5961 only challenges the other, and the flow is gone when the challenge comes). */
+static void rst_side(struct dp_worker *w, struct flow *f, enum flow_dir dir)
+{
+	bool client = dir == FLOW_DIR_CLIENT;
+	const struct flow_side *side = client ? &f->c : &f->b;
+	uint32_t at[2] = { client ? f->c_snd_nxt : f->b_snd_nxt, 0 };
+	unsigned int n = 1;
+
+	if (f->state == FLOW_SPLICED || f->state == FLOW_CLOSING) {
+		at[1] = relay_una_kept(f, dir);
+		n += at[1] != at[0];
+	}
+	for (unsigned int k = 0; k < n; k++)
+		tcp_out_rst_reply(w, &w->app->ports[side->port], &side->key, relay_addr6(w, f, dir),
+				  &side->peer_mac, at[k], client ? f->c_rcv_nxt : 0, client);
+}
+
 void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
 		 enum dp_drop reason)
 {
 	if (rst_client)
-		tcp_out_rst_reply(w, &w->app->ports[f->c.port], &f->c.key,
-				  relay_addr6(w, f, FLOW_DIR_CLIENT), &f->c.peer_mac, f->c_snd_nxt,
-				  f->c_rcv_nxt, true);
+		rst_side(w, f, FLOW_DIR_CLIENT);
 	if (rst_backend && f->b.key.peer_port)
-		tcp_out_rst_reply(w, &w->app->ports[f->b.port], &f->b.key,
-				  relay_addr6(w, f, FLOW_DIR_BACKEND), &f->b.peer_mac, f->b_snd_nxt,
-				  0, false);
+		rst_side(w, f, FLOW_DIR_BACKEND);
 	if (reason != DP_DROP_none)
 		dp_count(&w->counters.drops[reason], 1);
 	connlog_end(w, f, reason == DP_DROP_client_abort ? CONNLOG_END_RST_CLIENT

@@ -49,7 +49,23 @@ uint32_t relay_isn(const struct dp_worker *w, const struct flow *f, enum flow_di
 bool relay_send_syn(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint16_t mss,
 		    uint8_t wscale, bool sack, bool ts);
 
-/* Reset the chosen sides of f, count `reason` (a dp_drop, or 0), and release it. */
+/* SND.UNA towards side dir of a spliced flow, in that side's space, where the other
+ * side's ACKs put it: what dir's peer acknowledged of the bytes it was relayed. */
+static inline uint32_t relay_una(const struct flow *f, enum flow_dir dir)
+{
+	return dir == FLOW_DIR_CLIENT ? f->b.acked + f->seq_b2c : f->c.acked + f->seq_c2b;
+}
+
+/* relay_una, or while the relay's own stream goes to the backend, what the backend
+ * acknowledged of it. */
+static inline uint32_t relay_una_kept(const struct flow *f, enum flow_dir dir)
+{
+	return dir == FLOW_DIR_BACKEND && f->keeps_stream ? f->b_seq.local_isn + 1 + f->b_una
+							  : relay_una(f, dir);
+}
+
+/* Reset the chosen sides of f (a spliced side at both ends of what it may have received,
+ * so one RST is exact), count `reason` (a dp_drop, or 0), and release it. */
 void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
 		 enum dp_drop reason);
 

@@ -10,6 +10,7 @@
 #include "relay.h"
 #include "relay_guard.h"
 #include "relay_harness.h"
+#include "relay_tcp.h"
 #include "unit.h"
 
 static int suite_init(void)
@@ -116,6 +117,40 @@ static void test_ack_at_window_edge(void)
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_out_of_window), outside + 1);
 	rh_drain(b.port);
 	rh_flow_end(f);
+}
+
+/* A spliced flow reset by the relay (a stop, a timeout) while the client has not yet
+ * acknowledged all it was relayed: a RST where the relay's sending stands and one where
+ * the client's acknowledgement stands, so one is exact whatever of the rest arrived (RFC
+ * 5961 only challenges a RST inside the window, and the flow is gone when the challenge
+ * comes back: the client would wait out its own timeouts). */
+static void test_abort_resets_at_both_ends(void)
+{
+	static const uint8_t data[500];
+	struct rh_peer c, b;
+	struct flow *f = spliced(&c, &b);
+	uint32_t first = c.our_isn + 1, rsts[2] = { 0, 0 };
+	unsigned int n = 0;
+	struct rh_sent s;
+
+	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, b.isn + 1,
+		b.our_isn + 1 + (uint32_t)rh_hello_api_len, data, sizeof(data));
+	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, b.isn + 1 + sizeof(data),
+		b.our_isn + 1 + (uint32_t)rh_hello_api_len, data, sizeof(data));
+	rh_drain(c.port);
+	rh_send(&c, RTE_TCP_ACK_FLAG, c.isn + 1 + (uint32_t)rh_hello_api_len,
+		first + sizeof(data), NULL, 0); /* the first segment only */
+	rh_drain(b.port);
+	relay_abort(rh_w, f, true, false, DP_DROP_none);
+	dp_tx_flush(rh_w);
+	while ((s = rh_next_tcp(c.port)).m) {
+		if ((s.tcp->tcp_flags & RTE_TCP_RST_FLAG) && n < 2)
+			rsts[n++] = rte_be_to_cpu_32(s.tcp->sent_seq);
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(rsts[0], first + 2 * sizeof(data)); /* all it was sent */
+	CU_ASSERT_EQUAL(rsts[1], first + sizeof(data));     /* what it acknowledged */
 }
 
 /* A SYN on a spliced flow is challenged, never passed on; data far outside the window is
@@ -534,6 +569,7 @@ int test_relay_guard_register(void)
 		{ "challenge ACKs rationed", test_challenge_rate },
 		{ "stopping: open connections reset at both ends", test_reset_all_on_stop },
 		{ "a bare ACK at the window's right edge passes", test_ack_at_window_edge },
+		{ "a reset of a spliced flow: at both ends of the unacknowledged", test_abort_resets_at_both_ends },
 		CU_TEST_INFO_NULL,
 	};
 

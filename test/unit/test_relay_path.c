@@ -147,7 +147,9 @@ static void test_fin_unacknowledged_ends_at_closing_time(void)
 	CU_ASSERT_EQUAL(rh_event(DP_EV_flow_fin_expired), fin_expired + 1);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_flow_idle_expired), idle);
 	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[0]), 1);
-	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[1]), 1);
+	/* The backend never acknowledged the client's FIN: a RST past it and one before it,
+	 * so one is exact whether the FIN arrived or not. */
+	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[1]), 2);
 }
 
 /* Client c connects again on its 4-tuple with ISN isn: the listener answers the SYN and
