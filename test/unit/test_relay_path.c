@@ -152,6 +152,39 @@ static void test_fin_unacknowledged_ends_at_closing_time(void)
 	CU_ASSERT_EQUAL(rh_drain(&rh_app.ports[1]), 2);
 }
 
+/* The client half-closed after its request; the backend answered with 1,000 bytes and
+ * its FIN while the client, out of signal, acknowledged nothing. Both FINs seen, but data
+ * still unacknowledged: the flow waits as an open one does (the backend resends), not a
+ * closing time; before, it was reset at 10 s, the answer cut short and logged a clean
+ * close. */
+static void test_fins_with_data_in_flight_wait(void)
+{
+	static const uint8_t data[1000];
+	const struct mr_relay_conf *rc = &rh_app.conf->relay;
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint32_t c_next = c.isn + 1 + (uint32_t)rh_hello_api_len, b_ack;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rh_backend_accepts(f, &b);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	b_ack = b.our_isn + 1 + (uint32_t)rh_hello_api_len;
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c_next, c.our_isn + 1, NULL, 0);
+	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, b.isn + 1, b_ack + 1, data, sizeof(data));
+	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, b.isn + 1 + sizeof(data), b_ack + 1,
+		NULL, 0);
+	CU_ASSERT_TRUE_FATAL(f->c.fin_seen && f->b.fin_seen);
+	rh_w->now_ms += rc->closing_timeout_ms + 1100;
+	dp_worker_housekeeping(rh_w);
+	rh_w->now_ms += 10;
+	dp_worker_housekeeping(rh_w);
+	CU_ASSERT_PTR_EQUAL(rh_client_flow(&c), f);
+	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+	rh_flow_end(f);
+}
+
 /* Client c connects again on its 4-tuple with ISN isn: the listener answers the SYN and
  * the hello makes a new flow, which goes to its backend (then ended here). */
 static void reconnects(struct rh_peer *c, uint32_t isn)
@@ -715,6 +748,7 @@ int test_relay_path_register(void)
 		  test_group_mac_to_unicast_ip_dropped },
 		{ "UDP fragments to the port's address are the host's", test_fragments_to_host },
 		{ "a claim of our address defended", test_arp_claim_of_ours_defended },
+		{ "FINs both ways, data unacknowledged: waits as an open flow", test_fins_with_data_in_flight_wait },
 		CU_TEST_INFO_NULL,
 	};
 
