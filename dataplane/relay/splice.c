@@ -269,6 +269,18 @@ static void splice_split(struct dp_worker *w, const struct dp_port *port, struct
 		tcp->sent_seq = rte_cpu_to_be_32(seq + off);
 		/* FIN and PSH belong to the last piece only. */
 		tcp->tcp_flags = (uint8_t)((s->flags & ~fin_psh) | (off + n == s->payload_len ? fin_psh : 0));
+		/* The urgent pointer counts from each piece's first byte: moved back by the
+		 * piece's offset, or gone once the urgent data lies behind it. */
+		if (s->flags & RTE_TCP_URG_FLAG) {
+			uint16_t urg = rte_be_to_cpu_16(tcp->tcp_urp);
+
+			if (urg > off) {
+				tcp->tcp_urp = rte_cpu_to_be_16((uint16_t)(urg - off));
+			} else {
+				tcp->tcp_flags &= (uint8_t)~RTE_TCP_URG_FLAG;
+				tcp->tcp_urp = 0;
+			}
+		}
 		if (tcp_out_finish(m, port) < 0) {
 			rte_pktmbuf_free(m);
 			break;

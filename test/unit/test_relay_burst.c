@@ -340,6 +340,39 @@ static void test_refused_by_full_path(void)
 	ts_conn_close(&t);
 }
 
+/* Urgent data in a segment the backend takes in two pieces: each piece's urgent pointer
+ * counts from its own first byte (telnet's and FTP's interrupts); before, every piece
+ * carried the first one's, pointing past the urgent byte by the piece's offset. */
+static void test_split_keeps_urgent_byte(void)
+{
+	struct ts_conn t;
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
+	uint16_t urp[2] = { 0, 0 };
+	unsigned int n = 0;
+
+	ts_conn_open(&t);
+	m = client_data(&t, ts_aligned, BACKEND_MSS + 400);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	tcp = (struct rte_tcp_hdr *)(ip + 1);
+	tcp->tcp_flags |= RTE_TCP_URG_FLAG;
+	tcp->tcp_urp = rte_cpu_to_be_16(1100);
+	tcp->cksum = 0;
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+	rh_input(&t.c, m);
+	for (struct rh_sent s = rh_next_tcp(t.b.port); s.m; s = rh_next_tcp(t.b.port)) {
+		if (s.plen && n < 2)
+			urp[n++] = (s.tcp->tcp_flags & RTE_TCP_URG_FLAG) ? rte_be_to_cpu_16(s.tcp->tcp_urp)
+									: 0;
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(urp[0], 1100);
+	CU_ASSERT_EQUAL(urp[1], 1100 - (BACKEND_MSS - 12)); /* past the first piece's bytes */
+	ts_conn_close(&t);
+}
+
 /* A segment longer than the backend takes is split by the full path; a short pure ACK
  * padded to Ethernet's minimum leaves without its padding. */
 static void test_split_and_padding(void)
@@ -596,6 +629,7 @@ int test_relay_burst_register(void)
 		{ "a group source MAC: dropped, not forwarded", test_group_source_not_forwarded },
 		{ "a flow made mid-burst is found by the next frame", test_flow_made_mid_burst },
 		{ "a side's moved MAC is followed", test_moved_mac_followed },
+		{ "a split segment's urgent pointer per piece", test_split_keeps_urgent_byte },
 		CU_TEST_INFO_NULL,
 	};
 
