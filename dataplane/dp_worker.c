@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "dp_worker.h"
 
+#include <string.h>
+
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -19,6 +21,7 @@
 #include "relay.h"
 #include "relay_pmtu.h"
 #include "relay_setup.h"
+#include "relay_tcp.h"
 #include "relay_vips.h"
 #include "resolve.h"
 #include "splice_fast.h"
@@ -262,6 +265,13 @@ void dp_worker_housekeeping(struct dp_worker *w)
 		neigh_age(w->neigh, w->now_ms);
 		w->next_age_ms = w->now_ms + age_every_ms;
 	}
+	for (unsigned int i = 0; i < w->n_neigh_moved; i++) {
+		struct neigh_addr hop;
+
+		memcpy(hop.b, w->neigh_moved[i].addr, sizeof(hop.b));
+		relay_hops_moved(w, &hop, &w->neigh_moved[i].from, &w->neigh_moved[i].to);
+	}
+	w->n_neigh_moved = 0;
 	if (w->now_ms >= w->link_timers_ms)
 		link_timers(w);
 	dp_port_pause_serve(w);

@@ -23,6 +23,8 @@
 #include "mr_config.h"
 #include "port.h"
 
+#define DP_NEIGH_MOVES 8 /* neighbour moves a worker keeps between housekeepings */
+
 #define DP_MAX_WORKERS 64
 /* Pool counters, kept by name (relay/name_counter.h): a reload that renames every pool of
  * a configuration needs twice its pools. Pools past this share the last counter. */
@@ -208,6 +210,14 @@ struct dp_worker {
 	 * than its frames dropped (dp_tx.c), so the resets of the flows still open go out. */
 	uint64_t tx_wait_until_tsc;
 	uint64_t next_age_ms;
+	/* Neighbours whose MAC moved (the cache's callback, resolve.c), for the flows that
+	 * keep the old MAC to follow at the next housekeeping (dp_worker.c). Past
+	 * DP_NEIGH_MOVES in one round the latest are kept. The worker's own. */
+	struct dp_neigh_moved {
+		uint8_t addr[16];         /* the neighbour cache's form (IPv4 mapped) */
+		struct rte_ether_addr from, to;
+	} neigh_moved[DP_NEIGH_MOVES];
+	uint8_t n_neigh_moved;
 	struct turn_bind_slot *binds;               /* RFC 6062 binds in progress, lazily */
 	struct turn_peer_kept *bind_peers;          /* their peers, from the bind's end until
 						     * the flow is routed for good, lazily */

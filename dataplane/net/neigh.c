@@ -321,7 +321,11 @@ static bool entry_expire(struct neigh_table *nt, struct neigh_entry *e, uint32_t
 		}
 		if (e->has_candidate) {
 			/* The known MAC never answered, another one did: the host moved. */
+			struct rte_ether_addr from = e->mac;
+
 			entry_confirm(nt, pos, &e->candidate, now_ms);
+			if (nt->ops.moved)
+				nt->ops.moved(nt->ops.ctx, &e->addr, &from, &e->mac);
 			return false;
 		}
 		entry_drop_pending(nt, pos);

@@ -73,6 +73,10 @@ struct neigh_ops {
 	void (*send_request)(void *ctx, const struct neigh_addr *addr);
 	void (*flush)(void *ctx, void *pkt, const struct rte_ether_addr *mac);
 	void (*drop)(void *ctx, void *pkt);
+	/* A known address moved from one MAC to another (its old MAC silent through a probe
+	 * round): whoever keeps the old MAC for it may follow. NULL: nobody does. */
+	void (*moved)(void *ctx, const struct neigh_addr *addr, const struct rte_ether_addr *from,
+		      const struct rte_ether_addr *to);
 	void *ctx;
 };
 

@@ -2,6 +2,7 @@
 #include "resolve.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "arp.h"
 #include "dp_tx.h"
@@ -46,9 +47,29 @@ static void neigh_cb_drop(void *ctx, void *pkt)
 	dp_drop(ctx, pkt, DP_DROP_neigh_unresolved);
 }
 
+/* Kept for the relay's flows to follow at the worker's next housekeeping: the cache is
+ * below the flows, and a move is rare (an announced failover). */
+static void neigh_cb_moved(void *ctx, const struct neigh_addr *addr,
+			   const struct rte_ether_addr *from, const struct rte_ether_addr *to)
+{
+	struct dp_worker *w = ctx;
+	struct dp_neigh_moved *mv;
+
+	if (w->n_neigh_moved == DP_NEIGH_MOVES) { /* the oldest gives way */
+		memmove(&w->neigh_moved[0], &w->neigh_moved[1],
+			sizeof(w->neigh_moved[0]) * (DP_NEIGH_MOVES - 1));
+		w->n_neigh_moved--;
+	}
+	mv = &w->neigh_moved[w->n_neigh_moved++];
+	memcpy(mv->addr, addr->b, sizeof(mv->addr));
+	mv->from = *from;
+	mv->to = *to;
+}
+
 struct neigh_table *resolve_table_create(struct dp_worker *w, int socket)
 {
-	struct neigh_ops ops = { neigh_cb_send_request, neigh_cb_flush, neigh_cb_drop, w };
+	struct neigh_ops ops = { neigh_cb_send_request, neigh_cb_flush, neigh_cb_drop,
+				 neigh_cb_moved, w };
 	char name[32];
 
 	snprintf(name, sizeof(name), "neigh_w%u", w->index);

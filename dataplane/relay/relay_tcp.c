@@ -144,6 +144,29 @@ void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, str
 		side->peer_mac = mac;
 }
 
+void relay_hops_moved(struct dp_worker *w, const struct neigh_addr *hop,
+		      const struct rte_ether_addr *from, const struct rte_ether_addr *to)
+{
+	for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
+		struct flow *f = flow_at(w->flows, i);
+
+		for (unsigned int d = 0; f && d < 2; d++) {
+			enum flow_dir dir = d ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
+			struct flow_side *side = d ? &f->b : &f->c;
+			struct neigh_addr at;
+
+			if (!rte_is_same_ether_addr(&side->peer_mac, from) ||
+			    (d && !side->key.peer_port))
+				continue;
+			at = side_hop(w, f, dir);
+			if (memcmp(at.b, hop->b, sizeof(at.b)) == 0) {
+				side->peer_mac = *to;
+				dp_event(w, DP_EV_hop_followed);
+			}
+		}
+	}
+}
+
 void relay_follow_mac(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		      const struct rte_ether_addr *from)
 {

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "neigh.h"
 #include "relay.h"
 
 /* A free flow entry, expiring life_ms from now; NULL when the table is full. */
@@ -31,6 +32,12 @@ struct flow *relay_flow_take(struct dp_worker *w, uint32_t life_ms);
 
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
+
+/* hop moved from MAC from to MAC to (the neighbour cache saw it): every flow side sent
+ * to from for that next hop follows, those that only receive too. Walks the table: the
+ * caller's housekeeping, for a rare event. */
+void relay_hops_moved(struct dp_worker *w, const struct neigh_addr *hop,
+		      const struct rte_ether_addr *from, const struct rte_ether_addr *to);
 
 /* An accepted segment of side dir came from MAC `from`, not the side's: the side takes it
  * when the neighbour cache holds it for the side's next hop (a router that failed over, a

@@ -44,7 +44,7 @@ static void op_drop(void *ctx, void *pkt)
 		seen.dropped[seen.n_dropped++] = pkt;
 }
 
-static const struct neigh_ops ops = { op_request, op_flush, op_drop, NULL };
+static const struct neigh_ops ops = { op_request, op_flush, op_drop, NULL, NULL };
 static const struct mr_neigh_conf small = {
 	.entries = 16, .reachable_ms = 1000, .retry_ms = 100, .retries = 3, .pending = 2,
 };

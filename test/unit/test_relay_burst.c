@@ -615,6 +615,43 @@ static void test_moved_mac_followed(void)
 	ts_conn_close(&t);
 }
 
+/* The client's router fails over and says so (a gratuitous claim of its address), while
+ * the client only receives (it has nothing to send, nor any reason to: what it waits for
+ * goes to the dead MAC). Once the cache takes the new MAC, the flow's side follows it:
+ * the backend's next segment goes there. Before, the side moved only on a segment from
+ * the new MAC, which never came. */
+static void test_receiving_side_follows_announced_move(void)
+{
+	static const struct rte_ether_addr router2 = { { 0x02, 0, 0, 0, 0x0c, 0x04 } };
+	const struct mr_neigh_conf *nc = &rh_app.conf->dataplane.neigh;
+	struct rte_ether_addr backend1;
+	struct ts_conn t;
+	struct rh_sent s;
+
+	ts_conn_open(&t);
+	backend1 = t.f->b.peer_mac;
+	/* Its next hop known to the cache at the flow's MAC (as a gateway is, resolved at
+	 * start): told so, then a round for a MAC the cases before left there to give way. */
+	neigh_learn(rh_w->neigh, RH_CLIENT_IP, &t.f->c.peer_mac, rh_w->now_ms, true);
+	for (uint32_t i = 0; i <= nc->retries; i++) {
+		rh_w->now_ms += nc->retry_ms;
+		dp_worker_housekeeping(rh_w);
+	}
+	neigh_learn(rh_w->neigh, RH_CLIENT_IP, &router2, rh_w->now_ms, false); /* announced */
+	for (uint32_t i = 0; i <= nc->retries; i++) { /* the old MAC silent for the round */
+		rh_w->now_ms += nc->retry_ms;
+		dp_worker_housekeeping(rh_w);
+	}
+	rh_drain(t.c.port);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&t.f->c.peer_mac, &router2));
+	s = backend_data_from(&t, &backend1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&rte_pktmbuf_mtod(s.m, struct rte_ether_hdr *)->dst_addr,
+					      &router2));
+	rte_pktmbuf_free(s.m);
+	ts_conn_close(&t);
+}
+
 int test_relay_burst_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -630,6 +667,8 @@ int test_relay_burst_register(void)
 		{ "a flow made mid-burst is found by the next frame", test_flow_made_mid_burst },
 		{ "a side's moved MAC is followed", test_moved_mac_followed },
 		{ "a split segment's urgent pointer per piece", test_split_keeps_urgent_byte },
+		{ "a side that only receives follows an announced move",
+		  test_receiving_side_follows_announced_move },
 		CU_TEST_INFO_NULL,
 	};
 
