@@ -265,13 +265,15 @@ void dp_worker_housekeeping(struct dp_worker *w)
 		neigh_age(w->neigh, w->now_ms);
 		w->next_age_ms = w->now_ms + age_every_ms;
 	}
-	for (unsigned int i = 0; i < w->n_neigh_moved; i++) {
-		struct neigh_addr hop;
+	if (unlikely(w->n_neigh_moved)) {
+		for (unsigned int i = 0; i < w->n_neigh_moved; i++) {
+			struct neigh_addr hop;
 
-		memcpy(hop.b, w->neigh_moved[i].addr, sizeof(hop.b));
-		relay_hops_moved(w, &hop, &w->neigh_moved[i].from, &w->neigh_moved[i].to);
+			memcpy(hop.b, w->neigh_moved[i].addr, sizeof(hop.b));
+			relay_hops_moved(w, &hop, &w->neigh_moved[i].from, &w->neigh_moved[i].to);
+		}
+		w->n_neigh_moved = 0;
 	}
-	w->n_neigh_moved = 0;
 	if (w->now_ms >= w->link_timers_ms)
 		link_timers(w);
 	dp_port_pause_serve(w);

@@ -405,12 +405,12 @@ static void spliced_timer(struct dp_worker *w, struct flow *f)
 		 * would else hold the flow for the idle timeout. Not while data is unacknowledged
 		 * too (more than a FIN in flight): a receiver out of reach for a while (a phone
 		 * in a tunnel) still gets it, as on an open flow. */
-		bool in_flight = f->c_snd_nxt - relay_una(f, FLOW_DIR_CLIENT) > 1 ||
-				 f->b_snd_nxt - relay_una_kept(f, FLOW_DIR_BACKEND) > 1;
+		bool closing = f->c.fin_seen && f->b.fin_seen &&
+			       f->c_snd_nxt - relay_una(f, FLOW_DIR_CLIENT) <= 1 &&
+			       f->b_snd_nxt - relay_una_kept(f, FLOW_DIR_BACKEND) <= 1;
 
-		flow_expire_set(w->flows, f,
-				relay_now(w) + (f->c.fin_seen && f->b.fin_seen && !in_flight
-						? rc->closing_timeout_ms : rc->idle_timeout_ms));
+		flow_expire_set(w->flows, f, relay_now(w) + (closing ? rc->closing_timeout_ms
+								     : rc->idle_timeout_ms));
 	}
 }
 
