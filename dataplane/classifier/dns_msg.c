@@ -117,6 +117,25 @@ static enum dns_parse_status read_records(const uint8_t *msg, size_t len, size_t
 	return DNS_PARSE_OK;
 }
 
+/* A message refused before its records were read (another opcode, not one question):
+ * its OPT looked for all the same, past every question, so that the refusal carries one
+ * as RFC 6891 section 7 wants. What cannot be read leaves q without EDNS. */
+static enum dns_parse_status refused_with_edns(const uint8_t *msg, size_t len,
+					       struct dns_query *q, enum dns_parse_status st)
+{
+	size_t off = DNS_HEADER_LEN;
+
+	for (unsigned int i = 0; i < rd16(msg + 4); i++) {
+		off = skip_name(msg, len, off);
+		if (!off || off + 4 > len)
+			return st;
+		off += 4;
+	}
+	if (read_records(msg, len, off, q) != DNS_PARSE_OK)
+		q->edns = false;
+	return st;
+}
+
 enum dns_parse_status dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
 {
 	size_t off;
@@ -129,9 +148,9 @@ enum dns_parse_status dns_parse_query(const uint8_t *msg, size_t len, struct dns
 	if (q->flags & DNS_FLAG_QR)
 		return DNS_PARSE_RESPONSE;
 	if ((q->flags >> 11) & 0xf)
-		return DNS_PARSE_OPCODE;
+		return refused_with_edns(msg, len, q, DNS_PARSE_OPCODE);
 	if (rd16(msg + 4) != 1)
-		return DNS_PARSE_QDCOUNT;
+		return refused_with_edns(msg, len, q, DNS_PARSE_QDCOUNT);
 	off = read_qname(msg, len, DNS_HEADER_LEN, q);
 	if (off == 0)
 		return DNS_PARSE_NAME;

@@ -86,7 +86,7 @@ static void test_malformed(void)
 	const struct { const uint8_t *p; size_t len; } caps[] = {
 		{ cap_dig, sizeof(cap_dig) }, { cap_kdig, sizeof(cap_kdig) },
 		{ cap_glibc_a, sizeof(cap_glibc_a) } };
-	uint8_t m[600];
+	uint8_t m[600], a[600];
 	struct dns_query q;
 
 	for (size_t c = 0; c < 3; c++)
@@ -99,6 +99,16 @@ static void test_malformed(void)
 	m[2] = 0x28; /* opcode 5, UPDATE */
 	CU_ASSERT_EQUAL(dns_parse_query(m, sizeof(musl_a), &q), DNS_PARSE_OPCODE);
 	CU_ASSERT_EQUAL(q.id, 0x1234);
+	/* With EDNS, the refusal carries an OPT too (RFC 6891 7): dig's query as a NOTIFY. */
+	memcpy(m, cap_dig, sizeof(cap_dig));
+	m[2] = (uint8_t)((m[2] & 0x87) | 4 << 3); /* opcode 4 */
+	CU_ASSERT_EQUAL(dns_parse_query(m, sizeof(cap_dig), &q), DNS_PARSE_OPCODE);
+	CU_ASSERT_TRUE(q.edns);
+	q.question_len = 0; /* the header alone, as the relay answers it */
+	CU_ASSERT_EQUAL(dns_build_answer(a, sizeof(a), m, sizeof(cap_dig), &q, DNS_RCODE_NOTIMP,
+					 NULL, 0, 60, NULL), 12 + 11);
+	CU_ASSERT_EQUAL(rd16(a + 10), 1); /* ARCOUNT: the OPT */
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NOTIMP);
 	memcpy(m, musl_a, sizeof(musl_a));
 	m[5] = 2; /* two questions */
 	CU_ASSERT_EQUAL(dns_parse_query(m, sizeof(musl_a), &q), DNS_PARSE_QDCOUNT);
