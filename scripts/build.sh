@@ -20,5 +20,10 @@ if [ ! -f "$dir/build.ninja" ]; then
 else
 	meson configure "$dir" "${opts[@]}" >/dev/null # a tree set up before an option changed
 fi
-ninja -C "$dir" >/dev/null
+# Quiet when it builds; what failed, when it does not (the suite would else stop mute).
+if ! log=$(ninja -C "$dir" 2>&1); then
+	grep -E -B2 -A6 'error|FAILED' <<<"$log" | tail -40 >&2
+	echo "build: $dir failed" >&2
+	exit 1
+fi
 echo "build: $dir ready"

@@ -71,7 +71,7 @@ static void tel_left_out(struct tel_sink *t, const char *name)
 	if (!t->left_out)
 		return;
 	snprintf(line, sizeof(line), "... %u more not shown (telemetry's limits): meshrelayctl "
-		 "-s SOCKET show %s", t->left_out, name);
+		 "-s SOCKET show %.20s", t->left_out, name);
 	rte_tel_data_add_array_string(t->d, line);
 }
 
