@@ -193,7 +193,8 @@ static void client_write(struct mr_http_server *s, struct mr_http_client *c, uin
 static void client_answer(struct mr_http_server *s, struct mr_http_client *c, bool whole,
 			  uint64_t now_ms)
 {
-	bool head_only = c->req_len >= 5 && memcmp(c->req, "HEAD ", 5) == 0;
+	bool head_only = starts(c->req, c->req_len, "HEAD ");
+	uint64_t rendered_ms;
 
 	c->status = mr_http_request_status(c->req, c->req_len, whole);
 	free(c->req);
@@ -213,8 +214,9 @@ static void client_answer(struct mr_http_server *s, struct mr_http_client *c, bo
 	if (head_only)
 		c->body_len = 0; /* the length a GET would get, without the body */
 	/* A large page takes a while to render: the answer's time starts after it. */
-	if (mr_clock_ms() > now_ms)
-		now_ms = mr_clock_ms();
+	rendered_ms = mr_clock_ms();
+	if (rendered_ms > now_ms)
+		now_ms = rendered_ms;
 	c->phase = MR_HTTP_WRITE;
 	c->sent = 0;
 	c->until_ms = now_ms + MR_HTTP_WRITE_MAX_MS;

@@ -36,6 +36,14 @@ uint32_t mgmt_generation(const struct dp_appliance *app)
 	return relay_live_get(app)->generation;
 }
 
+/* The index of the data port named name, or -1 (the ports are the file's, in order). */
+static int port_named(const struct dp_appliance *app, const char *name)
+{
+	int i = mr_config_port_index(app->conf, name);
+
+	return i >= 0 && i < (int)app->n_ports ? i : -1;
+}
+
 /* A port name that names none: refused with the names there are (a typo is seen at once). */
 static int refuse_port(const struct mgmt_cmd *c, const char *name)
 {
@@ -58,8 +66,7 @@ static int handle_query(const struct mgmt_cmd *c, const char *name, uint16_t rep
 
 	if (kind == MGMT_REPORT_UNKNOWN)
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), "refused: unknown object");
-	if (strncmp(name, "port:", 5) == 0 &&
-	    (unsigned int)mr_config_port_index(c->app->conf, name + 5) >= c->app->n_ports)
+	if (strncmp(name, "port:", 5) == 0 && port_named(c->app, name + 5) < 0)
 		return refuse_port(c, name + 5);
 	mgmt_json_begin(&j, kind == MGMT_REPORT_LIST);
 	if (mgmt_report_write(c->app, name, &j.sink) < 0) {
@@ -187,8 +194,8 @@ static int handle_port(const struct mgmt_cmd *c)
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app),
 			     "refused: give a port name and pause or resume");
 	paused = strcmp(action, "pause") == 0;
-	port = mr_config_port_index(app->conf, name); /* the ports are the file's, in order */
-	if (port < 0 || port >= (int)app->n_ports)
+	port = port_named(app, name);
+	if (port < 0)
 		return refuse_port(c, name);
 	if (dp_port_pause(app, (uint16_t)port, paused, 1000) < 0)
 		snprintf(msg, sizeof(msg), "refused: a worker did not answer; port %s is paused on "

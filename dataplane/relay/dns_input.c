@@ -138,7 +138,8 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 
 	*n = 0;
 	*zone = NULL;
-	if (q->qclass != DNS_CLASS_IN && q->qclass != DNS_CLASS_ANY) { /* the zones are class IN: other classes (CH, HS) are not ours to deny */
+	/* The zones are class IN: other classes (CH, HS) are not ours to deny. */
+	if (q->qclass != DNS_CLASS_IN && q->qclass != DNS_CLASS_ANY) {
 		dp_event(w, DP_EV_dns_refused);
 		return DNS_RCODE_REFUSED;
 	}

@@ -18,6 +18,15 @@ struct turn_bind_slot *turn_bind_slot_of(struct dp_worker *w, const struct flow 
 	return NULL;
 }
 
+/* Whether the entry of a slot or kept peer (flow index, flow ISN) was left behind: its
+ * flow gone without forgetting it, or another flow in its place. */
+static bool left_behind(struct dp_worker *w, uint32_t flow_index, uint32_t flow_isn)
+{
+	const struct flow *f = flow_at(w->flows, flow_index);
+
+	return !f || !f->via_turn || f->c_seq.local_isn != flow_isn;
+}
+
 struct turn_bind_slot *turn_bind_slot_take(struct dp_worker *w)
 {
 	if (!w->binds)
@@ -26,9 +35,7 @@ struct turn_bind_slot *turn_bind_slot_take(struct dp_worker *w)
 		if (!w->binds[i].used)
 			return &w->binds[i];
 	for (unsigned int i = 0; w->binds && i < TURN_BIND_SLOTS; i++) {
-		const struct flow *f = flow_at(w->flows, w->binds[i].flow_index);
-
-		if (!f || !f->via_turn || !slot_holds(&w->binds[i], f)) {
+		if (left_behind(w, w->binds[i].flow_index, w->binds[i].flow_isn)) {
 			w->binds[i].used = false;
 			return &w->binds[i];
 		}
@@ -67,10 +74,7 @@ bool turn_bind_keep_peer(struct dp_worker *w, struct turn_bind_slot *b, const st
 		return false;
 	set = peer_set(w, f->index);
 	for (unsigned int i = 0; i < TURN_PEER_WAYS; i++) {
-		const struct flow *held = set[i].family ? flow_at(w->flows, set[i].flow_index) : NULL;
-
-		/* Free, or left by a flow gone without forgetting it (or a later one there). */
-		if (!held || !held->via_turn || held->c_seq.local_isn != set[i].flow_isn) {
+		if (!set[i].family || left_behind(w, set[i].flow_index, set[i].flow_isn)) {
 			set[i] = (struct turn_peer_kept){ f->index, f->c_seq.local_isn,
 							  b->req.peer_family, { 0 },
 							  b->req.peer_port };
