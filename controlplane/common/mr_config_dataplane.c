@@ -2,6 +2,7 @@
 /* The dataplane and relay sections of the configuration: EAL, buffers, the neighbour
  * cache, the control socket; the relay's table, timeouts, and what one peer may make it
  * hold. */
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +84,12 @@ int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root,
 	if (g && d->control_socket[0] != '/')
 		return cfg_fail(ctx, member(g, "control_socket"),
 				"'control_socket' must be an absolute path");
+	/* Looked up here, not first at the socket's opening: a file that names a group the
+	 * host lacks would pass its check and then fail every start, after the ports. */
+	if (d->control_group[0] && !getgrnam(d->control_group))
+		return cfg_fail(ctx, member(g, "control_group"),
+				"control_group '%s': no such group on this host (groupadd it first)",
+				d->control_group);
 	return cfg_neigh(ctx, g, &d->neigh);
 }
 
@@ -141,10 +148,18 @@ int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay
 	if (cfg_group(ctx, root, "relay", keys, &g) < 0 ||
 	    cfg_string(ctx, g, "source_ports", false, ports, sizeof(ports)) < 0)
 		return -1;
-	if (sscanf(ports, "%u-%u%c", &first, &last, &tail) != 2 || first < 1024 || last > 65535 ||
+	/* Digits only: sscanf's %u would take "-1000" as 4294966296. */
+	if (ports[strspn(ports, "0123456789-")] || strchr(ports, '-') != strrchr(ports, '-') ||
+	    sscanf(ports, "%u-%u%c", &first, &last, &tail) != 2 || first < 1024 || last > 65535 ||
 	    first + 1023 > last)
 		return cfg_fail(ctx, member(g, "source_ports"),
 				"'source_ports' is FIRST-LAST within 1024-65535, at least 1024 ports");
+	/* The host's own ephemeral ports move above or below the range (relay_setup.c): one
+	 * side must keep 1024 of them, or the host's connections would share the relay's. */
+	if (last > 65535 - 1024 && first < 1024 + 1024)
+		return cfg_fail(ctx, member(g, "source_ports"),
+				"'source_ports' %u-%u leaves the host no 1024 ephemeral ports: end "
+				"it at 64511 at most, or start it at 2048 at least", first, last);
 	r->src_port_first = (uint16_t)first;
 	r->src_port_last = (uint16_t)last;
 	return cfg_uint(ctx, g, "max_flows", 64, 1u << 24, &r->max_flows) < 0 ||

@@ -96,6 +96,13 @@ int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config 
 		return cfg_fail(ctx, member(g, "outside"), "'outside' is \"host\" or \"refuse\"");
 	d->port_index = idx;
 	d->outside_refused = outside[0] == 'r';
+	/* Without the port's exception path the host never sees the query: the client
+	 * would wait out its timeouts where a REFUSED sends it to its next server. */
+	if (!d->outside_refused && !c->ports[idx].exception.enabled)
+		return cfg_fail(ctx, member(g, "outside") ? member(g, "outside") : g,
+				"names outside the zones go to the host (outside = \"host\"), but "
+				"port '%s' has no exception path: set outside = \"refuse\"",
+				port);
 	/* The port answers ARP for the whole range: none of it may be on a port's link,
 	 * where real hosts are (a range inside the link as much as one around it). */
 	for (unsigned int i = 0; d->vip_prefix_len && i < c->n_ports; i++) {

@@ -74,6 +74,11 @@ static void test_good_minimal(void)
 	CU_ASSERT_EQUAL(conf.relay.challenge_acks, 1000);
 	CU_ASSERT_EQUAL(conf.relay.client_max_flows, conf.relay.max_flows / 4);
 	CU_ASSERT_EQUAL(conf.relay.client_max_hellos, 64);
+	/* DNS on a port without an exception path, answering REFUSED outside its zones. */
+	CU_ASSERT_EQUAL(load_patched(good_base, "} );",
+				     "  exception = { enabled = false; };\n} );\n"
+				     "dns = { port = \"edge\"; outside = \"refuse\"; };", err), 0);
+	CU_ASSERT_TRUE(conf.dns.outside_refused);
 }
 
 /* What one peer may make the relay hold, set and checked. */
@@ -92,6 +97,18 @@ static void test_relay_guards(void)
 		  "test.conf:8: unknown setting 'flows'" },
 		{ "eal = [\"-l\", \"0-1\"];", "neighbour = { entries = 64; unresolved = 65; };",
 		  "test.conf:1: 'unresolved' exceeds 'entries'" },
+		/* A sign sscanf would take: -1000 as 4294966296, an inverted range. */
+		{ "listeners", "relay = { source_ports = \"-1000-2000\"; };\nlisteners",
+		  "test.conf:8: 'source_ports' is FIRST-LAST" },
+		{ "listeners", "relay = { source_ports = \"+2000-5000\"; };\nlisteners",
+		  "test.conf:8: 'source_ports' is FIRST-LAST" },
+		/* The host's ephemeral ports would have nowhere to go. */
+		{ "listeners", "relay = { source_ports = \"1024-65535\"; };\nlisteners",
+		  "test.conf:8: 'source_ports' 1024-65535 leaves the host no 1024 ephemeral ports" },
+		{ "listeners", "relay = { source_ports = \"2047-64512\"; };\nlisteners",
+		  "test.conf:8: 'source_ports' 2047-64512 leaves the host no 1024" },
+		{ "eal = [\"-l\", \"0-1\"];", "control_group = \"no-such-group-zz\";",
+		  "test.conf:1: control_group 'no-such-group-zz': no such group on this host" },
 	};
 	char err[MR_ERR_MAX] = "";
 
@@ -106,6 +123,13 @@ static void test_relay_guards(void)
 	CU_ASSERT_EQUAL(conf.relay.challenge_acks, 10);
 	CU_ASSERT_EQUAL(conf.relay.client_max_flows, 100);
 	CU_ASSERT_EQUAL(conf.relay.client_max_hellos, 5);
+	/* The edges the host keeps 1024 ports beside. */
+	CU_ASSERT_EQUAL(load_patched(good_base, "listeners",
+				     "relay = { source_ports = \"1024-64511\"; };\nlisteners", err), 0);
+	CU_ASSERT_EQUAL(load_patched(good_base, "listeners",
+				     "relay = { source_ports = \"2048-65535\"; };\nlisteners", err), 0);
+	CU_ASSERT_EQUAL(load_patched(good_base, "eal = [\"-l\", \"0-1\"];",
+				     "control_group = \"root\";", err), 0);
 	expect_refusals(good_base, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
@@ -242,6 +266,10 @@ static const struct bad_case bad_cases[] = {
 	  "test.conf:8: listener 'tls': tcp_port 15443 is inside relay.source_ports (10000-59999)" },
 	{ "tcp_port = 443; } );", "tcp_port = 53; } );\ndns = { port = \"edge\"; };",
 	  "test.conf:8: listener 'tls': TCP 53 of the DNS port is answered as DNS" },
+	/* Names outside the zones for a host that never sees the query. */
+	{ "} );", "  exception = { enabled = false; };\n} );\ndns = { port = \"edge\"; };",
+	  "test.conf:9: names outside the zones go to the host (outside = \"host\"), but port "
+	  "'edge' has no exception path" },
 	{ "eal = [\"-l\", \"0-1\"];", "eal = \"-l 0-1\";", "test.conf:1: 'eal' must be an array" },
 	{ "eal = [\"-l\", \"0-1\"];", "eal = [\"-l\"]; burst = 0;", "test.conf:1: 'burst' = 0" },
 	{ "dataplane = {", "dataplane = { control_socket = \"rel\";",
