@@ -18,7 +18,7 @@ bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
 
 	if (s->sum_ok)
 		return true;
-	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+	if (relay_sum_vouched(p, s->m))
 		return true;
 	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;

@@ -97,6 +97,59 @@ static void test_indirect_frame_freed_whole(void)
 	rh_flow_end(f);
 }
 
+/* A segment whose TCP checksum field holds only the pseudo-header's sum, its data vouched
+ * intact by the receiving port (RX_L4_CKSUM_NONE: virtio's guest offload, for a peer on
+ * the same hypervisor), with the client's port "verifying" checksums. Its hello is taken
+ * and, spliced, its data reaches the backend with a full, right checksum. Before, the hello was dropped as corrupt and spliced data
+ * left with the partial sum patched, which the backend discarded. */
+static struct rte_mbuf *partial_sum(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+
+	tcp->cksum = rte_ipv4_phdr_cksum(ip, 0);
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_L4_CKSUM_MASK) | RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	return m;
+}
+
+static void test_partial_sum_taken_and_made_whole(void)
+{
+	struct dp_port *edge = &rh_app.ports[0];
+	bool rx_sum = edge->caps.rx_l4_cksum;
+	struct rh_peer c = rh_client(false), b;
+	uint32_t cseq = c.isn + 1;
+	uint8_t data[300];
+	struct rh_sent s;
+	struct flow *f;
+
+	edge->caps.rx_l4_cksum = true;
+	CU_ASSERT_TRUE_FATAL(rh_client_syn(&c));
+	rh_input(&c, partial_sum(rh_frame(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, cseq,
+					  c.our_isn + 1, NULL, 0, rh_hello_api,
+					  rh_hello_api_len)));
+	f = rh_client_flow(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	rh_backend_accepts(f, &b);
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + (uint32_t)rh_hello_api_len,
+		NULL, 0);
+	rh_drain(c.port);
+	rh_drain(b.port);
+	cseq += (uint32_t)rh_hello_api_len;
+	memset(data, 0x5a, sizeof(data));
+	rh_input(&c, partial_sum(rh_frame(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, cseq,
+					  c.our_isn + 1, NULL, 0, data, sizeof(data))));
+	s = rh_next_tcp(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_TRUE(s.checksums_ok);
+	CU_ASSERT_EQUAL(s.plen, sizeof(data));
+	CU_ASSERT_EQUAL(memcmp(s.payload, data, sizeof(data)), 0);
+	rte_pktmbuf_free(s.m);
+	edge->caps.rx_l4_cksum = rx_sum;
+	rh_flow_end(f);
+}
+
 /* Frames for the host that its queue has no room for are counted as the exception
  * path's (kernel_full), not as a data port's full queue (tx_full): an operator told of
  * tx_full looks at the network. Port 0's exception path is pointed at port 1's ring here,
@@ -203,6 +256,8 @@ int test_relay_tx_register(void)
 		{ "a frame in another's buffer forwarded and freed whole", test_indirect_frame_freed_whole },
 		{ "a full queue to the host counted apart", test_full_kernel_queue_counted_apart },
 		{ "frames for the host held to exception.rate", test_kernel_rate },
+		{ "a partial checksum vouched by the port taken, made whole",
+		  test_partial_sum_taken_and_made_whole },
 		CU_TEST_INFO_NULL,
 	};
 
