@@ -276,9 +276,12 @@ static bool parse_host_name(struct hs_stream *s, uint32_t len)
 	return true;
 }
 
-/* RFC 6066 server_name: a list of (type, name); only host_name (0) is understood. */
+/* RFC 6066 server_name: a list of (type, name); only host_name (0) is understood. No
+ * type may come twice (section 3), which also bounds the list at 256 entries. */
 static bool parse_server_name(struct hs_stream *s, uint32_t end)
 {
+	uint64_t seen[4] = { 0 };
+
 	if (!hs_vector_fill(s, 2, end, 1, SNI_REASON_SNI_LIST))
 		return false;
 	while (s->pos < end) {
@@ -286,6 +289,9 @@ static bool parse_server_name(struct hs_stream *s, uint32_t end)
 		if (!hs_uint(s, 1, &type) ||
 		    !hs_vector(s, 2, end, SNI_REASON_SNI_LIST, &len))
 			return false;
+		if (seen[type / 64] & (1ull << (type % 64)))
+			return fail(s, SNI_MALFORMED, SNI_REASON_SNI_DUPLICATE_NAME);
+		seen[type / 64] |= 1ull << (type % 64);
 		if (type == 0) {
 			if (!parse_host_name(s, len))
 				return false;
@@ -296,7 +302,9 @@ static bool parse_server_name(struct hs_stream *s, uint32_t end)
 	return true;
 }
 
-/* RFC 7301: non-empty list of non-empty protocol ids; the first few are kept. */
+/* RFC 7301: non-empty list of non-empty protocol ids; the first few are kept. Clients
+ * offer a handful; a list of thousands of one-byte ids is only there to make each parse
+ * of the hello cost more, and is refused. */
 static bool parse_alpn(struct hs_stream *s, uint32_t end)
 {
 	struct sni_result *out = s->out;
@@ -307,7 +315,7 @@ static bool parse_alpn(struct hs_stream *s, uint32_t end)
 		uint32_t len;
 		if (!hs_vector(s, 1, end, SNI_REASON_ALPN, &len))
 			return false;
-		if (len == 0)
+		if (len == 0 || out->alpn_count == SNI_ALPN_MAX_IDS)
 			return fail(s, SNI_MALFORMED, SNI_REASON_ALPN);
 		bool keep = out->alpn_kept == out->alpn_count && out->alpn_kept < SNI_ALPN_KEEP &&
 			    len <= SNI_ALPN_ID_MAX;
@@ -452,7 +460,9 @@ static bool parse_hello_body(struct hs_stream *s)
 		return fail(s, SNI_MALFORMED, SNI_REASON_HELLO_LENGTH);
 	if (!hs_uint(s, 2, &version))
 		return false;
-	if (version < 0x0301 || version > 0x0304)
+	/* TLS 1.0 on: a later legacy_version than 1.2's is negotiated down, not refused
+	 * (RFC 8446 appendix D). */
+	if (version < 0x0301 || version > 0x03ff)
 		return fail(s, SNI_MALFORMED, SNI_REASON_HELLO_VERSION);
 	s->out->legacy_version = s->out->max_version = (uint16_t)version;
 	if (s->pos + TLS_RANDOM_LEN > end)

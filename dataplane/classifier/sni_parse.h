@@ -12,6 +12,7 @@
 #define SNI_DEFAULT_MAX_RECORDS 64u
 #define SNI_ALPN_KEEP 4
 #define SNI_ALPN_ID_MAX 32
+#define SNI_ALPN_MAX_IDS 128 /* protocols one hello may offer */
 #define SNI_MAX_EXTENSIONS 64
 
 #define SNI_EXT_SERVER_NAME 0x0000

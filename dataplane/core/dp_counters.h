@@ -34,6 +34,8 @@
 	X(handshake_ack)      /* valid cookie ACKs without data (still no state) */          \
 	X(flow_created)       /* first client data with a valid cookie: flow allocated */    \
 	X(hello_complete)     /* ClientHello complete and parsed */                          \
+	X(hello_parsed)       /* parses of a hello's bytes so far: one a record at most, not \
+				 one a segment, however thin the segments */                 \
 	X(plain_routed)       /* plain TCP service connections routed (VIP or gateway's) */  \
 	X(plain_via_gateway)  /* ... of them told by another gateway's PROXY header */       \
 	X(fin_deferred)       /* a client's FIN with its first bytes (or a plain client's): \

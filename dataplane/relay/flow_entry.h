@@ -122,7 +122,14 @@ struct flow {
 	uint32_t expire_ms;          /* worker clock, modular */
 	uint32_t c_rcv_nxt;          /* next client byte the relay expects / acked to it */
 	uint32_t seq_c2b;            /* client seq + seq_c2b = backend-side seq */
-	uint32_t seq_b2c;            /* backend seq + seq_b2c = client-side seq */
+	union {
+		uint32_t seq_b2c;    /* backend seq + seq_b2c = client-side seq (set when
+				      * the backend answers) */
+		uint32_t hello_parse_at; /* FLOW_HELLO: hello bytes kept before which a parse
+				      * cannot decide (the parser's need_bytes): a hello sent
+				      * a byte a segment is parsed once a record, not once a
+				      * byte */
+	};
 	uint32_t ts_c2b, ts_b2c;     /* TSval offsets each way */
 	uint32_t c_snd_nxt;          /* just past the highest seq sent to the client */
 	uint32_t b_snd_nxt;          /* just past the highest seq sent to the backend */

@@ -201,6 +201,7 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 		    : ev == HEALTH_EV_TIMEOUT ? DP_EV_redispatch_timeout : DP_EV_redispatch_reset);
 	f->dispatches++;
 	f->state = FLOW_HELLO;
+	f->hello_parse_at = 0; /* shares seq_b2c's place: the whole hello is parsed again */
 	return true;
 }
 

@@ -40,6 +40,10 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 	if (unlikely(f->via_turn) && relay_plain_from_gateway(w, f))
 		return; /* another gateway's plain connection, announced by a PROXY header */
 
+	/* Parsing starts from the hello's first byte each time: until the parser's lower
+	 * bound of what is missing has come, another parse would only walk the same bytes. */
+	if (f->stream_len - f->proxy_len < f->hello_parse_at)
+		return;
 	sni_parse_config_default(&cfg);
 	cfg.max_hello = w->app->conf->relay.max_hello;
 	/* Routed again after a member failed, the flow keeps the PROXY header made for it in
@@ -48,11 +52,16 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 	     seg && n < HELLO_MAX_SPANS; seg = seg->next)
 		spans[n++] = (struct sni_span){ rte_pktmbuf_mtod(seg, const uint8_t *),
 						seg->data_len };
+	dp_event(w, DP_EV_hello_parsed);
 	sni_parse(spans, n, &cfg, &r);
 	if (r.verdict == SNI_NEED_MORE && n == HELLO_MAX_SPANS)
 		r.verdict = SNI_TOO_LARGE; /* a hello in that many tiny segments is an attack */
-	if (r.verdict == SNI_NEED_MORE)
+	if (r.verdict == SNI_NEED_MORE) {
+		uint32_t have = f->stream_len - f->proxy_len;
+
+		f->hello_parse_at = have + RTE_MIN(r.need_bytes, UINT32_MAX - have);
 		return;
+	}
 	if (r.verdict != SNI_COMPLETE)
 		return hello_refuse(w, f, &r);
 	relay_route(w, f, &(struct relay_route_key){ .hello = &r });

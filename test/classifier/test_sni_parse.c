@@ -483,6 +483,84 @@ static void test_hello_without_extensions(void)
 	CU_ASSERT_EQUAL(r.hello_len, 0x2d);
 }
 
+/* A hello of one record whose extensions block is ext[0..ext_len) (into out, which holds
+ * 64 + ext_len bytes), legacy version `version`: its length. */
+static uint32_t hand_hello(uint8_t *out, uint16_t version, const uint8_t *ext, uint32_t ext_len)
+{
+	static const uint8_t tail[] = { 0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00 };
+	uint32_t body = 2 + 32 + sizeof(tail) + 2 + ext_len, n = 0;
+
+	out[n++] = 0x16, out[n++] = 0x03, out[n++] = 0x01;
+	out[n++] = (uint8_t)((body + 4) >> 8), out[n++] = (uint8_t)(body + 4);
+	out[n++] = 0x01, out[n++] = 0, out[n++] = (uint8_t)(body >> 8), out[n++] = (uint8_t)body;
+	out[n++] = (uint8_t)(version >> 8), out[n++] = (uint8_t)version;
+	memset(out + n, 7, 32);
+	n += 32;
+	memcpy(out + n, tail, sizeof(tail));
+	n += sizeof(tail);
+	out[n++] = (uint8_t)(ext_len >> 8), out[n++] = (uint8_t)ext_len;
+	memcpy(out + n, ext, ext_len);
+	return n + ext_len;
+}
+
+/* An ALPN list of `ids` one-byte protocol ids into ext: its length. */
+static uint32_t alpn_of_ids(uint8_t *ext, unsigned int ids)
+{
+	uint32_t list = 2 * ids;
+
+	ext[0] = 0x00, ext[1] = 0x10;
+	ext[2] = (uint8_t)((list + 2) >> 8), ext[3] = (uint8_t)(list + 2);
+	ext[4] = (uint8_t)(list >> 8), ext[5] = (uint8_t)list;
+	for (unsigned int i = 0; i < ids; i++)
+		ext[6 + 2 * i] = 1, ext[7 + 2 * i] = 'a';
+	return 6 + list;
+}
+
+/* Lists built to make every parse of a hello cost more are refused: an ALPN list of more
+ * than SNI_ALPN_MAX_IDS protocols, a server_name list naming one type twice (RFC 6066
+ * section 3), any type; a list of ids up to the bound is read. */
+static void test_padded_lists_refused(void)
+{
+	static uint8_t ext[8192], hello[8192 + 64];
+	/* host_name "a", then a name of type 1 (empty) twice; then once. */
+	static const uint8_t two_of_type1[] = { 0x00, 0x00, 0x00, 0x0c, 0x00, 0x0a,
+						0x00, 0x00, 0x01, 'a', 0x01, 0x00, 0x00,
+						0x01, 0x00, 0x00 };
+	static const uint8_t one_of_type1[] = { 0x00, 0x00, 0x00, 0x09, 0x00, 0x07,
+						0x00, 0x00, 0x01, 'a', 0x01, 0x00, 0x00 };
+	struct sni_result r;
+	uint32_t n;
+
+	n = hand_hello(hello, 0x0303, ext, alpn_of_ids(ext, SNI_ALPN_MAX_IDS));
+	CU_ASSERT_EQUAL(parse_one(hello, n, NULL, &r), SNI_COMPLETE);
+	CU_ASSERT_EQUAL(r.alpn_count, SNI_ALPN_MAX_IDS);
+	n = hand_hello(hello, 0x0303, ext, alpn_of_ids(ext, 4000));
+	CU_ASSERT_EQUAL(parse_one(hello, n, NULL, &r), SNI_MALFORMED);
+	CU_ASSERT_EQUAL(r.reason, SNI_REASON_ALPN);
+	n = hand_hello(hello, 0x0303, two_of_type1, sizeof(two_of_type1));
+	CU_ASSERT_EQUAL(parse_one(hello, n, NULL, &r), SNI_MALFORMED);
+	CU_ASSERT_EQUAL(r.reason, SNI_REASON_SNI_DUPLICATE_NAME);
+	n = hand_hello(hello, 0x0303, one_of_type1, sizeof(one_of_type1));
+	CU_ASSERT_EQUAL(parse_one(hello, n, NULL, &r), SNI_COMPLETE);
+	CU_ASSERT(r.has_sni && strcmp(r.host, "a") == 0);
+}
+
+/* A legacy_version above TLS 1.2's, with no supported_versions, is read: the server
+ * picks TLS 1.2 or lower (RFC 8446 appendix D, RFC 5246 appendix E.1). */
+static void test_later_legacy_version(void)
+{
+	uint8_t hello[64];
+	struct sni_result r;
+	uint32_t n = hand_hello(hello, 0x0305, NULL, 0);
+
+	CU_ASSERT_EQUAL(parse_one(hello, n, NULL, &r), SNI_COMPLETE);
+	CU_ASSERT_EQUAL(r.legacy_version, 0x0305);
+	n = hand_hello(hello, 0x0300, NULL, 0); /* SSL 3.0: still refused */
+	CU_ASSERT_EQUAL(parse_one(hello, n, NULL, &r), SNI_MALFORMED);
+	n = hand_hello(hello, 0x0401, NULL, 0);
+	CU_ASSERT_EQUAL(parse_one(hello, n, NULL, &r), SNI_MALFORMED);
+}
+
 static void test_strings(void)
 {
 	CU_ASSERT_STRING_EQUAL(sni_verdict_str(SNI_TOO_LARGE), "too_large");
@@ -512,6 +590,8 @@ int suite_sni_parse(void)
 	CU_add_test(s, "record and header errors", test_record_and_header_errors);
 	CU_add_test(s, "extensions read", test_extensions_read);
 	CU_add_test(s, "hello without extensions", test_hello_without_extensions);
+	CU_add_test(s, "padded lists refused", test_padded_lists_refused);
+	CU_add_test(s, "a later legacy version read", test_later_legacy_version);
 	CU_add_test(s, "strings", test_strings);
 	return 0;
 }
