@@ -32,6 +32,7 @@
 				 handshake ACK had not come (its server may speak first) */   \
 	X(synack_unkept)      /* ... handshakes not kept for that: the worker's list full */ \
 	X(handshake_ack)      /* valid cookie ACKs without data (still no state) */          \
+	X(handshake_fin)      /* ... closing at once (FIN before any byte): reset, no flow */\
 	X(flow_created)       /* first client data with a valid cookie: flow allocated */    \
 	X(hello_complete)     /* ClientHello complete and parsed */                          \
 	X(hello_parsed)       /* parses of a hello's bytes so far: one a record at most, not \

@@ -286,6 +286,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		       const struct relay_live *live, bool plain)
 {
 	const struct mr_relay_conf *rc = &w->app->conf->relay;
+	bool fin = (s->flags & RTE_TCP_FIN_FLAG) != 0;
 	enum flow_client_verdict limit;
 	enum dp_drop why;
 	bool gateway;
@@ -293,11 +294,11 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	struct flow *f;
 
 	/* A flow is made of what the segment says (its options, from the cookie in its
-	 * timestamp): a corrupted one must not make it. Verified once: the hello's input
-	 * takes the verdict. */
-	if ((s->payload_len || plain) && !relay_seg_checksum_ok(p, s))
+	 * timestamp): a corrupted one must not make it, nor end a connection. Verified once:
+	 * the hello's input takes the verdict. */
+	if ((s->payload_len || plain || fin) && !relay_seg_checksum_ok(p, s))
 		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
-	s->sum_ok = s->payload_len || plain;
+	s->sum_ok = s->payload_len || plain || fin;
 	if (!cookie_valid(w, s, &asked)) {
 		/* The cookie hashes the client's ISN, taken as seq - 1: a segment sent after the
 		 * first data fails here though the handshake was good. That may be data that
@@ -305,6 +306,15 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		 * SYN-ACK answered, a window update). Dropping it lets the client resend the
 		 * first; a reset, exactly in its window, would kill a healthy connection. */
 		return dp_drop(w, s->m, DP_DROP_syncookie_invalid);
+	}
+	if (s->payload_len == 0 && !plain && fin) {
+		/* A client that closes before its first byte (a TCP health check, nc -z): a
+		 * FIN left unanswered would be resent for minutes. The reset is exact (our
+		 * next sequence number), and no flow is made for a connection already over. */
+		dp_event(w, DP_EV_handshake_fin);
+		seg_rst_reply(w, p, s, s->ack, s->seq + 1, true);
+		rte_pktmbuf_free(s->m);
+		return;
 	}
 	if (s->payload_len == 0 && !plain) {
 		dp_event(w, DP_EV_handshake_ack);

@@ -50,6 +50,38 @@ static void test_repeated_syn_while_collecting(void)
 	relay_abort(w, f, false, false, DP_DROP_none);
 }
 
+/* A client that closes right after the handshake, before any byte (a TCP health check,
+ * nc -z): its FIN gets an exact RST and no flow is made; a corrupted one gets nothing.
+ * Before, the FIN was taken for a bare ACK and dropped, and the client resent it for
+ * minutes. */
+static void test_fin_before_any_byte_reset(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t fins = rh_event(DP_EV_handshake_fin), acks = rh_event(DP_EV_handshake_ack);
+	uint64_t bad = rh_drops(DP_DROP_tcp_checksum);
+	struct rte_mbuf *m;
+	struct rh_sent s;
+
+	CU_ASSERT_TRUE_FATAL(rh_client_syn(&c));
+	m = rh_frame(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c.isn + 1, c.our_isn + 1, NULL, 0,
+		     NULL, 0);
+	rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, sizeof(struct rte_ether_hdr) +
+				sizeof(struct rte_ipv4_hdr))->cksum ^= 0x0101;
+	rh_input(&c, m);
+	CU_ASSERT_EQUAL(rh_drain(c.port), 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 1);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c.isn + 1, c.our_isn + 1, NULL, 0);
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	rh_check_to(&s, &c);
+	CU_ASSERT(s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), c.our_isn + 1);
+	rte_pktmbuf_free(s.m);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_handshake_fin), fins + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_handshake_ack), acks);
+}
+
 static void test_repeated_syn_while_connecting_and_spliced(void)
 {
 	struct rh_peer c = rh_client(false), b;
@@ -722,6 +754,7 @@ int test_relay_path_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "repeated SYN while the hello is collected", test_repeated_syn_while_collecting },
+		{ "a FIN before any byte reset, no flow made", test_fin_before_any_byte_reset },
 		{ "repeated SYN while connecting and spliced",
 		  test_repeated_syn_while_connecting_and_spliced },
 		{ "SYN of a new connection challenged, its RST ends the old",
