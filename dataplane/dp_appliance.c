@@ -68,6 +68,18 @@ static uint32_t kept_per_worker(const struct mr_config *conf, unsigned int n_wor
 	return RTE_MIN(conf->relay.kept_mbufs, spare / 2 / n_workers);
 }
 
+/* The largest MTU of the ports: every buffer holds one frame of it, no more. A port's MTU
+ * changes only with a restart (relay_live.c), so the pool made now serves them all; sized
+ * for jumbo frames whatever the ports, it took four times the memory. */
+static uint16_t pool_mtu(const struct mr_config *conf)
+{
+	uint16_t mtu = RTE_ETHER_MTU;
+
+	for (unsigned int i = 0; i < conf->n_ports; i++)
+		mtu = RTE_MAX(mtu, conf->ports[i].mtu);
+	return mtu;
+}
+
 static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t errlen)
 {
 	const struct mr_port_conf *pc = &app->conf->ports[i];
@@ -228,7 +240,7 @@ int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 	}
 	if (relay_up(app, err, errlen) < 0)
 		return -1;
-	app->pool = drv_pool_create("mbuf_pool", n_mbufs, 9198, (int)rte_socket_id());
+	app->pool = drv_pool_create("mbuf_pool", n_mbufs, pool_mtu(app->conf), (int)rte_socket_id());
 	if (!app->pool) {
 		snprintf(err, errlen, "mbuf pool of %u: %s", n_mbufs, rte_strerror(rte_errno));
 		return -1;

@@ -150,6 +150,17 @@ static void test_partial_sum_taken_and_made_whole(void)
 	rh_flow_end(f);
 }
 
+/* The pool's buffers hold one frame of the ports' largest MTU (1500 here), not a jumbo
+ * frame whatever the ports: sized for 9198 bytes, every buffer took four times the memory
+ * a 1500-byte port needs. */
+static void test_pool_sized_for_port_mtu(void)
+{
+	uint16_t room = rte_pktmbuf_data_room_size(rh_app.pool);
+
+	CU_ASSERT(room >= RTE_PKTMBUF_HEADROOM + RTE_ETHER_MAX_LEN);
+	CU_ASSERT(room <= RTE_MBUF_DEFAULT_BUF_SIZE);
+}
+
 /* Frames for the host that its queue has no room for are counted as the exception
  * path's (kernel_full), not as a data port's full queue (tx_full): an operator told of
  * tx_full looks at the network. Port 0's exception path is pointed at port 1's ring here,
@@ -256,6 +267,7 @@ int test_relay_tx_register(void)
 		{ "a frame in another's buffer forwarded and freed whole", test_indirect_frame_freed_whole },
 		{ "a full queue to the host counted apart", test_full_kernel_queue_counted_apart },
 		{ "frames for the host held to exception.rate", test_kernel_rate },
+		{ "buffers sized for the ports' largest MTU", test_pool_sized_for_port_mtu },
 		{ "a partial checksum vouched by the port taken, made whole",
 		  test_partial_sum_taken_and_made_whole },
 		CU_TEST_INFO_NULL,
