@@ -214,8 +214,10 @@ static void steering_up(struct dp_appliance *app)
 			p->steer_rules = steer_program(p->port_id, &plan, flows, err, sizeof(err));
 			if (p->steer_rules > 0)
 				snprintf(p->steer_note, sizeof(p->steer_note),
-					 "rte_flow: %d rules (source ports by mask %u, ARP%s to queue 0)",
-					 p->steer_rules, app->n_workers - 1,
+					 "rte_flow: %d rules (source ports by mask %u, %u of %u in "
+					 "rules, the rest by RSS; ARP%s to queue 0)",
+					 p->steer_rules, app->n_workers - 1, plan.ports_steered,
+					 app->src_port_last - app->src_port_first + 1u,
 					 p->has_ipv6 ? " and ICMPv6" : "");
 			else
 				no_flow_steering(app, p, err);

@@ -3,10 +3,12 @@
  * Hardware steering with rte_flow, so that both halves of a relayed flow reach the worker
  * that owns it without crossing between cores:
  *   - backend side: the relay's source ports are shared among workers by their low bits
- *     (worker w opens connections only from ports p with p mod N == w), so one rule per
- *     worker and address, "TCP to our address, destination port & (N-1) == w -> queue w",
- *     covers all (the port's address and each of its source addresses); and the same over
- *     IPv6 for a port with an IPv6 address;
+ *     (worker w opens connections only from ports p with p mod N == w). The range is cut
+ *     into aligned power-of-two blocks, and one rule per block, worker and address, "TCP
+ *     to our address, destination port in the block with p & (N-1) == w -> queue w",
+ *     covers it (the port's address and each of its source addresses; the same over IPv6
+ *     for a port with an IPv6 address). The blocks keep the rules off the listeners'
+ *     ports; the largest blocks go first when not all fit;
  *   - ARP (and ICMPv6, which carries neighbour discovery) to the port goes to queue 0 (the
  *     exception path and the neighbour cache start there); client-side segments follow
  *     (symmetric) RSS.
@@ -23,8 +25,16 @@
 #include <rte_flow.h>
 
 #define STEER_MAX_IPV4 8      /* IPv4 addresses of a port the relay's connections use */
-/* 64 workers, over each IPv4 address and IPv6, + ARP + ICMPv6 */
+/* Every block for 64 workers over each IPv4 address and IPv6, + ARP + ICMPv6; more
+ * blocks than fit are left to RSS, the smallest first. */
 #define STEER_MAX_RULES (64 * (STEER_MAX_IPV4 + 1) + 2)
+#define STEER_MAX_BLOCKS 32   /* a range of 16-bit ports needs 30 at most */
+
+/* Ports base..base+size-1: size a power of two, base a multiple of it. */
+struct steer_block {
+	uint16_t base;
+	uint32_t size;
+};
 
 /* One rule with the storage its items and actions point into. */
 struct steer_rule {
@@ -42,7 +52,13 @@ struct steer_rule {
 struct steer_plan {
 	struct steer_rule rules[STEER_MAX_RULES];
 	unsigned int n_rules;
+	uint32_t ports_steered; /* of the source ports, those the rules cover */
 };
+
+/* first..last (whole groups of n_workers from first, a multiple of it) as aligned blocks
+ * of at least n_workers ports into out, in order: how many, 0 past max. */
+unsigned int steer_blocks(uint16_t first, uint16_t last, unsigned int n_workers,
+			  struct steer_block *out, unsigned int max);
 
 /* Whether ports first..last can be split by mask among n_workers: n a power of two
  * dividing first. */

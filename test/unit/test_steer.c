@@ -64,14 +64,46 @@ static void test_partition(void)
 	CU_ASSERT_FALSE(steer_partition_ok(10000, 59999, 0));
 }
 
+/* The queue the plan's TCP rules send a segment to our IPv4 address ip (network order)
+ * and TCP port `port` to, as a device would match them (spec under mask); -1 when no rule
+ * matches, -2 when two do. */
+static int rule_queue(uint32_t ip, uint16_t port)
+{
+	int queue = -1;
+
+	for (unsigned int i = 0; i < plan.n_rules; i++) {
+		const struct steer_rule *r = &plan.rules[i];
+		const struct rte_flow_item_ipv4 *ips = r->pattern[1].spec;
+		const struct rte_flow_item_tcp *ts = r->pattern[2].spec, *tm = r->pattern[2].mask;
+		const struct rte_flow_action_queue *q = r->actions[0].conf;
+		uint16_t mask;
+
+		if (r->pattern[1].type != RTE_FLOW_ITEM_TYPE_IPV4 || ips->hdr.dst_addr != ip)
+			continue;
+		mask = rte_be_to_cpu_16(tm->hdr.dst_port);
+		if ((port & mask) != rte_be_to_cpu_16(ts->hdr.dst_port))
+			continue;
+		if (queue != -1)
+			return -2;
+		queue = q->index;
+	}
+	return queue;
+}
+
+/* Four workers: each rule's shape; every source port reaches its worker's queue (port mod
+ * 4) by one rule, and no other port of our address matches any: before, the rules matched
+ * the low bits alone, and every client of listener 443 went to queue 3. */
 static void test_rules_for_four_workers(void)
 {
 	const uint32_t ip = rte_cpu_to_be_32(0xc000020a); /* 192.0.2.10 */
+	static const uint16_t others[] = { 443, 53, 80, 8443, 9999, 60000, 65535, 1 };
+	const struct steer_rule *arp;
 
 	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, &ip, 1, NULL, 10000, 59999, 4), 0);
-	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 5);
-	for (unsigned int w = 0; w < 4; w++) {
-		const struct steer_rule *r = &plan.rules[w];
+	CU_ASSERT_EQUAL_FATAL(plan.n_rules % 4, 1); /* blocks x 4 workers, and ARP */
+	CU_ASSERT_EQUAL(plan.ports_steered, 50000);
+	for (unsigned int i = 0; i + 1 < plan.n_rules; i++) {
+		const struct steer_rule *r = &plan.rules[i];
 		const struct rte_flow_item_ipv4 *ips = r->pattern[1].spec, *ipm = r->pattern[1].mask;
 		const struct rte_flow_item_tcp *ts = r->pattern[2].spec, *tm = r->pattern[2].mask;
 		const struct rte_flow_action_queue *q = r->actions[0].conf;
@@ -84,18 +116,22 @@ static void test_rules_for_four_workers(void)
 		CU_ASSERT_EQUAL(ips->hdr.dst_addr, ip);
 		CU_ASSERT_EQUAL(ipm->hdr.dst_addr, 0xffffffff);
 		CU_ASSERT_EQUAL(ips->hdr.next_proto_id, IPPROTO_TCP);
-		CU_ASSERT_EQUAL(rte_be_to_cpu_16(ts->hdr.dst_port), w);
-		CU_ASSERT_EQUAL(rte_be_to_cpu_16(tm->hdr.dst_port), 3);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_16(tm->hdr.dst_port) & 3, 3);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_16(ts->hdr.dst_port) & 3, q->index);
 		CU_ASSERT_EQUAL(tm->hdr.src_port, 0);
 		CU_ASSERT_EQUAL(r->actions[0].type, RTE_FLOW_ACTION_TYPE_QUEUE);
-		CU_ASSERT_EQUAL(q->index, w);
 		CU_ASSERT_EQUAL(r->actions[1].type, RTE_FLOW_ACTION_TYPE_END);
-		/* Every port of worker w's share matches its rule and no other. */
-		for (uint32_t port = 10000 + w; port < 10064; port += 4)
-			CU_ASSERT_EQUAL(port & rte_be_to_cpu_16(tm->hdr.dst_port), w);
 	}
+	for (uint32_t port = 10000; port <= 59999; port++)
+		if (rule_queue(ip, (uint16_t)port) != (int)(port % 4)) {
+			CU_FAIL("a source port off its worker's queue");
+			break;
+		}
+	for (unsigned int i = 0; i < RTE_DIM(others); i++)
+		CU_ASSERT_EQUAL(rule_queue(ip, others[i]), -1);
+	CU_ASSERT_EQUAL(rule_queue(ip ^ 1, 10000), -1);
+	arp = &plan.rules[plan.n_rules - 1];
 	{
-		const struct steer_rule *arp = &plan.rules[4];
 		const struct rte_flow_item_eth *es = arp->pattern[0].spec, *em = arp->pattern[0].mask;
 		const struct rte_flow_action_queue *q = arp->actions[0].conf;
 
@@ -107,6 +143,37 @@ static void test_rules_for_four_workers(void)
 	}
 }
 
+/* The blocks of a range: aligned, in order, covering whole groups of N exactly; a range
+ * that is one block is one. When not all blocks' rules fit (64 workers over nine
+ * addresses), the largest go, and the rest of the ports follow RSS. */
+static void test_source_port_blocks(void)
+{
+	struct steer_block b[STEER_MAX_BLOCKS];
+	const uint32_t ips[STEER_MAX_IPV4] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a };
+	unsigned int n = steer_blocks(10000, 59999, 4, b, RTE_DIM(b));
+	uint32_t at = 10000;
+
+	CU_ASSERT_FATAL(n > 1 && n <= RTE_DIM(b));
+	for (unsigned int i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(b[i].base, at);
+		CU_ASSERT_EQUAL(b[i].size & (b[i].size - 1), 0);
+		CU_ASSERT_EQUAL(b[i].base % b[i].size, 0);
+		CU_ASSERT(b[i].size >= 4);
+		at += b[i].size;
+	}
+	CU_ASSERT_EQUAL(at, 60000);
+	CU_ASSERT_EQUAL(steer_blocks(32768, 65535, 8, b, RTE_DIM(b)), 1);
+	CU_ASSERT(b[0].base == 32768 && b[0].size == 32768);
+	CU_ASSERT_EQUAL(steer_blocks(10000, 10005, 4, b, RTE_DIM(b)), 1); /* 10004-5: no group */
+	CU_ASSERT_EQUAL(steer_blocks(10000, 59999, 4, b, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, ips, 8, ip6, 10048, 59999, 64), 0);
+	CU_ASSERT(plan.n_rules <= STEER_MAX_RULES);
+	CU_ASSERT_EQUAL(plan.ports_steered, 16384); /* one block of the largest */
+	CU_ASSERT_EQUAL(rule_queue(ips[7], 16384 + 64 + 5), 5);
+	CU_ASSERT_EQUAL(rule_queue(ips[7], 10053), -1);
+}
+
 /* A port with an IPv6 address gets each worker's rule over IPv6 too, and ICMPv6 (its
  * neighbour discovery) to queue 0 beside ARP. */
 static void test_rules_with_ipv6(void)
@@ -114,8 +181,8 @@ static void test_rules_with_ipv6(void)
 	static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a };
 	unsigned int v6_rules = 0;
 
-	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, &one, 1, ip6, 10000, 59999, 2), 0);
-	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 6);
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, &one, 1, ip6, 32768, 65535, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 6); /* one block: 2 workers x 2 families + 2 */
 	for (unsigned int i = 0; i < plan.n_rules; i++) {
 		const struct steer_rule *r = &plan.rules[i];
 		const struct rte_flow_item_ipv6 *s6 = r->pattern[1].spec, *m6 = r->pattern[1].mask;
@@ -131,8 +198,8 @@ static void test_rules_with_ipv6(void)
 			const struct rte_flow_item_tcp *ts = r->pattern[2].spec, *tm = r->pattern[2].mask;
 
 			CU_ASSERT_EQUAL(r->pattern[2].type, RTE_FLOW_ITEM_TYPE_TCP);
-			CU_ASSERT_EQUAL(rte_be_to_cpu_16(tm->hdr.dst_port), 1);
-			CU_ASSERT_EQUAL(rte_be_to_cpu_16(ts->hdr.dst_port), q->index);
+			CU_ASSERT_EQUAL(rte_be_to_cpu_16(tm->hdr.dst_port), 0x8001);
+			CU_ASSERT_EQUAL(rte_be_to_cpu_16(ts->hdr.dst_port), 0x8000 | q->index);
 		} else {
 			CU_ASSERT_EQUAL(s6->hdr.proto, IPPROTO_ICMPV6);
 			CU_ASSERT_EQUAL(r->pattern[2].type, RTE_FLOW_ITEM_TYPE_END);
@@ -150,14 +217,14 @@ static void test_rules_for_source_addresses(void)
 				  rte_cpu_to_be_32(0xc000020c) };
 	unsigned int seen[2][3] = { { 0 } };
 
-	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, ips, 3, NULL, 10000, 59999, 2), 0);
-	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 2 * 3 + 1);
+	CU_ASSERT_EQUAL_FATAL(steer_plan_build(&plan, ips, 3, NULL, 32768, 65535, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(plan.n_rules, 2 * 3 + 1); /* one block */
 	for (unsigned int i = 0; i < 6; i++) {
 		const struct steer_rule *r = &plan.rules[i];
 		const struct rte_flow_item_ipv4 *ips_spec = r->pattern[1].spec;
 		const struct rte_flow_item_tcp *ts = r->pattern[2].spec;
 		const struct rte_flow_action_queue *q = r->actions[0].conf;
-		unsigned int w = rte_be_to_cpu_16(ts->hdr.dst_port);
+		unsigned int w = rte_be_to_cpu_16(ts->hdr.dst_port) & 1;
 
 		CU_ASSERT_EQUAL(q->index, w);
 		for (unsigned int a = 0; a < 3; a++)
@@ -559,6 +626,7 @@ int test_steer_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "source-port partition", test_partition },
 		{ "rules for four workers", test_rules_for_four_workers },
+		{ "source ports cut into aligned blocks", test_source_port_blocks },
 		{ "rules for a port with IPv6", test_rules_with_ipv6 },
 		{ "rules for a port with source addresses", test_rules_for_source_addresses },
 		{ "one worker, and a count that cannot split", test_single_worker_and_refusal },
