@@ -397,6 +397,11 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 		/* Checked before the cookie is worked out: shedding keeps a flood cheap. */
 		if (!dp_tx_cookie_allowed(w, p))
 			return dp_drop(w, s->m, DP_DROP_syn_shed);
+		/* Its options are sealed into the cookie for the whole connection (a window
+		 * scale misread by a flipped bit would be the flow's), and its addresses get
+		 * the answer: a corrupted SYN must not be answered (RFC 1122 4.2.2.7). */
+		if (!relay_seg_checksum_ok(p, s))
+			return dp_drop(w, s->m, DP_DROP_tcp_checksum);
 		return listen_syn(w, p, s, plain);
 	}
 	if (fl == RTE_TCP_ACK_FLAG)

@@ -50,8 +50,17 @@ static void test_repeated_syn_while_collecting(void)
 	relay_abort(w, f, false, false, DP_DROP_none);
 }
 
+/* m (an IPv4 TCP frame) with its TCP checksum wrong. */
+static struct rte_mbuf *corrupted(struct rte_mbuf *m)
+{
+	rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, sizeof(struct rte_ether_hdr) +
+				sizeof(struct rte_ipv4_hdr))->cksum ^= 0x0101;
+	return m;
+}
+
 /* A client that closes right after the handshake, before any byte (a TCP health check,
- * nc -z): its FIN gets an exact RST and no flow is made; a corrupted one gets nothing.
+ * nc -z): its FIN gets an exact RST and no flow is made; a corrupted one gets nothing,
+ * nor does a corrupted SYN (its options would be sealed into the cookie).
  * Before, the FIN was taken for a bare ACK and dropped, and the client resent it for
  * minutes. */
 static void test_fin_before_any_byte_reset(void)
@@ -62,14 +71,18 @@ static void test_fin_before_any_byte_reset(void)
 	struct rte_mbuf *m;
 	struct rh_sent s;
 
+	/* A corrupted SYN first: not answered. */
+	rh_drain(c.port);
+	m = rh_frame(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0, NULL, 0);
+	rh_input(&c, corrupted(m));
+	CU_ASSERT_EQUAL(rh_drain(c.port), 0);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 1);
 	CU_ASSERT_TRUE_FATAL(rh_client_syn(&c));
 	m = rh_frame(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c.isn + 1, c.our_isn + 1, NULL, 0,
 		     NULL, 0);
-	rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, sizeof(struct rte_ether_hdr) +
-				sizeof(struct rte_ipv4_hdr))->cksum ^= 0x0101;
-	rh_input(&c, m);
+	rh_input(&c, corrupted(m));
 	CU_ASSERT_EQUAL(rh_drain(c.port), 0);
-	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 2);
 	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c.isn + 1, c.our_isn + 1, NULL, 0);
 	s = rh_next_tcp(c.port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
