@@ -157,6 +157,8 @@
 	X(backend_unreachable)/* no port, source port or neighbour towards the backend */    \
 	X(backend_refused)    /* backend answered the SYN with a RST */                      \
 	X(backend_timeout)    /* backend never answered, or never acked the kept bytes */    \
+	X(backend_bad_ack)    /* backend segment while connecting acking no SYN of ours    \
+				 (reset unless a RST: an older connection it still holds) */ \
 	X(tcp_no_flow)        /* segment to a relay source port with no flow */               \
 	X(dispatch_full)      /* another worker's inbox had no room */                        \
 	X(copy_no_mbuf)       /* a neighbour frame not copied to another worker: no mbuf */   \

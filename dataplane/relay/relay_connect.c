@@ -241,17 +241,18 @@ bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 		relay_abort(w, f, true, false, DP_DROP_backend_refused);
 		return false;
 	}
-	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) ==
-	    RTE_TCP_ACK_FLAG && !acks_syn) {
-		/* The backend still holds an older connection on this 4-tuple (a relay restart)
-		 * and answers with its ACK: reset that one and ask again. */
+	if ((s->flags & (RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_ACK_FLAG && !acks_syn) {
+		/* The backend still holds an older connection on this 4-tuple (a relay restart,
+		 * or its SYN-ACK for an earlier SYN): its ACK or SYN-ACK acknowledges no SYN of
+		 * ours. Reset that one (RFC 9293 3.10.7.3) and ask again. */
 		relay_reset_stale(w, f, FLOW_DIR_BACKEND, s);
-		rte_pktmbuf_free(s->m);
+		dp_drop(w, s->m, DP_DROP_backend_bad_ack);
 		send_syn(w, f);
 		return false;
 	}
 	if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_SYN_FLAG || !acks_syn) {
-		rte_pktmbuf_free(s->m);
+		/* A RST for no SYN of ours, or a segment with neither SYN nor ACK. */
+		dp_drop(w, s->m, DP_DROP_backend_bad_ack);
 		return false;
 	}
 	splice_setup(w, f, s);

@@ -95,6 +95,44 @@ static void test_fin_before_any_byte_reset(void)
 	CU_ASSERT_EQUAL(rh_event(DP_EV_handshake_ack), acks);
 }
 
+/* While connecting, a SYN-ACK that acknowledges no SYN of ours (the backend's answer to
+ * an older SYN on this 4-tuple, which it still holds) gets a RST at its ACK number and
+ * our SYN again; a RST acknowledging nothing of ours is dropped; both are counted. The
+ * right SYN-ACK then splices. Before, both went silently, and the stale connection
+ * survived until the relay gave up. */
+static void test_synack_for_another_syn_reset(void)
+{
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint64_t bad = rh_drops(DP_DROP_backend_bad_ack);
+	struct rh_sent s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	b = rh_backend(f);
+	rh_drain(b.port); /* our SYN */
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 5000, NULL, 0);
+	s = rh_next_tcp(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_RST_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 5000);
+	rte_pktmbuf_free(s.m);
+	s = rh_next_tcp(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn);
+	rte_pktmbuf_free(s.m);
+	rh_send(&b, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 7000, NULL, 0);
+	CU_ASSERT_EQUAL(rh_drain(b.port), 0);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_backend_bad_ack), bad + 2);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(f->state, FLOW_SPLICED);
+	relay_abort(w, f, false, false, DP_DROP_none);
+	rh_drain(b.port);
+	rh_drain(c.port);
+}
+
 static void test_repeated_syn_while_connecting_and_spliced(void)
 {
 	struct rh_peer c = rh_client(false), b;
@@ -768,6 +806,8 @@ int test_relay_path_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "repeated SYN while the hello is collected", test_repeated_syn_while_collecting },
 		{ "a FIN before any byte reset, no flow made", test_fin_before_any_byte_reset },
+		{ "a SYN-ACK for another SYN reset, ours sent again",
+		  test_synack_for_another_syn_reset },
 		{ "repeated SYN while connecting and spliced",
 		  test_repeated_syn_while_connecting_and_spliced },
 		{ "SYN of a new connection challenged, its RST ends the old",
