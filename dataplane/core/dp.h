@@ -154,6 +154,13 @@ struct dp_port_tx {
 	bool paused;                 /* the port is paused: not polled, frames to it dropped */
 };
 
+/* How many of a kind of answer a worker sent in `second` (its clock's), and may. */
+struct dp_ration {
+	uint64_t second;             /* UINT64_MAX: none yet, the first draws a ration */
+	uint32_t sent;
+	uint32_t budget;
+};
+
 struct dp_worker {
 	unsigned int lcore_id;
 	uint16_t index;              /* also its tx queue on every port */
@@ -174,9 +181,10 @@ struct dp_worker {
 	uint32_t pause_seen;         /* mailbox.req.pause_asked when w last applied it */
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
 	uint32_t src_addr_next;      /* ... and among a port's source addresses */
-	uint32_t challenge_sent;     /* RFC 5961 challenge ACKs in challenge_second ... */
-	uint32_t challenge_budget;   /* ... and how many it may send (relay_guard.c) */
-	uint64_t challenge_second;
+	/* Answers a segment may draw out of the worker without a flow to pay for them, each
+	 * rationed a second (relay_guard.c): RFC 5961 challenge ACKs, and the RSTs to
+	 * segments for a source port with no flow behind it. */
+	struct dp_ration challenge, stray_rst;
 	/* Each of our addresses (dp_port.src_ipv4) last announced against a claim. */
 	uint64_t arp_defended_ms[MR_MAX_PORTS][1 + MR_SOURCE_ADDRS_MAX];
 	uint64_t nd_defended_ms[MR_MAX_PORTS];  /* ... our IPv6 address, advertised */

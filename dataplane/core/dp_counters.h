@@ -33,6 +33,8 @@
 	X(synack_unkept)      /* ... handshakes not kept for that: the worker's list full */ \
 	X(handshake_ack)      /* valid cookie ACKs without data (still no state) */          \
 	X(handshake_fin)      /* ... closing at once (FIN before any byte): reset, no flow */\
+	X(stray_reset)        /* RSTs to segments for a source port with no flow (a backend \
+				 the relay gave up on), within relay.challenge_acks a second */\
 	X(flow_created)       /* first client data with a valid cookie: flow allocated */    \
 	X(hello_complete)     /* ClientHello complete and parsed */                          \
 	X(hello_parsed)       /* parses of a hello's bytes so far: one a record at most, not \

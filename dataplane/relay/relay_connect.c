@@ -349,7 +349,9 @@ bool relay_connect_rtx(struct dp_worker *w, struct flow *f)
 		if (f->retries == 0 && backend_failed(w, f, HEALTH_EV_TIMEOUT))
 			return true;
 		if (f->retries >= rc->syn_retries) {
-			relay_abort(w, f, true, false, DP_DROP_backend_timeout);
+			/* Reset too: a member whose SYN-ACKs were lost holds the connection
+			 * half open (SYN-RECEIVED) for its own retries. */
+			relay_abort(w, f, true, true, DP_DROP_backend_timeout);
 			return false;
 		}
 		f->retries++;

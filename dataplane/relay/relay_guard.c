@@ -52,24 +52,31 @@ enum relay_guard relay_guard_state(struct dp_worker *w, const struct flow *f,
 	return GUARD_DROP;
 }
 
-void relay_challenge(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t ack)
+bool relay_ration_take(struct dp_worker *w, struct dp_ration *r)
 {
 	uint64_t second = w->now_ms / 1000;
 
-	if (second != w->challenge_second) {
+	if (second != r->second) {
 		uint32_t limit = w->app->conf->relay.challenge_acks;
 
 		/* Each second's ration is drawn between half the limit and the limit: with a
-		 * fixed one, a client of its own could count the challenges it gets back and
+		 * fixed one, a client of its own could count the answers it gets back and
 		 * learn from the shortfall whether its spoofed probes hit another connection
 		 * (CVE-2016-5696, the same side channel in Linux). */
-		w->challenge_second = second;
-		w->challenge_sent = 0;
-		w->challenge_budget = limit - (uint32_t)rte_rand_max(limit / 2 + 1);
+		r->second = second;
+		r->sent = 0;
+		r->budget = limit - (uint32_t)rte_rand_max(limit / 2 + 1);
 	}
-	if (w->challenge_sent >= w->challenge_budget)
+	if (r->sent >= r->budget)
+		return false;
+	r->sent++;
+	return true;
+}
+
+void relay_challenge(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t ack)
+{
+	if (!relay_ration_take(w, &w->challenge))
 		return dp_event(w, DP_EV_challenge_ack_limited);
-	w->challenge_sent++;
 	dp_event(w, DP_EV_challenge_ack_out);
 	relay_ack_side(w, f, dir, dir == FLOW_DIR_CLIENT ? f->c_snd_nxt : f->b_snd_nxt, ack);
 }

@@ -143,4 +143,8 @@ static inline bool relay_guard_learn(struct flow *f, enum flow_dir dir,
  * the point up to which its bytes are taken. Within the worker's rate; counted. */
 void relay_challenge(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t ack);
 
+/* Whether one more answer of ration r may go this second (relay.challenge_acks a second at
+ * most, the ration drawn anew each second between half that and that); counts it if so. */
+bool relay_ration_take(struct dp_worker *w, struct dp_ration *r);
+
 #endif

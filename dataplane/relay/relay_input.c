@@ -14,6 +14,7 @@
 #include "inbox.h"
 #include "health_check.h"
 #include "relay.h"
+#include "relay_guard.h"
 #include "relay_live.h"
 #include "relay_tcp.h"
 #include "synack.h"
@@ -382,6 +383,26 @@ static bool syn_reopens(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	return true;
 }
 
+/* A segment for a relay source port with no flow behind it: a backend still sending on a
+ * connection the relay gave up (its SYN-ACK after the last retry) or lost (a restart) is
+ * told so, as a closed port tells (RFC 9293 3.10.7.1), rather than keep it open until its
+ * own timeouts. Never a RST for a RST; a corrupted segment gets nothing; rationed a
+ * second, so spoofed segments draw out no more than that. */
+static void stray_reset(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
+{
+	uint32_t len = s->payload_len + !!(s->flags & RTE_TCP_SYN_FLAG) +
+		       !!(s->flags & RTE_TCP_FIN_FLAG);
+
+	if ((s->flags & RTE_TCP_RST_FLAG) || !relay_seg_checksum_ok(p, s) ||
+	    !relay_ration_take(w, &w->stray_rst))
+		return;
+	dp_event(w, DP_EV_stray_reset);
+	if (s->flags & RTE_TCP_ACK_FLAG)
+		seg_rst_reply(w, p, s, s->ack, 0, false);
+	else
+		seg_rst_reply(w, p, s, 0, s->seq + len, true);
+}
+
 static void listen_input(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
 			 const struct relay_live *live, bool plain)
 {
@@ -506,6 +527,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	/* Owned port, no flow, no listener: a source port of ours with nothing behind it. */
+	stray_reset(w, p, &s);
 	dp_drop(w, m, DP_DROP_tcp_no_flow);
 	return true;
 }

@@ -248,8 +248,8 @@ void relay_flow_expire(struct dp_worker *w, struct flow *f)
 	switch ((enum flow_state)f->state) {
 	case FLOW_HELLO:
 		return relay_abort(w, f, true, false, DP_DROP_hello_timeout);
-	case FLOW_CONNECTING:
-		return relay_abort(w, f, true, false, DP_DROP_backend_timeout);
+	case FLOW_CONNECTING: /* the member may hold it half open: reset there too */
+		return relay_abort(w, f, true, true, DP_DROP_backend_timeout);
 	case FLOW_BIND_SYN:
 	case FLOW_BIND_WAIT:
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);

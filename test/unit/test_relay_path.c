@@ -133,6 +133,47 @@ static void test_synack_for_another_syn_reset(void)
 	rh_drain(c.port);
 }
 
+/* A member that never answers (its SYN-ACKs lost): when the relay gives up, it resets
+ * the member too (at the SYN's next sequence number), and the member's SYN-ACK that comes
+ * late, to a source port with no flow now, gets a RST at its ACK; a RST gets nothing.
+ * Before, the member held the half-open connection for its own retries. */
+static void test_backend_given_up_is_reset(void)
+{
+	const struct mr_relay_conf *rc = &rh_app.conf->relay;
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint64_t strays = rh_event(DP_EV_stray_reset);
+	bool rst_at_syn = false;
+	struct rh_sent s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	b = rh_backend(f);
+	for (unsigned int i = 0; i <= rc->syn_retries + 1 && rh_client_flow(&c); i++) {
+		rh_drain(b.port);
+		rh_w->now_ms += rc->connect_timeout_ms << i;
+		dp_worker_housekeeping(rh_w);
+	}
+	CU_ASSERT_PTR_NULL_FATAL(rh_client_flow(&c));
+	dp_worker_housekeeping(rh_w); /* what the timers sent leaves with the next flush */
+	while ((s = rh_next_tcp(b.port)).m) {
+		if (s.tcp->tcp_flags & RTE_TCP_RST_FLAG)
+			rst_at_syn |= rte_be_to_cpu_32(s.tcp->sent_seq) == b.our_isn + 1;
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_TRUE(rst_at_syn);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	s = rh_next_tcp(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_RST_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1);
+	rte_pktmbuf_free(s.m);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_stray_reset), strays + 1);
+	rh_send(&b, RTE_TCP_RST_FLAG, b.isn + 1, 0, NULL, 0);
+	CU_ASSERT_EQUAL(rh_drain(b.port), 0);
+	rh_drain(c.port);
+}
+
 static void test_repeated_syn_while_connecting_and_spliced(void)
 {
 	struct rh_peer c = rh_client(false), b;
@@ -808,6 +849,8 @@ int test_relay_path_register(void)
 		{ "a FIN before any byte reset, no flow made", test_fin_before_any_byte_reset },
 		{ "a SYN-ACK for another SYN reset, ours sent again",
 		  test_synack_for_another_syn_reset },
+		{ "a member given up on is reset, its late SYN-ACK too",
+		  test_backend_given_up_is_reset },
 		{ "repeated SYN while connecting and spliced",
 		  test_repeated_syn_while_connecting_and_spliced },
 		{ "SYN of a new connection challenged, its RST ends the old",
