@@ -138,8 +138,11 @@ static enum mangle_status decode_underscore(struct piece prefix, struct mangle_t
 	return parse_dashed_addr(ip, looks_like_dashed_v4(ip), &out->addr);
 }
 
-/* True when a single label starts like [nNET-](i|p)DIGITS-: the port's digits end in the
- * dash before the address, so plain names such as i18n or p2p never claim the form. */
+/* True when a single label is shaped like [nNET-](i|p)DIGITS-ADDRESS: the port's digits
+ * end in the dash before the address, and the address is hex digits and dashes (an IPv6
+ * one sent as i is refused as such, not taken for a host name). Plain names such as i18n,
+ * p2p, i3-cache or p1-web never claim the form: they go on to the wildcard routes over the
+ * suffix, not refused as bad addresses. */
 static bool looks_like_label_form(struct piece label)
 {
 	size_t i = 0;
@@ -157,7 +160,13 @@ static bool looks_like_label_form(struct piece label)
 		return false;
 	for (i += 2; i < label.len && is_digit(label.p[i]); i++)
 		;
-	return i < label.len && label.p[i] == '-';
+	if (i + 1 >= label.len || label.p[i] != '-')
+		return false;
+	for (i++; i < label.len; i++)
+		if (!is_digit(label.p[i]) && label.p[i] != '-' &&
+		    (label.p[i] < 'a' || label.p[i] > 'f'))
+			return false;
+	return true;
 }
 
 /* [nNET-]iPORT-A-B-C-D or [nNET-]pPORT-IPV6 as one label. */
