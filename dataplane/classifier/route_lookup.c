@@ -190,8 +190,10 @@ static bool try_mangled(const struct route_table *t, const struct route_mangle_r
 		apply_mangled(t, rule, &dest, out);
 		return true;
 	}
-	/* The Istio name carries a service host: route that host as a plain name. */
-	if (route_name(t, dest.host, dest.host_len, false, pick, out) != ROUTE_REFUSED)
+	/* The Istio name carries a service host: route that host as a plain name. One only
+	 * the default route takes stays the default's match (no DNS answer names it). */
+	if (route_name(t, dest.host, dest.host_len, false, pick, out) != ROUTE_REFUSED &&
+	    out->match != ROUTE_MATCH_DEFAULT)
 		out->match = ROUTE_MATCH_ISTIO;
 	out->proxy_protocol_v2 = out->proxy_protocol_v2 || rule->proxy_protocol_v2;
 	return true;

@@ -332,6 +332,37 @@ static void test_istio_names(void)
 		check(&cases[i]);
 }
 
+/* An Istio name whose host only the default route takes is the default route's match,
+ * not an Istio one: the DNS answers (routed names only) would else give an address for
+ * any name under the suffix, typos included. */
+static void test_istio_name_to_default_route(void)
+{
+	struct route_builder *b = route_builder_new();
+	struct route_target def = { ROUTE_TARGET_POOL, 0, false };
+	struct sni_result h = hello_for("outbound_.80_._.nosuch.istio.test");
+	struct route_decision d;
+	struct route_table *t;
+	enum route_status st;
+	uint32_t pool, net;
+
+	route_builder_add_network(b, "blue", true, &net);
+	route_builder_add_pool(b, &pool);
+	add_member(b, pool, "10.0.0.1", 443, 1);
+	add_route(b, "svc.istio.test", ROUTE_TARGET_POOL, pool, false);
+	def.id = pool;
+	route_builder_set_default(b, &def);
+	route_builder_add_mangled_suffix(b, "istio.test", MANGLE_FORM_ISTIO, net, false);
+	t = route_builder_finish(b, &st);
+	route_builder_free(b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_NOT_EQUAL(route_lookup(t, &h, 1, &d), ROUTE_REFUSED);
+	CU_ASSERT_EQUAL(d.match, ROUTE_MATCH_DEFAULT);
+	h = hello_for("outbound_.80_._.svc.istio.test");
+	CU_ASSERT_NOT_EQUAL(route_lookup(t, &h, 1, &d), ROUTE_REFUSED);
+	CU_ASSERT_EQUAL(d.match, ROUTE_MATCH_ISTIO);
+	route_table_free(t);
+}
+
 static int member_index(const struct route_decision *d)
 {
 	return d->addr.family == IP_ADDR_FAMILY_V4 ? d->addr.bytes[3] : -1;
@@ -699,6 +730,7 @@ int suite_route_table(void)
 	CU_add_test(s, "precedence: exact, longest wildcard, default", test_precedence);
 	CU_add_test(s, "mangled destinations and allow-lists", test_mangled_destinations);
 	CU_add_test(s, "Istio names", test_istio_names);
+	CU_add_test(s, "an Istio name the default route takes", test_istio_name_to_default_route);
 	CU_add_test(s, "allow-list tricks: no open proxy", test_allow_list_tricks);
 	CU_add_test(s, "stable weighted backend choice", test_stable_backend_choice);
 	CU_add_test(s, "redispatch continues the client's order", test_redispatch_order);
