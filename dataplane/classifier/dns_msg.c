@@ -282,6 +282,10 @@ size_t dns_build_answer(uint8_t *out, size_t room, const uint8_t *query, size_t 
 
 		authority = soa ? 1 : 0;
 		len += soa;
+		/* A negative answer without its SOA cannot be cached for its time (RFC 2308):
+		 * one cut short by the room (a rate-limited slip) says so and is asked again
+		 * over TCP. No SOA for a name outside the zone is no cut. */
+		truncated = !soa && zone_offset(query, q, zone->name) != 0;
 	}
 	if (q->edns) {
 		out[len] = 0; /* the root */

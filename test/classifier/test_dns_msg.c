@@ -256,6 +256,17 @@ static void test_truncation_and_codes(void)
 	len = dns_build_answer(a, 512, cap_glibc_a, sizeof(cap_glibc_a), &q, DNS_RCODE_REFUSED,
 			       many, 1, 60, NULL);
 	check_header(a, len, cap_glibc_a, sizeof(cap_glibc_a), DNS_RCODE_REFUSED, 0, 0, 0);
+	/* A negative answer with room for its question only (a rate-limited slip): TC, so
+	 * that it is not taken as final without the SOA its caching needs. */
+	CU_ASSERT_EQUAL_FATAL(dns_parse_query(cap_kdig, sizeof(cap_kdig), &q), DNS_PARSE_OK);
+	for (int nx = 0; nx < 2; nx++) {
+		len = dns_build_answer(a, 33, cap_kdig, sizeof(cap_kdig), &q,
+				       nx ? DNS_RCODE_NXDOMAIN : DNS_RCODE_NOERROR, NULL, 0, 60,
+				       &(struct dns_zone){ "mesh.test", 7, 30 });
+		CU_ASSERT_EQUAL(len, 33);
+		CU_ASSERT(a[2] & 0x02);
+		CU_ASSERT_EQUAL(rd16(a + 8), 0);
+	}
 }
 
 int suite_dns_msg(void)
