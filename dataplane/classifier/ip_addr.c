@@ -69,11 +69,14 @@ bool ip_addr_is_special(const struct ip_addr *addr)
 	const uint8_t *b = addr->bytes;
 
 	if (addr->family == IP_ADDR_FAMILY_V4)
-		return b[0] == 0 || b[0] == 127 || b[0] >= 224; /* 0/8, 127/8, 224/4, 240/4 */
+		return b[0] == 0 || b[0] == 127 || b[0] >= 224 || /* 0/8, 127/8, 224/4, 240/4 */
+		       (b[0] == 169 && b[1] == 254); /* link-local: a cloud's metadata service */
 	return memcmp(b, zero, 12) == 0 ||      /* ::, ::1 and IPv4-compatible ::a.b.c.d */
 	       b[0] == 0xff ||                  /* multicast */
+	       (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* link-local fe80::/10 */
 	       memcmp(b, nat64, 12) == 0 || memcmp(b, nat64_local, 6) == 0 ||
-	       (b[0] == 0x20 && b[1] == 0x02); /* 6to4 */
+	       (b[0] == 0x20 && b[1] == 0x02) || /* 6to4 */
+	       (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0); /* Teredo 2001::/32 */
 }
 
 bool ip_addr_is_no_host(const struct ip_addr *addr)

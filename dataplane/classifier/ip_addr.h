@@ -35,9 +35,11 @@ bool ip_addr_in_prefix(const struct ip_addr *addr, const struct ip_addr *prefix,
 		       unsigned prefix_len);
 
 /* An address no relayed connection may go to, whatever an allow-list says: unspecified,
- * loopback, multicast, the limited broadcast, class E (IPv4), and the IPv6 forms that
+ * loopback, link-local (169.254/16 holds clouds' metadata services; fe80::/10 names no
+ * one link), multicast, the limited broadcast, class E (IPv4), and the IPv6 forms that
  * carry an IPv4 address inside (compatible ::a.b.c.d, NAT64 64:ff9b::/96 and
- * 64:ff9b:1::/48, 6to4 2002::/16), which would reach it around the IPv4 allow-list. */
+ * 64:ff9b:1::/48, 6to4 2002::/16, Teredo 2001::/32), which would reach it around the
+ * IPv4 allow-list. */
 bool ip_addr_is_special(const struct ip_addr *addr);
 
 /* An address no single host has: unspecified (0/8, ::), multicast, class E and the limited

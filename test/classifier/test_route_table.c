@@ -210,8 +210,8 @@ static void test_mangled_destinations(void)
 		  ROUTE_REFUSAL_NOT_ALLOWED, NULL, 0, false },
 		{ "p443---ffff-b01-203.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_MANGLED,
 		  ROUTE_REFUSAL_NOT_ALLOWED, NULL, 0, false },
-		{ "p443-fe80--1.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_MANGLED,
-		  ROUTE_REFUSAL_NOT_ALLOWED, NULL, 0, false },
+		{ "p443-fe80--1.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_MANGLED, /* link-local */
+		  ROUTE_REFUSAL_BAD_DESTINATION, NULL, 0, false },
 		{ "_443._10-1-2-3._red.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_MANGLED,
 		  ROUTE_REFUSAL_NOT_ALLOWED, NULL, 0, false },
 		{ "_443._10-1-2-3._pink.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_MANGLED,

@@ -189,6 +189,17 @@ static void test_ip_addr_parsing(void)
 	CU_ASSERT_FALSE(ip_addr_in_prefix(&a, &p, 121));
 	char buf[48];
 	CU_ASSERT_STRING_EQUAL(ip_addr_format(&a, buf, sizeof(buf)), "fd00:0:0:0:0:0:0:ff");
+	/* Never a destination, an allow-list around them or not: link-local (a cloud's
+	 * metadata service at 169.254.169.254) and Teredo, beside what was there. */
+	static const char *const special[] = { "169.254.169.254", "169.254.0.1", "fe80::1",
+					       "febf::1", "2001:0:a01:203::1", "127.0.0.1",
+					       "2002:a01:203::1" };
+	static const char *const plain[] = { "169.253.0.1", "170.254.0.1", "fec0::1",
+					     "2001:db8::1", "2001:1::1", "10.1.2.3", "fd00::1" };
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		CU_ASSERT(ip_addr_parse(special[i], &a) && ip_addr_is_special(&a));
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		CU_ASSERT(ip_addr_parse(plain[i], &a) && !ip_addr_is_special(&a));
 }
 
 int suite_sni_mangle(void)
