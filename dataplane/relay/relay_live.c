@@ -59,6 +59,26 @@ static int ports_match(const struct dp_appliance *app, const struct mr_config *c
 	return 0;
 }
 
+/* The file checked its listeners against its own relay.source_ports, which a push puts in
+ * force only at the next start: against the ports the data plane runs with, a listener
+ * inside them would be taken for the relay's own connections. */
+static int listeners_clear(const struct dp_appliance *app, const struct mr_config *conf,
+			   char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < conf->n_listeners; i++) {
+		const struct mr_listener_conf *l = &conf->listeners[i];
+
+		if (l->tcp_port >= app->src_port_first && l->tcp_port <= app->src_port_last) {
+			snprintf(err, errlen, "%s: listener '%s': tcp_port %u is inside the source "
+				 "ports the data plane runs with (%u-%u; relay.source_ports changes "
+				 "only with a restart)", conf->source, l->name, l->tcp_port,
+				 app->src_port_first, app->src_port_last);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The IPv4 gateways of each network as addresses, grouped by network. 0 or -1. */
 static int gateways_compile(struct relay_live *live, const struct mr_config *conf)
 {
@@ -255,7 +275,8 @@ int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uin
 {
 	struct relay_live *live;
 
-	if (app && ports_match(app, conf, err, errlen) < 0)
+	if (app && (ports_match(app, conf, err, errlen) < 0 ||
+		    listeners_clear(app, conf, err, errlen) < 0))
 		return -1;
 	live = calloc(1, sizeof(*live));
 	if (!live) {

@@ -215,6 +215,40 @@ static void running_app(const char *text, struct mr_config *running, struct dp_a
 	mr_config_port_vips(running, 0, &base, &mask);
 	app->ports[0].vip_base = base;
 	app->ports[0].vip_mask = mask;
+	app->src_port_first = running->relay.src_port_first;
+	app->src_port_last = running->relay.src_port_last;
+}
+
+/* A push that moves relay.source_ports (in force at the next start) and adds a listener
+ * inside the ports the data plane runs with is refused: the file, checked against its own
+ * range, passed, and the listener's clients would have been taken for the relay's own
+ * connections. The same listener with the range as it runs is refused by the file. */
+static void test_listener_inside_running_source_ports(void)
+{
+	static const char text[] =
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n";
+	static const char pushed[] =
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+		"relay = { source_ports = \"20000-59999\"; };\n"
+		"listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; },\n"
+		"              { name = \"alt\"; port = \"edge\"; tcp_port = 15443; } );\n";
+	static struct dp_appliance app;
+	struct mr_config running = { 0 }, conf = { 0 };
+	struct relay_live *live = NULL;
+	char err[MR_ERR_MAX] = "";
+
+	running_app(text, &running, &app);
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(pushed, "pushed", &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(relay_live_build(&app, &conf, 2, &live, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pushed: listener 'alt': tcp_port 15443 is inside the "
+					   "source ports the data plane runs with (10000-59999"));
+	mr_config_free(&conf);
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(text, "pushed", &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(relay_live_build(&app, &conf, 2, &live, err, sizeof(err)), 0);
+	relay_live_free(live);
+	mr_config_free(&conf);
+	mr_config_free(&running);
 }
 
 /* A push that moves a port's gateway is refused, not "applied" over the old one; the same
@@ -599,6 +633,8 @@ int test_relay_live_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "remote gateways compiled per network", test_gateways_compiled },
 		{ "a port's gateway changes only with a restart", test_port_gateway_needs_restart },
+		{ "a listener inside the source ports in force refused",
+		  test_listener_inside_running_source_ports },
 		{ "the VIP range changes only with a restart", test_vip_range_needs_restart },
 		{ "a slot given to another member: its counts and reports", test_slot_given_to_another },
 		{ "listener counters follow their names", test_listener_counters_by_name },
