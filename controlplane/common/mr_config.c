@@ -487,6 +487,21 @@ static int cfg_listen(struct cfg_ctx *ctx, const config_setting_t *g, const char
 	return 0;
 }
 
+/* Whether two listen addresses (literals cfg_listen took) on one port would take the
+ * same socket: the same address, or either one every address (0.0.0.0, ::). */
+static bool listen_overlap(const char *a, const char *b)
+{
+	unsigned char x[16] = { 0 }, y[16] = { 0 };
+	static const unsigned char any[16];
+	bool v6a = strchr(a, ':') != NULL, v6b = strchr(b, ':') != NULL;
+
+	inet_pton(v6a ? AF_INET6 : AF_INET, a, x);
+	inet_pton(v6b ? AF_INET6 : AF_INET, b, y);
+	if (memcmp(x, any, sizeof(any)) == 0 || memcmp(y, any, sizeof(any)) == 0)
+		return true;
+	return v6a == v6b && memcmp(x, y, sizeof(x)) == 0;
+}
+
 /* metrics = { listen = "ADDRESS:PORT"; cp_listen = "ADDRESS:PORT"; } */
 static int cfg_metrics(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_metrics_conf *m)
 {
@@ -502,6 +517,13 @@ static int cfg_metrics(struct cfg_ctx *ctx, const config_setting_t *root, struct
 	if ((m->enabled && cfg_listen(ctx, g, "listen", m->address, &m->port) < 0) ||
 	    (m->cp_enabled && cfg_listen(ctx, g, "cp_listen", m->cp_address, &m->cp_port) < 0))
 		return -1;
+	/* The data plane binds first; meshrelay-cp would then fail to start, again and
+	 * again under its service's restarts. */
+	if (m->enabled && m->cp_enabled && m->port == m->cp_port &&
+	    listen_overlap(m->address, m->cp_address))
+		return cfg_fail(ctx, member(g, "cp_listen"), "'cp_listen' takes the socket of "
+				"'listen' (port %u): the two processes cannot both listen there",
+				m->port);
 	return 0;
 }
 

@@ -75,7 +75,9 @@ int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root,
 	snprintf(d->control_socket, sizeof(d->control_socket), "%s", MR_CONTROL_SOCKET);
 	if (cfg_group(ctx, root, "dataplane", keys, &g) < 0 || cfg_eal(ctx, g, d) < 0 ||
 	    cfg_uint(ctx, g, "mbufs", 0, 1u << 26, &d->mbufs) < 0 ||
-	    cfg_u16(ctx, g, "burst", 1, 512, &d->burst) < 0 ||
+	    /* Vector receive paths (i40e, ice, iavf) take whole groups of 4 or 8 and return
+	     * nothing for fewer: a burst below 8 would receive nothing on them. */
+	    cfg_u16(ctx, g, "burst", 8, 512, &d->burst) < 0 ||
 	    cfg_string(ctx, g, "control_socket", false, d->control_socket,
 		       sizeof(d->control_socket)) < 0 ||
 	    cfg_string(ctx, g, "control_group", false, d->control_group,

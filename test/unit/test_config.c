@@ -149,6 +149,12 @@ static void test_observing(void)
 		  "test.conf:8: 'cp_listen' is \"ADDRESS:PORT\"" },
 		{ "listeners", "metrics = { port = 9480; };\nlisteners",
 		  "test.conf:8: unknown setting 'port'" },
+		{ "listeners", "metrics = { listen = \"127.0.0.1:9480\";\n"
+		  "  cp_listen = \"127.0.0.1:9480\"; };\nlisteners",
+		  "test.conf:9: 'cp_listen' takes the socket of 'listen' (port 9480)" },
+		{ "listeners", "metrics = { listen = \"0.0.0.0:9480\";\n"
+		  "  cp_listen = \"127.0.0.1:9480\"; };\nlisteners",
+		  "test.conf:9: 'cp_listen' takes the socket of 'listen'" },
 	};
 	char err[MR_ERR_MAX] = "";
 
@@ -162,6 +168,14 @@ static void test_observing(void)
 					   "metrics = { listen = \"[::1]:9480\"; cp_listen = \"127.0.0.1:9481\"; };\n"
 					   "listeners", err), 0);
 	CU_ASSERT_STRING_EQUAL(conf.log.connections, "syslog");
+	/* One port on two addresses: two sockets. */
+	CU_ASSERT_EQUAL(load_patched(good_base, "listeners",
+				     "metrics = { listen = \"127.0.0.1:9480\"; cp_listen = "
+				     "\"127.0.0.2:9480\"; };\nlisteners", err), 0);
+	CU_ASSERT_EQUAL_FATAL(load_patched(good_base, "listeners",
+					   "log = { connections = \"syslog\"; refused_rate = 5; };\n"
+					   "metrics = { listen = \"[::1]:9480\"; cp_listen = \"127.0.0.1:9481\"; };\n"
+					   "listeners", err), 0);
 	CU_ASSERT_EQUAL(conf.log.refused_rate, 5);
 	CU_ASSERT(conf.metrics.enabled && conf.metrics.cp_enabled);
 	CU_ASSERT_STRING_EQUAL(conf.metrics.address, "::1");
@@ -272,6 +286,8 @@ static const struct bad_case bad_cases[] = {
 	  "'edge' has no exception path" },
 	{ "eal = [\"-l\", \"0-1\"];", "eal = \"-l 0-1\";", "test.conf:1: 'eal' must be an array" },
 	{ "eal = [\"-l\", \"0-1\"];", "eal = [\"-l\"]; burst = 0;", "test.conf:1: 'burst' = 0" },
+	{ "eal = [\"-l\", \"0-1\"];", "eal = [\"-l\"]; burst = 4;",
+	  "test.conf:1: 'burst' = 4 is out of range" },
 	{ "dataplane = {", "dataplane = { control_socket = \"rel\";",
 	  "test.conf:1: 'control_socket' must be an absolute path" },
 	{ "dataplane = {", "rutes = 1; dataplane = {", "test.conf:1: unknown setting 'rutes'" },
