@@ -76,6 +76,11 @@ static int cfg_network(struct cfg_ctx *ctx, const config_setting_t *g, struct mr
 	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_name(ctx, g, n->name) < 0 ||
 	    cfg_bool(ctx, g, "local", &n->local) < 0)
 		return -1;
+	/* A network's name is a label of the mangled names that pick it (_NAME, nNAME-):
+	 * the classifier refused an '_' with "bad name" and no more. */
+	if (strchr(n->name, '_') || strlen(n->name) > 63)
+		return cfg_fail(ctx, member(g, "name"), "network name '%s' is a DNS label of "
+				"mangled names: a-z, 0-9 and '-' only, 63 at most", n->name);
 	allow = member(g, "allow");
 	ports = member(g, "ports");
 	if ((allow && !config_setting_is_array(allow) && !config_setting_is_list(allow)) ||

@@ -541,6 +541,8 @@ static const struct bad_case routing_bad[] = {
 	  "test.conf:11: a route names exactly one" },
 	{ "sni = \"api.svc.example\"", "sni = \"api..example\"", "test.conf:10: api..example: " },
 	{ "\"10.1.0.0/16\"", "\"10.1.0.0/33\"", "test.conf:3: '10.1.0.0/33' is not an address/prefix" },
+	{ "{ name = \"green\"; }", "{ name = \"east_1\"; }",
+	  "test.conf:5: network name 'east_1' is a DNS label of mangled names" },
 	{ "\"8000-8999\"", "\"8999-8000\"", "test.conf:4: '8999-8000' is not a port range" },
 	{ "address = \"10.1.0.5\"", "address = \"10.1.0.500\"", "test.conf:7: '10.1.0.500' is not an IPv4" },
 	/* Members no connection may go to: refused here, not chosen for clients and reset. */
