@@ -288,6 +288,7 @@ struct mr_config {
 	struct mr_discovery_conf discovery;
 	struct mr_remote_gateway_conf *remote_gateways;
 	unsigned int n_remote_gateways;
+	bool learned_lists;            /* the file writes 'gateways' or 'imported', even empty */
 };
 
 /* Read and validate a file (its @include lines are read too: the data plane's own file

@@ -315,6 +315,7 @@ static int cfg_remote_gateways(struct cfg_ctx *ctx, const config_setting_t *root
 						65536, (void **)&c->remote_gateways,
 						&c->n_remote_gateways, &rc);
 
+	c->learned_lists |= list != NULL;
 	for (unsigned int i = 0; list && i < c->n_remote_gateways; i++)
 		if (cfg_remote_gateway(ctx, config_setting_get_elem(list, i), c,
 				       &c->remote_gateways[i]) < 0)

@@ -425,6 +425,7 @@ static int cfg_routes(struct cfg_ctx *ctx, const config_setting_t *root, struct 
 		return rc;
 	imp = cfg_list(ctx, root, "imported", sizeof(*imports), 1u << 20, (void **)&imports,
 		       &n_imports, &rc_imp);
+	c->learned_lists |= imp != NULL;
 	for (unsigned int i = 0; imp && i < n_imports; i++) {
 		if (cfg_import(ctx, config_setting_get_elem(imp, i), c, &imports[i]) < 0) {
 			for (unsigned int k = 0; k <= i; k++)

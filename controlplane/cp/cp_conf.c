@@ -167,9 +167,12 @@ int cp_conf_load(struct cp_conf *c, const char *path, char *err, size_t errlen)
 	struct mr_remote_gateway_conf *kept = calloc(c->n_learned + 1, sizeof(*kept));
 
 	if (kept && mr_config_load_string(text, path, plain, err, errlen) == 0) {
-		if (plain->discovery.n_endpoints && plain->n_remote_gateways)
-			snprintf(err, errlen, "%s: a 'gateways' list and a 'discovery' section: "
-				 "gateways are learned from discovery, remove the list", path);
+		/* Even empty: the learned lists are written after the file's text, and a
+		 * setting given twice refuses every push that would carry them. */
+		if (plain->discovery.n_endpoints && plain->learned_lists)
+			snprintf(err, errlen, "%s: a 'gateways' or 'imported' list and a "
+				 "'discovery' section: both are learned from discovery, remove the "
+				 "list", path);
 		else
 			rc = adopt(c, text, plain, kept, plain->discovery.n_endpoints ?
 				   remap_learned(c, plain, kept) : 0, c->imports,

@@ -295,6 +295,18 @@ static void test_learned_gateways(void)
 	CU_ASSERT_EQUAL(cp_conf_load(&c, path, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "remove the list"));
 	CU_ASSERT_EQUAL(c.generation, 3);
+	/* ... so would an empty one, or an 'imported' list: every push refused after. */
+	*strstr(text, "gateways = (") = '\0';
+	strcat(text, "gateways = ();\n");
+	write_mode(path, text, 0644);
+	CU_ASSERT_EQUAL(cp_conf_load(&c, path, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "remove the list"));
+	*strstr(text, "gateways = (") = '\0';
+	strcat(text, "imported = ();\n");
+	write_mode(path, text, 0644);
+	CU_ASSERT_EQUAL(cp_conf_load(&c, path, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "remove the list"));
+	CU_ASSERT_EQUAL(c.generation, 3);
 	/* An address the schema refuses changes nothing. */
 	two[0] = gw("gw-red-1", 0, "10.0.0.300", 1);
 	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 1, NULL, 0, err, sizeof(err)), -1);
