@@ -23,6 +23,7 @@
 #include "cp_readback.h"
 #include "mr_http_serve.h"
 #include "mr_clock.h"
+#include "mr_ctl_proto.h"
 #include "mr_log.h"
 #include "mr_privs.h"
 #include "mr_pidfile.h"
@@ -52,6 +53,7 @@ struct cp {
 				      * at the first link to a data plane that runs a file) */
 	bool on_read_back;           /* what is pushed as learned is that answer, until
 				      * discovery answers */
+	uint32_t reread_for;         /* the refused generation the file was read again for */
 };
 
 /* The data plane's control socket: -s, else what conf says. */
@@ -276,6 +278,34 @@ static void revert_refused(struct cp *cp)
 	adopt(cp, &next);
 }
 
+/*
+ * The data plane refuses the file in force while the file on disk is another: a data plane
+ * restarted from the edited file (a port changed, which only its start takes) would refuse
+ * what we hold for good, and everything learned pushed on top of it. The file is read
+ * again, as on SIGHUP, once for each generation refused.
+ */
+static void reread_refused(struct cp *cp)
+{
+	char err[MR_ERR_MAX], *text;
+	uint32_t len;
+	bool changed;
+
+	if (cp->link.refused == 0 || cp->link.refused != cp->conf.generation ||
+	    cp->reread_for == cp->conf.generation)
+		return;
+	cp->reread_for = cp->conf.generation;
+	if (mr_textfile_read(cp->opts.config, MR_CTL_MAX_PAYLOAD, &text, &len, err,
+			     sizeof(err)) < 0)
+		return;
+	changed = !cp->conf.file_text || strcmp(text, cp->conf.file_text) != 0;
+	free(text);
+	if (!changed)
+		return;
+	mr_log(MR_LOG_NOTICE, "the data plane refuses generation %u, and %s has changed since "
+	       "it was read: reading it again", cp->conf.generation, cp->opts.config);
+	reload(cp);
+}
+
 /* The status file, replaced whole so a reader never sees half of it: written to a file
  * made anew beside it (never through a link planted there), renamed over it (a rename
  * replaces a link at the path, never its target). */
@@ -388,6 +418,7 @@ static int link_tick(struct cp *cp)
 	}
 	note_applied(cp);
 	revert_refused(cp);
+	reread_refused(cp);
 	return wait_ms;
 }
 
