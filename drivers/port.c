@@ -183,6 +183,10 @@ static int af_packet_iface_of(const char *device, char iface[DRV_IFACE_MAX])
  * is the interface's, which the PMD does not report. Main lcore only. */
 static char af_packet_iface[RTE_MAX_ETHPORTS][DRV_IFACE_MAX];
 
+/* The MTU each port had before drv_port_start changed it (0: unchanged), put back at its
+ * close. Main lcore only. */
+static uint16_t mtu_before[RTE_MAX_ETHPORTS];
+
 /* Whether the device itself says the link is up. */
 static bool ethdev_link_up(uint16_t port_id)
 {
@@ -191,6 +195,22 @@ static bool ethdev_link_up(uint16_t port_id)
 	memset(&link, 0, sizeof(link));
 	return rte_eth_link_get_nowait(port_id, &link) == 0 &&
 	       link.link_status == RTE_ETH_LINK_UP;
+}
+
+/* The MTU port_id has now into *mtu: an af_packet port's is its kernel interface's, which
+ * the PMD does not read (it says 1500 until told otherwise). 0, or -1. */
+static int port_mtu_now(uint16_t port_id, uint16_t *mtu)
+{
+	char path[64 + DRV_IFACE_MAX], value[16];
+
+	if (port_id < RTE_MAX_ETHPORTS && af_packet_iface[port_id][0]) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", af_packet_iface[port_id]);
+		if (drv_proc_read(path, value, sizeof(value)) < 0)
+			return -1;
+		*mtu = (uint16_t)strtoul(value, NULL, 10);
+		return *mtu ? 0 : -1;
+	}
+	return rte_eth_dev_get_mtu(port_id, mtu);
 }
 
 int drv_port_link_up(uint16_t port_id)
@@ -238,9 +258,17 @@ static int quiet_kernel_iface(const char *device, const char *name, char *err, s
 
 		snprintf(path, sizeof(path), knobs[i].fmt, iface);
 		/* The host's value: kept from a run that crashed, else the current one. */
-		if (drv_host_set(path, knobs[i].value, old, sizeof(old)) < 0)
+		if (drv_host_set(path, knobs[i].value, old, sizeof(old)) < 0) {
+			/* An interface without IPv6 (ipv6.disable=1, an MTU below 1280) has
+			 * nothing to quiet there. */
+			if (errno == ENOENT && strstr(knobs[i].fmt, "ipv6")) {
+				if (q)
+					q->old[i][0] = '\0';
+				continue;
+			}
 			return port_fail(err, errlen, "device '%s': cannot write %s: %s", device,
 					 path, strerror(errno));
+		}
 		if (q) {
 			snprintf(q->path[i], sizeof(q->path[i]), "%s", path);
 			snprintf(q->old[i], sizeof(q->old[i]), "%s", old);
@@ -389,11 +417,18 @@ int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
 	rc = rte_eth_dev_configure(port_id, p->rx_queues, p->tx_queues, &conf);
 	if (rc < 0)
 		return port_fail(err, errlen, "port %u: configure: %s", port_id, rte_strerror(-rc));
-	if (p->mtu) {
-		rc = rte_eth_dev_set_mtu(port_id, p->mtu);
-		if (rc < 0 && rc != -ENOTSUP)
-			return port_fail(err, errlen, "port %u: MTU %u: %s", port_id, p->mtu,
-					 rte_strerror(-rc));
+	if (p->mtu && port_id < RTE_MAX_ETHPORTS) {
+		uint16_t was = 0;
+
+		/* Left alone when it is already so; else what it was is kept for the close:
+		 * af_packet's MTU is its kernel interface's, the host's own afterwards. */
+		if (port_mtu_now(port_id, &was) < 0 || was != p->mtu) {
+			rc = rte_eth_dev_set_mtu(port_id, p->mtu);
+			if (rc < 0 && rc != -ENOTSUP)
+				return port_fail(err, errlen, "port %u: MTU %u: %s", port_id,
+						 p->mtu, rte_strerror(-rc));
+			mtu_before[port_id] = rc == 0 ? was : 0;
+		}
 	}
 	if (port_setup_queues(port_id, p, pool, err, errlen) < 0)
 		return -1;
@@ -432,6 +467,10 @@ void drv_port_close(uint16_t port_id)
 	if (port_id < RTE_MAX_ETHPORTS)
 		af_packet_iface[port_id][0] = '\0';
 	rte_eth_dev_stop(port_id);
+	if (port_id < RTE_MAX_ETHPORTS && mtu_before[port_id]) {
+		rte_eth_dev_set_mtu(port_id, mtu_before[port_id]); /* as the settings: best effort */
+		mtu_before[port_id] = 0;
+	}
 	rte_eth_dev_close(port_id);
 	if (name[0])
 		unquiet_kernel_iface(name);

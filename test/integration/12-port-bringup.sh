@@ -78,4 +78,30 @@ rc=$?
 check "an af_packet port with too few queues refused (exit $rc)" test "$rc" -eq 1
 check "its interface's settings put back ($before, after: $(settings))" test "$(settings)" = "$before"
 
+# An af_packet port on an interface without IPv6 (an MTU below 1280: the kernel keeps no
+# IPv6 settings for it) starts: its IPv6 has nothing to switch off (before, the missing
+# setting refused the start). The port's MTU, set below the interface's, goes back to the
+# interface's at the stop (before, the host kept the port's).
+ip link add "${T}c" netns "${T}-dp" mtu 1200 type veth peer name "${T}d" netns "${T}-dp" mtu 1200
+ip -n "${T}-dp" link set "${T}c" up
+ip -n "${T}-dp" link set "${T}d" up
+check "the interface has no IPv6 settings" \
+	bash -c "! ip netns exec '${T}-dp' test -e /proc/sys/net/ipv6/conf/${T}c"
+cat >"$TOPO_DIR/nov6.conf" <<CONF
+dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512" ]; };
+ports = ( { name = "afp"; device = "net_af_packet_${T}n,iface=${T}c,qpairs=1"; ipv4 = "10.97.5.1/24";
+            mtu = 1100; exception = { enabled = false; }; } );
+CONF
+mtu_of() { ip -n "${T}-dp" -o link show "${T}c" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
+if dp_start "${T}-dp" "$TOPO_DIR/nov6.conf" "${T}-nov6" "$TOPO_DIR/nov6.log"; then
+	check "an af_packet port on an interface without IPv6 starts" true
+	check "the interface takes the port's MTU ($(mtu_of))" test "$(mtu_of)" = 1100
+	kill -INT "$DP_PID"
+	wait "$DP_PID"
+	check "clean exit on SIGINT" test $? -eq 0
+	check "the interface's MTU is put back ($(mtu_of))" test "$(mtu_of)" = 1200
+else
+	check "an af_packet port on an interface without IPv6 starts ($(tail -1 "$TOPO_DIR/nov6.log"))" false
+fi
+
 check_done "port bring-up"
