@@ -447,7 +447,7 @@ int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
 int drv_port_wait_link(uint16_t port_id, unsigned int timeout_ms)
 {
 	for (unsigned int waited = 0;; waited += 100) {
-		if (ethdev_link_up(port_id))
+		if (drv_port_link_up(port_id))
 			return 1;
 		if (waited >= timeout_ms)
 			return 0;

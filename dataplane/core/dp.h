@@ -278,7 +278,8 @@ struct dp_appliance {
 	uint64_t tsc_per_ms;
 	uint32_t kept_per_worker;    /* buffers one worker's kept hellos may hold (dp_appliance) */
 	/* Each port's link as the main lcore last read it (announce_links_watch): bit 0 up,
-	 * the rest a count of changes. The main lcore writes, worker 0 reads (atomics). */
+	 * the rest a count of changes. The main lcore writes, worker 0 and the control
+	 * thread's port report read (atomics). */
 	uint32_t link_state[MR_MAX_PORTS];
 	/* Until when (ms, the workers' clock) an MLDv1 querier was heard on each port: every
 	 * worker's reports are then MLDv1, worker 0's joins and leave too, whichever worker

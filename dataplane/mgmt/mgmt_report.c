@@ -10,6 +10,7 @@
 #include <rte_cycles.h>
 #include <rte_mempool.h>
 
+#include "announce.h"
 #include "dp_mailbox.h"
 #include "dp_port_pause.h"
 #include "flow.h"
@@ -85,7 +86,6 @@ static int report_port(const struct dp_appliance *app, const char *name,
 	int i = mr_config_port_index(app->conf, name); /* the ports are the file's, in order */
 	const struct dp_port *p;
 	struct rte_eth_stats st = { 0 };
-	struct rte_eth_link link = { 0 };
 	char text[RTE_ETHER_ADDR_FMT_SIZE + 16];
 	unsigned int paused;
 
@@ -100,8 +100,10 @@ static int report_port(const struct dp_appliance *app, const char *name,
 	ipv4_text(p->ipv4, text, sizeof(text));
 	s->str(s, "ipv4", text);
 	report_source_addresses(p, s);
-	rte_eth_link_get_nowait(p->port_id, &link);
-	s->str(s, "link", link.link_status ? "up" : "down");
+	/* As the main lcore last read it (af_packet's from its kernel interface, which the
+	 * PMD never reads: it says up from the start). */
+	s->str(s, "link", __atomic_load_n(&app->link_state[i], __ATOMIC_ACQUIRE) & ANNOUNCE_LINK_UP ? "up"
+										     : "down");
 	paused = dp_port_paused_workers(app, i);
 	s->str(s, "polling", !paused ? "on" : paused == app->n_workers ? "paused" :
 	       "paused on some workers");
