@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <linux/capability.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,21 @@ static void on_hangup(int sig)
 {
 	(void)sig;
 	mgmt_connlog_reopen();
+}
+
+/* The stop and rotate signals go to the main thread alone: blocked before EAL and the
+ * control threads start (each inherits it), taken again by the main thread once they
+ * run. A signal that landed on the control thread interrupted a reply mid-way; one sent
+ * during start-up waits, and is not lost. how: SIG_BLOCK or SIG_UNBLOCK. */
+static void main_signals(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(how, &set, NULL);
 }
 
 struct dp_args {
@@ -234,6 +250,7 @@ int main(int argc, char **argv)
 	 * a failed write, counted where it is made, not the appliance: before EAL starts its
 	 * threads, so that every one inherits it. */
 	signal(SIGPIPE, SIG_IGN);
+	main_signals(SIG_BLOCK);
 	if (eal_start(&conf, &args, argv[0]) < 0) {
 		mr_log(MR_LOG_ERR, "EAL initialisation failed: %s", rte_strerror(rte_errno));
 		return 1;
@@ -259,6 +276,7 @@ int main(int argc, char **argv)
 				      conf.dataplane.control_group, err, sizeof(err));
 	if (rc == 0 && conf.log.connections[0])
 		rc = mgmt_connlog_start(&app, err, sizeof(err));
+	main_signals(SIG_UNBLOCK); /* every other thread is running now */
 	if (rc == 0)
 		rc = run(&app);
 	else

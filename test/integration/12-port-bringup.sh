@@ -42,6 +42,22 @@ check "telemetry says so ($steering)" grep -q "RSS: relay source ports picked" <
 check "the ring port falls back to software dispatch" \
 	grep -q "port ring: steering by software dispatch" "$TOPO_DIR/dp.log"
 check "memif socket created" test -S "$TOPO_DIR/memif.sock"
+# SIGINT, SIGTERM and SIGHUP (bits 0x4003 of the masks) reach the main thread alone: every
+# other thread (workers, EAL's, the control and metrics threads) blocks them.
+sig_masks() {
+	local pid main t blk ok=0
+	pid=$(pgrep -P "$DP_PID" -x meshrelay-dp) || return 1
+	for t in /proc/"$pid"/task/*; do
+		blk=$((0x$(sed -n 's/^SigBlk:\t*//p' "$t/status")))
+		if [ "${t##*/}" = "$pid" ]; then
+			[ $((blk & 0x4003)) -eq 0 ] || ok=1
+		else
+			[ $((blk & 0x4003)) -eq $((0x4003)) ] || ok=1
+		fi
+	done
+	return $ok
+}
+check "stop and rotate signals reach the main thread alone" sig_masks
 kill -INT "$DP_PID"
 wait "$DP_PID"
 check "clean exit on SIGINT" test $? -eq 0
