@@ -73,6 +73,8 @@
 	X(dispatched)         /* relayed segments handed to the worker owning their flow */ \
 	X(segment_split)      /* pieces sent for segments above the out side's MSS */ \
 	X(pmtu_too_big_in)    /* too-big ICMP errors about a relayed connection */           \
+	X(icmp_unreach_in)    /* hard unreachables (port, policy) about one: a member's   \
+				 refusal of the relay's SYN, else dropped */                 \
 	X(pmtu_lowered)       /* ... that lowered the MSS the relay sends a side */          \
 	X(pmtu_told)          /* too-big errors sent to a client about its backend's path */ \
 	X(pmtu_no_mtu)        /* IPv4 too-big errors naming no MTU (or below 68): the floor */ \

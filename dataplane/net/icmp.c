@@ -50,7 +50,9 @@ bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m
 		return false;
 	}
 	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
-	too_big = icmp4_is_frag_needed(icmp->icmp_type, icmp->icmp_code);
+	/* A too-big error, or a hard unreachable: either may be about a relayed connection. */
+	too_big = icmp4_is_frag_needed(icmp->icmp_type, icmp->icmp_code) ||
+		  icmp4_is_hard(icmp->icmp_type, icmp->icmp_code);
 	if (!too_big && (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)) {
 		/* The host holds the appliance address only: to a VIP or a source address, any
 		 * other message is nobody's (a host that forwards would send it back out). */

@@ -7,9 +7,10 @@
 #include "dp.h"
 
 /* m holds a validated IPv4 ICMP packet for us with its IP header at l3_off. Echo requests
- * are answered in place; a "fragmentation needed" whose checksum is right is left to the
- * caller (true: m not consumed); every other ICMP message goes to the kernel when it is
- * to the port's own address, and is dropped when to a VIP or a source address. */
+ * are answered in place; a "fragmentation needed" or a hard unreachable (icmp_error.h)
+ * whose checksum is right is left to the caller (true: m not consumed); every other ICMP
+ * message goes to the kernel when it is to the port's own address, and is dropped when to
+ * a VIP or a source address. */
 bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		uint16_t l3_off);
 

@@ -28,7 +28,8 @@ bool icmp_too_big_parse4(const uint8_t *icmp, uint32_t len, struct icmp_too_big 
 	const uint8_t *ip = icmp + ICMP_ERROR_HDR;
 	uint32_t ihl;
 
-	if (len < ICMP_ERROR_HDR + 20 || !icmp4_is_frag_needed(icmp[0], icmp[1]))
+	if (len < ICMP_ERROR_HDR + 20 ||
+	    (!icmp4_is_frag_needed(icmp[0], icmp[1]) && !icmp4_is_hard(icmp[0], icmp[1])))
 		return false;
 	ihl = (uint32_t)(ip[0] & 0xf) * 4;
 	/* The quoted header's own lengths are not trusted: a segment the NIC was to cut up
@@ -37,7 +38,9 @@ bool icmp_too_big_parse4(const uint8_t *icmp, uint32_t len, struct icmp_too_big 
 	    ip[9] != IPPROTO_TCP || (mr_load_be16(ip + 6) & 0x1fff) != 0)
 		return false;
 	memset(out, 0, sizeof(*out));
-	out->mtu = mr_load_be16(icmp + 6); /* RFC 1191: the low 16 bits of the unused word */
+	out->hard = icmp[1] != ICMP4_FRAG_NEEDED;
+	if (!out->hard)
+		out->mtu = mr_load_be16(icmp + 6); /* RFC 1191: the low 16 bits of the unused word */
 	out->len = mr_load_be16(ip + 2);
 	memcpy(out->src, ip + 12, 4);
 	memcpy(out->dst, ip + 16, 4);
@@ -49,12 +52,15 @@ bool icmp_too_big_parse6(const uint8_t *icmp, uint32_t len, struct icmp_too_big 
 {
 	const uint8_t *ip6 = icmp + ICMP_ERROR_HDR;
 
-	if (len < ICMP_ERROR_HDR + 40 + QUOTED_TCP_MIN || icmp[0] != ICMP6_TOO_BIG || icmp[1] != 0 ||
+	if (len < ICMP_ERROR_HDR + 40 + QUOTED_TCP_MIN ||
+	    ((icmp[0] != ICMP6_TOO_BIG || icmp[1] != 0) && !icmp6_is_hard(icmp[0], icmp[1])) ||
 	    (ip6[0] >> 4) != 6 || ip6[6] != IPPROTO_TCP)
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->v6 = true;
-	out->mtu = mr_load_be32(icmp + 4);
+	out->hard = icmp[0] != ICMP6_TOO_BIG;
+	if (!out->hard)
+		out->mtu = mr_load_be32(icmp + 4);
 	out->len = 40u + mr_load_be16(ip6 + 4);
 	memcpy(out->src, ip6 + 8, 16);
 	memcpy(out->dst, ip6 + 24, 16);

@@ -169,7 +169,8 @@ enum nd_kind nd_parse(const uint8_t *l3, uint32_t len, struct nd_msg *out)
 			return out->kind;
 		return out->kind = ND_ECHO_REQUEST;
 	case ICMP6_TOO_BIG:
-		if (icmp[1] != 0)
+	case 1: /* destination unreachable: its hard codes only (icmp_error.h) */
+		if (icmp[0] == ICMP6_TOO_BIG ? icmp[1] != 0 : !icmp6_is_hard(icmp[0], icmp[1]))
 			return out->kind = ND_OTHER;
 		if (icmp_len < 8 || !nd_cksum_ok(ip))
 			return out->kind;

@@ -39,8 +39,9 @@ struct nd_msg {
  * directly (no extension headers) are parsed; others give ND_OTHER.
  * Never reads past len: a header that is not IPv6 or a payload length running past len
  * is ND_MALFORMED too. An echo request with a code other than 0 is ND_OTHER (the host
- * decides), as ICMPv4 does. A "packet too big" (type 2, code 0) with its checksum right is
- * ND_TOO_BIG (icmp_error.h reads what it quotes), with a bad one ND_MALFORMED. out is always written, its kind is the value returned; src,
+ * decides), as ICMPv4 does. A "packet too big" (type 2, code 0) or a hard destination
+ * unreachable (icmp6_is_hard) with its checksum right is ND_TOO_BIG (an error the relay
+ * reads what it quotes of: icmp_error.h), with a bad one ND_MALFORMED. out is always written, its kind is the value returned; src,
  * dst and hop_limit are filled whenever the IPv6 header could be read.
  */
 enum nd_kind nd_parse(const uint8_t *l3, uint32_t len, struct nd_msg *out);

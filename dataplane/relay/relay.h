@@ -101,6 +101,11 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
  * (relay_hello_classify; the connect module sits below the hello's). */
 bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
 
+/* The member f connects to refused it in an ICMP hard unreachable quoting the relay's SYN:
+ * f goes to the next member (routed again here) when it may, else ends, its client
+ * reset. */
+void relay_connect_refused(struct dp_worker *w, struct flow *f);
+
 /* The retransmission timer of f fired while it connects (its SYN) or holds relay-owned
  * bytes the backend has not acknowledged (the kept hello): send again, or end it after
  * the last try; true when f went back to FLOW_HELLO instead, to be routed again by the

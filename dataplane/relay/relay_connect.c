@@ -224,6 +224,13 @@ bool relay_backend_reset(struct dp_worker *w, struct flow *f)
 	return backend_failed(w, f, HEALTH_EV_RESET);
 }
 
+void relay_connect_refused(struct dp_worker *w, struct flow *f)
+{
+	if (backend_failed(w, f, HEALTH_EV_REFUSED))
+		return relay_hello_classify(w, f);
+	relay_abort(w, f, true, false, DP_DROP_backend_refused);
+}
+
 bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
 	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b_seq.local_isn + 1;

@@ -178,6 +178,22 @@ static void pmtu_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	rte_pktmbuf_free(m);
 }
 
+/* A hard unreachable about f's side dir: about the relay's own SYN to the member it is
+ * connecting to (its exact sequence number: RFC 5927), the member refused, as a RST would
+ * say, and the client goes to the next one now rather than after every SYN retry. Any
+ * other is dropped: an established connection rides out what a router says, as a host's
+ * does. */
+static void unreach_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
+			  const struct icmp_too_big *e, struct rte_mbuf *m)
+{
+	dp_event(w, DP_EV_icmp_unreach_in);
+	if (dir != FLOW_DIR_BACKEND || f->state != FLOW_CONNECTING ||
+	    e->seq != f->b_seq.local_isn)
+		return dp_drop(w, m, DP_DROP_icmp_quote_stale);
+	rte_pktmbuf_free(m);
+	relay_connect_refused(w, f);
+}
+
 bool relay_pmtu_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		      uint16_t l3_off)
 {
@@ -196,6 +212,9 @@ bool relay_pmtu_input(struct dp_worker *w, const struct dp_port *p, struct rte_m
 	f = pmtu_lookup(w, &e, &dir);
 	if (!f)
 		return false; /* the host's own connections (the control plane's, say) */
-	pmtu_apply(w, f, dir, &e, m);
+	if (e.hard)
+		unreach_apply(w, f, dir, &e, m);
+	else
+		pmtu_apply(w, f, dir, &e, m);
 	return true;
 }

@@ -9,7 +9,9 @@
  * for a smaller MSS), and the sender's retransmission of the lost one gets through. A
  * client sending to a smaller backend path is told too, by a too-big error of its own
  * about its connection to the relay, so that it sends smaller segments itself and resends
- * at once; a backend is not (see relay_pmtu.c). Worker lcores only.
+ * at once; a backend is not (see relay_pmtu.c). A hard unreachable (port unreachable,
+ * refused by policy) quoting the relay's SYN to a member makes it try the next member at
+ * once, as a RST would. Worker lcores only.
  */
 #ifndef RELAY_PMTU_H
 #define RELAY_PMTU_H

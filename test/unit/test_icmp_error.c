@@ -90,15 +90,28 @@ static void test_frag_needed_capture(void)
 		CU_ASSERT_FALSE(icmp_too_big_parse4(frame + V4_ICMP, cut, &e));
 }
 
-/* What is not a too-big error about a TCP segment's first fragment reads as nothing. */
+/* What is not a too-big error or a hard unreachable about a TCP segment's first fragment
+ * reads as nothing; a hard unreachable reads as one, with no MTU. */
 static void test_frag_needed_refused(void)
 {
+	static const uint8_t hard[] = { 2, 3, 6, 7, 8, 9, 10, 13, 14, 15 };
+	static const uint8_t soft[] = { 0, 1, 5, 11, 12, 16 };
 	struct icmp_too_big e;
 	uint32_t len;
 
+	for (unsigned int i = 0; i < sizeof(hard); i++) {
+		len = frag_needed();
+		frame[V4_ICMP + 1] = hard[i]; /* port unreachable, refused by policy ... */
+		CU_ASSERT_FATAL(icmp_too_big_parse4(frame + V4_ICMP, len - V4_ICMP, &e));
+		CU_ASSERT(e.hard && e.mtu == 0 && e.seq == 3637182817u);
+	}
+	for (unsigned int i = 0; i < sizeof(soft); i++) {
+		len = frag_needed();
+		frame[V4_ICMP + 1] = soft[i]; /* network or host unreachable: may pass */
+		CU_ASSERT_FALSE(icmp_too_big_parse4(frame + V4_ICMP, len - V4_ICMP, &e));
+	}
 	len = frag_needed();
-	frame[V4_ICMP + 1] = 3; /* port unreachable */
-	CU_ASSERT_FALSE(icmp_too_big_parse4(frame + V4_ICMP, len - V4_ICMP, &e));
+	CU_ASSERT(icmp_too_big_parse4(frame + V4_ICMP, len - V4_ICMP, &e) && !e.hard);
 	len = frag_needed();
 	frame[V4_ICMP] = 11; /* time exceeded */
 	CU_ASSERT_FALSE(icmp_too_big_parse4(frame + V4_ICMP, len - V4_ICMP, &e));

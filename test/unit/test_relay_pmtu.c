@@ -117,11 +117,11 @@ static void forward(struct conn *t, bool from_client, uint32_t len)
 	t->qlen = sent_quote(from_client ? &t->b : &t->c, t->quote, &t->qseq, &t->qplen);
 }
 
-/* A "fragmentation needed" (IPv4) or "packet too big" (IPv6) naming mtu, from a router on
- * port p to `to` (the relay's address), quoting quote[0..qlen), as a frame. */
-static struct rte_mbuf *error_frame(const struct dp_port *p, bool v6, uint32_t to,
-				    const uint8_t *to6, uint32_t mtu, const uint8_t *quote,
-				    uint32_t qlen)
+/* An ICMP error of type and code (ICMPv6's when v6) naming mtu, from a router on port p to
+ * `to` (the relay's address), quoting quote[0..qlen), as a frame. */
+static struct rte_mbuf *error_frame_of(const struct dp_port *p, bool v6, uint32_t to,
+				       const uint8_t *to6, uint32_t mtu, const uint8_t *quote,
+				       uint32_t qlen, uint8_t type, uint8_t code)
 {
 	uint8_t f[RTE_ETHER_HDR_LEN + 40 + 8 + QUOTE_MAX];
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
@@ -133,8 +133,8 @@ static struct rte_mbuf *error_frame(const struct dp_port *p, bool v6, uint32_t t
 	memset(f, 0, sizeof(f));
 	eth->dst_addr = p->mac;
 	eth->src_addr = router_mac;
-	icmp[0] = v6 ? 2 : 3;
-	icmp[1] = v6 ? 0 : 4;
+	icmp[0] = type;
+	icmp[1] = code;
 	memcpy(icmp + 8, quote, qlen);
 	if (v6) {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
@@ -167,6 +167,14 @@ static struct rte_mbuf *error_frame(const struct dp_port *p, bool v6, uint32_t t
 	m = tcp_frame_copy(rh_app.pool, f, sizeof(*eth) + l3_len, p->port_id);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	return m;
+}
+
+/* A "fragmentation needed" (IPv4) or "packet too big" (IPv6) naming mtu, the same way. */
+static struct rte_mbuf *error_frame(const struct dp_port *p, bool v6, uint32_t to,
+				    const uint8_t *to6, uint32_t mtu, const uint8_t *quote,
+				    uint32_t qlen)
+{
+	return error_frame_of(p, v6, to, to6, mtu, quote, qlen, v6 ? 2 : 3, v6 ? 0 : 4);
 }
 
 /* That error through the worker. */
@@ -406,6 +414,42 @@ static void test_not_the_relays(void)
 	rh_flow_end(t.f);
 }
 
+/* The member's host answers the relay's SYN with a port unreachable (a firewall's
+ * REJECT): the flow gives up on it at once, as on a RST (its pool has no other member here:
+ * refused, the client reset), not after every SYN retry. A port unreachable quoting
+ * another sequence number (a blind forger's guess) changes nothing; nor does a network
+ * unreachable, which may pass. */
+static void test_port_unreachable_refuses_connect(void)
+{
+	uint64_t refused = rh_drops(DP_DROP_backend_refused), stale = rh_drops(DP_DROP_icmp_quote_stale);
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint8_t quote[QUOTE_MAX];
+	uint32_t qlen, seq, plen;
+	struct rte_mbuf *m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	b = rh_backend(f);
+	qlen = sent_quote(&b, quote, &seq, &plen); /* the relay's SYN */
+	CU_ASSERT_EQUAL(seq, b.our_isn);
+	rh_drain(c.port);
+	quote[24] ^= 1; /* another sequence number */
+	m = error_frame_of(b.port, false, b.our_ip, NULL, 0, quote, qlen, 3, 3);
+	rh_input_burst(b.port, &m, 1);
+	quote[24] ^= 1;
+	m = error_frame_of(b.port, false, b.our_ip, NULL, 0, quote, qlen, 3, 0);
+	rh_input_burst(b.port, &m, 1);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_quote_stale), stale + 1);
+	m = error_frame_of(b.port, false, b.our_ip, NULL, 0, quote, qlen, 3, 3);
+	rh_input_burst(b.port, &m, 1);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_backend_refused), refused + 1);
+	CU_ASSERT(rh_drain(c.port) >= 1); /* the client's reset */
+	rh_drain(b.port);
+}
+
 int test_relay_pmtu_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -414,6 +458,8 @@ int test_relay_pmtu_register(void)
 		{ "IPv6 client: lowered to 1220 and no further", test_client_path_lowered_v6 },
 		{ "stale quotes change nothing, small MTUs give the floor", test_stale_and_floor },
 		{ "the host's errors and corrupted ones", test_not_the_relays },
+		{ "a port unreachable for the SYN: the member refused",
+		  test_port_unreachable_refuses_connect },
 		CU_TEST_INFO_NULL,
 	};
 
