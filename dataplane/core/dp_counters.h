@@ -35,6 +35,8 @@
 	X(handshake_fin)      /* ... closing at once (FIN before any byte): reset, no flow */\
 	X(stray_reset)        /* RSTs to segments for a source port with no flow (a backend \
 				 the relay gave up on), within relay.challenge_acks a second */\
+	X(cookie_expired_reset)/* RSTs to first data whose cookie is ours but expired (sent \
+				 minutes after the handshake) */                             \
 	X(flow_created)       /* first client data with a valid cookie: flow allocated */    \
 	X(hello_complete)     /* ClientHello complete and parsed */                          \
 	X(hello_parsed)       /* parses of a hello's bytes so far: one a record at most, not \

@@ -280,6 +280,22 @@ static bool cookie_valid(const struct dp_worker *w, const struct relay_seg *s,
 	return false;
 }
 
+/* Whether the segment's cookie is ours but expired, under the current key or the previous
+ * one: a client that connected and sent its first bytes minutes later (a pool of idle
+ * connections). */
+static bool cookie_expired(const struct dp_worker *w, const struct relay_seg *s)
+{
+	for (int previous = 0; previous < 2; previous++) {
+		const struct syncookie_key *key =
+			syncookie_keys_get(&w->app->secrets->cookies, previous);
+		struct syncookie_conn conn = seg_conn(key, s, s->seq - 1);
+
+		if (syncookie_expired(key, &conn, w->now_ms, s->ack - 1))
+			return true;
+	}
+	return false;
+}
+
 /* First data with a valid cookie: only now does the connection cost a flow entry. A
  * plain TCP service's connection (plain: to a VIP) gets it with the handshake's ACK, since
  * its server may speak first. */
@@ -305,7 +321,14 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		 * first data fails here though the handshake was good. That may be data that
 		 * overtook the first, or a bare ACK after the first was lost (a duplicated
 		 * SYN-ACK answered, a window update). Dropping it lets the client resend the
-		 * first; a reset, exactly in its window, would kill a healthy connection. */
+		 * first; a reset, exactly in its window, would kill a healthy connection.
+		 * First data whose cookie is ours but expired is told, exactly: it would be
+		 * resent until the client's own timeout, a quarter of an hour. Rationed, as
+		 * each look costs MACs. */
+		if (s->payload_len && relay_ration_take(w, &w->stray_rst) && cookie_expired(w, s)) {
+			dp_event(w, DP_EV_cookie_expired_reset);
+			seg_rst_reply(w, p, s, s->ack, 0, false);
+		}
 		return dp_drop(w, s->m, DP_DROP_syncookie_invalid);
 	}
 	if (s->payload_len == 0 && !plain && fin) {

@@ -134,6 +134,22 @@ uint32_t syncookie_make(const struct syncookie_key *key, const struct syncookie_
 	return (uint32_t)(slot & 1) << SLOT_SHIFT | opts | cookie_mac(key, c, slot, opts);
 }
 
+bool syncookie_expired(const struct syncookie_key *key, const struct syncookie_conn *c,
+		       uint64_t now_ms, uint32_t cookie)
+{
+	uint64_t now_slot = now_ms / SYNCOOKIE_PERIOD_MS;
+	uint32_t opts = cookie & OPTS_MASK;
+
+	for (uint64_t age = 2; age <= SYNCOOKIE_STALE_SLOTS && age <= now_slot; age++) {
+		uint64_t slot = now_slot - age;
+
+		if ((slot & 1) == cookie >> SLOT_SHIFT &&
+		    cookie_mac(key, c, slot, opts) == (cookie & MAC_MASK))
+			return true;
+	}
+	return false;
+}
+
 bool syncookie_check(const struct syncookie_key *key, const struct syncookie_conn *c,
 		     uint64_t now_ms, bool v6, uint32_t cookie, struct syncookie_opts *o)
 {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #define SYNCOOKIE_PERIOD_MS 64000u  /* one time slot; cookies stay valid for two */
+#define SYNCOOKIE_STALE_SLOTS 5u    /* ... and are known as expired ones up to five */
 #define SYNCOOKIE_WSCALE_NONE 0xff  /* syncookie_opts.wscale: the client sent none */
 /* Keys are replaced this often. Longer than a cookie lives (two periods), and the previous
  * key still checks cookies, so a rotation never refuses a handshake in progress. */
@@ -86,6 +87,11 @@ uint32_t syncookie_make(const struct syncookie_key *key, const struct syncookie_
  * with *o as the SYN asked when it is valid and at most two periods old. */
 bool syncookie_check(const struct syncookie_key *key, const struct syncookie_conn *c,
 		     uint64_t now_ms, bool v6, uint32_t cookie, struct syncookie_opts *o);
+
+/* Whether cookie is ours for c but expired: made two to SYNCOOKIE_STALE_SLOTS periods
+ * before now_ms (two MACs at most: the parity names half the slots). */
+bool syncookie_expired(const struct syncookie_key *key, const struct syncookie_conn *c,
+		       uint64_t now_ms, uint32_t cookie);
 
 /* SipHash-2-4 of three 64-bit words: the keyed MAC the cookie carries. */
 uint64_t syncookie_siphash(const struct syncookie_key *key, uint64_t a, uint64_t b, uint64_t c);

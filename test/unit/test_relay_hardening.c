@@ -88,6 +88,36 @@ static void test_handshake_across_key_rotation(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A client that sends its hello minutes after the handshake (a pool of idle connections),
+ * its cookie expired: told by an exact RST, where it would resend the hello until its own
+ * timeout. Data at another sequence number (overtaking the first), or acking another
+ * number, still gets nothing. */
+static void test_expired_cookie_hello_reset(void)
+{
+	struct rh_peer c = rh_client(false);
+	uint64_t told = rh_event(DP_EV_cookie_expired_reset);
+	uint64_t invalid = rh_drops(DP_DROP_syncookie_invalid);
+	struct rh_sent s;
+
+	syn_answered(&c);
+	rh_w->now_ms += 3 * SYNCOOKIE_PERIOD_MS;
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 2, c.our_isn + 1, rh_hello_api,
+		rh_hello_api_len);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1, c.our_isn + 2, rh_hello_api,
+		rh_hello_api_len);
+	CU_ASSERT_EQUAL(rh_drain(c.port), 0);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1, c.our_isn + 1, rh_hello_api,
+		rh_hello_api_len);
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_RST_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), c.our_isn + 1);
+	rte_pktmbuf_free(s.m);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_cookie_expired_reset), told + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_syncookie_invalid), invalid + 3);
+}
+
 /* A client whose hello was lost in the network, then acknowledging something anew (a
  * duplicated SYN-ACK, a window update): its bare ACK carries seq past the ISN, so the
  * cookie cannot be checked. It is dropped, not reset: the connection lives, and the
@@ -676,6 +706,7 @@ int test_relay_hardening_register(void)
 		{ "backend ISNs not from rte_rand", test_backend_isn_not_from_rte_rand },
 		{ "handshake across a key rotation", test_handshake_across_key_rotation },
 		{ "a bare ACK after a lost hello is not reset", test_bare_ack_after_lost_hello_not_reset },
+		{ "a hello past its cookie's time reset", test_expired_cookie_hello_reset },
 		{ "bind slots released by every abort", test_bind_slots_released },
 		{ "a peer's MSS raised to the floor", test_peer_mss_floor },
 		{ "a hello one byte per segment", test_hello_one_byte_per_segment },
