@@ -8,6 +8,7 @@
 #include "mr_config_internal.h"
 #include "mr_routes.h"
 #include "mr_log.h"
+#include "mr_textfile.h"
 
 #include <arpa/inet.h>
 #include <libconfig.h>
@@ -577,11 +578,25 @@ static int cfg_finish(config_t *cfg, int parsed, const char *source, struct mr_c
 	return rc;
 }
 
+static int cfg_scan_includes(const char *text, const char *name, bool relative_only,
+			     char *err, size_t errlen);
+
 int mr_config_load_file(const char *path, struct mr_config *out, char *err, size_t errlen)
 {
 	config_t cfg;
+	char *text;
+	uint32_t len;
 	int rc;
 
+	/* libconfig 1.5 reads a relative @include from the working directory (/ under a
+	 * service manager), and with an include directory set, prefixes absolute ones too:
+	 * a relative one is refused, naming its line. */
+	if (mr_textfile_read(path, 1u << 26, &text, &len, err, errlen) < 0)
+		return -1;
+	rc = cfg_scan_includes(text, path, true, err, errlen);
+	free(text);
+	if (rc < 0)
+		return -1;
 	config_init(&cfg);
 	rc = cfg_finish(&cfg, config_read_file(&cfg, path), path, out, err, errlen);
 	config_destroy(&cfg);
@@ -612,22 +627,36 @@ int mr_config_control_socket(const char *path, char *out, size_t len, char *err,
 	return rc;
 }
 
-/* Text in memory is a pushed file (or one meshrelay-cp or meshrelayctl is about to push):
- * whoever may push must not have the data plane read files as its user, so an @include
- * in it is refused. libconfig takes "@include" where a line starts with it after blanks,
+/* The @include lines of text (name in messages): all refused, or (relative_only) those
+ * naming a relative path. Text in memory is a pushed file (or one meshrelay-cp or
+ * meshrelayctl is about to push): whoever may push must not have the data plane read
+ * files as its user. libconfig takes "@include" where a line starts with it after blanks,
  * wherever the text came from, and 1.5 (Debian 12's) has no hook to refuse it
  * (config_set_include_func came with 1.7): any line that starts so is refused here,
  * also inside a comment or a string, where libconfig would not act on it. */
-static int cfg_refuse_include(const char *text, const char *name, char *err, size_t errlen)
+static int cfg_scan_includes(const char *text, const char *name, bool relative_only,
+			     char *err, size_t errlen)
 {
 	const char *p = text;
 
 	for (unsigned int line = 1; p; line++) {
 		p += strspn(p, " \t");
 		if (strncmp(p, "@include", strlen("@include")) == 0) {
-			snprintf(err, errlen, "%s:%u: @include is not allowed in a pushed "
-				 "configuration: write what it includes into the file", name, line);
-			return -1;
+			const char *file = p + strlen("@include");
+
+			file += strspn(file, " \t\"");
+			if (!relative_only) {
+				snprintf(err, errlen, "%s:%u: @include is not allowed in a pushed "
+					 "configuration: write what it includes into the file",
+					 name, line);
+				return -1;
+			}
+			if (*file != '/') {
+				snprintf(err, errlen, "%s:%u: @include of a relative path: it would "
+					 "be read from the working directory, give the absolute one",
+					 name, line);
+				return -1;
+			}
 		}
 		p = strchr(p, '\n');
 		p = p ? p + 1 : NULL;
@@ -641,7 +670,7 @@ int mr_config_load_string(const char *text, const char *name, struct mr_config *
 	config_t cfg;
 	int rc;
 
-	if (cfg_refuse_include(text, name, err, errlen) < 0)
+	if (cfg_scan_includes(text, name, false, err, errlen) < 0)
 		return -1;
 	config_init(&cfg);
 	rc = cfg_finish(&cfg, config_read_string(&cfg, text), name, out, err, errlen);

@@ -135,6 +135,13 @@ static void test_conf_refuses_include(void)
 	snprintf(text, sizeof(text), "%s# no @include here\n", good_conf);
 	CU_ASSERT_EQUAL(mr_config_load_string(text, "pushed", &conf, err, sizeof(err)), 0);
 	mr_config_free(&conf);
+	/* A relative @include would be read from the working directory (a service
+	 * manager's is /), not beside the file: refused, naming its line. */
+	snprintf(text, sizeof(text), "%.*s  @include \"listeners.inc\"\n",
+		 (int)(strstr(good_conf, "listeners") - good_conf), good_conf);
+	unit_write_file(path, text);
+	CU_ASSERT_EQUAL(mr_config_load_file(path, &conf, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":3: @include of a relative path"));
 	unlink(inc);
 	unlink(path);
 }
