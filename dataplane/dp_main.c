@@ -77,6 +77,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: meshrelay-dp -c FILE [-s SOCKET] [--check] [-- EXTRA-EAL-ARGS...]\n"
 		     "  -c, --config FILE  appliance configuration (libconfig)\n"
 		     "  -s, --control-socket PATH  control socket, in place of the configured one\n"
+		     "                             (--socket too, as meshrelay-cp and meshrelayctl)\n"
 		     "      --check        validate the configuration and exit\n"
 		     "  EXTRA-EAL-ARGS     appended to dataplane.eal, e.g. --file-prefix NAME\n");
 }
@@ -86,6 +87,7 @@ static int parse_args(int argc, char **argv, struct dp_args *a)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "control-socket", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
