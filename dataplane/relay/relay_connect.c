@@ -329,11 +329,15 @@ void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from)
 	const struct dp_port *p = &w->app->ports[f->b.port];
 	uint32_t total = f->proxy_len + f->stream_len;
 	uint32_t seg_max = relay_seg_room(&f->b, p, f->b.ts ? 12 : 0);
+	/* No further than the backend's window from what it acknowledged (RFC 9293 3.8.6):
+	 * past it, bytes are dropped there and wait out a retransmission each. One segment
+	 * at least, so that a closed window is probed by the retransmission timer. */
+	uint32_t end = RTE_MIN(total, f->b_una + RTE_MAX(f->b.max_win, seg_max));
 
 	if (!f->stream || from >= total)
 		return ack_backend(w, f);
-	for (uint32_t off = from; off < total;) {
-		uint32_t len = RTE_MIN(seg_max, total - off);
+	for (uint32_t off = from; off < end;) {
+		uint32_t len = RTE_MIN(seg_max, end - off);
 		struct rte_mbuf *m = stream_segment(w, f, off, len, off + len == total);
 
 		if (!m)

@@ -150,6 +150,77 @@ static void test_partial_sum_taken_and_made_whole(void)
 	rh_flow_end(f);
 }
 
+/* Payload bytes the relay sent on p (frames freed), each segment at the sequence number
+ * the last ended on (from *at); how many. */
+static uint32_t stream_sent(const struct dp_port *p, uint32_t *at)
+{
+	uint32_t bytes = 0;
+	struct rh_sent s;
+
+	while ((s = rh_next_tcp(p)).m) {
+		if (s.plen) {
+			CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), *at);
+			*at += s.plen;
+			bytes += s.plen;
+		}
+		rte_pktmbuf_free(s.m);
+	}
+	return bytes;
+}
+
+/* m (an IPv4 TCP frame) advertising a window of win bytes, its checksum made again. */
+static struct rte_mbuf *window_of(struct rte_mbuf *m, uint16_t win)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+
+	tcp->rx_win = rte_cpu_to_be_16(win);
+	tcp->cksum = 0;
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+	return m;
+}
+
+/* The kept bytes (a hello and 4,200 bytes the client sent while the backend was being
+ * opened) go to a backend whose SYN-ACK offers 2,048 bytes of window no further than that,
+ * the rest as its ACKs open the window. Before, all went at once, and the backend dropped
+ * what its window did not hold, each piece then waiting out a retransmission. */
+static void test_stream_held_to_backend_window(void)
+{
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint32_t seq = c.isn + 1 + (uint32_t)rh_hello_api_len, total, at, sent;
+	uint8_t data[1400];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	memset(data, 0x33, sizeof(data));
+	for (int i = 0; i < 3; i++, seq += sizeof(data))
+		rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, seq, c.our_isn + 1, data,
+			sizeof(data));
+	total = f->proxy_len + f->stream_len;
+	CU_ASSERT_EQUAL_FATAL(total, rh_hello_api_len + 3 * sizeof(data));
+	b = rh_backend(f);
+	rh_drain(b.port); /* the SYN */
+	rh_input(&b, window_of(rh_frame(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn,
+					b.our_isn + 1, NULL, 0, NULL, 0), 2048));
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	at = b.our_isn + 1;
+	sent = stream_sent(b.port, &at);
+	CU_ASSERT(sent > 0 && sent <= 2048);
+	/* Acknowledged, the window open as far again: the next 2,048 bytes at most. */
+	rh_input(&b, window_of(rh_frame(&b, RTE_TCP_ACK_FLAG, b.isn + 1, at, NULL, 0, NULL, 0),
+			       2048));
+	sent = stream_sent(b.port, &at);
+	CU_ASSERT(sent > 0 && sent <= 2048);
+	/* A wide window: all the rest. */
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, at, NULL, 0);
+	stream_sent(b.port, &at);
+	CU_ASSERT_EQUAL(at - (b.our_isn + 1), total);
+	rh_flow_end(f);
+	rh_drain(c.port);
+}
+
 /* The pool's buffers hold one frame of the ports' largest MTU (1500 here), not a jumbo
  * frame whatever the ports: sized for 9198 bytes, every buffer took four times the memory
  * a 1500-byte port needs. */
@@ -268,6 +339,7 @@ int test_relay_tx_register(void)
 		{ "a full queue to the host counted apart", test_full_kernel_queue_counted_apart },
 		{ "frames for the host held to exception.rate", test_kernel_rate },
 		{ "buffers sized for the ports' largest MTU", test_pool_sized_for_port_mtu },
+		{ "the kept bytes held to the backend's window", test_stream_held_to_backend_window },
 		{ "a partial checksum vouched by the port taken, made whole",
 		  test_partial_sum_taken_and_made_whole },
 		CU_TEST_INFO_NULL,
