@@ -113,12 +113,17 @@ struct dp_worker;
 
 /* A request the worker runs on its own lcore at the top of its next poll loop, one at a
  * time (dp_mailbox.h). Each half on a cache line of its own: the requester's writes never
- * land on a line the worker writes, nor the reverse. */
+ * land on a line the worker writes, nor the reverse (but for the one exchange of posted
+ * that takes a request). */
 struct dp_mailbox {
 	struct {
 		void (*fn)(struct dp_worker *w, void *arg);
 		void *arg;
-		uint32_t posted;     /* written by the requester */
+		uint32_t posted;     /* the ticket of the request waiting, 0 when none: set by
+				      * the requester, taken back to 0 by whichever of the
+				      * worker (to run it) or the requester (to withdraw it)
+				      * exchanges it first */
+		uint32_t tickets;    /* the requester's last ticket */
 		/* Whether each data port should be paused (dp_port_pause.h), as last asked,
 		 * and +1 with each ask: what the worker applies at its next housekeeping. */
 		bool port_pause_wanted[MR_MAX_PORTS];

@@ -6,12 +6,14 @@
 
 void dp_mailbox_serve(struct dp_worker *w)
 {
-	uint32_t posted = __atomic_load_n(&w->mailbox.req.posted, __ATOMIC_ACQUIRE);
+	uint32_t ticket = __atomic_load_n(&w->mailbox.req.posted, __ATOMIC_ACQUIRE);
 
-	if (posted == w->mailbox.done)
-		return;
+	if (ticket == 0 ||
+	    !__atomic_compare_exchange_n(&w->mailbox.req.posted, &ticket, 0, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return; /* none, or withdrawn just now */
 	w->mailbox.req.fn(w, w->mailbox.req.arg);
-	__atomic_store_n(&w->mailbox.done, posted, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->mailbox.done, ticket, __ATOMIC_RELEASE);
 }
 
 int dp_mailbox_call(struct dp_worker *w, void (*fn)(struct dp_worker *, void *), void *arg,
@@ -19,22 +21,32 @@ int dp_mailbox_call(struct dp_worker *w, void (*fn)(struct dp_worker *, void *),
 {
 	/* One request at a time per process: telemetry and control threads may both ask. */
 	static pthread_mutex_t callers = PTHREAD_MUTEX_INITIALIZER;
-	uint32_t ticket;
+	uint32_t ticket, expected;
 	int rc = -1;
 
 	pthread_mutex_lock(&callers);
-	if (w->mailbox.req.posted != __atomic_load_n(&w->mailbox.done, __ATOMIC_ACQUIRE))
-		goto out; /* an earlier request timed out and is still pending */
 	w->mailbox.req.fn = fn;
 	w->mailbox.req.arg = arg;
-	ticket = w->mailbox.req.posted + 1;
+	if (++w->mailbox.req.tickets == 0) /* 0 says "none waiting" */
+		w->mailbox.req.tickets = 1;
+	ticket = w->mailbox.req.tickets;
 	__atomic_store_n(&w->mailbox.req.posted, ticket, __ATOMIC_RELEASE);
 	for (unsigned int waited = 0; waited <= timeout_ms * 10; waited++) {
 		if (__atomic_load_n(&w->mailbox.done, __ATOMIC_ACQUIRE) == ticket) {
 			rc = 0;
-			break;
+			goto out;
 		}
 		usleep(100);
+	}
+	/* Out of time: withdrawn unless the worker took it. Taken, it runs now (a request
+	 * is short), and is waited for: its arg may be the caller's to free, and a request
+	 * said refused must not happen after all (a bind started twice). */
+	expected = ticket;
+	if (!__atomic_compare_exchange_n(&w->mailbox.req.posted, &expected, 0, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&w->mailbox.done, __ATOMIC_ACQUIRE) != ticket)
+			usleep(100);
+		rc = 0;
 	}
 out:
 	pthread_mutex_unlock(&callers);

@@ -9,8 +9,9 @@
 
 #include "dp.h"
 
-/* Run fn(w, arg) on w's lcore and wait up to timeout_ms. 0 when it ran, -1 on time-out
- * (arg must then stay valid: the worker may still run it). Not for worker lcores. */
+/* Run fn(w, arg) on w's lcore and wait up to timeout_ms. 0 when it ran, -1 when it was
+ * withdrawn at the time-out, never to run (arg is the caller's again). Not for worker
+ * lcores. */
 int dp_mailbox_call(struct dp_worker *w, void (*fn)(struct dp_worker *, void *), void *arg,
 		    unsigned int timeout_ms);
 

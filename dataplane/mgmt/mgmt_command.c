@@ -171,9 +171,11 @@ static int handle_bind(const struct mgmt_cmd *c)
 		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), msg);
 	}
 	w = c->app->workers[next_worker++ % c->app->n_workers];
-	if (dp_mailbox_call(w, turn_bind_start, req, 1000) < 0)
-		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app), /* req stays: late use */
-			     "refused: the worker did not answer");
+	if (dp_mailbox_call(w, turn_bind_start, req, 1000) < 0) {
+		free(req); /* withdrawn: the bind never starts */
+		return answer(c, MR_CTL_RESULT, mgmt_generation(c->app),
+			      "refused: the worker did not answer");
+	}
 	snprintf(msg, sizeof(msg), "%s", req->result == 0 ? "started" :
 		 "refused: no flow, source port or bind slot for it");
 	free(req);

@@ -461,8 +461,10 @@ static int report_worker_lines(const struct dp_appliance *app, struct mgmt_repor
 		return -1;
 	out->line = (char (*)[LINE_MAX_LEN])(out + 1);
 	for (unsigned int w = 0; w < app->n_workers; w++) {
-		if (dp_mailbox_call(app->workers[w], fn, out, 1000) < 0)
-			return -1; /* the worker may still write into out: leave it allocated */
+		if (dp_mailbox_call(app->workers[w], fn, out, 1000) < 0) {
+			free(out); /* withdrawn: nothing writes into it */
+			return -1;
+		}
 		for (unsigned int i = 0; i < out->n; i++)
 			s->item(s, out->line[i]);
 		if (out->more) {
