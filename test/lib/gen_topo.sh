@@ -89,9 +89,10 @@ gen_topo_conf() {
 		echo
 		echo ");"
 		# GEN_DNS=1: the workers answer DNS for bench.example on the edge address, with
-		# no per-client limit worth the name (meshrelay-gen --dns-rate, --mode dns).
+		# no per-client limit worth the name (meshrelay-gen --dns-rate, --mode dns); the
+		# ports have no exception path, so names outside the zone are refused.
 		[ -n "${GEN_DNS:-}" ] &&
-			echo "dns = { port = \"edge\"; zones = [ \"bench.example\" ]; rate = 1000000; };"
+			echo "dns = { port = \"edge\"; zones = [ \"bench.example\" ]; rate = 1000000; outside = \"refuse\"; };"
 		# GEN_CONNLOG=FILE: the connection log, into FILE.
 		[ -n "${GEN_CONNLOG:-}" ] && echo "log = { connections = \"$GEN_CONNLOG\"; };"
 		# GEN_METRICS=PORT: the Prometheus endpoint on 127.0.0.1:PORT.

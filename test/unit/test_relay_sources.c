@@ -16,6 +16,7 @@
 #include "inbox.h"
 #include "neigh.h"
 #include "relay_harness.h"
+#include "relay_setup.h"
 #include "tcp_frame.h"
 #include "unit.h"
 
@@ -381,10 +382,29 @@ static void test_inbox_drained_in_one_poll(void)
 	second_worker_down(other);
 }
 
+/* The host's ephemeral ports keep 1024 at least beside every range the configuration
+ * takes (test_config.c's edges): before, a range ending at 64511 moved them below, where
+ * a range starting at 1024 left none (the kernel refused "1024 1023", and its own range
+ * stayed inside the relay's). */
+static void test_kernel_ports_beside(void)
+{
+	static const uint16_t ranges[][2] = { { 1024, 64511 }, { 2048, 65535 }, { 10000, 59999 },
+					      { 20000, 21023 }, { 1024, 2047 } };
+	unsigned int lo, hi;
+
+	for (size_t i = 0; i < RTE_DIM(ranges); i++) {
+		relay_kernel_ports(ranges[i][0], ranges[i][1], &lo, &hi);
+		CU_ASSERT(lo <= hi && hi - lo + 1 >= 1024);
+		CU_ASSERT(hi < ranges[i][0] || lo > ranges[i][1]);
+		CU_ASSERT(lo >= 1024 && hi <= 65535);
+	}
+}
+
 int test_relay_sources_register(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "one backend beyond one address's source ports", test_beyond_one_address },
+		{ "the host's ephemeral ports beside the relay's", test_kernel_ports_beside },
 		{ "the backend answers at a source address", test_backend_at_source_address },
 		{ "ARP for the source addresses", test_arp_for_source_addresses },
 		{ "a claim of a source address defended", test_arp_claim_of_source_address_defended },
