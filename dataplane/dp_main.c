@@ -6,6 +6,7 @@
  * run on their own threads.
  */
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <pthread.h>
@@ -238,6 +239,16 @@ int main(int argc, char **argv)
 		return 2;
 	if (mr_config_load_file(args.config_path, &conf, err, sizeof(err)) < 0) {
 		mr_log(MR_LOG_ERR, "configuration refused: %s", err);
+		return 1;
+	}
+	/* Looked up now (and by --check), not first where the socket opens after the ports:
+	 * a file naming a group this host lacks would pass its check, then fail every start.
+	 * Only here: the file is checked elsewhere too (pushes, meshrelayctl check), where
+	 * the host's groups are not the point. */
+	if (conf.dataplane.control_group[0] && !getgrnam(conf.dataplane.control_group)) {
+		mr_log(MR_LOG_ERR, "configuration refused: %s: control_group '%s': no such group "
+		       "on this host (groupadd it first)", args.config_path,
+		       conf.dataplane.control_group);
 		return 1;
 	}
 	if (args.check_only) {

@@ -2,7 +2,6 @@
 /* The dataplane and relay sections of the configuration: EAL, buffers, the neighbour
  * cache, the control socket; the relay's table, timeouts, and what one peer may make it
  * hold. */
-#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,12 +85,6 @@ int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root,
 	if (g && d->control_socket[0] != '/')
 		return cfg_fail(ctx, member(g, "control_socket"),
 				"'control_socket' must be an absolute path");
-	/* Looked up here, not first at the socket's opening: a file that names a group the
-	 * host lacks would pass its check and then fail every start, after the ports. */
-	if (d->control_group[0] && !getgrnam(d->control_group))
-		return cfg_fail(ctx, member(g, "control_group"),
-				"control_group '%s': no such group on this host (groupadd it first)",
-				d->control_group);
 	return cfg_neigh(ctx, g, &d->neigh);
 }
 

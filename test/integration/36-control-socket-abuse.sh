@@ -28,6 +28,13 @@ listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
 pools = ( { name = "p"; members = ( { address = "10.97.0.2"; port = 443; } ); } );
 routes = ( { sni = "a.example"; pool = "p"; } );
 CONF
+# A group this host lacks is refused by --check and at start, before any port opens.
+sed "s/$CTL_GROUP/nosuch$$/" "$TOPO_DIR/dp.conf" >"$TOPO_DIR/nogroup.conf"
+out=$("$MR_DP" -c "$TOPO_DIR/nogroup.conf" --check 2>&1)
+rc=$?
+check "--check refuses a control group the host lacks (exit $rc)" test "$rc" -eq 1
+check "... naming it ($out)" grep -q "control_group 'nosuch$$': no such group" <<<"$out"
+check "--check takes the group that exists" "$MR_DP" -c "$TOPO_DIR/dp.conf" --check
 dp_start "${TOPO_TAG}c" "$TOPO_DIR/dp.conf" "$PREFIX" "$TOPO_DIR/dp.log" 120 || exit 1
 dp_real=$(pgrep -P "$DP_PID" -x meshrelay-dp | head -1)
 rss() { awk '/VmRSS/ {print $2}' "/proc/$dp_real/status"; }
