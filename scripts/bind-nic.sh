@@ -21,7 +21,15 @@ case ${1:-} in
 	;;
 --vfs)
 	valid_bdf "${2:-}" && [[ ${3:-} =~ ^[0-9]+$ ]] || { echo "usage: $0 --vfs BDF N" >&2; exit 2; }
-	echo "$3" >"/sys/bus/pci/devices/$2/sriov_numvfs"
+	numvfs=/sys/bus/pci/devices/$2/sriov_numvfs
+	[ -e "$numvfs" ] || { echo "bind-nic: $2 has no SR-IOV (no $numvfs)" >&2; exit 1; }
+	now=$(cat "$numvfs")
+	if [ "$now" -ne "$3" ]; then
+		# The kernel refuses to change one non-zero count into another (EBUSY): the VFs
+		# there go first.
+		[ "$now" -eq 0 ] || echo 0 >"$numvfs"
+		[ "$3" -eq 0 ] || echo "$3" >"$numvfs"
+	fi
 	ls -d /sys/bus/pci/devices/"$2"/virtfn* 2>/dev/null | xargs -r -n1 readlink -f | xargs -r -n1 basename
 	;;
 "" | -h | --help) echo "usage: $0 --status | BDF [DRIVER] | --unbind BDF DRIVER | --vfs BDF N" >&2; exit 2 ;;

@@ -35,6 +35,47 @@ passed=0
 failed=0
 failures=()
 started=$SECONDS
+running=    # the timeout(1) process of the test under way
+current=    # its name
+
+# summary: the logs, what failed, and "N passed, N failed" last.
+summary() {
+	echo "logs: $LOG_DIR ($((SECONDS - started)) s)"
+	[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+	echo "$passed passed, $failed failed"
+}
+
+# Ctrl-C or TERM: the test under way is stopped (timeout passes TERM on to it and its
+# process group, and the test's own cleanup runs), the summary of what ran is printed,
+# and the suite ends with 130. The terminal's Ctrl-C reaches only this script: timeout
+# puts each test in a process group of its own.
+interrupted() {
+	trap '' INT TERM # the wait is bounded: timeout kills the test 10 s after passing TERM on
+	echo
+	if [ -n "$running" ]; then
+		echo "interrupted: stopping $current"
+		kill -TERM "$running" 2>/dev/null
+		wait "$running"
+	fi
+	summary
+	exit 130
+}
+trap interrupted INT TERM
+
+# bounded LOG SECONDS CMD...: CMD under timeout(1), its output in LOG, waited for in the
+# background: bash runs a trap only once a foreground command has ended, while "wait"
+# returns at the signal. (LOG is opened here, not around the call: the trap's summary goes
+# to the terminal.)
+bounded() {
+	local log=$1 rc
+	shift
+	timeout -k 10 "$@" >"$log" 2>&1 &
+	running=$!
+	wait "$running"
+	rc=$?
+	running=
+	return "$rc"
+}
 
 # CUnit binaries: every test case counts, read from CUnit's own run summary.
 run_unit() {
@@ -42,7 +83,8 @@ run_unit() {
 	name=$(basename "$bin")
 	[ -x "$bin" ] || { echo "missing unit binary $bin"; failed=$((failed + 1)); failures+=("$name"); return; }
 	local log="$LOG_DIR/$name.log"
-	timeout 600 "$bin" >"$log" 2>&1
+	current=$name
+	bounded "$log" 600 "$bin"
 	local rc=$?
 	rm -rf /var/run/dpdk/"$name"-*
 	local line p f
@@ -71,9 +113,10 @@ run_script() {
 	local script=$1 build=$2 label
 	label="$(basename "$script")${3:-}"
 	local log="$LOG_DIR/$label.log" t0=$SECONDS
+	current=$label
 	# Under the sanitizers any finding stops the process, so the script sees it fail.
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=0 \
-		MR_BUILD_DIR=$build timeout -k 10 900 bash "$script" >"$log" 2>&1
+		MR_BUILD_DIR=$build bounded "$log" 900 bash "$script"
 	local rc=$?
 	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
@@ -103,7 +146,5 @@ if [ -z "$pattern" ]; then
 	run_script test/integration/37-relay-ipv6.sh build-asan " [asan]"
 fi
 
-echo "logs: $LOG_DIR ($((SECONDS - started)) s)"
-[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
-echo "$passed passed, $failed failed"
+summary
 [ "$failed" -eq 0 ]

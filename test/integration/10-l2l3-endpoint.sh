@@ -49,7 +49,7 @@ out=$(ip netns exec "$CLI" arping -c 3 -w 5 -I c0 10.99.0.1 2>&1)
 check "arping answered 3 times" grep -q 'Received 3 response' <<<"$out"
 check "arping reply carries the port MAC" grep -qi "$dp_mac" <<<"$out"
 after=$(dp_stat "$PREFIX" counters arp_request_in)
-check "data plane counted the ARP requests ($before -> $after)" test $((after - before)) -ge 3
+check "data plane counted the ARP requests ($before -> $after)" test "$(dp_delta "$before" "$after")" -ge 3
 
 # Ping: answered by the fast path (counted there), never twice.
 before=$(dp_stat "$PREFIX" counters icmp_echo_in)
@@ -57,7 +57,7 @@ out=$(ip netns exec "$CLI" ping -c 10 -i 0.05 -W 2 10.99.0.1 2>&1)
 check "ping: 10 of 10 answered" grep -q '10 received, 0% packet loss' <<<"$out"
 check "ping: no duplicate replies" bash -c "! grep -q DUP <<<'$out'"
 after=$(dp_stat "$PREFIX" counters icmp_echo_in)
-check "data plane answered every echo ($before -> $after)" test $((after - before)) -eq 10
+check "data plane answered every echo ($before -> $after)" test "$(dp_delta "$before" "$after")" -eq 10
 echo "ping rtt through the data plane: $(grep -o 'rtt.*' <<<"$out")"
 
 # The gateway was resolved by the data plane's own ARP request.
@@ -70,14 +70,15 @@ want=$(sha256sum <"$TOPO_DIR/blob" | cut -d' ' -f1)
 ip netns exec "$DPNS" timeout 30 /usr/bin/python3 test/lib/tcp_sink.py 10.99.0.1 2222 \
 	>"$TOPO_DIR/sink.out" 2>&1 &
 topo_track $!
-topo_wait_for 5 ip netns exec "$DPNS" ss -ltn 'sport = :2222' -H | grep -q 2222
+check "the kernel service listens on 10.99.0.1:2222" topo_wait_for 5 \
+	bash -c "ip netns exec '$DPNS' ss -Hltn 'sport = :2222' | grep -q LISTEN"
 before=$(dp_stat "$PREFIX" counters to_kernel)
 got=$(ip netns exec "$CLI" timeout 30 /usr/bin/python3 test/lib/tcp_send.py 10.99.0.1 2222 \
 	"$TOPO_DIR/blob")
 check "4 MB through the exception path, sha256 equal" test "$got" = "$want"
 after=$(dp_stat "$PREFIX" counters to_kernel)
 check "exception path counted the frames ($before -> $after, $(dp_stat "$PREFIX" drops kernel_rate) past its rate)" \
-	test $((after - before)) -gt 1000
+	test "$(dp_delta "$before" "$after")" -gt 1000
 
 # Malformed frames: each defect five times, each counted under its own reason.
 # (Fragments are absent here: the af_packet PMD asks the kernel to reassemble them before
@@ -92,8 +93,8 @@ ip netns exec "$CLI" /usr/bin/python3 test/lib/bad_frames.py c0 "$dp_mac" 10.99.
 sleep 0.5
 for r in "${!expect[@]}"; do
 	now=$(dp_stat "$PREFIX" drops "$r")
-	check "drop reason $r counted ${expect[$r]} times (got $((now - base[$r])))" \
-		test $((now - base[$r])) -eq "${expect[$r]}"
+	check "drop reason $r counted ${expect[$r]} times (got $(dp_delta "${base[$r]}" "$now"))" \
+		test "$(dp_delta "${base[$r]}" "$now")" -eq "${expect[$r]}"
 done
 out=$(ip netns exec "$CLI" ping -c 3 -i 0.1 -W 2 10.99.0.1 2>&1)
 check "ping still answered after the malformed frames" grep -q '3 received' <<<"$out"

@@ -12,7 +12,6 @@ cd "$(dirname "$0")/../.."
 
 PREFIX=${TOPO_TAG}-relay
 CERTS=$TOPO_DIR/certs
-not_verified() { ! grep -q 'Verified peername' <<<"$1"; }
 blob() { # blob NS SNI UP DOWN: one verified TLS exchange through the relay's edge
 	local addr=10.99.0.1
 	[ "$1" = "$RT_CLI2" ] && addr=10.97.0.1
@@ -122,9 +121,11 @@ echo "figure: 1000 TLS connections (handshake + 40 KB each) in $(awk -v a="$t0" 
 syn0=$(counter backend_syn)
 nr0=$(drop route_no_route)
 out=$(echo | in_ns "$RT_CLI" timeout 10 openssl s_client -connect 10.99.0.1:443 \
-	-servername nope.svc.example 2>&1)
-check "no route: the client's handshake fails" not_verified "$out"
-check "no route: counted once" test $(($(drop route_no_route) - nr0)) -eq 1
+	-servername nope.svc.example -CAfile "$CERTS/ca.crt" -verify_return_error \
+	-verify_hostname nope.svc.example 2>&1)
+rc=$?
+check "no route: the client's handshake fails (s_client status $rc)" s_client_refused "$rc" "$out"
+check "no route: counted once" test "$(dp_delta "$nr0" "$(drop route_no_route)")" -eq 1
 check "no route: no SYN to any backend" test "$(counter backend_syn)" -eq "$syn0"
 
 # 7. Mangled names: inside the allow-list reaches the backend; outside is refused.
@@ -137,7 +138,7 @@ for name in i9444-10-98-0-3.mesh.internal _9444._10-98-0-3._blue.mesh.internal \
 	blob "$RT_CLI" "$name" 10 10 >/dev/null 2>&1
 done
 check "mangled names outside the allow-list: 4 refusals counted" \
-	test $(($(drop route_not_allowed) - na0)) -eq 4
+	test "$(dp_delta "$na0" "$(drop route_not_allowed)")" -eq 4
 check "mangled names outside the allow-list: no SYN to any backend" test "$(counter backend_syn)" -eq "$syn0"
 check "the address outside the allow-list never saw a connection" test ! -s "$TOPO_DIR/canary"
 

@@ -119,7 +119,7 @@ for name in p9444-fd00-98--3.mesh.internal p9443-fd00-98--2.mesh.internal; do
 	blob fd00:99::1 "$name" 10 10 >/dev/null 2>&1
 done
 check "mangled IPv6 names outside the allow-list: 2 refusals counted" \
-	test $(($(drop route_not_allowed) - na0)) -eq 2
+	test "$(dp_delta "$na0" "$(drop route_not_allowed)")" -eq 2
 check "mangled IPv6 names outside the allow-list: no SYN to any backend" \
 	test "$(counter backend_syn)" -eq "$syn0"
 check "the IPv6 address outside the allow-list never saw a connection" test ! -s "$TOPO_DIR/canary"

@@ -74,7 +74,7 @@ check "its flow outlived them" test "$(flows)" -ge 1
 wait "$blob"
 check "then it carried 30 MB each way, hashes equal ($(cat "$TOPO_DIR/blob.out"))" \
 	grep -q '^ok ' "$TOPO_DIR/blob.out"
-spoofed=$(($(drop rst_not_exact) - exact0))
+spoofed=$(dp_delta "$exact0" "$(drop rst_not_exact)")
 check "the RSTs were refused as not exact ($spoofed; $out)" test "$spoofed" -ge 2900
 echo "# challenge ACKs sent $(counter challenge_ack_out), rationed $(counter challenge_ack_limited)"
 
@@ -86,8 +86,8 @@ hold=$!
 topo_track "$hold"
 held() { [ "$(flows)" -ge 64 ]; }
 topo_wait_for 15 held
-check "one address holds 64 hellos, the rest refused ($(($(drop client_hello_limit) - limit0)) refused)" \
-	test $(($(drop client_hello_limit) - limit0)) -eq 36
+check "one address holds 64 hellos, the rest refused ($(dp_delta "$limit0" "$(drop client_hello_limit)") refused)" \
+	test "$(dp_delta "$limit0" "$(drop client_hello_limit)")" -eq 36
 ip -n "$RT_CLI" addr add 10.99.0.3/24 dev c0
 out=$(echo | in_ns "$RT_CLI" timeout 10 openssl s_client -connect 10.99.0.1:443 -bind 10.99.0.3:0 \
 	-servername api.svc.example -CAfile "$CERTS/ca.crt" -verify_return_error 2>&1)
@@ -108,7 +108,7 @@ out=$(in_ns "$RT_CLI" timeout 60 /usr/bin/python3 test/lib/tls_same_port.py 10.9
 	api.svc.example "$CERTS/ca.crt" 10.99.0.2 40404 3 2>&1)
 check "three connections from one port, certificates verified ($out)" grep -q '^ok 3 ' <<<"$out"
 check "the second and third took the closing flow's 4-tuple, unchallenged" \
-	test $(($(counter closing_reopened) - reopened0)) -eq 2 -a \
+	test "$(dp_delta "$reopened0" "$(counter closing_reopened)")" -eq 2 -a \
 	"$(counter challenge_ack_out)" -eq "$challenged0"
 check "no flow left" topo_wait_for 10 no_flows
 "$MR_CTL" -p "$PREFIX" show drops | awk '$2 > 0' | sed 's/^/  /'

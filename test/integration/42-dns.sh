@@ -124,9 +124,9 @@ print(full, tc)
 PY
 )
 read -r full tc <<<"$out"
-check "RRL: 400 queries at once, $full full answers, $tc truncated, $(($(counter dns_rate_limited) - limited0)) unanswered" \
+check "RRL: 400 queries at once, $full full answers, $tc truncated, $(dp_delta "$limited0" "$(counter dns_rate_limited)") unanswered" \
 	test "${full:-0}" -gt 0 -a "${full:-999}" -le 100 -a "${tc:-0}" -gt 0 -a \
-	"$(($(counter dns_rate_limited) - limited0))" -gt 0
+	"$(dp_delta "$limited0" "$(counter dns_rate_limited)")" -gt 0
 # An established flow beside a query flood: 30 MB each way, alone, then while one client
 # sends 150,000 queries as fast as it can (bounded at 15 s): both byte-identical; times
 # printed.
@@ -164,7 +164,7 @@ flood=$!
 topo_track "$flood"
 beside=$(bulk)
 wait "$flood"
-check "30 MB each way beside the flood ($(gen_seconds "$beside") s; $(cat "$TOPO_DIR/flood.out"), $(($(counter dns_rate_limited) - limited0)) unanswered by RRL)" \
+check "30 MB each way beside the flood ($(gen_seconds "$beside") s; $(cat "$TOPO_DIR/flood.out"), $(dp_delta "$limited0" "$(counter dns_rate_limited)") unanswered by RRL)" \
 	grep -q '^ok ' <<<"$beside"
 check "data plane still running" kill -0 "$DP_PID"
 # With an exception path the data plane moves the kernel's ephemeral ports out of its

@@ -85,8 +85,8 @@ except OSError as e:
     print(e)")
 check "a VIP port without a service refuses at once ($out, $((($(date +%s%N) - start) / 1000000)) ms, $(drop vip_no_service) counted)" \
 	test "$out" = refused -a "$(drop vip_no_service)" -ge 1
-check "flows made by the handshake's ACK: $(($(counter plain_routed) - routed0)) routed" \
-	test "$(($(counter plain_routed) - routed0))" -ge 4
+check "flows made by the handshake's ACK: $(dp_delta "$routed0" "$(counter plain_routed)") routed" \
+	test "$(dp_delta "$routed0" "$(counter plain_routed)")" -ge 4
 
 # A reload with one more service: the existing VIPs stay.
 sed -i 's|{ name = "echo.svc.example"|{ name = "db.svc.example"; protocol = "tcp"; port = 5432; pool = "echo"; },\n           &|' \

@@ -89,16 +89,16 @@ split0=$(counter segment_split)
 out=$(transfer 10.99.0.1 blob.svc.example 4000000 1000)
 split1=$(counter segment_split)
 check "IPv4 upload behind a path of 1300 bytes: 4 MB, sha256 equal ($out)" grep -q '^ok ' <<<"$out"
-check "the client was told of the server's path ($(counter pmtu_told) told, $((split1 - split0)) pieces cut)" \
-	test "$(counter pmtu_told)" -ge 1 -a $((split1 - split0)) -lt 100
+check "the client was told of the server's path ($(counter pmtu_told) told, $(dp_delta "$split0" "$split1") pieces cut)" \
+	test "$(counter pmtu_told)" -ge 1 -a "$(dp_delta "$split0" "$split1")" -lt 100
 # A download: the client's path (1200) is not told to the server, which would keep it for
 # every client's connection to the relay's address: the relay cuts its segments.
 told=$(counter pmtu_told)
 out=$(transfer 10.99.0.1 blob.svc.example 1000 4000000)
 split2=$(counter segment_split)
 check "IPv4 download behind a path of 1200 bytes: 4 MB, sha256 equal ($out)" grep -q '^ok ' <<<"$out"
-check "the server was not told; the relay cut its segments ($((split2 - split1)) pieces)" \
-	test "$(counter pmtu_told)" -eq "$told" -a $((split2 - split1)) -gt 1000
+check "the server was not told; the relay cut its segments ($(dp_delta "$split1" "$split2") pieces)" \
+	test "$(counter pmtu_told)" -eq "$told" -a "$(dp_delta "$split1" "$split2")" -gt 1000
 out=$(transfer fd00:99::1 v6.blob.svc.example 4000000 4000000)
 check "IPv6 behind paths of 1280 bytes: 4 MB each way, sha256 equal ($out)" \
 	grep -q '^ok ' <<<"$out"

@@ -43,8 +43,8 @@ check "the handshake's ACK lost: the server's banner still comes ($out ms)" \
 	bash -c "[[ '$out' == 'banner '*' ok' ]]"
 check "the wire dropped that ACK ($(grep -c 'dropped a bare ACK' "$wire_log") dropped)" \
 	test "$(grep -c 'dropped a bare ACK' "$wire_log")" -eq 1
-check "the relay sent its SYN-ACK again ($(($(counter synack_resent) - resent0)) resent)" \
-	test "$(($(counter synack_resent) - resent0))" -eq 1
+check "the relay sent its SYN-ACK again ($(dp_delta "$resent0" "$(counter synack_resent)") resent)" \
+	test "$(dp_delta "$resent0" "$(counter synack_resent)")" -eq 1
 ms=${out#banner }
 ms=${ms%% *}
 check "... after about a second, not at the client's own timeout ($ms ms)" \
@@ -55,16 +55,16 @@ out=$(banner 6)
 ms=${out#banner }
 ms=${ms%% *}
 sleep 1.5
-check "an ACK that arrives: the banner at once, no SYN-ACK again ($out ms, $(($(counter synack_resent) - resent0)) resent)" \
+check "an ACK that arrives: the banner at once, no SYN-ACK again ($out ms, $(dp_delta "$resent0" "$(counter synack_resent)") resent)" \
 	bash -c "[[ '$out' == 'banner '*' ok' && '$ms' =~ ^[0-9]+$ ]] && [ '$ms' -lt 500 ] &&
-		 [ '$(($(counter synack_resent) - resent0))' -eq 0 ]"
+		 [ '$(dp_delta "$resent0" "$(counter synack_resent)")' -eq 0 ]"
 # Its ACK arrives but, without a hello, makes no flow: kept, it would be sent again.
 in_ns "$RT_CLI2" timeout 5 /usr/bin/python3 -c '
 import socket, time
 s = socket.create_connection(("10.97.0.1", 443), timeout=3)
 time.sleep(1.5)' 2>/dev/null
-check "a TLS client that sends nothing gets no SYN-ACK again ($(($(counter synack_resent) - resent0)) resent)" \
-	test "$(($(counter synack_resent) - resent0))" -eq 0
+check "a TLS client that sends nothing gets no SYN-ACK again ($(dp_delta "$resent0" "$(counter synack_resent)") resent)" \
+	test "$(dp_delta "$resent0" "$(counter synack_resent)")" -eq 0
 check "nothing kept was refused room ($(counter synack_unkept) unkept)" test "$(counter synack_unkept)" -eq 0
 check "data plane still running" kill -0 "$DP_PID"
 check_done "plain-lost-ack"

@@ -31,7 +31,9 @@ ms() { date +%s%3N; }
 
 learned_b() { mt_ctl gw-a show routes 2>/dev/null | grep -q "network b -> gateway gw-b via 10.10.0.3:"; }
 imported() { mt_ctl gw-a show routes 2>/dev/null | grep -q "^$1 -> network b"; }
-not_imported() { ! imported "$1"; }
+# not_imported NAME: gateway A's routes were read and NAME is not among them (a failed
+# read is no answer)
+not_imported() { local r; r=$(mt_ctl gw-a show routes 2>/dev/null) && ! grep -q "^$1 -> network b" <<<"$r"; }
 verifies() { # verifies NAME [EXPECT]: s_client in network a checks the certificate of NAME
 	echo | in_ns "$MT_CLI" timeout 15 openssl s_client -connect 10.10.0.1:443 -servername "$1" \
 		-CAfile "$CERTS/ca.crt" -verify_return_error -verify_hostname "${2:-$1}" 2>&1 |
@@ -171,16 +173,18 @@ no_certificate() { ! gets_certificate "$1"; }
 before=$(b_refusals)
 check "mangled destination outside b's allow-list (port 22) gets no connection" \
 	no_certificate _22._10-20-0-2._b.mesh.internal
-check "refused by gateway B's allow-list" topo_wait_for 5 refused_by_b "${before:-0}"
+check "refused by gateway B's allow-list" topo_wait_for 5 refused_by_b "$before"
 
 # 5. Gateway B killed outright (SIGKILL: no lease revoked, no withdrawal): its names and
 # its relay leave gateway A when its lease (3 s) expires. Then it starts again: it
 # allocates and registers anew; the path comes back.
 t0=$(ms)
 kill -KILL "$(cat "$MT_DIR/gw-b.cp.pid")" "$(pgrep -P "$DP_PID_gw_b" -x meshrelay-dp)" 2>/dev/null
-gone_from_a() {
-	! "$MR_CTL" -s "$DP_SOCK_gw_a" show services | grep -q 'from network b' &&
-		! "$MR_CTL" -s "$DP_SOCK_gw_a" show routes | grep -q 'gateway gw-b'
+gone_from_a() { # both lists read (a failed read is no answer), neither with b in it
+	local services routes
+	services=$("$MR_CTL" -s "$DP_SOCK_gw_a" show services) &&
+		routes=$("$MR_CTL" -s "$DP_SOCK_gw_a" show routes) &&
+		! grep -q 'from network b' <<<"$services" && ! grep -q 'gateway gw-b' <<<"$routes"
 }
 check "gateway B killed: its names and route leave gateway A within the lease" \
 	topo_wait_for 15 gone_from_a

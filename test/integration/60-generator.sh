@@ -110,11 +110,11 @@ check "streams carried on both ways under the SYN flood" \
 echo "SYNs left unanswered while the client port's queue was full: $(dp_stat "$PREFIX" drops syn_shed)"
 # How many of the flood's SYNs the worker gets to depends on the machine: a count, not a
 # share of what was offered.
-cookies=$(($(dp_stat "$PREFIX" counters syncookie_out) - cookies0))
+cookies=$(dp_delta "$cookies0" "$(dp_stat "$PREFIX" counters syncookie_out)")
 check "the flood was answered by cookies: $cookies of $sent SYNs" \
 	test "$cookies" -gt 100000 -a "$(gen_field "$(grep ^synflood <<<"$out")" answered)" -gt 0
 check "and created no flow (64 streams, 64 flows)" \
-	test $(($(dp_stat "$PREFIX" counters flow_created) - created0)) -eq 64
+	test "$(dp_delta "$created0" "$(dp_stat "$PREFIX" counters flow_created)")" -eq 64
 
 # DNS on the same worker: 200,000 queries/s for a second from 4,096 client addresses,
 # every one answered with its A record; no flow or buffer kept for them.
@@ -141,22 +141,22 @@ check "their 4-tuples connect again: $(gen_field "$out" completed) of 256 comple
 	test "$(gen_field "$out" completed)" = 256 -a "$(gen_field "$out" failed)" = 0
 check "each met its old flow's challenge and reset it ($(gen_field "$out" stale_resets) resets)" \
 	test "$(gen_field "$out" stale_resets)" -ge 256 -a \
-	"$(($(dp_stat "$PREFIX" counters challenge_ack_out) - challenged0))" -ge 256
+	"$(dp_delta "$challenged0" "$(dp_stat "$PREFIX" counters challenge_ack_out)")" -ge 256
 check "no flow left once closed" topo_wait_for 10 no_flows
 "$MR_CTL" -p "$PREFIX" show flows | head -5
 check "every mbuf back" test "$(dp_status "$PREFIX" mbufs_in_use)" = "$mbufs0"
 # The connection log was on throughout, at the generator's full rate: every connection
 # that ended has a line in the file or is counted as dropped (or, for refusals past the
 # rate, suppressed), and nothing else is there.
-ended=$(($(dp_stat "$PREFIX" counters flow_created) + $(dp_stat "$PREFIX" drops flow_table_full) +
-	$(dp_stat "$PREFIX" drops client_flow_limit) + $(dp_stat "$PREFIX" drops client_hello_limit)))
+ended=$(dp_sum "$(dp_stat "$PREFIX" counters flow_created)" "$(dp_stat "$PREFIX" drops flow_table_full)" \
+	"$(dp_stat "$PREFIX" drops client_flow_limit)" "$(dp_stat "$PREFIX" drops client_hello_limit)")
 queued=$(dp_stat "$PREFIX" counters connlog_queued)
 dropped=$(dp_stat "$PREFIX" counters connlog_dropped)
 suppressed=$(dp_stat "$PREFIX" counters connlog_suppressed)
-topo_wait_for 5 bash -c "[ \$(grep -c . '$TOPO_DIR/connections.log') -ge $queued ]"
+topo_wait_for 5 bash -c "[ \$(grep -c . '$TOPO_DIR/connections.log') -ge '$queued' ]"
 check "connection log: $ended connections, $(grep -c . "$TOPO_DIR/connections.log") lines, $dropped dropped, $suppressed suppressed" \
-	test "$(grep -c . "$TOPO_DIR/connections.log")" = "$queued" -a \
-	$((queued + dropped + suppressed)) = "$ended"
+	test -n "$ended" -a "$(grep -c . "$TOPO_DIR/connections.log")" = "$queued" -a \
+	"$(dp_sum "$queued" "$dropped" "$suppressed")" = "$ended"
 kill -INT "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
 wait "$DP_PID"
 
@@ -169,9 +169,13 @@ small_dp() {
 	dp_start "$NS" "$TOPO_DIR/$1.conf" "${PREFIX}${1:0:1}" "$TOPO_DIR/dp-$1.log" 120
 }
 small_dp small 100 || exit 1
-peak_flows() { # the most flows the small table held, sampled until the generator is done
-	local peak=0 f
-	while [ ! -s "$TOPO_DIR/g6.out" ]; do
+# peak_flows: the most flows the small table held, sampled until TERM (sent once the
+# generator is done, whatever it printed) and for 60 s at most, twice the run's own limit:
+# a generator that hangs or dies must not leave the sampler, and the test, waiting.
+peak_flows() {
+	local peak=0 f deadline=$((SECONDS + 60))
+	trap 'echo "$peak"; exit 0' TERM
+	while [ $SECONDS -lt $deadline ]; do
 		f=$(dp_status "${PREFIX}s" flows)
 		[ -n "$f" ] && [ "$f" -gt "$peak" ] && peak=$f
 		sleep 0.05
@@ -181,8 +185,8 @@ peak_flows() { # the most flows the small table held, sampled until the generato
 peak_flows >"$TOPO_DIR/peak" &
 sampler=$!
 gen_run "$NS" "${TOPO_TAG}-g6" 0 --mode connect --count 30000 --rate 20000 \
-	--concurrency 256 --routes 16 --backends 4 --seconds 30 >"$TOPO_DIR/g6.run"
-mv "$TOPO_DIR/g6.run" "$TOPO_DIR/g6.out"
+	--concurrency 256 --routes 16 --backends 4 --seconds 30 >"$TOPO_DIR/g6.out"
+kill -TERM "$sampler" 2>/dev/null
 wait "$sampler"
 out=$(cat "$TOPO_DIR/g6.out")
 echo "$out"

@@ -29,8 +29,37 @@ dp_field() {
 		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(list(d.values())[0][sys.argv[1]])' "$3" 2>/dev/null
 }
 
-# dp_stat PREFIX counters|drops NAME: one counter's value (0 when unreadable).
-dp_stat() { dp_field "$@" || echo 0; }
+# dp_stat PREFIX counters|drops NAME: one counter's value. Nothing, and a non-zero status,
+# when it cannot be read: a stopped data plane or a dead telemetry socket must fail the
+# check on it, not pass every "nothing counted" one as zeros.
+dp_stat() {
+	local v
+	if ! v=$(dp_field "$@") || ! [[ $v =~ ^[0-9]+$ ]]; then
+		topo_log "counter $3 ($2) of $1 unreadable"
+		return 1
+	fi
+	echo "$v"
+}
+
+# dp_delta BEFORE AFTER: how far a counter rose between two dp_stat readings. Nothing, and
+# a non-zero status, when either reading failed: shell arithmetic takes an empty variable
+# for 0, and an empty operand for a unary sign or a syntax error (which skips the whole
+# check command without a word).
+dp_delta() {
+	[[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] || return 1
+	echo $(($2 - $1))
+}
+
+# dp_sum VALUE...: the sum of dp_stat readings; nothing, and a non-zero status, when one
+# of them failed.
+dp_sum() {
+	local v sum=0
+	for v in "$@"; do
+		[[ $v =~ ^[0-9]+$ ]] || return 1
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
 
 # dp_status PREFIX FIELD: a field of the status object (flows, mbufs_in_use, ...); nothing
 # when unreadable, so a check on it fails rather than reads a stopped data plane as idle.

@@ -13,9 +13,17 @@ TOPO_PREFIXES=()
 
 topo_log() { printf '[%s] %s\n' "$TOPO_TAG" "$*" >&2; }
 
-# topo_ns NAME: create a namespace with loopback up.
+# topo_ns NAME: create a namespace with loopback up, or stop the run (exit 1) when that
+# fails. A namespace of that name already there is left alone: it belongs to a run that
+# crashed, whose processes may still be inside, or to one running now with the same
+# TOPO_TAG, and only its own run can tell which. Working in it would mix what is left
+# there into this run's checks.
 topo_ns() {
-	ip netns add "$1" && TOPO_NETNS+=("$1")
+	if ! ip netns add "$1"; then
+		topo_log "cannot create namespace $1 (left by an earlier run? see ip netns pids $1, then ip netns del $1)"
+		exit 1
+	fi
+	TOPO_NETNS+=("$1")
 	ip -n "$1" link set lo up
 }
 
@@ -81,14 +89,40 @@ topo_ns_end() {
 	done
 }
 
+# topo_pids_wait TENTHS: wait until every tracked process has ended, TENTHS tenths of a
+# second at most.
+topo_pids_wait() {
+	local i pid alive
+	for i in $(seq "$1"); do
+		alive=
+		for pid in "${TOPO_PIDS[@]}"; do
+			kill -0 "$pid" 2>/dev/null && { alive=$pid; break; }
+		done
+		[ -n "$alive" ] || return 0
+		sleep 0.1
+	done
+}
+
 topo_cleanup() {
 	set +e # runs from an EXIT trap: every step must run even when one fails
-	local pid p i
+	# Nor may a signal stop it half way: timeout(1) sends its signal to the script and
+	# again to the script's process group, and the second one would end this cleanup,
+	# leaving namespaces and data planes behind.
+	trap '' INT TERM
+	local pid p
+	# INT first: the data plane (and its timeout wrapper) stops on it. A second later,
+	# TERM to whatever is left: a background job of a non-interactive bash starts with INT
+	# ignored (openssl s_server, Python servers), and a data plane draining open flows
+	# takes a second signal as "stop now". Then KILL, at one deadline for all of them.
 	for pid in "${TOPO_PIDS[@]}"; do
 		kill -INT "$pid" 2>/dev/null
 	done
+	topo_pids_wait 10
 	for pid in "${TOPO_PIDS[@]}"; do
-		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -TERM "$pid" 2>/dev/null
+	done
+	topo_pids_wait 40
+	for pid in "${TOPO_PIDS[@]}"; do
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
