@@ -184,8 +184,11 @@ static int af_packet_iface_of(const char *device, char iface[DRV_IFACE_MAX])
 static char af_packet_iface[RTE_MAX_ETHPORTS][DRV_IFACE_MAX];
 
 /* The MTU each port had before drv_port_start changed it (0: unchanged), put back at its
- * close. Main lcore only. */
+ * close; an af_packet port's is its kernel interface's, kept as a host setting (put back
+ * through sysfs, and after a crash by the next run), its value in mtu_host. Main lcore
+ * only. */
 static uint16_t mtu_before[RTE_MAX_ETHPORTS];
+static char mtu_host[RTE_MAX_ETHPORTS][8];
 
 /* Whether the device itself says the link is up. */
 static bool ethdev_link_up(uint16_t port_id)
@@ -211,6 +214,25 @@ static int port_mtu_now(uint16_t port_id, uint16_t *mtu)
 		return *mtu ? 0 : -1;
 	}
 	return rte_eth_dev_get_mtu(port_id, mtu);
+}
+
+/* The sysfs file of an af_packet port's interface MTU into path. */
+static void host_mtu_path(uint16_t port_id, char *path, size_t len)
+{
+	snprintf(path, len, "/sys/class/net/%s/mtu", af_packet_iface[port_id]);
+}
+
+/* An af_packet port's interface set to mtu through sysfs, what it had kept as a host
+ * setting (drv_host_set): the PMD's own put-back goes through its frame size, which may
+ * not hold the host's jumbo MTU. Best effort: the PMD sets it too. */
+static void keep_host_mtu(uint16_t port_id, uint16_t mtu)
+{
+	char path[64 + DRV_IFACE_MAX], value[8], old[8];
+
+	host_mtu_path(port_id, path, sizeof(path));
+	snprintf(value, sizeof(value), "%u", mtu);
+	if (drv_host_set(path, value, old, sizeof(old)) == 0 && old[0])
+		snprintf(mtu_host[port_id], sizeof(mtu_host[port_id]), "%s", old);
 }
 
 int drv_port_link_up(uint16_t port_id)
@@ -423,11 +445,13 @@ int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
 		/* Left alone when it is already so; else what it was is kept for the close:
 		 * af_packet's MTU is its kernel interface's, the host's own afterwards. */
 		if (port_mtu_now(port_id, &was) < 0 || was != p->mtu) {
+			if (af_packet_iface[port_id][0])
+				keep_host_mtu(port_id, p->mtu);
 			rc = rte_eth_dev_set_mtu(port_id, p->mtu);
 			if (rc < 0 && rc != -ENOTSUP)
 				return port_fail(err, errlen, "port %u: MTU %u: %s", port_id,
 						 p->mtu, rte_strerror(-rc));
-			mtu_before[port_id] = rc == 0 ? was : 0;
+			mtu_before[port_id] = rc == 0 && !mtu_host[port_id][0] ? was : 0;
 		}
 	}
 	if (port_setup_queues(port_id, p, pool, err, errlen) < 0)
@@ -464,13 +488,20 @@ void drv_port_close(uint16_t port_id)
 	if (rte_eth_dev_info_get(port_id, &info) == 0)
 		dev = info.device;
 	rte_eth_dev_get_name_by_port(port_id, name);
-	if (port_id < RTE_MAX_ETHPORTS)
-		af_packet_iface[port_id][0] = '\0';
 	rte_eth_dev_stop(port_id);
+	if (port_id < RTE_MAX_ETHPORTS && mtu_host[port_id][0]) {
+		char path[64 + DRV_IFACE_MAX];
+
+		host_mtu_path(port_id, path, sizeof(path));
+		drv_host_restore(path, mtu_host[port_id]); /* as the settings: best effort */
+		mtu_host[port_id][0] = '\0';
+	}
 	if (port_id < RTE_MAX_ETHPORTS && mtu_before[port_id]) {
-		rte_eth_dev_set_mtu(port_id, mtu_before[port_id]); /* as the settings: best effort */
+		rte_eth_dev_set_mtu(port_id, mtu_before[port_id]);
 		mtu_before[port_id] = 0;
 	}
+	if (port_id < RTE_MAX_ETHPORTS)
+		af_packet_iface[port_id][0] = '\0';
 	rte_eth_dev_close(port_id);
 	if (name[0])
 		unquiet_kernel_iface(name);
