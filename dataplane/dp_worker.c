@@ -49,6 +49,7 @@ struct dp_worker *dp_worker_create(const struct dp_appliance *app, uint16_t inde
 	w->lcore_id = lcore_id;
 	w->challenge.second = UINT64_MAX; /* no second yet: the first answer draws a ration */
 	w->stray_rst.second = UINT64_MAX;
+	w->cookie_look.second = UINT64_MAX;
 	w->neigh = resolve_table_create(w, socket);
 	ready = w->neigh != NULL && relay_worker_up(w, socket);
 	for (unsigned int i = 0; ready && i < app->n_ports; i++)

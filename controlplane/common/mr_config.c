@@ -489,18 +489,22 @@ static int cfg_listen(struct cfg_ctx *ctx, const config_setting_t *g, const char
 }
 
 /* Whether two listen addresses (literals cfg_listen took) on one port would take the
- * same socket: the same address, or either one every address (0.0.0.0, ::). */
+ * same socket: in one family, the same address or either one every address (0.0.0.0,
+ * ::); across the two, :: (dual-stack, Linux's default, takes IPv4 too). */
 static bool listen_overlap(const char *a, const char *b)
 {
 	unsigned char x[16] = { 0 }, y[16] = { 0 };
 	static const unsigned char any[16];
 	bool v6a = strchr(a, ':') != NULL, v6b = strchr(b, ':') != NULL;
+	bool any_a, any_b;
 
 	inet_pton(v6a ? AF_INET6 : AF_INET, a, x);
 	inet_pton(v6b ? AF_INET6 : AF_INET, b, y);
-	if (memcmp(x, any, sizeof(any)) == 0 || memcmp(y, any, sizeof(any)) == 0)
-		return true;
-	return v6a == v6b && memcmp(x, y, sizeof(x)) == 0;
+	any_a = memcmp(x, any, sizeof(any)) == 0;
+	any_b = memcmp(y, any, sizeof(any)) == 0;
+	if (v6a != v6b)
+		return (v6a && any_a) || (v6b && any_b);
+	return any_a || any_b || memcmp(x, y, sizeof(x)) == 0;
 }
 
 /* metrics = { listen = "ADDRESS:PORT"; cp_listen = "ADDRESS:PORT"; } */

@@ -187,9 +187,10 @@ struct dp_worker {
 	uint32_t src_port_next;      /* rotating pick among this worker's source ports */
 	uint32_t src_addr_next;      /* ... and among a port's source addresses */
 	/* Answers a segment may draw out of the worker without a flow to pay for them, each
-	 * rationed a second (relay_guard.c): RFC 5961 challenge ACKs, and the RSTs to
-	 * segments for a source port with no flow behind it. */
-	struct dp_ration challenge, stray_rst;
+	 * rationed a second (relay_guard.c): RFC 5961 challenge ACKs, the RSTs to segments
+	 * for a source port with no flow behind it, and the looks (MACs) into whether first
+	 * data's cookie is ours but expired. */
+	struct dp_ration challenge, stray_rst, cookie_look;
 	/* Each of our addresses (dp_port.src_ipv4) last announced against a claim. */
 	uint64_t arp_defended_ms[MR_MAX_PORTS][1 + MR_SOURCE_ADDRS_MAX];
 	uint64_t nd_defended_ms[MR_MAX_PORTS];  /* ... our IPv6 address, advertised */

@@ -180,7 +180,7 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 	health_report(w, slot, ev);
 	if (!relay_may_redispatch(w, f))
 		return false;
-	if (ev == HEALTH_EV_TIMEOUT) {
+	if (ev == HEALTH_EV_TIMEOUT && !rte_is_zero_ether_addr(&f->b.peer_mac)) {
 		/* Spliced, the member's RCV.NXT is past what it acknowledged and at most what
 		 * was sent: a RST at each end, so one is exact (RFC 5961 challenges the other).
 		 * Still connecting, it can only be just past the SYN. */

@@ -325,7 +325,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		 * First data whose cookie is ours but expired is told, exactly: it would be
 		 * resent until the client's own timeout, a quarter of an hour. Rationed, as
 		 * each look costs MACs. */
-		if (s->payload_len && relay_ration_take(w, &w->stray_rst) && cookie_expired(w, s)) {
+		if (s->payload_len && relay_ration_take(w, &w->cookie_look) && cookie_expired(w, s)) {
 			dp_event(w, DP_EV_cookie_expired_reset);
 			seg_rst_reply(w, p, s, s->ack, 0, false);
 		}

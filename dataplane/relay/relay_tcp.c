@@ -78,6 +78,9 @@ static void rst_side(struct dp_worker *w, struct flow *f, enum flow_dir dir)
 	uint32_t at[2] = { client ? f->c_snd_nxt : f->b_snd_nxt, 0 };
 	unsigned int n = 1;
 
+	/* A side whose next hop never resolved was sent nothing: nobody to tell. */
+	if (rte_is_zero_ether_addr(&side->peer_mac))
+		return;
 	if (f->state == FLOW_SPLICED || f->state == FLOW_CLOSING) {
 		at[1] = relay_una_kept(f, dir);
 		n += at[1] != at[0];

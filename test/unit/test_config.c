@@ -151,6 +151,9 @@ static void test_observing(void)
 		{ "listeners", "metrics = { listen = \"0.0.0.0:9480\";\n"
 		  "  cp_listen = \"127.0.0.1:9480\"; };\nlisteners",
 		  "test.conf:9: 'cp_listen' takes the socket of 'listen'" },
+		{ "listeners", "metrics = { listen = \"[::]:9480\";\n"
+		  "  cp_listen = \"127.0.0.1:9480\"; };\nlisteners",
+		  "test.conf:9: 'cp_listen' takes the socket of 'listen'" },
 	};
 	char err[MR_ERR_MAX] = "";
 
@@ -164,10 +167,13 @@ static void test_observing(void)
 					   "metrics = { listen = \"[::1]:9480\"; cp_listen = \"127.0.0.1:9481\"; };\n"
 					   "listeners", err), 0);
 	CU_ASSERT_STRING_EQUAL(conf.log.connections, "syslog");
-	/* One port on two addresses: two sockets. */
+	/* One port on two addresses: two sockets; IPv4's every address beside one IPv6. */
 	CU_ASSERT_EQUAL(load_patched(good_base, "listeners",
 				     "metrics = { listen = \"127.0.0.1:9480\"; cp_listen = "
 				     "\"127.0.0.2:9480\"; };\nlisteners", err), 0);
+	CU_ASSERT_EQUAL(load_patched(good_base, "listeners",
+				     "metrics = { listen = \"0.0.0.0:9480\"; cp_listen = "
+				     "\"[::1]:9480\"; };\nlisteners", err), 0);
 	CU_ASSERT_EQUAL_FATAL(load_patched(good_base, "listeners",
 					   "log = { connections = \"syslog\"; refused_rate = 5; };\n"
 					   "metrics = { listen = \"[::1]:9480\"; cp_listen = \"127.0.0.1:9481\"; };\n"
