@@ -119,12 +119,13 @@ if dp_start "${T}-dp" "$TOPO_DIR/nov6.conf" "${T}-nov6" "$TOPO_DIR/nov6.log"; th
 else
 	check "an af_packet port on an interface without IPv6 starts ($(tail -1 "$TOPO_DIR/nov6.log"))" false
 fi
-# A jumbo interface (9000) under a 1500-byte port, its frames 2048 bytes: the PMD cannot
-# set 9000 itself at the stop; the interface gets it back all the same.
+# A jumbo interface (9000) under a 1500-byte port, its frames 4096 bytes: the PMD cannot
+# set 9000 itself at the stop, and the interface gets it back all the same; the pool's
+# buffers hold the port's frames, larger than its MTU needs (af_packet refused the pool).
 ip link add "${T}e" netns "${T}-dp" mtu 9000 type veth peer name "${T}f" netns "${T}-dp" mtu 9000
 ip -n "${T}-dp" link set "${T}e" up
 ip -n "${T}-dp" link set "${T}f" up
-sed -e "s/iface=${T}c,qpairs=1/iface=${T}e,qpairs=1,framesz=2048,blocksz=4096/" \
+sed -e "s/iface=${T}c,qpairs=1/iface=${T}e,qpairs=1,framesz=4096,blocksz=8192/" \
 	-e "s/_${T}n,/_${T}j,/" -e 's/mtu = 1100;/mtu = 1500;/' "$TOPO_DIR/nov6.conf" >"$TOPO_DIR/jumbo.conf"
 jumbo_mtu() { ip -n "${T}-dp" -o link show "${T}e" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
 if dp_start "${T}-dp" "$TOPO_DIR/jumbo.conf" "${T}-jumbo" "$TOPO_DIR/jumbo.log"; then
