@@ -189,9 +189,9 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 
 /* The TURN server's answer to the data connection's SYN, as relay_connect_input takes a
  * backend's: its checksum first (a SYN-ACK's options last for the whole splice, a RST
- * ends the bind); an ACK of something else is an older connection the server still holds
- * on this 4-tuple (a restart of ours), reset so that the SYN sent again is answered.
- * Consumes s. */
+ * ends the bind); an ACK or SYN-ACK of something else is an older connection the server
+ * still holds on this 4-tuple (a restart of ours), reset so that the SYN sent again is
+ * answered; what acknowledges nothing of ours otherwise is counted as dropped. Consumes s. */
 static void bind_syn_sent(struct dp_worker *w, struct flow *f, struct relay_seg *s,
 			  struct turn_bind_slot *b)
 {
@@ -204,9 +204,12 @@ static void bind_syn_sent(struct dp_worker *w, struct flow *f, struct relay_seg 
 		bind_established(w, f, s, b);
 	} else if ((fl & RTE_TCP_RST_FLAG) && acks_syn) {
 		relay_abort(w, f, false, false, DP_DROP_turn_bind_refused);
-	} else if (fl == RTE_TCP_ACK_FLAG && !acks_syn) {
+	} else if ((fl & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_ACK_FLAG && !acks_syn) {
 		relay_reset_stale(w, f, FLOW_DIR_CLIENT, s);
 		send_syn(w, f);
+		return dp_drop(w, s->m, DP_DROP_backend_bad_ack);
+	} else {
+		return dp_drop(w, s->m, DP_DROP_backend_bad_ack);
 	}
 	rte_pktmbuf_free(s->m);
 }

@@ -240,6 +240,19 @@ static void test_bind_syn_answers_checked(void)
 	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
 	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), srv.our_isn);
 	rte_pktmbuf_free(s.m);
+	/* The old connection's SYN-ACK (to an older SYN): the same, and counted. */
+	bad = rh_drops(DP_DROP_backend_bad_ack);
+	rh_send(&srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv.isn, 888888, NULL, 0);
+	s = rh_next_tcp(srv.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_RST_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), 888888);
+	rte_pktmbuf_free(s.m);
+	s = rh_next_tcp(srv.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+	rte_pktmbuf_free(s.m);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_backend_bad_ack), bad + 1);
 	/* Answered intact, the bind goes on and ends as usual. */
 	rh_send(&srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv.isn, srv.our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL(binds_in_use(), 1);
