@@ -102,9 +102,9 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
 
 /* The member f connects to refused it in an ICMP hard unreachable quoting the relay's SYN:
- * f goes to the next member (routed again here) when it may, else ends, its client
- * reset. */
-void relay_connect_refused(struct dp_worker *w, struct flow *f);
+ * true when f went back to FLOW_HELLO for the next member (the caller routes it again, as
+ * after relay_connect_input), else f ended, its client reset. */
+bool relay_connect_refused(struct dp_worker *w, struct flow *f);
 
 /* The retransmission timer of f fired while it connects (its SYN) or holds relay-owned
  * bytes the backend has not acknowledged (the kept hello): send again, or end it after

@@ -224,11 +224,12 @@ bool relay_backend_reset(struct dp_worker *w, struct flow *f)
 	return backend_failed(w, f, HEALTH_EV_RESET);
 }
 
-void relay_connect_refused(struct dp_worker *w, struct flow *f)
+bool relay_connect_refused(struct dp_worker *w, struct flow *f)
 {
 	if (backend_failed(w, f, HEALTH_EV_REFUSED))
-		return relay_hello_classify(w, f);
+		return true;
 	relay_abort(w, f, true, false, DP_DROP_backend_refused);
+	return false;
 }
 
 bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)

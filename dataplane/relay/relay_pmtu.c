@@ -191,7 +191,8 @@ static void unreach_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir
 	    e->seq != f->b_seq.local_isn)
 		return dp_drop(w, m, DP_DROP_icmp_quote_stale);
 	rte_pktmbuf_free(m);
-	relay_connect_refused(w, f);
+	if (relay_connect_refused(w, f))
+		relay_hello_classify(w, f); /* the next member */
 }
 
 bool relay_pmtu_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
