@@ -70,7 +70,7 @@ static const char config_format[] =
 	"pools = ( { name = \"p\"; members = ( { address = \"10.1.0.2\"; port = 443; } ); } );\n"
 	"routes = ( { sni = \"api.svc.example\"; pool = \"p\"; },\n"
 	"           { sni = \"*.apps.svc.example\"; pool = \"p\"; } );\n"
-	"dns = { port = \"edge\"; zones = [ \"svc.example\" ]; rate = 1000000; };\n";
+	"dns = { port = \"edge\"; zones = [ \"svc.example\" ]; rate = 1000000; outside = \"refuse\"; };\n";
 
 struct dp_appliance pc_app;
 struct dp_worker *pc_w;
