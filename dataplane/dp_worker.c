@@ -11,6 +11,7 @@
 #include "announce.h"
 #include "dp_mailbox.h"
 #include "dp_port_pause.h"
+#include "dp_rx_sum.h"
 #include "dp_tx.h"
 #include "inbox.h"
 #include "ip6.h"
@@ -149,6 +150,9 @@ void dp_worker_rx_burst(struct dp_worker *w, const struct dp_port *p, struct rte
 			unsigned int n)
 {
 	dp_count(&w->counters.events[DP_EV_rx_frames], n);
+	if (unlikely(p->caps.rx_l4_cksum)) /* only such ports leave sums partial */
+		for (unsigned int i = 0; i < n; i++)
+			dp_rx_sum_whole(pkts[i]);
 	splice_fast_burst(w, p, pkts, n, dp_worker_rx_frame);
 }
 

@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-#include <rte_ether.h>
-#include <rte_ip.h>
 #include <rte_malloc.h>
 
 static void tx_buffer_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
@@ -137,45 +135,6 @@ static bool kernel_allowed(struct dp_worker *w, const struct dp_port *p)
 	return true;
 }
 
-/* A frame whose TCP or UDP checksum field holds only the pseudo-header's sum, its data
- * vouched for by the port (RX_L4_CKSUM_NONE: virtio's guest offload, for a peer on the same
- * hypervisor), made whole for the host: the tap carries no note of it, and the kernel
- * would drop the frame as corrupt. */
-static void kernel_sum_whole(struct rte_mbuf *m)
-{
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const uint16_t l3 = sizeof(*eth);
-	struct rte_ipv4_hdr *ip = NULL;
-	struct rte_ipv6_hdr *ip6 = NULL;
-	uint16_t l4, at;
-	uint8_t proto;
-	rte_be16_t *sum;
-
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_NONE ||
-	    rte_pktmbuf_data_len(m) < l3 + sizeof(*ip6))
-		return;
-	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
-		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
-		if (ip->fragment_offset &
-		    rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))
-			return; /* a fragment: its sum is the whole datagram's */
-		l4 = (uint16_t)(l3 + rte_ipv4_hdr_len(ip));
-		proto = ip->next_proto_id;
-	} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
-		ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l3);
-		l4 = (uint16_t)(l3 + sizeof(*ip6));
-		proto = ip6->proto;
-	} else {
-		return;
-	}
-	at = proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 0;
-	if (!at || rte_pktmbuf_data_len(m) < l4 + at + 2u)
-		return;
-	sum = rte_pktmbuf_mtod_offset(m, rte_be16_t *, l4 + at);
-	*sum = 0;
-	*sum = ip ? rte_ipv4_udptcp_cksum_mbuf(m, ip, l4) : rte_ipv6_udptcp_cksum_mbuf(m, ip6, l4);
-}
-
 void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	if (!p->has_kernel)
@@ -183,9 +142,8 @@ void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf 
 	if (!kernel_allowed(w, p))
 		return dp_drop(w, m, DP_DROP_kernel_rate);
 	dp_event(w, DP_EV_to_kernel);
-	/* The kernel recomputes nothing for frames it receives: leave checksums as they came,
-	 * but for one the port left partial. */
-	kernel_sum_whole(m);
+	/* The kernel recomputes nothing for frames it receives: leave checksums as they came
+	 * (a partial one was made whole as it arrived: dp_rx_sum.h). */
 	dp_mbuf_tx_flags(m, 0);
 	rte_eth_tx_buffer(p->kernel_port_id, w->index, w->tx_kernel[p->index], m);
 }

@@ -225,11 +225,9 @@ static int udp_of(const struct mr_dns_conf *dc, const struct dp_port *p, struct 
 	ulen = rte_be_to_cpu_16(u->udp->dgram_len);
 	if (m->nb_segs > 1 || ulen < sizeof(*u->udp) || l4_off + ulen > rte_pktmbuf_data_len(m))
 		return -1;
-	/* A zero sum means none over IPv4; over IPv6 the sum is mandatory (RFC 8200). A
-	 * partial sum comes with data the host vouched for. */
-	if (!relay_sum_partial(m) &&
-	    (u->ip6 ? rte_ipv6_udptcp_cksum_verify(u->ip6, u->udp) != 0
-		    : u->udp->dgram_cksum && rte_ipv4_udptcp_cksum_verify(u->ip, u->udp) != 0))
+	/* A zero sum means none over IPv4; over IPv6 the sum is mandatory (RFC 8200). */
+	if (u->ip6 ? rte_ipv6_udptcp_cksum_verify(u->ip6, u->udp) != 0
+		   : u->udp->dgram_cksum && rte_ipv4_udptcp_cksum_verify(u->ip, u->udp) != 0)
 		return -1;
 	u->len = ulen - sizeof(*u->udp);
 	return 1;

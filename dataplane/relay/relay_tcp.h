@@ -94,21 +94,14 @@ void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint
  * where it gives one, else summed), on port p. */
 bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s);
 
-/* Whether m came with its L4 checksum field holding only the pseudo-header's sum and its
- * data known intact (RTE_MBUF_F_RX_L4_CKSUM_NONE: virtio's guest checksum offload, on
- * traffic from the same hypervisor): right to accept, wrong to patch, made anew instead. */
-static inline bool relay_sum_partial(const struct rte_mbuf *m)
-{
-	return (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE;
-}
-
-/* Whether m's TCP checksum is known right without summing it: port p's NIC said so, or
- * said the data is intact (GOOD, or NONE: both carry the GOOD bit). A checksum is made
- * anew (by the NIC's offload) only then: made for a segment that came corrupted, it would
- * vouch for the corrupted bytes, where a patched one stays wrong. */
+/* Whether m's TCP checksum is known right without summing it: port p's NIC said so (a
+ * partial one was made whole as it arrived: dp_rx_sum.h). A checksum is made anew (by the
+ * NIC's offload) only then: made for a segment that came corrupted, it would vouch for the
+ * corrupted bytes, where a patched one stays wrong. */
 static inline bool relay_sum_vouched(const struct dp_port *p, const struct rte_mbuf *m)
 {
-	return p->caps.rx_l4_cksum && (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	return p->caps.rx_l4_cksum &&
+	       (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 }
 
 /* The receive window (field value) the relay advertises on side `to`. */

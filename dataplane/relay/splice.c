@@ -201,8 +201,6 @@ static void finish_checksums6(struct rte_mbuf *m, struct relay_seg *s,
 		s->tcp->cksum = rte_ipv6_phdr_cksum(s->ip6, m->ol_flags);
 		return;
 	}
-	if (relay_sum_partial(m)) /* read before the flags are cleared for sending */
-		aligned = false;
 	dp_mbuf_tx_flags(m, 0);
 	if (aligned) {
 		s->tcp->cksum = csum_delta_apply(d, s->tcp->cksum);

@@ -29,7 +29,7 @@ static inline uint16_t splice_rescale(uint32_t bytes, uint8_t to_shift)
  * in_port's NIC said), else patched by the noted changes (d for TCP, d_ip for the IP
  * header; the header was checked on the way in, so its checksum is right to patch), or
  * the TCP sum computed anew when a change sat at an odd offset (aligned false: the caller
- * has then checked the sum that came) or the field held only a partial sum. */
+ * has then checked the sum that came). */
 static inline void splice_finish_checksums(struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 					   struct rte_tcp_hdr *tcp, uint16_t l4_off,
 					   const struct dp_port *in_port,
@@ -46,8 +46,6 @@ static inline void splice_finish_checksums(struct rte_mbuf *m, struct rte_ipv4_h
 		tcp->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		return;
 	}
-	if (relay_sum_partial(m)) /* read before the flags are cleared for sending */
-		aligned = false;
 	dp_mbuf_tx_flags(m, 0);
 	ip->hdr_checksum = csum_delta_apply(d_ip, ip->hdr_checksum);
 	if (aligned) {
