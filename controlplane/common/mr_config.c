@@ -646,16 +646,17 @@ static int cfg_scan_includes(const char *text, const char *name, bool relative_o
 	for (unsigned int line = 1; p; line++) {
 		p += strspn(p, " \t");
 		if (strncmp(p, "@include", strlen("@include")) == 0) {
-			const char *file = p + strlen("@include");
+			size_t at = strlen("@include");
 
-			file += strspn(file, " \t\"");
+			while (p[at] == ' ' || p[at] == '\t' || p[at] == '"')
+				at++;
 			if (!relative_only) {
 				snprintf(err, errlen, "%s:%u: @include is not allowed in a pushed "
 					 "configuration: write what it includes into the file",
 					 name, line);
 				return -1;
 			}
-			if (*file != '/') {
+			if (p[at] != '/') {
 				snprintf(err, errlen, "%s:%u: @include of a relative path: it would "
 					 "be read from the working directory, give the absolute one",
 					 name, line);
