@@ -35,7 +35,7 @@ static int suite_init(void)
 			"  { name = \"web.svc.example\"; protocol = \"tcp\"; port = 80; pool = \"two\";"
 			" vip = \"240.240.0.7\"; }",
 			"dns = { port = \"edge\"; zones = [ \"svc.example\" ]; "
-			"vip_range = \"240.240.0.0/16\"; };") < 0)
+			"outside = \"refuse\"; vip_range = \"240.240.0.0/16\"; };") < 0)
 		return -1;
 	neigh_learn(rh_w->neigh, 0x0a010003u, &rh_backend_mac, rh_w->now_ms, true);
 	return 0;

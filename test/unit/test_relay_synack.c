@@ -21,7 +21,7 @@ static int suite_init(void)
 			   ", { name = \"ssh.svc.example\"; protocol = \"tcp\"; port = 22;"
 			   " pool = \"p\"; vip = \"240.240.0.5\"; }",
 			   "dns = { port = \"edge\"; zones = [ \"svc.example\" ]; "
-			   "vip_range = \"240.240.0.0/16\"; };");
+			   "outside = \"refuse\"; vip_range = \"240.240.0.0/16\"; };");
 }
 
 /* A client of the edge port for VIP:22, its SYN sent: our ISN from the SYN-ACK. */

@@ -35,7 +35,7 @@ static int suite_init(void)
 		 " vip = \"240.240.1.1\"; }\n");
 	return rh_up_extra("", "", "", routes,
 			   "dns = { port = \"edge\"; zones = [ \"svc.example\" ]; "
-			   "vip_range = \"240.240.0.0/16\"; };");
+			   "outside = \"refuse\"; vip_range = \"240.240.0.0/16\"; };");
 }
 
 /* VIPs port p announced since the last look (each frame checked: a broadcast ARP request
