@@ -107,7 +107,8 @@ out=$(echo | in_ns "$CLI" timeout 10 openssl s_client -connect '[fd00:200::1]:44
 	-servername v6.api.demo.example -CAfile "$CERTS/ca.crt" -verify_return_error \
 	-verify_hostname v6.api.demo.example 2>&1) || true
 grep -E 'Verification|Verified peername' <<<"$out" | sed 's/^/  /' || true
-grep -qx 'Verified peername: v6.api.demo.example' <<<"$out" ||
+# The peername is the certificate's name that matched: here its wildcard.
+grep -q '^Verified peername: ' <<<"$out" ||
 	claim_failed "s_client did not verify v6.api.demo.example over IPv6 through the relay"
 
 step "curl https://web.demo.example/file5m via the relay, bytes checked"
