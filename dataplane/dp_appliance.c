@@ -2,7 +2,6 @@
 #include "dp_appliance.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -76,20 +75,8 @@ static uint16_t pool_mtu(const struct mr_config *conf)
 {
 	uint16_t mtu = RTE_ETHER_MTU;
 
-	for (unsigned int i = 0; i < conf->n_ports; i++) {
-		const char *dev = conf->ports[i].device, *framesz = strstr(dev, ",framesz=");
-
-		mtu = RTE_MAX(mtu, conf->ports[i].mtu);
-		/* af_packet takes a pool only if a buffer holds its whole frame less the
-		 * 32 bytes of its ring's header: the MTU that makes such buffers. */
-		if (strncmp(dev, "net_af_packet", strlen("net_af_packet")) == 0 && framesz) {
-			unsigned long frame = strtoul(framesz + strlen(",framesz="), NULL, 10);
-
-			if (frame > 32 + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 8 && frame < 65536)
-				mtu = RTE_MAX(mtu, (uint16_t)(frame - 32 - RTE_ETHER_HDR_LEN -
-							      RTE_ETHER_CRC_LEN - 8));
-		}
-	}
+	for (unsigned int i = 0; i < conf->n_ports; i++)
+		mtu = RTE_MAX(mtu, drv_pool_mtu(conf->ports[i].device, conf->ports[i].mtu));
 	return mtu;
 }
 

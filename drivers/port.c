@@ -518,10 +518,31 @@ uint32_t drv_pool_size(uint32_t ring_descriptors, unsigned int workers, uint16_t
 	return rte_align32pow2(n + 1) - 1;
 }
 
+/* What a buffer holds beyond an MTU's packet: the Ethernet header and CRC, and a VLAN
+ * tag's room. */
+#define POOL_FRAME_OVER (RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 8)
+/* af_packet's ring header, which its frames (framesz) hold and its buffers need not. */
+#define AF_PACKET_RING_HDR 32u
+
+uint16_t drv_pool_mtu(const char *device, uint16_t mtu)
+{
+	const char *framesz = strstr(device, ",framesz=");
+	unsigned long frame;
+
+	/* af_packet takes a pool only if a buffer holds its whole frame less its ring's
+	 * header, whatever the MTU. */
+	if (strncmp(device, "net_af_packet", 13) != 0 || !framesz)
+		return mtu;
+	frame = strtoul(framesz + strlen(",framesz="), NULL, 10);
+	if (frame <= AF_PACKET_RING_HDR + POOL_FRAME_OVER || frame >= 65536)
+		return mtu;
+	return (uint16_t)RTE_MAX((unsigned long)mtu, frame - AF_PACKET_RING_HDR - POOL_FRAME_OVER);
+}
+
 struct rte_mempool *drv_pool_create(const char *name, uint32_t n_mbufs, uint16_t mtu,
 				    int socket_id)
 {
-	uint32_t frame = (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 8;
+	uint32_t frame = (uint32_t)mtu + POOL_FRAME_OVER;
 	uint16_t data_room = RTE_MBUF_DEFAULT_BUF_SIZE;
 
 	if (frame + RTE_PKTMBUF_HEADROOM > data_room)

@@ -83,6 +83,10 @@ void drv_port_close(uint16_t port_id);
 /* Mbufs needed to fill every descriptor ring and per-worker cache, with slack. */
 uint32_t drv_pool_size(uint32_t ring_descriptors, unsigned int workers, uint16_t burst);
 
+/* The MTU a pool must serve for the port of device (a DPDK device string) whose MTU is
+ * mtu: mtu, or more for an af_packet port whose frames (framesz) are larger. */
+uint16_t drv_pool_mtu(const char *device, uint16_t mtu);
+
 /* Packet mbuf pool on a socket, with room for jumbo frames up to mtu. */
 struct rte_mempool *drv_pool_create(const char *name, uint32_t n_mbufs, uint16_t mtu,
 				    int socket_id);
