@@ -291,6 +291,11 @@ struct mr_config {
 	bool learned_lists;            /* the file writes 'gateways' or 'imported', even empty */
 };
 
+/* The host's ephemeral ports (lo..hi) beside the relay's source ports first..last: those
+ * above them when 1024 are left there, else those below (a range the loader refuses may
+ * leave fewer, or none). */
+void mr_config_host_ports(uint16_t first, uint16_t last, unsigned int *lo, unsigned int *hi);
+
 /* Read and validate a file (its @include lines are read too: the data plane's own file
  * at start, or one checked). 0 and *out filled, or -1 with "file:line: reason" in err.
  * *out must be zeroed or hold an earlier result: on success its old routing arrays are

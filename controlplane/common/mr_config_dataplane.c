@@ -63,6 +63,13 @@ static int cfg_neigh(struct cfg_ctx *ctx, const config_setting_t *dp, struct mr_
 	return 0;
 }
 
+void mr_config_host_ports(uint16_t first, uint16_t last, unsigned int *lo, unsigned int *hi)
+{
+	/* Above the range when 1024 ports are left there, else below it. */
+	*lo = last <= 65535 - 1024 ? last + 1u : 1024u;
+	*hi = last <= 65535 - 1024 ? 65535u : first - 1u;
+}
+
 int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root,
 			 struct mr_dataplane_conf *d)
 {
@@ -126,6 +133,7 @@ int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay
 	char ports[32] = "10000-59999";
 	unsigned int first, last;
 	char tail;
+	unsigned int host_lo, host_hi;
 
 	r->max_flows = 65536;
 	r->max_hello = 16384;
@@ -149,9 +157,10 @@ int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay
 	    first + 1023 > last)
 		return cfg_fail(ctx, member(g, "source_ports"),
 				"'source_ports' is FIRST-LAST within 1024-65535, at least 1024 ports");
-	/* The host's own ephemeral ports move above or below the range (relay_setup.c): one
-	 * side must keep 1024 of them, or the host's connections would share the relay's. */
-	if (last > 65535 - 1024 && first < 1024 + 1024)
+	/* The host's own ephemeral ports move above or below the range (relay_setup.c): they
+	 * must keep 1024, or the host's connections would share the relay's ports. */
+	mr_config_host_ports((uint16_t)first, (uint16_t)last, &host_lo, &host_hi);
+	if (host_lo > host_hi || host_hi - host_lo + 1 < 1024)
 		return cfg_fail(ctx, member(g, "source_ports"),
 				"'source_ports' %u-%u leaves the host no 1024 ephemeral ports: end "
 				"it at 64511 at most, or start it at 2048 at least", first, last);

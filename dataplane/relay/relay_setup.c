@@ -29,14 +29,6 @@
  * per process. */
 static char kernel_port_range[32];
 
-void relay_kernel_ports(uint16_t first, uint16_t last, unsigned int *lo, unsigned int *hi)
-{
-	/* Above the range when 1024 ports are left there (as the configuration checks), else
-	 * below it. */
-	*lo = last <= 65535 - 1024 ? last + 1u : 1024u;
-	*hi = last <= 65535 - 1024 ? 65535u : first - 1u;
-}
-
 /* The kernel behind the exception path must not pick the relay's source ports for its
  * own connections, or their replies would be taken for relay traffic. */
 static void reserve_source_ports(const struct dp_appliance *app)
@@ -45,7 +37,7 @@ static void reserve_source_ports(const struct dp_appliance *app)
 	unsigned int lo, hi;
 	char range[32], before[32] = "";
 
-	relay_kernel_ports(rc->src_port_first, rc->src_port_last, &lo, &hi);
+	mr_config_host_ports(rc->src_port_first, rc->src_port_last, &lo, &hi);
 	snprintf(range, sizeof(range), "%u %u\n", lo, hi);
 	/* The host's own range: kept from a run that crashed, else the current one. */
 	if (drv_host_set(PORT_RANGE_SYSCTL, range, before, sizeof(before)) < 0) {

@@ -16,10 +16,6 @@
 /* Set app's relay state from app->conf (ports already known). 0, or -1 with err. */
 int relay_up(struct dp_appliance *app, char *err, size_t errlen);
 
-/* The host's ephemeral ports (lo..hi) beside the relay's source ports first..last: the
- * 1024 or more above them, else those below. */
-void relay_kernel_ports(uint16_t first, uint16_t last, unsigned int *lo, unsigned int *hi);
-
 /* Release what relay_up made (the live configuration, the keys, the RCU state), and put
  * the kernel's ephemeral ports back as they were. */
 void relay_down(struct dp_appliance *app);

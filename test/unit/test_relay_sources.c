@@ -15,8 +15,8 @@
 #include "dp_worker.h"
 #include "inbox.h"
 #include "neigh.h"
+#include "mr_config.h"
 #include "relay_harness.h"
-#include "relay_setup.h"
 #include "tcp_frame.h"
 #include "unit.h"
 
@@ -393,7 +393,7 @@ static void test_kernel_ports_beside(void)
 	unsigned int lo, hi;
 
 	for (size_t i = 0; i < RTE_DIM(ranges); i++) {
-		relay_kernel_ports(ranges[i][0], ranges[i][1], &lo, &hi);
+		mr_config_host_ports(ranges[i][0], ranges[i][1], &lo, &hi);
 		CU_ASSERT(lo <= hi && hi - lo + 1 >= 1024);
 		CU_ASSERT(hi < ranges[i][0] || lo > ranges[i][1]);
 		CU_ASSERT(lo >= 1024 && hi <= 65535);
