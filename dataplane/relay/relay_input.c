@@ -265,32 +265,20 @@ static void count_listener(struct dp_worker *w, const struct dp_port *p,
 }
 
 /* The handshake's cookie (our ISN: the ACK number less one) checked under the current key,
- * then the previous one; *asked what the SYN asked for, as it carries it. */
-static bool cookie_valid(const struct dp_worker *w, const struct relay_seg *s,
-			 struct syncookie_opts *asked)
+ * then the previous one: valid, *asked what the SYN asked for, as it carries it; or, asked
+ * NULL, made by us but expired (a client that sent its first bytes minutes after
+ * connecting, from a pool of idle connections). */
+static bool cookie_ours(const struct dp_worker *w, const struct relay_seg *s,
+			struct syncookie_opts *asked)
 {
 	for (int previous = 0; previous < 2; previous++) {
 		const struct syncookie_key *key =
 			syncookie_keys_get(&w->app->secrets->cookies, previous);
 		struct syncookie_conn conn = seg_conn(key, s, s->seq - 1);
 
-		if (syncookie_check(key, &conn, w->now_ms, s->ip6 != NULL, s->ack - 1, asked))
-			return true;
-	}
-	return false;
-}
-
-/* Whether the segment's cookie is ours but expired, under the current key or the previous
- * one: a client that connected and sent its first bytes minutes later (a pool of idle
- * connections). */
-static bool cookie_expired(const struct dp_worker *w, const struct relay_seg *s)
-{
-	for (int previous = 0; previous < 2; previous++) {
-		const struct syncookie_key *key =
-			syncookie_keys_get(&w->app->secrets->cookies, previous);
-		struct syncookie_conn conn = seg_conn(key, s, s->seq - 1);
-
-		if (syncookie_expired(key, &conn, w->now_ms, s->ack - 1))
+		if (asked ? syncookie_check(key, &conn, w->now_ms, s->ip6 != NULL, s->ack - 1,
+					    asked)
+			  : syncookie_expired(key, &conn, w->now_ms, s->ack - 1))
 			return true;
 	}
 	return false;
@@ -316,7 +304,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 	if ((s->payload_len || plain || fin) && !relay_seg_checksum_ok(p, s))
 		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
 	s->sum_ok = s->payload_len || plain || fin;
-	if (!cookie_valid(w, s, &asked)) {
+	if (!cookie_ours(w, s, &asked)) {
 		/* The cookie hashes the client's ISN, taken as seq - 1: a segment sent after the
 		 * first data fails here though the handshake was good. That may be data that
 		 * overtook the first, or a bare ACK after the first was lost (a duplicated
@@ -325,7 +313,7 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		 * First data whose cookie is ours but expired is told, exactly: it would be
 		 * resent until the client's own timeout, a quarter of an hour. Rationed, as
 		 * each look costs MACs. */
-		if (s->payload_len && relay_ration_take(w, &w->cookie_look) && cookie_expired(w, s)) {
+		if (s->payload_len && relay_ration_take(w, &w->cookie_look) && cookie_ours(w, s, NULL)) {
 			dp_event(w, DP_EV_cookie_expired_reset);
 			seg_rst_reply(w, p, s, s->ack, 0, false);
 		}

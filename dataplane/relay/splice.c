@@ -109,14 +109,15 @@ static void let_hello_go(struct dp_worker *w, struct flow *f)
 static void note_backend_ack(struct dp_worker *w, struct flow *f, const struct relay_seg *s)
 {
 	uint32_t acked = s->ack - (f->b_seq.local_isn + 1);
+	uint32_t sent = f->b_snd_nxt - (f->b_seq.local_isn + 1);
 
 	if (!f->stream || !(seq_lt(f->b_una, acked)))
 		return;
 	f->b_una = RTE_MIN(acked, (uint32_t)f->proxy_len + f->stream_len);
 	f->retries = 0;
 	/* The window moved on: what it held back of the kept bytes goes now. */
-	if (seq_lt(f->b_snd_nxt - (f->b_seq.local_isn + 1), (uint32_t)f->proxy_len + f->stream_len))
-		relay_send_stream(w, f, f->b_snd_nxt - (f->b_seq.local_isn + 1));
+	if (seq_lt(sent, (uint32_t)f->proxy_len + f->stream_len))
+		relay_send_stream(w, f, sent);
 	if (f->b_una == (uint32_t)f->proxy_len + f->stream_len) {
 		/* Kept until the backend's first byte reaches the client, while another member
 		 * could still take the hello should this one reset now. Bytes in this very
