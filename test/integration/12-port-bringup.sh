@@ -98,44 +98,43 @@ check "its interface's settings put back ($before, after: $(settings))" test "$(
 # IPv6 settings for it) starts: its IPv6 has nothing to switch off (before, the missing
 # setting refused the start). The port's MTU, set below the interface's, goes back to the
 # interface's at the stop (before, the host kept the port's).
-ip link add "${T}c" netns "${T}-dp" mtu 1200 type veth peer name "${T}d" netns "${T}-dp" mtu 1200
-ip -n "${T}-dp" link set "${T}c" up
-ip -n "${T}-dp" link set "${T}d" up
-check "the interface has no IPv6 settings" \
-	bash -c "! ip netns exec '${T}-dp' test -e /proc/sys/net/ipv6/conf/${T}c"
-cat >"$TOPO_DIR/nov6.conf" <<CONF
+# veth IFACE PEER MTU: a veth pair in the namespace, both ends up.
+veth() {
+	ip link add "$1" netns "${T}-dp" mtu "$3" type veth peer name "$2" netns "${T}-dp" mtu "$3"
+	ip -n "${T}-dp" link set "$1" up
+	ip -n "${T}-dp" link set "$2" up
+}
+# mtu_run WHAT IFACE PORT_MTU IFACE_MTU [DEVICE_ARGS]: a data plane of one af_packet port
+# on IFACE with mtu PORT_MTU starts (WHAT says which), the interface takes that MTU, and
+# gets IFACE_MTU back at the stop.
+mtu_run() {
+	local what=$1 iface=$2 port_mtu=$3 iface_mtu=$4 args=${5:-}
+	local conf=$TOPO_DIR/$iface.conf log=$TOPO_DIR/$iface.log
+	mtu_of() { ip -n "${T}-dp" -o link show "$iface" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
+	cat >"$conf" <<CONF
 dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512" ]; };
-ports = ( { name = "afp"; device = "net_af_packet_${T}n,iface=${T}c,qpairs=1"; ipv4 = "10.97.5.1/24";
-            mtu = 1100; exception = { enabled = false; }; } );
+ports = ( { name = "afp"; device = "net_af_packet_${iface},iface=${iface},qpairs=1$args";
+            ipv4 = "10.97.5.1/24"; mtu = $port_mtu; exception = { enabled = false; }; } );
 CONF
-mtu_of() { ip -n "${T}-dp" -o link show "${T}c" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
-if dp_start "${T}-dp" "$TOPO_DIR/nov6.conf" "${T}-nov6" "$TOPO_DIR/nov6.log"; then
-	check "an af_packet port on an interface without IPv6 starts" true
-	check "the interface takes the port's MTU ($(mtu_of))" test "$(mtu_of)" = 1100
+	if ! dp_start "${T}-dp" "$conf" "${iface}-mtu" "$log"; then
+		check "an af_packet port on $what starts ($(tail -1 "$log"))" false
+		return
+	fi
+	check "an af_packet port on $what starts" true
+	check "$what takes the port's MTU ($(mtu_of))" test "$(mtu_of)" = "$port_mtu"
 	kill -INT "$DP_PID"
 	wait "$DP_PID"
 	check "clean exit on SIGINT" test $? -eq 0
-	check "the interface's MTU is put back ($(mtu_of))" test "$(mtu_of)" = 1200
-else
-	check "an af_packet port on an interface without IPv6 starts ($(tail -1 "$TOPO_DIR/nov6.log"))" false
-fi
+	check "$what gets its MTU back ($(mtu_of))" test "$(mtu_of)" = "$iface_mtu"
+}
+veth "${T}c" "${T}d" 1200
+check "the interface has no IPv6 settings" \
+	bash -c "! ip netns exec '${T}-dp' test -e /proc/sys/net/ipv6/conf/${T}c"
+mtu_run "an interface without IPv6" "${T}c" 1100 1200
 # A jumbo interface (9000) under a 1500-byte port, its frames 4096 bytes: the PMD cannot
 # set 9000 itself at the stop, and the interface gets it back all the same; the pool's
 # buffers hold the port's frames, larger than its MTU needs (af_packet refused the pool).
-ip link add "${T}e" netns "${T}-dp" mtu 9000 type veth peer name "${T}f" netns "${T}-dp" mtu 9000
-ip -n "${T}-dp" link set "${T}e" up
-ip -n "${T}-dp" link set "${T}f" up
-sed -e "s/iface=${T}c,qpairs=1/iface=${T}e,qpairs=1,framesz=4096,blocksz=8192/" \
-	-e "s/_${T}n,/_${T}j,/" -e 's/mtu = 1100;/mtu = 1500;/' "$TOPO_DIR/nov6.conf" >"$TOPO_DIR/jumbo.conf"
-jumbo_mtu() { ip -n "${T}-dp" -o link show "${T}e" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
-if dp_start "${T}-dp" "$TOPO_DIR/jumbo.conf" "${T}-jumbo" "$TOPO_DIR/jumbo.log"; then
-	check "the jumbo interface takes the port's MTU ($(jumbo_mtu))" test "$(jumbo_mtu)" = 1500
-	kill -INT "$DP_PID"
-	wait "$DP_PID"
-	check "clean exit on SIGINT" test $? -eq 0
-	check "the jumbo interface's MTU is put back ($(jumbo_mtu))" test "$(jumbo_mtu)" = 9000
-else
-	check "an af_packet port on a jumbo interface starts ($(tail -1 "$TOPO_DIR/jumbo.log"))" false
-fi
+veth "${T}e" "${T}f" 9000
+mtu_run "a jumbo interface" "${T}e" 1500 9000 ",framesz=4096,blocksz=8192"
 
 check_done "port bring-up"

@@ -304,6 +304,16 @@ void rh_expect_ack(const struct rh_peer *to, uint32_t ack)
 	rte_pktmbuf_free(s.m);
 }
 
+void rh_expect_sent(const struct dp_port *p, uint8_t flags, uint32_t seq)
+{
+	struct rh_sent s = rh_next_tcp(p);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, flags);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), seq);
+	rte_pktmbuf_free(s.m);
+}
+
 /* The flow of client c (either family), or NULL when the relay keeps none. */
 struct flow *rh_client_flow(const struct rh_peer *c)
 {

@@ -112,6 +112,9 @@ void rh_send_opts(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t
 void rh_send(const struct rh_peer *c, uint8_t flags, uint32_t seq, uint32_t ack,
 	     const uint8_t *payload, size_t plen);
 
+/* The next TCP frame sent on p has exactly flags and sequence number seq (freed). */
+void rh_expect_sent(const struct dp_port *p, uint8_t flags, uint32_t seq);
+
 /* A new client of the edge port (a source port not used before), IPv4 or IPv6. */
 struct rh_peer rh_client(bool v6);
 

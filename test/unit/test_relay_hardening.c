@@ -97,7 +97,6 @@ static void test_expired_cookie_hello_reset(void)
 	struct rh_peer c = rh_client(false);
 	uint64_t told = rh_event(DP_EV_cookie_expired_reset);
 	uint64_t invalid = rh_drops(DP_DROP_syncookie_invalid);
-	struct rh_sent s;
 
 	syn_answered(&c);
 	rh_w->now_ms += 3 * SYNCOOKIE_PERIOD_MS;
@@ -108,11 +107,7 @@ static void test_expired_cookie_hello_reset(void)
 	CU_ASSERT_EQUAL(rh_drain(c.port), 0);
 	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1, c.our_isn + 1, rh_hello_api,
 		rh_hello_api_len);
-	s = rh_next_tcp(c.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_RST_FLAG);
-	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), c.our_isn + 1);
-	rte_pktmbuf_free(s.m);
+	rh_expect_sent(c.port, RTE_TCP_RST_FLAG, c.our_isn + 1);
 	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
 	CU_ASSERT_EQUAL(rh_event(DP_EV_cookie_expired_reset), told + 1);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_syncookie_invalid), invalid + 3);
@@ -214,7 +209,6 @@ static void test_bind_syn_answers_checked(void)
 	struct turn_bind_req req = rh_bind_request();
 	uint64_t bad = rh_drops(DP_DROP_tcp_checksum);
 	struct rh_peer srv;
-	struct rh_sent s;
 	struct rte_mbuf *m;
 
 	rh_bind_syn(&req, 7000, &srv);
@@ -230,28 +224,13 @@ static void test_bind_syn_answers_checked(void)
 	CU_ASSERT_EQUAL(rh_drain(srv.port), 0);
 	/* The old connection's ACK: RST at its acknowledgement, then our SYN again. */
 	rh_send(&srv, RTE_TCP_ACK_FLAG, 424242, 777777, NULL, 0);
-	s = rh_next_tcp(srv.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_RST_FLAG);
-	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), 777777);
-	rte_pktmbuf_free(s.m);
-	s = rh_next_tcp(srv.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
-	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), srv.our_isn);
-	rte_pktmbuf_free(s.m);
+	rh_expect_sent(srv.port, RTE_TCP_RST_FLAG, 777777);
+	rh_expect_sent(srv.port, RTE_TCP_SYN_FLAG, srv.our_isn);
 	/* The old connection's SYN-ACK (to an older SYN): the same, and counted. */
 	bad = rh_drops(DP_DROP_backend_bad_ack);
 	rh_send(&srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv.isn, 888888, NULL, 0);
-	s = rh_next_tcp(srv.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_RST_FLAG);
-	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), 888888);
-	rte_pktmbuf_free(s.m);
-	s = rh_next_tcp(srv.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
-	rte_pktmbuf_free(s.m);
+	rh_expect_sent(srv.port, RTE_TCP_RST_FLAG, 888888);
+	rh_expect_sent(srv.port, RTE_TCP_SYN_FLAG, srv.our_isn);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_backend_bad_ack), bad + 1);
 	/* Answered intact, the bind goes on and ends as usual. */
 	rh_send(&srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, srv.isn, srv.our_isn + 1, NULL, 0);
