@@ -11,6 +11,7 @@
 #include "inbox.h"
 #include "relay.h"
 #include "relay_guard.h"
+#include "turn_bind.h"
 
 /* The smallest MTU an IPv4 router may name (RFC 791: every link carries 68 bytes), and
  * the smallest IPv6 path (RFC 8200 section 5: a smaller one is taken as this). */
@@ -180,18 +181,27 @@ static void pmtu_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 
 /* A hard unreachable about f's side dir: about the relay's own SYN to the member it is
  * connecting to (its exact sequence number: RFC 5927), the member refused, as a RST would
- * say, and the client goes to the next one now rather than after every SYN retry. Any
+ * say, and the client goes to the next one now rather than after every SYN retry; about
+ * the SYN of a TURN data connection, the bind is refused as on the server's RST. Any
  * other is dropped: an established connection rides out what a router says, as a host's
  * does. */
 static void unreach_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 			  const struct icmp_too_big *e, struct rte_mbuf *m)
 {
+	bool member_syn = dir == FLOW_DIR_BACKEND && f->state == FLOW_CONNECTING &&
+			  e->seq == f->b_seq.local_isn;
+	/* A retry's flow whose SYN is not sent yet (c.fin_seen: turn_bind.c) has none to
+	 * quote. */
+	bool bind_syn = dir == FLOW_DIR_CLIENT && f->state == FLOW_BIND_SYN && !f->c.fin_seen &&
+			e->seq == f->c_seq.local_isn;
+
 	dp_event(w, DP_EV_icmp_unreach_in);
-	if (dir != FLOW_DIR_BACKEND || f->state != FLOW_CONNECTING ||
-	    e->seq != f->b_seq.local_isn)
+	if (!member_syn && !bind_syn)
 		return dp_drop(w, m, DP_DROP_icmp_quote_stale);
 	rte_pktmbuf_free(m);
-	if (relay_connect_refused(w, f))
+	if (bind_syn)
+		turn_bind_syn_refused(w, f);
+	else if (relay_connect_refused(w, f))
 		relay_hello_classify(w, f); /* the next member */
 }
 

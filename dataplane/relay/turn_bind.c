@@ -203,7 +203,7 @@ static void bind_syn_sent(struct dp_worker *w, struct flow *f, struct relay_seg 
 	if (fl == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) && acks_syn) {
 		bind_established(w, f, s, b);
 	} else if ((fl & RTE_TCP_RST_FLAG) && acks_syn) {
-		relay_abort(w, f, false, false, DP_DROP_turn_bind_refused);
+		turn_bind_syn_refused(w, f);
 	} else if ((fl & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_ACK_FLAG && !acks_syn) {
 		relay_reset_stale(w, f, FLOW_DIR_CLIENT, s);
 		send_syn(w, f);
@@ -243,6 +243,11 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 	relay_hello_input(w, f, s); /* keeps in-order bytes, acknowledges, or aborts */
 	if (f->state == FLOW_BIND_WAIT && f->stream_len >= STUN_HDR_LEN)
 		bind_answered(w, f, b);
+}
+
+void turn_bind_syn_refused(struct dp_worker *w, struct flow *f)
+{
+	relay_abort(w, f, false, false, DP_DROP_turn_bind_refused);
 }
 
 void turn_bind_rtx(struct dp_worker *w, struct flow *f)

@@ -39,6 +39,10 @@ void turn_bind_start(struct dp_worker *w, void *arg);
 /* A segment from the TURN server of a flow in FLOW_BIND_SYN or FLOW_BIND_WAIT. */
 void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
 
+/* The TURN server refused f's SYN (its RST, or its host's ICMP hard unreachable): the bind
+ * ends, counted as refused. */
+void turn_bind_syn_refused(struct dp_worker *w, struct flow *f);
+
 /* The flow's retransmission timer fired while binding. */
 void turn_bind_rtx(struct dp_worker *w, struct flow *f);
 

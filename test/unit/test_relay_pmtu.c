@@ -13,6 +13,8 @@
 #include "relay_harness.h"
 #include "tcp_frame.h"
 #include "tcp_opts.h"
+#include "turn_bind.h"
+#include "turn_bind_slot.h"
 #include "unit.h"
 
 #define CLIENT_MSS 1460u
@@ -450,6 +452,54 @@ static void test_port_unreachable_refuses_connect(void)
 	rh_drain(b.port);
 }
 
+/* What a router quotes of the relay's SYN towards srv: its IPv4 header and the first 8
+ * bytes of its TCP header (RFC 792's least), into q. */
+static uint32_t syn_quote_of(const struct rh_peer *srv, uint8_t *q)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)q;
+
+	memset(q, 0, 28);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(60);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = rte_cpu_to_be_32(srv->our_ip);
+	ip->dst_addr = rte_cpu_to_be_32(srv->ip);
+	*(rte_be16_t *)(q + 20) = rte_cpu_to_be_16(srv->our_port);
+	*(rte_be16_t *)(q + 22) = rte_cpu_to_be_16(srv->port_num);
+	*(rte_be32_t *)(q + 24) = rte_cpu_to_be_32(srv->our_isn);
+	return 28;
+}
+
+/* The TURN server's host answers a data connection's SYN with a port unreachable: the
+ * bind ends at once, as on the server's RST, instead of after every SYN retry (before, it
+ * waited them out). One quoting another sequence number changes nothing. */
+static void test_port_unreachable_refuses_bind(void)
+{
+	uint64_t refused = rh_drops(DP_DROP_turn_bind_refused),
+		 stale = rh_drops(DP_DROP_icmp_quote_stale);
+	struct turn_bind_req req = rh_bind_request();
+	uint8_t quote[28];
+	struct rh_peer srv;
+	struct rte_mbuf *m;
+	uint32_t qlen;
+
+	rh_bind_syn(&req, 9000, &srv);
+	qlen = syn_quote_of(&srv, quote);
+	quote[27] ^= 1; /* another sequence number */
+	m = error_frame_of(srv.port, false, srv.our_ip, NULL, 0, quote, qlen, 3, 3);
+	rh_input_burst(srv.port, &m, 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_icmp_quote_stale), stale + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_turn_bind_refused), refused);
+	quote[27] ^= 1;
+	m = error_frame_of(srv.port, false, srv.our_ip, NULL, 0, quote, qlen, 3, 3);
+	rh_input_burst(srv.port, &m, 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_turn_bind_refused), refused + 1);
+	for (unsigned int i = 0; i < TURN_BIND_SLOTS; i++)
+		CU_ASSERT_FALSE(rh_w->binds[i].used);
+	CU_ASSERT_EQUAL(rh_drain(srv.port), 0); /* neither a RST nor the SYN again */
+}
+
 int test_relay_pmtu_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -460,6 +510,8 @@ int test_relay_pmtu_register(void)
 		{ "the host's errors and corrupted ones", test_not_the_relays },
 		{ "a port unreachable for the SYN: the member refused",
 		  test_port_unreachable_refuses_connect },
+		{ "a port unreachable for a TURN data connection's SYN: the bind refused",
+		  test_port_unreachable_refuses_bind },
 		CU_TEST_INFO_NULL,
 	};
 
