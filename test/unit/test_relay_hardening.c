@@ -692,6 +692,41 @@ static void test_mangled_own_address(void)
 	rh_flow_end(rh_client_flow(&c));
 }
 
+/* A member whose address never resolves (no answer to the solicitations) was sent
+ * nothing: when the relay gives up on it, its client is reset and nothing goes to the
+ * member (before the guard, a RST left for the all-zero MAC). Bounded: the SYN retries
+ * end well within a simulated ten minutes. */
+static void test_unresolved_member_not_reset(void)
+{
+	struct rh_peer c = rh_client(false);
+	struct flow *f = rh_client_start(&c, rh_hello_web, rh_hello_web_len); /* fd00:b::2 */
+	const struct dp_port *svc = &rh_app.ports[1];
+	unsigned int waited = 0;
+	struct rh_sent s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_TRUE_FATAL(rte_is_zero_ether_addr(&f->b.peer_mac));
+	rh_drain(c.port);
+	for (; rh_client_flow(&c) && waited < 600; waited++) {
+		rh_w->now_ms += 1000;
+		dp_worker_housekeeping(rh_w);
+		s = rh_next_tcp(svc); /* solicitations skipped: a TCP frame there is the fault */
+		CU_ASSERT_PTR_NULL(s.m);
+		if (s.m)
+			rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	dp_worker_housekeeping(rh_w); /* sends what the last timers left */
+	s = rh_next_tcp(svc);
+	CU_ASSERT_PTR_NULL(s.m);
+	if (s.m)
+		rte_pktmbuf_free(s.m);
+	rh_expect_sent(c.port, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, c.our_isn + 1);
+	rh_drain(c.port);
+	rh_drain(svc);
+}
+
 int test_relay_hardening_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -715,6 +750,8 @@ int test_relay_hardening_register(void)
 		{ "the TURN server's answers to the SYN checked", test_bind_syn_answers_checked },
 		{ "stripped bytes resent: acknowledged, not sent on", test_stripped_bytes_resent },
 		{ "a bind while draining: bound, then reset", test_bind_while_draining_reset },
+		{ "a member never resolved: its client reset, nothing to it",
+		  test_unresolved_member_not_reset },
 		CU_TEST_INFO_NULL,
 	};
 
