@@ -133,7 +133,7 @@ ip netns exec "$RT_CLI" timeout 60 openssl s_client -connect 10.99.0.1:443 \
 idle=$!
 topo_track "$idle"
 topo_wait_for 20 some_flow
-topo_wait_for 10 grep -q 'Verification: OK' "$TOPO_DIR/idle.out"
+topo_wait_for 10 grep -q '^New, TLS' "$TOPO_DIR/idle.out"
 t0=$(date +%s%N)
 kill -TERM "$(pgrep -P "$DP_PID" -x meshrelay-dp)"
 for _ in $(seq 100); do kill -0 "$idle" 2>/dev/null || break; sleep 0.1; done

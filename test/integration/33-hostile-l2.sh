@@ -57,8 +57,7 @@ verified() {
 	local out
 	out=$(echo | ip netns exec "$RT_CLI" timeout 10 openssl s_client -connect 10.99.0.1:443 \
 		-servername "$1" -CAfile "$CERTS/ca.crt" -verify_return_error -verify_hostname "$1" 2>&1)
-	grep -q 'Verification: OK' <<<"$out" &&
-		grep -qxF -e "Verified peername: $1" -e "Verified peername: *.${1#*.}" <<<"$out"
+	s_client_verified "$1" "$out"
 }
 # exchange SNI BYTES: a verified TLS exchange, BYTES each way, hashed at both ends
 exchange() {

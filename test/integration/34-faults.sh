@@ -52,7 +52,7 @@ verified() {
 	out=$(echo | ip netns exec "$RT_CLI" timeout 10 openssl s_client -connect 10.99.0.1:443 \
 		-servername blob.svc.example -CAfile "$CERTS/ca.crt" -verify_return_error \
 		-verify_hostname blob.svc.example 2>&1)
-	grep -q 'Verification: OK' <<<"$out" && grep -q 'Verified peername: blob.svc.example' <<<"$out"
+	s_client_verified blob.svc.example "$out"
 }
 exchange() {
 	ip netns exec "$RT_CLI" timeout 60 /usr/bin/python3 test/lib/tls_blob.py client 10.99.0.1 443 \

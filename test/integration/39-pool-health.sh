@@ -84,7 +84,7 @@ one_connection() {
 	out=$(printf 'GET / HTTP/1.0\r\n\r\n' | ip netns exec "$RT_CLI" timeout 10 openssl s_client \
 		-connect 10.99.0.1:443 -servername pool.svc.example -CAfile "$CERTS/ca.crt" \
 		-verify_return_error -verify_hostname pool.svc.example -ign_eof 2>&1)
-	grep -q 'Verification: OK' <<<"$out" && grep -q 'HTTP/1.0 200' <<<"$out"
+	s_client_verified pool.svc.example "$out" && grep -q 'HTTP/1.0 200' <<<"$out"
 }
 # connections N: N connections one after another; prints how many failed.
 connections() {

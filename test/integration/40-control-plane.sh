@@ -24,9 +24,10 @@ status_of() { ctl --json status | /usr/bin/python3 -c \
 	'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" 2>/dev/null; }
 generation_is() { [ "$(status_of generation)" = "$1" ]; }
 verifies() { # verifies SNI: openssl s_client through the relay checks the backend's certificate
-	echo | in_ns "$RT_CLI" timeout 10 openssl s_client -connect 10.99.0.1:443 -servername "$1" \
-		-CAfile "$CERTS/ca.crt" -verify_return_error -verify_hostname "$1" 2>&1 |
-		grep -q 'Verification: OK'
+	local out
+	out=$(echo | in_ns "$RT_CLI" timeout 10 openssl s_client -connect 10.99.0.1:443 \
+		-servername "$1" -CAfile "$CERTS/ca.crt" -verify_return_error -verify_hostname "$1" 2>&1)
+	s_client_verified "$1" "$out"
 }
 ok_line() { grep -q '^ok ' "$1"; }
 

@@ -35,9 +35,11 @@ imported() { mt_ctl gw-a show routes 2>/dev/null | grep -q "^$1 -> network b"; }
 # read is no answer)
 not_imported() { local r; r=$(mt_ctl gw-a show routes 2>/dev/null) && ! grep -q "^$1 -> network b" <<<"$r"; }
 verifies() { # verifies NAME [EXPECT]: s_client in network a checks the certificate of NAME
-	echo | in_ns "$MT_CLI" timeout 15 openssl s_client -connect 10.10.0.1:443 -servername "$1" \
-		-CAfile "$CERTS/ca.crt" -verify_return_error -verify_hostname "${2:-$1}" 2>&1 |
-		grep -q 'Verification: OK'
+	local out
+	out=$(echo | in_ns "$MT_CLI" timeout 15 openssl s_client -connect 10.10.0.1:443 \
+		-servername "$1" -CAfile "$CERTS/ca.crt" -verify_return_error \
+		-verify_hostname "${2:-$1}" 2>&1)
+	s_client_verified "${2:-$1}" "$out"
 }
 curl_web() {
 	in_ns "$MT_CLI" timeout 15 curl -sS --cacert "$CERTS/ca.crt" \

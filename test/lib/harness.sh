@@ -22,5 +22,14 @@ s_client_refused() {
 		! grep -qE 'BEGIN CERTIFICATE|Verified peername|^New, TLS' <<<"$2"
 }
 
+# s_client_verified NAME OUTPUT: an openssl s_client run given -CAfile and -verify_hostname
+# made a session with a certificate verified for NAME (exactly, or by the certificate's
+# wildcard): the name verified and the session's "New, TLS" line, neither of which a
+# reset before the handshake's end prints.
+s_client_verified() {
+	grep -qxF -e "Verified peername: $1" -e "Verified peername: *.${1#*.}" <<<"$2" &&
+		grep -q '^New, TLS' <<<"$2" && grep -q '^Verification: OK' <<<"$2"
+}
+
 # in_ns NS CMD...: CMD inside namespace NS.
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
