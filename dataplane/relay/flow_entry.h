@@ -164,7 +164,9 @@ struct flow {
 	};
 	struct flow_side_seq c_seq, b_seq;
 	uint16_t proxy_len;          /* PROXY v2 header bytes sent before the stream */
-	uint8_t counted;             /* what flow_limits counts for it (its own bits) */
+	uint8_t counted : 7;         /* what flow_limits counts for it (its own bits) */
+	uint8_t member_owed : 1;     /* its member answered the SYN, and its health has not
+				      * heard of a success yet (relay_member_answered) */
 	uint8_t stream_rto;          /* the stream's first retransmission time, 50 ms units,
 				      * from the backend's SYN-ACK round trip */
 };

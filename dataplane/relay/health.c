@@ -238,7 +238,6 @@ void health_report(struct dp_worker *w, uint32_t slot, enum health_event ev)
 		return;
 	st = &h->stats[(size_t)w->index * h->capacity + slot];
 	if (ev == HEALTH_EV_CONNECTED) {
-		st->connections++;
 		/* Only a member with failures or ejections counted needs to hear of a
 		 * success (relaxed reads: a stale one sends an event too many or too few). */
 		if (__atomic_load_n(&h->slots[slot].fails, __ATOMIC_RELAXED) == 0 &&
@@ -250,6 +249,14 @@ void health_report(struct dp_worker *w, uint32_t slot, enum health_event ev)
 	e = event_pack(slot, __atomic_load_n(&h->slots[slot].gen, __ATOMIC_ACQUIRE), ev);
 	if (rte_ring_mp_enqueue_elem(h->events, &e, sizeof(e)) != 0)
 		__atomic_fetch_add(&h->events_lost, 1, __ATOMIC_RELAXED);
+}
+
+void health_count_connection(struct dp_worker *w, uint32_t slot)
+{
+	struct relay_health *h = w->app->health;
+
+	if (h && slot < h->capacity)
+		h->stats[(size_t)w->index * h->capacity + slot].connections++;
 }
 
 void health_count_redispatch(struct dp_worker *w, uint32_t slot)

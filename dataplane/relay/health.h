@@ -35,7 +35,10 @@ enum health_state {
 };
 
 enum health_event {
-	HEALTH_EV_CONNECTED = 1, /* the member answered a connection's SYN */
+	HEALTH_EV_CONNECTED = 1, /* the member answered a connection: a byte of its reached
+				  * the client (a SYN-ACK alone says nothing: a member
+				  * behind a proxy whose own upstream is dead accepts,
+				  * then resets) */
 	HEALTH_EV_REFUSED,       /* ... refused it (RST) */
 	HEALTH_EV_TIMEOUT,       /* ... did not answer in time */
 	HEALTH_EV_RESET,         /* ... reset it before sending a byte */
@@ -43,7 +46,7 @@ enum health_event {
 
 /* Per worker and slot, written by that worker only. */
 struct health_stats {
-	uint64_t connections;    /* backend SYN-ACKs */
+	uint64_t connections;    /* backend SYN-ACKs (health_count_connection) */
 	uint64_t failures;       /* refused or unanswered connections */
 	uint64_t redispatches;   /* connections moved from this member to another */
 };
@@ -170,6 +173,10 @@ static inline uint64_t health_events_lost(const struct relay_health *h)
 /* Any worker: report what a connection saw of slot's member (its caller checked
  * health_slot_follows). A full ring loses the event (counted). */
 void health_report(struct dp_worker *w, uint32_t slot, enum health_event ev);
+
+/* Any worker: count a connection's SYN answered by the member in slot (its statistics
+ * only). */
+void health_count_connection(struct dp_worker *w, uint32_t slot);
 
 /* Any worker: count a redispatch away from slot. */
 void health_count_redispatch(struct dp_worker *w, uint32_t slot);

@@ -153,18 +153,6 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 	relay_guard_start(f, rte_be_to_cpu_16(s->tcp->rx_win)); /* a SYN's window: unscaled */
 }
 
-/* f's member's health slot while it still follows the member f connected to, else
- * HEALTH_NONE (no slot: reports go nowhere). Read before the backend side is forgotten. */
-static uint32_t member_slot(const struct dp_worker *w, const struct flow *f)
-{
-	const struct flow_addr6 *a6 = relay_addr6(w, f, FLOW_DIR_BACKEND);
-
-	return health_slot_follows(w->app->health, f->member,
-				   a6 ? IP_ADDR_FAMILY_V6 : IP_ADDR_FAMILY_V4,
-				   a6 ? (const void *)a6->peer : (const void *)&f->b.key.peer_ip,
-				   rte_be_to_cpu_16(f->b.key.peer_port)) ? f->member : HEALTH_NONE;
-}
-
 /* The member f connected to refused it or did not answer: tell its health, and when the
  * connection may still try another (relay.redispatch) make f a hello again, the old
  * backend side forgotten (reset when it may have answered) and its PROXY header kept,
@@ -176,7 +164,8 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 
 	if (f->member == FLOW_NO_MEMBER)
 		return false;
-	slot = member_slot(w, f);
+	slot = relay_member_slot(w, f);
+	f->member_owed = 0;
 	health_report(w, slot, ev);
 	if (!relay_may_redispatch(w, f))
 		return false;
@@ -265,8 +254,11 @@ bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	}
 	splice_setup(w, f, s);
 	rte_pktmbuf_free(s->m);
-	if (f->member != FLOW_NO_MEMBER)
-		health_report(w, member_slot(w, f), HEALTH_EV_CONNECTED);
+	if (f->member != FLOW_NO_MEMBER) {
+		/* Counted now; a success once a byte of its reaches the client. */
+		health_count_connection(w, relay_member_slot(w, f));
+		f->member_owed = 1;
+	}
 	f->state = FLOW_SPLICED;
 	connlog_spliced(w, f);
 	flow_client_hello_done(w->flows, f);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "connlog.h"
+#include "health.h"
 #include "nexthop.h"
 #include "resolve.h"
 #include "tcp_out.h"
@@ -90,9 +91,34 @@ static void rst_side(struct dp_worker *w, struct flow *f, enum flow_dir dir)
 				  &side->peer_mac, at[k], client ? f->c_rcv_nxt : 0, client);
 }
 
+uint32_t relay_member_slot(const struct dp_worker *w, const struct flow *f)
+{
+	const struct flow_addr6 *a6 = relay_addr6(w, f, FLOW_DIR_BACKEND);
+
+	return health_slot_follows(w->app->health, f->member,
+				   a6 ? IP_ADDR_FAMILY_V6 : IP_ADDR_FAMILY_V4,
+				   a6 ? (const void *)a6->peer : (const void *)&f->b.key.peer_ip,
+				   rte_be_to_cpu_16(f->b.key.peer_port)) ? f->member : HEALTH_NONE;
+}
+
+void relay_member_answered(struct dp_worker *w, struct flow *f)
+{
+	f->member_owed = 0;
+	health_report(w, relay_member_slot(w, f), HEALTH_EV_CONNECTED);
+}
+
+/* f ends: a member whose bytes reached the client (the burst path forwards them without
+ * asking) answered it, whatever ended it after. */
+static void member_settle(struct dp_worker *w, struct flow *f)
+{
+	if (f->member_owed && f->c_snd_nxt != f->c_seq.local_isn + 1)
+		relay_member_answered(w, f);
+}
+
 void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,
 		 enum dp_drop reason)
 {
+	member_settle(w, f);
 	if (rst_client)
 		rst_side(w, f, FLOW_DIR_CLIENT);
 	if (rst_backend && f->b.key.peer_port)
@@ -267,6 +293,7 @@ void relay_flow_expire(struct dp_worker *w, struct flow *f)
 		return relay_abort(w, f, true, true, DP_DROP_none);
 	default:
 		dp_event(w, DP_EV_flow_closed); /* logged when it began to close (splice.c) */
+		member_settle(w, f);
 		turn_bind_done(w, f);
 		flow_release(w->flows, f);
 	}

@@ -71,6 +71,14 @@ static inline uint32_t relay_una_kept(const struct flow *f, enum flow_dir dir)
 							  : relay_una(f, dir);
 }
 
+/* f's member's health slot while it still follows the member f connected to, else
+ * HEALTH_NONE (no slot: reports go nowhere). Read before the backend side is forgotten. */
+uint32_t relay_member_slot(const struct dp_worker *w, const struct flow *f);
+
+/* A byte of f's member reached its client (f->member_owed was set): its health hears of
+ * the success, once. */
+void relay_member_answered(struct dp_worker *w, struct flow *f);
+
 /* Reset the chosen sides of f (a spliced side at both ends of what it may have received,
  * so one RST is exact), count `reason` (a dp_drop, or 0), and release it. */
 void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_backend,

@@ -385,6 +385,10 @@ static __rte_always_inline void note_sent(struct dp_worker *w, struct flow *f,
 
 	if (seq_lt(*snd_nxt, end))
 		*snd_nxt = end;
+	/* The member's first byte on the way (the burst path leaves that to the flow's end:
+	 * relay_tcp.c). */
+	if (dir == FLOW_DIR_BACKEND && unlikely(f->member_owed) && s->payload_len)
+		relay_member_answered(w, f);
 	dp_event(w, dir == FLOW_DIR_CLIENT ? DP_EV_splice_c2b : DP_EV_splice_b2c);
 	connlog_packet(w, f, dir);
 }

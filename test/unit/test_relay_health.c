@@ -56,7 +56,7 @@ static struct hello_build hello3, hello3p, hello0;
  * MAC of its own; a claim of another MAC would have it probed. */
 static void members_known(void)
 {
-	for (uint32_t ip = 0x0a010003u; ip < RH_TURN_IP; ip++)
+	for (uint32_t ip = RH_BACKEND_IP; ip < RH_TURN_IP; ip++)
 		neigh_learn(rh_w->neigh, ip, &rh_backend_mac, rh_w->now_ms, true);
 }
 
@@ -602,6 +602,58 @@ static void test_ejection_moves_only_its_clients(void)
 	CU_ASSERT_EQUAL(s->until_ms - rh_w->now_ms, 1000);
 	housekeeping_for(1000);
 	CU_ASSERT_EQUAL(state_of(x), HEALTH_UP);
+}
+
+/* A member that accepts every connection and resets it before its first byte (a proxy in
+ * front of a dead server) is ejected after `failures` such connections, as one refusing
+ * them is. Before, each connection's SYN-ACK counted as a success that wiped the last
+ * failure out, so its count went 0, 1, 0, 1 and never reached 3. A member whose byte
+ * reached the client was answered: connections spliced to the others here show it. */
+static void test_accept_then_reset_ejected(void)
+{
+	static const uint8_t server_first[] = { 0x16, 0x03, 0x03, 0x00, 0x01, 0x02 };
+	uint32_t target = 0, resets = 0;
+
+	three_fresh();
+	for (unsigned int i = 0; i < 60 && resets < 3; i++) {
+		struct rh_peer c = rh_client(false), m, m2;
+		struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
+		struct rh_sent data;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		m = next_syn_member();
+		if (!target)
+			target = m.ip;
+		rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+		CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+		rh_drain(&rh_app.ports[1]);
+		if (m.ip == target) {
+			rh_send(&m, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, m.isn + 1,
+				m.our_isn + 1 + hello3.wire_len, NULL, 0);
+			resets++;
+			data = other_member_splices(f, &m, &m2);
+			rte_pktmbuf_free(data.m);
+			m = m2;
+		}
+		/* The member that kept it answers: its first byte on its way to the client. */
+		rh_send(&m, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, m.isn + 1,
+			m.our_isn + 1 + hello3.wire_len, server_first, sizeof(server_first));
+		rh_drain(c.port);
+		rh_flow_end(f);
+		housekeeping_for(10);
+	}
+	CU_ASSERT_EQUAL_FATAL(resets, 3);
+	for (uint32_t slot = 0; slot < rh_app.health->capacity; slot++) {
+		const struct health_slot *hs = &rh_app.health->slots[slot];
+
+		struct ip_addr a = ip_addr_v4(target);
+
+		if (hs->in_use && hs->port == THREE_PORT)
+			CU_ASSERT_EQUAL(hs->state, memcmp(&hs->addr, &a, sizeof(a)) == 0
+							   ? HEALTH_EJECTED : HEALTH_UP);
+	}
+	rh_drain(&rh_app.ports[1]);
+	three_fresh();
 }
 
 /* At most max_ejected_percent of a pool is ejected at once, and never all of it: with
@@ -1266,6 +1318,7 @@ int test_relay_health_register(void)
 		{ "ejection moves only the member's clients", test_ejection_moves_only_its_clients },
 		{ "a push that reorders pools: each judged by its own", test_push_reordering_pools },
 		{ "at most a share of a pool ejected", test_ejection_cap },
+		{ "accepted, then reset before a byte: ejected too", test_accept_then_reset_ejected },
 		{ "events past the ring: lost, counted and shown", test_events_lost_shown },
 		{ "more TURN connections than bind slots, members slow", test_turn_binds_past_slots },
 		{ "a drained member is not in the ejection share", test_drained_member_not_in_ejection_share },
