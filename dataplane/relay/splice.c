@@ -435,9 +435,10 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 {
 	enum flow_dir out_dir = dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
 	struct splice_dir sd;
-	const struct dp_port *out_port;
+	const struct dp_port *in_port, *out_port;
 	uint32_t seq, ack, mss;
 	enum dp_drop why;
+	bool anew;
 
 	if (dir == FLOW_DIR_BACKEND && backend_synack_again(w, f, s)) {
 		/* The backend did not see our handshake ACK: it rides on the kept bytes. */
@@ -460,6 +461,18 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	case GUARD_PASS:
 		break;
 	}
+	splice_dir_of(f, dir, &sd);
+	out_port = &w->app->ports[sd.out->port];
+	mss = out_mss(sd.out, out_port, s);
+	/* Nothing is learned from a segment corrupted on its way: a wrong ACK learned would
+	 * stand in the challenge ACKs and close the flow early. Summed here where the sum is
+	 * made anew (it must not vouch for bad bytes); else as the NIC judged it, where it
+	 * does (what the port lets through unjudged, the peer's own check drops). */
+	anew = sum_made_anew(&sd, s, mss);
+	in_port = &w->app->ports[sd.in->port];
+	if (anew ? !relay_seg_checksum_ok(in_port, s) : relay_seg_checksum_bad_by_nic(in_port, s))
+		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
+	s->sum_ok = s->sum_ok || anew;
 	if (dir == FLOW_DIR_BACKEND && unlikely(f->stream != NULL) &&
 	    backend_early(w, f, s))
 		return;
@@ -471,29 +484,20 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		dp_drop(w, s->m, DP_DROP_stripped_resent);
 		return relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c.acked);
 	}
-	splice_dir_of(f, dir, &sd);
 	ack = s->ack - sd.ack_off;
 	if (unlikely(relay_guard_learn(f, dir, s, ack, relay_guard_win_bytes(sd.in, s))))
 		relay_follow_mac(w, f, dir, &s->eth->src_addr);
-	out_port = &w->app->ports[sd.out->port];
 	seq = s->seq + sd.seq_off;
-	/* The relay already acknowledged the client's kept bytes itself: never less than
-	 * what the client was told, the moving mark (c.acked starts at the end of the kept
-	 * bytes and follows the backend's ACKs; the fixed end of the kept bytes would look
-	 * ahead of every ACK once 2 GiB have passed). */
-	if (dir == FLOW_DIR_BACKEND && seq_lt(ack, f->c.acked))
+	/* The relay already acknowledged the client's kept bytes itself: while it keeps them,
+	 * never less than what the client was told (c.acked, the end of the kept bytes, then
+	 * the member's ACKs, whose checksums the guard checks meanwhile). Once they are let
+	 * go, the member's ACKs are past them and go as they come: a raised one would turn a
+	 * wrong ACK learned into bytes the client takes for delivered. */
+	if (dir == FLOW_DIR_BACKEND && unlikely(f->stream != NULL) && seq_lt(ack, f->c.acked))
 		ack = f->c.acked;
 	if (dir == FLOW_DIR_BACKEND && (s->flags & RTE_TCP_ACK_FLAG))
 		note_backend_ack(w, f, s);
 	track_close(f, dir, s, &sd, ack);
-
-	/* A sum made anew must not vouch for bytes that came corrupted: checked first. */
-	mss = out_mss(sd.out, out_port, s);
-	if (sum_made_anew(&sd, s, mss) && !s->sum_ok) {
-		if (!relay_seg_checksum_ok(&w->app->ports[sd.in->port], s))
-			return dp_drop(w, s->m, DP_DROP_tcp_checksum);
-		s->sum_ok = true;
-	}
 	if (!rewrite_segment(w, f, &sd, out_dir, s, out_port, seq, ack))
 		return dp_drop(w, s->m, DP_DROP_header_no_room); /* the sender resends it */
 	note_sent(w, f, dir, s, seq);

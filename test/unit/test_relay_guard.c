@@ -548,6 +548,57 @@ static void test_mac_moved_bytes(void)
 	}
 }
 
+/* The ack of the next frame sent towards p (others before it freed), 0 with none. */
+static uint32_t next_ack_to(const struct dp_port *p)
+{
+	struct rh_sent s = rh_next_tcp(p);
+	uint32_t ack;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	ack = rte_be_to_cpu_32(s.tcp->recv_ack);
+	rte_pktmbuf_free(s.m);
+	return ack;
+}
+
+/* A member's ACK corrupted on its way, naming client bytes it has not received, teaches
+ * the flow nothing that reaches the client: the member's sound ACKs after it go to the
+ * client as they come (before, they were raised to the corrupted one, and the client took
+ * bytes for delivered that the member never had: lost if they were). Where the NIC judges
+ * sums, such an ACK is dropped before it teaches anything, on the burst path too. */
+static void test_corrupted_ack_not_raising(void)
+{
+	static const uint8_t data[1000];
+	struct rh_peer c, b;
+	struct flow *f = spliced(&c, &b);
+	struct dp_port *svc = (struct dp_port *)b.port;
+	uint32_t next = c.isn + 1 + (uint32_t)rh_hello_api_len;
+	uint32_t acked = next + f->seq_c2b; /* the member's terms */
+	uint64_t bad = rh_drops(DP_DROP_tcp_checksum);
+	bool nic_sums = svc->caps.rx_l4_cksum;
+	struct rte_mbuf *m;
+
+	rh_send(&c, RTE_TCP_ACK_FLAG, next, c.our_isn + 1, data, sizeof(data));
+	rh_drain(b.port);
+	rh_input(&b, corrupt(rh_frame(&b, RTE_TCP_ACK_FLAG, b.isn + 1, acked + 1000, NULL, 0,
+				      NULL, 0)));
+	rh_drain(c.port); /* on its way with its sum still wrong: the client drops it */
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, acked, NULL, 0);
+	CU_ASSERT_EQUAL(next_ack_to(c.port), next);
+	/* The NIC's verdict: bad, so dropped before the guard learns from it. */
+	svc->caps.rx_l4_cksum = true;
+	f->c.acked = next;
+	m = corrupt(rh_frame(&b, RTE_TCP_ACK_FLAG, b.isn + 1, acked + 1000, NULL, 0, NULL, 0));
+	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	rh_input(&b, m);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 1);
+	CU_ASSERT_EQUAL(f->c.acked, next);
+	CU_ASSERT_EQUAL(rh_drain(c.port), 0);
+	svc->caps.rx_l4_cksum = nic_sums;
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, acked + 1000, NULL, 0);
+	CU_ASSERT_EQUAL(next_ack_to(c.port), next + 1000);
+	rh_flow_end(f);
+}
+
 int test_relay_guard_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -558,6 +609,7 @@ int test_relay_guard_register(void)
 		{ "spliced: no ACK, no effect", test_spliced_no_ack_dropped },
 		{ "spliced: the backend's ACKs past 2 GiB", test_backend_ack_past_2gib },
 		{ "spliced: a checksum made anew is checked first", test_fresh_sum_not_laundered },
+		{ "spliced: a corrupted ACK raises no later one", test_corrupted_ack_not_raising },
 		{ "a backend's first window under half the hello", test_backend_small_first_window },
 		{ "spliced: a widened window taken on the burst path", test_spliced_window_learned },
 		{ "connecting: a corrupted RST or SYN-ACK changes nothing", test_connecting_checks_sums },
