@@ -141,6 +141,7 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *a;
+	struct neigh_addr sender;
 	uint32_t sip, tip;
 	bool is_request, for_us, teaches;
 
@@ -151,6 +152,7 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 		return dp_drop(w, m, DP_DROP_arp_malformed);
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
+	sender = neigh_addr_v4(sip);
 	if (dp_port_own_ipv4(p, sip) && !rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac))
 		return arp_defend(w, p, sip, m);
 	is_request = a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
@@ -161,9 +163,12 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	 * made-up senders) fill the rings that hand segments between workers. Copied before
 	 * the frame is turned into a reply. */
 	teaches = (for_us || sip == tip) && arp_teaches(w, p, a, true);
-	/* A claim of the sender's own only confirms an entry at its MAC: copied only when
-	 * this worker knows the address too (a gateway's, say), not for every made-up one. */
-	if (w->app->n_workers > 1 && teaches && (for_us || neigh_known(w->neigh, sip)))
+	/* A claim of the sender's own confirms an entry at its MAC, or starts a check of a
+	 * known one at another (a failover announcing its new MAC): copied whether or not
+	 * this worker knows the address (another may, and follow the move only so), but not
+	 * when this one holds it at that MAC already (a host's periodic announcements). */
+	if (w->app->n_workers > 1 && teaches &&
+	    (for_us || !neigh_holds_addr(w->neigh, &sender, &a->arp_data.arp_sha)))
 		inbox_copy_to_others(w, m);
 	/* Not for us (gratuitous): it may confirm what we know, never create or change. */
 	if (teaches)

@@ -257,6 +257,21 @@ bool neigh_known_addr(const struct neigh_table *nt, const struct neigh_addr *add
 	return entry_find(nt, addr) >= 0;
 }
 
+/* Whether e holds a MAC (answered, perhaps being confirmed again). */
+static bool entry_has_mac(const struct neigh_entry *e)
+{
+	return e->state == NEIGH_REACHABLE || e->state == NEIGH_STALE || e->state == NEIGH_PROBE;
+}
+
+bool neigh_holds_addr(const struct neigh_table *nt, const struct neigh_addr *addr,
+		      const struct rte_ether_addr *mac)
+{
+	int pos = entry_find(nt, addr);
+
+	return pos >= 0 && entry_has_mac(&nt->entries[pos]) &&
+	       rte_is_same_ether_addr(&nt->entries[pos].mac, mac);
+}
+
 enum neigh_learn_result neigh_learn_addr(struct neigh_table *nt, const struct neigh_addr *addr,
 					 const struct rte_ether_addr *mac, uint64_t now_ms,
 					 bool for_us)
@@ -279,7 +294,7 @@ enum neigh_learn_result neigh_learn_addr(struct neigh_table *nt, const struct ne
 		return NEIGH_LEARN_UPDATED;
 	}
 	e = &nt->entries[pos];
-	has_mac = e->state == NEIGH_REACHABLE || e->state == NEIGH_STALE || e->state == NEIGH_PROBE;
+	has_mac = entry_has_mac(e);
 	if (has_mac && !rte_is_same_ether_addr(&e->mac, mac)) {
 		/*
 		 * A MAC in use is never moved by a claim of another one alone: anybody on the

@@ -140,6 +140,10 @@ enum neigh_learn_result neigh_learn_addr(struct neigh_table *nt, const struct ne
 /* Whether addr has an entry, in any state (asked for, known, failing). */
 bool neigh_known_addr(const struct neigh_table *nt, const struct neigh_addr *addr);
 
+/* Whether addr has an entry that holds mac as its MAC (reachable, stale or probed). */
+bool neigh_holds_addr(const struct neigh_table *nt, const struct neigh_addr *addr,
+		      const struct rte_ether_addr *mac);
+
 /* neigh_known_addr for an IPv4 address in host order. */
 static inline bool neigh_known(const struct neigh_table *nt, uint32_t ip)
 {

@@ -308,11 +308,6 @@ static unsigned int copies_to(struct dp_worker *other)
 	return n;
 }
 
-/* With two workers, ARP is copied to the other one only when it may teach it something:
- * a request for our address, or a sender's claim of its own address (gratuitous) when
- * this worker knows that address. Not a claim from a stranger, ARP between other hosts,
- * an off-link sender or our own MAC: a flood of those would fill the rings that hand
- * segments between workers. A second worker is stood up by hand for its inbox. */
 /* The appliance's one worker gets a second beside it, stood up by hand for its inbox. */
 static struct dp_worker *second_worker_up(void)
 {
@@ -337,16 +332,27 @@ static void second_worker_down(struct dp_worker *other)
 	free(other);
 }
 
+/* With two workers, ARP is copied to the other one only when it may teach it something:
+ * a request for our address, or a sender's claim of its own address (gratuitous) unless
+ * this worker holds that address at that MAC already. A claim this worker cannot place
+ * is copied: the other may hold the address (a member only it connects to) at the MAC
+ * the claim moves it from, a failover it must check (before, such a claim was copied
+ * only when the receiving worker knew the address). Not ARP between other hosts, an
+ * off-link sender or our own MAC: a flood of those would fill the rings that hand
+ * segments between workers. */
 static void test_arp_copied_only_when_it_teaches(void)
 {
 	static const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0x0c, 0x01 } };
+	static const struct rte_ether_addr moved = { { 0x02, 0, 0, 0, 0x0c, 0x02 } };
 	struct dp_worker *other = second_worker_up();
 
 	send_arp(false, &mac, 0x0a010050, RH_SVC_IP); /* 10.1.0.80 asks for us */
 	CU_ASSERT_EQUAL(copies_to(other), 1);
-	send_arp(false, &mac, 0x0a010051, 0x0a010051); /* 10.1.0.81, unknown, claims itself */
+	send_arp(false, &mac, 0x0a010051, 0x0a010051); /* 10.1.0.81, unknown here, claims itself */
+	CU_ASSERT_EQUAL(copies_to(other), 1);
+	send_arp(false, &mac, 0x0a010050, 0x0a010050); /* 10.1.0.80, held here at that MAC */
 	CU_ASSERT_EQUAL(copies_to(other), 0);
-	send_arp(false, &mac, 0x0a010050, 0x0a010050); /* 10.1.0.80, known now */
+	send_arp(false, &moved, 0x0a010050, 0x0a010050); /* ... and now at another */
 	CU_ASSERT_EQUAL(copies_to(other), 1);
 	send_arp(false, &mac, 0x0a010052, 0x0a010060); /* between two other hosts */
 	CU_ASSERT_EQUAL(copies_to(other), 0);
