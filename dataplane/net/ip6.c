@@ -223,16 +223,22 @@ static bool nd_is_claim(const struct dp_port *p, const struct rte_mbuf *m,
 	       !rte_is_same_ether_addr(msg->has_lladdr ? &msg->lladdr : &eth->src_addr, &p->mac);
 }
 
-/* Whether m (ICMPv6, l3_len bytes from L3_OFF) is such a claim, sent from the address it
- * claims (as RFC 4861 7.2.6 has a host announce itself). */
+/* Whether m (ICMPv6, l3_len bytes from L3_OFF, sent from our address) gives that address
+ * to another MAC: an advertisement that is such a claim (as RFC 4861 7.2.6 has a host
+ * announce itself), or a solicitation whose source link-layer option names another MAC,
+ * which its receivers take for our address (RFC 4861 7.2.3). One without the option
+ * changes no entry. */
 static bool nd_claims_ours(const struct dp_port *p, const struct rte_mbuf *m, uint32_t l3_len)
 {
 	struct nd_msg msg;
+	enum nd_kind kind;
 
-	return rte_pktmbuf_data_len(m) >= L3_OFF + l3_len &&
-	       nd_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, L3_OFF), l3_len, &msg) ==
-		       ND_NA &&
-	       nd_is_claim(p, m, &msg);
+	if (rte_pktmbuf_data_len(m) < L3_OFF + l3_len)
+		return false;
+	kind = nd_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, L3_OFF), l3_len, &msg);
+	if (kind == ND_NS)
+		return msg.has_lladdr && !rte_is_same_ether_addr(&msg.lladdr, &p->mac);
+	return kind == ND_NA && nd_is_claim(p, m, &msg);
 }
 
 /* The message is contiguous in m's first segment and passed nd_parse. */

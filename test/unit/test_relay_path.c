@@ -716,6 +716,26 @@ static void test_nd_claim_of_ours_defended(void)
 		CU_ASSERT_EQUAL(rh_drops(DP_DROP_nd_claims_ours), claims + 4);
 		CU_ASSERT_EQUAL(next_nd(p).kind, i ? ND_OTHER : ND_NA);
 	}
+	/* A solicitation from our address whose source link-layer option names another MAC
+	 * gives our address to that MAC at every neighbour that receives it (RFC 4861 7.2.3):
+	 * a claim too (before, only dropped as a martian source). Ours naming our own MAC, as
+	 * a switch may reflect it, claims nothing. */
+	for (int i = 0; i < 2; i++) {
+		uint64_t martian = rh_drops(DP_DROP_ipv6_martian_src);
+		struct rte_mbuf *m;
+
+		rh_drain(p);
+		rh_w->now_ms += 10000;
+		m = tcp_frame_copy(rh_app.pool, frame,
+				   nd_build_ns(frame, i ? &p->mac : &other, rh_edge6, rh_client6),
+				   p->port_id);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		dp_worker_rx_frame(rh_w, p, m);
+		dp_worker_housekeeping(rh_w);
+		CU_ASSERT_EQUAL(rh_drops(DP_DROP_nd_claims_ours), claims + 5);
+		CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv6_martian_src), martian + (i ? 1 : 0));
+		CU_ASSERT_EQUAL(next_nd(p).kind, i ? ND_OTHER : ND_NA);
+	}
 }
 
 /* A fragment with flags to the edge port's address: the first of a UDP datagram goes to
