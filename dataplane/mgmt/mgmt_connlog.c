@@ -164,7 +164,9 @@ static const char *syslog_path(const char *target)
 }
 
 /* The file, opened for appending, or the syslog socket, connected; *fifo set when the
- * file is a named pipe. Never blocks: a pipe without a reader fails with ENXIO. */
+ * file is a named pipe. Never blocks: a pipe without a reader fails with ENXIO, and only
+ * such a pipe (a socket's name, as /dev/stdout under a service manager's journal, fails
+ * with ENXIO too: EPROTOTYPE then, for the caller to name it). */
 static int open_file(const char *target, bool *fifo)
 {
 	const char *sock = syslog_path(target);
@@ -175,6 +177,8 @@ static int open_file(const char *target, bool *fifo)
 	*fifo = false;
 	if (!sock) {
 		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
+		if (fd < 0 && errno == ENXIO && !(stat(target, &st) == 0 && S_ISFIFO(st.st_mode)))
+			errno = EPROTOTYPE;
 		*fifo = fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 		return fd;
 	}
@@ -402,7 +406,10 @@ int mgmt_connlog_start(const struct dp_appliance *app, char *err, size_t errlen)
 		lg.fifo = true;
 	} else if (lg.fd < 0) {
 		snprintf(err, errlen, "connection log %s: %s", app->conf->log.connections,
-			 strerror(errno));
+			 errno == EPROTOTYPE ? "a socket, which is not written as a file: name a "
+					       "file or a named pipe, or syslog[:PATH] for a "
+					       "datagram log socket"
+					     : strerror(errno));
 		return -1;
 	}
 	if (pthread_create(&lg.thread, NULL, connlog_thread, NULL) != 0) {

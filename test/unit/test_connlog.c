@@ -6,7 +6,13 @@
  * counts; refusals past the rate are counted and told in the next record; the record's
  * JSON line reads back with any name bytes the parser accepts. */
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ring.h>
@@ -269,6 +275,51 @@ static void test_format_names(void)
 	}
 }
 
+/* Whether the log starts with log.connections at path; err gets its refusal. A started
+ * one is stopped again. */
+static bool log_starts_at(const char *path, char *err, size_t errlen)
+{
+	struct mr_config *conf = (struct mr_config *)rh_app.conf;
+	char saved[sizeof(conf->log.connections)];
+	int rc;
+
+	memcpy(saved, conf->log.connections, sizeof(saved));
+	snprintf(conf->log.connections, sizeof(conf->log.connections), "%s", path);
+	err[0] = '\0';
+	rc = mgmt_connlog_start(&rh_app, err, errlen);
+	if (rc == 0)
+		mgmt_connlog_stop();
+	memcpy(conf->log.connections, saved, sizeof(saved));
+	return rc == 0;
+}
+
+/* A log named by a socket's path (/dev/stdout under a service manager's journal is one)
+ * is refused at start, saying so. Before, open's ENXIO was taken for a named pipe without
+ * a reader yet: the data plane started and lost every record, telling nobody. A named
+ * pipe without a reader is still taken, its records counted lost until one comes. */
+static void test_socket_path_refused(void)
+{
+	char dir[] = "/tmp/mr-connlog-XXXXXX", path[64], err[256];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/sock", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	CU_ASSERT_EQUAL(listen(fd, 1), 0);
+	CU_ASSERT_FALSE(log_starts_at(sun.sun_path, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "a socket"));
+	close(fd);
+	unlink(sun.sun_path);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	CU_ASSERT_TRUE(log_starts_at(path, err, sizeof(err)));
+	unlink(path);
+	rmdir(dir);
+}
+
 int test_connlog_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -278,6 +329,7 @@ int test_connlog_register(void)
 		{ "a stopping worker's records wait for room", test_stopping_waits_for_room },
 		{ "ring full and refusal rate: counted", test_ring_full_and_rate },
 		{ "JSON lines: names, IPv6, sizes", test_format_names },
+		{ "a socket's path refused, a pipe without a reader taken", test_socket_path_refused },
 		CU_TEST_INFO_NULL,
 	};
 
