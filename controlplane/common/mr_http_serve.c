@@ -239,6 +239,9 @@ static void client_read(struct mr_http_server *s, struct mr_http_client *c, uint
 			client_drop(s, c);
 			return;
 		}
+		/* Its first bytes: the rest of the head comes with them, or at once after. */
+		if (c->req_len == 0 && n > 0)
+			c->until_ms = now_ms + MR_HTTP_READ_MS;
 		c->req_len += (size_t)n;
 		whole = mr_http_head_end(c->req, c->req_len) > 0;
 		if (n == 0 || c->req_len == MR_HTTP_HEAD_MAX || whole) {
@@ -290,7 +293,7 @@ static void accept_clients(struct mr_http_server *s, uint64_t now_ms)
 		c->fd = fd;
 		c->phase = MR_HTTP_READ;
 		c->req_len = 0;
-		c->until_ms = now_ms + MR_HTTP_READ_MS;
+		c->until_ms = now_ms + MR_HTTP_FIRST_MS;
 		client_read(s, c, now_ms); /* a request sent at once is there already */
 	}
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* A minimal HTTP/1.0 responder for a scrape endpoint (Prometheus), driven from the
  * caller's poll loop and never blocking it: up to MR_HTTP_CLIENTS connections at once,
- * one request each, answered and closed. Each has bounded time: its request's head in
- * MR_HTTP_READ_MS in all, whatever it trickles; its answer as long as it keeps reading
+ * one request each, answered and closed. Each has bounded time: its request's first bytes
+ * in MR_HTTP_FIRST_MS, the rest of its head in MR_HTTP_READ_MS after them in all, whatever
+ * it trickles; its answer as long as it keeps reading
  * (no MR_HTTP_WRITE_MS without progress), MR_HTTP_WRITE_MAX_MS in all. A silent or slow
  * client holds only its own slot, not the loop nor the other scrapers. One thread's. */
 #ifndef MR_HTTP_SERVE_H
@@ -13,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MR_HTTP_READ_MS 250        /* a scraper sends its request at once */
+#define MR_HTTP_FIRST_MS 1000      /* a request's first segment lost once: resent after
+				    * Linux's least RTO (200 ms) and a WAN's round trip */
+#define MR_HTTP_READ_MS 250        /* a scraper sends the rest of its head at once */
 #define MR_HTTP_WRITE_MS 500       /* the most a reader may take nothing */
 #define MR_HTTP_WRITE_MAX_MS 10000 /* the most an answer may take */
 #define MR_HTTP_HEAD_MAX 8192      /* a longer request head is answered 431 */

@@ -129,6 +129,39 @@ static void *trickle_request(void *arg)
 	return NULL;
 }
 
+/* A scraper whose request comes 400 ms after its connection (its first segment lost and
+ * sent again after Linux's least RTO, or a long round trip) is answered 200 (before, it
+ * got a 400 for what had come in the first 250 ms: nothing). */
+static void *late_request(void *arg)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	int fd = *(int *)arg;
+
+	usleep(400000);
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		perror("late request");
+	return NULL;
+}
+
+static void test_late_first_segment(void)
+{
+	struct sockaddr_in sa;
+	int listen_fd = listen_any(&sa), fd = connect_to(&sa);
+	size_t want = 5;
+	struct mr_http_server s;
+	char answer[256];
+	pthread_t th;
+
+	mr_http_server_init(&s, listen_fd, MR_METRICS_CONTENT_TYPE, render_big, &want, 4096);
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, late_request, &fd) == 0);
+	serve_until(&s, 1);
+	CU_ASSERT(read_answer(fd, answer, sizeof(answer)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(answer, " 200 "));
+	pthread_join(th, NULL);
+	close(fd);
+	close(listen_fd);
+}
+
 /* A request trickled a byte at a time is answered, 400, at the read limit in all, not
  * waited for a byte at a time. */
 static void test_trickle_bounded(void)
@@ -389,6 +422,7 @@ int test_http_serve_register(void)
 		{ "the status of a request's head, and where a head ends", test_request_status },
 		{ "a request trickled a byte at a time: answered at the read limit",
 		  test_trickle_bounded },
+		{ "a request's first segment late: still answered", test_late_first_segment },
 		{ "a body larger than the first buffer; past the cap, 500", test_large_body },
 		{ "a head of a few KB answered whole; past the limit, 431", test_long_head },
 		{ "a silent client holds its own slot, not the next scraper",
