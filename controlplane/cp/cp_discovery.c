@@ -250,6 +250,11 @@ static void own_key_seen(struct cp_discovery *d, const uint8_t *value, int vlen,
 	mr_log(MR_LOG_WARN, "discovery: our registration was %s in the store: putting it back",
 	       deleted ? "deleted" : "changed");
 	d->put_needed = true;
+	/* Deleted with our lease (revoked, or expired while we stalled): the keepalive first,
+	 * whose answer says so and has a new one granted; a put under the lost lease is
+	 * refused until then (ttl/3 away). */
+	if (deleted)
+		d->keepalive_ms = 0;
 }
 
 /* A key/value pair from the store (base64 as etcd sends them) into set; deleted: value
@@ -366,8 +371,13 @@ static void on_answer(void *arg, struct json_value *doc)
 
 	switch (d->step) {
 	case DISC_GRANT:
-		if (!json_int64(json_get(doc, "ID"), &d->lease) || d->lease == 0)
+		if (!json_int64(json_get(doc, "ID"), &d->lease) || d->lease == 0) {
+			/* Not etcd's answer (a proxy's "{}", an error in a 200): asked again
+			 * after the back-off, not at once in a loop. */
+			d->lease = 0;
+			d->answer_unusable = "lease grant: the answer holds no lease ID";
 			break;
+		}
 		d->ttl_s = json_int64(json_get(doc, "TTL"), &v) && v > 0 ? (uint32_t)v
 									: d->conf.lease_ttl_s;
 		d->put_needed = true;
@@ -486,12 +496,31 @@ void cp_discovery_handle(struct cp_discovery *d, int which, short revents, int64
 	enum disc_step was = d->step;
 
 	if (etcd_conn_handle(e, revents, now_ms, which ? on_watch : on_answer, d) < 0) {
+		if (!which && was == DISC_PUT && strstr(e->error, "lease not found")) {
+			/* Our lease went while the store stayed up (revoked, or expired while
+			 * we stalled): a new one at once, not a back-off and the same refusal
+			 * until the next keepalive. */
+			mr_log(MR_LOG_WARN, "discovery: lease %llx not found; registering again",
+			       (unsigned long long)d->lease);
+			d->lease = 0;
+			d->registered = false;
+			d->step = DISC_NONE;
+			next_step(d, now_ms);
+			return;
+		}
 		go_down(d, now_ms, e->error);
 		return;
 	}
 	if (d->watch_reset) {
 		etcd_conn_close(&d->watch);
 		d->watch_reset = false;
+	}
+	if (d->answer_unusable) {
+		const char *why = d->answer_unusable;
+
+		d->answer_unusable = NULL;
+		go_down(d, now_ms, why);
+		return;
 	}
 	if (d->range_unreadable) {
 		d->range_unreadable = false;

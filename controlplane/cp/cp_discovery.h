@@ -68,6 +68,8 @@ struct cp_discovery {
 	bool page_more;                  /* the last answer said more keys follow */
 	bool range_unreadable;           /* ... but not how to ask for them: a failure */
 	bool page_own;                   /* our own key was among the pages read */
+	const char *answer_unusable;     /* an answer on req that makes no step: why (the
+					  * store is then taken as down, backed off) */
 };
 
 /* Set d up (nothing is sent before the first tick). 0, or -1 when out of memory. */

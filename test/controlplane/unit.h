@@ -22,6 +22,7 @@ int test_common_register(void);
 int test_http_serve_register(void);
 int test_readback_register(void);
 int test_codecs_register(void);
+int test_discovery_register(void);
 int test_services_register(void);
 
 /* A fresh path under a per-run temporary directory (for sockets and files). */

@@ -68,7 +68,7 @@ int main(void)
 	    test_stun_register() < 0 || test_mesh_register() < 0 || test_services_register() < 0 ||
 	    test_turn_register() < 0 || test_common_register() < 0 ||
 	    test_http_serve_register() < 0 || test_readback_register() < 0 ||
-	    test_codecs_register() < 0) {
+	    test_codecs_register() < 0 || test_discovery_register() < 0) {
 		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
 		return 1;
 	}
