@@ -20,4 +20,8 @@ void cp_backoff_reset(struct cp_backoff *b);
 /* The delay to wait before the next attempt; the one after it is twice as long, capped. */
 uint32_t cp_backoff_next(struct cp_backoff *b);
 
+/* delay_ms moved by up to a fifth either way, at random: peers that lost one server at
+ * once do not all come back to it in step. */
+uint32_t cp_backoff_spread(uint32_t delay_ms);
+
 #endif

@@ -110,7 +110,7 @@ static void turn_fail(struct turn_client *t, int64_t now_ms, bool auth, const ch
 	t->backoff.max_ms = auth ? TURN_AUTH_BACKOFF_MAX_MS : 0;
 	if (auth && t->backoff.next_ms < TURN_AUTH_BACKOFF_FIRST_MS)
 		t->backoff.next_ms = TURN_AUTH_BACKOFF_FIRST_MS;
-	delay = cp_backoff_next(&t->backoff);
+	delay = cp_backoff_spread(cp_backoff_next(&t->backoff));
 	t->stats.failures++;
 	t->stats.auth_failures += auth;
 	mr_log(auth ? MR_LOG_ERR : MR_LOG_WARN, "TURN %s (%s): %s; retrying in %u ms",
@@ -310,7 +310,9 @@ static void allocated(struct turn_client *t, const struct stun_msg *m, int64_t n
 	if (t->lost_ms)
 		t->stats.last_recovery_ms = now_ms - t->lost_ms;
 	t->lost_ms = 0;
-	cp_backoff_reset(&t->backoff);
+	/* The back-off starts over only once the allocation has lasted to its first refresh:
+	 * a server (or a balancer in front) that drops each one as soon as it is made is not
+	 * asked again every 100 ms, each time moving the relay every gateway routes to. */
 	turn_addr_str(&t->relayed, relayed, sizeof(relayed));
 	if (m->has_mapped)
 		turn_addr_str(&t->mapped, mapped, sizeof(mapped));
@@ -337,6 +339,7 @@ static void succeeded(struct turn_client *t, const struct stun_msg *m, int64_t n
 		t->expires_ms = now_ms + (int64_t)t->lifetime * 1000;
 		t->refresh_due_ms = now_ms + refresh_delay_ms(t, t->lifetime);
 		t->stats.refreshes++;
+		cp_backoff_reset(&t->backoff);
 		mr_log(MR_LOG_DEBUG, "TURN %s: refreshed, lifetime %u s", t->conf.name, t->lifetime);
 		break;
 	case TURN_CREATE_PERMISSION:

@@ -29,7 +29,11 @@ enum script {
 			      * refused with 403 (RFC 8656 9.1: a forbidden peer) */
 	SCRIPT_REDIRECT,     /* every request answered 300 Try Alternate, naming
 			      * 127.0.0.1:alternate_port */
+	SCRIPT_DROP,         /* as SCRIPT_NO_AUTH, but the connection closed after each
+			      * Allocate's success, and the next one taken (DROP_CONNS) */
 };
+
+#define DROP_CONNS 4
 
 /* A ConnectionAttempt indication the server sends after its Allocate success, or just
  * before it (early). */
@@ -189,7 +193,7 @@ static void answer_permission(int fd, struct server *s, const struct stun_msg *m
 static void *serve(void *arg)
 {
 	struct server *s = arg;
-	int fd = accept(s->listen_fd, NULL, NULL);
+	int fd = accept(s->listen_fd, NULL, NULL), conns = 1;
 	uint8_t buf[1024], key[32];
 	struct stun_msg m;
 	int len;
@@ -202,7 +206,11 @@ static void *serve(void *arg)
 		s->requests++;
 		s->saw_sha256 |= authed;
 		s->saw_algorithm_echo |= authed && m.n_pw_algs == 2;
-		if (s->script == SCRIPT_NO_AUTH)
+		if (s->script == SCRIPT_DROP && m.method == TURN_ALLOCATE) {
+			succeed(fd, s, &m, NULL);
+			close(fd);
+			fd = conns++ < DROP_CONNS ? accept(s->listen_fd, NULL, NULL) : -1;
+		} else if (s->script == SCRIPT_NO_AUTH || s->script == SCRIPT_DROP)
 			succeed(fd, s, &m, NULL);
 		else if (s->script == SCRIPT_REDIRECT)
 			redirect(fd, &m, s->alternate_port);
@@ -303,6 +311,45 @@ static void pump(struct turn_client *t, bool (*done)(const struct turn_client *t
 		if (poll(&p, p.fd >= 0 ? 1 : 0, wait < 20 ? wait : 20) > 0)
 			turn_client_handle(t, p.revents, mr_clock_ms());
 	}
+}
+
+/* The waits before each new attempt while the server drops every allocation as soon as
+ * it is made (each recorded at the failure that set it, in ms). */
+static int64_t drop_waits[DROP_CONNS];
+
+static void record_drops(struct turn_client *t, struct server *s)
+{
+	uint64_t deadline = mr_clock_ms() + 5000;
+	unsigned int seen = 0;
+
+	while (mr_clock_ms() < deadline && seen < DROP_CONNS) {
+		int wait = turn_client_tick(t, mr_clock_ms());
+		struct pollfd p = { .fd = t->conn.fd, .events = turn_client_events(t) };
+
+		if (poll(&p, p.fd >= 0 ? 1 : 0, wait < 5 ? wait : 5) > 0)
+			turn_client_handle(t, p.revents, mr_clock_ms());
+		if (t->stats.failures > seen && t->state == TURN_WAITING)
+			drop_waits[seen++] = t->retry_ms - (int64_t)mr_clock_ms();
+	}
+	(void)s;
+}
+
+/* A server that drops each allocation as soon as it is made: the client waits longer
+ * each time (100, 200, 400 ms, each moved by up to a fifth), not 100 ms again after every
+ * allocation (before, an allocation started the back-off over, so such a server was asked
+ * ten times a second, and every gateway was told of a new relay each time). */
+static void test_dropped_allocations_backed_off(void)
+{
+	struct turn_client t;
+	struct server s = { 0 };
+
+	memset(drop_waits, 0, sizeof(drop_waits));
+	run_with(SCRIPT_DROP, &t, &s, NULL, 0, record_drops);
+	CU_ASSERT(t.stats.allocations >= 3);
+	/* Read a little after each failure: a slow host only makes them smaller. */
+	CU_ASSERT(drop_waits[0] >= 40 && drop_waits[0] <= 120);
+	CU_ASSERT(drop_waits[1] >= 125 && drop_waits[1] <= 240);
+	CU_ASSERT(drop_waits[2] >= 250 && drop_waits[2] <= 480);
 }
 
 static void test_sha256_and_stale_nonce(void)
@@ -721,6 +768,7 @@ int test_turn_register(void)
 		  test_permission_forbidden_peer },
 		{ "an answer read after its deadline is not silence", test_answer_read_past_deadline },
 		{ "300 Try Alternate: allocated on the server it names", test_try_alternate },
+		{ "allocations dropped as soon as made: backed off", test_dropped_allocations_backed_off },
 		CU_TEST_INFO_NULL,
 	};
 
