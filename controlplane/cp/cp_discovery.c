@@ -109,7 +109,7 @@ void cp_discovery_set_services(struct cp_discovery *d, const struct mr_config *c
 /* The store is unreachable or misbehaved: keep what is known, try the next endpoint. */
 static void go_down(struct cp_discovery *d, int64_t now_ms, const char *why)
 {
-	uint32_t delay = cp_backoff_next(&d->backoff);
+	uint32_t delay = cp_backoff_spread(cp_backoff_next(&d->backoff));
 
 	mr_log(d->failures++ ? MR_LOG_DEBUG : MR_LOG_WARN, "discovery: %s; keeping %u known "
 	       "gateway(s), retrying in %u ms", why, d->n_gateways, delay);
