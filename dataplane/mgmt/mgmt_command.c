@@ -143,8 +143,10 @@ static int handle_push(const struct mgmt_cmd *c)
 	/* Read as the data plane starts only: named, not taken in silence. */
 	later = mgmt_restart_changes(c->app->conf, &live->conf, names, sizeof(names));
 	relay_live_swap(c->app, live);
-	if (c->app->health)
+	if (c->app->health) {
 		health_sweep_unused(c->app->health); /* members only the old configuration had */
+		health_bind_rest(c->app->health, live);
+	}
 	snprintf(msg, sizeof(msg), "applied generation %u in %ld us%s%s", c->h->generation,
 		 (long)(mr_clock_us() - started_us),
 		 later ? "; not in force before a restart: " : "", later ? names : "");

@@ -182,6 +182,41 @@ void health_sweep_unused(struct relay_health *h)
 	ncount_sweep(&h->listener_counters);
 }
 
+/* A slot for each member and gateway of live that has none: its pool members first,
+ * which connections pick by health, then the remote gateways. Each is one store: workers
+ * may read them meanwhile. How many are still without. */
+static uint32_t bind_unbound(struct relay_health *h, struct relay_live *live)
+{
+	uint32_t n = route_table_member_count(live->routes), left = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct ip_addr addr;
+		uint16_t port;
+
+		if (live->member_slot[i] != HEALTH_NONE)
+			continue;
+		route_table_member(live->routes, i, &addr, &port);
+		/* A backend in two pools is two members: each pool's settings and checks (and
+		 * a pool without checks never brings up what another's checks took down). */
+		__atomic_store_n(&live->member_slot[i],
+				 health_bind(h, &addr, port,
+					     live->pool_counter[route_table_member_pool(live->routes, i)]),
+				 __ATOMIC_RELEASE);
+		left += live->member_slot[i] == HEALTH_NONE;
+	}
+	for (uint32_t i = 0; i < live->n_gateways; i++) {
+		struct ip_addr a = ip_addr_v4(rte_be_to_cpu_32(live->gateways[i].addr));
+
+		if (live->gateway_slot[i] != HEALTH_NONE)
+			continue;
+		__atomic_store_n(&live->gateway_slot[i],
+				 health_bind(h, &a, rte_be_to_cpu_16(live->gateways[i].port),
+					     HEALTH_OWNER_GATEWAY), __ATOMIC_RELEASE);
+		left += live->gateway_slot[i] == HEALTH_NONE;
+	}
+	return left;
+}
+
 int health_bind_live(struct relay_health *h, struct relay_live *live,
 		     const struct dp_appliance *app)
 {
@@ -200,26 +235,23 @@ int health_bind_live(struct relay_health *h, struct relay_live *live,
 	live->gateway_slot = calloc(live->n_gateways + 1, sizeof(*live->gateway_slot));
 	if (!live->gateway_slot)
 		return -1;
-	for (uint32_t i = 0; i < live->n_gateways; i++) {
-		struct ip_addr a = ip_addr_v4(rte_be_to_cpu_32(live->gateways[i].addr));
-
-		live->gateway_slot[i] = health_bind(h, &a, rte_be_to_cpu_16(live->gateways[i].port),
-						    HEALTH_OWNER_GATEWAY);
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct ip_addr addr;
-		uint16_t port;
-
-		route_table_member(live->routes, i, &addr, &port);
-		/* A backend in two pools is two members: each pool's settings and checks (and
-		 * a pool without checks never brings up what another's checks took down). */
-		live->member_slot[i] = health_bind(h, &addr, port,
-						   live->pool_counter[route_table_member_pool(live->routes, i)]);
-		if (live->member_slot[i] == HEALTH_NONE)
-			mr_log(MR_LOG_WARN, "member health: more than %u members, the rest are not "
-			       "followed", h->capacity);
-	}
+	for (uint32_t i = 0; i < live->n_gateways; i++)
+		live->gateway_slot[i] = HEALTH_NONE;
+	for (uint32_t i = 0; i < n; i++)
+		live->member_slot[i] = HEALTH_NONE;
+	bind_unbound(h, live);
 	return 0;
+}
+
+void health_bind_rest(struct relay_health *h, struct relay_live *live)
+{
+	uint32_t left = bind_unbound(h, live);
+
+	for (uint32_t i = 0; i < h->capacity; i++)
+		h->slots[i].used_by_live = 0; /* as the sweep leaves them for the next round */
+	if (left)
+		mr_log(MR_LOG_WARN, "member health: %u members and gateways past the %u followed "
+		       "are not followed", left, h->capacity);
 }
 
 /* An event as the ring carries it: slot, the slot's gen, the kind. */

@@ -146,6 +146,11 @@ static inline bool health_pool_counter_shared(uint32_t i)
  * did not mark. */
 void health_sweep_unused(struct relay_health *h);
 
+/* Control thread, after the sweep: live's members and gateways that found no slot while
+ * the configuration before still held them take the ones it freed (one warning when some
+ * are still left without). */
+void health_bind_rest(struct relay_health *h, struct relay_live *live);
+
 /* Whether new connections may go to slot (relaxed read; HEALTH_NONE is always usable). */
 static inline bool health_usable(const struct relay_health *h, uint32_t slot)
 {

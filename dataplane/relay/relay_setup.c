@@ -92,6 +92,7 @@ static int live_up(struct dp_appliance *app, char *err, size_t errlen)
 	rte_rwlock_init(&app->live_readers);
 	app->live = live;
 	health_sweep_unused(app->health);
+	health_bind_rest(app->health, live); /* says so if some are beyond the slots */
 	return 0;
 }
 

@@ -382,6 +382,57 @@ static void test_reload_keeps_members_and_pools(void)
 	health_free(h);
 }
 
+/* The text of a configuration with one pool of n members at 10.0.0.first onwards. */
+static void pool_of(char *text, size_t cap, unsigned int first, unsigned int n)
+{
+	int at = snprintf(text, cap,
+			  "ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+			  "listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
+			  "pools = ( { name = \"p\"; members = ( ");
+
+	for (unsigned int i = 0; i < n; i++)
+		at += snprintf(text + at, cap - (size_t)at, "%s{ address = \"10.0.0.%u\"; port = 443; }",
+			       i ? ", " : "", first + i);
+	snprintf(text + at, cap - (size_t)at, " ); } );\n");
+}
+
+/* A reload that replaces most members while the slots are short: those that found none
+ * while the old configuration still held them take the slots it freed, once it is gone.
+ * Before, they stayed unfollowed (never checked, never avoided, not in the metrics) until
+ * some later reload. */
+static void test_replaced_members_bound_after_sweep(void)
+{
+	char err[128], text[2048];
+	struct relay_health *h = health_create(16, 1, err, sizeof(err));
+	struct relay_live *before, *after;
+	unsigned int unbound = 0;
+
+	pool_of(text, sizeof(text), 11, 10);
+	before = build(text, 1);
+	pool_of(text, sizeof(text), 31, 10);
+	after = build(text, 2);
+	CU_ASSERT_FATAL(h && before && after);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before, NULL), 0);
+	health_sweep_unused(h);
+	health_bind_rest(h, before);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, after, NULL), 0);
+	for (uint32_t i = 0; i < 10; i++)
+		unbound += relay_live_member_slot(after, i) == HEALTH_NONE;
+	CU_ASSERT(unbound > 0); /* 16 slots, 10 still held: the case in question */
+	health_sweep_unused(h); /* "before" retired */
+	health_bind_rest(h, after);
+	for (uint32_t i = 0; i < 10; i++)
+		CU_ASSERT_NOT_EQUAL(relay_live_member_slot(after, i), HEALTH_NONE);
+	/* The next reload keeps them, and frees what it no longer names. */
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before, NULL), 0);
+	health_sweep_unused(h);
+	for (uint32_t i = 0; i < h->capacity; i++)
+		CU_ASSERT_FALSE(h->slots[i].in_use && h->slots[i].addr.bytes[3] >= 31);
+	relay_live_free(before);
+	relay_live_free(after);
+	health_free(h);
+}
+
 /* A slot freed by a reload and taken by another member: the old member's connections are
  * no longer its (health_slot_follows says so), and its counts start from zero. */
 static void test_slot_given_to_another(void)
@@ -649,6 +700,8 @@ int test_relay_live_register(void)
 		{ "a gateway down is passed over", test_gateway_health },
 		{ "a reload keeps members' health and pools' counters",
 		  test_reload_keeps_members_and_pools },
+		{ "members replaced while slots are short: bound after the sweep",
+		  test_replaced_members_bound_after_sweep },
 		{ "parents of routed and mangled names, lower case", test_parents_of_routes_and_mangled },
 		CU_TEST_INFO_NULL,
 	};
