@@ -233,7 +233,7 @@ static void render_members(const struct dp_appliance *app, struct mr_metrics_tex
 	for (unsigned int i = 0; i < n; i++)
 		if (h && rows[i].slot != HEALTH_NONE)
 			mr_metrics_emit(o, "meshrelay_member_up{%s} %d\n", rows[i].labels,
-			     h->slots[rows[i].slot].state == HEALTH_UP);
+			     health_state_of(h, rows[i].slot) == HEALTH_UP);
 	for (size_t k = 0; k < RTE_DIM(stat); k++) {
 		family(o, stat[k].name, "counter", stat[k].help);
 		for (unsigned int i = 0; i < n; i++) {

@@ -214,6 +214,7 @@ static void health_line(const struct dp_appliance *app, const char *label,
 {
 	const struct relay_health *h = app->health;
 	const struct health_slot *hs;
+	enum health_state state;
 	struct health_stats st;
 	uint64_t now = app->workers[0]->now_ms;
 	char addr[INET6_ADDRSTRLEN + 2], until[48] = "";
@@ -224,15 +225,16 @@ static void health_line(const struct dp_appliance *app, const char *label,
 		return;
 	}
 	hs = &h->slots[slot];
+	state = health_state_of(h, slot);
 	health_stats_read(h, slot, &st);
-	if (hs->state == HEALTH_EJECTED && hs->until_ms > now)
+	if (state == HEALTH_EJECTED && hs->until_ms > now)
 		snprintf(until, sizeof(until), " for=%" PRIu64 "ms", hs->until_ms - now);
 	/* Short names: a telemetry string holds 127 bytes. */
 	snprintf(line, len, "%s %s%s%s:%u state=%s%s check=%s %u/%u fails=%u conns=%" PRIu64
 		 " failed=%" PRIu64 " redisp=%" PRIu64 " since=%" PRIu64 "s (%s)", label,
 		 a->family == IP_ADDR_FAMILY_V6 ? "[" : "", addr,
 		 a->family == IP_ADDR_FAMILY_V6 ? "]" : "", port,
-		 hs->state == HEALTH_UP ? "up" : hs->state == HEALTH_DOWN ? "down" : "ejected", until,
+		 state == HEALTH_UP ? "up" : state == HEALTH_DOWN ? "down" : "ejected", until,
 		 hs->last_check == 1 ? "passed" : hs->last_check == 2 ? "failed" : "none",
 		 hs->checks_ok, hs->checks_failed, hs->fails, st.connections, st.failures,
 		 st.redispatches,

@@ -314,8 +314,8 @@ static struct health_slot *owned(struct relay_health *h, uint32_t slot, uint64_t
 	uint16_t gen = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
 
 	if (s->state_gen != gen) {
-		s->state_gen = gen;
 		__atomic_store_n(&s->state, HEALTH_UP, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->state_gen, gen, __ATOMIC_RELEASE); /* health_state_of */
 		s->fails = s->ejections = s->checks_ok = s->checks_failed = 0;
 		s->last_check = s->check_run = s->checking = s->respread = 0;
 		s->until_ms = s->changed_ms = 0;
@@ -383,7 +383,7 @@ static bool ejection_allowed(const struct relay_health *h, const struct relay_li
 		if (g != group || (i < members && route_table_member_weight(live->routes, i) == 0))
 			continue;
 		n++;
-		if (slot != HEALTH_NONE && h->slots[slot].state != HEALTH_UP)
+		if (slot != HEALTH_NONE && health_state_of(h, slot) != HEALTH_UP)
 			out++;
 	}
 	allowed = hc->max_ejected_percent ? RTE_MAX(1u, n * hc->max_ejected_percent / 100) : 0;

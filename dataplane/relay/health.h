@@ -151,11 +151,22 @@ void health_sweep_unused(struct relay_health *h);
  * are still left without). */
 void health_bind_rest(struct relay_health *h, struct relay_live *live);
 
+/* Any thread: the state of slot's member. A slot given to another member is up until the
+ * health worker first writes it: its state until then is the last member's. */
+static inline enum health_state health_state_of(const struct relay_health *h, uint32_t slot)
+{
+	const struct health_slot *s = &h->slots[slot];
+
+	if (__atomic_load_n(&s->state_gen, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&s->gen, __ATOMIC_RELAXED))
+		return HEALTH_UP;
+	return (enum health_state)__atomic_load_n(&s->state, __ATOMIC_RELAXED);
+}
+
 /* Whether new connections may go to slot (relaxed read; HEALTH_NONE is always usable). */
 static inline bool health_usable(const struct relay_health *h, uint32_t slot)
 {
-	return slot == HEALTH_NONE || !h ||
-	       __atomic_load_n(&h->slots[slot].state, __ATOMIC_RELAXED) == HEALTH_UP;
+	return slot == HEALTH_NONE || !h || health_state_of(h, slot) == HEALTH_UP;
 }
 
 /* Any worker: whether slot still follows the member at address addr (family, its 4 or 16

@@ -21,7 +21,9 @@ static void check_reset(struct dp_worker *w, const struct flow *f)
 static void finish(struct dp_worker *w, struct flow *f, bool passed, const char *why)
 {
 	struct relay_health *h = w->app->health;
-	uint32_t slot = f->member;
+	/* HEALTH_NONE once a reload gave the slot to another member meanwhile: what this
+	 * check found is not that member's. */
+	uint32_t slot = relay_member_slot(w, f);
 
 	if (f->state == FLOW_CHECK_TLS || (passed && f->state == FLOW_CHECK))
 		check_reset(w, f);
@@ -182,6 +184,11 @@ static void hello_answer_input(struct dp_worker *w, struct flow *f, struct relay
 	bool fin = s->flags & RTE_TCP_FIN_FLAG;
 	int verdict;
 
+	/* The slot's answer state is its member's now: not this check's to read into. */
+	if (relay_member_slot(w, f) == HEALTH_NONE) {
+		rte_pktmbuf_free(s->m);
+		return finish(w, f, false, "member gone");
+	}
 	if (s->flags & RTE_TCP_RST_FLAG) {
 		rte_pktmbuf_free(s->m);
 		if (s->seq != f->b_seq.peer_isn + 1 + a->read)

@@ -1163,18 +1163,10 @@ static void test_tls_check_answer_in_pieces(void)
 	CU_ASSERT_EQUAL(state_of(slot), HEALTH_UP); /* rise 1 */
 }
 
-/* A check in flight whose flow's own time runs out before the scan's deadline: the timers
- * end it through the check's module, which counts one failed check, frees the entry and
- * leaves the scan nothing to report for it. */
-static void test_check_flow_expires(void)
+/* The flow of a TCP check in flight, once one is sent (2 s at most). */
+static struct flow *check_in_flight(void)
 {
-	struct relay_health *h = rh_app.health;
 	struct flow *check = NULL;
-	uint64_t failed = rh_event(DP_EV_check_failed);
-	uint32_t slot, checks_failed, isn;
-	unsigned int resets = 0;
-	uint16_t sport;
-	struct rh_sent s;
 
 	rh_drain(&rh_app.ports[1]);
 	for (unsigned int t = 0; t < 200 && !check; t++) {
@@ -1187,6 +1179,46 @@ static void test_check_flow_expires(void)
 		}
 	}
 	CU_ASSERT_PTR_NOT_NULL_FATAL(check);
+	return check;
+}
+
+/* A check in flight whose member's slot was given to another member meanwhile (a reload):
+ * its end is not the other member's result. Before, the failed check was counted to the
+ * member that now held the slot. */
+static void test_check_not_blamed_on_next_member(void)
+{
+	struct relay_health *h = rh_app.health;
+	struct flow *check = check_in_flight();
+	uint32_t other = HEALTH_NONE, checks_failed;
+
+	for (uint32_t s = 0; s < h->capacity && other == HEALTH_NONE; s++)
+		if (s != check->member && h->slots[s].in_use)
+			other = s;
+	CU_ASSERT_FATAL(other != HEALTH_NONE);
+	checks_failed = h->slots[other].checks_failed;
+	check->member = other; /* the slot the check holds now follows another member */
+	flow_expire_set(rh_w->flows, check, relay_now(rh_w) + 1);
+	rh_w->now_ms += 1;
+	dp_worker_housekeeping(rh_w);
+	CU_ASSERT_EQUAL(check->state, FLOW_FREE);
+	CU_ASSERT_EQUAL(h->slots[other].checks_failed, checks_failed);
+	housekeeping_for(1000);
+	rh_drain(&rh_app.ports[1]);
+}
+
+/* A check in flight whose flow's own time runs out before the scan's deadline: the timers
+ * end it through the check's module, which counts one failed check, frees the entry and
+ * leaves the scan nothing to report for it. */
+static void test_check_flow_expires(void)
+{
+	struct relay_health *h = rh_app.health;
+	struct flow *check = check_in_flight();
+	uint64_t failed = rh_event(DP_EV_check_failed);
+	uint32_t slot, checks_failed, isn;
+	unsigned int resets = 0;
+	uint16_t sport;
+	struct rh_sent s;
+
 	slot = check->member;
 	CU_ASSERT_FATAL(slot < h->capacity && h->slots[slot].checking);
 	checks_failed = h->slots[slot].checks_failed;
@@ -1336,6 +1368,8 @@ int test_relay_health_register(void)
 		  test_tls_check_answer_in_pieces },
 		{ "a check whose flow runs out of time first ends through its module",
 		  test_check_flow_expires },
+		{ "a check's end not counted to the slot's next member",
+		  test_check_not_blamed_on_next_member },
 		{ "checks switched on: spread over the interval", test_checks_switched_on_spread },
 		{ "no checks started while draining", test_no_checks_while_draining },
 		{ "a drain ends the checks in flight at their deadline", test_drain_ends_checks_at_deadline },

@@ -433,6 +433,44 @@ static void test_replaced_members_bound_after_sweep(void)
 	health_free(h);
 }
 
+/* A slot given to another member by a reload, while the member before was down: the new
+ * one is up, and may be chosen, from the start. Before, it took the old member's state
+ * until the health worker next looked at the slot (and counted as out of its pool). */
+static void test_reused_slot_starts_up(void)
+{
+	char err[128], text[4096];
+	struct relay_health *h = health_create(16, 1, err, sizeof(err));
+	struct relay_live *before, *after;
+	uint32_t old, got = HEALTH_NONE, bound = 0;
+
+	pool_of(text, sizeof(text), 11, 16);
+	before = build(text, 1);
+	pool_of(text, sizeof(text), 12, 16); /* .11 gone, .27 new */
+	after = build(text, 2);
+	CU_ASSERT_FATAL(h && before && after);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before, NULL), 0);
+	health_sweep_unused(h);
+	health_bind_rest(h, before);
+	for (uint32_t i = 0; i < 16; i++)
+		bound += relay_live_member_slot(before, i) != HEALTH_NONE;
+	old = slot_of(before, 11);
+	CU_ASSERT_EQUAL_FATAL(bound, 16); /* every slot taken: the next member gets .11's */
+	/* .11 is down, as the health worker wrote it. */
+	h->slots[old].state = HEALTH_DOWN;
+	h->slots[old].state_gen = h->slots[old].gen;
+	CU_ASSERT_FALSE(health_usable(h, old));
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, after, NULL), 0);
+	health_sweep_unused(h);
+	health_bind_rest(h, after);
+	got = slot_of(after, 27);
+	CU_ASSERT_EQUAL(got, old);
+	CU_ASSERT_TRUE(health_usable(h, got));
+	CU_ASSERT_EQUAL(health_state_of(h, got), HEALTH_UP);
+	relay_live_free(before);
+	relay_live_free(after);
+	health_free(h);
+}
+
 /* A slot freed by a reload and taken by another member: the old member's connections are
  * no longer its (health_slot_follows says so), and its counts start from zero. */
 static void test_slot_given_to_another(void)
@@ -702,6 +740,7 @@ int test_relay_live_register(void)
 		  test_reload_keeps_members_and_pools },
 		{ "members replaced while slots are short: bound after the sweep",
 		  test_replaced_members_bound_after_sweep },
+		{ "a slot given to another member starts up", test_reused_slot_starts_up },
 		{ "parents of routed and mangled names, lower case", test_parents_of_routes_and_mangled },
 		CU_TEST_INFO_NULL,
 	};
