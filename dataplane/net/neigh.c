@@ -184,6 +184,29 @@ static bool entry_enqueue(struct neigh_table *nt, uint32_t pos, void *pkt)
 	return true;
 }
 
+/* A full table makes room for an address the data plane must send to: the entry least
+ * lately confirmed among those that wait for nothing (stale, or failed with no frames
+ * held) goes, as Linux's garbage collection takes one past gc_thresh3. Without it, a link
+ * with more hosts than entries (clients, say, learned from their requests) would have
+ * every new backend or gateway dropped until entries aged out. false: none to take. */
+static bool evict_one(struct neigh_table *nt)
+{
+	uint32_t victim = UINT32_MAX;
+
+	for (uint32_t pos = 0; pos < nt->capacity; pos++) {
+		const struct neigh_entry *e = &nt->entries[pos];
+
+		if (e->in_use && (e->state == NEIGH_STALE ||
+				  (e->state == NEIGH_FAILED && e->n_pending == 0)) &&
+		    (victim == UINT32_MAX || e->confirmed_ms < nt->entries[victim].confirmed_ms))
+			victim = pos;
+	}
+	if (victim == UINT32_MAX)
+		return false;
+	entry_delete(nt, victim);
+	return true;
+}
+
 static enum neigh_result resolve_new(struct neigh_table *nt, const struct neigh_addr *addr,
 				     uint64_t now_ms, void *pkt)
 {
@@ -194,6 +217,8 @@ static enum neigh_result resolve_new(struct neigh_table *nt, const struct neigh_
 	if (nt->unresolved >= nt->conf.unresolved)
 		return NEIGH_LIMITED;
 	pos = entry_create(nt, addr, now_ms);
+	if (pos < 0 && nt->used >= nt->capacity && evict_one(nt))
+		pos = entry_create(nt, addr, now_ms);
 
 	if (pos < 0)
 		return NEIGH_DROPPED;

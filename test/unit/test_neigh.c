@@ -159,6 +159,30 @@ static void test_table_bounded(void)
 	neigh_table_free(nt);
 }
 
+/* A table full of answered neighbours gone quiet (stale) still resolves a new address:
+ * the one least lately confirmed makes room. Before, every frame to a new neighbour was
+ * dropped, unasked, until entries aged out of the table. */
+static void test_full_table_evicts_stale(void)
+{
+	struct neigh_table *nt = fresh("n5e");
+	struct rte_ether_addr mac;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nt);
+	for (uint32_t ip = 1; ip <= small.entries; ip++) {
+		CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0a010000 + ip, ip, NULL, &mac), NEIGH_QUEUED_REQUEST);
+		CU_ASSERT_EQUAL(neigh_learn(nt, 0x0a010000 + ip, &mac_a, ip, true),
+				NEIGH_LEARN_UPDATED);
+	}
+	CU_ASSERT_EQUAL(neigh_count(nt), small.entries);
+	neigh_age(nt, small.reachable_ms + 100); /* every one stale now, .1 the oldest */
+	CU_ASSERT_EQUAL(neigh_resolve(nt, 0x0b000001, small.reachable_ms + 100, &pkts[0], &mac),
+			NEIGH_QUEUED_REQUEST);
+	CU_ASSERT_EQUAL(neigh_count(nt), small.entries);
+	CU_ASSERT_FALSE(neigh_known(nt, 0x0a010001));
+	CU_ASSERT_TRUE(neigh_known(nt, 0x0a010002));
+	neigh_table_free(nt);
+}
+
 /* A flood of requests from made-up senders takes half the table at most: the data plane
  * still resolves the addresses it needs (a backend it never talked to before). */
 static void test_flood_leaves_room(void)
@@ -449,6 +473,7 @@ int test_neigh_register(void)
 		{ "stale re-probe and collection", test_stale_reprobe_and_gc },
 		{ "learn without create", test_learn_without_create },
 		{ "table bounded", test_table_bounded },
+		{ "a full table makes room from its stale entries", test_full_table_evicts_stale },
 		{ "frames held for unresolved neighbours bounded", test_held_frames_bounded },
 		{ "pending = 0: a neighbour still asked for and learned", test_no_frames_held },
 		{ "free drops pending", test_free_drops_pending },
