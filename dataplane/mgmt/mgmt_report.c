@@ -415,19 +415,29 @@ static void flow_describe(const struct flow_table *ft, const struct flow *f, uin
 		 f->b.fin_acked, f->c.rst, f->b.rst, f->stream_len, (int32_t)(f->expire_ms - now_ms));
 }
 
+struct flow_lines {
+	struct worker_lines *out;
+	const struct dp_worker *w;
+};
+
+static void flow_line(void *ctx, const struct flow *f)
+{
+	struct flow_lines *fl = ctx;
+
+	flow_describe(fl->w->flows, f, (uint32_t)fl->w->now_ms, fl->out->line[fl->out->n++],
+		      LINE_MAX_LEN);
+}
+
+/* On the worker, between its polls: the flows taken from the timer wheel, not by a walk
+ * over the table (millions of entries on a large one, the worker's receive queues
+ * overflowing meanwhile). */
 static void flow_lines_on_worker(struct dp_worker *w, void *arg)
 {
-	struct worker_lines *out = arg;
+	struct flow_lines fl = { .out = arg, .w = w };
 
-	out->n = 0;
-	for (uint32_t i = 0; i < flow_capacity(w->flows) && out->n < LIST_MAX_PER_WORKER; i++) {
-		const struct flow *f = flow_at(w->flows, i);
-
-		if (f)
-			flow_describe(w->flows, f, (uint32_t)w->now_ms, out->line[out->n++],
-				      LINE_MAX_LEN);
-	}
-	out->more = flow_count(w->flows) > out->n ? flow_count(w->flows) - out->n : 0;
+	fl.out->n = 0;
+	flow_visit(w->flows, LIST_MAX_PER_WORKER, flow_line, &fl);
+	fl.out->more = flow_count(w->flows) > fl.out->n ? flow_count(w->flows) - fl.out->n : 0;
 }
 
 static void neigh_lines_on_worker(struct dp_worker *w, void *arg)

@@ -410,6 +410,12 @@ struct flow *flow_closing_soonest(struct flow_table *ft, uint32_t max_looked)
 	return flow_wheel_find_closing(&ft->wheel, ft->flows, max_looked);
 }
 
+uint32_t flow_visit(const struct flow_table *ft, uint32_t max,
+		    void (*fn)(void *ctx, const struct flow *f), void *ctx)
+{
+	return flow_wheel_visit(&ft->wheel, ft->flows, max, fn, ctx);
+}
+
 uint32_t flow_count(const struct flow_table *ft)
 {
 	/* Read from other threads for display: one relaxed load of the owner's counter. */

@@ -184,6 +184,28 @@ void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 	wh->next_ms = now_ms + 1;
 }
 
+uint32_t flow_wheel_visit(const struct flow_wheel *wh, const struct flow *flows, uint32_t max,
+			  void (*fn)(void *ctx, const struct flow *f), void *ctx)
+{
+	uint32_t ms = wh->next_ms, visited = 0;
+
+	for (uint32_t passed = 0; passed < FLOW_WHEEL_SLOTS && visited < max;) {
+		bool busy;
+		uint32_t step = bit_step(wh->busy, ms & SLOT_MASK, &busy);
+
+		ms += step;
+		passed += step;
+		if (!busy)
+			continue;
+		for (uint32_t i = wh->slot[ms & SLOT_MASK]; i != FLOW_LINK_NONE && visited < max;
+		     i = flows[i].wheel_next, visited++)
+			fn(ctx, &flows[i]);
+		ms++;
+		passed++;
+	}
+	return visited;
+}
+
 struct flow *flow_wheel_find_closing(struct flow_wheel *wh, struct flow *flows,
 				     uint32_t max_looked)
 {

@@ -74,6 +74,37 @@ static void test_count_open(void)
 	flow_table_free(ft);
 }
 
+static void count_visit(void *ctx, const struct flow *f)
+{
+	uint32_t *seen = ctx;
+
+	seen[f->index]++;
+}
+
+/* Flows in use found through the timer wheel (what a flow listing reads, rather than a
+ * walk over a table of millions): each once, whatever its deadline (the next
+ * millisecond, a minute away, past the wheel's revolution), at most max of them, none
+ * that was released. */
+static void test_visit_flows_in_use(void)
+{
+	static const uint32_t due_ms[5] = { 1, 60000, 200000, 7, 65536 };
+	struct flow_table *ft = flow_table_create("ut_flows_visit", 1024, 0);
+	uint32_t seen[1024] = { 0 };
+	struct flow *f[5];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (int i = 0; i < 5; i++) {
+		f[i] = flow_alloc(ft, due_ms[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
+	}
+	flow_release(ft, f[3]);
+	CU_ASSERT_EQUAL(flow_visit(ft, 64, count_visit, seen), 4);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(seen[f[i]->index], i == 3 ? 0u : 1u);
+	CU_ASSERT_EQUAL(flow_visit(ft, 2, count_visit, seen), 2);
+	flow_table_free(ft);
+}
+
 /* The free list through the entries: the last entry released is the next taken, every
  * entry is handed out once, and a retaken entry starts clean (its member unset). */
 static void test_free_list(void)
@@ -553,6 +584,7 @@ int test_flow_register(void)
 		{ "client counters shared in a full table", test_client_counters_shared },
 		{ "a client's two counters picked independently", test_client_counters_independent },
 		{ "alloc until full, release makes room", test_alloc_until_full },
+		{ "flows in use visited through the timer wheel", test_visit_flows_in_use },
 		{ "free list: last released taken first, each entry once", test_free_list },
 		{ "flows open: in use but the closed ones", test_count_open },
 		{ "both connections keyed", test_keys_both_sides },
