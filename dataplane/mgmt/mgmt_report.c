@@ -420,7 +420,7 @@ struct flow_lines {
 	const struct dp_worker *w;
 };
 
-static void flow_line(void *ctx, const struct flow *f)
+static void flow_line(void *ctx, struct flow *f)
 {
 	struct flow_lines *fl = ctx;
 

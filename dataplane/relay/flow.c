@@ -410,8 +410,8 @@ struct flow *flow_closing_soonest(struct flow_table *ft, uint32_t max_looked)
 	return flow_wheel_find_closing(&ft->wheel, ft->flows, max_looked);
 }
 
-uint32_t flow_visit(const struct flow_table *ft, uint32_t max,
-		    void (*fn)(void *ctx, const struct flow *f), void *ctx)
+uint32_t flow_visit(struct flow_table *ft, uint32_t max, void (*fn)(void *ctx, struct flow *f),
+		    void *ctx)
 {
 	return flow_wheel_visit(&ft->wheel, ft->flows, max, fn, ctx);
 }

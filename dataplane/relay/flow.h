@@ -141,9 +141,10 @@ struct flow *flow_closing_soonest(struct flow_table *ft, uint32_t max_looked);
 
 /* Owner's thread: fn(ctx, f) for up to max flows in use, the soonest due first (every flow
  * in use waits on the timer wheel); the cost follows the flows visited, not the table's
- * size. How many were. */
-uint32_t flow_visit(const struct flow_table *ft, uint32_t max,
-		    void (*fn)(void *ctx, const struct flow *f), void *ctx);
+ * size. fn may change a flow's sides, not its deadlines nor whether it is in use. How
+ * many were visited. */
+uint32_t flow_visit(struct flow_table *ft, uint32_t max, void (*fn)(void *ctx, struct flow *f),
+		    void *ctx);
 
 /* Flows in use, and capacity. */
 uint32_t flow_count(const struct flow_table *ft);

@@ -184,8 +184,8 @@ void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 	wh->next_ms = now_ms + 1;
 }
 
-uint32_t flow_wheel_visit(const struct flow_wheel *wh, const struct flow *flows, uint32_t max,
-			  void (*fn)(void *ctx, const struct flow *f), void *ctx)
+uint32_t flow_wheel_visit(const struct flow_wheel *wh, struct flow *flows, uint32_t max,
+			  void (*fn)(void *ctx, struct flow *f), void *ctx)
 {
 	uint32_t ms = wh->next_ms, visited = 0;
 

@@ -73,8 +73,8 @@ void flow_wheel_run(struct flow_wheel *wh, struct flow *flows, uint32_t now_ms,
 /* fn(ctx, f) for the flows on the wheel, soonest deadline's slot first, max of them at most:
  * the slots that hold none are stepped over 64 at a time, so the cost follows the flows
  * visited, not the table. fn must not change the wheel. How many were visited. */
-uint32_t flow_wheel_visit(const struct flow_wheel *wh, const struct flow *flows, uint32_t max,
-			  void (*fn)(void *ctx, const struct flow *f), void *ctx);
+uint32_t flow_wheel_visit(const struct flow_wheel *wh, struct flow *flows, uint32_t max,
+			  void (*fn)(void *ctx, struct flow *f), void *ctx);
 
 /* The first FLOW_CLOSING flow in the order the runs will come to them (the slots from
  * the next to run, those marked as holding one only; a flow waits in its deadline's slot

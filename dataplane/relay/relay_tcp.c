@@ -173,27 +173,40 @@ void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, str
 		side->peer_mac = mac;
 }
 
+struct hop_move {
+	struct dp_worker *w;
+	const struct neigh_addr *hop;
+	const struct rte_ether_addr *from, *to;
+};
+
+static void hop_move_flow(void *ctx, struct flow *f)
+{
+	const struct hop_move *mv = ctx;
+
+	for (unsigned int d = 0; d < 2; d++) {
+		enum flow_dir dir = d ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
+		struct flow_side *side = d ? &f->b : &f->c;
+		struct neigh_addr at;
+
+		if (!rte_is_same_ether_addr(&side->peer_mac, mv->from) ||
+		    (d && !side->key.peer_port))
+			continue;
+		at = side_hop(mv->w, f, dir);
+		if (memcmp(at.b, mv->hop->b, sizeof(at.b)) == 0) {
+			side->peer_mac = *mv->to;
+			dp_event(mv->w, DP_EV_hop_followed);
+		}
+	}
+}
+
 void relay_hops_moved(struct dp_worker *w, const struct neigh_addr *hop,
 		      const struct rte_ether_addr *from, const struct rte_ether_addr *to)
 {
-	for (uint32_t i = 0; i < flow_capacity(w->flows); i++) {
-		struct flow *f = flow_at(w->flows, i);
+	struct hop_move mv = { w, hop, from, to };
 
-		for (unsigned int d = 0; f && d < 2; d++) {
-			enum flow_dir dir = d ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
-			struct flow_side *side = d ? &f->b : &f->c;
-			struct neigh_addr at;
-
-			if (!rte_is_same_ether_addr(&side->peer_mac, from) ||
-			    (d && !side->key.peer_port))
-				continue;
-			at = side_hop(w, f, dir);
-			if (memcmp(at.b, hop->b, sizeof(at.b)) == 0) {
-				side->peer_mac = *to;
-				dp_event(w, DP_EV_hop_followed);
-			}
-		}
-	}
+	/* The flows in use from the timer wheel: a walk over every entry of a large table
+	 * would hold the worker for as long as its receive queues could wait. */
+	flow_visit(w->flows, UINT32_MAX, hop_move_flow, &mv);
 }
 
 void relay_follow_mac(struct dp_worker *w, struct flow *f, enum flow_dir dir,

@@ -74,7 +74,7 @@ static void test_count_open(void)
 	flow_table_free(ft);
 }
 
-static void count_visit(void *ctx, const struct flow *f)
+static void count_visit(void *ctx, struct flow *f)
 {
 	uint32_t *seen = ctx;
 
