@@ -212,6 +212,15 @@ static int cfg_discovery(struct cfg_ctx *ctx, const config_setting_t *root, stru
 	if (d->prefix[0] != '/' || d->prefix[strlen(d->prefix) - 1] == '/')
 		return cfg_fail(ctx, member(g, "prefix"), "'prefix' starts with '/' and does not "
 				"end with one");
+	/* A keepalive goes every third of the lease: one that may wait longer than that
+	 * leaves no time for another before the lease expires. Unset, it is cut to fit. */
+	if (!member(g, "timeout_ms") && d->timeout_ms * 3 > d->lease_ttl_s * 1000)
+		d->timeout_ms = d->lease_ttl_s * 1000 / 3;
+	if ((uint64_t)d->timeout_ms * 3 > (uint64_t)d->lease_ttl_s * 1000)
+		return cfg_fail(ctx, member(g, "timeout_ms"),
+				"'timeout_ms' (%u) is over a third of 'lease_ttl' (%u s): a "
+				"keepalive waiting that long leaves no time for another before the "
+				"lease expires", d->timeout_ms, d->lease_ttl_s);
 	list = member(g, "endpoints");
 	n = list ? config_setting_length(list) : 0;
 	if (!list || !config_setting_is_array(list) || n < 1 || n > MR_DISCOVERY_MAX_ENDPOINTS)

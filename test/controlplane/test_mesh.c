@@ -126,6 +126,9 @@ static void test_mesh_refusals(void)
 		  "gateway = { id = \"g\"; };", "does not end" },
 		{ "discovery = { endpoints = [ \"http://127.0.0.1:1\" ]; lease_ttl = 1; }; "
 		  "gateway = { id = \"g\"; };", "out of range" },
+		{ "discovery = { endpoints = [ \"http://127.0.0.1:1\" ]; lease_ttl = 3; "
+		  "timeout_ms = 1001; }; gateway = { id = \"g\"; };", "over a third of 'lease_ttl'" },
+
 		{ "gateways = ( { id = \"g\"; network = \"blue\"; address = \"10.0.0.5\"; port = 1; } );",
 		  "this gateway's own" },
 		{ "gateways = ( { id = \"g\"; network = \"red\"; address = \"10.0.0.5\"; } );",
