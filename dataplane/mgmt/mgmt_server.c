@@ -57,6 +57,8 @@ static struct {
 	int metrics_fd;               /* the Prometheus endpoint (mgmt_metrics), or -1 */
 	gid_t group;           /* (gid_t)-1: none */
 	char path[MR_PATH_MAX];
+	dev_t bound_dev;       /* the socket file this run bound (bound_ino 0: none): the */
+	ino_t bound_ino;       /* only file at path it removes as it stops */
 	pthread_t thread;
 	pthread_t metrics_thread;     /* serves metrics_fd (metrics_running) */
 	volatile bool stop;
@@ -383,10 +385,20 @@ static int make_parent_dir(const char *path)
 }
 
 /* A socket file nobody answers on is left from a previous run; one that answers is not,
- * nor one whose listener is there but accepts nothing (a frozen data plane). */
+ * nor one whose listener is there but accepts nothing (a frozen data plane), nor any file
+ * that is no socket (a setting that names the configuration file, say: connecting to it
+ * is refused as to a dead socket, and it was removed). */
 static int claim_path(const char *path, char *err, size_t errlen)
 {
-	int probe = mr_ctl_connect(path, MGMT_PROBE_MS);
+	struct stat st;
+	int probe;
+
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "control socket %s: a file that is not a socket is there "
+			 "(left as it is)", path);
+		return -1;
+	}
+	probe = mr_ctl_connect(path, MGMT_PROBE_MS);
 
 	if (probe >= 0 || errno == ETIMEDOUT) {
 		if (probe >= 0)
@@ -402,6 +414,7 @@ static int bind_socket(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	mode_t old_mask;
+	struct stat st;
 	int rc;
 
 	srv.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -421,6 +434,10 @@ static int bind_socket(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (lstat(path, &st) == 0) { /* ours: what the stop may remove */
+		srv.bound_dev = st.st_dev;
+		srv.bound_ino = st.st_ino;
+	}
 	if (srv.group != (gid_t)-1 && lchown(path, (uid_t)-1, srv.group) < 0) {
 		snprintf(err, errlen, "control socket %s: group access: %s", path, strerror(errno));
 		return -1;
@@ -434,6 +451,8 @@ int mgmt_server_start(struct dp_appliance *app, const char *path, const char *gr
 	srv.app = app;
 	srv.stop = false;
 	srv.group = (gid_t)-1;
+	srv.listen_fd = srv.metrics_fd = -1;
+	srv.bound_ino = 0;
 	snprintf(srv.path, sizeof(srv.path), "%s", path);
 	for (int i = 0; i < MGMT_MAX_CLIENTS; i++)
 		srv.clients[i].fd = -1;
@@ -494,8 +513,15 @@ void mgmt_server_stop(void)
 		srv.metrics_fd = -1;
 	}
 	if (srv.listen_fd >= 0) {
+		struct stat st;
+
 		close(srv.listen_fd);
 		srv.listen_fd = -1;
-		unlink(srv.path);
+		/* Only the socket this run bound: a bind that lost a race to another data
+		 * plane, or a file put there since, is not ours to remove. */
+		if (srv.bound_ino && lstat(srv.path, &st) == 0 && st.st_dev == srv.bound_dev &&
+		    st.st_ino == srv.bound_ino)
+			unlink(srv.path);
+		srv.bound_ino = 0;
 	}
 }

@@ -4,13 +4,17 @@
  * refused query, port and bind requests that name nothing, and pushes that apply whole or
  * not at all (the generation in force tells). */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 
 #include "dp_mailbox.h"
 #include "mgmt_command.h"
+#include "mgmt_server.h"
 #include "mr_clock.h"
 #include "relay.h"
 #include "relay_harness.h"
@@ -284,6 +288,52 @@ static void test_lcores_busy_time(void)
 	CU_ASSERT(strtod(pct + 10, NULL) > 88.0 && strtod(pct + 10, NULL) <= 90.0);
 }
 
+/* A regular file at path holding text. */
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Whether a file is at path. */
+static bool file_there(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* The control socket's path: a file there that is no socket (a setting naming the
+ * configuration file by mistake) is refused and left as it is (before, it was removed:
+ * connecting to it is refused as to a dead socket); at the stop, only the socket this run
+ * bound is removed, not a file put in its place since. */
+static void test_socket_path_claimed_with_care(void)
+{
+	char dir[] = "/tmp/mr-ctlsock-XXXXXX", path[64], err[256] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	write_text(path, "settings = 1;\n");
+	CU_ASSERT_EQUAL(mgmt_server_start(&rh_app, path, NULL, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a socket"));
+	mgmt_server_stop();
+	CU_ASSERT_TRUE(file_there(path));
+	unlink(path);
+	CU_ASSERT_EQUAL_FATAL(mgmt_server_start(&rh_app, path, NULL, err, sizeof(err)), 0);
+	unlink(path);
+	write_text(path, "another's\n");
+	mgmt_server_stop();
+	CU_ASSERT_TRUE(file_there(path));
+	unlink(path);
+	CU_ASSERT_EQUAL_FATAL(mgmt_server_start(&rh_app, path, NULL, err, sizeof(err)), 0);
+	mgmt_server_stop();
+	CU_ASSERT_FALSE(file_there(path));
+	rmdir(dir);
+}
+
 int test_mgmt_command_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -298,6 +348,8 @@ int test_mgmt_command_register(void)
 		{ "a flow list longer than a worker's lines says how many more",
 		  test_flow_list_says_more },
 		{ "a worker's busy share is of its time, not of its polls", test_lcores_busy_time },
+		{ "the control socket's path: no other file removed",
+		  test_socket_path_claimed_with_care },
 		CU_TEST_INFO_NULL,
 	};
 
