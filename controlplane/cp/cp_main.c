@@ -499,15 +499,18 @@ int main(int argc, char **argv)
 			fprintf(stderr, "meshrelay-cp: %s\n%s", err, cp_args_usage());
 		return rc < 0 ? 2 : 0;
 	}
+	/* Taken into the loop's signalfd before anything else: a reload asked for while the
+	 * file is read (a service manager's, just after the start) waits for the loop, where
+	 * it is a reload, not the default end of the process. */
+	if (setup_signals(&cp) < 0) {
+		fprintf(stderr, "meshrelay-cp: signals: %s\n", strerror(errno));
+		return 1;
+	}
 	if (cp_conf_load(&cp.conf, cp.opts.config, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	apply_log_settings(&cp.conf.conf);
-	if (setup_signals(&cp) < 0) {
-		mr_log(MR_LOG_ERR, "signals: %s", strerror(errno));
-		return 1;
-	}
 	if (strcmp(cp.opts.pidfile, MR_CP_PIDFILE) == 0)
 		mkdir("/run/meshrelay", 0755); /* the default's directory; failures show below */
 	if (cp.opts.pidfile[0] && mr_pidfile_write(cp.opts.pidfile, err, sizeof(err)) < 0) {
