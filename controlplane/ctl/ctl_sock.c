@@ -96,7 +96,10 @@ static int ask(struct session *s, uint16_t type, uint32_t gen, const char *body,
 		fprintf(stderr, "meshrelayctl: the data plane answered: %s\n", *reply);
 		free(*reply);
 		*reply = NULL;
-		return CTL_EXIT_FAILED;
+		/* A PING is always answered with the status, unless the connection itself was
+		 * refused (every slot busy, a user not admitted): not reached, as documented,
+		 * so that a script may try again. */
+		return type == MR_CTL_PING ? CTL_EXIT_UNREACHABLE : CTL_EXIT_FAILED;
 	}
 	return CTL_EXIT_OK;
 }

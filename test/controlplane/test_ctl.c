@@ -13,10 +13,12 @@
 
 #include "ctl_args.h"
 #include "ctl_print.h"
+#include "ctl_sock.h"
 #include "ctl_telemetry.h"
 #include "json.h"
 #include "mr_clock.h"
 #include "mr_config.h"
+#include "mr_ctl_proto.h"
 #include "unit.h"
 
 static int parse(char **argv, struct ctl_opts *o, char *err)
@@ -297,6 +299,49 @@ static void test_socket_of_a_file(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "absolute"));
 }
 
+/* A data plane that refuses every connection as it is accepted, as one whose control
+ * slots are all busy does. */
+static void *refusing_dp(void *arg)
+{
+	static const char why[] = "refused: every control socket slot is busy";
+	int listen_fd = *(int *)arg, fd = accept(listen_fd, NULL, NULL);
+
+	if (fd >= 0) {
+		mr_ctl_send(fd, MR_CTL_RESULT, 0, why, sizeof(why) - 1);
+		usleep(100000); /* the client reads it before the close */
+		close(fd);
+	}
+	return NULL;
+}
+
+/* A connection refused at once (every slot busy, a user not admitted) exits 3, "not
+ * reached", as the usage says, so that a script may try again; before, it exited 1 as a
+ * refused request does. */
+static void test_refused_connection_unreachable(void)
+{
+	char dir[] = "/tmp/mr-ctl-XXXXXX", err[128];
+	char *argv[] = { "meshrelayctl", "-s", NULL, "status", NULL };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ctl_opts o;
+	pthread_t th;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/ctl.sock", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	CU_ASSERT_EQUAL_FATAL(listen(fd, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, refusing_dp, &fd), 0);
+	argv[2] = sun.sun_path;
+	CU_ASSERT_EQUAL_FATAL(parse(argv, &o, err), 0);
+	CU_ASSERT_EQUAL(ctl_sock_run(&o), CTL_EXIT_UNREACHABLE);
+	pthread_join(th, NULL);
+	close(fd);
+	unlink(sun.sun_path);
+	rmdir(dir);
+}
+
 int test_ctl_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -309,6 +354,7 @@ int test_ctl_register(void)
 		{ "telemetry answers as lines", test_telemetry_lines },
 		{ "telemetry that never answers: given up in time", test_telemetry_no_answer },
 		{ "the control socket of a file that does not load whole", test_socket_of_a_file },
+		{ "a connection refused by the data plane: not reached", test_refused_connection_unreachable },
 		CU_TEST_INFO_NULL,
 	};
 
