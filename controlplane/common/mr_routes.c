@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "mr_routes.h"
 
+#include <arpa/inet.h>
 #include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mr_log.h"
 #include "vip_alloc.h"
 
 /* The builder hands out ids in creation order, so creating networks and pools in config
@@ -267,6 +269,36 @@ static void keep_prev_vips(const struct route_table *prev, const struct vip_rang
 	free(kept);
 }
 
+/* The services a push kept at a VIP that a start would not give them: a start has no
+ * configuration before it, so two names that want one address are settled afresh by
+ * their order, and the one that kept it since before may lose it to the other (its
+ * clients' cached answers then reach the other service). Said, with the way to keep it:
+ * a pin. fresh_pins: the file's own pins, without those the push kept. */
+static void warn_restart_moves(const struct vip_range *range, const char **names,
+			       const uint32_t *fresh_pins, const uint32_t *now, unsigned int n)
+{
+	uint32_t *fresh = calloc(n + 1, sizeof(*fresh));
+	size_t bad = 0;
+
+	if (!fresh || vip_assign(range, names, fresh_pins, n, fresh, &bad) < 0) {
+		free(fresh);
+		return; /* placed afresh it would not fit: the push's own assignment stands */
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct in_addr a = { htonl(now[i]) }, b = { htonl(fresh[i]) };
+		char at[INET_ADDRSTRLEN], then[INET_ADDRSTRLEN];
+
+		if (now[i] == fresh[i])
+			continue;
+		inet_ntop(AF_INET, &a, at, sizeof(at));
+		inet_ntop(AF_INET, &b, then, sizeof(then));
+		mr_log(MR_LOG_WARN, "service %s stays at %s, but a restart would place it at %s "
+		       "(names that want one address are settled afresh by their order): "
+		       "vip = \"%s\" in its route keeps it", names[i], at, then, at);
+	}
+	free(fresh);
+}
+
 int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 		   uint32_t *vips, char *err, size_t errlen)
 {
@@ -275,12 +307,13 @@ int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 	uint32_t *pins = calloc(conf->n_routes + 1, sizeof(*pins));
 	uint32_t *out = calloc(conf->n_routes + 1, sizeof(*out));
 	unsigned int *at = calloc(conf->n_routes + 1, sizeof(*at));
+	uint32_t *fresh_pins = calloc(conf->n_routes + 1, sizeof(*fresh_pins));
 	unsigned int n = 0;
 	size_t bad = 0;
 	int rc = -1;
 
 	memset(vips, 0, sizeof(*vips) * conf->n_routes);
-	if (!names || !pins || !out || !at) {
+	if (!names || !pins || !out || !at || !fresh_pins) {
 		snprintf(err, errlen, "%s: out of memory for the VIPs", conf->source);
 		goto done;
 	}
@@ -302,14 +335,18 @@ int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 		rc = 0;
 		goto done;
 	}
-	if (prev && n)
+	if (prev && n) {
+		memcpy(fresh_pins, pins, sizeof(*pins) * n);
 		keep_prev_vips(prev, &range, names, pins, n);
+	}
 	if (n && vip_assign(&range, names, pins, n, out, &bad) < 0) {
 		snprintf(err, errlen, "%s: %s: its 'vip' is not a host address of dns.vip_range or is "
 			 "taken, or the "
 			 "range is too small for %u services", conf->source, names[bad], n);
 		goto done;
 	}
+	if (prev && n)
+		warn_restart_moves(&range, names, fresh_pins, out, n);
 	for (unsigned int i = 0; i < conf->n_routes; i++)
 		if (conf->routes[i].plain)
 			vips[i] = out[at[i]];
@@ -319,6 +356,7 @@ done:
 	free(pins);
 	free(out);
 	free(at);
+	free(fresh_pins);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include "cp_conf.h"
 #include "cp_discovery.h"
 #include "mr_config.h"
+#include "mr_log.h"
 #include "mr_routes.h"
 #include "unit.h"
 #include "vip_alloc.h"
@@ -180,6 +181,69 @@ static void test_plain_name_spellings(void)
 /* A service's VIP stays when a new name whose preferred address it is comes in (its
  * clients hold the address from DNS): with the table in force, the new name probes on;
  * without one (a restart) the name that sorts first wins it. A file's pin still wins. */
+/* What mr_routes_vips(c, t) logs (its stderr, read back), in out (cap bytes). */
+static void logged_by_vips(const struct mr_config *c, const struct route_table *t,
+			   uint32_t *vips, char *out, size_t cap)
+{
+	char path[] = "/tmp/mr-log-XXXXXX", err[512];
+	int fd = mkstemp(path), saved = dup(2);
+	ssize_t n;
+
+	CU_ASSERT_FATAL(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	mr_log_init("unit-controlplane", MR_LOG_WARN, false);
+	CU_ASSERT_EQUAL(mr_routes_vips(c, t, vips, err, sizeof(err)), 0);
+	mr_log_init("unit-controlplane", MR_LOG_ERR, false); /* as unit_main.c leaves it */
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, out, cap - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(path);
+}
+
+/* A push keeps a service's VIP where a restart, settling the names afresh by their
+ * order, would move it (and give its address to the other name): it says so, with the
+ * pin that keeps it. A pin written in the file leaves nothing to say. */
+static void test_vip_restart_move_said(void)
+{
+	static const struct vip_range tiny = { 0xf0f00000u, 30 }; /* 2 hosts */
+	struct mr_config c = { 0 };
+	struct route_table *t = NULL;
+	char text[1024], name[32] = "", err[512], said[4096];
+	uint32_t z, two[2];
+
+	CU_ASSERT_EQUAL_FATAL(load(DNS_TINY "routes = ( { name = \"z.mesh.test\"; protocol = \"tcp\";"
+				   " port = 22; pool = \"ssh\"; } );\n", &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_routes_build(&c, NULL, &t, err, sizeof(err)), 0);
+	z = route_table_service_vip(t, "z.mesh.test", 11);
+	for (int i = 0; i < 64 && !name[0]; i++) { /* a name before z, preferring z's address */
+		snprintf(text, sizeof(text), "a%d.mesh.test", i);
+		if (vip_preferred(&tiny, text, strlen(text)) == z)
+			snprintf(name, sizeof(name), "%.31s", text);
+	}
+	CU_ASSERT_FATAL(name[0]);
+	snprintf(text, sizeof(text), DNS_TINY "routes = ( { name = \"%s\"; protocol = \"tcp\"; "
+		 "port = 22; pool = \"ssh\"; },\n  { name = \"z.mesh.test\"; protocol = \"tcp\"; "
+		 "port = 22; pool = \"ssh\"; } );\n", name);
+	CU_ASSERT_EQUAL_FATAL(load(text, &c, err, sizeof(err)), 0);
+	logged_by_vips(&c, t, two, said, sizeof(said));
+	CU_ASSERT_EQUAL(two[1], z);
+	CU_ASSERT_PTR_NOT_NULL(strstr(said, "service z.mesh.test stays at 240.240.0."));
+	CU_ASSERT_PTR_NOT_NULL(strstr(said, "vip = \"240.240.0."));
+	snprintf(text, sizeof(text), DNS_TINY "routes = ( { name = \"%s\"; protocol = \"tcp\"; "
+		 "port = 22; pool = \"ssh\"; },\n  { name = \"z.mesh.test\"; protocol = \"tcp\"; "
+		 "port = 22; pool = \"ssh\"; vip = \"240.240.0.%u\"; } );\n", name, z & 0xff);
+	CU_ASSERT_EQUAL_FATAL(load(text, &c, err, sizeof(err)), 0);
+	logged_by_vips(&c, t, two, said, sizeof(said));
+	CU_ASSERT_EQUAL(two[1], z);
+	CU_ASSERT_PTR_NULL(strstr(said, "a restart would place it"));
+	route_table_free(t);
+	mr_config_free(&c);
+}
+
 static void test_vip_kept_from_table_in_force(void)
 {
 	static const struct vip_range tiny = { 0xf0f00000u, 30 }; /* 2 hosts */
@@ -330,6 +394,7 @@ int test_services_register(void)
 		{ "a VIP stays across reloads", test_vip_across_reloads },
 		{ "a service spelt two ways is one", test_plain_name_spellings },
 		{ "a VIP kept from the table in force", test_vip_kept_from_table_in_force },
+		{ "a VIP a restart would move: said, with its pin", test_vip_restart_move_said },
 		{ "no VIP range: exported only, imported not", test_plain_without_range },
 		{ "exported and imported through discovery", test_plain_through_discovery },
 		{ "imported plain services pushed", test_plain_pushed },
