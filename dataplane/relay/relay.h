@@ -79,8 +79,9 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f);
 /* Route a plain TCP service's connection f by the VIP and port its client reached. */
 void relay_plain_route(struct dp_worker *w, struct flow *f);
 
-/* A connection that came over TURN (f->via_turn) whose kept bytes start with a PROXY v2
- * header: another gateway's plain TCP connection to the service its authority and
+/* A connection that came over TURN (f->via_turn), or from a configured gateway's address,
+ * whose kept bytes start with a PROXY v2 header: another gateway's plain TCP connection to
+ * the service its authority and
  * destination port name. Strips the header and routes f, ends it, or waits for the rest
  * of the header: true. false when the bytes are no PROXY header (a ClientHello). */
 bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f);

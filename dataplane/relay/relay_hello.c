@@ -26,6 +26,16 @@ static void hello_refuse(struct dp_worker *w, struct flow *f, const struct sni_r
 	relay_abort(w, f, true, false, why);
 }
 
+/* Whether the client's first byte may start a PROXY v2 header (its signature's CR), which
+ * no ClientHello does: a gateway reached directly, not over TURN, announcing a plain
+ * connection (relay_plain_from_gateway checks that it is one of the gateways). */
+static inline bool first_byte_is_proxy(const struct flow *f)
+{
+	const struct rte_mbuf *first = f->proxy_len ? f->stream->next : f->stream;
+
+	return first && rte_pktmbuf_data_len(first) && *rte_pktmbuf_mtod(first, const uint8_t *) == '\r';
+}
+
 void relay_hello_classify(struct dp_worker *w, struct flow *f)
 {
 	struct sni_parse_config cfg;
@@ -37,7 +47,7 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 		return relay_plain_route(w, f); /* no hello to wait for */
 	if (unlikely(f->c.key.local_port == rte_cpu_to_be_16(53)) && dns_tcp_flow(w, f))
 		return dns_tcp_answer(w, f); /* a DNS query, not a ClientHello */
-	if (unlikely(f->via_turn) && relay_plain_from_gateway(w, f))
+	if (unlikely(f->via_turn || first_byte_is_proxy(f)) && relay_plain_from_gateway(w, f))
 		return; /* another gateway's plain connection, announced by a PROXY header */
 
 	/* Parsing starts from the hello's first byte each time: until the parser's lower

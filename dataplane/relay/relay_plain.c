@@ -12,6 +12,7 @@
 #include "mbuf_slice.h"
 #include "proxy_v2_read.h"
 #include "relay.h"
+#include "relay_live.h"
 #include "relay_route.h"
 #include "relay_tcp.h"
 #include "sni_name.h"
@@ -52,7 +53,10 @@ bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f)
 	char name[SNI_NAME_MAX + 1];
 	size_t name_len = 0;
 
-	if (!bytes)
+	/* Over TURN the server vouched for the peer; directly, only a configured gateway's
+	 * address may announce a connection (anyone else's header is a hello that is not TLS). */
+	if (!bytes || (!f->via_turn && (f->c.v6 || !relay_live_is_gateway(relay_live_get(w->app),
+									    f->c.key.peer_ip))))
 		return false;
 	switch (proxy_v2_read(bytes, n, &pi)) {
 	case PROXY_V2_NONE:

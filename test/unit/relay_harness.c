@@ -30,6 +30,7 @@ struct dp_worker *rh_w;
 uint8_t rh_hello_api[2048], rh_hello_web[2048];
 size_t rh_hello_api_len, rh_hello_web_len;
 
+const char *rh_gateway_address = "10.1.0.77";
 static struct mr_config conf;
 static uint16_t next_sport = 41000;
 static char config_text[512 << 10]; /* what the appliance was last brought up with */
@@ -53,7 +54,7 @@ static const char config_format[] =
 	"           { sni = \"proxied.svc.example\"; pool = \"p\"; proxy_protocol = true; },\n"
 	"           { sni = \"web.svc.example\"; pool = \"p6\"; },\n"
 	"           { sni = \"*.far.example\"; network = \"far\"; } %s);\n"
-	"gateways = ( { id = \"g\"; network = \"far\"; address = \"10.1.0.77\"; port = 443; } );\n"
+	"gateways = ( { id = \"g\"; network = \"far\"; address = \"%s\"; port = 443; } );\n"
 	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\" ]; network = \"n\"; } );\n"
 	"%s\n";
 
@@ -114,7 +115,7 @@ int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const c
 					rh_hello_web, sizeof(rh_hello_web));
 	RTE_BUILD_BUG_ON(sizeof(config_text) < sizeof(config_format) + 4096);
 	snprintf(config_text, sizeof(config_text), config_format, dataplane, svc, relay, pools,
-		 routes, extra);
+		 routes, rh_gateway_address, extra);
 	if (rh_hello_api_len < 200 || rh_hello_web_len < 200 ||
 	    mr_config_load_string(config_text, "relay_harness", &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "relay harness: fixtures or configuration: %s\n", err);

@@ -22,6 +22,10 @@
 #include "flow.h"
 
 #define RH_CLIENT_IP 0x0a000002u  /* 10.0.0.2, on the edge port */
+
+/* The address of network "far"'s gateway in the configurations rh_up makes from now on
+ * (10.1.0.77 unless a suite says otherwise before it). */
+extern const char *rh_gateway_address;
 #define RH_EDGE_IP 0x0a000001u
 #define RH_BACKEND_IP 0x0a010002u /* 10.1.0.2, on the svc port */
 #define RH_SVC_IP 0x0a010001u

@@ -443,15 +443,12 @@ static void test_remote_service_bytes_apart_from_header(void)
 /* The other side: a TURN data connection whose stream starts with such a header is
  * routed to the local service it names, the header gone; one naming no service, or with
  * a broken header, is refused. */
-static void test_from_gateway(void)
+/* Another gateway's PROXY v2 header for ssh.svc.example port 22 into hdr, then the
+ * client's first bytes "hi": the header's length (the bytes' start). */
+static size_t gateway_header(uint8_t hdr[128])
 {
-	uint8_t hdr[128];
-	size_t n = 0;
 	static const char name[] = "ssh.svc.example";
-	uint64_t bad = rh_drops(DP_DROP_gateway_proxy_bad), deferred;
-	struct rh_peer srv, b;
-	struct flow *f;
-	struct rh_sent s;
+	size_t n;
 
 	memcpy(hdr, "\r\n\r\n\0\r\nQUIT\n\x21\x11", 14);
 	hdr[14] = 0;
@@ -466,6 +463,18 @@ static void test_from_gateway(void)
 	memcpy(hdr + n, "\x04\0\0", 3); /* an empty NOOP TLV, then the client's first bytes */
 	n += 3;
 	memcpy(hdr + n, "hi", 2);
+	return n;
+}
+
+static void test_from_gateway(void)
+{
+	uint8_t hdr[128];
+	size_t n = gateway_header(hdr);
+	uint64_t bad = rh_drops(DP_DROP_gateway_proxy_bad), deferred;
+	struct rh_peer srv, b;
+	struct flow *f;
+	struct rh_sent s;
+
 	f = rh_turn_connection(hdr, n + 2, &srv);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
@@ -499,6 +508,44 @@ static void test_from_gateway(void)
 	finish(NULL);
 }
 
+/* The same appliance, network "far"'s gateway at the client's address on the edge link: a
+ * gateway reached directly (hand-written gateways), not over TURN. */
+static int direct_init(void)
+{
+	rh_gateway_address = "10.0.0.2";
+	return suite_init();
+}
+
+static int direct_down(void)
+{
+	rh_gateway_address = "10.1.0.77";
+	return rh_down();
+}
+
+/* A configured gateway that connects directly announces a plain connection with its PROXY
+ * v2 header, as over TURN: routed to the service it names (before, only a TURN data
+ * connection's header was read; this one was taken for a hello that is not TLS and reset,
+ * so plain services never worked between gateways that reach each other directly). The
+ * same header from another address is no gateway's: refused as such a hello. */
+static void test_from_direct_gateway(void)
+{
+	uint64_t not_tls = rh_drops(DP_DROP_hello_not_tls);
+	uint8_t hdr[128];
+	size_t n = gateway_header(hdr);
+	struct rh_peer c = rh_client(false), other = rh_client(false);
+	struct flow *f = rh_client_start(&c, hdr, n + 2);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_TRUE(f->gateway_plain);
+	CU_ASSERT_EQUAL(f->stream_len, 2);
+	finish(f);
+	other.ip = 0x0a000003u; /* 10.0.0.3: on the link, no gateway */
+	CU_ASSERT_PTR_NULL(rh_client_start(&other, hdr, n + 2));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_hello_not_tls), not_tls + 1);
+	finish(NULL);
+}
+
 int test_relay_plain_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -522,5 +569,13 @@ int test_relay_plain_register(void)
 		CU_TEST_INFO_NULL,
 	};
 
-	return unit_add_suite_with("relay_plain", suite_init, rh_down, tests);
+	static const CU_TestInfo direct[] = {
+		{ "a gateway reached directly: its PROXY v2 header routes",
+		  test_from_direct_gateway },
+		CU_TEST_INFO_NULL,
+	};
+
+	if (unit_add_suite_with("relay_plain", suite_init, rh_down, tests) < 0)
+		return -1;
+	return unit_add_suite_with("relay_plain_direct", direct_init, direct_down, direct);
 }
