@@ -482,8 +482,9 @@ void dns_tcp_answer(struct dp_worker *w, struct flow *f)
 	/* Room for one segment's answers and one whole answer more behind them. */
 	uint8_t query[DNS_TCP_MAX], answer[2 * (DNS_TCP_MAX + 2)];
 	uint32_t end = (uint32_t)f->proxy_len + f->stream_len, at;
-	/* One segment: the client's MSS less the timestamp option it may carry. */
-	size_t room = RTE_MIN((size_t)f->c.peer_mss - (f->c.ts ? 12u : 0u), DNS_TCP_MAX + 2u);
+	/* One segment: the client's MSS and the port's MTU, less the timestamp option. */
+	size_t room = RTE_MIN(relay_seg_room(&f->c, &w->app->ports[f->c.port], f->c.ts ? 12u : 0u),
+			      DNS_TCP_MAX + 2u);
 	size_t len = 0, wrote;
 	int one;
 

@@ -760,6 +760,41 @@ static void test_tcp_pipelined(void)
 	}
 }
 
+/* Pipelined answers on a port whose MTU is below what the client's MSS allows (a tunnel's
+ * 1,400 bytes, a client announcing 1,460): each frame fits the port (before, the answers
+ * were packed to the MSS alone, and the NIC dropped the frame every time it was sent). */
+static void test_tcp_answers_fit_the_mtu(void)
+{
+	struct dp_port *edge = &rh_app.ports[0];
+	uint16_t mtu = edge->caps.mtu;
+	struct rh_peer c = rh_client(false);
+	unsigned int frames = 0;
+	uint8_t msg[1500];
+	size_t len = 0;
+	struct rh_sent a;
+
+	static const uint8_t mss1460[4] = { 2, 4, 0x05, 0xb4 };
+
+	edge->caps.mtu = 1000;
+	while (len + 40 < sizeof(msg) - 100)
+		len += tcp_query("api.svc.example", DNS_TYPE_A, msg + len);
+	c.our_port = 53;
+	rh_drain(c.port);
+	rh_send_opts(&c, RTE_TCP_SYN_FLAG, c.isn, 0, mss1460, sizeof(mss1460), NULL, 0);
+	a = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a.m);
+	c.our_isn = rte_be_to_cpu_32(a.tcp->sent_seq);
+	rte_pktmbuf_free(a.m);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1, c.our_isn + 1, msg, len);
+	for (a = rh_next_tcp(c.port); a.m; a = rh_next_tcp(c.port), frames++) {
+		CU_ASSERT(rte_pktmbuf_pkt_len(a.m) - sizeof(struct rte_ether_hdr) <= 1000);
+		rte_pktmbuf_free(a.m);
+	}
+	CU_ASSERT(frames >= 1);
+	tcp_client_closes(&c, c.isn + 1 + (uint32_t)len);
+	edge->caps.mtu = mtu;
+}
+
 /* A plain TCP service's name: its VIP (not the port's address), no AAAA (NODATA). */
 static void test_plain_service_vip(void)
 {
@@ -797,6 +832,7 @@ int test_relay_dns_register(void)
 		{ "over TCP, bytes or a RST after the answer", test_tcp_after_answer },
 		{ "over TCP, the client's port reused at once", test_tcp_port_reused },
 		{ "over TCP, some forty queries at once: whole answers", test_tcp_pipelined },
+		{ "over TCP, answers cut to the port's MTU", test_tcp_answers_fit_the_mtu },
 		{ "a plain TCP service's name: its VIP", test_plain_service_vip },
 		{ "a pool drained to no weight: the name still answered", test_drained_pool },
 		{ "loops refused by source port; other classes refused", test_loops_and_classes },
