@@ -127,10 +127,11 @@ static bool under_mangled(const struct relay_live *live, const char *name, size_
 }
 
 /* What to answer to q, by the names the gateway routes: its rcode and records (n set, at
- * most DNS_RRS). A zone's own name (its apex) exists: it has the SOA, whatever it routes. */
-static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
-			     const struct relay_live *live, const struct dns_query *q,
-			     struct dns_addr_rr *rrs, unsigned int *n, const char **zone)
+ * most DNS_RRS), and the event that counts it (*ev: the caller counts it once the answer
+ * goes). A zone's own name (its apex) exists: it has the SOA, whatever it routes. */
+static enum dns_rcode decide(const struct dp_port *p, const struct relay_live *live,
+			     const struct dns_query *q, struct dns_addr_rr *rrs, unsigned int *n,
+			     const char **zone, enum dp_event *ev)
 {
 	const struct mr_dns_conf *dc = &live->conf.dns;
 	bool apex, routes;
@@ -140,7 +141,7 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 	*zone = NULL;
 	/* The zones are class IN: other classes (CH, HS) are not ours to deny. */
 	if (q->qclass != DNS_CLASS_IN && q->qclass != DNS_CLASS_ANY) {
-		dp_event(w, DP_EV_dns_refused);
+		*ev = DP_EV_dns_refused;
 		return DNS_RCODE_REFUSED;
 	}
 	*zone = zone_of(dc, q->name, q->name_len);
@@ -154,15 +155,15 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 	 * below it, RFC 8020). */
 	if (!routes && (apex || (*zone && (relay_live_is_parent(live, q->name) ||
 					    under_mangled(live, q->name, q->name_len))))) {
-		dp_event(w, *n ? DP_EV_dns_answered : DP_EV_dns_nodata);
+		*ev = *n ? DP_EV_dns_answered : DP_EV_dns_nodata;
 		return DNS_RCODE_NOERROR;
 	}
 	if (!routes) {
 		if (*zone) {
-			dp_event(w, DP_EV_dns_nxdomain);
+			*ev = DP_EV_dns_nxdomain;
 			return DNS_RCODE_NXDOMAIN;
 		}
-		dp_event(w, DP_EV_dns_refused);
+		*ev = DP_EV_dns_refused;
 		return DNS_RCODE_REFUSED;
 	}
 	/* A plain TCP service has its own address (IPv4 only), which tells it apart from the
@@ -177,7 +178,7 @@ static enum dns_rcode decide(struct dp_worker *w, const struct dp_port *p,
 		rrs[*n].type = DNS_TYPE_AAAA;
 		memcpy(rrs[(*n)++].addr, p->ipv6, 16);
 	}
-	dp_event(w, *n ? DP_EV_dns_answered : DP_EV_dns_nodata);
+	*ev = *n ? DP_EV_dns_answered : DP_EV_dns_nodata;
 	return DNS_RCODE_NOERROR;
 }
 
@@ -294,6 +295,7 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 	struct dns_udp u;
 	const char *zone = NULL;
 	enum dns_parse_status st;
+	enum dp_event ev = DP_EV_dns_formerr;
 	enum dns_rcode rcode;
 	unsigned int n = 0;
 	size_t room, len, head;
@@ -311,7 +313,7 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		return true;
 	}
 	if (st == DNS_PARSE_OK) {
-		rcode = decide(w, p, live, &q, rrs, &n, &zone);
+		rcode = decide(p, live, &q, rrs, &n, &zone, &ev);
 		if (rcode == DNS_RCODE_REFUSED && !dc->outside_refused) {
 			dp_event(w, DP_EV_dns_to_host);
 			return false;
@@ -326,7 +328,6 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 	} else {
 		q.question_len = 0; /* the header alone: FORMERR, or NOTIMP for other opcodes */
 		rcode = st == DNS_PARSE_OPCODE ? DNS_RCODE_NOTIMP : DNS_RCODE_FORMERR;
-		dp_event(w, DP_EV_dns_formerr);
 	}
 	head = (size_t)((uint8_t *)(u.udp + 1) - rte_pktmbuf_mtod(m, uint8_t *));
 	room = RTE_MIN(dns_udp_room(&q), (size_t)p->caps.mtu - (head - sizeof(struct rte_ether_hdr)));
@@ -341,6 +342,7 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 	case RRL_PASS:
 		break;
 	}
+	dp_event(w, ev); /* what the answer says, once it is sure to go (cut or whole) */
 	len = dns_build_answer(answer, room, (const uint8_t *)(u.udp + 1), u.len, &q, rcode, rrs,
 			       n, dc->ttl,
 			       zone ? &(struct dns_zone){ zone, live->serial, dc->ttl } : NULL);
@@ -407,6 +409,7 @@ static size_t tcp_answer_one(struct dp_worker *w, const struct flow *f,
 	struct dns_query q;
 	const char *zone = NULL;
 	enum dns_parse_status st = dns_parse_query(msg, len, &q);
+	enum dp_event ev = DP_EV_dns_formerr;
 	enum dns_rcode rcode;
 	unsigned int n = 0;
 	size_t alen;
@@ -414,12 +417,12 @@ static size_t tcp_answer_one(struct dp_worker *w, const struct flow *f,
 	if (room < 2)
 		return 0;
 	if (st == DNS_PARSE_OK) {
-		rcode = decide(w, &w->app->ports[f->c.port], live, &q, rrs, &n, &zone);
+		rcode = decide(&w->app->ports[f->c.port], live, &q, rrs, &n, &zone, &ev);
 	} else {
 		q.question_len = 0;
 		rcode = st == DNS_PARSE_OPCODE ? DNS_RCODE_NOTIMP : DNS_RCODE_FORMERR;
-		dp_event(w, DP_EV_dns_formerr);
 	}
+	dp_event(w, ev);
 	/* Over TCP the room is the message's: an EDNS0 size does not apply (RFC 7766). */
 	q.edns_udp_size = q.edns ? DNS_TCP_MAX : 0;
 	alen = dns_build_answer(out + 2, room - 2, msg, len, &q, rcode, rrs, n, dc->ttl,

@@ -371,11 +371,12 @@ static void test_bad_queries(void)
  * truncated (no record); the next second it starts afresh. */
 static void test_rate_limit(void)
 {
-	uint64_t limited = rh_event(DP_EV_dns_rate_limited);
+	uint64_t limited = rh_event(DP_EV_dns_rate_limited), answered;
 	unsigned int full = 0, truncated = 0, silent = 0;
 	uint8_t a[1500];
 
 	fresh_second();
+	answered = rh_event(DP_EV_dns_answered);
 	for (uint16_t i = 0; i < 11; i++) {
 		size_t len = ask("api.svc.example", DNS_TYPE_A, (uint16_t)(40100 + i), a);
 
@@ -390,6 +391,8 @@ static void test_rate_limit(void)
 	CU_ASSERT_EQUAL(silent, 3);
 	CU_ASSERT_EQUAL(truncated, 3);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_rate_limited), limited + 3);
+	/* Counted as they went, whole or cut (the dropped ones were counted as answered). */
+	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_answered), answered + 8);
 	rh_w->now_ms += 1000;
 	CU_ASSERT(ask("api.svc.example", DNS_TYPE_A, 40200, a) > 12);
 	CU_ASSERT_EQUAL(a[2] & 0x02, 0);
