@@ -169,6 +169,8 @@ static void report_status(const struct dp_appliance *app, struct mgmt_report_sin
 	s->num(s, "routes", route_table_route_count(live->routes));
 	s->str(s, "source", live->conf.source);
 	s->num(s, "managed", app->managed_by != 0); /* by meshrelay-cp: pushes refused */
+	/* Stopping: every new connection is refused meanwhile, however well the rest reads. */
+	s->num(s, "draining", app->draining ? 1 : 0);
 }
 
 static void report_routes(const struct dp_appliance *app, struct mgmt_report_sink *s)

@@ -94,6 +94,12 @@ static void test_ping_status(void)
 	CU_ASSERT_EQUAL(ans.generation, mgmt_generation(&rh_app));
 	CU_ASSERT_PTR_NOT_NULL(strstr(ans.text, "\"generation\""));
 	CU_ASSERT_EQUAL(ans.text[0], '{');
+	CU_ASSERT_PTR_NOT_NULL(strstr(ans.text, "\"draining\": 0"));
+	/* A data plane that stops (its drain: new connections refused) says so. */
+	rh_app.draining = true;
+	run(MR_CTL_PING, 0, "");
+	rh_app.draining = false;
+	CU_ASSERT_PTR_NOT_NULL(strstr(ans.text, "\"draining\": 1"));
 }
 
 static void test_push_whole_or_nothing(void)
