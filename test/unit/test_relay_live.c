@@ -404,14 +404,15 @@ static void test_replaced_members_bound_after_sweep(void)
 {
 	char err[128], text[2048];
 	struct relay_health *h = health_create(16, 1, err, sizeof(err));
-	struct relay_live *before, *after;
+	struct relay_live *before, *after, *again;
 	unsigned int unbound = 0;
 
 	pool_of(text, sizeof(text), 11, 10);
 	before = build(text, 1);
+	again = build(text, 3);
 	pool_of(text, sizeof(text), 31, 10);
 	after = build(text, 2);
-	CU_ASSERT_FATAL(h && before && after);
+	CU_ASSERT_FATAL(h && before && after && again);
 	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before, NULL), 0);
 	health_sweep_unused(h);
 	health_bind_rest(h, before);
@@ -423,13 +424,14 @@ static void test_replaced_members_bound_after_sweep(void)
 	health_bind_rest(h, after);
 	for (uint32_t i = 0; i < 10; i++)
 		CU_ASSERT_NOT_EQUAL(relay_live_member_slot(after, i), HEALTH_NONE);
-	/* The next reload keeps them, and frees what it no longer names. */
-	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, before, NULL), 0);
+	/* The next reload frees what it no longer names, those bound after the sweep too. */
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, again, NULL), 0);
 	health_sweep_unused(h);
 	for (uint32_t i = 0; i < h->capacity; i++)
 		CU_ASSERT_FALSE(h->slots[i].in_use && h->slots[i].addr.bytes[3] >= 31);
 	relay_live_free(before);
 	relay_live_free(after);
+	relay_live_free(again);
 	health_free(h);
 }
 
