@@ -270,11 +270,8 @@ void health_report(struct dp_worker *w, uint32_t slot, enum health_event ev)
 		return;
 	st = &h->stats[(size_t)w->index * h->capacity + slot];
 	if (ev == HEALTH_EV_CONNECTED) {
-		/* Only a member with failures or ejections counted needs to hear of a
-		 * success (relaxed reads: a stale one sends an event too many or too few). */
-		if (__atomic_load_n(&h->slots[slot].fails, __ATOMIC_RELAXED) == 0 &&
-		    __atomic_load_n(&h->slots[slot].ejections, __ATOMIC_RELAXED) == 0)
-			return;
+		if (!health_counts_against(h, slot))
+			return; /* only a member with failures or ejections needs to hear it */
 	} else {
 		st->failures++;
 	}

@@ -151,6 +151,15 @@ void health_sweep_unused(struct relay_health *h);
  * are still left without). */
 void health_bind_rest(struct relay_health *h, struct relay_live *live);
 
+/* Any worker: whether slot (any value) has failures or ejections counted, which a success
+ * would clear (relaxed reads: a stale one reports a success too many or too few). */
+static inline bool health_counts_against(const struct relay_health *h, uint32_t slot)
+{
+	return h && slot < h->capacity &&
+	       (__atomic_load_n(&h->slots[slot].fails, __ATOMIC_RELAXED) != 0 ||
+		__atomic_load_n(&h->slots[slot].ejections, __ATOMIC_RELAXED) != 0);
+}
+
 /* Any thread: the state of slot's member. A slot given to another member is up until the
  * health worker first writes it: its state until then is the last member's. */
 static inline enum health_state health_state_of(const struct relay_health *h, uint32_t slot)

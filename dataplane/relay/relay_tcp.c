@@ -104,7 +104,10 @@ uint32_t relay_member_slot(const struct dp_worker *w, const struct flow *f)
 void relay_member_answered(struct dp_worker *w, struct flow *f)
 {
 	f->member_owed = 0;
-	health_report(w, relay_member_slot(w, f), HEALTH_EV_CONNECTED);
+	/* A slot with nothing counted against it has nothing to hear: the common case skips
+	 * the look-up that the slot still follows this member. */
+	if (health_counts_against(w->app->health, f->member))
+		health_report(w, relay_member_slot(w, f), HEALTH_EV_CONNECTED);
 }
 
 /* f ends: a member whose bytes reached the client (the burst path forwards them without
