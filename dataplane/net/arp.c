@@ -165,12 +165,10 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	teaches = (for_us || sip == tip) && arp_teaches(w, p, a, true);
 	/* A claim of the sender's own confirms an entry at its MAC, or starts a check of a
 	 * known one at another (a failover announcing its new MAC): copied whether or not
-	 * this worker knows the address (another may, and follow the move only so). Neither
-	 * it nor a request for us is copied when this worker holds the sender at that MAC
-	 * already: the others learned it with the first (a host's periodic announcements, a
-	 * sender asking again and again, would fill the rings that hand segments over). */
+	 * this worker knows the address (another may, and follow the move only so), but not
+	 * when this one holds it at that MAC already (a host's periodic announcements). */
 	if (w->app->n_workers > 1 && teaches &&
-	    !neigh_holds_addr(w->neigh, &sender, &a->arp_data.arp_sha))
+	    (for_us || !neigh_holds_addr(w->neigh, &sender, &a->arp_data.arp_sha)))
 		inbox_copy_to_others(w, m);
 	/* Not for us (gratuitous): it may confirm what we know, never create or change. */
 	if (teaches)
