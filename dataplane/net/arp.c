@@ -165,10 +165,13 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	teaches = (for_us || sip == tip) && arp_teaches(w, p, a, true);
 	/* A claim of the sender's own confirms an entry at its MAC, or starts a check of a
 	 * known one at another (a failover announcing its new MAC): copied whether or not
-	 * this worker knows the address (another may, and follow the move only so), but not
-	 * when this one holds it at that MAC already (a host's periodic announcements). */
+	 * this worker knows the address (another may, and follow the move only so). Neither
+	 * it nor a request for us is copied when this worker holds the sender at that MAC
+	 * already: the others learned it from the first (a sender asking again and again
+	 * would fill the rings that hand segments over). A reply to us always is: it may
+	 * answer another worker's own request, which only it finishes. */
 	if (w->app->n_workers > 1 && teaches &&
-	    (for_us || !neigh_holds_addr(w->neigh, &sender, &a->arp_data.arp_sha)))
+	    ((for_us && !is_request) || !neigh_holds_addr(w->neigh, &sender, &a->arp_data.arp_sha)))
 		inbox_copy_to_others(w, m);
 	/* Not for us (gratuitous): it may confirm what we know, never create or change. */
 	if (teaches)

@@ -333,8 +333,9 @@ static void second_worker_down(struct dp_worker *other)
 }
 
 /* With two workers, ARP is copied to the other one only when it may teach it something:
- * a request for our address, or a sender's claim of its own address (gratuitous) unless
- * this worker holds that address at that MAC already. A claim this worker cannot place
+ * a reply to us (it may answer the other's own request), a request for our address or a
+ * sender's claim of its own address (gratuitous) unless this worker holds the sender at
+ * that MAC already (before, a sender asking a hundred times made a hundred copies). A claim this worker cannot place
  * is copied: the other may hold the address (a member only it connects to) at the MAC
  * the claim moves it from, a failover it must check (before, such a claim was copied
  * only when the receiving worker knew the address). Not ARP between other hosts, an
@@ -347,6 +348,12 @@ static void test_arp_copied_only_when_it_teaches(void)
 	struct dp_worker *other = second_worker_up();
 
 	send_arp(false, &mac, 0x0a010050, RH_SVC_IP); /* 10.1.0.80 asks for us */
+	CU_ASSERT_EQUAL(copies_to(other), 1);
+	for (int i = 0; i < 100; i++) /* ... again and again: the other learned it already */
+		send_arp(false, &mac, 0x0a010050, RH_SVC_IP);
+	CU_ASSERT_EQUAL(copies_to(other), 0);
+	/* Its reply to us: copied all the same (it may answer the other's own request). */
+	send_arp(true, &mac, 0x0a010050, RH_SVC_IP);
 	CU_ASSERT_EQUAL(copies_to(other), 1);
 	send_arp(false, &mac, 0x0a010051, 0x0a010051); /* 10.1.0.81, unknown here, claims itself */
 	CU_ASSERT_EQUAL(copies_to(other), 1);
