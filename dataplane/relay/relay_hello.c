@@ -26,12 +26,20 @@ static void hello_refuse(struct dp_worker *w, struct flow *f, const struct sni_r
 	relay_abort(w, f, true, false, why);
 }
 
+/* The first segment of the client's bytes kept in f (NULL: none). Routed again after a
+ * member failed, the flow keeps the PROXY header made for it in a buffer of its own in
+ * front (relay_connect.c): the client's bytes start after it. */
+static inline const struct rte_mbuf *client_bytes(const struct flow *f)
+{
+	return f->proxy_len ? f->stream->next : f->stream;
+}
+
 /* Whether the client's first byte may start a PROXY v2 header (its signature's CR), which
  * no ClientHello does: a gateway reached directly, not over TURN, announcing a plain
  * connection (relay_plain_from_gateway checks that it is one of the gateways). */
 static inline bool first_byte_is_proxy(const struct flow *f)
 {
-	const struct rte_mbuf *first = f->proxy_len ? f->stream->next : f->stream;
+	const struct rte_mbuf *first = client_bytes(f);
 
 	return first && rte_pktmbuf_data_len(first) && *rte_pktmbuf_mtod(first, const uint8_t *) == '\r';
 }
@@ -56,10 +64,8 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 		return;
 	sni_parse_config_default(&cfg);
 	cfg.max_hello = w->app->conf->relay.max_hello;
-	/* Routed again after a member failed, the flow keeps the PROXY header made for it in
-	 * a buffer of its own in front (relay_connect.c): the hello starts after it. */
-	for (const struct rte_mbuf *seg = f->proxy_len ? f->stream->next : f->stream;
-	     seg && n < HELLO_MAX_SPANS; seg = seg->next)
+	for (const struct rte_mbuf *seg = client_bytes(f); seg && n < HELLO_MAX_SPANS;
+	     seg = seg->next)
 		spans[n++] = (struct sni_span){ rte_pktmbuf_mtod(seg, const uint8_t *),
 						seg->data_len };
 	dp_event(w, DP_EV_hello_parsed);

@@ -15,13 +15,11 @@
 
 bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
 {
-	uint64_t f = s->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-
 	if (s->sum_ok)
 		return true;
 	if (relay_sum_vouched(p, s->m))
 		return true;
-	if (p->caps.rx_l4_cksum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+	if (relay_sum_refuted(p, s->m))
 		return false;
 	/* Summing a correct segment, its checksum field included, gives 0xffff: the
 	 * complement is 0. */

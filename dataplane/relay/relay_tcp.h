@@ -102,14 +102,6 @@ void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint
  * where it gives one, else summed), on port p. */
 bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s);
 
-/* Whether port p's NIC found s's TCP checksum bad (false where it judges none). */
-static inline bool relay_seg_checksum_bad_by_nic(const struct dp_port *p,
-						 const struct relay_seg *s)
-{
-	return p->caps.rx_l4_cksum && (s->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
-					      RTE_MBUF_F_RX_L4_CKSUM_BAD;
-}
-
 /* Whether m's TCP checksum is known right without summing it: port p's NIC said so (a
  * partial one was made whole as it arrived: dp_rx_sum.h). A checksum is made anew (by the
  * NIC's offload) only then: made for a segment that came corrupted, it would vouch for the
@@ -118,6 +110,19 @@ static inline bool relay_sum_vouched(const struct dp_port *p, const struct rte_m
 {
 	return p->caps.rx_l4_cksum &&
 	       (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+}
+
+/* Whether m carries a NIC's verdict that its L4 checksum is wrong: the flag alone, for a
+ * caller that asked its port once whether it judges sums (caps.rx_l4_cksum). */
+static inline bool relay_sum_flagged_bad(const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD;
+}
+
+/* Whether port p's NIC found m's TCP checksum wrong (false where it judges none). */
+static inline bool relay_sum_refuted(const struct dp_port *p, const struct rte_mbuf *m)
+{
+	return p->caps.rx_l4_cksum && relay_sum_flagged_bad(m);
 }
 
 /* The receive window (field value) the relay advertises on side `to`. */

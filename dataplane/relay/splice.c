@@ -470,7 +470,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	 * does (what the port lets through unjudged, the peer's own check drops). */
 	anew = sum_made_anew(&sd, s, mss);
 	in_port = &w->app->ports[sd.in->port];
-	if (anew ? !relay_seg_checksum_ok(in_port, s) : relay_seg_checksum_bad_by_nic(in_port, s))
+	if (anew ? !relay_seg_checksum_ok(in_port, s) : relay_sum_refuted(in_port, s->m))
 		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
 	s->sum_ok = s->sum_ok || anew;
 	if (dir == FLOW_DIR_BACKEND && unlikely(f->stream != NULL) &&

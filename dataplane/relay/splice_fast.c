@@ -116,8 +116,7 @@ static inline bool frame_fits(const struct dp_port *p, bool nic_l4, const struct
 	if (total > len - sizeof(*eth) || total < sizeof(*ip) + tcp_len)
 		return false;
 	/* A TCP sum the NIC found bad: the full path drops it before it teaches anything. */
-	if (!header_sum_ok(p, m, ip) ||
-	    (nic_l4 && (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD))
+	if (!header_sum_ok(p, m, ip) || (nic_l4 && relay_sum_flagged_bad(m)))
 		return false;
 	/* The key's fields lie in the frame in the key's order: source and destination
 	 * address, then source and destination port. */
