@@ -241,6 +241,25 @@ static bool nd_claims_ours(const struct dp_port *p, const struct rte_mbuf *m, ui
 	return kind == ND_NA && nd_is_claim(p, m, &msg);
 }
 
+/* Whether msg, if it teaches this worker anything (learn), is news to the others too. As
+ * for ARP (arp_input): an advertisement to our address always is, since it may answer
+ * another worker's own solicitation, which only that one finishes; a solicitation or an
+ * unasked advertisement from a neighbour this worker holds at that MAC already is not
+ * (the others learned it from the first; one asking again and again would else fill the
+ * rings that hand segments between workers). Asked before learn() refreshes the entry. */
+static bool nd_news_to_others(const struct dp_worker *w, const struct dp_port *p,
+			      const struct nd_msg *msg)
+{
+	struct neigh_addr who;
+
+	if (w->app->n_workers < 2)
+		return false;
+	if (msg->kind == ND_NA && is_ours(p, msg->dst))
+		return true;
+	memcpy(who.b, msg->kind == ND_NS ? msg->src : msg->target, 16);
+	return !neigh_holds_addr(w->neigh, &who, &msg->lladdr);
+}
+
 /* The message is contiguous in m's first segment and passed nd_parse. */
 static void nd_answer(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		      const struct nd_msg *msg)
@@ -248,11 +267,12 @@ static void nd_answer(struct dp_worker *w, const struct dp_port *p, struct rte_m
 	uint8_t frame[ND_FRAME_MAX];
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	bool dad = nd_is_unspecified(msg->src);
+	bool news = nd_news_to_others(w, p, msg);
 
 	/* Copied to the other workers only when it may teach them anything: a flood of
 	 * advertisements of made-up targets would else fill the rings that hand segments
 	 * between workers. */
-	if (learn(w, p, msg, true) && w->app->n_workers > 1)
+	if (learn(w, p, msg, true) && news)
 		inbox_copy_to_others(w, m);
 	if (msg->kind == ND_NS && is_ours(p, msg->target)) {
 		dp_event(w, DP_EV_nd_solicit_in);

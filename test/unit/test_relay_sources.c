@@ -16,6 +16,7 @@
 #include "inbox.h"
 #include "neigh.h"
 #include "mr_config.h"
+#include "nd.h"
 #include "relay_harness.h"
 #include "tcp_frame.h"
 #include "unit.h"
@@ -370,6 +371,53 @@ static void test_arp_copied_only_when_it_teaches(void)
 	second_worker_down(other);
 }
 
+/* One neighbour discovery frame of len bytes into the backend port, answers drained. */
+static void send_nd(const uint8_t *frame, size_t len)
+{
+	const struct dp_port *p = &rh_app.ports[1];
+	struct rte_mbuf *m = tcp_frame_copy(rh_app.pool, frame, len, p->port_id);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	rh_input(&(struct rh_peer){ .port = p }, m);
+	rh_drain(p);
+}
+
+/* Neighbour discovery is copied as ARP is (above): a solicitation for our address or an
+ * advertisement to all nodes from a neighbour this worker holds at that MAC is not (before,
+ * every one was: a neighbour soliciting a hundred times made a hundred copies); an
+ * advertisement to our address always is, and a move to another MAC is. */
+static void test_nd_copied_only_when_it_teaches(void)
+{
+	static const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0x0c, 0x11 } };
+	static const struct rte_ether_addr moved = { { 0x02, 0, 0, 0, 0x0c, 0x12 } };
+	static const uint8_t unspecified[16];
+	struct dp_worker *other = second_worker_up();
+	uint8_t frame[ND_FRAME_MAX], nb[16], nb2[16];
+	const struct rte_ether_addr *ours = &rh_app.ports[1].mac;
+
+	memcpy(nb, rh_backend6, 16);
+	nb[15] = 0x50; /* a neighbour on the backend link */
+	memcpy(nb2, rh_backend6, 16);
+	nb2[15] = 0x51;
+	send_nd(frame, nd_build_ns(frame, &mac, nb, rh_svc6)); /* it asks for us */
+	CU_ASSERT_EQUAL(copies_to(other), 1);
+	for (int i = 0; i < 100; i++) /* ... again and again: the other learned it already */
+		send_nd(frame, nd_build_ns(frame, &mac, nb, rh_svc6));
+	CU_ASSERT_EQUAL(copies_to(other), 0);
+	/* Its advertisement to us: copied all the same (it may answer the other's request). */
+	send_nd(frame, nd_build_na(frame, &mac, nb, ours, rh_svc6, nb, true));
+	CU_ASSERT_EQUAL(copies_to(other), 1);
+	/* To all nodes: held here at that MAC, not copied; at another, copied; unknown here,
+	 * copied (the other may hold it). */
+	send_nd(frame, nd_build_na(frame, &mac, nb, NULL, unspecified, nb, false));
+	CU_ASSERT_EQUAL(copies_to(other), 0);
+	send_nd(frame, nd_build_na(frame, &moved, nb, NULL, unspecified, nb, false));
+	CU_ASSERT_EQUAL(copies_to(other), 1);
+	send_nd(frame, nd_build_na(frame, &mac, nb2, NULL, unspecified, nb2, false));
+	CU_ASSERT_EQUAL(copies_to(other), 1);
+	second_worker_down(other);
+}
+
 /* Several takes' worth handed over between two polls (the other worker read several
  * bursts, most of them this one's flows): one poll reads them all, not one take of 64
  * while the rest wait and the ring fills (dispatch_full). */
@@ -428,6 +476,8 @@ int test_relay_sources_register(void)
 		  test_arp_unasked_reply_creates_nothing },
 		{ "ARP copied to the other worker only when it teaches",
 		  test_arp_copied_only_when_it_teaches },
+		{ "ND copied to the other worker only when it teaches",
+		  test_nd_copied_only_when_it_teaches },
 		{ "several takes handed over: read in one poll", test_inbox_drained_in_one_poll },
 		{ "ICMP other than echo to a source address dropped",
 		  test_icmp_to_source_address_dropped },
