@@ -293,6 +293,53 @@ static bool ports_share_ipv4(const struct mr_port_conf *p, const struct mr_port_
 	return false;
 }
 
+/* What port p (its group g) may not share with an earlier port q. Neighbours are known
+ * by address alone, not by port, and the next hop of an address is the first port whose
+ * subnet holds it: two subnets that overlap, or one next hop on two links (fe80::1 is a
+ * usual router address), would take one link's neighbour for the other's. The relay has
+ * one default route per family, the first port's gateway: a second one would be kept
+ * resolved and given to the kernel, yet never carry the relay's own connections. */
+static int cfg_ports_apart(struct cfg_ctx *ctx, const config_setting_t *g,
+			   const struct mr_port_conf *p, const struct mr_port_conf *q)
+{
+	uint8_t v4_len = p->prefix_len < q->prefix_len ? p->prefix_len : q->prefix_len;
+	unsigned int v6_len = p->prefix6_len < q->prefix6_len ? p->prefix6_len : q->prefix6_len;
+	struct in6_addr a6, b6;
+
+	memcpy(a6.s6_addr, p->ipv6, 16);
+	memcpy(b6.s6_addr, q->ipv6, 16);
+	if (strcmp(q->name, p->name) == 0)
+		return cfg_fail(ctx, g, "port name '%s' is used twice", p->name);
+	if (strcmp(q->device, p->device) == 0)
+		return cfg_fail(ctx, g, "device '%s' is used by two ports", p->device);
+	if (ports_share_ipv4(q, p))
+		return cfg_fail(ctx, g, "two ports have the same ipv4 address "
+				"(their own or a source address)");
+	if (p->has_ipv6 && q->has_ipv6 && memcmp(q->ipv6, p->ipv6, 16) == 0)
+		return cfg_fail(ctx, g, "two ports have the same ipv6 address");
+	if (((p->ipv4 ^ q->ipv4) & prefix_mask(v4_len)) == 0)
+		return cfg_fail(ctx, member(g, "ipv4"), "port '%s''s ipv4 subnet overlaps port "
+				"'%s''s: the relay could not tell which link an address in both "
+				"is on", p->name, q->name);
+	if (p->has_ipv6 && q->has_ipv6 &&
+	    in6_same_prefix(&a6, &b6, v6_len))
+		return cfg_fail(ctx, member(g, "ipv6"), "port '%s''s ipv6 subnet overlaps port "
+				"'%s''s: the relay could not tell which link an address in both "
+				"is on", p->name, q->name);
+	if ((p->gateway && q->gateway == p->gateway) ||
+	    (p->has_gateway6 && q->has_gateway6 && memcmp(q->gateway6, p->gateway6, 16) == 0))
+		return cfg_fail(ctx, g, "port '%s' has the gateway of port '%s': one next hop "
+				"on two links cannot be told apart", p->name, q->name);
+	if ((p->gateway && q->gateway) || (p->has_gateway6 && q->has_gateway6))
+		return cfg_fail(ctx, member(g, p->gateway && q->gateway ? "gateway" : "gateway6"),
+				"port '%s' has a gateway beside port '%s''s: the relay has one "
+				"default route per family, give it to one port", p->name, q->name);
+	if (p->exception.enabled && q->exception.enabled &&
+	    strcmp(q->exception.iface, p->exception.iface) == 0)
+		return cfg_fail(ctx, g, "exception iface '%s' is used twice", p->exception.iface);
+	return 0;
+}
+
 static int cfg_ports(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
 {
 	const config_setting_t *list = member(root, "ports");
@@ -311,31 +358,9 @@ static int cfg_ports(struct cfg_ctx *ctx, const config_setting_t *root, struct m
 
 		if (cfg_port(ctx, g, p) < 0)
 			return -1;
-		for (int j = 0; j < i; j++) {
-			if (strcmp(c->ports[j].name, p->name) == 0)
-				return cfg_fail(ctx, g, "port name '%s' is used twice", p->name);
-			if (strcmp(c->ports[j].device, p->device) == 0)
-				return cfg_fail(ctx, g, "device '%s' is used by two ports", p->device);
-			if (ports_share_ipv4(&c->ports[j], p))
-				return cfg_fail(ctx, g, "two ports have the same ipv4 address "
-						"(their own or a source address)");
-			if (p->has_ipv6 && c->ports[j].has_ipv6 &&
-			    memcmp(c->ports[j].ipv6, p->ipv6, sizeof(p->ipv6)) == 0)
-				return cfg_fail(ctx, g, "two ports have the same ipv6 address");
-			/* Neighbours are known by address alone, not by port: one next hop on
-			 * two links (fe80::1 is a usual router address) would take one link's
-			 * MAC for the other's. */
-			if ((p->gateway && c->ports[j].gateway == p->gateway) ||
-			    (p->has_gateway6 && c->ports[j].has_gateway6 &&
-			     memcmp(c->ports[j].gateway6, p->gateway6, sizeof(p->gateway6)) == 0))
-				return cfg_fail(ctx, g, "port '%s' has the gateway of port '%s': one "
-						"next hop on two links cannot be told apart", p->name,
-						c->ports[j].name);
-			if (p->exception.enabled && c->ports[j].exception.enabled &&
-			    strcmp(c->ports[j].exception.iface, p->exception.iface) == 0)
-				return cfg_fail(ctx, g, "exception iface '%s' is used twice",
-						p->exception.iface);
-		}
+		for (int j = 0; j < i; j++)
+			if (cfg_ports_apart(ctx, g, p, &c->ports[j]) < 0)
+				return -1;
 		c->n_ports = (unsigned int)i + 1;
 	}
 	return 0;

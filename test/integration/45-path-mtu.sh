@@ -12,6 +12,9 @@
 #
 #   cli c0 10.95.0.2 -- r0 [rtr] r1 10.99.0.254 -- d0 edge 10.99.0.1 \ meshrelay-dp
 #   srv s0 10.94.0.2 -- r3 [rtr] r2 10.98.0.254 -- d1 svc  10.98.0.1 /  (ns dp)
+#
+# The relay's one gateway is svc's: it reaches its server through it, and answers each
+# client on the link and at the MAC the client's segments came from.
 set -u
 cd "$(dirname "$0")/../.."
 . test/lib/harness.sh
@@ -59,7 +62,7 @@ bash test/lib/mkcerts.sh "$CERTS" blob.svc.example
 cat >"$TOPO_DIR/dp.conf" <<CONF
 $(rt_dataplane_two_workers)
 ports = (
-$(rt_port_two_queues edge d0 10.99.0.1/24 fd00:99::1/64 | sed 's|ipv4 = "10.99.0.1/24";|& gateway = "10.99.0.254"; gateway6 = "fd00:99::fe";|'),
+$(rt_port_two_queues edge d0 10.99.0.1/24 fd00:99::1/64),
 $(rt_port_two_queues svc d1 10.98.0.1/24 fd00:98::1/64 | sed 's|ipv4 = "10.98.0.1/24";|& gateway = "10.98.0.254"; gateway6 = "fd00:98::fe";|')
 );
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; } );
@@ -108,7 +111,7 @@ check "the router's errors lowered a side of each connection, both of the last (
 echo "too-big errors quoting bytes no longer in flight: $(drop icmp_quote_stale)"
 # The relay's own address still answers the router's errors about the host's traffic:
 # a ping too big for the client's path from the appliance's host is told to fragment.
-out=$(in_ns "$RT_DP" ping -c 1 -W 2 -M do -s 1300 -I mr-edge 10.95.0.2 2>&1)
+out=$(in_ns "$RT_DP" ping -c 1 -W 2 -M do -s 1300 -I mr-svc 10.95.0.2 2>&1)
 check "the host's own too-big errors still reach it ($(grep -m1 -i 'frag' <<<"$out"))" \
 	grep -q 'Frag needed and DF set (mtu = 1200)' <<<"$out"
 check "data plane still running" kill -0 "$DP_PID"

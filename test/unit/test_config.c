@@ -461,6 +461,26 @@ static void test_duplicates_refused(void)
 		"            ipv6 = \"fd00:99::1/64\"; gateway6 = \"fe80::1\"; },\n"
 		"          { name = \"b\"; device = \"net_null1\"; ipv4 = \"10.0.1.1/24\";\n"
 		"            ipv6 = \"fd00:98::1/64\"; gateway6 = \"fe80::1\"; } );\n";
+	/* Nested subnets: 10.0.1.5 would be taken for a's neighbour, being first. */
+	const char *nested =
+		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/16\"; },\n"
+		"          { name = \"b\"; device = \"net_null1\";\n"
+		"            ipv4 = \"10.0.1.1/24\"; } );\n";
+	const char *nested6 =
+		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\";\n"
+		"            ipv6 = \"fd00:99::1/48\"; },\n"
+		"          { name = \"b\"; device = \"net_null1\"; ipv4 = \"10.0.1.1/24\";\n"
+		"            ipv6 = \"fd00:99:0:1::1/64\"; } );\n";
+	const char *two_gateways =
+		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\";\n"
+		"            gateway = \"10.0.0.254\"; },\n"
+		"          { name = \"b\"; device = \"net_null1\"; ipv4 = \"10.0.1.1/24\";\n"
+		"            gateway = \"10.0.1.254\"; } );\n";
+	const char *two_gateways6 =
+		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\";\n"
+		"            ipv6 = \"fd00:99::1/64\"; gateway6 = \"fd00:99::fe\"; },\n"
+		"          { name = \"b\"; device = \"net_null1\"; ipv4 = \"10.0.1.1/24\";\n"
+		"            ipv6 = \"fd00:98::1/64\"; gateway6 = \"fd00:98::fe\"; } );\n";
 	const char *two_listeners =
 		"ports = ( { name = \"a\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
 		"listeners = ( { name = \"x\"; port = \"a\"; tcp_port = 443; },\n"
@@ -474,6 +494,14 @@ static void test_duplicates_refused(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:3: two ports have the same ipv6 address"));
 	CU_ASSERT_EQUAL(load(same_gateway6, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:3: port 'b' has the gateway of port 'a'"));
+	CU_ASSERT_EQUAL(load(nested, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:3: port 'b''s ipv4 subnet overlaps port 'a''s"));
+	CU_ASSERT_EQUAL(load(nested6, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:4: port 'b''s ipv6 subnet overlaps port 'a''s"));
+	CU_ASSERT_EQUAL(load(two_gateways, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:4: port 'b' has a gateway beside port 'a''s"));
+	CU_ASSERT_EQUAL(load(two_gateways6, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:4: port 'b' has a gateway beside port 'a''s"));
 	CU_ASSERT_EQUAL(load(two_listeners, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test.conf:3: two listeners on the same port"));
 }
