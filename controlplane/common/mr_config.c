@@ -425,16 +425,29 @@ static int cfg_listeners(struct cfg_ctx *ctx, const config_setting_t *root, stru
 /* What the listeners' ports may not share, once the relay and DNS sections are read: the
  * relay's source ports (segments to those are taken for its own connections' and go to
  * one worker by port, so every connection of such a listener would land on one worker,
- * which may also open its own from that port), and the DNS port's TCP 53 (answered as
- * DNS). */
+ * which may also open its own from that port), the host's ephemeral ports on a port with
+ * an exception path (an answer to the host's own connection from such a port would be
+ * taken by the listener and dropped), and the DNS port's TCP 53 (answered as DNS). */
 static int cfg_listener_ports(struct cfg_ctx *ctx, const config_setting_t *root,
 			      const struct mr_config *c)
 {
 	const config_setting_t *list = member(root, "listeners");
+	unsigned int host_lo, host_hi;
 
+	mr_config_host_ports(c->relay.src_port_first, c->relay.src_port_last, &host_lo,
+			     &host_hi);
 	for (unsigned int i = 0; i < c->n_listeners; i++) {
 		const struct mr_listener_conf *l = &c->listeners[i];
 		const config_setting_t *at = member(config_setting_get_elem(list, i), "tcp_port");
+
+		if (c->ports[l->port_index].exception.enabled && l->tcp_port >= host_lo &&
+		    l->tcp_port <= host_hi)
+			return cfg_fail(ctx, at,
+					"listener '%s': tcp_port %u is inside the host's ephemeral "
+					"ports (%u-%u, beside relay.source_ports), which the host's "
+					"own connections through port '%s' use: move relay."
+					"source_ports or the listener", l->name, l->tcp_port,
+					host_lo, host_hi, c->ports[l->port_index].name);
 
 		if (l->tcp_port >= c->relay.src_port_first && l->tcp_port <= c->relay.src_port_last)
 			return cfg_fail(ctx, at,

@@ -280,6 +280,12 @@ static const struct bad_case bad_cases[] = {
 	{ "tcp_port = 443;", "", "test.conf:8: missing required setting 'tcp_port'" },
 	{ "tcp_port = 443;", "tcp_port = 15443;",
 	  "test.conf:8: listener 'tls': tcp_port 15443 is inside relay.source_ports (10000-59999)" },
+	/* The host's ports move below a range that ends at 65535: a listener there would take
+	 * the answers to the host's own connections through the port. */
+	{ "tcp_port = 443; } );", "tcp_port = 15443; } );\nrelay = { source_ports = \"16384-65535\"; };",
+	  "test.conf:8: listener 'tls': tcp_port 15443 is inside the host's ephemeral ports "
+	  "(1024-16383, beside relay.source_ports), which the host's own connections through "
+	  "port 'edge' use" },
 	{ "tcp_port = 443; } );", "tcp_port = 53; } );\ndns = { port = \"edge\"; };",
 	  "test.conf:8: listener 'tls': TCP 53 of the DNS port is answered as DNS" },
 	/* Names outside the zones for a host that never sees the query. */
