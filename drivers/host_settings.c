@@ -104,10 +104,29 @@ static char *kept_line(char *buf, const char *path)
 	return NULL;
 }
 
+/* The kept line of path dropped from the file, if it has one. */
+static void kept_forget(const char *path)
+{
+	char kept[KEPT_MAX];
+	char *line;
+
+	kept_read(kept, sizeof(kept));
+	line = kept_line(kept, path);
+	if (line) {
+		char *rest = strchr(line, '\n');
+
+		rest = rest ? rest + 1 : line + strlen(line);
+		memmove(line, rest, strlen(rest) + 1);
+		kept_write(kept);
+	}
+}
+
 int drv_host_set(const char *path, const char *value, char *old, size_t cap)
 {
 	char kept[KEPT_MAX];
 	const char *line;
+	bool kept_now = false;
+	int saved;
 
 	kept_read(kept, sizeof(kept));
 	line = kept_line(kept, path);
@@ -123,26 +142,25 @@ int drv_host_set(const char *path, const char *value, char *old, size_t cap)
 		if (*old && at + strlen(path) + strlen(old) + 3 < sizeof(kept)) {
 			snprintf(kept + at, sizeof(kept) - at, "%s %s\n", path, old);
 			kept_write(kept);
+			kept_now = true;
 		}
 	}
-	return drv_proc_write(path, value);
+	if (drv_proc_write(path, value) == 0)
+		return 0;
+	/* Kept before the write (a crash between them must not lose the host's value), and
+	 * forgotten when it was refused: nothing changed, and a later run would else write
+	 * this value back over whatever the host set since. */
+	saved = errno;
+	if (kept_now)
+		kept_forget(path);
+	errno = saved;
+	return -1;
 }
 
 int drv_host_restore(const char *path, const char *old)
 {
-	char kept[KEPT_MAX];
-	char *line;
-
 	if (drv_proc_write(path, old) < 0)
 		return -1;
-	kept_read(kept, sizeof(kept));
-	line = kept_line(kept, path);
-	if (line) {
-		char *rest = strchr(line, '\n');
-
-		rest = rest ? rest + 1 : line + strlen(line);
-		memmove(line, rest, strlen(rest) + 1);
-		kept_write(kept);
-	}
+	kept_forget(path);
 	return 0;
 }

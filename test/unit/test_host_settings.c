@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host_settings.h"
@@ -90,11 +91,28 @@ static void test_refused_write(void)
 	CU_ASSERT_EQUAL(drv_host_restore(path, "0"), -1);
 }
 
+/* A setting that can be read but refuses the write (the kernel's release is read-only,
+ * even to root): nothing is kept of it. Before, its value stayed kept as the host's, and a
+ * later run's clean stop would have written it back over what the host set since. */
+static void test_refused_write_keeps_nothing(void)
+{
+	char old[64], file[256];
+	struct stat st;
+
+	CU_ASSERT_EQUAL(drv_host_set("/proc/sys/kernel/osrelease", "x", old, sizeof(old)), -1);
+	CU_ASSERT_NOT_EQUAL(old[0], '\0');
+	CU_ASSERT_EQUAL_FATAL(stat("/proc/self/ns/net", &st), 0);
+	snprintf(file, sizeof(file), "%s/host-settings.%lu", dir, (unsigned long)st.st_ino);
+	CU_ASSERT_NOT_EQUAL(access(file, F_OK), 0);
+}
+
 int test_host_settings_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "a crashed run's settings: the host's values come back", test_crash_then_clean_stop },
 		{ "a setting that refuses the write", test_refused_write },
+		{ "a readable setting that refuses the write: nothing kept",
+		  test_refused_write_keeps_nothing },
 		CU_TEST_INFO_NULL,
 	};
 
