@@ -359,6 +359,7 @@ static void port_build_conf(const struct rte_eth_dev_info *info,
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	if (caps->tx_multi_seg)
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	conf->rxmode.mtu = p->mtu;
 	if (p->rx_queues > 1 && info->flow_type_rss_offloads) {
 		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf->rx_adv_conf.rss_conf.rss_hf =
@@ -415,11 +416,32 @@ static int port_setup_queues(uint16_t port_id, const struct drv_port_params *p,
 	return 0;
 }
 
+/* The port's MTU set to mtu after the configure, which gave the device it (through
+ * port_build_conf) and so the MTU the relay reads back even where the PMD cannot set one;
+ * was is what the port had before (0: unknown), put back at the close. An af_packet
+ * port's MTU is its kernel interface's, kept as a host setting every run: one that
+ * crashed left its own in place, and only the kept value is the host's. */
+static int port_set_mtu(uint16_t port_id, uint16_t mtu, uint16_t was, char *err, size_t errlen)
+{
+	int rc;
+
+	if (af_packet_iface[port_id][0])
+		keep_host_mtu(port_id, mtu);
+	if (was == mtu)
+		return 0;
+	rc = rte_eth_dev_set_mtu(port_id, mtu);
+	if (rc < 0 && rc != -ENOTSUP)
+		return port_fail(err, errlen, "port %u: MTU %u: %s", port_id, mtu, rte_strerror(-rc));
+	mtu_before[port_id] = rc == 0 && !mtu_host[port_id][0] ? was : 0;
+	return 0;
+}
+
 int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
 		   struct rte_mempool *pool, struct drv_port_caps *caps, char *err, size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
+	uint16_t was = 0;
 	int rc;
 
 	memset(caps, 0, sizeof(*caps));
@@ -434,26 +456,19 @@ int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
 				 "device offers %u / %u",
 				 port_id, info.driver_name, p->rx_queues, p->tx_queues,
 				 info.max_rx_queues, info.max_tx_queues);
+	if (p->mtu && (p->mtu > info.max_mtu || p->mtu < info.min_mtu))
+		return port_fail(err, errlen, "port %u (%s): MTU %u is outside the device's %u-%u",
+				 port_id, info.driver_name, p->mtu, info.min_mtu, info.max_mtu);
+	/* What it has before the configure, which sets the MTU it is given (1500 when none). */
+	if (p->mtu && port_id < RTE_MAX_ETHPORTS && port_mtu_now(port_id, &was) < 0)
+		was = 0;
 	port_build_conf(&info, p, caps, &conf);
 	caps->rss = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
 	rc = rte_eth_dev_configure(port_id, p->rx_queues, p->tx_queues, &conf);
 	if (rc < 0)
 		return port_fail(err, errlen, "port %u: configure: %s", port_id, rte_strerror(-rc));
-	if (p->mtu && port_id < RTE_MAX_ETHPORTS) {
-		uint16_t was = 0;
-
-		/* Left alone when it is already so; else what it was is kept for the close:
-		 * af_packet's MTU is its kernel interface's, the host's own afterwards. */
-		if (port_mtu_now(port_id, &was) < 0 || was != p->mtu) {
-			if (af_packet_iface[port_id][0])
-				keep_host_mtu(port_id, p->mtu);
-			rc = rte_eth_dev_set_mtu(port_id, p->mtu);
-			if (rc < 0 && rc != -ENOTSUP)
-				return port_fail(err, errlen, "port %u: MTU %u: %s", port_id,
-						 p->mtu, rte_strerror(-rc));
-			mtu_before[port_id] = rc == 0 && !mtu_host[port_id][0] ? was : 0;
-		}
-	}
+	if (p->mtu && port_id < RTE_MAX_ETHPORTS && port_set_mtu(port_id, p->mtu, was, err, errlen) < 0)
+		return -1;
 	if (port_setup_queues(port_id, p, pool, err, errlen) < 0)
 		return -1;
 	rc = rte_eth_dev_start(port_id);

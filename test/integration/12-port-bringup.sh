@@ -104,11 +104,12 @@ veth() {
 	ip -n "${T}-dp" link set "$1" up
 	ip -n "${T}-dp" link set "$2" up
 }
-# mtu_run WHAT IFACE PORT_MTU IFACE_MTU [DEVICE_ARGS]: a data plane of one af_packet port
-# on IFACE with mtu PORT_MTU starts (WHAT says which), the interface takes that MTU, and
-# gets IFACE_MTU back at the stop.
+# mtu_run WHAT IFACE PORT_MTU IFACE_MTU [DEVICE_ARGS] [crashed]: a data plane of one
+# af_packet port on IFACE with mtu PORT_MTU starts (WHAT says which), the interface takes
+# that MTU, and gets IFACE_MTU back at the stop; "crashed": after a first run killed
+# outright, which left the port's MTU on the interface.
 mtu_run() {
-	local what=$1 iface=$2 port_mtu=$3 iface_mtu=$4 args=${5:-}
+	local what=$1 iface=$2 port_mtu=$3 iface_mtu=$4 args=${5:-} crashed=${6:-}
 	local conf=$TOPO_DIR/$iface.conf log=$TOPO_DIR/$iface.log
 	mtu_of() { ip -n "${T}-dp" -o link show "$iface" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
 	cat >"$conf" <<CONF
@@ -116,12 +117,19 @@ dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "51
 ports = ( { name = "afp"; device = "net_af_packet_${iface},iface=${iface},qpairs=1$args";
             ipv4 = "10.97.5.1/24"; mtu = $port_mtu; exception = { enabled = false; }; } );
 CONF
+	if [ -n "$crashed" ] && dp_start "${T}-dp" "$conf" "${iface}-mtu" "$log"; then
+		pkill -KILL -P "$DP_PID" # the data plane itself, under its timeout
+		wait "$DP_PID" 2>/dev/null
+		check "$what: the killed run left the port's MTU ($(mtu_of))" \
+			test "$(mtu_of)" = "$port_mtu"
+	fi
 	if ! dp_start "${T}-dp" "$conf" "${iface}-mtu" "$log"; then
 		check "an af_packet port on $what starts ($(tail -1 "$log"))" false
 		return
 	fi
 	check "an af_packet port on $what starts" true
 	check "$what takes the port's MTU ($(mtu_of))" test "$(mtu_of)" = "$port_mtu"
+	check "the data plane works to it" grep -q "mtu $port_mtu" "$log"
 	kill -INT "$DP_PID"
 	wait "$DP_PID"
 	check "clean exit on SIGINT" test $? -eq 0
@@ -131,6 +139,9 @@ veth "${T}c" "${T}d" 1200
 check "the interface has no IPv6 settings" \
 	bash -c "! ip netns exec '${T}-dp' test -e /proc/sys/net/ipv6/conf/${T}c"
 mtu_run "an interface without IPv6" "${T}c" 1100 1200
+# The same after a run that was killed: the next one finds the port's MTU in place, and
+# still puts the interface's back at its stop (before, it kept nothing and left 1100).
+mtu_run "an interface after a killed run" "${T}c" 1100 1200 "" crashed
 # A jumbo interface (9000) under a 1500-byte port, its frames 4096 bytes: the PMD cannot
 # set 9000 itself at the stop, and the interface gets it back all the same; the pool's
 # buffers hold the port's frames, larger than its MTU needs (af_packet refused the pool).

@@ -500,6 +500,19 @@ static void test_port_unreachable_refuses_bind(void)
 	CU_ASSERT_EQUAL(rh_drain(srv.port), 0); /* neither a RST nor the SYN again */
 }
 
+/* A port's configured MTU is the one the relay works to (its segments' room, its SYNs'
+ * MSS), on a device that cannot set one (the ring PMD has no MTU setter). Before, the
+ * configure reset the device's MTU to 1500 and the relay read that back, sending frames
+ * the link could not carry. (Last: it brings the appliance up again so.) */
+static void test_configured_mtu_read_back(void)
+{
+	rh_down();
+	CU_ASSERT_EQUAL_FATAL(rh_up_svc("mbufs = 0;", "max_flows = 64;", "mtu = 1400;", "", "",
+					""), 0);
+	CU_ASSERT_EQUAL(rh_app.ports[1].caps.mtu, 1400);
+	CU_ASSERT_EQUAL(rh_app.ports[0].caps.mtu, 1500);
+}
+
 int test_relay_pmtu_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -512,6 +525,7 @@ int test_relay_pmtu_register(void)
 		  test_port_unreachable_refuses_connect },
 		{ "a port unreachable for a TURN data connection's SYN: the bind refused",
 		  test_port_unreachable_refuses_bind },
+		{ "a port's configured MTU is the one worked to", test_configured_mtu_read_back },
 		CU_TEST_INFO_NULL,
 	};
 
