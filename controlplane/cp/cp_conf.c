@@ -204,6 +204,55 @@ int cp_conf_set_learned(struct cp_conf *c, const struct mr_remote_gateway_conf *
 		     errlen) < 0 ? -1 : 1;
 }
 
+/* Whether the held file with gws and the first k imports validates (nothing taken). */
+static bool learned_validate(const struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
+			     unsigned int n, const struct cp_import *imports, unsigned int k)
+{
+	struct mr_config *fresh = calloc(1, sizeof(*fresh));
+	char err[MR_ERR_MAX];
+	uint32_t len = 0;
+	char *text = fresh ? compose(c->file_text, &c->conf, gws, n, imports, k, &len) : NULL;
+	bool ok = text && len <= MR_CTL_MAX_PAYLOAD &&
+		  mr_config_load_string(text, c->conf.source, fresh, err, sizeof(err)) == 0;
+
+	if (fresh)
+		mr_config_free(fresh);
+	free(fresh);
+	free(text);
+	return ok;
+}
+
+int cp_conf_set_learned_fitting(struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
+				unsigned int n, const struct cp_import *imports,
+				unsigned int n_imports, unsigned int *taken, char *err,
+				size_t errlen)
+{
+	unsigned int ok = 0, bad = n_imports;
+	char why[MR_ERR_MAX];
+	int rc = cp_conf_set_learned(c, gws, n, imports, n_imports, err, errlen);
+
+	*taken = n_imports;
+	if (rc >= 0 || n_imports == 0 || !learned_validate(c, gws, n, imports, 0))
+		return rc;
+	snprintf(why, sizeof(why), "%s", err);
+	/* The longest run of imports from the first that validates: the known causes (the
+	 * VIP range full, the push too large) only grow with more names. Tried aside, so that
+	 * the same names learned again change nothing. */
+	while (bad - ok > 1) {
+		unsigned int mid = ok + (bad - ok) / 2;
+
+		if (learned_validate(c, gws, n, imports, mid))
+			ok = mid;
+		else
+			bad = mid;
+	}
+	rc = cp_conf_set_learned(c, gws, n, imports, ok, err, errlen);
+	*taken = ok;
+	if (rc >= 0)
+		snprintf(err, errlen, "%s", why);
+	return rc;
+}
+
 /* A copy of n items of size bytes at src (one item when n is 0, so NULL means failure). */
 static void *copy_items(const void *src, size_t n, size_t size)
 {

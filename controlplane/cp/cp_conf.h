@@ -49,6 +49,15 @@ int cp_conf_set_learned(struct cp_conf *c, const struct mr_remote_gateway_conf *
 			unsigned int n, const struct cp_import *imports, unsigned int n_imports,
 			char *err, size_t errlen);
 
+/* cp_conf_set_learned, and where the imports make it fail, with as many of the first
+ * imports as validate (0 at worst): one name that cannot be placed (the VIP range full)
+ * must not stop every gateway and name learned after it. *taken says how many; when fewer
+ * than n_imports, err says why the next did not fit (the result 1 or 0 all the same). */
+int cp_conf_set_learned_fitting(struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
+				unsigned int n, const struct cp_import *imports,
+				unsigned int n_imports, unsigned int *taken, char *err,
+				size_t errlen);
+
 /* A copy of src in dst, with memory of its own (a reload's candidate, so that what the
  * data plane refuses never replaces what runs). 0, or -1 when out of memory (dst zeroed). */
 int cp_conf_copy(struct cp_conf *dst, const struct cp_conf *src);

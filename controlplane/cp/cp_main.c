@@ -107,7 +107,7 @@ static void learned(void *arg)
 	struct mr_remote_gateway_conf *gws = calloc(CP_MAX_LEARNED, sizeof(*gws));
 	struct cp_import *imports = calloc(CP_MAX_LEARNED, sizeof(*imports));
 	char err[MR_ERR_MAX];
-	unsigned int n, n_imports;
+	unsigned int n, n_imports, taken;
 	int rc;
 
 	if (!gws || !imports) {
@@ -118,14 +118,18 @@ static void learned(void *arg)
 	}
 	n = cp_discovery_routes(&cp->mesh.disc, &cp->conf.conf, gws, CP_MAX_LEARNED);
 	n_imports = learned_imports(cp, imports, CP_MAX_LEARNED);
-	rc = cp_conf_set_learned(&cp->conf, gws, n, imports, n_imports, err, sizeof(err));
+	rc = cp_conf_set_learned_fitting(&cp->conf, gws, n, imports, n_imports, &taken, err,
+					 sizeof(err));
 	free(gws);
 	free(imports);
 	if (rc < 0) {
 		mr_log(MR_LOG_ERR, "learned gateways refused: %s", err);
 	} else if (rc > 0) {
+		if (taken < n_imports)
+			mr_log(MR_LOG_WARN, "discovery: %u of %u imported names taken, the rest "
+			       "left out: %s", taken, n_imports, err);
 		mr_log(MR_LOG_NOTICE, "%u remote gateway route(s) and %u imported name(s) learned: "
-		       "generation %u", n, n_imports, cp->conf.generation);
+		       "generation %u", n, taken, cp->conf.generation);
 		cp_link_push(&cp->link, &cp->conf, mr_clock_ms());
 	}
 }

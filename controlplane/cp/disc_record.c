@@ -97,6 +97,14 @@ static bool text_is_service(const char *s, size_t len)
 		return false;
 	memcpy(name, s, len);
 	name[len] = '\0';
+	/* Labels of 63 bytes at most (RFC 1035), as the route table takes them: a longer one
+	 * would get every push of the learned names refused while the record stands. */
+	for (size_t at = 0, label = 0; at <= len; at++, label++) {
+		if (at == len || name[at] == '.')
+			label = (size_t)-1;
+		else if (label >= 63)
+			return false;
+	}
 	return name[0] != '.' && name[len - 1] != '.' && !strstr(name, "..") &&
 	       text_is_name(name, len + 1, true);
 }

@@ -386,6 +386,56 @@ static void test_plain_pushed(void)
 	unlink(path);
 }
 
+/* A label longer than 63 bytes in a peer's record refuses the record (as any name the
+ * route table would refuse): before, it was taken, and every push of the learned names
+ * failed while the record stood, new gateways and departures with them. */
+static void test_long_label_refused(void)
+{
+	char value[512], label[80];
+	struct disc_gateway g;
+
+	memset(label, 'a', 63);
+	label[63] = '\0';
+	snprintf(value, sizeof(value), REG("\"%s.red.mesh.test\""), label);
+	CU_ASSERT_EQUAL(parse(value, &g), 0);
+	snprintf(value, sizeof(value), REG("\"x%s.red.mesh.test:22\""), label);
+	CU_ASSERT_EQUAL(parse(value, &g), -1);
+	snprintf(value, sizeof(value), REG("\"*.x%s.red.mesh.test\""), label);
+	CU_ASSERT_EQUAL(parse(value, &g), -1);
+}
+
+/* More plain services imported than the VIP range holds: the first that fit are taken
+ * (and learning the same again changes nothing); before, the whole learned set was refused,
+ * and with it every gateway and name learned after. */
+static void test_imports_beyond_range(void)
+{
+	const char *path = unit_path("beyond.conf");
+	struct cp_conf c = { 0 };
+	struct cp_import imp[3] = { { "a.red.mesh.test:22", "red" }, { "b.red.mesh.test:22", "red" },
+				    { "c.red.mesh.test:22", "red" } };
+	char text[4096], err[512];
+	unsigned int taken = 0;
+
+	snprintf(text, sizeof(text), "%s%s", svc_base,
+		 "dns = { port = \"edge\"; zones = [ \"mesh.test\" ]; "
+		 "vip_range = \"240.240.0.0/30\"; };\n"
+		 "gateway = { id = \"g\"; };\n"
+		 "discovery = { endpoints = [ \"http://127.0.0.1:2379\" ]; };\n");
+	unit_write_file(path, text);
+	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, NULL, 0, imp, 3, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(cp_conf_set_learned_fitting(&c, NULL, 0, imp, 3, &taken, err,
+						    sizeof(err)), 1);
+	CU_ASSERT_EQUAL(taken, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "too small"));
+	CU_ASSERT_EQUAL(c.conf.n_routes, 2);
+	CU_ASSERT_EQUAL(cp_conf_set_learned_fitting(&c, NULL, 0, imp, 3, &taken, err,
+						    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(taken, 2);
+	cp_conf_free(&c);
+	unlink(path);
+}
+
 int test_services_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -398,6 +448,8 @@ int test_services_register(void)
 		{ "no VIP range: exported only, imported not", test_plain_without_range },
 		{ "exported and imported through discovery", test_plain_through_discovery },
 		{ "imported plain services pushed", test_plain_pushed },
+		{ "a label over 63 bytes refuses the record", test_long_label_refused },
+		{ "more imports than VIPs: the first that fit", test_imports_beyond_range },
 		{ "a TLS name's other spellings exported as peers read them",
 		  test_tls_name_spelling_exported },
 		CU_TEST_INFO_NULL,
