@@ -24,6 +24,7 @@ void cp_link_close(struct cp_link *l)
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
+	l->dp_generation = 0; /* none is known in force while none is connected */
 }
 
 void cp_link_set_path(struct cp_link *l, const char *path)
@@ -151,7 +152,6 @@ static int ping(struct cp_link *l)
 	}
 	gen = mr_ctl_pong_generation(&h, reply);
 	free(reply);
-	cp_backoff_reset(&l->backoff); /* only an answered ping proves the link good */
 	if (gen != l->dp_generation)
 		mr_log(MR_LOG_INFO, "the data plane has generation %u in force", gen);
 	l->dp_generation = gen;
@@ -227,6 +227,11 @@ int cp_link_tick(struct cp_link *l, const struct cp_conf *conf, int64_t now_ms)
 		    !(l->pushed == conf->generation && l->pushed_as == l->dp_generation) &&
 		    !(now_ms < l->hold_until_ms && l->dp_generation != 0))
 			cp_link_push(l, conf, mr_clock_ms());
+		/* Only a ping answered, and the push it called for answered too, prove the link
+		 * good: a data plane that hangs up on every push must not be reconnected to
+		 * and pushed the whole configuration every first back-off step. */
+		if (l->fd >= 0)
+			cp_backoff_reset(&l->backoff);
 	}
 	due = l->fd >= 0 ? l->next_ping_ms : l->next_connect_ms;
 	now_ms = mr_clock_ms();

@@ -67,7 +67,7 @@ int cp_link_query(struct cp_link *l, const char *name, char **reply);
  * schedule a reconnect, sooner after a link that worked than after repeated failures. */
 void cp_link_lost(struct cp_link *l, int64_t now_ms, const char *why);
 
-/* Close the connection, if any. */
+/* Close the connection, if any; no generation is known in force after it. */
 void cp_link_close(struct cp_link *l);
 
 #endif

@@ -26,6 +26,7 @@ struct fake_dp {
 	uint32_t refuse;        /* answer pushes with a refusal */
 	uint32_t drop;          /* close the current connection at the next chance */
 	uint32_t reject;        /* refuse every peer at accept, as for a stranger's uid */
+	uint32_t drop_push;     /* hang up on every push, unanswered (as a crash applying it) */
 	uint32_t stop;
 	pthread_t thread;
 };
@@ -108,6 +109,13 @@ static void serve(struct fake_dp *dp, int fd)
 			continue;
 		if (mr_ctl_recv(fd, &h, &payload, MR_CTL_MAX_PAYLOAD, 1000) < 0)
 			break;
+		if (h.type == MR_CTL_PUSH && fake_get(dp, &dp->drop_push)) {
+			free(payload);
+			pthread_mutex_lock(&dp->lock);
+			dp->pushes++;
+			pthread_mutex_unlock(&dp->lock);
+			break;
+		}
 		answer(dp, fd, &h);
 		free(payload);
 	}
@@ -393,6 +401,45 @@ static void test_refused_backs_off(void)
 	fake_dp_stop(&dp, path);
 }
 
+/* A data plane that answers pings but hangs up on every push: each reconnection waits
+ * longer. Before, the answered ping reset the back-off, and the link reconnected and
+ * pushed the whole configuration every 100 ms for as long as it lasted. */
+static void test_push_dropped_backs_off(void)
+{
+	static const int64_t want[] = { 100, 200, 400, 800 };
+	const char *path = unit_path("drop-push.sock");
+	struct cp_conf c;
+	struct fake_dp dp;
+	struct cp_link l;
+
+	uint32_t pushed;
+
+	link_connect(&dp, &l, path, &c, 0);
+	pushed = fake_get(&dp, &dp.pushes);
+	fake_set(&dp, &dp.drop_push, 1);
+	cp_link_close(&l);
+	l.next_connect_ms = 0;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int64_t left;
+
+		cp_link_tick(&l, &c, i ? l.next_connect_ms : (int64_t)mr_clock_ms());
+		left = l.next_connect_ms - (int64_t)mr_clock_ms();
+		CU_ASSERT_EQUAL(l.fd, -1);
+		CU_ASSERT(left > want[i] - 50 && left <= want[i]);
+	}
+	CU_ASSERT_EQUAL(fake_get(&dp, &dp.pushes) - pushed, 4);
+	/* Once a push is answered, the next loss starts from the first step again. */
+	fake_set(&dp, &dp.drop_push, 0);
+	cp_link_tick(&l, &c, l.next_connect_ms);
+	CU_ASSERT(l.fd >= 0 && l.pushed == 1);
+	CU_ASSERT_EQUAL(l.dp_generation, 1);
+	fake_set(&dp, &dp.drop, 1);
+	cp_link_lost(&l, mr_clock_ms(), "test");
+	CU_ASSERT(l.next_connect_ms - (int64_t)mr_clock_ms() <= 100);
+	CU_ASSERT_EQUAL(l.dp_generation, 0); /* not shown in force while none is connected */
+	fake_dp_stop(&dp, path);
+}
+
 int test_link_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -402,6 +449,7 @@ int test_link_register(void)
 		{ "beside a data plane that runs, the first push held", test_first_push_held },
 		{ "back-off while the data plane is absent", test_backoff_while_absent },
 		{ "a refused client reads why and backs off", test_refused_backs_off },
+		{ "a data plane dropping every push: backed off", test_push_dropped_backs_off },
 		CU_TEST_INFO_NULL,
 	};
 
