@@ -135,12 +135,13 @@ static void learned(void *arg)
 }
 
 /* A peer reached our relayed address: the data plane takes the data connection. */
-static void bind(void *arg, const char *request)
+/* Lost (counted and logged by the mesh, at most once a second) without a data plane
+ * that took it. */
+static int bind(void *arg, const char *request)
 {
 	struct cp *cp = arg;
 
-	if (cp_link_bind(&cp->link, request) < 0)
-		mr_log(MR_LOG_WARN, "a TURN connection attempt is lost: no data plane");
+	return cp_link_bind(&cp->link, request) == 0 ? 0 : -1;
 }
 
 static int start_mesh(struct cp *cp)

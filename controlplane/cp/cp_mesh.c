@@ -73,11 +73,12 @@ static void turn_attempt(void *arg, struct turn_client *t, uint32_t id,
 	if (!why) {
 		b.len = (uint16_t)len;
 		bind_peer(&b, peer);
-		if (mr_ctl_bind_encode(&b, req, sizeof(req)) > 0) {
-			m->bind(m->arg, req);
+		if (mr_ctl_bind_encode(&b, req, sizeof(req)) <= 0)
+			why = "its BIND request does not fit";
+		else if (m->bind(m->arg, req) != 0)
+			why = "the data plane did not take its BIND request";
+		else
 			return;
-		}
-		why = "its BIND request does not fit";
 	}
 	/* Counted, and logged at most once a second: a peer may retry fast. */
 	t->stats.attempts_lost++;
@@ -134,7 +135,7 @@ static int start_turn(struct cp_mesh *m, const struct mr_config *conf, char *err
 }
 
 int cp_mesh_start(struct cp_mesh *m, const struct mr_config *conf, void (*learned)(void *),
-		  void (*bind)(void *, const char *), void *arg, char *err, size_t errlen)
+		  int (*bind)(void *, const char *), void *arg, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
 	m->learned = learned;

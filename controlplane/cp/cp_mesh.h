@@ -26,8 +26,9 @@ struct cp_mesh {
 	struct cp_discovery disc;
 	bool has_disc;
 	void (*learned)(void *arg);   /* discovery saw the other gateways change */
-	/* A ConnectionAttempt to bind: the BIND request text for the data plane. */
-	void (*bind)(void *arg, const char *request);
+	/* A ConnectionAttempt to bind: the BIND request text for the data plane; 0 when it
+	 * was handed over, else it is counted lost. */
+	int (*bind)(void *arg, const char *request);
 	void *arg;
 	bool status_dirty;            /* something a status reader would see changed */
 	int64_t lost_log_ms;          /* a lost connection attempt is logged again from then */
@@ -39,7 +40,7 @@ struct cp_mesh {
  * 0, or -1 with err (credentials missing or
  * unreadable, TLS set-up): nothing is left running then. */
 int cp_mesh_start(struct cp_mesh *m, const struct mr_config *conf, void (*learned)(void *),
-		  void (*bind)(void *, const char *), void *arg, char *err, size_t errlen);
+		  int (*bind)(void *, const char *), void *arg, char *err, size_t errlen);
 
 /* Whether a and b configure the same TURN servers and discovery (a reload that changes
  * neither keeps allocations and registration as they are). */

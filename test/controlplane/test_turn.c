@@ -602,15 +602,17 @@ static void test_try_alternate(void)
 struct binds {
 	unsigned int n;
 	char text[4][MR_CTL_BIND_TEXT_MAX];
+	bool no_dataplane; /* refuse them all, as meshrelay-cp without its data plane */
 };
 
-static void on_bind(void *arg, const char *request)
+static int on_bind(void *arg, const char *request)
 {
 	struct binds *b = arg;
 
 	if (b->n < 4)
 		snprintf(b->text[b->n], sizeof(b->text[0]), "%s", request);
 	b->n++;
+	return b->no_dataplane ? -1 : 0;
 }
 
 /* meshrelay-cp's mesh with one allocation (relay "tcp" or "udp") on the server at port,
@@ -660,8 +662,8 @@ static void drive_mesh(struct cp_mesh *m, uint64_t n)
 /* meshrelay-cp's mesh against the scripted server, which sends the n attempts around its
  * Allocate success (relay "tcp" or "udp"): what the mesh asked the data plane to bind,
  * its TURN client's counters; the server's port. */
-static uint16_t mesh_run(const struct attempt *attempts, size_t n, const char *relay,
-			 struct binds *b, struct turn_stats *st)
+static uint16_t mesh_run_as(const struct attempt *attempts, size_t n, const char *relay,
+			    bool no_dataplane, struct binds *b, struct turn_stats *st)
 {
 	struct server s = { .attempts = attempts, .n_attempts = n };
 	struct mr_config conf = { 0 };
@@ -669,6 +671,7 @@ static uint16_t mesh_run(const struct attempt *attempts, size_t n, const char *r
 	pthread_t th;
 
 	memset(b, 0, sizeof(*b));
+	b->no_dataplane = no_dataplane;
 	memset(st, 0, sizeof(*st));
 	server_start(&s, SCRIPT_SHA256, &th);
 	if (mesh_start(&m, &conf, s.port, relay, b) == 0) {
@@ -683,6 +686,27 @@ static uint16_t mesh_run(const struct attempt *attempts, size_t n, const char *r
 	close(s.listen_fd);
 	mr_config_free(&conf);
 	return s.port;
+}
+
+/* mesh_run_as with a data plane that takes every BIND. */
+static uint16_t mesh_run(const struct attempt *attempts, size_t n, const char *relay,
+			 struct binds *b, struct turn_stats *st)
+{
+	return mesh_run_as(attempts, n, relay, false, b, st);
+}
+
+/* An attempt meshrelay-cp cannot hand to a data plane (none connected) is counted lost;
+ * before, it was counted nowhere, and each was logged without the once-a-second bound. */
+static void test_attempt_without_dataplane_lost(void)
+{
+	static const struct attempt attempts[] = { { 2, "127.0.0.1", 40001, false } };
+	struct turn_stats st;
+	struct binds b;
+
+	mesh_run_as(attempts, 1, "tcp", true, &b, &st);
+	CU_ASSERT_EQUAL(b.n, 1);
+	CU_ASSERT_EQUAL(st.connection_attempts, 1);
+	CU_ASSERT_EQUAL(st.attempts_lost, 1);
 }
 
 /* Each ConnectionAttempt becomes a BIND request naming its peer, IPv4 or IPv6: the data
@@ -760,6 +784,7 @@ int test_turn_register(void)
 		{ "credentials refused: slow retry", test_credentials_refused },
 		{ "a connection never set up: given up, retried", test_connection_never_set_up },
 		{ "a ConnectionAttempt's BIND names its peer, IPv4 or IPv6", test_attempt_names_peer },
+		{ "an attempt without a data plane: lost", test_attempt_without_dataplane_lost },
 		{ "ConnectionAttempts the server cannot have sent are ignored", test_attempt_refusals },
 		{ "no ConnectionAttempt on a UDP allocation", test_attempt_on_udp_allocation },
 		{ "no challenge from the server: ConnectionBind unsigned", test_bind_without_challenge },
