@@ -61,23 +61,27 @@ static int add_line(struct cp_secrets *s, char *line, const char *path, unsigned
 		snprintf(err, errlen, "%s:%u: server '%s' appears twice", path, lineno, server);
 		return -1;
 	}
-	e = realloc(s->v, (s->n + 1) * sizeof(*s->v));
-	if (!e) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	s->v = e;
-	e = &s->v[s->n++];
+	e = &s->v[s->n++]; /* parse() made room for every line */
 	snprintf(e->server, sizeof(e->server), "%s", server);
 	snprintf(e->user, sizeof(e->user), "%s", user);
 	snprintf(e->password, sizeof(e->password), "%s", password);
 	return 0;
 }
 
+/* The entries are held in one array sized for every line at once: an array grown and
+ * moved would leave the passwords read so far in the freed block. */
 static int parse(struct cp_secrets *s, char *text, const char *path, char *err, size_t errlen)
 {
-	unsigned int lineno = 0;
+	unsigned int lineno = 0, lines = 1;
 	char *save = NULL;
+
+	for (const char *nl = strchr(text, '\n'); nl; nl = strchr(nl + 1, '\n'))
+		lines++;
+	s->v = calloc(lines, sizeof(*s->v));
+	if (!s->v) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
 
 	/* strtok_r on "\n" would skip empty lines and miscount: split by hand. */
 	for (char *line = text; line; line = save) {
