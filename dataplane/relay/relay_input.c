@@ -374,9 +374,10 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
  * a host's TIME-WAIT takes it (RFC 9293 3.10.7.4, RFC 6191). The old flow goes now and
  * the SYN meets the listener; otherwise it is challenged, and the client's reset at the
  * challenge (its answer in SYN-SENT) makes the next SYN a new connection. Such clients
- * (NAT gateways, fixed source ports) would else wait out the closing time. */
-static bool syn_reopens(struct dp_worker *w, struct flow *f, enum flow_dir dir,
-			const struct relay_seg *s)
+ * (NAT gateways, fixed source ports) would else wait out the closing time. A SYN whose
+ * checksum fails frees nothing: it goes on as any segment of the closing flow. */
+static bool syn_reopens(struct dp_worker *w, const struct dp_port *p, struct flow *f,
+			enum flow_dir dir, const struct relay_seg *s)
 {
 	bool answered = f->state == FLOW_ANSWERED; /* DNS over TCP, its answer sent */
 
@@ -386,6 +387,8 @@ static bool syn_reopens(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		return false;
 	if (!f->c.rst && !f->b.rst &&
 	    !seq_lt(answered ? f->c_rcv_nxt : f->b_snd_nxt - f->seq_c2b, s->seq))
+		return false;
+	if (!relay_seg_checksum_ok(p, s))
 		return false;
 	dp_event(w, DP_EV_flow_closed);
 	dp_event(w, DP_EV_closing_reopened);
@@ -496,7 +499,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	f = seg_lookup(w, &s, &dir);
-	if (f && unlikely(syn_reopens(w, f, dir, &s)))
+	if (f && unlikely(syn_reopens(w, p, f, dir, &s)))
 		f = NULL;
 	/* A port that is no longer the relay's (a push removed or moved its listener) still
 	 * carries the flows open on it: only a segment of no flow is the host's. */

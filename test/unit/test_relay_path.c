@@ -326,6 +326,31 @@ static void test_syn_beyond_closed_flow_reopens(void)
 	CU_ASSERT_EQUAL(rh_event(DP_EV_flow_closed), closed + 1);
 }
 
+/* The same SYN with a corrupted checksum frees nothing: the closing flow stays (before,
+ * it was released, and the SYN dropped only afterwards, at the listener). */
+static void test_corrupted_syn_beyond_closed_flow(void)
+{
+	struct rh_peer c;
+	uint32_t end;
+	struct flow *f = closed_by_fin(&c, &end, true);
+	uint64_t reopened = rh_event(DP_EV_closing_reopened);
+	struct rte_mbuf *m = rh_frame(&c, RTE_TCP_SYN_FLAG, end + 100000, 0, NULL, 0, NULL, 0);
+	struct rte_tcp_hdr *tcp;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	tcp = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, sizeof(struct rte_ether_hdr) +
+				      sizeof(struct rte_ipv4_hdr));
+	tcp->cksum ^= 0x0101;
+	rh_input(&c, m);
+	CU_ASSERT_PTR_EQUAL(rh_client_flow(&c), f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CLOSING);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_closing_reopened), reopened);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+	reconnects(&c, end + 100000); /* the same SYN, whole: it reopens */
+	CU_ASSERT_EQUAL(rh_event(DP_EV_closing_reopened), reopened + 1);
+}
+
 /* A SYN at or below the old connection's end is challenged and the flow stays; the
  * client's reset at the challenge (what a host in SYN-SENT answers) lets its next SYN
  * in, whatever its sequence number. Retransmitted segments of the old connection never
@@ -866,6 +891,7 @@ int test_relay_path_register(void)
 		  test_fin_unacknowledged_ends_at_closing_time },
 		{ "a SYN beyond a closed flow's end reopens its 4-tuple",
 		  test_syn_beyond_closed_flow_reopens },
+		{ "... not when its checksum fails", test_corrupted_syn_beyond_closed_flow },
 		{ "a SYN below it is challenged; after the client's reset it reopens",
 		  test_syn_below_closed_flow_after_reset },
 		{ "IPv6 client, IPv6 backend resolved by ND", test_ipv6_client_ipv6_backend },
