@@ -19,6 +19,8 @@
 #include <rte_hash.h>
 #include <rte_mbuf.h>
 
+#include "gen_wheel.h"
+
 #define GEN_BURST 32
 #define GEN_HELLO_MAX 2048
 #define GEN_RANDOM_OFF 11     /* ClientHello.random: record 5 + handshake 4 + version 2 */
@@ -26,7 +28,6 @@
 #define GEN_RANDOM_END (GEN_RANDOM_OFF + 32)
 #define GEN_WINDOW 65535u     /* we advertise no window scaling */
 #define GEN_MSS 1460u
-#define GEN_WHEEL_SLOTS 256u  /* gen_tcp.c's timer wheel: 1 ms each, longer than the RTO */
 #define GEN_WSCALE 7u         /* --linux: the window scale we offer, as Linux does */
 
 enum gen_mode { GEN_CONNECT, GEN_STREAM, GEN_BLAST, GEN_HOLD, GEN_DNS };
@@ -170,10 +171,7 @@ struct gen {
 	uint64_t outstanding[2];
 	uint64_t t0;             /* tsc when the run began (connect mode) */
 	uint32_t pump_at;
-	uint32_t wheel[GEN_WHEEL_SLOTS]; /* first half index per slot of the timer wheel */
-	uint32_t *wheel_next;
-	uint8_t *in_wheel;
-	uint64_t wheel_tick, wheel_last;
+	struct gen_wheel wheel;      /* the halves' retransmission deadlines (gen_tcp.c) */
 	uint64_t next_id;
 	bool reliable;           /* flushes wait for ring room instead of dropping */
 	uint64_t rx_data_segs;   /* data segments received, for --rx-loss */

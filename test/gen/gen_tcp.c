@@ -47,14 +47,9 @@ int gen_tcp_init(struct gen *g, uint32_t n)
 	g->backs = rte_zmalloc("gen_backs", sizeof(*g->backs) * g->n_backs, 64);
 	g->client_hash = hash_make("gen_clients", n, sizeof(struct client_key));
 	g->back_hash = hash_make("gen_backs", g->n_backs, sizeof(struct back_key));
-	g->wheel_next = rte_malloc("gen_wheel", sizeof(uint32_t) * (n + g->n_backs), 0);
-	g->in_wheel = rte_zmalloc("gen_in_wheel", n + g->n_backs, 0);
-	if (!g->conns || !g->backs || !g->client_hash || !g->back_hash || !g->wheel_next ||
-	    !g->in_wheel)
+	if (!g->conns || !g->backs || !g->client_hash || !g->back_hash ||
+	    gen_wheel_init(&g->wheel, n + g->n_backs, g->hz / 1000) < 0)
 		return -1;
-	for (uint32_t i = 0; i < GEN_WHEEL_SLOTS; i++)
-		g->wheel[i] = GEN_NONE;
-	g->wheel_tick = RTE_MAX(g->hz / 1000, 1ull);
 	for (uint32_t i = 0; i < n; i++)
 		g->conns[i].next_free = i + 1 < n ? i + 1 : GEN_NONE;
 	for (uint32_t i = 0; i < g->n_backs; i++)
@@ -75,11 +70,9 @@ static struct back_key back_key_of(const struct gen_half *h)
 				  .lport = h->lport };
 }
 
-/* Timer wheel: one slot per millisecond over 256 ms, longer than the retransmission
- * timeout. A half joins the slot of its deadline when armed; a later deadline or a
- * disarm is noticed when the slot comes round (lazy removal), so the hot path never
- * unlinks. Links live outside the halves, which are wiped on reuse. Index i < n_conns
- * is connection i's client half, the rest are backend halves. */
+/* The halves in the timer wheel (gen_wheel.h), whose links live outside them (they are
+ * wiped on reuse): index i < n_conns is connection i's client half, the rest are backend
+ * halves. */
 static struct gen_half *half_at(struct gen *g, uint32_t idx)
 {
 	return idx < g->n_conns ? &g->conns[idx].c : &g->backs[idx - g->n_conns];
@@ -92,17 +85,6 @@ static uint32_t half_index(const struct gen *g, const struct gen_half *h)
 	return (uint32_t)((const struct gen_conn *)h - g->conns); /* c is the first member */
 }
 
-static void wheel_insert(struct gen *g, uint32_t idx, uint64_t deadline)
-{
-	uint32_t slot = (uint32_t)(deadline / g->wheel_tick) % GEN_WHEEL_SLOTS;
-
-	if (g->in_wheel[idx])
-		return;
-	g->in_wheel[idx] = 1;
-	g->wheel_next[idx] = g->wheel[slot];
-	g->wheel[slot] = idx;
-}
-
 /* Retransmit h at now + rto unless acknowledged before, backing off as TCP does (RFC 6298
  * 5.5: doubling per timeout without progress, here up to 8 rto) with a little jitter: halves
  * whose segments were lost together in a full ring must not all come back together, every
@@ -112,7 +94,7 @@ static void arm(struct gen *g, struct gen_half *h)
 	uint64_t rto = g->rto << RTE_MIN(h->timeouts, 3u);
 
 	h->deadline = g->now + rto + (h->timeouts ? rte_rand() % (rto / 4 + 1) : 0);
-	wheel_insert(g, half_index(g, h), h->deadline);
+	gen_wheel_insert(&g->wheel, half_index(g, h), h->deadline);
 }
 
 /* Bytes h sent that are not acknowledged yet (g->outstanding counts them). */
@@ -723,32 +705,24 @@ static void half_timer(struct gen *g, struct gen_half *h, uint32_t back_idx)
 		back_free(g, back_idx);
 }
 
+/* A half whose slot came round: its deadline passed, or it moved on (re-armed later:
+ * back into the wheel; disarmed or freed: dropped). */
+static void half_due(void *arg, uint32_t idx)
+{
+	struct gen *g = arg;
+	struct gen_half *h = half_at(g, idx);
+
+	if (h->state == GS_FREE || !h->deadline)
+		return;
+	if (h->deadline > g->now)
+		gen_wheel_insert(&g->wheel, idx, h->deadline);
+	else
+		half_timer(g, h, idx < g->n_conns ? GEN_NONE : idx - g->n_conns);
+}
+
 void gen_tcp_timers(struct gen *g)
 {
-	uint64_t tick = g->now / g->wheel_tick;
-
-	if (!g->wheel_last)
-		g->wheel_last = tick;
-	for (uint32_t n = 0; g->wheel_last < tick && n < GEN_WHEEL_SLOTS; n++) {
-		uint32_t slot = (uint32_t)(++g->wheel_last % GEN_WHEEL_SLOTS);
-		uint32_t idx = g->wheel[slot];
-
-		g->wheel[slot] = GEN_NONE;
-		while (idx != GEN_NONE) {
-			uint32_t next = g->wheel_next[idx];
-			struct gen_half *h = half_at(g, idx);
-
-			g->in_wheel[idx] = 0;
-			if (h->state != GS_FREE && h->deadline) {
-				if (h->deadline > g->now)
-					wheel_insert(g, idx, h->deadline);
-				else
-					half_timer(g, h, idx < g->n_conns ? GEN_NONE : idx - g->n_conns);
-			}
-			idx = next;
-		}
-	}
-	g->wheel_last = tick;
+	gen_wheel_expire(&g->wheel, g->now, half_due, g);
 }
 
 void gen_tcp_pump_streams(struct gen *g, uint32_t budget)

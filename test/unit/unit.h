@@ -42,5 +42,6 @@ int test_icmp_error_register(void);
 int test_relay_pmtu_register(void);
 int test_relay_tx_register(void);
 int test_inbox_register(void);
+int test_gen_wheel_register(void);
 
 #endif

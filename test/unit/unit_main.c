@@ -36,7 +36,7 @@ int main(void)
 	    test_relay_live_register() < 0 || test_relay_hardening_register() < 0 ||
 	    test_relay_guard_register() < 0 || test_icmp_error_register() < 0 ||
 	    test_relay_pmtu_register() < 0 || test_relay_tx_register() < 0 ||
-	    test_inbox_register() < 0 ||
+	    test_inbox_register() < 0 || test_gen_wheel_register() < 0 ||
 	    test_relay_health_register() < 0 || test_relay_dns_register() < 0 ||
 	    test_relay_plain_register() < 0 || test_relay_synack_register() < 0 ||
 	    test_relay_stop_register() < 0 ||
