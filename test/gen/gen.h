@@ -117,6 +117,7 @@ struct gen_conn {
 
 struct gen_stats {
 	uint64_t started, completed, failed, held;
+	uint64_t last_done;    /* the clock at the last completion (connect mode's rate) */
 	uint64_t streams_up;   /* stream mode: connections whose backend has spoken */
 	uint64_t fail_rst, fail_timeout, fail_bytes, fail_route, fail_table;
 	uint64_t pace_forgiven; /* connect --rate: starts given up after a stall (gen_modes.c) */

@@ -25,10 +25,10 @@ static void drain(struct gen *g, uint64_t ticks)
 
 /* --silence: completions per second before, during and after, and the failures of
  * connections whose client had backend bytes already. */
-static void report_phases(const struct gen *g, double elapsed)
+static void report_phases(const struct gen *g, double busy)
 {
 	double during = g->o.silent_to - g->o.silent_from;
-	double after = elapsed - g->o.silent_to;
+	double after = busy - g->o.silent_to;
 
 	printf("silence backend=%d from=%.1f to=%.1f conn_per_s_before=%.0f conn_per_s_during=%.0f"
 	       " conn_per_s_after=%.0f silenced_frames=%" PRIu64 " failed_after_bytes=%" PRIu64 "\n",
@@ -60,7 +60,7 @@ int gen_run_connect(struct gen *g)
 {
 	uint64_t t0 = g->t0 = rte_rdtsc(), end = t0 + (uint64_t)(g->o.seconds * (double)g->hz);
 	uint64_t grace_end = 0, unfinished, pace_t0 = t0;
-	double elapsed;
+	double elapsed, busy;
 
 	while (!gen_stop_requested()) {
 		gen_poll(g);
@@ -81,6 +81,9 @@ int gen_run_connect(struct gen *g)
 		gen_flush_all(g);
 	}
 	elapsed = secs(g, rte_rdtsc() - t0);
+	/* Rates are over the time up to the last completion: the grace for the last ones
+	 * (up to 2 s, all of it for one connection that never finishes) starts nothing. */
+	busy = g->st.last_done > t0 ? secs(g, g->st.last_done - t0) : elapsed;
 	unfinished = g->open;
 	gen_tcp_reset_all(g); /* flushes both ports itself */
 	/* The last connections' final ACKs (and those resets) are in the ring: a script
@@ -97,12 +100,12 @@ int gen_run_connect(struct gen *g)
 	       " stale_resets=%" PRIu64 " pace_forgiven=%" PRIu64 "\n",
 	       g->st.started, g->st.completed, g->st.failed, g->st.fail_rst, g->st.fail_timeout,
 	       g->st.fail_bytes, g->st.fail_route, g->st.fail_table, elapsed,
-	       (double)g->st.completed / elapsed, gen_lat_pct(&g->st, 50), gen_lat_pct(&g->st, 90),
+	       (double)g->st.completed / busy, gen_lat_pct(&g->st, 50), gen_lat_pct(&g->st, 90),
 	       gen_lat_pct(&g->st, 99), g->st.lat_max_us, g->st.rtx_timeouts + g->st.rtx_fast,
 	       g->o.routes, g->st.bad_cksum, g->st.backs_full, g->st.stray, g->st.stale_resets,
 	       g->st.pace_forgiven);
 	if (g->o.silent >= 0)
-		report_phases(g, elapsed);
+		report_phases(g, busy);
 	return g->st.failed || g->st.bad_cksum || g->st.completed != g->st.started ? 1 : 0;
 }
 

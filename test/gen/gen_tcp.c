@@ -649,6 +649,7 @@ static void conn_check_done(struct gen *g, struct gen_half *h)
 	c = &g->conns[h->conn];
 	gen_lat_add(&g->st, (c->t_resp - c->t_start) * 1000000 / g->hz);
 	g->st.completed++;
+	g->st.last_done = g->now;
 	if (g->o.silent >= 0) {
 		double at = (double)(g->now - g->t0) / (double)g->hz;
 
