@@ -379,6 +379,10 @@ static int cfg_route(struct cfg_ctx *ctx, const config_setting_t *g, const struc
 		return -1;
 	if (is_default && member(g, "sni"))
 		return cfg_fail(ctx, g, "the default route has no 'sni'");
+	if (r->proxy_protocol_v2 && r->network >= 0 && !c->networks[r->network].local)
+		return cfg_fail(ctx, member(g, "proxy_protocol"), "'proxy_protocol' applies to "
+				"routes to this network's backends: the other network's gateway "
+				"decides for its own");
 	if (r->exported && (is_default || r->pool < 0))
 		return cfg_fail(ctx, member(g, "export"), "only a named route to a local pool is "
 				"exported (a gateway is no transit to a third network)");
@@ -502,6 +506,10 @@ static int cfg_mangled_entry(struct cfg_ctx *ctx, const config_setting_t *g,
 		m->network = cfg_index_by_name(name, c->networks, sizeof(*c->networks), c->n_networks);
 		if (m->network < 0)
 			return cfg_fail(ctx, member(g, "network"), "unknown network '%s'", name);
+		if (m->proxy_protocol_v2 && !c->networks[m->network].local)
+			return cfg_fail(ctx, member(g, "proxy_protocol"), "'proxy_protocol' applies "
+					"to this network's addresses: the other network's gateway "
+					"decides for its own");
 	}
 	return 0;
 }

@@ -597,6 +597,11 @@ static const struct bad_case routing_bad[] = {
 	{ "network = \"blue\"; } );", "network = \"blue\"; },\n  { suffix = \"Mesh.Internal\"; forms = [ \"istio\" ]; } );",
 	  "test.conf:15: mangled suffix mesh.internal is listed twice (line 14 too)" },
 	{ "\"underscore\", \"istio\"", "\"dotted\"", "test.conf:14: unknown form 'dotted'" },
+	/* A PROXY header is for our own backends: the other network's gateway sends its own. */
+	{ "network = \"green\"; }", "network = \"green\"; proxy_protocol = true; }",
+	  "test.conf:11: 'proxy_protocol' applies to routes to this network's backends" },
+	{ "network = \"blue\"; } );", "network = \"green\"; proxy_protocol = true; } );",
+	  "test.conf:14: 'proxy_protocol' applies to this network's addresses" },
 	{ "{ default = true; pool", "{ default = true; sni = \"x\"; pool", "test.conf:12: the default route has no 'sni'" },
 	{ "  { name = \"green\"; }", "  { name = \"green\"; local = true; }", "test.conf:2: only one network can be local" },
 	/* One backend twice in a pool, spelt two ways: one health slot counted twice. */
