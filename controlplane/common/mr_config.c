@@ -243,8 +243,20 @@ static int cfg_exception(struct cfg_ctx *ctx, const config_setting_t *port,
 	    cfg_string(ctx, g, "device", false, e->device, sizeof(e->device)) < 0 ||
 	    cfg_uint(ctx, g, "rate", 10, 10000000, &e->rate) < 0)
 		return -1;
-	if (e->device[0] == '\0')
+	if (e->device[0] == '\0') {
 		snprintf(e->device, sizeof(e->device), "net_tap_%s,iface=%s", p->name, e->iface);
+	} else if (!member(g, "iface")) {
+		/* The kernel interface is set up by name: the device's own, not the port's. */
+		const char *at = strstr(e->device, ",iface=");
+		size_t len = at ? strcspn(at + 7, ",") : 0;
+
+		if (!e->enabled)
+			return 0;
+		if (!len || len >= sizeof(e->iface))
+			return cfg_fail(ctx, member(g, "device"), "exception 'device' without "
+					"'iface': give 'iface', the kernel interface it makes");
+		snprintf(e->iface, sizeof(e->iface), "%.*s", (int)len, at + 7);
+	}
 	return 0;
 }
 

@@ -79,6 +79,12 @@ static void test_good_minimal(void)
 				     "  exception = { enabled = false; };\n} );\n"
 				     "dns = { port = \"edge\"; outside = \"refuse\"; };", err), 0);
 	CU_ASSERT_TRUE(conf.dns.outside_refused);
+	/* A device of one's own: its kernel interface is the one it names (before, the
+	 * port's name was taken for it, and set up instead). */
+	CU_ASSERT_EQUAL(load_patched(good_base, "} );",
+				     "  exception = { device = \"net_tap_x,iface=tapmesh,mac=fixed\"; };\n"
+				     "} );", err), 0);
+	CU_ASSERT_STRING_EQUAL(conf.ports[0].exception.iface, "tapmesh");
 }
 
 /* What one peer may make the relay hold, set and checked. */
@@ -275,6 +281,8 @@ static const struct bad_case bad_cases[] = {
 	{ "} );", "  exception = { iface = \"much-too-long-name\"; };\n} );",
 	  "test.conf:7: 'iface' is longer than 15 bytes" },
 	{ "} );", "  exception = { rate = 5; };\n} );", "test.conf:7: 'rate' = 5 is out of range" },
+	{ "} );", "  exception = { device = \"virtio_user0,path=/dev/vhost-net\"; };\n} );",
+	  "test.conf:7: exception 'device' without 'iface': give 'iface'" },
 	{ "port = \"edge\"", "port = \"nope\"", "test.conf:8: listener 'tls' names unknown port" },
 	{ "tcp_port = 443;", "tcp_port = 0;", "test.conf:8: 'tcp_port' = 0 is out of range" },
 	{ "tcp_port = 443;", "", "test.conf:8: missing required setting 'tcp_port'" },
