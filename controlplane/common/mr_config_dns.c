@@ -69,6 +69,25 @@ static int cfg_vip_range(struct cfg_ctx *ctx, const config_setting_t *g, struct 
 	return 0;
 }
 
+/* Whether the file routes TLS names, which dns answers with its port's own address. */
+static bool dns_answers_tls(const struct mr_config *c)
+{
+	if (c->n_mangled)
+		return true;
+	for (unsigned int i = 0; i < c->n_routes; i++)
+		if (c->routes[i].sni && !c->routes[i].plain)
+			return true;
+	return false;
+}
+
+static bool port_listens(const struct mr_config *c, unsigned int port)
+{
+	for (unsigned int i = 0; i < c->n_listeners; i++)
+		if (c->listeners[i].port_index == port)
+			return true;
+	return false;
+}
+
 int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c)
 {
 	static const char *const keys[] = { "port", "zones", "ttl", "outside", "rate", "vip_range",
@@ -103,6 +122,10 @@ int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config 
 				"names outside the zones go to the host (outside = \"host\"), but "
 				"port '%s' has no exception path: set outside = \"refuse\"",
 				port);
+	if (dns_answers_tls(c) && !port_listens(c, (unsigned int)idx))
+		return cfg_fail(ctx, member(g, "port"), "dns answers the TLS names with port '%s''s "
+				"address, but no listener is on it: add one, or put dns on the "
+				"listeners' port", port);
 	/* The port answers ARP for the whole range: none of it may be on a port's link,
 	 * where real hosts are (a range inside the link as much as one around it). */
 	for (unsigned int i = 0; d->vip_prefix_len && i < c->n_ports; i++) {

@@ -21,7 +21,8 @@ static const char captured[] =
 
 static const char rb_conf[] =
 	"dataplane = { control_socket = \"/tmp/rb.sock\"; };\n"
-	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.10.0.1/24\"; } );\n"
+	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.10.0.1/24\"; } );"
+	" listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
 	"networks = ( { name = \"a\"; local = true; }, { name = \"b\"; }, { name = \"c\"; } );\n"
 	"dns = { port = \"edge\"; zones = [ \"mesh.test\" ]; vip_range = \"240.240.0.0/16\"; };\n";
 

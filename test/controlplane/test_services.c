@@ -17,7 +17,8 @@
 
 static const char svc_base[] =
 	"dataplane = { control_socket = \"/tmp/x.sock\"; };\n"
-	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n"
+	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );"
+	" listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );\n"
 	"networks = ( { name = \"blue\"; local = true; }, { name = \"red\"; } );\n"
 	"pools = ( { name = \"ssh\"; members = ( { address = \"10.0.0.5\"; port = 22; } ); } );\n";
 

@@ -294,6 +294,13 @@ static const struct bad_case bad_cases[] = {
 	  "test.conf:8: listener 'tls': tcp_port 15443 is inside the host's ephemeral ports "
 	  "(1024-16383, beside relay.source_ports), which the host's own connections through "
 	  "port 'edge' use" },
+	/* DNS answers the TLS names with its port's address: a port nothing listens on would
+	 * send every client to the host (a mangled name is one such). */
+	{ "listeners = ( { name = \"tls\"; port = \"edge\"; tcp_port = 443; } );",
+	  "mangled = ( { suffix = \"mesh.internal\"; forms = [ \"label\" ]; } );\n"
+	  "dns = { port = \"edge\"; };",
+	  "test.conf:9: dns answers the TLS names with port 'edge''s address, but no listener "
+	  "is on it" },
 	{ "tcp_port = 443; } );", "tcp_port = 53; } );\ndns = { port = \"edge\"; };",
 	  "test.conf:8: listener 'tls': TCP 53 of the DNS port is answered as DNS" },
 	/* Names outside the zones for a host that never sees the query. */
