@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -633,7 +634,7 @@ static int cfg_finish(config_t *cfg, int parsed, const char *source, struct mr_c
 }
 
 static int cfg_scan_includes(const char *text, const char *name, bool relative_only,
-			     char *err, size_t errlen);
+			     unsigned int depth, char *err, size_t errlen);
 
 int mr_config_load_file(const char *path, struct mr_config *out, char *err, size_t errlen)
 {
@@ -647,7 +648,7 @@ int mr_config_load_file(const char *path, struct mr_config *out, char *err, size
 	 * a relative one is refused, naming its line. */
 	if (mr_textfile_read(path, 1u << 26, &text, &len, err, errlen) < 0)
 		return -1;
-	rc = cfg_scan_includes(text, path, true, err, errlen);
+	rc = cfg_scan_includes(text, path, true, 0, err, errlen);
 	free(text);
 	if (rc < 0)
 		return -1;
@@ -681,15 +682,37 @@ int mr_config_control_socket(const char *path, char *out, size_t len, char *err,
 	return rc;
 }
 
+/* The file an absolute @include names (path, up to its closing quote) scanned as its
+ * includer is: libconfig reads a relative @include inside it from the working directory
+ * too. Depth as libconfig's own bound (10); a file it cannot read is left to libconfig,
+ * which says so. */
+static int cfg_scan_included(const char *path, unsigned int depth, char *err, size_t errlen)
+{
+	char file[PATH_MAX], why[MR_ERR_MAX];
+	size_t len = strcspn(path, "\"\n");
+	uint32_t text_len;
+	char *text;
+	int rc;
+
+	if (len >= sizeof(file) || depth >= 10)
+		return 0;
+	snprintf(file, sizeof(file), "%.*s", (int)len, path);
+	if (mr_textfile_read(file, 1u << 26, &text, &text_len, why, sizeof(why)) < 0)
+		return 0;
+	rc = cfg_scan_includes(text, file, true, depth + 1, err, errlen);
+	free(text);
+	return rc;
+}
+
 /* The @include lines of text (name in messages): all refused, or (relative_only) those
- * naming a relative path. Text in memory is a pushed file (or one meshrelay-cp or
- * meshrelayctl is about to push): whoever may push must not have the data plane read
- * files as its user. libconfig takes "@include" where a line starts with it after blanks,
- * wherever the text came from, and 1.5 (Debian 12's) has no hook to refuse it
- * (config_set_include_func came with 1.7): any line that starts so is refused here,
- * also inside a comment or a string, where libconfig would not act on it. */
+ * naming a relative path, in the files included too. Text in memory is a pushed file (or
+ * one meshrelay-cp or meshrelayctl is about to push): whoever may push must not have the
+ * data plane read files as its user. libconfig takes "@include" where a line starts with
+ * it after blanks, wherever the text came from, and 1.5 (Debian 12's) has no hook to
+ * refuse it (config_set_include_func came with 1.7): any line that starts so is refused
+ * here, also inside a comment or a string, where libconfig would not act on it. */
 static int cfg_scan_includes(const char *text, const char *name, bool relative_only,
-			     char *err, size_t errlen)
+			     unsigned int depth, char *err, size_t errlen)
 {
 	const char *p = text;
 
@@ -712,6 +735,8 @@ static int cfg_scan_includes(const char *text, const char *name, bool relative_o
 					 name, line);
 				return -1;
 			}
+			if (cfg_scan_included(p + at, depth, err, errlen) < 0)
+				return -1;
 		}
 		p = strchr(p, '\n');
 		p = p ? p + 1 : NULL;
@@ -725,7 +750,7 @@ int mr_config_load_string(const char *text, const char *name, struct mr_config *
 	config_t cfg;
 	int rc;
 
-	if (cfg_scan_includes(text, name, false, err, errlen) < 0)
+	if (cfg_scan_includes(text, name, false, 0, err, errlen) < 0)
 		return -1;
 	config_init(&cfg);
 	rc = cfg_finish(&cfg, config_read_string(&cfg, text), name, out, err, errlen);

@@ -142,6 +142,14 @@ static void test_conf_refuses_include(void)
 	unit_write_file(path, text);
 	CU_ASSERT_EQUAL(mr_config_load_file(path, &conf, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":3: @include of a relative path"));
+	/* ... also inside a file included by its absolute path (before, only the top file
+	 * was scanned): the included one's line is named. */
+	unit_write_file(inc, "\n  @include \"more.inc\"\n");
+	snprintf(text, sizeof(text), "%.*s@include \"%s\"\n",
+		 (int)(strstr(good_conf, "listeners") - good_conf), good_conf, inc);
+	unit_write_file(path, text);
+	CU_ASSERT_EQUAL(mr_config_load_file(path, &conf, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "listeners.inc:2: @include of a relative path"));
 	unlink(inc);
 	unlink(path);
 }
