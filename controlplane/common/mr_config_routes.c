@@ -13,6 +13,7 @@
 #include "mr_config.h"
 #include "mr_config_internal.h"
 #include "mr_config_util.h"
+#include "ip_addr.h"
 #include "sni_mangle.h"
 
 static int cfg_prefix_text(struct cfg_ctx *ctx, const config_setting_t *s, char *out,
@@ -123,10 +124,51 @@ static int cfg_networks(struct cfg_ctx *ctx, const config_setting_t *root, struc
 	return rc;
 }
 
-static int cfg_member(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_member_conf *m)
+/* Whether port p holds IPv4 address a (host order) as its own or a source address. */
+static bool port_owns_v4(const struct mr_port_conf *p, uint32_t a)
+{
+	for (unsigned int i = 0; i < p->n_source_ipv4; i++)
+		if (p->source_ipv4[i] == a)
+			return true;
+	return p->ipv4 == a;
+}
+
+/* Why the data plane cannot connect to a, or NULL: it reaches its members on a port's
+ * link or through the gateway of their family, never through the host (the loopback),
+ * and never at an address of its own. */
+static const char *member_unreachable(const struct mr_config *c, const struct ip_addr *a)
+{
+	static const uint8_t loopback6[16] = { [15] = 1 };
+	bool v4 = a->family == IP_ADDR_FAMILY_V4, on_link = false, via = false;
+	uint32_t a4 = (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
+		      (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+
+	if (v4 ? a->bytes[0] == 127 : memcmp(a->bytes, loopback6, 16) == 0)
+		return "is the host's loopback: the relay reaches its members on its ports' "
+		       "links, not through the host";
+	for (unsigned int i = 0; i < c->n_ports; i++) {
+		const struct mr_port_conf *p = &c->ports[i];
+		uint32_t mask = p->prefix_len ? ~0u << (32 - p->prefix_len) : 0;
+
+		if (v4 ? port_owns_v4(p, a4) : p->has_ipv6 && memcmp(p->ipv6, a->bytes, 16) == 0)
+			return "is an address of the appliance's own";
+		on_link |= v4 ? ((a4 ^ p->ipv4) & mask) == 0
+			      : p->has_ipv6 && ip_bytes_in_prefix(a->bytes, p->ipv6, p->prefix6_len);
+		via |= v4 ? p->gateway != 0 : p->has_gateway6;
+	}
+	if (on_link || via)
+		return NULL;
+	return v4 ? "is on no port's link, and no port has a gateway"
+		  : "is on no port's IPv6 link, and no port has a gateway6";
+}
+
+static int cfg_member(struct cfg_ctx *ctx, const config_setting_t *g, const struct mr_config *c,
+		      struct mr_member_conf *m)
 {
 	static const char *const keys[] = { "address", "port", "weight", NULL };
 	uint32_t port = 0;
+	struct ip_addr a;
+	const char *why;
 
 	m->weight = 1;
 	if (cfg_check_keys(ctx, g, keys) < 0 ||
@@ -134,6 +176,8 @@ static int cfg_member(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_
 		return -1;
 	if (cfg_target_address(ctx, member(g, "address"), m->address) < 0)
 		return -1;
+	if (ip_addr_parse(m->address, &a) && (why = member_unreachable(c, &a)))
+		return cfg_fail(ctx, member(g, "address"), "member %s %s", m->address, why);
 	if (!member(g, "port"))
 		return cfg_fail(ctx, g, "missing required setting 'port'");
 	if (cfg_uint(ctx, g, "port", 1, 65535, &port) < 0 ||
@@ -237,7 +281,8 @@ static int cfg_members_distinct(struct cfg_ctx *ctx, const config_setting_t *lis
 	return rc;
 }
 
-static int cfg_pool(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_pool_conf *p)
+static int cfg_pool(struct cfg_ctx *ctx, const config_setting_t *g, const struct mr_config *c,
+		    struct mr_pool_conf *p)
 {
 	static const char *const keys[] = { "name", "members", "health", NULL };
 	int rc;
@@ -254,7 +299,7 @@ static int cfg_pool(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_po
 		return cfg_fail(ctx, g, "pool '%s' needs 'members' ( { address; port; }, ... )",
 				p->name);
 	for (unsigned int i = 0; i < p->n_members; i++)
-		if (cfg_member(ctx, config_setting_get_elem(list, i), &p->members[i]) < 0)
+		if (cfg_member(ctx, config_setting_get_elem(list, i), c, &p->members[i]) < 0)
 			return -1;
 	if (cfg_members_distinct(ctx, list, p) < 0)
 		return -1;
@@ -270,7 +315,7 @@ static int cfg_pools(struct cfg_ctx *ctx, const config_setting_t *root, struct m
 	for (unsigned int i = 0; list && i < c->n_pools; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, i);
 
-		if (cfg_pool(ctx, g, &c->pools[i]) < 0)
+		if (cfg_pool(ctx, g, c, &c->pools[i]) < 0)
 			return -1;
 		if (cfg_index_by_name(c->pools[i].name, c->pools, sizeof(*c->pools), i) >= 0)
 			return cfg_fail(ctx, g, "pool '%s' is declared twice", c->pools[i].name);

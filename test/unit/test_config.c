@@ -548,7 +548,8 @@ static void test_missing_file(void)
 }
 
 static const char routing_base[] =
-	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\"; } );\n" /* 1 */
+	"ports = ( { name = \"edge\"; device = \"net_null0\"; ipv4 = \"10.0.0.1/24\";"
+	" gateway = \"10.0.0.254\"; ipv6 = \"fd00::1/64\"; } );\n"                    /* 1 */
 	"networks = (\n"                                                                   /* 2 */
 	"  { name = \"blue\"; local = true; allow = [ \"10.1.0.0/16\", \"fd00::/8\" ];\n"  /* 3 */
 	"    ports = ( 443, \"8000-8999\" ); },\n"                                          /* 4 */
@@ -604,6 +605,15 @@ static const struct bad_case routing_bad[] = {
 	{ "address = \"fd00::5\"", "address = \"ff02::1\"", "test.conf:8: 'ff02::1' is no address" },
 	{ "address = \"10.1.0.5\"", "address = \"::ffff:10.1.0.5\"",
 	  "test.conf:7: '::ffff:10.1.0.5': write an IPv4 address in its dotted form" },
+	/* Members the data plane could never reach: before, accepted, and every connection
+	 * to them failed (or went to the router). */
+	{ "address = \"10.1.0.5\"", "address = \"127.0.0.1\"",
+	  "test.conf:7: member 127.0.0.1 is the host's loopback" },
+	{ "address = \"fd00::5\"", "address = \"::1\"", "test.conf:8: member ::1 is the host's loopback" },
+	{ "address = \"10.1.0.5\"", "address = \"10.0.0.1\"",
+	  "test.conf:7: member 10.0.0.1 is an address of the appliance's own" },
+	{ "address = \"fd00::5\"", "address = \"fd01::5\"",
+	  "test.conf:8: member fd01::5 is on no port's IPv6 link, and no port has a gateway6" },
 	{ "{ name = \"green\"; }", "{ name = \"blue\"; }", "test.conf:5: network 'blue' is declared twice" },
 	/* A name twice, however written: the second one's line, the first one's named. */
 	{ "{ sni = \"*.green.example\"; network = \"green\"; }",
