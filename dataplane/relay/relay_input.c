@@ -480,7 +480,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	struct relay_seg s;
 	enum flow_dir dir;
 	struct flow *f;
-	bool listener, vip, owned;
+	bool listener = false, vip, owned, plain = false;
 	unsigned int owner;
 
 	if (!seg_parse(&s, m, l3_off)) {
@@ -505,14 +505,22 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 	 * carries the flows open on it: only a segment of no flow is the host's. */
 	if (unlikely(!owned) && !f)
 		return false;
-	/* A plain TCP service's VIP and port listen like a listener of the port; the port's
-	 * source addresses carry only the relay's own connections. */
-	listener = !f && (unlikely(vip) ? route_table_vip_port(live->routes,
-							       rte_be_to_cpu_32(s.ip->dst_addr),
-							       rte_be_to_cpu_16(s.tcp->dst_port))
-					: relay_live_is_listener(live, p->index,
-								 rte_be_to_cpu_16(s.tcp->dst_port)) &&
-						  !to_source_addr(p, &s));
+	/* A plain TCP service's VIP and port listen like a listener of the port; at a
+	 * listener's port, a VIP takes TLS as the port's own address does (a name routed both
+	 * as TLS and as a plain service is answered with its VIP). The port's source
+	 * addresses carry only the relay's own connections. */
+	if (!f) {
+		uint16_t dport = rte_be_to_cpu_16(s.tcp->dst_port);
+
+		if (unlikely(vip)) {
+			plain = route_table_vip_port(live->routes, rte_be_to_cpu_32(s.ip->dst_addr),
+						     dport);
+			listener = plain || relay_live_is_listener(live, p->index, dport);
+		} else {
+			listener = relay_live_is_listener(live, p->index, dport) &&
+				   !to_source_addr(p, &s);
+		}
+	}
 	if (unlikely(vip) && !f && !listener) {
 		vip_refuse(w, p, &s);
 		return true;
@@ -537,7 +545,7 @@ bool relay_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *
 		return true;
 	}
 	if (listener) {
-		listen_input(w, p, &s, live, vip);
+		listen_input(w, p, &s, live, plain);
 		return true;
 	}
 	/* Owned port, no flow, no listener: a source port of ours with nothing behind it. */

@@ -22,6 +22,7 @@
 #define VIP_SSH 0xf0f00005u
 #define VIP_MQ 0xf0f00006u
 #define VIP_WEB 0xf0f00007u /* web.svc.example:80, pool "two" (10.1.0.2 and .3, port 8080) */
+#define VIP_API 0xf0f00008u /* api.svc.example:22, a TLS route's name too (pool p) */
 
 static int suite_init(void)
 {
@@ -33,7 +34,9 @@ static int suite_init(void)
 			"  { name = \"mq.far.example\"; protocol = \"tcp\"; port = 5672;"
 			" network = \"far\"; vip = \"240.240.0.6\"; },\n"
 			"  { name = \"web.svc.example\"; protocol = \"tcp\"; port = 80; pool = \"two\";"
-			" vip = \"240.240.0.7\"; }",
+			" vip = \"240.240.0.7\"; },\n"
+			"  { name = \"api.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
+			" vip = \"240.240.0.8\"; }",
 			"dns = { port = \"edge\"; zones = [ \"svc.example\" ]; "
 			"outside = \"refuse\"; vip_range = \"240.240.0.0/16\"; };") < 0)
 		return -1;
@@ -359,6 +362,26 @@ static void test_no_service_reset(void)
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_vip_no_service), refused + 6);
 }
 
+/* A name routed both as TLS (api.svc.example) and as a plain service is answered with its
+ * VIP: a TLS client reaching the VIP at the listener's port is classified by its hello as
+ * at the port's own address (before, it was reset, no service being at VIP:443). */
+static void test_tls_at_vip(void)
+{
+	struct rh_peer c = vip_client(VIP_API, 443);
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	struct rh_sent syn;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_FALSE(f->plain);
+	syn = rh_next_tcp(&rh_app.ports[1]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	CU_ASSERT_EQUAL(syn.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(syn.tcp->dst_port), 443); /* pool p's member */
+	rte_pktmbuf_free(syn.m);
+	finish(f);
+}
+
 /* ARP for a VIP is answered with the port's MAC and the VIP as sender; for an address
  * outside the range it is not. */
 static void test_arp_for_vip(void)
@@ -561,6 +584,7 @@ int test_relay_plain_register(void)
 		{ "a server waiting for more: its bytes within the hello limit",
 		  test_waiting_server_within_hello_limit },
 		{ "no service on a VIP port: RST", test_no_service_reset },
+		{ "TLS at a VIP's listener port: routed by its hello", test_tls_at_vip },
 		{ "ARP for the VIP range", test_arp_for_vip },
 		{ "another network's service announced by PROXY v2", test_remote_service_announced },
 		{ "a client's bytes apart from the gateway's header",
