@@ -67,6 +67,8 @@
 	X(closing_reopened)   /* ... whose 4-tuple a client's new SYN took before their closing \
 				 time was over (TIME-WAIT reuse) */                         \
 	X(flow_reclaimed)     /* ... whose entry a new connection took on a full table */    \
+	X(closing_port_reused)/* ... whose source port towards their backend the relay took \
+				 for a new connection, none other being free (TIME-WAIT reuse) */ \
 	X(flow_idle_expired)  /* established flows reset after the idle timeout */           \
 	X(flow_fin_expired)   /* ... with FINs both ways but one never acknowledged: reset \
 				 after the closing time */                                    \

@@ -219,6 +219,49 @@ static void test_checks_from_source_addresses(void)
 	CU_ASSERT_TRUE(member_from[0] > 0 && member_from[1] > 0 && member_from[2] > 0);
 }
 
+/* The port's own address alone, its 1,024 source ports each held by a closed flow (the
+ * client reset it; the closing time ten minutes): a new connection to the same backend
+ * takes a closed flow's port, which ends, rather than be refused. Before, closed flows
+ * held their ports for the whole closing time, capping new connections to one backend at
+ * the ports over it. (Brings the appliance up again so.) */
+static void test_closed_flows_ports_reused(void)
+{
+	uint64_t full, reused;
+	unsigned int closed = 0;
+	struct rh_peer c;
+	struct flow *f;
+
+	rh_down();
+	CU_ASSERT_EQUAL_FATAL(rh_up_svc("mbufs = 16384;", "max_flows = 4096;"
+					" source_ports = \"20000-21023\"; kept_mbufs = 4096;"
+					" closing_timeout_ms = 600000;"
+					" client = { max_flows = 4096; max_hellos = 4096; };",
+					"", "", "", ""), 0);
+	for (unsigned int i = 0; i < PORTS; i++) {
+		struct rh_peer b;
+
+		c = rh_client(false);
+		f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+		if (!f || f->state != FLOW_CONNECTING)
+			continue;
+		rh_backend_accepts(f, &b);
+		rh_send(&c, RTE_TCP_RST_FLAG, c.isn + 1 + (uint32_t)rh_hello_api_len, 0, NULL, 0);
+		closed += f->state == FLOW_CLOSING;
+		rh_drain(&rh_app.ports[0]);
+		rh_drain(&rh_app.ports[1]);
+	}
+	CU_ASSERT_EQUAL_FATAL(closed, PORTS);
+	full = rh_event(DP_EV_source_addr_full);
+	reused = rh_event(DP_EV_closing_port_reused);
+	c = rh_client(false);
+	f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_source_addr_full), full);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_closing_port_reused), reused + 1);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* An ICMP timestamp request (type 13) from the backend's side to address dst (host
  * order): a TCP frame of the same length made over. */
 static void send_icmp_timestamp(uint32_t dst)
@@ -472,6 +515,8 @@ int test_relay_sources_register(void)
 		{ "a mangled name for a source address refused", test_mangled_source_address },
 		{ "one address alone runs out of ports", test_one_address_runs_out },
 		{ "pool checks from the source addresses", test_checks_from_source_addresses },
+		{ "closed flows' source ports taken when none is free",
+		  test_closed_flows_ports_reused },
 		{ "ARP: an unasked reply creates no entry, nor our own MAC",
 		  test_arp_unasked_reply_creates_nothing },
 		{ "ARP copied to the other worker only when it teaches",
