@@ -226,8 +226,12 @@ static uint16_t worker_poll_rxq(struct dp_worker *w, const struct dp_rxq *q, uin
 
 	if (q->from_kernel) {
 		dp_count(&w->counters.events[DP_EV_from_kernel], n);
-		for (uint16_t i = 0; i < n; i++)
+		/* A device that offers the kernel checksum offload (virtio-user) hands over
+		 * its TCP and UDP with the sum left partial: made whole before the wire. */
+		for (uint16_t i = 0; i < n; i++) {
+			dp_rx_sum_whole(pkts[i]);
 			dp_tx_port(w, p, pkts[i]);
+		}
 		return n;
 	}
 	dp_worker_rx_burst(w, p, pkts, n);

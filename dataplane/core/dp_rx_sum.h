@@ -5,7 +5,9 @@
  * peer on the same hypervisor), made whole as they arrive, so that every layer above sees
  * a sum it may check, patch or hand to the host as it comes (the tap carries no note of
  * it, and the kernel would drop the frame as corrupt). Only ports that check L4 sums can
- * deliver such frames: the fast path of the others pays nothing.
+ * deliver such frames: the fast path of the others pays nothing. The host's own frames
+ * from an exception path that offers the kernel this offload (virtio-user) are made whole
+ * the same way before they leave the data port.
  */
 #ifndef DP_RX_SUM_H
 #define DP_RX_SUM_H

@@ -6,6 +6,7 @@
  * some drivers receive) is forwarded and freed with its owner's reference. */
 #include <string.h>
 
+#include "dp_worker.h"
 #include "hello_builder.h"
 #include "relay.h"
 #include "relay_harness.h"
@@ -170,6 +171,35 @@ static void test_partial_sum_taken_and_made_whole(void)
 		rte_pktmbuf_free(s.m);
 	}
 	edge->caps.rx_l4_cksum = rx_sum;
+}
+
+/* The host's own segment with a partial sum (a virtio-user exception path with the guest
+ * checksum offload: the kernel leaves the sum to the device) leaves the data port whole.
+ * Port 1's ring stands for port 0's exception path, its queue read as one. Before, the
+ * frame went out as the kernel left it, and every peer dropped it as corrupt. */
+static void test_host_partial_sum_made_whole(void)
+{
+	struct rh_peer c = rh_client(false);
+	struct rte_mbuf *m = partial_sum(rh_frame(&c, RTE_TCP_ACK_FLAG, 1, 1, NULL, 0, NULL, 0));
+	struct dp_rxq *q = NULL, saved;
+	struct rh_sent s;
+
+	for (unsigned int i = 0; i < rh_w->n_rxqs && !q; i++)
+		if (rh_w->rxqs[i].dp_port == 1)
+			q = &rh_w->rxqs[i];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+	saved = *q;
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+	CU_ASSERT_EQUAL_FATAL(rte_eth_tx_burst(rh_app.ports[1].port_id, 0, &m, 1), 1);
+	q->from_kernel = true;
+	q->dp_port = 0;
+	dp_worker_poll(rh_w, 32);
+	*q = saved;
+	s = rh_next_tcp(&rh_app.ports[0]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_TRUE(s.checksums_ok);
+	rte_pktmbuf_free(s.m);
 }
 
 /* Payload bytes the relay sent on p (frames freed), each segment at the sequence number
@@ -364,6 +394,7 @@ int test_relay_tx_register(void)
 		{ "the kept bytes held to the backend's window", test_stream_held_to_backend_window },
 		{ "a partial checksum vouched by the port taken, made whole",
 		  test_partial_sum_taken_and_made_whole },
+		{ "the host's partial sum made whole on its way out", test_host_partial_sum_made_whole },
 		CU_TEST_INFO_NULL,
 	};
 
