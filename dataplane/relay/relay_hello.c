@@ -59,8 +59,9 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 		return; /* another gateway's plain connection, announced by a PROXY header */
 
 	/* Parsing starts from the hello's first byte each time: until the parser's lower
-	 * bound of what is missing has come, another parse would only walk the same bytes. */
-	if (f->stream_len - f->proxy_len < f->hello_parse_at)
+	 * bound of what is missing has come, another parse would only walk the same bytes.
+	 * stream_len counts the client's bytes alone, never a kept PROXY header. */
+	if (f->stream_len < f->hello_parse_at)
 		return;
 	sni_parse_config_default(&cfg);
 	cfg.max_hello = w->app->conf->relay.max_hello;
@@ -73,7 +74,7 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 	if (r.verdict == SNI_NEED_MORE && n == HELLO_MAX_SPANS)
 		r.verdict = SNI_TOO_LARGE; /* a hello in that many tiny segments is an attack */
 	if (r.verdict == SNI_NEED_MORE) {
-		uint32_t have = f->stream_len - f->proxy_len;
+		uint32_t have = f->stream_len;
 
 		f->hello_parse_at = have + RTE_MIN(r.need_bytes, UINT32_MAX - have);
 		return;
