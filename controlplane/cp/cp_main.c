@@ -241,6 +241,14 @@ static void reload(struct cp *cp)
 		cp_conf_free(&next);
 		return;
 	}
+	/* TURN starts over from every server's credentials, or not at all: a server added
+	 * before its credentials line would otherwise stop every relay that runs. */
+	if (cp_mesh_credentials_check(&next.conf, err, sizeof(err)) < 0) {
+		mr_log(MR_LOG_ERR, "reload refused, generation %u stays in force: %s",
+		       cp->conf.generation, err);
+		cp_conf_free(&next);
+		return;
+	}
 	/* To where the new file says the data plane listens (unless -s says). */
 	cp_link_set_path(&cp->link, socket_path(cp, &next.conf));
 	if (cp_link_push(&cp->link, &next, mr_clock_ms()) == 1) {

@@ -98,6 +98,36 @@ static void disc_changed(void *arg)
 		m->learned(m->arg);
 }
 
+/* The credentials of TURN server name in secrets (read from conf's file), or NULL with
+ * err saying there are none. */
+static const struct cp_secret *secret_of(const struct cp_secrets *secrets,
+					 const struct mr_config *conf, const char *name,
+					 char *err, size_t errlen)
+{
+	const struct cp_secret *cred = cp_secrets_find(secrets, name);
+
+	if (!cred)
+		snprintf(err, errlen, "%s: no credentials for TURN server '%s'",
+			 conf->turn.credentials, name);
+	return cred;
+}
+
+int cp_mesh_credentials_check(const struct mr_config *conf, char *err, size_t errlen)
+{
+	struct cp_secrets secrets = { 0 };
+	int rc = 0;
+
+	if (!conf->turn.n_servers)
+		return 0;
+	if (cp_secrets_load(conf->turn.credentials, &secrets, err, errlen) < 0)
+		return -1;
+	for (unsigned int i = 0; rc == 0 && i < conf->turn.n_servers; i++)
+		if (!secret_of(&secrets, conf, conf->turn.servers[i].name, err, errlen))
+			rc = -1;
+	cp_secrets_free(&secrets);
+	return rc;
+}
+
 static int start_turn(struct cp_mesh *m, const struct mr_config *conf, char *err, size_t errlen)
 {
 	struct cp_secrets secrets = { 0 };
@@ -116,11 +146,9 @@ static int start_turn(struct cp_mesh *m, const struct mr_config *conf, char *err
 	}
 	for (unsigned int i = 0; rc == 0 && i < conf->turn.n_servers; i++) {
 		const struct mr_turn_server_conf *s = &conf->turn.servers[i];
-		const struct cp_secret *cred = cp_secrets_find(&secrets, s->name);
+		const struct cp_secret *cred = secret_of(&secrets, conf, s->name, err, errlen);
 
 		if (!cred) {
-			snprintf(err, errlen, "%s: no credentials for TURN server '%s'",
-				 conf->turn.credentials, s->name);
 			rc = -1;
 			break;
 		}
@@ -206,16 +234,13 @@ int cp_mesh_credentials_changed(const struct cp_mesh *m, const struct mr_config 
 		return -1;
 	for (unsigned int i = 0; i < m->n_turn && changed >= 0; i++) {
 		const struct turn_client *t = &m->turn[i];
-		const struct cp_secret *cred = cp_secrets_find(&secrets, t->conf.name);
+		const struct cp_secret *cred = secret_of(&secrets, conf, t->conf.name, err, errlen);
 
-		if (!cred) {
-			snprintf(err, errlen, "%s: no credentials for TURN server '%s'",
-				 conf->turn.credentials, t->conf.name);
+		if (!cred)
 			changed = -1;
-		} else if (strcmp(cred->user, t->user) != 0 ||
-			   strcmp(cred->password, t->password) != 0) {
+		else if (strcmp(cred->user, t->user) != 0 ||
+			 strcmp(cred->password, t->password) != 0)
 			changed = 1;
-		}
 	}
 	cp_secrets_free(&secrets);
 	return changed;

@@ -236,6 +236,13 @@ static void test_credentials_changed(void)
 	CU_ASSERT_PTR_NULL(strstr(err, "Secret"));
 	m.n_turn = 0; /* no TURN running: nothing to compare, the file is not even read */
 	CU_ASSERT_EQUAL(cp_mesh_credentials_changed(&m, &c, err, sizeof(err)), 0);
+	/* A reload's file is checked whole first: a server without its line refuses it
+	 * (before, TURN and discovery were stopped, and none started again). */
+	chmod(path, 0600);
+	CU_ASSERT_EQUAL(cp_mesh_credentials_check(&c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no credentials for TURN server 'red-turn'"));
+	write_mode(path, "green-turn blue Green-Secret\nred-turn blue Old-Secret\n", 0600);
+	CU_ASSERT_EQUAL(cp_mesh_credentials_check(&c, err, sizeof(err)), 0);
 	unlink(path);
 	mr_config_free(&c);
 }
