@@ -499,7 +499,8 @@ static uint32_t hand_hello(uint8_t *out, uint16_t version, const uint8_t *ext, u
 	memcpy(out + n, tail, sizeof(tail));
 	n += sizeof(tail);
 	out[n++] = (uint8_t)(ext_len >> 8), out[n++] = (uint8_t)ext_len;
-	memcpy(out + n, ext, ext_len);
+	if (ext_len) /* ext may be NULL then: memcpy's arguments must not be */
+		memcpy(out + n, ext, ext_len);
 	return n + ext_len;
 }
 
