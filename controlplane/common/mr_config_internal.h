@@ -6,6 +6,10 @@
 #include "mr_config.h"
 #include "mr_config_util.h"
 
+/* ports: devices, addresses, gateways, sizes and exception paths, and what two ports may
+ * not share. */
+int cfg_ports(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c);
+
 /* dataplane: EAL, buffers, burst, control socket, neighbour cache. */
 int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_dataplane_conf *d);
 
