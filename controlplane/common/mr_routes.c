@@ -299,6 +299,15 @@ static void warn_restart_moves(const struct vip_range *range, const char **names
 	free(fresh);
 }
 
+/* The line of the route that pins name k's address (at: each route's name). */
+static unsigned int pinned_line(const struct mr_config *conf, const unsigned int *at, size_t k)
+{
+	for (unsigned int i = 0; i < conf->n_routes; i++)
+		if (conf->routes[i].plain && at[i] == k && conf->routes[i].vip)
+			return conf->routes[i].line;
+	return 0;
+}
+
 int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 		   uint32_t *vips, char *err, size_t errlen)
 {
@@ -339,10 +348,16 @@ int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 		memcpy(fresh_pins, pins, sizeof(*pins) * n);
 		keep_prev_vips(prev, &range, names, pins, n);
 	}
+	if (n > vip_range_hosts(&range)) {
+		snprintf(err, errlen, "%s:%u: dns.vip_range holds %u host addresses: too few for "
+			 "%u plain services", conf->source, conf->dns.vip_line,
+			 vip_range_hosts(&range), n);
+		goto done;
+	}
 	if (n && vip_assign(&range, names, pins, n, out, &bad) < 0) {
-		snprintf(err, errlen, "%s: %s: its 'vip' is not a host address of dns.vip_range or is "
-			 "taken, or the "
-			 "range is too small for %u services", conf->source, names[bad], n);
+		snprintf(err, errlen, "%s:%u: %s: its 'vip' is not a host address of dns.vip_range, "
+			 "or another service's", conf->source, pinned_line(conf, at, bad),
+			 names[bad]);
 		goto done;
 	}
 	if (prev && n)

@@ -11,8 +11,7 @@ static uint32_t range_mask(const struct vip_range *r)
 	return r->prefix_len ? ~0u << (32 - r->prefix_len) : 0;
 }
 
-/* Host addresses of r: all but the network and broadcast ones. */
-static uint32_t range_hosts(const struct vip_range *r)
+uint32_t vip_range_hosts(const struct vip_range *r)
 {
 	return (~range_mask(r)) - 1u;
 }
@@ -35,13 +34,13 @@ bool vip_range_holds_host(const struct vip_range *r, uint32_t addr)
 uint32_t vip_preferred(const struct vip_range *r, const char *name, size_t len)
 {
 	/* The stable hash: an upgrade must not move every service to a new address. */
-	return r->base + 1u + (uint32_t)(route_hash_stable(name, len) % range_hosts(r));
+	return r->base + 1u + (uint32_t)(route_hash_stable(name, len) % vip_range_hosts(r));
 }
 
 /* The host after a (inside r, wrapping past the last host to the first). */
 static uint32_t next_host(const struct vip_range *r, uint32_t a)
 {
-	return a + 1u > r->base + range_hosts(r) ? r->base + 1u : a + 1u;
+	return a + 1u > r->base + vip_range_hosts(r) ? r->base + 1u : a + 1u;
 }
 
 struct vip_item {
@@ -82,7 +81,7 @@ int vip_assign(const struct vip_range *r, const char *const *names, const uint32
 	*bad = 0;
 	if (n == 0)
 		return 0;
-	if (n > range_hosts(r))
+	if (n > vip_range_hosts(r))
 		return -1;
 	while (cap < 2 * n)
 		cap <<= 1;

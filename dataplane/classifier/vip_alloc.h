@@ -23,6 +23,9 @@ bool vip_range_valid(const struct vip_range *r);
 /* Whether addr (host order) is inside r. */
 bool vip_range_holds(const struct vip_range *r, uint32_t addr);
 
+/* How many host addresses r has: all but its network and broadcast ones. */
+uint32_t vip_range_hosts(const struct vip_range *r);
+
 /* Whether addr (host order) is a host address of r: inside it, neither its network nor
  * its broadcast address (which hosts on the range's link take as the whole link's). */
 bool vip_range_holds_host(const struct vip_range *r, uint32_t addr);

@@ -79,9 +79,20 @@ static void test_plain_refusals(void)
 		{ "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n",
 		  "s.conf:5: a.test: a plain TCP route needs dns.vip_range" },
 		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\";"
-		  " vip = \"10.9.9.9\"; } );\n", "a.test: its 'vip' is not a host address of dns.vip_range" },
+		  " vip = \"10.9.9.9\"; } );\n", "s.conf:6: a.test: its 'vip' is not a host address of dns.vip_range" },
 		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\";"
-		  " vip = \"240.240.255.255\"; } );\n", "a.test: its 'vip' is not a host address" },
+		  " vip = \"240.240.255.255\"; } );\n", "s.conf:6: a.test: its 'vip' is not a host address" },
+		/* Two names pinned to one address: the second's line (before, no line at all). */
+		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\";"
+		  " vip = \"240.240.0.9\"; },\n  { name = \"b.test\"; protocol = \"tcp\"; port = 22;"
+		  " pool = \"ssh\"; vip = \"240.240.0.9\"; } );\n", "s.conf:7: b.test: its 'vip' is not a "
+		  "host address of dns.vip_range, or another service's" },
+		/* More names than the range holds: the range's line, not some service's. */
+		{ "dns = { port = \"edge\"; zones = [ \"mesh.test\" ]; vip_range = \"240.240.0.0/30\"; };\n"
+		  "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; },\n"
+		  "  { name = \"b.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; },\n"
+		  "  { name = \"c.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n",
+		  "s.conf:5: dns.vip_range holds 2 host addresses: too few for 3 plain services" },
 		{ DNS_VIPS "routes = ( { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; },"
 		  " { name = \"a.test\"; protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n",
 		  "s.conf:6: service a.test:22 is listed twice (line 6 too)" },
@@ -428,7 +439,7 @@ static void test_imports_beyond_range(void)
 	CU_ASSERT_EQUAL(cp_conf_set_learned_fitting(&c, NULL, 0, imp, 3, &taken, err,
 						    sizeof(err)), 1);
 	CU_ASSERT_EQUAL(taken, 2);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "too small"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "too few"));
 	CU_ASSERT_EQUAL(c.conf.n_routes, 2);
 	CU_ASSERT_EQUAL(cp_conf_set_learned_fitting(&c, NULL, 0, imp, 3, &taken, err,
 						    sizeof(err)), 0);
