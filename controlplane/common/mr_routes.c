@@ -167,15 +167,35 @@ static int build_pools(struct build_ctx *bc)
 	return 0;
 }
 
-bool mr_routes_file_names(const struct mr_config *conf, const char *name, size_t len)
+static int name_cmp(const void *a, const void *b)
 {
-	for (unsigned int i = 0; i < conf->n_routes; i++) {
-		const struct mr_route_conf *r = &conf->routes[i];
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
-		if (!r->imported && r->sni && strlen(r->sni) == len && memcmp(r->sni, name, len) == 0)
-			return true;
-	}
-	return false;
+const char **mr_routes_file_names(const struct mr_config *conf, unsigned int *n)
+{
+	const char **v = calloc(conf->n_routes + 1, sizeof(*v));
+
+	*n = 0;
+	for (unsigned int i = 0; v && i < conf->n_routes; i++)
+		if (!conf->routes[i].imported && conf->routes[i].sni)
+			v[(*n)++] = conf->routes[i].sni;
+	if (v)
+		qsort(v, *n, sizeof(*v), name_cmp);
+	return v;
+}
+
+bool mr_routes_names_hold(const char *const *names, unsigned int n, const char *name,
+			  size_t len)
+{
+	char key[256];
+
+	/* Looked up, not walked for: imports by the tens of thousands each ask. */
+	if (len >= sizeof(key) || !n)
+		return false;
+	memcpy(key, name, len);
+	key[len] = '\0';
+	return bsearch(&(const char *){ key }, names, n, sizeof(*names), name_cmp) != NULL;
 }
 
 static struct route_target target_of(const struct mr_route_conf *r)
@@ -215,32 +235,50 @@ static int build_routes(struct build_ctx *bc)
 
 /* The distinct plain service names of conf (one entry per name: its first route), with
  * their pins: names[*n], pins[*n], and at_route[i] the name index of route i. */
+/* A plain route by its name, then its place in the file. */
+static int route_by_name(const void *a, const void *b, void *arg)
+{
+	const struct mr_config *conf = arg;
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+	int c = strcmp(conf->routes[x].sni, conf->routes[y].sni);
+
+	return c ? c : (x > y) - (x < y);
+}
+
 static int plain_names(const struct mr_config *conf, const char **names, uint32_t *pins,
 		       unsigned int *at_route, unsigned int *n, char *err, size_t errlen)
 {
-	*n = 0;
-	for (unsigned int i = 0; i < conf->n_routes; i++) {
-		const struct mr_route_conf *r = &conf->routes[i];
-		unsigned int k = 0;
+	unsigned int *order = calloc(conf->n_routes + 1, sizeof(*order)), m = 0;
 
-		if (!r->plain)
-			continue;
-		while (k < *n && strcmp(names[k], r->sni) != 0)
-			k++;
-		if (k == *n) {
-			names[k] = r->sni;
-			pins[k] = 0;
-			(*n)++;
+	*n = 0;
+	if (!order) {
+		snprintf(err, errlen, "%s: out of memory for the VIPs", conf->source);
+		return -1;
+	}
+	for (unsigned int i = 0; i < conf->n_routes; i++)
+		if (conf->routes[i].plain)
+			order[m++] = i;
+	/* Sorted, so that a name's other ports are found next to it, not searched for
+	 * (imported names come by the tens of thousands); in the file's order within one. */
+	qsort_r(order, m, sizeof(*order), route_by_name, (void *)conf);
+	for (unsigned int j = 0; j < m; j++) {
+		const struct mr_route_conf *r = &conf->routes[order[j]];
+
+		if (!*n || strcmp(names[*n - 1], r->sni) != 0) {
+			names[*n] = r->sni;
+			pins[(*n)++] = 0;
 		}
-		if (r->vip && pins[k] && pins[k] != r->vip) {
+		if (r->vip && pins[*n - 1] && pins[*n - 1] != r->vip) {
 			snprintf(err, errlen, "%s:%u: %s: its other port has another 'vip'",
 				 conf->source, r->line, r->sni);
+			free(order);
 			return -1;
 		}
 		if (r->vip)
-			pins[k] = r->vip;
-		at_route[i] = k;
+			pins[*n - 1] = r->vip;
+		at_route[order[j]] = *n - 1;
 	}
+	free(order);
 	return 0;
 }
 
@@ -248,25 +286,37 @@ static int plain_names(const struct mr_config *conf, const char **names, uint32_
  * whose address prev gave them is a host of range that the file pins to no name. A
  * service's clients hold its address from DNS for a TTL and more: a new name whose
  * preferred address it is must not take it, or their connections would reach it. */
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static void keep_prev_vips(const struct route_table *prev, const struct vip_range *range,
 			   const char **names, uint32_t *pins, unsigned int n)
 {
-	uint32_t *kept = calloc(n + 1, sizeof(*kept));
+	uint32_t *kept = calloc(n + 1, sizeof(*kept)), *pinned = calloc(n + 1, sizeof(*pinned));
 
-	if (!kept)
+	if (!kept || !pinned) {
+		free(kept);
+		free(pinned);
 		return; /* placed afresh: what a restart does as well */
+	}
+	/* The file's pins, sorted to be looked up by each name's address. */
+	memcpy(pinned, pins, n * sizeof(*pins));
+	qsort(pinned, n, sizeof(*pinned), u32_cmp);
 	for (unsigned int k = 0; k < n; k++) {
 		uint32_t v = pins[k] ? 0 : route_table_service_vip(prev, names[k], strlen(names[k]));
-		bool pinned = false;
 
-		for (unsigned int i = 0; v && i < n; i++)
-			pinned |= pins[i] == v;
-		kept[k] = v && !pinned && vip_range_holds_host(range, v) ? v : 0;
+		kept[k] = v && !bsearch(&v, pinned, n, sizeof(*pinned), u32_cmp) &&
+				  vip_range_holds_host(range, v) ? v : 0;
 	}
 	for (unsigned int k = 0; k < n; k++)
 		if (kept[k])
 			pins[k] = kept[k];
 	free(kept);
+	free(pinned);
 }
 
 /* The services a push kept at a VIP that a start would not give them: a start has no

@@ -15,9 +15,14 @@
 int mr_routes_build(const struct mr_config *conf, const struct route_table *prev,
 		    struct route_table **out, char *err, size_t errlen);
 
-/* Whether a route of conf's own (not an imported one) names name[0..len) exactly: such a
- * name stays local whatever other networks export. */
-bool mr_routes_file_names(const struct mr_config *conf, const char *name, size_t len);
+/* The names conf's own routes (not imported ones) give, sorted, for mr_routes_names_hold:
+ * such a name stays local whatever other networks export. An array to free (NULL when out
+ * of memory), *n entries; its strings are conf's. */
+const char **mr_routes_file_names(const struct mr_config *conf, unsigned int *n);
+
+/* Whether name[0..len) is one of names[0..n) (sorted, as mr_routes_file_names gives). */
+bool mr_routes_names_hold(const char *const *names, unsigned int n, const char *name,
+			  size_t len);
 
 /* The VIP of each route of conf in vips[n_routes] (host order; 0 for TLS routes, and for
  * plain ones without dns.vip_range, which only other gateways reach): the plain TCP

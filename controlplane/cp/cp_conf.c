@@ -21,8 +21,9 @@ static int put_gateway(char *out, size_t cap, const struct mr_config *conf,
 }
 
 /* Whether imp may be routed by conf: its network declared there as remote, its name not
- * routed by the file itself. */
-static bool import_fits(const struct mr_config *conf, const struct cp_import *imp)
+ * routed by the file itself (one of own[0..n_own), mr_routes_file_names). */
+static bool import_fits(const struct mr_config *conf, const char *const *own,
+			unsigned int n_own, const struct cp_import *imp)
 {
 	size_t len = strcspn(imp->sni, ":"); /* a plain service's name before ":PORT" */
 	bool remote = false;
@@ -31,7 +32,7 @@ static bool import_fits(const struct mr_config *conf, const struct cp_import *im
 		return false; /* a plain service needs a VIP here: no range, no import */
 	for (unsigned int k = 0; k < conf->n_networks; k++)
 		remote |= strcmp(conf->networks[k].name, imp->network) == 0 && !conf->networks[k].local;
-	return remote && !mr_routes_file_names(conf, imp->sni, len);
+	return remote && !mr_routes_names_hold(own, n_own, imp->sni, len);
 }
 
 /* file_text, then the learned gateways and the imported names that fit; NULL when out
@@ -44,10 +45,15 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 	size_t cap = flen + 128 + (size_t)n * 256 + (size_t)n_imports * 360;
 	char *text = malloc(cap);
 	const char *sep = "";
+	unsigned int n_own;
+	const char **own = mr_routes_file_names(conf, &n_own);
 	size_t at;
 
-	if (!text)
+	if (!text || !own) {
+		free(text);
+		free(own);
 		return NULL;
+	}
 	memcpy(text, file_text, flen);
 	at = flen;
 	if (n) {
@@ -58,7 +64,7 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 		at += (size_t)snprintf(text + at, cap - at, ");\n");
 	}
 	for (unsigned int i = 0; i < n_imports; i++) {
-		if (!import_fits(conf, &imports[i]))
+		if (!import_fits(conf, own, n_own, &imports[i]))
 			continue;
 		if (!*sep)
 			at += (size_t)snprintf(text + at, cap - at, "imported = (\n");
@@ -78,6 +84,7 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 		at += (size_t)snprintf(text + at, cap - at, "\n);\n");
 	text[at] = '\0';
 	*len = (uint32_t)at;
+	free(own);
 	return text;
 }
 

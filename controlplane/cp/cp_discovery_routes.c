@@ -72,11 +72,33 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
 	return kept;
 }
 
-/* Whether conf routes the service's name itself (a route of the file, not an import;
- * a plain TCP service's ":PORT" aside). */
-static bool routed_by_file(const struct mr_config *conf, const char *service)
+/* An exported name as discovery offers it: its network (index in the file) and its
+ * place in the file's order of networks, then gateway ids, then the record's order. */
+struct offer {
+	const char *name;
+	int network;
+	uint32_t seq;
+};
+
+static int offer_by_name(const void *a, const void *b)
 {
-	return mr_routes_file_names(conf, service, strcspn(service, ":"));
+	const struct offer *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int offer_by_seq(const void *a, const void *b)
+{
+	const struct offer *x = a, *y = b;
+
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Whether the file routes the offered name itself (a plain TCP service's ":PORT" aside). */
+static bool routed_by_file(const char *const *names, unsigned int n, const char *offered)
+{
+	return mr_routes_names_hold(names, n, offered, strcspn(offered, ":"));
 }
 
 static int gateway_id_cmp(const void *a, const void *b)
@@ -85,24 +107,25 @@ static int gateway_id_cmp(const void *a, const void *b)
 		      (*(const struct disc_gateway *const *)b)->id);
 }
 
-/* name taken already by an earlier network into out[0..n): its index, or -1. */
-static int imported_at(const struct mr_route_conf *out, unsigned int n, const char *name)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (strcmp(out[i].sni, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-unsigned int cp_discovery_imports(const struct cp_discovery *d, const struct mr_config *conf,
-				  struct mr_route_conf *out, unsigned int max)
+/* Every name the remote networks' gateways offer, in the order that decides between two
+ * networks offering one: the file's networks, then gateway ids. How many (0 and *out
+ * NULL when out of memory). */
+static size_t collect_offers(const struct cp_discovery *d, const struct mr_config *conf,
+			     struct offer **out)
 {
 	const struct disc_gateway **gws = calloc(d->n_gateways + 1, sizeof(*gws));
-	unsigned int n = 0;
+	size_t total = 0, n = 0;
+	struct offer *v;
 
-	if (!gws)
+	for (unsigned int i = 0; i < d->n_gateways; i++)
+		total += d->gateways[i].n_services;
+	v = calloc(total + 1, sizeof(*v));
+	*out = gws ? v : NULL;
+	if (!gws || !v) {
+		free(gws);
+		free(v);
 		return 0;
-	memset(out, 0, max * sizeof(*out));
+	}
 	for (unsigned int k = 0; k < conf->n_networks; k++) {
 		unsigned int m = 0;
 
@@ -115,25 +138,55 @@ unsigned int cp_discovery_imports(const struct cp_discovery *d, const struct mr_
 		for (unsigned int i = 0; i < m; i++) {
 			const char *name = gws[i]->services;
 
-			for (unsigned int s = 0; s < gws[i]->n_services; s++, name += strlen(name) + 1) {
-				int at = imported_at(out, n, name);
-
-				if (routed_by_file(conf, name) || (at >= 0 && out[at].network == (int)k))
-					continue;
-				if (at >= 0) {
-					mr_log(MR_LOG_INFO, "discovery: %s is exported by networks %s and "
-					       "%s: routed to %s", name, conf->networks[out[at].network].name,
-					       conf->networks[k].name, conf->networks[out[at].network].name);
-					continue;
-				}
-				if (n == max || !(out[n].sni = strdup(name)))
-					continue;
-				out[n].pool = -1;
-				out[n].network = (int)k;
-				out[n++].imported = true;
-			}
+			for (unsigned int s = 0; s < gws[i]->n_services; s++, name += strlen(name) + 1)
+				v[n] = (struct offer){ name, (int)k, (uint32_t)n }, n++;
 		}
 	}
 	free(gws);
+	return n;
+}
+
+unsigned int cp_discovery_imports(const struct cp_discovery *d, const struct mr_config *conf,
+				  struct mr_route_conf *out, unsigned int max)
+{
+	unsigned int n_own, n = 0;
+	const char **own = mr_routes_file_names(conf, &n_own);
+	struct offer *v;
+	size_t total = collect_offers(d, conf, &v), kept = 0;
+
+	memset(out, 0, max * sizeof(*out));
+	if (!v || !own) {
+		free(v);
+		free(own);
+		return 0;
+	}
+	/* Sorted by name, so that the first of a name is found at once (the whole mesh's
+	 * names, each looked for among all before it, took seconds at 65,536). */
+	qsort(v, total, sizeof(*v), offer_by_name);
+	for (size_t i = 0; i < total; i++) {
+		const struct offer *first = &v[kept ? kept - 1 : 0];
+
+		if (kept && strcmp(first->name, v[i].name) == 0) {
+			if (first->network != v[i].network &&
+			    !routed_by_file(own, n_own, first->name))
+				mr_log(MR_LOG_INFO, "discovery: %s is exported by networks %s and "
+				       "%s: routed to %s", v[i].name,
+				       conf->networks[first->network].name,
+				       conf->networks[v[i].network].name,
+				       conf->networks[first->network].name);
+			continue;
+		}
+		v[kept++] = v[i];
+	}
+	qsort(v, kept, sizeof(*v), offer_by_seq);
+	for (size_t i = 0; i < kept && n < max; i++) {
+		if (routed_by_file(own, n_own, v[i].name) || !(out[n].sni = strdup(v[i].name)))
+			continue;
+		out[n].pool = -1;
+		out[n].network = v[i].network;
+		out[n++].imported = true;
+	}
+	free(v);
+	free(own);
 	return n;
 }
