@@ -233,19 +233,25 @@ check "SIGHUP after the password was put right: TURN starts over with it" topo_w
 	grep -q 'TURN credentials changed' "$D/blue.log"
 check "the server that refused it now allocates" topo_wait_for 15 turn_is green-bad allocated
 check "and the others allocated again" topo_wait_for 15 turn_is red-tcp allocated
-# 3c. A reload whose TURN cannot start (a setting changed, a server's credentials line
-# missing) stops TURN and discovery; the next SIGHUP, the line put back and the file
-# unchanged, starts them again (before, nothing was running to see a change in).
+# 3c. A reload whose TURN could not start (a setting changed, a server's credentials line
+# missing) is refused whole, and the relays that run stay (before, TURN and discovery
+# stopped, every relay released, until a later SIGHUP); the next SIGHUP, the line put
+# back, takes the change and starts them over.
 cp "$D/blue.secrets" "$D/blue.secrets.good"
 sed -i '/^green-bad /d' "$D/blue.secrets"
 sed -i 's/lifetime = 60;/lifetime = 90;/' "$D/blue.conf"
+relay_before=$(turn_field red-tcp relayed)
 kill -HUP "$BLUE_CP"
-check "a reload whose TURN cannot start: said so" topo_wait_for 10 \
-	grep -q "no credentials for TURN server 'green-bad'" "$D/blue.log"
+check "a reload whose TURN could not start: refused, said why" topo_wait_for 10 \
+	grep -q "reload refused, generation .* stays in force: .*no credentials for TURN server 'green-bad'" \
+	"$D/blue.log"
+check "and the relays kept (relay $relay_before)" \
+	test "$(turn_field red-tcp relayed)" = "$relay_before" -a "$(turn_field red-tcp allocations)" -ge 1
 cp "$D/blue.secrets.good" "$D/blue.secrets"
+restarts=$(grep -c 'TURN or discovery settings changed' "$D/blue.log")
 kill -HUP "$BLUE_CP"
-check "the next SIGHUP, the line put back: TURN and discovery start again" topo_wait_for 10 \
-	grep -q 'did not start at the last reload: starting them again' "$D/blue.log"
+check "the next SIGHUP, the line put back: TURN and discovery start over" topo_wait_for 10 \
+	test "$(grep -c 'TURN or discovery settings changed' "$D/blue.log")" -gt "$restarts"
 check "allocated again" topo_wait_for 15 turn_is red-tcp allocated
 
 # 4. Discovery: our registration, then a second gateway becomes a pushed route.
