@@ -249,9 +249,10 @@ check "and the relays kept (relay $relay_before)" \
 	test "$(turn_field red-tcp relayed)" = "$relay_before" -a "$(turn_field red-tcp allocations)" -ge 1
 cp "$D/blue.secrets.good" "$D/blue.secrets"
 restarts=$(grep -c 'TURN or discovery settings changed' "$D/blue.log")
+started_over() { [ "$(grep -c 'TURN or discovery settings changed' "$D/blue.log")" -gt "$restarts" ]; }
 kill -HUP "$BLUE_CP"
 check "the next SIGHUP, the line put back: TURN and discovery start over" topo_wait_for 10 \
-	test "$(grep -c 'TURN or discovery settings changed' "$D/blue.log")" -gt "$restarts"
+	started_over
 check "allocated again" topo_wait_for 15 turn_is red-tcp allocated
 
 # 4. Discovery: our registration, then a second gateway becomes a pushed route.
