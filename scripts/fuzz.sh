@@ -4,10 +4,12 @@
 # a bounded time: the classifier's (sni_parse, sni_mangle, dns_msg, proxy_v2), the data plane's packet path
 # (dp_frames) and IPv6 neighbour discovery, listener and too-big error codecs (nd), and the control plane's STUN/TURN codec (stun), JSON reader (json), HTTP
 # response parser (http), the scrape endpoint's request heads (http_req), the learned
-# report meshrelay-cp reads back (readback), control protocol wire format (ctl: headers, BIND, PONG) and the
-# discovery store's gateway registrations (disc).
+# report meshrelay-cp reads back (readback), control protocol wire format (ctl: headers, BIND, PONG), the
+# discovery store's gateway registrations (disc), the configuration reader (config: the
+# text a push brings), base64 as etcd writes it (b64) and the TURN credentials file
+# (secrets).
 # Exit status: 0 when no target found anything.
-#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|readback|ctl|disc|all]
+#   scripts/fuzz.sh [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|readback|ctl|disc|config|b64|secrets|all]
 #                   [--keep-corpus] [--out DIR]      (default build-fuzz/)
 set -euo pipefail
 
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
 	--target) target=$2; shift 2 ;;
 	--keep-corpus) keep_corpus=1; shift ;;
 	--out) out=$2; shift 2 ;;
-	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|dp_frames|nd|stun|json|http|http_req|readback|ctl|disc|all]" \
+	*) echo "usage: $0 [--seconds N] [--target sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|readback|ctl|disc|config|b64|secrets|all]" \
 		"[--keep-corpus] [--out DIR]" >&2
 	   exit 2 ;;
 	esac
@@ -45,8 +47,8 @@ fi
 [ -n "$cc" ] || { echo "fuzz.sh: clang not found" >&2; exit 2; }
 
 case "$target" in
-all) targets=(sni_parse sni_mangle dns_msg proxy_v2 tls_answer dp_frames nd stun json http http_req readback ctl disc) ;;
-sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|readback|ctl|disc) targets=("$target") ;;
+all) targets=(sni_parse sni_mangle dns_msg proxy_v2 tls_answer dp_frames nd stun json http http_req readback ctl disc config b64 secrets) ;;
+sni_parse|sni_mangle|dns_msg|proxy_v2|tls_answer|dp_frames|nd|stun|json|http|http_req|readback|ctl|disc|config|b64|secrets) targets=("$target") ;;
 *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
 esac
 
@@ -71,7 +73,8 @@ build() {
 		# The data plane links DPDK: the project's own build, with clang and -Dfuzz=true.
 		[ -f "$out/dp/build.ninja" ] ||
 			CC=$cc meson setup "$out/dp" "$root" --buildtype=debug -Dfuzz=true \
-				-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+				-Db_sanitize=address,undefined -Db_lundef=false \
+				-Dc_args=-fno-sanitize-recover=all >/dev/null
 		ninja -C "$out/dp" test/fuzz/fuzz-dp-frames >/dev/null
 		cp "$out/dp/test/fuzz/fuzz-dp-frames" "$out/fuzz_$name"
 		return
@@ -110,6 +113,24 @@ build() {
 		"$cc" "${flags[@]}" -I"$cp_cp" -I"$cp_common" -I"$cp_wire" -o "$out/fuzz_disc" \
 			"$cp_tests/fuzz_disc.c" "$cp_cp/disc_record.c" "$cp_common/mr_text.c" "$lib/ip_addr.c" \
 			"$cp_wire/json.c" "$cp_wire/hex.c"
+		return
+	fi
+	if [ "$name" = config ]; then # the schema and the route tables it builds, no DPDK
+		"$cc" "${flags[@]}" -I"$cp_common" -I"$cp_wire" -I"$lib" -o "$out/fuzz_config" \
+			"$cp_tests/fuzz_config.c" "$cp_common"/mr_config*.c "$cp_common/mr_routes.c" \
+			"$cp_common/mr_log.c" "$cp_common/mr_textfile.c" "$cp_wire/hex.c" "$lib"/*.c \
+			-lconfig -lm
+		return
+	fi
+	if [ "$name" = b64 ]; then
+		"$cc" "${flags[@]}" -I"$cp_wire" -o "$out/fuzz_b64" "$cp_tests/fuzz_b64.c" \
+			"$cp_wire/b64.c" -lcrypto
+		return
+	fi
+	if [ "$name" = secrets ]; then # the credentials file, through a scratch file of mode 600
+		"$cc" "${flags[@]}" -I"$cp_cp" -I"$cp_common" -I"$cp_wire" -I"$lib" \
+			-o "$out/fuzz_secrets" "$cp_tests/fuzz_secrets.c" \
+			"$cp_cp/cp_secrets.c"
 		return
 	fi
 	if [ "$name" = ctl ]; then # the wire format alone: no sockets, no DPDK (JSON for PONGs)
@@ -224,6 +245,20 @@ seed() {
 			"$k" >"$dir/seed-full"
 		return
 	fi
+	if [ "$name" = config ]; then # the commented example files
+		cp "$root"/conf/*.conf "$dir"/
+		return
+	fi
+	if [ "$name" = b64 ]; then # keys and values as etcd's gateway writes them
+		printf 'L21lc2hyZWxheS9uZXR3b3Jrcy8=' >"$dir/seed-key"
+		printf 'eyJpZCI6Imd3In0=' >"$dir/seed-value"
+		printf 'AA==' >"$dir/seed-short"
+		return
+	fi
+	if [ "$name" = secrets ]; then
+		printf 'red-turn gw-blue Blue-Secret-1\n# a comment\n\ngreen-turn gw-blue pw2\n' >"$dir/seed"
+		return
+	fi
 	if [ "$name" = dns_msg ]; then # the queries captured for the unit suite
 		seed_dns "$dir"
 		return
@@ -264,8 +299,10 @@ for name in "${targets[@]}"; do
 	# see DPDK's process-lifetime allocations. The JSON, HTTP and control protocol parsers
 	# own every byte they allocate: there a leak is a finding.
 	leaks=0
-	case "$name" in json|http|ctl) leaks=1 ;; esac
-	ASAN_OPTIONS=detect_leaks=$leaks timeout -k 10 $((seconds + 60)) "$out/fuzz_$name" -max_total_time="$seconds" \
+	case "$name" in json|http|ctl|disc|readback|b64|secrets) leaks=1 ;; esac
+	# Not config: libconfig 1.5's scanner loses a string's buffer at a syntax error.
+	# A sanitizer's finding is a crash for libFuzzer only when it stops the run.
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=$leaks timeout -k 10 $((seconds + 60)) "$out/fuzz_$name" -max_total_time="$seconds" \
 		-print_final_stats=1 -max_len=20000 -timeout=10 -rss_limit_mb=1024 \
 		-artifact_prefix="$out/artifacts/$name-" "$out/corpus/$name" >"$log" 2>&1
 	rc=$?

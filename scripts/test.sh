@@ -84,8 +84,11 @@ run_unit() {
 	[ -x "$bin" ] || { echo "missing unit binary $bin"; failed=$((failed + 1)); failures+=("$name"); return; }
 	local log="$LOG_DIR/$name.log"
 	current=$name
-	bounded "$log" 600 "$bin"
+	# A sanitizer's finding ends the binary (UBSan would else print it and go on, and the
+	# binary pass); any report in its log fails it all the same.
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bounded "$log" 600 "$bin"
 	local rc=$?
+	grep -qE 'runtime error:|ERROR: (Address|Leak)Sanitizer' "$log" && [ "$rc" -eq 0 ] && rc=1
 	rm -rf /var/run/dpdk/"$name"-*
 	local line p f
 	line=$(grep -E '^ +tests +[0-9]+' "$log" | tail -1)
