@@ -16,7 +16,8 @@ cleanup() {
 	[ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
 	rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM # the EXIT trap cleans up; the captures left are not waited for
 
 failures=0
 

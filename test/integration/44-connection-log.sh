@@ -330,7 +330,9 @@ check "and the data plane stops when asked (in $stop_ms ms)" test "$stop_ms" -lt
 # of their own. Before, a record cut short ran into the next: one line no reader parses.
 mkdir -p "$TOPO_DIR/small"
 mount -t tmpfs -o size=64k meshrelay-test "$TOPO_DIR/small" || exit 1
-trap 'umount "$TOPO_DIR/small" 2>/dev/null; topo_cleanup' EXIT
+# The data plane writes there: stopped first (the mount is busy while it runs), then the
+# mount goes, then the directory.
+trap 'TOPO_KEEP_DIR=1 topo_cleanup; umount "$TOPO_DIR/small" 2>/dev/null; rm -rf "$TOPO_DIR"' EXIT
 head -c $((60 * 1024)) /dev/zero >"$TOPO_DIR/small/filler" 2>/dev/null
 dp_restart full "$TOPO_DIR/small/connections.log" || exit 1
 for i in $(seq 16); do tls_client api.svc.example >/dev/null; done

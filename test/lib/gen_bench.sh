@@ -20,15 +20,19 @@ gen_huge_release() {
 	GEN_HUGE_RESERVED=""
 }
 [ "${GEN_HUGE-1}" != 0 ] && [ -n "${GEN_HUGE-1}" ] && GEN_HUGE=1 || unset GEN_HUGE
+# Set before anything is reserved: a signal during the reservation gives it back too.
+trap 'topo_cleanup; gen_huge_release' EXIT
 if [ -n "${GEN_HUGE:-}" ]; then
 	gen_huge_want=$((${GEN_HUGE_GB:-4} * 512))
 	gen_huge_had=$(cat "$GEN_HUGE_SYS" 2>/dev/null || echo 0)
 	if [ "$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)" -ge "$gen_huge_want" ]; then
 		: # enough free already: nothing to reserve or give back
-	elif scripts/setup-hugepages.sh --total "${GEN_HUGE_GB:-4}G" >/dev/null 2>&1 &&
+	elif GEN_HUGE_RESERVED=$gen_huge_had &&
+		scripts/setup-hugepages.sh --total "${GEN_HUGE_GB:-4}G" >/dev/null 2>&1 &&
 		[ "$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)" -gt 0 ]; then
-		GEN_HUGE_RESERVED=$gen_huge_had
+		:
 	else
+		GEN_HUGE_RESERVED=""
 		[ "$(cat "$GEN_HUGE_SYS" 2>/dev/null || echo 0)" = "$gen_huge_had" ] ||
 			echo "$gen_huge_had" >"$GEN_HUGE_SYS" 2>/dev/null
 		unset GEN_HUGE
@@ -42,7 +46,6 @@ gen_memory_note() {
 		echo "memory: --no-huge, 4 KB pages (no hugepages to be had here, or GEN_HUGE=0)"
 	fi
 }
-trap 'topo_cleanup; gen_huge_release' EXIT
 NS=${TOPO_TAG}-ns
 topo_ns "$NS"
 

@@ -135,12 +135,14 @@ topo_cleanup() {
 	[ -n "${TOPO_KEEP_DIR:-}" ] || rm -rf "$TOPO_DIR"
 }
 
-# topo_wait_for SECONDS CMD...: poll until CMD succeeds; 1 on time-out.
+# topo_wait_for SECONDS CMD...: poll until CMD succeeds, for SECONDS; 1 on time-out. The
+# deadline is in microseconds: $SECONDS moves by whole seconds, and a deadline of one
+# second read from it may come at once.
 topo_wait_for() {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
 	shift
 	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $deadline ] || return 1
+		[ "${EPOCHREALTIME/./}" -lt $deadline ] || return 1
 		sleep 0.1
 	done
 }
