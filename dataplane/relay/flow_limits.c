@@ -280,8 +280,11 @@ void flow_limits_closed(struct flow_table *ft, struct flow *f)
 {
 	/* A client that opens and closes connections quickly (a NAT, a proxy, a load
 	 * generator) would else be refused at client.max_flows by connections that are over,
-	 * while the table has room; and on a full table closed flows are given up anyway. */
+	 * while the table has room; and on a full table closed flows are given up anyway. Its
+	 * kept bytes go too: a closed flow neither resends nor redispatches them, and kept
+	 * they would count against no client and be beyond the hellos' eviction. */
 	client_release(ft, f);
+	flow_stream_set(ft, f, NULL);
 }
 
 void flow_limits_release(struct flow_table *ft, struct flow *f)

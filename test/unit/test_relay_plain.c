@@ -12,6 +12,7 @@
 #include <rte_ip.h>
 
 #include "dp_worker.h"
+#include "flow_limits.h"
 #include "neigh.h"
 #include "proxy_v2_read.h"
 #include "relay.h"
@@ -326,6 +327,34 @@ static void test_waiting_server_within_hello_limit(void)
 	finish(f[2]);
 }
 
+/* Such a flow that closes (the client's exact RST) gives its kept bytes back at once: a
+ * closed flow neither resends nor redispatches them. Before, they stayed for its whole
+ * closing time, counted against no client and beyond any eviction, and one address
+ * closing such connections quickly could hold every kept buffer of the worker. */
+static void test_closed_flow_keeps_nothing(void)
+{
+	static const char req[] = "GET / HTTP/1.1\r\n";
+	struct rh_peer c = vip_client(VIP_WEB, 80), b;
+	uint32_t kept = flow_kept_mbufs(rh_w->flows);
+	struct rh_sent syn;
+	struct flow *f = plain_connect(&c, (const uint8_t *)req, sizeof(req) - 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	syn = rh_next_tcp(&rh_app.ports[1]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	b = rh_peer_of_sent(&syn);
+	rte_pktmbuf_free(syn.m);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + (uint32_t)sizeof(req), NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->stream); /* kept for a redispatch */
+	CU_ASSERT(flow_kept_mbufs(rh_w->flows) > kept);
+	rh_send(&c, RTE_TCP_RST_FLAG, c.isn + (uint32_t)sizeof(req), 0, NULL, 0);
+	CU_ASSERT_EQUAL(f->state, FLOW_CLOSING);
+	CU_ASSERT_PTR_NULL(f->stream);
+	CU_ASSERT_EQUAL(flow_kept_mbufs(rh_w->flows), kept);
+	finish(f);
+}
+
 /* A SYN or ACK to a VIP port without a service, or to a VIP without any, is reset; nothing is
  * kept and the host never sees it. */
 static void test_no_service_reset(void)
@@ -583,6 +612,7 @@ int test_relay_plain_register(void)
 		  test_tls_early_data_past_cap },
 		{ "a server waiting for more: its bytes within the hello limit",
 		  test_waiting_server_within_hello_limit },
+		{ "a closed flow gives its kept bytes back", test_closed_flow_keeps_nothing },
 		{ "no service on a VIP port: RST", test_no_service_reset },
 		{ "TLS at a VIP's listener port: routed by its hello", test_tls_at_vip },
 		{ "ARP for the VIP range", test_arp_for_vip },
