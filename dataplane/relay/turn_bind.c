@@ -13,10 +13,14 @@
 #define BIND_RTO_MS 300u
 #define BIND_RETRIES 6u
 
-/* The data connection to the TURN server is ours to open, with every option. */
+/* The data connection's SYN: ours to open, with every option. A retry's connection marks "SYN not sent yet" with its
+ * client side's FIN flag (bind_refused): whichever path sends the first SYN ends the mark,
+ * or the flow would reach the splice as if the peer had closed. */
 static void send_syn(struct dp_worker *w, struct flow *f)
 {
 	const struct dp_port *p = &w->app->ports[f->c.port];
+
+	f->c.fin_seen = 0;
 
 	relay_send_syn(w, f, FLOW_DIR_CLIENT,
 		       (uint16_t)RTE_MIN(w->app->conf->relay.mss, p->caps.mtu - relay_l3l4_len(false)),
@@ -258,7 +262,6 @@ void turn_bind_rtx(struct dp_worker *w, struct flow *f)
 	if (!b)
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_timeout);
 	if (f->state == FLOW_BIND_SYN && f->c.fin_seen) { /* a retry's first SYN is due */
-		f->c.fin_seen = 0;
 		send_syn(w, f);
 		flow_rtx_arm(w->flows, f, relay_now(w) + rc->connect_timeout_ms);
 		return;

@@ -171,6 +171,41 @@ static void test_bind_slots_released(void)
 	rh_drain(srv.port);
 }
 
+/* A bind refused after it was sent opens another connection, whose SYN waits for its
+ * timer; an ACK of an older connection on the new 4-tuple before that sends the SYN at once
+ * (a RST at its acknowledgement first). The SYN-ACK that follows finds the connection as
+ * any other: before, the mark "SYN not sent yet" (the client side's FIN flag) stayed, and
+ * the flow went on to the splice as if the peer had closed. */
+static void test_bind_retry_syn_sent_early(void)
+{
+	struct turn_bind_req req = rh_bind_request();
+	struct rh_peer srv, again_srv;
+	struct flow *again = NULL;
+
+	rh_bind_open(&req, 8000, &srv);
+	rh_send(&srv, RTE_TCP_RST_FLAG, srv.isn + 1, 0, NULL, 0); /* refused after the bind */
+	for (unsigned int i = 0; i < TURN_BIND_SLOTS && !again; i++)
+		if (rh_w->binds[i].used)
+			again = flow_at(rh_w->flows, rh_w->binds[i].flow_index);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(again);
+	CU_ASSERT_EQUAL_FATAL(again->state, FLOW_BIND_SYN);
+	rh_drain(srv.port);
+	again_srv = srv;
+	again_srv.our_port = rte_be_to_cpu_16(again->c.key.local_port);
+	again_srv.our_isn = again->c_seq.local_isn;
+	rh_send(&again_srv, RTE_TCP_ACK_FLAG, 424242, 4242, NULL, 0);
+	rh_expect_sent(srv.port, RTE_TCP_RST_FLAG, 4242);
+	rh_expect_sent(srv.port, RTE_TCP_SYN_FLAG, again_srv.our_isn);
+	rh_send(&again_srv, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, again_srv.isn,
+		again_srv.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(again->state, FLOW_BIND_WAIT);
+	CU_ASSERT_FALSE(again->c.fin_seen);
+	rh_send(&again_srv, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, again_srv.isn + 1,
+		again_srv.our_isn + 21, NULL, 0);
+	CU_ASSERT_EQUAL(binds_in_use(), 0);
+	rh_drain(srv.port);
+}
+
 /* The bind counts as acknowledged only by an ACK of exactly all of it with a right
  * checksum: a forged one beyond what was sent, or a corrupted one, would stop its
  * retransmission for good. */
@@ -735,6 +770,7 @@ int test_relay_hardening_register(void)
 		{ "a bare ACK after a lost hello is not reset", test_bare_ack_after_lost_hello_not_reset },
 		{ "a hello past its cookie's time reset", test_expired_cookie_hello_reset },
 		{ "bind slots released by every abort", test_bind_slots_released },
+		{ "a bind's retry whose SYN went early", test_bind_retry_syn_sent_early },
 		{ "a peer's MSS raised to the floor", test_peer_mss_floor },
 		{ "a hello one byte per segment", test_hello_one_byte_per_segment },
 		{ "tiny segments pin no buffers", test_tiny_segments_pin_no_buffers },
