@@ -187,8 +187,12 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.hello_timeout_ms);
 	dp_event(w, DP_EV_turn_bind_done);
 	connlog_begin(w, f, 0); /* arrived over TURN: no listener */
-	if (f->stream_len)
+	if (f->stream_len) {
+		/* The peer's first bytes came with the answer: kept as any hello's, evictable
+		 * in its order until the hello is whole (hello_keep queues only a FLOW_HELLO). */
+		flow_hello_queue(w->flows, f);
 		relay_hello_classify(w, f);
+	}
 }
 
 /* The TURN server's answer to the data connection's SYN, as relay_connect_input takes a

@@ -206,6 +206,21 @@ static void test_bind_retry_syn_sent_early(void)
 	rh_drain(srv.port);
 }
 
+/* A peer's first bytes that came with the bind's answer, part of a hello, are kept as any
+ * hello's: on the hello queue, in the order the kept buffers' eviction takes (before, such
+ * a flow was never queued, and held its buffers beyond eviction until its hello timeout). */
+static void test_bind_partial_hello_queued(void)
+{
+	struct rh_peer srv;
+	struct flow *f = rh_turn_connection(rh_hello_api, 100, &srv);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_HELLO);
+	CU_ASSERT_PTR_EQUAL(flow_hello_oldest(rh_w->flows), f);
+	rh_flow_end(f);
+	rh_drain(srv.port);
+}
+
 /* The bind counts as acknowledged only by an ACK of exactly all of it with a right
  * checksum: a forged one beyond what was sent, or a corrupted one, would stop its
  * retransmission for good. */
@@ -771,6 +786,7 @@ int test_relay_hardening_register(void)
 		{ "a hello past its cookie's time reset", test_expired_cookie_hello_reset },
 		{ "bind slots released by every abort", test_bind_slots_released },
 		{ "a bind's retry whose SYN went early", test_bind_retry_syn_sent_early },
+		{ "a partial hello with the bind's answer: queued", test_bind_partial_hello_queued },
 		{ "a peer's MSS raised to the floor", test_peer_mss_floor },
 		{ "a hello one byte per segment", test_hello_one_byte_per_segment },
 		{ "tiny segments pin no buffers", test_tiny_segments_pin_no_buffers },
