@@ -159,7 +159,8 @@
 	X(route_refused)      /* bad mangled name, unknown network, empty pool */            \
 	X(route_bad_destination) /* mangled destination nobody may be reached at (ours, loopback...) */ \
 	X(route_no_gateway)   /* route to a remote network no gateway is known for */        \
-	X(turn_bind_refused)  /* the TURN server answered the ConnectionBind with an error */ \
+	X(turn_bind_refused)  /* the TURN server answered the ConnectionBind with an error, \
+				 or closed before any answer */                              \
 	X(turn_bind_timeout)  /* no connection or no answer from the TURN server in time */  \
 	X(turn_transit)       /* came over TURN, routed to another remote network: refused */ \
 	X(backend_unreachable)/* no port, source port or neighbour towards the backend */    \

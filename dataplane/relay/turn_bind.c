@@ -239,6 +239,14 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		rte_pktmbuf_free(s->m);
 		return bind_refused(w, f, b, false);
 	}
+	/* Closed by the server before any answer: a refusal of the bind, not a client's
+	 * abort (no peer was ever behind it), counted as such. */
+	if (f->state == FLOW_BIND_WAIT && (s->flags & RTE_TCP_FIN_FLAG) && !s->payload_len &&
+	    !f->stream_len && s->seq == f->c_rcv_nxt &&
+	    relay_seg_checksum_ok(&w->app->ports[f->c.port], s)) {
+		rte_pktmbuf_free(s->m);
+		return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
+	}
 	/* All of the bind acknowledged, not more, by a segment whose checksum holds: once
 	 * acked, it is never sent again, so a corrupted or forged ACK must not pass for it. */
 	if (!b->acked && (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->c_snd_nxt &&

@@ -157,6 +157,8 @@ static unsigned int binds_in_use(void)
  * slot of the worker and every later data connection was refused). */
 static void test_bind_slots_released(void)
 {
+	uint64_t refused = rh_drops(DP_DROP_turn_bind_refused);
+	uint64_t aborts = rh_drops(DP_DROP_client_abort);
 	struct rh_peer srv;
 
 	for (unsigned int i = 0; i < TURN_BIND_SLOTS + 8; i++) {
@@ -168,6 +170,10 @@ static void test_bind_slots_released(void)
 			NULL, 0);
 		CU_ASSERT_EQUAL(binds_in_use(), 0);
 	}
+	/* Each counted as the server's refusal, not as a client's abort (no peer was behind
+	 * it). */
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_turn_bind_refused), refused + TURN_BIND_SLOTS + 8);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_client_abort), aborts);
 	rh_drain(srv.port);
 }
 
