@@ -48,6 +48,14 @@ static bool check_not_sent(struct dp_worker *w, uint32_t slot)
 	return false;
 }
 
+/* The check's SYN: the port's MTU for its MSS, no other option. false when out of mbufs. */
+static bool check_syn(struct dp_worker *w, struct flow *f)
+{
+	uint16_t mss = (uint16_t)(w->app->ports[f->b.port].caps.mtu - relay_l3l4_len(f->b.v6));
+
+	return relay_send_syn(w, f, FLOW_DIR_BACKEND, mss, TCP_WSCALE_NONE, false, false);
+}
+
 /* Open a check of addr:port (health slot slot, checked as hc says) from worker w. false
  * when it was not sent: no route (a failed check), or no flow entry or source port
  * (check_not_sent). */
@@ -57,7 +65,6 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 	struct relay_health *h = w->app->health;
 	/* Its own expiry is a backstop: the scan ends it at its deadline first. */
 	struct flow *f = relay_flow_take(w, 2 * hc->timeout_ms + 1000);
-	uint16_t mss;
 
 	if (!f)
 		return check_not_sent(w, slot);
@@ -83,8 +90,7 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 	f->state = FLOW_CHECK;
 	f->b_seq.local_isn = relay_isn(w, f, FLOW_DIR_BACKEND);
 	f->b_snd_nxt = f->b_seq.local_isn + 1;
-	mss = (uint16_t)(w->app->ports[f->b.port].caps.mtu - relay_l3l4_len(f->b.v6));
-	if (!relay_send_syn(w, f, FLOW_DIR_BACKEND, mss, TCP_WSCALE_NONE, false, false)) {
+	if (!check_syn(w, f)) {
 		flow_release(w->flows, f); /* out of mbufs: our shortage, not the member's */
 		return check_not_sent(w, slot);
 	}
@@ -223,6 +229,15 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 		return hello_answer_input(w, f, s);
 	if (syn_ack == RTE_TCP_SYN_FLAG && acks_syn) /* read before its buffer goes */
 		f->b.peer_mac = s->eth->src_addr;
+	/* An older connection the member still holds on the check's 4-tuple (a relay
+	 * connection of that source port in its TIME-WAIT) answers the SYN with its own
+	 * ACK: reset at that ACK and the SYN sent again, as relay_connect_input does; else
+	 * the check waited for its deadline and failed against a member that was up. */
+	if ((s->flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_ACK_FLAG && !acks_syn &&
+	    relay_member_slot(w, f) != HEALTH_NONE) {
+		relay_reset_stale(w, f, FLOW_DIR_BACKEND, s);
+		check_syn(w, f);
+	}
 	rte_pktmbuf_free(s->m);
 	if ((s->flags & RTE_TCP_RST_FLAG) && acks_syn)
 		return finish(w, f, false, "check refused");

@@ -806,6 +806,34 @@ static void test_drain_ends_checks_at_deadline(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A member that answers a check's SYN with an ACK of an older connection it holds on the
+ * 4-tuple is told (a RST at that ACK) and asked again (the SYN resent); its answer to that
+ * passes the check. Before, the ACK was dropped, and the check failed at its deadline
+ * against a member that was up. */
+static void test_check_stale_ack_reset(void)
+{
+	struct rh_sent s = { 0 };
+
+	rh_drain(&rh_app.ports[1]);
+	for (unsigned int t = 0; t < 300 && !s.m; t++) {
+		housekeeping_for(10);
+		s = next_to(CHECKED_PORT);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	{
+		struct rh_peer m = rh_peer_of_sent(&s);
+		uint64_t passed = rh_event(DP_EV_check_passed);
+
+		rte_pktmbuf_free(s.m);
+		rh_send(&m, RTE_TCP_ACK_FLAG, 424242, 777777, NULL, 0);
+		rh_expect_sent(&rh_app.ports[1], RTE_TCP_RST_FLAG, 777777);
+		rh_expect_sent(&rh_app.ports[1], RTE_TCP_SYN_FLAG, m.our_isn);
+		rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+		CU_ASSERT_EQUAL(rh_event(DP_EV_check_passed), passed + 1);
+	}
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* A check whose flow went another way without a result (taken for a new connection on
  * a full table, say) fails at its deadline, and counts among the failed checks as every
  * failure the member's state shows does. */
@@ -1355,6 +1383,7 @@ int test_relay_health_register(void)
 		{ "more TURN connections than bind slots, members slow", test_turn_binds_past_slots },
 		{ "a drained member is not in the ejection share", test_drained_member_not_in_ejection_share },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
+		{ "a check answered by an older connection's ACK", test_check_stale_ack_reset },
 		{ "members down count against ejection; checks off bring them up",
 		  test_down_members_count_and_checks_off },
 		{ "a backend in two pools, checked in one", test_member_in_two_pools },
