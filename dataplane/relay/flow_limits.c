@@ -81,13 +81,15 @@ void flow_limits_free(struct flow_limits *l)
 
 uint64_t flow_client_key_of(uint32_t peer_ip, const uint8_t *peer6)
 {
+	uint8_t bytes[8] = { 0xff, 0xff, 0xff, 0xff };
 	uint64_t key;
 
-	if (peer6) {
-		memcpy(&key, peer6, 8);
-		return key;
-	}
-	return 0xffffffff00000000ull | peer_ip;
+	/* Laid out as the /64 ffff:ffff:a.b.c.d::, byte by byte whatever the host's order:
+	 * multicast, no client's source. (A value of 0xffffffff << 32 | peer_ip was the /64
+	 * a.b.c.d:ffff:ffff:: on a little-endian host, ordinary global space for many.) */
+	memcpy(bytes + 4, &peer_ip, 4);
+	memcpy(&key, peer6 ? peer6 : bytes, 8);
+	return key;
 }
 
 static uint64_t client_key(const struct flow_table *ft, const struct flow *f)

@@ -31,7 +31,8 @@ enum flow_client_verdict flow_client_attach(struct flow_table *ft, struct flow *
 					    uint32_t max_flows, uint32_t max_hellos);
 
 /* A client address as the limits count it: an IPv6 /64 (peer6's first 8 bytes), or the
- * IPv4 peer_ip (network order, peer6 NULL) under a prefix no source of ours can have. */
+ * IPv4 peer_ip (network order, peer6 NULL) as the multicast /64 ffff:ffff:a.b.c.d::,
+ * which no client's source can be. */
 uint64_t flow_client_key_of(uint32_t peer_ip, const uint8_t *peer6);
 
 /* The verdict flow_client_attach would give a new flow of client key, counting nothing:

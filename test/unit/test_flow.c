@@ -456,6 +456,26 @@ static void test_chain_checksum(void)
 	}
 }
 
+/* An IPv4 client's counter key is no IPv6 /64 a client could send from: before, on a
+ * little-endian host, the /64 a.b.c.d:ffff:ffff:: (global unicast for a in 32..63) shared
+ * a.b.c.d's counters exactly, its holder spending an IPv4 client's flows and hellos. */
+static void test_client_key_apart_from_ipv6(void)
+{
+	static const uint8_t ip4[4] = { 32, 1, 2, 3 };
+	uint8_t six[16] = { 0 };
+	uint32_t peer_ip;
+	uint64_t key4;
+
+	memcpy(&peer_ip, ip4, 4);
+	key4 = flow_client_key_of(peer_ip, NULL);
+	memcpy(six, ip4, 4);
+	memset(six + 4, 0xff, 4); /* 2001:203:ffff:ffff:: */
+	CU_ASSERT_NOT_EQUAL(flow_client_key_of(0, six), key4);
+	memset(six, 0xff, 4); /* ffff:ffff:2001:203:: (multicast): where the key lies now */
+	memcpy(six + 4, ip4, 4);
+	CU_ASSERT_EQUAL(flow_client_key_of(0, six), key4);
+}
+
 /* A table as full as its counters: 1,000 addresses with one flow each, then one address
  * takes flows until it is refused. Counters are shared between clients here: the greedy
  * one gets no more than the limit and at most a few less; every other address then gets
@@ -581,6 +601,7 @@ int test_flow_register(void)
 	static const CU_TestInfo flows[] = {
 		{ "entry fits 256 bytes", test_entry_size },
 		{ "checksums of every length to 300 bytes", test_short_checksum },
+		{ "an IPv4 client's key is no IPv6 client's", test_client_key_apart_from_ipv6 },
 		{ "client counters shared in a full table", test_client_counters_shared },
 		{ "a client's two counters picked independently", test_client_counters_independent },
 		{ "alloc until full, release makes room", test_alloc_until_full },
