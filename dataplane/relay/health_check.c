@@ -243,6 +243,10 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 		return finish(w, f, false, "check refused");
 	if (syn_ack != RTE_TCP_SYN_FLAG || !acks_syn)
 		return;
+	/* The slot follows another member now (a reload): its pool is not this check's,
+	 * nor is its answer state this check's to start. */
+	if (relay_member_slot(w, f) == HEALTH_NONE)
+		return finish(w, f, false, "member gone");
 	f->b_seq.peer_isn = s->seq;
 	if (!hc || hc->check != MR_CHECK_TLS)
 		return finish(w, f, true, "check answered");

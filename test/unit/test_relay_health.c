@@ -1234,6 +1234,44 @@ static void test_check_not_blamed_on_next_member(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A TCP check in flight whose slot was given to a TLS-checked member meanwhile, answered
+ * by its own member's SYN-ACK: it ends for nobody, sending no ClientHello to a member that
+ * was never TLS-checked and leaving the slot's answer state alone. Before, the SYN-ACK
+ * took the slot's new pool for the check's. */
+static void test_check_answer_after_slot_moved(void)
+{
+	uint32_t tls = tlschk_slot();
+	struct flow *check = NULL;
+	struct rh_sent syn = { 0 };
+	struct rh_peer m;
+
+	rh_drain(&rh_app.ports[1]);
+	for (unsigned int t = 0; t < 300 && !syn.m; t++) {
+		housekeeping_for(10);
+		syn = next_to(CHECKED_PORT);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	m = rh_peer_of_sent(&syn);
+	rte_pktmbuf_free(syn.m);
+	for (uint32_t i = 0; i < flow_capacity(rh_w->flows) && !check; i++) {
+		struct flow *f = flow_at(rh_w->flows, i);
+
+		if (f && f->state == FLOW_CHECK && f->b.key.local_port == rte_cpu_to_be_16(m.our_port))
+			check = f;
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(check);
+	CU_ASSERT_FATAL(tls != HEALTH_NONE && check->member != tls);
+	check->member = tls; /* the slot the check holds now follows the TLS member */
+	rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+	for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
+		CU_ASSERT_EQUAL(s.plen, 0); /* no ClientHello */
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_NOT_EQUAL(check->state, FLOW_CHECK_TLS);
+	housekeeping_for(1000);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* A check in flight whose flow's own time runs out before the scan's deadline: the timers
  * end it through the check's module, which counts one failed check, frees the entry and
  * leaves the scan nothing to report for it. */
@@ -1399,6 +1437,8 @@ int test_relay_health_register(void)
 		  test_check_flow_expires },
 		{ "a check's end not counted to the slot's next member",
 		  test_check_not_blamed_on_next_member },
+		{ "a check answered after its slot moved: for nobody",
+		  test_check_answer_after_slot_moved },
 		{ "checks switched on: spread over the interval", test_checks_switched_on_spread },
 		{ "no checks started while draining", test_no_checks_while_draining },
 		{ "a drain ends the checks in flight at their deadline", test_drain_ends_checks_at_deadline },
