@@ -438,6 +438,11 @@ void health_check_result(struct relay_health *h, const struct relay_live *live, 
 		s->checks_ok++;
 	else
 		s->checks_failed++;
+	/* A check that was in flight when its pool's checks were switched off (a reload):
+	 * counted, but the scan brought the member up ("checks off"), and nothing would bring
+	 * it up again were this to take it down. */
+	if (hc->check == MR_CHECK_NONE)
+		return;
 	s->check_run = s->last_check == result ? (uint8_t)RTE_MIN(s->check_run + 1, 255) : 1;
 	s->last_check = result;
 	if (passed && s->state == HEALTH_DOWN && s->check_run >= hc->rise)

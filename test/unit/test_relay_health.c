@@ -915,6 +915,37 @@ static void test_member_in_two_pools(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* A check that ends after its pool's checks were switched off (a reload; its flow was in
+ * flight) is counted, but moves no state: the scan brought the member up ("checks off"),
+ * and nothing would bring it up again. Before, a failed one took the member down until the
+ * scan's next visit. */
+static void test_result_after_checks_off(void)
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	struct relay_health *h = rh_app.health;
+	uint32_t slot[2] = { 0, 0 };
+	struct mr_health_conf *hc, saved;
+	uint32_t failed;
+
+	checked_slots(slot);
+	hc = (struct mr_health_conf *)health_conf_of(live, h->slots[slot[0]].pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hc);
+	saved = *hc;
+	for (unsigned int k = 0; k < hc->rise; k++)
+		health_check_result(h, live, slot[0], h->slots[slot[0]].pool, true, "test",
+				    rh_w->now_ms);
+	CU_ASSERT_EQUAL_FATAL(state_of(slot[0]), HEALTH_UP);
+	failed = h->slots[slot[0]].checks_failed;
+	hc->check = MR_CHECK_NONE;
+	for (unsigned int k = 0; k < saved.fall + 1; k++)
+		health_check_result(h, live, slot[0], h->slots[slot[0]].pool, false, "test",
+				    rh_w->now_ms);
+	CU_ASSERT_EQUAL(state_of(slot[0]), HEALTH_UP);
+	CU_ASSERT_EQUAL(h->slots[slot[0]].checks_failed, failed + saved.fall + 1);
+	*hc = saved;
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* Pool "checked" with passive health too: a member ejected for its failed connections
  * whose checks then fail is down at once (before, it stayed ejected and came back up when
  * the ejection ran out, checks failing or not). Failures of a member already ejected do
@@ -1422,6 +1453,8 @@ int test_relay_health_register(void)
 		{ "a drained member is not in the ejection share", test_drained_member_not_in_ejection_share },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
 		{ "a check answered by an older connection's ACK", test_check_stale_ack_reset },
+		{ "a check's result after checks were switched off moves no state",
+		  test_result_after_checks_off },
 		{ "members down count against ejection; checks off bring them up",
 		  test_down_members_count_and_checks_off },
 		{ "a backend in two pools, checked in one", test_member_in_two_pools },
