@@ -228,6 +228,7 @@ static void hello_control(struct dp_worker *w, struct flow *f, struct relay_seg 
 	if (hello_in_window(f, s) && seq_leq(s->seq, f->c_rcv_nxt) &&
 	    seq_leq(f->c_rcv_nxt, s->seq + s->payload_len)) {
 		rte_pktmbuf_free(s->m); /* the client gave up before its hello was whole */
+		f->c.fin_seen = 1;     /* closed, not reset: as the log tells it */
 		return relay_abort(w, f, true, true, DP_DROP_client_abort);
 	}
 	dp_drop(w, s->m, relay_guard_window_drop(s));

@@ -108,6 +108,16 @@ void relay_member_answered(struct dp_worker *w, struct flow *f)
 		health_report(w, relay_member_slot(w, f), HEALTH_EV_CONNECTED);
 }
 
+/* How the log tells a flow the relay ends for reason: the client's own end (its reset, or
+ * its FIN before the hello was whole), else refused before the splice or aborted after. */
+static enum connlog_end abort_end(const struct flow *f, enum dp_drop reason)
+{
+	if (reason == DP_DROP_client_abort)
+		return f->c.fin_seen ? CONNLOG_END_FIN : CONNLOG_END_RST_CLIENT;
+	return f->state == FLOW_SPLICED || f->state == FLOW_CLOSING ? CONNLOG_END_ABORTED
+								    : CONNLOG_END_REFUSED;
+}
+
 /* f ends: a member whose bytes reached the client (the burst path forwards them without
  * asking) answered it, whatever ended it after. */
 static void member_settle(struct dp_worker *w, struct flow *f)
@@ -126,10 +136,7 @@ void relay_abort(struct dp_worker *w, struct flow *f, bool rst_client, bool rst_
 		rst_side(w, f, FLOW_DIR_BACKEND);
 	if (reason != DP_DROP_none)
 		dp_count(&w->counters.drops[reason], 1);
-	connlog_end(w, f, reason == DP_DROP_client_abort ? CONNLOG_END_RST_CLIENT
-			  : f->state == FLOW_SPLICED || f->state == FLOW_CLOSING ? CONNLOG_END_ABORTED
-									 : CONNLOG_END_REFUSED,
-		    reason);
+	connlog_end(w, f, abort_end(f, reason), reason);
 	/* Every way out of a bind in progress, or of a hello that came over TURN, passes
 	 * here: its bind slot or kept peer goes with the flow. */
 	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT || f->via_turn)

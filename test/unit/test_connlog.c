@@ -176,6 +176,24 @@ static void test_refused_connection(void)
 	json_free(j);
 }
 
+/* A client that closes (FIN) before its hello is whole: logged as a close by the client,
+ * not as its reset (before, "rst_client" with fin_client false). */
+static void test_fin_before_hello(void)
+{
+	struct rh_peer c = rh_client(false);
+	struct connlog_rec r;
+
+	empty_ring();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_client_start(&c, rh_hello_api, 50));
+	rh_send(&c, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, c.isn + 1 + 50, c.our_isn + 1, NULL, 0);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL_FATAL(take(&r, 1), 1);
+	CU_ASSERT_EQUAL(r.end, CONNLOG_END_FIN);
+	CU_ASSERT_TRUE(r.fin_client);
+	CU_ASSERT_EQUAL(r.drop_reason, DP_DROP_client_abort);
+	rh_drain(c.port);
+}
+
 /* 150 refusals in one second: 100 logged, of which 64 fit the ring (36 dropped and
  * counted), 50 suppressed and counted; the next second's first record tells the 50. */
 static void test_ring_full_and_rate(void)
@@ -330,6 +348,7 @@ int test_connlog_register(void)
 		{ "ring full and refusal rate: counted", test_ring_full_and_rate },
 		{ "JSON lines: names, IPv6, sizes", test_format_names },
 		{ "a socket's path refused, a pipe without a reader taken", test_socket_path_refused },
+		{ "a FIN before the hello was whole: the client's close", test_fin_before_hello },
 		CU_TEST_INFO_NULL,
 	};
 
