@@ -50,6 +50,10 @@ no_route() { local r; r=$(routes) && ! grep -q "gateway gw-red-1" <<<"$r"; }
 key_gone() { local v; v=$(etcdctl_ get "$1" --print-value-only) && [ -z "$v" ]; }
 ms() { date +%s%3N; }
 
+# ours_on PORT PID: PID (a process of ours) listens on loopback TCP PORT. A leftover of an
+# earlier run on the port would else pass for ours, and ours, dead on the busy port, go
+# unnoticed until a later step stopped nothing.
+ours_on() { kill -0 "$2" 2>/dev/null && ss -Hltnp "sport = :$1" | grep -q "pid=$2,"; }
 turn_start() {
 	turnserver -n --listening-ip 127.0.0.1 --relay-ip 127.0.0.1 --listening-port "$TURN_PORT" \
 		--tls-listening-port "$TURN_TLS_PORT" --cert "$D/certs/turn.test.crt" \
@@ -60,7 +64,7 @@ turn_start() {
 		>>"$D/turn.log" 2>&1 &
 	TURN_PID=$!
 	topo_track "$TURN_PID"
-	topo_wait_for 10 bash -c "ss -Hltn 'sport = :$TURN_PORT' | grep -q LISTEN"
+	topo_wait_for 10 ours_on "$TURN_PORT" "$TURN_PID"
 }
 etcd_start() {
 	etcd --name t --data-dir "$D/etcd" --listen-client-urls "$ETCD" \
@@ -70,7 +74,7 @@ etcd_start() {
 		>>"$D/etcd.log" 2>&1 &
 	ETCD_PID=$!
 	topo_track "$ETCD_PID"
-	topo_wait_for 15 etcdctl_ endpoint health
+	topo_wait_for 15 etcdctl_ endpoint health && ours_on "$ETCD_PORT" "$ETCD_PID"
 }
 stop_pid() { # stop_pid PID SIGNAL: signal one of our processes and wait for it
 	kill "-$2" "$1" 2>/dev/null
