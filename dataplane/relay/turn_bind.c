@@ -188,6 +188,9 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 	dp_event(w, DP_EV_turn_bind_done);
 	connlog_begin(w, f, 0); /* arrived over TURN: no listener */
 	if (f->stream_len) {
+		/* The segment that brought the peer's first bytes was counted before the
+		 * record began: it is the record's first packet. */
+		connlog_packet(w, f, FLOW_DIR_CLIENT);
 		/* The peer's first bytes came with the answer: kept as any hello's, evictable
 		 * in its order until the hello is whole (hello_keep queues only a FLOW_HELLO). */
 		flow_hello_queue(w->flows, f);

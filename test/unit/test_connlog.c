@@ -194,6 +194,25 @@ static void test_fin_before_hello(void)
 	rh_drain(c.port);
 }
 
+/* A connection over TURN whose peer's hello came in the segment with the bind's answer:
+ * that segment is the record's first packet (before, it was counted before the record
+ * began, and lost). */
+static void test_turn_first_packet_counted(void)
+{
+	struct rh_peer srv;
+	struct connlog_rec r;
+	struct flow *f;
+
+	empty_ring();
+	f = rh_turn_connection(rh_hello_api, rh_hello_api_len, &srv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rh_flow_end(f);
+	CU_ASSERT_EQUAL_FATAL(take(&r, 1), 1);
+	CU_ASSERT_EQUAL(r.pkts_c2b, 1);
+	CU_ASSERT_TRUE(r.via_turn);
+	rh_drain(srv.port);
+}
+
 /* 150 refusals in one second: 100 logged, of which 64 fit the ring (36 dropped and
  * counted), 50 suppressed and counted; the next second's first record tells the 50. */
 static void test_ring_full_and_rate(void)
@@ -349,6 +368,7 @@ int test_connlog_register(void)
 		{ "JSON lines: names, IPv6, sizes", test_format_names },
 		{ "a socket's path refused, a pipe without a reader taken", test_socket_path_refused },
 		{ "a FIN before the hello was whole: the client's close", test_fin_before_hello },
+		{ "over TURN: the answer's segment is the first packet", test_turn_first_packet_counted },
 		CU_TEST_INFO_NULL,
 	};
 
