@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
@@ -81,15 +82,20 @@ void flow_limits_free(struct flow_limits *l)
 
 uint64_t flow_client_key_of(uint32_t peer_ip, const uint8_t *peer6)
 {
-	uint8_t bytes[8] = { 0xff, 0xff, 0xff, 0xff };
 	uint64_t key;
 
-	/* Laid out as the /64 ffff:ffff:a.b.c.d::, byte by byte whatever the host's order:
-	 * multicast, no client's source. (A value of 0xffffffff << 32 | peer_ip was the /64
+	if (peer6) {
+		memcpy(&key, peer6, 8);
+		return key;
+	}
+	/* Laid out in memory as the /64 ffff:ffff:a.b.c.d::, whatever the host's order:
+	 * multicast, no client's source. (0xffffffff << 32 | peer_ip was the /64
 	 * a.b.c.d:ffff:ffff:: on a little-endian host, ordinary global space for many.) */
-	memcpy(bytes + 4, &peer_ip, 4);
-	memcpy(&key, peer6 ? peer6 : bytes, 8);
-	return key;
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint64_t)peer_ip << 32 | 0xffffffffu;
+#else
+	return 0xffffffff00000000ull | peer_ip;
+#endif
 }
 
 static uint64_t client_key(const struct flow_table *ft, const struct flow *f)
@@ -286,7 +292,8 @@ void flow_limits_closed(struct flow_table *ft, struct flow *f)
 	 * kept bytes go too: a closed flow neither resends nor redispatches them, and kept
 	 * they would count against no client and be beyond the hellos' eviction. */
 	client_release(ft, f);
-	flow_stream_set(ft, f, NULL);
+	if (f->stream)
+		flow_stream_set(ft, f, NULL);
 }
 
 void flow_limits_release(struct flow_table *ft, struct flow *f)
