@@ -16,6 +16,13 @@ int cfg_dataplane(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_d
 /* relay: flow table, timeouts, source ports, and what one peer may make it hold. */
 int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay_conf *r);
 
+/* pools: their members and health (after the ports, which say what a member can be). */
+int cfg_pools(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c);
+
+/* The 'health' group of owner (a pool, or a network for its gateways) into h, defaults
+ * where absent. */
+int cfg_health(struct cfg_ctx *ctx, const config_setting_t *owner, struct mr_health_conf *h);
+
 /* networks, pools, routes and mangled: parsed into c, names resolved to indices. */
 int cfg_routing(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config *c);
 
