@@ -128,15 +128,11 @@ int cfg_dns(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_config 
 				"listeners' port", port);
 	/* The port answers ARP for the whole range: none of it may be on a port's link,
 	 * where real hosts are (a range inside the link as much as one around it). */
-	for (unsigned int i = 0; d->vip_prefix_len && i < c->n_ports; i++) {
-		unsigned int len = d->vip_prefix_len < c->ports[i].prefix_len
-				   ? d->vip_prefix_len : c->ports[i].prefix_len;
-		uint32_t mask = len ? ~0u << (32 - len) : 0;
-
-		if (c->ports[i].ipv4 && ((d->vip_base ^ c->ports[i].ipv4) & mask) == 0)
+	for (unsigned int i = 0; d->vip_prefix_len && i < c->n_ports; i++)
+		if (c->ports[i].ipv4 && cfg_ipv4_overlap(d->vip_base, d->vip_prefix_len,
+							 c->ports[i].ipv4, c->ports[i].prefix_len))
 			return cfg_fail(ctx, member(g, "vip_range"), "'vip_range' overlaps port '%s' "
 					"and its link", c->ports[i].name);
-	}
 	return 0;
 }
 
@@ -145,6 +141,6 @@ void mr_config_port_vips(const struct mr_config *conf, unsigned int i, uint32_t 
 {
 	bool owns = conf->dns.port_index == (int)i && conf->dns.vip_prefix_len;
 
-	*mask = owns ? ~0u << (32 - conf->dns.vip_prefix_len) : 0;
+	*mask = cfg_prefix_mask(owns ? conf->dns.vip_prefix_len : 0);
 	*base = owns ? conf->dns.vip_base : 0;
 }

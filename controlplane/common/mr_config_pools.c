@@ -13,15 +13,6 @@
 #include "mr_config_util.h"
 #include "ip_addr.h"
 
-/* Whether port p holds IPv4 address a (host order) as its own or a source address. */
-static bool port_owns_v4(const struct mr_port_conf *p, uint32_t a)
-{
-	for (unsigned int i = 0; i < p->n_source_ipv4; i++)
-		if (p->source_ipv4[i] == a)
-			return true;
-	return p->ipv4 == a;
-}
-
 /* Why the data plane cannot connect to a, or NULL: it reaches its members on a port's
  * link or through the gateway of their family, never through the host (the loopback),
  * and never at an address of its own. */
@@ -37,9 +28,9 @@ static const char *member_unreachable(const struct mr_config *c, const struct ip
 		       "links, not through the host";
 	for (unsigned int i = 0; i < c->n_ports; i++) {
 		const struct mr_port_conf *p = &c->ports[i];
-		uint32_t mask = p->prefix_len ? ~0u << (32 - p->prefix_len) : 0;
+		uint32_t mask = cfg_prefix_mask(p->prefix_len);
 
-		if (v4 ? port_owns_v4(p, a4) : p->has_ipv6 && memcmp(p->ipv6, a->bytes, 16) == 0)
+		if (v4 ? cfg_port_has_ipv4(p, a4) : p->has_ipv6 && memcmp(p->ipv6, a->bytes, 16) == 0)
 			return "is an address of the appliance's own";
 		on_link |= v4 ? ((a4 ^ p->ipv4) & mask) == 0
 			      : p->has_ipv6 && ip_bytes_in_prefix(a->bytes, p->ipv6, p->prefix6_len);

@@ -7,6 +7,7 @@
  */
 #include "mr_config.h"
 #include "mr_config_internal.h"
+#include "ip_addr.h"
 
 #include <arpa/inet.h>
 #include <libconfig.h>
@@ -79,17 +80,6 @@ static int cfg_ipv6(struct cfg_ctx *ctx, const config_setting_t *group, const ch
 	return 0;
 }
 
-static bool in6_same_prefix(const struct in6_addr *a, const struct in6_addr *b,
-			    unsigned int len)
-{
-	unsigned int bytes = len / 8, bits = len % 8;
-
-	if (memcmp(a->s6_addr, b->s6_addr, bytes) != 0)
-		return false;
-	return bits == 0 ||
-	       ((a->s6_addr[bytes] ^ b->s6_addr[bytes]) & (0xff00 >> bits) & 0xff) == 0;
-}
-
 /* Addresses that never name an interface on the wire, whatever the prefix; a short
  * prefix alone would not keep them out of a gateway6. */
 static const char *ipv6_not_on_link(const struct in6_addr *a)
@@ -135,7 +125,7 @@ static int cfg_port_ipv6(struct cfg_ctx *ctx, const config_setting_t *g, struct 
 	/* Routers advertise themselves from their link-local address, so that is a next hop
 	 * on any port. */
 	if (!IN6_IS_ADDR_LINKLOCAL(&next_hop) &&
-	    !in6_same_prefix(&next_hop, &addr, p->prefix6_len))
+	    !ip_bytes_in_prefix(next_hop.s6_addr, addr.s6_addr, p->prefix6_len))
 		return cfg_fail(ctx, gw, "'gateway6' is outside the port's prefix and not link-local");
 	if (IN6_ARE_ADDR_EQUAL(&next_hop, &addr))
 		return cfg_fail(ctx, gw, "'gateway6' is the port's own address");
@@ -144,18 +134,13 @@ static int cfg_port_ipv6(struct cfg_ctx *ctx, const config_setting_t *g, struct 
 	return 0;
 }
 
-static uint32_t prefix_mask(uint8_t len)
-{
-	return len == 0 ? 0 : ~0u << (32 - len);
-}
-
 /* One of source_addresses: a strict dotted quad on the port's link that no one else on
  * the port's configuration holds. */
 static int cfg_source_address(struct cfg_ctx *ctx, const config_setting_t *e,
 			      struct mr_port_conf *p, unsigned int i)
 {
 	const char *text = config_setting_get_string(e);
-	uint32_t mask = prefix_mask(p->prefix_len), a;
+	uint32_t mask = cfg_prefix_mask(p->prefix_len), a;
 	struct in_addr in;
 
 	if (!text)
@@ -210,7 +195,7 @@ static int cfg_port_addresses(struct cfg_ctx *ctx, const config_setting_t *g,
 	if (cfg_ipv4(ctx, g, "ipv4", true, &p->ipv4, &p->prefix_len) < 0 ||
 	    cfg_ipv4(ctx, g, "gateway", false, &p->gateway, NULL) < 0)
 		return -1;
-	mask = prefix_mask(p->prefix_len);
+	mask = cfg_prefix_mask(p->prefix_len);
 	if (p->prefix_len < 31 && ((p->ipv4 & ~mask) == 0 || (p->ipv4 & ~mask) == ~mask))
 		return cfg_fail(ctx, member(g, "ipv4"),
 				"'ipv4' is the network or broadcast address of its prefix");
@@ -280,24 +265,13 @@ static int cfg_port(struct cfg_ctx *ctx, const config_setting_t *g, struct mr_po
 	return cfg_exception(ctx, g, p);
 }
 
-/* Whether port p has address a (host order): its own or a source address. */
-static bool port_has_ipv4(const struct mr_port_conf *p, uint32_t a)
-{
-	if (a == p->ipv4)
-		return true;
-	for (unsigned int i = 0; i < p->n_source_ipv4; i++)
-		if (p->source_ipv4[i] == a)
-			return true;
-	return false;
-}
-
 /* Whether ports p and q hold an IPv4 address in common. */
 static bool ports_share_ipv4(const struct mr_port_conf *p, const struct mr_port_conf *q)
 {
-	if (port_has_ipv4(p, q->ipv4))
+	if (cfg_port_has_ipv4(p, q->ipv4))
 		return true;
 	for (unsigned int i = 0; i < q->n_source_ipv4; i++)
-		if (port_has_ipv4(p, q->source_ipv4[i]))
+		if (cfg_port_has_ipv4(p, q->source_ipv4[i]))
 			return true;
 	return false;
 }
@@ -311,12 +285,8 @@ static bool ports_share_ipv4(const struct mr_port_conf *p, const struct mr_port_
 static int cfg_ports_apart(struct cfg_ctx *ctx, const config_setting_t *g,
 			   const struct mr_port_conf *p, const struct mr_port_conf *q)
 {
-	uint8_t v4_len = p->prefix_len < q->prefix_len ? p->prefix_len : q->prefix_len;
 	unsigned int v6_len = p->prefix6_len < q->prefix6_len ? p->prefix6_len : q->prefix6_len;
-	struct in6_addr a6, b6;
 
-	memcpy(a6.s6_addr, p->ipv6, 16);
-	memcpy(b6.s6_addr, q->ipv6, 16);
 	if (strcmp(q->name, p->name) == 0)
 		return cfg_fail(ctx, g, "port name '%s' is used twice", p->name);
 	if (strcmp(q->device, p->device) == 0)
@@ -326,12 +296,11 @@ static int cfg_ports_apart(struct cfg_ctx *ctx, const config_setting_t *g,
 				"(their own or a source address)");
 	if (p->has_ipv6 && q->has_ipv6 && memcmp(q->ipv6, p->ipv6, 16) == 0)
 		return cfg_fail(ctx, g, "two ports have the same ipv6 address");
-	if (((p->ipv4 ^ q->ipv4) & prefix_mask(v4_len)) == 0)
+	if (cfg_ipv4_overlap(p->ipv4, p->prefix_len, q->ipv4, q->prefix_len))
 		return cfg_fail(ctx, member(g, "ipv4"), "port '%s''s ipv4 subnet overlaps port "
 				"'%s''s: the relay could not tell which link an address in both "
 				"is on", p->name, q->name);
-	if (p->has_ipv6 && q->has_ipv6 &&
-	    in6_same_prefix(&a6, &b6, v6_len))
+	if (p->has_ipv6 && q->has_ipv6 && ip_bytes_in_prefix(p->ipv6, q->ipv6, v6_len))
 		return cfg_fail(ctx, member(g, "ipv6"), "port '%s''s ipv6 subnet overlaps port "
 				"'%s''s: the relay could not tell which link an address in both "
 				"is on", p->name, q->name);

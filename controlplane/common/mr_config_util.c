@@ -211,6 +211,26 @@ int cfg_target_address(struct cfg_ctx *ctx, const config_setting_t *at, const ch
 	return 0;
 }
 
+uint32_t cfg_prefix_mask(uint8_t len)
+{
+	return len == 0 ? 0 : ~0u << (32 - len);
+}
+
+bool cfg_ipv4_overlap(uint32_t a, uint8_t alen, uint32_t b, uint8_t blen)
+{
+	return ((a ^ b) & cfg_prefix_mask(alen < blen ? alen : blen)) == 0;
+}
+
+bool cfg_port_has_ipv4(const struct mr_port_conf *p, uint32_t a)
+{
+	if (a == p->ipv4)
+		return true;
+	for (unsigned int i = 0; i < p->n_source_ipv4; i++)
+		if (p->source_ipv4[i] == a)
+			return true;
+	return false;
+}
+
 /* A query of the parsed configuration rather than a schema check, kept here because every
  * configuration module resolves port names with it (mr_config.h). */
 int mr_config_port_index(const struct mr_config *conf, const char *name)

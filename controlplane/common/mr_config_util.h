@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct mr_port_conf;
+
 struct cfg_ctx {
 	const char *source; /* name used when a setting has no file of its own */
 	char *err;
@@ -67,5 +69,15 @@ bool cfg_address_is_valid(const char *text);
  * may connect to (not unspecified, multicast, broadcast, or an IPv4 address written inside
  * IPv6). 0, or -1 with the reason. */
 int cfg_target_address(struct cfg_ctx *ctx, const config_setting_t *at, const char *text);
+
+/* The IPv4 netmask of a prefix of len bits, host order (0 for len 0). */
+uint32_t cfg_prefix_mask(uint8_t len);
+
+/* Whether IPv4 prefixes a/alen and b/blen (host order) overlap: one holds the other. */
+bool cfg_ipv4_overlap(uint32_t a, uint8_t alen, uint32_t b, uint8_t blen);
+
+/* Whether port p holds IPv4 address a (host order): its own or one of its source
+ * addresses. */
+bool cfg_port_has_ipv4(const struct mr_port_conf *p, uint32_t a);
 
 #endif
