@@ -233,8 +233,6 @@ static int build_routes(struct build_ctx *bc)
 	return 0;
 }
 
-/* The distinct plain service names of conf (one entry per name: its first route), with
- * their pins: names[*n], pins[*n], and at_route[i] the name index of route i. */
 /* A plain route by its name, then its place in the file. */
 static int route_by_name(const void *a, const void *b, void *arg)
 {
@@ -245,6 +243,8 @@ static int route_by_name(const void *a, const void *b, void *arg)
 	return c ? c : (x > y) - (x < y);
 }
 
+/* The distinct plain service names of conf (one entry per name: its first route), with
+ * their pins: names[*n], pins[*n], and at_route[i] the name index of route i. */
 static int plain_names(const struct mr_config *conf, const char **names, uint32_t *pins,
 		       unsigned int *at_route, unsigned int *n, char *err, size_t errlen)
 {

@@ -89,6 +89,24 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 }
 
 /* Validate the composition and take it (with file_text and gws) into c. */
+/* file_text composed with gws and the imports, and read into fresh as the data plane
+ * would read it: the text (the caller's to free), or NULL with err (out of memory, too
+ * large to push, or the reader's refusal). */
+static char *compose_read(const char *file_text, const struct mr_config *names,
+			  const struct mr_remote_gateway_conf *gws, unsigned int n,
+			  const struct cp_import *imports, unsigned int n_imports, const char *source,
+			  struct mr_config *fresh, uint32_t *len, char *err, size_t errlen)
+{
+	char *text = compose(file_text, names, gws, n, imports, n_imports, len);
+
+	if (!text || *len > MR_CTL_MAX_PAYLOAD)
+		snprintf(err, errlen, "%s: %s", source, text ? "too large to push" : "out of memory");
+	else if (mr_config_load_string(text, source, fresh, err, errlen) == 0)
+		return text;
+	free(text);
+	return NULL;
+}
+
 static int adopt(struct cp_conf *c, char *file_text, const struct mr_config *names,
 		 const struct mr_remote_gateway_conf *gws, unsigned int n,
 		 const struct cp_import *imports, unsigned int n_imports, const char *source,
@@ -98,14 +116,15 @@ static int adopt(struct cp_conf *c, char *file_text, const struct mr_config *nam
 	struct mr_remote_gateway_conf *learned = calloc(n + 1, sizeof(*learned));
 	struct cp_import *kept = calloc(n_imports + 1, sizeof(*kept));
 	uint32_t len = 0;
-	char *text = fresh && learned && kept
-		? compose(file_text, names, gws, n, imports, n_imports, &len) : NULL;
+	char *text = NULL;
 
-	if (!text || len > MR_CTL_MAX_PAYLOAD) {
-		snprintf(err, errlen, "%s: %s", source, text ? "too large to push" : "out of memory");
+	if (!fresh || !learned || !kept) {
+		snprintf(err, errlen, "%s: out of memory", source);
 		goto fail;
 	}
-	if (mr_config_load_string(text, source, fresh, err, errlen) < 0)
+	text = compose_read(file_text, names, gws, n, imports, n_imports, source, fresh, &len,
+			    err, errlen);
+	if (!text)
 		goto fail;
 	if (n)
 		memcpy(learned, gws, n * sizeof(*learned));
@@ -218,9 +237,9 @@ static bool learned_validate(const struct cp_conf *c, const struct mr_remote_gat
 	struct mr_config *fresh = calloc(1, sizeof(*fresh));
 	char err[MR_ERR_MAX];
 	uint32_t len = 0;
-	char *text = fresh ? compose(c->file_text, &c->conf, gws, n, imports, k, &len) : NULL;
-	bool ok = text && len <= MR_CTL_MAX_PAYLOAD &&
-		  mr_config_load_string(text, c->conf.source, fresh, err, sizeof(err)) == 0;
+	char *text = fresh ? compose_read(c->file_text, &c->conf, gws, n, imports, k,
+					  c->conf.source, fresh, &len, err, sizeof(err)) : NULL;
+	bool ok = text != NULL;
 
 	if (fresh)
 		mr_config_free(fresh);
