@@ -13,15 +13,15 @@
 #define BIND_RTO_MS 300u
 #define BIND_RETRIES 6u
 
-/* The data connection's SYN: ours to open, with every option. A retry's connection marks "SYN not sent yet" with its
- * client side's FIN flag (bind_refused): whichever path sends the first SYN ends the mark,
- * or the flow would reach the splice as if the peer had closed. */
+/* The data connection's SYN: ours to open, with every option. A retry's connection marks
+ * "SYN not sent yet" with its client side's FIN flag (bind_refused): whichever path sends
+ * the first SYN ends the mark, or the flow would reach the splice as if the peer had
+ * closed. */
 static void send_syn(struct dp_worker *w, struct flow *f)
 {
 	const struct dp_port *p = &w->app->ports[f->c.port];
 
 	f->c.fin_seen = 0;
-
 	relay_send_syn(w, f, FLOW_DIR_CLIENT,
 		       (uint16_t)RTE_MIN(w->app->conf->relay.mss, p->caps.mtu - relay_l3l4_len(false)),
 		       RELAY_WSCALE, true, true);
@@ -225,6 +225,13 @@ static void bind_syn_sent(struct dp_worker *w, struct flow *f, struct relay_seg 
 	rte_pktmbuf_free(s->m);
 }
 
+/* Whether s starts exactly at the TURN server's next byte and its checksum holds: only
+ * such a RST or FIN of the server ends the bind (RFC 5961). */
+static bool server_exact(struct dp_worker *w, const struct flow *f, const struct relay_seg *s)
+{
+	return s->seq == f->c_rcv_nxt && relay_seg_checksum_ok(&w->app->ports[f->c.port], s);
+}
+
 void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 {
 	struct turn_bind_slot *b = turn_bind_slot_of(w, f);
@@ -235,8 +242,7 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 	}
 	if (f->state == FLOW_BIND_SYN)
 		return bind_syn_sent(w, f, s, b);
-	if ((s->flags & RTE_TCP_RST_FLAG) && s->seq == f->c_rcv_nxt &&
-	    relay_seg_checksum_ok(&w->app->ports[f->c.port], s)) {
+	if ((s->flags & RTE_TCP_RST_FLAG) && server_exact(w, f, s)) {
 		/* Refused after the bind: try another connection. Any other RST is the hello
 		 * input's to challenge or drop (RFC 5961). */
 		rte_pktmbuf_free(s->m);
@@ -245,8 +251,7 @@ void turn_bind_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 	/* Closed by the server before any answer: a refusal of the bind, not a client's
 	 * abort (no peer was ever behind it), counted as such. */
 	if (f->state == FLOW_BIND_WAIT && (s->flags & RTE_TCP_FIN_FLAG) && !s->payload_len &&
-	    !f->stream_len && s->seq == f->c_rcv_nxt &&
-	    relay_seg_checksum_ok(&w->app->ports[f->c.port], s)) {
+	    !f->stream_len && server_exact(w, f, s)) {
 		rte_pktmbuf_free(s->m);
 		return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
 	}
