@@ -128,9 +128,8 @@ build() {
 		return
 	fi
 	if [ "$name" = secrets ]; then # the credentials file, through a scratch file of mode 600
-		"$cc" "${flags[@]}" -I"$cp_cp" -I"$cp_common" -I"$cp_wire" -I"$lib" \
-			-o "$out/fuzz_secrets" "$cp_tests/fuzz_secrets.c" \
-			"$cp_cp/cp_secrets.c"
+		"$cc" "${flags[@]}" -I"$cp_cp" -I"$cp_common" -o "$out/fuzz_secrets" \
+			"$cp_tests/fuzz_secrets.c" "$cp_cp/cp_secrets.c"
 		return
 	fi
 	if [ "$name" = ctl ]; then # the wire format alone: no sockets, no DPDK (JSON for PONGs)
