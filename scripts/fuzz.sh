@@ -111,7 +111,8 @@ build() {
 	fi
 	if [ "$name" = disc ]; then # the registration's reader and writer: JSON, no sockets
 		"$cc" "${flags[@]}" -I"$cp_cp" -I"$cp_common" -I"$cp_wire" -o "$out/fuzz_disc" \
-			"$cp_tests/fuzz_disc.c" "$cp_cp/disc_record.c" "$cp_common/mr_text.c" "$lib/ip_addr.c" \
+			"$cp_tests/fuzz_disc.c" "$cp_cp/disc_record.c" "$cp_common/mr_text.c" \
+			"$lib/ip_addr.c" "$lib/sni_name.c" \
 			"$cp_wire/json.c" "$cp_wire/hex.c"
 		return
 	fi

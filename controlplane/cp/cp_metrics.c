@@ -79,7 +79,8 @@ size_t cp_metrics_render(const struct cp_metrics_view *v, char *buf, size_t cap)
 	    v->conf->generation);
 	one(&o, "dataplane_connected", "gauge", "1 while the control socket is connected.",
 	    v->link->fd >= 0);
-	one(&o, "dataplane_generation", "gauge", "Generation in force at the data plane (0 while none is connected).",
+	one(&o, "dataplane_generation", "gauge",
+	    "Generation in force at the data plane (0 while none is connected).",
 	    v->link->dp_generation);
 	one(&o, "dataplane_link_failures", "gauge", "Connection attempts failed in a row.",
 	    v->link->failures);

@@ -7,6 +7,7 @@
 #include "ip_addr.h"
 #include "json.h"
 #include "mr_text.h"
+#include "sni_name.h"
 
 static bool text_is_name(const char *s, size_t max, bool dots)
 {
@@ -72,7 +73,8 @@ int disc_parse_key(const char *prefix, const char *key, size_t key_len, char *ne
 static bool text_is_service(const char *s, size_t len)
 {
 	const char *colon = memchr(s, ':', len);
-	char name[254];
+	char name[254], norm[SNI_NAME_MAX + 1];
+	size_t norm_len;
 
 	if (colon) {
 		size_t digits = len - (size_t)(colon - s) - 1;
@@ -97,16 +99,11 @@ static bool text_is_service(const char *s, size_t len)
 		return false;
 	memcpy(name, s, len);
 	name[len] = '\0';
-	/* Labels of 63 bytes at most (RFC 1035), as the route table takes them: a longer one
-	 * would get every push of the learned names refused while the record stands. */
-	for (size_t at = 0, label = 0; at <= len; at++, label++) {
-		if (at == len || name[at] == '.')
-			label = (size_t)-1;
-		else if (label >= 63)
-			return false;
-	}
+	/* And a name the route table takes (labels of 63 bytes at most, RFC 1035): one it
+	 * refuses would get every push of the learned names refused while the record stands. */
 	return name[0] != '.' && name[len - 1] != '.' && !strstr(name, "..") &&
-	       text_is_name(name, len + 1, true);
+	       text_is_name(name, len + 1, true) &&
+	       sni_name_normalize(name, len, norm, &norm_len) == SNI_NAME_OK;
 }
 
 /* The optional "services" list of a registration into g. 0, or -1 when it is not one. */
