@@ -124,6 +124,23 @@ static void housekeeping_for(uint32_t ms)
 	}
 }
 
+/* The member's end of the next check the relay sends to TCP port dport: its SYN awaited
+ * over up to 3 s of housekeeping (read back and freed). */
+static struct rh_peer next_check_to(uint16_t dport)
+{
+	struct rh_sent s = { 0 };
+	struct rh_peer m;
+
+	for (unsigned int t = 0; t < 300 && !s.m; t++) {
+		housekeeping_for(10);
+		s = next_to(dport);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	m = rh_peer_of_sent(&s);
+	rte_pktmbuf_free(s.m);
+	return m;
+}
+
 /* The next member, not m1, takes f: its SYN answered, f spliced; the first frame it is
  * sent (the kept hello). */
 static struct rh_sent other_member_splices(struct flow *f, const struct rh_peer *m1,
@@ -812,25 +829,17 @@ static void test_drain_ends_checks_at_deadline(void)
  * against a member that was up. */
 static void test_check_stale_ack_reset(void)
 {
-	struct rh_sent s = { 0 };
+	struct rh_peer m;
+	uint64_t passed;
 
 	rh_drain(&rh_app.ports[1]);
-	for (unsigned int t = 0; t < 300 && !s.m; t++) {
-		housekeeping_for(10);
-		s = next_to(CHECKED_PORT);
-	}
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	{
-		struct rh_peer m = rh_peer_of_sent(&s);
-		uint64_t passed = rh_event(DP_EV_check_passed);
-
-		rte_pktmbuf_free(s.m);
-		rh_send(&m, RTE_TCP_ACK_FLAG, 424242, 777777, NULL, 0);
-		rh_expect_sent(&rh_app.ports[1], RTE_TCP_RST_FLAG, 777777);
-		rh_expect_sent(&rh_app.ports[1], RTE_TCP_SYN_FLAG, m.our_isn);
-		rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
-		CU_ASSERT_EQUAL(rh_event(DP_EV_check_passed), passed + 1);
-	}
+	m = next_check_to(CHECKED_PORT);
+	passed = rh_event(DP_EV_check_passed);
+	rh_send(&m, RTE_TCP_ACK_FLAG, 424242, 777777, NULL, 0);
+	rh_expect_sent(&rh_app.ports[1], RTE_TCP_RST_FLAG, 777777);
+	rh_expect_sent(&rh_app.ports[1], RTE_TCP_SYN_FLAG, m.our_isn);
+	rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_check_passed), passed + 1);
 	rh_drain(&rh_app.ports[1]);
 }
 
@@ -1119,17 +1128,10 @@ static uint32_t tlschk_slot(void)
  * ClientHello for the configured name read (its length in *hello_len). The member's end. */
 static struct rh_peer tls_check_hello(uint32_t *hello_len)
 {
-	struct rh_sent s = { 0 };
-	struct rh_peer m;
+	struct rh_peer m = next_check_to(TLS_PORT);
+	struct rh_sent s;
 	struct sni_result r;
 
-	for (unsigned int t = 0; t < 200 && !s.m; t++) {
-		housekeeping_for(10);
-		s = next_to(TLS_PORT);
-	}
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	m = rh_peer_of_sent(&s);
-	rte_pktmbuf_free(s.m);
 	rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
 	s = next_to(TLS_PORT);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
@@ -1273,17 +1275,10 @@ static void test_check_answer_after_slot_moved(void)
 {
 	uint32_t tls = tlschk_slot();
 	struct flow *check = NULL;
-	struct rh_sent syn = { 0 };
 	struct rh_peer m;
 
 	rh_drain(&rh_app.ports[1]);
-	for (unsigned int t = 0; t < 300 && !syn.m; t++) {
-		housekeeping_for(10);
-		syn = next_to(CHECKED_PORT);
-	}
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	m = rh_peer_of_sent(&syn);
-	rte_pktmbuf_free(syn.m);
+	m = next_check_to(CHECKED_PORT);
 	for (uint32_t i = 0; i < flow_capacity(rh_w->flows) && !check; i++) {
 		struct flow *f = flow_at(rh_w->flows, i);
 
