@@ -261,6 +261,7 @@ static int cfg_finish(config_t *cfg, int parsed, const char *source, struct mr_c
 		return -1;
 	}
 	snprintf(scratch->source, sizeof(scratch->source), "%s", source);
+	ctx.conf = scratch;
 	if (cfg_validate(&ctx, cfg, scratch) == 0) {
 		mr_config_free(out);
 		*out = *scratch;

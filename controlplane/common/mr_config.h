@@ -124,12 +124,19 @@ struct mr_health_conf {
 	uint32_t max_ejected_percent;  /* of the pool at once; never all of it */
 };
 
+/* Where the file writes an item: its line, in the top file (file 0) or in the one it
+ * @includes that mr_config.files[file - 1] names. */
+struct mr_where {
+	unsigned int file;
+	unsigned int line;
+};
+
 struct mr_pool_conf {
 	char name[MR_NAME_MAX];
 	struct mr_member_conf *members;
 	unsigned int n_members;
 	struct mr_health_conf health;
-	unsigned int line;
+	struct mr_where at;            /* where the file writes it */
 };
 
 struct mr_port_range {
@@ -144,7 +151,7 @@ struct mr_network_conf {
 	struct mr_port_range *ports;
 	unsigned int n_ports;
 	struct mr_health_conf health;  /* of its gateways, as reached from here */
-	unsigned int line;
+	struct mr_where at;            /* where the file writes it */
 };
 
 struct mr_route_conf {
@@ -159,7 +166,7 @@ struct mr_route_conf {
 	bool plain;                    /* protocol = "tcp": no ClientHello, reached by VIP:port */
 	uint16_t tcp_port;             /* plain: the port clients connect to on the VIP */
 	uint32_t vip;                  /* plain: a pinned VIP (host order), 0: from the name */
-	unsigned int line;
+	struct mr_where at;            /* where the file writes it */
 };
 
 struct mr_mangled_conf {
@@ -167,7 +174,7 @@ struct mr_mangled_conf {
 	unsigned int forms;            /* MANGLE_FORM_* bits of the classifier */
 	int network;                   /* default network when the name names none, or -1 */
 	bool proxy_protocol_v2;
-	unsigned int line;
+	struct mr_where at;            /* where the file writes it */
 };
 
 /* This gateway in the mesh: its id, unique across all networks, and its own network. */
@@ -192,7 +199,7 @@ struct mr_turn_server_conf {
 	char ca_file[MR_PATH_MAX * 2]; /* TLS: trust anchors; empty: the system's */
 	char peers[MR_TURN_MAX_PEERS][48]; /* addresses given permission on the relay */
 	unsigned int n_peers;
-	unsigned int line;
+	struct mr_where at;            /* where the file writes it */
 };
 
 struct mr_turn_conf {
@@ -221,7 +228,7 @@ struct mr_remote_gateway_conf {
 	int network;                   /* index of the gateway's (remote) network */
 	char address[48];
 	uint16_t port;
-	unsigned int line;
+	struct mr_where at;            /* where the file writes it */
 };
 
 #define MR_DNS_MAX_ZONES 16
@@ -238,7 +245,7 @@ struct mr_dns_conf {
 	uint32_t rate;                 /* answers a second per client address and worker */
 	uint32_t vip_base;             /* plain TCP services' addresses: vip_base/vip_prefix_len */
 	uint8_t vip_prefix_len;        /* (host order), owned on the DNS port; 0: none */
-	unsigned int vip_line;
+	struct mr_where vip_at;        /* where vip_range is written (line 0: nowhere) */
 };
 
 struct mr_log_conf {
@@ -289,6 +296,8 @@ struct mr_config {
 	struct mr_remote_gateway_conf *remote_gateways;
 	unsigned int n_remote_gateways;
 	bool learned_lists;            /* the file writes 'gateways' or 'imported', even empty */
+	char **files;                  /* the @included files items were written in (heap) */
+	unsigned int n_files;
 };
 
 /* The host's ephemeral ports (lo..hi) beside the relay's source ports first..last: those
@@ -324,6 +333,12 @@ void mr_config_free(struct mr_config *conf);
  * both 0 when it owns none. */
 void mr_config_port_vips(const struct mr_config *conf, unsigned int i, uint32_t *base,
 			 uint32_t *mask);
+
+#define MR_WHERE_MAX (MR_PATH_MAX * 2 + 16) /* "FILE:LINE" */
+
+/* "FILE:LINE" of at in buf (len bytes), the file named as it was read; returns buf. */
+const char *mr_config_where(const struct mr_config *conf, struct mr_where at, char *buf,
+			    size_t len);
 
 /* Index of the port called name, or -1. */
 int mr_config_port_index(const struct mr_config *conf, const char *name);

@@ -65,8 +65,7 @@ static int cfg_vip_range(struct cfg_ctx *ctx, const config_setting_t *g, struct 
 				"bits and no address bits past it (as 240.240.0.0/16)");
 	d->vip_base = r.base;
 	d->vip_prefix_len = r.prefix_len;
-	d->vip_line = config_setting_source_line(member(g, "vip_range"));
-	return 0;
+	return cfg_where(ctx, member(g, "vip_range"), &d->vip_at);
 }
 
 /* Whether the file routes TLS names, which dns answers with its port's own address. */

@@ -117,8 +117,8 @@ static int cfg_turn_server(struct cfg_ctx *ctx, const config_setting_t *g,
 	uint32_t port = 3478;
 	int transport, relay;
 
-	s->line = config_setting_source_line(g);
-	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_name(ctx, g, s->name) < 0 ||
+	if (cfg_where(ctx, g, &s->at) < 0 || cfg_check_keys(ctx, g, keys) < 0 ||
+	    cfg_name(ctx, g, s->name) < 0 ||
 	    cfg_network_ref(ctx, g, "network", c, true, &s->network) < 0 ||
 	    cfg_string(ctx, g, "address", true, s->address, sizeof(s->address)) < 0 ||
 	    cfg_uint(ctx, g, "port", 1, 65535, &port) < 0 ||
@@ -240,8 +240,7 @@ static int cfg_remote_gateway(struct cfg_ctx *ctx, const config_setting_t *g,
 	static const char *const keys[] = { "id", "network", "address", "port", NULL };
 	uint32_t port = 0;
 
-	r->line = config_setting_source_line(g);
-	if (cfg_check_keys(ctx, g, keys) < 0 ||
+	if (cfg_where(ctx, g, &r->at) < 0 || cfg_check_keys(ctx, g, keys) < 0 ||
 	    cfg_string(ctx, g, "id", true, r->id, sizeof(r->id)) < 0 ||
 	    cfg_network_ref(ctx, g, "network", c, true, &r->network) < 0 ||
 	    cfg_string(ctx, g, "address", true, r->address, sizeof(r->address)) < 0)

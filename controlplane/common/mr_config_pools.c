@@ -168,8 +168,8 @@ static int cfg_pool(struct cfg_ctx *ctx, const config_setting_t *g, const struct
 	int rc;
 	const config_setting_t *list;
 
-	p->line = config_setting_source_line(g);
-	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_name(ctx, g, p->name) < 0)
+	if (cfg_where(ctx, g, &p->at) < 0 || cfg_check_keys(ctx, g, keys) < 0 ||
+	    cfg_name(ctx, g, p->name) < 0)
 		return -1;
 	list = cfg_list(ctx, g, "members", sizeof(*p->members), 4096, (void **)&p->members,
 			&p->n_members, &rc);

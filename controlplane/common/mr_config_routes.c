@@ -69,8 +69,8 @@ static int cfg_network(struct cfg_ctx *ctx, const config_setting_t *g, struct mr
 	static const char *const keys[] = { "name", "local", "allow", "ports", "health", NULL };
 	const config_setting_t *allow, *ports;
 
-	n->line = config_setting_source_line(g);
-	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_name(ctx, g, n->name) < 0 ||
+	if (cfg_where(ctx, g, &n->at) < 0 || cfg_check_keys(ctx, g, keys) < 0 ||
+	    cfg_name(ctx, g, n->name) < 0 ||
 	    cfg_bool(ctx, g, "local", &n->local) < 0)
 		return -1;
 	/* A network's name is a label of the mangled names that pick it (_NAME, nNAME-):
@@ -212,8 +212,8 @@ static int cfg_route(struct cfg_ctx *ctx, const config_setting_t *g, const struc
 	char sni[256] = "";
 	bool is_default = false;
 
-	r->line = config_setting_source_line(g);
-	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_bool(ctx, g, "default", &is_default) < 0 ||
+	if (cfg_where(ctx, g, &r->at) < 0 || cfg_check_keys(ctx, g, keys) < 0 ||
+	    cfg_bool(ctx, g, "default", &is_default) < 0 ||
 	    cfg_protocol(ctx, g, r, is_default, sni, sizeof(sni)) < 0 ||
 	    cfg_bool(ctx, g, "proxy_protocol", &r->proxy_protocol_v2) < 0 ||
 	    cfg_bool(ctx, g, "export", &r->exported) < 0 ||
@@ -241,7 +241,8 @@ static int cfg_import(struct cfg_ctx *ctx, const config_setting_t *g, const stru
 	static const char *const keys[] = { "sni", "network", "protocol", "name", "port", NULL };
 	char sni[256] = "";
 
-	r->line = config_setting_source_line(g);
+	if (cfg_where(ctx, g, &r->at) < 0)
+		return -1;
 	r->imported = true;
 	if (cfg_check_keys(ctx, g, keys) < 0 || cfg_protocol(ctx, g, r, false, sni, sizeof(sni)) < 0)
 		return -1;
@@ -336,7 +337,8 @@ static int cfg_mangled_entry(struct cfg_ctx *ctx, const config_setting_t *g,
 	static const char *const keys[] = { "suffix", "forms", "network", "proxy_protocol", NULL };
 	char name[MR_NAME_MAX] = "";
 
-	m->line = config_setting_source_line(g);
+	if (cfg_where(ctx, g, &m->at) < 0)
+		return -1;
 	m->network = -1;
 	if (cfg_check_keys(ctx, g, keys) < 0 ||
 	    cfg_string(ctx, g, "suffix", true, m->suffix, sizeof(m->suffix)) < 0 ||
@@ -396,8 +398,9 @@ int mr_config_clone(struct mr_config *dst, const struct mr_config *src)
 				      sizeof(*src->turn.servers));
 	dst->remote_gateways = dup_array(src->remote_gateways, src->n_remote_gateways,
 					 sizeof(*src->remote_gateways));
+	dst->files = calloc(src->n_files + 1, sizeof(*dst->files));
 	ok = dst->networks && dst->pools && dst->routes && dst->mangled && dst->turn.servers &&
-	     dst->remote_gateways;
+	     dst->remote_gateways && dst->files;
 	/* The copied elements still point at src's arrays: detach them before anything
 	 * can fail, so a failure frees only what is ours. */
 	for (unsigned int i = 0; dst->networks && i < src->n_networks; i++)
@@ -422,6 +425,8 @@ int mr_config_clone(struct mr_config *dst, const struct mr_config *src)
 	for (unsigned int i = 0; ok && i < src->n_routes; i++)
 		if (src->routes[i].sni)
 			ok = (dst->routes[i].sni = strdup(src->routes[i].sni)) != NULL;
+	for (unsigned int i = 0; ok && i < src->n_files; i++)
+		ok = (dst->files[i] = strdup(src->files[i])) != NULL;
 	if (!ok)
 		mr_config_free(dst); /* frees whatever was copied; NULL entries are skipped */
 	return ok ? 0 : -1;
@@ -437,6 +442,9 @@ void mr_config_free(struct mr_config *conf)
 		free(conf->pools[i].members);
 	for (unsigned int i = 0; conf->routes && i < conf->n_routes; i++)
 		free(conf->routes[i].sni);
+	for (unsigned int i = 0; conf->files && i < conf->n_files; i++)
+		free(conf->files[i]);
+	free(conf->files);
 	free(conf->networks);
 	free(conf->pools);
 	free(conf->routes);

@@ -25,6 +25,27 @@ int cfg_fail(struct cfg_ctx *ctx, const config_setting_t *at, const char *fmt, .
 	return -1;
 }
 
+int cfg_where(struct cfg_ctx *ctx, const config_setting_t *s, struct mr_where *at)
+{
+	struct mr_config *c = ctx->conf;
+	const char *file = config_setting_source_file(s);
+	char **grown;
+
+	*at = (struct mr_where){ .line = config_setting_source_line(s) };
+	if (!file || strcmp(file, c->source) == 0)
+		return 0;
+	for (at->file = 1; at->file <= c->n_files; at->file++)
+		if (strcmp(c->files[at->file - 1], file) == 0)
+			return 0;
+	grown = realloc(c->files, (c->n_files + 1) * sizeof(*grown));
+	if (grown)
+		c->files = grown;
+	if (!grown || !(c->files[c->n_files] = strdup(file)))
+		return cfg_fail(ctx, s, "out of memory");
+	c->n_files++;
+	return 0;
+}
+
 /* Typos must not pass silently: a misspelt optional key would otherwise be ignored. */
 int cfg_check_keys(struct cfg_ctx *ctx, const config_setting_t *group,
 			  const char *const allowed[])
@@ -239,4 +260,14 @@ int mr_config_port_index(const struct mr_config *conf, const char *name)
 		if (strcmp(conf->ports[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+const char *mr_config_where(const struct mr_config *conf, struct mr_where at, char *buf,
+			    size_t len)
+{
+	const char *file = at.file && at.file <= conf->n_files ? conf->files[at.file - 1]
+							       : conf->source;
+
+	snprintf(buf, len, "%s:%u", file, at.line);
+	return buf;
 }

@@ -12,17 +12,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct mr_config;
 struct mr_port_conf;
+struct mr_where;
 
 struct cfg_ctx {
 	const char *source; /* name used when a setting has no file of its own */
 	char *err;
 	size_t errlen;
+	struct mr_config *conf; /* the config being read: keeps the included files' names */
 };
 
 /* Record "file:line: reason" for setting at (or the source when NULL); returns -1. */
 int cfg_fail(struct cfg_ctx *ctx, const config_setting_t *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Where setting s is written, its file's name kept in ctx->conf->files. 0, or -1 when
+ * out of memory (recorded). */
+int cfg_where(struct cfg_ctx *ctx, const config_setting_t *s, struct mr_where *at);
 
 /* Refuse any member of group whose name is not in the NULL-terminated allowed list. */
 int cfg_check_keys(struct cfg_ctx *ctx, const config_setting_t *group,

@@ -19,11 +19,13 @@ struct build_ctx {
 	size_t errlen;
 };
 
-static int build_fail(struct build_ctx *bc, unsigned int line, const char *what,
+static int build_fail(struct build_ctx *bc, struct mr_where at, const char *what,
 		      enum route_status st)
 {
-	snprintf(bc->err, bc->errlen, "%s:%u: %s: %s", bc->conf->source, line, what,
-		 route_status_str(st));
+	char where[MR_WHERE_MAX];
+
+	snprintf(bc->err, bc->errlen, "%s: %s: %s", mr_config_where(bc->conf, at, where,
+		 sizeof(where)), what, route_status_str(st));
 	return -1;
 }
 
@@ -35,7 +37,8 @@ struct named {
 	size_t len;                /* without its final dot */
 	const char *kind;
 	uint16_t port;
-	unsigned int line, order;
+	struct mr_where at;
+	unsigned int order;
 };
 
 /* Their order as keys: 0 when the table would take them for one. */
@@ -59,12 +62,30 @@ static int named_cmp(const void *a, const void *b)
 }
 
 static void named_set(struct named *n, const char *kind, const char *name, uint16_t port,
-		      unsigned int line, unsigned int order)
+		      struct mr_where at, unsigned int order)
 {
 	size_t len = strlen(name);
 
 	*n = (struct named){ .name = name, .len = len && name[len - 1] == '.' ? len - 1 : len,
-			     .kind = kind, .port = port, .line = line, .order = order };
+			     .kind = kind, .port = port, .at = at, .order = order };
+}
+
+/* "B's place: KIND NAME[:PORT] is listed twice (A's place too)", A's line alone when both
+ * are in one file. */
+static void report_twice(const struct mr_config *c, const struct named *a,
+			 const struct named *b, char *err, size_t errlen)
+{
+	char here[MR_WHERE_MAX], there[MR_WHERE_MAX], port[8] = "";
+
+	if (a->port)
+		snprintf(port, sizeof(port), ":%u", a->port);
+	if (a->at.file == b->at.file)
+		snprintf(there, sizeof(there), "line %u", a->at.line);
+	else
+		mr_config_where(c, a->at, there, sizeof(there));
+	snprintf(err, errlen, "%s: %s %.*s%s is listed twice (%s too)",
+		 mr_config_where(c, b->at, here, sizeof(here)), a->kind, (int)a->len, a->name,
+		 port, there);
 }
 
 /* A name routed twice (however cased, with its final dot or not), a plain service's name
@@ -86,25 +107,19 @@ static int find_twice(struct build_ctx *bc)
 
 		if (r->sni) {
 			named_set(&v[n], r->plain ? "service" : "route", r->sni,
-				  r->plain ? r->tcp_port : 0, r->line, n);
+				  r->plain ? r->tcp_port : 0, r->at, n);
 			n++;
 		}
 	}
 	for (unsigned int i = 0; i < c->n_mangled; i++, n++)
-		named_set(&v[n], "mangled suffix", c->mangled[i].suffix, 0, c->mangled[i].line, n);
+		named_set(&v[n], "mangled suffix", c->mangled[i].suffix, 0, c->mangled[i].at, n);
 	qsort(v, n, sizeof(*v), named_cmp);
 	for (unsigned int i = 1; i < n && rc == 0; i++) {
 		const struct named *a = &v[i - 1], *b = &v[i];
 
 		if (named_key_cmp(a, b) != 0)
 			continue;
-		if (a->port)
-			snprintf(bc->err, bc->errlen, "%s:%u: %s %.*s:%u is listed twice (line %u "
-				 "too)", c->source, b->line, a->kind, (int)a->len, a->name, a->port,
-				 a->line);
-		else
-			snprintf(bc->err, bc->errlen, "%s:%u: %s %.*s is listed twice (line %u too)",
-				 c->source, b->line, a->kind, (int)a->len, a->name, a->line);
+		report_twice(c, a, b, bc->err, bc->errlen);
 		rc = -1;
 	}
 	free(v);
@@ -120,7 +135,7 @@ static int build_networks(struct build_ctx *bc)
 
 		st = route_builder_add_network(bc->b, n->name, n->local, &id);
 		if (st != ROUTE_OK || id != i)
-			return build_fail(bc, n->line, n->name, st);
+			return build_fail(bc, n->at, n->name, st);
 		for (unsigned int a = 0; a < n->n_allow; a++) {
 			char addr[52];
 			unsigned int len = 0;
@@ -128,15 +143,15 @@ static int build_networks(struct build_ctx *bc)
 
 			if (sscanf(n->allow[a], "%51[^/]/%u", addr, &len) != 2 ||
 			    !ip_addr_parse(addr, &prefix))
-				return build_fail(bc, n->line, n->allow[a], ROUTE_ERR_BAD_PREFIX);
+				return build_fail(bc, n->at, n->allow[a], ROUTE_ERR_BAD_PREFIX);
 			st = route_builder_allow_prefix(bc->b, id, &prefix, len);
 			if (st != ROUTE_OK)
-				return build_fail(bc, n->line, n->allow[a], st);
+				return build_fail(bc, n->at, n->allow[a], st);
 		}
 		for (unsigned int p = 0; p < n->n_ports; p++) {
 			st = route_builder_allow_ports(bc->b, id, n->ports[p].first, n->ports[p].last);
 			if (st != ROUTE_OK)
-				return build_fail(bc, n->line, "ports", st);
+				return build_fail(bc, n->at, "ports", st);
 		}
 	}
 	return 0;
@@ -151,17 +166,17 @@ static int build_pools(struct build_ctx *bc)
 
 		st = route_builder_add_pool(bc->b, &id);
 		if (st != ROUTE_OK || id != i)
-			return build_fail(bc, p->line, p->name, st);
+			return build_fail(bc, p->at, p->name, st);
 		for (unsigned int m = 0; m < p->n_members; m++) {
 			struct ip_addr addr;
 
 			if (!ip_addr_parse(p->members[m].address, &addr))
-				return build_fail(bc, p->line, p->members[m].address,
+				return build_fail(bc, p->at, p->members[m].address,
 						  ROUTE_ERR_BAD_TARGET);
 			st = route_builder_add_member(bc->b, id, &addr, p->members[m].port,
 						      p->members[m].weight);
 			if (st != ROUTE_OK)
-				return build_fail(bc, p->line, p->members[m].address, st);
+				return build_fail(bc, p->at, p->members[m].address, st);
 		}
 	}
 	return 0;
@@ -219,7 +234,7 @@ static int build_routes(struct build_ctx *bc)
 		st = r->sni ? route_builder_add_route(bc->b, r->sni, &t)
 			    : route_builder_set_default(bc->b, &t);
 		if (st != ROUTE_OK)
-			return build_fail(bc, r->line, r->sni ? r->sni : "default route", st);
+			return build_fail(bc, r->at, r->sni ? r->sni : "default route", st);
 	}
 	for (unsigned int i = 0; i < bc->conf->n_mangled; i++) {
 		const struct mr_mangled_conf *m = &bc->conf->mangled[i];
@@ -228,7 +243,7 @@ static int build_routes(struct build_ctx *bc)
 									net, m->proxy_protocol_v2);
 
 		if (st != ROUTE_OK)
-			return build_fail(bc, m->line, m->suffix, st);
+			return build_fail(bc, m->at, m->suffix, st);
 	}
 	return 0;
 }
@@ -269,8 +284,10 @@ static int plain_names(const struct mr_config *conf, const char **names, uint32_
 			pins[(*n)++] = 0;
 		}
 		if (r->vip && pins[*n - 1] && pins[*n - 1] != r->vip) {
-			snprintf(err, errlen, "%s:%u: %s: its other port has another 'vip'",
-				 conf->source, r->line, r->sni);
+			char where[MR_WHERE_MAX];
+
+			snprintf(err, errlen, "%s: %s: its other port has another 'vip'",
+				 mr_config_where(conf, r->at, where, sizeof(where)), r->sni);
 			free(order);
 			return -1;
 		}
@@ -349,13 +366,13 @@ static void warn_restart_moves(const struct vip_range *range, const char **names
 	free(fresh);
 }
 
-/* The line of the route that pins name k's address (at: each route's name). */
-static unsigned int pinned_line(const struct mr_config *conf, const unsigned int *at, size_t k)
+/* Where the route that pins name k's address is written (at: each route's name). */
+static struct mr_where pinned_at(const struct mr_config *conf, const unsigned int *at, size_t k)
 {
 	for (unsigned int i = 0; i < conf->n_routes; i++)
 		if (conf->routes[i].plain && at[i] == k && conf->routes[i].vip)
-			return conf->routes[i].line;
-	return 0;
+			return conf->routes[i].at;
+	return (struct mr_where){ 0 };
 }
 
 int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
@@ -367,6 +384,7 @@ int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 	uint32_t *out = calloc(conf->n_routes + 1, sizeof(*out));
 	unsigned int *at = calloc(conf->n_routes + 1, sizeof(*at));
 	uint32_t *fresh_pins = calloc(conf->n_routes + 1, sizeof(*fresh_pins));
+	char where[MR_WHERE_MAX];
 	unsigned int n = 0;
 	size_t bad = 0;
 	int rc = -1;
@@ -384,9 +402,9 @@ int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 		const struct mr_route_conf *r = &conf->routes[i];
 
 		if (r->plain && (r->vip || (!r->exported && !r->imported))) {
-			snprintf(err, errlen, "%s:%u: %s: a plain TCP route needs dns.vip_range, the "
-				 "addresses its clients reach it at (or 'export' alone)", conf->source,
-				 r->line, r->sni);
+			snprintf(err, errlen, "%s: %s: a plain TCP route needs dns.vip_range, the "
+				 "addresses its clients reach it at (or 'export' alone)",
+				 mr_config_where(conf, r->at, where, sizeof(where)), r->sni);
 			goto done;
 		}
 	}
@@ -399,15 +417,15 @@ int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 		keep_prev_vips(prev, &range, names, pins, n);
 	}
 	if (n > vip_range_hosts(&range)) {
-		snprintf(err, errlen, "%s:%u: dns.vip_range holds %u host addresses: too few for "
-			 "%u plain services", conf->source, conf->dns.vip_line,
-			 vip_range_hosts(&range), n);
+		snprintf(err, errlen, "%s: dns.vip_range holds %u host addresses: too few for "
+			 "%u plain services", mr_config_where(conf, conf->dns.vip_at, where,
+			 sizeof(where)), vip_range_hosts(&range), n);
 		goto done;
 	}
 	if (n && vip_assign(&range, names, pins, n, out, &bad) < 0) {
-		snprintf(err, errlen, "%s:%u: %s: its 'vip' is not a host address of dns.vip_range, "
-			 "or another service's", conf->source, pinned_line(conf, at, bad),
-			 names[bad]);
+		snprintf(err, errlen, "%s: %s: its 'vip' is not a host address of dns.vip_range, "
+			 "or another service's", mr_config_where(conf, pinned_at(conf, at, bad),
+			 where, sizeof(where)), names[bad]);
 		goto done;
 	}
 	if (prev && n)
@@ -447,7 +465,7 @@ static int build_services(struct build_ctx *bc, const struct route_table *prev)
 			continue;
 		st = route_builder_add_service(bc->b, r->sni, vips[i], r->tcp_port, &t);
 		if (st != ROUTE_OK)
-			rc = build_fail(bc, r->line, r->sni, st);
+			rc = build_fail(bc, r->at, r->sni, st);
 	}
 	free(vips);
 	return rc;

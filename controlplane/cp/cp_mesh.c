@@ -214,7 +214,7 @@ bool cp_mesh_same(const struct mr_config *a, const struct mr_config *b)
 
 		if (strcmp(network_name(a, x.network), network_name(b, y.network)) != 0)
 			return false;
-		x.line = y.line = 0; /* moving a block in the file changes nothing */
+		x.at = y.at = (struct mr_where){ 0 }; /* moving a block in the file changes nothing */
 		x.network = y.network = 0;
 		if (memcmp(&x, &y, sizeof(x)) != 0)
 			return false;

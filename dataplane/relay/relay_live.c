@@ -30,11 +30,14 @@ static int ports_match(const struct dp_appliance *app, const struct mr_config *c
 
 		mr_config_port_vips(conf, i, &base, &mask);
 		if (mask != app->ports[i].vip_mask || base != app->ports[i].vip_base) {
+			char where[MR_WHERE_MAX];
+
 			/* The ports answer ARP for the range they started with. A push without
 			 * the range (or the dns section) has no line to name. */
-			if (conf->dns.vip_line)
-				snprintf(err, errlen, "%s:%u: dns.vip_range (or dns.port) changes "
-					 "only with a restart", conf->source, conf->dns.vip_line);
+			if (conf->dns.vip_at.line)
+				snprintf(err, errlen, "%s: dns.vip_range (or dns.port) changes "
+					 "only with a restart", mr_config_where(conf,
+					 conf->dns.vip_at, where, sizeof(where)));
 			else
 				snprintf(err, errlen, "%s: dns.vip_range (or dns.port) changes only "
 					 "with a restart: the data plane runs with one on port '%s'",

@@ -154,6 +154,56 @@ static void test_conf_refuses_include(void)
 	unlink(path);
 }
 
+/* An item an @included file writes is named by that file and its line in messages given
+ * after the file is read (the route table's, the VIPs'), not by the top file's name. */
+static void test_conf_names_included_file(void)
+{
+	const char *inc = unit_path("routes.inc"), *path = unit_path("top.conf");
+	char text[1024], want[512], err[512] = "";
+	struct mr_config conf = { 0 }, copy = { 0 };
+
+	snprintf(text, sizeof(text), "%s@include \"%s\"\n"
+		 "imported = ( { sni = \"b.example\"; network = \"blue\"; } );\n", good_conf,
+		 inc);
+	unit_write_file(path, text);
+	unit_write_file(inc, "networks = ( { name = \"green\"; local = true; },\n"
+			"  { name = \"blue\"; } );\n"
+			"pools = ( { name = \"p\"; members = ( { address = \"10.0.0.5\"; "
+			"port = 8443; } ); } );\n"
+			"routes = ( { sni = \"a.example\"; pool = \"p\"; },\n"
+			"  { sni = \"A.example.\"; pool = \"p\"; } );\n");
+	CU_ASSERT_EQUAL(mr_config_load_file(path, &conf, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:5: route a.example is listed twice (line 4 too)", inc);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	/* Twice across the two files: each named whole. */
+	unit_write_file(inc, "networks = ( { name = \"green\"; local = true; },\n"
+			"  { name = \"blue\"; } );\n"
+			"pools = ( { name = \"p\"; members = ( { address = \"10.0.0.5\"; "
+			"port = 8443; } ); } );\n"
+			"routes = ( { sni = \"b.example\"; pool = \"p\"; } );\n");
+	CU_ASSERT_EQUAL(mr_config_load_file(path, &conf, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:5: route b.example is listed twice (%s:4 too)", path,
+		 inc);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	/* Loaded, the names are kept, in a copy too. */
+	unit_write_file(inc, "networks = ( { name = \"green\"; local = true; },\n"
+			"  { name = \"blue\"; } );\n"
+			"pools = ( { name = \"p\"; members = ( { address = \"10.0.0.5\"; "
+			"port = 8443; } ); } );\n"
+			"routes = ( { sni = \"a.example\"; pool = \"p\"; } );\n");
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_file(path, &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(mr_config_clone(&copy, &conf), 0);
+	mr_config_free(&conf);
+	CU_ASSERT_EQUAL_FATAL(copy.n_routes, 2);
+	CU_ASSERT_STRING_EQUAL(mr_config_where(&copy, copy.routes[0].at, want, sizeof(want)),
+			       strcat(strcpy(text, inc), ":4"));
+	CU_ASSERT_STRING_EQUAL(mr_config_where(&copy, copy.routes[1].at, want, sizeof(want)),
+			       strcat(strcpy(text, path), ":5"));
+	mr_config_free(&copy);
+	unlink(inc);
+	unlink(path);
+}
+
 int test_cp_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -161,6 +211,7 @@ int test_cp_register(void)
 		{ "command line", test_args },
 		{ "a bad file keeps the last good config", test_conf_keeps_last_good },
 		{ "a pushed file may not @include", test_conf_refuses_include },
+		{ "an included file's items named by it", test_conf_names_included_file },
 		CU_TEST_INFO_NULL,
 	};
 
