@@ -250,17 +250,21 @@ static void send_reply(struct dp_worker *w, const struct dp_port *p, struct rte_
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = p->mac;
 	udp->dgram_cksum = 0;
+	/* The query's ECN mark is not the answer's: set, it would claim an ECN-capable
+	 * transport (RFC 3168 6.1.1) or pass on a congestion mark. Its DSCP is kept. */
 	if (u->ip6) {
 		memcpy(u->ip6->dst_addr, u->ip6->src_addr, 16);
 		memcpy(u->ip6->src_addr, p->ipv6, 16);
 		u->ip6->payload_len = udp->dgram_len;
 		u->ip6->hop_limits = 64;
+		u->ip6->vtc_flow &= rte_cpu_to_be_32(~(uint32_t)RTE_IPV6_HDR_ECN_MASK);
 		udp->dgram_cksum = rte_ipv6_udptcp_cksum(u->ip6, udp);
 	} else {
 		u->ip->dst_addr = u->ip->src_addr;
 		u->ip->src_addr = rte_cpu_to_be_32(p->ipv4);
 		u->ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*u->ip) + sizeof(*udp) + len));
 		u->ip->time_to_live = 64;
+		u->ip->type_of_service &= (uint8_t)~RTE_IPV4_HDR_ECN_MASK;
 		u->ip->packet_id = 0;
 		u->ip->fragment_offset = 0;
 		u->ip->hdr_checksum = 0;
@@ -414,8 +418,8 @@ static size_t tcp_answer_one(struct dp_worker *w, const struct flow *f,
 	unsigned int n = 0;
 	size_t alen;
 
-	if (room < 2)
-		return 0;
+	if (room < 2 || st == DNS_PARSE_RESPONSE)
+		return 0; /* a response is never answered, over TCP either */
 	if (st == DNS_PARSE_OK) {
 		rcode = decide(&w->app->ports[f->c.port], live, &q, rrs, &n, &zone, &ev);
 	} else {

@@ -367,6 +367,45 @@ static void test_bad_queries(void)
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_dns_malformed), malformed + 2);
 }
 
+/* The query's ECN mark stays off the answer (a CE mark passed back, or an ECN-capable
+ * transport claimed); its DSCP comes back, over IPv4 and IPv6. */
+static void test_answer_ecn(void)
+{
+	struct rte_mbuf *m = query_frame("api.svc.example", DNS_TYPE_A, 40030, 0x01, 1);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	struct rte_ipv6_hdr *ip6;
+	unsigned int seen = 0;
+
+	fresh_second();
+	ip->type_of_service = 0xb8 | RTE_IPV4_HDR_ECN_CE; /* EF, congestion experienced */
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] }, m);
+	m = query_frame6("api.svc.example", DNS_TYPE_A, 40031);
+	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+	ip6->vtc_flow = rte_cpu_to_be_32(0x60000000 | 0xb8u << 20 | 1u << 20); /* ECT(1) */
+	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] }, m);
+	while (rte_eth_rx_burst(rh_app.ports[0].port_id, 0, &m, 1) == 1) {
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		ip = (struct rte_ipv4_hdr *)(eth + 1);
+		ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+		if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+		    ip->next_proto_id == IPPROTO_UDP) {
+			CU_ASSERT_EQUAL(ip->type_of_service, 0xb8);
+			CU_ASSERT_EQUAL(rte_ipv4_cksum(ip), 0);
+			seen |= 1;
+		} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
+			   ip6->proto == IPPROTO_UDP) {
+			CU_ASSERT_EQUAL(rte_be_to_cpu_32(ip6->vtc_flow) >> 20, 0x600 | 0xb8);
+			CU_ASSERT_EQUAL(rte_ipv6_udptcp_cksum_verify(ip6, ip6 + 1), 0);
+			seen |= 2;
+		}
+		rte_pktmbuf_free(m);
+	}
+	CU_ASSERT_EQUAL(seen, 3);
+}
+
 /* Past 5 answers a second to one address: every other query unanswered, the rest
  * truncated (no record); the next second it starts afresh. */
 static void test_rate_limit(void)
@@ -699,6 +738,30 @@ static void test_tcp_after_answer(void)
 	CU_ASSERT_EQUAL(rh_drain(c.port), 0);
 }
 
+/* A response (QR set) sent to port 53 over TCP is not answered either: the connection is
+ * reset, as for any message that is no query, and nothing else is sent. */
+static void test_tcp_response_not_answered(void)
+{
+	uint64_t malformed = rh_drops(DP_DROP_dns_malformed);
+	uint8_t msg[600];
+	size_t len = tcp_query("api.svc.example", DNS_TYPE_A, msg);
+	struct rh_peer c = rh_client(false);
+	struct rh_sent a;
+	unsigned int rst = 0;
+
+	msg[2 + 2] |= 0x80; /* QR */
+	c.our_port = 53;
+	CU_ASSERT_PTR_NULL(rh_client_start(&c, msg, len)); /* its flow gone at once */
+	for (a = rh_next_tcp(c.port); a.m; a = rh_next_tcp(c.port)) {
+		CU_ASSERT_EQUAL(a.plen, 0);
+		rst += (a.tcp->tcp_flags & RTE_TCP_RST_FLAG) != 0;
+		rte_pktmbuf_free(a.m);
+	}
+	CU_ASSERT_EQUAL(rst, 1);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_dns_malformed), malformed + 1);
+}
+
 /* A client that reuses its port at once (its side closed, ours waiting out its FIN's
  * ACK): a SYN beyond the old connection's bytes is a new connection, answered. */
 static void test_tcp_port_reused(void)
@@ -826,6 +889,7 @@ int test_relay_dns_register(void)
 		{ "a parent of routed names: NODATA, not NXDOMAIN", test_parents_of_routed_names },
 		{ "a zone's apex, and nested zones", test_apex_and_nested_zones },
 		{ "bad queries: nothing, or FORMERR", test_bad_queries },
+		{ "the answer carries no ECN mark", test_answer_ecn },
 		{ "one client held to its rate", test_rate_limit },
 		{ "two clients of one slot held to the rate together", test_rate_shared_slot },
 		{ "over IPv6", test_ipv6_query },
@@ -833,6 +897,7 @@ int test_relay_dns_register(void)
 		{ "over TCP, two queries at once", test_tcp_two_queries },
 		{ "over TCP, a lost answer sent again", test_tcp_answer_resent },
 		{ "over TCP, bytes or a RST after the answer", test_tcp_after_answer },
+		{ "over TCP, a response is not answered", test_tcp_response_not_answered },
 		{ "over TCP, the client's port reused at once", test_tcp_port_reused },
 		{ "over TCP, some forty queries at once: whole answers", test_tcp_pipelined },
 		{ "over TCP, answers cut to the port's MTU", test_tcp_answers_fit_the_mtu },
