@@ -14,10 +14,12 @@ void dp_rx_sum_whole(struct rte_mbuf *m)
 	uint8_t proto;
 	rte_be16_t *sum;
 
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_NONE ||
-	    rte_pktmbuf_data_len(m) < l3 + sizeof(*ip6))
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_NONE)
 		return;
-	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+	/* Each family's own header length: a one-byte UDP datagram over IPv4 (a NAT
+	 * keepalive) is shorter than an IPv6 header alone. */
+	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+	    rte_pktmbuf_data_len(m) >= l3 + sizeof(*ip)) {
 		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
 		if ((ip->version_ihl >> 4) != 4 || rte_ipv4_hdr_len(ip) < sizeof(*ip))
 			return; /* the net layer refuses it */
@@ -26,7 +28,8 @@ void dp_rx_sum_whole(struct rte_mbuf *m)
 			return; /* a fragment: its sum is the whole datagram's */
 		l4 = (uint16_t)(l3 + rte_ipv4_hdr_len(ip));
 		proto = ip->next_proto_id;
-	} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+	} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
+		   rte_pktmbuf_data_len(m) >= l3 + sizeof(*ip6)) {
 		ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l3);
 		if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6)
 			return;

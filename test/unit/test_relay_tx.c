@@ -6,6 +6,7 @@
  * some drivers receive) is forwarded and freed with its owner's reference. */
 #include <string.h>
 
+#include "dp_rx_sum.h"
 #include "dp_worker.h"
 #include "hello_builder.h"
 #include "relay.h"
@@ -171,6 +172,66 @@ static void test_partial_sum_taken_and_made_whole(void)
 		rte_pktmbuf_free(s.m);
 	}
 	edge->caps.rx_l4_cksum = rx_sum;
+}
+
+/* The shortest frames a partial sum comes in: a one-byte UDP datagram over IPv4 (43
+ * bytes, shorter than an IPv6 header after Ethernet) and a bare TCP header over IPv6, each
+ * made whole. Before, the IPv4 one was left with the pseudo-header's sum alone. */
+static void test_short_partial_sums_made_whole(void)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(rh_app.pool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_ipv6_hdr *ip6;
+	struct rte_udp_hdr *udp;
+	struct rte_tcp_hdr *tcp;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip) +
+							  sizeof(*udp) + 1);
+	memset(eth, 0, rte_pktmbuf_data_len(m));
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(RH_CLIENT_IP);
+	ip->dst_addr = rte_cpu_to_be_32(RH_EDGE_IP);
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*udp) + 1);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = rte_cpu_to_be_16(4500);
+	udp->dst_port = rte_cpu_to_be_16(4500);
+	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + 1);
+	((uint8_t *)(udp + 1))[0] = 0xff;
+	udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, 0);
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(m), 43);
+	dp_rx_sum_whole(m);
+	CU_ASSERT_EQUAL(rte_ipv4_udptcp_cksum_verify(ip, udp), 0);
+	CU_ASSERT_EQUAL(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+
+	rte_pktmbuf_reset(m);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip6) +
+							  sizeof(*tcp));
+	memset(eth, 0, rte_pktmbuf_data_len(m));
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	ip6->vtc_flow = rte_cpu_to_be_32(0x60000000);
+	ip6->payload_len = rte_cpu_to_be_16(sizeof(*tcp));
+	ip6->proto = IPPROTO_TCP;
+	ip6->hop_limits = 64;
+	memcpy(ip6->src_addr, rh_client6, 16);
+	memcpy(ip6->dst_addr, rh_edge6, 16);
+	tcp = (struct rte_tcp_hdr *)(ip6 + 1);
+	tcp->src_port = rte_cpu_to_be_16(22);
+	tcp->dst_port = rte_cpu_to_be_16(40000);
+	tcp->data_off = 5 << 4;
+	tcp->tcp_flags = RTE_TCP_ACK_FLAG;
+	tcp->cksum = rte_ipv6_phdr_cksum(ip6, 0);
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	dp_rx_sum_whole(m);
+	CU_ASSERT_EQUAL(rte_ipv6_udptcp_cksum_verify(ip6, tcp), 0);
+	rte_pktmbuf_free(m);
 }
 
 /* The host's own segment with a partial sum (a virtio-user exception path with the guest
@@ -395,6 +456,7 @@ int test_relay_tx_register(void)
 		{ "a partial checksum vouched by the port taken, made whole",
 		  test_partial_sum_taken_and_made_whole },
 		{ "the host's partial sum made whole on its way out", test_host_partial_sum_made_whole },
+		{ "the shortest frames' partial sums made whole", test_short_partial_sums_made_whole },
 		CU_TEST_INFO_NULL,
 	};
 
