@@ -306,9 +306,10 @@ static bool backend_synack_again(const struct dp_worker *w, const struct flow *f
 	       relay_seg_checksum_ok(&w->app->ports[f->b.port], s);
 }
 
-/* A segment from the backend while the relay still keeps the hello: a RST before any of
- * its bytes reached the client sends the hello to the next member (true: consumed); its
- * first byte for the client ends the keeping. */
+/* A segment from the backend while the relay still keeps the hello (or, for a plain
+ * service's connection, before any byte of the member's reached the client, whether or
+ * not the client spoke): a RST then sends the connection to the next member (true:
+ * consumed); its first byte for the client ends the keeping. */
 static bool backend_early(struct dp_worker *w, struct flow *f, const struct relay_seg *s)
 {
 	if ((s->flags & RTE_TCP_RST_FLAG) && relay_backend_reset(w, f)) {
@@ -316,9 +317,19 @@ static bool backend_early(struct dp_worker *w, struct flow *f, const struct rela
 		relay_hello_classify(w, f); /* routed after the member that reset it */
 		return true;
 	}
-	if (s->payload_len && f->b_una == (uint32_t)f->proxy_len + f->stream_len)
+	if (f->stream && s->payload_len && f->b_una == (uint32_t)f->proxy_len + f->stream_len)
 		let_hello_go(w, f);
 	return false;
+}
+
+/* Whether a backend segment may be early (backend_early): the hello kept, or a plain
+ * connection's RST before the member's first byte reached the client (a server-first
+ * service's member that accepts and resets before its banner). */
+static inline bool backend_maybe_early(const struct flow *f, const struct relay_seg *s)
+{
+	return f->stream != NULL ||
+	       (f->plain && (s->flags & RTE_TCP_RST_FLAG) &&
+		f->c_snd_nxt == f->c_seq.local_isn + 1);
 }
 
 /* Whether s leaves with a TCP checksum made anew whatever its port offloads, not patched:
@@ -473,7 +484,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	if (anew ? !relay_seg_checksum_ok(in_port, s) : relay_sum_refuted(in_port, s->m))
 		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
 	s->sum_ok = s->sum_ok || anew;
-	if (dir == FLOW_DIR_BACKEND && unlikely(f->stream != NULL) &&
+	if (dir == FLOW_DIR_BACKEND && unlikely(backend_maybe_early(f, s)) &&
 	    backend_early(w, f, s))
 		return;
 	if (dir == FLOW_DIR_CLIENT && unlikely(f->stream != NULL) && stripped_resent(f, s)) {

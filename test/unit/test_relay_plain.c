@@ -155,6 +155,53 @@ static void test_server_speaks_first(void)
 	finish(f);
 }
 
+/* A member that accepts a plain connection and resets it before any byte of its reached
+ * the client (a server-first service's member overloaded or going down, the client not
+ * having spoken): the connection goes to the pool's other member, as a TLS one keeping its
+ * hello does; the client sees one connection. Before, its RST was passed to the client. */
+static void test_reset_before_first_byte_redispatched(void)
+{
+	uint64_t redispatched = rh_event(DP_EV_redispatch_reset);
+	struct rh_peer c = vip_client(VIP_WEB, 80), b, next;
+	struct flow *f = plain_connect(&c, NULL, 0);
+	struct rh_sent syn;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	syn = rh_next_tcp(&rh_app.ports[1]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	b = rh_peer_of_sent(&syn);
+	rte_pktmbuf_free(syn.m);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	rh_drain(b.port);
+	rh_drain(c.port);
+	rh_send(&b, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_reset), redispatched + 1);
+	CU_ASSERT_PTR_EQUAL_FATAL(rh_client_flow(&c), f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	syn = rh_next_tcp(&rh_app.ports[1]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	CU_ASSERT_EQUAL(syn.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+	next = rh_peer_of_sent(&syn);
+	CU_ASSERT_NOT_EQUAL(next.ip, b.ip);
+	rte_pktmbuf_free(syn.m);
+	CU_ASSERT_EQUAL(rh_drain(c.port), 0); /* the client told nothing */
+	/* Once a byte of the member's reached the client, its RST is the client's. */
+	rh_send(&next, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, next.isn, next.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	rh_send(&next, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, next.isn + 1, next.our_isn + 1,
+		(const uint8_t *)"hi", 2);
+	rh_drain(c.port);
+	rh_send(&next, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, next.isn + 3, next.our_isn + 1, NULL,
+		0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_reset), redispatched + 1);
+	syn = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	CU_ASSERT(syn.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+	rte_pktmbuf_free(syn.m);
+	finish(rh_client_flow(&c));
+}
+
 /* A client that speaks first: its bytes, taken with the handshake's ACK, are kept until
  * the backend answers and then sent to it. */
 static void test_client_speaks_first(void)
@@ -602,6 +649,8 @@ int test_relay_plain_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "server speaks first", test_server_speaks_first },
+		{ "a reset before the member's first byte: the next member",
+		  test_reset_before_first_byte_redispatched },
 		{ "client speaks first", test_client_speaks_first },
 		{ "client closes its half before the backend answered", test_client_half_close_early },
 		{ "a TLS client's FIN with its hello: kept, resent to the splice",
