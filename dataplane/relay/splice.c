@@ -271,8 +271,14 @@ static void splice_split(struct dp_worker *w, const struct dp_port *port, struct
 		memcpy(h, rte_pktmbuf_mtod(s->m, const uint8_t *), hlen);
 		tcp = (struct rte_tcp_hdr *)(h + s->l4_off);
 		tcp->sent_seq = rte_cpu_to_be_32(seq + off);
-		/* FIN and PSH belong to the last piece only. */
-		tcp->tcp_flags = (uint8_t)((s->flags & ~fin_psh) | (off + n == s->payload_len ? fin_psh : 0));
+		/* FIN and PSH belong to the last piece only; CWR (one window reduction) to the
+		 * first. A RST goes on the first, its bytes after it not sent: it ends the
+		 * connection where it starts, and the data a RST carries is never the
+		 * stream's. */
+		tcp->tcp_flags = (uint8_t)((s->flags & ~fin_psh) |
+					   (off + n == s->payload_len ? fin_psh : 0));
+		if (off)
+			tcp->tcp_flags &= (uint8_t)~RTE_TCP_CWR_FLAG;
 		/* The urgent pointer counts from each piece's first byte: moved back by the
 		 * piece's offset, or gone once the urgent data lies behind it. */
 		if (s->flags & RTE_TCP_URG_FLAG) {
@@ -291,6 +297,8 @@ static void splice_split(struct dp_worker *w, const struct dp_port *port, struct
 		}
 		dp_event(w, DP_EV_segment_split);
 		dp_tx_port(w, port, m);
+		if (s->flags & RTE_TCP_RST_FLAG)
+			break;
 	}
 	rte_pktmbuf_free(s->m);
 }

@@ -373,6 +373,52 @@ static void test_split_keeps_urgent_byte(void)
 	ts_conn_close(&t);
 }
 
+/* A split segment's CWR goes on its first piece alone (one reduction of the window, not
+ * one per piece); a RST carrying more than the out side's MSS goes once, on its first
+ * piece at the exact sequence number, the rest of its bytes not sent. Before, every piece
+ * carried both. */
+static void test_split_flags_once(void)
+{
+	unsigned int pieces = 0, cwr = 0, rst = 0;
+	struct ts_conn t;
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
+	uint32_t first = 0;
+
+	ts_conn_open(&t);
+	for (unsigned int round = 0; round < 2; round++) {
+		m = client_data(&t, ts_aligned, BACKEND_MSS + 400);
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+		tcp = (struct rte_tcp_hdr *)(ip + 1);
+		tcp->tcp_flags |= round ? RTE_TCP_RST_FLAG : RTE_TCP_CWR_FLAG;
+		tcp->cksum = 0;
+		tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+		rh_input(&t.c, m);
+		pieces = cwr = rst = 0;
+		for (struct rh_sent s = rh_next_tcp(t.b.port); s.m; s = rh_next_tcp(t.b.port)) {
+			if (s.plen) {
+				if (!pieces++)
+					first = rte_be_to_cpu_32(s.tcp->sent_seq);
+				cwr += (s.tcp->tcp_flags & RTE_TCP_CWR_FLAG) != 0;
+				if (s.tcp->tcp_flags & RTE_TCP_RST_FLAG) {
+					rst++;
+					CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), first);
+				}
+			}
+			rte_pktmbuf_free(s.m);
+		}
+		if (round == 0) {
+			CU_ASSERT_EQUAL(pieces, 2);
+			CU_ASSERT_EQUAL(cwr, 1);
+		} else {
+			CU_ASSERT_EQUAL(pieces, 1);
+			CU_ASSERT_EQUAL(rst, 1);
+		}
+	}
+	ts_conn_close(&t);
+}
+
 /* A segment longer than the backend takes is split by the full path; a short pure ACK
  * padded to Ethernet's minimum leaves without its padding. */
 static void test_split_and_padding(void)
@@ -667,6 +713,7 @@ int test_relay_burst_register(void)
 		{ "a flow made mid-burst is found by the next frame", test_flow_made_mid_burst },
 		{ "a side's moved MAC is followed", test_moved_mac_followed },
 		{ "a split segment's urgent pointer per piece", test_split_keeps_urgent_byte },
+		{ "a split segment's CWR and RST once", test_split_flags_once },
 		{ "a side that only receives follows an announced move",
 		  test_receiving_side_follows_announced_move },
 		CU_TEST_INFO_NULL,
