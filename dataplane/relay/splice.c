@@ -353,7 +353,8 @@ static bool sum_made_anew(const struct splice_dir *sd, const struct relay_seg *s
 	       (o->sack_blocks && (o->sack_off & 1));
 }
 
-/* Rewrite s for the out side in place: sequence, acknowledgement, window and options
+/* Rewrite s for the out side in place: sequence, acknowledgement, window (less
+ * win_less bytes: an acknowledgement raised by that much keeps its right edge) and options
  * translated, addresses and ports, checksums updated (or left to the NIC when the sum
  * that came is known right). false when the headers could not be reshaped for the other
  * IP family (no room). Inlined, as is
@@ -363,12 +364,14 @@ static __rte_always_inline bool rewrite_segment(struct dp_worker *w, struct flow
 						struct splice_dir *sd, enum flow_dir out_dir,
 						struct relay_seg *s,
 						const struct dp_port *out_port, uint32_t seq,
-						uint32_t ack)
+						uint32_t ack, uint32_t win_less)
 {
 	const struct dp_port *in_port = &w->app->ports[sd->in->port];
 	struct csum_delta d = { 0 }, d_ip;
 	bool aligned = true;
-	uint16_t win = splice_rescale(relay_guard_win_bytes(sd->in, s), sd->out->local_wscale);
+	uint32_t bytes = relay_guard_win_bytes(sd->in, s);
+	uint16_t win = splice_rescale(bytes > win_less ? bytes - win_less : 0,
+				      sd->out->local_wscale);
 	uint32_t tsval;
 
 	rewrite32(&d, (uint8_t *)s->tcp, 4, seq, &aligned);
@@ -455,7 +458,7 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	enum flow_dir out_dir = dir == FLOW_DIR_CLIENT ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
 	struct splice_dir sd;
 	const struct dp_port *in_port, *out_port;
-	uint32_t seq, ack, mss;
+	uint32_t seq, ack, mss, raised = 0;
 	enum dp_drop why;
 	bool anew;
 
@@ -512,12 +515,16 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	 * the member's ACKs, whose checksums the guard checks meanwhile). Once they are let
 	 * go, the member's ACKs are past them and go as they come: a raised one would turn a
 	 * wrong ACK learned into bytes the client takes for delivered. */
-	if (dir == FLOW_DIR_BACKEND && unlikely(f->stream != NULL) && seq_lt(ack, f->c.acked))
+	if (dir == FLOW_DIR_BACKEND && unlikely(f->stream != NULL) && seq_lt(ack, f->c.acked)) {
+		/* The member's window counts from its own ACK: the client is offered only
+		 * what is left of it past the raised one. */
+		raised = f->c.acked - ack;
 		ack = f->c.acked;
+	}
 	if (dir == FLOW_DIR_BACKEND && (s->flags & RTE_TCP_ACK_FLAG))
 		note_backend_ack(w, f, s);
 	track_close(f, dir, s, &sd, ack);
-	if (!rewrite_segment(w, f, &sd, out_dir, s, out_port, seq, ack))
+	if (!rewrite_segment(w, f, &sd, out_dir, s, out_port, seq, ack, raised))
 		return dp_drop(w, s->m, DP_DROP_header_no_room); /* the sender resends it */
 	note_sent(w, f, dir, s, seq);
 	if (f->state == FLOW_SPLICED)

@@ -11,6 +11,7 @@
 #include "relay_guard.h"
 #include "relay_harness.h"
 #include "relay_tcp.h"
+#include "splice_rewrite.h"
 #include "unit.h"
 
 static int suite_init(void)
@@ -304,12 +305,14 @@ static void send_window(const struct rh_peer *b, uint8_t flags, uint32_t seq, ui
 
 /* A backend whose first window (its SYN-ACK's, 100 bytes) is under half the kept hello
  * acknowledges the hello a part at a time: each part is taken, none dropped as outside
- * the window (SND.UNA is what the backend acknowledged so far, not the hello's end). */
+ * the window (SND.UNA is what the backend acknowledged so far, not the hello's end), and
+ * the client is offered the window's right edge as the backend set it. */
 static void test_backend_small_first_window(void)
 {
 	struct rh_peer c = rh_client(false), b;
 	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
 	uint64_t outside = rh_drops(DP_DROP_tcp_out_of_window);
+	struct rh_sent to_client;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_FATAL(rh_hello_api_len > 2 * 100);
@@ -318,7 +321,19 @@ static void test_backend_small_first_window(void)
 	send_window(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, 100);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
 	rh_drain(b.port);
-	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + 100, NULL, 0);
+	rh_drain(c.port);
+	/* Its ACK of a part, raised for the client to the hello's end (which the relay
+	 * acknowledged itself), offers the client only what its window leaves past that:
+	 * 1,000 bytes, not the whole window again from the hello's end. */
+	send_window(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + 100,
+		    (uint16_t)(rh_hello_api_len - 100 + 1000));
+	to_client = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(to_client.m);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(to_client.tcp->recv_ack),
+			c.isn + 1 + (uint32_t)rh_hello_api_len);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(to_client.tcp->rx_win),
+			splice_rescale(1000, f->c.local_wscale));
+	rte_pktmbuf_free(to_client.m);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_out_of_window), outside);
 	CU_ASSERT_EQUAL(f->b_una, 100);
 	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + (uint32_t)rh_hello_api_len,
