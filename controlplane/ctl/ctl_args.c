@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "ctl_args.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mr_args.h"
@@ -72,15 +74,36 @@ static int parse_command(int argc, char **argv, struct ctl_opts *o, char *err, s
 	return -1;
 }
 
+/* A port's name as the configuration allows it (a-z, 0-9, '-', '_', shorter than
+ * MR_NAME_MAX): anything else names no port, and a space would be read as a second word
+ * by the data plane (a "NAME ACTION" line). */
+static bool port_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len && len < MR_NAME_MAX &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") == len;
+}
+
+/* top's rounds: 1 to CTL_TOP_MAX_ROUNDS, in decimal (none: until stopped). */
+#define CTL_TOP_MAX_ROUNDS 1000000u
+static bool rounds_ok(const char *text)
+{
+	size_t len = strlen(text);
+
+	return len && len <= 7 && strspn(text, "0123456789") == len &&
+	       strtoul(text, NULL, 10) >= 1 && strtoul(text, NULL, 10) <= CTL_TOP_MAX_ROUNDS;
+}
+
 /* What only makes sense in one mode, and show's objects. */
 static int check_mode(const struct ctl_opts *o, char *err, size_t errlen)
 {
-	if (o->cmd == CTL_CMD_TOP && o->what && strspn(o->what, "0123456789") != strlen(o->what)) {
-		snprintf(err, errlen, "'top' takes a number of rounds");
+	if (o->cmd == CTL_CMD_TOP && o->what && !rounds_ok(o->what)) {
+		snprintf(err, errlen, "'top' takes a number of rounds, 1 to %u", CTL_TOP_MAX_ROUNDS);
 		return -1;
 	}
 	if (o->cmd == CTL_CMD_PORT && ((strcmp(o->arg, "pause") != 0 &&
-					strcmp(o->arg, "resume") != 0) || strlen(o->what) >= MR_NAME_MAX)) {
+					strcmp(o->arg, "resume") != 0) || !port_name_ok(o->what))) {
 		snprintf(err, errlen, "'port' takes a port name, then pause or resume");
 		return -1;
 	}
@@ -94,7 +117,7 @@ static int check_mode(const struct ctl_opts *o, char *err, size_t errlen)
 			return -1;
 		}
 		if ((strcmp(o->what, "port") == 0) != (o->arg != NULL) ||
-		    (o->arg && strlen(o->arg) >= MR_NAME_MAX)) {
+		    (o->arg && !port_name_ok(o->arg))) {
 			snprintf(err, errlen, "'show port' takes a port name, the others none");
 			return -1;
 		}

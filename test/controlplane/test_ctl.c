@@ -39,6 +39,8 @@ static void test_args_modes(void)
 	char *reload[] = { "meshrelayctl", "--pidfile", "/p", "reload", NULL };
 	char *check[] = { "meshrelayctl", "-p", "pfx", "check", "f.conf", NULL };
 	char *pause[] = { "meshrelayctl", "port", "edge", "pause", NULL };
+	char *top[] = { "meshrelayctl", "top", "1000000", NULL };
+	char *top_once[] = { "meshrelayctl", "top", "1", NULL };
 	struct ctl_opts o;
 	char err[128];
 
@@ -71,6 +73,9 @@ static void test_args_modes(void)
 	CU_ASSERT_EQUAL(o.cmd, CTL_CMD_PORT);
 	CU_ASSERT_STRING_EQUAL(o.what, "edge");
 	CU_ASSERT_STRING_EQUAL(o.arg, "pause");
+	CU_ASSERT_EQUAL(parse(top, &o, err), 0);
+	CU_ASSERT_EQUAL(o.cmd, CTL_CMD_TOP);
+	CU_ASSERT_EQUAL(parse(top_once, &o, err), 0);
 }
 
 static void test_args_refusals(void)
@@ -96,6 +101,16 @@ static void test_args_refusals(void)
 		{ { "meshrelayctl", "port", "a-name-longer-than-thirty-one-bytes", "pause", NULL },
 		  "pause or resume" },
 		{ { "meshrelayctl", "-p", "x", "port", "edge", "pause", NULL }, "read-only" },
+		/* A name with a space was sent whole: "edge resume" paused read as "edge"
+		 * resumed, exit 0. */
+		{ { "meshrelayctl", "port", "edge resume", "pause", NULL }, "pause or resume" },
+		{ { "meshrelayctl", "port", "", "pause", NULL }, "pause or resume" },
+		{ { "meshrelayctl", "show", "port", "a b", NULL }, "port name" },
+		/* Rounds past 32 bits wrapped: 4294967296 became 0, until stopped. */
+		{ { "meshrelayctl", "top", "4294967296", NULL }, "number of rounds" },
+		{ { "meshrelayctl", "top", "99999999999999999999", NULL }, "number of rounds" },
+		{ { "meshrelayctl", "top", "0", NULL }, "number of rounds" },
+		{ { "meshrelayctl", "top", "1e3", NULL }, "number of rounds" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
