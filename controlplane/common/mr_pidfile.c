@@ -26,15 +26,17 @@ enum take {
 	FAILED, /* errno says why */
 };
 
-/* The process holding a lock on fd's file; 0 when none does (or it is not in our pid
- * namespace). Locks of our own process do not count. */
+/* The process holding a write lock on fd's file, as a meshrelay-cp does; 0 when none does
+ * (or it is not in our pid namespace), -1 when only a read lock is held there: anyone who
+ * may read the file can take one, and it is no meshrelay-cp's. Locks of our own process
+ * do not count. */
 static pid_t holder_of(int fd)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 
 	if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
 		return 0;
-	return fl.l_pid;
+	return fl.l_type == F_WRLCK ? fl.l_pid : -1;
 }
 
 /* Whether fd's file is the one path names now: 1, 0 when path names another or none, -1
@@ -67,6 +69,14 @@ static enum take lock_open(int fd, const char *path, pid_t *holder)
 		if (errno != EAGAIN && errno != EACCES)
 			return FAILED;
 		*holder = holder_of(fd);
+		/* Only read locks in the way: a reader's (anyone's), never a running
+		 * meshrelay-cp's, which would keep every start out. A new file is made; the
+		 * reader keeps its lock on the old one. */
+		if (*holder < 0) {
+			*holder = 0;
+			at = is_at(fd, path, &st);
+			return at < 0 || (at && unlink(path) < 0) ? FAILED : AGAIN;
+		}
 		return HELD;
 	}
 	at = is_at(fd, path, &st);
@@ -229,6 +239,7 @@ int mr_pidfile_signal(const char *path, int sig, pid_t *pid)
 
 	*pid = fd < 0 ? 0 : holder_of(fd);
 	if (*pid <= 0) {
+		*pid = 0;
 		close_peek(fd);
 		errno = ESRCH;
 		return -1;

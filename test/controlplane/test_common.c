@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -166,6 +167,49 @@ static void test_pidfile_held(void)
 	CU_ASSERT_EQUAL(access(path, F_OK), -1);
 	for (int i = 0; i < 2; i++) {
 		close(ready[i]);
+		close(go[i]);
+	}
+}
+
+/* A reader's lock on a stale pid file (anyone who may read it can take one) keeps no
+ * meshrelay-cp out and is never taken for one: the file is made anew, and no reader is
+ * signalled. Before, every start was refused as "held by" the reader, and a reload
+ * signalled it. */
+static void test_pidfile_read_lock(void)
+{
+	const char *path = unit_path("read-locked.pid");
+	char err[256], ready = 1;
+	int sync[2], go[2];
+	pid_t child, pid = 0;
+
+	unit_write_file(path, "12345\n"); /* left by a meshrelay-cp that crashed */
+	CU_ASSERT_FATAL(pipe(sync) == 0 && pipe(go) == 0);
+	child = fork();
+	CU_ASSERT_FATAL(child >= 0);
+	if (child == 0) {
+		struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+		struct pollfd p = { .fd = go[0], .events = POLLIN };
+		int fd = open(path, O_RDONLY);
+		char ok = fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0 ? 0 : 1;
+
+		if (write(sync[1], &ok, 1) == 1)
+			poll(&p, 1, 5000);
+		_exit(0);
+	}
+	CU_ASSERT_EQUAL(read(sync[0], &ready, 1), 1);
+	CU_ASSERT_EQUAL_FATAL(ready, 0);
+	CU_ASSERT_EQUAL(mr_pidfile_holder(path), -1);
+	errno = 0;
+	CU_ASSERT_EQUAL(mr_pidfile_signal(path, 0, &pid), -1);
+	CU_ASSERT_EQUAL(errno, ESRCH);
+	CU_ASSERT_EQUAL(pid, 0);
+	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(mr_pidfile_read(path), getpid());
+	CU_ASSERT_EQUAL(write(go[1], "x", 1), 1);
+	waitpid(child, NULL, 0);
+	mr_pidfile_remove(path);
+	for (int i = 0; i < 2; i++) {
+		close(sync[i]);
 		close(go[i]);
 	}
 }
@@ -380,6 +424,7 @@ int test_common_register(void)
 		{ "file reads are bounded", test_textfile_bounds },
 		{ "pid file: write, replace a stale one whatever pid it names", test_pidfile },
 		{ "pid file: held by a running instance, stale once it is gone", test_pidfile_held },
+		{ "pid file: a reader's lock keeps nobody out", test_pidfile_read_lock },
 		{ "pid and status files: a link planted there is replaced, not written through",
 		  test_pidfile_links },
 		{ "command lines from a table of options", test_args },
