@@ -212,16 +212,20 @@ bool rss_steer_pick(const struct rss_steer *rs, const struct dp_port *p, unsigne
 {
 	const uint16_t *adj = conn->v6 ? rs->adj6 : rs->adj4;
 	const uint32_t (*dport)[256];
-	uint32_t span = (uint32_t)last - first + 1u, turn = (*cursor)++, base;
+	uint32_t span = (uint32_t)last - first + 1u, turn = (*cursor)++, base, stride;
 	unsigned int taken = 0;
 
 	if (first > last)
 		return false;
 	base = conn_hash(rs, conn, &dport);
 	/* Scattered ports, so that consecutive picks and tries land in different parts of the
-	 * range; one that adj moves out of it is passed over, within the same bound. */
+	 * range; one that adj moves out of it is passed over, within the same bound. The
+	 * stride shares no factor with the range's size, so every port can be a start:
+	 * 40503 (2^16 over the golden ratio, 3 x 23 x 587) scatters best, and a size that
+	 * one of those divides takes 65537, a prime past any range. */
+	stride = span % 3 && span % 23 && span % 587 ? 40503u : 65537u;
 	for (uint32_t n = 0; n < 4 * RSS_STEER_TRIES && taken < RSS_STEER_TRIES; n++) {
-		uint32_t from = first + (uint32_t)(((uint64_t)(turn + n * 7919u) * 40503u) % span);
+		uint32_t from = first + (uint32_t)(((uint64_t)(turn + n * 7919u) * stride) % span);
 		uint32_t h = base ^ dport_hash(dport, from);
 		uint32_t entry = entry_of(rs, p, worker, turn * 7u + n);
 		uint32_t port = from ^ adj[(h ^ entry) & rs->reta_mask];

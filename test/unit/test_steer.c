@@ -527,6 +527,38 @@ static void test_rss_steered_source_ports(void)
 	rss_steer_free(rs);
 }
 
+/* Ranges whose size shares a factor with the scattering's stride: every size reaches its
+ * whole range. Before, a range of 40,503 ports (the stride itself) started every try at
+ * its first port, and one worker ran out after a few dozen connections to one backend
+ * with thousands of its ports free; 64,512 (1024-65535) reached a third of them. */
+static void test_rss_steered_any_range_size(void)
+{
+	static struct dp_appliance app;
+	static struct dp_port port;
+	static const uint16_t last[] = { 50502, 63999, 37002 };
+	struct rss_steer *rs = rss_steer_fixture(&app, &port);
+	uint32_t backend_be = rte_cpu_to_be_32(0x0a010102), local;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	local = rte_cpu_to_be_32(port.ipv4);
+	for (unsigned int r = 0; r < RTE_DIM(last); r++) {
+		struct rss_steer_conn conn = { .peer = (const uint8_t *)&backend_be,
+					       .local = (const uint8_t *)&local,
+					       .peer_port = rte_cpu_to_be_16(443) };
+		uint32_t cursor = 99, picked = 0, span = last[r] - 10000u + 1;
+		uint16_t got;
+
+		memset(ports_taken, 0, sizeof(ports_taken));
+		while (picked < span &&
+		       rss_steer_pick(rs, &port, 0, &cursor, &conn, 10000, last[r], port_untaken,
+				      NULL, &got))
+			picked++;
+		/* A quarter of the range is worker 0's (4 workers): most of it is picked. */
+		CU_ASSERT_TRUE(picked > span / 4 / 2);
+	}
+	rss_steer_free(rs);
+}
+
 /* The same over IPv6: the whole 36-byte tuple is hashed, the pick lands on the worker's
  * queues and dispatch agrees. */
 static void test_rss_steered_source_ports_ipv6(void)
@@ -635,6 +667,7 @@ int test_steer_register(void)
 		{ "client owner follows RSS over IPv6", test_rss_owner_ipv6 },
 		{ "the plan hashes as the NIC does", test_rss_steer_hash_is_toeplitz },
 		{ "relay source ports aimed by RSS", test_rss_steered_source_ports },
+		{ "relay source ports aimed by RSS, any range size", test_rss_steered_any_range_size },
 		{ "relay source ports aimed by RSS over IPv6", test_rss_steered_source_ports_ipv6 },
 		{ "no RSS aim where it cannot reach every worker", test_rss_steer_refusals },
 		{ "a device with RSS takes the planned key", test_rss_key_given_to_device },
