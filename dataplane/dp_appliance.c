@@ -123,6 +123,11 @@ static int port_up(struct dp_appliance *app, unsigned int i, char *err, size_t e
 		       "may not arrive", pc->name);
 	if (p->caps.rss) {
 		p->reta_size = drv_port_reta(p->port_id, p->reta, RTE_DIM(p->reta));
+		if (!p->reta_size && pc->queues > 1)
+			mr_log(MR_LOG_WARN, "port %s: its RSS redirection table cannot be read (or "
+			       "is larger than %u entries, or not a power of two): clients are "
+			       "spread by a hash of their own, most handed between workers",
+			       pc->name, DRV_RETA_MAX);
 		/* The key the device hashes with: ours, or its own when it took another
 		 * length. Software that guesses the NIC's queue with a key it does not use
 		 * would hand most clients' segments over to another worker. */

@@ -33,22 +33,23 @@ const uint8_t *drv_rss_key(uint8_t *len)
 
 /* Select entries 0..size of a redirection table request (their masks set, the rest
  * zeroed): the form rte_eth_dev_rss_reta_query and _update take. */
-static void reta_conf_select(struct rte_eth_rss_reta_entry64 conf[512 / RTE_ETH_RETA_GROUP_SIZE],
-			     uint16_t size)
+static void reta_conf_select(struct rte_eth_rss_reta_entry64
+			     conf[DRV_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE], uint16_t size)
 {
-	memset(conf, 0, sizeof(*conf) * (512 / RTE_ETH_RETA_GROUP_SIZE));
+	memset(conf, 0, sizeof(*conf) * (DRV_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE));
 	for (uint16_t i = 0; i < size; i++)
 		conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
 }
 
 uint16_t drv_port_reta(uint16_t port_id, uint16_t *reta, uint16_t max)
 {
-	struct rte_eth_rss_reta_entry64 conf[512 / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_rss_reta_entry64 conf[DRV_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
 	struct rte_eth_dev_info info;
 	uint16_t size;
 
 	if (rte_eth_dev_info_get(port_id, &info) < 0 || info.reta_size == 0 ||
-	    info.reta_size > max || info.reta_size > 512)
+	    info.reta_size > max || info.reta_size > DRV_RETA_MAX ||
+	    !rte_is_power_of_2(info.reta_size))
 		return 0;
 	size = info.reta_size;
 	reta_conf_select(conf, size);
@@ -378,9 +379,9 @@ static void port_build_conf(const struct rte_eth_dev_info *info,
 static void port_spread_reta(uint16_t port_id, const struct rte_eth_dev_info *info,
 			     uint16_t queues)
 {
-	struct rte_eth_rss_reta_entry64 conf[512 / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_rss_reta_entry64 conf[DRV_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
 
-	if (info->reta_size == 0 || info->reta_size > 512 || queues < 2)
+	if (info->reta_size == 0 || info->reta_size > DRV_RETA_MAX || queues < 2)
 		return;
 	reta_conf_select(conf, info->reta_size);
 	for (uint16_t i = 0; i < info->reta_size; i++)

@@ -47,8 +47,12 @@ const uint8_t *drv_rss_key(uint8_t *len);
  * all multicast. 0, or -1 when the device takes neither (solicitations may not arrive). */
 int drv_port_join_ipv6(uint16_t port_id, const uint8_t ipv6[16]);
 
+/* The largest redirection table followed (an E810's PF has 2,048 entries). */
+#define DRV_RETA_MAX 2048
+
 /* The port's RSS redirection table (entry -> rx queue) into reta; its size, or 0 when the
- * port has none or will not say. max: room in reta (a power of two). */
+ * port has none, will not say, or has one larger than max (room in reta, at most
+ * DRV_RETA_MAX) or not a power of two (a hash's low bits pick its entry). */
 uint16_t drv_port_reta(uint16_t port_id, uint16_t *reta, uint16_t max);
 
 /* The Toeplitz key the started port hashes with, its first len bytes into key: as the

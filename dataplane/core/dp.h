@@ -61,7 +61,7 @@ struct dp_port {
 	const struct mr_port_conf *conf;
 	int steer_rules;             /* rte_flow rules in force; <= 0: software dispatch */
 	uint16_t reta_size;          /* RSS redirection entries; 0: no RSS to follow */
-	uint16_t reta[512];          /* entry -> rx queue, as the NIC has it */
+	uint16_t reta[DRV_RETA_MAX]; /* entry -> rx queue, as the NIC has it */
 	uint16_t queue_owner[64];    /* rx queue -> worker polling it */
 	/* The Toeplitz key the port hashes with (reta_size > 0); rte_softrss reads it a word
 	 * at a time. */

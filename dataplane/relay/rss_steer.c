@@ -17,7 +17,7 @@
 #define DPORT4_BIT 80u
 #define DPORT6_BIT 272u
 #define RSS_STEER_TRIES 64u   /* candidates on the worker's queues one pick may find taken */
-#define RSS_STEER_RETA_MAX 512u
+#define RSS_STEER_RETA_MAX DRV_RETA_MAX
 
 /* The Toeplitz hash is linear: the hash of a tuple is the XOR, over its set bits, of the
  * key's 32-bit window starting at each bit. So it is the XOR of one table entry per tuple

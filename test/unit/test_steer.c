@@ -559,6 +559,58 @@ static void test_rss_steered_any_range_size(void)
 	rss_steer_free(rs);
 }
 
+/* A 2,048-entry redirection table (an E810's PF) is followed as a 128-entry one is: the
+ * source ports picked bring the backend's segments to the worker's queue, and dispatch
+ * agrees. Before, a table over 512 entries was not read, and most clients' segments were
+ * handed between workers. */
+static void test_rss_steer_large_table(void)
+{
+	static struct dp_appliance app;
+	static struct dp_port port;
+	uint8_t key[RSS_STEER_KEY_LEN];
+	uint32_t cursor = 5, local_be;
+	char err[128] = "";
+	struct rss_steer *rs;
+
+	rss_fixture(&app, &port, 0);
+	app.n_workers = 4;
+	port.reta_size = DRV_RETA_MAX;
+	for (unsigned int i = 0; i < DRV_RETA_MAX; i++)
+		port.reta[i] = (uint16_t)(i * 7 % 4);
+	for (unsigned int q = 0; q < 4; q++)
+		port.queue_owner[q] = (uint16_t)q;
+	port.ipv4 = 0x0a010001;
+	local_be = rte_cpu_to_be_32(port.ipv4);
+	rs = rss_steer_create(&port, 4, key, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	memcpy(port.rss_key, key, sizeof(port.rss_key));
+	port.rss_steer = rs;
+	memset(ports_taken, 0, sizeof(ports_taken));
+	for (uint32_t i = 0; i < 1000; i++) {
+		unsigned int worker = i % 4;
+		uint32_t backend = 0x0a010100 + i % 31, backend_be = rte_cpu_to_be_32(backend);
+		uint16_t bport_be = rte_cpu_to_be_16(443), got;
+		struct rss_steer_conn conn = { .peer = (const uint8_t *)&backend_be,
+					       .local = (const uint8_t *)&local_be,
+					       .peer_port = bport_be };
+		uint32_t tuple[3];
+
+		if (!rss_steer_pick(rs, &port, worker, &cursor, &conn, 10000, 59999, port_untaken,
+				    NULL, &got)) {
+			CU_FAIL("no source port picked");
+			break;
+		}
+		tuple[0] = backend;
+		tuple[1] = port.ipv4;
+		tuple[2] = (uint32_t)443 << 16 | got;
+		CU_ASSERT_EQUAL(port.queue_owner[port.reta[rte_softrss(tuple, 3, port.rss_key) &
+							   (DRV_RETA_MAX - 1)]], worker);
+		CU_ASSERT_EQUAL(dispatch_owner(&app, &port, backend_be, port.ipv4, bport_be, got),
+				worker);
+	}
+	rss_steer_free(rs);
+}
+
 /* The same over IPv6: the whole 36-byte tuple is hashed, the pick lands on the worker's
  * queues and dispatch agrees. */
 static void test_rss_steered_source_ports_ipv6(void)
@@ -668,6 +720,7 @@ int test_steer_register(void)
 		{ "the plan hashes as the NIC does", test_rss_steer_hash_is_toeplitz },
 		{ "relay source ports aimed by RSS", test_rss_steered_source_ports },
 		{ "relay source ports aimed by RSS, any range size", test_rss_steered_any_range_size },
+		{ "relay source ports aimed by a 2,048-entry table", test_rss_steer_large_table },
 		{ "relay source ports aimed by RSS over IPv6", test_rss_steered_source_ports_ipv6 },
 		{ "no RSS aim where it cannot reach every worker", test_rss_steer_refusals },
 		{ "a device with RSS takes the planned key", test_rss_key_given_to_device },
