@@ -396,6 +396,10 @@ static void *connlog_thread(void *arg)
 
 int mgmt_connlog_start(const struct dp_appliance *app, char *err, size_t errlen)
 {
+	/* A start after a stop begins afresh (its counts go on). */
+	lg.quit = false;
+	lg.reopen = 0;
+	lg.failing_errno = 0;
 	lg.app = app;
 	lg.syslog = syslog_path(app->conf->log.connections) != NULL;
 	lg.fd = open_file(app->conf->log.connections, &lg.fifo);

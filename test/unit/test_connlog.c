@@ -357,6 +357,42 @@ static void test_socket_path_refused(void)
 	rmdir(dir);
 }
 
+/* The log started again after a stop writes again. Before, the second start's thread
+ * found the first's stop still asked for and left at once: every record waited in the
+ * rings until they filled, then was counted dropped. */
+static void test_started_again(void)
+{
+	struct mr_config *conf = (struct mr_config *)rh_app.conf;
+	char saved[sizeof(conf->log.connections)], dir[] = "/tmp/mr-connlog-XXXXXX", err[256];
+	struct rh_peer c = rh_client(false);
+	static uint8_t hello[2048];
+	uint64_t written, deadline;
+	uint8_t *at;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	memcpy(saved, conf->log.connections, sizeof(saved));
+	snprintf(conf->log.connections, sizeof(conf->log.connections), "%s/log", dir);
+	CU_ASSERT_EQUAL_FATAL(mgmt_connlog_start(&rh_app, err, sizeof(err)), 0);
+	mgmt_connlog_stop();
+	CU_ASSERT_EQUAL_FATAL(mgmt_connlog_start(&rh_app, err, sizeof(err)), 0);
+	written = mgmt_connlog_written();
+	empty_ring();
+	memcpy(hello, rh_hello_api, rh_hello_api_len); /* refused: a record at once */
+	at = memmem(hello, rh_hello_api_len, "api.svc.example", 15);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	memcpy(at, "zzz", 3);
+	rh_client_start(&c, hello, rh_hello_api_len);
+	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
+	while (mgmt_connlog_written() == written && rte_get_timer_cycles() < deadline)
+		usleep(10000);
+	CU_ASSERT_EQUAL(mgmt_connlog_written(), written + 1);
+	mgmt_connlog_stop();
+	memcpy(conf->log.connections, saved, sizeof(saved));
+	snprintf(err, sizeof(err), "%s/log", dir);
+	unlink(err);
+	rmdir(dir);
+}
+
 int test_connlog_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -369,6 +405,7 @@ int test_connlog_register(void)
 		{ "a socket's path refused, a pipe without a reader taken", test_socket_path_refused },
 		{ "a FIN before the hello was whole: the client's close", test_fin_before_hello },
 		{ "over TURN: the answer's segment is the first packet", test_turn_first_packet_counted },
+		{ "the log started again writes again", test_started_again },
 		CU_TEST_INFO_NULL,
 	};
 
