@@ -208,6 +208,13 @@ static void report_routes(const struct dp_appliance *app, struct mgmt_report_sin
 	}
 }
 
+/* Seconds since changed_ms (0: never changed). The health worker may change it after now
+ * was read, a moment later: 0 then, not a wrapped count. */
+static uint64_t since_s(uint64_t changed_ms, uint64_t now_ms)
+{
+	return changed_ms && changed_ms < now_ms ? (now_ms - changed_ms) / 1000 : 0;
+}
+
 /* One member's or gateway's health and counts (read while the health worker and the
  * others write them: a line may mix two moments). label: its pool, or "net:" and its
  * network. */
@@ -240,7 +247,7 @@ static void health_line(const struct dp_appliance *app, const char *label,
 		 hs->last_check == 1 ? "passed" : hs->last_check == 2 ? "failed" : "none",
 		 hs->checks_ok, hs->checks_failed, hs->fails, st.connections, st.failures,
 		 st.redispatches,
-		 hs->changed_ms ? (now - hs->changed_ms) / 1000 : 0, hs->cause[0] ? hs->cause : "-");
+		 since_s(hs->changed_ms, now), hs->cause[0] ? hs->cause : "-");
 }
 
 /* Every pool member, then every other network's gateway. */

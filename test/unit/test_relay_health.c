@@ -13,6 +13,7 @@
 #include "health.h"
 #include "hello_builder.h"
 #include "mgmt_metrics.h"
+#include "mgmt_report.h"
 #include "mgmt_command.h"
 #include "neigh.h"
 #include "relay.h"
@@ -538,6 +539,38 @@ static void test_events_lost_shown(void)
 		 lost + 4200 - 4095);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
 	three_fresh();
+}
+
+/* The pools report's lines, looked at for a "since=" that wrapped past 2^64. */
+struct since_sink {
+	struct mgmt_report_sink s;
+	unsigned int lines, wrapped;
+};
+
+static void since_item(struct mgmt_report_sink *s, const char *text)
+{
+	struct since_sink *k = (struct since_sink *)s;
+	const char *at = strstr(text, " since=");
+
+	k->lines++;
+	k->wrapped += at && strtoull(at + 7, NULL, 10) > 1000000;
+}
+
+/* A member whose state the health worker changed after the report read its clock: "since"
+ * 0, not a count wrapped to about 1.8e16 s. */
+static void test_pools_report_since(void)
+{
+	struct since_sink k = { { NULL, NULL, since_item }, 0, 0 };
+	uint32_t slots[3];
+	uint64_t saved;
+
+	three_slots(slots);
+	saved = rh_app.health->slots[slots[0]].changed_ms;
+	rh_app.health->slots[slots[0]].changed_ms = rh_app.workers[0]->now_ms + 5;
+	CU_ASSERT_EQUAL(mgmt_report_write(&rh_app, "pools", &k.s), 0);
+	rh_app.health->slots[slots[0]].changed_ms = saved;
+	CU_ASSERT_TRUE(k.lines >= 3);
+	CU_ASSERT_EQUAL(k.wrapped, 0);
 }
 
 /* A connection whose member's slot was given to another member meanwhile (a push removed
@@ -1428,6 +1461,7 @@ int test_relay_health_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "a refused member: the next one gets the hello", test_redispatch_refused },
+		{ "the pools report's since= never wraps", test_pools_report_since },
 		{ "weight 0 members: no redispatch to nobody", test_weight_zero_no_redispatch },
 		{ "a TURN peer's PROXY header the same after a refusal",
 		  test_redispatch_keeps_turn_peer },
