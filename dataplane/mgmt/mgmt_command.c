@@ -28,6 +28,16 @@ struct mgmt_cmd {
 
 static int answer(const struct mgmt_cmd *c, uint16_t type, uint32_t generation, const char *text)
 {
+	size_t max = c->r->max_text ? c->r->max_text : MR_CTL_MAX_PAYLOAD, len = strlen(text);
+	char why[160];
+
+	/* Sent, it would cost this thread its send time and every client refuse it: said
+	 * instead (a routes report of a million imported names passes 16 MiB). */
+	if (len > max) {
+		snprintf(why, sizeof(why), "refused: the answer is %zu bytes, more than the %zu a "
+			 "client reads: ask telemetry, or for a smaller report", len, max);
+		return c->r->send(c->r->ctx, MR_CTL_RESULT, generation, why);
+	}
 	return c->r->send(c->r->ctx, type, generation, text);
 }
 

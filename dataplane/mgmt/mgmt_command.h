@@ -15,11 +15,14 @@
 #include "mr_ctl_proto.h"
 
 /* How a message is answered: send(ctx, type, generation, text) to the client that asked
- * (client: its connection's number, never 0); 0, or -1 when that client must go. */
+ * (client: its connection's number, never 0); 0, or -1 when that client must go. An
+ * answer longer than max_text (0: MR_CTL_MAX_PAYLOAD, what a client reads) is refused
+ * in its place, saying its size. */
 struct mgmt_reply {
 	int (*send)(void *ctx, uint16_t type, uint32_t generation, const char *text);
 	void *ctx;
 	uint64_t client;
+	size_t max_text;
 };
 
 /* The generation of the live configuration in force. */

@@ -167,7 +167,7 @@ static int client_read(struct mgmt_client *c)
 		return 0;
 	c->payload[c->h.length] = '\0';
 	if (mgmt_command_run(srv.app, &c->h, c->payload,
-			     &(struct mgmt_reply){ reply_send, c, c->id }) < 0)
+			     &(struct mgmt_reply){ reply_send, c, c->id, 0 }) < 0)
 		return -1;
 	client_reset_message(c);
 	return 0;

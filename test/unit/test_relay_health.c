@@ -1423,7 +1423,7 @@ static void push(const char *text, uint32_t generation)
 	bool applied = false;
 
 	CU_ASSERT_EQUAL(mgmt_command_run(&rh_app, &h, text,
-					 &(struct mgmt_reply){ push_answered, &applied, 1 }), 0);
+					 &(struct mgmt_reply){ push_answered, &applied, 1, 0 }), 0);
 	CU_ASSERT_TRUE_FATAL(applied);
 }
 
