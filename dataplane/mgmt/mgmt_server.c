@@ -304,6 +304,23 @@ static bool client_expired(const struct mgmt_client *c, uint64_t now)
 	return true;
 }
 
+/* This thread spent `spent` ms on client c (an answer to a slow reader, a worker asked
+ * through its mailbox): the others could not be served meanwhile, so it does not count
+ * against their stall or idle time. Else a few clients that ask and never read would
+ * get the control plane's push closed as stalled, or its connection as idle. */
+static void credit_others(const struct mgmt_client *c, uint64_t spent)
+{
+	for (int i = 0; spent && i < MGMT_MAX_CLIENTS; i++) {
+		struct mgmt_client *o = &srv.clients[i];
+
+		if (o == c || o->fd < 0)
+			continue;
+		o->idle_ms += spent;
+		if (o->started_ms)
+			o->started_ms += spent;
+	}
+}
+
 static void *mgmt_thread(void *arg)
 {
 	char err[128];
@@ -334,10 +351,16 @@ static void *mgmt_thread(void *arg)
 		if (poll(pfd, (nfds_t)n, 200) <= 0)
 			continue;
 		/* Clients first: a new one may take the slot of one polled here. */
-		for (int k = 1; k < n; k++)
-			if ((pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    client_read(&srv.clients[map[k]]) < 0)
-				client_close(&srv.clients[map[k]]);
+		for (int k = 1; k < n; k++) {
+			struct mgmt_client *c = &srv.clients[map[k]];
+			uint64_t began = mr_clock_ms();
+
+			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (client_read(c) < 0)
+				client_close(c);
+			credit_others(c, mr_clock_ms() - began);
+		}
 		if (pfd[0].revents & POLLIN)
 			accept_client();
 	}
