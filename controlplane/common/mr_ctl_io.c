@@ -69,14 +69,15 @@ static void iov_consume(struct iovec **iov, int *cnt, size_t n)
 	}
 }
 
-int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload, uint32_t len)
+int mr_ctl_send_within(int fd, uint16_t type, uint32_t generation, const void *payload,
+		       uint32_t len, int idle_ms)
 {
 	struct mr_ctl_hdr h = { MR_CTL_VERSION, type, generation, len };
 	uint8_t hdr[MR_CTL_HDR_LEN];
 	struct iovec vec[2] = { { hdr, sizeof(hdr) }, { (void *)payload, len } };
 	struct iovec *iov = vec;
 	int cnt = len ? 2 : 1;
-	int64_t deadline = deadline_in(MR_CTL_SEND_TIMEOUT_MS);
+	int64_t deadline = deadline_in(idle_ms);
 
 	mr_ctl_hdr_encode(&h, hdr);
 	while (cnt > 0) {
@@ -85,7 +86,11 @@ int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload,
 		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n >= 0) {
+			/* A peer that takes something is not gone: a large push to a data
+			 * plane busy with other clients goes on as long as it moves. */
 			iov_consume(&iov, &cnt, (size_t)n);
+			if (n > 0)
+				deadline = deadline_in(idle_ms);
 			continue;
 		}
 		if (errno == EINTR)
@@ -94,6 +99,11 @@ int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload,
 			return -1;
 	}
 	return 0;
+}
+
+int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload, uint32_t len)
+{
+	return mr_ctl_send_within(fd, type, generation, payload, len, MR_CTL_SEND_TIMEOUT_MS);
 }
 
 /* Read exactly len bytes before the deadline. A close by the peer is ECONNRESET. */

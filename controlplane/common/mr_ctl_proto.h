@@ -134,6 +134,10 @@ int mr_ctl_send(int fd, uint16_t type, uint32_t generation, const void *payload,
 int mr_ctl_recv(int fd, struct mr_ctl_hdr *h, char **payload, uint32_t max_payload,
 		int timeout_ms);
 
+/* mr_ctl_send with its own bound: a peer that takes nothing for idle_ms fails it. */
+int mr_ctl_send_within(int fd, uint16_t type, uint32_t generation, const void *payload,
+		       uint32_t len, int idle_ms);
+
 /* One request and its answer: send, then receive the answer (payload malloc'd, freed by
  * the caller). When the peer closed before taking the request, an answer it left behind
  * (a refusal) is still read. 0, or -1 with errno as mr_ctl_send/mr_ctl_recv set it. */

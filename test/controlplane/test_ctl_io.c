@@ -169,6 +169,51 @@ static void test_large_payload(void)
 	unpair(sv);
 }
 
+/* A reader that takes the message a piece at a time, slowly: 128 KiB every 100 ms. */
+struct slow_reader {
+	int fd;
+	size_t got;
+};
+
+static void *slow_reader_run(void *arg)
+{
+	struct slow_reader *r = arg;
+	static uint8_t buf[128 << 10];
+	ssize_t n;
+
+	do {
+		usleep(100000);
+		n = read(r->fd, buf, sizeof(buf));
+		if (n > 0)
+			r->got += (size_t)n;
+	} while (n > 0);
+	return NULL;
+}
+
+/* The send's bound is on a peer that takes nothing, not on the whole message: 2 MiB to
+ * a reader that takes 128 KiB every 100 ms (about 1.6 s in all) goes through with a
+ * 400 ms bound. Before, the bound ran from the first byte, and a large push to a data
+ * plane busy with other clients failed with ETIMEDOUT while it moved. */
+static void test_send_bound_is_idle_time(void)
+{
+	uint32_t len = 2u << 20;
+	char *big = calloc(1, len);
+	struct slow_reader r = { 0 };
+	pthread_t th;
+	int sv[2];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	pair(sv);
+	r.fd = sv[1];
+	pthread_create(&th, NULL, slow_reader_run, &r);
+	CU_ASSERT_EQUAL(mr_ctl_send_within(sv[0], MR_CTL_PUSH, 1, big, len, 400), 0);
+	shutdown(sv[0], SHUT_WR);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(r.got, MR_CTL_HDR_LEN + len);
+	free(big);
+	unpair(sv);
+}
+
 static void test_timeout(void)
 {
 	uint8_t hdr[MR_CTL_HDR_LEN];
@@ -376,6 +421,7 @@ int test_ctl_io_register(void)
 		{ "a message in 3-byte writes", test_split_writes },
 		{ "4 MB payload through partial writes", test_large_payload },
 		{ "receive time-out, before and inside a message", test_timeout },
+		{ "the send bound is on a peer that takes nothing", test_send_bound_is_idle_time },
 		{ "peer closes before and inside a message", test_peer_closed },
 		{ "receiver refuses bad frames with EPROTO", test_recv_refusals },
 		{ "signals during a receive", test_signals },
