@@ -17,6 +17,8 @@ struct build_ctx {
 	struct route_builder *b;
 	char *err;
 	size_t errlen;
+	const uint32_t *held;      /* VIPs new names do not take (mr_routes_build_holding) */
+	size_t n_held;
 };
 
 static int build_fail(struct build_ctx *bc, struct mr_where at, const char *what,
@@ -378,6 +380,13 @@ static struct mr_where pinned_at(const struct mr_config *conf, const unsigned in
 int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 		   uint32_t *vips, char *err, size_t errlen)
 {
+	return mr_routes_vips_holding(conf, prev, NULL, 0, vips, err, errlen);
+}
+
+int mr_routes_vips_holding(const struct mr_config *conf, const struct route_table *prev,
+			   const uint32_t *held, size_t n_held, uint32_t *vips, char *err,
+			   size_t errlen)
+{
 	const struct vip_range range = { conf->dns.vip_base, conf->dns.vip_prefix_len };
 	const char **names = calloc(conf->n_routes + 1, sizeof(*names));
 	uint32_t *pins = calloc(conf->n_routes + 1, sizeof(*pins));
@@ -422,7 +431,7 @@ int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 			 sizeof(where)), vip_range_hosts(&range), n);
 		goto done;
 	}
-	if (n && vip_assign(&range, names, pins, n, out, &bad) < 0) {
+	if (n && vip_assign_avoiding(&range, names, pins, n, held, n_held, out, &bad) < 0) {
 		snprintf(err, errlen, "%s: %s: its 'vip' is not a host address of dns.vip_range, "
 			 "or another service's", mr_config_where(conf, pinned_at(conf, at, bad),
 			 where, sizeof(where)), names[bad]);
@@ -443,7 +452,7 @@ done:
 	return rc;
 }
 
-/* The plain TCP routes as services at their VIPs (prev's kept). */
+/* The plain TCP routes as services at their VIPs (prev's kept, bc's held ones avoided). */
 static int build_services(struct build_ctx *bc, const struct route_table *prev)
 {
 	const struct mr_config *conf = bc->conf;
@@ -454,7 +463,8 @@ static int build_services(struct build_ctx *bc, const struct route_table *prev)
 		snprintf(bc->err, bc->errlen, "%s: out of memory for the VIPs", conf->source);
 		return -1;
 	}
-	if (mr_routes_vips(conf, prev, vips, bc->err, bc->errlen) == 0)
+	if (mr_routes_vips_holding(conf, prev, bc->held, bc->n_held, vips, bc->err,
+				   bc->errlen) == 0)
 		rc = 0;
 	for (unsigned int i = 0; rc == 0 && i < conf->n_routes; i++) {
 		const struct mr_route_conf *r = &conf->routes[i];
@@ -474,7 +484,14 @@ static int build_services(struct build_ctx *bc, const struct route_table *prev)
 int mr_routes_build(const struct mr_config *conf, const struct route_table *prev,
 		    struct route_table **out, char *err, size_t errlen)
 {
-	struct build_ctx bc = { conf, route_builder_new(), err, errlen };
+	return mr_routes_build_holding(conf, prev, NULL, 0, out, err, errlen);
+}
+
+int mr_routes_build_holding(const struct mr_config *conf, const struct route_table *prev,
+			    const uint32_t *held, size_t n_held, struct route_table **out,
+			    char *err, size_t errlen)
+{
+	struct build_ctx bc = { conf, route_builder_new(), err, errlen, held, n_held };
 	enum route_status st = ROUTE_OK;
 	int rc = -1;
 

@@ -15,6 +15,13 @@
 int mr_routes_build(const struct mr_config *conf, const struct route_table *prev,
 		    struct route_table **out, char *err, size_t errlen);
 
+/* mr_routes_build with held[0..n_held): VIPs that no service prev does not already hold
+ * takes while the range has room (those of services gone, whose answers clients may still
+ * keep), as mr_routes_vips_holding places them. */
+int mr_routes_build_holding(const struct mr_config *conf, const struct route_table *prev,
+			    const uint32_t *held, size_t n_held, struct route_table **out,
+			    char *err, size_t errlen);
+
 /* The names conf's own routes (not imported ones) give, sorted, for mr_routes_names_hold:
  * such a name stays local whatever other networks export. An array to free (NULL when out
  * of memory), *n entries; its strings are conf's. */
@@ -32,5 +39,11 @@ bool mr_routes_names_hold(const char *const *names, unsigned int n, const char *
  * reach has no range, or the range is too small. */
 int mr_routes_vips(const struct mr_config *conf, const struct route_table *prev,
 		   uint32_t *vips, char *err, size_t errlen);
+
+/* mr_routes_vips, the addresses held[0..n_held) given to no name that is neither pinned
+ * nor kept from prev, while the range has room for every name without them. */
+int mr_routes_vips_holding(const struct mr_config *conf, const struct route_table *prev,
+			   const uint32_t *held, size_t n_held, uint32_t *vips, char *err,
+			   size_t errlen);
 
 #endif

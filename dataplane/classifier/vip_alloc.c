@@ -73,8 +73,16 @@ static bool set_add(struct vip_set *s, uint32_t a)
 int vip_assign(const struct vip_range *r, const char *const *names, const uint32_t *pinned,
 	       size_t n, uint32_t *out, size_t *bad)
 {
+	return vip_assign_avoiding(r, names, pinned, n, NULL, 0, out, bad);
+}
+
+int vip_assign_avoiding(const struct vip_range *r, const char *const *names,
+			const uint32_t *pinned, size_t n, const uint32_t *avoid, size_t n_avoid,
+			uint32_t *out, size_t *bad)
+{
 	struct vip_item *items;
 	struct vip_set taken = { 0 };
+	size_t used = 0, unpinned = 0;
 	uint32_t cap = 4;
 	int rc = 0;
 
@@ -83,7 +91,7 @@ int vip_assign(const struct vip_range *r, const char *const *names, const uint32
 		return 0;
 	if (n > vip_range_hosts(r))
 		return -1;
-	while (cap < 2 * n)
+	while (cap < 2 * (n + n_avoid))
 		cap <<= 1;
 	items = calloc(n, sizeof(*items));
 	taken.slots = calloc(cap, sizeof(*taken.slots));
@@ -100,7 +108,13 @@ int vip_assign(const struct vip_range *r, const char *const *names, const uint32
 			rc = -1;
 			goto out;
 		}
+		used += out[i] != 0;
+		unpinned += out[i] == 0;
 	}
+	/* Held back as if taken, as long as every unpinned name still finds a free one. */
+	for (size_t k = 0; k < n_avoid && used + unpinned < vip_range_hosts(r); k++)
+		if (vip_range_holds_host(r, avoid[k]) && set_add(&taken, avoid[k]))
+			used++;
 	/* Sorted by name, so that who wins a contested address never depends on the order
 	 * the names were written in. */
 	qsort(items, n, sizeof(*items), item_cmp);

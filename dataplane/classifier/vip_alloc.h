@@ -42,4 +42,10 @@ uint32_t vip_preferred(const struct vip_range *r, const char *name, size_t len);
 int vip_assign(const struct vip_range *r, const char *const *names, const uint32_t *pinned,
 	       size_t n, uint32_t *out, size_t *bad);
 
+/* vip_assign, with the addresses avoid[0..n_avoid) given to no unpinned name (a pin may
+ * take one): held in the order listed, as many as leave every name an address. */
+int vip_assign_avoiding(const struct vip_range *r, const char *const *names,
+			const uint32_t *pinned, size_t n, const uint32_t *avoid, size_t n_avoid,
+			uint32_t *out, size_t *bad);
+
 #endif

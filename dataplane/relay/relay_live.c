@@ -12,6 +12,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
+#include "mr_clock.h"
 #include "mr_log.h"
 #include "mr_routes.h"
 #include "route_hash.h"
@@ -276,22 +277,31 @@ bool relay_live_is_parent(const struct relay_live *live, const char *name)
 int relay_live_build(const struct dp_appliance *app, struct mr_config *conf, uint32_t generation,
 		  struct relay_live **out, char *err, size_t errlen)
 {
+	const struct relay_live *prev;
 	struct relay_live *live;
+	uint32_t *held = NULL;
+	int rc;
 
 	if (app && (ports_match(app, conf, err, errlen) < 0 ||
 		    listeners_clear(app, conf, err, errlen) < 0))
 		return -1;
 	live = calloc(1, sizeof(*live));
-	if (!live) {
+	prev = app && app->live ? relay_live_get(app) : NULL;
+	if (!live || vip_hold_build(prev, conf, mr_clock_ms(), &live->held, &live->n_held) < 0 ||
+	    !(held = vip_hold_addresses(live->held, live->n_held))) {
 		snprintf(err, errlen, "%s: out of memory", conf->source);
+		relay_live_free(live);
 		return -1;
 	}
 	for (uint32_t i = 0; i < MR_MAX_LISTENERS; i++)
 		live->listener_counter[i] = i; /* by position until health_bind_live */
-	/* The services in force keep their VIPs (a null app: a table of its own). */
-	if (mr_routes_build(conf, app && app->live ? relay_live_get(app)->routes : NULL,
-			    &live->routes, err, errlen) < 0) {
-		free(live);
+	/* The services in force keep their VIPs (a null app: a table of its own), and those
+	 * that left keep theirs from new names for a while. */
+	rc = mr_routes_build_holding(conf, prev ? prev->routes : NULL, held, live->n_held,
+				     &live->routes, err, errlen);
+	free(held);
+	if (rc < 0) {
+		relay_live_free(live);
 		return -1;
 	}
 	if (gateways_compile(live, conf) < 0 || gateway_ips_build(live) < 0 ||
@@ -375,6 +385,7 @@ void relay_live_free(struct relay_live *live)
 	for (uint32_t i = 0; i < live->n_parents; i++)
 		free(live->parents[i]);
 	free(live->parents);
+	vip_hold_free(live->held, live->n_held);
 	free(live);
 }
 

@@ -17,6 +17,7 @@
 #include "dp.h"
 #include "mr_config.h"
 #include "route_table.h"
+#include "vip_hold.h"
 
 /* Another network's gateway as a connection reaches it (IPv4: what the relay connects
  * over today). Network byte order. */
@@ -68,6 +69,9 @@ struct relay_live {
 	 * answers them NODATA, not NXDOMAIN, which would deny every name below them. */
 	char **parents;
 	uint32_t n_parents;
+	/* The VIPs of services that left, held back from new names (vip_hold.h). */
+	struct vip_hold *held;
+	unsigned int n_held;
 };
 
 /* Build a relay_live from conf (moved in: conf is zeroed on success). The ports of conf must

@@ -115,6 +115,34 @@ static void test_vip_pins(void)
 	CU_ASSERT_FALSE(vip_range_holds_host(&range16, VIP(240, 241, 0, 1)));
 }
 
+/* Addresses held back: no unpinned name takes one, a pin may; with the range too full
+ * to hold them all, as many as leave every name an address, in the order listed. */
+static void test_vip_avoiding(void)
+{
+	const struct vip_range tiny = { VIP(240, 240, 0, 0), 29 }; /* 6 hosts */
+	const char *names[] = { "a.test", "b.test", "c.test" };
+	uint32_t avoid[4], pins[3] = { 0 }, vips[3];
+	size_t bad;
+
+	CU_ASSERT_EQUAL_FATAL(vip_assign(&tiny, names, NULL, 3, vips, &bad), 0);
+	avoid[0] = vips[0]; /* what a.test would take */
+	CU_ASSERT_EQUAL_FATAL(vip_assign_avoiding(&tiny, names, NULL, 3, avoid, 1, vips, &bad), 0);
+	check_hosts(&tiny, vips, 3);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_NOT_EQUAL(vips[i], avoid[0]);
+	pins[1] = avoid[0];
+	CU_ASSERT_EQUAL_FATAL(vip_assign_avoiding(&tiny, names, pins, 3, avoid, 1, vips, &bad), 0);
+	CU_ASSERT_EQUAL(vips[1], avoid[0]);
+	/* Four held where three names leave room for three: the first three held, the last
+	 * given out. */
+	for (int i = 0; i < 4; i++)
+		avoid[i] = VIP(240, 240, 0, 1 + i);
+	CU_ASSERT_EQUAL_FATAL(vip_assign_avoiding(&tiny, names, NULL, 3, avoid, 4, vips, &bad), 0);
+	check_hosts(&tiny, vips, 3);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_TRUE(vips[i] > VIP(240, 240, 0, 3));
+}
+
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -154,6 +182,7 @@ int suite_vip_alloc(void)
 	CU_add_test(s, "stable by name, not by order", test_vip_stable);
 	CU_add_test(s, "collisions settled by name", test_vip_collisions);
 	CU_add_test(s, "pinned addresses", test_vip_pins);
+	CU_add_test(s, "addresses held back", test_vip_avoiding);
 	CU_add_test(s, "5,000 names", test_vip_many);
 	return 0;
 }

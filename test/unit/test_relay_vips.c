@@ -4,6 +4,7 @@
  * back up, a push's new ones only, RELAY_VIPS_BATCH a pass, twice 2 s apart. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_arp.h>
 #include <rte_ethdev.h>
@@ -14,6 +15,7 @@
 #include "relay_harness.h"
 #include "relay_live.h"
 #include "relay_vips.h"
+#include "vip_alloc.h"
 #include "unit.h"
 
 #define SERVICES 70
@@ -112,6 +114,81 @@ static void push_one_more(unsigned int extra, uint32_t gen_step)
 	relay_live_swap(&rh_app, live);
 }
 
+/* The configuration in force with routes `more` added and its DNS TTL set to ttl s,
+ * pushed: the live configuration now in force. */
+static const struct relay_live *push_with(const char *more, unsigned int ttl)
+{
+	static char text[sizeof(routes) + 65536];
+	char err[MR_ERR_MAX] = "", *end, *dns;
+	struct mr_config conf = { 0 };
+	struct relay_live *live = NULL;
+
+	snprintf(text, sizeof(text), "%s", rh_config_text());
+	end = strstr(text, ");\ngateways"); /* the routes' end */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	CU_ASSERT_FATAL(strlen(text) + strlen(more) + 16 < sizeof(text));
+	memmove(end + strlen(more), end, strlen(end) + 1);
+	memcpy(end, more, strlen(more));
+	dns = strstr(text, "dns = {");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dns);
+	dns += strlen("dns = {");
+	memmove(dns + 16, dns, strlen(dns) + 1);
+	memcpy(dns, " ttl = ", 7);
+	snprintf(dns + 7, 9, "%-7u;", ttl);
+	dns[15] = ' ';
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(text, "vips", &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(relay_live_build(&rh_app, &conf,
+					       relay_live_get(&rh_app)->generation + 1, &live, err,
+					       sizeof(err)), 0);
+	relay_live_swap(&rh_app, live);
+	return relay_live_get(&rh_app);
+}
+
+static bool held(const struct relay_live *live, uint32_t vip)
+{
+	for (unsigned int i = 0; i < live->n_held; i++)
+		if (live->held[i].vip == vip)
+			return true;
+	return false;
+}
+
+/* A service a push removes keeps its VIP from a new name for the TTL its answers carried:
+ * clients that resolved it and connect later meet a reset, not the new service. Once
+ * the TTL has passed, the address is free again. Before, a new name whose preferred
+ * address it was took it in the same push. */
+static void test_gone_service_vip_held(void)
+{
+	static const struct vip_range range = { 0xf0f00000u, 16 };
+	const struct relay_live *live;
+	char name[64] = "", more[256];
+	uint32_t gone, vip;
+
+	live = push_with(", { name = \"gone.svc.example\"; protocol = \"tcp\"; port = 22;"
+			 " pool = \"p\"; }\n", 1);
+	gone = route_table_service_vip(live->routes, "gone.svc.example", 16);
+	CU_ASSERT_FATAL(vip_range_holds_host(&range, gone));
+	for (unsigned int i = 0; i < 1000000 && !name[0]; i++) { /* a name that wants it */
+		char text[64];
+
+		snprintf(text, sizeof(text), "b%u.svc.example", i);
+		if (vip_preferred(&range, text, strlen(text)) == gone)
+			snprintf(name, sizeof(name), "%s", text);
+	}
+	CU_ASSERT_FATAL(name[0]);
+	snprintf(more, sizeof(more), ", { name = \"%s\"; protocol = \"tcp\"; port = 22;"
+		 " pool = \"p\"; }\n", name);
+	live = push_with(more, 1);
+	vip = route_table_service_vip(live->routes, name, strlen(name));
+	CU_ASSERT(vip_range_holds_host(&range, vip));
+	CU_ASSERT_NOT_EQUAL(vip, gone);
+	CU_ASSERT_EQUAL(route_table_service_vip(live->routes, "gone.svc.example", 16), 0);
+	CU_ASSERT_TRUE(held(live, gone));
+	usleep(1100 * 1000); /* the TTL of 1 s passes */
+	live = push_with(more, 1);
+	CU_ASSERT_FALSE(held(live, gone));
+	CU_ASSERT_EQUAL(route_table_service_vip(live->routes, name, strlen(name)), vip);
+}
+
 /* At start every VIP is told, 64 on the first pass and the rest on the next, then again
  * 2 s later, then no more; only on the DNS port. */
 static void test_all_told_at_start(void)
@@ -205,6 +282,7 @@ int test_relay_vips_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "every VIP told at start, a batch a pass, twice", test_all_told_at_start },
 		{ "a push tells the VIPs it brings", test_push_tells_new_ones },
+		{ "a gone service's VIP held from new names for its TTL", test_gone_service_vip_held },
 		{ "two pushes in one look, a generation repeated", test_pushes_told_apart },
 		{ "a link back up tells every VIP", test_link_up_tells_all },
 		CU_TEST_INFO_NULL,
