@@ -24,6 +24,7 @@
 #include "port.h"
 
 #define DP_NEIGH_MOVES 8 /* neighbour moves a worker keeps between housekeepings */
+#define DP_VIP_DEFENDED 16 /* VIPs a worker remembers defending, per port */
 
 #define DP_MAX_WORKERS 64
 /* Pool counters, kept by name (relay/name_counter.h): a reload that renames every pool of
@@ -194,6 +195,11 @@ struct dp_worker {
 	/* Each of our addresses (dp_port.src_ipv4) last announced against a claim. */
 	uint64_t arp_defended_ms[MR_MAX_PORTS][1 + MR_SOURCE_ADDRS_MAX];
 	uint64_t nd_defended_ms[MR_MAX_PORTS];  /* ... our IPv6 address, advertised */
+	/* ... and VIPs (a range of them: the last few, by a hash of the address). */
+	struct {
+		uint32_t vip;
+		uint64_t ms;
+	} vip_defended[MR_MAX_PORTS][DP_VIP_DEFENDED];
 	/* The links' own timers (MLD, announcements), checked on every housekeeping pass:
 	 * the soonest due of those below (ms). */
 	uint64_t link_timers_ms;

@@ -105,15 +105,31 @@ static void arp_claim(struct dp_worker *w, const struct rte_arp_hdr *a, bool for
 static bool arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t sender_ip,
 		     uint32_t target_ip);
 
-/* Another host says an address of ours (the port's, or one of its source addresses) is
- * its own (a misconfigured one, or a spoofer): the link may now send our traffic there.
- * Announce ours to the whole link again, at most once in ARP_DEFEND_MS per address (RFC
- * 5227 2.4), and count it; the frame teaches nothing. */
+/* The last time vip was announced against a claim, as arp_defend's (a VIP range is too
+ * large for one slot an address: a small table by the address's hash, whose slot a
+ * claim of another VIP takes over). */
+static uint64_t *vip_defended(struct dp_worker *w, const struct dp_port *p, uint32_t vip)
+{
+	unsigned int slot = (uint32_t)(vip * 0x9e3779b1u) >> 28;
+
+	RTE_BUILD_BUG_ON(DP_VIP_DEFENDED != 16);
+	if (w->vip_defended[p->index][slot].vip != vip) {
+		w->vip_defended[p->index][slot].vip = vip;
+		w->vip_defended[p->index][slot].ms = 0;
+	}
+	return &w->vip_defended[p->index][slot].ms;
+}
+
+/* Another host says an address of ours (the port's, one of its source addresses or its
+ * VIPs) is its own (a misconfigured one, or a spoofer): the link may now send our traffic
+ * there. Announce ours to the whole link again, at most once in ARP_DEFEND_MS per address
+ * (RFC 5227 2.4), and count it; the frame teaches nothing. */
 #define ARP_DEFEND_MS 10000u
 static void arp_defend(struct dp_worker *w, const struct dp_port *p, uint32_t ours,
 		       struct rte_mbuf *m)
 {
-	uint64_t *last = &w->arp_defended_ms[p->index][dp_port_own_ipv4_index(p, ours)];
+	uint64_t *last = dp_port_vip(p, ours) ? vip_defended(w, p, ours)
+				      : &w->arp_defended_ms[p->index][dp_port_own_ipv4_index(p, ours)];
 
 	if (*last == 0 || w->now_ms - *last >= ARP_DEFEND_MS) {
 		*last = w->now_ms ? w->now_ms : 1;
@@ -153,7 +169,9 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
 	sender = neigh_addr_v4(sip);
-	if (dp_port_own_ipv4(p, sip) && !rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac))
+	/* Our VIPs too: the link's caches would take the claimant's MAC for them. */
+	if ((dp_port_own_ipv4(p, sip) || dp_port_vip(p, sip)) &&
+	    !rte_is_same_ether_addr(&a->arp_data.arp_sha, &p->mac))
 		return arp_defend(w, p, sip, m);
 	is_request = a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
 	for_us = arp_answers_for(p, tip);

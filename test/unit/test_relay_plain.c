@@ -18,6 +18,7 @@
 #include "relay.h"
 #include "relay_harness.h"
 #include "relay_tcp.h"
+#include "tcp_frame.h"
 #include "unit.h"
 
 #define VIP_SSH 0xf0f00005u
@@ -466,6 +467,35 @@ static void test_arp_for_vip(void)
 	CU_ASSERT_FALSE(rh_arp_answered(&rh_app.ports[0], RH_CLIENT_IP, 0xf1000001u));
 }
 
+/* Another host claims a VIP (a gratuitous ARP with its MAC): counted, and the VIP
+ * announced to the whole link again at our MAC, at most once in ten seconds per VIP.
+ * Before, the claimant was answered alone, and every other host on the link sent the
+ * VIP's connections to it. */
+static void test_arp_claim_of_vip_defended(void)
+{
+	static const struct rte_ether_addr other = { { 0x02, 0, 0, 0, 0, 0x67 } };
+	const struct dp_port *p = &rh_app.ports[0];
+	uint64_t claims = rh_drops(DP_DROP_arp_claims_ours);
+	unsigned int sent[4];
+
+	for (int i = 0; i < 3; i++) {
+		rh_drain(p);
+		rh_w->now_ms += i == 2 ? 10000 : 1000;
+		rh_input(&(struct rh_peer){ .port = p },
+			 tcp_frame_arp_request(rh_app.pool, &other, VIP_SSH, VIP_SSH));
+		sent[i] = rh_announcements(p, VIP_SSH);
+	}
+	rh_drain(p);
+	rh_input(&(struct rh_peer){ .port = p }, /* another VIP: its own clock */
+		 tcp_frame_arp_request(rh_app.pool, &other, VIP_MQ, VIP_MQ));
+	sent[3] = rh_announcements(p, VIP_MQ);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_arp_claims_ours), claims + 4);
+	CU_ASSERT_EQUAL(sent[0], 1);
+	CU_ASSERT_EQUAL(sent[1], 0);
+	CU_ASSERT_EQUAL(sent[2], 1);
+	CU_ASSERT_EQUAL(sent[3], 1);
+}
+
 /* The other network's gateway (10.1.0.77) answers f's SYN: f is spliced; the first frame
  * with data it is sent. */
 static struct rh_sent gateway_splices(struct flow *f)
@@ -665,6 +695,7 @@ int test_relay_plain_register(void)
 		{ "no service on a VIP port: RST", test_no_service_reset },
 		{ "TLS at a VIP's listener port: routed by its hello", test_tls_at_vip },
 		{ "ARP for the VIP range", test_arp_for_vip },
+		{ "a claim of a VIP defended", test_arp_claim_of_vip_defended },
 		{ "another network's service announced by PROXY v2", test_remote_service_announced },
 		{ "a client's bytes apart from the gateway's header",
 		  test_remote_service_bytes_apart_from_header },
