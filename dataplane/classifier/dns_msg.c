@@ -33,9 +33,10 @@ static void wr32(uint8_t *p, uint32_t v)
 #define NAME_SHORT SIZE_MAX
 
 /* The question's name at off: no pointer (nothing before it could be pointed at), labels
- * of 1 to 63 bytes without dots or NULs, 255 wire bytes at most. Lower-cased and dotted
- * into q->name; the offset just past it, 0 when it is bad, NAME_SHORT when the message
- * ends first. */
+ * of 1 to 63 bytes, 255 wire bytes at most. Lower-cased and dotted into q->name, a dot or
+ * NUL inside a label (legal, RFC 2181 11) as DNS_NAME_ODD_BYTE, which no name the gateway
+ * serves holds: such a name is in a zone or not by its labels, and never routed. The
+ * offset just past it, 0 when it is bad, NAME_SHORT when the message ends first. */
 static size_t read_qname(const uint8_t *msg, size_t len, size_t off, struct dns_query *q)
 {
 	size_t start = off, out = 0;
@@ -58,7 +59,7 @@ static size_t read_qname(const uint8_t *msg, size_t len, size_t off, struct dns_
 			uint8_t c = msg[off + i];
 
 			if (c == '.' || c == '\0')
-				return 0;
+				c = DNS_NAME_ODD_BYTE;
 			q->name[out++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 		}
 		off += l;

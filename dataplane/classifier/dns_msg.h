@@ -56,6 +56,10 @@ enum dns_parse_status {
 	DNS_PARSE_EDNS,        /* a malformed or second OPT record: answer FORMERR */
 };
 
+/* What a dot or NUL inside a question's label reads as in dns_query.name: a byte no
+ * name the gateway serves or answers for holds. */
+#define DNS_NAME_ODD_BYTE 0xff
+
 /* The one question of a query, and what of the rest an answer needs. */
 struct dns_query {
 	uint16_t id;

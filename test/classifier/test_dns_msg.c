@@ -122,8 +122,18 @@ static void test_malformed(void)
 	m[16] = 0x44; /* a reserved label type */
 	CU_ASSERT_EQUAL(dns_parse_query(m, sizeof(musl_a), &q), DNS_PARSE_NAME);
 	memcpy(m, musl_a, sizeof(musl_a));
-	m[14] = '.'; /* a dot inside a label would change the name */
-	CU_ASSERT_EQUAL(dns_parse_query(m, sizeof(musl_a), &q), DNS_PARSE_NAME);
+	/* A dot or NUL inside a label is a byte of it (RFC 2181 11): read as one that no
+	 * served name holds, the labels as they were (before, the query was refused as
+	 * malformed). */
+	m[14] = '.';
+	CU_ASSERT_EQUAL(dns_parse_query(m, sizeof(musl_a), &q), DNS_PARSE_OK);
+	CU_ASSERT_EQUAL((uint8_t)q.name[1], DNS_NAME_ODD_BYTE);
+	CU_ASSERT_EQUAL(strlen(q.name), q.name_len);
+	m[14] = '\0';
+	CU_ASSERT_EQUAL(dns_parse_query(m, sizeof(musl_a), &q), DNS_PARSE_OK);
+	CU_ASSERT_EQUAL((uint8_t)q.name[1], DNS_NAME_ODD_BYTE);
+	CU_ASSERT_EQUAL(strlen(q.name), q.name_len);
+	memcpy(m, musl_a, sizeof(musl_a));
 	/* 127 labels of one byte make a 255-byte wire name: the longest there is. */
 	memcpy(m, musl_a, 12);
 	for (unsigned int i = 0; i < 127; i++) {

@@ -273,6 +273,23 @@ static void test_unknown_names(void)
 	CU_ASSERT_FATAL(len > 12);
 	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_REFUSED);
 	CU_ASSERT_EQUAL(rd16(a + 6) + rd16(a + 8), 0);
+	/* A dot inside a label ("a.pi" as one label under svc.example, RFC 2181 11): a name
+	 * of the zone that does not exist, NXDOMAIN with the SOA; before, FORMERR. */
+	{
+		struct rte_mbuf *m = query_frame("aXpi.svc.example", DNS_TYPE_A, 40012, 0x01, 1);
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+		((uint8_t *)(udp + 1))[12 + 2] = '.'; /* the X */
+		udp->dgram_cksum = 0;
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] }, m);
+		len = answer_to(40012, a, sizeof(a));
+		CU_ASSERT_FATAL(len > 12);
+		CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_NXDOMAIN);
+		CU_ASSERT_EQUAL(rd16(a + 8), 1);
+		CU_ASSERT_EQUAL(a[12 + 2], '.'); /* the question as it was asked */
+	}
 }
 
 /* A zone's own name exists: its SOA as the answer, NODATA for the rest; of nested zones
