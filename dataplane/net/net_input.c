@@ -120,7 +120,7 @@ bool net_ipv4_tcp_passes(const struct dp_port *p, const struct rte_mbuf *m)
 }
 
 /* The one place frames are sorted by what they carry. */
-enum net_l3 { NET_L3_ARP, NET_L3_IPV4, NET_L3_IPV6, NET_L3_OTHER };
+enum net_l3 { NET_L3_ARP, NET_L3_IPV4, NET_L3_IPV6, NET_L3_VLAN, NET_L3_OTHER };
 
 static inline enum net_l3 net_l3_of(const struct rte_ether_hdr *eth)
 {
@@ -131,9 +131,25 @@ static inline enum net_l3 net_l3_of(const struct rte_ether_hdr *eth)
 		return NET_L3_IPV4;
 	case RTE_ETHER_TYPE_IPV6:
 		return NET_L3_IPV6;
+	case RTE_ETHER_TYPE_VLAN:
+		return NET_L3_VLAN;
 	default:
 		return NET_L3_OTHER;
 	}
+}
+
+/* A priority-tagged frame (802.1Q, VLAN 0: a priority alone, as hypervisors and switches
+ * marking QoS send them) is the untagged link's, as Linux takes it: its tag taken off,
+ * true. A frame of another VLAN (or too short for a tag) stays as it is. */
+static bool priority_tag_strip(struct rte_mbuf *m)
+{
+	const struct rte_vlan_hdr *vh;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*vh))
+		return false;
+	vh = rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *,
+				     sizeof(struct rte_ether_hdr));
+	return (rte_be_to_cpu_16(vh->vlan_tci) & 0x0fff) == 0 && rte_vlan_strip(m) == 0;
 }
 
 uint16_t net_input_frame(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
@@ -157,8 +173,12 @@ uint16_t net_input_frame(struct dp_worker *w, const struct dp_port *p, struct rt
 	case NET_L3_ARP:
 		arp_input(w, p, m);
 		return 0;
+	case NET_L3_VLAN:
+		if (priority_tag_strip(m))
+			return net_input_frame(w, p, m); /* the frame under the tag */
+		/* fall through */
 	default:
-		return to_host(w, p, m); /* LLDP and the rest are the host's */
+		return to_host(w, p, m); /* LLDP, other VLANs and the rest are the host's */
 	}
 }
 

@@ -670,6 +670,47 @@ static void test_dot255_client_off_subnet(void)
 	rh_drain(c.port);
 }
 
+/* m with an 802.1Q tag of tci in front of its type. */
+static struct rte_mbuf *tagged(struct rte_mbuf *m, uint16_t tci)
+{
+	m->vlan_tci = tci;
+	CU_ASSERT_EQUAL_FATAL(rte_vlan_insert(&m), 0);
+	return m;
+}
+
+/* Priority-tagged frames (802.1Q with VLAN 0, the priority alone, as hypervisors and
+ * switches marking QoS send them) are the untagged link's: ARP answered, a SYN answered
+ * with the cookie SYN-ACK. Before, they went to the host, whose kernel reset the SYN. A
+ * frame of another VLAN is not the data plane's. */
+static void test_priority_tagged_frames(void)
+{
+	static const struct rte_ether_addr asker = { { 0x02, 0, 0, 0, 0, 0xc1 } };
+	const struct dp_port *p = &rh_app.ports[0];
+	struct rh_peer c = rh_client(false);
+	struct rte_mbuf *r;
+	struct rh_sent s;
+	bool replied = false;
+
+	rh_drain(p);
+	rh_input(&c, tagged(tcp_frame_arp_request(rh_app.pool, &asker, RH_CLIENT_IP, RH_EDGE_IP),
+			    5 << 13));
+	while (rte_eth_rx_burst(p->port_id, 0, &r, 1) == 1) {
+		const struct rte_ether_hdr *e = rte_pktmbuf_mtod(r, const struct rte_ether_hdr *);
+
+		replied |= e->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+		rte_pktmbuf_free(r);
+	}
+	CU_ASSERT_TRUE(replied);
+	rh_input(&c, tagged(rh_frame(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0, NULL, 0), 3 << 13));
+	s = rh_next_tcp(p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.tcp->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	CU_ASSERT_TRUE(s.checksums_ok);
+	rte_pktmbuf_free(s.m);
+	rh_input(&c, tagged(rh_frame(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0, NULL, 0), 7));
+	CU_ASSERT_EQUAL(rh_drain(p), 0); /* VLAN 7: not ours */
+}
+
 /* Another host claims the edge port's address: counted, and our address announced to the
  * whole link again, at most once in ten seconds (RFC 5227 2.4). */
 static void test_arp_claim_of_ours_defended(void)
@@ -909,6 +950,7 @@ int test_relay_path_register(void)
 		{ "a group MAC to our unicast address: dropped",
 		  test_group_mac_to_unicast_ip_dropped },
 		{ "UDP fragments to the port's address are the host's", test_fragments_to_host },
+		{ "priority-tagged frames taken as untagged", test_priority_tagged_frames },
 		{ "a claim of our address defended", test_arp_claim_of_ours_defended },
 		{ "FINs both ways, data unacknowledged: waits as an open flow", test_fins_with_data_in_flight_wait },
 		CU_TEST_INFO_NULL,
