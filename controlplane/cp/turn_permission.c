@@ -27,6 +27,17 @@ static void round_start(struct turn_perm *p)
 	p->forbidden = 0;
 	p->n_asked = p->n_peers;
 	p->next = 0;
+	p->round_failed = false;
+}
+
+/* How long after a refusal (not 403) it is asked again: TURN_RETRY_MS doubling with
+ * p's refusals in a row, at most TURN_PERMISSION_REFRESH_MS (the permissions given last
+ * hold for 300 s). */
+static int64_t backoff_ms(const struct turn_perm *p)
+{
+	int64_t delay = (int64_t)TURN_RETRY_MS << (p->refusals < 5 ? p->refusals : 5);
+
+	return delay > TURN_PERMISSION_REFRESH_MS ? TURN_PERMISSION_REFRESH_MS : delay;
 }
 
 void turn_perm_reset(struct turn_perm *p, const char *server, const struct stun_addr *peers,
@@ -52,6 +63,8 @@ void turn_perm_put_peers(const struct turn_perm *p, struct stun_builder *b)
  * policy may change while the allocation lasts). */
 static void round_next(struct turn_perm *p, int64_t now_ms)
 {
+	bool failed = p->round_failed;
+
 	if (p->alone) {
 		p->next = asked_from(p, p->next + 1);
 		if (p->next < p->n_peers) {
@@ -60,12 +73,13 @@ static void round_next(struct turn_perm *p, int64_t now_ms)
 		}
 		round_start(p);
 	}
-	p->due_ms = now_ms + TURN_PERMISSION_REFRESH_MS;
+	if (!failed)
+		p->refusals = 0;
+	p->due_ms = now_ms + (failed ? backoff_ms(p) : TURN_PERMISSION_REFRESH_MS);
 }
 
 void turn_perm_answered(struct turn_perm *p, int64_t now_ms)
 {
-	p->refusals = 0;
 	round_next(p, now_ms);
 }
 
@@ -88,12 +102,22 @@ void turn_perm_refused(struct turn_perm *p, const struct stun_msg *m, int64_t no
 		p->n_asked--;
 		p->alone = true;
 		round_next(p, now_ms);
+	} else if (p->alone && p->next < p->n_peers) {
+		/* The other peers asked first: waiting on this one, theirs would lapse. */
+		inet_ntop(p->peers[p->next].family, p->peers[p->next].ip, peer, sizeof(peer));
+		p->refusals++;
+		p->round_failed = true;
+		delay = backoff_ms(p);
+		mr_log(MR_LOG_ERR, "TURN %s: permission for peer %s refused: %d %s; the other "
+		       "peers asked first, and it again in %lld ms at most", p->server, peer,
+		       m->error_code, m->reason, (long long)delay);
+		p->forbidden |= 1u << p->next;
+		p->n_asked--;
+		round_next(p, now_ms);
 	} else {
 		/* The permissions given last time hold for 300 s: asked again soon, less
 		 * often while the server keeps refusing. */
-		delay = (int64_t)TURN_RETRY_MS << (p->refusals < 5 ? p->refusals : 5);
-		if (delay > TURN_PERMISSION_REFRESH_MS)
-			delay = TURN_PERMISSION_REFRESH_MS;
+		delay = backoff_ms(p);
 		p->refusals++;
 		p->due_ms = now_ms + delay;
 		mr_log(MR_LOG_ERR, "TURN %s: permission refused: %d %s; asked again in %lld ms",

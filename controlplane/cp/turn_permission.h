@@ -5,7 +5,8 @@
  * does. A 403 for several peers (one the server forbids fails the whole request) has each
  * asked alone from then on, and a peer refused alone is left out of that round (asked
  * again at the next), so that the others keep their permissions; any other refusal is
- * asked again soon, backing off. The TURN client keeps one per allocation and sends what
+ * asked again soon, backing off (asked alone, the round goes on to the other peers first,
+ * and the next comes that soon). The TURN client keeps one per allocation and sends what
  * it says; this module sends nothing itself.
  */
 #ifndef TURN_PERMISSION_H
@@ -31,6 +32,8 @@ struct turn_perm {
 	bool alone;                  /* a 403 came for several peers: each is asked alone */
 	unsigned int next;           /* ... and this one is asked next */
 	unsigned int refusals;       /* CreatePermissions refused in a row (not 403) */
+	bool round_failed;           /* a peer asked alone was refused (not 403) this round:
+				      * the next round comes after the back-off */
 	int64_t due_ms;              /* the next CreatePermission is due */
 	const char *server;          /* the TURN server's name, for the log */
 };

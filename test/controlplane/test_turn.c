@@ -19,6 +19,7 @@
 #include "mr_clock.h"
 #include "mr_ctl_proto.h"
 #include "turn_client.h"
+#include "turn_permission.h"
 #include "unit.h"
 
 enum script {
@@ -557,6 +558,42 @@ static void then_answer_read_late(struct turn_client *t, struct server *s)
 	CU_ASSERT_EQUAL(t->stats.failures, 0);
 }
 
+/* Peers asked alone (after a 403 for several): one refused with something else than 403
+ * (508, which RFC 8656 9.1 allows) is passed over for the round, the others still asked
+ * at once, and the next round comes after the back-off, not the full refresh time. Before,
+ * the round waited on that peer, asking it alone again and again, and the permissions of
+ * the peers after it lapsed. */
+static void test_permission_refused_peer_passed_over(void)
+{
+	struct stun_addr peers[3] = { { .family = AF_INET, .port = 1 },
+				      { .family = AF_INET, .port = 1 },
+				      { .family = AF_INET, .port = 1 } };
+	struct stun_msg forbid = { .error_code = 403 }, full = { .error_code = 508 };
+	struct turn_perm p;
+
+	for (int i = 0; i < 3; i++)
+		peers[i].ip[0] = (uint8_t)(10 + i);
+	turn_perm_reset(&p, "t", peers, 3, 0);
+	turn_perm_refused(&p, &forbid, 10); /* all three at once: each asked alone */
+	CU_ASSERT_TRUE(p.alone);
+	CU_ASSERT_EQUAL(p.next, 0);
+	turn_perm_answered(&p, 20);
+	CU_ASSERT_EQUAL(p.next, 1);
+	turn_perm_refused(&p, &full, 30);
+	CU_ASSERT_EQUAL(p.next, 2); /* the third asked now */
+	CU_ASSERT_EQUAL(p.due_ms, 30);
+	turn_perm_answered(&p, 40); /* the round done: the next soon, every peer again */
+	CU_ASSERT_EQUAL(p.next, 0);
+	CU_ASSERT_EQUAL(p.forbidden, 0);
+	CU_ASSERT_TRUE(p.due_ms > 40 && p.due_ms <= 40 + 2 * TURN_RETRY_MS);
+	/* A round with no refusal: the full refresh time again. */
+	turn_perm_answered(&p, 50);
+	turn_perm_answered(&p, 60);
+	turn_perm_answered(&p, 70);
+	CU_ASSERT_EQUAL(p.due_ms, 70 + TURN_PERMISSION_REFRESH_MS);
+	CU_ASSERT_EQUAL(p.refusals, 0);
+}
+
 static void test_answer_read_past_deadline(void)
 {
 	struct turn_client t;
@@ -791,6 +828,8 @@ int test_turn_register(void)
 		{ "a refused Refresh asked again while the allocation lasts", test_refresh_refused },
 		{ "a forbidden peer: the others asked alone and permitted",
 		  test_permission_forbidden_peer },
+		{ "permissions: a peer refused alone passed over for the round",
+		  test_permission_refused_peer_passed_over },
 		{ "an answer read after its deadline is not silence", test_answer_read_past_deadline },
 		{ "300 Try Alternate: allocated on the server it names", test_try_alternate },
 		{ "allocations dropped as soon as made: backed off", test_dropped_allocations_backed_off },
