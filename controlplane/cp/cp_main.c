@@ -241,9 +241,10 @@ static void reload(struct cp *cp)
 		cp_conf_free(&next);
 		return;
 	}
-	/* TURN starts over from every server's credentials, or not at all: a server added
-	 * before its credentials line would otherwise stop every relay that runs. */
-	if (cp_mesh_credentials_check(&next.conf, err, sizeof(err)) < 0) {
+	/* TURN starts over from every server's credentials and trust anchors, or not at all:
+	 * a server added before its credentials line (or with a CA file that cannot be read)
+	 * would otherwise stop every relay that runs. */
+	if (cp_mesh_start_check(&next.conf, err, sizeof(err)) < 0) {
 		mr_log(MR_LOG_ERR, "reload refused, generation %u stays in force: %s",
 		       cp->conf.generation, err);
 		cp_conf_free(&next);

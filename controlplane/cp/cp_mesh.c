@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp_conn.h"
 #include "mr_clock.h"
 #include "mr_ctl_proto.h"
 #include "mr_log.h"
@@ -112,7 +113,7 @@ static const struct cp_secret *secret_of(const struct cp_secrets *secrets,
 	return cred;
 }
 
-int cp_mesh_credentials_check(const struct mr_config *conf, char *err, size_t errlen)
+int cp_mesh_start_check(const struct mr_config *conf, char *err, size_t errlen)
 {
 	struct cp_secrets secrets = { 0 };
 	int rc = 0;
@@ -121,9 +122,20 @@ int cp_mesh_credentials_check(const struct mr_config *conf, char *err, size_t er
 		return 0;
 	if (cp_secrets_load(conf->turn.credentials, &secrets, err, errlen) < 0)
 		return -1;
-	for (unsigned int i = 0; rc == 0 && i < conf->turn.n_servers; i++)
-		if (!secret_of(&secrets, conf, conf->turn.servers[i].name, err, errlen))
+	for (unsigned int i = 0; rc == 0 && i < conf->turn.n_servers; i++) {
+		const struct mr_turn_server_conf *s = &conf->turn.servers[i];
+		SSL_CTX *tls;
+
+		if (!secret_of(&secrets, conf, s->name, err, errlen)) {
 			rc = -1;
+		} else if (s->transport == MR_TURN_TLS) {
+			/* Its trust anchors read now: a file that cannot be read would stop
+			 * this server's TURN client at its start, after the others stopped. */
+			tls = cp_conn_tls_context(s->ca_file, err, errlen);
+			rc = tls ? 0 : -1;
+			SSL_CTX_free(tls);
+		}
+	}
 	cp_secrets_free(&secrets);
 	return rc;
 }

@@ -46,9 +46,10 @@ int cp_mesh_start(struct cp_mesh *m, const struct mr_config *conf, void (*learne
  * neither keeps allocations and registration as they are). */
 bool cp_mesh_same(const struct mr_config *a, const struct mr_config *b);
 
-/* Whether the credentials file of conf is readable and names every TURN server of conf:
- * 0, or -1 with err (a reload that needs it whole is refused rather than stop them all). */
-int cp_mesh_credentials_check(const struct mr_config *conf, char *err, size_t errlen);
+/* Whether conf's TURN clients could start: its credentials file readable and naming every
+ * TURN server, and every TLS server's trust anchors readable. 0, or -1 with err (a reload
+ * that needs them is refused rather than stop the clients that run). */
+int cp_mesh_start_check(const struct mr_config *conf, char *err, size_t errlen);
 
 /* Whether the credentials file of conf now holds another user or password for a TURN
  * client m runs: 1 changed, 0 the same, -1 unreadable or an entry gone (err says which). */

@@ -239,10 +239,17 @@ static void test_credentials_changed(void)
 	/* A reload's file is checked whole first: a server without its line refuses it
 	 * (before, TURN and discovery were stopped, and none started again). */
 	chmod(path, 0600);
-	CU_ASSERT_EQUAL(cp_mesh_credentials_check(&c, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(cp_mesh_start_check(&c, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no credentials for TURN server 'red-turn'"));
 	write_mode(path, "green-turn blue Green-Secret\nred-turn blue Old-Secret\n", 0600);
-	CU_ASSERT_EQUAL(cp_mesh_credentials_check(&c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cp_mesh_start_check(&c, err, sizeof(err)), 0);
+	/* ... and a TLS server's trust anchors that cannot be read refuse it too (before,
+	 * that server's client failed at its start, after every other had stopped). */
+	snprintf(c.turn.servers[1].ca_file, sizeof(c.turn.servers[1].ca_file), "%s",
+		 unit_path("no-such-ca.pem"));
+	CU_ASSERT_EQUAL(cp_mesh_start_check(&c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "TLS trust anchors"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no-such-ca.pem"));
 	unlink(path);
 	mr_config_free(&c);
 }
