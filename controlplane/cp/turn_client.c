@@ -85,11 +85,12 @@ static void notify_changed(struct turn_client *t)
 		t->ev.changed(t->ev.arg, t);
 }
 
-/* Drop the connection (and with it the allocation) and schedule the next attempt. */
-static void turn_fail(struct turn_client *t, int64_t now_ms, bool auth, const char *fmt, ...)
+/* Drop the connection (and with it the allocation) and schedule the next attempt: slowly
+ * (slow: from a second, doubling to a minute) when the server said no on purpose. */
+static void turn_fail(struct turn_client *t, int64_t now_ms, bool slow, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void turn_fail(struct turn_client *t, int64_t now_ms, bool auth, const char *fmt, ...)
+static void turn_fail(struct turn_client *t, int64_t now_ms, bool slow, const char *fmt, ...)
 {
 	bool was_allocated = t->state == TURN_ALLOCATED;
 	uint32_t delay;
@@ -106,14 +107,14 @@ static void turn_fail(struct turn_client *t, int64_t now_ms, bool auth, const ch
 		t->state = TURN_STOPPED;
 		return;
 	}
-	/* Wrong credentials will not fix themselves within milliseconds: start at a second. */
-	t->backoff.max_ms = auth ? TURN_AUTH_BACKOFF_MAX_MS : 0;
-	if (auth && t->backoff.next_ms < TURN_AUTH_BACKOFF_FIRST_MS)
+	/* Wrong credentials, a quota or a transport the server lacks will not change within
+	 * milliseconds: start at a second. */
+	t->backoff.max_ms = slow ? TURN_AUTH_BACKOFF_MAX_MS : 0;
+	if (slow && t->backoff.next_ms < TURN_AUTH_BACKOFF_FIRST_MS)
 		t->backoff.next_ms = TURN_AUTH_BACKOFF_FIRST_MS;
 	delay = cp_backoff_spread(cp_backoff_next(&t->backoff));
 	t->stats.failures++;
-	t->stats.auth_failures += auth;
-	mr_log(auth ? MR_LOG_ERR : MR_LOG_WARN, "TURN %s (%s): %s; retrying in %u ms",
+	mr_log(slow ? MR_LOG_ERR : MR_LOG_WARN, "TURN %s (%s): %s; retrying in %u ms",
 	       t->conf.name, t->conn.peer, t->last_error, delay);
 	t->state = TURN_WAITING;
 	t->retry_ms = now_ms + delay;
@@ -381,6 +382,13 @@ static void try_alternate(struct turn_client *t, const struct stun_addr *alt, in
 }
 
 /* A refused request: decide between retrying, giving up the request, or starting over. */
+/* An Allocate refusal that no retry within seconds changes: forbidden (403), no such
+ * transport (442), a quota reached (486), no capacity (508). */
+static bool allocate_refused_for_long(int code)
+{
+	return code == 403 || code == 442 || code == 486 || code == 508;
+}
+
 static void refused(struct turn_client *t, const struct stun_msg *m, int64_t now_ms)
 {
 	uint16_t method = t->tx.method;
@@ -398,8 +406,13 @@ static void refused(struct turn_client *t, const struct stun_msg *m, int64_t now
 		   !t->redirected) {
 		try_alternate(t, &m->alternate, now_ms);
 	} else if (m->error_code == 401) {
+		t->stats.auth_failures++;
 		turn_fail(t, now_ms, true, "credentials refused (401 %s): check the user and "
 			  "password for this server", m->reason);
+	} else if (method == TURN_ALLOCATE && allocate_refused_for_long(m->error_code)) {
+		/* Asked again every 5 s, every gateway would hammer a server that said no
+		 * on purpose: as wrong credentials, from a second doubling to a minute. */
+		turn_fail(t, now_ms, true, "Allocate refused: %d %s", m->error_code, m->reason);
 	} else if (m->error_code == 437 && method != TURN_ALLOCATE) {
 		/* Whatever was asked, the server holds no allocation of ours any more: the
 		 * relay must leave discovery now, not at the next refresh. */

@@ -32,6 +32,7 @@ enum script {
 			      * 127.0.0.1:alternate_port */
 	SCRIPT_DROP,         /* as SCRIPT_NO_AUTH, but the connection closed after each
 			      * Allocate's success, and the next one taken (DROP_CONNS) */
+	SCRIPT_QUOTA,        /* as SCRIPT_SHA256, but the Allocate refused with 486 */
 };
 
 #define DROP_CONNS 4
@@ -221,6 +222,8 @@ static void *serve(void *arg)
 			answer(fd, &m, STUN_ERROR, 401, nonce1, NULL, false);
 		else if (strcmp(m.nonce, nonce1) == 0)
 			answer(fd, &m, STUN_ERROR, 438, nonce2, NULL, false);
+		else if (s->script == SCRIPT_QUOTA && m.method == TURN_ALLOCATE)
+			answer(fd, &m, STUN_ERROR, 486, nonce2, key, false);
 		else if (s->script == SCRIPT_REFRESH_500 && m.method == TURN_REFRESH)
 			answer(fd, &m, STUN_ERROR, 500, nonce2, key, false);
 		else if (s->script == SCRIPT_PERM_403 && m.method == TURN_CREATE_PERMISSION)
@@ -392,6 +395,23 @@ static void test_credentials_refused(void)
 	CU_ASSERT_EQUAL(t.stats.auth_failures, 1);
 	CU_ASSERT(t.retry_ms - (int64_t)mr_clock_ms() > 500); /* a slow retry, not a loop */
 	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "credentials refused"));
+}
+
+/* An Allocate refused on purpose (486: the quota reached) is asked again from a second,
+ * doubling, as wrong credentials are; not counted as a credentials failure. Before, it
+ * was asked again within about 5 s, forever, by every gateway. */
+static void test_allocate_refused_backed_off(void)
+{
+	struct turn_client t;
+	struct server s = { 0 };
+
+	run(SCRIPT_QUOTA, &t, &s);
+	CU_ASSERT_EQUAL(t.state, TURN_WAITING);
+	CU_ASSERT_EQUAL(t.stats.auth_failures, 0);
+	CU_ASSERT_EQUAL(t.stats.failures, 1);
+	CU_ASSERT(t.retry_ms - (int64_t)mr_clock_ms() > 500);
+	CU_ASSERT_EQUAL(t.backoff.max_ms, TURN_AUTH_BACKOFF_MAX_MS);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "Allocate refused: 486"));
 }
 
 /* A server that takes the TCP connection and never finishes setting it up (here: the
@@ -826,6 +846,8 @@ int test_turn_register(void)
 		{ "no ConnectionAttempt on a UDP allocation", test_attempt_on_udp_allocation },
 		{ "no challenge from the server: ConnectionBind unsigned", test_bind_without_challenge },
 		{ "a refused Refresh asked again while the allocation lasts", test_refresh_refused },
+		{ "an Allocate refused on purpose: backed off as credentials are",
+		  test_allocate_refused_backed_off },
 		{ "a forbidden peer: the others asked alone and permitted",
 		  test_permission_forbidden_peer },
 		{ "permissions: a peer refused alone passed over for the round",
