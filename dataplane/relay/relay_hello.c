@@ -272,10 +272,12 @@ void relay_hello_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
 		return dp_drop(w, s->m, relay_guard_window_drop(s));
 	/* Nothing is learned from a segment corrupted on its way: a window of 0 or a wild
 	 * timestamp would be carried into the splice. The timestamp to echo is only that of
-	 * a segment at or before what was acknowledged (RFC 7323 section 4.3). */
+	 * a segment at or before what was acknowledged, and never an older one than echoed
+	 * (RFC 7323 section 4.3: an old duplicate does not roll it back). */
 	if (!relay_seg_checksum_ok(p, s))
 		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
-	if (s->opts.has_ts && seq_leq(s->seq, f->c_rcv_nxt))
+	if (s->opts.has_ts && seq_leq(s->seq, f->c_rcv_nxt) &&
+	    (int32_t)(s->opts.tsval - f->c.ts_recent) >= 0)
 		f->c.ts_recent = s->opts.tsval;
 	f->c_win = (uint32_t)rte_be_to_cpu_16(s->tcp->rx_win) << f->c.peer_wscale;
 	if (s->payload_len == 0)

@@ -58,6 +58,39 @@ static struct flow *handshake(struct rh_peer *c, const uint8_t *syn_opts, unsign
 	return f;
 }
 
+/* An old duplicate of a hello's piece (its timestamp older than the one echoed) does not
+ * roll the timestamp to echo back (RFC 7323 4.3). Before, the relay's ACKs echoed it, and
+ * the splice's timestamp offset was reckoned from it. */
+static void test_old_duplicate_keeps_ts_recent(void)
+{
+	uint8_t o[40], ts[12];
+	unsigned int len = tcp_opts_write_syn(o, 1460, 7, true, true, 5000, 0);
+	struct rh_peer c = rh_client(false);
+	struct tcp_opts synack;
+	struct rh_sent s;
+	struct flow *f;
+
+	rh_drain(c.port);
+	rh_send_opts(&c, RTE_TCP_SYN_FLAG, c.isn, 0, o, len, NULL, 0);
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	synack = sent_opts(&s);
+	c.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
+	rte_pktmbuf_free(s.m);
+	CU_ASSERT_TRUE_FATAL(synack.has_ts);
+	rh_send_opts(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1, c.our_isn + 1, ts,
+		     tcp_opts_write_ts(ts, 1000, synack.tsval), rh_hello_api, 40);
+	f = rh_client_flow(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_HELLO);
+	CU_ASSERT_EQUAL(f->c.ts_recent, 1000);
+	rh_send_opts(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1, c.our_isn + 1, ts,
+		     tcp_opts_write_ts(ts, 900, synack.tsval), rh_hello_api, 40);
+	CU_ASSERT_EQUAL(f->c.ts_recent, 1000);
+	rh_flow_end(f);
+	rh_drain(c.port);
+}
+
 /* Windows' SYN: MSS, NOP, window scale 8, NOP, NOP, SACK-permitted; no timestamps. The
  * cookie carries the scale and SACK: the SYN-ACK offers both, the flow reads the client's
  * windows scaled by 8, and the backend is offered both. Before, a client without
@@ -121,6 +154,7 @@ static void test_mss_only(void)
 int test_relay_handshake_register(void)
 {
 	static const CU_TestInfo tests[] = {
+		{ "an old duplicate's timestamp not echoed", test_old_duplicate_keeps_ts_recent },
 		{ "no timestamps: window scale and SACK kept", test_no_timestamps_keeps_scale_and_sack },
 		{ "timestamps: all three kept", test_timestamps_too },
 		{ "an MSS alone: nothing else offered", test_mss_only },
