@@ -30,11 +30,14 @@ bool relay_seg_checksum_ok(const struct dp_port *p, const struct relay_seg *s)
 
 uint16_t relay_window(const struct flow *f, enum flow_dir to)
 {
-	/* Before the splice the relay holds at most one hello: offer a fixed 64 KB. */
 	uint8_t shift = to == FLOW_DIR_CLIENT ? f->c.local_wscale : f->b.local_wscale;
-	uint32_t bytes = to == FLOW_DIR_CLIENT ? 65535u : f->c_win;
 
-	return (uint16_t)RTE_MIN(bytes >> shift, 65535u);
+	/* Before the splice the relay holds at most one hello: a fixed 64 KB, rounded up in
+	 * the scale, so that the right edge the SYN-ACK offered (65,535 unscaled) never moves
+	 * back (RFC 9293 3.8.6); the backend is offered the client's own window. */
+	if (to == FLOW_DIR_CLIENT)
+		return (uint16_t)RTE_MIN((65535u + (1u << shift) - 1) >> shift, 65535u);
+	return (uint16_t)RTE_MIN(f->c_win >> shift, 65535u);
 }
 
 void relay_ack_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, uint32_t seq,

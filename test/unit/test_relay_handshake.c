@@ -91,6 +91,38 @@ static void test_old_duplicate_keeps_ts_recent(void)
 	rh_drain(c.port);
 }
 
+/* The relay's ACKs of a hello's first bytes keep the right edge its SYN-ACK offered
+ * (65,535 bytes past its ISN): the window rounded up in the scale. Before, 511 << 7 =
+ * 65,408 moved it back by up to 127 bytes (RFC 9293 3.8.6). */
+static void test_hello_window_edge_kept(void)
+{
+	uint8_t o[40];
+	unsigned int len = tcp_opts_write_syn(o, 1460, 7, true, false, 0, 0);
+	struct rh_peer c = rh_client(false);
+	struct rh_sent s;
+	struct flow *f;
+	uint32_t edge;
+
+	rh_drain(c.port);
+	rh_send_opts(&c, RTE_TCP_SYN_FLAG, c.isn, 0, o, len, NULL, 0);
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	c.our_isn = rte_be_to_cpu_32(s.tcp->sent_seq);
+	edge = c.isn + 1 + rte_be_to_cpu_16(s.tcp->rx_win); /* a SYN-ACK's: unscaled */
+	rte_pktmbuf_free(s.m);
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1, c.our_isn + 1, rh_hello_api, 5);
+	f = rh_client_flow(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), c.isn + 1 + 5);
+	CU_ASSERT_TRUE(seq_leq(edge, rte_be_to_cpu_32(s.tcp->recv_ack) +
+				     ((uint32_t)rte_be_to_cpu_16(s.tcp->rx_win) << f->c.local_wscale)));
+	rte_pktmbuf_free(s.m);
+	rh_flow_end(f);
+	rh_drain(c.port);
+}
+
 /* Windows' SYN: MSS, NOP, window scale 8, NOP, NOP, SACK-permitted; no timestamps. The
  * cookie carries the scale and SACK: the SYN-ACK offers both, the flow reads the client's
  * windows scaled by 8, and the backend is offered both. Before, a client without
@@ -155,6 +187,7 @@ int test_relay_handshake_register(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "an old duplicate's timestamp not echoed", test_old_duplicate_keeps_ts_recent },
+		{ "the hello's ACKs keep the SYN-ACK's right edge", test_hello_window_edge_kept },
 		{ "no timestamps: window scale and SACK kept", test_no_timestamps_keeps_scale_and_sack },
 		{ "timestamps: all three kept", test_timestamps_too },
 		{ "an MSS alone: nothing else offered", test_mss_only },
