@@ -179,6 +179,7 @@
 	X(icmp6_malformed)    /* ND or echo that RFC 4861/4443 checks refuse */               \
 	X(icmp_quote_stale)   /* too-big error quoting bytes not in flight (late or forged) */ \
 	X(stripped_resent)    /* a client's resent bytes the relay stripped: acked, not sent on */ \
+	X(kept_resent)        /* a client's resent bytes the relay keeps and sends: acked again */ \
 	X(nd_claims_ours)     /* a neighbour advertisement claiming our own address */        \
 	X(arp_claims_ours)    /* ARP from another MAC with our address as its sender (defended) */\
 	X(header_no_room)     /* no headroom to give a segment the other family's IP header */\

@@ -506,6 +506,15 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		dp_drop(w, s->m, DP_DROP_stripped_resent);
 		return relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c.acked);
 	}
+	if (dir == FLOW_DIR_CLIENT && unlikely(f->stream != NULL) && s->payload_len &&
+	    seq_lt(s->seq, f->c.acked)) {
+		/* Kept bytes resent (our ACK lost): the relay sends the member its own copy,
+		 * the one it routed by; the client's, sent on, could reach the member first,
+		 * and with other bytes than were classified. Told again they arrived; what it
+		 * sent past them, it sends again. */
+		dp_drop(w, s->m, DP_DROP_kept_resent);
+		return relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c.acked);
+	}
 	ack = s->ack - sd.ack_off;
 	if (unlikely(relay_guard_learn(f, dir, s, ack, relay_guard_win_bytes(sd.in, s))))
 		relay_follow_mac(w, f, dir, &s->eth->src_addr);

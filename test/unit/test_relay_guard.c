@@ -343,6 +343,42 @@ static void test_backend_small_first_window(void)
 	rh_flow_end(f);
 }
 
+/* While the relay keeps the hello (the backend has not acknowledged it all), the
+ * client's resend of hello bytes (our ACK of them lost) is not sent on: the backend gets
+ * the relay's own copy, the one routed by, never other bytes at the same place. The
+ * client is told again they arrived. */
+static void test_kept_bytes_resent_not_sent_on(void)
+{
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint64_t dropped = rh_drops(DP_DROP_kept_resent);
+	uint8_t other[50];
+	struct rh_sent s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	b = rh_backend(f);
+	rh_drain(b.port);
+	send_window(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, 100);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->stream);
+	rh_drain(b.port);
+	rh_drain(c.port);
+	memset(other, 'B', sizeof(other));
+	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG,
+		c.isn + 1 + (uint32_t)rh_hello_api_len - sizeof(other), c.our_isn + 1, other,
+		sizeof(other));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_kept_resent), dropped + 1);
+	while ((s = rh_next_tcp(b.port)).m) {
+		CU_ASSERT(s.plen == 0 || memchr(s.payload, 'B', s.plen) == NULL);
+		rte_pktmbuf_free(s.m);
+	}
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->recv_ack), c.isn + 1 + (uint32_t)rh_hello_api_len);
+	rte_pktmbuf_free(s.m);
+	rh_flow_end(f);
+}
+
 /* A window the backend widens on a plain spliced ACK (the burst path's) widens what the
  * relay takes from the client: data 1,000 bytes ahead is outside a 100-byte window and
  * inside a 60,000-byte one. */
@@ -626,6 +662,7 @@ int test_relay_guard_register(void)
 		{ "spliced: a checksum made anew is checked first", test_fresh_sum_not_laundered },
 		{ "spliced: a corrupted ACK raises no later one", test_corrupted_ack_not_raising },
 		{ "a backend's first window under half the hello", test_backend_small_first_window },
+		{ "kept bytes resent by the client: not sent on", test_kept_bytes_resent_not_sent_on },
 		{ "spliced: a widened window taken on the burst path", test_spliced_window_learned },
 		{ "connecting: a corrupted RST or SYN-ACK changes nothing", test_connecting_checks_sums },
 		{ "hello: no ACK, no effect; a FIN needs an acceptable ACK", test_hello_no_ack_dropped },
