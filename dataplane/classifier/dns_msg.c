@@ -37,6 +37,17 @@ static void wr32(uint8_t *p, uint32_t v)
  * NUL inside a label (legal, RFC 2181 11) as DNS_NAME_ODD_BYTE, which no name the gateway
  * serves holds: such a name is in a zone or not by its labels, and never routed. The
  * offset just past it, 0 when it is bad, NAME_SHORT when the message ends first. */
+/* A question's byte as q->name holds it: lower-cased, a dot or NUL as DNS_NAME_ODD_BYTE.
+ * A table, not tests: labels are a few bytes, and the compiler's vector loop of tests
+ * cost more than it saved (2,568 instructions a DNS answer with it, 2,404 with the
+ * table; callgrind). */
+#define QB1(c) ((c) == '.' || (c) == 0 ? DNS_NAME_ODD_BYTE                                \
+				     : (c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define QB4(c) QB1(c), QB1((c) + 1), QB1((c) + 2), QB1((c) + 3)
+#define QB16(c) QB4(c), QB4((c) + 4), QB4((c) + 8), QB4((c) + 12)
+#define QB64(c) QB16(c), QB16((c) + 16), QB16((c) + 32), QB16((c) + 48)
+static const uint8_t qname_byte[256] = { QB64(0), QB64(64), QB64(128), QB64(192) };
+
 static size_t read_qname(const uint8_t *msg, size_t len, size_t off, struct dns_query *q)
 {
 	size_t start = off, out = 0;
@@ -55,13 +66,8 @@ static size_t read_qname(const uint8_t *msg, size_t len, size_t off, struct dns_
 			return NAME_SHORT;
 		if (out)
 			q->name[out++] = '.';
-		for (unsigned int i = 0; i < l; i++) {
-			uint8_t c = msg[off + i];
-
-			if (c == '.' || c == '\0')
-				c = DNS_NAME_ODD_BYTE;
-			q->name[out++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-		}
+		for (unsigned int i = 0; i < l; i++)
+			q->name[out++] = (char)qname_byte[msg[off + i]];
 		off += l;
 	}
 	q->name[out] = '\0';
