@@ -120,7 +120,7 @@ bool net_ipv4_tcp_passes(const struct dp_port *p, const struct rte_mbuf *m)
 }
 
 /* The one place frames are sorted by what they carry. */
-enum net_l3 { NET_L3_ARP, NET_L3_IPV4, NET_L3_IPV6, NET_L3_VLAN, NET_L3_OTHER };
+enum net_l3 { NET_L3_ARP, NET_L3_IPV4, NET_L3_IPV6, NET_L3_OTHER };
 
 static inline enum net_l3 net_l3_of(const struct rte_ether_hdr *eth)
 {
@@ -131,8 +131,6 @@ static inline enum net_l3 net_l3_of(const struct rte_ether_hdr *eth)
 		return NET_L3_IPV4;
 	case RTE_ETHER_TYPE_IPV6:
 		return NET_L3_IPV6;
-	case RTE_ETHER_TYPE_VLAN:
-		return NET_L3_VLAN;
 	default:
 		return NET_L3_OTHER;
 	}
@@ -165,6 +163,9 @@ uint16_t net_input_frame(struct dp_worker *w, const struct dp_port *p, struct rt
 	 * source, and an echo or a neighbour advertisement would go to the whole link. */
 	if (rte_is_multicast_ether_addr(&eth->src_addr))
 		return drop(w, m, DP_DROP_l2_group_source);
+	if (unlikely(eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) &&
+	    priority_tag_strip(m))
+		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *); /* the frame under the tag */
 	switch (net_l3_of(eth)) {
 	case NET_L3_IPV4:
 		return ipv4_input(w, p, m);
@@ -173,10 +174,6 @@ uint16_t net_input_frame(struct dp_worker *w, const struct dp_port *p, struct rt
 	case NET_L3_ARP:
 		arp_input(w, p, m);
 		return 0;
-	case NET_L3_VLAN:
-		if (priority_tag_strip(m))
-			return net_input_frame(w, p, m); /* the frame under the tag */
-		/* fall through */
 	default:
 		return to_host(w, p, m); /* LLDP, other VLANs and the rest are the host's */
 	}
