@@ -158,6 +158,11 @@ static void seg_log_refused(struct dp_worker *w, const struct dp_port *p,
 static void listen_refuse(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s,
 			  enum dp_drop why)
 {
+	struct flow_key k = seg_key(s);
+
+	/* The SYN-ACK this ACK answers, kept to be sent again (a plain service's), is done
+	 * with: resent, each would draw another RST from the client just told no. */
+	synack_made(w, &k, s->ack - 1);
 	seg_rst_reply(w, p, s, s->ack, s->seq + s->payload_len, true);
 	seg_log_refused(w, p, s, why);
 	dp_drop(w, s->m, why);

@@ -345,7 +345,7 @@ static void test_waiting_server_within_hello_limit(void)
 	static const char req[] = "GET / HTTP/1.1\r\n"; /* and no more */
 	struct mr_relay_conf *rc = (struct mr_relay_conf *)&rh_app.conf->relay;
 	const struct mr_relay_conf saved = *rc;
-	uint64_t refused = rh_drops(DP_DROP_client_hello_limit);
+	uint64_t refused = rh_drops(DP_DROP_client_hello_limit), resent;
 	struct flow *f[3];
 
 	rc->client_max_hellos = 2;
@@ -369,6 +369,11 @@ static void test_waiting_server_within_hello_limit(void)
 	CU_ASSERT_PTR_NOT_NULL(f[1]);
 	CU_ASSERT_PTR_NULL(f[2]);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_client_hello_limit), refused + 1);
+	/* The refused one's SYN-ACK is not sent again (each would draw another RST). */
+	resent = rh_event(DP_EV_synack_resent);
+	rh_w->now_ms += 1500;
+	dp_worker_housekeeping(rh_w);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_synack_resent), resent);
 	*rc = saved;
 	finish(f[0]);
 	finish(f[1]);
