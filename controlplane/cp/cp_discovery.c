@@ -236,6 +236,9 @@ static void forget(const struct gw_set *set, const char *net, const char *id)
 	set->items[i] = set->items[--*set->n];
 }
 
+/* Our registration put back over another value at most this often (own_key_seen). */
+#define DISC_PUT_BACK_MS 10000
+
 /* Our own key as the store holds it (deleted: gone): put again when it is gone or holds
  * another value while our lease lives on. An operator's `etcdctl del`, or another
  * instance with our id that put last and left, would else leave us registered in our own
@@ -244,11 +247,24 @@ static void own_key_seen(struct cp_discovery *d, const uint8_t *value, int vlen,
 {
 	bool same = !deleted && d->value && (size_t)vlen == strlen(d->value) &&
 		    memcmp(value, d->value, (size_t)vlen) == 0;
+	int64_t now_ms = mr_clock_ms();
 
 	if (same || !d->registered || d->put_needed)
 		return;
-	mr_log(MR_LOG_WARN, "discovery: our registration was %s in the store: putting it back",
-	       deleted ? "deleted" : "changed");
+	if (!deleted && d->put_back_ms && now_ms - d->put_back_ms < DISC_PUT_BACK_MS) {
+		/* Changed again soon after we put ours back: another live instance puts its
+		 * own under our id. Each putting back at once would replace the other's in a
+		 * loop, and every gateway of the mesh would push a new generation each time. */
+		mr_log(MR_LOG_ERR, "discovery: another instance registers gateway %s of network "
+		       "%s with other relays (one id for two gateways?): ours put back every %d s "
+		       "at most", d->own.id, d->own.network, DISC_PUT_BACK_MS / 1000);
+		d->put_after_ms = d->put_back_ms + DISC_PUT_BACK_MS;
+	} else {
+		mr_log(MR_LOG_WARN, "discovery: our registration was %s in the store: putting "
+		       "it back", deleted ? "deleted" : "changed");
+	}
+	if (!deleted)
+		d->put_back_ms = d->put_after_ms > now_ms ? d->put_after_ms : now_ms;
 	d->put_needed = true;
 	/* Deleted with our lease (revoked, or expired while we stalled): the keepalive first,
 	 * whose answer says so and has a new one granted; a put under the lost lease is
@@ -450,7 +466,7 @@ static void next_step(struct cp_discovery *d, int64_t now_ms)
 		 * (lease not found) at every retry, while the keepalive's answer says it is gone
 		 * and a new one is granted. */
 		step = DISC_KEEPALIVE;
-	else if (d->put_needed || !d->registered)
+	else if ((d->put_needed && now_ms >= d->put_after_ms) || !d->registered)
 		step = DISC_PUT;
 	else if (!d->synced)
 		step = DISC_RANGE;
@@ -473,6 +489,8 @@ int cp_discovery_tick(struct cp_discovery *d, int64_t now_ms)
 		go_down(d, now_ms, d->req.error[0] ? d->req.error : d->watch.error);
 	next_step(d, now_ms);
 	due = d->down ? d->retry_ms : d->keepalive_ms;
+	if (!d->down && d->put_needed && d->put_after_ms > now_ms && d->put_after_ms < due)
+		due = d->put_after_ms; /* a put held back (own_key_seen) */
 	/* Deadlines are looked at four times a second; a keepalive due while another request
 	 * is out waits for its answer, not in a loop of zero timeouts. */
 	if (!d->down && (d->req.busy || d->watch.busy) && (due <= now_ms || due > now_ms + 250))

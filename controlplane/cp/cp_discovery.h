@@ -47,6 +47,8 @@ struct cp_discovery {
 	char *value;                     /* this gateway's registration, JSON ... */
 	struct disc_gateway own;         /* ... made of this (id, network, relays, names) */
 	bool put_needed;
+	int64_t put_back_ms;             /* our value last put back over another's ... */
+	int64_t put_after_ms;            /* ... so the next such put waits till then */
 	uint64_t value_seq;              /* +1 with each new value ... */
 	uint64_t put_seq;                /* ... and the one the last put carried */
 	bool registered;                 /* the value is in the store under our lease */

@@ -58,14 +58,16 @@ def talk(payload, wait=10.0):
             s.sendall(payload)
         except (ConnectionResetError, BrokenPipeError):
             pass  # refused before it all went: the answer may still be there
-        data = b""
-        while len(data) < 16 or len(data) < 16 + struct.unpack(">I", data[12:16])[0]:
-            part = s.recv(65536)
-            if not part:
-                break
-            data += part
+        return answer_of(s)
     except (socket.timeout, ConnectionResetError):
         return "closed"
+def answer_of(s):  # the payload of the one message s answers, "closed" when none came
+    data = b""
+    while len(data) < 16 or len(data) < 16 + struct.unpack(">I", data[12:16])[0]:
+        part = s.recv(65536)
+        if not part:
+            break
+        data += part
     return data[16:].decode(errors="replace") if len(data) > 16 else "closed"
 def silent(n):  # n clients that connect and send nothing
     return [connect() for _ in range(n)]
@@ -143,17 +145,11 @@ elif case == "push_while_blocked":
     pusher.sendall(body[len(body) // 2:])
     pusher.settimeout(20)
     began = time.monotonic()
-    data = b""
     try:
-        while len(data) < 16 or len(data) < 16 + struct.unpack(">I", data[12:16])[0]:
-            part = pusher.recv(65536)
-            if not part:
-                break
-            data += part
+        answer = answer_of(pusher)
     except (socket.timeout, ConnectionResetError):
-        pass
-    print("%s after %.1f s" % (data[16:].decode(errors="replace") if len(data) > 16
-                              else "closed", time.monotonic() - began))
+        answer = "closed"
+    print("%s after %.1f s" % (answer, time.monotonic() - began))
 elif case == "halfway":
     s = connect()
     s.sendall(hdr(5, 100) + b"stat")

@@ -283,6 +283,28 @@ red_relay=$(field "$D/red.status" "d['turn'][0]['relayed']")
 check "second gateway registered ($red_relay)" topo_wait_for 10 etcdctl_ get "$KEY_RED"
 check "its relay in our network is a route in our data plane" topo_wait_for 10 has_route "$red_relay"
 echo "# new gateway started to route in force at our data plane: $(($(ms) - t0)) ms"
+# 4b. A second live instance with red's id (a resumed VM, a copied file) puts its own
+# relays under red's key: each puts its own back at most every 10 s, saying why, not in a
+# loop at the store's speed (before, the key's revision climbed by the thousand, and every
+# gateway pushed a new generation each time). Once it stops, red's is back.
+revision() { etcdctl_ get "$KEY_RED" -w json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])'; }
+rev0=$(revision)
+timeout -s TERM 120 "$MR_CP" -c "$D/red.conf" --pidfile "$D/twin.pid" --status "$D/twin.status" \
+	>>"$D/twin.log" 2>&1 &
+TWIN_WRAP=$!
+topo_track "$TWIN_WRAP"
+topo_wait_for 10 test -s "$D/twin.pid"
+TWIN=$(cat "$D/twin.pid")
+check "a twin of red registers too" topo_wait_for 15 grep -q 'another instance registers gateway gw-red-1' \
+	"$D/red.log" "$D/twin.log"
+sleep 6
+rev1=$(revision)
+check "... and the key is not put in a loop (revision $rev0 to $rev1)" test $((rev1 - rev0)) -lt 20
+stop_pid "$TWIN" TERM
+wait "$TWIN_WRAP" 2>/dev/null
+red_registered() { etcdctl_ get "$KEY_RED" --print-value-only | grep -q "\"port\":${red_relay##*:}"; }
+check "the twin gone: red's registration back" topo_wait_for 20 red_registered
+check "and its route in our data plane" topo_wait_for 15 has_route "$red_relay"
 
 # 5. coturn restarted: both gateways allocate again; the route follows red's new relay.
 stop_pid "$TURN_PID" TERM

@@ -101,6 +101,21 @@ static struct rh_sent backend_accepts(struct flow *f, struct rh_peer *b)
 	return s;
 }
 
+/* The relay's SYN to f's member, answered by the member: f is spliced; the member. */
+static struct rh_peer member_answers(struct flow *f)
+{
+	struct rh_sent syn = rh_next_tcp(&rh_app.ports[1]);
+	struct rh_peer b;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
+	CU_ASSERT_EQUAL(syn.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
+	b = rh_peer_of_sent(&syn);
+	rte_pktmbuf_free(syn.m);
+	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	return b;
+}
+
 static void finish(struct flow *f)
 {
 	if (f)
@@ -165,41 +180,30 @@ static void test_reset_before_first_byte_redispatched(void)
 	uint64_t redispatched = rh_event(DP_EV_redispatch_reset);
 	struct rh_peer c = vip_client(VIP_WEB, 80), b, next;
 	struct flow *f = plain_connect(&c, NULL, 0);
-	struct rh_sent syn;
+	struct rh_sent s;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	syn = rh_next_tcp(&rh_app.ports[1]);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	b = rh_peer_of_sent(&syn);
-	rte_pktmbuf_free(syn.m);
-	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	b = member_answers(f);
 	rh_drain(b.port);
 	rh_drain(c.port);
 	rh_send(&b, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_reset), redispatched + 1);
 	CU_ASSERT_PTR_EQUAL_FATAL(rh_client_flow(&c), f);
 	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
-	syn = rh_next_tcp(&rh_app.ports[1]);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	CU_ASSERT_EQUAL(syn.tcp->tcp_flags, RTE_TCP_SYN_FLAG);
-	next = rh_peer_of_sent(&syn);
-	CU_ASSERT_NOT_EQUAL(next.ip, b.ip);
-	rte_pktmbuf_free(syn.m);
 	CU_ASSERT_EQUAL(rh_drain(c.port), 0); /* the client told nothing */
+	next = member_answers(f); /* the pool's other member */
+	CU_ASSERT_NOT_EQUAL(next.ip, b.ip);
 	/* Once a byte of the member's reached the client, its RST is the client's. */
-	rh_send(&next, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, next.isn, next.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
 	rh_send(&next, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, next.isn + 1, next.our_isn + 1,
 		(const uint8_t *)"hi", 2);
 	rh_drain(c.port);
 	rh_send(&next, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, next.isn + 3, next.our_isn + 1, NULL,
 		0);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_reset), redispatched + 1);
-	syn = rh_next_tcp(c.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	CU_ASSERT(syn.tcp->tcp_flags & RTE_TCP_RST_FLAG);
-	rte_pktmbuf_free(syn.m);
+	s = rh_next_tcp(c.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT(s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+	rte_pktmbuf_free(s.m);
 	finish(rh_client_flow(&c));
 }
 
@@ -351,17 +355,11 @@ static void test_waiting_server_within_hello_limit(void)
 	rc->client_max_hellos = 2;
 	for (unsigned int i = 0; i < 3; i++) {
 		struct rh_peer c = vip_client(VIP_WEB, 80), b;
-		struct rh_sent syn;
 
 		f[i] = plain_connect(&c, (const uint8_t *)req, sizeof(req) - 1);
 		if (!f[i])
 			break;
-		syn = rh_next_tcp(&rh_app.ports[1]);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-		b = rh_peer_of_sent(&syn);
-		rte_pktmbuf_free(syn.m);
-		rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
-		CU_ASSERT_EQUAL_FATAL(f[i]->state, FLOW_SPLICED);
+		b = member_answers(f[i]);
 		rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + (uint32_t)sizeof(req), NULL, 0);
 		CU_ASSERT_PTR_NOT_NULL(f[i]->stream); /* kept for a redispatch */
 		rh_drain(&rh_app.ports[1]);
@@ -389,15 +387,10 @@ static void test_closed_flow_keeps_nothing(void)
 	static const char req[] = "GET / HTTP/1.1\r\n";
 	struct rh_peer c = vip_client(VIP_WEB, 80), b;
 	uint32_t kept = flow_kept_mbufs(rh_w->flows);
-	struct rh_sent syn;
 	struct flow *f = plain_connect(&c, (const uint8_t *)req, sizeof(req) - 1);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	syn = rh_next_tcp(&rh_app.ports[1]);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(syn.m);
-	b = rh_peer_of_sent(&syn);
-	rte_pktmbuf_free(syn.m);
-	rh_send(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, NULL, 0);
+	b = member_answers(f);
 	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + (uint32_t)sizeof(req), NULL, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->stream); /* kept for a redispatch */
 	CU_ASSERT(flow_kept_mbufs(rh_w->flows) > kept);
