@@ -148,15 +148,21 @@ struct synack_kept;
  * cookies would take the queue from established flows: for a while after the queue
  * refused frames, SYNs on the port are answered only while a bucket has some (the others'
  * clients resend them), so the flows keep their share. */
+/* A token bucket of frames for the host, filled at a rate up to a size (dp_tx.c). */
+struct dp_kernel_bucket {
+	uint64_t refill_ms;          /* when it was last filled */
+	uint32_t tokens;             /* frames it may still take */
+	uint32_t credit;             /* ... and thousandths of one more */
+};
+
 struct dp_port_tx {
 	struct dp_worker *w;         /* the owner: only its lcore touches this */
 	struct rte_eth_dev_tx_buffer *frames;
 	uint64_t congested_until_ms; /* the queue refused frames; congested while now_ms <= */
 	uint64_t bucket_ms;          /* when cookie_bucket was last refilled */
 	uint32_t cookie_bucket;      /* SYNs that may still be answered while congested */
-	uint64_t kernel_refill_ms;   /* when kernel_bucket was last filled */
-	uint32_t kernel_bucket;      /* frames the port's exception path may still take */
-	uint32_t kernel_credit;      /* ... and thousandths of one more */
+	struct dp_kernel_bucket kernel;       /* frames the port's exception path may take */
+	struct dp_kernel_bucket kernel_neigh; /* ... and beside them, neighbour answers */
 	bool paused;                 /* the port is paused: not polled, frames to it dropped */
 };
 

@@ -51,6 +51,12 @@ static void port_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata
 }
 
 /* The exception path's bucket: a tenth of a second of its rate (kernel_allowed). */
+/* Neighbour answers the host waits for have DP_KERNEL_NEIGH_RATE a second of their own
+ * (DP_KERNEL_NEIGH_BURST at once): a storm of other frames for the host, which empties
+ * its bucket, would else leave its neighbours unresolved (its own sessions stalled). */
+#define DP_KERNEL_NEIGH_RATE 200u
+#define DP_KERNEL_NEIGH_BURST 64u
+
 static uint32_t kernel_bucket_size(const struct dp_port *p)
 {
 	return RTE_MAX(p->conf->exception.rate / 10, 1u);
@@ -77,7 +83,8 @@ bool dp_tx_init(struct dp_worker *w, uint16_t port, int socket)
 	t->w = w;
 	t->cookie_bucket = DP_CONGESTED_COOKIE_BURST;
 	if (w->app->ports[port].conf)
-		t->kernel_bucket = kernel_bucket_size(&w->app->ports[port]);
+		t->kernel.tokens = kernel_bucket_size(&w->app->ports[port]);
+	t->kernel_neigh.tokens = DP_KERNEL_NEIGH_BURST;
 	t->frames = tx_buffer_create(w, socket, port_tx_drop, t);
 	w->tx_kernel[port] = tx_buffer_create(w, socket, kernel_tx_drop, w);
 	return t->frames && w->tx_kernel[port];
@@ -111,28 +118,53 @@ void __rte_cold __rte_noinline dp_tx_drop_paused(struct dp_worker *w, struct rte
 	dp_drop(w, m, DP_DROP_port_paused);
 }
 
-/* Whether the exception path of p may take one more frame from w: a token bucket filled
- * at exception.rate (thousandths of a frame carried over, so any rate holds) up to its
- * size. A tap costs a system call per frame; without it a broadcast storm of frames for
- * the host would take the relay's core. */
+/* Whether b gives one more frame at now_ms: filled at rate a second (thousandths of a
+ * frame carried over, so any rate holds) up to size. */
+static bool bucket_take(struct dp_kernel_bucket *b, uint64_t now_ms, uint32_t rate,
+			uint32_t size)
+{
+	if (now_ms != b->refill_ms) {
+		/* A second is more than any bucket holds: longer idle adds nothing more. */
+		uint64_t ms = RTE_MIN(now_ms - b->refill_ms, (uint64_t)1000);
+		uint64_t milli = ms * rate + b->credit;
+		uint64_t filled = b->tokens + milli / 1000;
+
+		b->credit = (uint32_t)(milli % 1000);
+		b->tokens = (uint32_t)RTE_MIN(filled, (uint64_t)size);
+		b->refill_ms = now_ms;
+	}
+	if (b->tokens == 0)
+		return false;
+	b->tokens--;
+	return true;
+}
+
+/* Whether the exception path of p may take one more frame from w, at exception.rate. A
+ * tap costs a system call per frame; without it a broadcast storm of frames for the host
+ * would take the relay's core. */
 static bool kernel_allowed(struct dp_worker *w, const struct dp_port *p)
 {
-	struct dp_port_tx *t = &w->tx_port[p->index];
+	return bucket_take(&w->tx_port[p->index].kernel, w->now_ms, p->conf->exception.rate,
+			   kernel_bucket_size(p));
+}
 
-	if (w->now_ms != t->kernel_refill_ms) {
-		/* A second is more than any bucket holds: longer idle adds nothing more. */
-		uint64_t ms = RTE_MIN(w->now_ms - t->kernel_refill_ms, (uint64_t)1000);
-		uint64_t milli = ms * p->conf->exception.rate + t->kernel_credit;
-		uint64_t filled = t->kernel_bucket + milli / 1000;
+static void to_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
+{
+	dp_event(w, DP_EV_to_kernel);
+	/* The kernel recomputes nothing for frames it receives: leave checksums as they came
+	 * (a partial one was made whole as it arrived: dp_rx_sum.h). */
+	dp_mbuf_tx_flags(m, 0);
+	rte_eth_tx_buffer(p->kernel_port_id, w->index, w->tx_kernel[p->index], m);
+}
 
-		t->kernel_credit = (uint32_t)(milli % 1000);
-		t->kernel_bucket = (uint32_t)RTE_MIN(filled, (uint64_t)kernel_bucket_size(p));
-		t->kernel_refill_ms = w->now_ms;
-	}
-	if (t->kernel_bucket == 0)
-		return false;
-	t->kernel_bucket--;
-	return true;
+void dp_tx_kernel_neigh(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
+{
+	if (!p->has_kernel)
+		return dp_drop(w, m, DP_DROP_no_exception_path);
+	if (!bucket_take(&w->tx_port[p->index].kernel_neigh, w->now_ms, DP_KERNEL_NEIGH_RATE,
+			 DP_KERNEL_NEIGH_BURST) && !kernel_allowed(w, p))
+		return dp_drop(w, m, DP_DROP_kernel_rate);
+	to_kernel(w, p, m);
 }
 
 void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
@@ -141,11 +173,7 @@ void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf 
 		return dp_drop(w, m, DP_DROP_no_exception_path);
 	if (!kernel_allowed(w, p))
 		return dp_drop(w, m, DP_DROP_kernel_rate);
-	dp_event(w, DP_EV_to_kernel);
-	/* The kernel recomputes nothing for frames it receives: leave checksums as they came
-	 * (a partial one was made whole as it arrived: dp_rx_sum.h). */
-	dp_mbuf_tx_flags(m, 0);
-	rte_eth_tx_buffer(p->kernel_port_id, w->index, w->tx_kernel[p->index], m);
+	to_kernel(w, p, m);
 }
 
 bool dp_tx_copy(struct dp_worker *w, const struct dp_port *p, const void *frame, size_t len)

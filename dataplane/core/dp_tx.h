@@ -70,6 +70,10 @@ bool dp_tx_copy(struct dp_worker *w, const struct dp_port *p, const void *frame,
 /* Give a frame to the kernel through p's exception path, or drop it when p has none. */
 void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
 
+/* The same for a neighbour answer the host waits for (an ARP reply, an NA or NS for its
+ * addresses): a small rate of its own first, then the exception path's. */
+void dp_tx_kernel_neigh(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m);
+
 /* Whether a SYN on p may be answered now (while p is congested it takes one from the
  * bucket), or should go unanswered. */
 static inline bool dp_tx_cookie_allowed(struct dp_worker *w, const struct dp_port *p)

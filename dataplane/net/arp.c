@@ -202,7 +202,7 @@ void arp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 	}
 	/* Replies to us may answer the kernel's own requests on the exception path. */
 	dp_event(w, DP_EV_arp_reply_in);
-	dp_tx_kernel(w, p, m);
+	dp_tx_kernel_neigh(w, p, m);
 }
 
 void arp_send_request(struct dp_worker *w, const struct dp_port *p, uint32_t target_ip)

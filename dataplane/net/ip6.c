@@ -306,7 +306,7 @@ static bool icmp6_input(struct dp_worker *w, const struct dp_port *p, struct rte
 	case ND_NS:
 		/* Solicitations for other addresses (the host's link-local) are the host's. */
 		if (!is_ours(p, msg.target))
-			dp_tx_kernel(w, p, m);
+			dp_tx_kernel_neigh(w, p, m);
 		else
 			nd_answer(w, p, m, &msg);
 		break;
@@ -318,7 +318,7 @@ static bool icmp6_input(struct dp_worker *w, const struct dp_port *p, struct rte
 			rte_pktmbuf_free(m);
 		}
 		else if (!is_ours(p, msg.dst) && msg.dst[0] != 0xff)
-			dp_tx_kernel(w, p, m); /* answers to the host's solicitations */
+			dp_tx_kernel_neigh(w, p, m); /* answers to the host's solicitations */
 		else
 			nd_answer(w, p, m, &msg);
 		break;

@@ -6,11 +6,14 @@
  * some drivers receive) is forwarded and freed with its owner's reference. */
 #include <string.h>
 
+#include <rte_arp.h>
+
 #include "dp_rx_sum.h"
 #include "dp_worker.h"
 #include "hello_builder.h"
 #include "relay.h"
 #include "relay_harness.h"
+#include "tcp_frame.h"
 #include "unit.h"
 
 static struct hello_build hello;
@@ -396,6 +399,44 @@ static uint64_t to_host(const struct rh_peer *c, unsigned int n)
 	return rh_event(DP_EV_to_kernel) - before;
 }
 
+/* ARP replies to the port's address (answers to the host's own requests) get through
+ * while a storm of other frames for the host has emptied the exception path's bucket:
+ * a small rate of their own. Before, they were dropped as kernel_rate with the storm,
+ * and the host's neighbours went unresolved for as long as it lasted. */
+static void test_neighbour_answers_beside_storm(void)
+{
+	static const struct rte_ether_addr neighbour = { { 0x02, 0, 0, 0, 0, 0x71 } };
+	struct dp_port *edge = &rh_app.ports[0];
+	uint16_t kernel_port = edge->kernel_port_id;
+	struct rh_peer c = rh_client(false);
+	unsigned int sent = 0;
+	uint64_t limited, before;
+
+	rh_drain(&rh_app.ports[1]);
+	edge->has_kernel = true;
+	edge->kernel_port_id = rh_app.ports[1].port_id;
+	rh_w->now_ms += 2000; /* both buckets full */
+	limited = rh_drops(DP_DROP_kernel_rate);
+	while (rh_drops(DP_DROP_kernel_rate) == limited && sent++ < 8192)
+		to_host(&c, 1);
+	CU_ASSERT_EQUAL_FATAL(to_host(&c, 10), 0); /* the storm's bucket empty */
+	before = rh_event(DP_EV_to_kernel);
+	for (int i = 0; i < 10; i++) {
+		struct rte_mbuf *m = tcp_frame_arp_request(rh_app.pool, &neighbour,
+							   RH_CLIENT_IP + 1 + i, RH_EDGE_IP);
+
+		rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *,
+					sizeof(struct rte_ether_hdr))->arp_opcode =
+			rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+		rh_input(&c, m);
+	}
+	CU_ASSERT_EQUAL(rh_event(DP_EV_to_kernel), before + 10);
+	edge->has_kernel = false;
+	edge->kernel_port_id = kernel_port;
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* A storm of frames for the host gets exception.rate a second of them through (20,000 by
  * default, from a bucket of a tenth of that), the rest dropped as kernel_rate: each would
  * cost the worker a write to the tap. After a quiet time the bucket holds its size, no
@@ -451,6 +492,7 @@ int test_relay_tx_register(void)
 		{ "a frame in another's buffer forwarded and freed whole", test_indirect_frame_freed_whole },
 		{ "a full queue to the host counted apart", test_full_kernel_queue_counted_apart },
 		{ "frames for the host held to exception.rate", test_kernel_rate },
+		{ "neighbour answers for the host beside a storm", test_neighbour_answers_beside_storm },
 		{ "buffers sized for the ports' largest MTU", test_pool_sized_for_port_mtu },
 		{ "the kept bytes held to the backend's window", test_stream_held_to_backend_window },
 		{ "a partial checksum vouched by the port taken, made whole",
