@@ -67,6 +67,23 @@ static int kernel_iface_mac(int fd, const struct dp_port *p, char *err, size_t e
 	return if_ioctl(fd, SIOCSIFHWADDR, &ifr, "set MAC", err, errlen);
 }
 
+/* The kernel interface takes the data port's MTU: the host's frames leave through the
+ * port unchanged, and one larger than its MTU would be lost past it with no error back.
+ * A tap's PMD sets it itself; virtio-user's keeps it to itself, the kernel's at 1500. */
+static int kernel_iface_mtu(int fd, const struct dp_port *p, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->conf->exception.iface);
+	if (if_ioctl(fd, SIOCGIFMTU, &ifr, "get MTU", err, errlen) < 0)
+		return -1;
+	if (ifr.ifr_mtu == (int)p->conf->mtu)
+		return 0;
+	ifr.ifr_mtu = (int)p->conf->mtu;
+	return if_ioctl(fd, SIOCSIFMTU, &ifr, "set MTU", err, errlen);
+}
+
 static int kernel_default_route(int fd, const struct dp_port *p, char *err, size_t errlen)
 {
 	struct rtentry rt;
@@ -96,6 +113,8 @@ static int kernel_iface_setup(const struct dp_port *p, char *err, size_t errlen)
 		return -1;
 	}
 	rc = kernel_iface_mac(fd, p, err, errlen);
+	if (rc == 0)
+		rc = kernel_iface_mtu(fd, p, err, errlen);
 	if (rc == 0)
 		rc = kernel_iface_address(fd, p, err, errlen);
 	if (rc == 0 && p->gateway)

@@ -147,5 +147,24 @@ mtu_run "an interface after a killed run" "${T}c" 1100 1200 "" crashed
 # buffers hold the port's frames, larger than its MTU needs (af_packet refused the pool).
 veth "${T}e" "${T}f" 9000
 mtu_run "a jumbo interface" "${T}e" 1500 9000 ",framesz=4096,blocksz=8192"
+# The exception path's kernel interface takes the port's MTU: the host's frames leave
+# through the port as they are, and one larger than the port's MTU would be lost past it
+# with no error back. (A tap's PMD sets it too; virtio-user's, which needs vhost-net, does
+# not, and is set by the data plane as this one is.)
+veth "${T}g" "${T}h" 1500
+cat >"$TOPO_DIR/exc.conf" <<CONF
+dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512",
+                      "--log-level", "pmd.net.tap:error" ]; };
+ports = ( { name = "afp"; device = "net_af_packet_${T}g,iface=${T}g,qpairs=1";
+            ipv4 = "10.97.6.1/24"; mtu = 1300; exception = { iface = "${T}x"; }; } );
+CONF
+if dp_start "${T}-dp" "$TOPO_DIR/exc.conf" "${T}g-exc" "$TOPO_DIR/exc.log"; then
+	exc_mtu=$(ip -n "${T}-dp" -o link show "${T}x" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+	check "the exception interface takes the port's MTU ($exc_mtu)" test "$exc_mtu" = 1300
+	kill -INT "$DP_PID"
+	wait "$DP_PID"
+else
+	check "a port with an exception path starts ($(tail -1 "$TOPO_DIR/exc.log"))" false
+fi
 
 check_done "port bring-up"
