@@ -7,7 +7,8 @@
 void dp_rx_sum_whole(struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const uint16_t l3 = sizeof(*eth);
+	rte_be16_t type = eth->ether_type;
+	uint16_t l3 = sizeof(*eth);
 	struct rte_ipv4_hdr *ip = NULL;
 	struct rte_ipv6_hdr *ip6 = NULL;
 	uint16_t l4, at;
@@ -16,9 +17,16 @@ void dp_rx_sum_whole(struct rte_mbuf *m)
 
 	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_NONE)
 		return;
+	/* Under one 802.1Q tag (a priority tag the net layer takes off, a VLAN of the
+	 * host's): the device left its sum partial all the same. */
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) &&
+	    rte_pktmbuf_data_len(m) >= l3 + sizeof(struct rte_vlan_hdr)) {
+		type = rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *, l3)->eth_proto;
+		l3 += sizeof(struct rte_vlan_hdr);
+	}
 	/* Each family's own header length: a one-byte UDP datagram over IPv4 (a NAT
 	 * keepalive) is shorter than an IPv6 header alone. */
-	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
 	    rte_pktmbuf_data_len(m) >= l3 + sizeof(*ip)) {
 		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l3);
 		if ((ip->version_ihl >> 4) != 4 || rte_ipv4_hdr_len(ip) < sizeof(*ip))
@@ -28,7 +36,7 @@ void dp_rx_sum_whole(struct rte_mbuf *m)
 			return; /* a fragment: its sum is the whole datagram's */
 		l4 = (uint16_t)(l3 + rte_ipv4_hdr_len(ip));
 		proto = ip->next_proto_id;
-	} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
+	} else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
 		   rte_pktmbuf_data_len(m) >= l3 + sizeof(*ip6)) {
 		ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l3);
 		if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6)

@@ -179,7 +179,8 @@ static void test_partial_sum_taken_and_made_whole(void)
 
 /* The shortest frames a partial sum comes in: a one-byte UDP datagram over IPv4 (43
  * bytes, shorter than an IPv6 header after Ethernet) and a bare TCP header over IPv6, each
- * made whole. Before, the IPv4 one was left with the pseudo-header's sum alone. */
+ * made whole, the latter under an 802.1Q tag too. Before, the IPv4 one, and any tagged
+ * one, were left with the pseudo-header's sum alone. */
 static void test_short_partial_sums_made_whole(void)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(rh_app.pool);
@@ -234,6 +235,14 @@ static void test_short_partial_sums_made_whole(void)
 	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
 	dp_rx_sum_whole(m);
 	CU_ASSERT_EQUAL(rte_ipv6_udptcp_cksum_verify(ip6, tcp), 0);
+	/* The same under an 802.1Q tag (VLAN 100, one of the host's): made whole too. */
+	tcp->cksum = rte_ipv6_phdr_cksum(ip6, 0);
+	m->vlan_tci = 100;
+	CU_ASSERT_EQUAL_FATAL(rte_vlan_insert(&m), 0);
+	m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	dp_rx_sum_whole(m);
+	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(*eth) + 4);
+	CU_ASSERT_EQUAL(rte_ipv6_udptcp_cksum_verify(ip6, ip6 + 1), 0);
 	rte_pktmbuf_free(m);
 }
 
