@@ -336,6 +336,12 @@ int cfg_ports(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_confi
 
 		if (cfg_port(ctx, g, p) < 0)
 			return -1;
+		/* A worker flushes its transmit buffer a burst at a time: a ring smaller than
+		 * that loses the flush's tail at once, and counts the port congested. */
+		if (p->tx_desc < c->dataplane.burst)
+			return cfg_fail(ctx, member(g, "tx_desc"), "port '%s': tx_desc %u is less "
+					"than dataplane.burst %u: each flush would overrun the ring",
+					p->name, p->tx_desc, c->dataplane.burst);
 		for (int j = 0; j < i; j++)
 			if (cfg_ports_apart(ctx, g, p, &c->ports[j]) < 0)
 				return -1;

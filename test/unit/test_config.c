@@ -311,6 +311,10 @@ static const struct bad_case bad_cases[] = {
 	{ "eal = [\"-l\", \"0-1\"];", "eal = [\"-l\"]; burst = 0;", "test.conf:1: 'burst' = 0" },
 	{ "eal = [\"-l\", \"0-1\"];", "eal = [\"-l\"]; burst = 4;",
 	  "test.conf:1: 'burst' = 4 is out of range" },
+	/* A transmit ring smaller than a flush: its tail lost at each. */
+	{ "eal = [\"-l\", \"0-1\"]; };\nports = ( {\n  name = \"edge\";",
+	  "eal = [\"-l\", \"0-1\"]; burst = 256; };\nports = ( {\n  name = \"edge\"; tx_desc = 128;",
+	  "test.conf:3: port 'edge': tx_desc 128 is less than dataplane.burst 256" },
 	{ "dataplane = {", "dataplane = { control_socket = \"rel\";",
 	  "test.conf:1: 'control_socket' must be an absolute path" },
 	{ "dataplane = {", "rutes = 1; dataplane = {", "test.conf:1: unknown setting 'rutes'" },
