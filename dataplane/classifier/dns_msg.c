@@ -41,8 +41,8 @@ static void wr32(uint8_t *p, uint32_t v)
  * A table, not tests: labels are a few bytes, and the compiler's vector loop of tests
  * cost more than it saved (2,568 instructions a DNS answer with it, 2,404 with the
  * table; callgrind). */
-#define QB1(c) ((c) == '.' || (c) == 0 ? DNS_NAME_ODD_BYTE                                \
-				     : (c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define QB1(c) ((uint8_t)((c) == '.' || (c) == 0 ? DNS_NAME_ODD_BYTE                      \
+					       : (c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c)))
 #define QB4(c) QB1(c), QB1((c) + 1), QB1((c) + 2), QB1((c) + 3)
 #define QB16(c) QB4(c), QB4((c) + 4), QB4((c) + 8), QB4((c) + 12)
 #define QB64(c) QB16(c), QB16((c) + 16), QB16((c) + 32), QB16((c) + 48)
