@@ -161,8 +161,7 @@ struct dp_port_tx {
 	uint64_t congested_until_ms; /* the queue refused frames; congested while now_ms <= */
 	uint64_t bucket_ms;          /* when cookie_bucket was last refilled */
 	uint32_t cookie_bucket;      /* SYNs that may still be answered while congested */
-	struct dp_kernel_bucket kernel;       /* frames the port's exception path may take */
-	struct dp_kernel_bucket kernel_neigh; /* ... and beside them, neighbour answers */
+	struct dp_kernel_bucket kernel; /* frames the port's exception path may take */
 	bool paused;                 /* the port is paused: not polled, frames to it dropped */
 };
 
@@ -201,6 +200,9 @@ struct dp_worker {
 	/* Each of our addresses (dp_port.src_ipv4) last announced against a claim. */
 	uint64_t arp_defended_ms[MR_MAX_PORTS][1 + MR_SOURCE_ADDRS_MAX];
 	uint64_t nd_defended_ms[MR_MAX_PORTS];  /* ... our IPv6 address, advertised */
+	/* The neighbour answers each port's exception path takes beside tx_port[].kernel
+	 * (dp_tx_kernel_neigh): kept apart, so that tx_port's entries stay a cache line. */
+	struct dp_kernel_bucket kernel_neigh[MR_MAX_PORTS];
 	/* ... and VIPs (a range of them: the last few, by a hash of the address). */
 	struct {
 		uint32_t vip;

@@ -80,11 +80,13 @@ bool dp_tx_init(struct dp_worker *w, uint16_t port, int socket)
 {
 	struct dp_port_tx *t = &w->tx_port[port];
 
+	/* One line an entry: the transmit path indexes it by port for every frame. */
+	RTE_BUILD_BUG_ON(sizeof(struct dp_port_tx) != RTE_CACHE_LINE_SIZE);
 	t->w = w;
 	t->cookie_bucket = DP_CONGESTED_COOKIE_BURST;
 	if (w->app->ports[port].conf)
 		t->kernel.tokens = kernel_bucket_size(&w->app->ports[port]);
-	t->kernel_neigh.tokens = DP_KERNEL_NEIGH_BURST;
+	w->kernel_neigh[port].tokens = DP_KERNEL_NEIGH_BURST;
 	t->frames = tx_buffer_create(w, socket, port_tx_drop, t);
 	w->tx_kernel[port] = tx_buffer_create(w, socket, kernel_tx_drop, w);
 	return t->frames && w->tx_kernel[port];
@@ -161,7 +163,7 @@ void dp_tx_kernel_neigh(struct dp_worker *w, const struct dp_port *p, struct rte
 {
 	if (!p->has_kernel)
 		return dp_drop(w, m, DP_DROP_no_exception_path);
-	if (!bucket_take(&w->tx_port[p->index].kernel_neigh, w->now_ms, DP_KERNEL_NEIGH_RATE,
+	if (!bucket_take(&w->kernel_neigh[p->index], w->now_ms, DP_KERNEL_NEIGH_RATE,
 			 DP_KERNEL_NEIGH_BURST) && !kernel_allowed(w, p))
 		return dp_drop(w, m, DP_DROP_kernel_rate);
 	to_kernel(w, p, m);
