@@ -509,6 +509,15 @@ static void on_message(struct turn_client *t, const struct stun_msg *m, int64_t 
 	    memcmp(m->tid, t->tx.tid, STUN_TID_LEN) != 0)
 		return; /* not an answer to ours: a late one, or noise */
 	t->tx.active = false;
+	/* An answer with attributes it says must be understood, which we do not: the
+	 * transaction failed (RFC 8489 7.3.3, 7.3.4); taken as it came, its meaning could
+	 * differ from what we read. */
+	if (m->n_unknown_required) {
+		turn_fail(t, now_ms, false, "%s answer carries attribute 0x%04x, which must be "
+			  "understood and is not", stun_method_name(m->method),
+			  m->unknown_required[0]);
+		return;
+	}
 	if (m->cls == STUN_ERROR) {
 		refused(t, m, now_ms);
 		return;

@@ -79,6 +79,10 @@ static int read_msg(int fd, uint8_t *buf, size_t cap)
 	return need > 0 ? (int)need : -1;
 }
 
+/* Set by a case: success answers carry an attribute of the comprehension-required range
+ * that no one knows (0x7ff0). */
+static bool unknown_attr_on_success;
+
 /* An answer to m: class, optional error, then the attributes the script wants. */
 static void answer(int fd, const struct stun_msg *m, enum stun_class cls, int error,
 		   const char *nonce, const uint8_t *key, bool corrupt)
@@ -100,6 +104,8 @@ static void answer(int fd, const struct stun_msg *m, enum stun_class cls, int er
 		stun_put_xor_addr(&b, STUN_ATTR_XOR_RELAYED_ADDRESS, &relay);
 		stun_put_u32(&b, STUN_ATTR_LIFETIME, 600);
 	}
+	if (cls == STUN_SUCCESS && unknown_attr_on_success)
+		stun_put_attr(&b, 0x7ff0, (const uint8_t *)"?", 1);
 	if (key)
 		stun_put_integrity_sha256(&b, key, 32);
 	len = stun_build_finish(&b);
@@ -395,6 +401,22 @@ static void test_credentials_refused(void)
 	CU_ASSERT_EQUAL(t.stats.auth_failures, 1);
 	CU_ASSERT(t.retry_ms - (int64_t)mr_clock_ms() > 500); /* a slow retry, not a loop */
 	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "credentials refused"));
+}
+
+/* A success answer with an attribute that must be understood and is not (RFC 8489
+ * 7.3.3) fails its transaction: no allocation is taken from it. Before, it was taken,
+ * whatever the unknown attribute meant. */
+static void test_unknown_required_attribute(void)
+{
+	struct turn_client t;
+	struct server s = { 0 };
+
+	unknown_attr_on_success = true;
+	run(SCRIPT_SHA256, &t, &s);
+	unknown_attr_on_success = false;
+	CU_ASSERT_EQUAL(t.state, TURN_WAITING);
+	CU_ASSERT_EQUAL(t.stats.allocations, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.last_error, "0x7ff0"));
 }
 
 /* An Allocate refused on purpose (486: the quota reached) is asked again from a second,
@@ -848,6 +870,8 @@ int test_turn_register(void)
 		{ "a refused Refresh asked again while the allocation lasts", test_refresh_refused },
 		{ "an Allocate refused on purpose: backed off as credentials are",
 		  test_allocate_refused_backed_off },
+		{ "an answer with an unknown must-understand attribute: failed",
+		  test_unknown_required_attribute },
 		{ "a forbidden peer: the others asked alone and permitted",
 		  test_permission_forbidden_peer },
 		{ "permissions: a peer refused alone passed over for the round",
