@@ -4,7 +4,7 @@
  * answers that gave them out may still be kept by clients (their TTL): a client that
  * resolved the old name and connects later meets a reset (no service there), never the
  * service of a name that took the address since. Built with each live configuration
- * on the control thread; a restart forgets them, as it forgets every VIP.
+ * on the control thread; a restart forgets them (it places the names it starts with).
  */
 #ifndef MR_VIP_HOLD_H
 #define MR_VIP_HOLD_H
