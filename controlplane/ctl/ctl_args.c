@@ -90,9 +90,10 @@ static bool port_name_ok(const char *name)
 static bool rounds_ok(const char *text)
 {
 	size_t len = strlen(text);
+	unsigned long rounds = strtoul(text, NULL, 10);
 
-	return len && len <= 7 && strspn(text, "0123456789") == len &&
-	       strtoul(text, NULL, 10) >= 1 && strtoul(text, NULL, 10) <= CTL_TOP_MAX_ROUNDS;
+	return len && len <= 7 && strspn(text, "0123456789") == len && rounds >= 1 &&
+	       rounds <= CTL_TOP_MAX_ROUNDS;
 }
 
 /* What only makes sense in one mode, and show's objects. */

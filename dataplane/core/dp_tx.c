@@ -161,12 +161,10 @@ static void to_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_m
 
 void dp_tx_kernel_neigh(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)
 {
-	if (!p->has_kernel)
-		return dp_drop(w, m, DP_DROP_no_exception_path);
-	if (!bucket_take(&w->kernel_neigh[p->index], w->now_ms, DP_KERNEL_NEIGH_RATE,
-			 DP_KERNEL_NEIGH_BURST) && !kernel_allowed(w, p))
-		return dp_drop(w, m, DP_DROP_kernel_rate);
-	to_kernel(w, p, m);
+	if (p->has_kernel && bucket_take(&w->kernel_neigh[p->index], w->now_ms,
+					 DP_KERNEL_NEIGH_RATE, DP_KERNEL_NEIGH_BURST))
+		return to_kernel(w, p, m);
+	dp_tx_kernel(w, p, m); /* its own bucket spent: the exception path's, as any frame */
 }
 
 void dp_tx_kernel(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m)

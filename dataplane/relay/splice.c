@@ -444,12 +444,24 @@ static void spliced_timer(struct dp_worker *w, struct flow *f)
 	}
 }
 
-/* Whether client segment s starts among the bytes the relay stripped before the client's
- * part of the backend's stream (relay_stream_skip moved peer_isn past them). Asked only
- * while the stream is kept: early in the flow, far from any wrap of the sequence space. */
-static bool stripped_resent(const struct flow *f, const struct relay_seg *s)
+/* Why client segment s, resent because our ACK was lost, is not sent on while the stream
+ * is kept, or DP_DROP_none when it brings only new bytes:
+ * - it starts among the bytes the relay stripped before the client's part of the
+ *   backend's stream (another gateway's header, a TURN answer; relay_stream_skip moved
+ *   peer_isn past them): translated, they would land in the place of our own PROXY
+ *   header, which the backend may not have yet;
+ * - it starts among the kept bytes the relay acknowledged: the relay sends the member its
+ *   own copy, the one it routed by; the client's could reach the member first, and with
+ *   other bytes than were classified.
+ * Asked only while the stream is kept: early in the flow, far from any wrap of the
+ * sequence space. */
+static enum dp_drop resent_while_kept(const struct flow *f, const struct relay_seg *s)
 {
-	return s->payload_len && seq_lt(s->seq, f->c_seq.peer_isn + 1);
+	if (!s->payload_len)
+		return DP_DROP_none;
+	if (seq_lt(s->seq, f->c_seq.peer_isn + 1))
+		return DP_DROP_stripped_resent;
+	return seq_lt(s->seq, f->c.acked) ? DP_DROP_kept_resent : DP_DROP_none;
 }
 
 void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
@@ -498,21 +510,11 @@ void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	if (dir == FLOW_DIR_BACKEND && unlikely(backend_maybe_early(f, s)) &&
 	    backend_early(w, f, s))
 		return;
-	if (dir == FLOW_DIR_CLIENT && unlikely(f->stream != NULL) && stripped_resent(f, s)) {
-		/* Bytes the relay took and stripped (another gateway's header, a TURN answer),
-		 * resent because our ACK was lost: translated, they would land in the place of
-		 * our own PROXY header, which the backend may not have yet. The client is told
-		 * they arrived; its bytes after them, if any, it sends again. */
-		dp_drop(w, s->m, DP_DROP_stripped_resent);
-		return relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c.acked);
-	}
-	if (dir == FLOW_DIR_CLIENT && unlikely(f->stream != NULL) && s->payload_len &&
-	    seq_lt(s->seq, f->c.acked)) {
-		/* Kept bytes resent (our ACK lost): the relay sends the member its own copy,
-		 * the one it routed by; the client's, sent on, could reach the member first,
-		 * and with other bytes than were classified. Told again they arrived; what it
-		 * sent past them, it sends again. */
-		dp_drop(w, s->m, DP_DROP_kept_resent);
+	if (dir == FLOW_DIR_CLIENT && unlikely(f->stream != NULL) &&
+	    (why = resent_while_kept(f, s)) != DP_DROP_none) {
+		/* The client is told again they arrived; its bytes after them, if any, it
+		 * sends again. */
+		dp_drop(w, s->m, why);
 		return relay_ack_side(w, f, FLOW_DIR_CLIENT, f->c_snd_nxt, f->c.acked);
 	}
 	ack = s->ack - sd.ack_off;
