@@ -189,12 +189,19 @@ static void client_write(struct mr_http_server *s, struct mr_http_client *c, uin
 	c->until_ms = now_ms + MR_HTTP_READ_MS;
 }
 
+/* The clock now, never before now_ms (a caller's time from before some work). */
+static uint64_t clock_since(uint64_t now_ms)
+{
+	uint64_t t = mr_clock_ms();
+
+	return t > now_ms ? t : now_ms;
+}
+
 /* The request's head is read whole, or as much as came in time: answer it. */
 static void client_answer(struct mr_http_server *s, struct mr_http_client *c, bool whole,
 			  uint64_t now_ms)
 {
 	bool head_only = starts(c->req, c->req_len, "HEAD ");
-	uint64_t rendered_ms;
 
 	c->status = mr_http_request_status(c->req, c->req_len, whole);
 	free(c->req);
@@ -211,12 +218,16 @@ static void client_answer(struct mr_http_server *s, struct mr_http_client *c, bo
 				       "%sConnection: close\r\n\r\n", c->status, status_text(c->status),
 				       s->content_type, c->body_len,
 				       c->status == 405 ? "Allow: GET, HEAD\r\n" : "");
+	if (c->head_len >= sizeof(c->head)) {
+		mr_log(MR_LOG_ERR, "an HTTP answer's content type is over %d characters: not sent",
+		       MR_HTTP_TYPE_MAX);
+		client_drop(s, c);
+		return;
+	}
 	if (head_only)
 		c->body_len = 0; /* the length a GET would get, without the body */
 	/* A large page takes a while to render: the answer's time starts after it. */
-	rendered_ms = mr_clock_ms();
-	if (rendered_ms > now_ms)
-		now_ms = rendered_ms;
+	now_ms = clock_since(now_ms);
 	c->phase = MR_HTTP_WRITE;
 	c->sent = 0;
 	c->until_ms = now_ms + MR_HTTP_WRITE_MAX_MS;
@@ -275,12 +286,16 @@ static struct mr_http_client *free_slot(struct mr_http_server *s)
 	return NULL;
 }
 
-static void accept_clients(struct mr_http_server *s, uint64_t now_ms)
+/* At most MR_HTTP_CLIENTS connections a call: one whose request is there already is
+ * answered and closed at once, freeing its slot, so a client connecting faster than that
+ * would otherwise keep the caller's loop here. */
+static void accept_clients(struct mr_http_server *s)
 {
 	struct mr_http_client *c;
 
-	while ((c = free_slot(s)) != NULL) {
+	for (unsigned int k = 0; k < MR_HTTP_CLIENTS && (c = free_slot(s)) != NULL; k++) {
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		uint64_t now_ms = mr_clock_ms(); /* another's answer may have taken a while */
 
 		if (fd < 0)
 			return;
@@ -341,6 +356,9 @@ void mr_http_server_handle(struct mr_http_server *s, const struct pollfd *pfd, u
 		c = client_of(s, pfd[k].fd);
 		if (!c)
 			continue;
+		/* A client before this one may have had a page rendered: deadlines set now
+		 * count from now. */
+		now_ms = clock_since(now_ms);
 		if (c->phase == MR_HTTP_READ)
 			client_read(s, c, now_ms);
 		else if (c->phase == MR_HTTP_WRITE)
@@ -349,7 +367,7 @@ void mr_http_server_handle(struct mr_http_server *s, const struct pollfd *pfd, u
 			client_drain(c);
 	}
 	if (listen_ready)
-		accept_clients(s, now_ms);
+		accept_clients(s);
 }
 
 /* When c's phase runs out: a writer's stall or its whole time, whichever comes first. */
@@ -363,7 +381,11 @@ static uint64_t client_due(const struct mr_http_client *c)
 static void client_expire(struct mr_http_server *s, struct mr_http_client *c, uint64_t now_ms)
 {
 	if (c->phase == MR_HTTP_READ) {
-		client_answer(s, c, false, now_ms);
+		/* What came while the loop was busy elsewhere (a push, another's render) is
+		 * read first: a head there whole is answered as such, not as cut short. */
+		client_read(s, c, now_ms);
+		if (c->phase == MR_HTTP_READ)
+			client_answer(s, c, false, now_ms);
 	} else if (c->phase == MR_HTTP_WRITE) {
 		size_t sent = c->sent;
 

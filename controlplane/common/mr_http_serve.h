@@ -27,6 +27,8 @@
 
 /* The Prometheus text exposition format, version 0.0.4. */
 #define MR_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define MR_HTTP_TYPE_MAX 64 /* a content type's characters at most (a longer one's
+			     * answers are not sent: the connection is closed) */
 
 /* A listening TCP socket on address (IPv4 or IPv6 literal):port, non-blocking; or -1
  * with "what ADDRESS:PORT: reason" in err. */
@@ -62,7 +64,8 @@ struct mr_http_client {
 	int status;            /* the answer's, from MR_HTTP_WRITE on */
 	char *req;             /* MR_HTTP_READ: the head so far (MR_HTTP_HEAD_MAX bytes) */
 	size_t req_len;
-	char head[200];        /* MR_HTTP_WRITE: the status line and headers */
+	char head[140 + MR_HTTP_TYPE_MAX]; /* MR_HTTP_WRITE: the status line and headers
+					   * (107 at most but the type) */
 	size_t head_len;
 	char *body;            /* ... and the body after them (malloc'd) */
 	size_t body_len;
@@ -84,8 +87,8 @@ struct mr_http_server {
 };
 
 /* A server answering on listen_fd (from mr_http_listen) with what render writes as
- * content_type, rendered again into twice the room while it does not fit, up to max_body
- * bytes (then 500). */
+ * content_type (MR_HTTP_TYPE_MAX characters at most), rendered again into twice the room
+ * while it does not fit, up to max_body bytes (then 500). */
 void mr_http_server_init(struct mr_http_server *s, int listen_fd, const char *content_type,
 			 mr_http_render_fn render, void *ctx, size_t max_body);
 

@@ -416,6 +416,92 @@ static void test_slow_render_not_a_stall(void)
 	close(listen_fd);
 }
 
+/* A request that came while the loop was busy elsewhere (a push to the data plane, another
+ * scraper's render) for longer than the first bytes' limit is read and answered as sent,
+ * not answered 400 as a client that sent nothing. */
+static void test_request_waiting_while_busy(void)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	struct sockaddr_in sa;
+	int listen_fd = listen_any(&sa), fd = connect_to(&sa);
+	size_t want = 5;
+	struct mr_http_server s;
+	char answer[256];
+
+	mr_http_server_init(&s, listen_fd, MR_METRICS_CONTENT_TYPE, render_big, &want, 4096);
+	for (int i = 0; i < 20 && mr_http_server_busy(&s) == 0; i++)
+		serve_turn(&s); /* accepted, nothing sent yet */
+	CU_ASSERT_EQUAL_FATAL(mr_http_server_busy(&s), 1);
+	CU_ASSERT_FATAL(send(fd, req, strlen(req), 0) == (ssize_t)strlen(req));
+	usleep((MR_HTTP_FIRST_MS + 100) * 1000); /* the loop elsewhere */
+	serve_until(&s, 1);
+	CU_ASSERT_EQUAL(s.answered, 1);
+	CU_ASSERT(read_answer(fd, answer, sizeof(answer)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(answer, " 200 "));
+	close(fd);
+	close(listen_fd);
+}
+
+/* Clients connecting faster than they are answered do not keep the loop in one call: each
+ * call takes at most MR_HTTP_CLIENTS of them, the rest wait for the next turn. */
+static void test_accepts_bounded_per_call(void)
+{
+	static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	enum { N = 3 * MR_HTTP_CLIENTS };
+	struct sockaddr_in sa;
+	int listen_fd = listen_any(&sa), fd[N];
+	size_t want = 5;
+	struct mr_http_server s;
+	struct pollfd pfd[MR_HTTP_POLLFDS];
+	unsigned int n;
+	char answer[256];
+
+	/* Their requests sent before any is accepted: each is answered and closed as soon
+	 * as it is taken, freeing its slot for the next. A backlog that holds them all. */
+	CU_ASSERT_FATAL(listen(listen_fd, N) == 0);
+	for (int i = 0; i < N; i++) {
+		fd[i] = connect_to(&sa);
+		CU_ASSERT_FATAL(send(fd[i], req, strlen(req), 0) == (ssize_t)strlen(req));
+	}
+	mr_http_server_init(&s, listen_fd, MR_METRICS_CONTENT_TYPE, render_big, &want, 4096);
+	n = mr_http_server_pollfds(&s, pfd);
+	CU_ASSERT_FATAL(poll(pfd, n, 1000) == 1);
+	mr_http_server_handle(&s, pfd, n, mr_clock_ms());
+	CU_ASSERT(s.answered + mr_http_server_busy(&s) <= MR_HTTP_CLIENTS);
+	CU_ASSERT(s.answered > 0);
+	serve_until(&s, N);
+	CU_ASSERT_EQUAL(s.answered, N);
+	for (int i = 0; i < N; i++) {
+		CU_ASSERT(read_answer(fd[i], answer, sizeof(answer)) > 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(answer, " 200 "));
+		close(fd[i]);
+	}
+	close(listen_fd);
+}
+
+/* A content type longer than the head has room for: the connection is closed unanswered,
+ * never a head sent with bytes from past its buffer. */
+static void test_long_content_type_refused(void)
+{
+	static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	char type[MR_HTTP_TYPE_MAX + 100], answer[512];
+	struct sockaddr_in sa;
+	int listen_fd = listen_any(&sa), fd = connect_to(&sa);
+	size_t want = 5;
+	struct mr_http_server s;
+
+	memset(type, 't', sizeof(type) - 1);
+	type[sizeof(type) - 1] = '\0';
+	mr_http_server_init(&s, listen_fd, type, render_big, &want, 4096);
+	CU_ASSERT_FATAL(send(fd, req, strlen(req), 0) == (ssize_t)strlen(req));
+	serve_until(&s, 1);
+	CU_ASSERT_EQUAL(s.answered, 0);
+	CU_ASSERT_EQUAL(s.dropped, 1);
+	CU_ASSERT_EQUAL(read_answer(fd, answer, sizeof(answer)), 0);
+	close(fd);
+	close(listen_fd);
+}
+
 int test_http_serve_register(void)
 {
 	static CU_TestInfo tests[] = {
@@ -432,6 +518,12 @@ int test_http_serve_register(void)
 		  test_stalled_reader_dropped },
 		{ "HEAD without the body; another method 405; a query", test_head_and_methods },
 		{ "a slow render is not the reader's stall", test_slow_render_not_a_stall },
+		{ "a request that came while the loop was busy: answered as sent",
+		  test_request_waiting_while_busy },
+		{ "clients connecting fast: at most a slot's worth taken a call",
+		  test_accepts_bounded_per_call },
+		{ "a content type too long for the head: closed, nothing read past it",
+		  test_long_content_type_refused },
 		CU_TEST_INFO_NULL,
 	};
 
