@@ -276,8 +276,10 @@ static int parse_head(struct http_resp *r)
 	r->head_len = 0;
 	if (r->status == 101)
 		return fail(r, "unexpected 101 Switching Protocols");
-	if (r->status < 200)
+	if (r->status < 200) {
+		r->status = 0; /* an interim answer: the final one is still to come */
 		return EV_CONTINUE;
+	}
 	return choose_framing(r, &h);
 }
 

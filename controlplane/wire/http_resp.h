@@ -41,7 +41,7 @@ struct http_body_piece {
 
 struct http_resp {
 	/* Valid from HTTP_HEADERS_DONE until the next response starts. */
-	int status;
+	int status;                   /* 0 until a final (not 1xx) head is read */
 	char reason[64];              /* truncated to fit */
 	char content_type[128];       /* empty when absent; truncated to fit */
 	enum http_framing framing;

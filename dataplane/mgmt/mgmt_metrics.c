@@ -225,6 +225,9 @@ static void render_members(const struct dp_appliance *app, struct mr_metrics_tex
 	struct member_row *rows = calloc(max, sizeof(*rows));
 	unsigned int n = rows ? member_rows(live, rows, max) : 0;
 
+	if (!rows)
+		o->full = true; /* a page without its members' series is not sent: 500 */
+
 	family(o, "health_events_lost_total", "counter",
 	       "Member successes and failures lost to a full event ring (worker 0 behind): what "
 	       "they would have ejected or restored did not happen.");

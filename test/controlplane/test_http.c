@@ -311,6 +311,20 @@ static void test_interim_and_empty(void)
 	CU_ASSERT_EQUAL(t.n_status, 1);
 	CU_ASSERT_EQUAL(t.status[0], 200);
 	CU_ASSERT_EQUAL(t.body_len, 2);
+	/* An interim answer alone is no status yet: a caller waiting for the final head
+	 * (etcd's watch, whose deadline runs until then) goes on waiting. */
+	{
+		static const char early[] = "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n";
+		struct http_resp r;
+		struct http_body_piece piece;
+		size_t used;
+
+		http_resp_init(&r, 1024);
+		CU_ASSERT_EQUAL(http_resp_feed(&r, (const uint8_t *)early, strlen(early), &used,
+					       &piece), HTTP_NEED_MORE);
+		CU_ASSERT_EQUAL(used, strlen(early));
+		CU_ASSERT_EQUAL(r.status, 0);
+	}
 	/* No body after 204 and 304, whatever the headers say; the next answer follows. */
 	run_whole("HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n"
 		  "HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n"
