@@ -546,6 +546,15 @@ void dns_tcp_resend(struct dp_worker *w, struct flow *f)
 	flow_rtx_arm(w->flows, f, relay_now(w) + (DNS_TCP_RTO_MS << f->retries));
 }
 
+/* Our answer and FIN acknowledged and the client's FIN in: f waits out its TIME-WAIT
+ * only, a connection that is over, no longer one its client holds against
+ * client.max_flows (a resolver asking over TCP opens one a query). */
+static void maybe_over(struct dp_worker *w, struct flow *f)
+{
+	if (f->c.fin_seen && !f->stream)
+		flow_limits_closed(w->flows, f);
+}
+
 /* The client's FIN, in order: acknowledged, and f kept a tenth of the closing time for
  * its resends should that ACK be lost (TIME-WAIT: a new SYN ends it at once, see
  * relay_input.c). */
@@ -557,6 +566,7 @@ static void client_fin(struct dp_worker *w, struct flow *f)
 	f->c.fin_seen = 1;
 	flow_expire_set(w->flows, f, relay_now(w) + rc->closing_timeout_ms / 10);
 	relay_ack_client(w, f);
+	maybe_over(w, f);
 }
 
 void dns_tcp_closing_input(struct dp_worker *w, struct flow *f, struct relay_seg *s)
@@ -594,6 +604,7 @@ void dns_tcp_closing_input(struct dp_worker *w, struct flow *f, struct relay_seg
 		flow_rtx_disarm(w->flows, f);
 		flow_stream_set(w->flows, f, NULL);
 		f->stream_len = 0;
+		maybe_over(w, f);
 	}
 	if (seq_lt(f->c_rcv_nxt, end) && !f->c.fin_seen) {
 		/* Bytes after the answer closed the connection: not read (RFC 9293 3.10.7.4 for

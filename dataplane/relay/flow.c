@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "flow.h"
 #include "flow_table.h"
+#include "flow_limits.h"
 
 #include <stdio.h>
 #include <string.h>

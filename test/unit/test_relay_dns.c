@@ -547,12 +547,12 @@ static uint32_t relay_end(const struct rh_peer *c)
 static void tcp_client_closes(struct rh_peer *c, uint32_t seq)
 {
 	struct flow *f = rh_client_flow(c);
-	uint32_t ours = relay_end(c), flows, hellos, hellos_before;
+	uint32_t ours = relay_end(c), flows, flows_before, hellos, hellos_before;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(f->state, FLOW_ANSWERED);
 	CU_ASSERT(f->rtx_armed);
-	flow_client_counts(rh_w->flows, f, &flows, &hellos_before);
+	flow_client_counts(rh_w->flows, f, &flows_before, &hellos_before);
 	rh_send(c, RTE_TCP_ACK_FLAG, seq, ours, NULL, 0);
 	CU_ASSERT_EQUAL(rh_drain(c->port), 0);
 	CU_ASSERT_FALSE(f->rtx_armed); /* acknowledged: never resent */
@@ -560,8 +560,12 @@ static void tcp_client_closes(struct rh_peer *c, uint32_t seq)
 	CU_ASSERT_PTR_NULL(f->stream);
 	flow_client_counts(rh_w->flows, f, &flows, &hellos);
 	CU_ASSERT_EQUAL(hellos + 1, hellos_before);
+	CU_ASSERT_EQUAL(flows, flows_before); /* the client's half is still open */
 	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, seq, ours, NULL, 0);
 	rh_expect_ack(c, seq + 1);
+	/* Over both ways: waiting out its TIME-WAIT, no longer one its client holds. */
+	flow_client_counts(rh_w->flows, f, &flows, &hellos);
+	CU_ASSERT_EQUAL(flows + 1, flows_before);
 	rh_send(c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, seq, ours, NULL, 0);
 	rh_expect_ack(c, seq + 1);
 	CU_ASSERT_PTR_EQUAL(rh_client_flow(c), f);
@@ -843,6 +847,31 @@ static void test_tcp_pipelined(void)
 	}
 }
 
+/* A resolver asking over TCP, a connection a query, each closed as soon as answered:
+ * more connections within the closing time than client.max_flows allows one client, none
+ * refused (those waiting out their TIME-WAIT are over, as a closing splice is). */
+static void test_tcp_closed_not_held(void)
+{
+	uint64_t refused = rh_drops(DP_DROP_client_flow_limit);
+	uint8_t msg[600];
+	size_t len = tcp_query("api.svc.example", DNS_TYPE_A, msg);
+
+	for (uint32_t i = 0; i < rh_app.conf->relay.client_max_flows + 8; i++) {
+		struct rh_peer c = rh_client(false);
+		uint32_t ours;
+
+		c.our_port = 53;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rh_client_start(&c, msg, len));
+		rh_drain(c.port); /* the answer and FIN */
+		ours = relay_end(&c);
+		rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, c.isn + 1 + (uint32_t)len, ours,
+			NULL, 0);
+		rh_expect_ack(&c, c.isn + 2 + (uint32_t)len);
+	}
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_client_flow_limit), refused);
+	clock_on(rh_app.conf->relay.closing_timeout_ms / 10 + 1);
+}
+
 /* Pipelined answers on a port whose MTU is below what the client's MSS allows (a tunnel's
  * 1,400 bytes, a client announcing 1,460): each frame fits the port (before, the answers
  * were packed to the MSS alone, and the NIC dropped the frame every time it was sent). */
@@ -917,6 +946,8 @@ int test_relay_dns_register(void)
 		{ "over TCP, a response is not answered", test_tcp_response_not_answered },
 		{ "over TCP, the client's port reused at once", test_tcp_port_reused },
 		{ "over TCP, some forty queries at once: whole answers", test_tcp_pipelined },
+		{ "tcp: connections closed both ways are not held against client.max_flows",
+		  test_tcp_closed_not_held },
 		{ "over TCP, answers cut to the port's MTU", test_tcp_answers_fit_the_mtu },
 		{ "a plain TCP service's name: its VIP", test_plain_service_vip },
 		{ "a pool drained to no weight: the name still answered", test_drained_pool },
