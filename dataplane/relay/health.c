@@ -470,14 +470,26 @@ static void scan_targets(struct dp_worker *w, struct relay_health *h,
 			continue;
 		s = owned(h, slot, w->now_ms, hc->interval_ms);
 		s->pool = group;
+		/* A push that shortened the times: what was set under the longer ones comes in
+		 * (an operator lowers them to bring members back sooner). */
+		if (s->state == HEALTH_EJECTED && s->until_ms > w->now_ms + hc->max_ejection_ms)
+			s->until_ms = w->now_ms + hc->max_ejection_ms;
+		if (s->next_check_ms > w->now_ms + hc->interval_ms)
+			s->next_check_ms = w->now_ms + check_spread(slot, s->gen, hc->interval_ms);
 		if (s->state == HEALTH_EJECTED && w->now_ms >= s->until_ms) {
 			s->fails = 0;
 			set_state(s, HEALTH_UP, w->now_ms, "ejection over");
 		}
 		/* Only a passed check brings a member back up: with its checks switched off
 		 * (a reload), nothing else would. */
-		if (s->state == HEALTH_DOWN && hc->check == MR_CHECK_NONE)
-			set_state(s, HEALTH_UP, w->now_ms, "checks off");
+		if (hc->check == MR_CHECK_NONE) {
+			if (s->state == HEALTH_DOWN)
+				set_state(s, HEALTH_UP, w->now_ms, "checks off");
+			/* A run of checks from before counts for nothing once they are back:
+			 * fall failed checks in a row take a member down, not one. */
+			s->check_run = 0;
+			s->last_check = 0;
+		}
 		/* Checks time out here, in the scan that starts them: their flows' own expiry
 		 * is a backstop (health_check.c). */
 		if (s->checking && w->now_ms >= s->check_deadline)

@@ -934,6 +934,56 @@ static void test_down_members_count_and_checks_off(void)
 	hc->check = MR_CHECK_NONE;
 	housekeeping_for(100);
 	CU_ASSERT_EQUAL(state_of(slot[1]), HEALTH_UP);
+	/* Checks back on: one failed check is not fall (2) in a row, whatever the run
+	 * before they went off. */
+	*hc = saved;
+	health_check_result(rh_app.health, live, slot[1], rh_app.health->slots[slot[1]].pool,
+			    false, "test", rh_w->now_ms);
+	CU_ASSERT_EQUAL(state_of(slot[1]), HEALTH_UP);
+	rh_drain(&rh_app.ports[1]);
+}
+
+/* A push that shortens a pool's check interval: a member whose next check was set under
+ * the longer one is checked within the new interval, not at the old deadline; and one
+ * ejected under a longer ejection time is back within the new max_ejection_ms. */
+static void test_shorter_times_pushed(void)
+{
+	const struct relay_live *live = relay_live_get(&rh_app);
+	uint32_t slot[2] = { 0, 0 };
+	unsigned int checks[2] = { 0, 0 };
+	struct mr_health_conf *hc, saved;
+
+	checked_slots(slot);
+	hc = (struct mr_health_conf *)health_conf_of(live, rh_app.health->slots[slot[0]].pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hc);
+	saved = *hc;
+	hc->interval_ms = 600000;
+	hc->rise = hc->fall = 255; /* no check's result moves a state here */
+	housekeeping_for(1500); /* each member checked once, its next an interval away */
+	rh_drain(&rh_app.ports[1]);
+	hc->interval_ms = 1000;
+	for (unsigned int t = 0; t < 120; t++) {
+		housekeeping_for(10);
+		for (struct rh_sent x = next_to(CHECKED_PORT); x.m; x = next_to(CHECKED_PORT)) {
+			unsigned int k = x.dst[3] - 5u;
+
+			if (k < 2 && x.tcp->tcp_flags == RTE_TCP_SYN_FLAG)
+				checks[k]++;
+			rte_pktmbuf_free(x.m);
+		}
+	}
+	CU_ASSERT(checks[0] >= 1 && checks[1] >= 1);
+	/* Ejected for ten minutes, then the most lowered to a second. */
+	hc->check = MR_CHECK_NONE;
+	hc->failures = 1;
+	hc->max_ejected_percent = 50;
+	hc->ejection_ms = hc->max_ejection_ms = 600000;
+	housekeeping_for(400); /* the checks in flight end */
+	fail_member(slot[0], 1);
+	CU_ASSERT_EQUAL_FATAL(state_of(slot[0]), HEALTH_EJECTED);
+	hc->ejection_ms = hc->max_ejection_ms = 1000;
+	housekeeping_for(1100);
+	CU_ASSERT_EQUAL(state_of(slot[0]), HEALTH_UP);
 	*hc = saved;
 	rh_drain(&rh_app.ports[1]);
 }
@@ -1487,6 +1537,8 @@ int test_relay_health_register(void)
 		{ "members down count against ejection; checks off bring them up",
 		  test_down_members_count_and_checks_off },
 		{ "a backend in two pools, checked in one", test_member_in_two_pools },
+		{ "shorter check and ejection times pushed: the old deadlines come in",
+		  test_shorter_times_pushed },
 		{ "an ejected member whose checks fail is down", test_ejected_member_checks_fail },
 		{ "a check without a flow entry: not sent, soon again", test_check_not_sent },
 		{ "a check without mbufs: not sent, soon again", test_check_without_mbufs },
