@@ -45,5 +45,10 @@ int cp_args_parse(int argc, char **argv, struct cp_opts *o, char *err, size_t er
 		snprintf(err, errlen, "-s needs an absolute socket path shorter than %d bytes", MR_PATH_MAX);
 		return -1;
 	}
+	if (o->status && (!*o->status || strlen(o->status) > CP_STATUS_PATH_MAX)) {
+		snprintf(err, errlen, "--status needs a file name of 1 to %d bytes",
+			 CP_STATUS_PATH_MAX);
+		return -1;
+	}
 	return 0;
 }

@@ -12,6 +12,9 @@ struct cp_opts {
 	const char *status;   /* JSON state of TURN and discovery, or NULL */
 };
 
+/* The longest --status path (its file is written beside it, the name and ".tmp"). */
+#define CP_STATUS_PATH_MAX 255
+
 /* Fill o from argv (pointers into argv). 0 to run, 1 when help was asked for (usage
  * printed to stdout), -1 with a reason in err on a usage error. */
 int cp_args_parse(int argc, char **argv, struct cp_opts *o, char *err, size_t errlen);

@@ -325,7 +325,7 @@ static void reread_refused(struct cp *cp)
  * replaces a link at the path, never its target). */
 static void write_status(struct cp *cp, int64_t now_ms)
 {
-	char tmp[MR_PATH_MAX * 2 + 8], err[MR_PATH_MAX * 2 + 64];
+	char tmp[CP_STATUS_PATH_MAX + 8], err[CP_STATUS_PATH_MAX + 128];
 	int fd;
 	FILE *f;
 
@@ -346,10 +346,16 @@ static void write_status(struct cp *cp, int64_t now_ms)
 			close(fd);
 		return;
 	}
-	cp->status_failing = false;
 	cp_mesh_status(&cp->mesh, f);
-	if (fclose(f) == 0)
-		rename(tmp, cp->opts.status);
+	if (fclose(f) != 0 || rename(tmp, cp->opts.status) != 0) {
+		if (!cp->status_failing)
+			mr_log(MR_LOG_WARN, "status file %s not replaced: %s", cp->opts.status,
+			       strerror(errno));
+		cp->status_failing = true;
+		unlink(tmp);
+		return;
+	}
+	cp->status_failing = false;
 }
 
 /* Drain pending signals; false once asked to stop. */

@@ -44,6 +44,8 @@ static void test_args(void)
 	char *no_value[] = { "meshrelay-cp", "-c", NULL };
 	char *relative[] = { "meshrelay-cp", "-c", "a", "-s", "x.sock", NULL };
 	char *extra[] = { "meshrelay-cp", "-c", "a", "more", NULL };
+	char long_status[CP_STATUS_PATH_MAX + 2];
+	char *too_long[] = { "meshrelay-cp", "-c", "a", "--status", long_status, NULL };
 	struct cp_opts o;
 	char err[128];
 
@@ -63,6 +65,15 @@ static void test_args(void)
 	CU_ASSERT_EQUAL(cp_args_parse(ARGC(relative), relative, &o, err, sizeof(err)), -1);
 	CU_ASSERT_EQUAL(cp_args_parse(ARGC(extra), extra, &o, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "more"));
+	/* A status path the file beside it (".tmp") could not be named for: refused, not cut
+	 * to a name that may be another file's. At the limit, taken. */
+	memset(long_status, 'x', sizeof(long_status) - 1);
+	long_status[0] = '/';
+	long_status[sizeof(long_status) - 1] = '\0';
+	CU_ASSERT_EQUAL(cp_args_parse(ARGC(too_long), too_long, &o, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--status"));
+	long_status[sizeof(long_status) - 2] = '\0';
+	CU_ASSERT_EQUAL(cp_args_parse(ARGC(too_long), too_long, &o, err, sizeof(err)), 0);
 }
 
 static void test_conf_keeps_last_good(void)
