@@ -126,7 +126,8 @@ static int read_all(int fd, const char *path, char **text, uint32_t *len, char *
 
 int cp_secrets_load(const char *path, struct cp_secrets *out, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Non-blocking: a FIFO planted there is refused below, not waited on. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	char *text = NULL;
 	uint32_t len = 0;
 	int rc;

@@ -5,6 +5,7 @@
  * text (generations, reloads), registrations read from the store (hostile ones ignored),
  * and which of them become routes. Against real coturn and etcd: integration test 41. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -162,6 +163,37 @@ static void write_mode(const char *path, const char *text, mode_t mode)
 	chmod(path, mode);
 }
 
+/* Opens the FIFO at *arg for writing after 2 s, freeing a reader blocked opening it. */
+static void *fifo_writer(void *arg)
+{
+	int fd;
+
+	usleep(2000 * 1000);
+	fd = open(arg, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* A FIFO planted at the credentials' path is refused at once (not a regular file), not
+ * waited on with the control plane's loop held until someone writes to it. */
+static void secrets_fifo_refused(const char *path)
+{
+	struct cp_secrets s = { 0 };
+	char err[512];
+	pthread_t th;
+	uint64_t start;
+
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, fifo_writer, (void *)path) == 0);
+	start = mr_clock_ms();
+	CU_ASSERT_EQUAL(cp_secrets_load(path, &s, err, sizeof(err)), -1);
+	CU_ASSERT(mr_clock_ms() - start < 1000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+	pthread_join(th, NULL);
+	unlink(path);
+}
+
 static void test_secrets(void)
 {
 	const char *path = unit_path("turn.secrets");
@@ -201,6 +233,7 @@ static void test_secrets(void)
 	mkdir(path, 0700);
 	CU_ASSERT_EQUAL(cp_secrets_load(path, &s, err, sizeof(err)), -1);
 	rmdir(path);
+	secrets_fifo_refused(path);
 }
 
 /* A reload compares the credentials file with what each running TURN client uses. */
