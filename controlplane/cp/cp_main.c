@@ -6,6 +6,7 @@
  * Exit codes: 0 after SIGTERM/SIGINT, 1 on a bad file or start-up failure, 2 usage.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -554,8 +555,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Everything privileged is done (pid file, sockets are plain files of ours): what is
-	 * left talks to TURN servers and etcd, so it runs without any capability. */
-	if (mr_privs_limit(0, err, sizeof(err)) < 0)
+	 * left talks to TURN servers and etcd, and reads its files again on a reload, so it
+	 * keeps only reading: what it read at start stays readable, whoever owns it. */
+	if (mr_privs_limit(MR_CAP(CAP_DAC_READ_SEARCH), err, sizeof(err)) < 0)
 		mr_log(MR_LOG_WARN, "could not drop capabilities: %s", err);
 	mr_log(MR_LOG_NOTICE, "started with %s as generation %u, data plane at %s",
 	       cp.opts.config, cp.conf.generation, socket_path(&cp, &cp.conf.conf));

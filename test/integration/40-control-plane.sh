@@ -147,8 +147,8 @@ thread_caps() { # thread_caps NAME_PATTERN: "CapEff/NoNewPrivs" of each matching
 		grep -Eq "$1" "$t/comm" && echo "$(cap_of "$t" CapEff)/$(cap_of "$t" NoNewPrivs)"
 	done | sort -u
 }
-check "meshrelay-cp runs without capabilities ($(cap_of /proc/$CP_PID CapEff))" \
-	test "$(cap_of /proc/"$CP_PID" CapEff)/$(cap_of /proc/"$CP_PID" NoNewPrivs)" = 0000000000000000/1
+check "meshrelay-cp keeps dac_read_search only ($(cap_of /proc/$CP_PID CapEff))" \
+	test "$(cap_of /proc/"$CP_PID" CapEff)/$(cap_of /proc/"$CP_PID" NoNewPrivs)" = 0000000000000004/1
 check "data-plane workers run without capabilities ($(thread_caps '^rte-worker'))" \
 	test "$(thread_caps '^rte-worker')" = 0000000000000000/1
 check "data-plane control thread runs without capabilities ($(thread_caps '^mr-control'))" \
@@ -342,6 +342,15 @@ rc=$?
 check "nobody cannot push through a 0666 socket: exit $rc" bash -c "[ $rc -eq 1 ] || [ $rc -eq 3 ]"
 check "nothing was applied for nobody: generation 2" generation_is 2
 chmod 0600 "$SOCK"
+
+# (f) The file owned by another user, mode 0600, as meshrelay-cp read it at start: its
+# reloads read it too (having dropped its capabilities, it kept reading).
+chown nobody:nogroup "$TOPO_DIR/cp.conf"
+chmod 0600 "$TOPO_DIR/cp.conf"
+out=$(ctl --pidfile "$CP_PID_FILE" reload 2>&1)
+check "a file of nobody's, mode 0600: reloaded ($out)" \
+	grep -q 'now has generation 3 (was 2)' <<<"$out"
+chown root:root "$TOPO_DIR/cp.conf"
 
 # meshrelay-cp stops cleanly on SIGTERM and takes its pid file along.
 kill -TERM "$CP_PID"
