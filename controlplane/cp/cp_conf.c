@@ -92,13 +92,14 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 /* file_text composed with gws and the imports, and read into fresh as the data plane
  * would read it: the text (the caller's to free), or NULL with err (out of memory, too
  * large to push, or the reader's refusal). */
-static char *compose_read(const char *file_text, const struct mr_config *names,
+static char *compose_read(struct cp_conf *c, const char *file_text, const struct mr_config *names,
 			  const struct mr_remote_gateway_conf *gws, unsigned int n,
 			  const struct cp_import *imports, unsigned int n_imports, const char *source,
 			  struct mr_config *fresh, uint32_t *len, char *err, size_t errlen)
 {
 	char *text = compose(file_text, names, gws, n, imports, n_imports, len);
 
+	c->validations++;
 	if (!text || *len > MR_CTL_MAX_PAYLOAD)
 		snprintf(err, errlen, "%s: %s", source, text ? "too large to push" : "out of memory");
 	else if (mr_config_load_string(text, source, fresh, err, errlen) == 0)
@@ -122,7 +123,7 @@ static int adopt(struct cp_conf *c, char *file_text, const struct mr_config *nam
 		snprintf(err, errlen, "%s: out of memory", source);
 		goto fail;
 	}
-	text = compose_read(file_text, names, gws, n, imports, n_imports, source, fresh, &len,
+	text = compose_read(c, file_text, names, gws, n, imports, n_imports, source, fresh, &len,
 			    err, errlen);
 	if (!text)
 		goto fail;
@@ -231,13 +232,13 @@ int cp_conf_set_learned(struct cp_conf *c, const struct mr_remote_gateway_conf *
 }
 
 /* Whether the held file with gws and the first k imports validates (nothing taken). */
-static bool learned_validate(const struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
+static bool learned_validate(struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
 			     unsigned int n, const struct cp_import *imports, unsigned int k)
 {
 	struct mr_config *fresh = calloc(1, sizeof(*fresh));
 	char err[MR_ERR_MAX];
 	uint32_t len = 0;
-	char *text = fresh ? compose_read(c->file_text, &c->conf, gws, n, imports, k,
+	char *text = fresh ? compose_read(c, c->file_text, &c->conf, gws, n, imports, k,
 					  c->conf.source, fresh, &len, err, sizeof(err)) : NULL;
 	bool ok = text != NULL;
 
@@ -248,6 +249,29 @@ static bool learned_validate(const struct cp_conf *c, const struct mr_remote_gat
 	return ok;
 }
 
+/* FNV-1a over len bytes at p, onto h. */
+static uint64_t digest_on(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The learned set with the held file's text, as the search for what fits saw it. */
+static uint64_t learned_digest(const struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
+			       unsigned int n, const struct cp_import *imports,
+			       unsigned int n_imports)
+{
+	uint64_t h = digest_on(0xcbf29ce484222325ull, c->file_text, strlen(c->file_text));
+
+	h = digest_on(h, &n, sizeof(n));
+	h = digest_on(h, gws, n * sizeof(*gws));
+	h = digest_on(h, &n_imports, sizeof(n_imports));
+	return digest_on(h, imports, n_imports * sizeof(*imports));
+}
+
 int cp_conf_set_learned_fitting(struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
 				unsigned int n, const struct cp_import *imports,
 				unsigned int n_imports, unsigned int *taken, char *err,
@@ -255,8 +279,18 @@ int cp_conf_set_learned_fitting(struct cp_conf *c, const struct mr_remote_gatewa
 {
 	unsigned int ok = 0, bad = n_imports;
 	char why[MR_ERR_MAX];
-	int rc = cp_conf_set_learned(c, gws, n, imports, n_imports, err, errlen);
+	uint64_t digest = c->file_text ? learned_digest(c, gws, n, imports, n_imports) : 0;
+	int rc;
 
+	if (digest && digest == c->unfit_digest) {
+		/* Found before: as many as fitted then (the search would find the same). */
+		rc = cp_conf_set_learned(c, gws, n, imports, c->unfit_taken, err, errlen);
+		*taken = c->unfit_taken;
+		if (rc >= 0)
+			snprintf(err, errlen, "%s", c->unfit_why);
+		return rc;
+	}
+	rc = cp_conf_set_learned(c, gws, n, imports, n_imports, err, errlen);
 	*taken = n_imports;
 	if (rc >= 0 || n_imports == 0 || !learned_validate(c, gws, n, imports, 0))
 		return rc;
@@ -274,8 +308,12 @@ int cp_conf_set_learned_fitting(struct cp_conf *c, const struct mr_remote_gatewa
 	}
 	rc = cp_conf_set_learned(c, gws, n, imports, ok, err, errlen);
 	*taken = ok;
-	if (rc >= 0)
+	if (rc >= 0) {
 		snprintf(err, errlen, "%s", why);
+		c->unfit_digest = digest;
+		c->unfit_taken = ok;
+		snprintf(c->unfit_why, sizeof(c->unfit_why), "%s", why);
+	}
 	return rc;
 }
 

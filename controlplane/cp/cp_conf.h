@@ -34,6 +34,13 @@ struct cp_conf {
 	unsigned int n_learned;
 	struct cp_import *imports; /* written as an `imported` list behind the gateways */
 	unsigned int n_imports;
+	uint64_t validations;      /* texts composed and validated, learning's included */
+	/* The last learned set whose imports did not fit whole, by digest (the file's text
+	 * with it): the same set learned again takes as many at once, without validating
+	 * once a step of the search (a large mesh, a small VIP range, many events). */
+	uint64_t unfit_digest;
+	unsigned int unfit_taken;
+	char unfit_why[MR_ERR_MAX];
 };
 
 /* Read and validate path (with the learned gateways appended). On success the held

@@ -77,6 +77,9 @@ size_t cp_metrics_render(const struct cp_metrics_view *v, char *buf, size_t cap)
 
 	one(&o, "config_generation", "gauge", "Generation of the configuration meshrelay-cp holds.",
 	    v->conf->generation);
+	one(&o, "config_validations_total", "counter",
+	    "Configurations composed and validated, for reloads and what discovery learned.",
+	    v->conf->validations);
 	one(&o, "dataplane_connected", "gauge", "1 while the control socket is connected.",
 	    v->link->fd >= 0);
 	one(&o, "dataplane_generation", "gauge",
