@@ -276,12 +276,7 @@ void dp_worker_housekeeping(struct dp_worker *w)
 		w->next_age_ms = w->now_ms + age_every_ms;
 	}
 	if (unlikely(w->n_neigh_moved)) {
-		for (unsigned int i = 0; i < w->n_neigh_moved; i++) {
-			struct neigh_addr hop;
-
-			memcpy(hop.b, w->neigh_moved[i].addr, sizeof(hop.b));
-			relay_hops_moved(w, &hop, &w->neigh_moved[i].from, &w->neigh_moved[i].to);
-		}
+		relay_hops_moved(w, w->neigh_moved, w->n_neigh_moved);
 		w->n_neigh_moved = 0;
 	}
 	if (w->now_ms >= w->link_timers_ms)

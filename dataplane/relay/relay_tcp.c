@@ -184,39 +184,48 @@ void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, str
 		side->peer_mac = mac;
 }
 
-struct hop_move {
+struct hop_moves {
 	struct dp_worker *w;
-	const struct neigh_addr *hop;
-	const struct rte_ether_addr *from, *to;
+	const struct dp_neigh_moved *moved;
+	unsigned int n;
 };
 
+/* Each of f's sides sent to a moved MAC for that neighbour follows it, the moves in the
+ * order seen (a hop that moved twice in one round ends at its last MAC). */
 static void hop_move_flow(void *ctx, struct flow *f)
 {
-	const struct hop_move *mv = ctx;
+	const struct hop_moves *mv = ctx;
 
 	for (unsigned int d = 0; d < 2; d++) {
 		enum flow_dir dir = d ? FLOW_DIR_BACKEND : FLOW_DIR_CLIENT;
 		struct flow_side *side = d ? &f->b : &f->c;
 		struct neigh_addr at;
+		bool have_hop = false;
 
-		if (!rte_is_same_ether_addr(&side->peer_mac, mv->from) ||
-		    (d && !side->key.peer_port))
+		if (d && !side->key.peer_port)
 			continue;
-		at = side_hop(mv->w, f, dir);
-		if (memcmp(at.b, mv->hop->b, sizeof(at.b)) == 0) {
-			side->peer_mac = *mv->to;
-			dp_event(mv->w, DP_EV_hop_followed);
+		for (unsigned int i = 0; i < mv->n; i++) {
+			if (!rte_is_same_ether_addr(&side->peer_mac, &mv->moved[i].from))
+				continue;
+			if (!have_hop) {
+				at = side_hop(mv->w, f, dir);
+				have_hop = true;
+			}
+			if (memcmp(at.b, mv->moved[i].addr, sizeof(at.b)) == 0) {
+				side->peer_mac = mv->moved[i].to;
+				dp_event(mv->w, DP_EV_hop_followed);
+			}
 		}
 	}
 }
 
-void relay_hops_moved(struct dp_worker *w, const struct neigh_addr *hop,
-		      const struct rte_ether_addr *from, const struct rte_ether_addr *to)
+void relay_hops_moved(struct dp_worker *w, const struct dp_neigh_moved *moved, unsigned int n)
 {
-	struct hop_move mv = { w, hop, from, to };
+	struct hop_moves mv = { w, moved, n };
 
-	/* The flows in use from the timer wheel: a walk over every entry of a large table
-	 * would hold the worker for as long as its receive queues could wait. */
+	/* The flows in use from the timer wheel, once for every move of the round: a walk
+	 * over every entry of a large table, or one a move, would hold the worker for as
+	 * long as its receive queues could wait. */
 	flow_visit(w->flows, UINT32_MAX, hop_move_flow, &mv);
 }
 

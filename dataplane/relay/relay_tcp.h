@@ -33,11 +33,10 @@ struct flow *relay_flow_take(struct dp_worker *w, uint32_t life_ms);
 /* Send m to the peer of side dir of f, resolving its MAC first when not known yet. */
 void relay_send_side(struct dp_worker *w, struct flow *f, enum flow_dir dir, struct rte_mbuf *m);
 
-/* hop moved from MAC from to MAC to (the neighbour cache saw it): every flow side sent
- * to from for that next hop follows, those that only receive too. Walks the table: the
- * caller's housekeeping, for a rare event. */
-void relay_hops_moved(struct dp_worker *w, const struct neigh_addr *hop,
-		      const struct rte_ether_addr *from, const struct rte_ether_addr *to);
+/* Each neighbour in moved[0..n) went from its MAC from to to (the neighbour cache saw
+ * it): every flow side sent to from for that next hop follows, those that only receive
+ * too. One walk of the flows in use for all n: the caller's housekeeping, a rare event. */
+void relay_hops_moved(struct dp_worker *w, const struct dp_neigh_moved *moved, unsigned int n);
 
 /* An accepted segment of side dir came from MAC `from`, not the side's: the side takes it
  * when the neighbour cache holds it for the side's next hop (a router that failed over, a

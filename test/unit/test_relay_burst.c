@@ -14,6 +14,7 @@
 #include "mr_bytes.h"
 #include "relay.h"
 #include "relay_harness.h"
+#include "relay_tcp.h"
 #include "tcp_opts.h"
 #include "unit.h"
 
@@ -698,6 +699,40 @@ static void test_receiving_side_follows_announced_move(void)
 	ts_conn_close(&t);
 }
 
+/* Several neighbours moved in one round (a failover of both links' routers): every side
+ * follows its own, in the order the cache saw them, a hop moved twice to its last MAC;
+ * a move of another neighbour from the same MAC moves nothing. */
+static void test_moves_of_one_round(void)
+{
+	static const struct rte_ether_addr x = { { 0x02, 0, 0, 0, 0x0d, 0x01 } };
+	static const struct rte_ether_addr y = { { 0x02, 0, 0, 0, 0x0d, 0x02 } };
+	static const struct rte_ether_addr z = { { 0x02, 0, 0, 0, 0x0d, 0x03 } };
+	uint64_t followed = rh_event(DP_EV_hop_followed);
+	struct dp_neigh_moved moved[4];
+	struct neigh_addr client = neigh_addr_v4(RH_CLIENT_IP), backend = neigh_addr_v4(RH_BACKEND_IP);
+	struct neigh_addr other = neigh_addr_v4(RH_CLIENT_IP + 1);
+	struct ts_conn t;
+
+	ts_conn_open(&t);
+	memcpy(moved[0].addr, other.b, sizeof(moved[0].addr));
+	moved[0].from = t.f->b.peer_mac; /* another neighbour's: not the backend's hop */
+	moved[0].to = z;
+	memcpy(moved[1].addr, client.b, sizeof(moved[1].addr));
+	moved[1].from = t.f->c.peer_mac;
+	moved[1].to = x;
+	memcpy(moved[2].addr, backend.b, sizeof(moved[2].addr));
+	moved[2].from = t.f->b.peer_mac;
+	moved[2].to = y;
+	memcpy(moved[3].addr, client.b, sizeof(moved[3].addr));
+	moved[3].from = x;
+	moved[3].to = z;
+	relay_hops_moved(rh_w, moved, RTE_DIM(moved));
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&t.f->c.peer_mac, &z));
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&t.f->b.peer_mac, &y));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_hop_followed), followed + 3);
+	ts_conn_close(&t);
+}
+
 int test_relay_burst_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -716,6 +751,8 @@ int test_relay_burst_register(void)
 		{ "a split segment's CWR and RST once", test_split_flags_once },
 		{ "a side that only receives follows an announced move",
 		  test_receiving_side_follows_announced_move },
+		{ "several neighbours moved in one round: each side follows its own",
+		  test_moves_of_one_round },
 		CU_TEST_INFO_NULL,
 	};
 
