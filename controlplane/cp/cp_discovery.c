@@ -273,34 +273,47 @@ static void own_key_seen(struct cp_discovery *d, const uint8_t *value, int vlen,
 		d->keepalive_ms = 0;
 }
 
+/* The bytes of kv's base64 field name in out (cap bytes at most): their count; 0 when
+ * the field is absent, -1 when it is not base64 (a NUL inside included) or too long. */
+static int b64_read(const struct json_value *kv, const char *name, uint8_t *out, size_t cap)
+{
+	const struct json_value *v = json_get(kv, name);
+	const char *text = json_str(v);
+
+	if (!text)
+		return 0;
+	return strlen(text) == v->len ? b64_decode(text, v->len, out, cap) : -1;
+}
+
 /* A key/value pair from the store (base64 as etcd sends them) into set; deleted: value
  * absent. true when it is our own key. */
 static bool apply_kv(struct cp_discovery *d, const struct gw_set *set,
 		     const struct json_value *kv, bool deleted)
 {
 	char key[DISC_KEY_MAX], net[MR_NAME_MAX], id[64];
-	const char *k64 = json_str(json_get(kv, "key"));
-	const char *v64 = json_str(json_get(kv, "value"));
 	uint8_t *value = malloc(DISC_VALUE_MAX);
 	struct disc_gateway g;
-	const char *why;
+	const char *why = "a value that is not base64, or over 16 KB";
 	bool own = false;
 	int known;
-	int klen = k64 ? b64_decode(k64, strlen(k64), (uint8_t *)key, sizeof(key) - 1) : -1;
-	int vlen = v64 && value ? b64_decode(v64, strlen(v64), value, DISC_VALUE_MAX) : 0;
+	int klen = b64_read(kv, "key", (uint8_t *)key, sizeof(key) - 1);
+	int vlen = value ? b64_read(kv, "value", value, DISC_VALUE_MAX) : -1;
 
-	if (klen < 0 || vlen < 0 || !value)
+	if (klen <= 0 || !value)
 		goto out;
 	key[klen] = '\0';
 	if (disc_parse_key(d->conf.prefix, key, (size_t)klen, net, sizeof(net), id, sizeof(id)) < 0)
 		goto out; /* not a gateway */
 	if (strcmp(net, d->own.network) == 0 && strcmp(id, d->own.id) == 0) {
 		own = true;
-		own_key_seen(d, value, vlen, deleted);
+		own_key_seen(d, value, vlen < 0 ? 0 : vlen, deleted); /* unreadable: not ours */
 		goto out;
 	}
-	if (deleted || disc_parse_gateway(d->conf.prefix, key, (size_t)klen, (char *)value,
-					  (size_t)vlen, &g, &why) < 0) {
+	/* A record it cannot read replaces the one known before: that gateway is forgotten,
+	 * saying why, never kept as it was in silence. */
+	if (deleted || vlen < 0 ||
+	    disc_parse_gateway(d->conf.prefix, key, (size_t)klen, (char *)value, (size_t)vlen, &g,
+			       &why) < 0) {
 		if (!deleted)
 			mr_log(MR_LOG_WARN, "discovery: ignoring %s: %s", key, why);
 		forget(set, net, id);

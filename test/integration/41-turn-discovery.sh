@@ -305,6 +305,14 @@ wait "$TWIN_WRAP" 2>/dev/null
 red_registered() { etcdctl_ get "$KEY_RED" --print-value-only | grep -q "\"port\":${red_relay##*:}"; }
 check "the twin gone: red's registration back" topo_wait_for 20 red_registered
 check "and its route in our data plane" topo_wait_for 15 has_route "$red_relay"
+# 4c. A value no registration can be (over 16 KB) put at red's key by another writer: blue
+# forgets red, saying why; before, it kept red's old record in silence. Red puts its own
+# back, and its route returns.
+head -c 20000 /dev/zero | tr '\0' 'x' | etcdctl_ put "$KEY_RED" >/dev/null
+check "a value over 16 KB at red's key: blue says it ignores it" topo_wait_for 10 \
+	grep -q "discovery: ignoring $KEY_RED: a value that is not base64, or over 16 KB" "$D/blue.log"
+red_back() { red_registered && has_route "$red_relay"; }
+check "red's registration put back, its route in our data plane" topo_wait_for 30 red_back
 
 # 5. coturn restarted: both gateways allocate again; the route follows red's new relay.
 stop_pid "$TURN_PID" TERM
