@@ -220,6 +220,10 @@ static int choose_framing(struct http_resp *r, const struct head_info *h)
 	} else if (h->te_seen) {
 		if (!h->te_chunked_last || h->te_chunked > 1)
 			return fail(r, "unsupported transfer-coding");
+		/* With a Content-Length too, or in HTTP/1.0, its framing is suspect (a proxy
+		 * between that splits responses): this one is read, the connection not reused. */
+		if (h->has_length || h->http10)
+			r->close = true;
 		r->framing = HTTP_FRAMING_CHUNKED;
 		r->state = ST_CHUNK_SIZE;
 	} else if (h->has_length) {

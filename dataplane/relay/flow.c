@@ -425,8 +425,11 @@ uint32_t flow_count(const struct flow_table *ft)
 
 uint32_t flow_count_open(const struct flow_table *ft)
 {
-	/* As flow_count: the owner's counters, each read once, relaxed. */
-	return flow_count(ft) - __atomic_load_n(&ft->n_closing, __ATOMIC_RELAXED);
+	/* As flow_count: the owner's counters, each read once, relaxed. Read apart, closing
+	 * flows released between the two loads would make more closing than in use. */
+	uint32_t in_use = flow_count(ft), closing = __atomic_load_n(&ft->n_closing, __ATOMIC_RELAXED);
+
+	return in_use > closing ? in_use - closing : 0;
 }
 
 uint32_t flow_capacity(const struct flow_table *ft)

@@ -370,6 +370,11 @@ static void test_framing_forms(void)
 	CU_ASSERT_EQUAL(t.framing, HTTP_FRAMING_CHUNKED);
 	CU_ASSERT_EQUAL(t.body_len, 21);
 	CU_ASSERT_EQUAL(memcmp(t.body, "hello world0123456789", 21), 0);
+	CU_ASSERT_TRUE(t.close); /* framed two ways: not reused (RFC 9112 6.3) */
+	run_whole("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "2\r\nok\r\n0\r\n\r\n", false, &t);
+	CU_ASSERT_STRING_EQUAL(t.events, "HBD");
+	CU_ASSERT_TRUE(t.close); /* chunked in HTTP/1.0: the same */
 	/* Bare LF ends head lines too; repeated equal lengths are one length. */
 	run_whole("HTTP/1.1 200 OK\nContent-Length: 2, 2\r\nContent-Length:2\n\nok", false, &t);
 	CU_ASSERT_STRING_EQUAL(t.events, "HBD");
