@@ -247,6 +247,9 @@ void health_bind_rest(struct relay_health *h, struct relay_live *live)
 {
 	uint32_t left = bind_unbound(h, live);
 
+	/* After the slots' stores: the health worker sets their pool indexes anew. */
+	__atomic_fetch_add(&h->rest_binds, 1, __ATOMIC_RELEASE);
+
 	for (uint32_t i = 0; i < h->capacity; i++)
 		h->slots[i].used_by_live = 0; /* as the sweep leaves them for the next round */
 	if (left)
@@ -529,6 +532,25 @@ static void groups_refresh(struct relay_health *h, const struct relay_live *live
 	h->groups_swaps = live->swaps;
 }
 
+/* The pool indexes brought up to date with live and the slots given out since (once its
+ * slots are bound: a push's swap comes before them, health_bind_rest after). */
+static void groups_current(struct relay_health *h, const struct relay_live *live)
+{
+	uint32_t binds = __atomic_load_n(&h->rest_binds, __ATOMIC_ACQUIRE);
+
+	if ((live->swaps != h->groups_swaps || binds != h->groups_binds) &&
+	    (live->member_slot || !route_table_member_count(live->routes))) {
+		groups_refresh(h, live);
+		h->groups_binds = binds;
+	}
+}
+
+uint32_t health_group_of(struct relay_health *h, const struct relay_live *live, uint32_t slot)
+{
+	groups_current(h, live);
+	return h->slots[slot].pool;
+}
+
 void health_run(struct dp_worker *w, const struct health_checker *checker)
 {
 	struct relay_health *h = w->app->health;
@@ -538,9 +560,7 @@ void health_run(struct dp_worker *w, const struct health_checker *checker)
 
 	if (!h || w->index != 0)
 		return;
-	if (live->swaps != h->groups_swaps &&
-	    (live->member_slot || !route_table_member_count(live->routes)))
-		groups_refresh(h, live);
+	groups_current(h, live);
 	while ((n = rte_ring_sc_dequeue_burst_elem(h->events, e, sizeof(e[0]), RTE_DIM(e),
 						   NULL)) > 0) {
 		for (unsigned int i = 0; i < n; i++) {

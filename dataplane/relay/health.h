@@ -102,6 +102,11 @@ struct relay_health {
 	/* The configuration (relay_live.swaps) every slot's pool index was last set from, all
 	 * at once (the health worker's): UINT32_MAX before the first. */
 	uint32_t groups_swaps;
+	/* Rounds of health_bind_rest that gave a slot out after its push's swap (the control
+	 * thread's, released after the slots), and the count the health worker last set the
+	 * pool indexes at (its own): a slot given late is judged by its new pool at once. */
+	uint32_t rest_binds;
+	uint32_t groups_binds;
 };
 
 /* Slots for capacity members, for n_workers workers. NULL with err on failure. */
@@ -214,6 +219,10 @@ const struct mr_health_conf *health_conf_of(const struct relay_live *live, uint3
  * live: failures in a row eject it (time doubling, capped; never the whole group). */
 void health_apply(struct relay_health *h, const struct relay_live *live, uint32_t slot,
 		  uint32_t group, enum health_event ev, uint64_t now_ms);
+
+/* Health worker: slot's pool (or network) index in live, the indexes brought up to date
+ * first when a push (or a slot given out after it) came since they were last set. */
+uint32_t health_group_of(struct relay_health *h, const struct relay_live *live, uint32_t slot);
 
 /* Health worker: a check of slot (of group in live) passed or failed; why is logged when
  * the member changes state (rise and fall). */

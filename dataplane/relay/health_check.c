@@ -30,8 +30,9 @@ static void finish(struct dp_worker *w, struct flow *f, bool passed, const char 
 	dp_event(w, passed ? DP_EV_check_passed : DP_EV_check_failed);
 	flow_release(w->flows, f);
 	if (h && slot < h->capacity)
-		health_check_result(h, relay_live_get(w->app), slot, h->slots[slot].pool,
-				    passed, why, w->now_ms);
+		health_check_result(h, relay_live_get(w->app), slot,
+				    health_group_of(h, relay_live_get(w->app), slot), passed, why,
+				    w->now_ms);
 }
 
 /* A check due not opened for want of a flow entry or a source port: counted, and tried
@@ -219,7 +220,8 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 {
 	const struct relay_live *live = relay_live_get(w->app);
 	struct relay_health *h = w->app->health;
-	const struct mr_health_conf *hc = health_conf_of(live, h->slots[f->member].pool);
+	/* Its pool's settings, a push polled in the same pass as this answer included. */
+	const struct mr_health_conf *hc = health_conf_of(live, health_group_of(h, live, f->member));
 	bool acks_syn = (s->flags & RTE_TCP_ACK_FLAG) && s->ack == f->b_seq.local_isn + 1;
 	uint8_t syn_ack = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG);
 
@@ -273,7 +275,8 @@ static void check_expire(struct dp_worker *w, uint32_t index, uint32_t slot)
 	/* The flow went some other way without a result: the check failed all the same. */
 	dp_event(w, DP_EV_check_failed);
 	health_check_result(w->app->health, relay_live_get(w->app), slot,
-			    w->app->health->slots[slot].pool, false, "check lost", w->now_ms);
+			    health_group_of(w->app->health, relay_live_get(w->app), slot), false,
+			    "check lost", w->now_ms);
 }
 
 void health_check_timeout(struct dp_worker *w, struct flow *f)

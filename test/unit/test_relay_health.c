@@ -1507,6 +1507,41 @@ static void test_push_reordering_pools(void)
 	free(pushed);
 }
 
+/* A check's answer polled in the same pass as a push that put a pool without checks
+ * where "checked" was in the list: judged by "checked"'s settings (a refusal is a failed
+ * check). Before, the slot's pool index was the old one until the housekeeping after, and
+ * the answer was taken as a check of a pool with checks off: not counted. */
+static void test_check_answer_after_push(void)
+{
+	const char *text = rh_config_text();
+	static const char unchecked[] =
+		"{ name = \"unchecked\"; members = ( { address = \"10.1.0.21\"; port = 1; } ); },\n  ";
+	char *pushed = malloc(strlen(text) + sizeof(unchecked));
+	const char *at = strstr(text, "{ name = \"checked\";");
+	uint32_t slot[2] = { 0, 0 };
+	struct health_slot *s;
+	struct rh_peer m;
+	uint8_t run0, last0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pushed);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	sprintf(pushed, "%.*s%s%s", (int)(at - text), text, unchecked, at);
+	rh_drain(&rh_app.ports[1]);
+	m = next_check_to(CHECKED_PORT);
+	checked_slots(slot);
+	s = &rh_app.health->slots[slot[(m.ip & 0xff) - 5]];
+	run0 = s->check_run;
+	last0 = s->last_check;
+	push(pushed, 41);
+	rh_send(&m, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(s->last_check, 2);
+	CU_ASSERT_EQUAL(s->check_run, last0 == 2 ? RTE_MIN(run0 + 1, 255) : 1);
+	push(text, 42);
+	housekeeping_for(400); /* the other member's check in flight ends */
+	rh_drain(&rh_app.ports[1]);
+	free(pushed);
+}
+
 int test_relay_health_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -1557,6 +1592,8 @@ int test_relay_health_register(void)
 		{ "no checks started while draining", test_no_checks_while_draining },
 		{ "a drain ends the checks in flight at their deadline", test_drain_ends_checks_at_deadline },
 		{ "a check lost to another way counts as failed", test_check_lost_counted },
+		{ "a check's answer right after a push: judged by its own pool",
+		  test_check_answer_after_push },
 		CU_TEST_INFO_NULL,
 	};
 
