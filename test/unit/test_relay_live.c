@@ -462,12 +462,18 @@ static void test_reused_slot_starts_up(void)
 	h->slots[old].state_gen = h->slots[old].gen;
 	CU_ASSERT_FALSE(health_usable(h, old));
 	CU_ASSERT_EQUAL_FATAL(health_bind_live(h, after, NULL), 0);
+	/* The health worker sets the pool indexes for the swap (before the slots left over
+	 * are given out); the freed slot still names its old owner's group. */
+	health_group_of(h, after, old);
+	h->slots[old].pool = 7;
 	health_sweep_unused(h);
 	health_bind_rest(h, after);
 	got = slot_of(after, 27);
 	CU_ASSERT_EQUAL(got, old);
 	CU_ASSERT_TRUE(health_usable(h, got));
 	CU_ASSERT_EQUAL(health_state_of(h, got), HEALTH_UP);
+	/* Given out after the swap: judged by its own pool at once, not the slot's last. */
+	CU_ASSERT_EQUAL(health_group_of(h, after, got), 0);
 	relay_live_free(before);
 	relay_live_free(after);
 	health_free(h);
