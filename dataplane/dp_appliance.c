@@ -257,8 +257,15 @@ int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 	       app->kept_per_worker);
 	for (unsigned int i = 0; i < app->conf->n_ports; i++) {
 		app->n_ports = i + 1; /* so that a failure part-way still closes what is open */
-		if (port_up(app, i, err, errlen) < 0)
+		if (port_up(app, i, err, errlen) < 0) {
+			char why[512];
+
+			/* Named as the file names it: the ethdev number says nothing to it. */
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "port %s%s: %s", app->conf->ports[i].name,
+				 app->ports[i].started ? ", its exception path" : "", why);
 			return -1;
+		}
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		app->workers[idx] = dp_worker_create(app, (uint16_t)idx, lcore);

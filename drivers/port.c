@@ -437,9 +437,24 @@ static int port_set_mtu(uint16_t port_id, uint16_t mtu, uint16_t was, char *err,
 	return 0;
 }
 
-int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
+/* The largest MTU the device takes: its max_mtu, and what its largest frame leaves once
+ * DPDK's overhead is taken off (as rte_eth_dev_configure reckons it). A tap's frames are
+ * 1522 bytes, af_packet's and memif's 1518, however large their max_mtu says. */
+static uint32_t port_mtu_limit(const struct rte_eth_dev_info *info)
+{
+	uint32_t overhead = info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu
+				    ? info->max_rx_pktlen - info->max_mtu
+				    : RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+	uint32_t limit = info->max_rx_pktlen > overhead ? info->max_rx_pktlen - overhead : 0;
+
+	return RTE_MIN(limit, (uint32_t)info->max_mtu);
+}
+
+int drv_port_start(uint16_t port_id, const struct drv_port_params *wanted,
 		   struct rte_mempool *pool, struct drv_port_caps *caps, char *err, size_t errlen)
 {
+	struct drv_port_params params = *wanted;
+	const struct drv_port_params *p = &params;
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
 	uint16_t was = 0;
@@ -457,9 +472,12 @@ int drv_port_start(uint16_t port_id, const struct drv_port_params *p,
 				 "device offers %u / %u",
 				 port_id, info.driver_name, p->rx_queues, p->tx_queues,
 				 info.max_rx_queues, info.max_tx_queues);
-	if (p->mtu && (p->mtu > info.max_mtu || p->mtu < info.min_mtu))
-		return port_fail(err, errlen, "port %u (%s): MTU %u is outside the device's %u-%u",
-				 port_id, info.driver_name, p->mtu, info.min_mtu, info.max_mtu);
+	if (p->mtu && p->mtu > port_mtu_limit(&info) && wanted->mtu_at_most)
+		params.mtu = (uint16_t)RTE_MAX(port_mtu_limit(&info), info.min_mtu);
+	if (p->mtu && (p->mtu > port_mtu_limit(&info) || p->mtu < info.min_mtu))
+		return port_fail(err, errlen, "port %u (%s): MTU %u is outside the device's %u-%u "
+				 "(frames of %u bytes at most)", port_id, info.driver_name, p->mtu,
+				 info.min_mtu, port_mtu_limit(&info), info.max_rx_pktlen);
 	/* What it has before the configure, which sets the MTU it is given (1500 when none). */
 	if (p->mtu && port_id < RTE_MAX_ETHPORTS && port_mtu_now(port_id, &was) < 0)
 		was = 0;

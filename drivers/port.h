@@ -36,6 +36,8 @@ struct drv_port_params {
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	uint16_t mtu;           /* 0: leave the device's own */
+	bool mtu_at_most;       /* mtu is a wish: the most the device receives when less
+				 * (else a larger one is refused) */
 };
 
 /* The RSS key ports are given (symmetric: both directions of a flow hash alike), for

@@ -132,7 +132,10 @@ int exception_start(struct dp_port *p, unsigned int n_workers, struct rte_mempoo
 		.tx_queues = (uint16_t)n_workers,
 		.rx_desc = 512,
 		.tx_desc = 512,
+		/* The tap's PMD receives 1504 bytes at most: the kernel interface's MTU is
+		 * the port's all the same (kernel_iface_mtu), and the buffers hold it. */
 		.mtu = p->conf->mtu,
+		.mtu_at_most = true,
 	};
 	struct drv_port_caps caps;
 

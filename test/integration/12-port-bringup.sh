@@ -69,7 +69,8 @@ ip netns exec "${T}-dp" timeout 30 "$MR_DP" -c "$TOPO_DIR/dp.conf" -- --file-pre
 	>"$TOPO_DIR/bad.log" 2>&1
 rc=$?
 check "unknown device refused (exit $rc)" test "$rc" -eq 1
-check "the refusal names the device" grep -q "start-up failed: device 'net_nosuchdriver_${T}'" "$TOPO_DIR/bad.log"
+check "the refusal names the port and the device" \
+	grep -Eq "start-up failed: port [a-z0-9]+: device 'net_nosuchdriver_${T}'" "$TOPO_DIR/bad.log"
 
 # An af_packet port that is probed but cannot start (one queue pair for two workers): the
 # start-up fails, and the kernel interface gets back the settings the probe changed
@@ -165,6 +166,24 @@ if dp_start "${T}-dp" "$TOPO_DIR/exc.conf" "${T}g-exc" "$TOPO_DIR/exc.log"; then
 	wait "$DP_PID"
 else
 	check "a port with an exception path starts ($(tail -1 "$TOPO_DIR/exc.log"))" false
+fi
+
+# A jumbo port (MTU 9000) with its exception path: the tap takes what its PMD can carry
+# (1504 at most: DPDK refuses more from it), the kernel interface the port's MTU all the
+# same. Before, the tap was configured with 9000 and the data plane did not start.
+cat >"$TOPO_DIR/jumbo.conf" <<CONF
+dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512",
+                      "--log-level", "pmd.net.tap:error" ]; };
+ports = ( { name = "big"; device = "net_null_${T}j"; ipv4 = "10.97.7.1/24"; mtu = 9000;
+            exception = { iface = "${T}j"; }; } );
+CONF
+if dp_start "${T}-dp" "$TOPO_DIR/jumbo.conf" "${T}-jumbo" "$TOPO_DIR/jumbo.log"; then
+	exc_mtu=$(ip -n "${T}-dp" -o link show "${T}j" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+	check "a jumbo port's exception interface takes its MTU ($exc_mtu)" test "$exc_mtu" = 9000
+	kill -INT "$DP_PID"
+	wait "$DP_PID"
+else
+	check "a jumbo port with an exception path starts ($(tail -1 "$TOPO_DIR/jumbo.log"))" false
 fi
 
 check_done "port bring-up"
