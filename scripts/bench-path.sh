@@ -20,6 +20,7 @@
 #                         [BUILD_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export LC_ALL=C # numbers as C writes them, whatever the user's locale
 
 bursts=200
 mode=()

@@ -9,6 +9,7 @@
 #   scripts/bench-timers.sh [--flows N] [--armed N] [--seconds S] [--rounds R] [BUILD_DIR...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export LC_ALL=C # numbers as C writes them, whatever the user's locale
 
 flows=1000000
 armed=10000

@@ -5,6 +5,10 @@
 # carry it, and topo_cleanup (run from an EXIT trap) removes exactly what this run made
 # and stops exactly the processes it started, by PID.
 
+# Numbers as C writes them: a locale with a decimal comma (de_DE, fr_FR) would make
+# $EPOCHREALTIME and printf's %f arguments unreadable as numbers.
+export LC_ALL=C
+
 TOPO_TAG=${TOPO_TAG:-mr$$}
 TOPO_DIR=${TOPO_DIR:-$(mktemp -d "/tmp/meshrelay-${TOPO_TAG}.XXXXXX")}
 TOPO_NETNS=()
@@ -139,10 +143,10 @@ topo_cleanup() {
 # deadline is in microseconds: $SECONDS moves by whole seconds, and a deadline of one
 # second read from it may come at once.
 topo_wait_for() {
-	local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	local deadline=$((${EPOCHREALTIME//[!0-9]/} + $1 * 1000000))
 	shift
 	until "$@" >/dev/null 2>&1; do
-		[ "${EPOCHREALTIME/./}" -lt $deadline ] || return 1
+		[ "${EPOCHREALTIME//[!0-9]/}" -lt $deadline ] || return 1
 		sleep 0.1
 	done
 }
