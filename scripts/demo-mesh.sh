@@ -17,7 +17,7 @@ export TOPO_TAG=mr-mesh
 . test/lib/dp.sh
 . test/lib/relay_topo.sh
 . test/lib/mesh_topo.sh
-trap 'rm -rf "/etc/netns/$MT_CLI"; topo_cleanup' EXIT
+trap 'demo_rc=$?; rm -rf "/etc/netns/$MT_CLI"; topo_end "$demo_rc"' EXIT
 MR_CP=$MR_BUILD_DIR/controlplane/meshrelay-cp
 CERTS=$TOPO_DIR/certs
 step() { printf '\n== %s\n' "$*"; }

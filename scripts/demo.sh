@@ -27,7 +27,7 @@ scripts/build.sh
 export TOPO_TAG=mr-demo
 . test/lib/topo.sh
 . test/lib/dp.sh
-trap topo_cleanup EXIT
+trap topo_end EXIT
 CLI=mr-demo-client
 APPL=mr-demo-appl
 SRV=mr-demo-servers
@@ -164,7 +164,9 @@ echo "  counted by the relay as route_no_route: ${no_route:-unreadable}"
 step "control plane: meshrelay-cp keeps a copy of the file in force; routes change live"
 LIVE=$TOPO_DIR/live.conf
 cp conf/local-test.conf "$LIVE"
-"$MR_BUILD_DIR/controlplane/meshrelay-cp" -c "$LIVE" --pidfile "$TOPO_DIR/cp.pid" \
+# In the appliance's namespace: a run killed before its cleanup leaves it there, and the
+# next run ends it with the namespace rather than meet it holding the new data plane.
+in_ns "$APPL" "$MR_BUILD_DIR/controlplane/meshrelay-cp" -c "$LIVE" --pidfile "$TOPO_DIR/cp.pid" \
 	>"$TOPO_DIR/cp.log" 2>&1 &
 topo_track $!
 ctl() { "$MR_CTL" -c "$LIVE" --pidfile "$TOPO_DIR/cp.pid" "$@"; }

@@ -139,6 +139,18 @@ topo_cleanup() {
 	[ -n "${TOPO_KEEP_DIR:-}" ] || rm -rf "$TOPO_DIR"
 }
 
+# topo_end [STATUS]: topo_cleanup for a demo's EXIT trap (STATUS: the run's, $? when not
+# given); a run that failed keeps its directory, its logs in it, and says where.
+topo_end() {
+	local rc=${1:-$?}
+
+	if [ "$rc" -ne 0 ]; then
+		TOPO_KEEP_DIR=1
+		printf '\n== its logs are kept in %s\n' "$TOPO_DIR" >&2
+	fi
+	topo_cleanup
+}
+
 # topo_wait_for SECONDS CMD...: poll until CMD succeeds, for SECONDS; 1 on time-out. The
 # deadline is in microseconds: $SECONDS moves by whole seconds, and a deadline of one
 # second read from it may come at once.
