@@ -3,6 +3,7 @@
 # Install the Debian packages meshrelay needs to build, test and run its demo.
 # Idempotent: asks apt only when something is missing, and runs 'apt-get update' once.
 set -euo pipefail
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac # su without -
 
 PACKAGES=(
 	# build

@@ -9,6 +9,7 @@
 #                                (exit 2 when none does)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac # su without -
 export LC_ALL=C # numbers as C writes them, whatever the user's locale
 
 # The integration scripts to run. A PATTERN that names none is a mistake (a typo), not a

@@ -11,19 +11,22 @@ cd "$(dirname "$0")/../.."
 
 T=$TOPO_TAG
 HP_DIR="$TOPO_DIR/hugepages"
-hp_before=$(cat /proc/sys/vm/nr_hugepages)
+# The 2 MB pool's own counts: /proc/meminfo's and vm.nr_hugepages are the default size's,
+# which is 1 GB on many DPDK hosts.
+HP_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB
+hp_before=$(cat "$HP_SYS/nr_hugepages")
 restore() {
 	# The data plane must be gone before its pages can go, and the mount before the dir.
 	TOPO_KEEP_DIR=1 topo_cleanup
 	umount "$HP_DIR" 2>/dev/null
-	echo "$hp_before" >/proc/sys/vm/nr_hugepages
+	echo "$hp_before" >"$HP_SYS/nr_hugepages"
 	rm -rf "$TOPO_DIR"
 }
 trap restore EXIT
 
 scripts/setup-hugepages.sh --size 2M --total $(((hp_before + 192) * 2))M --mount "$HP_DIR" >/dev/null ||
 	{ echo "FAIL - setup-hugepages.sh"; exit 1; }
-free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+free=$(cat "$HP_SYS/free_hugepages")
 if [ "$free" -lt 150 ]; then
 	echo "FAIL - only $free hugepages could be reserved"
 	exit 1
@@ -35,7 +38,7 @@ ports = ( { name = "null"; device = "net_null_${T}"; ipv4 = "10.97.1.1/24";
             exception = { enabled = false; }; } );
 CONF
 dp_start "${T}-dp" "$TOPO_DIR/dp.conf" "${T}-hp" "$TOPO_DIR/dp.log" || exit 1
-used=$(( $(awk '/HugePages_Total/ {print $2}' /proc/meminfo) - $(awk '/HugePages_Free/ {print $2}' /proc/meminfo) ))
+used=$(( $(cat "$HP_SYS/nr_hugepages") - $(cat "$HP_SYS/free_hugepages") ))
 # The null port is a flood: capture to /dev/null and read the count pdump reports. The
 # secondary process needs a while to attach on a busy machine; 5 s leaves room for it.
 ip netns exec "${T}-dp" timeout -k 3 -s INT 5 dpdk-pdump -l 0 --file-prefix "${T}-hp" \

@@ -8,6 +8,9 @@
 # Numbers as C writes them: a locale with a decimal comma (de_DE, fr_FR) would make
 # $EPOCHREALTIME and printf's %f arguments unreadable as numbers.
 export LC_ALL=C
+# ip, ethtool, sysctl, nginx and sshd live in /usr/sbin, which a root shell from plain su
+# (not su -) leaves out of its PATH.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
 
 TOPO_TAG=${TOPO_TAG:-mr$$}
 TOPO_DIR=${TOPO_DIR:-$(mktemp -d "/tmp/meshrelay-${TOPO_TAG}.XXXXXX")}
