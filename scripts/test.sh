@@ -17,7 +17,7 @@ export LC_ALL=C # numbers as C writes them, whatever the user's locale
 pattern=${1:-}
 scripts=()
 for script in test/integration/*.sh; do
-	case $script in *"$pattern"*) scripts+=("$script") ;; esac
+	case ${script##*/} in *"$pattern"*) scripts+=("$script") ;; esac # its name, as said
 done
 if [ ${#scripts[@]} -eq 0 ]; then
 	echo "test.sh: no test matches '$pattern'" >&2
