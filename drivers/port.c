@@ -319,7 +319,15 @@ int drv_port_probe(const char *device, uint16_t *port_id, char *err, size_t errl
 	}
 	rc = rte_dev_probe(device);
 	if (rc < 0) {
+		unsigned int dom, bus, dev, fn;
+		char end;
+
 		unquiet_kernel_iface(name);
+		/* A PCI address: most often a port still on its kernel driver. */
+		if (sscanf(name, "%4x:%2x:%2x.%1u%c", &dom, &bus, &dev, &fn, &end) == 4)
+			return port_fail(err, errlen, "device '%s': probe failed: %s (is it bound "
+					 "to vfio-pci? scripts/bind-nic.sh %s; an mlx5 port stays "
+					 "on its kernel driver)", device, rte_strerror(-rc), name);
 		return port_fail(err, errlen, "device '%s': probe failed: %s", device,
 				 rte_strerror(-rc));
 	}

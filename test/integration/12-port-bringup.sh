@@ -71,6 +71,13 @@ rc=$?
 check "unknown device refused (exit $rc)" test "$rc" -eq 1
 check "the refusal names the port and the device" \
 	grep -Eq "start-up failed: port [a-z0-9]+: device 'net_nosuchdriver_${T}'" "$TOPO_DIR/bad.log"
+# A PCI port left on its kernel driver (none probes at this address): told how to hand it
+# over, not only that the probe failed.
+sed -i "s|net_nosuchdriver_${T}\"|0000:ff:1f.7\"|" "$TOPO_DIR/dp.conf"
+ip netns exec "${T}-dp" timeout 30 "$MR_DP" -c "$TOPO_DIR/dp.conf" -- --file-prefix "${T}-bad" \
+	>"$TOPO_DIR/bad.log" 2>&1
+check "a PCI port that does not probe: told to bind it to vfio-pci" \
+	grep -q "is it bound to vfio-pci? scripts/bind-nic.sh 0000:ff:1f.7" "$TOPO_DIR/bad.log"
 
 # An af_packet port that is probed but cannot start (one queue pair for two workers): the
 # start-up fails, and the kernel interface gets back the settings the probe changed
