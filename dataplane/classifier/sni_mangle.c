@@ -139,13 +139,14 @@ static enum mangle_status decode_underscore(struct piece prefix, struct mangle_t
 }
 
 /* True when a single label is shaped like [nNET-](i|p)DIGITS-ADDRESS: the port's digits
- * end in the dash before the address, and the address is hex digits and dashes (an IPv6
+ * end in the dash before the address, and the address is hex digits and at least two
+ * dashes, as every address is written (A-B-C-D, and IPv6 with its colons dashed; an IPv6
  * one sent as i is refused as such, not taken for a host name). Plain names such as i18n,
- * p2p, i3-cache or p1-web never claim the form: they go on to the wildcard routes over the
- * suffix, not refused as bad addresses. */
+ * p2p, i3-cache, p1-web or p1-db never claim the form: they go on to the wildcard routes
+ * over the suffix, not refused as bad addresses. */
 static bool looks_like_label_form(struct piece label)
 {
-	size_t i = 0;
+	size_t i = 0, dashes = 0;
 
 	if (label.len > 0 && label.p[0] == 'n') {
 		i = 1;
@@ -162,11 +163,13 @@ static bool looks_like_label_form(struct piece label)
 		;
 	if (i + 1 >= label.len || label.p[i] != '-')
 		return false;
-	for (i++; i < label.len; i++)
+	for (i++; i < label.len; i++) {
+		dashes += label.p[i] == '-';
 		if (!is_digit(label.p[i]) && label.p[i] != '-' &&
 		    (label.p[i] < 'a' || label.p[i] > 'f'))
 			return false;
-	return true;
+	}
+	return dashes >= 2;
 }
 
 /* [nNET-]iPORT-A-B-C-D or [nNET-]pPORT-IPV6 as one label. */

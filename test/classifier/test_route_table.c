@@ -172,6 +172,8 @@ static void test_precedence(void)
 		/* Starts like the label form, is a plain name: its wildcard route takes it. */
 		{ "i18n.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_WILDCARD,
 		  ROUTE_REFUSAL_EMPTY_POOL, NULL, 0, false },
+		{ "p1-db.mesh.internal", ROUTE_REFUSED, ROUTE_MATCH_WILDCARD,
+		  ROUTE_REFUSAL_EMPTY_POOL, NULL, 0, false },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

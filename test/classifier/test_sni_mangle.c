@@ -75,6 +75,11 @@ static const struct mangle_case cases[] = {
 	/* ... or whose rest is no address: host names for the wildcard routes, not refusals. */
 	BAD("i3-cache." SUFFIX, MANGLE_FORM_ALL, MANGLE_NOT_MANGLED),
 	BAD("p1-web." SUFFIX, MANGLE_FORM_ALL, MANGLE_NOT_MANGLED),
+	BAD("p1-db." SUFFIX, MANGLE_FORM_ALL, MANGLE_NOT_MANGLED),   /* hex letters, no address */
+	BAD("i2-cafe." SUFFIX, MANGLE_FORM_ALL, MANGLE_NOT_MANGLED),
+	BAD("i1-1." SUFFIX, MANGLE_FORM_ALL, MANGLE_NOT_MANGLED),
+	BAD("nblue-p4-face-1." SUFFIX, MANGLE_FORM_ALL, MANGLE_NOT_MANGLED),
+	BAD("i8443-10-1-2." SUFFIX, MANGLE_FORM_ALL, MANGLE_ERR_IPV4), /* an address cut short */
 	BAD("i3-cache.prod." SUFFIX, MANGLE_FORM_ALL, MANGLE_NOT_MANGLED),
 	BAD("i8443-10-1-2-3x." SUFFIX, MANGLE_FORM_ALL, MANGLE_NOT_MANGLED),
 	BAD("i8443-10-1-2-3.extra." SUFFIX, MANGLE_FORM_ALL, MANGLE_ERR_SHAPE),
