@@ -155,6 +155,14 @@ static void pmtu_tell_client(struct dp_worker *w, const struct flow *f,
 	dp_tx_port(w, p, m);
 }
 
+/* Whether seq (of the relay's towards the member) is in the kept hello (and PROXY
+ * header) the relay itself sends, not bytes the splice forwards. */
+static bool relay_replaying(const struct flow *f, uint32_t seq)
+{
+	return f->stream && f->state == FLOW_SPLICED &&
+	       seq - (f->b_seq.local_isn + 1) < (uint32_t)f->proxy_len + f->stream_len;
+}
+
 /* The error e about flow f's side dir, on f's owner: the side's MSS lowered when the
  * quote is in flight and the MTU smaller than what the relay sends, and a client sending
  * to a smaller backend path told. */
@@ -173,8 +181,16 @@ static void pmtu_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		 * cuts what it forwards, the relay's own segments follow relay_seg_room. */
 		side->peer_mss = mss;
 		dp_event(w, DP_EV_pmtu_lowered);
-		if (dir == FLOW_DIR_BACKEND && !f->via_turn)
+		if (dir == FLOW_DIR_BACKEND && relay_replaying(f, e->seq)) {
+			/* The relay's own copy of the kept hello was lost: sent again now in
+			 * pieces that pass, as a host resends at once what a too-big says was
+			 * lost (RFC 1191 6.3). Its timer would else take the member for dead and
+			 * redispatch, and the next member's MSS undo what was learned. The
+			 * client's bytes were acknowledged by the relay: nothing to tell it. */
+			relay_send_stream(w, f, f->b_una);
+		} else if (dir == FLOW_DIR_BACKEND && !f->via_turn) {
 			pmtu_tell_client(w, f, e, mss);
+		}
 	}
 	rte_pktmbuf_free(m);
 }

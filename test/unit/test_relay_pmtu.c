@@ -9,8 +9,11 @@
 
 #include <rte_ip.h>
 
+#include "dp_worker.h"
+#include "health.h"
 #include "icmp_error.h"
 #include "relay_harness.h"
+#include "relay_tcp.h"
 #include "tcp_frame.h"
 #include "tcp_opts.h"
 #include "turn_bind.h"
@@ -316,6 +319,59 @@ static void test_backend_path_lowered(void)
 	rh_flow_end(t.f);
 }
 
+/* The relay's own copy of the hello (kept, sent to the member after its SYN-ACK) meets a
+ * smaller path: sent again at once in pieces that pass, and the member not blamed when the
+ * hello's timer would have run out. Before, nothing went until that timer, which counted
+ * a failure of the member (and, in a larger pool, redispatched: the next one's MSS undoing
+ * what was learned). The floor lowered for the case: the captured hello is 249 bytes. */
+static void test_kept_hello_resent_smaller(void)
+{
+	struct mr_relay_conf *rc = (struct mr_relay_conf *)&rh_app.conf->relay;
+	uint64_t resent = rh_event(DP_EV_stream_retransmit);
+	uint16_t floor = rc->peer_mss_floor;
+	struct health_stats before, after;
+	uint32_t slot;
+	struct rh_peer c = rh_client(false), b;
+	struct flow *f = rh_client_start(&c, rh_hello_api, rh_hello_api_len);
+	uint8_t quote[QUOTE_MAX], o[40];
+	uint32_t qlen, seq, plen, got = 0;
+	unsigned int n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	slot = relay_member_slot(rh_w, f);
+	CU_ASSERT_FATAL(slot < rh_app.health->capacity);
+	health_stats_read(rh_app.health, slot, &before);
+	b = rh_backend(f);
+	rh_drain(b.port);
+	n = tcp_opts_write_syn(o, BACKEND_MSS, TCP_WSCALE_NONE, false, false, 0, 0);
+	rh_send_opts(&b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b.isn, b.our_isn + 1, o, n, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	qlen = sent_quote(&b, quote, &seq, &plen); /* the hello, whole */
+	CU_ASSERT_EQUAL(plen, rh_hello_api_len);
+	rc->peer_mss_floor = 64;
+	router_error(b.port, false, b.our_ip, NULL, 200, quote, qlen);
+	rc->peer_mss_floor = floor;
+	CU_ASSERT_EQUAL(f->b.peer_mss, 160);
+	for (struct rh_sent s = rh_next_tcp(b.port); s.m; s = rh_next_tcp(b.port)) {
+		CU_ASSERT(s.plen <= 160);
+		CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1 + got);
+		got += s.plen;
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(got, rh_hello_api_len);
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + got, NULL, 0);
+	rh_w->now_ms += 5000; /* past the hello's timer */
+	dp_worker_housekeeping(rh_w);
+	dp_worker_housekeeping(rh_w); /* the health worker's events */
+	health_stats_read(rh_app.health, slot, &after);
+	CU_ASSERT_EQUAL(after.failures, before.failures);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_stream_retransmit), resent);
+	CU_ASSERT_PTR_EQUAL(rh_client_flow(&c), f);
+	rh_drain(c.port);
+	rh_drain(b.port);
+	rh_flow_end(f);
+}
+
 /* An IPv6 client (its backend IPv4): a too-big error lowers the side to 1220, and one
  * naming less than IPv6's minimum MTU lowers it no further (RFC 8200 section 5); told of
  * its backend's path, the client gets the IPv6 MTU for that MSS, never below 1280. */
@@ -518,6 +574,8 @@ int test_relay_pmtu_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "client path: MSS lowered, retransmission cut", test_client_path_lowered },
 		{ "backend path: MSS lowered, retransmission cut", test_backend_path_lowered },
+		{ "the kept hello on a smaller path: resent at once, the member not blamed",
+		  test_kept_hello_resent_smaller },
 		{ "IPv6 client: lowered to 1220 and no further", test_client_path_lowered_v6 },
 		{ "stale quotes change nothing, small MTUs give the floor", test_stale_and_floor },
 		{ "the host's errors and corrupted ones", test_not_the_relays },
