@@ -202,7 +202,8 @@
 	X(syn_in_window)      /* SYN on a synchronized connection: challenged, not taken */   \
 	X(tcp_out_of_window)  /* segment or acknowledgement outside the windows: dropped */\
 	X(tcp_no_ack)         /* synchronized, neither ACK nor RST nor SYN: dropped (RFC 9293) */\
-	X(port_paused)        /* frame for a port the operator paused (meshrelayctl port) */
+	X(port_paused)        /* frame for a port the operator paused (meshrelayctl port) */   \
+	X(pmtu_below_ipv6_min) /* IPv6 too-big naming less than 1280: discarded (RFC 8201 4) */
 
 #define DP_ENUM_EVENT(name) DP_EV_##name,
 #define DP_ENUM_DROP(name) DP_DROP_##name,

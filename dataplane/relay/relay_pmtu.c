@@ -89,7 +89,8 @@ static bool pmtu_quote_in_flight(const struct flow *f, enum flow_dir dir, uint32
 }
 
 /* The MSS side dir may take on a path of mtu bytes, raised to the configured floor as an
- * announced one is: an IPv6 path is never taken below 1280 (RFC 8200 section 5), and an
+ * announced one is: an IPv6 path is never taken below 1280 (RFC 8200 section 5; a smaller
+ * one is discarded before), and an
  * IPv4 error naming no MTU (routers older than RFC 1191) or one below any link's 68
  * gives the floor, as Linux takes its minimum. */
 static uint16_t pmtu_mss(struct dp_worker *w, uint32_t mtu, bool v6)
@@ -175,6 +176,10 @@ static void pmtu_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 	dp_event(w, DP_EV_pmtu_too_big_in);
 	if (!pmtu_quote_in_flight(f, dir, e->seq))
 		return dp_drop(w, m, DP_DROP_icmp_quote_stale);
+	/* No IPv6 link is smaller: a node discards such an error (RFC 8201 section 4), as
+	 * Linux does, rather than take 1280 from it. */
+	if (e->v6 && e->mtu < PMTU_MIN_V6)
+		return dp_drop(w, m, DP_DROP_pmtu_below_ipv6_min);
 	mss = pmtu_mss(w, e->mtu, e->v6);
 	if (mss < side->peer_mss) {
 		/* Kept for the flow's life, as a host keeps a connection's PMTU: the splice

@@ -372,17 +372,22 @@ static void test_kept_hello_resent_smaller(void)
 	rh_flow_end(f);
 }
 
-/* An IPv6 client (its backend IPv4): a too-big error lowers the side to 1220, and one
- * naming less than IPv6's minimum MTU lowers it no further (RFC 8200 section 5); told of
- * its backend's path, the client gets the IPv6 MTU for that MSS, never below 1280. */
+/* An IPv6 client (its backend IPv4): a too-big error naming less than IPv6's minimum MTU
+ * is discarded (RFC 8201 section 4; before, it was taken as 1280), one naming 1280 lowers
+ * the side to 1220; told of its backend's path, the client gets the IPv6 MTU for that
+ * MSS, never below 1280. */
 static void test_client_path_lowered_v6(void)
 {
+	uint64_t below = rh_drops(DP_DROP_pmtu_below_ipv6_min);
 	struct conn t;
 
 	conn_open(&t, true);
 	forward(&t, false, 1400);
 	CU_ASSERT_EQUAL(t.qplen, 1400);
 	client_error(&t, 1000);
+	CU_ASSERT_EQUAL(t.f->c.peer_mss, CLIENT_MSS6);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_pmtu_below_ipv6_min), below + 1);
+	client_error(&t, 1280);
 	CU_ASSERT_EQUAL(t.f->c.peer_mss, 1220);
 	send_data(&t, false, t.b_seq, 1400);
 	CU_ASSERT_EQUAL(expect_pieces(&t.c, t.b_seq, 1400, 1220, t.f->seq_b2c), 2);
