@@ -226,6 +226,21 @@ static void unreach_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir
 		relay_hello_classify(w, f); /* the next member */
 }
 
+/* An error about no connection of the relay's: the host's, when it is to the port's own
+ * address (false); to a VIP or a source address, which the host does not hold, nobody's
+ * (a host that forwards would send it back out): dropped. */
+static bool pmtu_not_relayed(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+			     uint16_t l3_off)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								 l3_off);
+
+	if ((ip->version_ihl >> 4) != 4 || rte_be_to_cpu_32(ip->dst_addr) == p->ipv4)
+		return false;
+	dp_drop(w, m, DP_DROP_ipv4_not_for_us);
+	return true;
+}
+
 bool relay_pmtu_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		      uint16_t l3_off)
 {
@@ -235,15 +250,15 @@ bool relay_pmtu_input(struct dp_worker *w, const struct dp_port *p, struct rte_m
 	struct flow *f;
 
 	if (!pmtu_parse(m, l3_off, &e))
-		return false; /* quoting no TCP segment: the host's */
+		return pmtu_not_relayed(w, p, m, l3_off); /* quoting no TCP segment */
 	owner = pmtu_owner(w, p, &e);
 	if (owner != w->index) {
 		inbox_put(w, owner, m);
 		return true;
 	}
 	f = pmtu_lookup(w, &e, &dir);
-	if (!f)
-		return false; /* the host's own connections (the control plane's, say) */
+	if (!f) /* the host's own connections (the control plane's, say), or one gone */
+		return pmtu_not_relayed(w, p, m, l3_off);
 	if (e.hard)
 		unreach_apply(w, f, dir, &e, m);
 	else

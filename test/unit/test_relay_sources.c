@@ -262,26 +262,56 @@ static void test_closed_flows_ports_reused(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
-/* An ICMP timestamp request (type 13) from the backend's side to address dst (host
- * order): a TCP frame of the same length made over. */
-static void send_icmp_timestamp(uint32_t dst)
+/* An ICMP message (body: its type, code and what follows, len bytes) from the backend's
+ * side to address dst (host order): a TCP frame of the same length made over. */
+static void send_icmp(uint32_t dst, const uint8_t *body, uint16_t len)
 {
+	static const uint8_t pad[64];
 	struct rh_peer b = { .ip = RH_BACKEND_IP, .our_ip = dst, .port = &rh_app.ports[1],
 			     .port_num = 1, .our_port = 2 };
-	struct rte_mbuf *m = rh_frame(&b, RTE_TCP_ACK_FLAG, 1, 1, NULL, 0, NULL, 0);
+	struct rte_mbuf *m = rh_frame(&b, RTE_TCP_ACK_FLAG, 1, 1, NULL, 0, pad,
+				      (uint16_t)(len - sizeof(struct rte_tcp_hdr)));
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 							   sizeof(struct rte_ether_hdr));
 	uint8_t *icmp = (uint8_t *)(ip + 1);
 	uint16_t ck;
 
-	memset(icmp, 0, 20);
-	icmp[0] = 13;
-	ck = (uint16_t)~rte_raw_cksum(icmp, 20);
+	memcpy(icmp, body, len);
+	icmp[2] = icmp[3] = 0;
+	ck = (uint16_t)~rte_raw_cksum(icmp, len);
 	memcpy(icmp + 2, &ck, 2);
 	ip->next_proto_id = IPPROTO_ICMP;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	rh_input(&b, m);
+}
+
+/* An ICMP timestamp request (type 13) to dst. */
+static void send_icmp_timestamp(uint32_t dst)
+{
+	uint8_t body[20] = { 13 };
+
+	send_icmp(dst, body, sizeof(body));
+}
+
+/* A "fragmentation needed" (MTU 1280) to dst quoting a TCP segment of dst's to a peer
+ * nobody connected to: no flow of the relay's. */
+static void send_frag_needed(uint32_t dst)
+{
+	uint8_t body[8 + 28] = { 3, 4, [6] = 1280 >> 8, [7] = 1280 & 0xff };
+	struct rte_ipv4_hdr *q = (struct rte_ipv4_hdr *)(body + 8);
+
+	q->version_ihl = 0x45;
+	q->total_length = rte_cpu_to_be_16(1300);
+	q->time_to_live = 64;
+	q->next_proto_id = IPPROTO_TCP;
+	q->src_addr = rte_cpu_to_be_32(dst);
+	q->dst_addr = rte_cpu_to_be_32(RH_BACKEND_IP);
+	q->hdr_checksum = rte_ipv4_cksum(q);
+	body[28] = 0xc3; /* source port 50000 */
+	body[29] = 0x50;
+	body[31] = 9;    /* to port 9 */
+	send_icmp(dst, body, sizeof(body));
 }
 
 /* ICMP other than echo to a source address is nobody's: dropped, not handed to the host,
@@ -290,8 +320,17 @@ static void send_icmp_timestamp(uint32_t dst)
  * address it still goes to the host. */
 static void test_icmp_to_source_address_dropped(void)
 {
-	uint64_t not_ours = rh_drops(DP_DROP_ipv4_not_for_us);
-	uint64_t to_host = rh_drops(DP_DROP_no_exception_path); /* the ring port has no host */
+	uint64_t not_ours, to_host;
+
+	/* With the source addresses: the cases before brought the appliance up without
+	 * them, where every frame to SRC_A is dropped as to no address of ours at all. */
+	rh_down();
+	CU_ASSERT_EQUAL_FATAL(rh_up_svc("mbufs = 16384;", relay_conf,
+					"source_addresses = [ \"10.1.0.11\", \"10.1.0.12\" ];", "", "",
+					""), 0);
+	CU_ASSERT_TRUE_FATAL(dp_port_source_addr(&rh_app.ports[1], SRC_A));
+	not_ours = rh_drops(DP_DROP_ipv4_not_for_us);
+	to_host = rh_drops(DP_DROP_no_exception_path); /* the ring port has no host */
 
 	send_icmp_timestamp(SRC_A);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv4_not_for_us), not_ours + 1);
@@ -299,6 +338,14 @@ static void test_icmp_to_source_address_dropped(void)
 	send_icmp_timestamp(RH_SVC_IP);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv4_not_for_us), not_ours + 1);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), to_host + 1);
+	/* A too-big error about no connection of the relay's: the same (a late one, after a
+	 * flow's end, is an everyday one). */
+	send_frag_needed(SRC_A);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv4_not_for_us), not_ours + 2);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), to_host + 1);
+	send_frag_needed(RH_SVC_IP);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_ipv4_not_for_us), not_ours + 2);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_no_exception_path), to_host + 2);
 }
 
 /* An ARP frame from sip at mac to our address tip on the svc port: a request, or made
