@@ -159,38 +159,33 @@ mtu_run "a jumbo interface" "${T}e" 1500 9000 ",framesz=4096,blocksz=8192"
 # through the port as they are, and one larger than the port's MTU would be lost past it
 # with no error back. (A tap's PMD sets it too; virtio-user's, which needs vhost-net, does
 # not, and is set by the data plane as this one is.)
-veth "${T}g" "${T}h" 1500
-cat >"$TOPO_DIR/exc.conf" <<CONF
+# exception_mtu_run WHAT NAME DEVICE IFACE MTU ADDRESS: a data plane of one port NAME on
+# DEVICE, with mtu MTU and its exception path on IFACE, starts, and IFACE takes MTU.
+exception_mtu_run() {
+	local what=$1 name=$2 device=$3 iface=$4 mtu=$5 addr=$6 got
+	local conf="$TOPO_DIR/$name.conf" log="$TOPO_DIR/$name.log"
+
+	cat >"$conf" <<CONF
 dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512",
                       "--log-level", "pmd.net.tap:error" ]; };
-ports = ( { name = "afp"; device = "net_af_packet_${T}g,iface=${T}g,qpairs=1";
-            ipv4 = "10.97.6.1/24"; mtu = 1300; exception = { iface = "${T}x"; }; } );
+ports = ( { name = "$name"; device = "$device"; ipv4 = "$addr"; mtu = $mtu;
+            exception = { iface = "$iface"; }; } );
 CONF
-if dp_start "${T}-dp" "$TOPO_DIR/exc.conf" "${T}g-exc" "$TOPO_DIR/exc.log"; then
-	exc_mtu=$(ip -n "${T}-dp" -o link show "${T}x" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
-	check "the exception interface takes the port's MTU ($exc_mtu)" test "$exc_mtu" = 1300
-	kill -INT "$DP_PID"
-	wait "$DP_PID"
-else
-	check "a port with an exception path starts ($(tail -1 "$TOPO_DIR/exc.log"))" false
-fi
-
+	if dp_start "${T}-dp" "$conf" "${T}-$name" "$log"; then
+		got=$(ip -n "${T}-dp" -o link show "$iface" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+		check "$what: the exception interface takes the port's MTU ($got)" test "$got" = "$mtu"
+		kill -INT "$DP_PID"
+		wait "$DP_PID"
+	else
+		check "$what: starts ($(grep 'start-up failed' "$log" | tail -1))" false
+	fi
+}
+veth "${T}g" "${T}h" 1500
+exception_mtu_run "an af_packet port of MTU 1300" afp "net_af_packet_${T}g,iface=${T}g,qpairs=1" \
+	"${T}x" 1300 10.97.6.1/24
 # A jumbo port (MTU 9000) with its exception path: the tap takes what its PMD can carry
 # (1504 at most: DPDK refuses more from it), the kernel interface the port's MTU all the
 # same. Before, the tap was configured with 9000 and the data plane did not start.
-cat >"$TOPO_DIR/jumbo.conf" <<CONF
-dataplane = { eal = [ "-l", "0-1", "-n", "1", "--no-pci", "--no-huge", "-m", "512",
-                      "--log-level", "pmd.net.tap:error" ]; };
-ports = ( { name = "big"; device = "net_null_${T}j"; ipv4 = "10.97.7.1/24"; mtu = 9000;
-            exception = { iface = "${T}j"; }; } );
-CONF
-if dp_start "${T}-dp" "$TOPO_DIR/jumbo.conf" "${T}-jumbo" "$TOPO_DIR/jumbo.log"; then
-	exc_mtu=$(ip -n "${T}-dp" -o link show "${T}j" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
-	check "a jumbo port's exception interface takes its MTU ($exc_mtu)" test "$exc_mtu" = 9000
-	kill -INT "$DP_PID"
-	wait "$DP_PID"
-else
-	check "a jumbo port with an exception path starts ($(tail -1 "$TOPO_DIR/jumbo.log"))" false
-fi
+exception_mtu_run "a jumbo port" big "net_null_${T}j" "${T}j" 9000 10.97.7.1/24
 
 check_done "port bring-up"
