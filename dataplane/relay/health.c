@@ -532,17 +532,24 @@ static void groups_refresh(struct relay_health *h, const struct relay_live *live
 	h->groups_swaps = live->swaps;
 }
 
-/* The pool indexes brought up to date with live and the slots given out since (once its
- * slots are bound: a push's swap comes before them, health_bind_rest after). */
-static void groups_current(struct relay_health *h, const struct relay_live *live)
+/* groups_current's work, out of the housekeeping's way: rare (a push). */
+static __rte_noinline void groups_renew(struct relay_health *h, const struct relay_live *live,
+					uint32_t binds)
 {
-	uint32_t binds = __atomic_load_n(&h->rest_binds, __ATOMIC_ACQUIRE);
-
-	if ((live->swaps != h->groups_swaps || binds != h->groups_binds) &&
-	    (live->member_slot || !route_table_member_count(live->routes))) {
+	if (live->member_slot || !route_table_member_count(live->routes)) {
 		groups_refresh(h, live);
 		h->groups_binds = binds;
 	}
+}
+
+/* The pool indexes brought up to date with live and the slots given out since (once its
+ * slots are bound: a push's swap comes before them, health_bind_rest after). */
+static inline void groups_current(struct relay_health *h, const struct relay_live *live)
+{
+	uint32_t binds = __atomic_load_n(&h->rest_binds, __ATOMIC_ACQUIRE);
+
+	if (unlikely(live->swaps != h->groups_swaps || binds != h->groups_binds))
+		groups_renew(h, live, binds);
 }
 
 uint32_t health_group_of(struct relay_health *h, const struct relay_live *live, uint32_t slot)
