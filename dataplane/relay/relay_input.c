@@ -451,18 +451,22 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 }
 
 /* A segment without a flow to a VIP port no plain TCP service listens on: a SYN or an ACK
- * gets a RST. */
+ * gets a RST, if it is whole and the second's ration of such resets (stray_reset's) holds:
+ * a blind flood across the range draws no more than that. */
 static void vip_refuse(struct dp_worker *w, const struct dp_port *p, struct relay_seg *s)
 {
 	uint8_t fl = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
 
+	if (fl != RTE_TCP_SYN_FLAG && fl != RTE_TCP_ACK_FLAG)
+		return dp_drop(w, s->m, DP_DROP_vip_no_service);
+	if (!relay_seg_checksum_ok(p, s))
+		return dp_drop(w, s->m, DP_DROP_tcp_checksum);
 	/* As a host's closed port answers (RFC 9293 3.10.7.1). A segment with an ACK is one
 	 * of a connection whose service a push took away while it was being opened: told at
 	 * once, not left to wait for a server that is gone. */
-	if (fl == RTE_TCP_SYN_FLAG)
-		seg_rst_reply(w, p, s, 0, s->seq + 1, true);
-	else if (fl == RTE_TCP_ACK_FLAG)
-		seg_rst_reply(w, p, s, s->ack, 0, false);
+	if (relay_ration_take(w, &w->stray_rst))
+		seg_rst_reply(w, p, s, fl == RTE_TCP_SYN_FLAG ? 0 : s->ack,
+			      fl == RTE_TCP_SYN_FLAG ? s->seq + 1 : 0, fl == RTE_TCP_SYN_FLAG);
 	dp_drop(w, s->m, DP_DROP_vip_no_service);
 }
 

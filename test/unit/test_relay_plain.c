@@ -437,6 +437,36 @@ static void test_no_service_reset(void)
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_vip_no_service), refused + 6);
 }
 
+/* Resets for VIP ports without a service are what a blind flood across the range draws:
+ * a corrupted SYN gets none (its addresses may not be the sender's), and in one second
+ * no more go out than relay.challenge_acks, as for the relay's other unasked resets.
+ * Before, each SYN, corrupted or not, drew one. */
+static void test_no_service_resets_rationed(void)
+{
+	uint32_t limit = rh_app.conf->relay.challenge_acks, sent = 0;
+	uint64_t bad = rh_drops(DP_DROP_tcp_checksum);
+	struct rh_peer c = vip_client(VIP_SSH, 23);
+	struct rte_mbuf *m;
+	struct rte_tcp_hdr *tcp;
+
+	rh_drain(c.port);
+	rh_w->now_ms = (rh_w->now_ms / 1000 + 1) * 1000; /* a second of its own */
+	m = rh_frame(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0, NULL, 0);
+	tcp = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, sizeof(struct rte_ether_hdr) +
+				      sizeof(struct rte_ipv4_hdr));
+	tcp->cksum ^= 0x0101;
+	rh_input(&c, m);
+	CU_ASSERT_PTR_NULL(rh_next_tcp(c.port).m);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_tcp_checksum), bad + 1);
+	for (uint32_t i = 0; i <= limit; i++) {
+		c.port_num = (uint16_t)(40000 + i % 20000);
+		rh_send(&c, RTE_TCP_SYN_FLAG, c.isn + i, 0, NULL, 0);
+		sent += rh_drain(c.port);
+	}
+	CU_ASSERT(sent >= limit / 2 && sent <= limit);
+	rh_w->now_ms += 1000; /* the next second's ration */
+}
+
 /* A name routed both as TLS (api.svc.example) and as a plain service is answered with its
  * VIP: a TLS client reaching the VIP at the listener's port is classified by its hello as
  * at the port's own address (before, it was reset, no service being at VIP:443). */
@@ -691,6 +721,8 @@ int test_relay_plain_register(void)
 		  test_waiting_server_within_hello_limit },
 		{ "a closed flow gives its kept bytes back", test_closed_flow_keeps_nothing },
 		{ "no service on a VIP port: RST", test_no_service_reset },
+		{ "resets for VIP ports without a service: not for corrupted SYNs, rationed",
+		  test_no_service_resets_rationed },
 		{ "TLS at a VIP's listener port: routed by its hello", test_tls_at_vip },
 		{ "ARP for the VIP range", test_arp_for_vip },
 		{ "a claim of a VIP defended", test_arp_claim_of_vip_defended },
