@@ -67,10 +67,12 @@ static int kernel_iface_mac(int fd, const struct dp_port *p, char *err, size_t e
 	return if_ioctl(fd, SIOCSIFHWADDR, &ifr, "set MAC", err, errlen);
 }
 
-/* The kernel interface takes the data port's MTU: the host's frames leave through the
- * port unchanged, and one larger than its MTU would be lost past it with no error back.
- * A tap's PMD sets it itself; virtio-user's keeps it to itself, the kernel's at 1500. */
-static int kernel_iface_mtu(int fd, const struct dp_port *p, char *err, size_t errlen)
+/* The kernel interface takes mtu, the data port's as far as the exception device carries
+ * it: the host's frames leave through the port unchanged, and one larger than its MTU
+ * would be lost past it with no error back. A tap's PMD sets it itself; virtio-user's
+ * keeps it to itself, the kernel's at 1500. */
+static int kernel_iface_mtu(int fd, const struct dp_port *p, uint16_t mtu, char *err,
+			    size_t errlen)
 {
 	struct ifreq ifr;
 
@@ -78,9 +80,9 @@ static int kernel_iface_mtu(int fd, const struct dp_port *p, char *err, size_t e
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->conf->exception.iface);
 	if (if_ioctl(fd, SIOCGIFMTU, &ifr, "get MTU", err, errlen) < 0)
 		return -1;
-	if (ifr.ifr_mtu == (int)p->conf->mtu)
+	if (ifr.ifr_mtu == (int)mtu)
 		return 0;
-	ifr.ifr_mtu = (int)p->conf->mtu;
+	ifr.ifr_mtu = (int)mtu;
 	return if_ioctl(fd, SIOCSIFMTU, &ifr, "set MTU", err, errlen);
 }
 
@@ -103,7 +105,7 @@ static int kernel_default_route(int fd, const struct dp_port *p, char *err, size
 	return -1;
 }
 
-static int kernel_iface_setup(const struct dp_port *p, char *err, size_t errlen)
+static int kernel_iface_setup(const struct dp_port *p, uint16_t mtu, char *err, size_t errlen)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int rc;
@@ -114,7 +116,7 @@ static int kernel_iface_setup(const struct dp_port *p, char *err, size_t errlen)
 	}
 	rc = kernel_iface_mac(fd, p, err, errlen);
 	if (rc == 0)
-		rc = kernel_iface_mtu(fd, p, err, errlen);
+		rc = kernel_iface_mtu(fd, p, mtu, err, errlen);
 	if (rc == 0)
 		rc = kernel_iface_address(fd, p, err, errlen);
 	if (rc == 0 && p->gateway)
@@ -132,8 +134,8 @@ int exception_start(struct dp_port *p, unsigned int n_workers, struct rte_mempoo
 		.tx_queues = (uint16_t)n_workers,
 		.rx_desc = 512,
 		.tx_desc = 512,
-		/* The tap's PMD receives 1504 bytes at most: the kernel interface's MTU is
-		 * the port's all the same (kernel_iface_mtu), and the buffers hold it. */
+		/* A tap's PMD carries 1504 bytes at most (DPDK refuses more): a jumbo port's
+		 * host traffic goes at that, its relayed traffic at the port's. */
 		.mtu = p->conf->mtu,
 		.mtu_at_most = true,
 	};
@@ -145,7 +147,11 @@ int exception_start(struct dp_port *p, unsigned int n_workers, struct rte_mempoo
 		goto fail;
 	/* Ask the PMD first (it keeps its own copy); the ioctl below checks the kernel side. */
 	rte_eth_dev_default_mac_addr_set(p->kernel_port_id, &p->mac);
-	if (kernel_iface_setup(p, err, errlen) < 0)
+	if (caps.mtu < p->conf->mtu)
+		mr_log(MR_LOG_WARN, "port %s: its exception path (%s) carries %u bytes at most: the "
+		       "host's own traffic on it goes at that MTU, relayed traffic at %u",
+		       p->conf->name, caps.driver, caps.mtu, p->conf->mtu);
+	if (kernel_iface_setup(p, RTE_MIN(caps.mtu, p->conf->mtu), err, errlen) < 0)
 		goto fail;
 	p->has_kernel = true;
 	mr_log(MR_LOG_INFO, "port %s: exception path via %s (kernel iface %s)", p->conf->name,

@@ -159,10 +159,11 @@ mtu_run "a jumbo interface" "${T}e" 1500 9000 ",framesz=4096,blocksz=8192"
 # through the port as they are, and one larger than the port's MTU would be lost past it
 # with no error back. (A tap's PMD sets it too; virtio-user's, which needs vhost-net, does
 # not, and is set by the data plane as this one is.)
-# exception_mtu_run WHAT NAME DEVICE IFACE MTU ADDRESS: a data plane of one port NAME on
-# DEVICE, with mtu MTU and its exception path on IFACE, starts, and IFACE takes MTU.
+# exception_mtu_run WHAT NAME DEVICE IFACE MTU ADDRESS [IFACE_MTU]: a data plane of one
+# port NAME on DEVICE, with mtu MTU and its exception path on IFACE, starts, and IFACE
+# takes IFACE_MTU (MTU when not given).
 exception_mtu_run() {
-	local what=$1 name=$2 device=$3 iface=$4 mtu=$5 addr=$6 got
+	local what=$1 name=$2 device=$3 iface=$4 mtu=$5 addr=$6 want=${7:-$5} got
 	local conf="$TOPO_DIR/$name.conf" log="$TOPO_DIR/$name.log"
 
 	cat >"$conf" <<CONF
@@ -173,7 +174,7 @@ ports = ( { name = "$name"; device = "$device"; ipv4 = "$addr"; mtu = $mtu;
 CONF
 	if dp_start "${T}-dp" "$conf" "${T}-$name" "$log"; then
 		got=$(ip -n "${T}-dp" -o link show "$iface" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
-		check "$what: the exception interface takes the port's MTU ($got)" test "$got" = "$mtu"
+		check "$what: the exception interface takes MTU $want ($got)" test "$got" = "$want"
 		kill -INT "$DP_PID"
 		wait "$DP_PID"
 	else
@@ -184,8 +185,11 @@ veth "${T}g" "${T}h" 1500
 exception_mtu_run "an af_packet port of MTU 1300" afp "net_af_packet_${T}g,iface=${T}g,qpairs=1" \
 	"${T}x" 1300 10.97.6.1/24
 # A jumbo port (MTU 9000) with its exception path: the tap takes what its PMD can carry
-# (1504 at most: DPDK refuses more from it), the kernel interface the port's MTU all the
-# same. Before, the tap was configured with 9000 and the data plane did not start.
-exception_mtu_run "a jumbo port" big "net_null_${T}j" "${T}j" 9000 10.97.7.1/24
+# (1504 at most: DPDK refuses more from it, and its transmit drops longer frames), and so
+# does the kernel interface, whose host then sends and is sent no larger (said in the
+# log). Before, the tap was configured with 9000 and the data plane did not start.
+exception_mtu_run "a jumbo port" big "net_null_${T}j" "${T}j" 9000 10.97.7.1/24 1504
+check "... saying what the host's traffic gets" \
+	grep -q "port big: its exception path (net_tap) carries 1504 bytes at most" "$TOPO_DIR/big.log"
 
 check_done "port bring-up"
