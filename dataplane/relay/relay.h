@@ -116,6 +116,10 @@ bool relay_connect_rtx(struct dp_worker *w, struct flow *f);
 /* Send the kept client bytes from offset `from` (PROXY header included) to the backend. */
 void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from);
 
+/* The kept stream sent again from what the member acknowledged, in pieces of the side's
+ * MSS now, and its retransmission timer started anew (a path found smaller). */
+void relay_resend_stream(struct dp_worker *w, struct flow *f);
+
 /* Forward a segment of a spliced (or closing) flow to the other side. Consumes s->m. */
 void splice_forward(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 		    struct relay_seg *s);

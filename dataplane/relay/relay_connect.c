@@ -342,6 +342,12 @@ void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from)
 	}
 }
 
+void relay_resend_stream(struct dp_worker *w, struct flow *f)
+{
+	relay_send_stream(w, f, f->b_una);
+	flow_rtx_arm(w->flows, f, relay_now(w) + ((f->stream_rto * STREAM_RTO_UNIT_MS) << f->retries));
+}
+
 bool relay_connect_rtx(struct dp_worker *w, struct flow *f)
 {
 	const struct mr_relay_conf *rc = &w->app->conf->relay;

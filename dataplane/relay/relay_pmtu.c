@@ -14,7 +14,7 @@
 #include "turn_bind.h"
 
 /* The smallest MTU an IPv4 router may name (RFC 791: every link carries 68 bytes), and
- * the smallest IPv6 path (RFC 8200 section 5: a smaller one is taken as this). */
+ * the smallest IPv6 path (RFC 8200 section 5: an error naming less is discarded). */
 #define PMTU_MIN_V4 68u
 #define PMTU_MIN_V6 1280u
 
@@ -89,15 +89,12 @@ static bool pmtu_quote_in_flight(const struct flow *f, enum flow_dir dir, uint32
 }
 
 /* The MSS side dir may take on a path of mtu bytes, raised to the configured floor as an
- * announced one is: an IPv6 path is never taken below 1280 (RFC 8200 section 5; a smaller
- * one is discarded before), and an
+ * announced one is (an IPv6 one naming less than 1280 was discarded before), and an
  * IPv4 error naming no MTU (routers older than RFC 1191) or one below any link's 68
  * gives the floor, as Linux takes its minimum. */
 static uint16_t pmtu_mss(struct dp_worker *w, uint32_t mtu, bool v6)
 {
-	if (v6) {
-		mtu = RTE_MAX(mtu, PMTU_MIN_V6);
-	} else if (mtu < PMTU_MIN_V4) {
+	if (!v6 && mtu < PMTU_MIN_V4) {
 		dp_event(w, DP_EV_pmtu_no_mtu);
 		mtu = 0;
 	}
@@ -190,9 +187,10 @@ static void pmtu_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir,
 			/* The relay's own copy of the kept hello was lost: sent again now in
 			 * pieces that pass, as a host resends at once what a too-big says was
 			 * lost (RFC 1191 6.3). Its timer would else take the member for dead and
-			 * redispatch, and the next member's MSS undo what was learned. The
-			 * client's bytes were acknowledged by the relay: nothing to tell it. */
-			relay_send_stream(w, f, f->b_una);
+			 * redispatch, and the next member's MSS undo what was learned; it starts
+			 * anew. The client's bytes were acknowledged by the relay: nothing to tell
+			 * it. */
+			relay_resend_stream(w, f);
 		} else if (dir == FLOW_DIR_BACKEND && !f->via_turn) {
 			pmtu_tell_client(w, f, e, mss);
 		}

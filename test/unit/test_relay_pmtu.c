@@ -348,6 +348,9 @@ static void test_kept_hello_resent_smaller(void)
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
 	qlen = sent_quote(&b, quote, &seq, &plen); /* the hello, whole */
 	CU_ASSERT_EQUAL(plen, rh_hello_api_len);
+	/* The error comes late, just before the hello's timer would run out: the resend
+	 * starts it anew. */
+	rh_w->now_ms += f->stream_rto * 50u - 10;
 	rc->peer_mss_floor = 64;
 	router_error(b.port, false, b.our_ip, NULL, 200, quote, qlen);
 	rc->peer_mss_floor = floor;
@@ -359,6 +362,10 @@ static void test_kept_hello_resent_smaller(void)
 		rte_pktmbuf_free(s.m);
 	}
 	CU_ASSERT_EQUAL(got, rh_hello_api_len);
+	rh_w->now_ms += 20; /* past the first send's deadline, the pieces not acknowledged yet */
+	dp_worker_housekeeping(rh_w);
+	dp_worker_housekeeping(rh_w);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_stream_retransmit), resent);
 	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + got, NULL, 0);
 	rh_w->now_ms += 5000; /* past the hello's timer */
 	dp_worker_housekeeping(rh_w);
