@@ -548,11 +548,12 @@ void dns_tcp_resend(struct dp_worker *w, struct flow *f)
 
 /* Our answer and FIN acknowledged and the client's FIN in: f waits out its TIME-WAIT
  * only, a connection that is over, no longer one its client holds against
- * client.max_flows (a resolver asking over TCP opens one a query). */
+ * client.max_flows (a resolver asking over TCP opens one a query), and one a full table
+ * takes for a new connection. */
 static void maybe_over(struct dp_worker *w, struct flow *f)
 {
-	if (f->c.fin_seen && !f->stream)
-		flow_limits_closed(w->flows, f);
+	if (f->c.fin_seen && f->c.fin_acked)
+		flow_set_over(w->flows, f);
 }
 
 /* The client's FIN, in order: acknowledged, and f kept a tenth of the closing time for
@@ -604,6 +605,7 @@ void dns_tcp_closing_input(struct dp_worker *w, struct flow *f, struct relay_seg
 		flow_rtx_disarm(w->flows, f);
 		flow_stream_set(w->flows, f, NULL);
 		f->stream_len = 0;
+		f->c.fin_acked = 1;
 		maybe_over(w, f);
 	}
 	if (seq_lt(f->c_rcv_nxt, end) && !f->c.fin_seen) {

@@ -406,6 +406,14 @@ void flow_set_closing(struct flow_table *ft, struct flow *f, uint32_t at_ms)
 	flow_wheel_add(&ft->wheel, ft->flows, f, flow_deadline(f));
 }
 
+void flow_set_over(struct flow_table *ft, struct flow *f)
+{
+	flow_limits_closed(ft, f);
+	/* Put back at its deadline: the slot it goes to is marked as holding one. */
+	flow_wheel_del(&ft->wheel, ft->flows, f);
+	flow_wheel_add(&ft->wheel, ft->flows, f, flow_deadline(f));
+}
+
 struct flow *flow_closing_soonest(struct flow_table *ft, uint32_t max_looked)
 {
 	return flow_wheel_find_closing(&ft->wheel, ft->flows, max_looked);

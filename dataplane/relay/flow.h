@@ -139,6 +139,10 @@ void flow_set_closing(struct flow_table *ft, struct flow *f, uint32_t at_ms);
  * order), having looked at no more than max_looked flows; NULL when none. */
 struct flow *flow_closing_soonest(struct flow_table *ft, uint32_t max_looked);
 
+/* f, in another state than FLOW_CLOSING, is over but for its closing time
+ * (flow_reclaimable): out of its client's counts, and found by flow_closing_soonest. */
+void flow_set_over(struct flow_table *ft, struct flow *f);
+
 /* Owner's thread: fn(ctx, f) for up to max flows in use, the soonest due first (every flow
  * in use waits on the timer wheel); the cost follows the flows visited, not the table's
  * size. fn may change a flow's sides, not its deadlines nor whether it is in use. How

@@ -195,4 +195,13 @@ static inline uint32_t flow_deadline(const struct flow *f)
 									 : f->expire_ms;
 }
 
+/* Whether f only waits out its closing time (a closing splice, or a DNS-over-TCP
+ * connection over both ways: our answer and FIN acknowledged, the client's FIN in): a full
+ * table takes its entry for a new connection. */
+static inline bool flow_reclaimable(const struct flow *f)
+{
+	return f->state == FLOW_CLOSING ||
+	       (f->state == FLOW_ANSWERED && f->c.fin_seen && f->c.fin_acked);
+}
+
 #endif

@@ -46,10 +46,6 @@ enum flow_client_verdict flow_client_verdict_of(const struct flow_table *ft, uin
  * client could hold the worker's kept buffers with such flows. */
 void flow_client_hello_done(struct flow_table *ft, struct flow *f);
 
-/* A flow closed (the relay's TIME-WAIT): it no longer counts against its client's limits,
- * as a host's TIME-WAIT sockets do not count against a listener's, and keeps no bytes. */
-void flow_limits_closed(struct flow_table *ft, struct flow *f);
-
 /* The flows and hellos counted for f's client address (0, 0 when it has none); never
  * fewer than it holds, more only when another client shares both its counters. */
 void flow_client_counts(const struct flow_table *ft, const struct flow *f, uint32_t *flows,

@@ -54,6 +54,8 @@ void flow_limits_free(struct flow_limits *l);
 /* A flow leaves: its kept buffers and its client's counts go with it. */
 void flow_limits_release(struct flow_table *ft, struct flow *f);
 
-
+/* A flow closed (the relay's TIME-WAIT): it no longer counts against its client's limits,
+ * as a host's TIME-WAIT sockets do not count against a listener's, and keeps no bytes. */
+void flow_limits_closed(struct flow_table *ft, struct flow *f);
 
 #endif

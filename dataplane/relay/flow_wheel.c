@@ -92,7 +92,7 @@ void flow_wheel_add(struct flow_wheel *wh, struct flow *flows, struct flow *f, u
 	slot = at_ms & SLOT_MASK;
 	push(flows, &wh->slot[slot], HEAD | slot, f);
 	bit_set(wh->busy, slot);
-	if (f->state == FLOW_CLOSING)
+	if (flow_reclaimable(f))
 		bit_set(wh->closing, slot);
 }
 
@@ -222,7 +222,7 @@ struct flow *flow_wheel_find_closing(struct flow_wheel *wh, struct flow *flows,
 			continue;
 		for (i = wh->slot[ms & SLOT_MASK]; i != FLOW_LINK_NONE && looked < max_looked;
 		     i = flows[i].wheel_next, looked++)
-			if (flows[i].state == FLOW_CLOSING)
+			if (flow_reclaimable(&flows[i]))
 				return &flows[i];
 		if (i == FLOW_LINK_NONE) /* all looked at: none is closing any more */
 			bit_clear(wh->closing, ms & SLOT_MASK);

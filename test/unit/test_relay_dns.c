@@ -13,6 +13,7 @@
 #include "dp_worker.h"
 #include "flow_limits.h"
 #include "relay_harness.h"
+#include "relay_tcp.h"
 #include "unit.h"
 
 static int suite_init(void)
@@ -869,6 +870,14 @@ static void test_tcp_closed_not_held(void)
 		rh_expect_ack(&c, c.isn + 2 + (uint32_t)len);
 	}
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_client_flow_limit), refused);
+	/* ... and a full table would take their entries for new connections, as it takes a
+	 * closing splice's. */
+	{
+		struct flow *closed = relay_flow_closed_soonest(rh_w);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(closed);
+		CU_ASSERT_EQUAL(closed->state, FLOW_ANSWERED);
+	}
 	clock_on(rh_app.conf->relay.closing_timeout_ms / 10 + 1);
 }
 
