@@ -184,10 +184,10 @@ void health_sweep_unused(struct relay_health *h)
 
 /* A slot for each member and gateway of live that has none: its pool members first,
  * which connections pick by health, then the remote gateways. Each is one store: workers
- * may read them meanwhile. How many are still without. */
-static uint32_t bind_unbound(struct relay_health *h, struct relay_live *live)
+ * may read them meanwhile. How many are still without; *bound, how many got one. */
+static uint32_t bind_unbound(struct relay_health *h, struct relay_live *live, uint32_t *bound)
 {
-	uint32_t n = route_table_member_count(live->routes), left = 0;
+	uint32_t n = route_table_member_count(live->routes), left = 0, tried = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		struct ip_addr addr;
@@ -195,6 +195,7 @@ static uint32_t bind_unbound(struct relay_health *h, struct relay_live *live)
 
 		if (live->member_slot[i] != HEALTH_NONE)
 			continue;
+		tried++;
 		route_table_member(live->routes, i, &addr, &port);
 		/* A backend in two pools is two members: each pool's settings and checks (and
 		 * a pool without checks never brings up what another's checks took down). */
@@ -209,11 +210,13 @@ static uint32_t bind_unbound(struct relay_health *h, struct relay_live *live)
 
 		if (live->gateway_slot[i] != HEALTH_NONE)
 			continue;
+		tried++;
 		__atomic_store_n(&live->gateway_slot[i],
 				 health_bind(h, &a, rte_be_to_cpu_16(live->gateways[i].port),
 					     HEALTH_OWNER_GATEWAY), __ATOMIC_RELEASE);
 		left += live->gateway_slot[i] == HEALTH_NONE;
 	}
+	*bound = tried - left;
 	return left;
 }
 
@@ -239,16 +242,17 @@ int health_bind_live(struct relay_health *h, struct relay_live *live,
 		live->gateway_slot[i] = HEALTH_NONE;
 	for (uint32_t i = 0; i < n; i++)
 		live->member_slot[i] = HEALTH_NONE;
-	bind_unbound(h, live);
+	bind_unbound(h, live, &(uint32_t){ 0 });
 	return 0;
 }
 
 void health_bind_rest(struct relay_health *h, struct relay_live *live)
 {
-	uint32_t left = bind_unbound(h, live);
+	uint32_t bound, left = bind_unbound(h, live, &bound);
 
 	/* After the slots' stores: the health worker sets their pool indexes anew. */
-	__atomic_fetch_add(&h->rest_binds, 1, __ATOMIC_RELEASE);
+	if (bound)
+		__atomic_fetch_add(&h->rest_binds, 1, __ATOMIC_RELEASE);
 
 	for (uint32_t i = 0; i < h->capacity; i++)
 		h->slots[i].used_by_live = 0; /* as the sweep leaves them for the next round */
