@@ -34,6 +34,18 @@ uint64_t mr_privs_effective(void)
 	return (uint64_t)d[1].effective << 32 | d[0].effective;
 }
 
+int mr_privs_effective_set(uint64_t caps)
+{
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	if (caps_get(d) < 0)
+		return -1;
+	d[0].effective = d[0].permitted & (uint32_t)caps;
+	d[1].effective = d[1].permitted & (uint32_t)(caps >> 32);
+	return caps_set(d);
+}
+
 int mr_privs_limit(uint64_t keep, char *err, size_t errlen)
 {
 	struct __user_cap_data_struct d[2];

@@ -22,4 +22,8 @@ int mr_privs_limit(uint64_t keep, char *err, size_t errlen);
 /* The calling thread's effective capabilities as a mask. */
 uint64_t mr_privs_effective(void);
 
+/* Make the calling thread's effective capabilities caps (those it still permits): a
+ * capability kept permitted is raised only around the work that needs it. 0 or -1. */
+int mr_privs_effective_set(uint64_t caps);
+
 #endif

@@ -227,7 +227,25 @@ static void adopt(struct cp *cp, struct cp_conf *next)
  * force and TURN and discovery keep their settings. Without a data plane to ask, a good
  * file is taken. TURN and discovery start over only when their own settings or
  * credentials changed. */
+/* The capability to read the files read at start (the configuration, credentials, CA
+ * files) raised while on, for a reload's reads only. */
+static void files_readable(bool on)
+{
+	if (mr_privs_effective_set(on ? MR_CAP(CAP_DAC_READ_SEARCH) : 0) < 0 && on)
+		mr_log(MR_LOG_WARN, "could not raise the capability to read: %s", strerror(errno));
+}
+
+static void reload_files(struct cp *cp);
+
+/* reload_files with the capability to read its files raised around it. */
 static void reload(struct cp *cp)
+{
+	files_readable(true);
+	reload_files(cp);
+	files_readable(false);
+}
+
+static void reload_files(struct cp *cp)
 {
 	char err[MR_ERR_MAX];
 	struct cp_conf next;
@@ -290,7 +308,9 @@ static void revert_refused(struct cp *cp)
 	mr_log(MR_LOG_ERR, "generation %u of %s, taken while the data plane could not be asked, "
 	       "is refused by it: generation %u, the file it last applied, is in force again",
 	       cp->conf.generation, cp->opts.config, next.generation);
+	files_readable(true); /* TURN may start over: its credentials and CA files */
 	adopt(cp, &next);
+	files_readable(false);
 }
 
 /*
@@ -304,13 +324,16 @@ static void reread_refused(struct cp *cp)
 	char err[MR_ERR_MAX], *text;
 	uint32_t len;
 	bool changed;
+	int rc;
 
 	if (cp->link.refused == 0 || cp->link.refused != cp->conf.generation ||
 	    cp->reread_for == cp->conf.generation)
 		return;
 	cp->reread_for = cp->conf.generation;
-	if (mr_textfile_read(cp->opts.config, MR_CTL_MAX_PAYLOAD, &text, &len, err,
-			     sizeof(err)) < 0)
+	files_readable(true);
+	rc = mr_textfile_read(cp->opts.config, MR_CTL_MAX_PAYLOAD, &text, &len, err, sizeof(err));
+	files_readable(false);
+	if (rc < 0)
 		return;
 	changed = !cp->conf.file_text || strcmp(text, cp->conf.file_text) != 0;
 	free(text);
@@ -555,9 +578,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Everything privileged is done (pid file, sockets are plain files of ours): what is
-	 * left talks to TURN servers and etcd, and reads its files again on a reload, so it
-	 * keeps only reading: what it read at start stays readable, whoever owns it. */
-	if (mr_privs_limit(MR_CAP(CAP_DAC_READ_SEARCH), err, sizeof(err)) < 0)
+	 * left talks to TURN servers and etcd, and reads its files again on a reload. It keeps
+	 * reading, permitted only, raised around those reads (files_readable): what it read
+	 * at start stays readable whoever owns it, and nothing else can read more. */
+	if (mr_privs_limit(MR_CAP(CAP_DAC_READ_SEARCH), err, sizeof(err)) < 0 ||
+	    mr_privs_effective_set(0) < 0)
 		mr_log(MR_LOG_WARN, "could not drop capabilities: %s", err);
 	mr_log(MR_LOG_NOTICE, "started with %s as generation %u, data plane at %s",
 	       cp.opts.config, cp.conf.generation, socket_path(&cp, &cp.conf.conf));

@@ -147,8 +147,10 @@ thread_caps() { # thread_caps NAME_PATTERN: "CapEff/NoNewPrivs" of each matching
 		grep -Eq "$1" "$t/comm" && echo "$(cap_of "$t" CapEff)/$(cap_of "$t" NoNewPrivs)"
 	done | sort -u
 }
-check "meshrelay-cp keeps dac_read_search only ($(cap_of /proc/$CP_PID CapEff))" \
-	test "$(cap_of /proc/"$CP_PID" CapEff)/$(cap_of /proc/"$CP_PID" NoNewPrivs)" = 0000000000000004/1
+check "meshrelay-cp runs without capabilities in force ($(cap_of /proc/$CP_PID CapEff))" \
+	test "$(cap_of /proc/"$CP_PID" CapEff)/$(cap_of /proc/"$CP_PID" NoNewPrivs)" = 0000000000000000/1
+check "... dac_read_search permitted only, for reloads ($(cap_of /proc/$CP_PID CapPrm))" \
+	test "$(cap_of /proc/"$CP_PID" CapPrm)" = 0000000000000004
 check "data-plane workers run without capabilities ($(thread_caps '^rte-worker'))" \
 	test "$(thread_caps '^rte-worker')" = 0000000000000000/1
 check "data-plane control thread runs without capabilities ($(thread_caps '^mr-control'))" \
