@@ -27,8 +27,8 @@
 
 /* The Prometheus text exposition format, version 0.0.4. */
 #define MR_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
-#define MR_HTTP_TYPE_MAX 64 /* a content type's characters at most (a longer one's
-			     * answers are not sent: the connection is closed) */
+#define MR_HTTP_TYPE_MAX 64 /* a content type's characters at most (one that leaves
+			     * the head no room is not sent: the connection is closed) */
 
 /* A listening TCP socket on address (IPv4 or IPv6 literal):port, non-blocking; or -1
  * with "what ADDRESS:PORT: reason" in err. */

@@ -92,14 +92,22 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 /* file_text composed with gws and the imports, and read into fresh as the data plane
  * would read it: the text (the caller's to free), or NULL with err (out of memory, too
  * large to push, or the reader's refusal). */
-static char *compose_read(struct cp_conf *c, const char *file_text, const struct mr_config *names,
+/* meshrelay-cp's one thread's: cp_conf_validations. */
+static uint64_t validations;
+
+uint64_t cp_conf_validations(void)
+{
+	return validations;
+}
+
+static char *compose_read(const char *file_text, const struct mr_config *names,
 			  const struct mr_remote_gateway_conf *gws, unsigned int n,
 			  const struct cp_import *imports, unsigned int n_imports, const char *source,
 			  struct mr_config *fresh, uint32_t *len, char *err, size_t errlen)
 {
 	char *text = compose(file_text, names, gws, n, imports, n_imports, len);
 
-	c->validations++;
+	validations++;
 	if (!text || *len > MR_CTL_MAX_PAYLOAD)
 		snprintf(err, errlen, "%s: %s", source, text ? "too large to push" : "out of memory");
 	else if (mr_config_load_string(text, source, fresh, err, errlen) == 0)
@@ -123,7 +131,7 @@ static int adopt(struct cp_conf *c, char *file_text, const struct mr_config *nam
 		snprintf(err, errlen, "%s: out of memory", source);
 		goto fail;
 	}
-	text = compose_read(c, file_text, names, gws, n, imports, n_imports, source, fresh, &len,
+	text = compose_read(file_text, names, gws, n, imports, n_imports, source, fresh, &len,
 			    err, errlen);
 	if (!text)
 		goto fail;
@@ -232,13 +240,13 @@ int cp_conf_set_learned(struct cp_conf *c, const struct mr_remote_gateway_conf *
 }
 
 /* Whether the held file with gws and the first k imports validates (nothing taken). */
-static bool learned_validate(struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
+static bool learned_validate(const struct cp_conf *c, const struct mr_remote_gateway_conf *gws,
 			     unsigned int n, const struct cp_import *imports, unsigned int k)
 {
 	struct mr_config *fresh = calloc(1, sizeof(*fresh));
 	char err[MR_ERR_MAX];
 	uint32_t len = 0;
-	char *text = fresh ? compose_read(c, c->file_text, &c->conf, gws, n, imports, k,
+	char *text = fresh ? compose_read(c->file_text, &c->conf, gws, n, imports, k,
 					  c->conf.source, fresh, &len, err, sizeof(err)) : NULL;
 	bool ok = text != NULL;
 

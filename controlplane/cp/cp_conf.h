@@ -34,7 +34,6 @@ struct cp_conf {
 	unsigned int n_learned;
 	struct cp_import *imports; /* written as an `imported` list behind the gateways */
 	unsigned int n_imports;
-	uint64_t validations;      /* texts composed and validated, learning's included */
 	/* The last learned set whose imports did not fit whole, by digest (the file's text
 	 * with it): the same set learned again takes as many at once, without validating
 	 * once a step of the search (a large mesh, a small VIP range, many events). */
@@ -64,6 +63,10 @@ int cp_conf_set_learned_fitting(struct cp_conf *c, const struct mr_remote_gatewa
 				unsigned int n, const struct cp_import *imports,
 				unsigned int n_imports, unsigned int *taken, char *err,
 				size_t errlen);
+
+/* Texts composed and validated since the process started, reloads' and learning's (a
+ * counter: never goes back, whatever configuration is kept or dropped). */
+uint64_t cp_conf_validations(void);
 
 /* A copy of src in dst, with memory of its own (a reload's candidate, so that what the
  * data plane refuses never replaces what runs). 0, or -1 when out of memory (dst zeroed). */

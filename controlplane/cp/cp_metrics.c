@@ -79,7 +79,7 @@ size_t cp_metrics_render(const struct cp_metrics_view *v, char *buf, size_t cap)
 	    v->conf->generation);
 	one(&o, "config_validations_total", "counter",
 	    "Configurations composed and validated, for reloads and what discovery learned.",
-	    v->conf->validations);
+	    cp_conf_validations());
 	one(&o, "dataplane_connected", "gauge", "1 while the control socket is connected.",
 	    v->link->fd >= 0);
 	one(&o, "dataplane_generation", "gauge",
