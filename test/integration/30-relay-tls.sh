@@ -40,7 +40,8 @@ $(rt_port svc2 d3 10.96.0.1/24)
 );
 listeners = ( { name = "tls"; port = "edge"; tcp_port = 443; },
               { name = "tls-lossy"; port = "lossy"; tcp_port = 443; } );
-relay = { max_flows = 8192; closing_timeout_ms = 1000; idle_timeout_ms = 20000; };
+relay = { max_flows = 8192; closing_timeout_ms = 1000; idle_timeout_ms = 20000;
+          client = { max_hellos = 1024; }; }; # 1,000 at once from one address (case 5)
 networks = ( { name = "blue"; local = true; allow = [ "10.98.0.2/32" ]; ports = ( 9444 ); } );
 pools = (
   { name = "api";   members = ( { address = "10.98.0.2"; port = 8443; } ); },
@@ -109,7 +110,10 @@ check "100 MB up and 100 MB down, sha256 equal at both ends ($out)" grep -q '^ok
 secs=$(grep -o 'seconds=[0-9.]*' <<<"$out" | cut -d= -f2)
 [ -n "$secs" ] && echo "figure: single flow $(awk -v s="$secs" 'BEGIN {printf "%.1f", 200 / s}') MB/s (200 MB in $secs s)"
 
-# 5. 1,000 connections open at once, each exchanging 20 KB both ways.
+# 5. 1,000 connections open at once, each exchanging 20 KB both ways. All from one
+# address: with the default client.max_hellos (64), those still in their hello when the
+# 65th arrives are refused, as they should be, which a slow run (ASan, a loaded host) meets
+# and a fast one does not; the limit is test 31's, raised here.
 t0=$(date +%s.%N)
 out=$(in_ns "$RT_CLI" bash -c "ulimit -n 8192; timeout 300 /usr/bin/python3 test/lib/tls_blob.py \
 	many 10.99.0.1 443 blob.svc.example '$CERTS/ca.crt' 20000 20000 1000" 2>&1 | tail -1)
