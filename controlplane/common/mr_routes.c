@@ -327,9 +327,20 @@ static void keep_prev_vips(const struct route_table *prev, const struct vip_rang
 	qsort(pinned, n, sizeof(*pinned), u32_cmp);
 	for (unsigned int k = 0; k < n; k++) {
 		uint32_t v = pins[k] ? 0 : route_table_service_vip(prev, names[k], strlen(names[k]));
+		bool taken = v && bsearch(&v, pinned, n, sizeof(*pinned), u32_cmp) != NULL;
 
-		kept[k] = v && !bsearch(&v, pinned, n, sizeof(*pinned), u32_cmp) &&
-				  vip_range_holds_host(range, v) ? v : 0;
+		kept[k] = v && !taken && vip_range_holds_host(range, v) ? v : 0;
+		if (taken) {
+			struct in_addr a = { htonl(v) };
+			char at[INET_ADDRSTRLEN];
+
+			/* The file's word stands, but the move is not silent: clients that
+			 * resolved this name reach the other service until their answers age. */
+			inet_ntop(AF_INET, &a, at, sizeof(at));
+			mr_log(MR_LOG_WARN, "service %s moves from %s, which the file pins to another "
+			       "name: clients that resolved it reach that one until their answers "
+			       "expire", names[k], at);
+		}
 	}
 	for (unsigned int k = 0; k < n; k++)
 		if (kept[k])

@@ -252,6 +252,16 @@ static void test_vip_restart_move_said(void)
 	logged_by_vips(&c, t, two, said, sizeof(said));
 	CU_ASSERT_EQUAL(two[1], z);
 	CU_ASSERT_PTR_NULL(strstr(said, "a restart would place it"));
+	/* The other name pinned to z's address: the file's word stands, z moves, and says
+	 * so (it moved in silence). */
+	snprintf(text, sizeof(text), DNS_TINY "routes = ( { name = \"%s\"; protocol = \"tcp\"; "
+		 "port = 22; pool = \"ssh\"; vip = \"240.240.0.%u\"; },\n  { name = \"z.mesh.test\"; "
+		 "protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n", name, z & 0xff);
+	CU_ASSERT_EQUAL_FATAL(load(text, &c, err, sizeof(err)), 0);
+	logged_by_vips(&c, t, two, said, sizeof(said));
+	CU_ASSERT_EQUAL(two[0], z);
+	CU_ASSERT_NOT_EQUAL(two[1], z);
+	CU_ASSERT_PTR_NOT_NULL(strstr(said, "service z.mesh.test moves from 240.240.0."));
 	route_table_free(t);
 	mr_config_free(&c);
 }
