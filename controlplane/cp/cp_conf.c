@@ -88,10 +88,6 @@ static char *compose(const char *file_text, const struct mr_config *conf,
 	return text;
 }
 
-/* Validate the composition and take it (with file_text and gws) into c. */
-/* file_text composed with gws and the imports, and read into fresh as the data plane
- * would read it: the text (the caller's to free), or NULL with err (out of memory, too
- * large to push, or the reader's refusal). */
 /* meshrelay-cp's one thread's: cp_conf_validations. */
 static uint64_t validations;
 
@@ -100,6 +96,9 @@ uint64_t cp_conf_validations(void)
 	return validations;
 }
 
+/* file_text composed with gws and the imports, and read into fresh as the data plane
+ * would read it: the text (the caller's to free), or NULL with err (out of memory, too
+ * large to push, or the reader's refusal). */
 static char *compose_read(const char *file_text, const struct mr_config *names,
 			  const struct mr_remote_gateway_conf *gws, unsigned int n,
 			  const struct cp_import *imports, unsigned int n_imports, const char *source,
@@ -116,6 +115,7 @@ static char *compose_read(const char *file_text, const struct mr_config *names,
 	return NULL;
 }
 
+/* Validate the composition and take it (with file_text and gws) into c. */
 static int adopt(struct cp_conf *c, char *file_text, const struct mr_config *names,
 		 const struct mr_remote_gateway_conf *gws, unsigned int n,
 		 const struct cp_import *imports, unsigned int n_imports, const char *source,

@@ -221,12 +221,6 @@ static void adopt(struct cp *cp, struct cp_conf *next)
 	cp_conf_free(&prev);
 }
 
-/* SIGHUP: re-read the file. A good one goes to the data plane before it replaces what
- * runs: one the data plane refuses (a port renamed, the VIP range moved: only a restart
- * changes those) is dropped whole, so learned gateways keep being pushed on the file in
- * force and TURN and discovery keep their settings. Without a data plane to ask, a good
- * file is taken. TURN and discovery start over only when their own settings or
- * credentials changed. */
 /* The capability to read the files read at start (the configuration, credentials, CA
  * files) raised while on, for a reload's reads only. */
 static void files_readable(bool on)
@@ -235,16 +229,12 @@ static void files_readable(bool on)
 		mr_log(MR_LOG_WARN, "could not raise the capability to read: %s", strerror(errno));
 }
 
-static void reload_files(struct cp *cp);
-
-/* reload_files with the capability to read its files raised around it. */
-static void reload(struct cp *cp)
-{
-	files_readable(true);
-	reload_files(cp);
-	files_readable(false);
-}
-
+/* SIGHUP: re-read the file (reload's work, with its files readable). A good one goes to
+ * the data plane before it replaces what runs: one the data plane refuses (a port
+ * renamed, the VIP range moved: only a restart changes those) is dropped whole, so
+ * learned gateways keep being pushed on the file in force and TURN and discovery keep
+ * their settings. Without a data plane to ask, a good file is taken. TURN and discovery
+ * start over only when their own settings or credentials changed. */
 static void reload_files(struct cp *cp)
 {
 	char err[MR_ERR_MAX];
@@ -283,6 +273,14 @@ static void reload_files(struct cp *cp)
 	}
 	mr_log(MR_LOG_NOTICE, "reloaded %s as generation %u", cp->opts.config, next.generation);
 	adopt(cp, &next);
+}
+
+/* reload_files with the capability to read its files raised around it. */
+static void reload(struct cp *cp)
+{
+	files_readable(true);
+	reload_files(cp);
+	files_readable(false);
 }
 
 /*

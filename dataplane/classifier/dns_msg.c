@@ -32,11 +32,6 @@ static void wr32(uint8_t *p, uint32_t v)
 
 #define NAME_SHORT SIZE_MAX
 
-/* The question's name at off: no pointer (nothing before it could be pointed at), labels
- * of 1 to 63 bytes, 255 wire bytes at most. Lower-cased and dotted into q->name, a dot or
- * NUL inside a label (legal, RFC 2181 11) as DNS_NAME_ODD_BYTE, which no name the gateway
- * serves holds: such a name is in a zone or not by its labels, and never routed. The
- * offset just past it, 0 when it is bad, NAME_SHORT when the message ends first. */
 /* A question's byte as q->name holds it: lower-cased, a dot or NUL as DNS_NAME_ODD_BYTE.
  * A table, not tests: labels are a few bytes, and the compiler's vector loop of tests
  * cost more than it saved (2,568 instructions a DNS answer with it, 2,404 with the
@@ -48,6 +43,11 @@ static void wr32(uint8_t *p, uint32_t v)
 #define QB64(c) QB16(c), QB16((c) + 16), QB16((c) + 32), QB16((c) + 48)
 static const uint8_t qname_byte[256] = { QB64(0), QB64(64), QB64(128), QB64(192) };
 
+/* The question's name at off: no pointer (nothing before it could be pointed at), labels
+ * of 1 to 63 bytes, 255 wire bytes at most. Lower-cased and dotted into q->name, a dot or
+ * NUL inside a label (legal, RFC 2181 11) as DNS_NAME_ODD_BYTE, which no name the gateway
+ * serves holds: such a name is in a zone or not by its labels, and never routed. The
+ * offset just past it, 0 when it is bad, NAME_SHORT when the message ends first. */
 static size_t read_qname(const uint8_t *msg, size_t len, size_t off, struct dns_query *q)
 {
 	size_t start = off, out = 0;

@@ -144,10 +144,6 @@ struct connlog_worker;
 struct dp_outbox;
 struct synack_kept;
 
-/* One worker's transmit state towards one data port (dp_tx.h). Under a SYN flood the
- * cookies would take the queue from established flows: for a while after the queue
- * refused frames, SYNs on the port are answered only while a bucket has some (the others'
- * clients resend them), so the flows keep their share. */
 /* A token bucket of frames for the host, filled at a rate up to a size (dp_tx.c). */
 struct dp_kernel_bucket {
 	uint64_t refill_ms;          /* when it was last filled */
@@ -155,6 +151,10 @@ struct dp_kernel_bucket {
 	uint32_t credit;             /* ... and thousandths of one more */
 };
 
+/* One worker's transmit state towards one data port (dp_tx.h). Under a SYN flood the
+ * cookies would take the queue from established flows: for a while after the queue
+ * refused frames, SYNs on the port are answered only while a bucket has some (the others'
+ * clients resend them), so the flows keep their share. */
 struct dp_port_tx {
 	struct dp_worker *w;         /* the owner: only its lcore touches this */
 	struct rte_eth_dev_tx_buffer *frames;

@@ -50,13 +50,13 @@ static void port_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata
 	tx_buffer_drop(pkts, unsent, t->w);
 }
 
-/* The exception path's bucket: a tenth of a second of its rate (kernel_allowed). */
 /* Neighbour answers the host waits for have DP_KERNEL_NEIGH_RATE a second of their own
  * (DP_KERNEL_NEIGH_BURST at once): a storm of other frames for the host, which empties
  * its bucket, would else leave its neighbours unresolved (its own sessions stalled). */
 #define DP_KERNEL_NEIGH_RATE 200u
 #define DP_KERNEL_NEIGH_BURST 64u
 
+/* The exception path's bucket: a tenth of a second of its rate (kernel_allowed). */
 static uint32_t kernel_bucket_size(const struct dp_port *p)
 {
 	return RTE_MAX(p->conf->exception.rate / 10, 1u);
