@@ -329,14 +329,21 @@ struct flow *flow_hello_oldest(struct flow_table *ft)
 	return NULL;
 }
 
+/* f put back on the wheel at its deadline, whether earlier or later (the slot it goes to
+ * marked when f is reclaimable). */
+static void wheel_put_back(struct flow_table *ft, struct flow *f)
+{
+	flow_wheel_del(&ft->wheel, ft->flows, f);
+	flow_wheel_add(&ft->wheel, ft->flows, f, flow_deadline(f));
+}
+
 /* f's deadline came forward from was_ms: it moves to its new slot. A flow off the wheel
  * (being run) just goes there. */
 static void wheel_move_up(struct flow_table *ft, struct flow *f, uint32_t was_ms)
 {
 	if (!flow_time_before(flow_deadline(f), was_ms) && flow_wheel_linked(f))
 		return; /* later or the same: its slot comes first, it goes on from there */
-	flow_wheel_del(&ft->wheel, ft->flows, f);
-	flow_wheel_add(&ft->wheel, ft->flows, f, flow_deadline(f));
+	wheel_put_back(ft, f);
 }
 
 void flow_rtx_arm(struct flow_table *ft, struct flow *f, uint32_t at_ms)
@@ -401,17 +408,13 @@ void flow_set_closing(struct flow_table *ft, struct flow *f, uint32_t at_ms)
 	}
 	f->state = FLOW_CLOSING;
 	f->expire_ms = at_ms;
-	/* Put back at its deadline whether earlier or later: the slot it goes to is marked. */
-	flow_wheel_del(&ft->wheel, ft->flows, f);
-	flow_wheel_add(&ft->wheel, ft->flows, f, flow_deadline(f));
+	wheel_put_back(ft, f);
 }
 
 void flow_set_over(struct flow_table *ft, struct flow *f)
 {
 	flow_limits_closed(ft, f);
-	/* Put back at its deadline: the slot it goes to is marked as holding one. */
-	flow_wheel_del(&ft->wheel, ft->flows, f);
-	flow_wheel_add(&ft->wheel, ft->flows, f, flow_deadline(f));
+	wheel_put_back(ft, f);
 }
 
 struct flow *flow_closing_soonest(struct flow_table *ft, uint32_t max_looked)

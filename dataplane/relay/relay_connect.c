@@ -118,6 +118,14 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 	flow_expire_set(w->flows, f, relay_now(w) + relay_connect_backstop_ms(&w->app->conf->relay));
 }
 
+/* The kept stream sent to the member from offset from, and its retransmission timer
+ * armed: the hello's timeout from the member's round trip, doubled with each retry. */
+static void stream_send_timed(struct dp_worker *w, struct flow *f, uint32_t from)
+{
+	relay_send_stream(w, f, from);
+	flow_rtx_arm(w->flows, f, relay_now(w) + ((f->stream_rto * STREAM_RTO_UNIT_MS) << f->retries));
+}
+
 /* Options both sides agreed on and the offsets that make one connection of the two. */
 static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay_seg *s)
 {
@@ -265,8 +273,7 @@ bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	f->retries = 0;
 	flow_expire_set(w->flows, f, relay_now(w) + w->app->conf->relay.idle_timeout_ms);
 	dp_event(w, DP_EV_backend_established);
-	relay_send_stream(w, f, 0);
-	flow_rtx_arm(w->flows, f, relay_now(w) + f->stream_rto * STREAM_RTO_UNIT_MS);
+	stream_send_timed(w, f, 0); /* retries is 0: the first timeout */
 	return false;
 }
 
@@ -344,8 +351,7 @@ void relay_send_stream(struct dp_worker *w, struct flow *f, uint32_t from)
 
 void relay_resend_stream(struct dp_worker *w, struct flow *f)
 {
-	relay_send_stream(w, f, f->b_una);
-	flow_rtx_arm(w->flows, f, relay_now(w) + ((f->stream_rto * STREAM_RTO_UNIT_MS) << f->retries));
+	stream_send_timed(w, f, f->b_una);
 }
 
 bool relay_connect_rtx(struct dp_worker *w, struct flow *f)
@@ -383,7 +389,6 @@ bool relay_connect_rtx(struct dp_worker *w, struct flow *f)
 	}
 	f->retries++;
 	dp_event(w, DP_EV_stream_retransmit);
-	relay_send_stream(w, f, f->b_una);
-	flow_rtx_arm(w->flows, f, relay_now(w) + ((f->stream_rto * STREAM_RTO_UNIT_MS) << f->retries));
+	relay_resend_stream(w, f);
 	return false;
 }
