@@ -465,6 +465,7 @@ int drv_port_start(uint16_t port_id, const struct drv_port_params *wanted,
 	const struct drv_port_params *p = &params;
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
+	uint32_t mtu_limit;
 	uint16_t was = 0;
 	int rc;
 
@@ -480,12 +481,13 @@ int drv_port_start(uint16_t port_id, const struct drv_port_params *wanted,
 				 "device offers %u / %u",
 				 port_id, info.driver_name, p->rx_queues, p->tx_queues,
 				 info.max_rx_queues, info.max_tx_queues);
-	if (p->mtu && p->mtu > port_mtu_limit(&info) && wanted->mtu_at_most)
-		params.mtu = (uint16_t)RTE_MAX(port_mtu_limit(&info), info.min_mtu);
-	if (p->mtu && (p->mtu > port_mtu_limit(&info) || p->mtu < info.min_mtu))
+	mtu_limit = port_mtu_limit(&info);
+	if (p->mtu > mtu_limit && wanted->mtu_at_most)
+		params.mtu = (uint16_t)RTE_MAX(mtu_limit, info.min_mtu);
+	if (p->mtu && (p->mtu > mtu_limit || p->mtu < info.min_mtu))
 		return port_fail(err, errlen, "port %u (%s): MTU %u is outside the device's %u-%u "
 				 "(frames of %u bytes at most)", port_id, info.driver_name, p->mtu,
-				 info.min_mtu, port_mtu_limit(&info), info.max_rx_pktlen);
+				 info.min_mtu, mtu_limit, info.max_rx_pktlen);
 	/* What it has before the configure, which sets the MTU it is given (1500 when none). */
 	if (p->mtu && port_id < RTE_MAX_ETHPORTS && port_mtu_now(port_id, &was) < 0)
 		was = 0;

@@ -29,10 +29,12 @@ static void finish(struct dp_worker *w, struct flow *f, bool passed, const char 
 		check_reset(w, f);
 	dp_event(w, passed ? DP_EV_check_passed : DP_EV_check_failed);
 	flow_release(w->flows, f);
-	if (h && slot < h->capacity)
-		health_check_result(h, relay_live_get(w->app), slot,
-				    health_group_of(h, relay_live_get(w->app), slot), passed, why,
+	if (h && slot < h->capacity) {
+		const struct relay_live *live = relay_live_get(w->app);
+
+		health_check_result(h, live, slot, health_group_of(h, live, slot), passed, why,
 				    w->now_ms);
+	}
 }
 
 /* A check due not opened for want of a flow entry or a source port: counted, and tried
@@ -269,14 +271,15 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 static void check_expire(struct dp_worker *w, uint32_t index, uint32_t slot)
 {
 	struct flow *f = flow_at(w->flows, index);
+	struct relay_health *h = w->app->health;
+	const struct relay_live *live = relay_live_get(w->app);
 
 	if (f && (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS) && f->member == slot)
 		return health_check_timeout(w, f);
 	/* The flow went some other way without a result: the check failed all the same. */
 	dp_event(w, DP_EV_check_failed);
-	health_check_result(w->app->health, relay_live_get(w->app), slot,
-			    health_group_of(w->app->health, relay_live_get(w->app), slot), false,
-			    "check lost", w->now_ms);
+	health_check_result(h, live, slot, health_group_of(h, live, slot), false, "check lost",
+			    w->now_ms);
 }
 
 void health_check_timeout(struct dp_worker *w, struct flow *f)
