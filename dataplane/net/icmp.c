@@ -35,6 +35,18 @@ static void icmp_echo_reply(struct dp_worker *w, const struct dp_port *p, struct
 	dp_tx_port(w, p, m);
 }
 
+void icmp_to_host(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+		  uint16_t l3_off)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								 l3_off);
+
+	if (rte_be_to_cpu_32(ip->dst_addr) != p->ipv4)
+		dp_drop(w, m, DP_DROP_ipv4_not_for_us);
+	else
+		dp_tx_kernel(w, p, m);
+}
+
 bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		uint16_t l3_off)
 {
@@ -54,12 +66,7 @@ bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m
 	too_big = icmp4_is_frag_needed(icmp->icmp_type, icmp->icmp_code) ||
 		  icmp4_is_hard(icmp->icmp_type, icmp->icmp_code);
 	if (!too_big && (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)) {
-		/* The host holds the appliance address only: to a VIP or a source address, any
-		 * other message is nobody's (a host that forwards would send it back out). */
-		if (rte_be_to_cpu_32(ip->dst_addr) != p->ipv4)
-			dp_drop(w, m, DP_DROP_ipv4_not_for_us);
-		else
-			dp_tx_kernel(w, p, m);
+		icmp_to_host(w, p, m, l3_off);
 		return false;
 	}
 	if (rte_raw_cksum_mbuf(m, (uint32_t)(l3_off + ihl), icmp_len, &sum) != 0 || sum != 0xffff) {

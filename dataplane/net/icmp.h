@@ -14,4 +14,10 @@
 bool icmp_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		uint16_t l3_off);
 
+/* An IPv4 ICMP message (IP header at l3_off) that nothing in the data plane takes: to the
+ * kernel when it is to the port's own address; dropped when to a VIP or a source address,
+ * which the host does not hold (forwarding, it would send it back out). Consumes m. */
+void icmp_to_host(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
+		  uint16_t l3_off);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "dispatch.h"
 #include "dp_tx.h"
+#include "icmp.h"
 #include "icmp_error.h"
 #include "inbox.h"
 #include "relay.h"
@@ -224,18 +225,17 @@ static void unreach_apply(struct dp_worker *w, struct flow *f, enum flow_dir dir
 		relay_hello_classify(w, f); /* the next member */
 }
 
-/* An error about no connection of the relay's: the host's, when it is to the port's own
- * address (false); to a VIP or a source address, which the host does not hold, nobody's
- * (a host that forwards would send it back out): dropped. */
+/* An error about no connection of the relay's: an IPv4 one goes as any other ICMP message
+ * nothing takes (icmp_to_host: true, m consumed); an IPv6 one is the host's (false). */
 static bool pmtu_not_relayed(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 			     uint16_t l3_off)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 								 l3_off);
 
-	if ((ip->version_ihl >> 4) != 4 || rte_be_to_cpu_32(ip->dst_addr) == p->ipv4)
+	if ((ip->version_ihl >> 4) != 4)
 		return false;
-	dp_drop(w, m, DP_DROP_ipv4_not_for_us);
+	icmp_to_host(w, p, m, l3_off);
 	return true;
 }
 

@@ -23,9 +23,9 @@
 
 /* A too-big error to one of p's addresses (IP header at l3_off, checksum checked by the
  * net layer): handed to the worker owning the connection it quotes, or used here (true,
- * m consumed); one quoting no connection of the relay dropped when it is to a VIP or a
- * source address (true), else false (m the caller's: the host's, whose own connections
- * it may concern). */
+ * m consumed). One quoting no connection of the relay is the host's, whose own
+ * connections it may concern: an IPv4 one goes as icmp_to_host says (true), an IPv6 one
+ * is left to the caller (false). */
 bool relay_pmtu_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		      uint16_t l3_off);
 
