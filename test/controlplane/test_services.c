@@ -216,6 +216,26 @@ static void logged_by_vips(const struct mr_config *c, const struct route_table *
 	unlink(path);
 }
 
+/* Routes for name and z.mesh.test (each pinned to 240.240.0.PIN, or not when PIN is 0)
+ * loaded into c, and what mr_routes_vips logs placing them with t in force (said); their
+ * VIPs in two, in that order. */
+static void two_names_said(struct mr_config *c, const struct route_table *t, const char *name,
+			   unsigned int name_pin, unsigned int z_pin, uint32_t two[2], char *said,
+			   size_t cap)
+{
+	char text[1024], pin[2][32] = { "", "" }, err[512];
+
+	if (name_pin)
+		snprintf(pin[0], sizeof(pin[0]), " vip = \"240.240.0.%u\";", name_pin);
+	if (z_pin)
+		snprintf(pin[1], sizeof(pin[1]), " vip = \"240.240.0.%u\";", z_pin);
+	snprintf(text, sizeof(text), DNS_TINY "routes = ( { name = \"%s\"; protocol = \"tcp\"; "
+		 "port = 22; pool = \"ssh\";%s },\n  { name = \"z.mesh.test\"; protocol = \"tcp\"; "
+		 "port = 22; pool = \"ssh\";%s } );\n", name, pin[0], pin[1]);
+	CU_ASSERT_EQUAL_FATAL(load(text, c, err, sizeof(err)), 0);
+	logged_by_vips(c, t, two, said, cap);
+}
+
 /* A push keeps a service's VIP where a restart, settling the names afresh by their
  * order, would move it (and give its address to the other name): it says so, with the
  * pin that keeps it. A pin written in the file leaves nothing to say. */
@@ -237,28 +257,16 @@ static void test_vip_restart_move_said(void)
 			snprintf(name, sizeof(name), "%.31s", text);
 	}
 	CU_ASSERT_FATAL(name[0]);
-	snprintf(text, sizeof(text), DNS_TINY "routes = ( { name = \"%s\"; protocol = \"tcp\"; "
-		 "port = 22; pool = \"ssh\"; },\n  { name = \"z.mesh.test\"; protocol = \"tcp\"; "
-		 "port = 22; pool = \"ssh\"; } );\n", name);
-	CU_ASSERT_EQUAL_FATAL(load(text, &c, err, sizeof(err)), 0);
-	logged_by_vips(&c, t, two, said, sizeof(said));
+	two_names_said(&c, t, name, 0, 0, two, said, sizeof(said));
 	CU_ASSERT_EQUAL(two[1], z);
 	CU_ASSERT_PTR_NOT_NULL(strstr(said, "service z.mesh.test stays at 240.240.0."));
 	CU_ASSERT_PTR_NOT_NULL(strstr(said, "vip = \"240.240.0."));
-	snprintf(text, sizeof(text), DNS_TINY "routes = ( { name = \"%s\"; protocol = \"tcp\"; "
-		 "port = 22; pool = \"ssh\"; },\n  { name = \"z.mesh.test\"; protocol = \"tcp\"; "
-		 "port = 22; pool = \"ssh\"; vip = \"240.240.0.%u\"; } );\n", name, z & 0xff);
-	CU_ASSERT_EQUAL_FATAL(load(text, &c, err, sizeof(err)), 0);
-	logged_by_vips(&c, t, two, said, sizeof(said));
+	two_names_said(&c, t, name, 0, z & 0xff, two, said, sizeof(said));
 	CU_ASSERT_EQUAL(two[1], z);
 	CU_ASSERT_PTR_NULL(strstr(said, "a restart would place it"));
 	/* The other name pinned to z's address: the file's word stands, z moves, and says
 	 * so (it moved in silence). */
-	snprintf(text, sizeof(text), DNS_TINY "routes = ( { name = \"%s\"; protocol = \"tcp\"; "
-		 "port = 22; pool = \"ssh\"; vip = \"240.240.0.%u\"; },\n  { name = \"z.mesh.test\"; "
-		 "protocol = \"tcp\"; port = 22; pool = \"ssh\"; } );\n", name, z & 0xff);
-	CU_ASSERT_EQUAL_FATAL(load(text, &c, err, sizeof(err)), 0);
-	logged_by_vips(&c, t, two, said, sizeof(said));
+	two_names_said(&c, t, name, z & 0xff, 0, two, said, sizeof(said));
 	CU_ASSERT_EQUAL(two[0], z);
 	CU_ASSERT_NOT_EQUAL(two[1], z);
 	CU_ASSERT_PTR_NOT_NULL(strstr(said, "service z.mesh.test moves from 240.240.0."));
