@@ -81,10 +81,15 @@ void relay_plain_route(struct dp_worker *w, struct flow *f);
 
 /* A connection that came over TURN (f->via_turn), or from a configured gateway's address,
  * whose kept bytes start with a PROXY v2 header: another gateway's plain TCP connection to
- * the service its authority and
- * destination port name. Strips the header and routes f, ends it, or waits for the rest
- * of the header: true. false when the bytes are no PROXY header (a ClientHello). */
+ * the service its authority and destination port name. Keeps the header as f's own PROXY
+ * header (it names the client) and routes f, ends it, or waits for the rest of the
+ * header: true. false when the bytes are no PROXY header (a ClientHello). */
 bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f);
+
+/* Keep hdr[0..len) as f's PROXY v2 header: a buffer of its own in front of the client's
+ * kept bytes, sent to the backend before them (f->proxy_len). false when out of mbufs. */
+bool relay_proxy_header_keep(struct dp_worker *w, struct flow *f, const uint8_t *hdr,
+			     uint16_t len);
 
 /* Drop the first len kept client bytes of f (received and acknowledged, never to be
  * sent on): what follows them becomes the client's first byte. false when out of mbufs. */

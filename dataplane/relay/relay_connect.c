@@ -67,24 +67,26 @@ static size_t proxy_header(struct dp_worker *w, const struct flow *f, const char
 			      f->c.key.local_ip, f->c.key.local_port, sni);
 }
 
-static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char *sni)
+bool relay_proxy_header_keep(struct dp_worker *w, struct flow *f, const uint8_t *hdr,
+			     uint16_t len)
 {
 	struct rte_mbuf *h = rte_pktmbuf_alloc(w->app->pool);
-	uint8_t *buf = h ? (uint8_t *)rte_pktmbuf_append(h, PROXY_V2_MAX_LEN) : NULL;
-	size_t len;
+	uint8_t *buf = h ? (uint8_t *)rte_pktmbuf_append(h, len) : NULL;
 
-	if (!buf) {
+	if (!buf || !flow_stream_prepend(w->flows, f, h)) {
 		rte_pktmbuf_free(h);
 		return false;
 	}
-	len = proxy_header(w, f, sni, buf);
-	rte_pktmbuf_trim(h, (uint16_t)(PROXY_V2_MAX_LEN - len));
-	if (!flow_stream_prepend(w->flows, f, h)) {
-		rte_pktmbuf_free(h);
-		return false;
-	}
-	f->proxy_len = (uint16_t)len;
+	memcpy(buf, hdr, len);
+	f->proxy_len = len;
 	return true;
+}
+
+static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char *sni)
+{
+	uint8_t buf[PROXY_V2_MAX_LEN];
+
+	return relay_proxy_header_keep(w, f, buf, (uint16_t)proxy_header(w, f, sni, buf));
 }
 
 void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *addr,

@@ -2,8 +2,8 @@
 /* Plain TCP services: connections with no ClientHello to route by. A client reaches a
  * service at its VIP and port, so the flow is routed by them the moment the handshake is
  * done; when the service is another network's, this gateway tells that network's gateway
- * the service's name and port in a PROXY v2 header, which the other gateway reads here
- * and strips before its own backend sees a byte. */
+ * the service's name, its port and the client in a PROXY v2 header, which the other
+ * gateway reads here: routed by it, and passed on to a backend that wants one. */
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -75,7 +75,13 @@ bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f)
 		relay_abort(w, f, true, false, DP_DROP_gateway_proxy_bad);
 		return true;
 	}
-	if (!relay_stream_skip(w, f, pi.header_len)) {
+	/* The header names the client, which this gateway only knows as the other gateway:
+	 * kept, it is the one a backend of a route with proxy_protocol gets (relay_connect
+	 * drops it for one without). Copied first: the skip may free the bytes it was in. */
+	if (bytes != buf)
+		memcpy(buf, bytes, pi.header_len);
+	if (!relay_stream_skip(w, f, pi.header_len) ||
+	    !relay_proxy_header_keep(w, f, buf, pi.header_len)) {
 		relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 		return true;
 	}

@@ -38,7 +38,9 @@ static int suite_init(void)
 			"  { name = \"web.svc.example\"; protocol = \"tcp\"; port = 80; pool = \"two\";"
 			" vip = \"240.240.0.7\"; },\n"
 			"  { name = \"api.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
-			" vip = \"240.240.0.8\"; }",
+			" vip = \"240.240.0.8\"; },\n"
+			"  { name = \"pp.svc.example\"; protocol = \"tcp\"; port = 99; pool = \"two\";"
+			" vip = \"240.240.0.9\"; proxy_protocol = true; }",
 			"dns = { port = \"edge\"; zones = [ \"svc.example\" ]; "
 			"outside = \"refuse\"; vip_range = \"240.240.0.0/16\"; };") < 0)
 		return -1;
@@ -600,27 +602,77 @@ static void test_remote_service_bytes_apart_from_header(void)
 /* The other side: a TURN data connection whose stream starts with such a header is
  * routed to the local service it names, the header gone; one naming no service, or with
  * a broken header, is refused. */
-/* Another gateway's PROXY v2 header for ssh.svc.example port 22 into hdr, then the
- * client's first bytes "hi": the header's length (the bytes' start). */
-static size_t gateway_header(uint8_t hdr[128])
+/* Another gateway's PROXY v2 header for name and port into hdr, its client 10.0.0.2:40000
+ * having reached 240.240.0.5, then the client's first bytes "hi": the header's length
+ * (the bytes' start). */
+static size_t gateway_header_for(uint8_t hdr[128], const char *name, uint8_t port)
 {
-	static const char name[] = "ssh.svc.example";
-	size_t n;
+	size_t n, name_len = strlen(name);
 
 	memcpy(hdr, "\r\n\r\n\0\r\nQUIT\n\x21\x11", 14);
 	hdr[14] = 0;
-	hdr[15] = (uint8_t)(12 + 3 + sizeof(name) - 1 + 3);
-	memcpy(hdr + 16, (const uint8_t[]){ 10, 0, 0, 2, 240, 240, 0, 5, 0x9c, 0x40, 0, 22 }, 12);
+	hdr[15] = (uint8_t)(12 + 3 + name_len + 3);
+	memcpy(hdr + 16, (const uint8_t[]){ 10, 0, 0, 2, 240, 240, 0, 5, 0x9c, 0x40, 0, port }, 12);
 	n = 28;
 	hdr[n++] = 0x02;
 	hdr[n++] = 0;
-	hdr[n++] = sizeof(name) - 1;
-	memcpy(hdr + n, name, sizeof(name) - 1);
-	n += sizeof(name) - 1;
+	hdr[n++] = (uint8_t)name_len;
+	memcpy(hdr + n, name, name_len);
+	n += name_len;
 	memcpy(hdr + n, "\x04\0\0", 3); /* an empty NOOP TLV, then the client's first bytes */
 	n += 3;
 	memcpy(hdr + n, "hi", 2);
 	return n;
+}
+
+/* The header for ssh.svc.example port 22 (a route without proxy_protocol). */
+static size_t gateway_header(uint8_t hdr[128])
+{
+	return gateway_header_for(hdr, "ssh.svc.example", 22);
+}
+
+/* A route with proxy_protocol: its backend gets the client the other gateway's header
+ * named, not this gateway's own view, which is only the other gateway (before, the
+ * header was stripped and one naming the TURN peer, 192.0.2.50:40123, made in its place). The header goes
+ * byte for byte, and the client's bytes follow it in the backend's sequence space. */
+static void test_from_gateway_client_passed_on(void)
+{
+	uint8_t hdr[128];
+	size_t n = gateway_header_for(hdr, "pp.svc.example", 99);
+	struct rh_peer srv, b;
+	struct proxy_v2_info pi;
+	struct flow *f;
+	struct rh_sent s;
+
+	f = rh_turn_connection(hdr, n + 2, &srv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(f->stream_len, 2);
+	CU_ASSERT_EQUAL(f->proxy_len, n);
+	s = rh_next_tcp(&rh_app.ports[1]); /* the TURN server's bytes acknowledged first */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(s.tcp->dst_port), 3478);
+	rte_pktmbuf_free(s.m);
+	b = member_answers(f);
+	s = next_data(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.plen, n + 2);
+	CU_ASSERT_EQUAL(memcmp(s.payload, hdr, n + 2), 0);
+	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
+	CU_ASSERT_EQUAL(memcmp(pi.src, (const uint8_t[]){ 10, 0, 0, 2 }, 4), 0);
+	CU_ASSERT_EQUAL(pi.src_port, 40000);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1);
+	rte_pktmbuf_free(s.m);
+	/* Acknowledged whole, the client's next bytes follow at their place. */
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + n + 2, NULL, 0);
+	rh_send(&srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, srv.isn + 1 + 20 + n + 2,
+		srv.our_isn + 21, (const uint8_t *)"ok", 2); /* after the ConnectionBind's */
+	s = next_data(b.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT_EQUAL(s.plen, 2);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1 + n + 2);
+	rte_pktmbuf_free(s.m);
+	finish(f);
 }
 
 static void test_from_gateway(void)
@@ -730,6 +782,8 @@ int test_relay_plain_register(void)
 		{ "a client's bytes apart from the gateway's header",
 		  test_remote_service_bytes_apart_from_header },
 		{ "routed by another gateway's PROXY v2 header", test_from_gateway },
+		{ "another gateway's client passed on in a PROXY v2 header",
+		  test_from_gateway_client_passed_on },
 		CU_TEST_INFO_NULL,
 	};
 
