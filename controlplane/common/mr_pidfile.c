@@ -111,13 +111,16 @@ static enum take take_once(const char *path, int *fd, pid_t *holder)
 	return t;
 }
 
-/* Our pid as the whole content of the locked file at fd. */
-static int write_pid(int fd)
+/* Our pid, then note's line when there is one, as the whole content of the locked file at
+ * fd. Written from its start, then cut: a reader sees the pid line at any moment. */
+static int write_pid(int fd, const char *note)
 {
-	char text[32];
-	int len = snprintf(text, sizeof(text), "%d\n", (int)getpid());
+	char text[32 + MR_PIDFILE_NOTE_MAX];
+	int len = snprintf(text, sizeof(text), "%d\n%s%s", (int)getpid(), note ? note : "",
+			   note ? "\n" : "");
 
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)len, 0) != len)
+	if (len < 0 || (size_t)len >= sizeof(text) || pwrite(fd, text, (size_t)len, 0) != len ||
+	    ftruncate(fd, len) < 0)
 		return -1;
 	return 0;
 }
@@ -138,6 +141,38 @@ static void close_peek(int fd)
 {
 	if (fd >= 0 && fd != held_fd)
 		close(fd);
+}
+
+int mr_pidfile_note(const char *note)
+{
+	if (held_fd < 0 || strchr(note, '\n') || strlen(note) >= MR_PIDFILE_NOTE_MAX) {
+		errno = held_fd < 0 ? EBADF : EINVAL;
+		return -1;
+	}
+	return write_pid(held_fd, note);
+}
+
+int mr_pidfile_read_note(const char *path, char *buf, size_t cap)
+{
+	char text[32 + MR_PIDFILE_NOTE_MAX];
+	const char *line, *end;
+	ssize_t n;
+	int fd = open_peek(path);
+
+	if (fd < 0)
+		return -1;
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	close_peek(fd);
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	line = strchr(text, '\n');
+	end = line ? strchr(line + 1, '\n') : NULL;
+	if (!end || (size_t)(end - line - 1) >= cap)
+		return -1;
+	memcpy(buf, line + 1, (size_t)(end - line - 1));
+	buf[end - line - 1] = '\0';
+	return 0;
 }
 
 pid_t mr_pidfile_read(const char *path)
@@ -189,7 +224,7 @@ int mr_pidfile_write(const char *path, char *err, size_t errlen)
 	}
 	for (int i = 0; i < MR_PIDFILE_TRIES && t == AGAIN; i++)
 		t = take_once(path, &fd, &holder);
-	if (t == TAKEN && write_pid(fd) == 0) {
+	if (t == TAKEN && write_pid(fd, NULL) == 0) {
 		held_fd = fd;
 		return 0;
 	}
@@ -211,28 +246,33 @@ pid_t mr_pidfile_holder(const char *path)
 	return pid > 0 ? pid : -1;
 }
 
-/* sig to pid while it still holds fd's file. Pinned by a pidfd before it is asked again, so
- * that a holder that left and whose pid was taken since is never signalled; kill() just
- * after the check where the kernel has no pidfds. */
-static int signal_holder(int fd, pid_t pid, int sig)
+/* sig with value to pid while it still holds fd's file. Pinned by a pidfd before it is
+ * asked again, so that a holder that left and whose pid was taken since is never
+ * signalled; sigqueue() just after the check where the kernel has no pidfds. */
+static int signal_holder(int fd, pid_t pid, int sig, int value)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	siginfo_t info = { .si_signo = sig, .si_code = SI_QUEUE };
 	int rc = -1;
 
+	/* As sigqueue() fills it: the sender's pid and uid, and the value. */
+	info.si_pid = getpid();
+	info.si_uid = getuid();
+	info.si_value.sival_int = value;
 	if (pidfd < 0 && errno != ENOSYS)
 		return -1;
 	if (holder_of(fd) != pid)
 		errno = ESRCH;
 	else if (pidfd < 0)
-		rc = kill(pid, sig);
+		rc = sigqueue(pid, sig, (union sigval){ .sival_int = value });
 	else
-		rc = (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+		rc = (int)syscall(SYS_pidfd_send_signal, pidfd, sig, &info, 0);
 	if (pidfd >= 0)
 		close(pidfd);
 	return rc;
 }
 
-int mr_pidfile_signal(const char *path, int sig, pid_t *pid)
+int mr_pidfile_signal(const char *path, int sig, int value, pid_t *pid)
 {
 	int fd = open_peek(path);
 	int rc, e;
@@ -244,7 +284,7 @@ int mr_pidfile_signal(const char *path, int sig, pid_t *pid)
 		errno = ESRCH;
 		return -1;
 	}
-	rc = signal_holder(fd, *pid, sig);
+	rc = signal_holder(fd, *pid, sig, value);
 	e = errno;
 	close_peek(fd);
 	errno = e;

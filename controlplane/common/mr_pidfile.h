@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The longest note after the pid (mr_pidfile_note), its NUL included. */
+#define MR_PIDFILE_NOTE_MAX 512
+
 /* Where meshrelay-cp writes its pid unless told otherwise, and meshrelayctl reads it. */
 #define MR_CP_PIDFILE "/run/meshrelay/cp.pid"
 
@@ -24,8 +27,17 @@ pid_t mr_pidfile_read(const char *path);
 pid_t mr_pidfile_holder(const char *path);
 
 /* Send sig to the process that holds path, never to one that merely has the pid a stale
- * file names. 0 with its pid in *pid, or -1 with errno (ESRCH: none holds it). */
-int mr_pidfile_signal(const char *path, int sig, pid_t *pid);
+ * file names, with value as a queued signal's (its si_int). 0 with its pid in *pid, or -1
+ * with errno (ESRCH: none holds it). */
+int mr_pidfile_signal(const char *path, int sig, int value, pid_t *pid);
+
+/* Write note (one line, no newline in it) after the pid in the file this process holds:
+ * what it says of its last reload. 0, or -1 with errno (EBADF: none held). */
+int mr_pidfile_note(const char *note);
+
+/* The note of the file at path (its second line, without the newline) into buf: 0, or -1
+ * when the file has none or cannot be read. */
+int mr_pidfile_read_note(const char *path, char *buf, size_t cap);
 
 /* Remove path if it is still the file we hold (a successor's file is left alone), and let
  * it go. */

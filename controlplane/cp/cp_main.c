@@ -182,8 +182,6 @@ static bool mesh_needs_restart(struct cp *cp, const struct mr_config *old)
 	return creds > 0;
 }
 
-/* Make next (its memory now ours) the configuration in force: the log settings, TURN and
- * discovery follow it. */
 /* What a new file changes that only a restart of meshrelay-cp takes: said, not dropped in
  * silence (the endpoint opened at start stays where it was). */
 static void warn_restart_only(const struct mr_metrics_conf *was,
@@ -196,6 +194,8 @@ static void warn_restart_only(const struct mr_metrics_conf *was,
 		       was->cp_enabled ? "where it was" : "off");
 }
 
+/* Make next (its memory now ours) the configuration in force: the log settings, TURN and
+ * discovery follow it. */
 static void adopt(struct cp *cp, struct cp_conf *next)
 {
 	struct cp_conf prev = cp->conf;
@@ -229,39 +229,44 @@ static void files_readable(bool on)
 		mr_log(MR_LOG_WARN, "could not raise the capability to read: %s", strerror(errno));
 }
 
+/* What a reload came to: the pid file's note says it to `meshrelayctl reload`. */
+enum reload_outcome {
+	RELOAD_APPLIED,  /* pushed, and in force at the data plane */
+	RELOAD_TAKEN,    /* in force here; no data plane could be asked (pushed once it can) */
+	RELOAD_REFUSED,  /* the file in force stays (why says why) */
+};
+
 /* SIGHUP: re-read the file (reload's work, with its files readable). A good one goes to
  * the data plane before it replaces what runs: one the data plane refuses (a port
  * renamed, the VIP range moved: only a restart changes those) is dropped whole, so
  * learned gateways keep being pushed on the file in force and TURN and discovery keep
  * their settings. Without a data plane to ask, a good file is taken. TURN and discovery
  * start over only when their own settings or credentials changed. */
-static void reload_files(struct cp *cp)
+static enum reload_outcome reload_files(struct cp *cp, char *why, size_t whylen)
 {
-	char err[MR_ERR_MAX];
 	struct cp_conf next;
+	int pushed;
 
 	if (cp_conf_copy(&next, &cp->conf) < 0) {
+		snprintf(why, whylen, "out of memory");
 		mr_log(MR_LOG_ERR, "reload: out of memory");
-		return;
-	}
-	if (cp_conf_load(&next, cp->opts.config, err, sizeof(err)) < 0) {
-		mr_log(MR_LOG_ERR, "reload refused, generation %u stays in force: %s",
-		       cp->conf.generation, err);
-		cp_conf_free(&next);
-		return;
+		return RELOAD_REFUSED;
 	}
 	/* TURN starts over from every server's credentials and trust anchors, or not at all:
 	 * a server added before its credentials line (or with a CA file that cannot be read)
 	 * would otherwise stop every relay that runs. */
-	if (cp_mesh_start_check(&next.conf, err, sizeof(err)) < 0) {
+	if (cp_conf_load(&next, cp->opts.config, why, whylen) < 0 ||
+	    cp_mesh_start_check(&next.conf, why, whylen) < 0) {
 		mr_log(MR_LOG_ERR, "reload refused, generation %u stays in force: %s",
-		       cp->conf.generation, err);
+		       cp->conf.generation, why);
 		cp_conf_free(&next);
-		return;
+		return RELOAD_REFUSED;
 	}
 	/* To where the new file says the data plane listens (unless -s says). */
 	cp_link_set_path(&cp->link, socket_path(cp, &next.conf));
-	if (cp_link_push(&cp->link, &next, mr_clock_ms()) == 1) {
+	pushed = cp_link_push(&cp->link, &next, mr_clock_ms());
+	if (pushed == 1) {
+		snprintf(why, whylen, "the data plane refused it (see meshrelay-cp's log)");
 		mr_log(MR_LOG_ERR, "reload of %s refused by the data plane: generation %u stays "
 		       "in force", cp->opts.config, cp->conf.generation);
 		/* Its control socket with it: the link goes back to where the file in force
@@ -269,18 +274,33 @@ static void reload_files(struct cp *cp)
 		cp_link_set_path(&cp->link, socket_path(cp, &cp->conf.conf));
 		cp->conf.issued = next.issued; /* the refused number is never given again */
 		cp_conf_free(&next);
-		return;
+		return RELOAD_REFUSED;
 	}
 	mr_log(MR_LOG_NOTICE, "reloaded %s as generation %u", cp->opts.config, next.generation);
 	adopt(cp, &next);
+	return pushed == 0 ? RELOAD_APPLIED : RELOAD_TAKEN;
 }
 
-/* reload_files with the capability to read its files raised around it. */
-static void reload(struct cp *cp)
+/* reload_files with the capability to read its files raised around it; what it came to in
+ * the pid file's note, "reload ID applied|taken|refused GENERATION [WHY]" (ID: the value
+ * the signal carried, 0 for a plain kill), the generation the one now in force. */
+static void reload(struct cp *cp, int id)
 {
+	static const char *const words[] = { "applied", "taken", "refused" };
+	char why[MR_ERR_MAX] = "", note[MR_PIDFILE_NOTE_MAX];
+	enum reload_outcome r;
+
 	files_readable(true);
-	reload_files(cp);
+	r = reload_files(cp, why, sizeof(why));
 	files_readable(false);
+	for (char *c = why; *c; c++) /* one line */
+		if (*c == '\n')
+			*c = ' ';
+	snprintf(note, sizeof(note), "reload %d %s %u%s%.*s", id, words[r], cp->conf.generation,
+		 r == RELOAD_REFUSED ? " " : "", (int)sizeof(note) - 64,
+		 r == RELOAD_REFUSED ? why : ""); /* why cut to fit */
+	if (cp->opts.pidfile[0] && mr_pidfile_note(note) < 0)
+		mr_log(MR_LOG_WARN, "pid file: the reload's note not written: %s", strerror(errno));
 }
 
 /*
@@ -339,7 +359,7 @@ static void reread_refused(struct cp *cp)
 		return;
 	mr_log(MR_LOG_NOTICE, "the data plane refuses generation %u, and %s has changed since "
 	       "it was read: reading it again", cp->conf.generation, cp->opts.config);
-	reload(cp);
+	reload(cp, 0);
 }
 
 /* The status file, replaced whole so a reader never sees half of it: written to a file
@@ -388,7 +408,8 @@ static bool handle_signals(struct cp *cp)
 
 	while (read(cp->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			reload(cp);
+			/* meshrelayctl's reload queues it with an id to find its note by. */
+			reload(cp, si.ssi_code == SI_QUEUE ? si.ssi_int : 0);
 		} else {
 			mr_log(MR_LOG_NOTICE, "signal %u: stopping", si.ssi_signo);
 			run = false;

@@ -18,6 +18,7 @@ const char *ctl_args_usage(void)
 	       "  show counters|drops|ports|neighbours|flows|flow_list|routes|pools|services|\n"
 	       "       listeners|lcores|steering|learned\n"
 	       "  show port NAME\n"
+	       "  show status                the same as status\n"
 	       "  push FILE                  validate FILE, then apply it live\n"
 	       "  reload                     SIGHUP meshrelay-cp, wait for its new generation\n"
 	       "  top [ROUNDS]               rates every second: connections, refusals, ports,\n"
@@ -29,7 +30,7 @@ const char *ctl_args_usage(void)
 	       "  -p, --prefix PREFIX        read DPDK telemetry of the EAL file prefix instead\n"
 	       "                             (show only, read-only)\n"
 	       "  --pidfile FILE             meshrelay-cp's pid file (default " MR_CP_PIDFILE ")\n"
-	       "  --json                     print the raw JSON answer\n"
+	       "  --json                     print the answer as JSON (not for top)\n"
 	       "exit codes: 0 ok, 1 refused or failed, 2 usage, 3 data plane unreachable\n";
 }
 
@@ -108,6 +109,10 @@ static int check_mode(const struct ctl_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "'port' takes a port name, then pause or resume");
 		return -1;
 	}
+	if (o->json && o->cmd == CTL_CMD_TOP) {
+		snprintf(err, errlen, "'top' draws a screen: --json does not apply to it");
+		return -1;
+	}
 	if (o->mode == CTL_MODE_TELEMETRY && o->cmd != CTL_CMD_SHOW && o->cmd != CTL_CMD_CHECK) {
 		snprintf(err, errlen, "telemetry (-p) is read-only: only 'show' and 'check'");
 		return -1;
@@ -147,8 +152,18 @@ int ctl_args_parse(int argc, char **argv, struct ctl_opts *o, char *err, size_t 
 		snprintf(err, errlen, "give at most one of -s, -c and -p");
 		return -1;
 	}
-	if (o->prefix && strchr(o->prefix, '/')) {
+	if (o->prefix && (!o->prefix[0] || strchr(o->prefix, '/'))) {
 		snprintf(err, errlen, "bad prefix");
+		return -1;
+	}
+	/* A path cut to fit a socket address would reach whatever socket its first bytes
+	 * name; an empty one, Linux's abstract namespace. */
+	if (o->prefix && strlen(o->prefix) > CTL_PREFIX_MAX) {
+		snprintf(err, errlen, "prefix longer than %zu bytes", CTL_PREFIX_MAX);
+		return -1;
+	}
+	if (o->socket && (!o->socket[0] || strlen(o->socket) >= MR_PATH_MAX)) {
+		snprintf(err, errlen, "socket path empty or longer than %d bytes", MR_PATH_MAX - 1);
 		return -1;
 	}
 	o->mode = o->prefix ? CTL_MODE_TELEMETRY : CTL_MODE_SOCKET;

@@ -18,6 +18,11 @@ enum ctl_exit {
 	CTL_EXIT_UNREACHABLE = 3,  /* no connection, not allowed, or no answer in time */
 };
 
+/* The longest -p PREFIX: the telemetry socket /var/run/dpdk/PREFIX/dpdk_telemetry.v2
+ * must fit a socket address (108 bytes, NUL included). */
+#define CTL_TELEMETRY_PATH_FMT "/var/run/dpdk/%s/dpdk_telemetry.v2"
+#define CTL_PREFIX_MAX ((size_t)108 - 1 - (sizeof(CTL_TELEMETRY_PATH_FMT) - 1 - 2))
+
 enum ctl_mode {
 	CTL_MODE_SOCKET,
 	CTL_MODE_TELEMETRY,

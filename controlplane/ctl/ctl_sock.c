@@ -27,6 +27,8 @@ struct session {
 	int fd;
 	char path[MR_PATH_MAX];
 	bool json;
+	uint32_t gen;   /* the generation in force when the session opened */
+	char *status;   /* the status it answered then (owned) */
 };
 
 /* The socket path: -s as given, or the control_socket of the -c file. A file that does
@@ -53,25 +55,6 @@ static int resolve_path(const struct ctl_opts *o, struct session *s)
 	fprintf(stderr, "meshrelayctl: warning: %s; its control socket taken alone: %s\n", err,
 		s->path);
 	return 0;
-}
-
-static int open_session(const struct ctl_opts *o, struct session *s)
-{
-	int e;
-
-	s->json = o->json;
-	if (resolve_path(o, s) < 0)
-		return CTL_EXIT_FAILED;
-	s->fd = mr_ctl_connect(s->path, ASK_TIMEOUT_MS);
-	if (s->fd >= 0)
-		return CTL_EXIT_OK;
-	e = errno;
-	fprintf(stderr, "meshrelayctl: cannot reach the data plane at %s: %s%s\n", s->path,
-		strerror(e),
-		e == EACCES || e == EPERM ?
-			" (the control socket admits root, its owner and dataplane.control_group)" :
-		e == ENOENT || e == ECONNREFUSED ? " (is meshrelay-dp running?)" : "");
-	return CTL_EXIT_UNREACHABLE;
 }
 
 /* One request; the answer in *h and *reply (freed by the caller). An enum ctl_exit code;
@@ -121,6 +104,35 @@ static int ping(struct session *s, uint32_t *gen, char **status)
 	return CTL_EXIT_OK;
 }
 
+/* Connected and admitted: a PING is answered unless the data plane turned the connection
+ * away at once (every slot busy, a user not admitted), which every command reports as not
+ * reached (exit 3), so that a script may try again, not as a refused request. */
+static int open_session(const struct ctl_opts *o, struct session *s)
+{
+	int e;
+
+	s->json = o->json;
+	if (resolve_path(o, s) < 0)
+		return CTL_EXIT_FAILED;
+	s->fd = mr_ctl_connect(s->path, ASK_TIMEOUT_MS);
+	if (s->fd >= 0) {
+		int rc = ping(s, &s->gen, &s->status);
+
+		if (rc != CTL_EXIT_OK) {
+			close(s->fd);
+			s->fd = -1;
+		}
+		return rc;
+	}
+	e = errno;
+	fprintf(stderr, "meshrelayctl: cannot reach the data plane at %s: %s%s\n", s->path,
+		strerror(e),
+		e == EACCES || e == EPERM ?
+			" (the control socket admits root, its owner and dataplane.control_group)" :
+		e == ENOENT || e == ECONNREFUSED ? " (is meshrelay-dp running?)" : "");
+	return CTL_EXIT_UNREACHABLE;
+}
+
 static void print_answer(const struct session *s, const char *json)
 {
 	if (s->json)
@@ -131,15 +143,8 @@ static void print_answer(const struct session *s, const char *json)
 
 static int cmd_status(struct session *s)
 {
-	uint32_t gen;
-	char *status;
-	int rc = ping(s, &gen, &status);
-
-	if (rc == CTL_EXIT_OK) {
-		print_answer(s, status);
-		free(status);
-	}
-	return rc;
+	print_answer(s, s->status);
+	return CTL_EXIT_OK;
 }
 
 static int cmd_show(struct session *s, const char *what, const char *arg)
@@ -176,23 +181,32 @@ static int load_push_file(const char *path, char **text, uint32_t *len)
 	return CTL_EXIT_OK;
 }
 
+/* A RESULT's text as JSON: {"result": TEXT, "applied": BOOL, then more (its members, or
+ * ""). A result that is not UTF-8 cannot be a JSON string: null says so. */
+static void print_result_json(const char *result, bool applied, const char *more)
+{
+	size_t cap = 6 * strlen(result) + 3; /* every byte as \u00XX, and the quotes */
+	char *lit = malloc(cap);
+
+	printf("{\"result\": %s, \"applied\": %s%s}\n",
+	       lit && json_escape(lit, cap, result) >= 0 ? lit : "null",
+	       applied ? "true" : "false", more);
+	free(lit);
+}
+
 static void print_push(const struct session *s, const char *result, uint32_t gen, bool applied,
 		       long long rtt_us)
 {
-	if (s->json) {
-		size_t cap = 6 * strlen(result) + 3; /* every byte as \u00XX, and the quotes */
-		char *lit = malloc(cap);
+	char more[64];
 
-		/* A result that is not UTF-8 cannot be a JSON string: null says so. */
-		printf("{\"result\": %s, \"applied\": %s, \"generation\": %u, \"round_trip_us\": "
-		       "%lld}\n", lit && json_escape(lit, cap, result) >= 0 ? lit : "null",
-		       applied ? "true" : "false", gen, rtt_us);
-		free(lit);
-	} else if (applied) {
+	snprintf(more, sizeof(more), ", \"generation\": %u, \"round_trip_us\": %lld", gen,
+		 rtt_us);
+	if (s->json)
+		print_result_json(result, applied, more);
+	else if (applied)
 		printf("%s (round trip %lld us)\n", result, rtt_us);
-	} else {
+	else
 		fprintf(stderr, "meshrelayctl: %s\n", result);
-	}
 }
 
 /* The pushed text takes the number after the one in force, so its arrival shows in status
@@ -200,16 +214,10 @@ static void print_push(const struct session *s, const char *result, uint32_t gen
 static int cmd_push(struct session *s, const char *text, uint32_t len)
 {
 	struct mr_ctl_hdr h;
-	uint32_t gen;
 	char *reply;
-	uint64_t t0;
+	uint64_t t0 = mr_clock_us();
 	bool applied;
-	int rc = ping(s, &gen, NULL);
-
-	if (rc != CTL_EXIT_OK)
-		return rc;
-	t0 = mr_clock_us();
-	rc = ask(s, MR_CTL_PUSH, gen + 1, text, len, PUSH_TIMEOUT_MS, &h, &reply);
+	int rc = ask(s, MR_CTL_PUSH, s->gen + 1, text, len, PUSH_TIMEOUT_MS, &h, &reply);
 	if (rc != CTL_EXIT_OK)
 		return rc;
 	applied = h.type == MR_CTL_RESULT && strncmp(reply, "applied", 7) == 0;
@@ -232,47 +240,88 @@ static int cmd_port(struct session *s, const char *name, const char *action)
 	if (rc != CTL_EXIT_OK)
 		return rc;
 	done = h.type == MR_CTL_RESULT && strncmp(reply, "port ", 5) == 0;
-	fprintf(done ? stdout : stderr, "%s%s\n", done ? "" : "meshrelayctl: ", reply);
+	if (s->json)
+		print_result_json(reply, done, "");
+	else
+		fprintf(done ? stdout : stderr, "%s%s\n", done ? "" : "meshrelayctl: ", reply);
 	free(reply);
 	return done ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 }
 
-/* SIGHUP the meshrelay-cp that holds the pid file (never a process that merely has the
- * pid a stale file names), then watch the data plane's generation move (or not). */
+/* A reload's id, for its note: none other of ours that moment, never 0 (a plain kill's). */
+static int reload_id(void)
+{
+	return (int)((((uint32_t)getpid() << 16) ^ (uint32_t)mr_clock_us()) & 0x7fffffffu) | 1;
+}
+
+/* meshrelay-cp's note for reload id, "applied|taken|refused GENERATION [WHY]", into out;
+ * false until it has written one. */
+static bool reload_note(const char *pidfile, int id, char *out, size_t cap)
+{
+	char note[MR_PIDFILE_NOTE_MAX], head[32];
+	int at = snprintf(head, sizeof(head), "reload %d ", id);
+
+	if (mr_pidfile_read_note(pidfile, note, sizeof(note)) < 0 ||
+	    strncmp(note, head, (size_t)at) != 0)
+		return false;
+	snprintf(out, cap, "%s", note + at);
+	return true;
+}
+
+static void print_reload(const struct session *s, const char *outcome, uint32_t gen,
+			 const char *why)
+{
+	if (s->json)
+		printf("{\"reloaded\": %s, \"outcome\": \"%s\", \"generation\": %u, "
+		       "\"previous\": %u}\n", strcmp(outcome, "refused") ? "true" : "false", outcome,
+		       gen, s->gen);
+	else if (strcmp(outcome, "applied") == 0)
+		printf("reloaded: the data plane now has generation %u (was %u)\n", gen, s->gen);
+	else if (strcmp(outcome, "taken") == 0)
+		printf("reloaded: meshrelay-cp took the file as generation %u; it could not reach "
+		       "the data plane, which still has %u\n", gen, s->gen);
+	if (strcmp(outcome, "refused") == 0)
+		fprintf(stderr, "meshrelayctl: reload refused, generation %u stays in force: %s\n",
+			gen, why);
+}
+
+/* SIGHUP, queued with an id, to the meshrelay-cp that holds the pid file (never a process
+ * that merely has the pid a stale file names); then its note for that id: what became of
+ * the file. Another push moving the generation meanwhile (what discovery learned) says
+ * nothing of the reload. */
 static int cmd_reload(struct session *s, const char *pidfile)
 {
-	uint32_t before, now;
+	char note[MR_PIDFILE_NOTE_MAX], *gen_at, *why;
+	int id = reload_id();
 	uint64_t deadline;
+	unsigned long gen;
 	pid_t pid;
-	int rc = ping(s, &before, NULL);
 
-	if (rc != CTL_EXIT_OK)
-		return rc;
-	if (mr_pidfile_signal(pidfile, SIGHUP, &pid) < 0) {
+	if (mr_pidfile_signal(pidfile, SIGHUP, id, &pid) < 0) {
 		fprintf(stderr, "meshrelayctl: cannot signal meshrelay-cp (pid file %s): %s\n",
 			pidfile, errno == ESRCH ? "no process holds it" : strerror(errno));
 		return CTL_EXIT_FAILED;
 	}
 	deadline = mr_clock_ms() + RELOAD_WAIT_MS;
-	while (mr_clock_ms() < deadline) {
+	while (!reload_note(pidfile, id, note, sizeof(note))) {
+		if (mr_clock_ms() >= deadline) {
+			fprintf(stderr, "meshrelayctl: meshrelay-cp (pid %d) did not say within %d s "
+				"what became of the file (see its log)\n", (int)pid,
+				RELOAD_WAIT_MS / 1000);
+			return CTL_EXIT_FAILED;
+		}
 		usleep(RELOAD_POLL_MS * 1000);
-		rc = ping(s, &now, NULL);
-		if (rc != CTL_EXIT_OK)
-			return rc;
-		if (now == before)
-			continue;
-		if (s->json)
-			printf("{\"reloaded\": true, \"generation\": %u, \"previous\": %u}\n", now, before);
-		else
-			printf("reloaded: the data plane now has generation %u (was %u)\n", now, before);
-		return CTL_EXIT_OK;
 	}
-	if (s->json)
-		printf("{\"reloaded\": false, \"generation\": %u, \"previous\": %u}\n", before, before);
-	fprintf(stderr, "meshrelayctl: the data plane still has generation %u after %d s: "
-		"meshrelay-cp (pid %d) refused the file or cannot reach the data plane (see its "
-		"log)\n", before, RELOAD_WAIT_MS / 1000, (int)pid);
-	return CTL_EXIT_FAILED;
+	gen_at = strchr(note, ' ');
+	gen = gen_at ? strtoul(gen_at + 1, &why, 10) : 0;
+	if (!gen_at || why == gen_at + 1 || gen > UINT32_MAX || (*why && *why != ' ')) {
+		fprintf(stderr, "meshrelayctl: meshrelay-cp's note is not one: %s\n", note);
+		return CTL_EXIT_FAILED;
+	}
+	*gen_at = '\0'; /* the outcome's word alone */
+	print_reload(s, note, (uint32_t)gen, *why ? why + 1 : why);
+	return strcmp(note, "applied") == 0 ? CTL_EXIT_OK :
+	       strcmp(note, "taken") == 0 ? CTL_EXIT_UNREACHABLE : CTL_EXIT_FAILED;
 }
 
 /* top's query: one report, its JSON. */
@@ -314,6 +363,7 @@ int ctl_sock_run(const struct ctl_opts *o)
 		}
 		close(s.fd);
 	}
+	free(s.status);
 	free(text);
 	return rc;
 }

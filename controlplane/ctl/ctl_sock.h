@@ -5,7 +5,8 @@
 
 #include "ctl_args.h"
 
-/* Run o's status, show, push or reload command; returns an enum ctl_exit code. */
+/* Run o's status, show, push, reload, port or top command; returns an enum ctl_exit code
+ * (a connection the data plane turns away: CTL_EXIT_UNREACHABLE, whatever the command). */
 int ctl_sock_run(const struct ctl_opts *o);
 
 #endif

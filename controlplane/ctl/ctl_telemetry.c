@@ -83,16 +83,21 @@ int ctl_telemetry_show(const char *prefix, const char *what, const char *arg, bo
 	if (!reply)
 		return 1;
 	snprintf(cmd, sizeof(cmd), "/meshrelay/%s%s%s", what, arg ? "," : "", arg ? arg : "");
-	snprintf(path, sizeof(path), "/var/run/dpdk/%s/dpdk_telemetry.v2", prefix);
+	snprintf(path, sizeof(path), CTL_TELEMETRY_PATH_FMT, prefix);
 	rc = ctl_telemetry_query(path, cmd, reply, REPLY_MAX, TELEMETRY_TIMEOUT_MS) == 0 ?
 		CTL_EXIT_OK : CTL_EXIT_UNREACHABLE;
 	if (rc == 0)
 		doc = json_parse(reply, strlen(reply), NULL, 0);
 	value = answer_value(doc);
-	if (value && value->type == JSON_NULL) { /* no such object: a port NAME it lacks */
-		fprintf(stderr, "meshrelayctl: refused: no %s%s%s\n", what, arg ? " " : "",
-			arg ? arg : "");
+	/* DPDK answers null for whatever its callback failed: a port NAME the data plane
+	 * lacks, or a report it could not make (stopping, a worker that did not answer). */
+	if (value && value->type == JSON_NULL && arg) {
+		fprintf(stderr, "meshrelayctl: refused: no %s %s\n", what, arg);
 		rc = CTL_EXIT_FAILED;
+	} else if (value && value->type == JSON_NULL) {
+		fprintf(stderr, "meshrelayctl: the data plane gave no %s (stopping, a worker that "
+			"did not answer, or a build without it)\n", what);
+		rc = CTL_EXIT_UNREACHABLE;
 	}
 	else if (rc == 0 && (json || ctl_print_telemetry(stdout, value) < 0))
 		printf("%s\n", reply);

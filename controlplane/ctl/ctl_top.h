@@ -37,7 +37,8 @@ void ctl_top_sample_free(struct ctl_top_sample *s);
 /* The view of what happened from sample a to sample b, as lines of text. */
 void ctl_top_render(FILE *out, const struct ctl_top_sample *a, const struct ctl_top_sample *b);
 
-/* Refresh every second, `rounds` times (0: until interrupted); tty: redraw the screen. */
+/* Refresh every second, `rounds` times (0: until SIGINT, whose handler it installs for the
+ * process); tty: redraw the screen. An enum ctl_exit code (a query's failure ends it). */
 int ctl_top_run(ctl_query_fn query, void *ctx, unsigned int rounds, bool tty);
 
 #endif

@@ -150,7 +150,7 @@ static void test_pidfile_held(void)
 	snprintf(want, sizeof(want), "held by process %d", (int)child);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
 	CU_ASSERT_EQUAL(mr_pidfile_holder(path), child);
-	CU_ASSERT_EQUAL(mr_pidfile_signal(path, 0, &pid), 0);
+	CU_ASSERT_EQUAL(mr_pidfile_signal(path, 0, 0, &pid), 0);
 	CU_ASSERT_EQUAL(pid, child);
 
 	CU_ASSERT_EQUAL(write(go[1], "x", 1), 1);
@@ -158,7 +158,7 @@ static void test_pidfile_held(void)
 	CU_ASSERT_EQUAL(mr_pidfile_read(path), child);
 	CU_ASSERT_EQUAL(mr_pidfile_holder(path), -1);
 	errno = 0;
-	CU_ASSERT_EQUAL(mr_pidfile_signal(path, 0, &pid), -1);
+	CU_ASSERT_EQUAL(mr_pidfile_signal(path, 0, 0, &pid), -1);
 	CU_ASSERT_EQUAL(errno, ESRCH);
 	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(mr_pidfile_read(path), getpid());
@@ -200,7 +200,7 @@ static void test_pidfile_read_lock(void)
 	CU_ASSERT_EQUAL_FATAL(ready, 0);
 	CU_ASSERT_EQUAL(mr_pidfile_holder(path), -1);
 	errno = 0;
-	CU_ASSERT_EQUAL(mr_pidfile_signal(path, 0, &pid), -1);
+	CU_ASSERT_EQUAL(mr_pidfile_signal(path, 0, 0, &pid), -1);
 	CU_ASSERT_EQUAL(errno, ESRCH);
 	CU_ASSERT_EQUAL(pid, 0);
 	CU_ASSERT_EQUAL(mr_pidfile_write(path, err, sizeof(err)), 0);

@@ -4,11 +4,13 @@
  * long it waits for telemetry. */
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctl_args.h"
@@ -19,6 +21,7 @@
 #include "mr_clock.h"
 #include "mr_config.h"
 #include "mr_ctl_proto.h"
+#include "mr_pidfile.h"
 #include "unit.h"
 
 static int parse(char **argv, struct ctl_opts *o, char *err)
@@ -78,6 +81,8 @@ static void test_args_modes(void)
 	CU_ASSERT_EQUAL(parse(top_once, &o, err), 0);
 }
 
+/* 61 bytes: two make a socket path or a telemetry prefix too long. */
+#define LONG_NAME "a-name-of-sixty-bytes-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 static void test_args_refusals(void)
 {
 	static const struct { const char *argv[8]; const char *why; } cases[] = {
@@ -111,6 +116,15 @@ static void test_args_refusals(void)
 		{ { "meshrelayctl", "top", "99999999999999999999", NULL }, "number of rounds" },
 		{ { "meshrelayctl", "top", "0", NULL }, "number of rounds" },
 		{ { "meshrelayctl", "top", "1e3", NULL }, "number of rounds" },
+		/* Paths cut to fit a socket address reached whatever their first bytes named;
+		 * an empty one, the abstract namespace; --json was ignored by top. */
+		{ { "meshrelayctl", "-s", "", "status", NULL }, "socket path" },
+		{ { "meshrelayctl", "-s", "/run/" LONG_NAME LONG_NAME, "status", NULL },
+		  "socket path" },
+		{ { "meshrelayctl", "-p", LONG_NAME LONG_NAME, "show", "counters", NULL },
+		  "prefix longer" },
+		{ { "meshrelayctl", "-p", "", "show", "counters", NULL }, "bad prefix" },
+		{ { "meshrelayctl", "--json", "top", NULL }, "--json" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -329,31 +343,130 @@ static void *refusing_dp(void *arg)
 	return NULL;
 }
 
-/* A connection refused at once (every slot busy, a user not admitted) exits 3, "not
- * reached", as the usage says, so that a script may try again; before, it exited 1 as a
- * refused request does. */
-static void test_refused_connection_unreachable(void)
+/* A listening socket in a fresh directory (dir filled); its fd. */
+static int listen_in(char dir[], struct sockaddr_un *sun)
 {
-	char dir[] = "/tmp/mr-ctl-XXXXXX", err[128];
-	char *argv[] = { "meshrelayctl", "-s", NULL, "status", NULL };
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct ctl_opts o;
-	pthread_t th;
 	int fd;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/ctl.sock", dir);
+	sun->sun_family = AF_UNIX;
+	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/ctl.sock", dir);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)sun, sizeof(*sun)), 0);
 	CU_ASSERT_EQUAL_FATAL(listen(fd, 1), 0);
-	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, refusing_dp, &fd), 0);
+	return fd;
+}
+
+/* A connection refused at once (every slot busy, a user not admitted) exits 3, "not
+ * reached", as the usage says, so that a script may try again, whatever the command; before,
+ * it exited 1 as a refused request does for all but status (show, port and top asked
+ * their question first and took the refusal for its answer). */
+static void test_refused_connection_unreachable(void)
+{
+	static const char *const commands[][3] = {
+		{ "status" }, { "show", "counters" }, { "port", "edge", "pause" }, { "top", "1" },
+	};
+	char dir[] = "/tmp/mr-ctl-XXXXXX", err[128];
+	struct sockaddr_un sun;
+	int fd = listen_in(dir, &sun);
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		char *argv[7] = { "meshrelayctl", "-s", sun.sun_path };
+		struct ctl_opts o;
+		pthread_t th;
+
+		for (int k = 0; k < 3 && commands[i][k]; k++)
+			argv[3 + k] = (char *)commands[i][k];
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, refusing_dp, &fd), 0);
+		CU_ASSERT_EQUAL_FATAL(parse(argv, &o, err), 0);
+		CU_ASSERT_EQUAL(ctl_sock_run(&o), CTL_EXIT_UNREACHABLE);
+		pthread_join(th, NULL);
+	}
+	close(fd);
+	unlink(sun.sun_path);
+	rmdir(dir);
+}
+
+/* A data plane whose generation moves while a reload is asked for, as meshrelay-cp's push
+ * of what discovery learned moves it: answers every PING, with generation 1, then 2. */
+static void *moving_dp(void *arg)
+{
+	int listen_fd = *(int *)arg, fd = accept(listen_fd, NULL, NULL);
+	struct mr_ctl_hdr h;
+	uint32_t gen = 1;
+	char *body;
+
+	while (fd >= 0 && mr_ctl_recv(fd, &h, &body, 4096, 10000) == 0) {
+		char status[64];
+		int len = snprintf(status, sizeof(status), "{\"generation\": %u}", gen);
+
+		free(body);
+		mr_ctl_send(fd, MR_CTL_PONG, gen, status, (uint32_t)len);
+		gen = 2;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* A meshrelay-cp that takes the pid file at path, then answers the first SIGHUP by noting
+ * "reload ID refused 1 WHY" (ID: the value the signal carried) and waits to be ended. */
+static pid_t refusing_cp(const char *path)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	CU_ASSERT_FATAL(pipe(ready) == 0);
+	pid = fork();
+	if (pid == 0) {
+		sigset_t set;
+		siginfo_t si;
+		char err[128], note[128];
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGHUP);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		if (mr_pidfile_write(path, err, sizeof(err)) < 0 || write(ready[1], "r", 1) != 1 ||
+		    sigwaitinfo(&set, &si) < 0)
+			_exit(1);
+		snprintf(note, sizeof(note), "reload %d refused 1 edge.conf:3: syntax error",
+			 si.si_code == SI_QUEUE ? si.si_value.sival_int : 0);
+		mr_pidfile_note(note);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	CU_ASSERT_EQUAL(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+/* reload is what meshrelay-cp made of the file, not any move of the generation: a file it
+ * refused while discovery's push moved the generation exits 1 (before: "reloaded", 0). */
+static void test_reload_refused_while_generation_moves(void)
+{
+	char dir[] = "/tmp/mr-ctl-XXXXXX", err[128], pidfile[64];
+	char *argv[] = { "meshrelayctl", "-s", NULL, "--pidfile", pidfile, "reload", NULL };
+	struct sockaddr_un sun;
+	int fd = listen_in(dir, &sun);
+	struct ctl_opts o;
+	pthread_t th;
+	pid_t cp;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/cp.pid", dir);
+	cp = refusing_cp(pidfile);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, moving_dp, &fd), 0);
 	argv[2] = sun.sun_path;
 	CU_ASSERT_EQUAL_FATAL(parse(argv, &o, err), 0);
-	CU_ASSERT_EQUAL(ctl_sock_run(&o), CTL_EXIT_UNREACHABLE);
+	CU_ASSERT_EQUAL(ctl_sock_run(&o), CTL_EXIT_FAILED);
+	kill(cp, SIGTERM);
+	waitpid(cp, NULL, 0);
 	pthread_join(th, NULL);
 	close(fd);
 	unlink(sun.sun_path);
+	unlink(pidfile);
 	rmdir(dir);
 }
 
@@ -370,6 +483,8 @@ int test_ctl_register(void)
 		{ "telemetry that never answers: given up in time", test_telemetry_no_answer },
 		{ "the control socket of a file that does not load whole", test_socket_of_a_file },
 		{ "a connection refused by the data plane: not reached", test_refused_connection_unreachable },
+		{ "reload: meshrelay-cp's word, not the generation's move",
+		  test_reload_refused_while_generation_moves },
 		CU_TEST_INFO_NULL,
 	};
 

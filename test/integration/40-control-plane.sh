@@ -201,6 +201,8 @@ cp "$TOPO_DIR/broken.conf" "$TOPO_DIR/cp.conf"
 err=$(ctl --pidfile "$CP_PID_FILE" reload 2>&1)
 rc=$?
 check "reload of a broken file: exit 1 ($err)" test "$rc" -eq 1
+check "... meshrelay-cp's reason said by meshrelayctl" \
+	grep -q "reload refused, generation 1 stays in force: .*cp.conf:$bad_line:" <<<"$err"
 check "meshrelay-cp logged the refusal with the line" \
 	grep -q "reload refused.*cp.conf:$bad_line:" "$TOPO_DIR/cp.log"
 check "meshrelay-cp still running" kill -0 "$CP_PID"
@@ -218,7 +220,10 @@ cp "$TOPO_DIR/off.conf" "$TOPO_DIR/cp.conf" # a restart below opens no endpoint
 # came back until the data plane restarted).
 sed -e 's/"edge"/"edge2"/g' -e "s|control_socket = \"$SOCK\"|control_socket = \"$SOCK.moved\"|" \
 	"$TOPO_DIR/off.conf" >"$TOPO_DIR/cp.conf"
-ctl --pidfile "$CP_PID_FILE" reload >/dev/null 2>&1
+err=$(ctl --pidfile "$CP_PID_FILE" reload 2>&1)
+rc=$?
+check "a reload the data plane refuses: exit 1, said ($err)" \
+	test "$rc" -eq 1 -a -n "$(grep 'the data plane refused it' <<<"$err")"
 check "a reload the data plane refuses, the socket moved in it: refused" topo_wait_for 10 \
 	grep -q "reload of .* refused by the data plane: generation 2 stays in force" "$TOPO_DIR/cp.log"
 cp "$TOPO_DIR/off.conf" "$TOPO_DIR/cp.conf"
