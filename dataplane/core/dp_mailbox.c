@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
+
 void dp_mailbox_serve(struct dp_worker *w)
 {
 	uint32_t ticket = __atomic_load_n(&w->mailbox.req.posted, __ATOMIC_ACQUIRE);
@@ -22,6 +24,7 @@ int dp_mailbox_call(struct dp_worker *w, void (*fn)(struct dp_worker *, void *),
 	/* One request at a time per process: telemetry and control threads may both ask. */
 	static pthread_mutex_t callers = PTHREAD_MUTEX_INITIALIZER;
 	uint32_t ticket, expected;
+	uint64_t deadline;
 	int rc = -1;
 
 	pthread_mutex_lock(&callers);
@@ -31,13 +34,16 @@ int dp_mailbox_call(struct dp_worker *w, void (*fn)(struct dp_worker *, void *),
 		w->mailbox.req.tickets = 1;
 	ticket = w->mailbox.req.tickets;
 	__atomic_store_n(&w->mailbox.req.posted, ticket, __ATOMIC_RELEASE);
-	for (unsigned int waited = 0; waited <= timeout_ms * 10; waited++) {
+	/* By the clock, not by sleeps counted: each one lasts longer than asked (timer
+	 * slack, a busy core), and the caller's deadline is time. */
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
+	do {
 		if (__atomic_load_n(&w->mailbox.done, __ATOMIC_ACQUIRE) == ticket) {
 			rc = 0;
 			goto out;
 		}
 		usleep(100);
-	}
+	} while (rte_get_timer_cycles() < deadline);
 	/* Out of time: withdrawn unless the worker took it. Taken, it runs now (a request
 	 * is short), and is waited for: its arg may be the caller's to free, and a request
 	 * said refused must not happen after all (a bind started twice). */

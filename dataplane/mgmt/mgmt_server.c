@@ -70,7 +70,9 @@ static struct {
 	uint64_t turned_away;  /* new clients closed: every slot busy */
 	uint64_t busy_logged_ms;
 	uint64_t last_id;      /* the number given to the last client accepted */
-} srv = { .listen_fd = -1, .metrics_fd = -1 };
+} srv = { .listen_fd = -1, .metrics_fd = -1,
+	    /* No client yet, even before a start: a stop closes none (fd 0 is not ours). */
+	    .clients = { [0 ... MGMT_MAX_CLIENTS - 1] = { .fd = -1 } } };
 
 /* Send p[0..len) by deadline (mr_clock_ms time). 0, or -1 when the peer fails or is late. */
 static int send_all(int fd, const uint8_t *p, size_t len, uint64_t deadline)

@@ -416,11 +416,14 @@ unsigned int neigh_snapshot(const struct neigh_table *nt, uint64_t now_ms,
 {
 	unsigned int n = 0;
 
-	for (uint32_t pos = 0; pos < nt->capacity && n < max; pos++) {
+	/* Past the last entry in use, nothing: a worker answers this between bursts, and a
+	 * table of a million entries holding a few is not walked whole. */
+	for (uint32_t pos = 0, left = nt->used; pos < nt->capacity && n < max && left; pos++) {
 		const struct neigh_entry *e = &nt->entries[pos];
 
 		if (!e->in_use)
 			continue;
+		left--;
 		out[n].addr = e->addr;
 		out[n].state = (enum neigh_state)e->state;
 		out[n].mac = e->mac;

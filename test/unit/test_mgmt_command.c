@@ -3,11 +3,13 @@
  * without a socket, each answer caught as the socket would send it: a PING's status, a
  * refused query, port and bind requests that name nothing, and pushes that apply whole or
  * not at all (the generation in force tells). */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -328,6 +330,28 @@ static bool file_there(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+/* A stop with no start before it (the data plane failing before its control socket is
+ * up) closes nothing: before, every client slot said fd 0, and stdin, or whatever
+ * descriptor had taken its number, was closed sixteen times. In a child, before any start
+ * in this process (the cases after this one start the server). */
+static void test_stop_without_start(void)
+{
+	pid_t pid = fork();
+	int status = -1;
+
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(2);
+		mgmt_server_stop();
+		_exit(fcntl(0, F_GETFD) < 0);
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* The control socket's path: a file there that is no socket (a setting naming the
  * configuration file by mistake) is refused and left as it is (before, it was removed:
  * connecting to it is refused as to a dead socket); at the stop, only the socket this run
@@ -371,6 +395,7 @@ int test_mgmt_command_register(void)
 		{ "a flow list longer than a worker's lines says how many more",
 		  test_flow_list_says_more },
 		{ "a worker's busy share is of its time, not of its polls", test_lcores_busy_time },
+		{ "a stop without a start closes nothing", test_stop_without_start },
 		{ "the control socket's path: no other file removed",
 		  test_socket_path_claimed_with_care },
 		CU_TEST_INFO_NULL,
