@@ -458,6 +458,10 @@ static bool peer_permitted(const struct turn_client *t, const struct stun_addr *
  * whoever wrote it. */
 static const char *attempt_refusal(const struct turn_client *t, const struct stun_msg *m)
 {
+	/* RFC 8489 6.3.2: an indication with such an attribute is discarded; its meaning
+	 * could differ from what we read. */
+	if (m->n_unknown_required)
+		return "it carries an attribute that must be understood and is not";
 	if (t->state != TURN_ALLOCATED)
 		return "no allocation on this connection";
 	if (t->conf.relay_protocol != 6)

@@ -110,6 +110,10 @@ static void test_mesh_refusals(void)
 		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"red\"; "
 		  "address = \"192.0.2.1\"; peers = [ \"x\" ]; } ); }; gateway = { id = \"g\"; };",
 		  "peer 0" },
+		/* Peers' data connections would go to the TLS port in plain TCP. */
+		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"red\"; "
+		  "address = \"192.0.2.1\"; transport = \"tls\"; server_name = \"t\"; "
+		  "peers = [ \"192.0.2.9\" ]; } ); }; gateway = { id = \"g\"; };", "plain TCP" },
 		{ "turn = { credentials = \"/s\"; servers = ( { name = \"t\"; network = \"red\"; "
 		  "address = \"192.0.2.1\"; }, { name = \"t\"; network = \"red\"; address = "
 		  "\"192.0.2.1\"; } ); }; gateway = { id = \"g\"; };", "declared twice" },

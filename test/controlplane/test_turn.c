@@ -44,6 +44,7 @@ struct attempt {
 	const char *peer;
 	uint16_t port;
 	bool early;
+	bool unknown_required; /* with an attribute that must be understood (0x7ff0) */
 };
 
 struct server {
@@ -130,6 +131,8 @@ static void send_attempts(int fd, const struct server *s, bool early)
 		stun_build_start(&b, buf, sizeof(buf), TURN_CONNECTION_ATTEMPT, STUN_INDICATION, tid);
 		stun_put_u32(&b, STUN_ATTR_CONNECTION_ID, s->attempts[i].id);
 		stun_put_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, &peer);
+		if (s->attempts[i].unknown_required)
+			stun_put_attr(&b, 0x7ff0, "?", 1);
 		len = stun_build_finish(&b);
 		if (len > 0)
 			send(fd, buf, (size_t)len, MSG_NOSIGNAL);
@@ -778,7 +781,7 @@ static uint16_t mesh_run(const struct attempt *attempts, size_t n, const char *r
  * before, it was counted nowhere, and each was logged without the once-a-second bound. */
 static void test_attempt_without_dataplane_lost(void)
 {
-	static const struct attempt attempts[] = { { 2, "127.0.0.1", 40001, false } };
+	static const struct attempt attempts[] = { { 2, "127.0.0.1", 40001, false, false } };
 	struct turn_stats st;
 	struct binds b;
 
@@ -793,8 +796,8 @@ static void test_attempt_without_dataplane_lost(void)
 static void test_attempt_names_peer(void)
 {
 	static const struct attempt attempts[] = {
-		{ 2, "127.0.0.1", 40001, false },
-		{ 3, "fd00::1", 40003, false },
+		{ 2, "127.0.0.1", 40001, false, false },
+		{ 3, "fd00::1", 40003, false, false },
 	};
 	struct mr_ctl_bind bind;
 	struct turn_stats st;
@@ -820,31 +823,33 @@ static void test_attempt_names_peer(void)
 }
 
 /* Only what the server can have sent becomes a BIND: an attempt before the allocation
- * exists, from a peer without a permission, or with port 0 is counted and ignored; the
- * one from a permitted peer on the allocation still binds. */
+ * exists, from a peer without a permission, or with port 0 is counted and ignored, and so
+ * is one with an attribute that must be understood and is not (RFC 8489 6.3.2: before,
+ * it was bound); the one from a permitted peer on the allocation still binds. */
 static void test_attempt_refusals(void)
 {
 	static const struct attempt attempts[] = {
-		{ 1, "127.0.0.1", 40000, true },  /* before the Allocate success */
-		{ 2, "192.0.2.99", 40002, false }, /* no permission */
-		{ 3, "127.0.0.1", 0, false },
-		{ 4, "::ffff:127.0.0.1", 40004, false }, /* permissions are per family */
-		{ 5, "127.0.0.1", 40005, false },
+		{ 1, "127.0.0.1", 40000, true, false },  /* before the Allocate success */
+		{ 2, "192.0.2.99", 40002, false, false }, /* no permission */
+		{ 3, "127.0.0.1", 0, false, false },
+		{ 4, "::ffff:127.0.0.1", 40004, false, false }, /* permissions are per family */
+		{ 6, "127.0.0.1", 40006, false, true },
+		{ 5, "127.0.0.1", 40005, false, false },
 	};
 	struct turn_stats st;
 	struct binds b;
 
-	mesh_run(attempts, 5, "tcp", &b, &st);
+	mesh_run(attempts, 6, "tcp", &b, &st);
 	CU_ASSERT_EQUAL(b.n, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.text[0], " peer=127.0.0.1:40005"));
 	CU_ASSERT_EQUAL(st.connection_attempts, 1);
-	CU_ASSERT_EQUAL(st.attempts_refused, 4);
+	CU_ASSERT_EQUAL(st.attempts_refused, 5);
 }
 
 /* A UDP allocation has no ConnectionAttempts (RFC 6062 is TCP only): none binds. */
 static void test_attempt_on_udp_allocation(void)
 {
-	static const struct attempt attempts[] = { { 7, "127.0.0.1", 40007, false } };
+	static const struct attempt attempts[] = { { 7, "127.0.0.1", 40007, false, false } };
 	struct turn_stats st;
 	struct binds b;
 
