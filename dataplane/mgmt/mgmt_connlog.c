@@ -344,7 +344,8 @@ static unsigned int drain_once(void)
  * anew). One that fails keeps the records going to what is open and is tried again each
  * second, with a warning once: a new file the thread may not open (it has no capability
  * left, so only its own files) would else leave the records in the rotated file, which
- * is compressed and deleted, while they count as written. */
+ * is compressed and deleted, while they count as written. A pipe without a reader, with
+ * nothing open, is tried each pass: the records after its reader came reach it. */
 static void reopen_target(void)
 {
 	const char *target = lg.app->conf->log.connections;
@@ -354,19 +355,22 @@ static void reopen_target(void)
 
 	if (lg.failing_errno && now < lg.retry_ms)
 		return;
+	lg.reopen = 0; /* before the open: a SIGHUP meanwhile asks again */
 	fd = open_file(target, &fifo);
-	if (fd < 0 && errno != ENXIO) { /* ENXIO: a pipe without a reader yet, tried each pass */
+	if (fd < 0 && errno == ENXIO) {
+		lg.reopen = lg.fd < 0;
+		return;
+	}
+	if (fd < 0) {
 		if (!lg.failing_errno)
 			mr_log(MR_LOG_WARN, "connection log %s: cannot open it again: %s; records "
 			       "go on to what was open, tried again each second", target,
 			       strerror(errno));
 		lg.failing_errno = errno;
 		lg.retry_ms = now + 1000;
+		lg.reopen = 1;
 		return;
 	}
-	lg.reopen = 0;
-	if (fd < 0)
-		return;
 	if (lg.failing_errno)
 		mr_log(MR_LOG_INFO, "connection log %s: open again", target);
 	lg.failing_errno = 0;
@@ -408,6 +412,7 @@ int mgmt_connlog_start(const struct dp_appliance *app, char *err, size_t errlen)
 		 * it has (the data plane does not wait for a log shipper). */
 		mr_log(MR_LOG_WARN, "connection log %s: no reader yet", app->conf->log.connections);
 		lg.fifo = true;
+		lg.reopen = 1; /* opened again each pass until one comes */
 	} else if (lg.fd < 0) {
 		snprintf(err, errlen, "connection log %s: %s", app->conf->log.connections,
 			 errno == EPROTOTYPE ? "a socket, which is not written as a file: name a "

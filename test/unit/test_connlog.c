@@ -5,6 +5,7 @@
  * member, bytes and packets each way; a refused one its reason; a full ring drops and
  * counts; refusals past the rate are counted and told in the next record; the record's
  * JSON line reads back with any name bytes the parser accepts. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,40 +358,83 @@ static void test_socket_path_refused(void)
 	rmdir(dir);
 }
 
-/* The log started again after a stop writes again. Before, the second start's thread
- * found the first's stop still asked for and left at once: every record waited in the
- * rings until they filled, then was counted dropped. */
-static void test_started_again(void)
+/* A connection refused at its hello (a record at once), then up to 2 s for the log's
+ * thread to have written or lost it: true when written. */
+static bool refused_record_written(void)
 {
-	struct mr_config *conf = (struct mr_config *)rh_app.conf;
-	char saved[sizeof(conf->log.connections)], dir[] = "/tmp/mr-connlog-XXXXXX", err[256];
+	uint64_t written = mgmt_connlog_written(), lost = mgmt_connlog_lost(), deadline;
 	struct rh_peer c = rh_client(false);
 	static uint8_t hello[2048];
-	uint64_t written, deadline;
 	uint8_t *at;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-	memcpy(saved, conf->log.connections, sizeof(saved));
-	snprintf(conf->log.connections, sizeof(conf->log.connections), "%s/log", dir);
-	CU_ASSERT_EQUAL_FATAL(mgmt_connlog_start(&rh_app, err, sizeof(err)), 0);
-	mgmt_connlog_stop();
-	CU_ASSERT_EQUAL_FATAL(mgmt_connlog_start(&rh_app, err, sizeof(err)), 0);
-	written = mgmt_connlog_written();
 	empty_ring();
-	memcpy(hello, rh_hello_api, rh_hello_api_len); /* refused: a record at once */
+	memcpy(hello, rh_hello_api, rh_hello_api_len);
 	at = memmem(hello, rh_hello_api_len, "api.svc.example", 15);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
 	memcpy(at, "zzz", 3);
 	rh_client_start(&c, hello, rh_hello_api_len);
 	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
-	while (mgmt_connlog_written() == written && rte_get_timer_cycles() < deadline)
+	while (mgmt_connlog_written() == written && mgmt_connlog_lost() == lost &&
+	       rte_get_timer_cycles() < deadline)
 		usleep(10000);
-	CU_ASSERT_EQUAL(mgmt_connlog_written(), written + 1);
-	mgmt_connlog_stop();
-	memcpy(conf->log.connections, saved, sizeof(saved));
-	snprintf(err, sizeof(err), "%s/log", dir);
-	unlink(err);
+	return mgmt_connlog_written() == written + 1 && mgmt_connlog_lost() == lost;
+}
+
+/* The log's target set to NAME in a new directory (dir filled), the old one in saved. */
+static void log_in(char dir[], const char *name, char *saved, size_t cap)
+{
+	struct mr_config *conf = (struct mr_config *)rh_app.conf;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(saved, cap, "%s", conf->log.connections);
+	snprintf(conf->log.connections, sizeof(conf->log.connections), "%s/%s", dir, name);
+}
+
+/* The log's target put back to saved, its file in dir removed, and dir. */
+static void log_back(const char *dir, const char *saved)
+{
+	struct mr_config *conf = (struct mr_config *)rh_app.conf;
+
+	unlink(conf->log.connections);
+	snprintf(conf->log.connections, sizeof(conf->log.connections), "%s", saved);
 	rmdir(dir);
+}
+
+/* The log started again after a stop writes again. Before, the second start's thread
+ * found the first's stop still asked for and left at once: every record waited in the
+ * rings until they filled, then was counted dropped. */
+static void test_started_again(void)
+{
+	char saved[sizeof(rh_app.conf->log.connections)], dir[] = "/tmp/mr-connlog-XXXXXX";
+	char err[256];
+
+	log_in(dir, "log", saved, sizeof(saved));
+	CU_ASSERT_EQUAL_FATAL(mgmt_connlog_start(&rh_app, err, sizeof(err)), 0);
+	mgmt_connlog_stop();
+	CU_ASSERT_EQUAL_FATAL(mgmt_connlog_start(&rh_app, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(refused_record_written());
+	mgmt_connlog_stop();
+	log_back(dir, saved);
+}
+
+/* A named pipe whose reader comes after the start: the first record after it came reaches
+ * it. Before, the pipe was opened again only after a batch had been lost to it. */
+static void test_pipe_reader_late(void)
+{
+	char saved[sizeof(rh_app.conf->log.connections)], dir[] = "/tmp/mr-connlog-XXXXXX";
+	char err[256];
+	int reader;
+
+	log_in(dir, "fifo", saved, sizeof(saved));
+	CU_ASSERT_EQUAL_FATAL(mkfifo(rh_app.conf->log.connections, 0600), 0);
+	CU_ASSERT_EQUAL_FATAL(mgmt_connlog_start(&rh_app, err, sizeof(err)), 0);
+	usleep(50000); /* the thread runs, no reader there */
+	reader = open(rh_app.conf->log.connections, O_RDONLY | O_NONBLOCK);
+	CU_ASSERT_FATAL(reader >= 0);
+	CU_ASSERT_TRUE(refused_record_written());
+	mgmt_connlog_stop();
+	close(reader);
+	log_back(dir, saved);
 }
 
 int test_connlog_register(void)
@@ -406,6 +450,7 @@ int test_connlog_register(void)
 		{ "a FIN before the hello was whole: the client's close", test_fin_before_hello },
 		{ "over TURN: the answer's segment is the first packet", test_turn_first_packet_counted },
 		{ "the log started again writes again", test_started_again },
+		{ "a pipe's reader that came late gets the next record", test_pipe_reader_late },
 		CU_TEST_INFO_NULL,
 	};
 
