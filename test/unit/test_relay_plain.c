@@ -18,6 +18,7 @@
 #include "relay.h"
 #include "relay_harness.h"
 #include "relay_tcp.h"
+#include "synack.h"
 #include "tcp_frame.h"
 #include "unit.h"
 
@@ -354,6 +355,15 @@ static void test_waiting_server_within_hello_limit(void)
 	uint64_t refused = rh_drops(DP_DROP_client_hello_limit), resent;
 	struct flow *f[3];
 
+	/* The earlier cases' kept SYN-ACKs run out first: one whose record of a made flow
+	 * was taken by a later handshake's (slots picked by a hash of a random cookie) is
+	 * sent again by design, and would be counted below some of the time. */
+	for (unsigned int i = 0; i < 4 && synack_kept_count(rh_w); i++) {
+		rh_w->now_ms += 8000;
+		dp_worker_housekeeping(rh_w);
+	}
+	CU_ASSERT_EQUAL(synack_kept_count(rh_w), 0);
+	finish(NULL);
 	rc->client_max_hellos = 2;
 	for (unsigned int i = 0; i < 3; i++) {
 		struct rh_peer c = vip_client(VIP_WEB, 80), b;
