@@ -10,6 +10,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "dns_input.h"
 #include "relay.h"
 
 int connlog_worker_init(struct dp_worker *w, uint32_t flows, uint32_t ring)
@@ -83,6 +84,12 @@ void connlog_begin(struct dp_worker *w, const struct flow *f, uint16_t listener_
 	if (likely(w->connlog == NULL))
 		return;
 	r = &w->connlog->recs[f->index];
+	/* A DNS query over TCP is answered here, not relayed: counted with DNS, as over UDP,
+	 * never logged as a connection (its ends, answered or not, are no connection's). */
+	if (unlikely(f->c.key.local_port == rte_cpu_to_be_16(DNS_PORT)) && dns_tcp_flow(w, f)) {
+		r->start_ms = 0;
+		return;
+	}
 	rec_start(w, r, rte_be_to_cpu_16(f->c.key.peer_port), listener_port, f->c.port);
 	r->via_turn = f->via_turn;
 	addr_copy(r->client, &r->client_v6, w->flows, f);

@@ -88,7 +88,8 @@ void connlog_worker_free(struct dp_worker *w);
 /* The ring of worker w for the logging thread; NULL when the log is off. */
 struct rte_ring *connlog_ring(const struct dp_worker *w);
 
-/* A flow was created for a client on port p (its key and side set). */
+/* A flow was created for a client on port p (its key and side set): its record begun,
+ * unless it is a DNS query over TCP, which is no connection of the log. */
 void connlog_begin(struct dp_worker *w, const struct flow *f, uint16_t listener_port);
 
 /* f's hello was read: its name, version, ALPN and ECH. */

@@ -21,7 +21,6 @@
 #include "tcp_out.h"
 #include "sni_parse.h"
 
-#define DNS_PORT 53
 #define DNS_RRS 3 /* records in an answer at most: A, AAAA, and the SOA at a zone's apex */
 #define DNS_TCP_MAX 4096 /* queries and answers over TCP: ours are far smaller */
 #define RRL_SLOTS 4096u /* per worker; clients sharing a slot share its count */

@@ -31,6 +31,8 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 
 struct flow;
 
+#define DNS_PORT 53 /* UDP and TCP, on the DNS port's addresses */
+
 /* Whether f is a DNS-over-TCP connection: to port 53 of the DNS port (the listener the
  * dns section adds). */
 bool dns_tcp_flow(const struct dp_worker *w, const struct flow *f);

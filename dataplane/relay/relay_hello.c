@@ -53,7 +53,7 @@ void relay_hello_classify(struct dp_worker *w, struct flow *f)
 
 	if (f->plain)
 		return relay_plain_route(w, f); /* no hello to wait for */
-	if (unlikely(f->c.key.local_port == rte_cpu_to_be_16(53)) && dns_tcp_flow(w, f))
+	if (unlikely(f->c.key.local_port == rte_cpu_to_be_16(DNS_PORT)) && dns_tcp_flow(w, f))
 		return dns_tcp_answer(w, f); /* a DNS query, not a ClientHello */
 	if (unlikely(f->via_turn || first_byte_is_proxy(f)) && relay_plain_from_gateway(w, f))
 		return; /* another gateway's plain connection, announced by a PROXY header */

@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include <rte_ip.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 #include <rte_udp.h>
 
+#include "connlog.h"
 #include "dns_msg.h"
 #include "dp_worker.h"
 #include "flow_limits.h"
@@ -24,7 +27,21 @@ static int suite_init(void)
 			   ", { name = \"ssh.svc.example\"; protocol = \"tcp\"; port = 22; pool = \"p\";"
 			   " vip = \"240.240.0.5\"; }, { sni = \"drained.svc.example\"; pool = \"drained\"; }",
 			   "dns = { port = \"edge\"; zones = [ \"example\", \"svc.example\", \"internal\" ]; ttl = 45;\n"
-			   "        outside = \"refuse\"; rate = 5; vip_range = \"240.240.0.0/16\"; };");
+			   "        outside = \"refuse\"; rate = 5; vip_range = \"240.240.0.0/16\"; };\n"
+			   "log = { connections = \"/nonexistent/connections.log\"; "
+			   "connections_ring = 64; };");
+}
+
+/* Records waiting in the connection log's ring, taken out. */
+static unsigned int connlog_records(void)
+{
+	struct connlog_rec r[64];
+	unsigned int n = 0, got;
+
+	while ((got = rte_ring_sc_dequeue_burst_elem(connlog_ring(rh_w), r, sizeof(r[0]), 64,
+						     NULL)) > 0)
+		n += got;
+	return n;
 }
 
 /* A query for name (type qtype) from the client's address and port sport, as a frame to
@@ -614,6 +631,23 @@ static void test_tcp_query(void)
 	tcp_client_closes(&c, c.isn + 1 + (uint32_t)qlen + 2);
 }
 
+/* DNS over TCP is DNS, as over UDP: never a record of the connection log, answered or
+ * not. Before, its record was begun as a connection's: an answered query's never ended
+ * (the slot kept an open record), and a malformed one's was logged as a refused
+ * connection with no reason. */
+static void test_tcp_not_in_connection_log(void)
+{
+	static const uint8_t bad[] = { 0, 5, 1, 2, 3, 4, 5 }; /* shorter than a DNS header */
+	struct rh_peer c = rh_client(false);
+
+	connlog_records();
+	c.our_port = 53;
+	rh_client_start(&c, bad, sizeof(bad));
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c)); /* reset */
+	rh_drain(&rh_app.ports[0]);
+	CU_ASSERT_EQUAL(connlog_records(), 0);
+}
+
 /* The TCP form of a query for name: its 2-byte length, then the message; the bytes. */
 static size_t tcp_query(const char *name, uint16_t qtype, uint8_t *out)
 {
@@ -949,6 +983,7 @@ int test_relay_dns_register(void)
 		{ "two clients of one slot held to the rate together", test_rate_shared_slot },
 		{ "over IPv6", test_ipv6_query },
 		{ "over TCP", test_tcp_query },
+		{ "over TCP, no record of the connection log", test_tcp_not_in_connection_log },
 		{ "over TCP, two queries at once", test_tcp_two_queries },
 		{ "over TCP, a lost answer sent again", test_tcp_answer_resent },
 		{ "over TCP, bytes or a RST after the answer", test_tcp_after_answer },
