@@ -23,7 +23,9 @@
 
 #define MGMT_MAX_CLIENTS 16
 #define MGMT_STALL_MS 5000      /* a message must arrive whole within this */
-#define MGMT_SEND_TIMEOUT_MS 2000
+/* An answer not taken whole within this: its client goes. The others are served
+ * meanwhile (its rest waits in its own buffer), so this bounds only its own slot. */
+#define MGMT_SEND_TIMEOUT_MS 10000
 #define MGMT_PROBE_MS 2000       /* a listener that accepts nothing so long is frozen, not gone */
 /* A client with no message in progress for this long is closed: meshrelay-cp pings every
  * second and meshrelayctl asks as soon as it connects, so only a forgotten or hostile
@@ -47,6 +49,9 @@ struct mgmt_client {
 	uint64_t started_ms;   /* first byte of the message in progress, 0 when idle */
 	uint64_t idle_ms;      /* since when idle: accepted, or the last message answered */
 	uint64_t id;           /* this connection's number (mgmt_reply.client), from 1 */
+	uint8_t *out;          /* what of its answer the socket did not take yet (malloc'd) */
+	size_t out_len, out_sent;
+	uint64_t out_since_ms; /* when out began to wait, 0 when empty */
 };
 
 /* Owned by the control thread once started (metrics_fd by the metrics thread); the main
@@ -74,37 +79,46 @@ static struct {
 	    /* No client yet, even before a start: a stop closes none (fd 0 is not ours). */
 	    .clients = { [0 ... MGMT_MAX_CLIENTS - 1] = { .fd = -1 } } };
 
-/* Send p[0..len) by deadline (mr_clock_ms time). 0, or -1 when the peer fails or is late. */
-static int send_all(int fd, const uint8_t *p, size_t len, uint64_t deadline)
+/* Send what c has waiting as far as its socket takes it, never waiting: 0, or -1 when the
+ * peer failed. */
+static int client_flush(struct mgmt_client *c)
 {
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	while (c->out_sent < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_sent, c->out_len - c->out_sent,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
+			c->out_sent += (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-		if (mr_clock_ms() >= deadline || poll(&pfd, 1, 100) < 0)
-			return -1;
+		return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
 	}
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_sent = 0;
+	c->out_since_ms = 0;
 	return 0;
 }
 
+/* Answer c: what its socket takes goes now, the rest waits in c's buffer and goes as it
+ * reads (POLLOUT), so that a client that reads slowly or not at all holds only its own
+ * slot, never this thread (before, it held every other client's answers, meshrelay-cp's
+ * too, up to two seconds per answer). 0, or -1 when c must go. */
 static int reply(struct mgmt_client *c, uint16_t type, uint32_t generation, const char *text)
 {
 	struct mr_ctl_hdr h = { MR_CTL_VERSION, type, generation, (uint32_t)strlen(text) };
-	uint8_t hdr[MR_CTL_HDR_LEN];
-	/* One deadline for the whole answer: a client that reads slowly holds this thread
-	 * (and every other client's requests) for MGMT_SEND_TIMEOUT_MS at most. */
-	uint64_t deadline = mr_clock_ms() + MGMT_SEND_TIMEOUT_MS;
+	size_t len = MR_CTL_HDR_LEN + h.length;
+	uint8_t *grown = realloc(c->out, c->out_len + len);
 
-	mr_ctl_hdr_encode(&h, hdr);
-	return send_all(c->fd, hdr, sizeof(hdr), deadline) == 0 &&
-	       send_all(c->fd, (const uint8_t *)text, h.length, deadline) == 0 ? 0 : -1;
+	if (!grown)
+		return -1;
+	c->out = grown;
+	mr_ctl_hdr_encode(&h, c->out + c->out_len);
+	memcpy(c->out + c->out_len + MR_CTL_HDR_LEN, text, h.length);
+	c->out_len += len;
+	if (!c->out_since_ms)
+		c->out_since_ms = mr_clock_ms();
+	return client_flush(c);
 }
 
 /* mgmt_reply's send for a client (ctx). */
@@ -118,6 +132,7 @@ static void client_close(struct mgmt_client *c)
 	mgmt_command_client_gone(srv.app, c->id);
 	close(c->fd);
 	free(c->payload);
+	free(c->out);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 }
@@ -208,12 +223,13 @@ static bool peer_allowed(int fd, struct ucred *cred)
 	       (srv.group != (gid_t)-1 && (cred->gid == srv.group || peer_in_group(fd, srv.group)));
 }
 
-/* Answer a new client with text, then close it. */
+/* Answer a new client with text (a few bytes: its empty socket takes them), then close it. */
 static void refuse(int fd, const char *text)
 {
 	struct mgmt_client c = { .fd = fd };
 
 	reply(&c, MR_CTL_RESULT, mgmt_generation(srv.app), text);
+	free(c.out);
 	close(fd);
 }
 
@@ -293,9 +309,12 @@ static void accept_client(void)
 	slot->id = ++srv.last_id;
 }
 
-/* Whether c must go: stalled mid-message, or idle for MGMT_IDLE_MS (counted, logged). */
+/* Whether c must go: its answer not taken in MGMT_SEND_TIMEOUT_MS, stalled mid-message,
+ * or idle for MGMT_IDLE_MS (counted, logged). */
 static bool client_expired(const struct mgmt_client *c, uint64_t now)
 {
+	if (c->out_len)
+		return now - c->out_since_ms > MGMT_SEND_TIMEOUT_MS;
 	if (c->started_ms)
 		return now - c->started_ms > MGMT_STALL_MS;
 	if (now - c->idle_ms <= MGMT_IDLE_MS)
@@ -347,7 +366,9 @@ static void *mgmt_thread(void *arg)
 				client_close(c);
 				continue;
 			}
-			pfd[n] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+			/* Its next request is read once its answer has gone: a client that
+			 * asks and never reads piles up nothing here. */
+			pfd[n] = (struct pollfd){ .fd = c->fd, .events = c->out_len ? POLLOUT : POLLIN };
 			map[n++] = i;
 		}
 		if (poll(pfd, (nfds_t)n, 200) <= 0)
@@ -357,9 +378,9 @@ static void *mgmt_thread(void *arg)
 			struct mgmt_client *c = &srv.clients[map[k]];
 			uint64_t began = mr_clock_ms();
 
-			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+			if (!(pfd[k].revents & (POLLIN | POLLOUT | POLLHUP | POLLERR)))
 				continue;
-			if (client_read(c) < 0)
+			if ((c->out_len ? client_flush(c) : client_read(c)) < 0)
 				client_close(c);
 			credit_others(c, mr_clock_ms() - began);
 		}

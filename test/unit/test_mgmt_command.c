@@ -18,6 +18,7 @@
 #include "mgmt_command.h"
 #include "mgmt_server.h"
 #include "mr_clock.h"
+#include "mr_ctl_proto.h"
 #include "relay.h"
 #include "relay_harness.h"
 #include "relay_live.h"
@@ -380,6 +381,40 @@ static void test_socket_path_claimed_with_care(void)
 	rmdir(dir);
 }
 
+/* A client that asks and never reads holds only its own slot: another's PING is answered
+ * while the first's answers wait (before, this thread waited up to 2 s on each of them,
+ * long enough for meshrelay-cp to call the data plane lost and drop its claim). */
+static void test_silent_reader_holds_only_itself(void)
+{
+	char dir[] = "/tmp/mr-ctlsock-XXXXXX", path[64], err[256] = "";
+	static uint8_t pings[2000 * MR_CTL_HDR_LEN];
+	struct mr_ctl_hdr h = { MR_CTL_VERSION, MR_CTL_PING, 0, 0 };
+	struct mr_ctl_hdr got;
+	char *answer = NULL;
+	int silent, other;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	CU_ASSERT_EQUAL_FATAL(mgmt_server_start(&rh_app, path, NULL, err, sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(pings); i += MR_CTL_HDR_LEN)
+		mr_ctl_hdr_encode(&h, pings + i);
+	silent = mr_ctl_connect(path, 1000);
+	CU_ASSERT_FATAL(silent >= 0);
+	/* Two thousand status answers: more than its socket holds. */
+	CU_ASSERT_EQUAL(send(silent, pings, sizeof(pings), MSG_NOSIGNAL), (ssize_t)sizeof(pings));
+	usleep(200000); /* the server has filled its socket */
+	other = mr_ctl_connect(path, 1000);
+	CU_ASSERT_FATAL(other >= 0);
+	/* A hang bound, not a speed: the old wait was 2 s an answer. */
+	CU_ASSERT_EQUAL(mr_ctl_exchange(other, MR_CTL_PING, 0, NULL, 0, 1500, &got, &answer), 0);
+	CU_ASSERT_EQUAL(got.type, MR_CTL_PONG);
+	free(answer);
+	close(other);
+	close(silent);
+	mgmt_server_stop();
+	rmdir(dir);
+}
+
 int test_mgmt_command_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -396,6 +431,8 @@ int test_mgmt_command_register(void)
 		  test_flow_list_says_more },
 		{ "a worker's busy share is of its time, not of its polls", test_lcores_busy_time },
 		{ "a stop without a start closes nothing", test_stop_without_start },
+		{ "a client that never reads holds only its own slot",
+		  test_silent_reader_holds_only_itself },
 		{ "the control socket's path: no other file removed",
 		  test_socket_path_claimed_with_care },
 		CU_TEST_INFO_NULL,
