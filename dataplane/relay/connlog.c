@@ -13,16 +13,18 @@
 #include "dns_input.h"
 #include "relay.h"
 
-int connlog_worker_init(struct dp_worker *w, uint32_t flows, uint32_t ring)
+int connlog_worker_init(struct dp_worker *w, uint32_t flows, uint32_t ring, int socket)
 {
-	struct connlog_worker *cl = rte_zmalloc("connlog", sizeof(*cl), 0);
+	/* On the worker's node, as its flow table: every relayed segment writes its record. */
+	struct connlog_worker *cl = rte_zmalloc_socket("connlog", sizeof(*cl), 0, socket);
 	char name[RTE_RING_NAMESIZE];
 
 	if (!cl)
 		return -1;
 	snprintf(name, sizeof(name), "connlog_%u", w->index);
-	cl->recs = rte_zmalloc("connlog_recs", sizeof(*cl->recs) * (size_t)flows, 0);
-	cl->ring = rte_ring_create_elem(name, sizeof(struct connlog_rec), ring, SOCKET_ID_ANY,
+	cl->recs = rte_zmalloc_socket("connlog_recs", sizeof(*cl->recs) * (size_t)flows, 0,
+				      socket);
+	cl->ring = rte_ring_create_elem(name, sizeof(struct connlog_rec), ring, socket,
 					RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	if (!cl->recs || !cl->ring) {
 		rte_ring_free(cl->ring);

@@ -56,7 +56,8 @@ struct connlog_rec {
 	uint8_t fin_client, fin_backend, ech, via_turn, plain, worker;
 	uint8_t sni_len, alpn_len;
 	char target[MR_NAME_MAX];   /* pool or network name; empty for a mangled destination */
-	char alpn[16];              /* the first protocol offered */
+	char alpn[SNI_ALPN_ID_MAX + 1]; /* the first protocol offered, whole as the parser
+					 * keeps it ("istio-peer-exchange" is 19 bytes) */
 	char sni[SNI_NAME_MAX + 1]; /* as the hello named it (lower-cased); service name */
 } __attribute__((aligned(8)));
 
@@ -74,8 +75,8 @@ struct connlog_worker {
 };
 
 /* Set up w->connlog for flows entries of the flow table, a ring of `ring` records (a
- * power of 2). 0, or -1 when out of memory. */
-int connlog_worker_init(struct dp_worker *w, uint32_t flows, uint32_t ring);
+ * power of 2), in the memory of NUMA node socket. 0, or -1 when out of memory. */
+int connlog_worker_init(struct dp_worker *w, uint32_t flows, uint32_t ring, int socket);
 
 /* Worker w is stopping and ends every connection it holds at once: until until_tsc (the
  * TSC), a record that finds the ring full waits for the logging thread to make room

@@ -185,7 +185,8 @@ bool relay_worker_up(struct dp_worker *w, int socket)
 	}
 	/* The connection log's slots and ring, only when it is configured. */
 	if (w->flows && app->conf->log.connections[0] &&
-	    connlog_worker_init(w, flow_capacity(w->flows), app->conf->log.connections_ring) < 0) {
+	    connlog_worker_init(w, flow_capacity(w->flows), app->conf->log.connections_ring,
+				socket) < 0) {
 		flow_table_free(w->flows);
 		w->flows = NULL;
 	}

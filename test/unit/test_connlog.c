@@ -331,6 +331,27 @@ static bool log_starts_at(const char *path, char *err, size_t errlen)
 	return rc == 0;
 }
 
+/* An ALPN protocol id is logged whole, as long as the parser keeps it (32 bytes): before,
+ * the record held 15 bytes, and a service mesh's "istio-peer-exchange" went out as
+ * "istio-peer-exch". */
+static void test_alpn_whole(void)
+{
+	static const char id[] = "istio-peer-exchange";
+	struct sni_result r = { .alpn_kept = 1, .alpn_len = { sizeof(id) - 1 } };
+	struct flow f = { .index = 0 };
+	struct connlog_rec *rec = &rh_w->connlog->recs[0];
+	struct json_value *j;
+
+	memcpy(r.alpn[0], id, sizeof(id));
+	connlog_hello(rh_w, &f, &r);
+	CU_ASSERT_STRING_EQUAL(rec->alpn, id);
+	j = as_json(rec);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(field(j, "alpn"), id);
+	json_free(j);
+	memset(rec, 0, sizeof(*rec));
+}
+
 /* A log named by a socket's path (/dev/stdout under a service manager's journal is one)
  * is refused at start, saying so. Before, open's ENXIO was taken for a named pipe without
  * a reader yet: the data plane started and lost every record, telling nobody. A named
@@ -446,6 +467,7 @@ int test_connlog_register(void)
 		{ "a stopping worker's records wait for room", test_stopping_waits_for_room },
 		{ "ring full and refusal rate: counted", test_ring_full_and_rate },
 		{ "JSON lines: names, IPv6, sizes", test_format_names },
+		{ "an ALPN protocol id logged whole", test_alpn_whole },
 		{ "a socket's path refused, a pipe without a reader taken", test_socket_path_refused },
 		{ "a FIN before the hello was whole: the client's close", test_fin_before_hello },
 		{ "over TURN: the answer's segment is the first packet", test_turn_first_packet_counted },
