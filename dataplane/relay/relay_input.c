@@ -430,6 +430,7 @@ static void listen_input(struct dp_worker *w, const struct dp_port *p, struct re
 	if (fl == RTE_TCP_SYN_FLAG && w->app->draining) {
 		/* Shutting down: a RST sends the client to another gateway at once. */
 		seg_rst_reply(w, p, s, 0, s->seq + 1, true);
+		seg_log_refused(w, p, s, DP_DROP_draining);
 		return dp_drop(w, s->m, DP_DROP_draining);
 	}
 	if (fl == RTE_TCP_SYN_FLAG) {
@@ -464,9 +465,11 @@ static void vip_refuse(struct dp_worker *w, const struct dp_port *p, struct rela
 	/* As a host's closed port answers (RFC 9293 3.10.7.1). A segment with an ACK is one
 	 * of a connection whose service a push took away while it was being opened: told at
 	 * once, not left to wait for a server that is gone. */
-	if (relay_ration_take(w, &w->stray_rst))
+	if (relay_ration_take(w, &w->stray_rst)) {
 		seg_rst_reply(w, p, s, fl == RTE_TCP_SYN_FLAG ? 0 : s->ack,
 			      fl == RTE_TCP_SYN_FLAG ? s->seq + 1 : 0, fl == RTE_TCP_SYN_FLAG);
+		seg_log_refused(w, p, s, DP_DROP_vip_no_service);
+	}
 	dp_drop(w, s->m, DP_DROP_vip_no_service);
 }
 

@@ -177,6 +177,24 @@ static void test_refused_connection(void)
 	json_free(j);
 }
 
+/* A SYN refused as the data plane drains (its RST sends the client elsewhere) is logged
+ * with its reason, as every refusal: before, only those at the handshake's ACK were. */
+static void test_refused_at_syn(void)
+{
+	struct rh_peer c = rh_client(false);
+	struct connlog_rec r;
+
+	empty_ring();
+	rh_app.draining = true;
+	rh_send(&c, RTE_TCP_SYN_FLAG, c.isn, 0, NULL, 0);
+	rh_app.draining = false;
+	rh_drain(c.port);
+	CU_ASSERT_EQUAL_FATAL(take(&r, 1), 1);
+	CU_ASSERT_EQUAL(r.end, CONNLOG_END_REFUSED);
+	CU_ASSERT_EQUAL(r.drop_reason, DP_DROP_draining);
+	CU_ASSERT_EQUAL(r.client_port, c.port_num);
+}
+
 /* A client that closes (FIN) before its hello is whole: logged as a close by the client,
  * not as its reset (before, "rst_client" with fin_client false). */
 static void test_fin_before_hello(void)
@@ -463,6 +481,7 @@ int test_connlog_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "a spliced connection closed by FINs", test_spliced_connection },
 		{ "a refused connection and its reason", test_refused_connection },
+		{ "a SYN refused while draining: logged", test_refused_at_syn },
 		{ "bytes past 4 GiB", test_bytes_past_4gib },
 		{ "a stopping worker's records wait for room", test_stopping_waits_for_room },
 		{ "ring full and refusal rate: counted", test_ring_full_and_rate },
