@@ -32,7 +32,7 @@ dirs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--bursts) bursts=$2; shift 2 ;;
-	--rx-cksum) nic=(rx-cksum); shift ;;
+	--rx-cksum) nic=(rx-cksum "${nic[@]}"); shift ;; # before --plain or after it
 	--plain) nic+=(plain); what="spliced segment (64 bytes, no options)"; shift ;;
 	--connections) bursts=$2; mode=(connections); toggle=path_cost_step; unit=connections
 		what="connection"; shift 2 ;;
@@ -46,7 +46,9 @@ done
 command -v valgrind >/dev/null || { echo "bench-path: valgrind missing (scripts/install-deps.sh --bench)" >&2; exit 2; }
 
 out=$(mktemp -d /tmp/mr-bench-path.XXXXXX)
-trap 'rm -rf "$out"; rm -rf /var/run/dpdk/bench-path-*' EXIT
+# Only this run's EAL directories (bench-path-PID-CHILD): another run's are not ours.
+export BENCH_PATH_PREFIX=bench-path-$$
+trap 'rm -rf "$out" /var/run/dpdk/"$BENCH_PATH_PREFIX"-*' EXIT
 
 # workers_run BIN N [handoff] -> "SEGMENTS HANDED INSTRUCTIONS"
 workers_run() {

@@ -82,7 +82,8 @@ uint64_t pc_run_workers(const struct end *c0, const struct end *b0, unsigned int
 			enum deliver how, unsigned int bursts);
 
 /* bursts bursts of BURST DNS queries (A, names under a wildcard route, EDNS0) from clients
- * like c to the edge port's address, through path_cost_burst. */
-void pc_run_dns(struct end *c, unsigned int bursts);
+ * like c to the edge port's address, through path_cost_burst: the answers that carried
+ * their OPT record. */
+unsigned int pc_run_dns(struct end *c, unsigned int bursts);
 
 #endif
