@@ -70,6 +70,16 @@ static void seal(struct rte_mbuf *m)
 	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
 }
 
+/* A data segment of h from off was not sent: h sends again from there, unless it has
+ * already gone back further. */
+static void rewind_to(struct gen_half *h, uint64_t off)
+{
+	if (h && off < h->nxt) {
+		h->nxt = off;
+		h->fin_sent = false;
+	}
+}
+
 static void enqueue(struct gen *g, int port, struct rte_mbuf *m, struct gen_half *h,
 		    uint64_t off)
 {
@@ -99,14 +109,9 @@ void gen_flush(struct gen *g, int port)
 	g->st.tx_frames[port] += sent;
 	p->congested = sent < p->n_tx;
 	for (uint16_t i = sent; i < p->n_tx; i++) {
-		struct gen_half *h = p->tx_half[i];
-
 		/* The ring is full: the stream rewinds to the first byte not sent, as if the
 		 * segment had been lost at once rather than after a timeout. */
-		if (h && p->tx_off[i] < h->nxt) {
-			h->nxt = p->tx_off[i];
-			h->fin_sent = false;
-		}
+		rewind_to(p->tx_half[i], p->tx_off[i]);
 		rte_pktmbuf_free(p->tx[i]);
 		g->st.tx_drop[port]++;
 	}
@@ -187,8 +192,10 @@ void gen_send_seg(struct gen *g, struct gen_half *h, uint8_t flags, uint64_t off
 					 seq, ack, opt_len, len);
 	uint8_t *data;
 
-	if (!m) {
+	if (!m) { /* no mbuf: lost at once, as a frame the ring refused */
 		g->st.tx_drop[h->port]++;
+		if (len)
+			rewind_to(h, off);
 		return;
 	}
 	data = rte_pktmbuf_mtod_offset(m, uint8_t *, HDR_LEN);

@@ -234,6 +234,7 @@ static void half_pump(struct gen *g, struct gen_half *h, uint32_t max_segs)
 	    g->outstanding[h->port] >= (uint64_t)g->o.inflight * seg)
 		limit = RTE_MIN(limit, h->max_sent); /* the ACK owed below still goes */
 	while (h->nxt < h->total && h->nxt < limit && max_segs--) {
+		uint64_t off;
 		uint32_t len;
 		uint8_t flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
 
@@ -247,12 +248,16 @@ static void half_pump(struct gen *g, struct gen_half *h, uint32_t max_segs)
 			flags |= RTE_TCP_FIN_FLAG;
 			h->fin_sent = h->fin_ever = true;
 		}
-		gen_send_seg(g, h, flags, h->nxt, len);
+		/* Past it before it is queued: the queue may be flushed at once, and a frame the
+		 * ring refuses rewinds the stream to it (gen_flush), which only works from
+		 * beyond it (before, the stream went on past the hole). */
+		off = h->nxt;
 		h->nxt += len;
 		if (h->nxt > h->max_sent) {
 			g->outstanding[h->port] += h->nxt - h->max_sent;
 			h->max_sent = h->nxt;
 		}
+		gen_send_seg(g, h, flags, off, len);
 		h->ack_due = false;
 	}
 	if (h->fin_want && !h->fin_sent && h->nxt == h->total) {
