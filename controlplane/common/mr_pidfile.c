@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 /* The pid file this process holds: open, write-locked, until mr_pidfile_remove or exit.
  * Never opened twice: closing any descriptor of a file drops the process's lock on it. */
 static int held_fd = -1;
+static char held_path[PATH_MAX]; /* its path, for the note beside it */
+static bool noted;               /* a note was written beside it */
 
 enum take {
 	TAKEN,  /* the fd holds the lock on the file at path */
@@ -111,16 +114,13 @@ static enum take take_once(const char *path, int *fd, pid_t *holder)
 	return t;
 }
 
-/* Our pid, then note's line when there is one, as the whole content of the locked file at
- * fd. Written from its start, then cut: a reader sees the pid line at any moment. */
-static int write_pid(int fd, const char *note)
+/* Our pid as the whole content of the locked file at fd. */
+static int write_pid(int fd)
 {
-	char text[32 + MR_PIDFILE_NOTE_MAX];
-	int len = snprintf(text, sizeof(text), "%d\n%s%s", (int)getpid(), note ? note : "",
-			   note ? "\n" : "");
+	char text[32];
+	int len = snprintf(text, sizeof(text), "%d\n", (int)getpid());
 
-	if (len < 0 || (size_t)len >= sizeof(text) || pwrite(fd, text, (size_t)len, 0) != len ||
-	    ftruncate(fd, len) < 0)
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)len, 0) != len)
 		return -1;
 	return 0;
 }
@@ -143,35 +143,66 @@ static void close_peek(int fd)
 		close(fd);
 }
 
+/* The note's file: PATH.reload, beside the pid file at path. */
+static int note_path(const char *path, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s.reload", path);
+
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 int mr_pidfile_note(const char *note)
 {
-	if (held_fd < 0 || strchr(note, '\n') || strlen(note) >= MR_PIDFILE_NOTE_MAX) {
+	char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
+	size_t len = strlen(note);
+	int fd, e;
+
+	if (held_fd < 0 || strchr(note, '\n') || len >= MR_PIDFILE_NOTE_MAX) {
 		errno = held_fd < 0 ? EBADF : EINVAL;
 		return -1;
 	}
-	return write_pid(held_fd, note);
+	if (note_path(held_path, path, sizeof(path)) < 0 ||
+	    snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* Made anew (never written through what was planted there) and renamed over the
+	 * last: a reader sees a whole note, this one or the one before. */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, note, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || close(fd) < 0 ||
+	    rename(tmp, path) < 0) {
+		e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	noted = true;
+	return 0;
 }
 
 int mr_pidfile_read_note(const char *path, char *buf, size_t cap)
 {
-	char text[32 + MR_PIDFILE_NOTE_MAX];
-	const char *line, *end;
+	char note[PATH_MAX + 16], text[MR_PIDFILE_NOTE_MAX + 1];
+	const char *end;
 	ssize_t n;
-	int fd = open_peek(path);
+	int fd;
 
-	if (fd < 0)
+	if (note_path(path, note, sizeof(note)) < 0 ||
+	    (fd = open(note, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return -1;
-	n = pread(fd, text, sizeof(text) - 1, 0);
-	close_peek(fd);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
 	if (n <= 0)
 		return -1;
 	text[n] = '\0';
-	line = strchr(text, '\n');
-	end = line ? strchr(line + 1, '\n') : NULL;
-	if (!end || (size_t)(end - line - 1) >= cap)
+	end = strchr(text, '\n');
+	if (!end || (size_t)(end - text) >= cap)
 		return -1;
-	memcpy(buf, line + 1, (size_t)(end - line - 1));
-	buf[end - line - 1] = '\0';
+	memcpy(buf, text, (size_t)(end - text));
+	buf[end - text] = '\0';
 	return 0;
 }
 
@@ -224,8 +255,9 @@ int mr_pidfile_write(const char *path, char *err, size_t errlen)
 	}
 	for (int i = 0; i < MR_PIDFILE_TRIES && t == AGAIN; i++)
 		t = take_once(path, &fd, &holder);
-	if (t == TAKEN && write_pid(fd, NULL) == 0) {
+	if (t == TAKEN && write_pid(fd) == 0) {
 		held_fd = fd;
+		snprintf(held_path, sizeof(held_path), "%s", path);
 		return 0;
 	}
 	refusal(t, holder, path, err, errlen);
@@ -298,8 +330,14 @@ void mr_pidfile_remove(const char *path)
 	if (held_fd < 0)
 		return;
 	/* A file put there since (by an operator, by a successor) is not ours to remove. */
-	if (is_at(held_fd, path, &st) == 1)
+	if (is_at(held_fd, path, &st) == 1) {
+		char note[PATH_MAX + 16];
+
 		unlink(path);
+		if (noted && note_path(path, note, sizeof(note)) == 0)
+			unlink(note);
+	}
+	noted = false;
 	close(held_fd);
 	held_fd = -1;
 }

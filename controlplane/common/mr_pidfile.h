@@ -31,12 +31,13 @@ pid_t mr_pidfile_holder(const char *path);
  * with errno (ESRCH: none holds it). */
 int mr_pidfile_signal(const char *path, int sig, int value, pid_t *pid);
 
-/* Write note (one line, no newline in it) after the pid in the file this process holds:
- * what it says of its last reload. 0, or -1 with errno (EBADF: none held). */
+/* Write note (one line, no newline in it) beside the pid file this process holds, in
+ * PATH.reload (the pid file keeps the pid alone: scripts read it whole): what it says of
+ * its last reload. Removed with the pid file. 0, or -1 with errno (EBADF: none held). */
 int mr_pidfile_note(const char *note);
 
-/* The note of the file at path (its second line, without the newline) into buf: 0, or -1
- * when the file has none or cannot be read. */
+/* The note beside the pid file at path (PATH.reload, without its newline) into buf: 0,
+ * or -1 when there is none or it cannot be read. */
 int mr_pidfile_read_note(const char *path, char *buf, size_t cap);
 
 /* Remove path if it is still the file we hold (a successor's file is left alone), and let

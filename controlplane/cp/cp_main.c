@@ -229,7 +229,7 @@ static void files_readable(bool on)
 		mr_log(MR_LOG_WARN, "could not raise the capability to read: %s", strerror(errno));
 }
 
-/* What a reload came to: the pid file's note says it to `meshrelayctl reload`. */
+/* What a reload came to: the note beside the pid file says it to `meshrelayctl reload`. */
 enum reload_outcome {
 	RELOAD_APPLIED,  /* pushed, and in force at the data plane */
 	RELOAD_TAKEN,    /* in force here; no data plane could be asked (pushed once it can) */
@@ -282,8 +282,8 @@ static enum reload_outcome reload_files(struct cp *cp, char *why, size_t whylen)
 }
 
 /* reload_files with the capability to read its files raised around it; what it came to in
- * the pid file's note, "reload ID applied|taken|refused GENERATION [WHY]" (ID: the value
- * the signal carried, 0 for a plain kill), the generation the one now in force. */
+ * the note beside the pid file, "reload ID applied|taken|refused GENERATION [WHY]" (ID:
+ * the value the signal carried, 0 for a plain kill; the generation: the one in force). */
 static void reload(struct cp *cp, int id)
 {
 	static const char *const words[] = { "applied", "taken", "refused" };

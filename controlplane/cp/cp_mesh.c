@@ -27,7 +27,7 @@ static void turn_changed(void *arg, struct turn_client *t)
 		const struct turn_client *c = &m->turn[i];
 		struct disc_relay *r = &relays[n];
 
-		if (c->state != TURN_ALLOCATED ||
+		if (!c->published ||
 		    !inet_ntop(c->relayed.family, c->relayed.ip, r->address, sizeof(r->address)))
 			continue;
 		snprintf(r->network, sizeof(r->network), "%s", c->network_name);
@@ -365,12 +365,14 @@ static void status_turn(const struct turn_client *t, FILE *out, bool first)
 	if (t->state == TURN_ALLOCATED)
 		turn_addr_str(&t->relayed, relayed, sizeof(relayed));
 	fprintf(out, "%s\n  {\"name\":\"%s\",\"network\":\"%s\",\"state\":\"%s\",\"relayed\":\"%s\","
+		"\"published\":%s,"
 		"\"allocations\":%llu,\"refreshes\":%llu,\"permissions\":%llu,"
 		"\"connection_attempts\":%llu,\"attempts_refused\":%llu,"
 		"\"failures\":%llu,\"auth_failures\":%llu,"
 		"\"stale_nonces\":%llu,\"refusals\":%llu,\"attempts_lost\":%llu,\"redirects\":%llu,"
 		"\"last_allocate_ms\":%lld,\"last_recovery_ms\":%lld}",
 		first ? "" : ",", t->conf.name, t->network_name, turn_state_name(t->state), relayed,
+		t->published ? "true" : "false",
 		(unsigned long long)t->stats.allocations, (unsigned long long)t->stats.refreshes,
 		(unsigned long long)t->stats.permissions,
 		(unsigned long long)t->stats.connection_attempts,

@@ -60,6 +60,11 @@ static void render_turn(struct mr_metrics_text *o, const struct cp_mesh *m)
 		mr_metrics_emit(o, "meshrelay_cp_turn_allocated{server=\"%s\",network=\"%s\"} %d\n",
 		     m->turn[i].conf.name, m->turn[i].network_name,
 		     m->turn[i].state == TURN_ALLOCATED);
+	family(o, "turn_published", "gauge", "1 while the relay is published in discovery: "
+	       "allocated and, when the server has peers, with a permission in force.");
+	for (unsigned int i = 0; i < m->n_turn; i++)
+		mr_metrics_emit(o, "meshrelay_cp_turn_published{server=\"%s\",network=\"%s\"} %d\n",
+		     m->turn[i].conf.name, m->turn[i].network_name, m->turn[i].published);
 	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
 		turn_family(o, m, counts[k].name, "counter", counts[k].help, counts[k].off);
 	family(o, "turn_allocate_seconds", "gauge",

@@ -79,8 +79,23 @@ int turn_client_init(struct turn_client *t, const struct mr_turn_server_conf *co
 	return 0;
 }
 
-static void notify_changed(struct turn_client *t)
+/* Whether t's relay is one to publish: allocated and, when it has peers, with a permission
+ * in force. Without one the server refuses every peer's connection (RFC 6062 5.3): the
+ * gateways that learned the relay would route to one that refuses them. */
+static bool relay_usable(const struct turn_client *t, int64_t now_ms)
 {
+	return t->state == TURN_ALLOCATED &&
+	       (t->perm.n_peers == 0 || t->perm.granted_until_ms > now_ms);
+}
+
+/* t->published brought up to date, the mesh told when it changed. */
+static void publish_check(struct turn_client *t, int64_t now_ms)
+{
+	bool usable = relay_usable(t, now_ms);
+
+	if (usable == t->published)
+		return;
+	t->published = usable;
 	if (t->ev.changed)
 		t->ev.changed(t->ev.arg, t);
 }
@@ -118,10 +133,9 @@ static void turn_fail(struct turn_client *t, int64_t now_ms, bool slow, const ch
 	       t->conf.name, t->conn.peer, t->last_error, delay);
 	t->state = TURN_WAITING;
 	t->retry_ms = now_ms + delay;
-	if (was_allocated) {
+	if (was_allocated)
 		t->lost_ms = now_ms;
-		notify_changed(t);
-	}
+	publish_check(t, now_ms);
 }
 
 /* Attributes of the request in flight, before the credentials. */
@@ -243,6 +257,7 @@ int turn_client_tick(struct turn_client *t, int64_t now_ms)
 	if (t->state == TURN_CONNECTING && now_ms >= t->attempt_ms + TURN_SETUP_TIMEOUT_MS)
 		turn_fail(t, now_ms, false, "connection not set up in %d ms", TURN_SETUP_TIMEOUT_MS);
 	next_request(t, now_ms);
+	publish_check(t, now_ms); /* permissions refused until the last one lapsed */
 	if (t->state == TURN_WAITING)
 		due = t->retry_ms;
 	if (t->state == TURN_CONNECTING)
@@ -253,6 +268,8 @@ int turn_client_tick(struct turn_client *t, int64_t now_ms)
 		due = earliest(due, t->refresh_due_ms);
 		if (t->perm.n_asked)
 			due = earliest(due, t->perm.due_ms);
+		if (t->published && t->perm.n_peers)
+			due = earliest(due, t->perm.granted_until_ms);
 		if (t->n_connect)
 			due = now_ms;
 	}
@@ -320,7 +337,7 @@ static void allocated(struct turn_client *t, const struct stun_msg *m, int64_t n
 	mr_log(MR_LOG_NOTICE, "TURN %s: allocated %s relay %s (seen as %s), lifetime %u s, "
 	       "in %lld ms", t->conf.name, t->conf.relay_protocol == 6 ? "TCP" : "UDP", relayed,
 	       mapped, m->lifetime, (long long)t->stats.last_allocate_ms);
-	notify_changed(t);
+	publish_check(t, now_ms); /* with peers, once one has a permission */
 }
 
 static void succeeded(struct turn_client *t, const struct stun_msg *m, int64_t now_ms)
@@ -348,6 +365,7 @@ static void succeeded(struct turn_client *t, const struct stun_msg *m, int64_t n
 		if (t->stats.permissions++ == 0)
 			mr_log(MR_LOG_INFO, "TURN %s: permission for %u peer(s)", t->conf.name,
 			       t->perm.n_asked);
+		publish_check(t, now_ms);
 		break;
 	case TURN_CONNECT:
 		t->stats.connects++;

@@ -106,6 +106,9 @@ struct turn_client {
 	struct turn_tx tx;
 	struct stun_addr relayed;    /* valid in TURN_ALLOCATED */
 	struct turn_perm perm;       /* the allocation's permissions (turn_permission.h) */
+	bool published;              /* its relay is one to publish: allocated and, when it
+				      * has peers, with a permission in force (ev.changed
+				      * says when this changes) */
 	int64_t expires_ms;          /* the granted lifetime ends: a refused Refresh is
 				      * asked again until then */
 	struct stun_addr mapped;

@@ -80,6 +80,7 @@ static void round_next(struct turn_perm *p, int64_t now_ms)
 
 void turn_perm_answered(struct turn_perm *p, int64_t now_ms)
 {
+	p->granted_until_ms = now_ms + TURN_PERMISSION_LIFETIME_MS;
 	round_next(p, now_ms);
 }
 

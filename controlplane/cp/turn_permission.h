@@ -19,6 +19,7 @@
 #include "stun_msg.h"
 
 #define TURN_PERMISSION_REFRESH_MS 120000 /* permissions last 300 s (RFC 8656 9) */
+#define TURN_PERMISSION_LIFETIME_MS 300000
 #define TURN_RETRY_MS 5000              /* a refused Refresh or CreatePermission: asked
 					 * again this soon (doubling while refused) */
 
@@ -35,6 +36,7 @@ struct turn_perm {
 	bool round_failed;           /* a peer asked alone was refused (not 403) this round:
 				      * the next round comes after the back-off */
 	int64_t due_ms;              /* the next CreatePermission is due */
+	int64_t granted_until_ms;    /* the last permission granted lapses (0: none yet) */
 	const char *server;          /* the TURN server's name, for the log */
 };
 
@@ -45,7 +47,8 @@ void turn_perm_reset(struct turn_perm *p, const char *server, const struct stun_
 /* The XOR-PEER-ADDRESS attributes of the CreatePermission to send now. */
 void turn_perm_put_peers(const struct turn_perm *p, struct stun_builder *b);
 
-/* The CreatePermission sent succeeded at now_ms: due_ms set for the next. */
+/* The CreatePermission sent succeeded at now_ms: due_ms set for the next, and what it
+ * granted holds for TURN_PERMISSION_LIFETIME_MS. */
 void turn_perm_answered(struct turn_perm *p, int64_t now_ms);
 
 /* The CreatePermission sent was refused with m (not 401, 437 or 438, which the client

@@ -447,7 +447,7 @@ static pid_t refusing_cp(const char *path)
  * refused while discovery's push moved the generation exits 1 (before: "reloaded", 0). */
 static void test_reload_refused_while_generation_moves(void)
 {
-	char dir[] = "/tmp/mr-ctl-XXXXXX", err[128], pidfile[64];
+	char dir[] = "/tmp/mr-ctl-XXXXXX", err[128], pidfile[80];
 	char *argv[] = { "meshrelayctl", "-s", NULL, "--pidfile", pidfile, "reload", NULL };
 	struct sockaddr_un sun;
 	int fd = listen_in(dir, &sun);
@@ -467,6 +467,7 @@ static void test_reload_refused_while_generation_moves(void)
 	close(fd);
 	unlink(sun.sun_path);
 	unlink(pidfile);
+	CU_ASSERT_EQUAL(unlink(strcat(pidfile, ".reload")), 0); /* the note, beside it */
 	rmdir(dir);
 }
 

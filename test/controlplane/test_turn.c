@@ -561,6 +561,7 @@ static void then_one_peer_forbidden(struct turn_client *t, struct server *s)
 	CU_ASSERT_EQUAL_FATAL(t->state, TURN_ALLOCATED);
 	pump(t, permissions_done);
 	CU_ASSERT_EQUAL(t->stats.permissions, 2);
+	CU_ASSERT(t->published); /* its peers have their permissions */
 	CU_ASSERT_EQUAL(s->permissions_asked[0], 1);
 	CU_ASSERT_EQUAL(s->permissions_asked[1], 2);
 	CU_ASSERT_EQUAL(s->permissions_asked[2], 1);
@@ -581,6 +582,34 @@ static void test_permission_forbidden_peer(void)
 	struct server s = { 0 };
 
 	run_with(SCRIPT_PERM_403, &t, &s, peers, 3, then_one_peer_forbidden);
+}
+
+static bool permission_round_over(const struct turn_client *t)
+{
+	return t->stats.refusals || t->stats.permissions || t->state != TURN_ALLOCATED;
+}
+
+/* The relay is published only once its peers have a permission: before, it went to
+ * discovery as soon as it was allocated, and stayed there when the server refused every
+ * permission, so the other gateways routed to a relay that refused them all. */
+static void then_never_permitted(struct turn_client *t, struct server *s)
+{
+	(void)s;
+	CU_ASSERT_EQUAL_FATAL(t->state, TURN_ALLOCATED);
+	CU_ASSERT_FALSE(t->published); /* allocated, no permission yet */
+	pump(t, permission_round_over);
+	CU_ASSERT(t->stats.refusals > 0); /* the 403 came */
+	CU_ASSERT_EQUAL(t->stats.permissions, 0);
+	CU_ASSERT_FALSE(t->published);
+}
+
+static void test_published_after_permission(void)
+{
+	static const char *const peers[] = { "10.0.0.66" }; /* the one the server forbids */
+	struct turn_client t;
+	struct server s = { 0 };
+
+	run_with(SCRIPT_PERM_403, &t, &s, peers, 1, then_never_permitted);
 }
 
 /* The answer came while the process was busy elsewhere, past the request's deadline: it
@@ -870,6 +899,8 @@ int test_turn_register(void)
 		{ "a ConnectionAttempt's BIND names its peer, IPv4 or IPv6", test_attempt_names_peer },
 		{ "an attempt without a data plane: lost", test_attempt_without_dataplane_lost },
 		{ "ConnectionAttempts the server cannot have sent are ignored", test_attempt_refusals },
+		{ "a relay is published once its peers have a permission",
+		  test_published_after_permission },
 		{ "no ConnectionAttempt on a UDP allocation", test_attempt_on_udp_allocation },
 		{ "no challenge from the server: ConnectionBind unsigned", test_bind_without_challenge },
 		{ "a refused Refresh asked again while the allocation lasts", test_refresh_refused },

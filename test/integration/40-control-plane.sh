@@ -211,6 +211,8 @@ cp "$TOPO_DIR/off.conf" "$TOPO_DIR/cp.conf"
 echo 'metrics = { cp_listen = "127.0.0.1:39481"; };' >>"$TOPO_DIR/cp.conf"
 out=$(ctl --pidfile "$CP_PID_FILE" reload 2>&1)
 check "reload of a good file: exit 0 ($out)" grep -q 'now has generation 2 (was 1)' <<<"$out"
+check "the pid file still holds the pid alone (kill \$(cat FILE) works)" \
+	test "$(cat "$CP_PID_FILE")" = "$CP_PID"
 check "its new metrics.cp_listen is said to need a restart, not dropped in silence" \
 	grep -q 'metrics.cp_listen changed: not in force before meshrelay-cp restarts' "$TOPO_DIR/cp.log"
 cp "$TOPO_DIR/off.conf" "$TOPO_DIR/cp.conf" # a restart below opens no endpoint
@@ -364,6 +366,7 @@ kill -TERM "$CP_PID"
 wait "$CP_WRAPPER"
 check "meshrelay-cp exits 0 on SIGTERM" test $? -eq 0
 check "its pid file is gone" test ! -e "$CP_PID_FILE"
+check "... and the reload note beside it" test ! -e "$CP_PID_FILE.reload"
 check "data plane still running" kill -0 "$DP_PID"
 grep -c 'pushed generation' "$TOPO_DIR/cp.log" | sed 's/^/meshrelay-cp pushes: /'
 check_done "control plane"
