@@ -85,7 +85,9 @@ static int handle_query(const struct mgmt_cmd *c, const char *name, uint16_t rep
 			     "refused: unknown object or a worker did not answer");
 	}
 	text = mgmt_json_end(&j);
-	rc = answer(c, reply_type, mgmt_generation(c->app), text ? text : "{}");
+	/* Out of memory part way: refused, not an empty report taken for the truth. */
+	rc = answer(c, text ? reply_type : MR_CTL_RESULT, mgmt_generation(c->app),
+		    text ? text : "refused: out of memory for the report");
 	mgmt_json_free(&j);
 	return rc;
 }
