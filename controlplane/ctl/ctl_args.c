@@ -22,7 +22,7 @@ const char *ctl_args_usage(void)
 	       "  push FILE                  validate FILE, then apply it live\n"
 	       "  reload                     SIGHUP meshrelay-cp, wait for its new generation\n"
 	       "  top [ROUNDS]               rates every second: connections, refusals, ports,\n"
-	       "                             the busiest routes and members (ROUNDS times)\n"
+	       "                             the busiest pools and members (ROUNDS times)\n"
 	       "  port NAME pause|resume     stop (or resume) polling and sending on a data\n"
 	       "                             port: pause a memif port before its peer leaves\n"
 	       "  -s, --socket PATH          control socket (default " MR_CONTROL_SOCKET ")\n"

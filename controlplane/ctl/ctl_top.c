@@ -106,52 +106,100 @@ static int row_cmp(const void *x, const void *y)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-/* The number after " key=" in a report line, and the text before the first such field. */
-static uint64_t line_field(const char *line, const char *key, size_t *label_len)
+/* The number after " key=" in a report line; 0 when it has none. */
+static uint64_t line_field(const char *line, const char *key)
 {
 	char pat[32];
 	const char *at;
 
 	snprintf(pat, sizeof(pat), " %s=", key);
 	at = strstr(line, pat);
-	if (label_len) {
-		const char *eq = strchr(line, '=');
-		const char *sp = eq ? eq : line + strlen(line);
-
-		while (sp > line && *sp != ' ')
-			sp--;
-		*label_len = (size_t)(sp - line);
-	}
 	return at ? strtoull(at + strlen(pat), NULL, 10) : 0;
 }
 
-/* Lines of the items of a (list report) found in b by their label, ranked by the growth
- * of their key field; up to TOP_ROWS printed. */
-static void busiest(FILE *out, const char *title, const struct json_value *a,
-		    const struct json_value *b, const char *key, double secs)
+/* A member's line: its label is the text before its first key=value field. */
+static bool member_label(const char *line, char *out, size_t cap)
 {
-	const struct json_value *ia = a ? json_get(a, "items") : NULL;
-	const struct json_value *ib = b ? json_get(b, "items") : NULL;
-	size_t n = ib ? json_len(ib) : 0, used = 0;
-	struct row *rows = calloc(n + 1, sizeof(*rows));
+	const char *eq = strchr(line, '=');
+	const char *sp = eq ? eq : line + strlen(line);
+
+	while (sp > line && *sp != ' ')
+		sp--;
+	snprintf(out, cap, "%.*s", (int)(sp - line), line);
+	return true;
+}
+
+/* A route's line ("NAME -> pool P[ proxy-v2] pool_connections=N"): its count is its pool's,
+ * the same on every route to it, so the row is the pool's ("pool P"); a route to another
+ * network counts nothing here. */
+static bool pool_label(const char *line, char *out, size_t cap)
+{
+	const char *at = strstr(line, " -> pool ");
+	size_t len;
+
+	if (!at)
+		return false;
+	at += 4;
+	len = strcspn(at + 5, " ") + 5;
+	snprintf(out, cap, "%.*s", (int)len, at);
+	return true;
+}
+
+/* A labelled count of a list report's line. */
+struct labelled {
+	char label[sizeof(((struct row *)0)->label)];
+	uint64_t count;
+};
+
+static int labelled_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct labelled *)x)->label, ((const struct labelled *)y)->label);
+}
+
+/* The lines of list report r to rank (label_of), each labelled with its key field, sorted
+ * by label; their number in *n. NULL when there are none (or no memory). */
+static struct labelled *labelled_lines(const struct json_value *r, const char *key,
+				       bool (*label_of)(const char *, char *, size_t), size_t *n)
+{
+	const struct json_value *items = r ? json_get(r, "items") : NULL;
+	size_t len = items ? json_len(items) : 0;
+	struct labelled *l = len ? calloc(len, sizeof(*l)) : NULL;
+
+	*n = 0;
+	for (size_t i = 0; l && i < len; i++) {
+		const char *line = json_str(json_at(items, i));
+
+		if (line && label_of(line, l[*n].label, sizeof(l[*n].label)))
+			l[(*n)++].count = line_field(line, key);
+	}
+	if (l)
+		qsort(l, *n, sizeof(*l), labelled_cmp);
+	return l;
+}
+
+/* The rows of list report b, one per label (label_of), ranked by the growth of their key
+ * field since a; up to TOP_ROWS printed. One that a lacks (a route or member new since)
+ * shows 0 this time: its whole count did not grow in one second. Sorted, not compared
+ * pairwise: a route table may hold tens of thousands. */
+static void busiest(FILE *out, const char *title, const struct json_value *a,
+		    const struct json_value *b, const char *key, double secs,
+		    bool (*label_of)(const char *, char *, size_t))
+{
+	size_t na, nb, used = 0;
+	struct labelled *la = labelled_lines(a, key, label_of, &na);
+	struct labelled *lb = labelled_lines(b, key, label_of, &nb);
+	struct row *rows = calloc(nb + 1, sizeof(*rows));
 
 	fprintf(out, "%s\n", title);
-	for (size_t i = 0; rows && i < n; i++) {
-		const char *lb = json_str(json_at(ib, i));
-		size_t len;
-		uint64_t now, before = 0;
+	for (size_t i = 0; rows && i < nb; i++) {
+		const struct labelled *was;
 
-		if (!lb)
-			continue;
-		now = line_field(lb, key, &len);
-		for (size_t k = 0; ia && k < json_len(ia); k++) {
-			const char *la = json_str(json_at(ia, k));
-
-			if (la && strncmp(la, lb, len) == 0 && la[len] == ' ')
-				before = line_field(la, key, NULL);
-		}
-		snprintf(rows[used].label, sizeof(rows[used].label), "%.*s", (int)len, lb);
-		rows[used++].rate = now >= before ? (double)(now - before) / secs : 0.0;
+		if (i && strcmp(lb[i].label, lb[i - 1].label) == 0)
+			continue; /* a pool's second route: its row is made */
+		was = la ? bsearch(&lb[i], la, na, sizeof(*la), labelled_cmp) : NULL;
+		snprintf(rows[used].label, sizeof(rows[used].label), "%s", lb[i].label);
+		rows[used++].rate = was && lb[i].count >= was->count
+					    ? (double)(lb[i].count - was->count) / secs : 0.0;
 	}
 	if (rows)
 		qsort(rows, used, sizeof(*rows), row_cmp);
@@ -160,6 +208,8 @@ static void busiest(FILE *out, const char *title, const struct json_value *a,
 	if (!used)
 		fprintf(out, "  (none)\n");
 	free(rows);
+	free(la);
+	free(lb);
 }
 
 static void refusals(FILE *out, const struct ctl_top_sample *a, const struct ctl_top_sample *b,
@@ -210,9 +260,10 @@ void ctl_top_render(FILE *out, const struct ctl_top_sample *a, const struct ctl_
 			rate(pa, pb, "rx_bytes", secs) / 1e6, rate(pa, pb, "tx_bytes", secs) / 1e6,
 			rate(pa, pb, "rx_missed", secs));
 	}
-	busiest(out, "busiest routes (connections/s):", a->routes, b->routes, "pool_connections",
-		secs);
-	busiest(out, "busiest members (connections/s):", a->pools, b->pools, "conns", secs);
+	busiest(out, "busiest pools (connections/s):", a->routes, b->routes, "pool_connections",
+		secs, pool_label);
+	busiest(out, "busiest members (connections/s):", a->pools, b->pools, "conns", secs,
+		member_label);
 }
 
 int ctl_top_run(ctl_query_fn query, void *ctx, unsigned int rounds, bool tty)

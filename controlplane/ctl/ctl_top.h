@@ -2,7 +2,7 @@
 /*
  * meshrelayctl top: the data plane's activity as rates, refreshed every second (as htop,
  * or HAProxy's show stat): new connections, refusals by reason, packets and bytes per
- * port, the busiest routes and members. On a terminal the screen is redrawn; otherwise
+ * port, the busiest pools and members. On a terminal the screen is redrawn; otherwise
  * each second's view follows the last as plain text.
  */
 #ifndef CTL_TOP_H

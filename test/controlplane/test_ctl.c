@@ -17,6 +17,7 @@
 #include "ctl_print.h"
 #include "ctl_sock.h"
 #include "ctl_telemetry.h"
+#include "ctl_top.h"
 #include "json.h"
 #include "mr_clock.h"
 #include "mr_config.h"
@@ -328,6 +329,48 @@ static void test_socket_of_a_file(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "absolute"));
 }
 
+/* top's view of two samples a second apart, into a string (freed by the caller). */
+static char *top_view(const char *routes_a, const char *routes_b)
+{
+	char err[64];
+	struct ctl_top_sample a = { .ms = 1000 }, b = { .ms = 2000 };
+	char *text = NULL;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+
+	a.routes = json_parse(routes_a, strlen(routes_a), err, sizeof(err));
+	b.routes = json_parse(routes_b, strlen(routes_b), err, sizeof(err));
+	CU_ASSERT_FATAL(out && a.routes && b.routes);
+	ctl_top_render(out, &a, &b);
+	fclose(out);
+	ctl_top_sample_free(&a);
+	ctl_top_sample_free(&b);
+	return text;
+}
+
+/* top ranks pools, once each, by their connections: a route's count is its pool's, and
+ * before every route to one pool showed the pool's rate as its own; a route new since
+ * the last sample showed the pool's whole count as one second's (1010.0/s). */
+static void test_top_pools_once(void)
+{
+	char *view = top_view(
+		"{\"items\": [\"a.example -> pool api pool_connections=1000\"]}",
+		"{\"items\": [\"a.example -> pool api pool_connections=1010\", "
+		"\"b.example -> pool api proxy-v2 pool_connections=1010\", "
+		"\"c.example -> pool web pool_connections=7\", "
+		"\"d.example -> network far pool_connections=0\"]}");
+
+	CU_ASSERT_PTR_NOT_NULL(strstr(view, "busiest pools"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(view, "10.0/s  pool api\n"));
+	CU_ASSERT_PTR_NULL(strstr(view, "1010.0/s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(view, "0.0/s  pool web\n")); /* new: 0 this time */
+	CU_ASSERT_PTR_NULL(strstr(view, "b.example"));
+	CU_ASSERT_PTR_NULL(strstr(view, "network far"));
+	/* One row for api, however many routes lead there. */
+	CU_ASSERT_PTR_NULL(strstr(strstr(view, "pool api\n") + 1, "pool api\n"));
+	free(view);
+}
+
 /* A data plane that refuses every connection as it is accepted, as one whose control
  * slots are all busy does. */
 static void *refusing_dp(void *arg)
@@ -484,6 +527,7 @@ int test_ctl_register(void)
 		{ "telemetry that never answers: given up in time", test_telemetry_no_answer },
 		{ "the control socket of a file that does not load whole", test_socket_of_a_file },
 		{ "a connection refused by the data plane: not reached", test_refused_connection_unreachable },
+		{ "top: pools ranked once each, a new one not as a spike", test_top_pools_once },
 		{ "reload: meshrelay-cp's word, not the generation's move",
 		  test_reload_refused_while_generation_moves },
 		CU_TEST_INFO_NULL,
