@@ -228,6 +228,8 @@ struct mr_remote_gateway_conf {
 	int network;                   /* index of the gateway's (remote) network */
 	char address[48];
 	uint16_t port;
+	bool client_header;            /* it reads a PROXY v2 header naming the client before
+					* a TLS hello: sent one (discovery says so by itself) */
 	struct mr_where at;            /* where the file writes it */
 };
 

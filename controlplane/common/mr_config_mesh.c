@@ -244,13 +244,15 @@ static int cfg_discovery(struct cfg_ctx *ctx, const config_setting_t *root, stru
 static int cfg_remote_gateway(struct cfg_ctx *ctx, const config_setting_t *g,
 			      const struct mr_config *c, struct mr_remote_gateway_conf *r)
 {
-	static const char *const keys[] = { "id", "network", "address", "port", NULL };
+	static const char *const keys[] = { "id", "network", "address", "port", "client_header",
+					    NULL };
 	uint32_t port = 0;
 
 	if (cfg_where(ctx, g, &r->at) < 0 || cfg_check_keys(ctx, g, keys) < 0 ||
 	    cfg_string(ctx, g, "id", true, r->id, sizeof(r->id)) < 0 ||
 	    cfg_network_ref(ctx, g, "network", c, true, &r->network) < 0 ||
-	    cfg_string(ctx, g, "address", true, r->address, sizeof(r->address)) < 0)
+	    cfg_string(ctx, g, "address", true, r->address, sizeof(r->address)) < 0 ||
+	    cfg_bool(ctx, g, "client_header", &r->client_header) < 0)
 		return -1;
 	if (!id_is_valid(r->id))
 		return cfg_fail(ctx, member(g, "id"), "gateway id '%s' is not valid", r->id);

@@ -16,8 +16,8 @@ static int put_gateway(char *out, size_t cap, const struct mr_config *conf,
 		       const struct mr_remote_gateway_conf *g, bool last)
 {
 	return snprintf(out, cap, "  { id = \"%s\"; network = \"%s\"; address = \"%s\"; "
-			"port = %u; }%s\n", g->id, conf->networks[g->network].name, g->address,
-			g->port, last ? "" : ",");
+			"port = %u;%s }%s\n", g->id, conf->networks[g->network].name, g->address,
+			g->port, g->client_header ? " client_header = true;" : "", last ? "" : ",");
 }
 
 /* Whether imp may be routed by conf: its network declared there as remote, its name not

@@ -20,6 +20,7 @@ int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *co
 	d->conf = *conf;
 	snprintf(d->own.id, sizeof(d->own.id), "%s", id);
 	snprintf(d->own.network, sizeof(d->own.network), "%s", network);
+	d->own.client_header = true; /* the data plane reads them (relay_plain.c) */
 	d->changed = changed;
 	d->arg = arg;
 	etcd_conn_init(&d->req);

@@ -61,6 +61,7 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
 			out[n].network = net;
 			snprintf(out[n].address, sizeof(out[n].address), "%s", rl->address);
 			out[n].port = rl->port;
+			out[n].client_header = g->client_header;
 			n++;
 		}
 	}

@@ -157,6 +157,10 @@ int disc_parse_gateway(const char *prefix, const char *key, size_t key_len, cons
 			goto out;
 	if (parse_services(json_get(doc, "services"), g) < 0)
 		goto out;
+	/* Optional: a gateway of an older version writes none, and gets no such header. */
+	if (json_get(doc, "client_header") && !json_bool(json_get(doc, "client_header"),
+							   &g->client_header))
+		goto out;
 	rc = 0;
 out:
 	json_free(doc);
@@ -184,6 +188,7 @@ int disc_write_gateway(char *out, size_t cap, const struct disc_gateway *g)
 		ok = mr_text_put(out, cap, &at, "%s\"%s\"", i ? "," : "", name);
 		name += strlen(name) + 1;
 	}
-	ok = ok && mr_text_put(out, cap, &at, "]}");
+	ok = ok && mr_text_put(out, cap, &at, "]%s}",
+			       g->client_header ? ",\"client_header\":true" : "");
 	return ok ? (int)at : -1;
 }

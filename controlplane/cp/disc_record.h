@@ -36,6 +36,8 @@ struct disc_gateway {
 	unsigned int n_relays;
 	char services[DISC_SERVICES_BYTES]; /* the names its network exports, NUL after each */
 	unsigned int n_services;
+	bool client_header;          /* it reads a PROXY v2 header naming the client before a
+				      * TLS hello ("client_header": true; older ones do not) */
 };
 
 /* The network and the gateway id of a key PREFIX/networks/NET/gateways/ID (key_len bytes,

@@ -36,7 +36,8 @@ static int read_addresses(uint8_t fam, const uint8_t *a, size_t avail, struct pr
 	return (int)(2 * alen + 4);
 }
 
-/* The TLVs in t[0..len): each must fit; the authority is remembered. */
+/* The TLVs in t[0..len): each must fit; the authority and a gateway's mark that a hello
+ * follows are remembered. */
 static bool read_tlvs(const uint8_t *t, size_t len, struct proxy_v2_info *out)
 {
 	while (len) {
@@ -51,6 +52,8 @@ static bool read_tlvs(const uint8_t *t, size_t len, struct proxy_v2_info *out)
 			out->authority = t + 3;
 			out->authority_len = vlen;
 		}
+		if (t[0] == PROXY_V2_TYPE_HELLO_FOLLOWS && vlen == 1 && t[3] == 1)
+			out->hello_follows = true;
 		t += 3u + vlen;
 		len -= 3u + vlen;
 	}

@@ -9,6 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A TLV of the custom range (0xE0-0xEF, the protocol's own never) that one gateway puts in
+ * the header it sends another before a ClientHello: 1 byte, 1. The other routes by the
+ * hello that follows, not by the header's authority and port (a plain service's). */
+#define PROXY_V2_TYPE_HELLO_FOLLOWS 0xe0
+
 /* Headers longer than this are refused: address block and TLVs of a relay's header fit. */
 #define PROXY_V2_READ_MAX 536u
 #define PROXY_V2_SIG_LEN 12u
@@ -28,6 +33,7 @@ struct proxy_v2_info {
 	uint16_t src_port, dst_port; /* host order */
 	const uint8_t *authority;    /* PP2_TYPE_AUTHORITY value inside the buffer, or NULL */
 	uint16_t authority_len;
+	bool hello_follows;          /* PROXY_V2_TYPE_HELLO_FOLLOWS, value 1, was there */
 };
 
 /* Reads the header at the start of buf[0..len). PROXY_V2_OK fills out; anything else

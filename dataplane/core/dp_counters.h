@@ -43,6 +43,8 @@
 				 one a segment, however thin the segments */                 \
 	X(plain_routed)       /* plain TCP service connections routed (VIP or gateway's) */  \
 	X(plain_via_gateway)  /* ... of them told by another gateway's PROXY header */       \
+	X(client_via_gateway) /* TLS connections whose client another gateway's PROXY     \
+				 header named, before the hello */                          \
 	X(fin_deferred)       /* a client's FIN with its first bytes (or a plain client's): \
 				 left to be resent to the splice */                         \
 	X(connlog_queued)     /* connection records handed to the logging thread */         \

@@ -71,3 +71,20 @@ size_t proxy_v2_build6(uint8_t *buf, size_t buflen, const uint8_t src_ip[16], ui
 	memcpy(p + 34, &dst_port, 2);
 	return total;
 }
+
+size_t proxy_v2_add_tlv(uint8_t *buf, size_t len, size_t buflen, uint8_t type,
+			const void *value, uint16_t vlen)
+{
+	size_t body = (size_t)buf[14] << 8 | buf[15];
+
+	if (len < 16 || len + 3u + vlen > buflen || body + 3u + vlen > 0xffff)
+		return 0;
+	buf[len] = type;
+	buf[len + 1] = (uint8_t)(vlen >> 8);
+	buf[len + 2] = (uint8_t)vlen;
+	memcpy(buf + len + 3, value, vlen);
+	body += 3u + vlen;
+	buf[14] = (uint8_t)(body >> 8);
+	buf[15] = (uint8_t)body;
+	return len + 3u + vlen;
+}

@@ -83,7 +83,8 @@ void relay_plain_route(struct dp_worker *w, struct flow *f);
  * whose kept bytes start with a PROXY v2 header: another gateway's plain TCP connection to
  * the service its authority and destination port name. Keeps the header as f's own PROXY
  * header (it names the client) and routes f, ends it, or waits for the rest of the
- * header: true. false when the bytes are no PROXY header (a ClientHello). */
+ * header: true. false when the bytes are no PROXY header (a ClientHello), or a header
+ * marked as one before a hello, then kept: the hello behind it is f's to route. */
 bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f);
 
 /* Keep hdr[0..len) as f's PROXY v2 header: a buffer of its own in front of the client's
@@ -97,8 +98,9 @@ bool relay_stream_skip(struct dp_worker *w, struct flow *f, uint32_t len);
 
 /* A complete hello was routed to addr (IPv4 or IPv6), port (network order): open the
  * backend side. any_address: it may come from the port's source addresses (a member of a
- * local pool; not another network's gateway, whose TURN server admits only the address
- * it was given). */
+ * local pool); false for another network's gateway, whose TURN server admits only the
+ * address it was given, and which a TLS connection's PROXY header (proxy_v2) tells that
+ * the hello follows. */
 void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *addr,
 		   uint16_t port, bool proxy_v2, const char *sni, bool any_address);
 

@@ -10,6 +10,7 @@
 #include "health.h"
 #include "mbuf_slice.h"
 #include "proxy_v2.h"
+#include "proxy_v2_read.h"
 #include "relay.h"
 #include "relay_guard.h"
 #include "relay_ports.h"
@@ -82,11 +83,19 @@ bool relay_proxy_header_keep(struct dp_worker *w, struct flow *f, const uint8_t 
 	return true;
 }
 
-static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char *sni)
+/* f's PROXY v2 header kept in front of its bytes; to another network's gateway, a TLS
+ * connection's carries the mark that its hello follows (the gateway routes by that, not
+ * by the header's authority and port as for a plain service). */
+static bool prepend_proxy_header(struct dp_worker *w, struct flow *f, const char *sni,
+				 bool to_gateway)
 {
+	static const uint8_t hello = 1;
 	uint8_t buf[PROXY_V2_MAX_LEN];
+	size_t len = proxy_header(w, f, sni, buf);
 
-	return relay_proxy_header_keep(w, f, buf, (uint16_t)proxy_header(w, f, sni, buf));
+	if (to_gateway && !f->plain)
+		len = proxy_v2_add_tlv(buf, len, sizeof(buf), PROXY_V2_TYPE_HELLO_FOLLOWS, &hello, 1);
+	return len && relay_proxy_header_keep(w, f, buf, (uint16_t)len);
 }
 
 void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *addr,
@@ -104,7 +113,7 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 		flow_stream_drop_head(w->flows, f);
 		f->proxy_len = 0;
 	}
-	if (proxy_v2 && !f->proxy_len && !prepend_proxy_header(w, f, sni))
+	if (proxy_v2 && !f->proxy_len && !prepend_proxy_header(w, f, sni, !any_address))
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 	f->b_seq.local_isn = relay_isn(w, f, FLOW_DIR_BACKEND);
 	f->b_snd_nxt = f->b_seq.local_isn + 1;

@@ -116,6 +116,7 @@ static int gateways_compile(struct relay_live *live, const struct mr_config *con
 		to->network = (uint16_t)g->network;
 		live->n_gateways++;
 		to->port = htons(g->port);
+		to->client_header = g->client_header;
 		/* The schema checked the address; a gateway that still does not parse is
 		 * never picked (0.0.0.0 is refused below), as before. */
 		if (inet_pton(AF_INET, g->address, &to->addr) != 1)

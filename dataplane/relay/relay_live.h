@@ -25,6 +25,8 @@ struct relay_gateway {
 	uint32_t addr;
 	uint16_t port;
 	uint16_t network;                /* index in conf.networks */
+	bool client_header;              /* a TLS connection goes with a PROXY v2 header
+					  * naming its client (mr_remote_gateway_conf's) */
 };
 
 struct relay_live {

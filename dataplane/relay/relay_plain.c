@@ -3,7 +3,8 @@
  * service at its VIP and port, so the flow is routed by them the moment the handshake is
  * done; when the service is another network's, this gateway tells that network's gateway
  * the service's name, its port and the client in a PROXY v2 header, which the other
- * gateway reads here: routed by it, and passed on to a backend that wants one. */
+ * gateway reads here: routed by it, and passed on to a backend that wants one. A TLS
+ * connection's header (marked: its hello follows) only names the client. */
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -84,6 +85,10 @@ bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f)
 	    !relay_proxy_header_keep(w, f, buf, pi.header_len)) {
 		relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 		return true;
+	}
+	if (pi.hello_follows) { /* a TLS connection: routed by the hello behind the header */
+		dp_event(w, DP_EV_client_via_gateway);
+		return false;
 	}
 	f->plain = 1;
 	f->gateway_plain = 1;

@@ -21,9 +21,9 @@ static bool slot_usable(const void *ctx, uint32_t slot)
 }
 
 /* The other network's gateway classifies the same hello again, so the bytes go there
- * exactly as the client sent them: never with a PROXY header in front of a hello. A gateway down or
- * ejected is passed over like a pool member; a redispatch continues after the one that
- * failed (f->member). */
+ * exactly as the client sent them, behind a PROXY header only where that gateway reads one
+ * (client_header). A gateway down or ejected is passed over like a pool member; a
+ * redispatch continues after the one that failed (f->member). */
 static void hello_route_remote(struct dp_worker *w, struct flow *f, const char *name,
 			       const struct relay_live *live, const struct route_decision *d,
 			       uint64_t client_key, uint32_t failed_slot)
@@ -44,8 +44,10 @@ static void hello_route_remote(struct dp_worker *w, struct flow *f, const char *
 	connlog_routed(w, f, CONNLOG_ROUTE_REMOTE, live->conf.networks[d->network_id].name, &gw,
 		       rte_be_to_cpu_16(g->port), d->service, d->service_len);
 	/* A plain connection has no hello: the other gateway learns its service from the
-	 * PROXY header's authority and destination port. */
-	relay_connect(w, f, &gw, g->port, f->plain, name, false);
+	 * PROXY header's authority and destination port. A TLS one goes with a header too
+	 * where the gateway reads one before the hello (marked so): it names the client,
+	 * whom the other gateway only knows as this one. */
+	relay_connect(w, f, &gw, g->port, f->plain || g->client_header, name, false);
 }
 
 /* One of the appliance's own addresses (a port's, or one of its source addresses): a

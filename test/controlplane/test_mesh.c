@@ -318,11 +318,14 @@ static void test_learned_gateways(void)
 	write_mode(path, text, 0644);
 	CU_ASSERT_EQUAL_FATAL(cp_conf_load(&c, path, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(c.generation, 1);
+	two[1].client_header = true; /* its record says it reads a client's header */
 	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 2, NULL, 0, err, sizeof(err)), 1);
 	CU_ASSERT_EQUAL(c.generation, 2);
 	CU_ASSERT_EQUAL_FATAL(c.conf.n_remote_gateways, 2);
 	CU_ASSERT_STRING_EQUAL(c.conf.remote_gateways[1].address, "10.0.0.19");
 	CU_ASSERT_EQUAL(c.conf.remote_gateways[1].network, 2);
+	CU_ASSERT_FALSE(c.conf.remote_gateways[0].client_header);
+	CU_ASSERT_TRUE(c.conf.remote_gateways[1].client_header); /* pushed as it was learned */
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.text, "gateways = ("));
 	CU_ASSERT_EQUAL(strncmp(c.text, text, strlen(text)), 0); /* the file's text comes first */
 	CU_ASSERT_EQUAL(cp_conf_set_learned(&c, two, 2, NULL, 0, err, sizeof(err)), 0); /* same set */
@@ -569,10 +572,19 @@ static void test_registration_round_trip(void)
 	g.n_relays = 2;
 	memcpy(g.services, names, sizeof(names));
 	g.n_services = 3;
+	g.client_header = true;
 	len = disc_write_gateway(value, sizeof(value), &g);
 	CU_ASSERT_FATAL(len > 0 && (size_t)len == strlen(value));
+	CU_ASSERT_PTR_NOT_NULL(strstr(value, ",\"client_header\":true}"));
 	CU_ASSERT_EQUAL_FATAL(parse(red_key, value, &back), 0);
 	CU_ASSERT_EQUAL(memcmp(&g, &back, sizeof(g)), 0);
+	/* An older gateway writes no client_header: it reads no such header. One that is
+	 * no boolean makes no registration. */
+	CU_ASSERT_EQUAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\","
+			      "\"relays\":[]}", &back), 0);
+	CU_ASSERT_FALSE(back.client_header);
+	CU_ASSERT_EQUAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\","
+			      "\"relays\":[],\"client_header\":1}", &back), -1);
 	/* Exactly its length and the NUL: written; a byte less: refused. */
 	CU_ASSERT_EQUAL(disc_write_gateway(value, (size_t)len + 1, &g), len);
 	CU_ASSERT_EQUAL(disc_write_gateway(value, (size_t)len, &g), -1);
@@ -763,7 +775,7 @@ static void test_routes_from_registrations(void)
 			      "{\"network\":\"blue\",\"server\":\"b6\",\"transport\":\"tcp\","
 			      "\"address\":\"fd00::7\",\"port\":10},"
 			      "{\"network\":\"red\",\"server\":\"r\",\"transport\":\"tcp\","
-			      "\"address\":\"10.5.0.7\",\"port\":9}]}", g), 0);
+			      "\"address\":\"10.5.0.7\",\"port\":9}],\"client_header\":true}", g), 0);
 	g = &d.gateways[d.n_gateways++];
 	CU_ASSERT_EQUAL(parse(red_key, "{\"id\":\"gw-red-1\",\"network\":\"red\",\"relays\":["
 			      "{\"network\":\"blue\",\"server\":\"b\",\"transport\":\"tcp\","
@@ -785,6 +797,8 @@ static void test_routes_from_registrations(void)
 	CU_ASSERT_STRING_EQUAL(out[1].id, "gw-g");
 	CU_ASSERT_EQUAL(out[1].network, 2);
 	CU_ASSERT_EQUAL(out[1].port, 7);
+	CU_ASSERT_FALSE(out[0].client_header); /* red's record says nothing */
+	CU_ASSERT_TRUE(out[1].client_header);
 	CU_ASSERT_EQUAL(cp_discovery_routes(&d, &c, out, 1), 1);
 
 	struct disc_relay r = { .network = "red", .server = "red-turn", .address = "10.5.0.1",
@@ -793,6 +807,7 @@ static void test_routes_from_registrations(void)
 	cp_discovery_set_relays(&d, &r, 1);
 	CU_ASSERT(d.put_needed);
 	CU_ASSERT_PTR_NOT_NULL(strstr(d.value, "\"address\":\"10.5.0.1\",\"port\":49000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.value, "\"client_header\":true")); /* ours reads them */
 	d.put_needed = false;
 	cp_discovery_set_relays(&d, &r, 1); /* the same value: nothing to put */
 	CU_ASSERT(!d.put_needed);

@@ -141,12 +141,15 @@ t0=$(ms)
 got=$(sshd_client "$MT_CLI" "$D/ssh" ssh.b.mesh.test 22 sha256sum <"$D/ssh.blob" | cut -d' ' -f1)
 check "ssh ssh.b.mesh.test from network a through both gateways, host key checked: 8 MB hashed alike ($(($(ms) - t0)) ms)" \
 	test "$got" = "$(sha256sum <"$D/ssh.blob" | cut -d' ' -f1)"
-via_gw() {
+# counter NAME of gateway B's data plane
+b_counter() {
 	"$MR_CTL" -s "$DP_SOCK_gw_b" --json show counters |
-		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("plain_via_gateway", 0))'
+		/usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin).get('$1', 0))"
 }
-check "gateway B routed it by the PROXY header's authority ($(via_gw) connection(s))" \
-	test "$(via_gw)" -ge 1
+check "gateway B routed it by the PROXY header's authority ($(b_counter plain_via_gateway) connection(s))" \
+	test "$(b_counter plain_via_gateway)" -ge 1
+check "TLS connections reached B with their client named by A ($(b_counter client_via_gateway))" \
+	test "$(b_counter client_via_gateway)" -ge 1
 check "a name b does not export is NXDOMAIN" bash -c \
 	"ip netns exec '$MT_CLI' dig +short @10.10.0.1 nope.b.mesh.test | grep -c . | grep -q '^0$' &&
 	 ip netns exec '$MT_CLI' dig @10.10.0.1 nope.b.mesh.test | grep -q 'status: NXDOMAIN'"

@@ -31,6 +31,7 @@ uint8_t rh_hello_api[2048], rh_hello_web[2048];
 size_t rh_hello_api_len, rh_hello_web_len;
 
 const char *rh_gateway_address = "10.1.0.77";
+const char *rh_gateway_extra = "";
 static struct mr_config conf;
 static uint16_t next_sport = 41000;
 static char config_text[512 << 10]; /* what the appliance was last brought up with */
@@ -54,7 +55,7 @@ static const char config_format[] =
 	"           { sni = \"proxied.svc.example\"; pool = \"p\"; proxy_protocol = true; },\n"
 	"           { sni = \"web.svc.example\"; pool = \"p6\"; },\n"
 	"           { sni = \"*.far.example\"; network = \"far\"; } %s);\n"
-	"gateways = ( { id = \"g\"; network = \"far\"; address = \"%s\"; port = 443; } );\n"
+	"gateways = ( { id = \"g\"; network = \"far\"; address = \"%s\"; port = 443; %s } );\n"
 	"mangled = ( { suffix = \"mesh.internal\"; forms = [ \"underscore\" ]; network = \"n\"; } );\n"
 	"%s\n";
 
@@ -115,7 +116,7 @@ int rh_up_svc(const char *dataplane, const char *relay, const char *svc, const c
 					rh_hello_web, sizeof(rh_hello_web));
 	RTE_BUILD_BUG_ON(sizeof(config_text) < sizeof(config_format) + 4096);
 	snprintf(config_text, sizeof(config_text), config_format, dataplane, svc, relay, pools,
-		 routes, rh_gateway_address, extra);
+		 routes, rh_gateway_address, rh_gateway_extra, extra);
 	if (rh_hello_api_len < 200 || rh_hello_web_len < 200 ||
 	    mr_config_load_string(config_text, "relay_harness", &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "relay harness: fixtures or configuration: %s\n", err);
@@ -381,6 +382,29 @@ struct rh_peer rh_backend(const struct flow *f)
 			     .port_num = 443, .our_port = rte_be_to_cpu_16(f->b.key.local_port),
 			     .isn = 777000, .our_isn = f->b_seq.local_isn };
 	return b;
+}
+
+struct rh_sent rh_next_data(const struct dp_port *p)
+{
+	struct rh_sent s;
+
+	while ((s = rh_next_tcp(p)).m && s.plen == 0)
+		rte_pktmbuf_free(s.m);
+	return s;
+}
+
+struct rh_sent rh_gateway_splices(struct flow *f)
+{
+	struct rh_peer g = rh_backend(f);
+	struct rh_sent s;
+
+	g.ip = 0x0a01004du;
+	rh_drain(g.port);
+	rh_send(&g, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, g.isn, g.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	s = rh_next_data(g.port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	return s;
 }
 
 void rh_backend_accepts(struct flow *f, struct rh_peer *b)

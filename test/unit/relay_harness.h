@@ -26,6 +26,8 @@
 /* The address of network "far"'s gateway in the configurations rh_up makes from now on
  * (10.1.0.77 unless a suite says otherwise before it). */
 extern const char *rh_gateway_address;
+/* More settings of that gateway's entry ("" unless a suite says otherwise before rh_up). */
+extern const char *rh_gateway_extra;
 #define RH_EDGE_IP 0x0a000001u
 #define RH_BACKEND_IP 0x0a010002u /* 10.1.0.2, on the svc port */
 #define RH_SVC_IP 0x0a010001u
@@ -152,6 +154,13 @@ struct rh_peer rh_backend(const struct flow *f);
 /* The backend of f answers the relay's SYN: f is spliced and the kept hello has been sent
  * to it (and drained). */
 void rh_backend_accepts(struct flow *f, struct rh_peer *b);
+
+/* The next data segment sent on p; m NULL when none. */
+struct rh_sent rh_next_data(const struct dp_port *p);
+
+/* The other network's gateway (10.1.0.77) answers f's SYN: f is spliced; the first frame
+ * with data it is sent (never NULL). */
+struct rh_sent rh_gateway_splices(struct flow *f);
 
 /* A client's hello for sni, a mangled name for one of the appliance's own addresses: the
  * client is refused (route_bad_destination counted once), no SYN goes to any backend and

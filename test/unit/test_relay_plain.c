@@ -79,16 +79,6 @@ static struct flow *plain_connect(struct rh_peer *c, const uint8_t *payload, siz
 	return rh_client_flow(c);
 }
 
-/* The next data segment sent on p; m NULL when none. */
-static struct rh_sent next_data(const struct dp_port *p)
-{
-	struct rh_sent s;
-
-	while ((s = rh_next_tcp(p)).m && s.plen == 0)
-		rte_pktmbuf_free(s.m);
-	return s;
-}
-
 /* The backend of f answers the relay's SYN: f is spliced, and the first segment with
  * bytes the relay then sends the backend is returned (never NULL). */
 static struct rh_sent backend_accepts(struct flow *f, struct rh_peer *b)
@@ -99,7 +89,7 @@ static struct rh_sent backend_accepts(struct flow *f, struct rh_peer *b)
 	rh_drain(b->port);
 	rh_send(b, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, b->isn, b->our_isn + 1, NULL, 0);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	s = next_data(b->port);
+	s = rh_next_data(b->port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
 	return s;
 }
@@ -155,7 +145,7 @@ static void test_server_speaks_first(void)
 	rte_pktmbuf_free(s.m);
 	rh_send(&b, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, b.isn + 1, b.our_isn + 1,
 		(const uint8_t *)banner, sizeof(banner) - 1);
-	s = next_data(c.port);
+	s = rh_next_data(c.port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
 	rh_check_to(&s, &c);
 	CU_ASSERT_EQUAL(s.plen, sizeof(banner) - 1);
@@ -166,7 +156,7 @@ static void test_server_speaks_first(void)
 	rh_send(&c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, c.isn + 1,
 		c.our_isn + 1 + (uint32_t)sizeof(banner) - 1, (const uint8_t *)reply,
 		sizeof(reply) - 1);
-	s = next_data(b.port);
+	s = rh_next_data(b.port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
 	CU_ASSERT_EQUAL(s.plen, sizeof(reply) - 1);
 	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1);
@@ -536,22 +526,6 @@ static void test_arp_claim_of_vip_defended(void)
 	CU_ASSERT_EQUAL(sent[3], 1);
 }
 
-/* The other network's gateway (10.1.0.77) answers f's SYN: f is spliced; the first frame
- * with data it is sent. */
-static struct rh_sent gateway_splices(struct flow *f)
-{
-	struct rh_peer g = rh_backend(f);
-	struct rh_sent s;
-
-	g.ip = 0x0a01004du;
-	rh_drain(g.port);
-	rh_send(&g, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, g.isn, g.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	s = next_data(g.port);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	return s;
-}
-
 /* Another network's service: the connection goes to that network's gateway behind a
  * PROXY v2 header naming the service and the port the client reached. */
 static void test_remote_service_announced(void)
@@ -567,7 +541,7 @@ static void test_remote_service_announced(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
 	CU_ASSERT_EQUAL(f->b.key.peer_ip, rte_cpu_to_be_32(0x0a01004du));
-	s = gateway_splices(f);
+	s = rh_gateway_splices(f);
 	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
 	CU_ASSERT_EQUAL(pi.header_len, s.plen);
 	CU_ASSERT_EQUAL(pi.dst_port, 5672);
@@ -601,7 +575,7 @@ static void test_remote_service_bytes_apart_from_header(void)
 		(const uint8_t *)req, sizeof(req) - 1);
 	CU_ASSERT_EQUAL(f->stream_len, sizeof(req) - 1);
 	CU_ASSERT_EQUAL(f->stream->data_len, header);
-	s = gateway_splices(f);
+	s = rh_gateway_splices(f);
 	CU_ASSERT_EQUAL_FATAL(s.plen, header + sizeof(req) - 1);
 	CU_ASSERT_EQUAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
 	CU_ASSERT_EQUAL(memcmp(s.payload + header, req, sizeof(req) - 1), 0);
@@ -664,7 +638,7 @@ static void test_from_gateway_client_passed_on(void)
 	CU_ASSERT_EQUAL(rte_be_to_cpu_16(s.tcp->dst_port), 3478);
 	rte_pktmbuf_free(s.m);
 	b = member_answers(f);
-	s = next_data(b.port);
+	s = rh_next_data(b.port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
 	CU_ASSERT_EQUAL(s.plen, n + 2);
 	CU_ASSERT_EQUAL(memcmp(s.payload, hdr, n + 2), 0);
@@ -677,7 +651,7 @@ static void test_from_gateway_client_passed_on(void)
 	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + n + 2, NULL, 0);
 	rh_send(&srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, srv.isn + 1 + 20 + n + 2,
 		srv.our_isn + 21, (const uint8_t *)"ok", 2); /* after the ConnectionBind's */
-	s = next_data(b.port);
+	s = rh_next_data(b.port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
 	CU_ASSERT_EQUAL(s.plen, 2);
 	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1 + n + 2);

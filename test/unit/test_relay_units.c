@@ -344,6 +344,21 @@ static void test_proxy_v2_bytes(void)
 	CU_ASSERT_EQUAL(proxy_v2_build(buf, sizeof(buf), src, 1, dst, 2, NULL), 28);
 	CU_ASSERT_EQUAL(buf[15], 12);
 	CU_ASSERT_EQUAL(proxy_v2_build(buf, 20, src, 1, dst, 2, "a.b"), 0);
+	/* The mark one gateway adds for another before a hello: its TLV after the authority,
+	 * the length grown by 4, read back; a value other than 1 is no mark. */
+	n = proxy_v2_build(buf, sizeof(buf), src, rte_cpu_to_be_16(40000), dst,
+			   rte_cpu_to_be_16(443), "a.b");
+	n = proxy_v2_add_tlv(buf, n, sizeof(buf), PROXY_V2_TYPE_HELLO_FOLLOWS, "\1", 1);
+	CU_ASSERT_EQUAL_FATAL(n, sizeof(expect) + 4);
+	CU_ASSERT_EQUAL(buf[15], 0x12 + 4);
+	CU_ASSERT_EQUAL(memcmp(buf + sizeof(expect), "\xe0\x00\x01\x01", 4), 0);
+	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(buf, n, &pi), PROXY_V2_OK);
+	CU_ASSERT_TRUE(pi.hello_follows);
+	CU_ASSERT_EQUAL(pi.authority_len, 3);
+	buf[n - 1] = 2;
+	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(buf, n, &pi), PROXY_V2_OK);
+	CU_ASSERT_FALSE(pi.hello_follows);
+	CU_ASSERT_EQUAL(proxy_v2_add_tlv(buf, n, n + 3, 0xe1, "x", 1), 0); /* no room */
 }
 
 /* A TCP6 block of 36 address bytes; what nginx read from it is checked by test 37. */

@@ -30,6 +30,7 @@ int test_relay_hardening_register(void);
 int test_relay_health_register(void);
 int test_relay_dns_register(void);
 int test_relay_plain_register(void);
+int test_relay_gateway_register(void);
 int test_relay_synack_register(void);
 int test_relay_stop_register(void);
 int test_relay_sources_register(void);
