@@ -209,7 +209,9 @@ void connlog_end(struct dp_worker *w, const struct flow *f, enum connlog_end end
 	r = &cl->recs[f->index];
 	if (r->end != CONNLOG_END_OPEN || r->start_ms == 0)
 		return; /* logged already, or never begun (a DNS query over TCP) */
-	if (end == CONNLOG_END_REFUSED && !refusal_allowed(w, cl)) {
+	/* The stop's ends are not a flood to ration: each is a client the stop cut off,
+	 * waited for like the others (connlog_stopping). */
+	if (end == CONNLOG_END_REFUSED && reason != DP_DROP_stopped && !refusal_allowed(w, cl)) {
 		r->end = (uint8_t)end;
 		return;
 	}

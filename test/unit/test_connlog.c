@@ -296,6 +296,35 @@ static void test_stopping_waits_for_room(void)
 	empty_ring();
 }
 
+/* Hellos the stop ends are each logged, past refused_rate too: they are clients the stop
+ * cut off, not a flood (before, all but the second's ration were only counted, and the
+ * wait for room the stop gives its records did not apply to them). */
+static void test_stop_logs_every_hello(void)
+{
+	struct mr_config *conf = (struct mr_config *)rh_app.conf;
+	uint32_t rate = conf->log.refused_rate;
+	struct connlog_rec r[8];
+	unsigned int n = 0, got;
+
+	empty_ring();
+	conf->log.refused_rate = 1;
+	rh_w->now_ms = (rh_w->now_ms / 1000 + 1) * 1000; /* a new second: 1 may be logged */
+	for (int i = 0; i < 3; i++) {
+		struct rh_peer c = rh_client(false);
+
+		CU_ASSERT_PTR_NOT_NULL(rh_client_start(&c, rh_hello_api, 40)); /* a hello's start */
+	}
+	relay_reset_all(rh_w);
+	connlog_stopping(rh_w, 0); /* the stop's wait for room ends with this case */
+	while ((got = take(r, 8)) > 0)
+		for (unsigned int i = 0; i < got; i++)
+			n += r[i].drop_reason == DP_DROP_stopped;
+	CU_ASSERT_EQUAL(n, 3);
+	conf->log.refused_rate = rate;
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* Every byte a name may hold (letters, digits, '-', '.', '_') comes back from the JSON
  * line as it went in; so does an IPv6 client. */
 static void test_format_names(void)
@@ -484,6 +513,7 @@ int test_connlog_register(void)
 		{ "a SYN refused while draining: logged", test_refused_at_syn },
 		{ "bytes past 4 GiB", test_bytes_past_4gib },
 		{ "a stopping worker's records wait for room", test_stopping_waits_for_room },
+		{ "every hello the stop ends is logged", test_stop_logs_every_hello },
 		{ "ring full and refusal rate: counted", test_ring_full_and_rate },
 		{ "JSON lines: names, IPv6, sizes", test_format_names },
 		{ "an ALPN protocol id logged whole", test_alpn_whole },
