@@ -11,25 +11,36 @@
 # machine's own reservation restored; where they cannot be had, or with GEN_HUGE=0, 4 KB
 # pages (--no-huge), which the output says.
 GEN_HUGE_RESERVED=""
-GEN_HUGE_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+# The 2 MB pool's own counts and a mount of its own: /proc/meminfo's HugePages_Free and
+# /dev/hugepages are the default size's, which is 1 GB on many DPDK hosts (the output
+# would say 2 MB while the processes took 1 GB pages).
+GEN_HUGE_POOL=/sys/kernel/mm/hugepages/hugepages-2048kB
+GEN_HUGE_SYS=$GEN_HUGE_POOL/nr_hugepages
+GEN_HUGE_DIR=$TOPO_DIR/hugepages-2M
+gen_huge_free() { cat "$GEN_HUGE_POOL/free_hugepages" 2>/dev/null || echo 0; }
 gen_huge_release() {
+	# Unmounting the run's own mount also frees the pages a killed process left in files.
+	umount "$GEN_HUGE_DIR" 2>/dev/null
 	[ -n "$GEN_HUGE_RESERVED" ] || return 0
-	# Files of this run's processes, should one have been killed before unlinking its own.
-	rm -f /dev/hugepages/"$TOPO_TAG"-*
 	echo "$GEN_HUGE_RESERVED" >"$GEN_HUGE_SYS" 2>/dev/null
 	GEN_HUGE_RESERVED=""
 }
 [ "${GEN_HUGE-1}" != 0 ] && [ -n "${GEN_HUGE-1}" ] && GEN_HUGE=1 || unset GEN_HUGE
 # Set before anything is reserved: a signal during the reservation gives it back too.
-trap 'topo_cleanup; gen_huge_release' EXIT
+# The mount goes before the run's directory that holds it.
+trap 'keep=${TOPO_KEEP_DIR:-}; TOPO_KEEP_DIR=1 topo_cleanup; gen_huge_release
+	[ -n "$keep" ] || rm -rf "$TOPO_DIR"' EXIT
 if [ -n "${GEN_HUGE:-}" ]; then
 	gen_huge_want=$((${GEN_HUGE_GB:-4} * 512))
 	gen_huge_had=$(cat "$GEN_HUGE_SYS" 2>/dev/null || echo 0)
-	if [ "$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)" -ge "$gen_huge_want" ]; then
+	mkdir -p "$GEN_HUGE_DIR"
+	if [ "$(gen_huge_free)" -ge "$gen_huge_want" ] &&
+		mount -t hugetlbfs -o pagesize=2M nodev "$GEN_HUGE_DIR" 2>/dev/null; then
 		: # enough free already: nothing to reserve or give back
 	elif GEN_HUGE_RESERVED=$gen_huge_had &&
-		scripts/setup-hugepages.sh --total "${GEN_HUGE_GB:-4}G" >/dev/null 2>&1 &&
-		[ "$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)" -gt 0 ]; then
+		scripts/setup-hugepages.sh --size 2M --total "${GEN_HUGE_GB:-4}G" \
+			--mount "$GEN_HUGE_DIR" >/dev/null 2>&1 &&
+		[ "$(gen_huge_free)" -gt 0 ]; then
 		:
 	else
 		GEN_HUGE_RESERVED=""
@@ -41,7 +52,7 @@ fi
 # gen_memory_note: what the run's memory is, for its output.
 gen_memory_note() {
 	if [ -n "${GEN_HUGE:-}" ]; then
-		echo "memory: 2 MB hugepages ($(awk '/HugePages_Free/ { print $2 }' /proc/meminfo) free for this run; GEN_HUGE=0 for 4 KB pages)"
+		echo "memory: 2 MB hugepages ($(gen_huge_free) free for this run; GEN_HUGE=0 for 4 KB pages)"
 	else
 		echo "memory: --no-huge, 4 KB pages (no hugepages to be had here, or GEN_HUGE=0)"
 	fi

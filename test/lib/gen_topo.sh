@@ -11,7 +11,8 @@ MR_GEN=${MR_GEN:-$MR_BUILD_DIR/test/gen/meshrelay-gen}
 # (GEN_HUGE in gen_bench.sh), their files unlinked once mapped so that a process's pages
 # go back when it ends. gen_mem_args MB prints the EAL arguments.
 gen_mem_args() {
-	if [ -n "${GEN_HUGE:-}" ]; then echo "--huge-unlink -m $1"; else echo "--no-huge -m $1"; fi
+	if [ -n "${GEN_HUGE:-}" ]; then echo "--huge-dir $GEN_HUGE_DIR --huge-unlink -m $1"
+	else echo "--no-huge -m $1"; fi
 }
 
 # The memif sockets' directory: $GEN_SOCK_DIR, else $TOPO_DIR. A fresh one per forwarder
