@@ -11,8 +11,9 @@
  * Requests and their replies:
  *   PING                 -> PONG     payload: status JSON (generation applied, uptime, ...)
  *   PUSH (config text)   -> RESULT   the whole libconfig file; generation is the client's
- *   QUERY (object name)  -> REPLY    payload: JSON of counters|drops|ports|flows|
- *                                    flow_list|neighbours|routes|status
+ *   QUERY (object name)  -> REPLY    payload: JSON of status|counters|drops|flows|ports|
+ *                                    port:NAME|flow_list|neighbours|routes|pools|
+ *                                    services|listeners|lcores|steering|learned
  *   BIND (text)          -> RESULT   "server=IP:PORT source=IP tid=HEX bind=HEX [peer=..]":
  *                                    open an RFC 6062 data connection, send the
  *                                    ConnectionBind (hex), relay what follows; "started" or
@@ -24,8 +25,9 @@
  *                                    the configuration while it stays connected, and a
  *                                    PUSH from any other is refused; "refused: ..." when
  *                                    another client holds the claim
- * RESULT payload: "applied" or "refused: FILE:LINE: reason" (text); its generation is the
- * one now in force. Unknown types get RESULT "refused: unknown request".
+ * RESULT payload to a PUSH: "applied generation N in X us" (and "; not in force before a
+ * restart: ..." when it names such settings) or "refused: FILE:LINE: reason" (text); its
+ * generation is the one now in force. Unknown types get RESULT "refused: unknown request".
  */
 #ifndef MR_CTL_PROTO_H
 #define MR_CTL_PROTO_H

@@ -112,8 +112,8 @@ struct dp_rxq {
 
 struct dp_worker;
 
-/* A request the worker runs on its own lcore at the top of its next poll loop, one at a
- * time (dp_mailbox.h). Each half on a cache line of its own: the requester's writes never
+/* A request the worker runs on its own lcore in the housekeeping after its next poll, one
+ * at a time (dp_mailbox.h). Each half on a cache line of its own: the requester's writes never
  * land on a line the worker writes, nor the reverse (but for the one exchange of posted
  * that takes a request). */
 struct dp_mailbox {
