@@ -3,8 +3,10 @@
  * What a control message asks of the data plane, apart from the socket it came by
  * (mgmt_server): PING and QUERY answered with reports, PUSH (a whole configuration
  * validated, its tables built and swapped in under RCU: all or nothing), BIND (an RFC 6062
- * data connection handed to a worker), PORT (a data port paused or resumed). Control
- * threads only.
+ * data connection handed to a worker), PORT (a data port paused or resumed), CLAIM
+ * (meshrelay-cp manages the configuration while it stays connected). The control
+ * socket's thread only: it is the one that swaps the live configuration, and reads it
+ * here without the readers' lock.
  */
 #ifndef MGMT_COMMAND_H
 #define MGMT_COMMAND_H

@@ -26,10 +26,14 @@ struct mgmt_report_sink {
 };
 
 /* Kind of the report called name: status, counters, drops, ports, port:NAME, flows,
- * flow_list, neighbours, routes, pools, services, listeners, lcores, steering. MGMT_REPORT_UNKNOWN for any other name. */
+ * flow_list, neighbours, routes, pools, services, learned, listeners, lcores, steering.
+ * MGMT_REPORT_UNKNOWN for any other name. */
 enum mgmt_report_kind mgmt_report_kind_of(const char *name);
 
-/* Write report name into sink. 0, or -1 when unknown or a worker did not answer. */
+/* Write report name into sink. 0, or -1 when unknown or a worker did not answer (the
+ * sink then holds part of it). Each worker's part is asked through its mailbox, a second
+ * at most each. Any thread but the one that swaps the live configuration holds
+ * relay_live_read_begin around it. */
 int mgmt_report_write(const struct dp_appliance *app, const char *name, struct mgmt_report_sink *s);
 
 #endif
