@@ -145,8 +145,9 @@ static void seg_rst_reply(struct dp_worker *w, const struct dp_port *p, const st
 	tcp_out_rst_reply(w, p, &k, seg_addr6(s, &a6), &s->eth->src_addr, seq, ack, with_ack);
 }
 
-/* A client refused before it had a flow, for the connection log. */
-static void seg_log_refused(struct dp_worker *w, const struct dp_port *p,
+/* A client refused before it had a flow, for the connection log. Out of line: refusals are
+ * rare, and inlined into the SYN and handshake paths it cost every connection. */
+static __rte_noinline void seg_log_refused(struct dp_worker *w, const struct dp_port *p,
 			    const struct relay_seg *s, enum dp_drop why)
 {
 	connlog_refused(w, s->ip6 ? s->ip6->src_addr : (const uint8_t *)&s->ip->src_addr,
