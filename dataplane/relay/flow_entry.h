@@ -87,6 +87,8 @@ struct flow_side {
 	uint8_t local_wscale;        /* shift of the windows we send the peer */
 	uint8_t port;                /* dp_port index this side is reached through */
 	uint8_t sack : 1, ts : 1, fin_seen : 1, fin_acked : 1, rst : 1, v6 : 1;
+	uint8_t gateway_header : 1;  /* client side: the flow's PROXY header is the one another
+				      * gateway sent, remade from what it said (relay_plain.c) */
 	struct rte_ether_addr peer_mac;
 };
 

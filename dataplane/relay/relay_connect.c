@@ -109,7 +109,11 @@ void relay_connect(struct dp_worker *w, struct flow *f, const struct ip_addr *ad
 		f->b.key.peer_port = 0; /* nothing to reset on that side */
 		return relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 	}
-	if (!proxy_v2 && f->proxy_len) { /* kept from a member before, routed anew without */
+	/* A header of ours is made anew for where the flow goes now: a gateway's is marked,
+	 * a member's is not (a push may have turned the route meanwhile). Not a TURN peer's,
+	 * whose peer may be gone by now (it only ever goes to members), nor the one another
+	 * gateway sent. And none where the route wants none. */
+	if (f->proxy_len && ((!f->via_turn && !f->c.gateway_header) || !proxy_v2)) {
 		flow_stream_drop_head(w->flows, f);
 		f->proxy_len = 0;
 	}

@@ -11,6 +11,7 @@
 
 #include "flow_limits.h"
 #include "mbuf_slice.h"
+#include "proxy_v2.h"
 #include "proxy_v2_read.h"
 #include "relay.h"
 #include "relay_live.h"
@@ -44,6 +45,45 @@ void relay_plain_route(struct dp_worker *w, struct flow *f)
 		.port = rte_be_to_cpu_16(f->c.key.local_port) });
 }
 
+/* The client another gateway's header pi names, in a header of our own made from what it
+ * said (its addresses, ports and service or name: no TLV it may have added goes on), kept
+ * as f's; name NULL for none. Nothing kept when it names no address (UNSPEC): f's
+ * backend then gets the header this gateway makes. false when out of mbufs. */
+static bool keep_client_header(struct dp_worker *w, struct flow *f,
+			       const struct proxy_v2_info *pi, const char *name)
+{
+	uint8_t hdr[PROXY_V2_MAX_LEN];
+	uint16_t src_port = rte_cpu_to_be_16(pi->src_port), dst_port = rte_cpu_to_be_16(pi->dst_port);
+	uint32_t src, dst;
+	size_t len;
+
+	if (pi->family == 0)
+		return true;
+	if (pi->family == 6) {
+		len = proxy_v2_build6(hdr, sizeof(hdr), pi->src, src_port, pi->dst, dst_port, name);
+	} else {
+		memcpy(&src, pi->src, 4);
+		memcpy(&dst, pi->dst, 4);
+		len = proxy_v2_build(hdr, sizeof(hdr), src, src_port, dst, dst_port, name);
+	}
+	if (!len || !relay_proxy_header_keep(w, f, hdr, (uint16_t)len))
+		return false;
+	f->c.gateway_header = 1;
+	return true;
+}
+
+/* Whether f's peer may announce a connection with a PROXY header: over TURN the server
+ * vouched for it; directly, only a hand-written gateway's address may (with discovery,
+ * the gateways are learned, and reach this one over TURN only: their listed addresses
+ * are relays that other tenants of the same TURN server share). */
+static bool peer_announces(struct dp_worker *w, const struct flow *f)
+{
+	const struct relay_live *live = relay_live_get(w->app);
+
+	return f->via_turn || (!f->c.v6 && !live->conf.discovery.n_endpoints &&
+			       relay_live_is_gateway(live, f->c.key.peer_ip));
+}
+
 bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f)
 {
 	uint8_t buf[PROXY_V2_READ_MAX];
@@ -54,10 +94,9 @@ bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f)
 	char name[SNI_NAME_MAX + 1];
 	size_t name_len = 0;
 
-	/* Over TURN the server vouched for the peer; directly, only a configured gateway's
-	 * address may announce a connection (anyone else's header is a hello that is not TLS). */
-	if (!bytes || (!f->via_turn && (f->c.v6 || !relay_live_is_gateway(relay_live_get(w->app),
-									    f->c.key.peer_ip))))
+	/* One header a connection: after one, what follows is the client's (a second one is
+	 * a hello that is not TLS). Anyone else's header is such a hello too. */
+	if (!bytes || f->c.gateway_header || !peer_announces(w, f))
 		return false;
 	switch (proxy_v2_read(bytes, n, &pi)) {
 	case PROXY_V2_NONE:
@@ -70,19 +109,18 @@ bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f)
 	case PROXY_V2_OK:
 		break;
 	}
-	if (!pi.authority || pi.local || pi.dst_port == 0 ||
-	    sni_name_normalize((const char *)pi.authority, pi.authority_len, name, &name_len) !=
-		    SNI_NAME_OK) {
+	/* A plain service's header names it and its port; one before a hello may name
+	 * nothing (a hello without SNI, routed by a default route). */
+	if (pi.local || (pi.authority &&
+			 sni_name_normalize((const char *)pi.authority, pi.authority_len, name,
+					    &name_len) != SNI_NAME_OK) ||
+	    (!pi.hello_follows && (!pi.authority || pi.dst_port == 0))) {
 		relay_abort(w, f, true, false, DP_DROP_gateway_proxy_bad);
 		return true;
 	}
-	/* The header names the client, which this gateway only knows as the other gateway:
-	 * kept, it is the one a backend of a route with proxy_protocol gets (relay_connect
-	 * drops it for one without). Copied first: the skip may free the bytes it was in. */
-	if (bytes != buf)
-		memcpy(buf, bytes, pi.header_len);
+	name[name_len] = '\0';
 	if (!relay_stream_skip(w, f, pi.header_len) ||
-	    !relay_proxy_header_keep(w, f, buf, pi.header_len)) {
+	    !keep_client_header(w, f, &pi, name_len ? name : NULL)) {
 		relay_abort(w, f, true, false, DP_DROP_backend_unreachable);
 		return true;
 	}

@@ -76,28 +76,35 @@ static void test_header_to_gateway(void)
 	rh_flow_end(f);
 }
 
-/* Another gateway's marked header naming 10.0.0.2:40000, then hello[0..len), into out:
- * all of it, and the header's length in *header_len. */
-static size_t marked(const uint8_t *hello, size_t len, uint8_t *out, size_t *header_len)
+/* Another gateway's marked header naming 10.0.0.2:40000 and authority name (none: NULL),
+ * then hello[0..len), into out: all of it, and the header's length in *header_len. */
+static size_t marked_named(const char *name, const uint8_t *hello, size_t len, uint8_t *out,
+			   size_t *header_len)
 {
-	static const char name[] = "any.svc.example";
-	size_t n;
+	size_t n, name_len = name ? strlen(name) : 0;
 
 	memcpy(out, "\r\n\r\n\0\r\nQUIT\n\x21\x11", 14);
 	out[14] = 0;
-	out[15] = (uint8_t)(12 + 3 + sizeof(name) - 1 + 4);
+	out[15] = (uint8_t)(12 + (name ? 3 + name_len : 0) + 4);
 	memcpy(out + 16, (const uint8_t[]){ 10, 0, 0, 2, 240, 240, 0, 5, 0x9c, 0x40, 1, 187 },
 	       12);
 	n = 28;
-	memcpy(out + n, "\x02\0", 2);
-	out[n + 2] = sizeof(name) - 1;
-	memcpy(out + n + 3, name, sizeof(name) - 1);
-	n += 3 + sizeof(name) - 1;
+	if (name) {
+		memcpy(out + n, "\x02\0", 2);
+		out[n + 2] = (uint8_t)name_len;
+		memcpy(out + n + 3, name, name_len);
+		n += 3 + name_len;
+	}
 	memcpy(out + n, "\xe0\0\x01\x01", 4);
 	n += 4;
 	*header_len = n;
 	memcpy(out + n, hello, len);
 	return n + len;
+}
+
+static size_t marked(const uint8_t *hello, size_t len, uint8_t *out, size_t *header_len)
+{
+	return marked_named("any.svc.example", hello, len, out, header_len);
 }
 
 /* The first bytes the backend of f (10.1.0.2:443) is sent once it answers. */
@@ -113,8 +120,8 @@ static struct rh_sent backend_gets(struct flow *f)
 
 /* The other side: a header marked as before a hello is not a plain service's (it was read
  * as one and refused: no service of its authority); the connection is routed by its
- * hello, and a backend with proxy_protocol gets the header as it came, naming the client,
- * one without only the hello. */
+ * hello, and a backend with proxy_protocol gets a header made from it, naming the client
+ * (without the mark), one without only the hello. */
 static void test_header_from_gateway(void)
 {
 	static uint8_t hello[2048], bytes[2048 + 128];
@@ -131,14 +138,18 @@ static void test_header_from_gateway(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
 	CU_ASSERT_FALSE(f->plain);
-	CU_ASSERT_EQUAL(f->proxy_len, header);
+	CU_ASSERT_EQUAL(f->proxy_len, header - 4); /* made anew: without the mark */
 	CU_ASSERT_EQUAL(rh_event(DP_EV_client_via_gateway), told + 1);
 	s = backend_gets(f);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	CU_ASSERT_EQUAL(s.plen, n);
-	CU_ASSERT_EQUAL(memcmp(s.payload, bytes, n), 0);
 	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
+	CU_ASSERT_EQUAL(pi.header_len, header - 4);
+	CU_ASSERT_FALSE(pi.hello_follows); /* the mark is for gateways, not backends */
 	CU_ASSERT_EQUAL(memcmp(pi.src, (const uint8_t[]){ 10, 0, 0, 2 }, 4), 0);
+	CU_ASSERT_EQUAL(pi.src_port, 40000);
+	CU_ASSERT_NSTRING_EQUAL(pi.authority, "any.svc.example", pi.authority_len);
+	CU_ASSERT_EQUAL(s.plen, pi.header_len + len);
+	CU_ASSERT_EQUAL(memcmp(s.payload + pi.header_len, hello, len), 0);
 	rte_pktmbuf_free(s.m);
 	rh_flow_end(f);
 	/* api.svc.example's route has no proxy_protocol: the hello alone. */
@@ -156,6 +167,44 @@ static void test_header_from_gateway(void)
 	rh_flow_end(f);
 }
 
+/* A marked header may name nothing (the other gateway relays a hello without SNI by a
+ * default route): routed by the hello all the same. Before, a header without authority
+ * was refused as bad. */
+static void test_marked_header_without_name(void)
+{
+	static uint8_t bytes[2048 + 128];
+	uint64_t bad = rh_drops(DP_DROP_gateway_proxy_bad);
+	size_t header, n = marked_named(NULL, rh_hello_api, rh_hello_api_len, bytes, &header);
+	struct rh_peer srv;
+	struct flow *f = rh_turn_connection(bytes, n, &srv);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, FLOW_CONNECTING);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_gateway_proxy_bad), bad);
+	rh_flow_end(f);
+}
+
+/* One header a connection: a second one after the marked one is the client's bytes, a
+ * hello that is not TLS (before, it was read as another announcement, and the first
+ * header's buffer freed from under the stream). */
+static void test_second_header_refused(void)
+{
+	static uint8_t first[128], second[128];
+	uint64_t not_tls = rh_drops(DP_DROP_hello_not_tls);
+	size_t h1, h2, n1 = marked(NULL, 0, first, &h1), n2 = marked(NULL, 0, second, &h2);
+	struct rh_peer srv;
+	struct flow *f = rh_turn_connection(first, n1, &srv); /* the first alone: kept */
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(f->c.gateway_header);
+	/* The second in a segment of its own, after the ConnectionBind's answer and the first. */
+	rh_send(&srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, srv.isn + 1 + 20 + (uint32_t)n1,
+		srv.our_isn + 21, second, n2);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_hello_not_tls), not_tls + 1);
+	rh_drain(&rh_app.ports[0]);
+	rh_drain(&rh_app.ports[1]);
+}
+
 int test_relay_gateway_register(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -163,6 +212,8 @@ int test_relay_gateway_register(void)
 		  test_header_to_gateway },
 		{ "such a header from a gateway: routed by the hello, passed on or dropped",
 		  test_header_from_gateway },
+		{ "such a header naming nothing: routed by the hello", test_marked_header_without_name },
+		{ "a second header: the client's bytes, no hello", test_second_header_refused },
 		CU_TEST_INFO_NULL,
 	};
 

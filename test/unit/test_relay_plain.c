@@ -583,9 +583,6 @@ static void test_remote_service_bytes_apart_from_header(void)
 	finish(f);
 }
 
-/* The other side: a TURN data connection whose stream starts with such a header is
- * routed to the local service it names, the header gone; one naming no service, or with
- * a broken header, is refused. */
 /* Another gateway's PROXY v2 header for name and port into hdr, its client 10.0.0.2:40000
  * having reached 240.240.0.5, then the client's first bytes "hi": the header's length
  * (the bytes' start). */
@@ -617,12 +614,14 @@ static size_t gateway_header(uint8_t hdr[128])
 
 /* A route with proxy_protocol: its backend gets the client the other gateway's header
  * named, not this gateway's own view, which is only the other gateway (before, the
- * header was stripped and one naming the TURN peer, 192.0.2.50:40123, made in its place). The header goes
- * byte for byte, and the client's bytes follow it in the backend's sequence space. */
+ * header was stripped and one naming the TURN peer, 192.0.2.50:40123, made in its
+ * place). The header is made anew from what it said: a TLV it carried besides (the NOOP
+ * here) does not go on. The client's bytes follow it in the backend's sequence space. */
 static void test_from_gateway_client_passed_on(void)
 {
 	uint8_t hdr[128];
 	size_t n = gateway_header_for(hdr, "pp.svc.example", 99);
+	uint16_t ours;
 	struct rh_peer srv, b;
 	struct proxy_v2_info pi;
 	struct flow *f;
@@ -632,7 +631,8 @@ static void test_from_gateway_client_passed_on(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
 	CU_ASSERT_EQUAL(f->stream_len, 2);
-	CU_ASSERT_EQUAL(f->proxy_len, n);
+	ours = f->proxy_len;
+	CU_ASSERT_EQUAL(ours, n - 3); /* the NOOP TLV left out */
 	s = rh_next_tcp(&rh_app.ports[1]); /* the TURN server's bytes acknowledged first */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
 	CU_ASSERT_EQUAL(rte_be_to_cpu_16(s.tcp->dst_port), 3478);
@@ -640,25 +640,33 @@ static void test_from_gateway_client_passed_on(void)
 	b = member_answers(f);
 	s = rh_next_data(b.port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	CU_ASSERT_EQUAL(s.plen, n + 2);
-	CU_ASSERT_EQUAL(memcmp(s.payload, hdr, n + 2), 0);
+	CU_ASSERT_EQUAL(s.plen, ours + 2);
 	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
+	CU_ASSERT_EQUAL(pi.header_len, ours);
 	CU_ASSERT_EQUAL(memcmp(pi.src, (const uint8_t[]){ 10, 0, 0, 2 }, 4), 0);
 	CU_ASSERT_EQUAL(pi.src_port, 40000);
+	CU_ASSERT_EQUAL(memcmp(pi.dst, (const uint8_t[]){ 240, 240, 0, 5 }, 4), 0);
+	CU_ASSERT_EQUAL(pi.dst_port, 99);
+	CU_ASSERT_NSTRING_EQUAL(pi.authority, "pp.svc.example", pi.authority_len);
+	CU_ASSERT_EQUAL(memcmp(s.payload + ours, "hi", 2), 0);
 	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1);
 	rte_pktmbuf_free(s.m);
 	/* Acknowledged whole, the client's next bytes follow at their place. */
-	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + n + 2, NULL, 0);
+	rh_send(&b, RTE_TCP_ACK_FLAG, b.isn + 1, b.our_isn + 1 + ours + 2, NULL, 0);
 	rh_send(&srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, srv.isn + 1 + 20 + n + 2,
 		srv.our_isn + 21, (const uint8_t *)"ok", 2); /* after the ConnectionBind's */
 	s = rh_next_data(b.port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
 	CU_ASSERT_EQUAL(s.plen, 2);
-	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1 + n + 2);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), b.our_isn + 1 + ours + 2);
 	rte_pktmbuf_free(s.m);
 	finish(f);
 }
 
+/* The other side: a TURN data connection whose stream starts with such a header is
+ * routed to the local service it names, the header not passed on to a backend whose
+ * route has no proxy_protocol; one naming no service, or with a broken header, is
+ * refused. */
 static void test_from_gateway(void)
 {
 	uint8_t hdr[128];
