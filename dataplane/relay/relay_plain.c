@@ -91,7 +91,7 @@ bool relay_plain_from_gateway(struct dp_worker *w, struct flow *f)
 	/* After a PROXY header of our own, kept from a member that failed (relay_connect.c). */
 	const uint8_t *bytes = n ? rte_pktmbuf_read(f->stream, f->proxy_len, n, buf) : NULL;
 	struct proxy_v2_info pi;
-	char name[SNI_NAME_MAX + 1];
+	char name[256]; /* SNI_NAME_MAX + 1 at least; what a PROXY authority may hold */
 	size_t name_len = 0;
 
 	/* One header a connection: after one, what follows is the client's (a second one is
