@@ -100,11 +100,11 @@ int drv_port_rss_key_get(uint16_t port_id, uint8_t *key, uint8_t len)
 		memcpy(key, buf, len);
 		return 0;
 	}
-	if ((info.hash_key_size && info.hash_key_size != sizeof(symmetric_rss_key)) ||
-	    len > sizeof(symmetric_rss_key))
+	/* Ours only where port_build_conf gave it: to a device of our key size. One that
+	 * says no key size was given none, and hashes with a key of its own it does not
+	 * say (vmxnet3's default, say): guessing ours would misplace most clients. */
+	if (info.hash_key_size != sizeof(symmetric_rss_key) || len > sizeof(symmetric_rss_key))
 		return -1;
-	/* Ours: port_build_conf gave it to a device of our key size. A device that says no
-	 * key size is taken to hash with it, as the relay always took it to. */
 	memcpy(key, symmetric_rss_key, len);
 	return 0;
 }

@@ -59,7 +59,8 @@ uint16_t drv_port_reta(uint16_t port_id, uint16_t *reta, uint16_t max);
 
 /* The Toeplitz key the started port hashes with, its first len bytes into key: as the
  * device reads it back (its own when it did not take ours: a 52-byte key, say), else ours
- * when it took ours (or says no key size). 0, or -1 when neither is known. */
+ * when it took ours (a device of our key size). 0, or -1 when neither is known (a device
+ * that says no key size and cannot read its key back). */
 int drv_port_rss_key_get(uint16_t port_id, uint8_t *key, uint8_t len);
 
 /* Give the started port's RSS the Toeplitz key (len bytes), its hashed fields unchanged.
