@@ -20,7 +20,7 @@ const char *ctl_args_usage(void)
 	       "  show port NAME\n"
 	       "  show status                the same as status\n"
 	       "  push FILE                  validate FILE, then apply it live\n"
-	       "  reload                     SIGHUP meshrelay-cp, wait for its new generation\n"
+	       "  reload                     SIGHUP meshrelay-cp, wait for its word on the file\n"
 	       "  top [ROUNDS]               rates every second: connections, refusals, ports,\n"
 	       "                             the busiest pools and members (ROUNDS times)\n"
 	       "  port NAME pause|resume     stop (or resume) polling and sending on a data\n"

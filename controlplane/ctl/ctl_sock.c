@@ -20,7 +20,9 @@
 
 #define ASK_TIMEOUT_MS 10000
 #define PUSH_TIMEOUT_MS 60000      /* a large route table and the RCU grace period */
-#define RELOAD_WAIT_MS 5000
+/* meshrelay-cp reads and checks the file, then pushes it (30 s at most: a large route
+ * table and the RCU grace period), then says: waited for that long and a little. */
+#define RELOAD_WAIT_MS 35000
 #define RELOAD_POLL_MS 50
 
 struct session {
@@ -306,7 +308,8 @@ static int cmd_reload(struct session *s, const char *pidfile)
 	while (!reload_note(pidfile, id, note, sizeof(note))) {
 		if (mr_clock_ms() >= deadline) {
 			fprintf(stderr, "meshrelayctl: meshrelay-cp (pid %d) did not say within %d s "
-				"what became of the file (see its log)\n", (int)pid,
+				"what became of the file (see its log; two reloads asked at once "
+				"are one signal, and the other's note may have come)\n", (int)pid,
 				RELOAD_WAIT_MS / 1000);
 			return CTL_EXIT_FAILED;
 		}

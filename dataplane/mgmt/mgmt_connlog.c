@@ -358,7 +358,8 @@ static void reopen_target(void)
 	lg.reopen = 0; /* before the open: a SIGHUP meanwhile asks again */
 	fd = open_file(target, &fifo);
 	if (fd < 0 && errno == ENXIO) {
-		lg.reopen = lg.fd < 0;
+		if (lg.fd < 0)
+			lg.reopen = 1;
 		return;
 	}
 	if (fd < 0) {

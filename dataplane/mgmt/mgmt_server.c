@@ -250,8 +250,9 @@ static struct mgmt_client *evict_idle(uint64_t now)
 	for (int i = 0; i < MGMT_MAX_CLIENTS; i++) {
 		struct mgmt_client *c = &srv.clients[i];
 
-		/* Never the control plane's connection: its claim would go with it. */
-		if (c->fd >= 0 && !c->started_ms && c->id != srv.app->managed_by &&
+		/* Never the control plane's connection: its claim would go with it; nor one
+		 * whose answer is still being read (it is at work, not idle). */
+		if (c->fd >= 0 && !c->started_ms && !c->out_len && c->id != srv.app->managed_by &&
 		    (!idlest || c->idle_ms < idlest->idle_ms))
 			idlest = c;
 	}
@@ -339,6 +340,8 @@ static void credit_others(const struct mgmt_client *c, uint64_t spent)
 		o->idle_ms += spent;
 		if (o->started_ms)
 			o->started_ms += spent;
+		if (o->out_since_ms)
+			o->out_since_ms += spent;
 	}
 }
 
