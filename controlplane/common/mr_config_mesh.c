@@ -136,13 +136,6 @@ static int cfg_turn_server(struct cfg_ctx *ctx, const config_setting_t *g,
 	s->relay_protocol = relay == 1 ? 17 : 6;
 	if (s->transport == MR_TURN_TLS && !s->server_name[0])
 		return cfg_fail(ctx, g, "TURN over TLS needs 'server_name' to verify");
-	/* RFC 6062's data connections go where the control connection went, the same way:
-	 * the data plane opens them in plain TCP, which on the TLS port would carry the
-	 * peers' streams in clear (or fail where the server speaks only TLS there). */
-	if (s->transport == MR_TURN_TLS && s->relay_protocol == 6 && s->n_peers)
-		return cfg_fail(ctx, member(g, "peers"), "peers over TURN with transport \"tls\": "
-				"the data plane opens their data connections in plain TCP, not TLS; "
-				"use transport \"tcp\" for a server with peers");
 	return 0;
 }
 
