@@ -71,6 +71,16 @@ uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload)
 	return found ? (uint32_t)g : h->generation;
 }
 
+bool mr_ctl_pong_says(const char *payload, const char *key)
+{
+	struct json_value *status = json_parse(payload, strlen(payload), NULL, 0);
+	uint64_t v;
+	bool says = json_uint64(json_get(status, key), &v) && v != 0;
+
+	json_free(status);
+	return says;
+}
+
 /* " peer=IPV4:PORT" or " peer=[IPV6]:PORT" at out (cap bytes); its length, or -1. */
 static int put_peer(const struct mr_ctl_bind *b, char *out, size_t cap)
 {

@@ -82,6 +82,10 @@ const char *mr_ctl_decode_str(enum mr_ctl_decode d);
  * "generation" number of its status object, else the header's. */
 uint32_t mr_ctl_pong_generation(const struct mr_ctl_hdr *h, const char *payload);
 
+/* Whether the PONG's status object holds key with a number other than 0 (a capability
+ * the data plane says it has; one that does not know it says nothing). */
+bool mr_ctl_pong_says(const char *payload, const char *key);
+
 /*
  * BIND's payload: the TURN server to open a data connection to, the address to open it
  * from (the one meshrelay-cp's TURN control connection uses), and the ConnectionBind to

@@ -20,7 +20,6 @@ int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *co
 	d->conf = *conf;
 	snprintf(d->own.id, sizeof(d->own.id), "%s", id);
 	snprintf(d->own.network, sizeof(d->own.network), "%s", network);
-	d->own.client_header = true; /* the data plane reads them (relay_plain.c) */
 	d->changed = changed;
 	d->arg = arg;
 	etcd_conn_init(&d->req);
@@ -69,6 +68,15 @@ static void compose_value(struct cp_discovery *d)
 	d->value = v;
 	d->value_seq++;
 	d->put_needed = true;
+}
+
+bool cp_discovery_set_client_header(struct cp_discovery *d, bool reads)
+{
+	if (d->own.client_header == reads)
+		return false;
+	d->own.client_header = reads;
+	compose_value(d);
+	return true;
 }
 
 void cp_discovery_set_relays(struct cp_discovery *d, const struct disc_relay *relays,

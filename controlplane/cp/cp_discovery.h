@@ -79,6 +79,11 @@ int cp_discovery_init(struct cp_discovery *d, const struct mr_discovery_conf *co
 		      const char *id, const char *network, void (*changed)(void *arg),
 		      void *arg);
 
+/* Whether this gateway's data plane reads other gateways' client headers (its status says
+ * so): its registration says it, and the gateways learned get theirs
+ * (cp_discovery_routes). true when it changed. */
+bool cp_discovery_set_client_header(struct cp_discovery *d, bool reads);
+
 /* This gateway's relayed addresses (replacing the last ones); put again when different. */
 void cp_discovery_set_relays(struct cp_discovery *d, const struct disc_relay *relays,
 			     unsigned int n);

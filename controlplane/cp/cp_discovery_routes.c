@@ -61,7 +61,9 @@ unsigned int cp_discovery_routes(const struct cp_discovery *d, const struct mr_c
 			out[n].network = net;
 			snprintf(out[n].address, sizeof(out[n].address), "%s", rl->address);
 			out[n].port = rl->port;
-			out[n].client_header = g->client_header;
+			/* Pushed with the key only to a data plane that takes it (an older
+			 * one running under a newer meshrelay-cp would refuse the push). */
+			out[n].client_header = g->client_header && d->own.client_header;
 			n++;
 		}
 	}

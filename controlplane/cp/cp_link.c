@@ -151,6 +151,7 @@ static int ping(struct cp_link *l)
 		return -1;
 	}
 	gen = mr_ctl_pong_generation(&h, reply);
+	l->dp_client_header = mr_ctl_pong_says(reply, "client_header");
 	free(reply);
 	if (gen != l->dp_generation)
 		mr_log(MR_LOG_INFO, "the data plane has generation %u in force", gen);

@@ -27,6 +27,7 @@ struct cp_link {
 	int64_t next_ping_ms;        /* while connected */
 	unsigned int failures;       /* connection attempts failed in a row */
 	uint32_t dp_generation;      /* in force at the data plane, from its last answer */
+	bool dp_client_header;       /* it reads gateways' client headers (its last status) */
 	uint32_t pushed;             /* our generation last applied ... */
 	uint32_t pushed_as;          /* ... and the number the data plane gave it */
 	uint32_t refused;            /* our generation refused on this connection, or 0 */

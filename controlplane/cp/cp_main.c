@@ -473,6 +473,11 @@ static int link_tick(struct cp *cp)
 	if (cp->link.hold_until_ms && (!cp->mesh.has_disc || cp->mesh.disc.synced))
 		cp_link_hold_first_push(&cp->link, 0);
 	wait_ms = cp_link_tick(&cp->link, &cp->conf, mr_clock_ms());
+	/* What the data plane says it reads: advertised, and pushed with the gateways. */
+	if (cp->mesh.has_disc && cp->link.fd >= 0 &&
+	    cp_discovery_set_client_header(&cp->mesh.disc, cp->link.dp_client_header) &&
+	    cp->mesh.disc.synced)
+		learned(cp);
 	read_back_learned(cp);
 	if (cp->on_read_back && cp->mesh.disc.synced) {
 		/* Discovery's own view replaces it, even when it saw nothing change. */

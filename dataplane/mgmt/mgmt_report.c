@@ -171,6 +171,10 @@ static void report_status(const struct dp_appliance *app, struct mgmt_report_sin
 	s->num(s, "managed", app->managed_by != 0); /* by meshrelay-cp: pushes refused */
 	/* Stopping: every new connection is refused meanwhile, however well the rest reads. */
 	s->num(s, "draining", app->draining ? 1 : 0);
+	/* It reads another gateway's PROXY header before a hello, and takes client_header in
+	 * a gateway's entry: what meshrelay-cp may advertise and push (an older one does
+	 * not say, and would refuse the key). */
+	s->num(s, "client_header", 1);
 }
 
 static void report_routes(const struct dp_appliance *app, struct mgmt_report_sink *s)

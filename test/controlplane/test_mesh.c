@@ -801,6 +801,15 @@ static void test_routes_from_registrations(void)
 	CU_ASSERT_STRING_EQUAL(out[1].id, "gw-g");
 	CU_ASSERT_EQUAL(out[1].network, 2);
 	CU_ASSERT_EQUAL(out[1].port, 7);
+	/* green's record says it reads a client's header, but our data plane has not said it
+	 * takes the key (an older one under this meshrelay-cp would refuse every push): not
+	 * pushed with it, nor said in our record; once it has, both. */
+	CU_ASSERT_FALSE(out[1].client_header);
+	CU_ASSERT_PTR_NULL(strstr(d.value, "client_header"));
+	CU_ASSERT_TRUE(cp_discovery_set_client_header(&d, true));
+	CU_ASSERT_FALSE(cp_discovery_set_client_header(&d, true)); /* no change */
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.value, "\"client_header\":true"));
+	CU_ASSERT_EQUAL_FATAL(cp_discovery_routes(&d, &c, out, 8), 2);
 	CU_ASSERT_FALSE(out[0].client_header); /* red's record says nothing */
 	CU_ASSERT_TRUE(out[1].client_header);
 	CU_ASSERT_EQUAL(cp_discovery_routes(&d, &c, out, 1), 1);

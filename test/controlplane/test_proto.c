@@ -92,6 +92,14 @@ static void test_pong_generation(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		CU_ASSERT_EQUAL(mr_ctl_pong_generation(&h, cases[i].payload), cases[i].want);
+	/* A capability the status says: a number other than 0; an older data plane's status
+	 * says nothing of it. */
+	CU_ASSERT_TRUE(mr_ctl_pong_says("{\"generation\": 3, \"client_header\": 1}",
+					"client_header"));
+	CU_ASSERT_FALSE(mr_ctl_pong_says("{\"client_header\": 0}", "client_header"));
+	CU_ASSERT_FALSE(mr_ctl_pong_says("{\"generation\": 3}", "client_header"));
+	CU_ASSERT_FALSE(mr_ctl_pong_says("{\"client_header\": \"1\"}", "client_header"));
+	CU_ASSERT_FALSE(mr_ctl_pong_says("", "client_header"));
 }
 
 /* A BIND as meshrelay-cp fills it: the TURN server 10.0.0.3:3478, our address 10.0.0.2,
