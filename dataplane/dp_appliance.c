@@ -54,6 +54,25 @@ static uint32_t pool_size_for(const struct mr_config *conf, unsigned int n_worke
 	return conf->dataplane.mbufs < least ? 0 : conf->dataplane.mbufs;
 }
 
+/* The ports started, their receive rings filled: what is left of the pool must still hold
+ * the workers' caches and bursts. A driver may fill more than its descriptors say
+ * (vmxnet3: two rings a queue): the sizing from the configuration could not know, and
+ * such a data plane would start and then receive nothing. 0, or -1 with err. */
+static int pool_left_after_rings(const struct dp_appliance *app, char *err, size_t errlen)
+{
+	uint32_t in_use = rte_mempool_in_use_count(app->pool), size = app->pool->size;
+	uint32_t need = app->n_workers * (RTE_MEMPOOL_CACHE_MAX_SIZE +
+					  4u * app->conf->dataplane.burst) + 256;
+
+	if (in_use + need <= size)
+		return 0;
+	snprintf(err, errlen, "mbuf pool: the ports' receive rings took %u of its %u mbufs, "
+		 "leaving fewer than the %u the workers need (a driver that fills more rings "
+		 "than its descriptors say): raise dataplane.mbufs by %u at least, or 0 to "
+		 "size it", in_use, size, need, in_use + need - size);
+	return -1;
+}
+
 /* The pool beyond the rings and caches is the flows'. Kept hellos of one worker may take
  * relay.kept_mbufs of it and half of the worker's share at most: a crowd of half-open
  * hellos never takes what established flows and new connections need (the mbufs = 0
@@ -267,6 +286,8 @@ int dp_appliance_up(struct dp_appliance *app, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (pool_left_after_rings(app, err, errlen) < 0)
+		return -1;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		app->workers[idx] = dp_worker_create(app, (uint16_t)idx, lcore);
 		if (!app->workers[idx]) {
