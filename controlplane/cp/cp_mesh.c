@@ -120,24 +120,6 @@ int cp_mesh_start_check(const struct mr_config *conf, char *err, size_t errlen)
 
 	if (!conf->turn.n_servers)
 		return 0;
-	/* RFC 6062's data connections go where the control connection went, the same way:
-	 * the data plane opens them in plain TCP, which on the TLS port would carry the
-	 * peers' streams in clear (or fail where the server speaks only TLS there). Refused
-	 * here, by meshrelay-cp, not by the schema: a data plane started from such a file
-	 * keeps running, it does no TURN itself. */
-	for (unsigned int i = 0; i < conf->turn.n_servers; i++) {
-		const struct mr_turn_server_conf *s = &conf->turn.servers[i];
-
-		char where[MR_WHERE_MAX];
-
-		if (s->transport == MR_TURN_TLS && s->relay_protocol == 6 && s->n_peers) {
-			snprintf(err, errlen, "%s: TURN server '%s': peers with transport \"tls\": "
-				 "the data plane opens their data connections in plain TCP, not "
-				 "TLS; use transport \"tcp\" for a server with peers",
-				 mr_config_where(conf, s->at, where, sizeof(where)), s->name);
-			return -1;
-		}
-	}
 	if (cp_secrets_load(conf->turn.credentials, &secrets, err, errlen) < 0)
 		return -1;
 	for (unsigned int i = 0; rc == 0 && i < conf->turn.n_servers; i++) {

@@ -43,6 +43,8 @@
 				 one a segment, however thin the segments */                 \
 	X(plain_routed)       /* plain TCP service connections routed (VIP or gateway's) */  \
 	X(plain_via_gateway)  /* ... of them told by another gateway's PROXY header */       \
+	X(turn_bind_stale_nonce) /* ConnectionBinds answered 438 (the nonce the control     \
+				 connection signed them with had gone stale) */             \
 	X(client_via_gateway) /* TLS connections whose client another gateway's PROXY     \
 				 header named, before the hello */                          \
 	X(fin_deferred)       /* a client's FIN with its first bytes (or a plain client's): \

@@ -169,9 +169,16 @@ static void bind_answered(struct dp_worker *w, struct flow *f, struct turn_bind_
 		return; /* more to come */
 	all = rte_pktmbuf_read(f->stream, 0, (uint32_t)len, buf);
 	if (!all || stun_decode(all, (size_t)len, &m, NULL) < 0 ||
-	    m.method != TURN_CONNECTION_BIND || m.cls != STUN_SUCCESS ||
-	    memcmp(m.tid, b->req.tid, sizeof(b->req.tid)) != 0)
+	    m.method != TURN_CONNECTION_BIND || memcmp(m.tid, b->req.tid, sizeof(b->req.tid)) != 0)
 		return bind_refused(w, f, b, true);
+	/* The server's error answer to this very request: the same bytes again would get the
+	 * same (a stale nonce, 438: the control connection renews it), and the server has
+	 * let the connection id go with its answer. Counted, not tried again. */
+	if (m.cls != STUN_SUCCESS) {
+		if (m.error_code == 438)
+			dp_event(w, DP_EV_turn_bind_stale_nonce);
+		return relay_abort(w, f, true, false, DP_DROP_turn_bind_refused);
+	}
 	/* Shutting down: reset the bound connection, so that the TURN server closes its
 	 * peer's at once (as a client's SYN gets a RST) and the peer goes elsewhere; left
 	 * unbound, the peer would wait out the server's 30 s. */

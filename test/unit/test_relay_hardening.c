@@ -177,6 +177,38 @@ static void test_bind_slots_released(void)
 	rh_drain(srv.port);
 }
 
+/* The server's error answer to the ConnectionBind (438, a stale nonce) ends the bind at
+ * once, counted: the same bytes on a new connection would get the same answer, and the
+ * server let the connection id go (before, it was tried again four times). */
+static void test_bind_error_answer_final(void)
+{
+	struct turn_bind_req req = rh_bind_request();
+	uint64_t refused = rh_drops(DP_DROP_turn_bind_refused);
+	uint64_t stale = rh_event(DP_EV_turn_bind_stale_nonce);
+	uint8_t answer[28] = { 0x01, 0x1b, 0x00, 0x08, 0x21, 0x12, 0xa4, 0x42 };
+	unsigned int syns = 0;
+	struct rh_peer srv;
+	struct rh_sent s;
+
+	memcpy(answer + 8, req.bind.tid, 12);
+	/* ERROR-CODE: class 4, number 38. */
+	memcpy(answer + 20, (const uint8_t[]){ 0x00, 0x09, 0x00, 0x04, 0, 0, 4, 38 }, 8);
+	rh_bind_open(&req, 7000, &srv);
+	rh_drain(srv.port); /* the ConnectionBind */
+	rh_send(&srv, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, srv.isn + 1, srv.our_isn + 21, answer,
+		sizeof(answer));
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_turn_bind_refused), refused + 1);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_turn_bind_stale_nonce), stale + 1);
+	CU_ASSERT_EQUAL(binds_in_use(), 0);
+	rh_w->now_ms += 1000; /* past every retry's timer */
+	dp_worker_housekeeping(rh_w);
+	while ((s = rh_next_tcp(srv.port)).m) { /* its RST only: no new connection */
+		syns += s.tcp->tcp_flags == RTE_TCP_SYN_FLAG;
+		rte_pktmbuf_free(s.m);
+	}
+	CU_ASSERT_EQUAL(syns, 0);
+}
+
 /* A bind refused after it was sent opens another connection, whose SYN waits for its
  * timer; an ACK of an older connection on the new 4-tuple before that sends the SYN at once
  * (a RST at its acknowledgement first). The SYN-ACK that follows finds the connection as
@@ -792,6 +824,7 @@ int test_relay_hardening_register(void)
 		{ "a hello past its cookie's time reset", test_expired_cookie_hello_reset },
 		{ "bind slots released by every abort", test_bind_slots_released },
 		{ "a bind's retry whose SYN went early", test_bind_retry_syn_sent_early },
+		{ "the server's error answer to a bind: final", test_bind_error_answer_final },
 		{ "a partial hello with the bind's answer: queued", test_bind_partial_hello_queued },
 		{ "a peer's MSS raised to the floor", test_peer_mss_floor },
 		{ "a hello one byte per segment", test_hello_one_byte_per_segment },
