@@ -45,6 +45,23 @@ static size_t hello_named(const char *label, const char *domain, uint8_t *out)
 	return rh_hello_api_len;
 }
 
+/* s's payload: a PROXY v2 header naming the client src (4 bytes, network order):port and
+ * name, then hello[0..len); the header as read. */
+static struct proxy_v2_info header_then_hello(const struct rh_sent *s, const void *src,
+					      uint16_t port, const char *name,
+					      const uint8_t *hello, size_t len)
+{
+	struct proxy_v2_info pi;
+
+	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(s->payload, s->plen, &pi), PROXY_V2_OK);
+	CU_ASSERT_EQUAL(memcmp(pi.src, src, 4), 0);
+	CU_ASSERT_EQUAL(pi.src_port, port);
+	CU_ASSERT_NSTRING_EQUAL(pi.authority, name, pi.authority_len);
+	CU_ASSERT_EQUAL(s->plen, pi.header_len + len);
+	CU_ASSERT_EQUAL(memcmp(s->payload + pi.header_len, hello, len), 0);
+	return pi;
+}
+
 /* A TLS connection routed to network far: its gateway gets a header naming the client,
  * marked as one before a hello, then the hello as the client sent it. Before, the hello
  * went alone, and the other network's backends only ever saw this gateway. */
@@ -64,14 +81,10 @@ static void test_header_to_gateway(void)
 	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_CONNECTING);
 	CU_ASSERT_EQUAL(f->b.key.peer_ip, rte_cpu_to_be_32(GATEWAY_IP));
 	s = rh_gateway_splices(f);
-	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
+	pi = header_then_hello(&s, &(uint32_t){ rte_cpu_to_be_32(c.ip) }, c.port_num,
+			       "api.far.example", hello, len);
 	CU_ASSERT_TRUE(pi.hello_follows);
-	CU_ASSERT_EQUAL(memcmp(pi.src, &(uint32_t){ rte_cpu_to_be_32(c.ip) }, 4), 0);
-	CU_ASSERT_EQUAL(pi.src_port, c.port_num);
 	CU_ASSERT_EQUAL(pi.dst_port, 443);
-	CU_ASSERT_NSTRING_EQUAL(pi.authority, "api.far.example", pi.authority_len);
-	CU_ASSERT_EQUAL(s.plen, pi.header_len + len);
-	CU_ASSERT_EQUAL(memcmp(s.payload + pi.header_len, hello, len), 0);
 	rte_pktmbuf_free(s.m);
 	rh_flow_end(f);
 }
@@ -142,14 +155,10 @@ static void test_header_from_gateway(void)
 	CU_ASSERT_EQUAL(rh_event(DP_EV_client_via_gateway), told + 1);
 	s = backend_gets(f);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
-	CU_ASSERT_EQUAL_FATAL(proxy_v2_read(s.payload, s.plen, &pi), PROXY_V2_OK);
+	pi = header_then_hello(&s, (const uint8_t[]){ 10, 0, 0, 2 }, 40000, "any.svc.example",
+			       hello, len);
 	CU_ASSERT_EQUAL(pi.header_len, header - 4);
 	CU_ASSERT_FALSE(pi.hello_follows); /* the mark is for gateways, not backends */
-	CU_ASSERT_EQUAL(memcmp(pi.src, (const uint8_t[]){ 10, 0, 0, 2 }, 4), 0);
-	CU_ASSERT_EQUAL(pi.src_port, 40000);
-	CU_ASSERT_NSTRING_EQUAL(pi.authority, "any.svc.example", pi.authority_len);
-	CU_ASSERT_EQUAL(s.plen, pi.header_len + len);
-	CU_ASSERT_EQUAL(memcmp(s.payload + pi.header_len, hello, len), 0);
 	rte_pktmbuf_free(s.m);
 	rh_flow_end(f);
 	/* api.svc.example's route has no proxy_protocol: the hello alone. */
