@@ -10,7 +10,6 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include "dns_input.h"
 #include "relay.h"
 
 int connlog_worker_init(struct dp_worker *w, uint32_t flows, uint32_t ring, int socket)
@@ -86,15 +85,15 @@ void connlog_begin(struct dp_worker *w, const struct flow *f, uint16_t listener_
 	if (likely(w->connlog == NULL))
 		return;
 	r = &w->connlog->recs[f->index];
-	/* A DNS query over TCP is answered here, not relayed: counted with DNS, as over UDP,
-	 * never logged as a connection (its ends, answered or not, are no connection's). */
-	if (unlikely(f->c.key.local_port == rte_cpu_to_be_16(DNS_PORT)) && dns_tcp_flow(w, f)) {
-		r->start_ms = 0;
-		return;
-	}
 	rec_start(w, r, rte_be_to_cpu_16(f->c.key.peer_port), listener_port, f->c.port);
 	r->via_turn = f->via_turn;
 	addr_copy(r->client, &r->client_v6, w->flows, f);
+}
+
+void connlog_skip(struct dp_worker *w, const struct flow *f)
+{
+	if (unlikely(w->connlog != NULL))
+		w->connlog->recs[f->index].start_ms = 0; /* never begun: never ended either */
 }
 
 void connlog_hello(struct dp_worker *w, const struct flow *f, const struct sni_result *r)

@@ -89,9 +89,12 @@ void connlog_worker_free(struct dp_worker *w);
 /* The ring of worker w for the logging thread; NULL when the log is off. */
 struct rte_ring *connlog_ring(const struct dp_worker *w);
 
-/* A flow was created for a client on port p (its key and side set): its record begun,
- * unless it is a DNS query over TCP, which is no connection of the log. */
+/* A flow was created for a client on port p (its key and side set): its record begun. */
 void connlog_begin(struct dp_worker *w, const struct flow *f, uint16_t listener_port);
+
+/* f was created for what is no connection of the log (a DNS query over TCP, answered
+ * here as over UDP): its slot holds no record, so none is ever written for it. */
+void connlog_skip(struct dp_worker *w, const struct flow *f);
 
 /* f's hello was read: its name, version, ALPN and ECH. */
 void connlog_hello(struct dp_worker *w, const struct flow *f, const struct sni_result *r);

@@ -360,7 +360,14 @@ static void listen_ack(struct dp_worker *w, const struct dp_port *p, struct rela
 		return dp_drop(w, s->m, DP_DROP_flow_table_full);
 	}
 	dp_event(w, DP_EV_flow_created);
-	connlog_begin(w, f, rte_be_to_cpu_16(s->tcp->dst_port));
+	/* With the log on: a DNS query over TCP is DNS, as over UDP, not one of its
+	 * connections. */
+	if (unlikely(w->connlog != NULL)) {
+		if (s->tcp->dst_port == rte_cpu_to_be_16(DNS_PORT) && dns_tcp_flow(w, f))
+			connlog_skip(w, f);
+		else
+			connlog_begin(w, f, rte_be_to_cpu_16(s->tcp->dst_port));
+	}
 	if (plain) {
 		f->plain = 1;
 		synack_made(w, &f->c.key, s->ack - 1);
