@@ -111,7 +111,8 @@ static size_t marked_named(const char *name, const uint8_t *hello, size_t len, u
 	memcpy(out + n, "\xe0\0\x01\x01", 4);
 	n += 4;
 	*header_len = n;
-	memcpy(out + n, hello, len);
+	if (len) /* none: hello may be NULL */
+		memcpy(out + n, hello, len);
 	return n + len;
 }
 
