@@ -53,7 +53,8 @@ static bool keep_client_header(struct dp_worker *w, struct flow *f,
 			       const struct proxy_v2_info *pi, const char *name)
 {
 	uint8_t hdr[PROXY_V2_MAX_LEN];
-	uint16_t src_port = rte_cpu_to_be_16(pi->src_port), dst_port = rte_cpu_to_be_16(pi->dst_port);
+	uint16_t src_port = rte_cpu_to_be_16(pi->src_port);
+	uint16_t dst_port = rte_cpu_to_be_16(pi->dst_port);
 	uint32_t src, dst;
 	size_t len;
 

@@ -38,7 +38,8 @@ int main(void)
 	    test_relay_pmtu_register() < 0 || test_relay_tx_register() < 0 ||
 	    test_inbox_register() < 0 || test_gen_wheel_register() < 0 ||
 	    test_relay_health_register() < 0 || test_relay_dns_register() < 0 ||
-	    test_relay_plain_register() < 0 || test_relay_gateway_register() < 0 || test_relay_synack_register() < 0 ||
+	    test_relay_plain_register() < 0 || test_relay_gateway_register() < 0 ||
+	    test_relay_synack_register() < 0 ||
 	    test_relay_stop_register() < 0 ||
 	    test_relay_sources_register() < 0 ||
 	    test_port_pause_register() < 0 ||
