@@ -197,7 +197,7 @@ top=$("$MR_CTL" -s "$DP_SOCK" top 2 2>&1)
 echo "$top" | sed -n '1,12p'
 check "top: two views, rates of new connections, ports, the busy pool" bash -c \
 	"[ \$(grep -c '^meshrelay top' <<<'$top') = 2 ] && grep -q '^edge ' <<<'$top' &&
-	 grep -q 'api.svc.example -> pool api' <<<'$top'"
+	 grep -q '^busiest pools' <<<'$top' && grep -q '/s  pool api\$' <<<'$top'"
 
 # Rotation: the file renamed, SIGHUP, then 5 more connections.
 mv "$LOG" "$LOG.1"
