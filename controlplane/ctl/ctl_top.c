@@ -237,6 +237,7 @@ void ctl_top_render(FILE *out, const struct ctl_top_sample *a, const struct ctl_
 {
 	double secs = b->ms > a->ms ? (double)(b->ms - a->ms) / 1000.0 : 1.0;
 	const struct json_value *ca = a->counters, *cb = b->counters;
+	int width = 12;
 
 	fprintf(out, "meshrelay top: the last %.1f s\n", secs);
 	fprintf(out, "connections/s: new %.1f  routed local %.1f  remote %.1f  plain %.1f  "
@@ -250,12 +251,17 @@ void ctl_top_render(FILE *out, const struct ctl_top_sample *a, const struct ctl_
 		rate(ca, cb, "splice_b2c", secs), rate(ca, cb, "syncookie_out", secs),
 		rate(ca, cb, "dns_answered", secs));
 	refusals(out, a, b, secs);
-	fprintf(out, "%-12s %12s %12s %12s %12s %10s\n", "port", "rx pkt/s", "tx pkt/s", "rx MB/s",
-		"tx MB/s", "missed/s");
+	/* The name column as wide as the longest name (31 bytes may be): the figures stay
+	 * under their headings. */
+	for (unsigned int i = 0; i < b->n_ports; i++)
+		if ((int)strlen(b->port_names[i]) > width)
+			width = (int)strlen(b->port_names[i]);
+	fprintf(out, "%-*s %12s %12s %12s %12s %10s\n", width, "port", "rx pkt/s", "tx pkt/s",
+		"rx MB/s", "tx MB/s", "missed/s");
 	for (unsigned int i = 0; i < b->n_ports; i++) {
 		const struct json_value *pa = i < a->n_ports ? a->ports[i] : NULL, *pb = b->ports[i];
 
-		fprintf(out, "%-12s %12.0f %12.0f %12.2f %12.2f %10.0f\n", b->port_names[i],
+		fprintf(out, "%-*s %12.0f %12.0f %12.2f %12.2f %10.0f\n", width, b->port_names[i],
 			rate(pa, pb, "rx_packets", secs), rate(pa, pb, "tx_packets", secs),
 			rate(pa, pb, "rx_bytes", secs) / 1e6, rate(pa, pb, "tx_bytes", secs) / 1e6,
 			rate(pa, pb, "rx_missed", secs));

@@ -371,6 +371,36 @@ static void test_top_pools_once(void)
 	free(view);
 }
 
+/* A port name of 31 bytes (the longest a name may be) keeps its row's figures under their
+ * headings: the name column is as wide as the longest name (it was 12, and the row
+ * shifted right by the rest). */
+static void test_top_long_port_name(void)
+{
+	static const char name[] = "a-port-name-of-thirty-one-bytes";
+	struct ctl_top_sample a = { .ms = 1000 }, b = { .ms = 2000 };
+	char *text = NULL, err[64];
+	const char *head, *row;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+
+	CU_ASSERT_FATAL(out != NULL && strlen(name) == 31);
+	snprintf(a.port_names[0], sizeof(a.port_names[0]), "%s", name);
+	snprintf(b.port_names[0], sizeof(b.port_names[0]), "%s", name);
+	a.ports[0] = json_parse("{\"rx_packets\": 0}", 17, err, sizeof(err));
+	b.ports[0] = json_parse("{\"rx_packets\": 5}", 17, err, sizeof(err));
+	a.n_ports = b.n_ports = 1;
+	ctl_top_render(out, &a, &b);
+	fclose(out);
+	head = strstr(text, "\nport ");
+	row = strstr(text, name);
+	CU_ASSERT_FATAL(head && row);
+	/* The end of "rx pkt/s" and the end of its figure (5) fall in the same column. */
+	CU_ASSERT_EQUAL(strstr(head, "rx pkt/s") + 8 - (head + 1), strstr(row, " 5 ") + 2 - row);
+	ctl_top_sample_free(&a);
+	ctl_top_sample_free(&b);
+	free(text);
+}
+
 /* A data plane that refuses every connection as it is accepted, as one whose control
  * slots are all busy does. */
 static void *refusing_dp(void *arg)
@@ -532,6 +562,7 @@ int test_ctl_register(void)
 		{ "the control socket of a file that does not load whole", test_socket_of_a_file },
 		{ "a connection refused by the data plane: not reached", test_refused_connection_unreachable },
 		{ "top: pools ranked once each, a new one not as a spike", test_top_pools_once },
+		{ "top: a long port name keeps the columns", test_top_long_port_name },
 		{ "reload: meshrelay-cp's word, not the generation's move",
 		  test_reload_refused_while_generation_moves },
 		CU_TEST_INFO_NULL,
