@@ -70,12 +70,17 @@ static void seal(struct rte_mbuf *m)
 	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
 }
 
-/* A data segment of h from off was not sent: h sends again from there, unless it has
- * already gone back further. */
+/* A segment of h from off was not sent: h sends again from there, unless it has already
+ * gone back further. One at the stream's end after its FIN went (the FIN alone, or an ACK
+ * behind it) sends the FIN again: a FIN the ring refused waited for a timeout. */
 static void rewind_to(struct gen_half *h, uint64_t off)
 {
-	if (h && off < h->nxt) {
+	if (!h)
+		return;
+	if (off < h->nxt) {
 		h->nxt = off;
+		h->fin_sent = false;
+	} else if (off == h->total && h->fin_sent) {
 		h->fin_sent = false;
 	}
 }

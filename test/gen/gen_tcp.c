@@ -261,8 +261,8 @@ static void half_pump(struct gen *g, struct gen_half *h, uint32_t max_segs)
 		h->ack_due = false;
 	}
 	if (h->fin_want && !h->fin_sent && h->nxt == h->total) {
+		h->fin_sent = h->fin_ever = true; /* before: a refusal at the flush undoes it */
 		gen_send_seg(g, h, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, h->nxt, 0);
-		h->fin_sent = h->fin_ever = true;
 		h->ack_due = false;
 	}
 	if (h->ack_due) {
