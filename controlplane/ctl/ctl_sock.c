@@ -89,21 +89,16 @@ static int ask(struct session *s, uint16_t type, uint32_t gen, const char *body,
 	return CTL_EXIT_OK;
 }
 
-/* PING: the generation in force, from the status object (the header's as a fallback). */
-static int ping(struct session *s, uint32_t *gen, char **status)
+/* PING: the status object into s->status, and the generation in force from it (the
+ * header's as a fallback) into s->gen. */
+static int ping(struct session *s)
 {
 	struct mr_ctl_hdr h;
-	char *reply;
-	int rc = ask(s, MR_CTL_PING, 0, NULL, 0, ASK_TIMEOUT_MS, &h, &reply);
+	int rc = ask(s, MR_CTL_PING, 0, NULL, 0, ASK_TIMEOUT_MS, &h, &s->status);
 
-	if (rc != CTL_EXIT_OK)
-		return rc;
-	*gen = mr_ctl_pong_generation(&h, reply);
-	if (status)
-		*status = reply;
-	else
-		free(reply);
-	return CTL_EXIT_OK;
+	if (rc == CTL_EXIT_OK)
+		s->gen = mr_ctl_pong_generation(&h, s->status);
+	return rc;
 }
 
 /* Connected and admitted: a PING is answered unless the data plane turned the connection
@@ -118,7 +113,7 @@ static int open_session(const struct ctl_opts *o, struct session *s)
 		return CTL_EXIT_FAILED;
 	s->fd = mr_ctl_connect(s->path, ASK_TIMEOUT_MS);
 	if (s->fd >= 0) {
-		int rc = ping(s, &s->gen, &s->status);
+		int rc = ping(s);
 
 		if (rc != CTL_EXIT_OK) {
 			close(s->fd);
