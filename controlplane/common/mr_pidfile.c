@@ -20,7 +20,6 @@
  * Never opened twice: closing any descriptor of a file drops the process's lock on it. */
 static int held_fd = -1;
 static char held_path[PATH_MAX]; /* its path, for the note beside it */
-static bool noted;               /* a note was written beside it */
 
 enum take {
 	TAKEN,  /* the fd holds the lock on the file at path */
@@ -179,7 +178,6 @@ int mr_pidfile_note(const char *note)
 		errno = e;
 		return -1;
 	}
-	noted = true;
 	return 0;
 }
 
@@ -329,15 +327,15 @@ void mr_pidfile_remove(const char *path)
 
 	if (held_fd < 0)
 		return;
-	/* A file put there since (by an operator, by a successor) is not ours to remove. */
+	/* A file put there since (by an operator, by a successor) is not ours to remove; the
+	 * note beside the one we hold is ours (or a dead holder's), whether we wrote one. */
 	if (is_at(held_fd, path, &st) == 1) {
 		char note[PATH_MAX + 16];
 
 		unlink(path);
-		if (noted && note_path(path, note, sizeof(note)) == 0)
+		if (note_path(path, note, sizeof(note)) == 0)
 			unlink(note);
 	}
-	noted = false;
 	close(held_fd);
 	held_fd = -1;
 }
