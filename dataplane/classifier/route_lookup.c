@@ -79,6 +79,8 @@ static enum route_kind apply_target(const struct route_table *t, uint32_t target
 	}
 	const struct route_pool *pool = &t->pools[target->id];
 	uint32_t idx = pick_member(t, pool, pick, out);
+
+	out->pool_id = target->id; /* a refusal names the pool too */
 	/* Tried only when there was something to try: a pool a push left without a member
 	 * of weight above 0 is empty, whether or not this is a redispatch. */
 	if (idx == ROUTE_ID_NONE)
@@ -86,7 +88,6 @@ static enum route_kind apply_target(const struct route_table *t, uint32_t target
 								  : ROUTE_REFUSAL_EMPTY_POOL);
 	const struct route_member *m = &t->members[idx];
 	out->kind = ROUTE_LOCAL;
-	out->pool_id = target->id;
 	out->member = idx;
 	out->addr = m->addr;
 	out->port = m->port;

@@ -136,7 +136,8 @@ struct route_decision {
 	enum route_match match;
 	enum mangle_status mangle_status; /* set when refusal is BAD_MANGLED_NAME */
 	bool proxy_protocol_v2;
-	uint32_t pool_id;    /* LOCAL from a pool; ROUTE_ID_NONE for a mangled address */
+	uint32_t pool_id;    /* LOCAL from a pool, or the pool an EMPTY_POOL or POOL_TRIED
+			      * refusal is for; ROUTE_ID_NONE for a mangled address */
 	uint32_t member;     /* ... and the member chosen: an index below route_table_member_count */
 	enum route_pick_note {
 		ROUTE_PICK_FIRST = 0,   /* the first usable member in the client's order */

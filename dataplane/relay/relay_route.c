@@ -31,18 +31,23 @@ static void hello_route_remote(struct dp_worker *w, struct flow *f, const char *
 	struct relay_gateway_pick pick = { slot_usable, w->app->health, failed_slot };
 	uint32_t i = relay_live_gateway_pick(live, d->network_id, client_key, &pick);
 	const struct relay_gateway *g = i == UINT32_MAX ? NULL : &live->gateways[i];
+	const char *network = live->conf.networks[d->network_id].name;
 	struct ip_addr gw;
 
-	if (!g || !g->addr)
+	if (!g || !g->addr) {
+		/* The log names the network no gateway was left for. */
+		connlog_routed(w, f, CONNLOG_ROUTE_REMOTE, network, NULL, 0, d->service,
+			       d->service_len);
 		return relay_abort(w, f, true, false, failed_slot == UINT32_MAX
 						      ? DP_DROP_route_no_gateway : DP_DROP_pool_tried);
+	}
 	f->member = relay_live_gateway_slot(live, i);
 	f->sole_member = live->gateways_of[d->network_id + 1] - live->gateways_of[d->network_id] < 2;
 	if (!f->dispatches)
 		dp_event(w, DP_EV_route_remote);
 	gw = ip_addr_v4(rte_be_to_cpu_32(g->addr));
-	connlog_routed(w, f, CONNLOG_ROUTE_REMOTE, live->conf.networks[d->network_id].name, &gw,
-		       rte_be_to_cpu_16(g->port), d->service, d->service_len);
+	connlog_routed(w, f, CONNLOG_ROUTE_REMOTE, network, &gw, rte_be_to_cpu_16(g->port),
+		       d->service, d->service_len);
 	/* A plain connection has no hello: the other gateway learns its service from the
 	 * PROXY header's authority and destination port. A TLS one goes with a header too
 	 * where the gateway reads one before the hello (marked so): it names the client,
@@ -194,6 +199,10 @@ void relay_route(struct dp_worker *w, struct flow *f, const struct relay_route_k
 			return relay_abort(w, f, true, false, DP_DROP_turn_transit);
 		return hello_route_remote(w, f, name[0] ? name : NULL, live, &d, client_key, failed);
 	default:
+		/* The log names the pool that had no member to give (and a plain service's name). */
+		if (d.pool_id != ROUTE_ID_NONE)
+			connlog_routed(w, f, CONNLOG_ROUTE_LOCAL, live->conf.pools[d.pool_id].name,
+				       NULL, 0, d.service, d.service_len);
 		return relay_abort(w, f, true, false, refusal_drop(d.refusal));
 	}
 }

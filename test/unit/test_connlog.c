@@ -21,15 +21,21 @@
 
 #include "connlog.h"
 #include "dp_worker.h"
+#include "health.h"
 #include "json.h"
 #include "mgmt_connlog.h"
+#include "mr_config.h"
 #include "relay.h"
 #include "relay_harness.h"
+#include "relay_live.h"
 #include "unit.h"
 
 static int suite_init(void)
 {
-	return rh_up_extra("mbufs = 0;", "max_flows = 64; idle_timeout_ms = 5000; closing_timeout_ms = 1000;", "", "",
+	return rh_up_extra("mbufs = 0;", "max_flows = 64; idle_timeout_ms = 5000; closing_timeout_ms = 1000;",
+			   ", { name = \"drained\"; members = ( { address = \"10.1.0.7\"; port = 443;"
+			   " weight = 0; } ); }",
+			   ", { sni = \"drn.svc.example\"; pool = \"drained\"; }",
 			   "log = { connections = \"/nonexistent/connections.log\";\n"
 			   "        connections_ring = 64; refused_rate = 100; };");
 }
@@ -62,6 +68,37 @@ static struct json_value *as_json(const struct connlog_rec *r)
 static const char *field(const struct json_value *v, const char *key)
 {
 	return json_scalar_text(json_get(v, key));
+}
+
+/* rh_hello_api naming name (15 bytes, as "api.svc.example") instead: another route. */
+static const uint8_t *hello_for(const char *name)
+{
+	static uint8_t hello[2048];
+	uint8_t *at;
+
+	CU_ASSERT_EQUAL_FATAL(strlen(name), 15);
+	memcpy(hello, rh_hello_api, rh_hello_api_len);
+	at = memmem(hello, rh_hello_api_len, "api.svc.example", 15);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	memcpy(at, name, 15);
+	return hello;
+}
+
+/* The configuration text pushed and in force, as a push over the control socket does. */
+static void push(const char *text)
+{
+	char err[MR_ERR_MAX] = "";
+	struct mr_config conf = { 0 };
+	struct relay_live *live = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(mr_config_load_string(text, "connlog", &conf, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(relay_live_build(&rh_app, &conf,
+					       relay_live_get(&rh_app)->generation + 1, &live, err,
+					       sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(health_bind_live(rh_app.health, live, &rh_app), 0);
+	relay_live_swap(&rh_app, live);
+	health_sweep_unused(rh_app.health);
+	health_bind_rest(rh_app.health, live);
 }
 
 /* A whole connection: hello, splice, 300 bytes from the backend, 40 from the client,
@@ -151,19 +188,12 @@ static void test_bytes_past_4gib(void)
 static void test_refused_connection(void)
 {
 	struct rh_peer c = rh_client(false);
-	static uint8_t hello[2048];
 	struct connlog_rec r;
 	struct json_value *j;
 	size_t len = rh_hello_api_len;
-	uint8_t *at;
 
 	empty_ring();
-	/* The same hello for "zzz.svc.example": same length, unrouted. */
-	memcpy(hello, rh_hello_api, len);
-	at = memmem(hello, len, "api.svc.example", 15);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
-	memcpy(at, "zzz", 3);
-	rh_client_start(&c, hello, len);
+	rh_client_start(&c, hello_for("zzz.svc.example"), len); /* unrouted */
 	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
 	CU_ASSERT_EQUAL_FATAL(take(&r, 1), 1);
 	CU_ASSERT_EQUAL(r.end, CONNLOG_END_REFUSED);
@@ -174,6 +204,54 @@ static void test_refused_connection(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 	CU_ASSERT_STRING_EQUAL(field(j, "reason"), "route_no_route");
 	CU_ASSERT_STRING_EQUAL(field(j, "connect_ms"), "null");
+	json_free(j);
+}
+
+/* The refusal of c's hello: its record, as the log file would have it. */
+static struct json_value *refused_record(const char *name, enum dp_drop reason)
+{
+	struct rh_peer c = rh_client(false);
+	struct connlog_rec r;
+
+	empty_ring();
+	rh_client_start(&c, hello_for(name), rh_hello_api_len);
+	CU_ASSERT_PTR_NULL(rh_client_flow(&c));
+	CU_ASSERT_EQUAL_FATAL(take(&r, 1), 1);
+	CU_ASSERT_EQUAL(r.end, CONNLOG_END_REFUSED);
+	CU_ASSERT_EQUAL(r.drop_reason, reason);
+	CU_ASSERT_STRING_EQUAL(r.sni, name);
+	return as_json(&r);
+}
+
+/* A route to a pool with no member to give (all of weight 0) or to a network without a
+ * gateway: the refusal names the pool or the network (before, the record said only what
+ * the client asked for, not where it was sent). */
+static void test_refused_names_target(void)
+{
+	static char text[16384];
+	struct json_value *j = refused_record("drn.svc.example", DP_DROP_route_refused);
+	char *gateways, *end;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(field(j, "route"), "local");
+	CU_ASSERT_STRING_EQUAL(field(j, "pool"), "drained");
+	CU_ASSERT_STRING_EQUAL(field(j, "member"), "");
+	json_free(j);
+
+	/* The same configuration without its gateway. */
+	snprintf(text, sizeof(text), "%s", rh_config_text());
+	gateways = strstr(text, "gateways = (");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gateways);
+	end = strstr(gateways, ");\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	memmove(gateways, end + 3, strlen(end + 3) + 1);
+	push(text);
+	j = refused_record("xyz.far.example", DP_DROP_route_no_gateway);
+	push(rh_config_text());
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(field(j, "route"), "remote");
+	CU_ASSERT_STRING_EQUAL(field(j, "network"), "far");
+	CU_ASSERT_STRING_EQUAL(field(j, "gateway"), "");
 	json_free(j);
 }
 
@@ -432,15 +510,9 @@ static bool refused_record_written(void)
 {
 	uint64_t written = mgmt_connlog_written(), lost = mgmt_connlog_lost(), deadline;
 	struct rh_peer c = rh_client(false);
-	static uint8_t hello[2048];
-	uint8_t *at;
 
 	empty_ring();
-	memcpy(hello, rh_hello_api, rh_hello_api_len);
-	at = memmem(hello, rh_hello_api_len, "api.svc.example", 15);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
-	memcpy(at, "zzz", 3);
-	rh_client_start(&c, hello, rh_hello_api_len);
+	rh_client_start(&c, hello_for("zzz.svc.example"), rh_hello_api_len);
 	deadline = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
 	while (mgmt_connlog_written() == written && mgmt_connlog_lost() == lost &&
 	       rte_get_timer_cycles() < deadline)
@@ -510,6 +582,7 @@ int test_connlog_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "a spliced connection closed by FINs", test_spliced_connection },
 		{ "a refused connection and its reason", test_refused_connection },
+		{ "a refusal names its pool or network", test_refused_names_target },
 		{ "a SYN refused while draining: logged", test_refused_at_syn },
 		{ "bytes past 4 GiB", test_bytes_past_4gib },
 		{ "a stopping worker's records wait for room", test_stopping_waits_for_room },
