@@ -204,7 +204,8 @@ static void next_request(struct turn_client *t, int64_t now_ms)
 {
 	if (t->tx.active || t->state != TURN_ALLOCATED)
 		return;
-	if (now_ms >= t->refresh_due_ms) {
+	/* A Refresh tests the nonce too: the data plane's binds are signed with it. */
+	if (now_ms >= t->refresh_due_ms || now_ms >= turn_nonce_test_ms(&t->nonce_life)) {
 		memset(&t->tx, 0, sizeof(t->tx));
 		t->tx.method = TURN_REFRESH;
 		t->tx.lifetime = t->lifetime_s;
@@ -265,7 +266,7 @@ int turn_client_tick(struct turn_client *t, int64_t now_ms)
 	if (t->tx.active)
 		due = earliest(due, t->tx.deadline_ms);
 	if (t->state == TURN_ALLOCATED && !t->tx.active) {
-		due = earliest(due, t->refresh_due_ms);
+		due = earliest(due, earliest(t->refresh_due_ms, turn_nonce_test_ms(&t->nonce_life)));
 		if (t->perm.n_asked)
 			due = earliest(due, t->perm.due_ms);
 		if (t->published && t->perm.n_peers)
@@ -412,11 +413,13 @@ static void refused(struct turn_client *t, const struct stun_msg *m, int64_t now
 	uint16_t method = t->tx.method;
 
 	if (m->error_code == 401 && !t->tx.sent_with_auth && turn_auth_take_challenge(t, m)) {
+		turn_nonce_taken(&t->nonce_life, now_ms, false);
 		send_tx(t, now_ms);
 	} else if (m->error_code == 438 && t->tx.stale < TURN_STALE_MAX &&
 		   turn_auth_take_challenge(t, m)) {
 		unsigned int stale = t->tx.stale + 1;
 
+		turn_nonce_taken(&t->nonce_life, now_ms, true);
 		t->stats.stale_nonces++;
 		send_tx(t, now_ms);
 		t->tx.stale = stale;
@@ -549,6 +552,8 @@ static void on_message(struct turn_client *t, const struct stun_msg *m, int64_t 
 			  stun_method_name(m->method));
 		return;
 	}
+	if (t->authed)
+		turn_nonce_ok(&t->nonce_life, now_ms);
 	succeeded(t, m, now_ms);
 }
 

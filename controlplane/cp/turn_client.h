@@ -3,10 +3,10 @@
  * meshrelay-cp's client of one TURN server (RFC 8656, RFC 6062 TCP allocations): keeps an
  * allocation alive over a TCP or TLS control connection. Long-term credentials (401 ->
  * realm/nonce -> MESSAGE-INTEGRITY, SHA-256 where the server offers it, 438 stale nonce),
- * Refresh at half the lifetime, CreatePermission for the configured peers, Connect, and
- * ConnectionAttempt indications passed up (only those the server can have sent: on the
- * control connection of a TCP allocation it holds, from a permitted peer; the others are
- * counted and ignored). Any failure closes the connection and starts over after a
+ * Refresh at half the lifetime and as the nonce is due to go stale (turn_nonce.h),
+ * CreatePermission for the configured peers, Connect, and ConnectionAttempt indications
+ * passed up (only those the server can have sent: on the control connection of a TCP
+ * allocation it holds, from a permitted peer; the others are counted and ignored). Any failure closes the connection and starts over after a
  * back-off: a restarted server gets a new allocation by itself.
  * One transaction at a time: over a stream nothing is retransmitted (RFC 8489 6.2.2).
  */
@@ -22,6 +22,7 @@
 #include "cp_conn.h"
 #include "mr_config.h"
 #include "stun_msg.h"
+#include "turn_nonce.h"
 #include "turn_permission.h"
 
 #define TURN_TX_TIMEOUT_MS 39500        /* an unanswered request drops the connection
@@ -97,6 +98,7 @@ struct turn_client {
 	bool authed;                 /* realm and nonce known */
 	char realm[STUN_MAX_TEXT + 1];
 	char nonce[STUN_MAX_TEXT + 1];
+	struct turn_nonce_life nonce_life; /* how long the server's nonces live (learned) */
 	uint8_t key[32];
 	size_t keylen;
 	bool sha256;                 /* MESSAGE-INTEGRITY-SHA256 (server offered it) */

@@ -18,6 +18,7 @@ int test_http_register(void);
 int test_stun_register(void);
 int test_mesh_register(void);
 int test_turn_register(void);
+int test_turn_nonce_register(void);
 int test_common_register(void);
 int test_http_serve_register(void);
 int test_readback_register(void);

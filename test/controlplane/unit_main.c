@@ -66,7 +66,8 @@ int main(void)
 	    test_cp_register() < 0 || test_link_register() < 0 || test_ctl_register() < 0 ||
 	    test_json_register() < 0 || test_http_register() < 0 ||
 	    test_stun_register() < 0 || test_mesh_register() < 0 || test_services_register() < 0 ||
-	    test_turn_register() < 0 || test_common_register() < 0 ||
+	    test_turn_register() < 0 || test_turn_nonce_register() < 0 ||
+	    test_common_register() < 0 ||
 	    test_http_serve_register() < 0 || test_readback_register() < 0 ||
 	    test_codecs_register() < 0 || test_discovery_register() < 0) {
 		fprintf(stderr, "CUnit registry: %s\n", CU_get_error_msg());
