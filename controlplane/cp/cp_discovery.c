@@ -371,9 +371,15 @@ static void on_range(struct cp_discovery *d, struct json_value *doc)
 	if (!d->page_revision) {
 		d->n_paged = 0;
 		d->page_own = false;
+		/* etcd heads every answer with the store's revision, an empty range's too: an
+		 * answer without (a proxy's "{}" or error in a 200) is no tree, and would
+		 * else put no gateway in force, withdrawing every route to the others. */
 		if (!json_int64(json_path(doc, "header.revision"), &d->page_revision) ||
-		    d->page_revision <= 0)
+		    d->page_revision <= 0) {
 			d->page_revision = 0;
+			d->answer_unusable = "range: the answer holds no revision";
+			return;
+		}
 	}
 	for (size_t i = 0; i < json_len(kvs); i++)
 		d->page_own |= apply_kv(d, &paged, json_at(kvs, i), false);
@@ -423,6 +429,10 @@ static void on_answer(void *arg, struct json_value *doc)
 		       d->ttl_s);
 		break;
 	case DISC_PUT:
+		if (!json_int64(json_path(doc, "header.revision"), &v) || v <= 0) {
+			d->answer_unusable = "put: the answer holds no revision"; /* not stored */
+			break;
+		}
 		if (!d->registered)
 			mr_log(MR_LOG_NOTICE, "discovery: registered %s/networks/%s/gateways/%s at %s",
 			       d->conf.prefix, d->own.network, d->own.id, endpoint(d));
@@ -470,6 +480,15 @@ static void on_watch(void *arg, struct json_value *doc)
 			 type && strcmp(type, "DELETE") == 0);
 	}
 	json_int64(json_path(doc, "result.header.revision"), &d->revision);
+	/* The store answers again once it has read the tree and confirmed the watch that
+	 * follows (etcd's first answer on it): a keepalive or range that succeeds while the
+	 * watch fails each time (a proxy refusing it) would else start the back-off over at
+	 * every round, asking for the whole tree every 100 ms. */
+	if (d->failures && json_path(doc, "result.header")) {
+		mr_log(MR_LOG_NOTICE, "discovery: %s answers again", endpoint(d));
+		d->failures = 0;
+		cp_backoff_reset(&d->backoff);
+	}
 	if (json_len(events) && d->changed)
 		d->changed(d->arg);
 }
@@ -574,11 +593,6 @@ void cp_discovery_handle(struct cp_discovery *d, int which, short revents, int64
 			return;
 		}
 		d->synced = true;
-	}
-	if (d->failures && !which && d->step == DISC_NONE) {
-		mr_log(MR_LOG_NOTICE, "discovery: %s answers again", endpoint(d));
-		d->failures = 0;
-		cp_backoff_reset(&d->backoff);
 	}
 	next_step(d, now_ms);
 }

@@ -30,7 +30,10 @@ struct store {
 	volatile bool stop;
 	const char *grant;       /* a grant's answer body (status 200) */
 	int put_refusals;        /* puts refused for a lost lease before one is taken */
-	int grants, puts, keepalives;
+	const char *range;       /* the first range's answer body; NULL: an empty tree */
+	const char *range_later; /* ... the later ones'; NULL: as the first */
+	bool watch_refused;      /* watches answered 404 (a proxy that does not pass them) */
+	int grants, puts, keepalives, ranges;
 };
 
 struct store_conn {
@@ -79,7 +82,11 @@ static bool serve_request(struct store *s, struct store_conn *c)
 		s->keepalives++;
 		reply(c->fd, 200, "{\"result\":{\"ID\":\"7\",\"TTL\":\"60\"}}");
 	} else if (strncmp(c->buf, "POST /v3/kv/range ", 18) == 0) {
-		reply(c->fd, 200, "{\"header\":{\"revision\":\"2\"},\"count\":\"0\"}");
+		const char *body = s->ranges++ && s->range_later ? s->range_later : s->range;
+
+		reply(c->fd, 200, body ? body : "{\"header\":{\"revision\":\"2\"},\"count\":\"0\"}");
+	} else if (strncmp(c->buf, "POST /v3/watch ", 15) == 0 && s->watch_refused) {
+		reply(c->fd, 404, "{}");
 	}
 	memmove(c->buf, c->buf + len, c->have - len);
 	c->have -= len;
@@ -146,6 +153,9 @@ static void store_start(struct store *s, pthread_t *th)
 	CU_ASSERT_FATAL(pthread_create(th, NULL, store_thread, s) == 0);
 }
 
+/* The other gateways discovery knew as drive_against stopped it. */
+static unsigned int gateways_known;
+
 /* Discovery of gateway gw-blue-1 against store s, driven for ms milliseconds; then both
  * stopped. registered: whether it ended registered. */
 static void drive_against(struct store *s, uint32_t ms, bool *registered)
@@ -173,6 +183,7 @@ static void drive_against(struct store *s, uint32_t ms, bool *registered)
 				cp_discovery_handle(&d, w, p[w].revents, (int64_t)mr_clock_ms());
 	}
 	*registered = d.registered;
+	gateways_known = d.n_gateways;
 	s->stop = true;
 	pthread_join(th, NULL); /* before the revoke: nobody answers it, its wait is bounded */
 	close(s->listen_fd);
@@ -191,6 +202,41 @@ static void test_grant_without_id_backed_off(void)
 	CU_ASSERT(s.grants >= 2);
 	CU_ASSERT(s.grants <= 8);
 	CU_ASSERT_FALSE(registered);
+}
+
+/* A range of one gateway, red's, at revision 2 (key and value in base64). */
+static const char red_range[] =
+	"{\"header\":{\"revision\":\"2\"},\"kvs\":[{\"key\":"
+	"\"L21lc2hyZWxheS9uZXR3b3Jrcy9yZWQvZ2F0ZXdheXMvZ3ctcmVkLTE=\",\"value\":"
+	"\"eyJpZCI6Imd3LXJlZC0xIiwibmV0d29yayI6InJlZCIsInJlbGF5cyI6W119\"}],\"count\":\"1\"}";
+
+/* A range answered 200 without a header (a proxy's "{}") after one that held red's
+ * gateway: red is kept, the answer taken as the store failing. Before, it was read as an
+ * empty tree, and every route to another gateway withdrawn. */
+static void test_range_without_header_keeps_gateways(void)
+{
+	struct store s = { .grant = "{\"ID\":\"7\",\"TTL\":\"60\"}", .range = red_range,
+			   .range_later = "{}", .watch_refused = true };
+	bool registered;
+
+	drive_against(&s, 1000, &registered);
+	CU_ASSERT(s.ranges >= 2);
+	CU_ASSERT_EQUAL(gateways_known, 1);
+}
+
+/* Ranges answered while every watch is refused: the back-off grows (100 ms doubling to
+ * 5 s), a handful of ranges in 1.5 s. Before, each range's answer started it over, and
+ * the whole tree was asked for every 100 ms or so. */
+static void test_refused_watch_backed_off(void)
+{
+	struct store s = { .grant = "{\"ID\":\"7\",\"TTL\":\"60\"}", .range = red_range,
+			   .watch_refused = true };
+	bool registered;
+
+	drive_against(&s, 1500, &registered);
+	CU_ASSERT(s.ranges >= 2);
+	CU_ASSERT(s.ranges <= 5);
+	CU_ASSERT_EQUAL(gateways_known, 1);
 }
 
 /* Our put refused because our lease is gone (revoked, or expired while we stalled): a new
@@ -242,6 +288,9 @@ int test_discovery_register(void)
 		{ "a put refused for a lost lease: a new lease at once",
 		  test_put_without_lease_regrants },
 		{ "an answer waiting past its deadline is read", test_answer_waiting_past_deadline },
+		{ "a range without a header keeps the gateways known",
+		  test_range_without_header_keeps_gateways },
+		{ "a refused watch: backed off, not reset by the range", test_refused_watch_backed_off },
 		CU_TEST_INFO_NULL,
 	};
 
