@@ -106,17 +106,17 @@ static bool arp_send(struct dp_worker *w, const struct dp_port *p, uint32_t send
 		     uint32_t target_ip);
 
 /* The last time vip was announced against a claim, as arp_defend's (a VIP range is too
- * large for one slot an address: a small table by the address's hash, whose slot a
- * claim of another VIP takes over). */
+ * large for one slot an address: a small table by the address's hash). A claim of
+ * another VIP takes the slot over with its time: the slot rations the VIPs that share it
+ * together. Were the time to start over, claims of two such VIPs in turn would each be
+ * answered, and two appliances given the same VIP range would answer each other's
+ * announcements for ever. */
 static uint64_t *vip_defended(struct dp_worker *w, const struct dp_port *p, uint32_t vip)
 {
 	unsigned int slot = (uint32_t)(vip * 0x9e3779b1u) >> 28;
 
 	RTE_BUILD_BUG_ON(DP_VIP_DEFENDED != 16);
-	if (w->vip_defended[p->index][slot].vip != vip) {
-		w->vip_defended[p->index][slot].vip = vip;
-		w->vip_defended[p->index][slot].ms = 0;
-	}
+	w->vip_defended[p->index][slot].vip = vip;
 	return &w->vip_defended[p->index][slot].ms;
 }
 

@@ -526,6 +526,30 @@ static void test_arp_claim_of_vip_defended(void)
 	CU_ASSERT_EQUAL(sent[3], 1);
 }
 
+/* Claims of two VIPs whose defence shares a slot (240.240.0.5 and 240.240.0.26), in
+ * turn within a second: the slot rations them together, one announcement for the four.
+ * Before, a claim of the other VIP started the slot's time over, and each claim was
+ * answered, as two appliances on one link with the same VIP range would answer each
+ * other's announcements without end. */
+static void test_arp_claims_sharing_a_slot_rationed(void)
+{
+	static const struct rte_ether_addr other = { { 0x02, 0, 0, 0, 0, 0x68 } };
+	static const uint32_t vips[2] = { VIP_SSH, 0xf0f0001au };
+	const struct dp_port *p = &rh_app.ports[0];
+	unsigned int sent = 0;
+
+	rh_drain(p);
+	rh_w->now_ms += 20000; /* past the last case's defences */
+	for (int i = 0; i < 4; i++) {
+		rh_input(&(struct rh_peer){ .port = p },
+			 tcp_frame_arp_request(rh_app.pool, &other, vips[i % 2], vips[i % 2]));
+		sent += rh_announcements(p, vips[i % 2]);
+		rh_drain(p);
+		rh_w->now_ms += 100;
+	}
+	CU_ASSERT_EQUAL(sent, 1);
+}
+
 /* Another network's service: the connection goes to that network's gateway behind a
  * PROXY v2 header naming the service and the port the client reached. */
 static void test_remote_service_announced(void)
@@ -770,6 +794,8 @@ int test_relay_plain_register(void)
 		{ "TLS at a VIP's listener port: routed by its hello", test_tls_at_vip },
 		{ "ARP for the VIP range", test_arp_for_vip },
 		{ "a claim of a VIP defended", test_arp_claim_of_vip_defended },
+		{ "claims of VIPs sharing a slot rationed together",
+		  test_arp_claims_sharing_a_slot_rationed },
 		{ "another network's service announced by PROXY v2", test_remote_service_announced },
 		{ "a client's bytes apart from the gateway's header",
 		  test_remote_service_bytes_apart_from_header },
