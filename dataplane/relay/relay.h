@@ -141,6 +141,11 @@ bool relay_may_redispatch(const struct dp_worker *w, const struct flow *f);
  * relay_connect_input); false when the caller forwards the RST. */
 bool relay_backend_reset(struct dp_worker *w, struct flow *f);
 
+/* The spliced backend of f closed (FIN) before its first byte, the hello kept: a failure
+ * as a reset is; when f may redispatch the member gets a RST, f goes back to FLOW_HELLO
+ * and true; false when the caller forwards the FIN. */
+bool relay_backend_closed(struct dp_worker *w, struct flow *f);
+
 /* The client's SYN of this very connection once more (its ISN): a retransmission that
  * crossed our SYN-ACK, or a duplicate a link made. Harmless: it must not end the flow. */
 static inline bool relay_syn_repeated(const struct flow *f, const struct relay_seg *s)

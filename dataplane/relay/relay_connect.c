@@ -178,10 +178,12 @@ static void splice_setup(struct dp_worker *w, struct flow *f, const struct relay
 
 /* The member f connected to refused it or did not answer: tell its health, and when the
  * connection may still try another (relay.redispatch) make f a hello again, the old
- * backend side forgotten (reset when it may have answered) and its PROXY header kept,
- * to be routed after the member that failed: true (whoever called in routes it, as
- * relay.h says). false when it may not: the caller ends the flow. */
-static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_event ev)
+ * backend side forgotten (reset when it may have answered, or holds the connection open:
+ * rst_member) and its PROXY header kept, to be routed after the member that failed: true
+ * (whoever called in routes it, as relay.h says). false when it may not: the caller ends
+ * the flow. */
+static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_event ev,
+			   bool rst_member)
 {
 	uint32_t slot;
 
@@ -192,7 +194,7 @@ static bool backend_failed(struct dp_worker *w, struct flow *f, enum health_even
 	health_report(w, slot, ev);
 	if (!relay_may_redispatch(w, f))
 		return false;
-	if (ev == HEALTH_EV_TIMEOUT && !rte_is_zero_ether_addr(&f->b.peer_mac)) {
+	if (rst_member && !rte_is_zero_ether_addr(&f->b.peer_mac)) {
 		/* Spliced, the member's RCV.NXT is past what it acknowledged and at most what
 		 * was sent: a RST at each end, so one is exact (RFC 5961 challenges the other).
 		 * Still connecting, it can only be just past the SYN. */
@@ -233,12 +235,17 @@ bool relay_may_redispatch(const struct dp_worker *w, const struct flow *f)
 
 bool relay_backend_reset(struct dp_worker *w, struct flow *f)
 {
-	return backend_failed(w, f, HEALTH_EV_RESET);
+	return backend_failed(w, f, HEALTH_EV_RESET, false);
+}
+
+bool relay_backend_closed(struct dp_worker *w, struct flow *f)
+{
+	return backend_failed(w, f, HEALTH_EV_RESET, true);
 }
 
 bool relay_connect_refused(struct dp_worker *w, struct flow *f)
 {
-	if (backend_failed(w, f, HEALTH_EV_REFUSED))
+	if (backend_failed(w, f, HEALTH_EV_REFUSED, false))
 		return true;
 	relay_abort(w, f, true, false, DP_DROP_backend_refused);
 	return false;
@@ -256,7 +263,7 @@ bool relay_connect_input(struct dp_worker *w, struct flow *f, struct relay_seg *
 	}
 	if ((s->flags & RTE_TCP_RST_FLAG) && acks_syn) {
 		rte_pktmbuf_free(s->m);
-		if (backend_failed(w, f, HEALTH_EV_REFUSED))
+		if (backend_failed(w, f, HEALTH_EV_REFUSED, false))
 			return true;
 		relay_abort(w, f, true, false, DP_DROP_backend_refused);
 		return false;
@@ -377,7 +384,7 @@ bool relay_connect_rtx(struct dp_worker *w, struct flow *f)
 		/* A member that leaves one SYN unanswered while others may take the hello gets
 		 * no second chance: its client would wait twice the time for it. Its health
 		 * hears of it once. */
-		if (f->retries == 0 && backend_failed(w, f, HEALTH_EV_TIMEOUT))
+		if (f->retries == 0 && backend_failed(w, f, HEALTH_EV_TIMEOUT, true))
 			return true;
 		if (f->retries >= rc->syn_retries) {
 			/* Reset too: a member whose SYN-ACKs were lost holds the connection
@@ -396,7 +403,7 @@ bool relay_connect_rtx(struct dp_worker *w, struct flow *f)
 		return false;
 	}
 	/* The hello unacknowledged after its first timeout: another member may take it. */
-	if (f->retries == 0 && f->b_una == 0 && backend_failed(w, f, HEALTH_EV_TIMEOUT))
+	if (f->retries == 0 && f->b_una == 0 && backend_failed(w, f, HEALTH_EV_TIMEOUT, true))
 		return true;
 	if (f->retries >= STREAM_RETRIES) {
 		relay_abort(w, f, true, true, DP_DROP_backend_timeout);

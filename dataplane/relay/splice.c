@@ -314,15 +314,30 @@ static bool backend_synack_again(const struct dp_worker *w, const struct flow *f
 	       relay_seg_checksum_ok(&w->app->ports[f->b.port], s);
 }
 
+/* Whether s is the kept hello's member closing before its first byte: a FIN, alone and
+ * in order. No TLS server ends a handshake so (a refusal is an alert first): it is a proxy
+ * whose own server is gone, or one at its connection limit. */
+static bool backend_closes_unanswered(const struct flow *f, const struct relay_seg *s)
+{
+	return (s->flags & RTE_TCP_FIN_FLAG) && !s->payload_len && f->stream &&
+	       s->seq == f->b_seq.peer_isn + 1 && f->c_snd_nxt == f->c_seq.local_isn + 1;
+}
+
 /* A segment from the backend while the relay still keeps the hello (or, for a plain
  * service's connection, before any byte of the member's reached the client, whether or
- * not the client spoke): a RST then sends the connection to the next member (true:
- * consumed); its first byte for the client ends the keeping. */
+ * not the client spoke): a RST, or a FIN before any byte of a TLS member's, then sends
+ * the connection to the next member (true: consumed); its first byte for the client ends
+ * the keeping. */
 static bool backend_early(struct dp_worker *w, struct flow *f, const struct relay_seg *s)
 {
-	if ((s->flags & RTE_TCP_RST_FLAG) && relay_backend_reset(w, f)) {
+	bool closes = backend_closes_unanswered(f, s);
+
+	if (closes)
+		note_backend_ack(w, f, s); /* its RST goes where its ACK says it stands */
+	if (((s->flags & RTE_TCP_RST_FLAG) && relay_backend_reset(w, f)) ||
+	    (closes && relay_backend_closed(w, f))) {
 		rte_pktmbuf_free(s->m);
-		relay_hello_classify(w, f); /* routed after the member that reset it */
+		relay_hello_classify(w, f); /* routed after the member that failed */
 		return true;
 	}
 	if (f->stream && s->payload_len && f->b_una == (uint32_t)f->proxy_len + f->stream_len)

@@ -654,18 +654,18 @@ static void test_ejection_moves_only_its_clients(void)
 	CU_ASSERT_EQUAL(state_of(x), HEALTH_UP);
 }
 
-/* A member that accepts every connection and resets it before its first byte (a proxy in
- * front of a dead server) is ejected after `failures` such connections, as one refusing
- * them is. Before, each connection's SYN-ACK counted as a success that wiped the last
- * failure out, so its count went 0, 1, 0, 1 and never reached 3. A member whose byte
- * reached the client was answered: connections spliced to the others here show it. */
-static void test_accept_then_reset_ejected(void)
+/* A member that accepts every connection and ends it before its first byte with `end`
+ * (RST, or FIN: a proxy in front of a dead server) is ejected after `failures` such
+ * connections, as one refusing them is, and each connection goes to another member; a
+ * FIN's member is reset, as it holds its end open. A member whose byte reached the client
+ * was answered: connections spliced to the others here show it. */
+static void accept_then_end_ejected(uint8_t end)
 {
 	static const uint8_t server_first[] = { 0x16, 0x03, 0x03, 0x00, 0x01, 0x02 };
-	uint32_t target = 0, resets = 0;
+	uint32_t target = 0, ended = 0, flows = flow_count(rh_w->flows);
 
 	three_fresh();
-	for (unsigned int i = 0; i < 60 && resets < 3; i++) {
+	for (unsigned int i = 0; i < 60 && ended < 3; i++) {
 		struct rh_peer c = rh_client(false), m, m2;
 		struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
 		struct rh_sent data;
@@ -678,9 +678,16 @@ static void test_accept_then_reset_ejected(void)
 		CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
 		rh_drain(&rh_app.ports[1]);
 		if (m.ip == target) {
-			rh_send(&m, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, m.isn + 1,
+			rh_send(&m, end | RTE_TCP_ACK_FLAG, m.isn + 1,
 				m.our_isn + 1 + hello3.wire_len, NULL, 0);
-			resets++;
+			ended++;
+			if (end == RTE_TCP_FIN_FLAG) {
+				data = next_to(THREE_PORT);
+				CU_ASSERT_PTR_NOT_NULL_FATAL(data.m);
+				CU_ASSERT(data.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+				rte_pktmbuf_free(data.m);
+			}
+			CU_ASSERT_FALSE(client_reset(&c)); /* nor the FIN passed on */
 			data = other_member_splices(f, &m, &m2);
 			rte_pktmbuf_free(data.m);
 			m = m2;
@@ -692,7 +699,7 @@ static void test_accept_then_reset_ejected(void)
 		rh_flow_end(f);
 		housekeeping_for(10);
 	}
-	CU_ASSERT_EQUAL_FATAL(resets, 3);
+	CU_ASSERT_EQUAL_FATAL(ended, 3);
 	for (uint32_t slot = 0; slot < rh_app.health->capacity; slot++) {
 		const struct health_slot *hs = &rh_app.health->slots[slot];
 
@@ -704,6 +711,22 @@ static void test_accept_then_reset_ejected(void)
 	}
 	rh_drain(&rh_app.ports[1]);
 	three_fresh();
+	CU_ASSERT_EQUAL(flow_count(rh_w->flows), flows);
+}
+
+/* Before, each connection's SYN-ACK counted as a success that wiped the last failure
+ * out, so its count went 0, 1, 0, 1 and never reached 3. */
+static void test_accept_then_reset_ejected(void)
+{
+	accept_then_end_ejected(RTE_TCP_RST_FLAG);
+}
+
+/* Before, the FIN went on to the client (its TLS handshake failed), the connection went
+ * to no other member, and its sequence number was taken for the member's first byte: a
+ * success that wiped out the failures the others had counted. */
+static void test_accept_then_fin_ejected(void)
+{
+	accept_then_end_ejected(RTE_TCP_FIN_FLAG);
 }
 
 /* At most max_ejected_percent of a pool is ejected at once, and never all of it: with
@@ -957,6 +980,7 @@ static void test_shorter_times_pushed(void)
 	hc = (struct mr_health_conf *)health_conf_of(live, rh_app.health->slots[slot[0]].pool);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(hc);
 	saved = *hc;
+	members_known(); /* a check is a SYN at once, not an ARP first */
 	hc->interval_ms = 600000;
 	hc->rise = hc->fall = 255; /* no check's result moves a state here */
 	housekeeping_for(1500); /* each member checked once, its next an interval away */
@@ -1562,6 +1586,8 @@ int test_relay_health_register(void)
 		{ "a push that reorders pools: each judged by its own", test_push_reordering_pools },
 		{ "at most a share of a pool ejected", test_ejection_cap },
 		{ "accepted, then reset before a byte: ejected too", test_accept_then_reset_ejected },
+		{ "accepted, then closed before a byte: next member, ejected",
+		  test_accept_then_fin_ejected },
 		{ "events past the ring: lost, counted and shown", test_events_lost_shown },
 		{ "more TURN connections than bind slots, members slow", test_turn_binds_past_slots },
 		{ "a drained member is not in the ejection share", test_drained_member_not_in_ejection_share },
