@@ -346,6 +346,9 @@ static int cfg_mangled_entry(struct cfg_ctx *ctx, const config_setting_t *g,
 	    cfg_bool(ctx, g, "proxy_protocol", &m->proxy_protocol_v2) < 0 ||
 	    cfg_string(ctx, g, "network", false, name, sizeof(name)) < 0)
 		return -1;
+	/* Matched against names DNS and the route table hold folded ("Mesh.Internal." would
+	 * else match no question: NXDOMAIN for names under it that exist). */
+	name_fold(m->suffix);
 	if (name[0]) {
 		m->network = cfg_index_by_name(name, c->networks, sizeof(*c->networks), c->n_networks);
 		if (m->network < 0)

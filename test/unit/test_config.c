@@ -588,6 +588,13 @@ static void test_routing_good(void)
 	CU_ASSERT_EQUAL(conf.mangled[0].network, 0);
 	mr_config_free(&conf);
 	CU_ASSERT_EQUAL(conf.n_routes, 0);
+	/* A suffix in upper case and with a final dot is held as DNS questions are matched:
+	 * before, "mesh.internal." matched none, and names under it that exist were
+	 * answered NXDOMAIN. */
+	CU_ASSERT_EQUAL_FATAL(load_patched(routing_base, "\"mesh.internal\"", "\"Mesh.Internal.\"",
+					   err), 0);
+	CU_ASSERT_STRING_EQUAL(conf.mangled[0].suffix, "mesh.internal");
+	mr_config_free(&conf);
 }
 
 static const struct bad_case routing_bad[] = {
