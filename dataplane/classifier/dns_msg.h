@@ -28,6 +28,8 @@ enum dns_type {
 	DNS_TYPE_SRV = 33,
 	DNS_TYPE_OPT = 41,
 	DNS_TYPE_HTTPS = 65,
+	DNS_TYPE_IXFR = 251,
+	DNS_TYPE_AXFR = 252,
 	DNS_TYPE_ANY = 255,
 };
 

@@ -138,8 +138,12 @@ static enum dns_rcode decide(const struct dp_port *p, const struct relay_live *l
 
 	*n = 0;
 	*zone = NULL;
-	/* The zones are class IN: other classes (CH, HS) are not ours to deny. */
-	if (q->qclass != DNS_CLASS_IN && q->qclass != DNS_CLASS_ANY) {
+	/* The zones are class IN: other classes (CH, HS) are not ours to deny. Nor is a zone
+	 * transfer ours to give (the zones are made of the routes): refused, as RFC 5936
+	 * 2.2.1 has a server that will not transfer say, where an empty success would be
+	 * taken by a secondary for a transfer gone wrong. */
+	if ((q->qclass != DNS_CLASS_IN && q->qclass != DNS_CLASS_ANY) ||
+	    q->qtype == DNS_TYPE_AXFR || q->qtype == DNS_TYPE_IXFR) {
 		*ev = DP_EV_dns_refused;
 		return DNS_RCODE_REFUSED;
 	}

@@ -345,6 +345,15 @@ static void test_apex_and_nested_zones(void)
 	qend = 12 + 14 + 4;
 	CU_ASSERT_FATAL(len > qend + 2);
 	CU_ASSERT_EQUAL(rd16(a + qend), 0xc000 | (12 + 5)); /* owner: example */
+	/* A zone transfer: refused (before, an empty authoritative success). */
+	fresh_second();
+	len = ask("svc.example", DNS_TYPE_AXFR, 40035, a);
+	CU_ASSERT_FATAL(len >= 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_REFUSED);
+	CU_ASSERT_EQUAL(rd16(a + 6), 0);
+	len = ask("svc.example", DNS_TYPE_IXFR, 40036, a);
+	CU_ASSERT_FATAL(len >= 12);
+	CU_ASSERT_EQUAL(a[3] & 0x0f, DNS_RCODE_REFUSED);
 }
 
 /* A name with routed names below it exists (RFC 8020): the wildcard route *.far.example
@@ -976,7 +985,7 @@ int test_relay_dns_register(void)
 		{ "routed names answered with the port's addresses", test_routed_names },
 		{ "unknown names: NXDOMAIN in the zone, REFUSED outside", test_unknown_names },
 		{ "a parent of routed names: NODATA, not NXDOMAIN", test_parents_of_routed_names },
-		{ "a zone's apex, and nested zones", test_apex_and_nested_zones },
+		{ "a zone's apex, nested zones; transfers refused", test_apex_and_nested_zones },
 		{ "bad queries: nothing, or FORMERR", test_bad_queries },
 		{ "the answer carries no ECN mark", test_answer_ecn },
 		{ "one client held to its rate", test_rate_limit },
