@@ -286,6 +286,20 @@ static struct mr_http_client *free_slot(struct mr_http_server *s)
 	return NULL;
 }
 
+/* No descriptor (or memory) for a waiting connection: it stays in the backlog, and the
+ * listening socket is not polled for MR_HTTP_ACCEPT_PAUSE_MS. Polled, it would be ready
+ * at once at every turn, and the caller's loop would spin, starving what else it serves.
+ * Logged at the first failure of a run. */
+static void accept_pause(struct mr_http_server *s, uint64_t now_ms)
+{
+	s->accept_failures++;
+	if (!s->accept_failing)
+		mr_log(MR_LOG_WARN, "HTTP: a connection waits, but none can be taken (%s): asked "
+		       "again every %d ms", strerror(errno), MR_HTTP_ACCEPT_PAUSE_MS);
+	s->accept_failing = true;
+	s->accept_after_ms = now_ms + MR_HTTP_ACCEPT_PAUSE_MS;
+}
+
 /* At most MR_HTTP_CLIENTS connections a call: one whose request is there already is
  * answered and closed at once, freeing its slot, so a client connecting faster than that
  * would otherwise keep the caller's loop here. */
@@ -297,8 +311,12 @@ static void accept_clients(struct mr_http_server *s)
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		uint64_t now_ms = mr_clock_ms(); /* another's answer may have taken a while */
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(s, now_ms);
 			return;
+		}
+		s->accept_failing = false;
 		c->req = malloc(MR_HTTP_HEAD_MAX);
 		if (!c->req) {
 			close(fd);
@@ -317,7 +335,7 @@ unsigned int mr_http_server_pollfds(const struct mr_http_server *s, struct pollf
 {
 	unsigned int n = 0;
 
-	if (mr_http_server_busy(s) < MR_HTTP_CLIENTS)
+	if (mr_http_server_busy(s) < MR_HTTP_CLIENTS && !s->accept_after_ms)
 		pfd[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
 	for (unsigned int i = 0; i < MR_HTTP_CLIENTS; i++) {
 		const struct mr_http_client *c = &s->client[i];
@@ -405,6 +423,11 @@ static void client_expire(struct mr_http_server *s, struct mr_http_client *c, ui
 int mr_http_server_tick(struct mr_http_server *s, uint64_t now_ms)
 {
 	int wait_ms = -1;
+
+	if (s->accept_after_ms && now_ms >= s->accept_after_ms)
+		s->accept_after_ms = 0;
+	else if (s->accept_after_ms)
+		wait_ms = (int)(s->accept_after_ms - now_ms);
 
 	for (unsigned int i = 0; i < MR_HTTP_CLIENTS; i++) {
 		struct mr_http_client *c = &s->client[i];

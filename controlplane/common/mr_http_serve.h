@@ -21,6 +21,7 @@
 #define MR_HTTP_WRITE_MAX_MS 10000 /* the most an answer may take */
 #define MR_HTTP_HEAD_MAX 8192      /* a longer request head is answered 431 */
 #define MR_HTTP_CLIENTS 8          /* served at once; more wait in the listen backlog */
+#define MR_HTTP_ACCEPT_PAUSE_MS 100 /* no descriptor for a connection: asked again after */
 
 /* pollfds a server asks for at most: its listening socket and every client. */
 #define MR_HTTP_POLLFDS (1 + MR_HTTP_CLIENTS)
@@ -84,6 +85,10 @@ struct mr_http_server {
 	struct mr_http_client client[MR_HTTP_CLIENTS];
 	uint64_t answered;             /* answers written whole */
 	uint64_t dropped;              /* connections closed at a deadline or on an error */
+	uint64_t accept_after_ms;      /* accepting paused until then (out of descriptors or
+					* memory); 0: not paused */
+	uint64_t accept_failures;      /* accepts that failed so */
+	bool accept_failing;           /* the last accept failed so: logged once a run */
 };
 
 /* A server answering on listen_fd (from mr_http_listen) with what render writes as
@@ -93,15 +98,15 @@ void mr_http_server_init(struct mr_http_server *s, int listen_fd, const char *co
 			 mr_http_render_fn render, void *ctx, size_t max_body);
 
 /* Fills pfd (room for MR_HTTP_POLLFDS) with what the server waits for; how many. The
- * listening socket is left out while every slot is busy. */
+ * listening socket is left out while every slot is busy, or accepting is paused. */
 unsigned int mr_http_server_pollfds(const struct mr_http_server *s, struct pollfd *pfd);
 
 /* Serves what poll reported on the n pollfds the last mr_http_server_pollfds gave. */
 void mr_http_server_handle(struct mr_http_server *s, const struct pollfd *pfd, unsigned int n,
 			   uint64_t now_ms);
 
-/* Closes clients past their deadlines; the milliseconds until the next one, -1 when no
- * client is being served. */
+/* Closes clients past their deadlines, and ends a pause of accepting that is over; the
+ * milliseconds until the next of them, -1 when there is none. */
 int mr_http_server_tick(struct mr_http_server *s, uint64_t now_ms);
 
 /* Clients being served. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -479,6 +480,49 @@ static void test_accepts_bounded_per_call(void)
 	close(listen_fd);
 }
 
+/* Out of descriptors (the soft limit lowered to the lowest free one) with a connection
+ * waiting: the listening socket is left out of the poll for a while, so a caller's loop
+ * waits in poll rather than spinning (before, it was ready at every turn, taken, and
+ * left); once descriptors are back, the connection is answered. */
+static void test_out_of_descriptors_paused(void)
+{
+	static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	struct sockaddr_in sa;
+	int listen_fd = listen_any(&sa), fd = connect_to(&sa), lowest = dup(0);
+	struct rlimit was, low;
+	struct mr_http_server s;
+	unsigned int ready = 0;
+	size_t want = 5;
+	char answer[256];
+
+	CU_ASSERT_FATAL(lowest >= 0 && getrlimit(RLIMIT_NOFILE, &was) == 0);
+	close(lowest);
+	CU_ASSERT_FATAL(send(fd, req, strlen(req), 0) == (ssize_t)strlen(req));
+	mr_http_server_init(&s, listen_fd, MR_METRICS_CONTENT_TYPE, render_big, &want, 4096);
+	low = (struct rlimit){ (rlim_t)lowest, was.rlim_max };
+	CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	for (int turn = 0; turn < 20; turn++) {
+		struct pollfd pfd[MR_HTTP_POLLFDS];
+		int wait_ms = mr_http_server_tick(&s, mr_clock_ms());
+		unsigned int n = mr_http_server_pollfds(&s, pfd);
+
+		if (poll(pfd, n, wait_ms < 0 || wait_ms > 50 ? 50 : wait_ms) > 0) {
+			ready++;
+			mr_http_server_handle(&s, pfd, n, mr_clock_ms());
+		}
+	}
+	setrlimit(RLIMIT_NOFILE, &was);
+	CU_ASSERT(s.accept_failures >= 1);
+	CU_ASSERT(ready <= 12); /* one turn in two at most: each pause outlasts a turn */
+	CU_ASSERT_EQUAL(s.answered, 0);
+	serve_until(&s, 1);
+	CU_ASSERT_EQUAL(s.answered, 1);
+	CU_ASSERT(read_answer(fd, answer, sizeof(answer)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(answer, " 200 "));
+	close(fd);
+	close(listen_fd);
+}
+
 /* A content type longer than the head has room for: the connection is closed unanswered,
  * never a head sent with bytes from past its buffer. */
 static void test_long_content_type_refused(void)
@@ -524,6 +568,7 @@ int test_http_serve_register(void)
 		  test_accepts_bounded_per_call },
 		{ "a content type too long for the head: closed, nothing read past it",
 		  test_long_content_type_refused },
+		{ "out of descriptors: accepting paused, not spun on", test_out_of_descriptors_paused },
 		CU_TEST_INFO_NULL,
 	};
 
