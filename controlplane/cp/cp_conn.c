@@ -262,6 +262,8 @@ static ssize_t raw_read(struct cp_conn *c, void *buf, size_t len)
 
 static int fill(struct cp_conn *c)
 {
+	size_t had = c->in_len;
+
 	if (c->in_full && c->in_len == CP_CONN_IN_MAX)
 		return fail(c, "reading from", "input buffer full and nothing of it used");
 	c->in_full = false;
@@ -273,6 +275,13 @@ static int fill(struct cp_conn *c)
 			return 0;
 		}
 		n = raw_read(c, c->in + c->in_len, CP_CONN_IN_MAX - c->in_len);
+		/* An error after bytes this call read (a reset right behind a server's last
+		 * answer): the bytes are the protocol's to use first, and the connection ends
+		 * as a close does (c->error says how). */
+		if (n < 0 && c->in_len > had) {
+			c->peer_closed = true;
+			return 0;
+		}
 		if (n < 0)
 			return -1;
 		if (n == 0)

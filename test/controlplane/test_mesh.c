@@ -747,6 +747,68 @@ static void test_store_large_answer(void)
 	free(answer);
 }
 
+/* The store's side of test_answer_then_reset: one request answered whole, then the
+ * connection reset (SO_LINGER 0), both before the client reads. */
+static void *answer_then_reset_run(void *arg)
+{
+	static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+	struct linger lg = { 1, 0 };
+	int fd = accept(*(int *)arg, NULL, NULL);
+	char req[4096];
+
+	if (fd < 0)
+		return NULL;
+	if (recv(fd, req, sizeof(req), 0) > 0)
+		send(fd, answer, strlen(answer), MSG_NOSIGNAL);
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+	return NULL;
+}
+
+/* A whole answer with a reset right behind it (a balancer closing hard): the answer is
+ * delivered, then the connection is over. Before, the reset read in the same call threw
+ * the answer away with the connection. */
+static void test_answer_then_reset(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	int listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), answers = 0, rc = 0;
+	uint64_t deadline = mr_clock_ms() + 5000;
+	struct etcd_conn e;
+	char endpoint[64];
+	pthread_t th;
+
+	CU_ASSERT_FATAL(listen_fd >= 0);
+	CU_ASSERT_FATAL(bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CU_ASSERT_FATAL(listen(listen_fd, 1) == 0);
+	getsockname(listen_fd, (struct sockaddr *)&sa, &sl);
+	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, answer_then_reset_run, &listen_fd) == 0);
+	etcd_conn_init(&e);
+	CU_ASSERT_EQUAL_FATAL(etcd_conn_request(&e, endpoint, "/v3/kv/range", "{}", false,
+						(int64_t)mr_clock_ms(), 5000), 0);
+	/* Connected and the request out before the store answers and resets. */
+	while (mr_clock_ms() < deadline && e.conn.state != CP_CONN_OPEN) {
+		struct pollfd p = { .fd = e.conn.fd, .events = etcd_conn_events(&e) };
+
+		if (poll(&p, 1, 20) > 0)
+			rc = etcd_conn_handle(&e, p.revents, (int64_t)mr_clock_ms(), count_doc, &answers);
+	}
+	while (mr_clock_ms() < deadline && etcd_conn_events(&e) & POLLOUT) {
+		struct pollfd p = { .fd = e.conn.fd, .events = POLLOUT };
+
+		if (poll(&p, 1, 20) > 0)
+			rc = etcd_conn_handle(&e, p.revents, (int64_t)mr_clock_ms(), count_doc, &answers);
+	}
+	pthread_join(th, NULL);
+	usleep(20000); /* the answer and the reset both in */
+	if (answers == 0 && rc == 0)
+		rc = etcd_conn_handle(&e, POLLIN, (int64_t)mr_clock_ms(), count_doc, &answers);
+	CU_ASSERT_EQUAL(answers, 1);
+	etcd_conn_free(&e);
+	close(listen_fd);
+}
+
 static void test_routes_from_registrations(void)
 {
 	struct cp_discovery d;
@@ -953,6 +1015,7 @@ int test_mesh_register(void)
 		{ "a request of twice the largest registration reaches the store",
 		  test_store_takes_large_requests },
 		{ "an answer larger than the input buffer", test_store_large_answer },
+		{ "an answer with a reset right behind it: delivered", test_answer_then_reset },
 		{ "registrations become routes", test_routes_from_registrations },
 		{ "registrations' exported names", test_registration_services },
 		{ "exports become imported routes", test_imports_from_registrations },
