@@ -187,6 +187,8 @@ struct dp_worker {
 	 * other one, sent a burst at a time. */
 	struct rte_ring *inbox[DP_MAX_WORKERS];
 	uint32_t inbox_first;        /* the sender whose ring inbox_take reads first, in turn */
+	uint64_t news_second;        /* the second (of now_ms) news_copied counts for */
+	uint32_t news_copied;        /* neighbour frames copied to the others in it */
 	struct dp_outbox *outbox;
 	uint32_t ports_paused;       /* how many data ports w has paused (dp_port_pause.h) */
 	uint32_t pause_seen;         /* mailbox.req.pause_asked when w last applied it */

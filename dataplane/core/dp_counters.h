@@ -175,6 +175,7 @@
 	X(tcp_no_flow)        /* segment to a relay source port with no flow */               \
 	X(dispatch_full)      /* another worker's inbox had no room */                        \
 	X(copy_no_mbuf)       /* a neighbour frame not copied to another worker: no mbuf */   \
+	X(copy_rationed)      /* ... not copied to the others: past the second's ration */    \
 	X(out_no_mbuf)        /* a frame of our own (ARP, ND, MLD) not made: no mbuf */       \
 	X(draining)           /* new connection refused while shutting down */                \
 	X(stopped)            /* connection reset at both ends as the data plane stopped */  \

@@ -100,6 +100,21 @@ void inbox_put(struct dp_worker *w, unsigned int owner, struct rte_mbuf *m)
 
 void inbox_copy_to_others(struct dp_worker *w, const struct rte_mbuf *m)
 {
+	uint64_t second = w->now_ms / 1000;
+
+	/* Rationed a second: senders a worker has not heard of yet are news every time, and
+	 * a host making them up would else turn each of its frames into a copy for every
+	 * other worker, in the rings relayed segments are handed over in. A worker that
+	 * misses one asks for the neighbour itself when it needs it. */
+	if (second != w->news_second) {
+		w->news_second = second;
+		w->news_copied = 0;
+	}
+	if (w->news_copied >= INBOX_NEWS_PER_SECOND) {
+		dp_count(&w->counters.drops[DP_DROP_copy_rationed], 1);
+		return;
+	}
+	w->news_copied++;
 	for (unsigned int i = 0; i < w->app->n_workers; i++) {
 		struct rte_mbuf *copy;
 

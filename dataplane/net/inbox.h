@@ -26,8 +26,13 @@ uint32_t inbox_held_max(unsigned int n_workers);
  * (dispatch_full). */
 void inbox_put(struct dp_worker *w, unsigned int owner, struct rte_mbuf *m);
 
-/* A copy of ARP or neighbour discovery frame m for every other worker to learn from.
- * m is not consumed. */
+/* Neighbour frames a worker copies to the others a second at most (inbox_copy_to_others):
+ * a link's own news come a few at a time. */
+#define INBOX_NEWS_PER_SECOND 64
+
+/* A copy of ARP or neighbour discovery frame m for every other worker to learn from, up
+ * to INBOX_NEWS_PER_SECOND frames a second (the rest counted copy_rationed). m is not
+ * consumed. */
 void inbox_copy_to_others(struct dp_worker *w, const struct rte_mbuf *m);
 
 /* Send everything w staged for other workers. w's own lcore, once per poll loop. */

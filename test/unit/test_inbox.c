@@ -87,6 +87,62 @@ static void test_copy_without_mbufs(void)
 	free(app);
 }
 
+/* 200 neighbour frames a second that are news (senders made up): the others get
+ * INBOX_NEWS_PER_SECOND of them, the rest counted; the next second copies again. Before,
+ * every one was copied to every other worker, into the rings relayed segments are handed
+ * over in. */
+static void test_copies_rationed(void)
+{
+	struct dp_appliance *app = calloc(1, sizeof(*app));
+	struct dp_worker *w[3];
+	struct rte_mbuf *m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app);
+	app->pool = rte_pktmbuf_pool_create("unit-inbox-news", 1023, 0, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(app->pool);
+	app->n_workers = 3;
+	for (unsigned int i = 0; i < 3; i++) {
+		w[i] = calloc(1, sizeof(*w[i]));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w[i]);
+		w[i]->app = app;
+		w[i]->index = (uint16_t)i;
+		app->workers[i] = w[i];
+	}
+	w[0]->outbox = calloc(3, 512); /* room for three outboxes */
+	w[0]->now_ms = 5000;
+	w[1]->inbox[0] = rte_ring_create("unit-news-1", 256, SOCKET_ID_ANY,
+					 RING_F_SP_ENQ | RING_F_SC_DEQ);
+	w[2]->inbox[0] = rte_ring_create("unit-news-2", 256, SOCKET_ID_ANY,
+					 RING_F_SP_ENQ | RING_F_SC_DEQ);
+	m = rte_pktmbuf_alloc(app->pool);
+	CU_ASSERT_FATAL(w[0]->outbox && w[1]->inbox[0] && w[2]->inbox[0] && m);
+	CU_ASSERT_PTR_NOT_NULL(rte_pktmbuf_append(m, 60));
+	for (int i = 0; i < 200; i++)
+		inbox_copy_to_others(w[0], m);
+	inbox_flush(w[0]);
+	CU_ASSERT_EQUAL(rte_ring_count(w[1]->inbox[0]), INBOX_NEWS_PER_SECOND);
+	CU_ASSERT_EQUAL(rte_ring_count(w[2]->inbox[0]), INBOX_NEWS_PER_SECOND);
+	CU_ASSERT_EQUAL(w[0]->counters.drops[DP_DROP_copy_rationed], 200 - INBOX_NEWS_PER_SECOND);
+	w[0]->now_ms += 1000;
+	inbox_copy_to_others(w[0], m);
+	inbox_flush(w[0]);
+	CU_ASSERT_EQUAL(rte_ring_count(w[1]->inbox[0]), INBOX_NEWS_PER_SECOND + 1);
+	for (unsigned int i = 1; i < 3; i++) {
+		struct rte_mbuf *got[256];
+		unsigned int n = rte_ring_dequeue_burst(w[i]->inbox[0], (void **)got, 256, NULL);
+
+		rte_pktmbuf_free_bulk(got, n);
+		rte_ring_free(w[i]->inbox[0]);
+	}
+	rte_pktmbuf_free(m);
+	rte_mempool_free(app->pool);
+	free(w[0]->outbox);
+	for (unsigned int i = 0; i < 3; i++)
+		free(w[i]);
+	free(app);
+}
+
 /* Every inbox ring of three workers filled to the brim: the pool's floor (dp_pool_at_rest,
  * with no port) must hold all of it. Before, the
  * pool was sized for the ports' rings alone, and a receiving worker that fell behind could
@@ -142,6 +198,7 @@ int test_inbox_register(void)
 	static const CU_TestInfo tests[] = {
 		{ "a busy sender starves no other", test_no_sender_starved },
 		{ "a copy without mbufs is counted", test_copy_without_mbufs },
+		{ "copies to the other workers rationed a second", test_copies_rationed },
 		{ "the pool holds full inboxes", test_pool_holds_full_inboxes },
 		CU_TEST_INFO_NULL,
 	};
