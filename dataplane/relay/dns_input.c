@@ -315,8 +315,15 @@ bool dns_input(struct dp_worker *w, const struct dp_port *p, struct rte_mbuf *m,
 		return true;
 	}
 	st = found < 0 ? DNS_PARSE_SHORT : dns_parse_query((const uint8_t *)(u.udp + 1), u.len, &q);
+	/* Never answer an answer. With the host's resolver beside us, one to port 53 is an
+	 * answer to what it asked from that port (a resolver's query-source, a primary's
+	 * NOTIFY): its to read, as every datagram not ours. */
+	if (st == DNS_PARSE_RESPONSE && !dc->outside_refused) {
+		dp_event(w, DP_EV_dns_to_host);
+		return false;
+	}
 	if (st == DNS_PARSE_SHORT || st == DNS_PARSE_RESPONSE) {
-		dp_drop(w, m, DP_DROP_dns_malformed); /* never answer an answer */
+		dp_drop(w, m, DP_DROP_dns_malformed);
 		return true;
 	}
 	if (st == DNS_PARSE_OK) {

@@ -16,6 +16,7 @@
 #include "dp_worker.h"
 #include "flow_limits.h"
 #include "relay_harness.h"
+#include "relay_live.h"
 #include "relay_tcp.h"
 #include "unit.h"
 
@@ -409,6 +410,27 @@ static void test_bad_queries(void)
 	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] }, m);
 	CU_ASSERT_EQUAL(answer_to(40022, a, sizeof(a)), 0);
 	CU_ASSERT_EQUAL(rh_drops(DP_DROP_dns_malformed), malformed + 2);
+}
+
+/* With the host's resolver beside us (outside = "host"), an answer to port 53 is the
+ * host's (one to what it asked from port 53), never answered: before, it was dropped as
+ * malformed, and the host's lookups or NOTIFY exchanges from that port timed out. */
+static void test_answer_to_port_53_is_the_hosts(void)
+{
+	struct mr_dns_conf *dc = (struct mr_dns_conf *)&relay_live_get(&rh_app)->conf.dns;
+	uint64_t malformed = rh_drops(DP_DROP_dns_malformed);
+	uint64_t to_host = rh_event(DP_EV_dns_to_host);
+	uint8_t a[1500];
+
+	fresh_second();
+	dc->outside_refused = false;
+	rh_input(&(struct rh_peer){ .port = &rh_app.ports[0] },
+		 query_frame("example.org", DNS_TYPE_A, 40024, 0x81, 1));
+	dc->outside_refused = true;
+	CU_ASSERT_EQUAL(answer_to(40024, a, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_dns_to_host), to_host + 1);
+	CU_ASSERT_EQUAL(rh_drops(DP_DROP_dns_malformed), malformed);
+	rh_drain(&rh_app.ports[0]);
 }
 
 /* The query's ECN mark stays off the answer (a CE mark passed back, or an ECN-capable
@@ -987,6 +1009,8 @@ int test_relay_dns_register(void)
 		{ "a parent of routed names: NODATA, not NXDOMAIN", test_parents_of_routed_names },
 		{ "a zone's apex, nested zones; transfers refused", test_apex_and_nested_zones },
 		{ "bad queries: nothing, or FORMERR", test_bad_queries },
+		{ "outside = host: an answer to port 53 is the host's",
+		  test_answer_to_port_53_is_the_hosts },
 		{ "the answer carries no ECN mark", test_answer_ecn },
 		{ "one client held to its rate", test_rate_limit },
 		{ "two clients of one slot held to the rate together", test_rate_shared_slot },
