@@ -133,6 +133,7 @@ static void go_down(struct cp_discovery *d, int64_t now_ms, const char *why)
 	etcd_conn_close(&d->watch);
 	d->step = DISC_NONE;
 	d->synced = false;
+	d->answering = false;
 	d->endpoint++;
 	d->down = true;
 	d->retry_ms = now_ms + delay;
@@ -413,6 +414,7 @@ static void on_answer(void *arg, struct json_value *doc)
 	struct cp_discovery *d = arg;
 	int64_t v = 0;
 
+	d->answering = true; /* until a failure, an unusable answer's too (go_down) */
 	switch (d->step) {
 	case DISC_GRANT:
 		if (!json_int64(json_get(doc, "ID"), &d->lease) || d->lease == 0) {
@@ -424,6 +426,7 @@ static void on_answer(void *arg, struct json_value *doc)
 		}
 		d->ttl_s = json_int64(json_get(doc, "TTL"), &v) && v > 0 ? (uint32_t)v
 									: d->conf.lease_ttl_s;
+		d->lease_confirmed_ms = d->handled_ms;
 		d->put_needed = true;
 		mr_log(MR_LOG_INFO, "discovery: lease %llx, %u s", (unsigned long long)d->lease,
 		       d->ttl_s);
@@ -449,6 +452,7 @@ static void on_answer(void *arg, struct json_value *doc)
 			d->lease = 0;
 			d->registered = false;
 		}
+		d->lease_confirmed_ms = d->handled_ms;
 		break;
 	default:
 		break;
@@ -463,6 +467,7 @@ static void on_watch(void *arg, struct json_value *doc)
 	int64_t compact = 0;
 	bool canceled = false;
 
+	d->answering = true;
 	json_bool(json_path(doc, "result.canceled"), &canceled);
 	json_int64(json_path(doc, "result.compact_revision"), &compact);
 	if (canceled || compact > 0) {
@@ -525,6 +530,15 @@ int cp_discovery_tick(struct cp_discovery *d, int64_t now_ms)
 
 	if (d->down && now_ms >= d->retry_ms)
 		d->down = false;
+	/* A lease nothing kept alive for its TTL is gone from the store, and our registration
+	 * with it: said so (the others forgot this gateway), and granted anew when the store
+	 * answers again. */
+	if (d->lease && now_ms - d->lease_confirmed_ms >= (int64_t)d->ttl_s * 1000) {
+		mr_log(MR_LOG_WARN, "discovery: lease %llx not kept alive for its %u s: gone",
+		       (unsigned long long)d->lease, d->ttl_s);
+		d->lease = 0;
+		d->registered = false;
+	}
 	if (!d->down && (etcd_conn_check_deadline(&d->req, now_ms) < 0 ||
 			 etcd_conn_check_deadline(&d->watch, now_ms) < 0))
 		go_down(d, now_ms, d->req.error[0] ? d->req.error : d->watch.error);
@@ -554,6 +568,7 @@ void cp_discovery_handle(struct cp_discovery *d, int which, short revents, int64
 	struct etcd_conn *e = which ? &d->watch : &d->req;
 	enum disc_step was = d->step;
 
+	d->handled_ms = now_ms;
 	if (etcd_conn_handle(e, revents, now_ms, which ? on_watch : on_answer, d) < 0) {
 		if (!which && was == DISC_PUT && strstr(e->error, "lease not found")) {
 			/* Our lease went while the store stayed up (revoked, or expired while

@@ -39,10 +39,15 @@ struct cp_discovery {
 	struct cp_backoff backoff;
 	int64_t retry_ms;                /* while down */
 	bool down;
+	bool answering;                  /* the store answered the last request, and nothing
+					  * failed since (down is over at the retry, answered
+					  * or not) */
 	unsigned int failures;
+	int64_t handled_ms;              /* the time cp_discovery_handle was called with */
 
 	int64_t lease;                   /* 0: none */
 	uint32_t ttl_s;
+	int64_t lease_confirmed_ms;      /* granted or kept alive then: gone a TTL later */
 	int64_t keepalive_ms;
 	char *value;                     /* this gateway's registration, JSON ... */
 	struct disc_gateway own;         /* ... made of this (id, network, relays, names) */

@@ -97,7 +97,7 @@ size_t cp_metrics_render(const struct cp_metrics_view *v, char *buf, size_t cap)
 	if (m->has_disc) {
 		one(&o, "discovery_registered", "gauge", "1 while the registration is in the store.",
 		    m->disc.registered);
-		one(&o, "discovery_up", "gauge", "1 while the store answers.", !m->disc.down);
+		one(&o, "discovery_up", "gauge", "1 while the store answers.", m->disc.answering);
 		one(&o, "discovery_lease_held", "gauge", "1 while a lease is held.", m->disc.lease != 0);
 		one(&o, "discovery_gateways", "gauge", "Other gateways known from the store.",
 		    m->disc.n_gateways);

@@ -33,7 +33,8 @@ struct store {
 	const char *range;       /* the first range's answer body; NULL: an empty tree */
 	const char *range_later; /* ... the later ones'; NULL: as the first */
 	bool watch_refused;      /* watches answered 404 (a proxy that does not pass them) */
-	int grants, puts, keepalives, ranges;
+	int answer_first;        /* requests answered before it falls silent (-1: none); 0: all */
+	int grants, puts, keepalives, ranges, requests;
 };
 
 struct store_conn {
@@ -66,7 +67,9 @@ static bool serve_request(struct store *s, struct store_conn *c)
 	len = (size_t)(end + 4 - c->buf) + strtoul(cl + 16, NULL, 10);
 	if (c->have < len)
 		return false;
-	if (strncmp(c->buf, "POST /v3/lease/grant ", 21) == 0) {
+	if (s->answer_first && s->requests++ >= s->answer_first) {
+		/* Silent: taken and left unanswered. */
+	} else if (strncmp(c->buf, "POST /v3/lease/grant ", 21) == 0) {
 		s->grants++;
 		reply(c->fd, 200, s->grant);
 	} else if (strncmp(c->buf, "POST /v3/kv/put ", 16) == 0) {
@@ -153,8 +156,11 @@ static void store_start(struct store *s, pthread_t *th)
 	CU_ASSERT_FATAL(pthread_create(th, NULL, store_thread, s) == 0);
 }
 
-/* The other gateways discovery knew as drive_against stopped it. */
+/* The other gateways discovery knew as drive_against stopped it, whether it held a
+ * lease, and how many of its turns its gauge said the store answers. */
 static unsigned int gateways_known;
+static bool lease_held;
+static unsigned int turns_up;
 
 /* Discovery of gateway gw-blue-1 against store s, driven for ms milliseconds; then both
  * stopped. registered: whether it ended registered. */
@@ -169,10 +175,12 @@ static void drive_against(struct store *s, uint32_t ms, bool *registered)
 	store_start(s, &th);
 	snprintf(dc.endpoints[0], sizeof(dc.endpoints[0]), "http://127.0.0.1:%u", s->port);
 	CU_ASSERT_EQUAL_FATAL(cp_discovery_init(&d, &dc, "gw-blue-1", "blue", NULL, NULL), 0);
+	turns_up = 0;
 	while (mr_clock_ms() < until) {
 		int wait = cp_discovery_tick(&d, (int64_t)mr_clock_ms());
 		struct pollfd p[2];
 
+		turns_up += d.answering;
 		for (int w = 0; w < 2; w++)
 			p[w] = (struct pollfd){ .fd = cp_discovery_fd(&d, w),
 						.events = cp_discovery_events(&d, w) };
@@ -184,6 +192,7 @@ static void drive_against(struct store *s, uint32_t ms, bool *registered)
 	}
 	*registered = d.registered;
 	gateways_known = d.n_gateways;
+	lease_held = d.lease != 0;
 	s->stop = true;
 	pthread_join(th, NULL); /* before the revoke: nobody answers it, its wait is bounded */
 	close(s->listen_fd);
@@ -239,6 +248,34 @@ static void test_refused_watch_backed_off(void)
 	CU_ASSERT_EQUAL(gateways_known, 1);
 }
 
+/* A store that takes connections and answers nothing (a hung etcd): the gauge never
+ * says it answers. Before, it did from each retry until that request's deadline, a third
+ * of the time. */
+static void test_silent_store_never_up(void)
+{
+	struct store s = { .answer_first = -1 };
+	bool registered;
+
+	drive_against(&s, 2000, &registered);
+	CU_ASSERT(s.requests >= 2);
+	CU_ASSERT_EQUAL(turns_up, 0);
+	CU_ASSERT_FALSE(registered);
+}
+
+/* A store that granted a lease of 1 s and was registered into, then fell silent: a second
+ * later the lease and the registration are gone (the others forgot this gateway), and
+ * the gauges say so. Before, both stayed for the whole outage. */
+static void test_lease_gone_unanswered(void)
+{
+	struct store s = { .grant = "{\"ID\":\"7\",\"TTL\":\"1\"}", .answer_first = 3 };
+	bool registered;
+
+	drive_against(&s, 1800, &registered);
+	CU_ASSERT(s.puts >= 1);
+	CU_ASSERT_FALSE(registered);
+	CU_ASSERT_FALSE(lease_held);
+}
+
 /* Our put refused because our lease is gone (revoked, or expired while we stalled): a new
  * lease is granted at once and the put made under it. Before, the refusal took the store
  * for down, and after the back-off the same lease was used again until the next
@@ -291,6 +328,9 @@ int test_discovery_register(void)
 		{ "a range without a header keeps the gateways known",
 		  test_range_without_header_keeps_gateways },
 		{ "a refused watch: backed off, not reset by the range", test_refused_watch_backed_off },
+		{ "a silent store is never said to answer", test_silent_store_never_up },
+		{ "a lease not kept alive for its TTL: gone, not registered",
+		  test_lease_gone_unanswered },
 		CU_TEST_INFO_NULL,
 	};
 
