@@ -84,6 +84,8 @@ struct mr_relay_conf {
 	uint32_t max_hello;            /* largest ClientHello waited for, bytes */
 	uint32_t hello_timeout_ms;     /* client connected but hello incomplete */
 	uint32_t connect_timeout_ms;   /* first backend SYN retransmission; doubles each time */
+	uint32_t answer_timeout_ms;    /* a TLS member's first byte after it acknowledged the
+					* hello, else the next member; 0: waited for */
 	uint32_t syn_retries;          /* SYNs to the backend before the client gets a RST */
 	uint32_t idle_timeout_ms;      /* established flow with no packet either way */
 	uint32_t closing_timeout_ms;   /* after FIN or RST, until the flow is forgotten */

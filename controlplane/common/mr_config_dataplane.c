@@ -125,7 +125,8 @@ static int cfg_relay_guards(struct cfg_ctx *ctx, const config_setting_t *g,
 int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay_conf *r)
 {
 	static const char *const keys[] = { "max_flows", "max_hello", "hello_timeout_ms",
-					    "connect_timeout_ms", "syn_retries", "idle_timeout_ms",
+					    "connect_timeout_ms", "answer_timeout_ms", "syn_retries",
+					    "idle_timeout_ms",
 					    "closing_timeout_ms", "mss", "source_ports", "drain_ms",
 					    "peer_mss_floor", "peer_mss_floor6", "kept_mbufs",
 					    "challenge_acks", "client", "redispatch", NULL };
@@ -139,6 +140,7 @@ int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay
 	r->max_hello = 16384;
 	r->hello_timeout_ms = 10000;
 	r->connect_timeout_ms = 1000;
+	r->answer_timeout_ms = 5000;
 	r->syn_retries = 3;
 	r->idle_timeout_ms = 300000;
 	r->closing_timeout_ms = 10000;
@@ -170,6 +172,7 @@ int cfg_relay(struct cfg_ctx *ctx, const config_setting_t *root, struct mr_relay
 	       cfg_uint(ctx, g, "max_hello", 512, 65536, &r->max_hello) < 0 ||
 	       cfg_uint(ctx, g, "hello_timeout_ms", 100, 600000, &r->hello_timeout_ms) < 0 ||
 	       cfg_uint(ctx, g, "connect_timeout_ms", 10, 60000, &r->connect_timeout_ms) < 0 ||
+	       cfg_uint(ctx, g, "answer_timeout_ms", 0, 600000, &r->answer_timeout_ms) < 0 ||
 	       cfg_uint(ctx, g, "syn_retries", 0, 10, &r->syn_retries) < 0 ||
 	       cfg_uint(ctx, g, "idle_timeout_ms", 1000, 86400000, &r->idle_timeout_ms) < 0 ||
 	       cfg_uint(ctx, g, "closing_timeout_ms", 100, 600000, &r->closing_timeout_ms) < 0 ||

@@ -105,8 +105,10 @@
 	X(challenge_ack_out)  /* RFC 5961 challenge ACKs sent */                            \
 	X(challenge_ack_limited) /* ... not sent: the worker's rate spent */               \
 	X(redispatch_refused) /* hello sent to the next member: the chosen one refused it */  \
-	X(redispatch_timeout) /* ... the chosen one did not answer its SYN in time */         \
-	X(redispatch_reset)   /* ... the chosen one reset it before any byte of it reached the client */\
+	X(redispatch_timeout) /* ... the chosen one did not answer its SYN, take the hello or \
+				 answer it in time */                                       \
+	X(redispatch_reset)   /* ... the chosen one reset or closed it before any byte of it \
+				 reached the client */                                      \
 	X(member_avoided)     /* a member down or ejected passed over for a connection */     \
 	X(pool_all_down)      /* every member down: chosen regardless (HAProxy's last resort) */\
 	X(check_sent)         /* active health checks opened */                              \

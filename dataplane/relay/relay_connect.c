@@ -402,6 +402,15 @@ bool relay_connect_rtx(struct dp_worker *w, struct flow *f)
 		flow_rtx_disarm(w->flows, f);
 		return false;
 	}
+	/* The hello acknowledged whole, and no answer to it in relay.answer_timeout_ms
+	 * (splice.c's answer_wait): the member failed, and the next one takes the hello; or,
+	 * when none may, its client goes on waiting for it. */
+	if (f->b_una == (uint32_t)f->proxy_len + f->stream_len) {
+		if (backend_failed(w, f, HEALTH_EV_TIMEOUT, true))
+			return true;
+		flow_rtx_disarm(w->flows, f);
+		return false;
+	}
 	/* The hello unacknowledged after its first timeout: another member may take it. */
 	if (f->retries == 0 && f->b_una == 0 && backend_failed(w, f, HEALTH_EV_TIMEOUT, true))
 		return true;

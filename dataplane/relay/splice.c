@@ -105,6 +105,20 @@ static void let_hello_go(struct dp_worker *w, struct flow *f)
 	turn_bind_done(w, f);
 }
 
+/* The backend has the whole hello. A TLS server answers it at once: while another member
+ * could still take it, one that says nothing for relay.answer_timeout_ms has failed
+ * (relay_connect_rtx), as a proxy whose own server hangs, or a hung process whose
+ * listening socket still accepts. A plain service's member may take its time. */
+static void answer_wait(struct dp_worker *w, struct flow *f)
+{
+	uint32_t wait = w->app->conf->relay.answer_timeout_ms;
+
+	if (f->stream && !f->plain && wait)
+		flow_rtx_arm(w->flows, f, relay_now(w) + wait);
+	else
+		flow_rtx_disarm(w->flows, f);
+}
+
 /* The backend acknowledged relay-owned bytes in s: stop keeping what it has. */
 static void note_backend_ack(struct dp_worker *w, struct flow *f, const struct relay_seg *s)
 {
@@ -125,7 +139,7 @@ static void note_backend_ack(struct dp_worker *w, struct flow *f, const struct r
 		 * as it goes). */
 		if (s->payload_len || !relay_may_redispatch(w, f))
 			let_hello_go(w, f);
-		flow_rtx_disarm(w->flows, f);
+		answer_wait(w, f);
 	}
 }
 

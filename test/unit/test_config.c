@@ -95,6 +95,8 @@ static void test_relay_guards(void)
 		  "test.conf:8: 'peer_mss_floor' = 40 is out of range" },
 		{ "listeners", "relay = { kept_mbufs = 1; };\nlisteners",
 		  "test.conf:8: 'kept_mbufs' = 1 is out of range" },
+		{ "listeners", "relay = { answer_timeout_ms = 600001; };\nlisteners",
+		  "test.conf:8: 'answer_timeout_ms' = 600001 is out of range" },
 		{ "listeners", "relay = { max_flows = 1000; client = { max_flows = 2000; }; };\nlisteners",
 		  "test.conf:8: 'client.max_flows' exceeds 'max_flows'" },
 		{ "listeners", "relay = { client = { max_hellos = 0; }; };\nlisteners",
@@ -118,9 +120,10 @@ static void test_relay_guards(void)
 
 	CU_ASSERT_EQUAL_FATAL(load_patched(good_base, "listeners",
 					   "relay = { peer_mss_floor = 1000; peer_mss_floor6 = 1280;\n"
-					   "  kept_mbufs = 500; challenge_acks = 10;\n"
+					   "  kept_mbufs = 500; challenge_acks = 10; answer_timeout_ms = 0;\n"
 					   "  client = { max_flows = 100; max_hellos = 5; }; };\nlisteners",
 					   err), 0);
+	CU_ASSERT_EQUAL(conf.relay.answer_timeout_ms, 0);
 	CU_ASSERT_EQUAL(conf.relay.peer_mss_floor, 1000);
 	CU_ASSERT_EQUAL(conf.relay.peer_mss_floor6, 1280);
 	CU_ASSERT_EQUAL(conf.relay.kept_mbufs, 500);

@@ -714,6 +714,43 @@ static void accept_then_end_ejected(uint8_t end)
 	CU_ASSERT_EQUAL(flow_count(rh_w->flows), flows);
 }
 
+/* A member that acknowledges the hello and then says nothing (a hung process whose
+ * listening socket still accepts): after relay.answer_timeout_ms (5 s) it is reset, the
+ * hello goes to another member, and the member's health hears of it. Before, the flow
+ * waited for it until the client gave up, and nothing was ever counted against it. */
+static void test_silent_after_hello_redispatched(void)
+{
+	uint64_t timeouts = rh_event(DP_EV_redispatch_timeout);
+	struct rh_peer c = rh_client(false), m, m2;
+	struct flow *f;
+	struct rh_sent s;
+
+	three_fresh();
+	f = rh_client_start(&c, hello3.wire, hello3.wire_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	m = next_syn_member();
+	rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	rh_drain(&rh_app.ports[1]);
+	rh_send(&m, RTE_TCP_ACK_FLAG, m.isn + 1, m.our_isn + 1 + hello3.wire_len, NULL, 0);
+	housekeeping_for(4900);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_timeout), timeouts); /* not yet */
+	housekeeping_for(200);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_timeout), timeouts + 1);
+	s = next_to(THREE_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT(s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(s.tcp->sent_seq), m.our_isn + 1 + hello3.wire_len);
+	rte_pktmbuf_free(s.m);
+	CU_ASSERT_FALSE(client_reset(&c));
+	s = other_member_splices(f, &m, &m2);
+	rte_pktmbuf_free(s.m);
+	rh_flow_end(f);
+	rh_drain(&rh_app.ports[1]);
+	three_fresh();
+	members_known(); /* the clock ran on: the cases after this one find them known */
+}
+
 /* Before, each connection's SYN-ACK counted as a success that wiped the last failure
  * out, so its count went 0, 1, 0, 1 and never reached 3. */
 static void test_accept_then_reset_ejected(void)
@@ -1588,6 +1625,8 @@ int test_relay_health_register(void)
 		{ "accepted, then reset before a byte: ejected too", test_accept_then_reset_ejected },
 		{ "accepted, then closed before a byte: next member, ejected",
 		  test_accept_then_fin_ejected },
+		{ "the hello acknowledged, then silence: next member",
+		  test_silent_after_hello_redispatched },
 		{ "events past the ring: lost, counted and shown", test_events_lost_shown },
 		{ "more TURN connections than bind slots, members slow", test_turn_binds_past_slots },
 		{ "a drained member is not in the ejection share", test_drained_member_not_in_ejection_share },
