@@ -333,7 +333,7 @@ static bool backend_synack_again(const struct dp_worker *w, const struct flow *f
  * whose own server is gone, or one at its connection limit. */
 static bool backend_closes_unanswered(const struct flow *f, const struct relay_seg *s)
 {
-	return (s->flags & RTE_TCP_FIN_FLAG) && !s->payload_len && f->stream &&
+	return (s->flags & RTE_TCP_FIN_FLAG) && !s->payload_len && f->stream && !f->plain &&
 	       s->seq == f->b_seq.peer_isn + 1 && f->c_snd_nxt == f->c_seq.local_isn + 1;
 }
 
