@@ -88,6 +88,20 @@ static size_t read_answer(int fd, char *buf, size_t cap)
 	return got;
 }
 
+/* The one request client fd sent is answered 200 once the server is served; then both
+ * sockets closed. */
+static void answered_once(struct mr_http_server *s, int fd, int listen_fd)
+{
+	char answer[256];
+
+	serve_until(s, 1);
+	CU_ASSERT_EQUAL(s->answered, 1);
+	CU_ASSERT(read_answer(fd, answer, sizeof(answer)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(answer, " 200 "));
+	close(fd);
+	close(listen_fd);
+}
+
 /* The status of each kind of head. */
 static void test_request_status(void)
 {
@@ -427,7 +441,6 @@ static void test_request_waiting_while_busy(void)
 	int listen_fd = listen_any(&sa), fd = connect_to(&sa);
 	size_t want = 5;
 	struct mr_http_server s;
-	char answer[256];
 
 	mr_http_server_init(&s, listen_fd, MR_METRICS_CONTENT_TYPE, render_big, &want, 4096);
 	for (int i = 0; i < 20 && mr_http_server_busy(&s) == 0; i++)
@@ -435,12 +448,7 @@ static void test_request_waiting_while_busy(void)
 	CU_ASSERT_EQUAL_FATAL(mr_http_server_busy(&s), 1);
 	CU_ASSERT_FATAL(send(fd, req, strlen(req), 0) == (ssize_t)strlen(req));
 	usleep((MR_HTTP_FIRST_MS + 100) * 1000); /* the loop elsewhere */
-	serve_until(&s, 1);
-	CU_ASSERT_EQUAL(s.answered, 1);
-	CU_ASSERT(read_answer(fd, answer, sizeof(answer)) > 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(answer, " 200 "));
-	close(fd);
-	close(listen_fd);
+	answered_once(&s, fd, listen_fd);
 }
 
 /* Clients connecting faster than they are answered do not keep the loop in one call: each
@@ -493,7 +501,6 @@ static void test_out_of_descriptors_paused(void)
 	struct mr_http_server s;
 	unsigned int ready = 0;
 	size_t want = 5;
-	char answer[256];
 
 	CU_ASSERT_FATAL(lowest >= 0 && getrlimit(RLIMIT_NOFILE, &was) == 0);
 	close(lowest);
@@ -515,12 +522,7 @@ static void test_out_of_descriptors_paused(void)
 	CU_ASSERT(s.accept_failures >= 1);
 	CU_ASSERT(ready <= 12); /* one turn in two at most: each pause outlasts a turn */
 	CU_ASSERT_EQUAL(s.answered, 0);
-	serve_until(&s, 1);
-	CU_ASSERT_EQUAL(s.answered, 1);
-	CU_ASSERT(read_answer(fd, answer, sizeof(answer)) > 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(answer, " 200 "));
-	close(fd);
-	close(listen_fd);
+	answered_once(&s, fd, listen_fd);
 }
 
 /* A content type longer than the head has room for: the connection is closed unanswered,

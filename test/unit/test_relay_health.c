@@ -332,6 +332,21 @@ static void test_stream_rto_from_round_trip(void)
 		rh_flow_end(f);
 }
 
+/* Client c's hello3 spliced to the first member chosen (m), which acknowledged it whole
+ * and said nothing yet: the flow. */
+static struct flow *hello_taken(struct rh_peer *c, struct rh_peer *m)
+{
+	struct flow *f = rh_client_start(c, hello3.wire, hello3.wire_len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	*m = next_syn_member();
+	rh_send(m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m->isn, m->our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
+	rh_drain(&rh_app.ports[1]);
+	rh_send(m, RTE_TCP_ACK_FLAG, m->isn + 1, m->our_isn + 1 + hello3.wire_len, NULL, 0);
+	return f;
+}
+
 /* A member that accepts the connection and acknowledges the hello, then resets it before
  * sending a byte: the relay kept the hello, and the next member gets it; once that one's
  * first byte is on its way to the client the hello is let go. */
@@ -340,16 +355,10 @@ static void test_redispatch_reset_before_bytes(void)
 	static const uint8_t server_first[] = { 0x16, 0x03, 0x03, 0x00, 0x01, 0x02 };
 	struct rh_peer c = rh_client(false);
 	uint64_t resets = rh_event(DP_EV_redispatch_reset);
-	struct flow *f = rh_client_start(&c, hello3.wire, hello3.wire_len);
 	struct rh_sent data;
 	struct rh_peer m1, m2;
+	struct flow *f = hello_taken(&c, &m1);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	m1 = next_syn_member();
-	rh_send(&m1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m1.isn, m1.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	rh_drain(&rh_app.ports[1]);
-	rh_send(&m1, RTE_TCP_ACK_FLAG, m1.isn + 1, m1.our_isn + 1 + hello3.wire_len, NULL, 0);
 	CU_ASSERT_PTR_NOT_NULL(f->stream); /* all acknowledged, still kept */
 	rh_send(&m1, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, m1.isn + 1,
 		m1.our_isn + 1 + hello3.wire_len, NULL, 0);
@@ -726,13 +735,7 @@ static void test_silent_after_hello_redispatched(void)
 	struct rh_sent s;
 
 	three_fresh();
-	f = rh_client_start(&c, hello3.wire, hello3.wire_len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	m = next_syn_member();
-	rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
-	CU_ASSERT_EQUAL_FATAL(f->state, FLOW_SPLICED);
-	rh_drain(&rh_app.ports[1]);
-	rh_send(&m, RTE_TCP_ACK_FLAG, m.isn + 1, m.our_isn + 1 + hello3.wire_len, NULL, 0);
+	f = hello_taken(&c, &m);
 	housekeeping_for(4900);
 	CU_ASSERT_EQUAL(rh_event(DP_EV_redispatch_timeout), timeouts); /* not yet */
 	housekeeping_for(200);
