@@ -100,7 +100,19 @@ static bool check_start(struct dp_worker *w, const struct ip_addr *addr, uint16_
 	dp_event(w, DP_EV_check_sent);
 	h->slots[slot].check_flow = f->index;
 	h->slots[slot].check_deadline = w->now_ms + hc->timeout_ms;
+	/* Sent again half-way to the deadline (health_check_rtx): one SYN or SYN-ACK lost on
+	 * the way fails no check, and with fall = 1 takes no member down. */
+	flow_rtx_arm(w->flows, f, relay_now(w) + hc->timeout_ms / 2);
 	return true;
+}
+
+void health_check_rtx(struct dp_worker *w, struct flow *f)
+{
+	flow_rtx_disarm(w->flows, f);
+	if (f->state == FLOW_CHECK && f->retries == 0 && !w->app->draining) {
+		f->retries = 1;
+		check_syn(w, f); /* out of mbufs: the deadline decides */
+	}
 }
 
 /* A segment of the check to the member: flags, our next sequence number, its bytes
@@ -212,7 +224,8 @@ static void hello_answer_input(struct dp_worker *w, struct flow *f, struct relay
 		return finish(w, f, true, "ServerHello");
 	if (verdict < 0)
 		return finish(w, f, false, "no ServerHello (alert)");
-	if (fin)
+	/* A FIN past a gap closes nothing yet: the bytes before it come again first. */
+	if (fin && s->seq + s->payload_len == f->b_seq.peer_isn + 1 + a->read)
 		return finish(w, f, false, "check closed");
 	if (s->payload_len)
 		ack_answer(w, f, a);
@@ -252,6 +265,7 @@ void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s
 	if (relay_member_slot(w, f) == HEALTH_NONE)
 		return finish(w, f, false, "member gone");
 	f->b_seq.peer_isn = s->seq;
+	flow_rtx_disarm(w->flows, f);
 	if (!hc || hc->check != MR_CHECK_TLS)
 		return finish(w, f, true, "check answered");
 	if (!send_hello(w, f, hc->sni)) { /* out of mbufs: let it go, try again soon */

@@ -22,6 +22,9 @@ void health_check_run(struct dp_worker *w);
 /* A segment from the member to check flow f. Consumes s. */
 void health_check_input(struct dp_worker *w, struct flow *f, struct relay_seg *s);
 
+/* f's retransmission time came: its SYN sent once more while unanswered. */
+void health_check_rtx(struct dp_worker *w, struct flow *f);
+
 /* f's answer did not come in time: the check failed. */
 void health_check_timeout(struct dp_worker *w, struct flow *f);
 

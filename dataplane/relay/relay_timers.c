@@ -16,7 +16,7 @@ static void rtx_fire(void *ctx, struct flow *f)
 	if (f->state == FLOW_BIND_SYN || f->state == FLOW_BIND_WAIT)
 		return turn_bind_rtx(w, f);
 	if (f->state == FLOW_CHECK || f->state == FLOW_CHECK_TLS)
-		return health_check_timeout(w, f);
+		return health_check_rtx(w, f);
 	if (f->state == FLOW_ANSWERED)
 		return dns_tcp_resend(w, f);
 	if (relay_connect_rtx(w, f))

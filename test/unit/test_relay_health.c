@@ -824,7 +824,7 @@ static void test_tcp_checks(void)
 {
 	uint64_t first[2] = { 0, 0 };
 	unsigned int checks[2] = { 0, 0 };
-	uint32_t slot[2] = { 0, 0 };
+	uint32_t slot[2] = { 0, 0 }, last_isn[2] = { 0, 0 };
 
 	checked_slots(slot);
 	rh_drain(&rh_app.ports[1]);
@@ -832,10 +832,14 @@ static void test_tcp_checks(void)
 		housekeeping_for(10);
 		for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
 			unsigned int k = s.dst[3] - 5;
+			uint32_t isn = rte_be_to_cpu_32(s.tcp->sent_seq);
 
 			CU_ASSERT(s.tcp->tcp_flags == RTE_TCP_SYN_FLAG);
-			if (k < 2 && checks[k]++ == 0)
+			/* A check's SYN sent again (half-way to its deadline) is no new check. */
+			if (k < 2 && isn != last_isn[k] && checks[k]++ == 0)
 				first[k] = rh_w->now_ms;
+			if (k < 2)
+				last_isn[k] = isn;
 			rte_pktmbuf_free(s.m);
 		}
 	}
@@ -1371,6 +1375,68 @@ static void test_tls_check_answer_in_pieces(void)
 	CU_ASSERT_EQUAL(state_of(slot), HEALTH_UP); /* rise 1 */
 }
 
+/* A TLS check's member closes (FIN) past a gap, its ServerHello's bytes lost before it:
+ * nothing is closed yet; the bytes sent again pass the check. Before, the FIN failed the
+ * check at once, and one lost segment could take a member down. */
+static void test_tls_check_fin_past_gap(void)
+{
+	static const uint8_t answer[] = { 0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00 };
+	uint64_t passed = rh_event(DP_EV_check_passed);
+	uint32_t hello_len;
+	struct rh_peer m;
+	struct rh_sent s;
+
+	members_known();
+	rh_drain(&rh_app.ports[1]);
+	m = tls_check_hello(&hello_len);
+	rh_send(&m, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, m.isn + 1 + sizeof(answer),
+		m.our_isn + 1 + hello_len, NULL, 0);
+	rh_send(&m, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, m.isn + 1, m.our_isn + 1 + hello_len,
+		answer, sizeof(answer));
+	CU_ASSERT_EQUAL(rh_event(DP_EV_check_passed), passed + 1);
+	s = next_to(TLS_PORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.m);
+	CU_ASSERT(s.tcp->tcp_flags & RTE_TCP_RST_FLAG);
+	rte_pktmbuf_free(s.m);
+	rh_drain(&rh_app.ports[1]);
+}
+
+/* The SYNs of m's check (its address, ports and ISN) sent since the last look; the
+ * frames to the checked pool's port read and freed. */
+static unsigned int syns_to(const struct rh_peer *m)
+{
+	unsigned int n = 0;
+
+	for (struct rh_sent s = next_to(CHECKED_PORT); s.m; s = next_to(CHECKED_PORT)) {
+		struct rh_peer to = rh_peer_of_sent(&s);
+
+		n += to.ip == m->ip && to.port_num == m->port_num && to.our_port == m->our_port &&
+		     s.tcp->tcp_flags == RTE_TCP_SYN_FLAG && to.our_isn == m->our_isn;
+		rte_pktmbuf_free(s.m);
+	}
+	return n;
+}
+
+/* A TCP check whose SYN (or SYN-ACK) is lost: the SYN goes again half-way to the deadline,
+ * and the member's answer to it passes the check. Before, it was sent once, and a single
+ * loss failed the check. */
+static void test_check_syn_sent_again(void)
+{
+	struct rh_peer m;
+	uint64_t passed;
+
+	rh_drain(&rh_app.ports[1]);
+	m = next_check_to(CHECKED_PORT);
+	passed = rh_event(DP_EV_check_passed);
+	housekeeping_for(100);
+	CU_ASSERT_EQUAL(syns_to(&m), 0); /* not yet */
+	housekeeping_for(60); /* past half the 300 ms */
+	CU_ASSERT_EQUAL(syns_to(&m), 1);
+	rh_send(&m, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, m.isn, m.our_isn + 1, NULL, 0);
+	CU_ASSERT_EQUAL(rh_event(DP_EV_check_passed), passed + 1);
+	rh_drain(&rh_app.ports[1]);
+}
+
 /* The flow of a TCP check in flight, once one is sent (2 s at most). */
 static struct flow *check_in_flight(void)
 {
@@ -1635,6 +1701,7 @@ int test_relay_health_register(void)
 		{ "a drained member is not in the ejection share", test_drained_member_not_in_ejection_share },
 		{ "TCP checks: spread, fall and rise", test_tcp_checks },
 		{ "a check answered by an older connection's ACK", test_check_stale_ack_reset },
+		{ "a check's lost SYN sent again", test_check_syn_sent_again },
 		{ "a check's result after checks were switched off moves no state",
 		  test_result_after_checks_off },
 		{ "members down count against ejection; checks off bring them up",
@@ -1650,6 +1717,7 @@ int test_relay_health_register(void)
 		{ "TLS check: ServerHello or not", test_tls_check },
 		{ "TLS check: an answer in pieces, a warning alert first",
 		  test_tls_check_answer_in_pieces },
+		{ "TLS check: a FIN past a gap closes nothing yet", test_tls_check_fin_past_gap },
 		{ "a check whose flow runs out of time first ends through its module",
 		  test_check_flow_expires },
 		{ "a check's end not counted to the slot's next member",
