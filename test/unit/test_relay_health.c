@@ -923,18 +923,27 @@ static void test_drain_ends_checks_at_deadline(void)
 	rh_drain(&rh_app.ports[1]);
 }
 
+/* The member's end of the next check of pool "checked", the frames before it read and
+ * freed; *passed: the checks passed so far. */
+static struct rh_peer fresh_check(uint64_t *passed)
+{
+	struct rh_peer m;
+
+	rh_drain(&rh_app.ports[1]);
+	m = next_check_to(CHECKED_PORT);
+	*passed = rh_event(DP_EV_check_passed);
+	return m;
+}
+
 /* A member that answers a check's SYN with an ACK of an older connection it holds on the
  * 4-tuple is told (a RST at that ACK) and asked again (the SYN resent); its answer to that
  * passes the check. Before, the ACK was dropped, and the check failed at its deadline
  * against a member that was up. */
 static void test_check_stale_ack_reset(void)
 {
-	struct rh_peer m;
 	uint64_t passed;
+	struct rh_peer m = fresh_check(&passed);
 
-	rh_drain(&rh_app.ports[1]);
-	m = next_check_to(CHECKED_PORT);
-	passed = rh_event(DP_EV_check_passed);
 	rh_send(&m, RTE_TCP_ACK_FLAG, 424242, 777777, NULL, 0);
 	rh_expect_sent(&rh_app.ports[1], RTE_TCP_RST_FLAG, 777777);
 	rh_expect_sent(&rh_app.ports[1], RTE_TCP_SYN_FLAG, m.our_isn);
@@ -1422,12 +1431,9 @@ static unsigned int syns_to(const struct rh_peer *m)
  * loss failed the check. */
 static void test_check_syn_sent_again(void)
 {
-	struct rh_peer m;
 	uint64_t passed;
+	struct rh_peer m = fresh_check(&passed);
 
-	rh_drain(&rh_app.ports[1]);
-	m = next_check_to(CHECKED_PORT);
-	passed = rh_event(DP_EV_check_passed);
 	housekeeping_for(100);
 	CU_ASSERT_EQUAL(syns_to(&m), 0); /* not yet */
 	housekeeping_for(60); /* past half the 300 ms */
