@@ -222,43 +222,6 @@ static int start_watch(struct cp_discovery *d, int64_t now_ms)
 				 d->conf.timeout_ms);
 }
 
-/* Our registration put back over another value at most this often (own_key_seen). */
-#define DISC_PUT_BACK_MS 10000
-
-/* An operator's `etcdctl del`, or another instance with our id that put last and left,
- * would else leave us registered in our own eyes only, until our relays or names
- * changed. */
-void cp_discovery_own_key_seen(struct cp_discovery *d, const uint8_t *value, int vlen,
-			       bool deleted)
-{
-	bool same = !deleted && d->value && (size_t)vlen == strlen(d->value) &&
-		    memcmp(value, d->value, (size_t)vlen) == 0;
-	int64_t now_ms = mr_clock_ms();
-
-	if (same || !d->registered || d->put_needed)
-		return;
-	if (!deleted && d->put_back_ms && now_ms - d->put_back_ms < DISC_PUT_BACK_MS) {
-		/* Changed again soon after we put ours back: another live instance puts its
-		 * own under our id. Each putting back at once would replace the other's in a
-		 * loop, and every gateway of the mesh would push a new generation each time. */
-		mr_log(MR_LOG_ERR, "discovery: another instance registers gateway %s of network "
-		       "%s with other relays (one id for two gateways?): ours put back every %d s "
-		       "at most", d->own.id, d->own.network, DISC_PUT_BACK_MS / 1000);
-		d->put_after_ms = d->put_back_ms + DISC_PUT_BACK_MS;
-	} else {
-		mr_log(MR_LOG_WARN, "discovery: our registration was %s in the store: putting "
-		       "it back", deleted ? "deleted" : "changed");
-	}
-	if (!deleted)
-		d->put_back_ms = d->put_after_ms > now_ms ? d->put_after_ms : now_ms;
-	d->put_needed = true;
-	/* Deleted with our lease (revoked, or expired while we stalled): the keepalive first,
-	 * whose answer says so and has a new one granted; a put under the lost lease is
-	 * refused until then (ttl/3 away). */
-	if (deleted)
-		d->keepalive_ms = 0;
-}
-
 static void on_answer(void *arg, struct json_value *doc)
 {
 	struct cp_discovery *d = arg;
@@ -395,7 +358,7 @@ int cp_discovery_tick(struct cp_discovery *d, int64_t now_ms)
 	next_step(d, now_ms);
 	due = d->down ? d->retry_ms : d->keepalive_ms;
 	if (!d->down && d->put_needed && d->put_after_ms > now_ms && d->put_after_ms < due)
-		due = d->put_after_ms; /* a put held back (own_key_seen) */
+		due = d->put_after_ms; /* a put held back (cp_discovery_kv.c's own_key_seen) */
 	/* Deadlines are looked at four times a second; a keepalive due while another request
 	 * is out waits for its answer, not in a loop of zero timeouts. */
 	if (!d->down && (d->req.busy || d->watch.busy) && (due <= now_ms || due > now_ms + 250))

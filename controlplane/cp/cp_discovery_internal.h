@@ -18,7 +18,8 @@ struct gw_set {
 };
 
 /* A key/value pair from the store (base64 as etcd sends them) into set; deleted: value
- * absent. true when it is our own key (told to cp_discovery_own_key_seen, not put in set). */
+ * absent. true when it is our own key (not put in set: put back when it is gone or holds
+ * another value). */
 bool cp_discovery_apply_kv(struct cp_discovery *d, const struct gw_set *set,
 			   const struct json_value *kv, bool deleted);
 
@@ -26,10 +27,5 @@ bool cp_discovery_apply_kv(struct cp_discovery *d, const struct gw_set *set,
  * (d->gateways, d->changed called). Sets d->answer_unusable or d->range_unreadable when
  * the answer is no page of the tree. */
 void cp_discovery_range_page(struct cp_discovery *d, struct json_value *doc);
-
-/* Our own key as the store holds it (deleted: gone): put again when it is gone or holds
- * another value while our lease lives on. */
-void cp_discovery_own_key_seen(struct cp_discovery *d, const uint8_t *value, int vlen,
-			       bool deleted);
 
 #endif

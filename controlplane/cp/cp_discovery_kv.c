@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* What the store's answers say of the other gateways: a key/value applied to the set in
- * force (the watch) or to the pages a range reads, our own key told apart, a range read
- * in pages into one snapshot. No request is made here (cp_discovery.c makes them). */
+ * force (the watch) or to the pages a range reads, a range read in pages into one
+ * snapshot; and of our own key, whether it must be put back. No request is made here
+ * (cp_discovery.c makes them, a put when put_needed says so). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "b64.h"
 #include "cp_discovery_internal.h"
 #include "disc_record.h"
+#include "mr_clock.h"
 #include "mr_log.h"
 
 static int find_gateway(const struct gw_set *set, const char *net, const char *id)
@@ -26,6 +28,43 @@ static void forget(const struct gw_set *set, const char *net, const char *id)
 		return;
 	mr_log(MR_LOG_NOTICE, "discovery: gateway %s of network %s is gone", id, net);
 	set->items[i] = set->items[--*set->n];
+}
+
+/* Our registration put back over another value at most this often (own_key_seen). */
+#define DISC_PUT_BACK_MS 10000
+
+/* Our own key as the store holds it (deleted: gone): put again when it is gone or holds
+ * another value while our lease lives on. An operator's `etcdctl del`, or another
+ * instance with our id that put last and left, would else leave us registered in our own
+ * eyes only, until our relays or names changed. */
+static void own_key_seen(struct cp_discovery *d, const uint8_t *value, int vlen, bool deleted)
+{
+	bool same = !deleted && d->value && (size_t)vlen == strlen(d->value) &&
+		    memcmp(value, d->value, (size_t)vlen) == 0;
+	int64_t now_ms = mr_clock_ms();
+
+	if (same || !d->registered || d->put_needed)
+		return;
+	if (!deleted && d->put_back_ms && now_ms - d->put_back_ms < DISC_PUT_BACK_MS) {
+		/* Changed again soon after we put ours back: another live instance puts its
+		 * own under our id. Each putting back at once would replace the other's in a
+		 * loop, and every gateway of the mesh would push a new generation each time. */
+		mr_log(MR_LOG_ERR, "discovery: another instance registers gateway %s of network "
+		       "%s with other relays (one id for two gateways?): ours put back every %d s "
+		       "at most", d->own.id, d->own.network, DISC_PUT_BACK_MS / 1000);
+		d->put_after_ms = d->put_back_ms + DISC_PUT_BACK_MS;
+	} else {
+		mr_log(MR_LOG_WARN, "discovery: our registration was %s in the store: putting "
+		       "it back", deleted ? "deleted" : "changed");
+	}
+	if (!deleted)
+		d->put_back_ms = d->put_after_ms > now_ms ? d->put_after_ms : now_ms;
+	d->put_needed = true;
+	/* Deleted with our lease (revoked, or expired while we stalled): the keepalive first,
+	 * whose answer says so and has a new one granted; a put under the lost lease is
+	 * refused until then (ttl/3 away). */
+	if (deleted)
+		d->keepalive_ms = 0;
 }
 
 /* The bytes of kv's base64 field name in out (cap bytes at most): their count; 0 when
@@ -59,7 +98,7 @@ bool cp_discovery_apply_kv(struct cp_discovery *d, const struct gw_set *set,
 		goto out; /* not a gateway */
 	if (strcmp(net, d->own.network) == 0 && strcmp(id, d->own.id) == 0) {
 		own = true;
-		cp_discovery_own_key_seen(d, value, vlen < 0 ? 0 : vlen, deleted); /* unreadable: not ours */
+		own_key_seen(d, value, vlen < 0 ? 0 : vlen, deleted); /* unreadable: not ours */
 		goto out;
 	}
 	/* A record it cannot read replaces the one known before: that gateway is forgotten,
@@ -145,7 +184,7 @@ void cp_discovery_range_page(struct cp_discovery *d, struct json_value *doc)
 		d->revision = d->page_revision;
 	d->page_revision = 0;
 	if (!d->page_own)
-		cp_discovery_own_key_seen(d, NULL, 0, true);
+		own_key_seen(d, NULL, 0, true);
 	mr_log(MR_LOG_INFO, "discovery: %u other gateway(s) at revision %lld", d->n_gateways,
 	       (long long)d->revision);
 	if (d->changed)
