@@ -22,6 +22,7 @@
 #include "cp_conn.h"
 #include "mr_config.h"
 #include "stun_msg.h"
+#include "turn_addr.h"
 #include "turn_nonce.h"
 #include "turn_permission.h"
 
@@ -165,12 +166,6 @@ bool turn_client_stopped(const struct turn_client *t);
 
 /* Close everything and wipe the credentials. */
 void turn_client_free(struct turn_client *t);
-
-/* "ADDRESS:PORT" of a STUN address, for logs and discovery. */
-void turn_addr_str(const struct stun_addr *a, char *out, size_t outlen);
-
-/* Parse an address literal and port into a STUN address. 0 or -1. */
-int turn_addr_parse(const char *address, uint16_t port, struct stun_addr *a);
 
 /* The state's name, for logs and reports. */
 const char *turn_state_name(enum turn_state s);
