@@ -6,6 +6,7 @@
 
 #include "connlog.h"
 #include "dns_input.h"
+#include "dns_tcp.h"
 #include "dp_tx.h"
 #include "flow_limits.h"
 #include "mbuf_slice.h"

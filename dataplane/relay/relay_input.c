@@ -10,6 +10,7 @@
 #include "connlog.h"
 #include "dispatch.h"
 #include "dns_input.h"
+#include "dns_tcp.h"
 #include "flow_limits.h"
 #include "inbox.h"
 #include "health_check.h"

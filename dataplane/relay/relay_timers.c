@@ -3,7 +3,7 @@
  * and the flows whose time came (the flow table's wheel): each retransmission by the
  * module of its state, each expiry by relay_flow_expire or the check's module. */
 #include "relay.h"
-#include "dns_input.h"
+#include "dns_tcp.h"
 #include "health_check.h"
 #include "relay_tcp.h"
 #include "synack.h"
