@@ -18,6 +18,7 @@
 #include "cp_mesh.h"
 #include "mr_clock.h"
 #include "mr_ctl_proto.h"
+#include "stun_stream.h"
 #include "turn_client.h"
 #include "turn_permission.h"
 #include "unit.h"
@@ -63,22 +64,6 @@ struct server {
 
 static const char nonce1[] = "obMatJos2AAAAAAAfirst-nonce";
 static const char nonce2[] = "obMatJos2AAAAAAAsecond-nonce";
-
-static int read_msg(int fd, uint8_t *buf, size_t cap)
-{
-	size_t have = 0;
-	long need;
-
-	while ((need = stun_frame_length(buf, have)) == 0 || (need > 0 && (size_t)need > have)) {
-		size_t want = need > 0 ? (size_t)need - have : STUN_HDR_LEN - have;
-		ssize_t n = have + want <= cap ? recv(fd, buf + have, want, 0) : -1;
-
-		if (n <= 0)
-			return -1;
-		have += (size_t)n;
-	}
-	return need > 0 ? (int)need : -1;
-}
 
 /* Set by a case: success answers carry an attribute of the comprehension-required range
  * that no one knows (0x7ff0). */
@@ -210,7 +195,7 @@ static void *serve(void *arg)
 	int len;
 
 	stun_long_term_key(STUN_PW_SHA256, "gw", "mesh.test", "pw", key);
-	while (fd >= 0 && (len = read_msg(fd, buf, sizeof(buf))) > 0 &&
+	while (fd >= 0 && (len = stun_stream_read(fd, buf, sizeof(buf))) > 0 &&
 	       stun_decode(buf, (size_t)len, &m, NULL) == 0) {
 		bool authed = m.has_integrity_sha256 && stun_check_integrity_sha256(&m, key, 32);
 

@@ -18,6 +18,7 @@
 
 #include "mr_clock.h"
 #include "stun_msg.h"
+#include "stun_stream.h"
 #include "turn_client.h"
 #include "turn_nonce.h"
 #include "unit.h"
@@ -166,26 +167,6 @@ static void reply(int fd, const struct stun_msg *m, int error, const char *nonce
 		send(fd, buf, (size_t)len, MSG_NOSIGNAL);
 }
 
-/* One whole message into buf: its length, or -1 at the end of the stream. */
-static int receive(int fd, uint8_t *buf, size_t cap)
-{
-	size_t have = 0;
-	long need = 0;
-
-	while (need == 0 || (size_t)need > have) {
-		size_t want = need ? (size_t)need - have : STUN_HDR_LEN - have;
-		ssize_t got = have + want <= cap ? recv(fd, buf + have, want, 0) : -1;
-
-		if (got <= 0)
-			return -1;
-		have += (size_t)got;
-		need = stun_frame_length(buf, have);
-		if (need < 0)
-			return -1;
-	}
-	return (int)need;
-}
-
 static void *serve_nonces(void *arg)
 {
 	struct nonce_server *s = arg;
@@ -196,7 +177,7 @@ static void *serve_nonces(void *arg)
 	int len;
 
 	stun_long_term_key(STUN_PW_MD5, "gw", "mesh.test", "pw", key);
-	while (fd >= 0 && (len = receive(fd, buf, sizeof(buf))) > 0 &&
+	while (fd >= 0 && (len = stun_stream_read(fd, buf, sizeof(buf))) > 0 &&
 	       stun_decode(buf, (size_t)len, &m, NULL) == 0) {
 		int64_t now = atomic_load(&server_now_ms);
 
